@@ -1,0 +1,14 @@
+#pragma once
+
+#include "app/mldeckctl/Cli.h"
+
+// One function per verb, each in its own file under verbs/. main.cpp only dispatches.
+namespace mldeck::cli {
+
+int runMigrate(Context &ctx);   // verbs/Migrate.cpp
+int runSimulate(Context &ctx);  // verbs/Simulate.cpp
+int runFlags(Context &ctx);     // verbs/Flags.cpp
+int runDemoData(Context &ctx);  // verbs/DemoData.cpp
+int runStatus(Context &ctx);    // verbs/Status.cpp
+
+} // namespace mldeck::cli

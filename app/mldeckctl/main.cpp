@@ -1,0 +1,67 @@
+// mldeckctl: the command line that ops scripts call. Wiring only: each verb lives in verbs/.
+#include "app/mldeckctl/Verbs.h"
+
+#include <QCoreApplication>
+#include <QTextStream>
+
+#include <array>
+
+using namespace mldeck::cli;
+
+namespace {
+
+struct Verb
+{
+    const char *name;
+    const char *summary;
+    int (*run)(Context &);
+};
+
+constexpr std::array kVerbs{
+    Verb{"migrate", QT_TRANSLATE_NOOP("mldeckctl", "Create or upgrade the mldeck schema in PostgreSQL."), runMigrate},
+    Verb{"status", QT_TRANSLATE_NOOP("mldeckctl", "Check the connections to Redis and PostgreSQL."), runStatus},
+    Verb{"flags", QT_TRANSLATE_NOOP("mldeckctl", "Read and change the rollout flags of a deployment."), runFlags},
+    Verb{"simulate", QT_TRANSLATE_NOOP("mldeckctl", "Run the reference serving backend on demo traffic."), runSimulate},
+    Verb{"demo-data", QT_TRANSLATE_NOOP("mldeckctl", "Write synthetic ride-delay data as CSV."), runDemoData},
+};
+
+int usage(int code)
+{
+    QTextStream err(code == 0 ? stdout : stderr);
+    err << QCoreApplication::translate("mldeckctl", "Usage: mldeckctl <verb> [options]   (mldeckctl <verb> --help)")
+        << "\n\n";
+    for (const auto &v : kVerbs)
+        err << "  " << QString::fromLatin1(v.name).leftJustified(12) << QCoreApplication::translate("mldeckctl", v.summary)
+            << "\n";
+    return code;
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("mldeckctl"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(MLDECK_VERSION));
+
+    const QStringList args = QCoreApplication::arguments();
+    if (args.size() < 2)
+        return usage(UsageOrConnection);
+    const QString verb = args.at(1);
+    if (verb == QLatin1String("--help") || verb == QLatin1String("-h") || verb == QLatin1String("help"))
+        return usage(Success);
+    if (verb == QLatin1String("--version")) {
+        Context::out(QStringLiteral("mldeckctl " MLDECK_VERSION));
+        return Success;
+    }
+    for (const auto &v : kVerbs) {
+        if (verb == QLatin1String(v.name)) {
+            QStringList verbArgs = args.mid(2);
+            verbArgs.prepend(QStringLiteral("mldeckctl ") + verb);
+            Context ctx(verbArgs);
+            return v.run(ctx);
+        }
+    }
+    Context::fail(QCoreApplication::translate("mldeckctl", "unknown verb \"%1\"").arg(verb));
+    return usage(UsageOrConnection);
+}

@@ -1,0 +1,121 @@
+#include "core/config/Endpoints.h"
+
+#include <QCoreApplication>
+#include <QUrl>
+#include <QUrlQuery>
+
+namespace mldeck {
+
+namespace {
+
+QString tr(const char *text) { return QCoreApplication::translate("mldeck::Endpoints", text); }
+
+// libpq key=value quoting: single quotes, backslash-escaped.
+QString quoteConnValue(const QString &v)
+{
+    QString out = v;
+    out.replace(QLatin1Char('\\'), QStringLiteral("\\\\")).replace(QLatin1Char('\''), QStringLiteral("\\'"));
+    return QLatin1Char('\'') + out + QLatin1Char('\'');
+}
+
+bool validPort(int port) { return port > 0 && port < 65536; }
+
+} // namespace
+
+Result<RedisEndpoint> RedisEndpoint::fromUrl(const QString &url)
+{
+    const QUrl u(url, QUrl::StrictMode);
+    if (!u.isValid() || u.scheme() != QLatin1String("redis") || u.host().isEmpty())
+        return Error{tr("Not a Redis URL: \"%1\" (expected redis://[user:password@]host[:port][/db]).").arg(url)};
+    RedisEndpoint e;
+    e.host = u.host();
+    e.port = u.port(6379);
+    if (!validPort(e.port))
+        return Error{tr("Redis port out of range in \"%1\".").arg(url)};
+    e.user = u.userName();
+    e.password = u.password();
+    const QString path = u.path().mid(1);
+    if (!path.isEmpty()) {
+        bool ok = false;
+        e.db = path.toInt(&ok);
+        if (!ok || e.db < 0)
+            return Error{tr("Redis database must be a number in \"%1\".").arg(url)};
+    }
+    return e;
+}
+
+QString RedisEndpoint::toUrl(bool withPassword) const
+{
+    QUrl u;
+    u.setScheme(QStringLiteral("redis"));
+    u.setHost(host);
+    u.setPort(port);
+    u.setUserName(user);
+    if (withPassword)
+        u.setPassword(password);
+    if (db != 0)
+        u.setPath(QLatin1Char('/') + QString::number(db));
+    return u.toString();
+}
+
+QString RedisEndpoint::display() const { return host + QLatin1Char(':') + QString::number(port); }
+
+Result<PgEndpoint> PgEndpoint::fromUrl(const QString &url)
+{
+    const QUrl u(url, QUrl::StrictMode);
+    const bool schemeOk = u.scheme() == QLatin1String("postgresql") || u.scheme() == QLatin1String("postgres");
+    if (!u.isValid() || !schemeOk || u.host().isEmpty())
+        return Error{tr("Not a PostgreSQL URL: \"%1\" (expected postgresql://user[:password]@host[:port]/database).")
+                         .arg(url)};
+    PgEndpoint e;
+    e.host = u.host();
+    e.port = u.port(5432);
+    if (!validPort(e.port))
+        return Error{tr("PostgreSQL port out of range in \"%1\".").arg(url)};
+    e.user = u.userName();
+    e.password = u.password();
+    const QString db = u.path().mid(1);
+    if (!db.isEmpty())
+        e.database = db;
+    const QUrlQuery q(u);
+    if (q.hasQueryItem(QStringLiteral("sslmode")))
+        e.sslMode = q.queryItemValue(QStringLiteral("sslmode"));
+    if (q.hasQueryItem(QStringLiteral("connect_timeout")))
+        e.connectTimeoutS = q.queryItemValue(QStringLiteral("connect_timeout")).toInt();
+    return e;
+}
+
+QString PgEndpoint::toUrl(bool withPassword) const
+{
+    QUrl u;
+    u.setScheme(QStringLiteral("postgresql"));
+    u.setHost(host);
+    u.setPort(port);
+    u.setUserName(user);
+    if (withPassword)
+        u.setPassword(password);
+    u.setPath(QLatin1Char('/') + database);
+    if (sslMode != QLatin1String("prefer"))
+        u.setQuery(QStringLiteral("sslmode=") + sslMode);
+    return u.toString();
+}
+
+QString PgEndpoint::toConnInfo(const QString &applicationName) const
+{
+    QString s = QStringLiteral("host=") + quoteConnValue(host) + QStringLiteral(" port=") + QString::number(port) +
+                QStringLiteral(" dbname=") + quoteConnValue(database);
+    if (!user.isEmpty())
+        s += QStringLiteral(" user=") + quoteConnValue(user);
+    if (!password.isEmpty())
+        s += QStringLiteral(" password=") + quoteConnValue(password);
+    s += QStringLiteral(" sslmode=") + quoteConnValue(sslMode) + QStringLiteral(" connect_timeout=") +
+         QString::number(connectTimeoutS) + QStringLiteral(" application_name=") + quoteConnValue(applicationName);
+    return s;
+}
+
+QString PgEndpoint::display() const
+{
+    return user + QLatin1Char('@') + host + QLatin1Char(':') + QString::number(port) + QLatin1Char('/') + database;
+}
+
+} // namespace mldeck

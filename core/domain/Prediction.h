@@ -1,0 +1,60 @@
+#pragma once
+
+#include <QString>
+#include <QStringList>
+
+#include <optional>
+#include <vector>
+
+namespace mldeck {
+
+enum class PredictionPath { Ml, Heuristic, Fallback };
+
+inline QString pathName(PredictionPath p)
+{
+    switch (p) {
+    case PredictionPath::Ml: return QStringLiteral("ml");
+    case PredictionPath::Heuristic: return QStringLiteral("heuristic");
+    case PredictionPath::Fallback: return QStringLiteral("fallback");
+    }
+    return {};
+}
+
+// One served prediction, as logged in mldeck.predictions.
+struct PredictionRow
+{
+    qint64 tsMicros = 0; // microseconds since the Unix epoch, UTC
+    QString deployment;
+    QString requestKey;
+    QString modelVersion; // empty on the heuristic path
+    PredictionPath path = PredictionPath::Heuristic;
+    std::optional<double> predicted; // empty when the prediction failed
+    float latencyMs = 0;
+    bool failed = false;
+    QString error;
+    int featureSchema = 1;
+    std::vector<float> numeric;   // numeric feature values, in the schema's order
+    QStringList categorical;      // categorical feature values, in the schema's order
+};
+
+// Ground truth, appended later; never rewrites a prediction.
+struct OutcomeRow
+{
+    qint64 observedMicros = 0;
+    QString deployment;
+    QString requestKey;
+    double actual = 0;
+};
+
+// User feedback on a prediction; the user id is pseudonymised by the backend.
+struct FeedbackRow
+{
+    qint64 tsMicros = 0;
+    QString deployment;
+    QString requestKey;
+    bool positive = true;
+    QString comment;
+    QString userPseudonym;
+};
+
+} // namespace mldeck

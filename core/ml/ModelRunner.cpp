@@ -1,0 +1,1 @@
+#include "core/ml/ModelRunner.h"

@@ -1,0 +1,3 @@
+#pragma once
+
+// Placeholder: filled by the module owner.

@@ -1,0 +1,1 @@
+#include "core/store/redis/RedisConnection.h"
