@@ -8,6 +8,13 @@
 
 namespace mldeck {
 
+// The feature values of one request, in the deployment's FeatureSchema order.
+struct FeatureRow
+{
+    std::vector<float> numeric;
+    QStringList categorical;
+};
+
 enum class PredictionPath { Ml, Heuristic, Fallback };
 
 inline QString pathName(PredictionPath p)
@@ -33,8 +40,7 @@ struct PredictionRow
     bool failed = false;
     QString error;
     int featureSchema = 1;
-    std::vector<float> numeric;   // numeric feature values, in the schema's order
-    QStringList categorical;      // categorical feature values, in the schema's order
+    FeatureRow features;
 };
 
 // Ground truth, appended later; never rewrites a prediction.

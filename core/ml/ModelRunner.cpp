@@ -1,1 +1,293 @@
+// The only translation unit of MLDeck that includes LibTorch (it takes ~30 s to compile).
 #include "core/ml/ModelRunner.h"
+
+#include <QCoreApplication>
+#include <QCryptographicHash>
+#include <QFile>
+#include <QFileInfo>
+#include <QHash>
+#include <QLoggingCategory>
+
+#include <ATen/Parallel.h>
+#include <torch/script.h>
+
+#include <cmath>
+#include <mutex>
+
+Q_LOGGING_CATEGORY(lcMl, "mldeck.ml")
+
+namespace mldeck {
+
+namespace {
+
+QString tr(const char *text)
+{
+    return QCoreApplication::translate("mldeck::ModelRunner", text);
+}
+
+// Stands for "no such extra file": torch::jit::load leaves the map entry untouched when the archive
+// has no extra/mldeck.json, and a real metadata file never starts with a NUL byte.
+const std::string kAbsent("\0absent", 7);
+
+// Torch messages carry C++ backtraces and source locations: keep the first line for the user.
+QString torchMessage(const std::exception &e)
+{
+    const auto *c10Error = dynamic_cast<const c10::Error *>(&e);
+    QString text = QString::fromStdString(c10Error ? c10Error->what_without_backtrace() : e.what());
+    // TorchScript interpreter errors start with a generic line and end with the actual reason.
+    const QStringList lines = text.split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+    text = lines.isEmpty() ? text : lines.constFirst().trimmed();
+    if (text.startsWith(QLatin1String("The following operation failed in the TorchScript interpreter")) &&
+        lines.size() > 1)
+        text = lines.constLast().trimmed();
+    if (text.size() > 240)
+        text = text.left(240) + QStringLiteral("…");
+    return text;
+}
+
+} // namespace
+
+struct ModelRunner::Impl
+{
+    torch::jit::Module module;
+    ModelInfo info;
+    std::vector<float> mean; // the scaler as float: the same arithmetic as the Python encoder
+    std::vector<float> std;
+    std::vector<QHash<QString, int>> levels; // per categorical feature: value -> one-hot position
+    int numericCount = 0;
+    int rawWidth = -1; // models without metadata: the numeric width of the first call
+    qint64 unknownValues = 0;
+    std::mutex mutex;
+
+    Result<std::vector<double>> run(const std::vector<FeatureRow> &rows);
+    Result<at::Tensor> encode(const std::vector<FeatureRow> &rows, std::vector<float> &buffer);
+    Result<std::vector<double>> forward(const at::Tensor &input, size_t expected);
+};
+
+ModelRunner::ModelRunner(std::unique_ptr<Impl> impl) : d(std::move(impl)) {}
+ModelRunner::~ModelRunner() = default;
+
+const ModelInfo &ModelRunner::info() const
+{
+    return d->info;
+}
+
+qint64 ModelRunner::unknownCategoryValues() const
+{
+    std::lock_guard lock(d->mutex);
+    return d->unknownValues;
+}
+
+void ModelRunner::setThreads(int threads)
+{
+    if (threads > 0)
+        at::set_num_threads(threads);
+}
+
+Result<std::unique_ptr<ModelRunner>> ModelRunner::load(const QString &path)
+{
+    const QFileInfo fileInfo(path);
+    if (path.isEmpty())
+        return Error{tr("No model file given.")};
+    if (!fileInfo.exists())
+        return Error{tr("Model file %1 does not exist.").arg(path)};
+    if (!fileInfo.isFile())
+        return Error{tr("Model path %1 is not a file.").arg(path)};
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly))
+        return Error{tr("Cannot read model file %1: %2").arg(path, file.errorString())};
+    QCryptographicHash hash(QCryptographicHash::Sha256);
+    hash.addData(&file);
+    file.close();
+
+    auto impl = std::make_unique<Impl>();
+    ModelInfo &info = impl->info;
+    info.path = fileInfo.absoluteFilePath();
+    info.sha256 = hash.result().toHex();
+
+    torch::jit::ExtraFilesMap extra{{"mldeck.json", kAbsent}};
+    try {
+        impl->module = torch::jit::load(QFile::encodeName(path).toStdString(), torch::kCPU, extra);
+        impl->module.eval();
+    } catch (const std::exception &e) {
+        return Error{
+            tr("%1 is not a TorchScript model file (torch.jit.save output): %2").arg(path, torchMessage(e))};
+    }
+
+    const std::string &json = extra["mldeck.json"];
+    if (json == kAbsent) {
+        qCInfo(lcMl) << "model" << path << "has no mldeck.json metadata: raw numeric input";
+        info.name = fileInfo.completeBaseName();
+        return std::unique_ptr<ModelRunner>(new ModelRunner(std::move(impl)));
+    }
+    if (const Status parsed = parseModelMetadata(QByteArray::fromStdString(json), info); !parsed)
+        return Error{tr("%1: %2").arg(path, parsed.errorMessage())};
+
+    for (size_t i = 0; i < info.scalerMean.size(); ++i) {
+        impl->mean.push_back(float(info.scalerMean[i]));
+        impl->std.push_back(float(info.scalerStd[i]));
+    }
+    impl->numericCount = int(info.scalerMean.size());
+    for (const FeatureSpec &f : info.schema.features) {
+        if (f.kind != FeatureSpec::Kind::Categorical)
+            continue;
+        QHash<QString, int> positions;
+        for (int i = 0; i < f.categories.size(); ++i)
+            positions.insert(f.categories.at(i), i);
+        impl->levels.push_back(positions);
+    }
+
+    // Probe: the model must take the input its metadata describes and give one value per row.
+    try {
+        const at::Tensor probe = info.sequenceLength > 1
+                                     ? torch::zeros({2, info.sequenceLength, info.inputWidth})
+                                     : torch::zeros({2, info.inputWidth});
+        const auto out = impl->forward(probe, 2);
+        if (!out)
+            return Error{
+                tr("%1: the model does not accept the input its metadata describes (%2 values per row%3): %4")
+                    .arg(path)
+                    .arg(info.inputWidth)
+                    .arg(info.sequenceLength > 1 ? tr(", windows of %1 rows").arg(info.sequenceLength)
+                                                 : QString())
+                    .arg(out.errorMessage())};
+    } catch (const std::exception &e) {
+        return Error{
+            tr("%1: the model does not accept the input its metadata describes (%2 values per row): %3")
+                .arg(path)
+                .arg(info.inputWidth)
+                .arg(torchMessage(e))};
+    }
+    qCInfo(lcMl) << "loaded model" << info.name << info.version << "from" << path;
+    return std::unique_ptr<ModelRunner>(new ModelRunner(std::move(impl)));
+}
+
+Result<std::vector<double>> ModelRunner::predict(const std::vector<FeatureRow> &rows)
+{
+    std::lock_guard lock(d->mutex);
+    try {
+        return d->run(rows);
+    } catch (const std::exception &e) {
+        return Error{tr("Model %1 failed: %2").arg(d->info.name, torchMessage(e))};
+    } catch (...) {
+        return Error{tr("Model %1 failed with an unknown error.").arg(d->info.name)};
+    }
+}
+
+Result<std::vector<double>> ModelRunner::Impl::run(const std::vector<FeatureRow> &rows)
+{
+    if (rows.empty())
+        return std::vector<double>{};
+    std::vector<float> buffer; // owns the memory the input tensor views
+    auto input = encode(rows, buffer);
+    if (!input)
+        return input.error();
+    auto out = forward(input.value(), rows.size());
+    if (!out)
+        return Error{tr("Model %1: %2").arg(info.name, out.errorMessage())};
+    return out;
+}
+
+// Encodes all rows into one [N, width] buffer with plain loops (no per-row torch call), then views it as
+// one tensor; a sequence model gets the [N, L, width] windows through one index_select.
+Result<at::Tensor> ModelRunner::Impl::encode(const std::vector<FeatureRow> &rows, std::vector<float> &buffer)
+{
+    const auto n = qint64(rows.size());
+    if (!info.hasMetadata) {
+        if (rawWidth < 0)
+            rawWidth = int(rows.front().numeric.size());
+        buffer.reserve(size_t(n) * size_t(rawWidth));
+        for (qint64 i = 0; i < n; ++i) {
+            const FeatureRow &r = rows[size_t(i)];
+            if (int(r.numeric.size()) != rawWidth || !r.categorical.isEmpty())
+                return Error{
+                    tr("Row %1 has %2 numeric and %3 categorical values; this model (no metadata) takes "
+                       "%4 numeric values and no categorical ones.")
+                        .arg(i + 1)
+                        .arg(r.numeric.size())
+                        .arg(r.categorical.size())
+                        .arg(rawWidth)};
+            for (float v : r.numeric) {
+                if (!std::isfinite(v))
+                    return Error{tr("Row %1 has a numeric value that is not a finite number.").arg(i + 1)};
+                buffer.push_back(v);
+            }
+        }
+        return torch::from_blob(buffer.data(), {n, rawWidth}, torch::kFloat32);
+    }
+
+    const int width = info.inputWidth;
+    const int categoricalCount = int(levels.size());
+    buffer.assign(size_t(n) * size_t(width), 0.0f);
+    for (qint64 i = 0; i < n; ++i) {
+        const FeatureRow &r = rows[size_t(i)];
+        if (int(r.numeric.size()) != numericCount || int(r.categorical.size()) != categoricalCount)
+            return Error{
+                tr("Row %1 has %2 numeric and %3 categorical values; model %4 expects %5 numeric (%6) and "
+                   "%7 categorical (%8).")
+                    .arg(i + 1)
+                    .arg(r.numeric.size())
+                    .arg(r.categorical.size())
+                    .arg(info.name)
+                    .arg(numericCount)
+                    .arg(info.schema.numericNames().join(QStringLiteral(", ")))
+                    .arg(categoricalCount)
+                    .arg(info.schema.categoricalNames().join(QStringLiteral(", ")))};
+        float *out = buffer.data() + size_t(i) * size_t(width);
+        for (int k = 0; k < numericCount; ++k) {
+            const float v = r.numeric[size_t(k)];
+            if (!std::isfinite(v))
+                return Error{tr("Row %1: %2 is not a finite number.")
+                                 .arg(i + 1)
+                                 .arg(info.schema.numericNames().at(k))};
+            out[k] = (v - mean[size_t(k)]) / std[size_t(k)];
+        }
+        int offset = numericCount;
+        for (int c = 0; c < categoricalCount; ++c) {
+            const auto &positions = levels[size_t(c)];
+            const auto it = positions.constFind(r.categorical.at(c));
+            if (it != positions.constEnd())
+                out[offset + it.value()] = 1.0f;
+            else
+                ++unknownValues; // all-zero one-hot, as the Python encoder does (models.md)
+            offset += int(positions.size());
+        }
+    }
+    at::Tensor table = torch::from_blob(buffer.data(), {n, width}, torch::kFloat32);
+    const int length = info.sequenceLength;
+    if (length <= 1)
+        return table;
+    std::vector<int64_t> index(size_t(n) * size_t(length));
+    for (qint64 i = 0; i < n; ++i)
+        for (int k = 0; k < length; ++k)
+            index[size_t(i) * size_t(length) + size_t(k)] = std::max<int64_t>(0, i - length + 1 + k);
+    const at::Tensor idx = torch::from_blob(index.data(), {n * length}, torch::kInt64);
+    return table.index_select(0, idx).view({n, length, width}); // index_select copies: idx may go
+}
+
+Result<std::vector<double>> ModelRunner::Impl::forward(const at::Tensor &input, size_t expected)
+{
+    at::NoGradGuard noGrad; // = torch::NoGradGuard; InferenceMode fails on trainable modules in 1.13
+    const c10::IValue result = module.forward({input});
+    if (!result.isTensor())
+        return Error{
+            tr("the model returned %1, not a tensor.").arg(QString::fromStdString(result.tagKind()))};
+    at::Tensor out = result.toTensor();
+    if (out.dim() == 2 && out.size(1) == 1)
+        out = out.squeeze(1);
+    if (out.dim() != 1 || size_t(out.size(0)) != expected)
+        return Error{tr("the model returned a tensor of shape %1, expected one value per row [%2].")
+                         .arg(QString::fromStdString(c10::str(out.sizes())))
+                         .arg(expected)};
+    out = out.to(torch::kFloat64).contiguous();
+    const double *values = out.data_ptr<double>();
+    std::vector<double> predictions(values, values + expected);
+    for (size_t i = 0; i < expected; ++i) {
+        if (!std::isfinite(predictions[i]))
+            return Error{
+                tr("the model gave a non-finite prediction (%1) for row %2.").arg(predictions[i]).arg(i + 1)};
+    }
+    return predictions;
+}
+
+} // namespace mldeck

@@ -1,1 +1,367 @@
 #include "core/simulator/Simulator.h"
+
+#include "core/demo/RideDelayGenerator.h"
+#include "core/domain/Deployment.h"
+#include "core/ml/ModelRunner.h"
+#include "core/simulator/FlagFollower.h"
+#include "core/simulator/LogWriter.h"
+#include "core/simulator/ServingPolicy.h"
+#include "core/store/pg/DeploymentStore.h"
+#include "core/store/pg/Migrator.h"
+#include "core/store/pg/PgConnection.h"
+#include "core/store/redis/FlagStore.h"
+#include "core/store/redis/RedisConnection.h"
+
+#include <QCoreApplication>
+#include <QCryptographicHash>
+#include <QDateTime>
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFileInfo>
+#include <QMessageAuthenticationCode>
+
+#include <cmath>
+#include <deque>
+#include <queue>
+#include <random>
+#include <thread>
+
+namespace mldeck {
+
+namespace {
+
+QString tr(const char *text) { return QCoreApplication::translate("mldeck::Simulator", text); }
+
+constexpr qint64 kProgressEveryMs = 1000;
+constexpr int kTickMs = 10;
+constexpr double kFeedbackToleranceMin = 3.0; // users call a prediction good when it was within 3 minutes
+constexpr int kDemoUsers = 5000;
+constexpr int kFlushTimeoutMs = 30'000;
+
+qint64 wallMicros() { return QDateTime::currentMSecsSinceEpoch() * 1000; }
+
+struct PendingOutcome
+{
+    qint64 dueMs = 0;
+    OutcomeRow outcome;
+    std::optional<FeedbackRow> feedback;
+    bool operator>(const PendingOutcome &other) const { return dueMs > other.dueMs; }
+};
+
+const char *const kNegativeComments[] = {
+    "Driver arrived much later than the app said",
+    "ETA kept changing",
+    "Waited a long time at pickup",
+    "",
+};
+
+} // namespace
+
+struct Simulator::Impl
+{
+    explicit Impl(SimulatorOptions o)
+        : options(std::move(o)), generator(options.seed), policy(options.seed ^ 0x9e3779b97f4a7c15ULL),
+          rng(options.seed + 1)
+    {
+    }
+
+    SimulatorOptions options;
+    RideDelayGenerator generator;
+    ServingPolicy policy;
+    std::mt19937_64 rng;
+    std::uniform_real_distribution<double> uniform{0.0, 1.0};
+    std::unique_ptr<ModelRunner> model;
+    QString modelVersion;
+    int featureSchemaId = 1;
+    std::deque<FeatureRow> history; // the last requests, for sequence models
+    std::priority_queue<PendingOutcome, std::vector<PendingOutcome>, std::greater<>> pending;
+    SimulatorStats stats;
+
+    Status serveBatch(int count, qint64 elapsedMs, const FlagState &flags, LogWriter &writer);
+    std::vector<std::optional<double>> predict(const std::vector<RideRequest> &requests,
+                                               const std::vector<bool> &onMl, QString *error, double *msPerRow);
+    void schedule(const RideRequest &request, const PredictionRow &row);
+    void releaseOutcomes(qint64 upToMs, LogWriter &writer);
+    QString pseudonym(int user) const;
+};
+
+Simulator::Simulator(SimulatorOptions options) : d(std::make_unique<Impl>(std::move(options))) {}
+
+Simulator::~Simulator() = default;
+
+QString Simulator::defaultModelPath()
+{
+    const QStringList candidates = {
+        QStringLiteral(MLDECK_SOURCE_DIR "/resources/models/eta_mlp.pt"),
+        QCoreApplication::applicationDirPath() + QStringLiteral("/../share/mldeck/models/eta_mlp.pt"),
+        QStringLiteral("/usr/share/mldeck/models/eta_mlp.pt"),
+    };
+    for (const QString &c : candidates) {
+        if (QFileInfo::exists(c))
+            return QDir::cleanPath(c);
+    }
+    return candidates.first();
+}
+
+Status Simulator::prepare()
+{
+    auto &o = d->options;
+    if (!isValidDeploymentName(o.deployment))
+        return Error{tr("\"%1\" is not a valid deployment name (lower-case letters, digits, '-' and '_').")
+                         .arg(o.deployment)};
+    if (!(o.rate > 0 && o.rate <= 100'000))
+        return Error{tr("The rate must be between 0 and 100000 requests per second.")};
+    if (o.initialPercentage > 100)
+        return Error{tr("The initial percentage must be between 0 and 100.")};
+    if (o.modelPath.isEmpty())
+        o.modelPath = defaultModelPath();
+
+    auto model = ModelRunner::load(o.modelPath);
+    if (!model)
+        return Error{tr("Cannot use model %1: %2").arg(o.modelPath, model.errorMessage())};
+    d->model = std::move(model).value();
+    d->model->setThreads(o.modelThreads);
+    const ModelInfo &info = d->model->info();
+    const QString fileName = QFileInfo(o.modelPath).completeBaseName();
+    d->modelVersion = info.version.isEmpty() ? fileName : (info.name.isEmpty() ? fileName : info.name) +
+                                                               QLatin1Char('@') + info.version;
+
+    auto pg = PgConnection::open(o.pg, QStringLiteral("mldeck-simulate"));
+    if (!pg)
+        return pg.error();
+    auto schema = Migrator::status(*pg.value());
+    if (!schema)
+        return schema.error();
+    if (schema->foreignSchema || schema->current == 0)
+        return Error{tr("The database has no MLDeck schema yet: run \"mldeckctl migrate\" first.")};
+    if (!schema->pending.isEmpty())
+        return Error{tr("The MLDeck schema is out of date (version %1 of %2): run \"mldeckctl migrate\".")
+                         .arg(schema->current)
+                         .arg(schema->latest)};
+    auto schemaId = DeploymentStore(*pg.value()).ensure(
+        o.deployment, tr("Ride delay prediction (demo)"), RideDelayGenerator::schema());
+    if (!schemaId)
+        return schemaId.error();
+    d->featureSchemaId = *schemaId;
+    if (auto st = pg.value()->exec(QStringLiteral(
+            "SELECT mldeck.ensure_prediction_partitions(current_date - 1, current_date + 7)"));
+        !st)
+        return st;
+
+    auto redis = RedisConnection::open(o.redis);
+    if (!redis)
+        return redis.error();
+    if (o.initialPercentage >= 0) {
+        FlagChange initial;
+        initial.mlEnabled = o.initialPercentage > 0;
+        initial.trafficPercentage = o.initialPercentage;
+        initial.fallbackOnError = true;
+        initial.actor = QStringLiteral("mldeckctl simulate");
+        if (auto flags = FlagStore(*redis.value()).initialiseIfMissing(o.deployment, initial); !flags)
+            return flags.error();
+    }
+    return {};
+}
+
+void Simulator::Impl::schedule(const RideRequest &request, const PredictionRow &row)
+{
+    if (uniform(rng) >= options.outcomeShare)
+        return;
+    PendingOutcome p;
+    const double jitter = 0.5 + uniform(rng);
+    p.dueMs = request.tsMicros / 1000 + static_cast<qint64>(options.outcomeDelayMs * jitter);
+    p.outcome.deployment = options.deployment;
+    p.outcome.requestKey = request.requestKey;
+    p.outcome.actual = request.actualDelay;
+    if (row.predicted && uniform(rng) < options.feedbackShare) {
+        FeedbackRow f;
+        f.deployment = options.deployment;
+        f.requestKey = request.requestKey;
+        f.positive = std::abs(*row.predicted - request.actualDelay) <= kFeedbackToleranceMin;
+        if (!f.positive)
+            f.comment = QString::fromUtf8(kNegativeComments[rng() % std::size(kNegativeComments)]);
+        f.userPseudonym = pseudonym(static_cast<int>(rng() % kDemoUsers));
+        p.feedback = std::move(f);
+    }
+    pending.push(std::move(p));
+}
+
+// The contract asks backends to pseudonymise user ids with a keyed hash before logging them.
+QString Simulator::Impl::pseudonym(int user) const
+{
+    const QByteArray key = QByteArrayLiteral("mldeck-demo-pseudonym-key");
+    const QByteArray id = "user-" + QByteArray::number(user);
+    return QString::fromLatin1(
+        QMessageAuthenticationCode::hash(id, key, QCryptographicHash::Sha256).toHex().left(32));
+}
+
+void Simulator::Impl::releaseOutcomes(qint64 upToMs, LogWriter &writer)
+{
+    std::vector<OutcomeRow> outcomes;
+    std::vector<FeedbackRow> feedback;
+    while (!pending.empty() && pending.top().dueMs <= upToMs) {
+        PendingOutcome p = pending.top();
+        pending.pop();
+        p.outcome.observedMicros = std::min(p.dueMs, QDateTime::currentMSecsSinceEpoch()) * 1000;
+        outcomes.push_back(std::move(p.outcome));
+        if (p.feedback) {
+            p.feedback->tsMicros = outcomes.back().observedMicros;
+            feedback.push_back(std::move(*p.feedback));
+        }
+    }
+    if (!outcomes.empty())
+        writer.append(std::move(outcomes));
+    if (!feedback.empty())
+        writer.append(std::move(feedback));
+}
+
+std::vector<std::optional<double>> Simulator::Impl::predict(const std::vector<RideRequest> &requests,
+                                                            const std::vector<bool> &onMl, QString *error,
+                                                            double *msPerRow)
+{
+    std::vector<std::optional<double>> out(requests.size());
+    const int window = std::max(1, model->info().sequenceLength);
+    // A sequence model sees the recent requests (all paths) in time order; an MLP only the ML rows.
+    std::vector<FeatureRow> rows;
+    std::vector<std::size_t> target; // index into rows for each request, or npos
+    const std::size_t npos = std::size_t(-1);
+    target.assign(requests.size(), npos);
+    if (window > 1)
+        rows.assign(history.begin(), history.end());
+    for (std::size_t i = 0; i < requests.size(); ++i) {
+        if (window > 1 || onMl[i]) {
+            if (onMl[i])
+                target[i] = rows.size();
+            rows.push_back(requests[i].features);
+        }
+    }
+    if (window > 1) {
+        for (const auto &r : requests)
+            history.push_back(r.features);
+        while (static_cast<int>(history.size()) > window - 1)
+            history.pop_front();
+    }
+    const auto mlCount = std::count(onMl.begin(), onMl.end(), true);
+    if (mlCount == 0)
+        return out;
+    QElapsedTimer timer;
+    timer.start();
+    auto predicted = model->predict(rows);
+    *msPerRow = timer.nsecsElapsed() / 1e6 / static_cast<double>(mlCount);
+    if (!predicted) {
+        *error = predicted.errorMessage();
+        return out;
+    }
+    for (std::size_t i = 0; i < requests.size(); ++i) {
+        if (target[i] != npos)
+            out[i] = predicted.value()[target[i]];
+    }
+    return out;
+}
+
+Status Simulator::Impl::serveBatch(int count, qint64 elapsedMs, const FlagState &flags, LogWriter &writer)
+{
+    const auto &sc = options.scenarios;
+    generator.setDrift(anyActive(sc, Scenario::Kind::Drift, elapsedMs) ? 1.0 : 0.0);
+    const ServingPolicy::Conditions conditions{anyActive(sc, Scenario::Kind::Errors, elapsedMs),
+                                               anyActive(sc, Scenario::Kind::Latency, elapsedMs),
+                                               anyActive(sc, Scenario::Kind::Degraded, elapsedMs)};
+
+    const qint64 now = wallMicros();
+    const qint64 spreadMicros = kTickMs * 1000;
+    std::vector<RideRequest> requests;
+    std::vector<bool> onMl;
+    requests.reserve(count);
+    onMl.reserve(count);
+    for (int i = 0; i < count; ++i) {
+        requests.push_back(generator.next(now - spreadMicros + spreadMicros * (i + 1) / count));
+        onMl.push_back(ServingPolicy::routesToMl(flags, options.deployment, requests.back().requestKey));
+    }
+    QString mlError;
+    double msPerRow = 0;
+    const auto outputs = predict(requests, onMl, &mlError, &msPerRow);
+
+    std::vector<PredictionRow> rows;
+    rows.reserve(requests.size());
+    for (std::size_t i = 0; i < requests.size(); ++i) {
+        PredictionRow row = policy.serve(flags, options.deployment, requests[i], onMl[i], outputs[i], mlError,
+                                         msPerRow, modelVersion, conditions);
+        row.featureSchema = featureSchemaId;
+        stats.requests++;
+        stats.ml += row.path == PredictionPath::Ml ? 1 : 0;
+        stats.heuristic += row.path == PredictionPath::Heuristic ? 1 : 0;
+        stats.fallback += row.path == PredictionPath::Fallback ? 1 : 0;
+        stats.failed += row.failed ? 1 : 0;
+        schedule(requests[i], row);
+        rows.push_back(std::move(row));
+    }
+    writer.append(std::move(rows));
+    return {};
+}
+
+Status Simulator::run(const std::atomic_bool &stop, const std::function<void(const SimulatorStats &)> &progress)
+{
+    if (!d->model)
+        return Error{tr("The simulator was not prepared.")};
+    const auto &o = d->options;
+
+    FlagFollower flags(o.redis, o.deployment);
+    LogWriter writer(o.pg);
+    flags.start();
+    writer.start();
+
+    QElapsedTimer clock;
+    clock.start();
+    qint64 served = 0;
+    qint64 lastProgress = 0;
+    auto report = [&](qint64 elapsed) {
+        const auto c = writer.counters();
+        auto &s = d->stats;
+        s.elapsedMs = elapsed;
+        s.predictionsWritten = c.predictionsWritten;
+        s.outcomesWritten = c.outcomesWritten;
+        s.feedbackWritten = c.feedbackWritten;
+        s.buffered = c.buffered;
+        s.dropped = c.dropped;
+        s.pgError = c.lastError;
+        s.redisError = flags.lastError();
+        s.flags = flags.current();
+        s.pendingOutcomes = static_cast<qint64>(d->pending.size());
+        s.activeScenarios.clear();
+        for (const auto &sc : o.scenarios) {
+            if (sc.activeAt(elapsed))
+                s.activeScenarios << Scenario::kindName(sc.kind);
+        }
+        if (progress)
+            progress(s);
+    };
+
+    while (!stop.load()) {
+        const qint64 elapsed = clock.elapsed();
+        if (o.durationMs >= 0 && elapsed >= o.durationMs)
+            break;
+        const auto due = static_cast<qint64>(o.rate * elapsed / 1000.0);
+        // Never try to catch up more than a second of traffic at once.
+        const qint64 count = std::min<qint64>(due - served, static_cast<qint64>(std::ceil(o.rate)));
+        if (count > 0) {
+            if (auto st = d->serveBatch(static_cast<int>(count), elapsed, flags.current(), writer); !st)
+                return st;
+            served = std::max(served + count, due - static_cast<qint64>(std::ceil(o.rate)));
+        }
+        d->releaseOutcomes(QDateTime::currentMSecsSinceEpoch(), writer);
+        if (elapsed - lastProgress >= kProgressEveryMs) {
+            lastProgress = elapsed;
+            report(elapsed);
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(kTickMs));
+    }
+
+    // Nothing is lost on stop: outcomes still waiting are written now, then everything buffered.
+    d->releaseOutcomes(std::numeric_limits<qint64>::max(), writer);
+    flags.stop();
+    const Status flushed = writer.stopAndFlush(kFlushTimeoutMs);
+    report(clock.elapsed());
+    return flushed;
+}
+
+} // namespace mldeck

@@ -1,13 +1,124 @@
 #include "app/mldeckctl/Verbs.h"
 
+#include "core/demo/DemoCsv.h"
+#include "core/demo/RideDelayGenerator.h"
+
 #include <QCoreApplication>
+#include <QDateTime>
+#include <QSaveFile>
+
+#include <cmath>
 
 namespace mldeck::cli {
 
+namespace {
+
+QString tr(const char *text)
+{
+    return QCoreApplication::translate("mldeckctl", text);
+}
+
+struct DemoDataOptions
+{
+    qint64 rows = 0;
+    QString out;
+    quint64 seed = 42;
+    qint64 startMicros = 0;
+    double rate = 1.0;
+    double drift = 0.0;
+};
+
+Result<DemoDataOptions> readOptions(const QCommandLineParser &p)
+{
+    DemoDataOptions o;
+    bool ok = false;
+    if (!p.isSet(QStringLiteral("rows")))
+        return Error{tr("--rows is required (how many requests to generate).")};
+    o.rows = p.value(QStringLiteral("rows")).toLongLong(&ok);
+    if (!ok || o.rows < 1 || o.rows > 100'000'000)
+        return Error{tr("--rows must be a whole number from 1 to 100000000, not \"%1\".")
+                         .arg(p.value(QStringLiteral("rows")))};
+    o.out = p.value(QStringLiteral("out"));
+    if (o.out.isEmpty())
+        return Error{tr("--out is required (the CSV file to write).")};
+    if (p.isSet(QStringLiteral("seed"))) {
+        o.seed = p.value(QStringLiteral("seed")).toULongLong(&ok);
+        if (!ok)
+            return Error{tr("--seed must be a non-negative whole number, not \"%1\".")
+                             .arg(p.value(QStringLiteral("seed")))};
+    }
+    const QString start = p.value(QStringLiteral("start"));
+    QDateTime when = QDateTime::fromString(start, Qt::ISODateWithMs);
+    if (!when.isValid())
+        return Error{
+            tr("--start must be an ISO 8601 date-time such as 2024-05-01T08:00:00Z, not \"%1\".").arg(start)};
+    if (when.timeSpec() == Qt::LocalTime) // no offset given: the data set is in UTC
+        when = QDateTime(when.date(), when.time(), Qt::UTC);
+    o.startMicros = when.toMSecsSinceEpoch() * 1000;
+    o.rate = p.value(QStringLiteral("rate")).toDouble(&ok);
+    if (!ok || !std::isfinite(o.rate) || o.rate <= 0 || o.rate > 1e6)
+        return Error{
+            tr("--rate must be a number of requests per second above 0 and at most 1000000, not \"%1\".")
+                .arg(p.value(QStringLiteral("rate")))};
+    o.drift = p.value(QStringLiteral("drift")).toDouble(&ok);
+    if (!ok || !(o.drift >= 0 && o.drift <= 1))
+        return Error{
+            tr("--drift must be a number from 0 to 1, not \"%1\".").arg(p.value(QStringLiteral("drift")))};
+    return o;
+}
+
+} // namespace
+
 int runDemoData(Context &ctx)
 {
-    Q_UNUSED(ctx);
-    return Context::fail(QCoreApplication::translate("mldeckctl", "this verb is not built yet"));
+    QCommandLineParser parser;
+    parser.addOptions({
+        {QStringLiteral("rows"), tr("Number of requests to generate."), QStringLiteral("N")},
+        {QStringLiteral("out"), tr("CSV file to write (replaced only when complete)."),
+         QStringLiteral("file")},
+        {QStringLiteral("seed"), tr("Random seed (default 42): the same seed gives the same file."),
+         QStringLiteral("S")},
+        {QStringLiteral("start"),
+         tr("Time of the first request, ISO 8601 (default 2024-05-01T00:00:00Z; UTC when no offset)."),
+         QStringLiteral("time"), QStringLiteral("2024-05-01T00:00:00Z")},
+        {QStringLiteral("rate"), tr("Requests per second: how fast the timestamps advance (default 1)."),
+         QStringLiteral("per-second"), QStringLiteral("1")},
+        {QStringLiteral("drift"),
+         tr("Feature drift from 0 (none) to 1 (full scenario): wetter, colder, fewer drivers, another fleet "
+            "mix."),
+         QStringLiteral("0..1"), QStringLiteral("0")},
+    });
+    if (auto code =
+            ctx.parse(parser, tr("Writes synthetic ride-delay data (features, delay_min, ts) as CSV.")))
+        return *code;
+    if (!parser.positionalArguments().isEmpty())
+        return Context::fail(
+            tr("Unexpected argument \"%1\".").arg(parser.positionalArguments().constFirst()));
+    const auto options = readOptions(parser);
+    if (!options)
+        return Context::fail(options.errorMessage());
+    const DemoDataOptions &o = options.value();
+
+    // QSaveFile: a failed or interrupted run leaves any existing file untouched.
+    QSaveFile file(o.out);
+    if (!file.open(QIODevice::WriteOnly))
+        return Context::fail(tr("Cannot write %1: %2").arg(o.out, file.errorString()));
+
+    RideDelayGenerator generator(o.seed);
+    generator.setDrift(o.drift);
+    const double stepMicros = 1e6 / o.rate;
+    QByteArray chunk = demoCsvHeader();
+    for (qint64 i = 0; i < o.rows; ++i) {
+        chunk += demoCsvLine(generator.next(o.startMicros + std::llround(double(i) * stepMicros)));
+        if (chunk.size() > (1 << 20) || i + 1 == o.rows) {
+            if (file.write(chunk) != chunk.size())
+                return Context::fail(tr("Cannot write %1: %2").arg(o.out, file.errorString()));
+            chunk.clear();
+        }
+    }
+    if (!file.commit())
+        return Context::fail(tr("Cannot write %1: %2").arg(o.out, file.errorString()));
+    return Success;
 }
 
 } // namespace mldeck::cli

@@ -1,13 +1,353 @@
+// mldeckctl flags status|set|init|bucket: read and change the rollout flags of a deployment.
 #include "app/mldeckctl/Verbs.h"
 
+#include "core/domain/Deployment.h"
+#include "core/rollout/Bucketing.h"
+#include "core/rollout/FlagValues.h"
+#include "core/store/redis/FlagStore.h"
+#include "core/store/redis/RedisConnection.h"
+
 #include <QCoreApplication>
+#include <QJsonArray>
+#include <QJsonObject>
+#include <QSysInfo>
+
+#include <pwd.h>
+#include <unistd.h>
 
 namespace mldeck::cli {
 
+namespace {
+
+QString tr(const char *text)
+{
+    return QCoreApplication::translate("mldeckctl", text);
+}
+
+const QString kDeployment = QStringLiteral("deployment");
+const QString kEnabled = QStringLiteral("enabled");
+const QString kPercentage = QStringLiteral("percentage");
+const QString kFallback = QStringLiteral("fallback");
+const QString kExpectVersion = QStringLiteral("expect-version");
+const QString kKey = QStringLiteral("key");
+const QString kJson = QStringLiteral("json");
+
+// "<OS user>@<host>", what updated_by records.
+QString actor()
+{
+    QString user = qEnvironmentVariable("USER");
+    if (user.isEmpty()) {
+        if (const passwd *pw = ::getpwuid(::getuid()))
+            user = QString::fromLocal8Bit(pw->pw_name);
+        else
+            user = QString::number(::getuid());
+    }
+    return user + QLatin1Char('@') + QSysInfo::machineHostName();
+}
+
+void addDeploymentOption(QCommandLineParser &p)
+{
+    p.addOption({kDeployment, tr("Deployment name (default: %1).").arg(QLatin1String(kDefaultDeployment)),
+                 QStringLiteral("name"), QLatin1String(kDefaultDeployment)});
+}
+
+void addValueOptions(QCommandLineParser &p)
+{
+    p.addOption({kEnabled, tr("ML enabled: 0 or 1."), QStringLiteral("0|1")});
+    p.addOption(
+        {kPercentage, tr("Share of traffic routed to ML: whole number 0 to 100."), QStringLiteral("N")});
+    p.addOption(
+        {kFallback, tr("Fall back to the heuristic when the model fails: 0 or 1."), QStringLiteral("0|1")});
+}
+
+Result<QString> deploymentOf(const QCommandLineParser &p)
+{
+    const QString d = p.value(kDeployment);
+    if (!isValidDeploymentName(d))
+        return Error{
+            tr("\"%1\" is not a valid deployment name (lower-case letter first, then a-z, 0-9, _ or -).")
+                .arg(d)};
+    return d;
+}
+
+// Validates every value the user typed before anything is sent.
+Result<FlagChange> changeOf(const QCommandLineParser &p)
+{
+    FlagChange c;
+    c.actor = actor();
+    if (p.isSet(kEnabled)) {
+        auto v = parseFlagBoolInput(QStringLiteral("--enabled"), p.value(kEnabled));
+        if (!v)
+            return v.error();
+        c.mlEnabled = *v;
+    }
+    if (p.isSet(kPercentage)) {
+        auto v = parseTrafficPercentageInput(p.value(kPercentage));
+        if (!v)
+            return v.error();
+        c.trafficPercentage = *v;
+    }
+    if (p.isSet(kFallback)) {
+        auto v = parseFlagBoolInput(QStringLiteral("--fallback"), p.value(kFallback));
+        if (!v)
+            return v.error();
+        c.fallbackOnError = *v;
+    }
+    return c;
+}
+
+Result<std::unique_ptr<RedisConnection>> connect(const Context &ctx, const QCommandLineParser &p)
+{
+    auto endpoint = ctx.redis(p);
+    if (!endpoint)
+        return endpoint.error();
+    return RedisConnection::open(*endpoint);
+}
+
+QJsonObject toJson(const FlagState &s)
+{
+    const auto valueOr = [&s](const char *field, const QJsonValue &v) {
+        return s.invalidFields.contains(QLatin1String(field)) ? QJsonValue(QJsonValue::Null) : v;
+    };
+    return QJsonObject{
+        {QStringLiteral("deployment"), s.deployment},
+        {QStringLiteral("exists"), s.exists},
+        {QStringLiteral("valid"), s.isValid()},
+        {QStringLiteral("ml_enabled"), valueOr(flagfield::kMlEnabled, s.mlEnabled)},
+        {QStringLiteral("ml_traffic_percentage"),
+         valueOr(flagfield::kTrafficPercentage, s.trafficPercentage)},
+        {QStringLiteral("fallback_on_error"), valueOr(flagfield::kFallbackOnError, s.fallbackOnError)},
+        {QStringLiteral("version"), valueOr(flagfield::kVersion, s.version)},
+        {QStringLiteral("updated_at"), s.updatedAt.isValid()
+                                           ? QJsonValue(s.updatedAt.toString(Qt::ISODateWithMs))
+                                           : QJsonValue(QJsonValue::Null)},
+        {QStringLiteral("updated_by"), s.updatedBy},
+        {QStringLiteral("invalid_fields"), QJsonArray::fromStringList(s.invalidFields)},
+    };
+}
+
+void printState(const FlagState &s, bool json)
+{
+    if (json) {
+        Context::outJson(QJsonDocument(toJson(s)));
+        return;
+    }
+    const auto show = [&s](const char *field, const QString &text) {
+        const QString shown = s.invalidFields.contains(QLatin1String(field)) ? tr("INVALID") : text;
+        Context::out(QString::fromLatin1(field).leftJustified(24) + shown);
+    };
+    Context::out(QStringLiteral("deployment").leftJustified(24) + s.deployment);
+    show(flagfield::kMlEnabled, s.mlEnabled ? QStringLiteral("1") : QStringLiteral("0"));
+    show(flagfield::kTrafficPercentage, QString::number(s.trafficPercentage));
+    show(flagfield::kFallbackOnError, s.fallbackOnError ? QStringLiteral("1") : QStringLiteral("0"));
+    show(flagfield::kVersion, QString::number(s.version));
+    Context::out(QStringLiteral("updated_at").leftJustified(24) +
+                 (s.updatedAt.isValid() ? s.updatedAt.toString(Qt::ISODateWithMs) : QStringLiteral("-")));
+    Context::out(QStringLiteral("updated_by").leftJustified(24) +
+                 (s.updatedBy.isEmpty() ? QStringLiteral("-") : s.updatedBy));
+    if (s.isValid())
+        Context::out(tr("state                   valid"));
+    else
+        Context::out(tr("state                   INVALID (%1): ML is OFF for every request until fixed")
+                         .arg(s.invalidFields.join(QStringLiteral(", "))));
+}
+
+int unknownDeployment(FlagStore &store, const QString &d, const RedisConnection &conn)
+{
+    auto names = store.deployments();
+    const QString known = names && !names->isEmpty() ? names->join(QStringLiteral(", ")) : tr("none");
+    return Context::fail(tr("No flags for deployment \"%1\" in Redis at %2 (known: %3). Create them with "
+                            "\"mldeckctl flags init --deployment %1\".")
+                             .arg(d, conn.endpoint().display(), known));
+}
+
+int runStatusSub(Context &ctx)
+{
+    QCommandLineParser p;
+    Context::addRedisOption(p);
+    Context::addJsonOption(p);
+    addDeploymentOption(p);
+    if (auto code =
+            ctx.parse(p, tr("Show the flags of a deployment. Exit code 1 when the stored flags are invalid "
+                            "(ML is then off).")))
+        return *code;
+    auto d = deploymentOf(p);
+    if (!d)
+        return Context::fail(d.errorMessage());
+    auto conn = connect(ctx, p);
+    if (!conn)
+        return Context::fail(conn.errorMessage());
+    FlagStore store(**conn);
+    auto s = store.read(*d);
+    if (!s)
+        return Context::fail(s.errorMessage());
+    if (!s->exists)
+        return unknownDeployment(store, *d, **conn);
+    printState(*s, p.isSet(kJson));
+    return s->isValid() ? Success : CheckFailed;
+}
+
+int runSetSub(Context &ctx)
+{
+    QCommandLineParser p;
+    Context::addRedisOption(p);
+    Context::addJsonOption(p);
+    addDeploymentOption(p);
+    addValueOptions(p);
+    p.addOption({kExpectVersion,
+                 tr("Only change the flags if they are still at this version (default: the version read just "
+                    "before)."),
+                 QStringLiteral("V")});
+    if (auto code =
+            ctx.parse(p, tr("Change the flags of a deployment (compare-and-set on the version). Exit code 1 "
+                            "when someone else changed them in between.")))
+        return *code;
+    auto d = deploymentOf(p);
+    if (!d)
+        return Context::fail(d.errorMessage());
+    auto change = changeOf(p);
+    if (!change)
+        return Context::fail(change.errorMessage());
+    if (change->isEmpty())
+        return Context::fail(tr("Nothing to change: give --enabled, --percentage and/or --fallback."));
+    std::optional<qint64> expected;
+    if (p.isSet(kExpectVersion)) {
+        auto v = parseFlagVersion(p.value(kExpectVersion).toUtf8());
+        if (!v)
+            return Context::fail(
+                tr("--expect-version must be a whole number >= 0, not \"%1\".").arg(p.value(kExpectVersion)));
+        expected = *v;
+    }
+
+    auto conn = connect(ctx, p);
+    if (!conn)
+        return Context::fail(conn.errorMessage());
+    FlagStore store(**conn);
+    if (!expected) {
+        auto s = store.read(*d);
+        if (!s)
+            return Context::fail(s.errorMessage());
+        if (!s->exists)
+            return unknownDeployment(store, *d, **conn);
+        expected = s->version; // 0 when the stored version is invalid: lets a set be repaired
+    }
+    auto w = store.write(*d, *change, *expected);
+    if (!w)
+        return Context::fail(w.errorMessage(),
+                             store.lastWriteWasConflict() ? CheckFailed : UsageOrConnection);
+    if (!p.isSet(kJson))
+        Context::out(
+            tr("Changed the flags of \"%1\": version %2 -> %3.").arg(*d).arg(*expected).arg(w->version));
+    printState(*w, p.isSet(kJson));
+    return Success;
+}
+
+int runInitSub(Context &ctx)
+{
+    QCommandLineParser p;
+    Context::addRedisOption(p);
+    Context::addJsonOption(p);
+    addDeploymentOption(p);
+    addValueOptions(p);
+    if (auto code =
+            ctx.parse(p, tr("Create the flags of a deployment if they do not exist (version 1; unset values: "
+                            "ML off, 0 %, fallback on). Existing flags are left as they are.")))
+        return *code;
+    auto d = deploymentOf(p);
+    if (!d)
+        return Context::fail(d.errorMessage());
+    auto defaults = changeOf(p);
+    if (!defaults)
+        return Context::fail(defaults.errorMessage());
+    auto conn = connect(ctx, p);
+    if (!conn)
+        return Context::fail(conn.errorMessage());
+    FlagStore store(**conn);
+    auto before = store.read(*d);
+    if (!before)
+        return Context::fail(before.errorMessage());
+    auto s = store.initialiseIfMissing(*d, *defaults);
+    if (!s)
+        return Context::fail(s.errorMessage());
+    if (!p.isSet(kJson))
+        Context::out(before->exists ? tr("Flags of \"%1\" already exist; left unchanged.").arg(*d)
+                                    : tr("Created the flags of \"%1\".").arg(*d));
+    printState(*s, p.isSet(kJson));
+    return s->isValid() ? Success : CheckFailed;
+}
+
+int runBucketSub(Context &ctx)
+{
+    QCommandLineParser p;
+    Context::addJsonOption(p);
+    addDeploymentOption(p);
+    p.addOption({kKey, tr("Request key (booking id, user id); may be repeated."), QStringLiteral("key")});
+    if (auto code =
+            ctx.parse(p, tr("Show the bucket (1-100) of request keys: a key goes to ML when ml_enabled is 1 "
+                            "and ml_traffic_percentage >= its bucket. Needs no server.")))
+        return *code;
+    auto d = deploymentOf(p);
+    if (!d)
+        return Context::fail(d.errorMessage());
+    if (!p.isSet(kKey))
+        return Context::fail(tr("Give at least one --key."));
+    QJsonArray rows;
+    for (const QString &key : p.values(kKey)) {
+        const quint32 hash = murmur3_x86_32((*d + QLatin1Char(':') + key).toUtf8(), 0);
+        const int b = bucket(*d, key);
+        if (p.isSet(kJson))
+            rows.append(QJsonObject{{QStringLiteral("key"), key},
+                                    {QStringLiteral("hash"), qint64(hash)},
+                                    {QStringLiteral("bucket"), b}});
+        else
+            Context::out(tr("%1:%2 -> bucket %3 (ML when ml_enabled=1 and ml_traffic_percentage >= %3)")
+                             .arg(*d, key)
+                             .arg(b));
+    }
+    if (p.isSet(kJson))
+        Context::outJson(QJsonDocument(
+            QJsonObject{{QStringLiteral("deployment"), *d}, {QStringLiteral("buckets"), rows}}));
+    return Success;
+}
+
+int flagsUsage(int code)
+{
+    const QString text =
+        tr("Usage: mldeckctl flags <status|set|init|bucket> [options]   (mldeckctl flags <sub> --help)\n\n"
+           "  status   show the flags of a deployment\n"
+           "  set      change them (compare-and-set on the version)\n"
+           "  init     create them if they do not exist\n"
+           "  bucket   show the bucket of request keys");
+    if (code == Success)
+        Context::out(text);
+    else
+        Context::fail(text, code);
+    return code;
+}
+
+} // namespace
+
 int runFlags(Context &ctx)
 {
-    Q_UNUSED(ctx);
-    return Context::fail(QCoreApplication::translate("mldeckctl", "this verb is not built yet"));
+    const QStringList &args = ctx.args();
+    if (args.size() < 2)
+        return flagsUsage(UsageOrConnection);
+    const QString sub = args.at(1);
+    if (sub == QLatin1String("--help") || sub == QLatin1String("-h") || sub == QLatin1String("help"))
+        return flagsUsage(Success);
+    QStringList subArgs = args.mid(2);
+    subArgs.prepend(args.at(0) + QLatin1Char(' ') + sub);
+    Context subCtx(subArgs);
+    if (sub == QLatin1String("status"))
+        return runStatusSub(subCtx);
+    if (sub == QLatin1String("set"))
+        return runSetSub(subCtx);
+    if (sub == QLatin1String("init"))
+        return runInitSub(subCtx);
+    if (sub == QLatin1String("bucket"))
+        return runBucketSub(subCtx);
+    Context::fail(tr("unknown flags command \"%1\"").arg(sub));
+    return flagsUsage(UsageOrConnection);
 }
 
 } // namespace mldeck::cli

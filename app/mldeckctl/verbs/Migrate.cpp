@@ -1,13 +1,94 @@
+// mldeckctl migrate: create or upgrade the mldeck schema; --status only reports.
 #include "app/mldeckctl/Verbs.h"
 
+#include "core/store/pg/Migrator.h"
+#include "core/store/pg/PgConnection.h"
+
 #include <QCoreApplication>
+#include <QJsonArray>
+#include <QJsonObject>
 
 namespace mldeck::cli {
 
+namespace {
+
+QString tr(const char *text) { return QCoreApplication::translate("mldeckctl", text); }
+
+QJsonObject statusJson(const SchemaStatus &st)
+{
+    return QJsonObject{{QStringLiteral("current"), st.current},
+                       {QStringLiteral("latest"), st.latest},
+                       {QStringLiteral("foreign_schema"), st.foreignSchema},
+                       {QStringLiteral("pending"), QJsonArray::fromStringList(st.pending)},
+                       {QStringLiteral("modified"), QJsonArray::fromStringList(st.modified)}};
+}
+
+int reportStatus(PgConnection &conn, const PgEndpoint &endpoint, bool json)
+{
+    const auto st = Migrator::status(conn);
+    if (!st)
+        return Context::fail(st.errorMessage());
+    if (st->foreignSchema)
+        return Context::fail(tr("database \"%1\" has a schema \"mldeck\" that MLDeck did not create").arg(endpoint.database));
+    if (st->current > st->latest)
+        return Context::fail(tr("database schema is version %1, this mldeckctl knows up to %2: upgrade MLDeck")
+                                 .arg(st->current)
+                                 .arg(st->latest));
+    if (!st->modified.isEmpty())
+        return Context::fail(tr("applied migration step(s) differ from this mldeckctl: %1")
+                                 .arg(st->modified.join(QStringLiteral(", "))));
+    if (json) {
+        Context::outJson(QJsonDocument(statusJson(*st)));
+    } else {
+        Context::out(tr("database: %1").arg(endpoint.display()));
+        Context::out(tr("schema version: %1 (this mldeckctl knows up to %2)").arg(st->current).arg(st->latest));
+        Context::out(st->pending.isEmpty() ? tr("pending: none")
+                                           : tr("pending: %1").arg(st->pending.join(QStringLiteral(", "))));
+    }
+    return st->pending.isEmpty() ? Success : CheckFailed;
+}
+
+} // namespace
+
 int runMigrate(Context &ctx)
 {
-    Q_UNUSED(ctx);
-    return Context::fail(QCoreApplication::translate("mldeckctl", "this verb is not built yet"));
+    QCommandLineParser parser;
+    Context::addPgOption(parser);
+    Context::addJsonOption(parser);
+    parser.addOption({QStringLiteral("status"), tr("Only report the current, latest and pending schema versions "
+                                                   "(exit 1 when steps are pending).")});
+    if (const auto stop = ctx.parse(parser, tr("Create or upgrade the mldeck schema in PostgreSQL.")))
+        return *stop;
+    if (!parser.positionalArguments().isEmpty())
+        return Context::fail(tr("unexpected argument \"%1\"").arg(parser.positionalArguments().constFirst()));
+
+    const auto endpoint = ctx.pg(parser);
+    if (!endpoint)
+        return Context::fail(endpoint.errorMessage());
+    auto conn = PgConnection::open(*endpoint, QStringLiteral("mldeckctl migrate"));
+    if (!conn)
+        return Context::fail(conn.errorMessage());
+
+    const bool json = parser.isSet(QStringLiteral("json"));
+    if (parser.isSet(QStringLiteral("status")))
+        return reportStatus(*conn.value(), *endpoint, json);
+
+    const auto applied = Migrator::migrate(*conn.value());
+    if (!applied)
+        return Context::fail(applied.errorMessage());
+    const auto st = Migrator::status(*conn.value());
+    const int current = st ? st->current : Migrator::latestVersion();
+    if (json) {
+        Context::outJson(QJsonDocument(QJsonObject{{QStringLiteral("applied"), QJsonArray::fromStringList(*applied)},
+                                                   {QStringLiteral("current"), current},
+                                                   {QStringLiteral("latest"), Migrator::latestVersion()}}));
+        return Success;
+    }
+    for (const QString &step : *applied)
+        Context::out(tr("applied %1").arg(step));
+    Context::out(applied->isEmpty() ? tr("schema is up to date (version %1) on %2").arg(current).arg(endpoint->display())
+                                    : tr("schema is now at version %1 on %2").arg(current).arg(endpoint->display()));
+    return Success;
 }
 
 } // namespace mldeck::cli

@@ -1,13 +1,157 @@
+// mldeckctl simulate: the reference serving backend on demo traffic.
 #include "app/mldeckctl/Verbs.h"
 
+#include "core/simulator/Simulator.h"
+
 #include <QCoreApplication>
+#include <QJsonObject>
+#include <QTime>
+
+#include <atomic>
+#include <csignal>
 
 namespace mldeck::cli {
 
+namespace {
+
+QString tr(const char *text) { return QCoreApplication::translate("mldeckctl", text); }
+
+std::atomic_bool g_stop{false};
+extern "C" void onStopSignal(int) { g_stop = true; }
+
+QString statsLine(const SimulatorStats &s)
+{
+    const auto &f = s.flags;
+    const QString flags = !f.exists   ? tr("flags: none (ML off)")
+                          : !f.isValid() ? tr("flags: INVALID (%1) → ML off").arg(f.invalidFields.join(QStringLiteral(", ")))
+                                         : tr("flags v%1: ML %2 %3%").arg(f.version).arg(f.mlEnabled ? tr("on") : tr("off")).arg(f.trafficPercentage);
+    QString line = tr("%1  %2 requests (%3/s)  ml %4  heuristic %5  fallback %6  failed %7 | written %8, outcomes %9, feedback %10, buffered %11 | %12")
+                       .arg(QTime::currentTime().toString(QStringLiteral("HH:mm:ss")))
+                       .arg(s.requests)
+                       .arg(s.achievedRate(), 0, 'f', 0)
+                       .arg(s.ml)
+                       .arg(s.heuristic)
+                       .arg(s.fallback)
+                       .arg(s.failed)
+                       .arg(s.predictionsWritten)
+                       .arg(s.outcomesWritten)
+                       .arg(s.feedbackWritten)
+                       .arg(s.buffered)
+                       .arg(flags);
+    if (!s.activeScenarios.isEmpty())
+        line += tr(" | scenarios: %1").arg(s.activeScenarios.join(QStringLiteral(", ")));
+    if (!s.redisError.isEmpty())
+        line += tr(" | Redis: %1").arg(s.redisError);
+    if (!s.pgError.isEmpty())
+        line += tr(" | PostgreSQL: %1").arg(s.pgError);
+    return line;
+}
+
+QJsonObject statsJson(const SimulatorStats &s)
+{
+    return QJsonObject{{QStringLiteral("elapsed_ms"), s.elapsedMs},
+                       {QStringLiteral("requests"), s.requests},
+                       {QStringLiteral("rate"), s.achievedRate()},
+                       {QStringLiteral("ml"), s.ml},
+                       {QStringLiteral("heuristic"), s.heuristic},
+                       {QStringLiteral("fallback"), s.fallback},
+                       {QStringLiteral("failed"), s.failed},
+                       {QStringLiteral("predictions_written"), s.predictionsWritten},
+                       {QStringLiteral("outcomes_written"), s.outcomesWritten},
+                       {QStringLiteral("feedback_written"), s.feedbackWritten},
+                       {QStringLiteral("dropped"), s.dropped},
+                       {QStringLiteral("flags_version"), s.flags.version}};
+}
+
+} // namespace
+
 int runSimulate(Context &ctx)
 {
-    Q_UNUSED(ctx);
-    return Context::fail(QCoreApplication::translate("mldeckctl", "this verb is not built yet"));
+    QCommandLineParser p;
+    Context::addRedisOption(p);
+    Context::addPgOption(p);
+    Context::addJsonOption(p);
+    p.addOptions({
+        {QStringLiteral("deployment"), tr("Deployment to serve (default: eta)."), QStringLiteral("name"), QStringLiteral("eta")},
+        {QStringLiteral("rate"), tr("Requests per second (default: 200)."), QStringLiteral("n"), QStringLiteral("200")},
+        {QStringLiteral("duration"), tr("Stop after this long (e.g. 90s, 10m); default: until Ctrl-C."), QStringLiteral("time")},
+        {QStringLiteral("model"), tr("TorchScript model for the ML path (default: the demo MLP)."), QStringLiteral("file")},
+        {QStringLiteral("scenario"), tr("Play a scenario: drift, errors, latency or degraded, as NAME[@START][+DURATION]; repeatable."), QStringLiteral("spec")},
+        {QStringLiteral("seed"), tr("Random seed (default: 42)."), QStringLiteral("n"), QStringLiteral("42")},
+        {QStringLiteral("outcome-delay"), tr("Mean delay before ground truth arrives (default: 20s)."), QStringLiteral("time"), QStringLiteral("20s")},
+        {QStringLiteral("initial-percentage"), tr("Create missing flags with ML on at this percentage (default: 25; -1: never create)."), QStringLiteral("n"), QStringLiteral("25")},
+        {QStringLiteral("threads"), tr("Model inference threads (default: 1)."), QStringLiteral("n"), QStringLiteral("1")},
+        {QStringLiteral("quiet"), tr("Print only the final summary.")},
+    });
+    if (auto code = ctx.parse(p, tr("Acts as the production serving backend: follows the flags live, routes each "
+                                     "request to the model or the heuristic, and logs predictions, outcomes and "
+                                     "feedback to PostgreSQL. Ctrl-C flushes what is buffered.")))
+        return *code;
+
+    SimulatorOptions o;
+    o.deployment = p.value(QStringLiteral("deployment"));
+    bool ok = false;
+    o.rate = p.value(QStringLiteral("rate")).toDouble(&ok);
+    if (!ok)
+        return Context::fail(tr("--rate must be a number of requests per second."));
+    o.seed = p.value(QStringLiteral("seed")).toULongLong(&ok);
+    if (!ok)
+        return Context::fail(tr("--seed must be a non-negative integer."));
+    o.initialPercentage = p.value(QStringLiteral("initial-percentage")).toInt(&ok);
+    if (!ok || o.initialPercentage < -1 || o.initialPercentage > 100)
+        return Context::fail(tr("--initial-percentage must be an integer from -1 to 100."));
+    o.modelThreads = p.value(QStringLiteral("threads")).toInt(&ok);
+    if (!ok || o.modelThreads < 1 || o.modelThreads > 64)
+        return Context::fail(tr("--threads must be an integer from 1 to 64."));
+    if (p.isSet(QStringLiteral("duration"))) {
+        auto d = parseDurationMs(p.value(QStringLiteral("duration")));
+        if (!d)
+            return Context::fail(d.errorMessage());
+        o.durationMs = *d;
+    }
+    auto delay = parseDurationMs(p.value(QStringLiteral("outcome-delay")));
+    if (!delay)
+        return Context::fail(delay.errorMessage());
+    o.outcomeDelayMs = *delay;
+    for (const QString &spec : p.values(QStringLiteral("scenario"))) {
+        auto sc = parseScenario(spec);
+        if (!sc)
+            return Context::fail(sc.errorMessage());
+        o.scenarios.push_back(*sc);
+    }
+    o.modelPath = p.value(QStringLiteral("model"));
+    auto redis = ctx.redis(p);
+    if (!redis)
+        return Context::fail(redis.errorMessage());
+    auto pg = ctx.pg(p);
+    if (!pg)
+        return Context::fail(pg.errorMessage());
+    o.redis = *redis;
+    o.pg = *pg;
+
+    Simulator sim(o);
+    if (auto st = sim.prepare(); !st)
+        return Context::fail(st.errorMessage());
+
+    std::signal(SIGINT, onStopSignal);
+    std::signal(SIGTERM, onStopSignal);
+    const bool quiet = p.isSet(QStringLiteral("quiet")) || p.isSet(QStringLiteral("json"));
+    qint64 lastPrinted = -5000;
+    SimulatorStats last;
+    const Status st = sim.run(g_stop, [&](const SimulatorStats &s) {
+        last = s;
+        if (!quiet && s.elapsedMs - lastPrinted >= 5000) {
+            lastPrinted = s.elapsedMs;
+            Context::out(statsLine(s));
+        }
+    });
+    if (p.isSet(QStringLiteral("json")))
+        Context::outJson(QJsonDocument(statsJson(last)));
+    else
+        Context::out(statsLine(last));
+    if (!st)
+        return Context::fail(st.errorMessage());
+    return Success;
 }
 
 } // namespace mldeck::cli

@@ -1,13 +1,96 @@
+// mldeckctl status: one probe of each server, with the same code the GUI's status bar uses.
 #include "app/mldeckctl/Verbs.h"
 
+#include "core/services/Probes.h"
+
 #include <QCoreApplication>
+#include <QJsonObject>
+
+#include <future>
 
 namespace mldeck::cli {
 
+namespace {
+
+QString tr(const char *text)
+{
+    return QCoreApplication::translate("mldeckctl", text);
+}
+
+QJsonObject toJson(const QString &endpoint, const ProbeResult &r, bool pg)
+{
+    QJsonObject o{{QStringLiteral("endpoint"), endpoint},
+                  {QStringLiteral("state"), r.up ? QStringLiteral("up") : QStringLiteral("down")},
+                  {QStringLiteral("detail"), r.detail}};
+    if (r.up)
+        o.insert(QStringLiteral("latencyMs"), r.latencyMs);
+    if (pg && r.up) {
+        o.insert(QStringLiteral("serverVersion"), r.serverVersion);
+        o.insert(QStringLiteral("user"), r.user);
+        o.insert(QStringLiteral("schema"), QJsonObject{{QStringLiteral("current"), r.schemaCurrent},
+                                                       {QStringLiteral("latest"), r.schemaLatest},
+                                                       {QStringLiteral("foreign"), r.foreignSchema}});
+    }
+    return o;
+}
+
+QString line(const QString &server, const QString &endpoint, const ProbeResult &r)
+{
+    return QStringLiteral("%1 %2 %3  %4")
+        .arg(server.leftJustified(11), (r.up ? tr("up") : tr("DOWN")).leftJustified(5), endpoint, r.detail);
+}
+
+// "PostgreSQL at db:5432 is unreachable: <why>", without repeating the address when <why> names it.
+QString unreachable(const QString &server, const QString &where, const QString &why)
+{
+    const QString hostPort = where.section(QLatin1Char('@'), -1).section(QLatin1Char('/'), 0, 0);
+    if (why.contains(hostPort))
+        return tr("%1 is unreachable: %2").arg(server, why);
+    return tr("%1 at %2 is unreachable: %3").arg(server, where, why);
+}
+
+} // namespace
+
 int runStatus(Context &ctx)
 {
-    Q_UNUSED(ctx);
-    return Context::fail(QCoreApplication::translate("mldeckctl", "this verb is not built yet"));
+    QCommandLineParser parser;
+    Context::addRedisOption(parser);
+    Context::addPgOption(parser);
+    Context::addJsonOption(parser);
+    if (auto code = ctx.parse(parser, tr("Check the connections to Redis and PostgreSQL once.\n"
+                                         "Exit code 0 when both are up, 2 when either is unreachable.")))
+        return *code;
+
+    const Result<RedisEndpoint> redis = ctx.redis(parser);
+    if (!redis.ok())
+        return Context::fail(redis.errorMessage());
+    const Result<PgEndpoint> pg = ctx.pg(parser);
+    if (!pg.ok())
+        return Context::fail(pg.errorMessage());
+
+    // Both at once: the wait is the slower of the two timeouts, not their sum.
+    auto redisFuture = std::async(std::launch::async, [ep = redis.value()] { return probeRedis(ep); });
+    const ProbeResult pgResult = probePg(pg.value(), QStringLiteral("mldeckctl"));
+    const ProbeResult redisResult = redisFuture.get();
+
+    const QString redisWhere = redis->display();
+    const QString pgWhere = pg->display();
+    if (parser.isSet(QStringLiteral("json"))) {
+        Context::outJson(
+            QJsonDocument(QJsonObject{{QStringLiteral("redis"), toJson(redisWhere, redisResult, false)},
+                                      {QStringLiteral("postgresql"), toJson(pgWhere, pgResult, true)},
+                                      {QStringLiteral("ok"), redisResult.up && pgResult.up}}));
+    } else {
+        Context::out(line(QStringLiteral("Redis"), redisWhere, redisResult));
+        Context::out(line(QStringLiteral("PostgreSQL"), pgWhere, pgResult));
+    }
+
+    // One readable line on stderr per unreachable server, as every verb reports errors.
+    if (!redisResult.up)
+        Context::fail(unreachable(QStringLiteral("Redis"), redisWhere, redisResult.detail));
+    if (!pgResult.up)
+        Context::fail(unreachable(QStringLiteral("PostgreSQL"), pgWhere, pgResult.detail));
+    return redisResult.up && pgResult.up ? Success : UsageOrConnection;
 }
 
 } // namespace mldeck::cli

@@ -1,1 +1,168 @@
 #include "core/store/pg/PgConnection.h"
+#include "core/store/pg/PgConnectionInternal.h"
+
+#include <QCoreApplication>
+#include <QRegularExpression>
+
+#include <vector>
+
+namespace mldeck {
+
+Q_LOGGING_CATEGORY(lcPg, "mldeck.store.pg", QtInfoMsg)
+
+namespace {
+
+QString tr(const char *text) { return QCoreApplication::translate("mldeck::PgConnection", text); }
+
+// libpq and the server decorate messages ("FATAL:  ", "connection to server at \"h\", port p
+// failed: ", tabs and hint lines). Keep the words a user needs, on one line.
+QString cleanServerMessage(const char *what)
+{
+    QString msg = QString::fromUtf8(what);
+    static const QRegularExpression connPrefix(QStringLiteral("connection to server (at|on socket) \"[^\"]*\"(, port \\d+)? failed:\\s*"));
+    static const QRegularExpression severity(QStringLiteral("\\b(FATAL|ERROR|PANIC):\\s+"));
+    msg.remove(connPrefix);
+    msg.remove(severity);
+    msg = msg.simplified();
+    while (msg.endsWith(QLatin1Char('.')) || msg.endsWith(QLatin1Char(':')))
+        msg.chop(1);
+    return msg;
+}
+
+QString hostPort(const PgEndpoint &e) { return e.host + QLatin1Char(':') + QString::number(e.port); }
+
+const QString &emptyNonNull()
+{
+    static const QString empty = QStringLiteral("");
+    return empty;
+}
+
+} // namespace
+
+namespace pg {
+
+QString sqlState(const std::exception &e)
+{
+    if (const auto *sqlErr = dynamic_cast<const pqxx::sql_error *>(&e))
+        return QString::fromStdString(sqlErr->sqlstate());
+    return {};
+}
+
+Error toError(const std::exception &e, const PgEndpoint &endpoint, const QString &doing)
+{
+    const QString detail = cleanServerMessage(e.what());
+    if (dynamic_cast<const pqxx::broken_connection *>(&e))
+        return Error{tr("lost the connection to PostgreSQL at %1 while %2: %3").arg(hostPort(endpoint), doing, detail)};
+    if (dynamic_cast<const pqxx::in_doubt_error *>(&e))
+        return Error{tr("PostgreSQL at %1 went away while committing (%2): the outcome is unknown: %3")
+                         .arg(hostPort(endpoint), doing, detail)};
+    return Error{tr("PostgreSQL error while %1: %2").arg(doing, detail)};
+}
+
+} // namespace pg
+
+PgConnection::PgConnection(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
+
+PgConnection::~PgConnection()
+{
+    try {
+        m_impl->conn.reset();
+    } catch (...) {
+        // A destructor must not throw; the server cleans up a dropped session by itself.
+    }
+}
+
+Result<std::unique_ptr<PgConnection>> PgConnection::open(const PgEndpoint &endpoint, const QString &applicationName)
+{
+    auto impl = std::make_unique<Impl>();
+    impl->endpoint = endpoint;
+    // TimeZone and client_encoding fixed for the session: text results do not depend on the server's defaults.
+    const QString connInfo = endpoint.toConnInfo(applicationName) +
+                             QStringLiteral(" client_encoding='UTF8' options='-c TimeZone=UTC'");
+    try {
+        impl->conn = std::make_unique<pqxx::connection>(connInfo.toStdString());
+        pqxx::nontransaction tx(*impl->conn);
+        const pqxx::row r = tx.exec1("SELECT current_user, current_setting('server_version')");
+        impl->currentUser = QString::fromStdString(r[0].as<std::string>());
+        impl->serverVersion = QString::fromStdString(r[1].as<std::string>());
+    } catch (const std::exception &e) {
+        return Error{tr("cannot connect to PostgreSQL at %1: %2").arg(hostPort(endpoint), cleanServerMessage(e.what()))};
+    }
+    qCDebug(lcPg) << "connected to" << endpoint.display() << "as" << impl->currentUser << "server" << impl->serverVersion;
+    return std::unique_ptr<PgConnection>(new PgConnection(std::move(impl)));
+}
+
+Status PgConnection::ping()
+{
+    try {
+        pqxx::nontransaction tx(*m_impl->conn);
+        tx.exec1("SELECT 1");
+        return {};
+    } catch (const std::exception &e) {
+        return pg::toError(e, m_impl->endpoint, tr("checking the connection"));
+    }
+}
+
+Status PgConnection::exec(const QString &sql)
+{
+    try {
+        pqxx::nontransaction tx(*m_impl->conn);
+        tx.exec(sql.toStdString());
+        return {};
+    } catch (const std::exception &e) {
+        return pg::toError(e, m_impl->endpoint, tr("running a statement"));
+    }
+}
+
+Result<QList<QStringList>> PgConnection::query(const QString &sql, const QStringList &params)
+{
+    try {
+        std::vector<std::string> storage;
+        storage.reserve(size_t(params.size()));
+        std::vector<const char *> values;
+        values.reserve(size_t(params.size()));
+        for (const QString &p : params) {
+            if (p.isNull()) {
+                values.push_back(nullptr);
+            } else {
+                storage.push_back(p.toStdString());
+                values.push_back(nullptr); // pointer fixed below, once storage stops moving
+            }
+        }
+        for (size_t i = 0, s = 0; i < values.size(); ++i) {
+            if (!params.at(qsizetype(i)).isNull())
+                values[i] = storage[s++].c_str();
+        }
+
+        pqxx::nontransaction tx(*m_impl->conn);
+        const pqxx::result res = params.isEmpty()
+                                     ? tx.exec(sql.toStdString())
+                                     : tx.exec_params(sql.toStdString(), pqxx::prepare::make_dynamic_params(values));
+        QList<QStringList> rows;
+        rows.reserve(qsizetype(res.size()));
+        for (const auto &row : res) {
+            QStringList cells;
+            cells.reserve(qsizetype(row.size()));
+            for (const auto &field : row) {
+                if (field.is_null())
+                    cells << QString();
+                else if (field.size() == 0)
+                    cells << emptyNonNull();
+                else
+                    cells << QString::fromUtf8(field.c_str(), qsizetype(field.size()));
+            }
+            rows << cells;
+        }
+        return rows;
+    } catch (const std::exception &e) {
+        return pg::toError(e, m_impl->endpoint, tr("running a query"));
+    }
+}
+
+QString PgConnection::currentUser() const { return m_impl->currentUser; }
+
+QString PgConnection::serverVersion() const { return m_impl->serverVersion; }
+
+const PgEndpoint &PgConnection::endpoint() const { return m_impl->endpoint; }
+
+} // namespace mldeck

@@ -1,0 +1,90 @@
+#include "core/config/ConnectionProfile.h"
+
+#include <QCoreApplication>
+
+namespace mldeck {
+
+namespace {
+
+QString tr(const char *text)
+{
+    return QCoreApplication::translate("mldeck::ConnectionProfile", text);
+}
+
+constexpr int kMaxNameLength = 64;
+
+bool validPort(int port)
+{
+    return port > 0 && port < 65536;
+}
+
+// A host name or address: not empty, no spaces or URL punctuation that would break a URL or conninfo.
+bool validHost(const QString &host)
+{
+    if (host.isEmpty() || host.size() > 253)
+        return false;
+    for (const QChar c : host) {
+        if (c.isSpace() || c == QLatin1Char('/') || c == QLatin1Char('@') || c == QLatin1Char('?') ||
+            c == QLatin1Char('#') || c == QLatin1Char('\'') || c == QLatin1Char('\\'))
+            return false;
+    }
+    return true;
+}
+
+bool validSslMode(const QString &mode)
+{
+    static const QStringList modes{QStringLiteral("disable"),   QStringLiteral("allow"),
+                                   QStringLiteral("prefer"),    QStringLiteral("require"),
+                                   QStringLiteral("verify-ca"), QStringLiteral("verify-full")};
+    return modes.contains(mode);
+}
+
+} // namespace
+
+Status ConnectionProfile::validate() const
+{
+    const QString trimmed = name.trimmed();
+    if (trimmed.isEmpty())
+        return Error{tr("The profile needs a name.")};
+    if (trimmed != name)
+        return Error{tr("The profile name \"%1\" must not start or end with spaces.").arg(name)};
+    if (name.size() > kMaxNameLength)
+        return Error{tr("The profile name is longer than %1 characters.").arg(kMaxNameLength)};
+    for (const QChar c : name) {
+        if (c.category() == QChar::Other_Control)
+            return Error{tr("The profile name must not contain control characters.")};
+    }
+    if (!validHost(redis.host))
+        return Error{tr("Redis host \"%1\" is not a valid host name or address.").arg(redis.host)};
+    if (!validPort(redis.port))
+        return Error{tr("Redis port %1 is out of range (1-65535).").arg(redis.port)};
+    if (redis.db < 0)
+        return Error{tr("Redis database number %1 must not be negative.").arg(redis.db)};
+    if (redis.timeoutMs <= 0)
+        return Error{tr("Redis timeout must be positive.")};
+    if (!validHost(pg.host))
+        return Error{tr("PostgreSQL host \"%1\" is not a valid host name or address.").arg(pg.host)};
+    if (!validPort(pg.port))
+        return Error{tr("PostgreSQL port %1 is out of range (1-65535).").arg(pg.port)};
+    if (pg.database.trimmed().isEmpty())
+        return Error{tr("The PostgreSQL database name is empty.")};
+    if (!validSslMode(pg.sslMode))
+        return Error{tr("PostgreSQL sslmode \"%1\" is not one of disable, allow, prefer, require, verify-ca, "
+                        "verify-full.")
+                         .arg(pg.sslMode)};
+    if (pg.connectTimeoutS < 0)
+        return Error{tr("PostgreSQL connect timeout must not be negative.")};
+    return {};
+}
+
+QString ConnectionProfile::redisSecretAccount() const
+{
+    return QStringLiteral("redis/") + name;
+}
+
+QString ConnectionProfile::pgSecretAccount() const
+{
+    return QStringLiteral("postgresql/") + name;
+}
+
+} // namespace mldeck

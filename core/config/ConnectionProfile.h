@@ -1,0 +1,27 @@
+#pragma once
+
+#include "core/config/Endpoints.h"
+#include "core/domain/Result.h"
+
+#include <QString>
+
+namespace mldeck {
+
+// A named pair of servers the user can switch between. The endpoints' password fields are
+// never persisted (Settings drops them); passwords live in the system keychain only, under
+// the account names below.
+struct ConnectionProfile
+{
+    QString name;
+    RedisEndpoint redis;
+    PgEndpoint pg;
+
+    // Checks name, hosts, ports, database and sslmode; the error says which field is wrong.
+    Status validate() const;
+
+    // Keychain account names for this profile's passwords (see SecretStore).
+    QString redisSecretAccount() const;
+    QString pgSecretAccount() const;
+};
+
+} // namespace mldeck

@@ -1,0 +1,187 @@
+#include "core/store/pg/PredictionLog.h"
+#include "core/store/pg/PgConnectionInternal.h"
+#include "core/store/pg/PgText.h"
+
+#include <QCoreApplication>
+
+#include <array>
+#include <tuple>
+
+namespace mldeck {
+
+namespace {
+
+QString tr(const char *text, int n = -1)
+{
+    return QCoreApplication::translate("mldeck::PredictionLog", text, nullptr, n);
+}
+
+// COPY/INSERT column order of mldeck.predictions, shared by both write paths.
+const std::vector<std::string> kPredictionColumns{"ts",     "predicted",  "latency_ms",  "feature_schema",
+                                                  "failed", "path",       "deployment",  "request_key",
+                                                  "model_version", "error", "numeric", "categorical"};
+const std::vector<std::string> kOutcomeColumns{"observed_at", "actual", "deployment", "request_key"};
+const std::vector<std::string> kFeedbackColumns{"ts", "positive", "deployment", "request_key", "comment",
+                                                "user_pseudonym"};
+
+// One row as text fields; `null` marks SQL NULL. Reused across rows to avoid reallocations.
+template <size_t N>
+struct TextRow
+{
+    std::array<std::string, N> text;
+    std::array<bool, N> null{};
+
+    void set(size_t i, std::string v)
+    {
+        text[i] = std::move(v);
+        null[i] = false;
+    }
+    void setNullable(size_t i, const QString &v)
+    {
+        null[i] = v.isNull() || v.isEmpty();
+        if (!null[i])
+            text[i] = v.toStdString();
+    }
+    const char *ptr(size_t i) const { return null[i] ? nullptr : text[i].c_str(); }
+
+    // stream_to in libpqxx 6 takes a std::tuple; const char * gives it NULL (nullptr) for free.
+    template <size_t... I>
+    auto tuple(std::index_sequence<I...>) const
+    {
+        return std::make_tuple(ptr(I)...);
+    }
+    auto tuple() const { return tuple(std::make_index_sequence<N>{}); }
+};
+
+QString validate(const QString &deployment, const QString &requestKey)
+{
+    if (deployment.isEmpty())
+        return tr("a row has no deployment");
+    if (requestKey.isEmpty())
+        return tr("a row of deployment \"%1\" has no request key").arg(deployment);
+    return {};
+}
+
+void fill(TextRow<12> &t, const PredictionRow &r)
+{
+    t.set(0, pgtext::timestamp(r.tsMicros));
+    if (r.predicted)
+        t.set(1, pgtext::float8(*r.predicted));
+    else
+        t.null[1] = true;
+    t.set(2, pgtext::float4(r.latencyMs));
+    t.set(3, std::to_string(r.featureSchema));
+    t.set(4, r.failed ? "t" : "f");
+    t.set(5, pathName(r.path).toStdString());
+    t.set(6, r.deployment.toStdString());
+    t.set(7, r.requestKey.toStdString());
+    t.setNullable(8, r.modelVersion);
+    t.setNullable(9, r.error);
+    t.set(10, pgtext::realArray(r.features.numeric));
+    t.set(11, pgtext::textArray(r.features.categorical));
+}
+
+// Streams rows into `table` with one COPY in one transaction.
+template <size_t N, typename Row, typename Fill>
+Status copyRows(PgConnection &conn, const char *table, const std::vector<std::string> &columns,
+                const std::vector<Row> &rows, Fill fillRow, const QString &doing)
+{
+    if (rows.empty())
+        return {};
+    for (const Row &r : rows) {
+        if (const QString why = validate(r.deployment, r.requestKey); !why.isEmpty())
+            return Error{tr("%1: nothing was logged (%2)").arg(doing, why)};
+    }
+    try {
+        pqxx::work tx(pg::raw(conn));
+        // libpqxx 6 pastes the table name into COPY as given: schema-qualified and unquoted on purpose.
+        pqxx::stream_to copy(tx, table, columns);
+        TextRow<N> text;
+        for (const Row &r : rows) {
+            fillRow(text, r);
+            copy << text.tuple();
+        }
+        copy.complete();
+        tx.commit();
+        return {};
+    } catch (const std::exception &e) {
+        return pg::toError(e, conn.endpoint(), doing + tr(" (nothing of this batch was logged)"));
+    }
+}
+
+} // namespace
+
+PredictionLog::PredictionLog(PgConnection &conn) : m_conn(conn) {}
+
+Status PredictionLog::appendPredictions(const std::vector<PredictionRow> &rows)
+{
+    return copyRows<12>(m_conn, "mldeck.predictions", kPredictionColumns, rows, fill,
+                        tr("logging %n prediction(s)", int(rows.size())));
+}
+
+Status PredictionLog::appendOutcomes(const std::vector<OutcomeRow> &rows)
+{
+    return copyRows<4>(
+        m_conn, "mldeck.outcomes", kOutcomeColumns, rows,
+        [](TextRow<4> &t, const OutcomeRow &r) {
+            t.set(0, pgtext::timestamp(r.observedMicros));
+            t.set(1, pgtext::float8(r.actual));
+            t.set(2, r.deployment.toStdString());
+            t.set(3, r.requestKey.toStdString());
+        },
+        tr("logging %n outcome(s)", int(rows.size())));
+}
+
+Status PredictionLog::appendFeedback(const std::vector<FeedbackRow> &rows)
+{
+    return copyRows<6>(
+        m_conn, "mldeck.feedback", kFeedbackColumns, rows,
+        [](TextRow<6> &t, const FeedbackRow &r) {
+            t.set(0, pgtext::timestamp(r.tsMicros));
+            t.set(1, r.positive ? "t" : "f");
+            t.set(2, r.deployment.toStdString());
+            t.set(3, r.requestKey.toStdString());
+            t.setNullable(4, r.comment);
+            t.setNullable(5, r.userPseudonym);
+        },
+        tr("logging %n feedback row(s)", int(rows.size())));
+}
+
+Status PredictionLog::insertPredictionSingle(const PredictionRow &row)
+{
+    const QString doing = tr("logging one prediction");
+    if (const QString why = validate(row.deployment, row.requestKey); !why.isEmpty())
+        return Error{tr("%1: nothing was logged (%2)").arg(doing, why)};
+    try {
+        TextRow<12> t;
+        fill(t, row);
+        // Autocommit, one statement per row: what a naive backend does.
+        pqxx::nontransaction tx(pg::raw(m_conn));
+        tx.exec_params("INSERT INTO mldeck.predictions (ts, predicted, latency_ms, feature_schema, failed, path, "
+                       "deployment, request_key, model_version, error, numeric, categorical) "
+                       "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                       t.ptr(0), t.ptr(1), t.ptr(2), t.ptr(3), t.ptr(4), t.ptr(5), t.ptr(6), t.ptr(7), t.ptr(8),
+                       t.ptr(9), t.ptr(10), t.ptr(11));
+        return {};
+    } catch (const std::exception &e) {
+        return pg::toError(e, m_conn.endpoint(), doing);
+    }
+}
+
+Result<int> PredictionLog::ensurePartitions(QDate from, QDate to)
+{
+    if (!from.isValid() || !to.isValid() || to < from)
+        return Error{tr("invalid partition range %1 .. %2").arg(from.toString(Qt::ISODate), to.toString(Qt::ISODate))};
+    try {
+        pqxx::work tx(pg::raw(m_conn));
+        const pqxx::row r = tx.exec_params1("SELECT mldeck.ensure_prediction_partitions($1::date, $2::date)",
+                                            from.toString(Qt::ISODate).toStdString(),
+                                            to.toString(Qt::ISODate).toStdString());
+        tx.commit();
+        return r[0].as<int>();
+    } catch (const std::exception &e) {
+        return pg::toError(e, m_conn.endpoint(), tr("creating daily prediction partitions"));
+    }
+}
+
+} // namespace mldeck

@@ -1,0 +1,241 @@
+// The reference backend against real Redis and PostgreSQL.
+#include "core/simulator/Simulator.h"
+#include "core/store/pg/Migrator.h"
+#include "core/store/pg/PgConnection.h"
+#include "core/store/redis/FlagStore.h"
+#include "core/store/redis/RedisConnection.h"
+#include "tests/support/TestServers.h"
+
+#include <QProcess>
+#include <QtTest>
+
+#include <csignal>
+#include <thread>
+
+using namespace mldeck;
+using namespace mldeck::test;
+
+namespace {
+
+qint64 scalar(PgConnection &conn, const QString &sql, const QStringList &params = {})
+{
+    const auto rows = conn.query(sql, params);
+    if (!rows || rows->isEmpty())
+        qFatal("query failed: %s", qPrintable(rows.errorMessage()));
+    return rows->first().first().toLongLong();
+}
+
+struct Fixture
+{
+    ScratchDatabase db{QStringLiteral("sim")};
+    QString deployment = uniqueName(QStringLiteral("sim"));
+    std::unique_ptr<PgConnection> pg;
+    std::unique_ptr<RedisConnection> redis;
+
+    Fixture()
+    {
+        pg = PgConnection::open(db.endpoint(), QStringLiteral("test")).value();
+        const auto migrated = Migrator::migrate(*pg);
+        if (!migrated)
+            qFatal("migrate: %s", qPrintable(migrated.errorMessage()));
+        redis = RedisConnection::open(TestServers::redis()).value();
+    }
+
+    SimulatorOptions options() const
+    {
+        SimulatorOptions o;
+        o.deployment = deployment;
+        o.redis = TestServers::redis();
+        o.pg = db.endpoint();
+        o.initialPercentage = -1;
+        return o;
+    }
+
+    FlagState setFlags(bool enabled, int percentage, bool fallback)
+    {
+        FlagStore store(*redis);
+        FlagChange change;
+        change.mlEnabled = enabled;
+        change.trafficPercentage = percentage;
+        change.fallbackOnError = fallback;
+        change.actor = QStringLiteral("test");
+        const auto current = store.read(deployment);
+        if (!current->exists)
+            return store.initialiseIfMissing(deployment, change).value();
+        return store.write(deployment, change, current->version).value();
+    }
+};
+
+SimulatorStats runFor(Simulator &sim, qint64 ms, const std::function<void(qint64)> &during = {})
+{
+    std::atomic_bool stop{false};
+    SimulatorStats last;
+    Status result;
+    std::thread t([&] { result = sim.run(stop, [&](const SimulatorStats &s) { last = s; }); });
+    QElapsedTimer clock;
+    clock.start();
+    while (clock.elapsed() < ms) {
+        if (during)
+            during(clock.elapsed());
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    stop = true;
+    t.join();
+    if (!result)
+        qFatal("simulator failed: %s", qPrintable(result.errorMessage()));
+    return last;
+}
+
+} // namespace
+
+class TestSimulator final : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase() { MLDECK_REQUIRE_SERVERS(); }
+
+    void logsEveryRequestAndFlushesPendingOutcomesOnStop()
+    {
+        Fixture f;
+        f.setFlags(true, 50, true);
+        SimulatorOptions o = f.options();
+        o.rate = 1000;
+        o.outcomeDelayMs = 120'000; // no outcome is due before stop: all come from the final flush
+        Simulator sim(o);
+        QVERIFY2(sim.prepare().ok(), "prepare");
+        const SimulatorStats s = runFor(sim, 3000);
+
+        QVERIFY2(s.requests >= 2500, qPrintable(QString::number(s.requests)));
+        QCOMPARE(s.dropped, 0);
+        QCOMPARE(s.buffered, 0);
+        const QString dep = f.deployment;
+        QCOMPARE(scalar(*f.pg, QStringLiteral("SELECT count(*) FROM mldeck.predictions WHERE deployment=$1"), {dep}),
+                 s.requests);
+        const qint64 outcomes =
+            scalar(*f.pg, QStringLiteral("SELECT count(*) FROM mldeck.outcomes WHERE deployment=$1"), {dep});
+        QCOMPARE(outcomes, s.outcomesWritten);
+        QVERIFY2(std::abs(outcomes / double(s.requests) - 0.9) < 0.03, qPrintable(QString::number(outcomes)));
+        QVERIFY(scalar(*f.pg, QStringLiteral("SELECT count(*) FROM mldeck.feedback WHERE deployment=$1"), {dep}) > 0);
+
+        const double mlShare = s.ml / double(s.requests);
+        QVERIFY2(std::abs(mlShare - 0.5) < 0.05, qPrintable(QString::number(mlShare)));
+        // Every ML row names its model; no heuristic row does.
+        QCOMPARE(scalar(*f.pg, QStringLiteral("SELECT count(*) FROM mldeck.predictions WHERE deployment=$1 AND "
+                                              "((path='ml') <> (model_version IS NOT NULL))"),
+                        {dep}),
+                 0);
+        // Outcomes join back to their predictions.
+        QCOMPARE(scalar(*f.pg, QStringLiteral("SELECT count(*) FROM mldeck.outcomes o WHERE o.deployment=$1 AND NOT "
+                                              "EXISTS (SELECT 1 FROM mldeck.predictions p WHERE p.deployment=o.deployment "
+                                              "AND p.request_key=o.request_key)"),
+                        {dep}),
+                 0);
+    }
+
+    void followsAFlagChangeWithinAFewHundredMilliseconds()
+    {
+        Fixture f;
+        f.setFlags(true, 100, true);
+        SimulatorOptions o = f.options();
+        o.rate = 1000;
+        Simulator sim(o);
+        QVERIFY(sim.prepare().ok());
+        qint64 switchedAtMs = 0;
+        runFor(sim, 3000, [&](qint64 elapsed) {
+            if (elapsed > 1000 && switchedAtMs == 0) {
+                f.setFlags(false, 100, true);
+                switchedAtMs = QDateTime::currentMSecsSinceEpoch();
+            }
+        });
+        const QString dep = f.deployment;
+        QVERIFY(scalar(*f.pg, QStringLiteral("SELECT count(*) FROM mldeck.predictions WHERE deployment=$1 AND path='ml'"),
+                       {dep}) > 500);
+        const QString after = QString::number(switchedAtMs + 250);
+        QCOMPARE(scalar(*f.pg, QStringLiteral("SELECT count(*) FROM mldeck.predictions WHERE deployment=$1 AND path='ml' "
+                                              "AND ts > to_timestamp($2::bigint / 1000.0)"),
+                        {dep, after}),
+                 0);
+        QVERIFY(scalar(*f.pg, QStringLiteral("SELECT count(*) FROM mldeck.predictions WHERE deployment=$1 AND "
+                                             "path='heuristic' AND ts > to_timestamp($2::bigint / 1000.0)"),
+                       {dep, after}) > 500);
+    }
+
+    void modelErrorsWithoutFallbackAreLoggedAsFailures()
+    {
+        Fixture f;
+        f.setFlags(true, 100, false);
+        SimulatorOptions o = f.options();
+        o.rate = 500;
+        o.scenarios.push_back(*parseScenario(QStringLiteral("errors")));
+        Simulator sim(o);
+        QVERIFY(sim.prepare().ok());
+        const SimulatorStats s = runFor(sim, 2000);
+        QVERIFY(s.failed > s.requests / 4);
+        QCOMPARE(s.fallback, 0);
+        const QString dep = f.deployment;
+        QCOMPARE(scalar(*f.pg, QStringLiteral("SELECT count(*) FROM mldeck.predictions WHERE deployment=$1 AND failed"),
+                        {dep}),
+                 s.failed);
+        QCOMPARE(scalar(*f.pg, QStringLiteral("SELECT count(*) FROM mldeck.predictions WHERE deployment=$1 AND failed "
+                                              "AND (predicted IS NOT NULL OR error IS NULL)"),
+                        {dep}),
+                 0);
+    }
+
+    void badInputChangesNothing()
+    {
+        Fixture f;
+        SimulatorOptions o = f.options();
+        o.modelPath = QStringLiteral("/nonexistent/model.pt");
+        Simulator missingModel(o);
+        const Status st = missingModel.prepare();
+        QVERIFY(!st.ok());
+        QVERIFY2(st.errorMessage().contains(QStringLiteral("/nonexistent/model.pt")), qPrintable(st.errorMessage()));
+
+        o = f.options();
+        o.deployment = QStringLiteral("Not A Name");
+        QVERIFY(!Simulator(o).prepare().ok());
+
+        ScratchDatabase empty(QStringLiteral("simempty"));
+        o = f.options();
+        o.pg = empty.endpoint();
+        o.initialPercentage = 30;
+        const Status unmigrated = Simulator(o).prepare();
+        QVERIFY(!unmigrated.ok());
+        QVERIFY2(unmigrated.errorMessage().contains(QStringLiteral("mldeckctl migrate")),
+                 qPrintable(unmigrated.errorMessage()));
+        // Nothing was created anywhere.
+        QCOMPARE(scalar(*f.pg, QStringLiteral("SELECT count(*) FROM mldeck.deployments WHERE name=$1"), {f.deployment}), 0);
+        QVERIFY(!FlagStore(*f.redis).read(f.deployment)->exists);
+    }
+
+    void ctrlCInTheCliFlushesEverything()
+    {
+        Fixture f;
+        f.setFlags(true, 25, true);
+        QProcess proc;
+        proc.setProgram(qEnvironmentVariable("MLDECK_BINARY_DIR") + QStringLiteral("/app/mldeckctl/mldeckctl"));
+        proc.setArguments({QStringLiteral("simulate"), QStringLiteral("--deployment"), f.deployment,
+                           QStringLiteral("--rate"), QStringLiteral("2000"), QStringLiteral("--outcome-delay"),
+                           QStringLiteral("10m"), QStringLiteral("--json"), QStringLiteral("--redis"),
+                           TestServers::redis().toUrl(true), QStringLiteral("--pg"), f.db.endpoint().toUrl(true)});
+        proc.start();
+        QVERIFY(proc.waitForStarted());
+        QTest::qWait(3000);
+        ::kill(static_cast<pid_t>(proc.processId()), SIGINT);
+        QVERIFY(proc.waitForFinished(60'000));
+        QCOMPARE(proc.exitCode(), 0);
+        const auto summary = QJsonDocument::fromJson(proc.readAllStandardOutput()).object();
+        const qint64 requests = summary.value(QStringLiteral("requests")).toInteger();
+        QVERIFY2(requests > 2000, proc.readAllStandardError().constData());
+        QCOMPARE(scalar(*f.pg, QStringLiteral("SELECT count(*) FROM mldeck.predictions WHERE deployment=$1"),
+                        {f.deployment}),
+                 requests);
+        QCOMPARE(scalar(*f.pg, QStringLiteral("SELECT count(*) FROM mldeck.outcomes WHERE deployment=$1"), {f.deployment}),
+                 summary.value(QStringLiteral("outcomes_written")).toInteger());
+    }
+};
+
+QTEST_GUILESS_MAIN(TestSimulator)
+#include "test_simulator.moc"

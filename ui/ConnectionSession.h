@@ -1,0 +1,77 @@
+#pragma once
+
+#include "core/config/ConnectionProfile.h"
+
+#include <QHash>
+#include <QObject>
+
+#include <optional>
+
+namespace mldeck {
+class ConnectionMonitor;
+class SecretStore;
+class Settings;
+} // namespace mldeck
+
+namespace mldeck::ui {
+
+// Which servers the window is connected to, and the passwords for them.
+// Passwords come from the keychain (SecretStore) or, when it is unavailable, from what the user
+// typed this session: they are kept in memory only and never written to Settings.
+class ConnectionSession final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(ConnectionSession)
+
+public:
+    ConnectionSession(Settings &settings, SecretStore &secrets, ConnectionMonitor &monitor,
+                      QObject *parent = nullptr);
+
+    // "Local stack (environment)": the profile built from MLDECK_REDIS_URL / MLDECK_PG_URL.
+    static QString environmentProfileName();
+    // nullopt when neither variable is set; an error when one is set but is not a valid URL.
+    static std::optional<Result<ConnectionProfile>> profileFromEnvironment();
+
+    // Picks the environment profile when the variables are set (it wins), else the active
+    // profile from Settings, reads its passwords and starts the monitor. Never blocks.
+    void start();
+
+    // Connects to profile. Passwords given here are used as they are (and kept for the
+    // session); otherwise they are read from the keychain or from this session's memory.
+    void activate(const ConnectionProfile &profile, std::optional<QString> redisPassword = std::nullopt,
+                  std::optional<QString> pgPassword = std::nullopt);
+
+    const ConnectionProfile &activeProfile() const { return m_active; }
+    bool isEnvironmentProfile() const { return m_fromEnvironment; }
+    Settings &settings() { return m_settings; }
+    SecretStore &secrets() { return m_secrets; }
+
+    // Memory-only passwords for a profile, used when the keychain cannot hold them.
+    void rememberForSession(const QString &profileName, const QString &redisPassword,
+                            const QString &pgPassword);
+
+Q_SIGNALS:
+    void activeProfileChanged(const mldeck::ConnectionProfile &profile);
+    // Passwords could not be read from the keychain: why, so the window can say it and ask.
+    void keychainUnavailable(const QString &why);
+    // A problem with the configuration itself (e.g. a malformed MLDECK_PG_URL).
+    void configurationProblem(const QString &message);
+
+private:
+    struct SessionPasswords
+    {
+        QString redis;
+        QString pg;
+    };
+    void apply();
+
+    Settings &m_settings;
+    SecretStore &m_secrets;
+    ConnectionMonitor &m_monitor;
+    ConnectionProfile m_active;
+    bool m_fromEnvironment = false;
+    quint64 m_generation = 0; // late keychain answers for a profile no longer active are ignored
+    QHash<QString, SessionPasswords> m_sessionPasswords;
+};
+
+} // namespace mldeck::ui

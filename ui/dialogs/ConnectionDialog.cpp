@@ -1,0 +1,512 @@
+#include "ui/dialogs/ConnectionDialog.h"
+
+#include "core/config/Settings.h"
+#include "core/secrets/SecretStore.h"
+#include "ui/ConnectionSession.h"
+
+#include <QComboBox>
+#include <QDialogButtonBox>
+#include <QFormLayout>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QInputDialog>
+#include <QLabel>
+#include <QLineEdit>
+#include <QListWidget>
+#include <QMessageBox>
+#include <QPointer>
+#include <QPushButton>
+#include <QVBoxLayout>
+
+#include <memory>
+
+namespace mldeck::ui {
+
+namespace {
+
+const QStringList &sslModes()
+{
+    static const QStringList modes{QStringLiteral("disable"),   QStringLiteral("allow"),
+                                   QStringLiteral("prefer"),    QStringLiteral("require"),
+                                   QStringLiteral("verify-ca"), QStringLiteral("verify-full")};
+    return modes;
+}
+
+// Ports are typed as text so that a wrong value can be shown and explained, not silently clamped.
+std::optional<int> parsePort(const QString &text)
+{
+    bool ok = false;
+    const int port = text.trimmed().toInt(&ok);
+    if (!ok || port < 1 || port > 65535)
+        return std::nullopt;
+    return port;
+}
+
+QLineEdit *lineEdit(QWidget *parent, const QString &objectName, const QString &placeholder = {})
+{
+    auto *e = new QLineEdit(parent);
+    e->setObjectName(objectName);
+    e->setPlaceholderText(placeholder);
+    e->setClearButtonEnabled(false);
+    return e;
+}
+
+} // namespace
+
+ConnectionDialog::ConnectionDialog(ConnectionSession &session, QWidget *parent)
+    : QDialog(parent), m_session(session)
+{
+    setObjectName(QStringLiteral("connectionDialog"));
+    setWindowTitle(tr("Connect"));
+    buildUi();
+    const QString active = m_session.activeProfile().name;
+    reloadList(active);
+    validate();
+}
+
+void ConnectionDialog::buildUi()
+{
+    // Left: the profiles.
+    m_list = new QListWidget(this);
+    m_list->setObjectName(QStringLiteral("profileList"));
+    m_list->setMinimumWidth(190);
+    m_add = new QPushButton(tr("Add"), this);
+    m_add->setObjectName(QStringLiteral("addProfile"));
+    m_rename = new QPushButton(tr("Rename…"), this);
+    m_rename->setObjectName(QStringLiteral("renameProfile"));
+    m_delete = new QPushButton(tr("Delete"), this);
+    m_delete->setObjectName(QStringLiteral("deleteProfile"));
+    auto *listButtons = new QHBoxLayout;
+    listButtons->setSpacing(6);
+    listButtons->addWidget(m_add);
+    listButtons->addWidget(m_rename);
+    listButtons->addWidget(m_delete);
+    auto *profilesBox = new QVBoxLayout;
+    auto *profilesTitle = new QLabel(tr("Profiles"), this);
+    profilesTitle->setObjectName(QStringLiteral("sectionTitle"));
+    profilesBox->addWidget(profilesTitle);
+    profilesBox->addWidget(m_list, 1);
+    profilesBox->addLayout(listButtons);
+
+    // Right: the fields.
+    m_name = lineEdit(this, QStringLiteral("profileName"), tr("e.g. Production"));
+    auto *nameForm = new QFormLayout;
+    nameForm->addRow(tr("Profile &name:"), m_name);
+
+    auto *redisBox = new QGroupBox(tr("Redis (rollout flags)"), this);
+    m_redisHost = lineEdit(redisBox, QStringLiteral("redisHost"), QStringLiteral("127.0.0.1"));
+    m_redisPort = lineEdit(redisBox, QStringLiteral("redisPort"), QStringLiteral("6379"));
+    m_redisUser = lineEdit(redisBox, QStringLiteral("redisUser"), tr("optional (Redis 6 ACL user)"));
+    m_redisPassword = lineEdit(redisBox, QStringLiteral("redisPassword"));
+    m_redisPassword->setEchoMode(QLineEdit::Password);
+    auto *redisForm = new QFormLayout(redisBox);
+    redisForm->addRow(tr("Host:"), m_redisHost);
+    redisForm->addRow(tr("Port:"), m_redisPort);
+    redisForm->addRow(tr("User:"), m_redisUser);
+    redisForm->addRow(tr("Password:"), m_redisPassword);
+
+    auto *pgBox = new QGroupBox(tr("PostgreSQL (prediction log, registry, audit)"), this);
+    m_pgHost = lineEdit(pgBox, QStringLiteral("pgHost"), QStringLiteral("127.0.0.1"));
+    m_pgPort = lineEdit(pgBox, QStringLiteral("pgPort"), QStringLiteral("5432"));
+    m_pgDatabase = lineEdit(pgBox, QStringLiteral("pgDatabase"), QStringLiteral("mldeck"));
+    m_pgUser = lineEdit(pgBox, QStringLiteral("pgUser"));
+    m_pgPassword = lineEdit(pgBox, QStringLiteral("pgPassword"));
+    m_pgPassword->setEchoMode(QLineEdit::Password);
+    m_pgSslMode = new QComboBox(pgBox);
+    m_pgSslMode->setObjectName(QStringLiteral("pgSslMode"));
+    m_pgSslMode->addItems(sslModes());
+    auto *pgForm = new QFormLayout(pgBox);
+    pgForm->addRow(tr("Host:"), m_pgHost);
+    pgForm->addRow(tr("Port:"), m_pgPort);
+    pgForm->addRow(tr("Database:"), m_pgDatabase);
+    pgForm->addRow(tr("User:"), m_pgUser);
+    pgForm->addRow(tr("Password:"), m_pgPassword);
+    pgForm->addRow(tr("SSL mode:"), m_pgSslMode);
+
+    m_error = new QLabel(this);
+    m_error->setObjectName(QStringLiteral("validationError"));
+    m_error->setWordWrap(true);
+    m_error->setStyleSheet(QStringLiteral("color: #b42318; font-weight: 600;"));
+    m_notice = new QLabel(this);
+    m_notice->setObjectName(QStringLiteral("saveNotice"));
+    m_notice->setWordWrap(true);
+    m_notice->hide();
+
+    auto *fields = new QVBoxLayout;
+    fields->setSpacing(10);
+    fields->addLayout(nameForm);
+    fields->addWidget(redisBox);
+    fields->addWidget(pgBox);
+    auto *keychainHint = new QLabel(
+        tr("Passwords are stored only in the system keychain, never in the settings file. Leave a password "
+           "empty to keep the stored one."),
+        this);
+    keychainHint->setObjectName(QStringLiteral("hint"));
+    keychainHint->setWordWrap(true);
+    fields->addWidget(keychainHint);
+    fields->addWidget(m_error);
+    fields->addWidget(m_notice);
+    fields->addStretch(1);
+
+    auto *columns = new QHBoxLayout;
+    columns->setSpacing(18);
+    columns->addLayout(profilesBox, 2);
+    columns->addLayout(fields, 5);
+
+    auto *buttons = new QDialogButtonBox(this);
+    m_save = buttons->addButton(tr("&Save"), QDialogButtonBox::ActionRole);
+    m_save->setObjectName(QStringLiteral("saveButton"));
+    m_connect = buttons->addButton(tr("&Connect"), QDialogButtonBox::AcceptRole);
+    m_connect->setObjectName(QStringLiteral("connectButton"));
+    m_connect->setDefault(true);
+    auto *close = buttons->addButton(QDialogButtonBox::Close);
+    close->setObjectName(QStringLiteral("closeButton"));
+
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(18, 18, 18, 14);
+    layout->setSpacing(14);
+    layout->addLayout(columns, 1);
+    layout->addWidget(buttons);
+    resize(layout->sizeHint().expandedTo(QSize(840, 620)));
+
+    connect(m_list, &QListWidget::currentTextChanged, this,
+            [this](const QString &name) { loadProfile(name); });
+    connect(m_add, &QPushButton::clicked, this, &ConnectionDialog::startNewProfile);
+    connect(m_rename, &QPushButton::clicked, this, &ConnectionDialog::renameSelected);
+    connect(m_delete, &QPushButton::clicked, this, &ConnectionDialog::deleteSelected);
+    connect(m_save, &QPushButton::clicked, this, [this] { save(); });
+    connect(m_connect, &QPushButton::clicked, this, &ConnectionDialog::saveAndConnect);
+    connect(close, &QPushButton::clicked, this, &QDialog::reject);
+    for (QLineEdit *e :
+         {m_name, m_redisHost, m_redisPort, m_redisUser, m_pgHost, m_pgPort, m_pgDatabase, m_pgUser})
+        connect(e, &QLineEdit::textChanged, this, &ConnectionDialog::validate);
+    connect(m_pgSslMode, &QComboBox::currentIndexChanged, this, &ConnectionDialog::validate);
+}
+
+bool ConnectionDialog::isEnvironmentSelected() const
+{
+    return m_list->currentItem() &&
+           m_list->currentItem()->text() == ConnectionSession::environmentProfileName();
+}
+
+void ConnectionDialog::reloadList(const QString &select)
+{
+    const QSignalBlocker block(m_list);
+    m_list->clear();
+    if (m_session.isEnvironmentProfile() || ConnectionSession::profileFromEnvironment())
+        m_list->addItem(ConnectionSession::environmentProfileName());
+    for (const ConnectionProfile &p : m_session.settings().profiles())
+        m_list->addItem(p.name);
+    const auto found = m_list->findItems(select, Qt::MatchExactly);
+    if (!found.isEmpty())
+        m_list->setCurrentItem(found.first());
+    else if (m_list->count() > 0)
+        m_list->setCurrentRow(0);
+    if (m_list->currentItem())
+        loadProfile(m_list->currentItem()->text());
+    else
+        startNewProfile();
+}
+
+void ConnectionDialog::loadProfile(const QString &name)
+{
+    std::optional<ConnectionProfile> profile;
+    const bool fromEnvironment = name == ConnectionSession::environmentProfileName();
+    if (fromEnvironment) {
+        if (auto env = ConnectionSession::profileFromEnvironment(); env && env->ok())
+            profile = env->value();
+        else if (m_session.isEnvironmentProfile())
+            profile = m_session.activeProfile();
+    } else {
+        profile = m_session.settings().profile(name);
+    }
+    if (!profile)
+        return;
+    m_loadedName = fromEnvironment ? QString() : profile->name;
+    m_name->setText(profile->name);
+    m_redisHost->setText(profile->redis.host);
+    m_redisPort->setText(QString::number(profile->redis.port));
+    m_redisUser->setText(profile->redis.user);
+    m_redisPassword->clear();
+    m_pgHost->setText(profile->pg.host);
+    m_pgPort->setText(QString::number(profile->pg.port));
+    m_pgDatabase->setText(profile->pg.database);
+    m_pgUser->setText(profile->pg.user);
+    m_pgPassword->clear();
+    m_pgSslMode->setCurrentIndex(std::max(0, int(sslModes().indexOf(profile->pg.sslMode))));
+
+    // The environment profile is what the local stack set up: shown, not edited or saved.
+    for (QWidget *w : std::initializer_list<QWidget *>{m_name, m_redisHost, m_redisPort, m_redisUser,
+                                                       m_redisPassword, m_pgHost, m_pgPort, m_pgDatabase,
+                                                       m_pgUser, m_pgPassword, m_pgSslMode})
+        w->setEnabled(!fromEnvironment);
+    const QString placeholder = fromEnvironment ? tr("from the environment") : tr("unchanged");
+    m_redisPassword->setPlaceholderText(placeholder);
+    m_pgPassword->setPlaceholderText(placeholder);
+    m_rename->setEnabled(!fromEnvironment);
+    m_delete->setEnabled(!fromEnvironment);
+    setNotice(fromEnvironment
+                  ? tr("This profile comes from MLDECK_REDIS_URL / MLDECK_PG_URL and takes precedence "
+                       "while they are set. It cannot be edited here.")
+                  : QString(),
+              false);
+    validate();
+}
+
+void ConnectionDialog::startNewProfile()
+{
+    QString name = tr("New profile");
+    for (int i = 2; m_session.settings().profile(name); ++i)
+        name = tr("New profile %1").arg(i);
+    {
+        const QSignalBlocker block(m_list);
+        m_list->clearSelection();
+        m_list->setCurrentItem(nullptr);
+    }
+    m_loadedName.clear();
+    const ConnectionProfile defaults;
+    for (QWidget *w : std::initializer_list<QWidget *>{m_name, m_redisHost, m_redisPort, m_redisUser,
+                                                       m_redisPassword, m_pgHost, m_pgPort, m_pgDatabase,
+                                                       m_pgUser, m_pgPassword, m_pgSslMode})
+        w->setEnabled(true);
+    m_name->setText(name);
+    m_redisHost->setText(defaults.redis.host);
+    m_redisPort->setText(QString::number(defaults.redis.port));
+    m_redisUser->clear();
+    m_redisPassword->clear();
+    m_pgHost->setText(defaults.pg.host);
+    m_pgPort->setText(QString::number(defaults.pg.port));
+    m_pgDatabase->setText(defaults.pg.database);
+    m_pgUser->clear();
+    m_pgPassword->clear();
+    m_pgSslMode->setCurrentIndex(int(sslModes().indexOf(defaults.pg.sslMode)));
+    m_redisPassword->setPlaceholderText(tr("optional"));
+    m_pgPassword->setPlaceholderText(tr("optional"));
+    m_rename->setEnabled(false);
+    m_delete->setEnabled(false);
+    setNotice({}, false);
+    m_name->setFocus();
+    m_name->selectAll();
+    validate();
+}
+
+Result<ConnectionProfile> ConnectionDialog::profileFromFields() const
+{
+    ConnectionProfile p;
+    p.name = m_name->text();
+    if (!m_loadedName.isEmpty() && p.name != m_loadedName && m_session.settings().profile(p.name))
+        return Error{tr("A profile named \"%1\" already exists.").arg(p.name)};
+    if (m_loadedName.isEmpty() && m_session.settings().profile(p.name))
+        return Error{tr("A profile named \"%1\" already exists.").arg(p.name)};
+    if (p.name == ConnectionSession::environmentProfileName())
+        return Error{tr("The name \"%1\" is reserved for the environment profile.").arg(p.name)};
+    p.redis.host = m_redisHost->text().trimmed();
+    const auto redisPort = parsePort(m_redisPort->text());
+    if (!redisPort)
+        return Error{tr("Redis port \"%1\" is not a number between 1 and 65535.").arg(m_redisPort->text())};
+    p.redis.port = *redisPort;
+    p.redis.user = m_redisUser->text().trimmed();
+    p.pg.host = m_pgHost->text().trimmed();
+    const auto pgPort = parsePort(m_pgPort->text());
+    if (!pgPort)
+        return Error{tr("PostgreSQL port \"%1\" is not a number between 1 and 65535.").arg(m_pgPort->text())};
+    p.pg.port = *pgPort;
+    p.pg.database = m_pgDatabase->text().trimmed();
+    p.pg.user = m_pgUser->text().trimmed();
+    p.pg.sslMode = m_pgSslMode->currentText();
+    if (Status valid = p.validate(); !valid)
+        return valid.error();
+    return p;
+}
+
+void ConnectionDialog::validate()
+{
+    if (isEnvironmentSelected()) {
+        m_error->clear();
+        m_error->hide();
+        m_save->setEnabled(false);
+        m_connect->setEnabled(true);
+        return;
+    }
+    const Result<ConnectionProfile> profile = profileFromFields();
+    m_error->setText(profile.errorMessage());
+    m_error->setVisible(!profile.ok());
+    m_save->setEnabled(profile.ok());
+    m_connect->setEnabled(profile.ok());
+}
+
+QString ConnectionDialog::errorText() const
+{
+    return m_error->text();
+}
+QString ConnectionDialog::noticeText() const
+{
+    return m_notice->text();
+}
+
+void ConnectionDialog::setNotice(const QString &text, bool warning)
+{
+    m_notice->setText(text);
+    m_notice->setVisible(!text.isEmpty());
+    m_notice->setStyleSheet(warning ? QStringLiteral("background: #fff4e5; border: 1px solid #f2c27b; "
+                                                     "border-radius: 6px; padding: 8px; color: #7a4b00;")
+                                    : QStringLiteral("background: #eef4fb; border: 1px solid #c4d7ee; "
+                                                     "border-radius: 6px; padding: 8px; color: #1d3d63;"));
+}
+
+bool ConnectionDialog::save()
+{
+    if (isEnvironmentSelected())
+        return true;
+    const Result<ConnectionProfile> profile = profileFromFields();
+    if (!profile) {
+        validate();
+        return false;
+    }
+    const Status saved = m_session.settings().saveProfile(profile.value());
+    if (!saved) {
+        m_error->setText(saved.errorMessage());
+        m_error->show();
+        return false;
+    }
+    if (!m_loadedName.isEmpty() && m_loadedName != profile->name) {
+        if (auto old = m_session.settings().profile(m_loadedName)) {
+            moveSecrets(*old, profile.value());
+            m_session.settings().removeProfile(m_loadedName);
+        }
+    }
+    if (Status synced = m_session.settings().sync(); !synced) {
+        m_error->setText(synced.errorMessage());
+        m_error->show();
+        return false;
+    }
+    const QString redisPassword = m_redisPassword->text();
+    const QString pgPassword = m_pgPassword->text();
+    reloadList(profile->name); // clears the password fields
+    setNotice(tr("Profile \"%1\" saved.").arg(profile->name), false);
+    writePasswords(profile.value(), redisPassword, pgPassword);
+    Q_EMIT profileSaved(profile->name);
+    return true;
+}
+
+void ConnectionDialog::writePasswords(const ConnectionProfile &profile, const QString &redisPassword,
+                                      const QString &pgPassword)
+{
+    if (redisPassword.isEmpty() && pgPassword.isEmpty())
+        return;
+    // The session is the callbacks' context: it outlives this dialog (Connect closes it at once),
+    // so a keychain failure still reaches the window and the typed passwords are kept in memory.
+    QPointer<ConnectionDialog> self(this);
+    ConnectionSession *session = &m_session;
+    const QString name = profile.name;
+    auto failed = [self, session, name, redisPassword, pgPassword](const QString &why) {
+        session->rememberForSession(name, redisPassword, pgPassword);
+        const QString text = tr("The password could not be stored in the system keychain: %1\nIt is kept in "
+                                "memory for this session "
+                                "only.")
+                                 .arg(why);
+        if (self)
+            self->setNotice(text, true);
+    };
+    if (!redisPassword.isEmpty()) {
+        m_session.secrets().writePassword(profile.redisSecretAccount(), redisPassword, session,
+                                          [failed](Status s) {
+                                              if (!s)
+                                                  failed(s.errorMessage());
+                                          });
+    }
+    if (!pgPassword.isEmpty()) {
+        m_session.secrets().writePassword(profile.pgSecretAccount(), pgPassword, session, [failed](Status s) {
+            if (!s)
+                failed(s.errorMessage());
+        });
+    }
+}
+
+void ConnectionDialog::moveSecrets(const ConnectionProfile &from, const ConnectionProfile &to)
+{
+    SecretStore *secrets = &m_session.secrets();
+    ConnectionSession *session = &m_session;
+    const std::pair<QString, QString> moves[] = {{from.redisSecretAccount(), to.redisSecretAccount()},
+                                                 {from.pgSecretAccount(), to.pgSecretAccount()}};
+    for (const auto &[oldAccount, newAccount] : moves) {
+        secrets->readPassword(
+            oldAccount, session, [secrets, session, oldAccount, newAccount](Result<QString> r) {
+                if (!r || r.value().isEmpty())
+                    return;
+                secrets->writePassword(newAccount, r.value(), session,
+                                       [secrets, session, oldAccount](Status s) {
+                                           if (s)
+                                               secrets->deletePassword(oldAccount, session, [](Status) {});
+                                       });
+            });
+    }
+}
+
+void ConnectionDialog::saveAndConnect()
+{
+    if (isEnvironmentSelected()) {
+        if (auto env = ConnectionSession::profileFromEnvironment(); env && env->ok())
+            m_session.activate(env->value());
+        accept();
+        return;
+    }
+    const QString redisPassword = m_redisPassword->text();
+    const QString pgPassword = m_pgPassword->text();
+    if (!save())
+        return;
+    const auto profile = m_session.settings().profile(m_name->text());
+    if (!profile)
+        return;
+    if (redisPassword.isEmpty() && pgPassword.isEmpty())
+        m_session.activate(*profile);
+    else
+        m_session.activate(*profile, redisPassword, pgPassword);
+    accept();
+}
+
+void ConnectionDialog::renameSelected()
+{
+    if (m_loadedName.isEmpty())
+        return;
+    bool ok = false;
+    const QString newName = QInputDialog::getText(this, tr("Rename profile"), tr("New name:"),
+                                                  QLineEdit::Normal, m_loadedName, &ok);
+    if (!ok || newName == m_loadedName)
+        return;
+    m_name->setText(newName);
+    save();
+}
+
+void ConnectionDialog::deleteSelected()
+{
+    if (m_loadedName.isEmpty())
+        return;
+    const auto profile = m_session.settings().profile(m_loadedName);
+    if (!profile)
+        return;
+    const auto answer =
+        QMessageBox::question(this, tr("Delete profile"),
+                              tr("Delete the profile \"%1\" and its stored passwords?").arg(profile->name));
+    if (answer != QMessageBox::Yes)
+        return;
+    ConnectionSession *session = &m_session;
+    m_session.secrets().deletePassword(profile->redisSecretAccount(), session, [](Status) {});
+    m_session.secrets().deletePassword(profile->pgSecretAccount(), session, [](Status) {});
+    m_session.settings().removeProfile(profile->name);
+    (void)m_session.settings().sync();
+    setNotice(tr("Profile \"%1\" deleted.").arg(profile->name), false);
+    reloadList({});
+}
+
+void ConnectionDialog::focusPasswords()
+{
+    if (m_redisPassword->isEnabled()) {
+        m_pgPassword->setFocus();
+        setNotice(
+            tr("Enter the passwords for this session. They are kept in memory only until MLDeck quits."),
+            true);
+    }
+}
+
+} // namespace mldeck::ui

@@ -1,0 +1,143 @@
+#include "ui/widgets/HealthIndicator.h"
+
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLocale>
+#include <QPainter>
+
+namespace mldeck::ui {
+
+namespace {
+
+class Dot final : public QWidget
+{
+public:
+    explicit Dot(QWidget *parent) : QWidget(parent) { setFixedSize(12, 12); }
+    void setColor(const QColor &c)
+    {
+        m_color = c;
+        update();
+    }
+
+protected:
+    void paintEvent(QPaintEvent *) override
+    {
+        QPainter p(this);
+        p.setRenderHint(QPainter::Antialiasing);
+        p.setPen(QPen(m_color.darker(130), 1));
+        p.setBrush(m_color);
+        p.drawEllipse(QRectF(1.5, 1.5, 9, 9));
+    }
+
+private:
+    QColor m_color = Qt::gray;
+};
+
+} // namespace
+
+HealthIndicator::HealthIndicator(const QString &serviceName, QWidget *parent)
+    : QWidget(parent), m_service(serviceName)
+{
+    setObjectName(QStringLiteral("health_") + serviceName);
+    m_dot = new Dot(this);
+    m_label = new QLabel(this);
+    auto *layout = new QHBoxLayout(this);
+    layout->setContentsMargins(8, 0, 8, 0);
+    layout->setSpacing(6);
+    layout->addWidget(m_dot);
+    layout->addWidget(m_label);
+
+    m_countdown.setInterval(1000);
+    connect(&m_countdown, &QTimer::timeout, this, &HealthIndicator::refresh);
+    refresh();
+}
+
+void HealthIndicator::setHealth(const Health &health)
+{
+    m_health = health;
+    if (health.state == Health::State::Down && health.nextRetrySeconds > 0) {
+        m_retryAt = QDateTime::currentDateTimeUtc().addSecs(health.nextRetrySeconds);
+        m_countdown.start();
+    } else {
+        m_retryAt = {};
+        m_countdown.stop();
+    }
+    refresh();
+}
+
+void HealthIndicator::setEndpointDisplay(const QString &endpoint)
+{
+    m_endpoint = endpoint;
+    refresh();
+}
+
+QString HealthIndicator::text() const
+{
+    return m_label->text();
+}
+
+QColor HealthIndicator::stateColor(Health::State state)
+{
+    switch (state) {
+    case Health::State::Up:
+        return QColor(0x2e, 0xa0, 0x5f);
+    case Health::State::Down:
+        return QColor(0xd6, 0x45, 0x45);
+    case Health::State::Connecting:
+        return QColor(0xe0, 0xa1, 0x2b);
+    case Health::State::Unknown:
+        break;
+    }
+    return QColor(0x9a, 0xa3, 0xad);
+}
+
+QString HealthIndicator::summary(const QString &serviceName, const Health &health, int retryInSeconds)
+{
+    QString state;
+    switch (health.state) {
+    case Health::State::Up:
+        state = tr("up");
+        break;
+    case Health::State::Down:
+        state = tr("down");
+        break;
+    case Health::State::Connecting:
+        state = tr("connecting…");
+        break;
+    case Health::State::Unknown:
+        state = tr("not checked yet");
+        break;
+    }
+    QString text = tr("%1: %2").arg(serviceName, state);
+    if (health.state == Health::State::Up && !health.detail.isEmpty())
+        text += tr(" — %1").arg(health.detail);
+    else if (health.state == Health::State::Down)
+        text += retryInSeconds > 0 ? tr(" — retry in %1 s").arg(retryInSeconds) : tr(" — retrying");
+    return text;
+}
+
+void HealthIndicator::refresh()
+{
+    int retryIn = 0;
+    if (m_retryAt.isValid())
+        retryIn = int(std::max<qint64>(0, QDateTime::currentDateTimeUtc().secsTo(m_retryAt)));
+    if (m_retryAt.isValid() && retryIn == 0)
+        m_countdown.stop();
+    m_label->setText(summary(m_service, m_health, retryIn));
+    static_cast<Dot *>(m_dot)->setColor(stateColor(m_health.state));
+
+    QStringList tip;
+    tip << QStringLiteral("<b>%1</b>").arg(m_service.toHtmlEscaped());
+    if (!m_endpoint.isEmpty())
+        tip << tr("Server: %1").arg(m_endpoint.toHtmlEscaped());
+    if (!m_health.detail.isEmpty())
+        tip << tr("Details: %1").arg(m_health.detail.toHtmlEscaped());
+    if (m_health.since.isValid())
+        tip << tr("In this state since %1")
+                   .arg(QLocale().toString(m_health.since.toLocalTime(), QLocale::ShortFormat));
+    if (m_health.state == Health::State::Down)
+        tip << tr("MLDeck reconnects automatically, waiting a little longer after each failure.");
+    setToolTip(tip.join(QStringLiteral("<br>")));
+}
+
+} // namespace mldeck::ui

@@ -1,0 +1,44 @@
+#pragma once
+
+#include "core/services/Health.h"
+
+#include <QDateTime>
+#include <QTimer>
+#include <QWidget>
+
+class QLabel;
+
+namespace mldeck::ui {
+
+// One status-bar indicator: a coloured dot and "Redis: down — retry in 4 s", with the details
+// in the tooltip. It shows exactly the state of the last report: never "up" after a failed probe.
+class HealthIndicator final : public QWidget
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(HealthIndicator)
+
+public:
+    explicit HealthIndicator(const QString &serviceName, QWidget *parent = nullptr);
+
+    void setHealth(const mldeck::Health &health);
+    void setEndpointDisplay(const QString &endpoint); // host:port, shown in the tooltip
+    mldeck::Health health() const { return m_health; }
+    QString text() const;
+
+    // Pure formatting, shared with tests: "PostgreSQL: up — schema v1".
+    static QString summary(const QString &serviceName, const mldeck::Health &health, int retryInSeconds);
+    static QColor stateColor(mldeck::Health::State state);
+
+private:
+    void refresh();
+
+    QString m_service;
+    QString m_endpoint;
+    mldeck::Health m_health;
+    QDateTime m_retryAt; // when a Down service will be probed again, for the countdown
+    QTimer m_countdown;
+    QWidget *m_dot = nullptr;
+    QLabel *m_label = nullptr;
+};
+
+} // namespace mldeck::ui
