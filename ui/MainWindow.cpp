@@ -32,21 +32,21 @@ namespace mldeck::ui {
 
 namespace {
 
-QWidget *createPage(PageId id, QWidget *parent)
+QWidget *createPage(PageId id, ConnectionSession &session, QWidget *parent)
 {
     switch (id) {
     case PageId::Dashboard:
-        return new DashboardPage(parent);
+        return new DashboardPage(session, parent);
     case PageId::Rollout:
-        return new RolloutPage(parent);
+        return new RolloutPage(session, parent);
     case PageId::AlertsDrift:
-        return new AlertsDriftPage(parent);
+        return new AlertsDriftPage(session, parent);
     case PageId::Models:
-        return new ModelsPage(parent);
+        return new ModelsPage(session, parent);
     case PageId::Retrain:
-        return new RetrainPage(parent);
+        return new RetrainPage(session, parent);
     case PageId::Audit:
-        return new AuditPage(parent);
+        return new AuditPage(session, parent);
     }
     return nullptr;
 }
@@ -119,7 +119,7 @@ void MainWindow::buildNavigation()
         auto *item = new QListWidgetItem(pageIcon(id), pageTitle(id), m_navigation);
         item->setData(Qt::UserRole, pageKey(id));
         item->setSizeHint(QSize(0, 40));
-        m_pages->addWidget(createPage(id, m_pages));
+        m_pages->addWidget(createPage(id, m_session, m_pages));
     }
     connect(m_navigation, &QListWidget::currentRowChanged, m_pages, &QStackedWidget::setCurrentIndex);
 

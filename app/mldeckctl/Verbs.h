@@ -10,5 +10,11 @@ int runSimulate(Context &ctx);  // verbs/Simulate.cpp
 int runFlags(Context &ctx);     // verbs/Flags.cpp
 int runDemoData(Context &ctx);  // verbs/DemoData.cpp
 int runStatus(Context &ctx);    // verbs/Status.cpp
+int runGuard(Context &ctx);     // verbs/Guard.cpp
+int runPlan(Context &ctx);      // verbs/Plan.cpp
+int runModels(Context &ctx);    // verbs/Models.cpp
+int runEval(Context &ctx);      // verbs/Eval.cpp
+int runCompare(Context &ctx);   // verbs/Compare.cpp
+int runDrift(Context &ctx);     // verbs/Drift.cpp
 
 } // namespace mldeck::cli

@@ -1,5 +1,7 @@
 // mldeckctl: the command line that ops scripts call. Wiring only: each verb lives in verbs/.
 #include "app/mldeckctl/Verbs.h"
+#include "core/config/Settings.h"
+#include "translations/Translations.h"
 
 #include <QCoreApplication>
 #include <QTextStream>
@@ -21,6 +23,12 @@ constexpr std::array kVerbs{
     Verb{"migrate", QT_TRANSLATE_NOOP("mldeckctl", "Create or upgrade the mldeck schema in PostgreSQL."), runMigrate},
     Verb{"status", QT_TRANSLATE_NOOP("mldeckctl", "Check the connections to Redis and PostgreSQL."), runStatus},
     Verb{"flags", QT_TRANSLATE_NOOP("mldeckctl", "Read and change the rollout flags of a deployment."), runFlags},
+    Verb{"guard", QT_TRANSLATE_NOOP("mldeckctl", "Run the automatic guard (auto-rollback, drift checks)."), runGuard},
+    Verb{"plan", QT_TRANSLATE_NOOP("mldeckctl", "Show or advance the staged rollout plan."), runPlan},
+    Verb{"models", QT_TRANSLATE_NOOP("mldeckctl", "Register, list, promote and archive model versions."), runModels},
+    Verb{"eval", QT_TRANSLATE_NOOP("mldeckctl", "Evaluate one model on a CSV file."), runEval},
+    Verb{"compare", QT_TRANSLATE_NOOP("mldeckctl", "Compare 2 to 4 models on the same rows."), runCompare},
+    Verb{"drift", QT_TRANSLATE_NOOP("mldeckctl", "Check feature drift, live or between two datasets."), runDrift},
     Verb{"simulate", QT_TRANSLATE_NOOP("mldeckctl", "Run the reference serving backend on demo traffic."), runSimulate},
     Verb{"demo-data", QT_TRANSLATE_NOOP("mldeckctl", "Write synthetic ride-delay data as CSV."), runDemoData},
 };
@@ -43,6 +51,8 @@ int main(int argc, char **argv)
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("mldeckctl"));
     QCoreApplication::setApplicationVersion(QStringLiteral(MLDECK_VERSION));
+    // Same language as the GUI: the system locale unless the user chose one in Settings.
+    mldeck::installTranslators(app, mldeck::Settings().value(mldeck::Settings::Key::Language).toString());
 
     const QStringList args = QCoreApplication::arguments();
     if (args.size() < 2)

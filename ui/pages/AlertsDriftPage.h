@@ -4,6 +4,8 @@
 
 namespace mldeck::ui {
 
+class ConnectionSession;
+
 class EmptyStateView;
 
 // Feature drift and alerts (filled by a later issue).
@@ -13,7 +15,7 @@ class AlertsDriftPage final : public QWidget
     Q_DISABLE_COPY_MOVE(AlertsDriftPage)
 
 public:
-    explicit AlertsDriftPage(QWidget *parent = nullptr);
+    explicit AlertsDriftPage(ConnectionSession &session, QWidget *parent = nullptr);
 
 private:
     EmptyStateView *m_emptyState = nullptr;

@@ -4,6 +4,8 @@
 
 namespace mldeck::ui {
 
+class ConnectionSession;
+
 class EmptyStateView;
 
 // The append-only audit log (filled by a later issue).
@@ -13,7 +15,7 @@ class AuditPage final : public QWidget
     Q_DISABLE_COPY_MOVE(AuditPage)
 
 public:
-    explicit AuditPage(QWidget *parent = nullptr);
+    explicit AuditPage(ConnectionSession &session, QWidget *parent = nullptr);
 
 private:
     EmptyStateView *m_emptyState = nullptr;

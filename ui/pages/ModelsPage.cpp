@@ -7,8 +7,9 @@
 
 namespace mldeck::ui {
 
-ModelsPage::ModelsPage(QWidget *parent) : QWidget(parent)
+ModelsPage::ModelsPage(ConnectionSession &session, QWidget *parent) : QWidget(parent)
 {
+    Q_UNUSED(session); // used once the page is built
     setObjectName(QStringLiteral("page_%1").arg(pageKey(PageId::Models)));
     // Not built yet: the page says so plainly and shows no figures.
     m_emptyState = new EmptyStateView(

@@ -4,6 +4,8 @@
 
 namespace mldeck::ui {
 
+class ConnectionSession;
+
 class EmptyStateView;
 
 // The model registry (filled by a later issue).
@@ -13,7 +15,7 @@ class ModelsPage final : public QWidget
     Q_DISABLE_COPY_MOVE(ModelsPage)
 
 public:
-    explicit ModelsPage(QWidget *parent = nullptr);
+    explicit ModelsPage(ConnectionSession &session, QWidget *parent = nullptr);
 
 private:
     EmptyStateView *m_emptyState = nullptr;

@@ -7,8 +7,9 @@
 
 namespace mldeck::ui {
 
-RetrainPage::RetrainPage(QWidget *parent) : QWidget(parent)
+RetrainPage::RetrainPage(ConnectionSession &session, QWidget *parent) : QWidget(parent)
 {
+    Q_UNUSED(session); // used once the page is built
     setObjectName(QStringLiteral("page_%1").arg(pageKey(PageId::Retrain)));
     // Not built yet: the page says so plainly and shows no figures.
     m_emptyState = new EmptyStateView(

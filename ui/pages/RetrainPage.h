@@ -4,6 +4,8 @@
 
 namespace mldeck::ui {
 
+class ConnectionSession;
+
 class EmptyStateView;
 
 // The retrain wizard and its runs (filled by a later issue).
@@ -13,7 +15,7 @@ class RetrainPage final : public QWidget
     Q_DISABLE_COPY_MOVE(RetrainPage)
 
 public:
-    explicit RetrainPage(QWidget *parent = nullptr);
+    explicit RetrainPage(ConnectionSession &session, QWidget *parent = nullptr);
 
 private:
     EmptyStateView *m_emptyState = nullptr;

@@ -4,6 +4,8 @@
 
 namespace mldeck::ui {
 
+class ConnectionSession;
+
 class EmptyStateView;
 
 // Rollout flags, staged plans and guardrails (filled by a later issue).
@@ -13,7 +15,7 @@ class RolloutPage final : public QWidget
     Q_DISABLE_COPY_MOVE(RolloutPage)
 
 public:
-    explicit RolloutPage(QWidget *parent = nullptr);
+    explicit RolloutPage(ConnectionSession &session, QWidget *parent = nullptr);
 
 private:
     EmptyStateView *m_emptyState = nullptr;

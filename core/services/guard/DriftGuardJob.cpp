@@ -1,0 +1,8 @@
+#include "core/services/guard/GuardJob.h"
+
+namespace mldeck {
+
+// Not built yet.
+std::unique_ptr<GuardJob> makeDriftGuardJob() { return nullptr; }
+
+} // namespace mldeck

@@ -1,0 +1,43 @@
+#pragma once
+
+#include "core/config/Endpoints.h"
+#include "core/domain/Result.h"
+
+#include <QString>
+
+#include <memory>
+#include <vector>
+
+namespace mldeck {
+
+// What a guard job may use. Jobs open their own connections (they run on the guard's thread).
+struct GuardContext
+{
+    RedisEndpoint redis;
+    PgEndpoint pg;
+    QString deployment;
+    QString actor; // who acts: "guard@<host>"
+};
+
+// One periodic check the guard runs while it is the leader (rollout rules, drift, retrain
+// triggers). runOnce() does its own auditing and alerting and returns an error only when it
+// could not do its work (the guard logs it and tries again next period).
+class GuardJob
+{
+public:
+    virtual ~GuardJob() = default;
+    virtual QString name() const = 0;
+    virtual int intervalMs() const = 0;
+    virtual Status runOnce(const GuardContext &context) = 0;
+    // A one-line summary of the last run, for `mldeckctl guard` and the GUI.
+    virtual QString lastSummary() const = 0;
+};
+
+// Every job the guard runs, in order. Defined in GuardJobs.cpp.
+std::vector<std::unique_ptr<GuardJob>> standardGuardJobs();
+
+// Factories, one file each (guard/RolloutGuardJob.cpp, guard/DriftGuardJob.cpp).
+std::unique_ptr<GuardJob> makeRolloutGuardJob();
+std::unique_ptr<GuardJob> makeDriftGuardJob();
+
+} // namespace mldeck

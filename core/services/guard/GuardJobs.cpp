@@ -1,0 +1,15 @@
+#include "core/services/guard/GuardJob.h"
+
+namespace mldeck {
+
+std::vector<std::unique_ptr<GuardJob>> standardGuardJobs()
+{
+    std::vector<std::unique_ptr<GuardJob>> jobs;
+    if (auto rollout = makeRolloutGuardJob())
+        jobs.push_back(std::move(rollout));
+    if (auto drift = makeDriftGuardJob())
+        jobs.push_back(std::move(drift));
+    return jobs;
+}
+
+} // namespace mldeck
