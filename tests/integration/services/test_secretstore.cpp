@@ -125,4 +125,4 @@ private Q_SLOTS:
 };
 
 QTEST_GUILESS_MAIN(TestSecretStore)
-#include "tst_secretstore.moc"
+#include "test_secretstore.moc"

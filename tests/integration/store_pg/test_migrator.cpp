@@ -17,7 +17,7 @@ namespace {
 
 std::unique_ptr<PgConnection> openOrFail(const PgEndpoint &e)
 {
-    auto c = PgConnection::open(e, QStringLiteral("tst_migrator"));
+    auto c = PgConnection::open(e, QStringLiteral("test_migrator"));
     if (!c.ok())
         qFatal("cannot open %s: %s", qPrintable(e.display()), qPrintable(c.errorMessage()));
     return std::move(c).value();
@@ -297,4 +297,4 @@ private Q_SLOTS:
 };
 
 QTEST_GUILESS_MAIN(TestMigrator)
-#include "tst_migrator.moc"
+#include "test_migrator.moc"

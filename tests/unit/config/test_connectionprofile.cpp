@@ -70,4 +70,4 @@ private Q_SLOTS:
 };
 
 QTEST_GUILESS_MAIN(TestConnectionProfile)
-#include "tst_connectionprofile.moc"
+#include "test_connectionprofile.moc"

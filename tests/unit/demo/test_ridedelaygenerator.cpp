@@ -193,4 +193,4 @@ private Q_SLOTS:
 };
 
 QTEST_GUILESS_MAIN(TestRideDelayGenerator)
-#include "tst_ridedelaygenerator.moc"
+#include "test_ridedelaygenerator.moc"

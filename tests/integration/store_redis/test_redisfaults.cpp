@@ -146,4 +146,4 @@ private Q_SLOTS:
 };
 
 QTEST_GUILESS_MAIN(TestRedisFaults)
-#include "tst_redisfaults.moc"
+#include "test_redisfaults.moc"

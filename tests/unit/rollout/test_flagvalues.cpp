@@ -174,4 +174,4 @@ private Q_SLOTS:
 };
 
 QTEST_GUILESS_MAIN(TestFlagValues)
-#include "tst_flagvalues.moc"
+#include "test_flagvalues.moc"

@@ -243,4 +243,4 @@ private Q_SLOTS:
 };
 
 QTEST_GUILESS_MAIN(TestConnectionMonitor)
-#include "tst_connectionmonitor.moc"
+#include "test_connectionmonitor.moc"

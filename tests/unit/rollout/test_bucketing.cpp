@@ -153,4 +153,4 @@ private Q_SLOTS:
 };
 
 QTEST_GUILESS_MAIN(TestBucketing)
-#include "tst_bucketing.moc"
+#include "test_bucketing.moc"

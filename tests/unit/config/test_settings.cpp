@@ -248,4 +248,4 @@ private Q_SLOTS:
 };
 
 QTEST_GUILESS_MAIN(TestSettings)
-#include "tst_settings.moc"
+#include "test_settings.moc"

@@ -92,7 +92,7 @@ private Q_SLOTS:
         QCOMPARE(r.code, 2);
         QVERIFY2(r.err.contains(QStringLiteral("MLDECK_PG_URL")), qPrintable(r.err));
 
-        auto conn = PgConnection::open(db.endpoint(), QStringLiteral("tst_migratecli"));
+        auto conn = PgConnection::open(db.endpoint(), QStringLiteral("test_migratecli"));
         QVERIFY(conn.ok());
         QVERIFY(conn.value()->exec(QStringLiteral("CREATE SCHEMA mldeck; CREATE TABLE mldeck.things (x int)")).ok());
         r = mldeckctl({}, db.endpoint().toUrl(true));
@@ -104,4 +104,4 @@ private Q_SLOTS:
 };
 
 QTEST_GUILESS_MAIN(TestMigrateCli)
-#include "tst_migratecli.moc"
+#include "test_migratecli.moc"

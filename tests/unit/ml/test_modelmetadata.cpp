@@ -129,4 +129,4 @@ private Q_SLOTS:
 };
 
 QTEST_GUILESS_MAIN(TestModelMetadata)
-#include "tst_modelmetadata.moc"
+#include "test_modelmetadata.moc"

@@ -155,4 +155,4 @@ private Q_SLOTS:
 };
 
 QTEST_GUILESS_MAIN(TestRedisFlagSubscriber)
-#include "tst_flagsubscriber.moc"
+#include "test_flagsubscriber.moc"

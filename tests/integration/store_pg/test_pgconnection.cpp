@@ -16,7 +16,7 @@ private Q_SLOTS:
 
     void openPingAndQuery()
     {
-        auto c = PgConnection::open(TestServers::pg(), QStringLiteral("tst_pgconnection"));
+        auto c = PgConnection::open(TestServers::pg(), QStringLiteral("test_pgconnection"));
         QVERIFY2(c.ok(), qPrintable(c.errorMessage()));
         PgConnection &conn = *c.value();
         QVERIFY(conn.ping().ok());
@@ -43,7 +43,7 @@ private Q_SLOTS:
 
     void sqlErrorsAreReadableAndConnectionSurvives()
     {
-        auto c = PgConnection::open(TestServers::pg(), QStringLiteral("tst_pgconnection"));
+        auto c = PgConnection::open(TestServers::pg(), QStringLiteral("test_pgconnection"));
         QVERIFY(c.ok());
         PgConnection &conn = *c.value();
         const auto bad = conn.query(QStringLiteral("SELECT * FROM no_such_table_xyz"));
@@ -80,7 +80,7 @@ private Q_SLOTS:
         e.connectTimeoutS = 3;
         QElapsedTimer timer;
         timer.start();
-        const auto c = PgConnection::open(e, QStringLiteral("tst_pgconnection"));
+        const auto c = PgConnection::open(e, QStringLiteral("test_pgconnection"));
         QVERIFY(!c.ok());
         QVERIFY(timer.elapsed() < 10000);
         const QString msg = c.errorMessage();
@@ -95,4 +95,4 @@ private Q_SLOTS:
 };
 
 QTEST_GUILESS_MAIN(TestPgConnection)
-#include "tst_pgconnection.moc"
+#include "test_pgconnection.moc"

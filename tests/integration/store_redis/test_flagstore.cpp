@@ -280,4 +280,4 @@ private Q_SLOTS:
 };
 
 QTEST_GUILESS_MAIN(TestRedisFlagStore)
-#include "tst_flagstore.moc"
+#include "test_flagstore.moc"

@@ -136,4 +136,4 @@ private Q_SLOTS:
 };
 
 QTEST_GUILESS_MAIN(TestStatusCli)
-#include "tst_statuscli.moc"
+#include "test_statuscli.moc"

@@ -62,7 +62,7 @@ private Q_SLOTS:
     void init()
     {
         m_db = std::make_unique<ScratchDatabase>(QStringLiteral("plog"));
-        auto c = PgConnection::open(m_db->endpoint(), QStringLiteral("tst_predictionlog"));
+        auto c = PgConnection::open(m_db->endpoint(), QStringLiteral("test_predictionlog"));
         QVERIFY2(c.ok(), qPrintable(c.errorMessage()));
         m_conn = std::move(c).value();
         const auto m = Migrator::migrate(*m_conn);
@@ -337,4 +337,4 @@ private Q_SLOTS:
 };
 
 QTEST_GUILESS_MAIN(TestPredictionLog)
-#include "tst_predictionlog.moc"
+#include "test_predictionlog.moc"

@@ -34,7 +34,7 @@ private Q_SLOTS:
         QVERIFY(!r.serverVersion.isEmpty());
         QCOMPARE(r.user, test::TestServers::pg().user);
 
-        auto conn = PgConnection::open(db.endpoint(), QStringLiteral("tst_probes"));
+        auto conn = PgConnection::open(db.endpoint(), QStringLiteral("test_probes"));
         QVERIFY2(conn.ok(), qPrintable(conn.errorMessage()));
         const auto applied = Migrator::migrate(*conn.value());
         QVERIFY2(applied.ok(), qPrintable(applied.errorMessage()));
@@ -50,7 +50,7 @@ private Q_SLOTS:
     {
         test::ScratchDatabase db(QStringLiteral("probeforeign"));
         {
-            auto conn = PgConnection::open(db.endpoint(), QStringLiteral("tst_probes"));
+            auto conn = PgConnection::open(db.endpoint(), QStringLiteral("test_probes"));
             QVERIFY2(conn.ok(), qPrintable(conn.errorMessage()));
             const auto made =
                 conn.value()->query(QStringLiteral("CREATE SCHEMA mldeck; CREATE TABLE mldeck.t (x int)"));
@@ -86,4 +86,4 @@ private Q_SLOTS:
 };
 
 QTEST_GUILESS_MAIN(TestProbes)
-#include "tst_probes.moc"
+#include "test_probes.moc"
