@@ -173,16 +173,51 @@ def write_fixture(out_dir, rows, cat, x, mlp, lstm):
     return fx, fnum, fcat
 
 
+def write_traced_fixture(out_dir):
+    """eta_mlp.pt's weights in an eager EtaMlp exported with torch.jit.trace (not script), with the
+    predictions Python makes for the fixture rows: the interop check for traced models."""
+    fx = os.path.join(out_dir, "fixtures")
+    extra = {"mldeck.json": ""}
+    scripted = torch.jit.load(os.path.join(out_dir, "eta_mlp.pt"), _extra_files=extra)
+    meta = json.loads(extra["mldeck.json"])
+    num_meta = [f for f in meta["features"] if f["kind"] == "numeric"]
+    mean = np.array([f["mean"] for f in num_meta], dtype=np.float64)
+    std = np.array([f["std"] for f in num_meta], dtype=np.float64)
+    _, fnum, fcat, _ = read_csv(os.path.join(fx, "eta_fixture.csv"))
+    fxx = encode(fnum, fcat, mean, std)
+    eager = EtaMlp(fxx.shape[1], 0.0, 1.0)
+    eager.load_state_dict(scripted.state_dict())
+    eager.eval()
+    with torch.no_grad():
+        traced = torch.jit.trace(eager, fxx[:4])
+        meta["name"] = "eta_mlp_traced"
+        torch.jit.save(traced, os.path.join(fx, "eta_mlp_traced.pt"), _extra_files={"mldeck.json": json.dumps(meta, indent=1)})
+        pred = traced(fxx).numpy()
+        assert np.allclose(pred, scripted(fxx).numpy(), atol=1e-5)
+    with open(os.path.join(fx, "eta_expected_traced.csv"), "w") as f:
+        f.write("eta_mlp_traced\n")
+        for a in pred:
+            f.write(f"{a:.9g}\n")
+    print(f"wrote {fx}/eta_mlp_traced.pt and eta_expected_traced.csv")
+
+
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--csv", required=True, help="training data from `mldeckctl demo-data`")
+    ap.add_argument("--csv", help="training data from `mldeckctl demo-data`")
+    ap.add_argument("--traced-only", action="store_true",
+                    help="only (re)write fixtures/eta_mlp_traced.pt from the existing eta_mlp.pt (seconds, no training)")
     ap.add_argument("--out-dir", default=here)
     ap.add_argument("--epochs", type=int, default=25)
     ap.add_argument("--lstm-epochs", type=int, default=8)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--threads", type=int, default=1, help="torch threads (1 is fastest on a busy 2-core box)")
     args = ap.parse_args()
+    if args.traced_only:
+        write_traced_fixture(args.out_dir)
+        return
+    if not args.csv:
+        ap.error("--csv is required unless --traced-only")
     os.makedirs(args.out_dir, exist_ok=True)
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
@@ -240,6 +275,7 @@ def main():
     torch.save(tiny.state_dict(), os.path.join(fx, "state_dict.pt"))
     with zipfile.ZipFile(os.path.join(fx, "not_torchscript.zip"), "w") as z:
         z.writestr("readme.txt", "just a zip\n")
+    write_traced_fixture(args.out_dir)
     print(f"wrote fixtures in {fx}")
 
 

@@ -1,24 +1,84 @@
 #pragma once
 
+#include "ui/pages/drift/SilenceDialog.h"
+
 #include <QWidget>
+
+class QComboBox;
+class QLabel;
+class QPushButton;
+class QTableView;
+class QTimer;
+
+namespace mldeck {
+class AlertsService;
+class DriftService;
+struct ConnectionProfile;
+} // namespace mldeck
 
 namespace mldeck::ui {
 
+class AlertsTableModel;
 class ConnectionSession;
+class DriftCharts;
+class DriftTableModel;
+class InfoBar;
 
-class EmptyStateView;
-
-// Feature drift and alerts (filled by a later issue).
+// Alerts & Drift: the alert list (acknowledge, silence: both audited) over the drift table of a
+// deployment (test, score, threshold, status, sparkline); selecting a feature shows reference vs
+// current histograms and the score's history. All work runs in AlertsService/DriftService.
 class AlertsDriftPage final : public QWidget
 {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(AlertsDriftPage)
 
 public:
+    static constexpr int kRefreshMs = 30'000;
+
     explicit AlertsDriftPage(ConnectionSession &session, QWidget *parent = nullptr);
+    ~AlertsDriftPage() override;
+
+    void setSilenceAsker(SilenceAsker asker) { m_askSilence = std::move(asker); }
+    void refresh();
+
+    AlertsTableModel &alertsModel() const { return *m_alertsModel; }
+    DriftTableModel &driftModel() const { return *m_driftModel; }
+    QTableView *alertsView() const { return m_alertsView; }
+    QTableView *driftView() const { return m_driftView; }
+    QPushButton *acknowledgeButton() const { return m_ack; }
+    QPushButton *silenceButton() const { return m_silence; }
+    DriftCharts *charts() const { return m_charts; }
+    QString statusText() const;
+
+Q_SIGNALS:
+    void alertsUpdated();
+    void driftUpdated();
 
 private:
-    EmptyStateView *m_emptyState = nullptr;
+    void connectTo(const mldeck::ConnectionProfile &profile);
+    void updateButtons();
+    void acknowledgeSelected();
+    void silenceSelected();
+    void showSelectedFeature();
+    qint64 selectedAlertId() const;
+
+    ConnectionSession &m_session;
+    AlertsService *m_alerts = nullptr;
+    DriftService *m_drift = nullptr;
+    AlertsTableModel *m_alertsModel = nullptr;
+    DriftTableModel *m_driftModel = nullptr;
+    QTableView *m_alertsView = nullptr;
+    QTableView *m_driftView = nullptr;
+    QPushButton *m_ack = nullptr;
+    QPushButton *m_silence = nullptr;
+    QPushButton *m_refresh = nullptr;
+    QComboBox *m_deployment = nullptr;
+    QLabel *m_driftSummary = nullptr;
+    InfoBar *m_info = nullptr;
+    DriftCharts *m_charts = nullptr;
+    QTimer *m_timer = nullptr;
+    SilenceAsker m_askSilence = askSilenceUntil;
+    bool m_connected = false;
 };
 
 } // namespace mldeck::ui

@@ -2,13 +2,15 @@
 
 #include <QWidget>
 
+class QTabWidget;
+
 namespace mldeck::ui {
 
+class CompareView;
 class ConnectionSession;
+class RegistryView;
 
-class EmptyStateView;
-
-// The model registry (filled by a later issue).
+// The Models page: the registry (versions, aliases, promotion) and the offline comparison, as tabs.
 class ModelsPage final : public QWidget
 {
     Q_OBJECT
@@ -17,8 +19,13 @@ class ModelsPage final : public QWidget
 public:
     explicit ModelsPage(ConnectionSession &session, QWidget *parent = nullptr);
 
+    RegistryView *registryView() const { return m_registry; }
+    CompareView *compareView() const { return m_compare; }
+
 private:
-    EmptyStateView *m_emptyState = nullptr;
+    QTabWidget *m_tabs = nullptr;
+    RegistryView *m_registry = nullptr;
+    CompareView *m_compare = nullptr;
 };
 
 } // namespace mldeck::ui

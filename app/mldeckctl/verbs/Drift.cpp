@@ -1,13 +1,181 @@
 #include "app/mldeckctl/Verbs.h"
 
+#include "core/services/DriftCheck.h"
+#include "core/stats/drift/DriftConfig.h"
+#include "core/stats/drift/DriftReport.h"
+#include "core/store/pg/PgConnection.h"
+
 #include <QCoreApplication>
+#include <QDateTime>
+#include <QJsonObject>
 
 namespace mldeck::cli {
 
+namespace {
+
+QString tr(const char *text) { return QCoreApplication::translate("mldeckctl", text); }
+
+int printResult(const QCommandLineParser &parser, const drift::DatasetDrift &result, QJsonObject extra,
+                const QStringList &preamble)
+{
+    if (parser.isSet(QStringLiteral("json"))) {
+        QJsonObject json = drift::toJson(result);
+        for (auto it = extra.begin(); it != extra.end(); ++it)
+            json.insert(it.key(), it.value());
+        Context::outJson(QJsonDocument(json));
+    } else {
+        for (const QString &line : preamble)
+            Context::out(line);
+        for (const QString &line : drift::toTextLines(result))
+            Context::out(line);
+    }
+    return result.datasetDrift ? CheckFailed : Success;
+}
+
+Result<double> shareOption(const QCommandLineParser &parser)
+{
+    bool ok = false;
+    const double share = parser.value(QStringLiteral("share")).toDouble(&ok);
+    if (!ok || !(share > 0 && share <= 1))
+        return Error{tr("--share must be a number above 0 and at most 1, not \"%1\".").arg(parser.value(QStringLiteral("share")))};
+    return share;
+}
+
+int runDriftCheckVerb(Context &ctx)
+{
+    QCommandLineParser parser;
+    Context::addPgOption(parser);
+    Context::addJsonOption(parser);
+    parser.addOptions({
+        {QStringLiteral("deployment"), tr("Deployment to check."), QStringLiteral("name")},
+        {QStringLiteral("window"), tr("Current window, e.g. 10m (default: the deployment's setting, else 10m)."),
+         QStringLiteral("duration")},
+        {QStringLiteral("reference"),
+         tr("Reference: auto, model, snapshot:NAME, period:FROM/TO, first:DURATION or previous:DURATION "
+            "(default: the deployment's setting, else auto)."),
+         QStringLiteral("spec")},
+        {QStringLiteral("share"), tr("Share of drifting features that makes dataset drift (default 0.5)."),
+         QStringLiteral("0..1")},
+        {QStringLiteral("at"), tr("End of the current window, ISO 8601 (default: now)."), QStringLiteral("time")},
+    });
+    if (auto code = ctx.parse(parser, tr("Checks the live window of a deployment for feature drift. "
+                                         "Exit code 1 when the dataset drifts.")))
+        return *code;
+    if (!parser.positionalArguments().isEmpty())
+        return Context::fail(tr("Unexpected argument \"%1\".").arg(parser.positionalArguments().constFirst()));
+    DriftCheckRequest request;
+    request.deployment = parser.value(QStringLiteral("deployment"));
+    if (request.deployment.isEmpty())
+        return Context::fail(tr("--deployment is required."));
+    if (parser.isSet(QStringLiteral("window"))) {
+        const auto w = drift::parseSeconds(parser.value(QStringLiteral("window")));
+        if (!w)
+            return Context::fail(tr("--window: %1").arg(w.errorMessage()));
+        request.windowSeconds = *w;
+    }
+    if (parser.isSet(QStringLiteral("reference"))) {
+        request.reference = parser.value(QStringLiteral("reference"));
+        if (const auto r = drift::ReferenceSpec::parse(request.reference); !r)
+            return Context::fail(tr("--reference: %1").arg(r.errorMessage()));
+    }
+    if (parser.isSet(QStringLiteral("share"))) {
+        const auto s = shareOption(parser);
+        if (!s)
+            return Context::fail(s.errorMessage());
+        request.datasetShare = *s;
+    }
+    if (parser.isSet(QStringLiteral("at"))) {
+        QDateTime at = QDateTime::fromString(parser.value(QStringLiteral("at")), Qt::ISODateWithMs);
+        if (at.isValid() && at.timeSpec() == Qt::LocalTime)
+            at = QDateTime(at.date(), at.time(), Qt::UTC);
+        if (!at.isValid())
+            return Context::fail(tr("--at must be an ISO 8601 date-time such as 2024-05-01T08:00:00Z, not \"%1\".")
+                                     .arg(parser.value(QStringLiteral("at"))));
+        request.now = at.toUTC();
+    }
+    const auto pg = ctx.pg(parser);
+    if (!pg)
+        return Context::fail(pg.errorMessage());
+    auto conn = PgConnection::open(*pg, QStringLiteral("mldeckctl-drift"));
+    if (!conn)
+        return Context::fail(conn.errorMessage());
+    const auto report = runDriftCheck(**conn, request);
+    if (!report)
+        return Context::fail(report.errorMessage());
+    const QJsonObject extra{{QStringLiteral("deployment"), request.deployment},
+                            {QStringLiteral("window_from"), report->windowFrom.toString(Qt::ISODateWithMs)},
+                            {QStringLiteral("window_to"), report->windowTo.toString(Qt::ISODateWithMs)},
+                            {QStringLiteral("reference"), report->referenceDescription}};
+    return printResult(parser, report->result, extra,
+                       {tr("Deployment %1: window %2 to %3 against %4.")
+                            .arg(request.deployment, report->windowFrom.toString(Qt::ISODate),
+                                 report->windowTo.toString(Qt::ISODate), report->referenceDescription)});
+}
+
+int runDriftCompareVerb(Context &ctx)
+{
+    QCommandLineParser parser;
+    Context::addJsonOption(parser);
+    parser.addOptions({
+        {QStringLiteral("reference"), tr("Reference CSV file (header line, one column per feature)."), QStringLiteral("file")},
+        {QStringLiteral("current"), tr("Current CSV file, same columns."), QStringLiteral("file")},
+        {QStringLiteral("ignore"), tr("Comma-separated columns to leave out (default: ts,request_key)."),
+         QStringLiteral("columns"), QStringLiteral("ts,request_key")},
+        {QStringLiteral("share"), tr("Share of drifting features that makes dataset drift (default 0.5)."),
+         QStringLiteral("0..1")},
+    });
+    if (auto code = ctx.parse(parser, tr("Compares two data sets offline, feature by feature (a text column is "
+                                         "categorical, a numeric column numeric). Exit code 1 when the dataset drifts.")))
+        return *code;
+    if (!parser.positionalArguments().isEmpty())
+        return Context::fail(tr("Unexpected argument \"%1\".").arg(parser.positionalArguments().constFirst()));
+    const QString refPath = parser.value(QStringLiteral("reference")), curPath = parser.value(QStringLiteral("current"));
+    if (refPath.isEmpty() || curPath.isEmpty())
+        return Context::fail(tr("--reference and --current are both required."));
+    drift::DriftOptions options;
+    if (parser.isSet(QStringLiteral("share"))) {
+        const auto s = shareOption(parser);
+        if (!s)
+            return Context::fail(s.errorMessage());
+        options.datasetShare = *s;
+    }
+    const QStringList ignore = parser.value(QStringLiteral("ignore")).split(QLatin1Char(','), Qt::SkipEmptyParts);
+    const auto reference = drift::readCsvDataset(refPath, ignore);
+    if (!reference)
+        return Context::fail(reference.errorMessage());
+    const auto current = drift::readCsvDataset(curPath, ignore);
+    if (!current)
+        return Context::fail(current.errorMessage());
+    for (const drift::Column &c : current->columns) {
+        const drift::Column *r = reference->find(c.name);
+        if (!r)
+            return Context::fail(tr("Column \"%1\" of %2 is not in %3.").arg(c.name, curPath, refPath));
+        if (r->kind != c.kind)
+            return Context::fail(tr("Column \"%1\" is numeric in one file and text in the other.").arg(c.name));
+    }
+    const drift::DatasetDrift result = drift::compareDatasets(*reference, *current, options);
+    return printResult(parser, result, {}, {});
+}
+
+} // namespace
+
 int runDrift(Context &ctx)
 {
-    Q_UNUSED(ctx);
-    return Context::fail(QCoreApplication::translate("mldeckctl", "this verb is not built yet"));
+    const QStringList args = ctx.args();
+    const QString sub = args.size() > 1 ? args.at(1) : QString();
+    if (sub == QLatin1String("check") || sub == QLatin1String("compare")) {
+        QStringList rest = args;
+        rest.removeAt(1);
+        rest[0] += QLatin1Char(' ') + sub;
+        Context sub_ctx(rest);
+        return sub == QLatin1String("check") ? runDriftCheckVerb(sub_ctx) : runDriftCompareVerb(sub_ctx);
+    }
+    if (sub == QLatin1String("--help") || sub == QLatin1String("-h")) {
+        Context::out(tr("Usage: mldeckctl drift check --deployment D [--window 10m] [--reference SPEC] [--json]"));
+        Context::out(tr("       mldeckctl drift compare --reference A.csv --current B.csv [--json]"));
+        return Success;
+    }
+    return Context::fail(tr("Use \"mldeckctl drift check\" or \"mldeckctl drift compare\" (see --help)."));
 }
 
 } // namespace mldeck::cli

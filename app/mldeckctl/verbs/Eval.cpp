@@ -1,13 +1,12 @@
 #include "app/mldeckctl/Verbs.h"
 
-#include <QCoreApplication>
-
 namespace mldeck::cli {
+
+int runComparisonVerb(Context &ctx, bool single); // verbs/Compare.cpp: one pipeline for both verbs
 
 int runEval(Context &ctx)
 {
-    Q_UNUSED(ctx);
-    return Context::fail(QCoreApplication::translate("mldeckctl", "this verb is not built yet"));
+    return runComparisonVerb(ctx, true);
 }
 
 } // namespace mldeck::cli

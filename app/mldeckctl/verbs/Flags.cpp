@@ -1,9 +1,11 @@
-// mldeckctl flags status|set|init|bucket: read and change the rollout flags of a deployment.
+// mldeckctl flags status|set|enable|disable|rollback|init|bucket: read and change the rollout
+// flags of a deployment. Changes go through FlagService (audited; see resources/contract/rollout.md).
 #include "app/mldeckctl/Verbs.h"
 
 #include "core/domain/Deployment.h"
 #include "core/rollout/Bucketing.h"
 #include "core/rollout/FlagValues.h"
+#include "core/services/FlagService.h"
 #include "core/store/redis/FlagStore.h"
 #include "core/store/redis/RedisConnection.h"
 
@@ -31,6 +33,7 @@ const QString kFallback = QStringLiteral("fallback");
 const QString kExpectVersion = QStringLiteral("expect-version");
 const QString kKey = QStringLiteral("key");
 const QString kJson = QStringLiteral("json");
+const QString kReason = QStringLiteral("reason");
 
 // "<OS user>@<host>", what updated_by records.
 QString actor()
@@ -187,20 +190,61 @@ int runStatusSub(Context &ctx)
     return s->isValid() ? Success : CheckFailed;
 }
 
+// Applies an edit through FlagService: audit row first (PostgreSQL must be writable), then the
+// compare-and-set in Redis. Exit 1 on a conflict, 2 when not applied.
+int applyEdit(Context &ctx, const QCommandLineParser &p, const QString &deployment, const FlagEdit &edit,
+              std::optional<qint64> expected)
+{
+    auto redisEndpoint = ctx.redis(p);
+    if (!redisEndpoint)
+        return Context::fail(redisEndpoint.errorMessage());
+    auto pgEndpoint = ctx.pg(p);
+    if (!pgEndpoint)
+        return Context::fail(pgEndpoint.errorMessage());
+    FlagService flags(*redisEndpoint, *pgEndpoint);
+    if (!expected) {
+        auto s = flags.read(deployment);
+        if (!s)
+            return Context::fail(s.errorMessage());
+        if (!s->exists) {
+            auto conn = flags.redis();
+            if (!conn)
+                return Context::fail(conn.errorMessage());
+            FlagStore store(**conn);
+            return unknownDeployment(store, deployment, **conn);
+        }
+        expected = s->version; // 0 when the stored version is invalid: lets a set be repaired
+    }
+    const ApplyOutcome out = flags.apply(deployment, edit, *expected, p.value(kReason), Actor::current());
+    if (!out.applied)
+        return Context::fail(out.message, out.conflict ? CheckFailed : UsageOrConnection);
+    if (!p.isSet(kJson))
+        Context::out(out.message);
+    printState(out.state, p.isSet(kJson));
+    return Success;
+}
+
+void addReasonOption(QCommandLineParser &p)
+{
+    p.addOption({kReason, tr("Why (recorded in the audit log)."), QStringLiteral("text")});
+}
+
 int runSetSub(Context &ctx)
 {
     QCommandLineParser p;
     Context::addRedisOption(p);
+    Context::addPgOption(p);
     Context::addJsonOption(p);
     addDeploymentOption(p);
     addValueOptions(p);
+    addReasonOption(p);
     p.addOption({kExpectVersion,
                  tr("Only change the flags if they are still at this version (default: the version read just "
                     "before)."),
                  QStringLiteral("V")});
     if (auto code =
-            ctx.parse(p, tr("Change the flags of a deployment (compare-and-set on the version). Exit code 1 "
-                            "when someone else changed them in between.")))
+            ctx.parse(p, tr("Change the flags of a deployment (compare-and-set on the version, audited). Exit code "
+                            "1 when someone else changed them in between.")))
         return *code;
     auto d = deploymentOf(p);
     if (!d)
@@ -218,27 +262,71 @@ int runSetSub(Context &ctx)
                 tr("--expect-version must be a whole number >= 0, not \"%1\".").arg(p.value(kExpectVersion)));
         expected = *v;
     }
+    FlagEdit edit;
+    edit.mlEnabled = change->mlEnabled;
+    edit.trafficPercentage = change->trafficPercentage;
+    edit.fallbackOnError = change->fallbackOnError;
+    return applyEdit(ctx, p, *d, edit, expected);
+}
 
-    auto conn = connect(ctx, p);
-    if (!conn)
-        return Context::fail(conn.errorMessage());
-    FlagStore store(**conn);
-    if (!expected) {
-        auto s = store.read(*d);
-        if (!s)
-            return Context::fail(s.errorMessage());
-        if (!s->exists)
-            return unknownDeployment(store, *d, **conn);
-        expected = s->version; // 0 when the stored version is invalid: lets a set be repaired
+// enable --percentage N | disable: shorthands for set.
+int runSwitchSub(Context &ctx, bool enable)
+{
+    QCommandLineParser p;
+    Context::addRedisOption(p);
+    Context::addPgOption(p);
+    Context::addJsonOption(p);
+    addDeploymentOption(p);
+    addReasonOption(p);
+    if (enable)
+        p.addOption({kPercentage, tr("Share of traffic routed to ML: whole number 0 to 100 (default: unchanged)."),
+                     QStringLiteral("N")});
+    if (auto code = ctx.parse(p, enable ? tr("Turn ML on (optionally at a percentage); audited.")
+                                        : tr("Turn ML off (the percentage is kept); audited. For an emergency "
+                                             "use \"flags rollback\", which always wins.")))
+        return *code;
+    auto d = deploymentOf(p);
+    if (!d)
+        return Context::fail(d.errorMessage());
+    FlagEdit edit;
+    edit.mlEnabled = enable;
+    if (enable && p.isSet(kPercentage)) {
+        auto v = parseTrafficPercentageInput(p.value(kPercentage));
+        if (!v)
+            return Context::fail(v.errorMessage());
+        edit.trafficPercentage = *v;
     }
-    auto w = store.write(*d, *change, *expected);
-    if (!w)
-        return Context::fail(w.errorMessage(),
-                             store.lastWriteWasConflict() ? CheckFailed : UsageOrConnection);
+    return applyEdit(ctx, p, *d, edit, std::nullopt);
+}
+
+int runRollbackSub(Context &ctx)
+{
+    QCommandLineParser p;
+    Context::addRedisOption(p);
+    Context::addPgOption(p);
+    Context::addJsonOption(p);
+    addDeploymentOption(p);
+    addReasonOption(p);
+    if (auto code = ctx.parse(p, tr("Emergency rollback: ML off and 0 % at once, whatever anyone else is doing. "
+                                    "Works while PostgreSQL is down (the audit row is kept locally and written "
+                                    "later).")))
+        return *code;
+    auto d = deploymentOf(p);
+    if (!d)
+        return Context::fail(d.errorMessage());
+    auto redisEndpoint = ctx.redis(p);
+    if (!redisEndpoint)
+        return Context::fail(redisEndpoint.errorMessage());
+    auto pgEndpoint = ctx.pg(p);
+    if (!pgEndpoint)
+        return Context::fail(pgEndpoint.errorMessage());
+    FlagService flags(*redisEndpoint, *pgEndpoint);
+    const ApplyOutcome out = flags.rollback(*d, p.value(kReason), Actor::current());
+    if (!out.applied)
+        return Context::fail(out.message);
     if (!p.isSet(kJson))
-        Context::out(
-            tr("Changed the flags of \"%1\": version %2 -> %3.").arg(*d).arg(*expected).arg(w->version));
-    printState(*w, p.isSet(kJson));
+        Context::out(out.message);
+    printState(out.state, p.isSet(kJson));
     return Success;
 }
 
@@ -313,9 +401,13 @@ int runBucketSub(Context &ctx)
 int flagsUsage(int code)
 {
     const QString text =
-        tr("Usage: mldeckctl flags <status|set|init|bucket> [options]   (mldeckctl flags <sub> --help)\n\n"
+        tr("Usage: mldeckctl flags <status|set|enable|disable|rollback|init|bucket> [options]   (mldeckctl flags "
+           "<sub> --help)\n\n"
            "  status   show the flags of a deployment\n"
-           "  set      change them (compare-and-set on the version)\n"
+           "  set      change them (compare-and-set on the version, audited)\n"
+           "  enable   turn ML on [--percentage N]\n"
+           "  disable  turn ML off\n"
+           "  rollback emergency: ML off and 0 %, always wins\n"
            "  init     create them if they do not exist\n"
            "  bucket   show the bucket of request keys");
     if (code == Success)
@@ -342,6 +434,12 @@ int runFlags(Context &ctx)
         return runStatusSub(subCtx);
     if (sub == QLatin1String("set"))
         return runSetSub(subCtx);
+    if (sub == QLatin1String("enable"))
+        return runSwitchSub(subCtx, true);
+    if (sub == QLatin1String("disable"))
+        return runSwitchSub(subCtx, false);
+    if (sub == QLatin1String("rollback"))
+        return runRollbackSub(subCtx);
     if (sub == QLatin1String("init"))
         return runInitSub(subCtx);
     if (sub == QLatin1String("bucket"))

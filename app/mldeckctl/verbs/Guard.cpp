@@ -1,13 +1,158 @@
+// mldeckctl guard [--deployment D] [--once] [--interval 5s] | guard rearm --deployment D --reason R
+// Runs the automatic guard headless (leader election through PostgreSQL), or re-arms a latched one.
 #include "app/mldeckctl/Verbs.h"
 
+#include "core/domain/Deployment.h"
+#include "core/services/FlagService.h"
+#include "core/services/guard/GuardRunner.h"
+#include "core/store/pg/GuardStore.h"
+#include "core/store/pg/PgConnection.h"
+
 #include <QCoreApplication>
+#include <QDateTime>
+#include <QJsonArray>
+#include <QJsonObject>
+#include <QRegularExpression>
+
+#include <atomic>
+#include <csignal>
 
 namespace mldeck::cli {
 
+namespace {
+
+QString tr(const char *text)
+{
+    return QCoreApplication::translate("mldeckctl", text);
+}
+
+std::atomic<bool> g_stop{false};
+
+void onSignal(int)
+{
+    g_stop = true;
+}
+
+// "5s", "500ms", "2m", "5" (seconds).
+std::optional<int> parseIntervalMs(const QString &text)
+{
+    static const QRegularExpression re(QStringLiteral("^(\\d{1,6})(ms|s|m)?$"));
+    const auto m = re.match(text.trimmed());
+    if (!m.hasMatch())
+        return std::nullopt;
+    const qint64 n = m.captured(1).toLongLong();
+    const QString unit = m.captured(2);
+    const qint64 ms = unit == QLatin1String("ms") ? n : unit == QLatin1String("m") ? n * 60000 : n * 1000;
+    if (ms < 100 || ms > 3600000)
+        return std::nullopt;
+    return int(ms);
+}
+
+int runRearm(Context &ctx)
+{
+    QCommandLineParser p;
+    Context::addRedisOption(p);
+    Context::addPgOption(p);
+    p.addOption({QStringLiteral("deployment"), tr("Deployment to re-arm."), QStringLiteral("name")});
+    p.addOption({QStringLiteral("reason"), tr("Why the guard may act again (required, audited)."), QStringLiteral("text")});
+    if (auto code = ctx.parse(p, tr("Re-arm a latched guard so that it may act again (audited).")))
+        return *code;
+    const QString d = p.value(QStringLiteral("deployment"));
+    if (!isValidDeploymentName(d))
+        return Context::fail(tr("Give --deployment with a valid deployment name (got \"%1\").").arg(d));
+    const QString reason = p.value(QStringLiteral("reason")).trimmed();
+    if (reason.isEmpty())
+        return Context::fail(tr("Give --reason: re-arming the guard is audited and needs a reason."));
+    auto redis = ctx.redis(p);
+    if (!redis)
+        return Context::fail(redis.errorMessage());
+    auto pg = ctx.pg(p);
+    if (!pg)
+        return Context::fail(pg.errorMessage());
+    FlagService flags(*redis, *pg);
+    auto db = flags.pg();
+    if (!db)
+        return Context::fail(db.errorMessage());
+    auto before = GuardStore(**db).rearm(d);
+    if (!before)
+        return Context::fail(before.errorMessage());
+    AuditRecord record = AuditRecord::make(QStringLiteral("guard.rearm"), d, Actor::current(), reason);
+    record.before = QJsonObject{{QStringLiteral("latched"), before->latched},
+                                {QStringLiteral("latched_action"), before->latchedAction},
+                                {QStringLiteral("latched_reason"), before->latchedReason}};
+    record.after = QJsonObject{{QStringLiteral("latched"), false}};
+    if (Status s = flags.audit(record); !s)
+        return Context::fail(tr("The guard was re-armed but the audit row could not be written: %1").arg(s.errorMessage()));
+    Context::out(before->latched ? tr("Guard of \"%1\" re-armed (it was latched on %2: %3).")
+                                       .arg(d, before->latchedAction, before->latchedReason)
+                                 : tr("Guard of \"%1\" was not latched; streaks cleared.").arg(d));
+    return Success;
+}
+
+} // namespace
+
 int runGuard(Context &ctx)
 {
-    Q_UNUSED(ctx);
-    return Context::fail(QCoreApplication::translate("mldeckctl", "this verb is not built yet"));
+    const QStringList &args = ctx.args();
+    if (args.size() >= 2 && args.at(1) == QLatin1String("rearm")) {
+        QStringList subArgs = args.mid(2);
+        subArgs.prepend(args.at(0) + QStringLiteral(" rearm"));
+        Context sub(subArgs);
+        return runRearm(sub);
+    }
+    QCommandLineParser p;
+    Context::addRedisOption(p);
+    Context::addPgOption(p);
+    p.addOption({QStringLiteral("deployment"), tr("Guard only this deployment (repeatable; default: all)."),
+                 QStringLiteral("name")});
+    p.addOption({QStringLiteral("once"), tr("Run one round and exit (exit code 1 when not the leader or a check failed).")});
+    p.addOption({QStringLiteral("interval"), tr("Time between rounds, e.g. 5s, 500ms, 1m (default 5s)."),
+                 QStringLiteral("time"), QStringLiteral("5s")});
+    p.addOption({QStringLiteral("scope"), tr("Leader-election scope: guards with the same scope elect one leader."),
+                 QStringLiteral("name"), QStringLiteral("default")});
+    if (auto code = ctx.parse(p, tr("Run the automatic guard (\"mldeckctl guard rearm --deployment D --reason R\" "
+                                    "re-arms a latched one). Only the elected leader acts; Ctrl-C stops.")))
+        return *code;
+    GuardRunnerOptions o;
+    for (const QString &d : p.values(QStringLiteral("deployment"))) {
+        if (!isValidDeploymentName(d))
+            return Context::fail(tr("\"%1\" is not a valid deployment name.").arg(d));
+        o.deployments << d;
+    }
+    const auto interval = parseIntervalMs(p.value(QStringLiteral("interval")));
+    if (!interval)
+        return Context::fail(tr("--interval must be a time from 100ms to 60m such as 5s, not \"%1\".")
+                                 .arg(p.value(QStringLiteral("interval"))));
+    o.intervalMs = *interval;
+    o.scope = p.value(QStringLiteral("scope"));
+    auto redis = ctx.redis(p);
+    if (!redis)
+        return Context::fail(redis.errorMessage());
+    auto pg = ctx.pg(p);
+    if (!pg)
+        return Context::fail(pg.errorMessage());
+    o.redis = *redis;
+    o.pg = *pg;
+
+    GuardRunner runner(o);
+    const auto print = [](const GuardRunner::Round &r) {
+        const QString now = QDateTime::currentDateTimeUtc().toString(Qt::ISODate);
+        for (const QString &line : r.lines)
+            Context::out(now + QStringLiteral(" ") + line);
+        for (const QString &e : r.errors)
+            Context::out(now + QStringLiteral(" ERROR ") + e);
+    };
+    if (p.isSet(QStringLiteral("once"))) {
+        const GuardRunner::Round r = runner.runRound();
+        print(r);
+        return r.leader && r.errors.isEmpty() ? Success : CheckFailed;
+    }
+    std::signal(SIGINT, onSignal);
+    std::signal(SIGTERM, onSignal);
+    Context::out(tr("guard running every %1 ms (scope \"%2\"); Ctrl-C stops").arg(o.intervalMs).arg(o.scope));
+    runner.run(g_stop, print);
+    Context::out(tr("guard stopped"));
+    return Success;
 }
 
 } // namespace mldeck::cli

@@ -1,13 +1,197 @@
+// mldeckctl plan show|advance|set: the staged rollout plan of a deployment (PlanService).
 #include "app/mldeckctl/Verbs.h"
 
+#include "core/domain/Deployment.h"
+#include "core/services/FlagService.h"
+#include "core/services/PlanService.h"
+
 #include <QCoreApplication>
+#include <QJsonArray>
+#include <QJsonObject>
 
 namespace mldeck::cli {
 
+namespace {
+
+QString tr(const char *text)
+{
+    return QCoreApplication::translate("mldeckctl", text);
+}
+
+void printStatus(const QString &deployment, const PlanStatus &s, bool json)
+{
+    if (json) {
+        QJsonArray steps, gates;
+        for (int st : s.steps)
+            steps.append(st);
+        for (const GateStatus &g : s.gates)
+            gates.append(QJsonObject{{QStringLiteral("name"), g.name},
+                                     {QStringLiteral("value"), g.value ? QJsonValue(*g.value) : QJsonValue()},
+                                     {QStringLiteral("threshold"), g.threshold},
+                                     {QStringLiteral("pass"), g.pass}});
+        Context::outJson(QJsonDocument(QJsonObject{
+            {QStringLiteral("deployment"), deployment},
+            {QStringLiteral("steps"), steps},
+            {QStringLiteral("current_step"), s.currentStep},
+            {QStringLiteral("step_since"), s.stepSince.isValid() ? QJsonValue(s.stepSince.toString(Qt::ISODate)) : QJsonValue()},
+            {QStringLiteral("gates"), gates},
+            {QStringLiteral("can_advance"), s.canAdvance}}));
+        return;
+    }
+    QStringList shown;
+    for (qsizetype i = 0; i < s.steps.size(); ++i)
+        shown << (i == s.currentStep ? QStringLiteral("[%1 %]").arg(s.steps.at(i)) : QStringLiteral("%1 %").arg(s.steps.at(i)));
+    Context::out(tr("plan of \"%1\": %2").arg(deployment, shown.join(QStringLiteral(" -> "))));
+    Context::out(s.currentStep < 0 ? tr("not started") :
+                 tr("step %1 since %2").arg(s.currentStep + 1).arg(s.stepSince.toString(Qt::ISODate)));
+    for (const GateStatus &g : s.gates)
+        Context::out(QStringLiteral("  %1 %2  value %3  threshold %4")
+                         .arg(g.pass ? QStringLiteral("PASS") : QStringLiteral("FAIL"), g.name.leftJustified(20))
+                         .arg(g.value ? QString::number(*g.value, 'g', 5) : tr("no data"))
+                         .arg(g.threshold));
+    Context::out(s.canAdvance ? tr("can advance") : tr("cannot advance (gates failing, or last step)"));
+}
+
+struct Setup
+{
+    QString deployment;
+    std::unique_ptr<FlagService> flags;
+};
+
+Result<Setup> setup(Context &ctx, const QCommandLineParser &p)
+{
+    const QString d = p.value(QStringLiteral("deployment"));
+    if (!isValidDeploymentName(d))
+        return Error{tr("\"%1\" is not a valid deployment name.").arg(d)};
+    auto redis = ctx.redis(p);
+    if (!redis)
+        return redis.error();
+    auto pg = ctx.pg(p);
+    if (!pg)
+        return pg.error();
+    return Setup{d, std::make_unique<FlagService>(*redis, *pg)};
+}
+
+void addCommon(QCommandLineParser &p)
+{
+    Context::addRedisOption(p);
+    Context::addPgOption(p);
+    Context::addJsonOption(p);
+    p.addOption({QStringLiteral("deployment"), tr("Deployment name (default: %1).").arg(QLatin1String(kDefaultDeployment)),
+                 QStringLiteral("name"), QLatin1String(kDefaultDeployment)});
+}
+
+int usage(int code)
+{
+    const QString text = tr("Usage: mldeckctl plan <show|advance|set> [options]   (mldeckctl plan <sub> --help)\n\n"
+                            "  show     the plan, the current step and every gate, live\n"
+                            "  advance  move to the next step when all gates pass [--override-reason R]\n"
+                            "  set      store the plan: --steps 10,25,50,100 and gates");
+    if (code == Success)
+        Context::out(text);
+    else
+        Context::fail(text, code);
+    return code;
+}
+
+} // namespace
+
 int runPlan(Context &ctx)
 {
-    Q_UNUSED(ctx);
-    return Context::fail(QCoreApplication::translate("mldeckctl", "this verb is not built yet"));
+    const QStringList &args = ctx.args();
+    if (args.size() < 2)
+        return usage(UsageOrConnection);
+    const QString sub = args.at(1);
+    if (sub == QLatin1String("--help") || sub == QLatin1String("-h") || sub == QLatin1String("help"))
+        return usage(Success);
+    QStringList subArgs = args.mid(2);
+    subArgs.prepend(args.at(0) + QLatin1Char(' ') + sub);
+    Context c(subArgs);
+    QCommandLineParser p;
+    addCommon(p);
+    if (sub == QLatin1String("show")) {
+        if (auto code = c.parse(p, tr("Show the staged plan with live gates.")))
+            return *code;
+        auto s = setup(c, p);
+        if (!s)
+            return Context::fail(s.errorMessage());
+        auto st = PlanService(*s->flags).status(s->deployment);
+        if (!st)
+            return Context::fail(st.errorMessage());
+        printStatus(s->deployment, *st, p.isSet(QStringLiteral("json")));
+        return Success;
+    }
+    if (sub == QLatin1String("advance")) {
+        p.addOption({QStringLiteral("override-reason"), tr("Advance although gates fail (audited as an override)."),
+                     QStringLiteral("text")});
+        if (auto code = c.parse(p, tr("Advance to the next step (sets the percentage, audited) when all gates pass.")))
+            return *code;
+        auto s = setup(c, p);
+        if (!s)
+            return Context::fail(s.errorMessage());
+        if (p.isSet(QStringLiteral("override-reason")) && p.value(QStringLiteral("override-reason")).trimmed().isEmpty())
+            return Context::fail(tr("An override needs a non-empty reason."));
+        auto st = PlanService(*s->flags).advance(s->deployment, p.value(QStringLiteral("override-reason")), Actor::current());
+        if (!st)
+            return Context::fail(st.errorMessage(), CheckFailed);
+        printStatus(s->deployment, *st, p.isSet(QStringLiteral("json")));
+        return Success;
+    }
+    if (sub == QLatin1String("set")) {
+        const QList<QPair<QString, QString>> gateOptions{
+            {QStringLiteral("min-samples"), tr("Minimum ML samples in the step.")},
+            {QStringLiteral("min-soak"), tr("Minimum time in the step, seconds.")},
+            {QStringLiteral("max-mae"), tr("MAE at most.")},
+            {QStringLiteral("min-r2"), tr("R² at least.")},
+            {QStringLiteral("max-latency-p95"), tr("Latency p95 at most, ms.")},
+            {QStringLiteral("max-error-rate"), tr("Error rate at most, share 0..1.")}};
+        p.addOption({QStringLiteral("steps"), tr("Percentages in order, e.g. 10,25,50,100."), QStringLiteral("list")});
+        for (const auto &g : gateOptions)
+            p.addOption({g.first, g.second, QStringLiteral("value")});
+        if (auto code = c.parse(p, tr("Store the staged plan (validated; audited).")))
+            return *code;
+        auto s = setup(c, p);
+        if (!s)
+            return Context::fail(s.errorMessage());
+        PlanService plans(*s->flags);
+        auto current = plans.plan(s->deployment);
+        if (!current)
+            return Context::fail(current.errorMessage());
+        StagedPlan plan = *current;
+        if (p.isSet(QStringLiteral("steps"))) {
+            auto steps = plan::parseSteps(p.value(QStringLiteral("steps")));
+            if (!steps)
+                return Context::fail(steps.errorMessage());
+            plan.steps = *steps;
+        }
+        for (const auto &g : gateOptions) {
+            if (!p.isSet(g.first))
+                continue;
+            bool ok = false;
+            const double v = p.value(g.first).toDouble(&ok);
+            if (!ok)
+                return Context::fail(tr("--%1 must be a number, not \"%2\".").arg(g.first, p.value(g.first)));
+            if (g.first == QLatin1String("min-samples"))
+                plan.gates.minSamples = qint64(v);
+            else if (g.first == QLatin1String("min-soak"))
+                plan.gates.minSoakSeconds = qint64(v);
+            else if (g.first == QLatin1String("max-mae"))
+                plan.gates.maxMae = v;
+            else if (g.first == QLatin1String("min-r2"))
+                plan.gates.minR2 = v;
+            else if (g.first == QLatin1String("max-latency-p95"))
+                plan.gates.maxLatencyP95Ms = v;
+            else
+                plan.gates.maxErrorRate = v;
+        }
+        auto st = plans.save(s->deployment, plan, Actor::current());
+        if (!st)
+            return Context::fail(st.errorMessage());
+        printStatus(s->deployment, *st, p.isSet(QStringLiteral("json")));
+        return Success;
+    }
+    Context::fail(tr("unknown plan command \"%1\"").arg(sub));
+    return usage(UsageOrConnection);
 }
 
 } // namespace mldeck::cli

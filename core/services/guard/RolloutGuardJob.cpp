@@ -1,8 +1,150 @@
-#include "core/services/guard/GuardJob.h"
+#include "core/services/guard/RolloutGuardJob.h"
+
+#include "core/services/FlagService.h"
+#include "core/store/pg/GuardStore.h"
+#include "core/store/pg/PgConnection.h"
+#include "core/store/pg/WindowMetricsQuery.h"
+
+#include <QCoreApplication>
+#include <QJsonArray>
+#include <QLoggingCategory>
+
+Q_LOGGING_CATEGORY(lcGuard, "mldeck.services.guard", QtInfoMsg)
 
 namespace mldeck {
 
-// Not built yet.
-std::unique_ptr<GuardJob> makeRolloutGuardJob() { return nullptr; }
+namespace {
+
+QString tr(const char *text)
+{
+    return QCoreApplication::translate("mldeck::RolloutGuardJob", text);
+}
+
+QJsonValue opt(const std::optional<double> &v)
+{
+    return v ? QJsonValue(*v) : QJsonValue(QJsonValue::Null);
+}
+
+QJsonObject figuresJson(const WindowMetrics &m, const GuardRules &r, const GuardDecision &d)
+{
+    return QJsonObject{
+        {QStringLiteral("samples"), m.samples},
+        {QStringLiteral("labelled"), m.labelled},
+        {QStringLiteral("error_rate"), opt(m.errorRate)},
+        {QStringLiteral("latency_p95_ms"), opt(m.latencyP95Ms)},
+        {QStringLiteral("mae"), opt(m.mae)},
+        {QStringLiteral("r2"), opt(m.r2)},
+        {QStringLiteral("window_s"), r.windowSeconds},
+        {QStringLiteral("consecutive_breaches"), r.consecutiveBreaches},
+        {QStringLiteral("rules"), QJsonObject{{QStringLiteral("rollback_error_rate"), r.rollbackErrorRate},
+                                             {QStringLiteral("max_latency_p95_ms"), r.maxLatencyP95Ms},
+                                             {QStringLiteral("max_mae"), r.maxMae},
+                                             {QStringLiteral("min_samples"), r.minSamples}}},
+        {QStringLiteral("breaches"), QJsonArray::fromStringList(d.breaches)},
+        {QStringLiteral("action"), GuardDecision::actionName(d.action)},
+    };
+}
+
+} // namespace
+
+RolloutGuardJob::RolloutGuardJob() : m_clock([] { return QDateTime::currentDateTimeUtc(); }) {}
+
+RolloutGuardJob::~RolloutGuardJob() = default;
+
+FlagService &RolloutGuardJob::flagsFor(const GuardContext &c)
+{
+    if (!m_flags || m_flags->redisEndpoint().toUrl(true) != c.redis.toUrl(true) ||
+        m_flags->pgEndpoint().toUrl(true) != c.pg.toUrl(true))
+        m_flags = std::make_unique<FlagService>(c.redis, c.pg,
+                                                m_spoolDir.isEmpty() ? AuditSpool::defaultDirectory() : m_spoolDir);
+    return *m_flags;
+}
+
+Status RolloutGuardJob::runOnce(const GuardContext &c)
+{
+    FlagService &flags = flagsFor(c);
+    const QString &d = c.deployment;
+    auto fail = [&](const QString &why) -> Status {
+        m_lastSummary = tr("%1: could not evaluate: %2").arg(d, why);
+        return Error{m_lastSummary};
+    };
+
+    auto db = flags.pg();
+    if (!db)
+        return fail(db.errorMessage());
+    GuardStore store(**db);
+    auto rules = store.rules(d);
+    if (!rules) {
+        flags.dropPg();
+        return fail(rules.errorMessage());
+    }
+    auto memory = store.memory(d);
+    if (!memory) {
+        flags.dropPg();
+        return fail(memory.errorMessage());
+    }
+    auto state = flags.read(d);
+    if (!state)
+        return fail(state.errorMessage());
+    const bool serving = state->isValid() && state->mlEnabled && state->trafficPercentage > 0;
+
+    WindowMetrics metrics;
+    if (serving && rules->enabled) {
+        auto m = WindowMetricsQuery(**db).mlWindow(d, rules->windowSeconds);
+        if (!m) {
+            flags.dropPg();
+            return fail(m.errorMessage());
+        }
+        metrics = *m;
+    }
+    const QDateTime now = m_clock();
+    GuardMemory mem = *memory;
+    GuardDecision decision = GuardStateMachine::evaluate(*rules, mem, metrics, serving, now);
+    const QJsonObject figures = figuresJson(metrics, *rules, decision);
+    const Actor actor = c.actor.isEmpty() ? Actor::guard() : Actor{c.actor, Actor::current().osUser, Actor::current().host};
+
+    if (decision.action != GuardDecision::Action::None) {
+        ApplyOutcome out;
+        if (decision.action == GuardDecision::Action::Rollback) {
+            out = flags.rollback(d, decision.summary, actor, QStringLiteral("guard.rollback"), figures);
+        } else {
+            FlagEdit edit;
+            edit.trafficPercentage = GuardStateMachine::halved(state->trafficPercentage);
+            out = flags.apply(d, edit, state->version, decision.summary, actor, QStringLiteral("guard.halve"), figures);
+        }
+        if (out.applied) {
+            GuardStateMachine::latch(mem, decision.action, decision.summary, now);
+            const QString title = decision.action == GuardDecision::Action::Rollback
+                                      ? tr("Guard turned ML off for %1").arg(d)
+                                      : tr("Guard halved the ML traffic of %1 to %2 %").arg(d).arg(out.state.trafficPercentage);
+            auto db2 = flags.pg();
+            Status alerted = db2 ? GuardStore(**db2).raiseAlert(d, QStringLiteral("guard:") + d, title, figures)
+                                 : Status(db2.error());
+            if (!alerted)
+                qCWarning(lcGuard) << "guard alert not raised for" << d << ":" << alerted.errorMessage();
+            decision.summary = tr("ACTED: %1 (%2)").arg(decision.summary, out.message);
+        } else {
+            // Not latched: the next evaluation tries again (a conflict means someone just changed it).
+            decision.summary = tr("wanted to act (%1) but could not: %2").arg(decision.summary, out.message);
+        }
+    }
+    auto db3 = flags.pg();
+    if (!db3)
+        return fail(db3.errorMessage());
+    if (Status s = GuardStore(**db3).saveMemory(d, mem, decision.summary); !s) {
+        flags.dropPg();
+        return fail(s.errorMessage());
+    }
+    m_lastDecision = decision;
+    m_lastSummary = d + QStringLiteral(": ") + decision.summary;
+    if (decision.action != GuardDecision::Action::None)
+        qCWarning(lcGuard).noquote() << m_lastSummary;
+    return {};
+}
+
+std::unique_ptr<GuardJob> makeRolloutGuardJob()
+{
+    return std::make_unique<RolloutGuardJob>();
+}
 
 } // namespace mldeck

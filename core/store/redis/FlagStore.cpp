@@ -27,7 +27,8 @@ return {t, redis.call('HGETALL', KEYS[1])}
 )lua";
 
 // KEYS: flag hash, deployments set.
-// ARGV: expected version, ml_enabled|'', percentage|'', fallback|'', actor, updated_at, channel, deployment.
+// ARGV: expected version, ml_enabled|'', percentage|'', fallback|'', actor, updated_at, channel, deployment,
+//       change id|''.
 // The version is read with the same canonical rule as the C++ side, so "007" counts as no version (0).
 constexpr char kWriteScript[] = R"lua(
 local t = redis.call('TYPE', KEYS[1])['ok']
@@ -45,10 +46,41 @@ local sets = {'version', newv, 'updated_at', ARGV[6], 'updated_by', ARGV[5]}
 if ARGV[2] ~= '' then table.insert(sets, 'ml_enabled'); table.insert(sets, ARGV[2]) end
 if ARGV[3] ~= '' then table.insert(sets, 'ml_traffic_percentage'); table.insert(sets, ARGV[3]) end
 if ARGV[4] ~= '' then table.insert(sets, 'fallback_on_error'); table.insert(sets, ARGV[4]) end
+if ARGV[9] and ARGV[9] ~= '' then table.insert(sets, 'last_change_id'); table.insert(sets, ARGV[9])
+else redis.call('HDEL', KEYS[1], 'last_change_id') end
 redis.call('HSET', KEYS[1], unpack(sets))
 redis.call('SADD', KEYS[2], ARGV[8])
 redis.call('PUBLISH', ARGV[7], '{"deployment":"' .. ARGV[8] .. '","version":' .. newv .. '}')
 return {'ok', redis.call('HGETALL', KEYS[1])}
+)lua";
+
+// KEYS: flag hash, deployments set. ARGV: actor, updated_at, channel, deployment, change id|''.
+// No version check: a rollback always wins. Returns {before type, before fields, after fields}.
+constexpr char kRollbackScript[] = R"lua(
+local t = redis.call('TYPE', KEYS[1])['ok']
+local before = {}
+local curv = 0
+if t == 'hash' then
+  before = redis.call('HGETALL', KEYS[1])
+  local cur = redis.call('HGET', KEYS[1], 'version')
+  if cur and (cur == '0' or string.match(cur, '^[1-9]%d*$')) then curv = tonumber(cur) end
+elseif t ~= 'none' then
+  redis.call('DEL', KEYS[1])
+end
+local newv = string.format('%d', curv + 1)
+local sets = {'ml_enabled', '0', 'ml_traffic_percentage', '0', 'version', newv,
+              'updated_at', ARGV[2], 'updated_by', ARGV[1]}
+if t ~= 'hash' then table.insert(sets, 'fallback_on_error'); table.insert(sets, '1') end
+if ARGV[5] ~= '' then table.insert(sets, 'last_change_id'); table.insert(sets, ARGV[5])
+else redis.call('HDEL', KEYS[1], 'last_change_id') end
+redis.call('HSET', KEYS[1], unpack(sets))
+if t == 'hash' then
+  local fb = redis.call('HGET', KEYS[1], 'fallback_on_error')
+  if fb ~= '0' and fb ~= '1' then redis.call('HSET', KEYS[1], 'fallback_on_error', '1') end
+end
+redis.call('SADD', KEYS[2], ARGV[4])
+redis.call('PUBLISH', ARGV[3], '{"deployment":"' .. ARGV[4] .. '","version":' .. newv .. '}')
+return {t, before, redis.call('HGETALL', KEYS[1])}
 )lua";
 
 // KEYS: flag hash, deployments set.
@@ -161,7 +193,7 @@ Result<FlagState> FlagStore::read(const QString &deployment)
 }
 
 Result<FlagState> FlagStore::write(const QString &deployment, const FlagChange &change,
-                                   qint64 expectedVersion)
+                                   qint64 expectedVersion, const QString &changeId)
 {
     m_lastWriteConflict = false;
     if (Status s = checkDeployment(deployment); !s)
@@ -180,7 +212,7 @@ Result<FlagState> FlagStore::write(const QString &deployment, const FlagChange &
     const QByteArray fallback = change.fallbackOnError ? boolText(*change.fallbackOnError) : QByteArray("");
     auto r = m_conn.command({QByteArrayLiteral("EVAL"), QByteArray(kWriteScript), "2", key(deployment),
                              deploymentsKey(), QByteArray::number(expectedVersion), enabled, pct, fallback,
-                             change.actor.toUtf8(), nowIso(), channel(), deployment.toUtf8()});
+                             change.actor.toUtf8(), nowIso(), channel(), deployment.toUtf8(), changeId.toUtf8()});
     if (!r)
         return r.error();
     if (!r->isArray() || r->array.isEmpty())
@@ -217,6 +249,53 @@ Result<FlagState> FlagStore::write(const QString &deployment, const FlagChange &
     FlagState state = flagStateFromFields(deployment, *fields);
     qCInfo(lcRedis) << "flags of" << deployment << "now version" << state.version << "by" << change.actor;
     return state;
+}
+
+Result<FlagStore::Rollback> FlagStore::rollback(const QString &deployment, const QString &actor,
+                                                const QString &changeId)
+{
+    if (Status s = checkDeployment(deployment); !s)
+        return s.error();
+    if (actor.trimmed().isEmpty())
+        return Error{tr("A flag change needs an actor (who makes it) for updated_by.")};
+    auto r = m_conn.command({QByteArrayLiteral("EVAL"), QByteArray(kRollbackScript), "2", key(deployment),
+                             deploymentsKey(), actor.toUtf8(), nowIso(), channel(), deployment.toUtf8(),
+                             changeId.toUtf8()});
+    if (!r)
+        return r.error();
+    if (!r->isArray() || r->array.size() != 3)
+        return unexpectedReply(QStringLiteral("the rollback"));
+    Rollback out;
+    const QByteArray type = r->array.at(0).string;
+    if (type == "none") {
+        out.before.deployment = deployment;
+    } else if (type != "hash") {
+        out.before = flagStateOfWrongType(deployment);
+    } else {
+        auto before = hashFromReply(r->array.at(1));
+        if (!before)
+            return before.error();
+        out.before = flagStateFromFields(deployment, *before);
+    }
+    auto after = hashFromReply(r->array.at(2));
+    if (!after)
+        return after.error();
+    out.after = flagStateFromFields(deployment, *after);
+    qCInfo(lcRedis) << "ROLLBACK of" << deployment << "now version" << out.after.version << "by" << actor;
+    return out;
+}
+
+Result<QString> FlagStore::lastChangeId(const QString &deployment)
+{
+    if (Status s = checkDeployment(deployment); !s)
+        return s.error();
+    auto r = m_conn.command({QByteArrayLiteral("EVAL"),
+                             QByteArrayLiteral("if redis.call('TYPE', KEYS[1])['ok'] ~= 'hash' then return false end "
+                                               "return redis.call('HGET', KEYS[1], 'last_change_id')"),
+                             "1", key(deployment)});
+    if (!r)
+        return r.error();
+    return r->isString() ? QString::fromUtf8(r->string) : QString();
 }
 
 Result<FlagState> FlagStore::initialiseIfMissing(const QString &deployment, const FlagChange &defaults)

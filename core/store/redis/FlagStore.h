@@ -40,7 +40,23 @@ public:
     // its current values when version != expectedVersion. expectedVersion 0 matches a set whose
     // version is missing or malformed, so such a set can be repaired. Values are validated before
     // anything is sent. The flag set must exist (see initialiseIfMissing).
-    Result<FlagState> write(const QString &deployment, const FlagChange &change, qint64 expectedVersion);
+    // changeId (optional) is stored in the field last_change_id in the same script, so that a
+    // client whose connection broke mid-write can tell afterwards whether its write was applied.
+    Result<FlagState> write(const QString &deployment, const FlagChange &change, qint64 expectedVersion,
+                            const QString &changeId = {});
+
+    // The dominant write: ML off, 0 %, version bumped, stamped, published — in one script with no
+    // version check, so it always wins over a concurrent edit. A missing set is created (version
+    // 1) and a key of the wrong type is replaced: either way the result is a valid "ML off" set.
+    struct Rollback
+    {
+        FlagState before; // as the script found it (exists=false when there was none)
+        FlagState after;
+    };
+    Result<Rollback> rollback(const QString &deployment, const QString &actor, const QString &changeId = {});
+
+    // The change id of the last write (empty when none was recorded).
+    Result<QString> lastChangeId(const QString &deployment);
 
     // Creates the set at version 1 with the given values (unset ones: ML off, 0 %, fallback on)
     // when the key does not exist; returns the current state either way.

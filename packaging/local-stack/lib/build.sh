@@ -15,8 +15,9 @@ build_release() {
     fi
     local t0=${SECONDS}
     say "configuring ${BUILD_DIR} (Release, Ninja)"
-    cmake -S "${REPO_ROOT}" -B "${BUILD_DIR}" -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=ON
+    cmake -S "${REPO_ROOT}" -B "${BUILD_DIR}" -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=ON ||
+        die "cmake could not configure ${BUILD_DIR} (see above)"
     say "building with $(nproc) jobs${1:+ (targets: $*)}"
-    cmake --build "${BUILD_DIR}" -j"$(nproc)" "${targets[@]}"
+    cmake --build "${BUILD_DIR}" -j"$(nproc)" "${targets[@]}" || die "the build failed (the compiler's message is above)"
     say "configure + build took $((SECONDS - t0)) s"
 }

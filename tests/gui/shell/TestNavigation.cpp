@@ -1,4 +1,5 @@
-// Every page is reachable by clicking the navigation, and each says honestly that it is not built.
+// Every page is reachable by clicking the navigation; the pages not built yet say so honestly,
+// and the built ones never show that placeholder.
 #include "ShellFixture.h"
 #include "ui/Pages.h"
 #include "ui/widgets/EmptyStateView.h"
@@ -9,6 +10,11 @@
 #include <QTest>
 
 using namespace mldeck;
+
+namespace {
+// The pages whose issue has not landed yet.
+const QList<ui::PageId> kUnbuilt{ui::PageId::Dashboard, ui::PageId::Retrain, ui::PageId::Audit};
+} // namespace
 
 class TestNavigation final : public QObject
 {
@@ -43,6 +49,10 @@ private Q_SLOTS:
             QVERIFY(page->isVisible());
 
             auto *empty = page->findChild<ui::EmptyStateView *>();
+            if (!kUnbuilt.contains(id)) {
+                QVERIFY2(!empty || !empty->isVisible(), qPrintable(ui::pageKey(id)));
+                continue;
+            }
             QVERIFY2(empty, "an unbuilt page shows the empty state");
             QVERIFY(empty->paragraph().contains(QLatin1String("not built yet")));
             auto *badge = page->findChild<QLabel *>(QStringLiteral("emptyBadge"));

@@ -1,0 +1,50 @@
+#pragma once
+
+#include "core/domain/FlagState.h"
+
+#include <QDateTime>
+#include <QJsonObject>
+#include <QString>
+#include <QUuid>
+
+#include <optional>
+
+namespace mldeck {
+
+// Who makes a change. name goes to Redis updated_by ("alice@laptop", "guard@server");
+// osUser and host go to the audit row (actor_db is stamped by the database itself).
+struct Actor
+{
+    QString name;
+    QString osUser;
+    QString host;
+
+    static Actor current();              // the OS user on this host
+    static Actor guard();                // "guard@<host>", run by the current OS user
+};
+
+// One row of mldeck.audit_log as the client builds it. changeId is generated BEFORE the write
+// so that a retried insert (or a spooled row flushed twice) is recognised and stored once.
+struct AuditRecord
+{
+    QUuid changeId;
+    QDateTime occurredAt; // client clock, UTC
+    QString actorOs;
+    QString host;
+    QString action; // "flags.apply", "flags.rollback", "guard.rollback", "guard.halve", "guard.rearm", "plan.advance", ...
+    QString deployment;
+    std::optional<QJsonObject> before;
+    std::optional<QJsonObject> after;
+    QString reason;
+
+    static AuditRecord make(const QString &action, const QString &deployment, const Actor &actor,
+                            const QString &reason);
+
+    QJsonObject toJson() const;
+    static std::optional<AuditRecord> fromJson(const QJsonObject &o); // nullopt when malformed
+};
+
+// The flag set as audit JSON: {"ml_enabled":1,"ml_traffic_percentage":25,...,"invalid_fields":[...]}.
+QJsonObject flagStateJson(const FlagState &state);
+
+} // namespace mldeck

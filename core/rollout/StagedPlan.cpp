@@ -1,0 +1,119 @@
+#include "core/rollout/StagedPlan.h"
+
+#include <QCoreApplication>
+#include <QStringList>
+
+#include <cmath>
+
+namespace mldeck::plan {
+
+namespace {
+
+QString tr(const char *text)
+{
+    return QCoreApplication::translate("mldeck::StagedPlan", text);
+}
+
+GateStatus gate(const char *name, std::optional<double> value, double threshold, bool atMost)
+{
+    GateStatus g;
+    g.name = QString::fromLatin1(name);
+    g.value = value;
+    g.threshold = threshold;
+    // A figure that could not be measured never passes: no data is not good data.
+    g.pass = value && std::isfinite(*value) && (atMost ? *value <= threshold : *value >= threshold);
+    return g;
+}
+
+} // namespace
+
+Status validate(const StagedPlan &plan)
+{
+    if (plan.steps.isEmpty())
+        return Error{tr("A plan needs at least one step.")};
+    int previous = 0;
+    for (int step : plan.steps) {
+        if (step < 1 || step > 100)
+            return Error{tr("Every step must be a percentage from 1 to 100; %1 is not.").arg(step)};
+        if (step <= previous)
+            return Error{tr("Steps must be strictly increasing; %1 comes after %2.").arg(step).arg(previous)};
+        previous = step;
+    }
+    const PlanGates &g = plan.gates;
+    if (g.minSamples < 0)
+        return Error{tr("The minimum number of samples must not be negative (got %1).").arg(g.minSamples)};
+    if (g.minSoakSeconds < 0)
+        return Error{tr("The minimum soak time must not be negative (got %1 s).").arg(g.minSoakSeconds)};
+    if (!std::isfinite(g.maxMae) || g.maxMae <= 0)
+        return Error{tr("The MAE gate must be a positive number (got %1).").arg(g.maxMae)};
+    if (!std::isfinite(g.minR2) || g.minR2 > 1)
+        return Error{tr("The R² gate must be a number no greater than 1 (got %1).").arg(g.minR2)};
+    if (!std::isfinite(g.maxLatencyP95Ms) || g.maxLatencyP95Ms <= 0)
+        return Error{tr("The latency p95 gate must be a positive number of milliseconds (got %1).")
+                         .arg(g.maxLatencyP95Ms)};
+    if (!std::isfinite(g.maxErrorRate) || g.maxErrorRate < 0 || g.maxErrorRate > 1)
+        return Error{tr("The error-rate gate must be a share from 0 to 1 (got %1).").arg(g.maxErrorRate)};
+    return {};
+}
+
+Result<QList<int>> parseSteps(const QString &text)
+{
+    QList<int> steps;
+    const QStringList parts = text.split(QLatin1Char(','));
+    for (const QString &raw : parts) {
+        const QString p = raw.trimmed();
+        bool ok = false;
+        const int v = p.toInt(&ok);
+        if (!ok)
+            return Error{tr("\"%1\" is not a list of whole percentages such as 10,25,50,100.").arg(text)};
+        steps.append(v);
+    }
+    StagedPlan probe;
+    probe.steps = steps;
+    if (Status s = validate(probe); !s)
+        return s.error();
+    return steps;
+}
+
+QList<GateStatus> evaluateGates(const PlanGates &gates, const WindowMetrics &m, qint64 secondsInStep)
+{
+    return {
+        gate(kGateSamples, double(m.samples), double(gates.minSamples), false),
+        gate(kGateSoak, double(qMax<qint64>(0, secondsInStep)), double(gates.minSoakSeconds), false),
+        gate(kGateMae, m.mae, gates.maxMae, true),
+        gate(kGateR2, m.r2, gates.minR2, false),
+        gate(kGateLatency, m.latencyP95Ms, gates.maxLatencyP95Ms, true),
+        gate(kGateErrorRate, m.errorRate, gates.maxErrorRate, true),
+    };
+}
+
+PlanStatus status(const StagedPlan &plan, int currentStep, const QDateTime &stepSince, const WindowMetrics &metrics,
+                  const QDateTime &now)
+{
+    PlanStatus s;
+    s.steps = plan.steps;
+    s.currentStep = (currentStep >= 0 && currentStep < plan.steps.size()) ? currentStep : -1;
+    s.stepSince = stepSince;
+    if (s.currentStep < 0) {
+        s.canAdvance = true; // nothing runs yet: the first step may start
+        return s;
+    }
+    const qint64 soaked = stepSince.isValid() ? stepSince.secsTo(now) : 0;
+    s.gates = evaluateGates(plan.gates, metrics, soaked);
+    const bool atLast = s.currentStep == plan.steps.size() - 1;
+    bool all = true;
+    for (const GateStatus &g : s.gates)
+        all = all && g.pass;
+    s.canAdvance = all && !atLast;
+    return s;
+}
+
+Result<int> nextStep(const StagedPlan &plan, int currentStep)
+{
+    const int next = currentStep < 0 ? 0 : currentStep + 1;
+    if (next >= plan.steps.size())
+        return Error{tr("The plan is already at its last step (%1 %).").arg(plan.steps.value(plan.steps.size() - 1))};
+    return next;
+}
+
+} // namespace mldeck::plan

@@ -1,0 +1,349 @@
+#include "core/services/CompareService.h"
+
+#include "core/ml/Evaluator.h"
+#include "core/ml/ModelRunner.h"
+#include "core/services/ModelResolver.h"
+#include "core/store/pg/EvaluationData.h"
+#include "core/store/pg/PgConnection.h"
+
+#include <QCoreApplication>
+#include <QDateTime>
+#include <QFileInfo>
+#include <QLoggingCategory>
+#include <QPointer>
+
+#include <cmath>
+#include <set>
+
+Q_LOGGING_CATEGORY(lcCompare, "mldeck.services.compare")
+
+namespace mldeck {
+
+namespace {
+
+QString tr(const char *text)
+{
+    return QCoreApplication::translate("mldeck::CompareService", text);
+}
+
+CompareOutcome failed(const QString &message)
+{
+    CompareOutcome o;
+    o.state = CompareOutcome::State::Failed;
+    o.error = message;
+    return o;
+}
+
+CompareOutcome cancelledOutcome()
+{
+    CompareOutcome o;
+    o.state = CompareOutcome::State::Cancelled;
+    o.error = tr("cancelled");
+    return o;
+}
+
+bool isCancelled(const std::atomic<bool> *cancel)
+{
+    return cancel && cancel->load();
+}
+
+struct LoadedModel
+{
+    std::unique_ptr<ModelRunner> runner;
+    QString label;
+    ModelInputs inputs;
+};
+
+Result<Dataset> loadRows(const CompareRequest &req, const std::vector<LoadedModel> &models,
+                         DatasetColumns &columns, const std::atomic<bool> *cancel)
+{
+    if (!req.csvPath.isEmpty()) {
+        auto header = readCsvHeader(req.csvPath);
+        if (!header)
+            return header.error();
+        if (!header->contains(columns.target))
+            return Error{tr("%1 has no target column \"%2\" (columns: %3); name it with --target.")
+                             .arg(req.csvPath, columns.target, header->join(QStringLiteral(", ")))};
+        for (const LoadedModel &m : models) {
+            auto in = modelInputs(m.runner->info(), header.value(), columns, req.features);
+            if (!in)
+                return Error{tr("%1: %2").arg(m.label, in.errorMessage())};
+            for (const QString &n : in->numeric)
+                if (!columns.numeric.contains(n))
+                    columns.numeric << n;
+            for (const QString &n : in->categorical)
+                if (!columns.categorical.contains(n))
+                    columns.categorical << n;
+        }
+        return readCsvDataset(req.csvPath, columns, cancel);
+    }
+    if (!req.pg)
+        return Error{tr("A time window needs a PostgreSQL connection.")};
+    auto conn = PgConnection::open(*req.pg, QStringLiteral("mldeck-compare"));
+    if (!conn)
+        return conn.error();
+    EvaluationData data(*conn.value());
+    QString deployment = req.deployment;
+    if (deployment.isEmpty()) {
+        auto sole = data.soleDeployment();
+        if (!sole)
+            return sole.error();
+        deployment = sole.value();
+    }
+    const qint64 end = req.windowEndMicros > 0 ? req.windowEndMicros
+                                               : QDateTime::currentMSecsSinceEpoch() * 1000;
+    auto ds = data.load(deployment, end - req.windowSeconds * 1'000'000, end);
+    if (ds)
+        columns.target = QStringLiteral("actual");
+    return ds;
+}
+
+} // namespace
+
+CompareOutcome runComparison(const CompareRequest &req, const std::atomic<bool> *cancel,
+                             const std::function<void(int, const QString &)> &progress)
+{
+    const auto report = [&](int percent, const QString &stage) {
+        if (progress)
+            progress(std::clamp(percent, 0, 100), stage);
+    };
+    if (req.models.isEmpty() || req.models.size() > 4)
+        return failed(tr("Give 1 to 4 models (got %1).").arg(req.models.size()));
+    if (req.csvPath.isEmpty() == (req.windowSeconds <= 0))
+        return failed(tr("Give either a CSV file or a time window, not both and not neither."));
+
+    // 1. Models: a reference that cannot be loaded stops everything before any data is read.
+    std::vector<LoadedModel> models;
+    QStringList labels;
+    for (const QString &ref : req.models) {
+        report(int(2 * models.size()), tr("Loading %1").arg(ref));
+        auto resolved = resolveModel(ref, req.pg);
+        if (!resolved)
+            return failed(tr("Model %1: %2").arg(ref, resolved.errorMessage()));
+        LoadedModel m;
+        m.runner = std::move(resolved.value().runner);
+        m.label = resolved.value().label.isEmpty() ? QFileInfo(ref).completeBaseName() : resolved.value().label;
+        // Two models with one label (the same file twice) stay distinguishable.
+        QString label = m.label;
+        for (int k = 2; labels.contains(label); ++k)
+            label = m.label + QStringLiteral(" #%1").arg(k);
+        m.label = label;
+        labels << label;
+        models.push_back(std::move(m));
+    }
+    const ModelInfo &first = models.front().runner->info();
+    const bool classification = first.task == QLatin1String("classification");
+    for (const LoadedModel &m : models)
+        if ((m.runner->info().task == QLatin1String("classification")) != classification && m.runner->info().hasMetadata)
+            return failed(tr("%1 is a %2 model and %3 a %4 model: they cannot be compared.")
+                              .arg(models.front().label, first.task, m.label, m.runner->info().task));
+
+    // 2. Rows: the union of what the models read, so every model sees exactly the same rows.
+    report(10, tr("Reading rows"));
+    DatasetColumns columns;
+    if (!req.target.isEmpty())
+        columns.target = req.target;
+    else if (first.hasMetadata && !first.target.isEmpty())
+        columns.target = first.target;
+    auto data = loadRows(req, models, columns, cancel);
+    if (isCancelled(cancel))
+        return cancelledOutcome();
+    if (!data)
+        return failed(data.errorMessage());
+    const Dataset &ds = data.value();
+    for (LoadedModel &m : models) {
+        auto in = modelInputs(m.runner->info(), ds.header, columns, req.features);
+        if (!in)
+            return failed(tr("%1: %2").arg(m.label, in.errorMessage()));
+        m.inputs = in.value();
+    }
+
+    stats::ComparisonReport rep;
+    rep.task = classification ? QStringLiteral("classification") : QStringLiteral("regression");
+    rep.data = ds.source;
+    rep.rows = ds.rowCount();
+    rep.seed = req.seed;
+    rep.notes = ds.notes;
+    rep.actual = ds.target;
+
+    // 3. Inference, model after model (LibTorch parallelises inside a batch).
+    const int evalSpan = models.size() > 1 ? 60 : 85;
+    for (size_t k = 0; k < models.size(); ++k) {
+        LoadedModel &m = models[k];
+        const int base = 15 + int(k) * evalSpan / int(models.size());
+        EvaluationOptions opt;
+        opt.threads = req.threads;
+        opt.batchSize = req.batchSize;
+        opt.latencySamples = req.latencySamples;
+        opt.cancel = cancel;
+        opt.progress = [&](qint64 done, qint64 total) {
+            report(base + int(double(done) / double(total) * evalSpan / double(models.size())),
+                   tr("Evaluating %1").arg(m.label));
+        };
+        auto r = evaluateModel(*m.runner, ds, m.inputs, opt);
+        if (!r)
+            return failed(tr("%1: %2").arg(m.label, r.errorMessage()));
+        if (r->cancelled || isCancelled(cancel))
+            return cancelledOutcome();
+        stats::ModelSummary s;
+        s.label = m.label;
+        s.path = m.runner->info().path;
+        s.version = m.runner->info().version;
+        s.regression = stats::regressionMetrics(r->predictions, ds.target);
+        if (classification)
+            s.classification = stats::classificationMetrics(r->predictions, ds.target);
+        s.rowsPerSecond = r->rowsPerSecond;
+        s.latencyP50Ms = r->latencyP50Ms;
+        s.latencyP99Ms = r->latencyP99Ms;
+        s.unknownCategoryValues = r->unknownCategoryValues;
+        if (!classification && s.regression.mapeSkippedZeroTargets > 0 && k == 0)
+            rep.notes << tr("MAPE leaves out %1 rows whose actual value is 0.").arg(s.regression.mapeSkippedZeroTargets);
+        if (s.unknownCategoryValues > 0)
+            rep.notes << tr("%1 met %2 categorical values it does not know (encoded as all zero).")
+                             .arg(m.label)
+                             .arg(s.unknownCategoryValues);
+        rep.models.push_back(s);
+        rep.predictions.push_back(std::move(r.value().predictions));
+    }
+
+    // 4. Paired bootstrap of every challenger against the baseline (model 0), same resampled rows.
+    rep.resamples = req.resamples > 0 ? req.resamples : stats::defaultResamples(rep.rows);
+    const size_t n = ds.target.size();
+    for (size_t k = 1; k < models.size(); ++k) {
+        std::vector<stats::PairedSeries> series;
+        QStringList metrics;
+        if (classification) {
+            stats::PairedSeries hits;
+            hits.a.resize(n);
+            hits.b.resize(n);
+            for (size_t i = 0; i < n; ++i) {
+                const bool y = ds.target[i] >= 0.5;
+                hits.a[i] = double((rep.predictions[0][i] >= 0.5) == y);
+                hits.b[i] = double((rep.predictions[k][i] >= 0.5) == y);
+            }
+            series.push_back(std::move(hits));
+            metrics << QStringLiteral("accuracy");
+        } else {
+            stats::PairedSeries abs, sq;
+            sq.aggregate = stats::Aggregate::RootMean;
+            for (auto *s : {&abs, &sq}) {
+                s->a.resize(n);
+                s->b.resize(n);
+            }
+            for (size_t i = 0; i < n; ++i) {
+                const double ea = rep.predictions[0][i] - ds.target[i];
+                const double eb = rep.predictions[k][i] - ds.target[i];
+                abs.a[i] = std::abs(ea);
+                abs.b[i] = std::abs(eb);
+                sq.a[i] = ea * ea;
+                sq.b[i] = eb * eb;
+            }
+            series.push_back(std::move(abs));
+            series.push_back(std::move(sq));
+            metrics << QStringLiteral("mae") << QStringLiteral("rmse");
+        }
+        stats::BootstrapOptions bo;
+        bo.resamples = rep.resamples;
+        bo.seed = req.seed;
+        bo.cancel = cancel;
+        const int base = 75 + int(k - 1) * 20 / int(models.size() - 1);
+        bo.progress = [&](double f) {
+            report(base + int(f * 20 / double(models.size() - 1)), tr("Bootstrap confidence intervals"));
+        };
+        const auto intervals = stats::pairedBootstrap(series, bo);
+        if (isCancelled(cancel))
+            return cancelledOutcome();
+        if (intervals.size() != series.size())
+            return failed(tr("The bootstrap could not run on these rows."));
+        for (qsizetype j = 0; j < metrics.size(); ++j) {
+            stats::MetricDelta d;
+            d.baseline = 0;
+            d.challenger = int(k);
+            d.metric = metrics[j];
+            d.lowerIsBetter = metrics[j] != QLatin1String("accuracy");
+            d.interval = intervals[size_t(j)];
+            rep.deltas.push_back(d);
+            if (j == 0)
+                rep.verdicts << stats::verdictSentence(d, rep.models[0].label, rep.models[k].label);
+        }
+    }
+
+    // 5. Where the models differ: per categorical feature and per hour of day.
+    report(96, tr("Segments"));
+    rep.segmentMetric = classification ? QStringLiteral("accuracy") : QStringLiteral("mae");
+    QStringList categorical = columns.categorical;
+    for (auto it = ds.categorical.cbegin(); it != ds.categorical.cend(); ++it)
+        if (!categorical.contains(it.key()))
+            categorical << it.key();
+    for (const QString &name : categorical) {
+        const CategoricalColumn &col = ds.categorical[name];
+        auto rows = stats::segmentBreakdown(name, col.codes, col.levels, rep.actual, rep.predictions, classification);
+        rep.segments.insert(rep.segments.end(), rows.begin(), rows.end());
+    }
+    const CategoricalColumn hours = ds.hourOfDay();
+    if (!hours.codes.empty()) {
+        auto rows = stats::segmentBreakdown(QStringLiteral("hour"), hours.codes, hours.levels, rep.actual,
+                                            rep.predictions, classification);
+        rep.segments.insert(rep.segments.end(), rows.begin(), rows.end());
+    }
+    report(100, tr("Done"));
+    CompareOutcome out;
+    out.state = CompareOutcome::State::Done;
+    out.report = std::move(rep);
+    return out;
+}
+
+CompareService::CompareService(QObject *parent)
+    : QObject(parent), m_jobs(new JobThread(QStringLiteral("mldeck-compare"), this))
+{
+    qRegisterMetaType<mldeck::CompareOutcome>();
+}
+
+CompareService::~CompareService()
+{
+    if (m_cancel)
+        m_cancel->store(true); // the running job stops at its next batch; JobThread then joins
+}
+
+bool CompareService::start(const CompareRequest &request)
+{
+    if (m_running)
+        return false;
+    m_running = true;
+    m_cancel = std::make_shared<std::atomic<bool>>(false);
+    auto cancel = m_cancel;
+    QPointer<CompareService> self(this);
+    m_jobs->post(
+        this,
+        [request, cancel, self] {
+            int last = -1;
+            return runComparison(request, cancel.get(), [&](int percent, const QString &stage) {
+                if (percent == last)
+                    return; // one queued signal per percent, not per batch
+                last = percent;
+                QMetaObject::invokeMethod(
+                    self.data(),
+                    [self, percent, stage] {
+                        if (self && self->m_running)
+                            Q_EMIT self->progress(percent, stage);
+                    },
+                    Qt::QueuedConnection);
+            });
+        },
+        [this, cancel](CompareOutcome outcome) {
+            if (outcome.state != CompareOutcome::State::Cancelled && cancel->load())
+                outcome = cancelledOutcome(); // cancelled after the last check: still "cancelled"
+            m_running = false;
+            qCInfo(lcCompare) << "comparison finished, state" << int(outcome.state);
+            Q_EMIT finished(outcome);
+        });
+    return true;
+}
+
+void CompareService::cancel()
+{
+    if (m_running && m_cancel)
+        m_cancel->store(true);
+}
+
+} // namespace mldeck

@@ -1,0 +1,260 @@
+#include "core/services/DriftCheck.h"
+
+#include "core/stats/drift/DriftDebouncer.h"
+#include "core/store/pg/DriftData.h"
+
+#include <QCoreApplication>
+#include <QJsonObject>
+#include <QLoggingCategory>
+
+#include <cmath>
+
+namespace mldeck {
+
+Q_LOGGING_CATEGORY(lcDrift, "mldeck.drift", QtInfoMsg)
+
+namespace {
+
+QString tr(const char *text) { return QCoreApplication::translate("mldeck::DriftCheck", text); }
+
+constexpr qint64 kMicros = 1'000'000;
+
+struct Reference
+{
+    drift::Dataset data;
+    QString description;
+};
+
+Result<Reference> loadReference(DriftData &data, const QString &deployment, const FeatureSchema &schema,
+                                const drift::DriftConfig &config, qint64 windowFromMicros)
+{
+    using Kind = drift::ReferenceSpec::Kind;
+    const drift::ReferenceSpec &spec = config.reference;
+    auto period = [&](qint64 from, qint64 to, const QString &what) -> Result<Reference> {
+        if (to <= from)
+            return Error{tr("The reference period of \"%1\" is empty.").arg(deployment)};
+        auto d = data.loadWindow(deployment, schema, from, to, config.maxRows);
+        if (!d)
+            return d.error();
+        const auto iso = [](qint64 us) { return QDateTime::fromMSecsSinceEpoch(us / 1000, Qt::UTC).toString(Qt::ISODate); };
+        return Reference{std::move(d).value(), tr("%1 (%2 to %3)").arg(what, iso(from), iso(to))};
+    };
+    switch (spec.kind) {
+    case Kind::Snapshot: {
+        auto d = data.loadSnapshot(deployment, spec.snapshot, schema);
+        if (!d)
+            return d.error();
+        return Reference{std::move(d).value(), tr("snapshot %1").arg(spec.snapshot)};
+    }
+    case Kind::Model: {
+        auto w = data.championTrainingWindow(deployment);
+        if (!w)
+            return w.error();
+        return period(w->first, w->second, tr("the champion's training window"));
+    }
+    case Kind::Period:
+        return period(spec.from.toMSecsSinceEpoch() * 1000, spec.to.toMSecsSinceEpoch() * 1000, tr("period"));
+    case Kind::Previous:
+        return period(windowFromMicros - spec.seconds * kMicros, windowFromMicros, tr("the previous %1 s").arg(spec.seconds));
+    case Kind::First: {
+        auto first = data.firstLoggedMicros(deployment);
+        if (!first)
+            return first.error();
+        return period(*first, std::min(*first + spec.seconds * kMicros, windowFromMicros),
+                      tr("the first %1 s of the log").arg(spec.seconds));
+    }
+    case Kind::Auto: {
+        auto snap = data.snapshotExists(deployment, QStringLiteral("baseline"));
+        if (!snap)
+            return snap.error();
+        if (*snap) {
+            auto d = data.loadSnapshot(deployment, QStringLiteral("baseline"), schema);
+            if (!d)
+                return d.error();
+            return Reference{std::move(d).value(), tr("snapshot baseline")};
+        }
+        if (auto w = data.championTrainingWindow(deployment))
+            return period(w->first, w->second, tr("the champion's training window"));
+        auto first = data.firstLoggedMicros(deployment);
+        if (!first)
+            return first.error();
+        return period(*first, std::min(*first + 3600 * kMicros, windowFromMicros), tr("the first hour of the log"));
+    }
+    }
+    return Error{tr("Unknown reference.")};
+}
+
+void dropIgnored(drift::Dataset &d, const QStringList &ignore)
+{
+    std::erase_if(d.columns, [&](const drift::Column &c) { return ignore.contains(c.name); });
+}
+
+QString severityOf(const QString &feature)
+{
+    return feature == kDriftDatasetFeature ? QStringLiteral("critical") : QStringLiteral("warning");
+}
+
+} // namespace
+
+QString driftFeatureLabel(const QString &feature)
+{
+    if (feature == kDriftPredictionFeature)
+        return tr("prediction");
+    if (feature == kDriftTargetFeature)
+        return tr("target");
+    if (feature == kDriftDatasetFeature)
+        return tr("dataset");
+    return feature;
+}
+
+Result<DriftCheckReport> runDriftCheck(PgConnection &conn, const DriftCheckRequest &request,
+                                       const std::function<QDateTime()> &clock)
+{
+    DriftData data(conn);
+    auto settings = data.driftSettings(request.deployment);
+    if (!settings)
+        return settings.error();
+    auto config = drift::DriftConfig::fromJson(*settings);
+    if (!config)
+        return Error{tr("Drift settings of \"%1\": %2").arg(request.deployment, config.errorMessage())};
+    DriftCheckReport report;
+    report.config = *config;
+    drift::DriftConfig &cfg = report.config;
+    if (request.windowSeconds)
+        cfg.windowSeconds = *request.windowSeconds;
+    if (!request.reference.isEmpty()) {
+        auto r = drift::ReferenceSpec::parse(request.reference);
+        if (!r)
+            return r.error();
+        cfg.reference = *r;
+    }
+    if (request.datasetShare)
+        cfg.options.datasetShare = *request.datasetShare;
+
+    const QDateTime now = request.now.isValid() ? request.now.toUTC()
+                                                : (clock ? clock() : QDateTime::currentDateTimeUtc());
+    report.windowTo = now;
+    report.windowFrom = now.addSecs(-cfg.windowSeconds);
+    const qint64 toMicros = now.toMSecsSinceEpoch() * 1000;
+    const qint64 fromMicros = toMicros - cfg.windowSeconds * kMicros;
+
+    auto schema = data.latestSchema(request.deployment);
+    if (!schema)
+        return schema.error();
+
+    QHash<QString, DriftData::StateRow> states;
+    if (request.persist) {
+        auto loaded = data.loadState(request.deployment);
+        if (!loaded)
+            return loaded.error();
+        states = *loaded;
+        // A window is counted once: a second run before a new window has passed changes nothing.
+        const qint64 last = states.value(kDriftDatasetFeature).lastWindowEndMs;
+        if (last > 0 && now.toMSecsSinceEpoch() - last < std::min<qint64>(cfg.intervalSeconds, cfg.windowSeconds) * 1000 / 2) {
+            report.skipped = true;
+            return report;
+        }
+    }
+
+    auto reference = loadReference(data, request.deployment, *schema, cfg, fromMicros);
+    if (!reference)
+        return reference.error();
+    report.referenceDescription = reference->description;
+    auto current = data.loadWindow(request.deployment, *schema, fromMicros, toMicros, cfg.maxRows);
+    if (!current)
+        return current.error();
+    dropIgnored(reference.value().data, cfg.ignore);
+    dropIgnored(current.value(), cfg.ignore);
+
+    // Prediction and target drift are reported but do not count towards the dataset verdict.
+    drift::Dataset features = *current;
+    std::erase_if(features.columns, [](const drift::Column &c) {
+        return c.name == kDriftPredictionFeature || c.name == kDriftTargetFeature;
+    });
+    report.result = drift::compareDatasets(reference->data, features, cfg.options);
+    drift::Dataset extra;
+    for (const drift::Column &c : current->columns)
+        if (c.name == kDriftPredictionFeature || c.name == kDriftTargetFeature)
+            extra.columns.push_back(c);
+    const drift::DatasetDrift extraResult = drift::compareDatasets(reference->data, extra, cfg.options);
+    for (const auto &f : extraResult.features)
+        if (f.currentCount > 0)
+            report.result.features.push_back(f);
+
+    if (!request.persist)
+        return report;
+
+    if (auto s = data.recordScores(request.deployment, toMicros, cfg.windowSeconds, report.result); !s)
+        return s.error();
+    const drift::DriftDebouncer debouncer(cfg.consecutiveWindows, [now] { return now; });
+    AlertStore alerts(conn);
+    auto apply = [&](const QString &feature, bool drift, bool enough, const QJsonObject &details,
+                     const QString &title) -> Status {
+        DriftData::StateRow &row = states[feature];
+        const drift::DebounceEvent event = debouncer.observe(row.state, drift, enough);
+        row.lastWindowEndMs = now.toMSecsSinceEpoch();
+        if (event == drift::DebounceEvent::Fire) {
+            auto raised = alerts.raise(request.deployment, QStringLiteral("drift"), severityOf(feature),
+                                       QStringLiteral("drift:") + feature, title, details);
+            if (!raised)
+                return raised.error();
+            report.fired << feature;
+            qCInfo(lcDrift) << "drift alert fired:" << request.deployment << feature;
+        } else if (event == drift::DebounceEvent::Resolve) {
+            auto done = alerts.resolve(request.deployment, QStringLiteral("drift"), QStringLiteral("drift:") + feature,
+                                       request.actor);
+            if (!done)
+                return done.error();
+            report.resolved << feature;
+            qCInfo(lcDrift) << "drift alert resolved:" << request.deployment << feature;
+        } else if (row.state.firing && drift) {
+            // Still drifting: keep the open alert's figures fresh (refreshes last_seen_at).
+            auto raised = alerts.raise(request.deployment, QStringLiteral("drift"), severityOf(feature),
+                                       QStringLiteral("drift:") + feature, title, details);
+            if (!raised)
+                return raised.error();
+        }
+        if (row.state.firing)
+            report.firing << feature;
+        return {};
+    };
+    for (const auto &f : report.result.features) {
+        QJsonObject details{{QStringLiteral("feature"), f.name},
+                            {QStringLiteral("test"), drift::testKey(f.test)},
+                            {QStringLiteral("score"), std::isfinite(f.statistic) ? f.statistic : 0.0},
+                            {QStringLiteral("threshold"), f.threshold},
+                            {QStringLiteral("effect_size"), std::isfinite(f.effectSize) ? f.effectSize : 0.0},
+                            {QStringLiteral("effect_size_kind"), f.effectSizeName},
+                            {QStringLiteral("window_seconds"), cfg.windowSeconds},
+                            {QStringLiteral("reference"), report.referenceDescription}};
+        if (f.pValue)
+            details.insert(QStringLiteral("p_value"), *f.pValue);
+        const QString title = f.pValue
+                                  ? tr("Drift on %1: %2 p = %3, effect %4 = %5")
+                                        .arg(driftFeatureLabel(f.name), drift::testKey(f.test))
+                                        .arg(*f.pValue, 0, 'g', 3)
+                                        .arg(f.effectSizeName)
+                                        .arg(f.effectSize, 0, 'f', 2)
+                                  : tr("Drift on %1: %2 = %3 (threshold %4), effect %5 = %6")
+                                        .arg(driftFeatureLabel(f.name), drift::testKey(f.test))
+                                        .arg(f.statistic, 0, 'g', 3)
+                                        .arg(f.threshold, 0, 'g', 3)
+                                        .arg(f.effectSizeName)
+                                        .arg(f.effectSize, 0, 'f', 2);
+        if (auto s = apply(f.name, f.drift, f.enoughSamples, details, title); !s)
+            return s.error();
+    }
+    const QJsonObject datasetDetails{{QStringLiteral("drifted"), report.result.drifted},
+                                     {QStringLiteral("considered"), report.result.considered},
+                                     {QStringLiteral("share"), report.result.share},
+                                     {QStringLiteral("share_threshold"), report.result.shareThreshold}};
+    if (auto s = apply(kDriftDatasetFeature, report.result.datasetDrift, report.result.considered > 0, datasetDetails,
+                       tr("Dataset drift: %1 of %2 features drift").arg(report.result.drifted).arg(report.result.considered));
+        !s)
+        return s.error();
+    if (auto s = data.saveState(request.deployment, states); !s)
+        return s.error();
+    return report;
+}
+
+} // namespace mldeck

@@ -1,0 +1,52 @@
+#pragma once
+
+#include "core/domain/Result.h"
+#include "core/stats/drift/DriftConfig.h"
+#include "core/stats/drift/DriftEngine.h"
+#include "core/store/pg/AlertStore.h"
+
+#include <QDateTime>
+#include <QString>
+#include <QStringList>
+
+#include <functional>
+#include <optional>
+
+namespace mldeck {
+
+class PgConnection;
+
+// One drift check of a deployment: the reference window against the current sliding window.
+// Shared by `mldeckctl drift check`, the guard's DriftGuardJob and the GUI (DriftService).
+struct DriftCheckRequest
+{
+    QString deployment;
+    std::optional<qint64> windowSeconds; // overrides the deployment's setting
+    QString reference;                   // overrides the deployment's setting (ReferenceSpec text)
+    std::optional<double> datasetShare;
+    QDateTime now;                       // end of the current window; invalid: the current time
+    // Persist: record scores, advance the anti-flap state, raise/resolve alerts (the guard does;
+    // `drift check` only reads).
+    bool persist = false;
+    AlertActor actor;
+};
+
+struct DriftCheckReport
+{
+    drift::DatasetDrift result;
+    drift::DriftConfig config;
+    QDateTime windowFrom, windowTo;
+    QString referenceDescription;
+    QStringList fired;    // features (or "__dataset__") whose alert fired in this check
+    QStringList resolved; // ... resolved in this check
+    QStringList firing;   // every feature whose alert is open after this check
+    bool skipped = false; // persist: the same window was already counted
+};
+
+Result<DriftCheckReport> runDriftCheck(PgConnection &conn, const DriftCheckRequest &request,
+                                       const std::function<QDateTime()> &clock = {});
+
+// "rain_mm" -> "rain_mm"; "__prediction__" -> "prediction" etc., for titles.
+QString driftFeatureLabel(const QString &feature);
+
+} // namespace mldeck

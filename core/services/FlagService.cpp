@@ -1,0 +1,403 @@
+#include "core/services/FlagService.h"
+
+#include "core/rollout/FlagValues.h"
+#include "core/store/pg/AuditLog.h"
+#include "core/store/pg/PgConnection.h"
+#include "core/store/redis/FlagStore.h"
+#include "core/store/redis/RedisConnection.h"
+
+#include <QCoreApplication>
+#include <QLoggingCategory>
+
+Q_LOGGING_CATEGORY(lcFlagService, "mldeck.services.flags", QtWarningMsg)
+
+namespace mldeck {
+
+namespace {
+
+QString tr(const char *text)
+{
+    return QCoreApplication::translate("mldeck::FlagService", text);
+}
+
+constexpr qsizetype kOwnChangesKept = 64;
+
+QString boolText(bool b)
+{
+    return b ? QStringLiteral("1") : QStringLiteral("0");
+}
+
+QString describe(const FlagState &s)
+{
+    if (!s.exists)
+        return tr("no flags");
+    if (!s.isValid())
+        return tr("INVALID (%1)").arg(s.invalidFields.join(QStringLiteral(", ")));
+    return tr("ml_enabled=%1, ml_traffic_percentage=%2, fallback_on_error=%3")
+        .arg(boolText(s.mlEnabled))
+        .arg(s.trafficPercentage)
+        .arg(boolText(s.fallbackOnError));
+}
+
+// The state an applied edit leads to (what the audit row records before Redis confirms it).
+FlagState predictedAfter(const FlagState &before, const FlagEdit &edit, const Actor &actor)
+{
+    FlagState a = before;
+    if (edit.mlEnabled)
+        a.mlEnabled = *edit.mlEnabled;
+    if (edit.trafficPercentage)
+        a.trafficPercentage = *edit.trafficPercentage;
+    if (edit.fallbackOnError)
+        a.fallbackOnError = *edit.fallbackOnError;
+    a.version = before.version + 1;
+    a.updatedBy = actor.name;
+    a.updatedAt = {};
+    a.invalidFields.removeAll(QStringLiteral("version"));
+    if (edit.mlEnabled)
+        a.invalidFields.removeAll(QStringLiteral("ml_enabled"));
+    if (edit.trafficPercentage)
+        a.invalidFields.removeAll(QStringLiteral("ml_traffic_percentage"));
+    if (edit.fallbackOnError)
+        a.invalidFields.removeAll(QStringLiteral("fallback_on_error"));
+    return a;
+}
+
+QJsonObject withDetails(QJsonObject after, const QJsonObject &details)
+{
+    if (!details.isEmpty())
+        after.insert(QStringLiteral("details"), details);
+    return after;
+}
+
+} // namespace
+
+FlagService::FlagService(RedisEndpoint redis, PgEndpoint pg, QString spoolDirectory)
+    : m_redisEndpoint(std::move(redis)), m_pgEndpoint(std::move(pg)), m_spool(std::move(spoolDirectory))
+{
+}
+
+FlagService::~FlagService() = default;
+
+Result<RedisConnection *> FlagService::redis()
+{
+    if (m_redis && m_redis->isBroken())
+        m_redis.reset();
+    if (!m_redis) {
+        auto c = RedisConnection::open(m_redisEndpoint);
+        if (!c)
+            return c.error();
+        m_redis = std::move(c).value();
+    }
+    return m_redis.get();
+}
+
+Result<PgConnection *> FlagService::pg()
+{
+    if (!m_pg) {
+        auto c = PgConnection::open(m_pgEndpoint, QStringLiteral("mldeck-flags"));
+        if (!c)
+            return c.error();
+        m_pg = std::move(c).value();
+        // PostgreSQL is (back) up: write what was spooled while it was not.
+        if (auto flushed = flushSpool(); !flushed)
+            qCWarning(lcFlagService) << "audit spool not flushed:" << flushed.errorMessage();
+    }
+    return m_pg.get();
+}
+
+void FlagService::dropRedis()
+{
+    m_redis.reset();
+}
+
+void FlagService::dropPg()
+{
+    m_pg.reset();
+}
+
+Result<int> FlagService::flushSpool()
+{
+    if (!m_pg)
+        return Error{tr("Not connected to PostgreSQL.")};
+    AuditLog log(*m_pg);
+    return m_spool.flush([&log](const AuditRecord &r) -> Status {
+        auto inserted = log.insert(r, true);
+        if (!inserted)
+            return inserted.error();
+        return {};
+    });
+}
+
+bool FlagService::isOwnChange(const QString &changeId) const
+{
+    return !changeId.isEmpty() && m_ownChanges.contains(changeId);
+}
+
+Result<FlagState> FlagService::read(const QString &deployment)
+{
+    auto conn = redis();
+    if (!conn)
+        return conn.error();
+    auto s = FlagStore(**conn).read(deployment);
+    if (!s && (*conn)->isBroken())
+        dropRedis();
+    return s;
+}
+
+Result<QStringList> FlagService::deployments()
+{
+    auto conn = redis();
+    if (!conn)
+        return conn.error();
+    auto names = FlagStore(**conn).deployments();
+    if (!names && (*conn)->isBroken())
+        dropRedis();
+    return names;
+}
+
+FlagState FlagService::readBackOrEmpty(const QString &deployment)
+{
+    auto s = read(deployment);
+    if (s)
+        return *s;
+    FlagState unknown;
+    unknown.deployment = deployment;
+    return unknown;
+}
+
+ApplyOutcome FlagService::notApplied(const QString &deployment, const QString &why, bool connection)
+{
+    ApplyOutcome out;
+    out.connectionFailure = connection;
+    out.message = tr("not applied: %1").arg(why);
+    // Only read back when Redis is reachable: a frozen server would cost a second timeout.
+    if (!connection || m_redis)
+        out.state = readBackOrEmpty(deployment);
+    else
+        out.state.deployment = deployment;
+    return out;
+}
+
+// The write failed on the wire: the script may or may not have run. Reconnect once and look for
+// our change id in the set (the script stores it atomically with the change).
+bool FlagService::confirmAppliedAfterError(const QString &deployment, const QUuid &changeId)
+{
+    dropRedis();
+    auto conn = redis();
+    if (!conn)
+        return false;
+    auto id = FlagStore(**conn).lastChangeId(deployment);
+    return id && *id == changeId.toString(QUuid::WithoutBraces);
+}
+
+ApplyOutcome FlagService::apply(const QString &deployment, const FlagEdit &edit, qint64 expectedVersion,
+                                const QString &reason, const Actor &actor, const QString &action,
+                                const QJsonObject &details, const QUuid &changeIdWanted)
+{
+    if (!edit.mlEnabled && !edit.trafficPercentage && !edit.fallbackOnError) {
+        ApplyOutcome out;
+        out.message = tr("not applied: nothing to change.");
+        return out;
+    }
+    if (edit.trafficPercentage && !isValidTrafficPercentage(*edit.trafficPercentage)) {
+        ApplyOutcome out;
+        out.message = tr("not applied: the ML traffic percentage must be a whole number from 0 to 100, not %1.")
+                          .arg(*edit.trafficPercentage);
+        return out;
+    }
+    auto conn = redis();
+    if (!conn)
+        return notApplied(deployment, conn.errorMessage(), true);
+    FlagStore store(**conn);
+    auto before = store.read(deployment);
+    if (!before) {
+        const bool broken = (*conn)->isBroken();
+        if (broken)
+            dropRedis();
+        return notApplied(deployment, before.errorMessage(), broken);
+    }
+    if (!before->exists)
+        return notApplied(deployment,
+                          tr("deployment \"%1\" has no flags in Redis (create them with mldeckctl flags init).")
+                              .arg(deployment),
+                          false);
+    if (before->version != expectedVersion) {
+        ApplyOutcome out;
+        out.conflict = true;
+        out.state = *before;
+        out.message = tr("Conflict: the flags of \"%1\" were changed by %2 at %3 (now version %4: %5) while you "
+                         "expected version %6. Nothing was written; review the new state and try again.")
+                          .arg(deployment, before->updatedBy.isEmpty() ? QStringLiteral("-") : before->updatedBy,
+                               before->updatedAt.isValid() ? before->updatedAt.toString(Qt::ISODateWithMs)
+                                                           : QStringLiteral("-"))
+                          .arg(before->version)
+                          .arg(describe(*before))
+                          .arg(expectedVersion);
+        return out;
+    }
+
+    AuditRecord record = AuditRecord::make(action, deployment, actor, reason);
+    if (!changeIdWanted.isNull())
+        record.changeId = changeIdWanted;
+    record.before = flagStateJson(*before);
+    record.after = withDetails(flagStateJson(predictedAfter(*before, edit, actor)), details);
+
+    // 1. The audit log must be writable: the row goes in first, inside an open transaction.
+    auto db = pg();
+    if (!db)
+        return notApplied(deployment, tr("the audit log is not writable: %1").arg(db.errorMessage()), true);
+    auto pending = AuditLog(**db).prepare(record);
+    if (!pending) {
+        dropPg();
+        return notApplied(deployment, tr("the audit log is not writable: %1").arg(pending.errorMessage()), false);
+    }
+
+    if (m_beforeRedisWrite)
+        m_beforeRedisWrite();
+
+    // 2. The change itself: one Lua script, compare-and-set on the version.
+    FlagChange change;
+    change.mlEnabled = edit.mlEnabled;
+    change.trafficPercentage = edit.trafficPercentage;
+    change.fallbackOnError = edit.fallbackOnError;
+    change.actor = actor.name;
+    const QString changeId = record.changeId.toString(QUuid::WithoutBraces);
+    auto written = store.write(deployment, change, expectedVersion, changeId);
+    ApplyOutcome out;
+    out.changeId = record.changeId;
+    if (!written) {
+        if (store.lastWriteWasConflict()) {
+            (*pending)->abort();
+            out.conflict = true;
+            out.message = written.errorMessage();
+            out.state = readBackOrEmpty(deployment);
+            return out;
+        }
+        const bool broken = (*conn)->isBroken();
+        if (!broken || !confirmAppliedAfterError(deployment, record.changeId)) {
+            (*pending)->abort();
+            ApplyOutcome failed = notApplied(deployment, written.errorMessage(), broken);
+            failed.changeId = record.changeId;
+            return failed;
+        }
+        written = read(deployment); // the script did run before the connection broke
+        if (!written) {
+            FlagState unknown;
+            unknown.deployment = deployment;
+            written = unknown;
+        }
+    }
+
+    // 3. Commit the audit row. Redis is already changed: if the commit fails, the row is spooled.
+    m_ownChanges.append(changeId);
+    if (m_ownChanges.size() > kOwnChangesKept)
+        m_ownChanges.removeFirst();
+    out.applied = true;
+    out.state = *written;
+    record.after = withDetails(flagStateJson(*written), details);
+    if (Status committed = (*pending)->commit(); !committed) {
+        dropPg();
+        if (Status spooled = m_spool.put(record); spooled) {
+            out.auditSpooled = true;
+            out.message = tr("Applied (version %1 -> %2), but the audit row could not be committed (%3); it is kept "
+                             "in %4 and will be written when PostgreSQL is reachable.")
+                              .arg(expectedVersion)
+                              .arg(written->version)
+                              .arg(committed.errorMessage(), m_spool.directory());
+        } else {
+            out.message = tr("Applied (version %1 -> %2), but the audit row was LOST: commit failed (%3) and the "
+                             "spool failed (%4).")
+                              .arg(expectedVersion)
+                              .arg(written->version)
+                              .arg(committed.errorMessage(), spooled.errorMessage());
+            qCCritical(lcFlagService) << out.message;
+        }
+        return out;
+    }
+    out.message = tr("Applied: the flags of \"%1\" are now version %2 (%3).")
+                      .arg(deployment)
+                      .arg(written->version)
+                      .arg(describe(*written));
+    return out;
+}
+
+ApplyOutcome FlagService::rollback(const QString &deployment, const QString &reason, const Actor &actor,
+                                   const QString &action, const QJsonObject &details, const QUuid &changeIdWanted)
+{
+    AuditRecord record = AuditRecord::make(action, deployment, actor, reason);
+    if (!changeIdWanted.isNull())
+        record.changeId = changeIdWanted;
+    const QString changeId = record.changeId.toString(QUuid::WithoutBraces);
+    ApplyOutcome out;
+    out.changeId = record.changeId;
+
+    auto conn = redis();
+    if (!conn) {
+        ApplyOutcome failed = notApplied(deployment, conn.errorMessage(), true);
+        failed.changeId = record.changeId;
+        return failed;
+    }
+    auto done = FlagStore(**conn).rollback(deployment, actor.name, changeId);
+    if (!done) {
+        const bool broken = (*conn)->isBroken();
+        if (!broken || !confirmAppliedAfterError(deployment, record.changeId)) {
+            ApplyOutcome failed = notApplied(deployment, done.errorMessage(), broken);
+            failed.changeId = record.changeId;
+            return failed;
+        }
+        FlagStore::Rollback unknown;
+        unknown.before.deployment = deployment;
+        unknown.after = readBackOrEmpty(deployment);
+        done = unknown;
+    }
+    m_ownChanges.append(changeId);
+    if (m_ownChanges.size() > kOwnChangesKept)
+        m_ownChanges.removeFirst();
+    out.applied = true;
+    out.state = done->after;
+    record.before = flagStateJson(done->before);
+    record.after = withDetails(flagStateJson(done->after), details);
+
+    // The rollback stands whatever happens to the audit row; PostgreSQL down means spool it.
+    QString auditProblem;
+    if (auto db = pg(); !db) {
+        auditProblem = db.errorMessage();
+    } else if (auto inserted = AuditLog(**db).insert(record); !inserted) {
+        dropPg();
+        auditProblem = inserted.errorMessage();
+    }
+    if (auditProblem.isEmpty()) {
+        out.message = tr("Rolled back: ML is OFF for \"%1\" (version %2).").arg(deployment).arg(done->after.version);
+        return out;
+    }
+    if (Status spooled = m_spool.put(record); spooled) {
+        out.auditSpooled = true;
+        out.message = tr("Rolled back: ML is OFF for \"%1\" (version %2). The audit log is unreachable (%3): the "
+                         "row is kept in %4 and will be written when PostgreSQL is reachable.")
+                          .arg(deployment)
+                          .arg(done->after.version)
+                          .arg(auditProblem, m_spool.directory());
+    } else {
+        out.message = tr("Rolled back: ML is OFF for \"%1\" (version %2), but the audit row was LOST: %3; %4")
+                          .arg(deployment)
+                          .arg(done->after.version)
+                          .arg(auditProblem, spooled.errorMessage());
+        qCCritical(lcFlagService) << out.message;
+    }
+    return out;
+}
+
+Status FlagService::audit(const AuditRecord &record)
+{
+    auto db = pg();
+    if (!db)
+        return db.error();
+    auto inserted = AuditLog(**db).insert(record);
+    if (!inserted) {
+        dropPg();
+        return inserted.error();
+    }
+    return {};
+}
+
+} // namespace mldeck

@@ -1,0 +1,108 @@
+#pragma once
+
+#include "core/config/Endpoints.h"
+#include "core/domain/FlagState.h"
+#include "core/domain/Result.h"
+#include "core/rollout/AuditRecord.h"
+#include "core/rollout/AuditSpool.h"
+
+#include <QJsonObject>
+#include <QString>
+#include <QUuid>
+
+#include <functional>
+#include <memory>
+#include <optional>
+
+namespace mldeck {
+
+class PgConnection;
+class RedisConnection;
+
+// What an editor wants to change; unset fields stay as they are.
+struct FlagEdit
+{
+    std::optional<bool> mlEnabled;
+    std::optional<int> trafficPercentage;
+    std::optional<bool> fallbackOnError;
+    QString reason;
+};
+
+// The result of one change attempt (apply or rollback). Never an exception, never silent.
+struct ApplyOutcome
+{
+    bool applied = false;
+    bool conflict = false; // someone else changed it first
+    FlagState state;       // the state read back from Redis after the attempt (exists=false if unreadable)
+    QString message;       // readable: what happened; for a conflict who changed what; for failure why ("not applied: ...")
+    // Additions:
+    QUuid changeId;            // the audit change id of this attempt
+    bool auditSpooled = false; // the audit row is in the local spool, not yet in PostgreSQL
+    bool connectionFailure = false; // Redis or PostgreSQL could not be reached (or timed out)
+};
+
+// Reads and changes rollout flags with an audit trail (resources/contract/rollout.md).
+// Synchronous and blocking: the CLI calls it directly, RolloutService on its JobThread.
+// Owns one Redis and one PostgreSQL connection, opened lazily and reopened after a failure.
+// Not thread-safe: one thread at a time.
+class FlagService final
+{
+public:
+    FlagService(RedisEndpoint redis, PgEndpoint pg, QString spoolDirectory = AuditSpool::defaultDirectory());
+    ~FlagService();
+    FlagService(const FlagService &) = delete;
+    FlagService &operator=(const FlagService &) = delete;
+
+    Result<FlagState> read(const QString &deployment);
+    Result<QStringList> deployments();
+
+    // Compare-and-set on version, audited: the audit row is inserted in an open transaction first
+    // (no writable audit log: nothing is changed), then Redis is written, then the row committed.
+    ApplyOutcome apply(const QString &deployment, const FlagEdit &edit, qint64 expectedVersion, const QString &reason,
+                       const Actor &actor, const QString &action = QStringLiteral("flags.apply"),
+                       const QJsonObject &details = {}, const QUuid &changeId = {});
+
+    // The dominant write (ML off, 0 %), audited; works while PostgreSQL is down (the audit row is
+    // spooled durably and written when PostgreSQL is back).
+    ApplyOutcome rollback(const QString &deployment, const QString &reason, const Actor &actor,
+                          const QString &action = QStringLiteral("flags.rollback"), const QJsonObject &details = {},
+                          const QUuid &changeId = {});
+    // (changeId: chosen by the caller when it must recognise the change before the call returns;
+    // by default a new one is generated.)
+
+    // An audited event that changes no flag (guard re-arm, plan saved): needs PostgreSQL.
+    Status audit(const AuditRecord &record);
+
+    // Writes the spooled audit rows (idempotent by change id). Also done on every new connection.
+    Result<int> flushSpool();
+    AuditSpool &spool() { return m_spool; }
+
+    // The connections, opened on demand (for stores that share them on this thread).
+    Result<RedisConnection *> redis();
+    Result<PgConnection *> pg();
+    void dropRedis();
+    void dropPg();
+
+    const RedisEndpoint &redisEndpoint() const { return m_redisEndpoint; }
+    const PgEndpoint &pgEndpoint() const { return m_pgEndpoint; }
+    // The change ids this service wrote (to tell "changed by someone else" from our own echo).
+    bool isOwnChange(const QString &changeId) const;
+
+    // Tests: runs between the audit row being prepared and the Redis write (inject a concurrent edit).
+    void setBeforeRedisWriteHook(std::function<void()> hook) { m_beforeRedisWrite = std::move(hook); }
+
+private:
+    ApplyOutcome notApplied(const QString &deployment, const QString &why, bool connection);
+    FlagState readBackOrEmpty(const QString &deployment);
+    bool confirmAppliedAfterError(const QString &deployment, const QUuid &changeId);
+
+    RedisEndpoint m_redisEndpoint;
+    PgEndpoint m_pgEndpoint;
+    AuditSpool m_spool;
+    std::unique_ptr<RedisConnection> m_redis;
+    std::unique_ptr<PgConnection> m_pg;
+    QStringList m_ownChanges; // the last few change ids written here
+    std::function<void()> m_beforeRedisWrite;
+};
+
+} // namespace mldeck

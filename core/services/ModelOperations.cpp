@@ -1,0 +1,244 @@
+#include "core/services/ModelOperations.h"
+
+#include "core/domain/Deployment.h"
+#include "core/ml/ModelRunner.h"
+#include "core/ml/ModelStore.h"
+#include "core/store/pg/DeploymentStore.h"
+#include "core/store/pg/PgConnection.h"
+#include "core/store/redis/RedisConnection.h"
+
+#include <QCoreApplication>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QLoggingCategory>
+
+namespace mldeck::models {
+
+namespace {
+
+Q_LOGGING_CATEGORY(lcModels, "mldeck.services.models")
+
+QString tr(const char *text) { return QCoreApplication::translate("mldeck::models", text); }
+
+// KEYS: champion hash. ARGV: version, sha256, path, updated_at, name, model_id, channel, message.
+// Replace + announce in one script: a reader never sees a half-written champion.
+constexpr char kPublishScript[] = R"lua(
+redis.call('DEL', KEYS[1])
+if ARGV[1] ~= '' then
+  redis.call('HSET', KEYS[1], 'version', ARGV[1], 'sha256', ARGV[2], 'path', ARGV[3], 'updated_at', ARGV[4],
+             'name', ARGV[5], 'model_id', ARGV[6])
+end
+redis.call('PUBLISH', ARGV[7], ARGV[8])
+return 1
+)lua";
+
+Status checkFeatures(PgConnection &pg, const QString &deployment, const ModelInfo &info)
+{
+    DeploymentStore deployments(pg);
+    const auto schema = deployments.featureSchema(deployment, info.schema.id);
+    if (!schema)
+        return Error{tr("The model's metadata refers to feature schema %1, which deployment \"%2\" does not have.")
+                         .arg(info.schema.id)
+                         .arg(deployment)};
+    const QStringList modelNumeric = info.schema.numericNames();
+    const QStringList modelCategorical = info.schema.categoricalNames();
+    if (modelNumeric != schema->numericNames() || modelCategorical != schema->categoricalNames())
+        return Error{tr("The model's features do not match feature schema %1 of deployment \"%2\": the model expects "
+                        "numeric [%3] and categorical [%4], the deployment logs numeric [%5] and categorical [%6].")
+                         .arg(info.schema.id)
+                         .arg(deployment, modelNumeric.join(QStringLiteral(", ")), modelCategorical.join(QStringLiteral(", ")),
+                              schema->numericNames().join(QStringLiteral(", ")),
+                              schema->categoricalNames().join(QStringLiteral(", ")))};
+    return {};
+}
+
+QJsonObject metricsOf(const ModelInfo &info)
+{
+    QJsonObject m;
+    if (info.holdoutMae)
+        m.insert(QStringLiteral("mae"), *info.holdoutMae);
+    if (info.holdoutRmse)
+        m.insert(QStringLiteral("rmse"), *info.holdoutRmse);
+    if (info.holdoutR2)
+        m.insert(QStringLiteral("r2"), *info.holdoutR2);
+    if (info.trainingRows > 0)
+        m.insert(QStringLiteral("training_rows"), info.trainingRows);
+    return m;
+}
+
+QJsonObject scalerOf(const ModelInfo &info)
+{
+    if (info.scalerMean.empty())
+        return {};
+    QJsonArray mean;
+    QJsonArray std;
+    for (double v : info.scalerMean)
+        mean.append(v);
+    for (double v : info.scalerStd)
+        std.append(v);
+    return {{QStringLiteral("mean"), mean}, {QStringLiteral("std"), std}};
+}
+
+AliasOutcome publishAfter(PgConnection &pg, const std::optional<RedisEndpoint> &redis, AliasChange change)
+{
+    AliasOutcome out;
+    out.change = std::move(change);
+    if (out.change.alias != QLatin1String("champion") || !redis)
+        return out;
+    out.publishAttempted = true;
+    const auto published = publishChampion(pg, *redis, out.change.deployment);
+    if (!published) {
+        qCWarning(lcModels) << "champion of" << out.change.deployment << "committed but not published:"
+                            << published.errorMessage();
+        out.published = Error{tr("The promotion is committed, but publishing the champion in Redis failed: %1 "
+                                 "Run `mldeckctl models publish --deployment %2` once Redis is back.")
+                                  .arg(published.errorMessage(), out.change.deployment)};
+    }
+    return out;
+}
+
+} // namespace
+
+QByteArray championKey(const QString &deployment) { return QByteArrayLiteral("mldeck:champion:") + deployment.toUtf8(); }
+
+QByteArray modelsChannel() { return QByteArrayLiteral("mldeck:models:changed"); }
+
+Result<RegisterOutcome> registerModel(PgConnection &pg, const RegisterRequest &request, const Actor &actor)
+{
+    if (!isValidDeploymentName(request.deployment))
+        return Error{tr("\"%1\" is not a valid deployment name.").arg(request.deployment)};
+    if (!request.version.isEmpty() && !ModelRegistry::isValidVersion(request.version))
+        return Error{tr("Invalid version \"%1\": use 1 to 64 letters, digits, '.', '_' or '-'.").arg(request.version)};
+    if (request.file.isEmpty())
+        return Error{tr("No model file given.")};
+    const QFileInfo file(request.file);
+    if (!file.exists())
+        return Error{tr("Model file %1 does not exist.").arg(request.file)};
+    if (!file.isFile())
+        return Error{tr("Model path %1 is not a file.").arg(request.file)};
+
+    const auto sha = ModelStore::sha256Of(request.file);
+    if (!sha)
+        return sha.error();
+    DeploymentStore deployments(pg);
+    const auto names = deployments.names();
+    if (!names)
+        return names.error();
+    if (!names->contains(request.deployment))
+        return Error{tr("Unknown deployment \"%1\": it has no row in mldeck.deployments (the serving backend or "
+                        "`mldeckctl simulate` creates it).")
+                         .arg(request.deployment)};
+    ModelRegistry registry(pg);
+    const auto existing = registry.bySha256(request.deployment, QString::fromLatin1(*sha));
+    if (!existing)
+        return existing.error();
+    if (existing->has_value()) {
+        const ModelVersion &m = **existing;
+        if (!request.version.isEmpty() && request.version != m.version)
+            return Error{tr("This file (SHA-256 %1…) is already registered for deployment \"%2\" as version %3; a file "
+                            "is registered once per deployment.")
+                             .arg(QString::fromLatin1(sha->left(12)), request.deployment, m.version)};
+        return RegisterOutcome{m, true, !m.featureNames.isEmpty()};
+    }
+
+    // Validation loads the model: registration is where a file becomes trusted.
+    const auto runner = ModelRunner::load(request.file);
+    if (!runner)
+        return runner.error();
+    const ModelInfo &info = (*runner)->info();
+    if (info.sha256 != *sha)
+        return Error{tr("Model file %1 changed while it was being registered; try again.").arg(request.file)};
+    if (info.hasMetadata) {
+        if (Status s = checkFeatures(pg, request.deployment, info); !s)
+            return s.error();
+    }
+
+    NewModelVersion row;
+    row.deployment = request.deployment;
+    row.name = !request.name.trimmed().isEmpty() ? request.name.trimmed()
+               : !info.name.isEmpty()             ? info.name
+                                                  : file.completeBaseName();
+    row.version = request.version;
+    row.sha256 = QString::fromLatin1(*sha);
+    row.task = info.hasMetadata ? info.task : QStringLiteral("regression");
+    if (info.hasMetadata) {
+        row.featureSchemaId = info.schema.id;
+        for (const FeatureSpec &f : info.schema.features)
+            row.featureNames << f.name;
+    }
+    row.scaler = scalerOf(info);
+    row.targetUnit = info.targetUnit;
+    row.parentVersion = request.parentVersion;
+    row.trainFrom = request.trainFrom;
+    row.trainTo = request.trainTo;
+    row.metrics = metricsOf(info);
+
+    const ModelStore store(request.storeDirectory.isEmpty() ? ModelStore::defaultDirectory() : request.storeDirectory);
+    const auto imported = store.import(request.file);
+    if (!imported)
+        return imported.error();
+    row.filePath = imported->path;
+    const auto inserted = registry.insert(row, actor);
+    if (!inserted) {
+        // Nothing changed: no copy left behind, unless a concurrent registration now uses the same file.
+        const auto users = pg.query(QStringLiteral("SELECT count(*) FROM mldeck.models WHERE file_path = $1"), {imported->path});
+        if (users && !users->isEmpty() && users->first().first() == QLatin1String("0"))
+            store.discard(*imported);
+        return inserted.error();
+    }
+    return RegisterOutcome{*inserted, false, info.hasMetadata};
+}
+
+Result<AliasOutcome> promote(PgConnection &pg, const std::optional<RedisEndpoint> &redis, const QString &deployment,
+                             const QString &version, const QString &alias, const QString &reason, const Actor &actor)
+{
+    auto change = ModelRegistry(pg).promote(deployment, version, alias, reason, actor);
+    if (!change)
+        return change.error();
+    return publishAfter(pg, redis, std::move(change).value());
+}
+
+Result<AliasOutcome> restorePrevious(PgConnection &pg, const std::optional<RedisEndpoint> &redis,
+                                     const QString &deployment, const QString &reason, const Actor &actor)
+{
+    auto change = ModelRegistry(pg).restorePrevious(deployment, reason, actor);
+    if (!change)
+        return change.error();
+    return publishAfter(pg, redis, std::move(change).value());
+}
+
+Status publishChampion(RedisConnection &redis, const QString &deployment, const std::optional<ModelVersion> &champion)
+{
+    const QString now = QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs);
+    QJsonObject message{{QStringLiteral("deployment"), deployment},
+                        {QStringLiteral("alias"), QStringLiteral("champion")},
+                        {QStringLiteral("updated_at"), now}};
+    message.insert(QStringLiteral("version"), champion ? QJsonValue(champion->version) : QJsonValue());
+    message.insert(QStringLiteral("sha256"), champion ? QJsonValue(champion->sha256) : QJsonValue());
+    const auto r = redis.command({QByteArrayLiteral("EVAL"), QByteArray(kPublishScript), "1", championKey(deployment),
+                                  champion ? champion->version.toUtf8() : QByteArray(),
+                                  champion ? champion->sha256.toUtf8() : QByteArray(),
+                                  champion ? champion->filePath.toUtf8() : QByteArray(), now.toUtf8(),
+                                  champion ? champion->name.toUtf8() : QByteArray(),
+                                  champion ? QByteArray::number(champion->id) : QByteArray(), modelsChannel(),
+                                  QJsonDocument(message).toJson(QJsonDocument::Compact)});
+    if (!r)
+        return r.error();
+    return {};
+}
+
+Result<std::optional<ModelVersion>> publishChampion(PgConnection &pg, const RedisEndpoint &redis, const QString &deployment)
+{
+    const auto champion = ModelRegistry(pg).byAlias(deployment, QStringLiteral("champion"));
+    if (!champion)
+        return champion.error();
+    auto conn = RedisConnection::open(redis);
+    if (!conn)
+        return conn.error();
+    if (Status s = publishChampion(**conn, deployment, *champion); !s)
+        return s.error();
+    return *champion;
+}
+
+} // namespace mldeck::models

@@ -1,0 +1,31 @@
+#pragma once
+
+#include "core/config/Endpoints.h"
+#include "core/domain/Result.h"
+#include "core/ml/ModelRunner.h"
+#include "core/store/pg/ModelRegistry.h"
+
+#include <QString>
+
+#include <memory>
+#include <optional>
+
+namespace mldeck {
+
+// A model ready to predict, and where it came from.
+struct ResolvedModel
+{
+    std::unique_ptr<ModelRunner> runner;
+    QString label;                      // for tables and verdicts: "eta@2 (champion)" or the file name
+    std::optional<ModelVersion> entry;  // the registry row when the model came from the registry
+};
+
+// Resolves a model reference:
+//   - a file path (contains '/' or ends in ".pt", or is an existing file): loaded directly, no registry;
+//   - "D:champion", "D:challenger": the version the alias points at in deployment D;
+//   - "D@VERSION": that version of deployment D.
+// Registry references need `pg` and go through ModelStore::loadVerified (SHA-256 checked before LibTorch).
+// Blocking (database + model load): call it from a worker thread.
+Result<ResolvedModel> resolveModel(const QString &ref, const std::optional<PgEndpoint> &pg);
+
+} // namespace mldeck

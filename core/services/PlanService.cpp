@@ -1,0 +1,216 @@
+#include "core/services/PlanService.h"
+
+#include "core/rollout/FlagValues.h"
+#include "core/services/FlagService.h"
+#include "core/store/pg/PgConnection.h"
+#include "core/store/pg/RolloutPlanStore.h"
+#include "core/store/pg/WindowMetricsQuery.h"
+
+#include <QCoreApplication>
+#include <QJsonArray>
+
+namespace mldeck {
+
+namespace {
+
+QString tr(const char *text)
+{
+    return QCoreApplication::translate("mldeck::PlanService", text);
+}
+
+QJsonObject planJson(const StagedPlan &p, int currentStep)
+{
+    QJsonArray steps;
+    for (int s : p.steps)
+        steps.append(s);
+    return QJsonObject{{QStringLiteral("steps"), steps},
+                       {QStringLiteral("current_step"), currentStep},
+                       {QStringLiteral("min_samples"), p.gates.minSamples},
+                       {QStringLiteral("min_soak_s"), p.gates.minSoakSeconds},
+                       {QStringLiteral("max_mae"), p.gates.maxMae},
+                       {QStringLiteral("min_r2"), p.gates.minR2},
+                       {QStringLiteral("max_latency_p95_ms"), p.gates.maxLatencyP95Ms},
+                       {QStringLiteral("max_error_rate"), p.gates.maxErrorRate}};
+}
+
+QJsonArray gatesJson(const QList<GateStatus> &gates)
+{
+    QJsonArray out;
+    for (const GateStatus &g : gates)
+        out.append(QJsonObject{{QStringLiteral("name"), g.name},
+                               {QStringLiteral("value"), g.value ? QJsonValue(*g.value) : QJsonValue()},
+                               {QStringLiteral("threshold"), g.threshold},
+                               {QStringLiteral("pass"), g.pass}});
+    return out;
+}
+
+// Gates look at the current step only: the window runs from the step's start (at least a
+// minute, at most a day).
+int windowSeconds(const QDateTime &since, const QDateTime &now)
+{
+    const qint64 s = since.isValid() ? since.secsTo(now) : 60;
+    return int(qBound(qint64(60), s, qint64(86400)));
+}
+
+} // namespace
+
+PlanService::PlanService(FlagService &flags) : m_flags(flags) {}
+
+Result<StagedPlan> PlanService::plan(const QString &deployment)
+{
+    auto db = m_flags.pg();
+    if (!db)
+        return db.error();
+    auto stored = RolloutPlanStore(**db).load(deployment);
+    if (!stored) {
+        m_flags.dropPg();
+        return stored.error();
+    }
+    return stored->plan;
+}
+
+Result<PlanStatus> PlanService::status(const QString &deployment)
+{
+    auto db = m_flags.pg();
+    if (!db)
+        return db.error();
+    auto stored = RolloutPlanStore(**db).load(deployment);
+    if (!stored) {
+        m_flags.dropPg();
+        return stored.error();
+    }
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    WindowMetrics metrics;
+    if (stored->currentStep >= 0) {
+        auto m = WindowMetricsQuery(**db).mlWindow(deployment, windowSeconds(stored->stepSince, now));
+        if (!m) {
+            m_flags.dropPg();
+            return m.error();
+        }
+        metrics = *m;
+    }
+    return plan::status(stored->plan, stored->currentStep, stored->stepSince, metrics, now);
+}
+
+Result<PlanStatus> PlanService::save(const QString &deployment, const StagedPlan &p, const Actor &actor)
+{
+    if (Status s = plan::validate(p); !s)
+        return s.error();
+    auto flags = m_flags.read(deployment);
+    if (!flags)
+        return flags.error();
+    int current = -1;
+    if (flags->isValid() && flags->mlEnabled)
+        current = int(p.steps.indexOf(flags->trafficPercentage));
+    auto db = m_flags.pg();
+    if (!db)
+        return db.error();
+    RolloutPlanStore store(**db);
+    auto before = store.load(deployment);
+    if (!before) {
+        m_flags.dropPg();
+        return before.error();
+    }
+    AuditRecord record = AuditRecord::make(QStringLiteral("plan.save"), deployment, actor, QString());
+    if (before->exists)
+        record.before = planJson(before->plan, before->currentStep);
+    record.after = planJson(p, current);
+    if (Status s = store.save(deployment, p, current); !s)
+        return s.error();
+    if (Status s = m_flags.audit(record); !s)
+        return Error{tr("The plan was saved but its audit row could not be written: %1").arg(s.errorMessage())};
+    return status(deployment);
+}
+
+Result<PlanStatus> PlanService::advance(const QString &deployment, const QString &overrideReason, const Actor &actor)
+{
+    auto db = m_flags.pg();
+    if (!db)
+        return db.error();
+    auto stored = RolloutPlanStore(**db).load(deployment);
+    if (!stored) {
+        m_flags.dropPg();
+        return stored.error();
+    }
+    if (!stored->exists)
+        return Error{tr("Deployment \"%1\" has no staged plan yet; save one first (mldeckctl plan set).").arg(deployment)};
+    auto now = status(deployment);
+    if (!now)
+        return now.error();
+    auto flags = m_flags.read(deployment);
+    if (!flags)
+        return flags.error();
+    if (!flags->exists)
+        return Error{tr("Deployment \"%1\" has no flags in Redis (create them with mldeckctl flags init).").arg(deployment)};
+    auto next = plan::nextStep(stored->plan, stored->currentStep);
+    if (!next)
+        return next.error();
+    // Advancing never lowers ML traffic: when someone already moved the flags past the recorded
+    // step, the next step is the first one above the live percentage.
+    const int live = flags->isValid() && flags->mlEnabled ? flags->trafficPercentage : 0;
+    while (*next < stored->plan.steps.size() && stored->plan.steps.at(*next) <= live)
+        next = *next + 1;
+    if (*next >= stored->plan.steps.size())
+        return Error{tr("ML traffic is already at %1 %, at or above the plan's last step: nothing to advance.").arg(live)};
+    const bool override = !overrideReason.trimmed().isEmpty();
+    if (!now->canAdvance && !override) {
+        QStringList failing;
+        for (const GateStatus &g : now->gates)
+            if (!g.pass)
+                failing << tr("%1 = %2 (threshold %3)")
+                               .arg(g.name, g.value ? QString::number(*g.value, 'g', 4) : tr("no data"))
+                               .arg(g.threshold);
+        return Error{tr("Not advanced: gates failing: %1. Wait, or give an override reason.")
+                         .arg(failing.join(QStringLiteral("; ")))};
+    }
+    const int from = live;
+    const int to = stored->plan.steps.at(*next);
+    FlagEdit edit;
+    edit.mlEnabled = true;
+    edit.trafficPercentage = to;
+    const QString reason = override ? overrideReason.trimmed()
+                                    : tr("staged plan: step %1 (%2 %) -> step %3 (%4 %), all gates passed")
+                                          .arg(stored->currentStep + 1)
+                                          .arg(from)
+                                          .arg(*next + 1)
+                                          .arg(to);
+    QJsonObject details{{QStringLiteral("plan_step_from"), stored->currentStep},
+                        {QStringLiteral("plan_step_to"), *next},
+                        {QStringLiteral("gates"), gatesJson(now->gates)},
+                        {QStringLiteral("override"), override}};
+    const ApplyOutcome out =
+        m_flags.apply(deployment, edit, flags->version, reason, actor,
+                      override ? QStringLiteral("plan.advance.override") : QStringLiteral("plan.advance"), details);
+    if (!out.applied)
+        return Error{out.message};
+    auto db2 = m_flags.pg();
+    if (!db2)
+        return Error{tr("The percentage is now %1 %, but the plan step could not be recorded: %2")
+                         .arg(to)
+                         .arg(db2.errorMessage())};
+    if (Status s = RolloutPlanStore(**db2).setCurrentStep(deployment, *next); !s)
+        return Error{tr("The percentage is now %1 %, but the plan step could not be recorded: %2")
+                         .arg(to)
+                         .arg(s.errorMessage())};
+    return status(deployment);
+}
+
+Result<WhatIf> PlanService::whatIf(const QString &deployment, int percentage)
+{
+    if (!isValidTrafficPercentage(percentage))
+        return Error{tr("The ML traffic percentage must be a whole number from 0 to 100, not %1.").arg(percentage)};
+    auto flags = m_flags.read(deployment);
+    if (!flags)
+        return flags.error();
+    auto db = m_flags.pg();
+    if (!db)
+        return db.error();
+    auto data = WindowMetricsQuery(**db).whatIfData(deployment, 24);
+    if (!data) {
+        m_flags.dropPg();
+        return data.error();
+    }
+    return computeWhatIf(deployment, data->keys, *flags, percentage, data->mlMae, data->heuristicMae);
+}
+
+} // namespace mldeck

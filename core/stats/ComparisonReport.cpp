@@ -1,0 +1,247 @@
+#include "core/stats/ComparisonReport.h"
+
+#include <QCoreApplication>
+#include <QJsonArray>
+
+#include <cmath>
+
+namespace mldeck::stats {
+
+namespace {
+
+QString tr(const char *text)
+{
+    return QCoreApplication::translate("mldeck::stats::ComparisonReport", text);
+}
+
+QString metricTitle(const QString &metric)
+{
+    if (metric == QLatin1String("mae"))
+        return QStringLiteral("MAE");
+    if (metric == QLatin1String("rmse"))
+        return QStringLiteral("RMSE");
+    if (metric == QLatin1String("accuracy"))
+        return tr("accuracy");
+    return metric;
+}
+
+QString percent(double fraction)
+{
+    return QString::number(100.0 * fraction, 'f', 1);
+}
+
+QJsonValue optionalNumber(const std::optional<double> &v)
+{
+    return v ? QJsonValue(*v) : QJsonValue(QJsonValue::Null);
+}
+
+QByteArray csvField(const QString &text)
+{
+    QByteArray bytes = text.toUtf8();
+    if (bytes.contains(',') || bytes.contains('"') || bytes.contains('\n')) {
+        bytes.replace("\"", "\"\"");
+        bytes = '"' + bytes + '"';
+    }
+    return bytes;
+}
+
+QByteArray csvLine(const QStringList &fields)
+{
+    QByteArray line;
+    for (qsizetype i = 0; i < fields.size(); ++i) {
+        if (i > 0)
+            line += ',';
+        line += csvField(fields[i]);
+    }
+    return line + '\n';
+}
+
+QString num(double v)
+{
+    return QString::number(v, 'g', 8);
+}
+
+} // namespace
+
+std::vector<SegmentRow> segmentBreakdown(const QString &segment, const std::vector<int> &codes,
+                                         const QStringList &levels, const std::vector<double> &actual,
+                                         const std::vector<std::vector<double>> &predictions,
+                                         bool classification)
+{
+    const size_t models = predictions.size();
+    std::vector<SegmentRow> rows(size_t(levels.size()));
+    std::vector<std::vector<double>> sums(rows.size(), std::vector<double>(models, 0.0));
+    for (size_t i = 0; i < codes.size() && i < actual.size(); ++i) {
+        const int c = codes[i];
+        if (c < 0 || c >= int(rows.size()))
+            continue;
+        ++rows[size_t(c)].rows;
+        for (size_t m = 0; m < models; ++m) {
+            const double p = predictions[m][i];
+            sums[size_t(c)][m] += classification ? double((p >= 0.5) == (actual[i] >= 0.5))
+                                                  : std::abs(p - actual[i]);
+        }
+    }
+    std::vector<SegmentRow> out;
+    for (size_t c = 0; c < rows.size(); ++c) {
+        if (rows[c].rows == 0)
+            continue;
+        SegmentRow r = rows[c];
+        r.segment = segment;
+        r.value = levels[qsizetype(c)];
+        for (size_t m = 0; m < models; ++m)
+            r.metric.push_back(sums[c][m] / double(r.rows));
+        out.push_back(std::move(r));
+    }
+    return out;
+}
+
+QString verdictSentence(const MetricDelta &d, const QString &baselineLabel, const QString &challengerLabel)
+{
+    const DifferenceInterval &i = d.interval;
+    // "Better" is a lower error or a higher accuracy; relative figures are relative to the baseline.
+    const double sign = d.lowerIsBetter ? -1.0 : 1.0;
+    const double gain = sign * i.relative;
+    const double lo = sign * (d.lowerIsBetter ? i.relativeHigh : i.relativeLow);
+    const double hi = sign * (d.lowerIsBetter ? i.relativeLow : i.relativeHigh);
+    const QString level = QString::number(std::lround(i.level * 100));
+    const bool significant = i.low > 0 || i.high < 0;
+    if (!significant)
+        return tr("No significant difference on %1 between %2 and %3 (%3 better by %4 %, %5 % CI %6 to %7 %).")
+            .arg(metricTitle(d.metric), baselineLabel, challengerLabel, percent(gain), level, percent(lo),
+                 percent(hi));
+    if (gain >= 0)
+        return tr("%1 is %2 % better than %3 on %4, %5 % CI %6–%7 %.")
+            .arg(challengerLabel, percent(gain), baselineLabel, metricTitle(d.metric), level, percent(lo),
+                 percent(hi));
+    return tr("%1 is %2 % worse than %3 on %4, %5 % CI %6–%7 %.")
+        .arg(challengerLabel, percent(-gain), baselineLabel, metricTitle(d.metric), level, percent(-hi),
+             percent(-lo));
+}
+
+QJsonObject toJson(const ComparisonReport &r)
+{
+    QJsonArray models;
+    for (const ModelSummary &m : r.models) {
+        QJsonObject o{{QStringLiteral("label"), m.label},
+                      {QStringLiteral("path"), m.path},
+                      {QStringLiteral("version"), m.version},
+                      {QStringLiteral("rows_per_second"), m.rowsPerSecond},
+                      {QStringLiteral("latency_p50_ms"), m.latencyP50Ms},
+                      {QStringLiteral("latency_p99_ms"), m.latencyP99Ms},
+                      {QStringLiteral("unknown_category_values"), m.unknownCategoryValues}};
+        QJsonObject reg{{QStringLiteral("mae"), m.regression.mae},
+                        {QStringLiteral("rmse"), m.regression.rmse},
+                        {QStringLiteral("r2"), m.regression.r2},
+                        {QStringLiteral("mape_percent"), optionalNumber(m.regression.mape)},
+                        {QStringLiteral("mape_skipped_zero_targets"), m.regression.mapeSkippedZeroTargets}};
+        o.insert(QStringLiteral("metrics"), reg);
+        if (m.classification) {
+            const ClassificationMetrics &c = *m.classification;
+            QJsonObject cls{{QStringLiteral("threshold"), c.threshold},
+                            {QStringLiteral("accuracy"), c.accuracy},
+                            {QStringLiteral("precision"), c.precision},
+                            {QStringLiteral("recall"), c.recall},
+                            {QStringLiteral("f1"), c.f1},
+                            {QStringLiteral("roc_auc"), optionalNumber(c.rocAuc)},
+                            {QStringLiteral("confusion"),
+                             QJsonObject{{QStringLiteral("tp"), c.confusion.truePositive},
+                                         {QStringLiteral("fp"), c.confusion.falsePositive},
+                                         {QStringLiteral("tn"), c.confusion.trueNegative},
+                                         {QStringLiteral("fn"), c.confusion.falseNegative}}}};
+            o.insert(QStringLiteral("metrics"), cls);
+        }
+        models.append(o);
+    }
+    QJsonArray deltas;
+    for (const MetricDelta &d : r.deltas) {
+        const DifferenceInterval &i = d.interval;
+        deltas.append(QJsonObject{{QStringLiteral("baseline"), r.models[size_t(d.baseline)].label},
+                                  {QStringLiteral("challenger"), r.models[size_t(d.challenger)].label},
+                                  {QStringLiteral("metric"), d.metric},
+                                  {QStringLiteral("lower_is_better"), d.lowerIsBetter},
+                                  {QStringLiteral("baseline_value"), i.valueA},
+                                  {QStringLiteral("challenger_value"), i.valueB},
+                                  {QStringLiteral("difference"), i.difference},
+                                  {QStringLiteral("ci_low"), i.low},
+                                  {QStringLiteral("ci_high"), i.high},
+                                  {QStringLiteral("relative"), i.relative},
+                                  {QStringLiteral("relative_ci_low"), i.relativeLow},
+                                  {QStringLiteral("relative_ci_high"), i.relativeHigh},
+                                  {QStringLiteral("level"), i.level},
+                                  {QStringLiteral("significant"), i.low > 0 || i.high < 0}});
+    }
+    QJsonArray segments;
+    for (const SegmentRow &s : r.segments) {
+        QJsonArray values;
+        for (double v : s.metric)
+            values.append(v);
+        segments.append(QJsonObject{{QStringLiteral("segment"), s.segment},
+                                    {QStringLiteral("value"), s.value},
+                                    {QStringLiteral("rows"), s.rows},
+                                    {QStringLiteral("metric"), values}});
+    }
+    return QJsonObject{{QStringLiteral("task"), r.task},
+                       {QStringLiteral("data"), r.data},
+                       {QStringLiteral("rows"), r.rows},
+                       {QStringLiteral("seed"), QString::number(r.seed)},
+                       {QStringLiteral("resamples"), r.resamples},
+                       {QStringLiteral("models"), models},
+                       {QStringLiteral("deltas"), deltas},
+                       {QStringLiteral("segment_metric"), r.segmentMetric},
+                       {QStringLiteral("segments"), segments},
+                       {QStringLiteral("verdict"), QJsonArray::fromStringList(r.verdicts)},
+                       {QStringLiteral("notes"), QJsonArray::fromStringList(r.notes)}};
+}
+
+QByteArray toCsv(const ComparisonReport &r)
+{
+    QByteArray out;
+    const bool cls = r.task == QLatin1String("classification");
+    out += csvLine({QStringLiteral("model"), QStringLiteral("path"), QStringLiteral("version"),
+                    QStringLiteral("rows"), QStringLiteral("mae"), QStringLiteral("rmse"), QStringLiteral("r2"),
+                    QStringLiteral("mape_percent"), QStringLiteral("accuracy"), QStringLiteral("precision"),
+                    QStringLiteral("recall"), QStringLiteral("f1"), QStringLiteral("roc_auc"),
+                    QStringLiteral("rows_per_second"), QStringLiteral("latency_p50_ms"),
+                    QStringLiteral("latency_p99_ms")});
+    for (const ModelSummary &m : r.models) {
+        const auto &c = m.classification;
+        out += csvLine({m.label, m.path, m.version, QString::number(r.rows), num(m.regression.mae),
+                        num(m.regression.rmse), num(m.regression.r2),
+                        m.regression.mape ? num(*m.regression.mape) : QString(), cls && c ? num(c->accuracy) : QString(),
+                        cls && c ? num(c->precision) : QString(), cls && c ? num(c->recall) : QString(),
+                        cls && c ? num(c->f1) : QString(),
+                        cls && c && c->rocAuc ? num(*c->rocAuc) : QString(), num(m.rowsPerSecond),
+                        num(m.latencyP50Ms), num(m.latencyP99Ms)});
+    }
+    out += '\n';
+    out += csvLine({QStringLiteral("baseline"), QStringLiteral("challenger"), QStringLiteral("metric"),
+                    QStringLiteral("baseline_value"), QStringLiteral("challenger_value"),
+                    QStringLiteral("difference"), QStringLiteral("ci_low"), QStringLiteral("ci_high"),
+                    QStringLiteral("relative"), QStringLiteral("relative_ci_low"),
+                    QStringLiteral("relative_ci_high")});
+    for (const MetricDelta &d : r.deltas) {
+        const DifferenceInterval &i = d.interval;
+        out += csvLine({r.models[size_t(d.baseline)].label, r.models[size_t(d.challenger)].label, d.metric,
+                        num(i.valueA), num(i.valueB), num(i.difference), num(i.low), num(i.high), num(i.relative),
+                        num(i.relativeLow), num(i.relativeHigh)});
+    }
+    out += '\n';
+    QStringList header{QStringLiteral("segment"), QStringLiteral("value"), QStringLiteral("rows")};
+    for (const ModelSummary &m : r.models)
+        header << m.label + QLatin1Char('_') + r.segmentMetric;
+    out += csvLine(header);
+    for (const SegmentRow &s : r.segments) {
+        QStringList fields{s.segment, s.value, QString::number(s.rows)};
+        for (double v : s.metric)
+            fields << num(v);
+        out += csvLine(fields);
+    }
+    out += '\n';
+    out += csvLine({QStringLiteral("verdict")});
+    for (const QString &v : r.verdicts)
+        out += csvLine({v});
+    return out;
+}
+
+} // namespace mldeck::stats

@@ -1,0 +1,150 @@
+#include "core/stats/drift/DriftReport.h"
+
+#include <QCoreApplication>
+#include <QFile>
+#include <QJsonArray>
+
+#include <cmath>
+
+namespace mldeck::drift {
+
+namespace {
+
+QString tr(const char *text) { return QCoreApplication::translate("mldeck::drift", text); }
+
+QJsonValue finite(double v) { return std::isfinite(v) ? QJsonValue(v) : QJsonValue(); }
+
+} // namespace
+
+QJsonObject toJson(const DatasetDrift &result)
+{
+    QJsonArray features;
+    for (const FeatureDrift &f : result.features) {
+        QJsonObject o{
+            {QStringLiteral("name"), f.name},
+            {QStringLiteral("type"), f.kind == FeatureKind::Numeric ? QStringLiteral("numeric")
+                                                                      : QStringLiteral("categorical")},
+            {QStringLiteral("test"), testKey(f.test)},
+            {QStringLiteral("statistic"), finite(f.statistic)},
+            {QStringLiteral("threshold"), f.threshold},
+            {QStringLiteral("drift"), f.drift},
+            {QStringLiteral("effect_size"), finite(f.effectSize)},
+            {QStringLiteral("effect_size_kind"), f.effectSizeName},
+            {QStringLiteral("psi"), finite(f.psi)},
+            {QStringLiteral("enough_samples"), f.enoughSamples},
+            {QStringLiteral("reference_rows"), f.referenceCount},
+            {QStringLiteral("current_rows"), f.currentCount},
+        };
+        if (f.pValue)
+            o.insert(QStringLiteral("p_value"), finite(*f.pValue));
+        features.append(o);
+    }
+    return {{QStringLiteral("features"), features},
+            {QStringLiteral("dataset"),
+             QJsonObject{{QStringLiteral("drift"), result.datasetDrift},
+                         {QStringLiteral("drifted"), result.drifted},
+                         {QStringLiteral("considered"), result.considered},
+                         {QStringLiteral("share"), result.share},
+                         {QStringLiteral("share_threshold"), result.shareThreshold}}}};
+}
+
+QStringList toTextLines(const DatasetDrift &result)
+{
+    QStringList lines;
+    lines << tr("%1 %2 %3 %4 %5 %6 %7")
+                 .arg(tr("feature"), -22)
+                 .arg(tr("test"), -14)
+                 .arg(tr("score"), 10)
+                 .arg(tr("p-value"), 10)
+                 .arg(tr("threshold"), 10)
+                 .arg(tr("effect"), 14)
+                 .arg(tr("verdict"));
+    for (const FeatureDrift &f : result.features) {
+        const QString verdict = !f.enoughSamples ? tr("too few rows") : (f.drift ? tr("DRIFT") : tr("ok"));
+        lines << QStringLiteral("%1 %2 %3 %4 %5 %6 %7")
+                     .arg(f.name, -22)
+                     .arg(testKey(f.test), -14)
+                     .arg(QString::number(f.statistic, 'g', 4), 10)
+                     .arg(f.pValue ? QString::number(*f.pValue, 'g', 3) : QStringLiteral("-"), 10)
+                     .arg(QString::number(f.threshold, 'g', 3), 10)
+                     .arg(f.effectSizeName.isEmpty()
+                              ? QStringLiteral("-")
+                              : QStringLiteral("%1=%2").arg(f.effectSizeName, QString::number(f.effectSize, 'f', 2)),
+                          14)
+                     .arg(verdict);
+    }
+    lines << (result.datasetDrift
+                  ? tr("Dataset drift: %1 of %2 features drift (threshold %3 %).")
+                  : tr("No dataset drift: %1 of %2 features drift (threshold %3 %)."))
+                 .arg(result.drifted)
+                 .arg(result.considered)
+                 .arg(result.shareThreshold * 100, 0, 'g', 3);
+    return lines;
+}
+
+Result<Dataset> readCsvDataset(const QString &path, const QStringList &ignore)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly))
+        return Error{tr("Cannot read %1: %2").arg(path, file.errorString())};
+    const QByteArray header = file.readLine().trimmed();
+    if (header.isEmpty())
+        return Error{tr("%1 is empty: a header line with the column names is expected.").arg(path)};
+    const QList<QByteArray> names = header.split(',');
+    std::vector<QStringList> cells(names.size());
+    qint64 line = 1;
+    while (!file.atEnd()) {
+        const QByteArray row = file.readLine();
+        ++line;
+        const QByteArray trimmed = row.trimmed();
+        if (trimmed.isEmpty())
+            continue;
+        const QList<QByteArray> values = trimmed.split(',');
+        if (values.size() != names.size())
+            return Error{tr("%1, line %2: %3 values where the header has %4 columns (quoted commas are not "
+                            "supported).")
+                             .arg(path)
+                             .arg(line)
+                             .arg(values.size())
+                             .arg(names.size())};
+        for (qsizetype c = 0; c < values.size(); ++c)
+            cells[c] << QString::fromUtf8(values[c].trimmed());
+    }
+    Dataset data;
+    for (qsizetype c = 0; c < names.size(); ++c) {
+        Column col;
+        col.name = QString::fromUtf8(names[c].trimmed());
+        if (col.name.isEmpty() || ignore.contains(col.name))
+            continue;
+        bool numeric = true;
+        std::vector<double> values;
+        values.reserve(cells[c].size());
+        for (const QString &s : cells[c]) {
+            if (s.isEmpty()) {
+                values.push_back(std::nan(""));
+                continue;
+            }
+            bool ok = false;
+            const double v = s.toDouble(&ok);
+            if (!ok) {
+                numeric = false;
+                break;
+            }
+            values.push_back(v);
+        }
+        if (numeric) {
+            col.kind = FeatureKind::Numeric;
+            col.numeric = std::move(values);
+        } else {
+            col.kind = FeatureKind::Categorical;
+            for (const QString &s : cells[c])
+                col.categorical << (s.isEmpty() ? QString() : s);
+        }
+        data.columns.push_back(std::move(col));
+    }
+    if (data.columns.empty())
+        return Error{tr("%1 has no columns to compare.").arg(path)};
+    return data;
+}
+
+} // namespace mldeck::drift

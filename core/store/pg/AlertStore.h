@@ -1,0 +1,77 @@
+#pragma once
+
+#include "core/domain/Result.h"
+
+#include <QDateTime>
+#include <QJsonObject>
+#include <QList>
+#include <QString>
+
+namespace mldeck {
+
+class PgConnection;
+
+// One row of mldeck.alerts (see resources/sql/002 and 006).
+struct Alert
+{
+    qint64 id = 0;
+    QString deployment;
+    QString kind;     // drift, guardrail, ...
+    QString severity; // info, warning, critical
+    QString dedupKey;
+    QString title;
+    QJsonObject details;
+    QDateTime raisedAt;
+    QDateTime lastSeenAt;
+    QDateTime acknowledgedAt;
+    QString acknowledgedBy;
+    QDateTime silencedUntil;
+    QString silencedBy;
+    QDateTime resolvedAt;
+
+    bool resolved() const { return resolvedAt.isValid(); }
+    bool silencedAt(const QDateTime &now) const { return silencedUntil.isValid() && silencedUntil > now; }
+    // What a person sees: "resolved", "silenced", "acknowledged" or "firing".
+    QString displayState(const QDateTime &now) const;
+};
+
+// Who changes an alert: recorded in the alert row and in the audit log (actor_db is set by the server).
+struct AlertActor
+{
+    QString name; // e.g. the OS user or "guard@host"
+    QString host;
+};
+
+// The shared alert core: raise (deduplicated), resolve, list, acknowledge and silence. Every
+// acknowledgement and silence writes an append-only audit_log row (before/after, actor) in the
+// same transaction.
+class AlertStore final
+{
+public:
+    explicit AlertStore(PgConnection &conn);
+
+    struct Raised
+    {
+        qint64 id = 0;
+        bool created = false; // false: an open alert with the same key was refreshed
+    };
+    // Opens an alert, or refreshes last_seen_at/details of the open one with the same
+    // (deployment, kind, dedupKey).
+    Result<Raised> raise(const QString &deployment, const QString &kind, const QString &severity,
+                         const QString &dedupKey, const QString &title, const QJsonObject &details);
+    // Resolves the open alert with this key; returns whether there was one.
+    Result<bool> resolve(const QString &deployment, const QString &kind, const QString &dedupKey,
+                         const AlertActor &actor);
+    // Newest first. An empty deployment lists every deployment.
+    Result<QList<Alert>> list(const QString &deployment, bool includeResolved, int limit = 200);
+    Result<Alert> get(qint64 id);
+
+    Status acknowledge(qint64 id, const AlertActor &actor, const QString &reason = {});
+    // Until `until` (must be in the future); an invalid `until` lifts the silence.
+    Status silence(qint64 id, const QDateTime &until, const AlertActor &actor, const QString &reason = {});
+
+private:
+    PgConnection &m_conn;
+};
+
+} // namespace mldeck

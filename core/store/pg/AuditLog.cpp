@@ -1,0 +1,137 @@
+#include "core/store/pg/AuditLog.h"
+
+#include "core/store/pg/PgConnectionInternal.h"
+
+#include <QCoreApplication>
+#include <QJsonDocument>
+
+#include <vector>
+
+namespace mldeck {
+
+namespace {
+
+QString tr(const char *text)
+{
+    return QCoreApplication::translate("mldeck::AuditLog", text);
+}
+
+constexpr char kInsert[] = R"SQL(
+INSERT INTO mldeck.audit_log (change_id, actor_os, host, action, deployment, before, after, reason,
+                              occurred_at, spooled)
+VALUES ($1::uuid, $2, $3, $4, $5, $6::jsonb, $7::jsonb, $8, $9::timestamptz, $10::boolean)
+ON CONFLICT (change_id) DO NOTHING)SQL";
+
+QStringList paramsOf(const AuditRecord &r, bool spooled)
+{
+    const auto json = [](const std::optional<QJsonObject> &o) {
+        return o ? QString::fromUtf8(QJsonDocument(*o).toJson(QJsonDocument::Compact)) : QString();
+    };
+    const auto orNull = [](const QString &s) { return s.isEmpty() ? QString() : s; };
+    return {r.changeId.toString(QUuid::WithoutBraces),
+            orNull(r.actorOs),
+            orNull(r.host),
+            r.action,
+            orNull(r.deployment),
+            json(r.before),
+            json(r.after),
+            orNull(r.reason),
+            r.occurredAt.toUTC().toString(Qt::ISODateWithMs),
+            spooled ? QStringLiteral("true") : QStringLiteral("false")};
+}
+
+// exec_params with a NULL for every null QString (as PgConnection::query does).
+pqxx::result execParams(pqxx::transaction_base &tx, const char *sql, const QStringList &params)
+{
+    std::vector<std::string> storage;
+    storage.reserve(size_t(params.size()));
+    for (const QString &p : params)
+        storage.push_back(p.toStdString());
+    std::vector<const char *> values;
+    for (qsizetype i = 0; i < params.size(); ++i)
+        values.push_back(params.at(i).isNull() ? nullptr : storage[size_t(i)].c_str());
+    return tx.exec_params(sql, pqxx::prepare::make_dynamic_params(values));
+}
+
+} // namespace
+
+struct AuditLog::Pending::Impl
+{
+    PgEndpoint endpoint;
+    std::unique_ptr<pqxx::work> tx;
+};
+
+AuditLog::Pending::Pending(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
+
+AuditLog::Pending::~Pending()
+{
+    abort();
+}
+
+Status AuditLog::Pending::commit()
+{
+    if (!m_impl->tx)
+        return Error{tr("The audit row was already committed or abandoned.")};
+    try {
+        m_impl->tx->commit();
+        m_impl->tx.reset();
+        return {};
+    } catch (const std::exception &e) {
+        m_impl->tx.reset();
+        return pg::toError(e, m_impl->endpoint, tr("committing the audit row"));
+    }
+}
+
+void AuditLog::Pending::abort()
+{
+    if (!m_impl || !m_impl->tx)
+        return;
+    try {
+        m_impl->tx->abort();
+    } catch (...) {
+        // The connection is gone: the server rolls the transaction back by itself.
+    }
+    m_impl->tx.reset();
+}
+
+AuditLog::AuditLog(PgConnection &conn) : m_conn(conn) {}
+
+Result<bool> AuditLog::insert(const AuditRecord &record, bool spooled)
+{
+    try {
+        pqxx::work tx(pg::raw(m_conn));
+        const pqxx::result r = execParams(tx, kInsert, paramsOf(record, spooled));
+        tx.commit();
+        return r.affected_rows() == 1;
+    } catch (const std::exception &e) {
+        return pg::toError(e, m_conn.endpoint(), tr("writing the audit log"));
+    }
+}
+
+Result<std::unique_ptr<AuditLog::Pending>> AuditLog::prepare(const AuditRecord &record)
+{
+    auto impl = std::make_unique<Pending::Impl>();
+    impl->endpoint = m_conn.endpoint();
+    try {
+        impl->tx = std::make_unique<pqxx::work>(pg::raw(m_conn));
+        execParams(*impl->tx, kInsert, paramsOf(record, false));
+        return std::unique_ptr<Pending>(new Pending(std::move(impl)));
+    } catch (const std::exception &e) {
+        try {
+            impl->tx.reset();
+        } catch (...) {
+        }
+        return pg::toError(e, m_conn.endpoint(), tr("writing the audit log"));
+    }
+}
+
+Result<int> AuditLog::count(const QUuid &changeId)
+{
+    auto rows = m_conn.query(QStringLiteral("SELECT count(*) FROM mldeck.audit_log WHERE change_id = $1::uuid"),
+                             {changeId.toString(QUuid::WithoutBraces)});
+    if (!rows)
+        return rows.error();
+    return rows->value(0).value(0).toInt();
+}
+
+} // namespace mldeck

@@ -1,0 +1,340 @@
+#include "core/store/pg/DriftData.h"
+
+#include "core/store/pg/DeploymentStore.h"
+#include "core/store/pg/PgConnectionInternal.h"
+#include "core/store/pg/PgText.h"
+
+#include <QCoreApplication>
+#include <QJsonDocument>
+
+#include <cmath>
+
+namespace mldeck {
+
+namespace {
+
+QString tr(const char *text) { return QCoreApplication::translate("mldeck::DriftData", text); }
+
+std::string json(const QJsonObject &o) { return QJsonDocument(o).toJson(QJsonDocument::Compact).toStdString(); }
+
+// Columns in schema order, then the prediction and the target.
+drift::Dataset emptyDataset(const FeatureSchema &schema)
+{
+    drift::Dataset d;
+    for (const FeatureSpec &f : schema.features) {
+        drift::Column c;
+        c.name = f.name;
+        c.kind = f.kind == FeatureSpec::Kind::Numeric ? drift::FeatureKind::Numeric : drift::FeatureKind::Categorical;
+        d.columns.push_back(c);
+    }
+    for (const QString &name : {kDriftPredictionFeature, kDriftTargetFeature}) {
+        drift::Column c;
+        c.name = name;
+        d.columns.push_back(c);
+    }
+    return d;
+}
+
+// Appends rows (numeric text, categorical text, predicted, actual) to the dataset's columns.
+Status appendRows(drift::Dataset &d, const FeatureSchema &schema, const pqxx::result &rows)
+{
+    const QStringList numericNames = schema.numericNames();
+    const QStringList categoricalNames = schema.categoricalNames();
+    std::vector<int> numericIndex, categoricalIndex;
+    for (std::size_t k = 0; k < schema.features.size(); ++k)
+        (schema.features[k].kind == FeatureSpec::Kind::Numeric ? numericIndex : categoricalIndex).push_back(int(k));
+    const std::size_t predIdx = schema.features.size(), targetIdx = predIdx + 1;
+    for (auto &c : d.columns) {
+        if (c.kind == drift::FeatureKind::Numeric)
+            c.numeric.reserve(c.numeric.size() + rows.size());
+    }
+    for (const auto &row : rows) {
+        const auto num = pgtext::parseRealArray(row[0].is_null() ? QStringLiteral("{}") : QString::fromUtf8(row[0].c_str()));
+        const auto cat = pgtext::parseTextArray(row[1].is_null() ? QStringLiteral("{}") : QString::fromUtf8(row[1].c_str()));
+        if (!num || !cat)
+            return Error{tr("A logged prediction has unreadable feature values: %1").arg(num ? cat.errorMessage() : num.errorMessage())};
+        for (std::size_t k = 0; k < numericIndex.size(); ++k)
+            d.columns[numericIndex[k]].numeric.push_back(k < num->size() ? double((*num)[k]) : std::nan(""));
+        for (std::size_t k = 0; k < categoricalIndex.size(); ++k)
+            d.columns[categoricalIndex[k]].categorical << (qsizetype(k) < cat->size() ? cat->at(qsizetype(k)) : QString());
+        d.columns[predIdx].numeric.push_back(row[2].is_null() ? std::nan("") : row[2].as<double>());
+        d.columns[targetIdx].numeric.push_back(row[3].is_null() ? std::nan("") : row[3].as<double>());
+    }
+    return {};
+}
+
+} // namespace
+
+DriftData::DriftData(PgConnection &conn) : m_conn(conn) {}
+
+Result<FeatureSchema> DriftData::latestSchema(const QString &deployment)
+{
+    if (!DeploymentStore::isValidName(deployment))
+        return Error{tr("\"%1\" is not a deployment name.").arg(deployment)};
+    int id = 0;
+    try {
+        pqxx::read_transaction tx(pg::raw(m_conn));
+        const pqxx::result r = tx.exec_params(
+            "SELECT max(id) FROM mldeck.feature_schemas WHERE deployment = $1", pg::utf8(deployment));
+        if (r.empty() || r[0][0].is_null())
+            return Error{tr("Deployment \"%1\" does not exist or has no feature schema.").arg(deployment)};
+        id = r[0][0].as<int>();
+    } catch (const std::exception &e) {
+        return pg::toError(e, m_conn.endpoint(), tr("reading the feature schema of \"%1\"").arg(deployment));
+    }
+    return DeploymentStore(m_conn).featureSchema(deployment, id);
+}
+
+Result<drift::Dataset> DriftData::loadWindow(const QString &deployment, const FeatureSchema &schema, qint64 fromMicros,
+                                             qint64 toMicros, qint64 maxRows)
+{
+    drift::Dataset d = emptyDataset(schema);
+    try {
+        pqxx::read_transaction tx(pg::raw(m_conn));
+        const pqxx::result rows = tx.exec_params(
+            "SELECT p.numeric::text, p.categorical::text, p.predicted, "
+            "  (SELECT o.actual FROM mldeck.outcomes o WHERE o.deployment = p.deployment "
+            "     AND o.request_key = p.request_key ORDER BY o.observed_at DESC, o.id DESC LIMIT 1) "
+            "FROM mldeck.predictions p WHERE p.deployment = $1 AND p.ts >= $2::timestamptz AND p.ts < $3::timestamptz "
+            "AND p.feature_schema = $4 AND NOT p.failed ORDER BY p.ts DESC LIMIT $5",
+            pg::utf8(deployment), pgtext::timestamp(fromMicros), pgtext::timestamp(toMicros), schema.id, maxRows);
+        if (auto s = appendRows(d, schema, rows); !s)
+            return s.error();
+    } catch (const std::exception &e) {
+        return pg::toError(e, m_conn.endpoint(), tr("reading the predictions of \"%1\"").arg(deployment));
+    }
+    return d;
+}
+
+Result<drift::Dataset> DriftData::loadSnapshot(const QString &deployment, const QString &name, const FeatureSchema &schema)
+{
+    drift::Dataset d = emptyDataset(schema);
+    try {
+        pqxx::read_transaction tx(pg::raw(m_conn));
+        const pqxx::result s = tx.exec_params(
+            "SELECT id, feature_schema FROM mldeck.drift_snapshots WHERE deployment = $1 AND name = $2",
+            pg::utf8(deployment), pg::utf8(name));
+        if (s.empty())
+            return Error{tr("Deployment \"%1\" has no drift snapshot named \"%2\".").arg(deployment, name)};
+        if (s[0][1].as<int>() != schema.id)
+            return Error{tr("Snapshot \"%1\" was taken with feature schema %2, the log now uses %3: take a new one.")
+                             .arg(name)
+                             .arg(s[0][1].as<int>())
+                             .arg(schema.id)};
+        const pqxx::result rows = tx.exec_params(
+            "SELECT numeric::text, categorical::text, predicted, actual FROM mldeck.drift_snapshot_rows "
+            "WHERE snapshot_id = $1",
+            s[0][0].as<qint64>());
+        if (auto st = appendRows(d, schema, rows); !st)
+            return st.error();
+    } catch (const std::exception &e) {
+        return pg::toError(e, m_conn.endpoint(), tr("reading drift snapshot \"%1\"").arg(name));
+    }
+    return d;
+}
+
+Result<qint64> DriftData::createSnapshot(const QString &deployment, const QString &name, const FeatureSchema &schema,
+                                         qint64 fromMicros, qint64 toMicros, qint64 maxRows)
+{
+    if (!DeploymentStore::isValidName(name))
+        return Error{tr("\"%1\" is not a valid snapshot name.").arg(name)};
+    try {
+        pqxx::work tx(pg::raw(m_conn));
+        tx.exec_params("DELETE FROM mldeck.drift_snapshots WHERE deployment = $1 AND name = $2", pg::utf8(deployment),
+                       pg::utf8(name));
+        const qint64 id = tx.exec_params1(
+                               "INSERT INTO mldeck.drift_snapshots (deployment, name, feature_schema, period_from, period_to) "
+                               "VALUES ($1, $2, $3, $4::timestamptz, $5::timestamptz) RETURNING id",
+                               pg::utf8(deployment), pg::utf8(name), schema.id, pgtext::timestamp(fromMicros),
+                               pgtext::timestamp(toMicros))[0]
+                              .as<qint64>();
+        const pqxx::result n = tx.exec_params(
+            "INSERT INTO mldeck.drift_snapshot_rows (snapshot_id, predicted, actual, numeric, categorical) "
+            "SELECT $1, p.predicted, (SELECT o.actual FROM mldeck.outcomes o WHERE o.deployment = p.deployment "
+            "  AND o.request_key = p.request_key ORDER BY o.observed_at DESC, o.id DESC LIMIT 1), p.numeric, p.categorical "
+            "FROM mldeck.predictions p WHERE p.deployment = $2 AND p.ts >= $3::timestamptz AND p.ts < $4::timestamptz "
+            "AND p.feature_schema = $5 AND NOT p.failed ORDER BY p.ts DESC LIMIT $6",
+            id, pg::utf8(deployment), pgtext::timestamp(fromMicros), pgtext::timestamp(toMicros), schema.id, maxRows);
+        const qint64 count = qint64(n.affected_rows());
+        if (count == 0)
+            return Error{tr("No prediction of \"%1\" in that period: the snapshot would be empty.").arg(deployment)};
+        tx.exec_params("UPDATE mldeck.drift_snapshots SET row_count = $2 WHERE id = $1", id, count);
+        tx.commit();
+        return count;
+    } catch (const std::exception &e) {
+        return pg::toError(e, m_conn.endpoint(), tr("storing drift snapshot \"%1\"").arg(name));
+    }
+}
+
+Result<bool> DriftData::snapshotExists(const QString &deployment, const QString &name)
+{
+    try {
+        pqxx::read_transaction tx(pg::raw(m_conn));
+        return !tx.exec_params("SELECT 1 FROM mldeck.drift_snapshots WHERE deployment = $1 AND name = $2",
+                               pg::utf8(deployment), pg::utf8(name))
+                    .empty();
+    } catch (const std::exception &e) {
+        return pg::toError(e, m_conn.endpoint(), tr("looking for drift snapshot \"%1\"").arg(name));
+    }
+}
+
+Result<std::pair<qint64, qint64>> DriftData::championTrainingWindow(const QString &deployment)
+{
+    try {
+        pqxx::read_transaction tx(pg::raw(m_conn));
+        const pqxx::result r = tx.exec_params(
+            "SELECT (extract(epoch FROM m.train_from) * 1000000)::bigint, (extract(epoch FROM m.train_to) * 1000000)::bigint "
+            "FROM mldeck.model_aliases a JOIN mldeck.models m ON m.id = a.model_id "
+            "WHERE a.deployment = $1 AND a.alias = 'champion'",
+            pg::utf8(deployment));
+        if (r.empty() || r[0][0].is_null() || r[0][1].is_null())
+            return Error{tr("The champion model of \"%1\" has no training window recorded.").arg(deployment)};
+        return std::pair<qint64, qint64>{r[0][0].as<qint64>(), r[0][1].as<qint64>()};
+    } catch (const std::exception &e) {
+        return pg::toError(e, m_conn.endpoint(), tr("reading the champion model of \"%1\"").arg(deployment));
+    }
+}
+
+Result<qint64> DriftData::firstLoggedMicros(const QString &deployment)
+{
+    try {
+        pqxx::read_transaction tx(pg::raw(m_conn));
+        const pqxx::result r = tx.exec_params(
+            "SELECT (extract(epoch FROM min(ts)) * 1000000)::bigint FROM mldeck.predictions WHERE deployment = $1",
+            pg::utf8(deployment));
+        if (r.empty() || r[0][0].is_null())
+            return Error{tr("Deployment \"%1\" has logged no prediction yet.").arg(deployment)};
+        return r[0][0].as<qint64>();
+    } catch (const std::exception &e) {
+        return pg::toError(e, m_conn.endpoint(), tr("reading the log of \"%1\"").arg(deployment));
+    }
+}
+
+Result<QJsonObject> DriftData::driftSettings(const QString &deployment)
+{
+    try {
+        pqxx::read_transaction tx(pg::raw(m_conn));
+        const pqxx::result r = tx.exec_params(
+            "SELECT coalesce(settings -> 'drift', '{}'::jsonb)::text FROM mldeck.deployments WHERE name = $1",
+            pg::utf8(deployment));
+        if (r.empty())
+            return Error{tr("Deployment \"%1\" does not exist.").arg(deployment)};
+        return QJsonDocument::fromJson(QByteArray(r[0][0].c_str())).object();
+    } catch (const std::exception &e) {
+        return pg::toError(e, m_conn.endpoint(), tr("reading the drift settings of \"%1\"").arg(deployment));
+    }
+}
+
+Status DriftData::setDriftSettings(const QString &deployment, const QJsonObject &settings)
+{
+    try {
+        pqxx::work tx(pg::raw(m_conn));
+        const pqxx::result r = tx.exec_params(
+            "UPDATE mldeck.deployments SET settings = jsonb_set(settings, '{drift}', $2::jsonb) WHERE name = $1 RETURNING 1",
+            pg::utf8(deployment), json(settings));
+        if (r.empty())
+            return Error{tr("Deployment \"%1\" does not exist.").arg(deployment)};
+        tx.commit();
+        return {};
+    } catch (const std::exception &e) {
+        return pg::toError(e, m_conn.endpoint(), tr("saving the drift settings of \"%1\"").arg(deployment));
+    }
+}
+
+Result<QHash<QString, DriftData::StateRow>> DriftData::loadState(const QString &deployment)
+{
+    QHash<QString, StateRow> out;
+    try {
+        pqxx::read_transaction tx(pg::raw(m_conn));
+        const pqxx::result rows = tx.exec_params(
+            "SELECT feature, consecutive_drift, consecutive_clean, firing, (extract(epoch FROM since) * 1000)::bigint, "
+            "(extract(epoch FROM last_window_end) * 1000)::bigint FROM mldeck.drift_state WHERE deployment = $1",
+            pg::utf8(deployment));
+        for (const auto &r : rows) {
+            StateRow s;
+            s.state.consecutiveDrift = r[1].as<int>();
+            s.state.consecutiveClean = r[2].as<int>();
+            s.state.firing = r[3].as<bool>();
+            if (!r[4].is_null())
+                s.state.since = QDateTime::fromMSecsSinceEpoch(r[4].as<qint64>(), Qt::UTC);
+            s.lastWindowEndMs = r[5].is_null() ? 0 : r[5].as<qint64>();
+            out.insert(QString::fromUtf8(r[0].c_str()), s);
+        }
+    } catch (const std::exception &e) {
+        return pg::toError(e, m_conn.endpoint(), tr("reading the drift state of \"%1\"").arg(deployment));
+    }
+    return out;
+}
+
+Status DriftData::saveState(const QString &deployment, const QHash<QString, StateRow> &states)
+{
+    try {
+        pqxx::work tx(pg::raw(m_conn));
+        for (auto it = states.begin(); it != states.end(); ++it) {
+            const StateRow &s = it.value();
+            tx.exec_params(
+                "INSERT INTO mldeck.drift_state (deployment, feature, consecutive_drift, consecutive_clean, firing, since, "
+                "  last_window_end, updated_at) "
+                "VALUES ($1, $2, $3, $4, $5, to_timestamp(nullif($6::bigint, -1) / 1000.0), to_timestamp(nullif($7::bigint, 0) / 1000.0), now()) "
+                "ON CONFLICT (deployment, feature) DO UPDATE SET consecutive_drift = EXCLUDED.consecutive_drift, "
+                "  consecutive_clean = EXCLUDED.consecutive_clean, firing = EXCLUDED.firing, since = EXCLUDED.since, "
+                "  last_window_end = EXCLUDED.last_window_end, updated_at = now()",
+                pg::utf8(deployment), pg::utf8(it.key()), s.state.consecutiveDrift, s.state.consecutiveClean,
+                s.state.firing, s.state.since.isValid() ? s.state.since.toMSecsSinceEpoch() : qint64(-1),
+                s.lastWindowEndMs);
+        }
+        tx.commit();
+        return {};
+    } catch (const std::exception &e) {
+        return pg::toError(e, m_conn.endpoint(), tr("saving the drift state of \"%1\"").arg(deployment));
+    }
+}
+
+Status DriftData::recordScores(const QString &deployment, qint64 windowEndMicros, qint64 windowSeconds,
+                               const drift::DatasetDrift &result)
+{
+    try {
+        pqxx::work tx(pg::raw(m_conn));
+        auto insert = [&](const QString &feature, const QString &test, double score, std::optional<double> p,
+                          double threshold, double effect, bool drift, bool enough, qint64 nRef, qint64 nCur) {
+            auto num = [](double v) { return std::isfinite(v) ? pgtext::float8(v) : std::string(); };
+            tx.exec_params(
+                "INSERT INTO mldeck.drift_scores (deployment, feature, window_end, window_seconds, test, score, p_value, "
+                "  threshold, effect_size, drift, enough_samples, reference_rows, current_rows) "
+                "VALUES ($1, $2, $3::timestamptz, $4, $5, nullif($6, '')::float8, nullif($7, '')::float8, $8, "
+                "  nullif($9, '')::float8, $10, $11, $12, $13)",
+                pg::utf8(deployment), pg::utf8(feature), pgtext::timestamp(windowEndMicros), windowSeconds,
+                pg::utf8(test), num(score), p ? num(*p) : std::string(), threshold, num(effect), drift, enough, nRef, nCur);
+        };
+        for (const auto &f : result.features)
+            insert(f.name, drift::testKey(f.test), f.statistic, f.pValue, f.threshold, f.effectSize, f.drift,
+                   f.enoughSamples, f.referenceCount, f.currentCount);
+        insert(kDriftDatasetFeature, QStringLiteral("share"), result.share, std::nullopt, result.shareThreshold, 0,
+               result.datasetDrift, result.considered > 0, 0, 0);
+        tx.commit();
+        return {};
+    } catch (const std::exception &e) {
+        return pg::toError(e, m_conn.endpoint(), tr("saving drift scores of \"%1\"").arg(deployment));
+    }
+}
+
+Result<QList<DriftScorePoint>> DriftData::scoreHistory(const QString &deployment, int perFeature)
+{
+    QList<DriftScorePoint> out;
+    try {
+        pqxx::read_transaction tx(pg::raw(m_conn));
+        const pqxx::result rows = tx.exec_params(
+            "SELECT feature, (extract(epoch FROM window_end) * 1000)::bigint, test, coalesce(score, 'NaN'), threshold, drift "
+            "FROM (SELECT *, row_number() OVER (PARTITION BY feature ORDER BY window_end DESC) AS k "
+            "      FROM mldeck.drift_scores WHERE deployment = $1) s WHERE k <= $2 ORDER BY feature, window_end",
+            pg::utf8(deployment), std::max(1, perFeature));
+        for (const auto &r : rows)
+            out << DriftScorePoint{QString::fromUtf8(r[0].c_str()), r[1].as<qint64>(), QString::fromUtf8(r[2].c_str()),
+                                   r[3].as<double>(), r[4].as<double>(), r[5].as<bool>()};
+    } catch (const std::exception &e) {
+        return pg::toError(e, m_conn.endpoint(), tr("reading drift scores of \"%1\"").arg(deployment));
+    }
+    return out;
+}
+
+} // namespace mldeck

@@ -1,0 +1,30 @@
+#pragma once
+
+#include "core/domain/Result.h"
+#include "core/ml/Dataset.h"
+
+#include <QString>
+
+namespace mldeck {
+
+class PgConnection;
+
+// Evaluation rows from the prediction log: the features logged with each prediction of a deployment
+// in [fromMicros, toMicros), joined with the latest outcome of its request key. Requests without an
+// outcome, failed predictions and rows of an older feature schema are left out (said in notes).
+// Feature names come from mldeck.feature_schemas; the target column is named "actual".
+class EvaluationData final
+{
+public:
+    explicit EvaluationData(PgConnection &conn);
+
+    Result<Dataset> load(const QString &deployment, qint64 fromMicros, qint64 toMicros);
+
+    // The deployment to use when none is given: the only one that has predictions, else an error.
+    Result<QString> soleDeployment();
+
+private:
+    PgConnection &m_conn;
+};
+
+} // namespace mldeck

@@ -1,0 +1,37 @@
+#pragma once
+
+#include "core/domain/Result.h"
+#include "core/rollout/GuardStateMachine.h"
+
+#include <QJsonObject>
+
+namespace mldeck {
+
+class PgConnection;
+
+// The guard's rules (mldeck.guard_rules), its memory (mldeck.guard_state) and its alerts.
+class GuardStore final
+{
+public:
+    explicit GuardStore(PgConnection &conn);
+
+    Result<GuardRules> rules(const QString &deployment); // defaults when no row
+    Status saveRules(const QString &deployment, const GuardRules &rules);
+
+    Result<GuardMemory> memory(const QString &deployment); // empty memory when no row
+    Status saveMemory(const QString &deployment, const GuardMemory &memory, const QString &summary);
+
+    // Clears the latch and the streaks; returns the memory as it was (to audit the re-arm).
+    Result<GuardMemory> rearm(const QString &deployment);
+
+    // Inserts into mldeck.alerts (kind guardrail, severity critical); an open alert with the same
+    // dedup key is refreshed (last_seen_at, details) instead of duplicated. The deployment row
+    // is created if missing (alerts reference it).
+    Status raiseAlert(const QString &deployment, const QString &dedupKey, const QString &title,
+                      const QJsonObject &details);
+
+private:
+    PgConnection &m_conn;
+};
+
+} // namespace mldeck

@@ -1,0 +1,111 @@
+#pragma once
+
+#include "core/domain/Result.h"
+#include "core/rollout/AuditRecord.h" // Actor: who makes a change (osUser, host go to the audit row)
+
+#include <QByteArray>
+#include <QDateTime>
+#include <QJsonObject>
+#include <QList>
+#include <QString>
+#include <QStringList>
+
+#include <optional>
+
+namespace mldeck {
+
+class PgConnection;
+
+// One registered model version: a row of mldeck.models plus the aliases that point at it.
+struct ModelVersion
+{
+    qint64 id = 0;
+    QString deployment;
+    QString name;
+    QString version;
+    QString sha256;   // hex, lower case
+    QString filePath; // the copy in the managed model store
+    QString task;     // "regression" or "classification"
+    std::optional<int> featureSchemaId;
+    QStringList featureNames; // in model input order
+    QJsonObject scaler;       // {"mean": [...], "std": [...]}
+    QString targetUnit;
+    QString createdBy;
+    QDateTime createdAt;
+    std::optional<qint64> parentId;
+    QString parentVersion; // version of parent_id, when any
+    QDateTime trainFrom;   // invalid when unknown
+    QDateTime trainTo;
+    QJsonObject metrics; // {"mae": 1.9, "rmse": 2.4, "r2": 0.71, "training_rows": ...}
+    bool archived = false;
+    QStringList aliases; // "champion", "challenger"
+
+    bool isChampion() const { return aliases.contains(QStringLiteral("champion")); }
+    bool isChallenger() const { return aliases.contains(QStringLiteral("challenger")); }
+    QJsonObject toJson() const;
+};
+
+// What to insert when registering; id/createdAt/createdBy are set by the database.
+struct NewModelVersion
+{
+    QString deployment;
+    QString name;
+    QString version;
+    QString sha256;
+    QString filePath;
+    QString task;
+    std::optional<int> featureSchemaId;
+    QStringList featureNames;
+    QJsonObject scaler;
+    QString targetUnit;
+    QString parentVersion; // optional: version of the same deployment this one derives from
+    QDateTime trainFrom;
+    QDateTime trainTo;
+    QJsonObject metrics;
+};
+
+// The result of an alias move: what the alias pointed at before and after, the audit change id.
+struct AliasChange
+{
+    QString deployment;
+    QString alias;
+    std::optional<ModelVersion> before;
+    ModelVersion after;
+    QString changeId; // uuid of the audit row
+};
+
+// The model registry in mldeck.models / mldeck.model_aliases, with audited alias moves.
+// Each alias move is one transaction (alias row + audit row); concurrent moves are serialised by a
+// row lock on the deployment, so exactly one champion exists whatever the interleaving.
+class ModelRegistry final
+{
+public:
+    explicit ModelRegistry(PgConnection &conn);
+
+    // Inserts the row and its audit row in one transaction. An empty version gets the next whole
+    // number of the deployment ("1", "2", ...). Refuses an unknown deployment or parent, a taken version,
+    // a file (SHA-256) already registered for the deployment.
+    Result<ModelVersion> insert(const NewModelVersion &model, const Actor &actor);
+    Result<QList<ModelVersion>> list(const QString &deployment, bool includeArchived = true);
+    Result<ModelVersion> byVersion(const QString &deployment, const QString &version);
+    Result<std::optional<ModelVersion>> bySha256(const QString &deployment, const QString &sha256);
+    Result<std::optional<ModelVersion>> byAlias(const QString &deployment, const QString &alias);
+
+    // Moves `alias` to `version` (refuses archived versions and a no-op move), audited.
+    Result<AliasChange> promote(const QString &deployment, const QString &version, const QString &alias,
+                                const QString &reason, const Actor &actor);
+    // Makes the champion before the current one champion again (from the audit log), audited.
+    Result<AliasChange> restorePrevious(const QString &deployment, const QString &reason, const Actor &actor);
+    // Archives a version (refuses the champion; drops a challenger alias pointing at it), audited.
+    Result<ModelVersion> archive(const QString &deployment, const QString &version, const QString &reason,
+                                 const Actor &actor);
+
+    static bool isValidAlias(const QString &alias);
+    // Versions appear in references "D@VERSION": 1 to 64 of letters, digits, '.', '_', '-'.
+    static bool isValidVersion(const QString &version);
+
+private:
+    PgConnection &m_conn;
+};
+
+} // namespace mldeck

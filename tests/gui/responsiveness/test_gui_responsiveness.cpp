@@ -1,0 +1,77 @@
+// The UI thread never waits on the network or the database: with PostgreSQL frozen (SIGSTOP)
+// the real main window, with every page built, keeps its event loop answering within 50 ms while
+// the user clicks through the pages, and the status bar says PostgreSQL is not answering.
+#include "ShellFixture.h"
+#include "tests/support/TestServers.h"
+#include "ui/widgets/HealthIndicator.h"
+
+#include <QListWidget>
+#include <QTest>
+#include <QTimer>
+
+using namespace mldeck;
+
+class TestGuiResponsiveness final : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        MLDECK_REQUIRE_SERVERS();
+        test::isolateFromEnvironment();
+        QVERIFY2(test::TestServers::pgPid() > 0, "MLDECK_TEST_PG_PID is not set");
+    }
+
+    void eventLoopAnswersWhilePostgresIsFrozen()
+    {
+        test::Shell shell;
+        ui::MainWindow &window = *shell.window;
+        window.resize(1280, 800);
+        window.show();
+        ConnectionProfile profile;
+        profile.name = QStringLiteral("Test servers");
+        profile.redis = test::TestServers::redis();
+        profile.pg = test::TestServers::pg();
+        shell.session.activate(profile, profile.redis.password, profile.pg.password);
+        QTRY_COMPARE_WITH_TIMEOUT(window.pgIndicator()->health().state, Health::State::Up, 15000);
+
+        // A 10 ms heartbeat: the largest gap between two beats is how long the UI thread was busy.
+        QElapsedTimer clock;
+        clock.start();
+        qint64 last = 0, maxGap = 0;
+        QTimer heartbeat;
+        heartbeat.setInterval(10);
+        connect(&heartbeat, &QTimer::timeout, this, [&] {
+            maxGap = std::max(maxGap, clock.elapsed() - last);
+            last = clock.elapsed();
+        });
+
+        test::ProcessFreezer freeze(test::TestServers::pgPid());
+        last = clock.elapsed();
+        heartbeat.start();
+        QListWidget *nav = window.navigation();
+        QElapsedTimer frozenFor;
+        frozenFor.start();
+        int row = 0;
+        while (frozenFor.elapsed() < 7000) {
+            // Click through the pages as a user would while the database hangs.
+            const QRect rect = nav->visualItemRect(nav->item(row % nav->count()));
+            QTest::mouseClick(nav->viewport(), Qt::LeftButton, {}, rect.center());
+            ++row;
+            QTest::qWait(100);
+        }
+        const Health frozen = window.pgIndicator()->health();
+        freeze.thaw();
+        heartbeat.stop();
+
+        QVERIFY2(maxGap < 50, qPrintable(QStringLiteral("the event loop stalled for %1 ms").arg(maxGap)));
+        QCOMPARE(frozen.state, Health::State::Down);
+        QVERIFY(row > 30);
+        // After the thaw it comes back by itself.
+        QTRY_COMPARE_WITH_TIMEOUT(window.pgIndicator()->health().state, Health::State::Up, 40000);
+    }
+};
+
+QTEST_MAIN(TestGuiResponsiveness)
+#include "test_gui_responsiveness.moc"

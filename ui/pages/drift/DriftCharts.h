@@ -1,0 +1,30 @@
+#pragma once
+
+#include "core/services/DriftService.h"
+
+#include <QWidget>
+
+class QChartView;
+
+namespace mldeck::ui {
+
+// The detail of one feature: reference vs current histograms overlaid, and the score's time
+// series with its threshold.
+class DriftCharts final : public QWidget
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(DriftCharts)
+
+public:
+    explicit DriftCharts(QWidget *parent = nullptr);
+
+    void showFeature(const drift::FeatureDrift &feature, const QList<DriftScorePoint> &history);
+    void clear();
+    QString histogramTitle() const;
+
+private:
+    QChartView *m_histogram = nullptr;
+    QChartView *m_series = nullptr;
+};
+
+} // namespace mldeck::ui

@@ -1,0 +1,81 @@
+#include "ui/pages/drift/DriftTableModel.h"
+
+#include <QBrush>
+#include <QColor>
+
+namespace mldeck::ui {
+
+DriftTableModel::DriftTableModel(QObject *parent) : QAbstractTableModel(parent) {}
+
+void DriftTableModel::setView(const DriftView &view)
+{
+    beginResetModel();
+    m_features = view.report.result.features;
+    m_history.clear();
+    for (const DriftScorePoint &p : view.history)
+        m_history[p.feature].append(p);
+    endResetModel();
+}
+
+const drift::FeatureDrift *DriftTableModel::featureAt(int row) const
+{
+    return row >= 0 && std::size_t(row) < m_features.size() ? &m_features[std::size_t(row)] : nullptr;
+}
+
+int DriftTableModel::rowCount(const QModelIndex &parent) const { return parent.isValid() ? 0 : int(m_features.size()); }
+int DriftTableModel::columnCount(const QModelIndex &parent) const { return parent.isValid() ? 0 : ColumnCount; }
+
+QVariant DriftTableModel::data(const QModelIndex &index, int role) const
+{
+    const drift::FeatureDrift *f = featureAt(index.row());
+    if (!f)
+        return {};
+    if (role == DriftRole)
+        return f->drift;
+    if (role == SparklineRole) {
+        QList<double> values;
+        for (const DriftScorePoint &p : m_history.value(f->name))
+            values << p.score;
+        return QVariant::fromValue(values);
+    }
+    if (role == Qt::ForegroundRole && index.column() == Status)
+        return f->drift ? QBrush(QColor(0xc0, 0x39, 0x2b)) : QBrush(QColor(0x2e, 0x7d, 0x32));
+    if (role == Qt::TextAlignmentRole && index.column() >= Score && index.column() <= Effect)
+        return int(Qt::AlignRight | Qt::AlignVCenter);
+    if (role != Qt::DisplayRole)
+        return {};
+    switch (index.column()) {
+    case Feature: return driftFeatureLabel(f->name);
+    case Test: return drift::testKey(f->test);
+    case Score: return QString::number(f->statistic, 'g', 4);
+    case PValue: return f->pValue ? QString::number(*f->pValue, 'g', 3) : QStringLiteral("—");
+    case Threshold:
+        return drift::testHasPValue(f->test) ? QStringLiteral("p < %1").arg(f->threshold)
+                                             : QStringLiteral("≥ %1").arg(f->threshold);
+    case Effect: return QStringLiteral("%1 %2").arg(f->effectSizeName).arg(f->effectSize, 0, 'f', 2);
+    case Status:
+        if (!f->enoughSamples)
+            return tr("Too few rows");
+        return f->drift ? tr("Drift") : tr("OK");
+    default: return {};
+    }
+}
+
+QVariant DriftTableModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+        return {};
+    switch (section) {
+    case Feature: return tr("Feature");
+    case Test: return tr("Test");
+    case Score: return tr("Score");
+    case PValue: return tr("p-value");
+    case Threshold: return tr("Threshold");
+    case Effect: return tr("Effect size");
+    case Status: return tr("Status");
+    case Trend: return tr("Trend");
+    default: return {};
+    }
+}
+
+} // namespace mldeck::ui

@@ -1,0 +1,116 @@
+#include "ui/pages/models/ModelVersionTableModel.h"
+
+#include <QColor>
+#include <QLocale>
+
+namespace mldeck::ui {
+
+namespace {
+
+QVariant metric(const ModelVersion &m, const QString &key)
+{
+    if (!m.metrics.contains(key))
+        return QStringLiteral("–");
+    return QLocale().toString(m.metrics.value(key).toDouble(), 'f', 3);
+}
+
+} // namespace
+
+ModelVersionTableModel::ModelVersionTableModel(QObject *parent) : QAbstractTableModel(parent) {}
+
+void ModelVersionTableModel::setModels(const QList<ModelVersion> &models)
+{
+    beginResetModel();
+    m_models = models;
+    endResetModel();
+}
+
+const ModelVersion *ModelVersionTableModel::at(int row) const
+{
+    return row >= 0 && row < m_models.size() ? &m_models.at(row) : nullptr;
+}
+
+int ModelVersionTableModel::rowOfVersion(const QString &version) const
+{
+    for (int i = 0; i < m_models.size(); ++i)
+        if (m_models.at(i).version == version)
+            return i;
+    return -1;
+}
+
+int ModelVersionTableModel::rowCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : int(m_models.size());
+}
+
+int ModelVersionTableModel::columnCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : ColumnCount;
+}
+
+QVariant ModelVersionTableModel::data(const QModelIndex &index, int role) const
+{
+    const ModelVersion *m = index.isValid() ? at(index.row()) : nullptr;
+    if (!m || index.column() < 0 || index.column() >= ColumnCount)
+        return {};
+    if (role == AliasesRole && index.column() == AliasesColumn)
+        return m->aliases;
+    if (role == Qt::TextAlignmentRole && (index.column() == MaeColumn || index.column() == R2Column))
+        return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);
+    if (role == Qt::ForegroundRole && m->archived)
+        return QColor(0x8a, 0x94, 0xa0); // archived versions recede
+    if (role == Qt::ToolTipRole && index.column() == VersionColumn)
+        return tr("SHA-256 %1").arg(m->sha256);
+    if (role != Qt::DisplayRole)
+        return {};
+    switch (Column(index.column())) {
+    case VersionColumn:
+        return m->version;
+    case NameColumn:
+        return m->name;
+    case TaskColumn:
+        return m->task == QLatin1String("classification") ? tr("classification") : tr("regression");
+    case CreatedColumn:
+        return QLocale().toString(m->createdAt.toLocalTime(), QLocale::ShortFormat);
+    case MaeColumn:
+        return metric(*m, QStringLiteral("mae"));
+    case R2Column:
+        return metric(*m, QStringLiteral("r2"));
+    case AliasesColumn:
+        return m->aliases.join(QStringLiteral(", ")); // painted as badges by AliasBadgeDelegate
+    case ArchivedColumn:
+        return m->archived ? tr("archived") : QString();
+    case ColumnCount:
+        break;
+    }
+    return {};
+}
+
+QVariant ModelVersionTableModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+        return {};
+    switch (Column(section)) {
+    case VersionColumn:
+        return tr("Version");
+    case NameColumn:
+        return tr("Name");
+    case TaskColumn:
+        return tr("Task");
+    case CreatedColumn:
+        return tr("Created");
+    case MaeColumn:
+        return tr("MAE");
+    case R2Column:
+        return tr("R²");
+    case AliasesColumn:
+        return tr("Aliases");
+    case ArchivedColumn:
+        return tr("State");
+    case ColumnCount:
+        break;
+    }
+    return {};
+}
+
+} // namespace mldeck::ui

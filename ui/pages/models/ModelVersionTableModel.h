@@ -1,0 +1,48 @@
+#pragma once
+
+#include "core/store/pg/ModelRegistry.h"
+
+#include <QAbstractTableModel>
+#include <QList>
+
+namespace mldeck::ui {
+
+// The registered versions of one deployment, newest first, as the Registry tab's table shows them.
+class ModelVersionTableModel final : public QAbstractTableModel
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(ModelVersionTableModel)
+
+public:
+    enum Column
+    {
+        VersionColumn,
+        NameColumn,
+        AliasesColumn,
+        MaeColumn,
+        R2Column,
+        TaskColumn,
+        CreatedColumn,
+        ArchivedColumn,
+        ColumnCount
+    };
+    // Role of AliasesColumn: the aliases as a QStringList, for the badge delegate.
+    static constexpr int AliasesRole = Qt::UserRole + 1;
+
+    explicit ModelVersionTableModel(QObject *parent = nullptr);
+
+    void setModels(const QList<ModelVersion> &models);
+    const QList<ModelVersion> &models() const { return m_models; }
+    const ModelVersion *at(int row) const;
+    int rowOfVersion(const QString &version) const; // -1 when absent
+
+    int rowCount(const QModelIndex &parent = {}) const override;
+    int columnCount(const QModelIndex &parent = {}) const override;
+    QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
+
+private:
+    QList<ModelVersion> m_models;
+};
+
+} // namespace mldeck::ui

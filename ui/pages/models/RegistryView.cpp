@@ -1,0 +1,399 @@
+#include "ui/pages/models/RegistryView.h"
+
+#include "core/services/ModelsService.h"
+#include "ui/ConnectionSession.h"
+#include "ui/pages/models/AliasBadgeDelegate.h"
+#include "ui/pages/models/ModelVersionTableModel.h"
+#include "ui/widgets/InfoBar.h"
+
+#include <QComboBox>
+#include <QFileDialog>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QJsonArray>
+#include <QLabel>
+#include <QLineEdit>
+#include <QLocale>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QSplitter>
+#include <QTableView>
+#include <QTextBrowser>
+#include <QVBoxLayout>
+
+namespace mldeck::ui {
+
+namespace {
+
+QString esc(const QString &s) { return s.toHtmlEscaped(); }
+
+QString row(const QString &label, const QString &value)
+{
+    return QStringLiteral("<tr><td style='color:#5f6b7a;padding-right:12px'>%1</td><td>%2</td></tr>").arg(esc(label), value);
+}
+
+QString when(const QDateTime &t)
+{
+    return t.isValid() ? esc(QLocale().toString(t.toLocalTime(), QLocale::ShortFormat)) : QStringLiteral("–");
+}
+
+} // namespace
+
+RegistryView::RegistryView(ConnectionSession &session, QWidget *parent)
+    : QWidget(parent), m_session(session), m_service(new ModelsService(this)), m_model(new ModelVersionTableModel(this))
+{
+    setObjectName(QStringLiteral("registryView"));
+
+    m_deployments = new QComboBox(this);
+    m_deployments->setObjectName(QStringLiteral("deploymentCombo"));
+    m_deployments->setMinimumWidth(160);
+    m_refresh = new QPushButton(tr("Refresh"), this);
+    m_refresh->setObjectName(QStringLiteral("refreshButton"));
+    auto *top = new QHBoxLayout;
+    top->addWidget(new QLabel(tr("Deployment"), this));
+    top->addWidget(m_deployments);
+    top->addWidget(m_refresh);
+    top->addStretch(1);
+
+    m_info = new InfoBar(this);
+    m_info->setObjectName(QStringLiteral("registryInfoBar"));
+
+    m_table = new QTableView(this);
+    m_table->setObjectName(QStringLiteral("modelsTable"));
+    m_table->setModel(m_model);
+    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_table->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_table->verticalHeader()->hide();
+    m_table->setItemDelegateForColumn(ModelVersionTableModel::AliasesColumn, new AliasBadgeDelegate(m_table));
+    m_table->setWordWrap(false);
+    // Everything fits its content; the name takes what is left, so no column hides behind a scroll bar.
+    m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_table->horizontalHeader()->setSectionResizeMode(ModelVersionTableModel::NameColumn, QHeaderView::Stretch);
+    m_table->horizontalHeader()->setMinimumSectionSize(48);
+
+    m_details = new QTextBrowser(this);
+    m_details->setObjectName(QStringLiteral("modelDetails"));
+    m_details->setOpenLinks(false);
+
+    auto *split = new QSplitter(Qt::Horizontal, this);
+    split->addWidget(m_table);
+    split->addWidget(m_details);
+    split->setStretchFactor(0, 3);
+    split->setStretchFactor(1, 2);
+    split->setSizes({640, 380});
+
+    m_reason = new QLineEdit(this);
+    m_reason->setObjectName(QStringLiteral("reasonEdit"));
+    m_reason->setPlaceholderText(tr("Reason (kept in the audit log)"));
+    m_register = new QPushButton(tr("Register…"), this);
+    m_register->setObjectName(QStringLiteral("registerButton"));
+    m_promote = new QPushButton(tr("Promote to champion"), this);
+    m_promote->setObjectName(QStringLiteral("promoteButton"));
+    m_challenger = new QPushButton(tr("Make challenger"), this);
+    m_challenger->setObjectName(QStringLiteral("challengerButton"));
+    m_restore = new QPushButton(tr("Restore previous"), this);
+    m_restore->setObjectName(QStringLiteral("restoreButton"));
+    m_restore->setToolTip(tr("Make the champion before the current one the champion again"));
+    m_archive = new QPushButton(tr("Archive"), this);
+    m_archive->setObjectName(QStringLiteral("archiveButton"));
+    auto *actions = new QHBoxLayout;
+    actions->addWidget(m_reason, 1);
+    actions->addWidget(m_register);
+    actions->addWidget(m_promote);
+    actions->addWidget(m_challenger);
+    actions->addWidget(m_restore);
+    actions->addWidget(m_archive);
+
+    auto *layout = new QVBoxLayout(this);
+    layout->addLayout(top);
+    layout->addWidget(m_info);
+    layout->addWidget(split, 1);
+    layout->addLayout(actions);
+
+    m_confirm = [this](const QString &title, const QString &text) {
+        return QMessageBox::question(this, title, text, QMessageBox::Yes | QMessageBox::Cancel, QMessageBox::Cancel) ==
+               QMessageBox::Yes;
+    };
+    m_filePicker = [this] {
+        return QFileDialog::getOpenFileName(this, tr("Register a TorchScript model"), QString(),
+                                            tr("TorchScript models (*.pt *.pth *.ptl);;All files (*)"));
+    };
+
+    connect(m_service, &ModelsService::deploymentsListed, this, &RegistryView::onDeploymentsListed);
+    connect(m_service, &ModelsService::modelsListed, this, &RegistryView::onModelsListed);
+    connect(m_service, &ModelsService::actionFinished, this, &RegistryView::onActionFinished);
+    connect(m_refresh, &QPushButton::clicked, this, &RegistryView::refresh);
+    connect(m_deployments, &QComboBox::currentTextChanged, this, [this](const QString &d) {
+        if (!d.isEmpty() && m_deploymentsRequest == 0) {
+            m_wantedDeployment = d;
+            m_wantedVersion.clear();
+            loadModels();
+        }
+    });
+    connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] {
+        if (const ModelVersion *m = selected())
+            m_wantedVersion = m->version;
+        updateDetails();
+        updateButtons();
+    });
+    connect(m_register, &QPushButton::clicked, this, &RegistryView::registerFile);
+    connect(m_promote, &QPushButton::clicked, this, [this] { promoteSelected(QStringLiteral("champion")); });
+    connect(m_challenger, &QPushButton::clicked, this, [this] { promoteSelected(QStringLiteral("challenger")); });
+    connect(m_restore, &QPushButton::clicked, this, &RegistryView::restorePrevious);
+    connect(m_archive, &QPushButton::clicked, this, &RegistryView::archiveSelected);
+    connect(m_info, &InfoBar::actionTriggered, this, [this] {
+        if (!m_publishDeployment.isEmpty())
+            startAction(m_service->publish(m_publishDeployment));
+    });
+    connect(&m_session, &ConnectionSession::activeProfileChanged, this, &RegistryView::applyProfile);
+
+    updateDetails();
+    updateButtons();
+    if (!m_session.activeProfile().name.isEmpty())
+        applyProfile(m_session.activeProfile());
+}
+
+RegistryView::~RegistryView() = default;
+
+void RegistryView::setConfirm(Confirm confirm) { m_confirm = std::move(confirm); }
+
+void RegistryView::setFilePicker(FilePicker picker) { m_filePicker = std::move(picker); }
+
+void RegistryView::setStoreDirectory(const QString &directory) { m_service->setStoreDirectory(directory); }
+
+QString RegistryView::currentDeployment() const { return m_deployments->currentText(); }
+
+void RegistryView::selectDeployment(const QString &deployment)
+{
+    m_wantedDeployment = deployment;
+    const int i = m_deployments->findText(deployment);
+    if (i >= 0 && i != m_deployments->currentIndex())
+        m_deployments->setCurrentIndex(i); // loads through currentTextChanged
+    else
+        refresh();
+}
+
+void RegistryView::applyProfile(const ConnectionProfile &profile)
+{
+    m_service->setEndpoints(profile.pg, profile.redis);
+    m_connected = true;
+    refresh();
+}
+
+void RegistryView::refresh()
+{
+    if (!m_connected)
+        return;
+    m_deploymentsRequest = m_service->listDeployments();
+}
+
+void RegistryView::onDeploymentsListed(quint64 id, const QStringList &deployments, const QString &error)
+{
+    if (id != m_deploymentsRequest)
+        return;
+    if (!error.isEmpty()) {
+        m_deploymentsRequest = 0;
+        m_info->showMessage(tr("Cannot read the deployments: %1").arg(error), InfoBar::Kind::Warning);
+        return;
+    }
+    QString wanted = m_wantedDeployment.isEmpty() ? m_deployments->currentText() : m_wantedDeployment;
+    if (!deployments.contains(wanted))
+        wanted = deployments.contains(QStringLiteral("eta")) ? QStringLiteral("eta") : deployments.value(0);
+    // Fill without reacting to currentTextChanged (m_deploymentsRequest is still set), then load once.
+    m_deployments->clear();
+    m_deployments->addItems(deployments);
+    m_deployments->setCurrentIndex(int(deployments.indexOf(wanted)));
+    m_deploymentsRequest = 0;
+    m_wantedDeployment = wanted;
+    if (wanted.isEmpty()) {
+        m_model->setModels({});
+        m_info->showMessage(tr("No deployment yet: the serving backend (or mldeckctl simulate) creates one."),
+                            InfoBar::Kind::Info);
+        updateButtons();
+        Q_EMIT modelsShown(QString(), 0);
+        return;
+    }
+    loadModels();
+}
+
+void RegistryView::loadModels()
+{
+    const QString d = m_deployments->currentText();
+    if (d.isEmpty())
+        return;
+    m_modelsRequest = m_service->listModels(d);
+}
+
+void RegistryView::onModelsListed(quint64 id, const QString &deployment, const QList<ModelVersion> &models,
+                                  const QString &error)
+{
+    if (id != m_modelsRequest)
+        return;
+    m_modelsRequest = 0;
+    if (!error.isEmpty()) {
+        m_info->showMessage(tr("Cannot read the models of %1: %2").arg(deployment, error), InfoBar::Kind::Warning);
+        return;
+    }
+    m_model->setModels(models);
+    const int rowToSelect = m_model->rowOfVersion(m_wantedVersion);
+    if (rowToSelect >= 0)
+        m_table->selectRow(rowToSelect);
+    else if (!models.isEmpty())
+        m_table->selectRow(0);
+    updateDetails();
+    updateButtons();
+    Q_EMIT modelsShown(deployment, int(models.size()));
+}
+
+const ModelVersion *RegistryView::selected() const
+{
+    const QModelIndexList rows = m_table->selectionModel()->selectedRows();
+    return rows.isEmpty() ? nullptr : m_model->at(rows.first().row());
+}
+
+void RegistryView::updateDetails()
+{
+    const ModelVersion *m = selected();
+    if (!m) {
+        m_details->setHtml(tr("<p style='color:#5f6b7a'>Select a version to see its metadata.</p>"));
+        return;
+    }
+    QString html = QStringLiteral("<h3>%1@%2 — %3</h3><table>").arg(esc(m->deployment), esc(m->version), esc(m->name));
+    html += row(tr("Aliases"), m->aliases.isEmpty() ? QStringLiteral("–") : esc(m->aliases.join(QStringLiteral(", "))));
+    html += row(tr("State"), m->archived ? tr("archived") : tr("active"));
+    html += row(tr("Task"), esc(m->task));
+    html += row(tr("Target unit"), m->targetUnit.isEmpty() ? QStringLiteral("–") : esc(m->targetUnit));
+    html += row(tr("SHA-256"), QStringLiteral("<code>%1</code>").arg(esc(m->sha256)));
+    html += row(tr("File"), esc(m->filePath));
+    html += row(tr("Created"), tr("%1 by %2").arg(when(m->createdAt), esc(m->createdBy)));
+    html += row(tr("Parent version"), m->parentVersion.isEmpty() ? QStringLiteral("–") : esc(m->parentVersion));
+    html += row(tr("Training window"), m->trainFrom.isValid() || m->trainTo.isValid()
+                                           ? tr("%1 to %2").arg(when(m->trainFrom), when(m->trainTo))
+                                           : QStringLiteral("–"));
+    QStringList metrics;
+    for (auto it = m->metrics.begin(); it != m->metrics.end(); ++it)
+        metrics << QStringLiteral("%1 = %2").arg(esc(it.key()), esc(QLocale().toString(it.value().toDouble(), 'g', 6)));
+    html += row(tr("Metrics"), metrics.isEmpty() ? QStringLiteral("–") : metrics.join(QStringLiteral("<br>")));
+    html += row(tr("Feature schema"), m->featureSchemaId ? QString::number(*m->featureSchemaId) : tr("none (no metadata)"));
+    html += QStringLiteral("</table>");
+    if (!m->featureNames.isEmpty()) {
+        const QJsonArray mean = m->scaler.value(QStringLiteral("mean")).toArray();
+        const QJsonArray sd = m->scaler.value(QStringLiteral("std")).toArray();
+        html += QStringLiteral("<h4>%1</h4><ol>").arg(tr("Features, in input order"));
+        for (int i = 0; i < m->featureNames.size(); ++i) {
+            QString item = esc(m->featureNames.at(i));
+            if (i < mean.size() && i < sd.size())
+                item += QStringLiteral(" <span style='color:#5f6b7a'>%1</span>")
+                            .arg(tr("(mean %1, std %2)")
+                                     .arg(QLocale().toString(mean.at(i).toDouble(), 'g', 5),
+                                          QLocale().toString(sd.at(i).toDouble(), 'g', 5)));
+            html += QStringLiteral("<li>%1</li>").arg(item);
+        }
+        html += QStringLiteral("</ol>");
+    }
+    m_details->setHtml(html);
+}
+
+void RegistryView::updateButtons()
+{
+    const bool idle = m_actionRequest == 0;
+    const bool haveDeployment = !m_deployments->currentText().isEmpty();
+    const ModelVersion *m = selected();
+    m_register->setEnabled(idle && haveDeployment);
+    m_restore->setEnabled(idle && haveDeployment);
+    m_promote->setEnabled(idle && m && !m->archived && !m->isChampion());
+    m_challenger->setEnabled(idle && m && !m->archived && !m->isChampion() && !m->isChallenger());
+    m_archive->setEnabled(idle && m && !m->archived && !m->isChampion());
+    m_archive->setToolTip(m && m->isChampion() ? tr("The champion cannot be archived; promote another version first.")
+                                               : QString());
+}
+
+bool RegistryView::confirm(const QString &title, const QString &text) { return !m_confirm || m_confirm(title, text); }
+
+void RegistryView::startAction(quint64 id)
+{
+    m_actionRequest = id;
+    updateButtons();
+}
+
+void RegistryView::registerFile()
+{
+    const QString deployment = m_deployments->currentText();
+    const QString file = m_filePicker ? m_filePicker() : QString();
+    if (file.isEmpty() || deployment.isEmpty())
+        return;
+    if (!confirm(tr("Register model"),
+                 tr("Register %1 for deployment %2? The file is checked, loaded once and copied into the model store.")
+                     .arg(file, deployment)))
+        return;
+    startAction(m_service->registerFile(deployment, file));
+}
+
+void RegistryView::promoteSelected(const QString &alias)
+{
+    const ModelVersion *m = selected();
+    if (!m)
+        return;
+    const QString deployment = m->deployment;
+    const QString version = m->version;
+    const bool champion = alias == QLatin1String("champion");
+    const QString text =
+        champion ? tr("Make %1@%2 the champion? The serving backend is told at once (Redis). The current champion stays "
+                      "one click away with Restore previous.")
+                       .arg(deployment, version)
+                 : tr("Make %1@%2 the challenger?").arg(deployment, version);
+    if (!confirm(champion ? tr("Promote to champion") : tr("Make challenger"), text))
+        return;
+    m_wantedVersion = version;
+    startAction(m_service->promote(deployment, version, alias, m_reason->text()));
+}
+
+void RegistryView::restorePrevious()
+{
+    const QString deployment = m_deployments->currentText();
+    if (deployment.isEmpty())
+        return;
+    if (!confirm(tr("Restore previous model"),
+                 tr("Make the previous champion of %1 the champion again? The serving backend is told at once.").arg(deployment)))
+        return;
+    startAction(m_service->restorePrevious(deployment, m_reason->text()));
+}
+
+void RegistryView::archiveSelected()
+{
+    const ModelVersion *m = selected();
+    if (!m)
+        return;
+    if (!confirm(tr("Archive model"), tr("Archive %1@%2? It can no longer be promoted.").arg(m->deployment, m->version)))
+        return;
+    startAction(m_service->archive(m->deployment, m->version, m_reason->text()));
+}
+
+void RegistryView::onActionFinished(quint64 id, const ModelActionResult &result)
+{
+    if (id != m_actionRequest)
+        return;
+    m_actionRequest = 0;
+    m_publishDeployment.clear();
+    QString message;
+    if (!result.ok) {
+        message = result.error;
+        m_info->showMessage(message, InfoBar::Kind::Warning);
+    } else if (!result.publishError.isEmpty()) {
+        message = result.message + QLatin1Char(' ') + result.publishError;
+        m_publishDeployment = result.model ? result.model->deployment : m_deployments->currentText();
+        m_info->showMessage(message, InfoBar::Kind::Warning, tr("Publish again"));
+    } else {
+        message = result.message;
+        m_info->showMessage(message, InfoBar::Kind::Info);
+        m_reason->clear();
+    }
+    if (result.ok && result.model)
+        m_wantedVersion = result.model->version;
+    updateButtons();
+    loadModels();
+    Q_EMIT actionCompleted(result.ok, message);
+}
+
+} // namespace mldeck::ui

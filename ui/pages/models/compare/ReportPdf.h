@@ -1,0 +1,14 @@
+#pragma once
+
+#include "core/domain/Result.h"
+#include "core/stats/ComparisonReport.h"
+
+namespace mldeck::ui {
+
+// Writes the report (verdict, metrics, differences, segments) as an A4 PDF with QPdfWriter.
+Status writeReportPdf(const stats::ComparisonReport &report, const QString &path);
+
+// The same content as HTML (what the PDF renders).
+QString reportHtml(const stats::ComparisonReport &report);
+
+} // namespace mldeck::ui

@@ -1,0 +1,369 @@
+#include "ui/pages/rollout/PlanPanel.h"
+
+#include "core/rollout/StagedPlan.h"
+
+#include <QCoreApplication>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QLocale>
+#include <QPainter>
+#include <QPushButton>
+#include <QTableWidget>
+#include <QVBoxLayout>
+
+#include <cmath>
+
+namespace mldeck::ui {
+
+namespace {
+
+const QColor kPass(0x06, 0x76, 0x47);
+const QColor kFail(0xb4, 0x23, 0x18);
+
+// A round pass/fail badge painted in code (the app ships no icon theme).
+QIcon verdictIcon(bool pass)
+{
+    QPixmap pm(16, 16);
+    pm.fill(Qt::transparent);
+    QPainter p(&pm);
+    p.setRenderHint(QPainter::Antialiasing);
+    p.setPen(Qt::NoPen);
+    p.setBrush(pass ? kPass : kFail);
+    p.drawEllipse(QRectF(0.5, 0.5, 15, 15));
+    p.setPen(QPen(Qt::white, 2, Qt::SolidLine, Qt::RoundCap, Qt::RoundJoin));
+    if (pass) {
+        p.drawPolyline(QPolygonF({QPointF(4.5, 8.5), QPointF(7, 11), QPointF(11.5, 5.5)}));
+    } else {
+        p.drawLine(QPointF(5, 5), QPointF(11, 11));
+        p.drawLine(QPointF(11, 5), QPointF(5, 11));
+    }
+    return QIcon(pm);
+}
+
+QString formatNumber(double v)
+{
+    const QLocale locale;
+    if (std::abs(v - std::round(v)) < 1e-9 && std::abs(v) < 1e12)
+        return locale.toString(qint64(std::llround(v)));
+    return locale.toString(v, 'g', 4);
+}
+
+// How each gate reads for a person, and how its figures are written.
+struct GateLook
+{
+    QString label;
+    QString (*format)(double);
+};
+
+QString formatShare(double v)
+{
+    return QLocale().toString(v * 100.0, 'f', 1) + QStringLiteral(" %");
+}
+
+QString formatDuration(double seconds)
+{
+    const qint64 s = qint64(std::llround(seconds));
+    if (s < 3600)
+        return QCoreApplication::translate("mldeck::ui::PlanPanel", "%1 min %2 s").arg(s / 60).arg(s % 60);
+    return QCoreApplication::translate("mldeck::ui::PlanPanel", "%1 h %2 min").arg(s / 3600).arg((s % 3600) / 60);
+}
+
+QString formatMs(double v)
+{
+    return QLocale().toString(v, 'f', 0) + QStringLiteral(" ms");
+}
+
+QString formatR2(double v)
+{
+    return QLocale().toString(v, 'f', 3);
+}
+
+GateLook gateLook(const QString &name)
+{
+    if (name == QLatin1String(plan::kGateSamples))
+        return {QCoreApplication::translate("mldeck::ui::PlanPanel", "Samples ≥"), formatNumber};
+    if (name == QLatin1String(plan::kGateSoak))
+        return {QCoreApplication::translate("mldeck::ui::PlanPanel", "Soak time ≥"), formatDuration};
+    if (name == QLatin1String(plan::kGateMae))
+        return {QCoreApplication::translate("mldeck::ui::PlanPanel", "MAE (min) ≤"), formatR2};
+    if (name == QLatin1String(plan::kGateR2))
+        return {QCoreApplication::translate("mldeck::ui::PlanPanel", "R² ≥"), formatR2};
+    if (name == QLatin1String(plan::kGateLatency))
+        return {QCoreApplication::translate("mldeck::ui::PlanPanel", "Latency p95 ≤"), formatMs};
+    if (name == QLatin1String(plan::kGateErrorRate))
+        return {QCoreApplication::translate("mldeck::ui::PlanPanel", "Error rate ≤"), formatShare};
+    return {name, formatNumber};
+}
+
+enum Column
+{
+    kGate,
+    kValue,
+    kThreshold,
+    kVerdict,
+    kColumns
+};
+
+} // namespace
+
+PlanPanel::PlanPanel(QWidget *parent) : QGroupBox(tr("Staged rollout plan"), parent)
+{
+    setObjectName(QStringLiteral("plan"));
+
+    m_steps = new QLineEdit(this);
+    m_steps->setObjectName(QStringLiteral("planSteps"));
+    m_steps->setPlaceholderText(tr("e.g. 10, 25, 50, 100"));
+    m_steps->setToolTip(tr("Percentages of the steps, increasing, up to 100."));
+    m_save = new QPushButton(tr("Save steps"), this);
+    m_save->setObjectName(QStringLiteral("planSave"));
+    auto *stepsRow = new QHBoxLayout;
+    stepsRow->addWidget(new QLabel(tr("Steps (%):"), this));
+    stepsRow->addWidget(m_steps, 1);
+    stepsRow->addWidget(m_save);
+
+    m_message = new QLabel(this);
+    m_message->setObjectName(QStringLiteral("planMessage"));
+    m_message->setWordWrap(true);
+    m_message->hide();
+
+    m_chips = new QWidget(this);
+    m_chipsLayout = new QHBoxLayout(m_chips);
+    m_chipsLayout->setContentsMargins(0, 0, 0, 0);
+    m_chipsLayout->setSpacing(6);
+    m_chips->setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Fixed);
+    m_since = new QLabel(this);
+    m_since->setObjectName(QStringLiteral("planSince"));
+    m_since->setStyleSheet(QStringLiteral("color: #5b6675;"));
+    m_since->setWordWrap(true);
+
+    m_gates = new QTableWidget(0, kColumns, this);
+    m_gates->setObjectName(QStringLiteral("planGates"));
+    m_gates->setHorizontalHeaderLabels({tr("Gate"), tr("Value"), tr("Threshold"), tr("Status")});
+    m_gates->verticalHeader()->hide();
+    m_gates->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_gates->setSelectionMode(QAbstractItemView::NoSelection);
+    m_gates->setFocusPolicy(Qt::NoFocus);
+    m_gates->setShowGrid(false);
+    m_gates->setAlternatingRowColors(true);
+    m_gates->horizontalHeader()->setSectionResizeMode(kGate, QHeaderView::Stretch);
+    for (int c : {kValue, kThreshold, kVerdict})
+        m_gates->horizontalHeader()->setSectionResizeMode(c, QHeaderView::ResizeToContents);
+    m_gates->verticalHeader()->setDefaultSectionSize(24);
+    m_gates->setMinimumHeight(24 * 7 + 6);
+
+    m_noGates = new QLabel(tr("No gates apply before the first step: Advance starts the plan."), this);
+    m_noGates->setObjectName(QStringLiteral("planNoGates"));
+    m_noGates->setAlignment(Qt::AlignCenter);
+    m_noGates->setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Expanding);
+    m_noGates->setWordWrap(true);
+    m_noGates->setStyleSheet(QStringLiteral("color: #5b6675; border: 1px dashed #d0d5dd; border-radius: 6px; padding: 18px;"));
+    m_noGates->hide();
+
+    m_advance = new QPushButton(tr("Advance"), this);
+    m_advance->setObjectName(QStringLiteral("planAdvance"));
+    m_advance->setStyleSheet(QStringLiteral(
+        "QPushButton { background: #2f6fb3; color: white; font-weight: 600; border-radius: 6px; padding: 6px 14px; }"
+        "QPushButton:disabled { background: #c8d3e0; color: #f5f7fa; }"));
+    m_overrideReason = new QLineEdit(this);
+    m_overrideReason->setObjectName(QStringLiteral("planOverrideReason"));
+    m_overrideReason->setPlaceholderText(tr("Reason to advance although a gate fails"));
+    m_override = new QPushButton(tr("Override…"), this);
+    m_override->setObjectName(QStringLiteral("planOverride"));
+    m_override->setToolTip(tr("Advance to the next step although gates fail. Needs a reason; it is audited."));
+    auto *actions = new QHBoxLayout;
+    actions->addWidget(m_advance);
+    actions->addSpacing(12);
+    actions->addWidget(m_overrideReason, 1);
+    actions->addWidget(m_override);
+
+    auto *layout = new QVBoxLayout(this);
+    layout->setSpacing(8);
+    layout->addLayout(stepsRow);
+    layout->addWidget(m_message);
+    layout->addWidget(m_chips);
+    layout->addWidget(m_since);
+    layout->addWidget(m_gates, 1);
+    layout->addWidget(m_noGates, 1);
+    layout->addLayout(actions);
+
+    connect(m_save, &QPushButton::clicked, this, [this] {
+        auto steps = plan::parseSteps(m_steps->text());
+        if (!steps) {
+            setMessage(steps.errorMessage(), true);
+            return;
+        }
+        setMessage(tr("Saving…"), false);
+        Q_EMIT saveRequested(*steps);
+    });
+    connect(m_steps, &QLineEdit::returnPressed, m_save, &QPushButton::click);
+    connect(m_advance, &QPushButton::clicked, this, &PlanPanel::advanceRequested);
+    connect(m_override, &QPushButton::clicked, this,
+            [this] { Q_EMIT overrideRequested(m_overrideReason->text().trimmed()); });
+    connect(m_overrideReason, &QLineEdit::textChanged, this, &PlanPanel::updateButtons);
+    clear(tr("Choose a deployment to see its plan."));
+}
+
+QString PlanPanel::message() const
+{
+    return m_message->text();
+}
+
+void PlanPanel::setMessage(const QString &text, bool error)
+{
+    m_message->setText(text);
+    m_message->setStyleSheet(error ? QStringLiteral("color: #b42318; font-weight: 600;")
+                                   : QStringLiteral("color: #067647;"));
+    m_message->setVisible(!text.isEmpty());
+}
+
+void PlanPanel::clear(const QString &why)
+{
+    m_loaded = false;
+    m_canAdvance = false;
+    m_hasNextStep = false;
+    showSteps({}, -1);
+    m_since->setText(why);
+    m_gates->setRowCount(0);
+    m_gates->show();
+    m_noGates->hide();
+    setMessage({}, false);
+    updateButtons();
+}
+
+void PlanPanel::setActionsEnabled(bool enabled)
+{
+    m_actionsEnabled = enabled;
+    updateButtons();
+}
+
+void PlanPanel::updateButtons()
+{
+    const bool can = m_actionsEnabled && m_loaded;
+    m_save->setEnabled(m_actionsEnabled);
+    m_steps->setEnabled(m_actionsEnabled);
+    m_advance->setEnabled(can && m_hasNextStep && m_canAdvance);
+    m_overrideReason->setEnabled(can && m_hasNextStep);
+    m_override->setEnabled(can && m_hasNextStep && !m_overrideReason->text().trimmed().isEmpty());
+}
+
+void PlanPanel::showSteps(const QList<int> &steps, int current)
+{
+    while (QLayoutItem *item = m_chipsLayout->takeAt(0)) {
+        delete item->widget();
+        delete item;
+    }
+    for (int i = 0; i < steps.size(); ++i) {
+        if (i > 0)
+            m_chipsLayout->addWidget(new QLabel(QStringLiteral("→"), m_chips));
+        auto *chip = new QLabel(m_chips);
+        chip->setSizePolicy(QSizePolicy::Fixed, QSizePolicy::Fixed);
+        chip->setObjectName(QStringLiteral("planStep%1").arg(i));
+        QString style;
+        if (i == current) {
+            chip->setText(tr("▶ %1 %").arg(steps[i]));
+            style = QStringLiteral("background: #2f6fb3; color: white; font-weight: 700; border: 1px solid #2f6fb3;");
+            chip->setProperty("current", true);
+        } else if (i < current) {
+            chip->setText(tr("✓ %1 %").arg(steps[i]));
+            style = QStringLiteral("background: #ecfdf3; color: #067647; border: 1px solid #abefc6;");
+        } else {
+            chip->setText(tr("%1 %").arg(steps[i]));
+            style = QStringLiteral("background: white; color: #475467; border: 1px solid #d0d5dd;");
+        }
+        chip->setStyleSheet(QStringLiteral("QLabel { %1 border-radius: 10px; padding: 3px 10px; }").arg(style));
+        m_chipsLayout->addWidget(chip);
+    }
+    m_chipsLayout->addStretch(1);
+}
+
+void PlanPanel::showPlan(const PlanStatus &plan)
+{
+    m_loaded = true;
+    m_canAdvance = plan.canAdvance;
+    m_hasNextStep = plan.currentStep + 1 < plan.steps.size();
+    if (!m_steps->hasFocus()) {
+        QStringList parts;
+        for (int s : plan.steps)
+            parts.append(QString::number(s));
+        m_steps->setText(parts.join(QStringLiteral(", ")));
+    }
+    showSteps(plan.steps, plan.currentStep);
+
+    const QLocale locale;
+    m_since->setStyleSheet(QStringLiteral("color: #5b6675;"));
+    if (plan.currentStep < 0) {
+        m_since->setText(tr("Not started: Advance moves traffic to the first step."));
+    } else {
+        QString since;
+        if (plan.stepSince.isValid()) {
+            const qint64 minutes = plan.stepSince.secsTo(QDateTime::currentDateTimeUtc()) / 60;
+            since = tr(" since %1 (%2 h %3 min)")
+                        .arg(locale.toString(plan.stepSince.toLocalTime(), QStringLiteral("yyyy-MM-dd HH:mm")))
+                        .arg(minutes / 60)
+                        .arg(minutes % 60);
+        }
+        m_since->setText(tr("On step %1 of %2 (%3 %)%4.")
+                             .arg(plan.currentStep + 1)
+                             .arg(plan.steps.size())
+                             .arg(plan.steps.value(plan.currentStep))
+                             .arg(since));
+    }
+    if (m_hasNextStep) {
+        const int next = plan.steps.value(plan.currentStep + 1);
+        m_advance->setText(tr("Advance to %1 %").arg(next));
+        m_advance->setToolTip(plan.canAdvance ? tr("Every gate passes: move to %1 %.").arg(next)
+                                              : tr("Disabled: at least one gate fails. Use Override with a reason."));
+    } else {
+        m_advance->setText(tr("Plan complete"));
+        m_advance->setToolTip(tr("The last step is reached."));
+    }
+
+    m_gates->setRowCount(int(plan.gates.size()));
+    m_noGates->setVisible(plan.gates.isEmpty());
+    m_gates->setVisible(!plan.gates.isEmpty());
+    for (int row = 0; row < plan.gates.size(); ++row) {
+        const GateStatus &g = plan.gates.at(row);
+        const GateLook look = gateLook(g.name);
+        auto *name = new QTableWidgetItem(look.label);
+        name->setToolTip(g.name);
+        auto *value = new QTableWidgetItem(g.value ? look.format(*g.value) : tr("no data"));
+        auto *threshold = new QTableWidgetItem(look.format(g.threshold));
+        auto *verdict = new QTableWidgetItem(verdictIcon(g.pass), g.pass ? tr("Pass") : tr("Fail"));
+        verdict->setForeground(g.pass ? kPass : kFail);
+        QFont bold = verdict->font();
+        bold.setBold(true);
+        verdict->setFont(bold);
+        if (!g.value)
+            value->setForeground(kFail);
+        for (auto *item : {value, threshold})
+            item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+        m_gates->setItem(row, kGate, name);
+        m_gates->setItem(row, kValue, value);
+        m_gates->setItem(row, kThreshold, threshold);
+        m_gates->setItem(row, kVerdict, verdict);
+    }
+    updateButtons();
+}
+
+void PlanPanel::showLoadError(const QString &message)
+{
+    clear(tr("Plan not loaded: %1").arg(message));
+    m_since->setStyleSheet(QStringLiteral("color: #b42318;"));
+}
+
+void PlanPanel::showSaveResult(const Status &status)
+{
+    if (status)
+        setMessage(tr("Steps saved."), false);
+    else
+        setMessage(status.errorMessage(), true);
+}
+
+void PlanPanel::showAdvanceError(const QString &message)
+{
+    setMessage(tr("Not advanced: %1").arg(message), true);
+}
+
+} // namespace mldeck::ui

@@ -1,0 +1,73 @@
+#pragma once
+
+#include "core/domain/Result.h"
+
+#include <QGroupBox>
+#include <QList>
+
+class QHBoxLayout;
+class QLabel;
+class QLineEdit;
+class QPushButton;
+class QTableWidget;
+
+namespace mldeck {
+struct PlanStatus;
+}
+
+namespace mldeck::ui {
+
+// The staged rollout plan (10 → 25 → 50 → 100 by default): editable steps, the current step, each
+// gate with its value, threshold and pass/fail (colour, icon and text), and Advance, enabled only
+// when every gate passes. Override advances anyway and needs a reason: its button stays disabled
+// until one is typed. The panel only asks; the page talks to the service.
+class PlanPanel final : public QGroupBox
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(PlanPanel)
+
+public:
+    explicit PlanPanel(QWidget *parent = nullptr);
+
+    void showPlan(const PlanStatus &plan);
+    void showLoadError(const QString &message);
+    void showSaveResult(const Status &status);
+    void showAdvanceError(const QString &message);
+    void clear(const QString &why);
+    // Not connected or a request in flight: nothing can be sent.
+    void setActionsEnabled(bool enabled);
+
+    QPushButton *advanceButton() const { return m_advance; }
+    QPushButton *overrideButton() const { return m_override; }
+    QLineEdit *overrideReason() const { return m_overrideReason; }
+    QLineEdit *stepsEdit() const { return m_steps; }
+    QString message() const;
+
+Q_SIGNALS:
+    void saveRequested(const QList<int> &steps);
+    void advanceRequested();
+    void overrideRequested(const QString &reason);
+
+private:
+    void updateButtons();
+    void setMessage(const QString &text, bool error);
+    void showSteps(const QList<int> &steps, int current);
+
+    QLineEdit *m_steps = nullptr;
+    QPushButton *m_save = nullptr;
+    QLabel *m_message = nullptr;
+    QWidget *m_chips = nullptr;
+    QHBoxLayout *m_chipsLayout = nullptr;
+    QLabel *m_since = nullptr;
+    QTableWidget *m_gates = nullptr;
+    QLabel *m_noGates = nullptr;
+    QPushButton *m_advance = nullptr;
+    QLineEdit *m_overrideReason = nullptr;
+    QPushButton *m_override = nullptr;
+    bool m_actionsEnabled = true;
+    bool m_loaded = false;
+    bool m_canAdvance = false;
+    bool m_hasNextStep = false;
+};
+
+} // namespace mldeck::ui
