@@ -12,6 +12,7 @@
 #include <torch/script.h>
 
 #include <cmath>
+#include <sstream>
 #include <mutex>
 
 Q_LOGGING_CATEGORY(lcMl, "mldeck.ml")
@@ -84,7 +85,9 @@ void ModelRunner::setThreads(int threads)
         at::set_num_threads(threads);
 }
 
-Result<std::unique_ptr<ModelRunner>> ModelRunner::load(const QString &path)
+Result<std::unique_ptr<ModelRunner>> ModelRunner::load(const QString &path) { return load(path, QByteArray()); }
+
+Result<std::unique_ptr<ModelRunner>> ModelRunner::load(const QString &path, const QByteArray &expectedSha256)
 {
     const QFileInfo fileInfo(path);
     if (path.isEmpty())
@@ -93,21 +96,27 @@ Result<std::unique_ptr<ModelRunner>> ModelRunner::load(const QString &path)
         return Error{tr("Model file %1 does not exist.").arg(path)};
     if (!fileInfo.isFile())
         return Error{tr("Model path %1 is not a file.").arg(path)};
+    // The file is read once: the bytes that are hashed are the bytes LibTorch loads, so a file
+    // swapped between a check and the load can never slip through (a TorchScript file is code).
     QFile file(path);
     if (!file.open(QIODevice::ReadOnly))
         return Error{tr("Cannot read model file %1: %2").arg(path, file.errorString())};
-    QCryptographicHash hash(QCryptographicHash::Sha256);
-    hash.addData(&file);
+    const QByteArray bytes = file.readAll();
     file.close();
 
     auto impl = std::make_unique<Impl>();
     ModelInfo &info = impl->info;
     info.path = fileInfo.absoluteFilePath();
-    info.sha256 = hash.result().toHex();
+    info.sha256 = QCryptographicHash::hash(bytes, QCryptographicHash::Sha256).toHex();
+    if (!expectedSha256.isEmpty() && info.sha256 != expectedSha256.trimmed().toLower())
+        return Error{tr("Model file %1 does not match its expected SHA-256 (%2…, expected %3…): it was not loaded.")
+                         .arg(path, QString::fromLatin1(info.sha256.left(12)),
+                              QString::fromLatin1(expectedSha256.trimmed().left(12)))};
 
     torch::jit::ExtraFilesMap extra{{"mldeck.json", kAbsent}};
     try {
-        impl->module = torch::jit::load(QFile::encodeName(path).toStdString(), torch::kCPU, extra);
+        std::istringstream stream(bytes.toStdString());
+        impl->module = torch::jit::load(stream, torch::kCPU, extra);
         impl->module.eval();
     } catch (const std::exception &e) {
         return Error{

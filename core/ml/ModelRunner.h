@@ -19,6 +19,9 @@ public:
     // Refuses clearly: missing file, not a TorchScript archive, metadata JSON malformed or inconsistent,
     // a model that does not accept the input its metadata describes.
     static Result<std::unique_ptr<ModelRunner>> load(const QString &path);
+    // The same, refusing before LibTorch sees the file when its SHA-256 (hex) differs from the one
+    // expected: the bytes hashed are the bytes loaded.
+    static Result<std::unique_ptr<ModelRunner>> load(const QString &path, const QByteArray &expectedSha256);
     ~ModelRunner();
     Q_DISABLE_COPY_MOVE(ModelRunner)
 

@@ -126,13 +126,10 @@ Result<std::unique_ptr<ModelRunner>> ModelStore::loadVerified(const QString &pat
                         "changed, truncated or replaced after registration, so it was not loaded.")
                          .arg(path, QString::fromLatin1(actual->left(12)), QString::fromLatin1(expected.left(12)))
                          .arg(size)};
-    auto runner = ModelRunner::load(path);
+    // Checked again on the very bytes handed to LibTorch: a swap after the check above is refused too.
+    auto runner = ModelRunner::load(path, expected);
     if (!runner)
         return runner.error();
-    if ((*runner)->info().sha256 != expected) {
-        qCWarning(lcModelStore) << "model file changed between verification and load:" << path;
-        return Error{tr("Model file %1 changed while it was being loaded; it was refused.").arg(path)};
-    }
     return std::move(runner).value();
 }
 

@@ -120,9 +120,9 @@ private Q_SLOTS:
 
         const double mlShare = s.ml / double(s.requests);
         QVERIFY2(std::abs(mlShare - 0.5) < 0.05, qPrintable(QString::number(mlShare)));
-        // Every ML row names its model; no heuristic row does.
+        // Every row routed to ML names its model; no heuristic row does.
         QCOMPARE(scalar(*f.pg, QStringLiteral("SELECT count(*) FROM mldeck.predictions WHERE deployment=$1 AND "
-                                              "((path='ml') <> (model_version IS NOT NULL))"),
+                                              "((path='heuristic') = (model_version IS NOT NULL))"),
                         {dep}),
                  0);
         // Outcomes join back to their predictions.
