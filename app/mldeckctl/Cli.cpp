@@ -34,7 +34,10 @@ std::optional<int> Context::parse(QCommandLineParser &parser, const QString &des
     if (!parser.parse(m_args))
         return fail(parser.errorText());
     if (parser.isSet(QStringLiteral("help"))) {
-        out(parser.helpText());
+        // Qt names the binary's path; the user typed "mldeckctl <verb> <sub>".
+        QString help = parser.helpText();
+        help.replace(QCoreApplication::arguments().constFirst(), m_args.constFirst());
+        out(help);
         return Success;
     }
     return std::nullopt;
@@ -71,11 +74,37 @@ void Context::out(const QString &line)
 
 void Context::outJson(const QJsonDocument &doc) { QTextStream(stdout) << doc.toJson(QJsonDocument::Indented); }
 
+int Context::printUsage(const QString &text, int code)
+{
+    QTextStream(code == Success ? stdout : stderr) << text << (text.endsWith(QLatin1Char('\n')) ? "" : "\n");
+    return code;
+}
+
 int Context::fail(const QString &message, int code)
 {
     QString oneLine = message.simplified();
     QTextStream(stderr) << "mldeckctl: " << oneLine << "\n";
     return code;
+}
+
+int dispatch(const Context &ctx, const std::vector<SubVerb> &subs, const std::function<int(int code)> &usage)
+{
+    const QStringList &args = ctx.args();
+    if (args.size() < 2)
+        return usage(UsageOrConnection);
+    const QString sub = args.at(1);
+    if (sub == QLatin1String("--help") || sub == QLatin1String("-h") || sub == QLatin1String("help"))
+        return usage(Success);
+    for (const SubVerb &s : subs) {
+        if (sub == QLatin1String(s.name)) {
+            QStringList subArgs = args.mid(2);
+            subArgs.prepend(args.at(0) + QLatin1Char(' ') + sub);
+            Context subCtx(subArgs);
+            return s.run(subCtx);
+        }
+    }
+    Context::fail(QCoreApplication::translate("mldeckctl", "unknown command \"%1 %2\"").arg(args.at(0), sub));
+    return usage(UsageOrConnection);
 }
 
 } // namespace mldeck::cli

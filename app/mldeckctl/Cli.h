@@ -6,6 +6,7 @@
 #include <QJsonDocument>
 #include <QStringList>
 
+#include <functional>
 #include <optional>
 
 namespace mldeck::cli {
@@ -37,9 +38,23 @@ public:
     static void out(const QString &line);              // stdout, one line
     static void outJson(const QJsonDocument &doc);     // stdout, indented JSON
     static int fail(const QString &message, int code = UsageOrConnection); // stderr, one line
+    // A verb's usage text as it is: on stdout for --help (code 0), else on stderr. Returns code.
+    static int printUsage(const QString &text, int code);
 
 private:
     QStringList m_args;
 };
+
+// A sub-command of a verb, e.g. "status" in `mldeckctl flags status`.
+struct SubVerb
+{
+    const char *name;
+    std::function<int(Context &)> run;
+};
+
+// Runs `mldeckctl <verb> <sub> [options]`: the sub-verb gets its own Context (argv[0] is
+// "mldeckctl <verb> <sub>"). No sub-verb, --help or an unknown one prints usage(code): exit 0
+// for --help, 2 otherwise.
+int dispatch(const Context &ctx, const std::vector<SubVerb> &subs, const std::function<int(int code)> &usage);
 
 } // namespace mldeck::cli

@@ -410,42 +410,22 @@ int flagsUsage(int code)
            "  rollback emergency: ML off and 0 %, always wins\n"
            "  init     create them if they do not exist\n"
            "  bucket   show the bucket of request keys");
-    if (code == Success)
-        Context::out(text);
-    else
-        Context::fail(text, code);
-    return code;
+    return Context::printUsage(text, code);
 }
 
 } // namespace
 
 int runFlags(Context &ctx)
 {
-    const QStringList &args = ctx.args();
-    if (args.size() < 2)
-        return flagsUsage(UsageOrConnection);
-    const QString sub = args.at(1);
-    if (sub == QLatin1String("--help") || sub == QLatin1String("-h") || sub == QLatin1String("help"))
-        return flagsUsage(Success);
-    QStringList subArgs = args.mid(2);
-    subArgs.prepend(args.at(0) + QLatin1Char(' ') + sub);
-    Context subCtx(subArgs);
-    if (sub == QLatin1String("status"))
-        return runStatusSub(subCtx);
-    if (sub == QLatin1String("set"))
-        return runSetSub(subCtx);
-    if (sub == QLatin1String("enable"))
-        return runSwitchSub(subCtx, true);
-    if (sub == QLatin1String("disable"))
-        return runSwitchSub(subCtx, false);
-    if (sub == QLatin1String("rollback"))
-        return runRollbackSub(subCtx);
-    if (sub == QLatin1String("init"))
-        return runInitSub(subCtx);
-    if (sub == QLatin1String("bucket"))
-        return runBucketSub(subCtx);
-    Context::fail(tr("unknown flags command \"%1\"").arg(sub));
-    return flagsUsage(UsageOrConnection);
+    return dispatch(ctx,
+                    {{"status", runStatusSub},
+                     {"set", runSetSub},
+                     {"enable", [](Context &c) { return runSwitchSub(c, true); }},
+                     {"disable", [](Context &c) { return runSwitchSub(c, false); }},
+                     {"rollback", runRollbackSub},
+                     {"init", runInitSub},
+                     {"bucket", runBucketSub}},
+                    flagsUsage);
 }
 
 } // namespace mldeck::cli

@@ -390,42 +390,22 @@ int modelsUsage(int code)
            "  restore-previous    make the previous champion the champion again\n"
            "  archive VERSION     archive a version (never the champion)\n"
            "  publish             publish the champion in Redis again (after Redis was down)");
-    if (code == Success)
-        Context::out(text);
-    else
-        Context::fail(text, code);
-    return code;
+    return Context::printUsage(text, code);
 }
 
 } // namespace
 
 int runModels(Context &ctx)
 {
-    const QStringList &args = ctx.args();
-    if (args.size() < 2)
-        return modelsUsage(UsageOrConnection);
-    const QString sub = args.at(1);
-    if (sub == QLatin1String("--help") || sub == QLatin1String("-h") || sub == QLatin1String("help"))
-        return modelsUsage(Success);
-    QStringList subArgs = args.mid(2);
-    subArgs.prepend(args.at(0) + QLatin1Char(' ') + sub);
-    Context subCtx(subArgs);
-    if (sub == QLatin1String("register"))
-        return runRegisterSub(subCtx);
-    if (sub == QLatin1String("list"))
-        return runListSub(subCtx);
-    if (sub == QLatin1String("show"))
-        return runShowSub(subCtx);
-    if (sub == QLatin1String("promote"))
-        return runPromoteSub(subCtx);
-    if (sub == QLatin1String("restore-previous"))
-        return runRestoreSub(subCtx);
-    if (sub == QLatin1String("archive"))
-        return runArchiveSub(subCtx);
-    if (sub == QLatin1String("publish"))
-        return runPublishSub(subCtx);
-    Context::fail(tr("unknown models command \"%1\"").arg(sub));
-    return modelsUsage(UsageOrConnection);
+    return dispatch(ctx,
+                    {{"register", runRegisterSub},
+                     {"list", runListSub},
+                     {"show", runShowSub},
+                     {"promote", runPromoteSub},
+                     {"restore-previous", runRestoreSub},
+                     {"archive", runArchiveSub},
+                     {"publish", runPublishSub}},
+                    modelsUsage);
 }
 
 } // namespace mldeck::cli

@@ -87,11 +87,7 @@ int usage(int code)
                             "  show     the plan, the current step and every gate, live\n"
                             "  advance  move to the next step when all gates pass [--override-reason R]\n"
                             "  set      store the plan: --steps 10,25,50,100 and gates");
-    if (code == Success)
-        Context::out(text);
-    else
-        Context::fail(text, code);
-    return code;
+    return Context::printUsage(text, code);
 }
 
 } // namespace
