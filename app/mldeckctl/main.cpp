@@ -4,6 +4,7 @@
 #include "translations/Translations.h"
 
 #include <QCoreApplication>
+#include <QLoggingCategory>
 #include <QTextStream>
 
 #include <array>
@@ -51,6 +52,9 @@ int main(int argc, char **argv)
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("mldeckctl"));
     QCoreApplication::setApplicationVersion(QStringLiteral(MLDECK_VERSION));
+    // Ops scripts read stdout and one error line on stderr: library chatter only on request.
+    if (qEnvironmentVariableIsEmpty("MLDECK_VERBOSE"))
+        QLoggingCategory::setFilterRules(QStringLiteral("mldeck.*.info=false\nmldeck.*.debug=false"));
     // Same language as the GUI: the system locale unless the user chose one in Settings.
     mldeck::installTranslators(app, mldeck::Settings().value(mldeck::Settings::Key::Language).toString());
 

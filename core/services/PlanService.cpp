@@ -79,17 +79,30 @@ Result<PlanStatus> PlanService::status(const QString &deployment)
         m_flags.dropPg();
         return stored.error();
     }
+    RolloutPlanStore::Stored st = stored.value();
     const QDateTime now = QDateTime::currentDateTimeUtc();
+    // When the flags were moved by hand past the recorded step (or no plan was saved yet), the step
+    // shown is the highest one the live percentage has reached, soaking since that change.
+    if (auto flags = m_flags.read(deployment); flags && flags->isValid() && flags->mlEnabled) {
+        const QList<int> &steps = st.plan.steps;
+        int reached = -1;
+        for (int i = 0; i < steps.size() && steps.at(i) <= flags->trafficPercentage; ++i)
+            reached = i;
+        if (reached > st.currentStep) {
+            st.currentStep = reached;
+            st.stepSince = flags->updatedAt.isValid() ? flags->updatedAt : now;
+        }
+    }
     WindowMetrics metrics;
-    if (stored->currentStep >= 0) {
-        auto m = WindowMetricsQuery(**db).mlWindow(deployment, windowSeconds(stored->stepSince, now));
+    if (st.currentStep >= 0) {
+        auto m = WindowMetricsQuery(**db).mlWindow(deployment, windowSeconds(st.stepSince, now));
         if (!m) {
             m_flags.dropPg();
             return m.error();
         }
         metrics = *m;
     }
-    return plan::status(stored->plan, stored->currentStep, stored->stepSince, metrics, now);
+    return plan::status(st.plan, st.currentStep, st.stepSince, metrics, now);
 }
 
 Result<PlanStatus> PlanService::save(const QString &deployment, const StagedPlan &p, const Actor &actor)

@@ -1,5 +1,7 @@
 #include "ui/pages/RolloutPage.h"
 
+#include "core/domain/Deployment.h"
+
 #include "core/config/ConnectionProfile.h"
 #include "core/rollout/FlagValues.h"
 #include "core/services/RolloutService.h"
@@ -380,9 +382,11 @@ void RolloutPage::onDeploymentsListed(const Result<QStringList> &names)
         return;
     }
     if (!list.contains(m_deploymentName)) {
+        // The demo deployment first, when there is one; else the first in the list.
+        const int preferred = std::max(0, int(list.indexOf(QLatin1String(kDefaultDeployment))));
         const QSignalBlocker block(m_deployment);
-        m_deployment->setCurrentIndex(0);
-        selectDeployment(list.first());
+        m_deployment->setCurrentIndex(preferred);
+        selectDeployment(list.at(preferred));
     }
 }
 
