@@ -1,4 +1,5 @@
 // mldeckctl guard [--deployment D] [--once] [--interval 5s] | guard rearm --deployment D --reason R
+// | guard rules --deployment D [changes --reason R]
 // Runs the automatic guard headless (leader election through PostgreSQL), or re-arms a latched one.
 #include "app/mldeckctl/Verbs.h"
 
@@ -15,6 +16,9 @@
 #include <QRegularExpression>
 
 #include <atomic>
+#include <cmath>
+#include <type_traits>
+#include <utility>
 #include <csignal>
 
 namespace mldeck::cli {
@@ -89,16 +93,134 @@ int runRearm(Context &ctx)
     return Success;
 }
 
+QJsonObject rulesJson(const GuardRules &r)
+{
+    return QJsonObject{{QStringLiteral("enabled"), r.enabled},
+                       {QStringLiteral("window_seconds"), r.windowSeconds},
+                       {QStringLiteral("min_samples"), r.minSamples},
+                       {QStringLiteral("consecutive_breaches"), r.consecutiveBreaches},
+                       {QStringLiteral("rollback_error_rate"), r.rollbackErrorRate},
+                       {QStringLiteral("max_latency_p95_ms"), r.maxLatencyP95Ms},
+                       {QStringLiteral("max_mae"), r.maxMae},
+                       {QStringLiteral("interval_seconds"), r.intervalSeconds}};
+}
+
+// mldeckctl guard rules --deployment D [--json] [--error-rate X --latency-p95-ms X --mae X
+//   --min-samples N --breaches K --window 300 --enabled 0|1 --reason R]: show, or change (audited).
+int runRules(Context &ctx)
+{
+    QCommandLineParser p;
+    Context::addRedisOption(p);
+    Context::addPgOption(p);
+    Context::addJsonOption(p);
+    p.addOptions({
+        {QStringLiteral("deployment"), tr("Deployment (default: eta)."), QStringLiteral("name"), QStringLiteral("eta")},
+        {QStringLiteral("error-rate"), tr("Turn ML off above this failure rate (0 to 1)."), QStringLiteral("x")},
+        {QStringLiteral("latency-p95-ms"), tr("Halve the percentage above this latency p95 (ms)."), QStringLiteral("x")},
+        {QStringLiteral("mae"), tr("Halve the percentage above this MAE."), QStringLiteral("x")},
+        {QStringLiteral("min-samples"), tr("Act only on at least this many samples."), QStringLiteral("n")},
+        {QStringLiteral("breaches"), tr("Act only after this many consecutive breaches."), QStringLiteral("k")},
+        {QStringLiteral("window"), tr("Sliding window in seconds."), QStringLiteral("seconds")},
+        {QStringLiteral("enabled"), tr("1: the guard acts on this deployment; 0: it only watches."), QStringLiteral("0|1")},
+        {QStringLiteral("reason"), tr("Why (required for a change, audited)."), QStringLiteral("text")},
+    });
+    if (auto code = ctx.parse(p, tr("Show the guard's rules of a deployment, or change them (audited).")))
+        return *code;
+    const QString d = p.value(QStringLiteral("deployment"));
+    if (!isValidDeploymentName(d))
+        return Context::fail(tr("\"%1\" is not a valid deployment name.").arg(d));
+    auto redis = ctx.redis(p);
+    if (!redis)
+        return Context::fail(redis.errorMessage());
+    auto pg = ctx.pg(p);
+    if (!pg)
+        return Context::fail(pg.errorMessage());
+    FlagService flags(*redis, *pg);
+    auto db = flags.pg();
+    if (!db)
+        return Context::fail(db.errorMessage());
+    GuardStore store(**db);
+    auto current = store.rules(d);
+    if (!current)
+        return Context::fail(current.errorMessage());
+
+    GuardRules next = *current;
+    bool changed = false;
+    auto number = [&](const char *option, auto &field) -> bool {
+        const QString name = QLatin1String(option);
+        if (!p.isSet(name))
+            return true;
+        bool ok = false;
+        const double v = p.value(name).toDouble(&ok);
+        if (!ok)
+            return false;
+        using Field = std::remove_reference_t<decltype(field)>;
+        if constexpr (std::is_integral_v<Field>) {
+            if (v != std::floor(v))
+                return false;
+        }
+        field = static_cast<Field>(v);
+        changed = true;
+        return true;
+    };
+    for (auto [option, ok] : {std::pair{"error-rate", number("error-rate", next.rollbackErrorRate)},
+                              std::pair{"latency-p95-ms", number("latency-p95-ms", next.maxLatencyP95Ms)},
+                              std::pair{"mae", number("mae", next.maxMae)},
+                              std::pair{"min-samples", number("min-samples", next.minSamples)},
+                              std::pair{"breaches", number("breaches", next.consecutiveBreaches)},
+                              std::pair{"window", number("window", next.windowSeconds)}}) {
+        if (!ok)
+            return Context::fail(tr("--%1 must be a number, not \"%2\".")
+                                     .arg(QLatin1String(option), p.value(QLatin1String(option))));
+    }
+    if (p.isSet(QStringLiteral("enabled"))) {
+        const QString v = p.value(QStringLiteral("enabled"));
+        if (v != QLatin1String("0") && v != QLatin1String("1"))
+            return Context::fail(tr("--enabled must be 0 or 1, not \"%1\".").arg(v));
+        next.enabled = v == QLatin1String("1");
+        changed = true;
+    }
+    if (changed) {
+        if (const QString why = next.validate(); !why.isEmpty())
+            return Context::fail(why);
+        const QString reason = p.value(QStringLiteral("reason")).trimmed();
+        if (reason.isEmpty())
+            return Context::fail(tr("Give --reason: changing the guard's rules is audited and needs a reason."));
+        if (Status s = store.saveRules(d, next); !s)
+            return Context::fail(s.errorMessage());
+        AuditRecord record = AuditRecord::make(QStringLiteral("guard.rules"), d, Actor::current(), reason);
+        record.before = rulesJson(*current);
+        record.after = rulesJson(next);
+        if (Status s = flags.audit(record); !s)
+            return Context::fail(tr("The rules were saved but the audit row could not be written: %1").arg(s.errorMessage()));
+    }
+    if (p.isSet(QStringLiteral("json"))) {
+        Context::outJson(QJsonDocument(rulesJson(next)));
+        return Success;
+    }
+    Context::out(tr("Guard rules of \"%1\"%2:").arg(d, changed ? tr(" (changed)") : QString()));
+    Context::out(tr("  acts: %1; window %2 s; at least %3 samples; after %4 consecutive breaches")
+                     .arg(next.enabled ? tr("yes") : tr("no (watch only)"))
+                     .arg(next.windowSeconds)
+                     .arg(next.minSamples)
+                     .arg(next.consecutiveBreaches));
+    Context::out(tr("  ML off above a failure rate of %1; percentage halved above latency p95 %2 ms or MAE %3")
+                     .arg(next.rollbackErrorRate)
+                     .arg(next.maxLatencyP95Ms)
+                     .arg(next.maxMae));
+    return Success;
+}
+
 } // namespace
 
 int runGuard(Context &ctx)
 {
     const QStringList &args = ctx.args();
-    if (args.size() >= 2 && args.at(1) == QLatin1String("rearm")) {
+    if (args.size() >= 2 && (args.at(1) == QLatin1String("rearm") || args.at(1) == QLatin1String("rules"))) {
         QStringList subArgs = args.mid(2);
-        subArgs.prepend(args.at(0) + QStringLiteral(" rearm"));
+        subArgs.prepend(args.at(0) + QLatin1Char(' ') + args.at(1));
         Context sub(subArgs);
-        return runRearm(sub);
+        return args.at(1) == QLatin1String("rearm") ? runRearm(sub) : runRules(sub);
     }
     QCommandLineParser p;
     Context::addRedisOption(p);

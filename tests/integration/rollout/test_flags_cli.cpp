@@ -18,19 +18,24 @@ struct Run
     QString err;
 };
 
-Run flags(const test::RolloutFixture &f, QStringList args)
+Run mldeckctl(const test::RolloutFixture &f, QStringList args)
 {
     QProcess p;
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     env.insert(QStringLiteral("MLDECK_REDIS_URL"), test::TestServers::redis().toUrl(true));
     env.insert(QStringLiteral("MLDECK_PG_URL"), f.db->endpoint().toUrl(true));
     p.setProcessEnvironment(env);
-    args.prepend(QStringLiteral("flags"));
     args << QStringLiteral("--deployment") << f.deployment;
     p.start(qEnvironmentVariable("MLDECK_BINARY_DIR") + QStringLiteral("/app/mldeckctl/mldeckctl"), args);
     if (!p.waitForFinished(60000))
         return {};
     return Run{p.exitCode(), p.readAllStandardOutput(), QString::fromUtf8(p.readAllStandardError())};
+}
+
+Run flags(const test::RolloutFixture &f, QStringList args)
+{
+    args.prepend(QStringLiteral("flags"));
+    return mldeckctl(f, args);
 }
 
 } // namespace
@@ -83,6 +88,38 @@ private Q_SLOTS:
         QVERIFY2(!json.isEmpty(), r.out.constData());
         QCOMPARE(json.value(QStringLiteral("deployment")).toString(), f.deployment);
         QCOMPARE(json.value(QStringLiteral("version")).toInteger(), f.state().version);
+    }
+
+    void guardRulesAreShownChangedAndAudited()
+    {
+        test::RolloutFixture f;
+        QString why;
+        QVERIFY2(f.setUp(&why, 10), qPrintable(why));
+        const QStringList rules{QStringLiteral("guard"), QStringLiteral("rules")};
+        Run r = mldeckctl(f, rules + QStringList{QStringLiteral("--json")});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QCOMPARE(QJsonDocument::fromJson(r.out).object().value(QStringLiteral("rollback_error_rate")).toDouble(), 0.30);
+
+        r = mldeckctl(f, rules + QStringList{QStringLiteral("--error-rate"), QStringLiteral("0.2")});
+        QCOMPARE(r.code, 2); // a change needs a reason
+        r = mldeckctl(f, rules + QStringList{QStringLiteral("--breaches"), QStringLiteral("2.5"), QStringLiteral("--reason"),
+                                             QStringLiteral("x")});
+        QCOMPARE(r.code, 2);
+        r = mldeckctl(f, rules + QStringList{QStringLiteral("--error-rate"), QStringLiteral("7"), QStringLiteral("--reason"),
+                                             QStringLiteral("x")});
+        QCOMPARE(r.code, 2); // out of range: refused by validation
+        QCOMPARE(f.auditRows(QStringLiteral("action = 'guard.rules'")), 0);
+
+        r = mldeckctl(f, rules + QStringList{QStringLiteral("--error-rate"), QStringLiteral("0.2"), QStringLiteral("--breaches"),
+                                             QStringLiteral("4"), QStringLiteral("--reason"), QStringLiteral("stricter"),
+                                             QStringLiteral("--json")});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        const QJsonObject after = QJsonDocument::fromJson(r.out).object();
+        QCOMPARE(after.value(QStringLiteral("rollback_error_rate")).toDouble(), 0.2);
+        QCOMPARE(after.value(QStringLiteral("consecutive_breaches")).toInt(), 4);
+        QCOMPARE(f.auditRows(QStringLiteral("action = 'guard.rules' AND reason = 'stricter'")), 1);
+        r = mldeckctl(f, rules + QStringList{QStringLiteral("--json")});
+        QCOMPARE(QJsonDocument::fromJson(r.out).object().value(QStringLiteral("consecutive_breaches")).toInt(), 4);
     }
 
     void unknownDeploymentIsAClearError()
