@@ -219,6 +219,377 @@
         <source>&quot;sequence_length&quot; must be a whole number from 1 to %1</source>
         <translation>« sequence_length » doit être un entier de 1 à %1</translation>
     </message>
+    <message>
+        <source>Cannot read %1: %2</source>
+        <translation>Impossible de lire %1 : %2</translation>
+    </message>
+    <message>
+        <source>%1 is empty: the first line must name the columns.</source>
+        <translation>%1 est vide : la première ligne doit nommer les colonnes.</translation>
+    </message>
+    <message>
+        <source>%1, line 1: unterminated quote in the header.</source>
+        <translation>%1, ligne 1 : guillemet non fermé dans l’en-tête.</translation>
+    </message>
+    <message>
+        <source>%1, line 1: column %2 has no name.</source>
+        <translation>%1, ligne 1 : la colonne %2 n’a pas de nom.</translation>
+    </message>
+    <message>
+        <source>%1, line 1: the column &quot;%2&quot; appears twice.</source>
+        <translation>%1, ligne 1 : la colonne « %2 » apparaît deux fois.</translation>
+    </message>
+    <message>
+        <source>%1 has no column &quot;%2&quot; (columns: %3).</source>
+        <translation>%1 n’a pas de colonne « %2 » (colonnes : %3).</translation>
+    </message>
+    <message>
+        <source>%1, line %2, column %3 (%4)</source>
+        <translation>%1, ligne %2, colonne %3 (%4)</translation>
+    </message>
+    <message>
+        <source>cancelled</source>
+        <translation>annulé</translation>
+    </message>
+    <message>
+        <source>%1, line %2: unterminated quote.</source>
+        <translation>%1, ligne %2 : guillemet non fermé.</translation>
+    </message>
+    <message>
+        <source>%1, line %2: %3 fields where the header has %4.</source>
+        <translation>%1, ligne %2 : %3 champs alors que l’en-tête en a %4.</translation>
+    </message>
+    <message>
+        <source>%1: the target must be a finite number, not &quot;%2&quot; (an empty or NaN target cannot be scored).</source>
+        <translation>%1 : la cible doit être un nombre fini, pas « %2 » (une cible vide ou NaN ne peut pas être évaluée).</translation>
+    </message>
+    <message>
+        <source>%1: &quot;%2&quot; is not a finite number.</source>
+        <translation>%1 : « %2 » n’est pas un nombre fini.</translation>
+    </message>
+    <message>
+        <source>%1: &quot;%2&quot; is not an ISO 8601 time such as 2024-05-01T08:00:00Z.</source>
+        <translation>%1 : « %2 » n’est pas une heure ISO 8601 comme 2024-05-01T08:00:00Z.</translation>
+    </message>
+    <message>
+        <source>%1 has a header but no data rows: nothing to evaluate.</source>
+        <translation>%1 a un en-tête mais aucune ligne de données : rien à évaluer.</translation>
+    </message>
+    <message>
+        <source>--features (%1) does not match the features model %2 was trained on (%3).</source>
+        <translation>--features (%1) ne correspond pas aux variables sur lesquelles le modèle %2 a été entraîné (%3).</translation>
+    </message>
+    <message>
+        <source>The data has no column &quot;%1&quot;, which model %2 needs.</source>
+        <translation>Les données n’ont pas de colonne « %1 », dont le modèle %2 a besoin.</translation>
+    </message>
+    <message>
+        <source>The data has no column &quot;%1&quot; (named by --features).</source>
+        <translation>Les données n’ont pas de colonne « %1 » (nommée par --features).</translation>
+    </message>
+    <message>
+        <source>--features names the target &quot;%1&quot;: a model cannot read its own answer.</source>
+        <translation>--features nomme la cible « %1 » : un modèle ne peut pas lire sa propre réponse.</translation>
+    </message>
+    <message>
+        <source>The data has no input column besides the target &quot;%1&quot;.</source>
+        <translation>Les données n’ont aucune colonne d’entrée en dehors de la cible « %1 ».</translation>
+    </message>
+    <message>
+        <source>No rows to evaluate.</source>
+        <translation>Aucune ligne à évaluer.</translation>
+    </message>
+    <message>
+        <source>Rows %1–%2: %3</source>
+        <translation>Lignes %1–%2 : %3</translation>
+    </message>
+    <message>
+        <source>Row %1: %2</source>
+        <translation>Ligne %1 : %2</translation>
+    </message>
+    <message>
+        <source>%1 has no target column &quot;%2&quot; (columns: %3); name it with --target.</source>
+        <translation>%1 n’a pas de colonne cible « %2 » (colonnes : %3) ; nommez-la avec --target.</translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1 : %2</translation>
+    </message>
+    <message>
+        <source>A time window needs a PostgreSQL connection.</source>
+        <translation>Une période demande une connexion PostgreSQL.</translation>
+    </message>
+    <message>
+        <source>Give 1 to 4 models (got %1).</source>
+        <translation>Donnez de 1 à 4 modèles (reçu %1).</translation>
+    </message>
+    <message>
+        <source>Give either a CSV file or a time window, not both and not neither.</source>
+        <translation>Donnez soit un fichier CSV, soit une période, mais pas les deux et pas aucun des deux.</translation>
+    </message>
+    <message>
+        <source>Loading %1</source>
+        <translation>Chargement de %1</translation>
+    </message>
+    <message>
+        <source>Model %1: %2</source>
+        <translation>Modèle %1 : %2</translation>
+    </message>
+    <message>
+        <source>%1 is a %2 model and %3 a %4 model: they cannot be compared.</source>
+        <translation>%1 est un modèle « %2 » et %3 un modèle « %4 » : ils ne peuvent pas être comparés.</translation>
+    </message>
+    <message>
+        <source>Reading rows</source>
+        <translation>Lecture des lignes</translation>
+    </message>
+    <message>
+        <source>Evaluating %1</source>
+        <translation>Évaluation de %1</translation>
+    </message>
+    <message>
+        <source>MAPE leaves out %1 rows whose actual value is 0.</source>
+        <translation>La MAPE exclut %1 lignes dont la valeur réelle est 0.</translation>
+    </message>
+    <message>
+        <source>%1 met %2 categorical values it does not know (encoded as all zero).</source>
+        <translation>%1 a rencontré %2 valeurs catégorielles qu’il ne connaît pas (encodées tout à zéro).</translation>
+    </message>
+    <message>
+        <source>Bootstrap confidence intervals</source>
+        <translation>Intervalles de confiance par bootstrap</translation>
+    </message>
+    <message>
+        <source>The bootstrap could not run on these rows.</source>
+        <translation>Le bootstrap n’a pas pu s’exécuter sur ces lignes.</translation>
+    </message>
+    <message>
+        <source>Segments</source>
+        <translation>Segments</translation>
+    </message>
+    <message>
+        <source>Done</source>
+        <translation>Terminé</translation>
+    </message>
+    <message>
+        <source>The reference period of &quot;%1&quot; is empty.</source>
+        <translation>La période de référence de « %1 » est vide.</translation>
+    </message>
+    <message>
+        <source>%1 (%2 to %3)</source>
+        <translation>%1 (%2 à %3)</translation>
+    </message>
+    <message>
+        <source>snapshot %1</source>
+        <translation>instantané %1</translation>
+    </message>
+    <message>
+        <source>the champion&apos;s training window</source>
+        <translation>la fenêtre d’entraînement du champion</translation>
+    </message>
+    <message>
+        <source>period</source>
+        <translation>période</translation>
+    </message>
+    <message>
+        <source>the previous %1 s</source>
+        <translation>les %1 s précédentes</translation>
+    </message>
+    <message>
+        <source>the first %1 s of the log</source>
+        <translation>les %1 premières s du journal</translation>
+    </message>
+    <message>
+        <source>snapshot baseline</source>
+        <translation>instantané de référence</translation>
+    </message>
+    <message>
+        <source>the first hour of the log</source>
+        <translation>la première heure du journal</translation>
+    </message>
+    <message>
+        <source>Unknown reference.</source>
+        <translation>Référence inconnue.</translation>
+    </message>
+    <message>
+        <source>prediction</source>
+        <translation>prédiction</translation>
+    </message>
+    <message>
+        <source>target</source>
+        <translation>cible</translation>
+    </message>
+    <message>
+        <source>dataset</source>
+        <translation>jeu de données</translation>
+    </message>
+    <message>
+        <source>Drift settings of &quot;%1&quot;: %2</source>
+        <translation>Réglages de dérive de « %1 » : %2</translation>
+    </message>
+    <message>
+        <source>Drift on %1: %2 p = %3, effect %4 = %5</source>
+        <translation>Dérive sur %1 : %2 p = %3, effet %4 = %5</translation>
+    </message>
+    <message>
+        <source>Drift on %1: %2 = %3 (threshold %4), effect %5 = %6</source>
+        <translation>Dérive sur %1 : %2 = %3 (seuil %4), effet %5 = %6</translation>
+    </message>
+    <message>
+        <source>Dataset drift: %1 of %2 features drift</source>
+        <translation>Dérive du jeu de données : %1 variables sur %2 dérivent</translation>
+    </message>
+    <message>
+        <source>no flags</source>
+        <translation>aucun drapeau</translation>
+    </message>
+    <message>
+        <source>INVALID (%1)</source>
+        <translation>NON VALIDE (%1)</translation>
+    </message>
+    <message>
+        <source>ml_enabled=%1, ml_traffic_percentage=%2, fallback_on_error=%3</source>
+        <translation>ml_enabled=%1, ml_traffic_percentage=%2, fallback_on_error=%3</translation>
+    </message>
+    <message>
+        <source>No model given: use a file path, DEPLOYMENT:champion, DEPLOYMENT:challenger or DEPLOYMENT@VERSION.</source>
+        <translation>Aucun modèle indiqué : utilisez un chemin de fichier, DEPLOYMENT:champion, DEPLOYMENT:challenger ou DEPLOYMENT@VERSION.</translation>
+    </message>
+    <message>
+        <source>Model reference &quot;%1&quot; needs the registry: give PostgreSQL with --pg or MLDECK_PG_URL.</source>
+        <translation>La référence de modèle « %1 » demande le registre : indiquez PostgreSQL avec --pg ou MLDECK_PG_URL.</translation>
+    </message>
+    <message>
+        <source>Deployment &quot;%1&quot; has no %2 model.</source>
+        <translation>Le déploiement « %1 » n’a pas de modèle %2.</translation>
+    </message>
+    <message>
+        <source>A logged prediction has unreadable feature values: %1</source>
+        <translation>Une prédiction journalisée a des valeurs de variables illisibles : %1</translation>
+    </message>
+    <message>
+        <source>Unknown deployment &quot;%1&quot;: it has no row in mldeck.deployments (the serving backend or `mldeckctl simulate` creates it).</source>
+        <translation>Déploiement « %1 » inconnu : il n’a pas de ligne dans mldeck.deployments (le backend de production ou `mldeckctl simulate` la crée).</translation>
+    </message>
+    <message>
+        <source>Deployment &quot;%1&quot; has no model version &quot;%2&quot;.</source>
+        <translation>Le déploiement « %1 » n’a pas de version de modèle « %2 ».</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::AlertStore</name>
+    <message>
+        <source>An alert needs a kind, a deduplication key and a title.</source>
+        <translation>Une alerte demande un type, une clé de déduplication et un titre.</translation>
+    </message>
+    <message>
+        <source>Unknown alert severity &quot;%1&quot;: use info, warning or critical.</source>
+        <translation>Gravité d’alerte « %1 » inconnue : utilisez info, warning ou critical.</translation>
+    </message>
+    <message>
+        <source>raising alert &quot;%1&quot;</source>
+        <translation>levée de l’alerte « %1 »</translation>
+    </message>
+    <message>
+        <source>resolving alert %1</source>
+        <translation>résolution de l’alerte %1</translation>
+    </message>
+    <message>
+        <source>listing alerts</source>
+        <translation>liste des alertes</translation>
+    </message>
+    <message>
+        <source>There is no alert %1.</source>
+        <translation>Il n’y a pas d’alerte %1.</translation>
+    </message>
+    <message>
+        <source>reading alert %1</source>
+        <translation>lecture de l’alerte %1</translation>
+    </message>
+    <message>
+        <source>Acknowledging an alert needs the name of who does it.</source>
+        <translation>Acquitter une alerte demande le nom de qui le fait.</translation>
+    </message>
+    <message>
+        <source>Alert %1 is already resolved: nothing to acknowledge.</source>
+        <translation>L’alerte %1 est déjà résolue : rien à acquitter.</translation>
+    </message>
+    <message>
+        <source>acknowledging alert %1</source>
+        <translation>acquittement de l’alerte %1</translation>
+    </message>
+    <message>
+        <source>Silencing an alert needs the name of who does it.</source>
+        <translation>Mettre une alerte en silence demande le nom de qui le fait.</translation>
+    </message>
+    <message>
+        <source>A silence must end in the future (asked until %1).</source>
+        <translation>Un silence doit se terminer dans le futur (demandé jusqu’à %1).</translation>
+    </message>
+    <message>
+        <source>Alert %1 is already resolved: nothing to silence.</source>
+        <translation>L’alerte %1 est déjà résolue : rien à mettre en silence.</translation>
+    </message>
+    <message>
+        <source>silencing alert %1</source>
+        <translation>mise en silence de l’alerte %1</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::AlertsService</name>
+    <message>
+        <source>No PostgreSQL connection is configured.</source>
+        <translation>Aucune connexion PostgreSQL n’est configurée.</translation>
+    </message>
+    <message>
+        <source>Alert %1 acknowledged.</source>
+        <translation>Alerte %1 acquittée.</translation>
+    </message>
+    <message>
+        <source>Alert %1 silenced until %2.</source>
+        <translation>Alerte %1 mise en silence jusqu’à %2.</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::AuditLog</name>
+    <message>
+        <source>writing the audit log</source>
+        <translation>écriture du journal d’audit</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::AuditLog::Pending</name>
+    <message>
+        <source>The audit row was already committed or abandoned.</source>
+        <translation>La ligne d’audit a déjà été validée ou abandonnée.</translation>
+    </message>
+    <message>
+        <source>committing the audit row</source>
+        <translation>validation de la ligne d’audit</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::AuditSpool</name>
+    <message>
+        <source>Cannot create the audit spool directory %1.</source>
+        <translation>Impossible de créer le répertoire tampon d’audit %1.</translation>
+    </message>
+    <message>
+        <source>Cannot write the audit spool file %1: %2</source>
+        <translation>Impossible d’écrire le fichier tampon d’audit %1 : %2</translation>
+    </message>
+    <message>
+        <source>Cannot move the audit spool file into place at %1.</source>
+        <translation>Impossible de mettre en place le fichier tampon d’audit à %1.</translation>
+    </message>
+    <message>
+        <source>Cannot flush the audit spool directory %1 to disk.</source>
+        <translation>Impossible d’écrire sur le disque le répertoire tampon d’audit %1.</translation>
+    </message>
+    <message>
+        <source>Cannot remove the flushed audit spool file %1.</source>
+        <translation>Impossible de supprimer le fichier tampon d’audit %1 déjà transmis.</translation>
+    </message>
 </context>
 <context>
     <name>mldeck::ConnectionProfile</name>
@@ -303,6 +674,233 @@
     </message>
 </context>
 <context>
+    <name>mldeck::DriftData</name>
+    <message>
+        <source>&quot;%1&quot; is not a deployment name.</source>
+        <translation>« %1 » n’est pas un nom de déploiement.</translation>
+    </message>
+    <message>
+        <source>Deployment &quot;%1&quot; does not exist or has no feature schema.</source>
+        <translation>Le déploiement « %1 » n’existe pas ou n’a pas de schéma de variables.</translation>
+    </message>
+    <message>
+        <source>reading the feature schema of &quot;%1&quot;</source>
+        <translation>lecture du schéma de variables de « %1 »</translation>
+    </message>
+    <message>
+        <source>reading the predictions of &quot;%1&quot;</source>
+        <translation>lecture des prédictions de « %1 »</translation>
+    </message>
+    <message>
+        <source>Deployment &quot;%1&quot; has no drift snapshot named &quot;%2&quot;.</source>
+        <translation>Le déploiement « %1 » n’a pas d’instantané de dérive nommé « %2 ».</translation>
+    </message>
+    <message>
+        <source>Snapshot &quot;%1&quot; was taken with feature schema %2, the log now uses %3: take a new one.</source>
+        <translation>L’instantané « %1 » a été pris avec le schéma de variables %2, le journal utilise maintenant %3 : prenez-en un nouveau.</translation>
+    </message>
+    <message>
+        <source>reading drift snapshot &quot;%1&quot;</source>
+        <translation>lecture de l’instantané de dérive « %1 »</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not a valid snapshot name.</source>
+        <translation>« %1 » n’est pas un nom d’instantané valide.</translation>
+    </message>
+    <message>
+        <source>No prediction of &quot;%1&quot; in that period: the snapshot would be empty.</source>
+        <translation>Aucune prédiction de « %1 » sur cette période : l’instantané serait vide.</translation>
+    </message>
+    <message>
+        <source>storing drift snapshot &quot;%1&quot;</source>
+        <translation>enregistrement de l’instantané de dérive « %1 »</translation>
+    </message>
+    <message>
+        <source>looking for drift snapshot &quot;%1&quot;</source>
+        <translation>recherche de l’instantané de dérive « %1 »</translation>
+    </message>
+    <message>
+        <source>The champion model of &quot;%1&quot; has no training window recorded.</source>
+        <translation>Le modèle champion de « %1 » n’a pas de fenêtre d’entraînement enregistrée.</translation>
+    </message>
+    <message>
+        <source>reading the champion model of &quot;%1&quot;</source>
+        <translation>lecture du modèle champion de « %1 »</translation>
+    </message>
+    <message>
+        <source>Deployment &quot;%1&quot; has logged no prediction yet.</source>
+        <translation>Le déploiement « %1 » n’a encore journalisé aucune prédiction.</translation>
+    </message>
+    <message>
+        <source>reading the log of &quot;%1&quot;</source>
+        <translation>lecture du journal de « %1 »</translation>
+    </message>
+    <message>
+        <source>Deployment &quot;%1&quot; does not exist.</source>
+        <translation>Le déploiement « %1 » n’existe pas.</translation>
+    </message>
+    <message>
+        <source>reading the drift settings of &quot;%1&quot;</source>
+        <translation>lecture des réglages de dérive de « %1 »</translation>
+    </message>
+    <message>
+        <source>saving the drift settings of &quot;%1&quot;</source>
+        <translation>enregistrement des réglages de dérive de « %1 »</translation>
+    </message>
+    <message>
+        <source>reading the drift state of &quot;%1&quot;</source>
+        <translation>lecture de l’état de dérive de « %1 »</translation>
+    </message>
+    <message>
+        <source>saving the drift state of &quot;%1&quot;</source>
+        <translation>enregistrement de l’état de dérive de « %1 »</translation>
+    </message>
+    <message>
+        <source>saving drift scores of &quot;%1&quot;</source>
+        <translation>enregistrement des scores de dérive de « %1 »</translation>
+    </message>
+    <message>
+        <source>reading drift scores of &quot;%1&quot;</source>
+        <translation>lecture des scores de dérive de « %1 »</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::DriftGuardJob</name>
+    <message>
+        <source>drift: PostgreSQL unavailable: %1</source>
+        <translation>dérive : PostgreSQL indisponible : %1</translation>
+    </message>
+    <message>
+        <source>drift: %1</source>
+        <translation>dérive : %1</translation>
+    </message>
+    <message>
+        <source>drift: window already checked</source>
+        <translation>dérive : fenêtre déjà vérifiée</translation>
+    </message>
+    <message>
+        <source>drift: %1 of %2 features drift (%3); alerts firing: %4</source>
+        <translation>dérive : %1 variables sur %2 dérivent (%3) ; alertes actives : %4</translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation>aucune</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::DriftService</name>
+    <message>
+        <source>No PostgreSQL connection is configured.</source>
+        <translation>Aucune connexion PostgreSQL n’est configurée.</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::EvaluationData</name>
+    <message>
+        <source>The database has no deployment yet: nothing has been logged.</source>
+        <translation>La base n’a encore aucun déploiement : rien n’a été journalisé.</translation>
+    </message>
+    <message>
+        <source>Several deployments exist (%1): name one with --deployment.</source>
+        <translation>Plusieurs déploiements existent (%1) : nommez-en un avec --deployment.</translation>
+    </message>
+    <message>
+        <source>listing deployments</source>
+        <translation>liste des déploiements</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not a deployment name.</source>
+        <translation>« %1 » n’est pas un nom de déploiement.</translation>
+    </message>
+    <message>
+        <source>The time window is empty.</source>
+        <translation>La période est vide.</translation>
+    </message>
+    <message>
+        <source>Deployment &quot;%1&quot; logged no successful prediction in the window.</source>
+        <translation>Le déploiement « %1 » n’a journalisé aucune prédiction réussie sur la période.</translation>
+    </message>
+    <message>
+        <source>A logged feature array cannot be read: %1</source>
+        <translation>Un tableau de variables journalisé est illisible : %1</translation>
+    </message>
+    <message>
+        <source>reading the evaluation window of &quot;%1&quot;</source>
+        <translation>lecture de la période d’évaluation de « %1 »</translation>
+    </message>
+    <message>
+        <source>No prediction of &quot;%1&quot; in the window has an outcome yet: nothing to score.</source>
+        <translation>Aucune prédiction de « %1 » sur la période n’a encore de résultat réel : rien à évaluer.</translation>
+    </message>
+    <message>
+        <source>%1, feature schema %2</source>
+        <translation>%1, schéma de variables %2</translation>
+    </message>
+    <message>
+        <source>A logged row does not match feature schema %1 (%2 numeric, %3 categorical values).</source>
+        <translation>Une ligne journalisée ne correspond pas au schéma de variables %1 (%2 valeurs numériques, %3 catégorielles).</translation>
+    </message>
+    <message>
+        <source>%1 rows logged with an older feature schema were left out.</source>
+        <translation>%1 lignes journalisées avec un ancien schéma de variables ont été exclues.</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::FlagService</name>
+    <message>
+        <source>Not connected to PostgreSQL.</source>
+        <translation>Non connecté à PostgreSQL.</translation>
+    </message>
+    <message>
+        <source>not applied: %1</source>
+        <translation>non appliqué : %1</translation>
+    </message>
+    <message>
+        <source>not applied: nothing to change.</source>
+        <translation>non appliqué : rien à changer.</translation>
+    </message>
+    <message>
+        <source>not applied: the ML traffic percentage must be a whole number from 0 to 100, not %1.</source>
+        <translation>non appliqué : le pourcentage de trafic ML doit être un entier de 0 à 100, pas %1.</translation>
+    </message>
+    <message>
+        <source>deployment &quot;%1&quot; has no flags in Redis (create them with mldeckctl flags init).</source>
+        <translation>le déploiement « %1 » n’a pas de drapeaux dans Redis (créez-les avec mldeckctl flags init).</translation>
+    </message>
+    <message>
+        <source>Conflict: the flags of &quot;%1&quot; were changed by %2 at %3 (now version %4: %5) while you expected version %6. Nothing was written; review the new state and try again.</source>
+        <translation>Conflit : les drapeaux de « %1 » ont été modifiés par %2 à %3 (maintenant en version %4 : %5) alors que vous attendiez la version %6. Rien n’a été écrit ; examinez le nouvel état et réessayez.</translation>
+    </message>
+    <message>
+        <source>the audit log is not writable: %1</source>
+        <translation>le journal d’audit n’est pas accessible en écriture : %1</translation>
+    </message>
+    <message>
+        <source>Applied (version %1 -&gt; %2), but the audit row could not be committed (%3); it is kept in %4 and will be written when PostgreSQL is reachable.</source>
+        <translation>Appliqué (version %1 -&gt; %2), mais la ligne d’audit n’a pas pu être validée (%3) ; elle est conservée dans %4 et sera écrite quand PostgreSQL sera joignable.</translation>
+    </message>
+    <message>
+        <source>Applied (version %1 -&gt; %2), but the audit row was LOST: commit failed (%3) and the spool failed (%4).</source>
+        <translation>Appliqué (version %1 -&gt; %2), mais la ligne d’audit a été PERDUE : la validation a échoué (%3) et la mise en tampon a échoué (%4).</translation>
+    </message>
+    <message>
+        <source>Applied: the flags of &quot;%1&quot; are now version %2 (%3).</source>
+        <translation>Appliqué : les drapeaux de « %1 » sont maintenant en version %2 (%3).</translation>
+    </message>
+    <message>
+        <source>Rolled back: ML is OFF for &quot;%1&quot; (version %2).</source>
+        <translation>Retour arrière effectué : le ML est COUPÉ pour « %1 » (version %2).</translation>
+    </message>
+    <message>
+        <source>Rolled back: ML is OFF for &quot;%1&quot; (version %2). The audit log is unreachable (%3): the row is kept in %4 and will be written when PostgreSQL is reachable.</source>
+        <translation>Retour arrière effectué : le ML est COUPÉ pour « %1 » (version %2). Le journal d’audit est injoignable (%3) : la ligne est conservée dans %4 et sera écrite quand PostgreSQL sera joignable.</translation>
+    </message>
+    <message>
+        <source>Rolled back: ML is OFF for &quot;%1&quot; (version %2), but the audit row was LOST: %3; %4</source>
+        <translation>Retour arrière effectué : le ML est COUPÉ pour « %1 » (version %2), mais la ligne d’audit a été PERDUE : %3 ; %4</translation>
+    </message>
+</context>
+<context>
     <name>mldeck::FlagStore</name>
     <message>
         <source>Nothing to change: give at least one of ML enabled, traffic percentage or fallback.</source>
@@ -323,6 +921,119 @@
     <message>
         <source>Conflict: the flags of &quot;%1&quot; were changed by %2 at %3 (now version %4: ml_enabled=%5, ml_traffic_percentage=%6, fallback_on_error=%7) while you expected version %8. Nothing was written; re-read and try again.</source>
         <translation>Conflit : les drapeaux de « %1 » ont été modifiés par %2 à %3 (maintenant en version %4 : ml_enabled=%5, ml_traffic_percentage=%6, fallback_on_error=%7) alors que vous attendiez la version %8. Rien n’a été écrit ; relisez et réessayez.</translation>
+    </message>
+    <message>
+        <source>A flag change needs an actor (who makes it) for updated_by.</source>
+        <translation>Un changement de drapeau demande un auteur (qui le fait) pour updated_by.</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::GuardRules</name>
+    <message>
+        <source>The guard window must be from 10 s to 1 day (got %1 s).</source>
+        <translation>La fenêtre de la garde doit aller de 10 s à 1 jour (reçu %1 s).</translation>
+    </message>
+    <message>
+        <source>The guard needs a minimum of at least 1 sample (got %1).</source>
+        <translation>La garde demande un minimum d’au moins 1 échantillon (reçu %1).</translation>
+    </message>
+    <message>
+        <source>Consecutive breaches must be from 1 to 100 (got %1).</source>
+        <translation>Les dépassements consécutifs doivent aller de 1 à 100 (reçu %1).</translation>
+    </message>
+    <message>
+        <source>The rollback error rate must be a share above 0 and at most 1 (got %1).</source>
+        <translation>Le taux d’erreur de retour arrière doit être une proportion supérieure à 0 et au plus 1 (reçu %1).</translation>
+    </message>
+    <message>
+        <source>The latency threshold must be positive (got %1 ms).</source>
+        <translation>Le seuil de latence doit être positif (reçu %1 ms).</translation>
+    </message>
+    <message>
+        <source>The MAE threshold must be positive (got %1).</source>
+        <translation>Le seuil de MAE doit être positif (reçu %1).</translation>
+    </message>
+    <message>
+        <source>The guard interval must be from 1 s to 1 h (got %1 s).</source>
+        <translation>L’intervalle de la garde doit aller de 1 s à 1 h (reçu %1 s).</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::GuardRunner</name>
+    <message>
+        <source>cannot reach PostgreSQL to elect the guard leader: %1</source>
+        <translation>impossible de joindre PostgreSQL pour élire le leader de la garde : %1</translation>
+    </message>
+    <message>
+        <source>standing by: another guard is the leader</source>
+        <translation>en attente : une autre garde est le leader</translation>
+    </message>
+    <message>
+        <source>cannot list the deployments in Redis: %1</source>
+        <translation>impossible de lister les déploiements dans Redis : %1</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::GuardStateMachine</name>
+    <message>
+        <source>guard disabled for this deployment</source>
+        <translation>garde désactivée pour ce déploiement</translation>
+    </message>
+    <message>
+        <source>latched (%1); ML not serving</source>
+        <translation>verrouillée (%1) ; le ML ne sert pas</translation>
+    </message>
+    <message>
+        <source>ML not serving: nothing to guard</source>
+        <translation>le ML ne sert pas : rien à surveiller</translation>
+    </message>
+    <message>
+        <source>no ML samples in the last %1 s (no data counts as a breach)</source>
+        <translation>aucun échantillon ML dans les %1 dernières s (l’absence de données compte comme un dépassement)</translation>
+    </message>
+    <message>
+        <source>inconclusive: %1 samples &lt; minimum %2</source>
+        <translation>non concluant : %1 échantillons &lt; minimum %2</translation>
+    </message>
+    <message>
+        <source>latched (%1); %2</source>
+        <translation>verrouillée (%1) ; %2</translation>
+    </message>
+    <message>
+        <source>error rate %1 &gt; %2</source>
+        <translation>taux d’erreur %1 &gt; %2</translation>
+    </message>
+    <message>
+        <source>latency p95 %1 ms &gt; %2 ms</source>
+        <translation>latence p95 %1 ms &gt; %2 ms</translation>
+    </message>
+    <message>
+        <source>MAE %1 &gt; %2</source>
+        <translation>MAE %1 &gt; %2</translation>
+    </message>
+    <message>
+        <source>ML OFF (escalation after halving) after %1 consecutive breaches: %2</source>
+        <translation>ML COUPÉ (escalade après division par deux) après %1 dépassements consécutifs : %2</translation>
+    </message>
+    <message>
+        <source>latched (%1) since %2: not acting again until re-armed%3</source>
+        <translation>verrouillée (%1) depuis %2 : aucune nouvelle action avant réarmement%3</translation>
+    </message>
+    <message>
+        <source>ML OFF after %1 consecutive breaches: %2</source>
+        <translation>ML COUPÉ après %1 dépassements consécutifs : %2</translation>
+    </message>
+    <message>
+        <source>percentage halved after %1 consecutive breaches: %2</source>
+        <translation>pourcentage divisé par deux après %1 dépassements consécutifs : %2</translation>
+    </message>
+    <message>
+        <source>breach %1 of %2 (waiting for %2 in a row): %3</source>
+        <translation>dépassement %1 sur %2 (attente de %2 d’affilée) : %3</translation>
+    </message>
+    <message>
+        <source>healthy: %1 samples</source>
+        <translation>sain : %1 échantillons</translation>
     </message>
 </context>
 <context>
@@ -371,6 +1082,101 @@
     </message>
 </context>
 <context>
+    <name>mldeck::ModelRegistry</name>
+    <message>
+        <source>Invalid version &quot;%1&quot;: use 1 to 64 letters, digits, &apos;.&apos;, &apos;_&apos; or &apos;-&apos;.</source>
+        <translation>Version « %1 » non valide : utilisez 1 à 64 lettres, chiffres, « . », « _ » ou « - ».</translation>
+    </message>
+    <message>
+        <source>A model version needs a name.</source>
+        <translation>Une version de modèle doit avoir un nom.</translation>
+    </message>
+    <message>
+        <source>This file (SHA-256 %1) is already registered for deployment &quot;%2&quot; as version %3.</source>
+        <translation>Ce fichier (SHA-256 %1) est déjà enregistré pour le déploiement « %2 » en tant que version %3.</translation>
+    </message>
+    <message>
+        <source>Deployment &quot;%1&quot; already has a version &quot;%2&quot;; choose another --version.</source>
+        <translation>Le déploiement « %1 » a déjà une version « %2 » ; choisissez une autre --version.</translation>
+    </message>
+    <message>
+        <source>Parent version &quot;%1&quot; does not exist in deployment &quot;%2&quot;.</source>
+        <translation>La version parente « %1 » n’existe pas dans le déploiement « %2 ».</translation>
+    </message>
+    <message>
+        <source>registering a model for deployment &quot;%1&quot;</source>
+        <translation>enregistrement d’un modèle pour le déploiement « %1 »</translation>
+    </message>
+    <message>
+        <source>listing the models of deployment &quot;%1&quot;</source>
+        <translation>liste des modèles du déploiement « %1 »</translation>
+    </message>
+    <message>
+        <source>reading model %1@%2</source>
+        <translation>lecture du modèle %1@%2</translation>
+    </message>
+    <message>
+        <source>looking up a model of deployment &quot;%1&quot;</source>
+        <translation>recherche d’un modèle du déploiement « %1 »</translation>
+    </message>
+    <message>
+        <source>Unknown alias &quot;%1&quot;: use champion or challenger.</source>
+        <translation>Alias « %1 » inconnu : utilisez champion ou challenger.</translation>
+    </message>
+    <message>
+        <source>reading the %1 of deployment &quot;%2&quot;</source>
+        <translation>lecture du %1 du déploiement « %2 »</translation>
+    </message>
+    <message>
+        <source>%1@%2 is archived; an archived version cannot become %3.</source>
+        <translation>%1@%2 est archivé ; une version archivée ne peut pas devenir %3.</translation>
+    </message>
+    <message>
+        <source>%1@%2 is already the %3; nothing changed.</source>
+        <translation>%1@%2 est déjà %3 ; rien n’a changé.</translation>
+    </message>
+    <message>
+        <source>%1@%2 is the champion; it cannot also be the challenger.</source>
+        <translation>%1@%2 est le champion ; il ne peut pas être aussi le challenger.</translation>
+    </message>
+    <message>
+        <source>making %1@%2 the %3</source>
+        <translation>passage de %1@%2 en %3</translation>
+    </message>
+    <message>
+        <source>Deployment &quot;%1&quot; has no previous champion to restore.</source>
+        <translation>Le déploiement « %1 » n’a pas de champion précédent à restaurer.</translation>
+    </message>
+    <message>
+        <source>The previous champion of &quot;%1&quot; no longer exists in the registry.</source>
+        <translation>Le champion précédent de « %1 » n’existe plus dans le registre.</translation>
+    </message>
+    <message>
+        <source>The previous champion %1@%2 is archived; promote another version instead.</source>
+        <translation>Le champion précédent %1@%2 est archivé ; promouvez plutôt une autre version.</translation>
+    </message>
+    <message>
+        <source>%1@%2 is already the champion; nothing changed.</source>
+        <translation>%1@%2 est déjà le champion ; rien n’a changé.</translation>
+    </message>
+    <message>
+        <source>restoring the previous champion of &quot;%1&quot;</source>
+        <translation>restauration du champion précédent de « %1 »</translation>
+    </message>
+    <message>
+        <source>%1@%2 is already archived; nothing changed.</source>
+        <translation>%1@%2 est déjà archivé ; rien n’a changé.</translation>
+    </message>
+    <message>
+        <source>%1@%2 is the champion and cannot be archived; promote another version first.</source>
+        <translation>%1@%2 est le champion et ne peut pas être archivé ; promouvez d’abord une autre version.</translation>
+    </message>
+    <message>
+        <source>archiving %1@%2</source>
+        <translation>archivage de %1@%2</translation>
+    </message>
+</context>
+<context>
     <name>mldeck::ModelRunner</name>
     <message>
         <source>No model file given.</source>
@@ -405,16 +1211,20 @@
         <translation>, fenêtres de %1 lignes</translation>
     </message>
     <message>
-        <source>%1: cannot probe the model: %2</source>
-        <translation>%1 : impossible de sonder le modèle : %2</translation>
-    </message>
-    <message>
         <source>Model %1 failed: %2</source>
         <translation>Le modèle %1 a échoué : %2</translation>
     </message>
     <message>
         <source>Model %1 failed with an unknown error.</source>
         <translation>Le modèle %1 a échoué avec une erreur inconnue.</translation>
+    </message>
+    <message>
+        <source>Model file %1 does not match its expected SHA-256 (%2…, expected %3…): it was not loaded.</source>
+        <translation>Le fichier de modèle %1 ne correspond pas à son SHA-256 attendu (%2…, attendu %3…) : il n’a pas été chargé.</translation>
+    </message>
+    <message>
+        <source>%1: the model does not accept the input its metadata describes (%2 values per row): %3</source>
+        <translation>%1 : le modèle n’accepte pas l’entrée que décrivent ses métadonnées (%2 valeurs par ligne) : %3</translation>
     </message>
 </context>
 <context>
@@ -453,6 +1263,84 @@
     </message>
 </context>
 <context>
+    <name>mldeck::ModelStore</name>
+    <message>
+        <source>Model file %1 does not exist.</source>
+        <translation>Le fichier de modèle %1 n’existe pas.</translation>
+    </message>
+    <message>
+        <source>Cannot read model file %1: %2</source>
+        <translation>Impossible de lire le fichier de modèle %1 : %2</translation>
+    </message>
+    <message>
+        <source>Cannot create the model store directory %1.</source>
+        <translation>Impossible de créer le répertoire du magasin de modèles %1.</translation>
+    </message>
+    <message>
+        <source>Cannot write into the model store %1: %2</source>
+        <translation>Impossible d’écrire dans le magasin de modèles %1 : %2</translation>
+    </message>
+    <message>
+        <source>Model file %1 changed while it was being copied into the store; try again.</source>
+        <translation>Le fichier de modèle %1 a changé pendant sa copie dans le magasin ; réessayez.</translation>
+    </message>
+    <message>
+        <source>No valid SHA-256 to check %1 against; a model is loaded only when its hash is known.</source>
+        <translation>Aucun SHA-256 valide auquel comparer %1 ; un modèle n’est chargé que si son empreinte est connue.</translation>
+    </message>
+    <message>
+        <source>Model file %1 is missing from the model store; it was not loaded.</source>
+        <translation>Le fichier de modèle %1 est absent du magasin de modèles ; il n’a pas été chargé.</translation>
+    </message>
+    <message>
+        <source>Model file %1 does not match the registry (SHA-256 %2…, expected %3…, %4 bytes): it was changed, truncated or replaced after registration, so it was not loaded.</source>
+        <translation>Le fichier de modèle %1 ne correspond pas au registre (SHA-256 %2…, attendu %3…, %4 octets) : il a été modifié, tronqué ou remplacé après l’enregistrement, il n’a donc pas été chargé.</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ModelsService</name>
+    <message>
+        <source>No PostgreSQL connection is configured.</source>
+        <translation>Aucune connexion PostgreSQL n’est configurée.</translation>
+    </message>
+    <message>
+        <source>This file is already registered as %1@%2; nothing changed.</source>
+        <translation>Ce fichier est déjà enregistré en tant que %1@%2 ; rien n’a changé.</translation>
+    </message>
+    <message>
+        <source>Registered %1@%2 (%3).</source>
+        <translation>%1@%2 enregistré (%3).</translation>
+    </message>
+    <message>
+        <source>%1@%2 is now the %3.</source>
+        <translation>%1@%2 est maintenant %3.</translation>
+    </message>
+    <message>
+        <source>Restored %1@%2 as champion.</source>
+        <translation>%1@%2 restauré comme champion.</translation>
+    </message>
+    <message>
+        <source>Archived %1@%2.</source>
+        <translation>%1@%2 archivé.</translation>
+    </message>
+    <message>
+        <source>No Redis connection is configured.</source>
+        <translation>Aucune connexion Redis n’est configurée.</translation>
+    </message>
+    <message>
+        <source>Publishing the champion of &quot;%1&quot; in Redis failed: %2</source>
+        <translation>La publication du champion de « %1 » dans Redis a échoué : %2</translation>
+    </message>
+    <message>
+        <source>Published %1@%2 as champion in Redis.</source>
+        <translation>%1@%2 publié comme champion dans Redis.</translation>
+    </message>
+    <message>
+        <source>Deployment &quot;%1&quot; has no champion; its Redis key was cleared.</source>
+        <translation>Le déploiement « %1 » n’a pas de champion ; sa clé Redis a été effacée.</translation>
+    </message>
+</context>
+<context>
     <name>mldeck::PgConnection</name>
     <message>
         <source>cannot connect to PostgreSQL at %1: %2</source>
@@ -480,6 +1368,49 @@
     <message>
         <source>PostgreSQL port out of range in &quot;%1&quot;.</source>
         <translation>Port PostgreSQL hors limites dans « %1 ».</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::PlanService</name>
+    <message>
+        <source>The plan was saved but its audit row could not be written: %1</source>
+        <translation>Le plan a été enregistré mais sa ligne d’audit n’a pas pu être écrite : %1</translation>
+    </message>
+    <message>
+        <source>Deployment &quot;%1&quot; has no staged plan yet; save one first (mldeckctl plan set).</source>
+        <translation>Le déploiement « %1 » n’a pas encore de plan par étapes ; enregistrez-en un d’abord (mldeckctl plan set).</translation>
+    </message>
+    <message>
+        <source>Deployment &quot;%1&quot; has no flags in Redis (create them with mldeckctl flags init).</source>
+        <translation>Le déploiement « %1 » n’a pas de drapeaux dans Redis (créez-les avec mldeckctl flags init).</translation>
+    </message>
+    <message>
+        <source>ML traffic is already at %1 %, at or above the plan&apos;s last step: nothing to advance.</source>
+        <translation>Le trafic ML est déjà à %1 %, au niveau ou au-delà de la dernière étape du plan : rien à faire avancer.</translation>
+    </message>
+    <message>
+        <source>%1 = %2 (threshold %3)</source>
+        <translation>%1 = %2 (seuil %3)</translation>
+    </message>
+    <message>
+        <source>no data</source>
+        <translation>aucune donnée</translation>
+    </message>
+    <message>
+        <source>Not advanced: gates failing: %1. Wait, or give an override reason.</source>
+        <translation>Pas d’avancée : critères non satisfaits : %1. Attendez, ou donnez un motif de dérogation.</translation>
+    </message>
+    <message>
+        <source>staged plan: step %1 (%2 %) -&gt; step %3 (%4 %), all gates passed</source>
+        <translation>plan par étapes : étape %1 (%2 %) -&gt; étape %3 (%4 %), tous les critères sont satisfaits</translation>
+    </message>
+    <message>
+        <source>The percentage is now %1 %, but the plan step could not be recorded: %2</source>
+        <translation>Le pourcentage est maintenant de %1 %, mais l’étape du plan n’a pas pu être enregistrée : %2</translation>
+    </message>
+    <message>
+        <source>The ML traffic percentage must be a whole number from 0 to 100, not %1.</source>
+        <translation>Le pourcentage de trafic ML doit être un entier de 0 à 100, pas %1.</translation>
     </message>
 </context>
 <context>
@@ -623,6 +1554,40 @@
     <message>
         <source>Redis database must be a number in &quot;%1&quot;.</source>
         <translation>La base Redis doit être un nombre dans « %1 ».</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::RolloutGuardJob</name>
+    <message>
+        <source>%1: could not evaluate: %2</source>
+        <translation>%1 : évaluation impossible : %2</translation>
+    </message>
+    <message>
+        <source>Guard turned ML off for %1</source>
+        <translation>La garde a coupé le ML pour %1</translation>
+    </message>
+    <message>
+        <source>Guard halved the ML traffic of %1 to %2 %</source>
+        <translation>La garde a divisé par deux le trafic ML de %1, à %2 %</translation>
+    </message>
+    <message>
+        <source>ACTED: %1 (%2)</source>
+        <translation>ACTION EFFECTUÉE : %1 (%2)</translation>
+    </message>
+    <message>
+        <source>wanted to act (%1) but could not: %2</source>
+        <translation>voulait agir (%1) mais n’a pas pu : %2</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::RolloutPlanStore</name>
+    <message>
+        <source>The current step %1 is not a step of this plan.</source>
+        <translation>L’étape courante %1 n’est pas une étape de ce plan.</translation>
+    </message>
+    <message>
+        <source>Deployment &quot;%1&quot; has no stored plan.</source>
+        <translation>Le déploiement « %1 » n’a pas de plan enregistré.</translation>
     </message>
 </context>
 <context>
@@ -839,20 +1804,12 @@
         <translation>Ne changer les drapeaux que s’ils sont encore à cette version (par défaut : la version lue juste avant).</translation>
     </message>
     <message>
-        <source>Change the flags of a deployment (compare-and-set on the version). Exit code 1 when someone else changed them in between.</source>
-        <translation>Change les drapeaux d’un déploiement (comparer-et-écrire sur la version). Code de sortie 1 si quelqu’un d’autre les a changés entre-temps.</translation>
-    </message>
-    <message>
         <source>Nothing to change: give --enabled, --percentage and/or --fallback.</source>
         <translation>Rien à changer : donnez --enabled, --percentage et/ou --fallback.</translation>
     </message>
     <message>
         <source>--expect-version must be a whole number &gt;= 0, not &quot;%1&quot;.</source>
         <translation>--expect-version doit être un entier &gt;= 0, pas « %1 ».</translation>
-    </message>
-    <message>
-        <source>Changed the flags of &quot;%1&quot;: version %2 -&gt; %3.</source>
-        <translation>Drapeaux de « %1 » modifiés : version %2 -&gt; %3.</translation>
     </message>
     <message>
         <source>Create the flags of a deployment if they do not exist (version 1; unset values: ML off, 0 %, fallback on). Existing flags are left as they are.</source>
@@ -881,24 +1838,6 @@
     <message>
         <source>%1:%2 -&gt; bucket %3 (ML when ml_enabled=1 and ml_traffic_percentage &gt;= %3)</source>
         <translation>%1:%2 -&gt; compartiment %3 (ML quand ml_enabled=1 et ml_traffic_percentage &gt;= %3)</translation>
-    </message>
-    <message>
-        <source>Usage: mldeckctl flags &lt;status|set|init|bucket&gt; [options]   (mldeckctl flags &lt;sub&gt; --help)
-
-  status   show the flags of a deployment
-  set      change them (compare-and-set on the version)
-  init     create them if they do not exist
-  bucket   show the bucket of request keys</source>
-        <translation>Usage : mldeckctl flags &lt;status|set|init|bucket&gt; [options]   (mldeckctl flags &lt;sous-commande&gt; --help)
-
-  status   affiche les drapeaux d’un déploiement
-  set      les modifie (comparer-et-écrire sur la version)
-  init     les crée s’ils n’existent pas
-  bucket   affiche le compartiment de clés de requête</translation>
-    </message>
-    <message>
-        <source>unknown flags command &quot;%1&quot;</source>
-        <translation>commande flags « %1 » inconnue</translation>
     </message>
     <message>
         <source>database &quot;%1&quot; has a schema &quot;mldeck&quot; that MLDeck did not create</source>
@@ -1070,6 +2009,858 @@ Code de sortie 0 quand les deux sont disponibles, 2 quand l’un est injoignable
         <source>%1 at %2 is unreachable: %3</source>
         <translation>%1 sur %2 est injoignable : %3</translation>
     </message>
+    <message>
+        <source>%1 rows from %2</source>
+        <translation>%1 lignes de %2</translation>
+    </message>
+    <message>
+        <source>%1: accuracy %2, precision %3, recall %4, F1 %5, %6 rows/s, p50 %7 ms, p99 %8 ms</source>
+        <translation>%1 : exactitude %2, précision %3, rappel %4, F1 %5, %6 lignes/s, p50 %7 ms, p99 %8 ms</translation>
+    </message>
+    <message>
+        <source>%1: MAE %2, RMSE %3, R² %4, MAPE %5, %6 rows/s, p50 %7 ms, p99 %8 ms</source>
+        <translation>%1 : MAE %2, RMSE %3, R² %4, MAPE %5, %6 lignes/s, p50 %7 ms, p99 %8 ms</translation>
+    </message>
+    <message>
+        <source>n/a</source>
+        <translation>n/d</translation>
+    </message>
+    <message>
+        <source>Note: %1</source>
+        <translation>Remarque : %1</translation>
+    </message>
+    <message>
+        <source>The model: a TorchScript file, DEPLOYMENT:champion, DEPLOYMENT:challenger or DEPLOYMENT@VERSION.</source>
+        <translation>Le modèle : un fichier TorchScript, DEPLOYMENT:champion, DEPLOYMENT:challenger ou DEPLOYMENT@VERSION.</translation>
+    </message>
+    <message>
+        <source>A model to compare (2 to 4 times; the first is the baseline): a file or a registry reference.</source>
+        <translation>Un modèle à comparer (2 à 4 fois ; le premier sert de référence) : un fichier ou une référence du registre.</translation>
+    </message>
+    <message>
+        <source>CSV file: header = column names.</source>
+        <translation>Fichier CSV : en-tête = noms des colonnes.</translation>
+    </message>
+    <message>
+        <source>Target column of the CSV (default: the model&apos;s, else delay_min).</source>
+        <translation>Colonne cible du CSV (par défaut : celle du modèle, sinon delay_min).</translation>
+    </message>
+    <message>
+        <source>Input columns, comma-separated (models without metadata).</source>
+        <translation>Colonnes d’entrée, séparées par des virgules (modèles sans métadonnées).</translation>
+    </message>
+    <message>
+        <source>LibTorch threads (default: LibTorch&apos;s choice).</source>
+        <translation>Threads LibTorch (par défaut : le choix de LibTorch).</translation>
+    </message>
+    <message>
+        <source>Bootstrap seed (default 42).</source>
+        <translation>Graine du bootstrap (42 par défaut).</translation>
+    </message>
+    <message>
+        <source>Bootstrap resamples (default: 1000, fewer above 200000 rows).</source>
+        <translation>Rééchantillonnages du bootstrap (par défaut : 1000, moins au-delà de 200000 lignes).</translation>
+    </message>
+    <message>
+        <source>Use the logged predictions of this last period (e.g. 24h, 90m, 7d).</source>
+        <translation>Utiliser les prédictions journalisées de cette dernière période (par ex. 24h, 90m, 7d).</translation>
+    </message>
+    <message>
+        <source>Deployment of the window (default: the only one).</source>
+        <translation>Déploiement de la période (par défaut : le seul existant).</translation>
+    </message>
+    <message>
+        <source>Also write the report as CSV to this file.</source>
+        <translation>Écrire aussi le rapport en CSV dans ce fichier.</translation>
+    </message>
+    <message>
+        <source>Evaluates one model on a CSV file.</source>
+        <translation>Évalue un modèle sur un fichier CSV.</translation>
+    </message>
+    <message>
+        <source>Compares 2 to 4 models on exactly the same rows.</source>
+        <translation>Compare 2 à 4 modèles sur exactement les mêmes lignes.</translation>
+    </message>
+    <message>
+        <source>Give exactly one --model.</source>
+        <translation>Donnez exactement un --model.</translation>
+    </message>
+    <message>
+        <source>Give 2 to 4 --model options (got %1).</source>
+        <translation>Donnez de 2 à 4 options --model (reçu %1).</translation>
+    </message>
+    <message>
+        <source>--window must look like 24h, 90m, 7d or 3600s, not &quot;%1&quot;.</source>
+        <translation>--window doit ressembler à 24h, 90m, 7d ou 3600s, pas « %1 ».</translation>
+    </message>
+    <message>
+        <source>--data FILE is required.</source>
+        <translation>--data FICHIER est obligatoire.</translation>
+    </message>
+    <message>
+        <source>Give either --data FILE or --window PERIOD (not both).</source>
+        <translation>Donnez soit --data FICHIER, soit --window PÉRIODE (pas les deux).</translation>
+    </message>
+    <message>
+        <source>--features names no column.</source>
+        <translation>--features ne nomme aucune colonne.</translation>
+    </message>
+    <message>
+        <source>--threads must be a whole number from 1 to 256.</source>
+        <translation>--threads doit être un entier de 1 à 256.</translation>
+    </message>
+    <message>
+        <source>--seed must be a non-negative whole number.</source>
+        <translation>--seed doit être un entier positif ou nul.</translation>
+    </message>
+    <message>
+        <source>--resamples must be a whole number from 100 to 100000.</source>
+        <translation>--resamples doit être un entier de 100 à 100000.</translation>
+    </message>
+    <message>
+        <source>--share must be a number above 0 and at most 1, not &quot;%1&quot;.</source>
+        <translation>--share doit être un nombre supérieur à 0 et au plus 1, pas « %1 ».</translation>
+    </message>
+    <message>
+        <source>Deployment to check.</source>
+        <translation>Déploiement à vérifier.</translation>
+    </message>
+    <message>
+        <source>Current window, e.g. 10m (default: the deployment&apos;s setting, else 10m).</source>
+        <translation>Fenêtre courante, par ex. 10m (par défaut : le réglage du déploiement, sinon 10m).</translation>
+    </message>
+    <message>
+        <source>Reference: auto, model, snapshot:NAME, period:FROM/TO, first:DURATION or previous:DURATION (default: the deployment&apos;s setting, else auto).</source>
+        <translation>Référence : auto, model, snapshot:NOM, period:DÉBUT/FIN, first:DURÉE ou previous:DURÉE (par défaut : le réglage du déploiement, sinon auto).</translation>
+    </message>
+    <message>
+        <source>Share of drifting features that makes dataset drift (default 0.5).</source>
+        <translation>Part des variables en dérive à partir de laquelle le jeu de données dérive (0.5 par défaut).</translation>
+    </message>
+    <message>
+        <source>End of the current window, ISO 8601 (default: now).</source>
+        <translation>Fin de la fenêtre courante, ISO 8601 (par défaut : maintenant).</translation>
+    </message>
+    <message>
+        <source>Checks the live window of a deployment for feature drift. Exit code 1 when the dataset drifts.</source>
+        <translation>Vérifie la dérive des variables sur la fenêtre en direct d’un déploiement. Code de sortie 1 quand le jeu de données dérive.</translation>
+    </message>
+    <message>
+        <source>--deployment is required.</source>
+        <translation>--deployment est obligatoire.</translation>
+    </message>
+    <message>
+        <source>--window: %1</source>
+        <translation>--window : %1</translation>
+    </message>
+    <message>
+        <source>--reference: %1</source>
+        <translation>--reference : %1</translation>
+    </message>
+    <message>
+        <source>--at must be an ISO 8601 date-time such as 2024-05-01T08:00:00Z, not &quot;%1&quot;.</source>
+        <translation>--at doit être une date-heure ISO 8601 comme 2024-05-01T08:00:00Z, pas « %1 ».</translation>
+    </message>
+    <message>
+        <source>Deployment %1: window %2 to %3 against %4.</source>
+        <translation>Déploiement %1 : fenêtre de %2 à %3 comparée à %4.</translation>
+    </message>
+    <message>
+        <source>Reference CSV file (header line, one column per feature).</source>
+        <translation>Fichier CSV de référence (ligne d’en-tête, une colonne par variable).</translation>
+    </message>
+    <message>
+        <source>Current CSV file, same columns.</source>
+        <translation>Fichier CSV courant, mêmes colonnes.</translation>
+    </message>
+    <message>
+        <source>Comma-separated columns to leave out (default: ts,request_key).</source>
+        <translation>Colonnes à exclure, séparées par des virgules (par défaut : ts,request_key).</translation>
+    </message>
+    <message>
+        <source>Compares two data sets offline, feature by feature (a text column is categorical, a numeric column numeric). Exit code 1 when the dataset drifts.</source>
+        <translation>Compare deux jeux de données hors ligne, variable par variable (une colonne texte est catégorielle, une colonne numérique est numérique). Code de sortie 1 quand le jeu de données dérive.</translation>
+    </message>
+    <message>
+        <source>--reference and --current are both required.</source>
+        <translation>--reference et --current sont tous deux obligatoires.</translation>
+    </message>
+    <message>
+        <source>Column &quot;%1&quot; of %2 is not in %3.</source>
+        <translation>La colonne « %1 » de %2 n’est pas dans %3.</translation>
+    </message>
+    <message>
+        <source>Column &quot;%1&quot; is numeric in one file and text in the other.</source>
+        <translation>La colonne « %1 » est numérique dans un fichier et texte dans l’autre.</translation>
+    </message>
+    <message>
+        <source>Usage: mldeckctl drift check --deployment D [--window 10m] [--reference SPEC] [--json]</source>
+        <translation>Usage : mldeckctl drift check --deployment D [--window 10m] [--reference SPEC] [--json]</translation>
+    </message>
+    <message>
+        <source>       mldeckctl drift compare --reference A.csv --current B.csv [--json]</source>
+        <translation>       mldeckctl drift compare --reference A.csv --current B.csv [--json]</translation>
+    </message>
+    <message>
+        <source>Use &quot;mldeckctl drift check&quot; or &quot;mldeckctl drift compare&quot; (see --help).</source>
+        <translation>Utilisez « mldeckctl drift check » ou « mldeckctl drift compare » (voir --help).</translation>
+    </message>
+    <message>
+        <source>Why (recorded in the audit log).</source>
+        <translation>Motif (enregistré dans le journal d’audit).</translation>
+    </message>
+    <message>
+        <source>Change the flags of a deployment (compare-and-set on the version, audited). Exit code 1 when someone else changed them in between.</source>
+        <translation>Change les drapeaux d’un déploiement (comparer-et-écrire sur la version, audité). Code de sortie 1 si quelqu’un d’autre les a changés entre-temps.</translation>
+    </message>
+    <message>
+        <source>Share of traffic routed to ML: whole number 0 to 100 (default: unchanged).</source>
+        <translation>Part du trafic envoyée au ML : entier de 0 à 100 (par défaut : inchangée).</translation>
+    </message>
+    <message>
+        <source>Turn ML on (optionally at a percentage); audited.</source>
+        <translation>Active le ML (éventuellement à un pourcentage donné) ; audité.</translation>
+    </message>
+    <message>
+        <source>Turn ML off (the percentage is kept); audited. For an emergency use &quot;flags rollback&quot;, which always wins.</source>
+        <translation>Coupe le ML (le pourcentage est conservé) ; audité. En cas d’urgence, utilisez « flags rollback », qui l’emporte toujours.</translation>
+    </message>
+    <message>
+        <source>Emergency rollback: ML off and 0 % at once, whatever anyone else is doing. Works while PostgreSQL is down (the audit row is kept locally and written later).</source>
+        <translation>Retour arrière d’urgence : ML coupé et 0 % d’un coup, quoi que fassent les autres. Fonctionne même quand PostgreSQL est indisponible (la ligne d’audit est conservée localement et écrite plus tard).</translation>
+    </message>
+    <message>
+        <source>Usage: mldeckctl flags &lt;status|set|enable|disable|rollback|init|bucket&gt; [options]   (mldeckctl flags &lt;sub&gt; --help)
+
+  status   show the flags of a deployment
+  set      change them (compare-and-set on the version, audited)
+  enable   turn ML on [--percentage N]
+  disable  turn ML off
+  rollback emergency: ML off and 0 %, always wins
+  init     create them if they do not exist
+  bucket   show the bucket of request keys</source>
+        <translation>Usage : mldeckctl flags &lt;status|set|enable|disable|rollback|init|bucket&gt; [options]   (mldeckctl flags &lt;sous-commande&gt; --help)
+
+  status   affiche les drapeaux d’un déploiement
+  set      les modifie (comparer-et-écrire sur la version, audité)
+  enable   active le ML [--percentage N]
+  disable  coupe le ML
+  rollback urgence : ML coupé et 0 %, l’emporte toujours
+  init     les crée s’ils n’existent pas
+  bucket   affiche le compartiment de clés de requête</translation>
+    </message>
+    <message>
+        <source>Deployment to re-arm.</source>
+        <translation>Déploiement à réarmer.</translation>
+    </message>
+    <message>
+        <source>Why the guard may act again (required, audited).</source>
+        <translation>Pourquoi la garde peut agir à nouveau (obligatoire, audité).</translation>
+    </message>
+    <message>
+        <source>Re-arm a latched guard so that it may act again (audited).</source>
+        <translation>Réarme une garde verrouillée pour qu’elle puisse agir à nouveau (audité).</translation>
+    </message>
+    <message>
+        <source>Give --deployment with a valid deployment name (got &quot;%1&quot;).</source>
+        <translation>Donnez --deployment avec un nom de déploiement valide (reçu « %1 »).</translation>
+    </message>
+    <message>
+        <source>Give --reason: re-arming the guard is audited and needs a reason.</source>
+        <translation>Donnez --reason : le réarmement de la garde est audité et demande un motif.</translation>
+    </message>
+    <message>
+        <source>The guard was re-armed but the audit row could not be written: %1</source>
+        <translation>La garde a été réarmée mais la ligne d’audit n’a pas pu être écrite : %1</translation>
+    </message>
+    <message>
+        <source>Guard of &quot;%1&quot; re-armed (it was latched on %2: %3).</source>
+        <translation>Garde de « %1 » réarmée (elle était verrouillée le %2 : %3).</translation>
+    </message>
+    <message>
+        <source>Guard of &quot;%1&quot; was not latched; streaks cleared.</source>
+        <translation>La garde de « %1 » n’était pas verrouillée ; séries remises à zéro.</translation>
+    </message>
+    <message>
+        <source>Guard only this deployment (repeatable; default: all).</source>
+        <translation>Surveiller seulement ce déploiement (répétable ; par défaut : tous).</translation>
+    </message>
+    <message>
+        <source>Run one round and exit (exit code 1 when not the leader or a check failed).</source>
+        <translation>Exécuter un seul tour puis quitter (code de sortie 1 si ce n’est pas le leader ou si une vérification a échoué).</translation>
+    </message>
+    <message>
+        <source>Time between rounds, e.g. 5s, 500ms, 1m (default 5s).</source>
+        <translation>Temps entre deux tours, par ex. 5s, 500ms, 1m (5s par défaut).</translation>
+    </message>
+    <message>
+        <source>Leader-election scope: guards with the same scope elect one leader.</source>
+        <translation>Portée de l’élection du leader : les gardes de même portée élisent un seul leader.</translation>
+    </message>
+    <message>
+        <source>Run the automatic guard (&quot;mldeckctl guard rearm --deployment D --reason R&quot; re-arms a latched one). Only the elected leader acts; Ctrl-C stops.</source>
+        <translation>Lance la garde automatique (« mldeckctl guard rearm --deployment D --reason R » réarme une garde verrouillée). Seul le leader élu agit ; Ctrl-C arrête.</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not a valid deployment name.</source>
+        <translation>« %1 » n’est pas un nom de déploiement valide.</translation>
+    </message>
+    <message>
+        <source>--interval must be a time from 100ms to 60m such as 5s, not &quot;%1&quot;.</source>
+        <translation>--interval doit être une durée de 100ms à 60m comme 5s, pas « %1 ».</translation>
+    </message>
+    <message>
+        <source>guard running every %1 ms (scope &quot;%2&quot;); Ctrl-C stops</source>
+        <translation>garde en marche toutes les %1 ms (portée « %2 ») ; Ctrl-C arrête</translation>
+    </message>
+    <message>
+        <source>guard stopped</source>
+        <translation>garde arrêtée</translation>
+    </message>
+    <message>
+        <source>archived</source>
+        <translation>archivé</translation>
+    </message>
+    <message>
+        <source>%1@%2  %3  %4</source>
+        <translation>%1@%2  %3  %4</translation>
+    </message>
+    <message>
+        <source>  task        %1 (target unit: %2)</source>
+        <translation>  tâche       %1 (unité de la cible : %2)</translation>
+    </message>
+    <message>
+        <source>  sha256      %1</source>
+        <translation>  sha256      %1</translation>
+    </message>
+    <message>
+        <source>  file        %1</source>
+        <translation>  fichier     %1</translation>
+    </message>
+    <message>
+        <source>  created     %1 by %2</source>
+        <translation>  créé        %1 par %2</translation>
+    </message>
+    <message>
+        <source>  features    %1</source>
+        <translation>  variables   %1</translation>
+    </message>
+    <message>
+        <source>(no metadata)</source>
+        <translation>(pas de métadonnées)</translation>
+    </message>
+    <message>
+        <source>  metrics     MAE %1  RMSE %2  R² %3</source>
+        <translation>  métriques   MAE %1  RMSE %2  R² %3</translation>
+    </message>
+    <message>
+        <source>  parent      %1</source>
+        <translation>  parent      %1</translation>
+    </message>
+    <message>
+        <source>  trained on  %1 .. %2</source>
+        <translation>  entraîné    %1 .. %2</translation>
+    </message>
+    <message>
+        <source>The TorchScript model file to register.</source>
+        <translation>Le fichier de modèle TorchScript à enregistrer.</translation>
+    </message>
+    <message>
+        <source>Model name (default: from the metadata, else the file name).</source>
+        <translation>Nom du modèle (par défaut : celui des métadonnées, sinon le nom du fichier).</translation>
+    </message>
+    <message>
+        <source>Version (default: the next whole number of the deployment).</source>
+        <translation>Version (par défaut : le nombre entier suivant du déploiement).</translation>
+    </message>
+    <message>
+        <source>Version this model was retrained from.</source>
+        <translation>Version dont ce modèle est un réentraînement.</translation>
+    </message>
+    <message>
+        <source>Start of the training data window (ISO 8601).</source>
+        <translation>Début de la fenêtre des données d’entraînement (ISO 8601).</translation>
+    </message>
+    <message>
+        <source>End of the training data window (ISO 8601).</source>
+        <translation>Fin de la fenêtre des données d’entraînement (ISO 8601).</translation>
+    </message>
+    <message>
+        <source>Model store directory (default: MLDECK_MODEL_STORE, else %1).</source>
+        <translation>Répertoire du magasin de modèles (par défaut : MLDECK_MODEL_STORE, sinon %1).</translation>
+    </message>
+    <message>
+        <source>Validate a TorchScript file, copy it into the model store and register it.</source>
+        <translation>Valide un fichier TorchScript, le copie dans le magasin de modèles et l’enregistre.</translation>
+    </message>
+    <message>
+        <source>give exactly one model file to register</source>
+        <translation>donnez exactement un fichier de modèle à enregistrer</translation>
+    </message>
+    <message>
+        <source>--%1: &quot;%2&quot; is not an ISO 8601 date or time</source>
+        <translation>--%1 : « %2 » n’est pas une date ou une heure ISO 8601</translation>
+    </message>
+    <message>
+        <source>This file is already registered as %1@%2; nothing changed.</source>
+        <translation>Ce fichier est déjà enregistré en tant que %1@%2 ; rien n’a changé.</translation>
+    </message>
+    <message>
+        <source>Registered %1@%2.</source>
+        <translation>%1@%2 enregistré.</translation>
+    </message>
+    <message>
+        <source>Note: the file has no mldeck.json metadata; its features could not be checked against the deployment&apos;s schema.</source>
+        <translation>Remarque : le fichier n’a pas de métadonnées mldeck.json ; ses variables n’ont pas pu être vérifiées par rapport au schéma du déploiement.</translation>
+    </message>
+    <message>
+        <source>Include archived versions.</source>
+        <translation>Inclure les versions archivées.</translation>
+    </message>
+    <message>
+        <source>List the registered model versions of a deployment.</source>
+        <translation>Liste les versions de modèle enregistrées d’un déploiement.</translation>
+    </message>
+    <message>
+        <source>Unknown deployment &quot;%1&quot;.</source>
+        <translation>Déploiement « %1 » inconnu.</translation>
+    </message>
+    <message>
+        <source>Deployment &quot;%1&quot; has no registered models.</source>
+        <translation>Le déploiement « %1 » n’a aucun modèle enregistré.</translation>
+    </message>
+    <message>
+        <source>VERSION  NAME                 TASK            MAE     R²      CREATED               ALIASES</source>
+        <translation>VERSION  NOM                  TÂCHE           MAE     R²      CRÉÉE LE              ALIAS</translation>
+    </message>
+    <message>
+        <source>The version to show, or champion / challenger.</source>
+        <translation>La version à afficher, ou champion / challenger.</translation>
+    </message>
+    <message>
+        <source>Show one registered model version.</source>
+        <translation>Affiche une version de modèle enregistrée.</translation>
+    </message>
+    <message>
+        <source>give exactly one version (or champion / challenger)</source>
+        <translation>donnez exactement une version (ou champion / challenger)</translation>
+    </message>
+    <message>
+        <source>Deployment &quot;%1&quot; has no %2 model.</source>
+        <translation>Le déploiement « %1 » n’a pas de modèle %2.</translation>
+    </message>
+    <message>
+        <source>%1@%2 is now the %3 (was: %4; audit change %5).</source>
+        <translation>%1@%2 est maintenant %3 (avant : %4 ; changement d’audit %5).</translation>
+    </message>
+    <message>
+        <source>Published in Redis: %1</source>
+        <translation>Publié dans Redis : %1</translation>
+    </message>
+    <message>
+        <source>The version to promote.</source>
+        <translation>La version à promouvoir.</translation>
+    </message>
+    <message>
+        <source>champion (default) or challenger.</source>
+        <translation>champion (par défaut) ou challenger.</translation>
+    </message>
+    <message>
+        <source>Why (kept in the audit log).</source>
+        <translation>Motif (conservé dans le journal d’audit).</translation>
+    </message>
+    <message>
+        <source>Point the champion or challenger alias at a version (audited), then publish the champion in Redis.</source>
+        <translation>Fait pointer l’alias champion ou challenger sur une version (audité), puis publie le champion dans Redis.</translation>
+    </message>
+    <message>
+        <source>give exactly one version to promote</source>
+        <translation>donnez exactement une version à promouvoir</translation>
+    </message>
+    <message>
+        <source>--alias must be champion or challenger, not &quot;%1&quot;</source>
+        <translation>--alias doit valoir champion ou challenger, pas « %1 »</translation>
+    </message>
+    <message>
+        <source>Make the previous champion the champion again (audited), then publish it.</source>
+        <translation>Redonne le rôle de champion au champion précédent (audité), puis le publie.</translation>
+    </message>
+    <message>
+        <source>The version to archive.</source>
+        <translation>La version à archiver.</translation>
+    </message>
+    <message>
+        <source>Archive a version (never the champion; audited).</source>
+        <translation>Archive une version (jamais le champion ; audité).</translation>
+    </message>
+    <message>
+        <source>give exactly one version to archive</source>
+        <translation>donnez exactement une version à archiver</translation>
+    </message>
+    <message>
+        <source>Archived %1@%2.</source>
+        <translation>%1@%2 archivé.</translation>
+    </message>
+    <message>
+        <source>Publish the deployment&apos;s champion (from PostgreSQL) in Redis again.</source>
+        <translation>Publie à nouveau dans Redis le champion du déploiement (lu dans PostgreSQL).</translation>
+    </message>
+    <message>
+        <source>Publishing the champion of &quot;%1&quot; in Redis failed: %2</source>
+        <translation>La publication du champion de « %1 » dans Redis a échoué : %2</translation>
+    </message>
+    <message>
+        <source>Published %1@%2 as champion in %3.</source>
+        <translation>%1@%2 publié comme champion dans %3.</translation>
+    </message>
+    <message>
+        <source>Deployment &quot;%1&quot; has no champion; %2 was cleared.</source>
+        <translation>Le déploiement « %1 » n’a pas de champion ; la clé %2 a été effacée.</translation>
+    </message>
+    <message>
+        <source>Usage: mldeckctl models &lt;register|list|show|promote|restore-previous|archive|publish&gt; [options]   (mldeckctl models &lt;sub&gt; --help)
+
+  register FILE       validate a TorchScript file, copy it into the model store, register it
+  list                the versions of a deployment
+  show VERSION        one version (or champion / challenger)
+  promote VERSION     make it the champion (or --alias challenger); audited, published in Redis
+  restore-previous    make the previous champion the champion again
+  archive VERSION     archive a version (never the champion)
+  publish             publish the champion in Redis again (after Redis was down)</source>
+        <translation>Usage : mldeckctl models &lt;register|list|show|promote|restore-previous|archive|publish&gt; [options]   (mldeckctl models &lt;sous-commande&gt; --help)
+
+  register FICHIER    valide un fichier TorchScript, le copie dans le magasin de modèles, l’enregistre
+  list                les versions d’un déploiement
+  show VERSION        une version (ou champion / challenger)
+  promote VERSION     en fait le champion (ou --alias challenger) ; audité, publié dans Redis
+  restore-previous    redonne le rôle de champion au champion précédent
+  archive VERSION     archive une version (jamais le champion)
+  publish             publie à nouveau le champion dans Redis (après une panne de Redis)</translation>
+    </message>
+    <message>
+        <source>plan of &quot;%1&quot;: %2</source>
+        <translation>plan de « %1 » : %2</translation>
+    </message>
+    <message>
+        <source>not started</source>
+        <translation>pas commencé</translation>
+    </message>
+    <message>
+        <source>step %1 since %2</source>
+        <translation>étape %1 depuis %2</translation>
+    </message>
+    <message>
+        <source>no data</source>
+        <translation>aucune donnée</translation>
+    </message>
+    <message>
+        <source>can advance</source>
+        <translation>peut avancer</translation>
+    </message>
+    <message>
+        <source>cannot advance (gates failing, or last step)</source>
+        <translation>ne peut pas avancer (critères non satisfaits, ou dernière étape)</translation>
+    </message>
+    <message>
+        <source>Usage: mldeckctl plan &lt;show|advance|set&gt; [options]   (mldeckctl plan &lt;sub&gt; --help)
+
+  show     the plan, the current step and every gate, live
+  advance  move to the next step when all gates pass [--override-reason R]
+  set      store the plan: --steps 10,25,50,100 and gates</source>
+        <translation>Usage : mldeckctl plan &lt;show|advance|set&gt; [options]   (mldeckctl plan &lt;sous-commande&gt; --help)
+
+  show     le plan, l’étape courante et chaque critère, en direct
+  advance  passe à l’étape suivante quand tous les critères sont satisfaits [--override-reason R]
+  set      enregistre le plan : --steps 10,25,50,100 et critères</translation>
+    </message>
+    <message>
+        <source>Show the staged plan with live gates.</source>
+        <translation>Affiche le plan par étapes avec ses critères en direct.</translation>
+    </message>
+    <message>
+        <source>Advance although gates fail (audited as an override).</source>
+        <translation>Avancer même si des critères ne sont pas satisfaits (audité comme dérogation).</translation>
+    </message>
+    <message>
+        <source>Advance to the next step (sets the percentage, audited) when all gates pass.</source>
+        <translation>Passe à l’étape suivante (règle le pourcentage, audité) quand tous les critères sont satisfaits.</translation>
+    </message>
+    <message>
+        <source>An override needs a non-empty reason.</source>
+        <translation>Une dérogation demande un motif non vide.</translation>
+    </message>
+    <message>
+        <source>Minimum ML samples in the step.</source>
+        <translation>Nombre minimal d’échantillons ML dans l’étape.</translation>
+    </message>
+    <message>
+        <source>Minimum time in the step, seconds.</source>
+        <translation>Durée minimale dans l’étape, en secondes.</translation>
+    </message>
+    <message>
+        <source>MAE at most.</source>
+        <translation>MAE au plus.</translation>
+    </message>
+    <message>
+        <source>R² at least.</source>
+        <translation>R² au moins.</translation>
+    </message>
+    <message>
+        <source>Latency p95 at most, ms.</source>
+        <translation>Latence p95 au plus, en ms.</translation>
+    </message>
+    <message>
+        <source>Error rate at most, share 0..1.</source>
+        <translation>Taux d’erreur au plus, proportion 0..1.</translation>
+    </message>
+    <message>
+        <source>Percentages in order, e.g. 10,25,50,100.</source>
+        <translation>Pourcentages dans l’ordre, par ex. 10,25,50,100.</translation>
+    </message>
+    <message>
+        <source>Store the staged plan (validated; audited).</source>
+        <translation>Enregistre le plan par étapes (validé ; audité).</translation>
+    </message>
+    <message>
+        <source>--%1 must be a number, not &quot;%2&quot;.</source>
+        <translation>--%1 doit être un nombre, pas « %2 ».</translation>
+    </message>
+    <message>
+        <source>unknown plan command &quot;%1&quot;</source>
+        <translation>commande plan « %1 » inconnue</translation>
+    </message>
+    <message>
+        <source>Deployment (default: eta).</source>
+        <translation>Déploiement (par défaut : eta).</translation>
+    </message>
+    <message>
+        <source>Turn ML off above this failure rate (0 to 1).</source>
+        <translation>Couper le ML au-delà de ce taux d’échec (0 à 1).</translation>
+    </message>
+    <message>
+        <source>Halve the percentage above this latency p95 (ms).</source>
+        <translation>Diviser le pourcentage par deux au-delà de cette latence p95 (ms).</translation>
+    </message>
+    <message>
+        <source>Halve the percentage above this MAE.</source>
+        <translation>Diviser le pourcentage par deux au-delà de cette MAE.</translation>
+    </message>
+    <message>
+        <source>Act only on at least this many samples.</source>
+        <translation>N’agir qu’à partir de ce nombre d’échantillons.</translation>
+    </message>
+    <message>
+        <source>Act only after this many consecutive breaches.</source>
+        <translation>N’agir qu’après ce nombre de dépassements consécutifs.</translation>
+    </message>
+    <message>
+        <source>Sliding window in seconds.</source>
+        <translation>Fenêtre glissante en secondes.</translation>
+    </message>
+    <message>
+        <source>1: the guard acts on this deployment; 0: it only watches.</source>
+        <translation>1 : la garde agit sur ce déploiement ; 0 : elle se contente de surveiller.</translation>
+    </message>
+    <message>
+        <source>Why (required for a change, audited).</source>
+        <translation>Motif (obligatoire pour un changement, audité).</translation>
+    </message>
+    <message>
+        <source>Show the guard&apos;s rules of a deployment, or change them (audited).</source>
+        <translation>Affiche les règles de la garde d’un déploiement, ou les modifie (audité).</translation>
+    </message>
+    <message>
+        <source>--enabled must be 0 or 1, not &quot;%1&quot;.</source>
+        <translation>--enabled doit valoir 0 ou 1, pas « %1 ».</translation>
+    </message>
+    <message>
+        <source>Give --reason: changing the guard&apos;s rules is audited and needs a reason.</source>
+        <translation>Donnez --reason : la modification des règles de la garde est auditée et demande un motif.</translation>
+    </message>
+    <message>
+        <source>The rules were saved but the audit row could not be written: %1</source>
+        <translation>Les règles ont été enregistrées mais la ligne d’audit n’a pas pu être écrite : %1</translation>
+    </message>
+    <message>
+        <source>Guard rules of &quot;%1&quot;%2:</source>
+        <translation>Règles de la garde de « %1 »%2 :</translation>
+    </message>
+    <message>
+        <source> (changed)</source>
+        <translation> (modifiées)</translation>
+    </message>
+    <message>
+        <source>  acts: %1; window %2 s; at least %3 samples; after %4 consecutive breaches</source>
+        <translation>  agit : %1 ; fenêtre %2 s ; au moins %3 échantillons ; après %4 dépassements consécutifs</translation>
+    </message>
+    <message>
+        <source>yes</source>
+        <translation>oui</translation>
+    </message>
+    <message>
+        <source>no (watch only)</source>
+        <translation>non (surveillance seule)</translation>
+    </message>
+    <message>
+        <source>  ML off above a failure rate of %1; percentage halved above latency p95 %2 ms or MAE %3</source>
+        <translation>  ML coupé au-delà d’un taux d’échec de %1 ; pourcentage divisé par deux au-delà d’une latence p95 de %2 ms ou d’une MAE de %3</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::drift</name>
+    <message>
+        <source>&quot;%1&quot; is not a duration: use a whole number with s, m, h or d, e.g. 30s or 10m.</source>
+        <translation>« %1 » n’est pas une durée : utilisez un entier suivi de s, m, h ou d, par ex. 30s ou 10m.</translation>
+    </message>
+    <message>
+        <source>The duration &quot;%1&quot; must be above zero.</source>
+        <translation>La durée « %1 » doit être supérieure à zéro.</translation>
+    </message>
+    <message>
+        <source>%1 %2 %3 %4 %5 %6 %7</source>
+        <translation>%1 %2 %3 %4 %5 %6 %7</translation>
+    </message>
+    <message>
+        <source>feature</source>
+        <translation>variable</translation>
+    </message>
+    <message>
+        <source>test</source>
+        <translation>test</translation>
+    </message>
+    <message>
+        <source>score</source>
+        <translation>score</translation>
+    </message>
+    <message>
+        <source>p-value</source>
+        <translation>valeur p</translation>
+    </message>
+    <message>
+        <source>threshold</source>
+        <translation>seuil</translation>
+    </message>
+    <message>
+        <source>effect</source>
+        <translation>effet</translation>
+    </message>
+    <message>
+        <source>verdict</source>
+        <translation>verdict</translation>
+    </message>
+    <message>
+        <source>too few rows</source>
+        <translation>trop peu de lignes</translation>
+    </message>
+    <message>
+        <source>DRIFT</source>
+        <translation>DÉRIVE</translation>
+    </message>
+    <message>
+        <source>ok</source>
+        <translation>ok</translation>
+    </message>
+    <message>
+        <source>Dataset drift: %1 of %2 features drift (threshold %3 %).</source>
+        <translation>Dérive du jeu de données : %1 variables sur %2 dérivent (seuil %3 %).</translation>
+    </message>
+    <message>
+        <source>No dataset drift: %1 of %2 features drift (threshold %3 %).</source>
+        <translation>Pas de dérive du jeu de données : %1 variables sur %2 dérivent (seuil %3 %).</translation>
+    </message>
+    <message>
+        <source>Cannot read %1: %2</source>
+        <translation>Impossible de lire %1 : %2</translation>
+    </message>
+    <message>
+        <source>%1 is empty: a header line with the column names is expected.</source>
+        <translation>%1 est vide : une ligne d’en-tête avec les noms des colonnes est attendue.</translation>
+    </message>
+    <message>
+        <source>%1, line %2: %3 values where the header has %4 columns (quoted commas are not supported).</source>
+        <translation>%1, ligne %2 : %3 valeurs alors que l’en-tête a %4 colonnes (les virgules entre guillemets ne sont pas prises en charge).</translation>
+    </message>
+    <message>
+        <source>%1 has no columns to compare.</source>
+        <translation>%1 n’a aucune colonne à comparer.</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::drift::DriftConfig</name>
+    <message>
+        <source>drift setting &quot;%1&quot; must be a positive duration.</source>
+        <translation>le réglage de dérive « %1 » doit être une durée positive.</translation>
+    </message>
+    <message>
+        <source>drift setting &quot;k&quot; must be a whole number from 1 to 1000.</source>
+        <translation>le réglage de dérive « k » doit être un entier de 1 à 1000.</translation>
+    </message>
+    <message>
+        <source>drift setting &quot;dataset_share&quot; must be above 0 and at most 1.</source>
+        <translation>le réglage de dérive « dataset_share » doit être supérieur à 0 et au plus 1.</translation>
+    </message>
+    <message>
+        <source>unknown drift test &quot;%1&quot; for feature &quot;%2&quot;.</source>
+        <translation>test de dérive « %1 » inconnu pour la variable « %2 ».</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::drift::ReferenceSpec</name>
+    <message>
+        <source>&quot;%1&quot; is not a period: use period:FROM/TO with ISO 8601 times, FROM before TO.</source>
+        <translation>« %1 » n’est pas une période : utilisez period:DÉBUT/FIN avec des heures ISO 8601, DÉBUT avant FIN.</translation>
+    </message>
+    <message>
+        <source>Unknown reference &quot;%1&quot;: use auto, model, snapshot:NAME, period:FROM/TO, first:DURATION or previous:DURATION.</source>
+        <translation>Référence « %1 » inconnue : utilisez auto, model, snapshot:NOM, period:DÉBUT/FIN, first:DURÉE ou previous:DURÉE.</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::models</name>
+    <message>
+        <source>The model&apos;s metadata refers to feature schema %1, which deployment &quot;%2&quot; does not have.</source>
+        <translation>Les métadonnées du modèle renvoient au schéma de variables %1, que le déploiement « %2 » n’a pas.</translation>
+    </message>
+    <message>
+        <source>The model&apos;s features do not match feature schema %1 of deployment &quot;%2&quot;: the model expects numeric [%3] and categorical [%4], the deployment logs numeric [%5] and categorical [%6].</source>
+        <translation>Les variables du modèle ne correspondent pas au schéma de variables %1 du déploiement « %2 » : le modèle attend en numérique [%3] et en catégoriel [%4], le déploiement journalise en numérique [%5] et en catégoriel [%6].</translation>
+    </message>
+    <message>
+        <source>The promotion is committed, but publishing the champion in Redis failed: %1 Run `mldeckctl models publish --deployment %2` once Redis is back.</source>
+        <translation>La promotion est validée, mais la publication du champion dans Redis a échoué : %1 Lancez `mldeckctl models publish --deployment %2` quand Redis sera revenu.</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not a valid deployment name.</source>
+        <translation>« %1 » n’est pas un nom de déploiement valide.</translation>
+    </message>
+    <message>
+        <source>Invalid version &quot;%1&quot;: use 1 to 64 letters, digits, &apos;.&apos;, &apos;_&apos; or &apos;-&apos;.</source>
+        <translation>Version « %1 » non valide : utilisez 1 à 64 lettres, chiffres, « . », « _ » ou « - ».</translation>
+    </message>
+    <message>
+        <source>No model file given.</source>
+        <translation>Aucun fichier de modèle indiqué.</translation>
+    </message>
+    <message>
+        <source>Model file %1 does not exist.</source>
+        <translation>Le fichier de modèle %1 n’existe pas.</translation>
+    </message>
+    <message>
+        <source>Model path %1 is not a file.</source>
+        <translation>Le chemin de modèle %1 n’est pas un fichier.</translation>
+    </message>
+    <message>
+        <source>Unknown deployment &quot;%1&quot;: it has no row in mldeck.deployments (the serving backend or `mldeckctl simulate` creates it).</source>
+        <translation>Déploiement « %1 » inconnu : il n’a pas de ligne dans mldeck.deployments (le backend de production ou `mldeckctl simulate` la crée).</translation>
+    </message>
+    <message>
+        <source>This file (SHA-256 %1…) is already registered for deployment &quot;%2&quot; as version %3; a file is registered once per deployment.</source>
+        <translation>Ce fichier (SHA-256 %1…) est déjà enregistré pour le déploiement « %2 » en tant que version %3 ; un fichier n’est enregistré qu’une fois par déploiement.</translation>
+    </message>
+    <message>
+        <source>Model file %1 changed while it was being registered; try again.</source>
+        <translation>Le fichier de modèle %1 a changé pendant son enregistrement ; réessayez.</translation>
+    </message>
 </context>
 <context>
     <name>mldeck::pg</name>
@@ -1118,22 +2909,277 @@ Code de sortie 0 quand les deux sont disponibles, 2 quand l’un est injoignable
     </message>
 </context>
 <context>
+    <name>mldeck::plan</name>
+    <message>
+        <source>A plan needs at least one step.</source>
+        <translation>Un plan demande au moins une étape.</translation>
+    </message>
+    <message>
+        <source>Every step must be a percentage from 1 to 100; %1 is not.</source>
+        <translation>Chaque étape doit être un pourcentage de 1 à 100 ; %1 ne l’est pas.</translation>
+    </message>
+    <message>
+        <source>Steps must be strictly increasing; %1 comes after %2.</source>
+        <translation>Les étapes doivent être strictement croissantes ; %1 vient après %2.</translation>
+    </message>
+    <message>
+        <source>The minimum number of samples must not be negative (got %1).</source>
+        <translation>Le nombre minimal d’échantillons ne doit pas être négatif (reçu %1).</translation>
+    </message>
+    <message>
+        <source>The minimum soak time must not be negative (got %1 s).</source>
+        <translation>La durée minimale d’observation ne doit pas être négative (reçu %1 s).</translation>
+    </message>
+    <message>
+        <source>The MAE gate must be a positive number (got %1).</source>
+        <translation>Le critère de MAE doit être un nombre positif (reçu %1).</translation>
+    </message>
+    <message>
+        <source>The R² gate must be a number no greater than 1 (got %1).</source>
+        <translation>Le critère de R² doit être un nombre inférieur ou égal à 1 (reçu %1).</translation>
+    </message>
+    <message>
+        <source>The latency p95 gate must be a positive number of milliseconds (got %1).</source>
+        <translation>Le critère de latence p95 doit être un nombre positif de millisecondes (reçu %1).</translation>
+    </message>
+    <message>
+        <source>The error-rate gate must be a share from 0 to 1 (got %1).</source>
+        <translation>Le critère de taux d’erreur doit être une proportion de 0 à 1 (reçu %1).</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not a list of whole percentages such as 10,25,50,100.</source>
+        <translation>« %1 » n’est pas une liste de pourcentages entiers comme 10,25,50,100.</translation>
+    </message>
+    <message>
+        <source>The plan is already at its last step (%1 %).</source>
+        <translation>Le plan est déjà à sa dernière étape (%1 %).</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::stats</name>
+    <message>
+        <source>accuracy</source>
+        <translation>exactitude</translation>
+    </message>
+    <message>
+        <source>No significant difference on %1 between %2 and %3 (%3 better by %4 %, %5 % CI %6 to %7 %).</source>
+        <translation>Pas de différence significative sur %1 entre %2 et %3 (%3 meilleur de %4 %, IC à %5 % de %6 à %7 %).</translation>
+    </message>
+    <message>
+        <source>%1 is %2 % better than %3 on %4, %5 % CI %6–%7 %.</source>
+        <translation>%1 est meilleur de %2 % que %3 sur %4, IC à %5 % %6–%7 %.</translation>
+    </message>
+    <message>
+        <source>%1 is %2 % worse than %3 on %4, %5 % CI %6–%7 %.</source>
+        <translation>%1 est moins bon de %2 % que %3 sur %4, IC à %5 % %6–%7 %.</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui</name>
+    <message>
+        <source>Model comparison</source>
+        <translation>Comparaison de modèles</translation>
+    </message>
+    <message>
+        <source>%1 rows from %2, bootstrap %3 resamples, seed %4</source>
+        <translation>%1 lignes de %2, bootstrap à %3 rééchantillonnages, graine %4</translation>
+    </message>
+    <message>
+        <source>Metrics</source>
+        <translation>Métriques</translation>
+    </message>
+    <message>
+        <source>Model</source>
+        <translation>Modèle</translation>
+    </message>
+    <message>
+        <source>Rows/s</source>
+        <translation>Lignes/s</translation>
+    </message>
+    <message>
+        <source>p50 ms</source>
+        <translation>p50 ms</translation>
+    </message>
+    <message>
+        <source>p99 ms</source>
+        <translation>p99 ms</translation>
+    </message>
+    <message>
+        <source>Differences</source>
+        <translation>Différences</translation>
+    </message>
+    <message>
+        <source>Challenger</source>
+        <translation>Challenger</translation>
+    </message>
+    <message>
+        <source>Metric</source>
+        <translation>Métrique</translation>
+    </message>
+    <message>
+        <source>Difference</source>
+        <translation>Différence</translation>
+    </message>
+    <message>
+        <source>95 % CI</source>
+        <translation>IC à 95 %</translation>
+    </message>
+    <message>
+        <source>Relative</source>
+        <translation>Relatif</translation>
+    </message>
+    <message>
+        <source>Segments (%1)</source>
+        <translation>Segments (%1)</translation>
+    </message>
+    <message>
+        <source>Segment</source>
+        <translation>Segment</translation>
+    </message>
+    <message>
+        <source>Value</source>
+        <translation>Valeur</translation>
+    </message>
+    <message>
+        <source>Rows</source>
+        <translation>Lignes</translation>
+    </message>
+    <message>
+        <source>MLDeck model comparison</source>
+        <translation>Comparaison de modèles MLDeck</translation>
+    </message>
+    <message>
+        <source>Cannot write %1.</source>
+        <translation>Impossible d’écrire %1.</translation>
+    </message>
+</context>
+<context>
     <name>mldeck::ui::AlertsDriftPage</name>
     <message>
-        <source>Know when live data stops looking like the training data.</source>
-        <translation>Savoir quand les données réelles ne ressemblent plus aux données d’entraînement.</translation>
+        <source>&lt;b&gt;Alerts&lt;/b&gt;</source>
+        <translation>&lt;b&gt;Alertes&lt;/b&gt;</translation>
     </message>
     <message>
-        <source>Feature drift and alerts</source>
-        <translation>Dérive des variables et alertes</translation>
+        <source>Acknowledge</source>
+        <translation>Acquitter</translation>
     </message>
     <message>
-        <source>This page will compare the live window with the reference window feature by feature (statistical test, p-value, effect size and PSI) and list the alerts raised by the guard, so that they can be acknowledged. It is not built yet.</source>
-        <translation>Cette page comparera la fenêtre en direct à la fenêtre de référence, variable par variable (test statistique, valeur p, taille d’effet et PSI), et listera les alertes levées par la garde pour qu’on puisse en accuser réception. Elle n’est pas encore construite.</translation>
+        <source>Silence…</source>
+        <translation>Mettre en silence…</translation>
     </message>
     <message>
-        <source>Not built yet</source>
-        <translation>Pas encore construite</translation>
+        <source>Refresh</source>
+        <translation>Actualiser</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Feature drift&lt;/b&gt;</source>
+        <translation>&lt;b&gt;Dérive des variables&lt;/b&gt;</translation>
+    </message>
+    <message>
+        <source>Deployment:</source>
+        <translation>Déploiement :</translation>
+    </message>
+    <message>
+        <source>Alerts could not be read: %1</source>
+        <translation>Les alertes n’ont pas pu être lues : %1</translation>
+    </message>
+    <message>
+        <source>Deployments could not be read: %1</source>
+        <translation>Les déploiements n’ont pas pu être lus : %1</translation>
+    </message>
+    <message>
+        <source>No deployment has logged predictions yet.</source>
+        <translation>Aucun déploiement n’a encore journalisé de prédictions.</translation>
+    </message>
+    <message>
+        <source>No drift figures: %1</source>
+        <translation>Pas de chiffres de dérive : %1</translation>
+    </message>
+    <message>
+        <source>Dataset drift: %1 of %2 features drift. Window %3 to %4 against %5.</source>
+        <translation>Dérive du jeu de données : %1 variables sur %2 dérivent. Fenêtre de %3 à %4 comparée à %5.</translation>
+    </message>
+    <message>
+        <source>No dataset drift: %1 of %2 features drift. Window %3 to %4 against %5.</source>
+        <translation>Pas de dérive du jeu de données : %1 variables sur %2 dérivent. Fenêtre de %3 à %4 comparée à %5.</translation>
+    </message>
+    <message>
+        <source>Already acknowledged by %1</source>
+        <translation>Déjà acquittée par %1</translation>
+    </message>
+    <message>
+        <source>Mark the selected alert as seen (audited)</source>
+        <translation>Marquer l’alerte sélectionnée comme vue (audité)</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::AlertsTableModel</name>
+    <message>
+        <source>Resolved</source>
+        <translation>Résolue</translation>
+    </message>
+    <message>
+        <source>Silenced</source>
+        <translation>En silence</translation>
+    </message>
+    <message>
+        <source>Acknowledged</source>
+        <translation>Acquittée</translation>
+    </message>
+    <message>
+        <source>Firing</source>
+        <translation>Déclenchée</translation>
+    </message>
+    <message>
+        <source>Silenced by %1 until %2</source>
+        <translation>Mise en silence par %1 jusqu’à %2</translation>
+    </message>
+    <message>
+        <source>critical</source>
+        <translation>critique</translation>
+    </message>
+    <message>
+        <source>warning</source>
+        <translation>avertissement</translation>
+    </message>
+    <message>
+        <source>info</source>
+        <translation>info</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>État</translation>
+    </message>
+    <message>
+        <source>Severity</source>
+        <translation>Gravité</translation>
+    </message>
+    <message>
+        <source>Deployment</source>
+        <translation>Déploiement</translation>
+    </message>
+    <message>
+        <source>Title</source>
+        <translation>Titre</translation>
+    </message>
+    <message>
+        <source>Since</source>
+        <translation>Depuis</translation>
+    </message>
+    <message>
+        <source>Acknowledged by</source>
+        <translation>Acquittée par</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::AliasBadgeDelegate</name>
+    <message>
+        <source>champion</source>
+        <translation>champion</translation>
+    </message>
+    <message>
+        <source>challenger</source>
+        <translation>challenger</translation>
     </message>
 </context>
 <context>
@@ -1153,6 +3199,348 @@ Code de sortie 0 quand les deux sont disponibles, 2 quand l’un est injoignable
     <message>
         <source>Not built yet</source>
         <translation>Pas encore construite</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::CompareView</name>
+    <message>
+        <source>File path or eta:champion, eta@3</source>
+        <translation>Chemin de fichier ou eta:champion, eta@3</translation>
+    </message>
+    <message>
+        <source>Optional</source>
+        <translation>Facultatif</translation>
+    </message>
+    <message>
+        <source>Browse…</source>
+        <translation>Parcourir…</translation>
+    </message>
+    <message>
+        <source>Baseline (A)</source>
+        <translation>Référence (A)</translation>
+    </message>
+    <message>
+        <source>Model %1</source>
+        <translation>Modèle %1</translation>
+    </message>
+    <message>
+        <source>CSV file</source>
+        <translation>Fichier CSV</translation>
+    </message>
+    <message>
+        <source>Logged window</source>
+        <translation>Période journalisée</translation>
+    </message>
+    <message>
+        <source>CSV made by mldeckctl demo-data, or your own</source>
+        <translation>CSV produit par mldeckctl demo-data, ou le vôtre</translation>
+    </message>
+    <message>
+        <source>Rows</source>
+        <translation>Lignes</translation>
+    </message>
+    <message>
+        <source> h</source>
+        <translation> h</translation>
+    </message>
+    <message>
+        <source>deployment (empty: the only one)</source>
+        <translation>déploiement (vide : le seul existant)</translation>
+    </message>
+    <message>
+        <source>default: the model&apos;s target, else delay_min</source>
+        <translation>par défaut : la cible du modèle, sinon delay_min</translation>
+    </message>
+    <message>
+        <source>Target column</source>
+        <translation>Colonne cible</translation>
+    </message>
+    <message>
+        <source>Run comparison</source>
+        <translation>Lancer la comparaison</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Annuler</translation>
+    </message>
+    <message>
+        <source>Export CSV…</source>
+        <translation>Exporter en CSV…</translation>
+    </message>
+    <message>
+        <source>Export PDF…</source>
+        <translation>Exporter en PDF…</translation>
+    </message>
+    <message>
+        <source>Metrics and differences</source>
+        <translation>Métriques et différences</translation>
+    </message>
+    <message>
+        <source>Segments</source>
+        <translation>Segments</translation>
+    </message>
+    <message>
+        <source>Plots</source>
+        <translation>Graphiques</translation>
+    </message>
+    <message>
+        <source>Choose a TorchScript model</source>
+        <translation>Choisir un modèle TorchScript</translation>
+    </message>
+    <message>
+        <source>TorchScript models (*.pt *.pth);;All files (*)</source>
+        <translation>Modèles TorchScript (*.pt *.pth);;Tous les fichiers (*)</translation>
+    </message>
+    <message>
+        <source>Choose the rows</source>
+        <translation>Choisir les lignes</translation>
+    </message>
+    <message>
+        <source>CSV files (*.csv);;All files (*)</source>
+        <translation>Fichiers CSV (*.csv);;Tous les fichiers (*)</translation>
+    </message>
+    <message>
+        <source>Choose at least two models.</source>
+        <translation>Choisissez au moins deux modèles.</translation>
+    </message>
+    <message>
+        <source>Choose a CSV file, or use a logged window.</source>
+        <translation>Choisissez un fichier CSV, ou utilisez une période journalisée.</translation>
+    </message>
+    <message>
+        <source>Starting…</source>
+        <translation>Démarrage…</translation>
+    </message>
+    <message>
+        <source>Done: %1 rows.</source>
+        <translation>Terminé : %1 lignes.</translation>
+    </message>
+    <message>
+        <source>Cancelled.</source>
+        <translation>Annulé.</translation>
+    </message>
+    <message>
+        <source>cancelled</source>
+        <translation>annulé</translation>
+    </message>
+    <message>
+        <source>The comparison failed: %1</source>
+        <translation>La comparaison a échoué : %1</translation>
+    </message>
+    <message>
+        <source>Model</source>
+        <translation>Modèle</translation>
+    </message>
+    <message>
+        <source>Accuracy</source>
+        <translation>Exactitude</translation>
+    </message>
+    <message>
+        <source>Precision</source>
+        <translation>Précision</translation>
+    </message>
+    <message>
+        <source>Recall</source>
+        <translation>Rappel</translation>
+    </message>
+    <message>
+        <source>Rows/s</source>
+        <translation>Lignes/s</translation>
+    </message>
+    <message>
+        <source>Latency p50 (ms)</source>
+        <translation>Latence p50 (ms)</translation>
+    </message>
+    <message>
+        <source>Latency p99 (ms)</source>
+        <translation>Latence p99 (ms)</translation>
+    </message>
+    <message>
+        <source>Challenger vs baseline</source>
+        <translation>Challenger par rapport à la référence</translation>
+    </message>
+    <message>
+        <source>Metric</source>
+        <translation>Métrique</translation>
+    </message>
+    <message>
+        <source>Δ (B − A)</source>
+        <translation>Δ (B − A)</translation>
+    </message>
+    <message>
+        <source>95 % CI</source>
+        <translation>IC à 95 %</translation>
+    </message>
+    <message>
+        <source>Relative</source>
+        <translation>Relatif</translation>
+    </message>
+    <message>
+        <source>Relative 95 % CI</source>
+        <translation>IC relatif à 95 %</translation>
+    </message>
+    <message>
+        <source>Significant</source>
+        <translation>Significatif</translation>
+    </message>
+    <message>
+        <source>%1 vs %2</source>
+        <translation>%1 vs %2</translation>
+    </message>
+    <message>
+        <source>yes</source>
+        <translation>oui</translation>
+    </message>
+    <message>
+        <source>no</source>
+        <translation>non</translation>
+    </message>
+    <message>
+        <source>Segment</source>
+        <translation>Segment</translation>
+    </message>
+    <message>
+        <source>Value</source>
+        <translation>Valeur</translation>
+    </message>
+    <message>
+        <source>%1 %2</source>
+        <translation>%1 %2</translation>
+    </message>
+    <message>
+        <source>Export the comparison as CSV</source>
+        <translation>Exporter la comparaison en CSV</translation>
+    </message>
+    <message>
+        <source>CSV files (*.csv)</source>
+        <translation>Fichiers CSV (*.csv)</translation>
+    </message>
+    <message>
+        <source>Cannot write %1: %2</source>
+        <translation>Impossible d’écrire %1 : %2</translation>
+    </message>
+    <message>
+        <source>Exported %1.</source>
+        <translation>%1 exporté.</translation>
+    </message>
+    <message>
+        <source>Export the comparison as PDF</source>
+        <translation>Exporter la comparaison en PDF</translation>
+    </message>
+    <message>
+        <source>PDF files (*.pdf)</source>
+        <translation>Fichiers PDF (*.pdf)</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::ConfirmedStatePanel</name>
+    <message>
+        <source>just now</source>
+        <translation>à l’instant</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n s ago</source>
+        <translation>
+            <numerusform>il y a %n s</numerusform>
+            <numerusform>il y a %n s</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n min ago</source>
+        <translation>
+            <numerusform>il y a %n min</numerusform>
+            <numerusform>il y a %n min</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n h ago</source>
+        <translation>
+            <numerusform>il y a %n h</numerusform>
+            <numerusform>il y a %n h</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n days ago</source>
+        <translation>
+            <numerusform>il y a %n jour</numerusform>
+            <numerusform>il y a %n jours</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Confirmed in Redis</source>
+        <translation>Confirmé dans Redis</translation>
+    </message>
+    <message>
+        <source>ML enabled</source>
+        <translation>ML activé</translation>
+    </message>
+    <message>
+        <source>Traffic to ML</source>
+        <translation>Trafic vers le ML</translation>
+    </message>
+    <message>
+        <source>Fallback on error</source>
+        <translation>Repli en cas d’erreur</translation>
+    </message>
+    <message>
+        <source>Version</source>
+        <translation>Version</translation>
+    </message>
+    <message>
+        <source>Changed by</source>
+        <translation>Modifié par</translation>
+    </message>
+    <message>
+        <source>Changed at</source>
+        <translation>Modifié le</translation>
+    </message>
+    <message>
+        <source>Not read yet.</source>
+        <translation>Pas encore lu.</translation>
+    </message>
+    <message>
+        <source>Redis holds no flag set for “%1”: backends treat ML as off.</source>
+        <translation>Redis ne contient aucun jeu de drapeaux pour « %1 » : les backends considèrent le ML comme coupé.</translation>
+    </message>
+    <message>
+        <source>INVALID in Redis</source>
+        <translation>NON VALIDE dans Redis</translation>
+    </message>
+    <message>
+        <source>On</source>
+        <translation>Activé</translation>
+    </message>
+    <message>
+        <source>Off</source>
+        <translation>Coupé</translation>
+    </message>
+    <message>
+        <source>%1 %</source>
+        <translation>%1 %</translation>
+    </message>
+    <message>
+        <source>unknown</source>
+        <translation>inconnu</translation>
+    </message>
+    <message>
+        <source>⚠ Invalid flag set (%1): backends treat ML as OFF.</source>
+        <translation>⚠ Jeu de drapeaux non valide (%1) : les backends considèrent le ML comme COUPÉ.</translation>
+    </message>
+    <message>
+        <source>● ML off: every request uses the heuristic.</source>
+        <translation>● ML coupé : chaque requête utilise l’heuristique.</translation>
+    </message>
+    <message>
+        <source>● ML serves %1 % of requests.</source>
+        <translation>● Le ML sert %1 % des requêtes.</translation>
+    </message>
+    <message>
+        <source>(last read before the connection was lost: may be stale)</source>
+        <translation>(dernière lecture avant la perte de la connexion : peut être périmée)</translation>
+    </message>
+    <message>
+        <source>%1 (%2)</source>
+        <translation>%1 (%2)</translation>
     </message>
 </context>
 <context>
@@ -1347,6 +3735,96 @@ Il est gardé en mémoire pour cette session seulement.</translation>
     </message>
 </context>
 <context>
+    <name>mldeck::ui::DriftCharts</name>
+    <message>
+        <source>Select a feature to compare its distributions</source>
+        <translation>Sélectionnez une variable pour comparer ses distributions</translation>
+    </message>
+    <message>
+        <source>Score over time</source>
+        <translation>Score dans le temps</translation>
+    </message>
+    <message>
+        <source>%1: reference vs current</source>
+        <translation>%1 : référence / courant</translation>
+    </message>
+    <message>
+        <source>Reference</source>
+        <translation>Référence</translation>
+    </message>
+    <message>
+        <source>Current</source>
+        <translation>Courant</translation>
+    </message>
+    <message>
+        <source>% of rows</source>
+        <translation>% des lignes</translation>
+    </message>
+    <message>
+        <source>%1: no history yet (the guard records a score every check)</source>
+        <translation>%1 : pas encore d’historique (la garde enregistre un score à chaque vérification)</translation>
+    </message>
+    <message>
+        <source>%1: %2 over time</source>
+        <translation>%1 : %2 dans le temps</translation>
+    </message>
+    <message>
+        <source>Score</source>
+        <translation>Score</translation>
+    </message>
+    <message>
+        <source>Threshold</source>
+        <translation>Seuil</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::DriftTableModel</name>
+    <message>
+        <source>Too few rows</source>
+        <translation>Trop peu de lignes</translation>
+    </message>
+    <message>
+        <source>Drift</source>
+        <translation>Dérive</translation>
+    </message>
+    <message>
+        <source>OK</source>
+        <translation>OK</translation>
+    </message>
+    <message>
+        <source>Feature</source>
+        <translation>Variable</translation>
+    </message>
+    <message>
+        <source>Test</source>
+        <translation>Test</translation>
+    </message>
+    <message>
+        <source>Score</source>
+        <translation>Score</translation>
+    </message>
+    <message>
+        <source>p-value</source>
+        <translation>Valeur p</translation>
+    </message>
+    <message>
+        <source>Threshold</source>
+        <translation>Seuil</translation>
+    </message>
+    <message>
+        <source>Effect size</source>
+        <translation>Taille d’effet</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Statut</translation>
+    </message>
+    <message>
+        <source>Trend</source>
+        <translation>Tendance</translation>
+    </message>
+</context>
+<context>
     <name>mldeck::ui::HealthIndicator</name>
     <message>
         <source>up</source>
@@ -1478,22 +3956,65 @@ PostgreSQL %2 (base %3)</translation>
     </message>
 </context>
 <context>
+    <name>mldeck::ui::ModelVersionTableModel</name>
+    <message>
+        <source>SHA-256 %1</source>
+        <translation>SHA-256 %1</translation>
+    </message>
+    <message>
+        <source>classification</source>
+        <translation>classification</translation>
+    </message>
+    <message>
+        <source>regression</source>
+        <translation>régression</translation>
+    </message>
+    <message>
+        <source>archived</source>
+        <translation>archivé</translation>
+    </message>
+    <message>
+        <source>Version</source>
+        <translation>Version</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Nom</translation>
+    </message>
+    <message>
+        <source>Task</source>
+        <translation>Tâche</translation>
+    </message>
+    <message>
+        <source>Created</source>
+        <translation>Créé le</translation>
+    </message>
+    <message>
+        <source>MAE</source>
+        <translation>MAE</translation>
+    </message>
+    <message>
+        <source>R²</source>
+        <translation>R²</translation>
+    </message>
+    <message>
+        <source>Aliases</source>
+        <translation>Alias</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>État</translation>
+    </message>
+</context>
+<context>
     <name>mldeck::ui::ModelsPage</name>
     <message>
-        <source>Every model version, verified and comparable.</source>
-        <translation>Chaque version du modèle, vérifiée et comparable.</translation>
+        <source>Registry</source>
+        <translation>Registre</translation>
     </message>
     <message>
-        <source>Model registry</source>
-        <translation>Registre des modèles</translation>
-    </message>
-    <message>
-        <source>This page will list the registered TorchScript models with their SHA-256, feature schema and offline metrics, compare two versions side by side and promote the better one. It is not built yet.</source>
-        <translation>Cette page listera les modèles TorchScript enregistrés avec leur SHA-256, leur schéma de variables et leurs métriques hors ligne, comparera deux versions côte à côte et promouvra la meilleure. Elle n’est pas encore construite.</translation>
-    </message>
-    <message>
-        <source>Not built yet</source>
-        <translation>Pas encore construite</translation>
+        <source>Compare</source>
+        <translation>Comparer</translation>
     </message>
 </context>
 <context>
@@ -1524,6 +4045,406 @@ PostgreSQL %2 (base %3)</translation>
     </message>
 </context>
 <context>
+    <name>mldeck::ui::PercentageControl</name>
+    <message>
+        <source>ML traffic percentage</source>
+        <translation>Pourcentage de trafic ML</translation>
+    </message>
+    <message>
+        <source>invalid</source>
+        <translation>non valide</translation>
+    </message>
+    <message>
+        <source> %</source>
+        <translation> %</translation>
+    </message>
+    <message>
+        <source>Type a value and press Enter to apply it.</source>
+        <translation>Saisissez une valeur et appuyez sur Entrée pour l’appliquer.</translation>
+    </message>
+    <message>
+        <source>Presets:</source>
+        <translation>Préréglages :</translation>
+    </message>
+    <message>
+        <source>%1 %</source>
+        <translation>%1 %</translation>
+    </message>
+    <message>
+        <source>Send %1 % of traffic to the model</source>
+        <translation>Envoyer %1 % du trafic au modèle</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::PlanPanel</name>
+    <message>
+        <source>%1 min %2 s</source>
+        <translation>%1 min %2 s</translation>
+    </message>
+    <message>
+        <source>%1 h %2 min</source>
+        <translation>%1 h %2 min</translation>
+    </message>
+    <message>
+        <source>Samples ≥</source>
+        <translation>Échantillons ≥</translation>
+    </message>
+    <message>
+        <source>Soak time ≥</source>
+        <translation>Durée d’observation ≥</translation>
+    </message>
+    <message>
+        <source>MAE (min) ≤</source>
+        <translation>MAE (min) ≤</translation>
+    </message>
+    <message>
+        <source>R² ≥</source>
+        <translation>R² ≥</translation>
+    </message>
+    <message>
+        <source>Latency p95 ≤</source>
+        <translation>Latence p95 ≤</translation>
+    </message>
+    <message>
+        <source>Error rate ≤</source>
+        <translation>Taux d’erreur ≤</translation>
+    </message>
+    <message>
+        <source>Staged rollout plan</source>
+        <translation>Plan de déploiement par étapes</translation>
+    </message>
+    <message>
+        <source>e.g. 10, 25, 50, 100</source>
+        <translation>par ex. 10, 25, 50, 100</translation>
+    </message>
+    <message>
+        <source>Percentages of the steps, increasing, up to 100.</source>
+        <translation>Pourcentages des étapes, croissants, jusqu’à 100.</translation>
+    </message>
+    <message>
+        <source>Save steps</source>
+        <translation>Enregistrer les étapes</translation>
+    </message>
+    <message>
+        <source>Steps (%):</source>
+        <translation>Étapes (%) :</translation>
+    </message>
+    <message>
+        <source>Gate</source>
+        <translation>Critère</translation>
+    </message>
+    <message>
+        <source>Value</source>
+        <translation>Valeur</translation>
+    </message>
+    <message>
+        <source>Threshold</source>
+        <translation>Seuil</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Statut</translation>
+    </message>
+    <message>
+        <source>No gates apply before the first step: Advance starts the plan.</source>
+        <translation>Aucun critère ne s’applique avant la première étape : Avancer démarre le plan.</translation>
+    </message>
+    <message>
+        <source>Advance</source>
+        <translation>Avancer</translation>
+    </message>
+    <message>
+        <source>Reason to advance although a gate fails</source>
+        <translation>Motif pour avancer bien qu’un critère ne soit pas satisfait</translation>
+    </message>
+    <message>
+        <source>Override…</source>
+        <translation>Déroger…</translation>
+    </message>
+    <message>
+        <source>Advance to the next step although gates fail. Needs a reason; it is audited.</source>
+        <translation>Passer à l’étape suivante bien que des critères ne soient pas satisfaits. Demande un motif ; c’est audité.</translation>
+    </message>
+    <message>
+        <source>Saving…</source>
+        <translation>Enregistrement…</translation>
+    </message>
+    <message>
+        <source>Choose a deployment to see its plan.</source>
+        <translation>Choisissez un déploiement pour voir son plan.</translation>
+    </message>
+    <message>
+        <source>▶ %1 %</source>
+        <translation>▶ %1 %</translation>
+    </message>
+    <message>
+        <source>✓ %1 %</source>
+        <translation>✓ %1 %</translation>
+    </message>
+    <message>
+        <source>%1 %</source>
+        <translation>%1 %</translation>
+    </message>
+    <message>
+        <source>Not started: Advance moves traffic to the first step.</source>
+        <translation>Pas commencé : Avancer envoie le trafic à la première étape.</translation>
+    </message>
+    <message>
+        <source> since %1 (%2 h %3 min)</source>
+        <translation> depuis le %1 (%2 h %3 min)</translation>
+    </message>
+    <message>
+        <source>On step %1 of %2 (%3 %)%4.</source>
+        <translation>À l’étape %1 sur %2 (%3 %)%4.</translation>
+    </message>
+    <message>
+        <source>Advance to %1 %</source>
+        <translation>Avancer à %1 %</translation>
+    </message>
+    <message>
+        <source>Every gate passes: move to %1 %.</source>
+        <translation>Tous les critères sont satisfaits : passer à %1 %.</translation>
+    </message>
+    <message>
+        <source>Disabled: at least one gate fails. Use Override with a reason.</source>
+        <translation>Désactivé : au moins un critère n’est pas satisfait. Utilisez Déroger avec un motif.</translation>
+    </message>
+    <message>
+        <source>Plan complete</source>
+        <translation>Plan terminé</translation>
+    </message>
+    <message>
+        <source>The last step is reached.</source>
+        <translation>La dernière étape est atteinte.</translation>
+    </message>
+    <message>
+        <source>no data</source>
+        <translation>aucune donnée</translation>
+    </message>
+    <message>
+        <source>Pass</source>
+        <translation>Satisfait</translation>
+    </message>
+    <message>
+        <source>Fail</source>
+        <translation>Non satisfait</translation>
+    </message>
+    <message>
+        <source>Plan not loaded: %1</source>
+        <translation>Plan non chargé : %1</translation>
+    </message>
+    <message>
+        <source>Steps saved.</source>
+        <translation>Étapes enregistrées.</translation>
+    </message>
+    <message>
+        <source>Not advanced: %1</source>
+        <translation>Pas d’avancée : %1</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::RegistryView</name>
+    <message>
+        <source>Refresh</source>
+        <translation>Actualiser</translation>
+    </message>
+    <message>
+        <source>Deployment</source>
+        <translation>Déploiement</translation>
+    </message>
+    <message>
+        <source>Reason (kept in the audit log)</source>
+        <translation>Motif (conservé dans le journal d’audit)</translation>
+    </message>
+    <message>
+        <source>Register…</source>
+        <translation>Enregistrer…</translation>
+    </message>
+    <message>
+        <source>Promote to champion</source>
+        <translation>Promouvoir champion</translation>
+    </message>
+    <message>
+        <source>Make challenger</source>
+        <translation>Faire challenger</translation>
+    </message>
+    <message>
+        <source>Restore previous</source>
+        <translation>Restaurer le précédent</translation>
+    </message>
+    <message>
+        <source>Make the champion before the current one the champion again</source>
+        <translation>Redonner le rôle de champion au champion précédent</translation>
+    </message>
+    <message>
+        <source>Archive</source>
+        <translation>Archiver</translation>
+    </message>
+    <message>
+        <source>Register a TorchScript model</source>
+        <translation>Enregistrer un modèle TorchScript</translation>
+    </message>
+    <message>
+        <source>TorchScript models (*.pt *.pth *.ptl);;All files (*)</source>
+        <translation>Modèles TorchScript (*.pt *.pth *.ptl);;Tous les fichiers (*)</translation>
+    </message>
+    <message>
+        <source>Cannot read the deployments: %1</source>
+        <translation>Impossible de lire les déploiements : %1</translation>
+    </message>
+    <message>
+        <source>No deployment yet: the serving backend (or mldeckctl simulate) creates one.</source>
+        <translation>Pas encore de déploiement : le backend de production (ou mldeckctl simulate) en crée un.</translation>
+    </message>
+    <message>
+        <source>Cannot read the models of %1: %2</source>
+        <translation>Impossible de lire les modèles de %1 : %2</translation>
+    </message>
+    <message>
+        <source>&lt;p style=&apos;color:#5f6b7a&apos;&gt;Select a version to see its metadata.&lt;/p&gt;</source>
+        <translation>&lt;p style=&apos;color:#5f6b7a&apos;&gt;Sélectionnez une version pour voir ses métadonnées.&lt;/p&gt;</translation>
+    </message>
+    <message>
+        <source>Aliases</source>
+        <translation>Alias</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>État</translation>
+    </message>
+    <message>
+        <source>archived</source>
+        <translation>archivé</translation>
+    </message>
+    <message>
+        <source>active</source>
+        <translation>actif</translation>
+    </message>
+    <message>
+        <source>Task</source>
+        <translation>Tâche</translation>
+    </message>
+    <message>
+        <source>Target unit</source>
+        <translation>Unité de la cible</translation>
+    </message>
+    <message>
+        <source>SHA-256</source>
+        <translation>SHA-256</translation>
+    </message>
+    <message>
+        <source>File</source>
+        <translation>Fichier</translation>
+    </message>
+    <message>
+        <source>Created</source>
+        <translation>Créé</translation>
+    </message>
+    <message>
+        <source>%1 by %2</source>
+        <translation>%1 par %2</translation>
+    </message>
+    <message>
+        <source>Parent version</source>
+        <translation>Version parente</translation>
+    </message>
+    <message>
+        <source>Training window</source>
+        <translation>Fenêtre d’entraînement</translation>
+    </message>
+    <message>
+        <source>%1 to %2</source>
+        <translation>%1 à %2</translation>
+    </message>
+    <message>
+        <source>Metrics</source>
+        <translation>Métriques</translation>
+    </message>
+    <message>
+        <source>Feature schema</source>
+        <translation>Schéma de variables</translation>
+    </message>
+    <message>
+        <source>none (no metadata)</source>
+        <translation>aucun (pas de métadonnées)</translation>
+    </message>
+    <message>
+        <source>Features, in input order</source>
+        <translation>Variables, dans l’ordre d’entrée</translation>
+    </message>
+    <message>
+        <source>(mean %1, std %2)</source>
+        <translation>(moyenne %1, écart-type %2)</translation>
+    </message>
+    <message>
+        <source>The champion cannot be archived; promote another version first.</source>
+        <translation>Le champion ne peut pas être archivé ; promouvez d’abord une autre version.</translation>
+    </message>
+    <message>
+        <source>Register model</source>
+        <translation>Enregistrer le modèle</translation>
+    </message>
+    <message>
+        <source>Register %1 for deployment %2? The file is checked, loaded once and copied into the model store.</source>
+        <translation>Enregistrer %1 pour le déploiement %2 ? Le fichier est vérifié, chargé une fois et copié dans le magasin de modèles.</translation>
+    </message>
+    <message>
+        <source>Make %1@%2 the champion? The serving backend is told at once (Redis). The current champion stays one click away with Restore previous.</source>
+        <translation>Faire de %1@%2 le champion ? Le backend de production est prévenu immédiatement (Redis). Le champion actuel reste à un clic avec Restaurer le précédent.</translation>
+    </message>
+    <message>
+        <source>Make %1@%2 the challenger?</source>
+        <translation>Faire de %1@%2 le challenger ?</translation>
+    </message>
+    <message>
+        <source>Restore previous model</source>
+        <translation>Restaurer le modèle précédent</translation>
+    </message>
+    <message>
+        <source>Make the previous champion of %1 the champion again? The serving backend is told at once.</source>
+        <translation>Redonner le rôle de champion au champion précédent de %1 ? Le backend de production est prévenu immédiatement.</translation>
+    </message>
+    <message>
+        <source>Archive model</source>
+        <translation>Archiver le modèle</translation>
+    </message>
+    <message>
+        <source>Archive %1@%2? It can no longer be promoted.</source>
+        <translation>Archiver %1@%2 ? Il ne pourra plus être promu.</translation>
+    </message>
+    <message>
+        <source>Publish again</source>
+        <translation>Publier à nouveau</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::ReportCharts</name>
+    <message>
+        <source>Predicted vs actual</source>
+        <translation>Prédit / réel</translation>
+    </message>
+    <message>
+        <source>Residuals (predicted − actual)</source>
+        <translation>Résidus (prédit − réel)</translation>
+    </message>
+    <message>
+        <source>Actual</source>
+        <translation>Réel</translation>
+    </message>
+    <message>
+        <source>Predicted</source>
+        <translation>Prédit</translation>
+    </message>
+    <message>
+        <source>Perfect</source>
+        <translation>Parfait</translation>
+    </message>
+    <message>
+        <source>Rows</source>
+        <translation>Lignes</translation>
+    </message>
+</context>
+<context>
     <name>mldeck::ui::RetrainPage</name>
     <message>
         <source>Train a new candidate on recent data.</source>
@@ -1545,20 +4466,236 @@ PostgreSQL %2 (base %3)</translation>
 <context>
     <name>mldeck::ui::RolloutPage</name>
     <message>
-        <source>Move traffic to the model, or take it back.</source>
-        <translation>Envoyer le trafic au modèle, ou le lui reprendre.</translation>
+        <source>no flag set</source>
+        <translation>aucun jeu de drapeaux</translation>
     </message>
     <message>
-        <source>Rollout flags and guardrails</source>
-        <translation>Drapeaux de déploiement et garde-fous</translation>
+        <source>INVALID flags (%1)</source>
+        <translation>drapeaux NON VALIDES (%1)</translation>
     </message>
     <message>
-        <source>This page will show the flags of each deployment (ML on or off, traffic percentage, fallback on error) and let operators move the rollout step by step (10 → 25 → 50 → 100 %), watch the guardrails and press Rollback. It is not built yet: use mldeckctl flags in the meantime.</source>
-        <translation>Cette page affichera les drapeaux de chaque déploiement (ML activé ou non, pourcentage de trafic, repli en cas d’erreur) et permettra aux opérateurs d’avancer le déploiement par étapes (10 → 25 → 50 → 100 %), de surveiller les garde-fous et d’appuyer sur Retour arrière. Elle n’est pas encore construite : utilisez mldeckctl flags en attendant.</translation>
+        <source>ML %1, %2 %, fallback %3</source>
+        <translation>ML %1, %2 %, repli %3</translation>
     </message>
     <message>
-        <source>Not built yet</source>
-        <translation>Pas encore construite</translation>
+        <source>on</source>
+        <translation>activé</translation>
+    </message>
+    <message>
+        <source>off</source>
+        <translation>coupé</translation>
+    </message>
+    <message>
+        <source>✖ invalid in Redis</source>
+        <translation>✖ non valide dans Redis</translation>
+    </message>
+    <message>
+        <source>Move traffic to the model step by step, watch the gates, and take it back at once.</source>
+        <translation>Envoyer le trafic au modèle étape par étape, surveiller les critères, et le reprendre immédiatement.</translation>
+    </message>
+    <message>
+        <source>Deployment</source>
+        <translation>Déploiement</translation>
+    </message>
+    <message>
+        <source>⟳ Refresh</source>
+        <translation>⟳ Actualiser</translation>
+    </message>
+    <message>
+        <source>Read the list of deployments and their flags again</source>
+        <translation>Relire la liste des déploiements et leurs drapeaux</translation>
+    </message>
+    <message>
+        <source>Deployment:</source>
+        <translation>Déploiement :</translation>
+    </message>
+    <message>
+        <source>Change the flags</source>
+        <translation>Modifier les drapeaux</translation>
+    </message>
+    <message>
+        <source>ML enabled</source>
+        <translation>ML activé</translation>
+    </message>
+    <message>
+        <source>Master switch: off sends every request to the heuristic.</source>
+        <translation>Interrupteur général : coupé, il envoie chaque requête à l’heuristique.</translation>
+    </message>
+    <message>
+        <source>Fallback on error</source>
+        <translation>Repli en cas d’erreur</translation>
+    </message>
+    <message>
+        <source>When the model fails on a request, answer with the heuristic instead of an error.</source>
+        <translation>Quand le modèle échoue sur une requête, répondre avec l’heuristique au lieu d’une erreur.</translation>
+    </message>
+    <message>
+        <source>Traffic to ML (applied when you release the slider):</source>
+        <translation>Trafic vers le ML (appliqué quand vous relâchez le curseur) :</translation>
+    </message>
+    <message>
+        <source>Why? Recorded in the audit log with every change</source>
+        <translation>Pourquoi ? Enregistré dans le journal d’audit avec chaque changement</translation>
+    </message>
+    <message>
+        <source>Reason:</source>
+        <translation>Motif :</translation>
+    </message>
+    <message>
+        <source>⟲  Rollback: ML off now</source>
+        <translation>⟲  Retour arrière : ML coupé maintenant</translation>
+    </message>
+    <message>
+        <source>Turns ML off (0 %) at once, whatever anyone else is changing. Asks once.</source>
+        <translation>Coupe le ML (0 %) immédiatement, quoi que les autres soient en train de changer. Demande une seule confirmation.</translation>
+    </message>
+    <message>
+        <source>Reading the flags…</source>
+        <translation>Lecture des drapeaux…</translation>
+    </message>
+    <message>
+        <source>Reading the flags of “%1”…</source>
+        <translation>Lecture des drapeaux de « %1 »…</translation>
+    </message>
+    <message>
+        <source>Waiting for the flags…</source>
+        <translation>En attente des drapeaux…</translation>
+    </message>
+    <message>
+        <source>Loading the plan…</source>
+        <translation>Chargement du plan…</translation>
+    </message>
+    <message>
+        <source>No deployment has rollout flags in Redis yet. Create one with “mldeckctl flags set --deployment NAME …” or start the demo with “mldeckctl simulate”, then press Refresh.</source>
+        <translation>Aucun déploiement n’a encore de drapeaux de déploiement dans Redis. Créez-en un avec « mldeckctl flags set --deployment NOM … » ou lancez la démo avec « mldeckctl simulate », puis appuyez sur Actualiser.</translation>
+    </message>
+    <message>
+        <source>Someone</source>
+        <translation>Quelqu’un</translation>
+    </message>
+    <message>
+        <source>an unknown time</source>
+        <translation>une heure inconnue</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Changed by someone else:&lt;/b&gt; %1 set %2 at %3 (version %4). The controls now show this state.</source>
+        <translation>&lt;b&gt;Modifié par quelqu’un d’autre :&lt;/b&gt; %1 a réglé %2 à %3 (version %4). Les commandes affichent maintenant cet état.</translation>
+    </message>
+    <message>
+        <source>✔ Applied: %1 (version %2, read back from Redis).</source>
+        <translation>✔ Appliqué : %1 (version %2, relu depuis Redis).</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Your change was NOT applied:&lt;/b&gt; %1 The controls now show the current state: %2 (version %3).</source>
+        <translation>&lt;b&gt;Votre changement n’a PAS été appliqué :&lt;/b&gt; %1 Les commandes affichent maintenant l’état actuel : %2 (version %3).</translation>
+    </message>
+    <message>
+        <source>✖ Not applied (conflict).</source>
+        <translation>✖ Non appliqué (conflit).</translation>
+    </message>
+    <message>
+        <source>✖ Change NOT applied: %1</source>
+        <translation>✖ Changement NON appliqué : %1</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Rolled back:&lt;/b&gt; %1 at version %2, read back from Redis.</source>
+        <translation>&lt;b&gt;Retour arrière effectué :&lt;/b&gt; %1 en version %2, relu depuis Redis.</translation>
+    </message>
+    <message>
+        <source>PostgreSQL is unreachable: the audit row is kept on this computer and written when it returns.</source>
+        <translation>PostgreSQL est injoignable : la ligne d’audit est conservée sur cet ordinateur et sera écrite à son retour.</translation>
+    </message>
+    <message>
+        <source>✔ Rollback confirmed by Redis.</source>
+        <translation>✔ Retour arrière confirmé par Redis.</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Rollback NOT applied:&lt;/b&gt; %1 Press Rollback again to retry.</source>
+        <translation>&lt;b&gt;Retour arrière NON appliqué :&lt;/b&gt; %1 Appuyez à nouveau sur Retour arrière pour réessayer.</translation>
+    </message>
+    <message>
+        <source>✖ Rollback NOT applied.</source>
+        <translation>✖ Retour arrière NON appliqué.</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Not connected:&lt;/b&gt; %1 The values shown may be stale and changes are not applied; Rollback stays available and retries.</source>
+        <translation>&lt;b&gt;Non connecté :&lt;/b&gt; %1 Les valeurs affichées peuvent être périmées et les changements ne sont pas appliqués ; le Retour arrière reste disponible et réessaie.</translation>
+    </message>
+    <message>
+        <source>Retry now</source>
+        <translation>Réessayer maintenant</translation>
+    </message>
+    <message>
+        <source>⟲  Rollback (retry): ML off now</source>
+        <translation>⟲  Retour arrière (nouvel essai) : ML coupé maintenant</translation>
+    </message>
+    <message>
+        <source>Large traffic increase</source>
+        <translation>Forte hausse du trafic</translation>
+    </message>
+    <message>
+        <source>Raise the ML traffic of “%1” from %2 % to %3 % (+%4 points)?
+
+More than %5 points at once skips the usual rollout steps.</source>
+        <translation>Augmenter le trafic ML de « %1 » de %2 % à %3 % (+%4 points) ?
+
+Plus de %5 points d’un coup saute les étapes de déploiement habituelles.</translation>
+    </message>
+    <message>
+        <source>Raise to %1 %</source>
+        <translation>Augmenter à %1 %</translation>
+    </message>
+    <message>
+        <source>Turn ML on</source>
+        <translation>Activer le ML</translation>
+    </message>
+    <message>
+        <source>Turn ML on for “%1”? %2 % of requests go to the model at once.</source>
+        <translation>Activer le ML pour « %1 » ? %2 % des requêtes iront immédiatement au modèle.</translation>
+    </message>
+    <message>
+        <source>Applying…</source>
+        <translation>Application…</translation>
+    </message>
+    <message>
+        <source>Roll back</source>
+        <translation>Retour arrière</translation>
+    </message>
+    <message>
+        <source>Turn ML OFF for “%1” now?
+
+Every request goes to the heuristic at once (ML off, 0 %), whatever anyone else is changing.</source>
+        <translation>Couper le ML pour « %1 » maintenant ?
+
+Chaque requête va immédiatement à l’heuristique (ML coupé, 0 %), quoi que les autres soient en train de changer.</translation>
+    </message>
+    <message>
+        <source>Roll back now</source>
+        <translation>Retour arrière maintenant</translation>
+    </message>
+    <message>
+        <source>Rollback from the Rollout page (no reason given)</source>
+        <translation>Retour arrière depuis la page Déploiement (aucun motif donné)</translation>
+    </message>
+    <message>
+        <source>Rolling back…</source>
+        <translation>Retour arrière en cours…</translation>
+    </message>
+    <message>
+        <source>Override the gates</source>
+        <translation>Déroger aux critères</translation>
+    </message>
+    <message>
+        <source>Advance “%1” to the next step although a gate fails?
+
+Reason (audited): %2</source>
+        <translation>Faire avancer « %1 » à l’étape suivante bien qu’un critère ne soit pas satisfait ?
+
+Motif (audité) : %2</translation>
+    </message>
+    <message>
+        <source>Advance anyway</source>
+        <translation>Avancer quand même</translation>
     </message>
 </context>
 <context>
@@ -1566,6 +4703,84 @@ PostgreSQL %2 (base %3)</translation>
     <message>
         <source>mldeck: cannot write the screenshot to %1</source>
         <translation>mldeck : impossible d’écrire la capture d’écran dans %1</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::SilenceDialog</name>
+    <message>
+        <source>Silence alert</source>
+        <translation>Mettre l’alerte en silence</translation>
+    </message>
+    <message>
+        <source>Silence this alert until (it stays in the list; the silence is audited):</source>
+        <translation>Mettre cette alerte en silence jusqu’à (elle reste dans la liste ; la mise en silence est auditée) :</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::WhatIfPanel</name>
+    <message>
+        <source>What-if preview (last 24 h of logged requests)</source>
+        <translation>Aperçu de simulation (dernières 24 h de requêtes journalisées)</translation>
+    </message>
+    <message>
+        <source>Choose a deployment to preview a percentage.</source>
+        <translation>Choisissez un déploiement pour prévisualiser un pourcentage.</translation>
+    </message>
+    <message>
+        <source>If traffic were %1 % … computing</source>
+        <translation>Si le trafic était à %1 % … calcul en cours</translation>
+    </message>
+    <message>
+        <source>No preview: %1</source>
+        <translation>Pas d’aperçu : %1</translation>
+    </message>
+    <message>
+        <source>If traffic were %1 %</source>
+        <translation>Si le trafic était à %1 %</translation>
+    </message>
+    <message>
+        <source>No request keys logged in the last 24 h: nothing to project from.</source>
+        <translation>Aucune clé de requête journalisée ces dernières 24 h : rien sur quoi baser une projection.</translation>
+    </message>
+    <message>
+        <source>%1 % of request keys would be on ML</source>
+        <translation>%1 % des clés de requête seraient sur le ML</translation>
+    </message>
+    <message>
+        <source>%1 distinct request keys logged in the last 24 h</source>
+        <translation>%1 clés de requête distinctes journalisées ces dernières 24 h</translation>
+    </message>
+    <message>
+        <source>No key would switch between heuristic and ML.</source>
+        <translation>Aucune clé ne basculerait entre l’heuristique et le ML.</translation>
+    </message>
+    <message>
+        <source>%1 keys would switch between heuristic and ML (%2 %)</source>
+        <translation>%1 clés basculeraient entre l’heuristique et le ML (%2 %)</translation>
+    </message>
+    <message>
+        <source>Projected MAE %1, the same as now</source>
+        <translation>MAE projetée %1, identique à maintenant</translation>
+    </message>
+    <message>
+        <source>Projected MAE %1 vs %2 now (%3%4, %5)</source>
+        <translation>MAE projetée %1 contre %2 maintenant (%3%4, %5)</translation>
+    </message>
+    <message>
+        <source>better</source>
+        <translation>meilleure</translation>
+    </message>
+    <message>
+        <source>worse</source>
+        <translation>moins bonne</translation>
+    </message>
+    <message>
+        <source>Projected MAE %1 (no current MAE to compare)</source>
+        <translation>MAE projetée %1 (pas de MAE actuelle à comparer)</translation>
+    </message>
+    <message>
+        <source>Projected MAE: not enough logged ML and heuristic results with outcomes.</source>
+        <translation>MAE projetée : pas assez de résultats ML et heuristique journalisés avec des résultats réels.</translation>
     </message>
 </context>
 <context>
@@ -1613,6 +4828,34 @@ PostgreSQL %2 (base %3)</translation>
     <message>
         <source>unknown verb &quot;%1&quot;</source>
         <translation>verbe « %1 » inconnu</translation>
+    </message>
+    <message>
+        <source>unknown command &quot;%1 %2&quot;</source>
+        <translation>commande « %1 %2 » inconnue</translation>
+    </message>
+    <message>
+        <source>Run the automatic guard (auto-rollback, drift checks).</source>
+        <translation>Lance la garde automatique (retour arrière automatique, vérifications de dérive).</translation>
+    </message>
+    <message>
+        <source>Show or advance the staged rollout plan.</source>
+        <translation>Affiche ou fait avancer le plan de déploiement par étapes.</translation>
+    </message>
+    <message>
+        <source>Register, list, promote and archive model versions.</source>
+        <translation>Enregistre, liste, promeut et archive les versions de modèle.</translation>
+    </message>
+    <message>
+        <source>Evaluate one model on a CSV file.</source>
+        <translation>Évalue un modèle sur un fichier CSV.</translation>
+    </message>
+    <message>
+        <source>Compare 2 to 4 models on the same rows.</source>
+        <translation>Compare 2 à 4 modèles sur les mêmes lignes.</translation>
+    </message>
+    <message>
+        <source>Check feature drift, live or between two datasets.</source>
+        <translation>Vérifie la dérive des variables, en direct ou entre deux jeux de données.</translation>
     </message>
 </context>
 </TS>
