@@ -74,6 +74,9 @@ struct Simulator::Impl
     QString modelVersion;
     int featureSchemaId = 1;
     std::deque<FeatureRow> history; // the last requests, for sequence models
+    // Request keys are unique across runs, as booking ids are: outcomes join predictions by key,
+    // and a database kept from an earlier run must not pair them with this run's rows.
+    QString keyPrefix = QString::number(QDateTime::currentMSecsSinceEpoch(), 36) + QLatin1Char('-');
     std::priority_queue<PendingOutcome, std::vector<PendingOutcome>, std::greater<>> pending;
     SimulatorStats stats;
 
@@ -275,6 +278,7 @@ Status Simulator::Impl::serveBatch(int count, qint64 elapsedMs, const FlagState 
     onMl.reserve(count);
     for (int i = 0; i < count; ++i) {
         requests.push_back(generator.next(now - spreadMicros + spreadMicros * (i + 1) / count));
+        requests.back().requestKey.prepend(keyPrefix);
         onMl.push_back(ServingPolicy::routesToMl(flags, options.deployment, requests.back().requestKey));
     }
     QString mlError;
