@@ -1772,10 +1772,6 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>&quot;%1&quot; is not a valid deployment name (lower-case letter first, then a-z, 0-9, _ or -).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>INVALID</source>
         <translation type="unfinished"></translation>
     </message>
@@ -4826,6 +4822,14 @@ Reason (audited): %2</source>
     </message>
     <message>
         <source>Check feature drift, live or between two datasets.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Deployment name (default: %1).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not a valid deployment name (lower-case letter first, then a-z, 0-9, _ or -).</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

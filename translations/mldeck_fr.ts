@@ -1772,10 +1772,6 @@
         <translation>Se replier sur l’heuristique quand le modèle échoue : 0 ou 1.</translation>
     </message>
     <message>
-        <source>&quot;%1&quot; is not a valid deployment name (lower-case letter first, then a-z, 0-9, _ or -).</source>
-        <translation>« %1 » n’est pas un nom de déploiement valide (une minuscule d’abord, puis a-z, 0-9, _ ou -).</translation>
-    </message>
-    <message>
         <source>INVALID</source>
         <translation>NON VALIDE</translation>
     </message>
@@ -4856,6 +4852,14 @@ Motif (audité) : %2</translation>
     <message>
         <source>Check feature drift, live or between two datasets.</source>
         <translation>Vérifie la dérive des variables, en direct ou entre deux jeux de données.</translation>
+    </message>
+    <message>
+        <source>Deployment name (default: %1).</source>
+        <translation>Nom du déploiement (par défaut : %1).</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not a valid deployment name (lower-case letter first, then a-z, 0-9, _ or -).</source>
+        <translation>« %1 » n’est pas un nom de déploiement valide (une minuscule d’abord, puis a-z, 0-9, _ ou -).</translation>
     </message>
 </context>
 </TS>

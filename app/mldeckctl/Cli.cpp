@@ -1,5 +1,7 @@
 #include "app/mldeckctl/Cli.h"
 
+#include "core/domain/Deployment.h"
+
 #include <QCoreApplication>
 #include <QTextStream>
 
@@ -25,6 +27,24 @@ void Context::addJsonOption(QCommandLineParser &parser)
 {
     parser.addOption(
         {QStringLiteral("json"), QCoreApplication::translate("mldeckctl", "Print machine-readable JSON.")});
+}
+
+void Context::addDeploymentOption(QCommandLineParser &parser)
+{
+    parser.addOption({QStringLiteral("deployment"),
+                      QCoreApplication::translate("mldeckctl", "Deployment name (default: %1).")
+                          .arg(QLatin1String(kDefaultDeployment)),
+                      QStringLiteral("name"), QLatin1String(kDefaultDeployment)});
+}
+
+Result<QString> Context::deployment(const QCommandLineParser &parser)
+{
+    const QString d = parser.value(QStringLiteral("deployment"));
+    if (!isValidDeploymentName(d))
+        return Error{QCoreApplication::translate(
+                         "mldeckctl", "\"%1\" is not a valid deployment name (lower-case letter first, then a-z, 0-9, _ or -).")
+                         .arg(d)};
+    return d;
 }
 
 std::optional<int> Context::parse(QCommandLineParser &parser, const QString &description) const

@@ -26,6 +26,9 @@ public:
     static void addRedisOption(QCommandLineParser &parser);
     static void addPgOption(QCommandLineParser &parser);
     static void addJsonOption(QCommandLineParser &parser);
+    // --deployment NAME (default: the demo deployment), and its validated value.
+    static void addDeploymentOption(QCommandLineParser &parser);
+    static Result<QString> deployment(const QCommandLineParser &parser);
 
     // Parses the verb's arguments. Returns an exit code when the verb must stop now
     // (--help printed: 0; bad usage: 2, with the error on stderr).

@@ -26,7 +26,6 @@ QString tr(const char *text)
     return QCoreApplication::translate("mldeckctl", text);
 }
 
-const QString kDeployment = QStringLiteral("deployment");
 const QString kEnabled = QStringLiteral("enabled");
 const QString kPercentage = QStringLiteral("percentage");
 const QString kFallback = QStringLiteral("fallback");
@@ -48,12 +47,6 @@ QString actor()
     return user + QLatin1Char('@') + QSysInfo::machineHostName();
 }
 
-void addDeploymentOption(QCommandLineParser &p)
-{
-    p.addOption({kDeployment, tr("Deployment name (default: %1).").arg(QLatin1String(kDefaultDeployment)),
-                 QStringLiteral("name"), QLatin1String(kDefaultDeployment)});
-}
-
 void addValueOptions(QCommandLineParser &p)
 {
     p.addOption({kEnabled, tr("ML enabled: 0 or 1."), QStringLiteral("0|1")});
@@ -61,16 +54,6 @@ void addValueOptions(QCommandLineParser &p)
         {kPercentage, tr("Share of traffic routed to ML: whole number 0 to 100."), QStringLiteral("N")});
     p.addOption(
         {kFallback, tr("Fall back to the heuristic when the model fails: 0 or 1."), QStringLiteral("0|1")});
-}
-
-Result<QString> deploymentOf(const QCommandLineParser &p)
-{
-    const QString d = p.value(kDeployment);
-    if (!isValidDeploymentName(d))
-        return Error{
-            tr("\"%1\" is not a valid deployment name (lower-case letter first, then a-z, 0-9, _ or -).")
-                .arg(d)};
-    return d;
 }
 
 // Validates every value the user typed before anything is sent.
@@ -169,12 +152,12 @@ int runStatusSub(Context &ctx)
     QCommandLineParser p;
     Context::addRedisOption(p);
     Context::addJsonOption(p);
-    addDeploymentOption(p);
+    Context::addDeploymentOption(p);
     if (auto code =
             ctx.parse(p, tr("Show the flags of a deployment. Exit code 1 when the stored flags are invalid "
                             "(ML is then off).")))
         return *code;
-    auto d = deploymentOf(p);
+    auto d = Context::deployment(p);
     if (!d)
         return Context::fail(d.errorMessage());
     auto conn = connect(ctx, p);
@@ -235,7 +218,7 @@ int runSetSub(Context &ctx)
     Context::addRedisOption(p);
     Context::addPgOption(p);
     Context::addJsonOption(p);
-    addDeploymentOption(p);
+    Context::addDeploymentOption(p);
     addValueOptions(p);
     addReasonOption(p);
     p.addOption({kExpectVersion,
@@ -246,7 +229,7 @@ int runSetSub(Context &ctx)
             ctx.parse(p, tr("Change the flags of a deployment (compare-and-set on the version, audited). Exit code "
                             "1 when someone else changed them in between.")))
         return *code;
-    auto d = deploymentOf(p);
+    auto d = Context::deployment(p);
     if (!d)
         return Context::fail(d.errorMessage());
     auto change = changeOf(p);
@@ -276,7 +259,7 @@ int runSwitchSub(Context &ctx, bool enable)
     Context::addRedisOption(p);
     Context::addPgOption(p);
     Context::addJsonOption(p);
-    addDeploymentOption(p);
+    Context::addDeploymentOption(p);
     addReasonOption(p);
     if (enable)
         p.addOption({kPercentage, tr("Share of traffic routed to ML: whole number 0 to 100 (default: unchanged)."),
@@ -285,7 +268,7 @@ int runSwitchSub(Context &ctx, bool enable)
                                         : tr("Turn ML off (the percentage is kept); audited. For an emergency "
                                              "use \"flags rollback\", which always wins.")))
         return *code;
-    auto d = deploymentOf(p);
+    auto d = Context::deployment(p);
     if (!d)
         return Context::fail(d.errorMessage());
     FlagEdit edit;
@@ -305,13 +288,13 @@ int runRollbackSub(Context &ctx)
     Context::addRedisOption(p);
     Context::addPgOption(p);
     Context::addJsonOption(p);
-    addDeploymentOption(p);
+    Context::addDeploymentOption(p);
     addReasonOption(p);
     if (auto code = ctx.parse(p, tr("Emergency rollback: ML off and 0 % at once, whatever anyone else is doing. "
                                     "Works while PostgreSQL is down (the audit row is kept locally and written "
                                     "later).")))
         return *code;
-    auto d = deploymentOf(p);
+    auto d = Context::deployment(p);
     if (!d)
         return Context::fail(d.errorMessage());
     auto redisEndpoint = ctx.redis(p);
@@ -335,13 +318,13 @@ int runInitSub(Context &ctx)
     QCommandLineParser p;
     Context::addRedisOption(p);
     Context::addJsonOption(p);
-    addDeploymentOption(p);
+    Context::addDeploymentOption(p);
     addValueOptions(p);
     if (auto code =
             ctx.parse(p, tr("Create the flags of a deployment if they do not exist (version 1; unset values: "
                             "ML off, 0 %, fallback on). Existing flags are left as they are.")))
         return *code;
-    auto d = deploymentOf(p);
+    auto d = Context::deployment(p);
     if (!d)
         return Context::fail(d.errorMessage());
     auto defaults = changeOf(p);
@@ -368,13 +351,13 @@ int runBucketSub(Context &ctx)
 {
     QCommandLineParser p;
     Context::addJsonOption(p);
-    addDeploymentOption(p);
+    Context::addDeploymentOption(p);
     p.addOption({kKey, tr("Request key (booking id, user id); may be repeated."), QStringLiteral("key")});
     if (auto code =
             ctx.parse(p, tr("Show the bucket (1-100) of request keys: a key goes to ML when ml_enabled is 1 "
                             "and ml_traffic_percentage >= its bucket. Needs no server.")))
         return *code;
-    auto d = deploymentOf(p);
+    auto d = Context::deployment(p);
     if (!d)
         return Context::fail(d.errorMessage());
     if (!p.isSet(kKey))

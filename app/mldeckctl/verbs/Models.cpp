@@ -19,7 +19,6 @@ namespace {
 
 QString tr(const char *text) { return QCoreApplication::translate("mldeckctl", text); }
 
-const QString kDeployment = QStringLiteral("deployment");
 const QString kName = QStringLiteral("name");
 const QString kVersion = QStringLiteral("version");
 const QString kParent = QStringLiteral("parent");
@@ -30,20 +29,6 @@ const QString kAlias = QStringLiteral("alias");
 const QString kReason = QStringLiteral("reason");
 const QString kAll = QStringLiteral("all");
 const QString kJson = QStringLiteral("json");
-
-void addDeploymentOption(QCommandLineParser &p)
-{
-    p.addOption({kDeployment, tr("Deployment name (default: %1).").arg(QLatin1String(kDefaultDeployment)),
-                 QStringLiteral("name"), QLatin1String(kDefaultDeployment)});
-}
-
-Result<QString> deploymentOf(const QCommandLineParser &p)
-{
-    const QString d = p.value(kDeployment);
-    if (!isValidDeploymentName(d))
-        return Error{tr("\"%1\" is not a valid deployment name (lower-case letter first, then a-z, 0-9, _ or -).").arg(d)};
-    return d;
-}
 
 Result<std::unique_ptr<PgConnection>> openPg(const Context &ctx, const QCommandLineParser &p)
 {
@@ -86,7 +71,7 @@ void printModel(const ModelVersion &m)
 int runRegisterSub(Context &ctx)
 {
     QCommandLineParser p;
-    addDeploymentOption(p);
+    Context::addDeploymentOption(p);
     p.addPositionalArgument(QStringLiteral("file"), tr("The TorchScript model file to register."));
     p.addOption({kName, tr("Model name (default: from the metadata, else the file name)."), QStringLiteral("name")});
     p.addOption({kVersion, tr("Version (default: the next whole number of the deployment)."), QStringLiteral("version")});
@@ -101,7 +86,7 @@ int runRegisterSub(Context &ctx)
         return *stop;
     if (p.positionalArguments().size() != 1)
         return Context::fail(tr("give exactly one model file to register"));
-    const auto deployment = deploymentOf(p);
+    const auto deployment = Context::deployment(p);
     if (!deployment)
         return Context::fail(deployment.errorMessage());
     models::RegisterRequest request;
@@ -145,13 +130,13 @@ int runRegisterSub(Context &ctx)
 int runListSub(Context &ctx)
 {
     QCommandLineParser p;
-    addDeploymentOption(p);
+    Context::addDeploymentOption(p);
     p.addOption({kAll, tr("Include archived versions.")});
     Context::addPgOption(p);
     Context::addJsonOption(p);
     if (auto stop = ctx.parse(p, tr("List the registered model versions of a deployment.")))
         return *stop;
-    const auto deployment = deploymentOf(p);
+    const auto deployment = Context::deployment(p);
     if (!deployment)
         return Context::fail(deployment.errorMessage());
     auto conn = openPg(ctx, p);
@@ -190,7 +175,7 @@ int runListSub(Context &ctx)
 int runShowSub(Context &ctx)
 {
     QCommandLineParser p;
-    addDeploymentOption(p);
+    Context::addDeploymentOption(p);
     p.addPositionalArgument(QStringLiteral("version"), tr("The version to show, or champion / challenger."));
     Context::addPgOption(p);
     Context::addJsonOption(p);
@@ -198,7 +183,7 @@ int runShowSub(Context &ctx)
         return *stop;
     if (p.positionalArguments().size() != 1)
         return Context::fail(tr("give exactly one version (or champion / challenger)"));
-    const auto deployment = deploymentOf(p);
+    const auto deployment = Context::deployment(p);
     if (!deployment)
         return Context::fail(deployment.errorMessage());
     auto conn = openPg(ctx, p);
@@ -259,7 +244,7 @@ int reportAlias(const models::AliasOutcome &o, bool json)
 int runPromoteSub(Context &ctx)
 {
     QCommandLineParser p;
-    addDeploymentOption(p);
+    Context::addDeploymentOption(p);
     p.addPositionalArgument(QStringLiteral("version"), tr("The version to promote."));
     p.addOption({kAlias, tr("champion (default) or challenger."), QStringLiteral("alias"), QStringLiteral("champion")});
     p.addOption({kReason, tr("Why (kept in the audit log)."), QStringLiteral("text")});
@@ -271,7 +256,7 @@ int runPromoteSub(Context &ctx)
         return *stop;
     if (p.positionalArguments().size() != 1)
         return Context::fail(tr("give exactly one version to promote"));
-    const auto deployment = deploymentOf(p);
+    const auto deployment = Context::deployment(p);
     if (!deployment)
         return Context::fail(deployment.errorMessage());
     if (!ModelRegistry::isValidAlias(p.value(kAlias)))
@@ -292,14 +277,14 @@ int runPromoteSub(Context &ctx)
 int runRestoreSub(Context &ctx)
 {
     QCommandLineParser p;
-    addDeploymentOption(p);
+    Context::addDeploymentOption(p);
     p.addOption({kReason, tr("Why (kept in the audit log)."), QStringLiteral("text")});
     Context::addPgOption(p);
     Context::addRedisOption(p);
     Context::addJsonOption(p);
     if (auto stop = ctx.parse(p, tr("Make the previous champion the champion again (audited), then publish it.")))
         return *stop;
-    const auto deployment = deploymentOf(p);
+    const auto deployment = Context::deployment(p);
     if (!deployment)
         return Context::fail(deployment.errorMessage());
     const auto redis = ctx.redis(p);
@@ -317,7 +302,7 @@ int runRestoreSub(Context &ctx)
 int runArchiveSub(Context &ctx)
 {
     QCommandLineParser p;
-    addDeploymentOption(p);
+    Context::addDeploymentOption(p);
     p.addPositionalArgument(QStringLiteral("version"), tr("The version to archive."));
     p.addOption({kReason, tr("Why (kept in the audit log)."), QStringLiteral("text")});
     Context::addPgOption(p);
@@ -326,7 +311,7 @@ int runArchiveSub(Context &ctx)
         return *stop;
     if (p.positionalArguments().size() != 1)
         return Context::fail(tr("give exactly one version to archive"));
-    const auto deployment = deploymentOf(p);
+    const auto deployment = Context::deployment(p);
     if (!deployment)
         return Context::fail(deployment.errorMessage());
     auto conn = openPg(ctx, p);
@@ -346,13 +331,13 @@ int runArchiveSub(Context &ctx)
 int runPublishSub(Context &ctx)
 {
     QCommandLineParser p;
-    addDeploymentOption(p);
+    Context::addDeploymentOption(p);
     Context::addPgOption(p);
     Context::addRedisOption(p);
     Context::addJsonOption(p);
     if (auto stop = ctx.parse(p, tr("Publish the deployment's champion (from PostgreSQL) in Redis again.")))
         return *stop;
-    const auto deployment = deploymentOf(p);
+    const auto deployment = Context::deployment(p);
     if (!deployment)
         return Context::fail(deployment.errorMessage());
     const auto redis = ctx.redis(p);
