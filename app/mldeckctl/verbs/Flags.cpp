@@ -12,10 +12,7 @@
 #include <QCoreApplication>
 #include <QJsonArray>
 #include <QJsonObject>
-#include <QSysInfo>
 
-#include <pwd.h>
-#include <unistd.h>
 
 namespace mldeck::cli {
 
@@ -34,19 +31,6 @@ const QString kKey = QStringLiteral("key");
 const QString kJson = QStringLiteral("json");
 const QString kReason = QStringLiteral("reason");
 
-// "<OS user>@<host>", what updated_by records.
-QString actor()
-{
-    QString user = qEnvironmentVariable("USER");
-    if (user.isEmpty()) {
-        if (const passwd *pw = ::getpwuid(::getuid()))
-            user = QString::fromLocal8Bit(pw->pw_name);
-        else
-            user = QString::number(::getuid());
-    }
-    return user + QLatin1Char('@') + QSysInfo::machineHostName();
-}
-
 void addValueOptions(QCommandLineParser &p)
 {
     p.addOption({kEnabled, tr("ML enabled: 0 or 1."), QStringLiteral("0|1")});
@@ -60,7 +44,7 @@ void addValueOptions(QCommandLineParser &p)
 Result<FlagChange> changeOf(const QCommandLineParser &p)
 {
     FlagChange c;
-    c.actor = actor();
+    c.actor = Actor::current().name;
     if (p.isSet(kEnabled)) {
         auto v = parseFlagBoolInput(QStringLiteral("--enabled"), p.value(kEnabled));
         if (!v)

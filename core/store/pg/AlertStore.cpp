@@ -64,17 +64,6 @@ std::string json(const QJsonObject &o) { return QJsonDocument(o).toJson(QJsonDoc
 
 } // namespace
 
-QString Alert::displayState(const QDateTime &now) const
-{
-    if (resolved())
-        return QStringLiteral("resolved");
-    if (silencedAt(now))
-        return QStringLiteral("silenced");
-    if (acknowledgedAt.isValid())
-        return QStringLiteral("acknowledged");
-    return QStringLiteral("firing");
-}
-
 AlertStore::AlertStore(PgConnection &conn) : m_conn(conn) {}
 
 Result<AlertStore::Raised> AlertStore::raise(const QString &deployment, const QString &kind, const QString &severity,

@@ -156,31 +156,25 @@ void moveAlias(pqxx::transaction_base &tx, const QString &deployment, const QStr
 
 QString isoOrEmpty(const QDateTime &t) { return t.isValid() ? t.toUTC().toString(Qt::ISODateWithMs) : QString(); }
 
-} // namespace
-
-QJsonObject ModelVersion::toJson() const
+// Points alias at target (the caller checked it may), reads back both sides and writes the audit
+// row, all in the caller's transaction.
+AliasChange moveAliasAudited(pqxx::transaction_base &tx, const QString &deployment, const QString &alias,
+                             std::optional<qint64> current, qint64 target, const QString &action,
+                             const QString &reason, const Actor &actor)
 {
-    QJsonObject o{{QStringLiteral("id"), id},
-                  {QStringLiteral("deployment"), deployment},
-                  {QStringLiteral("name"), name},
-                  {QStringLiteral("version"), version},
-                  {QStringLiteral("sha256"), sha256},
-                  {QStringLiteral("path"), filePath},
-                  {QStringLiteral("task"), task},
-                  {QStringLiteral("feature_schema"), featureSchemaId ? QJsonValue(*featureSchemaId) : QJsonValue()},
-                  {QStringLiteral("features"), QJsonArray::fromStringList(featureNames)},
-                  {QStringLiteral("scaler"), scaler},
-                  {QStringLiteral("target_unit"), targetUnit},
-                  {QStringLiteral("created_by"), createdBy},
-                  {QStringLiteral("created_at"), isoOrEmpty(createdAt)},
-                  {QStringLiteral("parent_version"), parentVersion.isEmpty() ? QJsonValue() : QJsonValue(parentVersion)},
-                  {QStringLiteral("train_from"), trainFrom.isValid() ? QJsonValue(isoOrEmpty(trainFrom)) : QJsonValue()},
-                  {QStringLiteral("train_to"), trainTo.isValid() ? QJsonValue(isoOrEmpty(trainTo)) : QJsonValue()},
-                  {QStringLiteral("metrics"), metrics},
-                  {QStringLiteral("archived"), archived},
-                  {QStringLiteral("aliases"), QJsonArray::fromStringList(aliases)}};
-    return o;
+    AliasChange change;
+    change.deployment = deployment;
+    change.alias = alias;
+    if (current)
+        change.before = fetchById(tx, *current);
+    moveAlias(tx, deployment, alias, target);
+    change.after = *fetchById(tx, target);
+    change.changeId = audit(tx, action, deployment, change.before ? auditModel(*change.before, alias) : QJsonObject{},
+                            auditModel(change.after, alias), reason, actor);
+    return change;
 }
+
+} // namespace
 
 ModelRegistry::ModelRegistry(PgConnection &conn) : m_conn(conn) {}
 
@@ -330,16 +324,8 @@ Result<AliasChange> ModelRegistry::promote(const QString &deployment, const QStr
             return Error{tr("%1@%2 is already the %3; nothing changed.").arg(deployment, version, alias)};
         if (alias == kChallenger && target->isChampion())
             return Error{tr("%1@%2 is the champion; it cannot also be the challenger.").arg(deployment, version)};
-        AliasChange change;
-        change.deployment = deployment;
-        change.alias = alias;
-        if (current)
-            change.before = fetchById(tx, *current);
-        moveAlias(tx, deployment, alias, target->id);
-        change.after = *fetchById(tx, target->id);
-        change.changeId = audit(tx, QStringLiteral("model.promote"), deployment,
-                                change.before ? auditModel(*change.before, alias) : QJsonObject{},
-                                auditModel(change.after, alias), reason, actor);
+        AliasChange change = moveAliasAudited(tx, deployment, alias, current, target->id,
+                                              QStringLiteral("model.promote"), reason, actor);
         tx.commit();
         return change;
     } catch (const std::exception &e) {
@@ -371,16 +357,8 @@ Result<AliasChange> ModelRegistry::restorePrevious(const QString &deployment, co
         const auto current = aliasTarget(tx, deployment, kChampion);
         if (current && *current == previous->id)
             return Error{tr("%1@%2 is already the champion; nothing changed.").arg(deployment, previous->version)};
-        AliasChange change;
-        change.deployment = deployment;
-        change.alias = kChampion;
-        if (current)
-            change.before = fetchById(tx, *current);
-        moveAlias(tx, deployment, kChampion, previous->id);
-        change.after = *fetchById(tx, previous->id);
-        change.changeId = audit(tx, QStringLiteral("model.restore_previous"), deployment,
-                                change.before ? auditModel(*change.before, kChampion) : QJsonObject{},
-                                auditModel(change.after, kChampion), reason, actor);
+        AliasChange change = moveAliasAudited(tx, deployment, kChampion, current, previous->id,
+                                              QStringLiteral("model.restore_previous"), reason, actor);
         tx.commit();
         return change;
     } catch (const std::exception &e) {

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "core/store/pg/AlertStore.h"
+#include "core/domain/Alert.h"
 
 #include <QAbstractTableModel>
 #include <QDateTime>

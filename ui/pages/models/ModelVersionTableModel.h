@@ -1,6 +1,6 @@
 #pragma once
 
-#include "core/store/pg/ModelRegistry.h"
+#include "core/domain/ModelVersion.h"
 
 #include <QAbstractTableModel>
 #include <QList>
