@@ -16,5 +16,10 @@ int runModels(Context &ctx);    // verbs/Models.cpp
 int runEval(Context &ctx);      // verbs/Eval.cpp
 int runCompare(Context &ctx);   // verbs/Compare.cpp
 int runDrift(Context &ctx);     // verbs/Drift.cpp
+int runKpi(Context &ctx);       // verbs/Kpi.cpp
+int runAlerts(Context &ctx);    // verbs/Alerts.cpp
+int runReport(Context &ctx);    // verbs/Report.cpp
+int runRetrain(Context &ctx);   // verbs/Retrain.cpp
+int runFeedback(Context &ctx);  // verbs/Feedback.cpp
 
 } // namespace mldeck::cli

@@ -1,0 +1,74 @@
+#pragma once
+
+#include <QDateTime>
+#include <QJsonObject>
+#include <QList>
+#include <QString>
+
+namespace mldeck {
+
+// When a deployment is due for retraining (per deployment in mldeck.retrain_settings; defaults from
+// the team's procedure). Due when all three feedback conditions hold, or an enabled extra trigger does.
+struct RetrainSettings
+{
+    int windowDays = 30;
+    qint64 minFeedback = 100;       // feedback items in the window, at least
+    qint64 minNegative = 20;        // negative items, at least
+    double satisfactionBelow = 0.70; // positive share, strictly below
+    bool onDriftAlert = false;       // a drift alert firing
+    bool onMaeAboveTarget = false;   // MAE of the window above the deployment's target
+    bool autoRetrain = false;        // the guard starts a run when due
+    bool autoPromote = false;        // ... and promotes it when the decision rule says so
+    int checkIntervalMinutes = 60;   // how often the guard checks
+    double minImprovement = 0.02;    // decision rule: MAE at least 2 % better ...
+    int feedbackRetentionDays = 180; // privacy: feedback older than this is purged
+
+    QJsonObject toJson() const;
+    static RetrainSettings fromJson(const QJsonObject &o, QString *error = nullptr);
+};
+
+// One condition of the check, with its value and threshold, for people and for --json.
+struct TriggerCondition
+{
+    QString key;         // "feedback_count", "negative_count", "satisfaction", "drift_alert", "mae_above_target"
+    QString label;       // translated
+    double value = 0;
+    double threshold = 0;
+    QString comparison;  // ">=", "<", ">", "firing"
+    bool met = false;
+    bool enabled = true; // extra triggers that are switched off are listed, not counted
+};
+
+struct TriggerCheck
+{
+    QString deployment;
+    QList<TriggerCondition> conditions;
+    bool due = false;
+    QString reason; // one line: why due / why not
+};
+
+// One row of mldeck.retrain_runs.
+struct RetrainRun
+{
+    qint64 id = 0;
+    QString deployment;
+    QString trigger; // manual, feedback, drift, performance, schedule
+    QString state;   // queued, running, succeeded, failed, cancelled
+    bool dryRun = false;
+    QString requestedBy;
+    QDateTime requestedAt;
+    QDateTime startedAt;
+    QDateTime finishedAt;
+    QJsonObject params;   // data window, training parameters
+    QString baseVersion;   // the champion it started from
+    QString resultVersion; // the version it registered (empty: none)
+    QJsonObject metrics;  // candidate and champion on the holdout, the interval
+    QString decision;     // promoted, challenger, rejected, none
+    QString decisionReason;
+    QString error;
+
+    double durationSeconds() const;
+    QJsonObject toJson() const;
+};
+
+} // namespace mldeck

@@ -1,0 +1,73 @@
+#pragma once
+
+#include "core/domain/Result.h"
+#include "core/ml/Dataset.h"
+#include "core/ml/ModelMetadata.h"
+
+#include <QJsonObject>
+#include <QString>
+
+#include <atomic>
+#include <functional>
+#include <vector>
+
+namespace mldeck {
+
+struct TrainingParams
+{
+    bool startFromBase = true;   // false: re-initialise every parameter (seeded)
+    int epochs = 10;
+    double learningRate = 0.0005;
+    int batchSize = 256;
+    int earlyStoppingPatience = 3; // epochs without validation improvement; 0 = off
+    double plateauFactor = 0.5;    // learning rate *= factor after plateauPatience flat epochs
+    int plateauPatience = 2;       // 0 = off
+    quint64 seed = 42;
+    int threads = 0;               // torch intra-op threads; 0 keeps the current setting
+
+    QJsonObject toJson() const;
+    // Refuses out-of-range values with a message naming the parameter.
+    static Result<TrainingParams> fromJson(const QJsonObject &o);
+    Status validate() const;
+};
+
+struct EpochReport
+{
+    int epoch = 0; // 1-based
+    int epochs = 0;
+    double trainLoss = 0;      // mean squared error on the training rows (scaled target units)
+    double validationLoss = 0;
+    double validationMae = 0;  // in target units
+    double learningRate = 0;
+    double elapsedSeconds = 0;
+    double secondsLeft = 0;    // estimate
+    double samplesPerSecond = 0;
+};
+
+struct TrainingOptions
+{
+    const std::atomic<bool> *cancel = nullptr;         // checked between batches
+    std::function<void(const EpochReport &)> epochDone; // on the training thread
+    std::function<void(double fraction)> progress;      // 0..1, between batches
+};
+
+struct TrainingResult
+{
+    bool cancelled = false;
+    std::vector<EpochReport> history;
+    int bestEpoch = 0;            // the weights kept are those of this epoch
+    double samplesPerSecond = 0;
+    ModelInfo info;               // metadata written into the new file
+};
+
+// Trains a copy of the TorchScript model at basePath (architecture, feature schema and scaler come
+// from it) on `train`, early-stopping on `validation`, and writes the best weights with updated
+// mldeck.json metadata (version, trainingRows, holdout figures left to the caller) to outputPath:
+// written to a temporary file and renamed, so a cancel or a failure (exception, NaN loss, out of
+// memory) leaves no file behind. The file is a TorchScript archive that Python's torch.jit.load reads.
+// Blocking: call it on a worker thread.
+Result<TrainingResult> trainModel(const QString &basePath, const Dataset &train, const Dataset &validation,
+                                  const TrainingParams &params, const QString &newVersion, const QString &outputPath,
+                                  const TrainingOptions &options = {});
+
+} // namespace mldeck

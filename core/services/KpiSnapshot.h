@@ -1,0 +1,55 @@
+#pragma once
+
+#include "core/domain/Kpi.h"
+#include "core/stats/kpi/KpiFigures.h"
+
+#include <QDateTime>
+#include <QList>
+#include <QMap>
+#include <QString>
+#include <QVector>
+
+namespace mldeck {
+
+// What to show: a deployment over [from, to). live: `to` follows the clock (ranges "last 1 h", ...).
+struct KpiQuery
+{
+    QString deployment;
+    qint64 fromSecs = 0;
+    qint64 toSecs = 0;
+    bool live = true;
+    qint64 rangeSeconds() const { return toSecs - fromSecs; }
+    // "15m", "1h", "24h", "7d", "30d" (or any N followed by m/h/d) ending now; nullopt for a bad range.
+    static std::optional<KpiQuery> lastRange(const QString &deployment, const QString &range, qint64 nowSecs);
+};
+
+// One point of a chart series: the figures of one display bucket.
+struct KpiPoint
+{
+    qint64 startSecs = 0;
+    int seconds = 0;
+    stats::KpiFigures figures;
+};
+
+// Everything the dashboard, `mldeckctl kpi` and the report show for a query.
+struct KpiSnapshot
+{
+    KpiQuery query;
+    int bucketSeconds = 60;          // display bucket, chosen from the range (about 60-300 points)
+    KpiTargets targets;
+    stats::KpiFigures overall;       // all paths
+    stats::KpiFigures previous;      // the same length just before `from`: the tiles' trend
+    QMap<QString, stats::KpiFigures> byPath;    // "ml", "heuristic", "fallback"
+    QMap<QString, stats::KpiFigures> byVersion; // model version ("" = none)
+    QMap<QString, QVector<KpiPoint>> seriesByPath; // "all", "ml", "heuristic", "fallback"; time-ordered
+    QList<AuditMarker> markers;
+    QDateTime computedAt;
+    double elapsedMs = 0;            // time spent reading and merging
+    qint64 bucketRowsRead = 0;       // aggregate rows read by the last load/refresh
+};
+
+// Display bucket for a range: the smallest of 1 min, 5 min, 15 min, 1 h, 3 h, 6 h, 1 d that gives
+// at most 300 points.
+int displayBucketSeconds(qint64 rangeSeconds);
+
+} // namespace mldeck
