@@ -1,5 +1,7 @@
-// The only translation unit of MLDeck that includes LibTorch (it takes ~30 s to compile).
+// One of the two translation units that include LibTorch (with Trainer.cpp; each takes ~30 s to compile).
 #include "core/ml/ModelRunner.h"
+
+#include "core/ml/InputEncoding.h"
 
 #include <QCoreApplication>
 #include <QCryptographicHash>
@@ -14,6 +16,7 @@
 #include <cmath>
 #include <sstream>
 #include <mutex>
+#include <optional>
 
 Q_LOGGING_CATEGORY(lcMl, "mldeck.ml")
 
@@ -52,10 +55,7 @@ struct ModelRunner::Impl
 {
     torch::jit::Module module;
     ModelInfo info;
-    std::vector<float> mean; // the scaler as float: the same arithmetic as the Python encoder
-    std::vector<float> std;
-    std::vector<QHash<QString, int>> levels; // per categorical feature: value -> one-hot position
-    int numericCount = 0;
+    std::optional<InputEncoder> encoder; // models with metadata: models.md §2, shared with the Trainer
     int rawWidth = -1; // models without metadata: the numeric width of the first call
     qint64 unknownValues = 0;
     std::mutex mutex;
@@ -132,19 +132,7 @@ Result<std::unique_ptr<ModelRunner>> ModelRunner::load(const QString &path, cons
     if (const Status parsed = parseModelMetadata(QByteArray::fromStdString(json), info); !parsed)
         return Error{tr("%1: %2").arg(path, parsed.errorMessage())};
 
-    for (size_t i = 0; i < info.scalerMean.size(); ++i) {
-        impl->mean.push_back(float(info.scalerMean[i]));
-        impl->std.push_back(float(info.scalerStd[i]));
-    }
-    impl->numericCount = int(info.scalerMean.size());
-    for (const FeatureSpec &f : info.schema.features) {
-        if (f.kind != FeatureSpec::Kind::Categorical)
-            continue;
-        QHash<QString, int> positions;
-        for (int i = 0; i < f.categories.size(); ++i)
-            positions.insert(f.categories.at(i), i);
-        impl->levels.push_back(positions);
-    }
+    impl->encoder.emplace(info);
 
     // Probe: the model must take the input its metadata describes and give one value per row.
     try {
@@ -226,50 +214,14 @@ Result<at::Tensor> ModelRunner::Impl::encode(const std::vector<FeatureRow> &rows
     }
 
     const int width = info.inputWidth;
-    const int categoricalCount = int(levels.size());
-    buffer.assign(size_t(n) * size_t(width), 0.0f);
-    for (qint64 i = 0; i < n; ++i) {
-        const FeatureRow &r = rows[size_t(i)];
-        if (int(r.numeric.size()) != numericCount || int(r.categorical.size()) != categoricalCount)
-            return Error{
-                tr("Row %1 has %2 numeric and %3 categorical values; model %4 expects %5 numeric (%6) and "
-                   "%7 categorical (%8).")
-                    .arg(i + 1)
-                    .arg(r.numeric.size())
-                    .arg(r.categorical.size())
-                    .arg(info.name)
-                    .arg(numericCount)
-                    .arg(info.schema.numericNames().join(QStringLiteral(", ")))
-                    .arg(categoricalCount)
-                    .arg(info.schema.categoricalNames().join(QStringLiteral(", ")))};
-        float *out = buffer.data() + size_t(i) * size_t(width);
-        for (int k = 0; k < numericCount; ++k) {
-            const float v = r.numeric[size_t(k)];
-            if (!std::isfinite(v))
-                return Error{tr("Row %1: %2 is not a finite number.")
-                                 .arg(i + 1)
-                                 .arg(info.schema.numericNames().at(k))};
-            out[k] = (v - mean[size_t(k)]) / std[size_t(k)];
-        }
-        int offset = numericCount;
-        for (int c = 0; c < categoricalCount; ++c) {
-            const auto &positions = levels[size_t(c)];
-            const auto it = positions.constFind(r.categorical.at(c));
-            if (it != positions.constEnd())
-                out[offset + it.value()] = 1.0f;
-            else
-                ++unknownValues; // all-zero one-hot, as the Python encoder does (models.md)
-            offset += int(positions.size());
-        }
-    }
+    buffer.resize(size_t(n) * size_t(width));
+    if (const Status encoded = encoder->encode(rows, buffer.data(), &unknownValues); !encoded)
+        return encoded.error();
     at::Tensor table = torch::from_blob(buffer.data(), {n, width}, torch::kFloat32);
     const int length = info.sequenceLength;
     if (length <= 1)
         return table;
-    std::vector<int64_t> index(size_t(n) * size_t(length));
-    for (qint64 i = 0; i < n; ++i)
-        for (int k = 0; k < length; ++k)
-            index[size_t(i) * size_t(length) + size_t(k)] = std::max<int64_t>(0, i - length + 1 + k);
+    std::vector<int64_t> index = InputEncoder::windowIndex(n, length);
     const at::Tensor idx = torch::from_blob(index.data(), {n * length}, torch::kInt64);
     return table.index_select(0, idx).view({n, length, width}); // index_select copies: idx may go
 }
