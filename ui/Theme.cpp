@@ -56,6 +56,10 @@ void applyTheme(QApplication &app)
     palette.setColor(QPalette::WindowText, QColor(0x1b, 0x24, 0x30));
     palette.setColor(QPalette::Text, QColor(0x1b, 0x24, 0x30));
     palette.setColor(QPalette::ButtonText, QColor(0x1b, 0x24, 0x30));
+    // setColor(role, ...) sets every group: give disabled widgets their greyed text back.
+    const QColor disabledText(0x9a, 0xa3, 0xae);
+    for (const auto role : {QPalette::WindowText, QPalette::Text, QPalette::ButtonText})
+        palette.setColor(QPalette::Disabled, role, disabledText);
     app.setPalette(palette);
 
     QFont font = app.font();

@@ -1,0 +1,143 @@
+#include "ui/pages/retrain/DecisionStep.h"
+
+#include <QCheckBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QVBoxLayout>
+
+namespace mldeck::ui {
+
+DecisionStep::DecisionStep(QWidget *parent) : QWidget(parent)
+{
+    setObjectName(QStringLiteral("decisionStep"));
+    m_summary = new QLabel(this);
+    m_summary->setObjectName(QStringLiteral("decisionSummary"));
+    m_summary->setWordWrap(true);
+    m_reason = new QLineEdit(this);
+    m_reason->setObjectName(QStringLiteral("decisionReason"));
+    m_reason->setPlaceholderText(tr("Reason (kept in the audit log)"));
+    m_rollout = new QCheckBox(tr("Start a rollout plan at 10 % after promoting"), this);
+    m_rollout->setObjectName(QStringLiteral("decisionRolloutPlan"));
+    m_promote = new QPushButton(tr("Promote to champion"), this);
+    m_promote->setObjectName(QStringLiteral("decisionPromote"));
+    m_challenger = new QPushButton(tr("Keep as challenger"), this);
+    m_challenger->setObjectName(QStringLiteral("decisionChallenger"));
+    m_discard = new QPushButton(tr("Discard"), this);
+    m_discard->setObjectName(QStringLiteral("decisionDiscard"));
+    m_result = new QLabel(this);
+    m_result->setObjectName(QStringLiteral("decisionResult"));
+    m_result->setWordWrap(true);
+    m_result->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    QFont f = m_result->font();
+    f.setPointSizeF(f.pointSizeF() * 1.2);
+    f.setBold(true);
+    m_result->setFont(f);
+    m_again = new QPushButton(tr("Start another"), this);
+    m_again->setObjectName(QStringLiteral("decisionStartAnother"));
+    m_again->hide();
+
+    auto *buttons = new QHBoxLayout;
+    buttons->addWidget(m_promote);
+    buttons->addWidget(m_challenger);
+    buttons->addWidget(m_discard);
+    buttons->addStretch(1);
+    auto *result = new QHBoxLayout;
+    result->addWidget(m_result, 1);
+    result->addWidget(m_again);
+    auto *layout = new QVBoxLayout(this);
+    layout->addWidget(m_summary);
+    layout->addWidget(m_reason);
+    layout->addWidget(m_rollout);
+    layout->addLayout(buttons);
+    layout->addLayout(result);
+    layout->addStretch(1);
+
+    connect(m_promote, &QPushButton::clicked, this, [this] { Q_EMIT actionRequested(retrain::RetrainAction::Promote); });
+    connect(m_challenger, &QPushButton::clicked, this,
+            [this] { Q_EMIT actionRequested(retrain::RetrainAction::KeepAsChallenger); });
+    connect(m_discard, &QPushButton::clicked, this, [this] { Q_EMIT actionRequested(retrain::RetrainAction::Discard); });
+    connect(m_again, &QPushButton::clicked, this, &DecisionStep::startAnotherRequested);
+}
+
+void DecisionStep::setOutcome(const retrain::RetrainOutcome &o)
+{
+    m_promoteAllowed = o.decision && o.decision->promote;
+    m_hasCandidate = !o.candidateVersion.isEmpty();
+    m_result->clear();
+    m_result->setStyleSheet(QString());
+    m_again->hide();
+    m_reason->clear();
+    m_rollout->setChecked(false);
+    if (!m_hasCandidate)
+        m_summary->setText(tr("This run registered no candidate (dry run): there is nothing to promote or keep."));
+    else if (m_promoteAllowed)
+        m_summary->setText(tr("Candidate %1@%2 beats the champion by the rule: it can be promoted.")
+                               .arg(o.run.deployment, o.candidateVersion));
+    else
+        m_summary->setText(tr("Candidate %1@%2 does not beat the champion by the rule, so it cannot be promoted "
+                              "here. Keep it as challenger to compare it on live traffic, or discard it.")
+                               .arg(o.run.deployment, o.candidateVersion));
+    m_promote->setToolTip(m_promoteAllowed ? QString() : tr("The decision rule says not to promote this candidate"));
+    setActionsEnabled(true);
+}
+
+void DecisionStep::setActionsEnabled(bool enabled)
+{
+    m_promote->setEnabled(enabled && m_hasCandidate && m_promoteAllowed);
+    m_rollout->setEnabled(enabled && m_hasCandidate && m_promoteAllowed);
+    m_challenger->setEnabled(enabled && m_hasCandidate);
+    m_discard->setEnabled(enabled && m_hasCandidate);
+    m_reason->setEnabled(enabled && m_hasCandidate);
+    m_again->setVisible(!enabled || !m_hasCandidate);
+}
+
+void DecisionStep::showBusy()
+{
+    setActionsEnabled(false);
+    m_again->hide();
+    m_result->setStyleSheet(QString());
+    m_result->setText(tr("Applying…"));
+}
+
+void DecisionStep::showApplied(const RetrainRun &run, retrain::RetrainAction action, bool rolloutPlan)
+{
+    setActionsEnabled(false);
+    m_again->show();
+    m_result->setStyleSheet(QStringLiteral("color:#1e7b34;"));
+    switch (action) {
+    case retrain::RetrainAction::Promote:
+        m_result->setText(rolloutPlan ? tr("%1@%2 is the new champion; a rollout plan starting at 10 % was created.")
+                                            .arg(run.deployment, run.resultVersion)
+                                      : tr("%1@%2 is the new champion.").arg(run.deployment, run.resultVersion));
+        return;
+    case retrain::RetrainAction::KeepAsChallenger:
+        m_result->setText(tr("%1@%2 is the challenger; the champion is unchanged.").arg(run.deployment, run.resultVersion));
+        return;
+    case retrain::RetrainAction::Discard:
+        m_result->setText(tr("The candidate %1@%2 was discarded; the champion is unchanged.")
+                              .arg(run.deployment, run.resultVersion));
+        return;
+    }
+}
+
+void DecisionStep::showError(const QString &error)
+{
+    setActionsEnabled(true);
+    m_again->show();
+    m_result->setStyleSheet(QStringLiteral("color:#b3261e;"));
+    m_result->setText(tr("Nothing changed: %1").arg(error));
+}
+
+bool DecisionStep::startRolloutPlan() const
+{
+    return m_rollout->isEnabled() && m_rollout->isChecked();
+}
+
+QString DecisionStep::reason() const
+{
+    return m_reason->text().trimmed();
+}
+
+} // namespace mldeck::ui

@@ -1,0 +1,50 @@
+#pragma once
+
+#include "core/services/retrain/RetrainRunner.h"
+
+#include <QWidget>
+
+class QCheckBox;
+class QLabel;
+class QLineEdit;
+class QPushButton;
+
+namespace mldeck::ui {
+
+// Step 6: what to do with the registered candidate: Promote (only when the decision says so),
+// Keep as challenger, or Discard; optionally a rollout plan at 10 %. Then the result and "Start another".
+class DecisionStep final : public QWidget
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(DecisionStep)
+
+public:
+    explicit DecisionStep(QWidget *parent = nullptr);
+
+    void setOutcome(const retrain::RetrainOutcome &outcome);
+    void showBusy();
+    void showApplied(const RetrainRun &run, retrain::RetrainAction action, bool rolloutPlan);
+    void showError(const QString &error);
+    bool startRolloutPlan() const;
+    QString reason() const;
+
+Q_SIGNALS:
+    void actionRequested(mldeck::retrain::RetrainAction action);
+    void startAnotherRequested();
+
+private:
+    void setActionsEnabled(bool enabled);
+
+    QLabel *m_summary = nullptr;
+    QLineEdit *m_reason = nullptr;
+    QCheckBox *m_rollout = nullptr;
+    QPushButton *m_promote = nullptr;
+    QPushButton *m_challenger = nullptr;
+    QPushButton *m_discard = nullptr;
+    QLabel *m_result = nullptr;
+    QPushButton *m_again = nullptr;
+    bool m_promoteAllowed = false;
+    bool m_hasCandidate = false;
+};
+
+} // namespace mldeck::ui

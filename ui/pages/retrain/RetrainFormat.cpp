@@ -1,0 +1,126 @@
+#include "ui/pages/retrain/RetrainFormat.h"
+
+#include <QCoreApplication>
+#include <QJsonValue>
+#include <QStringList>
+
+#include <cmath>
+
+namespace mldeck::ui::retrainfmt {
+
+namespace {
+
+QString tr(const char *text)
+{
+    return QCoreApplication::translate("mldeck::ui::RetrainFormat", text);
+}
+
+// The first value under any of keys, searched depth-first: the run JSON nests the training
+// parameters and the figures, and this page only needs to find them, not to know the nesting.
+QJsonValue find(const QJsonObject &o, const QStringList &keys)
+{
+    for (const QString &k : keys)
+        if (o.contains(k) && !o.value(k).isObject())
+            return o.value(k);
+    for (auto it = o.begin(); it != o.end(); ++it)
+        if (it->isObject()) {
+            const QJsonValue v = find(it->toObject(), keys);
+            if (!v.isUndefined())
+                return v;
+        }
+    return QJsonValue(QJsonValue::Undefined);
+}
+
+std::optional<double> numberAt(const QJsonObject &o, const QStringList &keys)
+{
+    const QJsonValue v = find(o, keys);
+    if (v.isDouble() && std::isfinite(v.toDouble()))
+        return v.toDouble();
+    return std::nullopt;
+}
+
+} // namespace
+
+HoldoutMetrics holdoutMetrics(const QJsonObject &metrics, const QString &which)
+{
+    HoldoutMetrics m;
+    QJsonObject scope = metrics.value(which).toObject();
+    if (scope.isEmpty()) {
+        // Flat layout: candidate_mae, champion_rmse, ...
+        const QString p = which + QLatin1Char('_');
+        m.mae = numberAt(metrics, {p + QStringLiteral("mae")});
+        m.rmse = numberAt(metrics, {p + QStringLiteral("rmse")});
+        m.r2 = numberAt(metrics, {p + QStringLiteral("r2")});
+        return m;
+    }
+    m.mae = numberAt(scope, {QStringLiteral("mae")});
+    m.rmse = numberAt(scope, {QStringLiteral("rmse")});
+    m.r2 = numberAt(scope, {QStringLiteral("r2"), QStringLiteral("R2")});
+    return m;
+}
+
+QString paramsSummary(const QJsonObject &params)
+{
+    QStringList parts;
+    if (auto d = numberAt(params, {QStringLiteral("days_back"), QStringLiteral("daysBack")}))
+        parts << tr("%1 d").arg(int(*d));
+    if (auto e = numberAt(params, {QStringLiteral("epochs")})) {
+        const int n = int(*e);
+        parts << QCoreApplication::translate("mldeck::ui::RetrainFormat", "%n epochs", nullptr, n);
+    }
+    if (auto lr = numberAt(params, {QStringLiteral("learning_rate"), QStringLiteral("learningRate")}))
+        parts << tr("lr %1").arg(*lr, 0, 'g', 3);
+    if (auto b = numberAt(params, {QStringLiteral("batch_size"), QStringLiteral("batchSize")}))
+        parts << tr("batch %1").arg(int(*b));
+    const QJsonValue base = find(params, {QStringLiteral("start_from_base"), QStringLiteral("startFromBase")});
+    if (base.isBool())
+        parts << (base.toBool() ? tr("from champion") : tr("re-initialised"));
+    return parts.isEmpty() ? QStringLiteral("–") : parts.join(QStringLiteral(" · "));
+}
+
+QString duration(double seconds)
+{
+    if (!(seconds >= 0) || !std::isfinite(seconds))
+        return QStringLiteral("–");
+    const qint64 s = qint64(std::llround(seconds));
+    if (s < 60)
+        return tr("%1 s").arg(s);
+    if (s < 3600)
+        return tr("%1 min %2 s").arg(s / 60).arg(s % 60, 2, 10, QLatin1Char('0'));
+    return tr("%1 h %2 min").arg(s / 3600).arg((s % 3600) / 60, 2, 10, QLatin1Char('0'));
+}
+
+QString stateText(const QString &state)
+{
+    if (state == QLatin1String("queued"))
+        return tr("queued");
+    if (state == QLatin1String("running"))
+        return tr("running");
+    if (state == QLatin1String("succeeded"))
+        return tr("succeeded");
+    if (state == QLatin1String("failed"))
+        return tr("failed");
+    if (state == QLatin1String("cancelled"))
+        return tr("cancelled");
+    return state;
+}
+
+QString decisionText(const QString &decision)
+{
+    if (decision == QLatin1String("promoted"))
+        return tr("promoted");
+    if (decision == QLatin1String("challenger"))
+        return tr("kept as challenger");
+    if (decision == QLatin1String("rejected"))
+        return tr("discarded");
+    if (decision.isEmpty() || decision == QLatin1String("none"))
+        return QStringLiteral("–");
+    return decision;
+}
+
+QString number(std::optional<double> v, int digits)
+{
+    return v ? QString::number(*v, 'f', digits) : QStringLiteral("–");
+}
+
+} // namespace mldeck::ui::retrainfmt

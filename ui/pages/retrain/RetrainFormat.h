@@ -1,0 +1,30 @@
+#pragma once
+
+#include <QJsonObject>
+#include <QString>
+
+#include <optional>
+
+namespace mldeck {
+struct RetrainRun;
+}
+
+namespace mldeck::ui::retrainfmt {
+
+// Holdout figures of one model ("candidate" or "champion") as recorded in a run's metrics JSON.
+struct HoldoutMetrics
+{
+    std::optional<double> mae;
+    std::optional<double> rmse;
+    std::optional<double> r2;
+};
+HoldoutMetrics holdoutMetrics(const QJsonObject &metrics, const QString &which);
+
+// "60 d · 10 epochs · lr 0.0005 · batch 256" from a run's params JSON.
+QString paramsSummary(const QJsonObject &params);
+QString duration(double seconds);          // "1 min 05 s", "–" when unknown
+QString stateText(const QString &state);   // translated run state
+QString decisionText(const QString &decision);
+QString number(std::optional<double> v, int digits = 3); // "–" when unknown
+
+} // namespace mldeck::ui::retrainfmt

@@ -1,0 +1,142 @@
+#include "ui/pages/retrain/TriggerStep.h"
+
+#include <QCheckBox>
+#include <QCoreApplication>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QPushButton>
+#include <QTableWidget>
+#include <QVBoxLayout>
+
+#include <cmath>
+
+namespace mldeck::ui {
+
+namespace {
+
+QString figure(const TriggerCondition &c, double v)
+{
+    if (c.key == QLatin1String("satisfaction"))
+        return QStringLiteral("%1 %").arg(100 * v, 0, 'f', 1);
+    if (c.comparison == QLatin1String("firing"))
+        return v > 0 ? QCoreApplication::translate("mldeck::ui::TriggerStep", "firing")
+                     : QCoreApplication::translate("mldeck::ui::TriggerStep", "not firing");
+    if (v == std::floor(v) && std::abs(v) < 1e12)
+        return QString::number(qint64(v));
+    return QString::number(v, 'f', 3);
+}
+
+} // namespace
+
+TriggerStep::TriggerStep(QWidget *parent) : QWidget(parent)
+{
+    setObjectName(QStringLiteral("triggerStep"));
+    auto *intro = new QLabel(tr("A retrain is due when the recent feedback says the model disappoints users, or "
+                                "when an enabled extra trigger fires."),
+                             this);
+    intro->setWordWrap(true);
+    m_verdict = new QLabel(this);
+    m_verdict->setObjectName(QStringLiteral("triggerVerdict"));
+    m_verdict->setWordWrap(true);
+    QFont f = m_verdict->font();
+    f.setPointSizeF(f.pointSizeF() * 1.25);
+    f.setBold(true);
+    m_verdict->setFont(f);
+
+    m_reason = new QLabel(this);
+    m_reason->setObjectName(QStringLiteral("triggerReason"));
+    m_reason->setWordWrap(true);
+
+    m_table = new QTableWidget(this);
+    m_table->setObjectName(QStringLiteral("triggerTable"));
+    m_table->setColumnCount(4);
+    m_table->setHorizontalHeaderLabels({tr("Condition"), tr("Value"), tr("Threshold"), tr("Met")});
+    m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_table->setSelectionMode(QAbstractItemView::NoSelection);
+    m_table->verticalHeader()->hide();
+    m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_table->horizontalHeader()->setSectionResizeMode(0, QHeaderView::Stretch);
+
+    m_force = new QCheckBox(tr("Run anyway (the triggers say it is not due)"), this);
+    m_force->setObjectName(QStringLiteral("triggerForce"));
+    m_force->setVisible(false);
+    m_recheck = new QPushButton(tr("Check again"), this);
+    m_recheck->setObjectName(QStringLiteral("triggerRecheck"));
+    auto *row = new QHBoxLayout;
+    row->addWidget(m_force);
+    row->addStretch(1);
+    row->addWidget(m_recheck);
+
+    auto *layout = new QVBoxLayout(this);
+    layout->addWidget(intro);
+    layout->addWidget(m_verdict);
+    layout->addWidget(m_reason);
+    layout->addWidget(m_table, 1);
+    layout->addLayout(row);
+
+    connect(m_force, &QCheckBox::toggled, this, &TriggerStep::changed);
+    connect(m_recheck, &QPushButton::clicked, this, &TriggerStep::recheckRequested);
+}
+
+bool TriggerStep::force() const
+{
+    return m_loaded && !m_due && m_force->isChecked();
+}
+
+void TriggerStep::showLoading(const QString &deployment)
+{
+    m_loaded = false;
+    m_due = false;
+    m_table->setRowCount(0);
+    m_force->setChecked(false);
+    m_force->setVisible(false);
+    m_verdict->setStyleSheet(QString());
+    m_verdict->setText(tr("Checking the triggers of “%1”…").arg(deployment));
+    m_reason->clear();
+    Q_EMIT changed();
+}
+
+void TriggerStep::showCheck(const TriggerCheck &check)
+{
+    m_loaded = true;
+    m_due = check.due;
+    m_table->setRowCount(int(check.conditions.size()));
+    for (int i = 0; i < check.conditions.size(); ++i) {
+        const TriggerCondition &c = check.conditions[i];
+        const QString met = !c.enabled ? tr("off") : c.met ? tr("✓ met") : tr("✗ not met");
+        const QStringList cells{c.label.isEmpty() ? c.key : c.label, figure(c, c.value),
+                                c.comparison == QLatin1String("firing") ? tr("firing")
+                                                                        : QStringLiteral("%1 %2").arg(c.comparison, figure(c, c.threshold)),
+                                met};
+        for (int col = 0; col < cells.size(); ++col) {
+            auto *item = new QTableWidgetItem(cells[col]);
+            if (col > 0)
+                item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+            if (col == 3)
+                item->setForeground(!c.enabled ? QColor(0x8a, 0x93, 0xa0) : c.met ? QColor(0x1e, 0x7b, 0x34) : QColor(0xb3, 0x26, 0x1e));
+            if (!c.enabled)
+                item->setForeground(QColor(0x8a, 0x93, 0xa0));
+            m_table->setItem(i, col, item);
+        }
+    }
+    m_verdict->setText(check.due ? tr("A retrain is due.") : tr("No retrain is due."));
+    m_reason->setText(check.reason);
+    m_verdict->setStyleSheet(check.due ? QStringLiteral("color:#1e7b34;") : QStringLiteral("color:#4a5563;"));
+    m_force->setChecked(false);
+    m_force->setVisible(!check.due);
+    Q_EMIT changed();
+}
+
+void TriggerStep::showError(const QString &error)
+{
+    m_loaded = false;
+    m_table->setRowCount(0);
+    m_force->setVisible(false);
+    m_verdict->setStyleSheet(QStringLiteral("color:#b3261e;"));
+    m_verdict->setText(tr("Cannot check the triggers: %1").arg(error));
+    m_reason->clear();
+    Q_EMIT changed();
+}
+
+} // namespace mldeck::ui
