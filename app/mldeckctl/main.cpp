@@ -4,10 +4,19 @@
 #include "translations/Translations.h"
 
 #include <QCoreApplication>
+#include <QDir>
+#include <QGuiApplication>
 #include <QLoggingCategory>
 #include <QTextStream>
 
+#ifdef Q_OS_UNIX
+#include <pwd.h>
+#include <unistd.h>
+#endif
+
 #include <array>
+#include <cstring>
+#include <memory>
 
 using namespace mldeck::cli;
 
@@ -30,6 +39,11 @@ constexpr std::array kVerbs{
     Verb{"eval", QT_TRANSLATE_NOOP("mldeckctl", "Evaluate one model on a CSV file."), runEval},
     Verb{"compare", QT_TRANSLATE_NOOP("mldeckctl", "Compare 2 to 4 models on the same rows."), runCompare},
     Verb{"drift", QT_TRANSLATE_NOOP("mldeckctl", "Check feature drift, live or between two datasets."), runDrift},
+    Verb{"kpi", QT_TRANSLATE_NOOP("mldeckctl", "Print the KPIs of a deployment over a time range."), runKpi},
+    Verb{"alerts", QT_TRANSLATE_NOOP("mldeckctl", "List alerts, acknowledge, silence; edit alert rules and the webhook."), runAlerts},
+    Verb{"report", QT_TRANSLATE_NOOP("mldeckctl", "Write the KPI report of a day or a week as PDF or CSV."), runReport},
+    Verb{"retrain", QT_TRANSLATE_NOOP("mldeckctl", "Check retrain triggers, run a retrain, list or clean up runs."), runRetrain},
+    Verb{"feedback", QT_TRANSLATE_NOOP("mldeckctl", "Feedback retention: purge what is older than the retention."), runFeedback},
     Verb{"simulate", QT_TRANSLATE_NOOP("mldeckctl", "Run the reference serving backend on demo traffic."), runSimulate},
     Verb{"demo-data", QT_TRANSLATE_NOOP("mldeckctl", "Write synthetic ride-delay data as CSV."), runDemoData},
 };
@@ -49,7 +63,25 @@ int usage(int code)
 
 int main(int argc, char **argv)
 {
-    QCoreApplication app(argc, argv);
+    // `report` draws its PDF with QPainter, which needs fonts: a GUI application, offscreen unless
+    // the user chose a platform. Every other verb stays a plain core application.
+    std::unique_ptr<QCoreApplication> application;
+    if (argc > 1 && std::strcmp(argv[1], "report") == 0) {
+        if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
+            qputenv("QT_QPA_PLATFORM", "offscreen");
+        // Cron and CI sessions have no XDG_RUNTIME_DIR: name the directory Qt would pick anyway, so
+        // that its warning does not precede the one error line scripts read on stderr.
+#ifdef Q_OS_UNIX
+        if (qEnvironmentVariableIsEmpty("XDG_RUNTIME_DIR")) {
+            if (const passwd *pw = getpwuid(getuid()))
+                qputenv("XDG_RUNTIME_DIR", QDir::tempPath().toLocal8Bit() + "/runtime-" + pw->pw_name);
+        }
+#endif
+        application = std::make_unique<QGuiApplication>(argc, argv);
+    } else {
+        application = std::make_unique<QCoreApplication>(argc, argv);
+    }
+    QCoreApplication &app = *application;
     QCoreApplication::setApplicationName(QStringLiteral("mldeckctl"));
     QCoreApplication::setApplicationVersion(QStringLiteral(MLDECK_VERSION));
     // Ops scripts read stdout and one error line on stderr: library chatter only on request.

@@ -1,0 +1,329 @@
+#include "core/services/KpiReport.h"
+
+#include "core/services/KpiCache.h"
+#include "core/store/pg/PgConnection.h"
+
+#include <QCoreApplication>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QSaveFile>
+#include <QSet>
+
+namespace mldeck {
+
+namespace {
+
+QString tr(const char *text) { return QCoreApplication::translate("mldeck::KpiReport", text); }
+
+constexpr qint64 kDay = 24 * 3600;
+
+QDateTime timeFromMs(const QString &ms)
+{
+    return ms.isNull() ? QDateTime() : QDateTime::fromMSecsSinceEpoch(ms.toLongLong(), Qt::UTC);
+}
+
+std::optional<QJsonObject> jsonObject(const QString &text)
+{
+    if (text.isNull())
+        return std::nullopt;
+    return QJsonDocument::fromJson(text.toUtf8()).object();
+}
+
+Result<QList<Alert>> readAlerts(PgConnection &conn, const QString &deployment, qint64 fromMs, qint64 toMs, bool *truncated)
+{
+    // Active at some time in the period: raised before its end and not resolved before its start.
+    const auto rows = conn.query(
+        QStringLiteral("SELECT id, kind, severity, coalesce(dedup_key, ''), title, "
+                       "(extract(epoch FROM raised_at) * 1000)::bigint, (extract(epoch FROM last_seen_at) * 1000)::bigint, "
+                       "(extract(epoch FROM acknowledged_at) * 1000)::bigint, acknowledged_by, "
+                       "(extract(epoch FROM silenced_until) * 1000)::bigint, silenced_by, "
+                       "(extract(epoch FROM resolved_at) * 1000)::bigint "
+                       "FROM mldeck.alerts WHERE deployment = $1 "
+                       "AND raised_at < to_timestamp($3::double precision / 1000) "
+                       "AND (resolved_at IS NULL OR resolved_at >= to_timestamp($2::double precision / 1000)) "
+                       "ORDER BY raised_at, id LIMIT %1")
+            .arg(KpiReportData::kMaxRows + 1),
+        {deployment, QString::number(fromMs), QString::number(toMs)});
+    if (!rows)
+        return Error{tr("Could not read the alerts of the period: %1").arg(rows.errorMessage())};
+    QList<Alert> alerts;
+    for (const QStringList &r : *rows) {
+        if (alerts.size() == KpiReportData::kMaxRows) {
+            *truncated = true;
+            break;
+        }
+        Alert a;
+        a.id = r.at(0).toLongLong();
+        a.deployment = deployment;
+        a.kind = r.at(1);
+        a.severity = r.at(2);
+        a.dedupKey = r.at(3);
+        a.title = r.at(4);
+        a.raisedAt = timeFromMs(r.at(5));
+        a.lastSeenAt = timeFromMs(r.at(6));
+        a.acknowledgedAt = timeFromMs(r.at(7));
+        a.acknowledgedBy = r.at(8);
+        a.silencedUntil = timeFromMs(r.at(9));
+        a.silencedBy = r.at(10);
+        a.resolvedAt = timeFromMs(r.at(11));
+        alerts.append(a);
+    }
+    return alerts;
+}
+
+Result<QList<KpiReportChange>> readChanges(PgConnection &conn, const QString &deployment, qint64 fromMs, qint64 toMs,
+                                           bool *truncated)
+{
+    const auto rows = conn.query(
+        QStringLiteral("SELECT (extract(epoch FROM ts) * 1000)::bigint, action, actor_db, actor_os, host, reason, "
+                       "before::text, after::text FROM mldeck.audit_log WHERE deployment = $1 "
+                       "AND ts >= to_timestamp($2::double precision / 1000) "
+                       "AND ts < to_timestamp($3::double precision / 1000) ORDER BY ts, id LIMIT %1")
+            .arg(KpiReportData::kMaxRows + 1),
+        {deployment, QString::number(fromMs), QString::number(toMs)});
+    if (!rows)
+        return Error{tr("Could not read the changes of the period: %1").arg(rows.errorMessage())};
+    QList<KpiReportChange> changes;
+    for (const QStringList &r : *rows) {
+        if (changes.size() == KpiReportData::kMaxRows) {
+            *truncated = true;
+            break;
+        }
+        KpiReportChange c;
+        c.at = timeFromMs(r.at(0));
+        c.action = r.at(1);
+        c.actorDb = r.at(2);
+        c.actorOs = r.at(3);
+        c.host = r.at(4);
+        c.reason = r.at(5);
+        c.before = jsonObject(r.at(6));
+        c.after = jsonObject(r.at(7));
+        changes.append(c);
+    }
+    return changes;
+}
+
+// ---- CSV ----
+
+QByteArray field(const QString &value)
+{
+    QByteArray utf8 = value.toUtf8();
+    if (utf8.contains(',') || utf8.contains('"') || utf8.contains('\n') || utf8.contains('\r')) {
+        utf8.replace("\"", "\"\"");
+        return '"' + utf8 + '"';
+    }
+    return utf8;
+}
+
+QString number(double v) { return QString::number(v, 'g', 15); }
+QString number(const std::optional<double> &v) { return v ? number(*v) : QString(); }
+QString isoTime(const QDateTime &t) { return t.isValid() ? t.toUTC().toString(Qt::ISODateWithMs) : QString(); }
+
+class CsvWriter
+{
+public:
+    void row(const QStringList &fields)
+    {
+        for (qsizetype i = 0; i < fields.size(); ++i) {
+            if (i)
+                m_out += ',';
+            m_out += field(fields.at(i));
+        }
+        m_out += "\r\n";
+    }
+    void header(const QByteArray &line)
+    {
+        if (!m_out.isEmpty())
+            m_out += "\r\n"; // an empty line between sections
+        m_out += line;
+        m_out += "\r\n";
+    }
+    QByteArray take() { return std::move(m_out); }
+
+private:
+    QByteArray m_out;
+};
+
+// The first columns are the ones the issue names, in its order; the other figures follow.
+constexpr const char *kFigureColumns =
+    "predictions,mae,rmse,r2,mape,latency_p50_ms,latency_p95_ms,latency_p99_ms,failure_rate,fallback_share,"
+    "failed,labelled,throughput_per_s,latency_mean_ms,anticipated_share,satisfaction,ml_uptime,improvement_percent";
+
+QStringList figureFields(const stats::KpiFigures &f)
+{
+    return {QString::number(f.predictions), number(f.mae), number(f.rmse), number(f.r2), number(f.mape),
+            number(f.latencyP50Ms), number(f.latencyP95Ms), number(f.latencyP99Ms), number(f.failureRate),
+            number(f.fallbackShare), QString::number(f.failed), QString::number(f.labelled),
+            number(f.throughputPerSecond), number(f.latencyMeanMs), number(f.anticipatedShare), number(f.satisfaction),
+            number(f.mlUptime), number(f.improvementPercent)};
+}
+
+QString compactJson(const QJsonValue &v)
+{
+    if (v.isString())
+        return v.toString();
+    if (v.isDouble())
+        return number(v.toDouble());
+    if (v.isBool())
+        return v.toBool() ? QStringLiteral("true") : QStringLiteral("false");
+    if (v.isNull() || v.isUndefined())
+        return QStringLiteral("null");
+    if (v.isArray())
+        return QString::fromUtf8(QJsonDocument(v.toArray()).toJson(QJsonDocument::Compact));
+    return QString::fromUtf8(QJsonDocument(v.toObject()).toJson(QJsonDocument::Compact));
+}
+
+QString jsonText(const std::optional<QJsonObject> &o)
+{
+    return o ? QString::fromUtf8(QJsonDocument(*o).toJson(QJsonDocument::Compact)) : QString();
+}
+
+const QStringList &pathOrder()
+{
+    static const QStringList paths{QStringLiteral("all"), QStringLiteral("ml"), QStringLiteral("heuristic"),
+                                   QStringLiteral("fallback")};
+    return paths;
+}
+
+} // namespace
+
+std::optional<qint64> kpiReportPeriodSeconds(const QString &period)
+{
+    if (period == QLatin1String("day"))
+        return kDay;
+    if (period == QLatin1String("week"))
+        return 7 * kDay;
+    return std::nullopt;
+}
+
+Result<KpiReportData> buildKpiReport(PgConnection &conn, const QString &deployment, const QString &period,
+                                     const QDateTime &end)
+{
+    const auto seconds = kpiReportPeriodSeconds(period);
+    if (!seconds)
+        return Error{tr("Unknown report period \"%1\": use day or week.").arg(period)};
+    if (!end.isValid())
+        return Error{tr("The end of the report period is not a valid time.")};
+    const auto known = conn.query(QStringLiteral("SELECT 1 FROM mldeck.deployments WHERE name = $1"), {deployment});
+    if (!known)
+        return Error{tr("Could not read the deployments: %1").arg(known.errorMessage())};
+    if (known->isEmpty())
+        return Error{tr("Unknown deployment \"%1\".").arg(deployment)};
+
+    KpiReportData data;
+    data.deployment = deployment;
+    data.period = period;
+    // Whole seconds: the aggregates and the query work in seconds.
+    const qint64 toSecs = end.toSecsSinceEpoch();
+    data.to = QDateTime::fromSecsSinceEpoch(toSecs, Qt::UTC);
+    data.from = QDateTime::fromSecsSinceEpoch(toSecs - *seconds, Qt::UTC);
+    data.generatedAt = QDateTime::currentDateTimeUtc();
+
+    KpiQuery query;
+    query.deployment = deployment;
+    query.fromSecs = toSecs - *seconds;
+    query.toSecs = toSecs;
+    query.live = false;
+    KpiCache cache;
+    auto snapshot = cache.load(conn, query, data.generatedAt.toSecsSinceEpoch());
+    if (!snapshot)
+        return Error{tr("Could not compute the KPIs of the period: %1").arg(snapshot.errorMessage())};
+    data.snapshot = std::move(snapshot).value();
+
+    const qint64 fromMs = query.fromSecs * 1000, toMs = query.toSecs * 1000;
+    auto alerts = readAlerts(conn, deployment, fromMs, toMs, &data.alertsTruncated);
+    if (!alerts)
+        return alerts.error();
+    data.alerts = std::move(alerts).value();
+    auto changes = readChanges(conn, deployment, fromMs, toMs, &data.changesTruncated);
+    if (!changes)
+        return changes.error();
+    data.changes = std::move(changes).value();
+    return data;
+}
+
+QByteArray kpiReportCsvSummaryHeader() { return QByteArray(QByteArray("section,path,") + kFigureColumns); }
+
+QString kpiReportChangeSummary(const KpiReportChange &change)
+{
+    const QJsonObject before = change.before.value_or(QJsonObject());
+    const QJsonObject after = change.after.value_or(QJsonObject());
+    QStringList keys = before.keys();
+    for (const QString &k : after.keys())
+        if (!before.contains(k))
+            keys.append(k);
+    QStringList parts;
+    for (const QString &k : std::as_const(keys)) {
+        const QJsonValue b = before.value(k), a = after.value(k);
+        if (b == a)
+            continue;
+        if (!change.before)
+            parts.append(QStringLiteral("%1: %2").arg(k, compactJson(a)));
+        else if (!change.after)
+            parts.append(QStringLiteral("%1: %2").arg(k, compactJson(b)));
+        else
+            parts.append(QStringLiteral("%1: %2 \u2192 %3").arg(k, compactJson(b), compactJson(a)));
+    }
+    return parts.join(QStringLiteral("; "));
+}
+
+QByteArray kpiReportCsv(const KpiReportData &data)
+{
+    const KpiSnapshot &s = data.snapshot;
+    CsvWriter csv;
+
+    csv.header(kpiReportCsvSummaryHeader());
+    for (const QString &path : pathOrder()) {
+        const stats::KpiFigures f = path == QLatin1String("all") ? s.overall : s.byPath.value(path);
+        csv.row(QStringList{QStringLiteral("summary"), path} + figureFields(f));
+    }
+
+    csv.header(QByteArray("section,model_version,") + kFigureColumns);
+    for (auto it = s.byVersion.cbegin(); it != s.byVersion.cend(); ++it)
+        csv.row(QStringList{QStringLiteral("version"), it.key()} + figureFields(it.value()));
+
+    csv.header("section,mae_max,r2_min,latency_max_ms,error_rate_max,uptime_min,stretch_mae,stretch_r2,"
+               "anticipation_minutes");
+    const KpiTargets &t = s.targets;
+    csv.row({QStringLiteral("targets"), number(t.maeMax), number(t.r2Min), number(t.latencyMaxMs),
+             number(t.errorRateMax), number(t.uptimeMin), number(t.stretchMae), number(t.stretchR2),
+             QString::number(t.anticipationMinutes)});
+
+    csv.header(QByteArray("section,path,bucket_start,bucket_seconds,") + kFigureColumns);
+    for (const QString &path : pathOrder()) {
+        for (const KpiPoint &p : s.seriesByPath.value(path))
+            csv.row(QStringList{QStringLiteral("series"), path,
+                                isoTime(QDateTime::fromSecsSinceEpoch(p.startSecs, Qt::UTC)), QString::number(p.seconds)}
+                    + figureFields(p.figures));
+    }
+
+    csv.header("section,id,kind,severity,state,raised_at,resolved_at,acknowledged_at,acknowledged_by,title");
+    for (const Alert &a : data.alerts)
+        csv.row({QStringLiteral("alert"), QString::number(a.id), a.kind, a.severity,
+                 a.resolved() ? QStringLiteral("resolved") : QStringLiteral("firing"), isoTime(a.raisedAt),
+                 isoTime(a.resolvedAt), isoTime(a.acknowledgedAt), a.acknowledgedBy, a.title});
+
+    csv.header("section,at,action,actor_db,actor_os,host,reason,before,after");
+    for (const KpiReportChange &c : data.changes)
+        csv.row({QStringLiteral("change"), isoTime(c.at), c.action, c.actorDb, c.actorOs, c.host, c.reason,
+                 jsonText(c.before), jsonText(c.after)});
+
+    csv.header("section,deployment,period,from,to,generated_at,alerts_truncated,changes_truncated");
+    csv.row({QStringLiteral("report"), data.deployment, data.period, isoTime(data.from), isoTime(data.to),
+             isoTime(data.generatedAt), data.alertsTruncated ? QStringLiteral("true") : QStringLiteral("false"),
+             data.changesTruncated ? QStringLiteral("true") : QStringLiteral("false")});
+    return csv.take();
+}
+
+Status writeKpiReportCsv(const KpiReportData &data, const QString &path)
+{
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly))
+        return Error{tr("Cannot write %1: %2").arg(path, file.errorString())};
+    const QByteArray bytes = kpiReportCsv(data);
+    if (file.write(bytes) != bytes.size() || !file.commit())
+        return Error{tr("Cannot write %1: %2").arg(path, file.errorString())};
+    return {};
+}
+
+} // namespace mldeck

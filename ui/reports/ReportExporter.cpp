@@ -1,0 +1,89 @@
+#include "ui/reports/ReportExporter.h"
+
+#include "core/store/pg/PgConnection.h"
+#include "ui/reports/KpiReportPdf.h"
+
+#include <QDir>
+#include <QFileInfo>
+
+namespace mldeck::ui {
+
+ReportExporter::ReportExporter(QObject *parent) : QObject(parent), m_jobs(QStringLiteral("mldeck-report"), this) {}
+
+ReportExporter::~ReportExporter() = default;
+
+Status ReportExporter::validate(const QString &period, const QString &format, const QString &path)
+{
+    if (!kpiReportPeriodSeconds(period))
+        return Error{tr("Unknown report period \"%1\": use day or week.").arg(period)};
+    if (format != QLatin1String("pdf") && format != QLatin1String("csv"))
+        return Error{tr("Unknown report format \"%1\": use pdf or csv.").arg(format)};
+    if (path.isEmpty())
+        return Error{tr("No output file given.")};
+    const QFileInfo info(path);
+    if (info.isDir())
+        return Error{tr("%1 is a folder, not a file.").arg(path)};
+    const QFileInfo dir(info.absolutePath());
+    if (!dir.isDir())
+        return Error{tr("The folder %1 does not exist.").arg(QDir::toNativeSeparators(info.absolutePath()))};
+    // The file is written beside the target, then renamed: the folder must be writable.
+    if (!dir.isWritable())
+        return Error{tr("The folder %1 is not writable.").arg(QDir::toNativeSeparators(info.absolutePath()))};
+    if (info.exists() && !info.isWritable())
+        return Error{tr("%1 exists and is not writable.").arg(path)};
+    return {};
+}
+
+Status ReportExporter::write(const KpiReportData &data, const QString &format, const QString &path)
+{
+    if (format == QLatin1String("csv"))
+        return writeKpiReportCsv(data, path);
+    if (format == QLatin1String("pdf"))
+        return writeKpiReportPdf(data, path);
+    return Error{tr("Unknown report format \"%1\": use pdf or csv.").arg(format)};
+}
+
+void ReportExporter::finish(bool ok, const QString &message)
+{
+    m_running = false;
+    Q_EMIT finished(ok, message);
+}
+
+void ReportExporter::start(const PgEndpoint &pg, const QString &deployment, const QString &period, const QString &format,
+                           const QString &path, const QDateTime &end)
+{
+    QString problem;
+    if (m_running)
+        problem = tr("A report is being written already.");
+    else if (const Status valid = validate(period, format, path); !valid)
+        problem = valid.errorMessage();
+    if (!problem.isEmpty()) {
+        // Asynchronous like a real result, so callers handle one path.
+        QMetaObject::invokeMethod(
+            this, [this, problem] { Q_EMIT finished(false, problem); }, Qt::QueuedConnection);
+        return;
+    }
+    m_running = true;
+    m_jobs.post(
+        this,
+        [pg, deployment, period, format, path, end]() -> Result<QString> {
+            auto conn = PgConnection::open(pg, QStringLiteral("mldeck-report"));
+            if (!conn)
+                return conn.error();
+            const auto data = buildKpiReport(**conn, deployment, period,
+                                             end.isValid() ? end : QDateTime::currentDateTimeUtc());
+            if (!data)
+                return data.error();
+            if (const Status written = write(*data, format, path); !written)
+                return written.error();
+            return path;
+        },
+        [this](Result<QString> r) {
+            if (r)
+                finish(true, tr("Report written to %1.").arg(QDir::toNativeSeparators(*r)));
+            else
+                finish(false, r.errorMessage());
+        });
+}
+
+} // namespace mldeck::ui

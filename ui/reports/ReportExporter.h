@@ -1,0 +1,47 @@
+#pragma once
+
+#include "core/config/Endpoints.h"
+#include "core/domain/Result.h"
+#include "core/services/JobThread.h"
+#include "core/services/KpiReport.h"
+
+#include <QDateTime>
+#include <QObject>
+
+#include <memory>
+
+namespace mldeck::ui {
+
+// The Report button's worker: builds the KPI report of a day or a week and writes it as PDF or CSV
+// on its own thread (its own PostgreSQL connection per export). Each start() ends with exactly one
+// finished(ok, message): the written path's message, or an error a user can read.
+class ReportExporter final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(ReportExporter)
+
+public:
+    explicit ReportExporter(QObject *parent = nullptr);
+    ~ReportExporter() override;
+
+    // period "day"|"week", format "pdf"|"csv"; end: the end of the period (invalid: now).
+    void start(const PgEndpoint &pg, const QString &deployment, const QString &period, const QString &format,
+               const QString &path, const QDateTime &end = {});
+    bool isRunning() const { return m_running; }
+
+    // What start() and `mldeckctl report` check before touching anything: period, format, path.
+    static Status validate(const QString &period, const QString &format, const QString &path);
+    // Writes already built data in `format` ("pdf" or "csv") to path (atomically).
+    static Status write(const KpiReportData &data, const QString &format, const QString &path);
+
+Q_SIGNALS:
+    void finished(bool ok, const QString &message);
+
+private:
+    void finish(bool ok, const QString &message);
+
+    JobThread m_jobs;
+    bool m_running = false;
+};
+
+} // namespace mldeck::ui
