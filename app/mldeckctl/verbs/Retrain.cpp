@@ -1,0 +1,447 @@
+// mldeckctl retrain check|run|history|cleanup|settings: retraining from the command line.
+// The logic lives in core/services/retrain (the GUI wizard and the guard call the same); this file parses and prints.
+#include "app/mldeckctl/Verbs.h"
+
+#include "core/services/retrain/RetrainRunner.h"
+#include "core/store/pg/PgConnection.h"
+#include "core/store/pg/RetrainStore.h"
+
+#include <QCoreApplication>
+#include <QJsonArray>
+#include <QJsonObject>
+#include <QTextStream>
+
+#include <cstdio>
+
+namespace mldeck::cli {
+
+namespace {
+
+QString tr(const char *text) { return QCoreApplication::translate("mldeckctl", text); }
+
+const QString kJson = QStringLiteral("json");
+
+Result<std::unique_ptr<PgConnection>> openPg(const Context &ctx, const QCommandLineParser &p)
+{
+    const auto endpoint = ctx.pg(p);
+    if (!endpoint)
+        return endpoint.error();
+    return PgConnection::open(*endpoint, QStringLiteral("mldeckctl-retrain"));
+}
+
+void err(const QString &line)
+{
+    QTextStream(stderr) << line << Qt::endl;
+}
+
+QString number(double v) { return QString::number(v, 'g', 6); }
+
+QJsonObject checkJson(const TriggerCheck &c)
+{
+    QJsonArray conditions;
+    for (const TriggerCondition &k : c.conditions)
+        conditions.append(QJsonObject{{QStringLiteral("key"), k.key},
+                                      {QStringLiteral("label"), k.label},
+                                      {QStringLiteral("value"), k.value},
+                                      {QStringLiteral("threshold"), k.threshold},
+                                      {QStringLiteral("comparison"), k.comparison},
+                                      {QStringLiteral("met"), k.met},
+                                      {QStringLiteral("enabled"), k.enabled}});
+    return {{QStringLiteral("deployment"), c.deployment},
+            {QStringLiteral("due"), c.due},
+            {QStringLiteral("reason"), c.reason},
+            {QStringLiteral("conditions"), conditions}};
+}
+
+void printCheck(const TriggerCheck &c)
+{
+    for (const TriggerCondition &k : c.conditions) {
+        const QString state = !k.enabled ? tr("off") : k.met ? tr("met") : tr("not met");
+        if (k.comparison == QLatin1String("firing"))
+            Context::out(tr("  %1: %2 [%3]").arg(k.label, k.value > 0 ? tr("yes") : tr("no"), state));
+        else
+            Context::out(tr("  %1: %2 (threshold %3 %4) [%5]").arg(k.label, number(k.value), k.comparison, number(k.threshold), state));
+    }
+    Context::out(c.reason);
+}
+
+int runCheckSub(Context &ctx)
+{
+    QCommandLineParser p;
+    Context::addDeploymentOption(p);
+    Context::addPgOption(p);
+    Context::addJsonOption(p);
+    if (auto stop = ctx.parse(p, tr("Check whether a deployment is due for retraining (exit 0: due, 1: not due).")))
+        return *stop;
+    const auto deployment = Context::deployment(p);
+    if (!deployment)
+        return Context::fail(deployment.errorMessage());
+    auto conn = openPg(ctx, p);
+    if (!conn)
+        return Context::fail(conn.errorMessage());
+    const auto check = retrain::checkTriggers(**conn, *deployment);
+    if (!check)
+        return Context::fail(check.errorMessage());
+    if (p.isSet(kJson))
+        Context::outJson(QJsonDocument(checkJson(*check)));
+    else
+        printCheck(*check);
+    return check->due ? Success : CheckFailed;
+}
+
+QString stageName(retrain::RetrainStage s)
+{
+    switch (s) {
+    case retrain::RetrainStage::Checking: return tr("checking");
+    case retrain::RetrainStage::LoadingData: return tr("loading data");
+    case retrain::RetrainStage::Training: return tr("training");
+    case retrain::RetrainStage::Evaluating: return tr("evaluating");
+    case retrain::RetrainStage::Registering: return tr("registering");
+    case retrain::RetrainStage::Done: return tr("done");
+    }
+    return {};
+}
+
+int runRunSub(Context &ctx)
+{
+    QCommandLineParser p;
+    Context::addDeploymentOption(p);
+    p.addOptions({
+        {QStringLiteral("days-back"), tr("Data window: the last N days (default 60)."), QStringLiteral("n"), QStringLiteral("60")},
+        {QStringLiteral("epochs"), tr("Training epochs (default 10)."), QStringLiteral("n"), QStringLiteral("10")},
+        {QStringLiteral("learning-rate"), tr("Learning rate (default 0.0005)."), QStringLiteral("lr"), QStringLiteral("0.0005")},
+        {QStringLiteral("batch-size"), tr("Batch size (default 256)."), QStringLiteral("n"), QStringLiteral("256")},
+        {QStringLiteral("seed"), tr("Random seed (default 42)."), QStringLiteral("n"), QStringLiteral("42")},
+        {QStringLiteral("reinit"), tr("Re-initialise the weights instead of starting from the champion's.")},
+        {QStringLiteral("min-improvement"), tr("Decision rule: relative MAE improvement required (default: the settings')."),
+         QStringLiteral("share")},
+        {QStringLiteral("store"), tr("Model store directory (default: MLDECK_MODEL_STORE, else the standard one)."),
+         QStringLiteral("dir")},
+        {QStringLiteral("force"), tr("Run even when the triggers are not due.")},
+        {QStringLiteral("dry-run"), tr("Train and evaluate; register and promote nothing.")},
+    });
+    Context::addPgOption(p);
+    Context::addRedisOption(p);
+    Context::addJsonOption(p);
+    if (auto stop = ctx.parse(p, tr("Retrain the champion on recent data, evaluate it against the champion on the same "
+                                    "holdout, and promote it only when the decision rule says so (else keep it as challenger).")))
+        return *stop;
+    const auto deployment = Context::deployment(p);
+    if (!deployment)
+        return Context::fail(deployment.errorMessage());
+    retrain::RetrainRequest request;
+    request.deployment = *deployment;
+    bool ok = true;
+    const auto intOption = [&](const char *name, auto &target) {
+        bool good = false;
+        const qlonglong v = p.value(QString::fromLatin1(name)).toLongLong(&good);
+        if (!good) {
+            ok = false;
+            Context::fail(tr("--%1: \"%2\" is not a whole number").arg(QString::fromLatin1(name), p.value(QString::fromLatin1(name))));
+        }
+        target = std::decay_t<decltype(target)>(v);
+    };
+    intOption("days-back", request.daysBack);
+    if (ok)
+        intOption("epochs", request.training.epochs);
+    if (ok)
+        intOption("batch-size", request.training.batchSize);
+    if (ok)
+        intOption("seed", request.training.seed);
+    if (!ok)
+        return UsageOrConnection;
+    request.training.learningRate = p.value(QStringLiteral("learning-rate")).toDouble(&ok);
+    if (!ok)
+        return Context::fail(tr("--learning-rate: \"%1\" is not a number").arg(p.value(QStringLiteral("learning-rate"))));
+    request.training.startFromBase = !p.isSet(QStringLiteral("reinit"));
+    request.force = p.isSet(QStringLiteral("force"));
+    request.dryRun = p.isSet(QStringLiteral("dry-run"));
+    request.storeDirectory = p.value(QStringLiteral("store"));
+    if (Status s = request.training.validate(); !s)
+        return Context::fail(s.errorMessage());
+
+    auto conn = openPg(ctx, p);
+    if (!conn)
+        return Context::fail(conn.errorMessage());
+    const auto settings = retrain::loadSettings(**conn, request.deployment);
+    if (!settings)
+        return Context::fail(settings.errorMessage());
+    request.minImprovement = settings->minImprovement;
+    if (p.isSet(QStringLiteral("min-improvement"))) {
+        request.minImprovement = p.value(QStringLiteral("min-improvement")).toDouble(&ok);
+        if (!ok)
+            return Context::fail(tr("--min-improvement: \"%1\" is not a number").arg(p.value(QStringLiteral("min-improvement"))));
+    }
+    if (!request.force) {
+        const auto check = retrain::checkTriggers(**conn, request.deployment);
+        if (!check)
+            return Context::fail(check.errorMessage());
+        if (!check->due) {
+            if (!p.isSet(kJson))
+                printCheck(*check);
+            return Context::fail(tr("Retraining is not due; use --force to run anyway."), CheckFailed);
+        }
+        request.trigger = retrain::triggerFor(*check); // the condition that was met
+        request.force = true; // checked just now
+    }
+
+    const auto outcome = retrain::runRetrain(**conn, request, Actor::current(), nullptr, [](const retrain::RetrainProgress &pr) {
+        if (pr.epoch)
+            err(tr("[%1 %] epoch %2/%3: train loss %4, validation loss %5, validation MAE %6, %7 s left")
+                    .arg(int(pr.fraction * 100), 3)
+                    .arg(pr.epoch->epoch)
+                    .arg(pr.epoch->epochs)
+                    .arg(pr.epoch->trainLoss, 0, 'f', 4)
+                    .arg(pr.epoch->validationLoss, 0, 'f', 4)
+                    .arg(pr.epoch->validationMae, 0, 'f', 4)
+                    .arg(pr.epoch->secondsLeft, 0, 'f', 0));
+        else if (pr.stage != retrain::RetrainStage::Training)
+            err(tr("[%1 %] %2: %3").arg(int(pr.fraction * 100), 3).arg(stageName(pr.stage), pr.message));
+    });
+    RetrainRun run = outcome.run;
+    QString applyError;
+    if (run.state == QLatin1String("succeeded") && !request.dryRun && !outcome.candidateVersion.isEmpty()) {
+        const auto redis = ctx.redis(p);
+        retrain::ApplyOptions apply;
+        const bool promote = outcome.decision && outcome.decision->promote;
+        apply.action = promote ? retrain::RetrainAction::Promote : retrain::RetrainAction::KeepAsChallenger;
+        apply.reason = outcome.decision ? outcome.decision->reason : QString();
+        const auto applied = retrain::applyDecision(**conn, redis ? std::optional<RedisEndpoint>(*redis) : std::nullopt,
+                                                    run.id, apply, Actor::current());
+        if (applied)
+            run = *applied;
+        else
+            applyError = applied.errorMessage();
+    }
+    if (p.isSet(kJson)) {
+        QJsonObject o = run.toJson();
+        if (outcome.decision)
+            o.insert(QStringLiteral("promote"), outcome.decision->promote);
+        o.insert(QStringLiteral("candidate_version"), outcome.candidateVersion);
+        if (!applyError.isEmpty())
+            o.insert(QStringLiteral("apply_error"), applyError);
+        Context::outJson(QJsonDocument(o));
+    } else {
+        Context::out(tr("Run %1: %2").arg(run.id).arg(run.state));
+        if (!run.error.isEmpty())
+            Context::out(tr("Reason: %1").arg(run.error));
+        if (outcome.decision) {
+            Context::out(tr("Holdout MAE: candidate %1, champion %2")
+                             .arg(outcome.decision->candidateMae, 0, 'f', 4)
+                             .arg(outcome.decision->championMae, 0, 'f', 4));
+            Context::out(outcome.decision->reason);
+        }
+        if (!outcome.candidateVersion.isEmpty())
+            Context::out(tr("Candidate %1@%2: %3").arg(run.deployment, outcome.candidateVersion, run.decision));
+        else if (request.dryRun && run.state == QLatin1String("succeeded"))
+            Context::out(tr("Dry run: nothing was registered."));
+        if (!applyError.isEmpty())
+            Context::out(tr("Could not apply the decision: %1").arg(applyError));
+    }
+    return run.state == QLatin1String("succeeded") && applyError.isEmpty() ? Success : CheckFailed;
+}
+
+int runHistorySub(Context &ctx)
+{
+    QCommandLineParser p;
+    Context::addDeploymentOption(p);
+    p.addOption({QStringLiteral("limit"), tr("At most N runs (default 50)."), QStringLiteral("n"), QStringLiteral("50")});
+    Context::addPgOption(p);
+    Context::addJsonOption(p);
+    if (auto stop = ctx.parse(p, tr("The retrain runs of a deployment, newest first.")))
+        return *stop;
+    const auto deployment = Context::deployment(p);
+    if (!deployment)
+        return Context::fail(deployment.errorMessage());
+    bool ok = false;
+    const int limit = p.value(QStringLiteral("limit")).toInt(&ok);
+    if (!ok || limit < 1)
+        return Context::fail(tr("--limit: \"%1\" is not a positive whole number").arg(p.value(QStringLiteral("limit"))));
+    auto conn = openPg(ctx, p);
+    if (!conn)
+        return Context::fail(conn.errorMessage());
+    const auto runs = retrain::history(**conn, *deployment, limit);
+    if (!runs)
+        return Context::fail(runs.errorMessage());
+    if (p.isSet(kJson)) {
+        QJsonArray a;
+        for (const RetrainRun &r : *runs)
+            a.append(r.toJson());
+        Context::outJson(QJsonDocument(a));
+        return Success;
+    }
+    if (runs->isEmpty())
+        Context::out(tr("No retrain run for \"%1\" yet.").arg(*deployment));
+    for (const RetrainRun &r : *runs) {
+        const QJsonObject cand = r.metrics.value(QStringLiteral("candidate")).toObject();
+        const QJsonObject champ = r.metrics.value(QStringLiteral("champion")).toObject();
+        Context::out(tr("#%1 %2 %3 %4 (%5)%6 base %7 -> %8, %9 s, MAE %10 vs %11, decision %12")
+                         .arg(r.id)
+                         .arg(r.requestedAt.toString(Qt::ISODate), r.state, r.trigger, r.requestedBy,
+                              r.dryRun ? tr(" dry run") : QString(), r.baseVersion.isEmpty() ? QStringLiteral("-") : r.baseVersion,
+                              r.resultVersion.isEmpty() ? QStringLiteral("-") : r.resultVersion)
+                         .arg(r.durationSeconds(), 0, 'f', 1)
+                         .arg(cand.contains(QStringLiteral("mae")) ? number(cand.value(QStringLiteral("mae")).toDouble()) : QStringLiteral("-"),
+                              champ.contains(QStringLiteral("mae")) ? number(champ.value(QStringLiteral("mae")).toDouble()) : QStringLiteral("-"),
+                              r.decision.isEmpty() ? QStringLiteral("-") : r.decision));
+        if (!r.error.isEmpty())
+            Context::out(tr("    %1").arg(r.error));
+        else if (!r.decisionReason.isEmpty())
+            Context::out(tr("    %1").arg(r.decisionReason));
+    }
+    return Success;
+}
+
+int runCleanupSub(Context &ctx)
+{
+    QCommandLineParser p;
+    Context::addDeploymentOption(p);
+    p.addOption({QStringLiteral("keep"), tr("Retrained versions to keep, newest first (the champion and the previous "
+                                            "champion are always kept)."),
+                 QStringLiteral("n")});
+    Context::addPgOption(p);
+    Context::addJsonOption(p);
+    if (auto stop = ctx.parse(p, tr("Archive old retrained versions and remove their files from the model store.")))
+        return *stop;
+    if (!p.isSet(QStringLiteral("keep")))
+        return Context::fail(tr("--keep N is required"));
+    bool ok = false;
+    const int keep = p.value(QStringLiteral("keep")).toInt(&ok);
+    if (!ok || keep < 0)
+        return Context::fail(tr("--keep: \"%1\" is not a whole number of 0 or more").arg(p.value(QStringLiteral("keep"))));
+    const auto deployment = Context::deployment(p);
+    if (!deployment)
+        return Context::fail(deployment.errorMessage());
+    auto conn = openPg(ctx, p);
+    if (!conn)
+        return Context::fail(conn.errorMessage());
+    const auto report = retrain::cleanup(**conn, *deployment, keep, Actor::current());
+    if (!report)
+        return Context::fail(report.errorMessage(), CheckFailed);
+    if (p.isSet(kJson)) {
+        Context::outJson(QJsonDocument(QJsonObject{{QStringLiteral("archived"), QJsonArray::fromStringList(report->archived)},
+                                                   {QStringLiteral("kept"), QJsonArray::fromStringList(report->kept)}}));
+        return Success;
+    }
+    Context::out(tr("Archived: %1").arg(report->archived.isEmpty() ? tr("none") : report->archived.join(QStringLiteral(", "))));
+    Context::out(tr("Kept: %1").arg(report->kept.isEmpty() ? tr("none") : report->kept.join(QStringLiteral(", "))));
+    return Success;
+}
+
+int runSettingsSub(Context &ctx)
+{
+    QCommandLineParser p;
+    Context::addDeploymentOption(p);
+    p.addPositionalArgument(QStringLiteral("set"), tr("\"set key=value ...\" changes settings (e.g. set autoRetrain=true minFeedback=150)."));
+    Context::addPgOption(p);
+    Context::addJsonOption(p);
+    if (auto stop = ctx.parse(p, tr("Show or change the retrain settings of a deployment (audited).")))
+        return *stop;
+    const auto deployment = Context::deployment(p);
+    if (!deployment)
+        return Context::fail(deployment.errorMessage());
+    const QStringList args = p.positionalArguments();
+    if (!args.isEmpty() && args.first() != QLatin1String("set"))
+        return Context::fail(tr("unknown argument \"%1\": use \"set key=value ...\"").arg(args.first()));
+    if (!args.isEmpty() && args.size() < 2)
+        return Context::fail(tr("\"set\" needs at least one key=value"));
+    auto conn = openPg(ctx, p);
+    if (!conn)
+        return Context::fail(conn.errorMessage());
+    auto settings = retrain::loadSettings(**conn, *deployment);
+    if (!settings)
+        return Context::fail(settings.errorMessage());
+    RetrainSettings s = *settings;
+    if (!args.isEmpty()) {
+        QJsonObject o = s.toJson();
+        for (const QString &kv : args.mid(1)) {
+            const qsizetype eq = kv.indexOf(QLatin1Char('='));
+            const QString key = kv.left(eq);
+            const QString value = kv.mid(eq + 1);
+            if (eq <= 0 || !o.contains(key))
+                return Context::fail(tr("unknown setting \"%1\"; known: %2").arg(kv, o.keys().join(QStringLiteral(", "))));
+            if (o.value(key).isBool()) {
+                if (value != QLatin1String("true") && value != QLatin1String("false"))
+                    return Context::fail(tr("%1 must be true or false").arg(key));
+                o.insert(key, value == QLatin1String("true"));
+            } else {
+                bool ok = false;
+                const double v = value.toDouble(&ok);
+                if (!ok)
+                    return Context::fail(tr("%1 must be a number (got \"%2\")").arg(key, value));
+                o.insert(key, v);
+            }
+        }
+        QString error;
+        s = RetrainSettings::fromJson(o, &error);
+        if (!error.isEmpty())
+            return Context::fail(error);
+        if (Status saved = retrain::saveSettings(**conn, *deployment, s, Actor::current()); !saved)
+            return Context::fail(saved.errorMessage(), CheckFailed);
+    }
+    if (p.isSet(kJson)) {
+        Context::outJson(QJsonDocument(s.toJson()));
+        return Success;
+    }
+    const QJsonObject o = s.toJson();
+    for (auto it = o.begin(); it != o.end(); ++it)
+        Context::out(QStringLiteral("  %1 = %2").arg(it.key(), it.value().isBool() ? (it.value().toBool() ? QStringLiteral("true") : QStringLiteral("false"))
+                                                                                 : number(it.value().toDouble())));
+    return Success;
+}
+
+int runCancelSub(Context &ctx)
+{
+    QCommandLineParser p;
+    Context::addDeploymentOption(p);
+    Context::addPgOption(p);
+    if (auto stop = ctx.parse(p, tr("Ask the running retrain of a deployment to stop (it records itself as cancelled).")))
+        return *stop;
+    const auto deployment = Context::deployment(p);
+    if (!deployment)
+        return Context::fail(deployment.errorMessage());
+    auto conn = openPg(ctx, p);
+    if (!conn)
+        return Context::fail(conn.errorMessage());
+    RetrainStore store(**conn);
+    const auto runs = store.list(*deployment, 20);
+    if (!runs)
+        return Context::fail(runs.errorMessage());
+    for (const RetrainRun &r : *runs)
+        if (r.state == QLatin1String("queued") || r.state == QLatin1String("running")) {
+            if (Status s = store.requestCancel(r.id); !s)
+                return Context::fail(s.errorMessage(), CheckFailed);
+            Context::out(tr("Asked run %1 to stop; it stops at the end of the current epoch.").arg(r.id));
+            return Success;
+        }
+    return Context::fail(tr("No retrain run of \"%1\" is running.").arg(*deployment), CheckFailed);
+}
+
+int retrainUsage(int code)
+{
+    const QString text = tr("Usage: mldeckctl retrain <check|run|history|cancel|cleanup|settings> [options]   "
+                            "(mldeckctl retrain <sub> --help)\n\n"
+                            "  check       is the deployment due? each condition with value and threshold (exit 0 due, 1 not)\n"
+                            "  run         retrain, evaluate against the champion, promote only if the rule says so\n"
+                            "  history     the runs: status, trigger, parameters, metrics, decision\n"
+                            "  cancel      ask the running run to stop\n"
+                            "  cleanup     archive old retrained versions (--keep N; never the champion or the previous one)\n"
+                            "  settings    show or change the triggers and the scheduler (settings set key=value ...)");
+    return Context::printUsage(text, code);
+}
+
+} // namespace
+
+int runRetrain(Context &ctx)
+{
+    return dispatch(ctx,
+                    {{"check", runCheckSub},
+                     {"run", runRunSub},
+                     {"history", runHistorySub},
+                     {"cancel", runCancelSub},
+                     {"cleanup", runCleanupSub},
+                     {"settings", runSettingsSub}},
+                    retrainUsage);
+}
+
+} // namespace mldeck::cli

@@ -1,0 +1,97 @@
+#include "core/services/guard/GuardJob.h"
+#include "core/services/retrain/RetrainRunner.h"
+#include "core/store/pg/PgConnection.h"
+
+#include <QCoreApplication>
+#include <QDateTime>
+#include <QSysInfo>
+
+#include <memory>
+
+namespace mldeck {
+
+namespace {
+
+QString tr(const char *text) { return QCoreApplication::translate("mldeck::RetrainGuardJob", text); }
+
+// The guard's retrain check. Wakes every minute but checks the triggers only every
+// settings.checkIntervalMinutes. With autoRetrain (off by default) a due check starts a run, on the guard's
+// thread (the guard is headless; the run is recorded like any other). Two runs never overlap: the run row's
+// unique index refuses a second active run, whoever started the first. It promotes only with autoPromote
+// AND a decision rule that says so; otherwise the candidate is kept as challenger for a person to decide.
+class RetrainGuardJob final : public GuardJob
+{
+public:
+    QString name() const override { return QStringLiteral("retrain"); }
+    int intervalMs() const override { return 60'000; }
+
+    Status runOnce(const GuardContext &context) override
+    {
+        if (!m_conn || m_conn->endpoint().host != context.pg.host || m_conn->endpoint().port != context.pg.port ||
+            m_conn->endpoint().database != context.pg.database || !m_conn->ping()) {
+            m_conn.reset();
+            auto opened = PgConnection::open(context.pg, QStringLiteral("mldeck-guard-retrain"));
+            if (!opened) {
+                m_summary = tr("retrain: PostgreSQL unavailable: %1").arg(opened.errorMessage());
+                return opened.error();
+            }
+            m_conn = std::move(opened).value();
+        }
+        const auto settings = retrain::loadSettings(*m_conn, context.deployment);
+        if (!settings) {
+            m_summary = tr("retrain: %1").arg(settings.errorMessage());
+            return settings.error();
+        }
+        const QDateTime now = QDateTime::currentDateTimeUtc();
+        if (m_lastCheck.isValid() && m_lastCheck.secsTo(now) < qint64(settings->checkIntervalMinutes) * 60)
+            return {};
+        m_lastCheck = now;
+        const auto check = retrain::checkTriggers(*m_conn, context.deployment);
+        if (!check) {
+            m_summary = tr("retrain: %1").arg(check.errorMessage());
+            return check.error();
+        }
+        if (!check->due || !settings->autoRetrain) {
+            m_summary = check->due ? tr("retrain: due, auto-retrain is off (%1)").arg(check->reason)
+                                   : tr("retrain: %1").arg(check->reason);
+            return {};
+        }
+        retrain::RetrainRequest request;
+        request.deployment = context.deployment;
+        request.trigger = retrain::triggerFor(*check);
+        request.minImprovement = settings->minImprovement;
+        request.force = true; // just checked
+        Actor actor = Actor::guard();
+        if (!context.actor.isEmpty())
+            actor.name = context.actor;
+        const auto outcome = retrain::runRetrain(*m_conn, request, actor);
+        if (outcome.run.state != QLatin1String("succeeded")) {
+            m_summary = tr("retrain: run %1 %2: %3").arg(outcome.run.id).arg(outcome.run.state, outcome.run.error);
+            return {}; // recorded in the run row; not a failure of the guard itself
+        }
+        retrain::ApplyOptions apply;
+        const bool promote = settings->autoPromote && outcome.decision && outcome.decision->promote;
+        apply.action = promote ? retrain::RetrainAction::Promote : retrain::RetrainAction::KeepAsChallenger;
+        apply.reason = outcome.decision ? outcome.decision->reason : QString();
+        const auto applied =
+            retrain::applyDecision(*m_conn, std::optional<RedisEndpoint>(context.redis), outcome.run.id, apply, actor);
+        m_summary = applied ? tr("retrain: run %1 registered %2 (%3)")
+                                  .arg(outcome.run.id)
+                                  .arg(outcome.candidateVersion, applied->decision)
+                            : tr("retrain: run %1: %2").arg(outcome.run.id).arg(applied.errorMessage());
+        return {};
+    }
+
+    QString lastSummary() const override { return m_summary; }
+
+private:
+    std::unique_ptr<PgConnection> m_conn;
+    QDateTime m_lastCheck;
+    QString m_summary;
+};
+
+} // namespace
+
+std::unique_ptr<GuardJob> makeRetrainGuardJob() { return std::make_unique<RetrainGuardJob>(); }
+
+} // namespace mldeck

@@ -1,0 +1,151 @@
+// Retraining triggers: the pure check (boundaries are unit-tested) and its inputs read from PostgreSQL.
+#include "core/services/retrain/RetrainInternal.h"
+
+#include "core/domain/Deployment.h"
+#include "core/store/pg/PgConnection.h"
+#include "core/store/pg/RetrainStore.h"
+#include "core/store/pg/RolloutPlanStore.h"
+
+namespace mldeck::retrain {
+
+using detail::tr;
+
+TriggerCheck evaluateTriggers(const QString &deployment, const TriggerInputs &in, const RetrainSettings &s)
+{
+    TriggerCheck check;
+    check.deployment = deployment;
+
+    const int windowDays = s.windowDays;
+    TriggerCondition count{QStringLiteral("feedback_count"),
+                           tr("Feedback items in the last %n days", nullptr, windowDays),
+                           double(in.feedbackCount), double(s.minFeedback), QStringLiteral(">="),
+                           in.feedbackCount >= s.minFeedback, true};
+    TriggerCondition negative{QStringLiteral("negative_count"), tr("Negative feedback items"), double(in.negativeCount),
+                              double(s.minNegative), QStringLiteral(">="), in.negativeCount >= s.minNegative, true};
+    // Without feedback there is no satisfaction to be low: 1 (all satisfied), never met.
+    const double satisfaction =
+        in.feedbackCount > 0 ? double(in.feedbackCount - in.negativeCount) / double(in.feedbackCount) : 1.0;
+    TriggerCondition satisfied{QStringLiteral("satisfaction"), tr("Satisfaction (positive share)"), satisfaction,
+                               s.satisfactionBelow, QStringLiteral("<"),
+                               in.feedbackCount > 0 && satisfaction < s.satisfactionBelow, true};
+    TriggerCondition drift{QStringLiteral("drift_alert"), tr("Drift alert firing"), in.driftAlertFiring ? 1.0 : 0.0, 1.0,
+                           QStringLiteral("firing"), in.driftAlertFiring, s.onDriftAlert};
+    const bool maeKnown = in.mae.has_value() && in.maeTarget.has_value();
+    TriggerCondition mae{QStringLiteral("mae_above_target"), tr("MAE of the window above target"),
+                         in.mae.value_or(0), in.maeTarget.value_or(0), QStringLiteral(">"),
+                         maeKnown && *in.mae > *in.maeTarget, s.onMaeAboveTarget};
+    check.conditions = {count, negative, satisfied, drift, mae};
+
+    const bool feedbackDue = count.met && negative.met && satisfied.met;
+    const bool driftDue = drift.enabled && drift.met;
+    const bool maeDue = mae.enabled && mae.met;
+    check.due = feedbackDue || driftDue || maeDue;
+    if (feedbackDue)
+        check.reason = tr("Due: %1 feedback items, %2 negative, satisfaction %3 % (below %4 %).")
+                           .arg(in.feedbackCount)
+                           .arg(in.negativeCount)
+                           .arg(satisfaction * 100, 0, 'f', 1)
+                           .arg(s.satisfactionBelow * 100, 0, 'f', 0);
+    else if (driftDue)
+        check.reason = tr("Due: a drift alert is firing.");
+    else if (maeDue)
+        check.reason = tr("Due: the MAE of the window (%1) is above the target (%2).")
+                           .arg(*in.mae, 0, 'f', 3)
+                           .arg(*in.maeTarget, 0, 'f', 3);
+    else {
+        QStringList missing;
+        if (!count.met)
+            missing << tr("%1 of %2 feedback items").arg(in.feedbackCount).arg(s.minFeedback);
+        if (!negative.met)
+            missing << tr("%1 of %2 negative items").arg(in.negativeCount).arg(s.minNegative);
+        if (!satisfied.met)
+            missing << tr("satisfaction %1 % is not below %2 %")
+                           .arg(satisfaction * 100, 0, 'f', 1)
+                           .arg(s.satisfactionBelow * 100, 0, 'f', 0);
+        check.reason = tr("Not due: %1.").arg(missing.join(QStringLiteral("; ")));
+    }
+    return check;
+}
+
+QString triggerFor(const TriggerCheck &check)
+{
+    const auto met = [&](const char *key) {
+        for (const auto &c : check.conditions)
+            if (c.key == QLatin1String(key))
+                return c.met && c.enabled;
+        return false;
+    };
+    if (met("feedback_count") && met("negative_count") && met("satisfaction"))
+        return QStringLiteral("feedback");
+    if (met("drift_alert"))
+        return QStringLiteral("drift");
+    if (met("mae_above_target"))
+        return QStringLiteral("performance");
+    return QStringLiteral("manual");
+}
+
+Result<RetrainSettings> loadSettings(PgConnection &pg, const QString &deployment)
+{
+    if (!isValidDeploymentName(deployment))
+        return Error{tr("\"%1\" is not a valid deployment name.").arg(deployment)};
+    const auto stored = RetrainStore(pg).loadSettings(deployment);
+    if (!stored)
+        return stored.error();
+    if (!stored->has_value())
+        return RetrainSettings{};
+    QString error;
+    RetrainSettings s = RetrainSettings::fromJson(**stored, &error);
+    if (!error.isEmpty())
+        return Error{tr("The stored retrain settings of \"%1\" are invalid: %2").arg(deployment, error)};
+    return s;
+}
+
+Status saveSettings(PgConnection &pg, const QString &deployment, const RetrainSettings &settings, const Actor &actor)
+{
+    if (!isValidDeploymentName(deployment))
+        return Error{tr("\"%1\" is not a valid deployment name.").arg(deployment)};
+    QString error;
+    RetrainSettings::fromJson(settings.toJson(), &error); // same range checks as reading
+    if (!error.isEmpty())
+        return Error{error};
+    return RetrainStore(pg).saveSettings(deployment, settings.toJson(), actor);
+}
+
+Result<TriggerCheck> checkTriggers(PgConnection &pg, const QString &deployment)
+{
+    const auto settings = loadSettings(pg, deployment);
+    if (!settings)
+        return settings.error();
+    const QString days = QString::number(settings->windowDays);
+    TriggerInputs in;
+    const auto fb = pg.query(QStringLiteral("SELECT count(*), count(*) FILTER (WHERE NOT positive) FROM mldeck.feedback "
+                                            "WHERE deployment = $1 AND ts >= now() - make_interval(days => $2::int)"),
+                             {deployment, days});
+    if (!fb)
+        return fb.error();
+    in.feedbackCount = fb->first().value(0).toLongLong();
+    in.negativeCount = fb->first().value(1).toLongLong();
+    const auto drift = pg.query(QStringLiteral("SELECT count(*) FROM mldeck.alerts WHERE deployment = $1 "
+                                               "AND kind = 'drift' AND resolved_at IS NULL"),
+                                {deployment});
+    if (!drift)
+        return drift.error();
+    in.driftAlertFiring = drift->first().first().toLongLong() > 0;
+    // MAE of the ML path over the window (predictions joined with their latest outcome).
+    const auto mae = pg.query(
+        QStringLiteral("SELECT avg(abs(p.predicted - o.actual)) FROM mldeck.predictions p "
+                       "JOIN mldeck.latest_outcomes o ON o.deployment = p.deployment AND o.request_key = p.request_key "
+                       "WHERE p.deployment = $1 AND p.path = 'ml' AND NOT p.failed AND p.predicted IS NOT NULL "
+                       "AND p.ts >= now() - make_interval(days => $2::int)"),
+        {deployment, days});
+    if (!mae)
+        return mae.error();
+    if (!mae->first().first().isNull())
+        in.mae = mae->first().first().toDouble();
+    // The deployment's MAE target is the gate of its rollout plan (default 2.5 min, the team's guide).
+    const auto plan = RolloutPlanStore(pg).load(deployment);
+    in.maeTarget = plan ? plan->plan.gates.maxMae : PlanGates{}.maxMae;
+    return evaluateTriggers(deployment, in, *settings);
+}
+
+} // namespace mldeck::retrain

@@ -1,0 +1,231 @@
+// The pure rules of retraining: trigger boundaries (99/100 feedback, 19/20 negative, 70 % exactly is not
+// below), extra triggers listed but not counted when switched off, the decision rule's boundaries
+// (2 % improvement, an interval touching 0), and the settings' JSON round trip and refusals.
+#include "core/services/retrain/RetrainRunner.h"
+
+#include <QJsonObject>
+#include <QtTest>
+
+using namespace mldeck;
+using namespace mldeck::retrain;
+
+namespace {
+
+const TriggerCondition *condition(const TriggerCheck &c, const char *key)
+{
+    for (const auto &k : c.conditions)
+        if (k.key == QLatin1String(key))
+            return &k;
+    return nullptr;
+}
+
+stats::DifferenceInterval interval(double champion, double candidate, double low, double high)
+{
+    stats::DifferenceInterval d;
+    d.valueA = champion;
+    d.valueB = candidate;
+    d.difference = candidate - champion;
+    d.relative = (candidate - champion) / champion;
+    d.low = low;
+    d.high = high;
+    d.resamples = 1000;
+    return d;
+}
+
+} // namespace
+
+class TestRetrainRules : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void feedbackBoundaries_data()
+    {
+        QTest::addColumn<qint64>("count");
+        QTest::addColumn<qint64>("negative");
+        QTest::addColumn<bool>("due");
+        QTest::addColumn<bool>("countMet");
+        QTest::addColumn<bool>("negativeMet");
+        QTest::addColumn<bool>("satisfactionMet");
+        // 100 items, 31 negative: satisfaction 69 % < 70 %.
+        QTest::newRow("100 items, 31 negative: due") << qint64(100) << qint64(31) << true << true << true << true;
+        QTest::newRow("99 items: not due") << qint64(99) << qint64(31) << false << false << true << true;
+        // 70 % exactly is NOT below 70 %.
+        QTest::newRow("70 % exactly: not due") << qint64(100) << qint64(30) << false << true << true << false;
+        QTest::newRow("20 negative of 67 (70.1 %): not due") << qint64(67) << qint64(20) << false << false << true << false;
+        // 20 negative is enough, 19 is not (200 items of which 19/20 negative: satisfaction high, so use 60).
+        QTest::newRow("20 negative of 100 satisfaction 80 %: not due") << qint64(100) << qint64(20) << false << true << true << false;
+        QTest::newRow("no feedback at all") << qint64(0) << qint64(0) << false << false << false << false;
+    }
+    void feedbackBoundaries()
+    {
+        QFETCH(qint64, count);
+        QFETCH(qint64, negative);
+        QFETCH(bool, due);
+        QFETCH(bool, countMet);
+        QFETCH(bool, negativeMet);
+        QFETCH(bool, satisfactionMet);
+        TriggerInputs in;
+        in.feedbackCount = count;
+        in.negativeCount = negative;
+        const TriggerCheck c = evaluateTriggers(QStringLiteral("eta"), in, RetrainSettings{});
+        QCOMPARE(c.due, due);
+        QCOMPARE(condition(c, "feedback_count")->met, countMet);
+        QCOMPARE(condition(c, "negative_count")->met, negativeMet);
+        QCOMPARE(condition(c, "satisfaction")->met, satisfactionMet);
+        QCOMPARE(condition(c, "feedback_count")->value, double(count));
+        QCOMPARE(condition(c, "feedback_count")->threshold, 100.0);
+        QVERIFY(!c.reason.isEmpty());
+        QCOMPARE(c.reason.startsWith(QLatin1String("Due")), due);
+    }
+
+    void negativeBoundary()
+    {
+        // Lower the satisfaction threshold so that only the negative count decides.
+        RetrainSettings s;
+        s.satisfactionBelow = 0.99;
+        TriggerInputs in;
+        in.feedbackCount = 100;
+        in.negativeCount = 19;
+        QVERIFY(!evaluateTriggers(QStringLiteral("eta"), in, s).due);
+        QVERIFY(!condition(evaluateTriggers(QStringLiteral("eta"), in, s), "negative_count")->met);
+        in.negativeCount = 20;
+        QVERIFY(evaluateTriggers(QStringLiteral("eta"), in, s).due);
+        QCOMPARE(triggerFor(evaluateTriggers(QStringLiteral("eta"), in, s)), QStringLiteral("feedback"));
+    }
+
+    void extrasListedNotCountedWhenOff()
+    {
+        TriggerInputs in;
+        in.driftAlertFiring = true;
+        in.mae = 3.0;
+        in.maeTarget = 2.5;
+        RetrainSettings s; // extras off by default
+        TriggerCheck c = evaluateTriggers(QStringLiteral("eta"), in, s);
+        QCOMPARE(c.conditions.size(), 5);
+        QVERIFY(!c.due);
+        QVERIFY(!condition(c, "drift_alert")->enabled);
+        QVERIFY(condition(c, "drift_alert")->met); // the value is shown ...
+        QVERIFY(!condition(c, "mae_above_target")->enabled);
+        QCOMPARE(condition(c, "mae_above_target")->value, 3.0);
+        QCOMPARE(condition(c, "mae_above_target")->threshold, 2.5);
+
+        s.onDriftAlert = true; // ... and counts once switched on
+        c = evaluateTriggers(QStringLiteral("eta"), in, s);
+        QVERIFY(c.due);
+        QCOMPARE(triggerFor(c), QStringLiteral("drift"));
+
+        s.onDriftAlert = false;
+        s.onMaeAboveTarget = true;
+        c = evaluateTriggers(QStringLiteral("eta"), in, s);
+        QVERIFY(c.due);
+        QCOMPARE(triggerFor(c), QStringLiteral("performance"));
+        in.mae = 2.5; // equal to the target is not above it
+        QVERIFY(!evaluateTriggers(QStringLiteral("eta"), in, s).due);
+        in.mae.reset(); // unknown MAE never triggers
+        QVERIFY(!evaluateTriggers(QStringLiteral("eta"), in, s).due);
+    }
+
+    void decisionBoundaries_data()
+    {
+        QTest::addColumn<double>("champion");
+        QTest::addColumn<double>("candidate");
+        QTest::addColumn<double>("low");
+        QTest::addColumn<double>("high");
+        QTest::addColumn<bool>("promote");
+        QTest::newRow("2 % better, interval below 0") << 2.0 << 1.96 << -0.06 << -0.01 << true;
+        QTest::newRow("1.99 % better") << 2.0 << 1.9602 << -0.06 << -0.01 << false;
+        QTest::newRow("10 % better, interval touches 0") << 2.0 << 1.8 << -0.3 << 0.0 << false;
+        QTest::newRow("10 % better, interval crosses 0") << 2.0 << 1.8 << -0.3 << 0.05 << false;
+        QTest::newRow("10 % better, interval just below 0") << 2.0 << 1.8 << -0.3 << -1e-6 << true;
+        QTest::newRow("worse") << 2.0 << 2.2 << 0.1 << 0.3 << false;
+        QTest::newRow("equal") << 2.0 << 2.0 << -0.1 << 0.1 << false;
+    }
+    void decisionBoundaries()
+    {
+        QFETCH(double, champion);
+        QFETCH(double, candidate);
+        QFETCH(double, low);
+        QFETCH(double, high);
+        QFETCH(bool, promote);
+        const RetrainDecision d = decide(interval(champion, candidate, low, high), 0.02);
+        QCOMPARE(d.promote, promote);
+        QCOMPARE(d.championMae, champion);
+        QCOMPARE(d.candidateMae, candidate);
+        QVERIFY(!d.reason.isEmpty());
+        QCOMPARE(d.reason.startsWith(QLatin1String("Promote")), promote);
+    }
+
+    void decisionSaysWhyNot()
+    {
+        QVERIFY(decide(interval(2.0, 2.2, 0.1, 0.3), 0.02).reason.contains(QLatin1String("not better")));
+        QVERIFY(decide(interval(2.0, 1.99, -0.05, -0.001), 0.02).reason.contains(QLatin1String("at least")));
+        QVERIFY(decide(interval(2.0, 1.8, -0.3, 0.0), 0.02).reason.contains(QLatin1String("interval")));
+        // A configurable threshold: 10 % better passes a 5 % rule and fails a 15 % rule.
+        QVERIFY(decide(interval(2.0, 1.8, -0.3, -0.1), 0.05).promote);
+        QVERIFY(!decide(interval(2.0, 1.8, -0.3, -0.1), 0.15).promote);
+    }
+
+    void settingsRoundTrip()
+    {
+        RetrainSettings s;
+        s.minFeedback = 150;
+        s.autoRetrain = true;
+        s.satisfactionBelow = 0.6;
+        s.feedbackRetentionDays = 90;
+        QString error;
+        const RetrainSettings back = RetrainSettings::fromJson(s.toJson(), &error);
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+        QCOMPARE(back.minFeedback, qint64(150));
+        QVERIFY(back.autoRetrain);
+        QCOMPARE(back.satisfactionBelow, 0.6);
+        QCOMPARE(back.feedbackRetentionDays, 90);
+        // Defaults: the team's procedure.
+        const RetrainSettings d = RetrainSettings::fromJson(QJsonObject{}, &error);
+        QVERIFY(error.isEmpty());
+        QCOMPARE(d.minFeedback, qint64(100));
+        QCOMPARE(d.minNegative, qint64(20));
+        QCOMPARE(d.satisfactionBelow, 0.70);
+        QCOMPARE(d.windowDays, 30);
+        QCOMPARE(d.feedbackRetentionDays, 180);
+        QVERIFY(!d.autoRetrain);
+        QVERIFY(!d.autoPromote);
+    }
+
+    void settingsRefused_data()
+    {
+        QTest::addColumn<QJsonObject>("json");
+        QTest::addColumn<QString>("key");
+        QTest::newRow("satisfaction above 1") << QJsonObject{{QStringLiteral("satisfactionBelow"), 1.5}} << QStringLiteral("satisfactionBelow");
+        QTest::newRow("negative count") << QJsonObject{{QStringLiteral("minFeedback"), -1}} << QStringLiteral("minFeedback");
+        QTest::newRow("fractional days") << QJsonObject{{QStringLiteral("windowDays"), 2.5}} << QStringLiteral("windowDays");
+        QTest::newRow("text flag") << QJsonObject{{QStringLiteral("autoRetrain"), QStringLiteral("yes")}} << QStringLiteral("autoRetrain");
+        QTest::newRow("zero retention") << QJsonObject{{QStringLiteral("feedbackRetentionDays"), 0}} << QStringLiteral("feedbackRetentionDays");
+    }
+    void settingsRefused()
+    {
+        QFETCH(QJsonObject, json);
+        QFETCH(QString, key);
+        QString error;
+        const RetrainSettings s = RetrainSettings::fromJson(json, &error);
+        QVERIFY(error.contains(key));
+        QCOMPARE(s.minFeedback, qint64(100)); // nothing half-applied
+    }
+
+    void runJson()
+    {
+        RetrainRun r;
+        r.id = 7;
+        r.state = QStringLiteral("succeeded");
+        r.startedAt = QDateTime::fromMSecsSinceEpoch(1'000'000, Qt::UTC);
+        r.finishedAt = QDateTime::fromMSecsSinceEpoch(1'012'500, Qt::UTC);
+        QCOMPARE(r.durationSeconds(), 12.5);
+        const QJsonObject o = r.toJson();
+        QCOMPARE(o.value(QStringLiteral("id")).toInt(), 7);
+        QCOMPARE(o.value(QStringLiteral("duration_s")).toDouble(), 12.5);
+        QCOMPARE(o.value(QStringLiteral("state")).toString(), QStringLiteral("succeeded"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestRetrainRules)
+#include "test_retrain_rules.moc"
