@@ -1,28 +1,343 @@
 #include "ui/pages/DashboardPage.h"
 
-#include "ui/Icons.h"
-#include "ui/widgets/EmptyStateView.h"
+#include "core/services/KpiService.h"
+#include "ui/ConnectionSession.h"
+#include "ui/Pages.h"
+#include "ui/pages/dashboard/DashboardCharts.h"
+#include "ui/pages/dashboard/KpiBreakdownModel.h"
+#include "ui/pages/dashboard/KpiTileWidget.h"
+#include "ui/pages/dashboard/KpiTiles.h"
+#include "ui/pages/dashboard/RangeSelector.h"
+#include "ui/reports/ReportExporter.h"
 
+#include <QComboBox>
+#include <QDir>
+#include <QFileDialog>
+#include <QMenu>
+#include <QToolButton>
+#include <QGridLayout>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLocale>
+#include <QPushButton>
+#include <QScrollArea>
+#include <QTableView>
+#include <QTimer>
 #include <QVBoxLayout>
 
 namespace mldeck::ui {
 
-DashboardPage::DashboardPage(ConnectionSession &session, QWidget *parent) : QWidget(parent)
+namespace {
+
+QString timeText(const QDateTime &at) { return QLocale().toString(at.toLocalTime().time(), QStringLiteral("HH:mm:ss")); }
+
+bool sameQuery(const KpiQuery &a, const KpiQuery &b)
 {
-    Q_UNUSED(session); // used once the page is built
+    if (a.deployment != b.deployment || a.live != b.live)
+        return false;
+    return a.live ? a.rangeSeconds() == b.rangeSeconds() : (a.fromSecs == b.fromSecs && a.toSecs == b.toSecs);
+}
+
+} // namespace
+
+DashboardPage::DashboardPage(ConnectionSession &session, QWidget *parent)
+    : QWidget(parent), m_session(session), m_service(new KpiService(this)), m_breakdown(new KpiBreakdownModel(this))
+{
     setObjectName(QStringLiteral("page_%1").arg(pageKey(PageId::Dashboard)));
-    // Not built yet: the page says so plainly and shows no figures.
-    m_emptyState = new EmptyStateView(
-        {pageGlyph(PageId::Dashboard, 64, QColor(0x2f, 0x6f, 0xb3)), pageTitle(PageId::Dashboard),
-         tr("How the model is doing, at a glance."), tr("Key figures of the model in production"),
-         tr("This page will show MAE, RMSE, R², latency p50/p95/p99, error rate and fallback share over "
-            "time, the ML path against the heuristic, business KPIs and the targets of the deployment guide, "
-            "with PDF and CSV export. It is not built yet, so no figures are shown here."),
-         tr("Not built yet")},
-        this);
+
+    // The bar: what is shown and how often it is read again.
+    m_deployment = new QComboBox(this);
+    m_deployment->setObjectName(QStringLiteral("deploymentBox"));
+    m_deployment->setMinimumWidth(140);
+    m_range = new RangeSelector(this);
+    m_autoRefresh = new QComboBox(this);
+    m_autoRefresh->setObjectName(QStringLiteral("autoRefreshBox"));
+    m_autoRefresh->addItem(tr("Off"), 0);
+    m_autoRefresh->addItem(tr("1 s"), 1000);
+    m_autoRefresh->addItem(tr("5 s"), 5000);
+    m_autoRefresh->addItem(tr("10 s"), 10000);
+    m_autoRefresh->addItem(tr("30 s"), 30000);
+    m_autoRefresh->addItem(tr("60 s"), 60000);
+    m_autoRefresh->setCurrentIndex(m_autoRefresh->findData(kDefaultRefreshMs));
+    m_refresh = new QPushButton(tr("Refresh"), this);
+    m_refresh->setObjectName(QStringLiteral("refreshButton"));
+    m_report = new QToolButton(this);
+    m_report->setObjectName(QStringLiteral("reportButton"));
+    m_report->setText(tr("Report"));
+    m_report->setPopupMode(QToolButton::InstantPopup);
+    auto *menu = new QMenu(m_report);
+    menu->addAction(tr("Last day as PDF…"), this, [this] { exportReport(QStringLiteral("day"), QStringLiteral("pdf")); });
+    menu->addAction(tr("Last week as PDF…"), this, [this] { exportReport(QStringLiteral("week"), QStringLiteral("pdf")); });
+    menu->addAction(tr("Last day as CSV…"), this, [this] { exportReport(QStringLiteral("day"), QStringLiteral("csv")); });
+    menu->addAction(tr("Last week as CSV…"), this, [this] { exportReport(QStringLiteral("week"), QStringLiteral("csv")); });
+    m_report->setMenu(menu);
+    m_reportStatus = new QLabel(this);
+    m_reportStatus->setObjectName(QStringLiteral("reportStatus"));
+    m_reportStatus->hide();
+    m_exporter = new ReportExporter(this);
+    m_askPath = [](QWidget *parent, const QString &suggested, const QString &filter) {
+        return QFileDialog::getSaveFileName(parent, tr("Save the report"), suggested, filter);
+    };
+    connect(m_exporter, &ReportExporter::finished, this, [this](bool ok, const QString &message) {
+        m_report->setEnabled(true);
+        m_reportStatus->setText(message);
+        m_reportStatus->setStyleSheet(ok ? QStringLiteral("color: #1e8e3e;") : QStringLiteral("color: #c0392b;"));
+        m_reportStatus->show();
+    });
+    m_status = new QLabel(this);
+    m_status->setObjectName(QStringLiteral("dashboardState"));
+    m_status->setWordWrap(true);
+
+    auto *bar = new QHBoxLayout;
+    bar->addWidget(new QLabel(tr("Deployment:"), this));
+    bar->addWidget(m_deployment);
+    bar->addSpacing(12);
+    bar->addWidget(m_range);
+    bar->addStretch();
+    bar->addWidget(new QLabel(tr("Auto-refresh:"), this));
+    bar->addWidget(m_autoRefresh);
+    bar->addWidget(m_refresh);
+    bar->addWidget(m_report);
+
+    // Tiles: two rows of five.
+    auto *tiles = new QGridLayout;
+    tiles->setSpacing(8);
+    const QStringList keys = KpiTiles::keys();
+    for (int i = 0; i < keys.size(); ++i) {
+        auto *tile = new KpiTileWidget(keys.at(i), this);
+        m_tiles.insert(keys.at(i), tile);
+        tiles->addWidget(tile, i / 5, i % 5);
+    }
+    // Titles before any data, so an empty page still says what each tile is.
+    KpiSnapshot empty;
+    for (const TileState &t : KpiTiles::compute(empty))
+        m_tiles.value(t.key)->show(t);
+
+    m_charts = new DashboardCharts(this);
+    m_table = new QTableView(this);
+    m_table->setObjectName(QStringLiteral("breakdownView"));
+    m_table->setModel(m_breakdown);
+    m_table->verticalHeader()->hide();
+    m_table->setAlternatingRowColors(true);
+    m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_table->horizontalHeader()->setStretchLastSection(true);
+    m_table->setMinimumHeight(150);
+
+    auto *content = new QWidget(this);
+    auto *contentLayout = new QVBoxLayout(content);
+    contentLayout->setContentsMargins(0, 0, 0, 0);
+    contentLayout->addLayout(tiles);
+    contentLayout->addWidget(m_charts, 1);
+    auto *tableTitle = new QLabel(tr("By path and by model version"), content);
+    tableTitle->setObjectName(QStringLiteral("sectionTitle"));
+    contentLayout->addWidget(tableTitle);
+    contentLayout->addWidget(m_table);
+    auto *scroll = new QScrollArea(this);
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    scroll->setWidget(content);
+
     auto *layout = new QVBoxLayout(this);
-    layout->setContentsMargins(0, 0, 0, 0);
-    layout->addWidget(m_emptyState);
+    layout->addLayout(bar);
+    layout->addWidget(m_status);
+    layout->addWidget(m_reportStatus);
+    layout->addWidget(scroll, 1);
+
+    m_retry = new QTimer(this);
+    m_retry->setSingleShot(true);
+    m_retry->setInterval(kDefaultRefreshMs);
+    connect(m_retry, &QTimer::timeout, this, &DashboardPage::refresh);
+    m_service->setAutoRefreshMs(kDefaultRefreshMs);
+    connect(m_service, &KpiService::snapshotReady, this, &DashboardPage::showSnapshot);
+    connect(m_service, &KpiService::failed, this, &DashboardPage::showFailure);
+    connect(m_service, &KpiService::deploymentsListed, this, [this](const QStringList &names, const QString &error) {
+        if (!error.isEmpty()) {
+            showFailure(error);
+            return;
+        }
+        const QString current = m_deployment->currentText();
+        {
+            QSignalBlocker block(m_deployment);
+            m_deployment->clear();
+            m_deployment->addItems(names);
+            int keep = m_deployment->findText(current);
+            if (keep < 0)
+                keep = m_deployment->findText(QStringLiteral("eta"));
+            m_deployment->setCurrentIndex(keep >= 0 ? keep : 0);
+        }
+        if (names.isEmpty()) {
+            m_query.reset();
+            setState(State::NoDeployment, tr("No deployment has logged predictions yet: nothing to show."));
+            return;
+        }
+        if (!m_query || m_query->deployment != m_deployment->currentText())
+            reload();
+    });
+    connect(m_deployment, &QComboBox::currentTextChanged, this, [this](const QString &name) {
+        if (!name.isEmpty())
+            reload();
+    });
+    connect(m_range, &RangeSelector::rangeChanged, this, &DashboardPage::reload);
+    connect(m_autoRefresh, &QComboBox::currentIndexChanged, this,
+            [this] { m_service->setAutoRefreshMs(m_autoRefresh->currentData().toInt()); });
+    connect(m_refresh, &QPushButton::clicked, this, &DashboardPage::refresh);
+
+    setState(State::Idle, tr("Not connected to a database yet."));
+    connect(&m_session, &ConnectionSession::activeProfileChanged, this, &DashboardPage::connectTo);
+    if (!m_session.activeProfile().name.isEmpty())
+        connectTo(m_session.activeProfile());
+}
+
+DashboardPage::~DashboardPage() = default;
+
+void DashboardPage::connectTo(const ConnectionProfile &profile)
+{
+    m_connected = true;
+    m_query.reset();
+    m_last.reset();
+    m_service->setEndpoint(profile.pg);
+    setState(State::Loading, tr("Loading the deployments…"));
+    m_service->listDeployments();
+}
+
+void DashboardPage::reload()
+{
+    if (!m_connected)
+        return;
+    const QString deployment = m_deployment->currentText();
+    if (deployment.isEmpty()) {
+        m_service->listDeployments();
+        return;
+    }
+    const QString range = m_range->currentRange();
+    std::optional<KpiQuery> query;
+    if (range == QLatin1String("custom")) {
+        KpiQuery q;
+        q.deployment = deployment;
+        q.fromSecs = m_range->customFrom().toSecsSinceEpoch();
+        q.toSecs = m_range->customTo().toSecsSinceEpoch();
+        q.live = false;
+        query = q;
+    } else {
+        query = KpiQuery::lastRange(deployment, range, QDateTime::currentSecsSinceEpoch());
+    }
+    if (!query)
+        return; // the selector offers only valid ranges
+    m_query = query;
+    m_last.reset(); // figures of another selection are never shown under this one
+    setState(State::Loading, tr("Loading %1…").arg(deployment));
+    m_service->load(*query);
+}
+
+void DashboardPage::refresh()
+{
+    if (!m_connected)
+        return;
+    if (!m_query || !m_last) {
+        // Nothing loaded yet (or the last load failed): start over, deployments first.
+        if (m_deployment->count() == 0)
+            m_service->listDeployments();
+        else
+            reload();
+        return;
+    }
+    m_service->refreshNow();
+}
+
+void DashboardPage::showSnapshot(const KpiSnapshot &snapshot)
+{
+    if (!m_query || !sameQuery(snapshot.query, *m_query))
+        return; // the answer to a selection no longer shown
+    m_last = snapshot;
+    m_retry->stop();
+    for (const TileState &t : KpiTiles::compute(snapshot))
+        if (KpiTileWidget *tile = m_tiles.value(t.key)) {
+            tile->show(t);
+            tile->setStale(false);
+        }
+    m_charts->showSnapshot(snapshot);
+    m_breakdown->setSnapshot(snapshot);
+    const QString at = timeText(snapshot.computedAt.isValid() ? snapshot.computedAt : QDateTime::currentDateTime());
+    const QString took = QLocale().toString(snapshot.elapsedMs, 'f', snapshot.elapsedMs < 10 ? 1 : 0);
+    if (snapshot.overall.predictions == 0) {
+        setState(State::NoData, tr("No predictions of %1 in this range (refreshed at %2, took %3 ms).")
+                                    .arg(snapshot.query.deployment, at, took));
+    } else if (snapshot.query.live) {
+        setState(State::Live, tr("Live · refreshed at %1, took %2 ms").arg(at, took));
+    } else {
+        const QString from = QLocale().toString(QDateTime::fromSecsSinceEpoch(snapshot.query.fromSecs).toLocalTime(), QLocale::ShortFormat);
+        const QString to = QLocale().toString(QDateTime::fromSecsSinceEpoch(snapshot.query.toSecs).toLocalTime(), QLocale::ShortFormat);
+        setState(State::Live, tr("Range %1 to %2 · refreshed at %3, took %4 ms").arg(from, to, at, took));
+    }
+    ++m_shown;
+    Q_EMIT snapshotShown();
+}
+
+void DashboardPage::showFailure(const QString &message)
+{
+    for (KpiTileWidget *tile : std::as_const(m_tiles))
+        tile->setStale(true);
+    if (m_last) {
+        const QString at = timeText(m_last->computedAt.isValid() ? m_last->computedAt : QDateTime::currentDateTime());
+        // The service keeps refreshing a loaded query on its timer; with auto-refresh off it is up to the user.
+        setState(State::Unreachable,
+                 (m_autoRefresh->currentData().toInt() > 0
+                      ? tr("Cannot read the figures: %1. The figures below are from %2 and are NOT live; retrying.")
+                      : tr("Cannot read the figures: %1. The figures below are from %2 and are NOT live; press "
+                           "Refresh to try again."))
+                     .arg(message, at));
+    } else {
+        m_charts->clear();
+        m_breakdown->clear();
+        KpiSnapshot empty;
+        for (const TileState &t : KpiTiles::compute(empty))
+            m_tiles.value(t.key)->show(t);
+        setState(State::Unreachable, tr("Cannot read the figures: %1. No figures to show; retrying.").arg(message));
+        m_retry->start();
+    }
+}
+
+void DashboardPage::setState(State state, const QString &text)
+{
+    m_state = state;
+    m_status->setText(text);
+    QString colour = QStringLiteral("#5b6675");
+    if (state == State::Unreachable)
+        colour = QStringLiteral("#c0392b");
+    else if (state == State::Live)
+        colour = QStringLiteral("#1e8e3e");
+    else if (state == State::NoData || state == State::NoDeployment)
+        colour = QStringLiteral("#7a4b00");
+    m_status->setStyleSheet(QStringLiteral("color: %1;").arg(colour));
+}
+
+QString DashboardPage::stateText() const { return m_status->text(); }
+QString DashboardPage::reportStatus() const { return m_reportStatus->isHidden() ? QString() : m_reportStatus->text(); }
+
+void DashboardPage::exportReport(const QString &period, const QString &format)
+{
+    const QString deployment = m_deployment->currentText();
+    if (!m_connected || deployment.isEmpty()) {
+        m_reportStatus->setText(tr("Connect to a database and choose a deployment before exporting a report."));
+        m_reportStatus->setStyleSheet(QStringLiteral("color: #c0392b;"));
+        m_reportStatus->show();
+        return;
+    }
+    const QString suggested = QDir::home().filePath(QStringLiteral("mldeck-%1-%2-%3.%4")
+                                                        .arg(deployment, period,
+                                                             QDate::currentDate().toString(Qt::ISODate), format));
+    const QString filter = format == QLatin1String("pdf") ? tr("PDF files (*.pdf)") : tr("CSV files (*.csv)");
+    const QString path = m_askPath(this, suggested, filter);
+    if (path.isEmpty())
+        return; // cancelled: nothing happens
+    m_report->setEnabled(false);
+    m_reportStatus->setText(tr("Writing the report to %1…").arg(path));
+    m_reportStatus->setStyleSheet(QStringLiteral("color: #5b6675;"));
+    m_reportStatus->show();
+    m_exporter->start(m_session.activeProfile().pg, deployment, period, format, path);
 }
 
 } // namespace mldeck::ui

@@ -1,24 +1,105 @@
 #pragma once
 
+#include "core/services/KpiSnapshot.h"
+
+#include <QHash>
 #include <QWidget>
+
+#include <functional>
+#include <optional>
+
+class QComboBox;
+class QLabel;
+class QPushButton;
+class QTableView;
+class QTimer;
+class QToolButton;
+
+namespace mldeck {
+class KpiService;
+struct ConnectionProfile;
+} // namespace mldeck
 
 namespace mldeck::ui {
 
 class ConnectionSession;
+class DashboardCharts;
+class KpiBreakdownModel;
+class KpiTileWidget;
+class RangeSelector;
+class ReportExporter;
 
-class EmptyStateView;
-
-// The KPI dashboard (filled by a later issue).
+// The KPI dashboard: a deployment over a range (last 15 min ... 30 d, or custom), refreshed every few
+// seconds (KpiService reads only the aggregate rows written since the last read). Tiles with targets and
+// trend, five charts with audit markers, a table by path and by model version. States are explicit:
+// loading, no data for the range, database unreachable (the last figures stay, greyed and dated, never
+// shown as live).
 class DashboardPage final : public QWidget
 {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(DashboardPage)
 
 public:
+    enum class State { Idle, Loading, Live, NoData, Unreachable, NoDeployment };
+    static constexpr int kDefaultRefreshMs = 5000;
+
     explicit DashboardPage(ConnectionSession &session, QWidget *parent = nullptr);
+    ~DashboardPage() override;
+
+    State state() const { return m_state; }
+    QString stateText() const;
+    KpiTileWidget *tile(const QString &key) const { return m_tiles.value(key); }
+    RangeSelector *rangeSelector() const { return m_range; }
+    DashboardCharts *charts() const { return m_charts; }
+    KpiBreakdownModel *breakdownModel() const { return m_breakdown; }
+    QComboBox *deploymentBox() const { return m_deployment; }
+    QComboBox *autoRefreshBox() const { return m_autoRefresh; }
+    QPushButton *refreshButton() const { return m_refresh; }
+    const std::optional<KpiQuery> &currentQuery() const { return m_query; }
+    const std::optional<KpiSnapshot> &lastSnapshot() const { return m_last; }
+    int snapshotsShown() const { return m_shown; }
+    QToolButton *reportButton() const { return m_report; }
+    QString reportStatus() const;
+
+    // Asks where to write a report (a save dialog by default; tests put an answer in its place).
+    using PathAsker = std::function<QString(QWidget *parent, const QString &suggested, const QString &filter)>;
+    void setReportPathAsker(PathAsker asker) { m_askPath = std::move(asker); }
+    void exportReport(const QString &period, const QString &format);
+
+Q_SIGNALS:
+    void snapshotShown();
+
+public Q_SLOTS:
+    void reload();  // the selection changed: a fresh load()
+    void refresh(); // the Refresh button: what changed since the last read
 
 private:
-    EmptyStateView *m_emptyState = nullptr;
+    void connectTo(const mldeck::ConnectionProfile &profile);
+    void showSnapshot(const KpiSnapshot &snapshot);
+    void showFailure(const QString &message);
+    void setState(State state, const QString &text);
+
+    ConnectionSession &m_session;
+    KpiService *m_service = nullptr;
+    QComboBox *m_deployment = nullptr;
+    RangeSelector *m_range = nullptr;
+    QComboBox *m_autoRefresh = nullptr;
+    QPushButton *m_refresh = nullptr;
+    QToolButton *m_report = nullptr;
+    QLabel *m_reportStatus = nullptr;
+    ReportExporter *m_exporter = nullptr;
+    PathAsker m_askPath;
+    QLabel *m_status = nullptr;
+    QTimer *m_retry = nullptr; // a failed first load is tried again (the service retries only refreshes)
+    QHash<QString, KpiTileWidget *> m_tiles;
+    DashboardCharts *m_charts = nullptr;
+    KpiBreakdownModel *m_breakdown = nullptr;
+    QTableView *m_table = nullptr;
+    State m_state = State::Idle;
+    std::optional<KpiQuery> m_query;
+    std::optional<KpiSnapshot> m_last;
+    int m_shown = 0;
+    bool m_connected = false;
 };
 
 } // namespace mldeck::ui

@@ -1,0 +1,111 @@
+#include "ui/pages/dashboard/KpiBreakdownModel.h"
+
+#include "ui/pages/dashboard/KpiTiles.h"
+
+#include <QLocale>
+
+namespace mldeck::ui {
+
+KpiBreakdownModel::KpiBreakdownModel(QObject *parent) : QAbstractTableModel(parent) {}
+
+void KpiBreakdownModel::setSnapshot(const KpiSnapshot &snapshot)
+{
+    beginResetModel();
+    m_rows.clear();
+    // Paths in a fixed order (the order people read them), then versions by name.
+    for (const QString &path : {QStringLiteral("ml"), QStringLiteral("heuristic"), QStringLiteral("fallback")})
+        if (snapshot.byPath.contains(path) && snapshot.byPath.value(path).predictions > 0)
+            m_rows.append({false, path, snapshot.byPath.value(path)});
+    for (auto it = snapshot.byVersion.cbegin(); it != snapshot.byVersion.cend(); ++it)
+        if (it.value().predictions > 0)
+            m_rows.append({true, it.key(), it.value()});
+    endResetModel();
+}
+
+void KpiBreakdownModel::clear()
+{
+    beginResetModel();
+    m_rows.clear();
+    endResetModel();
+}
+
+int KpiBreakdownModel::rowCount(const QModelIndex &parent) const { return parent.isValid() ? 0 : int(m_rows.size()); }
+int KpiBreakdownModel::columnCount(const QModelIndex &parent) const { return parent.isValid() ? 0 : ColumnCount; }
+
+QVariant KpiBreakdownModel::data(const QModelIndex &index, int role) const
+{
+    if (!index.isValid() || index.row() >= m_rows.size())
+        return {};
+    const Row &row = m_rows.at(index.row());
+    const auto &f = row.figures;
+    std::optional<double> figure;
+    switch (index.column()) {
+    case Predictions: figure = double(f.predictions); break;
+    case Throughput: figure = f.throughputPerSecond; break;
+    case Mae: figure = f.mae; break;
+    case Rmse: figure = f.rmse; break;
+    case R2: figure = f.r2; break;
+    case Mape: figure = f.mape; break;
+    case P50: figure = f.latencyP50Ms; break;
+    case P95: figure = f.latencyP95Ms; break;
+    case P99: figure = f.latencyP99Ms; break;
+    case ErrorRate: figure = f.failureRate; break;
+    default: break;
+    }
+    if (role == FigureRole)
+        return figure ? QVariant(*figure) : QVariant();
+    if (role == Qt::TextAlignmentRole)
+        return index.column() >= Predictions ? QVariant(Qt::AlignRight | Qt::AlignVCenter) : QVariant();
+    if (role != Qt::DisplayRole)
+        return {};
+    switch (index.column()) {
+    case Group: return row.byVersion ? tr("Model version") : tr("Path");
+    case Name:
+        if (row.byVersion)
+            return row.name.isEmpty() ? tr("(none)") : row.name;
+        if (row.name == QLatin1String("ml"))
+            return tr("ML");
+        if (row.name == QLatin1String("heuristic"))
+            return tr("Heuristic");
+        return tr("Fallback");
+    case Predictions: return QLocale().toString(f.predictions);
+    default: break;
+    }
+    if (!figure)
+        return tr("–");
+    switch (index.column()) {
+    case Throughput: return KpiTiles::formatRate(*figure);
+    case Mae:
+    case Rmse: return KpiTiles::formatMinutes(*figure);
+    case R2: return KpiTiles::formatRatio(*figure);
+    case Mape: return tr("%1 %").arg(QLocale().toString(*figure, 'f', 1));
+    case P50:
+    case P95:
+    case P99: return KpiTiles::formatMs(*figure);
+    case ErrorRate: return KpiTiles::formatShare(*figure);
+    default: return {};
+    }
+}
+
+QVariant KpiBreakdownModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+        return {};
+    switch (section) {
+    case Group: return tr("By");
+    case Name: return tr("Name");
+    case Predictions: return tr("Predictions");
+    case Throughput: return tr("Throughput");
+    case Mae: return tr("MAE");
+    case Rmse: return tr("RMSE");
+    case R2: return tr("R²");
+    case Mape: return tr("MAPE");
+    case P50: return tr("p50");
+    case P95: return tr("p95");
+    case P99: return tr("p99");
+    case ErrorRate: return tr("Error rate");
+    default: return {};
+    }
+}
+
+} // namespace mldeck::ui

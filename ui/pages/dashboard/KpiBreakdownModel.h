@@ -1,0 +1,39 @@
+#pragma once
+
+#include "core/services/KpiSnapshot.h"
+
+#include <QAbstractTableModel>
+
+namespace mldeck::ui {
+
+// The figures of a snapshot split by path (ml / heuristic / fallback) and by model version, one row each.
+class KpiBreakdownModel final : public QAbstractTableModel
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(KpiBreakdownModel)
+
+public:
+    enum Column { Group, Name, Predictions, Throughput, Mae, Rmse, R2, Mape, P50, P95, P99, ErrorRate, ColumnCount };
+    static constexpr int FigureRole = Qt::UserRole + 1; // the raw double (invalid when empty)
+
+    explicit KpiBreakdownModel(QObject *parent = nullptr);
+
+    void setSnapshot(const KpiSnapshot &snapshot);
+    void clear();
+
+    int rowCount(const QModelIndex &parent = {}) const override;
+    int columnCount(const QModelIndex &parent = {}) const override;
+    QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
+
+private:
+    struct Row
+    {
+        bool byVersion = false;
+        QString name;
+        stats::KpiFigures figures;
+    };
+    QList<Row> m_rows;
+};
+
+} // namespace mldeck::ui
