@@ -5,6 +5,7 @@
 #include "ui/ConnectionSession.h"
 #include "ui/Icons.h"
 #include "ui/dialogs/ConnectionDialog.h"
+#include "ui/notifications/DesktopNotifier.h"
 #include "ui/pages/AlertsDriftPage.h"
 #include "ui/pages/AuditPage.h"
 #include "ui/pages/DashboardPage.h"
@@ -65,6 +66,7 @@ MainWindow::MainWindow(ConnectionSession &session, ConnectionMonitor &monitor, Q
     buildNavigation();
     buildMenus();
     buildStatusBar();
+    new DesktopNotifier(m_session, this); // issue 4: one desktop notification per newly firing alert
 
     connect(&m_session, &ConnectionSession::activeProfileChanged, this, &MainWindow::onProfileChanged);
     connect(&m_session, &ConnectionSession::keychainUnavailable, this, [this](const QString &why) {

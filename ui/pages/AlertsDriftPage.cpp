@@ -4,6 +4,7 @@
 #include "core/services/DriftService.h"
 #include "ui/ConnectionSession.h"
 #include "ui/Pages.h"
+#include "ui/pages/drift/AlertRulesView.h"
 #include "ui/pages/drift/AlertsTableModel.h"
 #include "ui/pages/drift/DriftCharts.h"
 #include "ui/pages/drift/DriftTableModel.h"
@@ -16,6 +17,7 @@
 #include <QLabel>
 #include <QPushButton>
 #include <QSplitter>
+#include <QTabWidget>
 #include <QTableView>
 #include <QTimer>
 #include <QVBoxLayout>
@@ -90,7 +92,13 @@ AlertsDriftPage::AlertsDriftPage(ConnectionSession &session, QWidget *parent)
     auto *topLayout = new QVBoxLayout(top);
     topLayout->setContentsMargins(0, 0, 0, 0);
     topLayout->addLayout(alertsBar);
-    topLayout->addWidget(m_alertsView);
+    // Issue 4: the alert list and the KPI alert rules (state, last value) side by side as tabs.
+    m_rules = new AlertRulesView(this);
+    auto *alertTabs = new QTabWidget(top);
+    alertTabs->setObjectName(QStringLiteral("alertTabs"));
+    alertTabs->addTab(m_alertsView, tr("Alerts"));
+    alertTabs->addTab(m_rules, tr("Rules"));
+    topLayout->addWidget(alertTabs);
     auto *bottom = new QWidget(this);
     auto *bottomLayout = new QVBoxLayout(bottom);
     bottomLayout->setContentsMargins(0, 0, 0, 0);
@@ -143,6 +151,8 @@ AlertsDriftPage::AlertsDriftPage(ConnectionSession &session, QWidget *parent)
                                                               : 0));
         if (m_deployment->count() > 0)
             m_drift->refresh(m_deployment->currentText());
+        if (m_deployment->count() > 0 && m_deployment->currentText() != m_rulesDeployment)
+            m_rules->setDeployment(m_rulesDeployment = m_deployment->currentText());
         else
             m_driftSummary->setText(tr("No deployment has logged predictions yet."));
     });
@@ -177,6 +187,7 @@ AlertsDriftPage::AlertsDriftPage(ConnectionSession &session, QWidget *parent)
     connect(m_deployment, &QComboBox::currentTextChanged, this, [this](const QString &name) {
         if (!name.isEmpty() && m_connected)
             m_drift->refresh(name);
+        m_rules->setDeployment(m_rulesDeployment = name);
     });
     connect(m_alertsView->selectionModel(), &QItemSelectionModel::selectionChanged, this, &AlertsDriftPage::updateButtons);
     connect(m_driftView->selectionModel(), &QItemSelectionModel::selectionChanged, this,
@@ -199,6 +210,7 @@ void AlertsDriftPage::connectTo(const ConnectionProfile &profile)
 {
     m_alerts->setEndpoint(profile.pg);
     m_drift->setEndpoint(profile.pg);
+    m_rules->setEndpoint(profile.pg);
     m_connected = true;
     refresh();
 }
@@ -209,6 +221,7 @@ void AlertsDriftPage::refresh()
         return;
     m_alerts->refresh();
     m_drift->listDeployments();
+    m_rules->refresh();
 }
 
 QString AlertsDriftPage::statusText() const { return m_info->isVisible() ? m_info->text() : QString(); }

@@ -18,6 +18,7 @@ struct ConnectionProfile;
 
 namespace mldeck::ui {
 
+class AlertRulesView;
 class AlertsTableModel;
 class ConnectionSession;
 class DriftCharts;
@@ -48,6 +49,7 @@ public:
     QPushButton *acknowledgeButton() const { return m_ack; }
     QPushButton *silenceButton() const { return m_silence; }
     DriftCharts *charts() const { return m_charts; }
+    AlertRulesView *rulesView() const { return m_rules; } // the KPI alert rules tab (issue 4)
     QString statusText() const;
 
 Q_SIGNALS:
@@ -76,6 +78,8 @@ private:
     QLabel *m_driftSummary = nullptr;
     InfoBar *m_info = nullptr;
     DriftCharts *m_charts = nullptr;
+    AlertRulesView *m_rules = nullptr;
+    QString m_rulesDeployment;
     QTimer *m_timer = nullptr;
     SilenceAsker m_askSilence = askSilenceUntil;
     bool m_connected = false;

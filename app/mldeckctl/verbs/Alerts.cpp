@@ -1,0 +1,425 @@
+#include "app/mldeckctl/Verbs.h"
+
+#include "core/services/AlertsService.h"
+#include "core/services/WebhookNotifier.h"
+#include "core/services/guard/KpiAlertGuardJob.h"
+#include "core/store/pg/AlertRuleStore.h"
+#include "core/store/pg/AlertStore.h"
+#include "core/store/pg/PgConnection.h"
+
+#include <QCoreApplication>
+#include <QDateTime>
+#include <QJsonArray>
+#include <QJsonObject>
+#include <QRegularExpression>
+
+namespace mldeck::cli {
+
+namespace {
+
+QString tr(const char *text) { return QCoreApplication::translate("mldeckctl", text); }
+
+QString iso(const QDateTime &d) { return d.isValid() ? d.toUTC().toString(Qt::ISODate) : QString(); }
+QJsonValue isoJson(const QDateTime &d) { return d.isValid() ? QJsonValue(iso(d)) : QJsonValue(); }
+QString isoSecs(qint64 s) { return s > 0 ? iso(QDateTime::fromSecsSinceEpoch(s, Qt::UTC)) : QString(); }
+
+Result<std::unique_ptr<PgConnection>> connect(const Context &ctx, const QCommandLineParser &parser)
+{
+    const auto pg = ctx.pg(parser);
+    if (!pg)
+        return pg.error();
+    return PgConnection::open(*pg, QStringLiteral("mldeckctl-alerts"));
+}
+
+// "90s", "15m", "2h", "1d" -> seconds.
+std::optional<qint64> parseDuration(const QString &text)
+{
+    static const QRegularExpression re(QStringLiteral("^\\s*(\\d{1,7})\\s*([smhd])\\s*$"));
+    const auto m = re.match(text.toLower());
+    if (!m.hasMatch())
+        return std::nullopt;
+    const qint64 n = m.captured(1).toLongLong();
+    const QChar u = m.captured(2).at(0);
+    const qint64 unit = u == QLatin1Char('s') ? 1 : u == QLatin1Char('m') ? 60 : u == QLatin1Char('h') ? 3600 : 86400;
+    return n > 0 ? std::optional<qint64>(n * unit) : std::nullopt;
+}
+
+std::optional<qint64> positiveId(const QCommandLineParser &parser)
+{
+    if (parser.positionalArguments().size() != 1)
+        return std::nullopt;
+    bool ok = false;
+    const qint64 id = parser.positionalArguments().constFirst().toLongLong(&ok);
+    return ok && id > 0 ? std::optional<qint64>(id) : std::nullopt;
+}
+
+QJsonObject alertJson(const Alert &a, const QDateTime &now)
+{
+    return {{QStringLiteral("id"), a.id},
+            {QStringLiteral("deployment"), a.deployment},
+            {QStringLiteral("kind"), a.kind},
+            {QStringLiteral("severity"), a.severity},
+            {QStringLiteral("dedup_key"), a.dedupKey},
+            {QStringLiteral("title"), a.title},
+            {QStringLiteral("state"), a.displayState(now)},
+            {QStringLiteral("raised_at"), isoJson(a.raisedAt)},
+            {QStringLiteral("last_seen_at"), isoJson(a.lastSeenAt)},
+            {QStringLiteral("acknowledged_at"), isoJson(a.acknowledgedAt)},
+            {QStringLiteral("acknowledged_by"), a.acknowledgedBy},
+            {QStringLiteral("silenced_until"), isoJson(a.silencedUntil)},
+            {QStringLiteral("resolved_at"), isoJson(a.resolvedAt)},
+            {QStringLiteral("details"), a.details}};
+}
+
+int runList(Context &ctx)
+{
+    QCommandLineParser parser;
+    Context::addPgOption(parser);
+    Context::addJsonOption(parser);
+    parser.addOptions({{QStringLiteral("deployment"), tr("Only this deployment (default: every deployment)."), QStringLiteral("name")},
+                       {QStringLiteral("all"), tr("Include resolved alerts.")},
+                       {QStringLiteral("limit"), tr("At most this many alerts (default 200)."), QStringLiteral("n"), QStringLiteral("200")}});
+    if (auto code = ctx.parse(parser, tr("Lists open alerts (KPI rules, drift, guardrails), newest first.")))
+        return *code;
+    bool ok = false;
+    const int limit = parser.value(QStringLiteral("limit")).toInt(&ok);
+    if (!ok || limit <= 0)
+        return Context::fail(tr("--limit must be a positive whole number."));
+    auto conn = connect(ctx, parser);
+    if (!conn)
+        return Context::fail(conn.errorMessage());
+    const auto alerts = AlertStore(**conn).list(parser.value(QStringLiteral("deployment")), parser.isSet(QStringLiteral("all")), limit);
+    if (!alerts)
+        return Context::fail(alerts.errorMessage());
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    if (parser.isSet(QStringLiteral("json"))) {
+        QJsonArray a;
+        for (const Alert &x : *alerts)
+            a.append(alertJson(x, now));
+        Context::outJson(QJsonDocument(a));
+        return Success;
+    }
+    if (alerts->isEmpty()) {
+        Context::out(tr("No alerts."));
+        return Success;
+    }
+    for (const Alert &x : *alerts)
+        Context::out(QStringLiteral("%1  %2  %3  %4  %5  %6  %7")
+                         .arg(x.id, 6)
+                         .arg(x.displayState(now), -12)
+                         .arg(x.severity, -8)
+                         .arg(x.deployment, x.kind + QLatin1Char('/') + x.dedupKey, iso(x.raisedAt), x.title));
+    return Success;
+}
+
+int runAck(Context &ctx)
+{
+    QCommandLineParser parser;
+    Context::addPgOption(parser);
+    parser.addOption({QStringLiteral("reason"), tr("Why (kept in the audit log)."), QStringLiteral("text")});
+    parser.addPositionalArgument(QStringLiteral("ID"), tr("The alert id (see alerts list)."));
+    if (auto code = ctx.parse(parser, tr("Acknowledges an alert (audited).")))
+        return *code;
+    const auto id = positiveId(parser);
+    if (!id)
+        return Context::fail(tr("Give one alert id, a positive number."));
+    auto conn = connect(ctx, parser);
+    if (!conn)
+        return Context::fail(conn.errorMessage());
+    if (auto s = AlertStore(**conn).acknowledge(*id, AlertsService::currentUser(), parser.value(QStringLiteral("reason"))); !s)
+        return Context::fail(s.errorMessage(), CheckFailed);
+    Context::out(tr("Alert %1 acknowledged.").arg(*id));
+    return Success;
+}
+
+int runSilence(Context &ctx)
+{
+    QCommandLineParser parser;
+    Context::addPgOption(parser);
+    parser.addOptions({{QStringLiteral("until"), tr("End of the silence, ISO 8601 (e.g. 2024-05-01T18:00:00Z)."), QStringLiteral("time")},
+                       {QStringLiteral("for"), tr("Length of the silence, e.g. 30m, 2h, 1d."), QStringLiteral("duration")},
+                       {QStringLiteral("off"), tr("Lift the silence.")},
+                       {QStringLiteral("reason"), tr("Why (kept in the audit log)."), QStringLiteral("text")}});
+    parser.addPositionalArgument(QStringLiteral("ID"), tr("The alert id (see alerts list)."));
+    if (auto code = ctx.parse(parser, tr("Silences an alert until a time: no webhook while silenced (audited).")))
+        return *code;
+    const auto id = positiveId(parser);
+    if (!id)
+        return Context::fail(tr("Give one alert id, a positive number."));
+    const int given = int(parser.isSet(QStringLiteral("until"))) + int(parser.isSet(QStringLiteral("for"))) +
+                      int(parser.isSet(QStringLiteral("off")));
+    if (given != 1)
+        return Context::fail(tr("Give exactly one of --until, --for or --off."));
+    QDateTime until;
+    if (parser.isSet(QStringLiteral("until"))) {
+        until = QDateTime::fromString(parser.value(QStringLiteral("until")), Qt::ISODateWithMs);
+        if (until.isValid() && until.timeSpec() == Qt::LocalTime)
+            until = QDateTime(until.date(), until.time(), Qt::UTC);
+        if (!until.isValid())
+            return Context::fail(tr("--until must be an ISO 8601 date-time such as 2024-05-01T18:00:00Z, not \"%1\".")
+                                     .arg(parser.value(QStringLiteral("until"))));
+    } else if (parser.isSet(QStringLiteral("for"))) {
+        const auto secs = parseDuration(parser.value(QStringLiteral("for")));
+        if (!secs)
+            return Context::fail(tr("--for must be a duration such as 30m, 2h or 1d, not \"%1\".").arg(parser.value(QStringLiteral("for"))));
+        until = QDateTime::currentDateTimeUtc().addSecs(*secs);
+    }
+    auto conn = connect(ctx, parser);
+    if (!conn)
+        return Context::fail(conn.errorMessage());
+    if (auto s = AlertStore(**conn).silence(*id, until, AlertsService::currentUser(), parser.value(QStringLiteral("reason"))); !s)
+        return Context::fail(s.errorMessage(), CheckFailed);
+    Context::out(until.isValid() ? tr("Alert %1 silenced until %2.").arg(*id).arg(iso(until)) : tr("Alert %1 is no longer silenced.").arg(*id));
+    return Success;
+}
+
+int runRulesList(Context &ctx)
+{
+    QCommandLineParser parser;
+    Context::addPgOption(parser);
+    Context::addJsonOption(parser);
+    Context::addDeploymentOption(parser);
+    if (auto code = ctx.parse(parser, tr("Shows a deployment's KPI alert rules and where each stands.")))
+        return *code;
+    const auto dep = Context::deployment(parser);
+    if (!dep)
+        return Context::fail(dep.errorMessage());
+    auto conn = connect(ctx, parser);
+    if (!conn)
+        return Context::fail(conn.errorMessage());
+    const auto views = AlertRuleStore(**conn).ruleViews(*dep);
+    if (!views)
+        return Context::fail(views.errorMessage());
+    if (parser.isSet(QStringLiteral("json"))) {
+        QJsonArray a;
+        for (const AlertRuleView &v : *views) {
+            QJsonObject o = v.rule.toJson();
+            o.insert(QStringLiteral("customised"), v.customised);
+            o.insert(QStringLiteral("status"), toJson(v.status));
+            o.insert(QStringLiteral("alert_id"), v.alertId > 0 ? QJsonValue(v.alertId) : QJsonValue());
+            a.append(o);
+        }
+        Context::outJson(QJsonDocument(QJsonObject{{QStringLiteral("deployment"), *dep}, {QStringLiteral("rules"), a}}));
+        return Success;
+    }
+    for (const AlertRuleView &v : *views) {
+        QString where = alertRuleStateName(v.status.state);
+        if (v.status.state == AlertRuleState::Pending)
+            where += tr(" since %1").arg(isoSecs(v.status.pendingSinceSecs));
+        else if (v.status.state == AlertRuleState::Firing)
+            where += tr(" since %1").arg(isoSecs(v.status.firingSinceSecs));
+        const QString last = v.status.lastValue ? v.rule.formatValue(*v.status.lastValue) : tr("n/a");
+        Context::out(QStringLiteral("%1  %2  %3  %4  %5  %6")
+                         .arg(v.rule.id, -16)
+                         .arg(v.rule.enabled ? tr("on") : tr("off"), -3)
+                         .arg(v.rule.severity, -8)
+                         .arg(v.rule.describe(), where, tr("last %1").arg(last)));
+    }
+    return Success;
+}
+
+int runRulesSet(Context &ctx)
+{
+    QCommandLineParser parser;
+    Context::addPgOption(parser);
+    Context::addDeploymentOption(parser);
+    parser.addOptions({{QStringLiteral("rule"), tr("Rule id (failure_rate, latency_p95_ms, mae, r2, no_data or one of yours)."), QStringLiteral("id")},
+                       {QStringLiteral("metric"), tr("Metric of a new rule: failure_rate, latency_p95_ms, mae, r2, no_data."), QStringLiteral("name")},
+                       {QStringLiteral("threshold"), tr("Threshold (failure rate as a share: 0.2 = 20 %; latency in ms)."), QStringLiteral("x")},
+                       {QStringLiteral("comparison"), tr("\">\" or \"<\"."), QStringLiteral("op")},
+                       {QStringLiteral("for"), tr("Pending period in seconds before firing."), QStringLiteral("seconds")},
+                       {QStringLiteral("window"), tr("Window in seconds the figure is computed over."), QStringLiteral("seconds")},
+                       {QStringLiteral("severity"), tr("info, warning or critical."), QStringLiteral("level")},
+                       {QStringLiteral("enable"), tr("Turn the rule on.")},
+                       {QStringLiteral("disable"), tr("Turn the rule off (a firing alert resolves).")},
+                       {QStringLiteral("reset"), tr("Forget this deployment's changes: back to the built-in default.")},
+                       {QStringLiteral("reason"), tr("Why (kept in the audit log)."), QStringLiteral("text")}});
+    if (auto code = ctx.parse(parser, tr("Changes one KPI alert rule of a deployment (audited).")))
+        return *code;
+    const auto dep = Context::deployment(parser);
+    if (!dep)
+        return Context::fail(dep.errorMessage());
+    const QString id = parser.value(QStringLiteral("rule"));
+    if (id.isEmpty())
+        return Context::fail(tr("--rule is required."));
+    if (parser.isSet(QStringLiteral("enable")) && parser.isSet(QStringLiteral("disable")))
+        return Context::fail(tr("--enable and --disable exclude each other."));
+    auto conn = connect(ctx, parser);
+    if (!conn)
+        return Context::fail(conn.errorMessage());
+    AlertRuleStore store(**conn);
+    if (parser.isSet(QStringLiteral("reset"))) {
+        const auto r = store.resetRule(*dep, id, AlertsService::currentUser());
+        if (!r)
+            return Context::fail(r.errorMessage());
+        Context::out(*r ? tr("Rule %1 of %2 is back to its default.").arg(id, *dep) : tr("Rule %1 of %2 had no changes.").arg(id, *dep));
+        return Success;
+    }
+    const auto rules = store.rules(*dep);
+    if (!rules)
+        return Context::fail(rules.errorMessage());
+    QJsonObject json;
+    for (const AlertRule &r : *rules)
+        if (r.id == id)
+            json = r.toJson();
+    if (json.isEmpty()) {
+        if (!parser.isSet(QStringLiteral("metric")))
+            return Context::fail(tr("Deployment %1 has no rule \"%2\": give --metric to add one.").arg(*dep, id));
+        json = {{QStringLiteral("id"), id}, {QStringLiteral("metric"), parser.value(QStringLiteral("metric"))}};
+    } else if (parser.isSet(QStringLiteral("metric")) && parser.value(QStringLiteral("metric")) != json.value(QStringLiteral("metric")).toString()) {
+        return Context::fail(tr("Rule %1 watches %2; its metric cannot change (add a rule with another id).")
+                                 .arg(id, json.value(QStringLiteral("metric")).toString()));
+    }
+    auto number = [&](const char *option, const char *key, bool whole) -> Status {
+        if (!parser.isSet(QLatin1String(option)))
+            return {};
+        bool ok = false;
+        const double v = parser.value(QLatin1String(option)).toDouble(&ok);
+        if (!ok || (whole && v != std::floor(v)))
+            return Error{tr("--%1 must be a %2, not \"%3\".")
+                             .arg(QLatin1String(option), whole ? tr("whole number") : tr("number"), parser.value(QLatin1String(option)))};
+        json.insert(QLatin1String(key), v);
+        return {};
+    };
+    for (auto s : {number("threshold", "threshold", false), number("for", "for_seconds", true), number("window", "window_seconds", true)})
+        if (!s)
+            return Context::fail(s.errorMessage());
+    if (parser.isSet(QStringLiteral("comparison")))
+        json.insert(QStringLiteral("comparison"), parser.value(QStringLiteral("comparison")));
+    if (parser.isSet(QStringLiteral("severity")))
+        json.insert(QStringLiteral("severity"), parser.value(QStringLiteral("severity")));
+    if (parser.isSet(QStringLiteral("enable")) || parser.isSet(QStringLiteral("disable")))
+        json.insert(QStringLiteral("enabled"), parser.isSet(QStringLiteral("enable")));
+    const auto rule = AlertRule::fromJson(json);
+    if (!rule)
+        return Context::fail(rule.errorMessage());
+    if (auto s = store.saveRule(*dep, *rule, AlertsService::currentUser(), parser.value(QStringLiteral("reason"))); !s)
+        return Context::fail(s.errorMessage());
+    Context::out(tr("Rule %1 of %2: %3 (%4).").arg(rule->id, *dep, rule->describe(), rule->enabled ? tr("on") : tr("off")));
+    return Success;
+}
+
+int rulesUsage(int code)
+{
+    return Context::printUsage(tr("Usage: mldeckctl alerts rules [--deployment D] [--json]\n"
+                                  "       mldeckctl alerts rules set --deployment D --rule ID [--threshold X] [--for S] "
+                                  "[--window S] [--enable|--disable] [--reset]"),
+                               code);
+}
+
+int runRules(Context &ctx)
+{
+    if (ctx.args().size() > 1 && ctx.args().at(1) == QLatin1String("set"))
+        return dispatch(ctx, {{"set", runRulesSet}}, rulesUsage);
+    return runRulesList(ctx);
+}
+
+int runWebhookSet(Context &ctx)
+{
+    QCommandLineParser parser;
+    Context::addPgOption(parser);
+    Context::addDeploymentOption(parser);
+    parser.addOption({QStringLiteral("off"), tr("Turn the webhook off (the URL is kept).")});
+    parser.addPositionalArgument(QStringLiteral("URL"), tr("http(s) address that receives the JSON POST (e.g. a Slack incoming webhook)."));
+    if (auto code = ctx.parse(parser, tr("Sets (or turns off) the alert webhook of a deployment (audited).")))
+        return *code;
+    const auto dep = Context::deployment(parser);
+    if (!dep)
+        return Context::fail(dep.errorMessage());
+    const QStringList pos = parser.positionalArguments();
+    const bool off = parser.isSet(QStringLiteral("off"));
+    if ((off && !pos.isEmpty()) || (!off && pos.size() != 1))
+        return Context::fail(tr("Give either one URL or --off."));
+    auto conn = connect(ctx, parser);
+    if (!conn)
+        return Context::fail(conn.errorMessage());
+    const WebhookSettings settings{off ? QString() : pos.constFirst(), !off};
+    if (auto s = AlertRuleStore(**conn).setWebhook(*dep, settings, AlertsService::currentUser()); !s)
+        return Context::fail(s.errorMessage());
+    Context::out(off ? tr("Webhook of %1 turned off.").arg(*dep)
+                     : tr("Webhook of %1 set to %2.").arg(*dep, AlertRuleStore::maskedUrl(settings.url)));
+    return Success;
+}
+
+int runWebhookTest(Context &ctx)
+{
+    QCommandLineParser parser;
+    Context::addPgOption(parser);
+    Context::addDeploymentOption(parser);
+    Context::addJsonOption(parser);
+    if (auto code = ctx.parse(parser, tr("Sends a test notification to the deployment's webhook (with retries) and "
+                                         "records it. Exit code 1 when it was not delivered.")))
+        return *code;
+    const auto dep = Context::deployment(parser);
+    if (!dep)
+        return Context::fail(dep.errorMessage());
+    auto conn = connect(ctx, parser);
+    if (!conn)
+        return Context::fail(conn.errorMessage());
+    AlertRuleStore store(**conn);
+    const auto hook = store.webhook(*dep);
+    if (!hook)
+        return Context::fail(hook.errorMessage());
+    if (!*hook)
+        return Context::fail(tr("Deployment %1 has no webhook: set one with \"mldeckctl alerts webhook set\".").arg(*dep));
+    WebhookEvent event{*dep, QStringLiteral("test"), 0, AlertRule::defaultFor(AlertRule::Metric::FailureRate), std::nullopt,
+                       QDateTime::currentDateTimeUtc(), tr("Webhook test")};
+    const WebhookOutcome outcome = deliverWebhook(store, (*hook)->url, event, WebhookNotifier());
+    if (parser.isSet(QStringLiteral("json"))) {
+        QJsonArray attempts;
+        for (const WebhookAttempt &a : outcome.attempts)
+            attempts.append(QJsonObject{{QStringLiteral("attempt"), a.attempt}, {QStringLiteral("http_status"), a.httpStatus},
+                                        {QStringLiteral("delivered"), a.delivered}, {QStringLiteral("error"), a.error},
+                                        {QStringLiteral("elapsed_ms"), a.elapsedMs}});
+        Context::outJson(QJsonDocument(QJsonObject{{QStringLiteral("delivered"), outcome.delivered},
+                                                   {QStringLiteral("enabled"), (*hook)->enabled},
+                                                   {QStringLiteral("attempts"), attempts}}));
+    } else {
+        for (const WebhookAttempt &a : outcome.attempts)
+            Context::out(tr("attempt %1: %2 (%3 ms)")
+                             .arg(a.attempt)
+                             .arg(a.delivered ? tr("delivered, HTTP %1").arg(a.httpStatus) : a.error)
+                             .arg(a.elapsedMs));
+        if (!(*hook)->enabled)
+            Context::out(tr("Note: this webhook is turned off; alerts do not use it."));
+    }
+    return outcome.delivered ? Success : CheckFailed;
+}
+
+int webhookUsage(int code)
+{
+    return Context::printUsage(tr("Usage: mldeckctl alerts webhook set --deployment D URL | --off\n"
+                                  "       mldeckctl alerts webhook test --deployment D"),
+                               code);
+}
+
+int runWebhook(Context &ctx) { return dispatch(ctx, {{"set", runWebhookSet}, {"test", runWebhookTest}}, webhookUsage); }
+
+int alertsUsage(int code)
+{
+    return Context::printUsage(
+        tr("Usage: mldeckctl alerts <command> [options]   (mldeckctl alerts <command> --help)\n\n"
+           "  list [--deployment D] [--all] [--json]      open alerts (--all: with resolved ones)\n"
+           "  ack ID [--reason TEXT]                       acknowledge an alert (audited)\n"
+           "  silence ID --until ISO|--for 2h|--off        silence an alert until a time (audited)\n"
+           "  rules [--deployment D] [--json]              KPI alert rules and where each stands\n"
+           "  rules set --deployment D --rule ID ...       change a rule (audited)\n"
+           "  webhook set --deployment D URL | --off       the Slack-compatible webhook\n"
+           "  webhook test --deployment D                  send a test notification"),
+        code);
+}
+
+} // namespace
+
+int runAlerts(Context &ctx)
+{
+    return dispatch(ctx,
+                    {{"list", runList},
+                     {"ack", runAck},
+                     {"silence", runSilence},
+                     {"rules", runRules},
+                     {"webhook", runWebhook}},
+                    alertsUsage);
+}
+
+} // namespace mldeck::cli

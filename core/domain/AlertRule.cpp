@@ -1,0 +1,275 @@
+#include "core/domain/AlertRule.h"
+
+#include <QCoreApplication>
+#include <QRegularExpression>
+#include <QSet>
+#include <QUrl>
+
+#include <cmath>
+
+namespace mldeck {
+
+namespace {
+
+QString tr(const char *text) { return QCoreApplication::translate("mldeck::AlertRule", text); }
+
+constexpr int kMinWindow = 60;
+constexpr int kMaxSeconds = 86'400;
+
+const QRegularExpression &idPattern()
+{
+    static const QRegularExpression re(QStringLiteral("^[a-z0-9][a-z0-9_.-]{0,63}$"));
+    return re;
+}
+
+} // namespace
+
+bool AlertRule::breaches(double value) const
+{
+    if (!std::isfinite(value))
+        return false;
+    if (metric == Metric::NoData) // value = predictions in the window
+        return value <= threshold;
+    return comparison == Comparison::Above ? value > threshold : value < threshold;
+}
+
+QString AlertRule::formatValue(double value) const
+{
+    switch (metric) {
+    case Metric::FailureRate:
+        return QStringLiteral("%1 %").arg(value * 100, 0, 'f', 1);
+    case Metric::LatencyP95Ms:
+        return QStringLiteral("%1 ms").arg(value, 0, 'f', 0);
+    case Metric::Mae:
+        return QStringLiteral("%1 min").arg(value, 0, 'f', 2);
+    case Metric::R2:
+        return QString::number(value, 'f', 3);
+    case Metric::NoData:
+        return tr("%1 predictions").arg(value, 0, 'f', 0);
+    }
+    return QString::number(value);
+}
+
+QString AlertRule::describe() const
+{
+    const QString forText = pendingSeconds > 0 ? tr(" for %1 s").arg(pendingSeconds) : QString();
+    if (metric == Metric::NoData)
+        return tr("no predictions in %1 s%2").arg(windowSeconds).arg(forText);
+    QString name;
+    switch (metric) {
+    case Metric::FailureRate: name = tr("failure rate"); break;
+    case Metric::LatencyP95Ms: name = tr("ML latency p95"); break;
+    case Metric::Mae: name = tr("ML MAE"); break;
+    case Metric::R2: name = tr("ML R²"); break;
+    case Metric::NoData: break;
+    }
+    return tr("%1 %2 %3 over %4 s%5")
+        .arg(name, comparisonName(comparison), formatValue(threshold))
+        .arg(windowSeconds)
+        .arg(forText);
+}
+
+QString AlertRule::metricName(Metric m)
+{
+    switch (m) {
+    case Metric::FailureRate: return QStringLiteral("failure_rate");
+    case Metric::LatencyP95Ms: return QStringLiteral("latency_p95_ms");
+    case Metric::Mae: return QStringLiteral("mae");
+    case Metric::R2: return QStringLiteral("r2");
+    case Metric::NoData: return QStringLiteral("no_data");
+    }
+    return {};
+}
+
+std::optional<AlertRule::Metric> AlertRule::metricFromName(const QString &name)
+{
+    for (Metric m : {Metric::FailureRate, Metric::LatencyP95Ms, Metric::Mae, Metric::R2, Metric::NoData})
+        if (metricName(m) == name)
+            return m;
+    return std::nullopt;
+}
+
+QString AlertRule::comparisonName(Comparison c) { return c == Comparison::Above ? QStringLiteral(">") : QStringLiteral("<"); }
+
+std::optional<AlertRule::Comparison> AlertRule::comparisonFromName(const QString &name)
+{
+    if (name == QLatin1String(">") || name == QLatin1String("above"))
+        return Comparison::Above;
+    if (name == QLatin1String("<") || name == QLatin1String("below"))
+        return Comparison::Below;
+    return std::nullopt;
+}
+
+AlertRule AlertRule::defaultFor(Metric metric)
+{
+    AlertRule r;
+    r.id = metricName(metric);
+    r.metric = metric;
+    switch (metric) {
+    case Metric::FailureRate: r.threshold = 0.20; r.severity = QStringLiteral("critical"); break;
+    case Metric::LatencyP95Ms: r.threshold = 2000; break;
+    case Metric::Mae: r.threshold = 2.5; break;
+    case Metric::R2: r.threshold = 0.68; r.comparison = Comparison::Below; break;
+    case Metric::NoData:
+        // "No data for 5 min": the window is the 5 minutes; firing needs no further wait.
+        r.threshold = 0;
+        r.comparison = Comparison::Below;
+        r.pendingSeconds = 0;
+        r.severity = QStringLiteral("critical");
+        break;
+    }
+    return r;
+}
+
+QList<AlertRule> AlertRule::defaults()
+{
+    return {defaultFor(Metric::FailureRate), defaultFor(Metric::LatencyP95Ms), defaultFor(Metric::Mae),
+            defaultFor(Metric::R2), defaultFor(Metric::NoData)};
+}
+
+Status AlertRule::validate() const
+{
+    if (!idPattern().match(id).hasMatch())
+        return Error{tr("Rule id \"%1\" must be 1 to 64 lower-case letters, digits, '_', '.' or '-'.").arg(id)};
+    if (!std::isfinite(threshold))
+        return Error{tr("Rule %1: the threshold must be a finite number.").arg(id)};
+    if (windowSeconds < kMinWindow || windowSeconds > kMaxSeconds)
+        return Error{tr("Rule %1: the window must be between %2 and %3 seconds, not %4.")
+                         .arg(id).arg(kMinWindow).arg(kMaxSeconds).arg(windowSeconds)};
+    if (pendingSeconds < 0 || pendingSeconds > kMaxSeconds)
+        return Error{tr("Rule %1: the pending period must be between 0 and %2 seconds, not %3.")
+                         .arg(id).arg(kMaxSeconds).arg(pendingSeconds)};
+    if (severity != QLatin1String("info") && severity != QLatin1String("warning") && severity != QLatin1String("critical"))
+        return Error{tr("Rule %1: unknown severity \"%2\": use info, warning or critical.").arg(id, severity)};
+    switch (metric) {
+    case Metric::FailureRate:
+        if (threshold < 0 || threshold > 1)
+            return Error{tr("Rule %1: a failure rate threshold is a share between 0 and 1 (0.2 = 20 %), not %2.")
+                             .arg(id).arg(threshold)};
+        break;
+    case Metric::LatencyP95Ms:
+    case Metric::Mae:
+        if (threshold < 0)
+            return Error{tr("Rule %1: the threshold cannot be negative (%2).").arg(id).arg(threshold)};
+        break;
+    case Metric::R2:
+        if (threshold > 1)
+            return Error{tr("Rule %1: R² is at most 1, so a threshold of %2 always fires.").arg(id).arg(threshold)};
+        break;
+    case Metric::NoData:
+        break;
+    }
+    return {};
+}
+
+QJsonObject AlertRule::toJson() const
+{
+    return {{QStringLiteral("id"), id},
+            {QStringLiteral("metric"), metricName(metric)},
+            {QStringLiteral("comparison"), comparisonName(comparison)},
+            {QStringLiteral("threshold"), threshold},
+            {QStringLiteral("window_seconds"), windowSeconds},
+            {QStringLiteral("for_seconds"), pendingSeconds},
+            {QStringLiteral("severity"), severity},
+            {QStringLiteral("enabled"), enabled}};
+}
+
+Result<AlertRule> AlertRule::fromJson(const QJsonObject &o)
+{
+    static const QSet<QString> known{QStringLiteral("id"), QStringLiteral("metric"), QStringLiteral("comparison"),
+                                     QStringLiteral("threshold"), QStringLiteral("window_seconds"),
+                                     QStringLiteral("for_seconds"), QStringLiteral("severity"), QStringLiteral("enabled")};
+    for (auto it = o.begin(); it != o.end(); ++it)
+        if (!known.contains(it.key()))
+            return Error{tr("Unknown alert rule key \"%1\".").arg(it.key())};
+    const QJsonValue metricValue = o.value(QStringLiteral("metric"));
+    const auto metric = metricFromName(metricValue.toString());
+    if (!metric)
+        return Error{tr("Unknown alert rule metric \"%1\": use failure_rate, latency_p95_ms, mae, r2 or no_data.")
+                         .arg(metricValue.toVariant().toString())};
+    AlertRule r = defaultFor(*metric);
+    if (o.contains(QStringLiteral("id"))) {
+        if (!o.value(QStringLiteral("id")).isString())
+            return Error{tr("An alert rule id must be a string.")};
+        r.id = o.value(QStringLiteral("id")).toString();
+    }
+    auto number = [&](const char *key, double *out) -> Status {
+        const QJsonValue v = o.value(QLatin1String(key));
+        if (v.isUndefined())
+            return {};
+        if (!v.isDouble())
+            return Error{tr("Rule %1: \"%2\" must be a number.").arg(r.id, QLatin1String(key))};
+        *out = v.toDouble();
+        return {};
+    };
+    auto integer = [&](const char *key, int *out) -> Status {
+        double d = *out;
+        if (auto s = number(key, &d); !s)
+            return s;
+        if (d != std::floor(d) || std::abs(d) > 1e9)
+            return Error{tr("Rule %1: \"%2\" must be a whole number of seconds.").arg(r.id, QLatin1String(key))};
+        *out = static_cast<int>(d);
+        return {};
+    };
+    if (auto s = number("threshold", &r.threshold); !s)
+        return s.error();
+    if (auto s = integer("window_seconds", &r.windowSeconds); !s)
+        return s.error();
+    if (auto s = integer("for_seconds", &r.pendingSeconds); !s)
+        return s.error();
+    if (o.contains(QStringLiteral("comparison"))) {
+        const auto c = comparisonFromName(o.value(QStringLiteral("comparison")).toString());
+        if (!c)
+            return Error{tr("Rule %1: comparison must be \">\" or \"<\".").arg(r.id)};
+        r.comparison = *c;
+    }
+    if (o.contains(QStringLiteral("severity"))) {
+        if (!o.value(QStringLiteral("severity")).isString())
+            return Error{tr("Rule %1: severity must be a string.").arg(r.id)};
+        r.severity = o.value(QStringLiteral("severity")).toString();
+    }
+    if (o.contains(QStringLiteral("enabled"))) {
+        if (!o.value(QStringLiteral("enabled")).isBool())
+            return Error{tr("Rule %1: \"enabled\" must be true or false.").arg(r.id)};
+        r.enabled = o.value(QStringLiteral("enabled")).toBool();
+    }
+    if (auto s = r.validate(); !s)
+        return s.error();
+    return r;
+}
+
+QJsonArray alertRulesToJson(const QList<AlertRule> &rules)
+{
+    QJsonArray a;
+    for (const AlertRule &r : rules)
+        a.append(r.toJson());
+    return a;
+}
+
+Result<QList<AlertRule>> alertRulesFromJson(const QJsonArray &array)
+{
+    QList<AlertRule> out;
+    QSet<QString> ids;
+    for (const QJsonValue &v : array) {
+        if (!v.isObject())
+            return Error{tr("Each alert rule must be a JSON object.")};
+        auto r = AlertRule::fromJson(v.toObject());
+        if (!r)
+            return r.error();
+        if (ids.contains(r->id))
+            return Error{tr("Alert rule id \"%1\" appears twice.").arg(r->id)};
+        ids.insert(r->id);
+        out << *r;
+    }
+    return out;
+}
+
+Status WebhookSettings::validateUrl(const QString &url)
+{
+    const QUrl u(url, QUrl::StrictMode);
+    if (!u.isValid() || (u.scheme() != QLatin1String("http") && u.scheme() != QLatin1String("https")) || u.host().isEmpty())
+        return Error{tr("The webhook URL must be an http:// or https:// address, not \"%1\".").arg(url)};
+    return {};
+}
+
+} // namespace mldeck

@@ -1,0 +1,67 @@
+#pragma once
+
+#include "core/domain/Result.h"
+
+#include <QJsonArray>
+#include <QJsonObject>
+#include <QList>
+#include <QString>
+
+#include <optional>
+
+namespace mldeck {
+
+// A KPI alert rule of one deployment: "metric compared with threshold over the last window, for
+// at least `pendingSeconds`". Evaluated by the guard (KpiAlertGuardJob); a firing rule is an
+// mldeck.alerts row of kind "kpi" whose dedup_key is the rule id. See resources/contract/alerts.md.
+struct AlertRule
+{
+    enum class Metric { FailureRate, LatencyP95Ms, Mae, R2, NoData };
+    enum class Comparison { Above, Below }; // value > threshold, value < threshold
+
+    QString id;              // [a-z0-9_.-]{1,64}; defaults use the metric name
+    Metric metric = Metric::FailureRate;
+    Comparison comparison = Comparison::Above;
+    double threshold = 0;    // no_data: the threshold is ignored (the window is the "for how long")
+    int windowSeconds = 300; // 60 .. 86400
+    int pendingSeconds = 120; // 0 .. 86400: the "for" period before firing
+    QString severity = QStringLiteral("warning"); // info, warning, critical
+    bool enabled = true;
+
+    // True when `value` breaches the rule (strictly above/below the threshold; no_data: the
+    // window's prediction count is at most the threshold, 0 by default).
+    bool breaches(double value) const;
+    // One line a person reads: "failure rate > 20 % for 2 min".
+    QString describe() const;
+    QString formatValue(double value) const;
+
+    QJsonObject toJson() const;
+    // Every key but "id" and "metric" may be missing (defaults of that metric); a bad value is an error.
+    static Result<AlertRule> fromJson(const QJsonObject &o);
+    Status validate() const;
+
+    // The issue's defaults: failure rate > 20 %, latency p95 > 2 s, MAE > 2.5, R² < 0.68, no data for 5 min.
+    static QList<AlertRule> defaults();
+    static AlertRule defaultFor(Metric metric);
+
+    static QString metricName(Metric m);
+    static std::optional<Metric> metricFromName(const QString &name);
+    static QString comparisonName(Comparison c); // ">" or "<"
+    static std::optional<Comparison> comparisonFromName(const QString &name); // ">", "<", "above", "below"
+
+    bool operator==(const AlertRule &) const = default;
+};
+
+// A list of rules as a JSON array; ids must be unique.
+QJsonArray alertRulesToJson(const QList<AlertRule> &rules);
+Result<QList<AlertRule>> alertRulesFromJson(const QJsonArray &array);
+
+// Where to POST alert notifications (Slack-compatible JSON). Per deployment.
+struct WebhookSettings
+{
+    QString url; // http:// or https://
+    bool enabled = false;
+    static Status validateUrl(const QString &url);
+};
+
+} // namespace mldeck

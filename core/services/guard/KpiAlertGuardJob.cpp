@@ -1,0 +1,230 @@
+#include "core/services/guard/KpiAlertGuardJob.h"
+
+#include "core/alerting/AlertRuleMachine.h"
+#include "core/services/KpiCache.h"
+#include "core/store/pg/AlertStore.h"
+#include "core/store/pg/PgConnection.h"
+
+#include <QCoreApplication>
+#include <QDateTime>
+#include <QLoggingCategory>
+#include <QMap>
+#include <QSysInfo>
+
+#include <memory>
+
+namespace mldeck {
+
+namespace {
+
+Q_LOGGING_CATEGORY(lcKpiAlerts, "mldeck.guard.kpialerts")
+
+QString tr(const char *text) { return QCoreApplication::translate("mldeck::KpiAlertGuardJob", text); }
+
+const QString kKind = QStringLiteral("kpi");
+
+// The rule's figure from the window's snapshot: failure rate over every path; the model's own
+// quality and speed (MAE, R², latency p95) on the ML path only; no_data from the prediction count.
+RuleObservation observe(const AlertRule &rule, const KpiSnapshot &snapshot)
+{
+    RuleObservation o;
+    o.predictions = snapshot.overall.predictions;
+    const stats::KpiFigures ml = snapshot.byPath.value(QStringLiteral("ml"));
+    switch (rule.metric) {
+    case AlertRule::Metric::FailureRate: o.value = snapshot.overall.failureRate; break;
+    case AlertRule::Metric::LatencyP95Ms: o.value = ml.latencyP95Ms; break;
+    case AlertRule::Metric::Mae: o.value = ml.mae; break;
+    case AlertRule::Metric::R2: o.value = ml.r2; break;
+    case AlertRule::Metric::NoData: break;
+    }
+    return o;
+}
+
+QString alertTitle(const AlertRule &rule)
+{
+    switch (rule.metric) {
+    case AlertRule::Metric::FailureRate: return tr("Failure rate %1 %2").arg(AlertRule::comparisonName(rule.comparison), rule.formatValue(rule.threshold));
+    case AlertRule::Metric::LatencyP95Ms: return tr("ML latency p95 %1 %2").arg(AlertRule::comparisonName(rule.comparison), rule.formatValue(rule.threshold));
+    case AlertRule::Metric::Mae: return tr("ML MAE %1 %2").arg(AlertRule::comparisonName(rule.comparison), rule.formatValue(rule.threshold));
+    case AlertRule::Metric::R2: return tr("ML R² %1 %2").arg(AlertRule::comparisonName(rule.comparison), rule.formatValue(rule.threshold));
+    case AlertRule::Metric::NoData: return tr("No predictions for %1 min").arg(rule.windowSeconds / 60.0, 0, 'g', 3);
+    }
+    return rule.id;
+}
+
+// Every run reads rules, state and figures from PostgreSQL and writes the new state back, so a
+// restarted guard (or another instance that wins the leader lock) keeps the pending timers.
+class KpiAlertGuardJob final : public GuardJob
+{
+public:
+    explicit KpiAlertGuardJob(KpiAlertGuardOptions options) : m_options(std::move(options)), m_notifier(m_options.webhook) {}
+
+    QString name() const override { return QStringLiteral("kpi-alerts"); }
+    int intervalMs() const override { return m_options.intervalMs; }
+    QString lastSummary() const override { return m_summary; }
+
+    Status runOnce(const GuardContext &context) override
+    {
+        if (!m_conn || m_conn->endpoint().host != context.pg.host || m_conn->endpoint().port != context.pg.port ||
+            m_conn->endpoint().database != context.pg.database || !m_conn->ping()) {
+            m_conn.reset();
+            auto opened = PgConnection::open(context.pg, QStringLiteral("mldeck-guard-kpialerts"));
+            if (!opened) {
+                m_summary = tr("kpi alerts: PostgreSQL unavailable: %1").arg(opened.errorMessage());
+                return opened.error();
+            }
+            m_conn = std::move(opened).value();
+        }
+        const qint64 now = m_options.nowSecs ? m_options.nowSecs() : QDateTime::currentSecsSinceEpoch();
+        const AlertActor actor{context.actor.isEmpty() ? QStringLiteral("guard@") + QSysInfo::machineHostName() : context.actor,
+                               QSysInfo::machineHostName()};
+        AlertRuleStore rules(*m_conn);
+        AlertStore alerts(*m_conn);
+        const auto list = rules.rules(context.deployment);
+        if (!list)
+            return fail(list.error());
+        const auto states = rules.states(context.deployment);
+        if (!states)
+            return fail(states.error());
+        const auto webhook = rules.webhook(context.deployment);
+        if (!webhook)
+            return fail(webhook.error());
+
+        QMap<int, KpiSnapshot> byWindow; // one KPI read per distinct window
+        QStringList firing, pending;
+        for (const AlertRule &rule : *list) {
+            if (rule.enabled && !byWindow.contains(rule.windowSeconds)) {
+                KpiQuery query;
+                query.deployment = context.deployment;
+                query.toSecs = now;
+                query.fromSecs = now - rule.windowSeconds;
+                query.live = true;
+                KpiCache cache;
+                auto snapshot = cache.load(*m_conn, query, now);
+                if (!snapshot)
+                    return fail(snapshot.error());
+                byWindow.insert(rule.windowSeconds, *snapshot);
+            }
+            const RuleObservation observation =
+                rule.enabled ? observe(rule, byWindow.value(rule.windowSeconds)) : RuleObservation{};
+            const AlertRuleStatus previous = states->value(rule.id);
+            const AlertRuleEvaluation e = evaluateAlertRule(rule, previous, observation, now);
+            qint64 alertId = 0;
+            if (auto s = act(alerts, rules, rule, e, context.deployment, actor, *webhook, &alertId); !s)
+                return fail(s.error());
+            // Written every run: the GUI shows the last value and when it was evaluated.
+            if (auto s = rules.saveState(context.deployment, rule.id, e.status, alertId); !s)
+                return fail(s.error());
+            if (e.status.state == AlertRuleState::Firing)
+                firing << rule.id;
+            else if (e.status.state == AlertRuleState::Pending)
+                pending << rule.id;
+        }
+        m_summary = tr("kpi alerts: firing: %1; pending: %2")
+                        .arg(firing.isEmpty() ? tr("none") : firing.join(QStringLiteral(", ")),
+                             pending.isEmpty() ? tr("none") : pending.join(QStringLiteral(", ")));
+        return {};
+    }
+
+private:
+    Status fail(const Error &error)
+    {
+        m_summary = tr("kpi alerts: %1").arg(error.message);
+        return error;
+    }
+
+    Status act(AlertStore &alerts, AlertRuleStore &rules, const AlertRule &rule, const AlertRuleEvaluation &e,
+               const QString &deployment, const AlertActor &actor, const std::optional<WebhookSettings> &webhook,
+               qint64 *alertId)
+    {
+        const bool raiseNow = e.transition == AlertTransition::Fired ||
+                              (e.transition == AlertTransition::None && e.status.state == AlertRuleState::Firing);
+        WebhookEvent event{deployment, QString(), 0, rule, e.status.lastValue,
+                           QDateTime::fromSecsSinceEpoch(e.status.lastEvaluatedSecs, Qt::UTC), alertTitle(rule)};
+        if (raiseNow) {
+            QJsonObject details = toJson(e.status);
+            details.insert(QStringLiteral("rule"), rule.toJson());
+            details.insert(QStringLiteral("value_text"), e.status.lastValue ? rule.formatValue(*e.status.lastValue) : QString());
+            const auto raised = alerts.raise(deployment, kKind, rule.severity, rule.id, event.title, details);
+            if (!raised)
+                return raised.error();
+            *alertId = raised->id;
+            if (e.transition == AlertTransition::Fired) {
+                event.event = QStringLiteral("firing");
+                event.alertId = raised->id;
+                // An alert left open (state lost, rule re-fired) may already be silenced.
+                const auto row = raised->created ? Result<Alert>(Alert{}) : alerts.get(raised->id);
+                if (!row || !row->silencedAt(event.at))
+                    notify(rules, webhook, event);
+            }
+            return {};
+        }
+        if (e.transition == AlertTransition::Resolved) {
+            // The open alert (to learn its id and whether it is silenced) before resolving it.
+            const auto open = alerts.list(deployment, false, 500);
+            if (!open)
+                return open.error();
+            const Alert *found = nullptr;
+            for (const Alert &a : *open)
+                if (a.kind == kKind && a.dedupKey == rule.id)
+                    found = &a;
+            const auto resolved = alerts.resolve(deployment, kKind, rule.id, actor);
+            if (!resolved)
+                return resolved.error();
+            if (found) {
+                *alertId = found->id;
+                event.event = QStringLiteral("resolved");
+                event.alertId = found->id;
+                if (!found->silencedAt(event.at))
+                    notify(rules, webhook, event);
+            }
+        }
+        return {};
+    }
+
+    void notify(AlertRuleStore &rules, const std::optional<WebhookSettings> &webhook, const WebhookEvent &event)
+    {
+        if (!webhook || !webhook->enabled || webhook->url.isEmpty())
+            return;
+        const WebhookOutcome outcome = deliverWebhook(rules, webhook->url, event, m_notifier);
+        if (!outcome.delivered)
+            qCWarning(lcKpiAlerts).noquote() << "webhook for" << event.deployment << event.rule.id << event.event
+                                             << "not delivered:" << outcome.lastError();
+    }
+
+    KpiAlertGuardOptions m_options;
+    WebhookNotifier m_notifier;
+    std::unique_ptr<PgConnection> m_conn;
+    QString m_summary;
+};
+
+} // namespace
+
+WebhookOutcome deliverWebhook(AlertRuleStore &store, const QString &url, const WebhookEvent &event,
+                              const WebhookNotifier &notifier)
+{
+    return notifier.post(url, webhookPayload(event), [&](const QUuid &id, const WebhookAttempt &a) {
+        WebhookDelivery d;
+        d.deliveryId = id;
+        d.deployment = event.deployment;
+        d.alertId = event.alertId;
+        d.ruleId = event.rule.id;
+        d.event = event.event;
+        d.attempt = a.attempt;
+        d.httpStatus = a.httpStatus;
+        d.delivered = a.delivered;
+        d.error = a.error;
+        d.elapsedMs = a.elapsedMs;
+        if (auto s = store.recordDelivery(d); !s)
+            qCWarning(lcKpiAlerts).noquote() << "could not record a webhook delivery:" << s.errorMessage();
+    });
+}
+
+std::unique_ptr<GuardJob> makeKpiAlertGuardJob(const KpiAlertGuardOptions &options)
+{
+    return std::make_unique<KpiAlertGuardJob>(options);
+}
+
+std::unique_ptr<GuardJob> makeKpiAlertGuardJob() { return makeKpiAlertGuardJob(KpiAlertGuardOptions{}); }
+
+} // namespace mldeck

@@ -1,0 +1,77 @@
+#pragma once
+
+#include "core/alerting/AlertRuleMachine.h"
+#include "core/domain/AlertRule.h"
+#include "core/domain/Result.h"
+#include "core/store/pg/AlertStore.h"
+
+#include <QDateTime>
+#include <QList>
+#include <QMap>
+#include <QString>
+#include <QUuid>
+
+#include <optional>
+
+namespace mldeck {
+
+class PgConnection;
+
+// One attempt to deliver a webhook notification (mldeck.webhook_deliveries).
+struct WebhookDelivery
+{
+    QUuid deliveryId; // shared by the attempts of one notification
+    QString deployment;
+    qint64 alertId = 0; // 0: none (a test)
+    QString ruleId;
+    QString event;      // firing, resolved, test
+    int attempt = 1;
+    int httpStatus = 0; // 0: no HTTP answer
+    bool delivered = false;
+    QString error;
+    int elapsedMs = 0;
+    QDateTime sentAt;
+};
+
+// A rule with where it stands, for `mldeckctl alerts rules` and the GUI's Rules view.
+struct AlertRuleView
+{
+    AlertRule rule;
+    bool customised = false; // stored for this deployment (else a built-in default)
+    AlertRuleStatus status;
+    qint64 alertId = 0;      // the open (or last) kpi alert of this rule
+};
+
+// KPI alert rules, their persisted state, the webhook settings and the delivery log (step 8).
+// Rule and webhook changes write an audit_log row in the same transaction.
+class AlertRuleStore final
+{
+public:
+    explicit AlertRuleStore(PgConnection &conn);
+
+    // The deployment's rules: the built-in defaults, replaced or extended by its stored rules.
+    Result<QList<AlertRule>> rules(const QString &deployment);
+    Result<QList<AlertRuleView>> ruleViews(const QString &deployment);
+    // Validates, stores (insert or replace) and audits ("alert_rule.set", before/after).
+    Status saveRule(const QString &deployment, const AlertRule &rule, const AlertActor &actor, const QString &reason = {});
+    // Drops a stored rule (a default comes back); audited ("alert_rule.reset"). false: nothing stored.
+    Result<bool> resetRule(const QString &deployment, const QString &ruleId, const AlertActor &actor);
+
+    Result<QMap<QString, AlertRuleStatus>> states(const QString &deployment);
+    Status saveState(const QString &deployment, const QString &ruleId, const AlertRuleStatus &status, qint64 alertId = 0);
+
+    Result<std::optional<WebhookSettings>> webhook(const QString &deployment);
+    // Audited ("alert_webhook.set"); the audit row keeps only the URL's scheme and host (it may hold a token).
+    Status setWebhook(const QString &deployment, const WebhookSettings &settings, const AlertActor &actor);
+
+    Status recordDelivery(const WebhookDelivery &delivery);
+    Result<QList<WebhookDelivery>> deliveries(const QString &deployment, int limit = 50);
+
+    // "https://hooks.slack.com/…" for display: the path may be a secret.
+    static QString maskedUrl(const QString &url);
+
+private:
+    PgConnection &m_conn;
+};
+
+} // namespace mldeck

@@ -1,0 +1,143 @@
+#include "core/domain/AlertRule.h"
+
+#include <QJsonArray>
+#include <QJsonObject>
+#include <QTest>
+
+using namespace mldeck;
+
+class TestAlertRule final : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void defaultsFollowTheIssue()
+    {
+        const QList<AlertRule> rules = AlertRule::defaults();
+        QCOMPARE(rules.size(), 5);
+        QCOMPARE(rules[0].id, QStringLiteral("failure_rate"));
+        QCOMPARE(rules[0].threshold, 0.20);
+        QCOMPARE(rules[0].comparison, AlertRule::Comparison::Above);
+        QCOMPARE(rules[1].metric, AlertRule::Metric::LatencyP95Ms);
+        QCOMPARE(rules[1].threshold, 2000.0);
+        QCOMPARE(rules[2].threshold, 2.5);
+        QCOMPARE(rules[3].comparison, AlertRule::Comparison::Below);
+        QCOMPARE(rules[3].threshold, 0.68);
+        QCOMPARE(rules[4].metric, AlertRule::Metric::NoData);
+        QCOMPARE(rules[4].windowSeconds, 300);
+        for (const AlertRule &r : rules) {
+            QVERIFY2(r.validate().ok(), qPrintable(r.validate().errorMessage()));
+            QCOMPARE(r.windowSeconds, 300);
+            QVERIFY(r.enabled);
+        }
+        QCOMPARE(rules[0].pendingSeconds, 120);
+    }
+
+    void breachesIsStrict()
+    {
+        const AlertRule f = AlertRule::defaultFor(AlertRule::Metric::FailureRate);
+        QVERIFY(!f.breaches(0.20)); // at the threshold: not above it
+        QVERIFY(f.breaches(0.2000001));
+        QVERIFY(!f.breaches(std::numeric_limits<double>::quiet_NaN()));
+        const AlertRule r2 = AlertRule::defaultFor(AlertRule::Metric::R2);
+        QVERIFY(!r2.breaches(0.68));
+        QVERIFY(r2.breaches(0.679));
+        QVERIFY(r2.breaches(-3.0));
+        const AlertRule none = AlertRule::defaultFor(AlertRule::Metric::NoData);
+        QVERIFY(none.breaches(0));
+        QVERIFY(!none.breaches(1));
+    }
+
+    void jsonRoundTrip()
+    {
+        for (AlertRule r : AlertRule::defaults()) {
+            r.threshold += 0.01;
+            r.windowSeconds = 600;
+            r.pendingSeconds = 30;
+            r.severity = QStringLiteral("info");
+            r.enabled = false;
+            const auto back = AlertRule::fromJson(r.toJson());
+            QVERIFY2(back.ok(), qPrintable(back.errorMessage()));
+            QCOMPARE(*back, r);
+        }
+        const auto list = alertRulesFromJson(alertRulesToJson(AlertRule::defaults()));
+        QVERIFY(list.ok());
+        QCOMPARE(*list, AlertRule::defaults());
+    }
+
+    void missingKeysTakeTheMetricsDefaults()
+    {
+        const auto r = AlertRule::fromJson({{QStringLiteral("metric"), QStringLiteral("r2")}});
+        QVERIFY(r.ok());
+        QCOMPARE(*r, AlertRule::defaultFor(AlertRule::Metric::R2));
+    }
+
+    void badValuesAreRefused_data()
+    {
+        QTest::addColumn<QJsonObject>("json");
+        QTest::addColumn<QString>("needle");
+        const QString m = QStringLiteral("metric");
+        QTest::newRow("unknown metric") << QJsonObject{{m, QStringLiteral("cpu")}} << QStringLiteral("Unknown alert rule metric");
+        QTest::newRow("no metric") << QJsonObject{} << QStringLiteral("Unknown alert rule metric");
+        QTest::newRow("unknown key") << QJsonObject{{m, QStringLiteral("mae")}, {QStringLiteral("thresold"), 2}}
+                                     << QStringLiteral("thresold");
+        QTest::newRow("rate above 1") << QJsonObject{{m, QStringLiteral("failure_rate")}, {QStringLiteral("threshold"), 20}}
+                                      << QStringLiteral("between 0 and 1");
+        QTest::newRow("negative mae") << QJsonObject{{m, QStringLiteral("mae")}, {QStringLiteral("threshold"), -1}}
+                                      << QStringLiteral("negative");
+        QTest::newRow("r2 above 1") << QJsonObject{{m, QStringLiteral("r2")}, {QStringLiteral("threshold"), 1.5}}
+                                    << QStringLiteral("at most 1");
+        QTest::newRow("threshold text") << QJsonObject{{m, QStringLiteral("mae")}, {QStringLiteral("threshold"), QStringLiteral("2")}}
+                                        << QStringLiteral("must be a number");
+        QTest::newRow("window too short") << QJsonObject{{m, QStringLiteral("mae")}, {QStringLiteral("window_seconds"), 10}}
+                                          << QStringLiteral("window must be between");
+        QTest::newRow("fractional for") << QJsonObject{{m, QStringLiteral("mae")}, {QStringLiteral("for_seconds"), 1.5}}
+                                        << QStringLiteral("whole number");
+        QTest::newRow("negative for") << QJsonObject{{m, QStringLiteral("mae")}, {QStringLiteral("for_seconds"), -5}}
+                                      << QStringLiteral("pending period");
+        QTest::newRow("bad severity") << QJsonObject{{m, QStringLiteral("mae")}, {QStringLiteral("severity"), QStringLiteral("page")}}
+                                      << QStringLiteral("severity");
+        QTest::newRow("bad id") << QJsonObject{{m, QStringLiteral("mae")}, {QStringLiteral("id"), QStringLiteral("My Rule")}}
+                                << QStringLiteral("Rule id");
+        QTest::newRow("bad comparison") << QJsonObject{{m, QStringLiteral("mae")}, {QStringLiteral("comparison"), QStringLiteral(">=")}}
+                                        << QStringLiteral("comparison");
+        QTest::newRow("enabled as text") << QJsonObject{{m, QStringLiteral("mae")}, {QStringLiteral("enabled"), QStringLiteral("yes")}}
+                                         << QStringLiteral("enabled");
+    }
+    void badValuesAreRefused()
+    {
+        QFETCH(QJsonObject, json);
+        QFETCH(QString, needle);
+        const auto r = AlertRule::fromJson(json);
+        QVERIFY(!r.ok());
+        QVERIFY2(r.errorMessage().contains(needle), qPrintable(r.errorMessage()));
+    }
+
+    void duplicateIdsAreRefused()
+    {
+        QJsonArray a{AlertRule::defaultFor(AlertRule::Metric::Mae).toJson(), AlertRule::defaultFor(AlertRule::Metric::Mae).toJson()};
+        const auto r = alertRulesFromJson(a);
+        QVERIFY(!r.ok());
+        QVERIFY(r.errorMessage().contains(QStringLiteral("twice")));
+        QVERIFY(!alertRulesFromJson(QJsonArray{42}).ok());
+    }
+
+    void webhookUrls()
+    {
+        QVERIFY(WebhookSettings::validateUrl(QStringLiteral("https://hooks.slack.com/services/T/B/x")).ok());
+        QVERIFY(WebhookSettings::validateUrl(QStringLiteral("http://127.0.0.1:8080/hook")).ok());
+        QVERIFY(!WebhookSettings::validateUrl(QStringLiteral("ftp://example.com/")).ok());
+        QVERIFY(!WebhookSettings::validateUrl(QStringLiteral("not a url")).ok());
+        QVERIFY(!WebhookSettings::validateUrl(QString()).ok());
+    }
+
+    void describeReadsWell()
+    {
+        QCOMPARE(AlertRule::defaultFor(AlertRule::Metric::FailureRate).describe(),
+                 QStringLiteral("failure rate > 20.0 % over 300 s for 120 s"));
+        QCOMPARE(AlertRule::defaultFor(AlertRule::Metric::NoData).describe(), QStringLiteral("no predictions in 300 s"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestAlertRule)
+#include "test_alert_rule.moc"

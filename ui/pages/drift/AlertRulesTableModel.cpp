@@ -1,0 +1,91 @@
+#include "ui/pages/drift/AlertRulesTableModel.h"
+
+#include <QBrush>
+#include <QColor>
+#include <QLocale>
+
+namespace mldeck::ui {
+
+namespace {
+
+QString localTime(qint64 secs)
+{
+    return secs > 0 ? QLocale().toString(QDateTime::fromSecsSinceEpoch(secs).toLocalTime(), QLocale::ShortFormat) : QString();
+}
+
+} // namespace
+
+AlertRulesTableModel::AlertRulesTableModel(QObject *parent) : QAbstractTableModel(parent) {}
+
+void AlertRulesTableModel::setRules(const QList<AlertRuleView> &rules)
+{
+    beginResetModel();
+    m_rules = rules;
+    endResetModel();
+}
+
+const AlertRuleView *AlertRulesTableModel::ruleAt(int row) const
+{
+    return row >= 0 && row < m_rules.size() ? &m_rules[row] : nullptr;
+}
+
+int AlertRulesTableModel::rowCount(const QModelIndex &parent) const { return parent.isValid() ? 0 : int(m_rules.size()); }
+int AlertRulesTableModel::columnCount(const QModelIndex &parent) const { return parent.isValid() ? 0 : ColumnCount; }
+
+QString AlertRulesTableModel::stateText(const AlertRuleView &v) const
+{
+    if (!v.rule.enabled)
+        return tr("Disabled");
+    switch (v.status.state) {
+    case AlertRuleState::Inactive: return tr("Inactive");
+    case AlertRuleState::Pending: return tr("Pending since %1").arg(localTime(v.status.pendingSinceSecs));
+    case AlertRuleState::Firing: return tr("Firing since %1").arg(localTime(v.status.firingSinceSecs));
+    case AlertRuleState::Resolved: return tr("Resolved at %1").arg(localTime(v.status.resolvedAtSecs));
+    }
+    return {};
+}
+
+QVariant AlertRulesTableModel::data(const QModelIndex &index, int role) const
+{
+    const AlertRuleView *v = index.isValid() ? ruleAt(index.row()) : nullptr;
+    if (!v)
+        return {};
+    if (role == StateKeyRole)
+        return alertRuleStateName(v->status.state);
+    if (role == Qt::ForegroundRole && index.column() == State && v->rule.enabled) {
+        if (v->status.state == AlertRuleState::Firing)
+            return QBrush(QColor(0xc6, 0x28, 0x28));
+        if (v->status.state == AlertRuleState::Pending)
+            return QBrush(QColor(0xb2, 0x6a, 0x00));
+    }
+    if (role == Qt::ToolTipRole && index.column() == Rule)
+        return v->customised ? tr("Changed for this deployment") : tr("Built-in default");
+    if (role != Qt::DisplayRole)
+        return {};
+    switch (index.column()) {
+    case Rule: return v->rule.id;
+    case Condition: return v->rule.describe();
+    case State: return stateText(*v);
+    case LastValue: return v->status.lastValue ? v->rule.formatValue(*v->status.lastValue) : tr("n/a");
+    case Evaluated: return localTime(v->status.lastEvaluatedSecs);
+    case Enabled: return v->rule.enabled ? tr("On") : tr("Off");
+    default: return {};
+    }
+}
+
+QVariant AlertRulesTableModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+        return {};
+    switch (section) {
+    case Rule: return tr("Rule");
+    case Condition: return tr("Condition");
+    case State: return tr("State");
+    case LastValue: return tr("Last value");
+    case Evaluated: return tr("Evaluated");
+    case Enabled: return tr("Enabled");
+    default: return {};
+    }
+}
+
+} // namespace mldeck::ui
