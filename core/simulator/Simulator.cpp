@@ -3,6 +3,7 @@
 #include "core/demo/RideDelayGenerator.h"
 #include "core/domain/Deployment.h"
 #include "core/ml/ModelRunner.h"
+#include "core/simulator/ChampionFollower.h"
 #include "core/simulator/FlagFollower.h"
 #include "core/simulator/LogWriter.h"
 #include "core/simulator/ServingPolicy.h"
@@ -18,6 +19,7 @@
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFileInfo>
+#include <QLoggingCategory>
 #include <QMessageAuthenticationCode>
 
 #include <cmath>
@@ -29,6 +31,8 @@
 namespace mldeck {
 
 namespace {
+
+Q_LOGGING_CATEGORY(lcSimulator, "mldeck.simulator")
 
 QString tr(const char *text) { return QCoreApplication::translate("mldeck::Simulator", text); }
 
@@ -72,6 +76,8 @@ struct Simulator::Impl
     std::uniform_real_distribution<double> uniform{0.0, 1.0};
     std::unique_ptr<ModelRunner> model;
     QString modelVersion;
+    bool followChampion = false;
+    std::optional<ChampionRef> serving; // the champion served, when it is one
     int featureSchemaId = 1;
     std::deque<FeatureRow> history; // the last requests, for sequence models
     // Request keys are unique across runs, as booking ids are: outcomes join predictions by key,
@@ -80,6 +86,7 @@ struct Simulator::Impl
     std::priority_queue<PendingOutcome, std::vector<PendingOutcome>, std::greater<>> pending;
     SimulatorStats stats;
 
+    void serveChampion(RedisConnection &redis);
     Status serveBatch(int count, qint64 elapsedMs, const FlagState &flags, LogWriter &writer);
     std::vector<std::optional<double>> predict(const std::vector<RideRequest> &requests,
                                                const std::vector<bool> &onMl, QString *error, double *msPerRow);
@@ -116,6 +123,7 @@ Status Simulator::prepare()
         return Error{tr("The rate must be between 0 and 100000 requests per second.")};
     if (o.initialPercentage > 100)
         return Error{tr("The initial percentage must be between 0 and 100.")};
+    d->followChampion = o.modelPath.isEmpty();
     if (o.modelPath.isEmpty())
         o.modelPath = defaultModelPath();
 
@@ -163,7 +171,30 @@ Status Simulator::prepare()
         if (auto flags = FlagStore(*redis.value()).initialiseIfMissing(o.deployment, initial); !flags)
             return flags.error();
     }
+    if (d->followChampion)
+        d->serveChampion(*redis.value());
     return {};
+}
+
+// A champion that cannot be loaded at start is no reason not to serve: the demo model stands in.
+void Simulator::Impl::serveChampion(RedisConnection &redis)
+{
+    auto champion = ChampionFollower::read(&redis, options.pg, options.deployment);
+    if (!champion) {
+        stats.modelWarning = tr("Cannot read the champion: %1").arg(champion.errorMessage());
+    } else if (champion->has_value()) {
+        auto loaded = ChampionFollower::load(**champion, options.modelThreads);
+        if (loaded) {
+            LoadedChampion c = std::move(loaded).value();
+            model = std::move(c.runner);
+            modelVersion = c.ref.version;
+            serving = c.ref;
+            return;
+        }
+        stats.modelWarning = loaded.errorMessage();
+    }
+    if (!stats.modelWarning.isEmpty())
+        qCWarning(lcSimulator).noquote() << stats.modelWarning << "- serving" << options.modelPath;
 }
 
 void Simulator::Impl::schedule(const RideRequest &request, const PredictionRow &row)
@@ -311,8 +342,13 @@ Status Simulator::run(const std::atomic_bool &stop, const std::function<void(con
 
     FlagFollower flags(o.redis, o.deployment);
     LogWriter writer(o.pg);
+    std::unique_ptr<ChampionFollower> champion;
+    if (d->followChampion)
+        champion = std::make_unique<ChampionFollower>(o.redis, o.pg, o.deployment, o.modelThreads, d->serving);
     flags.start();
     writer.start();
+    if (champion)
+        champion->start();
 
     QElapsedTimer clock;
     clock.start();
@@ -331,6 +367,11 @@ Status Simulator::run(const std::atomic_bool &stop, const std::function<void(con
         s.redisError = flags.lastError();
         s.flags = flags.current();
         s.pendingOutcomes = static_cast<qint64>(d->pending.size());
+        s.modelVersion = d->modelVersion;
+        if (champion) {
+            s.modelWarning = champion->lastError();
+            s.modelSwitches = champion->switches();
+        }
         s.activeScenarios.clear();
         for (const auto &sc : o.scenarios) {
             if (sc.activeAt(elapsed))
@@ -347,6 +388,12 @@ Status Simulator::run(const std::atomic_bool &stop, const std::function<void(con
         const auto due = static_cast<qint64>(o.rate * elapsed / 1000.0);
         // Never try to catch up more than a second of traffic at once.
         const qint64 count = std::min<qint64>(due - served, static_cast<qint64>(std::ceil(o.rate)));
+        // Between batches, so a batch (and its logged version) is served by one model.
+        if (auto next = champion ? champion->takeLoaded() : std::nullopt) {
+            d->model = std::move(next->runner);
+            d->modelVersion = next->ref.version;
+            d->serving = next->ref;
+        }
         if (count > 0) {
             if (auto st = d->serveBatch(static_cast<int>(count), elapsed, flags.current(), writer); !st)
                 return st;
@@ -363,6 +410,8 @@ Status Simulator::run(const std::atomic_bool &stop, const std::function<void(con
     // Nothing is lost on stop: outcomes still waiting are written now, then everything buffered.
     d->releaseOutcomes(std::numeric_limits<qint64>::max(), writer);
     flags.stop();
+    if (champion)
+        champion->stop();
     const Status flushed = writer.stopAndFlush(kFlushTimeoutMs);
     report(clock.elapsed());
     return flushed;

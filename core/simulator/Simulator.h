@@ -19,7 +19,9 @@ struct SimulatorOptions
     QString deployment = QStringLiteral("eta");
     double rate = 200;              // requests per second
     qint64 durationMs = -1;         // -1: until stopped
-    QString modelPath;              // empty: the demo MLP shipped with MLDeck
+    // Empty: follow the deployment's champion (models.md), serving the demo MLP shipped with MLDeck
+    // until there is one. A file given here is served for the whole run, champion or not.
+    QString modelPath;
     std::vector<Scenario> scenarios;
     quint64 seed = 42;
     qint64 outcomeDelayMs = 20'000; // ground truth arrives this long after the prediction (± 50 %)
@@ -49,6 +51,9 @@ struct SimulatorStats
     QString redisError;
     QString pgError;
     QStringList activeScenarios;
+    QString modelVersion;   // what predictions.model_version carries now
+    QString modelWarning;   // why the champion is not served (the previous model is), or empty
+    qint64 modelSwitches = 0;
 
     double achievedRate() const { return elapsedMs > 0 ? requests * 1000.0 / elapsedMs : 0; }
 };
@@ -65,7 +70,7 @@ public:
     Simulator(const Simulator &) = delete;
     Simulator &operator=(const Simulator &) = delete;
 
-    // Loads the model, registers the deployment and its feature schema, makes the day partitions
+    // Loads the model (the champion, verified, when following one), registers the deployment and its feature schema, makes the day partitions
     // and creates the flags (ML off) when they do not exist. Changes nothing on error.
     Status prepare();
     // Serves traffic until `stop` is set or the duration is over, then flushes everything buffered

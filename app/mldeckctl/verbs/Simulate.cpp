@@ -38,6 +38,10 @@ QString statsLine(const SimulatorStats &s)
                        .arg(s.feedbackWritten)
                        .arg(s.buffered)
                        .arg(flags);
+    if (!s.modelVersion.isEmpty())
+        line += tr(" | model %1").arg(s.modelVersion);
+    if (!s.modelWarning.isEmpty())
+        line += tr(" | WARNING: %1").arg(s.modelWarning);
     if (!s.activeScenarios.isEmpty())
         line += tr(" | scenarios: %1").arg(s.activeScenarios.join(QStringLiteral(", ")));
     if (!s.redisError.isEmpty())
@@ -60,7 +64,10 @@ QJsonObject statsJson(const SimulatorStats &s)
                        {QStringLiteral("outcomes_written"), s.outcomesWritten},
                        {QStringLiteral("feedback_written"), s.feedbackWritten},
                        {QStringLiteral("dropped"), s.dropped},
-                       {QStringLiteral("flags_version"), s.flags.version}};
+                       {QStringLiteral("flags_version"), s.flags.version},
+                       {QStringLiteral("model_version"), s.modelVersion},
+                       {QStringLiteral("model_switches"), s.modelSwitches},
+                       {QStringLiteral("model_warning"), s.modelWarning}};
 }
 
 } // namespace
@@ -75,7 +82,9 @@ int runSimulate(Context &ctx)
         {QStringLiteral("deployment"), tr("Deployment to serve (default: eta)."), QStringLiteral("name"), QStringLiteral("eta")},
         {QStringLiteral("rate"), tr("Requests per second (default: 200)."), QStringLiteral("n"), QStringLiteral("200")},
         {QStringLiteral("duration"), tr("Stop after this long (e.g. 90s, 10m); default: until Ctrl-C."), QStringLiteral("time")},
-        {QStringLiteral("model"), tr("TorchScript model for the ML path (default: the demo MLP)."), QStringLiteral("file")},
+        {QStringLiteral("model"), tr("Serve this TorchScript file for the whole run and do not follow the champion "
+                                         "(default: follow the deployment's champion from the registry, the demo MLP "
+                                         "until there is one)."), QStringLiteral("file")},
         {QStringLiteral("scenario"), tr("Play a scenario: drift, errors, latency or degraded, as NAME[@START][+DURATION]; repeatable."), QStringLiteral("spec")},
         {QStringLiteral("seed"), tr("Random seed (default: 42)."), QStringLiteral("n"), QStringLiteral("42")},
         {QStringLiteral("outcome-delay"), tr("Mean delay before ground truth arrives (default: 20s)."), QStringLiteral("time"), QStringLiteral("20s")},
@@ -85,7 +94,9 @@ int runSimulate(Context &ctx)
     });
     if (auto code = ctx.parse(p, tr("Acts as the production serving backend: follows the flags live, routes each "
                                      "request to the model or the heuristic, and logs predictions, outcomes and "
-                                     "feedback to PostgreSQL. Ctrl-C flushes what is buffered.")))
+                                     "feedback to PostgreSQL. Without --model it serves the deployment's champion and "
+                                     "switches to a newly promoted one (SHA-256 verified) between batches. Ctrl-C "
+                                     "flushes what is buffered.")))
         return *code;
 
     SimulatorOptions o;
