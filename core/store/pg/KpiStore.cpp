@@ -1,0 +1,300 @@
+#include "core/store/pg/KpiStore.h"
+
+#include "core/rollout/AuditRecord.h"
+#include "core/store/pg/PgConnectionInternal.h"
+
+#include <QCoreApplication>
+#include <QJsonDocument>
+#include <QTimeZone>
+
+#include <charconv>
+#include <cstring>
+#include <string_view>
+
+namespace mldeck {
+
+namespace {
+
+QString tr(const char *text)
+{
+    return QCoreApplication::translate("mldeck::KpiStore", text);
+}
+
+// The aggregate columns in the order of parseBucket below; bucket start as epoch seconds, arrays
+// as PostgreSQL prints them ({1,2,3}): parsed by hand, far cheaper than per-element conversions.
+constexpr char kBucketColumns[] =
+    "extract(epoch FROM bucket)::bigint, path, model_version, count, failed, latency_sum, lat_offset, lat_counts, "
+    "labelled, sum_err, sum_abs_err, sum_sq_err, sum_actual, sum_sq_actual, sum_ape, ape_count, actual_ge, both_ge";
+
+// Markers drawn on the charts: flag changes, rollbacks, guard actions, model promotions.
+constexpr char kMarkerFilter[] =
+    "(action LIKE 'flags.%' OR action LIKE 'guard.%' OR action LIKE '%rollback%' OR action IN "
+    "('model.promote', 'models.promote', 'model.restore_previous', 'plan.advance'))";
+
+qint64 toInt(std::string_view s)
+{
+    qint64 v = 0;
+    std::from_chars(s.data(), s.data() + s.size(), v);
+    return v;
+}
+
+double toDouble(std::string_view s)
+{
+    double v = 0;
+    const auto r = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (r.ec != std::errc()) // NaN / Infinity as PostgreSQL spells them
+        v = std::strtod(std::string(s).c_str(), nullptr);
+    return v;
+}
+
+std::string_view view(const pqxx::field &f)
+{
+    return std::string_view(f.c_str(), f.size());
+}
+
+// "{1,2,3}" -> out (appends); NULL elements do not occur in these columns.
+template <typename Out>
+void parseIntArray(std::string_view s, Out &&emit)
+{
+    if (s.size() < 2)
+        return;
+    const char *p = s.data() + 1;
+    const char *end = s.data() + s.size() - 1;
+    while (p < end) {
+        qint64 v = 0;
+        const auto r = std::from_chars(p, end, v);
+        emit(v);
+        p = r.ptr;
+        if (p < end && *p == ',')
+            ++p;
+        else if (r.ec != std::errc())
+            break;
+    }
+}
+
+KpiBucket parseBucket(const pqxx::row &r, int seconds)
+{
+    KpiBucket b;
+    b.seconds = seconds;
+    b.startSecs = toInt(view(r[0]));
+    b.path = QString::fromUtf8(r[1].c_str(), int(r[1].size()));
+    b.modelVersion = QString::fromUtf8(r[2].c_str(), int(r[2].size()));
+    stats::KpiAccumulator &a = b.sums;
+    a.count = toInt(view(r[3]));
+    a.failed = toInt(view(r[4]));
+    a.latencySumMs = toDouble(view(r[5]));
+    std::vector<qint64> counts;
+    counts.reserve(64);
+    parseIntArray(view(r[7]), [&counts](qint64 v) { counts.push_back(v); });
+    if (!counts.empty())
+        a.latency = stats::QuantileSketch::fromDense(int(toInt(view(r[6]))), std::move(counts));
+    a.labelled = toInt(view(r[8]));
+    a.sumError = toDouble(view(r[9]));
+    a.sumAbsError = toDouble(view(r[10]));
+    a.sumSqError = toDouble(view(r[11]));
+    a.sumActual = toDouble(view(r[12]));
+    a.sumSqActual = toDouble(view(r[13]));
+    a.sumAbsPctError = toDouble(view(r[14]));
+    a.pctCount = toInt(view(r[15]));
+    size_t i = 0;
+    parseIntArray(view(r[16]), [&a, &i](qint64 v) {
+        if (i < a.actualAtLeast.size())
+            a.actualAtLeast[i++] = v;
+    });
+    i = 0;
+    parseIntArray(view(r[17]), [&a, &i](qint64 v) {
+        if (i < a.bothAtLeast.size())
+            a.bothAtLeast[i++] = v;
+    });
+    return b;
+}
+
+std::string epochText(qint64 secs)
+{
+    return std::to_string(secs);
+}
+
+} // namespace
+
+KpiStore::KpiStore(PgConnection &conn) : m_conn(conn) {}
+
+Result<KpiStore::Rows> KpiStore::read(const QString &deployment, qint64 fromSecs, qint64 toSecs, Level level,
+                                      std::optional<quint64> sinceXid)
+{
+    if (toSecs < fromSecs)
+        return Error{tr("reading KPI aggregates: the range ends before it starts")};
+    const bool hour = level == Level::Hour;
+    const int seconds = hour ? 3600 : 60;
+    const std::string table = hour ? "mldeck.kpi_hour" : "mldeck.kpi_minute";
+    const std::string feedbackTable = hour ? "mldeck.kpi_feedback_hour" : "mldeck.kpi_feedback_minute";
+    const std::string where = " WHERE deployment = $1 AND bucket >= to_timestamp($2::bigint) AND bucket < to_timestamp($3::bigint)"
+                              " AND ($4::text IS NULL OR writer_xid >= $4::xid8)";
+    const std::string dep = pg::utf8(deployment);
+    const std::string from = epochText(fromSecs);
+    const std::string to = epochText(toSecs);
+    const std::string since = sinceXid ? std::to_string(*sinceXid) : std::string();
+    const char *sinceParam = sinceXid ? since.c_str() : nullptr;
+    try {
+        // One snapshot for the rows and the watermark: whatever this read could not see was
+        // written by a transaction whose id is >= the snapshot's xmin.
+        pqxx::transaction<pqxx::repeatable_read, pqxx::read_only> tx(pg::raw(m_conn));
+        Rows out;
+        const pqxx::result rows = tx.exec_params(std::string("SELECT ") + kBucketColumns + " FROM " + table + where +
+                                                     " ORDER BY bucket, path, model_version",
+                                                 dep, from, to, sinceParam);
+        out.buckets.reserve(qsizetype(rows.size()));
+        for (const auto &r : rows)
+            out.buckets.push_back(parseBucket(r, seconds));
+        const pqxx::result fb = tx.exec_params("SELECT extract(epoch FROM bucket)::bigint, positive, total FROM " +
+                                                   feedbackTable + where + " ORDER BY bucket",
+                                               dep, from, to, sinceParam);
+        out.feedback.reserve(qsizetype(fb.size()));
+        for (const auto &r : fb) {
+            FeedbackBucket f;
+            f.seconds = seconds;
+            f.startSecs = toInt(view(r[0]));
+            f.sums.positive = toInt(view(r[1]));
+            f.sums.total = toInt(view(r[2]));
+            out.feedback.push_back(f);
+        }
+        const pqxx::row w = tx.exec1("SELECT pg_snapshot_xmin(pg_current_snapshot())::text");
+        out.nextSinceXid = quint64(toInt(view(w[0])));
+        tx.commit();
+        return out;
+    } catch (const std::exception &e) {
+        return pg::toError(e, m_conn.endpoint(), tr("reading KPI aggregates"));
+    }
+}
+
+Result<qint64> KpiStore::applyPendingOutcomes()
+{
+    try {
+        pqxx::work tx(pg::raw(m_conn));
+        const pqxx::row r = tx.exec1("SELECT mldeck.kpi_apply_pending()");
+        tx.commit();
+        return qint64(toInt(view(r[0])));
+    } catch (const std::exception &e) {
+        return pg::toError(e, m_conn.endpoint(), tr("applying late outcomes to the KPI aggregates"));
+    }
+}
+
+Status KpiStore::rebuild(const QString &deployment, qint64 fromSecs, qint64 toSecs)
+{
+    if (deployment.isEmpty())
+        return Error{tr("rebuilding KPI aggregates: no deployment given")};
+    if (toSecs <= fromSecs)
+        return Error{tr("rebuilding KPI aggregates: the range must end after it starts")};
+    try {
+        pqxx::work tx(pg::raw(m_conn));
+        tx.exec_params("SELECT mldeck.kpi_rebuild($1, to_timestamp($2::bigint), to_timestamp($3::bigint))",
+                       pg::utf8(deployment), epochText(fromSecs), epochText(toSecs));
+        tx.commit();
+        return {};
+    } catch (const std::exception &e) {
+        return pg::toError(e, m_conn.endpoint(), tr("rebuilding KPI aggregates"));
+    }
+}
+
+Result<KpiTargets> KpiStore::targets(const QString &deployment)
+{
+    try {
+        pqxx::nontransaction tx(pg::raw(m_conn));
+        const pqxx::result r = tx.exec_params(
+            "SELECT coalesce(settings -> 'kpi_targets', '{}'::jsonb)::text FROM mldeck.deployments WHERE name = $1",
+            pg::utf8(deployment));
+        if (r.empty())
+            return Error{tr("unknown deployment \"%1\"").arg(deployment)};
+        const QJsonObject o = QJsonDocument::fromJson(QByteArray(r[0][0].c_str(), int(r[0][0].size()))).object();
+        QString why;
+        KpiTargets t = KpiTargets::fromJson(o, &why);
+        if (!why.isEmpty())
+            return Error{tr("the KPI targets stored for \"%1\" are invalid: %2").arg(deployment, why)};
+        return t;
+    } catch (const std::exception &e) {
+        return pg::toError(e, m_conn.endpoint(), tr("reading KPI targets"));
+    }
+}
+
+Status KpiStore::setTargets(const QString &deployment, const KpiTargets &targets)
+{
+    const QJsonObject after = targets.toJson();
+    QString why;
+    KpiTargets::fromJson(after, &why);
+    if (!why.isEmpty())
+        return Error{tr("KPI targets not saved: %1").arg(why)};
+    AuditRecord rec = AuditRecord::make(QStringLiteral("kpi.targets"), deployment, Actor::current(),
+                                        tr("KPI targets changed"));
+    const std::string afterText = QJsonDocument(after).toJson(QJsonDocument::Compact).toStdString();
+    try {
+        // The change and its audit row commit together or not at all.
+        pqxx::work tx(pg::raw(m_conn));
+        const pqxx::row before = tx.exec_params1("SELECT mldeck.kpi_set_targets($1, $2::jsonb)::text",
+                                                 pg::utf8(deployment), afterText);
+        const std::string actorOs = pg::utf8(rec.actorOs);
+        const std::string host = pg::utf8(rec.host);
+        tx.exec_params("INSERT INTO mldeck.audit_log (change_id, actor_os, host, action, deployment, before, after, "
+                       "reason, occurred_at) VALUES ($1::uuid, $2, $3, $4, $5, $6::jsonb, $7::jsonb, $8, $9::timestamptz) "
+                       "ON CONFLICT (change_id) DO NOTHING",
+                       rec.changeId.toString(QUuid::WithoutBraces).toStdString(),
+                       actorOs.empty() ? nullptr : actorOs.c_str(), host.empty() ? nullptr : host.c_str(),
+                       pg::utf8(rec.action), pg::utf8(deployment), before[0].c_str(), afterText, pg::utf8(rec.reason),
+                       rec.occurredAt.toUTC().toString(Qt::ISODateWithMs).toStdString());
+        tx.commit();
+        return {};
+    } catch (const std::exception &e) {
+        return pg::toError(e, m_conn.endpoint(), tr("saving KPI targets (nothing was changed)"));
+    }
+}
+
+Result<QList<AuditMarker>> KpiStore::auditMarkers(const QString &deployment, qint64 fromSecs, qint64 toSecs, int limit)
+{
+    if (toSecs < fromSecs)
+        return Error{tr("reading audit markers: the range ends before it starts")};
+    try {
+        pqxx::nontransaction tx(pg::raw(m_conn));
+        const pqxx::result rows = tx.exec_params(
+            std::string("SELECT (extract(epoch FROM coalesce(occurred_at, ts)) * 1000)::bigint, action, "
+                        "coalesce(actor_os, actor_db), coalesce(nullif(reason, ''), left(after::text, 200), '') "
+                        "FROM mldeck.audit_log WHERE deployment = $1 AND ts >= to_timestamp($2::bigint) "
+                        "AND ts < to_timestamp($3::bigint) AND ") +
+                kMarkerFilter + " ORDER BY ts DESC, id DESC LIMIT $4",
+            pg::utf8(deployment), epochText(fromSecs), epochText(toSecs), std::to_string(qMax(0, limit)));
+        QList<AuditMarker> out;
+        out.reserve(qsizetype(rows.size()));
+        for (auto it = rows.rbegin(); it != rows.rend(); ++it) { // newest were kept; hand back oldest first
+            const auto &r = *it;
+            AuditMarker m;
+            m.at = QDateTime::fromMSecsSinceEpoch(toInt(view(r[0])), Qt::UTC);
+            m.action = QString::fromUtf8(r[1].c_str());
+            m.actor = QString::fromUtf8(r[2].c_str());
+            m.summary = QString::fromUtf8(r[3].c_str()).simplified();
+            out.push_back(m);
+        }
+        return out;
+    } catch (const std::exception &e) {
+        return pg::toError(e, m_conn.endpoint(), tr("reading audit markers"));
+    }
+}
+
+Result<QStringList> KpiStore::deployments()
+{
+    try {
+        pqxx::nontransaction tx(pg::raw(m_conn));
+        // Loose index scan over the primary key: one probe per deployment, not a scan of every row.
+        const pqxx::result rows = tx.exec(R"SQL(
+WITH RECURSIVE d AS (
+    (SELECT deployment FROM mldeck.kpi_hour ORDER BY deployment LIMIT 1)
+    UNION ALL
+    SELECT (SELECT k.deployment FROM mldeck.kpi_hour k WHERE k.deployment > d.deployment ORDER BY k.deployment LIMIT 1)
+    FROM d WHERE d.deployment IS NOT NULL)
+SELECT deployment FROM d WHERE deployment IS NOT NULL)SQL");
+        QStringList out;
+        for (const auto &r : rows)
+            out << QString::fromUtf8(r[0].c_str());
+        return out;
+    } catch (const std::exception &e) {
+        return pg::toError(e, m_conn.endpoint(), tr("listing deployments with KPI aggregates"));
+    }
+}
+
+} // namespace mldeck
