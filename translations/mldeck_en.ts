@@ -2,6 +2,299 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en_US">
 <context>
+    <name>KpiReportPdf</name>
+    <message>
+        <source>Only the first %1 alerts are listed; the CSV export has the same limit.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Alerts of the period</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Raised (UTC)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Resolved (UTC)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Severity</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Title</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No alert was active during this period.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Only the first %1 changes are listed; the CSV export has the same limit.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Changes of the period</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Time (UTC)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Action</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Who</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>What</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No change was made during this period.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>MLDeck KPI report · %1 · generated %2 UTC</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Page %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>KPI report: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Week</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Day</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 from %2 to %3 (UTC)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n alert(s)</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n change(s)</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>charts in buckets of %1 min</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 (continued)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>≤ %1 ms</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Predictions</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Throughput (per s)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>MAE (min)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>≤ %1 (stretch %2)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>RMSE (min)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>R²</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>≥ %1 (stretch %2)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>MAPE</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Latency p50 (ms)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Latency p95 (ms)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Latency p99 (ms)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Failure rate</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>≤ %1 %</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Fallback share</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Delays anticipated (≥ %1 min)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Feedback satisfaction</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ML uptime</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>≥ %1 %</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ML vs heuristic</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Figure</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>All</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ML</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Heuristic</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Fallback</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Target</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Summary per path</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Green meets the deployment&apos;s target, red misses it; – means no data (no traffic or no outcomes yet).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>(none: heuristic)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Per model version</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Model version</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No prediction in this period.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Charts</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Grey ticks mark the changes listed at the end (flag changes, rollbacks, promotions).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No data in this period</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>All paths</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>MAE (min): ML vs heuristic</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>target</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>R²: ML vs heuristic</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Latency (ms), all paths</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>p50</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>p95</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>p99</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Error rate (%)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Throughput (predictions per second)</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>mldeck</name>
     <message>
         <source>Control room for a machine-learning model in production.</source>
@@ -475,6 +768,315 @@
         <source>Deployment &quot;%1&quot; has no model version &quot;%2&quot;.</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>Each alert rule must be a JSON object.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Alert rule id &quot;%1&quot; appears twice.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Training ran out of memory; try a smaller batch size or fewer training rows.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The %1 data has no numeric column &quot;%2&quot;, which model %3 needs.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The %1 data has no categorical column &quot;%2&quot;, which model %3 needs.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 data: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 data: row %2 has a target that is not a finite float number.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the model returned %1, not a tensor.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the model returned a tensor of shape %1, expected one value per row [%2].</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The trained model needs a version.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No output file given for the trained model.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Model file %1 does not exist.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The folder of %1 does not exist.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>Too little training data: %n row(s); at least %1 are needed.</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>The validation set has no rows: early stopping and the choice of the best epoch need it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Training failed: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Training failed with an unknown error.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Could not read the alerts of the period: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Could not read the changes of the period: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Unknown report period &quot;%1&quot;: use day or week.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The end of the report period is not a valid time.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Could not read the deployments: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Unknown deployment &quot;%1&quot;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Could not compute the KPIs of the period: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cannot write %1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No PostgreSQL connection is configured.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>n/a</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>[FIRING] %1 on %2: %3 (%4)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>[RESOLVED] %1 on %2: now %3</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>[TEST] MLDeck webhook of %1 works.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Deployment</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Value</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Rule</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Failure rate %1 %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ML latency p95 %1 %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ML MAE %1 %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ML R² %1 %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No predictions for %1 min</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Changing alert settings needs the name of who does it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::AlertRule</name>
+    <message>
+        <source>%1 predictions</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source> for %1 s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>no predictions in %1 s%2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>failure rate</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ML latency p95</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ML MAE</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ML R²</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 %2 %3 over %4 s%5</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Rule id &quot;%1&quot; must be 1 to 64 lower-case letters, digits, &apos;_&apos;, &apos;.&apos; or &apos;-&apos;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Rule %1: the threshold must be a finite number.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Rule %1: the window must be between %2 and %3 seconds, not %4.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Rule %1: the pending period must be between 0 and %2 seconds, not %3.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Rule %1: unknown severity &quot;%2&quot;: use info, warning or critical.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Rule %1: a failure rate threshold is a share between 0 and 1 (0.2 = 20 %), not %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Rule %1: the threshold cannot be negative (%2).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Rule %1: R² is at most 1, so a threshold of %2 always fires.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Unknown alert rule key &quot;%1&quot;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Unknown alert rule metric &quot;%1&quot;: use failure_rate, latency_p95_ms, mae, r2 or no_data.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>An alert rule id must be a string.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Rule %1: &quot;%2&quot; must be a number.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Rule %1: &quot;%2&quot; must be a whole number of seconds.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Rule %1: comparison must be &quot;&gt;&quot; or &quot;&lt;&quot;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Rule %1: severity must be a string.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Rule %1: &quot;enabled&quot; must be true or false.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::AlertRuleStore</name>
+    <message>
+        <source>Stored alert rule %1 of %2 is invalid: %3</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reading the alert rules of %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>There is no deployment &quot;%1&quot;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>saving alert rule %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>resetting alert rule %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reading the alert rule state of %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>saving the state of alert rule %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reading the webhook of %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Deployment %1 has no webhook to turn off.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>saving the webhook of %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>recording a webhook delivery</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reading webhook deliveries of %1</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>mldeck::AlertStore</name>
@@ -588,6 +1190,25 @@
     </message>
     <message>
         <source>Cannot remove the flushed audit spool file %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ChampionFollower</name>
+    <message>
+        <source>Champion version %1 cannot be served: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cannot read the champion: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cannot follow the champion in Redis: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Lost the champion channel: %1</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -1056,6 +1677,148 @@
     </message>
 </context>
 <context>
+    <name>mldeck::InputEncoder</name>
+    <message>
+        <source>Row %1 has %2 numeric and %3 categorical values; model %4 expects %5 numeric (%6) and %7 categorical (%8).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Row %1: %2 is not a finite number.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::KpiAlertGuardJob</name>
+    <message>
+        <source>kpi alerts: PostgreSQL unavailable: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>kpi alerts: firing: %1; pending: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>kpi alerts: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::KpiCache</name>
+    <message>
+        <source>No deployment given.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The range is empty: it must end after it starts.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Nothing loaded to refresh.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::KpiService</name>
+    <message>
+        <source>No PostgreSQL connection is configured.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Nothing is loaded yet: choose a deployment and a range first.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::KpiStore</name>
+    <message>
+        <source>reading KPI aggregates: the range ends before it starts</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reading KPI aggregates</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>applying late outcomes to the KPI aggregates</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>rebuilding KPI aggregates: no deployment given</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>rebuilding KPI aggregates: the range must end after it starts</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>rebuilding KPI aggregates</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>unknown deployment &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the KPI targets stored for &quot;%1&quot; are invalid: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reading KPI targets</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>KPI targets not saved: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>KPI targets changed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>saving KPI targets (nothing was changed)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reading audit markers: the range ends before it starts</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reading audit markers</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>listing deployments with KPI aggregates</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::KpiTargets</name>
+    <message>
+        <source>KPI target &quot;%1&quot; must be a number.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>KPI target &quot;%1&quot; must be above %2, not %3.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>KPI target &quot;%1&quot; must be at most %2, not %3.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>KPI target &quot;%1&quot; must be between %2 and %3, not %4.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>KPI target &quot;%1&quot; must be a whole number of minutes from 1 to %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>mldeck::LogWriter</name>
     <message>
         <source>%1 rows could not be written to PostgreSQL (%2 dropped while it was unreachable): %3</source>
@@ -1239,14 +2002,6 @@
     </message>
     <message>
         <source>Row %1 has a numeric value that is not a finite number.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Row %1 has %2 numeric and %3 categorical values; model %4 expects %5 numeric (%6) and %7 categorical (%8).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Row %1: %2 is not a finite number.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1557,6 +2312,78 @@
     </message>
 </context>
 <context>
+    <name>mldeck::RetrainGuardJob</name>
+    <message>
+        <source>retrain: PostgreSQL unavailable: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>retrain: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>retrain: due, auto-retrain is off (%1)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>retrain: run %1 %2: %3</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>retrain: run %1 registered %2 (%3)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>retrain: run %1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::RetrainSettings</name>
+    <message>
+        <source>Retrain setting &quot;%1&quot; must be a number from %2 to %3.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Retrain setting &quot;%1&quot; must be a whole number.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Retrain setting &quot;%1&quot; must be true or false.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::RetrainStore</name>
+    <message>
+        <source>A retrain run of &quot;%1&quot; is already queued or running; wait for it to finish or cancel it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Retrain run %1 is no longer queued.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Retrain run %1 has already finished.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Retrain run %1 does not exist.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Retrain run %1 is not running.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>Feedback retention: older than %n days</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>mldeck::RolloutGuardJob</name>
     <message>
         <source>%1: could not evaluate: %2</source>
@@ -1587,6 +2414,65 @@
     </message>
     <message>
         <source>Deployment &quot;%1&quot; has no stored plan.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::Run</name>
+    <message>
+        <source>%1 is not a TorchScript model file: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Model %1 has no mldeck.json metadata: MLDeck needs its feature schema and scaler to train it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>training</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>validation</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Model %1 has no trainable parameters.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Model %1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>training diverged: loss is %1 at epoch %2, batch %3; try a lower learning rate</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Model %1 (validation): %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>training diverged: validation loss is %1 after epoch %2; try a lower learning rate</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cannot write the trained model to %1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The trained model does not load back: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The trained model does not predict: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cannot move the trained model to %1: %2</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -1686,6 +2572,82 @@
     </message>
     <message>
         <source>The simulator was not prepared.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::Simulator::Impl</name>
+    <message>
+        <source>Cannot read the champion: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::TrainingParams</name>
+    <message>
+        <source>Training parameter &quot;%1&quot; must be %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>a whole number</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>a number</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>true or false</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>a whole number from 0 to 18446744073709551615</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Epochs must be from 1 to 1000 (got %1).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The learning rate must be above 0 and at most 1 (got %1).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The batch size must be from 1 to 65536 (got %1).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The early-stopping patience must be 0 (off) or more (got %1).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The plateau factor must be between 0 and 1, both excluded (got %1).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The plateau patience must be 0 (off) or more (got %1).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Threads must be from 0 (keep the current setting) to 256 (got %1).</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::WebhookNotifier</name>
+    <message>
+        <source>no answer within %1 ms</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>HTTP %1 %2: %3</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::WebhookSettings</name>
+    <message>
+        <source>The webhook URL must be an http:// or https:// address, not &quot;%1&quot;.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -1936,10 +2898,6 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>TorchScript model for the ML path (default: the demo MLP).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>Play a scenario: drift, errors, latency or degraded, as NAME[@START][+DURATION]; repeatable.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1961,10 +2919,6 @@
     </message>
     <message>
         <source>Print only the final summary.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Acts as the production serving backend: follows the flags live, routes each request to the model or the heuristic, and logs predictions, outcomes and feedback to PostgreSQL. Ctrl-C flushes what is buffered.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -2680,6 +3634,659 @@ Exit code 0 when both are up, 2 when either is unreachable.</source>
         <source>  ML off above a failure rate of %1; percentage halved above latency p95 %2 ms or MAE %3</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>Only this deployment (default: every deployment).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Include resolved alerts.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>At most this many alerts (default 200).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Lists open alerts (KPI rules, drift, guardrails), newest first.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--limit must be a positive whole number.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No alerts.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The alert id (see alerts list).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Acknowledges an alert (audited).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Give one alert id, a positive number.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Alert %1 acknowledged.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>End of the silence, ISO 8601 (e.g. 2024-05-01T18:00:00Z).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Length of the silence, e.g. 30m, 2h, 1d.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Lift the silence.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Silences an alert until a time: no webhook while silenced (audited).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Give exactly one of --until, --for or --off.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--until must be an ISO 8601 date-time such as 2024-05-01T18:00:00Z, not &quot;%1&quot;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--for must be a duration such as 30m, 2h or 1d, not &quot;%1&quot;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Alert %1 silenced until %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Alert %1 is no longer silenced.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Shows a deployment&apos;s KPI alert rules and where each stands.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source> since %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>last %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Rule id (failure_rate, latency_p95_ms, mae, r2, no_data or one of yours).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Metric of a new rule: failure_rate, latency_p95_ms, mae, r2, no_data.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Threshold (failure rate as a share: 0.2 = 20 %; latency in ms).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&quot;&gt;&quot; or &quot;&lt;&quot;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Pending period in seconds before firing.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Window in seconds the figure is computed over.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>info, warning or critical.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Turn the rule on.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Turn the rule off (a firing alert resolves).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Forget this deployment&apos;s changes: back to the built-in default.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Changes one KPI alert rule of a deployment (audited).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--rule is required.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--enable and --disable exclude each other.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Rule %1 of %2 is back to its default.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Rule %1 of %2 had no changes.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Deployment %1 has no rule &quot;%2&quot;: give --metric to add one.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Rule %1 watches %2; its metric cannot change (add a rule with another id).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--%1 must be a %2, not &quot;%3&quot;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>whole number</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>number</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Rule %1 of %2: %3 (%4).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Usage: mldeckctl alerts rules [--deployment D] [--json]
+       mldeckctl alerts rules set --deployment D --rule ID [--threshold X] [--for S] [--window S] [--enable|--disable] [--reset]</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Turn the webhook off (the URL is kept).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>http(s) address that receives the JSON POST (e.g. a Slack incoming webhook).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Sets (or turns off) the alert webhook of a deployment (audited).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Give either one URL or --off.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Webhook of %1 turned off.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Webhook of %1 set to %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Sends a test notification to the deployment&apos;s webhook (with retries) and records it. Exit code 1 when it was not delivered.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Deployment %1 has no webhook: set one with &quot;mldeckctl alerts webhook set&quot;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Webhook test</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>attempt %1: %2 (%3 ms)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>delivered, HTTP %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Note: this webhook is turned off; alerts do not use it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Usage: mldeckctl alerts webhook set --deployment D URL | --off
+       mldeckctl alerts webhook test --deployment D</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Usage: mldeckctl alerts &lt;command&gt; [options]   (mldeckctl alerts &lt;command&gt; --help)
+
+  list [--deployment D] [--all] [--json]      open alerts (--all: with resolved ones)
+  ack ID [--reason TEXT]                       acknowledge an alert (audited)
+  silence ID --until ISO|--for 2h|--off        silence an alert until a time (audited)
+  rules [--deployment D] [--json]              KPI alert rules and where each stands
+  rules set --deployment D --rule ID ...       change a rule (audited)
+  webhook set --deployment D URL | --off       the Slack-compatible webhook
+  webhook test --deployment D                  send a test notification</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Delete feedback older than N days (default: the deployment&apos;s retention, 180 days unless changed).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Count what would be deleted; delete nothing.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Delete old user feedback (retention; audited as feedback.purge).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--older-than-days: &quot;%1&quot; is not a whole number from 1 to 3650</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n feedback items of &quot;%1&quot; are older than %2 days and would be deleted.</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Deleted %n feedback items of &quot;%1&quot; older than %2 days.</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Usage: mldeckctl feedback purge [--deployment D] [--older-than-days N] [--dry-run] [--json]
+
+  purge    delete user feedback older than the retention (default 180 days); audited</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>stretch %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source> OK</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source> FAIL</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Figure</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Target</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--%1 must be an ISO 8601 date-time such as 2024-05-01T08:00:00Z, not &quot;%2&quot;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Deployment to report on.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Range ending now: 15m, 1h, 24h, 7d, 30d or any N followed by m, h or d (default 1h).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Start of a custom range, ISO 8601 (with --to).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>End of a custom range, ISO 8601 (with --from).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Columns: path (ml, heuristic, fallback) or version (model version); default path.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Prints the KPIs of a deployment over a range, as the dashboard shows them.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--by must be path or version, not &quot;%1&quot;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--from and --to go together.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--to must be after --from.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A range is at most 366 days long.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--range must be a number followed by m, h or d (such as 15m, 1h, 24h, 7d, 30d; at most 366 days), not &quot;%1&quot;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>(none)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Deployment %1, %2 to %3 (display buckets of %4 s, %5 ms).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>all</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1  %2  %3  %4</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Length of the report: day or week (default: day).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>pdf or csv (default: from the extension of --out).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>File to write (replaced only once the report is complete).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>End of the period, ISO 8601 (2024-05-02T00:00:00Z; a bare date is its midnight UTC). Default: now.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Writes the KPI report of a deployment over a day or a week: figures per path against the targets, charts, alerts and changes of the period.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--out is required.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--format is required when --out does not end in .pdf or .csv.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--end must be an ISO 8601 date-time such as 2024-05-02T00:00:00Z, not &quot;%1&quot;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>met</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>not met</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>  %1: %2 [%3]</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>no</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>  %1: %2 (threshold %3 %4) [%5]</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Check whether a deployment is due for retraining (exit 0: due, 1: not due).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>checking</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>loading data</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>training</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>evaluating</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>registering</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>done</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Data window: the last N days (default 60).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Training epochs (default 10).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Learning rate (default 0.0005).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Batch size (default 256).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Random seed (default 42).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Re-initialise the weights instead of starting from the champion&apos;s.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Decision rule: relative MAE improvement required (default: the settings&apos;).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Model store directory (default: MLDECK_MODEL_STORE, else the standard one).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Run even when the triggers are not due.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Train and evaluate; register and promote nothing.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Retrain the champion on recent data, evaluate it against the champion on the same holdout, and promote it only when the decision rule says so (else keep it as challenger).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--%1: &quot;%2&quot; is not a whole number</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--learning-rate: &quot;%1&quot; is not a number</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--min-improvement: &quot;%1&quot; is not a number</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Retraining is not due; use --force to run anyway.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>[%1 %] epoch %2/%3: train loss %4, validation loss %5, validation MAE %6, %7 s left</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>[%1 %] %2: %3</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Run %1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reason: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Holdout MAE: candidate %1, champion %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Candidate %1@%2: %3</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Dry run: nothing was registered.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Could not apply the decision: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>At most N runs (default 50).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The retrain runs of a deployment, newest first.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--limit: &quot;%1&quot; is not a positive whole number</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No retrain run for &quot;%1&quot; yet.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>#%1 %2 %3 %4 (%5)%6 base %7 -&gt; %8, %9 s, MAE %10 vs %11, decision %12</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source> dry run</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>    %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Retrained versions to keep, newest first (the champion and the previous champion are always kept).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Archive old retrained versions and remove their files from the model store.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--keep N is required</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--keep: &quot;%1&quot; is not a whole number of 0 or more</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Archived: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Kept: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&quot;set key=value ...&quot; changes settings (e.g. set autoRetrain=true minFeedback=150).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Show or change the retrain settings of a deployment (audited).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>unknown argument &quot;%1&quot;: use &quot;set key=value ...&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&quot;set&quot; needs at least one key=value</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>unknown setting &quot;%1&quot;; known: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 must be true or false</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 must be a number (got &quot;%2&quot;)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Ask the running retrain of a deployment to stop (it records itself as cancelled).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Asked run %1 to stop; it stops at the end of the current epoch.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No retrain run of &quot;%1&quot; is running.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Usage: mldeckctl retrain &lt;check|run|history|cancel|cleanup|settings&gt; [options]   (mldeckctl retrain &lt;sub&gt; --help)
+
+  check       is the deployment due? each condition with value and threshold (exit 0 due, 1 not)
+  run         retrain, evaluate against the champion, promote only if the rule says so
+  history     the runs: status, trigger, parameters, metrics, decision
+  cancel      ask the running run to stop
+  cleanup     archive old retrained versions (--keep N; never the champion or the previous one)
+  settings    show or change the triggers and the scheduler (settings set key=value ...)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source> | model %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source> | WARNING: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Serve this TorchScript file for the whole run and do not follow the champion (default: follow the deployment&apos;s champion from the registry, the demo MLP until there is one).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Acts as the production serving backend: follows the flags live, routes each request to the model or the heuristic, and logs predictions, outcomes and feedback to PostgreSQL. Without --model it serves the deployment&apos;s champion and switches to a newly promoted one (SHA-256 verified) between batches. Ctrl-C flushes what is buffered.</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>mldeck::drift</name>
@@ -2931,6 +4538,280 @@ Exit code 0 when both are up, 2 when either is unreachable.</source>
     </message>
 </context>
 <context>
+    <name>mldeck::retrain</name>
+    <message>
+        <source>&quot;%1&quot; is not a valid deployment name.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--keep must be 0 or more (got %1).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>Retrain cleanup: keeping the newest %n retrained versions</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Cleanup stopped at %1@%2: %3 (archived so far: %4)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The retention must be between 1 and 3650 days (got %1).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>cancelled</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Promote: the candidate&apos;s MAE is %1 better than the champion&apos;s (%2 vs %3; at least %4 needed) and the %5 interval of the difference [%6, %7] excludes no improvement.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Do not promote: the candidate&apos;s MAE (%1) is not better than the champion&apos;s (%2).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Do not promote: the candidate&apos;s MAE is only %1 better than the champion&apos;s (%2 vs %3); at least %4 is required.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Do not promote: the MAE is %1 better, but the %2 interval of the difference [%3, %4] does not exclude no improvement: the gain may be chance.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Checking the triggers</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Retraining is not due (%1) Use force to run anyway.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Done</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cancelled by the user.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Deployment &quot;%1&quot; has no champion: register a model and promote it before retraining.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>Loading the last %n days</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>No temporary directory for the candidate: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The champion&apos;s file cannot be used: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Training</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Epoch %1 of %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Training from %1@%2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Training finished but wrote no model file.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>Evaluating candidate and champion on %n holdout rows</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>The trained model cannot be loaded: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Candidate: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Champion: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The paired bootstrap could not be computed on the holdout.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Registering %1@%2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Registration failed: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Run %1 did not succeed (%2): there is nothing to apply.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Run %1 registered no model (dry run): there is nothing to apply.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Run %1 was already %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Promotion refused: %1 (Start the reason with &quot;override:&quot; to promote anyway.)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Promotion refused: the champion is now %1@%2, not %3 which run %4 was compared with; retrain again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Retrain run %1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Promoted, but the rollout plan could not be read: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Promoted, but the rollout plan could not be stored: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Staged rollout of %1@%2 from 10 %</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Retrain run %1: kept as challenger</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Retrain run %1: discarded</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>Feedback items in the last %n days</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Negative feedback items</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Satisfaction (positive share)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Drift alert firing</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>MAE of the window above target</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Due: %1 feedback items, %2 negative, satisfaction %3 % (below %4 %).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Due: a drift alert is firing.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Due: the MAE of the window (%1) is above the target (%2).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 of %2 feedback items</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 of %2 negative items</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>satisfaction %1 % is not below %2 %</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not due: %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The stored retrain settings of &quot;%1&quot; are invalid: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::retrain::detail</name>
+    <message>
+        <source>&quot;%1&quot; is not a valid deployment name.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Days back must be between 1 and 3650 (got %1).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The holdout share must be between 5 % and 50 % (got %1 %).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The validation share must be between 5 % and 50 % (got %1 %).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The minimum improvement must be between 0 % and 100 % (got %1 %).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Bootstrap resamples must be between 100 and 100000.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>cancelled</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 rows left out: feature &quot;%2&quot; was missing.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The last %1 days of &quot;%2&quot; hold %3 rows with an outcome; at least %4 are needed to retrain.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 rows with negative feedback weigh double in training.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>mldeck::stats</name>
     <message>
         <source>accuracy</source>
@@ -3027,6 +4908,104 @@ Exit code 0 when both are up, 2 when either is unreachable.</source>
         <source>Cannot write %1.</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>Cannot write %1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>KPI report: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cannot start the PDF %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cannot add a page to the PDF %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::AlertRulesTableModel</name>
+    <message>
+        <source>Disabled</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Inactive</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Pending since %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Firing since %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Resolved at %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Changed for this deployment</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Built-in default</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>n/a</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>On</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Off</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Rule</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Condition</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Last value</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Evaluated</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Enabled</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::AlertRulesView</name>
+    <message>
+        <source>Rules are evaluated by the guard every 15 s; change them with &quot;mldeckctl alerts rules set&quot;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Alert rules could not be read: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1: %2 firing, %3 pending. Rules are evaluated by the guard every 15 s; change them with &quot;mldeckctl alerts rules set&quot;.</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>mldeck::ui::AlertsDriftPage</name>
@@ -3084,6 +5063,14 @@ Exit code 0 when both are up, 2 when either is unreachable.</source>
     </message>
     <message>
         <source>Mark the selected alert as seen (audited)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Alerts</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Rules</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -3690,21 +5677,382 @@ It is kept in memory for this session only.</source>
     </message>
 </context>
 <context>
+    <name>mldeck::ui::DashboardCharts</name>
+    <message>
+        <source>MAE (minutes)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 min</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>R²</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Latency of ML (ms)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 ms</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Error rate (%)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 %</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Throughput (predictions/s)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 /s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 by %2
+%3</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>unknown</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ML</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Heuristic</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Fallback</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Target</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Stretch</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>p50</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>p95</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>p99</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>mldeck::ui::DashboardPage</name>
     <message>
-        <source>How the model is doing, at a glance.</source>
+        <source>Off</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Key figures of the model in production</source>
+        <source>1 s</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>This page will show MAE, RMSE, R², latency p50/p95/p99, error rate and fallback share over time, the ML path against the heuristic, business KPIs and the targets of the deployment guide, with PDF and CSV export. It is not built yet, so no figures are shown here.</source>
+        <source>5 s</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Not built yet</source>
+        <source>10 s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>30 s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>60 s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Refresh</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Report</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Last day as PDF…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Last week as PDF…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Last day as CSV…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Last week as CSV…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Save the report</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Deployment:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Auto-refresh:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>By path and by model version</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No deployment has logged predictions yet: nothing to show.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not connected to a database yet.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Loading the deployments…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Loading %1…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No predictions of %1 in this range (refreshed at %2, took %3 ms).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Live · refreshed at %1, took %2 ms</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Range %1 to %2 · refreshed at %3, took %4 ms</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cannot read the figures: %1. The figures below are from %2 and are NOT live; retrying.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cannot read the figures: %1. The figures below are from %2 and are NOT live; press Refresh to try again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cannot read the figures: %1. No figures to show; retrying.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Connect to a database and choose a deployment before exporting a report.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>PDF files (*.pdf)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>CSV files (*.csv)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Writing the report to %1…</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::DataStep</name>
+    <message>
+        <source> days</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The newest share of the rows, by time: never trained on, used to compare the candidate with the champion</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Include feedback (rows with negative feedback weigh double)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Summarize</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Data window</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Holdout (newest rows)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Rows</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Split</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Dates</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Target</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Target distribution</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Feature</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Rows left out (missing)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Press Summarize to see what the window holds.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reading the window…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Summary of the last %1 days.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 rows with an outcome, %2 of them with negative feedback</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>training %1 · validation %2 · holdout %3</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 → %2 (holdout from %3)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>mean %1, sd %2, range %3 … %4</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Target (lower edge of each bin)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No value is missing in this window.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cannot summarize: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::DecisionStep</name>
+    <message>
+        <source>Reason (kept in the audit log)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Start a rollout plan at 10 % after promoting</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Promote to champion</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Keep as challenger</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Discard</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Start another</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This run registered no candidate (dry run): there is nothing to promote or keep.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Candidate %1@%2 beats the champion by the rule: it can be promoted.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Candidate %1@%2 does not beat the champion by the rule, so it cannot be promoted here. Keep it as challenger to compare it on live traffic, or discard it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The decision rule says not to promote this candidate</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Applying…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1@%2 is the new champion; a rollout plan starting at 10 % was created.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1@%2 is the new champion.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1@%2 is the challenger; the champion is unchanged.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The candidate %1@%2 was discarded; the champion is unchanged.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Nothing changed: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::DesktopNotifier</name>
+    <message>
+        <source>MLDeck: critical alert on %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>MLDeck: alert on %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>MLDeck</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -3799,6 +6147,41 @@ It is kept in memory for this session only.</source>
     </message>
 </context>
 <context>
+    <name>mldeck::ui::EvaluationStep</name>
+    <message>
+        <source>Candidate</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Champion</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Candidate − champion</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Both models are scored on the same holdout rows, which the candidate never saw. Lower MAE and RMSE are better, higher R² is better.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No decision was recorded for this run.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Promote.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Do not promote.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>MAE difference (candidate − champion): %1 (%2 %), %3 % interval %4 … %5 (%6 resamples).</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>mldeck::ui::HealthIndicator</name>
     <message>
         <source>up</source>
@@ -3853,6 +6236,260 @@ It is kept in memory for this session only.</source>
     <name>mldeck::ui::InfoBar</name>
     <message>
         <source>Dismiss</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::KpiBreakdownModel</name>
+    <message>
+        <source>Model version</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Path</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>(none)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ML</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Heuristic</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Fallback</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>–</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 %</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>By</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Predictions</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Throughput</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>MAE</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>RMSE</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>R²</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>MAPE</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>p50</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>p95</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>p99</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Error rate</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::KpiTileWidget</name>
+    <message>
+        <source>no data</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::KpiTiles</name>
+    <message>
+        <source>%1 min</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 ms</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 %</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 /s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 /min</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>MAE</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>target &lt; %1 · stretch %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>R²</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>target &gt; %1 · stretch %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Latency p95</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Error rate</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>target &lt; %1 %</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Throughput</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Fallback share</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>of ML-routed requests</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ML vs heuristic</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>MAE improvement over the heuristic</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Delays anticipated</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>delays ≥ %n min predicted ≥ %n min</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Satisfaction</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>positive feedback</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ML uptime</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>target &gt; %1 %</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>no data</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>→ as in the previous period</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 %2 vs previous period</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>no previous period</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>p50 %1 · p99 %2 · target &lt; %3</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>target &lt; %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ML %1 · heuristic %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>–</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n predictions</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::LossChart</name>
+    <message>
+        <source>Loss per epoch (mean squared error, scaled target)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Training</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Validation</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Epoch</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Loss</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -4216,6 +6853,53 @@ PostgreSQL %2 (database %3)</source>
     </message>
 </context>
 <context>
+    <name>mldeck::ui::RangeSelector</name>
+    <message>
+        <source>15 min</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>1 h</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>24 h</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>7 d</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>30 d</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Custom…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Apply</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>From</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>to</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Enter both the start and the end of the range.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The start of the range must be before its end.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>mldeck::ui::RegistryView</name>
     <message>
         <source>Refresh</source>
@@ -4418,21 +7102,341 @@ PostgreSQL %2 (database %3)</source>
     </message>
 </context>
 <context>
+    <name>mldeck::ui::ReportExporter</name>
+    <message>
+        <source>Unknown report period &quot;%1&quot;: use day or week.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Unknown report format &quot;%1&quot;: use pdf or csv.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No output file given.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 is a folder, not a file.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The folder %1 does not exist.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The folder %1 is not writable.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 exists and is not writable.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A report is being written already.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Report written to %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::RetrainFormat</name>
+    <message numerus="yes">
+        <source>%n epochs</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::RetrainHistoryView</name>
+    <message>
+        <source>None recorded.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Export the retrain runs as JSON</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>JSON files (*.json)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Refresh</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Export JSON…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Select a run to see its parameters and metrics.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reading the runs…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cannot read the runs: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No retrain run yet for “%1”.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n run(s).</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Run %1 · %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Requested by</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Started from</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Registered</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Decision</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Why</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Error</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Parameters</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Metrics</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>Exported %n run(s) to %1.</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Cannot write %1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>mldeck::ui::RetrainPage</name>
     <message>
-        <source>Train a new candidate on recent data.</source>
+        <source>Deployment</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Retraining runs</source>
+        <source>Refresh</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>This page will hold a wizard that launches a retrain on a chosen time window, follows its progress and compares the candidate with the model in production before anyone promotes it. It is not built yet.</source>
+        <source>Read the deployments, the triggers and the runs again</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Not built yet</source>
+        <source>Deployment:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Wizard</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>History</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not connected.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reading the deployments…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cannot read the deployments: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No deployment yet: register a model with “mldeckctl models register” or start the demo with “mldeckctl simulate”, then press Refresh.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::RetrainRunTableModel</name>
+    <message>
+        <source> (dry run)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 vs %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Run</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Started</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Trigger</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Parameters</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>MAE candidate vs champion</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Decision</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Duration</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::RetrainWizard</name>
+    <message>
+        <source>Why now</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Data</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Training</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Run</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Evaluation</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Decision</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>‹ Back</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Next ›</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>choose a deployment first.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>1. Why now: is a retrain due?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>2. Data: which rows, and what they hold</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>3. Training: how to train the candidate</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>4. Training the candidate</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>5. Evaluation against the champion</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>6. Decision</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Start training ›</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cancel run</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Start over</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Stop the run: nothing is registered and the champion stays as it is</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Another run is still going.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Promote %1@%2?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1@%2 becomes the champion of “%3”: the serving backend loads it at its next check. The current champion stays in the registry and can be restored.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Promote</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Discard %1@%2?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The candidate is archived and will not be offered again. The run stays in the history.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Discard</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -4666,6 +7670,61 @@ Reason (audited): %2</source>
     </message>
 </context>
 <context>
+    <name>mldeck::ui::RunStep</name>
+    <message>
+        <source>Start another</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Starting…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Epoch %1 of %2 · training loss %3 · validation MAE %4</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>about %1 left</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cancelling: the run stops at its next batch…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Done in %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The candidate is trained and evaluated (nothing registered). Next: the evaluation.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Candidate %1@%2 is trained, evaluated and registered (no alias moved). Next: the evaluation.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cancelled.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The run was cancelled: nothing was registered and the champion is untouched.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Failed.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The run failed: %1. Nothing was registered and the champion is untouched.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>no reason given</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>mldeck::ui::ScreenshotRunner</name>
     <message>
         <source>mldeck: cannot write the screenshot to %1</source>
@@ -4680,6 +7739,162 @@ Reason (audited): %2</source>
     </message>
     <message>
         <source>Silence this alert until (it stays in the list; the silence is audited):</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::TimeSeriesChart</name>
+    <message>
+        <source>Changes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1
+%2
+%3</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1
+%2</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::TrainingStep</name>
+    <message>
+        <source>Start from the champion&apos;s weights (fine-tune)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Re-initialise every weight (seeded)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>For example 0.0005 or 5e-4</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>off</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source> epochs</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>multiply by</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>after</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>without improvement</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Weights</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Epochs</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Learning rate</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Batch size</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Early stopping patience</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Learning rate on plateau</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Seed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not a number: write it like 0.0005 or 5e-4.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The learning rate is not a number.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::TriggerStep</name>
+    <message>
+        <source>firing</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>not firing</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A retrain is due when the recent feedback says the model disappoints users, or when an enabled extra trigger fires.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Condition</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Value</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Threshold</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Met</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Run anyway (the triggers say it is not due)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Check again</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Checking the triggers of “%1”…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>off</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>✓ met</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>✗ not met</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A retrain is due.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No retrain is due.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cannot check the triggers: %1</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -4747,6 +7962,73 @@ Reason (audited): %2</source>
     </message>
     <message>
         <source>Projected MAE: not enough logged ML and heuristic results with outcomes.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::retrainfmt</name>
+    <message>
+        <source>%1 d</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>lr %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>batch %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>from champion</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>re-initialised</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 min %2 s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 h %2 min</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>queued</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>running</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>succeeded</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>failed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>cancelled</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>promoted</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>kept as challenger</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>discarded</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -4830,6 +8112,98 @@ Reason (audited): %2</source>
     </message>
     <message>
         <source>&quot;%1&quot; is not a valid deployment name (lower-case letter first, then a-z, 0-9, _ or -).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Print the KPIs of a deployment over a time range.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>List alerts, acknowledge, silence; edit alert rules and the webhook.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Write the KPI report of a day or a week as PDF or CSV.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Check retrain triggers, run a retrain, list or clean up runs.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Feedback retention: purge what is older than the retention.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Predictions</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Failed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>With outcome</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Throughput (/s)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>MAE (min)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>RMSE (min)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>R²</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>MAPE (%)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Latency mean (ms)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Latency p50 (ms)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Latency p95 (ms)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Latency p99 (ms)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Failure rate</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Fallback share</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Delays anticipated</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Satisfaction</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ML uptime</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ML vs heuristic (%)</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

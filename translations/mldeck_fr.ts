@@ -2,6 +2,299 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="fr_FR">
 <context>
+    <name>KpiReportPdf</name>
+    <message>
+        <source>Only the first %1 alerts are listed; the CSV export has the same limit.</source>
+        <translation>Seules les %1 premières alertes sont listées ; l’export CSV a la même limite.</translation>
+    </message>
+    <message>
+        <source>Alerts of the period</source>
+        <translation>Alertes de la période</translation>
+    </message>
+    <message>
+        <source>Raised (UTC)</source>
+        <translation>Levée (UTC)</translation>
+    </message>
+    <message>
+        <source>Resolved (UTC)</source>
+        <translation>Résolue (UTC)</translation>
+    </message>
+    <message>
+        <source>Severity</source>
+        <translation>Gravité</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>Type</translation>
+    </message>
+    <message>
+        <source>Title</source>
+        <translation>Titre</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>État</translation>
+    </message>
+    <message>
+        <source>No alert was active during this period.</source>
+        <translation>Aucune alerte n’a été active pendant cette période.</translation>
+    </message>
+    <message>
+        <source>Only the first %1 changes are listed; the CSV export has the same limit.</source>
+        <translation>Seuls les %1 premiers changements sont listés ; l’export CSV a la même limite.</translation>
+    </message>
+    <message>
+        <source>Changes of the period</source>
+        <translation>Changements de la période</translation>
+    </message>
+    <message>
+        <source>Time (UTC)</source>
+        <translation>Heure (UTC)</translation>
+    </message>
+    <message>
+        <source>Action</source>
+        <translation>Action</translation>
+    </message>
+    <message>
+        <source>Who</source>
+        <translation>Qui</translation>
+    </message>
+    <message>
+        <source>What</source>
+        <translation>Quoi</translation>
+    </message>
+    <message>
+        <source>No change was made during this period.</source>
+        <translation>Aucun changement n’a été fait pendant cette période.</translation>
+    </message>
+    <message>
+        <source>MLDeck KPI report · %1 · generated %2 UTC</source>
+        <translation>Rapport d’indicateurs MLDeck · %1 · généré le %2 UTC</translation>
+    </message>
+    <message>
+        <source>Page %1</source>
+        <translation>Page %1</translation>
+    </message>
+    <message>
+        <source>KPI report: %1</source>
+        <translation>Rapport d’indicateurs : %1</translation>
+    </message>
+    <message>
+        <source>Week</source>
+        <translation>Semaine</translation>
+    </message>
+    <message>
+        <source>Day</source>
+        <translation>Jour</translation>
+    </message>
+    <message>
+        <source>%1 from %2 to %3 (UTC)</source>
+        <translation>%1 du %2 au %3 (UTC)</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n alert(s)</source>
+        <translation>
+            <numerusform>%n alerte</numerusform>
+            <numerusform>%n alertes</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n change(s)</source>
+        <translation>
+            <numerusform>%n changement</numerusform>
+            <numerusform>%n changements</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>charts in buckets of %1 min</source>
+        <translation>graphiques par intervalles de %1 min</translation>
+    </message>
+    <message>
+        <source>%1 (continued)</source>
+        <translation>%1 (suite)</translation>
+    </message>
+    <message>
+        <source>≤ %1 ms</source>
+        <translation>≤ %1 ms</translation>
+    </message>
+    <message>
+        <source>Predictions</source>
+        <translation>Prédictions</translation>
+    </message>
+    <message>
+        <source>Throughput (per s)</source>
+        <translation>Débit (par s)</translation>
+    </message>
+    <message>
+        <source>MAE (min)</source>
+        <translation>MAE (min)</translation>
+    </message>
+    <message>
+        <source>≤ %1 (stretch %2)</source>
+        <translation>≤ %1 (ambitieux %2)</translation>
+    </message>
+    <message>
+        <source>RMSE (min)</source>
+        <translation>RMSE (min)</translation>
+    </message>
+    <message>
+        <source>R²</source>
+        <translation>R²</translation>
+    </message>
+    <message>
+        <source>≥ %1 (stretch %2)</source>
+        <translation>≥ %1 (ambitieux %2)</translation>
+    </message>
+    <message>
+        <source>MAPE</source>
+        <translation>MAPE</translation>
+    </message>
+    <message>
+        <source>Latency p50 (ms)</source>
+        <translation>Latence p50 (ms)</translation>
+    </message>
+    <message>
+        <source>Latency p95 (ms)</source>
+        <translation>Latence p95 (ms)</translation>
+    </message>
+    <message>
+        <source>Latency p99 (ms)</source>
+        <translation>Latence p99 (ms)</translation>
+    </message>
+    <message>
+        <source>Failure rate</source>
+        <translation>Taux d’échec</translation>
+    </message>
+    <message>
+        <source>≤ %1 %</source>
+        <translation>≤ %1 %</translation>
+    </message>
+    <message>
+        <source>Fallback share</source>
+        <translation>Part de repli</translation>
+    </message>
+    <message>
+        <source>Delays anticipated (≥ %1 min)</source>
+        <translation>Retards anticipés (≥ %1 min)</translation>
+    </message>
+    <message>
+        <source>Feedback satisfaction</source>
+        <translation>Satisfaction des retours</translation>
+    </message>
+    <message>
+        <source>ML uptime</source>
+        <translation>Disponibilité du ML</translation>
+    </message>
+    <message>
+        <source>≥ %1 %</source>
+        <translation>≥ %1 %</translation>
+    </message>
+    <message>
+        <source>ML vs heuristic</source>
+        <translation>ML face à l’heuristique</translation>
+    </message>
+    <message>
+        <source>Figure</source>
+        <translation>Indicateur</translation>
+    </message>
+    <message>
+        <source>All</source>
+        <translation>Tout</translation>
+    </message>
+    <message>
+        <source>ML</source>
+        <translation>ML</translation>
+    </message>
+    <message>
+        <source>Heuristic</source>
+        <translation>Heuristique</translation>
+    </message>
+    <message>
+        <source>Fallback</source>
+        <translation>Repli</translation>
+    </message>
+    <message>
+        <source>Target</source>
+        <translation>Objectif</translation>
+    </message>
+    <message>
+        <source>Summary per path</source>
+        <translation>Synthèse par voie</translation>
+    </message>
+    <message>
+        <source>Green meets the deployment&apos;s target, red misses it; – means no data (no traffic or no outcomes yet).</source>
+        <translation>Vert : l’objectif du déploiement est atteint, rouge : il est manqué ; – signifie aucune donnée (pas de trafic ou pas encore de résultats réels).</translation>
+    </message>
+    <message>
+        <source>(none: heuristic)</source>
+        <translation>(aucune : heuristique)</translation>
+    </message>
+    <message>
+        <source>Per model version</source>
+        <translation>Par version de modèle</translation>
+    </message>
+    <message>
+        <source>Model version</source>
+        <translation>Version du modèle</translation>
+    </message>
+    <message>
+        <source>No prediction in this period.</source>
+        <translation>Aucune prédiction sur cette période.</translation>
+    </message>
+    <message>
+        <source>Charts</source>
+        <translation>Graphiques</translation>
+    </message>
+    <message>
+        <source>Grey ticks mark the changes listed at the end (flag changes, rollbacks, promotions).</source>
+        <translation>Les repères gris marquent les changements listés à la fin (changements de drapeaux, retours arrière, promotions).</translation>
+    </message>
+    <message>
+        <source>No data in this period</source>
+        <translation>Aucune donnée sur cette période</translation>
+    </message>
+    <message>
+        <source>All paths</source>
+        <translation>Toutes les voies</translation>
+    </message>
+    <message>
+        <source>MAE (min): ML vs heuristic</source>
+        <translation>MAE (min) : ML face à l’heuristique</translation>
+    </message>
+    <message>
+        <source>target</source>
+        <translation>objectif</translation>
+    </message>
+    <message>
+        <source>R²: ML vs heuristic</source>
+        <translation>R² : ML face à l’heuristique</translation>
+    </message>
+    <message>
+        <source>Latency (ms), all paths</source>
+        <translation>Latence (ms), toutes voies</translation>
+    </message>
+    <message>
+        <source>p50</source>
+        <translation>p50</translation>
+    </message>
+    <message>
+        <source>p95</source>
+        <translation>p95</translation>
+    </message>
+    <message>
+        <source>p99</source>
+        <translation>p99</translation>
+    </message>
+    <message>
+        <source>Error rate (%)</source>
+        <translation>Taux d’erreur (%)</translation>
+    </message>
+    <message>
+        <source>Throughput (predictions per second)</source>
+        <translation>Débit (prédictions par seconde)</translation>
+    </message>
+</context>
+<context>
     <name>mldeck</name>
     <message>
         <source>Control room for a machine-learning model in production.</source>
@@ -475,6 +768,315 @@
         <source>Deployment &quot;%1&quot; has no model version &quot;%2&quot;.</source>
         <translation>Le déploiement « %1 » n’a pas de version de modèle « %2 ».</translation>
     </message>
+    <message>
+        <source>Each alert rule must be a JSON object.</source>
+        <translation>Chaque règle d’alerte doit être un objet JSON.</translation>
+    </message>
+    <message>
+        <source>Alert rule id &quot;%1&quot; appears twice.</source>
+        <translation>L’identifiant de règle d’alerte « %1 » apparaît deux fois.</translation>
+    </message>
+    <message>
+        <source>Training ran out of memory; try a smaller batch size or fewer training rows.</source>
+        <translation>L’entraînement a manqué de mémoire ; essayez une taille de lot plus petite ou moins de lignes d’entraînement.</translation>
+    </message>
+    <message>
+        <source>The %1 data has no numeric column &quot;%2&quot;, which model %3 needs.</source>
+        <translation>Les données %1 n’ont pas de colonne numérique « %2 », dont le modèle %3 a besoin.</translation>
+    </message>
+    <message>
+        <source>The %1 data has no categorical column &quot;%2&quot;, which model %3 needs.</source>
+        <translation>Les données %1 n’ont pas de colonne catégorielle « %2 », dont le modèle %3 a besoin.</translation>
+    </message>
+    <message>
+        <source>%1 data: %2</source>
+        <translation>Données %1 : %2</translation>
+    </message>
+    <message>
+        <source>%1 data: row %2 has a target that is not a finite float number.</source>
+        <translation>Données %1 : la ligne %2 a une cible qui n’est pas un nombre flottant fini.</translation>
+    </message>
+    <message>
+        <source>the model returned %1, not a tensor.</source>
+        <translation>le modèle a renvoyé %1, pas un tenseur.</translation>
+    </message>
+    <message>
+        <source>the model returned a tensor of shape %1, expected one value per row [%2].</source>
+        <translation>le modèle a renvoyé un tenseur de forme %1, une valeur par ligne était attendue [%2].</translation>
+    </message>
+    <message>
+        <source>The trained model needs a version.</source>
+        <translation>Le modèle entraîné demande une version.</translation>
+    </message>
+    <message>
+        <source>No output file given for the trained model.</source>
+        <translation>Aucun fichier de sortie indiqué pour le modèle entraîné.</translation>
+    </message>
+    <message>
+        <source>Model file %1 does not exist.</source>
+        <translation>Le fichier de modèle %1 n’existe pas.</translation>
+    </message>
+    <message>
+        <source>The folder of %1 does not exist.</source>
+        <translation>Le dossier de %1 n’existe pas.</translation>
+    </message>
+    <message numerus="yes">
+        <source>Too little training data: %n row(s); at least %1 are needed.</source>
+        <translation>
+            <numerusform>Trop peu de données d’entraînement : %n ligne ; il en faut au moins %1.</numerusform>
+            <numerusform>Trop peu de données d’entraînement : %n lignes ; il en faut au moins %1.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>The validation set has no rows: early stopping and the choice of the best epoch need it.</source>
+        <translation>Le jeu de validation n’a aucune ligne : l’arrêt anticipé et le choix de la meilleure époque en ont besoin.</translation>
+    </message>
+    <message>
+        <source>Training failed: %1</source>
+        <translation>Échec de l’entraînement : %1</translation>
+    </message>
+    <message>
+        <source>Training failed with an unknown error.</source>
+        <translation>L’entraînement a échoué sur une erreur inconnue.</translation>
+    </message>
+    <message>
+        <source>Could not read the alerts of the period: %1</source>
+        <translation>Impossible de lire les alertes de la période : %1</translation>
+    </message>
+    <message>
+        <source>Could not read the changes of the period: %1</source>
+        <translation>Impossible de lire les changements de la période : %1</translation>
+    </message>
+    <message>
+        <source>Unknown report period &quot;%1&quot;: use day or week.</source>
+        <translation>Période de rapport « %1 » inconnue : utilisez day ou week.</translation>
+    </message>
+    <message>
+        <source>The end of the report period is not a valid time.</source>
+        <translation>La fin de la période du rapport n’est pas une heure valide.</translation>
+    </message>
+    <message>
+        <source>Could not read the deployments: %1</source>
+        <translation>Impossible de lire les déploiements : %1</translation>
+    </message>
+    <message>
+        <source>Unknown deployment &quot;%1&quot;.</source>
+        <translation>Déploiement « %1 » inconnu.</translation>
+    </message>
+    <message>
+        <source>Could not compute the KPIs of the period: %1</source>
+        <translation>Impossible de calculer les indicateurs de la période : %1</translation>
+    </message>
+    <message>
+        <source>Cannot write %1: %2</source>
+        <translation>Impossible d’écrire %1 : %2</translation>
+    </message>
+    <message>
+        <source>No PostgreSQL connection is configured.</source>
+        <translation>Aucune connexion PostgreSQL n’est configurée.</translation>
+    </message>
+    <message>
+        <source>n/a</source>
+        <translation>n/d</translation>
+    </message>
+    <message>
+        <source>[FIRING] %1 on %2: %3 (%4)</source>
+        <translation>[DÉCLENCHÉE] %1 sur %2 : %3 (%4)</translation>
+    </message>
+    <message>
+        <source>[RESOLVED] %1 on %2: now %3</source>
+        <translation>[RÉSOLUE] %1 sur %2 : maintenant %3</translation>
+    </message>
+    <message>
+        <source>[TEST] MLDeck webhook of %1 works.</source>
+        <translation>[TEST] Le webhook MLDeck de %1 fonctionne.</translation>
+    </message>
+    <message>
+        <source>Deployment</source>
+        <translation>Déploiement</translation>
+    </message>
+    <message>
+        <source>Value</source>
+        <translation>Valeur</translation>
+    </message>
+    <message>
+        <source>Rule</source>
+        <translation>Règle</translation>
+    </message>
+    <message>
+        <source>Failure rate %1 %2</source>
+        <translation>Taux d’échec %1 %2</translation>
+    </message>
+    <message>
+        <source>ML latency p95 %1 %2</source>
+        <translation>Latence p95 du ML %1 %2</translation>
+    </message>
+    <message>
+        <source>ML MAE %1 %2</source>
+        <translation>MAE du ML %1 %2</translation>
+    </message>
+    <message>
+        <source>ML R² %1 %2</source>
+        <translation>R² du ML %1 %2</translation>
+    </message>
+    <message>
+        <source>No predictions for %1 min</source>
+        <translation>Aucune prédiction depuis %1 min</translation>
+    </message>
+    <message>
+        <source>Changing alert settings needs the name of who does it.</source>
+        <translation>Modifier les réglages d’alerte demande le nom de qui le fait.</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::AlertRule</name>
+    <message>
+        <source>%1 predictions</source>
+        <translation>%1 prédictions</translation>
+    </message>
+    <message>
+        <source> for %1 s</source>
+        <translation> pendant %1 s</translation>
+    </message>
+    <message>
+        <source>no predictions in %1 s%2</source>
+        <translation>aucune prédiction en %1 s%2</translation>
+    </message>
+    <message>
+        <source>failure rate</source>
+        <translation>taux d’échec</translation>
+    </message>
+    <message>
+        <source>ML latency p95</source>
+        <translation>latence p95 du ML</translation>
+    </message>
+    <message>
+        <source>ML MAE</source>
+        <translation>MAE du ML</translation>
+    </message>
+    <message>
+        <source>ML R²</source>
+        <translation>R² du ML</translation>
+    </message>
+    <message>
+        <source>%1 %2 %3 over %4 s%5</source>
+        <translation>%1 %2 %3 sur %4 s%5</translation>
+    </message>
+    <message>
+        <source>Rule id &quot;%1&quot; must be 1 to 64 lower-case letters, digits, &apos;_&apos;, &apos;.&apos; or &apos;-&apos;.</source>
+        <translation>L’identifiant de règle « %1 » doit compter de 1 à 64 caractères parmi les minuscules, les chiffres, « _ », « . » et « - ».</translation>
+    </message>
+    <message>
+        <source>Rule %1: the threshold must be a finite number.</source>
+        <translation>Règle %1 : le seuil doit être un nombre fini.</translation>
+    </message>
+    <message>
+        <source>Rule %1: the window must be between %2 and %3 seconds, not %4.</source>
+        <translation>Règle %1 : la fenêtre doit être comprise entre %2 et %3 secondes, pas %4.</translation>
+    </message>
+    <message>
+        <source>Rule %1: the pending period must be between 0 and %2 seconds, not %3.</source>
+        <translation>Règle %1 : le délai d’attente doit être compris entre 0 et %2 secondes, pas %3.</translation>
+    </message>
+    <message>
+        <source>Rule %1: unknown severity &quot;%2&quot;: use info, warning or critical.</source>
+        <translation>Règle %1 : gravité « %2 » inconnue : utilisez info, warning ou critical.</translation>
+    </message>
+    <message>
+        <source>Rule %1: a failure rate threshold is a share between 0 and 1 (0.2 = 20 %), not %2.</source>
+        <translation>Règle %1 : un seuil de taux d’échec est une proportion entre 0 et 1 (0.2 = 20 %), pas %2.</translation>
+    </message>
+    <message>
+        <source>Rule %1: the threshold cannot be negative (%2).</source>
+        <translation>Règle %1 : le seuil ne peut pas être négatif (%2).</translation>
+    </message>
+    <message>
+        <source>Rule %1: R² is at most 1, so a threshold of %2 always fires.</source>
+        <translation>Règle %1 : le R² vaut au plus 1, donc un seuil de %2 se déclenche toujours.</translation>
+    </message>
+    <message>
+        <source>Unknown alert rule key &quot;%1&quot;.</source>
+        <translation>Clé de règle d’alerte « %1 » inconnue.</translation>
+    </message>
+    <message>
+        <source>Unknown alert rule metric &quot;%1&quot;: use failure_rate, latency_p95_ms, mae, r2 or no_data.</source>
+        <translation>Métrique de règle d’alerte « %1 » inconnue : utilisez failure_rate, latency_p95_ms, mae, r2 ou no_data.</translation>
+    </message>
+    <message>
+        <source>An alert rule id must be a string.</source>
+        <translation>Un identifiant de règle d’alerte doit être une chaîne.</translation>
+    </message>
+    <message>
+        <source>Rule %1: &quot;%2&quot; must be a number.</source>
+        <translation>Règle %1 : « %2 » doit être un nombre.</translation>
+    </message>
+    <message>
+        <source>Rule %1: &quot;%2&quot; must be a whole number of seconds.</source>
+        <translation>Règle %1 : « %2 » doit être un nombre entier de secondes.</translation>
+    </message>
+    <message>
+        <source>Rule %1: comparison must be &quot;&gt;&quot; or &quot;&lt;&quot;.</source>
+        <translation>Règle %1 : comparison doit valoir « &gt; » ou « &lt; ».</translation>
+    </message>
+    <message>
+        <source>Rule %1: severity must be a string.</source>
+        <translation>Règle %1 : severity doit être une chaîne.</translation>
+    </message>
+    <message>
+        <source>Rule %1: &quot;enabled&quot; must be true or false.</source>
+        <translation>Règle %1 : « enabled » doit valoir true ou false.</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::AlertRuleStore</name>
+    <message>
+        <source>Stored alert rule %1 of %2 is invalid: %3</source>
+        <translation>La règle d’alerte enregistrée %1 de %2 n’est pas valide : %3</translation>
+    </message>
+    <message>
+        <source>reading the alert rules of %1</source>
+        <translation>lecture des règles d’alerte de %1</translation>
+    </message>
+    <message>
+        <source>There is no deployment &quot;%1&quot;.</source>
+        <translation>Il n’y a pas de déploiement « %1 ».</translation>
+    </message>
+    <message>
+        <source>saving alert rule %1</source>
+        <translation>enregistrement de la règle d’alerte %1</translation>
+    </message>
+    <message>
+        <source>resetting alert rule %1</source>
+        <translation>réinitialisation de la règle d’alerte %1</translation>
+    </message>
+    <message>
+        <source>reading the alert rule state of %1</source>
+        <translation>lecture de l’état des règles d’alerte de %1</translation>
+    </message>
+    <message>
+        <source>saving the state of alert rule %1</source>
+        <translation>enregistrement de l’état de la règle d’alerte %1</translation>
+    </message>
+    <message>
+        <source>reading the webhook of %1</source>
+        <translation>lecture du webhook de %1</translation>
+    </message>
+    <message>
+        <source>Deployment %1 has no webhook to turn off.</source>
+        <translation>Le déploiement %1 n’a pas de webhook à désactiver.</translation>
+    </message>
+    <message>
+        <source>saving the webhook of %1</source>
+        <translation>enregistrement du webhook de %1</translation>
+    </message>
+    <message>
+        <source>recording a webhook delivery</source>
+        <translation>enregistrement d’un envoi de webhook</translation>
+    </message>
+    <message>
+        <source>reading webhook deliveries of %1</source>
+        <translation>lecture des envois de webhook de %1</translation>
+    </message>
 </context>
 <context>
     <name>mldeck::AlertStore</name>
@@ -589,6 +1191,25 @@
     <message>
         <source>Cannot remove the flushed audit spool file %1.</source>
         <translation>Impossible de supprimer le fichier tampon d’audit %1 déjà transmis.</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ChampionFollower</name>
+    <message>
+        <source>Champion version %1 cannot be served: %2</source>
+        <translation>La version champion %1 ne peut pas être servie : %2</translation>
+    </message>
+    <message>
+        <source>Cannot read the champion: %1</source>
+        <translation>Impossible de lire le champion : %1</translation>
+    </message>
+    <message>
+        <source>Cannot follow the champion in Redis: %1</source>
+        <translation>Impossible de suivre le champion dans Redis : %1</translation>
+    </message>
+    <message>
+        <source>Lost the champion channel: %1</source>
+        <translation>Canal du champion perdu : %1</translation>
     </message>
 </context>
 <context>
@@ -1056,6 +1677,148 @@
     </message>
 </context>
 <context>
+    <name>mldeck::InputEncoder</name>
+    <message>
+        <source>Row %1 has %2 numeric and %3 categorical values; model %4 expects %5 numeric (%6) and %7 categorical (%8).</source>
+        <translation>La ligne %1 a %2 valeurs numériques et %3 catégorielles ; le modèle %4 attend %5 numériques (%6) et %7 catégorielles (%8).</translation>
+    </message>
+    <message>
+        <source>Row %1: %2 is not a finite number.</source>
+        <translation>Ligne %1 : %2 n’est pas un nombre fini.</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::KpiAlertGuardJob</name>
+    <message>
+        <source>kpi alerts: PostgreSQL unavailable: %1</source>
+        <translation>alertes d’indicateurs : PostgreSQL indisponible : %1</translation>
+    </message>
+    <message>
+        <source>kpi alerts: firing: %1; pending: %2</source>
+        <translation>alertes d’indicateurs : déclenchées : %1 ; en attente : %2</translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation>aucune</translation>
+    </message>
+    <message>
+        <source>kpi alerts: %1</source>
+        <translation>alertes d’indicateurs : %1</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::KpiCache</name>
+    <message>
+        <source>No deployment given.</source>
+        <translation>Aucun déploiement indiqué.</translation>
+    </message>
+    <message>
+        <source>The range is empty: it must end after it starts.</source>
+        <translation>La plage est vide : elle doit se terminer après son début.</translation>
+    </message>
+    <message>
+        <source>Nothing loaded to refresh.</source>
+        <translation>Rien n’est chargé, rien à actualiser.</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::KpiService</name>
+    <message>
+        <source>No PostgreSQL connection is configured.</source>
+        <translation>Aucune connexion PostgreSQL n’est configurée.</translation>
+    </message>
+    <message>
+        <source>Nothing is loaded yet: choose a deployment and a range first.</source>
+        <translation>Rien n’est encore chargé : choisissez d’abord un déploiement et une plage.</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::KpiStore</name>
+    <message>
+        <source>reading KPI aggregates: the range ends before it starts</source>
+        <translation>lecture des agrégats d’indicateurs : la plage se termine avant de commencer</translation>
+    </message>
+    <message>
+        <source>reading KPI aggregates</source>
+        <translation>lecture des agrégats d’indicateurs</translation>
+    </message>
+    <message>
+        <source>applying late outcomes to the KPI aggregates</source>
+        <translation>application des résultats réels tardifs aux agrégats d’indicateurs</translation>
+    </message>
+    <message>
+        <source>rebuilding KPI aggregates: no deployment given</source>
+        <translation>reconstruction des agrégats d’indicateurs : aucun déploiement indiqué</translation>
+    </message>
+    <message>
+        <source>rebuilding KPI aggregates: the range must end after it starts</source>
+        <translation>reconstruction des agrégats d’indicateurs : la plage doit se terminer après son début</translation>
+    </message>
+    <message>
+        <source>rebuilding KPI aggregates</source>
+        <translation>reconstruction des agrégats d’indicateurs</translation>
+    </message>
+    <message>
+        <source>unknown deployment &quot;%1&quot;</source>
+        <translation>déploiement « %1 » inconnu</translation>
+    </message>
+    <message>
+        <source>the KPI targets stored for &quot;%1&quot; are invalid: %2</source>
+        <translation>les objectifs d’indicateurs enregistrés pour « %1 » ne sont pas valides : %2</translation>
+    </message>
+    <message>
+        <source>reading KPI targets</source>
+        <translation>lecture des objectifs d’indicateurs</translation>
+    </message>
+    <message>
+        <source>KPI targets not saved: %1</source>
+        <translation>objectifs d’indicateurs non enregistrés : %1</translation>
+    </message>
+    <message>
+        <source>KPI targets changed</source>
+        <translation>objectifs d’indicateurs modifiés</translation>
+    </message>
+    <message>
+        <source>saving KPI targets (nothing was changed)</source>
+        <translation>enregistrement des objectifs d’indicateurs (rien n’a été modifié)</translation>
+    </message>
+    <message>
+        <source>reading audit markers: the range ends before it starts</source>
+        <translation>lecture des repères d’audit : la plage se termine avant de commencer</translation>
+    </message>
+    <message>
+        <source>reading audit markers</source>
+        <translation>lecture des repères d’audit</translation>
+    </message>
+    <message>
+        <source>listing deployments with KPI aggregates</source>
+        <translation>liste des déploiements ayant des agrégats d’indicateurs</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::KpiTargets</name>
+    <message>
+        <source>KPI target &quot;%1&quot; must be a number.</source>
+        <translation>L’objectif d’indicateur « %1 » doit être un nombre.</translation>
+    </message>
+    <message>
+        <source>KPI target &quot;%1&quot; must be above %2, not %3.</source>
+        <translation>L’objectif d’indicateur « %1 » doit être supérieur à %2, pas %3.</translation>
+    </message>
+    <message>
+        <source>KPI target &quot;%1&quot; must be at most %2, not %3.</source>
+        <translation>L’objectif d’indicateur « %1 » doit valoir au plus %2, pas %3.</translation>
+    </message>
+    <message>
+        <source>KPI target &quot;%1&quot; must be between %2 and %3, not %4.</source>
+        <translation>L’objectif d’indicateur « %1 » doit être compris entre %2 et %3, pas %4.</translation>
+    </message>
+    <message>
+        <source>KPI target &quot;%1&quot; must be a whole number of minutes from 1 to %2.</source>
+        <translation>L’objectif d’indicateur « %1 » doit être un nombre entier de minutes de 1 à %2.</translation>
+    </message>
+</context>
+<context>
     <name>mldeck::LogWriter</name>
     <message>
         <source>%1 rows could not be written to PostgreSQL (%2 dropped while it was unreachable): %3</source>
@@ -1240,14 +2003,6 @@
     <message>
         <source>Row %1 has a numeric value that is not a finite number.</source>
         <translation>La ligne %1 a une valeur numérique qui n’est pas un nombre fini.</translation>
-    </message>
-    <message>
-        <source>Row %1 has %2 numeric and %3 categorical values; model %4 expects %5 numeric (%6) and %7 categorical (%8).</source>
-        <translation>La ligne %1 a %2 valeurs numériques et %3 catégorielles ; le modèle %4 attend %5 numériques (%6) et %7 catégorielles (%8).</translation>
-    </message>
-    <message>
-        <source>Row %1: %2 is not a finite number.</source>
-        <translation>Ligne %1 : %2 n’est pas un nombre fini.</translation>
     </message>
     <message>
         <source>the model returned %1, not a tensor.</source>
@@ -1557,6 +2312,78 @@
     </message>
 </context>
 <context>
+    <name>mldeck::RetrainGuardJob</name>
+    <message>
+        <source>retrain: PostgreSQL unavailable: %1</source>
+        <translation>réentraînement : PostgreSQL indisponible : %1</translation>
+    </message>
+    <message>
+        <source>retrain: %1</source>
+        <translation>réentraînement : %1</translation>
+    </message>
+    <message>
+        <source>retrain: due, auto-retrain is off (%1)</source>
+        <translation>réentraînement : dû, le réentraînement automatique est désactivé (%1)</translation>
+    </message>
+    <message>
+        <source>retrain: run %1 %2: %3</source>
+        <translation>réentraînement : exécution %1 %2 : %3</translation>
+    </message>
+    <message>
+        <source>retrain: run %1 registered %2 (%3)</source>
+        <translation>réentraînement : l’exécution %1 a enregistré %2 (%3)</translation>
+    </message>
+    <message>
+        <source>retrain: run %1: %2</source>
+        <translation>réentraînement : exécution %1 : %2</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::RetrainSettings</name>
+    <message>
+        <source>Retrain setting &quot;%1&quot; must be a number from %2 to %3.</source>
+        <translation>Le réglage de réentraînement « %1 » doit être un nombre de %2 à %3.</translation>
+    </message>
+    <message>
+        <source>Retrain setting &quot;%1&quot; must be a whole number.</source>
+        <translation>Le réglage de réentraînement « %1 » doit être un entier.</translation>
+    </message>
+    <message>
+        <source>Retrain setting &quot;%1&quot; must be true or false.</source>
+        <translation>Le réglage de réentraînement « %1 » doit valoir true ou false.</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::RetrainStore</name>
+    <message>
+        <source>A retrain run of &quot;%1&quot; is already queued or running; wait for it to finish or cancel it.</source>
+        <translation>Un réentraînement de « %1 » est déjà en file d’attente ou en cours ; attendez qu’il se termine ou annulez-le.</translation>
+    </message>
+    <message>
+        <source>Retrain run %1 is no longer queued.</source>
+        <translation>Le réentraînement %1 n’est plus en file d’attente.</translation>
+    </message>
+    <message>
+        <source>Retrain run %1 has already finished.</source>
+        <translation>Le réentraînement %1 est déjà terminé.</translation>
+    </message>
+    <message>
+        <source>Retrain run %1 does not exist.</source>
+        <translation>Le réentraînement %1 n’existe pas.</translation>
+    </message>
+    <message>
+        <source>Retrain run %1 is not running.</source>
+        <translation>Le réentraînement %1 n’est pas en cours.</translation>
+    </message>
+    <message numerus="yes">
+        <source>Feedback retention: older than %n days</source>
+        <translation>
+            <numerusform>Conservation des retours : plus de %n jour</numerusform>
+            <numerusform>Conservation des retours : plus de %n jours</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>mldeck::RolloutGuardJob</name>
     <message>
         <source>%1: could not evaluate: %2</source>
@@ -1588,6 +2415,65 @@
     <message>
         <source>Deployment &quot;%1&quot; has no stored plan.</source>
         <translation>Le déploiement « %1 » n’a pas de plan enregistré.</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::Run</name>
+    <message>
+        <source>%1 is not a TorchScript model file: %2</source>
+        <translation>%1 n’est pas un fichier de modèle TorchScript : %2</translation>
+    </message>
+    <message>
+        <source>Model %1 has no mldeck.json metadata: MLDeck needs its feature schema and scaler to train it.</source>
+        <translation>Le modèle %1 n’a pas de métadonnées mldeck.json : MLDeck a besoin de son schéma de variables et de sa normalisation pour l’entraîner.</translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1 : %2</translation>
+    </message>
+    <message>
+        <source>training</source>
+        <translation>entraînement</translation>
+    </message>
+    <message>
+        <source>validation</source>
+        <translation>validation</translation>
+    </message>
+    <message>
+        <source>Model %1 has no trainable parameters.</source>
+        <translation>Le modèle %1 n’a aucun paramètre entraînable.</translation>
+    </message>
+    <message>
+        <source>Model %1: %2</source>
+        <translation>Modèle %1 : %2</translation>
+    </message>
+    <message>
+        <source>training diverged: loss is %1 at epoch %2, batch %3; try a lower learning rate</source>
+        <translation>l’entraînement a divergé : la perte vaut %1 à l’époque %2, lot %3 ; essayez un taux d’apprentissage plus faible</translation>
+    </message>
+    <message>
+        <source>Model %1 (validation): %2</source>
+        <translation>Modèle %1 (validation) : %2</translation>
+    </message>
+    <message>
+        <source>training diverged: validation loss is %1 after epoch %2; try a lower learning rate</source>
+        <translation>l’entraînement a divergé : la perte de validation vaut %1 après l’époque %2 ; essayez un taux d’apprentissage plus faible</translation>
+    </message>
+    <message>
+        <source>Cannot write the trained model to %1: %2</source>
+        <translation>Impossible d’écrire le modèle entraîné dans %1 : %2</translation>
+    </message>
+    <message>
+        <source>The trained model does not load back: %1</source>
+        <translation>Le modèle entraîné ne se recharge pas : %1</translation>
+    </message>
+    <message>
+        <source>The trained model does not predict: %1</source>
+        <translation>Le modèle entraîné ne prédit pas : %1</translation>
+    </message>
+    <message>
+        <source>Cannot move the trained model to %1: %2</source>
+        <translation>Impossible de déplacer le modèle entraîné vers %1 : %2</translation>
     </message>
 </context>
 <context>
@@ -1687,6 +2573,82 @@
     <message>
         <source>The simulator was not prepared.</source>
         <translation>Le simulateur n’a pas été préparé.</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::Simulator::Impl</name>
+    <message>
+        <source>Cannot read the champion: %1</source>
+        <translation>Impossible de lire le champion : %1</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::TrainingParams</name>
+    <message>
+        <source>Training parameter &quot;%1&quot; must be %2.</source>
+        <translation>Le paramètre d’entraînement « %1 » doit être %2.</translation>
+    </message>
+    <message>
+        <source>a whole number</source>
+        <translation>un entier</translation>
+    </message>
+    <message>
+        <source>a number</source>
+        <translation>un nombre</translation>
+    </message>
+    <message>
+        <source>true or false</source>
+        <translation>true ou false</translation>
+    </message>
+    <message>
+        <source>a whole number from 0 to 18446744073709551615</source>
+        <translation>un entier de 0 à 18446744073709551615</translation>
+    </message>
+    <message>
+        <source>Epochs must be from 1 to 1000 (got %1).</source>
+        <translation>Le nombre d’époques doit aller de 1 à 1000 (reçu %1).</translation>
+    </message>
+    <message>
+        <source>The learning rate must be above 0 and at most 1 (got %1).</source>
+        <translation>Le taux d’apprentissage doit être supérieur à 0 et au plus 1 (reçu %1).</translation>
+    </message>
+    <message>
+        <source>The batch size must be from 1 to 65536 (got %1).</source>
+        <translation>La taille de lot doit aller de 1 à 65536 (reçu %1).</translation>
+    </message>
+    <message>
+        <source>The early-stopping patience must be 0 (off) or more (got %1).</source>
+        <translation>La patience d’arrêt anticipé doit valoir 0 (désactivé) ou plus (reçu %1).</translation>
+    </message>
+    <message>
+        <source>The plateau factor must be between 0 and 1, both excluded (got %1).</source>
+        <translation>Le facteur de plateau doit être compris entre 0 et 1, exclus (reçu %1).</translation>
+    </message>
+    <message>
+        <source>The plateau patience must be 0 (off) or more (got %1).</source>
+        <translation>La patience de plateau doit valoir 0 (désactivé) ou plus (reçu %1).</translation>
+    </message>
+    <message>
+        <source>Threads must be from 0 (keep the current setting) to 256 (got %1).</source>
+        <translation>Le nombre de threads doit aller de 0 (garder le réglage actuel) à 256 (reçu %1).</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::WebhookNotifier</name>
+    <message>
+        <source>no answer within %1 ms</source>
+        <translation>aucune réponse en %1 ms</translation>
+    </message>
+    <message>
+        <source>HTTP %1 %2: %3</source>
+        <translation>HTTP %1 %2 : %3</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::WebhookSettings</name>
+    <message>
+        <source>The webhook URL must be an http:// or https:// address, not &quot;%1&quot;.</source>
+        <translation>L’URL du webhook doit être une adresse http:// ou https://, pas « %1 ».</translation>
     </message>
 </context>
 <context>
@@ -1936,10 +2898,6 @@
         <translation>S’arrêter après cette durée (par ex. 90s, 10m) ; par défaut : jusqu’à Ctrl-C.</translation>
     </message>
     <message>
-        <source>TorchScript model for the ML path (default: the demo MLP).</source>
-        <translation>Modèle TorchScript pour la voie ML (par défaut : le MLP de démo).</translation>
-    </message>
-    <message>
         <source>Play a scenario: drift, errors, latency or degraded, as NAME[@START][+DURATION]; repeatable.</source>
         <translation>Jouer un scénario : drift, errors, latency ou degraded, sous la forme NOM[@DÉBUT][+DURÉE] ; répétable.</translation>
     </message>
@@ -1962,10 +2920,6 @@
     <message>
         <source>Print only the final summary.</source>
         <translation>N’afficher que le résumé final.</translation>
-    </message>
-    <message>
-        <source>Acts as the production serving backend: follows the flags live, routes each request to the model or the heuristic, and logs predictions, outcomes and feedback to PostgreSQL. Ctrl-C flushes what is buffered.</source>
-        <translation>Joue le rôle du backend de production : suit les drapeaux en direct, envoie chaque requête au modèle ou à l’heuristique et journalise prédictions, résultats réels et retours dans PostgreSQL. Ctrl-C écrit ce qui est en tampon.</translation>
     </message>
     <message>
         <source>--rate must be a number of requests per second.</source>
@@ -2701,6 +3655,678 @@ Code de sortie 0 quand les deux sont disponibles, 2 quand l’un est injoignable
         <source>  ML off above a failure rate of %1; percentage halved above latency p95 %2 ms or MAE %3</source>
         <translation>  ML coupé au-delà d’un taux d’échec de %1 ; pourcentage divisé par deux au-delà d’une latence p95 de %2 ms ou d’une MAE de %3</translation>
     </message>
+    <message>
+        <source>Only this deployment (default: every deployment).</source>
+        <translation>Seulement ce déploiement (par défaut : tous les déploiements).</translation>
+    </message>
+    <message>
+        <source>Include resolved alerts.</source>
+        <translation>Inclure les alertes résolues.</translation>
+    </message>
+    <message>
+        <source>At most this many alerts (default 200).</source>
+        <translation>Au plus ce nombre d’alertes (200 par défaut).</translation>
+    </message>
+    <message>
+        <source>Lists open alerts (KPI rules, drift, guardrails), newest first.</source>
+        <translation>Liste les alertes ouvertes (règles d’indicateurs, dérive, garde-fous), les plus récentes d’abord.</translation>
+    </message>
+    <message>
+        <source>--limit must be a positive whole number.</source>
+        <translation>--limit doit être un entier positif.</translation>
+    </message>
+    <message>
+        <source>No alerts.</source>
+        <translation>Aucune alerte.</translation>
+    </message>
+    <message>
+        <source>The alert id (see alerts list).</source>
+        <translation>L’identifiant de l’alerte (voir alerts list).</translation>
+    </message>
+    <message>
+        <source>Acknowledges an alert (audited).</source>
+        <translation>Acquitte une alerte (audité).</translation>
+    </message>
+    <message>
+        <source>Give one alert id, a positive number.</source>
+        <translation>Donnez un identifiant d’alerte, un nombre positif.</translation>
+    </message>
+    <message>
+        <source>Alert %1 acknowledged.</source>
+        <translation>Alerte %1 acquittée.</translation>
+    </message>
+    <message>
+        <source>End of the silence, ISO 8601 (e.g. 2024-05-01T18:00:00Z).</source>
+        <translation>Fin du silence, ISO 8601 (par ex. 2024-05-01T18:00:00Z).</translation>
+    </message>
+    <message>
+        <source>Length of the silence, e.g. 30m, 2h, 1d.</source>
+        <translation>Durée du silence, par ex. 30m, 2h, 1d.</translation>
+    </message>
+    <message>
+        <source>Lift the silence.</source>
+        <translation>Lever le silence.</translation>
+    </message>
+    <message>
+        <source>Silences an alert until a time: no webhook while silenced (audited).</source>
+        <translation>Met une alerte en silence jusqu’à une heure donnée : aucun webhook pendant le silence (audité).</translation>
+    </message>
+    <message>
+        <source>Give exactly one of --until, --for or --off.</source>
+        <translation>Donnez exactement une option parmi --until, --for et --off.</translation>
+    </message>
+    <message>
+        <source>--until must be an ISO 8601 date-time such as 2024-05-01T18:00:00Z, not &quot;%1&quot;.</source>
+        <translation>--until doit être une date-heure ISO 8601 comme 2024-05-01T18:00:00Z, pas « %1 ».</translation>
+    </message>
+    <message>
+        <source>--for must be a duration such as 30m, 2h or 1d, not &quot;%1&quot;.</source>
+        <translation>--for doit être une durée comme 30m, 2h ou 1d, pas « %1 ».</translation>
+    </message>
+    <message>
+        <source>Alert %1 silenced until %2.</source>
+        <translation>Alerte %1 mise en silence jusqu’à %2.</translation>
+    </message>
+    <message>
+        <source>Alert %1 is no longer silenced.</source>
+        <translation>L’alerte %1 n’est plus en silence.</translation>
+    </message>
+    <message>
+        <source>Shows a deployment&apos;s KPI alert rules and where each stands.</source>
+        <translation>Affiche les règles d’alerte d’indicateurs d’un déploiement et l’état de chacune.</translation>
+    </message>
+    <message>
+        <source> since %1</source>
+        <translation> depuis %1</translation>
+    </message>
+    <message>
+        <source>last %1</source>
+        <translation>dernière valeur %1</translation>
+    </message>
+    <message>
+        <source>Rule id (failure_rate, latency_p95_ms, mae, r2, no_data or one of yours).</source>
+        <translation>Identifiant de règle (failure_rate, latency_p95_ms, mae, r2, no_data ou l’un des vôtres).</translation>
+    </message>
+    <message>
+        <source>Metric of a new rule: failure_rate, latency_p95_ms, mae, r2, no_data.</source>
+        <translation>Métrique d’une nouvelle règle : failure_rate, latency_p95_ms, mae, r2, no_data.</translation>
+    </message>
+    <message>
+        <source>Threshold (failure rate as a share: 0.2 = 20 %; latency in ms).</source>
+        <translation>Seuil (taux d’échec en proportion : 0.2 = 20 % ; latence en ms).</translation>
+    </message>
+    <message>
+        <source>&quot;&gt;&quot; or &quot;&lt;&quot;.</source>
+        <translation>« &gt; » ou « &lt; ».</translation>
+    </message>
+    <message>
+        <source>Pending period in seconds before firing.</source>
+        <translation>Délai d’attente en secondes avant le déclenchement.</translation>
+    </message>
+    <message>
+        <source>Window in seconds the figure is computed over.</source>
+        <translation>Fenêtre en secondes sur laquelle la valeur est calculée.</translation>
+    </message>
+    <message>
+        <source>info, warning or critical.</source>
+        <translation>info, warning ou critical.</translation>
+    </message>
+    <message>
+        <source>Turn the rule on.</source>
+        <translation>Activer la règle.</translation>
+    </message>
+    <message>
+        <source>Turn the rule off (a firing alert resolves).</source>
+        <translation>Désactiver la règle (une alerte déclenchée est résolue).</translation>
+    </message>
+    <message>
+        <source>Forget this deployment&apos;s changes: back to the built-in default.</source>
+        <translation>Oublier les modifications de ce déploiement : retour à la valeur intégrée par défaut.</translation>
+    </message>
+    <message>
+        <source>Changes one KPI alert rule of a deployment (audited).</source>
+        <translation>Modifie une règle d’alerte d’indicateurs d’un déploiement (audité).</translation>
+    </message>
+    <message>
+        <source>--rule is required.</source>
+        <translation>--rule est obligatoire.</translation>
+    </message>
+    <message>
+        <source>--enable and --disable exclude each other.</source>
+        <translation>--enable et --disable s’excluent mutuellement.</translation>
+    </message>
+    <message>
+        <source>Rule %1 of %2 is back to its default.</source>
+        <translation>La règle %1 de %2 est revenue à sa valeur par défaut.</translation>
+    </message>
+    <message>
+        <source>Rule %1 of %2 had no changes.</source>
+        <translation>La règle %1 de %2 n’avait aucune modification.</translation>
+    </message>
+    <message>
+        <source>Deployment %1 has no rule &quot;%2&quot;: give --metric to add one.</source>
+        <translation>Le déploiement %1 n’a pas de règle « %2 » : donnez --metric pour en ajouter une.</translation>
+    </message>
+    <message>
+        <source>Rule %1 watches %2; its metric cannot change (add a rule with another id).</source>
+        <translation>La règle %1 surveille %2 ; sa métrique ne peut pas changer (ajoutez une règle avec un autre identifiant).</translation>
+    </message>
+    <message>
+        <source>--%1 must be a %2, not &quot;%3&quot;.</source>
+        <translation>--%1 doit être un %2, pas « %3 ».</translation>
+    </message>
+    <message>
+        <source>whole number</source>
+        <translation>entier</translation>
+    </message>
+    <message>
+        <source>number</source>
+        <translation>nombre</translation>
+    </message>
+    <message>
+        <source>Rule %1 of %2: %3 (%4).</source>
+        <translation>Règle %1 de %2 : %3 (%4).</translation>
+    </message>
+    <message>
+        <source>Usage: mldeckctl alerts rules [--deployment D] [--json]
+       mldeckctl alerts rules set --deployment D --rule ID [--threshold X] [--for S] [--window S] [--enable|--disable] [--reset]</source>
+        <translation>Usage : mldeckctl alerts rules [--deployment D] [--json]
+        mldeckctl alerts rules set --deployment D --rule ID [--threshold X] [--for S] [--window S] [--enable|--disable] [--reset]</translation>
+    </message>
+    <message>
+        <source>Turn the webhook off (the URL is kept).</source>
+        <translation>Désactiver le webhook (l’URL est conservée).</translation>
+    </message>
+    <message>
+        <source>http(s) address that receives the JSON POST (e.g. a Slack incoming webhook).</source>
+        <translation>Adresse http(s) qui reçoit le POST JSON (par ex. un webhook entrant Slack).</translation>
+    </message>
+    <message>
+        <source>Sets (or turns off) the alert webhook of a deployment (audited).</source>
+        <translation>Définit (ou désactive) le webhook d’alerte d’un déploiement (audité).</translation>
+    </message>
+    <message>
+        <source>Give either one URL or --off.</source>
+        <translation>Donnez soit une URL, soit --off.</translation>
+    </message>
+    <message>
+        <source>Webhook of %1 turned off.</source>
+        <translation>Webhook de %1 désactivé.</translation>
+    </message>
+    <message>
+        <source>Webhook of %1 set to %2.</source>
+        <translation>Webhook de %1 défini sur %2.</translation>
+    </message>
+    <message>
+        <source>Sends a test notification to the deployment&apos;s webhook (with retries) and records it. Exit code 1 when it was not delivered.</source>
+        <translation>Envoie une notification de test au webhook du déploiement (avec nouvelles tentatives) et l’enregistre. Code de sortie 1 si elle n’a pas été remise.</translation>
+    </message>
+    <message>
+        <source>Deployment %1 has no webhook: set one with &quot;mldeckctl alerts webhook set&quot;.</source>
+        <translation>Le déploiement %1 n’a pas de webhook : définissez-en un avec « mldeckctl alerts webhook set ».</translation>
+    </message>
+    <message>
+        <source>Webhook test</source>
+        <translation>Test du webhook</translation>
+    </message>
+    <message>
+        <source>attempt %1: %2 (%3 ms)</source>
+        <translation>tentative %1 : %2 (%3 ms)</translation>
+    </message>
+    <message>
+        <source>delivered, HTTP %1</source>
+        <translation>remise, HTTP %1</translation>
+    </message>
+    <message>
+        <source>Note: this webhook is turned off; alerts do not use it.</source>
+        <translation>Remarque : ce webhook est désactivé ; les alertes ne l’utilisent pas.</translation>
+    </message>
+    <message>
+        <source>Usage: mldeckctl alerts webhook set --deployment D URL | --off
+       mldeckctl alerts webhook test --deployment D</source>
+        <translation>Usage : mldeckctl alerts webhook set --deployment D URL | --off
+        mldeckctl alerts webhook test --deployment D</translation>
+    </message>
+    <message>
+        <source>Usage: mldeckctl alerts &lt;command&gt; [options]   (mldeckctl alerts &lt;command&gt; --help)
+
+  list [--deployment D] [--all] [--json]      open alerts (--all: with resolved ones)
+  ack ID [--reason TEXT]                       acknowledge an alert (audited)
+  silence ID --until ISO|--for 2h|--off        silence an alert until a time (audited)
+  rules [--deployment D] [--json]              KPI alert rules and where each stands
+  rules set --deployment D --rule ID ...       change a rule (audited)
+  webhook set --deployment D URL | --off       the Slack-compatible webhook
+  webhook test --deployment D                  send a test notification</source>
+        <translation>Usage : mldeckctl alerts &lt;commande&gt; [options]   (mldeckctl alerts &lt;commande&gt; --help)
+
+  list [--deployment D] [--all] [--json]      alertes ouvertes (--all : avec les résolues)
+  ack ID [--reason TEXTE]                      acquitter une alerte (audité)
+  silence ID --until ISO|--for 2h|--off        mettre une alerte en silence jusqu’à une heure (audité)
+  rules [--deployment D] [--json]              règles d’alerte d’indicateurs et état de chacune
+  rules set --deployment D --rule ID ...       modifier une règle (audité)
+  webhook set --deployment D URL | --off       le webhook compatible Slack
+  webhook test --deployment D                  envoyer une notification de test</translation>
+    </message>
+    <message>
+        <source>Delete feedback older than N days (default: the deployment&apos;s retention, 180 days unless changed).</source>
+        <translation>Supprimer les retours de plus de N jours (par défaut : la conservation du déploiement, 180 jours sauf modification).</translation>
+    </message>
+    <message>
+        <source>Count what would be deleted; delete nothing.</source>
+        <translation>Compter ce qui serait supprimé ; ne rien supprimer.</translation>
+    </message>
+    <message>
+        <source>Delete old user feedback (retention; audited as feedback.purge).</source>
+        <translation>Supprime les anciens retours utilisateurs (conservation ; audité comme feedback.purge).</translation>
+    </message>
+    <message>
+        <source>--older-than-days: &quot;%1&quot; is not a whole number from 1 to 3650</source>
+        <translation>--older-than-days : « %1 » n’est pas un entier de 1 à 3650</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n feedback items of &quot;%1&quot; are older than %2 days and would be deleted.</source>
+        <translation>
+            <numerusform>%n retour de « %1 » a plus de %2 jours et serait supprimé.</numerusform>
+            <numerusform>%n retours de « %1 » ont plus de %2 jours et seraient supprimés.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Deleted %n feedback items of &quot;%1&quot; older than %2 days.</source>
+        <translation>
+            <numerusform>%n retour de « %1 » de plus de %2 jours supprimé.</numerusform>
+            <numerusform>%n retours de « %1 » de plus de %2 jours supprimés.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Usage: mldeckctl feedback purge [--deployment D] [--older-than-days N] [--dry-run] [--json]
+
+  purge    delete user feedback older than the retention (default 180 days); audited</source>
+        <translation>Usage : mldeckctl feedback purge [--deployment D] [--older-than-days N] [--dry-run] [--json]
+
+  purge    supprimer les retours utilisateurs plus anciens que la durée de conservation (180 jours par défaut) ; audité</translation>
+    </message>
+    <message>
+        <source>stretch %1</source>
+        <translation>ambitieux %1</translation>
+    </message>
+    <message>
+        <source> OK</source>
+        <translation> OK</translation>
+    </message>
+    <message>
+        <source> FAIL</source>
+        <translation> ÉCHEC</translation>
+    </message>
+    <message>
+        <source>Figure</source>
+        <translation>Indicateur</translation>
+    </message>
+    <message>
+        <source>Target</source>
+        <translation>Objectif</translation>
+    </message>
+    <message>
+        <source>--%1 must be an ISO 8601 date-time such as 2024-05-01T08:00:00Z, not &quot;%2&quot;.</source>
+        <translation>--%1 doit être une date-heure ISO 8601 comme 2024-05-01T08:00:00Z, pas « %2 ».</translation>
+    </message>
+    <message>
+        <source>Deployment to report on.</source>
+        <translation>Déploiement sur lequel porte le rapport.</translation>
+    </message>
+    <message>
+        <source>Range ending now: 15m, 1h, 24h, 7d, 30d or any N followed by m, h or d (default 1h).</source>
+        <translation>Plage se terminant maintenant : 15m, 1h, 24h, 7d, 30d ou tout N suivi de m, h ou d (1h par défaut).</translation>
+    </message>
+    <message>
+        <source>Start of a custom range, ISO 8601 (with --to).</source>
+        <translation>Début d’une plage personnalisée, ISO 8601 (avec --to).</translation>
+    </message>
+    <message>
+        <source>End of a custom range, ISO 8601 (with --from).</source>
+        <translation>Fin d’une plage personnalisée, ISO 8601 (avec --from).</translation>
+    </message>
+    <message>
+        <source>Columns: path (ml, heuristic, fallback) or version (model version); default path.</source>
+        <translation>Colonnes : path (ml, heuristic, fallback) ou version (version du modèle) ; path par défaut.</translation>
+    </message>
+    <message>
+        <source>Prints the KPIs of a deployment over a range, as the dashboard shows them.</source>
+        <translation>Affiche les indicateurs d’un déploiement sur une plage, tels que le tableau de bord les montre.</translation>
+    </message>
+    <message>
+        <source>--by must be path or version, not &quot;%1&quot;.</source>
+        <translation>--by doit valoir path ou version, pas « %1 ».</translation>
+    </message>
+    <message>
+        <source>--from and --to go together.</source>
+        <translation>--from et --to vont ensemble.</translation>
+    </message>
+    <message>
+        <source>--to must be after --from.</source>
+        <translation>--to doit être postérieur à --from.</translation>
+    </message>
+    <message>
+        <source>A range is at most 366 days long.</source>
+        <translation>Une plage dure au plus 366 jours.</translation>
+    </message>
+    <message>
+        <source>--range must be a number followed by m, h or d (such as 15m, 1h, 24h, 7d, 30d; at most 366 days), not &quot;%1&quot;.</source>
+        <translation>--range doit être un nombre suivi de m, h ou d (comme 15m, 1h, 24h, 7d, 30d ; au plus 366 jours), pas « %1 ».</translation>
+    </message>
+    <message>
+        <source>(none)</source>
+        <translation>(aucun)</translation>
+    </message>
+    <message>
+        <source>Deployment %1, %2 to %3 (display buckets of %4 s, %5 ms).</source>
+        <translation>Déploiement %1, du %2 au %3 (intervalles d’affichage de %4 s, %5 ms).</translation>
+    </message>
+    <message>
+        <source>all</source>
+        <translation>tout</translation>
+    </message>
+    <message>
+        <source>%1  %2  %3  %4</source>
+        <translation>%1  %2  %3  %4</translation>
+    </message>
+    <message>
+        <source>Length of the report: day or week (default: day).</source>
+        <translation>Durée du rapport : day ou week (par défaut : day).</translation>
+    </message>
+    <message>
+        <source>pdf or csv (default: from the extension of --out).</source>
+        <translation>pdf ou csv (par défaut : d’après l’extension de --out).</translation>
+    </message>
+    <message>
+        <source>File to write (replaced only once the report is complete).</source>
+        <translation>Fichier à écrire (remplacé seulement une fois le rapport complet).</translation>
+    </message>
+    <message>
+        <source>End of the period, ISO 8601 (2024-05-02T00:00:00Z; a bare date is its midnight UTC). Default: now.</source>
+        <translation>Fin de la période, ISO 8601 (2024-05-02T00:00:00Z ; une date seule désigne son minuit UTC). Par défaut : maintenant.</translation>
+    </message>
+    <message>
+        <source>Writes the KPI report of a deployment over a day or a week: figures per path against the targets, charts, alerts and changes of the period.</source>
+        <translation>Écrit le rapport d’indicateurs d’un déploiement sur un jour ou une semaine : valeurs par voie face aux objectifs, graphiques, alertes et changements de la période.</translation>
+    </message>
+    <message>
+        <source>--out is required.</source>
+        <translation>--out est obligatoire.</translation>
+    </message>
+    <message>
+        <source>--format is required when --out does not end in .pdf or .csv.</source>
+        <translation>--format est obligatoire quand --out ne se termine pas par .pdf ou .csv.</translation>
+    </message>
+    <message>
+        <source>--end must be an ISO 8601 date-time such as 2024-05-02T00:00:00Z, not &quot;%1&quot;.</source>
+        <translation>--end doit être une date-heure ISO 8601 comme 2024-05-02T00:00:00Z, pas « %1 ».</translation>
+    </message>
+    <message>
+        <source>met</source>
+        <translation>atteint</translation>
+    </message>
+    <message>
+        <source>not met</source>
+        <translation>non atteint</translation>
+    </message>
+    <message>
+        <source>  %1: %2 [%3]</source>
+        <translation>  %1 : %2 [%3]</translation>
+    </message>
+    <message>
+        <source>no</source>
+        <translation>non</translation>
+    </message>
+    <message>
+        <source>  %1: %2 (threshold %3 %4) [%5]</source>
+        <translation>  %1 : %2 (seuil %3 %4) [%5]</translation>
+    </message>
+    <message>
+        <source>Check whether a deployment is due for retraining (exit 0: due, 1: not due).</source>
+        <translation>Vérifie si un déploiement doit être réentraîné (sortie 0 : à faire, 1 : pas encore).</translation>
+    </message>
+    <message>
+        <source>checking</source>
+        <translation>vérification</translation>
+    </message>
+    <message>
+        <source>loading data</source>
+        <translation>chargement des données</translation>
+    </message>
+    <message>
+        <source>training</source>
+        <translation>entraînement</translation>
+    </message>
+    <message>
+        <source>evaluating</source>
+        <translation>évaluation</translation>
+    </message>
+    <message>
+        <source>registering</source>
+        <translation>enregistrement</translation>
+    </message>
+    <message>
+        <source>done</source>
+        <translation>terminé</translation>
+    </message>
+    <message>
+        <source>Data window: the last N days (default 60).</source>
+        <translation>Période de données : les N derniers jours (60 par défaut).</translation>
+    </message>
+    <message>
+        <source>Training epochs (default 10).</source>
+        <translation>Époques d’entraînement (10 par défaut).</translation>
+    </message>
+    <message>
+        <source>Learning rate (default 0.0005).</source>
+        <translation>Taux d’apprentissage (0.0005 par défaut).</translation>
+    </message>
+    <message>
+        <source>Batch size (default 256).</source>
+        <translation>Taille de lot (256 par défaut).</translation>
+    </message>
+    <message>
+        <source>Random seed (default 42).</source>
+        <translation>Graine aléatoire (42 par défaut).</translation>
+    </message>
+    <message>
+        <source>Re-initialise the weights instead of starting from the champion&apos;s.</source>
+        <translation>Réinitialiser les poids au lieu de partir de ceux du champion.</translation>
+    </message>
+    <message>
+        <source>Decision rule: relative MAE improvement required (default: the settings&apos;).</source>
+        <translation>Règle de décision : amélioration relative de la MAE exigée (par défaut : celle des réglages).</translation>
+    </message>
+    <message>
+        <source>Model store directory (default: MLDECK_MODEL_STORE, else the standard one).</source>
+        <translation>Répertoire du magasin de modèles (par défaut : MLDECK_MODEL_STORE, sinon le répertoire standard).</translation>
+    </message>
+    <message>
+        <source>Run even when the triggers are not due.</source>
+        <translation>Lancer même si les déclencheurs ne sont pas atteints.</translation>
+    </message>
+    <message>
+        <source>Train and evaluate; register and promote nothing.</source>
+        <translation>Entraîner et évaluer ; ne rien enregistrer ni promouvoir.</translation>
+    </message>
+    <message>
+        <source>Retrain the champion on recent data, evaluate it against the champion on the same holdout, and promote it only when the decision rule says so (else keep it as challenger).</source>
+        <translation>Réentraîne le champion sur des données récentes, l’évalue face au champion sur le même jeu de test et ne le promeut que si la règle de décision l’indique (sinon il est gardé comme challenger).</translation>
+    </message>
+    <message>
+        <source>--%1: &quot;%2&quot; is not a whole number</source>
+        <translation>--%1 : « %2 » n’est pas un entier</translation>
+    </message>
+    <message>
+        <source>--learning-rate: &quot;%1&quot; is not a number</source>
+        <translation>--learning-rate : « %1 » n’est pas un nombre</translation>
+    </message>
+    <message>
+        <source>--min-improvement: &quot;%1&quot; is not a number</source>
+        <translation>--min-improvement : « %1 » n’est pas un nombre</translation>
+    </message>
+    <message>
+        <source>Retraining is not due; use --force to run anyway.</source>
+        <translation>Le réentraînement n’est pas dû ; utilisez --force pour le lancer quand même.</translation>
+    </message>
+    <message>
+        <source>[%1 %] epoch %2/%3: train loss %4, validation loss %5, validation MAE %6, %7 s left</source>
+        <translation>[%1 %] époque %2/%3 : perte d’entraînement %4, perte de validation %5, MAE de validation %6, %7 s restantes</translation>
+    </message>
+    <message>
+        <source>[%1 %] %2: %3</source>
+        <translation>[%1 %] %2 : %3</translation>
+    </message>
+    <message>
+        <source>Run %1: %2</source>
+        <translation>Exécution %1 : %2</translation>
+    </message>
+    <message>
+        <source>Reason: %1</source>
+        <translation>Motif : %1</translation>
+    </message>
+    <message>
+        <source>Holdout MAE: candidate %1, champion %2</source>
+        <translation>MAE sur le jeu de test : candidat %1, champion %2</translation>
+    </message>
+    <message>
+        <source>Candidate %1@%2: %3</source>
+        <translation>Candidat %1@%2 : %3</translation>
+    </message>
+    <message>
+        <source>Dry run: nothing was registered.</source>
+        <translation>Essai à blanc : rien n’a été enregistré.</translation>
+    </message>
+    <message>
+        <source>Could not apply the decision: %1</source>
+        <translation>Impossible d’appliquer la décision : %1</translation>
+    </message>
+    <message>
+        <source>At most N runs (default 50).</source>
+        <translation>Au plus N exécutions (50 par défaut).</translation>
+    </message>
+    <message>
+        <source>The retrain runs of a deployment, newest first.</source>
+        <translation>Les réentraînements d’un déploiement, les plus récents d’abord.</translation>
+    </message>
+    <message>
+        <source>--limit: &quot;%1&quot; is not a positive whole number</source>
+        <translation>--limit : « %1 » n’est pas un entier positif</translation>
+    </message>
+    <message>
+        <source>No retrain run for &quot;%1&quot; yet.</source>
+        <translation>Aucun réentraînement pour « %1 » pour l’instant.</translation>
+    </message>
+    <message>
+        <source>#%1 %2 %3 %4 (%5)%6 base %7 -&gt; %8, %9 s, MAE %10 vs %11, decision %12</source>
+        <translation>#%1 %2 %3 %4 (%5)%6 base %7 -&gt; %8, %9 s, MAE %10 contre %11, décision %12</translation>
+    </message>
+    <message>
+        <source> dry run</source>
+        <translation> essai à blanc</translation>
+    </message>
+    <message>
+        <source>    %1</source>
+        <translation>    %1</translation>
+    </message>
+    <message>
+        <source>Retrained versions to keep, newest first (the champion and the previous champion are always kept).</source>
+        <translation>Versions réentraînées à conserver, les plus récentes d’abord (le champion et le champion précédent sont toujours conservés).</translation>
+    </message>
+    <message>
+        <source>Archive old retrained versions and remove their files from the model store.</source>
+        <translation>Archiver les anciennes versions réentraînées et supprimer leurs fichiers du magasin de modèles.</translation>
+    </message>
+    <message>
+        <source>--keep N is required</source>
+        <translation>--keep N est obligatoire</translation>
+    </message>
+    <message>
+        <source>--keep: &quot;%1&quot; is not a whole number of 0 or more</source>
+        <translation>--keep : « %1 » n’est pas un entier positif ou nul</translation>
+    </message>
+    <message>
+        <source>Archived: %1</source>
+        <translation>Archivées : %1</translation>
+    </message>
+    <message>
+        <source>Kept: %1</source>
+        <translation>Conservées : %1</translation>
+    </message>
+    <message>
+        <source>&quot;set key=value ...&quot; changes settings (e.g. set autoRetrain=true minFeedback=150).</source>
+        <translation>« set clé=valeur ... » modifie les réglages (par ex. set autoRetrain=true minFeedback=150).</translation>
+    </message>
+    <message>
+        <source>Show or change the retrain settings of a deployment (audited).</source>
+        <translation>Affiche ou modifie les réglages de réentraînement d’un déploiement (audité).</translation>
+    </message>
+    <message>
+        <source>unknown argument &quot;%1&quot;: use &quot;set key=value ...&quot;</source>
+        <translation>argument « %1 » inconnu : utilisez « set clé=valeur ... »</translation>
+    </message>
+    <message>
+        <source>&quot;set&quot; needs at least one key=value</source>
+        <translation>« set » demande au moins un clé=valeur</translation>
+    </message>
+    <message>
+        <source>unknown setting &quot;%1&quot;; known: %2</source>
+        <translation>réglage « %1 » inconnu ; réglages connus : %2</translation>
+    </message>
+    <message>
+        <source>%1 must be true or false</source>
+        <translation>%1 doit valoir true ou false</translation>
+    </message>
+    <message>
+        <source>%1 must be a number (got &quot;%2&quot;)</source>
+        <translation>%1 doit être un nombre (reçu « %2 »)</translation>
+    </message>
+    <message>
+        <source>Ask the running retrain of a deployment to stop (it records itself as cancelled).</source>
+        <translation>Demander au réentraînement en cours d’un déploiement de s’arrêter (il s’enregistre comme annulé).</translation>
+    </message>
+    <message>
+        <source>Asked run %1 to stop; it stops at the end of the current epoch.</source>
+        <translation>Arrêt demandé à l’exécution %1 ; elle s’arrête à la fin de l’époque en cours.</translation>
+    </message>
+    <message>
+        <source>No retrain run of &quot;%1&quot; is running.</source>
+        <translation>Aucun réentraînement de « %1 » n’est en cours.</translation>
+    </message>
+    <message>
+        <source>Usage: mldeckctl retrain &lt;check|run|history|cancel|cleanup|settings&gt; [options]   (mldeckctl retrain &lt;sub&gt; --help)
+
+  check       is the deployment due? each condition with value and threshold (exit 0 due, 1 not)
+  run         retrain, evaluate against the champion, promote only if the rule says so
+  history     the runs: status, trigger, parameters, metrics, decision
+  cancel      ask the running run to stop
+  cleanup     archive old retrained versions (--keep N; never the champion or the previous one)
+  settings    show or change the triggers and the scheduler (settings set key=value ...)</source>
+        <translation>Usage : mldeckctl retrain &lt;check|run|history|cancel|cleanup|settings&gt; [options]   (mldeckctl retrain &lt;sous-commande&gt; --help)
+
+  check       le déploiement est-il à réentraîner ? chaque condition avec sa valeur et son seuil (sortie 0 oui, 1 non)
+  run         réentraîner, évaluer face au champion, ne promouvoir que si la règle l’indique
+  history     les exécutions : statut, déclencheur, paramètres, métriques, décision
+  cancel      demander à l’exécution en cours de s’arrêter
+  cleanup     archiver les anciennes versions réentraînées (--keep N ; jamais le champion ni le précédent)
+  settings    afficher ou modifier les déclencheurs et le planificateur (settings set clé=valeur ...)</translation>
+    </message>
+    <message>
+        <source> | model %1</source>
+        <translation> | modèle %1</translation>
+    </message>
+    <message>
+        <source> | WARNING: %1</source>
+        <translation> | ATTENTION : %1</translation>
+    </message>
+    <message>
+        <source>Serve this TorchScript file for the whole run and do not follow the champion (default: follow the deployment&apos;s champion from the registry, the demo MLP until there is one).</source>
+        <translation>Servir ce fichier TorchScript pendant toute l’exécution sans suivre le champion (par défaut : suivre le champion du déploiement dans le registre, le MLP de démo tant qu’il n’y en a pas).</translation>
+    </message>
+    <message>
+        <source>Acts as the production serving backend: follows the flags live, routes each request to the model or the heuristic, and logs predictions, outcomes and feedback to PostgreSQL. Without --model it serves the deployment&apos;s champion and switches to a newly promoted one (SHA-256 verified) between batches. Ctrl-C flushes what is buffered.</source>
+        <translation>Joue le rôle du backend de production : suit les drapeaux en direct, envoie chaque requête au modèle ou à l’heuristique, et journalise prédictions, résultats réels et retours dans PostgreSQL. Sans --model, il sert le champion du déploiement et passe à un champion nouvellement promu (SHA-256 vérifié) entre deux lots. Ctrl-C écrit ce qui est en tampon.</translation>
+    </message>
 </context>
 <context>
     <name>mldeck::drift</name>
@@ -2952,6 +4578,280 @@ Code de sortie 0 quand les deux sont disponibles, 2 quand l’un est injoignable
     </message>
 </context>
 <context>
+    <name>mldeck::retrain</name>
+    <message>
+        <source>&quot;%1&quot; is not a valid deployment name.</source>
+        <translation>« %1 » n’est pas un nom de déploiement valide.</translation>
+    </message>
+    <message>
+        <source>--keep must be 0 or more (got %1).</source>
+        <translation>--keep doit valoir 0 ou plus (reçu %1).</translation>
+    </message>
+    <message numerus="yes">
+        <source>Retrain cleanup: keeping the newest %n retrained versions</source>
+        <translation>
+            <numerusform>Nettoyage des réentraînements : conservation de %n version réentraînée, la plus récente</numerusform>
+            <numerusform>Nettoyage des réentraînements : conservation des %n versions réentraînées les plus récentes</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Cleanup stopped at %1@%2: %3 (archived so far: %4)</source>
+        <translation>Nettoyage arrêté à %1@%2 : %3 (déjà archivées : %4)</translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation>aucune</translation>
+    </message>
+    <message>
+        <source>The retention must be between 1 and 3650 days (got %1).</source>
+        <translation>La durée de conservation doit être comprise entre 1 et 3650 jours (reçu %1).</translation>
+    </message>
+    <message>
+        <source>cancelled</source>
+        <translation>annulé</translation>
+    </message>
+    <message>
+        <source>Promote: the candidate&apos;s MAE is %1 better than the champion&apos;s (%2 vs %3; at least %4 needed) and the %5 interval of the difference [%6, %7] excludes no improvement.</source>
+        <translation>Promouvoir : la MAE du candidat est meilleure de %1 que celle du champion (%2 contre %3 ; au moins %4 requis) et l’intervalle %5 de la différence [%6, %7] exclut l’absence d’amélioration.</translation>
+    </message>
+    <message>
+        <source>Do not promote: the candidate&apos;s MAE (%1) is not better than the champion&apos;s (%2).</source>
+        <translation>Ne pas promouvoir : la MAE du candidat (%1) n’est pas meilleure que celle du champion (%2).</translation>
+    </message>
+    <message>
+        <source>Do not promote: the candidate&apos;s MAE is only %1 better than the champion&apos;s (%2 vs %3); at least %4 is required.</source>
+        <translation>Ne pas promouvoir : la MAE du candidat n’est meilleure que de %1 par rapport à celle du champion (%2 contre %3) ; au moins %4 est requis.</translation>
+    </message>
+    <message>
+        <source>Do not promote: the MAE is %1 better, but the %2 interval of the difference [%3, %4] does not exclude no improvement: the gain may be chance.</source>
+        <translation>Ne pas promouvoir : la MAE est meilleure de %1, mais l’intervalle %2 de la différence [%3, %4] n’exclut pas l’absence d’amélioration : le gain peut être dû au hasard.</translation>
+    </message>
+    <message>
+        <source>Checking the triggers</source>
+        <translation>Vérification des déclencheurs</translation>
+    </message>
+    <message>
+        <source>Retraining is not due (%1) Use force to run anyway.</source>
+        <translation>Le réentraînement n’est pas dû (%1) Forcez-le pour le lancer quand même.</translation>
+    </message>
+    <message>
+        <source>Done</source>
+        <translation>Terminé</translation>
+    </message>
+    <message>
+        <source>Cancelled by the user.</source>
+        <translation>Annulé par l’utilisateur.</translation>
+    </message>
+    <message>
+        <source>Deployment &quot;%1&quot; has no champion: register a model and promote it before retraining.</source>
+        <translation>Le déploiement « %1 » n’a pas de champion : enregistrez un modèle et promouvez-le avant de réentraîner.</translation>
+    </message>
+    <message numerus="yes">
+        <source>Loading the last %n days</source>
+        <translation>
+            <numerusform>Chargement de %n jour de données</numerusform>
+            <numerusform>Chargement des %n derniers jours</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>No temporary directory for the candidate: %1</source>
+        <translation>Aucun répertoire temporaire pour le candidat : %1</translation>
+    </message>
+    <message>
+        <source>The champion&apos;s file cannot be used: %1</source>
+        <translation>Le fichier du champion est inutilisable : %1</translation>
+    </message>
+    <message>
+        <source>Training</source>
+        <translation>Entraînement</translation>
+    </message>
+    <message>
+        <source>Epoch %1 of %2</source>
+        <translation>Époque %1 sur %2</translation>
+    </message>
+    <message>
+        <source>Training from %1@%2</source>
+        <translation>Entraînement à partir de %1@%2</translation>
+    </message>
+    <message>
+        <source>Training finished but wrote no model file.</source>
+        <translation>L’entraînement s’est terminé sans écrire de fichier de modèle.</translation>
+    </message>
+    <message numerus="yes">
+        <source>Evaluating candidate and champion on %n holdout rows</source>
+        <translation>
+            <numerusform>Évaluation du candidat et du champion sur %n ligne de test</numerusform>
+            <numerusform>Évaluation du candidat et du champion sur %n lignes de test</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>The trained model cannot be loaded: %1</source>
+        <translation>Le modèle entraîné ne peut pas être chargé : %1</translation>
+    </message>
+    <message>
+        <source>Candidate: %1</source>
+        <translation>Candidat : %1</translation>
+    </message>
+    <message>
+        <source>Champion: %1</source>
+        <translation>Champion : %1</translation>
+    </message>
+    <message>
+        <source>The paired bootstrap could not be computed on the holdout.</source>
+        <translation>Le bootstrap apparié n’a pas pu être calculé sur le jeu de test.</translation>
+    </message>
+    <message>
+        <source>Registering %1@%2</source>
+        <translation>Enregistrement de %1@%2</translation>
+    </message>
+    <message>
+        <source>Registration failed: %1</source>
+        <translation>Échec de l’enregistrement : %1</translation>
+    </message>
+    <message>
+        <source>Run %1 did not succeed (%2): there is nothing to apply.</source>
+        <translation>L’exécution %1 n’a pas réussi (%2) : il n’y a rien à appliquer.</translation>
+    </message>
+    <message>
+        <source>Run %1 registered no model (dry run): there is nothing to apply.</source>
+        <translation>L’exécution %1 n’a enregistré aucun modèle (essai à blanc) : il n’y a rien à appliquer.</translation>
+    </message>
+    <message>
+        <source>Run %1 was already %2.</source>
+        <translation>L’exécution %1 était déjà %2.</translation>
+    </message>
+    <message>
+        <source>Promotion refused: %1 (Start the reason with &quot;override:&quot; to promote anyway.)</source>
+        <translation>Promotion refusée : %1 (Commencez le motif par « override: » pour promouvoir quand même.)</translation>
+    </message>
+    <message>
+        <source>Promotion refused: the champion is now %1@%2, not %3 which run %4 was compared with; retrain again.</source>
+        <translation>Promotion refusée : le champion est maintenant %1@%2, et non %3 auquel l’exécution %4 a été comparée ; réentraînez à nouveau.</translation>
+    </message>
+    <message>
+        <source>Retrain run %1: %2</source>
+        <translation>Réentraînement %1 : %2</translation>
+    </message>
+    <message>
+        <source>Promoted, but the rollout plan could not be read: %1</source>
+        <translation>Promu, mais le plan de déploiement n’a pas pu être lu : %1</translation>
+    </message>
+    <message>
+        <source>Promoted, but the rollout plan could not be stored: %1</source>
+        <translation>Promu, mais le plan de déploiement n’a pas pu être enregistré : %1</translation>
+    </message>
+    <message>
+        <source>Staged rollout of %1@%2 from 10 %</source>
+        <translation>Déploiement par étapes de %1@%2 à partir de 10 %</translation>
+    </message>
+    <message>
+        <source>Retrain run %1: kept as challenger</source>
+        <translation>Réentraînement %1 : gardé comme challenger</translation>
+    </message>
+    <message>
+        <source>Retrain run %1: discarded</source>
+        <translation>Réentraînement %1 : écarté</translation>
+    </message>
+    <message numerus="yes">
+        <source>Feedback items in the last %n days</source>
+        <translation>
+            <numerusform>Retours sur %n jour</numerusform>
+            <numerusform>Retours sur les %n derniers jours</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Negative feedback items</source>
+        <translation>Retours négatifs</translation>
+    </message>
+    <message>
+        <source>Satisfaction (positive share)</source>
+        <translation>Satisfaction (part positive)</translation>
+    </message>
+    <message>
+        <source>Drift alert firing</source>
+        <translation>Alerte de dérive déclenchée</translation>
+    </message>
+    <message>
+        <source>MAE of the window above target</source>
+        <translation>MAE de la période au-dessus de l’objectif</translation>
+    </message>
+    <message>
+        <source>Due: %1 feedback items, %2 negative, satisfaction %3 % (below %4 %).</source>
+        <translation>À faire : %1 retours, dont %2 négatifs, satisfaction %3 % (sous %4 %).</translation>
+    </message>
+    <message>
+        <source>Due: a drift alert is firing.</source>
+        <translation>À faire : une alerte de dérive est déclenchée.</translation>
+    </message>
+    <message>
+        <source>Due: the MAE of the window (%1) is above the target (%2).</source>
+        <translation>À faire : la MAE de la période (%1) est au-dessus de l’objectif (%2).</translation>
+    </message>
+    <message>
+        <source>%1 of %2 feedback items</source>
+        <translation>%1 retours sur %2</translation>
+    </message>
+    <message>
+        <source>%1 of %2 negative items</source>
+        <translation>%1 négatifs sur %2</translation>
+    </message>
+    <message>
+        <source>satisfaction %1 % is not below %2 %</source>
+        <translation>la satisfaction de %1 % n’est pas sous %2 %</translation>
+    </message>
+    <message>
+        <source>Not due: %1.</source>
+        <translation>Pas encore : %1.</translation>
+    </message>
+    <message>
+        <source>The stored retrain settings of &quot;%1&quot; are invalid: %2</source>
+        <translation>Les réglages de réentraînement enregistrés pour « %1 » ne sont pas valides : %2</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::retrain::detail</name>
+    <message>
+        <source>&quot;%1&quot; is not a valid deployment name.</source>
+        <translation>« %1 » n’est pas un nom de déploiement valide.</translation>
+    </message>
+    <message>
+        <source>Days back must be between 1 and 3650 (got %1).</source>
+        <translation>Le nombre de jours doit être compris entre 1 et 3650 (reçu %1).</translation>
+    </message>
+    <message>
+        <source>The holdout share must be between 5 % and 50 % (got %1 %).</source>
+        <translation>La part de test doit être comprise entre 5 % et 50 % (reçu %1 %).</translation>
+    </message>
+    <message>
+        <source>The validation share must be between 5 % and 50 % (got %1 %).</source>
+        <translation>La part de validation doit être comprise entre 5 % et 50 % (reçu %1 %).</translation>
+    </message>
+    <message>
+        <source>The minimum improvement must be between 0 % and 100 % (got %1 %).</source>
+        <translation>L’amélioration minimale doit être comprise entre 0 % et 100 % (reçu %1 %).</translation>
+    </message>
+    <message>
+        <source>Bootstrap resamples must be between 100 and 100000.</source>
+        <translation>Les rééchantillonnages du bootstrap doivent être compris entre 100 et 100000.</translation>
+    </message>
+    <message>
+        <source>cancelled</source>
+        <translation>annulé</translation>
+    </message>
+    <message>
+        <source>%1 rows left out: feature &quot;%2&quot; was missing.</source>
+        <translation>%1 lignes écartées : la variable « %2 » manquait.</translation>
+    </message>
+    <message>
+        <source>The last %1 days of &quot;%2&quot; hold %3 rows with an outcome; at least %4 are needed to retrain.</source>
+        <translation>Les %1 derniers jours de « %2 » comptent %3 lignes avec un résultat réel ; il en faut au moins %4 pour réentraîner.</translation>
+    </message>
+    <message>
+        <source>%1 rows with negative feedback weigh double in training.</source>
+        <translation>%1 lignes avec un retour négatif comptent double à l’entraînement.</translation>
+    </message>
+</context>
+<context>
     <name>mldeck::stats</name>
     <message>
         <source>accuracy</source>
@@ -3048,6 +4948,104 @@ Code de sortie 0 quand les deux sont disponibles, 2 quand l’un est injoignable
         <source>Cannot write %1.</source>
         <translation>Impossible d’écrire %1.</translation>
     </message>
+    <message>
+        <source>Cannot write %1: %2</source>
+        <translation>Impossible d’écrire %1 : %2</translation>
+    </message>
+    <message>
+        <source>KPI report: %1</source>
+        <translation>Rapport d’indicateurs : %1</translation>
+    </message>
+    <message>
+        <source>Cannot start the PDF %1.</source>
+        <translation>Impossible de démarrer le PDF %1.</translation>
+    </message>
+    <message>
+        <source>Cannot add a page to the PDF %1.</source>
+        <translation>Impossible d’ajouter une page au PDF %1.</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::AlertRulesTableModel</name>
+    <message>
+        <source>Disabled</source>
+        <translation>Désactivée</translation>
+    </message>
+    <message>
+        <source>Inactive</source>
+        <translation>Inactive</translation>
+    </message>
+    <message>
+        <source>Pending since %1</source>
+        <translation>En attente depuis %1</translation>
+    </message>
+    <message>
+        <source>Firing since %1</source>
+        <translation>Déclenchée depuis %1</translation>
+    </message>
+    <message>
+        <source>Resolved at %1</source>
+        <translation>Résolue à %1</translation>
+    </message>
+    <message>
+        <source>Changed for this deployment</source>
+        <translation>Modifiée pour ce déploiement</translation>
+    </message>
+    <message>
+        <source>Built-in default</source>
+        <translation>Valeur intégrée par défaut</translation>
+    </message>
+    <message>
+        <source>n/a</source>
+        <translation>n/d</translation>
+    </message>
+    <message>
+        <source>On</source>
+        <translation>Activée</translation>
+    </message>
+    <message>
+        <source>Off</source>
+        <translation>Désactivée</translation>
+    </message>
+    <message>
+        <source>Rule</source>
+        <translation>Règle</translation>
+    </message>
+    <message>
+        <source>Condition</source>
+        <translation>Condition</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>État</translation>
+    </message>
+    <message>
+        <source>Last value</source>
+        <translation>Dernière valeur</translation>
+    </message>
+    <message>
+        <source>Evaluated</source>
+        <translation>Évaluée</translation>
+    </message>
+    <message>
+        <source>Enabled</source>
+        <translation>Activée</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::AlertRulesView</name>
+    <message>
+        <source>Rules are evaluated by the guard every 15 s; change them with &quot;mldeckctl alerts rules set&quot;.</source>
+        <translation>Les règles sont évaluées par la garde toutes les 15 s ; modifiez-les avec « mldeckctl alerts rules set ».</translation>
+    </message>
+    <message>
+        <source>Alert rules could not be read: %1</source>
+        <translation>Impossible de lire les règles d’alerte : %1</translation>
+    </message>
+    <message>
+        <source>%1: %2 firing, %3 pending. Rules are evaluated by the guard every 15 s; change them with &quot;mldeckctl alerts rules set&quot;.</source>
+        <translation>%1 : %2 déclenchées, %3 en attente. Les règles sont évaluées par la garde toutes les 15 s ; modifiez-les avec « mldeckctl alerts rules set ».</translation>
+    </message>
 </context>
 <context>
     <name>mldeck::ui::AlertsDriftPage</name>
@@ -3106,6 +5104,14 @@ Code de sortie 0 quand les deux sont disponibles, 2 quand l’un est injoignable
     <message>
         <source>Mark the selected alert as seen (audited)</source>
         <translation>Marquer l’alerte sélectionnée comme vue (audité)</translation>
+    </message>
+    <message>
+        <source>Alerts</source>
+        <translation>Alertes</translation>
+    </message>
+    <message>
+        <source>Rules</source>
+        <translation>Règles</translation>
     </message>
 </context>
 <context>
@@ -3712,22 +5718,384 @@ Il est gardé en mémoire pour cette session seulement.</translation>
     </message>
 </context>
 <context>
+    <name>mldeck::ui::DashboardCharts</name>
+    <message>
+        <source>MAE (minutes)</source>
+        <translation>MAE (minutes)</translation>
+    </message>
+    <message>
+        <source>%1 min</source>
+        <translation>%1 min</translation>
+    </message>
+    <message>
+        <source>R²</source>
+        <translation>R²</translation>
+    </message>
+    <message>
+        <source>Latency of ML (ms)</source>
+        <translation>Latence du ML (ms)</translation>
+    </message>
+    <message>
+        <source>%1 ms</source>
+        <translation>%1 ms</translation>
+    </message>
+    <message>
+        <source>Error rate (%)</source>
+        <translation>Taux d’erreur (%)</translation>
+    </message>
+    <message>
+        <source>%1 %</source>
+        <translation>%1 %</translation>
+    </message>
+    <message>
+        <source>Throughput (predictions/s)</source>
+        <translation>Débit (prédictions/s)</translation>
+    </message>
+    <message>
+        <source>%1 /s</source>
+        <translation>%1 /s</translation>
+    </message>
+    <message>
+        <source>%1 by %2
+%3</source>
+        <translation>%1 par %2
+%3</translation>
+    </message>
+    <message>
+        <source>unknown</source>
+        <translation>inconnu</translation>
+    </message>
+    <message>
+        <source>ML</source>
+        <translation>ML</translation>
+    </message>
+    <message>
+        <source>Heuristic</source>
+        <translation>Heuristique</translation>
+    </message>
+    <message>
+        <source>Fallback</source>
+        <translation>Repli</translation>
+    </message>
+    <message>
+        <source>Target</source>
+        <translation>Objectif</translation>
+    </message>
+    <message>
+        <source>Stretch</source>
+        <translation>Ambitieux</translation>
+    </message>
+    <message>
+        <source>p50</source>
+        <translation>p50</translation>
+    </message>
+    <message>
+        <source>p95</source>
+        <translation>p95</translation>
+    </message>
+    <message>
+        <source>p99</source>
+        <translation>p99</translation>
+    </message>
+</context>
+<context>
     <name>mldeck::ui::DashboardPage</name>
     <message>
-        <source>How the model is doing, at a glance.</source>
-        <translation>L’état du modèle, d’un coup d’œil.</translation>
+        <source>Off</source>
+        <translation>Désactivé</translation>
     </message>
     <message>
-        <source>Key figures of the model in production</source>
-        <translation>Chiffres clés du modèle en production</translation>
+        <source>1 s</source>
+        <translation>1 s</translation>
     </message>
     <message>
-        <source>This page will show MAE, RMSE, R², latency p50/p95/p99, error rate and fallback share over time, the ML path against the heuristic, business KPIs and the targets of the deployment guide, with PDF and CSV export. It is not built yet, so no figures are shown here.</source>
-        <translation>Cette page montrera dans le temps la MAE, la RMSE, le R², la latence p50/p95/p99, le taux d’erreur et la part de repli, la voie ML face à l’heuristique, les indicateurs métier et les objectifs du guide de déploiement, avec export PDF et CSV. Elle n’est pas encore construite : aucun chiffre n’est donc affiché ici.</translation>
+        <source>5 s</source>
+        <translation>5 s</translation>
     </message>
     <message>
-        <source>Not built yet</source>
-        <translation>Pas encore construite</translation>
+        <source>10 s</source>
+        <translation>10 s</translation>
+    </message>
+    <message>
+        <source>30 s</source>
+        <translation>30 s</translation>
+    </message>
+    <message>
+        <source>60 s</source>
+        <translation>60 s</translation>
+    </message>
+    <message>
+        <source>Refresh</source>
+        <translation>Actualiser</translation>
+    </message>
+    <message>
+        <source>Report</source>
+        <translation>Rapport</translation>
+    </message>
+    <message>
+        <source>Last day as PDF…</source>
+        <translation>Dernier jour en PDF…</translation>
+    </message>
+    <message>
+        <source>Last week as PDF…</source>
+        <translation>Dernière semaine en PDF…</translation>
+    </message>
+    <message>
+        <source>Last day as CSV…</source>
+        <translation>Dernier jour en CSV…</translation>
+    </message>
+    <message>
+        <source>Last week as CSV…</source>
+        <translation>Dernière semaine en CSV…</translation>
+    </message>
+    <message>
+        <source>Save the report</source>
+        <translation>Enregistrer le rapport</translation>
+    </message>
+    <message>
+        <source>Deployment:</source>
+        <translation>Déploiement :</translation>
+    </message>
+    <message>
+        <source>Auto-refresh:</source>
+        <translation>Actualisation auto :</translation>
+    </message>
+    <message>
+        <source>By path and by model version</source>
+        <translation>Par voie et par version de modèle</translation>
+    </message>
+    <message>
+        <source>No deployment has logged predictions yet: nothing to show.</source>
+        <translation>Aucun déploiement n’a encore journalisé de prédictions : rien à afficher.</translation>
+    </message>
+    <message>
+        <source>Not connected to a database yet.</source>
+        <translation>Pas encore connecté à une base de données.</translation>
+    </message>
+    <message>
+        <source>Loading the deployments…</source>
+        <translation>Chargement des déploiements…</translation>
+    </message>
+    <message>
+        <source>Loading %1…</source>
+        <translation>Chargement de %1…</translation>
+    </message>
+    <message>
+        <source>No predictions of %1 in this range (refreshed at %2, took %3 ms).</source>
+        <translation>Aucune prédiction de %1 sur cette plage (actualisé à %2, en %3 ms).</translation>
+    </message>
+    <message>
+        <source>Live · refreshed at %1, took %2 ms</source>
+        <translation>En direct · actualisé à %1, en %2 ms</translation>
+    </message>
+    <message>
+        <source>Range %1 to %2 · refreshed at %3, took %4 ms</source>
+        <translation>Plage du %1 au %2 · actualisé à %3, en %4 ms</translation>
+    </message>
+    <message>
+        <source>Cannot read the figures: %1. The figures below are from %2 and are NOT live; retrying.</source>
+        <translation>Impossible de lire les valeurs : %1. Les valeurs ci-dessous datent de %2 et ne sont PAS en direct ; nouvelle tentative en cours.</translation>
+    </message>
+    <message>
+        <source>Cannot read the figures: %1. The figures below are from %2 and are NOT live; press Refresh to try again.</source>
+        <translation>Impossible de lire les valeurs : %1. Les valeurs ci-dessous datent de %2 et ne sont PAS en direct ; appuyez sur Actualiser pour réessayer.</translation>
+    </message>
+    <message>
+        <source>Cannot read the figures: %1. No figures to show; retrying.</source>
+        <translation>Impossible de lire les valeurs : %1. Aucune valeur à afficher ; nouvelle tentative en cours.</translation>
+    </message>
+    <message>
+        <source>Connect to a database and choose a deployment before exporting a report.</source>
+        <translation>Connectez-vous à une base de données et choisissez un déploiement avant d’exporter un rapport.</translation>
+    </message>
+    <message>
+        <source>PDF files (*.pdf)</source>
+        <translation>Fichiers PDF (*.pdf)</translation>
+    </message>
+    <message>
+        <source>CSV files (*.csv)</source>
+        <translation>Fichiers CSV (*.csv)</translation>
+    </message>
+    <message>
+        <source>Writing the report to %1…</source>
+        <translation>Écriture du rapport dans %1…</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::DataStep</name>
+    <message>
+        <source> days</source>
+        <translation> jours</translation>
+    </message>
+    <message>
+        <source>The newest share of the rows, by time: never trained on, used to compare the candidate with the champion</source>
+        <translation>La part la plus récente des lignes, dans l’ordre du temps : jamais utilisée pour l’entraînement, elle sert à comparer le candidat au champion</translation>
+    </message>
+    <message>
+        <source>Include feedback (rows with negative feedback weigh double)</source>
+        <translation>Inclure les retours (les lignes avec un retour négatif comptent double)</translation>
+    </message>
+    <message>
+        <source>Summarize</source>
+        <translation>Résumer</translation>
+    </message>
+    <message>
+        <source>Data window</source>
+        <translation>Période de données</translation>
+    </message>
+    <message>
+        <source>Holdout (newest rows)</source>
+        <translation>Jeu de test (lignes les plus récentes)</translation>
+    </message>
+    <message>
+        <source>Rows</source>
+        <translation>Lignes</translation>
+    </message>
+    <message>
+        <source>Split</source>
+        <translation>Découpage</translation>
+    </message>
+    <message>
+        <source>Dates</source>
+        <translation>Dates</translation>
+    </message>
+    <message>
+        <source>Target</source>
+        <translation>Cible</translation>
+    </message>
+    <message>
+        <source>Target distribution</source>
+        <translation>Distribution de la cible</translation>
+    </message>
+    <message>
+        <source>Feature</source>
+        <translation>Variable</translation>
+    </message>
+    <message>
+        <source>Rows left out (missing)</source>
+        <translation>Lignes écartées (manquantes)</translation>
+    </message>
+    <message>
+        <source>Press Summarize to see what the window holds.</source>
+        <translation>Appuyez sur Résumer pour voir ce que contient la période.</translation>
+    </message>
+    <message>
+        <source>Reading the window…</source>
+        <translation>Lecture de la période…</translation>
+    </message>
+    <message>
+        <source>Summary of the last %1 days.</source>
+        <translation>Résumé des %1 derniers jours.</translation>
+    </message>
+    <message>
+        <source>%1 rows with an outcome, %2 of them with negative feedback</source>
+        <translation>%1 lignes avec un résultat réel, dont %2 avec un retour négatif</translation>
+    </message>
+    <message>
+        <source>training %1 · validation %2 · holdout %3</source>
+        <translation>entraînement %1 · validation %2 · test %3</translation>
+    </message>
+    <message>
+        <source>%1 → %2 (holdout from %3)</source>
+        <translation>%1 → %2 (test à partir de %3)</translation>
+    </message>
+    <message>
+        <source>mean %1, sd %2, range %3 … %4</source>
+        <translation>moyenne %1, écart-type %2, étendue %3 … %4</translation>
+    </message>
+    <message>
+        <source>Target (lower edge of each bin)</source>
+        <translation>Cible (borne inférieure de chaque classe)</translation>
+    </message>
+    <message>
+        <source>No value is missing in this window.</source>
+        <translation>Aucune valeur ne manque sur cette période.</translation>
+    </message>
+    <message>
+        <source>Cannot summarize: %1</source>
+        <translation>Résumé impossible : %1</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::DecisionStep</name>
+    <message>
+        <source>Reason (kept in the audit log)</source>
+        <translation>Motif (conservé dans le journal d’audit)</translation>
+    </message>
+    <message>
+        <source>Start a rollout plan at 10 % after promoting</source>
+        <translation>Démarrer un plan de déploiement à 10 % après la promotion</translation>
+    </message>
+    <message>
+        <source>Promote to champion</source>
+        <translation>Promouvoir champion</translation>
+    </message>
+    <message>
+        <source>Keep as challenger</source>
+        <translation>Garder comme challenger</translation>
+    </message>
+    <message>
+        <source>Discard</source>
+        <translation>Écarter</translation>
+    </message>
+    <message>
+        <source>Start another</source>
+        <translation>En lancer un autre</translation>
+    </message>
+    <message>
+        <source>This run registered no candidate (dry run): there is nothing to promote or keep.</source>
+        <translation>Cette exécution n’a enregistré aucun candidat (essai à blanc) : rien à promouvoir ni à garder.</translation>
+    </message>
+    <message>
+        <source>Candidate %1@%2 beats the champion by the rule: it can be promoted.</source>
+        <translation>Le candidat %1@%2 bat le champion selon la règle : il peut être promu.</translation>
+    </message>
+    <message>
+        <source>Candidate %1@%2 does not beat the champion by the rule, so it cannot be promoted here. Keep it as challenger to compare it on live traffic, or discard it.</source>
+        <translation>Le candidat %1@%2 ne bat pas le champion selon la règle ; il ne peut donc pas être promu ici. Gardez-le comme challenger pour le comparer sur le trafic réel, ou écartez-le.</translation>
+    </message>
+    <message>
+        <source>The decision rule says not to promote this candidate</source>
+        <translation>La règle de décision indique de ne pas promouvoir ce candidat</translation>
+    </message>
+    <message>
+        <source>Applying…</source>
+        <translation>Application…</translation>
+    </message>
+    <message>
+        <source>%1@%2 is the new champion; a rollout plan starting at 10 % was created.</source>
+        <translation>%1@%2 est le nouveau champion ; un plan de déploiement démarrant à 10 % a été créé.</translation>
+    </message>
+    <message>
+        <source>%1@%2 is the new champion.</source>
+        <translation>%1@%2 est le nouveau champion.</translation>
+    </message>
+    <message>
+        <source>%1@%2 is the challenger; the champion is unchanged.</source>
+        <translation>%1@%2 est le challenger ; le champion est inchangé.</translation>
+    </message>
+    <message>
+        <source>The candidate %1@%2 was discarded; the champion is unchanged.</source>
+        <translation>Le candidat %1@%2 a été écarté ; le champion est inchangé.</translation>
+    </message>
+    <message>
+        <source>Nothing changed: %1</source>
+        <translation>Rien n’a changé : %1</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::DesktopNotifier</name>
+    <message>
+        <source>MLDeck: critical alert on %1</source>
+        <translation>MLDeck : alerte critique sur %1</translation>
+    </message>
+    <message>
+        <source>MLDeck: alert on %1</source>
+        <translation>MLDeck : alerte sur %1</translation>
+    </message>
+    <message>
+        <source>MLDeck</source>
+        <translation>MLDeck</translation>
     </message>
 </context>
 <context>
@@ -3821,6 +6189,41 @@ Il est gardé en mémoire pour cette session seulement.</translation>
     </message>
 </context>
 <context>
+    <name>mldeck::ui::EvaluationStep</name>
+    <message>
+        <source>Candidate</source>
+        <translation>Candidat</translation>
+    </message>
+    <message>
+        <source>Champion</source>
+        <translation>Champion</translation>
+    </message>
+    <message>
+        <source>Candidate − champion</source>
+        <translation>Candidat − champion</translation>
+    </message>
+    <message>
+        <source>Both models are scored on the same holdout rows, which the candidate never saw. Lower MAE and RMSE are better, higher R² is better.</source>
+        <translation>Les deux modèles sont évalués sur les mêmes lignes de test, que le candidat n’a jamais vues. Une MAE et une RMSE plus basses sont meilleures, un R² plus élevé est meilleur.</translation>
+    </message>
+    <message>
+        <source>No decision was recorded for this run.</source>
+        <translation>Aucune décision n’a été enregistrée pour cette exécution.</translation>
+    </message>
+    <message>
+        <source>Promote.</source>
+        <translation>Promouvoir.</translation>
+    </message>
+    <message>
+        <source>Do not promote.</source>
+        <translation>Ne pas promouvoir.</translation>
+    </message>
+    <message>
+        <source>MAE difference (candidate − champion): %1 (%2 %), %3 % interval %4 … %5 (%6 resamples).</source>
+        <translation>Différence de MAE (candidat − champion) : %1 (%2 %), intervalle à %3 % %4 … %5 (%6 rééchantillonnages).</translation>
+    </message>
+</context>
+<context>
     <name>mldeck::ui::HealthIndicator</name>
     <message>
         <source>up</source>
@@ -3876,6 +6279,260 @@ Il est gardé en mémoire pour cette session seulement.</translation>
     <message>
         <source>Dismiss</source>
         <translation>Fermer</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::KpiBreakdownModel</name>
+    <message>
+        <source>Model version</source>
+        <translation>Version du modèle</translation>
+    </message>
+    <message>
+        <source>Path</source>
+        <translation>Voie</translation>
+    </message>
+    <message>
+        <source>(none)</source>
+        <translation>(aucune)</translation>
+    </message>
+    <message>
+        <source>ML</source>
+        <translation>ML</translation>
+    </message>
+    <message>
+        <source>Heuristic</source>
+        <translation>Heuristique</translation>
+    </message>
+    <message>
+        <source>Fallback</source>
+        <translation>Repli</translation>
+    </message>
+    <message>
+        <source>–</source>
+        <translation>–</translation>
+    </message>
+    <message>
+        <source>%1 %</source>
+        <translation>%1 %</translation>
+    </message>
+    <message>
+        <source>By</source>
+        <translation>Par</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Nom</translation>
+    </message>
+    <message>
+        <source>Predictions</source>
+        <translation>Prédictions</translation>
+    </message>
+    <message>
+        <source>Throughput</source>
+        <translation>Débit</translation>
+    </message>
+    <message>
+        <source>MAE</source>
+        <translation>MAE</translation>
+    </message>
+    <message>
+        <source>RMSE</source>
+        <translation>RMSE</translation>
+    </message>
+    <message>
+        <source>R²</source>
+        <translation>R²</translation>
+    </message>
+    <message>
+        <source>MAPE</source>
+        <translation>MAPE</translation>
+    </message>
+    <message>
+        <source>p50</source>
+        <translation>p50</translation>
+    </message>
+    <message>
+        <source>p95</source>
+        <translation>p95</translation>
+    </message>
+    <message>
+        <source>p99</source>
+        <translation>p99</translation>
+    </message>
+    <message>
+        <source>Error rate</source>
+        <translation>Taux d’erreur</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::KpiTileWidget</name>
+    <message>
+        <source>no data</source>
+        <translation>aucune donnée</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::KpiTiles</name>
+    <message>
+        <source>%1 min</source>
+        <translation>%1 min</translation>
+    </message>
+    <message>
+        <source>%1 s</source>
+        <translation>%1 s</translation>
+    </message>
+    <message>
+        <source>%1 ms</source>
+        <translation>%1 ms</translation>
+    </message>
+    <message>
+        <source>%1 %</source>
+        <translation>%1 %</translation>
+    </message>
+    <message>
+        <source>%1 /s</source>
+        <translation>%1 /s</translation>
+    </message>
+    <message>
+        <source>%1 /min</source>
+        <translation>%1 /min</translation>
+    </message>
+    <message>
+        <source>MAE</source>
+        <translation>MAE</translation>
+    </message>
+    <message>
+        <source>target &lt; %1 · stretch %2</source>
+        <translation>objectif &lt; %1 · ambitieux %2</translation>
+    </message>
+    <message>
+        <source>R²</source>
+        <translation>R²</translation>
+    </message>
+    <message>
+        <source>target &gt; %1 · stretch %2</source>
+        <translation>objectif &gt; %1 · ambitieux %2</translation>
+    </message>
+    <message>
+        <source>Latency p95</source>
+        <translation>Latence p95</translation>
+    </message>
+    <message>
+        <source>Error rate</source>
+        <translation>Taux d’erreur</translation>
+    </message>
+    <message>
+        <source>target &lt; %1 %</source>
+        <translation>objectif &lt; %1 %</translation>
+    </message>
+    <message>
+        <source>Throughput</source>
+        <translation>Débit</translation>
+    </message>
+    <message>
+        <source>Fallback share</source>
+        <translation>Part de repli</translation>
+    </message>
+    <message>
+        <source>of ML-routed requests</source>
+        <translation>des requêtes envoyées au ML</translation>
+    </message>
+    <message>
+        <source>ML vs heuristic</source>
+        <translation>ML face à l’heuristique</translation>
+    </message>
+    <message>
+        <source>MAE improvement over the heuristic</source>
+        <translation>Gain de MAE par rapport à l’heuristique</translation>
+    </message>
+    <message>
+        <source>Delays anticipated</source>
+        <translation>Retards anticipés</translation>
+    </message>
+    <message numerus="yes">
+        <source>delays ≥ %n min predicted ≥ %n min</source>
+        <translation>
+            <numerusform>retards ≥ %n min prédits ≥ %n min</numerusform>
+            <numerusform>retards ≥ %n min prédits ≥ %n min</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Satisfaction</source>
+        <translation>Satisfaction</translation>
+    </message>
+    <message>
+        <source>positive feedback</source>
+        <translation>retours positifs</translation>
+    </message>
+    <message>
+        <source>ML uptime</source>
+        <translation>Disponibilité du ML</translation>
+    </message>
+    <message>
+        <source>target &gt; %1 %</source>
+        <translation>objectif &gt; %1 %</translation>
+    </message>
+    <message>
+        <source>no data</source>
+        <translation>aucune donnée</translation>
+    </message>
+    <message>
+        <source>→ as in the previous period</source>
+        <translation>→ comme sur la période précédente</translation>
+    </message>
+    <message>
+        <source>%1 %2 vs previous period</source>
+        <translation>%1 %2 par rapport à la période précédente</translation>
+    </message>
+    <message>
+        <source>no previous period</source>
+        <translation>pas de période précédente</translation>
+    </message>
+    <message>
+        <source>p50 %1 · p99 %2 · target &lt; %3</source>
+        <translation>p50 %1 · p99 %2 · objectif &lt; %3</translation>
+    </message>
+    <message>
+        <source>target &lt; %1</source>
+        <translation>objectif &lt; %1</translation>
+    </message>
+    <message>
+        <source>ML %1 · heuristic %2</source>
+        <translation>ML %1 · heuristique %2</translation>
+    </message>
+    <message>
+        <source>–</source>
+        <translation>–</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n predictions</source>
+        <translation>
+            <numerusform>%n prédiction</numerusform>
+            <numerusform>%n prédictions</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::LossChart</name>
+    <message>
+        <source>Loss per epoch (mean squared error, scaled target)</source>
+        <translation>Perte par époque (erreur quadratique moyenne, cible normalisée)</translation>
+    </message>
+    <message>
+        <source>Training</source>
+        <translation>Entraînement</translation>
+    </message>
+    <message>
+        <source>Validation</source>
+        <translation>Validation</translation>
+    </message>
+    <message>
+        <source>Epoch</source>
+        <translation>Époque</translation>
+    </message>
+    <message>
+        <source>Loss</source>
+        <translation>Perte</translation>
     </message>
 </context>
 <context>
@@ -4239,6 +6896,53 @@ PostgreSQL %2 (base %3)</translation>
     </message>
 </context>
 <context>
+    <name>mldeck::ui::RangeSelector</name>
+    <message>
+        <source>15 min</source>
+        <translation>15 min</translation>
+    </message>
+    <message>
+        <source>1 h</source>
+        <translation>1 h</translation>
+    </message>
+    <message>
+        <source>24 h</source>
+        <translation>24 h</translation>
+    </message>
+    <message>
+        <source>7 d</source>
+        <translation>7 j</translation>
+    </message>
+    <message>
+        <source>30 d</source>
+        <translation>30 j</translation>
+    </message>
+    <message>
+        <source>Custom…</source>
+        <translation>Personnalisée…</translation>
+    </message>
+    <message>
+        <source>Apply</source>
+        <translation>Appliquer</translation>
+    </message>
+    <message>
+        <source>From</source>
+        <translation>Du</translation>
+    </message>
+    <message>
+        <source>to</source>
+        <translation>au</translation>
+    </message>
+    <message>
+        <source>Enter both the start and the end of the range.</source>
+        <translation>Saisissez le début et la fin de la plage.</translation>
+    </message>
+    <message>
+        <source>The start of the range must be before its end.</source>
+        <translation>Le début de la plage doit précéder sa fin.</translation>
+    </message>
+</context>
+<context>
     <name>mldeck::ui::RegistryView</name>
     <message>
         <source>Refresh</source>
@@ -4441,22 +7145,342 @@ PostgreSQL %2 (base %3)</translation>
     </message>
 </context>
 <context>
+    <name>mldeck::ui::ReportExporter</name>
+    <message>
+        <source>Unknown report period &quot;%1&quot;: use day or week.</source>
+        <translation>Période de rapport « %1 » inconnue : utilisez day ou week.</translation>
+    </message>
+    <message>
+        <source>Unknown report format &quot;%1&quot;: use pdf or csv.</source>
+        <translation>Format de rapport « %1 » inconnu : utilisez pdf ou csv.</translation>
+    </message>
+    <message>
+        <source>No output file given.</source>
+        <translation>Aucun fichier de sortie indiqué.</translation>
+    </message>
+    <message>
+        <source>%1 is a folder, not a file.</source>
+        <translation>%1 est un dossier, pas un fichier.</translation>
+    </message>
+    <message>
+        <source>The folder %1 does not exist.</source>
+        <translation>Le dossier %1 n’existe pas.</translation>
+    </message>
+    <message>
+        <source>The folder %1 is not writable.</source>
+        <translation>Le dossier %1 n’est pas accessible en écriture.</translation>
+    </message>
+    <message>
+        <source>%1 exists and is not writable.</source>
+        <translation>%1 existe et n’est pas accessible en écriture.</translation>
+    </message>
+    <message>
+        <source>A report is being written already.</source>
+        <translation>Un rapport est déjà en cours d’écriture.</translation>
+    </message>
+    <message>
+        <source>Report written to %1.</source>
+        <translation>Rapport écrit dans %1.</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::RetrainFormat</name>
+    <message numerus="yes">
+        <source>%n epochs</source>
+        <translation>
+            <numerusform>%n époque</numerusform>
+            <numerusform>%n époques</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::RetrainHistoryView</name>
+    <message>
+        <source>None recorded.</source>
+        <translation>Aucun enregistré.</translation>
+    </message>
+    <message>
+        <source>Export the retrain runs as JSON</source>
+        <translation>Exporter les réentraînements en JSON</translation>
+    </message>
+    <message>
+        <source>JSON files (*.json)</source>
+        <translation>Fichiers JSON (*.json)</translation>
+    </message>
+    <message>
+        <source>Refresh</source>
+        <translation>Actualiser</translation>
+    </message>
+    <message>
+        <source>Export JSON…</source>
+        <translation>Exporter en JSON…</translation>
+    </message>
+    <message>
+        <source>Select a run to see its parameters and metrics.</source>
+        <translation>Sélectionnez une exécution pour voir ses paramètres et ses métriques.</translation>
+    </message>
+    <message>
+        <source>Reading the runs…</source>
+        <translation>Lecture des exécutions…</translation>
+    </message>
+    <message>
+        <source>Cannot read the runs: %1</source>
+        <translation>Impossible de lire les exécutions : %1</translation>
+    </message>
+    <message>
+        <source>No retrain run yet for “%1”.</source>
+        <translation>Aucun réentraînement pour « %1 » pour l’instant.</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n run(s).</source>
+        <translation>
+            <numerusform>%n exécution.</numerusform>
+            <numerusform>%n exécutions.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Run %1 · %2</source>
+        <translation>Exécution %1 · %2</translation>
+    </message>
+    <message>
+        <source>Requested by</source>
+        <translation>Demandée par</translation>
+    </message>
+    <message>
+        <source>Started from</source>
+        <translation>Point de départ</translation>
+    </message>
+    <message>
+        <source>Registered</source>
+        <translation>Version enregistrée</translation>
+    </message>
+    <message>
+        <source>Decision</source>
+        <translation>Décision</translation>
+    </message>
+    <message>
+        <source>Why</source>
+        <translation>Pourquoi</translation>
+    </message>
+    <message>
+        <source>Error</source>
+        <translation>Erreur</translation>
+    </message>
+    <message>
+        <source>Parameters</source>
+        <translation>Paramètres</translation>
+    </message>
+    <message>
+        <source>Metrics</source>
+        <translation>Métriques</translation>
+    </message>
+    <message numerus="yes">
+        <source>Exported %n run(s) to %1.</source>
+        <translation>
+            <numerusform>%n exécution exportée dans %1.</numerusform>
+            <numerusform>%n exécutions exportées dans %1.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Cannot write %1: %2</source>
+        <translation>Impossible d’écrire %1 : %2</translation>
+    </message>
+</context>
+<context>
     <name>mldeck::ui::RetrainPage</name>
     <message>
-        <source>Train a new candidate on recent data.</source>
-        <translation>Entraîner un nouveau candidat sur des données récentes.</translation>
+        <source>Deployment</source>
+        <translation>Déploiement</translation>
     </message>
     <message>
-        <source>Retraining runs</source>
-        <translation>Réentraînements</translation>
+        <source>Refresh</source>
+        <translation>Actualiser</translation>
     </message>
     <message>
-        <source>This page will hold a wizard that launches a retrain on a chosen time window, follows its progress and compares the candidate with the model in production before anyone promotes it. It is not built yet.</source>
-        <translation>Cette page accueillera un assistant qui lance un réentraînement sur une période choisie, suit sa progression et compare le candidat au modèle en production avant toute promotion. Elle n’est pas encore construite.</translation>
+        <source>Read the deployments, the triggers and the runs again</source>
+        <translation>Relire les déploiements, les déclencheurs et les exécutions</translation>
     </message>
     <message>
-        <source>Not built yet</source>
-        <translation>Pas encore construite</translation>
+        <source>Deployment:</source>
+        <translation>Déploiement :</translation>
+    </message>
+    <message>
+        <source>Wizard</source>
+        <translation>Assistant</translation>
+    </message>
+    <message>
+        <source>History</source>
+        <translation>Historique</translation>
+    </message>
+    <message>
+        <source>Not connected.</source>
+        <translation>Non connecté.</translation>
+    </message>
+    <message>
+        <source>Reading the deployments…</source>
+        <translation>Lecture des déploiements…</translation>
+    </message>
+    <message>
+        <source>Cannot read the deployments: %1</source>
+        <translation>Impossible de lire les déploiements : %1</translation>
+    </message>
+    <message>
+        <source>No deployment yet: register a model with “mldeckctl models register” or start the demo with “mldeckctl simulate”, then press Refresh.</source>
+        <translation>Aucun déploiement pour l’instant : enregistrez un modèle avec « mldeckctl models register » ou lancez la démo avec « mldeckctl simulate », puis appuyez sur Actualiser.</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::RetrainRunTableModel</name>
+    <message>
+        <source> (dry run)</source>
+        <translation> (essai à blanc)</translation>
+    </message>
+    <message>
+        <source>%1 vs %2</source>
+        <translation>%1 contre %2</translation>
+    </message>
+    <message>
+        <source>Run</source>
+        <translation>Exécution</translation>
+    </message>
+    <message>
+        <source>Started</source>
+        <translation>Démarrée</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Statut</translation>
+    </message>
+    <message>
+        <source>Trigger</source>
+        <translation>Déclencheur</translation>
+    </message>
+    <message>
+        <source>Parameters</source>
+        <translation>Paramètres</translation>
+    </message>
+    <message>
+        <source>MAE candidate vs champion</source>
+        <translation>MAE candidat contre champion</translation>
+    </message>
+    <message>
+        <source>Decision</source>
+        <translation>Décision</translation>
+    </message>
+    <message>
+        <source>Duration</source>
+        <translation>Durée</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::RetrainWizard</name>
+    <message>
+        <source>Why now</source>
+        <translation>Pourquoi maintenant</translation>
+    </message>
+    <message>
+        <source>Data</source>
+        <translation>Données</translation>
+    </message>
+    <message>
+        <source>Training</source>
+        <translation>Entraînement</translation>
+    </message>
+    <message>
+        <source>Run</source>
+        <translation>Exécution</translation>
+    </message>
+    <message>
+        <source>Evaluation</source>
+        <translation>Évaluation</translation>
+    </message>
+    <message>
+        <source>Decision</source>
+        <translation>Décision</translation>
+    </message>
+    <message>
+        <source>‹ Back</source>
+        <translation>‹ Précédent</translation>
+    </message>
+    <message>
+        <source>Next ›</source>
+        <translation>Suivant ›</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Annuler</translation>
+    </message>
+    <message>
+        <source>choose a deployment first.</source>
+        <translation>choisissez d’abord un déploiement.</translation>
+    </message>
+    <message>
+        <source>1. Why now: is a retrain due?</source>
+        <translation>1. Pourquoi maintenant : un réentraînement est-il dû ?</translation>
+    </message>
+    <message>
+        <source>2. Data: which rows, and what they hold</source>
+        <translation>2. Données : quelles lignes, et ce qu’elles contiennent</translation>
+    </message>
+    <message>
+        <source>3. Training: how to train the candidate</source>
+        <translation>3. Entraînement : comment entraîner le candidat</translation>
+    </message>
+    <message>
+        <source>4. Training the candidate</source>
+        <translation>4. Entraînement du candidat</translation>
+    </message>
+    <message>
+        <source>5. Evaluation against the champion</source>
+        <translation>5. Évaluation face au champion</translation>
+    </message>
+    <message>
+        <source>6. Decision</source>
+        <translation>6. Décision</translation>
+    </message>
+    <message>
+        <source>Start training ›</source>
+        <translation>Lancer l’entraînement ›</translation>
+    </message>
+    <message>
+        <source>Cancel run</source>
+        <translation>Annuler l’exécution</translation>
+    </message>
+    <message>
+        <source>Start over</source>
+        <translation>Recommencer</translation>
+    </message>
+    <message>
+        <source>Stop the run: nothing is registered and the champion stays as it is</source>
+        <translation>Arrêter l’exécution : rien n’est enregistré et le champion reste tel quel</translation>
+    </message>
+    <message>
+        <source>Another run is still going.</source>
+        <translation>Une autre exécution est encore en cours.</translation>
+    </message>
+    <message>
+        <source>Promote %1@%2?</source>
+        <translation>Promouvoir %1@%2 ?</translation>
+    </message>
+    <message>
+        <source>%1@%2 becomes the champion of “%3”: the serving backend loads it at its next check. The current champion stays in the registry and can be restored.</source>
+        <translation>%1@%2 devient le champion de « %3 » : le backend de production le charge à sa prochaine vérification. Le champion actuel reste dans le registre et peut être restauré.</translation>
+    </message>
+    <message>
+        <source>Promote</source>
+        <translation>Promouvoir</translation>
+    </message>
+    <message>
+        <source>Discard %1@%2?</source>
+        <translation>Écarter %1@%2 ?</translation>
+    </message>
+    <message>
+        <source>The candidate is archived and will not be offered again. The run stays in the history.</source>
+        <translation>Le candidat est archivé et ne sera plus proposé. L’exécution reste dans l’historique.</translation>
+    </message>
+    <message>
+        <source>Discard</source>
+        <translation>Écarter</translation>
     </message>
 </context>
 <context>
@@ -4695,6 +7719,61 @@ Motif (audité) : %2</translation>
     </message>
 </context>
 <context>
+    <name>mldeck::ui::RunStep</name>
+    <message>
+        <source>Start another</source>
+        <translation>En lancer un autre</translation>
+    </message>
+    <message>
+        <source>Starting…</source>
+        <translation>Démarrage…</translation>
+    </message>
+    <message>
+        <source>Epoch %1 of %2 · training loss %3 · validation MAE %4</source>
+        <translation>Époque %1 sur %2 · perte d’entraînement %3 · MAE de validation %4</translation>
+    </message>
+    <message>
+        <source>about %1 left</source>
+        <translation>encore environ %1</translation>
+    </message>
+    <message>
+        <source>Cancelling: the run stops at its next batch…</source>
+        <translation>Annulation : l’exécution s’arrête à son prochain lot…</translation>
+    </message>
+    <message>
+        <source>Done in %1.</source>
+        <translation>Terminé en %1.</translation>
+    </message>
+    <message>
+        <source>The candidate is trained and evaluated (nothing registered). Next: the evaluation.</source>
+        <translation>Le candidat est entraîné et évalué (rien n’est enregistré). Étape suivante : l’évaluation.</translation>
+    </message>
+    <message>
+        <source>Candidate %1@%2 is trained, evaluated and registered (no alias moved). Next: the evaluation.</source>
+        <translation>Le candidat %1@%2 est entraîné, évalué et enregistré (aucun alias déplacé). Étape suivante : l’évaluation.</translation>
+    </message>
+    <message>
+        <source>Cancelled.</source>
+        <translation>Annulé.</translation>
+    </message>
+    <message>
+        <source>The run was cancelled: nothing was registered and the champion is untouched.</source>
+        <translation>L’exécution a été annulée : rien n’a été enregistré et le champion est intact.</translation>
+    </message>
+    <message>
+        <source>Failed.</source>
+        <translation>Échec.</translation>
+    </message>
+    <message>
+        <source>The run failed: %1. Nothing was registered and the champion is untouched.</source>
+        <translation>L’exécution a échoué : %1. Rien n’a été enregistré et le champion est intact.</translation>
+    </message>
+    <message>
+        <source>no reason given</source>
+        <translation>aucun motif donné</translation>
+    </message>
+</context>
+<context>
     <name>mldeck::ui::ScreenshotRunner</name>
     <message>
         <source>mldeck: cannot write the screenshot to %1</source>
@@ -4710,6 +7789,165 @@ Motif (audité) : %2</translation>
     <message>
         <source>Silence this alert until (it stays in the list; the silence is audited):</source>
         <translation>Mettre cette alerte en silence jusqu’à (elle reste dans la liste ; la mise en silence est auditée) :</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::TimeSeriesChart</name>
+    <message>
+        <source>Changes</source>
+        <translation>Changements</translation>
+    </message>
+    <message>
+        <source>%1
+%2
+%3</source>
+        <translation>%1
+%2
+%3</translation>
+    </message>
+    <message>
+        <source>%1
+%2</source>
+        <translation>%1
+%2</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::TrainingStep</name>
+    <message>
+        <source>Start from the champion&apos;s weights (fine-tune)</source>
+        <translation>Partir des poids du champion (affinage)</translation>
+    </message>
+    <message>
+        <source>Re-initialise every weight (seeded)</source>
+        <translation>Réinitialiser tous les poids (avec graine)</translation>
+    </message>
+    <message>
+        <source>For example 0.0005 or 5e-4</source>
+        <translation>Par exemple 0.0005 ou 5e-4</translation>
+    </message>
+    <message>
+        <source>off</source>
+        <translation>désactivé</translation>
+    </message>
+    <message>
+        <source> epochs</source>
+        <translation> époques</translation>
+    </message>
+    <message>
+        <source>multiply by</source>
+        <translation>multiplier par</translation>
+    </message>
+    <message>
+        <source>after</source>
+        <translation>après</translation>
+    </message>
+    <message>
+        <source>without improvement</source>
+        <translation>sans amélioration</translation>
+    </message>
+    <message>
+        <source>Weights</source>
+        <translation>Poids</translation>
+    </message>
+    <message>
+        <source>Epochs</source>
+        <translation>Époques</translation>
+    </message>
+    <message>
+        <source>Learning rate</source>
+        <translation>Taux d’apprentissage</translation>
+    </message>
+    <message>
+        <source>Batch size</source>
+        <translation>Taille de lot</translation>
+    </message>
+    <message>
+        <source>Early stopping patience</source>
+        <translation>Patience d’arrêt anticipé</translation>
+    </message>
+    <message>
+        <source>Learning rate on plateau</source>
+        <translation>Taux d’apprentissage sur plateau</translation>
+    </message>
+    <message>
+        <source>Seed</source>
+        <translation>Graine</translation>
+    </message>
+    <message>
+        <source>Not a number: write it like 0.0005 or 5e-4.</source>
+        <translation>Ce n’est pas un nombre : écrivez-le comme 0.0005 ou 5e-4.</translation>
+    </message>
+    <message>
+        <source>The learning rate is not a number.</source>
+        <translation>Le taux d’apprentissage n’est pas un nombre.</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::TriggerStep</name>
+    <message>
+        <source>firing</source>
+        <translation>déclenchée</translation>
+    </message>
+    <message>
+        <source>not firing</source>
+        <translation>non déclenchée</translation>
+    </message>
+    <message>
+        <source>A retrain is due when the recent feedback says the model disappoints users, or when an enabled extra trigger fires.</source>
+        <translation>Un réentraînement est dû quand les retours récents montrent que le modèle déçoit les utilisateurs, ou quand un déclencheur supplémentaire activé se déclenche.</translation>
+    </message>
+    <message>
+        <source>Condition</source>
+        <translation>Condition</translation>
+    </message>
+    <message>
+        <source>Value</source>
+        <translation>Valeur</translation>
+    </message>
+    <message>
+        <source>Threshold</source>
+        <translation>Seuil</translation>
+    </message>
+    <message>
+        <source>Met</source>
+        <translation>Atteint</translation>
+    </message>
+    <message>
+        <source>Run anyway (the triggers say it is not due)</source>
+        <translation>Lancer quand même (les déclencheurs indiquent qu’il n’est pas dû)</translation>
+    </message>
+    <message>
+        <source>Check again</source>
+        <translation>Vérifier à nouveau</translation>
+    </message>
+    <message>
+        <source>Checking the triggers of “%1”…</source>
+        <translation>Vérification des déclencheurs de « %1 »…</translation>
+    </message>
+    <message>
+        <source>off</source>
+        <translation>désactivé</translation>
+    </message>
+    <message>
+        <source>✓ met</source>
+        <translation>✓ atteint</translation>
+    </message>
+    <message>
+        <source>✗ not met</source>
+        <translation>✗ non atteint</translation>
+    </message>
+    <message>
+        <source>A retrain is due.</source>
+        <translation>Un réentraînement est dû.</translation>
+    </message>
+    <message>
+        <source>No retrain is due.</source>
+        <translation>Aucun réentraînement n’est dû.</translation>
+    </message>
+    <message>
+        <source>Cannot check the triggers: %1</source>
+        <translation>Impossible de vérifier les déclencheurs : %1</translation>
     </message>
 </context>
 <context>
@@ -4777,6 +8015,73 @@ Motif (audité) : %2</translation>
     <message>
         <source>Projected MAE: not enough logged ML and heuristic results with outcomes.</source>
         <translation>MAE projetée : pas assez de résultats ML et heuristique journalisés avec des résultats réels.</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::retrainfmt</name>
+    <message>
+        <source>%1 d</source>
+        <translation>%1 j</translation>
+    </message>
+    <message>
+        <source>lr %1</source>
+        <translation>lr %1</translation>
+    </message>
+    <message>
+        <source>batch %1</source>
+        <translation>lot %1</translation>
+    </message>
+    <message>
+        <source>from champion</source>
+        <translation>depuis le champion</translation>
+    </message>
+    <message>
+        <source>re-initialised</source>
+        <translation>réinitialisé</translation>
+    </message>
+    <message>
+        <source>%1 s</source>
+        <translation>%1 s</translation>
+    </message>
+    <message>
+        <source>%1 min %2 s</source>
+        <translation>%1 min %2 s</translation>
+    </message>
+    <message>
+        <source>%1 h %2 min</source>
+        <translation>%1 h %2 min</translation>
+    </message>
+    <message>
+        <source>queued</source>
+        <translation>en file d’attente</translation>
+    </message>
+    <message>
+        <source>running</source>
+        <translation>en cours</translation>
+    </message>
+    <message>
+        <source>succeeded</source>
+        <translation>réussi</translation>
+    </message>
+    <message>
+        <source>failed</source>
+        <translation>échoué</translation>
+    </message>
+    <message>
+        <source>cancelled</source>
+        <translation>annulé</translation>
+    </message>
+    <message>
+        <source>promoted</source>
+        <translation>promu</translation>
+    </message>
+    <message>
+        <source>kept as challenger</source>
+        <translation>gardé comme challenger</translation>
+    </message>
+    <message>
+        <source>discarded</source>
+        <translation>écarté</translation>
     </message>
 </context>
 <context>
@@ -4860,6 +8165,98 @@ Motif (audité) : %2</translation>
     <message>
         <source>&quot;%1&quot; is not a valid deployment name (lower-case letter first, then a-z, 0-9, _ or -).</source>
         <translation>« %1 » n’est pas un nom de déploiement valide (une minuscule d’abord, puis a-z, 0-9, _ ou -).</translation>
+    </message>
+    <message>
+        <source>Print the KPIs of a deployment over a time range.</source>
+        <translation>Afficher les indicateurs d’un déploiement sur une plage de temps.</translation>
+    </message>
+    <message>
+        <source>List alerts, acknowledge, silence; edit alert rules and the webhook.</source>
+        <translation>Lister, acquitter, mettre en silence les alertes ; modifier les règles d’alerte et le webhook.</translation>
+    </message>
+    <message>
+        <source>Write the KPI report of a day or a week as PDF or CSV.</source>
+        <translation>Écrire le rapport d’indicateurs d’un jour ou d’une semaine en PDF ou CSV.</translation>
+    </message>
+    <message>
+        <source>Check retrain triggers, run a retrain, list or clean up runs.</source>
+        <translation>Vérifier les déclencheurs de réentraînement, lancer un réentraînement, lister ou nettoyer les exécutions.</translation>
+    </message>
+    <message>
+        <source>Feedback retention: purge what is older than the retention.</source>
+        <translation>Conservation des retours : purger ce qui dépasse la durée de conservation.</translation>
+    </message>
+    <message>
+        <source>Predictions</source>
+        <translation>Prédictions</translation>
+    </message>
+    <message>
+        <source>Failed</source>
+        <translation>En échec</translation>
+    </message>
+    <message>
+        <source>With outcome</source>
+        <translation>Avec résultat réel</translation>
+    </message>
+    <message>
+        <source>Throughput (/s)</source>
+        <translation>Débit (/s)</translation>
+    </message>
+    <message>
+        <source>MAE (min)</source>
+        <translation>MAE (min)</translation>
+    </message>
+    <message>
+        <source>RMSE (min)</source>
+        <translation>RMSE (min)</translation>
+    </message>
+    <message>
+        <source>R²</source>
+        <translation>R²</translation>
+    </message>
+    <message>
+        <source>MAPE (%)</source>
+        <translation>MAPE (%)</translation>
+    </message>
+    <message>
+        <source>Latency mean (ms)</source>
+        <translation>Latence moyenne (ms)</translation>
+    </message>
+    <message>
+        <source>Latency p50 (ms)</source>
+        <translation>Latence p50 (ms)</translation>
+    </message>
+    <message>
+        <source>Latency p95 (ms)</source>
+        <translation>Latence p95 (ms)</translation>
+    </message>
+    <message>
+        <source>Latency p99 (ms)</source>
+        <translation>Latence p99 (ms)</translation>
+    </message>
+    <message>
+        <source>Failure rate</source>
+        <translation>Taux d’échec</translation>
+    </message>
+    <message>
+        <source>Fallback share</source>
+        <translation>Part de repli</translation>
+    </message>
+    <message>
+        <source>Delays anticipated</source>
+        <translation>Retards anticipés</translation>
+    </message>
+    <message>
+        <source>Satisfaction</source>
+        <translation>Satisfaction</translation>
+    </message>
+    <message>
+        <source>ML uptime</source>
+        <translation>Disponibilité du ML</translation>
+    </message>
+    <message>
+        <source>ML vs heuristic (%)</source>
+        <translation>ML face à l’heuristique (%)</translation>
     </message>
 </context>
 </TS>
