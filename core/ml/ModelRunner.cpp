@@ -2,6 +2,7 @@
 #include "core/ml/ModelRunner.h"
 
 #include "core/ml/InputEncoding.h"
+#include "core/ml/TorchMessage.h"
 
 #include <QCoreApplication>
 #include <QCryptographicHash>
@@ -32,22 +33,6 @@ QString tr(const char *text)
 // Stands for "no such extra file": torch::jit::load leaves the map entry untouched when the archive
 // has no extra/mldeck.json, and a real metadata file never starts with a NUL byte.
 const std::string kAbsent("\0absent", 7);
-
-// Torch messages carry C++ backtraces and source locations: keep the first line for the user.
-QString torchMessage(const std::exception &e)
-{
-    const auto *c10Error = dynamic_cast<const c10::Error *>(&e);
-    QString text = QString::fromStdString(c10Error ? c10Error->what_without_backtrace() : e.what());
-    // TorchScript interpreter errors start with a generic line and end with the actual reason.
-    const QStringList lines = text.split(QLatin1Char('\n'), Qt::SkipEmptyParts);
-    text = lines.isEmpty() ? text : lines.constFirst().trimmed();
-    if (text.startsWith(QLatin1String("The following operation failed in the TorchScript interpreter")) &&
-        lines.size() > 1)
-        text = lines.constLast().trimmed();
-    if (text.size() > 240)
-        text = text.left(240) + QStringLiteral("…");
-    return text;
-}
 
 } // namespace
 

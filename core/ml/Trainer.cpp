@@ -3,6 +3,7 @@
 #include "core/ml/Trainer.h"
 
 #include "core/ml/InputEncoding.h"
+#include "core/ml/TorchMessage.h"
 #include "core/ml/ModelRunner.h"
 
 #include <QCoreApplication>
@@ -43,21 +44,6 @@ constexpr qint64 kMinTrainingRows = 10;
 constexpr qint64 kEncodeChunk = 8192;     // rows turned into FeatureRows at a time (bounded memory)
 constexpr qint64 kValidationBatch = 4096; // evaluation batch: no gradients, larger is fine
 const std::string kAbsent("\0absent", 7); // "no such extra file" (see ModelRunner.cpp)
-
-// Torch messages carry C++ backtraces: keep one readable line.
-QString torchMessage(const std::exception &e)
-{
-    const auto *c10Error = dynamic_cast<const c10::Error *>(&e);
-    QString text = QString::fromStdString(c10Error ? c10Error->what_without_backtrace() : e.what());
-    const QStringList lines = text.split(QLatin1Char('\n'), Qt::SkipEmptyParts);
-    text = lines.isEmpty() ? text : lines.constFirst().trimmed();
-    if (text.startsWith(QLatin1String("The following operation failed in the TorchScript interpreter")) &&
-        lines.size() > 1)
-        text = lines.constLast().trimmed();
-    if (text.size() > 240)
-        text = text.left(240) + QStringLiteral("…");
-    return text;
-}
 
 bool looksLikeOutOfMemory(const QString &message)
 {

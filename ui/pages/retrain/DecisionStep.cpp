@@ -1,5 +1,7 @@
 #include "ui/pages/retrain/DecisionStep.h"
 
+#include "ui/pages/retrain/RetrainFormat.h"
+
 #include <QCheckBox>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -26,14 +28,7 @@ DecisionStep::DecisionStep(QWidget *parent) : QWidget(parent)
     m_challenger->setObjectName(QStringLiteral("decisionChallenger"));
     m_discard = new QPushButton(tr("Discard"), this);
     m_discard->setObjectName(QStringLiteral("decisionDiscard"));
-    m_result = new QLabel(this);
-    m_result->setObjectName(QStringLiteral("decisionResult"));
-    m_result->setWordWrap(true);
-    m_result->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    QFont f = m_result->font();
-    f.setPointSizeF(f.pointSizeF() * 1.2);
-    f.setBold(true);
-    m_result->setFont(f);
+    m_result = retrainfmt::resultLabel(QStringLiteral("decisionResult"), this);
     m_again = new QPushButton(tr("Start another"), this);
     m_again->setObjectName(QStringLiteral("decisionStartAnother"));
     m_again->hide();

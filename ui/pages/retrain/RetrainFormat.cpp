@@ -1,6 +1,7 @@
 #include "ui/pages/retrain/RetrainFormat.h"
 
 #include <QCoreApplication>
+#include <QLabel>
 #include <QJsonValue>
 #include <QStringList>
 
@@ -121,6 +122,19 @@ QString decisionText(const QString &decision)
 QString number(std::optional<double> v, int digits)
 {
     return v ? QString::number(*v, 'f', digits) : QStringLiteral("–");
+}
+
+QLabel *resultLabel(const QString &objectName, QWidget *parent)
+{
+    auto *label = new QLabel(parent);
+    label->setObjectName(objectName);
+    label->setWordWrap(true);
+    label->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    QFont f = label->font();
+    f.setPointSizeF(f.pointSizeF() * 1.2);
+    f.setBold(true);
+    label->setFont(f);
+    return label;
 }
 
 } // namespace mldeck::ui::retrainfmt

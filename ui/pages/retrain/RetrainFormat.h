@@ -5,6 +5,9 @@
 
 #include <optional>
 
+class QLabel;
+class QWidget;
+
 namespace mldeck {
 struct RetrainRun;
 }
@@ -26,5 +29,8 @@ QString duration(double seconds);          // "1 min 05 s", "–" when unknown
 QString stateText(const QString &state);   // translated run state
 QString decisionText(const QString &decision);
 QString number(std::optional<double> v, int digits = 3); // "–" when unknown
+
+// The large bold, selectable outcome line of the Run and Decision steps.
+QLabel *resultLabel(const QString &objectName, QWidget *parent);
 
 } // namespace mldeck::ui::retrainfmt

@@ -25,14 +25,7 @@ RunStep::RunStep(QWidget *parent) : QWidget(parent)
     m_stage->setObjectName(QStringLiteral("runStage"));
     m_timeLeft = new QLabel(this);
     m_timeLeft->setObjectName(QStringLiteral("runTimeLeft"));
-    m_result = new QLabel(this);
-    m_result->setObjectName(QStringLiteral("runResult"));
-    m_result->setWordWrap(true);
-    m_result->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    QFont f = m_result->font();
-    f.setPointSizeF(f.pointSizeF() * 1.2);
-    f.setBold(true);
-    m_result->setFont(f);
+    m_result = retrainfmt::resultLabel(QStringLiteral("runResult"), this);
     m_again = new QPushButton(tr("Start another"), this);
     m_again->setObjectName(QStringLiteral("runStartAnother"));
     m_again->hide();
