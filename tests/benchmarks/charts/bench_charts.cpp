@@ -184,6 +184,7 @@ int main(int argc, char **argv)
         qputenv("QT_QPA_PLATFORM", "offscreen");
     QApplication app(argc, argv);
     benchMemory(); // first: the chart part's 1 M-point buffers would inflate the peak (VmHWM)
-    benchUpdates();
+    if (qEnvironmentVariableIsEmpty("MLDECK_BENCH_MEMORY_ONLY")) // set by bench_kpi
+        benchUpdates();
     return 0;
 }

@@ -13,6 +13,7 @@
 //    KpiCache::refresh of the 24-hour dashboard.
 // 4. Logging cost of the triggers: PredictionLog COPY batches of 1,000 with the KPI trigger
 //    enabled and disabled, same run.
+// 5. GUI memory with the dashboard open on this database (runs ../charts/bench_charts).
 #include "core/services/KpiCache.h"
 #include "core/store/pg/KpiStore.h"
 #include "core/store/pg/Migrator.h"
@@ -24,6 +25,8 @@
 #include <QCoreApplication>
 #include <QDateTime>
 #include <QElapsedTimer>
+#include <QFileInfo>
+#include <QProcess>
 #include <QTextStream>
 
 #include <random>
@@ -364,6 +367,22 @@ FROM generate_series(0, 119999) i)SQL")
                                 "trigger on %2 ms per batch\n")
                      .arg(off, 0, 'f', 1)
                      .arg(on, 0, 'f', 1);
+    }
+    // --- 5. GUI memory over this database: bench_charts (built next to this benchmark) opens the
+    // dashboard on it; its memory lines are the figures for "GUI memory with 10 M predictions".
+    const QString charts = QCoreApplication::applicationDirPath() + QStringLiteral("/../charts/bench_charts");
+    if (QFileInfo::exists(charts)) {
+        out() << "GUI memory over this database (bench_charts):\n";
+        out().flush();
+        QProcess gui;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("MLDECK_BENCH_PG_URL"), db.endpoint().toUrl(true));
+        env.insert(QStringLiteral("MLDECK_BENCH_MEMORY_ONLY"), QStringLiteral("1"));
+        gui.setProcessEnvironment(env);
+        gui.setProcessChannelMode(QProcess::ForwardedChannels);
+        gui.start(charts, {});
+        if (!gui.waitForFinished(300000))
+            out() << "bench_charts did not finish within 5 min\n";
     }
     out().flush();
     return 0;
