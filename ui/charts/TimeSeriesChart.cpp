@@ -315,6 +315,8 @@ void TimeSeriesChart::updateCurves()
         const QList<QPointF> drawn = decimateMinMax(curve.raw, xMin, xMax, columns);
         curve.drawn = int(drawn.size());
         curve.series->replace(drawn); // one repaint, not one per point
+        // A lone point (the first minute of data) draws no line: show it as a dot.
+        curve.series->setPointsVisible(drawn.size() < 3);
     }
     for (auto &line : m_lines)
         line.series->replace(QList<QPointF>{{xMin, line.value}, {xMax, line.value}});
