@@ -5,6 +5,7 @@
 #include "core/ml/ModelStore.h"
 #include "core/store/pg/DeploymentStore.h"
 #include "core/store/pg/PgConnection.h"
+#include "core/store/redis/ModelKeys.h"
 #include "core/store/redis/RedisConnection.h"
 
 #include <QCoreApplication>
@@ -100,9 +101,9 @@ AliasOutcome publishAfter(PgConnection &pg, const std::optional<RedisEndpoint> &
 
 } // namespace
 
-QByteArray championKey(const QString &deployment) { return QByteArrayLiteral("mldeck:champion:") + deployment.toUtf8(); }
+QByteArray championKey(const QString &deployment) { return redis_keys::champion(deployment); }
 
-QByteArray modelsChannel() { return QByteArrayLiteral("mldeck:models:changed"); }
+QByteArray modelsChannel() { return redis_keys::modelsChannel(); }
 
 Result<RegisterOutcome> registerModel(PgConnection &pg, const RegisterRequest &request, const Actor &actor)
 {

@@ -4,6 +4,7 @@
 #include "core/ml/ModelStore.h"
 #include "core/store/pg/ModelRegistry.h"
 #include "core/store/pg/PgConnection.h"
+#include "core/store/redis/ModelKeys.h"
 #include "core/store/redis/RedisConnection.h"
 
 #include <QCoreApplication>
@@ -41,14 +42,6 @@ ChampionFollower::ChampionFollower(RedisEndpoint redis, PgEndpoint pg, QString d
 
 ChampionFollower::~ChampionFollower() { stop(); }
 
-// Kept equal to models::championKey()/modelsChannel() (core/services), which this library does not link.
-QByteArray ChampionFollower::championKey(const QString &deployment)
-{
-    return QByteArrayLiteral("mldeck:champion:") + deployment.toUtf8();
-}
-
-QByteArray ChampionFollower::channel() { return QByteArrayLiteral("mldeck:models:changed"); }
-
 void ChampionFollower::start() { m_thread = std::thread([this] { loop(); }); }
 
 void ChampionFollower::stop()
@@ -84,7 +77,7 @@ Result<std::optional<ChampionRef>> ChampionFollower::read(RedisConnection *redis
     // The hash is the truth for a backend (models.md); PostgreSQL, the record, covers a champion whose
     // publish failed or a Redis that was flushed.
     if (redis) {
-        const auto reply = redis->command({QByteArrayLiteral("HGETALL"), championKey(deployment)});
+        const auto reply = redis->command({QByteArrayLiteral("HGETALL"), redis_keys::champion(deployment)});
         if (reply && reply->isArray() && !reply->array.isEmpty()) {
             ChampionRef ref;
             for (qsizetype i = 0; i + 1 < reply->array.size(); i += 2) {
@@ -163,7 +156,7 @@ void ChampionFollower::loop()
     while (!m_stop) {
         auto conn = RedisConnection::open(m_redis);
         auto sub = conn ? RedisConnection::open(m_redis) : Result<std::unique_ptr<RedisConnection>>(conn.error());
-        Status subscribed = sub ? (*sub)->subscribe({channel()}) : Status(sub.error());
+        Status subscribed = sub ? (*sub)->subscribe({redis_keys::modelsChannel()}) : Status(sub.error());
         if (!conn || !subscribed) {
             setError(tr("Cannot follow the champion in Redis: %1")
                          .arg(conn ? subscribed.errorMessage() : conn.errorMessage()));

@@ -65,9 +65,6 @@ public:
     // Blocking: loads `ref` refusing a file whose SHA-256 differs. The error says which version failed.
     static Result<LoadedChampion> load(const ChampionRef &ref, int modelThreads);
 
-    static QByteArray championKey(const QString &deployment); // the names of models.md
-    static QByteArray channel();
-
 private:
     void loop();
     void refresh(RedisConnection &redis, bool hinted);
