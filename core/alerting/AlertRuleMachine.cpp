@@ -56,7 +56,9 @@ AlertRuleEvaluation evaluateAlertRule(const AlertRule &rule, const AlertRuleStat
     const bool firing = previous.state == AlertRuleState::Firing;
     const bool pending = previous.state == AlertRuleState::Pending;
 
-    if (!rule.enabled) {
+    // The condition no longer holds (or the rule was switched off): a firing alert resolves, a
+    // pending one clears without ever having fired.
+    const auto clear = [&] {
         if (firing) {
             out.status = {AlertRuleState::Resolved, 0, 0, nowSecs, value, nowSecs};
             out.transition = AlertTransition::Resolved;
@@ -65,22 +67,17 @@ AlertRuleEvaluation evaluateAlertRule(const AlertRule &rule, const AlertRuleStat
             out.transition = AlertTransition::PendingCleared;
         }
         return out;
-    }
+    };
+
+    if (!rule.enabled)
+        return clear();
     if (!value)
         return out; // unknown: hold whatever state we are in
     const bool breach = rule.breaches(*value);
     out.breaching = breach;
 
-    if (!breach) {
-        if (firing) {
-            out.status = {AlertRuleState::Resolved, 0, 0, nowSecs, value, nowSecs};
-            out.transition = AlertTransition::Resolved;
-        } else if (pending) {
-            out.status = {AlertRuleState::Inactive, 0, 0, 0, value, nowSecs};
-            out.transition = AlertTransition::PendingCleared;
-        }
-        return out;
-    }
+    if (!breach)
+        return clear();
     if (firing)
         return out; // still firing: the caller refreshes the open alert
     const qint64 since = pending ? previous.pendingSinceSecs : nowSecs;
