@@ -87,6 +87,23 @@ Result<PgEndpoint> Context::pg(const QCommandLineParser &parser) const
     return PgEndpoint::fromUrl(url);
 }
 
+Result<std::unique_ptr<PgConnection>> Context::openPg(const QCommandLineParser &parser,
+                                                     const QString &applicationName) const
+{
+    const auto endpoint = pg(parser);
+    if (!endpoint)
+        return endpoint.error();
+    return PgConnection::open(*endpoint, applicationName);
+}
+
+QDateTime Context::parseUtc(const QString &text)
+{
+    QDateTime at = QDateTime::fromString(text, Qt::ISODateWithMs);
+    if (at.isValid() && at.timeSpec() == Qt::LocalTime)
+        at = QDateTime(at.date(), at.time(), Qt::UTC);
+    return at;
+}
+
 void Context::out(const QString &line)
 {
     QTextStream(stdout) << line << (line.endsWith(QLatin1Char('\n')) ? "" : "\n");

@@ -1,12 +1,15 @@
 #pragma once
 
 #include "core/config/Endpoints.h"
+#include "core/store/pg/PgConnection.h"
 
 #include <QCommandLineParser>
+#include <QDateTime>
 #include <QJsonDocument>
 #include <QStringList>
 
 #include <functional>
+#include <memory>
 #include <optional>
 
 namespace mldeck::cli {
@@ -37,6 +40,11 @@ public:
     // Connection from --redis/--pg, else MLDECK_REDIS_URL/MLDECK_PG_URL, else the local default.
     Result<RedisEndpoint> redis(const QCommandLineParser &parser) const;
     Result<PgEndpoint> pg(const QCommandLineParser &parser) const;
+    // pg() opened; applicationName shows in pg_stat_activity (e.g. "mldeckctl-kpi").
+    Result<std::unique_ptr<PgConnection>> openPg(const QCommandLineParser &parser, const QString &applicationName) const;
+
+    // ISO 8601 date-time; without an offset it is UTC (ops scripts mean UTC). Invalid when it is none.
+    static QDateTime parseUtc(const QString &text);
 
     static void out(const QString &line);              // stdout, one line
     static void outJson(const QJsonDocument &doc);     // stdout, indented JSON

@@ -23,13 +23,7 @@ QString iso(const QDateTime &d) { return d.isValid() ? d.toUTC().toString(Qt::IS
 QJsonValue isoJson(const QDateTime &d) { return d.isValid() ? QJsonValue(iso(d)) : QJsonValue(); }
 QString isoSecs(qint64 s) { return s > 0 ? iso(QDateTime::fromSecsSinceEpoch(s, Qt::UTC)) : QString(); }
 
-Result<std::unique_ptr<PgConnection>> connect(const Context &ctx, const QCommandLineParser &parser)
-{
-    const auto pg = ctx.pg(parser);
-    if (!pg)
-        return pg.error();
-    return PgConnection::open(*pg, QStringLiteral("mldeckctl-alerts"));
-}
+const QString kApp = QStringLiteral("mldeckctl-alerts");
 
 // "90s", "15m", "2h", "1d" -> seconds.
 std::optional<qint64> parseDuration(const QString &text)
@@ -85,7 +79,7 @@ int runList(Context &ctx)
     const int limit = parser.value(QStringLiteral("limit")).toInt(&ok);
     if (!ok || limit <= 0)
         return Context::fail(tr("--limit must be a positive whole number."));
-    auto conn = connect(ctx, parser);
+    auto conn = ctx.openPg(parser, kApp);
     if (!conn)
         return Context::fail(conn.errorMessage());
     const auto alerts = AlertStore(**conn).list(parser.value(QStringLiteral("deployment")), parser.isSet(QStringLiteral("all")), limit);
@@ -123,7 +117,7 @@ int runAck(Context &ctx)
     const auto id = positiveId(parser);
     if (!id)
         return Context::fail(tr("Give one alert id, a positive number."));
-    auto conn = connect(ctx, parser);
+    auto conn = ctx.openPg(parser, kApp);
     if (!conn)
         return Context::fail(conn.errorMessage());
     if (auto s = AlertStore(**conn).acknowledge(*id, AlertsService::currentUser(), parser.value(QStringLiteral("reason"))); !s)
@@ -152,9 +146,7 @@ int runSilence(Context &ctx)
         return Context::fail(tr("Give exactly one of --until, --for or --off."));
     QDateTime until;
     if (parser.isSet(QStringLiteral("until"))) {
-        until = QDateTime::fromString(parser.value(QStringLiteral("until")), Qt::ISODateWithMs);
-        if (until.isValid() && until.timeSpec() == Qt::LocalTime)
-            until = QDateTime(until.date(), until.time(), Qt::UTC);
+        until = Context::parseUtc(parser.value(QStringLiteral("until")));
         if (!until.isValid())
             return Context::fail(tr("--until must be an ISO 8601 date-time such as 2024-05-01T18:00:00Z, not \"%1\".")
                                      .arg(parser.value(QStringLiteral("until"))));
@@ -164,7 +156,7 @@ int runSilence(Context &ctx)
             return Context::fail(tr("--for must be a duration such as 30m, 2h or 1d, not \"%1\".").arg(parser.value(QStringLiteral("for"))));
         until = QDateTime::currentDateTimeUtc().addSecs(*secs);
     }
-    auto conn = connect(ctx, parser);
+    auto conn = ctx.openPg(parser, kApp);
     if (!conn)
         return Context::fail(conn.errorMessage());
     if (auto s = AlertStore(**conn).silence(*id, until, AlertsService::currentUser(), parser.value(QStringLiteral("reason"))); !s)
@@ -184,7 +176,7 @@ int runRulesList(Context &ctx)
     const auto dep = Context::deployment(parser);
     if (!dep)
         return Context::fail(dep.errorMessage());
-    auto conn = connect(ctx, parser);
+    auto conn = ctx.openPg(parser, kApp);
     if (!conn)
         return Context::fail(conn.errorMessage());
     const auto views = AlertRuleStore(**conn).ruleViews(*dep);
@@ -244,7 +236,7 @@ int runRulesSet(Context &ctx)
         return Context::fail(tr("--rule is required."));
     if (parser.isSet(QStringLiteral("enable")) && parser.isSet(QStringLiteral("disable")))
         return Context::fail(tr("--enable and --disable exclude each other."));
-    auto conn = connect(ctx, parser);
+    auto conn = ctx.openPg(parser, kApp);
     if (!conn)
         return Context::fail(conn.errorMessage());
     AlertRuleStore store(**conn);
@@ -330,7 +322,7 @@ int runWebhookSet(Context &ctx)
     const bool off = parser.isSet(QStringLiteral("off"));
     if ((off && !pos.isEmpty()) || (!off && pos.size() != 1))
         return Context::fail(tr("Give either one URL or --off."));
-    auto conn = connect(ctx, parser);
+    auto conn = ctx.openPg(parser, kApp);
     if (!conn)
         return Context::fail(conn.errorMessage());
     const WebhookSettings settings{off ? QString() : pos.constFirst(), !off};
@@ -353,7 +345,7 @@ int runWebhookTest(Context &ctx)
     const auto dep = Context::deployment(parser);
     if (!dep)
         return Context::fail(dep.errorMessage());
-    auto conn = connect(ctx, parser);
+    auto conn = ctx.openPg(parser, kApp);
     if (!conn)
         return Context::fail(conn.errorMessage());
     AlertRuleStore store(**conn);

@@ -48,12 +48,10 @@ Result<DemoDataOptions> readOptions(const QCommandLineParser &p)
                              .arg(p.value(QStringLiteral("seed")))};
     }
     const QString start = p.value(QStringLiteral("start"));
-    QDateTime when = QDateTime::fromString(start, Qt::ISODateWithMs);
+    const QDateTime when = Context::parseUtc(start);
     if (!when.isValid())
         return Error{
             tr("--start must be an ISO 8601 date-time such as 2024-05-01T08:00:00Z, not \"%1\".").arg(start)};
-    if (when.timeSpec() == Qt::LocalTime) // no offset given: the data set is in UTC
-        when = QDateTime(when.date(), when.time(), Qt::UTC);
     o.startMicros = when.toMSecsSinceEpoch() * 1000;
     o.rate = p.value(QStringLiteral("rate")).toDouble(&ok);
     if (!ok || !std::isfinite(o.rate) || o.rate <= 0 || o.rate > 1e6)

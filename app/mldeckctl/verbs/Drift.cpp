@@ -85,18 +85,13 @@ int runDriftCheckVerb(Context &ctx)
         request.datasetShare = *s;
     }
     if (parser.isSet(QStringLiteral("at"))) {
-        QDateTime at = QDateTime::fromString(parser.value(QStringLiteral("at")), Qt::ISODateWithMs);
-        if (at.isValid() && at.timeSpec() == Qt::LocalTime)
-            at = QDateTime(at.date(), at.time(), Qt::UTC);
+        const QDateTime at = Context::parseUtc(parser.value(QStringLiteral("at")));
         if (!at.isValid())
             return Context::fail(tr("--at must be an ISO 8601 date-time such as 2024-05-01T08:00:00Z, not \"%1\".")
                                      .arg(parser.value(QStringLiteral("at"))));
         request.now = at.toUTC();
     }
-    const auto pg = ctx.pg(parser);
-    if (!pg)
-        return Context::fail(pg.errorMessage());
-    auto conn = PgConnection::open(*pg, QStringLiteral("mldeckctl-drift"));
+    auto conn = ctx.openPg(parser, QStringLiteral("mldeckctl-drift"));
     if (!conn)
         return Context::fail(conn.errorMessage());
     const auto report = runDriftCheck(**conn, request);

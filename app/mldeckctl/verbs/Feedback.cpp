@@ -40,10 +40,7 @@ int runPurgeSub(Context &ctx)
             return Context::fail(tr("--older-than-days: \"%1\" is not a whole number from 1 to 3650")
                                      .arg(p.value(QStringLiteral("older-than-days"))));
     }
-    const auto endpoint = ctx.pg(p);
-    if (!endpoint)
-        return Context::fail(endpoint.errorMessage());
-    auto conn = PgConnection::open(*endpoint, QStringLiteral("mldeckctl-feedback"));
+    auto conn = ctx.openPg(p, QStringLiteral("mldeckctl-feedback"));
     if (!conn)
         return Context::fail(conn.errorMessage());
     if (!days) {

@@ -114,9 +114,7 @@ void printTable(const KpiSnapshot &snap, const QList<QPair<QString, stats::KpiFi
 
 Result<qint64> isoOption(const QCommandLineParser &parser, const QString &name)
 {
-    QDateTime at = QDateTime::fromString(parser.value(name), Qt::ISODateWithMs);
-    if (at.isValid() && at.timeSpec() == Qt::LocalTime)
-        at = QDateTime(at.date(), at.time(), Qt::UTC);
+    const QDateTime at = Context::parseUtc(parser.value(name));
     if (!at.isValid())
         return Error{tr("--%1 must be an ISO 8601 date-time such as 2024-05-01T08:00:00Z, not \"%2\".")
                          .arg(name, parser.value(name))};
@@ -181,10 +179,7 @@ int runKpi(Context &ctx)
         query = *q;
     }
 
-    const auto pg = ctx.pg(parser);
-    if (!pg)
-        return Context::fail(pg.errorMessage());
-    auto conn = PgConnection::open(*pg, QStringLiteral("mldeckctl-kpi"));
+    auto conn = ctx.openPg(parser, QStringLiteral("mldeckctl-kpi"));
     if (!conn)
         return Context::fail(conn.errorMessage());
     // An unknown deployment is an error, not a page of empty figures.

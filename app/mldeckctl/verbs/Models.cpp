@@ -30,13 +30,7 @@ const QString kReason = QStringLiteral("reason");
 const QString kAll = QStringLiteral("all");
 const QString kJson = QStringLiteral("json");
 
-Result<std::unique_ptr<PgConnection>> openPg(const Context &ctx, const QCommandLineParser &p)
-{
-    const auto endpoint = ctx.pg(p);
-    if (!endpoint)
-        return endpoint.error();
-    return PgConnection::open(*endpoint, QStringLiteral("mldeckctl-models"));
-}
+const QString kApp = QStringLiteral("mldeckctl-models");
 
 QString metricText(const QJsonObject &metrics, const QString &key)
 {
@@ -103,7 +97,7 @@ int runRegisterSub(Context &ctx)
         if (!target->isValid())
             return Context::fail(tr("--%1: \"%2\" is not an ISO 8601 date or time").arg(option, p.value(option)));
     }
-    auto conn = openPg(ctx, p);
+    auto conn = ctx.openPg(p, kApp);
     if (!conn)
         return Context::fail(conn.errorMessage());
     const auto outcome = models::registerModel(**conn, request, Actor::current());
@@ -139,7 +133,7 @@ int runListSub(Context &ctx)
     const auto deployment = Context::deployment(p);
     if (!deployment)
         return Context::fail(deployment.errorMessage());
-    auto conn = openPg(ctx, p);
+    auto conn = ctx.openPg(p, kApp);
     if (!conn)
         return Context::fail(conn.errorMessage());
     const auto list = ModelRegistry(**conn).list(*deployment, p.isSet(kAll));
@@ -186,7 +180,7 @@ int runShowSub(Context &ctx)
     const auto deployment = Context::deployment(p);
     if (!deployment)
         return Context::fail(deployment.errorMessage());
-    auto conn = openPg(ctx, p);
+    auto conn = ctx.openPg(p, kApp);
     if (!conn)
         return Context::fail(conn.errorMessage());
     ModelRegistry registry(**conn);
@@ -264,7 +258,7 @@ int runPromoteSub(Context &ctx)
     const auto redis = ctx.redis(p);
     if (!redis)
         return Context::fail(redis.errorMessage());
-    auto conn = openPg(ctx, p);
+    auto conn = ctx.openPg(p, kApp);
     if (!conn)
         return Context::fail(conn.errorMessage());
     const auto outcome = models::promote(**conn, *redis, *deployment, p.positionalArguments().first(), p.value(kAlias),
@@ -290,7 +284,7 @@ int runRestoreSub(Context &ctx)
     const auto redis = ctx.redis(p);
     if (!redis)
         return Context::fail(redis.errorMessage());
-    auto conn = openPg(ctx, p);
+    auto conn = ctx.openPg(p, kApp);
     if (!conn)
         return Context::fail(conn.errorMessage());
     const auto outcome = models::restorePrevious(**conn, *redis, *deployment, p.value(kReason), Actor::current());
@@ -314,7 +308,7 @@ int runArchiveSub(Context &ctx)
     const auto deployment = Context::deployment(p);
     if (!deployment)
         return Context::fail(deployment.errorMessage());
-    auto conn = openPg(ctx, p);
+    auto conn = ctx.openPg(p, kApp);
     if (!conn)
         return Context::fail(conn.errorMessage());
     const auto archived =
@@ -343,7 +337,7 @@ int runPublishSub(Context &ctx)
     const auto redis = ctx.redis(p);
     if (!redis)
         return Context::fail(redis.errorMessage());
-    auto conn = openPg(ctx, p);
+    auto conn = ctx.openPg(p, kApp);
     if (!conn)
         return Context::fail(conn.errorMessage());
     const auto published = models::publishChampion(**conn, *redis, *deployment);

@@ -18,9 +18,7 @@ QString tr(const char *text) { return QCoreApplication::translate("mldeckctl", t
 // ISO 8601 date-time (UTC unless it says otherwise) or a bare date (its midnight, UTC).
 std::optional<QDateTime> parseEnd(const QString &text)
 {
-    QDateTime at = QDateTime::fromString(text, Qt::ISODateWithMs);
-    if (at.isValid() && at.timeSpec() == Qt::LocalTime)
-        at = QDateTime(at.date(), at.time(), Qt::UTC);
+    QDateTime at = Context::parseUtc(text);
     if (!at.isValid()) {
         const QDate day = QDate::fromString(text, Qt::ISODate);
         if (day.isValid())
@@ -77,10 +75,7 @@ int runReport(Context &ctx)
         end = *parsed;
     }
 
-    const auto pg = ctx.pg(parser);
-    if (!pg)
-        return Context::fail(pg.errorMessage());
-    auto conn = PgConnection::open(*pg, QStringLiteral("mldeckctl-report"));
+    auto conn = ctx.openPg(parser, QStringLiteral("mldeckctl-report"));
     if (!conn)
         return Context::fail(conn.errorMessage());
     const auto data = buildKpiReport(**conn, *deployment, period, end);

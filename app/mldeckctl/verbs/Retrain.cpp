@@ -21,13 +21,7 @@ QString tr(const char *text) { return QCoreApplication::translate("mldeckctl", t
 
 const QString kJson = QStringLiteral("json");
 
-Result<std::unique_ptr<PgConnection>> openPg(const Context &ctx, const QCommandLineParser &p)
-{
-    const auto endpoint = ctx.pg(p);
-    if (!endpoint)
-        return endpoint.error();
-    return PgConnection::open(*endpoint, QStringLiteral("mldeckctl-retrain"));
-}
+const QString kApp = QStringLiteral("mldeckctl-retrain");
 
 void err(const QString &line)
 {
@@ -76,7 +70,7 @@ int runCheckSub(Context &ctx)
     const auto deployment = Context::deployment(p);
     if (!deployment)
         return Context::fail(deployment.errorMessage());
-    auto conn = openPg(ctx, p);
+    auto conn = ctx.openPg(p, kApp);
     if (!conn)
         return Context::fail(conn.errorMessage());
     const auto check = retrain::checkTriggers(**conn, *deployment);
@@ -160,7 +154,7 @@ int runRunSub(Context &ctx)
     if (Status s = request.training.validate(); !s)
         return Context::fail(s.errorMessage());
 
-    auto conn = openPg(ctx, p);
+    auto conn = ctx.openPg(p, kApp);
     if (!conn)
         return Context::fail(conn.errorMessage());
     const auto settings = retrain::loadSettings(**conn, request.deployment);
@@ -257,7 +251,7 @@ int runHistorySub(Context &ctx)
     const int limit = p.value(QStringLiteral("limit")).toInt(&ok);
     if (!ok || limit < 1)
         return Context::fail(tr("--limit: \"%1\" is not a positive whole number").arg(p.value(QStringLiteral("limit"))));
-    auto conn = openPg(ctx, p);
+    auto conn = ctx.openPg(p, kApp);
     if (!conn)
         return Context::fail(conn.errorMessage());
     const auto runs = retrain::history(**conn, *deployment, limit);
@@ -312,7 +306,7 @@ int runCleanupSub(Context &ctx)
     const auto deployment = Context::deployment(p);
     if (!deployment)
         return Context::fail(deployment.errorMessage());
-    auto conn = openPg(ctx, p);
+    auto conn = ctx.openPg(p, kApp);
     if (!conn)
         return Context::fail(conn.errorMessage());
     const auto report = retrain::cleanup(**conn, *deployment, keep, Actor::current());
@@ -345,7 +339,7 @@ int runSettingsSub(Context &ctx)
         return Context::fail(tr("unknown argument \"%1\": use \"set key=value ...\"").arg(args.first()));
     if (!args.isEmpty() && args.size() < 2)
         return Context::fail(tr("\"set\" needs at least one key=value"));
-    auto conn = openPg(ctx, p);
+    auto conn = ctx.openPg(p, kApp);
     if (!conn)
         return Context::fail(conn.errorMessage());
     auto settings = retrain::loadSettings(**conn, *deployment);
@@ -400,7 +394,7 @@ int runCancelSub(Context &ctx)
     const auto deployment = Context::deployment(p);
     if (!deployment)
         return Context::fail(deployment.errorMessage());
-    auto conn = openPg(ctx, p);
+    auto conn = ctx.openPg(p, kApp);
     if (!conn)
         return Context::fail(conn.errorMessage());
     RetrainStore store(**conn);
