@@ -8,6 +8,7 @@
 #include "ui/pages/models/compare/ReportCharts.h"
 
 #include <QFile>
+#include <QFileInfo>
 #include <QLabel>
 #include <QLineEdit>
 #include <QProgressBar>
@@ -99,6 +100,8 @@ private Q_SLOTS:
         });
         QTest::mouseClick(view->findChild<QPushButton *>(QStringLiteral("compareExportCsv")), Qt::LeftButton);
         QTest::mouseClick(view->findChild<QPushButton *>(QStringLiteral("compareExportPdf")), Qt::LeftButton);
+        // The PDF is written on a worker thread; it appears (renamed into place) once complete.
+        QTRY_VERIFY_WITH_TIMEOUT(QFileInfo::exists(pdfOut), 30000);
         QFile csv(csvOut), pdf(pdfOut);
         QVERIFY(csv.open(QIODevice::ReadOnly));
         QVERIFY(csv.readAll().contains("eta_lstm.pt"));

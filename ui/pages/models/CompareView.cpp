@@ -53,7 +53,8 @@ QString f(double v, int digits = 3)
 } // namespace
 
 CompareView::CompareView(ConnectionSession &session, QWidget *parent)
-    : QWidget(parent), m_session(session), m_service(new CompareService(this))
+    : QWidget(parent), m_session(session), m_service(new CompareService(this)),
+      m_exportJobs(QStringLiteral("mldeck-compare-export"), this)
 {
     m_choosePath = [this](const QString &title, const QString &filter) {
         return QFileDialog::getSaveFileName(this, title, QString(), filter);
@@ -339,8 +340,13 @@ void CompareView::exportPdf()
     const QString path = m_choosePath(tr("Export the comparison as PDF"), tr("PDF files (*.pdf)"));
     if (path.isEmpty())
         return;
-    const Status s = writeReportPdf(m_report, path);
-    m_status->setText(s ? tr("Exported %1.").arg(path) : s.errorMessage());
+    m_exportPdf->setEnabled(false);
+    m_exportJobs.post(
+        this, [report = m_report, path] { return writeReportPdf(report, path); },
+        [this, path](const Status &s) {
+            m_exportPdf->setEnabled(m_exportCsv->isEnabled()); // unless a new run started meanwhile
+            m_status->setText(s ? tr("Exported %1.").arg(path) : s.errorMessage());
+        });
 }
 
 } // namespace mldeck::ui

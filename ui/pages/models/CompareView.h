@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/services/CompareService.h"
+#include "core/services/JobThread.h"
 
 #include <QWidget>
 
@@ -74,6 +75,7 @@ private:
     ReportCharts *m_charts = nullptr;
     stats::ComparisonReport m_report;
     PathChooser m_choosePath;
+    JobThread m_exportJobs; // PDF layout and file writes stay off the UI thread
 };
 
 } // namespace mldeck::ui

@@ -1,8 +1,8 @@
 #include "ui/pages/models/compare/ReportPdf.h"
 
 #include <QCoreApplication>
-#include <QFile>
 #include <QPdfWriter>
+#include <QSaveFile>
 #include <QTextDocument>
 
 namespace mldeck::ui {
@@ -76,13 +76,20 @@ QString reportHtml(const stats::ComparisonReport &r)
 
 Status writeReportPdf(const stats::ComparisonReport &report, const QString &path)
 {
-    QPdfWriter writer(path);
-    writer.setPageSize(QPageSize(QPageSize::A4));
-    writer.setTitle(tr("MLDeck model comparison"));
-    QTextDocument doc;
-    doc.setHtml(reportHtml(report));
-    doc.print(&writer);
-    if (!QFile::exists(path))
+    // Written beside the target and renamed on commit(): a failed export never leaves a torn file,
+    // and an older file at the path is not mistaken for success.
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly))
+        return Error{tr("Cannot write %1.").arg(path)};
+    {
+        QPdfWriter writer(&file);
+        writer.setPageSize(QPageSize(QPageSize::A4));
+        writer.setTitle(tr("MLDeck model comparison"));
+        QTextDocument doc;
+        doc.setHtml(reportHtml(report));
+        doc.print(&writer);
+    }
+    if (!file.commit())
         return Error{tr("Cannot write %1.").arg(path)};
     return {};
 }

@@ -5,7 +5,8 @@
 
 namespace mldeck::ui {
 
-// Writes the report (verdict, metrics, differences, segments) as an A4 PDF with QPdfWriter.
+// Writes the report (verdict, metrics, differences, segments) as an A4 PDF with QPdfWriter, atomically.
+// Blocking (text layout + file I/O): call it from a worker thread, not the UI thread.
 Status writeReportPdf(const stats::ComparisonReport &report, const QString &path);
 
 // The same content as HTML (what the PDF renders).
