@@ -1,5 +1,6 @@
 #include "core/store/pg/AlertRuleStore.h"
 
+#include "core/rollout/AuditRecord.h"
 #include "core/store/pg/PgConnectionInternal.h"
 
 #include <QCoreApplication>
@@ -13,7 +14,7 @@ namespace {
 QString tr(const char *text) { return QCoreApplication::translate("mldeck::AlertRuleStore", text); }
 
 std::string json(const QJsonObject &o) { return QJsonDocument(o).toJson(QJsonDocument::Compact).toStdString(); }
-QString text(const pqxx::field &f) { return f.is_null() ? QString() : QString::fromUtf8(f.c_str()); }
+using pg::text;
 qint64 secs(const pqxx::field &f) { return f.is_null() ? 0 : f.as<qint64>(); }
 // NULL for 0 (no time), else the epoch seconds as a timestamptz literal parameter.
 std::optional<std::string> tsParam(qint64 s)
@@ -26,11 +27,16 @@ std::optional<std::string> tsParam(qint64 s)
 void audit(pqxx::work &tx, const AlertActor &actor, const char *action, const QString &deployment,
            const std::optional<QJsonObject> &before, const std::optional<QJsonObject> &after, const QString &reason)
 {
-    tx.exec_params("INSERT INTO mldeck.audit_log (actor_os, host, action, deployment, before, after, reason) "
-                   "VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb, nullif($7, ''))",
-                   pg::utf8(actor.name), pg::utf8(actor.host), action, pg::utf8(deployment),
-                   before ? std::optional<std::string>(json(*before)) : std::nullopt,
-                   after ? std::optional<std::string>(json(*after)) : std::nullopt, pg::utf8(reason));
+    AuditRecord r;
+    r.changeId = QUuid::createUuid(); // occurredAt stays NULL: the server stamps ts
+    r.actorOs = actor.name;
+    r.host = actor.host;
+    r.action = QString::fromLatin1(action);
+    r.deployment = deployment;
+    r.before = before;
+    r.after = after;
+    r.reason = reason;
+    pg::writeAudit(tx, r);
 }
 
 Status needActor(const AlertActor &actor)
@@ -62,7 +68,7 @@ Result<QList<AlertRule>> AlertRuleStore::rules(const QString &deployment)
             pg::utf8(deployment));
         QList<AlertRule> out = AlertRule::defaults();
         for (const auto &r : rows) {
-            auto rule = AlertRule::fromJson(QJsonDocument::fromJson(QByteArray(r[1].c_str())).object());
+            auto rule = AlertRule::fromJson(pg::jsonObject(r[1]));
             if (!rule)
                 return Error{tr("Stored alert rule %1 of %2 is invalid: %3").arg(text(r[0]), deployment, rule.errorMessage())};
             auto it = std::find_if(out.begin(), out.end(), [&](const AlertRule &d) { return d.id == rule->id; });
@@ -143,7 +149,7 @@ Result<bool> AlertRuleStore::resetRule(const QString &deployment, const QString 
             pg::utf8(deployment), pg::utf8(ruleId));
         if (r.empty())
             return false;
-        audit(tx, actor, "alert_rule.reset", deployment, QJsonDocument::fromJson(QByteArray(r[0][0].c_str())).object(),
+        audit(tx, actor, "alert_rule.reset", deployment, pg::jsonObject(r[0][0]),
               std::nullopt, {});
         tx.commit();
         return true;

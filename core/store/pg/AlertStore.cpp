@@ -1,5 +1,6 @@
 #include "core/store/pg/AlertStore.h"
 
+#include "core/rollout/AuditRecord.h"
 #include "core/store/pg/PgConnectionInternal.h"
 
 #include <QCoreApplication>
@@ -18,14 +19,7 @@ const char *kColumns = "id, deployment, kind, severity, coalesce(dedup_key, ''),
                        "(extract(epoch FROM silenced_until) * 1000)::bigint, silenced_by, "
                        "(extract(epoch FROM resolved_at) * 1000)::bigint";
 
-QDateTime ts(const pqxx::field &f)
-{
-    if (f.is_null())
-        return {};
-    return QDateTime::fromMSecsSinceEpoch(f.as<qint64>(), Qt::UTC);
-}
-
-QString text(const pqxx::field &f) { return f.is_null() ? QString() : QString::fromUtf8(f.c_str()); }
+using pg::text;
 
 Alert toAlert(const pqxx::row &r)
 {
@@ -36,14 +30,14 @@ Alert toAlert(const pqxx::row &r)
     a.severity = text(r[3]);
     a.dedupKey = text(r[4]);
     a.title = text(r[5]);
-    a.details = QJsonDocument::fromJson(QByteArray(r[6].c_str())).object();
-    a.raisedAt = ts(r[7]);
-    a.lastSeenAt = ts(r[8]);
-    a.acknowledgedAt = ts(r[9]);
+    a.details = pg::jsonObject(r[6]);
+    a.raisedAt = pg::msecs(r[7]);
+    a.lastSeenAt = pg::msecs(r[8]);
+    a.acknowledgedAt = pg::msecs(r[9]);
     a.acknowledgedBy = text(r[10]);
-    a.silencedUntil = ts(r[11]);
+    a.silencedUntil = pg::msecs(r[11]);
     a.silencedBy = text(r[12]);
-    a.resolvedAt = ts(r[13]);
+    a.resolvedAt = pg::msecs(r[13]);
     return a;
 }
 
@@ -61,6 +55,22 @@ QJsonObject snapshot(const Alert &a)
 }
 
 std::string json(const QJsonObject &o) { return QJsonDocument(o).toJson(QJsonDocument::Compact).toStdString(); }
+
+// The audit row of an acknowledge/silence: change id from the client, time stamped by the server.
+AuditRecord auditOf(const char *action, const AlertActor &actor, const Alert &before, const Alert &after,
+                    const QString &reason)
+{
+    AuditRecord r;
+    r.changeId = QUuid::createUuid();
+    r.actorOs = actor.name;
+    r.host = actor.host;
+    r.action = QString::fromLatin1(action);
+    r.deployment = before.deployment;
+    r.before = snapshot(before);
+    r.after = snapshot(after);
+    r.reason = reason;
+    return r;
+}
 
 } // namespace
 
@@ -155,10 +165,7 @@ Status AlertStore::acknowledge(qint64 id, const AlertActor &actor, const QString
             std::string("UPDATE mldeck.alerts SET acknowledged_at = now(), acknowledged_by = $2 WHERE id = $1 RETURNING ") +
                 kColumns,
             id, pg::utf8(actor.name));
-        tx.exec_params("INSERT INTO mldeck.audit_log (actor_os, host, action, deployment, before, after, reason) "
-                       "VALUES ($1, $2, 'alert.acknowledge', $3, $4::jsonb, $5::jsonb, nullif($6, ''))",
-                       pg::utf8(actor.name), pg::utf8(actor.host), pg::utf8(before.deployment), json(snapshot(before)),
-                       json(snapshot(toAlert(after[0]))), reason.isEmpty() ? std::string() : pg::utf8(reason));
+        pg::writeAudit(tx, auditOf("alert.acknowledge", actor, before, toAlert(after[0]), reason));
         tx.commit();
         return {};
     } catch (const std::exception &e) {
@@ -191,12 +198,8 @@ Status AlertStore::silence(qint64 id, const QDateTime &until, const AlertActor &
                                              "WHERE id = $1 RETURNING ") +
                                      kColumns,
                                  id);
-        tx.exec_params("INSERT INTO mldeck.audit_log (actor_os, host, action, deployment, before, after, reason) "
-                       "VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb, nullif($7, ''))",
-                       pg::utf8(actor.name), pg::utf8(actor.host),
-                       until.isValid() ? "alert.silence" : "alert.unsilence", pg::utf8(before.deployment),
-                       json(snapshot(before)), json(snapshot(toAlert(after[0]))),
-                       reason.isEmpty() ? std::string() : pg::utf8(reason));
+        pg::writeAudit(tx, auditOf(until.isValid() ? "alert.silence" : "alert.unsilence", actor, before,
+                                   toAlert(after[0]), reason));
         tx.commit();
         return {};
     } catch (const std::exception &e) {

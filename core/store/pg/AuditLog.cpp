@@ -36,7 +36,7 @@ QStringList paramsOf(const AuditRecord &r, bool spooled)
             json(r.before),
             json(r.after),
             orNull(r.reason),
-            r.occurredAt.toUTC().toString(Qt::ISODateWithMs),
+            r.occurredAt.isValid() ? r.occurredAt.toUTC().toString(Qt::ISODateWithMs) : QString(),
             spooled ? QStringLiteral("true") : QStringLiteral("false")};
 }
 
@@ -54,6 +54,11 @@ pqxx::result execParams(pqxx::transaction_base &tx, const char *sql, const QStri
 }
 
 } // namespace
+
+bool pg::writeAudit(pqxx::transaction_base &tx, const AuditRecord &record, bool spooled)
+{
+    return execParams(tx, kInsert, paramsOf(record, spooled)).affected_rows() == 1;
+}
 
 struct AuditLog::Pending::Impl
 {
@@ -100,9 +105,9 @@ Result<bool> AuditLog::insert(const AuditRecord &record, bool spooled)
 {
     try {
         pqxx::work tx(pg::raw(m_conn));
-        const pqxx::result r = execParams(tx, kInsert, paramsOf(record, spooled));
+        const bool added = pg::writeAudit(tx, record, spooled);
         tx.commit();
-        return r.affected_rows() == 1;
+        return added;
     } catch (const std::exception &e) {
         return pg::toError(e, m_conn.endpoint(), tr("writing the audit log"));
     }
@@ -114,7 +119,7 @@ Result<std::unique_ptr<AuditLog::Pending>> AuditLog::prepare(const AuditRecord &
     impl->endpoint = m_conn.endpoint();
     try {
         impl->tx = std::make_unique<pqxx::work>(pg::raw(m_conn));
-        execParams(*impl->tx, kInsert, paramsOf(record, false));
+        pg::writeAudit(*impl->tx, record);
         return std::unique_ptr<Pending>(new Pending(std::move(impl)));
     } catch (const std::exception &e) {
         try {

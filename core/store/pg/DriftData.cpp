@@ -219,7 +219,7 @@ Result<QJsonObject> DriftData::driftSettings(const QString &deployment)
             pg::utf8(deployment));
         if (r.empty())
             return Error{tr("Deployment \"%1\" does not exist.").arg(deployment)};
-        return QJsonDocument::fromJson(QByteArray(r[0][0].c_str())).object();
+        return pg::jsonObject(r[0][0]);
     } catch (const std::exception &e) {
         return pg::toError(e, m_conn.endpoint(), tr("reading the drift settings of \"%1\"").arg(deployment));
     }

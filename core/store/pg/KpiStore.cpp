@@ -230,15 +230,9 @@ Status KpiStore::setTargets(const QString &deployment, const KpiTargets &targets
         pqxx::work tx(pg::raw(m_conn));
         const pqxx::row before = tx.exec_params1("SELECT mldeck.kpi_set_targets($1, $2::jsonb)::text",
                                                  pg::utf8(deployment), afterText);
-        const std::string actorOs = pg::utf8(rec.actorOs);
-        const std::string host = pg::utf8(rec.host);
-        tx.exec_params("INSERT INTO mldeck.audit_log (change_id, actor_os, host, action, deployment, before, after, "
-                       "reason, occurred_at) VALUES ($1::uuid, $2, $3, $4, $5, $6::jsonb, $7::jsonb, $8, $9::timestamptz) "
-                       "ON CONFLICT (change_id) DO NOTHING",
-                       rec.changeId.toString(QUuid::WithoutBraces).toStdString(),
-                       actorOs.empty() ? nullptr : actorOs.c_str(), host.empty() ? nullptr : host.c_str(),
-                       pg::utf8(rec.action), pg::utf8(deployment), before[0].c_str(), afterText, pg::utf8(rec.reason),
-                       rec.occurredAt.toUTC().toString(Qt::ISODateWithMs).toStdString());
+        rec.before = pg::jsonObject(before[0]);
+        rec.after = after;
+        pg::writeAudit(tx, rec);
         tx.commit();
         return {};
     } catch (const std::exception &e) {

@@ -28,14 +28,9 @@ SELECT m.id, m.deployment, m.name, m.version, m.sha256, m.file_path, m.task, m.f
 FROM mldeck.models m LEFT JOIN mldeck.models p ON p.id = m.parent_id
 )SQL";
 
-QString text(const pqxx::field &f) { return f.is_null() ? QString() : QString::fromUtf8(f.c_str()); }
-
-QDateTime msecs(const pqxx::field &f)
-{
-    return f.is_null() ? QDateTime() : QDateTime::fromMSecsSinceEpoch(f.as<qint64>(), Qt::UTC);
-}
-
-QJsonObject jsonObject(const pqxx::field &f) { return QJsonDocument::fromJson(QByteArray(f.c_str())).object(); }
+using pg::jsonObject;
+using pg::msecs;
+using pg::text;
 
 ModelVersion rowToModel(const pqxx::row &r)
 {

@@ -5,6 +5,9 @@
 
 #include "core/store/pg/PgConnection.h"
 
+#include <QDateTime>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QLoggingCategory>
 
 #include <pqxx/pqxx>
@@ -14,6 +17,8 @@
 namespace mldeck {
 
 Q_DECLARE_LOGGING_CATEGORY(lcPg)
+
+struct AuditRecord;
 
 struct PgConnection::Impl
 {
@@ -35,6 +40,20 @@ Error toError(const std::exception &e, const PgEndpoint &endpoint, const QString
 QString sqlState(const std::exception &e);
 
 inline std::string utf8(const QString &s) { return s.toStdString(); }
+
+// Row readers shared by the stores. NULL -> null QString / invalid QDateTime / empty object.
+inline QString text(const pqxx::field &f) { return f.is_null() ? QString() : QString::fromUtf8(f.c_str()); }
+// A column selected as (extract(epoch FROM t) * 1000)::bigint.
+inline QDateTime msecs(const pqxx::field &f)
+{
+    return f.is_null() ? QDateTime() : QDateTime::fromMSecsSinceEpoch(f.as<qint64>(), Qt::UTC);
+}
+inline QJsonObject jsonObject(const pqxx::field &f) { return QJsonDocument::fromJson(QByteArray(f.c_str())).object(); }
+
+// Appends an audit_log row inside the caller's transaction, so it commits or rolls back with the
+// change it records (defined in AuditLog.cpp). An invalid occurredAt stores NULL. true when the row
+// was new, false when its change id was already there.
+bool writeAudit(pqxx::transaction_base &tx, const AuditRecord &record, bool spooled = false);
 
 } // namespace pg
 } // namespace mldeck
