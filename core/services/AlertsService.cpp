@@ -1,9 +1,9 @@
 #include "core/services/AlertsService.h"
 
-#include "core/store/pg/PgConnection.h"
+#include "core/rollout/AuditRecord.h"
+#include "core/services/KeptPgConnection.h"
 
 #include <QCoreApplication>
-#include <QSysInfo>
 
 namespace mldeck {
 
@@ -12,20 +12,13 @@ struct AlertsService::Worker
 {
     PgEndpoint endpoint;
     bool endpointSet = false;
-    std::unique_ptr<PgConnection> conn;
+    KeptPgConnection conn{QStringLiteral("mldeck-alerts")};
 
     Result<PgConnection *> connection()
     {
         if (!endpointSet)
             return Error{QCoreApplication::translate("mldeck::AlertsService", "No PostgreSQL connection is configured.")};
-        if (conn && conn->ping())
-            return conn.get();
-        conn.reset();
-        auto opened = PgConnection::open(endpoint, QStringLiteral("mldeck-alerts"));
-        if (!opened)
-            return opened.error();
-        conn = std::move(opened).value();
-        return conn.get();
+        return conn.get(endpoint);
     }
 };
 
@@ -38,10 +31,8 @@ AlertsService::~AlertsService() = default;
 
 AlertActor AlertsService::currentUser()
 {
-    QString user = qEnvironmentVariable("USER");
-    if (user.isEmpty())
-        user = qEnvironmentVariable("LOGNAME", QStringLiteral("unknown"));
-    return AlertActor{user, QSysInfo::machineHostName()};
+    const Actor actor = Actor::current(); // the same OS user and host the flag audit records
+    return AlertActor{actor.osUser, actor.host};
 }
 
 void AlertsService::setEndpoint(const PgEndpoint &pg)

@@ -1,7 +1,7 @@
 #include "core/services/DriftService.h"
 
+#include "core/services/KeptPgConnection.h"
 #include "core/store/pg/DeploymentStore.h"
-#include "core/store/pg/PgConnection.h"
 
 #include <QCoreApplication>
 
@@ -11,20 +11,13 @@ struct DriftService::Worker
 {
     PgEndpoint endpoint;
     bool endpointSet = false;
-    std::unique_ptr<PgConnection> conn;
+    KeptPgConnection conn{QStringLiteral("mldeck-drift")};
 
     Result<PgConnection *> connection()
     {
         if (!endpointSet)
             return Error{QCoreApplication::translate("mldeck::DriftService", "No PostgreSQL connection is configured.")};
-        if (conn && conn->ping())
-            return conn.get();
-        conn.reset();
-        auto opened = PgConnection::open(endpoint, QStringLiteral("mldeck-drift"));
-        if (!opened)
-            return opened.error();
-        conn = std::move(opened).value();
-        return conn.get();
+        return conn.get(endpoint);
     }
 };
 

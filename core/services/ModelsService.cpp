@@ -1,8 +1,8 @@
 #include "core/services/ModelsService.h"
 
+#include "core/services/KeptPgConnection.h"
 #include "core/services/ModelOperations.h"
 #include "core/store/pg/DeploymentStore.h"
-#include "core/store/pg/PgConnection.h"
 
 
 namespace mldeck {
@@ -35,24 +35,13 @@ ModelActionResult fromAlias(const Result<models::AliasOutcome> &outcome, const Q
 // One PostgreSQL connection kept between jobs, reopened when the endpoint changes or it failed.
 struct ModelsService::Worker
 {
-    std::unique_ptr<PgConnection> conn;
-    QString connUrl;
+    KeptPgConnection conn{QStringLiteral("mldeck-models")};
 
     Result<PgConnection *> pg(const std::optional<PgEndpoint> &endpoint)
     {
         if (!endpoint)
             return Error{tr("No PostgreSQL connection is configured.")};
-        const QString url = endpoint->toUrl(true);
-        if (conn && (connUrl != url || !conn->ping()))
-            conn.reset();
-        if (!conn) {
-            auto opened = PgConnection::open(*endpoint, QStringLiteral("mldeck-models"));
-            if (!opened)
-                return opened.error();
-            conn = std::move(opened).value();
-            connUrl = url;
-        }
-        return conn.get();
+        return conn.get(*endpoint);
     }
 };
 

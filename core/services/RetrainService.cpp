@@ -1,7 +1,7 @@
 #include "core/services/RetrainService.h"
 
+#include "core/services/KeptPgConnection.h"
 #include "core/store/pg/DeploymentStore.h"
-#include "core/store/pg/PgConnection.h"
 
 #include <QCoreApplication>
 #include <QLoggingCategory>
@@ -45,24 +45,13 @@ retrain::RetrainOutcome failedBeforeStart(const retrain::RetrainRequest &request
 // changes or the connection died. Touched only inside m_jobs' jobs.
 struct RetrainService::Worker
 {
-    std::unique_ptr<PgConnection> conn;
-    QString connUrl;
+    KeptPgConnection conn{QStringLiteral("mldeck-retrain")};
 
     Result<PgConnection *> pg(const std::optional<PgEndpoint> &endpoint)
     {
         if (!endpoint)
             return Error{noPg()};
-        const QString url = endpoint->toUrl(true);
-        if (conn && (connUrl != url || !conn->ping()))
-            conn.reset();
-        if (!conn) {
-            auto opened = PgConnection::open(*endpoint, QStringLiteral("mldeck-retrain"));
-            if (!opened)
-                return opened.error();
-            conn = std::move(opened).value();
-            connUrl = url;
-        }
-        return conn.get();
+        return conn.get(*endpoint);
     }
 };
 

@@ -1,9 +1,8 @@
 #include "core/services/DriftCheck.h"
 #include "core/services/guard/GuardJob.h"
-#include "core/store/pg/PgConnection.h"
+#include "core/services/KeptPgConnection.h"
 
 #include <QCoreApplication>
-#include <QSysInfo>
 
 #include <memory>
 
@@ -25,23 +24,18 @@ public:
 
     Status runOnce(const GuardContext &context) override
     {
-        if (!m_conn || m_conn->endpoint().host != context.pg.host || m_conn->endpoint().port != context.pg.port ||
-            m_conn->endpoint().database != context.pg.database || !m_conn->ping()) {
-            m_conn.reset();
-            auto opened = PgConnection::open(context.pg, QStringLiteral("mldeck-guard-drift"));
-            if (!opened) {
-                m_summary = tr("drift: PostgreSQL unavailable: %1").arg(opened.errorMessage());
-                return opened.error();
-            }
-            m_conn = std::move(opened).value();
+        auto conn = m_pg.get(context.pg);
+        if (!conn) {
+            m_summary = tr("drift: PostgreSQL unavailable: %1").arg(conn.errorMessage());
+            return conn.error();
         }
+        PgConnection &db = **conn;
         DriftCheckRequest request;
         request.deployment = context.deployment;
         request.persist = true;
-        request.actor = AlertActor{context.actor.isEmpty() ? QStringLiteral("guard@") + QSysInfo::machineHostName()
-                                                           : context.actor,
-                                   QSysInfo::machineHostName()};
-        auto report = runDriftCheck(*m_conn, request);
+        const Actor actor = guardActor(context);
+        request.actor = AlertActor{actor.name, actor.host};
+        auto report = runDriftCheck(db, request);
         if (!report) {
             m_summary = tr("drift: %1").arg(report.errorMessage());
             return report.error();
@@ -65,7 +59,7 @@ public:
     QString lastSummary() const override { return m_summary; }
 
 private:
-    std::unique_ptr<PgConnection> m_conn;
+    KeptPgConnection m_pg{QStringLiteral("mldeck-guard-drift")};
     QString m_summary;
 };
 

@@ -2,6 +2,7 @@
 
 #include "core/config/Endpoints.h"
 #include "core/domain/Result.h"
+#include "core/rollout/AuditRecord.h"
 
 #include <QString>
 
@@ -18,6 +19,9 @@ struct GuardContext
     QString deployment;
     QString actor; // who acts: "guard@<host>"
 };
+
+// Who the guard acts as: context.actor when set, else "guard@<host>"; run by the current OS user.
+Actor guardActor(const GuardContext &context);
 
 // One periodic check the guard runs while it is the leader (rollout rules, drift, retrain
 // triggers). runOnce() does its own auditing and alerting and returns an error only when it

@@ -2,6 +2,14 @@
 
 namespace mldeck {
 
+Actor guardActor(const GuardContext &context)
+{
+    Actor actor = Actor::guard();
+    if (!context.actor.isEmpty())
+        actor.name = context.actor;
+    return actor;
+}
+
 std::vector<std::unique_ptr<GuardJob>> standardGuardJobs()
 {
     std::vector<std::unique_ptr<GuardJob>> jobs;

@@ -1,15 +1,14 @@
 #include "core/services/guard/KpiAlertGuardJob.h"
 
 #include "core/alerting/AlertRuleMachine.h"
+#include "core/services/KeptPgConnection.h"
 #include "core/services/KpiCache.h"
 #include "core/store/pg/AlertStore.h"
-#include "core/store/pg/PgConnection.h"
 
 #include <QCoreApplication>
 #include <QDateTime>
 #include <QLoggingCategory>
 #include <QMap>
-#include <QSysInfo>
 
 #include <memory>
 
@@ -65,21 +64,17 @@ public:
 
     Status runOnce(const GuardContext &context) override
     {
-        if (!m_conn || m_conn->endpoint().host != context.pg.host || m_conn->endpoint().port != context.pg.port ||
-            m_conn->endpoint().database != context.pg.database || !m_conn->ping()) {
-            m_conn.reset();
-            auto opened = PgConnection::open(context.pg, QStringLiteral("mldeck-guard-kpialerts"));
-            if (!opened) {
-                m_summary = tr("kpi alerts: PostgreSQL unavailable: %1").arg(opened.errorMessage());
-                return opened.error();
-            }
-            m_conn = std::move(opened).value();
+        auto conn = m_pg.get(context.pg);
+        if (!conn) {
+            m_summary = tr("kpi alerts: PostgreSQL unavailable: %1").arg(conn.errorMessage());
+            return conn.error();
         }
+        PgConnection &db = **conn;
         const qint64 now = m_options.nowSecs ? m_options.nowSecs() : QDateTime::currentSecsSinceEpoch();
-        const AlertActor actor{context.actor.isEmpty() ? QStringLiteral("guard@") + QSysInfo::machineHostName() : context.actor,
-                               QSysInfo::machineHostName()};
-        AlertRuleStore rules(*m_conn);
-        AlertStore alerts(*m_conn);
+        const Actor who = guardActor(context);
+        const AlertActor actor{who.name, who.host};
+        AlertRuleStore rules(db);
+        AlertStore alerts(db);
         const auto list = rules.rules(context.deployment);
         if (!list)
             return fail(list.error());
@@ -100,7 +95,7 @@ public:
                 query.fromSecs = now - rule.windowSeconds;
                 query.live = true;
                 KpiCache cache;
-                auto snapshot = cache.load(*m_conn, query, now);
+                auto snapshot = cache.load(db, query, now);
                 if (!snapshot)
                     return fail(snapshot.error());
                 byWindow.insert(rule.windowSeconds, *snapshot);
@@ -194,7 +189,7 @@ private:
 
     KpiAlertGuardOptions m_options;
     WebhookNotifier m_notifier;
-    std::unique_ptr<PgConnection> m_conn;
+    KeptPgConnection m_pg{QStringLiteral("mldeck-guard-kpialerts")};
     QString m_summary;
 };
 

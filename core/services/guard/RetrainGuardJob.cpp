@@ -1,10 +1,10 @@
 #include "core/services/guard/GuardJob.h"
 #include "core/services/retrain/RetrainRunner.h"
-#include "core/store/pg/PgConnection.h"
+#include "core/services/KeptPgConnection.h"
 
 #include <QCoreApplication>
 #include <QDateTime>
-#include <QSysInfo>
+#include <QHash>
 
 #include <memory>
 
@@ -27,26 +27,23 @@ public:
 
     Status runOnce(const GuardContext &context) override
     {
-        if (!m_conn || m_conn->endpoint().host != context.pg.host || m_conn->endpoint().port != context.pg.port ||
-            m_conn->endpoint().database != context.pg.database || !m_conn->ping()) {
-            m_conn.reset();
-            auto opened = PgConnection::open(context.pg, QStringLiteral("mldeck-guard-retrain"));
-            if (!opened) {
-                m_summary = tr("retrain: PostgreSQL unavailable: %1").arg(opened.errorMessage());
-                return opened.error();
-            }
-            m_conn = std::move(opened).value();
+        auto conn = m_pg.get(context.pg);
+        if (!conn) {
+            m_summary = tr("retrain: PostgreSQL unavailable: %1").arg(conn.errorMessage());
+            return conn.error();
         }
-        const auto settings = retrain::loadSettings(*m_conn, context.deployment);
+        PgConnection &db = **conn;
+        const auto settings = retrain::loadSettings(db, context.deployment);
         if (!settings) {
             m_summary = tr("retrain: %1").arg(settings.errorMessage());
             return settings.error();
         }
         const QDateTime now = QDateTime::currentDateTimeUtc();
-        if (m_lastCheck.isValid() && m_lastCheck.secsTo(now) < qint64(settings->checkIntervalMinutes) * 60)
+        QDateTime &lastCheck = m_lastCheck[context.deployment]; // one job serves every deployment
+        if (lastCheck.isValid() && lastCheck.secsTo(now) < qint64(settings->checkIntervalMinutes) * 60)
             return {};
-        m_lastCheck = now;
-        const auto check = retrain::checkTriggers(*m_conn, context.deployment);
+        lastCheck = now;
+        const auto check = retrain::checkTriggers(db, context.deployment);
         if (!check) {
             m_summary = tr("retrain: %1").arg(check.errorMessage());
             return check.error();
@@ -61,10 +58,8 @@ public:
         request.trigger = retrain::triggerFor(*check);
         request.minImprovement = settings->minImprovement;
         request.force = true; // just checked
-        Actor actor = Actor::guard();
-        if (!context.actor.isEmpty())
-            actor.name = context.actor;
-        const auto outcome = retrain::runRetrain(*m_conn, request, actor);
+        const Actor actor = guardActor(context);
+        const auto outcome = retrain::runRetrain(db, request, actor);
         if (outcome.run.state != QLatin1String("succeeded")) {
             m_summary = tr("retrain: run %1 %2: %3").arg(outcome.run.id).arg(outcome.run.state, outcome.run.error);
             return {}; // recorded in the run row; not a failure of the guard itself
@@ -74,7 +69,7 @@ public:
         apply.action = promote ? retrain::RetrainAction::Promote : retrain::RetrainAction::KeepAsChallenger;
         apply.reason = outcome.decision ? outcome.decision->reason : QString();
         const auto applied =
-            retrain::applyDecision(*m_conn, std::optional<RedisEndpoint>(context.redis), outcome.run.id, apply, actor);
+            retrain::applyDecision(db, std::optional<RedisEndpoint>(context.redis), outcome.run.id, apply, actor);
         m_summary = applied ? tr("retrain: run %1 registered %2 (%3)")
                                   .arg(outcome.run.id)
                                   .arg(outcome.candidateVersion, applied->decision)
@@ -85,8 +80,8 @@ public:
     QString lastSummary() const override { return m_summary; }
 
 private:
-    std::unique_ptr<PgConnection> m_conn;
-    QDateTime m_lastCheck;
+    KeptPgConnection m_pg{QStringLiteral("mldeck-guard-retrain")};
+    QHash<QString, QDateTime> m_lastCheck;
     QString m_summary;
 };
 

@@ -101,7 +101,7 @@ Status RolloutGuardJob::runOnce(const GuardContext &c)
     GuardMemory mem = *memory;
     GuardDecision decision = GuardStateMachine::evaluate(*rules, mem, metrics, serving, now);
     const QJsonObject figures = figuresJson(metrics, *rules, decision);
-    const Actor actor = c.actor.isEmpty() ? Actor::guard() : Actor{c.actor, Actor::current().osUser, Actor::current().host};
+    const Actor actor = guardActor(c);
 
     if (decision.action != GuardDecision::Action::None) {
         ApplyOutcome out;

@@ -1,0 +1,44 @@
+#pragma once
+
+#include "core/config/Endpoints.h"
+#include "core/domain/Result.h"
+#include "core/store/pg/PgConnection.h"
+
+#include <QString>
+
+#include <memory>
+
+namespace mldeck {
+
+// One PostgreSQL session kept between the jobs of one worker (a service's JobThread, a guard job):
+// reused while it answers a ping, reopened when the endpoint changed or the server dropped it.
+// Not thread-safe: touch it from the worker's thread only.
+class KeptPgConnection final
+{
+public:
+    explicit KeptPgConnection(QString applicationName) : m_applicationName(std::move(applicationName)) {}
+
+    Result<PgConnection *> get(const PgEndpoint &endpoint)
+    {
+        const QString url = endpoint.toUrl(true);
+        if (m_conn && (m_url != url || !m_conn->ping()))
+            m_conn.reset();
+        if (!m_conn) {
+            auto opened = PgConnection::open(endpoint, m_applicationName);
+            if (!opened)
+                return opened.error();
+            m_conn = std::move(opened).value();
+            m_url = url;
+        }
+        return m_conn.get();
+    }
+
+    void reset() { m_conn.reset(); }
+
+private:
+    QString m_applicationName;
+    QString m_url;
+    std::unique_ptr<PgConnection> m_conn;
+};
+
+} // namespace mldeck
