@@ -1,0 +1,117 @@
+"""COPY text encoding of log rows (``resources/contract/logging.md``, "COPY text format").
+
+Rows are encoded once, in the writer thread, into the exact lines ``COPY ... FROM STDIN`` takes
+(tab-separated, ``\\N`` for NULL, ``t``/``f``, backslash/tab/newline/CR escaped). The same lines go
+to PostgreSQL or to the on-disk spool, so a spooled batch is replayed byte for byte.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timezone
+from typing import Optional, Sequence
+
+__all__ = [
+    "PREDICTION_COLUMNS",
+    "OUTCOME_COLUMNS",
+    "FEEDBACK_COLUMNS",
+    "COPY_PREDICTIONS",
+    "COPY_OUTCOMES",
+    "COPY_FEEDBACK",
+    "format_ts",
+    "escape",
+    "numeric_array",
+    "text_array",
+    "prediction_line",
+    "outcome_line",
+    "feedback_line",
+]
+
+PREDICTION_COLUMNS = ("ts", "predicted", "latency_ms", "feature_schema", "failed", "path", "deployment",
+                      "request_key", "model_version", "error", "numeric", "categorical")
+OUTCOME_COLUMNS = ("observed_at", "actual", "deployment", "request_key")
+FEEDBACK_COLUMNS = ("ts", "positive", "deployment", "request_key", "comment", "user_pseudonym")
+
+COPY_PREDICTIONS = f"COPY mldeck.predictions ({', '.join(PREDICTION_COLUMNS)}) FROM STDIN"
+COPY_OUTCOMES = f"COPY mldeck.outcomes ({', '.join(OUTCOME_COLUMNS)}) FROM STDIN"
+COPY_FEEDBACK = f"COPY mldeck.feedback ({', '.join(FEEDBACK_COLUMNS)}) FROM STDIN"
+
+_NULL = "\\N"
+_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def escape(text: str) -> str:
+    """COPY text escaping of one field (backslash, tab, newline, carriage return)."""
+    return text.translate(_ESCAPES)
+
+
+def _opt_text(value: Optional[str]) -> str:
+    return _NULL if value is None else escape(value)
+
+
+def format_ts(epoch_s: float) -> str:
+    """``timestamptz`` text in UTC with microseconds, e.g. ``2024-05-01 08:00:00.000123+00``."""
+    micros = int(round(epoch_s * 1_000_000))
+    dt = datetime.fromtimestamp(micros // 1_000_000, tz=timezone.utc)
+    return f"{dt:%Y-%m-%d %H:%M:%S}.{micros % 1_000_000:06d}+00"
+
+
+def _float(value: float) -> str:
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "Infinity" if value > 0 else "-Infinity"
+    return repr(float(value))  # the shortest text that reads back to the same double
+
+
+def numeric_array(values: Optional[Sequence[float]]) -> str:
+    """``real[]`` literal (no COPY escaping needed: it holds no backslash), or ``\\N``."""
+    if values is None:
+        return _NULL
+    return "{" + ",".join(_float(float(v)) for v in values) + "}"
+
+
+def text_array(values: Optional[Sequence[Optional[str]]]) -> str:
+    """``text[]`` literal with every element quoted, then COPY-escaped; ``None`` elements are NULL."""
+    if values is None:
+        return _NULL
+    parts = []
+    for v in values:
+        if v is None:
+            parts.append("NULL")
+        else:
+            parts.append('"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"')
+    return escape("{" + ",".join(parts) + "}")
+
+
+def prediction_line(ts: float, predicted: Optional[float], latency_ms: float, feature_schema: int, failed: bool,
+                    path: str, deployment: str, request_key: str, model_version: Optional[str],
+                    error: Optional[str], numeric: Optional[Sequence[float]],
+                    categorical: Optional[Sequence[Optional[str]]]) -> str:
+    """One line of ``COPY mldeck.predictions`` (without the trailing newline)."""
+    return "\t".join((
+        format_ts(ts),
+        _NULL if predicted is None else _float(predicted),
+        _float(latency_ms),
+        str(int(feature_schema)),
+        "t" if failed else "f",
+        path,
+        escape(deployment),
+        escape(request_key),
+        _opt_text(model_version),
+        _opt_text(error),
+        numeric_array(numeric),
+        text_array(categorical),
+    ))
+
+
+def outcome_line(observed_at: float, actual: float, deployment: str, request_key: str) -> str:
+    """One line of ``COPY mldeck.outcomes``."""
+    return "\t".join((format_ts(observed_at), _float(actual), escape(deployment), escape(request_key)))
+
+
+def feedback_line(ts: float, positive: bool, deployment: str, request_key: str, comment: Optional[str],
+                  user_pseudonym: Optional[str]) -> str:
+    """One line of ``COPY mldeck.feedback``."""
+    return "\t".join((format_ts(ts), "t" if positive else "f", escape(deployment), escape(request_key),
+                      _opt_text(comment), _opt_text(user_pseudonym)))
