@@ -1,0 +1,1 @@
+"""A worked serving backend for MLDeck: ride-delay predictions (deployment ``eta``) with FastAPI."""
