@@ -20,8 +20,10 @@ Bounds and what is counted (``LogWriter.counters()``):
 * at :meth:`LogWriter.close` rows that fit neither in PostgreSQL nor in the spool are lost and
   counted in ``dropped_at_close`` (logged as an error);
 * rows that cannot be stored at all (text with NUL, invalid UTF-8) → ``rejected_invalid``;
-  rows PostgreSQL refuses as invalid (a CHECK, a bad value) are isolated by writing the batch row
-  by row and appended to ``rejected.jsonl`` in the spool → ``rejected_by_server``.
+  rows PostgreSQL refuses as invalid (a CHECK, a value out of range) are isolated by writing that
+  batch again in one transaction, each row under its own SAVEPOINT; the refused rows are rolled back
+  to their savepoint, appended to ``rejected.jsonl`` in the spool and counted in
+  ``rejected_by_server``; the rest of the batch commits.
 """
 
 from __future__ import annotations
@@ -34,7 +36,6 @@ from datetime import date
 from typing import Callable, Deque, Dict, List, Optional, Tuple
 
 import psycopg
-from psycopg import errors as pg_errors
 
 from . import copytext
 from .spool import Spool
@@ -263,8 +264,8 @@ class LogWriter:
                 continue
             if conn is not None and self._spool.empty:
                 try:
-                    self._write(conn, p, o, f, None)
-                    self._count_written(len(p), len(o), len(f), replay=False)
+                    rp, ro, rf = self._write(conn, p, o, f, None)
+                    self._count_written(len(p) - rp, len(o) - ro, len(f) - rf, replay=False)
                     continue
                 except _InDoubt as e:
                     self._note_error(e.cause)
@@ -276,9 +277,6 @@ class LogWriter:
                     continue
                 except _NotCommitted as e:
                     self._note_error(e.cause)
-                    if not e.connection_lost and _is_data_error(e.cause):
-                        conn = self._isolate(conn, p, o, f)
-                        continue
                     self._drop_connection()
                     conn = None
             if not self._to_spool(p, o, f, None):
@@ -389,9 +387,27 @@ class LogWriter:
                          self._spool.directory)
 
     def _write(self, conn: psycopg.Connection, p: List[str], o: List[str], f: List[str],
-               on_xid: Optional[Callable[[str], None]]) -> None:
-        """One transaction: predictions, outcomes, feedback. Raises _NotCommitted or _InDoubt."""
+               on_xid: Optional[Callable[[str], None]]) -> Tuple[int, int, int]:
+        """Writes one batch in one transaction; returns the rows PostgreSQL refused as invalid
+        (predictions, outcomes, feedback), which were set aside. Raises _NotCommitted or _InDoubt."""
+        try:
+            return self._attempt(conn, p, o, f, on_xid, isolate=False)
+        except _NotCommitted as e:
+            if e.connection_lost or not _is_data_error(e.cause):
+                raise
+            _log.warning("PostgreSQL refused a row of a batch (%s): writing that batch row by row",
+                         str(e.cause).strip())
+        return self._attempt(conn, p, o, f, on_xid, isolate=True)
+
+    def _attempt(self, conn: psycopg.Connection, p: List[str], o: List[str], f: List[str],
+                 on_xid: Optional[Callable[[str], None]], isolate: bool) -> Tuple[int, int, int]:
+        """One transaction: predictions, then outcomes, then feedback, one COPY each. With
+        ``isolate`` every row is its own COPY under a SAVEPOINT, and a row refused as invalid is
+        rolled back to its savepoint and recorded in the spool's rejected.jsonl (before COMMIT, so
+        at least once), the others still commit together."""
         xid = ""
+        rejected: List[Tuple[str, str, str]] = []
+        counts = [0, 0, 0]
         try:
             with conn.cursor() as cur:
                 cur.execute("SELECT pg_current_xact_id()::text")
@@ -399,11 +415,29 @@ class LogWriter:
                 xid = row[0] if row else ""
                 if on_xid is not None:
                     on_xid(xid)
-                for sql, lines in ((copytext.COPY_PREDICTIONS, p), (copytext.COPY_OUTCOMES, o),
-                                   (copytext.COPY_FEEDBACK, f)):
-                    if lines:
+                for k, (sql, lines) in enumerate(((copytext.COPY_PREDICTIONS, p), (copytext.COPY_OUTCOMES, o),
+                                                  (copytext.COPY_FEEDBACK, f))):
+                    if not lines:
+                        continue
+                    if not isolate:
                         with cur.copy(sql) as copy:
                             copy.write(("\n".join(lines) + "\n").encode("utf-8"))
+                        continue
+                    for line in lines:
+                        cur.execute("SAVEPOINT mldeck_row")
+                        try:
+                            with cur.copy(sql) as copy:
+                                copy.write((line + "\n").encode("utf-8"))
+                        except Exception as e:
+                            if _is_connection_error(e, conn) or not _is_data_error(e):
+                                raise
+                            cur.execute("ROLLBACK TO SAVEPOINT mldeck_row")
+                            rejected.append((_TABLES[k], line, str(e).strip()))
+                            counts[k] += 1
+                        else:
+                            cur.execute("RELEASE SAVEPOINT mldeck_row")
+                for table, line, error in rejected:
+                    self._spool.reject(table, line, error)
         except Exception as e:
             lost = _is_connection_error(e, conn)
             if not lost:
@@ -422,6 +456,13 @@ class LogWriter:
             except Exception:
                 pass
             raise _NotCommitted(e, _is_connection_error(e, conn)) from e
+        if rejected:
+            with self._lock:
+                self._c["rejected_by_server"] += len(rejected)  # type: ignore[operator]
+            for table, line, error in rejected:
+                _log.error("PostgreSQL refused a row of %s (%s); kept in %s/rejected.jsonl", table, error,
+                           self._spool.directory)
+        return counts[0], counts[1], counts[2]
 
     def _xact_status(self, conn: psycopg.Connection, xid: str) -> Optional[str]:
         """PostgreSQL's answer on transaction ``xid``: committed, aborted, in progress, or None."""
@@ -448,9 +489,10 @@ class LogWriter:
                 if batch.xid is not None:
                     status = self._xact_status(conn, batch.xid)
                     if status == "committed":
-                        self._spool.remove(batch.seq)
+                        # Counted before the file goes: a reader that sees the spool empty sees the count.
                         self._count_written(len(batch.predictions), len(batch.outcomes), len(batch.feedback),
                                             replay=True, resolved=True)
+                        self._spool.remove(batch.seq)
                         _log.info("spooled batch %d was committed before the connection was lost: not written again",
                                   batch.seq)
                         continue
@@ -460,75 +502,30 @@ class LogWriter:
                     with self._lock:
                         self._c["in_doubt_rewritten"] += 1  # type: ignore[operator]
                 seq = batch.seq
-                self._write(conn, batch.predictions, batch.outcomes, batch.feedback,
-                            lambda xid: self._spool.set_xid(seq, xid))
+                rp, ro, rf = self._write(conn, batch.predictions, batch.outcomes, batch.feedback,
+                                         lambda xid: self._spool.set_xid(seq, xid))
             except _InDoubt as e:
                 self._note_error(e.cause)
                 self._drop_connection()
                 return False
             except _NotCommitted as e:
                 self._note_error(e.cause)
-                if not e.connection_lost and _is_data_error(e.cause):
-                    conn2 = self._isolate(conn, batch.predictions, batch.outcomes, batch.feedback)
-                    if conn2 is None:
-                        return False
-                    self._spool.remove(batch.seq)
-                    continue
                 self._drop_connection()
                 return False
             except Exception as e:  # connection errors while asking pg_xact_status
                 self._note_error(e)
                 self._drop_connection()
                 return False
+            self._count_written(len(batch.predictions) - rp, len(batch.outcomes) - ro, len(batch.feedback) - rf,
+                                replay=True)
             self._spool.remove(batch.seq)
-            self._count_written(len(batch.predictions), len(batch.outcomes), len(batch.feedback), replay=True)
             _log.info("spooled batch %d written (%d rows)", batch.seq, batch.rows)
 
-    def _isolate(self, conn: psycopg.Connection, p: List[str], o: List[str],
-                 f: List[str]) -> Optional[psycopg.Connection]:
-        """A batch PostgreSQL refused as invalid: write it row by row, set the bad rows aside.
-
-        Returns the connection, or None when it was lost midway (what is left is spooled).
-        """
-        items = [(_P, x) for x in p] + [(_O, x) for x in o] + [(_F, x) for x in f]
-        for i, (kind, line) in enumerate(items):
-            one = ([line] if kind == _P else [], [line] if kind == _O else [], [line] if kind == _F else [])
-            try:
-                self._write(conn, one[0], one[1], one[2], None)
-                self._count_written(*(len(x) for x in one), replay=False)
-            except _NotCommitted as e:
-                if not e.connection_lost and _is_data_error(e.cause):
-                    self._spool.reject(_TABLES[kind], line, str(e.cause).strip())
-                    with self._lock:
-                        self._c["rejected_by_server"] += 1  # type: ignore[operator]
-                    _log.error("PostgreSQL refused a row of %s (%s); kept in %s/rejected.jsonl", _TABLES[kind],
-                               str(e.cause).strip(), self._spool.directory)
-                    continue
-                self._drop_connection()
-                self._spool_rest(items[i:], None)
-                return None
-            except _InDoubt as e:
-                self._drop_connection()
-                self._spool_rest(items[i:i + 1], e.xid)
-                self._spool_rest(items[i + 1:], None)
-                return None
-        return conn
-
-    def _spool_rest(self, items: List[Tuple[int, str]], xid: Optional[str]) -> None:
-        if not items:
-            return
-        p = [x for k, x in items if k == _P]
-        o = [x for k, x in items if k == _O]
-        f = [x for k, x in items if k == _F]
-        if not self._to_spool(p, o, f, xid, force=True):
-            with self._lock:
-                self._c["dropped_at_close"] += len(items)  # type: ignore[operator]
-
-    def _to_spool(self, p: List[str], o: List[str], f: List[str], xid: Optional[str], force: bool = False) -> bool:
+    def _to_spool(self, p: List[str], o: List[str], f: List[str], xid: Optional[str]) -> bool:
         """Appends a batch to the spool; False when it does not fit (the caller keeps the rows)."""
         try:
             ok = self._spool.append(p, o, f, xid)
-            if not ok and (force or xid is not None):
+            if not ok and xid is not None:
                 # Rows whose COMMIT may have happened must be recorded with their xid, whatever the bound.
                 self._spool.max_bytes, bound = 1 << 62, self._spool.max_bytes
                 try:

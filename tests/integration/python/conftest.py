@@ -11,6 +11,7 @@ other tests use in parallel are never touched. ``mldeckctl`` is the build tree's
 from __future__ import annotations
 
 import glob
+import math
 import os
 import random
 import secrets
@@ -281,3 +282,68 @@ def pytest_runtest_makereport(item, call):  # type: ignore[no-untyped-def]
     if report.skipped:
         report.outcome = "failed"
         report.longrepr = f"skipped tests count as failures in this suite: {report.longrepr}"
+
+
+# ---------------------------------------------------------------- KPI check
+
+SUMS = ("count", "failed", "latency_sum", "labelled", "sum_err", "sum_abs_err", "sum_sq_err", "sum_actual",
+        "sum_sq_actual", "sum_ape", "ape_count")
+
+# The aggregates recomputed from the raw rows alone (predictions + their latest outcome), independently
+# of the triggers' own state tables.
+RAW_SQL = """
+SELECT date_trunc(%(unit)s, p.ts, 'UTC') AS bucket, p.path, coalesce(p.model_version, '') AS v,
+       count(*) AS count,
+       count(*) FILTER (WHERE p.failed OR p.predicted IS NULL) AS failed,
+       sum(p.latency_ms::float8) AS latency_sum,
+       count(o.actual) AS labelled,
+       coalesce(sum(p.predicted - o.actual), 0) AS sum_err,
+       coalesce(sum(abs(p.predicted - o.actual)), 0) AS sum_abs_err,
+       coalesce(sum((p.predicted - o.actual) ^ 2), 0) AS sum_sq_err,
+       coalesce(sum(o.actual), 0) AS sum_actual,
+       coalesce(sum(o.actual ^ 2), 0) AS sum_sq_actual,
+       coalesce(sum(abs(p.predicted - o.actual) / abs(o.actual) * 100) FILTER (WHERE o.actual <> 0), 0) AS sum_ape,
+       count(*) FILTER (WHERE o.actual IS NOT NULL AND o.actual <> 0) AS ape_count
+FROM mldeck.predictions p
+LEFT JOIN mldeck.latest_outcomes o
+       ON o.deployment = p.deployment AND o.request_key = p.request_key AND NOT p.failed AND p.predicted IS NOT NULL
+WHERE p.deployment = %(d)s
+GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+"""
+
+
+def _close(a: float, b: float) -> bool:
+    return math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=1e-6)
+
+
+def assert_kpi_equals_recomputation(pg_url: str, deployment: str) -> int:
+    """The trigger-maintained aggregates equal (1) a plain-SQL recomputation from the raw rows and
+    (2) mldeck.kpi_rebuild over the same range (which also rebuilds the latency sketch)."""
+    with psycopg.connect(pg_url) as c:
+        for unit, table in (("minute", "mldeck.kpi_minute"), ("hour", "mldeck.kpi_hour")):
+            raw = c.execute(RAW_SQL, {"unit": unit, "d": deployment}).fetchall()
+            agg = c.execute(f"SELECT bucket, path, model_version, {', '.join(SUMS)} FROM {table} "
+                            "WHERE deployment = %s AND count > 0 ORDER BY 1, 2, 3", (deployment,)).fetchall()
+            assert [r[:3] for r in agg] == [r[:3] for r in raw], f"{table}: different buckets"
+            for a, r in zip(agg, raw):
+                for name, x, y in zip(SUMS, a[3:], r[3:]):
+                    assert _close(x, y), f"{table} {a[:3]} {name}: aggregate {x} != raw {y}"
+        fb_raw = c.execute("SELECT date_trunc('minute', ts, 'UTC'), count(*) FILTER (WHERE positive), count(*) "
+                           "FROM mldeck.feedback WHERE deployment = %s GROUP BY 1 ORDER BY 1", (deployment,)).fetchall()
+        fb_agg = c.execute("SELECT bucket, positive, total FROM mldeck.kpi_feedback_minute WHERE deployment = %s "
+                           "ORDER BY 1", (deployment,)).fetchall()
+        assert fb_agg == fb_raw
+        cols = "bucket, path, model_version, " + ", ".join(SUMS) + ", lat_offset, lat_counts, actual_ge, both_ge"
+        with c.transaction(force_rollback=True):
+            before = c.execute(f"SELECT {cols} FROM mldeck.kpi_minute WHERE deployment = %s ORDER BY 1, 2, 3",
+                               (deployment,)).fetchall()
+            c.execute("SELECT mldeck.kpi_rebuild(%s, min(ts), max(ts) + interval '1 second') FROM mldeck.predictions "
+                      "WHERE deployment = %s", (deployment, deployment))
+            after = c.execute(f"SELECT {cols} FROM mldeck.kpi_minute WHERE deployment = %s ORDER BY 1, 2, 3",
+                              (deployment,)).fetchall()
+        assert len(before) == len(after)
+        for b, a in zip(before, after):
+            assert b[:3] == a[:3]
+            for x, y in zip(b[3:], a[3:]):
+                assert (x == y) if not isinstance(x, float) else _close(x, y), (b[:3], x, y)
+        return len(raw)
