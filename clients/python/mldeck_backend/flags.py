@@ -167,6 +167,7 @@ class FlagFollower:
         self._stale_after_s = float(stale_after_s)
         self._reread_s = float(reread_s)
         self._poll_s = float(poll_s)
+        self._ping_s = min(1.0, self._stale_after_s / 4)
         self._on_change = on_change
         self._states: Dict[str, FlagState] = {}
         self._lock = threading.Lock()
@@ -382,8 +383,8 @@ class FlagFollower:
                     elif now - last_read >= self._reread_s:
                         self._refresh_all(conn)
                         last_read = now
-                    elif now - self._last_ok >= 1.0:
-                        conn.ping()  # liveness of the data connection, about once a second
+                    elif now - self._last_ok >= self._ping_s:
+                        conn.ping()  # liveness of the data connection (the stale limit's resolution)
                         self._mark_ok()
             except Exception as e:  # redis errors, socket errors: reconnect with backoff
                 if self._stop.is_set():
