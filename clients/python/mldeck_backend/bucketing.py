@@ -17,16 +17,11 @@ __all__ = ["murmur3_x86_32", "bucket", "bucket_of_bytes"]
 _MASK = 0xFFFFFFFF
 _C1 = 0xCC9E2D51
 _C2 = 0x1B873593
-_BLOCK_FORMATS: dict = {}
 
 
 def _blocks(data: bytes, nblocks: int) -> tuple:
-    fmt = _BLOCK_FORMATS.get(nblocks)
-    if fmt is None:
-        fmt = struct.Struct(f"<{nblocks}I")
-        if len(_BLOCK_FORMATS) < 512:  # a bounded cache of immutable Struct objects, not state
-            _BLOCK_FORMATS[nblocks] = fmt
-    return fmt.unpack_from(data)
+    # struct keeps its own cache of compiled formats: no state of ours.
+    return struct.unpack_from(f"<{nblocks}I", data)
 
 
 def murmur3_x86_32(data: bytes, seed: int = 0) -> int:
