@@ -5,6 +5,7 @@ function(mldeck_add_test)
     cmake_parse_arguments(T "SERIAL" "NAME;TIMEOUT" "SOURCES;LIBS;LABELS" ${ARGN})
     add_executable(${T_NAME} ${T_SOURCES})
     target_link_libraries(${T_NAME} PRIVATE mldeck_project_options mldeck_test_support Qt6::Test ${T_LIBS})
+    add_dependencies(${T_NAME} mldeck-model-worker) # tests that run models start it
     add_test(NAME ${T_NAME} COMMAND ${T_NAME})
     if(NOT T_TIMEOUT)
         set(T_TIMEOUT 300)

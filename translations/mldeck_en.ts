@@ -777,69 +777,6 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Training ran out of memory; try a smaller batch size or fewer training rows.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>The %1 data has no numeric column &quot;%2&quot;, which model %3 needs.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>The %1 data has no categorical column &quot;%2&quot;, which model %3 needs.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>%1 data: %2</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>%1 data: row %2 has a target that is not a finite float number.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>the model returned %1, not a tensor.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>the model returned a tensor of shape %1, expected one value per row [%2].</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>The trained model needs a version.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>No output file given for the trained model.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Model file %1 does not exist.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>The folder of %1 does not exist.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message numerus="yes">
-        <source>Too little training data: %n row(s); at least %1 are needed.</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
-        </translation>
-    </message>
-    <message>
-        <source>The validation set has no rows: early stopping and the choice of the best epoch need it.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Training failed: %1</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Training failed with an unknown error.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>Could not read the alerts of the period: %1</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1958,27 +1895,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>%1 is not a TorchScript model file (torch.jit.save output): %2</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>%1: %2</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>%1: the model does not accept the input its metadata describes (%2 values per row%3): %4</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>, windows of %1 rows</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Model %1 failed: %2</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Model %1 failed with an unknown error.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1986,14 +1903,19 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>%1: the model does not accept the input its metadata describes (%2 values per row): %3</source>
+        <source>The model worker sent a malformed answer while loading %1.</source>
         <translation type="unfinished"></translation>
     </message>
-</context>
-<context>
-    <name>mldeck::ModelRunner::Impl</name>
+    <message>
+        <source>The model worker sent an unexpected answer while loading %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
     <message>
         <source>Model %1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The model worker sent a malformed answer for model %1.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -2002,18 +1924,6 @@
     </message>
     <message>
         <source>Row %1 has a numeric value that is not a finite number.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>the model returned %1, not a tensor.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>the model returned a tensor of shape %1, expected one value per row [%2].</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>the model gave a non-finite prediction (%1) for row %2.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -2049,6 +1959,81 @@
     </message>
     <message>
         <source>Model file %1 does not match the registry (SHA-256 %2…, expected %3…, %4 bytes): it was changed, truncated or replaced after registration, so it was not loaded.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ModelWorker</name>
+    <message>
+        <source>MLDECK_MODEL_WORKER names %1, which is not an executable file.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The model worker (mldeck-model-worker) was not found next to %1 nor in %2; set MLDECK_MODEL_WORKER to its path.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cannot start the model worker: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cannot start the model worker %1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The model worker answered with an unexpected message at start.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The model worker did not start within %1 s.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>starting</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The model ran out of memory (the worker&apos;s limit is %1 MB); its worker was stopped and the next request starts a fresh one.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cancelled.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cancelled (the model worker did not stop within %1 s and was stopped).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The model did not answer within %1 s; its worker was stopped and the next request starts a fresh one.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>working</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>receiving a request</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>was killed (signal 9: by a person, or by the system when memory ran out)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>crashed (signal %1: %2)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>exited with status %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>closed its connection</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The model worker %1 while %2; the next request starts a fresh one.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -2418,65 +2403,6 @@
     </message>
 </context>
 <context>
-    <name>mldeck::Run</name>
-    <message>
-        <source>%1 is not a TorchScript model file: %2</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Model %1 has no mldeck.json metadata: MLDeck needs its feature schema and scaler to train it.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>%1: %2</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>training</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>validation</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Model %1 has no trainable parameters.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Model %1: %2</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>training diverged: loss is %1 at epoch %2, batch %3; try a lower learning rate</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Model %1 (validation): %2</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>training diverged: validation loss is %1 after epoch %2; try a lower learning rate</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Cannot write the trained model to %1: %2</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>The trained model does not load back: %1</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>The trained model does not predict: %1</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Cannot move the trained model to %1: %2</source>
-        <translation type="unfinished"></translation>
-    </message>
-</context>
-<context>
     <name>mldeck::SecretStore</name>
     <message>
         <source>no keychain account name was given</source>
@@ -2583,6 +2509,194 @@
     </message>
 </context>
 <context>
+    <name>mldeck::TorchModel</name>
+    <message>
+        <source>%1 is not a TorchScript model file (torch.jit.save output): %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1: the model does not accept the input its metadata describes (%2 values per row%3): %4</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>, windows of %1 rows</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1: the model does not accept the input its metadata describes (%2 values per row): %3</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Model %1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Model %1 failed: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Model %1 failed with an unknown error.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the model returned %1, not a tensor.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the model returned a tensor of shape %1, expected one value per row [%2].</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the model gave a non-finite prediction (%1) for row %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::TorchTrainer</name>
+    <message>
+        <source>Training ran out of memory; try a smaller batch size or fewer training rows.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The %1 data has no numeric column &quot;%2&quot;, which model %3 needs.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The %1 data has no categorical column &quot;%2&quot;, which model %3 needs.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 data: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 data: row %2 has a target that is not a finite float number.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the model returned %1, not a tensor.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the model returned a tensor of shape %1, expected one value per row [%2].</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 is not a TorchScript model file: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Model %1 has no mldeck.json metadata: MLDeck needs its feature schema and scaler to train it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>training</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>validation</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Model %1 has no trainable parameters.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Model %1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>training diverged: loss is %1 at epoch %2, batch %3; try a lower learning rate</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Model %1 (validation): %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>training diverged: validation loss is %1 after epoch %2; try a lower learning rate</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cannot write the trained model to %1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The trained model does not load back: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The trained model does not predict: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cannot move the trained model to %1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Training failed: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Training failed with an unknown error.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::Trainer</name>
+    <message>
+        <source>The model worker sent a malformed training result.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The trained model&apos;s metadata is unreadable: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The trained model needs a version.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No output file given for the trained model.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Model file %1 does not exist.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The folder of %1 does not exist.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>Too little training data: %n row(s); at least %1 are needed.</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>The validation set has no rows: early stopping and the choice of the best epoch need it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cannot read model file %1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Model file %1 does not match its registered SHA-256: it was not trained.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>mldeck::TrainingParams</name>
     <message>
         <source>Training parameter &quot;%1&quot; must be %2.</source>
@@ -2648,6 +2762,37 @@
     <name>mldeck::WebhookSettings</name>
     <message>
         <source>The webhook URL must be an http:// or https:// address, not &quot;%1&quot;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::WorkerServer</name>
+    <message>
+        <source>Usage: mldeck-model-worker --socket-fd FD [--memory-limit-mb MB]. MLDeck starts this program itself; it is not meant to be run by hand.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Unknown request %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>out of memory</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Malformed load request.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Malformed prediction request.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No model is loaded in this worker.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Malformed training request.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -2943,11 +3088,6 @@
     </message>
     <message>
         <source>DOWN</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Check the connections to Redis and PostgreSQL once.
-Exit code 0 when both are up, 2 when either is unreachable.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -4285,6 +4425,23 @@ Exit code 0 when both are up, 2 when either is unreachable.</source>
     </message>
     <message>
         <source>Acts as the production serving backend: follows the flags live, routes each request to the model or the heuristic, and logs predictions, outcomes and feedback to PostgreSQL. Without --model it serves the deployment&apos;s champion and switches to a newly promoted one (SHA-256 verified) between batches. Ctrl-C flushes what is buffered.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>started in %1 ms</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Check the connections to Redis and PostgreSQL once, and start the model worker once.
+Exit code 0 when all three are up, 2 otherwise.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Model worker</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The model worker cannot start: %1</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -8029,6 +8186,13 @@ Reason (audited): %2</source>
     </message>
     <message>
         <source>discarded</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::worker::FrameBuffer</name>
+    <message>
+        <source>The model worker sent a malformed message (length %1).</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

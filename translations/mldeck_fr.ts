@@ -777,69 +777,6 @@
         <translation>L’identifiant de règle d’alerte « %1 » apparaît deux fois.</translation>
     </message>
     <message>
-        <source>Training ran out of memory; try a smaller batch size or fewer training rows.</source>
-        <translation>L’entraînement a manqué de mémoire ; essayez une taille de lot plus petite ou moins de lignes d’entraînement.</translation>
-    </message>
-    <message>
-        <source>The %1 data has no numeric column &quot;%2&quot;, which model %3 needs.</source>
-        <translation>Les données %1 n’ont pas de colonne numérique « %2 », dont le modèle %3 a besoin.</translation>
-    </message>
-    <message>
-        <source>The %1 data has no categorical column &quot;%2&quot;, which model %3 needs.</source>
-        <translation>Les données %1 n’ont pas de colonne catégorielle « %2 », dont le modèle %3 a besoin.</translation>
-    </message>
-    <message>
-        <source>%1 data: %2</source>
-        <translation>Données %1 : %2</translation>
-    </message>
-    <message>
-        <source>%1 data: row %2 has a target that is not a finite float number.</source>
-        <translation>Données %1 : la ligne %2 a une cible qui n’est pas un nombre flottant fini.</translation>
-    </message>
-    <message>
-        <source>the model returned %1, not a tensor.</source>
-        <translation>le modèle a renvoyé %1, pas un tenseur.</translation>
-    </message>
-    <message>
-        <source>the model returned a tensor of shape %1, expected one value per row [%2].</source>
-        <translation>le modèle a renvoyé un tenseur de forme %1, une valeur par ligne était attendue [%2].</translation>
-    </message>
-    <message>
-        <source>The trained model needs a version.</source>
-        <translation>Le modèle entraîné demande une version.</translation>
-    </message>
-    <message>
-        <source>No output file given for the trained model.</source>
-        <translation>Aucun fichier de sortie indiqué pour le modèle entraîné.</translation>
-    </message>
-    <message>
-        <source>Model file %1 does not exist.</source>
-        <translation>Le fichier de modèle %1 n’existe pas.</translation>
-    </message>
-    <message>
-        <source>The folder of %1 does not exist.</source>
-        <translation>Le dossier de %1 n’existe pas.</translation>
-    </message>
-    <message numerus="yes">
-        <source>Too little training data: %n row(s); at least %1 are needed.</source>
-        <translation>
-            <numerusform>Trop peu de données d’entraînement : %n ligne ; il en faut au moins %1.</numerusform>
-            <numerusform>Trop peu de données d’entraînement : %n lignes ; il en faut au moins %1.</numerusform>
-        </translation>
-    </message>
-    <message>
-        <source>The validation set has no rows: early stopping and the choice of the best epoch need it.</source>
-        <translation>Le jeu de validation n’a aucune ligne : l’arrêt anticipé et le choix de la meilleure époque en ont besoin.</translation>
-    </message>
-    <message>
-        <source>Training failed: %1</source>
-        <translation>Échec de l’entraînement : %1</translation>
-    </message>
-    <message>
-        <source>Training failed with an unknown error.</source>
-        <translation>L’entraînement a échoué sur une erreur inconnue.</translation>
-    </message>
-    <message>
         <source>Could not read the alerts of the period: %1</source>
         <translation>Impossible de lire les alertes de la période : %1</translation>
     </message>
@@ -1958,43 +1895,28 @@
         <translation>Impossible de lire le fichier de modèle %1 : %2</translation>
     </message>
     <message>
-        <source>%1 is not a TorchScript model file (torch.jit.save output): %2</source>
-        <translation>%1 n’est pas un fichier de modèle TorchScript (sortie de torch.jit.save) : %2</translation>
-    </message>
-    <message>
         <source>%1: %2</source>
         <translation>%1 : %2</translation>
-    </message>
-    <message>
-        <source>%1: the model does not accept the input its metadata describes (%2 values per row%3): %4</source>
-        <translation>%1 : le modèle n’accepte pas l’entrée que décrivent ses métadonnées (%2 valeurs par ligne%3) : %4</translation>
-    </message>
-    <message>
-        <source>, windows of %1 rows</source>
-        <translation>, fenêtres de %1 lignes</translation>
-    </message>
-    <message>
-        <source>Model %1 failed: %2</source>
-        <translation>Le modèle %1 a échoué : %2</translation>
-    </message>
-    <message>
-        <source>Model %1 failed with an unknown error.</source>
-        <translation>Le modèle %1 a échoué avec une erreur inconnue.</translation>
     </message>
     <message>
         <source>Model file %1 does not match its expected SHA-256 (%2…, expected %3…): it was not loaded.</source>
         <translation>Le fichier de modèle %1 ne correspond pas à son SHA-256 attendu (%2…, attendu %3…) : il n’a pas été chargé.</translation>
     </message>
     <message>
-        <source>%1: the model does not accept the input its metadata describes (%2 values per row): %3</source>
-        <translation>%1 : le modèle n’accepte pas l’entrée que décrivent ses métadonnées (%2 valeurs par ligne) : %3</translation>
+        <source>The model worker sent a malformed answer while loading %1.</source>
+        <translation>Le processus de modèle a envoyé une réponse mal formée pendant le chargement de %1.</translation>
     </message>
-</context>
-<context>
-    <name>mldeck::ModelRunner::Impl</name>
+    <message>
+        <source>The model worker sent an unexpected answer while loading %1.</source>
+        <translation>Le processus de modèle a envoyé une réponse inattendue pendant le chargement de %1.</translation>
+    </message>
     <message>
         <source>Model %1: %2</source>
         <translation>Modèle %1 : %2</translation>
+    </message>
+    <message>
+        <source>The model worker sent a malformed answer for model %1.</source>
+        <translation>Le processus de modèle a envoyé une réponse mal formée pour le modèle %1.</translation>
     </message>
     <message>
         <source>Row %1 has %2 numeric and %3 categorical values; this model (no metadata) takes %4 numeric values and no categorical ones.</source>
@@ -2003,18 +1925,6 @@
     <message>
         <source>Row %1 has a numeric value that is not a finite number.</source>
         <translation>La ligne %1 a une valeur numérique qui n’est pas un nombre fini.</translation>
-    </message>
-    <message>
-        <source>the model returned %1, not a tensor.</source>
-        <translation>le modèle a renvoyé %1, pas un tenseur.</translation>
-    </message>
-    <message>
-        <source>the model returned a tensor of shape %1, expected one value per row [%2].</source>
-        <translation>le modèle a renvoyé un tenseur de forme %1, une valeur par ligne était attendue [%2].</translation>
-    </message>
-    <message>
-        <source>the model gave a non-finite prediction (%1) for row %2.</source>
-        <translation>le modèle a donné une prédiction non finie (%1) pour la ligne %2.</translation>
     </message>
 </context>
 <context>
@@ -2050,6 +1960,81 @@
     <message>
         <source>Model file %1 does not match the registry (SHA-256 %2…, expected %3…, %4 bytes): it was changed, truncated or replaced after registration, so it was not loaded.</source>
         <translation>Le fichier de modèle %1 ne correspond pas au registre (SHA-256 %2…, attendu %3…, %4 octets) : il a été modifié, tronqué ou remplacé après l’enregistrement, il n’a donc pas été chargé.</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ModelWorker</name>
+    <message>
+        <source>MLDECK_MODEL_WORKER names %1, which is not an executable file.</source>
+        <translation>MLDECK_MODEL_WORKER désigne %1, qui n’est pas un fichier exécutable.</translation>
+    </message>
+    <message>
+        <source>The model worker (mldeck-model-worker) was not found next to %1 nor in %2; set MLDECK_MODEL_WORKER to its path.</source>
+        <translation>Le processus de modèle (mldeck-model-worker) est introuvable à côté de %1 comme dans %2 ; indiquez son chemin dans MLDECK_MODEL_WORKER.</translation>
+    </message>
+    <message>
+        <source>Cannot start the model worker: %1</source>
+        <translation>Impossible de démarrer le processus de modèle : %1</translation>
+    </message>
+    <message>
+        <source>Cannot start the model worker %1: %2</source>
+        <translation>Impossible de démarrer le processus de modèle %1 : %2</translation>
+    </message>
+    <message>
+        <source>The model worker answered with an unexpected message at start.</source>
+        <translation>Le processus de modèle a répondu par un message inattendu au démarrage.</translation>
+    </message>
+    <message>
+        <source>The model worker did not start within %1 s.</source>
+        <translation>Le processus de modèle n’a pas démarré en %1 s.</translation>
+    </message>
+    <message>
+        <source>starting</source>
+        <translation>démarrait</translation>
+    </message>
+    <message>
+        <source>The model ran out of memory (the worker&apos;s limit is %1 MB); its worker was stopped and the next request starts a fresh one.</source>
+        <translation>Le modèle a manqué de mémoire (la limite du processus est de %1 Mo) ; son processus a été arrêté et la prochaine requête en démarre un neuf.</translation>
+    </message>
+    <message>
+        <source>Cancelled.</source>
+        <translation>Annulé.</translation>
+    </message>
+    <message>
+        <source>Cancelled (the model worker did not stop within %1 s and was stopped).</source>
+        <translation>Annulé (le processus de modèle ne s’est pas arrêté en %1 s et a été arrêté de force).</translation>
+    </message>
+    <message>
+        <source>The model did not answer within %1 s; its worker was stopped and the next request starts a fresh one.</source>
+        <translation>Le modèle n’a pas répondu en %1 s ; son processus a été arrêté et la prochaine requête en démarre un neuf.</translation>
+    </message>
+    <message>
+        <source>working</source>
+        <translation>travaillait</translation>
+    </message>
+    <message>
+        <source>receiving a request</source>
+        <translation>recevait une requête</translation>
+    </message>
+    <message>
+        <source>was killed (signal 9: by a person, or by the system when memory ran out)</source>
+        <translation>a été tué (signal 9 : par une personne, ou par le système faute de mémoire)</translation>
+    </message>
+    <message>
+        <source>crashed (signal %1: %2)</source>
+        <translation>a planté (signal %1 : %2)</translation>
+    </message>
+    <message>
+        <source>exited with status %1</source>
+        <translation>s’est terminé avec le code %1</translation>
+    </message>
+    <message>
+        <source>closed its connection</source>
+        <translation>a fermé sa connexion</translation>
+    </message>
+    <message>
+        <source>The model worker %1 while %2; the next request starts a fresh one.</source>
+        <translation>Le processus de modèle %1 pendant qu’il %2 ; la prochaine requête en démarre un neuf.</translation>
     </message>
 </context>
 <context>
@@ -2418,65 +2403,6 @@
     </message>
 </context>
 <context>
-    <name>mldeck::Run</name>
-    <message>
-        <source>%1 is not a TorchScript model file: %2</source>
-        <translation>%1 n’est pas un fichier de modèle TorchScript : %2</translation>
-    </message>
-    <message>
-        <source>Model %1 has no mldeck.json metadata: MLDeck needs its feature schema and scaler to train it.</source>
-        <translation>Le modèle %1 n’a pas de métadonnées mldeck.json : MLDeck a besoin de son schéma de variables et de sa normalisation pour l’entraîner.</translation>
-    </message>
-    <message>
-        <source>%1: %2</source>
-        <translation>%1 : %2</translation>
-    </message>
-    <message>
-        <source>training</source>
-        <translation>entraînement</translation>
-    </message>
-    <message>
-        <source>validation</source>
-        <translation>validation</translation>
-    </message>
-    <message>
-        <source>Model %1 has no trainable parameters.</source>
-        <translation>Le modèle %1 n’a aucun paramètre entraînable.</translation>
-    </message>
-    <message>
-        <source>Model %1: %2</source>
-        <translation>Modèle %1 : %2</translation>
-    </message>
-    <message>
-        <source>training diverged: loss is %1 at epoch %2, batch %3; try a lower learning rate</source>
-        <translation>l’entraînement a divergé : la perte vaut %1 à l’époque %2, lot %3 ; essayez un taux d’apprentissage plus faible</translation>
-    </message>
-    <message>
-        <source>Model %1 (validation): %2</source>
-        <translation>Modèle %1 (validation) : %2</translation>
-    </message>
-    <message>
-        <source>training diverged: validation loss is %1 after epoch %2; try a lower learning rate</source>
-        <translation>l’entraînement a divergé : la perte de validation vaut %1 après l’époque %2 ; essayez un taux d’apprentissage plus faible</translation>
-    </message>
-    <message>
-        <source>Cannot write the trained model to %1: %2</source>
-        <translation>Impossible d’écrire le modèle entraîné dans %1 : %2</translation>
-    </message>
-    <message>
-        <source>The trained model does not load back: %1</source>
-        <translation>Le modèle entraîné ne se recharge pas : %1</translation>
-    </message>
-    <message>
-        <source>The trained model does not predict: %1</source>
-        <translation>Le modèle entraîné ne prédit pas : %1</translation>
-    </message>
-    <message>
-        <source>Cannot move the trained model to %1: %2</source>
-        <translation>Impossible de déplacer le modèle entraîné vers %1 : %2</translation>
-    </message>
-</context>
-<context>
     <name>mldeck::SecretStore</name>
     <message>
         <source>no keychain account name was given</source>
@@ -2583,6 +2509,194 @@
     </message>
 </context>
 <context>
+    <name>mldeck::TorchModel</name>
+    <message>
+        <source>%1 is not a TorchScript model file (torch.jit.save output): %2</source>
+        <translation>%1 n’est pas un fichier de modèle TorchScript (sortie de torch.jit.save) : %2</translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1 : %2</translation>
+    </message>
+    <message>
+        <source>%1: the model does not accept the input its metadata describes (%2 values per row%3): %4</source>
+        <translation>%1 : le modèle n’accepte pas l’entrée que décrivent ses métadonnées (%2 valeurs par ligne%3) : %4</translation>
+    </message>
+    <message>
+        <source>, windows of %1 rows</source>
+        <translation>, fenêtres de %1 lignes</translation>
+    </message>
+    <message>
+        <source>%1: the model does not accept the input its metadata describes (%2 values per row): %3</source>
+        <translation>%1 : le modèle n’accepte pas l’entrée que décrivent ses métadonnées (%2 valeurs par ligne) : %3</translation>
+    </message>
+    <message>
+        <source>Model %1: %2</source>
+        <translation>Modèle %1 : %2</translation>
+    </message>
+    <message>
+        <source>Model %1 failed: %2</source>
+        <translation>Le modèle %1 a échoué : %2</translation>
+    </message>
+    <message>
+        <source>Model %1 failed with an unknown error.</source>
+        <translation>Le modèle %1 a échoué avec une erreur inconnue.</translation>
+    </message>
+    <message>
+        <source>the model returned %1, not a tensor.</source>
+        <translation>le modèle a renvoyé %1, pas un tenseur.</translation>
+    </message>
+    <message>
+        <source>the model returned a tensor of shape %1, expected one value per row [%2].</source>
+        <translation>le modèle a renvoyé un tenseur de forme %1, une valeur par ligne était attendue [%2].</translation>
+    </message>
+    <message>
+        <source>the model gave a non-finite prediction (%1) for row %2.</source>
+        <translation>le modèle a donné une prédiction non finie (%1) pour la ligne %2.</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::TorchTrainer</name>
+    <message>
+        <source>Training ran out of memory; try a smaller batch size or fewer training rows.</source>
+        <translation>L’entraînement a manqué de mémoire ; essayez une taille de lot plus petite ou moins de lignes d’entraînement.</translation>
+    </message>
+    <message>
+        <source>The %1 data has no numeric column &quot;%2&quot;, which model %3 needs.</source>
+        <translation>Les données %1 n’ont pas de colonne numérique « %2 », dont le modèle %3 a besoin.</translation>
+    </message>
+    <message>
+        <source>The %1 data has no categorical column &quot;%2&quot;, which model %3 needs.</source>
+        <translation>Les données %1 n’ont pas de colonne catégorielle « %2 », dont le modèle %3 a besoin.</translation>
+    </message>
+    <message>
+        <source>%1 data: %2</source>
+        <translation>Données %1 : %2</translation>
+    </message>
+    <message>
+        <source>%1 data: row %2 has a target that is not a finite float number.</source>
+        <translation>Données %1 : la ligne %2 a une cible qui n’est pas un nombre flottant fini.</translation>
+    </message>
+    <message>
+        <source>the model returned %1, not a tensor.</source>
+        <translation>le modèle a renvoyé %1, pas un tenseur.</translation>
+    </message>
+    <message>
+        <source>the model returned a tensor of shape %1, expected one value per row [%2].</source>
+        <translation>le modèle a renvoyé un tenseur de forme %1, une valeur par ligne était attendue [%2].</translation>
+    </message>
+    <message>
+        <source>%1 is not a TorchScript model file: %2</source>
+        <translation>%1 n’est pas un fichier de modèle TorchScript : %2</translation>
+    </message>
+    <message>
+        <source>Model %1 has no mldeck.json metadata: MLDeck needs its feature schema and scaler to train it.</source>
+        <translation>Le modèle %1 n’a pas de métadonnées mldeck.json : MLDeck a besoin de son schéma de variables et de sa normalisation pour l’entraîner.</translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1 : %2</translation>
+    </message>
+    <message>
+        <source>training</source>
+        <translation>entraînement</translation>
+    </message>
+    <message>
+        <source>validation</source>
+        <translation>validation</translation>
+    </message>
+    <message>
+        <source>Model %1 has no trainable parameters.</source>
+        <translation>Le modèle %1 n’a aucun paramètre entraînable.</translation>
+    </message>
+    <message>
+        <source>Model %1: %2</source>
+        <translation>Modèle %1 : %2</translation>
+    </message>
+    <message>
+        <source>training diverged: loss is %1 at epoch %2, batch %3; try a lower learning rate</source>
+        <translation>l’entraînement a divergé : la perte vaut %1 à l’époque %2, lot %3 ; essayez un taux d’apprentissage plus faible</translation>
+    </message>
+    <message>
+        <source>Model %1 (validation): %2</source>
+        <translation>Modèle %1 (validation) : %2</translation>
+    </message>
+    <message>
+        <source>training diverged: validation loss is %1 after epoch %2; try a lower learning rate</source>
+        <translation>l’entraînement a divergé : la perte de validation vaut %1 après l’époque %2 ; essayez un taux d’apprentissage plus faible</translation>
+    </message>
+    <message>
+        <source>Cannot write the trained model to %1: %2</source>
+        <translation>Impossible d’écrire le modèle entraîné dans %1 : %2</translation>
+    </message>
+    <message>
+        <source>The trained model does not load back: %1</source>
+        <translation>Le modèle entraîné ne se recharge pas : %1</translation>
+    </message>
+    <message>
+        <source>The trained model does not predict: %1</source>
+        <translation>Le modèle entraîné ne prédit pas : %1</translation>
+    </message>
+    <message>
+        <source>Cannot move the trained model to %1: %2</source>
+        <translation>Impossible de déplacer le modèle entraîné vers %1 : %2</translation>
+    </message>
+    <message>
+        <source>Training failed: %1</source>
+        <translation>Échec de l’entraînement : %1</translation>
+    </message>
+    <message>
+        <source>Training failed with an unknown error.</source>
+        <translation>L’entraînement a échoué sur une erreur inconnue.</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::Trainer</name>
+    <message>
+        <source>The model worker sent a malformed training result.</source>
+        <translation>Le processus de modèle a envoyé un résultat d’entraînement mal formé.</translation>
+    </message>
+    <message>
+        <source>The trained model&apos;s metadata is unreadable: %1</source>
+        <translation>Les métadonnées du modèle entraîné sont illisibles : %1</translation>
+    </message>
+    <message>
+        <source>The trained model needs a version.</source>
+        <translation>Le modèle entraîné demande une version.</translation>
+    </message>
+    <message>
+        <source>No output file given for the trained model.</source>
+        <translation>Aucun fichier de sortie indiqué pour le modèle entraîné.</translation>
+    </message>
+    <message>
+        <source>Model file %1 does not exist.</source>
+        <translation>Le fichier de modèle %1 n’existe pas.</translation>
+    </message>
+    <message>
+        <source>The folder of %1 does not exist.</source>
+        <translation>Le dossier de %1 n’existe pas.</translation>
+    </message>
+    <message numerus="yes">
+        <source>Too little training data: %n row(s); at least %1 are needed.</source>
+        <translation>
+            <numerusform>Trop peu de données d’entraînement : %n ligne ; il en faut au moins %1.</numerusform>
+            <numerusform>Trop peu de données d’entraînement : %n lignes ; il en faut au moins %1.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>The validation set has no rows: early stopping and the choice of the best epoch need it.</source>
+        <translation>Le jeu de validation n’a aucune ligne : l’arrêt anticipé et le choix de la meilleure époque en ont besoin.</translation>
+    </message>
+    <message>
+        <source>Cannot read model file %1: %2</source>
+        <translation>Impossible de lire le fichier de modèle %1 : %2</translation>
+    </message>
+    <message>
+        <source>Model file %1 does not match its registered SHA-256: it was not trained.</source>
+        <translation>Le fichier de modèle %1 ne correspond pas à son SHA-256 enregistré : il n’a pas été entraîné.</translation>
+    </message>
+</context>
+<context>
     <name>mldeck::TrainingParams</name>
     <message>
         <source>Training parameter &quot;%1&quot; must be %2.</source>
@@ -2649,6 +2763,37 @@
     <message>
         <source>The webhook URL must be an http:// or https:// address, not &quot;%1&quot;.</source>
         <translation>L’URL du webhook doit être une adresse http:// ou https://, pas « %1 ».</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::WorkerServer</name>
+    <message>
+        <source>Usage: mldeck-model-worker --socket-fd FD [--memory-limit-mb MB]. MLDeck starts this program itself; it is not meant to be run by hand.</source>
+        <translation>Usage : mldeck-model-worker --socket-fd FD [--memory-limit-mb Mo]. MLDeck démarre ce programme lui-même ; il n’est pas fait pour être lancé à la main.</translation>
+    </message>
+    <message>
+        <source>Unknown request %1.</source>
+        <translation>Requête inconnue %1.</translation>
+    </message>
+    <message>
+        <source>out of memory</source>
+        <translation>mémoire insuffisante</translation>
+    </message>
+    <message>
+        <source>Malformed load request.</source>
+        <translation>Requête de chargement mal formée.</translation>
+    </message>
+    <message>
+        <source>Malformed prediction request.</source>
+        <translation>Requête de prédiction mal formée.</translation>
+    </message>
+    <message>
+        <source>No model is loaded in this worker.</source>
+        <translation>Aucun modèle n’est chargé dans ce processus.</translation>
+    </message>
+    <message>
+        <source>Malformed training request.</source>
+        <translation>Requête d’entraînement mal formée.</translation>
     </message>
 </context>
 <context>
@@ -2944,12 +3089,6 @@
     <message>
         <source>DOWN</source>
         <translation>INDISPONIBLE</translation>
-    </message>
-    <message>
-        <source>Check the connections to Redis and PostgreSQL once.
-Exit code 0 when both are up, 2 when either is unreachable.</source>
-        <translation>Vérifie une fois les connexions à Redis et PostgreSQL.
-Code de sortie 0 quand les deux sont disponibles, 2 quand l’un est injoignable.</translation>
     </message>
     <message>
         <source>%1 is unreachable: %2</source>
@@ -4326,6 +4465,24 @@ Code de sortie 0 quand les deux sont disponibles, 2 quand l’un est injoignable
     <message>
         <source>Acts as the production serving backend: follows the flags live, routes each request to the model or the heuristic, and logs predictions, outcomes and feedback to PostgreSQL. Without --model it serves the deployment&apos;s champion and switches to a newly promoted one (SHA-256 verified) between batches. Ctrl-C flushes what is buffered.</source>
         <translation>Joue le rôle du backend de production : suit les drapeaux en direct, envoie chaque requête au modèle ou à l’heuristique, et journalise prédictions, résultats réels et retours dans PostgreSQL. Sans --model, il sert le champion du déploiement et passe à un champion nouvellement promu (SHA-256 vérifié) entre deux lots. Ctrl-C écrit ce qui est en tampon.</translation>
+    </message>
+    <message>
+        <source>started in %1 ms</source>
+        <translation>démarré en %1 ms</translation>
+    </message>
+    <message>
+        <source>Check the connections to Redis and PostgreSQL once, and start the model worker once.
+Exit code 0 when all three are up, 2 otherwise.</source>
+        <translation>Vérifie une fois les connexions à Redis et PostgreSQL, et démarre une fois le processus de modèle.
+Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
+    </message>
+    <message>
+        <source>Model worker</source>
+        <translation>Processus de modèle</translation>
+    </message>
+    <message>
+        <source>The model worker cannot start: %1</source>
+        <translation>Le processus de modèle ne peut pas démarrer : %1</translation>
     </message>
 </context>
 <context>
@@ -8082,6 +8239,13 @@ Motif (audité) : %2</translation>
     <message>
         <source>discarded</source>
         <translation>écarté</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::worker::FrameBuffer</name>
+    <message>
+        <source>The model worker sent a malformed message (length %1).</source>
+        <translation>Le processus de modèle a envoyé un message mal formé (longueur %1).</translation>
     </message>
 </context>
 <context>

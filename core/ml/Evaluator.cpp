@@ -94,8 +94,12 @@ Result<EvaluationResult> evaluateModel(ModelRunner &model, const Dataset &data, 
         const std::vector<FeatureRow> rows = data.featureRows(inputs.numeric, inputs.categorical, from, end);
         QElapsedTimer t;
         t.start();
-        auto predicted = model.predict(rows);
+        auto predicted = model.predict(rows, options.cancel);
         inferenceNs += t.nsecsElapsed();
+        if (!predicted && options.cancel && options.cancel->load()) {
+            out.cancelled = true;
+            return out;
+        }
         if (!predicted)
             return Error{tr("Rows %1–%2: %3").arg(begin + 1).arg(end).arg(predicted.errorMessage())};
         const auto &p = predicted.value();
@@ -124,8 +128,12 @@ Result<EvaluationResult> evaluateModel(ModelRunner &model, const Dataset &data, 
             const std::vector<FeatureRow> rows = data.featureRows(inputs.numeric, inputs.categorical, from, row + 1);
             QElapsedTimer t;
             t.start();
-            auto predicted = model.predict(rows);
+            auto predicted = model.predict(rows, options.cancel);
             ms.push_back(double(t.nsecsElapsed()) / 1e6);
+            if (!predicted && options.cancel && options.cancel->load()) {
+                out.cancelled = true;
+                return out;
+            }
             if (!predicted)
                 return Error{tr("Row %1: %2").arg(row + 1).arg(predicted.errorMessage())};
         }

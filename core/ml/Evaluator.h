@@ -28,7 +28,7 @@ Result<ModelInputs> modelInputs(const ModelInfo &info, const QStringList &header
 struct EvaluationOptions
 {
     int batchSize = 8192;
-    int threads = 0;           // torch intra-op threads; 0 keeps the current setting
+    int threads = 0;           // torch intra-op threads of the model's worker; 0 keeps its setting
     int latencySamples = 200;  // single-row calls timed for p50/p99; 0 skips latency
     const std::atomic<bool> *cancel = nullptr; // checked between batches
     std::function<void(qint64 done, qint64 total)> progress;
@@ -45,7 +45,8 @@ struct EvaluationResult
     qint64 unknownCategoryValues = 0;
 };
 
-// Batch inference over every row of the dataset, on the calling thread (run it on a worker).
+// Batch inference over every row of the dataset through the model's worker process, blocking the
+// calling thread (run it on a worker thread); Cancel also stops a batch the model is still computing.
 // A sequence model sees, for each batch, the rows before it that its windows need, so batching
 // never changes a prediction.
 Result<EvaluationResult> evaluateModel(ModelRunner &model, const Dataset &data, const ModelInputs &inputs,

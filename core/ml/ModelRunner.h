@@ -4,41 +4,60 @@
 #include "core/domain/Result.h"
 #include "core/ml/ModelMetadata.h"
 
+#include <QCoreApplication>
+
+#include <atomic>
 #include <memory>
 #include <vector>
 
 namespace mldeck {
 
-// A TorchScript model loaded for inference through LibTorch.
+struct WorkerLimits;
+
+// A TorchScript model, run in a model worker process (ModelWorker): LibTorch never enters this
+// process, and a model that crashes, hangs or exhausts memory costs its worker only.
 //
 // Without metadata a model still loads (hasMetadata = false): it then takes the raw numeric values of a
 // row as a float tensor [batch, n] and no categorical values (n is fixed by the first call's rows).
 class ModelRunner final
 {
+    Q_DECLARE_TR_FUNCTIONS(mldeck::ModelRunner)
+
 public:
-    // Refuses clearly: missing file, not a TorchScript archive, metadata JSON malformed or inconsistent,
-    // a model that does not accept the input its metadata describes.
+    // Reads the file once, hashes those bytes and hands exactly them to a fresh worker. Refuses clearly:
+    // missing file, not a TorchScript archive, metadata JSON malformed or inconsistent, a model that does
+    // not accept the input its metadata describes, a worker that cannot start.
     static Result<std::unique_ptr<ModelRunner>> load(const QString &path);
-    // The same, refusing before LibTorch sees the file when its SHA-256 (hex) differs from the one
+    // The same, refusing before any worker sees the file when its SHA-256 (hex) differs from the one
     // expected: the bytes hashed are the bytes loaded.
     static Result<std::unique_ptr<ModelRunner>> load(const QString &path, const QByteArray &expectedSha256);
+    static Result<std::unique_ptr<ModelRunner>> load(const QString &path, const QByteArray &expectedSha256,
+                                                     const WorkerLimits &limits);
     ~ModelRunner();
     Q_DISABLE_COPY_MOVE(ModelRunner)
 
     const ModelInfo &info() const;
 
-    // Torch intra-op threads. Process-wide in LibTorch: the last call wins for every model.
+    // Torch intra-op threads of this model's worker (0 keeps its default).
     void setThreads(int threads);
 
     // One prediction per row. Rows are time-ordered; for a sequence model prediction i uses the window of
     // the sequenceLength rows ending at row i (before row 0: row 0 repeated). A categorical value the model
     // does not know is encoded as an all-zero one-hot (counted in unknownCategoryValues()). Wrong feature
-    // counts, non-finite numeric values, a model failure or a non-finite output give an Error.
-    // Serialised internally: call it from one worker thread (other threads are safe, just not parallel).
-    Result<std::vector<double>> predict(const std::vector<FeatureRow> &rows);
+    // counts, non-finite numeric values, a model failure, a non-finite output, a worker that crashed, ran
+    // out of memory or did not answer in time give an Error; after the last three the next call starts a
+    // fresh worker. *cancel set while the worker computes: the worker is stopped, Error "Cancelled.".
+    // Blocking and serialised internally: call it from worker threads, never the UI thread.
+    Result<std::vector<double>> predict(const std::vector<FeatureRow> &rows,
+                                        const std::atomic<bool> *cancel = nullptr);
 
     // How many categorical values predict() has met that the model does not know, since load.
     qint64 unknownCategoryValues() const;
+
+    // The worker's process id (0 when none runs), and how long its last start took: for diagnostics,
+    // benchmarks and the tests that kill it.
+    qint64 workerPid() const;
+    double workerStartMs() const;
 
 private:
     struct Impl;

@@ -4,6 +4,7 @@
 #include "core/ml/Dataset.h"
 #include "core/ml/ModelMetadata.h"
 
+#include <QCoreApplication>
 #include <QJsonObject>
 #include <QString>
 
@@ -15,6 +16,9 @@ namespace mldeck {
 
 struct TrainingParams
 {
+    Q_DECLARE_TR_FUNCTIONS(mldeck::TrainingParams)
+
+public:
     bool startFromBase = true;   // false: re-initialise every parameter (seeded)
     int epochs = 10;
     double learningRate = 0.0005;
@@ -47,8 +51,10 @@ struct EpochReport
 struct TrainingOptions
 {
     const std::atomic<bool> *cancel = nullptr;         // checked between batches
-    std::function<void(const EpochReport &)> epochDone; // on the training thread
-    std::function<void(double fraction)> progress;      // 0..1, between batches
+    std::function<void(const EpochReport &)> epochDone; // on the calling thread
+    std::function<void(double fraction)> progress;      // 0..1, at most every 100 ms, on the calling thread
+    QByteArray baseSha256;                 // when set, a base file with other bytes is refused unread by torch
+    std::atomic<qint64> *workerPid = nullptr; // set to the training worker's pid while it runs (diagnostics)
 };
 
 struct TrainingResult
@@ -65,6 +71,9 @@ struct TrainingResult
 // mldeck.json metadata (version, trainingRows, holdout figures left to the caller) to outputPath:
 // written to a temporary file and renamed, so a cancel or a failure (exception, NaN loss, out of
 // memory) leaves no file behind. The file is a TorchScript archive that Python's torch.jit.load reads.
+// The training runs in a model worker process (ModelWorker) that gets the base file's bytes as read
+// here; Cancel stops it between batches, or kills the worker when it does not stop within the grace
+// time (the result is then cancelled too). A worker that crashes or goes silent gives an Error.
 // Blocking: call it on a worker thread.
 Result<TrainingResult> trainModel(const QString &basePath, const Dataset &train, const Dataset &validation,
                                   const TrainingParams &params, const QString &newVersion, const QString &outputPath,

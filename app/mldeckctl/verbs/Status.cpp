@@ -1,6 +1,8 @@
-// mldeckctl status: one probe of each server, with the same code the GUI's status bar uses.
+// mldeckctl status: one probe of each server, with the same code the GUI's status bar uses, and a
+// start of the model worker (where it was found, how long it took).
 #include "app/mldeckctl/Verbs.h"
 
+#include "core/ml/ModelWorker.h"
 #include "core/services/Probes.h"
 
 #include <QCoreApplication>
@@ -49,6 +51,31 @@ QString unreachable(const QString &server, const QString &where, const QString &
     return tr("%1 at %2 is unreachable: %3").arg(server, where, why);
 }
 
+struct WorkerProbe
+{
+    bool up = false;
+    QString path;
+    QString detail;
+    double startMs = 0;
+};
+
+WorkerProbe probeWorker()
+{
+    WorkerProbe p;
+    const auto path = ModelWorker::executablePath();
+    if (!path) {
+        p.detail = path.errorMessage();
+        return p;
+    }
+    p.path = path.value();
+    ModelWorker worker;
+    const Status started = worker.start();
+    p.up = started.ok();
+    p.startMs = worker.lastStartMs();
+    p.detail = p.up ? tr("started in %1 ms").arg(p.startMs, 0, 'f', 0) : started.errorMessage();
+    return p;
+}
+
 } // namespace
 
 int runStatus(Context &ctx)
@@ -57,8 +84,8 @@ int runStatus(Context &ctx)
     Context::addRedisOption(parser);
     Context::addPgOption(parser);
     Context::addJsonOption(parser);
-    if (auto code = ctx.parse(parser, tr("Check the connections to Redis and PostgreSQL once.\n"
-                                         "Exit code 0 when both are up, 2 when either is unreachable.")))
+    if (auto code = ctx.parse(parser, tr("Check the connections to Redis and PostgreSQL once, and start the model "
+                                         "worker once.\nExit code 0 when all three are up, 2 otherwise.")))
         return *code;
 
     const Result<RedisEndpoint> redis = ctx.redis(parser);
@@ -70,8 +97,10 @@ int runStatus(Context &ctx)
 
     // Both at once: the wait is the slower of the two timeouts, not their sum.
     auto redisFuture = std::async(std::launch::async, [ep = redis.value()] { return probeRedis(ep); });
+    auto workerFuture = std::async(std::launch::async, probeWorker);
     const ProbeResult pgResult = probePg(pg.value(), QStringLiteral("mldeckctl"));
     const ProbeResult redisResult = redisFuture.get();
+    const WorkerProbe worker = workerFuture.get();
 
     const QString redisWhere = redis->display();
     const QString pgWhere = pg->display();
@@ -79,10 +108,19 @@ int runStatus(Context &ctx)
         Context::outJson(
             QJsonDocument(QJsonObject{{QStringLiteral("redis"), toJson(redisWhere, redisResult, false)},
                                       {QStringLiteral("postgresql"), toJson(pgWhere, pgResult, true)},
-                                      {QStringLiteral("ok"), redisResult.up && pgResult.up}}));
+                                      {QStringLiteral("modelWorker"),
+                                       QJsonObject{{QStringLiteral("state"), worker.up ? QStringLiteral("up")
+                                                                                       : QStringLiteral("down")},
+                                                   {QStringLiteral("path"), worker.path},
+                                                   {QStringLiteral("startMs"), worker.startMs},
+                                                   {QStringLiteral("detail"), worker.detail}}},
+                                      {QStringLiteral("ok"), redisResult.up && pgResult.up && worker.up}}));
     } else {
         Context::out(line(QStringLiteral("Redis"), redisWhere, redisResult));
         Context::out(line(QStringLiteral("PostgreSQL"), pgWhere, pgResult));
+        Context::out(QStringLiteral("%1 %2 %3  %4")
+                         .arg(tr("Model worker").leftJustified(11), (worker.up ? tr("up") : tr("DOWN")).leftJustified(5),
+                              worker.path, worker.detail));
     }
 
     // One readable line on stderr per unreachable server, as every verb reports errors.
@@ -90,7 +128,9 @@ int runStatus(Context &ctx)
         Context::fail(unreachable(QStringLiteral("Redis"), redisWhere, redisResult.detail));
     if (!pgResult.up)
         Context::fail(unreachable(QStringLiteral("PostgreSQL"), pgWhere, pgResult.detail));
-    return redisResult.up && pgResult.up ? Success : UsageOrConnection;
+    if (!worker.up)
+        Context::fail(tr("The model worker cannot start: %1").arg(worker.detail));
+    return redisResult.up && pgResult.up && worker.up ? Success : UsageOrConnection;
 }
 
 } // namespace mldeck::cli

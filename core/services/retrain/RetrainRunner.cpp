@@ -272,6 +272,7 @@ RetrainOutcome runRetrain(PgConnection &pg, const RetrainRequest &request, const
 
     TrainingOptions topt;
     topt.cancel = &stop;
+    topt.baseSha256 = base.sha256.toLatin1(); // the bytes trained are the bytes verified
     topt.progress = [&](double f) {
         cancelled();
         report(RetrainStage::Training, 0.05 + 0.75 * f, tr("Training"));

@@ -1,13 +1,16 @@
 // Offline evaluation benchmark (prints figures; never asserts speed):
-//  1. batch rows/s of eta_mlp.pt and eta_lstm.pt in MLDeck (LibTorch) and in python3-torch on the same CSV,
-//     same thread count, in the same run (python via QProcess and bench_eval.py);
+//  1. batch rows/s of eta_mlp.pt and eta_lstm.pt in MLDeck through its model worker process, with LibTorch
+//     in this process (the path before the worker split, mldeck_torch), and in python3-torch on the same
+//     CSV, same thread count, in the same run (python via QProcess and bench_eval.py);
 //  2. single-row latency p50/p99;
 //  3. the time to compare two models on 1 M rows (CSV read + inference + bootstrap + segments).
 // Usage: bench_evaluation [rows (default 20000)] [threads (default 1)] [compareRows (default 1000000)]
 #include "core/demo/DemoCsv.h"
 #include "core/demo/RideDelayGenerator.h"
 #include "core/ml/Evaluator.h"
+#include "core/ml/InputEncoding.h"
 #include "core/ml/ModelRunner.h"
+#include "core/ml/torch/TorchModel.h"
 #include "core/services/CompareService.h"
 
 #include <QCoreApplication>
@@ -61,6 +64,36 @@ double pythonRowsPerSecond(const QString &csv, const QString &model, int threads
     return QJsonDocument::fromJson(out.split('\n').constLast()).object().value(QStringLiteral("rows_per_second")).toDouble();
 }
 
+// The same batches as evaluateModel, run by LibTorch in this process: rows/s, best of 3.
+double inProcessRowsPerSecond(const QString &path, const Dataset &ds, int threads)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly))
+        qFatal("cannot read %s", qPrintable(path));
+    auto model = TorchModel::load(file.readAll(), path);
+    if (!model)
+        qFatal("%s", qPrintable(model.errorMessage()));
+    TorchModel::setThreads(threads);
+    const ModelInfo &info = model.value()->info();
+    const InputEncoder encoder(info);
+    const qint64 n = ds.rowCount(), batch = 8192, context = std::max(0, info.sequenceLength - 1);
+    double best = 0;
+    for (int rep = 0; rep < 3; ++rep) {
+        QElapsedTimer t;
+        t.start();
+        for (qint64 begin = 0; begin < n; begin += batch) {
+            const qint64 end = std::min(n, begin + batch), from = std::max<qint64>(0, begin - context);
+            const auto rows = ds.featureRows(info.schema.numericNames(), info.schema.categoricalNames(), from, end);
+            std::vector<float> table(rows.size() * size_t(encoder.width()));
+            if (!encoder.encode(rows, table.data()) ||
+                !model.value()->predict(table.data(), qint64(rows.size()), encoder.width()))
+                qFatal("in-process prediction failed");
+        }
+        best = std::max(best, double(n) * 1e9 / double(t.nsecsElapsed()));
+    }
+    return best;
+}
+
 } // namespace
 
 int main(int argc, char **argv)
@@ -98,11 +131,14 @@ int main(int argc, char **argv)
             best = std::max(best, r->rowsPerSecond);
             last = r.value();
         }
+        const double inProcess = inProcessRowsPerSecond(modelPath(name), ds.value(), threads);
         double py = 0;
         for (int rep = 0; rep < 3; ++rep)
             py = std::max(py, pythonRowsPerSecond(csv, modelPath(name), threads));
-        std::printf("%-12s MLDeck %10.0f rows/s | python3-torch %10.0f rows/s | ratio %.2f | single row p50 %.3f ms p99 %.3f ms\n",
-                    name, best, py, py > 0 ? best / py : 0.0, last.latencyP50Ms, last.latencyP99Ms);
+        std::printf("%-12s MLDeck (worker) %10.0f rows/s | in-process %10.0f rows/s | python3-torch %10.0f rows/s | "
+                    "worker/python %.2f | worker/in-process %.2f | single row p50 %.3f ms p99 %.3f ms\n",
+                    name, best, inProcess, py, py > 0 ? best / py : 0.0, inProcess > 0 ? best / inProcess : 0.0,
+                    last.latencyP50Ms, last.latencyP99Ms);
     }
 
     const QString big = dir.filePath(QStringLiteral("compare.csv"));

@@ -1,6 +1,7 @@
 #include "core/config/Settings.h"
 #include "core/demo/DemoCsv.h"
 #include "core/demo/RideDelayGenerator.h"
+#include "core/ml/ModelWorker.h"
 #include "core/secrets/SecretStore.h"
 #include "core/services/ConnectionMonitor.h"
 #include "ui/ConnectionSession.h"
@@ -16,9 +17,57 @@
 #include <QSignalSpy>
 #include <QTableWidget>
 #include <QTemporaryDir>
+#include <QDir>
+#include <QElapsedTimer>
 #include <QTest>
+#include <QTimer>
+
+#include <csignal>
 
 using namespace mldeck;
+
+namespace {
+
+// This process's model workers (its children named mldeck-model-worker).
+QList<qint64> modelWorkers()
+{
+    QList<qint64> pids;
+    const QString self = QString::number(QCoreApplication::applicationPid());
+    for (const QString &entry : QDir(QStringLiteral("/proc")).entryList(QDir::Dirs)) {
+        QFile stat(QStringLiteral("/proc/%1/stat").arg(entry));
+        if (!entry.front().isDigit() || !stat.open(QIODevice::ReadOnly))
+            continue;
+        const QByteArray line = stat.readAll();
+        const QList<QByteArray> after = line.mid(line.lastIndexOf(')') + 2).split(' ');
+        if (line.contains("(mldeck-model-wo") && after.value(1) == self.toLatin1())
+            pids << entry.toLongLong();
+    }
+    return pids;
+}
+
+// The largest gap between two beats of a 10 ms timer: how long the UI thread was kept busy.
+class Heartbeat final
+{
+public:
+    Heartbeat()
+    {
+        m_clock.start();
+        m_timer.setInterval(10);
+        QObject::connect(&m_timer, &QTimer::timeout, &m_timer, [this] {
+            m_maxGap = std::max(m_maxGap, m_clock.elapsed() - m_last);
+            m_last = m_clock.elapsed();
+        });
+        m_timer.start();
+    }
+    qint64 maxGapMs() const { return m_maxGap; }
+
+private:
+    QElapsedTimer m_clock;
+    QTimer m_timer;
+    qint64 m_last = 0, m_maxGap = 0;
+};
+
+} // namespace
 
 // The compare tab clicked like a user: two demo models on a generated CSV, Run, results, export, Cancel.
 class TestGuiCompare final : public QObject
@@ -125,6 +174,58 @@ private Q_SLOTS:
         QCOMPARE(done.count(), 1); // exactly once
         QVERIFY(view->findChild<QPushButton *>(QStringLiteral("compareRun"))->isEnabled());
         QVERIFY(!view->findChild<QPushButton *>(QStringLiteral("compareExportCsv"))->isEnabled());
+    }
+
+    // A model that hangs, then a worker that crashes mid-comparison: each comparison ends with its
+    // readable error, the window answers throughout, and the next comparison works.
+    void aHungModelLeavesTheWindowResponsive()
+    {
+        WorkerLimits limits;
+        limits.requestTimeoutMs = 3000;
+        WorkerLimits::setDefaults(limits);
+        const QString csv = writeCsv(QStringLiteral("hang.csv"), 3000);
+        auto view = makeView(csv);
+        auto *second = view->findChild<QLineEdit *>(QStringLiteral("compareModel1"));
+        second->setText(QStringLiteral(MLDECK_SOURCE_DIR "/resources/models/fixtures/hang.pt"));
+        QSignalSpy done(view.get(), &ui::CompareView::comparisonFinished);
+        Heartbeat heartbeat;
+        QTest::mouseClick(view->findChild<QPushButton *>(QStringLiteral("compareRun")), Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(done.count(), 1, 60000);
+        QCOMPARE(done.at(0).at(0).toString(), QStringLiteral("failed"));
+        const QString verdict = view->findChild<QLabel *>(QStringLiteral("compareVerdict"))->text();
+        qInfo("%s; largest event-loop gap %lld ms", qPrintable(verdict), heartbeat.maxGapMs());
+        QVERIFY2(verdict.contains(QStringLiteral("did not answer within 3 s")), qPrintable(verdict));
+        QVERIFY2(heartbeat.maxGapMs() < 50, qPrintable(QString::number(heartbeat.maxGapMs())));
+
+        second->setText(model("eta_lstm.pt"));
+        QTest::mouseClick(view->findChild<QPushButton *>(QStringLiteral("compareRun")), Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(done.count(), 2, 120000);
+        QCOMPARE(done.at(1).at(0).toString(), QStringLiteral("done"));
+        WorkerLimits::setDefaults(WorkerLimits{});
+    }
+
+    void aCrashedWorkerLeavesTheWindowResponsive()
+    {
+        auto view = makeView(writeCsv(QStringLiteral("crash.csv"), 150000));
+        QSignalSpy done(view.get(), &ui::CompareView::comparisonFinished);
+        Heartbeat heartbeat;
+        QTest::mouseClick(view->findChild<QPushButton *>(QStringLiteral("compareRun")), Qt::LeftButton);
+        auto *progress = view->findChild<QProgressBar *>(QStringLiteral("compareProgress"));
+        QTRY_VERIFY_WITH_TIMEOUT(progress->value() >= 15 && !modelWorkers().isEmpty(), 60000); // inference started
+        for (qint64 pid : modelWorkers())
+            ::kill(pid_t(pid), SIGSEGV);
+        QTRY_COMPARE_WITH_TIMEOUT(done.count(), 1, 60000);
+        const QString verdict = view->findChild<QLabel *>(QStringLiteral("compareVerdict"))->text();
+        qInfo("%s; largest event-loop gap %lld ms", qPrintable(verdict), heartbeat.maxGapMs());
+        QCOMPARE(done.at(0).at(0).toString(), QStringLiteral("failed"));
+        QVERIFY2(verdict.contains(QStringLiteral("crashed (signal 11")), qPrintable(verdict));
+        QVERIFY2(heartbeat.maxGapMs() < 50, qPrintable(QString::number(heartbeat.maxGapMs())));
+
+        auto next = makeView(writeCsv(QStringLiteral("after.csv"), 3000));
+        QSignalSpy nextDone(next.get(), &ui::CompareView::comparisonFinished);
+        QTest::mouseClick(next->findChild<QPushButton *>(QStringLiteral("compareRun")), Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(nextDone.count(), 1, 120000);
+        QCOMPARE(nextDone.at(0).at(0).toString(), QStringLiteral("done"));
     }
 
     void cleanupTestCase()

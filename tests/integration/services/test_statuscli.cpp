@@ -66,11 +66,14 @@ private Q_SLOTS:
         const Run r = runStatus({QStringLiteral("--redis"), redisUrl(), QStringLiteral("--pg"), pgUrl()});
         QVERIFY2(r.exitCode == 0, qPrintable(r.out + r.err));
         const QStringList lines = r.out.trimmed().split(QLatin1Char('\n'));
-        QCOMPARE(lines.size(), 2);
+        QCOMPARE(lines.size(), 3);
         QVERIFY(lines.at(0).startsWith(QStringLiteral("Redis")));
         QVERIFY(lines.at(0).contains(QStringLiteral(" up ")));
         QVERIFY(lines.at(1).startsWith(QStringLiteral("PostgreSQL")));
         QVERIFY(lines.at(1).contains(QStringLiteral("schema")));
+        QVERIFY(lines.at(2).startsWith(QStringLiteral("Model worker")));
+        QVERIFY2(lines.at(2).contains(QStringLiteral(" up ")) && lines.at(2).contains(QStringLiteral("mldeck-model-worker")),
+                 qPrintable(lines.at(2)));
         QVERIFY(r.err.isEmpty());
         QVERIFY2(!r.out.contains(QStringLiteral(":mldeck@")), "the password must not be printed");
     }
@@ -91,6 +94,25 @@ private Q_SLOTS:
         QCOMPARE(pg.value(QStringLiteral("state")).toString(), QStringLiteral("up"));
         QVERIFY(pg.value(QStringLiteral("latencyMs")).toDouble() >= 0);
         QVERIFY(pg.value(QStringLiteral("schema")).toObject().contains(QStringLiteral("latest")));
+        const QJsonObject worker = o.value(QStringLiteral("modelWorker")).toObject();
+        QCOMPARE(worker.value(QStringLiteral("state")).toString(), QStringLiteral("up"));
+        QVERIFY(worker.value(QStringLiteral("path")).toString().endsWith(QStringLiteral("/mldeck-model-worker")));
+        QVERIFY(worker.value(QStringLiteral("startMs")).toDouble() > 0);
+    }
+
+    void aMissingWorkerExitsTwo()
+    {
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("MLDECK_MODEL_WORKER"), QStringLiteral("/nonexistent/worker"));
+        QProcess p;
+        p.setProcessEnvironment(env);
+        p.start(qEnvironmentVariable("MLDECK_BINARY_DIR") + QStringLiteral("/app/mldeckctl/mldeckctl"),
+                {QStringLiteral("status"), QStringLiteral("--redis"), redisUrl(), QStringLiteral("--pg"), pgUrl()});
+        QVERIFY(p.waitForFinished(30000));
+        QCOMPARE(p.exitCode(), 2);
+        const QString err = QString::fromUtf8(p.readAllStandardError());
+        QVERIFY2(err.contains(QStringLiteral("The model worker cannot start: MLDECK_MODEL_WORKER names /nonexistent/worker")),
+                 qPrintable(err));
     }
 
     void closedPortExitsTwoWithOneReadableLine_data()

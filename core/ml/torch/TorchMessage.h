@@ -1,6 +1,6 @@
 #pragma once
 
-// Internal to core/ml: included only by the .cpp files that already include torch.
+// Internal to core/ml/torch: included only by the .cpp files that already include torch.
 #include <QString>
 #include <QStringList>
 
@@ -24,6 +24,14 @@ inline QString torchMessage(const std::exception &e)
     if (text.size() > 240)
         text = text.left(240) + QStringLiteral("…");
     return text;
+}
+
+// LibTorch reports a failed allocation as a c10::Error with one of these phrases.
+inline bool looksLikeOutOfMemory(const QString &message)
+{
+    return message.contains(QLatin1String("can't allocate memory"), Qt::CaseInsensitive) ||
+           message.contains(QLatin1String("out of memory"), Qt::CaseInsensitive) ||
+           message.contains(QLatin1String("not enough memory"), Qt::CaseInsensitive);
 }
 
 } // namespace mldeck

@@ -1,0 +1,150 @@
+// One of the two translation units of the model worker that include LibTorch (with TorchTrainer.cpp;
+// each takes ~30 s to compile).
+#include "core/ml/torch/TorchModel.h"
+
+#include "core/ml/InputEncoding.h"
+#include "core/ml/torch/TorchMessage.h"
+
+#include <QFileInfo>
+#include <QLoggingCategory>
+
+#include <ATen/Parallel.h>
+#include <torch/script.h>
+
+#include <cmath>
+#include <sstream>
+
+Q_LOGGING_CATEGORY(lcTorch, "mldeck.ml.torch")
+
+namespace mldeck {
+
+namespace {
+
+// Stands for "no such extra file": torch::jit::load leaves the map entry untouched when the archive
+// has no extra/mldeck.json, and a real metadata file never starts with a NUL byte.
+const std::string kAbsent("\0absent", 7);
+
+} // namespace
+
+struct TorchModel::Impl
+{
+    torch::jit::Module module;
+    ModelInfo info;
+
+    Result<std::vector<double>> forward(const at::Tensor &input, size_t expected);
+};
+
+TorchModel::TorchModel(std::unique_ptr<Impl> impl) : d(std::move(impl)) {}
+TorchModel::~TorchModel() = default;
+
+const ModelInfo &TorchModel::info() const
+{
+    return d->info;
+}
+
+void TorchModel::setThreads(int threads)
+{
+    if (threads > 0 && threads != at::get_num_threads())
+        at::set_num_threads(threads);
+}
+
+Result<std::unique_ptr<TorchModel>> TorchModel::load(const QByteArray &bytes, const QString &path)
+{
+    auto impl = std::make_unique<Impl>();
+    ModelInfo &info = impl->info;
+    info.path = path;
+    torch::jit::ExtraFilesMap extra{{"mldeck.json", kAbsent}};
+    try {
+        std::istringstream stream(bytes.toStdString());
+        impl->module = torch::jit::load(stream, torch::kCPU, extra);
+        impl->module.eval();
+    } catch (const std::exception &e) {
+        return Error{
+            tr("%1 is not a TorchScript model file (torch.jit.save output): %2").arg(path, torchMessage(e))};
+    }
+
+    const std::string &json = extra["mldeck.json"];
+    if (json == kAbsent) {
+        qCInfo(lcTorch) << "model" << path << "has no mldeck.json metadata: raw numeric input";
+        info.name = QFileInfo(path).completeBaseName();
+        return std::unique_ptr<TorchModel>(new TorchModel(std::move(impl)));
+    }
+    if (const Status parsed = parseModelMetadata(QByteArray::fromStdString(json), info); !parsed)
+        return Error{tr("%1: %2").arg(path, parsed.errorMessage())};
+
+    // Probe: the model must take the input its metadata describes and give one value per row.
+    try {
+        const at::Tensor probe = info.sequenceLength > 1
+                                     ? torch::zeros({2, info.sequenceLength, info.inputWidth})
+                                     : torch::zeros({2, info.inputWidth});
+        const auto out = impl->forward(probe, 2);
+        if (!out)
+            return Error{
+                tr("%1: the model does not accept the input its metadata describes (%2 values per row%3): %4")
+                    .arg(path)
+                    .arg(info.inputWidth)
+                    .arg(info.sequenceLength > 1 ? tr(", windows of %1 rows").arg(info.sequenceLength)
+                                                 : QString())
+                    .arg(out.errorMessage())};
+    } catch (const std::exception &e) {
+        return Error{
+            tr("%1: the model does not accept the input its metadata describes (%2 values per row): %3")
+                .arg(path)
+                .arg(info.inputWidth)
+                .arg(torchMessage(e))};
+    }
+    qCInfo(lcTorch) << "loaded model" << info.name << info.version << "from" << path;
+    return std::unique_ptr<TorchModel>(new TorchModel(std::move(impl)));
+}
+
+// The encoded rows are viewed as one tensor (no copy); a sequence model gets its [N, L, width] windows
+// through one index_select.
+Result<std::vector<double>> TorchModel::predict(const float *table, qint64 n, int width)
+{
+    if (n == 0)
+        return std::vector<double>{};
+    try {
+        at::Tensor input = torch::from_blob(const_cast<float *>(table), {n, width}, torch::kFloat32);
+        const int length = d->info.sequenceLength;
+        if (d->info.hasMetadata && length > 1) {
+            std::vector<int64_t> index = InputEncoder::windowIndex(n, length);
+            const at::Tensor idx = torch::from_blob(index.data(), {n * length}, torch::kInt64);
+            input = input.index_select(0, idx).view({n, length, width}); // a copy: idx may go
+        }
+        auto out = d->forward(input, size_t(n));
+        if (!out)
+            return Error{tr("Model %1: %2").arg(d->info.name, out.errorMessage())};
+        return out;
+    } catch (const std::exception &e) {
+        return Error{tr("Model %1 failed: %2").arg(d->info.name, torchMessage(e))};
+    } catch (...) {
+        return Error{tr("Model %1 failed with an unknown error.").arg(d->info.name)};
+    }
+}
+
+Result<std::vector<double>> TorchModel::Impl::forward(const at::Tensor &input, size_t expected)
+{
+    at::NoGradGuard noGrad; // = torch::NoGradGuard; InferenceMode fails on trainable modules in 1.13
+    const c10::IValue result = module.forward({input});
+    if (!result.isTensor())
+        return Error{
+            tr("the model returned %1, not a tensor.").arg(QString::fromStdString(result.tagKind()))};
+    at::Tensor out = result.toTensor();
+    if (out.dim() == 2 && out.size(1) == 1)
+        out = out.squeeze(1);
+    if (out.dim() != 1 || size_t(out.size(0)) != expected)
+        return Error{tr("the model returned a tensor of shape %1, expected one value per row [%2].")
+                         .arg(QString::fromStdString(c10::str(out.sizes())))
+                         .arg(expected)};
+    out = out.to(torch::kFloat64).contiguous();
+    const double *values = out.data_ptr<double>();
+    std::vector<double> predictions(values, values + expected);
+    for (size_t i = 0; i < expected; ++i) {
+        if (!std::isfinite(predictions[i]))
+            return Error{
+                tr("the model gave a non-finite prediction (%1) for row %2.").arg(predictions[i]).arg(i + 1)};
+    }
+    return predictions;
+}
+
+} // namespace mldeck

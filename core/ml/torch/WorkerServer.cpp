@@ -1,0 +1,187 @@
+#include "core/ml/torch/WorkerServer.h"
+
+#include "core/ml/torch/TorchMessage.h"
+#include "core/ml/torch/TorchTrainer.h"
+
+#include <QElapsedTimer>
+#include <QJsonDocument>
+
+#include <cerrno>
+#include <new>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace mldeck {
+
+using worker::FailureKind;
+using worker::Message;
+using worker::MessageType;
+using worker::WireReader;
+using worker::WireWriter;
+
+WorkerServer::WorkerServer(int fd, std::atomic<bool> &cancel) : m_fd(fd), m_cancel(cancel) {}
+
+int WorkerServer::run()
+{
+    QByteArray ready;
+    WireWriter(ready).i64(qint64(::getpid()));
+    if (!send(MessageType::Ready, ready))
+        return 1;
+    worker::FrameBuffer buffer;
+    char chunk[1 << 16];
+    for (;;) {
+        const ssize_t n = ::read(m_fd, chunk, sizeof chunk);
+        if (n == 0)
+            return 0; // the console closed: nothing left to do
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return 1;
+        }
+        buffer.append(chunk, size_t(n));
+        for (;;) {
+            auto next = buffer.next();
+            if (!next)
+                return 1; // a corrupt stream: the console will see us gone and start a fresh worker
+            if (!next.value())
+                break;
+            if (!handle(*next.value()))
+                return 1;
+        }
+    }
+}
+
+bool WorkerServer::send(MessageType type, const QByteArray &payload)
+{
+    const QByteArray frame = worker::encodeFrame(type, payload);
+    qsizetype done = 0;
+    while (done < frame.size()) {
+        const ssize_t n = ::send(m_fd, frame.constData() + done, size_t(frame.size() - done), MSG_NOSIGNAL);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return false;
+        done += n;
+    }
+    return true;
+}
+
+bool WorkerServer::fail(const QString &message)
+{
+    const FailureKind kind = looksLikeOutOfMemory(message) ? FailureKind::OutOfMemory : FailureKind::General;
+    return send(MessageType::Failed, worker::failurePayload(kind, message));
+}
+
+bool WorkerServer::handle(const Message &m)
+{
+    // Whatever a model throws stays a message: the console decides whether this worker goes on.
+    try {
+        switch (m.type) {
+        case MessageType::Load: return load(m.payload);
+        case MessageType::Predict: return predict(m.payload);
+        case MessageType::Train: return train(m.payload);
+        default: return fail(tr("Unknown request %1.").arg(int(m.type)));
+        }
+    } catch (const std::bad_alloc &) {
+        return send(MessageType::Failed, worker::failurePayload(FailureKind::OutOfMemory, tr("out of memory")));
+    } catch (const std::exception &e) {
+        return fail(torchMessage(e));
+    }
+}
+
+bool WorkerServer::load(const QByteArray &payload)
+{
+    WireReader r(payload);
+    const QString path = r.string();
+    const QByteArray bytes = r.bytes();
+    if (r.failed())
+        return fail(tr("Malformed load request."));
+    m_model.reset();
+    auto model = TorchModel::load(bytes, path);
+    if (!model)
+        return fail(model.errorMessage());
+    m_model = std::move(model).value();
+    QByteArray reply;
+    WireWriter w(reply);
+    w.u8(m_model->info().hasMetadata ? 1 : 0);
+    w.bytes(m_model->info().metadataJson);
+    w.string(m_model->info().name);
+    return send(MessageType::Loaded, reply);
+}
+
+bool WorkerServer::predict(const QByteArray &payload)
+{
+    WireReader r(payload);
+    const int threads = r.i32();
+    const qint64 n = r.i64();
+    const int width = r.i32();
+    const std::vector<float> table = r.floats();
+    if (r.failed() || n < 0 || width < 0 || qint64(table.size()) != n * width)
+        return fail(tr("Malformed prediction request."));
+    if (!m_model)
+        return fail(tr("No model is loaded in this worker."));
+    TorchModel::setThreads(threads);
+    const auto predictions = m_model->predict(table.data(), n, width);
+    if (!predictions)
+        return fail(predictions.errorMessage());
+    QByteArray reply;
+    reply.reserve(qsizetype(predictions->size() * sizeof(double)) + 8);
+    WireWriter(reply).doubles(predictions->data(), predictions->size());
+    return send(MessageType::Predictions, reply);
+}
+
+bool WorkerServer::train(const QByteArray &payload)
+{
+    WireReader r(payload);
+    const QString basePath = r.string();
+    const QByteArray bytes = r.bytes();
+    const Dataset trainRows = worker::readDataset(r);
+    const Dataset validationRows = worker::readDataset(r);
+    const QByteArray paramsJson = r.bytes();
+    const QString version = r.string();
+    const QString outputPath = r.string();
+    if (r.failed())
+        return fail(tr("Malformed training request."));
+    const auto params = TrainingParams::fromJson(QJsonDocument::fromJson(paramsJson).object());
+    if (!params)
+        return fail(params.errorMessage());
+
+    bool connected = true;
+    QElapsedTimer sinceProgress;
+    sinceProgress.start();
+    TrainingOptions options;
+    options.cancel = &m_cancel;
+    options.progress = [&](double fraction) {
+        if (sinceProgress.elapsed() < 100 && fraction < 1.0)
+            return;
+        sinceProgress.restart();
+        QByteArray p;
+        WireWriter(p).f64(fraction);
+        connected = send(MessageType::Progress, p) && connected;
+    };
+    options.epochDone = [&](const EpochReport &report) {
+        QByteArray p;
+        WireWriter w(p);
+        worker::writeEpochReport(w, report);
+        connected = send(MessageType::Epoch, p) && connected;
+    };
+    const auto result =
+        TorchTrainer::train(bytes, basePath, trainRows, validationRows, params.value(), version, outputPath, options);
+    if (!connected)
+        return false;
+    if (!result)
+        return fail(result.errorMessage());
+    QByteArray reply;
+    WireWriter w(reply);
+    w.u8(result->cancelled ? 1 : 0);
+    w.u32(quint32(result->history.size()));
+    for (const EpochReport &e : result->history)
+        worker::writeEpochReport(w, e);
+    w.i32(result->bestEpoch);
+    w.f64(result->samplesPerSecond);
+    w.bytes(result->info.metadataJson);
+    w.bytes(result->info.sha256);
+    return send(MessageType::Trained, reply);
+}
+
+} // namespace mldeck
