@@ -46,6 +46,8 @@ QString AlertRule::formatValue(double value) const
         return QString::number(value, 'f', 3);
     case Metric::NoData:
         return tr("%1 predictions").arg(value, 0, 'f', 0);
+    case Metric::DependencyFallback:
+        return tr("%1 min").arg(value, 0, 'f', value == std::floor(value) ? 0 : 1);
     }
     return QString::number(value);
 }
@@ -55,13 +57,16 @@ QString AlertRule::describe() const
     const QString forText = pendingSeconds > 0 ? tr(" for %1 s").arg(pendingSeconds) : QString();
     if (metric == Metric::NoData)
         return tr("no predictions in %1 s%2").arg(windowSeconds).arg(forText);
+    if (metric == Metric::DependencyFallback)
+        return tr("a backend dependency in fallback for more than %1%2").arg(formatValue(threshold), forText);
     QString name;
     switch (metric) {
     case Metric::FailureRate: name = tr("failure rate"); break;
     case Metric::LatencyP95Ms: name = tr("ML latency p95"); break;
     case Metric::Mae: name = tr("ML MAE"); break;
     case Metric::R2: name = tr("ML R²"); break;
-    case Metric::NoData: break;
+    case Metric::NoData:
+    case Metric::DependencyFallback: break;
     }
     return tr("%1 %2 %3 over %4 s%5")
         .arg(name, comparisonName(comparison), formatValue(threshold))
@@ -77,13 +82,15 @@ QString AlertRule::metricName(Metric m)
     case Metric::Mae: return QStringLiteral("mae");
     case Metric::R2: return QStringLiteral("r2");
     case Metric::NoData: return QStringLiteral("no_data");
+    case Metric::DependencyFallback: return QStringLiteral("dependency_fallback");
     }
     return {};
 }
 
 std::optional<AlertRule::Metric> AlertRule::metricFromName(const QString &name)
 {
-    for (Metric m : {Metric::FailureRate, Metric::LatencyP95Ms, Metric::Mae, Metric::R2, Metric::NoData})
+    for (Metric m : {Metric::FailureRate, Metric::LatencyP95Ms, Metric::Mae, Metric::R2, Metric::NoData,
+                     Metric::DependencyFallback})
         if (metricName(m) == name)
             return m;
     return std::nullopt;
@@ -117,6 +124,11 @@ AlertRule AlertRule::defaultFor(Metric metric)
         r.pendingSeconds = 0;
         r.severity = QStringLiteral("critical");
         break;
+    case Metric::DependencyFallback:
+        // Minutes since the fallback began: the threshold already is the "for how long".
+        r.threshold = 10;
+        r.pendingSeconds = 0;
+        break;
     }
     return r;
 }
@@ -124,7 +136,7 @@ AlertRule AlertRule::defaultFor(Metric metric)
 QList<AlertRule> AlertRule::defaults()
 {
     return {defaultFor(Metric::FailureRate), defaultFor(Metric::LatencyP95Ms), defaultFor(Metric::Mae),
-            defaultFor(Metric::R2), defaultFor(Metric::NoData)};
+            defaultFor(Metric::R2), defaultFor(Metric::NoData), defaultFor(Metric::DependencyFallback)};
 }
 
 Status AlertRule::validate() const
@@ -149,6 +161,7 @@ Status AlertRule::validate() const
         break;
     case Metric::LatencyP95Ms:
     case Metric::Mae:
+    case Metric::DependencyFallback:
         if (threshold < 0)
             return Error{tr("Rule %1: the threshold cannot be negative (%2).").arg(id).arg(threshold)};
         break;
@@ -185,7 +198,8 @@ Result<AlertRule> AlertRule::fromJson(const QJsonObject &o)
     const QJsonValue metricValue = o.value(QStringLiteral("metric"));
     const auto metric = metricFromName(metricValue.toString());
     if (!metric)
-        return Error{tr("Unknown alert rule metric \"%1\": use failure_rate, latency_p95_ms, mae, r2 or no_data.")
+        return Error{tr("Unknown alert rule metric \"%1\": use failure_rate, latency_p95_ms, mae, r2, no_data or "
+                                 "dependency_fallback.")
                          .arg(metricValue.toVariant().toString())};
     AlertRule r = defaultFor(*metric);
     if (o.contains(QStringLiteral("id"))) {

@@ -16,14 +16,16 @@ namespace mldeck {
 // mldeck.alerts row of kind "kpi" whose dedup_key is the rule id. See resources/contract/alerts.md.
 struct AlertRule
 {
-    enum class Metric { FailureRate, LatencyP95Ms, Mae, R2, NoData };
+    // DependencyFallback: the longest time, in minutes, that one of the serving backend's own
+    // dependencies has been in fallback (resources/contract/dependencies.md); read from Redis.
+    enum class Metric { FailureRate, LatencyP95Ms, Mae, R2, NoData, DependencyFallback };
     enum class Comparison { Above, Below }; // value > threshold, value < threshold
 
     QString id;              // [a-z0-9_.-]{1,64}; defaults use the metric name
     Metric metric = Metric::FailureRate;
     Comparison comparison = Comparison::Above;
     double threshold = 0;    // no_data: the threshold is ignored (the window is the "for how long")
-    int windowSeconds = 300; // 60 .. 86400
+    int windowSeconds = 300; // 60 .. 86400; dependency_fallback: unused (the fallback has its own start)
     int pendingSeconds = 120; // 0 .. 86400: the "for" period before firing
     QString severity = QStringLiteral("warning"); // info, warning, critical
     bool enabled = true;
@@ -40,7 +42,8 @@ struct AlertRule
     static Result<AlertRule> fromJson(const QJsonObject &o);
     Status validate() const;
 
-    // The defaults: failure rate > 20 %, latency p95 > 2 s, MAE > 2.5, R² < 0.68, no data for 5 min.
+    // The defaults: failure rate > 20 %, latency p95 > 2 s, MAE > 2.5, R² < 0.68, no data for 5 min,
+    // a backend dependency in fallback for more than 10 min.
     static QList<AlertRule> defaults();
     static AlertRule defaultFor(Metric metric);
 

@@ -13,11 +13,12 @@ namespace {
 
 QString tr(const char *text) { return QCoreApplication::translate("mldeck::Scenario", text); }
 
-constexpr std::array<std::pair<Scenario::Kind, const char *>, 4> kKinds{{
+constexpr std::array<std::pair<Scenario::Kind, const char *>, 5> kKinds{{
     {Scenario::Kind::Drift, "drift"},
     {Scenario::Kind::Errors, "errors"},
     {Scenario::Kind::Latency, "latency"},
     {Scenario::Kind::Degraded, "degraded"},
+    {Scenario::Kind::WeatherDown, "weather-down"},
 }};
 
 } // namespace
@@ -47,7 +48,7 @@ Result<qint64> parseDurationMs(const QString &text)
 
 Result<Scenario> parseScenario(const QString &text)
 {
-    static const QRegularExpression re(QStringLiteral("^([a-z]+)(?:@([0-9.]+[a-z]+))?(?:\\+([0-9.]+[a-z]+))?$"));
+    static const QRegularExpression re(QStringLiteral("^([a-z]+(?:-[a-z]+)*)(?:@([0-9.]+[a-z]+))?(?:\\+([0-9.]+[a-z]+))?$"));
     const auto m = re.match(text.trimmed());
     QStringList known;
     for (const auto &kind : kKinds)

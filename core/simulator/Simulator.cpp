@@ -4,9 +4,11 @@
 #include "core/domain/Deployment.h"
 #include "core/ml/ModelRunner.h"
 #include "core/simulator/ChampionFollower.h"
+#include "core/simulator/DependencyReporter.h"
 #include "core/simulator/FlagFollower.h"
 #include "core/simulator/LogWriter.h"
 #include "core/simulator/ServingPolicy.h"
+#include "core/simulator/SimulatedWeather.h"
 #include "core/store/pg/DeploymentStore.h"
 #include "core/store/pg/Migrator.h"
 #include "core/store/pg/PgConnection.h"
@@ -19,6 +21,7 @@
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFileInfo>
+#include <QSysInfo>
 #include <QLoggingCategory>
 #include <QMessageAuthenticationCode>
 
@@ -80,6 +83,7 @@ struct Simulator::Impl
     std::optional<ChampionRef> serving; // the champion served, when it is one
     int featureSchemaId = 1;
     std::deque<FeatureRow> history; // the last requests, for sequence models
+    SimulatedWeather weather;
     // Request keys are unique across runs, as booking ids are: outcomes join predictions by key,
     // and a database kept from an earlier run must not pair them with this run's rows.
     QString keyPrefix = QString::number(QDateTime::currentMSecsSinceEpoch(), 36) + QLatin1Char('-');
@@ -87,6 +91,7 @@ struct Simulator::Impl
     SimulatorStats stats;
 
     void serveChampion(RedisConnection &redis);
+    std::vector<DependencyReport> dependencyReports() const;
     Status serveBatch(int count, qint64 elapsedMs, const FlagState &flags, LogWriter &writer);
     std::vector<std::optional<double>> predict(const std::vector<RideRequest> &requests,
                                                const std::vector<bool> &onMl, QString *error, double *msPerRow);
@@ -197,6 +202,14 @@ void Simulator::Impl::serveChampion(RedisConnection &redis)
         qCWarning(lcSimulator).noquote() << stats.modelWarning << "- serving" << options.modelPath;
 }
 
+std::vector<DependencyReport> Simulator::Impl::dependencyReports() const
+{
+    static const QString reportedBy = QStringLiteral("mldeckctl simulate@%1:%2")
+                                          .arg(QSysInfo::machineHostName())
+                                          .arg(QCoreApplication::applicationPid());
+    return {weather.report(options.deployment, reportedBy)};
+}
+
 void Simulator::Impl::schedule(const RideRequest &request, const PredictionRow &row)
 {
     if (uniform(rng) >= options.outcomeShare)
@@ -302,6 +315,7 @@ Status Simulator::Impl::serveBatch(int count, qint64 elapsedMs, const FlagState 
                                                anyActive(sc, Scenario::Kind::Degraded, elapsedMs)};
 
     const qint64 now = wallMicros();
+    weather.update(anyActive(sc, Scenario::Kind::WeatherDown, elapsedMs), QDateTime::fromMSecsSinceEpoch(now / 1000, Qt::UTC));
     const qint64 spreadMicros = kTickMs * 1000;
     std::vector<RideRequest> requests;
     std::vector<bool> onMl;
@@ -310,6 +324,8 @@ Status Simulator::Impl::serveBatch(int count, qint64 elapsedMs, const FlagState 
     for (int i = 0; i < count; ++i) {
         requests.push_back(generator.next(now - spreadMicros + spreadMicros * (i + 1) / count));
         requests.back().requestKey.prepend(keyPrefix);
+        // The served features are what the backend had; the truth keeps the real weather.
+        weather.applyTo(requests.back().features);
         onMl.push_back(ServingPolicy::routesToMl(flags, options.deployment, requests.back().requestKey));
     }
     QString mlError;
@@ -345,8 +361,11 @@ Status Simulator::run(const std::atomic_bool &stop, const std::function<void(con
     std::unique_ptr<ChampionFollower> champion;
     if (d->followChampion)
         champion = std::make_unique<ChampionFollower>(o.redis, o.pg, o.deployment, o.modelThreads, d->serving);
+    DependencyReporter dependencies(o.redis, o.dependencyReportMs);
+    dependencies.set(d->dependencyReports());
     flags.start();
     writer.start();
+    dependencies.start();
     if (champion)
         champion->start();
 
@@ -372,6 +391,8 @@ Status Simulator::run(const std::atomic_bool &stop, const std::function<void(con
             s.modelWarning = champion->lastError();
             s.modelSwitches = champion->switches();
         }
+        s.weatherDown = d->weather.isDown();
+        s.dependencyError = dependencies.lastError();
         s.activeScenarios.clear();
         for (const auto &sc : o.scenarios) {
             if (sc.activeAt(elapsed))
@@ -395,8 +416,11 @@ Status Simulator::run(const std::atomic_bool &stop, const std::function<void(con
             d->serving = next->ref;
         }
         if (count > 0) {
+            const bool wasDown = d->weather.isDown();
             if (auto st = d->serveBatch(static_cast<int>(count), elapsed, flags.current(), writer); !st)
                 return st;
+            if (d->weather.isDown() != wasDown)
+                dependencies.set(d->dependencyReports());
             served = std::max(served + count, due - static_cast<qint64>(std::ceil(o.rate)));
         }
         d->releaseOutcomes(QDateTime::currentMSecsSinceEpoch(), writer);
@@ -410,6 +434,7 @@ Status Simulator::run(const std::atomic_bool &stop, const std::function<void(con
     // Nothing is lost on stop: outcomes still waiting are written now, then everything buffered.
     d->releaseOutcomes(std::numeric_limits<qint64>::max(), writer);
     flags.stop();
+    dependencies.stop();
     if (champion)
         champion->stop();
     const Status flushed = writer.stopAndFlush(kFlushTimeoutMs);

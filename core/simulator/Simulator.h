@@ -29,6 +29,7 @@ struct SimulatorOptions
     double feedbackShare = 0.05;    // share of requests with an outcome that also get user feedback
     int modelThreads = 1;
     int initialPercentage = 25;     // flags created with ML on at this percentage when missing; -1: never create
+    int dependencyReportMs = 5000;  // how often the simulated weather API's state is reported (expiry: 3x)
     RedisEndpoint redis;
     PgEndpoint pg;
 };
@@ -54,6 +55,8 @@ struct SimulatorStats
     QString modelVersion;   // what predictions.model_version carries now
     QString modelWarning;   // why the champion is not served (the previous model is), or empty
     qint64 modelSwitches = 0;
+    bool weatherDown = false;       // the weather API is down: neutral weather features are served
+    QString dependencyError;        // why the last dependency report could not be written, or empty
 
     double achievedRate() const { return elapsedMs > 0 ? requests * 1000.0 / elapsedMs : 0; }
 };

@@ -215,8 +215,8 @@ int runRulesSet(Context &ctx)
     QCommandLineParser parser;
     Context::addPgOption(parser);
     Context::addDeploymentOption(parser);
-    parser.addOptions({{QStringLiteral("rule"), tr("Rule id (failure_rate, latency_p95_ms, mae, r2, no_data or one of yours)."), QStringLiteral("id")},
-                       {QStringLiteral("metric"), tr("Metric of a new rule: failure_rate, latency_p95_ms, mae, r2, no_data."), QStringLiteral("name")},
+    parser.addOptions({{QStringLiteral("rule"), tr("Rule id (failure_rate, latency_p95_ms, mae, r2, no_data, dependency_fallback or one of yours)."), QStringLiteral("id")},
+                       {QStringLiteral("metric"), tr("Metric of a new rule: failure_rate, latency_p95_ms, mae, r2, no_data, dependency_fallback (threshold in minutes)."), QStringLiteral("name")},
                        {QStringLiteral("threshold"), tr("Threshold (failure rate as a share: 0.2 = 20 %; latency in ms)."), QStringLiteral("x")},
                        {QStringLiteral("comparison"), tr("\">\" or \"<\"."), QStringLiteral("op")},
                        {QStringLiteral("for"), tr("Pending period in seconds before firing."), QStringLiteral("seconds")},

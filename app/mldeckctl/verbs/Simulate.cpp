@@ -42,6 +42,10 @@ QString statsLine(const SimulatorStats &s)
         line += tr(" | model %1").arg(s.modelVersion);
     if (!s.modelWarning.isEmpty())
         line += tr(" | WARNING: %1").arg(s.modelWarning);
+    if (s.weatherDown)
+        line += tr(" | weather API down: neutral weather factor");
+    if (!s.dependencyError.isEmpty())
+        line += tr(" | dependency report: %1").arg(s.dependencyError);
     if (!s.activeScenarios.isEmpty())
         line += tr(" | scenarios: %1").arg(s.activeScenarios.join(QStringLiteral(", ")));
     if (!s.redisError.isEmpty())
@@ -67,7 +71,8 @@ QJsonObject statsJson(const SimulatorStats &s)
                        {QStringLiteral("flags_version"), s.flags.version},
                        {QStringLiteral("model_version"), s.modelVersion},
                        {QStringLiteral("model_switches"), s.modelSwitches},
-                       {QStringLiteral("model_warning"), s.modelWarning}};
+                       {QStringLiteral("model_warning"), s.modelWarning},
+                       {QStringLiteral("weather_down"), s.weatherDown}};
 }
 
 } // namespace
@@ -85,7 +90,7 @@ int runSimulate(Context &ctx)
         {QStringLiteral("model"), tr("Serve this TorchScript file for the whole run and do not follow the champion "
                                          "(default: follow the deployment's champion from the registry, the demo MLP "
                                          "until there is one)."), QStringLiteral("file")},
-        {QStringLiteral("scenario"), tr("Play a scenario: drift, errors, latency or degraded, as NAME[@START][+DURATION]; repeatable."), QStringLiteral("spec")},
+        {QStringLiteral("scenario"), tr("Play a scenario: drift, errors, latency, degraded or weather-down, as NAME[@START][+DURATION]; repeatable."), QStringLiteral("spec")},
         {QStringLiteral("seed"), tr("Random seed (default: 42)."), QStringLiteral("n"), QStringLiteral("42")},
         {QStringLiteral("outcome-delay"), tr("Mean delay before ground truth arrives (default: 20s)."), QStringLiteral("time"), QStringLiteral("20s")},
         {QStringLiteral("initial-percentage"), tr("Create missing flags with ML on at this percentage (default: 25; -1: never create)."), QStringLiteral("n"), QStringLiteral("25")},

@@ -1,12 +1,16 @@
 #include "core/services/guard/KpiAlertGuardJob.h"
 
 #include "core/alerting/AlertRuleMachine.h"
+#include "core/alerting/DependencyFallbackObservation.h"
 #include "core/services/KeptPgConnection.h"
 #include "core/services/KpiCache.h"
 #include "core/store/pg/AlertStore.h"
+#include "core/store/redis/DependencyStore.h"
+#include "core/store/redis/RedisConnection.h"
 
 #include <QCoreApplication>
 #include <QDateTime>
+#include <QJsonArray>
 #include <QLoggingCategory>
 #include <QMap>
 
@@ -34,7 +38,8 @@ RuleObservation observe(const AlertRule &rule, const KpiSnapshot &snapshot)
     case AlertRule::Metric::LatencyP95Ms: o.value = ml.latencyP95Ms; break;
     case AlertRule::Metric::Mae: o.value = ml.mae; break;
     case AlertRule::Metric::R2: o.value = ml.r2; break;
-    case AlertRule::Metric::NoData: break;
+    case AlertRule::Metric::NoData:
+    case AlertRule::Metric::DependencyFallback: break; // not a KPI: see observeDependencies()
     }
     return o;
 }
@@ -47,8 +52,24 @@ QString alertTitle(const AlertRule &rule)
     case AlertRule::Metric::Mae: return tr("ML MAE %1 %2").arg(AlertRule::comparisonName(rule.comparison), rule.formatValue(rule.threshold));
     case AlertRule::Metric::R2: return tr("ML R² %1 %2").arg(AlertRule::comparisonName(rule.comparison), rule.formatValue(rule.threshold));
     case AlertRule::Metric::NoData: return tr("No predictions for %1 min").arg(rule.windowSeconds / 60.0, 0, 'g', 3);
+    case AlertRule::Metric::DependencyFallback:
+        return tr("Backend dependency in fallback for more than %1").arg(rule.formatValue(rule.threshold));
     }
     return rule.id;
+}
+
+// The backend's dependencies from Redis. A Redis that cannot be read gives no value (the rule
+// waits) rather than failing the job: the KPI rules must keep working without Redis.
+DependencyFallbackObservation observeDependencies(const GuardContext &context, qint64 nowSecs)
+{
+    auto conn = RedisConnection::open(context.redis);
+    auto deps = conn ? DependencyStore(*conn.value()).read(context.deployment)
+                     : Result<std::vector<DependencyState>>(conn.error());
+    if (!deps) {
+        qCWarning(lcKpiAlerts).noquote() << "dependencies of" << context.deployment << "unreadable:" << deps.errorMessage();
+        return {};
+    }
+    return observeDependencyFallback(*deps, QDateTime::fromSecsSinceEpoch(nowSecs, Qt::UTC));
 }
 
 // Every run reads rules, state and figures from PostgreSQL and writes the new state back, so a
@@ -86,9 +107,13 @@ public:
             return fail(webhook.error());
 
         QMap<int, KpiSnapshot> byWindow; // one KPI read per distinct window
+        std::optional<DependencyFallbackObservation> dependencies; // one Redis read per run, when needed
         QStringList firing, pending;
         for (const AlertRule &rule : *list) {
-            if (rule.enabled && !byWindow.contains(rule.windowSeconds)) {
+            const bool onDependencies = rule.metric == AlertRule::Metric::DependencyFallback;
+            if (rule.enabled && onDependencies && !dependencies)
+                dependencies = observeDependencies(context, now);
+            if (rule.enabled && !onDependencies && !byWindow.contains(rule.windowSeconds)) {
                 KpiQuery query;
                 query.deployment = context.deployment;
                 query.toSecs = now;
@@ -100,12 +125,14 @@ public:
                     return fail(snapshot.error());
                 byWindow.insert(rule.windowSeconds, *snapshot);
             }
-            const RuleObservation observation =
-                rule.enabled ? observe(rule, byWindow.value(rule.windowSeconds)) : RuleObservation{};
+            const RuleObservation observation = !rule.enabled    ? RuleObservation{}
+                                                : onDependencies ? dependencies->observation
+                                                                 : observe(rule, byWindow.value(rule.windowSeconds));
             const AlertRuleStatus previous = states->value(rule.id);
             const AlertRuleEvaluation e = evaluateAlertRule(rule, previous, observation, now);
             qint64 alertId = 0;
-            if (auto s = act(alerts, rules, rule, e, context.deployment, actor, *webhook, &alertId); !s)
+            const QStringList names = onDependencies && dependencies ? dependencies->inFallback : QStringList();
+            if (auto s = act(alerts, rules, rule, e, context.deployment, actor, *webhook, names, &alertId); !s)
                 return fail(s.error());
             // Written every run: the GUI shows the last value and when it was evaluated.
             if (auto s = rules.saveState(context.deployment, rule.id, e.status, alertId); !s)
@@ -130,16 +157,21 @@ private:
 
     Status act(AlertStore &alerts, AlertRuleStore &rules, const AlertRule &rule, const AlertRuleEvaluation &e,
                const QString &deployment, const AlertActor &actor, const std::optional<WebhookSettings> &webhook,
-               qint64 *alertId)
+               const QStringList &dependencies, qint64 *alertId)
     {
         const bool raiseNow = e.transition == AlertTransition::Fired ||
                               (e.transition == AlertTransition::None && e.status.state == AlertRuleState::Firing);
         WebhookEvent event{deployment, QString(), 0, rule, e.status.lastValue,
                            QDateTime::fromSecsSinceEpoch(e.status.lastEvaluatedSecs, Qt::UTC), alertTitle(rule)};
+        if (!dependencies.isEmpty())
+            event.title = tr("%1 in fallback for more than %2")
+                              .arg(dependencies.join(QStringLiteral(", ")), rule.formatValue(rule.threshold));
         if (raiseNow) {
             QJsonObject details = toJson(e.status);
             details.insert(QStringLiteral("rule"), rule.toJson());
             details.insert(QStringLiteral("value_text"), e.status.lastValue ? rule.formatValue(*e.status.lastValue) : QString());
+            if (!dependencies.isEmpty())
+                details.insert(QStringLiteral("dependencies"), QJsonArray::fromStringList(dependencies));
             const auto raised = alerts.raise(deployment, kKind, rule.severity, rule.id, event.title, details);
             if (!raised)
                 return raised.error();

@@ -150,7 +150,7 @@ private Q_SLOTS:
         page.resize(1200, 800);
         page.show();
         ui::AlertRulesTableModel &model = page.rulesView()->model();
-        QTRY_COMPARE_WITH_TIMEOUT(model.rowCount(), 5, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(model.rowCount(), 6, 10000);
         int row = -1;
         for (int r = 0; r < model.rowCount(); ++r)
             if (model.ruleAt(r)->rule.id == QLatin1String("failure_rate"))

@@ -75,7 +75,7 @@ private Q_SLOTS:
         Run r = ctl({QStringLiteral("rules"), QStringLiteral("--deployment"), m_dep, QStringLiteral("--json")});
         QCOMPARE(r.code, 0);
         const QJsonArray rules = QJsonDocument::fromJson(r.out.toUtf8()).object().value(QStringLiteral("rules")).toArray();
-        QCOMPARE(rules.size(), 5);
+        QCOMPARE(rules.size(), 6);
         QCOMPARE(rules[0].toObject().value(QStringLiteral("status")).toObject().value(QStringLiteral("state")).toString(),
                  QStringLiteral("inactive"));
 

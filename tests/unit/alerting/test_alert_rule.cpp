@@ -14,7 +14,7 @@ private Q_SLOTS:
     void defaultsFollowTheIssue()
     {
         const QList<AlertRule> rules = AlertRule::defaults();
-        QCOMPARE(rules.size(), 5);
+        QCOMPARE(rules.size(), 6);
         QCOMPARE(rules[0].id, QStringLiteral("failure_rate"));
         QCOMPARE(rules[0].threshold, 0.20);
         QCOMPARE(rules[0].comparison, AlertRule::Comparison::Above);
@@ -25,6 +25,11 @@ private Q_SLOTS:
         QCOMPARE(rules[3].threshold, 0.68);
         QCOMPARE(rules[4].metric, AlertRule::Metric::NoData);
         QCOMPARE(rules[4].windowSeconds, 300);
+        QCOMPARE(rules[5].id, QStringLiteral("dependency_fallback"));
+        QCOMPARE(rules[5].metric, AlertRule::Metric::DependencyFallback);
+        QCOMPARE(rules[5].threshold, 10.0); // minutes in fallback
+        QCOMPARE(rules[5].comparison, AlertRule::Comparison::Above);
+        QCOMPARE(rules[5].pendingSeconds, 0);
         for (const AlertRule &r : rules) {
             QVERIFY2(r.validate().ok(), qPrintable(r.validate().errorMessage()));
             QCOMPARE(r.windowSeconds, 300);
@@ -46,6 +51,11 @@ private Q_SLOTS:
         const AlertRule none = AlertRule::defaultFor(AlertRule::Metric::NoData);
         QVERIFY(none.breaches(0));
         QVERIFY(!none.breaches(1));
+        const AlertRule dep = AlertRule::defaultFor(AlertRule::Metric::DependencyFallback);
+        QVERIFY(!dep.breaches(10.0));
+        QVERIFY(dep.breaches(10.5));
+        QVERIFY(!dep.breaches(0));
+        QCOMPARE(dep.describe(), QStringLiteral("a backend dependency in fallback for more than 10 min"));
     }
 
     void jsonRoundTrip()
