@@ -1,0 +1,72 @@
+// mldeckctl export grafana --deployment D [--output FILE]: MLDeck's dashboard as an importable
+// Grafana dashboard over the series the guard exports (`mldeckctl guard --listen`).
+#include "app/mldeckctl/Verbs.h"
+
+#include "core/services/metrics/GrafanaDashboard.h"
+#include "core/store/pg/KpiStore.h"
+#include "core/store/pg/PgConnection.h"
+
+#include <QCoreApplication>
+#include <QJsonDocument>
+#include <QSaveFile>
+
+namespace mldeck::cli {
+
+namespace {
+
+struct ExportText
+{
+    Q_DECLARE_TR_FUNCTIONS(mldeck::cli::Export)
+};
+
+} // namespace
+
+// Writes bytes to stdout, or atomically to a file (no half file on error).
+int writeExport(const QString &path, const QByteArray &bytes)
+{
+    if (path.isEmpty() || path == QLatin1String("-")) {
+        QTextStream(stdout) << bytes;
+        return Success;
+    }
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size() || !file.commit())
+        return Context::fail(ExportText::tr("Cannot write %1: %2").arg(path, file.errorString()));
+    Context::out(ExportText::tr("Wrote %1.").arg(path));
+    return Success;
+}
+
+int runExport(Context &ctx)
+{
+    const QStringList &args = ctx.args();
+    if (args.size() < 2 || args.at(1) != QLatin1String("grafana"))
+        return Context::printUsage(ExportText::tr("Usage: mldeckctl export grafana --deployment D [--output FILE]\n"
+                                                  "  Writes an importable Grafana dashboard (JSON) whose panels read the "
+                                                  "series of `mldeckctl guard --listen`."),
+                                   args.size() >= 2 && (args.at(1) == QLatin1String("--help") || args.at(1) == QLatin1String("-h"))
+                                       ? Success
+                                       : UsageOrConnection);
+    QStringList subArgs = args.mid(2);
+    subArgs.prepend(args.at(0) + QStringLiteral(" grafana"));
+    Context sub(subArgs);
+    QCommandLineParser p;
+    Context::addPgOption(p);
+    Context::addDeploymentOption(p);
+    p.addOption({QStringLiteral("output"), ExportText::tr("Write to this file instead of standard output."),
+                 QStringLiteral("file")});
+    if (auto code = sub.parse(p, ExportText::tr("Writes a Grafana dashboard for a deployment; its targets (MAE, R², "
+                                                "latency, failure rate) come from the deployment's settings.")))
+        return *code;
+    const auto deployment = Context::deployment(p);
+    if (!deployment)
+        return Context::fail(deployment.errorMessage());
+    auto conn = sub.openPg(p, QStringLiteral("mldeckctl-export"));
+    if (!conn)
+        return Context::fail(conn.errorMessage());
+    const auto targets = KpiStore(**conn).targets(*deployment);
+    if (!targets)
+        return Context::fail(targets.errorMessage());
+    const QJsonObject dashboard = grafanaDashboard(*deployment, *targets);
+    return writeExport(p.value(QStringLiteral("output")), QJsonDocument(dashboard).toJson(QJsonDocument::Indented));
+}
+
+} // namespace mldeck::cli

@@ -1,0 +1,100 @@
+#include "core/services/metrics/AlertRulesExport.h"
+
+#include <algorithm>
+
+namespace mldeck {
+
+namespace {
+
+QString number(double v)
+{
+    return QString::number(v, 'g', 17);
+}
+
+// YAML double-quoted scalar: backslash and quote escaped, one line.
+QString quoted(QString s)
+{
+    s.replace(QLatin1Char('\\'), QLatin1String("\\\\")).replace(QLatin1Char('"'), QLatin1String("\\\""));
+    s.replace(QLatin1Char('\n'), QLatin1Char(' '));
+    return QLatin1Char('"') + s + QLatin1Char('"');
+}
+
+QString selector(const QString &deployment, const QString &path, int windowSeconds, const QString &extra = {})
+{
+    return QStringLiteral("{deployment=\"%1\",path=\"%2\",window=\"%3\"%4}")
+        .arg(deployment, path, metricsWindowLabel(windowSeconds), extra);
+}
+
+} // namespace
+
+QString metricsWindowLabel(int seconds)
+{
+    if (seconds % 3600 == 0)
+        return QStringLiteral("%1h").arg(seconds / 3600);
+    if (seconds % 60 == 0)
+        return QStringLiteral("%1m").arg(seconds / 60);
+    return QStringLiteral("%1s").arg(seconds);
+}
+
+QList<int> metricsWindows(const QList<AlertRule> &rules)
+{
+    QList<int> windows{300, 3600};
+    for (const AlertRule &r : rules)
+        if (r.enabled && !windows.contains(r.windowSeconds))
+            windows << r.windowSeconds;
+    std::sort(windows.begin(), windows.end());
+    return windows;
+}
+
+QString prometheusAlertExpression(const QString &deployment, const AlertRule &rule)
+{
+    const QString op = rule.comparison == AlertRule::Comparison::Above ? QStringLiteral(">") : QStringLiteral("<");
+    const int w = rule.windowSeconds;
+    // The guard reads the failure rate over every path, the model's own figures on the ML path.
+    switch (rule.metric) {
+    case AlertRule::Metric::FailureRate:
+        return QStringLiteral("mldeck_failure_ratio%1 %2 %3").arg(selector(deployment, QStringLiteral("all"), w), op, number(rule.threshold));
+    case AlertRule::Metric::LatencyP95Ms:
+        return QStringLiteral("mldeck_prediction_latency_percentile_seconds%1 %2 %3")
+            .arg(selector(deployment, QStringLiteral("ml"), w, QStringLiteral(",percentile=\"95\"")), op,
+                 number(rule.threshold / 1000.0));
+    case AlertRule::Metric::Mae:
+        return QStringLiteral("mldeck_mae%1 %2 %3").arg(selector(deployment, QStringLiteral("ml"), w), op, number(rule.threshold));
+    case AlertRule::Metric::R2:
+        return QStringLiteral("mldeck_r2%1 %2 %3").arg(selector(deployment, QStringLiteral("ml"), w), op, number(rule.threshold));
+    case AlertRule::Metric::NoData:
+        return QStringLiteral("mldeck_window_predictions%1 <= %2").arg(selector(deployment, QStringLiteral("all"), w), number(rule.threshold));
+    case AlertRule::Metric::DependencyFallback: // the threshold is minutes in fallback
+        return QStringLiteral("max by (deployment) (mldeck_dependency_fallback_seconds{deployment=\"%1\"}) > %2")
+            .arg(deployment, number(rule.threshold * 60));
+    }
+    return {};
+}
+
+QByteArray prometheusAlertRules(const QMap<QString, QList<AlertRule>> &rulesByDeployment)
+{
+    QString y = QStringLiteral("# MLDeck KPI alert rules, written by `mldeckctl alerts export --format prometheus`.\n"
+                               "# Each rule reads a gauge the MLDeck guard exports over the rule's window.\n"
+                               "groups:\n");
+    for (auto it = rulesByDeployment.cbegin(); it != rulesByDeployment.cend(); ++it) {
+        y += QStringLiteral("  - name: %1\n    rules:\n").arg(quoted(QStringLiteral("mldeck-") + it.key()));
+        bool any = false;
+        for (const AlertRule &rule : it.value()) {
+            if (!rule.enabled)
+                continue;
+            any = true;
+            y += QStringLiteral("      - alert: %1\n").arg(quoted(QStringLiteral("MLDeck_%1_%2").arg(it.key(), rule.id)));
+            y += QStringLiteral("        expr: %1\n").arg(quoted(prometheusAlertExpression(it.key(), rule)));
+            y += QStringLiteral("        for: %1s\n").arg(rule.pendingSeconds);
+            y += QStringLiteral("        labels:\n          severity: %1\n          deployment: %2\n          mldeck_rule: %3\n")
+                     .arg(quoted(rule.severity), quoted(it.key()), quoted(rule.id));
+            y += QStringLiteral("        annotations:\n          summary: %1\n")
+                     .arg(quoted(QStringLiteral("%1: %2").arg(it.key(), rule.describe())));
+        }
+        if (!any)
+            y += QStringLiteral("      []\n");
+    }
+    return y.toUtf8();
+}
+
+} // namespace mldeck
