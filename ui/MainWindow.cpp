@@ -12,6 +12,7 @@
 #include "ui/pages/ModelsPage.h"
 #include "ui/pages/RetrainPage.h"
 #include "ui/pages/RolloutPage.h"
+#include "ui/widgets/DependencyIndicator.h"
 #include "ui/widgets/HealthIndicator.h"
 #include "ui/widgets/InfoBar.h"
 
@@ -215,6 +216,8 @@ void MainWindow::buildStatusBar()
     m_pgHealth = new HealthIndicator(QStringLiteral("PostgreSQL"), this);
     statusBar()->setObjectName(QStringLiteral("statusBar"));
     statusBar()->setSizeGripEnabled(false);
+    m_dependencies = new DependencyIndicator(this);
+    statusBar()->addPermanentWidget(m_dependencies);
     statusBar()->addPermanentWidget(m_redisHealth);
     statusBar()->addPermanentWidget(m_pgHealth);
 }
@@ -226,6 +229,7 @@ void MainWindow::onProfileChanged(const ConnectionProfile &profile)
                                    .arg(profile.redis.display(), profile.pg.display(), profile.pg.database));
     m_redisHealth->setEndpointDisplay(profile.redis.display());
     m_pgHealth->setEndpointDisplay(profile.pg.display() + QLatin1Char('/') + profile.pg.database);
+    m_dependencies->connectTo(profile);
 }
 
 void MainWindow::showPage(PageId id)

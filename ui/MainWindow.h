@@ -18,11 +18,12 @@ namespace mldeck::ui {
 
 class ConnectionDialog;
 class ConnectionSession;
+class DependencyIndicator;
 class HealthIndicator;
 class InfoBar;
 
 // A thin shell: navigation on the left, one widget per page in a stack, menus, and the health of
-// Redis and PostgreSQL in the status bar. Pages own their content; this class only switches.
+// Redis and PostgreSQL in the status bar, with the serving backend's dependencies that are not up. Pages own their content; this class only switches.
 class MainWindow final : public QMainWindow
 {
     Q_OBJECT
@@ -39,6 +40,7 @@ public:
     QListWidget *navigation() const { return m_navigation; }
     HealthIndicator *redisIndicator() const { return m_redisHealth; }
     HealthIndicator *pgIndicator() const { return m_pgHealth; }
+    DependencyIndicator *dependencyIndicator() const { return m_dependencies; }
     InfoBar *infoBar() const { return m_infoBar; }
 
     // Off for --screenshot: the window neither restores nor saves geometry and last page.
@@ -69,6 +71,7 @@ private:
     QLabel *m_profileLabel = nullptr;
     HealthIndicator *m_redisHealth = nullptr;
     HealthIndicator *m_pgHealth = nullptr;
+    DependencyIndicator *m_dependencies = nullptr;
     QActionGroup *m_languageGroup = nullptr;
     ConnectionDialog *m_connectionDialog = nullptr;
 };

@@ -36,6 +36,9 @@ QFrame#infoBar[kind="info"] { background: #eef4fb; border-bottom: 1px solid #c4d
 QFrame#infoBar[kind="warning"] { background: #fff4e5; border-bottom: 1px solid #f2c27b; color: #7a4b00; }
 QStatusBar { background: #eef1f5; border-top: 1px solid #d9dee5; color: #344054; }
 QStatusBar::item { border: none; }
+QLabel#dependencyStatus[level="warning"], QLabel#dashboardDependencies[level="warning"] { background: #fff4e5; border: 1px solid #f2c27b; border-radius: 4px;
+    color: #7a4b00; padding: 0px 6px; }
+QLabel#dependencyStatus[level="unknown"], QLabel#dashboardDependencies[level="unknown"] { color: #5b6675; padding: 0px 6px; }
 #sectionTitle { font-weight: 600; }
 #hint { color: #5b6675; }
 QGroupBox { font-weight: 600; border: 1px solid #d9dee5; border-radius: 8px; margin-top: 12px; padding: 12px 10px 8px 10px; }

@@ -21,5 +21,6 @@ int runAlerts(Context &ctx);    // verbs/Alerts.cpp
 int runReport(Context &ctx);    // verbs/Report.cpp
 int runRetrain(Context &ctx);   // verbs/Retrain.cpp
 int runFeedback(Context &ctx);  // verbs/Feedback.cpp
+int runDeps(Context &ctx);      // verbs/Deps.cpp
 
 } // namespace mldeck::cli

@@ -44,6 +44,7 @@ constexpr std::array kVerbs{
     Verb{"report", QT_TRANSLATE_NOOP("mldeckctl", "Write the KPI report of a day or a week as PDF or CSV."), runReport},
     Verb{"retrain", QT_TRANSLATE_NOOP("mldeckctl", "Check retrain triggers, run a retrain, list or clean up runs."), runRetrain},
     Verb{"feedback", QT_TRANSLATE_NOOP("mldeckctl", "Feedback retention: purge what is older than the retention."), runFeedback},
+    Verb{"deps", QT_TRANSLATE_NOOP("mldeckctl", "Show the serving backend's own dependencies (up, down, in fallback)."), runDeps},
     Verb{"simulate", QT_TRANSLATE_NOOP("mldeckctl", "Run the reference serving backend on demo traffic."), runSimulate},
     Verb{"demo-data", QT_TRANSLATE_NOOP("mldeckctl", "Write synthetic ride-delay data as CSV."), runDemoData},
 };

@@ -4,6 +4,7 @@
 #include "ui/ConnectionSession.h"
 #include "ui/Pages.h"
 #include "ui/pages/dashboard/DashboardCharts.h"
+#include "ui/pages/dashboard/DependencyStrip.h"
 #include "ui/pages/dashboard/KpiBreakdownModel.h"
 #include "ui/pages/dashboard/KpiTileWidget.h"
 #include "ui/pages/dashboard/KpiTiles.h"
@@ -89,6 +90,8 @@ DashboardPage::DashboardPage(ConnectionSession &session, QWidget *parent)
     m_status->setObjectName(QStringLiteral("dashboardState"));
     m_status->setWordWrap(true);
 
+    m_dependencies = new DependencyStrip(this);
+
     auto *bar = new QHBoxLayout;
     bar->addWidget(new QLabel(tr("Deployment:"), this));
     bar->addWidget(m_deployment);
@@ -143,6 +146,7 @@ DashboardPage::DashboardPage(ConnectionSession &session, QWidget *parent)
     auto *layout = new QVBoxLayout(this);
     layout->addLayout(bar);
     layout->addWidget(m_status);
+    layout->addWidget(m_dependencies);
     layout->addWidget(m_reportStatus);
     layout->addWidget(scroll, 1);
 
@@ -199,6 +203,7 @@ void DashboardPage::connectTo(const ConnectionProfile &profile)
     m_query.reset();
     m_last.reset();
     m_service->setEndpoint(profile.pg);
+    m_dependencies->connectTo(profile);
     setState(State::Loading, tr("Loading the deployments…"));
     m_service->listDeployments();
 }
@@ -212,6 +217,7 @@ void DashboardPage::reload()
         m_service->listDeployments();
         return;
     }
+    m_dependencies->setDeployment(deployment);
     const QString range = m_range->currentRange();
     std::optional<KpiQuery> query;
     if (range == QLatin1String("custom")) {

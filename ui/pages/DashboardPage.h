@@ -24,6 +24,7 @@ namespace mldeck::ui {
 
 class ConnectionSession;
 class DashboardCharts;
+class DependencyStrip;
 class KpiBreakdownModel;
 class KpiTileWidget;
 class RangeSelector;
@@ -59,6 +60,7 @@ public:
     const std::optional<KpiSnapshot> &lastSnapshot() const { return m_last; }
     int snapshotsShown() const { return m_shown; }
     QToolButton *reportButton() const { return m_report; }
+    DependencyStrip *dependencyStrip() const { return m_dependencies; }
     QString reportStatus() const;
 
     // Asks where to write a report (a save dialog by default; tests put an answer in its place).
@@ -90,6 +92,7 @@ private:
     ReportExporter *m_exporter = nullptr;
     PathAsker m_askPath;
     QLabel *m_status = nullptr;
+    DependencyStrip *m_dependencies = nullptr; // the backend's own dependencies for the deployment shown
     QTimer *m_retry = nullptr; // a failed first load is tried again (the service retries only refreshes)
     QHash<QString, KpiTileWidget *> m_tiles;
     DashboardCharts *m_charts = nullptr;
