@@ -27,6 +27,7 @@ import json
 import logging
 import math
 import os
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ from typing import Any, Dict, List, Optional, Sequence, Union
 import redis
 
 from .champion import ChampionFollower, ServedModel, load_verified
+from .dependencies import DependencyReporter
 from .flags import FlagFollower, FlagState
 from .writer import LogWriter, WriterConfig, _F, _O, _P
 
@@ -73,6 +75,8 @@ class ClientConfig:
             champion that failed to load (a message for it retries at once).
         pseudonym_key: key of the HMAC-SHA256 used by :meth:`MLDeckClient.pseudonymize` (bytes).
         application_name: PostgreSQL ``application_name`` of the writer's connection.
+        dependency_report_s: how often the backend's own dependencies are written to Redis
+            (dependencies.md; each report expires after three of these).
     """
 
     redis_url: str = field(default_factory=lambda: os.environ.get("MLDECK_REDIS_URL", ""))
@@ -92,6 +96,7 @@ class ClientConfig:
     champion_failed_retry_s: float = 30.0
     pseudonym_key: Optional[bytes] = None
     application_name: str = "mldeck-backend"
+    dependency_report_s: float = 5.0
 
 
 class MLDeckClient:
@@ -119,6 +124,9 @@ class MLDeckClient:
             self._champions = ChampionFollower(self._new_redis, cfg.pg_url, list(cfg.follow_champion),
                                                reread_s=cfg.champion_reread_s,
                                                failed_retry_s=cfg.champion_failed_retry_s, loader=load_verified)
+        self._dependencies = DependencyReporter(
+            self._new_redis, f"{cfg.application_name}@{socket.gethostname()}:{os.getpid()}",
+            interval_s=cfg.dependency_report_s)
         self._pseudonym_key = cfg.pseudonym_key or os.urandom(32)
         self._started = False
         self._closed = False
@@ -144,6 +152,7 @@ class MLDeckClient:
             self._started = True
         self._writer.start()
         self._flags.start()
+        self._dependencies.start()
         if self._champions is not None:
             self._champions.start()
         deadline = time.monotonic() + wait_s
@@ -162,6 +171,7 @@ class MLDeckClient:
             self._closed = True
         self._writer.close(timeout)
         self._flags.stop()
+        self._dependencies.stop()
         if self._champions is not None:
             self._champions.stop()
 
@@ -276,6 +286,22 @@ class MLDeckClient:
         """Writes what is buffered now (to PostgreSQL or the spool); True when the buffer emptied."""
         return self._writer.flush(timeout)
 
+    # ------------------------------------------------------------------ dependencies
+
+    def report_dependency(self, name: str, state: str, fallback_active: bool, last_error: Optional[str] = None, *,
+                          deployment: Optional[str] = None) -> bool:
+        """Reports the state of one of the backend's own dependencies (dependencies.md); never raises.
+
+        ``state`` is ``up``, ``down`` or ``degraded``; ``fallback_active`` True while the backend serves
+        with a substitute (a neutral weather factor). Call it whenever you learn something (after a
+        failed call, on recovery); it only updates memory, and a background thread rewrites every
+        dependency every ``dependency_report_s`` with an expiry of three intervals, at once when the
+        state changed. The fallback's start is remembered across calls. ``deployment`` defaults to every
+        deployment in ``ClientConfig.deployments``. False (logged, counted nowhere else) on a bad argument.
+        """
+        targets = [deployment] if deployment is not None else list(self.config.deployments)
+        return self._dependencies.report(targets, name, state, fallback_active, last_error)
+
     # ------------------------------------------------------------------ registration (optional)
 
     def ensure_deployment(self, deployment: str, description: str, features: List[Dict[str, Any]]) -> int:
@@ -306,8 +332,9 @@ class MLDeckClient:
     # ------------------------------------------------------------------ observability
 
     def stats(self) -> Dict[str, Any]:
-        """Counters of the three parts: ``flags``, ``logging`` (see writer.py), ``champion``."""
-        out: Dict[str, Any] = {"flags": self._flags.counters(), "logging": self._writer.counters()}
+        """Counters of the parts: ``flags``, ``logging`` (see writer.py), ``dependencies``, ``champion``."""
+        out: Dict[str, Any] = {"flags": self._flags.counters(), "logging": self._writer.counters(),
+                               "dependencies": self._dependencies.counters()}
         out["flags"]["deployments"] = {
             d: {"version": s.version, "valid": s.valid, "ml_enabled": s.ml_enabled,
                 "ml_traffic_percentage": s.ml_traffic_percentage, "fallback_on_error": s.fallback_on_error}
