@@ -4,13 +4,14 @@
 #include "app/mldeckctl/Verbs.h"
 
 #include "core/domain/Deployment.h"
+#include "core/logging/EventLog.h"
 #include "core/services/FlagService.h"
+#include "core/services/guard/GuardDaemon.h"
 #include "core/services/guard/GuardRunner.h"
 #include "core/store/pg/GuardStore.h"
 #include "core/store/pg/PgConnection.h"
 
 #include <QCoreApplication>
-#include <QDateTime>
 #include <QJsonArray>
 #include <QJsonObject>
 #include <QRegularExpression>
@@ -31,9 +32,11 @@ QString tr(const char *text)
 }
 
 std::atomic<bool> g_stop{false};
+std::atomic<int> g_signal{0};
 
-void onSignal(int)
+void onSignal(int signal)
 {
+    g_signal = signal;
     g_stop = true;
 }
 
@@ -257,23 +260,17 @@ int runGuard(Context &ctx)
     o.pg = *pg;
 
     GuardRunner runner(o);
-    const auto print = [](const GuardRunner::Round &r) {
-        const QString now = QDateTime::currentDateTimeUtc().toString(Qt::ISODate);
-        for (const QString &line : r.lines)
-            Context::out(now + QStringLiteral(" ") + line);
-        for (const QString &e : r.errors)
-            Context::out(now + QStringLiteral(" ERROR ") + e);
-    };
-    if (p.isSet(QStringLiteral("once"))) {
-        const GuardRunner::Round r = runner.runRound();
-        print(r);
-        return r.leader && r.errors.isEmpty() ? Success : CheckFailed;
-    }
+    // One line per event on stdout, in the journal's format under systemd (see guard-service.md).
+    EventLog log(stdout);
+    log.captureQtMessages();
+    GuardDaemon daemon(runner, log);
+    if (p.isSet(QStringLiteral("once")))
+        return daemon.runOnce() ? Success : CheckFailed;
     std::signal(SIGINT, onSignal);
     std::signal(SIGTERM, onSignal);
-    Context::out(tr("guard running every %1 ms (scope \"%2\"); Ctrl-C stops").arg(o.intervalMs).arg(o.scope));
-    runner.run(g_stop, print);
-    Context::out(tr("guard stopped"));
+    log.write(LogSeverity::Info,
+              tr("guard running every %1 ms (scope \"%2\"); Ctrl-C stops").arg(o.intervalMs).arg(o.scope));
+    daemon.run(g_stop, g_signal);
     return Success;
 }
 

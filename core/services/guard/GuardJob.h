@@ -6,6 +6,7 @@
 
 #include <QString>
 
+#include <atomic>
 #include <memory>
 #include <vector>
 
@@ -18,6 +19,8 @@ struct GuardContext
     PgEndpoint pg;
     QString deployment;
     QString actor; // who acts: "guard@<host>"
+    // Set when the guard is stopping: a long job (a retrain run) gives up early, recorded as cancelled.
+    const std::atomic<bool> *stop = nullptr;
 };
 
 // Who the guard acts as: context.actor when set, else "guard@<host>"; run by the current OS user.

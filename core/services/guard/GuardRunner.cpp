@@ -4,21 +4,13 @@
 #include "core/store/redis/FlagStore.h"
 #include "core/store/redis/RedisConnection.h"
 
-#include <QCoreApplication>
 #include <QDeadlineTimer>
+
+#include <algorithm>
 
 #include <thread>
 
 namespace mldeck {
-
-namespace {
-
-QString tr(const char *text)
-{
-    return QCoreApplication::translate("mldeck::GuardRunner", text);
-}
-
-} // namespace
 
 GuardRunner::GuardRunner(GuardRunnerOptions options, std::vector<std::unique_ptr<GuardJob>> jobs)
     : m_options(std::move(options)), m_jobs(std::move(jobs)),
@@ -38,19 +30,24 @@ int GuardRunner::lockSessionPid() const
     return m_lock->backendPid();
 }
 
-GuardRunner::Round GuardRunner::runRound()
+GuardRunner::Round GuardRunner::runRound(const std::atomic<bool> *stop)
 {
     Round round;
     auto leader = m_lock->ensure();
     if (!leader) {
+        m_wasLeader = false;
         round.errors << tr("cannot reach PostgreSQL to elect the guard leader: %1").arg(leader.errorMessage());
         return round;
     }
     round.leader = *leader;
+    const bool becameLeader = round.leader && !m_wasLeader;
+    m_wasLeader = round.leader;
     if (!round.leader) {
         round.lines << tr("standing by: another guard is the leader");
         return round;
     }
+    if (becameLeader)
+        round.lines << tr("leading: this guard is now the leader of scope \"%1\"").arg(m_options.scope);
     QStringList deployments = m_options.deployments;
     if (deployments.isEmpty()) {
         auto conn = RedisConnection::open(m_options.redis);
@@ -63,7 +60,11 @@ GuardRunner::Round GuardRunner::runRound()
     }
     for (const auto &job : m_jobs) {
         for (const QString &d : deployments) {
-            GuardContext ctx{m_options.redis, m_options.pg, d, m_options.actor};
+            if (stop && *stop) {
+                round.abandoned = true;
+                return round;
+            }
+            GuardContext ctx{m_options.redis, m_options.pg, d, m_options.actor, stop};
             if (Status s = job->runOnce(ctx); !s)
                 round.errors << job->name() + QStringLiteral(" ") + s.errorMessage();
             else
@@ -75,13 +76,31 @@ GuardRunner::Round GuardRunner::runRound()
 
 void GuardRunner::run(const std::atomic<bool> &stop, const std::function<void(const Round &)> &report)
 {
+    const int interval = qMax(100, m_options.intervalMs);
+    const int poll = qBound(50, m_options.leaderPollMs, interval);
+    QDeadlineTimer nextRound(0); // the first round at once
     while (!stop) {
-        QDeadlineTimer next(qMax(100, m_options.intervalMs));
-        const Round r = runRound();
-        if (report)
-            report(r);
-        while (!stop && !next.hasExpired())
-            std::this_thread::sleep_for(std::chrono::milliseconds(qMin<qint64>(50, qMax<qint64>(1, next.remainingTime()))));
+        QDeadlineTimer wake = nextRound;
+        if (nextRound.hasExpired()) {
+            const Round r = runRound(&stop);
+            nextRound = QDeadlineTimer(interval);
+            if (report)
+                report(r);
+            // A follower that reached PostgreSQL keeps trying the lock between rounds; one that did
+            // not retries on the round schedule rather than hammering an unreachable server.
+            wake = r.leader || !r.errors.isEmpty() ? nextRound : QDeadlineTimer(poll);
+        } else if (!m_lock->isLeader()) {
+            auto leader = m_lock->ensure();
+            if (leader && *leader) {
+                nextRound = QDeadlineTimer(0); // leads now: a round at once
+                continue;
+            }
+            wake = leader ? QDeadlineTimer(poll) : nextRound;
+        }
+        if (nextRound.deadline() < wake.deadline())
+            wake = nextRound;
+        while (!stop && !wake.hasExpired())
+            std::this_thread::sleep_for(std::chrono::milliseconds(std::clamp<qint64>(wake.remainingTime(), 1, 50)));
     }
     m_lock->release();
 }

@@ -59,7 +59,7 @@ public:
         request.minImprovement = settings->minImprovement;
         request.force = true; // just checked
         const Actor actor = guardActor(context);
-        const auto outcome = retrain::runRetrain(db, request, actor);
+        const auto outcome = retrain::runRetrain(db, request, actor, context.stop);
         if (outcome.run.state != QLatin1String("succeeded")) {
             m_summary = tr("retrain: run %1 %2: %3").arg(outcome.run.id).arg(outcome.run.state, outcome.run.error);
             return {}; // recorded in the run row; not a failure of the guard itself
