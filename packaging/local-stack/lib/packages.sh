@@ -8,7 +8,7 @@ MLDECK_PACKAGES=(
     libpqxx-dev libhiredis-dev libtorch-dev
     redis-server postgresql postgresql-contrib
     xvfb fonts-dejavu-core python3-torch python3-scipy
-    desktop-file-utils appstream
+    desktop-file-utils appstream systemd
     python3-redis python3-psycopg python3-pytest python3-fastapi python3-uvicorn python3-httpx
 )
 
