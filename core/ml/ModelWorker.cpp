@@ -21,7 +21,8 @@
 
 extern char **environ;
 
-Q_LOGGING_CATEGORY(lcWorker, "mldeck.ml.worker")
+// Info and above by default: a worker starting is routine, its crash or replacement is worth a line.
+Q_LOGGING_CATEGORY(lcWorker, "mldeck.ml.worker", QtInfoMsg)
 
 namespace mldeck {
 

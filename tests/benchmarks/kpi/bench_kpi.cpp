@@ -13,7 +13,8 @@
 //    KpiCache::refresh of the 24-hour dashboard.
 // 4. Logging cost of the triggers: PredictionLog COPY batches of 1,000 with the KPI trigger
 //    enabled and disabled, same run.
-// 5. GUI memory with the dashboard open on this database (runs ../charts/bench_charts).
+// 5. GUI memory with the dashboard open on this database (runs ../charts/bench_charts), as built and
+//    with LibTorch preloaded (the console before models moved to their worker process).
 #include "core/services/KpiCache.h"
 #include "core/store/pg/KpiStore.h"
 #include "core/store/pg/Migrator.h"
@@ -372,17 +373,24 @@ FROM generate_series(0, 119999) i)SQL")
     // dashboard on it; its memory lines are the figures for "GUI memory with 10 M predictions".
     const QString charts = QCoreApplication::applicationDirPath() + QStringLiteral("/../charts/bench_charts");
     if (QFileInfo::exists(charts)) {
-        out() << "GUI memory over this database (bench_charts):\n";
-        out().flush();
-        QProcess gui;
-        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-        env.insert(QStringLiteral("MLDECK_BENCH_PG_URL"), db.endpoint().toUrl(true));
-        env.insert(QStringLiteral("MLDECK_BENCH_MEMORY_ONLY"), QStringLiteral("1"));
-        gui.setProcessEnvironment(env);
-        gui.setProcessChannelMode(QProcess::ForwardedChannels);
-        gui.start(charts, {});
-        if (!gui.waitForFinished(300000))
-            out() << "bench_charts did not finish within 5 min\n";
+        // Twice: as built (no LibTorch in the GUI), then with LibTorch preloaded into the same program,
+        // which is what every console process loaded before models moved to their worker process.
+        for (const bool withTorch : {false, true}) {
+            out() << (withTorch ? "GUI memory over this database, LibTorch loaded as before the worker split:\n"
+                                : "GUI memory over this database (bench_charts):\n");
+            out().flush();
+            QProcess gui;
+            QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+            env.insert(QStringLiteral("MLDECK_BENCH_PG_URL"), db.endpoint().toUrl(true));
+            env.insert(QStringLiteral("MLDECK_BENCH_MEMORY_ONLY"), QStringLiteral("1"));
+            if (withTorch)
+                env.insert(QStringLiteral("LD_PRELOAD"), QStringLiteral("/usr/lib/x86_64-linux-gnu/libtorch_cpu.so.1.13"));
+            gui.setProcessEnvironment(env);
+            gui.setProcessChannelMode(QProcess::ForwardedChannels);
+            gui.start(charts, {});
+            if (!gui.waitForFinished(300000))
+                out() << "bench_charts did not finish within 5 min\n";
+        }
     }
     out().flush();
     return 0;
