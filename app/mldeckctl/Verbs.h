@@ -22,5 +22,9 @@ int runReport(Context &ctx);    // verbs/Report.cpp
 int runRetrain(Context &ctx);   // verbs/Retrain.cpp
 int runFeedback(Context &ctx);  // verbs/Feedback.cpp
 int runDeps(Context &ctx);      // verbs/Deps.cpp
+int runExport(Context &ctx);    // verbs/Export.cpp
+
+// Writes an export to stdout ("" or "-") or atomically to a file; verbs/Export.cpp.
+int writeExport(const QString &path, const QByteArray &bytes);
 
 } // namespace mldeck::cli

@@ -42,6 +42,7 @@ constexpr std::array kVerbs{
     Verb{"kpi", QT_TRANSLATE_NOOP("mldeckctl", "Print the KPIs of a deployment over a time range."), runKpi},
     Verb{"alerts", QT_TRANSLATE_NOOP("mldeckctl", "List alerts, acknowledge, silence; edit alert rules and the webhook."), runAlerts},
     Verb{"report", QT_TRANSLATE_NOOP("mldeckctl", "Write the KPI report of a day or a week as PDF or CSV."), runReport},
+    Verb{"export", QT_TRANSLATE_NOOP("mldeckctl", "Write a Grafana dashboard over the guard's Prometheus metrics."), runExport},
     Verb{"retrain", QT_TRANSLATE_NOOP("mldeckctl", "Check retrain triggers, run a retrain, list or clean up runs."), runRetrain},
     Verb{"feedback", QT_TRANSLATE_NOOP("mldeckctl", "Feedback retention: purge what is older than the retention."), runFeedback},
     Verb{"deps", QT_TRANSLATE_NOOP("mldeckctl", "Show the serving backend's own dependencies (up, down, in fallback)."), runDeps},

@@ -1,8 +1,11 @@
 #include "app/mldeckctl/Verbs.h"
 
+#include "core/domain/Deployment.h"
 #include "core/services/AlertsService.h"
 #include "core/services/WebhookNotifier.h"
 #include "core/services/guard/KpiAlertGuardJob.h"
+#include "core/services/metrics/AlertRulesExport.h"
+#include "core/store/pg/DeploymentStore.h"
 #include "core/store/pg/AlertRuleStore.h"
 #include "core/store/pg/AlertStore.h"
 #include "core/store/pg/PgConnection.h"
@@ -63,6 +66,46 @@ QJsonObject alertJson(const Alert &a, const QDateTime &now)
             {QStringLiteral("silenced_until"), isoJson(a.silencedUntil)},
             {QStringLiteral("resolved_at"), isoJson(a.resolvedAt)},
             {QStringLiteral("details"), a.details}};
+}
+
+// alerts export --format prometheus [--deployment D] [--output FILE]: the KPI alert rules as a
+// Prometheus rules file over the guard's exported gauges.
+int runExportRules(Context &ctx)
+{
+    QCommandLineParser parser;
+    Context::addPgOption(parser);
+    parser.addOptions({{QStringLiteral("deployment"), tr("Only this deployment (default: every deployment)."), QStringLiteral("name")},
+                       {QStringLiteral("format"), tr("Output format: prometheus (a rules file for promtool and Prometheus)."),
+                        QStringLiteral("format"), QStringLiteral("prometheus")},
+                       {QStringLiteral("output"), tr("Write to this file instead of standard output."), QStringLiteral("file")}});
+    if (auto code = ctx.parse(parser, tr("Writes the KPI alert rules as a Prometheus rules file that fires on the same "
+                                         "conditions as the guard, from the series of `mldeckctl guard --listen`.")))
+        return *code;
+    if (parser.value(QStringLiteral("format")) != QLatin1String("prometheus"))
+        return Context::fail(tr("--format must be prometheus (got \"%1\").").arg(parser.value(QStringLiteral("format"))));
+    auto conn = ctx.openPg(parser, kApp);
+    if (!conn)
+        return Context::fail(conn.errorMessage());
+    QStringList deployments;
+    if (parser.isSet(QStringLiteral("deployment"))) {
+        const QString d = parser.value(QStringLiteral("deployment"));
+        if (!isValidDeploymentName(d))
+            return Context::fail(tr("\"%1\" is not a valid deployment name.").arg(d));
+        deployments << d;
+    } else {
+        auto names = DeploymentStore(**conn).names();
+        if (!names)
+            return Context::fail(names.errorMessage());
+        deployments = *names;
+    }
+    QMap<QString, QList<AlertRule>> rules;
+    for (const QString &d : std::as_const(deployments)) {
+        auto list = AlertRuleStore(**conn).rules(d);
+        if (!list)
+            return Context::fail(list.errorMessage());
+        rules.insert(d, *list);
+    }
+    return writeExport(parser.value(QStringLiteral("output")), prometheusAlertRules(rules));
 }
 
 int runList(Context &ctx)
@@ -397,7 +440,8 @@ int alertsUsage(int code)
            "  rules [--deployment D] [--json]              KPI alert rules and where each stands\n"
            "  rules set --deployment D --rule ID ...       change a rule (audited)\n"
            "  webhook set --deployment D URL | --off       the Slack-compatible webhook\n"
-           "  webhook test --deployment D                  send a test notification"),
+           "  webhook test --deployment D                  send a test notification\n"
+           "  export --format prometheus [--deployment D]  the rules as a Prometheus rules file"),
         code);
 }
 
@@ -410,7 +454,8 @@ int runAlerts(Context &ctx)
                      {"ack", runAck},
                      {"silence", runSilence},
                      {"rules", runRules},
-                     {"webhook", runWebhook}},
+                     {"webhook", runWebhook},
+                     {"export", runExportRules}},
                     alertsUsage);
 }
 

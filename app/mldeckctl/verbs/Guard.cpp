@@ -8,16 +8,20 @@
 #include "core/services/FlagService.h"
 #include "core/services/guard/GuardDaemon.h"
 #include "core/services/guard/GuardRunner.h"
+#include "core/services/metrics/MetricsServer.h"
 #include "core/store/pg/GuardStore.h"
 #include "core/store/pg/PgConnection.h"
 
 #include <QCoreApplication>
+#include <QDateTime>
 #include <QJsonArray>
 #include <QJsonObject>
 #include <QRegularExpression>
 
 #include <atomic>
 #include <cmath>
+#include <functional>
+#include <thread>
 #include <type_traits>
 #include <utility>
 #include <csignal>
@@ -214,6 +218,29 @@ int runRules(Context &ctx)
     return Success;
 }
 
+// The guard with its Prometheus endpoint: rounds on their own thread, HTTP on this one's event loop.
+int runWithMetrics(GuardDaemon &daemon, const GuardRunnerOptions &o, const QString &listen)
+{
+    const auto address = MetricsServer::parseListenAddress(listen);
+    if (!address)
+        return Context::fail(address.errorMessage());
+    MetricsServer server(MetricsCollector::Options{o.redis, o.pg, o.deployments});
+    if (const Status listening = server.listen(address->first, address->second); !listening)
+        return Context::fail(listening.errorMessage());
+    Context::out(tr("metrics on http://%1:%2/metrics").arg(address->first.toString()).arg(server.port()));
+    qint64 rounds = 0;
+    daemon.setRoundObserver([&](bool leader, int errors) {
+        server.setProcessState(ExporterProcessState{leader, ++rounds, QDateTime::currentSecsSinceEpoch(), errors});
+    });
+    std::thread guard([&] {
+        daemon.run(g_stop, g_signal);
+        QMetaObject::invokeMethod(QCoreApplication::instance(), &QCoreApplication::quit, Qt::QueuedConnection);
+    });
+    QCoreApplication::exec();
+    guard.join();
+    return Success;
+}
+
 } // namespace
 
 int runGuard(Context &ctx)
@@ -235,6 +262,9 @@ int runGuard(Context &ctx)
                  QStringLiteral("time"), QStringLiteral("5s")});
     p.addOption({QStringLiteral("scope"), tr("Leader-election scope: guards with the same scope elect one leader."),
                  QStringLiteral("name"), QStringLiteral("default")});
+    p.addOption({QStringLiteral("listen"),
+                 tr("Serve /metrics (Prometheus), /healthz and /readyz on HOST:PORT, e.g. 127.0.0.1:9464 (off by default)."),
+                 QStringLiteral("host:port")});
     if (auto code = ctx.parse(p, tr("Run the automatic guard (\"mldeckctl guard rearm --deployment D --reason R\" "
                                     "re-arms a latched one). Only the elected leader acts; Ctrl-C stops.")))
         return *code;
@@ -270,6 +300,8 @@ int runGuard(Context &ctx)
     std::signal(SIGTERM, onSignal);
     log.write(LogSeverity::Info,
               tr("guard running every %1 ms (scope \"%2\"); Ctrl-C stops").arg(o.intervalMs).arg(o.scope));
+    if (p.isSet(QStringLiteral("listen")))
+        return runWithMetrics(daemon, o, p.value(QStringLiteral("listen")));
     daemon.run(g_stop, g_signal);
     return Success;
 }

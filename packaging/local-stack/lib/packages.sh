@@ -10,6 +10,7 @@ MLDECK_PACKAGES=(
     xvfb fonts-dejavu-core python3-torch python3-scipy
     desktop-file-utils appstream systemd
     python3-redis python3-psycopg python3-pytest python3-fastapi python3-uvicorn python3-httpx
+    qt6-httpserver-dev qt6-websockets-dev prometheus
 )
 
 missing_packages() {
