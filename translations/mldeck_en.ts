@@ -864,6 +864,10 @@
         <source>Changing alert settings needs the name of who does it.</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>Backend dependency in fallback for more than %1</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>mldeck::AlertRule</name>
@@ -936,10 +940,6 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Unknown alert rule metric &quot;%1&quot;: use failure_rate, latency_p95_ms, mae, r2 or no_data.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>An alert rule id must be a string.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -961,6 +961,18 @@
     </message>
     <message>
         <source>Rule %1: &quot;enabled&quot; must be true or false.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 min</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>a backend dependency in fallback for more than %1%2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Unknown alert rule metric &quot;%1&quot;: use failure_rate, latency_p95_ms, mae, r2, no_data or dependency_fallback.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -1201,6 +1213,76 @@
     </message>
     <message>
         <source>PostgreSQL connect timeout must not be negative.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::DependencyFields</name>
+    <message>
+        <source>no report within its expiry: the backend stopped reporting or is down</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the key is a %1, not a hash</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>state &quot;%1&quot; is not up, down or degraded</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>fallback_active &quot;%1&quot; is not 0 or 1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>updated_at &quot;%1&quot; is not an ISO-8601 UTC time</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>fallback_since &quot;%1&quot; is not an ISO-8601 UTC time</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not a valid deployment name.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not a valid dependency name (lower-case letter first, then up to 62 of a-z, 0-9, _ and -).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A backend reports up, down or degraded; unknown is what readers conclude.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A dependency in fallback needs the time the fallback started.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::DependencyStore</name>
+    <message>
+        <source>Unexpected answer from Redis to the dependency read.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not a valid deployment name.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The Redis key %1 is a %2, not a set; the dependencies of &quot;%3&quot; cannot be read.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>written without an expiry, so a stopped backend could not be told apart</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The expiry of a dependency report must be from %1 to %2 ms, not %3.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; / &quot;%2&quot; is not a valid deployment / dependency name.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -1486,6 +1568,21 @@
     </message>
 </context>
 <context>
+    <name>mldeck::GuardDaemon</name>
+    <message>
+        <source>stop requested</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>guard stopped (%1): leadership of scope &quot;%2&quot; released</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>guard stopped (%1)</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>mldeck::GuardRules</name>
     <message>
         <source>The guard window must be from 10 s to 1 day (got %1 s).</source>
@@ -1528,6 +1625,10 @@
     </message>
     <message>
         <source>cannot list the deployments in Redis: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>leading: this guard is now the leader of scope &quot;%1&quot;</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -1640,6 +1741,10 @@
     </message>
     <message>
         <source>kpi alerts: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 in fallback for more than %2</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -1759,6 +1864,17 @@
     <name>mldeck::LogWriter</name>
     <message>
         <source>%1 rows could not be written to PostgreSQL (%2 dropped while it was unreachable): %3</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::MetricsServer</name>
+    <message>
+        <source>--listen takes HOST:PORT with an IP address, such as 127.0.0.1:9464 or [::1]:9464 (got &quot;%1&quot;).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cannot listen on %1:%2 for /metrics.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -2294,6 +2410,42 @@
     <message>
         <source>Redis database must be a number in &quot;%1&quot;.</source>
         <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::RepeatFilter</name>
+    <message>
+        <source>%1 s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 min</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 h %2 min</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>%1 (repeated %n times over %2, until this stop)</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%1 (repeated %n times over %2, now stopped)</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%1 (repeated %n times over %2 so far)</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
     </message>
 </context>
 <context>
@@ -3043,10 +3195,6 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Play a scenario: drift, errors, latency or degraded, as NAME[@START][+DURATION]; repeatable.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>Random seed (default: 42).</source>
         <translation type="unfinished"></translation>
     </message>
@@ -3392,10 +3540,6 @@
     </message>
     <message>
         <source>guard running every %1 ms (scope &quot;%2&quot;); Ctrl-C stops</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>guard stopped</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -3863,14 +4007,6 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Rule id (failure_rate, latency_p95_ms, mae, r2, no_data or one of yours).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Metric of a new rule: failure_rate, latency_p95_ms, mae, r2, no_data.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>Threshold (failure rate as a share: 0.2 = 20 %; latency in ms).</source>
         <translation type="unfinished"></translation>
     </message>
@@ -4002,18 +4138,6 @@
     <message>
         <source>Usage: mldeckctl alerts webhook set --deployment D URL | --off
        mldeckctl alerts webhook test --deployment D</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Usage: mldeckctl alerts &lt;command&gt; [options]   (mldeckctl alerts &lt;command&gt; --help)
-
-  list [--deployment D] [--all] [--json]      open alerts (--all: with resolved ones)
-  ack ID [--reason TEXT]                       acknowledge an alert (audited)
-  silence ID --until ISO|--for 2h|--off        silence an alert until a time (audited)
-  rules [--deployment D] [--json]              KPI alert rules and where each stands
-  rules set --deployment D --rule ID ...       change a rule (audited)
-  webhook set --deployment D URL | --off       the Slack-compatible webhook
-  webhook test --deployment D                  send a test notification</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -4442,6 +4566,87 @@ Exit code 0 when all three are up, 2 otherwise.</source>
     </message>
     <message>
         <source>The model worker cannot start: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Output format: prometheus (a rules file for promtool and Prometheus).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Write to this file instead of standard output.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Writes the KPI alert rules as a Prometheus rules file that fires on the same conditions as the guard, from the series of `mldeckctl guard --listen`.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--format must be prometheus (got &quot;%1&quot;).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Rule id (failure_rate, latency_p95_ms, mae, r2, no_data, dependency_fallback or one of yours).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Metric of a new rule: failure_rate, latency_p95_ms, mae, r2, no_data, dependency_fallback (threshold in minutes).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Usage: mldeckctl alerts &lt;command&gt; [options]   (mldeckctl alerts &lt;command&gt; --help)
+
+  list [--deployment D] [--all] [--json]      open alerts (--all: with resolved ones)
+  ack ID [--reason TEXT]                       acknowledge an alert (audited)
+  silence ID --until ISO|--for 2h|--off        silence an alert until a time (audited)
+  rules [--deployment D] [--json]              KPI alert rules and where each stands
+  rules set --deployment D --rule ID ...       change a rule (audited)
+  webhook set --deployment D URL | --off       the Slack-compatible webhook
+  webhook test --deployment D                  send a test notification
+  export --format prometheus [--deployment D]  the rules as a Prometheus rules file</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>metrics on http://%1:%2/metrics</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Serve /metrics (Prometheus), /healthz and /readyz on HOST:PORT, e.g. 127.0.0.1:9464 (off by default).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source> | weather API down: neutral weather factor</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source> | dependency report: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Play a scenario: drift, errors, latency, degraded or weather-down, as NAME[@START][+DURATION]; repeatable.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::cli::Export</name>
+    <message>
+        <source>Cannot write %1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Wrote %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Usage: mldeckctl export grafana --deployment D [--output FILE]
+  Writes an importable Grafana dashboard (JSON) whose panels read the series of `mldeckctl guard --listen`.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Write to this file instead of standard output.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Writes a Grafana dashboard for a deployment; its targets (MAE, R², latency, failure rate) come from the deployment&apos;s settings.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -6195,6 +6400,52 @@ It is kept in memory for this session only.</source>
     </message>
     <message>
         <source>Nothing changed: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::DependencyIndicator</name>
+    <message>
+        <source>%1: unknown</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1: fallback %2 min</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1: down</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1: degraded</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1: up</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>fallback since %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>last error: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reported %1 s ago</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Backend dependencies&lt;/b&gt;&lt;br&gt;%1</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::DependencyStrip</name>
+    <message>
+        <source>Backend dependencies: %1</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -8368,6 +8619,46 @@ Reason (audited): %2</source>
     </message>
     <message>
         <source>ML vs heuristic (%)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Write a Grafana dashboard over the guard&apos;s Prometheus metrics.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Show the serving backend&apos;s own dependencies (up, down, in fallback).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>UNKNOWN</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>DOWN</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>, fallback for %1 min (since %2)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>  (%1)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>  last error: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>  reported %1 s ago</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Lists the serving backend&apos;s own dependencies (weather API, feature store...) as the backend reports them in Redis: up, down, degraded or unknown (no report within its expiry), and how long a fallback has been active. Exit code 1 when one is not up, in fallback or unknown.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1: the backend reports no dependencies.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

@@ -864,6 +864,10 @@
         <source>Changing alert settings needs the name of who does it.</source>
         <translation>Modifier les réglages d’alerte demande le nom de qui le fait.</translation>
     </message>
+    <message>
+        <source>Backend dependency in fallback for more than %1</source>
+        <translation>Dépendance du backend en mode dégradé depuis plus de %1</translation>
+    </message>
 </context>
 <context>
     <name>mldeck::AlertRule</name>
@@ -936,10 +940,6 @@
         <translation>Clé de règle d’alerte « %1 » inconnue.</translation>
     </message>
     <message>
-        <source>Unknown alert rule metric &quot;%1&quot;: use failure_rate, latency_p95_ms, mae, r2 or no_data.</source>
-        <translation>Métrique de règle d’alerte « %1 » inconnue : utilisez failure_rate, latency_p95_ms, mae, r2 ou no_data.</translation>
-    </message>
-    <message>
         <source>An alert rule id must be a string.</source>
         <translation>Un identifiant de règle d’alerte doit être une chaîne.</translation>
     </message>
@@ -962,6 +962,18 @@
     <message>
         <source>Rule %1: &quot;enabled&quot; must be true or false.</source>
         <translation>Règle %1 : « enabled » doit valoir true ou false.</translation>
+    </message>
+    <message>
+        <source>%1 min</source>
+        <translation>%1 min</translation>
+    </message>
+    <message>
+        <source>a backend dependency in fallback for more than %1%2</source>
+        <translation>une dépendance du backend en mode dégradé depuis plus de %1%2</translation>
+    </message>
+    <message>
+        <source>Unknown alert rule metric &quot;%1&quot;: use failure_rate, latency_p95_ms, mae, r2, no_data or dependency_fallback.</source>
+        <translation>Métrique de règle d’alerte inconnue « %1 » : utilisez failure_rate, latency_p95_ms, mae, r2, no_data ou dependency_fallback.</translation>
     </message>
 </context>
 <context>
@@ -1202,6 +1214,76 @@
     <message>
         <source>PostgreSQL connect timeout must not be negative.</source>
         <translation>Le délai de connexion PostgreSQL ne doit pas être négatif.</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::DependencyFields</name>
+    <message>
+        <source>no report within its expiry: the backend stopped reporting or is down</source>
+        <translation>aucun rapport avant son expiration : le backend ne rapporte plus ou est arrêté</translation>
+    </message>
+    <message>
+        <source>the key is a %1, not a hash</source>
+        <translation>la clé est un %1, pas un hash</translation>
+    </message>
+    <message>
+        <source>state &quot;%1&quot; is not up, down or degraded</source>
+        <translation>l’état « %1 » n’est ni up, ni down, ni degraded</translation>
+    </message>
+    <message>
+        <source>fallback_active &quot;%1&quot; is not 0 or 1</source>
+        <translation>fallback_active « %1 » ne vaut ni 0 ni 1</translation>
+    </message>
+    <message>
+        <source>updated_at &quot;%1&quot; is not an ISO-8601 UTC time</source>
+        <translation>updated_at « %1 » n’est pas une heure UTC ISO-8601</translation>
+    </message>
+    <message>
+        <source>fallback_since &quot;%1&quot; is not an ISO-8601 UTC time</source>
+        <translation>fallback_since « %1 » n’est pas une heure UTC ISO-8601</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not a valid deployment name.</source>
+        <translation>« %1 » n’est pas un nom de déploiement valide.</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not a valid dependency name (lower-case letter first, then up to 62 of a-z, 0-9, _ and -).</source>
+        <translation>« %1 » n’est pas un nom de dépendance valide (une minuscule d’abord, puis jusqu’à 62 caractères parmi a-z, 0-9, _ et -).</translation>
+    </message>
+    <message>
+        <source>A backend reports up, down or degraded; unknown is what readers conclude.</source>
+        <translation>Un backend rapporte up, down ou degraded ; « inconnu » est ce que concluent les lecteurs.</translation>
+    </message>
+    <message>
+        <source>A dependency in fallback needs the time the fallback started.</source>
+        <translation>Une dépendance en mode dégradé demande l’heure de début du mode dégradé.</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::DependencyStore</name>
+    <message>
+        <source>Unexpected answer from Redis to the dependency read.</source>
+        <translation>Réponse inattendue de Redis à la lecture des dépendances.</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not a valid deployment name.</source>
+        <translation>« %1 » n’est pas un nom de déploiement valide.</translation>
+    </message>
+    <message>
+        <source>The Redis key %1 is a %2, not a set; the dependencies of &quot;%3&quot; cannot be read.</source>
+        <translation>La clé Redis %1 est un %2, pas un ensemble ; les dépendances de « %3 » ne peuvent pas être lues.</translation>
+    </message>
+    <message>
+        <source>written without an expiry, so a stopped backend could not be told apart</source>
+        <translation>écrit sans expiration : un backend arrêté ne pourrait pas être reconnu</translation>
+    </message>
+    <message>
+        <source>The expiry of a dependency report must be from %1 to %2 ms, not %3.</source>
+        <translation>L’expiration d’un rapport de dépendance doit être comprise entre %1 et %2 ms, pas %3.</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; / &quot;%2&quot; is not a valid deployment / dependency name.</source>
+        <translation>« %1 » / « %2 » n’est pas un nom de déploiement / de dépendance valide.</translation>
     </message>
 </context>
 <context>
@@ -1486,6 +1568,21 @@
     </message>
 </context>
 <context>
+    <name>mldeck::GuardDaemon</name>
+    <message>
+        <source>stop requested</source>
+        <translation>arrêt demandé</translation>
+    </message>
+    <message>
+        <source>guard stopped (%1): leadership of scope &quot;%2&quot; released</source>
+        <translation>garde arrêtée (%1) : la direction de la portée « %2 » est libérée</translation>
+    </message>
+    <message>
+        <source>guard stopped (%1)</source>
+        <translation>garde arrêtée (%1)</translation>
+    </message>
+</context>
+<context>
     <name>mldeck::GuardRules</name>
     <message>
         <source>The guard window must be from 10 s to 1 day (got %1 s).</source>
@@ -1529,6 +1626,10 @@
     <message>
         <source>cannot list the deployments in Redis: %1</source>
         <translation>impossible de lister les déploiements dans Redis : %1</translation>
+    </message>
+    <message>
+        <source>leading: this guard is now the leader of scope &quot;%1&quot;</source>
+        <translation>direction : cette garde dirige maintenant la portée « %1 »</translation>
     </message>
 </context>
 <context>
@@ -1641,6 +1742,10 @@
     <message>
         <source>kpi alerts: %1</source>
         <translation>alertes d’indicateurs : %1</translation>
+    </message>
+    <message>
+        <source>%1 in fallback for more than %2</source>
+        <translation>%1 en mode dégradé depuis plus de %2</translation>
     </message>
 </context>
 <context>
@@ -1760,6 +1865,17 @@
     <message>
         <source>%1 rows could not be written to PostgreSQL (%2 dropped while it was unreachable): %3</source>
         <translation>%1 lignes n’ont pas pu être écrites dans PostgreSQL (%2 abandonnées pendant qu’il était injoignable) : %3</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::MetricsServer</name>
+    <message>
+        <source>--listen takes HOST:PORT with an IP address, such as 127.0.0.1:9464 or [::1]:9464 (got &quot;%1&quot;).</source>
+        <translation>--listen attend HÔTE:PORT avec une adresse IP, comme 127.0.0.1:9464 ou [::1]:9464 (reçu « %1 »).</translation>
+    </message>
+    <message>
+        <source>Cannot listen on %1:%2 for /metrics.</source>
+        <translation>Impossible d’écouter sur %1:%2 pour /metrics.</translation>
     </message>
 </context>
 <context>
@@ -2294,6 +2410,42 @@
     <message>
         <source>Redis database must be a number in &quot;%1&quot;.</source>
         <translation>La base Redis doit être un nombre dans « %1 ».</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::RepeatFilter</name>
+    <message>
+        <source>%1 s</source>
+        <translation>%1 s</translation>
+    </message>
+    <message>
+        <source>%1 min</source>
+        <translation>%1 min</translation>
+    </message>
+    <message>
+        <source>%1 h %2 min</source>
+        <translation>%1 h %2 min</translation>
+    </message>
+    <message numerus="yes">
+        <source>%1 (repeated %n times over %2, until this stop)</source>
+        <translation>
+            <numerusform>%1 (répété %n fois sur %2, jusqu’à cet arrêt)</numerusform>
+            <numerusform>%1 (répété %n fois sur %2, jusqu’à cet arrêt)</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%1 (repeated %n times over %2, now stopped)</source>
+        <translation>
+            <numerusform>%1 (répété %n fois sur %2, terminé)</numerusform>
+            <numerusform>%1 (répété %n fois sur %2, terminé)</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%1 (repeated %n times over %2 so far)</source>
+        <translation>
+            <numerusform>%1 (répété %n fois sur %2 jusqu’ici)</numerusform>
+            <numerusform>%1 (répété %n fois sur %2 jusqu’ici)</numerusform>
+        </translation>
     </message>
 </context>
 <context>
@@ -3043,10 +3195,6 @@
         <translation>S’arrêter après cette durée (par ex. 90s, 10m) ; par défaut : jusqu’à Ctrl-C.</translation>
     </message>
     <message>
-        <source>Play a scenario: drift, errors, latency or degraded, as NAME[@START][+DURATION]; repeatable.</source>
-        <translation>Jouer un scénario : drift, errors, latency ou degraded, sous la forme NOM[@DÉBUT][+DURÉE] ; répétable.</translation>
-    </message>
-    <message>
         <source>Random seed (default: 42).</source>
         <translation>Graine aléatoire (par défaut : 42).</translation>
     </message>
@@ -3401,10 +3549,6 @@
     <message>
         <source>guard running every %1 ms (scope &quot;%2&quot;); Ctrl-C stops</source>
         <translation>garde en marche toutes les %1 ms (portée « %2 ») ; Ctrl-C arrête</translation>
-    </message>
-    <message>
-        <source>guard stopped</source>
-        <translation>garde arrêtée</translation>
     </message>
     <message>
         <source>archived</source>
@@ -3883,14 +4027,6 @@
         <translation>dernière valeur %1</translation>
     </message>
     <message>
-        <source>Rule id (failure_rate, latency_p95_ms, mae, r2, no_data or one of yours).</source>
-        <translation>Identifiant de règle (failure_rate, latency_p95_ms, mae, r2, no_data ou l’un des vôtres).</translation>
-    </message>
-    <message>
-        <source>Metric of a new rule: failure_rate, latency_p95_ms, mae, r2, no_data.</source>
-        <translation>Métrique d’une nouvelle règle : failure_rate, latency_p95_ms, mae, r2, no_data.</translation>
-    </message>
-    <message>
         <source>Threshold (failure rate as a share: 0.2 = 20 %; latency in ms).</source>
         <translation>Seuil (taux d’échec en proportion : 0.2 = 20 % ; latence en ms).</translation>
     </message>
@@ -4025,26 +4161,6 @@
        mldeckctl alerts webhook test --deployment D</source>
         <translation>Usage : mldeckctl alerts webhook set --deployment D URL | --off
         mldeckctl alerts webhook test --deployment D</translation>
-    </message>
-    <message>
-        <source>Usage: mldeckctl alerts &lt;command&gt; [options]   (mldeckctl alerts &lt;command&gt; --help)
-
-  list [--deployment D] [--all] [--json]      open alerts (--all: with resolved ones)
-  ack ID [--reason TEXT]                       acknowledge an alert (audited)
-  silence ID --until ISO|--for 2h|--off        silence an alert until a time (audited)
-  rules [--deployment D] [--json]              KPI alert rules and where each stands
-  rules set --deployment D --rule ID ...       change a rule (audited)
-  webhook set --deployment D URL | --off       the Slack-compatible webhook
-  webhook test --deployment D                  send a test notification</source>
-        <translation>Usage : mldeckctl alerts &lt;commande&gt; [options]   (mldeckctl alerts &lt;commande&gt; --help)
-
-  list [--deployment D] [--all] [--json]      alertes ouvertes (--all : avec les résolues)
-  ack ID [--reason TEXTE]                      acquitter une alerte (audité)
-  silence ID --until ISO|--for 2h|--off        mettre une alerte en silence jusqu’à une heure (audité)
-  rules [--deployment D] [--json]              règles d’alerte d’indicateurs et état de chacune
-  rules set --deployment D --rule ID ...       modifier une règle (audité)
-  webhook set --deployment D URL | --off       le webhook compatible Slack
-  webhook test --deployment D                  envoyer une notification de test</translation>
     </message>
     <message>
         <source>Delete feedback older than N days (default: the deployment&apos;s retention, 180 days unless changed).</source>
@@ -4483,6 +4599,97 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     <message>
         <source>The model worker cannot start: %1</source>
         <translation>Le processus de modèle ne peut pas démarrer : %1</translation>
+    </message>
+    <message>
+        <source>Output format: prometheus (a rules file for promtool and Prometheus).</source>
+        <translation>Format de sortie : prometheus (un fichier de règles pour promtool et Prometheus).</translation>
+    </message>
+    <message>
+        <source>Write to this file instead of standard output.</source>
+        <translation>Écrire dans ce fichier plutôt que sur la sortie standard.</translation>
+    </message>
+    <message>
+        <source>Writes the KPI alert rules as a Prometheus rules file that fires on the same conditions as the guard, from the series of `mldeckctl guard --listen`.</source>
+        <translation>Écrit les règles d’alerte KPI sous forme de fichier de règles Prometheus qui se déclenche dans les mêmes conditions que la garde, à partir des séries de `mldeckctl guard --listen`.</translation>
+    </message>
+    <message>
+        <source>--format must be prometheus (got &quot;%1&quot;).</source>
+        <translation>--format doit valoir prometheus (reçu « %1 »).</translation>
+    </message>
+    <message>
+        <source>Rule id (failure_rate, latency_p95_ms, mae, r2, no_data, dependency_fallback or one of yours).</source>
+        <translation>Identifiant de règle (failure_rate, latency_p95_ms, mae, r2, no_data, dependency_fallback ou l’une des vôtres).</translation>
+    </message>
+    <message>
+        <source>Metric of a new rule: failure_rate, latency_p95_ms, mae, r2, no_data, dependency_fallback (threshold in minutes).</source>
+        <translation>Métrique d’une nouvelle règle : failure_rate, latency_p95_ms, mae, r2, no_data, dependency_fallback (seuil en minutes).</translation>
+    </message>
+    <message>
+        <source>Usage: mldeckctl alerts &lt;command&gt; [options]   (mldeckctl alerts &lt;command&gt; --help)
+
+  list [--deployment D] [--all] [--json]      open alerts (--all: with resolved ones)
+  ack ID [--reason TEXT]                       acknowledge an alert (audited)
+  silence ID --until ISO|--for 2h|--off        silence an alert until a time (audited)
+  rules [--deployment D] [--json]              KPI alert rules and where each stands
+  rules set --deployment D --rule ID ...       change a rule (audited)
+  webhook set --deployment D URL | --off       the Slack-compatible webhook
+  webhook test --deployment D                  send a test notification
+  export --format prometheus [--deployment D]  the rules as a Prometheus rules file</source>
+        <translation>Usage : mldeckctl alerts &lt;commande&gt; [options]   (mldeckctl alerts &lt;commande&gt; --help)
+
+  list [--deployment D] [--all] [--json]      alertes ouvertes (--all : avec les résolues)
+  ack ID [--reason TEXTE]                      acquitter une alerte (audité)
+  silence ID --until ISO|--for 2h|--off        mettre une alerte en sourdine jusqu’à une heure (audité)
+  rules [--deployment D] [--json]              règles d’alerte KPI et leur état
+  rules set --deployment D --rule ID ...       modifier une règle (audité)
+  webhook set --deployment D URL | --off       le webhook compatible Slack
+  webhook test --deployment D                  envoyer une notification de test
+  export --format prometheus [--deployment D]  les règles en fichier de règles Prometheus</translation>
+    </message>
+    <message>
+        <source>metrics on http://%1:%2/metrics</source>
+        <translation>métriques sur http://%1:%2/metrics</translation>
+    </message>
+    <message>
+        <source>Serve /metrics (Prometheus), /healthz and /readyz on HOST:PORT, e.g. 127.0.0.1:9464 (off by default).</source>
+        <translation>Servir /metrics (Prometheus), /healthz et /readyz sur HÔTE:PORT, par ex. 127.0.0.1:9464 (désactivé par défaut).</translation>
+    </message>
+    <message>
+        <source> | weather API down: neutral weather factor</source>
+        <translation> | API météo indisponible : facteur météo neutre</translation>
+    </message>
+    <message>
+        <source> | dependency report: %1</source>
+        <translation> | rapport de dépendance : %1</translation>
+    </message>
+    <message>
+        <source>Play a scenario: drift, errors, latency, degraded or weather-down, as NAME[@START][+DURATION]; repeatable.</source>
+        <translation>Jouer un scénario : drift, errors, latency, degraded ou weather-down, sous la forme NOM[@DÉBUT][+DURÉE] ; répétable.</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::cli::Export</name>
+    <message>
+        <source>Cannot write %1: %2</source>
+        <translation>Impossible d’écrire %1 : %2</translation>
+    </message>
+    <message>
+        <source>Wrote %1.</source>
+        <translation>%1 écrit.</translation>
+    </message>
+    <message>
+        <source>Usage: mldeckctl export grafana --deployment D [--output FILE]
+  Writes an importable Grafana dashboard (JSON) whose panels read the series of `mldeckctl guard --listen`.</source>
+        <translation>Usage : mldeckctl export grafana --deployment D [--output FICHIER]
+  Écrit un tableau de bord Grafana importable (JSON) dont les panneaux lisent les séries de `mldeckctl guard --listen`.</translation>
+    </message>
+    <message>
+        <source>Write to this file instead of standard output.</source>
+        <translation>Écrire dans ce fichier plutôt que sur la sortie standard.</translation>
+    </message>
+    <message>
+        <source>Writes a Grafana dashboard for a deployment; its targets (MAE, R², latency, failure rate) come from the deployment&apos;s settings.</source>
+        <translation>Écrit un tableau de bord Grafana pour un déploiement ; ses objectifs (MAE, R², latence, taux d’échec) viennent des réglages du déploiement.</translation>
     </message>
 </context>
 <context>
@@ -6238,6 +6445,52 @@ Il est gardé en mémoire pour cette session seulement.</translation>
     <message>
         <source>Nothing changed: %1</source>
         <translation>Rien n’a changé : %1</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::DependencyIndicator</name>
+    <message>
+        <source>%1: unknown</source>
+        <translation>%1 : inconnu</translation>
+    </message>
+    <message>
+        <source>%1: fallback %2 min</source>
+        <translation>%1 : mode dégradé %2 min</translation>
+    </message>
+    <message>
+        <source>%1: down</source>
+        <translation>%1 : indisponible</translation>
+    </message>
+    <message>
+        <source>%1: degraded</source>
+        <translation>%1 : dégradé</translation>
+    </message>
+    <message>
+        <source>%1: up</source>
+        <translation>%1 : disponible</translation>
+    </message>
+    <message>
+        <source>fallback since %1</source>
+        <translation>mode dégradé depuis %1</translation>
+    </message>
+    <message>
+        <source>last error: %1</source>
+        <translation>dernière erreur : %1</translation>
+    </message>
+    <message>
+        <source>reported %1 s ago</source>
+        <translation>rapporté il y a %1 s</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Backend dependencies&lt;/b&gt;&lt;br&gt;%1</source>
+        <translation>&lt;b&gt;Dépendances du backend&lt;/b&gt;&lt;br&gt;%1</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::DependencyStrip</name>
+    <message>
+        <source>Backend dependencies: %1</source>
+        <translation>Dépendances du backend : %1</translation>
     </message>
 </context>
 <context>
@@ -8421,6 +8674,46 @@ Motif (audité) : %2</translation>
     <message>
         <source>ML vs heuristic (%)</source>
         <translation>ML face à l’heuristique (%)</translation>
+    </message>
+    <message>
+        <source>Write a Grafana dashboard over the guard&apos;s Prometheus metrics.</source>
+        <translation>Écrire un tableau de bord Grafana sur les métriques Prometheus de la garde.</translation>
+    </message>
+    <message>
+        <source>Show the serving backend&apos;s own dependencies (up, down, in fallback).</source>
+        <translation>Afficher les dépendances propres du backend de service (disponibles, indisponibles, en mode dégradé).</translation>
+    </message>
+    <message>
+        <source>UNKNOWN</source>
+        <translation>INCONNU</translation>
+    </message>
+    <message>
+        <source>DOWN</source>
+        <translation>INDISPONIBLE</translation>
+    </message>
+    <message>
+        <source>, fallback for %1 min (since %2)</source>
+        <translation>, en mode dégradé depuis %1 min (début : %2)</translation>
+    </message>
+    <message>
+        <source>  (%1)</source>
+        <translation>  (%1)</translation>
+    </message>
+    <message>
+        <source>  last error: %1</source>
+        <translation>  dernière erreur : %1</translation>
+    </message>
+    <message>
+        <source>  reported %1 s ago</source>
+        <translation>  rapporté il y a %1 s</translation>
+    </message>
+    <message>
+        <source>Lists the serving backend&apos;s own dependencies (weather API, feature store...) as the backend reports them in Redis: up, down, degraded or unknown (no report within its expiry), and how long a fallback has been active. Exit code 1 when one is not up, in fallback or unknown.</source>
+        <translation>Liste les dépendances propres du backend de service (API météo, feature store…) telles que le backend les rapporte dans Redis : up, down, degraded ou inconnue (aucun rapport avant son expiration), et depuis combien de temps un mode dégradé est actif. Code de sortie 1 quand l’une n’est pas disponible, est en mode dégradé ou inconnue.</translation>
+    </message>
+    <message>
+        <source>%1: the backend reports no dependencies.</source>
+        <translation>%1 : le backend ne rapporte aucune dépendance.</translation>
     </message>
 </context>
 </TS>
