@@ -1870,11 +1870,11 @@
 <context>
     <name>mldeck::MetricsServer</name>
     <message>
-        <source>--listen takes HOST:PORT with an IP address, such as 127.0.0.1:9464 or [::1]:9464 (got &quot;%1&quot;).</source>
+        <source>Cannot listen on %1:%2 for /metrics.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Cannot listen on %1:%2 for /metrics.</source>
+        <source>--listen takes PORT (on loopback) or HOST:PORT with an IP address, such as 9464, 127.0.0.1:9464 or [::1]:9464 (got &quot;%1&quot;).</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -4610,10 +4610,6 @@ Exit code 0 when all three are up, 2 otherwise.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Serve /metrics (Prometheus), /healthz and /readyz on HOST:PORT, e.g. 127.0.0.1:9464 (off by default).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source> | weather API down: neutral weather factor</source>
         <translation type="unfinished"></translation>
     </message>
@@ -4623,6 +4619,10 @@ Exit code 0 when all three are up, 2 otherwise.</source>
     </message>
     <message>
         <source>Play a scenario: drift, errors, latency, degraded or weather-down, as NAME[@START][+DURATION]; repeatable.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Serve /metrics (Prometheus), /healthz and /readyz on [HOST:]PORT, e.g. 9464 (loopback) or 127.0.0.1:9464 (off by default).</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

@@ -1870,12 +1870,12 @@
 <context>
     <name>mldeck::MetricsServer</name>
     <message>
-        <source>--listen takes HOST:PORT with an IP address, such as 127.0.0.1:9464 or [::1]:9464 (got &quot;%1&quot;).</source>
-        <translation>--listen attend HÔTE:PORT avec une adresse IP, comme 127.0.0.1:9464 ou [::1]:9464 (reçu « %1 »).</translation>
-    </message>
-    <message>
         <source>Cannot listen on %1:%2 for /metrics.</source>
         <translation>Impossible d’écouter sur %1:%2 pour /metrics.</translation>
+    </message>
+    <message>
+        <source>--listen takes PORT (on loopback) or HOST:PORT with an IP address, such as 9464, 127.0.0.1:9464 or [::1]:9464 (got &quot;%1&quot;).</source>
+        <translation>--listen attend PORT (en boucle locale) ou HÔTE:PORT avec une adresse IP, comme 9464, 127.0.0.1:9464 ou [::1]:9464 (reçu « %1 »).</translation>
     </message>
 </context>
 <context>
@@ -4651,10 +4651,6 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>métriques sur http://%1:%2/metrics</translation>
     </message>
     <message>
-        <source>Serve /metrics (Prometheus), /healthz and /readyz on HOST:PORT, e.g. 127.0.0.1:9464 (off by default).</source>
-        <translation>Servir /metrics (Prometheus), /healthz et /readyz sur HÔTE:PORT, par ex. 127.0.0.1:9464 (désactivé par défaut).</translation>
-    </message>
-    <message>
         <source> | weather API down: neutral weather factor</source>
         <translation> | API météo indisponible : facteur météo neutre</translation>
     </message>
@@ -4665,6 +4661,10 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     <message>
         <source>Play a scenario: drift, errors, latency, degraded or weather-down, as NAME[@START][+DURATION]; repeatable.</source>
         <translation>Jouer un scénario : drift, errors, latency, degraded ou weather-down, sous la forme NOM[@DÉBUT][+DURÉE] ; répétable.</translation>
+    </message>
+    <message>
+        <source>Serve /metrics (Prometheus), /healthz and /readyz on [HOST:]PORT, e.g. 9464 (loopback) or 127.0.0.1:9464 (off by default).</source>
+        <translation>Servir /metrics (Prometheus), /healthz et /readyz sur [HÔTE:]PORT, par ex. 9464 (boucle locale) ou 127.0.0.1:9464 (désactivé par défaut).</translation>
     </message>
 </context>
 <context>

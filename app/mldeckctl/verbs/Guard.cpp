@@ -263,7 +263,8 @@ int runGuard(Context &ctx)
     p.addOption({QStringLiteral("scope"), tr("Leader-election scope: guards with the same scope elect one leader."),
                  QStringLiteral("name"), QStringLiteral("default")});
     p.addOption({QStringLiteral("listen"),
-                 tr("Serve /metrics (Prometheus), /healthz and /readyz on HOST:PORT, e.g. 127.0.0.1:9464 (off by default)."),
+                 tr("Serve /metrics (Prometheus), /healthz and /readyz on [HOST:]PORT, e.g. 9464 (loopback) or "
+                    "127.0.0.1:9464 (off by default)."),
                  QStringLiteral("host:port")});
     if (auto code = ctx.parse(p, tr("Run the automatic guard (\"mldeckctl guard rearm --deployment D --reason R\" "
                                     "re-arms a latched one). Only the elected leader acts; Ctrl-C stops.")))

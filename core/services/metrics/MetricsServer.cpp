@@ -8,6 +8,8 @@
 #include <QLoggingCategory>
 #include <QtConcurrent>
 
+#include <algorithm>
+
 Q_LOGGING_CATEGORY(lcMetrics, "mldeck.metrics")
 
 namespace mldeck {
@@ -70,7 +72,9 @@ MetricsServer::~MetricsServer()
 
 Result<std::pair<QHostAddress, quint16>> MetricsServer::parseListenAddress(const QString &text)
 {
-    const QString t = text.trimmed();
+    QString t = text.trimmed();
+    if (!t.isEmpty() && std::all_of(t.cbegin(), t.cend(), [](QChar c) { return c.isDigit(); }))
+        t.prepend(QStringLiteral("127.0.0.1:")); // a port alone: loopback
     const qsizetype colon = t.lastIndexOf(QLatin1Char(':'));
     QString host = colon > 0 ? t.left(colon) : QString();
     bool ok = false;
@@ -81,8 +85,8 @@ Result<std::pair<QHostAddress, quint16>> MetricsServer::parseListenAddress(const
         host = QStringLiteral("127.0.0.1");
     QHostAddress address;
     if (!ok || port > 65535 || !address.setAddress(host))
-        return Error{tr("--listen takes HOST:PORT with an IP address, such as 127.0.0.1:9464 or [::1]:9464 "
-                        "(got \"%1\").")
+        return Error{tr("--listen takes PORT (on loopback) or HOST:PORT with an IP address, such as 9464, "
+                        "127.0.0.1:9464 or [::1]:9464 (got \"%1\").")
                          .arg(text)};
     return std::pair{address, quint16(port)};
 }

@@ -29,7 +29,7 @@ public:
     MetricsServer(MetricsCollector::Options options, QObject *parent = nullptr);
     ~MetricsServer() override;
 
-    // "127.0.0.1:9464", "[::1]:9464", "0.0.0.0:9464" (port 0: any free port).
+    // "9464" (loopback), "127.0.0.1:9464", "[::1]:9464", "0.0.0.0:9464" (port 0: any free port).
     static Result<std::pair<QHostAddress, quint16>> parseListenAddress(const QString &text);
     Status listen(const QHostAddress &address, quint16 port);
     quint16 port() const { return m_port; }

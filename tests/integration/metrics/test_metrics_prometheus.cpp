@@ -326,6 +326,32 @@ private Q_SLOTS:
                                   std::optional<double>(1.0), 60000);
     }
 
+    // A second guard in the same scope follows: it exports its own health, no deployment series, so a
+    // Prometheus scraping both counts each figure once.
+    void aFollowerExportsOnlyItsHealth()
+    {
+        Child follower;
+        follower.process->setProcessChannelMode(QProcess::MergedChannels);
+        follower.process->start(mldeckctl(), QStringList{QStringLiteral("guard"), QStringLiteral("--deployment"), m_deployment,
+                                                         QStringLiteral("--interval"), QStringLiteral("1s"),
+                                                         QStringLiteral("--scope"), m_deployment, QStringLiteral("--listen"),
+                                                         QStringLiteral("0")} + connection());
+        QVERIFY(follower.process->waitForStarted(10000));
+        static const QRegularExpression listening(QStringLiteral("metrics on (http://127\\.0\\.0\\.1:\\d+)/metrics"));
+        QByteArray seen;
+        QTRY_VERIFY_WITH_TIMEOUT((seen += follower.process->readAll(), listening.match(QString::fromUtf8(seen)).hasMatch()),
+                                 20000);
+        const QUrl metrics = QUrl(listening.match(QString::fromUtf8(seen)).captured(1)).resolved(QUrl(QStringLiteral("/metrics")));
+        Http h;
+        QTRY_VERIFY_WITH_TIMEOUT((h = get(metrics), h.body.contains("mldeck_guard_rounds_total")) &&
+                                     !h.body.contains("mldeck_guard_rounds_total 0"),
+                                 20000);
+        QVERIFY2(h.body.contains("mldeck_guard_leader 0"), h.body.constData());
+        QVERIFY2(!h.body.contains("deployment=\""), h.body.constData());
+        const Http readyz = get(QUrl(metrics).resolved(QUrl(QStringLiteral("/readyz"))));
+        QVERIFY2(readyz.body.contains("role: follower"), readyz.body.constData());
+    }
+
     void readyzFollowsPostgres()
     {
         const QUrl readyz = m_metricsBase.resolved(QUrl(QStringLiteral("/readyz")));

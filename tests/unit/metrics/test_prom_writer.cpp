@@ -1,8 +1,11 @@
 // The Prometheus text format as MLDeck writes it: families grouped whatever the order of samples,
 // escaping, special values, no family without samples; and `promtool check metrics` accepts it.
+#include "core/services/metrics/AlertRulesExport.h"
+#include "core/services/metrics/MetricsServer.h"
 #include "core/services/metrics/PromWriter.h"
 
 #include <QProcess>
+#include <QTemporaryFile>
 #include <QTest>
 
 #include <cmath>
@@ -60,6 +63,68 @@ private Q_SLOTS:
         const QByteArray out = promtool.readAllStandardOutput() + promtool.readAllStandardError();
         QVERIFY2(promtool.exitCode() == 0, out.constData());
         QVERIFY2(out.trimmed().isEmpty(), out.constData()); // no lint warning either
+    }
+
+    void listenAddresses_data()
+    {
+        QTest::addColumn<QString>("text");
+        QTest::addColumn<QString>("host"); // empty: refused
+        QTest::addColumn<int>("port");
+        QTest::newRow("port alone is loopback") << u"9464"_qs << u"127.0.0.1"_qs << 9464;
+        QTest::newRow("ipv4") << u"127.0.0.1:9464"_qs << u"127.0.0.1"_qs << 9464;
+        QTest::newRow("ipv6") << u"[::1]:0"_qs << u"::1"_qs << 0;
+        QTest::newRow("any") << u"0.0.0.0:80"_qs << u"0.0.0.0"_qs << 80;
+        QTest::newRow("localhost") << u"localhost:1"_qs << u"127.0.0.1"_qs << 1;
+        QTest::newRow("no port") << u"127.0.0.1"_qs << QString() << 0;
+        QTest::newRow("port too big") << u"127.0.0.1:70000"_qs << QString() << 0;
+        QTest::newRow("host name") << u"example.org:9464"_qs << QString() << 0;
+        QTest::newRow("empty") << QString() << QString() << 0;
+    }
+
+    void listenAddresses()
+    {
+        QFETCH(QString, text);
+        QFETCH(QString, host);
+        QFETCH(int, port);
+        const auto parsed = MetricsServer::parseListenAddress(text);
+        QCOMPARE(parsed.ok(), !host.isEmpty());
+        if (parsed) {
+            QCOMPARE(parsed->first.toString(), host);
+            QCOMPARE(int(parsed->second), port);
+        } else {
+            QVERIFY(parsed.errorMessage().contains(u"--listen"_qs));
+        }
+    }
+
+    void alertRulesBecomePromQL()
+    {
+        QList<AlertRule> rules = AlertRule::defaults();
+        AlertRule custom = AlertRule::defaultFor(AlertRule::Metric::FailureRate);
+        custom.id = u"fast_failures"_qs;
+        custom.windowSeconds = 90;
+        custom.threshold = 0.3;
+        custom.pendingSeconds = 5;
+        rules << custom;
+        QCOMPARE(metricsWindows(rules).contains(90), true);
+        QCOMPARE(metricsWindowLabel(90), u"90s"_qs);
+        QCOMPARE(metricsWindowLabel(300), u"5m"_qs);
+        QCOMPARE(metricsWindowLabel(7200), u"2h"_qs);
+        QCOMPARE(prometheusAlertExpression(u"eta"_qs, custom),
+                 u"mldeck_failure_ratio{deployment=\"eta\",path=\"all\",window=\"90s\"} > 0.29999999999999999"_qs);
+        const AlertRule r2 = AlertRule::defaultFor(AlertRule::Metric::R2);
+        QVERIFY(prometheusAlertExpression(u"eta"_qs, r2).startsWith(u"mldeck_r2{deployment=\"eta\",path=\"ml\""_qs));
+        QVERIFY(prometheusAlertExpression(u"eta"_qs, r2).contains(u" < "_qs));
+        const QByteArray yaml = prometheusAlertRules({{u"eta"_qs, rules}});
+        QVERIFY(yaml.contains("alert: \"MLDeck_eta_fast_failures\""));
+        QVERIFY(yaml.contains("for: 5s"));
+        QTemporaryFile file;
+        QVERIFY(file.open());
+        file.write(yaml);
+        file.close();
+        QProcess promtool;
+        promtool.start(u"promtool"_qs, {u"check"_qs, u"rules"_qs, file.fileName()});
+        QVERIFY(promtool.waitForFinished(30000));
+        QVERIFY2(promtool.exitCode() == 0, QByteArray(promtool.readAllStandardOutput() + promtool.readAllStandardError()).constData());
     }
 };
 
