@@ -283,16 +283,8 @@ ModelWorker::Wait ModelWorker::waitForMessage(Message &out, int timeoutMs, const
 
 Status ModelWorker::send(MessageType type, const QByteArray &payload)
 {
-    const QByteArray frame = worker::encodeFrame(type, payload);
-    qsizetype done = 0;
-    while (done < frame.size()) {
-        const ssize_t n = ::send(m_fd, frame.constData() + done, size_t(frame.size() - done), MSG_NOSIGNAL);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return lost(tr("receiving a request"));
-        done += n;
-    }
+    if (!worker::sendAll(m_fd, worker::encodeFrame(type, payload)))
+        return lost(tr("receiving a request"));
     return {};
 }
 

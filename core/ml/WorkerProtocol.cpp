@@ -1,6 +1,8 @@
 #include "core/ml/WorkerProtocol.h"
 
+#include <cerrno>
 #include <cstring>
+#include <sys/socket.h>
 
 namespace mldeck::worker {
 
@@ -47,26 +49,22 @@ void WireWriter::strings(const QStringList &v)
 
 void WireWriter::floats(const float *v, size_t n)
 {
-    i64(qint64(n));
-    raw(v, n * sizeof(float));
+    array(v, n);
 }
 
 void WireWriter::doubles(const double *v, size_t n)
 {
-    i64(qint64(n));
-    raw(v, n * sizeof(double));
+    array(v, n);
 }
 
 void WireWriter::int64s(const qint64 *v, size_t n)
 {
-    i64(qint64(n));
-    raw(v, n * sizeof(qint64));
+    array(v, n);
 }
 
 void WireWriter::int32s(const int *v, size_t n)
 {
-    i64(qint64(n));
-    raw(v, n * sizeof(int));
+    array(v, n);
 }
 
 const char *WireReader::view(size_t n)
@@ -239,6 +237,20 @@ EpochReport readEpochReport(WireReader &r)
                       &e.secondsLeft, &e.samplesPerSecond})
         *v = r.f64();
     return e;
+}
+
+bool sendAll(int fd, const QByteArray &bytes)
+{
+    qsizetype done = 0;
+    while (done < bytes.size()) {
+        const ssize_t n = ::send(fd, bytes.constData() + done, size_t(bytes.size() - done), MSG_NOSIGNAL);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return false;
+        done += n;
+    }
+    return true;
 }
 
 QByteArray failurePayload(FailureKind kind, const QString &message)

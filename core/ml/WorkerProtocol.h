@@ -85,6 +85,12 @@ public:
 
 private:
     void raw(const void *p, size_t n) { m_out.append(static_cast<const char *>(p), qsizetype(n)); }
+    template <typename T>
+    void array(const T *v, size_t n)
+    {
+        i64(qint64(n));
+        raw(v, n * sizeof(T));
+    }
     QByteArray &m_out;
 };
 
@@ -126,6 +132,9 @@ Dataset readDataset(WireReader &r);
 // Training messages.
 void writeEpochReport(WireWriter &w, const EpochReport &e);
 EpochReport readEpochReport(WireReader &r);
+
+// Writes all of bytes to the socket (retrying short writes; never SIGPIPE). False when the peer is gone.
+bool sendAll(int fd, const QByteArray &bytes);
 
 // A Failed message's payload.
 QByteArray failurePayload(FailureKind kind, const QString &message);

@@ -8,7 +8,6 @@
 
 #include <cerrno>
 #include <new>
-#include <sys/socket.h>
 #include <unistd.h>
 
 namespace mldeck {
@@ -53,17 +52,7 @@ int WorkerServer::run()
 
 bool WorkerServer::send(MessageType type, const QByteArray &payload)
 {
-    const QByteArray frame = worker::encodeFrame(type, payload);
-    qsizetype done = 0;
-    while (done < frame.size()) {
-        const ssize_t n = ::send(m_fd, frame.constData() + done, size_t(frame.size() - done), MSG_NOSIGNAL);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return false;
-        done += n;
-    }
-    return true;
+    return worker::sendAll(m_fd, worker::encodeFrame(type, payload));
 }
 
 bool WorkerServer::fail(const QString &message)

@@ -99,6 +99,26 @@ struct Child
     }
 };
 
+// Starts `mldeckctl guard --listen` and returns the base URL it prints (empty after 20 s without it).
+QUrl startGuard(QProcess &guard, const QStringList &args)
+{
+    guard.setProcessChannelMode(QProcess::MergedChannels);
+    guard.start(mldeckctl(), QStringList{QStringLiteral("guard")} + args);
+    if (!guard.waitForStarted(10000))
+        return {};
+    static const QRegularExpression listening(QStringLiteral("metrics on (http://127\\.0\\.0\\.1:\\d+)/metrics"));
+    QByteArray seen;
+    QElapsedTimer clock;
+    clock.start();
+    while (clock.elapsed() < 20000) {
+        guard.waitForReadyRead(200);
+        seen += guard.readAll();
+        if (const auto m = listening.match(QString::fromUtf8(seen)); m.hasMatch())
+            return QUrl(m.captured(1));
+    }
+    return {};
+}
+
 } // namespace
 
 class TestMetricsPrometheus final : public QObject
@@ -167,17 +187,12 @@ private Q_SLOTS:
                                            QStringLiteral("--pg"), m_pg});
         QVERIFY2(rule.exitCode == 0, rule.err.constData());
 
-        m_guard.process->setProcessChannelMode(QProcess::MergedChannels);
-        m_guard.process->start(mldeckctl(), QStringList{QStringLiteral("guard"), QStringLiteral("--deployment"), m_deployment,
-                                                        QStringLiteral("--interval"), QStringLiteral("1s"),
-                                                        QStringLiteral("--scope"), m_deployment, QStringLiteral("--listen"),
-                                                        QStringLiteral("127.0.0.1:0")} + connection());
-        QVERIFY(m_guard.process->waitForStarted(10000));
-        static const QRegularExpression listening(QStringLiteral("metrics on (http://127\\.0\\.0\\.1:\\d+)/metrics"));
-        QByteArray seen;
-        QTRY_VERIFY_WITH_TIMEOUT((seen += m_guard.process->readAll(), listening.match(QString::fromUtf8(seen)).hasMatch()),
-                                 20000);
-        m_metricsBase = QUrl(listening.match(QString::fromUtf8(seen)).captured(1));
+        m_metricsBase = startGuard(*m_guard.process, QStringList{QStringLiteral("--deployment"), m_deployment,
+                                                                 QStringLiteral("--interval"), QStringLiteral("1s"),
+                                                                 QStringLiteral("--scope"), m_deployment,
+                                                                 QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0")} +
+                                                         connection());
+        QVERIFY2(m_metricsBase.isValid(), "the guard did not say where it serves /metrics");
         qInfo("guard serves %s", qPrintable(m_metricsBase.toString()));
     }
 
@@ -331,17 +346,13 @@ private Q_SLOTS:
     void aFollowerExportsOnlyItsHealth()
     {
         Child follower;
-        follower.process->setProcessChannelMode(QProcess::MergedChannels);
-        follower.process->start(mldeckctl(), QStringList{QStringLiteral("guard"), QStringLiteral("--deployment"), m_deployment,
-                                                         QStringLiteral("--interval"), QStringLiteral("1s"),
-                                                         QStringLiteral("--scope"), m_deployment, QStringLiteral("--listen"),
-                                                         QStringLiteral("0")} + connection());
-        QVERIFY(follower.process->waitForStarted(10000));
-        static const QRegularExpression listening(QStringLiteral("metrics on (http://127\\.0\\.0\\.1:\\d+)/metrics"));
-        QByteArray seen;
-        QTRY_VERIFY_WITH_TIMEOUT((seen += follower.process->readAll(), listening.match(QString::fromUtf8(seen)).hasMatch()),
-                                 20000);
-        const QUrl metrics = QUrl(listening.match(QString::fromUtf8(seen)).captured(1)).resolved(QUrl(QStringLiteral("/metrics")));
+        const QUrl base = startGuard(*follower.process, QStringList{QStringLiteral("--deployment"), m_deployment,
+                                                                    QStringLiteral("--interval"), QStringLiteral("1s"),
+                                                                    QStringLiteral("--scope"), m_deployment,
+                                                                    QStringLiteral("--listen"), QStringLiteral("0")} +
+                                                            connection());
+        QVERIFY2(base.isValid(), "the follower did not say where it serves /metrics");
+        const QUrl metrics = base.resolved(QUrl(QStringLiteral("/metrics")));
         Http h;
         QTRY_VERIFY_WITH_TIMEOUT((h = get(metrics), h.body.contains("mldeck_guard_rounds_total")) &&
                                      !h.body.contains("mldeck_guard_rounds_total 0"),
