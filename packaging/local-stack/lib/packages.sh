@@ -9,7 +9,7 @@ MLDECK_PACKAGES=(
     redis-server postgresql postgresql-contrib
     xvfb fonts-dejavu-core python3-torch python3-scipy
     desktop-file-utils appstream systemd
-    python3-redis python3-psycopg python3-pytest python3-fastapi python3-uvicorn python3-httpx
+    python3-redis python3-psycopg python3-pytest python3-fastapi python3-uvicorn
     qt6-httpserver-dev qt6-websockets-dev prometheus
 )
 
