@@ -58,11 +58,13 @@ int main(int argc, char **argv)
                          "program itself; it is not meant to be run by hand.")));
         return 2;
     }
+#if !defined(__SANITIZE_ADDRESS__) // AddressSanitizer maps its shadow first: the limit would refuse every allocation
     if (memoryMb > 0) { // heap and anonymous mappings: what a runaway model allocates
         const rlim_t bytes = rlim_t(memoryMb) * 1024 * 1024;
         const rlimit limit{bytes, bytes};
         ::setrlimit(RLIMIT_DATA, &limit);
     }
+#endif
     struct sigaction cancel = {};
     cancel.sa_handler = onCancel;
     sigemptyset(&cancel.sa_mask);

@@ -179,6 +179,8 @@ Status ModelWorker::start()
     case Wait::Corrupt:
         kill();
         return Error{m_corruption};
+    case Wait::OverMemory:
+        return outOfMemory();
     case Wait::Closed:
     case Wait::Cancelled:
         break;
@@ -219,10 +221,7 @@ Result<Message> ModelWorker::request(MessageType type, const QByteArray &payload
                 const QString message = r.string();
                 if (kind == worker::FailureKind::OutOfMemory) {
                     qCWarning(lcWorker) << "model worker" << m_pid << "out of memory:" << message;
-                    kill();
-                    return Error{tr("The model ran out of memory (the worker's limit is %1 MB); its worker was "
-                                    "stopped and the next request starts a fresh one.")
-                                     .arg(m_limits.memoryMb)};
+                    return outOfMemory();
                 }
                 return Error{message};
             }
@@ -240,10 +239,31 @@ Result<Message> ModelWorker::request(MessageType type, const QByteArray &payload
         case Wait::Corrupt:
             kill();
             return Error{m_corruption};
+        case Wait::OverMemory:
+            qCWarning(lcWorker) << "model worker" << m_pid << "went over" << m_limits.memoryMb << "MB resident";
+            return outOfMemory();
         case Wait::Closed:
             return lost(tr("working"));
         }
     }
+}
+
+Error ModelWorker::outOfMemory()
+{
+    kill();
+    return Error{tr("The model ran out of memory (the worker's limit is %1 MB); its worker was stopped and the next "
+                    "request starts a fresh one.")
+                     .arg(m_limits.memoryMb)};
+}
+
+qint64 ModelWorker::residentMb() const
+{
+    QFile statm(QStringLiteral("/proc/%1/statm").arg(m_pid));
+    if (!statm.open(QIODevice::ReadOnly))
+        return 0;
+    const QList<QByteArray> fields = statm.readAll().split(' ');
+    static const qint64 pageBytes = ::sysconf(_SC_PAGESIZE);
+    return fields.size() > 1 ? fields.at(1).toLongLong() * pageBytes / (1024 * 1024) : 0;
 }
 
 ModelWorker::Wait ModelWorker::waitForMessage(Message &out, int timeoutMs, const std::atomic<bool> *cancel)
@@ -267,10 +287,14 @@ ModelWorker::Wait ModelWorker::waitForMessage(Message &out, int timeoutMs, const
         if (left <= 0)
             return Wait::TimedOut;
         pollfd p{m_fd, POLLIN, 0};
-        // Short slices so that Cancel is seen within 50 ms.
-        const int ready = ::poll(&p, 1, int(std::min<qint64>(left, cancel ? 50 : left)));
+        // Short slices so that Cancel and the memory watch react within 50 ms.
+        const int ready = ::poll(&p, 1, int(std::min<qint64>(left, 50)));
         if (ready < 0 && errno != EINTR)
             return Wait::Closed;
+        // After each quiet slice the resident size is checked, as well as the heap limit the worker
+        // sets on itself: it also covers memory that limit does not count, and sanitizer builds.
+        if (ready == 0 && m_limits.memoryMb > 0 && residentMb() > m_limits.memoryMb)
+            return Wait::OverMemory;
         if (ready <= 0)
             continue;
         const ssize_t n = ::read(m_fd, chunk, sizeof chunk);

@@ -14,7 +14,7 @@ namespace mldeck {
 // What a model worker may use. A model that exceeds a limit costs its worker, never the console.
 struct WorkerLimits
 {
-    int memoryMb = 4096;          // address space for data (RLIMIT_DATA) the worker sets on itself
+    int memoryMb = 4096;          // heap of the worker (RLIMIT_DATA, set by itself) and its resident size (watched)
     int requestTimeoutMs = 60000; // silence allowed per request (training: between two messages)
     int cancelGraceMs = 3000;     // after Cancel, time the worker has to stop by itself before it is killed
 
@@ -70,10 +70,12 @@ public:
     static Result<QString> executablePath();
 
 private:
-    enum class Wait { Message, Closed, TimedOut, Cancelled, Corrupt };
+    enum class Wait { Message, Closed, TimedOut, Cancelled, Corrupt, OverMemory };
     Wait waitForMessage(worker::Message &out, int timeoutMs, const std::atomic<bool> *cancel);
     Status send(worker::MessageType type, const QByteArray &payload);
     Error lost(const QString &while_); // the process is gone or dropped: says why, reaps it
+    Error outOfMemory();               // stops the worker
+    qint64 residentMb() const;         // the worker's resident memory, from /proc
     void kill();
 
     WorkerLimits m_limits;
