@@ -5,7 +5,8 @@
 //    aggregates built as the migration backfills them. Scrapes of 1, 10 and 50 deployments through
 //    MetricsCollector: the first (loads every hour row) and the steady state (median of 5: reads only
 //    the rows written since), bytes and series.
-// 2. One deployment with M predictions against one with N: steady-state scrape time (flat in raw rows).
+// 2. One deployment with M predictions against one with N and one with none: steady-state scrape time
+//    (flat in raw rows).
 #include "core/services/metrics/MetricsCollector.h"
 #include "core/store/pg/Migrator.h"
 #include "core/store/pg/PgConnection.h"
@@ -153,12 +154,16 @@ int main(int argc, char **argv)
         const Figures f = scrape(options);
         std::printf("%-12d %10.1f %12.1f %10lld %8d\n", n, f.firstMs, f.steadyMs, qlonglong(f.bytes), f.series);
     }
+    exec(conn, QStringLiteral("INSERT INTO mldeck.deployments (name) VALUES ('empty')"));
+    options.deployments = {QStringLiteral("empty")};
+    const Figures empty = scrape(options);
     options.deployments = {names.first()};
     const Figures small = scrape(options);
     options.deployments = {QStringLiteral("big")};
     const Figures big = scrape(options);
-    std::printf("one deployment, steady scrape: %lld predictions %.1f ms, %lld predictions %.1f ms (ratio %.2f)\n",
-                qlonglong(perDeployment), small.steadyMs, qlonglong(bigRows), big.steadyMs,
+    std::printf("one deployment, steady scrape: no predictions %.1f ms, %lld predictions %.1f ms, %lld predictions "
+                "%.1f ms (ratio to the smaller %.2f)\n",
+                empty.steadyMs, qlonglong(perDeployment), small.steadyMs, qlonglong(bigRows), big.steadyMs,
                 small.steadyMs > 0 ? big.steadyMs / small.steadyMs : 0.0);
     return 0;
 }
