@@ -2,6 +2,7 @@
 #include "core/demo/DemoCsv.h"
 #include "core/demo/RideDelayGenerator.h"
 #include "core/ml/ModelWorker.h"
+#include "tests/support/EventLoopHeartbeat.h"
 #include "core/secrets/SecretStore.h"
 #include "core/services/ConnectionMonitor.h"
 #include "ui/ConnectionSession.h"
@@ -18,9 +19,7 @@
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <QDir>
-#include <QElapsedTimer>
 #include <QTest>
-#include <QTimer>
 
 #include <csignal>
 
@@ -44,28 +43,6 @@ QList<qint64> modelWorkers()
     }
     return pids;
 }
-
-// The largest gap between two beats of a 10 ms timer: how long the UI thread was kept busy.
-class Heartbeat final
-{
-public:
-    Heartbeat()
-    {
-        m_clock.start();
-        m_timer.setInterval(10);
-        QObject::connect(&m_timer, &QTimer::timeout, &m_timer, [this] {
-            m_maxGap = std::max(m_maxGap, m_clock.elapsed() - m_last);
-            m_last = m_clock.elapsed();
-        });
-        m_timer.start();
-    }
-    qint64 maxGapMs() const { return m_maxGap; }
-
-private:
-    QElapsedTimer m_clock;
-    QTimer m_timer;
-    qint64 m_last = 0, m_maxGap = 0;
-};
 
 } // namespace
 
@@ -188,7 +165,7 @@ private Q_SLOTS:
         auto *second = view->findChild<QLineEdit *>(QStringLiteral("compareModel1"));
         second->setText(QStringLiteral(MLDECK_SOURCE_DIR "/resources/models/fixtures/hang.pt"));
         QSignalSpy done(view.get(), &ui::CompareView::comparisonFinished);
-        Heartbeat heartbeat;
+        test::EventLoopHeartbeat heartbeat;
         QTest::mouseClick(view->findChild<QPushButton *>(QStringLiteral("compareRun")), Qt::LeftButton);
         QTRY_COMPARE_WITH_TIMEOUT(done.count(), 1, 60000);
         QCOMPARE(done.at(0).at(0).toString(), QStringLiteral("failed"));
@@ -208,7 +185,7 @@ private Q_SLOTS:
     {
         auto view = makeView(writeCsv(QStringLiteral("crash.csv"), 150000));
         QSignalSpy done(view.get(), &ui::CompareView::comparisonFinished);
-        Heartbeat heartbeat;
+        test::EventLoopHeartbeat heartbeat;
         QTest::mouseClick(view->findChild<QPushButton *>(QStringLiteral("compareRun")), Qt::LeftButton);
         auto *progress = view->findChild<QProgressBar *>(QStringLiteral("compareProgress"));
         QTRY_VERIFY_WITH_TIMEOUT(progress->value() >= 15 && !modelWorkers().isEmpty(), 60000); // inference started
