@@ -269,10 +269,16 @@ void MetricsCollector::Impl::exportDeployment(PromWriter &w, PgConnection &conn,
                                               const QString &d, qint64 now, QStringList &errors)
 {
     const Labels dl{{QStringLiteral("deployment"), d}};
-    auto alertRules = AlertRuleStore(conn).rules(d);
-    if (!alertRules)
-        errors << alertRules.errorMessage();
-    exportAggregates(w, conn, d, metricsWindows(alertRules ? *alertRules : QList<AlertRule>{}), now, errors);
+    // One read of the rules: their windows decide the gauges, their states are exported below.
+    const auto views = AlertRuleStore(conn).ruleViews(d);
+    QList<AlertRule> alertRules;
+    if (views) {
+        for (const AlertRuleView &v : *views)
+            alertRules << v.rule;
+    } else {
+        errors << views.errorMessage();
+    }
+    exportAggregates(w, conn, d, metricsWindows(alertRules), now, errors);
 
     if (r) {
         if (auto flags = FlagStore(*r).read(d); flags && flags->exists) {
@@ -314,7 +320,7 @@ void MetricsCollector::Impl::exportDeployment(PromWriter &w, PgConnection &conn,
         errors << (rules ? memory.errorMessage() : rules.errorMessage());
     }
 
-    if (auto views = AlertRuleStore(conn).ruleViews(d)) {
+    if (views) {
         for (const AlertRuleView &v : *views) {
             if (!v.rule.enabled)
                 continue;
@@ -322,8 +328,6 @@ void MetricsCollector::Impl::exportDeployment(PromWriter &w, PgConnection &conn,
             w.sample(QStringLiteral("mldeck_alert_rule_pending"), l, v.status.state == AlertRuleState::Pending ? 1 : 0);
             w.sample(QStringLiteral("mldeck_alert_rule_firing"), l, v.status.state == AlertRuleState::Firing ? 1 : 0);
         }
-    } else {
-        errors << views.errorMessage();
     }
     if (auto open = AlertStore(conn).list(d, false)) {
         QMap<std::pair<QString, QString>, int> counts;
