@@ -67,7 +67,7 @@ MainWindow::MainWindow(ConnectionSession &session, ConnectionMonitor &monitor, Q
     buildNavigation();
     buildMenus();
     buildStatusBar();
-    new DesktopNotifier(m_session, this); // issue 4: one desktop notification per newly firing alert
+    new DesktopNotifier(m_session, this); // one desktop notification per newly firing alert
 
     connect(&m_session, &ConnectionSession::activeProfileChanged, this, &MainWindow::onProfileChanged);
     connect(&m_session, &ConnectionSession::keychainUnavailable, this, [this](const QString &why) {

@@ -42,7 +42,7 @@ public:
     void savePlan(const QString &deployment, const QList<int> &steps);                   // -> planSaved
     void advancePlan(const QString &deployment, const QString &overrideReason = {});     // -> planAdvanced
 
-    // Additions. Tests point the audit spool somewhere private; the actor defaults to the OS user.
+    // Tests point the audit spool somewhere private; the actor defaults to the OS user.
     void setSpoolDirectory(const QString &directory);
     void setActor(const Actor &actor);
     void stopWatching();

@@ -46,7 +46,7 @@ std::vector<std::unique_ptr<GuardJob>> standardGuardJobs();
 // Factories, one file each (guard/RolloutGuardJob.cpp, guard/DriftGuardJob.cpp).
 std::unique_ptr<GuardJob> makeRolloutGuardJob();
 std::unique_ptr<GuardJob> makeDriftGuardJob();
-std::unique_ptr<GuardJob> makeKpiAlertGuardJob(); // guard/KpiAlertGuardJob.cpp: KPI alert rules (issue 4)
-std::unique_ptr<GuardJob> makeRetrainGuardJob(); // guard/RetrainGuardJob.cpp: retrain triggers (issue 7)
+std::unique_ptr<GuardJob> makeKpiAlertGuardJob(); // guard/KpiAlertGuardJob.cpp: KPI alert rules
+std::unique_ptr<GuardJob> makeRetrainGuardJob(); // guard/RetrainGuardJob.cpp: retrain triggers
 
 } // namespace mldeck

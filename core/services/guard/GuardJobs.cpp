@@ -17,7 +17,7 @@ std::vector<std::unique_ptr<GuardJob>> standardGuardJobs()
         jobs.push_back(std::move(rollout));
     if (auto drift = makeDriftGuardJob())
         jobs.push_back(std::move(drift));
-    if (auto kpiAlerts = makeKpiAlertGuardJob()) // KPI alert rules (issue 4)
+    if (auto kpiAlerts = makeKpiAlertGuardJob()) // KPI alert rules
         jobs.push_back(std::move(kpiAlerts));
     if (auto retrain = makeRetrainGuardJob())
         jobs.push_back(std::move(retrain));

@@ -11,7 +11,7 @@ class TestAlertRule final : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
-    void defaultsFollowTheIssue()
+    void defaultsAreTheDocumentedRules()
     {
         const QList<AlertRule> rules = AlertRule::defaults();
         QCOMPARE(rules.size(), 6);
