@@ -22,7 +22,7 @@ int main(int argc, char **argv)
     QApplication::setApplicationName(QStringLiteral("MLDeck"));
     QApplication::setOrganizationName(QStringLiteral("MLDeck"));
     QApplication::setApplicationVersion(QStringLiteral(MLDECK_VERSION));
-    QApplication::setDesktopFileName(QStringLiteral("io.github.mldeck.MLDeck"));
+    QApplication::setDesktopFileName(QStringLiteral("io.mldeck.MLDeck"));
 
     Settings settings;
     installTranslators(app, settings.value(Settings::Key::Language).toString());

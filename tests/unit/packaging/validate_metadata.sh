@@ -27,6 +27,10 @@ grep -q "<release version=\"${version}\"" "${metainfo}" ||
 grep -q "<launchable type=\"desktop-id\">${app_id}.desktop</launchable>" "${metainfo}" ||
     fail "the metainfo does not launch ${app_id}.desktop"
 grep -q "^Icon=${app_id}$" "${desktop}" || fail "the desktop entry's Icon is not ${app_id}"
+# The id the running app gives the desktop (window grouping, notifications) is the shipped file's.
+main_cpp=${linux_dir}/../../app/mldeck/main.cpp
+grep -q "setDesktopFileName(QStringLiteral(\"${app_id}\"))" "${main_cpp}" ||
+    fail "app/mldeck/main.cpp does not set the desktop file name ${app_id} (the shipped ${app_id}.desktop)"
 
 # Install the desktop component into a scratch prefix and check the paths desktops read.
 prefix=$(mktemp -d)
