@@ -1,6 +1,7 @@
 #include "ui/charts/TimeSeriesChart.h"
 
-#include "ui/charts/ChartColors.h"
+#include "ui/Theme.h"
+#include "ui/charts/ChartStyle.h"
 #include "ui/charts/Decimation.h"
 
 #include <QChart>
@@ -43,7 +44,7 @@ protected:
             return;
         const QRectF plot = c->plotArea();
         QAbstractSeries *anchor = c->series().constFirst();
-        QPen pen(ChartColors::marker(), 1, Qt::DotLine);
+        QPen pen(themeColor(Palette::Muted), 1, Qt::DotLine);
         painter->save();
         painter->setPen(pen);
         for (const auto &m : m_markers) {
@@ -87,6 +88,8 @@ TimeSeriesChart::TimeSeriesChart(QWidget *parent) : QWidget(parent), m_chart(new
     m_x->setFormat(QStringLiteral("HH:mm"));
     m_y = new QValueAxis;
     m_y->setLabelFormat(QStringLiteral("%.2f"));
+    charts_detail::styleAxis(m_x);
+    charts_detail::styleAxis(m_y);
     m_chart->addAxis(m_x, Qt::AlignBottom);
     m_chart->addAxis(m_y, Qt::AlignLeft);
 
@@ -94,8 +97,8 @@ TimeSeriesChart::TimeSeriesChart(QWidget *parent) : QWidget(parent), m_chart(new
     m_markerPoints->setName(tr("Changes"));
     m_markerPoints->setMarkerShape(QScatterSeries::MarkerShapeTriangle);
     m_markerPoints->setMarkerSize(11);
-    m_markerPoints->setColor(ChartColors::marker());
-    m_markerPoints->setBorderColor(ChartColors::marker());
+    m_markerPoints->setColor(themeColor(Palette::Muted));
+    m_markerPoints->setBorderColor(themeColor(Palette::Muted));
     m_chart->addSeries(m_markerPoints);
     m_markerPoints->attachAxis(m_x);
     m_markerPoints->attachAxis(m_y);
@@ -205,7 +208,7 @@ void TimeSeriesChart::setHorizontalLine(const QString &name, double value, LineK
     }
     line.value = value;
     line.kind = kind;
-    QPen pen(kind == LineKind::Target ? ChartColors::target() : ChartColors::stretch(), 1.5,
+    QPen pen(kind == LineKind::Target ? themeColor(Palette::Bad) : themeColor(Palette::Stretch), 1.5,
              kind == LineKind::Target ? Qt::DashLine : Qt::DashDotLine);
     line.series->setPen(pen);
     scheduleUpdate();

@@ -1,5 +1,7 @@
 #include "ui/reports/ReportChart.h"
 
+#include "ui/Theme.h"
+
 #include <QFontMetricsF>
 #include <QLocale>
 #include <QPainter>
@@ -42,7 +44,7 @@ QString axisNumber(double v, double step)
 void drawReportChart(QPainter &painter, const QRectF &rect, const ReportChartSpec &spec, double unit)
 {
     painter.save();
-    const QColor ink(0x1b, 0x24, 0x30), grid(0xdd, 0xe2, 0xe8), muted(0x5b, 0x66, 0x75);
+    const QColor ink = themeColor(Palette::Ink), grid = themeColor(Palette::Rule), muted = themeColor(Palette::Muted);
 
     // Title and legend on the first line.
     painter.setFont(sizedFont(painter, 9, true));
@@ -58,7 +60,7 @@ void drawReportChart(QPainter &painter, const QRectF &rect, const ReportChartSpe
     for (const auto &l : spec.lines)
         legend.append({l.label, l.color, Qt::SolidLine});
     if (spec.target)
-        legend.append({spec.targetLabel, QColor(0xc0, 0x39, 0x2b), Qt::DashLine});
+        legend.append({spec.targetLabel, themeColor(Palette::Bad), Qt::DashLine});
     double lx = rect.right();
     for (auto it = legend.crbegin(); it != legend.crend(); ++it) {
         const double w = fm.horizontalAdvance(it->label);
@@ -143,19 +145,19 @@ void drawReportChart(QPainter &painter, const QRectF &rect, const ReportChartSpe
         if (m.atSecs < spec.fromSecs || m.atSecs >= spec.toSecs)
             continue;
         const double px = mapX(double(m.atSecs));
-        painter.setPen(QPen(QColor(0x6b, 0x72, 0x80), 0.75 * unit, Qt::DashLine));
+        painter.setPen(QPen(muted, 0.75 * unit, Qt::DashLine));
         painter.drawLine(QPointF(px, plot.top()), QPointF(px, plot.bottom()));
         QPainterPath tri;
         tri.moveTo(px - 2.5 * unit, plot.top());
         tri.lineTo(px + 2.5 * unit, plot.top());
         tri.lineTo(px, plot.top() + 4 * unit);
         tri.closeSubpath();
-        painter.fillPath(tri, QColor(0x6b, 0x72, 0x80));
+        painter.fillPath(tri, muted);
     }
     painter.setClipRect(plot);
 
     if (spec.target) {
-        painter.setPen(QPen(QColor(0xc0, 0x39, 0x2b), 1 * unit, Qt::DashLine));
+        painter.setPen(QPen(themeColor(Palette::Bad), 1 * unit, Qt::DashLine));
         const double py = mapY(*spec.target);
         painter.drawLine(QPointF(plot.left(), py), QPointF(plot.right(), py));
     }

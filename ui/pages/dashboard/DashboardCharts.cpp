@@ -1,6 +1,6 @@
 #include "ui/pages/dashboard/DashboardCharts.h"
 
-#include "ui/charts/ChartColors.h"
+#include "ui/Theme.h"
 #include "ui/charts/TimeSeriesChart.h"
 
 #include <QGridLayout>
@@ -92,27 +92,27 @@ void DashboardCharts::showSnapshot(const KpiSnapshot &s)
     const KpiTargets &t = s.targets;
 
     auto mae = [](const stats::KpiFigures &f) { return f.mae; };
-    m_mae->setSeries(ml, pointsOf(s, mlKey, mae), ChartColors::ml());
-    m_mae->setSeries(heuristic, pointsOf(s, heurKey, mae), ChartColors::heuristic());
+    m_mae->setSeries(ml, pointsOf(s, mlKey, mae), themeColor(Palette::Ml));
+    m_mae->setSeries(heuristic, pointsOf(s, heurKey, mae), themeColor(Palette::Heuristic));
     m_mae->setHorizontalLine(tr("Target"), t.maeMax, TimeSeriesChart::LineKind::Target);
     m_mae->setHorizontalLine(tr("Stretch"), t.stretchMae, TimeSeriesChart::LineKind::Stretch);
 
     auto r2 = [](const stats::KpiFigures &f) { return f.r2; };
-    m_r2->setSeries(ml, pointsOf(s, mlKey, r2), ChartColors::ml());
-    m_r2->setSeries(heuristic, pointsOf(s, heurKey, r2), ChartColors::heuristic());
+    m_r2->setSeries(ml, pointsOf(s, mlKey, r2), themeColor(Palette::Ml));
+    m_r2->setSeries(heuristic, pointsOf(s, heurKey, r2), themeColor(Palette::Heuristic));
     m_r2->setHorizontalLine(tr("Target"), t.r2Min, TimeSeriesChart::LineKind::Target);
     m_r2->setHorizontalLine(tr("Stretch"), t.stretchR2, TimeSeriesChart::LineKind::Stretch);
 
-    m_latency->setSeries(tr("p50"), pointsOf(s, mlKey, [](const auto &f) { return f.latencyP50Ms; }), ChartColors::stretch());
-    m_latency->setSeries(tr("p95"), pointsOf(s, mlKey, [](const auto &f) { return f.latencyP95Ms; }), ChartColors::ml());
-    m_latency->setSeries(tr("p99"), pointsOf(s, mlKey, [](const auto &f) { return f.latencyP99Ms; }), ChartColors::fallback());
+    m_latency->setSeries(tr("p50"), pointsOf(s, mlKey, [](const auto &f) { return f.latencyP50Ms; }), seriesColor(0));
+    m_latency->setSeries(tr("p95"), pointsOf(s, mlKey, [](const auto &f) { return f.latencyP95Ms; }), seriesColor(1));
+    m_latency->setSeries(tr("p99"), pointsOf(s, mlKey, [](const auto &f) { return f.latencyP99Ms; }), seriesColor(2));
     m_latency->setHorizontalLine(tr("Target"), t.latencyMaxMs, TimeSeriesChart::LineKind::Target);
 
     auto failure = [](const stats::KpiFigures &f) { return f.failureRate; };
     auto rate = [](const stats::KpiFigures &f) { return f.throughputPerSecond; };
     for (const auto &[name, key] : {std::pair{ml, mlKey}, std::pair{heuristic, heurKey}, std::pair{fallback, fbKey}}) {
-        m_errorRate->setSeries(name, pointsOf(s, key, failure, 100.0), ChartColors::forPath(key));
-        m_throughput->setSeries(name, pointsOf(s, key, rate), ChartColors::forPath(key));
+        m_errorRate->setSeries(name, pointsOf(s, key, failure, 100.0), pathColor(key));
+        m_throughput->setSeries(name, pointsOf(s, key, rate), pathColor(key));
     }
     m_errorRate->setHorizontalLine(tr("Target"), t.errorRateMax * 100.0, TimeSeriesChart::LineKind::Target);
 }

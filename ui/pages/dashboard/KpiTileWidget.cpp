@@ -1,6 +1,6 @@
 #include "ui/pages/dashboard/KpiTileWidget.h"
 
-#include "ui/charts/ChartColors.h"
+#include "ui/Theme.h"
 
 #include <QLabel>
 #include <QVBoxLayout>
@@ -60,24 +60,23 @@ QString KpiTileWidget::trendText() const { return m_trend->text(); }
 
 void KpiTileWidget::restyle()
 {
-    QColor edge = ChartColors::neutral();
-    QColor value(0x17, 0x21, 0x2e);
+    QColor edge = themeColor(Palette::Muted);
+    QColor value = themeColor(Palette::Ink);
     switch (m_state.verdict) {
-    case TileState::Verdict::Good: edge = value = ChartColors::good(); break;
-    case TileState::Verdict::Bad: edge = value = ChartColors::bad(); break;
-    case TileState::Verdict::NoData: edge = QColor(0xc8, 0xcf, 0xd8); value = QColor(0x8e, 0x9b, 0xab); break;
-    case TileState::Verdict::Neutral: edge = QColor(0x9a, 0xa5, 0xb4); break;
+    case TileState::Verdict::Good: edge = value = themeColor(Palette::Good); break;
+    case TileState::Verdict::Bad: edge = value = themeColor(Palette::Bad); break;
+    case TileState::Verdict::NoData: edge = themeColor(Palette::Border); value = themeColor(Palette::Faint); break;
+    case TileState::Verdict::Neutral: edge = themeColor(Palette::Faint); break;
     }
     if (m_stale)
-        edge = value = QColor(0x9a, 0xa5, 0xb4);
-    setStyleSheet(QStringLiteral("QFrame#%1 { background: %2; border: 1px solid #dfe4eb; border-left: 5px solid %3; "
-                                 "border-radius: 6px; } QLabel { border: none; background: transparent; color: #5b6675; }"
-                                 " QLabel#tileValue { color: %4; }")
-                      .arg(objectName(), m_stale ? QStringLiteral("#f1f3f6") : QStringLiteral("#ffffff"), edge.name(),
-                           value.name()));
-    QColor trendColour = ChartColors::neutral();
+        edge = value = themeColor(Palette::Faint);
+    setStyleSheet(themeStyle(QStringLiteral("QFrame#%1 { background: %2; border: 1px solid @{rule}; border-left: 5px solid %3; "
+                                            "border-radius: 6px; } QLabel { border: none; background: transparent; color: @{muted}; }"
+                                            " QLabel#tileValue { color: %4; }"))
+                      .arg(objectName(), themeCss(m_stale ? Palette::Shade : Palette::Base), edge.name(), value.name()));
+    QColor trendColour = themeColor(Palette::Muted);
     if (m_state.trend == TileState::Trend::Up || m_state.trend == TileState::Trend::Down)
-        trendColour = m_state.trendIsGood ? ChartColors::good() : ChartColors::bad();
+        trendColour = themeColor(m_state.trendIsGood ? Palette::Good : Palette::Bad);
     m_trend->setStyleSheet(QStringLiteral("color: %1;").arg(trendColour.name()));
 }
 

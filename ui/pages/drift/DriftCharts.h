@@ -4,9 +4,10 @@
 
 #include <QWidget>
 
-class QChartView;
-
 namespace mldeck::ui {
+
+class BarChart;
+class XYChart;
 
 // The detail of one feature: reference vs current histograms overlaid, and the score's time
 // series with its threshold.
@@ -23,8 +24,8 @@ public:
     QString histogramTitle() const;
 
 private:
-    QChartView *m_histogram = nullptr;
-    QChartView *m_series = nullptr;
+    BarChart *m_histogram = nullptr;
+    XYChart *m_series = nullptr;
 };
 
 } // namespace mldeck::ui

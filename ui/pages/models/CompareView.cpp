@@ -2,7 +2,7 @@
 
 #include "ui/ConnectionSession.h"
 #include "ui/pages/models/compare/ReportCharts.h"
-#include "ui/pages/models/compare/ReportPdf.h"
+#include "ui/reports/ComparisonReportPdf.h"
 
 #include <QFileDialog>
 #include <QFormLayout>
@@ -342,7 +342,7 @@ void CompareView::exportPdf()
         return;
     m_exportPdf->setEnabled(false);
     m_exportJobs.post(
-        this, [report = m_report, path] { return writeReportPdf(report, path); },
+        this, [report = m_report, path] { return writeComparisonReportPdf(report, path); },
         [this, path](const Status &s) {
             m_exportPdf->setEnabled(m_exportCsv->isEnabled()); // unless a new run started meanwhile
             m_status->setText(s ? tr("Exported %1.").arg(path) : s.errorMessage());

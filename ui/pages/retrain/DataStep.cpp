@@ -1,10 +1,8 @@
 #include "ui/pages/retrain/DataStep.h"
 
-#include <QBarCategoryAxis>
-#include <QBarSeries>
-#include <QBarSet>
-#include <QChart>
-#include <QChartView>
+#include "ui/Theme.h"
+#include "ui/charts/BarChart.h"
+
 #include <QCheckBox>
 #include <QDoubleSpinBox>
 #include <QFormLayout>
@@ -15,7 +13,6 @@
 #include <QPushButton>
 #include <QSpinBox>
 #include <QTableWidget>
-#include <QValueAxis>
 #include <QVBoxLayout>
 
 #include <algorithm>
@@ -81,12 +78,13 @@ DataStep::DataStep(QWidget *parent) : QWidget(parent)
     top->addLayout(form, 1);
     top->addLayout(facts, 1);
 
-    auto *chart = new QChart;
-    chart->setTitle(tr("Target distribution"));
-    chart->legend()->hide();
-    chart->setMargins(QMargins(2, 2, 2, 2));
-    m_histogram = new QChartView(chart, this);
+    m_histogram = new BarChart(this);
     m_histogram->setObjectName(QStringLiteral("dataHistogram"));
+    m_histogram->setTitle(tr("Target distribution"));
+    m_histogram->setLegendVisible(false);
+    m_histogram->setBarWidth(0.95);
+    m_histogram->setCategoryLabelStyle(-90, 0.8);
+    m_histogram->setValueLabelFormat(QStringLiteral("%d"));
     m_histogram->setMinimumHeight(200);
 
     m_missing = new QTableWidget(this);
@@ -133,9 +131,8 @@ void DataStep::clearSummary()
         l->setText(QStringLiteral("–"));
     m_status->setText(tr("Press Summarize to see what the window holds."));
     m_status->setStyleSheet(QString());
-    m_histogram->chart()->removeAllSeries();
-    for (QAbstractAxis *a : m_histogram->chart()->axes())
-        m_histogram->chart()->removeAxis(a);
+    m_histogram->clear();
+    m_histogram->setAxisTitles(QString(), QString());
     m_missing->setRowCount(0);
     m_summarize->setEnabled(true);
     Q_EMIT changed();
@@ -171,37 +168,16 @@ void DataStep::showSummary(const retrain::DataSummary &s)
         m_status->setText(m_status->text() + QLatin1Char(' ') + s.notes.join(QLatin1Char(' ')));
 
     // Histogram: 20 equal-width bins over [min, max], labelled by their lower edge.
-    QChart *chart = m_histogram->chart();
     if (!s.targetHistogram.empty()) {
-        auto *set = new QBarSet(tr("Rows"));
-        set->setColor(QColor(0x2f, 0x6f, 0xb3));
+        BarChart::Set bins{tr("Rows"), {}, themeColor(Palette::Ml)};
         QStringList categories;
         const double width = (s.targetMax - s.targetMin) / double(s.targetHistogram.size());
-        qint64 top = 0;
         for (size_t i = 0; i < s.targetHistogram.size(); ++i) {
-            *set << double(s.targetHistogram[i]);
-            top = std::max(top, s.targetHistogram[i]);
+            bins.values << double(s.targetHistogram[i]);
             categories << QString::number(s.targetMin + width * double(i), 'f', 0);
         }
-        auto *series = new QBarSeries;
-        series->setBarWidth(0.95);
-        series->append(set);
-        chart->addSeries(series);
-        auto *x = new QBarCategoryAxis;
-        x->append(categories);
-        x->setLabelsAngle(-90);
-        QFont small = x->labelsFont();
-        small.setPointSizeF(small.pointSizeF() * 0.8);
-        x->setLabelsFont(small);
-        x->setTitleText(tr("Target (lower edge of each bin)"));
-        auto *y = new QValueAxis;
-        y->setRange(0, double(std::max<qint64>(1, top)) * 1.05);
-        y->setLabelFormat(QStringLiteral("%d"));
-        y->applyNiceNumbers();
-        chart->addAxis(x, Qt::AlignBottom);
-        chart->addAxis(y, Qt::AlignLeft);
-        series->attachAxis(x);
-        series->attachAxis(y);
+        m_histogram->setAxisTitles(tr("Target (lower edge of each bin)"), QString());
+        m_histogram->setBars(categories, {bins}, 0.05, 1, true);
     }
 
     if (s.missingByFeature.isEmpty()) {
@@ -223,7 +199,7 @@ void DataStep::showSummary(const retrain::DataSummary &s)
 void DataStep::showError(const QString &error)
 {
     clearSummary();
-    m_status->setStyleSheet(QStringLiteral("color:#b3261e;"));
+    m_status->setStyleSheet(themeStyle(QStringLiteral("color: @{bad};")));
     m_status->setText(tr("Cannot summarize: %1").arg(error));
     Q_EMIT changed();
 }

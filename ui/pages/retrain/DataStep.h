@@ -7,7 +7,6 @@
 #include <optional>
 
 class QCheckBox;
-class QChartView;
 class QDoubleSpinBox;
 class QLabel;
 class QPushButton;
@@ -15,6 +14,8 @@ class QSpinBox;
 class QTableWidget;
 
 namespace mldeck::ui {
+
+class BarChart;
 
 // Step 2, "Data": the window (days back), the time-based holdout share, whether feedback weighs in;
 // "Summarize" shows rows, train/validation/holdout sizes, the dates, the target distribution and the
@@ -52,7 +53,7 @@ private:
     QLabel *m_split = nullptr;
     QLabel *m_dates = nullptr;
     QLabel *m_target = nullptr;
-    QChartView *m_histogram = nullptr;
+    BarChart *m_histogram = nullptr;
     QTableWidget *m_missing = nullptr;
     std::optional<retrain::DataSummary> m_summary;
 };

@@ -4,11 +4,9 @@
 
 #include <QWidget>
 
-class QChartView;
-class QLineSeries;
-class QValueAxis;
-
 namespace mldeck::ui {
+
+class XYChart;
 
 // The live training curve: train and validation loss per epoch, two series, axes that follow.
 class LossChart final : public QWidget
@@ -24,11 +22,9 @@ public:
     int pointCount() const;
 
 private:
-    QChartView *m_view = nullptr;
-    QLineSeries *m_train = nullptr;
-    QLineSeries *m_validation = nullptr;
-    QValueAxis *m_x = nullptr;
-    QValueAxis *m_y = nullptr;
+    XYChart *m_chart = nullptr;
+    QString m_train;
+    QString m_validation;
     double m_maxLoss = 0;
 };
 

@@ -1,14 +1,10 @@
 #include "ui/pages/models/compare/ReportCharts.h"
 
-#include <QBarCategoryAxis>
-#include <QBarSeries>
-#include <QBarSet>
-#include <QChart>
-#include <QChartView>
+#include "ui/Theme.h"
+#include "ui/charts/BarChart.h"
+#include "ui/charts/XYChart.h"
+
 #include <QHBoxLayout>
-#include <QLineSeries>
-#include <QScatterSeries>
-#include <QValueAxis>
 
 #include <algorithm>
 #include <cmath>
@@ -19,11 +15,12 @@ ReportCharts::ReportCharts(QWidget *parent) : QWidget(parent)
 {
     auto *layout = new QHBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
-    m_scatter = new QChartView(new QChart, this);
-    m_residuals = new QChartView(new QChart, this);
+    m_scatter = new XYChart(XYChart::XAxis::Value, this);
+    m_residuals = new BarChart(this);
     m_scatter->setObjectName(QStringLiteral("compareScatter"));
     m_residuals->setObjectName(QStringLiteral("compareResiduals"));
-    m_scatter->setRenderHint(QPainter::Antialiasing);
+    m_scatter->setAxisTitles(tr("Actual"), tr("Predicted"));
+    m_residuals->setAxisTitles(QString(), tr("Rows"));
     layout->addWidget(m_scatter, 1);
     layout->addWidget(m_residuals, 1);
     clear();
@@ -31,13 +28,10 @@ ReportCharts::ReportCharts(QWidget *parent) : QWidget(parent)
 
 void ReportCharts::clear()
 {
-    m_scatter->chart()->removeAllSeries();
-    m_residuals->chart()->removeAllSeries();
-    for (QChart *c : {m_scatter->chart(), m_residuals->chart()})
-        for (QAbstractAxis *a : c->axes())
-            c->removeAxis(a);
-    m_scatter->chart()->setTitle(tr("Predicted vs actual"));
-    m_residuals->chart()->setTitle(tr("Residuals (predicted − actual)"));
+    m_scatter->clear();
+    m_residuals->clear();
+    m_scatter->setTitle(tr("Predicted vs actual"));
+    m_residuals->setTitle(tr("Residuals (predicted − actual)"));
     m_scatterPoints = 0;
 }
 
@@ -50,18 +44,7 @@ void ReportCharts::setReport(const stats::ComparisonReport &r)
     // Decimation: every k-th row, the same rows for every model so the clouds stay comparable.
     const size_t step = std::max<size_t>(1, (n + kMaxScatterPoints - 1) / kMaxScatterPoints);
     double lo = INFINITY, hi = -INFINITY;
-    QChart *scatter = m_scatter->chart();
-    auto *x = new QValueAxis;
-    auto *y = new QValueAxis;
-    x->setTitleText(tr("Actual"));
-    y->setTitleText(tr("Predicted"));
-    scatter->addAxis(x, Qt::AlignBottom);
-    scatter->addAxis(y, Qt::AlignLeft);
     for (size_t m = 0; m < r.predictions.size(); ++m) {
-        auto *series = new QScatterSeries;
-        series->setName(r.models[m].label);
-        series->setMarkerSize(4);
-        series->setPen(Qt::NoPen);
         QList<QPointF> points;
         for (size_t i = 0; i < n; i += step) {
             points.append(QPointF(r.actual[i], r.predictions[m][i]));
@@ -69,20 +52,13 @@ void ReportCharts::setReport(const stats::ComparisonReport &r)
             hi = std::max({hi, r.actual[i], r.predictions[m][i]});
         }
         m_scatterPoints = std::max(m_scatterPoints, int(points.size()));
-        series->replace(points);
-        scatter->addSeries(series);
-        series->attachAxis(x);
-        series->attachAxis(y);
+        QColor color = seriesColor(int(m));
+        color.setAlpha(160); // overlapping clouds stay readable
+        m_scatter->setSeries(r.models[m].label, points, color, XYChart::Style::Points, 4);
     }
-    auto *diagonal = new QLineSeries;
-    diagonal->setName(tr("Perfect"));
-    diagonal->append(lo, lo);
-    diagonal->append(hi, hi);
-    scatter->addSeries(diagonal);
-    diagonal->attachAxis(x);
-    diagonal->attachAxis(y);
-    x->setRange(lo, hi);
-    y->setRange(lo, hi);
+    m_scatter->setSeries(tr("Perfect"), {QPointF(lo, lo), QPointF(hi, hi)}, themeColor(Palette::Muted), XYChart::Style::Dashed, 1);
+    m_scatter->setXRange(lo, hi);
+    m_scatter->setYRange(lo, hi);
 
     // Residual histograms on shared bins (1st-99th percentile of all residuals, 30 bins).
     std::vector<double> all;
@@ -95,31 +71,19 @@ void ReportCharts::setReport(const stats::ComparisonReport &r)
     const double rhi = all[size_t(0.99 * double(all.size() - 1))];
     const int bins = 30;
     const double width = std::max(1e-9, (rhi - rlo) / bins);
-    auto *bars = new QBarSeries;
+    QList<BarChart::Set> sets;
     for (size_t m = 0; m < r.predictions.size(); ++m) {
-        std::vector<int> counts(bins, 0);
+        QList<double> counts(bins, 0);
         for (size_t i = 0; i < n; ++i) {
             const double e = r.predictions[m][i] - r.actual[i];
-            counts[size_t(std::clamp(int((e - rlo) / width), 0, bins - 1))]++;
+            counts[std::clamp(int((e - rlo) / width), 0, bins - 1)] += 1;
         }
-        auto *set = new QBarSet(r.models[m].label);
-        for (int c : counts)
-            set->append(c);
-        bars->append(set);
+        sets.append({r.models[m].label, counts, seriesColor(int(m))});
     }
     QStringList categories;
     for (int b = 0; b < bins; ++b)
         categories << (b % 5 == 0 ? QString::number(rlo + b * width, 'f', 1) : QString(b, QLatin1Char(' ')));
-    QChart *hist = m_residuals->chart();
-    hist->addSeries(bars);
-    auto *cats = new QBarCategoryAxis;
-    cats->append(categories);
-    auto *counts = new QValueAxis;
-    counts->setTitleText(tr("Rows"));
-    hist->addAxis(cats, Qt::AlignBottom);
-    hist->addAxis(counts, Qt::AlignLeft);
-    bars->attachAxis(cats);
-    bars->attachAxis(counts);
+    m_residuals->setBars(categories, sets, 0.05, 1, true);
 }
 
 } // namespace mldeck::ui

@@ -4,9 +4,10 @@
 
 #include <QWidget>
 
-class QChartView;
-
 namespace mldeck::ui {
+
+class BarChart;
+class XYChart;
 
 // Predicted-vs-actual scatter (at most 5,000 points per model, evenly decimated) and residual
 // histograms of the models of a comparison report.
@@ -24,8 +25,8 @@ public:
     int scatterPointCount() const { return m_scatterPoints; }
 
 private:
-    QChartView *m_scatter = nullptr;
-    QChartView *m_residuals = nullptr;
+    XYChart *m_scatter = nullptr;
+    BarChart *m_residuals = nullptr;
     int m_scatterPoints = 0;
 };
 
