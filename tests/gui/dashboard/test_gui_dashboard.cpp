@@ -6,6 +6,7 @@
 #include "core/store/pg/Migrator.h"
 #include "core/store/pg/PgConnection.h"
 #include "core/store/pg/PredictionLog.h"
+#include "tests/support/TestChecks.h"
 #include "tests/support/TestServers.h"
 #include "ui/ConnectionSession.h"
 #include "ui/charts/TimeSeriesChart.h"
@@ -255,8 +256,7 @@ private Q_SLOTS:
         QVERIFY(page.rangeSelector()->customError().contains(QStringLiteral("before")));
         QCOMPARE(page.currentQuery()->rangeSeconds(), before.rangeSeconds());
         QCOMPARE(page.currentQuery()->live, true);
-        QTest::qWait(500);
-        QCOMPARE(page.snapshotsShown(), shown);
+        QVERIFY(!test::happensWithin([&] { return page.snapshotsShown() != shown; }, 500));
         QCOMPARE(page.state(), ui::DashboardPage::State::Live);
 
         // A valid custom range (the last 20 minutes, not live) shows only the recent rows.

@@ -44,13 +44,19 @@ private Q_SLOTS:
         QElapsedTimer frozenFor;
         frozenFor.start();
         int row = 0;
-        while (frozenFor.elapsed() < 7000) {
-            // Click through the pages as a user would while the database hangs.
+        // Click through the pages as a user would (a click every 100 ms) while the database hangs: for 7 s,
+        // and until the status bar says PostgreSQL is down.
+        QTimer clicker;
+        QObject::connect(&clicker, &QTimer::timeout, nav, [&] {
             const QRect rect = nav->visualItemRect(nav->item(row % nav->count()));
             QTest::mouseClick(nav->viewport(), Qt::LeftButton, {}, rect.center());
             ++row;
-            QTest::qWait(100);
-        }
+        });
+        clicker.start(100);
+        QTRY_VERIFY_WITH_TIMEOUT(frozenFor.elapsed() >= 7000 &&
+                                     window.pgIndicator()->health().state == Health::State::Down,
+                                 60000);
+        clicker.stop();
         const Health frozen = window.pgIndicator()->health();
         freeze.thaw();
         heartbeat.stop();

@@ -12,6 +12,7 @@
 #include "core/store/pg/PgConnection.h"
 #include "core/store/redis/FlagStore.h"
 #include "core/store/redis/RedisConnection.h"
+#include "tests/support/TestChecks.h"
 #include "tests/support/TestServers.h"
 #include "ui/ConnectionSession.h"
 #include "ui/pages/RolloutPage.h"
@@ -30,6 +31,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <cstdlib>
 #include <memory>
 
 using namespace mldeck;
@@ -132,8 +134,10 @@ private:
     FlagState readFlags(const QString &deployment)
     {
         auto s = m_store->read(deployment);
-        if (!s)
-            qFatal("flag read failed: %s", qPrintable(s.errorMessage()));
+        if (!s) {
+            MLDECK_FAIL_IN_HELPER(QStringLiteral("flag read failed: ") + s.errorMessage());
+            return {};
+        }
         return *s;
     }
 
@@ -147,7 +151,7 @@ private:
         init.actor = QStringLiteral("setup@test");
         auto s = m_store->initialiseIfMissing(name, init);
         if (!s)
-            qFatal("flag init failed: %s", qPrintable(s.errorMessage()));
+            MLDECK_FAIL_IN_HELPER(QStringLiteral("flag init failed: ") + s.errorMessage()); // not listed, then
         return name;
     }
 
@@ -201,7 +205,7 @@ private Q_SLOTS:
         // Many intermediate positions, up and back down: none of them may reach Redis.
         for (int v : {12, 15, 19, 24, 28, 33, 31, 29, 27}) {
             QTest::mouseMove(slider, pointFor(slider, v));
-            QTest::qWait(20);
+            QTRY_VERIFY(std::abs(slider->sliderPosition() - v) <= 1);
         }
         QVERIFY(slider->value() > 20 && slider->value() < 35);
         QCOMPARE(readFlags(dep).version, before); // nothing written during the drag
@@ -210,7 +214,8 @@ private Q_SLOTS:
 
         QTRY_COMPARE_WITH_TIMEOUT(readFlags(dep).version, before + 1, kTimeoutMs);
         // Longer than any settle or debounce delay: still exactly one write.
-        QTest::qWait(ui::PercentageControl::kSettleMs + 800);
+        QVERIFY(!test::happensWithin([&] { return readFlags(dep).version > before + 1; },
+                                     ui::PercentageControl::kSettleMs + 800));
         const FlagState after = readFlags(dep);
         QCOMPARE(after.version, before + 1);
         QCOMPARE(after.trafficPercentage, released);
@@ -236,8 +241,7 @@ private Q_SLOTS:
         QTest::mouseClick(preset, Qt::LeftButton);
         QCOMPARE(f.confirmations, 1);
         QVERIFY(f.lastQuestion.contains(QStringLiteral("50")));
-        QTest::qWait(1000);
-        QCOMPARE(readFlags(dep).version, before); // refused: nothing written
+        QVERIFY(!test::happensWithin([&] { return readFlags(dep).version != before; }, 1000)); // refused: nothing written
         QCOMPARE(readFlags(dep).trafficPercentage, 10);
         QCOMPARE(f.find<QSlider>(QStringLiteral("percentageSlider"))->value(), 10); // controls back to confirmed
 
@@ -269,8 +273,7 @@ private Q_SLOTS:
         f.answer = false;
         QTest::mouseClick(rollback, Qt::LeftButton);
         QCOMPARE(f.confirmations, 1);
-        QTest::qWait(500);
-        QCOMPARE(readFlags(dep).version, before);
+        QVERIFY(!test::happensWithin([&] { return readFlags(dep).version != before; }, 500));
 
         f.answer = true;
         QTest::mouseClick(rollback, Qt::LeftButton);

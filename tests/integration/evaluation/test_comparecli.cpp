@@ -1,3 +1,5 @@
+#include "tests/support/TestChecks.h"
+
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -37,8 +39,12 @@ class TestCompareCli final : public QObject
         env.remove(QStringLiteral("MLDECK_PG_URL"));
         p.setProcessEnvironment(env);
         p.start(ctl(), args);
-        if (!p.waitForFinished(120000))
-            qFatal("mldeckctl did not finish");
+        if (!p.waitForFinished(120000)) {
+            MLDECK_FAIL_IN_HELPER(QStringLiteral("mldeckctl did not finish within 120 s: ") + args.join(u' '));
+            p.kill();
+            p.waitForFinished();
+            return {-1, {}, "did not finish"};
+        }
         return {p.exitCode(), p.readAllStandardOutput(), p.readAllStandardError()};
     }
 

@@ -1,5 +1,6 @@
 #include "PdfCheck.h"
 #include "ReportFixture.h"
+#include "tests/support/TestChecks.h"
 
 #include <QDir>
 #include <QFile>
@@ -38,8 +39,12 @@ class TestReportCli final : public QObject
         p.setProcessEnvironment(env);
         args.prepend(QStringLiteral("report"));
         p.start(ctl(), args);
-        if (!p.waitForFinished(120000))
-            qFatal("mldeckctl did not finish");
+        if (!p.waitForFinished(120000)) {
+            MLDECK_FAIL_IN_HELPER(QStringLiteral("mldeckctl did not finish within 120 s: ") + args.join(u' '));
+            p.kill();
+            p.waitForFinished();
+            return {-1, {}, "did not finish"};
+        }
         return {p.exitCode(), p.readAllStandardOutput(), p.readAllStandardError()};
     }
 
