@@ -27,7 +27,9 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <memory>
 #include <new>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <unistd.h>
@@ -282,7 +284,10 @@ QJsonObject updatedMetadata(const ModelInfo &base, const QString &newVersion, qi
     return root;
 }
 
-// The training run itself; exceptions escape to trainModel, which turns them into Errors.
+// The training run, in the order execute() takes its steps: load the base model, encode the data, set
+// the seed and the optimiser, train epoch by epoch keeping the best weights, write the model. A step
+// that sees the cancel flag marks the result cancelled and the run stops there. Exceptions escape to
+// TorchTrainer::train, which turns them into Errors.
 class Run final
 {
 public:
@@ -294,192 +299,268 @@ public:
 
 private:
     bool cancelled() const { return m_options.cancel && m_options.cancel->load(); }
+    bool stopIfCancelled()
+    {
+        m_result.cancelled = m_result.cancelled || cancelled();
+        return m_result.cancelled;
+    }
+
+    Status loadBase(const QByteArray &baseBytes, const QString &basePath);
+    Status encode(const Dataset &train, const Dataset &validation);
+    Status prepare();
+    Status trainEpochs();
+    Status trainBatches(int epoch, double &lossSum);
+    Status validateEpoch(int epoch, double lossSum, qint64 epochNs, bool &stopEarly);
+    void reduceLearningRateOnPlateau();
+    Status write(const Dataset &validation, const QString &newVersion, const QString &outputPath);
 
     const TrainingParams &m_params;
     const TrainingOptions &m_options;
+    TrainingResult m_result;
+    QElapsedTimer m_clock;
+
+    // The base model: a private copy (every load is one); its metadata is the schema and scaler we train with.
+    torch::jit::Module m_module;
+    ModelInfo m_base;
+    std::optional<InputEncoder> m_encoder;
+
+    // The data, encoded once; the tensors view the vectors' memory.
+    Encoded m_train;
+    Encoded m_valid;
+    at::Tensor m_trainTable;
+    at::Tensor m_trainTarget;
+    at::Tensor m_validTable;
+
+    // The optimisation.
+    std::unique_ptr<torch::optim::Adam> m_optimizer;
+    double m_learningRate = 0;
+    double m_scale = 1;
+    std::mt19937_64 m_shuffler;
+    std::vector<int64_t> m_order;
+    std::vector<int64_t> m_rows; // the rows of the batch at hand
+    qint64 m_batch = 0;
+    qint64 m_batches = 0;
+
+    // Progress: the best epoch so far and the counts of the two patiences.
+    double m_bestLoss = std::numeric_limits<double>::infinity();
+    std::vector<at::Tensor> m_bestWeights;
+    int m_sinceImprovement = 0;
+    int m_sincePlateauStep = 0;
+    qint64 m_trainedSamples = 0;
+    qint64 m_trainingNs = 0;
 };
 
 Result<TrainingResult> Run::execute(const QByteArray &baseBytes, const QString &basePath, const Dataset &train,
                                     const Dataset &validation, const QString &newVersion, const QString &outputPath)
 {
-    TrainingResult result;
-    QElapsedTimer clock;
-    clock.start();
+    m_clock.start();
+    if (const Status loaded = loadBase(baseBytes, basePath); !loaded)
+        return loaded.error();
+    if (const Status encoded = encode(train, validation); !encoded)
+        return encoded.error();
+    if (stopIfCancelled())
+        return m_result;
+    if (const Status prepared = prepare(); !prepared)
+        return prepared.error();
+    if (const Status trained = trainEpochs(); !trained)
+        return trained.error();
+    if (stopIfCancelled())
+        return m_result;
+    restore(m_module, m_bestWeights);
+    m_module.eval();
+    m_result.samplesPerSecond = m_trainingNs > 0 ? double(m_trainedSamples) * 1e9 / double(m_trainingNs) : 0;
+    if (const Status written = write(validation, newVersion, outputPath); !written)
+        return written.error();
+    return m_result;
+}
 
-    // The base: a private copy (every load is one), its metadata is the schema and scaler we train with.
+Status Run::loadBase(const QByteArray &baseBytes, const QString &basePath)
+{
     torch::jit::ExtraFilesMap extra{{"mldeck.json", kAbsent}};
-    torch::jit::Module module;
     try {
         std::istringstream stream(baseBytes.toStdString());
-        module = torch::jit::load(stream, torch::kCPU, extra);
+        m_module = torch::jit::load(stream, torch::kCPU, extra);
     } catch (const c10::Error &e) {
         return Error{TorchTrainer::tr("%1 is not a TorchScript model file: %2").arg(basePath, torchMessage(e))};
     }
-    ModelInfo base;
     if (extra["mldeck.json"] == kAbsent)
         return Error{TorchTrainer::tr("Model %1 has no mldeck.json metadata: MLDeck needs its feature schema and scaler to "
                         "train it.")
                          .arg(basePath)};
-    if (const Status parsed = parseModelMetadata(QByteArray::fromStdString(extra["mldeck.json"]), base); !parsed)
+    if (const Status parsed = parseModelMetadata(QByteArray::fromStdString(extra["mldeck.json"]), m_base); !parsed)
         return Error{TorchTrainer::tr("%1: %2").arg(basePath, parsed.errorMessage())};
-    base.path = basePath;
+    m_base.path = basePath;
+    m_encoder.emplace(m_base);
+    return {};
+}
 
-    const InputEncoder encoder(base);
-    auto trainData = encodeDataset(train, base, encoder, TorchTrainer::tr("training"));
+Status Run::encode(const Dataset &train, const Dataset &validation)
+{
+    auto trainData = encodeDataset(train, m_base, *m_encoder, TorchTrainer::tr("training"));
     if (!trainData)
         return trainData.error();
-    auto validData = encodeDataset(validation, base, encoder, TorchTrainer::tr("validation"));
+    auto validData = encodeDataset(validation, m_base, *m_encoder, TorchTrainer::tr("validation"));
     if (!validData)
         return validData.error();
-    if (cancelled()) {
-        result.cancelled = true;
-        return result;
-    }
+    m_train = std::move(trainData).value();
+    m_valid = std::move(validData).value();
+    const int width = m_encoder->width();
+    m_trainTable = torch::from_blob(m_train.table.data(), {m_train.rows, width}, torch::kFloat32);
+    m_trainTarget = torch::from_blob(m_train.target.data(), {m_train.rows}, torch::kFloat32);
+    m_validTable = torch::from_blob(m_valid.table.data(), {m_valid.rows, width}, torch::kFloat32);
+    return {};
+}
 
-    const int width = encoder.width();
-    const int length = base.sequenceLength;
-    const qint64 n = trainData->rows;
-    const at::Tensor trainTable = torch::from_blob(trainData.value().table.data(), {n, width}, torch::kFloat32);
-    const at::Tensor trainTarget = torch::from_blob(trainData.value().target.data(), {n}, torch::kFloat32);
-    const at::Tensor validTable =
-        torch::from_blob(validData.value().table.data(), {validData->rows, width}, torch::kFloat32);
-
+Status Run::prepare()
+{
     // One seed drives everything random: the re-initialisation, dropout (torch's global generator) and
     // the shuffling (our own generator, so the order does not depend on what torch drew before).
     torch::manual_seed(m_params.seed);
     if (!m_params.startFromBase)
-        reinitialise(module);
+        reinitialise(m_module);
     std::vector<at::Tensor> parameters;
-    for (at::Tensor p : module.parameters(true)) {
+    for (at::Tensor p : m_module.parameters(true)) {
         p.requires_grad_(true);
         parameters.push_back(p);
     }
     if (parameters.empty())
-        return Error{TorchTrainer::tr("Model %1 has no trainable parameters.").arg(base.name)};
-    const double scale = targetScale(module, trainData->target);
-    const float invScale = float(1.0 / scale);
+        return Error{TorchTrainer::tr("Model %1 has no trainable parameters.").arg(m_base.name)};
+    m_scale = targetScale(m_module, m_train.target);
+    m_learningRate = m_params.learningRate;
+    m_optimizer = std::make_unique<torch::optim::Adam>(parameters, torch::optim::AdamOptions(m_learningRate));
+    m_shuffler.seed(m_params.seed);
+    m_order.resize(size_t(m_train.rows));
+    for (qint64 i = 0; i < m_train.rows; ++i)
+        m_order[size_t(i)] = i;
+    m_batch = std::min<qint64>(m_params.batchSize, m_train.rows);
+    m_batches = (m_train.rows + m_batch - 1) / m_batch;
+    return {};
+}
 
-    double learningRate = m_params.learningRate;
-    torch::optim::Adam optimizer(parameters, torch::optim::AdamOptions(learningRate));
-    std::mt19937_64 shuffler(m_params.seed);
-    std::vector<int64_t> order(static_cast<size_t>(n));
-    for (qint64 i = 0; i < n; ++i)
-        order[size_t(i)] = i;
-
-    const qint64 batch = std::min<qint64>(m_params.batchSize, n);
-    const qint64 batches = (n + batch - 1) / batch;
-    const int epochs = m_params.epochs;
-    double bestLoss = std::numeric_limits<double>::infinity();
-    std::vector<at::Tensor> bestWeights;
-    int sinceImprovement = 0;
-    int sincePlateauStep = 0;
-    qint64 trainedSamples = 0;
-    qint64 trainingNs = 0;
-    std::vector<int64_t> rows;
-
-    for (int epoch = 1; epoch <= epochs; ++epoch) {
-        module.train(true);
-        std::shuffle(order.begin(), order.end(), shuffler);
-        double lossSum = 0;
+Status Run::trainEpochs()
+{
+    for (int epoch = 1; epoch <= m_params.epochs; ++epoch) {
         QElapsedTimer epochClock;
         epochClock.start();
-        for (qint64 b = 0; b < batches; ++b) {
-            if (cancelled()) {
-                result.cancelled = true;
-                return result;
-            }
-            const qint64 begin = b * batch;
-            const qint64 end = std::min(n, begin + batch);
-            rows.assign(order.begin() + begin, order.begin() + end);
-            const at::Tensor input = batchInput(trainTable, rows, length);
-            const at::Tensor idx = torch::from_blob(rows.data(), {end - begin}, torch::kInt64);
-            const at::Tensor y = trainTarget.index_select(0, idx);
-
-            optimizer.zero_grad();
-            auto out = forwardBatch(module, input, end - begin);
-            if (!out)
-                return Error{TorchTrainer::tr("Model %1: %2").arg(base.name, out.errorMessage())};
-            const at::Tensor loss = ((out.value() - y) * invScale).pow(2).mean();
-            const double value = loss.item<double>();
-            if (!std::isfinite(value))
-                return Error{TorchTrainer::tr("training diverged: loss is %1 at epoch %2, batch %3; try a lower learning rate")
-                                 .arg(lossKind(value))
-                                 .arg(epoch)
-                                 .arg(b + 1)};
-            loss.backward();
-            optimizer.step();
-            lossSum += value * double(end - begin);
-            trainedSamples += end - begin;
-            if (m_options.progress)
-                m_options.progress((double(epoch - 1) + double(b + 1) / double(batches)) / double(epochs));
-        }
+        double lossSum = 0;
+        if (const Status trained = trainBatches(epoch, lossSum); !trained || m_result.cancelled)
+            return trained;
         const qint64 epochNs = epochClock.nsecsElapsed();
-        trainingNs += epochNs;
-
-        auto checked = validate(module, validTable, validData->target, length, scale, m_options.cancel);
-        if (!checked)
-            return Error{TorchTrainer::tr("Model %1 (validation): %2").arg(base.name, checked.errorMessage())};
-        if (checked->cancelled) {
-            result.cancelled = true;
-            return result;
-        }
-        if (!std::isfinite(checked->loss))
-            return Error{TorchTrainer::tr("training diverged: validation loss is %1 after epoch %2; try a lower learning rate")
-                             .arg(lossKind(checked->loss))
-                             .arg(epoch)};
-
-        EpochReport report;
-        report.epoch = epoch;
-        report.epochs = epochs;
-        report.trainLoss = lossSum / double(n);
-        report.validationLoss = checked->loss;
-        report.validationMae = checked->mae;
-        report.learningRate = learningRate;
-        report.elapsedSeconds = double(clock.nsecsElapsed()) / 1e9;
-        report.secondsLeft = report.elapsedSeconds / epoch * (epochs - epoch);
-        report.samplesPerSecond = epochNs > 0 ? double(n) * 1e9 / double(epochNs) : 0;
-        result.history.push_back(report);
-
-        if (checked->loss < bestLoss) {
-            bestLoss = checked->loss;
-            result.bestEpoch = epoch;
-            bestWeights = snapshot(module);
-            sinceImprovement = 0;
-            sincePlateauStep = 0;
-        } else {
-            ++sinceImprovement;
-            ++sincePlateauStep;
-        }
-        const bool stopEarly = m_params.earlyStoppingPatience > 0 && sinceImprovement >= m_params.earlyStoppingPatience;
-        if (stopEarly)
-            report.secondsLeft = 0;
-        if (m_options.epochDone)
-            m_options.epochDone(report);
+        m_trainingNs += epochNs;
+        bool stopEarly = false;
+        if (const Status validated = validateEpoch(epoch, lossSum, epochNs, stopEarly); !validated || m_result.cancelled)
+            return validated;
         if (stopEarly)
             break;
-        // Plateau: like torch's ReduceLROnPlateau(mode="min"), the count restarts after each reduction.
-        if (m_params.plateauPatience > 0 && sincePlateauStep >= m_params.plateauPatience) {
-            learningRate *= m_params.plateauFactor;
-            for (auto &group : optimizer.param_groups())
-                static_cast<torch::optim::AdamOptions &>(group.options()).lr(learningRate);
-            sincePlateauStep = 0;
-        }
+        reduceLearningRateOnPlateau();
     }
-    if (cancelled()) {
-        result.cancelled = true;
-        return result;
-    }
-    restore(module, bestWeights);
-    module.eval();
-    result.samplesPerSecond = trainingNs > 0 ? double(trainedSamples) * 1e9 / double(trainingNs) : 0;
+    return {};
+}
 
-    // Write: temporary file next to the target, flushed, checked by loading it as MLDeck will, renamed.
-    const QJsonObject meta = updatedMetadata(base, newVersion, n, validData->rows, m_params, result);
+// One pass over the training rows in a fresh shuffled order; lossSum adds up the loss of every row.
+Status Run::trainBatches(int epoch, double &lossSum)
+{
+    m_module.train(true);
+    std::shuffle(m_order.begin(), m_order.end(), m_shuffler);
+    const qint64 n = m_train.rows;
+    const float invScale = float(1.0 / m_scale);
+    for (qint64 b = 0; b < m_batches; ++b) {
+        if (stopIfCancelled())
+            return {};
+        const qint64 begin = b * m_batch;
+        const qint64 end = std::min(n, begin + m_batch);
+        m_rows.assign(m_order.begin() + begin, m_order.begin() + end);
+        const at::Tensor input = batchInput(m_trainTable, m_rows, m_base.sequenceLength);
+        const at::Tensor idx = torch::from_blob(m_rows.data(), {end - begin}, torch::kInt64);
+        const at::Tensor y = m_trainTarget.index_select(0, idx);
+
+        m_optimizer->zero_grad();
+        auto out = forwardBatch(m_module, input, end - begin);
+        if (!out)
+            return Error{TorchTrainer::tr("Model %1: %2").arg(m_base.name, out.errorMessage())};
+        const at::Tensor loss = ((out.value() - y) * invScale).pow(2).mean();
+        const double value = loss.item<double>();
+        if (!std::isfinite(value))
+            return Error{TorchTrainer::tr("training diverged: loss is %1 at epoch %2, batch %3; try a lower learning rate")
+                             .arg(lossKind(value))
+                             .arg(epoch)
+                             .arg(b + 1)};
+        loss.backward();
+        m_optimizer->step();
+        lossSum += value * double(end - begin);
+        m_trainedSamples += end - begin;
+        if (m_options.progress)
+            m_options.progress((double(epoch - 1) + double(b + 1) / double(m_batches)) / double(m_params.epochs));
+    }
+    return {};
+}
+
+// The epoch's validation: its report, the best weights kept, and early stopping (stopEarly).
+Status Run::validateEpoch(int epoch, double lossSum, qint64 epochNs, bool &stopEarly)
+{
+    auto checked = validate(m_module, m_validTable, m_valid.target, m_base.sequenceLength, m_scale, m_options.cancel);
+    if (!checked)
+        return Error{TorchTrainer::tr("Model %1 (validation): %2").arg(m_base.name, checked.errorMessage())};
+    if (checked->cancelled) {
+        m_result.cancelled = true;
+        return {};
+    }
+    if (!std::isfinite(checked->loss))
+        return Error{TorchTrainer::tr("training diverged: validation loss is %1 after epoch %2; try a lower learning rate")
+                         .arg(lossKind(checked->loss))
+                         .arg(epoch)};
+
+    const int epochs = m_params.epochs;
+    EpochReport report;
+    report.epoch = epoch;
+    report.epochs = epochs;
+    report.trainLoss = lossSum / double(m_train.rows);
+    report.validationLoss = checked->loss;
+    report.validationMae = checked->mae;
+    report.learningRate = m_learningRate;
+    report.elapsedSeconds = double(m_clock.nsecsElapsed()) / 1e9;
+    report.secondsLeft = report.elapsedSeconds / epoch * (epochs - epoch);
+    report.samplesPerSecond = epochNs > 0 ? double(m_train.rows) * 1e9 / double(epochNs) : 0;
+    m_result.history.push_back(report);
+
+    if (checked->loss < m_bestLoss) {
+        m_bestLoss = checked->loss;
+        m_result.bestEpoch = epoch;
+        m_bestWeights = snapshot(m_module);
+        m_sinceImprovement = 0;
+        m_sincePlateauStep = 0;
+    } else {
+        ++m_sinceImprovement;
+        ++m_sincePlateauStep;
+    }
+    stopEarly = m_params.earlyStoppingPatience > 0 && m_sinceImprovement >= m_params.earlyStoppingPatience;
+    if (stopEarly)
+        report.secondsLeft = 0;
+    if (m_options.epochDone)
+        m_options.epochDone(report);
+    return {};
+}
+
+// Like torch's ReduceLROnPlateau(mode="min"): the count restarts after each reduction.
+void Run::reduceLearningRateOnPlateau()
+{
+    if (m_params.plateauPatience <= 0 || m_sincePlateauStep < m_params.plateauPatience)
+        return;
+    m_learningRate *= m_params.plateauFactor;
+    for (auto &group : m_optimizer->param_groups())
+        static_cast<torch::optim::AdamOptions &>(group.options()).lr(m_learningRate);
+    m_sincePlateauStep = 0;
+}
+
+// Write: temporary file next to the target, flushed, checked by loading it as MLDeck will, renamed.
+Status Run::write(const Dataset &validation, const QString &newVersion, const QString &outputPath)
+{
+    const QJsonObject meta = updatedMetadata(m_base, newVersion, m_train.rows, m_valid.rows, m_params, m_result);
     const QByteArray metaJson = QJsonDocument(meta).toJson(QJsonDocument::Indented);
     const QString suffix = QString::number(QRandomGenerator::global()->generate64() & 0xffffffffffffULL, 16);
     TempFile temp(outputPath + QStringLiteral(".tmp-") + suffix);
-    module.save(QFile::encodeName(temp.path()).toStdString(),
-                torch::jit::ExtraFilesMap{{"mldeck.json", metaJson.toStdString()}});
+    m_module.save(QFile::encodeName(temp.path()).toStdString(),
+                  torch::jit::ExtraFilesMap{{"mldeck.json", metaJson.toStdString()}});
     {
         QFile written(temp.path());
         if (!written.open(QIODevice::ReadWrite) || ::fsync(written.handle()) != 0)
@@ -492,28 +573,27 @@ Result<TrainingResult> Run::execute(const QByteArray &baseBytes, const QString &
     auto check = TorchModel::load(written, temp.path());
     if (!check)
         return Error{TorchTrainer::tr("The trained model does not load back: %1").arg(check.errorMessage())};
-    const qint64 probeRows = std::min<qint64>(validation.rowCount(), std::max(8, length + 1));
+    const int width = m_encoder->width();
+    const qint64 probeRows = std::min<qint64>(validation.rowCount(), std::max(8, m_base.sequenceLength + 1));
     std::vector<float> probe(size_t(probeRows) * size_t(width));
-    if (const Status encoded = encoder.encode(validation.featureRows(base.schema.numericNames(),
-                                                                     base.schema.categoricalNames(), 0, probeRows),
-                                              probe.data());
+    if (const Status encoded = m_encoder->encode(validation.featureRows(m_base.schema.numericNames(),
+                                                                        m_base.schema.categoricalNames(), 0, probeRows),
+                                                 probe.data());
         !encoded)
         return Error{TorchTrainer::tr("The trained model does not predict: %1").arg(encoded.errorMessage())};
     auto predicted = check.value()->predict(probe.data(), probeRows, width);
     if (!predicted)
         return Error{TorchTrainer::tr("The trained model does not predict: %1").arg(predicted.errorMessage())};
-    if (cancelled()) {
-        result.cancelled = true;
-        return result;
-    }
+    if (stopIfCancelled())
+        return {};
     if (::rename(QFile::encodeName(temp.path()).constData(), QFile::encodeName(outputPath).constData()) != 0)
         return Error{TorchTrainer::tr("Cannot move the trained model to %1: %2")
                          .arg(outputPath, QString::fromLocal8Bit(std::strerror(errno)))};
     temp.release();
-    result.info = check.value()->info();
-    result.info.path = outputPath;
-    result.info.sha256 = QCryptographicHash::hash(written, QCryptographicHash::Sha256).toHex();
-    return result;
+    m_result.info = check.value()->info();
+    m_result.info.path = outputPath;
+    m_result.info.sha256 = QCryptographicHash::hash(written, QCryptographicHash::Sha256).toHex();
+    return {};
 }
 
 } // namespace
