@@ -13,7 +13,11 @@ class QTimer;
 namespace mldeck {
 class AlertsService;
 class DriftService;
+struct Alert;
 struct ConnectionProfile;
+struct DriftView;
+template <typename T>
+class Result;
 } // namespace mldeck
 
 namespace mldeck::ui {
@@ -24,6 +28,7 @@ class ConnectionSession;
 class DriftCharts;
 class DriftTableModel;
 class InfoBar;
+class PageFrame;
 
 // Alerts & Drift: the alert list (acknowledge, silence: both audited) over the drift table of a
 // deployment (test, score, threshold, status, sparkline); selecting a feature shows reference vs
@@ -49,7 +54,7 @@ public:
     QPushButton *acknowledgeButton() const { return m_ack; }
     QPushButton *silenceButton() const { return m_silence; }
     DriftCharts *charts() const { return m_charts; }
-    AlertRulesView *rulesView() const { return m_rules; } // the KPI alert rules tab (issue 4)
+    AlertRulesView *rulesView() const { return m_rules; } // the KPI alert rules tab
     QString statusText() const;
 
 Q_SIGNALS:
@@ -57,6 +62,15 @@ Q_SIGNALS:
     void driftUpdated();
 
 private:
+    QWidget *buildBody();
+    QWidget *buildAlerts(QWidget *parent);
+    QWidget *buildDrift(QWidget *parent);
+    void connectServices();
+    void connectControls();
+    void onAlertsListed(const Result<QList<Alert>> &alerts);
+    void onActionFinished(const Result<QString> &message);
+    void onDeploymentsListed(const Result<QStringList> &names);
+    void onDriftRefreshed(const Result<DriftView> &drift);
     void connectTo(const mldeck::ConnectionProfile &profile);
     void updateButtons();
     void acknowledgeSelected();
@@ -65,6 +79,7 @@ private:
     qint64 selectedAlertId() const;
 
     ConnectionSession &m_session;
+    PageFrame *m_frame = nullptr;
     AlertsService *m_alerts = nullptr;
     DriftService *m_drift = nullptr;
     AlertsTableModel *m_alertsModel = nullptr;

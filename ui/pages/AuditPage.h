@@ -8,7 +8,7 @@ class ConnectionSession;
 
 class EmptyStateView;
 
-// The append-only audit log (filled by a later issue).
+// The append-only audit log (not built yet: the page says so).
 class AuditPage final : public QWidget
 {
     Q_OBJECT

@@ -1,5 +1,7 @@
 #include "ui/pages/DashboardPage.h"
 
+#include "ui/Theme.h"
+
 #include "core/services/KpiService.h"
 #include "ui/ConnectionSession.h"
 #include "ui/Pages.h"
@@ -10,6 +12,7 @@
 #include "ui/pages/dashboard/KpiTiles.h"
 #include "ui/pages/dashboard/RangeSelector.h"
 #include "ui/reports/ReportExporter.h"
+#include "ui/widgets/PageFrame.h"
 
 #include <QComboBox>
 #include <QDir>
@@ -45,14 +48,26 @@ bool sameQuery(const KpiQuery &a, const KpiQuery &b)
 DashboardPage::DashboardPage(ConnectionSession &session, QWidget *parent)
     : QWidget(parent), m_session(session), m_service(new KpiService(this)), m_breakdown(new KpiBreakdownModel(this))
 {
-    setObjectName(QStringLiteral("page_%1").arg(pageKey(PageId::Dashboard)));
+    m_frame = PageFrame::install(this, PageId::Dashboard,
+                                 tr("How the model does against its targets, live or over a range, next to the "
+                                    "heuristic."),
+                                 PageFrame::Selector::Deployment);
+    m_deployment = m_frame->deploymentSelector();
+    m_refresh = m_frame->refreshButton();
+    buildBar(*m_frame);
+    m_frame->setBody(buildBody());
+    connectService();
+    setState(State::Idle, tr("Not connected to a database yet."));
+    connect(&m_session, &ConnectionSession::activeProfileChanged, this, &DashboardPage::connectTo);
+    if (!m_session.activeProfile().name.isEmpty())
+        connectTo(m_session.activeProfile());
+}
 
-    // The bar: what is shown and how often it is read again.
-    m_deployment = new QComboBox(this);
-    m_deployment->setObjectName(QStringLiteral("deploymentBox"));
-    m_deployment->setMinimumWidth(140);
-    m_range = new RangeSelector(this);
-    m_autoRefresh = new QComboBox(this);
+// The bar: what is shown and how often it is read again, and the report.
+void DashboardPage::buildBar(PageFrame &frame)
+{
+    m_range = new RangeSelector(&frame);
+    m_autoRefresh = new QComboBox(&frame);
     m_autoRefresh->setObjectName(QStringLiteral("autoRefreshBox"));
     m_autoRefresh->addItem(tr("Off"), 0);
     m_autoRefresh->addItem(tr("1 s"), 1000);
@@ -61,9 +76,16 @@ DashboardPage::DashboardPage(ConnectionSession &session, QWidget *parent)
     m_autoRefresh->addItem(tr("30 s"), 30000);
     m_autoRefresh->addItem(tr("60 s"), 60000);
     m_autoRefresh->setCurrentIndex(m_autoRefresh->findData(kDefaultRefreshMs));
-    m_refresh = new QPushButton(tr("Refresh"), this);
-    m_refresh->setObjectName(QStringLiteral("refreshButton"));
-    m_report = new QToolButton(this);
+    frame.addToBar(m_range);
+    frame.addToBarEnd(new QLabel(tr("Auto-refresh:"), &frame));
+    frame.addToBarEnd(m_autoRefresh);
+    frame.addToBarEnd(buildReportButton(frame));
+}
+
+// Report: the last day or week as PDF or CSV, written off the UI thread.
+QToolButton *DashboardPage::buildReportButton(QWidget &bar)
+{
+    m_report = new QToolButton(&bar);
     m_report->setObjectName(QStringLiteral("reportButton"));
     m_report->setText(tr("Report"));
     m_report->setPopupMode(QToolButton::InstantPopup);
@@ -73,9 +95,6 @@ DashboardPage::DashboardPage(ConnectionSession &session, QWidget *parent)
     menu->addAction(tr("Last day as CSV…"), this, [this] { exportReport(QStringLiteral("day"), QStringLiteral("csv")); });
     menu->addAction(tr("Last week as CSV…"), this, [this] { exportReport(QStringLiteral("week"), QStringLiteral("csv")); });
     m_report->setMenu(menu);
-    m_reportStatus = new QLabel(this);
-    m_reportStatus->setObjectName(QStringLiteral("reportStatus"));
-    m_reportStatus->hide();
     m_exporter = new ReportExporter(this);
     m_askPath = [](QWidget *parent, const QString &suggested, const QString &filter) {
         return QFileDialog::getSaveFileName(parent, tr("Save the report"), suggested, filter);
@@ -83,25 +102,23 @@ DashboardPage::DashboardPage(ConnectionSession &session, QWidget *parent)
     connect(m_exporter, &ReportExporter::finished, this, [this](bool ok, const QString &message) {
         m_report->setEnabled(true);
         m_reportStatus->setText(message);
-        m_reportStatus->setStyleSheet(ok ? QStringLiteral("color: #1e8e3e;") : QStringLiteral("color: #c0392b;"));
+        m_reportStatus->setStyleSheet(ok ? themeStyle(QStringLiteral("color: @{good};")) : themeStyle(QStringLiteral("color: @{bad};")));
         m_reportStatus->show();
     });
-    m_status = new QLabel(this);
+    return m_report;
+}
+
+// The body: the state lines over the tiles, the charts and the table, which scroll together.
+QWidget *DashboardPage::buildBody()
+{
+    auto *body = new QWidget(this);
+    m_status = new QLabel(body);
     m_status->setObjectName(QStringLiteral("dashboardState"));
     m_status->setWordWrap(true);
-
-    m_dependencies = new DependencyStrip(this);
-
-    auto *bar = new QHBoxLayout;
-    bar->addWidget(new QLabel(tr("Deployment:"), this));
-    bar->addWidget(m_deployment);
-    bar->addSpacing(12);
-    bar->addWidget(m_range);
-    bar->addStretch();
-    bar->addWidget(new QLabel(tr("Auto-refresh:"), this));
-    bar->addWidget(m_autoRefresh);
-    bar->addWidget(m_refresh);
-    bar->addWidget(m_report);
+    m_dependencies = new DependencyStrip(body);
+    m_reportStatus = new QLabel(body);
+    m_reportStatus->setObjectName(QStringLiteral("reportStatus"));
+    m_reportStatus->hide();
 
     // Tiles: two rows of five.
     auto *tiles = new QGridLayout;
@@ -138,46 +155,45 @@ DashboardPage::DashboardPage(ConnectionSession &session, QWidget *parent)
     tableTitle->setObjectName(QStringLiteral("sectionTitle"));
     contentLayout->addWidget(tableTitle);
     contentLayout->addWidget(m_table);
-    auto *scroll = new QScrollArea(this);
+    auto *scroll = new QScrollArea(body);
     scroll->setWidgetResizable(true);
     scroll->setFrameShape(QFrame::NoFrame);
     scroll->setWidget(content);
 
-    auto *layout = new QVBoxLayout(this);
-    layout->addLayout(bar);
+    auto *layout = new QVBoxLayout(body);
+    layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(m_status);
     layout->addWidget(m_dependencies);
     layout->addWidget(m_reportStatus);
     layout->addWidget(scroll, 1);
+    return body;
+}
 
+void DashboardPage::connectService()
+{
     m_retry = new QTimer(this);
     m_retry->setSingleShot(true);
     m_retry->setInterval(kDefaultRefreshMs);
     connect(m_retry, &QTimer::timeout, this, &DashboardPage::refresh);
     m_service->setAutoRefreshMs(kDefaultRefreshMs);
-    connect(m_service, &KpiService::snapshotReady, this, &DashboardPage::showSnapshot);
-    connect(m_service, &KpiService::failed, this, &DashboardPage::showFailure);
-    connect(m_service, &KpiService::deploymentsListed, this, [this](const QStringList &names, const QString &error) {
-        if (!error.isEmpty()) {
-            showFailure(error);
+    connect(m_service, &KpiService::snapshotRead, this, [this](const Result<KpiSnapshot> &snapshot) {
+        if (snapshot)
+            showSnapshot(*snapshot);
+        else
+            showFailure(snapshot.errorMessage());
+    });
+    connect(m_service, &KpiService::deploymentsListed, this, [this](const Result<QStringList> &listed) {
+        if (!listed) {
+            showFailure(listed.errorMessage());
             return;
         }
-        const QString current = m_deployment->currentText();
-        {
-            QSignalBlocker block(m_deployment);
-            m_deployment->clear();
-            m_deployment->addItems(names);
-            int keep = m_deployment->findText(current);
-            if (keep < 0)
-                keep = m_deployment->findText(QStringLiteral("eta"));
-            m_deployment->setCurrentIndex(keep >= 0 ? keep : 0);
-        }
-        if (names.isEmpty()) {
+        const QString shown = m_frame->showDeployments(*listed);
+        if (shown.isEmpty()) {
             m_query.reset();
             setState(State::NoDeployment, tr("No deployment has logged predictions yet: nothing to show."));
             return;
         }
-        if (!m_query || m_query->deployment != m_deployment->currentText())
+        if (!m_query || m_query->deployment != shown)
             reload();
     });
     connect(m_deployment, &QComboBox::currentTextChanged, this, [this](const QString &name) {
@@ -188,11 +204,6 @@ DashboardPage::DashboardPage(ConnectionSession &session, QWidget *parent)
     connect(m_autoRefresh, &QComboBox::currentIndexChanged, this,
             [this] { m_service->setAutoRefreshMs(m_autoRefresh->currentData().toInt()); });
     connect(m_refresh, &QPushButton::clicked, this, &DashboardPage::refresh);
-
-    setState(State::Idle, tr("Not connected to a database yet."));
-    connect(&m_session, &ConnectionSession::activeProfileChanged, this, &DashboardPage::connectTo);
-    if (!m_session.activeProfile().name.isEmpty())
-        connectTo(m_session.activeProfile());
 }
 
 DashboardPage::~DashboardPage() = default;
@@ -310,13 +321,13 @@ void DashboardPage::setState(State state, const QString &text)
 {
     m_state = state;
     m_status->setText(text);
-    QString colour = QStringLiteral("#5b6675");
+    QString colour = themeCss(Palette::Muted);
     if (state == State::Unreachable)
-        colour = QStringLiteral("#c0392b");
+        colour = themeCss(Palette::Bad);
     else if (state == State::Live)
-        colour = QStringLiteral("#1e8e3e");
+        colour = themeCss(Palette::Good);
     else if (state == State::NoData || state == State::NoDeployment)
-        colour = QStringLiteral("#7a4b00");
+        colour = themeCss(Palette::WarnInk);
     m_status->setStyleSheet(QStringLiteral("color: %1;").arg(colour));
 }
 
@@ -328,7 +339,7 @@ void DashboardPage::exportReport(const QString &period, const QString &format)
     const QString deployment = m_deployment->currentText();
     if (!m_connected || deployment.isEmpty()) {
         m_reportStatus->setText(tr("Connect to a database and choose a deployment before exporting a report."));
-        m_reportStatus->setStyleSheet(QStringLiteral("color: #c0392b;"));
+        m_reportStatus->setStyleSheet(themeStyle(QStringLiteral("color: @{bad};")));
         m_reportStatus->show();
         return;
     }
@@ -341,7 +352,7 @@ void DashboardPage::exportReport(const QString &period, const QString &format)
         return; // cancelled: nothing happens
     m_report->setEnabled(false);
     m_reportStatus->setText(tr("Writing the report to %1…").arg(path));
-    m_reportStatus->setStyleSheet(QStringLiteral("color: #5b6675;"));
+    m_reportStatus->setStyleSheet(themeStyle(QStringLiteral("color: @{muted};")));
     m_reportStatus->show();
     m_exporter->start(m_session.activeProfile().pg, deployment, period, format, path);
 }

@@ -27,6 +27,7 @@ class DashboardCharts;
 class DependencyStrip;
 class KpiBreakdownModel;
 class KpiTileWidget;
+class PageFrame;
 class RangeSelector;
 class ReportExporter;
 
@@ -76,12 +77,17 @@ public Q_SLOTS:
     void refresh(); // the Refresh button: what changed since the last read
 
 private:
+    void buildBar(PageFrame &frame);
+    QToolButton *buildReportButton(QWidget &bar);
+    QWidget *buildBody();
+    void connectService();
     void connectTo(const mldeck::ConnectionProfile &profile);
     void showSnapshot(const KpiSnapshot &snapshot);
     void showFailure(const QString &message);
     void setState(State state, const QString &text);
 
     ConnectionSession &m_session;
+    PageFrame *m_frame = nullptr;
     KpiService *m_service = nullptr;
     QComboBox *m_deployment = nullptr;
     RangeSelector *m_range = nullptr;

@@ -6,50 +6,38 @@
 #include "ui/Pages.h"
 #include "ui/pages/retrain/RetrainHistoryView.h"
 #include "ui/pages/retrain/RetrainWizard.h"
+#include "ui/widgets/PageFrame.h"
 
 #include <QComboBox>
-#include <QHBoxLayout>
 #include <QLabel>
 #include <QPushButton>
 #include <QSignalBlocker>
 #include <QTabWidget>
-#include <QVBoxLayout>
 
 namespace mldeck::ui {
 
 RetrainPage::RetrainPage(ConnectionSession &session, QWidget *parent)
     : QWidget(parent), m_session(session), m_service(new RetrainService(this))
 {
-    setObjectName(QStringLiteral("page_%1").arg(pageKey(PageId::Retrain)));
-
-    m_deployments = new QComboBox(this);
-    m_deployments->setObjectName(QStringLiteral("retrainDeployment"));
-    m_deployments->setMinimumWidth(200);
-    m_deployments->setAccessibleName(tr("Deployment"));
-    m_refresh = new QPushButton(tr("Refresh"), this);
-    m_refresh->setObjectName(QStringLiteral("retrainRefresh"));
+    m_frame = PageFrame::install(this, PageId::Retrain,
+                                 tr("Retrain a deployment's model on fresh data, evaluate it against the champion "
+                                    "and decide; every run is kept."),
+                                 PageFrame::Selector::Deployment);
+    m_deployments = m_frame->deploymentSelector();
+    m_refresh = m_frame->refreshButton();
     m_refresh->setToolTip(tr("Read the deployments, the triggers and the runs again"));
-    m_status = new QLabel(this);
+    m_status = new QLabel(m_frame);
     m_status->setObjectName(QStringLiteral("retrainPageStatus"));
     m_status->setWordWrap(true);
-    auto *top = new QHBoxLayout;
-    auto *label = new QLabel(tr("Deployment:"), this);
-    label->setObjectName(QStringLiteral("sectionTitle"));
-    top->addWidget(label);
-    top->addWidget(m_deployments);
-    top->addWidget(m_refresh);
-    top->addWidget(m_status, 1);
+    m_frame->addToBar(m_status, 1);
 
-    m_tabs = new QTabWidget(this);
+    m_tabs = new QTabWidget(m_frame);
     m_tabs->setObjectName(QStringLiteral("retrainTabs"));
     m_wizard = new RetrainWizard(*m_service, m_tabs);
     m_history = new RetrainHistoryView(*m_service, m_tabs);
     m_tabs->addTab(m_wizard, tr("Wizard"));
     m_tabs->addTab(m_history, tr("History"));
-
-    auto *layout = new QVBoxLayout(this);
-    layout->addLayout(top);
-    layout->addWidget(m_tabs, 1);
+    m_frame->setBody(m_tabs);
 
     connect(m_service, &RetrainService::deploymentsListed, this, &RetrainPage::onDeploymentsListed);
     connect(m_refresh, &QPushButton::clicked, this, [this] {
@@ -111,24 +99,16 @@ void RetrainPage::connectTo(const ConnectionProfile &profile)
     m_service->listDeployments();
 }
 
-void RetrainPage::onDeploymentsListed(const QStringList &deployments, const QString &error)
+void RetrainPage::onDeploymentsListed(const Result<QStringList> &listed)
 {
     m_listing = false;
-    if (!error.isEmpty()) {
-        m_status->setText(tr("Cannot read the deployments: %1").arg(error));
+    if (!listed) {
+        m_status->setText(tr("Cannot read the deployments: %1").arg(listed.errorMessage()));
         Q_EMIT deploymentsShown({});
         return;
     }
-    QString wanted = !m_wanted.isEmpty() ? m_wanted : m_deployments->currentText();
-    if (!deployments.contains(wanted))
-        wanted = deployments.contains(QLatin1String(kDefaultDeployment)) ? QString::fromLatin1(kDefaultDeployment)
-                                                                         : deployments.value(0);
-    {
-        const QSignalBlocker block(m_deployments);
-        m_deployments->clear();
-        m_deployments->addItems(deployments);
-        m_deployments->setCurrentIndex(int(deployments.indexOf(wanted)));
-    }
+    const QStringList &deployments = *listed;
+    const QString wanted = m_frame->showDeployments(deployments, m_wanted);
     m_status->setText(deployments.isEmpty()
                           ? tr("No deployment yet: register a model with “mldeckctl models register” or start the demo "
                                "with “mldeckctl simulate”, then press Refresh.")

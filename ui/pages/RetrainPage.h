@@ -16,6 +16,7 @@ class RetrainService;
 namespace mldeck::ui {
 
 class ConnectionSession;
+class PageFrame;
 class RetrainHistoryView;
 class RetrainWizard;
 
@@ -42,10 +43,11 @@ Q_SIGNALS:
 
 private:
     void connectTo(const ConnectionProfile &profile);
-    void onDeploymentsListed(const QStringList &deployments, const QString &error);
+    void onDeploymentsListed(const Result<QStringList> &listed);
     void useDeployment(const QString &deployment);
 
     ConnectionSession &m_session;
+    PageFrame *m_frame = nullptr;
     RetrainService *m_service = nullptr;
     QComboBox *m_deployments = nullptr;
     QPushButton *m_refresh = nullptr;

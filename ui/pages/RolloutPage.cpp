@@ -1,6 +1,6 @@
 #include "ui/pages/RolloutPage.h"
 
-#include "core/domain/Deployment.h"
+#include "ui/Theme.h"
 
 #include "core/config/ConnectionProfile.h"
 #include "core/rollout/FlagValues.h"
@@ -13,6 +13,7 @@
 #include "ui/pages/rollout/ToggleSwitch.h"
 #include "ui/pages/rollout/WhatIfPanel.h"
 #include "ui/widgets/InfoBar.h"
+#include "ui/widgets/PageFrame.h"
 
 #include <QComboBox>
 #include <QCoreApplication>
@@ -26,7 +27,6 @@
 #include <QPushButton>
 #include <QScrollArea>
 #include <QSlider>
-#include <QToolButton>
 #include <QVBoxLayout>
 
 Q_LOGGING_CATEGORY(lcRolloutPage, "mldeck.ui.rollout")
@@ -45,7 +45,6 @@ bool fieldInvalid(const FlagState &s, const char *field)
 RolloutPage::RolloutPage(ConnectionSession &session, QWidget *parent)
     : QWidget(parent), m_session(session), m_service(new RolloutService(this))
 {
-    setObjectName(QStringLiteral("page_%1").arg(pageKey(PageId::Rollout)));
     m_confirm = messageBoxConfirmer(this);
     buildUi();
     connectService();
@@ -56,8 +55,8 @@ RolloutPage::RolloutPage(ConnectionSession &session, QWidget *parent)
     // Gates move with the traffic: re-read them while the page is on screen.
     m_planRefresh.setInterval(kPlanRefreshMs);
     connect(&m_planRefresh, &QTimer::timeout, this, [this] {
-        if (isVisible() && m_connected && !m_deploymentName.isEmpty())
-            m_service->loadPlan(m_deploymentName);
+        if (isVisible() && m_state.connected && !m_state.deployment.isEmpty())
+            m_service->loadPlan(m_state.deployment);
     });
     m_planRefresh.start();
     // A heartbeat: a subscribed connection does not notice a frozen server, so the page asks for the
@@ -65,7 +64,7 @@ RolloutPage::RolloutPage(ConnectionSession &session, QWidget *parent)
     // clears it and picks up new deployments. The watcher reconnects and re-reads by itself.
     m_heartbeat.setInterval(kHeartbeatMs);
     connect(&m_heartbeat, &QTimer::timeout, this, [this] {
-        if (isVisible() || !m_connected)
+        if (isVisible() || !m_state.connected)
             listDeployments();
     });
     m_heartbeat.start();
@@ -97,59 +96,89 @@ void RolloutPage::setConfirmer(Confirmer confirmer)
 
 void RolloutPage::buildUi()
 {
-    const auto invalidMarker = [this](QWidget *parent, const QString &objectName) {
-        auto *l = new QLabel(tr("✖ invalid in Redis"), parent);
+    m_frame = PageFrame::install(
+        this, PageId::Rollout, tr("Move traffic to the model step by step, watch the gates, and take it back at once."),
+        PageFrame::Selector::Deployment);
+    m_deployment = m_frame->deploymentSelector();
+    m_refresh = m_frame->refreshButton();
+    m_refresh->setToolTip(tr("Read the list of deployments and their flags again"));
+    m_frame->setBody(buildBody());
+    connectControls();
+}
+
+// The body: the connection and event bars over two columns (the controls, Rollback and the confirmed
+// state; the what-if preview and the plan), which scroll together when the window is short.
+QWidget *RolloutPage::buildBody()
+{
+    auto *body = new QWidget(this);
+    m_connectionBar = new InfoBar(body);
+    m_connectionBar->setProperty("role", QStringLiteral("connection"));
+    m_eventBar = new InfoBar(body);
+    m_eventBar->setProperty("role", QStringLiteral("event"));
+
+    m_noDeployments = new QLabel(body);
+    m_noDeployments->setObjectName(QStringLiteral("noDeployments"));
+    m_noDeployments->setWordWrap(true);
+    m_noDeployments->setStyleSheet(themeStyle(QStringLiteral("color: @{muted}; font-size: 11pt; padding: 20px;")));
+    m_noDeployments->hide();
+
+    m_confirmedPanel = new ConfirmedStatePanel(body);
+    m_whatIf = new WhatIfPanel(body);
+    m_plan = new PlanPanel(body);
+
+    auto *left = new QVBoxLayout;
+    left->setSpacing(12);
+    left->addWidget(buildControls(body));
+    left->addWidget(buildRollbackButton(body));
+    left->addWidget(m_confirmedPanel);
+    left->addStretch(1);
+    auto *right = new QVBoxLayout;
+    right->setSpacing(12);
+    right->addWidget(m_whatIf);
+    right->addWidget(m_plan, 1);
+
+    m_body = new QWidget(body);
+    auto *columns = new QHBoxLayout(m_body);
+    columns->setContentsMargins(0, 0, 0, 0);
+    columns->setSpacing(18);
+    columns->addLayout(left, 5);
+    columns->addLayout(right, 6);
+
+    auto *content = new QWidget(body);
+    auto *contentLayout = new QVBoxLayout(content);
+    contentLayout->setContentsMargins(0, 0, 0, 0);
+    contentLayout->setSpacing(10);
+    contentLayout->addWidget(m_noDeployments);
+    contentLayout->addWidget(m_body, 1);
+
+    auto *scroll = new QScrollArea(body);
+    scroll->setWidget(content);
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    scroll->setStyleSheet(QStringLiteral("QScrollArea { background: transparent; }"));
+    content->setAutoFillBackground(false);
+    scroll->viewport()->setAutoFillBackground(false);
+
+    auto *layout = new QVBoxLayout(body);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->setSpacing(6);
+    layout->addWidget(m_connectionBar);
+    layout->addWidget(m_eventBar);
+    layout->addWidget(scroll, 1);
+    return body;
+}
+
+// "Change the flags": the two switches, the traffic slider, the reason and the change's status.
+QGroupBox *RolloutPage::buildControls(QWidget *parent)
+{
+    const auto invalidMarker = [this](QWidget *owner, const QString &objectName) {
+        auto *l = new QLabel(tr("✖ invalid in Redis"), owner);
         l->setObjectName(objectName);
-        l->setStyleSheet(QStringLiteral("color: #b42318; font-weight: 700;"));
+        l->setStyleSheet(themeStyle(QStringLiteral("color: @{bad}; font-weight: 700;")));
         l->hide();
         return l;
     };
-    auto *title = new QLabel(pageTitle(PageId::Rollout), this);
-    title->setObjectName(QStringLiteral("pageTitle"));
-    auto *purpose = new QLabel(tr("Move traffic to the model step by step, watch the gates, and take it back at once."), this);
-    purpose->setObjectName(QStringLiteral("pagePurpose"));
-    purpose->setWordWrap(true);
-    auto *rule = new QFrame(this);
-    rule->setObjectName(QStringLiteral("pageRule"));
-    rule->setFrameShape(QFrame::HLine);
-    rule->setFixedHeight(1);
-
-    m_connectionBar = new InfoBar(this);
-    m_connectionBar->setProperty("role", QStringLiteral("connection"));
-    m_eventBar = new InfoBar(this);
-    m_eventBar->setProperty("role", QStringLiteral("event"));
-    connect(m_connectionBar, &InfoBar::actionTriggered, this, &RolloutPage::retryNow);
-
-    // Deployment row.
-    m_deployment = new QComboBox(this);
-    m_deployment->setObjectName(QStringLiteral("deploymentSelector"));
-    m_deployment->setMinimumWidth(220);
-    m_deployment->setAccessibleName(tr("Deployment"));
-    m_refresh = new QToolButton(this);
-    m_refresh->setObjectName(QStringLiteral("deploymentRefresh"));
-    m_refresh->setText(tr("⟳ Refresh"));
-    m_refresh->setToolTip(tr("Read the list of deployments and their flags again"));
-    auto *deploymentRow = new QHBoxLayout;
-    auto *deploymentLabel = new QLabel(tr("Deployment:"), this);
-    deploymentLabel->setObjectName(QStringLiteral("sectionTitle"));
-    deploymentRow->addWidget(deploymentLabel);
-    deploymentRow->addWidget(m_deployment);
-    deploymentRow->addWidget(m_refresh);
-    deploymentRow->addStretch(1);
-    connect(m_deployment, &QComboBox::currentTextChanged, this, [this](const QString &name) {
-        if (!name.isEmpty() && name != m_deploymentName)
-            selectDeployment(name);
-    });
-    connect(m_refresh, &QToolButton::clicked, this, &RolloutPage::retryNow);
-
-    m_noDeployments = new QLabel(this);
-    m_noDeployments->setObjectName(QStringLiteral("noDeployments"));
-    m_noDeployments->setWordWrap(true);
-    m_noDeployments->setStyleSheet(QStringLiteral("color: #4a5563; font-size: 11pt; padding: 20px;"));
-    m_noDeployments->hide();
-
-    // Controls.
-    auto *controls = new QGroupBox(tr("Change the flags"), this);
+    auto *controls = new QGroupBox(tr("Change the flags"), parent);
     controls->setObjectName(QStringLiteral("flagControls"));
     m_mlSwitch = new ToggleSwitch(controls);
     m_mlSwitch->setObjectName(QStringLiteral("mlEnabledSwitch"));
@@ -174,6 +203,7 @@ void RolloutPage::buildUi()
     m_percentage = new PercentageControl(controls);
     m_percentage->setObjectName(QStringLiteral("percentageControl"));
     auto *percentageLabel = new QLabel(tr("Traffic to ML (applied when you release the slider):"), controls);
+    percentageLabel->setWordWrap(true);
 
     m_reason = new QLineEdit(controls);
     m_reason->setObjectName(QStringLiteral("changeReason"));
@@ -195,77 +225,40 @@ void RolloutPage::buildUi()
     controlsLayout->addWidget(m_percentage);
     controlsLayout->addLayout(reasonRow);
     controlsLayout->addWidget(m_busy);
+    return controls;
+}
 
-    m_rollback = new QPushButton(tr("⟲  Rollback: ML off now"), this);
+QPushButton *RolloutPage::buildRollbackButton(QWidget *parent)
+{
+    m_rollback = new QPushButton(tr("⟲  Rollback: ML off now"), parent);
     m_rollback->setObjectName(QStringLiteral("rollbackButton"));
     m_rollback->setMinimumHeight(54);
     m_rollback->setCursor(Qt::PointingHandCursor);
     m_rollback->setToolTip(tr("Turns ML off (0 %) at once, whatever anyone else is changing. Asks once."));
-    m_rollback->setStyleSheet(QStringLiteral(
-        "QPushButton#rollbackButton { background: #d92d20; color: white; font-size: 14pt; font-weight: 700;"
-        " border: 1px solid #b42318; border-radius: 8px; padding: 8px 18px; }"
-        "QPushButton#rollbackButton:hover { background: #b42318; }"
-        "QPushButton#rollbackButton:pressed { background: #912018; }"
-        "QPushButton#rollbackButton:disabled { background: #f3b1ab; border-color: #f3b1ab; }"));
+    m_rollback->setStyleSheet(themeStyle(QStringLiteral("QPushButton#rollbackButton { background: @{badStrong}; color: white; font-size: 14pt; font-weight: 700;"
+        " border: 1px solid @{bad}; border-radius: 8px; padding: 8px 18px; }"
+        "QPushButton#rollbackButton:hover { background: @{bad}; }"
+        "QPushButton#rollbackButton:pressed { background: @{badDark}; }"
+        "QPushButton#rollbackButton:disabled { background: @{badBorder}; border-color: @{badBorder}; }")));
+    return m_rollback;
+}
 
-    m_confirmedPanel = new ConfirmedStatePanel(this);
-    m_whatIf = new WhatIfPanel(this);
-    m_plan = new PlanPanel(this);
-
-    auto *left = new QVBoxLayout;
-    left->setSpacing(12);
-    left->addWidget(controls);
-    left->addWidget(m_rollback);
-    left->addWidget(m_confirmedPanel);
-    left->addStretch(1);
-    auto *right = new QVBoxLayout;
-    right->setSpacing(12);
-    right->addWidget(m_whatIf);
-    right->addWidget(m_plan, 1);
-
-    m_body = new QWidget(this);
-    auto *columns = new QHBoxLayout(m_body);
-    columns->setContentsMargins(0, 0, 0, 0);
-    columns->setSpacing(18);
-    columns->addLayout(left, 5);
-    columns->addLayout(right, 6);
-
-    auto *content = new QWidget(this);
-    auto *contentLayout = new QVBoxLayout(content);
-    contentLayout->setContentsMargins(0, 0, 0, 0);
-    contentLayout->setSpacing(10);
-    contentLayout->addLayout(deploymentRow);
-    contentLayout->addWidget(m_noDeployments);
-    contentLayout->addWidget(m_body, 1);
-
-    auto *scroll = new QScrollArea(this);
-    scroll->setWidget(content);
-    scroll->setWidgetResizable(true);
-    scroll->setFrameShape(QFrame::NoFrame);
-    scroll->setStyleSheet(QStringLiteral("QScrollArea { background: transparent; }"));
-    content->setAutoFillBackground(false);
-    scroll->viewport()->setAutoFillBackground(false);
-
-    auto *layout = new QVBoxLayout(this);
-    layout->setContentsMargins(32, 24, 32, 16);
-    layout->setSpacing(6);
-    layout->addWidget(title);
-    layout->addWidget(purpose);
-    layout->addSpacing(6);
-    layout->addWidget(rule);
-    layout->addWidget(m_connectionBar);
-    layout->addWidget(m_eventBar);
-    layout->addSpacing(4);
-    layout->addWidget(scroll, 1);
-
+void RolloutPage::connectControls()
+{
+    connect(m_connectionBar, &InfoBar::actionTriggered, this, &RolloutPage::retryNow);
+    connect(m_deployment, &QComboBox::currentTextChanged, this, [this](const QString &name) {
+        if (!name.isEmpty() && name != m_state.deployment)
+            selectDeployment(name);
+    });
+    connect(m_refresh, &QPushButton::clicked, this, &RolloutPage::retryNow);
     connect(m_percentage, &PercentageControl::previewed, this, &RolloutPage::requestWhatIf);
     connect(m_percentage, &PercentageControl::committed, this, &RolloutPage::commitPercentage);
     connect(m_mlSwitch, &ToggleSwitch::clicked, this, &RolloutPage::commitMlEnabled);
     connect(m_fallbackSwitch, &ToggleSwitch::clicked, this, &RolloutPage::commitFallback);
     connect(m_rollback, &QPushButton::clicked, this, &RolloutPage::rollback);
     connect(m_plan, &PlanPanel::saveRequested, this, [this](const QList<int> &steps) {
-        if (!m_deploymentName.isEmpty())
-            m_service->savePlan(m_deploymentName, steps);
+        if (!m_state.deployment.isEmpty())
+            m_service->savePlan(m_state.deployment, steps);
     });
     connect(m_plan, &PlanPanel::advanceRequested, this, [this] { advancePlan({}); });
     connect(m_plan, &PlanPanel::overrideRequested, this, &RolloutPage::advancePlan);
@@ -287,11 +280,11 @@ void RolloutPage::connectService()
     });
     connect(m_service, &RolloutService::planSaved, this, [this](const Status &status) {
         m_plan->showSaveResult(status);
-        if (status && !m_deploymentName.isEmpty())
-            m_service->loadPlan(m_deploymentName);
+        if (status && !m_state.deployment.isEmpty())
+            m_service->loadPlan(m_state.deployment);
     });
     connect(m_service, &RolloutService::planAdvanced, this, [this](const Result<PlanStatus> &plan) {
-        m_advancing = false;
+        m_state.advancing = false;
         if (plan) {
             m_plan->showPlan(*plan);
             m_plan->overrideReason()->clear();
@@ -306,47 +299,43 @@ void RolloutPage::connectTo(const ConnectionProfile &profile)
 {
     qCDebug(lcRolloutPage) << "connecting to" << profile.redis.display() << profile.pg.display();
     m_service->setEndpoints(profile.redis, profile.pg);
-    m_haveState = false;
+    m_state.haveState = false;
     m_confirmedPanel->clear(tr("Reading the flags…"));
-    m_listing = false; // a new worker: an answer from the old one may never come
+    m_state.listing = false; // a new worker: an answer from the old one may never come
     listDeployments();
-    if (!m_deploymentName.isEmpty()) {
-        m_service->watch(m_deploymentName);
-        m_service->loadPlan(m_deploymentName);
+    if (!m_state.deployment.isEmpty()) {
+        m_service->watch(m_state.deployment);
+        m_service->loadPlan(m_state.deployment);
     }
     updateEnabled();
 }
 
 void RolloutPage::listDeployments()
 {
-    if (m_listing)
+    if (m_state.listing)
         return; // one at a time: a frozen server must not pile requests up behind it
-    m_listing = true;
+    m_state.listing = true;
     m_service->listDeployments();
 }
 
 void RolloutPage::retryNow()
 {
     listDeployments();
-    if (!m_deploymentName.isEmpty()) {
+    if (!m_state.deployment.isEmpty()) {
         // A new subscription re-reads at once.
-        m_service->watch(m_deploymentName);
-        m_service->loadPlan(m_deploymentName);
+        m_service->watch(m_state.deployment);
+        m_service->loadPlan(m_state.deployment);
     }
 }
 
 void RolloutPage::selectDeployment(const QString &name)
 {
-    m_deploymentName = name;
-    m_haveState = false;
-    m_applying = m_rollingBack = m_advancing = false;
-    m_confirmed = {};
+    m_state.select(name);
     m_eventBar->hide();
     m_busy->hide();
     m_confirmedPanel->clear(tr("Reading the flags of “%1”…").arg(name));
     m_whatIf->clear(tr("Waiting for the flags…"));
     m_plan->clear(tr("Loading the plan…"));
-    m_whatIfWanted = -1;
     m_service->watch(name);
     m_service->loadPlan(name);
     updateEnabled();
@@ -354,22 +343,14 @@ void RolloutPage::selectDeployment(const QString &name)
 
 void RolloutPage::onDeploymentsListed(const Result<QStringList> &names)
 {
-    m_listing = false;
+    m_state.listing = false;
     if (!names) {
         onConnectionProblem(names.errorMessage());
         return;
     }
     setConnected(true);
     const QStringList list = *names;
-    QStringList shown;
-    for (int i = 0; i < m_deployment->count(); ++i)
-        shown.append(m_deployment->itemText(i));
-    if (shown != list) { // the heartbeat lists every few seconds: rebuild only on a change
-        const QSignalBlocker block(m_deployment);
-        m_deployment->clear();
-        m_deployment->addItems(list);
-        m_deployment->setCurrentIndex(int(list.indexOf(m_deploymentName)));
-    }
+    const QString shown = m_frame->showDeployments(list, m_state.deployment);
     const bool none = list.isEmpty();
     m_noDeployments->setVisible(none);
     m_body->setVisible(!none);
@@ -377,25 +358,20 @@ void RolloutPage::onDeploymentsListed(const Result<QStringList> &names)
         m_noDeployments->setText(tr("No deployment has rollout flags in Redis yet. Create one with "
                                     "“mldeckctl flags set --deployment NAME …” or start the demo with "
                                     "“mldeckctl simulate”, then press Refresh."));
-        m_deploymentName.clear();
+        m_state.deployment.clear();
         updateEnabled();
         return;
     }
-    if (!list.contains(m_deploymentName)) {
-        // The demo deployment first, when there is one; else the first in the list.
-        const int preferred = std::max(0, int(list.indexOf(QLatin1String(kDefaultDeployment))));
-        const QSignalBlocker block(m_deployment);
-        m_deployment->setCurrentIndex(preferred);
-        selectDeployment(list.at(preferred));
-    }
+    if (shown != m_state.deployment)
+        selectDeployment(shown);
 }
 
 void RolloutPage::onFlagsChanged(const FlagState &state, bool changedByOther, const QString &changedBy)
 {
-    if (state.deployment != m_deploymentName)
+    if (state.deployment != m_state.deployment)
         return;
     setConnected(true);
-    const bool first = !m_haveState;
+    const bool first = !m_state.haveState;
     showConfirmed(state);
     if (changedByOther) {
         const QString who = changedBy.isEmpty() ? (state.updatedBy.isEmpty() ? tr("Someone") : state.updatedBy) : changedBy;
@@ -418,19 +394,19 @@ void RolloutPage::onFlagsChanged(const FlagState &state, bool changedByOther, co
 
 void RolloutPage::onApplied(const ApplyOutcome &outcome)
 {
-    m_applying = false;
+    m_state.applying = false;
     if (outcome.applied) {
         showConfirmed(outcome.state);
         setBusyText(tr("✔ Applied: %1 (version %2, read back from Redis).").arg(describe(outcome.state)).arg(outcome.state.version));
     } else if (outcome.conflict) {
-        if (outcome.state.deployment == m_deploymentName && outcome.state.exists)
+        if (outcome.state.deployment == m_state.deployment && outcome.state.exists)
             showConfirmed(outcome.state);
         else
             resetControls();
         m_eventBar->showMessage(tr("<b>Your change was NOT applied:</b> %1 The controls now show the current state: %2 "
                                    "(version %3).")
-                                    .arg(outcome.message.toHtmlEscaped(), describe(m_confirmed).toHtmlEscaped())
-                                    .arg(m_confirmed.version),
+                                    .arg(outcome.message.toHtmlEscaped(), describe(m_state.confirmed).toHtmlEscaped())
+                                    .arg(m_state.confirmed.version),
                                 InfoBar::Kind::Warning);
         setBusyText(tr("✖ Not applied (conflict)."), true);
     } else {
@@ -442,7 +418,7 @@ void RolloutPage::onApplied(const ApplyOutcome &outcome)
 
 void RolloutPage::onRolledBack(const ApplyOutcome &outcome)
 {
-    m_rollingBack = false;
+    m_state.rollingBack = false;
     if (outcome.applied) {
         showConfirmed(outcome.state);
         setConnected(true);
@@ -465,17 +441,17 @@ void RolloutPage::onRolledBack(const ApplyOutcome &outcome)
 
 void RolloutPage::onWhatIf(const Result<WhatIf> &whatIf)
 {
-    const int asked = m_whatIfInFlight;
-    m_whatIfInFlight = -1;
+    const int asked = m_state.whatIfInFlight;
+    m_state.whatIfInFlight = -1;
     // One query at a time (it scans a day of logs): a newer wish waiting behind it goes out now.
-    if (m_whatIfWanted >= 0 && m_whatIfWanted != asked && !m_whatIfDebounce.isActive())
+    if (m_state.whatIfWanted >= 0 && m_state.whatIfWanted != asked && !m_whatIfDebounce.isActive())
         sendWhatIf();
     if (!whatIf) {
         m_whatIf->showError(whatIf.errorMessage());
         return;
     }
     // Only the latest request counts: an older answer must not overwrite a newer preview.
-    if (whatIf->percentage != m_whatIfWanted)
+    if (whatIf->percentage != m_state.whatIfWanted)
         return;
     m_whatIf->showWhatIf(*whatIf);
 }
@@ -483,13 +459,13 @@ void RolloutPage::onWhatIf(const Result<WhatIf> &whatIf)
 void RolloutPage::onConnectionProblem(const QString &message)
 {
     qCInfo(lcRolloutPage) << "connection problem:" << message;
-    m_applying = false;
+    m_state.applying = false;
     setConnected(false, message);
 }
 
 void RolloutPage::setConnected(bool connected, const QString &why)
 {
-    m_connected = connected;
+    m_state.connected = connected;
     if (connected) {
         m_connectionBar->hide();
     } else {
@@ -504,8 +480,8 @@ void RolloutPage::setConnected(bool connected, const QString &why)
 
 void RolloutPage::showConfirmed(const FlagState &state)
 {
-    m_confirmed = state;
-    m_haveState = true;
+    m_state.confirmed = state;
+    m_state.haveState = true;
     m_confirmedPanel->showState(state);
     resetControls();
     updateEnabled();
@@ -513,7 +489,7 @@ void RolloutPage::showConfirmed(const FlagState &state)
 
 void RolloutPage::resetControls()
 {
-    const FlagState &s = m_confirmed;
+    const FlagState &s = m_state.confirmed;
     const bool mlBad = fieldInvalid(s, flagfield::kMlEnabled);
     const bool fbBad = fieldInvalid(s, flagfield::kFallbackOnError);
     m_mlSwitch->setCheckedSilently(s.mlEnabled && !mlBad);
@@ -532,24 +508,24 @@ void RolloutPage::resetControls()
 void RolloutPage::setBusyText(const QString &text, bool error)
 {
     m_busy->setText(text);
-    m_busy->setStyleSheet(error ? QStringLiteral("color: #b42318; font-weight: 600;")
-                                : QStringLiteral("color: #067647;"));
+    m_busy->setStyleSheet(error ? themeStyle(QStringLiteral("color: @{bad}; font-weight: 600;"))
+                                : themeStyle(QStringLiteral("color: @{good};")));
     m_busy->setVisible(!text.isEmpty());
 }
 
 void RolloutPage::updateEnabled()
 {
-    const bool selected = !m_deploymentName.isEmpty();
-    const bool editable = selected && m_connected && m_haveState && m_confirmed.exists && !m_applying && !m_rollingBack;
+    const bool selected = m_state.selected();
+    const bool editable = m_state.editable();
     m_mlSwitch->setEnabled(editable);
     m_fallbackSwitch->setEnabled(editable);
     m_percentage->setEnabled(editable);
     m_reason->setEnabled(selected);
     // Rollback is the one action that must work when everything else is in doubt.
-    m_rollback->setEnabled(selected && !m_rollingBack);
-    m_rollback->setText(m_connected ? tr("⟲  Rollback: ML off now") : tr("⟲  Rollback (retry): ML off now"));
-    m_deployment->setEnabled(!m_applying && !m_rollingBack);
-    m_plan->setActionsEnabled(selected && m_connected && !m_applying && !m_rollingBack && !m_advancing);
+    m_rollback->setEnabled(selected && !m_state.rollingBack);
+    m_rollback->setText(m_state.connected ? tr("⟲  Rollback: ML off now") : tr("⟲  Rollback (retry): ML off now"));
+    m_deployment->setEnabled(!m_state.writing());
+    m_plan->setActionsEnabled(m_state.planActionsAllowed());
 }
 
 bool RolloutPage::confirm(const QString &title, const QString &text, const QString &acceptText)
@@ -560,21 +536,21 @@ bool RolloutPage::confirm(const QString &title, const QString &text, const QStri
 qint64 RolloutPage::expectedVersion() const
 {
     // A set whose version is unreadable can be repaired by expecting version 0 (see FlagStore::write).
-    return fieldInvalid(m_confirmed, flagfield::kVersion) ? 0 : m_confirmed.version;
+    return fieldInvalid(m_state.confirmed, flagfield::kVersion) ? 0 : m_state.confirmed.version;
 }
 
 int RolloutPage::confirmedPercentage() const
 {
-    return fieldInvalid(m_confirmed, flagfield::kTrafficPercentage) ? 0 : m_confirmed.trafficPercentage;
+    return fieldInvalid(m_state.confirmed, flagfield::kTrafficPercentage) ? 0 : m_state.confirmed.trafficPercentage;
 }
 
 void RolloutPage::commitPercentage(int percentage)
 {
-    if (!m_haveState || !m_connected || m_applying || m_rollingBack) {
+    if (!m_state.haveState || !m_state.connected || m_state.writing()) {
         resetControls();
         return;
     }
-    const bool wasInvalid = fieldInvalid(m_confirmed, flagfield::kTrafficPercentage);
+    const bool wasInvalid = fieldInvalid(m_state.confirmed, flagfield::kTrafficPercentage);
     const int from = confirmedPercentage();
     if (percentage == from && !wasInvalid)
         return;
@@ -582,7 +558,7 @@ void RolloutPage::commitPercentage(int percentage)
         && !confirm(tr("Large traffic increase"),
                     tr("Raise the ML traffic of “%1” from %2 % to %3 % (+%4 points)?\n\nMore than %5 points at once "
                        "skips the usual rollout steps.")
-                        .arg(m_deploymentName)
+                        .arg(m_state.deployment)
                         .arg(from)
                         .arg(percentage)
                         .arg(percentage - from)
@@ -599,7 +575,7 @@ void RolloutPage::commitPercentage(int percentage)
 
 void RolloutPage::commitMlEnabled(bool enabled)
 {
-    if (!m_haveState || !m_connected) {
+    if (!m_state.haveState || !m_state.connected) {
         resetControls();
         return;
     }
@@ -607,7 +583,7 @@ void RolloutPage::commitMlEnabled(bool enabled)
     // Switching ML on moves the whole configured percentage at once: the same rule applies.
     if (enabled && pct > kConfirmIncreaseOverPoints
         && !confirm(tr("Turn ML on"),
-                    tr("Turn ML on for “%1”? %2 % of requests go to the model at once.").arg(m_deploymentName).arg(pct),
+                    tr("Turn ML on for “%1”? %2 % of requests go to the model at once.").arg(m_state.deployment).arg(pct),
                     tr("Turn ML on"))) {
         resetControls();
         return;
@@ -619,7 +595,7 @@ void RolloutPage::commitMlEnabled(bool enabled)
 
 void RolloutPage::commitFallback(bool enabled)
 {
-    if (!m_haveState || !m_connected) {
+    if (!m_state.haveState || !m_state.connected) {
         resetControls();
         return;
     }
@@ -632,59 +608,59 @@ void RolloutPage::sendEdit(const FlagEdit &edit)
 {
     FlagEdit e = edit;
     e.reason = m_reason->text().trimmed();
-    m_applying = true;
+    m_state.applying = true;
     setBusyText(tr("Applying…"));
     updateEnabled();
-    m_service->apply(m_deploymentName, e, expectedVersion());
+    m_service->apply(m_state.deployment, e, expectedVersion());
 }
 
 void RolloutPage::rollback()
 {
-    if (m_deploymentName.isEmpty() || m_rollingBack)
+    if (m_state.deployment.isEmpty() || m_state.rollingBack)
         return;
     if (!confirm(tr("Roll back"),
                  tr("Turn ML OFF for “%1” now?\n\nEvery request goes to the heuristic at once (ML off, 0 %), whatever "
                     "anyone else is changing.")
-                     .arg(m_deploymentName),
+                     .arg(m_state.deployment),
                  tr("Roll back now")))
         return;
     QString reason = m_reason->text().trimmed();
     if (reason.isEmpty())
         reason = tr("Rollback from the Rollout page (no reason given)");
-    m_rollingBack = true;
+    m_state.rollingBack = true;
     setBusyText(tr("Rolling back…"));
     updateEnabled();
-    m_service->rollback(m_deploymentName, reason);
+    m_service->rollback(m_state.deployment, reason);
 }
 
 void RolloutPage::advancePlan(const QString &overrideReason)
 {
-    if (m_deploymentName.isEmpty())
+    if (m_state.deployment.isEmpty())
         return;
     if (!overrideReason.isEmpty()
         && !confirm(tr("Override the gates"),
                     tr("Advance “%1” to the next step although a gate fails?\n\nReason (audited): %2")
-                        .arg(m_deploymentName, overrideReason),
+                        .arg(m_state.deployment, overrideReason),
                     tr("Advance anyway")))
         return;
-    m_advancing = true;
+    m_state.advancing = true;
     updateEnabled();
-    m_service->advancePlan(m_deploymentName, overrideReason);
+    m_service->advancePlan(m_state.deployment, overrideReason);
 }
 
 void RolloutPage::sendWhatIf()
 {
-    if (m_deploymentName.isEmpty() || m_whatIfWanted < 0 || m_whatIfInFlight >= 0)
+    if (m_state.deployment.isEmpty() || m_state.whatIfWanted < 0 || m_state.whatIfInFlight >= 0)
         return; // the answer in flight sends the latest wish when it lands
-    m_whatIfInFlight = m_whatIfWanted;
-    m_service->previewWhatIf(m_deploymentName, m_whatIfWanted);
+    m_state.whatIfInFlight = m_state.whatIfWanted;
+    m_service->previewWhatIf(m_state.deployment, m_state.whatIfWanted);
 }
 
 void RolloutPage::requestWhatIf(int percentage)
 {
-    if (m_deploymentName.isEmpty())
+    if (m_state.deployment.isEmpty())
         return;
-    m_whatIfWanted = percentage;
+    m_state.whatIfWanted = percentage;
     m_whatIf->showPending(percentage);
     m_whatIfDebounce.start();
 }

@@ -2,6 +2,7 @@
 
 #include "core/domain/FlagState.h"
 #include "ui/pages/rollout/Confirmer.h"
+#include "ui/pages/rollout/RolloutState.h"
 
 #include <QTimer>
 #include <QWidget>
@@ -10,7 +11,7 @@ class QComboBox;
 class QLabel;
 class QLineEdit;
 class QPushButton;
-class QToolButton;
+class QGroupBox;
 
 namespace mldeck {
 class RolloutService;
@@ -28,6 +29,7 @@ namespace mldeck::ui {
 class ConfirmedStatePanel;
 class ConnectionSession;
 class InfoBar;
+class PageFrame;
 class PercentageControl;
 class PlanPanel;
 class ToggleSwitch;
@@ -55,13 +57,17 @@ public:
     void setConfirmer(Confirmer confirmer);
 
     RolloutService &service() const { return *m_service; }
-    QString currentDeployment() const { return m_deploymentName; }
-    const FlagState &confirmedState() const { return m_confirmed; }
-    bool isConnected() const { return m_connected; }
+    QString currentDeployment() const { return m_state.deployment; }
+    const FlagState &confirmedState() const { return m_state.confirmed; }
+    bool isConnected() const { return m_state.connected; }
 
 private:
     static QString describe(const FlagState &state); // "ML on, 25 %, fallback on"
     void buildUi();
+    QWidget *buildBody();
+    QGroupBox *buildControls(QWidget *parent);
+    QPushButton *buildRollbackButton(QWidget *parent);
+    void connectControls();
     void connectService();
     void connectTo(const ConnectionProfile &profile);
     void selectDeployment(const QString &name);
@@ -96,9 +102,10 @@ private:
     ConnectionSession &m_session;
     RolloutService *m_service = nullptr;
     Confirmer m_confirm;
+    PageFrame *m_frame = nullptr;
 
     QComboBox *m_deployment = nullptr;
-    QToolButton *m_refresh = nullptr;
+    QPushButton *m_refresh = nullptr;
     InfoBar *m_connectionBar = nullptr;
     InfoBar *m_eventBar = nullptr;
     QLabel *m_noDeployments = nullptr;
@@ -119,16 +126,7 @@ private:
     QTimer m_planRefresh;
     QTimer m_heartbeat;
 
-    QString m_deploymentName;
-    FlagState m_confirmed;
-    bool m_haveState = false;
-    bool m_connected = true;
-    bool m_applying = false;
-    bool m_rollingBack = false;
-    bool m_advancing = false;
-    bool m_listing = false; // a deployment list request is in flight
-    int m_whatIfWanted = -1;   // the percentage the preview should show
-    int m_whatIfInFlight = -1; // the percentage of the query running now (-1: none)
+    RolloutState m_state;
 };
 
 } // namespace mldeck::ui

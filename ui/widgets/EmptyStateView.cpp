@@ -1,6 +1,5 @@
 #include "ui/widgets/EmptyStateView.h"
 
-#include <QFrame>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QVBoxLayout>
@@ -10,17 +9,6 @@ namespace mldeck::ui {
 EmptyStateView::EmptyStateView(const Content &content, QWidget *parent) : QWidget(parent)
 {
     setObjectName(QStringLiteral("emptyStateView"));
-
-    auto *title = new QLabel(content.pageTitle, this);
-    title->setObjectName(QStringLiteral("pageTitle"));
-    auto *purpose = new QLabel(content.purpose, this);
-    purpose->setObjectName(QStringLiteral("pagePurpose"));
-    purpose->setWordWrap(true);
-
-    auto *rule = new QFrame(this);
-    rule->setObjectName(QStringLiteral("pageRule"));
-    rule->setFrameShape(QFrame::HLine);
-    rule->setFixedHeight(1);
 
     auto *glyph = new QLabel(this);
     glyph->setObjectName(QStringLiteral("emptyGlyph"));
@@ -62,12 +50,7 @@ EmptyStateView::EmptyStateView(const Content &content, QWidget *parent) : QWidge
     centre->addStretch(1);
 
     auto *layout = new QVBoxLayout(this);
-    layout->setContentsMargins(32, 24, 32, 24);
-    layout->setSpacing(6);
-    layout->addWidget(title);
-    layout->addWidget(purpose);
-    layout->addSpacing(10);
-    layout->addWidget(rule);
+    layout->setContentsMargins(0, 0, 0, 0);
     layout->addStretch(2);
     layout->addLayout(centre);
     layout->addStretch(3);

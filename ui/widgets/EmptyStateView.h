@@ -7,8 +7,8 @@ class QLabel;
 
 namespace mldeck::ui {
 
-// The layout every page uses until it is built: a header (title and one line of purpose), then,
-// centred, an icon, a heading, one honest paragraph and a "not built yet" badge. No figures.
+// The body of a page that is not built yet (under its PageFrame): centred, an icon, a heading, one
+// honest paragraph and a "not built yet" badge. No figures.
 class EmptyStateView final : public QWidget
 {
     Q_OBJECT
@@ -18,8 +18,6 @@ public:
     struct Content
     {
         QPixmap glyph;
-        QString pageTitle; // header
-        QString purpose;   // header subtitle: what the page is for
         QString heading;   // centre
         QString paragraph; // centre: what it will show, and that it does not yet
         QString badge;     // e.g. "Not built yet"

@@ -16,6 +16,7 @@
 #include "core/store/pg/PgConnection.h"
 #include "core/store/pg/PredictionLog.h"
 #include "tests/support/TestServers.h"
+#include "tests/support/PgSql.h"
 #include "ui/ConnectionSession.h"
 #include "ui/pages/RetrainPage.h"
 #include "ui/pages/retrain/DataStep.h"
@@ -82,7 +83,7 @@ private:
 
     int count(const QString &sql, const QStringList &params)
     {
-        const auto r = m_conn->query(sql, params);
+        const auto r = test::query(*m_conn, sql, params);
         return r && !r->isEmpty() ? r->first().first().toInt() : -1;
     }
 
@@ -273,7 +274,7 @@ private Q_SLOTS:
         QTest::mouseClick(next, Qt::LeftButton);
         QCOMPARE(w->currentStep(), int(ui::RetrainWizard::RunStepIndex));
         QVERIFY(w->isRunning());
-        QVERIFY(!child<QComboBox>(&page, "retrainDeployment")->isEnabled());
+        QVERIFY(!child<QComboBox>(&page, "deploymentSelector")->isEnabled());
         QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, 180000);
         QVERIFY2(finished.first().at(0).toString() == QStringLiteral("succeeded"),
                  qPrintable(w->outcome()->run.error));

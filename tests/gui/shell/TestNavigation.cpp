@@ -3,6 +3,7 @@
 #include "ShellFixture.h"
 #include "ui/Pages.h"
 #include "ui/widgets/EmptyStateView.h"
+#include "ui/widgets/PageFrame.h"
 
 #include <QLabel>
 #include <QListWidget>
@@ -12,7 +13,7 @@
 using namespace mldeck;
 
 namespace {
-// The pages whose issue has not landed yet.
+// The pages not built yet: they show the empty state.
 const QList<ui::PageId> kUnbuilt{ui::PageId::Audit};
 } // namespace
 
@@ -47,6 +48,10 @@ private Q_SLOTS:
             QCOMPARE(page, window.page(id));
             QCOMPARE(page->objectName(), QStringLiteral("page_") + ui::pageKey(id));
             QVERIFY(page->isVisible());
+            // Every page sits in the one frame, under its own title.
+            auto *frame = page->findChild<ui::PageFrame *>();
+            QVERIFY2(frame && frame->isVisible(), qPrintable(ui::pageKey(id)));
+            QCOMPARE(frame->title(), ui::pageTitle(id));
 
             auto *empty = page->findChild<ui::EmptyStateView *>();
             if (!kUnbuilt.contains(id)) {

@@ -1,10 +1,13 @@
 #include "ui/pages/models/RegistryView.h"
 
+#include "ui/Theme.h"
+
 #include "core/services/ModelsService.h"
 #include "ui/ConnectionSession.h"
 #include "ui/pages/models/AliasBadgeDelegate.h"
 #include "ui/pages/models/ModelVersionTableModel.h"
 #include "ui/widgets/InfoBar.h"
+#include "ui/widgets/PageFrame.h"
 
 #include <QComboBox>
 #include <QFileDialog>
@@ -29,7 +32,7 @@ QString esc(const QString &s) { return s.toHtmlEscaped(); }
 
 QString row(const QString &label, const QString &value)
 {
-    return QStringLiteral("<tr><td style='color:#5f6b7a;padding-right:12px'>%1</td><td>%2</td></tr>").arg(esc(label), value);
+    return themeStyle(QStringLiteral("<tr><td style='color:@{muted};padding-right:12px'>%1</td><td>%2</td></tr>")).arg(esc(label), value);
 }
 
 QString when(const QDateTime &t)
@@ -39,21 +42,11 @@ QString when(const QDateTime &t)
 
 } // namespace
 
-RegistryView::RegistryView(ConnectionSession &session, QWidget *parent)
-    : QWidget(parent), m_session(session), m_service(new ModelsService(this)), m_model(new ModelVersionTableModel(this))
+RegistryView::RegistryView(ConnectionSession &session, PageFrame &frame, QWidget *parent)
+    : QWidget(parent), m_session(session), m_frame(frame), m_service(new ModelsService(this)),
+      m_model(new ModelVersionTableModel(this)), m_deployments(frame.deploymentSelector()), m_refresh(frame.refreshButton())
 {
     setObjectName(QStringLiteral("registryView"));
-
-    m_deployments = new QComboBox(this);
-    m_deployments->setObjectName(QStringLiteral("deploymentCombo"));
-    m_deployments->setMinimumWidth(160);
-    m_refresh = new QPushButton(tr("Refresh"), this);
-    m_refresh->setObjectName(QStringLiteral("refreshButton"));
-    auto *top = new QHBoxLayout;
-    top->addWidget(new QLabel(tr("Deployment"), this));
-    top->addWidget(m_deployments);
-    top->addWidget(m_refresh);
-    top->addStretch(1);
 
     m_info = new InfoBar(this);
     m_info->setObjectName(QStringLiteral("registryInfoBar"));
@@ -106,7 +99,6 @@ RegistryView::RegistryView(ConnectionSession &session, QWidget *parent)
     actions->addWidget(m_archive);
 
     auto *layout = new QVBoxLayout(this);
-    layout->addLayout(top);
     layout->addWidget(m_info);
     layout->addWidget(split, 1);
     layout->addLayout(actions);
@@ -125,7 +117,7 @@ RegistryView::RegistryView(ConnectionSession &session, QWidget *parent)
     connect(m_service, &ModelsService::actionFinished, this, &RegistryView::onActionFinished);
     connect(m_refresh, &QPushButton::clicked, this, &RegistryView::refresh);
     connect(m_deployments, &QComboBox::currentTextChanged, this, [this](const QString &d) {
-        if (!d.isEmpty() && m_deploymentsRequest == 0) {
+        if (!d.isEmpty() && m_deploymentsPending == 0) {
             m_wantedDeployment = d;
             m_wantedVersion.clear();
             loadModels();
@@ -143,8 +135,10 @@ RegistryView::RegistryView(ConnectionSession &session, QWidget *parent)
     connect(m_restore, &QPushButton::clicked, this, &RegistryView::restorePrevious);
     connect(m_archive, &QPushButton::clicked, this, &RegistryView::archiveSelected);
     connect(m_info, &InfoBar::actionTriggered, this, [this] {
-        if (!m_publishDeployment.isEmpty())
-            startAction(m_service->publish(m_publishDeployment));
+        if (m_publishDeployment.isEmpty())
+            return;
+        startAction();
+        m_service->publish(m_publishDeployment);
     });
     connect(&m_session, &ConnectionSession::activeProfileChanged, this, &RegistryView::applyProfile);
 
@@ -185,26 +179,24 @@ void RegistryView::refresh()
 {
     if (!m_connected)
         return;
-    m_deploymentsRequest = m_service->listDeployments();
+    ++m_deploymentsPending;
+    m_service->listDeployments();
 }
 
-void RegistryView::onDeploymentsListed(quint64 id, const QStringList &deployments, const QString &error)
+void RegistryView::onDeploymentsListed(const Result<QStringList> &listed)
 {
-    if (id != m_deploymentsRequest)
-        return;
-    if (!error.isEmpty()) {
-        m_deploymentsRequest = 0;
-        m_info->showMessage(tr("Cannot read the deployments: %1").arg(error), InfoBar::Kind::Warning);
+    if (m_deploymentsPending > 1) {
+        --m_deploymentsPending; // a later listing is on its way
         return;
     }
-    QString wanted = m_wantedDeployment.isEmpty() ? m_deployments->currentText() : m_wantedDeployment;
-    if (!deployments.contains(wanted))
-        wanted = deployments.contains(QStringLiteral("eta")) ? QStringLiteral("eta") : deployments.value(0);
-    // Fill without reacting to currentTextChanged (m_deploymentsRequest is still set), then load once.
-    m_deployments->clear();
-    m_deployments->addItems(deployments);
-    m_deployments->setCurrentIndex(int(deployments.indexOf(wanted)));
-    m_deploymentsRequest = 0;
+    if (!listed) {
+        m_deploymentsPending = 0;
+        m_info->showMessage(tr("Cannot read the deployments: %1").arg(listed.errorMessage()), InfoBar::Kind::Warning);
+        return;
+    }
+    // Fill without reacting to currentTextChanged, then load once.
+    const QString wanted = m_frame.showDeployments(*listed, m_wantedDeployment);
+    m_deploymentsPending = 0;
     m_wantedDeployment = wanted;
     if (wanted.isEmpty()) {
         m_model->setModels({});
@@ -222,19 +214,22 @@ void RegistryView::loadModels()
     const QString d = m_deployments->currentText();
     if (d.isEmpty())
         return;
-    m_modelsRequest = m_service->listModels(d);
+    ++m_modelsPending;
+    m_service->listModels(d);
 }
 
-void RegistryView::onModelsListed(quint64 id, const QString &deployment, const QList<ModelVersion> &models,
-                                  const QString &error)
+void RegistryView::onModelsListed(const Result<ModelList> &listed)
 {
-    if (id != m_modelsRequest)
+    if (--m_modelsPending > 0)
         return;
-    m_modelsRequest = 0;
-    if (!error.isEmpty()) {
-        m_info->showMessage(tr("Cannot read the models of %1: %2").arg(deployment, error), InfoBar::Kind::Warning);
+    m_modelsPending = 0;
+    if (!listed) {
+        m_info->showMessage(tr("Cannot read the models of %1: %2").arg(m_deployments->currentText(), listed.errorMessage()),
+                            InfoBar::Kind::Warning);
         return;
     }
+    const QString &deployment = listed->deployment;
+    const QList<ModelVersion> &models = listed->models;
     m_model->setModels(models);
     const int rowToSelect = m_model->rowOfVersion(m_wantedVersion);
     if (rowToSelect >= 0)
@@ -256,7 +251,8 @@ void RegistryView::updateDetails()
 {
     const ModelVersion *m = selected();
     if (!m) {
-        m_details->setHtml(tr("<p style='color:#5f6b7a'>Select a version to see its metadata.</p>"));
+        m_details->setHtml(QStringLiteral("<p style='color:%1'>%2</p>")
+                              .arg(themeCss(Palette::Muted), tr("Select a version to see its metadata.").toHtmlEscaped()));
         return;
     }
     QString html = QStringLiteral("<h3>%1@%2 — %3</h3><table>").arg(esc(m->deployment), esc(m->version), esc(m->name));
@@ -284,7 +280,7 @@ void RegistryView::updateDetails()
         for (int i = 0; i < m->featureNames.size(); ++i) {
             QString item = esc(m->featureNames.at(i));
             if (i < mean.size() && i < sd.size())
-                item += QStringLiteral(" <span style='color:#5f6b7a'>%1</span>")
+                item += themeStyle(QStringLiteral(" <span style='color:@{muted}'>%1</span>"))
                             .arg(tr("(mean %1, std %2)")
                                      .arg(QLocale().toString(mean.at(i).toDouble(), 'g', 5),
                                           QLocale().toString(sd.at(i).toDouble(), 'g', 5)));
@@ -297,7 +293,7 @@ void RegistryView::updateDetails()
 
 void RegistryView::updateButtons()
 {
-    const bool idle = m_actionRequest == 0;
+    const bool idle = !m_actionRunning;
     const bool haveDeployment = !m_deployments->currentText().isEmpty();
     const ModelVersion *m = selected();
     m_register->setEnabled(idle && haveDeployment);
@@ -311,9 +307,9 @@ void RegistryView::updateButtons()
 
 bool RegistryView::confirm(const QString &title, const QString &text) { return !m_confirm || m_confirm(title, text); }
 
-void RegistryView::startAction(quint64 id)
+void RegistryView::startAction()
 {
-    m_actionRequest = id;
+    m_actionRunning = true;
     updateButtons();
 }
 
@@ -327,7 +323,8 @@ void RegistryView::registerFile()
                  tr("Register %1 for deployment %2? The file is checked, loaded once and copied into the model store.")
                      .arg(file, deployment)))
         return;
-    startAction(m_service->registerFile(deployment, file));
+    startAction();
+    m_service->registerFile(deployment, file);
 }
 
 void RegistryView::promoteSelected(const QString &alias)
@@ -346,7 +343,8 @@ void RegistryView::promoteSelected(const QString &alias)
     if (!confirm(champion ? tr("Promote to champion") : tr("Make challenger"), text))
         return;
     m_wantedVersion = version;
-    startAction(m_service->promote(deployment, version, alias, m_reason->text()));
+    startAction();
+    m_service->promote(deployment, version, alias, m_reason->text());
 }
 
 void RegistryView::restorePrevious()
@@ -357,7 +355,8 @@ void RegistryView::restorePrevious()
     if (!confirm(tr("Restore previous model"),
                  tr("Make the previous champion of %1 the champion again? The serving backend is told at once.").arg(deployment)))
         return;
-    startAction(m_service->restorePrevious(deployment, m_reason->text()));
+    startAction();
+    m_service->restorePrevious(deployment, m_reason->text());
 }
 
 void RegistryView::archiveSelected()
@@ -367,33 +366,32 @@ void RegistryView::archiveSelected()
         return;
     if (!confirm(tr("Archive model"), tr("Archive %1@%2? It can no longer be promoted.").arg(m->deployment, m->version)))
         return;
-    startAction(m_service->archive(m->deployment, m->version, m_reason->text()));
+    startAction();
+    m_service->archive(m->deployment, m->version, m_reason->text());
 }
 
-void RegistryView::onActionFinished(quint64 id, const ModelActionResult &result)
+void RegistryView::onActionFinished(const Result<ModelAction> &result)
 {
-    if (id != m_actionRequest)
-        return;
-    m_actionRequest = 0;
+    m_actionRunning = false;
     m_publishDeployment.clear();
     QString message;
-    if (!result.ok) {
-        message = result.error;
+    if (!result) {
+        message = result.errorMessage();
         m_info->showMessage(message, InfoBar::Kind::Warning);
-    } else if (!result.publishError.isEmpty()) {
-        message = result.message + QLatin1Char(' ') + result.publishError;
-        m_publishDeployment = result.model ? result.model->deployment : m_deployments->currentText();
+    } else if (!result->publishError.isEmpty()) {
+        message = result->message + QLatin1Char(' ') + result->publishError;
+        m_publishDeployment = result->model ? result->model->deployment : m_deployments->currentText();
         m_info->showMessage(message, InfoBar::Kind::Warning, tr("Publish again"));
     } else {
-        message = result.message;
+        message = result->message;
         m_info->showMessage(message, InfoBar::Kind::Info);
         m_reason->clear();
     }
-    if (result.ok && result.model)
-        m_wantedVersion = result.model->version;
+    if (result && result->model)
+        m_wantedVersion = result->model->version;
     updateButtons();
     loadModels();
-    Q_EMIT actionCompleted(result.ok, message);
+    Q_EMIT actionCompleted(result.ok(), message);
 }
 
 } // namespace mldeck::ui

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/config/ConnectionProfile.h"
+#include "core/domain/Result.h"
 
 #include <QWidget>
 
@@ -14,7 +15,8 @@ class QTextBrowser;
 
 namespace mldeck {
 class ModelsService;
-struct ModelActionResult;
+struct ModelAction;
+struct ModelList;
 struct ModelVersion;
 } // namespace mldeck
 
@@ -23,6 +25,7 @@ namespace mldeck::ui {
 class ConnectionSession;
 class InfoBar;
 class ModelVersionTableModel;
+class PageFrame;
 
 // The Registry tab of the Models page: the versions of a deployment with their aliases as badges, a
 // details pane (metadata, features, SHA-256) and the actions Register…, Promote to champion, Make
@@ -37,7 +40,8 @@ public:
     using Confirm = std::function<bool(const QString &title, const QString &text)>;
     using FilePicker = std::function<QString()>; // empty: cancelled
 
-    explicit RegistryView(ConnectionSession &session, QWidget *parent = nullptr);
+    // Works with the deployment selector and the Refresh button of the page's frame.
+    RegistryView(ConnectionSession &session, PageFrame &frame, QWidget *parent);
     ~RegistryView() override;
 
     void setConfirm(Confirm confirm);
@@ -57,15 +61,15 @@ Q_SIGNALS:
 
 private:
     void applyProfile(const ConnectionProfile &profile);
-    void onDeploymentsListed(quint64 id, const QStringList &deployments, const QString &error);
-    void onModelsListed(quint64 id, const QString &deployment, const QList<ModelVersion> &models, const QString &error);
-    void onActionFinished(quint64 id, const ModelActionResult &result);
+    void onDeploymentsListed(const Result<QStringList> &listed);
+    void onModelsListed(const Result<ModelList> &listed);
+    void onActionFinished(const Result<ModelAction> &result);
     void loadModels();
     void updateDetails();
     void updateButtons();
     const ModelVersion *selected() const;
     bool confirm(const QString &title, const QString &text);
-    void startAction(quint64 id);
+    void startAction();
 
     void registerFile();
     void promoteSelected(const QString &alias);
@@ -73,6 +77,7 @@ private:
     void archiveSelected();
 
     ConnectionSession &m_session;
+    PageFrame &m_frame;
     ModelsService *m_service = nullptr;
     ModelVersionTableModel *m_model = nullptr;
     Confirm m_confirm;
@@ -91,9 +96,10 @@ private:
     QPushButton *m_archive = nullptr;
 
     bool m_connected = false;
-    quint64 m_deploymentsRequest = 0;
-    quint64 m_modelsRequest = 0;
-    quint64 m_actionRequest = 0;
+    // Requests not answered yet. Answers come in the order asked: only the last one is shown.
+    int m_deploymentsPending = 0;
+    int m_modelsPending = 0;
+    bool m_actionRunning = false;
     QString m_wantedDeployment;
     QString m_wantedVersion;   // keep the selection across refreshes
     QString m_publishDeployment; // deployment whose champion publish failed (retry action)

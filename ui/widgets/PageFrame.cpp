@@ -1,0 +1,108 @@
+#include "ui/widgets/PageFrame.h"
+
+#include "core/domain/Deployment.h"
+
+#include <QComboBox>
+#include <QFrame>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QPushButton>
+#include <QSignalBlocker>
+#include <QVBoxLayout>
+
+namespace mldeck::ui {
+
+PageFrame *PageFrame::install(QWidget *page, PageId id, const QString &purpose, Selector selector)
+{
+    page->setObjectName(QStringLiteral("page_%1").arg(pageKey(id)));
+    auto *frame = new PageFrame(id, purpose, selector, page);
+    auto *layout = new QVBoxLayout(page);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(frame);
+    return frame;
+}
+
+PageFrame::PageFrame(PageId page, const QString &purpose, Selector selector, QWidget *parent) : QWidget(parent)
+{
+    setObjectName(QStringLiteral("pageFrame"));
+    m_title = new QLabel(pageTitle(page), this);
+    m_title->setObjectName(QStringLiteral("pageTitle"));
+    auto *purposeLabel = new QLabel(purpose, this);
+    purposeLabel->setObjectName(QStringLiteral("pagePurpose"));
+    purposeLabel->setWordWrap(true);
+    auto *rule = new QFrame(this);
+    rule->setObjectName(QStringLiteral("pageRule"));
+    rule->setFrameShape(QFrame::HLine);
+    rule->setFixedHeight(1);
+
+    m_layout = new QVBoxLayout(this);
+    m_layout->setContentsMargins(28, 20, 28, 12);
+    m_layout->setSpacing(6);
+    m_layout->addWidget(m_title);
+    m_layout->addWidget(purposeLabel);
+
+    m_bar = new QHBoxLayout;
+    m_bar->setSpacing(8);
+    if (selector == Selector::Deployment) {
+        auto *label = new QLabel(tr("Deployment:"), this);
+        label->setObjectName(QStringLiteral("sectionTitle"));
+        m_deployment = new QComboBox(this);
+        m_deployment->setObjectName(QStringLiteral("deploymentSelector"));
+        m_deployment->setAccessibleName(tr("Deployment"));
+        m_deployment->setMinimumWidth(180);
+        m_refresh = new QPushButton(tr("⟳ Refresh"), this);
+        m_refresh->setObjectName(QStringLiteral("deploymentRefresh"));
+        m_refresh->setToolTip(tr("Read the deployments and this page's figures again"));
+        label->setBuddy(m_deployment);
+        m_bar->addWidget(label);
+        m_bar->addWidget(m_deployment);
+        m_bar->addWidget(m_refresh);
+        m_barEnd = m_bar->count();
+    }
+    m_bar->addStretch(1);
+    m_layout->addSpacing(4);
+    m_layout->addLayout(m_bar);
+    m_layout->addSpacing(4);
+    m_layout->addWidget(rule);
+}
+
+QString PageFrame::title() const
+{
+    return m_title->text();
+}
+
+QString PageFrame::showDeployments(const QStringList &names, QString wanted)
+{
+    if (wanted.isEmpty())
+        wanted = m_deployment->currentText();
+    if (!names.contains(wanted))
+        wanted = names.contains(QLatin1String(kDefaultDeployment)) ? QString::fromLatin1(kDefaultDeployment)
+                                                                    : names.value(0);
+    const QSignalBlocker block(m_deployment);
+    QStringList shown;
+    for (int i = 0; i < m_deployment->count(); ++i)
+        shown.append(m_deployment->itemText(i));
+    if (shown != names) {
+        m_deployment->clear();
+        m_deployment->addItems(names);
+    }
+    m_deployment->setCurrentIndex(int(names.indexOf(wanted)));
+    return wanted;
+}
+
+void PageFrame::addToBar(QWidget *widget, int stretch)
+{
+    m_bar->insertWidget(m_barEnd++, widget, stretch);
+}
+
+void PageFrame::addToBarEnd(QWidget *widget)
+{
+    m_bar->addWidget(widget);
+}
+
+void PageFrame::setBody(QWidget *body)
+{
+    m_layout->addWidget(body, 1);
+}
+
+} // namespace mldeck::ui
