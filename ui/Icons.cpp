@@ -1,5 +1,7 @@
 #include "ui/Icons.h"
 
+#include "ui/Theme.h"
+
 #include <QGuiApplication>
 #include <QLinearGradient>
 #include <QPainter>
@@ -28,18 +30,20 @@ void paintLogo(QPainter &p)
     // Mirrors resources/icons/mldeck.svg, scaled from its 256 grid.
     p.scale(1.0 / 2.56, 1.0 / 2.56);
     QLinearGradient tile(0, 12, 0, 244);
-    tile.setColorAt(0, QColor(0x2f, 0x6f, 0xb3));
-    tile.setColorAt(1, QColor(0x1b, 0x3a, 0x63));
+    tile.setColorAt(0, themeColor(Palette::Accent));
+    tile.setColorAt(1, themeColor(Palette::AccentInk));
     p.setPen(Qt::NoPen);
     p.setBrush(tile);
     p.drawRoundedRect(QRectF(12, 12, 232, 232), 52, 52);
 
     const QRectF arc(56, 68, 144, 144);
-    QPen track(QColor(255, 255, 255, 90), 18, Qt::SolidLine, Qt::RoundCap);
+    QColor trackColor = themeColor(Palette::Base);
+    trackColor.setAlpha(90);
+    QPen track(trackColor, 18, Qt::SolidLine, Qt::RoundCap);
     p.setPen(track);
     p.setBrush(Qt::NoBrush);
     p.drawArc(arc, -19 * 16, 218 * 16);
-    QPen value(QColor(0x5e, 0xe0, 0xb5), 18, Qt::SolidLine, Qt::RoundCap);
+    QPen value(themeColor(Palette::BrandMint), 18, Qt::SolidLine, Qt::RoundCap);
     p.setPen(value);
     p.drawArc(arc, 51 * 16, 148 * 16);
 
@@ -48,7 +52,9 @@ void paintLogo(QPainter &p)
     p.setPen(Qt::NoPen);
     p.setBrush(Qt::white);
     p.drawEllipse(QPointF(128, 140), 14, 14);
-    p.setBrush(QColor(255, 255, 255, 217));
+    QColor bar = themeColor(Palette::Base);
+    bar.setAlpha(217);
+    p.setBrush(bar);
     p.drawRoundedRect(QRectF(84, 186, 88, 14), 7, 7);
 }
 
@@ -150,8 +156,8 @@ QPixmap pageGlyph(PageId id, int size, const QColor &color)
 QIcon pageIcon(PageId id)
 {
     QIcon icon;
-    icon.addPixmap(pageGlyph(id, 20, QColor(0xa9, 0xb6, 0xc6)), QIcon::Normal);
-    icon.addPixmap(pageGlyph(id, 20, QColor(0xff, 0xff, 0xff)), QIcon::Selected);
+    icon.addPixmap(pageGlyph(id, 20, themeColor(Palette::SidebarText)), QIcon::Normal);
+    icon.addPixmap(pageGlyph(id, 20, themeColor(Palette::Base)), QIcon::Selected);
     return icon;
 }
 

@@ -1,5 +1,7 @@
 #include "ui/dialogs/ConnectionDialog.h"
 
+#include "ui/Theme.h"
+
 #include "core/config/Settings.h"
 #include "core/secrets/SecretStore.h"
 #include "ui/ConnectionSession.h"
@@ -126,7 +128,7 @@ void ConnectionDialog::buildUi()
     m_error = new QLabel(this);
     m_error->setObjectName(QStringLiteral("validationError"));
     m_error->setWordWrap(true);
-    m_error->setStyleSheet(QStringLiteral("color: #b42318; font-weight: 600;"));
+    m_error->setStyleSheet(themeStyle(QStringLiteral("color: @{bad}; font-weight: 600;")));
     m_notice = new QLabel(this);
     m_notice->setObjectName(QStringLiteral("saveNotice"));
     m_notice->setWordWrap(true);
@@ -348,10 +350,10 @@ void ConnectionDialog::setNotice(const QString &text, bool warning)
 {
     m_notice->setText(text);
     m_notice->setVisible(!text.isEmpty());
-    m_notice->setStyleSheet(warning ? QStringLiteral("background: #fff4e5; border: 1px solid #f2c27b; "
-                                                     "border-radius: 6px; padding: 8px; color: #7a4b00;")
-                                    : QStringLiteral("background: #eef4fb; border: 1px solid #c4d7ee; "
-                                                     "border-radius: 6px; padding: 8px; color: #1d3d63;"));
+    m_notice->setStyleSheet(warning ? themeStyle(QStringLiteral("background: @{warnSoft}; border: 1px solid @{warnBorder}; "
+                                                     "border-radius: 6px; padding: 8px; color: @{warnInk};"))
+                                    : themeStyle(QStringLiteral("background: @{accentSoft}; border: 1px solid @{accentBorder}; "
+                                                     "border-radius: 6px; padding: 8px; color: @{accentInk};")));
 }
 
 bool ConnectionDialog::save()

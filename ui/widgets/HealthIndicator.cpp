@@ -1,5 +1,7 @@
 #include "ui/widgets/HealthIndicator.h"
 
+#include "ui/Theme.h"
+
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLocale>
@@ -30,7 +32,7 @@ protected:
     }
 
 private:
-    QColor m_color = Qt::gray;
+    QColor m_color = themeColor(Palette::Faint);
 };
 
 } // namespace
@@ -80,15 +82,15 @@ QColor HealthIndicator::stateColor(Health::State state)
 {
     switch (state) {
     case Health::State::Up:
-        return QColor(0x2e, 0xa0, 0x5f);
+        return themeColor(Palette::Good);
     case Health::State::Down:
-        return QColor(0xd6, 0x45, 0x45);
+        return themeColor(Palette::Bad);
     case Health::State::Connecting:
-        return QColor(0xe0, 0xa1, 0x2b);
+        return themeColor(Palette::Warn);
     case Health::State::Unknown:
         break;
     }
-    return QColor(0x9a, 0xa3, 0xad);
+    return themeColor(Palette::Faint);
 }
 
 QString HealthIndicator::summary(const QString &serviceName, const Health &health, int retryInSeconds)

@@ -1,5 +1,7 @@
 #include "ui/pages/dashboard/RangeSelector.h"
 
+#include "ui/Theme.h"
+
 #include <QButtonGroup>
 #include <QDateTimeEdit>
 #include <QHBoxLayout>
@@ -56,7 +58,7 @@ RangeSelector::RangeSelector(QWidget *parent) : QWidget(parent), m_group(new QBu
     m_apply->setObjectName(QStringLiteral("customApply"));
     m_error = new QLabel(m_customPanel);
     m_error->setObjectName(QStringLiteral("customError"));
-    m_error->setStyleSheet(QStringLiteral("color: #c0392b;"));
+    m_error->setStyleSheet(themeStyle(QStringLiteral("color: @{bad};")));
     m_error->hide();
     auto *custom = new QHBoxLayout(m_customPanel);
     custom->setContentsMargins(0, 0, 0, 0);

@@ -1,5 +1,7 @@
 #include "ui/pages/drift/AlertRulesTableModel.h"
 
+#include "ui/Theme.h"
+
 #include <QBrush>
 #include <QColor>
 #include <QLocale>
@@ -54,9 +56,9 @@ QVariant AlertRulesTableModel::data(const QModelIndex &index, int role) const
         return alertRuleStateName(v->status.state);
     if (role == Qt::ForegroundRole && index.column() == State && v->rule.enabled) {
         if (v->status.state == AlertRuleState::Firing)
-            return QBrush(QColor(0xc6, 0x28, 0x28));
+            return QBrush(themeColor(Palette::Bad));
         if (v->status.state == AlertRuleState::Pending)
-            return QBrush(QColor(0xb2, 0x6a, 0x00));
+            return QBrush(themeColor(Palette::Warn));
     }
     if (role == Qt::ToolTipRole && index.column() == Rule)
         return v->customised ? tr("Changed for this deployment") : tr("Built-in default");

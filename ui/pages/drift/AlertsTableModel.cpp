@@ -1,5 +1,7 @@
 #include "ui/pages/drift/AlertsTableModel.h"
 
+#include "ui/Theme.h"
+
 #include <QBrush>
 #include <QColor>
 
@@ -46,9 +48,9 @@ QVariant AlertsTableModel::data(const QModelIndex &index, int role) const
         return state;
     if (role == Qt::ForegroundRole && index.column() == State) {
         if (state == QLatin1String("firing"))
-            return QBrush(QColor(0xc0, 0x39, 0x2b));
+            return QBrush(themeColor(Palette::Bad));
         if (state == QLatin1String("resolved"))
-            return QBrush(QColor(0x2e, 0x7d, 0x32));
+            return QBrush(themeColor(Palette::Good));
         return {};
     }
     if (role == Qt::ToolTipRole && index.column() == State && state == QLatin1String("silenced"))

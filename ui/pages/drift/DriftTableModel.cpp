@@ -1,5 +1,7 @@
 #include "ui/pages/drift/DriftTableModel.h"
 
+#include "ui/Theme.h"
+
 #include <QBrush>
 #include <QColor>
 
@@ -39,7 +41,7 @@ QVariant DriftTableModel::data(const QModelIndex &index, int role) const
         return QVariant::fromValue(values);
     }
     if (role == Qt::ForegroundRole && index.column() == Status)
-        return f->drift ? QBrush(QColor(0xc0, 0x39, 0x2b)) : QBrush(QColor(0x2e, 0x7d, 0x32));
+        return f->drift ? QBrush(themeColor(Palette::Bad)) : QBrush(themeColor(Palette::Good));
     if (role == Qt::TextAlignmentRole && index.column() >= Score && index.column() <= Effect)
         return int(Qt::AlignRight | Qt::AlignVCenter);
     if (role != Qt::DisplayRole)

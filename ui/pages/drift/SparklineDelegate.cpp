@@ -1,5 +1,7 @@
 #include "ui/pages/drift/SparklineDelegate.h"
 
+#include "ui/Theme.h"
+
 #include "ui/pages/drift/DriftTableModel.h"
 
 #include <QPainter>
@@ -31,7 +33,7 @@ void SparklineDelegate::paint(QPainter *painter, const QStyleOptionViewItem &opt
     painter->save();
     painter->setRenderHint(QPainter::Antialiasing);
     const bool drift = index.data(DriftTableModel::DriftRole).toBool();
-    painter->setPen(QPen(drift ? QColor(0xc0, 0x39, 0x2b) : QColor(0x2f, 0x6f, 0xb3), 1.5));
+    painter->setPen(QPen(drift ? themeColor(Palette::Bad) : themeColor(Palette::Accent), 1.5));
     painter->drawPath(path);
     painter->restore();
 }

@@ -1,5 +1,7 @@
 #include "ui/pages/models/AliasBadgeDelegate.h"
 
+#include "ui/Theme.h"
+
 #include "ui/pages/models/ModelVersionTableModel.h"
 
 #include <QApplication>
@@ -15,7 +17,7 @@ constexpr int kGap = 4;
 
 QColor badgeColor(const QString &alias)
 {
-    return alias == QLatin1String("champion") ? QColor(0x1e, 0x8e, 0x3e) : QColor(0xb2, 0x6a, 0x00);
+    return alias == QLatin1String("champion") ? themeColor(Palette::Good) : themeColor(Palette::Warn);
 }
 
 QString badgeText(const QString &alias)

@@ -1,5 +1,7 @@
 #include "ui/pages/models/ModelVersionTableModel.h"
 
+#include "ui/Theme.h"
+
 #include <QColor>
 #include <QLocale>
 
@@ -58,7 +60,7 @@ QVariant ModelVersionTableModel::data(const QModelIndex &index, int role) const
     if (role == Qt::TextAlignmentRole && (index.column() == MaeColumn || index.column() == R2Column))
         return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);
     if (role == Qt::ForegroundRole && m->archived)
-        return QColor(0x8a, 0x94, 0xa0); // archived versions recede
+        return themeColor(Palette::Faint); // archived versions recede
     if (role == Qt::ToolTipRole && index.column() == VersionColumn)
         return tr("SHA-256 %1").arg(m->sha256);
     if (role != Qt::DisplayRole)

@@ -1,5 +1,7 @@
 #include "ui/pages/retrain/DecisionStep.h"
 
+#include "ui/Theme.h"
+
 #include "ui/pages/retrain/RetrainFormat.h"
 
 #include <QCheckBox>
@@ -100,7 +102,7 @@ void DecisionStep::showApplied(const RetrainRun &run, retrain::RetrainAction act
 {
     setActionsEnabled(false);
     m_again->show();
-    m_result->setStyleSheet(QStringLiteral("color:#1e7b34;"));
+    m_result->setStyleSheet(themeStyle(QStringLiteral("color:@{good};")));
     switch (action) {
     case retrain::RetrainAction::Promote:
         m_result->setText(rolloutPlan ? tr("%1@%2 is the new champion; a rollout plan starting at 10 % was created.")
@@ -121,7 +123,7 @@ void DecisionStep::showError(const QString &error)
 {
     setActionsEnabled(true);
     m_again->show();
-    m_result->setStyleSheet(QStringLiteral("color:#b3261e;"));
+    m_result->setStyleSheet(themeStyle(QStringLiteral("color:@{bad};")));
     m_result->setText(tr("Nothing changed: %1").arg(error));
 }
 

@@ -1,5 +1,7 @@
 #include "ui/pages/retrain/EvaluationStep.h"
 
+#include "ui/Theme.h"
+
 #include "ui/pages/retrain/RetrainFormat.h"
 
 #include <QHeaderView>
@@ -41,7 +43,7 @@ EvaluationStep::EvaluationStep(QWidget *parent) : QWidget(parent)
                                "Lower MAE and RMSE are better, higher R² is better."),
                             this);
     note->setWordWrap(true);
-    note->setStyleSheet(QStringLiteral("color:#5f6b7a;"));
+    note->setStyleSheet(themeStyle(QStringLiteral("color:@{muted};")));
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(m_decision);
     layout->addWidget(m_metrics);
@@ -74,13 +76,13 @@ void EvaluationStep::showOutcome(const retrain::RetrainOutcome &o)
         }
     }
     if (!o.decision) {
-        m_decision->setStyleSheet(QStringLiteral("color:#4a5563;"));
+        m_decision->setStyleSheet(themeStyle(QStringLiteral("color:@{muted};")));
         m_decision->setText(tr("No decision was recorded for this run."));
         m_difference->clear();
         return;
     }
     const retrain::RetrainDecision &d = *o.decision;
-    m_decision->setStyleSheet(d.promote ? QStringLiteral("color:#1e7b34;") : QStringLiteral("color:#8a6d00;"));
+    m_decision->setStyleSheet(d.promote ? themeStyle(QStringLiteral("color:@{good};")) : themeStyle(QStringLiteral("color:@{warnInk};")));
     // The rule's sentence already says "Promote: …" or "Do not promote: …".
     m_decision->setText(!d.reason.isEmpty() ? d.reason : d.promote ? tr("Promote.") : tr("Do not promote."));
     const auto &ci = d.maeDifference;

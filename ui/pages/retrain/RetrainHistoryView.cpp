@@ -1,5 +1,7 @@
 #include "ui/pages/retrain/RetrainHistoryView.h"
 
+#include "ui/Theme.h"
+
 #include "core/services/RetrainService.h"
 #include "ui/pages/retrain/RetrainFormat.h"
 #include "ui/pages/retrain/RetrainRunTableModel.h"
@@ -25,7 +27,7 @@ namespace {
 QString jsonBlock(const QJsonObject &o)
 {
     if (o.isEmpty())
-        return QStringLiteral("<p style='color:#5f6b7a'>%1</p>")
+        return themeStyle(QStringLiteral("<p style='color:@{muted}'>%1</p>"))
             .arg(QCoreApplication::translate("mldeck::ui::RetrainHistoryView", "None recorded.").toHtmlEscaped());
     return QStringLiteral("<pre style='font-family:monospace'>%1</pre>")
         .arg(QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Indented)).toHtmlEscaped());

@@ -1,5 +1,7 @@
 #include "ui/pages/retrain/RetrainRunTableModel.h"
 
+#include "ui/Theme.h"
+
 #include "ui/pages/retrain/RetrainFormat.h"
 
 #include <QBrush>
@@ -84,11 +86,11 @@ QVariant RetrainRunTableModel::data(const QModelIndex &index, int role) const
     }
     if (role == Qt::ForegroundRole && index.column() == StatusColumn) {
         if (run->state == QLatin1String("failed"))
-            return QBrush(QColor(0xb3, 0x26, 0x1e));
+            return QBrush(themeColor(Palette::Bad));
         if (run->state == QLatin1String("cancelled"))
-            return QBrush(QColor(0x8a, 0x6d, 0x00));
+            return QBrush(themeColor(Palette::WarnInk));
         if (run->state == QLatin1String("succeeded"))
-            return QBrush(QColor(0x1e, 0x7b, 0x34));
+            return QBrush(themeColor(Palette::Good));
     }
     if (role == Qt::TextAlignmentRole
         && (index.column() == IdColumn || index.column() == MaeColumn || index.column() == DurationColumn))

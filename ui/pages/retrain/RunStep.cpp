@@ -1,5 +1,7 @@
 #include "ui/pages/retrain/RunStep.h"
 
+#include "ui/Theme.h"
+
 #include "ui/pages/retrain/LossChart.h"
 #include "ui/pages/retrain/RetrainFormat.h"
 
@@ -84,7 +86,7 @@ void RunStep::showOutcome(const retrain::RetrainOutcome &o)
     if (state == QLatin1String("succeeded")) {
         m_progress->setValue(1000);
         m_stage->setText(tr("Done in %1.").arg(retrainfmt::duration(o.run.durationSeconds())));
-        m_result->setStyleSheet(QStringLiteral("color:#1e7b34;"));
+        m_result->setStyleSheet(themeStyle(QStringLiteral("color:@{good};")));
         m_result->setText(o.candidateVersion.isEmpty()
                               ? tr("The candidate is trained and evaluated (nothing registered). Next: the evaluation.")
                               : tr("Candidate %1@%2 is trained, evaluated and registered (no alias moved). Next: the evaluation.")
@@ -95,12 +97,12 @@ void RunStep::showOutcome(const retrain::RetrainOutcome &o)
     m_progress->setValue(0); // a full bar would read as success
     if (state == QLatin1String("cancelled")) {
         m_stage->setText(tr("Cancelled."));
-        m_result->setStyleSheet(QStringLiteral("color:#8a6d00;"));
+        m_result->setStyleSheet(themeStyle(QStringLiteral("color:@{warnInk};")));
         m_result->setText(tr("The run was cancelled: nothing was registered and the champion is untouched."));
         return;
     }
     m_stage->setText(tr("Failed."));
-    m_result->setStyleSheet(QStringLiteral("color:#b3261e;"));
+    m_result->setStyleSheet(themeStyle(QStringLiteral("color:@{bad};")));
     m_result->setText(tr("The run failed: %1. Nothing was registered and the champion is untouched.")
                           .arg(o.run.error.isEmpty() ? tr("no reason given") : o.run.error));
 }

@@ -1,5 +1,7 @@
 #include "ui/pages/retrain/StepIndicator.h"
 
+#include "ui/Theme.h"
+
 #include <QFontMetrics>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -15,7 +17,7 @@ StepIndicator::StepIndicator(const QStringList &steps, QWidget *parent) : QWidge
     for (int i = 0; i < m_steps.size(); ++i) {
         if (i > 0) {
             auto *sep = new QLabel(QStringLiteral("›"), this);
-            sep->setStyleSheet(QStringLiteral("color:#9aa4b2;"));
+            sep->setStyleSheet(themeStyle(QStringLiteral("color:@{faint};")));
             layout->addWidget(sep);
         }
         auto *label = new QLabel(this);
@@ -35,11 +37,11 @@ void StepIndicator::setCurrent(int step)
         m_labels[i]->setText(QStringLiteral("%1  %2").arg(mark, m_steps[i]));
         QString style = QStringLiteral("padding:4px 10px; border-radius:11px;");
         if (i == step)
-            style += QStringLiteral("background:#2f6fb3; color:white; font-weight:bold;");
+            style += themeStyle(QStringLiteral("background:@{accent}; color:white; font-weight:bold;"));
         else if (i < step)
-            style += QStringLiteral("background:#e3eefa; color:#1f4f82;");
+            style += themeStyle(QStringLiteral("background:@{accentSoft}; color:@{accentInk};"));
         else
-            style += QStringLiteral("background:#eef0f3; color:#6b7482;");
+            style += themeStyle(QStringLiteral("background:@{shade}; color:@{muted};"));
         m_labels[i]->setStyleSheet(style);
         // The current step is bold: reserve the bold width so no label is clipped when it moves.
         QFont bold = m_labels[i]->font();

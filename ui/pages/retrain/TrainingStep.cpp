@@ -1,5 +1,7 @@
 #include "ui/pages/retrain/TrainingStep.h"
 
+#include "ui/Theme.h"
+
 #include <QButtonGroup>
 #include <QDoubleSpinBox>
 #include <QFormLayout>
@@ -33,7 +35,7 @@ QLabel *errorLabel(QWidget *parent, const QString &name)
     auto *l = new QLabel(parent);
     l->setObjectName(name);
     l->setWordWrap(true);
-    l->setStyleSheet(QStringLiteral("color:#b3261e;"));
+    l->setStyleSheet(themeStyle(QStringLiteral("color:@{bad};")));
     l->hide();
     return l;
 }
@@ -158,7 +160,7 @@ void TrainingStep::validate()
     m_error->setVisible(!m_valid);
     m_error->setText(m_valid ? QString() : s.errorMessage());
     m_learningRate->setStyleSheet(rateUnreadable || (!m_valid && s.errorMessage().contains(QStringLiteral("learning"), Qt::CaseInsensitive))
-                                      ? QStringLiteral("border:1px solid #b3261e;")
+                                      ? themeStyle(QStringLiteral("border:1px solid @{bad};"))
                                       : QString());
     Q_EMIT changed();
 }

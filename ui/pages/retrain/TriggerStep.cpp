@@ -1,5 +1,7 @@
 #include "ui/pages/retrain/TriggerStep.h"
 
+#include "ui/Theme.h"
+
 #include <QCheckBox>
 #include <QCoreApplication>
 #include <QHBoxLayout>
@@ -114,15 +116,15 @@ void TriggerStep::showCheck(const TriggerCheck &check)
             if (col > 0)
                 item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
             if (col == 3)
-                item->setForeground(!c.enabled ? QColor(0x8a, 0x93, 0xa0) : c.met ? QColor(0x1e, 0x7b, 0x34) : QColor(0xb3, 0x26, 0x1e));
+                item->setForeground(!c.enabled ? themeColor(Palette::Faint) : c.met ? themeColor(Palette::Good) : themeColor(Palette::Bad));
             if (!c.enabled)
-                item->setForeground(QColor(0x8a, 0x93, 0xa0));
+                item->setForeground(themeColor(Palette::Faint));
             m_table->setItem(i, col, item);
         }
     }
     m_verdict->setText(check.due ? tr("A retrain is due.") : tr("No retrain is due."));
     m_reason->setText(check.reason);
-    m_verdict->setStyleSheet(check.due ? QStringLiteral("color:#1e7b34;") : QStringLiteral("color:#4a5563;"));
+    m_verdict->setStyleSheet(check.due ? themeStyle(QStringLiteral("color:@{good};")) : themeStyle(QStringLiteral("color:@{muted};")));
     m_force->setChecked(false);
     m_force->setVisible(!check.due);
     Q_EMIT changed();
@@ -133,7 +135,7 @@ void TriggerStep::showError(const QString &error)
     m_loaded = false;
     m_table->setRowCount(0);
     m_force->setVisible(false);
-    m_verdict->setStyleSheet(QStringLiteral("color:#b3261e;"));
+    m_verdict->setStyleSheet(themeStyle(QStringLiteral("color:@{bad};")));
     m_verdict->setText(tr("Cannot check the triggers: %1").arg(error));
     m_reason->clear();
     Q_EMIT changed();

@@ -1,5 +1,7 @@
 #include "ui/pages/rollout/ConfirmedStatePanel.h"
 
+#include "ui/Theme.h"
+
 #include "core/rollout/FlagValues.h"
 
 #include <QCoreApplication>
@@ -12,8 +14,8 @@ namespace mldeck::ui {
 
 namespace {
 
-constexpr auto kInvalidStyle = "color: #b42318; font-weight: 700;";
-constexpr auto kValueStyle = "color: #1b2430; font-weight: 600;";
+constexpr auto kInvalidStyle = "color: @{bad}; font-weight: 700;";
+constexpr auto kValueStyle = "color: @{ink}; font-weight: 600;";
 
 bool isInvalid(const FlagState &s, const char *field)
 {
@@ -23,7 +25,7 @@ bool isInvalid(const FlagState &s, const char *field)
 void setValue(QLabel *label, const QString &text, bool invalid)
 {
     label->setText(text);
-    label->setStyleSheet(QString::fromLatin1(invalid ? kInvalidStyle : kValueStyle));
+    label->setStyleSheet(themeStyle(QString::fromLatin1(invalid ? kInvalidStyle : kValueStyle)));
 }
 
 QString ago(const QDateTime &when)
@@ -96,7 +98,7 @@ void ConfirmedStatePanel::clear(const QString &why)
     m_state = {};
     m_ageTimer.stop();
     m_headline->setText(why);
-    m_headline->setStyleSheet(QStringLiteral("color: #5b6675;"));
+    m_headline->setStyleSheet(themeStyle(QStringLiteral("color: @{muted};")));
     m_rows->hide();
 }
 
@@ -130,17 +132,17 @@ void ConfirmedStatePanel::showState(const FlagState &s)
     QString style;
     if (!s.isValid()) {
         text = tr("⚠ Invalid flag set (%1): backends treat ML as OFF.").arg(s.invalidFields.join(QStringLiteral(", ")));
-        style = QStringLiteral("background: #fef3f2; color: #b42318; border: 1px solid #fda29b;");
+        style = themeStyle(QStringLiteral("background: @{badSoft}; color: @{bad}; border: 1px solid @{badBorder};"));
     } else if (!s.mlEnabled || s.trafficPercentage == 0) {
         text = tr("● ML off: every request uses the heuristic.");
-        style = QStringLiteral("background: #f2f4f7; color: #344054; border: 1px solid #d0d5dd;");
+        style = themeStyle(QStringLiteral("background: @{shade}; color: @{inkSoft}; border: 1px solid @{border};"));
     } else {
         text = tr("● ML serves %1 % of requests.").arg(s.trafficPercentage);
-        style = QStringLiteral("background: #ecfdf3; color: #067647; border: 1px solid #abefc6;");
+        style = themeStyle(QStringLiteral("background: @{goodSoft}; color: @{good}; border: 1px solid @{goodBorder};"));
     }
     if (m_stale) {
         text += QLatin1Char(' ') + tr("(last read before the connection was lost: may be stale)");
-        style = QStringLiteral("background: #fffaeb; color: #93370d; border: 1px solid #fedf89;");
+        style = themeStyle(QStringLiteral("background: @{warnSoft}; color: @{warnInk}; border: 1px solid @{warnBorder};"));
     }
     m_headline->setText(text);
     m_headline->setStyleSheet(QStringLiteral("QLabel { %1 border-radius: 6px; padding: 6px 10px; font-weight: 600; }").arg(style));

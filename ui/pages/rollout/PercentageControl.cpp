@@ -1,5 +1,7 @@
 #include "ui/pages/rollout/PercentageControl.h"
 
+#include "ui/Theme.h"
+
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QPushButton>
@@ -123,7 +125,7 @@ void PercentageControl::setInvalid(bool invalid)
     else if (m_spin->value() == kInvalidSpinValue)
         m_spin->setValue(m_slider->value());
     m_programmatic = false;
-    m_spin->setStyleSheet(invalid ? QStringLiteral("QSpinBox { color: #b42318; font-weight: 700; background: #fef3f2; }")
+    m_spin->setStyleSheet(invalid ? themeStyle(QStringLiteral("QSpinBox { color: @{bad}; font-weight: 700; background: @{badSoft}; }"))
                                   : QString());
 }
 

@@ -1,5 +1,7 @@
 #include "ui/pages/rollout/PlanPanel.h"
 
+#include "ui/Theme.h"
+
 #include "core/rollout/StagedPlan.h"
 
 #include <QCoreApplication>
@@ -135,7 +137,7 @@ PlanPanel::PlanPanel(QWidget *parent) : QGroupBox(tr("Staged rollout plan"), par
     m_chips->setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Fixed);
     m_since = new QLabel(this);
     m_since->setObjectName(QStringLiteral("planSince"));
-    m_since->setStyleSheet(QStringLiteral("color: #5b6675;"));
+    m_since->setStyleSheet(themeStyle(QStringLiteral("color: @{muted};")));
     m_since->setWordWrap(true);
 
     m_gates = new QTableWidget(0, kColumns, this);
@@ -158,14 +160,13 @@ PlanPanel::PlanPanel(QWidget *parent) : QGroupBox(tr("Staged rollout plan"), par
     m_noGates->setAlignment(Qt::AlignCenter);
     m_noGates->setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Expanding);
     m_noGates->setWordWrap(true);
-    m_noGates->setStyleSheet(QStringLiteral("color: #5b6675; border: 1px dashed #d0d5dd; border-radius: 6px; padding: 18px;"));
+    m_noGates->setStyleSheet(themeStyle(QStringLiteral("color: @{muted}; border: 1px dashed @{border}; border-radius: 6px; padding: 18px;")));
     m_noGates->hide();
 
     m_advance = new QPushButton(tr("Advance"), this);
     m_advance->setObjectName(QStringLiteral("planAdvance"));
-    m_advance->setStyleSheet(QStringLiteral(
-        "QPushButton { background: #2f6fb3; color: white; font-weight: 600; border-radius: 6px; padding: 6px 14px; }"
-        "QPushButton:disabled { background: #c8d3e0; color: #f5f7fa; }"));
+    m_advance->setStyleSheet(themeStyle(QStringLiteral("QPushButton { background: @{accent}; color: white; font-weight: 600; border-radius: 6px; padding: 6px 14px; }"
+        "QPushButton:disabled { background: @{accentMuted}; color: @{shade}; }")));
     m_overrideReason = new QLineEdit(this);
     m_overrideReason->setObjectName(QStringLiteral("planOverrideReason"));
     m_overrideReason->setPlaceholderText(tr("Reason to advance although a gate fails"));
@@ -213,8 +214,8 @@ QString PlanPanel::message() const
 void PlanPanel::setMessage(const QString &text, bool error)
 {
     m_message->setText(text);
-    m_message->setStyleSheet(error ? QStringLiteral("color: #b42318; font-weight: 600;")
-                                   : QStringLiteral("color: #067647;"));
+    m_message->setStyleSheet(error ? themeStyle(QStringLiteral("color: @{bad}; font-weight: 600;"))
+                                   : themeStyle(QStringLiteral("color: @{good};")));
     m_message->setVisible(!text.isEmpty());
 }
 
@@ -263,14 +264,14 @@ void PlanPanel::showSteps(const QList<int> &steps, int current)
         QString style;
         if (i == current) {
             chip->setText(tr("▶ %1 %").arg(steps[i]));
-            style = QStringLiteral("background: #2f6fb3; color: white; font-weight: 700; border: 1px solid #2f6fb3;");
+            style = themeStyle(QStringLiteral("background: @{accent}; color: white; font-weight: 700; border: 1px solid @{accent};"));
             chip->setProperty("current", true);
         } else if (i < current) {
             chip->setText(tr("✓ %1 %").arg(steps[i]));
-            style = QStringLiteral("background: #ecfdf3; color: #067647; border: 1px solid #abefc6;");
+            style = themeStyle(QStringLiteral("background: @{goodSoft}; color: @{good}; border: 1px solid @{goodBorder};"));
         } else {
             chip->setText(tr("%1 %").arg(steps[i]));
-            style = QStringLiteral("background: white; color: #475467; border: 1px solid #d0d5dd;");
+            style = themeStyle(QStringLiteral("background: white; color: @{muted}; border: 1px solid @{border};"));
         }
         chip->setStyleSheet(QStringLiteral("QLabel { %1 border-radius: 10px; padding: 3px 10px; }").arg(style));
         m_chipsLayout->addWidget(chip);
@@ -292,7 +293,7 @@ void PlanPanel::showPlan(const PlanStatus &plan)
     showSteps(plan.steps, plan.currentStep);
 
     const QLocale locale;
-    m_since->setStyleSheet(QStringLiteral("color: #5b6675;"));
+    m_since->setStyleSheet(themeStyle(QStringLiteral("color: @{muted};")));
     if (plan.currentStep < 0) {
         m_since->setText(tr("Not started: Advance moves traffic to the first step."));
     } else {
@@ -350,7 +351,7 @@ void PlanPanel::showPlan(const PlanStatus &plan)
 void PlanPanel::showLoadError(const QString &message)
 {
     clear(tr("Plan not loaded: %1").arg(message));
-    m_since->setStyleSheet(QStringLiteral("color: #b42318;"));
+    m_since->setStyleSheet(themeStyle(QStringLiteral("color: @{bad};")));
 }
 
 void PlanPanel::showSaveResult(const Status &status)

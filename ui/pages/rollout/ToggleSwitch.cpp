@@ -1,5 +1,7 @@
 #include "ui/pages/rollout/ToggleSwitch.h"
 
+#include "ui/Theme.h"
+
 #include <QPainter>
 #include <QSignalBlocker>
 
@@ -50,12 +52,12 @@ void ToggleSwitch::paintEvent(QPaintEvent *)
     const qreal radius = track.height() / 2;
     const qreal knob = track.height() - 6;
 
-    QColor fill = isChecked() ? QColor(0x1f, 0x8a, 0x4c) : QColor(0x98, 0xa2, 0xb3);
+    QColor fill = isChecked() ? themeColor(Palette::Good) : themeColor(Palette::Faint);
     if (m_invalid)
-        fill = QColor(0xc6, 0x28, 0x28);
+        fill = themeColor(Palette::Bad);
     if (!isEnabled())
         fill = fill.lighter(150);
-    p.setPen(hasFocus() ? QPen(QColor(0x2f, 0x6f, 0xb3), 2) : Qt::NoPen);
+    p.setPen(hasFocus() ? QPen(themeColor(Palette::Accent), 2) : Qt::NoPen);
     p.setBrush(fill);
     p.drawRoundedRect(track, radius, radius);
 

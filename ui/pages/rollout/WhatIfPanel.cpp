@@ -1,5 +1,7 @@
 #include "ui/pages/rollout/WhatIfPanel.h"
 
+#include "ui/Theme.h"
+
 #include "core/rollout/WhatIf.h"
 
 #include <QLabel>
@@ -16,17 +18,17 @@ WhatIfPanel::WhatIfPanel(QWidget *parent) : QGroupBox(tr("What-if preview (last 
     setObjectName(QStringLiteral("whatIf"));
     m_title = new QLabel(this);
     m_title->setObjectName(QStringLiteral("whatIfTitle"));
-    m_title->setStyleSheet(QStringLiteral("color: #5b6675;"));
+    m_title->setStyleSheet(themeStyle(QStringLiteral("color: @{muted};")));
     m_share = new QLabel(this);
     m_share->setObjectName(QStringLiteral("whatIfShare"));
-    m_share->setStyleSheet(QStringLiteral("font-size: 13pt; font-weight: 600; color: #17212e;"));
+    m_share->setStyleSheet(themeStyle(QStringLiteral("font-size: 13pt; font-weight: 600; color: @{ink};")));
     m_share->setWordWrap(true);
     m_bar = new QProgressBar(this);
     m_bar->setRange(0, 1000);
     m_bar->setTextVisible(false);
     m_bar->setFixedHeight(8);
-    m_bar->setStyleSheet(QStringLiteral("QProgressBar { background: #e4e7ec; border: none; border-radius: 4px; }"
-                                        "QProgressBar::chunk { background: #2f6fb3; border-radius: 4px; }"));
+    m_bar->setStyleSheet(themeStyle(QStringLiteral("QProgressBar { background: @{shadeStrong}; border: none; border-radius: 4px; }"
+                                        "QProgressBar::chunk { background: @{accent}; border-radius: 4px; }")));
     m_keys = new QLabel(this);
     m_keys->setObjectName(QStringLiteral("whatIfKeys"));
     m_switching = new QLabel(this);
@@ -57,7 +59,7 @@ void WhatIfPanel::clear(const QString &why)
 {
     m_title->clear();
     m_share->setText(why);
-    m_share->setStyleSheet(QStringLiteral("color: #5b6675;"));
+    m_share->setStyleSheet(themeStyle(QStringLiteral("color: @{muted};")));
     m_bar->setValue(0);
     m_bar->hide();
     m_keys->clear();
@@ -73,17 +75,17 @@ void WhatIfPanel::showPending(int percentage)
 void WhatIfPanel::showError(const QString &message)
 {
     clear(tr("No preview: %1").arg(message));
-    m_share->setStyleSheet(QStringLiteral("color: #b42318;"));
+    m_share->setStyleSheet(themeStyle(QStringLiteral("color: @{bad};")));
 }
 
 void WhatIfPanel::showWhatIf(const WhatIf &w)
 {
     const QLocale locale;
     m_title->setText(tr("If traffic were %1 %").arg(w.percentage));
-    m_share->setStyleSheet(QStringLiteral("font-size: 13pt; font-weight: 600; color: #17212e;"));
+    m_share->setStyleSheet(themeStyle(QStringLiteral("font-size: 13pt; font-weight: 600; color: @{ink};")));
     if (w.keys == 0) {
         m_share->setText(tr("No request keys logged in the last 24 h: nothing to project from."));
-        m_share->setStyleSheet(QStringLiteral("color: #5b6675;"));
+        m_share->setStyleSheet(themeStyle(QStringLiteral("color: @{muted};")));
         m_bar->hide();
         m_keys->clear();
         m_switching->clear();
@@ -104,21 +106,21 @@ void WhatIfPanel::showWhatIf(const WhatIf &w)
         const QString current = locale.toString(*w.currentMae, 'f', 3);
         if (std::abs(delta) < 0.0005) {
             m_mae->setText(tr("Projected MAE %1, the same as now").arg(projected));
-            m_mae->setStyleSheet(QStringLiteral("color: #344054;"));
+            m_mae->setStyleSheet(themeStyle(QStringLiteral("color: @{inkSoft};")));
         } else {
             const bool better = delta < 0;
             m_mae->setText(tr("Projected MAE %1 vs %2 now (%3%4, %5)")
                                .arg(projected, current, better ? QStringLiteral("−") : QStringLiteral("+"),
                                     locale.toString(std::abs(delta), 'f', 3),
                                     better ? tr("better") : tr("worse")));
-            m_mae->setStyleSheet(better ? QStringLiteral("color: #067647;") : QStringLiteral("color: #b42318;"));
+            m_mae->setStyleSheet(better ? themeStyle(QStringLiteral("color: @{good};")) : themeStyle(QStringLiteral("color: @{bad};")));
         }
     } else if (w.projectedMae) {
         m_mae->setText(tr("Projected MAE %1 (no current MAE to compare)").arg(locale.toString(*w.projectedMae, 'f', 3)));
         m_mae->setStyleSheet(QString());
     } else {
         m_mae->setText(tr("Projected MAE: not enough logged ML and heuristic results with outcomes."));
-        m_mae->setStyleSheet(QStringLiteral("color: #5b6675;"));
+        m_mae->setStyleSheet(themeStyle(QStringLiteral("color: @{muted};")));
     }
 }
 
