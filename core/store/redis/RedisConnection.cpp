@@ -1,6 +1,7 @@
 #include "core/store/redis/RedisConnection.h"
 
 #include "core/store/redis/RedisLog.h"
+#include "core/Text.h"
 
 #include <QCoreApplication>
 #include <QDeadlineTimer>
@@ -21,11 +22,6 @@ namespace mldeck {
 Q_LOGGING_CATEGORY(lcRedis, "mldeck.store.redis", QtWarningMsg)
 
 namespace {
-
-QString tr(const char *text)
-{
-    return QCoreApplication::translate("mldeck::RedisConnection", text);
-}
 
 timeval toTimeval(int ms)
 {
@@ -65,7 +61,7 @@ RedisValue convert(const redisReply *r, QByteArray *errorText)
         v.string = QByteArray(r->str, qsizetype(r->len));
         break;
     case REDIS_REPLY_STATUS:
-        v.type = RedisValue::Type::Status;
+        v.type = RedisValue::Type::StatusReply;
         v.string = QByteArray(r->str, qsizetype(r->len));
         break;
     case REDIS_REPLY_INTEGER:
@@ -108,27 +104,27 @@ struct RedisConnection::Impl
     Error ioError(const QByteArray &what, int savedErrno) const
     {
         if (ctx && ctx->err == REDIS_ERR_IO && (savedErrno == EAGAIN || savedErrno == EWOULDBLOCK))
-            return Error{tr("Redis at %1 did not answer %2 within %3 ms (server down, frozen or overloaded).")
+            return Error{StoreText::tr("Redis at %1 did not answer %2 within %3 ms (server down, frozen or overloaded).")
                              .arg(where(), QString::fromUtf8(what))
                              .arg(endpoint.timeoutMs)};
         if (ctx && ctx->err == REDIS_ERR_EOF)
             return Error{
-                tr("Redis at %1 closed the connection during %2.").arg(where(), QString::fromUtf8(what))};
-        const QString detail = ctx ? QString::fromLocal8Bit(ctx->errstr) : tr("out of memory");
-        return Error{tr("Lost the connection to Redis at %1 during %2: %3.")
+                StoreText::tr("Redis at %1 closed the connection during %2.").arg(where(), QString::fromUtf8(what))};
+        const QString detail = ctx ? QString::fromLocal8Bit(ctx->errstr) : StoreText::tr("out of memory");
+        return Error{StoreText::tr("Lost the connection to Redis at %1 during %2: %3.")
                          .arg(where(), QString::fromUtf8(what), detail)};
     }
 
     Error brokenError() const
     {
-        return Error{tr("The connection to Redis at %1 is broken (%2); reconnect.")
+        return Error{StoreText::tr("The connection to Redis at %1 is broken (%2); reconnect.")
                          .arg(where(), QString::fromLocal8Bit(ctx->errstr))};
     }
 
     Result<RedisValue> run(const QList<QByteArray> &argv)
     {
         if (argv.isEmpty())
-            return Error{tr("Empty Redis command.")};
+            return Error{StoreText::tr("Empty Redis command.")};
         const QByteArray name = argv.first().toUpper();
         if (ctx->err)
             return brokenError();
@@ -153,7 +149,7 @@ struct RedisConnection::Impl
         lastErrorReply = errorText;
         if (!errorText.isEmpty())
             // Never echo the arguments: AUTH carries a password.
-            return Error{tr("Redis at %1 refused %2: %3")
+            return Error{StoreText::tr("Redis at %1 refused %2: %3")
                              .arg(where(), QString::fromUtf8(name), QString::fromUtf8(errorText))};
         return value;
     }
@@ -167,7 +163,7 @@ Result<std::unique_ptr<RedisConnection>> RedisConnection::open(const RedisEndpoi
 {
     ignoreSigpipeOnce();
     if (endpoint.timeoutMs <= 0)
-        return Error{tr("The Redis timeout must be positive (got %1 ms).").arg(endpoint.timeoutMs)};
+        return Error{StoreText::tr("The Redis timeout must be positive (got %1 ms).").arg(endpoint.timeoutMs)};
 
     auto impl = std::make_unique<Impl>();
     impl->endpoint = endpoint;
@@ -176,17 +172,17 @@ Result<std::unique_ptr<RedisConnection>> RedisConnection::open(const RedisEndpoi
     impl->ctx = redisConnectWithTimeout(host.constData(), endpoint.port, toTimeval(endpoint.timeoutMs));
     const int connectErrno = errno;
     if (!impl->ctx)
-        return Error{tr("Cannot connect to Redis at %1: out of memory.").arg(endpoint.display())};
+        return Error{StoreText::tr("Cannot connect to Redis at %1: out of memory.").arg(endpoint.display())};
     if (impl->ctx->err) {
         if (connectErrno == ETIMEDOUT || connectErrno == EINPROGRESS)
-            return Error{tr("Cannot connect to Redis at %1: no answer within %2 ms.")
+            return Error{StoreText::tr("Cannot connect to Redis at %1: no answer within %2 ms.")
                              .arg(endpoint.display())
                              .arg(endpoint.timeoutMs)};
-        return Error{tr("Cannot connect to Redis at %1: %2.")
+        return Error{StoreText::tr("Cannot connect to Redis at %1: %2.")
                          .arg(endpoint.display(), QString::fromLocal8Bit(impl->ctx->errstr))};
     }
     if (redisSetTimeout(impl->ctx, toTimeval(endpoint.timeoutMs)) != REDIS_OK)
-        return Error{tr("Cannot set the timeout on the connection to Redis at %1.").arg(endpoint.display())};
+        return Error{StoreText::tr("Cannot set the timeout on the connection to Redis at %1.").arg(endpoint.display())};
 
     if (!endpoint.password.isEmpty()) {
         QList<QByteArray> auth{QByteArrayLiteral("AUTH")};
@@ -196,16 +192,16 @@ Result<std::unique_ptr<RedisConnection>> RedisConnection::open(const RedisEndpoi
         auto r = impl->run(auth);
         if (!r)
             return Error{
-                tr("Redis at %1 rejected the login%2: %3")
+                StoreText::tr("Redis at %1 rejected the login%2: %3")
                     .arg(endpoint.display(),
-                         endpoint.user.isEmpty() ? QString() : tr(" of user \"%1\"").arg(endpoint.user),
+                         endpoint.user.isEmpty() ? QString() : StoreText::tr(" of user \"%1\"").arg(endpoint.user),
                          impl->lastErrorReply.isEmpty() ? r.errorMessage()
                                                         : QString::fromUtf8(impl->lastErrorReply))};
     }
     if (endpoint.db != 0) {
         auto r = impl->run({QByteArrayLiteral("SELECT"), QByteArray::number(endpoint.db)});
         if (!r)
-            return Error{tr("Redis at %1 cannot select database %2: %3")
+            return Error{StoreText::tr("Redis at %1 cannot select database %2: %3")
                              .arg(endpoint.display())
                              .arg(endpoint.db)
                              .arg(impl->lastErrorReply.isEmpty() ? r.errorMessage()
@@ -215,7 +211,7 @@ Result<std::unique_ptr<RedisConnection>> RedisConnection::open(const RedisEndpoi
     if (!pong) {
         if (pong.errorMessage().contains(QLatin1String("NOAUTH")))
             return Error{
-                tr("Redis at %1 requires a password (give one in the connection settings or the URL).")
+                StoreText::tr("Redis at %1 requires a password (give one in the connection settings or the URL).")
                     .arg(endpoint.display())};
         return pong.error();
     }
@@ -229,7 +225,7 @@ Status RedisConnection::ping()
     if (!r)
         return r.error();
     if (!r->isStatus() || r->string != "PONG")
-        return Error{tr("Redis at %1 gave an unexpected answer to PING.").arg(m_impl->where())};
+        return Error{StoreText::tr("Redis at %1 gave an unexpected answer to PING.").arg(m_impl->where())};
     return {};
 }
 
@@ -272,9 +268,9 @@ Status RedisConnection::subscribe(const QList<QByteArray> &channels)
         const RedisValue v = convert(reply.get(), &errorText);
         if (!errorText.isEmpty())
             return Error{
-                tr("Redis at %1 refused SUBSCRIBE: %2").arg(m_impl->where(), QString::fromUtf8(errorText))};
+                StoreText::tr("Redis at %1 refused SUBSCRIBE: %2").arg(m_impl->where(), QString::fromUtf8(errorText))};
         if (!v.isArray() || v.array.size() != 3 || v.array.at(0).string != "subscribe")
-            return Error{tr("Redis at %1 gave an unexpected answer to SUBSCRIBE.").arg(m_impl->where())};
+            return Error{StoreText::tr("Redis at %1 gave an unexpected answer to SUBSCRIBE.").arg(m_impl->where())};
     }
     return {};
 }
@@ -297,7 +293,7 @@ Result<std::optional<RedisValue>> RedisConnection::nextPush(int timeoutMs)
             RedisValue v = convert(reply.get(), &errorText);
             if (!errorText.isEmpty())
                 return Error{
-                    tr("Redis at %1 sent an error: %2").arg(m_impl->where(), QString::fromUtf8(errorText))};
+                    StoreText::tr("Redis at %1 sent an error: %2").arg(m_impl->where(), QString::fromUtf8(errorText))};
             return std::optional<RedisValue>(std::move(v));
         }
         const qint64 remaining = deadline.remainingTime();
@@ -308,7 +304,7 @@ Result<std::optional<RedisValue>> RedisConnection::nextPush(int timeoutMs)
         if (n < 0) {
             if (errno == EINTR)
                 continue;
-            return Error{tr("Waiting for Redis at %1 failed: %2")
+            return Error{StoreText::tr("Waiting for Redis at %1 failed: %2")
                              .arg(m_impl->where(), QString::fromLocal8Bit(strerror(errno)))};
         }
         if (n == 0)

@@ -15,19 +15,19 @@ struct RedisValue
         Integer,
         String,
         Array,
-        Status
+        StatusReply // a simple-string reply ("OK", "PONG"); not "Status", which Xlib defines globally
     };
 
     Type type = Type::Nil;
     qint64 integer = 0;      // Type::Integer
-    QByteArray string;       // Type::String and Type::Status
+    QByteArray string;       // Type::String and Type::StatusReply
     QList<RedisValue> array; // Type::Array
 
     bool isNil() const { return type == Type::Nil; }
     bool isInteger() const { return type == Type::Integer; }
     bool isString() const { return type == Type::String; }
     bool isArray() const { return type == Type::Array; }
-    bool isStatus() const { return type == Type::Status; }
+    bool isStatus() const { return type == Type::StatusReply; }
 };
 
 } // namespace mldeck
