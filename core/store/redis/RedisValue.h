@@ -15,7 +15,7 @@ struct RedisValue
         Integer,
         String,
         Array,
-        StatusReply // a simple-string reply ("OK", "PONG"); not "Status", which Xlib defines globally
+        StatusReply // a simple-string reply ("OK", "PONG"); "Status" is the Result<void> alias
     };
 
     Type type = Type::Nil;
