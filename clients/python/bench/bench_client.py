@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Benchmark of the Python backend client (issue #20), figures recorded in
+"""Benchmark of the Python backend client, figures recorded in
 resources/contract/python-client.md ("Measured").
 
 1. Request-path overhead: ``should_use_ml`` + ``log_prediction`` per request (p50 / p99, µs), with
