@@ -48,12 +48,13 @@ struct Dataset
     CategoricalColumn hourOfDay() const;
 };
 
-// The header of a CSV file (first line), to decide which columns the models need.
+// The header of a CSV file (its first record), to decide which columns the models need.
 Result<QStringList> readCsvHeader(const QString &path);
 
-// Reads the requested columns of a CSV file whose first line is the header. Errors name the line
-// (1 = header) and the column: a wrong number of fields, a value that is not a number, an empty or
-// non-finite target; a requested column that is missing; a file without data rows.
+// Reads the requested columns of a CSV file (RFC 4180, through CsvReader) whose first record is the
+// header. Errors name the line where the record starts (1 = header) and the column: malformed
+// quoting, a wrong number of fields, a value that is not a number, an empty or non-finite target;
+// a requested column that is missing; a file without data rows.
 // Returns an Error "cancelled" when *cancel becomes true.
 Result<Dataset> readCsvDataset(const QString &path, const DatasetColumns &columns,
                                const std::atomic<bool> *cancel = nullptr);

@@ -15,9 +15,9 @@ QJsonObject toJson(const DatasetDrift &result);
 // One line per feature for people: name, test, score, threshold, verdict, effect size.
 QStringList toTextLines(const DatasetDrift &result);
 
-// Reads a CSV file with a header line into columns: a column whose every non-empty value is a
-// number is numeric, otherwise categorical. Empty cells are missing values. Columns named in
-// `ignore` are left out (e.g. timestamps, identifiers).
+// Reads a CSV file (RFC 4180, through CsvReader) with a header record into columns: a column whose
+// every non-empty value is a number is numeric, otherwise categorical. Empty cells are missing
+// values. Unnamed columns and those named in `ignore` are left out (e.g. timestamps, identifiers).
 Result<Dataset> readCsvDataset(const QString &path, const QStringList &ignore);
 
 } // namespace mldeck::drift
