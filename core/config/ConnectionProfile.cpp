@@ -1,15 +1,11 @@
 #include "core/config/ConnectionProfile.h"
+#include "core/Text.h"
 
 #include <QCoreApplication>
 
 namespace mldeck {
 
 namespace {
-
-QString tr(const char *text)
-{
-    return QCoreApplication::translate("mldeck::ConnectionProfile", text);
-}
 
 constexpr int kMaxNameLength = 64;
 
@@ -45,35 +41,35 @@ Status ConnectionProfile::validate() const
 {
     const QString trimmed = name.trimmed();
     if (trimmed.isEmpty())
-        return Error{tr("The profile needs a name.")};
+        return Error{ConfigText::tr("The profile needs a name.")};
     if (trimmed != name)
-        return Error{tr("The profile name \"%1\" must not start or end with spaces.").arg(name)};
+        return Error{ConfigText::tr("The profile name \"%1\" must not start or end with spaces.").arg(name)};
     if (name.size() > kMaxNameLength)
-        return Error{tr("The profile name is longer than %1 characters.").arg(kMaxNameLength)};
+        return Error{ConfigText::tr("The profile name is longer than %1 characters.").arg(kMaxNameLength)};
     for (const QChar c : name) {
         if (c.category() == QChar::Other_Control)
-            return Error{tr("The profile name must not contain control characters.")};
+            return Error{ConfigText::tr("The profile name must not contain control characters.")};
     }
     if (!validHost(redis.host))
-        return Error{tr("Redis host \"%1\" is not a valid host name or address.").arg(redis.host)};
+        return Error{ConfigText::tr("Redis host \"%1\" is not a valid host name or address.").arg(redis.host)};
     if (!validPort(redis.port))
-        return Error{tr("Redis port %1 is out of range (1-65535).").arg(redis.port)};
+        return Error{ConfigText::tr("Redis port %1 is out of range (1-65535).").arg(redis.port)};
     if (redis.db < 0)
-        return Error{tr("Redis database number %1 must not be negative.").arg(redis.db)};
+        return Error{ConfigText::tr("Redis database number %1 must not be negative.").arg(redis.db)};
     if (redis.timeoutMs <= 0)
-        return Error{tr("Redis timeout must be positive.")};
+        return Error{ConfigText::tr("Redis timeout must be positive.")};
     if (!validHost(pg.host))
-        return Error{tr("PostgreSQL host \"%1\" is not a valid host name or address.").arg(pg.host)};
+        return Error{ConfigText::tr("PostgreSQL host \"%1\" is not a valid host name or address.").arg(pg.host)};
     if (!validPort(pg.port))
-        return Error{tr("PostgreSQL port %1 is out of range (1-65535).").arg(pg.port)};
+        return Error{ConfigText::tr("PostgreSQL port %1 is out of range (1-65535).").arg(pg.port)};
     if (pg.database.trimmed().isEmpty())
-        return Error{tr("The PostgreSQL database name is empty.")};
+        return Error{ConfigText::tr("The PostgreSQL database name is empty.")};
     if (!validSslMode(pg.sslMode))
-        return Error{tr("PostgreSQL sslmode \"%1\" is not one of disable, allow, prefer, require, verify-ca, "
+        return Error{ConfigText::tr("PostgreSQL sslmode \"%1\" is not one of disable, allow, prefer, require, verify-ca, "
                         "verify-full.")
                          .arg(pg.sslMode)};
     if (pg.connectTimeoutS < 0)
-        return Error{tr("PostgreSQL connect timeout must not be negative.")};
+        return Error{ConfigText::tr("PostgreSQL connect timeout must not be negative.")};
     return {};
 }
 

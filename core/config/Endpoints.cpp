@@ -1,4 +1,5 @@
 #include "core/config/Endpoints.h"
+#include "core/Text.h"
 
 #include <QCoreApplication>
 #include <QUrl>
@@ -7,8 +8,6 @@
 namespace mldeck {
 
 namespace {
-
-QString tr(const char *text) { return QCoreApplication::translate("mldeck::Endpoints", text); }
 
 // libpq key=value quoting: single quotes, backslash-escaped.
 QString quoteConnValue(const QString &v)
@@ -26,12 +25,12 @@ Result<RedisEndpoint> RedisEndpoint::fromUrl(const QString &url)
 {
     const QUrl u(url, QUrl::StrictMode);
     if (!u.isValid() || u.scheme() != QLatin1String("redis") || u.host().isEmpty())
-        return Error{tr("Not a Redis URL: \"%1\" (expected redis://[user:password@]host[:port][/db]).").arg(url)};
+        return Error{ConfigText::tr("Not a Redis URL: \"%1\" (expected redis://[user:password@]host[:port][/db]).").arg(url)};
     RedisEndpoint e;
     e.host = u.host();
     e.port = u.port(6379);
     if (!validPort(e.port))
-        return Error{tr("Redis port out of range in \"%1\".").arg(url)};
+        return Error{ConfigText::tr("Redis port out of range in \"%1\".").arg(url)};
     e.user = u.userName();
     e.password = u.password();
     const QString path = u.path().mid(1);
@@ -39,7 +38,7 @@ Result<RedisEndpoint> RedisEndpoint::fromUrl(const QString &url)
         bool ok = false;
         e.db = path.toInt(&ok);
         if (!ok || e.db < 0)
-            return Error{tr("Redis database must be a number in \"%1\".").arg(url)};
+            return Error{ConfigText::tr("Redis database must be a number in \"%1\".").arg(url)};
     }
     return e;
 }
@@ -65,13 +64,13 @@ Result<PgEndpoint> PgEndpoint::fromUrl(const QString &url)
     const QUrl u(url, QUrl::StrictMode);
     const bool schemeOk = u.scheme() == QLatin1String("postgresql") || u.scheme() == QLatin1String("postgres");
     if (!u.isValid() || !schemeOk || u.host().isEmpty())
-        return Error{tr("Not a PostgreSQL URL: \"%1\" (expected postgresql://user[:password]@host[:port]/database).")
+        return Error{ConfigText::tr("Not a PostgreSQL URL: \"%1\" (expected postgresql://user[:password]@host[:port]/database).")
                          .arg(url)};
     PgEndpoint e;
     e.host = u.host();
     e.port = u.port(5432);
     if (!validPort(e.port))
-        return Error{tr("PostgreSQL port out of range in \"%1\".").arg(url)};
+        return Error{ConfigText::tr("PostgreSQL port out of range in \"%1\".").arg(url)};
     e.user = u.userName();
     e.password = u.password();
     const QString db = u.path().mid(1);

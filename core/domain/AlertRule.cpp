@@ -1,4 +1,5 @@
 #include "core/domain/AlertRule.h"
+#include "core/Text.h"
 
 #include <QCoreApplication>
 #include <QRegularExpression>
@@ -10,8 +11,6 @@
 namespace mldeck {
 
 namespace {
-
-QString tr(const char *text) { return QCoreApplication::translate("mldeck::AlertRule", text); }
 
 constexpr int kMinWindow = 60;
 constexpr int kMaxSeconds = 86'400;
@@ -45,30 +44,30 @@ QString AlertRule::formatValue(double value) const
     case Metric::R2:
         return QString::number(value, 'f', 3);
     case Metric::NoData:
-        return tr("%1 predictions").arg(value, 0, 'f', 0);
+        return DomainText::tr("%1 predictions").arg(value, 0, 'f', 0);
     case Metric::DependencyFallback:
-        return tr("%1 min").arg(value, 0, 'f', value == std::floor(value) ? 0 : 1);
+        return DomainText::tr("%1 min").arg(value, 0, 'f', value == std::floor(value) ? 0 : 1);
     }
     return QString::number(value);
 }
 
 QString AlertRule::describe() const
 {
-    const QString forText = pendingSeconds > 0 ? tr(" for %1 s").arg(pendingSeconds) : QString();
+    const QString forText = pendingSeconds > 0 ? DomainText::tr(" for %1 s").arg(pendingSeconds) : QString();
     if (metric == Metric::NoData)
-        return tr("no predictions in %1 s%2").arg(windowSeconds).arg(forText);
+        return DomainText::tr("no predictions in %1 s%2").arg(windowSeconds).arg(forText);
     if (metric == Metric::DependencyFallback)
-        return tr("a backend dependency in fallback for more than %1%2").arg(formatValue(threshold), forText);
+        return DomainText::tr("a backend dependency in fallback for more than %1%2").arg(formatValue(threshold), forText);
     QString name;
     switch (metric) {
-    case Metric::FailureRate: name = tr("failure rate"); break;
-    case Metric::LatencyP95Ms: name = tr("ML latency p95"); break;
-    case Metric::Mae: name = tr("ML MAE"); break;
-    case Metric::R2: name = tr("ML R²"); break;
+    case Metric::FailureRate: name = DomainText::tr("failure rate"); break;
+    case Metric::LatencyP95Ms: name = DomainText::tr("ML latency p95"); break;
+    case Metric::Mae: name = DomainText::tr("ML MAE"); break;
+    case Metric::R2: name = DomainText::tr("ML R²"); break;
     case Metric::NoData:
     case Metric::DependencyFallback: break;
     }
-    return tr("%1 %2 %3 over %4 s%5")
+    return DomainText::tr("%1 %2 %3 over %4 s%5")
         .arg(name, comparisonName(comparison), formatValue(threshold))
         .arg(windowSeconds)
         .arg(forText);
@@ -142,32 +141,32 @@ QList<AlertRule> AlertRule::defaults()
 Status AlertRule::validate() const
 {
     if (!idPattern().match(id).hasMatch())
-        return Error{tr("Rule id \"%1\" must be 1 to 64 lower-case letters, digits, '_', '.' or '-'.").arg(id)};
+        return Error{DomainText::tr("Rule id \"%1\" must be 1 to 64 lower-case letters, digits, '_', '.' or '-'.").arg(id)};
     if (!std::isfinite(threshold))
-        return Error{tr("Rule %1: the threshold must be a finite number.").arg(id)};
+        return Error{DomainText::tr("Rule %1: the threshold must be a finite number.").arg(id)};
     if (windowSeconds < kMinWindow || windowSeconds > kMaxSeconds)
-        return Error{tr("Rule %1: the window must be between %2 and %3 seconds, not %4.")
+        return Error{DomainText::tr("Rule %1: the window must be between %2 and %3 seconds, not %4.")
                          .arg(id).arg(kMinWindow).arg(kMaxSeconds).arg(windowSeconds)};
     if (pendingSeconds < 0 || pendingSeconds > kMaxSeconds)
-        return Error{tr("Rule %1: the pending period must be between 0 and %2 seconds, not %3.")
+        return Error{DomainText::tr("Rule %1: the pending period must be between 0 and %2 seconds, not %3.")
                          .arg(id).arg(kMaxSeconds).arg(pendingSeconds)};
     if (severity != QLatin1String("info") && severity != QLatin1String("warning") && severity != QLatin1String("critical"))
-        return Error{tr("Rule %1: unknown severity \"%2\": use info, warning or critical.").arg(id, severity)};
+        return Error{DomainText::tr("Rule %1: unknown severity \"%2\": use info, warning or critical.").arg(id, severity)};
     switch (metric) {
     case Metric::FailureRate:
         if (threshold < 0 || threshold > 1)
-            return Error{tr("Rule %1: a failure rate threshold is a share between 0 and 1 (0.2 = 20 %), not %2.")
+            return Error{DomainText::tr("Rule %1: a failure rate threshold is a share between 0 and 1 (0.2 = 20 %), not %2.")
                              .arg(id).arg(threshold)};
         break;
     case Metric::LatencyP95Ms:
     case Metric::Mae:
     case Metric::DependencyFallback:
         if (threshold < 0)
-            return Error{tr("Rule %1: the threshold cannot be negative (%2).").arg(id).arg(threshold)};
+            return Error{DomainText::tr("Rule %1: the threshold cannot be negative (%2).").arg(id).arg(threshold)};
         break;
     case Metric::R2:
         if (threshold > 1)
-            return Error{tr("Rule %1: R² is at most 1, so a threshold of %2 always fires.").arg(id).arg(threshold)};
+            return Error{DomainText::tr("Rule %1: R² is at most 1, so a threshold of %2 always fires.").arg(id).arg(threshold)};
         break;
     case Metric::NoData:
         break;
@@ -194,17 +193,17 @@ Result<AlertRule> AlertRule::fromJson(const QJsonObject &o)
                                      QStringLiteral("for_seconds"), QStringLiteral("severity"), QStringLiteral("enabled")};
     for (auto it = o.begin(); it != o.end(); ++it)
         if (!known.contains(it.key()))
-            return Error{tr("Unknown alert rule key \"%1\".").arg(it.key())};
+            return Error{DomainText::tr("Unknown alert rule key \"%1\".").arg(it.key())};
     const QJsonValue metricValue = o.value(QStringLiteral("metric"));
     const auto metric = metricFromName(metricValue.toString());
     if (!metric)
-        return Error{tr("Unknown alert rule metric \"%1\": use failure_rate, latency_p95_ms, mae, r2, no_data or "
+        return Error{DomainText::tr("Unknown alert rule metric \"%1\": use failure_rate, latency_p95_ms, mae, r2, no_data or "
                                  "dependency_fallback.")
                          .arg(metricValue.toVariant().toString())};
     AlertRule r = defaultFor(*metric);
     if (o.contains(QStringLiteral("id"))) {
         if (!o.value(QStringLiteral("id")).isString())
-            return Error{tr("An alert rule id must be a string.")};
+            return Error{DomainText::tr("An alert rule id must be a string.")};
         r.id = o.value(QStringLiteral("id")).toString();
     }
     auto number = [&](const char *key, double *out) -> Status {
@@ -212,7 +211,7 @@ Result<AlertRule> AlertRule::fromJson(const QJsonObject &o)
         if (v.isUndefined())
             return {};
         if (!v.isDouble())
-            return Error{tr("Rule %1: \"%2\" must be a number.").arg(r.id, QLatin1String(key))};
+            return Error{DomainText::tr("Rule %1: \"%2\" must be a number.").arg(r.id, QLatin1String(key))};
         *out = v.toDouble();
         return {};
     };
@@ -221,7 +220,7 @@ Result<AlertRule> AlertRule::fromJson(const QJsonObject &o)
         if (auto s = number(key, &d); !s)
             return s;
         if (d != std::floor(d) || std::abs(d) > 1e9)
-            return Error{tr("Rule %1: \"%2\" must be a whole number of seconds.").arg(r.id, QLatin1String(key))};
+            return Error{DomainText::tr("Rule %1: \"%2\" must be a whole number of seconds.").arg(r.id, QLatin1String(key))};
         *out = static_cast<int>(d);
         return {};
     };
@@ -234,17 +233,17 @@ Result<AlertRule> AlertRule::fromJson(const QJsonObject &o)
     if (o.contains(QStringLiteral("comparison"))) {
         const auto c = comparisonFromName(o.value(QStringLiteral("comparison")).toString());
         if (!c)
-            return Error{tr("Rule %1: comparison must be \">\" or \"<\".").arg(r.id)};
+            return Error{DomainText::tr("Rule %1: comparison must be \">\" or \"<\".").arg(r.id)};
         r.comparison = *c;
     }
     if (o.contains(QStringLiteral("severity"))) {
         if (!o.value(QStringLiteral("severity")).isString())
-            return Error{tr("Rule %1: severity must be a string.").arg(r.id)};
+            return Error{DomainText::tr("Rule %1: severity must be a string.").arg(r.id)};
         r.severity = o.value(QStringLiteral("severity")).toString();
     }
     if (o.contains(QStringLiteral("enabled"))) {
         if (!o.value(QStringLiteral("enabled")).isBool())
-            return Error{tr("Rule %1: \"enabled\" must be true or false.").arg(r.id)};
+            return Error{DomainText::tr("Rule %1: \"enabled\" must be true or false.").arg(r.id)};
         r.enabled = o.value(QStringLiteral("enabled")).toBool();
     }
     if (auto s = r.validate(); !s)
@@ -266,12 +265,12 @@ Result<QList<AlertRule>> alertRulesFromJson(const QJsonArray &array)
     QSet<QString> ids;
     for (const QJsonValue &v : array) {
         if (!v.isObject())
-            return Error{tr("Each alert rule must be a JSON object.")};
+            return Error{DomainText::tr("Each alert rule must be a JSON object.")};
         auto r = AlertRule::fromJson(v.toObject());
         if (!r)
             return r.error();
         if (ids.contains(r->id))
-            return Error{tr("Alert rule id \"%1\" appears twice.").arg(r->id)};
+            return Error{DomainText::tr("Alert rule id \"%1\" appears twice.").arg(r->id)};
         ids.insert(r->id);
         out << *r;
     }
@@ -282,7 +281,7 @@ Status WebhookSettings::validateUrl(const QString &url)
 {
     const QUrl u(url, QUrl::StrictMode);
     if (!u.isValid() || (u.scheme() != QLatin1String("http") && u.scheme() != QLatin1String("https")) || u.host().isEmpty())
-        return Error{tr("The webhook URL must be an http:// or https:// address, not \"%1\".").arg(url)};
+        return Error{DomainText::tr("The webhook URL must be an http:// or https:// address, not \"%1\".").arg(url)};
     return {};
 }
 

@@ -1,4 +1,5 @@
 #include "core/domain/Kpi.h"
+#include "core/Text.h"
 
 #include <QCoreApplication>
 
@@ -7,11 +8,6 @@
 namespace mldeck {
 
 namespace {
-
-QString tr(const char *text)
-{
-    return QCoreApplication::translate("mldeck::KpiTargets", text);
-}
 
 // One target key: its JSON name, where it lives, and the range a value must fall in.
 struct DoubleKey
@@ -63,15 +59,15 @@ KpiTargets KpiTargets::fromJson(const QJsonObject &o, QString *error)
             continue;
         const QJsonValue v = o.value(key);
         if (!v.isDouble() || !std::isfinite(v.toDouble()))
-            return refuse(tr("KPI target \"%1\" must be a number.").arg(key));
+            return refuse(DomainText::tr("KPI target \"%1\" must be a number.").arg(key));
         const double d = v.toDouble();
         const bool belowMin = k.minExclusive ? d <= k.min : d < k.min;
         if (belowMin || d > k.max) {
             if (k.minExclusive)
-                return refuse(tr("KPI target \"%1\" must be above %2, not %3.").arg(key).arg(k.min).arg(d));
+                return refuse(DomainText::tr("KPI target \"%1\" must be above %2, not %3.").arg(key).arg(k.min).arg(d));
             if (k.min <= -1e9)
-                return refuse(tr("KPI target \"%1\" must be at most %2, not %3.").arg(key).arg(k.max).arg(d));
-            return refuse(tr("KPI target \"%1\" must be between %2 and %3, not %4.").arg(key).arg(k.min).arg(k.max).arg(d));
+                return refuse(DomainText::tr("KPI target \"%1\" must be at most %2, not %3.").arg(key).arg(k.max).arg(d));
+            return refuse(DomainText::tr("KPI target \"%1\" must be between %2 and %3, not %4.").arg(key).arg(k.min).arg(k.max).arg(d));
         }
         t.*k.member = d;
     }
@@ -80,7 +76,7 @@ KpiTargets KpiTargets::fromJson(const QJsonObject &o, QString *error)
         const QJsonValue v = o.value(akey);
         const double d = v.toDouble(-1);
         if (!v.isDouble() || d != std::floor(d) || d < 1 || d > stats::kAnticipationThresholds)
-            return refuse(tr("KPI target \"%1\" must be a whole number of minutes from 1 to %2.")
+            return refuse(DomainText::tr("KPI target \"%1\" must be a whole number of minutes from 1 to %2.")
                               .arg(akey)
                               .arg(stats::kAnticipationThresholds));
         t.anticipationMinutes = int(d);

@@ -1,4 +1,5 @@
 #include "core/domain/RetrainRun.h"
+#include "core/Text.h"
 
 #include <QCoreApplication>
 
@@ -7,8 +8,6 @@
 namespace mldeck {
 
 namespace {
-
-QString tr(const char *text) { return QCoreApplication::translate("mldeck::RetrainSettings", text); }
 
 QString iso(const QDateTime &t) { return t.isValid() ? t.toUTC().toString(Qt::ISODateWithMs) : QString(); }
 
@@ -41,13 +40,13 @@ RetrainSettings RetrainSettings::fromJson(const QJsonObject &o, QString *error)
             return;
         const QJsonValue v = o.value(k);
         if (!v.isDouble() || v.toDouble() < lo || v.toDouble() > hi) {
-            problem = tr("Retrain setting \"%1\" must be a number from %2 to %3.").arg(k).arg(lo).arg(hi);
+            problem = DomainText::tr("Retrain setting \"%1\" must be a number from %2 to %3.").arg(k).arg(lo).arg(hi);
             return;
         }
         using T = std::decay_t<decltype(target)>;
         if constexpr (std::is_integral_v<T>) {
             if (v.toDouble() != double(qint64(v.toDouble()))) {
-                problem = tr("Retrain setting \"%1\" must be a whole number.").arg(k);
+                problem = DomainText::tr("Retrain setting \"%1\" must be a whole number.").arg(k);
                 return;
             }
             target = T(v.toDouble());
@@ -60,7 +59,7 @@ RetrainSettings RetrainSettings::fromJson(const QJsonObject &o, QString *error)
         if (!o.contains(k) || !problem.isEmpty())
             return;
         if (!o.value(k).isBool()) {
-            problem = tr("Retrain setting \"%1\" must be true or false.").arg(k);
+            problem = DomainText::tr("Retrain setting \"%1\" must be true or false.").arg(k);
             return;
         }
         target = o.value(k).toBool();

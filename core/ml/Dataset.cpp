@@ -1,4 +1,5 @@
 #include "core/ml/Dataset.h"
+#include "core/Text.h"
 
 #include <QCoreApplication>
 #include <QDateTime>
@@ -10,11 +11,6 @@
 namespace mldeck {
 
 namespace {
-
-QString tr(const char *text)
-{
-    return QCoreApplication::translate("mldeck::Dataset", text);
-}
 
 // Splits one CSV line (no embedded newlines) into fields; RFC 4180 double quotes are understood.
 // Returns false for an unterminated quote.
@@ -194,25 +190,25 @@ Result<QStringList> readCsvHeader(const QString &path)
 {
     QFile file(path);
     if (!file.open(QIODevice::ReadOnly))
-        return Error{tr("Cannot read %1: %2").arg(path, file.errorString())};
+        return Error{MlText::tr("Cannot read %1: %2").arg(path, file.errorString())};
     QByteArray line = file.readLine();
     while (line.endsWith('\n') || line.endsWith('\r'))
         line.chop(1);
     if (line.startsWith("\xEF\xBB\xBF"))
         line.remove(0, 3);
     if (line.trimmed().isEmpty())
-        return Error{tr("%1 is empty: the first line must name the columns.").arg(path)};
+        return Error{MlText::tr("%1 is empty: the first line must name the columns.").arg(path)};
     std::vector<QByteArrayView> fields;
     std::vector<QByteArray> unquoted;
     if (!splitCsvLine(line, fields, unquoted))
-        return Error{tr("%1, line 1: unterminated quote in the header.").arg(path)};
+        return Error{MlText::tr("%1, line 1: unterminated quote in the header.").arg(path)};
     QStringList header;
     for (QByteArrayView f : fields) {
         const QString name = QString::fromUtf8(f).trimmed();
         if (name.isEmpty())
-            return Error{tr("%1, line 1: column %2 has no name.").arg(path).arg(header.size() + 1)};
+            return Error{MlText::tr("%1, line 1: column %2 has no name.").arg(path).arg(header.size() + 1)};
         if (header.contains(name))
-            return Error{tr("%1, line 1: the column \"%2\" appears twice.").arg(path, name)};
+            return Error{MlText::tr("%1, line 1: the column \"%2\" appears twice.").arg(path, name)};
         header << name;
     }
     return header;
@@ -229,7 +225,7 @@ Result<Dataset> readCsvDataset(const QString &path, const DatasetColumns &column
     const auto indexOf = [&](const QString &name) -> Result<int> {
         const int i = int(ds.header.indexOf(name));
         if (i < 0)
-            return Error{tr("%1 has no column \"%2\" (columns: %3).").arg(path, name, ds.header.join(QStringLiteral(", ")))};
+            return Error{MlText::tr("%1 has no column \"%2\" (columns: %3).").arg(path, name, ds.header.join(QStringLiteral(", ")))};
         return i;
     };
     auto targetIndex = indexOf(columns.target);
@@ -254,10 +250,10 @@ Result<Dataset> readCsvDataset(const QString &path, const DatasetColumns &column
 
     QFile file(path);
     if (!file.open(QIODevice::ReadOnly))
-        return Error{tr("Cannot read %1: %2").arg(path, file.errorString())};
+        return Error{MlText::tr("Cannot read %1: %2").arg(path, file.errorString())};
     const QByteArray bytes = file.readAll();
     if (file.error() != QFileDevice::NoError)
-        return Error{tr("Cannot read %1: %2").arg(path, file.errorString())};
+        return Error{MlText::tr("Cannot read %1: %2").arg(path, file.errorString())};
 
     std::vector<QByteArrayView> fields;
     std::vector<QByteArray> unquoted;
@@ -266,7 +262,7 @@ Result<Dataset> readCsvDataset(const QString &path, const DatasetColumns &column
     qint64 lineNo = 1;
     const qsizetype expected = ds.header.size();
     const auto where = [&](int col) {
-        return tr("%1, line %2, column %3 (%4)").arg(path).arg(lineNo).arg(col + 1).arg(ds.header[col]);
+        return MlText::tr("%1, line %2, column %3 (%4)").arg(path).arg(lineNo).arg(col + 1).arg(ds.header[col]);
     };
     while (pos < bytes.size()) {
         qsizetype end = bytes.indexOf('\n', pos);
@@ -278,25 +274,25 @@ Result<Dataset> readCsvDataset(const QString &path, const DatasetColumns &column
         if (line.trimmed().isEmpty())
             continue;
         if (cancel && (lineNo & 0xFFFF) == 0 && cancel->load(std::memory_order_relaxed))
-            return Error{tr("cancelled")};
+            return Error{MlText::tr("cancelled")};
         if (!splitCsvLine(line, fields, unquoted))
-            return Error{tr("%1, line %2: unterminated quote.").arg(path).arg(lineNo)};
+            return Error{MlText::tr("%1, line %2: unterminated quote.").arg(path).arg(lineNo)};
         if (qsizetype(fields.size()) != expected)
-            return Error{tr("%1, line %2: %3 fields where the header has %4.")
+            return Error{MlText::tr("%1, line %2: %3 fields where the header has %4.")
                              .arg(path)
                              .arg(lineNo)
                              .arg(fields.size())
                              .arg(expected)};
         const auto target = parseNumber(fields[size_t(targetIndex.value())]);
         if (!target || !std::isfinite(*target))
-            return Error{tr("%1: the target must be a finite number, not \"%2\" (an empty or NaN target "
+            return Error{MlText::tr("%1: the target must be a finite number, not \"%2\" (an empty or NaN target "
                             "cannot be scored).")
                              .arg(where(targetIndex.value()), QString::fromUtf8(fields[size_t(targetIndex.value())]))};
         ds.target.push_back(*target);
         for (auto &[col, values] : numericCols) {
             const auto v = parseNumber(fields[size_t(col)]);
             if (!v || !std::isfinite(*v))
-                return Error{tr("%1: \"%2\" is not a finite number.")
+                return Error{MlText::tr("%1: \"%2\" is not a finite number.")
                                  .arg(where(col), QString::fromUtf8(fields[size_t(col)]))};
             values->push_back(float(*v));
         }
@@ -313,13 +309,13 @@ Result<Dataset> readCsvDataset(const QString &path, const DatasetColumns &column
         if (tsIndex >= 0) {
             const auto ts = parseIsoMicros(fields[size_t(tsIndex)].trimmed());
             if (!ts)
-                return Error{tr("%1: \"%2\" is not an ISO 8601 time such as 2024-05-01T08:00:00Z.")
+                return Error{MlText::tr("%1: \"%2\" is not an ISO 8601 time such as 2024-05-01T08:00:00Z.")
                                  .arg(where(tsIndex), QString::fromUtf8(fields[size_t(tsIndex)]))};
             ds.tsMicros.push_back(*ts);
         }
     }
     if (ds.target.empty())
-        return Error{tr("%1 has a header but no data rows: nothing to evaluate.").arg(path)};
+        return Error{MlText::tr("%1 has a header but no data rows: nothing to evaluate.").arg(path)};
     return ds;
 }
 

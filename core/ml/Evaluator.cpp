@@ -1,6 +1,7 @@
 #include "core/ml/Evaluator.h"
 
 #include "core/ml/ModelRunner.h"
+#include "core/Text.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>
@@ -11,11 +12,6 @@
 namespace mldeck {
 
 namespace {
-
-QString tr(const char *text)
-{
-    return QCoreApplication::translate("mldeck::Evaluator", text);
-}
 
 double percentileOf(std::vector<double> values, double q)
 {
@@ -41,20 +37,20 @@ Result<ModelInputs> modelInputs(const ModelInfo &info, const QStringList &header
             a.sort();
             b.sort();
             if (a != b)
-                return Error{tr("--features (%1) does not match the features model %2 was trained on (%3).")
+                return Error{MlText::tr("--features (%1) does not match the features model %2 was trained on (%3).")
                                  .arg(features.join(QStringLiteral(",")), info.name, all.join(QStringLiteral(",")))};
         }
         for (const QString &name : all)
             if (!header.contains(name))
-                return Error{tr("The data has no column \"%1\", which model %2 needs.").arg(name, info.name)};
+                return Error{MlText::tr("The data has no column \"%1\", which model %2 needs.").arg(name, info.name)};
         return in;
     }
     if (!features.isEmpty()) {
         for (const QString &name : features) {
             if (!header.contains(name))
-                return Error{tr("The data has no column \"%1\" (named by --features).").arg(name)};
+                return Error{MlText::tr("The data has no column \"%1\" (named by --features).").arg(name)};
             if (name == columns.target)
-                return Error{tr("--features names the target \"%1\": a model cannot read its own answer.").arg(name)};
+                return Error{MlText::tr("--features names the target \"%1\": a model cannot read its own answer.").arg(name)};
         }
         in.numeric = features;
         return in;
@@ -63,7 +59,7 @@ Result<ModelInputs> modelInputs(const ModelInfo &info, const QStringList &header
         if (name != columns.target && name != columns.timestamp)
             in.numeric << name;
     if (in.numeric.isEmpty())
-        return Error{tr("The data has no input column besides the target \"%1\".").arg(columns.target)};
+        return Error{MlText::tr("The data has no input column besides the target \"%1\".").arg(columns.target)};
     return in;
 }
 
@@ -73,7 +69,7 @@ Result<EvaluationResult> evaluateModel(ModelRunner &model, const Dataset &data, 
     EvaluationResult out;
     const qint64 n = data.rowCount();
     if (n == 0)
-        return Error{tr("No rows to evaluate.")};
+        return Error{MlText::tr("No rows to evaluate.")};
     if (options.threads > 0)
         model.setThreads(options.threads);
     const qint64 context = std::max(0, model.info().sequenceLength - 1);
@@ -101,7 +97,7 @@ Result<EvaluationResult> evaluateModel(ModelRunner &model, const Dataset &data, 
             return out;
         }
         if (!predicted)
-            return Error{tr("Rows %1–%2: %3").arg(begin + 1).arg(end).arg(predicted.errorMessage())};
+            return Error{MlText::tr("Rows %1–%2: %3").arg(begin + 1).arg(end).arg(predicted.errorMessage())};
         const auto &p = predicted.value();
         out.predictions.insert(out.predictions.end(), p.begin() + (begin - from), p.end());
         if (options.progress)
@@ -135,7 +131,7 @@ Result<EvaluationResult> evaluateModel(ModelRunner &model, const Dataset &data, 
                 return out;
             }
             if (!predicted)
-                return Error{tr("Row %1: %2").arg(row + 1).arg(predicted.errorMessage())};
+                return Error{MlText::tr("Row %1: %2").arg(row + 1).arg(predicted.errorMessage())};
         }
         out.latencyP50Ms = percentileOf(ms, 0.50);
         out.latencyP99Ms = percentileOf(ms, 0.99);

@@ -1,4 +1,5 @@
 #include "core/ml/InputEncoding.h"
+#include "core/Text.h"
 
 #include <QCoreApplication>
 
@@ -10,10 +11,6 @@ namespace mldeck {
 namespace {
 
 // The messages were ModelRunner's before the encoding was shared: same context, same translations.
-QString tr(const char *text)
-{
-    return QCoreApplication::translate("mldeck::ModelRunner", text);
-}
 
 } // namespace
 
@@ -47,7 +44,7 @@ Status InputEncoder::encode(const std::vector<FeatureRow> &rows, float *out, qin
         const FeatureRow &r = rows[size_t(i)];
         if (int(r.numeric.size()) != m_numericCount || int(r.categorical.size()) != categoricalCount)
             return Error{
-                tr("Row %1 has %2 numeric and %3 categorical values; model %4 expects %5 numeric (%6) and "
+                MlText::tr("Row %1 has %2 numeric and %3 categorical values; model %4 expects %5 numeric (%6) and "
                    "%7 categorical (%8).")
                     .arg(rowBase + i + 1)
                     .arg(r.numeric.size())
@@ -61,7 +58,7 @@ Status InputEncoder::encode(const std::vector<FeatureRow> &rows, float *out, qin
         for (int k = 0; k < m_numericCount; ++k) {
             const float v = r.numeric[size_t(k)];
             if (!std::isfinite(v))
-                return Error{tr("Row %1: %2 is not a finite number.")
+                return Error{MlText::tr("Row %1: %2 is not a finite number.")
                                  .arg(rowBase + i + 1)
                                  .arg(m_numericNames.value(k))};
             row[k] = (v - m_mean[size_t(k)]) / m_std[size_t(k)]; // float arithmetic, as the Python encoder

@@ -1,4 +1,5 @@
 #include "core/ml/ModelMetadata.h"
+#include "core/Text.h"
 
 #include <QCoreApplication>
 #include <QJsonArray>
@@ -15,14 +16,9 @@ namespace {
 constexpr int kFormatVersion = 1;
 constexpr int kMaxSequenceLength = 4096;
 
-QString tr(const char *text)
-{
-    return QCoreApplication::translate("mldeck::ModelRunner", text);
-}
-
 Error bad(const QString &what)
 {
-    return Error{tr("model metadata (mldeck.json): %1").arg(what)};
+    return Error{MlText::tr("model metadata (mldeck.json): %1").arg(what)};
 }
 
 std::optional<double> optionalNumber(const QJsonObject &o, const char *key)
@@ -39,19 +35,19 @@ Status parseModelMetadata(const QByteArray &json, ModelInfo &info)
     const QJsonDocument doc = QJsonDocument::fromJson(json, &parseError);
     if (parseError.error != QJsonParseError::NoError)
         return bad(
-            tr("not valid JSON (%1 at offset %2)").arg(parseError.errorString()).arg(parseError.offset));
+            MlText::tr("not valid JSON (%1 at offset %2)").arg(parseError.errorString()).arg(parseError.offset));
     if (!doc.isObject())
-        return bad(tr("the document must be a JSON object"));
+        return bad(MlText::tr("the document must be a JSON object"));
     const QJsonObject root = doc.object();
 
     if (root.value(QLatin1String("format")).toString() != QLatin1String("mldeck-model"))
-        return bad(tr("\"format\" must be \"mldeck-model\""));
+        return bad(MlText::tr("\"format\" must be \"mldeck-model\""));
     const QJsonValue version = root.value(QLatin1String("format_version"));
     if (!version.isDouble() || version.toDouble() != std::floor(version.toDouble()))
-        return bad(tr("\"format_version\" must be a whole number"));
+        return bad(MlText::tr("\"format_version\" must be a whole number"));
     info.formatVersion = version.toInt();
     if (info.formatVersion < 1 || info.formatVersion > kFormatVersion)
-        return bad(tr("format version %1 is not supported by this MLDeck (it reads version %2)")
+        return bad(MlText::tr("format version %1 is not supported by this MLDeck (it reads version %2)")
                        .arg(info.formatVersion)
                        .arg(kFormatVersion));
 
@@ -59,27 +55,27 @@ Status parseModelMetadata(const QByteArray &json, ModelInfo &info)
     info.name = model.value(QLatin1String("name")).toString();
     info.version = model.value(QLatin1String("version")).toString();
     if (info.name.isEmpty() || info.version.isEmpty())
-        return bad(tr("\"model\" must give a non-empty \"name\" and \"version\""));
+        return bad(MlText::tr("\"model\" must give a non-empty \"name\" and \"version\""));
 
     info.task = root.value(QLatin1String("task")).toString();
     if (info.task != QLatin1String("regression") && info.task != QLatin1String("classification"))
-        return bad(tr("\"task\" must be \"regression\" or \"classification\", not \"%1\"").arg(info.task));
+        return bad(MlText::tr("\"task\" must be \"regression\" or \"classification\", not \"%1\"").arg(info.task));
 
     const QJsonObject target = root.value(QLatin1String("target")).toObject();
     info.target = target.value(QLatin1String("name")).toString();
     info.targetUnit = target.value(QLatin1String("unit")).toString();
     if (info.target.isEmpty())
-        return bad(tr("\"target\" must give a non-empty \"name\""));
+        return bad(MlText::tr("\"target\" must give a non-empty \"name\""));
 
     const QJsonValue schemaId = root.value(QLatin1String("feature_schema"));
     info.schema = FeatureSchema{};
     info.schema.id = schemaId.isUndefined() ? 1 : schemaId.toInt(-1);
     if (info.schema.id < 1)
-        return bad(tr("\"feature_schema\" must be a positive whole number"));
+        return bad(MlText::tr("\"feature_schema\" must be a positive whole number"));
 
     const QJsonValue features = root.value(QLatin1String("features"));
     if (!features.isArray() || features.toArray().isEmpty())
-        return bad(tr("\"features\" must be a non-empty array"));
+        return bad(MlText::tr("\"features\" must be a non-empty array"));
     info.scalerMean.clear();
     info.scalerStd.clear();
     info.inputWidth = 0;
@@ -91,16 +87,16 @@ Status parseModelMetadata(const QByteArray &json, ModelInfo &info)
         FeatureSpec spec;
         spec.name = f.value(QLatin1String("name")).toString();
         if (spec.name.isEmpty())
-            return bad(tr("feature %1 has no name").arg(index));
+            return bad(MlText::tr("feature %1 has no name").arg(index));
         if (names.contains(spec.name))
-            return bad(tr("feature \"%1\" appears twice").arg(spec.name));
+            return bad(MlText::tr("feature \"%1\" appears twice").arg(spec.name));
         names.insert(spec.name);
         const QString kind = f.value(QLatin1String("kind")).toString();
         if (kind == QLatin1String("numeric")) {
             const auto mean = optionalNumber(f, "mean");
             const auto std = optionalNumber(f, "std");
             if (!mean || !std || !std::isfinite(*mean) || !std::isfinite(*std) || *std <= 0)
-                return bad(tr("numeric feature \"%1\" needs a finite \"mean\" and a \"std\" above 0")
+                return bad(MlText::tr("numeric feature \"%1\" needs a finite \"mean\" and a \"std\" above 0")
                                .arg(spec.name));
             spec.kind = FeatureSpec::Kind::Numeric;
             info.scalerMean.push_back(*mean);
@@ -112,16 +108,16 @@ Status parseModelMetadata(const QByteArray &json, ModelInfo &info)
             for (const QJsonValue &level : levels) {
                 const QString value = level.toString();
                 if (!level.isString() || value.isEmpty() || spec.categories.contains(value))
-                    return bad(tr("categorical feature \"%1\" has an empty, duplicate or non-text category")
+                    return bad(MlText::tr("categorical feature \"%1\" has an empty, duplicate or non-text category")
                                    .arg(spec.name));
                 spec.categories << value;
             }
             if (spec.categories.isEmpty())
                 return bad(
-                    tr("categorical feature \"%1\" needs a non-empty \"categories\" array").arg(spec.name));
+                    MlText::tr("categorical feature \"%1\" needs a non-empty \"categories\" array").arg(spec.name));
             info.inputWidth += int(spec.categories.size());
         } else {
-            return bad(tr("feature \"%1\" has kind \"%2\"; expected \"numeric\" or \"categorical\"")
+            return bad(MlText::tr("feature \"%1\" has kind \"%2\"; expected \"numeric\" or \"categorical\"")
                            .arg(spec.name, kind));
         }
         info.schema.features.push_back(spec);
@@ -130,7 +126,7 @@ Status parseModelMetadata(const QByteArray &json, ModelInfo &info)
     const QJsonValue seq = root.value(QLatin1String("sequence_length"));
     if (!seq.isDouble() || seq.toDouble() != std::floor(seq.toDouble()) || seq.toDouble() < 1 ||
         seq.toDouble() > kMaxSequenceLength)
-        return bad(tr("\"sequence_length\" must be a whole number from 1 to %1").arg(kMaxSequenceLength));
+        return bad(MlText::tr("\"sequence_length\" must be a whole number from 1 to %1").arg(kMaxSequenceLength));
     info.sequenceLength = seq.toInt();
 
     const QJsonObject training = root.value(QLatin1String("training")).toObject();

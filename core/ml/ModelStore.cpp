@@ -1,4 +1,5 @@
 #include "core/ml/ModelStore.h"
+#include "core/Text.h"
 
 #include <QCoreApplication>
 #include <QCryptographicHash>
@@ -14,8 +15,6 @@ namespace mldeck {
 namespace {
 
 Q_LOGGING_CATEGORY(lcModelStore, "mldeck.ml.store")
-
-QString tr(const char *text) { return QCoreApplication::translate("mldeck::ModelStore", text); }
 
 bool isSha256Hex(const QByteArray &s)
 {
@@ -43,12 +42,12 @@ Result<QByteArray> ModelStore::sha256Of(const QString &path)
 {
     QFile file(path);
     if (!QFileInfo(path).isFile())
-        return Error{tr("Model file %1 does not exist.").arg(path)};
+        return Error{MlText::tr("Model file %1 does not exist.").arg(path)};
     if (!file.open(QIODevice::ReadOnly))
-        return Error{tr("Cannot read model file %1: %2").arg(path, file.errorString())};
+        return Error{MlText::tr("Cannot read model file %1: %2").arg(path, file.errorString())};
     QCryptographicHash hash(QCryptographicHash::Sha256);
     if (!hash.addData(&file))
-        return Error{tr("Cannot read model file %1: %2").arg(path, file.errorString())};
+        return Error{MlText::tr("Cannot read model file %1: %2").arg(path, file.errorString())};
     return hash.result().toHex();
 }
 
@@ -59,7 +58,7 @@ Result<ModelStore::Imported> ModelStore::import(const QString &source) const
         return sha.error();
     if (!QFileInfo::exists(m_directory)) {
         if (!QDir().mkpath(m_directory))
-            return Error{tr("Cannot create the model store directory %1.").arg(m_directory)};
+            return Error{MlText::tr("Cannot create the model store directory %1.").arg(m_directory)};
         // Only the owner may add or replace files in a store we create (a directory given by the user
         // keeps the permissions it has).
         QFile::setPermissions(m_directory, QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
@@ -78,10 +77,10 @@ Result<ModelStore::Imported> ModelStore::import(const QString &source) const
     }
     QFile in(source);
     if (!in.open(QIODevice::ReadOnly))
-        return Error{tr("Cannot read model file %1: %2").arg(source, in.errorString())};
+        return Error{MlText::tr("Cannot read model file %1: %2").arg(source, in.errorString())};
     QSaveFile outFile(out.path);
     if (!outFile.open(QIODevice::WriteOnly))
-        return Error{tr("Cannot write into the model store %1: %2").arg(m_directory, outFile.errorString())};
+        return Error{MlText::tr("Cannot write into the model store %1: %2").arg(m_directory, outFile.errorString())};
     QCryptographicHash hash(QCryptographicHash::Sha256);
     while (!in.atEnd()) {
         const QByteArray chunk = in.read(1 << 20);
@@ -93,10 +92,10 @@ Result<ModelStore::Imported> ModelStore::import(const QString &source) const
     // The bytes copied must be the bytes hashed (the source may change while we copy).
     if (hash.result().toHex() != *sha) {
         outFile.cancelWriting();
-        return Error{tr("Model file %1 changed while it was being copied into the store; try again.").arg(source)};
+        return Error{MlText::tr("Model file %1 changed while it was being copied into the store; try again.").arg(source)};
     }
     if (!outFile.commit())
-        return Error{tr("Cannot write into the model store %1: %2").arg(m_directory, outFile.errorString())};
+        return Error{MlText::tr("Cannot write into the model store %1: %2").arg(m_directory, outFile.errorString())};
     QFile::setPermissions(out.path, QFile::ReadOwner | QFile::ReadGroup | QFile::ReadOther);
     out.created = true;
     return out;
@@ -114,15 +113,15 @@ Result<std::unique_ptr<ModelRunner>> ModelStore::loadVerified(const QString &pat
 {
     const QByteArray expected = expectedSha256.trimmed().toLower();
     if (!isSha256Hex(expected))
-        return Error{tr("No valid SHA-256 to check %1 against; a model is loaded only when its hash is known.").arg(path)};
+        return Error{MlText::tr("No valid SHA-256 to check %1 against; a model is loaded only when its hash is known.").arg(path)};
     if (!QFileInfo(path).isFile())
-        return Error{tr("Model file %1 is missing from the model store; it was not loaded.").arg(path)};
+        return Error{MlText::tr("Model file %1 is missing from the model store; it was not loaded.").arg(path)};
     const auto actual = sha256Of(path);
     if (!actual)
         return actual.error();
     const qint64 size = QFileInfo(path).size();
     if (*actual != expected)
-        return Error{tr("Model file %1 does not match the registry (SHA-256 %2…, expected %3…, %4 bytes): it was "
+        return Error{MlText::tr("Model file %1 does not match the registry (SHA-256 %2…, expected %3…, %4 bytes): it was "
                         "changed, truncated or replaced after registration, so it was not loaded.")
                          .arg(path, QString::fromLatin1(actual->left(12)), QString::fromLatin1(expected.left(12)))
                          .arg(size)};

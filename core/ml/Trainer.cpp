@@ -5,6 +5,7 @@
 
 #include "core/ml/ModelWorker.h"
 #include "core/ml/WorkerProtocol.h"
+#include "core/Text.h"
 
 #include <QCryptographicHash>
 #include <QDir>
@@ -15,11 +16,6 @@
 namespace mldeck {
 
 namespace {
-
-struct TrainerText
-{
-    Q_DECLARE_TR_FUNCTIONS(mldeck::Trainer)
-};
 
 constexpr qint64 kMinTrainingRows = 10;
 
@@ -36,11 +32,11 @@ Result<TrainingResult> readResult(const worker::Message &reply, const QString &o
     const QByteArray metadata = r.bytes();
     const QByteArray sha256 = r.bytes();
     if (reply.type != worker::MessageType::Trained || r.failed())
-        return Error{TrainerText::tr("The model worker sent a malformed training result.")};
+        return Error{MlText::tr("The model worker sent a malformed training result.")};
     if (result.cancelled)
         return result;
     if (const Status parsed = parseModelMetadata(metadata, result.info); !parsed)
-        return Error{TrainerText::tr("The trained model's metadata is unreadable: %1").arg(parsed.errorMessage())};
+        return Error{MlText::tr("The trained model's metadata is unreadable: %1").arg(parsed.errorMessage())};
     result.info.path = QFileInfo(outputPath).absoluteFilePath();
     result.info.sha256 = sha256;
     return result;
@@ -55,22 +51,22 @@ Result<TrainingResult> trainModel(const QString &basePath, const Dataset &train,
     if (const Status valid = params.validate(); !valid)
         return valid.error();
     if (newVersion.trimmed().isEmpty())
-        return Error{TrainerText::tr("The trained model needs a version.")};
+        return Error{MlText::tr("The trained model needs a version.")};
     if (outputPath.isEmpty())
-        return Error{TrainerText::tr("No output file given for the trained model.")};
+        return Error{MlText::tr("No output file given for the trained model.")};
     if (!QFileInfo::exists(basePath))
-        return Error{TrainerText::tr("Model file %1 does not exist.").arg(basePath)};
+        return Error{MlText::tr("Model file %1 does not exist.").arg(basePath)};
     const QFileInfo out(outputPath);
     if (!out.absoluteDir().exists())
-        return Error{TrainerText::tr("The folder of %1 does not exist.").arg(outputPath)};
+        return Error{MlText::tr("The folder of %1 does not exist.").arg(outputPath)};
     if (train.rowCount() < kMinTrainingRows) {
         const qint64 rows = train.rowCount();
-        return Error{TrainerText::tr("Too little training data: %n row(s); at least %1 are needed.", nullptr, int(rows))
+        return Error{MlText::tr("Too little training data: %n row(s); at least %1 are needed.", nullptr, int(rows))
                          .arg(kMinTrainingRows)};
     }
     if (validation.rowCount() == 0)
         return Error{
-            TrainerText::tr("The validation set has no rows: early stopping and the choice of the best epoch need it.")};
+            MlText::tr("The validation set has no rows: early stopping and the choice of the best epoch need it.")};
 
     if (options.cancel && options.cancel->load()) { // cancelled before it started: nothing at all
         TrainingResult cancelled;
@@ -81,11 +77,11 @@ Result<TrainingResult> trainModel(const QString &basePath, const Dataset &train,
     // Read once: the bytes checked are the bytes the worker trains (a TorchScript file is code).
     QFile file(basePath);
     if (!file.open(QIODevice::ReadOnly))
-        return Error{TrainerText::tr("Cannot read model file %1: %2").arg(basePath, file.errorString())};
+        return Error{MlText::tr("Cannot read model file %1: %2").arg(basePath, file.errorString())};
     const QByteArray bytes = file.readAll();
     if (!options.baseSha256.isEmpty() &&
         QCryptographicHash::hash(bytes, QCryptographicHash::Sha256).toHex() != options.baseSha256.trimmed().toLower())
-        return Error{TrainerText::tr("Model file %1 does not match its registered SHA-256: it was not trained.").arg(basePath)};
+        return Error{MlText::tr("Model file %1 does not match its registered SHA-256: it was not trained.").arg(basePath)};
 
     QByteArray payload;
     worker::WireWriter w(payload);

@@ -1,4 +1,5 @@
 #include "core/rollout/AuditSpool.h"
+#include "core/Text.h"
 
 #include <QCoreApplication>
 #include <QDir>
@@ -18,11 +19,6 @@ Q_LOGGING_CATEGORY(lcAuditSpool, "mldeck.rollout.spool", QtInfoMsg)
 namespace mldeck {
 
 namespace {
-
-QString tr(const char *text)
-{
-    return QCoreApplication::translate("mldeck::AuditSpool", text);
-}
 
 bool fsyncPath(const QString &path, bool directory)
 {
@@ -57,21 +53,21 @@ QString AuditSpool::fileOf(const AuditRecord &record) const
 Status AuditSpool::put(const AuditRecord &record)
 {
     if (!QDir().mkpath(m_dir))
-        return Error{tr("Cannot create the audit spool directory %1.").arg(m_dir)};
+        return Error{RolloutText::tr("Cannot create the audit spool directory %1.").arg(m_dir)};
     const QString target = fileOf(record);
     const QString tmp = target + QStringLiteral(".tmp");
     {
         QFile f(tmp);
         if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate))
-            return Error{tr("Cannot write the audit spool file %1: %2").arg(tmp, f.errorString())};
+            return Error{RolloutText::tr("Cannot write the audit spool file %1: %2").arg(tmp, f.errorString())};
         const QByteArray data = QJsonDocument(record.toJson()).toJson(QJsonDocument::Compact);
         if (f.write(data) != data.size() || !f.flush() || ::fsync(f.handle()) != 0)
-            return Error{tr("Cannot write the audit spool file %1: %2").arg(tmp, f.errorString())};
+            return Error{RolloutText::tr("Cannot write the audit spool file %1: %2").arg(tmp, f.errorString())};
     }
     if (::rename(QFile::encodeName(tmp).constData(), QFile::encodeName(target).constData()) != 0)
-        return Error{tr("Cannot move the audit spool file into place at %1.").arg(target)};
+        return Error{RolloutText::tr("Cannot move the audit spool file into place at %1.").arg(target)};
     if (!fsyncPath(m_dir, true))
-        return Error{tr("Cannot flush the audit spool directory %1 to disk.").arg(m_dir)};
+        return Error{RolloutText::tr("Cannot flush the audit spool directory %1 to disk.").arg(m_dir)};
     qCInfo(lcAuditSpool) << "spooled audit row" << record.changeId << record.action << "in" << m_dir;
     return {};
 }
@@ -99,7 +95,7 @@ QList<AuditRecord> AuditSpool::pending() const
 Status AuditSpool::remove(const AuditRecord &record)
 {
     if (!QFile::remove(fileOf(record)) && QFile::exists(fileOf(record)))
-        return Error{tr("Cannot remove the flushed audit spool file %1.").arg(fileOf(record))};
+        return Error{RolloutText::tr("Cannot remove the flushed audit spool file %1.").arg(fileOf(record))};
     fsyncPath(m_dir, true);
     return {};
 }

@@ -1,4 +1,5 @@
 #include "core/rollout/FlagValues.h"
+#include "core/Text.h"
 
 #include <QCoreApplication>
 
@@ -7,11 +8,6 @@
 namespace mldeck {
 
 namespace {
-
-QString tr(const char *text)
-{
-    return QCoreApplication::translate("mldeck::FlagValues", text);
-}
 
 // Canonical unsigned decimal: digits only, no sign, no leading zero (except "0" itself).
 std::optional<qint64> parseCanonicalUnsigned(QByteArrayView text, qint64 max)
@@ -63,14 +59,14 @@ Result<bool> parseFlagBoolInput(const QString &what, const QString &text)
 {
     if (auto v = parseFlagBool(text.toUtf8()))
         return *v;
-    return Error{tr("%1 must be 0 or 1, not \"%2\".").arg(what, text)};
+    return Error{RolloutText::tr("%1 must be 0 or 1, not \"%2\".").arg(what, text)};
 }
 
 Result<int> parseTrafficPercentageInput(const QString &text)
 {
     if (auto v = parseTrafficPercentage(text.toUtf8()))
         return *v;
-    return Error{tr("The ML traffic percentage must be a whole number from 0 to 100, not \"%1\".").arg(text)};
+    return Error{RolloutText::tr("The ML traffic percentage must be a whole number from 0 to 100, not \"%1\".").arg(text)};
 }
 
 FlagState flagStateFromFields(const QString &deployment, const QHash<QByteArray, QByteArray> &fields)

@@ -1,15 +1,11 @@
 #include "core/rollout/GuardStateMachine.h"
+#include "core/Text.h"
 
 #include <QCoreApplication>
 
 namespace mldeck {
 
 namespace {
-
-QString tr(const char *text)
-{
-    return QCoreApplication::translate("mldeck::GuardStateMachine", text);
-}
 
 QString pct(double share)
 {
@@ -21,19 +17,19 @@ QString pct(double share)
 QString GuardRules::validate() const
 {
     if (windowSeconds < 10 || windowSeconds > 86400)
-        return tr("The guard window must be from 10 s to 1 day (got %1 s).").arg(windowSeconds);
+        return RolloutText::tr("The guard window must be from 10 s to 1 day (got %1 s).").arg(windowSeconds);
     if (minSamples < 1)
-        return tr("The guard needs a minimum of at least 1 sample (got %1).").arg(minSamples);
+        return RolloutText::tr("The guard needs a minimum of at least 1 sample (got %1).").arg(minSamples);
     if (consecutiveBreaches < 1 || consecutiveBreaches > 100)
-        return tr("Consecutive breaches must be from 1 to 100 (got %1).").arg(consecutiveBreaches);
+        return RolloutText::tr("Consecutive breaches must be from 1 to 100 (got %1).").arg(consecutiveBreaches);
     if (!(rollbackErrorRate > 0 && rollbackErrorRate <= 1))
-        return tr("The rollback error rate must be a share above 0 and at most 1 (got %1).").arg(rollbackErrorRate);
+        return RolloutText::tr("The rollback error rate must be a share above 0 and at most 1 (got %1).").arg(rollbackErrorRate);
     if (!(maxLatencyP95Ms > 0))
-        return tr("The latency threshold must be positive (got %1 ms).").arg(maxLatencyP95Ms);
+        return RolloutText::tr("The latency threshold must be positive (got %1 ms).").arg(maxLatencyP95Ms);
     if (!(maxMae > 0))
-        return tr("The MAE threshold must be positive (got %1).").arg(maxMae);
+        return RolloutText::tr("The MAE threshold must be positive (got %1).").arg(maxMae);
     if (intervalSeconds < 1 || intervalSeconds > 3600)
-        return tr("The guard interval must be from 1 s to 1 h (got %1 s).").arg(intervalSeconds);
+        return RolloutText::tr("The guard interval must be from 1 s to 1 h (got %1 s).").arg(intervalSeconds);
     return {};
 }
 
@@ -66,13 +62,13 @@ GuardDecision GuardStateMachine::evaluate(const GuardRules &rules, GuardMemory &
 
     if (!rules.enabled) {
         memory.severeStreak = memory.degradedStreak = 0;
-        d.summary = tr("guard disabled for this deployment");
+        d.summary = RolloutText::tr("guard disabled for this deployment");
         return d;
     }
     if (!mlServing) {
         memory.severeStreak = memory.degradedStreak = 0;
-        d.summary = memory.latched ? tr("latched (%1); ML not serving").arg(memory.latchedAction)
-                                   : tr("ML not serving: nothing to guard");
+        d.summary = memory.latched ? RolloutText::tr("latched (%1); ML not serving").arg(memory.latchedAction)
+                                   : RolloutText::tr("ML not serving: nothing to guard");
         return d;
     }
 
@@ -80,26 +76,26 @@ GuardDecision GuardStateMachine::evaluate(const GuardRules &rules, GuardMemory &
     bool degraded = false;
     if (m.samples == 0) {
         severe = true;
-        d.breaches << tr("no ML samples in the last %1 s (no data counts as a breach)").arg(rules.windowSeconds);
+        d.breaches << RolloutText::tr("no ML samples in the last %1 s (no data counts as a breach)").arg(rules.windowSeconds);
     } else if (m.samples < rules.minSamples) {
         d.inconclusive = true;
-        d.summary = tr("inconclusive: %1 samples < minimum %2").arg(m.samples).arg(rules.minSamples);
+        d.summary = RolloutText::tr("inconclusive: %1 samples < minimum %2").arg(m.samples).arg(rules.minSamples);
         if (memory.latched)
-            d.summary = tr("latched (%1); %2").arg(memory.latchedAction, d.summary);
+            d.summary = RolloutText::tr("latched (%1); %2").arg(memory.latchedAction, d.summary);
         return d;
     } else {
         if (m.errorRate && *m.errorRate > rules.rollbackErrorRate) {
             severe = true;
-            d.breaches << tr("error rate %1 > %2").arg(pct(*m.errorRate), pct(rules.rollbackErrorRate));
+            d.breaches << RolloutText::tr("error rate %1 > %2").arg(pct(*m.errorRate), pct(rules.rollbackErrorRate));
         }
         if (m.latencyP95Ms && *m.latencyP95Ms > rules.maxLatencyP95Ms) {
             degraded = true;
-            d.breaches << tr("latency p95 %1 ms > %2 ms")
+            d.breaches << RolloutText::tr("latency p95 %1 ms > %2 ms")
                               .arg(QString::number(*m.latencyP95Ms, 'f', 0), QString::number(rules.maxLatencyP95Ms, 'f', 0));
         }
         if (m.mae && *m.mae > rules.maxMae) {
             degraded = true;
-            d.breaches << tr("MAE %1 > %2").arg(QString::number(*m.mae, 'f', 2), QString::number(rules.maxMae, 'f', 2));
+            d.breaches << RolloutText::tr("MAE %1 > %2").arg(QString::number(*m.mae, 'f', 2), QString::number(rules.maxMae, 'f', 2));
         }
     }
     memory.severeStreak = severe ? memory.severeStreak + 1 : 0;
@@ -111,30 +107,30 @@ GuardDecision GuardStateMachine::evaluate(const GuardRules &rules, GuardMemory &
     if (memory.latched && memory.latchedAction == GuardDecision::actionName(GuardDecision::Action::Halve) &&
         memory.severeStreak >= k) {
         d.action = GuardDecision::Action::Rollback;
-        d.summary = tr("ML OFF (escalation after halving) after %1 consecutive breaches: %2")
+        d.summary = RolloutText::tr("ML OFF (escalation after halving) after %1 consecutive breaches: %2")
                         .arg(memory.severeStreak)
                         .arg(figures);
         return d;
     }
     if (memory.latched) {
-        d.summary = tr("latched (%1) since %2: not acting again until re-armed%3")
+        d.summary = RolloutText::tr("latched (%1) since %2: not acting again until re-armed%3")
                         .arg(memory.latchedAction, memory.latchedAt.toString(Qt::ISODate),
                              figures.isEmpty() ? QString() : QStringLiteral("; ") + figures);
         return d;
     }
     if (memory.severeStreak >= k) {
         d.action = GuardDecision::Action::Rollback;
-        d.summary = tr("ML OFF after %1 consecutive breaches: %2").arg(memory.severeStreak).arg(figures);
+        d.summary = RolloutText::tr("ML OFF after %1 consecutive breaches: %2").arg(memory.severeStreak).arg(figures);
     } else if (memory.degradedStreak >= k) {
         d.action = GuardDecision::Action::Halve;
-        d.summary = tr("percentage halved after %1 consecutive breaches: %2").arg(memory.degradedStreak).arg(figures);
+        d.summary = RolloutText::tr("percentage halved after %1 consecutive breaches: %2").arg(memory.degradedStreak).arg(figures);
     } else if (!d.breaches.isEmpty()) {
-        d.summary = tr("breach %1 of %2 (waiting for %2 in a row): %3")
+        d.summary = RolloutText::tr("breach %1 of %2 (waiting for %2 in a row): %3")
                         .arg(qMax(memory.severeStreak, memory.degradedStreak))
                         .arg(k)
                         .arg(figures);
     } else {
-        d.summary = tr("healthy: %1 samples").arg(m.samples);
+        d.summary = RolloutText::tr("healthy: %1 samples").arg(m.samples);
     }
     return d;
 }

@@ -1,4 +1,5 @@
 #include "core/rollout/StagedPlan.h"
+#include "core/Text.h"
 
 #include <QCoreApplication>
 #include <QStringList>
@@ -8,11 +9,6 @@
 namespace mldeck::plan {
 
 namespace {
-
-QString tr(const char *text)
-{
-    return QCoreApplication::translate("mldeck::StagedPlan", text);
-}
 
 GateStatus gate(const char *name, std::optional<double> value, double threshold, bool atMost)
 {
@@ -30,29 +26,29 @@ GateStatus gate(const char *name, std::optional<double> value, double threshold,
 Status validate(const StagedPlan &plan)
 {
     if (plan.steps.isEmpty())
-        return Error{tr("A plan needs at least one step.")};
+        return Error{RolloutText::tr("A plan needs at least one step.")};
     int previous = 0;
     for (int step : plan.steps) {
         if (step < 1 || step > 100)
-            return Error{tr("Every step must be a percentage from 1 to 100; %1 is not.").arg(step)};
+            return Error{RolloutText::tr("Every step must be a percentage from 1 to 100; %1 is not.").arg(step)};
         if (step <= previous)
-            return Error{tr("Steps must be strictly increasing; %1 comes after %2.").arg(step).arg(previous)};
+            return Error{RolloutText::tr("Steps must be strictly increasing; %1 comes after %2.").arg(step).arg(previous)};
         previous = step;
     }
     const PlanGates &g = plan.gates;
     if (g.minSamples < 0)
-        return Error{tr("The minimum number of samples must not be negative (got %1).").arg(g.minSamples)};
+        return Error{RolloutText::tr("The minimum number of samples must not be negative (got %1).").arg(g.minSamples)};
     if (g.minSoakSeconds < 0)
-        return Error{tr("The minimum soak time must not be negative (got %1 s).").arg(g.minSoakSeconds)};
+        return Error{RolloutText::tr("The minimum soak time must not be negative (got %1 s).").arg(g.minSoakSeconds)};
     if (!std::isfinite(g.maxMae) || g.maxMae <= 0)
-        return Error{tr("The MAE gate must be a positive number (got %1).").arg(g.maxMae)};
+        return Error{RolloutText::tr("The MAE gate must be a positive number (got %1).").arg(g.maxMae)};
     if (!std::isfinite(g.minR2) || g.minR2 > 1)
-        return Error{tr("The R² gate must be a number no greater than 1 (got %1).").arg(g.minR2)};
+        return Error{RolloutText::tr("The R² gate must be a number no greater than 1 (got %1).").arg(g.minR2)};
     if (!std::isfinite(g.maxLatencyP95Ms) || g.maxLatencyP95Ms <= 0)
-        return Error{tr("The latency p95 gate must be a positive number of milliseconds (got %1).")
+        return Error{RolloutText::tr("The latency p95 gate must be a positive number of milliseconds (got %1).")
                          .arg(g.maxLatencyP95Ms)};
     if (!std::isfinite(g.maxErrorRate) || g.maxErrorRate < 0 || g.maxErrorRate > 1)
-        return Error{tr("The error-rate gate must be a share from 0 to 1 (got %1).").arg(g.maxErrorRate)};
+        return Error{RolloutText::tr("The error-rate gate must be a share from 0 to 1 (got %1).").arg(g.maxErrorRate)};
     return {};
 }
 
@@ -65,7 +61,7 @@ Result<QList<int>> parseSteps(const QString &text)
         bool ok = false;
         const int v = p.toInt(&ok);
         if (!ok)
-            return Error{tr("\"%1\" is not a list of whole percentages such as 10,25,50,100.").arg(text)};
+            return Error{RolloutText::tr("\"%1\" is not a list of whole percentages such as 10,25,50,100.").arg(text)};
         steps.append(v);
     }
     StagedPlan probe;
@@ -112,7 +108,7 @@ Result<int> nextStep(const StagedPlan &plan, int currentStep)
 {
     const int next = currentStep < 0 ? 0 : currentStep + 1;
     if (next >= plan.steps.size())
-        return Error{tr("The plan is already at its last step (%1 %).").arg(plan.steps.value(plan.steps.size() - 1))};
+        return Error{RolloutText::tr("The plan is already at its last step (%1 %).").arg(plan.steps.value(plan.steps.size() - 1))};
     return next;
 }
 

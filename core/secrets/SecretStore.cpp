@@ -19,27 +19,26 @@ namespace {
 // Turns a QtKeychain failure into a sentence that says what it means for the user.
 QString explain(QKeychain::Error error, const QString &detail, const QString &account)
 {
-    const auto tr = [](const char *text) { return QCoreApplication::translate("mldeck::SecretStore", text); };
     switch (error) {
     case QKeychain::NoError:
         return {};
     case QKeychain::EntryNotFound:
-        return tr("no password is saved in the system keychain for %1").arg(account);
+        return SecretStore::tr("no password is saved in the system keychain for %1").arg(account);
     case QKeychain::AccessDeniedByUser:
     case QKeychain::AccessDenied:
-        return tr("access to the system keychain was denied (%1): the password will be asked each session")
+        return SecretStore::tr("access to the system keychain was denied (%1): the password will be asked each session")
             .arg(detail);
     case QKeychain::NoBackendAvailable:
     case QKeychain::NotImplemented:
-        return tr("no system keychain is available (%1): the password will be asked each session")
+        return SecretStore::tr("no system keychain is available (%1): the password will be asked each session")
             .arg(detail);
     case QKeychain::CouldNotDeleteEntry:
-        return tr("could not delete the password of %1 from the system keychain (%2)").arg(account, detail);
+        return SecretStore::tr("could not delete the password of %1 from the system keychain (%2)").arg(account, detail);
     case QKeychain::OtherError:
         break;
     }
     // On Linux a missing Secret Service or session bus arrives as OtherError with a D-Bus message.
-    return tr("no system keychain is available (%1): the password will be asked each session").arg(detail);
+    return SecretStore::tr("no system keychain is available (%1): the password will be asked each session").arg(detail);
 }
 
 // Ties one QtKeychain job to the caller's context: exactly one completion, on the context's thread,
@@ -55,7 +54,7 @@ template <typename Done> bool refuseEmptyAccount(const QString &account, QObject
         context,
         [done = std::move(done)] {
             done(Error{
-                QCoreApplication::translate("mldeck::SecretStore", "no keychain account name was given")});
+                SecretStore::tr("no keychain account name was given")});
         },
         Qt::QueuedConnection);
     return true;
@@ -82,7 +81,7 @@ void runJob(JobT *job, const QString &account, QObject *context, std::chrono::mi
         qCWarning(lcSecrets) << "keychain did not answer for" << account << "within" << timeout.count()
                              << "ms";
         (*callback)(
-            Error{QCoreApplication::translate("mldeck::SecretStore",
+            Error{SecretStore::tr(
                                               "the system keychain did not answer within %1 s: the password "
                                               "will be asked each session")
                       .arg(double(timeout.count()) / 1000.0)});

@@ -6,6 +6,7 @@
 #include "core/store/pg/PgConnection.h"
 #include "core/store/redis/ModelKeys.h"
 #include "core/store/redis/RedisConnection.h"
+#include "core/Text.h"
 
 #include <QCoreApplication>
 #include <QDateTime>
@@ -20,8 +21,6 @@ namespace mldeck {
 namespace {
 
 Q_LOGGING_CATEGORY(lcChampion, "mldeck.simulator.champion")
-
-QString tr(const char *text) { return QCoreApplication::translate("mldeck::ChampionFollower", text); }
 
 constexpr int kWaitMs = 250;
 constexpr qint64 kSafetyRereadMs = 5000;
@@ -112,7 +111,7 @@ Result<LoadedChampion> ChampionFollower::load(const ChampionRef &ref, int modelT
 {
     auto runner = ModelStore::loadVerified(ref.path, ref.sha256);
     if (!runner)
-        return Error{tr("Champion version %1 cannot be served: %2").arg(ref.version, runner.errorMessage())};
+        return Error{SimulatorText::tr("Champion version %1 cannot be served: %2").arg(ref.version, runner.errorMessage())};
     (*runner)->setThreads(modelThreads);
     return LoadedChampion{ref, std::move(runner).value()};
 }
@@ -121,7 +120,7 @@ void ChampionFollower::refresh(RedisConnection &redis, bool hinted)
 {
     const auto champion = read(&redis, m_pg, m_deployment);
     if (!champion) {
-        setError(tr("Cannot read the champion: %1").arg(champion.errorMessage()));
+        setError(SimulatorText::tr("Cannot read the champion: %1").arg(champion.errorMessage()));
         return;
     }
     // No champion (any more): keep serving what we serve; a backend never stops.
@@ -158,7 +157,7 @@ void ChampionFollower::loop()
         auto sub = conn ? RedisConnection::open(m_redis) : Result<std::unique_ptr<RedisConnection>>(conn.error());
         Status subscribed = sub ? (*sub)->subscribe({redis_keys::modelsChannel()}) : Status(sub.error());
         if (!conn || !subscribed) {
-            setError(tr("Cannot follow the champion in Redis: %1")
+            setError(SimulatorText::tr("Cannot follow the champion in Redis: %1")
                          .arg(conn ? subscribed.errorMessage() : conn.errorMessage()));
             for (int waited = 0; waited < backoffMs && !m_stop; waited += 50)
                 std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -172,7 +171,7 @@ void ChampionFollower::loop()
         while (healthy && !m_stop) {
             auto push = (*sub)->nextPush(kWaitMs);
             if (!push) {
-                setError(tr("Lost the champion channel: %1").arg(push.errorMessage()));
+                setError(SimulatorText::tr("Lost the champion channel: %1").arg(push.errorMessage()));
                 break;
             }
             bool ours = false;

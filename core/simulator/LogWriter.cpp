@@ -2,6 +2,7 @@
 
 #include "core/store/pg/PgConnection.h"
 #include "core/store/pg/PredictionLog.h"
+#include "core/Text.h"
 
 #include <QCoreApplication>
 #include <QDateTime>
@@ -102,8 +103,7 @@ Status LogWriter::stopAndFlush(int timeoutMs)
         m_thread.join();
     const Counters c = counters();
     if (c.buffered > 0 || c.dropped > 0)
-        return Error{QCoreApplication::translate("mldeck::LogWriter",
-                                                 "%1 rows could not be written to PostgreSQL (%2 dropped while it "
+        return Error{SimulatorText::tr("%1 rows could not be written to PostgreSQL (%2 dropped while it "
                                                  "was unreachable): %3")
                          .arg(c.buffered + c.dropped)
                          .arg(c.dropped)

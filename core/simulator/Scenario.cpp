@@ -1,4 +1,5 @@
 #include "core/simulator/Scenario.h"
+#include "core/Text.h"
 
 #include <QCoreApplication>
 #include <QRegularExpression>
@@ -10,8 +11,6 @@
 namespace mldeck {
 
 namespace {
-
-QString tr(const char *text) { return QCoreApplication::translate("mldeck::Scenario", text); }
 
 constexpr std::array<std::pair<Scenario::Kind, const char *>, 5> kKinds{{
     {Scenario::Kind::Drift, "drift"},
@@ -37,7 +36,7 @@ Result<qint64> parseDurationMs(const QString &text)
     static const QRegularExpression re(QStringLiteral("^(\\d+(?:\\.\\d+)?)(ms|s|m|h)$"));
     const auto m = re.match(text.trimmed());
     if (!m.hasMatch())
-        return Error{tr("\"%1\" is not a duration (examples: 250ms, 30s, 5m, 1h).").arg(text)};
+        return Error{SimulatorText::tr("\"%1\" is not a duration (examples: 250ms, 30s, 5m, 1h).").arg(text)};
     const double value = m.captured(1).toDouble();
     const QString unit = m.captured(2);
     const double factor = unit == QLatin1String("ms") ? 1 : unit == QLatin1String("s") ? 1e3
@@ -53,15 +52,15 @@ Result<Scenario> parseScenario(const QString &text)
     QStringList known;
     for (const auto &kind : kKinds)
         known << QString::fromLatin1(kind.second);
-    const QString usage = tr("Scenarios are NAME[@START][+DURATION] with NAME one of %1, e.g. drift@5m or errors@2m+3m.")
+    const QString usage = SimulatorText::tr("Scenarios are NAME[@START][+DURATION] with NAME one of %1, e.g. drift@5m or errors@2m+3m.")
                               .arg(known.join(QStringLiteral(", ")));
     if (!m.hasMatch())
-        return Error{tr("Bad scenario \"%1\". ").arg(text) + usage};
+        return Error{SimulatorText::tr("Bad scenario \"%1\". ").arg(text) + usage};
     Scenario s;
     const auto found = std::find_if(kKinds.begin(), kKinds.end(),
                                     [&](const auto &k) { return m.captured(1) == QLatin1String(k.second); });
     if (found == kKinds.end())
-        return Error{tr("Unknown scenario \"%1\". ").arg(m.captured(1)) + usage};
+        return Error{SimulatorText::tr("Unknown scenario \"%1\". ").arg(m.captured(1)) + usage};
     s.kind = found->first;
     if (m.hasCaptured(2)) {
         const auto start = parseDurationMs(m.captured(2));
@@ -74,7 +73,7 @@ Result<Scenario> parseScenario(const QString &text)
         if (!duration)
             return duration.error();
         if (*duration <= 0)
-            return Error{tr("The duration of scenario \"%1\" must be positive.").arg(text)};
+            return Error{SimulatorText::tr("The duration of scenario \"%1\" must be positive.").arg(text)};
         s.durationMs = *duration;
     }
     return s;

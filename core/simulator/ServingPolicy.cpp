@@ -1,6 +1,7 @@
 #include "core/simulator/ServingPolicy.h"
 
 #include "core/rollout/Bucketing.h"
+#include "core/Text.h"
 
 #include <QCoreApplication>
 
@@ -48,9 +49,9 @@ PredictionRow ServingPolicy::serve(const FlagState &flags, const QString &deploy
 
     QString error = mlError;
     if (error.isEmpty() && !mlOutput)
-        error = QCoreApplication::translate("mldeck::ServingPolicy", "the model returned no prediction");
+        error = SimulatorText::tr("the model returned no prediction");
     if (error.isEmpty() && conditions.errors && m_uniform(m_rng) < kErrorShare)
-        error = QCoreApplication::translate("mldeck::ServingPolicy", "model server error (simulated fault)");
+        error = SimulatorText::tr("model server error (simulated fault)");
 
     if (error.isEmpty()) {
         row.path = PredictionPath::Ml;

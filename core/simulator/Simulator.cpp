@@ -14,6 +14,7 @@
 #include "core/store/pg/PgConnection.h"
 #include "core/store/redis/FlagStore.h"
 #include "core/store/redis/RedisConnection.h"
+#include "core/Text.h"
 
 #include <QCoreApplication>
 #include <QCryptographicHash>
@@ -36,8 +37,6 @@ namespace mldeck {
 namespace {
 
 Q_LOGGING_CATEGORY(lcSimulator, "mldeck.simulator")
-
-QString tr(const char *text) { return QCoreApplication::translate("mldeck::Simulator", text); }
 
 constexpr qint64 kProgressEveryMs = 1000;
 constexpr int kTickMs = 10;
@@ -122,19 +121,19 @@ Status Simulator::prepare()
 {
     auto &o = d->options;
     if (!isValidDeploymentName(o.deployment))
-        return Error{tr("\"%1\" is not a valid deployment name (lower-case letters, digits, '-' and '_').")
+        return Error{SimulatorText::tr("\"%1\" is not a valid deployment name (lower-case letters, digits, '-' and '_').")
                          .arg(o.deployment)};
     if (!(o.rate > 0 && o.rate <= 100'000))
-        return Error{tr("The rate must be between 0 and 100000 requests per second.")};
+        return Error{SimulatorText::tr("The rate must be between 0 and 100000 requests per second.")};
     if (o.initialPercentage > 100)
-        return Error{tr("The initial percentage must be between 0 and 100.")};
+        return Error{SimulatorText::tr("The initial percentage must be between 0 and 100.")};
     d->followChampion = o.modelPath.isEmpty();
     if (o.modelPath.isEmpty())
         o.modelPath = defaultModelPath();
 
     auto model = ModelRunner::load(o.modelPath);
     if (!model)
-        return Error{tr("Cannot use model %1: %2").arg(o.modelPath, model.errorMessage())};
+        return Error{SimulatorText::tr("Cannot use model %1: %2").arg(o.modelPath, model.errorMessage())};
     d->model = std::move(model).value();
     d->model->setThreads(o.modelThreads);
     const ModelInfo &info = d->model->info();
@@ -149,13 +148,13 @@ Status Simulator::prepare()
     if (!schema)
         return schema.error();
     if (schema->foreignSchema || schema->current == 0)
-        return Error{tr("The database has no MLDeck schema yet: run \"mldeckctl migrate\" first.")};
+        return Error{SimulatorText::tr("The database has no MLDeck schema yet: run \"mldeckctl migrate\" first.")};
     if (!schema->pending.isEmpty())
-        return Error{tr("The MLDeck schema is out of date (version %1 of %2): run \"mldeckctl migrate\".")
+        return Error{SimulatorText::tr("The MLDeck schema is out of date (version %1 of %2): run \"mldeckctl migrate\".")
                          .arg(schema->current)
                          .arg(schema->latest)};
     auto schemaId = DeploymentStore(*pg.value()).ensure(
-        o.deployment, tr("Ride delay prediction (demo)"), RideDelayGenerator::schema());
+        o.deployment, SimulatorText::tr("Ride delay prediction (demo)"), RideDelayGenerator::schema());
     if (!schemaId)
         return schemaId.error();
     d->featureSchemaId = *schemaId;
@@ -186,7 +185,7 @@ void Simulator::Impl::serveChampion(RedisConnection &redis)
 {
     auto champion = ChampionFollower::read(&redis, options.pg, options.deployment);
     if (!champion) {
-        stats.modelWarning = tr("Cannot read the champion: %1").arg(champion.errorMessage());
+        stats.modelWarning = SimulatorText::tr("Cannot read the champion: %1").arg(champion.errorMessage());
     } else if (champion->has_value()) {
         auto loaded = ChampionFollower::load(**champion, options.modelThreads);
         if (loaded) {
@@ -353,7 +352,7 @@ Status Simulator::Impl::serveBatch(int count, qint64 elapsedMs, const FlagState 
 Status Simulator::run(const std::atomic_bool &stop, const std::function<void(const SimulatorStats &)> &progress)
 {
     if (!d->model)
-        return Error{tr("The simulator was not prepared.")};
+        return Error{SimulatorText::tr("The simulator was not prepared.")};
     const auto &o = d->options;
 
     FlagFollower flags(o.redis, o.deployment);

@@ -1,4 +1,5 @@
 #include "core/stats/ComparisonReport.h"
+#include "core/Text.h"
 
 #include <QCoreApplication>
 #include <QJsonArray>
@@ -9,11 +10,6 @@ namespace mldeck::stats {
 
 namespace {
 
-QString tr(const char *text)
-{
-    return QCoreApplication::translate("mldeck::stats::ComparisonReport", text);
-}
-
 QString metricTitle(const QString &metric)
 {
     if (metric == QLatin1String("mae"))
@@ -21,7 +17,7 @@ QString metricTitle(const QString &metric)
     if (metric == QLatin1String("rmse"))
         return QStringLiteral("RMSE");
     if (metric == QLatin1String("accuracy"))
-        return tr("accuracy");
+        return StatsText::tr("accuracy");
     return metric;
 }
 
@@ -107,14 +103,14 @@ QString verdictSentence(const MetricDelta &d, const QString &baselineLabel, cons
     const QString level = QString::number(std::lround(i.level * 100));
     const bool significant = i.low > 0 || i.high < 0;
     if (!significant)
-        return tr("No significant difference on %1 between %2 and %3 (%3 better by %4 %, %5 % CI %6 to %7 %).")
+        return StatsText::tr("No significant difference on %1 between %2 and %3 (%3 better by %4 %, %5 % CI %6 to %7 %).")
             .arg(metricTitle(d.metric), baselineLabel, challengerLabel, percent(gain), level, percent(lo),
                  percent(hi));
     if (gain >= 0)
-        return tr("%1 is %2 % better than %3 on %4, %5 % CI %6–%7 %.")
+        return StatsText::tr("%1 is %2 % better than %3 on %4, %5 % CI %6–%7 %.")
             .arg(challengerLabel, percent(gain), baselineLabel, metricTitle(d.metric), level, percent(lo),
                  percent(hi));
-    return tr("%1 is %2 % worse than %3 on %4, %5 % CI %6–%7 %.")
+    return StatsText::tr("%1 is %2 % worse than %3 on %4, %5 % CI %6–%7 %.")
         .arg(challengerLabel, percent(-gain), baselineLabel, metricTitle(d.metric), level, percent(-hi),
              percent(-lo));
 }

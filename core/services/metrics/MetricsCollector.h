@@ -29,8 +29,6 @@ struct ExporterProcessState
 // process exports its own health. Blocking and not thread-safe: one scrape at a time, on a worker.
 class MetricsCollector final
 {
-    Q_DECLARE_TR_FUNCTIONS(mldeck::MetricsCollector)
-
 public:
     struct Options
     {

@@ -1,4 +1,5 @@
 #include "core/stats/drift/DriftConfig.h"
+#include "core/Text.h"
 
 #include <QCoreApplication>
 #include <QJsonArray>
@@ -7,8 +8,6 @@
 namespace mldeck::drift {
 
 namespace {
-
-QString tr(const char *text) { return QCoreApplication::translate("mldeck::drift", text); }
 
 QDateTime parseTime(const QString &text)
 {
@@ -25,12 +24,12 @@ Result<qint64> parseSeconds(const QString &text)
     static const QRegularExpression re(QStringLiteral("^\\s*(\\d{1,9})\\s*(s|m|h|d)?\\s*$"));
     const auto m = re.match(text);
     if (!m.hasMatch())
-        return Error{tr("\"%1\" is not a duration: use a whole number with s, m, h or d, e.g. 30s or 10m.").arg(text)};
+        return Error{StatsText::tr("\"%1\" is not a duration: use a whole number with s, m, h or d, e.g. 30s or 10m.").arg(text)};
     const qint64 n = m.captured(1).toLongLong();
     const QString unit = m.captured(2);
     const qint64 mult = unit == QLatin1String("m") ? 60 : unit == QLatin1String("h") ? 3600 : unit == QLatin1String("d") ? 86400 : 1;
     if (n <= 0)
-        return Error{tr("The duration \"%1\" must be above zero.").arg(text)};
+        return Error{StatsText::tr("The duration \"%1\" must be above zero.").arg(text)};
     return n * mult;
 }
 
@@ -61,9 +60,9 @@ Result<ReferenceSpec> ReferenceSpec::parse(const QString &text)
             r.to = parseTime(parts[1]);
         }
         if (!r.from.isValid() || !r.to.isValid() || r.to <= r.from)
-            return Error{tr("\"%1\" is not a period: use period:FROM/TO with ISO 8601 times, FROM before TO.").arg(t)};
+            return Error{StatsText::tr("\"%1\" is not a period: use period:FROM/TO with ISO 8601 times, FROM before TO.").arg(t)};
     } else {
-        return Error{tr("Unknown reference \"%1\": use auto, model, snapshot:NAME, period:FROM/TO, first:DURATION "
+        return Error{StatsText::tr("Unknown reference \"%1\": use auto, model, snapshot:NAME, period:FROM/TO, first:DURATION "
                         "or previous:DURATION.")
                          .arg(t)};
     }
@@ -93,7 +92,7 @@ Result<DriftConfig> DriftConfig::fromJson(const QJsonObject &json)
             return {};
         const auto s = v.isDouble() ? Result<qint64>(qint64(v.toDouble())) : parseSeconds(v.toString());
         if (!s || *s <= 0)
-            return tr("drift setting \"%1\" must be a positive duration.").arg(QLatin1String(key));
+            return StatsText::tr("drift setting \"%1\" must be a positive duration.").arg(QLatin1String(key));
         out = *s;
         return {};
     };
@@ -103,7 +102,7 @@ Result<DriftConfig> DriftConfig::fromJson(const QJsonObject &json)
     if (json.contains(QStringLiteral("k"))) {
         const int k = json.value(QStringLiteral("k")).toInt(-1);
         if (k < 1 || k > 1000)
-            return Error{tr("drift setting \"k\" must be a whole number from 1 to 1000.")};
+            return Error{StatsText::tr("drift setting \"k\" must be a whole number from 1 to 1000.")};
         c.consecutiveWindows = k;
     }
     if (json.contains(QStringLiteral("reference"))) {
@@ -119,7 +118,7 @@ Result<DriftConfig> DriftConfig::fromJson(const QJsonObject &json)
     if (json.contains(QStringLiteral("dataset_share"))) {
         const double s = json.value(QStringLiteral("dataset_share")).toDouble(-1);
         if (!(s > 0 && s <= 1))
-            return Error{tr("drift setting \"dataset_share\" must be above 0 and at most 1.")};
+            return Error{StatsText::tr("drift setting \"dataset_share\" must be above 0 and at most 1.")};
         c.options.datasetShare = s;
     }
     if (json.contains(QStringLiteral("p_value")))
@@ -132,7 +131,7 @@ Result<DriftConfig> DriftConfig::fromJson(const QJsonObject &json)
     for (auto it = tests.begin(); it != tests.end(); ++it) {
         const auto t = testFromKey(it.value().toString());
         if (!t)
-            return Error{tr("unknown drift test \"%1\" for feature \"%2\".").arg(it.value().toString(), it.key())};
+            return Error{StatsText::tr("unknown drift test \"%1\" for feature \"%2\".").arg(it.value().toString(), it.key())};
         c.options.testOverrides.insert(it.key(), *t);
     }
     const QJsonObject thresholds = json.value(QStringLiteral("thresholds")).toObject();

@@ -1,4 +1,5 @@
 #include "core/stats/drift/DriftReport.h"
+#include "core/Text.h"
 
 #include <QCoreApplication>
 #include <QFile>
@@ -9,8 +10,6 @@
 namespace mldeck::drift {
 
 namespace {
-
-QString tr(const char *text) { return QCoreApplication::translate("mldeck::drift", text); }
 
 QJsonValue finite(double v) { return std::isfinite(v) ? QJsonValue(v) : QJsonValue(); }
 
@@ -51,16 +50,16 @@ QJsonObject toJson(const DatasetDrift &result)
 QStringList toTextLines(const DatasetDrift &result)
 {
     QStringList lines;
-    lines << tr("%1 %2 %3 %4 %5 %6 %7")
-                 .arg(tr("feature"), -22)
-                 .arg(tr("test"), -14)
-                 .arg(tr("score"), 10)
-                 .arg(tr("p-value"), 10)
-                 .arg(tr("threshold"), 10)
-                 .arg(tr("effect"), 14)
-                 .arg(tr("verdict"));
+    lines << StatsText::tr("%1 %2 %3 %4 %5 %6 %7")
+                 .arg(StatsText::tr("feature"), -22)
+                 .arg(StatsText::tr("test"), -14)
+                 .arg(StatsText::tr("score"), 10)
+                 .arg(StatsText::tr("p-value"), 10)
+                 .arg(StatsText::tr("threshold"), 10)
+                 .arg(StatsText::tr("effect"), 14)
+                 .arg(StatsText::tr("verdict"));
     for (const FeatureDrift &f : result.features) {
-        const QString verdict = !f.enoughSamples ? tr("too few rows") : (f.drift ? tr("DRIFT") : tr("ok"));
+        const QString verdict = !f.enoughSamples ? StatsText::tr("too few rows") : (f.drift ? StatsText::tr("DRIFT") : StatsText::tr("ok"));
         lines << QStringLiteral("%1 %2 %3 %4 %5 %6 %7")
                      .arg(f.name, -22)
                      .arg(testKey(f.test), -14)
@@ -74,8 +73,8 @@ QStringList toTextLines(const DatasetDrift &result)
                      .arg(verdict);
     }
     lines << (result.datasetDrift
-                  ? tr("Dataset drift: %1 of %2 features drift (threshold %3 %).")
-                  : tr("No dataset drift: %1 of %2 features drift (threshold %3 %)."))
+                  ? StatsText::tr("Dataset drift: %1 of %2 features drift (threshold %3 %).")
+                  : StatsText::tr("No dataset drift: %1 of %2 features drift (threshold %3 %)."))
                  .arg(result.drifted)
                  .arg(result.considered)
                  .arg(result.shareThreshold * 100, 0, 'g', 3);
@@ -86,10 +85,10 @@ Result<Dataset> readCsvDataset(const QString &path, const QStringList &ignore)
 {
     QFile file(path);
     if (!file.open(QIODevice::ReadOnly))
-        return Error{tr("Cannot read %1: %2").arg(path, file.errorString())};
+        return Error{StatsText::tr("Cannot read %1: %2").arg(path, file.errorString())};
     const QByteArray header = file.readLine().trimmed();
     if (header.isEmpty())
-        return Error{tr("%1 is empty: a header line with the column names is expected.").arg(path)};
+        return Error{StatsText::tr("%1 is empty: a header line with the column names is expected.").arg(path)};
     const QList<QByteArray> names = header.split(',');
     std::vector<QStringList> cells(names.size());
     qint64 line = 1;
@@ -101,7 +100,7 @@ Result<Dataset> readCsvDataset(const QString &path, const QStringList &ignore)
             continue;
         const QList<QByteArray> values = trimmed.split(',');
         if (values.size() != names.size())
-            return Error{tr("%1, line %2: %3 values where the header has %4 columns (quoted commas are not "
+            return Error{StatsText::tr("%1, line %2: %3 values where the header has %4 columns (quoted commas are not "
                             "supported).")
                              .arg(path)
                              .arg(line)
@@ -143,7 +142,7 @@ Result<Dataset> readCsvDataset(const QString &path, const QStringList &ignore)
         data.columns.push_back(std::move(col));
     }
     if (data.columns.empty())
-        return Error{tr("%1 has no columns to compare.").arg(path)};
+        return Error{StatsText::tr("%1 has no columns to compare.").arg(path)};
     return data;
 }
 

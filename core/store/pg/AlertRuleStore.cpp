@@ -2,6 +2,7 @@
 
 #include "core/rollout/AuditRecord.h"
 #include "core/store/pg/PgConnectionInternal.h"
+#include "core/Text.h"
 
 #include <QCoreApplication>
 #include <QJsonDocument>
@@ -10,8 +11,6 @@
 namespace mldeck {
 
 namespace {
-
-QString tr(const char *text) { return QCoreApplication::translate("mldeck::AlertRuleStore", text); }
 
 std::string json(const QJsonObject &o) { return QJsonDocument(o).toJson(QJsonDocument::Compact).toStdString(); }
 using pg::text;
@@ -42,7 +41,7 @@ void audit(pqxx::work &tx, const AlertActor &actor, const char *action, const QS
 Status needActor(const AlertActor &actor)
 {
     if (actor.name.trimmed().isEmpty())
-        return Error{tr("Changing alert settings needs the name of who does it.")};
+        return Error{StoreText::tr("Changing alert settings needs the name of who does it.")};
     return {};
 }
 
@@ -70,7 +69,7 @@ Result<QList<AlertRule>> AlertRuleStore::rules(const QString &deployment)
         for (const auto &r : rows) {
             auto rule = AlertRule::fromJson(pg::jsonObject(r[1]));
             if (!rule)
-                return Error{tr("Stored alert rule %1 of %2 is invalid: %3").arg(text(r[0]), deployment, rule.errorMessage())};
+                return Error{StoreText::tr("Stored alert rule %1 of %2 is invalid: %3").arg(text(r[0]), deployment, rule.errorMessage())};
             auto it = std::find_if(out.begin(), out.end(), [&](const AlertRule &d) { return d.id == rule->id; });
             if (it != out.end())
                 *it = *rule;
@@ -79,7 +78,7 @@ Result<QList<AlertRule>> AlertRuleStore::rules(const QString &deployment)
         }
         return out;
     } catch (const std::exception &e) {
-        return pg::toError(e, m_conn.endpoint(), tr("reading the alert rules of %1").arg(deployment));
+        return pg::toError(e, m_conn.endpoint(), StoreText::tr("reading the alert rules of %1").arg(deployment));
     }
 }
 
@@ -98,7 +97,7 @@ Result<QList<AlertRuleView>> AlertRuleStore::ruleViews(const QString &deployment
                                             "WHERE deployment = $1", pg::utf8(deployment)))
             alertIds.insert(text(r[0]), r[1].as<qint64>());
     } catch (const std::exception &e) {
-        return pg::toError(e, m_conn.endpoint(), tr("reading the alert rules of %1").arg(deployment));
+        return pg::toError(e, m_conn.endpoint(), StoreText::tr("reading the alert rules of %1").arg(deployment));
     }
     auto st = states(deployment);
     if (!st)
@@ -125,7 +124,7 @@ Status AlertRuleStore::saveRule(const QString &deployment, const AlertRule &rule
     try {
         pqxx::work tx(pg::raw(m_conn));
         if (tx.exec_params("SELECT 1 FROM mldeck.deployments WHERE name = $1", pg::utf8(deployment)).empty())
-            return Error{tr("There is no deployment \"%1\".").arg(deployment)};
+            return Error{StoreText::tr("There is no deployment \"%1\".").arg(deployment)};
         tx.exec_params("INSERT INTO mldeck.alert_rules (deployment, rule_id, definition) VALUES ($1, $2, $3::jsonb) "
                        "ON CONFLICT (deployment, rule_id) DO UPDATE SET definition = EXCLUDED.definition, "
                        "updated_at = now(), updated_by = session_user",
@@ -134,7 +133,7 @@ Status AlertRuleStore::saveRule(const QString &deployment, const AlertRule &rule
         tx.commit();
         return {};
     } catch (const std::exception &e) {
-        return pg::toError(e, m_conn.endpoint(), tr("saving alert rule %1").arg(rule.id));
+        return pg::toError(e, m_conn.endpoint(), StoreText::tr("saving alert rule %1").arg(rule.id));
     }
 }
 
@@ -154,7 +153,7 @@ Result<bool> AlertRuleStore::resetRule(const QString &deployment, const QString 
         tx.commit();
         return true;
     } catch (const std::exception &e) {
-        return pg::toError(e, m_conn.endpoint(), tr("resetting alert rule %1").arg(ruleId));
+        return pg::toError(e, m_conn.endpoint(), StoreText::tr("resetting alert rule %1").arg(ruleId));
     }
 }
 
@@ -181,7 +180,7 @@ Result<QMap<QString, AlertRuleStatus>> AlertRuleStore::states(const QString &dep
         }
         return out;
     } catch (const std::exception &e) {
-        return pg::toError(e, m_conn.endpoint(), tr("reading the alert rule state of %1").arg(deployment));
+        return pg::toError(e, m_conn.endpoint(), StoreText::tr("reading the alert rule state of %1").arg(deployment));
     }
 }
 
@@ -204,7 +203,7 @@ Status AlertRuleStore::saveState(const QString &deployment, const QString &ruleI
         tx.commit();
         return {};
     } catch (const std::exception &e) {
-        return pg::toError(e, m_conn.endpoint(), tr("saving the state of alert rule %1").arg(ruleId));
+        return pg::toError(e, m_conn.endpoint(), StoreText::tr("saving the state of alert rule %1").arg(ruleId));
     }
 }
 
@@ -218,7 +217,7 @@ Result<std::optional<WebhookSettings>> AlertRuleStore::webhook(const QString &de
             return std::optional<WebhookSettings>();
         return std::optional<WebhookSettings>(WebhookSettings{text(rows[0][0]), rows[0][1].as<bool>()});
     } catch (const std::exception &e) {
-        return pg::toError(e, m_conn.endpoint(), tr("reading the webhook of %1").arg(deployment));
+        return pg::toError(e, m_conn.endpoint(), StoreText::tr("reading the webhook of %1").arg(deployment));
     }
 }
 
@@ -233,7 +232,7 @@ Status AlertRuleStore::setWebhook(const QString &deployment, const WebhookSettin
         if (auto s = WebhookSettings::validateUrl(settings.url); !s)
             return s;
     if (settings.url.isEmpty() && !*before)
-        return Error{tr("Deployment %1 has no webhook to turn off.").arg(deployment)};
+        return Error{StoreText::tr("Deployment %1 has no webhook to turn off.").arg(deployment)};
     const QString url = settings.url.isEmpty() ? (*before)->url : settings.url;
     auto describe = [](const WebhookSettings &w) {
         return QJsonObject{{QStringLiteral("url"), maskedUrl(w.url)}, {QStringLiteral("enabled"), w.enabled}};
@@ -241,7 +240,7 @@ Status AlertRuleStore::setWebhook(const QString &deployment, const WebhookSettin
     try {
         pqxx::work tx(pg::raw(m_conn));
         if (tx.exec_params("SELECT 1 FROM mldeck.deployments WHERE name = $1", pg::utf8(deployment)).empty())
-            return Error{tr("There is no deployment \"%1\".").arg(deployment)};
+            return Error{StoreText::tr("There is no deployment \"%1\".").arg(deployment)};
         tx.exec_params("INSERT INTO mldeck.alert_webhooks (deployment, url, enabled) VALUES ($1, $2, $3) "
                        "ON CONFLICT (deployment) DO UPDATE SET url = EXCLUDED.url, enabled = EXCLUDED.enabled, "
                        "updated_at = now(), updated_by = session_user",
@@ -252,7 +251,7 @@ Status AlertRuleStore::setWebhook(const QString &deployment, const WebhookSettin
         tx.commit();
         return {};
     } catch (const std::exception &e) {
-        return pg::toError(e, m_conn.endpoint(), tr("saving the webhook of %1").arg(deployment));
+        return pg::toError(e, m_conn.endpoint(), StoreText::tr("saving the webhook of %1").arg(deployment));
     }
 }
 
@@ -269,7 +268,7 @@ Status AlertRuleStore::recordDelivery(const WebhookDelivery &d)
         tx.commit();
         return {};
     } catch (const std::exception &e) {
-        return pg::toError(e, m_conn.endpoint(), tr("recording a webhook delivery"));
+        return pg::toError(e, m_conn.endpoint(), StoreText::tr("recording a webhook delivery"));
     }
 }
 
@@ -300,7 +299,7 @@ Result<QList<WebhookDelivery>> AlertRuleStore::deliveries(const QString &deploym
         }
         return out;
     } catch (const std::exception &e) {
-        return pg::toError(e, m_conn.endpoint(), tr("reading webhook deliveries of %1").arg(deployment));
+        return pg::toError(e, m_conn.endpoint(), StoreText::tr("reading webhook deliveries of %1").arg(deployment));
     }
 }
 

@@ -2,6 +2,7 @@
 
 #include "core/rollout/AuditRecord.h"
 #include "core/store/pg/PgConnectionInternal.h"
+#include "core/Text.h"
 
 #include <QCoreApplication>
 #include <QJsonDocument>
@@ -9,8 +10,6 @@
 namespace mldeck {
 
 namespace {
-
-QString tr(const char *text) { return QCoreApplication::translate("mldeck::AlertStore", text); }
 
 // Times as epoch milliseconds: no text-format parsing.
 const char *kColumns = "id, deployment, kind, severity, coalesce(dedup_key, ''), title, details::text, "
@@ -80,9 +79,9 @@ Result<AlertStore::Raised> AlertStore::raise(const QString &deployment, const QS
                                              const QString &dedupKey, const QString &title, const QJsonObject &details)
 {
     if (kind.isEmpty() || dedupKey.isEmpty() || title.isEmpty())
-        return Error{tr("An alert needs a kind, a deduplication key and a title.")};
+        return Error{StoreText::tr("An alert needs a kind, a deduplication key and a title.")};
     if (severity != QLatin1String("info") && severity != QLatin1String("warning") && severity != QLatin1String("critical"))
-        return Error{tr("Unknown alert severity \"%1\": use info, warning or critical.").arg(severity)};
+        return Error{StoreText::tr("Unknown alert severity \"%1\": use info, warning or critical.").arg(severity)};
     try {
         pqxx::work tx(pg::raw(m_conn));
         const pqxx::row r = tx.exec_params1(
@@ -96,7 +95,7 @@ Result<AlertStore::Raised> AlertStore::raise(const QString &deployment, const QS
         tx.commit();
         return Raised{r[0].as<qint64>(), r[1].as<bool>()};
     } catch (const std::exception &e) {
-        return pg::toError(e, m_conn.endpoint(), tr("raising alert \"%1\"").arg(title));
+        return pg::toError(e, m_conn.endpoint(), StoreText::tr("raising alert \"%1\"").arg(title));
     }
 }
 
@@ -112,7 +111,7 @@ Result<bool> AlertStore::resolve(const QString &deployment, const QString &kind,
         tx.commit();
         return !r.empty();
     } catch (const std::exception &e) {
-        return pg::toError(e, m_conn.endpoint(), tr("resolving alert %1").arg(dedupKey));
+        return pg::toError(e, m_conn.endpoint(), StoreText::tr("resolving alert %1").arg(dedupKey));
     }
 }
 
@@ -130,7 +129,7 @@ Result<QList<Alert>> AlertStore::list(const QString &deployment, bool includeRes
             out << toAlert(r);
         return out;
     } catch (const std::exception &e) {
-        return pg::toError(e, m_conn.endpoint(), tr("listing alerts"));
+        return pg::toError(e, m_conn.endpoint(), StoreText::tr("listing alerts"));
     }
 }
 
@@ -141,26 +140,26 @@ Result<Alert> AlertStore::get(qint64 id)
         const pqxx::result rows =
             tx.exec_params(std::string("SELECT ") + kColumns + " FROM mldeck.alerts WHERE id = $1", id);
         if (rows.empty())
-            return Error{tr("There is no alert %1.").arg(id)};
+            return Error{StoreText::tr("There is no alert %1.").arg(id)};
         return toAlert(rows[0]);
     } catch (const std::exception &e) {
-        return pg::toError(e, m_conn.endpoint(), tr("reading alert %1").arg(id));
+        return pg::toError(e, m_conn.endpoint(), StoreText::tr("reading alert %1").arg(id));
     }
 }
 
 Status AlertStore::acknowledge(qint64 id, const AlertActor &actor, const QString &reason)
 {
     if (actor.name.trimmed().isEmpty())
-        return Error{tr("Acknowledging an alert needs the name of who does it.")};
+        return Error{StoreText::tr("Acknowledging an alert needs the name of who does it.")};
     try {
         pqxx::work tx(pg::raw(m_conn));
         const pqxx::result rows =
             tx.exec_params(std::string("SELECT ") + kColumns + " FROM mldeck.alerts WHERE id = $1 FOR UPDATE", id);
         if (rows.empty())
-            return Error{tr("There is no alert %1.").arg(id)};
+            return Error{StoreText::tr("There is no alert %1.").arg(id)};
         const Alert before = toAlert(rows[0]);
         if (before.resolved())
-            return Error{tr("Alert %1 is already resolved: nothing to acknowledge.").arg(id)};
+            return Error{StoreText::tr("Alert %1 is already resolved: nothing to acknowledge.").arg(id)};
         const pqxx::result after = tx.exec_params(
             std::string("UPDATE mldeck.alerts SET acknowledged_at = now(), acknowledged_by = $2 WHERE id = $1 RETURNING ") +
                 kColumns,
@@ -169,25 +168,25 @@ Status AlertStore::acknowledge(qint64 id, const AlertActor &actor, const QString
         tx.commit();
         return {};
     } catch (const std::exception &e) {
-        return pg::toError(e, m_conn.endpoint(), tr("acknowledging alert %1").arg(id));
+        return pg::toError(e, m_conn.endpoint(), StoreText::tr("acknowledging alert %1").arg(id));
     }
 }
 
 Status AlertStore::silence(qint64 id, const QDateTime &until, const AlertActor &actor, const QString &reason)
 {
     if (actor.name.trimmed().isEmpty())
-        return Error{tr("Silencing an alert needs the name of who does it.")};
+        return Error{StoreText::tr("Silencing an alert needs the name of who does it.")};
     if (until.isValid() && until <= QDateTime::currentDateTimeUtc())
-        return Error{tr("A silence must end in the future (asked until %1).").arg(until.toString(Qt::ISODate))};
+        return Error{StoreText::tr("A silence must end in the future (asked until %1).").arg(until.toString(Qt::ISODate))};
     try {
         pqxx::work tx(pg::raw(m_conn));
         const pqxx::result rows =
             tx.exec_params(std::string("SELECT ") + kColumns + " FROM mldeck.alerts WHERE id = $1 FOR UPDATE", id);
         if (rows.empty())
-            return Error{tr("There is no alert %1.").arg(id)};
+            return Error{StoreText::tr("There is no alert %1.").arg(id)};
         const Alert before = toAlert(rows[0]);
         if (before.resolved())
-            return Error{tr("Alert %1 is already resolved: nothing to silence.").arg(id)};
+            return Error{StoreText::tr("Alert %1 is already resolved: nothing to silence.").arg(id)};
         const pqxx::result after =
             until.isValid()
                 ? tx.exec_params(std::string("UPDATE mldeck.alerts SET silenced_until = $2::timestamptz, silenced_by = $3 "
@@ -203,7 +202,7 @@ Status AlertStore::silence(qint64 id, const QDateTime &until, const AlertActor &
         tx.commit();
         return {};
     } catch (const std::exception &e) {
-        return pg::toError(e, m_conn.endpoint(), tr("silencing alert %1").arg(id));
+        return pg::toError(e, m_conn.endpoint(), StoreText::tr("silencing alert %1").arg(id));
     }
 }
 

@@ -1,6 +1,7 @@
 #include "core/store/pg/AuditLog.h"
 
 #include "core/store/pg/PgConnectionInternal.h"
+#include "core/Text.h"
 
 #include <QCoreApplication>
 #include <QJsonDocument>
@@ -10,11 +11,6 @@
 namespace mldeck {
 
 namespace {
-
-QString tr(const char *text)
-{
-    return QCoreApplication::translate("mldeck::AuditLog", text);
-}
 
 constexpr char kInsert[] = R"SQL(
 INSERT INTO mldeck.audit_log (change_id, actor_os, host, action, deployment, before, after, reason,
@@ -76,14 +72,14 @@ AuditLog::Pending::~Pending()
 Status AuditLog::Pending::commit()
 {
     if (!m_impl->tx)
-        return Error{tr("The audit row was already committed or abandoned.")};
+        return Error{StoreText::tr("The audit row was already committed or abandoned.")};
     try {
         m_impl->tx->commit();
         m_impl->tx.reset();
         return {};
     } catch (const std::exception &e) {
         m_impl->tx.reset();
-        return pg::toError(e, m_impl->endpoint, tr("committing the audit row"));
+        return pg::toError(e, m_impl->endpoint, StoreText::tr("committing the audit row"));
     }
 }
 
@@ -109,7 +105,7 @@ Result<bool> AuditLog::insert(const AuditRecord &record, bool spooled)
         tx.commit();
         return added;
     } catch (const std::exception &e) {
-        return pg::toError(e, m_conn.endpoint(), tr("writing the audit log"));
+        return pg::toError(e, m_conn.endpoint(), StoreText::tr("writing the audit log"));
     }
 }
 
@@ -126,7 +122,7 @@ Result<std::unique_ptr<AuditLog::Pending>> AuditLog::prepare(const AuditRecord &
             impl->tx.reset();
         } catch (...) {
         }
-        return pg::toError(e, m_conn.endpoint(), tr("writing the audit log"));
+        return pg::toError(e, m_conn.endpoint(), StoreText::tr("writing the audit log"));
     }
 }
 

@@ -1,5 +1,6 @@
 #include "core/store/pg/DeploymentStore.h"
 #include "core/store/pg/PgConnectionInternal.h"
+#include "core/Text.h"
 
 #include <QCoreApplication>
 #include <QJsonArray>
@@ -10,8 +11,6 @@
 namespace mldeck {
 
 namespace {
-
-QString tr(const char *text) { return QCoreApplication::translate("mldeck::DeploymentStore", text); }
 
 QJsonArray toJson(const FeatureSchema &schema)
 {
@@ -32,9 +31,9 @@ QString validateSchema(const FeatureSchema &schema)
     QStringList seen;
     for (const FeatureSpec &f : schema.features) {
         if (f.name.trimmed().isEmpty())
-            return tr("a feature has no name");
+            return StoreText::tr("a feature has no name");
         if (seen.contains(f.name))
-            return tr("feature \"%1\" appears twice").arg(f.name);
+            return StoreText::tr("feature \"%1\" appears twice").arg(f.name);
         seen << f.name;
     }
     return {};
@@ -54,11 +53,11 @@ bool DeploymentStore::isValidName(const QString &deployment)
 Result<int> DeploymentStore::ensure(const QString &deployment, const QString &description, const FeatureSchema &schema)
 {
     if (!isValidName(deployment))
-        return Error{tr("invalid deployment name \"%1\": use 1 to 64 letters, digits, '_', '.' or '-', starting with "
+        return Error{StoreText::tr("invalid deployment name \"%1\": use 1 to 64 letters, digits, '_', '.' or '-', starting with "
                         "a letter or digit")
                          .arg(deployment)};
     if (const QString why = validateSchema(schema); !why.isEmpty())
-        return Error{tr("invalid feature schema for deployment \"%1\": %2").arg(deployment, why)};
+        return Error{StoreText::tr("invalid feature schema for deployment \"%1\": %2").arg(deployment, why)};
     const std::string features = QJsonDocument(toJson(schema)).toJson(QJsonDocument::Compact).toStdString();
     try {
         pqxx::work tx(pg::raw(m_conn));
@@ -82,7 +81,7 @@ Result<int> DeploymentStore::ensure(const QString &deployment, const QString &de
         tx.commit();
         return id;
     } catch (const std::exception &e) {
-        return pg::toError(e, m_conn.endpoint(), tr("registering deployment \"%1\"").arg(deployment));
+        return pg::toError(e, m_conn.endpoint(), StoreText::tr("registering deployment \"%1\"").arg(deployment));
     }
 }
 
@@ -96,7 +95,7 @@ Result<QStringList> DeploymentStore::names()
         tx.commit();
         return out;
     } catch (const std::exception &e) {
-        return pg::toError(e, m_conn.endpoint(), tr("listing deployments"));
+        return pg::toError(e, m_conn.endpoint(), StoreText::tr("listing deployments"));
     }
 }
 
@@ -108,7 +107,7 @@ Result<FeatureSchema> DeploymentStore::featureSchema(const QString &deployment, 
             "SELECT features::text FROM mldeck.feature_schemas WHERE deployment = $1 AND id = $2", pg::utf8(deployment), id);
         tx.commit();
         if (r.empty())
-            return Error{tr("deployment \"%1\" has no feature schema %2").arg(deployment).arg(id)};
+            return Error{StoreText::tr("deployment \"%1\" has no feature schema %2").arg(deployment).arg(id)};
         const QJsonArray arr = QJsonDocument::fromJson(QByteArray::fromStdString(r[0][0].as<std::string>())).array();
         FeatureSchema schema;
         schema.id = id;
@@ -125,7 +124,7 @@ Result<FeatureSchema> DeploymentStore::featureSchema(const QString &deployment, 
         }
         return schema;
     } catch (const std::exception &e) {
-        return pg::toError(e, m_conn.endpoint(), tr("reading a feature schema of \"%1\"").arg(deployment));
+        return pg::toError(e, m_conn.endpoint(), StoreText::tr("reading a feature schema of \"%1\"").arg(deployment));
     }
 }
 

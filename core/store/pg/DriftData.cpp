@@ -3,6 +3,7 @@
 #include "core/store/pg/DeploymentStore.h"
 #include "core/store/pg/PgConnectionInternal.h"
 #include "core/store/pg/PgText.h"
+#include "core/Text.h"
 
 #include <QCoreApplication>
 #include <QJsonDocument>
@@ -12,8 +13,6 @@
 namespace mldeck {
 
 namespace {
-
-QString tr(const char *text) { return QCoreApplication::translate("mldeck::DriftData", text); }
 
 std::string json(const QJsonObject &o) { return QJsonDocument(o).toJson(QJsonDocument::Compact).toStdString(); }
 
@@ -52,7 +51,7 @@ Status appendRows(drift::Dataset &d, const FeatureSchema &schema, const pqxx::re
         const auto num = pgtext::parseRealArray(row[0].is_null() ? QStringLiteral("{}") : QString::fromUtf8(row[0].c_str()));
         const auto cat = pgtext::parseTextArray(row[1].is_null() ? QStringLiteral("{}") : QString::fromUtf8(row[1].c_str()));
         if (!num || !cat)
-            return Error{tr("A logged prediction has unreadable feature values: %1").arg(num ? cat.errorMessage() : num.errorMessage())};
+            return Error{StoreText::tr("A logged prediction has unreadable feature values: %1").arg(num ? cat.errorMessage() : num.errorMessage())};
         for (std::size_t k = 0; k < numericIndex.size(); ++k)
             d.columns[numericIndex[k]].numeric.push_back(k < num->size() ? double((*num)[k]) : std::nan(""));
         for (std::size_t k = 0; k < categoricalIndex.size(); ++k)
@@ -70,17 +69,17 @@ DriftData::DriftData(PgConnection &conn) : m_conn(conn) {}
 Result<FeatureSchema> DriftData::latestSchema(const QString &deployment)
 {
     if (!DeploymentStore::isValidName(deployment))
-        return Error{tr("\"%1\" is not a deployment name.").arg(deployment)};
+        return Error{StoreText::tr("\"%1\" is not a deployment name.").arg(deployment)};
     int id = 0;
     try {
         pqxx::read_transaction tx(pg::raw(m_conn));
         const pqxx::result r = tx.exec_params(
             "SELECT max(id) FROM mldeck.feature_schemas WHERE deployment = $1", pg::utf8(deployment));
         if (r.empty() || r[0][0].is_null())
-            return Error{tr("Deployment \"%1\" does not exist or has no feature schema.").arg(deployment)};
+            return Error{StoreText::tr("Deployment \"%1\" does not exist or has no feature schema.").arg(deployment)};
         id = r[0][0].as<int>();
     } catch (const std::exception &e) {
-        return pg::toError(e, m_conn.endpoint(), tr("reading the feature schema of \"%1\"").arg(deployment));
+        return pg::toError(e, m_conn.endpoint(), StoreText::tr("reading the feature schema of \"%1\"").arg(deployment));
     }
     return DeploymentStore(m_conn).featureSchema(deployment, id);
 }
@@ -101,7 +100,7 @@ Result<drift::Dataset> DriftData::loadWindow(const QString &deployment, const Fe
         if (auto s = appendRows(d, schema, rows); !s)
             return s.error();
     } catch (const std::exception &e) {
-        return pg::toError(e, m_conn.endpoint(), tr("reading the predictions of \"%1\"").arg(deployment));
+        return pg::toError(e, m_conn.endpoint(), StoreText::tr("reading the predictions of \"%1\"").arg(deployment));
     }
     return d;
 }
@@ -115,9 +114,9 @@ Result<drift::Dataset> DriftData::loadSnapshot(const QString &deployment, const 
             "SELECT id, feature_schema FROM mldeck.drift_snapshots WHERE deployment = $1 AND name = $2",
             pg::utf8(deployment), pg::utf8(name));
         if (s.empty())
-            return Error{tr("Deployment \"%1\" has no drift snapshot named \"%2\".").arg(deployment, name)};
+            return Error{StoreText::tr("Deployment \"%1\" has no drift snapshot named \"%2\".").arg(deployment, name)};
         if (s[0][1].as<int>() != schema.id)
-            return Error{tr("Snapshot \"%1\" was taken with feature schema %2, the log now uses %3: take a new one.")
+            return Error{StoreText::tr("Snapshot \"%1\" was taken with feature schema %2, the log now uses %3: take a new one.")
                              .arg(name)
                              .arg(s[0][1].as<int>())
                              .arg(schema.id)};
@@ -128,7 +127,7 @@ Result<drift::Dataset> DriftData::loadSnapshot(const QString &deployment, const 
         if (auto st = appendRows(d, schema, rows); !st)
             return st.error();
     } catch (const std::exception &e) {
-        return pg::toError(e, m_conn.endpoint(), tr("reading drift snapshot \"%1\"").arg(name));
+        return pg::toError(e, m_conn.endpoint(), StoreText::tr("reading drift snapshot \"%1\"").arg(name));
     }
     return d;
 }
@@ -137,7 +136,7 @@ Result<qint64> DriftData::createSnapshot(const QString &deployment, const QStrin
                                          qint64 fromMicros, qint64 toMicros, qint64 maxRows)
 {
     if (!DeploymentStore::isValidName(name))
-        return Error{tr("\"%1\" is not a valid snapshot name.").arg(name)};
+        return Error{StoreText::tr("\"%1\" is not a valid snapshot name.").arg(name)};
     try {
         pqxx::work tx(pg::raw(m_conn));
         tx.exec_params("DELETE FROM mldeck.drift_snapshots WHERE deployment = $1 AND name = $2", pg::utf8(deployment),
@@ -157,12 +156,12 @@ Result<qint64> DriftData::createSnapshot(const QString &deployment, const QStrin
             id, pg::utf8(deployment), pgtext::timestamp(fromMicros), pgtext::timestamp(toMicros), schema.id, maxRows);
         const qint64 count = qint64(n.affected_rows());
         if (count == 0)
-            return Error{tr("No prediction of \"%1\" in that period: the snapshot would be empty.").arg(deployment)};
+            return Error{StoreText::tr("No prediction of \"%1\" in that period: the snapshot would be empty.").arg(deployment)};
         tx.exec_params("UPDATE mldeck.drift_snapshots SET row_count = $2 WHERE id = $1", id, count);
         tx.commit();
         return count;
     } catch (const std::exception &e) {
-        return pg::toError(e, m_conn.endpoint(), tr("storing drift snapshot \"%1\"").arg(name));
+        return pg::toError(e, m_conn.endpoint(), StoreText::tr("storing drift snapshot \"%1\"").arg(name));
     }
 }
 
@@ -174,7 +173,7 @@ Result<bool> DriftData::snapshotExists(const QString &deployment, const QString 
                                pg::utf8(deployment), pg::utf8(name))
                     .empty();
     } catch (const std::exception &e) {
-        return pg::toError(e, m_conn.endpoint(), tr("looking for drift snapshot \"%1\"").arg(name));
+        return pg::toError(e, m_conn.endpoint(), StoreText::tr("looking for drift snapshot \"%1\"").arg(name));
     }
 }
 
@@ -188,10 +187,10 @@ Result<std::pair<qint64, qint64>> DriftData::championTrainingWindow(const QStrin
             "WHERE a.deployment = $1 AND a.alias = 'champion'",
             pg::utf8(deployment));
         if (r.empty() || r[0][0].is_null() || r[0][1].is_null())
-            return Error{tr("The champion model of \"%1\" has no training window recorded.").arg(deployment)};
+            return Error{StoreText::tr("The champion model of \"%1\" has no training window recorded.").arg(deployment)};
         return std::pair<qint64, qint64>{r[0][0].as<qint64>(), r[0][1].as<qint64>()};
     } catch (const std::exception &e) {
-        return pg::toError(e, m_conn.endpoint(), tr("reading the champion model of \"%1\"").arg(deployment));
+        return pg::toError(e, m_conn.endpoint(), StoreText::tr("reading the champion model of \"%1\"").arg(deployment));
     }
 }
 
@@ -203,10 +202,10 @@ Result<qint64> DriftData::firstLoggedMicros(const QString &deployment)
             "SELECT (extract(epoch FROM min(ts)) * 1000000)::bigint FROM mldeck.predictions WHERE deployment = $1",
             pg::utf8(deployment));
         if (r.empty() || r[0][0].is_null())
-            return Error{tr("Deployment \"%1\" has logged no prediction yet.").arg(deployment)};
+            return Error{StoreText::tr("Deployment \"%1\" has logged no prediction yet.").arg(deployment)};
         return r[0][0].as<qint64>();
     } catch (const std::exception &e) {
-        return pg::toError(e, m_conn.endpoint(), tr("reading the log of \"%1\"").arg(deployment));
+        return pg::toError(e, m_conn.endpoint(), StoreText::tr("reading the log of \"%1\"").arg(deployment));
     }
 }
 
@@ -218,10 +217,10 @@ Result<QJsonObject> DriftData::driftSettings(const QString &deployment)
             "SELECT coalesce(settings -> 'drift', '{}'::jsonb)::text FROM mldeck.deployments WHERE name = $1",
             pg::utf8(deployment));
         if (r.empty())
-            return Error{tr("Deployment \"%1\" does not exist.").arg(deployment)};
+            return Error{StoreText::tr("Deployment \"%1\" does not exist.").arg(deployment)};
         return pg::jsonObject(r[0][0]);
     } catch (const std::exception &e) {
-        return pg::toError(e, m_conn.endpoint(), tr("reading the drift settings of \"%1\"").arg(deployment));
+        return pg::toError(e, m_conn.endpoint(), StoreText::tr("reading the drift settings of \"%1\"").arg(deployment));
     }
 }
 
@@ -233,11 +232,11 @@ Status DriftData::setDriftSettings(const QString &deployment, const QJsonObject 
             "UPDATE mldeck.deployments SET settings = jsonb_set(settings, '{drift}', $2::jsonb) WHERE name = $1 RETURNING 1",
             pg::utf8(deployment), json(settings));
         if (r.empty())
-            return Error{tr("Deployment \"%1\" does not exist.").arg(deployment)};
+            return Error{StoreText::tr("Deployment \"%1\" does not exist.").arg(deployment)};
         tx.commit();
         return {};
     } catch (const std::exception &e) {
-        return pg::toError(e, m_conn.endpoint(), tr("saving the drift settings of \"%1\"").arg(deployment));
+        return pg::toError(e, m_conn.endpoint(), StoreText::tr("saving the drift settings of \"%1\"").arg(deployment));
     }
 }
 
@@ -261,7 +260,7 @@ Result<QHash<QString, DriftData::StateRow>> DriftData::loadState(const QString &
             out.insert(QString::fromUtf8(r[0].c_str()), s);
         }
     } catch (const std::exception &e) {
-        return pg::toError(e, m_conn.endpoint(), tr("reading the drift state of \"%1\"").arg(deployment));
+        return pg::toError(e, m_conn.endpoint(), StoreText::tr("reading the drift state of \"%1\"").arg(deployment));
     }
     return out;
 }
@@ -286,7 +285,7 @@ Status DriftData::saveState(const QString &deployment, const QHash<QString, Stat
         tx.commit();
         return {};
     } catch (const std::exception &e) {
-        return pg::toError(e, m_conn.endpoint(), tr("saving the drift state of \"%1\"").arg(deployment));
+        return pg::toError(e, m_conn.endpoint(), StoreText::tr("saving the drift state of \"%1\"").arg(deployment));
     }
 }
 
@@ -314,7 +313,7 @@ Status DriftData::recordScores(const QString &deployment, qint64 windowEndMicros
         tx.commit();
         return {};
     } catch (const std::exception &e) {
-        return pg::toError(e, m_conn.endpoint(), tr("saving drift scores of \"%1\"").arg(deployment));
+        return pg::toError(e, m_conn.endpoint(), StoreText::tr("saving drift scores of \"%1\"").arg(deployment));
     }
 }
 
@@ -332,7 +331,7 @@ Result<QList<DriftScorePoint>> DriftData::scoreHistory(const QString &deployment
             out << DriftScorePoint{QString::fromUtf8(r[0].c_str()), r[1].as<qint64>(), QString::fromUtf8(r[2].c_str()),
                                    r[3].as<double>(), r[4].as<double>(), r[5].as<bool>()};
     } catch (const std::exception &e) {
-        return pg::toError(e, m_conn.endpoint(), tr("reading drift scores of \"%1\"").arg(deployment));
+        return pg::toError(e, m_conn.endpoint(), StoreText::tr("reading drift scores of \"%1\"").arg(deployment));
     }
     return out;
 }

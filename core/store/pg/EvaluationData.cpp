@@ -3,19 +3,11 @@
 #include "core/store/pg/DeploymentStore.h"
 #include "core/store/pg/PgConnectionInternal.h"
 #include "core/store/pg/PgText.h"
+#include "core/Text.h"
 
 #include <QCoreApplication>
 
 namespace mldeck {
-
-namespace {
-
-QString tr(const char *text)
-{
-    return QCoreApplication::translate("mldeck::EvaluationData", text);
-}
-
-} // namespace
 
 EvaluationData::EvaluationData(PgConnection &conn) : m_conn(conn) {}
 
@@ -31,19 +23,19 @@ Result<QString> EvaluationData::soleDeployment()
         for (const auto &row : r)
             names << QString::fromStdString(row[0].as<std::string>());
         if (names.isEmpty())
-            return Error{tr("The database has no deployment yet: nothing has been logged.")};
-        return Error{tr("Several deployments exist (%1): name one with --deployment.").arg(names.join(QStringLiteral(", ")))};
+            return Error{StoreText::tr("The database has no deployment yet: nothing has been logged.")};
+        return Error{StoreText::tr("Several deployments exist (%1): name one with --deployment.").arg(names.join(QStringLiteral(", ")))};
     } catch (const std::exception &e) {
-        return pg::toError(e, m_conn.endpoint(), tr("listing deployments"));
+        return pg::toError(e, m_conn.endpoint(), StoreText::tr("listing deployments"));
     }
 }
 
 Result<Dataset> EvaluationData::load(const QString &deployment, qint64 fromMicros, qint64 toMicros)
 {
     if (!DeploymentStore::isValidName(deployment))
-        return Error{tr("\"%1\" is not a deployment name.").arg(deployment)};
+        return Error{StoreText::tr("\"%1\" is not a deployment name.").arg(deployment)};
     if (toMicros <= fromMicros)
-        return Error{tr("The time window is empty.")};
+        return Error{StoreText::tr("The time window is empty.")};
     int schemaId = 0;
     qint64 otherSchemaRows = 0;
     Dataset ds;
@@ -57,7 +49,7 @@ Result<Dataset> EvaluationData::load(const QString &deployment, qint64 fromMicro
             "AND ts < $3::timestamptz AND NOT failed",
             pg::utf8(deployment), from, to);
         if (ids.empty() || ids[0][0].is_null())
-            return Error{tr("Deployment \"%1\" logged no successful prediction in the window.").arg(deployment)};
+            return Error{StoreText::tr("Deployment \"%1\" logged no successful prediction in the window.").arg(deployment)};
         schemaId = ids[0][0].as<int>();
         // One row per request (the first prediction logged for it), with its latest outcome.
         const pqxx::result r = tx.exec_params(
@@ -81,30 +73,30 @@ Result<Dataset> EvaluationData::load(const QString &deployment, qint64 fromMicro
             auto cat = pgtext::parseTextArray(row[2].is_null() ? QStringLiteral("{}")
                                                                : QString::fromStdString(row[2].as<std::string>()));
             if (!num || !cat)
-                return Error{tr("A logged feature array cannot be read: %1").arg(num ? cat.errorMessage() : num.errorMessage())};
+                return Error{StoreText::tr("A logged feature array cannot be read: %1").arg(num ? cat.errorMessage() : num.errorMessage())};
             ds.tsMicros.push_back(row[0].as<long long>());
             ds.target.push_back(row[3].as<double>());
             numericRows.push_back(std::move(num).value());
             categoricalRows.push_back(std::move(cat).value());
         }
     } catch (const std::exception &e) {
-        return pg::toError(e, m_conn.endpoint(), tr("reading the evaluation window of \"%1\"").arg(deployment));
+        return pg::toError(e, m_conn.endpoint(), StoreText::tr("reading the evaluation window of \"%1\"").arg(deployment));
     }
     if (ds.target.empty())
-        return Error{tr("No prediction of \"%1\" in the window has an outcome yet: nothing to score.").arg(deployment)};
+        return Error{StoreText::tr("No prediction of \"%1\" in the window has an outcome yet: nothing to score.").arg(deployment)};
 
     auto schema = DeploymentStore(m_conn).featureSchema(deployment, schemaId);
     if (!schema)
         return schema.error();
     const QStringList numericNames = schema->numericNames();
     const QStringList categoricalNames = schema->categoricalNames();
-    ds.source = tr("%1, feature schema %2").arg(deployment).arg(schemaId);
+    ds.source = StoreText::tr("%1, feature schema %2").arg(deployment).arg(schemaId);
     ds.header = numericNames + categoricalNames + QStringList{QStringLiteral("actual"), QStringLiteral("ts")};
     for (const QString &n : numericNames)
         ds.numeric[n].reserve(numericRows.size());
     for (size_t i = 0; i < numericRows.size(); ++i) {
         if (numericRows[i].size() != size_t(numericNames.size()) || categoricalRows[i].size() != categoricalNames.size())
-            return Error{tr("A logged row does not match feature schema %1 (%2 numeric, %3 categorical values).")
+            return Error{StoreText::tr("A logged row does not match feature schema %1 (%2 numeric, %3 categorical values).")
                              .arg(schemaId)
                              .arg(numericRows[i].size())
                              .arg(categoricalRows[i].size())};
@@ -122,7 +114,7 @@ Result<Dataset> EvaluationData::load(const QString &deployment, qint64 fromMicro
         }
     }
     if (otherSchemaRows > 0)
-        ds.notes << tr("%1 rows logged with an older feature schema were left out.").arg(otherSchemaRows);
+        ds.notes << StoreText::tr("%1 rows logged with an older feature schema were left out.").arg(otherSchemaRows);
     return ds;
 }
 

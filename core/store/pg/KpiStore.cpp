@@ -2,6 +2,7 @@
 
 #include "core/rollout/AuditRecord.h"
 #include "core/store/pg/PgConnectionInternal.h"
+#include "core/Text.h"
 
 #include <QCoreApplication>
 #include <QJsonDocument>
@@ -14,11 +15,6 @@
 namespace mldeck {
 
 namespace {
-
-QString tr(const char *text)
-{
-    return QCoreApplication::translate("mldeck::KpiStore", text);
-}
 
 // The aggregate columns in the order of parseBucket below; bucket start as epoch seconds, arrays
 // as PostgreSQL prints them ({1,2,3}): parsed by hand, far cheaper than per-element conversions.
@@ -122,7 +118,7 @@ Result<KpiStore::Rows> KpiStore::read(const QString &deployment, qint64 fromSecs
                                       std::optional<quint64> sinceXid)
 {
     if (toSecs < fromSecs)
-        return Error{tr("reading KPI aggregates: the range ends before it starts")};
+        return Error{StoreText::tr("reading KPI aggregates: the range ends before it starts")};
     const bool hour = level == Level::Hour;
     const int seconds = hour ? 3600 : 60;
     const std::string table = hour ? "mldeck.kpi_hour" : "mldeck.kpi_minute";
@@ -162,7 +158,7 @@ Result<KpiStore::Rows> KpiStore::read(const QString &deployment, qint64 fromSecs
         tx.commit();
         return out;
     } catch (const std::exception &e) {
-        return pg::toError(e, m_conn.endpoint(), tr("reading KPI aggregates"));
+        return pg::toError(e, m_conn.endpoint(), StoreText::tr("reading KPI aggregates"));
     }
 }
 
@@ -174,16 +170,16 @@ Result<qint64> KpiStore::applyPendingOutcomes()
         tx.commit();
         return qint64(toInt(view(r[0])));
     } catch (const std::exception &e) {
-        return pg::toError(e, m_conn.endpoint(), tr("applying late outcomes to the KPI aggregates"));
+        return pg::toError(e, m_conn.endpoint(), StoreText::tr("applying late outcomes to the KPI aggregates"));
     }
 }
 
 Status KpiStore::rebuild(const QString &deployment, qint64 fromSecs, qint64 toSecs)
 {
     if (deployment.isEmpty())
-        return Error{tr("rebuilding KPI aggregates: no deployment given")};
+        return Error{StoreText::tr("rebuilding KPI aggregates: no deployment given")};
     if (toSecs <= fromSecs)
-        return Error{tr("rebuilding KPI aggregates: the range must end after it starts")};
+        return Error{StoreText::tr("rebuilding KPI aggregates: the range must end after it starts")};
     try {
         pqxx::work tx(pg::raw(m_conn));
         tx.exec_params("SELECT mldeck.kpi_rebuild($1, to_timestamp($2::bigint), to_timestamp($3::bigint))",
@@ -191,7 +187,7 @@ Status KpiStore::rebuild(const QString &deployment, qint64 fromSecs, qint64 toSe
         tx.commit();
         return {};
     } catch (const std::exception &e) {
-        return pg::toError(e, m_conn.endpoint(), tr("rebuilding KPI aggregates"));
+        return pg::toError(e, m_conn.endpoint(), StoreText::tr("rebuilding KPI aggregates"));
     }
 }
 
@@ -203,15 +199,15 @@ Result<KpiTargets> KpiStore::targets(const QString &deployment)
             "SELECT coalesce(settings -> 'kpi_targets', '{}'::jsonb)::text FROM mldeck.deployments WHERE name = $1",
             pg::utf8(deployment));
         if (r.empty())
-            return Error{tr("unknown deployment \"%1\"").arg(deployment)};
+            return Error{StoreText::tr("unknown deployment \"%1\"").arg(deployment)};
         const QJsonObject o = QJsonDocument::fromJson(QByteArray(r[0][0].c_str(), int(r[0][0].size()))).object();
         QString why;
         KpiTargets t = KpiTargets::fromJson(o, &why);
         if (!why.isEmpty())
-            return Error{tr("the KPI targets stored for \"%1\" are invalid: %2").arg(deployment, why)};
+            return Error{StoreText::tr("the KPI targets stored for \"%1\" are invalid: %2").arg(deployment, why)};
         return t;
     } catch (const std::exception &e) {
-        return pg::toError(e, m_conn.endpoint(), tr("reading KPI targets"));
+        return pg::toError(e, m_conn.endpoint(), StoreText::tr("reading KPI targets"));
     }
 }
 
@@ -221,9 +217,9 @@ Status KpiStore::setTargets(const QString &deployment, const KpiTargets &targets
     QString why;
     KpiTargets::fromJson(after, &why);
     if (!why.isEmpty())
-        return Error{tr("KPI targets not saved: %1").arg(why)};
+        return Error{StoreText::tr("KPI targets not saved: %1").arg(why)};
     AuditRecord rec = AuditRecord::make(QStringLiteral("kpi.targets"), deployment, Actor::current(),
-                                        tr("KPI targets changed"));
+                                        StoreText::tr("KPI targets changed"));
     const std::string afterText = QJsonDocument(after).toJson(QJsonDocument::Compact).toStdString();
     try {
         // The change and its audit row commit together or not at all.
@@ -236,14 +232,14 @@ Status KpiStore::setTargets(const QString &deployment, const KpiTargets &targets
         tx.commit();
         return {};
     } catch (const std::exception &e) {
-        return pg::toError(e, m_conn.endpoint(), tr("saving KPI targets (nothing was changed)"));
+        return pg::toError(e, m_conn.endpoint(), StoreText::tr("saving KPI targets (nothing was changed)"));
     }
 }
 
 Result<QList<AuditMarker>> KpiStore::auditMarkers(const QString &deployment, qint64 fromSecs, qint64 toSecs, int limit)
 {
     if (toSecs < fromSecs)
-        return Error{tr("reading audit markers: the range ends before it starts")};
+        return Error{StoreText::tr("reading audit markers: the range ends before it starts")};
     try {
         pqxx::nontransaction tx(pg::raw(m_conn));
         const pqxx::result rows = tx.exec_params(
@@ -266,7 +262,7 @@ Result<QList<AuditMarker>> KpiStore::auditMarkers(const QString &deployment, qin
         }
         return out;
     } catch (const std::exception &e) {
-        return pg::toError(e, m_conn.endpoint(), tr("reading audit markers"));
+        return pg::toError(e, m_conn.endpoint(), StoreText::tr("reading audit markers"));
     }
 }
 
@@ -287,7 +283,7 @@ SELECT deployment FROM d WHERE deployment IS NOT NULL)SQL");
             out << QString::fromUtf8(r[0].c_str());
         return out;
     } catch (const std::exception &e) {
-        return pg::toError(e, m_conn.endpoint(), tr("listing deployments with KPI aggregates"));
+        return pg::toError(e, m_conn.endpoint(), StoreText::tr("listing deployments with KPI aggregates"));
     }
 }
 

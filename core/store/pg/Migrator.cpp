@@ -1,5 +1,6 @@
 #include "core/store/pg/Migrator.h"
 #include "core/store/pg/PgConnectionInternal.h"
+#include "core/Text.h"
 
 #include <QCoreApplication>
 #include <QCryptographicHash>
@@ -13,8 +14,6 @@
 namespace mldeck {
 
 namespace {
-
-QString tr(const char *text) { return QCoreApplication::translate("mldeck::Migrator", text); }
 
 struct Step
 {
@@ -114,15 +113,15 @@ SchemaStatus toStatus(const DbState &db)
 QString refusal(const SchemaStatus &st, const PgEndpoint &e)
 {
     if (st.foreignSchema)
-        return tr("database \"%1\" already has a schema \"mldeck\" that MLDeck did not create (it has no "
+        return StoreText::tr("database \"%1\" already has a schema \"mldeck\" that MLDeck did not create (it has no "
                   "mldeck.schema_migrations table): refusing to touch it; use another database or move that schema away")
             .arg(e.database);
     if (st.current > st.latest)
-        return tr("database schema is version %1, this mldeckctl knows up to %2: upgrade MLDeck")
+        return StoreText::tr("database schema is version %1, this mldeckctl knows up to %2: upgrade MLDeck")
             .arg(st.current)
             .arg(st.latest);
     if (!st.modified.isEmpty())
-        return tr("migration step(s) %1 already applied to database \"%2\" differ from the ones this mldeckctl "
+        return StoreText::tr("migration step(s) %1 already applied to database \"%2\" differ from the ones this mldeckctl "
                   "ships: refusing to continue")
             .arg(st.modified.join(QStringLiteral(", ")), e.database);
     return {};
@@ -150,14 +149,14 @@ Result<SchemaStatus> Migrator::status(PgConnection &conn)
         tx.commit();
         return toStatus(db);
     } catch (const std::exception &e) {
-        return pg::toError(e, conn.endpoint(), tr("reading the schema version"));
+        return pg::toError(e, conn.endpoint(), StoreText::tr("reading the schema version"));
     }
 }
 
 Result<QStringList> Migrator::migrate(PgConnection &conn)
 {
     if (steps().empty())
-        return Error{tr("this binary carries no migration steps (resources missing)")};
+        return Error{StoreText::tr("this binary carries no migration steps (resources missing)")};
     const auto before = status(conn);
     if (!before)
         return before.error();
@@ -184,7 +183,7 @@ Result<QStringList> Migrator::migrate(PgConnection &conn)
             applied << step.name;
             qCDebug(lcPg) << "applied migration" << step.name << "to" << conn.endpoint().display();
         } catch (const std::exception &e) {
-            return pg::toError(e, conn.endpoint(), tr("applying migration %1 (nothing of this step was kept)").arg(step.name));
+            return pg::toError(e, conn.endpoint(), StoreText::tr("applying migration %1 (nothing of this step was kept)").arg(step.name));
         }
     }
 
@@ -194,7 +193,7 @@ Result<QStringList> Migrator::migrate(PgConnection &conn)
                 "(now() AT TIME ZONE 'UTC')::date + 7)");
         tx.commit();
     } catch (const std::exception &e) {
-        return pg::toError(e, conn.endpoint(), tr("creating the daily prediction partitions"));
+        return pg::toError(e, conn.endpoint(), StoreText::tr("creating the daily prediction partitions"));
     }
     return applied;
 }

@@ -1,6 +1,7 @@
 #include "core/store/pg/ModelRegistry.h"
 #include "core/store/pg/PgConnectionInternal.h"
 #include "core/store/pg/PgText.h"
+#include "core/Text.h"
 
 #include <QCoreApplication>
 #include <QJsonArray>
@@ -10,8 +11,6 @@
 namespace mldeck {
 
 namespace {
-
-QString tr(const char *text) { return QCoreApplication::translate("mldeck::ModelRegistry", text); }
 
 const QString kChampion = QStringLiteral("champion");
 const QString kChallenger = QStringLiteral("challenger");
@@ -99,14 +98,14 @@ bool lockDeployment(pqxx::transaction_base &tx, const QString &deployment)
 
 Error unknownDeployment(const QString &deployment)
 {
-    return Error{tr("Unknown deployment \"%1\": it has no row in mldeck.deployments (the serving backend or "
+    return Error{StoreText::tr("Unknown deployment \"%1\": it has no row in mldeck.deployments (the serving backend or "
                     "`mldeckctl simulate` creates it).")
                      .arg(deployment)};
 }
 
 Error unknownVersion(const QString &deployment, const QString &version)
 {
-    return Error{tr("Deployment \"%1\" has no model version \"%2\".").arg(deployment, version)};
+    return Error{StoreText::tr("Deployment \"%1\" has no model version \"%2\".").arg(deployment, version)};
 }
 
 QJsonObject auditModel(const ModelVersion &m, const QString &alias = {})
@@ -184,9 +183,9 @@ bool ModelRegistry::isValidVersion(const QString &version)
 Result<ModelVersion> ModelRegistry::insert(const NewModelVersion &m, const Actor &actor)
 {
     if (!m.version.isEmpty() && !isValidVersion(m.version))
-        return Error{tr("Invalid version \"%1\": use 1 to 64 letters, digits, '.', '_' or '-'.").arg(m.version)};
+        return Error{StoreText::tr("Invalid version \"%1\": use 1 to 64 letters, digits, '.', '_' or '-'.").arg(m.version)};
     if (m.name.trimmed().isEmpty())
-        return Error{tr("A model version needs a name.")};
+        return Error{StoreText::tr("A model version needs a name.")};
     try {
         pqxx::work tx(pg::raw(m_conn));
         if (!lockDeployment(tx, m.deployment))
@@ -194,7 +193,7 @@ Result<ModelVersion> ModelRegistry::insert(const NewModelVersion &m, const Actor
         const pqxx::result same = tx.exec_params(
             "SELECT version FROM mldeck.models WHERE deployment = $1 AND sha256 = $2", pg::utf8(m.deployment), pg::utf8(m.sha256));
         if (!same.empty())
-            return Error{tr("This file (SHA-256 %1) is already registered for deployment \"%2\" as version %3.")
+            return Error{StoreText::tr("This file (SHA-256 %1) is already registered for deployment \"%2\" as version %3.")
                              .arg(m.sha256.left(12), m.deployment, QString::fromUtf8(same[0][0].c_str()))};
         QString version = m.version;
         if (version.isEmpty()) {
@@ -204,13 +203,13 @@ Result<ModelVersion> ModelRegistry::insert(const NewModelVersion &m, const Actor
                                 pg::utf8(m.deployment))[0]
                     .c_str());
         } else if (fetchByVersion(tx, m.deployment, version)) {
-            return Error{tr("Deployment \"%1\" already has a version \"%2\"; choose another --version.").arg(m.deployment, version)};
+            return Error{StoreText::tr("Deployment \"%1\" already has a version \"%2\"; choose another --version.").arg(m.deployment, version)};
         }
         QString parentId;
         if (!m.parentVersion.isEmpty()) {
             const auto parent = fetchByVersion(tx, m.deployment, m.parentVersion);
             if (!parent)
-                return Error{tr("Parent version \"%1\" does not exist in deployment \"%2\".").arg(m.parentVersion, m.deployment)};
+                return Error{StoreText::tr("Parent version \"%1\" does not exist in deployment \"%2\".").arg(m.parentVersion, m.deployment)};
             parentId = QString::number(parent->id);
         }
         QString schemaId = m.featureSchemaId ? QString::number(*m.featureSchemaId) : QString();
@@ -231,7 +230,7 @@ Result<ModelVersion> ModelRegistry::insert(const NewModelVersion &m, const Actor
         tx.commit();
         return *inserted;
     } catch (const std::exception &e) {
-        return pg::toError(e, m_conn.endpoint(), tr("registering a model for deployment \"%1\"").arg(m.deployment));
+        return pg::toError(e, m_conn.endpoint(), StoreText::tr("registering a model for deployment \"%1\"").arg(m.deployment));
     }
 }
 
@@ -248,7 +247,7 @@ Result<QList<ModelVersion>> ModelRegistry::list(const QString &deployment, bool 
         tx.commit();
         return out;
     } catch (const std::exception &e) {
-        return pg::toError(e, m_conn.endpoint(), tr("listing the models of deployment \"%1\"").arg(deployment));
+        return pg::toError(e, m_conn.endpoint(), StoreText::tr("listing the models of deployment \"%1\"").arg(deployment));
     }
 }
 
@@ -262,7 +261,7 @@ Result<ModelVersion> ModelRegistry::byVersion(const QString &deployment, const Q
             return unknownVersion(deployment, version);
         return *m;
     } catch (const std::exception &e) {
-        return pg::toError(e, m_conn.endpoint(), tr("reading model %1@%2").arg(deployment, version));
+        return pg::toError(e, m_conn.endpoint(), StoreText::tr("reading model %1@%2").arg(deployment, version));
     }
 }
 
@@ -277,14 +276,14 @@ Result<std::optional<ModelVersion>> ModelRegistry::bySha256(const QString &deplo
             return std::optional<ModelVersion>();
         return std::optional<ModelVersion>(rowToModel(r[0]));
     } catch (const std::exception &e) {
-        return pg::toError(e, m_conn.endpoint(), tr("looking up a model of deployment \"%1\"").arg(deployment));
+        return pg::toError(e, m_conn.endpoint(), StoreText::tr("looking up a model of deployment \"%1\"").arg(deployment));
     }
 }
 
 Result<std::optional<ModelVersion>> ModelRegistry::byAlias(const QString &deployment, const QString &alias)
 {
     if (!isValidAlias(alias))
-        return Error{tr("Unknown alias \"%1\": use champion or challenger.").arg(alias)};
+        return Error{StoreText::tr("Unknown alias \"%1\": use champion or challenger.").arg(alias)};
     try {
         pqxx::read_transaction tx(pg::raw(m_conn));
         const pqxx::result r = tx.exec_params(
@@ -296,7 +295,7 @@ Result<std::optional<ModelVersion>> ModelRegistry::byAlias(const QString &deploy
             return std::optional<ModelVersion>();
         return std::optional<ModelVersion>(rowToModel(r[0]));
     } catch (const std::exception &e) {
-        return pg::toError(e, m_conn.endpoint(), tr("reading the %1 of deployment \"%2\"").arg(alias, deployment));
+        return pg::toError(e, m_conn.endpoint(), StoreText::tr("reading the %1 of deployment \"%2\"").arg(alias, deployment));
     }
 }
 
@@ -304,7 +303,7 @@ Result<AliasChange> ModelRegistry::promote(const QString &deployment, const QStr
                                            const QString &reason, const Actor &actor)
 {
     if (!isValidAlias(alias))
-        return Error{tr("Unknown alias \"%1\": use champion or challenger.").arg(alias)};
+        return Error{StoreText::tr("Unknown alias \"%1\": use champion or challenger.").arg(alias)};
     try {
         pqxx::work tx(pg::raw(m_conn));
         if (!lockDeployment(tx, deployment))
@@ -313,18 +312,18 @@ Result<AliasChange> ModelRegistry::promote(const QString &deployment, const QStr
         if (!target)
             return unknownVersion(deployment, version);
         if (target->archived)
-            return Error{tr("%1@%2 is archived; an archived version cannot become %3.").arg(deployment, version, alias)};
+            return Error{StoreText::tr("%1@%2 is archived; an archived version cannot become %3.").arg(deployment, version, alias)};
         const auto current = aliasTarget(tx, deployment, alias);
         if (current && *current == target->id)
-            return Error{tr("%1@%2 is already the %3; nothing changed.").arg(deployment, version, alias)};
+            return Error{StoreText::tr("%1@%2 is already the %3; nothing changed.").arg(deployment, version, alias)};
         if (alias == kChallenger && target->isChampion())
-            return Error{tr("%1@%2 is the champion; it cannot also be the challenger.").arg(deployment, version)};
+            return Error{StoreText::tr("%1@%2 is the champion; it cannot also be the challenger.").arg(deployment, version)};
         AliasChange change = moveAliasAudited(tx, deployment, alias, current, target->id,
                                               QStringLiteral("model.promote"), reason, actor);
         tx.commit();
         return change;
     } catch (const std::exception &e) {
-        return pg::toError(e, m_conn.endpoint(), tr("making %1@%2 the %3").arg(deployment, version, alias));
+        return pg::toError(e, m_conn.endpoint(), StoreText::tr("making %1@%2 the %3").arg(deployment, version, alias));
     }
 }
 
@@ -342,22 +341,22 @@ Result<AliasChange> ModelRegistry::restorePrevious(const QString &deployment, co
         const QJsonObject before =
             last.empty() || last[0][0].is_null() ? QJsonObject() : QJsonDocument::fromJson(QByteArray(last[0][0].c_str())).object();
         if (!before.contains(QStringLiteral("model_id")))
-            return Error{tr("Deployment \"%1\" has no previous champion to restore.").arg(deployment)};
+            return Error{StoreText::tr("Deployment \"%1\" has no previous champion to restore.").arg(deployment)};
         const auto previous = fetchById(tx, before.value(QStringLiteral("model_id")).toInteger());
         if (!previous || previous->deployment != deployment)
-            return Error{tr("The previous champion of \"%1\" no longer exists in the registry.").arg(deployment)};
+            return Error{StoreText::tr("The previous champion of \"%1\" no longer exists in the registry.").arg(deployment)};
         if (previous->archived)
-            return Error{tr("The previous champion %1@%2 is archived; promote another version instead.")
+            return Error{StoreText::tr("The previous champion %1@%2 is archived; promote another version instead.")
                              .arg(deployment, previous->version)};
         const auto current = aliasTarget(tx, deployment, kChampion);
         if (current && *current == previous->id)
-            return Error{tr("%1@%2 is already the champion; nothing changed.").arg(deployment, previous->version)};
+            return Error{StoreText::tr("%1@%2 is already the champion; nothing changed.").arg(deployment, previous->version)};
         AliasChange change = moveAliasAudited(tx, deployment, kChampion, current, previous->id,
                                               QStringLiteral("model.restore_previous"), reason, actor);
         tx.commit();
         return change;
     } catch (const std::exception &e) {
-        return pg::toError(e, m_conn.endpoint(), tr("restoring the previous champion of \"%1\"").arg(deployment));
+        return pg::toError(e, m_conn.endpoint(), StoreText::tr("restoring the previous champion of \"%1\"").arg(deployment));
     }
 }
 
@@ -372,9 +371,9 @@ Result<ModelVersion> ModelRegistry::archive(const QString &deployment, const QSt
         if (!target)
             return unknownVersion(deployment, version);
         if (target->archived)
-            return Error{tr("%1@%2 is already archived; nothing changed.").arg(deployment, version)};
+            return Error{StoreText::tr("%1@%2 is already archived; nothing changed.").arg(deployment, version)};
         if (target->isChampion())
-            return Error{tr("%1@%2 is the champion and cannot be archived; promote another version first.")
+            return Error{StoreText::tr("%1@%2 is the champion and cannot be archived; promote another version first.")
                              .arg(deployment, version)};
         tx.exec_params("DELETE FROM mldeck.model_aliases WHERE deployment = $1 AND model_id = $2", pg::utf8(deployment),
                        target->id);
@@ -389,7 +388,7 @@ Result<ModelVersion> ModelRegistry::archive(const QString &deployment, const QSt
         tx.commit();
         return *archived;
     } catch (const std::exception &e) {
-        return pg::toError(e, m_conn.endpoint(), tr("archiving %1@%2").arg(deployment, version));
+        return pg::toError(e, m_conn.endpoint(), StoreText::tr("archiving %1@%2").arg(deployment, version));
     }
 }
 

@@ -1,5 +1,6 @@
 #include "core/store/pg/PgConnection.h"
 #include "core/store/pg/PgConnectionInternal.h"
+#include "core/Text.h"
 
 #include <QCoreApplication>
 #include <QRegularExpression>
@@ -11,8 +12,6 @@ namespace mldeck {
 Q_LOGGING_CATEGORY(lcPg, "mldeck.store.pg", QtInfoMsg)
 
 namespace {
-
-QString tr(const char *text) { return QCoreApplication::translate("mldeck::PgConnection", text); }
 
 // libpq and the server decorate messages ("FATAL:  ", "connection to server at \"h\", port p
 // failed: ", tabs and hint lines). Keep the words a user needs, on one line.
@@ -52,11 +51,11 @@ Error toError(const std::exception &e, const PgEndpoint &endpoint, const QString
 {
     const QString detail = cleanServerMessage(e.what());
     if (dynamic_cast<const pqxx::broken_connection *>(&e))
-        return Error{tr("lost the connection to PostgreSQL at %1 while %2: %3").arg(hostPort(endpoint), doing, detail)};
+        return Error{StoreText::tr("lost the connection to PostgreSQL at %1 while %2: %3").arg(hostPort(endpoint), doing, detail)};
     if (dynamic_cast<const pqxx::in_doubt_error *>(&e))
-        return Error{tr("PostgreSQL at %1 went away while committing (%2): the outcome is unknown: %3")
+        return Error{StoreText::tr("PostgreSQL at %1 went away while committing (%2): the outcome is unknown: %3")
                          .arg(hostPort(endpoint), doing, detail)};
-    return Error{tr("PostgreSQL error while %1: %2").arg(doing, detail)};
+    return Error{StoreText::tr("PostgreSQL error while %1: %2").arg(doing, detail)};
 }
 
 } // namespace pg
@@ -86,7 +85,7 @@ Result<std::unique_ptr<PgConnection>> PgConnection::open(const PgEndpoint &endpo
         impl->currentUser = QString::fromStdString(r[0].as<std::string>());
         impl->serverVersion = QString::fromStdString(r[1].as<std::string>());
     } catch (const std::exception &e) {
-        return Error{tr("cannot connect to PostgreSQL at %1: %2").arg(hostPort(endpoint), cleanServerMessage(e.what()))};
+        return Error{StoreText::tr("cannot connect to PostgreSQL at %1: %2").arg(hostPort(endpoint), cleanServerMessage(e.what()))};
     }
     qCDebug(lcPg) << "connected to" << endpoint.display() << "as" << impl->currentUser << "server" << impl->serverVersion;
     return std::unique_ptr<PgConnection>(new PgConnection(std::move(impl)));
@@ -99,7 +98,7 @@ Status PgConnection::ping()
         tx.exec1("SELECT 1");
         return {};
     } catch (const std::exception &e) {
-        return pg::toError(e, m_impl->endpoint, tr("checking the connection"));
+        return pg::toError(e, m_impl->endpoint, StoreText::tr("checking the connection"));
     }
 }
 
@@ -110,7 +109,7 @@ Status PgConnection::exec(const QString &sql)
         tx.exec(sql.toStdString());
         return {};
     } catch (const std::exception &e) {
-        return pg::toError(e, m_impl->endpoint, tr("running a statement"));
+        return pg::toError(e, m_impl->endpoint, StoreText::tr("running a statement"));
     }
 }
 
@@ -155,7 +154,7 @@ Result<QList<QStringList>> PgConnection::query(const QString &sql, const QString
         }
         return rows;
     } catch (const std::exception &e) {
-        return pg::toError(e, m_impl->endpoint, tr("running a query"));
+        return pg::toError(e, m_impl->endpoint, StoreText::tr("running a query"));
     }
 }
 

@@ -1,4 +1,5 @@
 #include "core/store/pg/PgText.h"
+#include "core/Text.h"
 
 #include <QCoreApplication>
 
@@ -9,8 +10,6 @@
 namespace mldeck::pgtext {
 
 namespace {
-
-QString tr(const char *text) { return QCoreApplication::translate("mldeck::PgText", text); }
 
 // Howard Hinnant's civil_from_days: proleptic Gregorian date of a day count since 1970-01-01.
 void civilFromDays(qint64 z, qint64 &y, unsigned &m, unsigned &d)
@@ -115,7 +114,7 @@ Result<QStringList> parseTextArray(const QString &literal)
 {
     const QString s = literal.trimmed();
     if (s.size() < 2 || s.front() != QLatin1Char('{') || s.back() != QLatin1Char('}'))
-        return Error{tr("not an array literal: %1").arg(literal.left(80))};
+        return Error{StoreText::tr("not an array literal: %1").arg(literal.left(80))};
     QStringList out;
     if (s.size() == 2)
         return out;
@@ -143,7 +142,7 @@ Result<QStringList> parseTextArray(const QString &literal)
                 }
             }
             if (!closed)
-                return Error{tr("unterminated quoted element in array literal: %1").arg(literal.left(80))};
+                return Error{StoreText::tr("unterminated quoted element in array literal: %1").arg(literal.left(80))};
             if (element.isNull())
                 element = QStringLiteral("");
         } else {
@@ -155,7 +154,7 @@ Result<QStringList> parseTextArray(const QString &literal)
             }
             element = element.trimmed();
             if (element.isEmpty())
-                return Error{tr("empty element in array literal: %1").arg(literal.left(80))};
+                return Error{StoreText::tr("empty element in array literal: %1").arg(literal.left(80))};
         }
         if (!quoted && element.compare(QLatin1String("NULL"), Qt::CaseInsensitive) == 0)
             out << QString();
@@ -164,10 +163,10 @@ Result<QStringList> parseTextArray(const QString &literal)
         if (i == end)
             break;
         if (s.at(i) != QLatin1Char(','))
-            return Error{tr("malformed array literal: %1").arg(literal.left(80))};
+            return Error{StoreText::tr("malformed array literal: %1").arg(literal.left(80))};
         ++i;
         if (i == end)
-            return Error{tr("trailing comma in array literal: %1").arg(literal.left(80))};
+            return Error{StoreText::tr("trailing comma in array literal: %1").arg(literal.left(80))};
     }
     return out;
 }
@@ -181,7 +180,7 @@ Result<std::vector<float>> parseRealArray(const QString &literal)
     out.reserve(size_t(texts->size()));
     for (const QString &t : *texts) {
         if (t.isNull())
-            return Error{tr("NULL element in a numeric feature array")};
+            return Error{StoreText::tr("NULL element in a numeric feature array")};
         if (t == QLatin1String("NaN")) {
             out.push_back(std::nanf(""));
             continue;
@@ -196,7 +195,7 @@ Result<std::vector<float>> parseRealArray(const QString &literal)
         float v = 0;
         const auto r = std::from_chars(bytes.constData(), bytes.constData() + bytes.size(), v);
         if (r.ec != std::errc() || r.ptr != bytes.constData() + bytes.size())
-            return Error{tr("not a number in a numeric feature array: %1").arg(t)};
+            return Error{StoreText::tr("not a number in a numeric feature array: %1").arg(t)};
         out.push_back(v);
     }
     return out;

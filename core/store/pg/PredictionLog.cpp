@@ -1,6 +1,7 @@
 #include "core/store/pg/PredictionLog.h"
 #include "core/store/pg/PgConnectionInternal.h"
 #include "core/store/pg/PgText.h"
+#include "core/Text.h"
 
 #include <QCoreApplication>
 
@@ -10,11 +11,6 @@
 namespace mldeck {
 
 namespace {
-
-QString tr(const char *text, int n = -1)
-{
-    return QCoreApplication::translate("mldeck::PredictionLog", text, nullptr, n);
-}
 
 // COPY/INSERT column order of mldeck.predictions, shared by both write paths.
 const std::vector<std::string> kPredictionColumns{"ts",     "predicted",  "latency_ms",  "feature_schema",
@@ -56,9 +52,9 @@ struct TextRow
 QString validate(const QString &deployment, const QString &requestKey)
 {
     if (deployment.isEmpty())
-        return tr("a row has no deployment");
+        return StoreText::tr("a row has no deployment");
     if (requestKey.isEmpty())
-        return tr("a row of deployment \"%1\" has no request key").arg(deployment);
+        return StoreText::tr("a row of deployment \"%1\" has no request key").arg(deployment);
     return {};
 }
 
@@ -90,7 +86,7 @@ Status copyRows(PgConnection &conn, const char *table, const std::vector<std::st
         return {};
     for (const Row &r : rows) {
         if (const QString why = validate(r.deployment, r.requestKey); !why.isEmpty())
-            return Error{tr("%1: nothing was logged (%2)").arg(doing, why)};
+            return Error{StoreText::tr("%1: nothing was logged (%2)").arg(doing, why)};
     }
     try {
         pqxx::work tx(pg::raw(conn));
@@ -105,7 +101,7 @@ Status copyRows(PgConnection &conn, const char *table, const std::vector<std::st
         tx.commit();
         return {};
     } catch (const std::exception &e) {
-        return pg::toError(e, conn.endpoint(), doing + tr(" (nothing of this batch was logged)"));
+        return pg::toError(e, conn.endpoint(), doing + StoreText::tr(" (nothing of this batch was logged)"));
     }
 }
 
@@ -116,7 +112,7 @@ PredictionLog::PredictionLog(PgConnection &conn) : m_conn(conn) {}
 Status PredictionLog::appendPredictions(const std::vector<PredictionRow> &rows)
 {
     return copyRows<12>(m_conn, "mldeck.predictions", kPredictionColumns, rows, fill,
-                        tr("logging %n prediction(s)", int(rows.size())));
+                        StoreText::tr("logging %n prediction(s)", nullptr, int(rows.size())));
 }
 
 Status PredictionLog::appendOutcomes(const std::vector<OutcomeRow> &rows)
@@ -129,7 +125,7 @@ Status PredictionLog::appendOutcomes(const std::vector<OutcomeRow> &rows)
             t.set(2, r.deployment.toStdString());
             t.set(3, r.requestKey.toStdString());
         },
-        tr("logging %n outcome(s)", int(rows.size())));
+        StoreText::tr("logging %n outcome(s)", nullptr, int(rows.size())));
 }
 
 Status PredictionLog::appendFeedback(const std::vector<FeedbackRow> &rows)
@@ -144,14 +140,14 @@ Status PredictionLog::appendFeedback(const std::vector<FeedbackRow> &rows)
             t.setNullable(4, r.comment);
             t.setNullable(5, r.userPseudonym);
         },
-        tr("logging %n feedback row(s)", int(rows.size())));
+        StoreText::tr("logging %n feedback row(s)", nullptr, int(rows.size())));
 }
 
 Status PredictionLog::insertPredictionSingle(const PredictionRow &row)
 {
-    const QString doing = tr("logging one prediction");
+    const QString doing = StoreText::tr("logging one prediction");
     if (const QString why = validate(row.deployment, row.requestKey); !why.isEmpty())
-        return Error{tr("%1: nothing was logged (%2)").arg(doing, why)};
+        return Error{StoreText::tr("%1: nothing was logged (%2)").arg(doing, why)};
     try {
         TextRow<12> t;
         fill(t, row);
@@ -171,7 +167,7 @@ Status PredictionLog::insertPredictionSingle(const PredictionRow &row)
 Result<int> PredictionLog::ensurePartitions(QDate from, QDate to)
 {
     if (!from.isValid() || !to.isValid() || to < from)
-        return Error{tr("invalid partition range %1 .. %2").arg(from.toString(Qt::ISODate), to.toString(Qt::ISODate))};
+        return Error{StoreText::tr("invalid partition range %1 .. %2").arg(from.toString(Qt::ISODate), to.toString(Qt::ISODate))};
     try {
         pqxx::work tx(pg::raw(m_conn));
         const pqxx::row r = tx.exec_params1("SELECT mldeck.ensure_prediction_partitions($1::date, $2::date)",
@@ -180,7 +176,7 @@ Result<int> PredictionLog::ensurePartitions(QDate from, QDate to)
         tx.commit();
         return r[0].as<int>();
     } catch (const std::exception &e) {
-        return pg::toError(e, m_conn.endpoint(), tr("creating daily prediction partitions"));
+        return pg::toError(e, m_conn.endpoint(), StoreText::tr("creating daily prediction partitions"));
     }
 }
 

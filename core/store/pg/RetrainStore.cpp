@@ -1,6 +1,7 @@
 #include "core/store/pg/RetrainStore.h"
 
 #include "core/store/pg/PgConnection.h"
+#include "core/Text.h"
 
 #include <QCoreApplication>
 #include <QJsonDocument>
@@ -9,11 +10,6 @@
 namespace mldeck {
 
 namespace {
-
-QString tr(const char *text, const char *disambiguation = nullptr, int n = -1)
-{
-    return QCoreApplication::translate("mldeck::RetrainStore", text, disambiguation, n);
-}
 
 QString jsonText(const QJsonObject &o) { return QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Compact)); }
 
@@ -82,7 +78,7 @@ Result<qint64> RetrainStore::insertRun(const QString &deployment, const QString 
     if (!r)
         return r.error();
     if (r->isEmpty())
-        return Error{tr("A retrain run of \"%1\" is already queued or running; wait for it to finish or cancel it.")
+        return Error{StoreText::tr("A retrain run of \"%1\" is already queued or running; wait for it to finish or cancel it.")
                          .arg(deployment)};
     return r->first().first().toLongLong();
 }
@@ -99,7 +95,7 @@ Status RetrainStore::markRunning(qint64 id, const QJsonObject &params, const QSt
     if (!r)
         return r.error();
     if (r->isEmpty())
-        return Error{tr("Retrain run %1 is no longer queued.").arg(id)};
+        return Error{StoreText::tr("Retrain run %1 is no longer queued.").arg(id)};
     return {};
 }
 
@@ -115,7 +111,7 @@ Status RetrainStore::finish(qint64 id, const Finish &f)
     if (!r)
         return r.error();
     if (r->isEmpty())
-        return Error{tr("Retrain run %1 has already finished.").arg(id)};
+        return Error{StoreText::tr("Retrain run %1 has already finished.").arg(id)};
     return {};
 }
 
@@ -127,7 +123,7 @@ Status RetrainStore::setDecision(qint64 id, const QString &decision, const QStri
     if (!r)
         return r.error();
     if (r->isEmpty())
-        return Error{tr("Retrain run %1 does not exist.").arg(id)};
+        return Error{StoreText::tr("Retrain run %1 does not exist.").arg(id)};
     return {};
 }
 
@@ -139,7 +135,7 @@ Status RetrainStore::requestCancel(qint64 id)
     if (!r)
         return r.error();
     if (r->isEmpty())
-        return Error{tr("Retrain run %1 is not running.").arg(id)};
+        return Error{StoreText::tr("Retrain run %1 is not running.").arg(id)};
     return {};
 }
 
@@ -160,7 +156,7 @@ Result<RetrainRun> RetrainStore::run(qint64 id)
     if (!r)
         return r.error();
     if (r->isEmpty())
-        return Error{tr("Retrain run %1 does not exist.").arg(id)};
+        return Error{StoreText::tr("Retrain run %1 does not exist.").arg(id)};
     return runOf(r->first());
 }
 
@@ -221,7 +217,7 @@ Result<qint64> RetrainStore::countFeedbackOlderThan(const QString &deployment, i
 Result<qint64> RetrainStore::purgeFeedback(const QString &deployment, int olderThanDays, const Actor &actor)
 {
     QStringList params{deployment, QString::number(olderThanDays)};
-    params += auditParams(actor, tr("Feedback retention: older than %n days", nullptr, olderThanDays));
+    params += auditParams(actor, StoreText::tr("Feedback retention: older than %n days", nullptr, olderThanDays));
     const auto r = m_conn.query(
         QStringLiteral(
             "WITH cutoff AS (SELECT now() - make_interval(days => $2::int) AS t), "

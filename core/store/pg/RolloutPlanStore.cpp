@@ -1,6 +1,7 @@
 #include "core/store/pg/RolloutPlanStore.h"
 
 #include "core/store/pg/PgConnection.h"
+#include "core/Text.h"
 
 #include <QCoreApplication>
 #include <QStringList>
@@ -9,11 +10,6 @@
 namespace mldeck {
 
 namespace {
-
-QString tr(const char *text)
-{
-    return QCoreApplication::translate("mldeck::RolloutPlanStore", text);
-}
 
 QString stepsLiteral(const QList<int> &steps)
 {
@@ -61,7 +57,7 @@ Status RolloutPlanStore::save(const QString &deployment, const StagedPlan &plan,
     if (Status s = plan::validate(plan); !s)
         return s;
     if (currentStep < -1 || currentStep >= plan.steps.size())
-        return Error{tr("The current step %1 is not a step of this plan.").arg(currentStep)};
+        return Error{StoreText::tr("The current step %1 is not a step of this plan.").arg(currentStep)};
     const PlanGates &g = plan.gates;
     auto res = m_conn.query(
         QStringLiteral(
@@ -95,7 +91,7 @@ Status RolloutPlanStore::setCurrentStep(const QString &deployment, int step)
     if (!res)
         return res.error();
     if (res->isEmpty())
-        return Error{tr("Deployment \"%1\" has no stored plan.").arg(deployment)};
+        return Error{StoreText::tr("Deployment \"%1\" has no stored plan.").arg(deployment)};
     return {};
 }
 

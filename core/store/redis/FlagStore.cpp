@@ -4,6 +4,7 @@
 #include "core/rollout/FlagValues.h"
 #include "core/store/redis/RedisConnection.h"
 #include "core/store/redis/RedisLog.h"
+#include "core/Text.h"
 
 #include <QCoreApplication>
 #include <QDateTime>
@@ -13,11 +14,6 @@
 namespace mldeck {
 
 namespace {
-
-QString tr(const char *text)
-{
-    return QCoreApplication::translate("mldeck::FlagStore", text);
-}
 
 // {type} or {type, HGETALL}: one round trip, and a key of the wrong type is reported, not an error.
 constexpr char kReadScript[] = R"lua(
@@ -112,7 +108,7 @@ QByteArray nowIso()
 Status checkDeployment(const QString &deployment)
 {
     if (!isValidDeploymentName(deployment))
-        return Error{tr("\"%1\" is not a valid deployment name (lower-case letter first, then up to 62 of "
+        return Error{StoreText::tr("\"%1\" is not a valid deployment name (lower-case letter first, then up to 62 of "
                         "a-z, 0-9, _ and -).")
                          .arg(deployment)};
     return {};
@@ -121,16 +117,16 @@ Status checkDeployment(const QString &deployment)
 Status checkChange(const FlagChange &change)
 {
     if (change.trafficPercentage && !isValidTrafficPercentage(*change.trafficPercentage))
-        return Error{tr("The ML traffic percentage must be a whole number from 0 to 100, not %1.")
+        return Error{StoreText::tr("The ML traffic percentage must be a whole number from 0 to 100, not %1.")
                          .arg(*change.trafficPercentage)};
     if (change.actor.trimmed().isEmpty())
-        return Error{tr("A flag change needs an actor (who makes it) for updated_by.")};
+        return Error{StoreText::tr("A flag change needs an actor (who makes it) for updated_by.")};
     return {};
 }
 
 Error unexpectedReply(const QString &what)
 {
-    return Error{tr("Unexpected answer from Redis to %1.").arg(what)};
+    return Error{StoreText::tr("Unexpected answer from Redis to %1.").arg(what)};
 }
 
 Result<QHash<QByteArray, QByteArray>> hashFromReply(const RedisValue &v)
@@ -202,9 +198,9 @@ Result<FlagState> FlagStore::write(const QString &deployment, const FlagChange &
         return s.error();
     if (change.isEmpty())
         return Error{
-            tr("Nothing to change: give at least one of ML enabled, traffic percentage or fallback.")};
+            StoreText::tr("Nothing to change: give at least one of ML enabled, traffic percentage or fallback.")};
     if (expectedVersion < 0)
-        return Error{tr("The expected version must not be negative (got %1).").arg(expectedVersion)};
+        return Error{StoreText::tr("The expected version must not be negative (got %1).").arg(expectedVersion)};
 
     const QByteArray enabled = change.mlEnabled ? boolText(*change.mlEnabled) : QByteArray("");
     const QByteArray pct =
@@ -220,11 +216,11 @@ Result<FlagState> FlagStore::write(const QString &deployment, const FlagChange &
     const QByteArray outcome = r->array.at(0).string;
     if (outcome == "missing")
         return Error{
-            tr("Deployment \"%1\" has no flags in Redis yet; create them first (mldeckctl flags init).")
+            StoreText::tr("Deployment \"%1\" has no flags in Redis yet; create them first (mldeckctl flags init).")
                 .arg(deployment)};
     if (outcome == "wrongtype")
         return Error{
-            tr("The Redis key %1 is not a hash but a %2; refusing to overwrite it.")
+            StoreText::tr("The Redis key %1 is not a hash but a %2; refusing to overwrite it.")
                 .arg(QString::fromUtf8(key(deployment)), QString::fromUtf8(r->array.value(1).string))};
     if (outcome == "conflict") {
         m_lastWriteConflict = true;
@@ -232,7 +228,7 @@ Result<FlagState> FlagStore::write(const QString &deployment, const FlagChange &
         if (!now.isArray() || now.array.size() != 5)
             return unexpectedReply(QStringLiteral("the flag write"));
         return Error{
-            tr("Conflict: the flags of \"%1\" were changed by %2 at %3 (now version %4: ml_enabled=%5, "
+            StoreText::tr("Conflict: the flags of \"%1\" were changed by %2 at %3 (now version %4: ml_enabled=%5, "
                "ml_traffic_percentage=%6, fallback_on_error=%7) while you expected version %8. "
                "Nothing was written; re-read and try again.")
                 .arg(deployment, orDash(now.array.at(0)), orDash(now.array.at(1)),
@@ -257,7 +253,7 @@ Result<FlagStore::Rollback> FlagStore::rollback(const QString &deployment, const
     if (Status s = checkDeployment(deployment); !s)
         return s.error();
     if (actor.trimmed().isEmpty())
-        return Error{tr("A flag change needs an actor (who makes it) for updated_by.")};
+        return Error{StoreText::tr("A flag change needs an actor (who makes it) for updated_by.")};
     auto r = m_conn.command({QByteArrayLiteral("EVAL"), QByteArray(kRollbackScript), "2", key(deployment),
                              deploymentsKey(), actor.toUtf8(), nowIso(), channel(), deployment.toUtf8(),
                              changeId.toUtf8()});
