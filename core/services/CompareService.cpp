@@ -5,6 +5,7 @@
 #include "core/services/ModelResolver.h"
 #include "core/store/pg/EvaluationData.h"
 #include "core/store/pg/PgConnection.h"
+#include "core/Text.h"
 
 #include <QCoreApplication>
 #include <QDateTime>
@@ -21,11 +22,6 @@ namespace mldeck {
 
 namespace {
 
-QString tr(const char *text)
-{
-    return QCoreApplication::translate("mldeck::CompareService", text);
-}
-
 CompareOutcome failed(const QString &message)
 {
     CompareOutcome o;
@@ -38,7 +34,7 @@ CompareOutcome cancelledOutcome()
 {
     CompareOutcome o;
     o.state = CompareOutcome::State::Cancelled;
-    o.error = tr("cancelled");
+    o.error = ServiceText::tr("cancelled");
     return o;
 }
 
@@ -62,12 +58,12 @@ Result<Dataset> loadRows(const CompareRequest &req, const std::vector<LoadedMode
         if (!header)
             return header.error();
         if (!header->contains(columns.target))
-            return Error{tr("%1 has no target column \"%2\" (columns: %3); name it with --target.")
+            return Error{ServiceText::tr("%1 has no target column \"%2\" (columns: %3); name it with --target.")
                              .arg(req.csvPath, columns.target, header->join(QStringLiteral(", ")))};
         for (const LoadedModel &m : models) {
             auto in = modelInputs(m.runner->info(), header.value(), columns, req.features);
             if (!in)
-                return Error{tr("%1: %2").arg(m.label, in.errorMessage())};
+                return Error{ServiceText::tr("%1: %2").arg(m.label, in.errorMessage())};
             for (const QString &n : in->numeric)
                 if (!columns.numeric.contains(n))
                     columns.numeric << n;
@@ -78,7 +74,7 @@ Result<Dataset> loadRows(const CompareRequest &req, const std::vector<LoadedMode
         return readCsvDataset(req.csvPath, columns, cancel);
     }
     if (!req.pg)
-        return Error{tr("A time window needs a PostgreSQL connection.")};
+        return Error{ServiceText::tr("A time window needs a PostgreSQL connection.")};
     auto conn = PgConnection::open(*req.pg, QStringLiteral("mldeck-compare"));
     if (!conn)
         return conn.error();
@@ -108,18 +104,18 @@ CompareOutcome runComparison(const CompareRequest &req, const std::atomic<bool> 
             progress(std::clamp(percent, 0, 100), stage);
     };
     if (req.models.isEmpty() || req.models.size() > 4)
-        return failed(tr("Give 1 to 4 models (got %1).").arg(req.models.size()));
+        return failed(ServiceText::tr("Give 1 to 4 models (got %1).").arg(req.models.size()));
     if (req.csvPath.isEmpty() == (req.windowSeconds <= 0))
-        return failed(tr("Give either a CSV file or a time window, not both and not neither."));
+        return failed(ServiceText::tr("Give either a CSV file or a time window, not both and not neither."));
 
     // 1. Models: a reference that cannot be loaded stops everything before any data is read.
     std::vector<LoadedModel> models;
     QStringList labels;
     for (const QString &ref : req.models) {
-        report(int(2 * models.size()), tr("Loading %1").arg(ref));
+        report(int(2 * models.size()), ServiceText::tr("Loading %1").arg(ref));
         auto resolved = resolveModel(ref, req.pg);
         if (!resolved)
-            return failed(tr("Model %1: %2").arg(ref, resolved.errorMessage()));
+            return failed(ServiceText::tr("Model %1: %2").arg(ref, resolved.errorMessage()));
         LoadedModel m;
         m.runner = std::move(resolved.value().runner);
         m.label = resolved.value().label.isEmpty() ? QFileInfo(ref).completeBaseName() : resolved.value().label;
@@ -135,11 +131,11 @@ CompareOutcome runComparison(const CompareRequest &req, const std::atomic<bool> 
     const bool classification = first.task == QLatin1String("classification");
     for (const LoadedModel &m : models)
         if ((m.runner->info().task == QLatin1String("classification")) != classification && m.runner->info().hasMetadata)
-            return failed(tr("%1 is a %2 model and %3 a %4 model: they cannot be compared.")
+            return failed(ServiceText::tr("%1 is a %2 model and %3 a %4 model: they cannot be compared.")
                               .arg(models.front().label, first.task, m.label, m.runner->info().task));
 
     // 2. Rows: the union of what the models read, so every model sees exactly the same rows.
-    report(10, tr("Reading rows"));
+    report(10, ServiceText::tr("Reading rows"));
     DatasetColumns columns;
     if (!req.target.isEmpty())
         columns.target = req.target;
@@ -154,7 +150,7 @@ CompareOutcome runComparison(const CompareRequest &req, const std::atomic<bool> 
     for (LoadedModel &m : models) {
         auto in = modelInputs(m.runner->info(), ds.header, columns, req.features);
         if (!in)
-            return failed(tr("%1: %2").arg(m.label, in.errorMessage()));
+            return failed(ServiceText::tr("%1: %2").arg(m.label, in.errorMessage()));
         m.inputs = in.value();
     }
 
@@ -178,11 +174,11 @@ CompareOutcome runComparison(const CompareRequest &req, const std::atomic<bool> 
         opt.cancel = cancel;
         opt.progress = [&](qint64 done, qint64 total) {
             report(base + int(double(done) / double(total) * evalSpan / double(models.size())),
-                   tr("Evaluating %1").arg(m.label));
+                   ServiceText::tr("Evaluating %1").arg(m.label));
         };
         auto r = evaluateModel(*m.runner, ds, m.inputs, opt);
         if (!r)
-            return failed(tr("%1: %2").arg(m.label, r.errorMessage()));
+            return failed(ServiceText::tr("%1: %2").arg(m.label, r.errorMessage()));
         if (r->cancelled || isCancelled(cancel))
             return cancelledOutcome();
         stats::ModelSummary s;
@@ -197,9 +193,9 @@ CompareOutcome runComparison(const CompareRequest &req, const std::atomic<bool> 
         s.latencyP99Ms = r->latencyP99Ms;
         s.unknownCategoryValues = r->unknownCategoryValues;
         if (!classification && s.regression.mapeSkippedZeroTargets > 0 && k == 0)
-            rep.notes << tr("MAPE leaves out %1 rows whose actual value is 0.").arg(s.regression.mapeSkippedZeroTargets);
+            rep.notes << ServiceText::tr("MAPE leaves out %1 rows whose actual value is 0.").arg(s.regression.mapeSkippedZeroTargets);
         if (s.unknownCategoryValues > 0)
-            rep.notes << tr("%1 met %2 categorical values it does not know (encoded as all zero).")
+            rep.notes << ServiceText::tr("%1 met %2 categorical values it does not know (encoded as all zero).")
                              .arg(m.label)
                              .arg(s.unknownCategoryValues);
         rep.models.push_back(s);
@@ -248,13 +244,13 @@ CompareOutcome runComparison(const CompareRequest &req, const std::atomic<bool> 
         bo.cancel = cancel;
         const int base = 75 + int(k - 1) * 20 / int(models.size() - 1);
         bo.progress = [&](double f) {
-            report(base + int(f * 20 / double(models.size() - 1)), tr("Bootstrap confidence intervals"));
+            report(base + int(f * 20 / double(models.size() - 1)), ServiceText::tr("Bootstrap confidence intervals"));
         };
         const auto intervals = stats::pairedBootstrap(series, bo);
         if (isCancelled(cancel))
             return cancelledOutcome();
         if (intervals.size() != series.size())
-            return failed(tr("The bootstrap could not run on these rows."));
+            return failed(ServiceText::tr("The bootstrap could not run on these rows."));
         for (qsizetype j = 0; j < metrics.size(); ++j) {
             stats::MetricDelta d;
             d.baseline = 0;
@@ -269,7 +265,7 @@ CompareOutcome runComparison(const CompareRequest &req, const std::atomic<bool> 
     }
 
     // 5. Where the models differ: per categorical feature and per hour of day.
-    report(96, tr("Segments"));
+    report(96, ServiceText::tr("Segments"));
     rep.segmentMetric = classification ? QStringLiteral("accuracy") : QStringLiteral("mae");
     QStringList categorical = columns.categorical;
     for (auto it = ds.categorical.cbegin(); it != ds.categorical.cend(); ++it)
@@ -286,7 +282,7 @@ CompareOutcome runComparison(const CompareRequest &req, const std::atomic<bool> 
                                             rep.predictions, classification);
         rep.segments.insert(rep.segments.end(), rows.begin(), rows.end());
     }
-    report(100, tr("Done"));
+    report(100, ServiceText::tr("Done"));
     CompareOutcome out;
     out.state = CompareOutcome::State::Done;
     out.report = std::move(rep);

@@ -2,6 +2,7 @@
 
 #include "core/stats/drift/DriftDebouncer.h"
 #include "core/store/pg/DriftData.h"
+#include "core/Text.h"
 
 #include <QCoreApplication>
 #include <QJsonObject>
@@ -14,8 +15,6 @@ namespace mldeck {
 Q_LOGGING_CATEGORY(lcDrift, "mldeck.drift", QtInfoMsg)
 
 namespace {
-
-QString tr(const char *text) { return QCoreApplication::translate("mldeck::DriftCheck", text); }
 
 constexpr qint64 kMicros = 1'000'000;
 
@@ -32,36 +31,36 @@ Result<Reference> loadReference(DriftData &data, const QString &deployment, cons
     const drift::ReferenceSpec &spec = config.reference;
     auto period = [&](qint64 from, qint64 to, const QString &what) -> Result<Reference> {
         if (to <= from)
-            return Error{tr("The reference period of \"%1\" is empty.").arg(deployment)};
+            return Error{ServiceText::tr("The reference period of \"%1\" is empty.").arg(deployment)};
         auto d = data.loadWindow(deployment, schema, from, to, config.maxRows);
         if (!d)
             return d.error();
         const auto iso = [](qint64 us) { return QDateTime::fromMSecsSinceEpoch(us / 1000, Qt::UTC).toString(Qt::ISODate); };
-        return Reference{std::move(d).value(), tr("%1 (%2 to %3)").arg(what, iso(from), iso(to))};
+        return Reference{std::move(d).value(), ServiceText::tr("%1 (%2 to %3)").arg(what, iso(from), iso(to))};
     };
     switch (spec.kind) {
     case Kind::Snapshot: {
         auto d = data.loadSnapshot(deployment, spec.snapshot, schema);
         if (!d)
             return d.error();
-        return Reference{std::move(d).value(), tr("snapshot %1").arg(spec.snapshot)};
+        return Reference{std::move(d).value(), ServiceText::tr("snapshot %1").arg(spec.snapshot)};
     }
     case Kind::Model: {
         auto w = data.championTrainingWindow(deployment);
         if (!w)
             return w.error();
-        return period(w->first, w->second, tr("the champion's training window"));
+        return period(w->first, w->second, ServiceText::tr("the champion's training window"));
     }
     case Kind::Period:
-        return period(spec.from.toMSecsSinceEpoch() * 1000, spec.to.toMSecsSinceEpoch() * 1000, tr("period"));
+        return period(spec.from.toMSecsSinceEpoch() * 1000, spec.to.toMSecsSinceEpoch() * 1000, ServiceText::tr("period"));
     case Kind::Previous:
-        return period(windowFromMicros - spec.seconds * kMicros, windowFromMicros, tr("the previous %1 s").arg(spec.seconds));
+        return period(windowFromMicros - spec.seconds * kMicros, windowFromMicros, ServiceText::tr("the previous %1 s").arg(spec.seconds));
     case Kind::First: {
         auto first = data.firstLoggedMicros(deployment);
         if (!first)
             return first.error();
         return period(*first, std::min(*first + spec.seconds * kMicros, windowFromMicros),
-                      tr("the first %1 s of the log").arg(spec.seconds));
+                      ServiceText::tr("the first %1 s of the log").arg(spec.seconds));
     }
     case Kind::Auto: {
         auto snap = data.snapshotExists(deployment, QStringLiteral("baseline"));
@@ -71,17 +70,17 @@ Result<Reference> loadReference(DriftData &data, const QString &deployment, cons
             auto d = data.loadSnapshot(deployment, QStringLiteral("baseline"), schema);
             if (!d)
                 return d.error();
-            return Reference{std::move(d).value(), tr("snapshot baseline")};
+            return Reference{std::move(d).value(), ServiceText::tr("snapshot baseline")};
         }
         if (auto w = data.championTrainingWindow(deployment))
-            return period(w->first, w->second, tr("the champion's training window"));
+            return period(w->first, w->second, ServiceText::tr("the champion's training window"));
         auto first = data.firstLoggedMicros(deployment);
         if (!first)
             return first.error();
-        return period(*first, std::min(*first + 3600 * kMicros, windowFromMicros), tr("the first hour of the log"));
+        return period(*first, std::min(*first + 3600 * kMicros, windowFromMicros), ServiceText::tr("the first hour of the log"));
     }
     }
-    return Error{tr("Unknown reference.")};
+    return Error{ServiceText::tr("Unknown reference.")};
 }
 
 void dropIgnored(drift::Dataset &d, const QStringList &ignore)
@@ -99,11 +98,11 @@ QString severityOf(const QString &feature)
 QString driftFeatureLabel(const QString &feature)
 {
     if (feature == kDriftPredictionFeature)
-        return tr("prediction");
+        return ServiceText::tr("prediction");
     if (feature == kDriftTargetFeature)
-        return tr("target");
+        return ServiceText::tr("target");
     if (feature == kDriftDatasetFeature)
-        return tr("dataset");
+        return ServiceText::tr("dataset");
     return feature;
 }
 
@@ -116,7 +115,7 @@ Result<DriftCheckReport> runDriftCheck(PgConnection &conn, const DriftCheckReque
         return settings.error();
     auto config = drift::DriftConfig::fromJson(*settings);
     if (!config)
-        return Error{tr("Drift settings of \"%1\": %2").arg(request.deployment, config.errorMessage())};
+        return Error{ServiceText::tr("Drift settings of \"%1\": %2").arg(request.deployment, config.errorMessage())};
     DriftCheckReport report;
     report.config = *config;
     drift::DriftConfig &cfg = report.config;
@@ -230,12 +229,12 @@ Result<DriftCheckReport> runDriftCheck(PgConnection &conn, const DriftCheckReque
         if (f.pValue)
             details.insert(QStringLiteral("p_value"), *f.pValue);
         const QString title = f.pValue
-                                  ? tr("Drift on %1: %2 p = %3, effect %4 = %5")
+                                  ? ServiceText::tr("Drift on %1: %2 p = %3, effect %4 = %5")
                                         .arg(driftFeatureLabel(f.name), drift::testKey(f.test))
                                         .arg(*f.pValue, 0, 'g', 3)
                                         .arg(f.effectSizeName)
                                         .arg(f.effectSize, 0, 'f', 2)
-                                  : tr("Drift on %1: %2 = %3 (threshold %4), effect %5 = %6")
+                                  : ServiceText::tr("Drift on %1: %2 = %3 (threshold %4), effect %5 = %6")
                                         .arg(driftFeatureLabel(f.name), drift::testKey(f.test))
                                         .arg(f.statistic, 0, 'g', 3)
                                         .arg(f.threshold, 0, 'g', 3)
@@ -249,7 +248,7 @@ Result<DriftCheckReport> runDriftCheck(PgConnection &conn, const DriftCheckReque
                                      {QStringLiteral("share"), report.result.share},
                                      {QStringLiteral("share_threshold"), report.result.shareThreshold}};
     if (auto s = apply(kDriftDatasetFeature, report.result.datasetDrift, report.result.considered > 0, datasetDetails,
-                       tr("Dataset drift: %1 of %2 features drift").arg(report.result.drifted).arg(report.result.considered));
+                       ServiceText::tr("Dataset drift: %1 of %2 features drift").arg(report.result.drifted).arg(report.result.considered));
         !s)
         return s.error();
     if (auto s = data.saveState(request.deployment, states); !s)

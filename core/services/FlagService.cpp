@@ -5,6 +5,7 @@
 #include "core/store/pg/PgConnection.h"
 #include "core/store/redis/FlagStore.h"
 #include "core/store/redis/RedisConnection.h"
+#include "core/Text.h"
 
 #include <QCoreApplication>
 #include <QLoggingCategory>
@@ -14,11 +15,6 @@ Q_LOGGING_CATEGORY(lcFlagService, "mldeck.services.flags", QtWarningMsg)
 namespace mldeck {
 
 namespace {
-
-QString tr(const char *text)
-{
-    return QCoreApplication::translate("mldeck::FlagService", text);
-}
 
 constexpr qsizetype kOwnChangesKept = 64;
 
@@ -30,10 +26,10 @@ QString boolText(bool b)
 QString describe(const FlagState &s)
 {
     if (!s.exists)
-        return tr("no flags");
+        return ServiceText::tr("no flags");
     if (!s.isValid())
-        return tr("INVALID (%1)").arg(s.invalidFields.join(QStringLiteral(", ")));
-    return tr("ml_enabled=%1, ml_traffic_percentage=%2, fallback_on_error=%3")
+        return ServiceText::tr("INVALID (%1)").arg(s.invalidFields.join(QStringLiteral(", ")));
+    return ServiceText::tr("ml_enabled=%1, ml_traffic_percentage=%2, fallback_on_error=%3")
         .arg(boolText(s.mlEnabled))
         .arg(s.trafficPercentage)
         .arg(boolText(s.fallbackOnError));
@@ -118,7 +114,7 @@ void FlagService::dropPg()
 Result<int> FlagService::flushSpool()
 {
     if (!m_pg)
-        return Error{tr("Not connected to PostgreSQL.")};
+        return Error{ServiceText::tr("Not connected to PostgreSQL.")};
     AuditLog log(*m_pg);
     return m_spool.flush([&log](const AuditRecord &r) -> Status {
         auto inserted = log.insert(r, true);
@@ -169,7 +165,7 @@ ApplyOutcome FlagService::notApplied(const QString &deployment, const QString &w
 {
     ApplyOutcome out;
     out.connectionFailure = connection;
-    out.message = tr("not applied: %1").arg(why);
+    out.message = ServiceText::tr("not applied: %1").arg(why);
     // Only read back when Redis is reachable: a frozen server would cost a second timeout.
     if (!connection || m_redis)
         out.state = readBackOrEmpty(deployment);
@@ -196,12 +192,12 @@ ApplyOutcome FlagService::apply(const QString &deployment, const FlagEdit &edit,
 {
     if (!edit.mlEnabled && !edit.trafficPercentage && !edit.fallbackOnError) {
         ApplyOutcome out;
-        out.message = tr("not applied: nothing to change.");
+        out.message = ServiceText::tr("not applied: nothing to change.");
         return out;
     }
     if (edit.trafficPercentage && !isValidTrafficPercentage(*edit.trafficPercentage)) {
         ApplyOutcome out;
-        out.message = tr("not applied: the ML traffic percentage must be a whole number from 0 to 100, not %1.")
+        out.message = ServiceText::tr("not applied: the ML traffic percentage must be a whole number from 0 to 100, not %1.")
                           .arg(*edit.trafficPercentage);
         return out;
     }
@@ -218,14 +214,14 @@ ApplyOutcome FlagService::apply(const QString &deployment, const FlagEdit &edit,
     }
     if (!before->exists)
         return notApplied(deployment,
-                          tr("deployment \"%1\" has no flags in Redis (create them with mldeckctl flags init).")
+                          ServiceText::tr("deployment \"%1\" has no flags in Redis (create them with mldeckctl flags init).")
                               .arg(deployment),
                           false);
     if (before->version != expectedVersion) {
         ApplyOutcome out;
         out.conflict = true;
         out.state = *before;
-        out.message = tr("Conflict: the flags of \"%1\" were changed by %2 at %3 (now version %4: %5) while you "
+        out.message = ServiceText::tr("Conflict: the flags of \"%1\" were changed by %2 at %3 (now version %4: %5) while you "
                          "expected version %6. Nothing was written; review the new state and try again.")
                           .arg(deployment, before->updatedBy.isEmpty() ? QStringLiteral("-") : before->updatedBy,
                                before->updatedAt.isValid() ? before->updatedAt.toString(Qt::ISODateWithMs)
@@ -245,11 +241,11 @@ ApplyOutcome FlagService::apply(const QString &deployment, const FlagEdit &edit,
     // 1. The audit log must be writable: the row goes in first, inside an open transaction.
     auto db = pg();
     if (!db)
-        return notApplied(deployment, tr("the audit log is not writable: %1").arg(db.errorMessage()), true);
+        return notApplied(deployment, ServiceText::tr("the audit log is not writable: %1").arg(db.errorMessage()), true);
     auto pending = AuditLog(**db).prepare(record);
     if (!pending) {
         dropPg();
-        return notApplied(deployment, tr("the audit log is not writable: %1").arg(pending.errorMessage()), false);
+        return notApplied(deployment, ServiceText::tr("the audit log is not writable: %1").arg(pending.errorMessage()), false);
     }
 
     if (m_beforeRedisWrite)
@@ -299,13 +295,13 @@ ApplyOutcome FlagService::apply(const QString &deployment, const FlagEdit &edit,
         dropPg();
         if (Status spooled = m_spool.put(record); spooled) {
             out.auditSpooled = true;
-            out.message = tr("Applied (version %1 -> %2), but the audit row could not be committed (%3); it is kept "
+            out.message = ServiceText::tr("Applied (version %1 -> %2), but the audit row could not be committed (%3); it is kept "
                              "in %4 and will be written when PostgreSQL is reachable.")
                               .arg(expectedVersion)
                               .arg(written->version)
                               .arg(committed.errorMessage(), m_spool.directory());
         } else {
-            out.message = tr("Applied (version %1 -> %2), but the audit row was LOST: commit failed (%3) and the "
+            out.message = ServiceText::tr("Applied (version %1 -> %2), but the audit row was LOST: commit failed (%3) and the "
                              "spool failed (%4).")
                               .arg(expectedVersion)
                               .arg(written->version)
@@ -314,7 +310,7 @@ ApplyOutcome FlagService::apply(const QString &deployment, const FlagEdit &edit,
         }
         return out;
     }
-    out.message = tr("Applied: the flags of \"%1\" are now version %2 (%3).")
+    out.message = ServiceText::tr("Applied: the flags of \"%1\" are now version %2 (%3).")
                       .arg(deployment)
                       .arg(written->version)
                       .arg(describe(*written));
@@ -367,18 +363,18 @@ ApplyOutcome FlagService::rollback(const QString &deployment, const QString &rea
         auditProblem = inserted.errorMessage();
     }
     if (auditProblem.isEmpty()) {
-        out.message = tr("Rolled back: ML is OFF for \"%1\" (version %2).").arg(deployment).arg(done->after.version);
+        out.message = ServiceText::tr("Rolled back: ML is OFF for \"%1\" (version %2).").arg(deployment).arg(done->after.version);
         return out;
     }
     if (Status spooled = m_spool.put(record); spooled) {
         out.auditSpooled = true;
-        out.message = tr("Rolled back: ML is OFF for \"%1\" (version %2). The audit log is unreachable (%3): the "
+        out.message = ServiceText::tr("Rolled back: ML is OFF for \"%1\" (version %2). The audit log is unreachable (%3): the "
                          "row is kept in %4 and will be written when PostgreSQL is reachable.")
                           .arg(deployment)
                           .arg(done->after.version)
                           .arg(auditProblem, m_spool.directory());
     } else {
-        out.message = tr("Rolled back: ML is OFF for \"%1\" (version %2), but the audit row was LOST: %3; %4")
+        out.message = ServiceText::tr("Rolled back: ML is OFF for \"%1\" (version %2), but the audit row was LOST: %3; %4")
                           .arg(deployment)
                           .arg(done->after.version)
                           .arg(auditProblem, spooled.errorMessage());

@@ -1,4 +1,5 @@
 #include "core/services/Health.h"
+#include "core/Text.h"
 
 #include <QCoreApplication>
 
@@ -8,13 +9,13 @@ QString Health::stateName(State state)
 {
     switch (state) {
     case State::Unknown:
-        return QCoreApplication::translate("mldeck::Health", "unknown");
+        return ServiceText::tr("unknown");
     case State::Connecting:
-        return QCoreApplication::translate("mldeck::Health", "connecting");
+        return ServiceText::tr("connecting");
     case State::Up:
-        return QCoreApplication::translate("mldeck::Health", "up");
+        return ServiceText::tr("up");
     case State::Down:
-        return QCoreApplication::translate("mldeck::Health", "down");
+        return ServiceText::tr("down");
     }
     return {};
 }

@@ -2,6 +2,7 @@
 
 #include "core/store/pg/KpiStore.h"
 #include "core/store/pg/PgConnection.h"
+#include "core/Text.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>
@@ -19,11 +20,6 @@ Q_LOGGING_CATEGORY(lcKpiCache, "mldeck.services.kpicache", QtWarningMsg)
 namespace mldeck {
 
 namespace {
-
-QString tr(const char *text)
-{
-    return QCoreApplication::translate("mldeck::KpiCache", text);
-}
 
 using Level = KpiStore::Level;
 
@@ -318,9 +314,9 @@ Result<KpiSnapshot> KpiCache::load(PgConnection &conn, const KpiQuery &query, qi
     QElapsedTimer timer;
     timer.start();
     if (query.deployment.isEmpty())
-        return Error{tr("No deployment given.")};
+        return Error{ServiceText::tr("No deployment given.")};
     if (query.toSecs <= query.fromSecs)
-        return Error{tr("The range is empty: it must end after it starts.")};
+        return Error{ServiceText::tr("The range is empty: it must end after it starts.")};
     *d = State{};
     d->query = query;
     if (query.live) { // a live range follows the clock
@@ -365,7 +361,7 @@ Result<KpiSnapshot> KpiCache::refresh(PgConnection &conn, qint64 nowSecs)
     QElapsedTimer timer;
     timer.start();
     if (!d->loaded)
-        return Error{tr("Nothing loaded to refresh.")};
+        return Error{ServiceText::tr("Nothing loaded to refresh.")};
     KpiStore store(conn);
     if (auto applied = store.applyPendingOutcomes(); !applied)
         return applied.error();

@@ -2,6 +2,7 @@
 
 #include "core/services/KpiCache.h"
 #include "core/store/pg/PgConnection.h"
+#include "core/Text.h"
 
 #include <QCoreApplication>
 #include <QJsonArray>
@@ -12,8 +13,6 @@
 namespace mldeck {
 
 namespace {
-
-QString tr(const char *text) { return QCoreApplication::translate("mldeck::KpiReport", text); }
 
 constexpr qint64 kDay = 24 * 3600;
 
@@ -45,7 +44,7 @@ Result<QList<Alert>> readAlerts(PgConnection &conn, const QString &deployment, q
             .arg(KpiReportData::kMaxRows + 1),
         {deployment, QString::number(fromMs), QString::number(toMs)});
     if (!rows)
-        return Error{tr("Could not read the alerts of the period: %1").arg(rows.errorMessage())};
+        return Error{ServiceText::tr("Could not read the alerts of the period: %1").arg(rows.errorMessage())};
     QList<Alert> alerts;
     for (const QStringList &r : *rows) {
         if (alerts.size() == KpiReportData::kMaxRows) {
@@ -82,7 +81,7 @@ Result<QList<KpiReportChange>> readChanges(PgConnection &conn, const QString &de
             .arg(KpiReportData::kMaxRows + 1),
         {deployment, QString::number(fromMs), QString::number(toMs)});
     if (!rows)
-        return Error{tr("Could not read the changes of the period: %1").arg(rows.errorMessage())};
+        return Error{ServiceText::tr("Could not read the changes of the period: %1").arg(rows.errorMessage())};
     QList<KpiReportChange> changes;
     for (const QStringList &r : *rows) {
         if (changes.size() == KpiReportData::kMaxRows) {
@@ -201,14 +200,14 @@ Result<KpiReportData> buildKpiReport(PgConnection &conn, const QString &deployme
 {
     const auto seconds = kpiReportPeriodSeconds(period);
     if (!seconds)
-        return Error{tr("Unknown report period \"%1\": use day or week.").arg(period)};
+        return Error{ServiceText::tr("Unknown report period \"%1\": use day or week.").arg(period)};
     if (!end.isValid())
-        return Error{tr("The end of the report period is not a valid time.")};
+        return Error{ServiceText::tr("The end of the report period is not a valid time.")};
     const auto known = conn.query(QStringLiteral("SELECT 1 FROM mldeck.deployments WHERE name = $1"), {deployment});
     if (!known)
-        return Error{tr("Could not read the deployments: %1").arg(known.errorMessage())};
+        return Error{ServiceText::tr("Could not read the deployments: %1").arg(known.errorMessage())};
     if (known->isEmpty())
-        return Error{tr("Unknown deployment \"%1\".").arg(deployment)};
+        return Error{ServiceText::tr("Unknown deployment \"%1\".").arg(deployment)};
 
     KpiReportData data;
     data.deployment = deployment;
@@ -227,7 +226,7 @@ Result<KpiReportData> buildKpiReport(PgConnection &conn, const QString &deployme
     KpiCache cache;
     auto snapshot = cache.load(conn, query, data.generatedAt.toSecsSinceEpoch());
     if (!snapshot)
-        return Error{tr("Could not compute the KPIs of the period: %1").arg(snapshot.errorMessage())};
+        return Error{ServiceText::tr("Could not compute the KPIs of the period: %1").arg(snapshot.errorMessage())};
     data.snapshot = std::move(snapshot).value();
 
     const qint64 fromMs = query.fromSecs * 1000, toMs = query.toSecs * 1000;
@@ -319,10 +318,10 @@ Status writeKpiReportCsv(const KpiReportData &data, const QString &path)
 {
     QSaveFile file(path);
     if (!file.open(QIODevice::WriteOnly))
-        return Error{tr("Cannot write %1: %2").arg(path, file.errorString())};
+        return Error{ServiceText::tr("Cannot write %1: %2").arg(path, file.errorString())};
     const QByteArray bytes = kpiReportCsv(data);
     if (file.write(bytes) != bytes.size() || !file.commit())
-        return Error{tr("Cannot write %1: %2").arg(path, file.errorString())};
+        return Error{ServiceText::tr("Cannot write %1: %2").arg(path, file.errorString())};
     return {};
 }
 

@@ -7,6 +7,7 @@
 #include "core/store/pg/PgConnection.h"
 #include "core/store/redis/ModelKeys.h"
 #include "core/store/redis/RedisConnection.h"
+#include "core/Text.h"
 
 #include <QCoreApplication>
 #include <QFileInfo>
@@ -19,8 +20,6 @@ namespace mldeck::models {
 namespace {
 
 Q_LOGGING_CATEGORY(lcModels, "mldeck.services.models")
-
-QString tr(const char *text) { return QCoreApplication::translate("mldeck::models", text); }
 
 // KEYS: champion hash. ARGV: version, sha256, path, updated_at, name, model_id, channel, message.
 // Replace + announce in one script: a reader never sees a half-written champion.
@@ -39,13 +38,13 @@ Status checkFeatures(PgConnection &pg, const QString &deployment, const ModelInf
     DeploymentStore deployments(pg);
     const auto schema = deployments.featureSchema(deployment, info.schema.id);
     if (!schema)
-        return Error{tr("The model's metadata refers to feature schema %1, which deployment \"%2\" does not have.")
+        return Error{ServiceText::tr("The model's metadata refers to feature schema %1, which deployment \"%2\" does not have.")
                          .arg(info.schema.id)
                          .arg(deployment)};
     const QStringList modelNumeric = info.schema.numericNames();
     const QStringList modelCategorical = info.schema.categoricalNames();
     if (modelNumeric != schema->numericNames() || modelCategorical != schema->categoricalNames())
-        return Error{tr("The model's features do not match feature schema %1 of deployment \"%2\": the model expects "
+        return Error{ServiceText::tr("The model's features do not match feature schema %1 of deployment \"%2\": the model expects "
                         "numeric [%3] and categorical [%4], the deployment logs numeric [%5] and categorical [%6].")
                          .arg(info.schema.id)
                          .arg(deployment, modelNumeric.join(QStringLiteral(", ")), modelCategorical.join(QStringLiteral(", ")),
@@ -92,7 +91,7 @@ AliasOutcome publishAfter(PgConnection &pg, const std::optional<RedisEndpoint> &
     if (!published) {
         qCWarning(lcModels) << "champion of" << out.change.deployment << "committed but not published:"
                             << published.errorMessage();
-        out.published = Error{tr("The promotion is committed, but publishing the champion in Redis failed: %1 "
+        out.published = Error{ServiceText::tr("The promotion is committed, but publishing the champion in Redis failed: %1 "
                                  "Run `mldeckctl models publish --deployment %2` once Redis is back.")
                                   .arg(published.errorMessage(), out.change.deployment)};
     }
@@ -108,16 +107,16 @@ QByteArray modelsChannel() { return redis_keys::modelsChannel(); }
 Result<RegisterOutcome> registerModel(PgConnection &pg, const RegisterRequest &request, const Actor &actor)
 {
     if (!isValidDeploymentName(request.deployment))
-        return Error{tr("\"%1\" is not a valid deployment name.").arg(request.deployment)};
+        return Error{ServiceText::tr("\"%1\" is not a valid deployment name.").arg(request.deployment)};
     if (!request.version.isEmpty() && !ModelRegistry::isValidVersion(request.version))
-        return Error{tr("Invalid version \"%1\": use 1 to 64 letters, digits, '.', '_' or '-'.").arg(request.version)};
+        return Error{ServiceText::tr("Invalid version \"%1\": use 1 to 64 letters, digits, '.', '_' or '-'.").arg(request.version)};
     if (request.file.isEmpty())
-        return Error{tr("No model file given.")};
+        return Error{ServiceText::tr("No model file given.")};
     const QFileInfo file(request.file);
     if (!file.exists())
-        return Error{tr("Model file %1 does not exist.").arg(request.file)};
+        return Error{ServiceText::tr("Model file %1 does not exist.").arg(request.file)};
     if (!file.isFile())
-        return Error{tr("Model path %1 is not a file.").arg(request.file)};
+        return Error{ServiceText::tr("Model path %1 is not a file.").arg(request.file)};
 
     const auto sha = ModelStore::sha256Of(request.file);
     if (!sha)
@@ -127,7 +126,7 @@ Result<RegisterOutcome> registerModel(PgConnection &pg, const RegisterRequest &r
     if (!names)
         return names.error();
     if (!names->contains(request.deployment))
-        return Error{tr("Unknown deployment \"%1\": it has no row in mldeck.deployments (the serving backend or "
+        return Error{ServiceText::tr("Unknown deployment \"%1\": it has no row in mldeck.deployments (the serving backend or "
                         "`mldeckctl simulate` creates it).")
                          .arg(request.deployment)};
     ModelRegistry registry(pg);
@@ -137,7 +136,7 @@ Result<RegisterOutcome> registerModel(PgConnection &pg, const RegisterRequest &r
     if (existing->has_value()) {
         const ModelVersion &m = **existing;
         if (!request.version.isEmpty() && request.version != m.version)
-            return Error{tr("This file (SHA-256 %1…) is already registered for deployment \"%2\" as version %3; a file "
+            return Error{ServiceText::tr("This file (SHA-256 %1…) is already registered for deployment \"%2\" as version %3; a file "
                             "is registered once per deployment.")
                              .arg(QString::fromLatin1(sha->left(12)), request.deployment, m.version)};
         return RegisterOutcome{m, true, !m.featureNames.isEmpty()};
@@ -149,7 +148,7 @@ Result<RegisterOutcome> registerModel(PgConnection &pg, const RegisterRequest &r
         return runner.error();
     const ModelInfo &info = (*runner)->info();
     if (info.sha256 != *sha)
-        return Error{tr("Model file %1 changed while it was being registered; try again.").arg(request.file)};
+        return Error{ServiceText::tr("Model file %1 changed while it was being registered; try again.").arg(request.file)};
     if (info.hasMetadata) {
         if (Status s = checkFeatures(pg, request.deployment, info); !s)
             return s.error();

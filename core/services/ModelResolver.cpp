@@ -2,6 +2,7 @@
 
 #include "core/ml/ModelStore.h"
 #include "core/store/pg/PgConnection.h"
+#include "core/Text.h"
 
 #include <QCoreApplication>
 #include <QFileInfo>
@@ -9,18 +10,12 @@
 
 namespace mldeck {
 
-namespace {
-
-QString tr(const char *text) { return QCoreApplication::translate("mldeck::ModelResolver", text); }
-
-} // namespace
-
 Result<ResolvedModel> resolveModel(const QString &ref, const std::optional<PgEndpoint> &pg)
 {
     static const QRegularExpression aliasRef(QStringLiteral("^([a-z][a-z0-9_-]{0,62}):(champion|challenger)$"));
     static const QRegularExpression versionRef(QStringLiteral("^([a-z][a-z0-9_-]{0,62})@([A-Za-z0-9._-]{1,64})$"));
     if (ref.trimmed().isEmpty())
-        return Error{tr("No model given: use a file path, DEPLOYMENT:champion, DEPLOYMENT:challenger or DEPLOYMENT@VERSION.")};
+        return Error{ServiceText::tr("No model given: use a file path, DEPLOYMENT:champion, DEPLOYMENT:challenger or DEPLOYMENT@VERSION.")};
 
     const auto aliasMatch = aliasRef.match(ref);
     const auto versionMatch = versionRef.match(ref);
@@ -36,7 +31,7 @@ Result<ResolvedModel> resolveModel(const QString &ref, const std::optional<PgEnd
     }
 
     if (!pg)
-        return Error{tr("Model reference \"%1\" needs the registry: give PostgreSQL with --pg or MLDECK_PG_URL.").arg(ref)};
+        return Error{ServiceText::tr("Model reference \"%1\" needs the registry: give PostgreSQL with --pg or MLDECK_PG_URL.").arg(ref)};
     auto conn = PgConnection::open(*pg, QStringLiteral("mldeck-resolver"));
     if (!conn)
         return conn.error();
@@ -50,7 +45,7 @@ Result<ResolvedModel> resolveModel(const QString &ref, const std::optional<PgEnd
         if (!found)
             return found.error();
         if (!found->has_value())
-            return Error{tr("Deployment \"%1\" has no %2 model.").arg(deployment, alias)};
+            return Error{ServiceText::tr("Deployment \"%1\" has no %2 model.").arg(deployment, alias)};
         entry = **found;
         label = QStringLiteral("%1@%2 (%3)").arg(deployment, entry.version, alias);
     } else {
@@ -62,7 +57,7 @@ Result<ResolvedModel> resolveModel(const QString &ref, const std::optional<PgEnd
     }
     auto runner = ModelStore::loadVerified(entry.filePath, entry.sha256.toLatin1());
     if (!runner)
-        return Error{tr("%1: %2").arg(label, runner.errorMessage())};
+        return Error{ServiceText::tr("%1: %2").arg(label, runner.errorMessage())};
     ResolvedModel out;
     out.runner = std::move(runner).value();
     out.label = label;

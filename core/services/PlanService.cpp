@@ -5,6 +5,7 @@
 #include "core/store/pg/PgConnection.h"
 #include "core/store/pg/RolloutPlanStore.h"
 #include "core/store/pg/WindowMetricsQuery.h"
+#include "core/Text.h"
 
 #include <QCoreApplication>
 #include <QJsonArray>
@@ -12,11 +13,6 @@
 namespace mldeck {
 
 namespace {
-
-QString tr(const char *text)
-{
-    return QCoreApplication::translate("mldeck::PlanService", text);
-}
 
 QJsonObject planJson(const StagedPlan &p, int currentStep)
 {
@@ -131,7 +127,7 @@ Result<PlanStatus> PlanService::save(const QString &deployment, const StagedPlan
     if (Status s = store.save(deployment, p, current); !s)
         return s.error();
     if (Status s = m_flags.audit(record); !s)
-        return Error{tr("The plan was saved but its audit row could not be written: %1").arg(s.errorMessage())};
+        return Error{ServiceText::tr("The plan was saved but its audit row could not be written: %1").arg(s.errorMessage())};
     return status(deployment);
 }
 
@@ -146,7 +142,7 @@ Result<PlanStatus> PlanService::advance(const QString &deployment, const QString
         return stored.error();
     }
     if (!stored->exists)
-        return Error{tr("Deployment \"%1\" has no staged plan yet; save one first (mldeckctl plan set).").arg(deployment)};
+        return Error{ServiceText::tr("Deployment \"%1\" has no staged plan yet; save one first (mldeckctl plan set).").arg(deployment)};
     auto now = status(deployment);
     if (!now)
         return now.error();
@@ -154,7 +150,7 @@ Result<PlanStatus> PlanService::advance(const QString &deployment, const QString
     if (!flags)
         return flags.error();
     if (!flags->exists)
-        return Error{tr("Deployment \"%1\" has no flags in Redis (create them with mldeckctl flags init).").arg(deployment)};
+        return Error{ServiceText::tr("Deployment \"%1\" has no flags in Redis (create them with mldeckctl flags init).").arg(deployment)};
     auto next = plan::nextStep(stored->plan, stored->currentStep);
     if (!next)
         return next.error();
@@ -164,16 +160,16 @@ Result<PlanStatus> PlanService::advance(const QString &deployment, const QString
     while (*next < stored->plan.steps.size() && stored->plan.steps.at(*next) <= live)
         next = *next + 1;
     if (*next >= stored->plan.steps.size())
-        return Error{tr("ML traffic is already at %1 %, at or above the plan's last step: nothing to advance.").arg(live)};
+        return Error{ServiceText::tr("ML traffic is already at %1 %, at or above the plan's last step: nothing to advance.").arg(live)};
     const bool override = !overrideReason.trimmed().isEmpty();
     if (!now->canAdvance && !override) {
         QStringList failing;
         for (const GateStatus &g : now->gates)
             if (!g.pass)
-                failing << tr("%1 = %2 (threshold %3)")
-                               .arg(g.name, g.value ? QString::number(*g.value, 'g', 4) : tr("no data"))
+                failing << ServiceText::tr("%1 = %2 (threshold %3)")
+                               .arg(g.name, g.value ? QString::number(*g.value, 'g', 4) : ServiceText::tr("no data"))
                                .arg(g.threshold);
-        return Error{tr("Not advanced: gates failing: %1. Wait, or give an override reason.")
+        return Error{ServiceText::tr("Not advanced: gates failing: %1. Wait, or give an override reason.")
                          .arg(failing.join(QStringLiteral("; ")))};
     }
     const int from = live;
@@ -182,7 +178,7 @@ Result<PlanStatus> PlanService::advance(const QString &deployment, const QString
     edit.mlEnabled = true;
     edit.trafficPercentage = to;
     const QString reason = override ? overrideReason.trimmed()
-                                    : tr("staged plan: step %1 (%2 %) -> step %3 (%4 %), all gates passed")
+                                    : ServiceText::tr("staged plan: step %1 (%2 %) -> step %3 (%4 %), all gates passed")
                                           .arg(stored->currentStep + 1)
                                           .arg(from)
                                           .arg(*next + 1)
@@ -198,11 +194,11 @@ Result<PlanStatus> PlanService::advance(const QString &deployment, const QString
         return Error{out.message};
     auto db2 = m_flags.pg();
     if (!db2)
-        return Error{tr("The percentage is now %1 %, but the plan step could not be recorded: %2")
+        return Error{ServiceText::tr("The percentage is now %1 %, but the plan step could not be recorded: %2")
                          .arg(to)
                          .arg(db2.errorMessage())};
     if (Status s = RolloutPlanStore(**db2).setCurrentStep(deployment, *next); !s)
-        return Error{tr("The percentage is now %1 %, but the plan step could not be recorded: %2")
+        return Error{ServiceText::tr("The percentage is now %1 %, but the plan step could not be recorded: %2")
                          .arg(to)
                          .arg(s.errorMessage())};
     return status(deployment);
@@ -211,7 +207,7 @@ Result<PlanStatus> PlanService::advance(const QString &deployment, const QString
 Result<WhatIf> PlanService::whatIf(const QString &deployment, int percentage)
 {
     if (!isValidTrafficPercentage(percentage))
-        return Error{tr("The ML traffic percentage must be a whole number from 0 to 100, not %1.").arg(percentage)};
+        return Error{ServiceText::tr("The ML traffic percentage must be a whole number from 0 to 100, not %1.").arg(percentage)};
     auto flags = m_flags.read(deployment);
     if (!flags)
         return flags.error();

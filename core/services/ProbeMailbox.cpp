@@ -1,4 +1,5 @@
 #include "core/services/ProbeMailbox.h"
+#include "core/Text.h"
 
 #include <QCoreApplication>
 #include <QLoggingCategory>
@@ -33,7 +34,7 @@ bool ProbeMailbox::launch(Probe probe, Deliver deliver)
             } catch (const std::exception &e) { // adapters should not throw; never let it kill the process
                 result.up = false;
                 result.detail =
-                    QCoreApplication::translate("mldeck::Probes", "internal error while checking: %1")
+                    ServiceText::tr("internal error while checking: %1")
                         .arg(QString::fromLocal8Bit(e.what()));
             }
             {

@@ -3,6 +3,7 @@
 #include "core/store/pg/Migrator.h"
 #include "core/store/pg/PgConnection.h"
 #include "core/store/redis/RedisConnection.h"
+#include "core/Text.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>
@@ -14,14 +15,9 @@ namespace mldeck {
 
 namespace {
 
-QString tr(const char *text)
-{
-    return QCoreApplication::translate("mldeck::Probes", text);
-}
-
 QString formatMs(double ms)
 {
-    return QString::number(ms, 'f', ms < 10 ? 1 : 0) + tr(" ms");
+    return QString::number(ms, 'f', ms < 10 ? 1 : 0) + ServiceText::tr(" ms");
 }
 
 ProbeResult down(const QString &error)
@@ -36,16 +32,16 @@ ProbeResult down(const QString &error)
 QString describeSchema(int current, int latest, bool foreign, const QStringList &pending)
 {
     if (foreign)
-        return tr("foreign mldeck schema (not created by MLDeck): MLDeck will not touch it");
+        return ServiceText::tr("foreign mldeck schema (not created by MLDeck): MLDeck will not touch it");
     if (current <= 0)
-        return tr("schema not installed: run mldeckctl migrate");
+        return ServiceText::tr("schema not installed: run mldeckctl migrate");
     if (current > latest)
-        return tr("schema v%1 is newer than this MLDeck (v%2): upgrade MLDeck").arg(current).arg(latest);
+        return ServiceText::tr("schema v%1 is newer than this MLDeck (v%2): upgrade MLDeck").arg(current).arg(latest);
     if (current < latest) {
         const int n = pending.isEmpty() ? latest - current : int(pending.size());
-        return tr("schema v%1, %2 migration(s) pending: run mldeckctl migrate").arg(current).arg(n);
+        return ServiceText::tr("schema v%1, %2 migration(s) pending: run mldeckctl migrate").arg(current).arg(n);
     }
-    return tr("schema v%1").arg(current);
+    return ServiceText::tr("schema v%1").arg(current);
 }
 
 ProbeResult probeRedis(const RedisEndpoint &endpoint)
@@ -92,7 +88,7 @@ ProbeResult probePg(const PgEndpoint &endpoint, const QString &applicationName)
     } else {
         // The server answers, so it is up; say why the schema is unknown instead of hiding it.
         qCWarning(lcProbes) << "schema status failed:" << schema.errorMessage();
-        schemaText = tr("schema unknown (%1)").arg(schema.errorMessage());
+        schemaText = ServiceText::tr("schema unknown (%1)").arg(schema.errorMessage());
     }
     r.detail = formatMs(r.latencyMs) + QStringLiteral(", ") + schemaText;
     return r;

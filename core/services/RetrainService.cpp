@@ -2,6 +2,7 @@
 
 #include "core/services/KeptPgConnection.h"
 #include "core/store/pg/DeploymentStore.h"
+#include "core/Text.h"
 
 #include <QCoreApplication>
 #include <QLoggingCategory>
@@ -15,14 +16,9 @@ namespace mldeck {
 
 namespace {
 
-QString tr(const char *text)
-{
-    return QCoreApplication::translate("mldeck::RetrainService", text);
-}
-
 QString noPg()
 {
-    return tr("No PostgreSQL connection is configured.");
+    return ServiceText::tr("No PostgreSQL connection is configured.");
 }
 
 // A run that never reached runRetrain (no connection): recorded nowhere, reported like any failure.

@@ -1,4 +1,5 @@
 #include "core/services/WebhookNotifier.h"
+#include "core/Text.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>
@@ -16,32 +17,30 @@ namespace mldeck {
 
 namespace {
 
-QString tr(const char *text) { return QCoreApplication::translate("mldeck::WebhookNotifier", text); }
-
 bool retryable(int status) { return status == 0 || status == 408 || status == 429 || status >= 500; }
 
 } // namespace
 
 QJsonObject webhookPayload(const WebhookEvent &e)
 {
-    const QString valueText = e.value ? e.rule.formatValue(*e.value) : tr("n/a");
+    const QString valueText = e.value ? e.rule.formatValue(*e.value) : ServiceText::tr("n/a");
     const QString at = e.at.toUTC().toString(Qt::ISODate);
     QString headline;
     QString color;
     if (e.event == QLatin1String("firing")) {
-        headline = tr("[FIRING] %1 on %2: %3 (%4)").arg(e.title, e.deployment, valueText, e.rule.describe());
+        headline = ServiceText::tr("[FIRING] %1 on %2: %3 (%4)").arg(e.title, e.deployment, valueText, e.rule.describe());
         color = e.rule.severity == QLatin1String("critical") ? QStringLiteral("#d00000") : QStringLiteral("#f2a900");
     } else if (e.event == QLatin1String("resolved")) {
-        headline = tr("[RESOLVED] %1 on %2: now %3").arg(e.title, e.deployment, valueText);
+        headline = ServiceText::tr("[RESOLVED] %1 on %2: now %3").arg(e.title, e.deployment, valueText);
         color = QStringLiteral("#2eb67d");
     } else {
-        headline = tr("[TEST] MLDeck webhook of %1 works.").arg(e.deployment);
+        headline = ServiceText::tr("[TEST] MLDeck webhook of %1 works.").arg(e.deployment);
         color = QStringLiteral("#439fe0");
     }
     const QJsonArray fields{
-        QJsonObject{{QStringLiteral("title"), tr("Deployment")}, {QStringLiteral("value"), e.deployment}, {QStringLiteral("short"), true}},
-        QJsonObject{{QStringLiteral("title"), tr("Value")}, {QStringLiteral("value"), valueText}, {QStringLiteral("short"), true}},
-        QJsonObject{{QStringLiteral("title"), tr("Rule")}, {QStringLiteral("value"), e.rule.describe()}, {QStringLiteral("short"), false}},
+        QJsonObject{{QStringLiteral("title"), ServiceText::tr("Deployment")}, {QStringLiteral("value"), e.deployment}, {QStringLiteral("short"), true}},
+        QJsonObject{{QStringLiteral("title"), ServiceText::tr("Value")}, {QStringLiteral("value"), valueText}, {QStringLiteral("short"), true}},
+        QJsonObject{{QStringLiteral("title"), ServiceText::tr("Rule")}, {QStringLiteral("value"), e.rule.describe()}, {QStringLiteral("short"), false}},
     };
     const QJsonObject attachment{{QStringLiteral("color"), color},
                                  {QStringLiteral("title"), e.title},
@@ -95,19 +94,19 @@ WebhookAttempt WebhookNotifier::postOnce(const QString &url, const QByteArray &b
         loop.exec();
     if (!reply->isFinished()) {
         reply->abort();
-        a.error = tr("no answer within %1 ms").arg(m_options.timeoutMs);
+        a.error = ServiceText::tr("no answer within %1 ms").arg(m_options.timeoutMs);
     } else {
         a.httpStatus = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
         if (a.httpStatus >= 200 && a.httpStatus < 300) {
             a.delivered = true;
         } else if (a.httpStatus > 0) {
-            a.error = tr("HTTP %1 %2: %3")
+            a.error = ServiceText::tr("HTTP %1 %2: %3")
                           .arg(a.httpStatus)
                           .arg(reply->attribute(QNetworkRequest::HttpReasonPhraseAttribute).toString(),
                                QString::fromUtf8(reply->readAll().left(200)).trimmed());
         } else {
             a.error = reply->error() == QNetworkReply::OperationCanceledError
-                          ? tr("no answer within %1 ms").arg(m_options.timeoutMs)
+                          ? ServiceText::tr("no answer within %1 ms").arg(m_options.timeoutMs)
                           : reply->errorString();
         }
     }

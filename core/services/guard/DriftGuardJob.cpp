@@ -1,6 +1,7 @@
 #include "core/services/DriftCheck.h"
 #include "core/services/guard/GuardJob.h"
 #include "core/services/KeptPgConnection.h"
+#include "core/Text.h"
 
 #include <QCoreApplication>
 
@@ -9,8 +10,6 @@
 namespace mldeck {
 
 namespace {
-
-QString tr(const char *text) { return QCoreApplication::translate("mldeck::DriftGuardJob", text); }
 
 // The guard's drift check: every minute (the deployment's "interval" setting can only make it
 // rarer), compares the current window with the reference, advances the anti-flap state kept in
@@ -26,7 +25,7 @@ public:
     {
         auto conn = m_pg.get(context.pg);
         if (!conn) {
-            m_summary = tr("drift: PostgreSQL unavailable: %1").arg(conn.errorMessage());
+            m_summary = ServiceText::tr("drift: PostgreSQL unavailable: %1").arg(conn.errorMessage());
             return conn.error();
         }
         PgConnection &db = **conn;
@@ -37,22 +36,22 @@ public:
         request.actor = AlertActor{actor.name, actor.host};
         auto report = runDriftCheck(db, request);
         if (!report) {
-            m_summary = tr("drift: %1").arg(report.errorMessage());
+            m_summary = ServiceText::tr("drift: %1").arg(report.errorMessage());
             return report.error();
         }
         if (report->skipped) {
-            m_summary = tr("drift: window already checked");
+            m_summary = ServiceText::tr("drift: window already checked");
             return {};
         }
         QStringList drifting;
         for (const auto &f : report->result.features)
             if (f.drift)
                 drifting << driftFeatureLabel(f.name);
-        m_summary = tr("drift: %1 of %2 features drift (%3); alerts firing: %4")
+        m_summary = ServiceText::tr("drift: %1 of %2 features drift (%3); alerts firing: %4")
                         .arg(report->result.drifted)
                         .arg(report->result.considered)
-                        .arg(drifting.isEmpty() ? tr("none") : drifting.join(QStringLiteral(", ")),
-                             report->firing.isEmpty() ? tr("none") : report->firing.join(QStringLiteral(", ")));
+                        .arg(drifting.isEmpty() ? ServiceText::tr("none") : drifting.join(QStringLiteral(", ")),
+                             report->firing.isEmpty() ? ServiceText::tr("none") : report->firing.join(QStringLiteral(", ")));
         return {};
     }
 

@@ -7,6 +7,7 @@
 #include "core/store/pg/AlertStore.h"
 #include "core/store/redis/DependencyStore.h"
 #include "core/store/redis/RedisConnection.h"
+#include "core/Text.h"
 
 #include <QCoreApplication>
 #include <QDateTime>
@@ -21,8 +22,6 @@ namespace mldeck {
 namespace {
 
 Q_LOGGING_CATEGORY(lcKpiAlerts, "mldeck.guard.kpialerts")
-
-QString tr(const char *text) { return QCoreApplication::translate("mldeck::KpiAlertGuardJob", text); }
 
 const QString kKind = QStringLiteral("kpi");
 
@@ -47,13 +46,13 @@ RuleObservation observe(const AlertRule &rule, const KpiSnapshot &snapshot)
 QString alertTitle(const AlertRule &rule)
 {
     switch (rule.metric) {
-    case AlertRule::Metric::FailureRate: return tr("Failure rate %1 %2").arg(AlertRule::comparisonName(rule.comparison), rule.formatValue(rule.threshold));
-    case AlertRule::Metric::LatencyP95Ms: return tr("ML latency p95 %1 %2").arg(AlertRule::comparisonName(rule.comparison), rule.formatValue(rule.threshold));
-    case AlertRule::Metric::Mae: return tr("ML MAE %1 %2").arg(AlertRule::comparisonName(rule.comparison), rule.formatValue(rule.threshold));
-    case AlertRule::Metric::R2: return tr("ML R² %1 %2").arg(AlertRule::comparisonName(rule.comparison), rule.formatValue(rule.threshold));
-    case AlertRule::Metric::NoData: return tr("No predictions for %1 min").arg(rule.windowSeconds / 60.0, 0, 'g', 3);
+    case AlertRule::Metric::FailureRate: return ServiceText::tr("Failure rate %1 %2").arg(AlertRule::comparisonName(rule.comparison), rule.formatValue(rule.threshold));
+    case AlertRule::Metric::LatencyP95Ms: return ServiceText::tr("ML latency p95 %1 %2").arg(AlertRule::comparisonName(rule.comparison), rule.formatValue(rule.threshold));
+    case AlertRule::Metric::Mae: return ServiceText::tr("ML MAE %1 %2").arg(AlertRule::comparisonName(rule.comparison), rule.formatValue(rule.threshold));
+    case AlertRule::Metric::R2: return ServiceText::tr("ML R² %1 %2").arg(AlertRule::comparisonName(rule.comparison), rule.formatValue(rule.threshold));
+    case AlertRule::Metric::NoData: return ServiceText::tr("No predictions for %1 min").arg(rule.windowSeconds / 60.0, 0, 'g', 3);
     case AlertRule::Metric::DependencyFallback:
-        return tr("Backend dependency in fallback for more than %1").arg(rule.formatValue(rule.threshold));
+        return ServiceText::tr("Backend dependency in fallback for more than %1").arg(rule.formatValue(rule.threshold));
     }
     return rule.id;
 }
@@ -87,7 +86,7 @@ public:
     {
         auto conn = m_pg.get(context.pg);
         if (!conn) {
-            m_summary = tr("kpi alerts: PostgreSQL unavailable: %1").arg(conn.errorMessage());
+            m_summary = ServiceText::tr("kpi alerts: PostgreSQL unavailable: %1").arg(conn.errorMessage());
             return conn.error();
         }
         PgConnection &db = **conn;
@@ -142,16 +141,16 @@ public:
             else if (e.status.state == AlertRuleState::Pending)
                 pending << rule.id;
         }
-        m_summary = tr("kpi alerts: firing: %1; pending: %2")
-                        .arg(firing.isEmpty() ? tr("none") : firing.join(QStringLiteral(", ")),
-                             pending.isEmpty() ? tr("none") : pending.join(QStringLiteral(", ")));
+        m_summary = ServiceText::tr("kpi alerts: firing: %1; pending: %2")
+                        .arg(firing.isEmpty() ? ServiceText::tr("none") : firing.join(QStringLiteral(", ")),
+                             pending.isEmpty() ? ServiceText::tr("none") : pending.join(QStringLiteral(", ")));
         return {};
     }
 
 private:
     Status fail(const Error &error)
     {
-        m_summary = tr("kpi alerts: %1").arg(error.message);
+        m_summary = ServiceText::tr("kpi alerts: %1").arg(error.message);
         return error;
     }
 
@@ -164,7 +163,7 @@ private:
         WebhookEvent event{deployment, QString(), 0, rule, e.status.lastValue,
                            QDateTime::fromSecsSinceEpoch(e.status.lastEvaluatedSecs, Qt::UTC), alertTitle(rule)};
         if (!dependencies.isEmpty())
-            event.title = tr("%1 in fallback for more than %2")
+            event.title = ServiceText::tr("%1 in fallback for more than %2")
                               .arg(dependencies.join(QStringLiteral(", ")), rule.formatValue(rule.threshold));
         if (raiseNow) {
             QJsonObject details = toJson(e.status);

@@ -1,6 +1,7 @@
 #include "core/services/guard/GuardJob.h"
 #include "core/services/retrain/RetrainRunner.h"
 #include "core/services/KeptPgConnection.h"
+#include "core/Text.h"
 
 #include <QCoreApplication>
 #include <QDateTime>
@@ -11,8 +12,6 @@
 namespace mldeck {
 
 namespace {
-
-QString tr(const char *text) { return QCoreApplication::translate("mldeck::RetrainGuardJob", text); }
 
 // The guard's retrain check. Wakes every minute but checks the triggers only every
 // settings.checkIntervalMinutes. With autoRetrain (off by default) a due check starts a run, on the guard's
@@ -29,13 +28,13 @@ public:
     {
         auto conn = m_pg.get(context.pg);
         if (!conn) {
-            m_summary = tr("retrain: PostgreSQL unavailable: %1").arg(conn.errorMessage());
+            m_summary = ServiceText::tr("retrain: PostgreSQL unavailable: %1").arg(conn.errorMessage());
             return conn.error();
         }
         PgConnection &db = **conn;
         const auto settings = retrain::loadSettings(db, context.deployment);
         if (!settings) {
-            m_summary = tr("retrain: %1").arg(settings.errorMessage());
+            m_summary = ServiceText::tr("retrain: %1").arg(settings.errorMessage());
             return settings.error();
         }
         const QDateTime now = QDateTime::currentDateTimeUtc();
@@ -45,12 +44,12 @@ public:
         lastCheck = now;
         const auto check = retrain::checkTriggers(db, context.deployment);
         if (!check) {
-            m_summary = tr("retrain: %1").arg(check.errorMessage());
+            m_summary = ServiceText::tr("retrain: %1").arg(check.errorMessage());
             return check.error();
         }
         if (!check->due || !settings->autoRetrain) {
-            m_summary = check->due ? tr("retrain: due, auto-retrain is off (%1)").arg(check->reason)
-                                   : tr("retrain: %1").arg(check->reason);
+            m_summary = check->due ? ServiceText::tr("retrain: due, auto-retrain is off (%1)").arg(check->reason)
+                                   : ServiceText::tr("retrain: %1").arg(check->reason);
             return {};
         }
         retrain::RetrainRequest request;
@@ -61,7 +60,7 @@ public:
         const Actor actor = guardActor(context);
         const auto outcome = retrain::runRetrain(db, request, actor, context.stop);
         if (outcome.run.state != QLatin1String("succeeded")) {
-            m_summary = tr("retrain: run %1 %2: %3").arg(outcome.run.id).arg(outcome.run.state, outcome.run.error);
+            m_summary = ServiceText::tr("retrain: run %1 %2: %3").arg(outcome.run.id).arg(outcome.run.state, outcome.run.error);
             return {}; // recorded in the run row; not a failure of the guard itself
         }
         retrain::ApplyOptions apply;
@@ -70,10 +69,10 @@ public:
         apply.reason = outcome.decision ? outcome.decision->reason : QString();
         const auto applied =
             retrain::applyDecision(db, std::optional<RedisEndpoint>(context.redis), outcome.run.id, apply, actor);
-        m_summary = applied ? tr("retrain: run %1 registered %2 (%3)")
+        m_summary = applied ? ServiceText::tr("retrain: run %1 registered %2 (%3)")
                                   .arg(outcome.run.id)
                                   .arg(outcome.candidateVersion, applied->decision)
-                            : tr("retrain: run %1: %2").arg(outcome.run.id).arg(applied.errorMessage());
+                            : ServiceText::tr("retrain: run %1: %2").arg(outcome.run.id).arg(applied.errorMessage());
         return {};
     }
 

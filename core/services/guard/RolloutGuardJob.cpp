@@ -4,6 +4,7 @@
 #include "core/store/pg/GuardStore.h"
 #include "core/store/pg/PgConnection.h"
 #include "core/store/pg/WindowMetricsQuery.h"
+#include "core/Text.h"
 
 #include <QCoreApplication>
 #include <QJsonArray>
@@ -14,11 +15,6 @@ Q_LOGGING_CATEGORY(lcGuard, "mldeck.services.guard", QtInfoMsg)
 namespace mldeck {
 
 namespace {
-
-QString tr(const char *text)
-{
-    return QCoreApplication::translate("mldeck::RolloutGuardJob", text);
-}
 
 QJsonValue opt(const std::optional<double> &v)
 {
@@ -65,7 +61,7 @@ Status RolloutGuardJob::runOnce(const GuardContext &c)
     FlagService &flags = flagsFor(c);
     const QString &d = c.deployment;
     auto fail = [&](const QString &why) -> Status {
-        m_lastSummary = tr("%1: could not evaluate: %2").arg(d, why);
+        m_lastSummary = ServiceText::tr("%1: could not evaluate: %2").arg(d, why);
         return Error{m_lastSummary};
     };
 
@@ -115,17 +111,17 @@ Status RolloutGuardJob::runOnce(const GuardContext &c)
         if (out.applied) {
             GuardStateMachine::latch(mem, decision.action, decision.summary, now);
             const QString title = decision.action == GuardDecision::Action::Rollback
-                                      ? tr("Guard turned ML off for %1").arg(d)
-                                      : tr("Guard halved the ML traffic of %1 to %2 %").arg(d).arg(out.state.trafficPercentage);
+                                      ? ServiceText::tr("Guard turned ML off for %1").arg(d)
+                                      : ServiceText::tr("Guard halved the ML traffic of %1 to %2 %").arg(d).arg(out.state.trafficPercentage);
             auto db2 = flags.pg();
             Status alerted = db2 ? GuardStore(**db2).raiseAlert(d, QStringLiteral("guard:") + d, title, figures)
                                  : Status(db2.error());
             if (!alerted)
                 qCWarning(lcGuard) << "guard alert not raised for" << d << ":" << alerted.errorMessage();
-            decision.summary = tr("ACTED: %1 (%2)").arg(decision.summary, out.message);
+            decision.summary = ServiceText::tr("ACTED: %1 (%2)").arg(decision.summary, out.message);
         } else {
             // Not latched: the next evaluation tries again (a conflict means someone just changed it).
-            decision.summary = tr("wanted to act (%1) but could not: %2").arg(decision.summary, out.message);
+            decision.summary = ServiceText::tr("wanted to act (%1) but could not: %2").arg(decision.summary, out.message);
         }
     }
     auto db3 = flags.pg();

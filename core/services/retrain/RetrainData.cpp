@@ -16,8 +16,6 @@
 
 namespace mldeck::retrain {
 
-using detail::tr;
-
 QJsonObject RetrainRequest::toJson() const
 {
     return {{QStringLiteral("days_back"), daysBack},
@@ -35,17 +33,17 @@ namespace detail {
 Status validateRequest(const RetrainRequest &r)
 {
     if (!isValidDeploymentName(r.deployment))
-        return Error{tr("\"%1\" is not a valid deployment name.").arg(r.deployment)};
+        return Error{ServiceText::tr("\"%1\" is not a valid deployment name.").arg(r.deployment)};
     if (r.daysBack < 1 || r.daysBack > 3650)
-        return Error{tr("Days back must be between 1 and 3650 (got %1).").arg(r.daysBack)};
+        return Error{ServiceText::tr("Days back must be between 1 and 3650 (got %1).").arg(r.daysBack)};
     if (!(r.holdoutFraction >= 0.05 && r.holdoutFraction <= 0.5))
-        return Error{tr("The holdout share must be between 5 % and 50 % (got %1 %).").arg(r.holdoutFraction * 100)};
+        return Error{ServiceText::tr("The holdout share must be between 5 % and 50 % (got %1 %).").arg(r.holdoutFraction * 100)};
     if (!(r.validationFraction >= 0.05 && r.validationFraction <= 0.5))
-        return Error{tr("The validation share must be between 5 % and 50 % (got %1 %).").arg(r.validationFraction * 100)};
+        return Error{ServiceText::tr("The validation share must be between 5 % and 50 % (got %1 %).").arg(r.validationFraction * 100)};
     if (!(r.minImprovement >= 0 && r.minImprovement < 1))
-        return Error{tr("The minimum improvement must be between 0 % and 100 % (got %1 %).").arg(r.minImprovement * 100)};
+        return Error{ServiceText::tr("The minimum improvement must be between 0 % and 100 % (got %1 %).").arg(r.minImprovement * 100)};
     if (r.bootstrapResamples < 100 || r.bootstrapResamples > 100000)
-        return Error{tr("Bootstrap resamples must be between 100 and 100000.")};
+        return Error{ServiceText::tr("Bootstrap resamples must be between 100 and 100000.")};
     return r.training.validate();
 }
 
@@ -90,7 +88,7 @@ Result<Window> loadWindow(PgConnection &pg, const RetrainRequest &request, const
     if (!loaded)
         return loaded.error();
     if (cancel && cancel->load())
-        return Error{tr("cancelled")};
+        return Error{ServiceText::tr("cancelled")};
     Dataset all = std::move(loaded).value();
     DataSummary &s = w.summary;
 
@@ -111,11 +109,11 @@ Result<Window> loadWindow(PgConnection &pg, const RetrainRequest &request, const
     const qint64 n = w.data.rowCount();
     s.notes = w.data.notes;
     for (auto it = s.missingByFeature.cbegin(); it != s.missingByFeature.cend(); ++it)
-        s.notes << tr("%1 rows left out: feature \"%2\" was missing.").arg(it.value()).arg(it.key());
+        s.notes << ServiceText::tr("%1 rows left out: feature \"%2\" was missing.").arg(it.value()).arg(it.key());
 
     constexpr qint64 kMinRows = 100;
     if (n < kMinRows)
-        return Error{tr("The last %1 days of \"%2\" hold %3 rows with an outcome; at least %4 are needed to retrain.")
+        return Error{ServiceText::tr("The last %1 days of \"%2\" hold %3 rows with an outcome; at least %4 are needed to retrain.")
                          .arg(request.daysBack)
                          .arg(request.deployment)
                          .arg(n)
@@ -173,7 +171,7 @@ Result<Window> loadWindow(PgConnection &pg, const RetrainRequest &request, const
         s.targetHistogram[size_t(bin)] += 1;
     }
     if (request.includeFeedback && s.feedbackRows > 0)
-        s.notes << tr("%1 rows with negative feedback weigh double in training.").arg(s.feedbackRows);
+        s.notes << ServiceText::tr("%1 rows with negative feedback weigh double in training.").arg(s.feedbackRows);
     return w;
 }
 

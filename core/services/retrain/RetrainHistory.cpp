@@ -13,21 +13,19 @@
 
 namespace mldeck::retrain {
 
-using detail::tr;
-
 Result<QList<RetrainRun>> history(PgConnection &pg, const QString &deployment, int limit)
 {
     if (!deployment.isEmpty() && !isValidDeploymentName(deployment))
-        return Error{tr("\"%1\" is not a valid deployment name.").arg(deployment)};
+        return Error{ServiceText::tr("\"%1\" is not a valid deployment name.").arg(deployment)};
     return RetrainStore(pg).list(deployment, limit);
 }
 
 Result<CleanupReport> cleanup(PgConnection &pg, const QString &deployment, int keep, const Actor &actor)
 {
     if (!isValidDeploymentName(deployment))
-        return Error{tr("\"%1\" is not a valid deployment name.").arg(deployment)};
+        return Error{ServiceText::tr("\"%1\" is not a valid deployment name.").arg(deployment)};
     if (keep < 0)
-        return Error{tr("--keep must be 0 or more (got %1).").arg(keep)};
+        return Error{ServiceText::tr("--keep must be 0 or more (got %1).").arg(keep)};
     RetrainStore store(pg);
     ModelRegistry registry(pg);
     // Retrained versions are those a run registered.
@@ -64,12 +62,12 @@ Result<CleanupReport> cleanup(PgConnection &pg, const QString &deployment, int k
             continue;
         }
         const auto archived = registry.archive(deployment, m.version,
-                                               tr("Retrain cleanup: keeping the newest %n retrained versions", nullptr, keep),
+                                               ServiceText::tr("Retrain cleanup: keeping the newest %n retrained versions", nullptr, keep),
                                                actor);
         if (!archived)
-            return Error{tr("Cleanup stopped at %1@%2: %3 (archived so far: %4)")
+            return Error{ServiceText::tr("Cleanup stopped at %1@%2: %3 (archived so far: %4)")
                              .arg(deployment, m.version, archived.errorMessage(),
-                                  report.archived.isEmpty() ? tr("none") : report.archived.join(QStringLiteral(", ")))};
+                                  report.archived.isEmpty() ? ServiceText::tr("none") : report.archived.join(QStringLiteral(", ")))};
         report.archived << m.version;
         // The row stays (history, lineage); the file goes unless another row still uses it.
         const auto users = store.fileUsers(m.filePath, m.id);
@@ -94,9 +92,9 @@ Result<qint64> purgeFeedback(PgConnection &pg, const QString &deployment, std::o
         days = settings->feedbackRetentionDays;
     }
     if (!isValidDeploymentName(deployment))
-        return Error{tr("\"%1\" is not a valid deployment name.").arg(deployment)};
+        return Error{ServiceText::tr("\"%1\" is not a valid deployment name.").arg(deployment)};
     if (days < 1 || days > 3650)
-        return Error{tr("The retention must be between 1 and 3650 days (got %1).").arg(days)};
+        return Error{ServiceText::tr("The retention must be between 1 and 3650 days (got %1).").arg(days)};
     return RetrainStore(pg).purgeFeedback(deployment, days, actor);
 }
 

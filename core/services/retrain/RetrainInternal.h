@@ -4,6 +4,7 @@
 #include "core/services/retrain/RetrainRunner.h"
 
 #include "core/ml/Dataset.h"
+#include "core/Text.h"
 
 #include <QCoreApplication>
 
@@ -11,11 +12,6 @@
 #include <vector>
 
 namespace mldeck::retrain::detail {
-
-inline QString tr(const char *text, const char *disambiguation = nullptr, int n = -1)
-{
-    return QCoreApplication::translate("mldeck::retrain", text, disambiguation, n);
-}
 
 // The loaded data window, time-ordered, split by time:
 // [0, trainEnd) training, [trainEnd, holdoutBegin) validation, [holdoutBegin, rows) holdout.
@@ -33,6 +29,5 @@ Status validateRequest(const RetrainRequest &request);
 Result<Window> loadWindow(PgConnection &pg, const RetrainRequest &request, const std::atomic<bool> *cancel = nullptr);
 // The rows at `rows` (in that order; an index may repeat).
 Dataset subset(const Dataset &data, const std::vector<qint64> &rows);
-
 
 } // namespace mldeck::retrain::detail

@@ -25,8 +25,6 @@
 
 namespace mldeck::retrain {
 
-using detail::tr;
-
 namespace {
 
 Q_LOGGING_CATEGORY(lcRetrain, "mldeck.services.retrain")
@@ -85,7 +83,7 @@ Result<std::vector<double>> predictHoldout(ModelRunner &runner, const Dataset &h
     if (!result)
         return result.error();
     if (result->cancelled)
-        return Error{tr("cancelled")};
+        return Error{ServiceText::tr("cancelled")};
     return std::move(result).value().predictions;
 }
 
@@ -111,7 +109,7 @@ RetrainDecision decide(const stats::DifferenceInterval &d, double minImprovement
     const bool sure = d.high < 0; // the whole interval is an improvement: it excludes 0 (no improvement)
     out.promote = bigEnough && sure;
     if (out.promote)
-        out.reason = tr("Promote: the candidate's MAE is %1 better than the champion's (%2 vs %3; at least %4 needed) "
+        out.reason = ServiceText::tr("Promote: the candidate's MAE is %1 better than the champion's (%2 vs %3; at least %4 needed) "
                         "and the %5 interval of the difference [%6, %7] excludes no improvement.")
                          .arg(percent(improvement))
                          .arg(d.valueB, 0, 'f', 4)
@@ -121,18 +119,18 @@ RetrainDecision decide(const stats::DifferenceInterval &d, double minImprovement
                          .arg(d.low, 0, 'f', 4)
                          .arg(d.high, 0, 'f', 4);
     else if (improvement <= 0)
-        out.reason = tr("Do not promote: the candidate's MAE (%1) is not better than the champion's (%2).")
+        out.reason = ServiceText::tr("Do not promote: the candidate's MAE (%1) is not better than the champion's (%2).")
                          .arg(d.valueB, 0, 'f', 4)
                          .arg(d.valueA, 0, 'f', 4);
     else if (!bigEnough)
-        out.reason = tr("Do not promote: the candidate's MAE is only %1 better than the champion's (%2 vs %3); "
+        out.reason = ServiceText::tr("Do not promote: the candidate's MAE is only %1 better than the champion's (%2 vs %3); "
                         "at least %4 is required.")
                          .arg(percent(improvement))
                          .arg(d.valueB, 0, 'f', 4)
                          .arg(d.valueA, 0, 'f', 4)
                          .arg(percent(minImprovement));
     else
-        out.reason = tr("Do not promote: the MAE is %1 better, but the %2 interval of the difference [%3, %4] does not "
+        out.reason = ServiceText::tr("Do not promote: the MAE is %1 better, but the %2 interval of the difference [%3, %4] does not "
                         "exclude no improvement: the gain may be chance.")
                          .arg(percent(improvement))
                          .arg(percent(d.level))
@@ -164,13 +162,13 @@ RetrainOutcome runRetrain(PgConnection &pg, const RetrainRequest &request, const
     // 1. Checks that record nothing: bad parameters, not due.
     if (Status s = detail::validateRequest(request); !s)
         return refuse(s.errorMessage());
-    report(RetrainStage::Checking, 0.0, tr("Checking the triggers"));
+    report(RetrainStage::Checking, 0.0, ServiceText::tr("Checking the triggers"));
     if (!request.force) {
         const auto check = checkTriggers(pg, request.deployment);
         if (!check)
             return refuse(check.errorMessage());
         if (!check->due)
-            return refuse(tr("Retraining is not due (%1) Use force to run anyway.").arg(check->reason));
+            return refuse(ServiceText::tr("Retraining is not due (%1) Use force to run anyway.").arg(check->reason));
         // Checked and due: unless the caller named the trigger, the run records the condition that was met.
         if (request.trigger == QLatin1String("manual"))
             out.run.trigger = triggerFor(*check);
@@ -213,10 +211,10 @@ RetrainOutcome runRetrain(PgConnection &pg, const RetrainRequest &request, const
         }
         if (state != QLatin1String("succeeded"))
             out.candidatePath.clear();
-        report(RetrainStage::Done, 1.0, state == QLatin1String("succeeded") ? tr("Done") : error);
+        report(RetrainStage::Done, 1.0, state == QLatin1String("succeeded") ? ServiceText::tr("Done") : error);
         return out;
     };
-    const auto cancelledEnd = [&]() { return end(QStringLiteral("cancelled"), tr("Cancelled by the user.")); };
+    const auto cancelledEnd = [&]() { return end(QStringLiteral("cancelled"), ServiceText::tr("Cancelled by the user.")); };
 
     // 3. The champion is the base and the yardstick.
     const auto champion = ModelRegistry(pg).byAlias(request.deployment, QStringLiteral("champion"));
@@ -224,13 +222,13 @@ RetrainOutcome runRetrain(PgConnection &pg, const RetrainRequest &request, const
         return end(QStringLiteral("failed"), champion.errorMessage());
     if (!champion->has_value())
         return end(QStringLiteral("failed"),
-                   tr("Deployment \"%1\" has no champion: register a model and promote it before retraining.")
+                   ServiceText::tr("Deployment \"%1\" has no champion: register a model and promote it before retraining.")
                        .arg(request.deployment));
     const ModelVersion base = **champion;
     out.run.baseVersion = base.version;
 
     const int daysBack = request.daysBack;
-    report(RetrainStage::LoadingData, 0.02, tr("Loading the last %n days", nullptr, daysBack));
+    report(RetrainStage::LoadingData, 0.02, ServiceText::tr("Loading the last %n days", nullptr, daysBack));
     auto window = detail::loadWindow(pg, request, cancel);
     if (cancelled())
         return cancelledEnd();
@@ -263,19 +261,19 @@ RetrainOutcome runRetrain(PgConnection &pg, const RetrainRequest &request, const
 
     QTemporaryDir scratch;
     if (!scratch.isValid())
-        return end(QStringLiteral("failed"), tr("No temporary directory for the candidate: %1").arg(scratch.errorString()));
+        return end(QStringLiteral("failed"), ServiceText::tr("No temporary directory for the candidate: %1").arg(scratch.errorString()));
     const QString version = QStringLiteral("retrain-%1").arg(out.run.id);
     const QString candidateFile = scratch.filePath(QStringLiteral("candidate.pt"));
     const auto baseFile = ModelStore::loadVerified(base.filePath, base.sha256.toLatin1());
     if (!baseFile)
-        return end(QStringLiteral("failed"), tr("The champion's file cannot be used: %1").arg(baseFile.errorMessage()));
+        return end(QStringLiteral("failed"), ServiceText::tr("The champion's file cannot be used: %1").arg(baseFile.errorMessage()));
 
     TrainingOptions topt;
     topt.cancel = &stop;
     topt.baseSha256 = base.sha256.toLatin1(); // the bytes trained are the bytes verified
     topt.progress = [&](double f) {
         cancelled();
-        report(RetrainStage::Training, 0.05 + 0.75 * f, tr("Training"));
+        report(RetrainStage::Training, 0.05 + 0.75 * f, ServiceText::tr("Training"));
     };
     topt.epochDone = [&](const EpochReport &e) {
         // Another session (the GUI of a colleague, `retrain cancel`) may ask through the run row.
@@ -284,9 +282,9 @@ RetrainOutcome runRetrain(PgConnection &pg, const RetrainRequest &request, const
         cancelled();
         out.history.push_back(e);
         report(RetrainStage::Training, 0.05 + 0.75 * double(e.epoch) / double(std::max(1, e.epochs)),
-               tr("Epoch %1 of %2").arg(e.epoch).arg(e.epochs), e);
+               ServiceText::tr("Epoch %1 of %2").arg(e.epoch).arg(e.epochs), e);
     };
-    report(RetrainStage::Training, 0.05, tr("Training from %1@%2").arg(request.deployment, base.version));
+    report(RetrainStage::Training, 0.05, ServiceText::tr("Training from %1@%2").arg(request.deployment, base.version));
     auto trained = trainModel(base.filePath, train, validation, request.training, version, candidateFile, topt);
     if (trained && trained->cancelled)
         return cancelledEnd();
@@ -298,24 +296,24 @@ RetrainOutcome runRetrain(PgConnection &pg, const RetrainRequest &request, const
         return end(QStringLiteral("failed"), trained.errorMessage());
     out.history = trained->history;
     if (!QFile::exists(candidateFile))
-        return end(QStringLiteral("failed"), tr("Training finished but wrote no model file."));
+        return end(QStringLiteral("failed"), ServiceText::tr("Training finished but wrote no model file."));
 
     // 5. Candidate and champion on the same holdout rows.
     const int holdoutCount = int(holdout.rowCount());
-    report(RetrainStage::Evaluating, 0.82, tr("Evaluating candidate and champion on %n holdout rows", nullptr, holdoutCount));
+    report(RetrainStage::Evaluating, 0.82, ServiceText::tr("Evaluating candidate and champion on %n holdout rows", nullptr, holdoutCount));
     auto candidateRunner = ModelRunner::load(candidateFile);
     if (!candidateRunner)
-        return end(QStringLiteral("failed"), tr("The trained model cannot be loaded: %1").arg(candidateRunner.errorMessage()));
+        return end(QStringLiteral("failed"), ServiceText::tr("The trained model cannot be loaded: %1").arg(candidateRunner.errorMessage()));
     const auto candidatePred = predictHoldout(**candidateRunner, holdout, &stop);
     if (cancelled())
         return cancelledEnd();
     if (!candidatePred)
-        return end(QStringLiteral("failed"), tr("Candidate: %1").arg(candidatePred.errorMessage()));
+        return end(QStringLiteral("failed"), ServiceText::tr("Candidate: %1").arg(candidatePred.errorMessage()));
     const auto championPred = predictHoldout(**baseFile, holdout, &stop);
     if (cancelled())
         return cancelledEnd();
     if (!championPred)
-        return end(QStringLiteral("failed"), tr("Champion: %1").arg(championPred.errorMessage()));
+        return end(QStringLiteral("failed"), ServiceText::tr("Champion: %1").arg(championPred.errorMessage()));
     stats::PairedSeries series;
     series.a = absoluteErrors(*championPred, holdout.target);
     series.b = absoluteErrors(*candidatePred, holdout.target);
@@ -327,7 +325,7 @@ RetrainOutcome runRetrain(PgConnection &pg, const RetrainRequest &request, const
     if (cancelled())
         return cancelledEnd();
     if (intervals.empty())
-        return end(QStringLiteral("failed"), tr("The paired bootstrap could not be computed on the holdout."));
+        return end(QStringLiteral("failed"), ServiceText::tr("The paired bootstrap could not be computed on the holdout."));
     const RetrainDecision decision = decide(intervals.front(), request.minImprovement);
     out.decision = decision;
     const auto candidateMetrics = stats::regressionMetrics(*candidatePred, holdout.target);
@@ -355,7 +353,7 @@ RetrainOutcome runRetrain(PgConnection &pg, const RetrainRequest &request, const
         out.run.decision = QStringLiteral("none");
         return end(QStringLiteral("succeeded"), QString());
     }
-    report(RetrainStage::Registering, 0.95, tr("Registering %1@%2").arg(request.deployment, version));
+    report(RetrainStage::Registering, 0.95, ServiceText::tr("Registering %1@%2").arg(request.deployment, version));
     models::RegisterRequest reg;
     reg.file = candidateFile;
     reg.deployment = request.deployment;
@@ -366,7 +364,7 @@ RetrainOutcome runRetrain(PgConnection &pg, const RetrainRequest &request, const
     reg.storeDirectory = request.storeDirectory;
     const auto registered = models::registerModel(pg, reg, actor);
     if (!registered)
-        return end(QStringLiteral("failed"), tr("Registration failed: %1").arg(registered.errorMessage()));
+        return end(QStringLiteral("failed"), ServiceText::tr("Registration failed: %1").arg(registered.errorMessage()));
     out.candidateVersion = registered->model.version;
     out.candidatePath = registered->model.filePath;
     out.run.resultVersion = registered->model.version;
@@ -395,11 +393,11 @@ Result<RetrainRun> applyDecision(PgConnection &pg, const std::optional<RedisEndp
     if (!run)
         return run.error();
     if (run->state != QLatin1String("succeeded"))
-        return Error{tr("Run %1 did not succeed (%2): there is nothing to apply.").arg(runId).arg(run->state)};
+        return Error{ServiceText::tr("Run %1 did not succeed (%2): there is nothing to apply.").arg(runId).arg(run->state)};
     if (run->dryRun || run->resultVersion.isEmpty())
-        return Error{tr("Run %1 registered no model (dry run): there is nothing to apply.").arg(runId)};
+        return Error{ServiceText::tr("Run %1 registered no model (dry run): there is nothing to apply.").arg(runId)};
     if (run->decision == QLatin1String("promoted") || run->decision == QLatin1String("discarded"))
-        return Error{tr("Run %1 was already %2.").arg(runId).arg(run->decision)};
+        return Error{ServiceText::tr("Run %1 was already %2.").arg(runId).arg(run->decision)};
     const QString &dep = run->deployment;
     const QString &version = run->resultVersion;
     const bool rulePromotes = run->metrics.value(QStringLiteral("decision_rule")).toObject().value(QStringLiteral("promote")).toBool();
@@ -411,19 +409,19 @@ Result<RetrainRun> applyDecision(PgConnection &pg, const std::optional<RedisEndp
     switch (options.action) {
     case RetrainAction::Promote: {
         if (!rulePromotes && !overridden)
-            return Error{tr("Promotion refused: %1 (Start the reason with \"override:\" to promote anyway.)")
+            return Error{ServiceText::tr("Promotion refused: %1 (Start the reason with \"override:\" to promote anyway.)")
                              .arg(run->decisionReason)};
         // The comparison was made against the champion of that time: it must still be the champion.
         const auto current = ModelRegistry(pg).byAlias(dep, QStringLiteral("champion"));
         if (!current)
             return current.error();
         if (current->has_value() && (*current)->version != run->baseVersion && !overridden)
-            return Error{tr("Promotion refused: the champion is now %1@%2, not %3 which run %4 was compared with; "
+            return Error{ServiceText::tr("Promotion refused: the champion is now %1@%2, not %3 which run %4 was compared with; "
                             "retrain again.")
                              .arg(dep, (*current)->version, run->baseVersion)
                              .arg(runId)};
         const auto promoted = models::promote(pg, redis, dep, version, QStringLiteral("champion"),
-                                              tr("Retrain run %1: %2").arg(runId).arg(reason), actor);
+                                              ServiceText::tr("Retrain run %1: %2").arg(runId).arg(reason), actor);
         if (!promoted)
             return promoted.error();
         decision = QStringLiteral("promoted");
@@ -431,14 +429,14 @@ Result<RetrainRun> applyDecision(PgConnection &pg, const std::optional<RedisEndp
             RolloutPlanStore plans(pg);
             const auto stored = plans.load(dep);
             if (!stored)
-                return Error{tr("Promoted, but the rollout plan could not be read: %1").arg(stored.errorMessage())};
+                return Error{ServiceText::tr("Promoted, but the rollout plan could not be read: %1").arg(stored.errorMessage())};
             StagedPlan plan = stored->plan;
             plan.steps = {10, 25, 50, 100}; // a new model starts again at 10 %
             // Not started (-1): the first advance (PlanService, gates and flags) moves ML traffic to 10 %.
             if (Status s = plans.save(dep, plan, -1); !s)
-                return Error{tr("Promoted, but the rollout plan could not be stored: %1").arg(s.errorMessage())};
+                return Error{ServiceText::tr("Promoted, but the rollout plan could not be stored: %1").arg(s.errorMessage())};
             AuditRecord a = AuditRecord::make(QStringLiteral("retrain.rollout_plan"), dep, actor,
-                                              tr("Staged rollout of %1@%2 from 10 %").arg(dep, version));
+                                              ServiceText::tr("Staged rollout of %1@%2 from 10 %").arg(dep, version));
             a.after = QJsonObject{{QStringLiteral("steps"), QJsonArray{10, 25, 50, 100}},
                                   {QStringLiteral("current_step"), -1},
                                   {QStringLiteral("version"), version}};
@@ -449,14 +447,14 @@ Result<RetrainRun> applyDecision(PgConnection &pg, const std::optional<RedisEndp
     }
     case RetrainAction::KeepAsChallenger: {
         const auto kept = models::promote(pg, redis, dep, version, QStringLiteral("challenger"),
-                                          tr("Retrain run %1: kept as challenger").arg(runId), actor);
+                                          ServiceText::tr("Retrain run %1: kept as challenger").arg(runId), actor);
         if (!kept)
             return kept.error();
         decision = QStringLiteral("challenger");
         break;
     }
     case RetrainAction::Discard: {
-        const auto archived = ModelRegistry(pg).archive(dep, version, tr("Retrain run %1: discarded").arg(runId), actor);
+        const auto archived = ModelRegistry(pg).archive(dep, version, ServiceText::tr("Retrain run %1: discarded").arg(runId), actor);
         if (!archived)
             return archived.error();
         decision = QStringLiteral("discarded");

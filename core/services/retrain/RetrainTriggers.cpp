@@ -8,8 +8,6 @@
 
 namespace mldeck::retrain {
 
-using detail::tr;
-
 TriggerCheck evaluateTriggers(const QString &deployment, const TriggerInputs &in, const RetrainSettings &s)
 {
     TriggerCheck check;
@@ -17,21 +15,21 @@ TriggerCheck evaluateTriggers(const QString &deployment, const TriggerInputs &in
 
     const int windowDays = s.windowDays;
     TriggerCondition count{QStringLiteral("feedback_count"),
-                           tr("Feedback items in the last %n days", nullptr, windowDays),
+                           ServiceText::tr("Feedback items in the last %n days", nullptr, windowDays),
                            double(in.feedbackCount), double(s.minFeedback), QStringLiteral(">="),
                            in.feedbackCount >= s.minFeedback, true};
-    TriggerCondition negative{QStringLiteral("negative_count"), tr("Negative feedback items"), double(in.negativeCount),
+    TriggerCondition negative{QStringLiteral("negative_count"), ServiceText::tr("Negative feedback items"), double(in.negativeCount),
                               double(s.minNegative), QStringLiteral(">="), in.negativeCount >= s.minNegative, true};
     // Without feedback there is no satisfaction to be low: 1 (all satisfied), never met.
     const double satisfaction =
         in.feedbackCount > 0 ? double(in.feedbackCount - in.negativeCount) / double(in.feedbackCount) : 1.0;
-    TriggerCondition satisfied{QStringLiteral("satisfaction"), tr("Satisfaction (positive share)"), satisfaction,
+    TriggerCondition satisfied{QStringLiteral("satisfaction"), ServiceText::tr("Satisfaction (positive share)"), satisfaction,
                                s.satisfactionBelow, QStringLiteral("<"),
                                in.feedbackCount > 0 && satisfaction < s.satisfactionBelow, true};
-    TriggerCondition drift{QStringLiteral("drift_alert"), tr("Drift alert firing"), in.driftAlertFiring ? 1.0 : 0.0, 1.0,
+    TriggerCondition drift{QStringLiteral("drift_alert"), ServiceText::tr("Drift alert firing"), in.driftAlertFiring ? 1.0 : 0.0, 1.0,
                            QStringLiteral("firing"), in.driftAlertFiring, s.onDriftAlert};
     const bool maeKnown = in.mae.has_value() && in.maeTarget.has_value();
-    TriggerCondition mae{QStringLiteral("mae_above_target"), tr("MAE of the window above target"),
+    TriggerCondition mae{QStringLiteral("mae_above_target"), ServiceText::tr("MAE of the window above target"),
                          in.mae.value_or(0), in.maeTarget.value_or(0), QStringLiteral(">"),
                          maeKnown && *in.mae > *in.maeTarget, s.onMaeAboveTarget};
     check.conditions = {count, negative, satisfied, drift, mae};
@@ -41,28 +39,28 @@ TriggerCheck evaluateTriggers(const QString &deployment, const TriggerInputs &in
     const bool maeDue = mae.enabled && mae.met;
     check.due = feedbackDue || driftDue || maeDue;
     if (feedbackDue)
-        check.reason = tr("Due: %1 feedback items, %2 negative, satisfaction %3 % (below %4 %).")
+        check.reason = ServiceText::tr("Due: %1 feedback items, %2 negative, satisfaction %3 % (below %4 %).")
                            .arg(in.feedbackCount)
                            .arg(in.negativeCount)
                            .arg(satisfaction * 100, 0, 'f', 1)
                            .arg(s.satisfactionBelow * 100, 0, 'f', 0);
     else if (driftDue)
-        check.reason = tr("Due: a drift alert is firing.");
+        check.reason = ServiceText::tr("Due: a drift alert is firing.");
     else if (maeDue)
-        check.reason = tr("Due: the MAE of the window (%1) is above the target (%2).")
+        check.reason = ServiceText::tr("Due: the MAE of the window (%1) is above the target (%2).")
                            .arg(*in.mae, 0, 'f', 3)
                            .arg(*in.maeTarget, 0, 'f', 3);
     else {
         QStringList missing;
         if (!count.met)
-            missing << tr("%1 of %2 feedback items").arg(in.feedbackCount).arg(s.minFeedback);
+            missing << ServiceText::tr("%1 of %2 feedback items").arg(in.feedbackCount).arg(s.minFeedback);
         if (!negative.met)
-            missing << tr("%1 of %2 negative items").arg(in.negativeCount).arg(s.minNegative);
+            missing << ServiceText::tr("%1 of %2 negative items").arg(in.negativeCount).arg(s.minNegative);
         if (!satisfied.met)
-            missing << tr("satisfaction %1 % is not below %2 %")
+            missing << ServiceText::tr("satisfaction %1 % is not below %2 %")
                            .arg(satisfaction * 100, 0, 'f', 1)
                            .arg(s.satisfactionBelow * 100, 0, 'f', 0);
-        check.reason = tr("Not due: %1.").arg(missing.join(QStringLiteral("; ")));
+        check.reason = ServiceText::tr("Not due: %1.").arg(missing.join(QStringLiteral("; ")));
     }
     return check;
 }
@@ -87,7 +85,7 @@ QString triggerFor(const TriggerCheck &check)
 Result<RetrainSettings> loadSettings(PgConnection &pg, const QString &deployment)
 {
     if (!isValidDeploymentName(deployment))
-        return Error{tr("\"%1\" is not a valid deployment name.").arg(deployment)};
+        return Error{ServiceText::tr("\"%1\" is not a valid deployment name.").arg(deployment)};
     const auto stored = RetrainStore(pg).loadSettings(deployment);
     if (!stored)
         return stored.error();
@@ -96,14 +94,14 @@ Result<RetrainSettings> loadSettings(PgConnection &pg, const QString &deployment
     QString error;
     RetrainSettings s = RetrainSettings::fromJson(**stored, &error);
     if (!error.isEmpty())
-        return Error{tr("The stored retrain settings of \"%1\" are invalid: %2").arg(deployment, error)};
+        return Error{ServiceText::tr("The stored retrain settings of \"%1\" are invalid: %2").arg(deployment, error)};
     return s;
 }
 
 Status saveSettings(PgConnection &pg, const QString &deployment, const RetrainSettings &settings, const Actor &actor)
 {
     if (!isValidDeploymentName(deployment))
-        return Error{tr("\"%1\" is not a valid deployment name.").arg(deployment)};
+        return Error{ServiceText::tr("\"%1\" is not a valid deployment name.").arg(deployment)};
     QString error;
     RetrainSettings::fromJson(settings.toJson(), &error); // same range checks as reading
     if (!error.isEmpty())
