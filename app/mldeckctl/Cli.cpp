@@ -1,6 +1,7 @@
 #include "app/mldeckctl/Cli.h"
 
 #include "core/domain/Deployment.h"
+#include "app/mldeckctl/Text.h"
 
 #include <QCoreApplication>
 #include <QTextStream>
@@ -12,27 +13,27 @@ namespace mldeck::cli {
 void Context::addRedisOption(QCommandLineParser &parser)
 {
     parser.addOption({QStringLiteral("redis"),
-                      QCoreApplication::translate("mldeckctl", "Redis URL (default: $MLDECK_REDIS_URL)."),
+                      Text::tr("Redis URL (default: $MLDECK_REDIS_URL)."),
                       QStringLiteral("url")});
 }
 
 void Context::addPgOption(QCommandLineParser &parser)
 {
     parser.addOption({QStringLiteral("pg"),
-                      QCoreApplication::translate("mldeckctl", "PostgreSQL URL (default: $MLDECK_PG_URL)."),
+                      Text::tr("PostgreSQL URL (default: $MLDECK_PG_URL)."),
                       QStringLiteral("url")});
 }
 
 void Context::addJsonOption(QCommandLineParser &parser)
 {
     parser.addOption(
-        {QStringLiteral("json"), QCoreApplication::translate("mldeckctl", "Print machine-readable JSON.")});
+        {QStringLiteral("json"), Text::tr("Print machine-readable JSON.")});
 }
 
 void Context::addDeploymentOption(QCommandLineParser &parser)
 {
     parser.addOption({QStringLiteral("deployment"),
-                      QCoreApplication::translate("mldeckctl", "Deployment name (default: %1).")
+                      Text::tr("Deployment name (default: %1).")
                           .arg(QLatin1String(kDefaultDeployment)),
                       QStringLiteral("name"), QLatin1String(kDefaultDeployment)});
 }
@@ -41,8 +42,7 @@ Result<QString> Context::deployment(const QCommandLineParser &parser)
 {
     const QString d = parser.value(QStringLiteral("deployment"));
     if (!isValidDeploymentName(d))
-        return Error{QCoreApplication::translate(
-                         "mldeckctl", "\"%1\" is not a valid deployment name (lower-case letter first, then a-z, 0-9, _ or -).")
+        return Error{Text::tr("\"%1\" is not a valid deployment name (lower-case letter first, then a-z, 0-9, _ or -).")
                          .arg(d)};
     return d;
 }
@@ -82,8 +82,7 @@ Result<PgEndpoint> Context::pg(const QCommandLineParser &parser) const
 {
     const QString url = fromOptionOrEnv(parser, QStringLiteral("pg"), "MLDECK_PG_URL");
     if (url.isEmpty())
-        return Error{QCoreApplication::translate(
-            "mldeckctl", "No PostgreSQL given: pass --pg postgresql://user@host:port/db or set MLDECK_PG_URL.")};
+        return Error{Text::tr("No PostgreSQL given: pass --pg postgresql://user@host:port/db or set MLDECK_PG_URL.")};
     return PgEndpoint::fromUrl(url);
 }
 
@@ -140,7 +139,7 @@ int dispatch(const Context &ctx, const std::vector<SubVerb> &subs, const std::fu
             return s.run(subCtx);
         }
     }
-    Context::fail(QCoreApplication::translate("mldeckctl", "unknown command \"%1 %2\"").arg(args.at(0), sub));
+    Context::fail(Text::tr("unknown command \"%1 %2\"").arg(args.at(0), sub));
     return usage(UsageOrConnection);
 }
 

@@ -2,6 +2,7 @@
 #include "app/mldeckctl/Verbs.h"
 #include "core/config/Settings.h"
 #include "translations/Translations.h"
+#include "app/mldeckctl/Text.h"
 
 #include <QCoreApplication>
 #include <QDir>
@@ -30,33 +31,33 @@ struct Verb
 };
 
 constexpr std::array kVerbs{
-    Verb{"migrate", QT_TRANSLATE_NOOP("mldeckctl", "Create or upgrade the mldeck schema in PostgreSQL."), runMigrate},
-    Verb{"status", QT_TRANSLATE_NOOP("mldeckctl", "Check the connections to Redis and PostgreSQL."), runStatus},
-    Verb{"flags", QT_TRANSLATE_NOOP("mldeckctl", "Read and change the rollout flags of a deployment."), runFlags},
-    Verb{"guard", QT_TRANSLATE_NOOP("mldeckctl", "Run the automatic guard (auto-rollback, drift checks)."), runGuard},
-    Verb{"plan", QT_TRANSLATE_NOOP("mldeckctl", "Show or advance the staged rollout plan."), runPlan},
-    Verb{"models", QT_TRANSLATE_NOOP("mldeckctl", "Register, list, promote and archive model versions."), runModels},
-    Verb{"eval", QT_TRANSLATE_NOOP("mldeckctl", "Evaluate one model on a CSV file."), runEval},
-    Verb{"compare", QT_TRANSLATE_NOOP("mldeckctl", "Compare 2 to 4 models on the same rows."), runCompare},
-    Verb{"drift", QT_TRANSLATE_NOOP("mldeckctl", "Check feature drift, live or between two datasets."), runDrift},
-    Verb{"kpi", QT_TRANSLATE_NOOP("mldeckctl", "Print the KPIs of a deployment over a time range."), runKpi},
-    Verb{"alerts", QT_TRANSLATE_NOOP("mldeckctl", "List alerts, acknowledge, silence; edit alert rules and the webhook."), runAlerts},
-    Verb{"report", QT_TRANSLATE_NOOP("mldeckctl", "Write the KPI report of a day or a week as PDF or CSV."), runReport},
-    Verb{"export", QT_TRANSLATE_NOOP("mldeckctl", "Write a Grafana dashboard over the guard's Prometheus metrics."), runExport},
-    Verb{"retrain", QT_TRANSLATE_NOOP("mldeckctl", "Check retrain triggers, run a retrain, list or clean up runs."), runRetrain},
-    Verb{"feedback", QT_TRANSLATE_NOOP("mldeckctl", "Feedback retention: purge what is older than the retention."), runFeedback},
-    Verb{"deps", QT_TRANSLATE_NOOP("mldeckctl", "Show the serving backend's own dependencies (up, down, in fallback)."), runDeps},
-    Verb{"simulate", QT_TRANSLATE_NOOP("mldeckctl", "Run the reference serving backend on demo traffic."), runSimulate},
-    Verb{"demo-data", QT_TRANSLATE_NOOP("mldeckctl", "Write synthetic ride-delay data as CSV."), runDemoData},
+    Verb{"migrate", QT_TRANSLATE_NOOP("mldeck::cli", "Create or upgrade the mldeck schema in PostgreSQL."), runMigrate},
+    Verb{"status", QT_TRANSLATE_NOOP("mldeck::cli", "Check the connections to Redis and PostgreSQL."), runStatus},
+    Verb{"flags", QT_TRANSLATE_NOOP("mldeck::cli", "Read and change the rollout flags of a deployment."), runFlags},
+    Verb{"guard", QT_TRANSLATE_NOOP("mldeck::cli", "Run the automatic guard (auto-rollback, drift checks)."), runGuard},
+    Verb{"plan", QT_TRANSLATE_NOOP("mldeck::cli", "Show or advance the staged rollout plan."), runPlan},
+    Verb{"models", QT_TRANSLATE_NOOP("mldeck::cli", "Register, list, promote and archive model versions."), runModels},
+    Verb{"eval", QT_TRANSLATE_NOOP("mldeck::cli", "Evaluate one model on a CSV file."), runEval},
+    Verb{"compare", QT_TRANSLATE_NOOP("mldeck::cli", "Compare 2 to 4 models on the same rows."), runCompare},
+    Verb{"drift", QT_TRANSLATE_NOOP("mldeck::cli", "Check feature drift, live or between two datasets."), runDrift},
+    Verb{"kpi", QT_TRANSLATE_NOOP("mldeck::cli", "Print the KPIs of a deployment over a time range."), runKpi},
+    Verb{"alerts", QT_TRANSLATE_NOOP("mldeck::cli", "List alerts, acknowledge, silence; edit alert rules and the webhook."), runAlerts},
+    Verb{"report", QT_TRANSLATE_NOOP("mldeck::cli", "Write the KPI report of a day or a week as PDF or CSV."), runReport},
+    Verb{"export", QT_TRANSLATE_NOOP("mldeck::cli", "Write a Grafana dashboard over the guard's Prometheus metrics."), runExport},
+    Verb{"retrain", QT_TRANSLATE_NOOP("mldeck::cli", "Check retrain triggers, run a retrain, list or clean up runs."), runRetrain},
+    Verb{"feedback", QT_TRANSLATE_NOOP("mldeck::cli", "Feedback retention: purge what is older than the retention."), runFeedback},
+    Verb{"deps", QT_TRANSLATE_NOOP("mldeck::cli", "Show the serving backend's own dependencies (up, down, in fallback)."), runDeps},
+    Verb{"simulate", QT_TRANSLATE_NOOP("mldeck::cli", "Run the reference serving backend on demo traffic."), runSimulate},
+    Verb{"demo-data", QT_TRANSLATE_NOOP("mldeck::cli", "Write synthetic ride-delay data as CSV."), runDemoData},
 };
 
 int usage(int code)
 {
     QTextStream err(code == 0 ? stdout : stderr);
-    err << QCoreApplication::translate("mldeckctl", "Usage: mldeckctl <verb> [options]   (mldeckctl <verb> --help)")
+    err << Text::tr("Usage: mldeckctl <verb> [options]   (mldeckctl <verb> --help)")
         << "\n\n";
     for (const auto &v : kVerbs)
-        err << "  " << QString::fromLatin1(v.name).leftJustified(12) << QCoreApplication::translate("mldeckctl", v.summary)
+        err << "  " << QString::fromLatin1(v.name).leftJustified(12) << Text::tr(v.summary)
             << "\n";
     return code;
 }
@@ -110,6 +111,6 @@ int main(int argc, char **argv)
             return v.run(ctx);
         }
     }
-    Context::fail(QCoreApplication::translate("mldeckctl", "unknown verb \"%1\"").arg(verb));
+    Context::fail(Text::tr("unknown verb \"%1\"").arg(verb));
     return usage(UsageOrConnection);
 }

@@ -9,6 +9,7 @@
 #include "core/store/pg/AlertRuleStore.h"
 #include "core/store/pg/AlertStore.h"
 #include "core/store/pg/PgConnection.h"
+#include "app/mldeckctl/Text.h"
 
 #include <QCoreApplication>
 #include <QDateTime>
@@ -19,8 +20,6 @@
 namespace mldeck::cli {
 
 namespace {
-
-QString tr(const char *text) { return QCoreApplication::translate("mldeckctl", text); }
 
 QString iso(const QDateTime &d) { return d.isValid() ? d.toUTC().toString(Qt::ISODate) : QString(); }
 QJsonValue isoJson(const QDateTime &d) { return d.isValid() ? QJsonValue(iso(d)) : QJsonValue(); }
@@ -74,15 +73,15 @@ int runExportRules(Context &ctx)
 {
     QCommandLineParser parser;
     Context::addPgOption(parser);
-    parser.addOptions({{QStringLiteral("deployment"), tr("Only this deployment (default: every deployment)."), QStringLiteral("name")},
-                       {QStringLiteral("format"), tr("Output format: prometheus (a rules file for promtool and Prometheus)."),
+    parser.addOptions({{QStringLiteral("deployment"), Text::tr("Only this deployment (default: every deployment)."), QStringLiteral("name")},
+                       {QStringLiteral("format"), Text::tr("Output format: prometheus (a rules file for promtool and Prometheus)."),
                         QStringLiteral("format"), QStringLiteral("prometheus")},
-                       {QStringLiteral("output"), tr("Write to this file instead of standard output."), QStringLiteral("file")}});
-    if (auto code = ctx.parse(parser, tr("Writes the KPI alert rules as a Prometheus rules file that fires on the same "
+                       {QStringLiteral("output"), Text::tr("Write to this file instead of standard output."), QStringLiteral("file")}});
+    if (auto code = ctx.parse(parser, Text::tr("Writes the KPI alert rules as a Prometheus rules file that fires on the same "
                                          "conditions as the guard, from the series of `mldeckctl guard --listen`.")))
         return *code;
     if (parser.value(QStringLiteral("format")) != QLatin1String("prometheus"))
-        return Context::fail(tr("--format must be prometheus (got \"%1\").").arg(parser.value(QStringLiteral("format"))));
+        return Context::fail(Text::tr("--format must be prometheus (got \"%1\").").arg(parser.value(QStringLiteral("format"))));
     auto conn = ctx.openPg(parser, kApp);
     if (!conn)
         return Context::fail(conn.errorMessage());
@@ -90,7 +89,7 @@ int runExportRules(Context &ctx)
     if (parser.isSet(QStringLiteral("deployment"))) {
         const QString d = parser.value(QStringLiteral("deployment"));
         if (!isValidDeploymentName(d))
-            return Context::fail(tr("\"%1\" is not a valid deployment name.").arg(d));
+            return Context::fail(Text::tr("\"%1\" is not a valid deployment name.").arg(d));
         deployments << d;
     } else {
         auto names = DeploymentStore(**conn).names();
@@ -113,15 +112,15 @@ int runList(Context &ctx)
     QCommandLineParser parser;
     Context::addPgOption(parser);
     Context::addJsonOption(parser);
-    parser.addOptions({{QStringLiteral("deployment"), tr("Only this deployment (default: every deployment)."), QStringLiteral("name")},
-                       {QStringLiteral("all"), tr("Include resolved alerts.")},
-                       {QStringLiteral("limit"), tr("At most this many alerts (default 200)."), QStringLiteral("n"), QStringLiteral("200")}});
-    if (auto code = ctx.parse(parser, tr("Lists open alerts (KPI rules, drift, guardrails), newest first.")))
+    parser.addOptions({{QStringLiteral("deployment"), Text::tr("Only this deployment (default: every deployment)."), QStringLiteral("name")},
+                       {QStringLiteral("all"), Text::tr("Include resolved alerts.")},
+                       {QStringLiteral("limit"), Text::tr("At most this many alerts (default 200)."), QStringLiteral("n"), QStringLiteral("200")}});
+    if (auto code = ctx.parse(parser, Text::tr("Lists open alerts (KPI rules, drift, guardrails), newest first.")))
         return *code;
     bool ok = false;
     const int limit = parser.value(QStringLiteral("limit")).toInt(&ok);
     if (!ok || limit <= 0)
-        return Context::fail(tr("--limit must be a positive whole number."));
+        return Context::fail(Text::tr("--limit must be a positive whole number."));
     auto conn = ctx.openPg(parser, kApp);
     if (!conn)
         return Context::fail(conn.errorMessage());
@@ -137,7 +136,7 @@ int runList(Context &ctx)
         return Success;
     }
     if (alerts->isEmpty()) {
-        Context::out(tr("No alerts."));
+        Context::out(Text::tr("No alerts."));
         return Success;
     }
     for (const Alert &x : *alerts)
@@ -153,19 +152,19 @@ int runAck(Context &ctx)
 {
     QCommandLineParser parser;
     Context::addPgOption(parser);
-    parser.addOption({QStringLiteral("reason"), tr("Why (kept in the audit log)."), QStringLiteral("text")});
-    parser.addPositionalArgument(QStringLiteral("ID"), tr("The alert id (see alerts list)."));
-    if (auto code = ctx.parse(parser, tr("Acknowledges an alert (audited).")))
+    parser.addOption({QStringLiteral("reason"), Text::tr("Why (kept in the audit log)."), QStringLiteral("text")});
+    parser.addPositionalArgument(QStringLiteral("ID"), Text::tr("The alert id (see alerts list)."));
+    if (auto code = ctx.parse(parser, Text::tr("Acknowledges an alert (audited).")))
         return *code;
     const auto id = positiveId(parser);
     if (!id)
-        return Context::fail(tr("Give one alert id, a positive number."));
+        return Context::fail(Text::tr("Give one alert id, a positive number."));
     auto conn = ctx.openPg(parser, kApp);
     if (!conn)
         return Context::fail(conn.errorMessage());
     if (auto s = AlertStore(**conn).acknowledge(*id, AlertsService::currentUser(), parser.value(QStringLiteral("reason"))); !s)
         return Context::fail(s.errorMessage(), CheckFailed);
-    Context::out(tr("Alert %1 acknowledged.").arg(*id));
+    Context::out(Text::tr("Alert %1 acknowledged.").arg(*id));
     return Success;
 }
 
@@ -173,30 +172,30 @@ int runSilence(Context &ctx)
 {
     QCommandLineParser parser;
     Context::addPgOption(parser);
-    parser.addOptions({{QStringLiteral("until"), tr("End of the silence, ISO 8601 (e.g. 2024-05-01T18:00:00Z)."), QStringLiteral("time")},
-                       {QStringLiteral("for"), tr("Length of the silence, e.g. 30m, 2h, 1d."), QStringLiteral("duration")},
-                       {QStringLiteral("off"), tr("Lift the silence.")},
-                       {QStringLiteral("reason"), tr("Why (kept in the audit log)."), QStringLiteral("text")}});
-    parser.addPositionalArgument(QStringLiteral("ID"), tr("The alert id (see alerts list)."));
-    if (auto code = ctx.parse(parser, tr("Silences an alert until a time: no webhook while silenced (audited).")))
+    parser.addOptions({{QStringLiteral("until"), Text::tr("End of the silence, ISO 8601 (e.g. 2024-05-01T18:00:00Z)."), QStringLiteral("time")},
+                       {QStringLiteral("for"), Text::tr("Length of the silence, e.g. 30m, 2h, 1d."), QStringLiteral("duration")},
+                       {QStringLiteral("off"), Text::tr("Lift the silence.")},
+                       {QStringLiteral("reason"), Text::tr("Why (kept in the audit log)."), QStringLiteral("text")}});
+    parser.addPositionalArgument(QStringLiteral("ID"), Text::tr("The alert id (see alerts list)."));
+    if (auto code = ctx.parse(parser, Text::tr("Silences an alert until a time: no webhook while silenced (audited).")))
         return *code;
     const auto id = positiveId(parser);
     if (!id)
-        return Context::fail(tr("Give one alert id, a positive number."));
+        return Context::fail(Text::tr("Give one alert id, a positive number."));
     const int given = int(parser.isSet(QStringLiteral("until"))) + int(parser.isSet(QStringLiteral("for"))) +
                       int(parser.isSet(QStringLiteral("off")));
     if (given != 1)
-        return Context::fail(tr("Give exactly one of --until, --for or --off."));
+        return Context::fail(Text::tr("Give exactly one of --until, --for or --off."));
     QDateTime until;
     if (parser.isSet(QStringLiteral("until"))) {
         until = Context::parseUtc(parser.value(QStringLiteral("until")));
         if (!until.isValid())
-            return Context::fail(tr("--until must be an ISO 8601 date-time such as 2024-05-01T18:00:00Z, not \"%1\".")
+            return Context::fail(Text::tr("--until must be an ISO 8601 date-time such as 2024-05-01T18:00:00Z, not \"%1\".")
                                      .arg(parser.value(QStringLiteral("until"))));
     } else if (parser.isSet(QStringLiteral("for"))) {
         const auto secs = parseDuration(parser.value(QStringLiteral("for")));
         if (!secs)
-            return Context::fail(tr("--for must be a duration such as 30m, 2h or 1d, not \"%1\".").arg(parser.value(QStringLiteral("for"))));
+            return Context::fail(Text::tr("--for must be a duration such as 30m, 2h or 1d, not \"%1\".").arg(parser.value(QStringLiteral("for"))));
         until = QDateTime::currentDateTimeUtc().addSecs(*secs);
     }
     auto conn = ctx.openPg(parser, kApp);
@@ -204,7 +203,7 @@ int runSilence(Context &ctx)
         return Context::fail(conn.errorMessage());
     if (auto s = AlertStore(**conn).silence(*id, until, AlertsService::currentUser(), parser.value(QStringLiteral("reason"))); !s)
         return Context::fail(s.errorMessage(), CheckFailed);
-    Context::out(until.isValid() ? tr("Alert %1 silenced until %2.").arg(*id).arg(iso(until)) : tr("Alert %1 is no longer silenced.").arg(*id));
+    Context::out(until.isValid() ? Text::tr("Alert %1 silenced until %2.").arg(*id).arg(iso(until)) : Text::tr("Alert %1 is no longer silenced.").arg(*id));
     return Success;
 }
 
@@ -214,7 +213,7 @@ int runRulesList(Context &ctx)
     Context::addPgOption(parser);
     Context::addJsonOption(parser);
     Context::addDeploymentOption(parser);
-    if (auto code = ctx.parse(parser, tr("Shows a deployment's KPI alert rules and where each stands.")))
+    if (auto code = ctx.parse(parser, Text::tr("Shows a deployment's KPI alert rules and where each stands.")))
         return *code;
     const auto dep = Context::deployment(parser);
     if (!dep)
@@ -240,15 +239,15 @@ int runRulesList(Context &ctx)
     for (const AlertRuleView &v : *views) {
         QString where = alertRuleStateName(v.status.state);
         if (v.status.state == AlertRuleState::Pending)
-            where += tr(" since %1").arg(isoSecs(v.status.pendingSinceSecs));
+            where += Text::tr(" since %1").arg(isoSecs(v.status.pendingSinceSecs));
         else if (v.status.state == AlertRuleState::Firing)
-            where += tr(" since %1").arg(isoSecs(v.status.firingSinceSecs));
-        const QString last = v.status.lastValue ? v.rule.formatValue(*v.status.lastValue) : tr("n/a");
+            where += Text::tr(" since %1").arg(isoSecs(v.status.firingSinceSecs));
+        const QString last = v.status.lastValue ? v.rule.formatValue(*v.status.lastValue) : Text::tr("n/a");
         Context::out(QStringLiteral("%1  %2  %3  %4  %5  %6")
                          .arg(v.rule.id, -16)
-                         .arg(v.rule.enabled ? tr("on") : tr("off"), -3)
+                         .arg(v.rule.enabled ? Text::tr("on") : Text::tr("off"), -3)
                          .arg(v.rule.severity, -8)
-                         .arg(v.rule.describe(), where, tr("last %1").arg(last)));
+                         .arg(v.rule.describe(), where, Text::tr("last %1").arg(last)));
     }
     return Success;
 }
@@ -258,27 +257,27 @@ int runRulesSet(Context &ctx)
     QCommandLineParser parser;
     Context::addPgOption(parser);
     Context::addDeploymentOption(parser);
-    parser.addOptions({{QStringLiteral("rule"), tr("Rule id (failure_rate, latency_p95_ms, mae, r2, no_data, dependency_fallback or one of yours)."), QStringLiteral("id")},
-                       {QStringLiteral("metric"), tr("Metric of a new rule: failure_rate, latency_p95_ms, mae, r2, no_data, dependency_fallback (threshold in minutes)."), QStringLiteral("name")},
-                       {QStringLiteral("threshold"), tr("Threshold (failure rate as a share: 0.2 = 20 %; latency in ms)."), QStringLiteral("x")},
-                       {QStringLiteral("comparison"), tr("\">\" or \"<\"."), QStringLiteral("op")},
-                       {QStringLiteral("for"), tr("Pending period in seconds before firing."), QStringLiteral("seconds")},
-                       {QStringLiteral("window"), tr("Window in seconds the figure is computed over."), QStringLiteral("seconds")},
-                       {QStringLiteral("severity"), tr("info, warning or critical."), QStringLiteral("level")},
-                       {QStringLiteral("enable"), tr("Turn the rule on.")},
-                       {QStringLiteral("disable"), tr("Turn the rule off (a firing alert resolves).")},
-                       {QStringLiteral("reset"), tr("Forget this deployment's changes: back to the built-in default.")},
-                       {QStringLiteral("reason"), tr("Why (kept in the audit log)."), QStringLiteral("text")}});
-    if (auto code = ctx.parse(parser, tr("Changes one KPI alert rule of a deployment (audited).")))
+    parser.addOptions({{QStringLiteral("rule"), Text::tr("Rule id (failure_rate, latency_p95_ms, mae, r2, no_data, dependency_fallback or one of yours)."), QStringLiteral("id")},
+                       {QStringLiteral("metric"), Text::tr("Metric of a new rule: failure_rate, latency_p95_ms, mae, r2, no_data, dependency_fallback (threshold in minutes)."), QStringLiteral("name")},
+                       {QStringLiteral("threshold"), Text::tr("Threshold (failure rate as a share: 0.2 = 20 %; latency in ms)."), QStringLiteral("x")},
+                       {QStringLiteral("comparison"), Text::tr("\">\" or \"<\"."), QStringLiteral("op")},
+                       {QStringLiteral("for"), Text::tr("Pending period in seconds before firing."), QStringLiteral("seconds")},
+                       {QStringLiteral("window"), Text::tr("Window in seconds the figure is computed over."), QStringLiteral("seconds")},
+                       {QStringLiteral("severity"), Text::tr("info, warning or critical."), QStringLiteral("level")},
+                       {QStringLiteral("enable"), Text::tr("Turn the rule on.")},
+                       {QStringLiteral("disable"), Text::tr("Turn the rule off (a firing alert resolves).")},
+                       {QStringLiteral("reset"), Text::tr("Forget this deployment's changes: back to the built-in default.")},
+                       {QStringLiteral("reason"), Text::tr("Why (kept in the audit log)."), QStringLiteral("text")}});
+    if (auto code = ctx.parse(parser, Text::tr("Changes one KPI alert rule of a deployment (audited).")))
         return *code;
     const auto dep = Context::deployment(parser);
     if (!dep)
         return Context::fail(dep.errorMessage());
     const QString id = parser.value(QStringLiteral("rule"));
     if (id.isEmpty())
-        return Context::fail(tr("--rule is required."));
+        return Context::fail(Text::tr("--rule is required."));
     if (parser.isSet(QStringLiteral("enable")) && parser.isSet(QStringLiteral("disable")))
-        return Context::fail(tr("--enable and --disable exclude each other."));
+        return Context::fail(Text::tr("--enable and --disable exclude each other."));
     auto conn = ctx.openPg(parser, kApp);
     if (!conn)
         return Context::fail(conn.errorMessage());
@@ -287,7 +286,7 @@ int runRulesSet(Context &ctx)
         const auto r = store.resetRule(*dep, id, AlertsService::currentUser());
         if (!r)
             return Context::fail(r.errorMessage());
-        Context::out(*r ? tr("Rule %1 of %2 is back to its default.").arg(id, *dep) : tr("Rule %1 of %2 had no changes.").arg(id, *dep));
+        Context::out(*r ? Text::tr("Rule %1 of %2 is back to its default.").arg(id, *dep) : Text::tr("Rule %1 of %2 had no changes.").arg(id, *dep));
         return Success;
     }
     const auto rules = store.rules(*dep);
@@ -299,10 +298,10 @@ int runRulesSet(Context &ctx)
             json = r.toJson();
     if (json.isEmpty()) {
         if (!parser.isSet(QStringLiteral("metric")))
-            return Context::fail(tr("Deployment %1 has no rule \"%2\": give --metric to add one.").arg(*dep, id));
+            return Context::fail(Text::tr("Deployment %1 has no rule \"%2\": give --metric to add one.").arg(*dep, id));
         json = {{QStringLiteral("id"), id}, {QStringLiteral("metric"), parser.value(QStringLiteral("metric"))}};
     } else if (parser.isSet(QStringLiteral("metric")) && parser.value(QStringLiteral("metric")) != json.value(QStringLiteral("metric")).toString()) {
-        return Context::fail(tr("Rule %1 watches %2; its metric cannot change (add a rule with another id).")
+        return Context::fail(Text::tr("Rule %1 watches %2; its metric cannot change (add a rule with another id).")
                                  .arg(id, json.value(QStringLiteral("metric")).toString()));
     }
     auto number = [&](const char *option, const char *key, bool whole) -> Status {
@@ -311,8 +310,8 @@ int runRulesSet(Context &ctx)
         bool ok = false;
         const double v = parser.value(QLatin1String(option)).toDouble(&ok);
         if (!ok || (whole && v != std::floor(v)))
-            return Error{tr("--%1 must be a %2, not \"%3\".")
-                             .arg(QLatin1String(option), whole ? tr("whole number") : tr("number"), parser.value(QLatin1String(option)))};
+            return Error{Text::tr("--%1 must be a %2, not \"%3\".")
+                             .arg(QLatin1String(option), whole ? Text::tr("whole number") : Text::tr("number"), parser.value(QLatin1String(option)))};
         json.insert(QLatin1String(key), v);
         return {};
     };
@@ -330,13 +329,13 @@ int runRulesSet(Context &ctx)
         return Context::fail(rule.errorMessage());
     if (auto s = store.saveRule(*dep, *rule, AlertsService::currentUser(), parser.value(QStringLiteral("reason"))); !s)
         return Context::fail(s.errorMessage());
-    Context::out(tr("Rule %1 of %2: %3 (%4).").arg(rule->id, *dep, rule->describe(), rule->enabled ? tr("on") : tr("off")));
+    Context::out(Text::tr("Rule %1 of %2: %3 (%4).").arg(rule->id, *dep, rule->describe(), rule->enabled ? Text::tr("on") : Text::tr("off")));
     return Success;
 }
 
 int rulesUsage(int code)
 {
-    return Context::printUsage(tr("Usage: mldeckctl alerts rules [--deployment D] [--json]\n"
+    return Context::printUsage(Text::tr("Usage: mldeckctl alerts rules [--deployment D] [--json]\n"
                                   "       mldeckctl alerts rules set --deployment D --rule ID [--threshold X] [--for S] "
                                   "[--window S] [--enable|--disable] [--reset]"),
                                code);
@@ -354,9 +353,9 @@ int runWebhookSet(Context &ctx)
     QCommandLineParser parser;
     Context::addPgOption(parser);
     Context::addDeploymentOption(parser);
-    parser.addOption({QStringLiteral("off"), tr("Turn the webhook off (the URL is kept).")});
-    parser.addPositionalArgument(QStringLiteral("URL"), tr("http(s) address that receives the JSON POST (e.g. a Slack incoming webhook)."));
-    if (auto code = ctx.parse(parser, tr("Sets (or turns off) the alert webhook of a deployment (audited).")))
+    parser.addOption({QStringLiteral("off"), Text::tr("Turn the webhook off (the URL is kept).")});
+    parser.addPositionalArgument(QStringLiteral("URL"), Text::tr("http(s) address that receives the JSON POST (e.g. a Slack incoming webhook)."));
+    if (auto code = ctx.parse(parser, Text::tr("Sets (or turns off) the alert webhook of a deployment (audited).")))
         return *code;
     const auto dep = Context::deployment(parser);
     if (!dep)
@@ -364,15 +363,15 @@ int runWebhookSet(Context &ctx)
     const QStringList pos = parser.positionalArguments();
     const bool off = parser.isSet(QStringLiteral("off"));
     if ((off && !pos.isEmpty()) || (!off && pos.size() != 1))
-        return Context::fail(tr("Give either one URL or --off."));
+        return Context::fail(Text::tr("Give either one URL or --off."));
     auto conn = ctx.openPg(parser, kApp);
     if (!conn)
         return Context::fail(conn.errorMessage());
     const WebhookSettings settings{off ? QString() : pos.constFirst(), !off};
     if (auto s = AlertRuleStore(**conn).setWebhook(*dep, settings, AlertsService::currentUser()); !s)
         return Context::fail(s.errorMessage());
-    Context::out(off ? tr("Webhook of %1 turned off.").arg(*dep)
-                     : tr("Webhook of %1 set to %2.").arg(*dep, AlertRuleStore::maskedUrl(settings.url)));
+    Context::out(off ? Text::tr("Webhook of %1 turned off.").arg(*dep)
+                     : Text::tr("Webhook of %1 set to %2.").arg(*dep, AlertRuleStore::maskedUrl(settings.url)));
     return Success;
 }
 
@@ -382,7 +381,7 @@ int runWebhookTest(Context &ctx)
     Context::addPgOption(parser);
     Context::addDeploymentOption(parser);
     Context::addJsonOption(parser);
-    if (auto code = ctx.parse(parser, tr("Sends a test notification to the deployment's webhook (with retries) and "
+    if (auto code = ctx.parse(parser, Text::tr("Sends a test notification to the deployment's webhook (with retries) and "
                                          "records it. Exit code 1 when it was not delivered.")))
         return *code;
     const auto dep = Context::deployment(parser);
@@ -396,9 +395,9 @@ int runWebhookTest(Context &ctx)
     if (!hook)
         return Context::fail(hook.errorMessage());
     if (!*hook)
-        return Context::fail(tr("Deployment %1 has no webhook: set one with \"mldeckctl alerts webhook set\".").arg(*dep));
+        return Context::fail(Text::tr("Deployment %1 has no webhook: set one with \"mldeckctl alerts webhook set\".").arg(*dep));
     WebhookEvent event{*dep, QStringLiteral("test"), 0, AlertRule::defaultFor(AlertRule::Metric::FailureRate), std::nullopt,
-                       QDateTime::currentDateTimeUtc(), tr("Webhook test")};
+                       QDateTime::currentDateTimeUtc(), Text::tr("Webhook test")};
     const WebhookOutcome outcome = deliverWebhook(store, (*hook)->url, event, WebhookNotifier());
     if (parser.isSet(QStringLiteral("json"))) {
         QJsonArray attempts;
@@ -411,19 +410,19 @@ int runWebhookTest(Context &ctx)
                                                    {QStringLiteral("attempts"), attempts}}));
     } else {
         for (const WebhookAttempt &a : outcome.attempts)
-            Context::out(tr("attempt %1: %2 (%3 ms)")
+            Context::out(Text::tr("attempt %1: %2 (%3 ms)")
                              .arg(a.attempt)
-                             .arg(a.delivered ? tr("delivered, HTTP %1").arg(a.httpStatus) : a.error)
+                             .arg(a.delivered ? Text::tr("delivered, HTTP %1").arg(a.httpStatus) : a.error)
                              .arg(a.elapsedMs));
         if (!(*hook)->enabled)
-            Context::out(tr("Note: this webhook is turned off; alerts do not use it."));
+            Context::out(Text::tr("Note: this webhook is turned off; alerts do not use it."));
     }
     return outcome.delivered ? Success : CheckFailed;
 }
 
 int webhookUsage(int code)
 {
-    return Context::printUsage(tr("Usage: mldeckctl alerts webhook set --deployment D URL | --off\n"
+    return Context::printUsage(Text::tr("Usage: mldeckctl alerts webhook set --deployment D URL | --off\n"
                                   "       mldeckctl alerts webhook test --deployment D"),
                                code);
 }
@@ -433,7 +432,7 @@ int runWebhook(Context &ctx) { return dispatch(ctx, {{"set", runWebhookSet}, {"t
 int alertsUsage(int code)
 {
     return Context::printUsage(
-        tr("Usage: mldeckctl alerts <command> [options]   (mldeckctl alerts <command> --help)\n\n"
+        Text::tr("Usage: mldeckctl alerts <command> [options]   (mldeckctl alerts <command> --help)\n\n"
            "  list [--deployment D] [--all] [--json]      open alerts (--all: with resolved ones)\n"
            "  ack ID [--reason TEXT]                       acknowledge an alert (audited)\n"
            "  silence ID --until ISO|--for 2h|--off        silence an alert until a time (audited)\n"

@@ -1,6 +1,7 @@
 #include "app/mldeckctl/Verbs.h"
 
 #include "core/services/CompareService.h"
+#include "app/mldeckctl/Text.h"
 
 #include <QCoreApplication>
 #include <QJsonObject>
@@ -10,11 +11,6 @@
 namespace mldeck::cli {
 
 namespace {
-
-QString tr(const char *text)
-{
-    return QCoreApplication::translate("mldeckctl", text);
-}
 
 // "24h", "90m", "7d", "3600s" or plain seconds.
 std::optional<qint64> parseWindow(const QString &text)
@@ -33,10 +29,10 @@ std::optional<qint64> parseWindow(const QString &text)
 
 void printReport(const stats::ComparisonReport &r)
 {
-    Context::out(tr("%1 rows from %2").arg(r.rows).arg(r.data));
+    Context::out(Text::tr("%1 rows from %2").arg(r.rows).arg(r.data));
     for (const auto &m : r.models) {
         if (m.classification)
-            Context::out(tr("%1: accuracy %2, precision %3, recall %4, F1 %5, %6 rows/s, p50 %7 ms, p99 %8 ms")
+            Context::out(Text::tr("%1: accuracy %2, precision %3, recall %4, F1 %5, %6 rows/s, p50 %7 ms, p99 %8 ms")
                              .arg(m.label)
                              .arg(m.classification->accuracy, 0, 'f', 4)
                              .arg(m.classification->precision, 0, 'f', 4)
@@ -46,13 +42,13 @@ void printReport(const stats::ComparisonReport &r)
                              .arg(m.latencyP50Ms, 0, 'f', 3)
                              .arg(m.latencyP99Ms, 0, 'f', 3));
         else
-            Context::out(tr("%1: MAE %2, RMSE %3, R² %4, MAPE %5, %6 rows/s, p50 %7 ms, p99 %8 ms")
+            Context::out(Text::tr("%1: MAE %2, RMSE %3, R² %4, MAPE %5, %6 rows/s, p50 %7 ms, p99 %8 ms")
                              .arg(m.label)
                              .arg(m.regression.mae, 0, 'f', 4)
                              .arg(m.regression.rmse, 0, 'f', 4)
                              .arg(m.regression.r2, 0, 'f', 4)
                              .arg(m.regression.mape ? QString::number(*m.regression.mape, 'f', 2) + QStringLiteral(" %")
-                                                    : tr("n/a"))
+                                                    : Text::tr("n/a"))
                              .arg(m.rowsPerSecond, 0, 'f', 0)
                              .arg(m.latencyP50Ms, 0, 'f', 3)
                              .arg(m.latencyP99Ms, 0, 'f', 3));
@@ -60,7 +56,7 @@ void printReport(const stats::ComparisonReport &r)
     for (const QString &v : r.verdicts)
         Context::out(v);
     for (const QString &n : r.notes)
-        Context::out(tr("Note: %1").arg(n));
+        Context::out(Text::tr("Note: %1").arg(n));
 }
 
 } // namespace
@@ -71,76 +67,76 @@ int runComparisonVerb(Context &ctx, bool single)
     QCommandLineParser parser;
     parser.addOptions({
         {QStringLiteral("model"),
-         single ? tr("The model: a TorchScript file, DEPLOYMENT:champion, DEPLOYMENT:challenger or DEPLOYMENT@VERSION.")
-                : tr("A model to compare (2 to 4 times; the first is the baseline): a file or a registry reference."),
+         single ? Text::tr("The model: a TorchScript file, DEPLOYMENT:champion, DEPLOYMENT:challenger or DEPLOYMENT@VERSION.")
+                : Text::tr("A model to compare (2 to 4 times; the first is the baseline): a file or a registry reference."),
          QStringLiteral("ref")},
-        {QStringLiteral("data"), tr("CSV file: header = column names."), QStringLiteral("file")},
-        {QStringLiteral("target"), tr("Target column of the CSV (default: the model's, else delay_min)."),
+        {QStringLiteral("data"), Text::tr("CSV file: header = column names."), QStringLiteral("file")},
+        {QStringLiteral("target"), Text::tr("Target column of the CSV (default: the model's, else delay_min)."),
          QStringLiteral("column")},
-        {QStringLiteral("features"), tr("Input columns, comma-separated (models without metadata)."),
+        {QStringLiteral("features"), Text::tr("Input columns, comma-separated (models without metadata)."),
          QStringLiteral("a,b,c")},
-        {QStringLiteral("threads"), tr("LibTorch threads (default: LibTorch's choice)."), QStringLiteral("N")},
-        {QStringLiteral("seed"), tr("Bootstrap seed (default 42)."), QStringLiteral("S")},
-        {QStringLiteral("resamples"), tr("Bootstrap resamples (default: 1000, fewer above 200000 rows)."),
+        {QStringLiteral("threads"), Text::tr("LibTorch threads (default: LibTorch's choice)."), QStringLiteral("N")},
+        {QStringLiteral("seed"), Text::tr("Bootstrap seed (default 42)."), QStringLiteral("S")},
+        {QStringLiteral("resamples"), Text::tr("Bootstrap resamples (default: 1000, fewer above 200000 rows)."),
          QStringLiteral("N")},
     });
     if (!single)
         parser.addOptions({
-            {QStringLiteral("window"), tr("Use the logged predictions of this last period (e.g. 24h, 90m, 7d)."),
+            {QStringLiteral("window"), Text::tr("Use the logged predictions of this last period (e.g. 24h, 90m, 7d)."),
              QStringLiteral("period")},
-            {QStringLiteral("deployment"), tr("Deployment of the window (default: the only one)."),
+            {QStringLiteral("deployment"), Text::tr("Deployment of the window (default: the only one)."),
              QStringLiteral("D")},
-            {QStringLiteral("out"), tr("Also write the report as CSV to this file."), QStringLiteral("file")},
+            {QStringLiteral("out"), Text::tr("Also write the report as CSV to this file."), QStringLiteral("file")},
         });
     Context::addPgOption(parser);
     Context::addJsonOption(parser);
-    if (auto code = ctx.parse(parser, single ? tr("Evaluates one model on a CSV file.")
-                                             : tr("Compares 2 to 4 models on exactly the same rows.")))
+    if (auto code = ctx.parse(parser, single ? Text::tr("Evaluates one model on a CSV file.")
+                                             : Text::tr("Compares 2 to 4 models on exactly the same rows.")))
         return *code;
     if (!parser.positionalArguments().isEmpty())
-        return Context::fail(tr("Unexpected argument \"%1\".").arg(parser.positionalArguments().constFirst()));
+        return Context::fail(Text::tr("Unexpected argument \"%1\".").arg(parser.positionalArguments().constFirst()));
 
     CompareRequest req;
     req.models = parser.values(QStringLiteral("model"));
     if (single && req.models.size() != 1)
-        return Context::fail(tr("Give exactly one --model."));
+        return Context::fail(Text::tr("Give exactly one --model."));
     if (!single && (req.models.size() < 2 || req.models.size() > 4))
-        return Context::fail(tr("Give 2 to 4 --model options (got %1).").arg(req.models.size()));
+        return Context::fail(Text::tr("Give 2 to 4 --model options (got %1).").arg(req.models.size()));
     req.csvPath = parser.value(QStringLiteral("data"));
     if (!single && parser.isSet(QStringLiteral("window"))) {
         const auto seconds = parseWindow(parser.value(QStringLiteral("window")));
         if (!seconds)
-            return Context::fail(tr("--window must look like 24h, 90m, 7d or 3600s, not \"%1\".")
+            return Context::fail(Text::tr("--window must look like 24h, 90m, 7d or 3600s, not \"%1\".")
                                      .arg(parser.value(QStringLiteral("window"))));
         req.windowSeconds = *seconds;
         req.deployment = parser.value(QStringLiteral("deployment"));
     }
     if (req.csvPath.isEmpty() == (req.windowSeconds == 0))
-        return Context::fail(single ? tr("--data FILE is required.")
-                                    : tr("Give either --data FILE or --window PERIOD (not both)."));
+        return Context::fail(single ? Text::tr("--data FILE is required.")
+                                    : Text::tr("Give either --data FILE or --window PERIOD (not both)."));
     req.target = parser.value(QStringLiteral("target"));
     if (parser.isSet(QStringLiteral("features"))) {
         for (const QString &f : parser.value(QStringLiteral("features")).split(QLatin1Char(',')))
             if (!f.trimmed().isEmpty())
                 req.features << f.trimmed();
         if (req.features.isEmpty())
-            return Context::fail(tr("--features names no column."));
+            return Context::fail(Text::tr("--features names no column."));
     }
     bool ok = true;
     if (parser.isSet(QStringLiteral("threads"))) {
         req.threads = parser.value(QStringLiteral("threads")).toInt(&ok);
         if (!ok || req.threads < 1 || req.threads > 256)
-            return Context::fail(tr("--threads must be a whole number from 1 to 256."));
+            return Context::fail(Text::tr("--threads must be a whole number from 1 to 256."));
     }
     if (parser.isSet(QStringLiteral("seed"))) {
         req.seed = parser.value(QStringLiteral("seed")).toULongLong(&ok);
         if (!ok)
-            return Context::fail(tr("--seed must be a non-negative whole number."));
+            return Context::fail(Text::tr("--seed must be a non-negative whole number."));
     }
     if (parser.isSet(QStringLiteral("resamples"))) {
         req.resamples = parser.value(QStringLiteral("resamples")).toInt(&ok);
         if (!ok || req.resamples < 100 || req.resamples > 100000)
-            return Context::fail(tr("--resamples must be a whole number from 100 to 100000."));
+            return Context::fail(Text::tr("--resamples must be a whole number from 100 to 100000."));
     }
     // The registry and windows need PostgreSQL; plain files do not.
     const bool needsPg = req.windowSeconds > 0 || std::any_of(req.models.cbegin(), req.models.cend(), [](const QString &m) {
@@ -161,7 +157,7 @@ int runComparisonVerb(Context &ctx, bool single)
         QSaveFile file(path);
         const QByteArray csv = stats::toCsv(outcome.report);
         if (!file.open(QIODevice::WriteOnly) || file.write(csv) != csv.size() || !file.commit())
-            return Context::fail(tr("Cannot write %1: %2").arg(path, file.errorString()));
+            return Context::fail(Text::tr("Cannot write %1: %2").arg(path, file.errorString()));
     }
     if (parser.isSet(QStringLiteral("json"))) {
         QJsonObject json = stats::toJson(outcome.report);

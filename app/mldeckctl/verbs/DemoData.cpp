@@ -2,6 +2,7 @@
 
 #include "core/demo/DemoCsv.h"
 #include "core/demo/RideDelayGenerator.h"
+#include "app/mldeckctl/Text.h"
 
 #include <QCoreApplication>
 #include <QDateTime>
@@ -12,11 +13,6 @@
 namespace mldeck::cli {
 
 namespace {
-
-QString tr(const char *text)
-{
-    return QCoreApplication::translate("mldeckctl", text);
-}
 
 struct DemoDataOptions
 {
@@ -33,35 +29,35 @@ Result<DemoDataOptions> readOptions(const QCommandLineParser &p)
     DemoDataOptions o;
     bool ok = false;
     if (!p.isSet(QStringLiteral("rows")))
-        return Error{tr("--rows is required (how many requests to generate).")};
+        return Error{Text::tr("--rows is required (how many requests to generate).")};
     o.rows = p.value(QStringLiteral("rows")).toLongLong(&ok);
     if (!ok || o.rows < 1 || o.rows > 100'000'000)
-        return Error{tr("--rows must be a whole number from 1 to 100000000, not \"%1\".")
+        return Error{Text::tr("--rows must be a whole number from 1 to 100000000, not \"%1\".")
                          .arg(p.value(QStringLiteral("rows")))};
     o.out = p.value(QStringLiteral("out"));
     if (o.out.isEmpty())
-        return Error{tr("--out is required (the CSV file to write).")};
+        return Error{Text::tr("--out is required (the CSV file to write).")};
     if (p.isSet(QStringLiteral("seed"))) {
         o.seed = p.value(QStringLiteral("seed")).toULongLong(&ok);
         if (!ok)
-            return Error{tr("--seed must be a non-negative whole number, not \"%1\".")
+            return Error{Text::tr("--seed must be a non-negative whole number, not \"%1\".")
                              .arg(p.value(QStringLiteral("seed")))};
     }
     const QString start = p.value(QStringLiteral("start"));
     const QDateTime when = Context::parseUtc(start);
     if (!when.isValid())
         return Error{
-            tr("--start must be an ISO 8601 date-time such as 2024-05-01T08:00:00Z, not \"%1\".").arg(start)};
+            Text::tr("--start must be an ISO 8601 date-time such as 2024-05-01T08:00:00Z, not \"%1\".").arg(start)};
     o.startMicros = when.toMSecsSinceEpoch() * 1000;
     o.rate = p.value(QStringLiteral("rate")).toDouble(&ok);
     if (!ok || !std::isfinite(o.rate) || o.rate <= 0 || o.rate > 1e6)
         return Error{
-            tr("--rate must be a number of requests per second above 0 and at most 1000000, not \"%1\".")
+            Text::tr("--rate must be a number of requests per second above 0 and at most 1000000, not \"%1\".")
                 .arg(p.value(QStringLiteral("rate")))};
     o.drift = p.value(QStringLiteral("drift")).toDouble(&ok);
     if (!ok || !(o.drift >= 0 && o.drift <= 1))
         return Error{
-            tr("--drift must be a number from 0 to 1, not \"%1\".").arg(p.value(QStringLiteral("drift")))};
+            Text::tr("--drift must be a number from 0 to 1, not \"%1\".").arg(p.value(QStringLiteral("drift")))};
     return o;
 }
 
@@ -71,27 +67,27 @@ int runDemoData(Context &ctx)
 {
     QCommandLineParser parser;
     parser.addOptions({
-        {QStringLiteral("rows"), tr("Number of requests to generate."), QStringLiteral("N")},
-        {QStringLiteral("out"), tr("CSV file to write (replaced only when complete)."),
+        {QStringLiteral("rows"), Text::tr("Number of requests to generate."), QStringLiteral("N")},
+        {QStringLiteral("out"), Text::tr("CSV file to write (replaced only when complete)."),
          QStringLiteral("file")},
-        {QStringLiteral("seed"), tr("Random seed (default 42): the same seed gives the same file."),
+        {QStringLiteral("seed"), Text::tr("Random seed (default 42): the same seed gives the same file."),
          QStringLiteral("S")},
         {QStringLiteral("start"),
-         tr("Time of the first request, ISO 8601 (default 2024-05-01T00:00:00Z; UTC when no offset)."),
+         Text::tr("Time of the first request, ISO 8601 (default 2024-05-01T00:00:00Z; UTC when no offset)."),
          QStringLiteral("time"), QStringLiteral("2024-05-01T00:00:00Z")},
-        {QStringLiteral("rate"), tr("Requests per second: how fast the timestamps advance (default 1)."),
+        {QStringLiteral("rate"), Text::tr("Requests per second: how fast the timestamps advance (default 1)."),
          QStringLiteral("per-second"), QStringLiteral("1")},
         {QStringLiteral("drift"),
-         tr("Feature drift from 0 (none) to 1 (full scenario): wetter, colder, fewer drivers, another fleet "
+         Text::tr("Feature drift from 0 (none) to 1 (full scenario): wetter, colder, fewer drivers, another fleet "
             "mix."),
          QStringLiteral("0..1"), QStringLiteral("0")},
     });
     if (auto code =
-            ctx.parse(parser, tr("Writes synthetic ride-delay data (features, delay_min, ts) as CSV.")))
+            ctx.parse(parser, Text::tr("Writes synthetic ride-delay data (features, delay_min, ts) as CSV.")))
         return *code;
     if (!parser.positionalArguments().isEmpty())
         return Context::fail(
-            tr("Unexpected argument \"%1\".").arg(parser.positionalArguments().constFirst()));
+            Text::tr("Unexpected argument \"%1\".").arg(parser.positionalArguments().constFirst()));
     const auto options = readOptions(parser);
     if (!options)
         return Context::fail(options.errorMessage());
@@ -100,7 +96,7 @@ int runDemoData(Context &ctx)
     // QSaveFile: a failed or interrupted run leaves any existing file untouched.
     QSaveFile file(o.out);
     if (!file.open(QIODevice::WriteOnly))
-        return Context::fail(tr("Cannot write %1: %2").arg(o.out, file.errorString()));
+        return Context::fail(Text::tr("Cannot write %1: %2").arg(o.out, file.errorString()));
 
     RideDelayGenerator generator(o.seed);
     generator.setDrift(o.drift);
@@ -110,12 +106,12 @@ int runDemoData(Context &ctx)
         chunk += demoCsvLine(generator.next(o.startMicros + std::llround(double(i) * stepMicros)));
         if (chunk.size() > (1 << 20) || i + 1 == o.rows) {
             if (file.write(chunk) != chunk.size())
-                return Context::fail(tr("Cannot write %1: %2").arg(o.out, file.errorString()));
+                return Context::fail(Text::tr("Cannot write %1: %2").arg(o.out, file.errorString()));
             chunk.clear();
         }
     }
     if (!file.commit())
-        return Context::fail(tr("Cannot write %1: %2").arg(o.out, file.errorString()));
+        return Context::fail(Text::tr("Cannot write %1: %2").arg(o.out, file.errorString()));
     return Success;
 }
 

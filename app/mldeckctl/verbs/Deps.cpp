@@ -17,7 +17,7 @@ namespace {
 
 class DepsVerb final
 {
-    Q_DECLARE_TR_FUNCTIONS(mldeckctl)
+    Q_DECLARE_TR_FUNCTIONS(mldeck::cli)
 
 public:
     static QString stateText(const DependencyState &s, const QDateTime &now)

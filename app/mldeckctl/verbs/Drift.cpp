@@ -4,6 +4,7 @@
 #include "core/stats/drift/DriftConfig.h"
 #include "core/stats/drift/DriftReport.h"
 #include "core/store/pg/PgConnection.h"
+#include "app/mldeckctl/Text.h"
 
 #include <QCoreApplication>
 #include <QDateTime>
@@ -12,8 +13,6 @@
 namespace mldeck::cli {
 
 namespace {
-
-QString tr(const char *text) { return QCoreApplication::translate("mldeckctl", text); }
 
 int printResult(const QCommandLineParser &parser, const drift::DatasetDrift &result, QJsonObject extra,
                 const QStringList &preamble)
@@ -37,7 +36,7 @@ Result<double> shareOption(const QCommandLineParser &parser)
     bool ok = false;
     const double share = parser.value(QStringLiteral("share")).toDouble(&ok);
     if (!ok || !(share > 0 && share <= 1))
-        return Error{tr("--share must be a number above 0 and at most 1, not \"%1\".").arg(parser.value(QStringLiteral("share")))};
+        return Error{Text::tr("--share must be a number above 0 and at most 1, not \"%1\".").arg(parser.value(QStringLiteral("share")))};
     return share;
 }
 
@@ -47,36 +46,36 @@ int runDriftCheckVerb(Context &ctx)
     Context::addPgOption(parser);
     Context::addJsonOption(parser);
     parser.addOptions({
-        {QStringLiteral("deployment"), tr("Deployment to check."), QStringLiteral("name")},
-        {QStringLiteral("window"), tr("Current window, e.g. 10m (default: the deployment's setting, else 10m)."),
+        {QStringLiteral("deployment"), Text::tr("Deployment to check."), QStringLiteral("name")},
+        {QStringLiteral("window"), Text::tr("Current window, e.g. 10m (default: the deployment's setting, else 10m)."),
          QStringLiteral("duration")},
         {QStringLiteral("reference"),
-         tr("Reference: auto, model, snapshot:NAME, period:FROM/TO, first:DURATION or previous:DURATION "
+         Text::tr("Reference: auto, model, snapshot:NAME, period:FROM/TO, first:DURATION or previous:DURATION "
             "(default: the deployment's setting, else auto)."),
          QStringLiteral("spec")},
-        {QStringLiteral("share"), tr("Share of drifting features that makes dataset drift (default 0.5)."),
+        {QStringLiteral("share"), Text::tr("Share of drifting features that makes dataset drift (default 0.5)."),
          QStringLiteral("0..1")},
-        {QStringLiteral("at"), tr("End of the current window, ISO 8601 (default: now)."), QStringLiteral("time")},
+        {QStringLiteral("at"), Text::tr("End of the current window, ISO 8601 (default: now)."), QStringLiteral("time")},
     });
-    if (auto code = ctx.parse(parser, tr("Checks the live window of a deployment for feature drift. "
+    if (auto code = ctx.parse(parser, Text::tr("Checks the live window of a deployment for feature drift. "
                                          "Exit code 1 when the dataset drifts.")))
         return *code;
     if (!parser.positionalArguments().isEmpty())
-        return Context::fail(tr("Unexpected argument \"%1\".").arg(parser.positionalArguments().constFirst()));
+        return Context::fail(Text::tr("Unexpected argument \"%1\".").arg(parser.positionalArguments().constFirst()));
     DriftCheckRequest request;
     request.deployment = parser.value(QStringLiteral("deployment"));
     if (request.deployment.isEmpty())
-        return Context::fail(tr("--deployment is required."));
+        return Context::fail(Text::tr("--deployment is required."));
     if (parser.isSet(QStringLiteral("window"))) {
         const auto w = drift::parseSeconds(parser.value(QStringLiteral("window")));
         if (!w)
-            return Context::fail(tr("--window: %1").arg(w.errorMessage()));
+            return Context::fail(Text::tr("--window: %1").arg(w.errorMessage()));
         request.windowSeconds = *w;
     }
     if (parser.isSet(QStringLiteral("reference"))) {
         request.reference = parser.value(QStringLiteral("reference"));
         if (const auto r = drift::ReferenceSpec::parse(request.reference); !r)
-            return Context::fail(tr("--reference: %1").arg(r.errorMessage()));
+            return Context::fail(Text::tr("--reference: %1").arg(r.errorMessage()));
     }
     if (parser.isSet(QStringLiteral("share"))) {
         const auto s = shareOption(parser);
@@ -87,7 +86,7 @@ int runDriftCheckVerb(Context &ctx)
     if (parser.isSet(QStringLiteral("at"))) {
         const QDateTime at = Context::parseUtc(parser.value(QStringLiteral("at")));
         if (!at.isValid())
-            return Context::fail(tr("--at must be an ISO 8601 date-time such as 2024-05-01T08:00:00Z, not \"%1\".")
+            return Context::fail(Text::tr("--at must be an ISO 8601 date-time such as 2024-05-01T08:00:00Z, not \"%1\".")
                                      .arg(parser.value(QStringLiteral("at"))));
         request.now = at.toUTC();
     }
@@ -102,7 +101,7 @@ int runDriftCheckVerb(Context &ctx)
                             {QStringLiteral("window_to"), report->windowTo.toString(Qt::ISODateWithMs)},
                             {QStringLiteral("reference"), report->referenceDescription}};
     return printResult(parser, report->result, extra,
-                       {tr("Deployment %1: window %2 to %3 against %4.")
+                       {Text::tr("Deployment %1: window %2 to %3 against %4.")
                             .arg(request.deployment, report->windowFrom.toString(Qt::ISODate),
                                  report->windowTo.toString(Qt::ISODate), report->referenceDescription)});
 }
@@ -112,21 +111,21 @@ int runDriftCompareVerb(Context &ctx)
     QCommandLineParser parser;
     Context::addJsonOption(parser);
     parser.addOptions({
-        {QStringLiteral("reference"), tr("Reference CSV file (header line, one column per feature)."), QStringLiteral("file")},
-        {QStringLiteral("current"), tr("Current CSV file, same columns."), QStringLiteral("file")},
-        {QStringLiteral("ignore"), tr("Comma-separated columns to leave out (default: ts,request_key)."),
+        {QStringLiteral("reference"), Text::tr("Reference CSV file (header line, one column per feature)."), QStringLiteral("file")},
+        {QStringLiteral("current"), Text::tr("Current CSV file, same columns."), QStringLiteral("file")},
+        {QStringLiteral("ignore"), Text::tr("Comma-separated columns to leave out (default: ts,request_key)."),
          QStringLiteral("columns"), QStringLiteral("ts,request_key")},
-        {QStringLiteral("share"), tr("Share of drifting features that makes dataset drift (default 0.5)."),
+        {QStringLiteral("share"), Text::tr("Share of drifting features that makes dataset drift (default 0.5)."),
          QStringLiteral("0..1")},
     });
-    if (auto code = ctx.parse(parser, tr("Compares two data sets offline, feature by feature (a text column is "
+    if (auto code = ctx.parse(parser, Text::tr("Compares two data sets offline, feature by feature (a text column is "
                                          "categorical, a numeric column numeric). Exit code 1 when the dataset drifts.")))
         return *code;
     if (!parser.positionalArguments().isEmpty())
-        return Context::fail(tr("Unexpected argument \"%1\".").arg(parser.positionalArguments().constFirst()));
+        return Context::fail(Text::tr("Unexpected argument \"%1\".").arg(parser.positionalArguments().constFirst()));
     const QString refPath = parser.value(QStringLiteral("reference")), curPath = parser.value(QStringLiteral("current"));
     if (refPath.isEmpty() || curPath.isEmpty())
-        return Context::fail(tr("--reference and --current are both required."));
+        return Context::fail(Text::tr("--reference and --current are both required."));
     drift::DriftOptions options;
     if (parser.isSet(QStringLiteral("share"))) {
         const auto s = shareOption(parser);
@@ -144,9 +143,9 @@ int runDriftCompareVerb(Context &ctx)
     for (const drift::Column &c : current->columns) {
         const drift::Column *r = reference->find(c.name);
         if (!r)
-            return Context::fail(tr("Column \"%1\" of %2 is not in %3.").arg(c.name, curPath, refPath));
+            return Context::fail(Text::tr("Column \"%1\" of %2 is not in %3.").arg(c.name, curPath, refPath));
         if (r->kind != c.kind)
-            return Context::fail(tr("Column \"%1\" is numeric in one file and text in the other.").arg(c.name));
+            return Context::fail(Text::tr("Column \"%1\" is numeric in one file and text in the other.").arg(c.name));
     }
     const drift::DatasetDrift result = drift::compareDatasets(*reference, *current, options);
     return printResult(parser, result, {}, {});
@@ -166,11 +165,11 @@ int runDrift(Context &ctx)
         return sub == QLatin1String("check") ? runDriftCheckVerb(sub_ctx) : runDriftCompareVerb(sub_ctx);
     }
     if (sub == QLatin1String("--help") || sub == QLatin1String("-h")) {
-        Context::out(tr("Usage: mldeckctl drift check --deployment D [--window 10m] [--reference SPEC] [--json]"));
-        Context::out(tr("       mldeckctl drift compare --reference A.csv --current B.csv [--json]"));
+        Context::out(Text::tr("Usage: mldeckctl drift check --deployment D [--window 10m] [--reference SPEC] [--json]"));
+        Context::out(Text::tr("       mldeckctl drift compare --reference A.csv --current B.csv [--json]"));
         return Success;
     }
-    return Context::fail(tr("Use \"mldeckctl drift check\" or \"mldeckctl drift compare\" (see --help)."));
+    return Context::fail(Text::tr("Use \"mldeckctl drift check\" or \"mldeckctl drift compare\" (see --help)."));
 }
 
 } // namespace mldeck::cli

@@ -5,21 +5,13 @@
 #include "core/services/metrics/GrafanaDashboard.h"
 #include "core/store/pg/KpiStore.h"
 #include "core/store/pg/PgConnection.h"
+#include "app/mldeckctl/Text.h"
 
 #include <QCoreApplication>
 #include <QJsonDocument>
 #include <QSaveFile>
 
 namespace mldeck::cli {
-
-namespace {
-
-struct ExportText
-{
-    Q_DECLARE_TR_FUNCTIONS(mldeck::cli::Export)
-};
-
-} // namespace
 
 // Writes bytes to stdout, or atomically to a file (no half file on error).
 int writeExport(const QString &path, const QByteArray &bytes)
@@ -30,8 +22,8 @@ int writeExport(const QString &path, const QByteArray &bytes)
     }
     QSaveFile file(path);
     if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size() || !file.commit())
-        return Context::fail(ExportText::tr("Cannot write %1: %2").arg(path, file.errorString()));
-    Context::out(ExportText::tr("Wrote %1.").arg(path));
+        return Context::fail(Text::tr("Cannot write %1: %2").arg(path, file.errorString()));
+    Context::out(Text::tr("Wrote %1.").arg(path));
     return Success;
 }
 
@@ -39,7 +31,7 @@ int runExport(Context &ctx)
 {
     const QStringList &args = ctx.args();
     if (args.size() < 2 || args.at(1) != QLatin1String("grafana"))
-        return Context::printUsage(ExportText::tr("Usage: mldeckctl export grafana --deployment D [--output FILE]\n"
+        return Context::printUsage(Text::tr("Usage: mldeckctl export grafana --deployment D [--output FILE]\n"
                                                   "  Writes an importable Grafana dashboard (JSON) whose panels read the "
                                                   "series of `mldeckctl guard --listen`."),
                                    args.size() >= 2 && (args.at(1) == QLatin1String("--help") || args.at(1) == QLatin1String("-h"))
@@ -51,9 +43,9 @@ int runExport(Context &ctx)
     QCommandLineParser p;
     Context::addPgOption(p);
     Context::addDeploymentOption(p);
-    p.addOption({QStringLiteral("output"), ExportText::tr("Write to this file instead of standard output."),
+    p.addOption({QStringLiteral("output"), Text::tr("Write to this file instead of standard output."),
                  QStringLiteral("file")});
-    if (auto code = sub.parse(p, ExportText::tr("Writes a Grafana dashboard for a deployment; its targets (MAE, R², "
+    if (auto code = sub.parse(p, Text::tr("Writes a Grafana dashboard for a deployment; its targets (MAE, R², "
                                                 "latency, failure rate) come from the deployment's settings.")))
         return *code;
     const auto deployment = Context::deployment(p);

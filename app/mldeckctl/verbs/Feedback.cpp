@@ -4,6 +4,7 @@
 #include "core/services/retrain/RetrainRunner.h"
 #include "core/store/pg/PgConnection.h"
 #include "core/store/pg/RetrainStore.h"
+#include "app/mldeckctl/Text.h"
 
 #include <QCoreApplication>
 #include <QJsonObject>
@@ -12,22 +13,17 @@ namespace mldeck::cli {
 
 namespace {
 
-QString tr(const char *text, const char *disambiguation = nullptr, int n = -1)
-{
-    return QCoreApplication::translate("mldeckctl", text, disambiguation, n);
-}
-
 int runPurgeSub(Context &ctx)
 {
     QCommandLineParser p;
     Context::addDeploymentOption(p);
     p.addOption({QStringLiteral("older-than-days"),
-                 tr("Delete feedback older than N days (default: the deployment's retention, 180 days unless changed)."),
+                 Text::tr("Delete feedback older than N days (default: the deployment's retention, 180 days unless changed)."),
                  QStringLiteral("n")});
-    p.addOption({QStringLiteral("dry-run"), tr("Count what would be deleted; delete nothing.")});
+    p.addOption({QStringLiteral("dry-run"), Text::tr("Count what would be deleted; delete nothing.")});
     Context::addPgOption(p);
     Context::addJsonOption(p);
-    if (auto stop = ctx.parse(p, tr("Delete old user feedback (retention; audited as feedback.purge).")))
+    if (auto stop = ctx.parse(p, Text::tr("Delete old user feedback (retention; audited as feedback.purge).")))
         return *stop;
     const auto deployment = Context::deployment(p);
     if (!deployment)
@@ -37,7 +33,7 @@ int runPurgeSub(Context &ctx)
         bool ok = false;
         days = p.value(QStringLiteral("older-than-days")).toInt(&ok);
         if (!ok || *days < 1 || *days > 3650)
-            return Context::fail(tr("--older-than-days: \"%1\" is not a whole number from 1 to 3650")
+            return Context::fail(Text::tr("--older-than-days: \"%1\" is not a whole number from 1 to 3650")
                                      .arg(p.value(QStringLiteral("older-than-days"))));
     }
     auto conn = ctx.openPg(p, QStringLiteral("mldeckctl-feedback"));
@@ -64,17 +60,17 @@ int runPurgeSub(Context &ctx)
     }
     const int n = int(*count);
     if (dryRun)
-        Context::out(tr("%n feedback items of \"%1\" are older than %2 days and would be deleted.", nullptr, n)
+        Context::out(Text::tr("%n feedback items of \"%1\" are older than %2 days and would be deleted.", nullptr, n)
                          .arg(*deployment)
                          .arg(*days));
     else
-        Context::out(tr("Deleted %n feedback items of \"%1\" older than %2 days.", nullptr, n).arg(*deployment).arg(*days));
+        Context::out(Text::tr("Deleted %n feedback items of \"%1\" older than %2 days.", nullptr, n).arg(*deployment).arg(*days));
     return Success;
 }
 
 int feedbackUsage(int code)
 {
-    const QString text = tr("Usage: mldeckctl feedback purge [--deployment D] [--older-than-days N] [--dry-run] [--json]\n\n"
+    const QString text = Text::tr("Usage: mldeckctl feedback purge [--deployment D] [--older-than-days N] [--dry-run] [--json]\n\n"
                             "  purge    delete user feedback older than the retention (default 180 days); audited");
     return Context::printUsage(text, code);
 }

@@ -8,20 +8,15 @@
 #include "core/services/FlagService.h"
 #include "core/store/redis/FlagStore.h"
 #include "core/store/redis/RedisConnection.h"
+#include "app/mldeckctl/Text.h"
 
 #include <QCoreApplication>
 #include <QJsonArray>
 #include <QJsonObject>
 
-
 namespace mldeck::cli {
 
 namespace {
-
-QString tr(const char *text)
-{
-    return QCoreApplication::translate("mldeckctl", text);
-}
 
 const QString kEnabled = QStringLiteral("enabled");
 const QString kPercentage = QStringLiteral("percentage");
@@ -33,11 +28,11 @@ const QString kReason = QStringLiteral("reason");
 
 void addValueOptions(QCommandLineParser &p)
 {
-    p.addOption({kEnabled, tr("ML enabled: 0 or 1."), QStringLiteral("0|1")});
+    p.addOption({kEnabled, Text::tr("ML enabled: 0 or 1."), QStringLiteral("0|1")});
     p.addOption(
-        {kPercentage, tr("Share of traffic routed to ML: whole number 0 to 100."), QStringLiteral("N")});
+        {kPercentage, Text::tr("Share of traffic routed to ML: whole number 0 to 100."), QStringLiteral("N")});
     p.addOption(
-        {kFallback, tr("Fall back to the heuristic when the model fails: 0 or 1."), QStringLiteral("0|1")});
+        {kFallback, Text::tr("Fall back to the heuristic when the model fails: 0 or 1."), QStringLiteral("0|1")});
 }
 
 // Validates every value the user typed before anything is sent.
@@ -103,7 +98,7 @@ void printState(const FlagState &s, bool json)
         return;
     }
     const auto show = [&s](const char *field, const QString &text) {
-        const QString shown = s.invalidFields.contains(QLatin1String(field)) ? tr("INVALID") : text;
+        const QString shown = s.invalidFields.contains(QLatin1String(field)) ? Text::tr("INVALID") : text;
         Context::out(QString::fromLatin1(field).leftJustified(24) + shown);
     };
     Context::out(QStringLiteral("deployment").leftJustified(24) + s.deployment);
@@ -116,17 +111,17 @@ void printState(const FlagState &s, bool json)
     Context::out(QStringLiteral("updated_by").leftJustified(24) +
                  (s.updatedBy.isEmpty() ? QStringLiteral("-") : s.updatedBy));
     if (s.isValid())
-        Context::out(tr("state                   valid"));
+        Context::out(Text::tr("state                   valid"));
     else
-        Context::out(tr("state                   INVALID (%1): ML is OFF for every request until fixed")
+        Context::out(Text::tr("state                   INVALID (%1): ML is OFF for every request until fixed")
                          .arg(s.invalidFields.join(QStringLiteral(", "))));
 }
 
 int unknownDeployment(FlagStore &store, const QString &d, const RedisConnection &conn)
 {
     auto names = store.deployments();
-    const QString known = names && !names->isEmpty() ? names->join(QStringLiteral(", ")) : tr("none");
-    return Context::fail(tr("No flags for deployment \"%1\" in Redis at %2 (known: %3). Create them with "
+    const QString known = names && !names->isEmpty() ? names->join(QStringLiteral(", ")) : Text::tr("none");
+    return Context::fail(Text::tr("No flags for deployment \"%1\" in Redis at %2 (known: %3). Create them with "
                             "\"mldeckctl flags init --deployment %1\".")
                              .arg(d, conn.endpoint().display(), known));
 }
@@ -138,7 +133,7 @@ int runStatusSub(Context &ctx)
     Context::addJsonOption(p);
     Context::addDeploymentOption(p);
     if (auto code =
-            ctx.parse(p, tr("Show the flags of a deployment. Exit code 1 when the stored flags are invalid "
+            ctx.parse(p, Text::tr("Show the flags of a deployment. Exit code 1 when the stored flags are invalid "
                             "(ML is then off).")))
         return *code;
     auto d = Context::deployment(p);
@@ -193,7 +188,7 @@ int applyEdit(Context &ctx, const QCommandLineParser &p, const QString &deployme
 
 void addReasonOption(QCommandLineParser &p)
 {
-    p.addOption({kReason, tr("Why (recorded in the audit log)."), QStringLiteral("text")});
+    p.addOption({kReason, Text::tr("Why (recorded in the audit log)."), QStringLiteral("text")});
 }
 
 int runSetSub(Context &ctx)
@@ -206,11 +201,11 @@ int runSetSub(Context &ctx)
     addValueOptions(p);
     addReasonOption(p);
     p.addOption({kExpectVersion,
-                 tr("Only change the flags if they are still at this version (default: the version read just "
+                 Text::tr("Only change the flags if they are still at this version (default: the version read just "
                     "before)."),
                  QStringLiteral("V")});
     if (auto code =
-            ctx.parse(p, tr("Change the flags of a deployment (compare-and-set on the version, audited). Exit code "
+            ctx.parse(p, Text::tr("Change the flags of a deployment (compare-and-set on the version, audited). Exit code "
                             "1 when someone else changed them in between.")))
         return *code;
     auto d = Context::deployment(p);
@@ -220,13 +215,13 @@ int runSetSub(Context &ctx)
     if (!change)
         return Context::fail(change.errorMessage());
     if (change->isEmpty())
-        return Context::fail(tr("Nothing to change: give --enabled, --percentage and/or --fallback."));
+        return Context::fail(Text::tr("Nothing to change: give --enabled, --percentage and/or --fallback."));
     std::optional<qint64> expected;
     if (p.isSet(kExpectVersion)) {
         auto v = parseFlagVersion(p.value(kExpectVersion).toUtf8());
         if (!v)
             return Context::fail(
-                tr("--expect-version must be a whole number >= 0, not \"%1\".").arg(p.value(kExpectVersion)));
+                Text::tr("--expect-version must be a whole number >= 0, not \"%1\".").arg(p.value(kExpectVersion)));
         expected = *v;
     }
     FlagEdit edit;
@@ -246,10 +241,10 @@ int runSwitchSub(Context &ctx, bool enable)
     Context::addDeploymentOption(p);
     addReasonOption(p);
     if (enable)
-        p.addOption({kPercentage, tr("Share of traffic routed to ML: whole number 0 to 100 (default: unchanged)."),
+        p.addOption({kPercentage, Text::tr("Share of traffic routed to ML: whole number 0 to 100 (default: unchanged)."),
                      QStringLiteral("N")});
-    if (auto code = ctx.parse(p, enable ? tr("Turn ML on (optionally at a percentage); audited.")
-                                        : tr("Turn ML off (the percentage is kept); audited. For an emergency "
+    if (auto code = ctx.parse(p, enable ? Text::tr("Turn ML on (optionally at a percentage); audited.")
+                                        : Text::tr("Turn ML off (the percentage is kept); audited. For an emergency "
                                              "use \"flags rollback\", which always wins.")))
         return *code;
     auto d = Context::deployment(p);
@@ -274,7 +269,7 @@ int runRollbackSub(Context &ctx)
     Context::addJsonOption(p);
     Context::addDeploymentOption(p);
     addReasonOption(p);
-    if (auto code = ctx.parse(p, tr("Emergency rollback: ML off and 0 % at once, whatever anyone else is doing. "
+    if (auto code = ctx.parse(p, Text::tr("Emergency rollback: ML off and 0 % at once, whatever anyone else is doing. "
                                     "Works while PostgreSQL is down (the audit row is kept locally and written "
                                     "later).")))
         return *code;
@@ -305,7 +300,7 @@ int runInitSub(Context &ctx)
     Context::addDeploymentOption(p);
     addValueOptions(p);
     if (auto code =
-            ctx.parse(p, tr("Create the flags of a deployment if they do not exist (version 1; unset values: "
+            ctx.parse(p, Text::tr("Create the flags of a deployment if they do not exist (version 1; unset values: "
                             "ML off, 0 %, fallback on). Existing flags are left as they are.")))
         return *code;
     auto d = Context::deployment(p);
@@ -325,8 +320,8 @@ int runInitSub(Context &ctx)
     if (!s)
         return Context::fail(s.errorMessage());
     if (!p.isSet(kJson))
-        Context::out(before->exists ? tr("Flags of \"%1\" already exist; left unchanged.").arg(*d)
-                                    : tr("Created the flags of \"%1\".").arg(*d));
+        Context::out(before->exists ? Text::tr("Flags of \"%1\" already exist; left unchanged.").arg(*d)
+                                    : Text::tr("Created the flags of \"%1\".").arg(*d));
     printState(*s, p.isSet(kJson));
     return s->isValid() ? Success : CheckFailed;
 }
@@ -336,16 +331,16 @@ int runBucketSub(Context &ctx)
     QCommandLineParser p;
     Context::addJsonOption(p);
     Context::addDeploymentOption(p);
-    p.addOption({kKey, tr("Request key (booking id, user id); may be repeated."), QStringLiteral("key")});
+    p.addOption({kKey, Text::tr("Request key (booking id, user id); may be repeated."), QStringLiteral("key")});
     if (auto code =
-            ctx.parse(p, tr("Show the bucket (1-100) of request keys: a key goes to ML when ml_enabled is 1 "
+            ctx.parse(p, Text::tr("Show the bucket (1-100) of request keys: a key goes to ML when ml_enabled is 1 "
                             "and ml_traffic_percentage >= its bucket. Needs no server.")))
         return *code;
     auto d = Context::deployment(p);
     if (!d)
         return Context::fail(d.errorMessage());
     if (!p.isSet(kKey))
-        return Context::fail(tr("Give at least one --key."));
+        return Context::fail(Text::tr("Give at least one --key."));
     QJsonArray rows;
     for (const QString &key : p.values(kKey)) {
         const quint32 hash = murmur3_x86_32((*d + QLatin1Char(':') + key).toUtf8(), 0);
@@ -355,7 +350,7 @@ int runBucketSub(Context &ctx)
                                     {QStringLiteral("hash"), qint64(hash)},
                                     {QStringLiteral("bucket"), b}});
         else
-            Context::out(tr("%1:%2 -> bucket %3 (ML when ml_enabled=1 and ml_traffic_percentage >= %3)")
+            Context::out(Text::tr("%1:%2 -> bucket %3 (ML when ml_enabled=1 and ml_traffic_percentage >= %3)")
                              .arg(*d, key)
                              .arg(b));
     }
@@ -368,7 +363,7 @@ int runBucketSub(Context &ctx)
 int flagsUsage(int code)
 {
     const QString text =
-        tr("Usage: mldeckctl flags <status|set|enable|disable|rollback|init|bucket> [options]   (mldeckctl flags "
+        Text::tr("Usage: mldeckctl flags <status|set|enable|disable|rollback|init|bucket> [options]   (mldeckctl flags "
            "<sub> --help)\n\n"
            "  status   show the flags of a deployment\n"
            "  set      change them (compare-and-set on the version, audited)\n"

@@ -11,6 +11,7 @@
 #include "core/services/metrics/MetricsServer.h"
 #include "core/store/pg/GuardStore.h"
 #include "core/store/pg/PgConnection.h"
+#include "app/mldeckctl/Text.h"
 
 #include <QCoreApplication>
 #include <QDateTime>
@@ -29,11 +30,6 @@
 namespace mldeck::cli {
 
 namespace {
-
-QString tr(const char *text)
-{
-    return QCoreApplication::translate("mldeckctl", text);
-}
 
 std::atomic<bool> g_stop{false};
 std::atomic<int> g_signal{0};
@@ -64,16 +60,16 @@ int runRearm(Context &ctx)
     QCommandLineParser p;
     Context::addRedisOption(p);
     Context::addPgOption(p);
-    p.addOption({QStringLiteral("deployment"), tr("Deployment to re-arm."), QStringLiteral("name")});
-    p.addOption({QStringLiteral("reason"), tr("Why the guard may act again (required, audited)."), QStringLiteral("text")});
-    if (auto code = ctx.parse(p, tr("Re-arm a latched guard so that it may act again (audited).")))
+    p.addOption({QStringLiteral("deployment"), Text::tr("Deployment to re-arm."), QStringLiteral("name")});
+    p.addOption({QStringLiteral("reason"), Text::tr("Why the guard may act again (required, audited)."), QStringLiteral("text")});
+    if (auto code = ctx.parse(p, Text::tr("Re-arm a latched guard so that it may act again (audited).")))
         return *code;
     const QString d = p.value(QStringLiteral("deployment"));
     if (!isValidDeploymentName(d))
-        return Context::fail(tr("Give --deployment with a valid deployment name (got \"%1\").").arg(d));
+        return Context::fail(Text::tr("Give --deployment with a valid deployment name (got \"%1\").").arg(d));
     const QString reason = p.value(QStringLiteral("reason")).trimmed();
     if (reason.isEmpty())
-        return Context::fail(tr("Give --reason: re-arming the guard is audited and needs a reason."));
+        return Context::fail(Text::tr("Give --reason: re-arming the guard is audited and needs a reason."));
     auto redis = ctx.redis(p);
     if (!redis)
         return Context::fail(redis.errorMessage());
@@ -93,10 +89,10 @@ int runRearm(Context &ctx)
                                 {QStringLiteral("latched_reason"), before->latchedReason}};
     record.after = QJsonObject{{QStringLiteral("latched"), false}};
     if (Status s = flags.audit(record); !s)
-        return Context::fail(tr("The guard was re-armed but the audit row could not be written: %1").arg(s.errorMessage()));
-    Context::out(before->latched ? tr("Guard of \"%1\" re-armed (it was latched on %2: %3).")
+        return Context::fail(Text::tr("The guard was re-armed but the audit row could not be written: %1").arg(s.errorMessage()));
+    Context::out(before->latched ? Text::tr("Guard of \"%1\" re-armed (it was latched on %2: %3).")
                                        .arg(d, before->latchedAction, before->latchedReason)
-                                 : tr("Guard of \"%1\" was not latched; streaks cleared.").arg(d));
+                                 : Text::tr("Guard of \"%1\" was not latched; streaks cleared.").arg(d));
     return Success;
 }
 
@@ -121,21 +117,21 @@ int runRules(Context &ctx)
     Context::addPgOption(p);
     Context::addJsonOption(p);
     p.addOptions({
-        {QStringLiteral("deployment"), tr("Deployment (default: eta)."), QStringLiteral("name"), QStringLiteral("eta")},
-        {QStringLiteral("error-rate"), tr("Turn ML off above this failure rate (0 to 1)."), QStringLiteral("x")},
-        {QStringLiteral("latency-p95-ms"), tr("Halve the percentage above this latency p95 (ms)."), QStringLiteral("x")},
-        {QStringLiteral("mae"), tr("Halve the percentage above this MAE."), QStringLiteral("x")},
-        {QStringLiteral("min-samples"), tr("Act only on at least this many samples."), QStringLiteral("n")},
-        {QStringLiteral("breaches"), tr("Act only after this many consecutive breaches."), QStringLiteral("k")},
-        {QStringLiteral("window"), tr("Sliding window in seconds."), QStringLiteral("seconds")},
-        {QStringLiteral("enabled"), tr("1: the guard acts on this deployment; 0: it only watches."), QStringLiteral("0|1")},
-        {QStringLiteral("reason"), tr("Why (required for a change, audited)."), QStringLiteral("text")},
+        {QStringLiteral("deployment"), Text::tr("Deployment (default: eta)."), QStringLiteral("name"), QStringLiteral("eta")},
+        {QStringLiteral("error-rate"), Text::tr("Turn ML off above this failure rate (0 to 1)."), QStringLiteral("x")},
+        {QStringLiteral("latency-p95-ms"), Text::tr("Halve the percentage above this latency p95 (ms)."), QStringLiteral("x")},
+        {QStringLiteral("mae"), Text::tr("Halve the percentage above this MAE."), QStringLiteral("x")},
+        {QStringLiteral("min-samples"), Text::tr("Act only on at least this many samples."), QStringLiteral("n")},
+        {QStringLiteral("breaches"), Text::tr("Act only after this many consecutive breaches."), QStringLiteral("k")},
+        {QStringLiteral("window"), Text::tr("Sliding window in seconds."), QStringLiteral("seconds")},
+        {QStringLiteral("enabled"), Text::tr("1: the guard acts on this deployment; 0: it only watches."), QStringLiteral("0|1")},
+        {QStringLiteral("reason"), Text::tr("Why (required for a change, audited)."), QStringLiteral("text")},
     });
-    if (auto code = ctx.parse(p, tr("Show the guard's rules of a deployment, or change them (audited).")))
+    if (auto code = ctx.parse(p, Text::tr("Show the guard's rules of a deployment, or change them (audited).")))
         return *code;
     const QString d = p.value(QStringLiteral("deployment"));
     if (!isValidDeploymentName(d))
-        return Context::fail(tr("\"%1\" is not a valid deployment name.").arg(d));
+        return Context::fail(Text::tr("\"%1\" is not a valid deployment name.").arg(d));
     auto redis = ctx.redis(p);
     if (!redis)
         return Context::fail(redis.errorMessage());
@@ -177,13 +173,13 @@ int runRules(Context &ctx)
                               std::pair{"breaches", number("breaches", next.consecutiveBreaches)},
                               std::pair{"window", number("window", next.windowSeconds)}}) {
         if (!ok)
-            return Context::fail(tr("--%1 must be a number, not \"%2\".")
+            return Context::fail(Text::tr("--%1 must be a number, not \"%2\".")
                                      .arg(QLatin1String(option), p.value(QLatin1String(option))));
     }
     if (p.isSet(QStringLiteral("enabled"))) {
         const QString v = p.value(QStringLiteral("enabled"));
         if (v != QLatin1String("0") && v != QLatin1String("1"))
-            return Context::fail(tr("--enabled must be 0 or 1, not \"%1\".").arg(v));
+            return Context::fail(Text::tr("--enabled must be 0 or 1, not \"%1\".").arg(v));
         next.enabled = v == QLatin1String("1");
         changed = true;
     }
@@ -192,26 +188,26 @@ int runRules(Context &ctx)
             return Context::fail(why);
         const QString reason = p.value(QStringLiteral("reason")).trimmed();
         if (reason.isEmpty())
-            return Context::fail(tr("Give --reason: changing the guard's rules is audited and needs a reason."));
+            return Context::fail(Text::tr("Give --reason: changing the guard's rules is audited and needs a reason."));
         if (Status s = store.saveRules(d, next); !s)
             return Context::fail(s.errorMessage());
         AuditRecord record = AuditRecord::make(QStringLiteral("guard.rules"), d, Actor::current(), reason);
         record.before = rulesJson(*current);
         record.after = rulesJson(next);
         if (Status s = flags.audit(record); !s)
-            return Context::fail(tr("The rules were saved but the audit row could not be written: %1").arg(s.errorMessage()));
+            return Context::fail(Text::tr("The rules were saved but the audit row could not be written: %1").arg(s.errorMessage()));
     }
     if (p.isSet(QStringLiteral("json"))) {
         Context::outJson(QJsonDocument(rulesJson(next)));
         return Success;
     }
-    Context::out(tr("Guard rules of \"%1\"%2:").arg(d, changed ? tr(" (changed)") : QString()));
-    Context::out(tr("  acts: %1; window %2 s; at least %3 samples; after %4 consecutive breaches")
-                     .arg(next.enabled ? tr("yes") : tr("no (watch only)"))
+    Context::out(Text::tr("Guard rules of \"%1\"%2:").arg(d, changed ? Text::tr(" (changed)") : QString()));
+    Context::out(Text::tr("  acts: %1; window %2 s; at least %3 samples; after %4 consecutive breaches")
+                     .arg(next.enabled ? Text::tr("yes") : Text::tr("no (watch only)"))
                      .arg(next.windowSeconds)
                      .arg(next.minSamples)
                      .arg(next.consecutiveBreaches));
-    Context::out(tr("  ML off above a failure rate of %1; percentage halved above latency p95 %2 ms or MAE %3")
+    Context::out(Text::tr("  ML off above a failure rate of %1; percentage halved above latency p95 %2 ms or MAE %3")
                      .arg(next.rollbackErrorRate)
                      .arg(next.maxLatencyP95Ms)
                      .arg(next.maxMae));
@@ -227,7 +223,7 @@ int runWithMetrics(GuardDaemon &daemon, const GuardRunnerOptions &o, const QStri
     MetricsServer server(MetricsCollector::Options{o.redis, o.pg, o.deployments});
     if (const Status listening = server.listen(address->first, address->second); !listening)
         return Context::fail(listening.errorMessage());
-    Context::out(tr("metrics on http://%1:%2/metrics").arg(address->first.toString()).arg(server.port()));
+    Context::out(Text::tr("metrics on http://%1:%2/metrics").arg(address->first.toString()).arg(server.port()));
     qint64 rounds = 0;
     daemon.setRoundObserver([&](bool leader, int errors) {
         server.setProcessState(ExporterProcessState{leader, ++rounds, QDateTime::currentSecsSinceEpoch(), errors});
@@ -255,29 +251,29 @@ int runGuard(Context &ctx)
     QCommandLineParser p;
     Context::addRedisOption(p);
     Context::addPgOption(p);
-    p.addOption({QStringLiteral("deployment"), tr("Guard only this deployment (repeatable; default: all)."),
+    p.addOption({QStringLiteral("deployment"), Text::tr("Guard only this deployment (repeatable; default: all)."),
                  QStringLiteral("name")});
-    p.addOption({QStringLiteral("once"), tr("Run one round and exit (exit code 1 when not the leader or a check failed).")});
-    p.addOption({QStringLiteral("interval"), tr("Time between rounds, e.g. 5s, 500ms, 1m (default 5s)."),
+    p.addOption({QStringLiteral("once"), Text::tr("Run one round and exit (exit code 1 when not the leader or a check failed).")});
+    p.addOption({QStringLiteral("interval"), Text::tr("Time between rounds, e.g. 5s, 500ms, 1m (default 5s)."),
                  QStringLiteral("time"), QStringLiteral("5s")});
-    p.addOption({QStringLiteral("scope"), tr("Leader-election scope: guards with the same scope elect one leader."),
+    p.addOption({QStringLiteral("scope"), Text::tr("Leader-election scope: guards with the same scope elect one leader."),
                  QStringLiteral("name"), QStringLiteral("default")});
     p.addOption({QStringLiteral("listen"),
-                 tr("Serve /metrics (Prometheus), /healthz and /readyz on [HOST:]PORT, e.g. 9464 (loopback) or "
+                 Text::tr("Serve /metrics (Prometheus), /healthz and /readyz on [HOST:]PORT, e.g. 9464 (loopback) or "
                     "127.0.0.1:9464 (off by default)."),
                  QStringLiteral("host:port")});
-    if (auto code = ctx.parse(p, tr("Run the automatic guard (\"mldeckctl guard rearm --deployment D --reason R\" "
+    if (auto code = ctx.parse(p, Text::tr("Run the automatic guard (\"mldeckctl guard rearm --deployment D --reason R\" "
                                     "re-arms a latched one). Only the elected leader acts; Ctrl-C stops.")))
         return *code;
     GuardRunnerOptions o;
     for (const QString &d : p.values(QStringLiteral("deployment"))) {
         if (!isValidDeploymentName(d))
-            return Context::fail(tr("\"%1\" is not a valid deployment name.").arg(d));
+            return Context::fail(Text::tr("\"%1\" is not a valid deployment name.").arg(d));
         o.deployments << d;
     }
     const auto interval = parseIntervalMs(p.value(QStringLiteral("interval")));
     if (!interval)
-        return Context::fail(tr("--interval must be a time from 100ms to 60m such as 5s, not \"%1\".")
+        return Context::fail(Text::tr("--interval must be a time from 100ms to 60m such as 5s, not \"%1\".")
                                  .arg(p.value(QStringLiteral("interval"))));
     o.intervalMs = *interval;
     o.scope = p.value(QStringLiteral("scope"));
@@ -300,7 +296,7 @@ int runGuard(Context &ctx)
     std::signal(SIGINT, onSignal);
     std::signal(SIGTERM, onSignal);
     log.write(LogSeverity::Info,
-              tr("guard running every %1 ms (scope \"%2\"); Ctrl-C stops").arg(o.intervalMs).arg(o.scope));
+              Text::tr("guard running every %1 ms (scope \"%2\"); Ctrl-C stops").arg(o.intervalMs).arg(o.scope));
     if (p.isSet(QStringLiteral("listen")))
         return runWithMetrics(daemon, o, p.value(QStringLiteral("listen")));
     daemon.run(g_stop, g_signal);

@@ -4,6 +4,7 @@
 #include "core/store/pg/DeploymentStore.h"
 #include "core/store/pg/KpiStore.h"
 #include "core/store/pg/PgConnection.h"
+#include "app/mldeckctl/Text.h"
 
 #include <QCoreApplication>
 #include <QDateTime>
@@ -15,8 +16,6 @@
 namespace mldeck::cli {
 
 namespace {
-
-QString tr(const char *text) { return QCoreApplication::translate("mldeckctl", text); }
 
 // One line of the table: how to read a figure, and its target when the deployment guide has one.
 struct FigureRow
@@ -35,34 +34,34 @@ std::optional<double> count(qint64 n) { return double(n); }
 const std::vector<FigureRow> &figureRows()
 {
     static const std::vector<FigureRow> rows = {
-        {"predictions", QT_TRANSLATE_NOOP("mldeckctl", "Predictions"), [](const auto &f) { return count(f.predictions); }, 0},
-        {"failed", QT_TRANSLATE_NOOP("mldeckctl", "Failed"), [](const auto &f) { return count(f.failed); }, 0},
-        {"labelled", QT_TRANSLATE_NOOP("mldeckctl", "With outcome"), [](const auto &f) { return count(f.labelled); }, 0},
-        {"throughput_per_second", QT_TRANSLATE_NOOP("mldeckctl", "Throughput (/s)"), [](const auto &f) { return f.throughputPerSecond; }, 3},
-        {"mae", QT_TRANSLATE_NOOP("mldeckctl", "MAE (min)"), [](const auto &f) { return f.mae; }, 3,
+        {"predictions", QT_TRANSLATE_NOOP("mldeck::cli", "Predictions"), [](const auto &f) { return count(f.predictions); }, 0},
+        {"failed", QT_TRANSLATE_NOOP("mldeck::cli", "Failed"), [](const auto &f) { return count(f.failed); }, 0},
+        {"labelled", QT_TRANSLATE_NOOP("mldeck::cli", "With outcome"), [](const auto &f) { return count(f.labelled); }, 0},
+        {"throughput_per_second", QT_TRANSLATE_NOOP("mldeck::cli", "Throughput (/s)"), [](const auto &f) { return f.throughputPerSecond; }, 3},
+        {"mae", QT_TRANSLATE_NOOP("mldeck::cli", "MAE (min)"), [](const auto &f) { return f.mae; }, 3,
          [](double v, const KpiTargets &t) { return std::optional<bool>(v < t.maeMax); },
-         [](const KpiTargets &t) { return QStringLiteral("< %1 (%2)").arg(t.maeMax).arg(tr("stretch %1").arg(t.stretchMae)); }},
-        {"rmse", QT_TRANSLATE_NOOP("mldeckctl", "RMSE (min)"), [](const auto &f) { return f.rmse; }, 3},
-        {"r2", QT_TRANSLATE_NOOP("mldeckctl", "R²"), [](const auto &f) { return f.r2; }, 4,
+         [](const KpiTargets &t) { return QStringLiteral("< %1 (%2)").arg(t.maeMax).arg(Text::tr("stretch %1").arg(t.stretchMae)); }},
+        {"rmse", QT_TRANSLATE_NOOP("mldeck::cli", "RMSE (min)"), [](const auto &f) { return f.rmse; }, 3},
+        {"r2", QT_TRANSLATE_NOOP("mldeck::cli", "R²"), [](const auto &f) { return f.r2; }, 4,
          [](double v, const KpiTargets &t) { return std::optional<bool>(v > t.r2Min); },
-         [](const KpiTargets &t) { return QStringLiteral("> %1 (%2)").arg(t.r2Min).arg(tr("stretch %1").arg(t.stretchR2)); }},
-        {"mape_percent", QT_TRANSLATE_NOOP("mldeckctl", "MAPE (%)"), [](const auto &f) { return f.mape; }, 2},
-        {"latency_mean_ms", QT_TRANSLATE_NOOP("mldeckctl", "Latency mean (ms)"), [](const auto &f) { return f.latencyMeanMs; }, 2},
-        {"latency_p50_ms", QT_TRANSLATE_NOOP("mldeckctl", "Latency p50 (ms)"), [](const auto &f) { return f.latencyP50Ms; }, 2},
-        {"latency_p95_ms", QT_TRANSLATE_NOOP("mldeckctl", "Latency p95 (ms)"), [](const auto &f) { return f.latencyP95Ms; }, 2,
+         [](const KpiTargets &t) { return QStringLiteral("> %1 (%2)").arg(t.r2Min).arg(Text::tr("stretch %1").arg(t.stretchR2)); }},
+        {"mape_percent", QT_TRANSLATE_NOOP("mldeck::cli", "MAPE (%)"), [](const auto &f) { return f.mape; }, 2},
+        {"latency_mean_ms", QT_TRANSLATE_NOOP("mldeck::cli", "Latency mean (ms)"), [](const auto &f) { return f.latencyMeanMs; }, 2},
+        {"latency_p50_ms", QT_TRANSLATE_NOOP("mldeck::cli", "Latency p50 (ms)"), [](const auto &f) { return f.latencyP50Ms; }, 2},
+        {"latency_p95_ms", QT_TRANSLATE_NOOP("mldeck::cli", "Latency p95 (ms)"), [](const auto &f) { return f.latencyP95Ms; }, 2,
          [](double v, const KpiTargets &t) { return std::optional<bool>(v < t.latencyMaxMs); },
          [](const KpiTargets &t) { return QStringLiteral("< %1").arg(t.latencyMaxMs); }},
-        {"latency_p99_ms", QT_TRANSLATE_NOOP("mldeckctl", "Latency p99 (ms)"), [](const auto &f) { return f.latencyP99Ms; }, 2},
-        {"failure_rate", QT_TRANSLATE_NOOP("mldeckctl", "Failure rate"), [](const auto &f) { return f.failureRate; }, 4,
+        {"latency_p99_ms", QT_TRANSLATE_NOOP("mldeck::cli", "Latency p99 (ms)"), [](const auto &f) { return f.latencyP99Ms; }, 2},
+        {"failure_rate", QT_TRANSLATE_NOOP("mldeck::cli", "Failure rate"), [](const auto &f) { return f.failureRate; }, 4,
          [](double v, const KpiTargets &t) { return std::optional<bool>(v < t.errorRateMax); },
          [](const KpiTargets &t) { return QStringLiteral("< %1").arg(t.errorRateMax); }},
-        {"fallback_share", QT_TRANSLATE_NOOP("mldeckctl", "Fallback share"), [](const auto &f) { return f.fallbackShare; }, 4},
-        {"anticipated_share", QT_TRANSLATE_NOOP("mldeckctl", "Delays anticipated"), [](const auto &f) { return f.anticipatedShare; }, 4},
-        {"satisfaction", QT_TRANSLATE_NOOP("mldeckctl", "Satisfaction"), [](const auto &f) { return f.satisfaction; }, 4},
-        {"ml_uptime", QT_TRANSLATE_NOOP("mldeckctl", "ML uptime"), [](const auto &f) { return f.mlUptime; }, 4,
+        {"fallback_share", QT_TRANSLATE_NOOP("mldeck::cli", "Fallback share"), [](const auto &f) { return f.fallbackShare; }, 4},
+        {"anticipated_share", QT_TRANSLATE_NOOP("mldeck::cli", "Delays anticipated"), [](const auto &f) { return f.anticipatedShare; }, 4},
+        {"satisfaction", QT_TRANSLATE_NOOP("mldeck::cli", "Satisfaction"), [](const auto &f) { return f.satisfaction; }, 4},
+        {"ml_uptime", QT_TRANSLATE_NOOP("mldeck::cli", "ML uptime"), [](const auto &f) { return f.mlUptime; }, 4,
          [](double v, const KpiTargets &t) { return std::optional<bool>(v >= t.uptimeMin); },
          [](const KpiTargets &t) { return QStringLiteral(">= %1").arg(t.uptimeMin); }},
-        {"improvement_percent", QT_TRANSLATE_NOOP("mldeckctl", "ML vs heuristic (%)"), [](const auto &f) { return f.improvementPercent; }, 2},
+        {"improvement_percent", QT_TRANSLATE_NOOP("mldeck::cli", "ML vs heuristic (%)"), [](const auto &f) { return f.improvementPercent; }, 2},
     };
     return rows;
 }
@@ -90,20 +89,20 @@ QString cellText(const FigureRow &row, const stats::KpiFigures &f, const KpiTarg
         return QStringLiteral("-");
     QString text = QString::number(*v, 'f', row.decimals);
     if (row.check)
-        text += *row.check(*v, targets) ? tr(" OK") : tr(" FAIL");
+        text += *row.check(*v, targets) ? Text::tr(" OK") : Text::tr(" FAIL");
     return text;
 }
 
 void printTable(const KpiSnapshot &snap, const QList<QPair<QString, stats::KpiFigures>> &columns)
 {
     const int labelWidth = 22, width = 16;
-    QString header = tr("Figure").leftJustified(labelWidth);
+    QString header = Text::tr("Figure").leftJustified(labelWidth);
     for (const auto &c : columns)
         header += c.first.left(width - 1).leftJustified(width);
-    header += tr("Target");
+    header += Text::tr("Target");
     Context::out(header);
     for (const FigureRow &row : figureRows()) {
-        QString line = QCoreApplication::translate("mldeckctl", row.label).leftJustified(labelWidth);
+        QString line = Text::tr(row.label).leftJustified(labelWidth);
         for (const auto &c : columns)
             line += cellText(row, c.second, snap.targets).leftJustified(width);
         if (row.targetText)
@@ -116,7 +115,7 @@ Result<qint64> isoOption(const QCommandLineParser &parser, const QString &name)
 {
     const QDateTime at = Context::parseUtc(parser.value(name));
     if (!at.isValid())
-        return Error{tr("--%1 must be an ISO 8601 date-time such as 2024-05-01T08:00:00Z, not \"%2\".")
+        return Error{Text::tr("--%1 must be an ISO 8601 date-time such as 2024-05-01T08:00:00Z, not \"%2\".")
                          .arg(name, parser.value(name))};
     return at.toSecsSinceEpoch();
 }
@@ -129,33 +128,33 @@ int runKpi(Context &ctx)
     Context::addPgOption(parser);
     Context::addJsonOption(parser);
     parser.addOptions({
-        {QStringLiteral("deployment"), tr("Deployment to report on."), QStringLiteral("name")},
-        {QStringLiteral("range"), tr("Range ending now: 15m, 1h, 24h, 7d, 30d or any N followed by m, h or d (default 1h)."),
+        {QStringLiteral("deployment"), Text::tr("Deployment to report on."), QStringLiteral("name")},
+        {QStringLiteral("range"), Text::tr("Range ending now: 15m, 1h, 24h, 7d, 30d or any N followed by m, h or d (default 1h)."),
          QStringLiteral("range"), QStringLiteral("1h")},
-        {QStringLiteral("from"), tr("Start of a custom range, ISO 8601 (with --to)."), QStringLiteral("time")},
-        {QStringLiteral("to"), tr("End of a custom range, ISO 8601 (with --from)."), QStringLiteral("time")},
-        {QStringLiteral("by"), tr("Columns: path (ml, heuristic, fallback) or version (model version); default path."),
+        {QStringLiteral("from"), Text::tr("Start of a custom range, ISO 8601 (with --to)."), QStringLiteral("time")},
+        {QStringLiteral("to"), Text::tr("End of a custom range, ISO 8601 (with --from)."), QStringLiteral("time")},
+        {QStringLiteral("by"), Text::tr("Columns: path (ml, heuristic, fallback) or version (model version); default path."),
          QStringLiteral("path|version"), QStringLiteral("path")},
     });
-    if (auto code = ctx.parse(parser, tr("Prints the KPIs of a deployment over a range, as the dashboard shows them.")))
+    if (auto code = ctx.parse(parser, Text::tr("Prints the KPIs of a deployment over a range, as the dashboard shows them.")))
         return *code;
     if (!parser.positionalArguments().isEmpty())
-        return Context::fail(tr("Unexpected argument \"%1\".").arg(parser.positionalArguments().constFirst()));
+        return Context::fail(Text::tr("Unexpected argument \"%1\".").arg(parser.positionalArguments().constFirst()));
     const QString deployment = parser.value(QStringLiteral("deployment"));
     if (deployment.isEmpty())
-        return Context::fail(tr("--deployment is required."));
+        return Context::fail(Text::tr("--deployment is required."));
     if (!DeploymentStore::isValidName(deployment))
-        return Context::fail(tr("\"%1\" is not a valid deployment name.").arg(deployment));
+        return Context::fail(Text::tr("\"%1\" is not a valid deployment name.").arg(deployment));
     const QString by = parser.value(QStringLiteral("by"));
     if (by != QLatin1String("path") && by != QLatin1String("version"))
-        return Context::fail(tr("--by must be path or version, not \"%1\".").arg(by));
+        return Context::fail(Text::tr("--by must be path or version, not \"%1\".").arg(by));
 
     const qint64 now = QDateTime::currentSecsSinceEpoch();
     KpiQuery query;
     const bool hasFrom = parser.isSet(QStringLiteral("from")), hasTo = parser.isSet(QStringLiteral("to"));
     if (hasFrom || hasTo) {
         if (!hasFrom || !hasTo)
-            return Context::fail(tr("--from and --to go together."));
+            return Context::fail(Text::tr("--from and --to go together."));
         const auto from = isoOption(parser, QStringLiteral("from"));
         if (!from)
             return Context::fail(from.errorMessage());
@@ -163,9 +162,9 @@ int runKpi(Context &ctx)
         if (!to)
             return Context::fail(to.errorMessage());
         if (*to <= *from)
-            return Context::fail(tr("--to must be after --from."));
+            return Context::fail(Text::tr("--to must be after --from."));
         if (*to - *from > 366LL * 86400)
-            return Context::fail(tr("A range is at most 366 days long."));
+            return Context::fail(Text::tr("A range is at most 366 days long."));
         query.deployment = deployment;
         query.fromSecs = *from;
         query.toSecs = *to;
@@ -173,7 +172,7 @@ int runKpi(Context &ctx)
     } else {
         const auto q = KpiQuery::lastRange(deployment, parser.value(QStringLiteral("range")), now);
         if (!q)
-            return Context::fail(tr("--range must be a number followed by m, h or d (such as 15m, 1h, 24h, 7d, 30d; "
+            return Context::fail(Text::tr("--range must be a number followed by m, h or d (such as 15m, 1h, 24h, 7d, 30d; "
                                     "at most 366 days), not \"%1\".")
                                      .arg(parser.value(QStringLiteral("range"))));
         query = *q;
@@ -190,7 +189,7 @@ int runKpi(Context &ctx)
     if (!withData)
         return Context::fail(withData.errorMessage());
     if (!known->contains(deployment) && !withData->contains(deployment))
-        return Context::fail(tr("Unknown deployment \"%1\".").arg(deployment));
+        return Context::fail(Text::tr("Unknown deployment \"%1\".").arg(deployment));
 
     KpiCache cache;
     const auto snap = cache.load(**conn, query, now);
@@ -203,7 +202,7 @@ int runKpi(Context &ctx)
             columns.append({QLatin1String(p), snap->byPath.value(QLatin1String(p))});
     } else {
         for (auto it = snap->byVersion.cbegin(); it != snap->byVersion.cend(); ++it)
-            columns.append({it.key().isEmpty() ? tr("(none)") : it.key(), it.value()});
+            columns.append({it.key().isEmpty() ? Text::tr("(none)") : it.key(), it.value()});
     }
     const QString from = QDateTime::fromSecsSinceEpoch(snap->query.fromSecs, Qt::UTC).toString(Qt::ISODate);
     const QString to = QDateTime::fromSecsSinceEpoch(snap->query.toSecs, Qt::UTC).toString(Qt::ISODate);
@@ -221,7 +220,7 @@ int runKpi(Context &ctx)
                          {QStringLiteral("elapsed_ms"), snap->elapsedMs}};
         QJsonObject groups;
         for (const auto &c : columns)
-            groups.insert(c.first == tr("(none)") ? QString() : c.first, figuresJson(c.second, snap->targets));
+            groups.insert(c.first == Text::tr("(none)") ? QString() : c.first, figuresJson(c.second, snap->targets));
         json.insert(by == QLatin1String("path") ? QStringLiteral("by_path") : QStringLiteral("by_version"), groups);
         QJsonArray markers;
         for (const AuditMarker &m : snap->markers)
@@ -233,14 +232,14 @@ int runKpi(Context &ctx)
         Context::outJson(QJsonDocument(json));
         return Success;
     }
-    Context::out(tr("Deployment %1, %2 to %3 (display buckets of %4 s, %5 ms).")
+    Context::out(Text::tr("Deployment %1, %2 to %3 (display buckets of %4 s, %5 ms).")
                      .arg(deployment, from, to)
                      .arg(snap->bucketSeconds)
                      .arg(snap->elapsedMs, 0, 'f', 1));
-    columns.prepend({tr("all"), snap->overall});
+    columns.prepend({Text::tr("all"), snap->overall});
     printTable(snap.value(), columns);
     for (const AuditMarker &m : snap->markers)
-        Context::out(tr("%1  %2  %3  %4").arg(m.at.toUTC().toString(Qt::ISODate), m.action, m.actor, m.summary));
+        Context::out(Text::tr("%1  %2  %3  %4").arg(m.at.toUTC().toString(Qt::ISODate), m.action, m.actor, m.summary));
     return Success;
 }
 

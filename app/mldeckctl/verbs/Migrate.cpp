@@ -3,6 +3,7 @@
 
 #include "core/store/pg/Migrator.h"
 #include "core/store/pg/PgConnection.h"
+#include "app/mldeckctl/Text.h"
 
 #include <QCoreApplication>
 #include <QJsonArray>
@@ -11,8 +12,6 @@
 namespace mldeck::cli {
 
 namespace {
-
-QString tr(const char *text) { return QCoreApplication::translate("mldeckctl", text); }
 
 QJsonObject statusJson(const SchemaStatus &st)
 {
@@ -29,21 +28,21 @@ int reportStatus(PgConnection &conn, const PgEndpoint &endpoint, bool json)
     if (!st)
         return Context::fail(st.errorMessage());
     if (st->foreignSchema)
-        return Context::fail(tr("database \"%1\" has a schema \"mldeck\" that MLDeck did not create").arg(endpoint.database));
+        return Context::fail(Text::tr("database \"%1\" has a schema \"mldeck\" that MLDeck did not create").arg(endpoint.database));
     if (st->current > st->latest)
-        return Context::fail(tr("database schema is version %1, this mldeckctl knows up to %2: upgrade MLDeck")
+        return Context::fail(Text::tr("database schema is version %1, this mldeckctl knows up to %2: upgrade MLDeck")
                                  .arg(st->current)
                                  .arg(st->latest));
     if (!st->modified.isEmpty())
-        return Context::fail(tr("applied migration step(s) differ from this mldeckctl: %1")
+        return Context::fail(Text::tr("applied migration step(s) differ from this mldeckctl: %1")
                                  .arg(st->modified.join(QStringLiteral(", "))));
     if (json) {
         Context::outJson(QJsonDocument(statusJson(*st)));
     } else {
-        Context::out(tr("database: %1").arg(endpoint.display()));
-        Context::out(tr("schema version: %1 (this mldeckctl knows up to %2)").arg(st->current).arg(st->latest));
-        Context::out(st->pending.isEmpty() ? tr("pending: none")
-                                           : tr("pending: %1").arg(st->pending.join(QStringLiteral(", "))));
+        Context::out(Text::tr("database: %1").arg(endpoint.display()));
+        Context::out(Text::tr("schema version: %1 (this mldeckctl knows up to %2)").arg(st->current).arg(st->latest));
+        Context::out(st->pending.isEmpty() ? Text::tr("pending: none")
+                                           : Text::tr("pending: %1").arg(st->pending.join(QStringLiteral(", "))));
     }
     return st->pending.isEmpty() ? Success : CheckFailed;
 }
@@ -55,12 +54,12 @@ int runMigrate(Context &ctx)
     QCommandLineParser parser;
     Context::addPgOption(parser);
     Context::addJsonOption(parser);
-    parser.addOption({QStringLiteral("status"), tr("Only report the current, latest and pending schema versions "
+    parser.addOption({QStringLiteral("status"), Text::tr("Only report the current, latest and pending schema versions "
                                                    "(exit 1 when steps are pending).")});
-    if (const auto stop = ctx.parse(parser, tr("Create or upgrade the mldeck schema in PostgreSQL.")))
+    if (const auto stop = ctx.parse(parser, Text::tr("Create or upgrade the mldeck schema in PostgreSQL.")))
         return *stop;
     if (!parser.positionalArguments().isEmpty())
-        return Context::fail(tr("unexpected argument \"%1\"").arg(parser.positionalArguments().constFirst()));
+        return Context::fail(Text::tr("unexpected argument \"%1\"").arg(parser.positionalArguments().constFirst()));
 
     const auto endpoint = ctx.pg(parser);
     if (!endpoint)
@@ -85,9 +84,9 @@ int runMigrate(Context &ctx)
         return Success;
     }
     for (const QString &step : *applied)
-        Context::out(tr("applied %1").arg(step));
-    Context::out(applied->isEmpty() ? tr("schema is up to date (version %1) on %2").arg(current).arg(endpoint->display())
-                                    : tr("schema is now at version %1 on %2").arg(current).arg(endpoint->display()));
+        Context::out(Text::tr("applied %1").arg(step));
+    Context::out(applied->isEmpty() ? Text::tr("schema is up to date (version %1) on %2").arg(current).arg(endpoint->display())
+                                    : Text::tr("schema is now at version %1 on %2").arg(current).arg(endpoint->display()));
     return Success;
 }
 

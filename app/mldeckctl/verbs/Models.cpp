@@ -8,6 +8,7 @@
 #include "core/store/pg/DeploymentStore.h"
 #include "core/store/pg/ModelRegistry.h"
 #include "core/store/pg/PgConnection.h"
+#include "app/mldeckctl/Text.h"
 
 #include <QCoreApplication>
 #include <QJsonArray>
@@ -16,8 +17,6 @@
 namespace mldeck::cli {
 
 namespace {
-
-QString tr(const char *text) { return QCoreApplication::translate("mldeckctl", text); }
 
 const QString kName = QStringLiteral("name");
 const QString kVersion = QStringLiteral("version");
@@ -41,45 +40,45 @@ QString aliasText(const ModelVersion &m)
 {
     QStringList parts = m.aliases;
     if (m.archived)
-        parts << tr("archived");
+        parts << Text::tr("archived");
     return parts.isEmpty() ? QString() : QStringLiteral("[%1]").arg(parts.join(QStringLiteral(", ")));
 }
 
 void printModel(const ModelVersion &m)
 {
-    Context::out(tr("%1@%2  %3  %4").arg(m.deployment, m.version, m.name, aliasText(m)));
-    Context::out(tr("  task        %1 (target unit: %2)").arg(m.task, m.targetUnit.isEmpty() ? QStringLiteral("-") : m.targetUnit));
-    Context::out(tr("  sha256      %1").arg(m.sha256));
-    Context::out(tr("  file        %1").arg(m.filePath));
-    Context::out(tr("  created     %1 by %2").arg(m.createdAt.toString(Qt::ISODate), m.createdBy));
-    Context::out(tr("  features    %1").arg(m.featureNames.isEmpty() ? tr("(no metadata)") : m.featureNames.join(QStringLiteral(", "))));
-    Context::out(tr("  metrics     MAE %1  RMSE %2  R² %3")
+    Context::out(Text::tr("%1@%2  %3  %4").arg(m.deployment, m.version, m.name, aliasText(m)));
+    Context::out(Text::tr("  task        %1 (target unit: %2)").arg(m.task, m.targetUnit.isEmpty() ? QStringLiteral("-") : m.targetUnit));
+    Context::out(Text::tr("  sha256      %1").arg(m.sha256));
+    Context::out(Text::tr("  file        %1").arg(m.filePath));
+    Context::out(Text::tr("  created     %1 by %2").arg(m.createdAt.toString(Qt::ISODate), m.createdBy));
+    Context::out(Text::tr("  features    %1").arg(m.featureNames.isEmpty() ? Text::tr("(no metadata)") : m.featureNames.join(QStringLiteral(", "))));
+    Context::out(Text::tr("  metrics     MAE %1  RMSE %2  R² %3")
                      .arg(metricText(m.metrics, QStringLiteral("mae")), metricText(m.metrics, QStringLiteral("rmse")),
                           metricText(m.metrics, QStringLiteral("r2"))));
     if (!m.parentVersion.isEmpty())
-        Context::out(tr("  parent      %1").arg(m.parentVersion));
+        Context::out(Text::tr("  parent      %1").arg(m.parentVersion));
     if (m.trainFrom.isValid() || m.trainTo.isValid())
-        Context::out(tr("  trained on  %1 .. %2").arg(m.trainFrom.toString(Qt::ISODate), m.trainTo.toString(Qt::ISODate)));
+        Context::out(Text::tr("  trained on  %1 .. %2").arg(m.trainFrom.toString(Qt::ISODate), m.trainTo.toString(Qt::ISODate)));
 }
 
 int runRegisterSub(Context &ctx)
 {
     QCommandLineParser p;
     Context::addDeploymentOption(p);
-    p.addPositionalArgument(QStringLiteral("file"), tr("The TorchScript model file to register."));
-    p.addOption({kName, tr("Model name (default: from the metadata, else the file name)."), QStringLiteral("name")});
-    p.addOption({kVersion, tr("Version (default: the next whole number of the deployment)."), QStringLiteral("version")});
-    p.addOption({kParent, tr("Version this model was retrained from."), QStringLiteral("version")});
-    p.addOption({kTrainFrom, tr("Start of the training data window (ISO 8601)."), QStringLiteral("time")});
-    p.addOption({kTrainTo, tr("End of the training data window (ISO 8601)."), QStringLiteral("time")});
-    p.addOption({kStore, tr("Model store directory (default: MLDECK_MODEL_STORE, else %1).").arg(ModelStore::defaultDirectory()),
+    p.addPositionalArgument(QStringLiteral("file"), Text::tr("The TorchScript model file to register."));
+    p.addOption({kName, Text::tr("Model name (default: from the metadata, else the file name)."), QStringLiteral("name")});
+    p.addOption({kVersion, Text::tr("Version (default: the next whole number of the deployment)."), QStringLiteral("version")});
+    p.addOption({kParent, Text::tr("Version this model was retrained from."), QStringLiteral("version")});
+    p.addOption({kTrainFrom, Text::tr("Start of the training data window (ISO 8601)."), QStringLiteral("time")});
+    p.addOption({kTrainTo, Text::tr("End of the training data window (ISO 8601)."), QStringLiteral("time")});
+    p.addOption({kStore, Text::tr("Model store directory (default: MLDECK_MODEL_STORE, else %1).").arg(ModelStore::defaultDirectory()),
                  QStringLiteral("dir")});
     Context::addPgOption(p);
     Context::addJsonOption(p);
-    if (auto stop = ctx.parse(p, tr("Validate a TorchScript file, copy it into the model store and register it.")))
+    if (auto stop = ctx.parse(p, Text::tr("Validate a TorchScript file, copy it into the model store and register it.")))
         return *stop;
     if (p.positionalArguments().size() != 1)
-        return Context::fail(tr("give exactly one model file to register"));
+        return Context::fail(Text::tr("give exactly one model file to register"));
     const auto deployment = Context::deployment(p);
     if (!deployment)
         return Context::fail(deployment.errorMessage());
@@ -95,7 +94,7 @@ int runRegisterSub(Context &ctx)
             continue;
         *target = QDateTime::fromString(p.value(option), Qt::ISODate);
         if (!target->isValid())
-            return Context::fail(tr("--%1: \"%2\" is not an ISO 8601 date or time").arg(option, p.value(option)));
+            return Context::fail(Text::tr("--%1: \"%2\" is not an ISO 8601 date or time").arg(option, p.value(option)));
     }
     auto conn = ctx.openPg(p, kApp);
     if (!conn)
@@ -110,12 +109,12 @@ int runRegisterSub(Context &ctx)
         return Success;
     }
     if (outcome->alreadyRegistered)
-        Context::out(tr("This file is already registered as %1@%2; nothing changed.")
+        Context::out(Text::tr("This file is already registered as %1@%2; nothing changed.")
                          .arg(outcome->model.deployment, outcome->model.version));
     else
-        Context::out(tr("Registered %1@%2.").arg(outcome->model.deployment, outcome->model.version));
+        Context::out(Text::tr("Registered %1@%2.").arg(outcome->model.deployment, outcome->model.version));
     if (!outcome->hasMetadata)
-        Context::out(tr("Note: the file has no mldeck.json metadata; its features could not be checked against the "
+        Context::out(Text::tr("Note: the file has no mldeck.json metadata; its features could not be checked against the "
                         "deployment's schema."));
     printModel(outcome->model);
     return Success;
@@ -125,10 +124,10 @@ int runListSub(Context &ctx)
 {
     QCommandLineParser p;
     Context::addDeploymentOption(p);
-    p.addOption({kAll, tr("Include archived versions.")});
+    p.addOption({kAll, Text::tr("Include archived versions.")});
     Context::addPgOption(p);
     Context::addJsonOption(p);
-    if (auto stop = ctx.parse(p, tr("List the registered model versions of a deployment.")))
+    if (auto stop = ctx.parse(p, Text::tr("List the registered model versions of a deployment.")))
         return *stop;
     const auto deployment = Context::deployment(p);
     if (!deployment)
@@ -149,11 +148,11 @@ int runListSub(Context &ctx)
     if (list->isEmpty()) {
         const auto known = DeploymentStore(**conn).names();
         if (known && !known->contains(*deployment))
-            return Context::fail(tr("Unknown deployment \"%1\".").arg(*deployment), CheckFailed);
-        Context::out(tr("Deployment \"%1\" has no registered models.").arg(*deployment));
+            return Context::fail(Text::tr("Unknown deployment \"%1\".").arg(*deployment), CheckFailed);
+        Context::out(Text::tr("Deployment \"%1\" has no registered models.").arg(*deployment));
         return Success;
     }
-    Context::out(tr("VERSION  NAME                 TASK            MAE     R²      CREATED               ALIASES"));
+    Context::out(Text::tr("VERSION  NAME                 TASK            MAE     R²      CREATED               ALIASES"));
     for (const ModelVersion &m : *list)
         Context::out(QStringLiteral("%1 %2 %3 %4 %5 %6 %7")
                          .arg(m.version, -8)
@@ -170,13 +169,13 @@ int runShowSub(Context &ctx)
 {
     QCommandLineParser p;
     Context::addDeploymentOption(p);
-    p.addPositionalArgument(QStringLiteral("version"), tr("The version to show, or champion / challenger."));
+    p.addPositionalArgument(QStringLiteral("version"), Text::tr("The version to show, or champion / challenger."));
     Context::addPgOption(p);
     Context::addJsonOption(p);
-    if (auto stop = ctx.parse(p, tr("Show one registered model version.")))
+    if (auto stop = ctx.parse(p, Text::tr("Show one registered model version.")))
         return *stop;
     if (p.positionalArguments().size() != 1)
-        return Context::fail(tr("give exactly one version (or champion / challenger)"));
+        return Context::fail(Text::tr("give exactly one version (or champion / challenger)"));
     const auto deployment = Context::deployment(p);
     if (!deployment)
         return Context::fail(deployment.errorMessage());
@@ -191,7 +190,7 @@ int runShowSub(Context &ctx)
         if (!found)
             return Context::fail(found.errorMessage(), CheckFailed);
         if (!found->has_value())
-            return Context::fail(tr("Deployment \"%1\" has no %2 model.").arg(*deployment, which), CheckFailed);
+            return Context::fail(Text::tr("Deployment \"%1\" has no %2 model.").arg(*deployment, which), CheckFailed);
         model = **found;
     } else {
         const auto found = registry.byVersion(*deployment, which);
@@ -225,13 +224,13 @@ int reportAlias(const models::AliasOutcome &o, bool json)
     if (json)
         Context::outJson(QJsonDocument(aliasJson(o)));
     else
-        Context::out(tr("%1@%2 is now the %3 (was: %4; audit change %5).")
+        Context::out(Text::tr("%1@%2 is now the %3 (was: %4; audit change %5).")
                          .arg(o.change.deployment, o.change.after.version, o.change.alias,
-                              o.change.before ? o.change.before->version : tr("none"), o.change.changeId));
+                              o.change.before ? o.change.before->version : Text::tr("none"), o.change.changeId));
     if (!o.published)
         return Context::fail(o.published.errorMessage(), UsageOrConnection);
     if (o.publishAttempted && !json)
-        Context::out(tr("Published in Redis: %1").arg(QString::fromUtf8(models::championKey(o.change.deployment))));
+        Context::out(Text::tr("Published in Redis: %1").arg(QString::fromUtf8(models::championKey(o.change.deployment))));
     return Success;
 }
 
@@ -239,22 +238,22 @@ int runPromoteSub(Context &ctx)
 {
     QCommandLineParser p;
     Context::addDeploymentOption(p);
-    p.addPositionalArgument(QStringLiteral("version"), tr("The version to promote."));
-    p.addOption({kAlias, tr("champion (default) or challenger."), QStringLiteral("alias"), QStringLiteral("champion")});
-    p.addOption({kReason, tr("Why (kept in the audit log)."), QStringLiteral("text")});
+    p.addPositionalArgument(QStringLiteral("version"), Text::tr("The version to promote."));
+    p.addOption({kAlias, Text::tr("champion (default) or challenger."), QStringLiteral("alias"), QStringLiteral("champion")});
+    p.addOption({kReason, Text::tr("Why (kept in the audit log)."), QStringLiteral("text")});
     Context::addPgOption(p);
     Context::addRedisOption(p);
     Context::addJsonOption(p);
-    if (auto stop = ctx.parse(p, tr("Point the champion or challenger alias at a version (audited), then publish the "
+    if (auto stop = ctx.parse(p, Text::tr("Point the champion or challenger alias at a version (audited), then publish the "
                                     "champion in Redis.")))
         return *stop;
     if (p.positionalArguments().size() != 1)
-        return Context::fail(tr("give exactly one version to promote"));
+        return Context::fail(Text::tr("give exactly one version to promote"));
     const auto deployment = Context::deployment(p);
     if (!deployment)
         return Context::fail(deployment.errorMessage());
     if (!ModelRegistry::isValidAlias(p.value(kAlias)))
-        return Context::fail(tr("--alias must be champion or challenger, not \"%1\"").arg(p.value(kAlias)));
+        return Context::fail(Text::tr("--alias must be champion or challenger, not \"%1\"").arg(p.value(kAlias)));
     const auto redis = ctx.redis(p);
     if (!redis)
         return Context::fail(redis.errorMessage());
@@ -272,11 +271,11 @@ int runRestoreSub(Context &ctx)
 {
     QCommandLineParser p;
     Context::addDeploymentOption(p);
-    p.addOption({kReason, tr("Why (kept in the audit log)."), QStringLiteral("text")});
+    p.addOption({kReason, Text::tr("Why (kept in the audit log)."), QStringLiteral("text")});
     Context::addPgOption(p);
     Context::addRedisOption(p);
     Context::addJsonOption(p);
-    if (auto stop = ctx.parse(p, tr("Make the previous champion the champion again (audited), then publish it.")))
+    if (auto stop = ctx.parse(p, Text::tr("Make the previous champion the champion again (audited), then publish it.")))
         return *stop;
     const auto deployment = Context::deployment(p);
     if (!deployment)
@@ -297,14 +296,14 @@ int runArchiveSub(Context &ctx)
 {
     QCommandLineParser p;
     Context::addDeploymentOption(p);
-    p.addPositionalArgument(QStringLiteral("version"), tr("The version to archive."));
-    p.addOption({kReason, tr("Why (kept in the audit log)."), QStringLiteral("text")});
+    p.addPositionalArgument(QStringLiteral("version"), Text::tr("The version to archive."));
+    p.addOption({kReason, Text::tr("Why (kept in the audit log)."), QStringLiteral("text")});
     Context::addPgOption(p);
     Context::addJsonOption(p);
-    if (auto stop = ctx.parse(p, tr("Archive a version (never the champion; audited).")))
+    if (auto stop = ctx.parse(p, Text::tr("Archive a version (never the champion; audited).")))
         return *stop;
     if (p.positionalArguments().size() != 1)
-        return Context::fail(tr("give exactly one version to archive"));
+        return Context::fail(Text::tr("give exactly one version to archive"));
     const auto deployment = Context::deployment(p);
     if (!deployment)
         return Context::fail(deployment.errorMessage());
@@ -318,7 +317,7 @@ int runArchiveSub(Context &ctx)
     if (p.isSet(kJson))
         Context::outJson(QJsonDocument(archived->toJson()));
     else
-        Context::out(tr("Archived %1@%2.").arg(*deployment, archived->version));
+        Context::out(Text::tr("Archived %1@%2.").arg(*deployment, archived->version));
     return Success;
 }
 
@@ -329,7 +328,7 @@ int runPublishSub(Context &ctx)
     Context::addPgOption(p);
     Context::addRedisOption(p);
     Context::addJsonOption(p);
-    if (auto stop = ctx.parse(p, tr("Publish the deployment's champion (from PostgreSQL) in Redis again.")))
+    if (auto stop = ctx.parse(p, Text::tr("Publish the deployment's champion (from PostgreSQL) in Redis again.")))
         return *stop;
     const auto deployment = Context::deployment(p);
     if (!deployment)
@@ -342,17 +341,17 @@ int runPublishSub(Context &ctx)
         return Context::fail(conn.errorMessage());
     const auto published = models::publishChampion(**conn, *redis, *deployment);
     if (!published)
-        return Context::fail(tr("Publishing the champion of \"%1\" in Redis failed: %2").arg(*deployment, published.errorMessage()));
+        return Context::fail(Text::tr("Publishing the champion of \"%1\" in Redis failed: %2").arg(*deployment, published.errorMessage()));
     if (p.isSet(kJson))
         Context::outJson(QJsonDocument(QJsonObject{
             {QStringLiteral("deployment"), *deployment},
             {QStringLiteral("key"), QString::fromUtf8(models::championKey(*deployment))},
             {QStringLiteral("champion"), published->has_value() ? QJsonValue((*published)->toJson()) : QJsonValue()}}));
     else if (published->has_value())
-        Context::out(tr("Published %1@%2 as champion in %3.")
+        Context::out(Text::tr("Published %1@%2 as champion in %3.")
                          .arg(*deployment, (*published)->version, QString::fromUtf8(models::championKey(*deployment))));
     else
-        Context::out(tr("Deployment \"%1\" has no champion; %2 was cleared.")
+        Context::out(Text::tr("Deployment \"%1\" has no champion; %2 was cleared.")
                          .arg(*deployment, QString::fromUtf8(models::championKey(*deployment))));
     return Success;
 }
@@ -360,7 +359,7 @@ int runPublishSub(Context &ctx)
 int modelsUsage(int code)
 {
     const QString text =
-        tr("Usage: mldeckctl models <register|list|show|promote|restore-previous|archive|publish> [options]   "
+        Text::tr("Usage: mldeckctl models <register|list|show|promote|restore-previous|archive|publish> [options]   "
            "(mldeckctl models <sub> --help)\n\n"
            "  register FILE       validate a TorchScript file, copy it into the model store, register it\n"
            "  list                the versions of a deployment\n"

@@ -4,6 +4,7 @@
 #include "core/domain/Deployment.h"
 #include "core/services/FlagService.h"
 #include "core/services/PlanService.h"
+#include "app/mldeckctl/Text.h"
 
 #include <QCoreApplication>
 #include <QJsonArray>
@@ -12,11 +13,6 @@
 namespace mldeck::cli {
 
 namespace {
-
-QString tr(const char *text)
-{
-    return QCoreApplication::translate("mldeckctl", text);
-}
 
 void printStatus(const QString &deployment, const PlanStatus &s, bool json)
 {
@@ -41,15 +37,15 @@ void printStatus(const QString &deployment, const PlanStatus &s, bool json)
     QStringList shown;
     for (qsizetype i = 0; i < s.steps.size(); ++i)
         shown << (i == s.currentStep ? QStringLiteral("[%1 %]").arg(s.steps.at(i)) : QStringLiteral("%1 %").arg(s.steps.at(i)));
-    Context::out(tr("plan of \"%1\": %2").arg(deployment, shown.join(QStringLiteral(" -> "))));
-    Context::out(s.currentStep < 0 ? tr("not started") :
-                 tr("step %1 since %2").arg(s.currentStep + 1).arg(s.stepSince.toString(Qt::ISODate)));
+    Context::out(Text::tr("plan of \"%1\": %2").arg(deployment, shown.join(QStringLiteral(" -> "))));
+    Context::out(s.currentStep < 0 ? Text::tr("not started") :
+                 Text::tr("step %1 since %2").arg(s.currentStep + 1).arg(s.stepSince.toString(Qt::ISODate)));
     for (const GateStatus &g : s.gates)
         Context::out(QStringLiteral("  %1 %2  value %3  threshold %4")
                          .arg(g.pass ? QStringLiteral("PASS") : QStringLiteral("FAIL"), g.name.leftJustified(20))
-                         .arg(g.value ? QString::number(*g.value, 'g', 5) : tr("no data"))
+                         .arg(g.value ? QString::number(*g.value, 'g', 5) : Text::tr("no data"))
                          .arg(g.threshold));
-    Context::out(s.canAdvance ? tr("can advance") : tr("cannot advance (gates failing, or last step)"));
+    Context::out(s.canAdvance ? Text::tr("can advance") : Text::tr("cannot advance (gates failing, or last step)"));
 }
 
 struct Setup
@@ -62,7 +58,7 @@ Result<Setup> setup(Context &ctx, const QCommandLineParser &p)
 {
     const QString d = p.value(QStringLiteral("deployment"));
     if (!isValidDeploymentName(d))
-        return Error{tr("\"%1\" is not a valid deployment name.").arg(d)};
+        return Error{Text::tr("\"%1\" is not a valid deployment name.").arg(d)};
     auto redis = ctx.redis(p);
     if (!redis)
         return redis.error();
@@ -77,13 +73,13 @@ void addCommon(QCommandLineParser &p)
     Context::addRedisOption(p);
     Context::addPgOption(p);
     Context::addJsonOption(p);
-    p.addOption({QStringLiteral("deployment"), tr("Deployment name (default: %1).").arg(QLatin1String(kDefaultDeployment)),
+    p.addOption({QStringLiteral("deployment"), Text::tr("Deployment name (default: %1).").arg(QLatin1String(kDefaultDeployment)),
                  QStringLiteral("name"), QLatin1String(kDefaultDeployment)});
 }
 
 int usage(int code)
 {
-    const QString text = tr("Usage: mldeckctl plan <show|advance|set> [options]   (mldeckctl plan <sub> --help)\n\n"
+    const QString text = Text::tr("Usage: mldeckctl plan <show|advance|set> [options]   (mldeckctl plan <sub> --help)\n\n"
                             "  show     the plan, the current step and every gate, live\n"
                             "  advance  move to the next step when all gates pass [--override-reason R]\n"
                             "  set      store the plan: --steps 10,25,50,100 and gates");
@@ -106,7 +102,7 @@ int runPlan(Context &ctx)
     QCommandLineParser p;
     addCommon(p);
     if (sub == QLatin1String("show")) {
-        if (auto code = c.parse(p, tr("Show the staged plan with live gates.")))
+        if (auto code = c.parse(p, Text::tr("Show the staged plan with live gates.")))
             return *code;
         auto s = setup(c, p);
         if (!s)
@@ -118,15 +114,15 @@ int runPlan(Context &ctx)
         return Success;
     }
     if (sub == QLatin1String("advance")) {
-        p.addOption({QStringLiteral("override-reason"), tr("Advance although gates fail (audited as an override)."),
+        p.addOption({QStringLiteral("override-reason"), Text::tr("Advance although gates fail (audited as an override)."),
                      QStringLiteral("text")});
-        if (auto code = c.parse(p, tr("Advance to the next step (sets the percentage, audited) when all gates pass.")))
+        if (auto code = c.parse(p, Text::tr("Advance to the next step (sets the percentage, audited) when all gates pass.")))
             return *code;
         auto s = setup(c, p);
         if (!s)
             return Context::fail(s.errorMessage());
         if (p.isSet(QStringLiteral("override-reason")) && p.value(QStringLiteral("override-reason")).trimmed().isEmpty())
-            return Context::fail(tr("An override needs a non-empty reason."));
+            return Context::fail(Text::tr("An override needs a non-empty reason."));
         auto st = PlanService(*s->flags).advance(s->deployment, p.value(QStringLiteral("override-reason")), Actor::current());
         if (!st)
             return Context::fail(st.errorMessage(), CheckFailed);
@@ -135,16 +131,16 @@ int runPlan(Context &ctx)
     }
     if (sub == QLatin1String("set")) {
         const QList<QPair<QString, QString>> gateOptions{
-            {QStringLiteral("min-samples"), tr("Minimum ML samples in the step.")},
-            {QStringLiteral("min-soak"), tr("Minimum time in the step, seconds.")},
-            {QStringLiteral("max-mae"), tr("MAE at most.")},
-            {QStringLiteral("min-r2"), tr("R² at least.")},
-            {QStringLiteral("max-latency-p95"), tr("Latency p95 at most, ms.")},
-            {QStringLiteral("max-error-rate"), tr("Error rate at most, share 0..1.")}};
-        p.addOption({QStringLiteral("steps"), tr("Percentages in order, e.g. 10,25,50,100."), QStringLiteral("list")});
+            {QStringLiteral("min-samples"), Text::tr("Minimum ML samples in the step.")},
+            {QStringLiteral("min-soak"), Text::tr("Minimum time in the step, seconds.")},
+            {QStringLiteral("max-mae"), Text::tr("MAE at most.")},
+            {QStringLiteral("min-r2"), Text::tr("R² at least.")},
+            {QStringLiteral("max-latency-p95"), Text::tr("Latency p95 at most, ms.")},
+            {QStringLiteral("max-error-rate"), Text::tr("Error rate at most, share 0..1.")}};
+        p.addOption({QStringLiteral("steps"), Text::tr("Percentages in order, e.g. 10,25,50,100."), QStringLiteral("list")});
         for (const auto &g : gateOptions)
             p.addOption({g.first, g.second, QStringLiteral("value")});
-        if (auto code = c.parse(p, tr("Store the staged plan (validated; audited).")))
+        if (auto code = c.parse(p, Text::tr("Store the staged plan (validated; audited).")))
             return *code;
         auto s = setup(c, p);
         if (!s)
@@ -166,7 +162,7 @@ int runPlan(Context &ctx)
             bool ok = false;
             const double v = p.value(g.first).toDouble(&ok);
             if (!ok)
-                return Context::fail(tr("--%1 must be a number, not \"%2\".").arg(g.first, p.value(g.first)));
+                return Context::fail(Text::tr("--%1 must be a number, not \"%2\".").arg(g.first, p.value(g.first)));
             if (g.first == QLatin1String("min-samples"))
                 plan.gates.minSamples = qint64(v);
             else if (g.first == QLatin1String("min-soak"))
@@ -186,7 +182,7 @@ int runPlan(Context &ctx)
         printStatus(s->deployment, *st, p.isSet(QStringLiteral("json")));
         return Success;
     }
-    Context::fail(tr("unknown plan command \"%1\"").arg(sub));
+    Context::fail(Text::tr("unknown plan command \"%1\"").arg(sub));
     return usage(UsageOrConnection);
 }
 

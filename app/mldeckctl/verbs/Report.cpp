@@ -3,6 +3,7 @@
 #include "core/services/KpiReport.h"
 #include "core/store/pg/PgConnection.h"
 #include "ui/reports/ReportExporter.h"
+#include "app/mldeckctl/Text.h"
 
 #include <QCoreApplication>
 #include <QDateTime>
@@ -12,8 +13,6 @@
 namespace mldeck::cli {
 
 namespace {
-
-QString tr(const char *text) { return QCoreApplication::translate("mldeckctl", text); }
 
 // ISO 8601 date-time (UTC unless it says otherwise) or a bare date (its midnight, UTC).
 std::optional<QDateTime> parseEnd(const QString &text)
@@ -38,30 +37,30 @@ int runReport(Context &ctx)
     Context::addJsonOption(parser);
     Context::addDeploymentOption(parser);
     parser.addOptions({
-        {QStringLiteral("period"), tr("Length of the report: day or week (default: day)."), QStringLiteral("day|week"),
+        {QStringLiteral("period"), Text::tr("Length of the report: day or week (default: day)."), QStringLiteral("day|week"),
          QStringLiteral("day")},
-        {QStringLiteral("format"), tr("pdf or csv (default: from the extension of --out)."), QStringLiteral("pdf|csv")},
-        {QStringLiteral("out"), tr("File to write (replaced only once the report is complete)."), QStringLiteral("file")},
+        {QStringLiteral("format"), Text::tr("pdf or csv (default: from the extension of --out)."), QStringLiteral("pdf|csv")},
+        {QStringLiteral("out"), Text::tr("File to write (replaced only once the report is complete)."), QStringLiteral("file")},
         {QStringLiteral("end"),
-         tr("End of the period, ISO 8601 (2024-05-02T00:00:00Z; a bare date is its midnight UTC). Default: now."),
+         Text::tr("End of the period, ISO 8601 (2024-05-02T00:00:00Z; a bare date is its midnight UTC). Default: now."),
          QStringLiteral("time")},
     });
-    if (auto code = ctx.parse(parser, tr("Writes the KPI report of a deployment over a day or a week: figures per path "
+    if (auto code = ctx.parse(parser, Text::tr("Writes the KPI report of a deployment over a day or a week: figures per path "
                                          "against the targets, charts, alerts and changes of the period.")))
         return *code;
     if (!parser.positionalArguments().isEmpty())
-        return Context::fail(tr("Unexpected argument \"%1\".").arg(parser.positionalArguments().constFirst()));
+        return Context::fail(Text::tr("Unexpected argument \"%1\".").arg(parser.positionalArguments().constFirst()));
     const auto deployment = Context::deployment(parser);
     if (!deployment)
         return Context::fail(deployment.errorMessage());
     const QString out = parser.value(QStringLiteral("out"));
     if (out.isEmpty())
-        return Context::fail(tr("--out is required."));
+        return Context::fail(Text::tr("--out is required."));
     QString format = parser.value(QStringLiteral("format")).toLower();
     if (format.isEmpty()) {
         format = QFileInfo(out).suffix().toLower();
         if (format != QLatin1String("pdf") && format != QLatin1String("csv"))
-            return Context::fail(tr("--format is required when --out does not end in .pdf or .csv."));
+            return Context::fail(Text::tr("--format is required when --out does not end in .pdf or .csv."));
     }
     const QString period = parser.value(QStringLiteral("period"));
     if (const Status valid = ui::ReportExporter::validate(period, format, out); !valid)
@@ -70,7 +69,7 @@ int runReport(Context &ctx)
     if (parser.isSet(QStringLiteral("end"))) {
         const auto parsed = parseEnd(parser.value(QStringLiteral("end")));
         if (!parsed)
-            return Context::fail(tr("--end must be an ISO 8601 date-time such as 2024-05-02T00:00:00Z, not \"%1\".")
+            return Context::fail(Text::tr("--end must be an ISO 8601 date-time such as 2024-05-02T00:00:00Z, not \"%1\".")
                                      .arg(parser.value(QStringLiteral("end"))));
         end = *parsed;
     }

@@ -5,6 +5,7 @@
 #include "core/services/retrain/RetrainRunner.h"
 #include "core/store/pg/PgConnection.h"
 #include "core/store/pg/RetrainStore.h"
+#include "app/mldeckctl/Text.h"
 
 #include <QCoreApplication>
 #include <QJsonArray>
@@ -16,8 +17,6 @@
 namespace mldeck::cli {
 
 namespace {
-
-QString tr(const char *text) { return QCoreApplication::translate("mldeckctl", text); }
 
 const QString kJson = QStringLiteral("json");
 
@@ -50,11 +49,11 @@ QJsonObject checkJson(const TriggerCheck &c)
 void printCheck(const TriggerCheck &c)
 {
     for (const TriggerCondition &k : c.conditions) {
-        const QString state = !k.enabled ? tr("off") : k.met ? tr("met") : tr("not met");
+        const QString state = !k.enabled ? Text::tr("off") : k.met ? Text::tr("met") : Text::tr("not met");
         if (k.comparison == QLatin1String("firing"))
-            Context::out(tr("  %1: %2 [%3]").arg(k.label, k.value > 0 ? tr("yes") : tr("no"), state));
+            Context::out(Text::tr("  %1: %2 [%3]").arg(k.label, k.value > 0 ? Text::tr("yes") : Text::tr("no"), state));
         else
-            Context::out(tr("  %1: %2 (threshold %3 %4) [%5]").arg(k.label, number(k.value), k.comparison, number(k.threshold), state));
+            Context::out(Text::tr("  %1: %2 (threshold %3 %4) [%5]").arg(k.label, number(k.value), k.comparison, number(k.threshold), state));
     }
     Context::out(c.reason);
 }
@@ -65,7 +64,7 @@ int runCheckSub(Context &ctx)
     Context::addDeploymentOption(p);
     Context::addPgOption(p);
     Context::addJsonOption(p);
-    if (auto stop = ctx.parse(p, tr("Check whether a deployment is due for retraining (exit 0: due, 1: not due).")))
+    if (auto stop = ctx.parse(p, Text::tr("Check whether a deployment is due for retraining (exit 0: due, 1: not due).")))
         return *stop;
     const auto deployment = Context::deployment(p);
     if (!deployment)
@@ -86,12 +85,12 @@ int runCheckSub(Context &ctx)
 QString stageName(retrain::RetrainStage s)
 {
     switch (s) {
-    case retrain::RetrainStage::Checking: return tr("checking");
-    case retrain::RetrainStage::LoadingData: return tr("loading data");
-    case retrain::RetrainStage::Training: return tr("training");
-    case retrain::RetrainStage::Evaluating: return tr("evaluating");
-    case retrain::RetrainStage::Registering: return tr("registering");
-    case retrain::RetrainStage::Done: return tr("done");
+    case retrain::RetrainStage::Checking: return Text::tr("checking");
+    case retrain::RetrainStage::LoadingData: return Text::tr("loading data");
+    case retrain::RetrainStage::Training: return Text::tr("training");
+    case retrain::RetrainStage::Evaluating: return Text::tr("evaluating");
+    case retrain::RetrainStage::Registering: return Text::tr("registering");
+    case retrain::RetrainStage::Done: return Text::tr("done");
     }
     return {};
 }
@@ -101,23 +100,23 @@ int runRunSub(Context &ctx)
     QCommandLineParser p;
     Context::addDeploymentOption(p);
     p.addOptions({
-        {QStringLiteral("days-back"), tr("Data window: the last N days (default 60)."), QStringLiteral("n"), QStringLiteral("60")},
-        {QStringLiteral("epochs"), tr("Training epochs (default 10)."), QStringLiteral("n"), QStringLiteral("10")},
-        {QStringLiteral("learning-rate"), tr("Learning rate (default 0.0005)."), QStringLiteral("lr"), QStringLiteral("0.0005")},
-        {QStringLiteral("batch-size"), tr("Batch size (default 256)."), QStringLiteral("n"), QStringLiteral("256")},
-        {QStringLiteral("seed"), tr("Random seed (default 42)."), QStringLiteral("n"), QStringLiteral("42")},
-        {QStringLiteral("reinit"), tr("Re-initialise the weights instead of starting from the champion's.")},
-        {QStringLiteral("min-improvement"), tr("Decision rule: relative MAE improvement required (default: the settings')."),
+        {QStringLiteral("days-back"), Text::tr("Data window: the last N days (default 60)."), QStringLiteral("n"), QStringLiteral("60")},
+        {QStringLiteral("epochs"), Text::tr("Training epochs (default 10)."), QStringLiteral("n"), QStringLiteral("10")},
+        {QStringLiteral("learning-rate"), Text::tr("Learning rate (default 0.0005)."), QStringLiteral("lr"), QStringLiteral("0.0005")},
+        {QStringLiteral("batch-size"), Text::tr("Batch size (default 256)."), QStringLiteral("n"), QStringLiteral("256")},
+        {QStringLiteral("seed"), Text::tr("Random seed (default 42)."), QStringLiteral("n"), QStringLiteral("42")},
+        {QStringLiteral("reinit"), Text::tr("Re-initialise the weights instead of starting from the champion's.")},
+        {QStringLiteral("min-improvement"), Text::tr("Decision rule: relative MAE improvement required (default: the settings')."),
          QStringLiteral("share")},
-        {QStringLiteral("store"), tr("Model store directory (default: MLDECK_MODEL_STORE, else the standard one)."),
+        {QStringLiteral("store"), Text::tr("Model store directory (default: MLDECK_MODEL_STORE, else the standard one)."),
          QStringLiteral("dir")},
-        {QStringLiteral("force"), tr("Run even when the triggers are not due.")},
-        {QStringLiteral("dry-run"), tr("Train and evaluate; register and promote nothing.")},
+        {QStringLiteral("force"), Text::tr("Run even when the triggers are not due.")},
+        {QStringLiteral("dry-run"), Text::tr("Train and evaluate; register and promote nothing.")},
     });
     Context::addPgOption(p);
     Context::addRedisOption(p);
     Context::addJsonOption(p);
-    if (auto stop = ctx.parse(p, tr("Retrain the champion on recent data, evaluate it against the champion on the same "
+    if (auto stop = ctx.parse(p, Text::tr("Retrain the champion on recent data, evaluate it against the champion on the same "
                                     "holdout, and promote it only when the decision rule says so (else keep it as challenger).")))
         return *stop;
     const auto deployment = Context::deployment(p);
@@ -131,7 +130,7 @@ int runRunSub(Context &ctx)
         const qlonglong v = p.value(QString::fromLatin1(name)).toLongLong(&good);
         if (!good) {
             ok = false;
-            Context::fail(tr("--%1: \"%2\" is not a whole number").arg(QString::fromLatin1(name), p.value(QString::fromLatin1(name))));
+            Context::fail(Text::tr("--%1: \"%2\" is not a whole number").arg(QString::fromLatin1(name), p.value(QString::fromLatin1(name))));
         }
         target = std::decay_t<decltype(target)>(v);
     };
@@ -146,7 +145,7 @@ int runRunSub(Context &ctx)
         return UsageOrConnection;
     request.training.learningRate = p.value(QStringLiteral("learning-rate")).toDouble(&ok);
     if (!ok)
-        return Context::fail(tr("--learning-rate: \"%1\" is not a number").arg(p.value(QStringLiteral("learning-rate"))));
+        return Context::fail(Text::tr("--learning-rate: \"%1\" is not a number").arg(p.value(QStringLiteral("learning-rate"))));
     request.training.startFromBase = !p.isSet(QStringLiteral("reinit"));
     request.force = p.isSet(QStringLiteral("force"));
     request.dryRun = p.isSet(QStringLiteral("dry-run"));
@@ -164,7 +163,7 @@ int runRunSub(Context &ctx)
     if (p.isSet(QStringLiteral("min-improvement"))) {
         request.minImprovement = p.value(QStringLiteral("min-improvement")).toDouble(&ok);
         if (!ok)
-            return Context::fail(tr("--min-improvement: \"%1\" is not a number").arg(p.value(QStringLiteral("min-improvement"))));
+            return Context::fail(Text::tr("--min-improvement: \"%1\" is not a number").arg(p.value(QStringLiteral("min-improvement"))));
     }
     if (!request.force) {
         const auto check = retrain::checkTriggers(**conn, request.deployment);
@@ -173,7 +172,7 @@ int runRunSub(Context &ctx)
         if (!check->due) {
             if (!p.isSet(kJson))
                 printCheck(*check);
-            return Context::fail(tr("Retraining is not due; use --force to run anyway."), CheckFailed);
+            return Context::fail(Text::tr("Retraining is not due; use --force to run anyway."), CheckFailed);
         }
         request.trigger = retrain::triggerFor(*check); // the condition that was met
         request.force = true; // checked just now
@@ -181,7 +180,7 @@ int runRunSub(Context &ctx)
 
     const auto outcome = retrain::runRetrain(**conn, request, Actor::current(), nullptr, [](const retrain::RetrainProgress &pr) {
         if (pr.epoch)
-            err(tr("[%1 %] epoch %2/%3: train loss %4, validation loss %5, validation MAE %6, %7 s left")
+            err(Text::tr("[%1 %] epoch %2/%3: train loss %4, validation loss %5, validation MAE %6, %7 s left")
                     .arg(int(pr.fraction * 100), 3)
                     .arg(pr.epoch->epoch)
                     .arg(pr.epoch->epochs)
@@ -190,7 +189,7 @@ int runRunSub(Context &ctx)
                     .arg(pr.epoch->validationMae, 0, 'f', 4)
                     .arg(pr.epoch->secondsLeft, 0, 'f', 0));
         else if (pr.stage != retrain::RetrainStage::Training)
-            err(tr("[%1 %] %2: %3").arg(int(pr.fraction * 100), 3).arg(stageName(pr.stage), pr.message));
+            err(Text::tr("[%1 %] %2: %3").arg(int(pr.fraction * 100), 3).arg(stageName(pr.stage), pr.message));
     });
     RetrainRun run = outcome.run;
     QString applyError;
@@ -216,21 +215,21 @@ int runRunSub(Context &ctx)
             o.insert(QStringLiteral("apply_error"), applyError);
         Context::outJson(QJsonDocument(o));
     } else {
-        Context::out(tr("Run %1: %2").arg(run.id).arg(run.state));
+        Context::out(Text::tr("Run %1: %2").arg(run.id).arg(run.state));
         if (!run.error.isEmpty())
-            Context::out(tr("Reason: %1").arg(run.error));
+            Context::out(Text::tr("Reason: %1").arg(run.error));
         if (outcome.decision) {
-            Context::out(tr("Holdout MAE: candidate %1, champion %2")
+            Context::out(Text::tr("Holdout MAE: candidate %1, champion %2")
                              .arg(outcome.decision->candidateMae, 0, 'f', 4)
                              .arg(outcome.decision->championMae, 0, 'f', 4));
             Context::out(outcome.decision->reason);
         }
         if (!outcome.candidateVersion.isEmpty())
-            Context::out(tr("Candidate %1@%2: %3").arg(run.deployment, outcome.candidateVersion, run.decision));
+            Context::out(Text::tr("Candidate %1@%2: %3").arg(run.deployment, outcome.candidateVersion, run.decision));
         else if (request.dryRun && run.state == QLatin1String("succeeded"))
-            Context::out(tr("Dry run: nothing was registered."));
+            Context::out(Text::tr("Dry run: nothing was registered."));
         if (!applyError.isEmpty())
-            Context::out(tr("Could not apply the decision: %1").arg(applyError));
+            Context::out(Text::tr("Could not apply the decision: %1").arg(applyError));
     }
     return run.state == QLatin1String("succeeded") && applyError.isEmpty() ? Success : CheckFailed;
 }
@@ -239,10 +238,10 @@ int runHistorySub(Context &ctx)
 {
     QCommandLineParser p;
     Context::addDeploymentOption(p);
-    p.addOption({QStringLiteral("limit"), tr("At most N runs (default 50)."), QStringLiteral("n"), QStringLiteral("50")});
+    p.addOption({QStringLiteral("limit"), Text::tr("At most N runs (default 50)."), QStringLiteral("n"), QStringLiteral("50")});
     Context::addPgOption(p);
     Context::addJsonOption(p);
-    if (auto stop = ctx.parse(p, tr("The retrain runs of a deployment, newest first.")))
+    if (auto stop = ctx.parse(p, Text::tr("The retrain runs of a deployment, newest first.")))
         return *stop;
     const auto deployment = Context::deployment(p);
     if (!deployment)
@@ -250,7 +249,7 @@ int runHistorySub(Context &ctx)
     bool ok = false;
     const int limit = p.value(QStringLiteral("limit")).toInt(&ok);
     if (!ok || limit < 1)
-        return Context::fail(tr("--limit: \"%1\" is not a positive whole number").arg(p.value(QStringLiteral("limit"))));
+        return Context::fail(Text::tr("--limit: \"%1\" is not a positive whole number").arg(p.value(QStringLiteral("limit"))));
     auto conn = ctx.openPg(p, kApp);
     if (!conn)
         return Context::fail(conn.errorMessage());
@@ -265,23 +264,23 @@ int runHistorySub(Context &ctx)
         return Success;
     }
     if (runs->isEmpty())
-        Context::out(tr("No retrain run for \"%1\" yet.").arg(*deployment));
+        Context::out(Text::tr("No retrain run for \"%1\" yet.").arg(*deployment));
     for (const RetrainRun &r : *runs) {
         const QJsonObject cand = r.metrics.value(QStringLiteral("candidate")).toObject();
         const QJsonObject champ = r.metrics.value(QStringLiteral("champion")).toObject();
-        Context::out(tr("#%1 %2 %3 %4 (%5)%6 base %7 -> %8, %9 s, MAE %10 vs %11, decision %12")
+        Context::out(Text::tr("#%1 %2 %3 %4 (%5)%6 base %7 -> %8, %9 s, MAE %10 vs %11, decision %12")
                          .arg(r.id)
                          .arg(r.requestedAt.toString(Qt::ISODate), r.state, r.trigger, r.requestedBy,
-                              r.dryRun ? tr(" dry run") : QString(), r.baseVersion.isEmpty() ? QStringLiteral("-") : r.baseVersion,
+                              r.dryRun ? Text::tr(" dry run") : QString(), r.baseVersion.isEmpty() ? QStringLiteral("-") : r.baseVersion,
                               r.resultVersion.isEmpty() ? QStringLiteral("-") : r.resultVersion)
                          .arg(r.durationSeconds(), 0, 'f', 1)
                          .arg(cand.contains(QStringLiteral("mae")) ? number(cand.value(QStringLiteral("mae")).toDouble()) : QStringLiteral("-"),
                               champ.contains(QStringLiteral("mae")) ? number(champ.value(QStringLiteral("mae")).toDouble()) : QStringLiteral("-"),
                               r.decision.isEmpty() ? QStringLiteral("-") : r.decision));
         if (!r.error.isEmpty())
-            Context::out(tr("    %1").arg(r.error));
+            Context::out(Text::tr("    %1").arg(r.error));
         else if (!r.decisionReason.isEmpty())
-            Context::out(tr("    %1").arg(r.decisionReason));
+            Context::out(Text::tr("    %1").arg(r.decisionReason));
     }
     return Success;
 }
@@ -290,19 +289,19 @@ int runCleanupSub(Context &ctx)
 {
     QCommandLineParser p;
     Context::addDeploymentOption(p);
-    p.addOption({QStringLiteral("keep"), tr("Retrained versions to keep, newest first (the champion and the previous "
+    p.addOption({QStringLiteral("keep"), Text::tr("Retrained versions to keep, newest first (the champion and the previous "
                                             "champion are always kept)."),
                  QStringLiteral("n")});
     Context::addPgOption(p);
     Context::addJsonOption(p);
-    if (auto stop = ctx.parse(p, tr("Archive old retrained versions and remove their files from the model store.")))
+    if (auto stop = ctx.parse(p, Text::tr("Archive old retrained versions and remove their files from the model store.")))
         return *stop;
     if (!p.isSet(QStringLiteral("keep")))
-        return Context::fail(tr("--keep N is required"));
+        return Context::fail(Text::tr("--keep N is required"));
     bool ok = false;
     const int keep = p.value(QStringLiteral("keep")).toInt(&ok);
     if (!ok || keep < 0)
-        return Context::fail(tr("--keep: \"%1\" is not a whole number of 0 or more").arg(p.value(QStringLiteral("keep"))));
+        return Context::fail(Text::tr("--keep: \"%1\" is not a whole number of 0 or more").arg(p.value(QStringLiteral("keep"))));
     const auto deployment = Context::deployment(p);
     if (!deployment)
         return Context::fail(deployment.errorMessage());
@@ -317,8 +316,8 @@ int runCleanupSub(Context &ctx)
                                                    {QStringLiteral("kept"), QJsonArray::fromStringList(report->kept)}}));
         return Success;
     }
-    Context::out(tr("Archived: %1").arg(report->archived.isEmpty() ? tr("none") : report->archived.join(QStringLiteral(", "))));
-    Context::out(tr("Kept: %1").arg(report->kept.isEmpty() ? tr("none") : report->kept.join(QStringLiteral(", "))));
+    Context::out(Text::tr("Archived: %1").arg(report->archived.isEmpty() ? Text::tr("none") : report->archived.join(QStringLiteral(", "))));
+    Context::out(Text::tr("Kept: %1").arg(report->kept.isEmpty() ? Text::tr("none") : report->kept.join(QStringLiteral(", "))));
     return Success;
 }
 
@@ -326,19 +325,19 @@ int runSettingsSub(Context &ctx)
 {
     QCommandLineParser p;
     Context::addDeploymentOption(p);
-    p.addPositionalArgument(QStringLiteral("set"), tr("\"set key=value ...\" changes settings (e.g. set autoRetrain=true minFeedback=150)."));
+    p.addPositionalArgument(QStringLiteral("set"), Text::tr("\"set key=value ...\" changes settings (e.g. set autoRetrain=true minFeedback=150)."));
     Context::addPgOption(p);
     Context::addJsonOption(p);
-    if (auto stop = ctx.parse(p, tr("Show or change the retrain settings of a deployment (audited).")))
+    if (auto stop = ctx.parse(p, Text::tr("Show or change the retrain settings of a deployment (audited).")))
         return *stop;
     const auto deployment = Context::deployment(p);
     if (!deployment)
         return Context::fail(deployment.errorMessage());
     const QStringList args = p.positionalArguments();
     if (!args.isEmpty() && args.first() != QLatin1String("set"))
-        return Context::fail(tr("unknown argument \"%1\": use \"set key=value ...\"").arg(args.first()));
+        return Context::fail(Text::tr("unknown argument \"%1\": use \"set key=value ...\"").arg(args.first()));
     if (!args.isEmpty() && args.size() < 2)
-        return Context::fail(tr("\"set\" needs at least one key=value"));
+        return Context::fail(Text::tr("\"set\" needs at least one key=value"));
     auto conn = ctx.openPg(p, kApp);
     if (!conn)
         return Context::fail(conn.errorMessage());
@@ -353,16 +352,16 @@ int runSettingsSub(Context &ctx)
             const QString key = kv.left(eq);
             const QString value = kv.mid(eq + 1);
             if (eq <= 0 || !o.contains(key))
-                return Context::fail(tr("unknown setting \"%1\"; known: %2").arg(kv, o.keys().join(QStringLiteral(", "))));
+                return Context::fail(Text::tr("unknown setting \"%1\"; known: %2").arg(kv, o.keys().join(QStringLiteral(", "))));
             if (o.value(key).isBool()) {
                 if (value != QLatin1String("true") && value != QLatin1String("false"))
-                    return Context::fail(tr("%1 must be true or false").arg(key));
+                    return Context::fail(Text::tr("%1 must be true or false").arg(key));
                 o.insert(key, value == QLatin1String("true"));
             } else {
                 bool ok = false;
                 const double v = value.toDouble(&ok);
                 if (!ok)
-                    return Context::fail(tr("%1 must be a number (got \"%2\")").arg(key, value));
+                    return Context::fail(Text::tr("%1 must be a number (got \"%2\")").arg(key, value));
                 o.insert(key, v);
             }
         }
@@ -389,7 +388,7 @@ int runCancelSub(Context &ctx)
     QCommandLineParser p;
     Context::addDeploymentOption(p);
     Context::addPgOption(p);
-    if (auto stop = ctx.parse(p, tr("Ask the running retrain of a deployment to stop (it records itself as cancelled).")))
+    if (auto stop = ctx.parse(p, Text::tr("Ask the running retrain of a deployment to stop (it records itself as cancelled).")))
         return *stop;
     const auto deployment = Context::deployment(p);
     if (!deployment)
@@ -405,15 +404,15 @@ int runCancelSub(Context &ctx)
         if (r.state == QLatin1String("queued") || r.state == QLatin1String("running")) {
             if (Status s = store.requestCancel(r.id); !s)
                 return Context::fail(s.errorMessage(), CheckFailed);
-            Context::out(tr("Asked run %1 to stop; it stops at the end of the current epoch.").arg(r.id));
+            Context::out(Text::tr("Asked run %1 to stop; it stops at the end of the current epoch.").arg(r.id));
             return Success;
         }
-    return Context::fail(tr("No retrain run of \"%1\" is running.").arg(*deployment), CheckFailed);
+    return Context::fail(Text::tr("No retrain run of \"%1\" is running.").arg(*deployment), CheckFailed);
 }
 
 int retrainUsage(int code)
 {
-    const QString text = tr("Usage: mldeckctl retrain <check|run|history|cancel|cleanup|settings> [options]   "
+    const QString text = Text::tr("Usage: mldeckctl retrain <check|run|history|cancel|cleanup|settings> [options]   "
                             "(mldeckctl retrain <sub> --help)\n\n"
                             "  check       is the deployment due? each condition with value and threshold (exit 0 due, 1 not)\n"
                             "  run         retrain, evaluate against the champion, promote only if the rule says so\n"

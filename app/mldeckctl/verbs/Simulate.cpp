@@ -2,6 +2,7 @@
 #include "app/mldeckctl/Verbs.h"
 
 #include "core/simulator/Simulator.h"
+#include "app/mldeckctl/Text.h"
 
 #include <QCoreApplication>
 #include <QJsonObject>
@@ -14,18 +15,16 @@ namespace mldeck::cli {
 
 namespace {
 
-QString tr(const char *text) { return QCoreApplication::translate("mldeckctl", text); }
-
 std::atomic_bool g_stop{false};
 extern "C" void onStopSignal(int) { g_stop = true; }
 
 QString statsLine(const SimulatorStats &s)
 {
     const auto &f = s.flags;
-    const QString flags = !f.exists   ? tr("flags: none (ML off)")
-                          : !f.isValid() ? tr("flags: INVALID (%1) → ML off").arg(f.invalidFields.join(QStringLiteral(", ")))
-                                         : tr("flags v%1: ML %2 %3%").arg(f.version).arg(f.mlEnabled ? tr("on") : tr("off")).arg(f.trafficPercentage);
-    QString line = tr("%1  %2 requests (%3/s)  ml %4  heuristic %5  fallback %6  failed %7 | written %8, outcomes %9, feedback %10, buffered %11 | %12")
+    const QString flags = !f.exists   ? Text::tr("flags: none (ML off)")
+                          : !f.isValid() ? Text::tr("flags: INVALID (%1) → ML off").arg(f.invalidFields.join(QStringLiteral(", ")))
+                                         : Text::tr("flags v%1: ML %2 %3%").arg(f.version).arg(f.mlEnabled ? Text::tr("on") : Text::tr("off")).arg(f.trafficPercentage);
+    QString line = Text::tr("%1  %2 requests (%3/s)  ml %4  heuristic %5  fallback %6  failed %7 | written %8, outcomes %9, feedback %10, buffered %11 | %12")
                        .arg(QTime::currentTime().toString(QStringLiteral("HH:mm:ss")))
                        .arg(s.requests)
                        .arg(s.achievedRate(), 0, 'f', 0)
@@ -39,19 +38,19 @@ QString statsLine(const SimulatorStats &s)
                        .arg(s.buffered)
                        .arg(flags);
     if (!s.modelVersion.isEmpty())
-        line += tr(" | model %1").arg(s.modelVersion);
+        line += Text::tr(" | model %1").arg(s.modelVersion);
     if (!s.modelWarning.isEmpty())
-        line += tr(" | WARNING: %1").arg(s.modelWarning);
+        line += Text::tr(" | WARNING: %1").arg(s.modelWarning);
     if (s.weatherDown)
-        line += tr(" | weather API down: neutral weather factor");
+        line += Text::tr(" | weather API down: neutral weather factor");
     if (!s.dependencyError.isEmpty())
-        line += tr(" | dependency report: %1").arg(s.dependencyError);
+        line += Text::tr(" | dependency report: %1").arg(s.dependencyError);
     if (!s.activeScenarios.isEmpty())
-        line += tr(" | scenarios: %1").arg(s.activeScenarios.join(QStringLiteral(", ")));
+        line += Text::tr(" | scenarios: %1").arg(s.activeScenarios.join(QStringLiteral(", ")));
     if (!s.redisError.isEmpty())
-        line += tr(" | Redis: %1").arg(s.redisError);
+        line += Text::tr(" | Redis: %1").arg(s.redisError);
     if (!s.pgError.isEmpty())
-        line += tr(" | PostgreSQL: %1").arg(s.pgError);
+        line += Text::tr(" | PostgreSQL: %1").arg(s.pgError);
     return line;
 }
 
@@ -84,20 +83,20 @@ int runSimulate(Context &ctx)
     Context::addPgOption(p);
     Context::addJsonOption(p);
     p.addOptions({
-        {QStringLiteral("deployment"), tr("Deployment to serve (default: eta)."), QStringLiteral("name"), QStringLiteral("eta")},
-        {QStringLiteral("rate"), tr("Requests per second (default: 200)."), QStringLiteral("n"), QStringLiteral("200")},
-        {QStringLiteral("duration"), tr("Stop after this long (e.g. 90s, 10m); default: until Ctrl-C."), QStringLiteral("time")},
-        {QStringLiteral("model"), tr("Serve this TorchScript file for the whole run and do not follow the champion "
+        {QStringLiteral("deployment"), Text::tr("Deployment to serve (default: eta)."), QStringLiteral("name"), QStringLiteral("eta")},
+        {QStringLiteral("rate"), Text::tr("Requests per second (default: 200)."), QStringLiteral("n"), QStringLiteral("200")},
+        {QStringLiteral("duration"), Text::tr("Stop after this long (e.g. 90s, 10m); default: until Ctrl-C."), QStringLiteral("time")},
+        {QStringLiteral("model"), Text::tr("Serve this TorchScript file for the whole run and do not follow the champion "
                                          "(default: follow the deployment's champion from the registry, the demo MLP "
                                          "until there is one)."), QStringLiteral("file")},
-        {QStringLiteral("scenario"), tr("Play a scenario: drift, errors, latency, degraded or weather-down, as NAME[@START][+DURATION]; repeatable."), QStringLiteral("spec")},
-        {QStringLiteral("seed"), tr("Random seed (default: 42)."), QStringLiteral("n"), QStringLiteral("42")},
-        {QStringLiteral("outcome-delay"), tr("Mean delay before ground truth arrives (default: 20s)."), QStringLiteral("time"), QStringLiteral("20s")},
-        {QStringLiteral("initial-percentage"), tr("Create missing flags with ML on at this percentage (default: 25; -1: never create)."), QStringLiteral("n"), QStringLiteral("25")},
-        {QStringLiteral("threads"), tr("Model inference threads (default: 1)."), QStringLiteral("n"), QStringLiteral("1")},
-        {QStringLiteral("quiet"), tr("Print only the final summary.")},
+        {QStringLiteral("scenario"), Text::tr("Play a scenario: drift, errors, latency, degraded or weather-down, as NAME[@START][+DURATION]; repeatable."), QStringLiteral("spec")},
+        {QStringLiteral("seed"), Text::tr("Random seed (default: 42)."), QStringLiteral("n"), QStringLiteral("42")},
+        {QStringLiteral("outcome-delay"), Text::tr("Mean delay before ground truth arrives (default: 20s)."), QStringLiteral("time"), QStringLiteral("20s")},
+        {QStringLiteral("initial-percentage"), Text::tr("Create missing flags with ML on at this percentage (default: 25; -1: never create)."), QStringLiteral("n"), QStringLiteral("25")},
+        {QStringLiteral("threads"), Text::tr("Model inference threads (default: 1)."), QStringLiteral("n"), QStringLiteral("1")},
+        {QStringLiteral("quiet"), Text::tr("Print only the final summary.")},
     });
-    if (auto code = ctx.parse(p, tr("Acts as the production serving backend: follows the flags live, routes each "
+    if (auto code = ctx.parse(p, Text::tr("Acts as the production serving backend: follows the flags live, routes each "
                                      "request to the model or the heuristic, and logs predictions, outcomes and "
                                      "feedback to PostgreSQL. Without --model it serves the deployment's champion and "
                                      "switches to a newly promoted one (SHA-256 verified) between batches. Ctrl-C "
@@ -109,16 +108,16 @@ int runSimulate(Context &ctx)
     bool ok = false;
     o.rate = p.value(QStringLiteral("rate")).toDouble(&ok);
     if (!ok)
-        return Context::fail(tr("--rate must be a number of requests per second."));
+        return Context::fail(Text::tr("--rate must be a number of requests per second."));
     o.seed = p.value(QStringLiteral("seed")).toULongLong(&ok);
     if (!ok)
-        return Context::fail(tr("--seed must be a non-negative integer."));
+        return Context::fail(Text::tr("--seed must be a non-negative integer."));
     o.initialPercentage = p.value(QStringLiteral("initial-percentage")).toInt(&ok);
     if (!ok || o.initialPercentage < -1 || o.initialPercentage > 100)
-        return Context::fail(tr("--initial-percentage must be an integer from -1 to 100."));
+        return Context::fail(Text::tr("--initial-percentage must be an integer from -1 to 100."));
     o.modelThreads = p.value(QStringLiteral("threads")).toInt(&ok);
     if (!ok || o.modelThreads < 1 || o.modelThreads > 64)
-        return Context::fail(tr("--threads must be an integer from 1 to 64."));
+        return Context::fail(Text::tr("--threads must be an integer from 1 to 64."));
     if (p.isSet(QStringLiteral("duration"))) {
         auto d = parseDurationMs(p.value(QStringLiteral("duration")));
         if (!d)

@@ -4,6 +4,7 @@
 
 #include "core/ml/ModelWorker.h"
 #include "core/services/Probes.h"
+#include "app/mldeckctl/Text.h"
 
 #include <QCoreApplication>
 #include <QJsonObject>
@@ -13,11 +14,6 @@
 namespace mldeck::cli {
 
 namespace {
-
-QString tr(const char *text)
-{
-    return QCoreApplication::translate("mldeckctl", text);
-}
 
 QJsonObject toJson(const QString &endpoint, const ProbeResult &r, bool pg)
 {
@@ -39,7 +35,7 @@ QJsonObject toJson(const QString &endpoint, const ProbeResult &r, bool pg)
 QString line(const QString &server, const QString &endpoint, const ProbeResult &r)
 {
     return QStringLiteral("%1 %2 %3  %4")
-        .arg(server.leftJustified(11), (r.up ? tr("up") : tr("DOWN")).leftJustified(5), endpoint, r.detail);
+        .arg(server.leftJustified(11), (r.up ? Text::tr("up") : Text::tr("DOWN")).leftJustified(5), endpoint, r.detail);
 }
 
 // "PostgreSQL at db:5432 is unreachable: <why>", without repeating the address when <why> names it.
@@ -47,8 +43,8 @@ QString unreachable(const QString &server, const QString &where, const QString &
 {
     const QString hostPort = where.section(QLatin1Char('@'), -1).section(QLatin1Char('/'), 0, 0);
     if (why.contains(hostPort))
-        return tr("%1 is unreachable: %2").arg(server, why);
-    return tr("%1 at %2 is unreachable: %3").arg(server, where, why);
+        return Text::tr("%1 is unreachable: %2").arg(server, why);
+    return Text::tr("%1 at %2 is unreachable: %3").arg(server, where, why);
 }
 
 struct WorkerProbe
@@ -72,7 +68,7 @@ WorkerProbe probeWorker()
     const Status started = worker.start();
     p.up = started.ok();
     p.startMs = worker.lastStartMs();
-    p.detail = p.up ? tr("started in %1 ms").arg(p.startMs, 0, 'f', 0) : started.errorMessage();
+    p.detail = p.up ? Text::tr("started in %1 ms").arg(p.startMs, 0, 'f', 0) : started.errorMessage();
     return p;
 }
 
@@ -84,7 +80,7 @@ int runStatus(Context &ctx)
     Context::addRedisOption(parser);
     Context::addPgOption(parser);
     Context::addJsonOption(parser);
-    if (auto code = ctx.parse(parser, tr("Check the connections to Redis and PostgreSQL once, and start the model "
+    if (auto code = ctx.parse(parser, Text::tr("Check the connections to Redis and PostgreSQL once, and start the model "
                                          "worker once.\nExit code 0 when all three are up, 2 otherwise.")))
         return *code;
 
@@ -119,7 +115,7 @@ int runStatus(Context &ctx)
         Context::out(line(QStringLiteral("Redis"), redisWhere, redisResult));
         Context::out(line(QStringLiteral("PostgreSQL"), pgWhere, pgResult));
         Context::out(QStringLiteral("%1 %2 %3  %4")
-                         .arg(tr("Model worker").leftJustified(11), (worker.up ? tr("up") : tr("DOWN")).leftJustified(5),
+                         .arg(Text::tr("Model worker").leftJustified(11), (worker.up ? Text::tr("up") : Text::tr("DOWN")).leftJustified(5),
                               worker.path, worker.detail));
     }
 
@@ -129,7 +125,7 @@ int runStatus(Context &ctx)
     if (!pgResult.up)
         Context::fail(unreachable(QStringLiteral("PostgreSQL"), pgWhere, pgResult.detail));
     if (!worker.up)
-        Context::fail(tr("The model worker cannot start: %1").arg(worker.detail));
+        Context::fail(Text::tr("The model worker cannot start: %1").arg(worker.detail));
     return redisResult.up && pgResult.up && worker.up ? Success : UsageOrConnection;
 }
 
