@@ -11,11 +11,6 @@ namespace mldeck::ui::retrainfmt {
 
 namespace {
 
-QString tr(const char *text)
-{
-    return QCoreApplication::translate("mldeck::ui::RetrainFormat", text);
-}
-
 // The first value under any of keys, searched depth-first: the run JSON nests the training
 // parameters and the figures, and this page only needs to find them, not to know the nesting.
 QJsonValue find(const QJsonObject &o, const QStringList &keys)
@@ -64,18 +59,18 @@ QString paramsSummary(const QJsonObject &params)
 {
     QStringList parts;
     if (auto d = numberAt(params, {QStringLiteral("days_back"), QStringLiteral("daysBack")}))
-        parts << tr("%1 d").arg(int(*d));
+        parts << Text::tr("%1 d").arg(int(*d));
     if (auto e = numberAt(params, {QStringLiteral("epochs")})) {
         const int n = int(*e);
-        parts << QCoreApplication::translate("mldeck::ui::RetrainFormat", "%n epochs", nullptr, n);
+        parts << Text::tr("%n epochs", nullptr, n);
     }
     if (auto lr = numberAt(params, {QStringLiteral("learning_rate"), QStringLiteral("learningRate")}))
-        parts << tr("lr %1").arg(*lr, 0, 'g', 3);
+        parts << Text::tr("lr %1").arg(*lr, 0, 'g', 3);
     if (auto b = numberAt(params, {QStringLiteral("batch_size"), QStringLiteral("batchSize")}))
-        parts << tr("batch %1").arg(int(*b));
+        parts << Text::tr("batch %1").arg(int(*b));
     const QJsonValue base = find(params, {QStringLiteral("start_from_base"), QStringLiteral("startFromBase")});
     if (base.isBool())
-        parts << (base.toBool() ? tr("from champion") : tr("re-initialised"));
+        parts << (base.toBool() ? Text::tr("from champion") : Text::tr("re-initialised"));
     return parts.isEmpty() ? QStringLiteral("–") : parts.join(QStringLiteral(" · "));
 }
 
@@ -85,35 +80,35 @@ QString duration(double seconds)
         return QStringLiteral("–");
     const qint64 s = qint64(std::llround(seconds));
     if (s < 60)
-        return tr("%1 s").arg(s);
+        return Text::tr("%1 s").arg(s);
     if (s < 3600)
-        return tr("%1 min %2 s").arg(s / 60).arg(s % 60, 2, 10, QLatin1Char('0'));
-    return tr("%1 h %2 min").arg(s / 3600).arg((s % 3600) / 60, 2, 10, QLatin1Char('0'));
+        return Text::tr("%1 min %2 s").arg(s / 60).arg(s % 60, 2, 10, QLatin1Char('0'));
+    return Text::tr("%1 h %2 min").arg(s / 3600).arg((s % 3600) / 60, 2, 10, QLatin1Char('0'));
 }
 
 QString stateText(const QString &state)
 {
     if (state == QLatin1String("queued"))
-        return tr("queued");
+        return Text::tr("queued");
     if (state == QLatin1String("running"))
-        return tr("running");
+        return Text::tr("running");
     if (state == QLatin1String("succeeded"))
-        return tr("succeeded");
+        return Text::tr("succeeded");
     if (state == QLatin1String("failed"))
-        return tr("failed");
+        return Text::tr("failed");
     if (state == QLatin1String("cancelled"))
-        return tr("cancelled");
+        return Text::tr("cancelled");
     return state;
 }
 
 QString decisionText(const QString &decision)
 {
     if (decision == QLatin1String("promoted"))
-        return tr("promoted");
+        return Text::tr("promoted");
     if (decision == QLatin1String("challenger"))
-        return tr("kept as challenger");
+        return Text::tr("kept as challenger");
     if (decision == QLatin1String("rejected"))
-        return tr("discarded");
+        return Text::tr("discarded");
     if (decision.isEmpty() || decision == QLatin1String("none"))
         return QStringLiteral("–");
     return decision;

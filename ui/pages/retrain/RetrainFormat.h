@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QCoreApplication>
 #include <QJsonObject>
 #include <QString>
 
@@ -13,6 +14,12 @@ struct RetrainRun;
 }
 
 namespace mldeck::ui::retrainfmt {
+
+// The translation context of these helpers (Text::tr, filed by lupdate under the same name).
+struct Text
+{
+    Q_DECLARE_TR_FUNCTIONS(mldeck::ui::retrainfmt)
+};
 
 // Holdout figures of one model ("candidate" or "champion") as recorded in a run's metrics JSON.
 struct HoldoutMetrics
