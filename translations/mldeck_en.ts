@@ -72,10 +72,6 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Page %1</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>KPI report: %1</source>
         <translation type="unfinished"></translation>
     </message>
@@ -107,10 +103,6 @@
     </message>
     <message>
         <source>charts in buckets of %1 min</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>%1 (continued)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -320,778 +312,9 @@
         <source>mldeck: unknown page &quot;%1&quot;; pages are: %2</source>
         <translation type="unfinished"></translation>
     </message>
-    <message>
-        <source>%1 must be 0 or 1, not &quot;%2&quot;.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>The ML traffic percentage must be a whole number from 0 to 100, not &quot;%1&quot;.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>no password is saved in the system keychain for %1</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>access to the system keychain was denied (%1): the password will be asked each session</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>no system keychain is available (%1): the password will be asked each session</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>could not delete the password of %1 from the system keychain (%2)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source> ms</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>foreign mldeck schema (not created by MLDeck): MLDeck will not touch it</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>schema not installed: run mldeckctl migrate</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>schema v%1 is newer than this MLDeck (v%2): upgrade MLDeck</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>schema v%1, %2 migration(s) pending: run mldeckctl migrate</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>schema v%1</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>schema unknown (%1)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>&quot;%1&quot; is not a duration (examples: 250ms, 30s, 5m, 1h).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Scenarios are NAME[@START][+DURATION] with NAME one of %1, e.g. drift@5m or errors@2m+3m.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Bad scenario &quot;%1&quot;. </source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Unknown scenario &quot;%1&quot;. </source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>The duration of scenario &quot;%1&quot; must be positive.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>a feature has no name</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>feature &quot;%1&quot; appears twice</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>database &quot;%1&quot; already has a schema &quot;mldeck&quot; that MLDeck did not create (it has no mldeck.schema_migrations table): refusing to touch it; use another database or move that schema away</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>database schema is version %1, this mldeckctl knows up to %2: upgrade MLDeck</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>migration step(s) %1 already applied to database &quot;%2&quot; differ from the ones this mldeckctl ships: refusing to continue</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>a row has no deployment</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>a row of deployment &quot;%1&quot; has no request key</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>%1: nothing was logged (%2)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source> (nothing of this batch was logged)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>&quot;%1&quot; is not a valid deployment name (lower-case letter first, then up to 62 of a-z, 0-9, _ and -).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>The ML traffic percentage must be a whole number from 0 to 100, not %1.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>A flag change needs an actor (who makes it) for updated_by.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Unexpected answer from Redis to %1.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>model metadata (mldeck.json): %1</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>not valid JSON (%1 at offset %2)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>the document must be a JSON object</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>&quot;format&quot; must be &quot;mldeck-model&quot;</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>&quot;format_version&quot; must be a whole number</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>format version %1 is not supported by this MLDeck (it reads version %2)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>&quot;model&quot; must give a non-empty &quot;name&quot; and &quot;version&quot;</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>&quot;task&quot; must be &quot;regression&quot; or &quot;classification&quot;, not &quot;%1&quot;</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>&quot;target&quot; must give a non-empty &quot;name&quot;</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>&quot;feature_schema&quot; must be a positive whole number</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>&quot;features&quot; must be a non-empty array</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>feature %1 has no name</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>numeric feature &quot;%1&quot; needs a finite &quot;mean&quot; and a &quot;std&quot; above 0</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>categorical feature &quot;%1&quot; has an empty, duplicate or non-text category</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>categorical feature &quot;%1&quot; needs a non-empty &quot;categories&quot; array</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>feature &quot;%1&quot; has kind &quot;%2&quot;; expected &quot;numeric&quot; or &quot;categorical&quot;</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>&quot;sequence_length&quot; must be a whole number from 1 to %1</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Cannot read %1: %2</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>%1 is empty: the first line must name the columns.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>%1, line 1: unterminated quote in the header.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>%1, line 1: column %2 has no name.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>%1, line 1: the column &quot;%2&quot; appears twice.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>%1 has no column &quot;%2&quot; (columns: %3).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>%1, line %2, column %3 (%4)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>cancelled</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>%1, line %2: unterminated quote.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>%1, line %2: %3 fields where the header has %4.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>%1: the target must be a finite number, not &quot;%2&quot; (an empty or NaN target cannot be scored).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>%1: &quot;%2&quot; is not a finite number.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>%1: &quot;%2&quot; is not an ISO 8601 time such as 2024-05-01T08:00:00Z.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>%1 has a header but no data rows: nothing to evaluate.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>--features (%1) does not match the features model %2 was trained on (%3).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>The data has no column &quot;%1&quot;, which model %2 needs.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>The data has no column &quot;%1&quot; (named by --features).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>--features names the target &quot;%1&quot;: a model cannot read its own answer.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>The data has no input column besides the target &quot;%1&quot;.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>No rows to evaluate.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Rows %1–%2: %3</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Row %1: %2</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>%1 has no target column &quot;%2&quot; (columns: %3); name it with --target.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>%1: %2</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>A time window needs a PostgreSQL connection.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Give 1 to 4 models (got %1).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Give either a CSV file or a time window, not both and not neither.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Loading %1</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Model %1: %2</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>%1 is a %2 model and %3 a %4 model: they cannot be compared.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Reading rows</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Evaluating %1</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>MAPE leaves out %1 rows whose actual value is 0.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>%1 met %2 categorical values it does not know (encoded as all zero).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Bootstrap confidence intervals</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>The bootstrap could not run on these rows.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Segments</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Done</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>The reference period of &quot;%1&quot; is empty.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>%1 (%2 to %3)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>snapshot %1</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>the champion&apos;s training window</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>period</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>the previous %1 s</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>the first %1 s of the log</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>snapshot baseline</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>the first hour of the log</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Unknown reference.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>prediction</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>target</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>dataset</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Drift settings of &quot;%1&quot;: %2</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Drift on %1: %2 p = %3, effect %4 = %5</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Drift on %1: %2 = %3 (threshold %4), effect %5 = %6</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Dataset drift: %1 of %2 features drift</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>no flags</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>INVALID (%1)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>ml_enabled=%1, ml_traffic_percentage=%2, fallback_on_error=%3</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>No model given: use a file path, DEPLOYMENT:champion, DEPLOYMENT:challenger or DEPLOYMENT@VERSION.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Model reference &quot;%1&quot; needs the registry: give PostgreSQL with --pg or MLDECK_PG_URL.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Deployment &quot;%1&quot; has no %2 model.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>A logged prediction has unreadable feature values: %1</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Unknown deployment &quot;%1&quot;: it has no row in mldeck.deployments (the serving backend or `mldeckctl simulate` creates it).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Deployment &quot;%1&quot; has no model version &quot;%2&quot;.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Each alert rule must be a JSON object.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Alert rule id &quot;%1&quot; appears twice.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Could not read the alerts of the period: %1</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Could not read the changes of the period: %1</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Unknown report period &quot;%1&quot;: use day or week.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>The end of the report period is not a valid time.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Could not read the deployments: %1</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Unknown deployment &quot;%1&quot;.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Could not compute the KPIs of the period: %1</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Cannot write %1: %2</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>No PostgreSQL connection is configured.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>n/a</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>[FIRING] %1 on %2: %3 (%4)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>[RESOLVED] %1 on %2: now %3</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>[TEST] MLDeck webhook of %1 works.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Deployment</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Value</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Rule</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Failure rate %1 %2</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>ML latency p95 %1 %2</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>ML MAE %1 %2</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>ML R² %1 %2</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>No predictions for %1 min</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Changing alert settings needs the name of who does it.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Backend dependency in fallback for more than %1</source>
-        <translation type="unfinished"></translation>
-    </message>
-</context>
-<context>
-    <name>mldeck::AlertRule</name>
-    <message>
-        <source>%1 predictions</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source> for %1 s</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>no predictions in %1 s%2</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>failure rate</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>ML latency p95</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>ML MAE</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>ML R²</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>%1 %2 %3 over %4 s%5</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Rule id &quot;%1&quot; must be 1 to 64 lower-case letters, digits, &apos;_&apos;, &apos;.&apos; or &apos;-&apos;.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Rule %1: the threshold must be a finite number.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Rule %1: the window must be between %2 and %3 seconds, not %4.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Rule %1: the pending period must be between 0 and %2 seconds, not %3.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Rule %1: unknown severity &quot;%2&quot;: use info, warning or critical.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Rule %1: a failure rate threshold is a share between 0 and 1 (0.2 = 20 %), not %2.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Rule %1: the threshold cannot be negative (%2).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Rule %1: R² is at most 1, so a threshold of %2 always fires.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Unknown alert rule key &quot;%1&quot;.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>An alert rule id must be a string.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Rule %1: &quot;%2&quot; must be a number.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Rule %1: &quot;%2&quot; must be a whole number of seconds.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Rule %1: comparison must be &quot;&gt;&quot; or &quot;&lt;&quot;.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Rule %1: severity must be a string.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Rule %1: &quot;enabled&quot; must be true or false.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>%1 min</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>a backend dependency in fallback for more than %1%2</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Unknown alert rule metric &quot;%1&quot;: use failure_rate, latency_p95_ms, mae, r2, no_data or dependency_fallback.</source>
-        <translation type="unfinished"></translation>
-    </message>
-</context>
-<context>
-    <name>mldeck::AlertRuleStore</name>
-    <message>
-        <source>Stored alert rule %1 of %2 is invalid: %3</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>reading the alert rules of %1</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>There is no deployment &quot;%1&quot;.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>saving alert rule %1</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>resetting alert rule %1</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>reading the alert rule state of %1</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>saving the state of alert rule %1</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>reading the webhook of %1</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Deployment %1 has no webhook to turn off.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>saving the webhook of %1</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>recording a webhook delivery</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>reading webhook deliveries of %1</source>
-        <translation type="unfinished"></translation>
-    </message>
-</context>
-<context>
-    <name>mldeck::AlertStore</name>
-    <message>
-        <source>An alert needs a kind, a deduplication key and a title.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Unknown alert severity &quot;%1&quot;: use info, warning or critical.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>raising alert &quot;%1&quot;</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>resolving alert %1</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>listing alerts</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>There is no alert %1.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>reading alert %1</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Acknowledging an alert needs the name of who does it.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Alert %1 is already resolved: nothing to acknowledge.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>acknowledging alert %1</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Silencing an alert needs the name of who does it.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>A silence must end in the future (asked until %1).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Alert %1 is already resolved: nothing to silence.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>silencing alert %1</source>
-        <translation type="unfinished"></translation>
-    </message>
 </context>
 <context>
     <name>mldeck::AlertsService</name>
-    <message>
-        <source>No PostgreSQL connection is configured.</source>
-        <translation type="unfinished"></translation>
-    </message>
     <message>
         <source>Alert %1 acknowledged.</source>
         <translation type="unfinished"></translation>
@@ -1102,117 +325,41 @@
     </message>
 </context>
 <context>
-    <name>mldeck::AuditLog</name>
+    <name>mldeck::CsvReader</name>
     <message>
-        <source>writing the audit log</source>
-        <translation type="unfinished"></translation>
-    </message>
-</context>
-<context>
-    <name>mldeck::AuditLog::Pending</name>
-    <message>
-        <source>The audit row was already committed or abandoned.</source>
+        <source>unterminated quote: a field opened with &quot; is never closed.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>committing the audit row</source>
-        <translation type="unfinished"></translation>
-    </message>
-</context>
-<context>
-    <name>mldeck::AuditSpool</name>
-    <message>
-        <source>Cannot create the audit spool directory %1.</source>
+        <source>%1 is empty: the first line must name the columns.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Cannot write the audit spool file %1: %2</source>
+        <source>the column &quot;%1&quot; appears twice.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Cannot move the audit spool file into place at %1.</source>
+        <source>%1 fields where the header has %2.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Cannot flush the audit spool directory %1 to disk.</source>
+        <source>cancelled</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Cannot remove the flushed audit spool file %1.</source>
-        <translation type="unfinished"></translation>
-    </message>
-</context>
-<context>
-    <name>mldeck::ChampionFollower</name>
-    <message>
-        <source>Champion version %1 cannot be served: %2</source>
+        <source>a quote inside an unquoted field, or text after a closing quote (a field that holds a quote is quoted and doubles it: &quot;a &quot;&quot;b&quot;&quot; c&quot;).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Cannot read the champion: %1</source>
+        <source>a field is too large to hold in memory.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Cannot follow the champion in Redis: %1</source>
+        <source>%1, line %2: %3</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Lost the champion channel: %1</source>
-        <translation type="unfinished"></translation>
-    </message>
-</context>
-<context>
-    <name>mldeck::ConnectionProfile</name>
-    <message>
-        <source>The profile needs a name.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>The profile name &quot;%1&quot; must not start or end with spaces.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>The profile name is longer than %1 characters.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>The profile name must not contain control characters.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Redis host &quot;%1&quot; is not a valid host name or address.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Redis port %1 is out of range (1-65535).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Redis database number %1 must not be negative.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Redis timeout must be positive.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>PostgreSQL host &quot;%1&quot; is not a valid host name or address.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>PostgreSQL port %1 is out of range (1-65535).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>The PostgreSQL database name is empty.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>PostgreSQL sslmode &quot;%1&quot; is not one of disable, allow, prefer, require, verify-ca, verify-full.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>PostgreSQL connect timeout must not be negative.</source>
+        <source>Cannot read %1: %2</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -1287,287 +434,6 @@
     </message>
 </context>
 <context>
-    <name>mldeck::DeploymentStore</name>
-    <message>
-        <source>invalid deployment name &quot;%1&quot;: use 1 to 64 letters, digits, &apos;_&apos;, &apos;.&apos; or &apos;-&apos;, starting with a letter or digit</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>invalid feature schema for deployment &quot;%1&quot;: %2</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>registering deployment &quot;%1&quot;</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>listing deployments</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>deployment &quot;%1&quot; has no feature schema %2</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>reading a feature schema of &quot;%1&quot;</source>
-        <translation type="unfinished"></translation>
-    </message>
-</context>
-<context>
-    <name>mldeck::DriftData</name>
-    <message>
-        <source>&quot;%1&quot; is not a deployment name.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Deployment &quot;%1&quot; does not exist or has no feature schema.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>reading the feature schema of &quot;%1&quot;</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>reading the predictions of &quot;%1&quot;</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Deployment &quot;%1&quot; has no drift snapshot named &quot;%2&quot;.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Snapshot &quot;%1&quot; was taken with feature schema %2, the log now uses %3: take a new one.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>reading drift snapshot &quot;%1&quot;</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>&quot;%1&quot; is not a valid snapshot name.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>No prediction of &quot;%1&quot; in that period: the snapshot would be empty.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>storing drift snapshot &quot;%1&quot;</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>looking for drift snapshot &quot;%1&quot;</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>The champion model of &quot;%1&quot; has no training window recorded.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>reading the champion model of &quot;%1&quot;</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Deployment &quot;%1&quot; has logged no prediction yet.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>reading the log of &quot;%1&quot;</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Deployment &quot;%1&quot; does not exist.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>reading the drift settings of &quot;%1&quot;</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>saving the drift settings of &quot;%1&quot;</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>reading the drift state of &quot;%1&quot;</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>saving the drift state of &quot;%1&quot;</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>saving drift scores of &quot;%1&quot;</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>reading drift scores of &quot;%1&quot;</source>
-        <translation type="unfinished"></translation>
-    </message>
-</context>
-<context>
-    <name>mldeck::DriftGuardJob</name>
-    <message>
-        <source>drift: PostgreSQL unavailable: %1</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>drift: %1</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>drift: window already checked</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>drift: %1 of %2 features drift (%3); alerts firing: %4</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>none</source>
-        <translation type="unfinished"></translation>
-    </message>
-</context>
-<context>
-    <name>mldeck::DriftService</name>
-    <message>
-        <source>No PostgreSQL connection is configured.</source>
-        <translation type="unfinished"></translation>
-    </message>
-</context>
-<context>
-    <name>mldeck::EvaluationData</name>
-    <message>
-        <source>The database has no deployment yet: nothing has been logged.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Several deployments exist (%1): name one with --deployment.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>listing deployments</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>&quot;%1&quot; is not a deployment name.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>The time window is empty.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Deployment &quot;%1&quot; logged no successful prediction in the window.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>A logged feature array cannot be read: %1</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>reading the evaluation window of &quot;%1&quot;</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>No prediction of &quot;%1&quot; in the window has an outcome yet: nothing to score.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>%1, feature schema %2</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>A logged row does not match feature schema %1 (%2 numeric, %3 categorical values).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>%1 rows logged with an older feature schema were left out.</source>
-        <translation type="unfinished"></translation>
-    </message>
-</context>
-<context>
-    <name>mldeck::FlagService</name>
-    <message>
-        <source>Not connected to PostgreSQL.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>not applied: %1</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>not applied: nothing to change.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>not applied: the ML traffic percentage must be a whole number from 0 to 100, not %1.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>deployment &quot;%1&quot; has no flags in Redis (create them with mldeckctl flags init).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Conflict: the flags of &quot;%1&quot; were changed by %2 at %3 (now version %4: %5) while you expected version %6. Nothing was written; review the new state and try again.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>the audit log is not writable: %1</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Applied (version %1 -&gt; %2), but the audit row could not be committed (%3); it is kept in %4 and will be written when PostgreSQL is reachable.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Applied (version %1 -&gt; %2), but the audit row was LOST: commit failed (%3) and the spool failed (%4).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Applied: the flags of &quot;%1&quot; are now version %2 (%3).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Rolled back: ML is OFF for &quot;%1&quot; (version %2).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Rolled back: ML is OFF for &quot;%1&quot; (version %2). The audit log is unreachable (%3): the row is kept in %4 and will be written when PostgreSQL is reachable.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Rolled back: ML is OFF for &quot;%1&quot; (version %2), but the audit row was LOST: %3; %4</source>
-        <translation type="unfinished"></translation>
-    </message>
-</context>
-<context>
-    <name>mldeck::FlagStore</name>
-    <message>
-        <source>Nothing to change: give at least one of ML enabled, traffic percentage or fallback.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>The expected version must not be negative (got %1).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Deployment &quot;%1&quot; has no flags in Redis yet; create them first (mldeckctl flags init).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>The Redis key %1 is not a hash but a %2; refusing to overwrite it.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Conflict: the flags of &quot;%1&quot; were changed by %2 at %3 (now version %4: ml_enabled=%5, ml_traffic_percentage=%6, fallback_on_error=%7) while you expected version %8. Nothing was written; re-read and try again.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>A flag change needs an actor (who makes it) for updated_by.</source>
-        <translation type="unfinished"></translation>
-    </message>
-</context>
-<context>
     <name>mldeck::GuardDaemon</name>
     <message>
         <source>stop requested</source>
@@ -1579,37 +445,6 @@
     </message>
     <message>
         <source>guard stopped (%1)</source>
-        <translation type="unfinished"></translation>
-    </message>
-</context>
-<context>
-    <name>mldeck::GuardRules</name>
-    <message>
-        <source>The guard window must be from 10 s to 1 day (got %1 s).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>The guard needs a minimum of at least 1 sample (got %1).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Consecutive breaches must be from 1 to 100 (got %1).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>The rollback error rate must be a share above 0 and at most 1 (got %1).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>The latency threshold must be positive (got %1 ms).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>The MAE threshold must be positive (got %1).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>The guard interval must be from 1 s to 1 h (got %1 s).</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -1633,237 +468,9 @@
     </message>
 </context>
 <context>
-    <name>mldeck::GuardStateMachine</name>
-    <message>
-        <source>guard disabled for this deployment</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>latched (%1); ML not serving</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>ML not serving: nothing to guard</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>no ML samples in the last %1 s (no data counts as a breach)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>inconclusive: %1 samples &lt; minimum %2</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>latched (%1); %2</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>error rate %1 &gt; %2</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>latency p95 %1 ms &gt; %2 ms</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>MAE %1 &gt; %2</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>ML OFF (escalation after halving) after %1 consecutive breaches: %2</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>latched (%1) since %2: not acting again until re-armed%3</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>ML OFF after %1 consecutive breaches: %2</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>percentage halved after %1 consecutive breaches: %2</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>breach %1 of %2 (waiting for %2 in a row): %3</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>healthy: %1 samples</source>
-        <translation type="unfinished"></translation>
-    </message>
-</context>
-<context>
-    <name>mldeck::Health</name>
-    <message>
-        <source>unknown</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>connecting</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>up</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>down</source>
-        <translation type="unfinished"></translation>
-    </message>
-</context>
-<context>
-    <name>mldeck::InputEncoder</name>
-    <message>
-        <source>Row %1 has %2 numeric and %3 categorical values; model %4 expects %5 numeric (%6) and %7 categorical (%8).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Row %1: %2 is not a finite number.</source>
-        <translation type="unfinished"></translation>
-    </message>
-</context>
-<context>
-    <name>mldeck::KpiAlertGuardJob</name>
-    <message>
-        <source>kpi alerts: PostgreSQL unavailable: %1</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>kpi alerts: firing: %1; pending: %2</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>none</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>kpi alerts: %1</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>%1 in fallback for more than %2</source>
-        <translation type="unfinished"></translation>
-    </message>
-</context>
-<context>
-    <name>mldeck::KpiCache</name>
-    <message>
-        <source>No deployment given.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>The range is empty: it must end after it starts.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Nothing loaded to refresh.</source>
-        <translation type="unfinished"></translation>
-    </message>
-</context>
-<context>
     <name>mldeck::KpiService</name>
     <message>
-        <source>No PostgreSQL connection is configured.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>Nothing is loaded yet: choose a deployment and a range first.</source>
-        <translation type="unfinished"></translation>
-    </message>
-</context>
-<context>
-    <name>mldeck::KpiStore</name>
-    <message>
-        <source>reading KPI aggregates: the range ends before it starts</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>reading KPI aggregates</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>applying late outcomes to the KPI aggregates</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>rebuilding KPI aggregates: no deployment given</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>rebuilding KPI aggregates: the range must end after it starts</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>rebuilding KPI aggregates</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>unknown deployment &quot;%1&quot;</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>the KPI targets stored for &quot;%1&quot; are invalid: %2</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>reading KPI targets</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>KPI targets not saved: %1</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>KPI targets changed</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>saving KPI targets (nothing was changed)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>reading audit markers: the range ends before it starts</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>reading audit markers</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>listing deployments with KPI aggregates</source>
-        <translation type="unfinished"></translation>
-    </message>
-</context>
-<context>
-    <name>mldeck::KpiTargets</name>
-    <message>
-        <source>KPI target &quot;%1&quot; must be a number.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>KPI target &quot;%1&quot; must be above %2, not %3.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>KPI target &quot;%1&quot; must be at most %2, not %3.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>KPI target &quot;%1&quot; must be between %2 and %3, not %4.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>KPI target &quot;%1&quot; must be a whole number of minutes from 1 to %2.</source>
-        <translation type="unfinished"></translation>
-    </message>
-</context>
-<context>
-    <name>mldeck::LogWriter</name>
-    <message>
-        <source>%1 rows could not be written to PostgreSQL (%2 dropped while it was unreachable): %3</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -1875,120 +482,6 @@
     </message>
     <message>
         <source>--listen takes PORT (on loopback) or HOST:PORT with an IP address, such as 9464, 127.0.0.1:9464 or [::1]:9464 (got &quot;%1&quot;).</source>
-        <translation type="unfinished"></translation>
-    </message>
-</context>
-<context>
-    <name>mldeck::Migrator</name>
-    <message>
-        <source>reading the schema version</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>this binary carries no migration steps (resources missing)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>applying migration %1 (nothing of this step was kept)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>creating the daily prediction partitions</source>
-        <translation type="unfinished"></translation>
-    </message>
-</context>
-<context>
-    <name>mldeck::ModelRegistry</name>
-    <message>
-        <source>Invalid version &quot;%1&quot;: use 1 to 64 letters, digits, &apos;.&apos;, &apos;_&apos; or &apos;-&apos;.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>A model version needs a name.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>This file (SHA-256 %1) is already registered for deployment &quot;%2&quot; as version %3.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Deployment &quot;%1&quot; already has a version &quot;%2&quot;; choose another --version.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Parent version &quot;%1&quot; does not exist in deployment &quot;%2&quot;.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>registering a model for deployment &quot;%1&quot;</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>listing the models of deployment &quot;%1&quot;</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>reading model %1@%2</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>looking up a model of deployment &quot;%1&quot;</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Unknown alias &quot;%1&quot;: use champion or challenger.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>reading the %1 of deployment &quot;%2&quot;</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>%1@%2 is archived; an archived version cannot become %3.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>%1@%2 is already the %3; nothing changed.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>%1@%2 is the champion; it cannot also be the challenger.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>making %1@%2 the %3</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Deployment &quot;%1&quot; has no previous champion to restore.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>The previous champion of &quot;%1&quot; no longer exists in the registry.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>The previous champion %1@%2 is archived; promote another version instead.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>%1@%2 is already the champion; nothing changed.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>restoring the previous champion of &quot;%1&quot;</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>%1@%2 is already archived; nothing changed.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>%1@%2 is the champion and cannot be archived; promote another version first.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>archiving %1@%2</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -2040,41 +533,6 @@
     </message>
     <message>
         <source>Row %1 has a numeric value that is not a finite number.</source>
-        <translation type="unfinished"></translation>
-    </message>
-</context>
-<context>
-    <name>mldeck::ModelStore</name>
-    <message>
-        <source>Model file %1 does not exist.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Cannot read model file %1: %2</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Cannot create the model store directory %1.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Cannot write into the model store %1: %2</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Model file %1 changed while it was being copied into the store; try again.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>No valid SHA-256 to check %1 against; a model is loaded only when its hash is known.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Model file %1 is missing from the model store; it was not loaded.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Model file %1 does not match the registry (SHA-256 %2…, expected %3…, %4 bytes): it was changed, truncated or replaced after registration, so it was not loaded.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -2156,10 +614,6 @@
 <context>
     <name>mldeck::ModelsService</name>
     <message>
-        <source>No PostgreSQL connection is configured.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>This file is already registered as %1@%2; nothing changed.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2197,218 +651,9 @@
     </message>
 </context>
 <context>
-    <name>mldeck::PgConnection</name>
+    <name>mldeck::PgService</name>
     <message>
-        <source>cannot connect to PostgreSQL at %1: %2</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>checking the connection</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>running a statement</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>running a query</source>
-        <translation type="unfinished"></translation>
-    </message>
-</context>
-<context>
-    <name>mldeck::PgEndpoint</name>
-    <message>
-        <source>Not a PostgreSQL URL: &quot;%1&quot; (expected postgresql://user[:password]@host[:port]/database).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>PostgreSQL port out of range in &quot;%1&quot;.</source>
-        <translation type="unfinished"></translation>
-    </message>
-</context>
-<context>
-    <name>mldeck::PlanService</name>
-    <message>
-        <source>The plan was saved but its audit row could not be written: %1</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Deployment &quot;%1&quot; has no staged plan yet; save one first (mldeckctl plan set).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Deployment &quot;%1&quot; has no flags in Redis (create them with mldeckctl flags init).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>ML traffic is already at %1 %, at or above the plan&apos;s last step: nothing to advance.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>%1 = %2 (threshold %3)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>no data</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Not advanced: gates failing: %1. Wait, or give an override reason.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>staged plan: step %1 (%2 %) -&gt; step %3 (%4 %), all gates passed</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>The percentage is now %1 %, but the plan step could not be recorded: %2</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>The ML traffic percentage must be a whole number from 0 to 100, not %1.</source>
-        <translation type="unfinished"></translation>
-    </message>
-</context>
-<context>
-    <name>mldeck::PredictionLog</name>
-    <message>
-        <source>logging %n prediction(s)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>logging %n outcome(s)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>logging %n feedback row(s)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>logging one prediction</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>%1: nothing was logged (%2)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>invalid partition range %1 .. %2</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>creating daily prediction partitions</source>
-        <translation type="unfinished"></translation>
-    </message>
-</context>
-<context>
-    <name>mldeck::Probes</name>
-    <message>
-        <source>internal error while checking: %1</source>
-        <translation type="unfinished"></translation>
-    </message>
-</context>
-<context>
-    <name>mldeck::RedisConnection</name>
-    <message>
-        <source>The Redis timeout must be positive (got %1 ms).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Cannot connect to Redis at %1: out of memory.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Cannot connect to Redis at %1: no answer within %2 ms.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Cannot connect to Redis at %1: %2.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Cannot set the timeout on the connection to Redis at %1.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Redis at %1 rejected the login%2: %3</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source> of user &quot;%1&quot;</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Redis at %1 gave an unexpected answer to PING.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Redis at %1 refused SUBSCRIBE: %2</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Redis at %1 gave an unexpected answer to SUBSCRIBE.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Redis at %1 sent an error: %2</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Waiting for Redis at %1 failed: %2</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Redis at %1 cannot select database %2: %3</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Redis at %1 requires a password (give one in the connection settings or the URL).</source>
-        <translation type="unfinished"></translation>
-    </message>
-</context>
-<context>
-    <name>mldeck::RedisConnection::Impl</name>
-    <message>
-        <source>Redis at %1 did not answer %2 within %3 ms (server down, frozen or overloaded).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Redis at %1 closed the connection during %2.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>out of memory</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Lost the connection to Redis at %1 during %2: %3.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>The connection to Redis at %1 is broken (%2); reconnect.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Empty Redis command.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Redis at %1 refused %2: %3</source>
-        <translation type="unfinished"></translation>
-    </message>
-</context>
-<context>
-    <name>mldeck::RedisEndpoint</name>
-    <message>
-        <source>Not a Redis URL: &quot;%1&quot; (expected redis://[user:password@]host[:port][/db]).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Redis port out of range in &quot;%1&quot;.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Redis database must be a number in &quot;%1&quot;.</source>
+        <source>No PostgreSQL connection is configured.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -2449,112 +694,6 @@
     </message>
 </context>
 <context>
-    <name>mldeck::RetrainGuardJob</name>
-    <message>
-        <source>retrain: PostgreSQL unavailable: %1</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>retrain: %1</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>retrain: due, auto-retrain is off (%1)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>retrain: run %1 %2: %3</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>retrain: run %1 registered %2 (%3)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>retrain: run %1: %2</source>
-        <translation type="unfinished"></translation>
-    </message>
-</context>
-<context>
-    <name>mldeck::RetrainSettings</name>
-    <message>
-        <source>Retrain setting &quot;%1&quot; must be a number from %2 to %3.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Retrain setting &quot;%1&quot; must be a whole number.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Retrain setting &quot;%1&quot; must be true or false.</source>
-        <translation type="unfinished"></translation>
-    </message>
-</context>
-<context>
-    <name>mldeck::RetrainStore</name>
-    <message>
-        <source>A retrain run of &quot;%1&quot; is already queued or running; wait for it to finish or cancel it.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Retrain run %1 is no longer queued.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Retrain run %1 has already finished.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Retrain run %1 does not exist.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Retrain run %1 is not running.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message numerus="yes">
-        <source>Feedback retention: older than %n days</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
-        </translation>
-    </message>
-</context>
-<context>
-    <name>mldeck::RolloutGuardJob</name>
-    <message>
-        <source>%1: could not evaluate: %2</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Guard turned ML off for %1</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Guard halved the ML traffic of %1 to %2 %</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>ACTED: %1 (%2)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>wanted to act (%1) but could not: %2</source>
-        <translation type="unfinished"></translation>
-    </message>
-</context>
-<context>
-    <name>mldeck::RolloutPlanStore</name>
-    <message>
-        <source>The current step %1 is not a step of this plan.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Deployment &quot;%1&quot; has no stored plan.</source>
-        <translation type="unfinished"></translation>
-    </message>
-</context>
-<context>
     <name>mldeck::SecretStore</name>
     <message>
         <source>no keychain account name was given</source>
@@ -2566,6 +705,18 @@
     </message>
     <message>
         <source>no password is saved in the system keychain for %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>access to the system keychain was denied (%1): the password will be asked each session</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>no system keychain is available (%1): the password will be asked each session</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>could not delete the password of %1 from the system keychain (%2)</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -2589,17 +740,6 @@
     </message>
 </context>
 <context>
-    <name>mldeck::ServingPolicy</name>
-    <message>
-        <source>the model returned no prediction</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>model server error (simulated fault)</source>
-        <translation type="unfinished"></translation>
-    </message>
-</context>
-<context>
     <name>mldeck::Settings</name>
     <message>
         <source>Setting &quot;%1&quot; cannot hold a value of type %2.</source>
@@ -2615,48 +755,6 @@
     </message>
     <message>
         <source>Could not write the settings file %1.</source>
-        <translation type="unfinished"></translation>
-    </message>
-</context>
-<context>
-    <name>mldeck::Simulator</name>
-    <message>
-        <source>&quot;%1&quot; is not a valid deployment name (lower-case letters, digits, &apos;-&apos; and &apos;_&apos;).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>The rate must be between 0 and 100000 requests per second.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>The initial percentage must be between 0 and 100.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Cannot use model %1: %2</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>The database has no MLDeck schema yet: run &quot;mldeckctl migrate&quot; first.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>The MLDeck schema is out of date (version %1 of %2): run &quot;mldeckctl migrate&quot;.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Ride delay prediction (demo)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>The simulator was not prepared.</source>
-        <translation type="unfinished"></translation>
-    </message>
-</context>
-<context>
-    <name>mldeck::Simulator::Impl</name>
-    <message>
-        <source>Cannot read the champion: %1</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -2803,52 +901,6 @@
     </message>
 </context>
 <context>
-    <name>mldeck::Trainer</name>
-    <message>
-        <source>The model worker sent a malformed training result.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>The trained model&apos;s metadata is unreadable: %1</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>The trained model needs a version.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>No output file given for the trained model.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Model file %1 does not exist.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>The folder of %1 does not exist.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message numerus="yes">
-        <source>Too little training data: %n row(s); at least %1 are needed.</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
-        </translation>
-    </message>
-    <message>
-        <source>The validation set has no rows: early stopping and the choice of the best epoch need it.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Cannot read model file %1: %2</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Model file %1 does not match its registered SHA-256: it was not trained.</source>
-        <translation type="unfinished"></translation>
-    </message>
-</context>
-<context>
     <name>mldeck::TrainingParams</name>
     <message>
         <source>Training parameter &quot;%1&quot; must be %2.</source>
@@ -2896,24 +948,6 @@
     </message>
     <message>
         <source>Threads must be from 0 (keep the current setting) to 256 (got %1).</source>
-        <translation type="unfinished"></translation>
-    </message>
-</context>
-<context>
-    <name>mldeck::WebhookNotifier</name>
-    <message>
-        <source>no answer within %1 ms</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>HTTP %1 %2: %3</source>
-        <translation type="unfinished"></translation>
-    </message>
-</context>
-<context>
-    <name>mldeck::WebhookSettings</name>
-    <message>
-        <source>The webhook URL must be an http:// or https:// address, not &quot;%1&quot;.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -4625,11 +2659,132 @@ Exit code 0 when all three are up, 2 otherwise.</source>
         <source>Serve /metrics (Prometheus), /healthz and /readyz on [HOST:]PORT, e.g. 9464 (loopback) or 127.0.0.1:9464 (off by default).</source>
         <translation type="unfinished"></translation>
     </message>
-</context>
-<context>
-    <name>mldeck::cli::Export</name>
     <message>
-        <source>Cannot write %1: %2</source>
+        <source>Redis URL (default: $MLDECK_REDIS_URL).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>PostgreSQL URL (default: $MLDECK_PG_URL).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Print machine-readable JSON.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not a valid deployment name (lower-case letter first, then a-z, 0-9, _ or -).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No PostgreSQL given: pass --pg postgresql://user@host:port/db or set MLDECK_PG_URL.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>unknown command &quot;%1 %2&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Check the connections to Redis and PostgreSQL.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Read and change the rollout flags of a deployment.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Run the automatic guard (auto-rollback, drift checks).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Show or advance the staged rollout plan.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Register, list, promote and archive model versions.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Evaluate one model on a CSV file.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Compare 2 to 4 models on the same rows.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Check feature drift, live or between two datasets.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Print the KPIs of a deployment over a time range.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>List alerts, acknowledge, silence; edit alert rules and the webhook.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Write the KPI report of a day or a week as PDF or CSV.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Write a Grafana dashboard over the guard&apos;s Prometheus metrics.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Check retrain triggers, run a retrain, list or clean up runs.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Feedback retention: purge what is older than the retention.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Show the serving backend&apos;s own dependencies (up, down, in fallback).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Run the reference serving backend on demo traffic.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Write synthetic ride-delay data as CSV.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Usage: mldeckctl &lt;verb&gt; [options]   (mldeckctl &lt;verb&gt; --help)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>unknown verb &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>UNKNOWN</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>, fallback for %1 min (since %2)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>  (%1)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>  last error: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>  reported %1 s ago</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Lists the serving backend&apos;s own dependencies (weather API, feature store...) as the backend reports them in Redis: up, down, degraded or unknown (no report within its expiry), and how long a fallback has been active. Exit code 1 when one is not up, in fallback or unknown.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1: the backend reports no dependencies.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -4642,147 +2797,444 @@ Exit code 0 when all three are up, 2 otherwise.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Write to this file instead of standard output.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>Writes a Grafana dashboard for a deployment; its targets (MAE, R², latency, failure rate) come from the deployment&apos;s settings.</source>
         <translation type="unfinished"></translation>
     </message>
-</context>
-<context>
-    <name>mldeck::drift</name>
     <message>
-        <source>&quot;%1&quot; is not a duration: use a whole number with s, m, h or d, e.g. 30s or 10m.</source>
+        <source>Predictions</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>The duration &quot;%1&quot; must be above zero.</source>
+        <source>Failed</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>%1 %2 %3 %4 %5 %6 %7</source>
+        <source>With outcome</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>feature</source>
+        <source>Throughput (/s)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>test</source>
+        <source>MAE (min)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>score</source>
+        <source>RMSE (min)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>p-value</source>
+        <source>R²</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>threshold</source>
+        <source>MAPE (%)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>effect</source>
+        <source>Latency mean (ms)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>verdict</source>
+        <source>Latency p50 (ms)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>too few rows</source>
+        <source>Latency p95 (ms)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>DRIFT</source>
+        <source>Latency p99 (ms)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>ok</source>
+        <source>Failure rate</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Dataset drift: %1 of %2 features drift (threshold %3 %).</source>
+        <source>Fallback share</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>No dataset drift: %1 of %2 features drift (threshold %3 %).</source>
+        <source>Delays anticipated</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Cannot read %1: %2</source>
+        <source>Satisfaction</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>%1 is empty: a header line with the column names is expected.</source>
+        <source>ML uptime</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>%1, line %2: %3 values where the header has %4 columns (quoted commas are not supported).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>%1 has no columns to compare.</source>
+        <source>ML vs heuristic (%)</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
-    <name>mldeck::drift::DriftConfig</name>
+    <name>mldeck::config</name>
     <message>
-        <source>drift setting &quot;%1&quot; must be a positive duration.</source>
+        <source>The profile needs a name.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>drift setting &quot;k&quot; must be a whole number from 1 to 1000.</source>
+        <source>The profile name &quot;%1&quot; must not start or end with spaces.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>drift setting &quot;dataset_share&quot; must be above 0 and at most 1.</source>
+        <source>The profile name is longer than %1 characters.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>unknown drift test &quot;%1&quot; for feature &quot;%2&quot;.</source>
+        <source>The profile name must not contain control characters.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Redis host &quot;%1&quot; is not a valid host name or address.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Redis port %1 is out of range (1-65535).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Redis database number %1 must not be negative.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Redis timeout must be positive.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>PostgreSQL host &quot;%1&quot; is not a valid host name or address.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>PostgreSQL port %1 is out of range (1-65535).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The PostgreSQL database name is empty.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>PostgreSQL sslmode &quot;%1&quot; is not one of disable, allow, prefer, require, verify-ca, verify-full.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>PostgreSQL connect timeout must not be negative.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not a Redis URL: &quot;%1&quot; (expected redis://[user:password@]host[:port][/db]).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Redis port out of range in &quot;%1&quot;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Redis database must be a number in &quot;%1&quot;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not a PostgreSQL URL: &quot;%1&quot; (expected postgresql://user[:password]@host[:port]/database).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>PostgreSQL port out of range in &quot;%1&quot;.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
-    <name>mldeck::drift::ReferenceSpec</name>
+    <name>mldeck::domain</name>
     <message>
-        <source>&quot;%1&quot; is not a period: use period:FROM/TO with ISO 8601 times, FROM before TO.</source>
+        <source>%1 predictions</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Unknown reference &quot;%1&quot;: use auto, model, snapshot:NAME, period:FROM/TO, first:DURATION or previous:DURATION.</source>
+        <source>%1 min</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source> for %1 s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>no predictions in %1 s%2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>a backend dependency in fallback for more than %1%2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>failure rate</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ML latency p95</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ML MAE</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ML R²</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 %2 %3 over %4 s%5</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Rule id &quot;%1&quot; must be 1 to 64 lower-case letters, digits, &apos;_&apos;, &apos;.&apos; or &apos;-&apos;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Rule %1: the threshold must be a finite number.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Rule %1: the window must be between %2 and %3 seconds, not %4.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Rule %1: the pending period must be between 0 and %2 seconds, not %3.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Rule %1: unknown severity &quot;%2&quot;: use info, warning or critical.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Rule %1: a failure rate threshold is a share between 0 and 1 (0.2 = 20 %), not %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Rule %1: the threshold cannot be negative (%2).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Rule %1: R² is at most 1, so a threshold of %2 always fires.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Unknown alert rule key &quot;%1&quot;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Unknown alert rule metric &quot;%1&quot;: use failure_rate, latency_p95_ms, mae, r2, no_data or dependency_fallback.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>An alert rule id must be a string.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Rule %1: &quot;%2&quot; must be a number.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Rule %1: &quot;%2&quot; must be a whole number of seconds.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Rule %1: comparison must be &quot;&gt;&quot; or &quot;&lt;&quot;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Rule %1: severity must be a string.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Rule %1: &quot;enabled&quot; must be true or false.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Each alert rule must be a JSON object.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Alert rule id &quot;%1&quot; appears twice.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The webhook URL must be an http:// or https:// address, not &quot;%1&quot;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>KPI target &quot;%1&quot; must be a number.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>KPI target &quot;%1&quot; must be above %2, not %3.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>KPI target &quot;%1&quot; must be at most %2, not %3.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>KPI target &quot;%1&quot; must be between %2 and %3, not %4.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>KPI target &quot;%1&quot; must be a whole number of minutes from 1 to %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Retrain setting &quot;%1&quot; must be a number from %2 to %3.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Retrain setting &quot;%1&quot; must be a whole number.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Retrain setting &quot;%1&quot; must be true or false.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
-    <name>mldeck::models</name>
+    <name>mldeck::ml</name>
     <message>
-        <source>The model&apos;s metadata refers to feature schema %1, which deployment &quot;%2&quot; does not have.</source>
+        <source>%1 has no column &quot;%2&quot; (columns: %3).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>The model&apos;s features do not match feature schema %1 of deployment &quot;%2&quot;: the model expects numeric [%3] and categorical [%4], the deployment logs numeric [%5] and categorical [%6].</source>
+        <source>%1, line %2, column %3 (%4)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>The promotion is committed, but publishing the champion in Redis failed: %1 Run `mldeckctl models publish --deployment %2` once Redis is back.</source>
+        <source>%1: the target must be a finite number, not &quot;%2&quot; (an empty or NaN target cannot be scored).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>&quot;%1&quot; is not a valid deployment name.</source>
+        <source>%1: &quot;%2&quot; is not a finite number.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Invalid version &quot;%1&quot;: use 1 to 64 letters, digits, &apos;.&apos;, &apos;_&apos; or &apos;-&apos;.</source>
+        <source>%1: &quot;%2&quot; is not an ISO 8601 time such as 2024-05-01T08:00:00Z.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>No model file given.</source>
+        <source>%1 has a header but no data rows: nothing to evaluate.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--features (%1) does not match the features model %2 was trained on (%3).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The data has no column &quot;%1&quot;, which model %2 needs.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The data has no column &quot;%1&quot; (named by --features).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--features names the target &quot;%1&quot;: a model cannot read its own answer.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The data has no input column besides the target &quot;%1&quot;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No rows to evaluate.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Rows %1–%2: %3</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Row %1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Row %1 has %2 numeric and %3 categorical values; model %4 expects %5 numeric (%6) and %7 categorical (%8).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Row %1: %2 is not a finite number.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>model metadata (mldeck.json): %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>not valid JSON (%1 at offset %2)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the document must be a JSON object</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&quot;format&quot; must be &quot;mldeck-model&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&quot;format_version&quot; must be a whole number</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>format version %1 is not supported by this MLDeck (it reads version %2)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&quot;model&quot; must give a non-empty &quot;name&quot; and &quot;version&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&quot;task&quot; must be &quot;regression&quot; or &quot;classification&quot;, not &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&quot;target&quot; must give a non-empty &quot;name&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&quot;feature_schema&quot; must be a positive whole number</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&quot;features&quot; must be a non-empty array</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>feature %1 has no name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>feature &quot;%1&quot; appears twice</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>numeric feature &quot;%1&quot; needs a finite &quot;mean&quot; and a &quot;std&quot; above 0</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>categorical feature &quot;%1&quot; has an empty, duplicate or non-text category</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>categorical feature &quot;%1&quot; needs a non-empty &quot;categories&quot; array</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>feature &quot;%1&quot; has kind &quot;%2&quot;; expected &quot;numeric&quot; or &quot;categorical&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&quot;sequence_length&quot; must be a whole number from 1 to %1</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -4790,70 +3242,187 @@ Exit code 0 when all three are up, 2 otherwise.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Model path %1 is not a file.</source>
+        <source>Cannot read model file %1: %2</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Unknown deployment &quot;%1&quot;: it has no row in mldeck.deployments (the serving backend or `mldeckctl simulate` creates it).</source>
+        <source>Cannot create the model store directory %1.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>This file (SHA-256 %1…) is already registered for deployment &quot;%2&quot; as version %3; a file is registered once per deployment.</source>
+        <source>Cannot write into the model store %1: %2</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Model file %1 changed while it was being registered; try again.</source>
+        <source>Model file %1 changed while it was being copied into the store; try again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No valid SHA-256 to check %1 against; a model is loaded only when its hash is known.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Model file %1 is missing from the model store; it was not loaded.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Model file %1 does not match the registry (SHA-256 %2…, expected %3…, %4 bytes): it was changed, truncated or replaced after registration, so it was not loaded.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The model worker sent a malformed training result.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The trained model&apos;s metadata is unreadable: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The trained model needs a version.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No output file given for the trained model.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The folder of %1 does not exist.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>Too little training data: %n row(s); at least %1 are needed.</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>The validation set has no rows: early stopping and the choice of the best epoch need it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Model file %1 does not match its registered SHA-256: it was not trained.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
-    <name>mldeck::pg</name>
+    <name>mldeck::rollout</name>
     <message>
-        <source>lost the connection to PostgreSQL at %1 while %2: %3</source>
+        <source>Cannot create the audit spool directory %1.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>PostgreSQL at %1 went away while committing (%2): the outcome is unknown: %3</source>
+        <source>Cannot write the audit spool file %1: %2</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>PostgreSQL error while %1: %2</source>
-        <translation type="unfinished"></translation>
-    </message>
-</context>
-<context>
-    <name>mldeck::pgtext</name>
-    <message>
-        <source>not an array literal: %1</source>
+        <source>Cannot move the audit spool file into place at %1.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>unterminated quoted element in array literal: %1</source>
+        <source>Cannot flush the audit spool directory %1 to disk.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>empty element in array literal: %1</source>
+        <source>Cannot remove the flushed audit spool file %1.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>malformed array literal: %1</source>
+        <source>%1 must be 0 or 1, not &quot;%2&quot;.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>trailing comma in array literal: %1</source>
+        <source>The ML traffic percentage must be a whole number from 0 to 100, not &quot;%1&quot;.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>NULL element in a numeric feature array</source>
+        <source>The guard window must be from 10 s to 1 day (got %1 s).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>not a number in a numeric feature array: %1</source>
+        <source>The guard needs a minimum of at least 1 sample (got %1).</source>
         <translation type="unfinished"></translation>
     </message>
-</context>
-<context>
-    <name>mldeck::plan</name>
+    <message>
+        <source>Consecutive breaches must be from 1 to 100 (got %1).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The rollback error rate must be a share above 0 and at most 1 (got %1).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The latency threshold must be positive (got %1 ms).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The MAE threshold must be positive (got %1).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The guard interval must be from 1 s to 1 h (got %1 s).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>guard disabled for this deployment</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>latched (%1); ML not serving</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ML not serving: nothing to guard</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>no ML samples in the last %1 s (no data counts as a breach)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>inconclusive: %1 samples &lt; minimum %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>latched (%1); %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>error rate %1 &gt; %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>latency p95 %1 ms &gt; %2 ms</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>MAE %1 &gt; %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ML OFF (escalation after halving) after %1 consecutive breaches: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>latched (%1) since %2: not acting again until re-armed%3</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ML OFF after %1 consecutive breaches: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>percentage halved after %1 consecutive breaches: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>breach %1 of %2 (waiting for %2 in a row): %3</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>healthy: %1 samples</source>
+        <translation type="unfinished"></translation>
+    </message>
     <message>
         <source>A plan needs at least one step.</source>
         <translation type="unfinished"></translation>
@@ -4900,9 +3469,565 @@ Exit code 0 when all three are up, 2 otherwise.</source>
     </message>
 </context>
 <context>
-    <name>mldeck::retrain</name>
+    <name>mldeck::services</name>
+    <message>
+        <source>cancelled</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 has no target column &quot;%2&quot; (columns: %3); name it with --target.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A time window needs a PostgreSQL connection.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Loading %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Model %1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 is a %2 model and %3 a %4 model: they cannot be compared.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reading rows</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Evaluating %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>MAPE leaves out %1 rows whose actual value is 0.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 met %2 categorical values it does not know (encoded as all zero).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Bootstrap confidence intervals</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The bootstrap could not run on these rows.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Give 1 to 4 models (got %1).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Give either a CSV file or a time window, not both and not neither.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Segments</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Done</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The reference period of &quot;%1&quot; is empty.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 (%2 to %3)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>snapshot %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the champion&apos;s training window</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>period</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the previous %1 s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the first %1 s of the log</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>snapshot baseline</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the first hour of the log</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Unknown reference.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>prediction</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>target</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>dataset</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Drift settings of &quot;%1&quot;: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Drift on %1: %2 p = %3, effect %4 = %5</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Drift on %1: %2 = %3 (threshold %4), effect %5 = %6</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Dataset drift: %1 of %2 features drift</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>no flags</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>INVALID (%1)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ml_enabled=%1, ml_traffic_percentage=%2, fallback_on_error=%3</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not connected to PostgreSQL.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>not applied: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>not applied: nothing to change.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>not applied: the ML traffic percentage must be a whole number from 0 to 100, not %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>deployment &quot;%1&quot; has no flags in Redis (create them with mldeckctl flags init).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Conflict: the flags of &quot;%1&quot; were changed by %2 at %3 (now version %4: %5) while you expected version %6. Nothing was written; review the new state and try again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the audit log is not writable: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Applied (version %1 -&gt; %2), but the audit row could not be committed (%3); it is kept in %4 and will be written when PostgreSQL is reachable.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Applied (version %1 -&gt; %2), but the audit row was LOST: commit failed (%3) and the spool failed (%4).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Applied: the flags of &quot;%1&quot; are now version %2 (%3).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Rolled back: ML is OFF for &quot;%1&quot; (version %2).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Rolled back: ML is OFF for &quot;%1&quot; (version %2). The audit log is unreachable (%3): the row is kept in %4 and will be written when PostgreSQL is reachable.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Rolled back: ML is OFF for &quot;%1&quot; (version %2), but the audit row was LOST: %3; %4</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>unknown</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>connecting</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>up</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>down</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No deployment given.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The range is empty: it must end after it starts.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Nothing loaded to refresh.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Unknown report period &quot;%1&quot;: use day or week.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The end of the report period is not a valid time.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Could not read the deployments: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Unknown deployment &quot;%1&quot;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Could not compute the KPIs of the period: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Could not read the alerts of the period: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Could not read the changes of the period: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cannot write %1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The model&apos;s metadata refers to feature schema %1, which deployment &quot;%2&quot; does not have.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The model&apos;s features do not match feature schema %1 of deployment &quot;%2&quot;: the model expects numeric [%3] and categorical [%4], the deployment logs numeric [%5] and categorical [%6].</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The promotion is committed, but publishing the champion in Redis failed: %1 Run `mldeckctl models publish --deployment %2` once Redis is back.</source>
+        <translation type="unfinished"></translation>
+    </message>
     <message>
         <source>&quot;%1&quot; is not a valid deployment name.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Invalid version &quot;%1&quot;: use 1 to 64 letters, digits, &apos;.&apos;, &apos;_&apos; or &apos;-&apos;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No model file given.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Model file %1 does not exist.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Model path %1 is not a file.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Unknown deployment &quot;%1&quot;: it has no row in mldeck.deployments (the serving backend or `mldeckctl simulate` creates it).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This file (SHA-256 %1…) is already registered for deployment &quot;%2&quot; as version %3; a file is registered once per deployment.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Model file %1 changed while it was being registered; try again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No model given: use a file path, DEPLOYMENT:champion, DEPLOYMENT:challenger or DEPLOYMENT@VERSION.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Model reference &quot;%1&quot; needs the registry: give PostgreSQL with --pg or MLDECK_PG_URL.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Deployment &quot;%1&quot; has no %2 model.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The plan was saved but its audit row could not be written: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Deployment &quot;%1&quot; has no staged plan yet; save one first (mldeckctl plan set).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Deployment &quot;%1&quot; has no flags in Redis (create them with mldeckctl flags init).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ML traffic is already at %1 %, at or above the plan&apos;s last step: nothing to advance.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 = %2 (threshold %3)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>no data</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not advanced: gates failing: %1. Wait, or give an override reason.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>staged plan: step %1 (%2 %) -&gt; step %3 (%4 %), all gates passed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The percentage is now %1 %, but the plan step could not be recorded: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The ML traffic percentage must be a whole number from 0 to 100, not %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>internal error while checking: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source> ms</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>foreign mldeck schema (not created by MLDeck): MLDeck will not touch it</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>schema not installed: run mldeckctl migrate</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>schema v%1 is newer than this MLDeck (v%2): upgrade MLDeck</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>schema v%1, %2 migration(s) pending: run mldeckctl migrate</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>schema v%1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>schema unknown (%1)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>n/a</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>[FIRING] %1 on %2: %3 (%4)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>[RESOLVED] %1 on %2: now %3</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>[TEST] MLDeck webhook of %1 works.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Deployment</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Value</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Rule</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>no answer within %1 ms</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>HTTP %1 %2: %3</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>drift: PostgreSQL unavailable: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>drift: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>drift: window already checked</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>drift: %1 of %2 features drift (%3); alerts firing: %4</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Failure rate %1 %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ML latency p95 %1 %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ML MAE %1 %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ML R² %1 %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No predictions for %1 min</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Backend dependency in fallback for more than %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>kpi alerts: PostgreSQL unavailable: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>kpi alerts: firing: %1; pending: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>kpi alerts: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 in fallback for more than %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>retrain: PostgreSQL unavailable: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>retrain: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>retrain: due, auto-retrain is off (%1)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>retrain: run %1 %2: %3</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>retrain: run %1 registered %2 (%3)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>retrain: run %1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1: could not evaluate: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Guard turned ML off for %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Guard halved the ML traffic of %1 to %2 %</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ACTED: %1 (%2)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>wanted to act (%1) but could not: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Days back must be between 1 and 3650 (got %1).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The holdout share must be between 5 % and 50 % (got %1 %).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The validation share must be between 5 % and 50 % (got %1 %).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The minimum improvement must be between 0 % and 100 % (got %1 %).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Bootstrap resamples must be between 100 and 100000.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 rows left out: feature &quot;%2&quot; was missing.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The last %1 days of &quot;%2&quot; hold %3 rows with an outcome; at least %4 are needed to retrain.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 rows with negative feedback weigh double in training.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -4921,15 +4046,7 @@ Exit code 0 when all three are up, 2 otherwise.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>none</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>The retention must be between 1 and 3650 days (got %1).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>cancelled</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -4954,14 +4071,6 @@ Exit code 0 when all three are up, 2 otherwise.</source>
     </message>
     <message>
         <source>Retraining is not due (%1) Use force to run anyway.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Done</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Cancelled by the user.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -5028,6 +4137,10 @@ Exit code 0 when all three are up, 2 otherwise.</source>
     </message>
     <message>
         <source>Registration failed: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cancelled by the user.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -5131,45 +4244,85 @@ Exit code 0 when all three are up, 2 otherwise.</source>
     </message>
 </context>
 <context>
-    <name>mldeck::retrain::detail</name>
+    <name>mldeck::simulator</name>
     <message>
-        <source>&quot;%1&quot; is not a valid deployment name.</source>
+        <source>Champion version %1 cannot be served: %2</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Days back must be between 1 and 3650 (got %1).</source>
+        <source>Cannot read the champion: %1</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>The holdout share must be between 5 % and 50 % (got %1 %).</source>
+        <source>Cannot follow the champion in Redis: %1</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>The validation share must be between 5 % and 50 % (got %1 %).</source>
+        <source>Lost the champion channel: %1</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>The minimum improvement must be between 0 % and 100 % (got %1 %).</source>
+        <source>%1 rows could not be written to PostgreSQL (%2 dropped while it was unreachable): %3</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Bootstrap resamples must be between 100 and 100000.</source>
+        <source>&quot;%1&quot; is not a duration (examples: 250ms, 30s, 5m, 1h).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>cancelled</source>
+        <source>Scenarios are NAME[@START][+DURATION] with NAME one of %1, e.g. drift@5m or errors@2m+3m.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>%1 rows left out: feature &quot;%2&quot; was missing.</source>
+        <source>Bad scenario &quot;%1&quot;. </source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>The last %1 days of &quot;%2&quot; hold %3 rows with an outcome; at least %4 are needed to retrain.</source>
+        <source>Unknown scenario &quot;%1&quot;. </source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>%1 rows with negative feedback weigh double in training.</source>
+        <source>The duration of scenario &quot;%1&quot; must be positive.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the model returned no prediction</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>model server error (simulated fault)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not a valid deployment name (lower-case letters, digits, &apos;-&apos; and &apos;_&apos;).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The rate must be between 0 and 100000 requests per second.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The initial percentage must be between 0 and 100.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cannot use model %1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The database has no MLDeck schema yet: run &quot;mldeckctl migrate&quot; first.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The MLDeck schema is out of date (version %1 of %2): run &quot;mldeckctl migrate&quot;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Ride delay prediction (demo)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The simulator was not prepared.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -5191,99 +4344,943 @@ Exit code 0 when all three are up, 2 otherwise.</source>
         <source>%1 is %2 % worse than %3 on %4, %5 % CI %6–%7 %.</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>&quot;%1&quot; is not a duration: use a whole number with s, m, h or d, e.g. 30s or 10m.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The duration &quot;%1&quot; must be above zero.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not a period: use period:FROM/TO with ISO 8601 times, FROM before TO.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Unknown reference &quot;%1&quot;: use auto, model, snapshot:NAME, period:FROM/TO, first:DURATION or previous:DURATION.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>drift setting &quot;%1&quot; must be a positive duration.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>drift setting &quot;k&quot; must be a whole number from 1 to 1000.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>drift setting &quot;dataset_share&quot; must be above 0 and at most 1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>unknown drift test &quot;%1&quot; for feature &quot;%2&quot;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 %2 %3 %4 %5 %6 %7</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>feature</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>test</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>score</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>p-value</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>threshold</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>effect</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>verdict</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>too few rows</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>DRIFT</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ok</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Dataset drift: %1 of %2 features drift (threshold %3 %).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No dataset drift: %1 of %2 features drift (threshold %3 %).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 has no columns to compare.</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
-    <name>mldeck::ui</name>
+    <name>mldeck::store</name>
     <message>
-        <source>Model comparison</source>
+        <source>Changing alert settings needs the name of who does it.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>%1 rows from %2, bootstrap %3 resamples, seed %4</source>
+        <source>Stored alert rule %1 of %2 is invalid: %3</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Metrics</source>
+        <source>reading the alert rules of %1</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Model</source>
+        <source>There is no deployment &quot;%1&quot;.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Rows/s</source>
+        <source>saving alert rule %1</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>p50 ms</source>
+        <source>resetting alert rule %1</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>p99 ms</source>
+        <source>reading the alert rule state of %1</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Differences</source>
+        <source>saving the state of alert rule %1</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Challenger</source>
+        <source>reading the webhook of %1</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Metric</source>
+        <source>Deployment %1 has no webhook to turn off.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Difference</source>
+        <source>saving the webhook of %1</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>95 % CI</source>
+        <source>recording a webhook delivery</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Relative</source>
+        <source>reading webhook deliveries of %1</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Segments (%1)</source>
+        <source>An alert needs a kind, a deduplication key and a title.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Segment</source>
+        <source>Unknown alert severity &quot;%1&quot;: use info, warning or critical.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Value</source>
+        <source>raising alert &quot;%1&quot;</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Rows</source>
+        <source>resolving alert %1</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>MLDeck model comparison</source>
+        <source>listing alerts</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Cannot write %1.</source>
+        <source>There is no alert %1.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Cannot write %1: %2</source>
+        <source>reading alert %1</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>KPI report: %1</source>
+        <source>reading the alerts of a period</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Cannot start the PDF %1.</source>
+        <source>counting open %1 alerts</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Cannot add a page to the PDF %1.</source>
+        <source>Acknowledging an alert needs the name of who does it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Alert %1 is already resolved: nothing to acknowledge.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>acknowledging alert %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Silencing an alert needs the name of who does it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A silence must end in the future (asked until %1).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Alert %1 is already resolved: nothing to silence.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>silencing alert %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The audit row was already committed or abandoned.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>committing the audit row</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>writing the audit log</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reading the audit log</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>a feature has no name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>feature &quot;%1&quot; appears twice</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>invalid deployment name &quot;%1&quot;: use 1 to 64 letters, digits, &apos;_&apos;, &apos;.&apos; or &apos;-&apos;, starting with a letter or digit</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>invalid feature schema for deployment &quot;%1&quot;: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>registering deployment &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>listing deployments</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>deployment &quot;%1&quot; has no feature schema %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reading a feature schema of &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A logged prediction has unreadable feature values: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not a deployment name.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Deployment &quot;%1&quot; does not exist or has no feature schema.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reading the feature schema of &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reading the predictions of &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Deployment &quot;%1&quot; has no drift snapshot named &quot;%2&quot;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Snapshot &quot;%1&quot; was taken with feature schema %2, the log now uses %3: take a new one.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reading drift snapshot &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not a valid snapshot name.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No prediction of &quot;%1&quot; in that period: the snapshot would be empty.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>storing drift snapshot &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>looking for drift snapshot &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The champion model of &quot;%1&quot; has no training window recorded.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reading the champion model of &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Deployment &quot;%1&quot; has logged no prediction yet.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reading the log of &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Deployment &quot;%1&quot; does not exist.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reading the drift settings of &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>saving the drift settings of &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reading the drift state of &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>saving the drift state of &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>saving drift scores of &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reading drift scores of &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The database has no deployment yet: nothing has been logged.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Several deployments exist (%1): name one with --deployment.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The time window is empty.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Deployment &quot;%1&quot; logged no successful prediction in the window.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A logged feature array cannot be read: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reading the evaluation window of &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No prediction of &quot;%1&quot; in the window has an outcome yet: nothing to score.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1, feature schema %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A logged row does not match feature schema %1 (%2 numeric, %3 categorical values).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 rows logged with an older feature schema were left out.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reading the guard rules of &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>storing the guard rules of &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reading the guard state of &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>storing the guard state of &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>raising the guard alert &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reading KPI aggregates: the range ends before it starts</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reading KPI aggregates</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>applying late outcomes to the KPI aggregates</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>rebuilding KPI aggregates: no deployment given</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>rebuilding KPI aggregates: the range must end after it starts</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>rebuilding KPI aggregates</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>unknown deployment &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the KPI targets stored for &quot;%1&quot; are invalid: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reading KPI targets</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>KPI targets not saved: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>KPI targets changed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>saving KPI targets (nothing was changed)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reading audit markers: the range ends before it starts</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reading audit markers</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>listing deployments with KPI aggregates</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>starting the guard&apos;s leader session</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>taking the guard&apos;s leader lock</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>database &quot;%1&quot; already has a schema &quot;mldeck&quot; that MLDeck did not create (it has no mldeck.schema_migrations table): refusing to touch it; use another database or move that schema away</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>database schema is version %1, this mldeckctl knows up to %2: upgrade MLDeck</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>migration step(s) %1 already applied to database &quot;%2&quot; differ from the ones this mldeckctl ships: refusing to continue</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reading the schema version</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>this binary carries no migration steps (resources missing)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>applying migration %1 (nothing of this step was kept)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>creating the daily prediction partitions</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Unknown deployment &quot;%1&quot;: it has no row in mldeck.deployments (the serving backend or `mldeckctl simulate` creates it).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Deployment &quot;%1&quot; has no model version &quot;%2&quot;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>storing the metrics of model %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>looking up the models that use %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reading the previous champion of &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Invalid version &quot;%1&quot;: use 1 to 64 letters, digits, &apos;.&apos;, &apos;_&apos; or &apos;-&apos;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A model version needs a name.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This file (SHA-256 %1) is already registered for deployment &quot;%2&quot; as version %3.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Deployment &quot;%1&quot; already has a version &quot;%2&quot;; choose another --version.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Parent version &quot;%1&quot; does not exist in deployment &quot;%2&quot;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>registering a model for deployment &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>listing the models of deployment &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reading model %1@%2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>looking up a model of deployment &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Unknown alias &quot;%1&quot;: use champion or challenger.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reading the %1 of deployment &quot;%2&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1@%2 is archived; an archived version cannot become %3.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1@%2 is already the %3; nothing changed.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1@%2 is the champion; it cannot also be the challenger.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>making %1@%2 the %3</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Deployment &quot;%1&quot; has no previous champion to restore.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The previous champion of &quot;%1&quot; no longer exists in the registry.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The previous champion %1@%2 is archived; promote another version instead.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1@%2 is already the champion; nothing changed.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>restoring the previous champion of &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1@%2 is already archived; nothing changed.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1@%2 is the champion and cannot be archived; promote another version first.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>archiving %1@%2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>lost the connection to PostgreSQL at %1 while %2: %3</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>PostgreSQL at %1 went away while committing (%2): the outcome is unknown: %3</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>PostgreSQL error while %1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>cannot connect to PostgreSQL at %1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>checking the connection</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>not an array literal: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>unterminated quoted element in array literal: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>empty element in array literal: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>malformed array literal: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>trailing comma in array literal: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>NULL element in a numeric feature array</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>not a number in a numeric feature array: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>a row has no deployment</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>a row of deployment &quot;%1&quot; has no request key</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1: nothing was logged (%2)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source> (nothing of this batch was logged)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>logging %n prediction(s)</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>logging %n outcome(s)</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>logging %n feedback row(s)</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>logging one prediction</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>invalid partition range %1 .. %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>creating daily prediction partitions</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A retrain run of &quot;%1&quot; is already queued or running; wait for it to finish or cancel it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>recording a retrain run of &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Retrain run %1 is no longer queued.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>starting retrain run %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Retrain run %1 has already finished.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>recording the end of retrain run %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Retrain run %1 does not exist.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>recording the decision of retrain run %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Retrain run %1 is not running.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>cancelling retrain run %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reading retrain run %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>listing retrain runs</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reading the retrain settings of &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>storing the retrain settings of &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>counting the feedback of &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reading the negative feedback of &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>Feedback retention: older than %n days</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>purging the feedback of &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reading the rollout plan of &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The current step %1 is not a step of this plan.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>storing the rollout plan of &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Deployment &quot;%1&quot; has no stored plan.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>moving the rollout plan of &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>computing the ML figures of &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reading the what-if data of &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>computing the MAE of &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not a valid deployment name (lower-case letter first, then up to 62 of a-z, 0-9, _ and -).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The ML traffic percentage must be a whole number from 0 to 100, not %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A flag change needs an actor (who makes it) for updated_by.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Unexpected answer from Redis to %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Nothing to change: give at least one of ML enabled, traffic percentage or fallback.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The expected version must not be negative (got %1).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Deployment &quot;%1&quot; has no flags in Redis yet; create them first (mldeckctl flags init).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The Redis key %1 is not a hash but a %2; refusing to overwrite it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Conflict: the flags of &quot;%1&quot; were changed by %2 at %3 (now version %4: ml_enabled=%5, ml_traffic_percentage=%6, fallback_on_error=%7) while you expected version %8. Nothing was written; re-read and try again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Redis at %1 did not answer %2 within %3 ms (server down, frozen or overloaded).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Redis at %1 closed the connection during %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>out of memory</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Lost the connection to Redis at %1 during %2: %3.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The connection to Redis at %1 is broken (%2); reconnect.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Empty Redis command.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Redis at %1 refused %2: %3</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The Redis timeout must be positive (got %1 ms).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cannot connect to Redis at %1: out of memory.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cannot connect to Redis at %1: no answer within %2 ms.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cannot connect to Redis at %1: %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cannot set the timeout on the connection to Redis at %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Redis at %1 rejected the login%2: %3</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source> of user &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Redis at %1 cannot select database %2: %3</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Redis at %1 requires a password (give one in the connection settings or the URL).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Redis at %1 gave an unexpected answer to PING.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Redis at %1 refused SUBSCRIBE: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Redis at %1 gave an unexpected answer to SUBSCRIBE.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Redis at %1 sent an error: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Waiting for Redis at %1 failed: %2</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -5384,15 +5381,7 @@ Exit code 0 when all three are up, 2 otherwise.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Refresh</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>&lt;b&gt;Feature drift&lt;/b&gt;</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Deployment:</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -5433,6 +5422,10 @@ Exit code 0 when all three are up, 2 otherwise.</source>
     </message>
     <message>
         <source>Rules</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>What fires and who saw it, and which features drift from their reference.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -6145,10 +6138,6 @@ It is kept in memory for this session only.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Refresh</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>Report</source>
         <translation type="unfinished"></translation>
     </message>
@@ -6170,10 +6159,6 @@ It is kept in memory for this session only.</source>
     </message>
     <message>
         <source>Save the report</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Deployment:</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -6238,6 +6223,10 @@ It is kept in memory for this session only.</source>
     </message>
     <message>
         <source>Writing the report to %1…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>How the model does against its targets, live or over a range, next to the heuristic.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -7034,6 +7023,29 @@ PostgreSQL %2 (database %3)</source>
         <source>Compare</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>Register model versions, promote or restore a champion, and compare models offline on the same rows.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::PageFrame</name>
+    <message>
+        <source>Deployment:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Deployment</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>⟳ Refresh</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Read the deployments and this page&apos;s figures again</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>mldeck::ui::Pages</name>
@@ -7310,14 +7322,6 @@ PostgreSQL %2 (database %3)</source>
 <context>
     <name>mldeck::ui::RegistryView</name>
     <message>
-        <source>Refresh</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Deployment</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>Reason (kept in the audit log)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -7363,10 +7367,6 @@ PostgreSQL %2 (database %3)</source>
     </message>
     <message>
         <source>Cannot read the models of %1: %2</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>&lt;p style=&apos;color:#5f6b7a&apos;&gt;Select a version to see its metadata.&lt;/p&gt;</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -7481,6 +7481,10 @@ PostgreSQL %2 (database %3)</source>
         <source>Publish again</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>Select a version to see its metadata.</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>mldeck::ui::ReportCharts</name>
@@ -7549,13 +7553,101 @@ PostgreSQL %2 (database %3)</source>
     </message>
 </context>
 <context>
-    <name>mldeck::ui::RetrainFormat</name>
-    <message numerus="yes">
-        <source>%n epochs</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
-        </translation>
+    <name>mldeck::ui::ReportLayout</name>
+    <message>
+        <source>Page %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 (continued)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cannot write %1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cannot start the PDF %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cannot add a page to the PDF %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::ReportPdf</name>
+    <message>
+        <source>Model comparison</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 rows from %2, bootstrap %3 resamples, seed %4</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>MLDeck model comparison</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Model</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Rows/s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>p50 ms</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>p99 ms</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Metrics</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Challenger</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Metric</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Difference</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>95 % CI</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Relative</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Differences</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Segment</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Value</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Rows</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Segments (%1)</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -7654,19 +7746,7 @@ PostgreSQL %2 (database %3)</source>
 <context>
     <name>mldeck::ui::RetrainPage</name>
     <message>
-        <source>Deployment</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Refresh</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>Read the deployments, the triggers and the runs again</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Deployment:</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -7691,6 +7771,10 @@ PostgreSQL %2 (database %3)</source>
     </message>
     <message>
         <source>No deployment yet: register a model with “mldeckctl models register” or start the demo with “mldeckctl simulate”, then press Refresh.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Retrain a deployment&apos;s model on fresh data, evaluate it against the champion and decide; every run is kept.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -7879,19 +7963,7 @@ PostgreSQL %2 (database %3)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Deployment</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>⟳ Refresh</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>Read the list of deployments and their flags again</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Deployment:</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -8439,226 +8511,18 @@ Reason (audited): %2</source>
         <source>discarded</source>
         <translation type="unfinished"></translation>
     </message>
+    <message numerus="yes">
+        <source>%n epochs</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>mldeck::worker::FrameBuffer</name>
     <message>
         <source>The model worker sent a malformed message (length %1).</source>
-        <translation type="unfinished"></translation>
-    </message>
-</context>
-<context>
-    <name>mldeckctl</name>
-    <message>
-        <source>Redis URL (default: $MLDECK_REDIS_URL).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>PostgreSQL URL (default: $MLDECK_PG_URL).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Print machine-readable JSON.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>No PostgreSQL given: pass --pg postgresql://user@host:port/db or set MLDECK_PG_URL.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Create or upgrade the mldeck schema in PostgreSQL.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Check the connections to Redis and PostgreSQL.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Read and change the rollout flags of a deployment.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Run the reference serving backend on demo traffic.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Write synthetic ride-delay data as CSV.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Usage: mldeckctl &lt;verb&gt; [options]   (mldeckctl &lt;verb&gt; --help)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>unknown verb &quot;%1&quot;</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>unknown command &quot;%1 %2&quot;</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Run the automatic guard (auto-rollback, drift checks).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Show or advance the staged rollout plan.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Register, list, promote and archive model versions.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Evaluate one model on a CSV file.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Compare 2 to 4 models on the same rows.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Check feature drift, live or between two datasets.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Deployment name (default: %1).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>&quot;%1&quot; is not a valid deployment name (lower-case letter first, then a-z, 0-9, _ or -).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Print the KPIs of a deployment over a time range.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>List alerts, acknowledge, silence; edit alert rules and the webhook.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Write the KPI report of a day or a week as PDF or CSV.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Check retrain triggers, run a retrain, list or clean up runs.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Feedback retention: purge what is older than the retention.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Predictions</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Failed</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>With outcome</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Throughput (/s)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>MAE (min)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>RMSE (min)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>R²</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>MAPE (%)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Latency mean (ms)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Latency p50 (ms)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Latency p95 (ms)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Latency p99 (ms)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Failure rate</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Fallback share</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Delays anticipated</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Satisfaction</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>ML uptime</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>ML vs heuristic (%)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Write a Grafana dashboard over the guard&apos;s Prometheus metrics.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Show the serving backend&apos;s own dependencies (up, down, in fallback).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>UNKNOWN</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>DOWN</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>, fallback for %1 min (since %2)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>  (%1)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>  last error: %1</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>  reported %1 s ago</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Lists the serving backend&apos;s own dependencies (weather API, feature store...) as the backend reports them in Redis: up, down, degraded or unknown (no report within its expiry), and how long a fallback has been active. Exit code 1 when one is not up, in fallback or unknown.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>%1: the backend reports no dependencies.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

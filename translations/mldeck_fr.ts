@@ -72,10 +72,6 @@
         <translation>Rapport d’indicateurs MLDeck · %1 · généré le %2 UTC</translation>
     </message>
     <message>
-        <source>Page %1</source>
-        <translation>Page %1</translation>
-    </message>
-    <message>
         <source>KPI report: %1</source>
         <translation>Rapport d’indicateurs : %1</translation>
     </message>
@@ -108,10 +104,6 @@
     <message>
         <source>charts in buckets of %1 min</source>
         <translation>graphiques par intervalles de %1 min</translation>
-    </message>
-    <message>
-        <source>%1 (continued)</source>
-        <translation>%1 (suite)</translation>
     </message>
     <message>
         <source>≤ %1 ms</source>
@@ -320,778 +312,9 @@
         <source>mldeck: unknown page &quot;%1&quot;; pages are: %2</source>
         <translation>mldeck : page « %1 » inconnue ; les pages sont : %2</translation>
     </message>
-    <message>
-        <source>%1 must be 0 or 1, not &quot;%2&quot;.</source>
-        <translation>%1 doit valoir 0 ou 1, pas « %2 ».</translation>
-    </message>
-    <message>
-        <source>The ML traffic percentage must be a whole number from 0 to 100, not &quot;%1&quot;.</source>
-        <translation>Le pourcentage de trafic ML doit être un entier de 0 à 100, pas « %1 ».</translation>
-    </message>
-    <message>
-        <source>no password is saved in the system keychain for %1</source>
-        <translation>aucun mot de passe n’est enregistré dans le trousseau du système pour %1</translation>
-    </message>
-    <message>
-        <source>access to the system keychain was denied (%1): the password will be asked each session</source>
-        <translation>l’accès au trousseau du système a été refusé (%1) : le mot de passe sera demandé à chaque session</translation>
-    </message>
-    <message>
-        <source>no system keychain is available (%1): the password will be asked each session</source>
-        <translation>aucun trousseau système n’est disponible (%1) : le mot de passe sera demandé à chaque session</translation>
-    </message>
-    <message>
-        <source>could not delete the password of %1 from the system keychain (%2)</source>
-        <translation>impossible de supprimer le mot de passe de %1 du trousseau du système (%2)</translation>
-    </message>
-    <message>
-        <source> ms</source>
-        <translation> ms</translation>
-    </message>
-    <message>
-        <source>foreign mldeck schema (not created by MLDeck): MLDeck will not touch it</source>
-        <translation>schéma mldeck étranger (non créé par MLDeck) : MLDeck n’y touchera pas</translation>
-    </message>
-    <message>
-        <source>schema not installed: run mldeckctl migrate</source>
-        <translation>schéma non installé : lancez mldeckctl migrate</translation>
-    </message>
-    <message>
-        <source>schema v%1 is newer than this MLDeck (v%2): upgrade MLDeck</source>
-        <translation>le schéma v%1 est plus récent que ce MLDeck (v%2) : mettez MLDeck à jour</translation>
-    </message>
-    <message>
-        <source>schema v%1, %2 migration(s) pending: run mldeckctl migrate</source>
-        <translation>schéma v%1, %2 migration(s) en attente : lancez mldeckctl migrate</translation>
-    </message>
-    <message>
-        <source>schema v%1</source>
-        <translation>schéma v%1</translation>
-    </message>
-    <message>
-        <source>schema unknown (%1)</source>
-        <translation>schéma inconnu (%1)</translation>
-    </message>
-    <message>
-        <source>&quot;%1&quot; is not a duration (examples: 250ms, 30s, 5m, 1h).</source>
-        <translation>« %1 » n’est pas une durée (exemples : 250ms, 30s, 5m, 1h).</translation>
-    </message>
-    <message>
-        <source>Scenarios are NAME[@START][+DURATION] with NAME one of %1, e.g. drift@5m or errors@2m+3m.</source>
-        <translation>Les scénarios s’écrivent NOM[@DÉBUT][+DURÉE], NOM étant l’un de %1, par ex. drift@5m ou errors@2m+3m.</translation>
-    </message>
-    <message>
-        <source>Bad scenario &quot;%1&quot;. </source>
-        <translation>Scénario « %1 » incorrect. </translation>
-    </message>
-    <message>
-        <source>Unknown scenario &quot;%1&quot;. </source>
-        <translation>Scénario « %1 » inconnu. </translation>
-    </message>
-    <message>
-        <source>The duration of scenario &quot;%1&quot; must be positive.</source>
-        <translation>La durée du scénario « %1 » doit être positive.</translation>
-    </message>
-    <message>
-        <source>a feature has no name</source>
-        <translation>une variable n’a pas de nom</translation>
-    </message>
-    <message>
-        <source>feature &quot;%1&quot; appears twice</source>
-        <translation>la variable « %1 » apparaît deux fois</translation>
-    </message>
-    <message>
-        <source>database &quot;%1&quot; already has a schema &quot;mldeck&quot; that MLDeck did not create (it has no mldeck.schema_migrations table): refusing to touch it; use another database or move that schema away</source>
-        <translation>la base « %1 » a déjà un schéma « mldeck » que MLDeck n’a pas créé (il n’a pas de table mldeck.schema_migrations) : MLDeck refuse d’y toucher ; utilisez une autre base ou déplacez ce schéma</translation>
-    </message>
-    <message>
-        <source>database schema is version %1, this mldeckctl knows up to %2: upgrade MLDeck</source>
-        <translation>le schéma de la base est en version %1, ce mldeckctl connaît jusqu’à la version %2 : mettez MLDeck à jour</translation>
-    </message>
-    <message>
-        <source>migration step(s) %1 already applied to database &quot;%2&quot; differ from the ones this mldeckctl ships: refusing to continue</source>
-        <translation>les étapes de migration %1 déjà appliquées à la base « %2 » diffèrent de celles fournies par ce mldeckctl : arrêt</translation>
-    </message>
-    <message>
-        <source>a row has no deployment</source>
-        <translation>une ligne n’a pas de déploiement</translation>
-    </message>
-    <message>
-        <source>a row of deployment &quot;%1&quot; has no request key</source>
-        <translation>une ligne du déploiement « %1 » n’a pas de clé de requête</translation>
-    </message>
-    <message>
-        <source>%1: nothing was logged (%2)</source>
-        <translation>%1 : rien n’a été journalisé (%2)</translation>
-    </message>
-    <message>
-        <source> (nothing of this batch was logged)</source>
-        <translation> (rien de ce lot n’a été journalisé)</translation>
-    </message>
-    <message>
-        <source>&quot;%1&quot; is not a valid deployment name (lower-case letter first, then up to 62 of a-z, 0-9, _ and -).</source>
-        <translation>« %1 » n’est pas un nom de déploiement valide (une minuscule d’abord, puis jusqu’à 62 caractères parmi a-z, 0-9, _ et -).</translation>
-    </message>
-    <message>
-        <source>The ML traffic percentage must be a whole number from 0 to 100, not %1.</source>
-        <translation>Le pourcentage de trafic ML doit être un entier de 0 à 100, pas %1.</translation>
-    </message>
-    <message>
-        <source>A flag change needs an actor (who makes it) for updated_by.</source>
-        <translation>Un changement de drapeau demande un auteur (qui le fait) pour updated_by.</translation>
-    </message>
-    <message>
-        <source>Unexpected answer from Redis to %1.</source>
-        <translation>Réponse inattendue de Redis à %1.</translation>
-    </message>
-    <message>
-        <source>model metadata (mldeck.json): %1</source>
-        <translation>métadonnées du modèle (mldeck.json) : %1</translation>
-    </message>
-    <message>
-        <source>not valid JSON (%1 at offset %2)</source>
-        <translation>JSON non valide (%1 à la position %2)</translation>
-    </message>
-    <message>
-        <source>the document must be a JSON object</source>
-        <translation>le document doit être un objet JSON</translation>
-    </message>
-    <message>
-        <source>&quot;format&quot; must be &quot;mldeck-model&quot;</source>
-        <translation>« format » doit valoir « mldeck-model »</translation>
-    </message>
-    <message>
-        <source>&quot;format_version&quot; must be a whole number</source>
-        <translation>« format_version » doit être un entier</translation>
-    </message>
-    <message>
-        <source>format version %1 is not supported by this MLDeck (it reads version %2)</source>
-        <translation>la version de format %1 n’est pas prise en charge par ce MLDeck (il lit la version %2)</translation>
-    </message>
-    <message>
-        <source>&quot;model&quot; must give a non-empty &quot;name&quot; and &quot;version&quot;</source>
-        <translation>« model » doit donner un « name » et une « version » non vides</translation>
-    </message>
-    <message>
-        <source>&quot;task&quot; must be &quot;regression&quot; or &quot;classification&quot;, not &quot;%1&quot;</source>
-        <translation>« task » doit valoir « regression » ou « classification », pas « %1 »</translation>
-    </message>
-    <message>
-        <source>&quot;target&quot; must give a non-empty &quot;name&quot;</source>
-        <translation>« target » doit donner un « name » non vide</translation>
-    </message>
-    <message>
-        <source>&quot;feature_schema&quot; must be a positive whole number</source>
-        <translation>« feature_schema » doit être un entier positif</translation>
-    </message>
-    <message>
-        <source>&quot;features&quot; must be a non-empty array</source>
-        <translation>« features » doit être un tableau non vide</translation>
-    </message>
-    <message>
-        <source>feature %1 has no name</source>
-        <translation>la variable %1 n’a pas de nom</translation>
-    </message>
-    <message>
-        <source>numeric feature &quot;%1&quot; needs a finite &quot;mean&quot; and a &quot;std&quot; above 0</source>
-        <translation>la variable numérique « %1 » demande une « mean » finie et un « std » supérieur à 0</translation>
-    </message>
-    <message>
-        <source>categorical feature &quot;%1&quot; has an empty, duplicate or non-text category</source>
-        <translation>la variable catégorielle « %1 » a une catégorie vide, en double ou non textuelle</translation>
-    </message>
-    <message>
-        <source>categorical feature &quot;%1&quot; needs a non-empty &quot;categories&quot; array</source>
-        <translation>la variable catégorielle « %1 » demande un tableau « categories » non vide</translation>
-    </message>
-    <message>
-        <source>feature &quot;%1&quot; has kind &quot;%2&quot;; expected &quot;numeric&quot; or &quot;categorical&quot;</source>
-        <translation>la variable « %1 » est de type « %2 » ; attendu : « numeric » ou « categorical »</translation>
-    </message>
-    <message>
-        <source>&quot;sequence_length&quot; must be a whole number from 1 to %1</source>
-        <translation>« sequence_length » doit être un entier de 1 à %1</translation>
-    </message>
-    <message>
-        <source>Cannot read %1: %2</source>
-        <translation>Impossible de lire %1 : %2</translation>
-    </message>
-    <message>
-        <source>%1 is empty: the first line must name the columns.</source>
-        <translation>%1 est vide : la première ligne doit nommer les colonnes.</translation>
-    </message>
-    <message>
-        <source>%1, line 1: unterminated quote in the header.</source>
-        <translation>%1, ligne 1 : guillemet non fermé dans l’en-tête.</translation>
-    </message>
-    <message>
-        <source>%1, line 1: column %2 has no name.</source>
-        <translation>%1, ligne 1 : la colonne %2 n’a pas de nom.</translation>
-    </message>
-    <message>
-        <source>%1, line 1: the column &quot;%2&quot; appears twice.</source>
-        <translation>%1, ligne 1 : la colonne « %2 » apparaît deux fois.</translation>
-    </message>
-    <message>
-        <source>%1 has no column &quot;%2&quot; (columns: %3).</source>
-        <translation>%1 n’a pas de colonne « %2 » (colonnes : %3).</translation>
-    </message>
-    <message>
-        <source>%1, line %2, column %3 (%4)</source>
-        <translation>%1, ligne %2, colonne %3 (%4)</translation>
-    </message>
-    <message>
-        <source>cancelled</source>
-        <translation>annulé</translation>
-    </message>
-    <message>
-        <source>%1, line %2: unterminated quote.</source>
-        <translation>%1, ligne %2 : guillemet non fermé.</translation>
-    </message>
-    <message>
-        <source>%1, line %2: %3 fields where the header has %4.</source>
-        <translation>%1, ligne %2 : %3 champs alors que l’en-tête en a %4.</translation>
-    </message>
-    <message>
-        <source>%1: the target must be a finite number, not &quot;%2&quot; (an empty or NaN target cannot be scored).</source>
-        <translation>%1 : la cible doit être un nombre fini, pas « %2 » (une cible vide ou NaN ne peut pas être évaluée).</translation>
-    </message>
-    <message>
-        <source>%1: &quot;%2&quot; is not a finite number.</source>
-        <translation>%1 : « %2 » n’est pas un nombre fini.</translation>
-    </message>
-    <message>
-        <source>%1: &quot;%2&quot; is not an ISO 8601 time such as 2024-05-01T08:00:00Z.</source>
-        <translation>%1 : « %2 » n’est pas une heure ISO 8601 comme 2024-05-01T08:00:00Z.</translation>
-    </message>
-    <message>
-        <source>%1 has a header but no data rows: nothing to evaluate.</source>
-        <translation>%1 a un en-tête mais aucune ligne de données : rien à évaluer.</translation>
-    </message>
-    <message>
-        <source>--features (%1) does not match the features model %2 was trained on (%3).</source>
-        <translation>--features (%1) ne correspond pas aux variables sur lesquelles le modèle %2 a été entraîné (%3).</translation>
-    </message>
-    <message>
-        <source>The data has no column &quot;%1&quot;, which model %2 needs.</source>
-        <translation>Les données n’ont pas de colonne « %1 », dont le modèle %2 a besoin.</translation>
-    </message>
-    <message>
-        <source>The data has no column &quot;%1&quot; (named by --features).</source>
-        <translation>Les données n’ont pas de colonne « %1 » (nommée par --features).</translation>
-    </message>
-    <message>
-        <source>--features names the target &quot;%1&quot;: a model cannot read its own answer.</source>
-        <translation>--features nomme la cible « %1 » : un modèle ne peut pas lire sa propre réponse.</translation>
-    </message>
-    <message>
-        <source>The data has no input column besides the target &quot;%1&quot;.</source>
-        <translation>Les données n’ont aucune colonne d’entrée en dehors de la cible « %1 ».</translation>
-    </message>
-    <message>
-        <source>No rows to evaluate.</source>
-        <translation>Aucune ligne à évaluer.</translation>
-    </message>
-    <message>
-        <source>Rows %1–%2: %3</source>
-        <translation>Lignes %1–%2 : %3</translation>
-    </message>
-    <message>
-        <source>Row %1: %2</source>
-        <translation>Ligne %1 : %2</translation>
-    </message>
-    <message>
-        <source>%1 has no target column &quot;%2&quot; (columns: %3); name it with --target.</source>
-        <translation>%1 n’a pas de colonne cible « %2 » (colonnes : %3) ; nommez-la avec --target.</translation>
-    </message>
-    <message>
-        <source>%1: %2</source>
-        <translation>%1 : %2</translation>
-    </message>
-    <message>
-        <source>A time window needs a PostgreSQL connection.</source>
-        <translation>Une période demande une connexion PostgreSQL.</translation>
-    </message>
-    <message>
-        <source>Give 1 to 4 models (got %1).</source>
-        <translation>Donnez de 1 à 4 modèles (reçu %1).</translation>
-    </message>
-    <message>
-        <source>Give either a CSV file or a time window, not both and not neither.</source>
-        <translation>Donnez soit un fichier CSV, soit une période, mais pas les deux et pas aucun des deux.</translation>
-    </message>
-    <message>
-        <source>Loading %1</source>
-        <translation>Chargement de %1</translation>
-    </message>
-    <message>
-        <source>Model %1: %2</source>
-        <translation>Modèle %1 : %2</translation>
-    </message>
-    <message>
-        <source>%1 is a %2 model and %3 a %4 model: they cannot be compared.</source>
-        <translation>%1 est un modèle « %2 » et %3 un modèle « %4 » : ils ne peuvent pas être comparés.</translation>
-    </message>
-    <message>
-        <source>Reading rows</source>
-        <translation>Lecture des lignes</translation>
-    </message>
-    <message>
-        <source>Evaluating %1</source>
-        <translation>Évaluation de %1</translation>
-    </message>
-    <message>
-        <source>MAPE leaves out %1 rows whose actual value is 0.</source>
-        <translation>La MAPE exclut %1 lignes dont la valeur réelle est 0.</translation>
-    </message>
-    <message>
-        <source>%1 met %2 categorical values it does not know (encoded as all zero).</source>
-        <translation>%1 a rencontré %2 valeurs catégorielles qu’il ne connaît pas (encodées tout à zéro).</translation>
-    </message>
-    <message>
-        <source>Bootstrap confidence intervals</source>
-        <translation>Intervalles de confiance par bootstrap</translation>
-    </message>
-    <message>
-        <source>The bootstrap could not run on these rows.</source>
-        <translation>Le bootstrap n’a pas pu s’exécuter sur ces lignes.</translation>
-    </message>
-    <message>
-        <source>Segments</source>
-        <translation>Segments</translation>
-    </message>
-    <message>
-        <source>Done</source>
-        <translation>Terminé</translation>
-    </message>
-    <message>
-        <source>The reference period of &quot;%1&quot; is empty.</source>
-        <translation>La période de référence de « %1 » est vide.</translation>
-    </message>
-    <message>
-        <source>%1 (%2 to %3)</source>
-        <translation>%1 (%2 à %3)</translation>
-    </message>
-    <message>
-        <source>snapshot %1</source>
-        <translation>instantané %1</translation>
-    </message>
-    <message>
-        <source>the champion&apos;s training window</source>
-        <translation>la fenêtre d’entraînement du champion</translation>
-    </message>
-    <message>
-        <source>period</source>
-        <translation>période</translation>
-    </message>
-    <message>
-        <source>the previous %1 s</source>
-        <translation>les %1 s précédentes</translation>
-    </message>
-    <message>
-        <source>the first %1 s of the log</source>
-        <translation>les %1 premières s du journal</translation>
-    </message>
-    <message>
-        <source>snapshot baseline</source>
-        <translation>instantané de référence</translation>
-    </message>
-    <message>
-        <source>the first hour of the log</source>
-        <translation>la première heure du journal</translation>
-    </message>
-    <message>
-        <source>Unknown reference.</source>
-        <translation>Référence inconnue.</translation>
-    </message>
-    <message>
-        <source>prediction</source>
-        <translation>prédiction</translation>
-    </message>
-    <message>
-        <source>target</source>
-        <translation>cible</translation>
-    </message>
-    <message>
-        <source>dataset</source>
-        <translation>jeu de données</translation>
-    </message>
-    <message>
-        <source>Drift settings of &quot;%1&quot;: %2</source>
-        <translation>Réglages de dérive de « %1 » : %2</translation>
-    </message>
-    <message>
-        <source>Drift on %1: %2 p = %3, effect %4 = %5</source>
-        <translation>Dérive sur %1 : %2 p = %3, effet %4 = %5</translation>
-    </message>
-    <message>
-        <source>Drift on %1: %2 = %3 (threshold %4), effect %5 = %6</source>
-        <translation>Dérive sur %1 : %2 = %3 (seuil %4), effet %5 = %6</translation>
-    </message>
-    <message>
-        <source>Dataset drift: %1 of %2 features drift</source>
-        <translation>Dérive du jeu de données : %1 variables sur %2 dérivent</translation>
-    </message>
-    <message>
-        <source>no flags</source>
-        <translation>aucun drapeau</translation>
-    </message>
-    <message>
-        <source>INVALID (%1)</source>
-        <translation>NON VALIDE (%1)</translation>
-    </message>
-    <message>
-        <source>ml_enabled=%1, ml_traffic_percentage=%2, fallback_on_error=%3</source>
-        <translation>ml_enabled=%1, ml_traffic_percentage=%2, fallback_on_error=%3</translation>
-    </message>
-    <message>
-        <source>No model given: use a file path, DEPLOYMENT:champion, DEPLOYMENT:challenger or DEPLOYMENT@VERSION.</source>
-        <translation>Aucun modèle indiqué : utilisez un chemin de fichier, DEPLOYMENT:champion, DEPLOYMENT:challenger ou DEPLOYMENT@VERSION.</translation>
-    </message>
-    <message>
-        <source>Model reference &quot;%1&quot; needs the registry: give PostgreSQL with --pg or MLDECK_PG_URL.</source>
-        <translation>La référence de modèle « %1 » demande le registre : indiquez PostgreSQL avec --pg ou MLDECK_PG_URL.</translation>
-    </message>
-    <message>
-        <source>Deployment &quot;%1&quot; has no %2 model.</source>
-        <translation>Le déploiement « %1 » n’a pas de modèle %2.</translation>
-    </message>
-    <message>
-        <source>A logged prediction has unreadable feature values: %1</source>
-        <translation>Une prédiction journalisée a des valeurs de variables illisibles : %1</translation>
-    </message>
-    <message>
-        <source>Unknown deployment &quot;%1&quot;: it has no row in mldeck.deployments (the serving backend or `mldeckctl simulate` creates it).</source>
-        <translation>Déploiement « %1 » inconnu : il n’a pas de ligne dans mldeck.deployments (le backend de production ou `mldeckctl simulate` la crée).</translation>
-    </message>
-    <message>
-        <source>Deployment &quot;%1&quot; has no model version &quot;%2&quot;.</source>
-        <translation>Le déploiement « %1 » n’a pas de version de modèle « %2 ».</translation>
-    </message>
-    <message>
-        <source>Each alert rule must be a JSON object.</source>
-        <translation>Chaque règle d’alerte doit être un objet JSON.</translation>
-    </message>
-    <message>
-        <source>Alert rule id &quot;%1&quot; appears twice.</source>
-        <translation>L’identifiant de règle d’alerte « %1 » apparaît deux fois.</translation>
-    </message>
-    <message>
-        <source>Could not read the alerts of the period: %1</source>
-        <translation>Impossible de lire les alertes de la période : %1</translation>
-    </message>
-    <message>
-        <source>Could not read the changes of the period: %1</source>
-        <translation>Impossible de lire les changements de la période : %1</translation>
-    </message>
-    <message>
-        <source>Unknown report period &quot;%1&quot;: use day or week.</source>
-        <translation>Période de rapport « %1 » inconnue : utilisez day ou week.</translation>
-    </message>
-    <message>
-        <source>The end of the report period is not a valid time.</source>
-        <translation>La fin de la période du rapport n’est pas une heure valide.</translation>
-    </message>
-    <message>
-        <source>Could not read the deployments: %1</source>
-        <translation>Impossible de lire les déploiements : %1</translation>
-    </message>
-    <message>
-        <source>Unknown deployment &quot;%1&quot;.</source>
-        <translation>Déploiement « %1 » inconnu.</translation>
-    </message>
-    <message>
-        <source>Could not compute the KPIs of the period: %1</source>
-        <translation>Impossible de calculer les indicateurs de la période : %1</translation>
-    </message>
-    <message>
-        <source>Cannot write %1: %2</source>
-        <translation>Impossible d’écrire %1 : %2</translation>
-    </message>
-    <message>
-        <source>No PostgreSQL connection is configured.</source>
-        <translation>Aucune connexion PostgreSQL n’est configurée.</translation>
-    </message>
-    <message>
-        <source>n/a</source>
-        <translation>n/d</translation>
-    </message>
-    <message>
-        <source>[FIRING] %1 on %2: %3 (%4)</source>
-        <translation>[DÉCLENCHÉE] %1 sur %2 : %3 (%4)</translation>
-    </message>
-    <message>
-        <source>[RESOLVED] %1 on %2: now %3</source>
-        <translation>[RÉSOLUE] %1 sur %2 : maintenant %3</translation>
-    </message>
-    <message>
-        <source>[TEST] MLDeck webhook of %1 works.</source>
-        <translation>[TEST] Le webhook MLDeck de %1 fonctionne.</translation>
-    </message>
-    <message>
-        <source>Deployment</source>
-        <translation>Déploiement</translation>
-    </message>
-    <message>
-        <source>Value</source>
-        <translation>Valeur</translation>
-    </message>
-    <message>
-        <source>Rule</source>
-        <translation>Règle</translation>
-    </message>
-    <message>
-        <source>Failure rate %1 %2</source>
-        <translation>Taux d’échec %1 %2</translation>
-    </message>
-    <message>
-        <source>ML latency p95 %1 %2</source>
-        <translation>Latence p95 du ML %1 %2</translation>
-    </message>
-    <message>
-        <source>ML MAE %1 %2</source>
-        <translation>MAE du ML %1 %2</translation>
-    </message>
-    <message>
-        <source>ML R² %1 %2</source>
-        <translation>R² du ML %1 %2</translation>
-    </message>
-    <message>
-        <source>No predictions for %1 min</source>
-        <translation>Aucune prédiction depuis %1 min</translation>
-    </message>
-    <message>
-        <source>Changing alert settings needs the name of who does it.</source>
-        <translation>Modifier les réglages d’alerte demande le nom de qui le fait.</translation>
-    </message>
-    <message>
-        <source>Backend dependency in fallback for more than %1</source>
-        <translation>Dépendance du backend en mode dégradé depuis plus de %1</translation>
-    </message>
-</context>
-<context>
-    <name>mldeck::AlertRule</name>
-    <message>
-        <source>%1 predictions</source>
-        <translation>%1 prédictions</translation>
-    </message>
-    <message>
-        <source> for %1 s</source>
-        <translation> pendant %1 s</translation>
-    </message>
-    <message>
-        <source>no predictions in %1 s%2</source>
-        <translation>aucune prédiction en %1 s%2</translation>
-    </message>
-    <message>
-        <source>failure rate</source>
-        <translation>taux d’échec</translation>
-    </message>
-    <message>
-        <source>ML latency p95</source>
-        <translation>latence p95 du ML</translation>
-    </message>
-    <message>
-        <source>ML MAE</source>
-        <translation>MAE du ML</translation>
-    </message>
-    <message>
-        <source>ML R²</source>
-        <translation>R² du ML</translation>
-    </message>
-    <message>
-        <source>%1 %2 %3 over %4 s%5</source>
-        <translation>%1 %2 %3 sur %4 s%5</translation>
-    </message>
-    <message>
-        <source>Rule id &quot;%1&quot; must be 1 to 64 lower-case letters, digits, &apos;_&apos;, &apos;.&apos; or &apos;-&apos;.</source>
-        <translation>L’identifiant de règle « %1 » doit compter de 1 à 64 caractères parmi les minuscules, les chiffres, « _ », « . » et « - ».</translation>
-    </message>
-    <message>
-        <source>Rule %1: the threshold must be a finite number.</source>
-        <translation>Règle %1 : le seuil doit être un nombre fini.</translation>
-    </message>
-    <message>
-        <source>Rule %1: the window must be between %2 and %3 seconds, not %4.</source>
-        <translation>Règle %1 : la fenêtre doit être comprise entre %2 et %3 secondes, pas %4.</translation>
-    </message>
-    <message>
-        <source>Rule %1: the pending period must be between 0 and %2 seconds, not %3.</source>
-        <translation>Règle %1 : le délai d’attente doit être compris entre 0 et %2 secondes, pas %3.</translation>
-    </message>
-    <message>
-        <source>Rule %1: unknown severity &quot;%2&quot;: use info, warning or critical.</source>
-        <translation>Règle %1 : gravité « %2 » inconnue : utilisez info, warning ou critical.</translation>
-    </message>
-    <message>
-        <source>Rule %1: a failure rate threshold is a share between 0 and 1 (0.2 = 20 %), not %2.</source>
-        <translation>Règle %1 : un seuil de taux d’échec est une proportion entre 0 et 1 (0.2 = 20 %), pas %2.</translation>
-    </message>
-    <message>
-        <source>Rule %1: the threshold cannot be negative (%2).</source>
-        <translation>Règle %1 : le seuil ne peut pas être négatif (%2).</translation>
-    </message>
-    <message>
-        <source>Rule %1: R² is at most 1, so a threshold of %2 always fires.</source>
-        <translation>Règle %1 : le R² vaut au plus 1, donc un seuil de %2 se déclenche toujours.</translation>
-    </message>
-    <message>
-        <source>Unknown alert rule key &quot;%1&quot;.</source>
-        <translation>Clé de règle d’alerte « %1 » inconnue.</translation>
-    </message>
-    <message>
-        <source>An alert rule id must be a string.</source>
-        <translation>Un identifiant de règle d’alerte doit être une chaîne.</translation>
-    </message>
-    <message>
-        <source>Rule %1: &quot;%2&quot; must be a number.</source>
-        <translation>Règle %1 : « %2 » doit être un nombre.</translation>
-    </message>
-    <message>
-        <source>Rule %1: &quot;%2&quot; must be a whole number of seconds.</source>
-        <translation>Règle %1 : « %2 » doit être un nombre entier de secondes.</translation>
-    </message>
-    <message>
-        <source>Rule %1: comparison must be &quot;&gt;&quot; or &quot;&lt;&quot;.</source>
-        <translation>Règle %1 : comparison doit valoir « &gt; » ou « &lt; ».</translation>
-    </message>
-    <message>
-        <source>Rule %1: severity must be a string.</source>
-        <translation>Règle %1 : severity doit être une chaîne.</translation>
-    </message>
-    <message>
-        <source>Rule %1: &quot;enabled&quot; must be true or false.</source>
-        <translation>Règle %1 : « enabled » doit valoir true ou false.</translation>
-    </message>
-    <message>
-        <source>%1 min</source>
-        <translation>%1 min</translation>
-    </message>
-    <message>
-        <source>a backend dependency in fallback for more than %1%2</source>
-        <translation>une dépendance du backend en mode dégradé depuis plus de %1%2</translation>
-    </message>
-    <message>
-        <source>Unknown alert rule metric &quot;%1&quot;: use failure_rate, latency_p95_ms, mae, r2, no_data or dependency_fallback.</source>
-        <translation>Métrique de règle d’alerte inconnue « %1 » : utilisez failure_rate, latency_p95_ms, mae, r2, no_data ou dependency_fallback.</translation>
-    </message>
-</context>
-<context>
-    <name>mldeck::AlertRuleStore</name>
-    <message>
-        <source>Stored alert rule %1 of %2 is invalid: %3</source>
-        <translation>La règle d’alerte enregistrée %1 de %2 n’est pas valide : %3</translation>
-    </message>
-    <message>
-        <source>reading the alert rules of %1</source>
-        <translation>lecture des règles d’alerte de %1</translation>
-    </message>
-    <message>
-        <source>There is no deployment &quot;%1&quot;.</source>
-        <translation>Il n’y a pas de déploiement « %1 ».</translation>
-    </message>
-    <message>
-        <source>saving alert rule %1</source>
-        <translation>enregistrement de la règle d’alerte %1</translation>
-    </message>
-    <message>
-        <source>resetting alert rule %1</source>
-        <translation>réinitialisation de la règle d’alerte %1</translation>
-    </message>
-    <message>
-        <source>reading the alert rule state of %1</source>
-        <translation>lecture de l’état des règles d’alerte de %1</translation>
-    </message>
-    <message>
-        <source>saving the state of alert rule %1</source>
-        <translation>enregistrement de l’état de la règle d’alerte %1</translation>
-    </message>
-    <message>
-        <source>reading the webhook of %1</source>
-        <translation>lecture du webhook de %1</translation>
-    </message>
-    <message>
-        <source>Deployment %1 has no webhook to turn off.</source>
-        <translation>Le déploiement %1 n’a pas de webhook à désactiver.</translation>
-    </message>
-    <message>
-        <source>saving the webhook of %1</source>
-        <translation>enregistrement du webhook de %1</translation>
-    </message>
-    <message>
-        <source>recording a webhook delivery</source>
-        <translation>enregistrement d’un envoi de webhook</translation>
-    </message>
-    <message>
-        <source>reading webhook deliveries of %1</source>
-        <translation>lecture des envois de webhook de %1</translation>
-    </message>
-</context>
-<context>
-    <name>mldeck::AlertStore</name>
-    <message>
-        <source>An alert needs a kind, a deduplication key and a title.</source>
-        <translation>Une alerte demande un type, une clé de déduplication et un titre.</translation>
-    </message>
-    <message>
-        <source>Unknown alert severity &quot;%1&quot;: use info, warning or critical.</source>
-        <translation>Gravité d’alerte « %1 » inconnue : utilisez info, warning ou critical.</translation>
-    </message>
-    <message>
-        <source>raising alert &quot;%1&quot;</source>
-        <translation>levée de l’alerte « %1 »</translation>
-    </message>
-    <message>
-        <source>resolving alert %1</source>
-        <translation>résolution de l’alerte %1</translation>
-    </message>
-    <message>
-        <source>listing alerts</source>
-        <translation>liste des alertes</translation>
-    </message>
-    <message>
-        <source>There is no alert %1.</source>
-        <translation>Il n’y a pas d’alerte %1.</translation>
-    </message>
-    <message>
-        <source>reading alert %1</source>
-        <translation>lecture de l’alerte %1</translation>
-    </message>
-    <message>
-        <source>Acknowledging an alert needs the name of who does it.</source>
-        <translation>Acquitter une alerte demande le nom de qui le fait.</translation>
-    </message>
-    <message>
-        <source>Alert %1 is already resolved: nothing to acknowledge.</source>
-        <translation>L’alerte %1 est déjà résolue : rien à acquitter.</translation>
-    </message>
-    <message>
-        <source>acknowledging alert %1</source>
-        <translation>acquittement de l’alerte %1</translation>
-    </message>
-    <message>
-        <source>Silencing an alert needs the name of who does it.</source>
-        <translation>Mettre une alerte en silence demande le nom de qui le fait.</translation>
-    </message>
-    <message>
-        <source>A silence must end in the future (asked until %1).</source>
-        <translation>Un silence doit se terminer dans le futur (demandé jusqu’à %1).</translation>
-    </message>
-    <message>
-        <source>Alert %1 is already resolved: nothing to silence.</source>
-        <translation>L’alerte %1 est déjà résolue : rien à mettre en silence.</translation>
-    </message>
-    <message>
-        <source>silencing alert %1</source>
-        <translation>mise en silence de l’alerte %1</translation>
-    </message>
 </context>
 <context>
     <name>mldeck::AlertsService</name>
-    <message>
-        <source>No PostgreSQL connection is configured.</source>
-        <translation>Aucune connexion PostgreSQL n’est configurée.</translation>
-    </message>
     <message>
         <source>Alert %1 acknowledged.</source>
         <translation>Alerte %1 acquittée.</translation>
@@ -1102,118 +325,42 @@
     </message>
 </context>
 <context>
-    <name>mldeck::AuditLog</name>
+    <name>mldeck::CsvReader</name>
     <message>
-        <source>writing the audit log</source>
-        <translation>écriture du journal d’audit</translation>
-    </message>
-</context>
-<context>
-    <name>mldeck::AuditLog::Pending</name>
-    <message>
-        <source>The audit row was already committed or abandoned.</source>
-        <translation>La ligne d’audit a déjà été validée ou abandonnée.</translation>
+        <source>unterminated quote: a field opened with &quot; is never closed.</source>
+        <translation>guillemet non fermé : un champ ouvert par &quot; n’est jamais refermé.</translation>
     </message>
     <message>
-        <source>committing the audit row</source>
-        <translation>validation de la ligne d’audit</translation>
-    </message>
-</context>
-<context>
-    <name>mldeck::AuditSpool</name>
-    <message>
-        <source>Cannot create the audit spool directory %1.</source>
-        <translation>Impossible de créer le répertoire tampon d’audit %1.</translation>
+        <source>%1 is empty: the first line must name the columns.</source>
+        <translation>%1 est vide : la première ligne doit nommer les colonnes.</translation>
     </message>
     <message>
-        <source>Cannot write the audit spool file %1: %2</source>
-        <translation>Impossible d’écrire le fichier tampon d’audit %1 : %2</translation>
+        <source>the column &quot;%1&quot; appears twice.</source>
+        <translation>la colonne « %1 » apparaît deux fois.</translation>
     </message>
     <message>
-        <source>Cannot move the audit spool file into place at %1.</source>
-        <translation>Impossible de mettre en place le fichier tampon d’audit à %1.</translation>
+        <source>%1 fields where the header has %2.</source>
+        <translation>%1 champs alors que l’en-tête en a %2.</translation>
     </message>
     <message>
-        <source>Cannot flush the audit spool directory %1 to disk.</source>
-        <translation>Impossible d’écrire sur le disque le répertoire tampon d’audit %1.</translation>
+        <source>cancelled</source>
+        <translation>annulé</translation>
     </message>
     <message>
-        <source>Cannot remove the flushed audit spool file %1.</source>
-        <translation>Impossible de supprimer le fichier tampon d’audit %1 déjà transmis.</translation>
-    </message>
-</context>
-<context>
-    <name>mldeck::ChampionFollower</name>
-    <message>
-        <source>Champion version %1 cannot be served: %2</source>
-        <translation>La version champion %1 ne peut pas être servie : %2</translation>
+        <source>a quote inside an unquoted field, or text after a closing quote (a field that holds a quote is quoted and doubles it: &quot;a &quot;&quot;b&quot;&quot; c&quot;).</source>
+        <translation>un guillemet dans un champ qui n’est pas entre guillemets, ou du texte après un guillemet fermant (un champ qui contient un guillemet est mis entre guillemets et le double : &quot;a &quot;&quot;b&quot;&quot; c&quot;).</translation>
     </message>
     <message>
-        <source>Cannot read the champion: %1</source>
-        <translation>Impossible de lire le champion : %1</translation>
+        <source>a field is too large to hold in memory.</source>
+        <translation>un champ est trop grand pour tenir en mémoire.</translation>
     </message>
     <message>
-        <source>Cannot follow the champion in Redis: %1</source>
-        <translation>Impossible de suivre le champion dans Redis : %1</translation>
+        <source>%1, line %2: %3</source>
+        <translation>%1, ligne %2 : %3</translation>
     </message>
     <message>
-        <source>Lost the champion channel: %1</source>
-        <translation>Canal du champion perdu : %1</translation>
-    </message>
-</context>
-<context>
-    <name>mldeck::ConnectionProfile</name>
-    <message>
-        <source>The profile needs a name.</source>
-        <translation>Le profil doit avoir un nom.</translation>
-    </message>
-    <message>
-        <source>The profile name &quot;%1&quot; must not start or end with spaces.</source>
-        <translation>Le nom de profil « %1 » ne doit ni commencer ni finir par des espaces.</translation>
-    </message>
-    <message>
-        <source>The profile name is longer than %1 characters.</source>
-        <translation>Le nom du profil dépasse %1 caractères.</translation>
-    </message>
-    <message>
-        <source>The profile name must not contain control characters.</source>
-        <translation>Le nom du profil ne doit pas contenir de caractères de contrôle.</translation>
-    </message>
-    <message>
-        <source>Redis host &quot;%1&quot; is not a valid host name or address.</source>
-        <translation>L’hôte Redis « %1 » n’est pas un nom d’hôte ou une adresse valide.</translation>
-    </message>
-    <message>
-        <source>Redis port %1 is out of range (1-65535).</source>
-        <translation>Le port Redis %1 est hors limites (1-65535).</translation>
-    </message>
-    <message>
-        <source>Redis database number %1 must not be negative.</source>
-        <translation>Le numéro de base Redis %1 ne doit pas être négatif.</translation>
-    </message>
-    <message>
-        <source>Redis timeout must be positive.</source>
-        <translation>Le délai d’attente Redis doit être positif.</translation>
-    </message>
-    <message>
-        <source>PostgreSQL host &quot;%1&quot; is not a valid host name or address.</source>
-        <translation>L’hôte PostgreSQL « %1 » n’est pas un nom d’hôte ou une adresse valide.</translation>
-    </message>
-    <message>
-        <source>PostgreSQL port %1 is out of range (1-65535).</source>
-        <translation>Le port PostgreSQL %1 est hors limites (1-65535).</translation>
-    </message>
-    <message>
-        <source>The PostgreSQL database name is empty.</source>
-        <translation>Le nom de la base PostgreSQL est vide.</translation>
-    </message>
-    <message>
-        <source>PostgreSQL sslmode &quot;%1&quot; is not one of disable, allow, prefer, require, verify-ca, verify-full.</source>
-        <translation>Le sslmode PostgreSQL « %1 » n’est pas l’un de disable, allow, prefer, require, verify-ca, verify-full.</translation>
-    </message>
-    <message>
-        <source>PostgreSQL connect timeout must not be negative.</source>
-        <translation>Le délai de connexion PostgreSQL ne doit pas être négatif.</translation>
+        <source>Cannot read %1: %2</source>
+        <translation>Impossible de lire %1 : %2</translation>
     </message>
 </context>
 <context>
@@ -1287,287 +434,6 @@
     </message>
 </context>
 <context>
-    <name>mldeck::DeploymentStore</name>
-    <message>
-        <source>invalid deployment name &quot;%1&quot;: use 1 to 64 letters, digits, &apos;_&apos;, &apos;.&apos; or &apos;-&apos;, starting with a letter or digit</source>
-        <translation>nom de déploiement « %1 » non valide : utilisez 1 à 64 lettres, chiffres, « _ », « . » ou « - », en commençant par une lettre ou un chiffre</translation>
-    </message>
-    <message>
-        <source>invalid feature schema for deployment &quot;%1&quot;: %2</source>
-        <translation>schéma de variables non valide pour le déploiement « %1 » : %2</translation>
-    </message>
-    <message>
-        <source>registering deployment &quot;%1&quot;</source>
-        <translation>enregistrement du déploiement « %1 »</translation>
-    </message>
-    <message>
-        <source>listing deployments</source>
-        <translation>liste des déploiements</translation>
-    </message>
-    <message>
-        <source>deployment &quot;%1&quot; has no feature schema %2</source>
-        <translation>le déploiement « %1 » n’a pas de schéma de variables %2</translation>
-    </message>
-    <message>
-        <source>reading a feature schema of &quot;%1&quot;</source>
-        <translation>lecture d’un schéma de variables de « %1 »</translation>
-    </message>
-</context>
-<context>
-    <name>mldeck::DriftData</name>
-    <message>
-        <source>&quot;%1&quot; is not a deployment name.</source>
-        <translation>« %1 » n’est pas un nom de déploiement.</translation>
-    </message>
-    <message>
-        <source>Deployment &quot;%1&quot; does not exist or has no feature schema.</source>
-        <translation>Le déploiement « %1 » n’existe pas ou n’a pas de schéma de variables.</translation>
-    </message>
-    <message>
-        <source>reading the feature schema of &quot;%1&quot;</source>
-        <translation>lecture du schéma de variables de « %1 »</translation>
-    </message>
-    <message>
-        <source>reading the predictions of &quot;%1&quot;</source>
-        <translation>lecture des prédictions de « %1 »</translation>
-    </message>
-    <message>
-        <source>Deployment &quot;%1&quot; has no drift snapshot named &quot;%2&quot;.</source>
-        <translation>Le déploiement « %1 » n’a pas d’instantané de dérive nommé « %2 ».</translation>
-    </message>
-    <message>
-        <source>Snapshot &quot;%1&quot; was taken with feature schema %2, the log now uses %3: take a new one.</source>
-        <translation>L’instantané « %1 » a été pris avec le schéma de variables %2, le journal utilise maintenant %3 : prenez-en un nouveau.</translation>
-    </message>
-    <message>
-        <source>reading drift snapshot &quot;%1&quot;</source>
-        <translation>lecture de l’instantané de dérive « %1 »</translation>
-    </message>
-    <message>
-        <source>&quot;%1&quot; is not a valid snapshot name.</source>
-        <translation>« %1 » n’est pas un nom d’instantané valide.</translation>
-    </message>
-    <message>
-        <source>No prediction of &quot;%1&quot; in that period: the snapshot would be empty.</source>
-        <translation>Aucune prédiction de « %1 » sur cette période : l’instantané serait vide.</translation>
-    </message>
-    <message>
-        <source>storing drift snapshot &quot;%1&quot;</source>
-        <translation>enregistrement de l’instantané de dérive « %1 »</translation>
-    </message>
-    <message>
-        <source>looking for drift snapshot &quot;%1&quot;</source>
-        <translation>recherche de l’instantané de dérive « %1 »</translation>
-    </message>
-    <message>
-        <source>The champion model of &quot;%1&quot; has no training window recorded.</source>
-        <translation>Le modèle champion de « %1 » n’a pas de fenêtre d’entraînement enregistrée.</translation>
-    </message>
-    <message>
-        <source>reading the champion model of &quot;%1&quot;</source>
-        <translation>lecture du modèle champion de « %1 »</translation>
-    </message>
-    <message>
-        <source>Deployment &quot;%1&quot; has logged no prediction yet.</source>
-        <translation>Le déploiement « %1 » n’a encore journalisé aucune prédiction.</translation>
-    </message>
-    <message>
-        <source>reading the log of &quot;%1&quot;</source>
-        <translation>lecture du journal de « %1 »</translation>
-    </message>
-    <message>
-        <source>Deployment &quot;%1&quot; does not exist.</source>
-        <translation>Le déploiement « %1 » n’existe pas.</translation>
-    </message>
-    <message>
-        <source>reading the drift settings of &quot;%1&quot;</source>
-        <translation>lecture des réglages de dérive de « %1 »</translation>
-    </message>
-    <message>
-        <source>saving the drift settings of &quot;%1&quot;</source>
-        <translation>enregistrement des réglages de dérive de « %1 »</translation>
-    </message>
-    <message>
-        <source>reading the drift state of &quot;%1&quot;</source>
-        <translation>lecture de l’état de dérive de « %1 »</translation>
-    </message>
-    <message>
-        <source>saving the drift state of &quot;%1&quot;</source>
-        <translation>enregistrement de l’état de dérive de « %1 »</translation>
-    </message>
-    <message>
-        <source>saving drift scores of &quot;%1&quot;</source>
-        <translation>enregistrement des scores de dérive de « %1 »</translation>
-    </message>
-    <message>
-        <source>reading drift scores of &quot;%1&quot;</source>
-        <translation>lecture des scores de dérive de « %1 »</translation>
-    </message>
-</context>
-<context>
-    <name>mldeck::DriftGuardJob</name>
-    <message>
-        <source>drift: PostgreSQL unavailable: %1</source>
-        <translation>dérive : PostgreSQL indisponible : %1</translation>
-    </message>
-    <message>
-        <source>drift: %1</source>
-        <translation>dérive : %1</translation>
-    </message>
-    <message>
-        <source>drift: window already checked</source>
-        <translation>dérive : fenêtre déjà vérifiée</translation>
-    </message>
-    <message>
-        <source>drift: %1 of %2 features drift (%3); alerts firing: %4</source>
-        <translation>dérive : %1 variables sur %2 dérivent (%3) ; alertes actives : %4</translation>
-    </message>
-    <message>
-        <source>none</source>
-        <translation>aucune</translation>
-    </message>
-</context>
-<context>
-    <name>mldeck::DriftService</name>
-    <message>
-        <source>No PostgreSQL connection is configured.</source>
-        <translation>Aucune connexion PostgreSQL n’est configurée.</translation>
-    </message>
-</context>
-<context>
-    <name>mldeck::EvaluationData</name>
-    <message>
-        <source>The database has no deployment yet: nothing has been logged.</source>
-        <translation>La base n’a encore aucun déploiement : rien n’a été journalisé.</translation>
-    </message>
-    <message>
-        <source>Several deployments exist (%1): name one with --deployment.</source>
-        <translation>Plusieurs déploiements existent (%1) : nommez-en un avec --deployment.</translation>
-    </message>
-    <message>
-        <source>listing deployments</source>
-        <translation>liste des déploiements</translation>
-    </message>
-    <message>
-        <source>&quot;%1&quot; is not a deployment name.</source>
-        <translation>« %1 » n’est pas un nom de déploiement.</translation>
-    </message>
-    <message>
-        <source>The time window is empty.</source>
-        <translation>La période est vide.</translation>
-    </message>
-    <message>
-        <source>Deployment &quot;%1&quot; logged no successful prediction in the window.</source>
-        <translation>Le déploiement « %1 » n’a journalisé aucune prédiction réussie sur la période.</translation>
-    </message>
-    <message>
-        <source>A logged feature array cannot be read: %1</source>
-        <translation>Un tableau de variables journalisé est illisible : %1</translation>
-    </message>
-    <message>
-        <source>reading the evaluation window of &quot;%1&quot;</source>
-        <translation>lecture de la période d’évaluation de « %1 »</translation>
-    </message>
-    <message>
-        <source>No prediction of &quot;%1&quot; in the window has an outcome yet: nothing to score.</source>
-        <translation>Aucune prédiction de « %1 » sur la période n’a encore de résultat réel : rien à évaluer.</translation>
-    </message>
-    <message>
-        <source>%1, feature schema %2</source>
-        <translation>%1, schéma de variables %2</translation>
-    </message>
-    <message>
-        <source>A logged row does not match feature schema %1 (%2 numeric, %3 categorical values).</source>
-        <translation>Une ligne journalisée ne correspond pas au schéma de variables %1 (%2 valeurs numériques, %3 catégorielles).</translation>
-    </message>
-    <message>
-        <source>%1 rows logged with an older feature schema were left out.</source>
-        <translation>%1 lignes journalisées avec un ancien schéma de variables ont été exclues.</translation>
-    </message>
-</context>
-<context>
-    <name>mldeck::FlagService</name>
-    <message>
-        <source>Not connected to PostgreSQL.</source>
-        <translation>Non connecté à PostgreSQL.</translation>
-    </message>
-    <message>
-        <source>not applied: %1</source>
-        <translation>non appliqué : %1</translation>
-    </message>
-    <message>
-        <source>not applied: nothing to change.</source>
-        <translation>non appliqué : rien à changer.</translation>
-    </message>
-    <message>
-        <source>not applied: the ML traffic percentage must be a whole number from 0 to 100, not %1.</source>
-        <translation>non appliqué : le pourcentage de trafic ML doit être un entier de 0 à 100, pas %1.</translation>
-    </message>
-    <message>
-        <source>deployment &quot;%1&quot; has no flags in Redis (create them with mldeckctl flags init).</source>
-        <translation>le déploiement « %1 » n’a pas de drapeaux dans Redis (créez-les avec mldeckctl flags init).</translation>
-    </message>
-    <message>
-        <source>Conflict: the flags of &quot;%1&quot; were changed by %2 at %3 (now version %4: %5) while you expected version %6. Nothing was written; review the new state and try again.</source>
-        <translation>Conflit : les drapeaux de « %1 » ont été modifiés par %2 à %3 (maintenant en version %4 : %5) alors que vous attendiez la version %6. Rien n’a été écrit ; examinez le nouvel état et réessayez.</translation>
-    </message>
-    <message>
-        <source>the audit log is not writable: %1</source>
-        <translation>le journal d’audit n’est pas accessible en écriture : %1</translation>
-    </message>
-    <message>
-        <source>Applied (version %1 -&gt; %2), but the audit row could not be committed (%3); it is kept in %4 and will be written when PostgreSQL is reachable.</source>
-        <translation>Appliqué (version %1 -&gt; %2), mais la ligne d’audit n’a pas pu être validée (%3) ; elle est conservée dans %4 et sera écrite quand PostgreSQL sera joignable.</translation>
-    </message>
-    <message>
-        <source>Applied (version %1 -&gt; %2), but the audit row was LOST: commit failed (%3) and the spool failed (%4).</source>
-        <translation>Appliqué (version %1 -&gt; %2), mais la ligne d’audit a été PERDUE : la validation a échoué (%3) et la mise en tampon a échoué (%4).</translation>
-    </message>
-    <message>
-        <source>Applied: the flags of &quot;%1&quot; are now version %2 (%3).</source>
-        <translation>Appliqué : les drapeaux de « %1 » sont maintenant en version %2 (%3).</translation>
-    </message>
-    <message>
-        <source>Rolled back: ML is OFF for &quot;%1&quot; (version %2).</source>
-        <translation>Retour arrière effectué : le ML est COUPÉ pour « %1 » (version %2).</translation>
-    </message>
-    <message>
-        <source>Rolled back: ML is OFF for &quot;%1&quot; (version %2). The audit log is unreachable (%3): the row is kept in %4 and will be written when PostgreSQL is reachable.</source>
-        <translation>Retour arrière effectué : le ML est COUPÉ pour « %1 » (version %2). Le journal d’audit est injoignable (%3) : la ligne est conservée dans %4 et sera écrite quand PostgreSQL sera joignable.</translation>
-    </message>
-    <message>
-        <source>Rolled back: ML is OFF for &quot;%1&quot; (version %2), but the audit row was LOST: %3; %4</source>
-        <translation>Retour arrière effectué : le ML est COUPÉ pour « %1 » (version %2), mais la ligne d’audit a été PERDUE : %3 ; %4</translation>
-    </message>
-</context>
-<context>
-    <name>mldeck::FlagStore</name>
-    <message>
-        <source>Nothing to change: give at least one of ML enabled, traffic percentage or fallback.</source>
-        <translation>Rien à changer : donnez au moins l’un de ML activé, pourcentage de trafic ou repli.</translation>
-    </message>
-    <message>
-        <source>The expected version must not be negative (got %1).</source>
-        <translation>La version attendue ne doit pas être négative (reçu %1).</translation>
-    </message>
-    <message>
-        <source>Deployment &quot;%1&quot; has no flags in Redis yet; create them first (mldeckctl flags init).</source>
-        <translation>Le déploiement « %1 » n’a pas encore de drapeaux dans Redis ; créez-les d’abord (mldeckctl flags init).</translation>
-    </message>
-    <message>
-        <source>The Redis key %1 is not a hash but a %2; refusing to overwrite it.</source>
-        <translation>La clé Redis %1 n’est pas un hash mais un %2 ; refus de l’écraser.</translation>
-    </message>
-    <message>
-        <source>Conflict: the flags of &quot;%1&quot; were changed by %2 at %3 (now version %4: ml_enabled=%5, ml_traffic_percentage=%6, fallback_on_error=%7) while you expected version %8. Nothing was written; re-read and try again.</source>
-        <translation>Conflit : les drapeaux de « %1 » ont été modifiés par %2 à %3 (maintenant en version %4 : ml_enabled=%5, ml_traffic_percentage=%6, fallback_on_error=%7) alors que vous attendiez la version %8. Rien n’a été écrit ; relisez et réessayez.</translation>
-    </message>
-    <message>
-        <source>A flag change needs an actor (who makes it) for updated_by.</source>
-        <translation>Un changement de drapeau demande un auteur (qui le fait) pour updated_by.</translation>
-    </message>
-</context>
-<context>
     <name>mldeck::GuardDaemon</name>
     <message>
         <source>stop requested</source>
@@ -1580,37 +446,6 @@
     <message>
         <source>guard stopped (%1)</source>
         <translation>garde arrêtée (%1)</translation>
-    </message>
-</context>
-<context>
-    <name>mldeck::GuardRules</name>
-    <message>
-        <source>The guard window must be from 10 s to 1 day (got %1 s).</source>
-        <translation>La fenêtre de la garde doit aller de 10 s à 1 jour (reçu %1 s).</translation>
-    </message>
-    <message>
-        <source>The guard needs a minimum of at least 1 sample (got %1).</source>
-        <translation>La garde demande un minimum d’au moins 1 échantillon (reçu %1).</translation>
-    </message>
-    <message>
-        <source>Consecutive breaches must be from 1 to 100 (got %1).</source>
-        <translation>Les dépassements consécutifs doivent aller de 1 à 100 (reçu %1).</translation>
-    </message>
-    <message>
-        <source>The rollback error rate must be a share above 0 and at most 1 (got %1).</source>
-        <translation>Le taux d’erreur de retour arrière doit être une proportion supérieure à 0 et au plus 1 (reçu %1).</translation>
-    </message>
-    <message>
-        <source>The latency threshold must be positive (got %1 ms).</source>
-        <translation>Le seuil de latence doit être positif (reçu %1 ms).</translation>
-    </message>
-    <message>
-        <source>The MAE threshold must be positive (got %1).</source>
-        <translation>Le seuil de MAE doit être positif (reçu %1).</translation>
-    </message>
-    <message>
-        <source>The guard interval must be from 1 s to 1 h (got %1 s).</source>
-        <translation>L’intervalle de la garde doit aller de 1 s à 1 h (reçu %1 s).</translation>
     </message>
 </context>
 <context>
@@ -1633,238 +468,10 @@
     </message>
 </context>
 <context>
-    <name>mldeck::GuardStateMachine</name>
-    <message>
-        <source>guard disabled for this deployment</source>
-        <translation>garde désactivée pour ce déploiement</translation>
-    </message>
-    <message>
-        <source>latched (%1); ML not serving</source>
-        <translation>verrouillée (%1) ; le ML ne sert pas</translation>
-    </message>
-    <message>
-        <source>ML not serving: nothing to guard</source>
-        <translation>le ML ne sert pas : rien à surveiller</translation>
-    </message>
-    <message>
-        <source>no ML samples in the last %1 s (no data counts as a breach)</source>
-        <translation>aucun échantillon ML dans les %1 dernières s (l’absence de données compte comme un dépassement)</translation>
-    </message>
-    <message>
-        <source>inconclusive: %1 samples &lt; minimum %2</source>
-        <translation>non concluant : %1 échantillons &lt; minimum %2</translation>
-    </message>
-    <message>
-        <source>latched (%1); %2</source>
-        <translation>verrouillée (%1) ; %2</translation>
-    </message>
-    <message>
-        <source>error rate %1 &gt; %2</source>
-        <translation>taux d’erreur %1 &gt; %2</translation>
-    </message>
-    <message>
-        <source>latency p95 %1 ms &gt; %2 ms</source>
-        <translation>latence p95 %1 ms &gt; %2 ms</translation>
-    </message>
-    <message>
-        <source>MAE %1 &gt; %2</source>
-        <translation>MAE %1 &gt; %2</translation>
-    </message>
-    <message>
-        <source>ML OFF (escalation after halving) after %1 consecutive breaches: %2</source>
-        <translation>ML COUPÉ (escalade après division par deux) après %1 dépassements consécutifs : %2</translation>
-    </message>
-    <message>
-        <source>latched (%1) since %2: not acting again until re-armed%3</source>
-        <translation>verrouillée (%1) depuis %2 : aucune nouvelle action avant réarmement%3</translation>
-    </message>
-    <message>
-        <source>ML OFF after %1 consecutive breaches: %2</source>
-        <translation>ML COUPÉ après %1 dépassements consécutifs : %2</translation>
-    </message>
-    <message>
-        <source>percentage halved after %1 consecutive breaches: %2</source>
-        <translation>pourcentage divisé par deux après %1 dépassements consécutifs : %2</translation>
-    </message>
-    <message>
-        <source>breach %1 of %2 (waiting for %2 in a row): %3</source>
-        <translation>dépassement %1 sur %2 (attente de %2 d’affilée) : %3</translation>
-    </message>
-    <message>
-        <source>healthy: %1 samples</source>
-        <translation>sain : %1 échantillons</translation>
-    </message>
-</context>
-<context>
-    <name>mldeck::Health</name>
-    <message>
-        <source>unknown</source>
-        <translation>inconnu</translation>
-    </message>
-    <message>
-        <source>connecting</source>
-        <translation>connexion</translation>
-    </message>
-    <message>
-        <source>up</source>
-        <translation>disponible</translation>
-    </message>
-    <message>
-        <source>down</source>
-        <translation>indisponible</translation>
-    </message>
-</context>
-<context>
-    <name>mldeck::InputEncoder</name>
-    <message>
-        <source>Row %1 has %2 numeric and %3 categorical values; model %4 expects %5 numeric (%6) and %7 categorical (%8).</source>
-        <translation>La ligne %1 a %2 valeurs numériques et %3 catégorielles ; le modèle %4 attend %5 numériques (%6) et %7 catégorielles (%8).</translation>
-    </message>
-    <message>
-        <source>Row %1: %2 is not a finite number.</source>
-        <translation>Ligne %1 : %2 n’est pas un nombre fini.</translation>
-    </message>
-</context>
-<context>
-    <name>mldeck::KpiAlertGuardJob</name>
-    <message>
-        <source>kpi alerts: PostgreSQL unavailable: %1</source>
-        <translation>alertes d’indicateurs : PostgreSQL indisponible : %1</translation>
-    </message>
-    <message>
-        <source>kpi alerts: firing: %1; pending: %2</source>
-        <translation>alertes d’indicateurs : déclenchées : %1 ; en attente : %2</translation>
-    </message>
-    <message>
-        <source>none</source>
-        <translation>aucune</translation>
-    </message>
-    <message>
-        <source>kpi alerts: %1</source>
-        <translation>alertes d’indicateurs : %1</translation>
-    </message>
-    <message>
-        <source>%1 in fallback for more than %2</source>
-        <translation>%1 en mode dégradé depuis plus de %2</translation>
-    </message>
-</context>
-<context>
-    <name>mldeck::KpiCache</name>
-    <message>
-        <source>No deployment given.</source>
-        <translation>Aucun déploiement indiqué.</translation>
-    </message>
-    <message>
-        <source>The range is empty: it must end after it starts.</source>
-        <translation>La plage est vide : elle doit se terminer après son début.</translation>
-    </message>
-    <message>
-        <source>Nothing loaded to refresh.</source>
-        <translation>Rien n’est chargé, rien à actualiser.</translation>
-    </message>
-</context>
-<context>
     <name>mldeck::KpiService</name>
-    <message>
-        <source>No PostgreSQL connection is configured.</source>
-        <translation>Aucune connexion PostgreSQL n’est configurée.</translation>
-    </message>
     <message>
         <source>Nothing is loaded yet: choose a deployment and a range first.</source>
         <translation>Rien n’est encore chargé : choisissez d’abord un déploiement et une plage.</translation>
-    </message>
-</context>
-<context>
-    <name>mldeck::KpiStore</name>
-    <message>
-        <source>reading KPI aggregates: the range ends before it starts</source>
-        <translation>lecture des agrégats d’indicateurs : la plage se termine avant de commencer</translation>
-    </message>
-    <message>
-        <source>reading KPI aggregates</source>
-        <translation>lecture des agrégats d’indicateurs</translation>
-    </message>
-    <message>
-        <source>applying late outcomes to the KPI aggregates</source>
-        <translation>application des résultats réels tardifs aux agrégats d’indicateurs</translation>
-    </message>
-    <message>
-        <source>rebuilding KPI aggregates: no deployment given</source>
-        <translation>reconstruction des agrégats d’indicateurs : aucun déploiement indiqué</translation>
-    </message>
-    <message>
-        <source>rebuilding KPI aggregates: the range must end after it starts</source>
-        <translation>reconstruction des agrégats d’indicateurs : la plage doit se terminer après son début</translation>
-    </message>
-    <message>
-        <source>rebuilding KPI aggregates</source>
-        <translation>reconstruction des agrégats d’indicateurs</translation>
-    </message>
-    <message>
-        <source>unknown deployment &quot;%1&quot;</source>
-        <translation>déploiement « %1 » inconnu</translation>
-    </message>
-    <message>
-        <source>the KPI targets stored for &quot;%1&quot; are invalid: %2</source>
-        <translation>les objectifs d’indicateurs enregistrés pour « %1 » ne sont pas valides : %2</translation>
-    </message>
-    <message>
-        <source>reading KPI targets</source>
-        <translation>lecture des objectifs d’indicateurs</translation>
-    </message>
-    <message>
-        <source>KPI targets not saved: %1</source>
-        <translation>objectifs d’indicateurs non enregistrés : %1</translation>
-    </message>
-    <message>
-        <source>KPI targets changed</source>
-        <translation>objectifs d’indicateurs modifiés</translation>
-    </message>
-    <message>
-        <source>saving KPI targets (nothing was changed)</source>
-        <translation>enregistrement des objectifs d’indicateurs (rien n’a été modifié)</translation>
-    </message>
-    <message>
-        <source>reading audit markers: the range ends before it starts</source>
-        <translation>lecture des repères d’audit : la plage se termine avant de commencer</translation>
-    </message>
-    <message>
-        <source>reading audit markers</source>
-        <translation>lecture des repères d’audit</translation>
-    </message>
-    <message>
-        <source>listing deployments with KPI aggregates</source>
-        <translation>liste des déploiements ayant des agrégats d’indicateurs</translation>
-    </message>
-</context>
-<context>
-    <name>mldeck::KpiTargets</name>
-    <message>
-        <source>KPI target &quot;%1&quot; must be a number.</source>
-        <translation>L’objectif d’indicateur « %1 » doit être un nombre.</translation>
-    </message>
-    <message>
-        <source>KPI target &quot;%1&quot; must be above %2, not %3.</source>
-        <translation>L’objectif d’indicateur « %1 » doit être supérieur à %2, pas %3.</translation>
-    </message>
-    <message>
-        <source>KPI target &quot;%1&quot; must be at most %2, not %3.</source>
-        <translation>L’objectif d’indicateur « %1 » doit valoir au plus %2, pas %3.</translation>
-    </message>
-    <message>
-        <source>KPI target &quot;%1&quot; must be between %2 and %3, not %4.</source>
-        <translation>L’objectif d’indicateur « %1 » doit être compris entre %2 et %3, pas %4.</translation>
-    </message>
-    <message>
-        <source>KPI target &quot;%1&quot; must be a whole number of minutes from 1 to %2.</source>
-        <translation>L’objectif d’indicateur « %1 » doit être un nombre entier de minutes de 1 à %2.</translation>
-    </message>
-</context>
-<context>
-    <name>mldeck::LogWriter</name>
-    <message>
-        <source>%1 rows could not be written to PostgreSQL (%2 dropped while it was unreachable): %3</source>
-        <translation>%1 lignes n’ont pas pu être écrites dans PostgreSQL (%2 abandonnées pendant qu’il était injoignable) : %3</translation>
     </message>
 </context>
 <context>
@@ -1876,120 +483,6 @@
     <message>
         <source>--listen takes PORT (on loopback) or HOST:PORT with an IP address, such as 9464, 127.0.0.1:9464 or [::1]:9464 (got &quot;%1&quot;).</source>
         <translation>--listen attend PORT (en boucle locale) ou HÔTE:PORT avec une adresse IP, comme 9464, 127.0.0.1:9464 ou [::1]:9464 (reçu « %1 »).</translation>
-    </message>
-</context>
-<context>
-    <name>mldeck::Migrator</name>
-    <message>
-        <source>reading the schema version</source>
-        <translation>lecture de la version du schéma</translation>
-    </message>
-    <message>
-        <source>this binary carries no migration steps (resources missing)</source>
-        <translation>ce binaire ne contient aucune étape de migration (ressources manquantes)</translation>
-    </message>
-    <message>
-        <source>applying migration %1 (nothing of this step was kept)</source>
-        <translation>application de la migration %1 (rien de cette étape n’a été conservé)</translation>
-    </message>
-    <message>
-        <source>creating the daily prediction partitions</source>
-        <translation>création des partitions quotidiennes de prédictions</translation>
-    </message>
-</context>
-<context>
-    <name>mldeck::ModelRegistry</name>
-    <message>
-        <source>Invalid version &quot;%1&quot;: use 1 to 64 letters, digits, &apos;.&apos;, &apos;_&apos; or &apos;-&apos;.</source>
-        <translation>Version « %1 » non valide : utilisez 1 à 64 lettres, chiffres, « . », « _ » ou « - ».</translation>
-    </message>
-    <message>
-        <source>A model version needs a name.</source>
-        <translation>Une version de modèle doit avoir un nom.</translation>
-    </message>
-    <message>
-        <source>This file (SHA-256 %1) is already registered for deployment &quot;%2&quot; as version %3.</source>
-        <translation>Ce fichier (SHA-256 %1) est déjà enregistré pour le déploiement « %2 » en tant que version %3.</translation>
-    </message>
-    <message>
-        <source>Deployment &quot;%1&quot; already has a version &quot;%2&quot;; choose another --version.</source>
-        <translation>Le déploiement « %1 » a déjà une version « %2 » ; choisissez une autre --version.</translation>
-    </message>
-    <message>
-        <source>Parent version &quot;%1&quot; does not exist in deployment &quot;%2&quot;.</source>
-        <translation>La version parente « %1 » n’existe pas dans le déploiement « %2 ».</translation>
-    </message>
-    <message>
-        <source>registering a model for deployment &quot;%1&quot;</source>
-        <translation>enregistrement d’un modèle pour le déploiement « %1 »</translation>
-    </message>
-    <message>
-        <source>listing the models of deployment &quot;%1&quot;</source>
-        <translation>liste des modèles du déploiement « %1 »</translation>
-    </message>
-    <message>
-        <source>reading model %1@%2</source>
-        <translation>lecture du modèle %1@%2</translation>
-    </message>
-    <message>
-        <source>looking up a model of deployment &quot;%1&quot;</source>
-        <translation>recherche d’un modèle du déploiement « %1 »</translation>
-    </message>
-    <message>
-        <source>Unknown alias &quot;%1&quot;: use champion or challenger.</source>
-        <translation>Alias « %1 » inconnu : utilisez champion ou challenger.</translation>
-    </message>
-    <message>
-        <source>reading the %1 of deployment &quot;%2&quot;</source>
-        <translation>lecture du %1 du déploiement « %2 »</translation>
-    </message>
-    <message>
-        <source>%1@%2 is archived; an archived version cannot become %3.</source>
-        <translation>%1@%2 est archivé ; une version archivée ne peut pas devenir %3.</translation>
-    </message>
-    <message>
-        <source>%1@%2 is already the %3; nothing changed.</source>
-        <translation>%1@%2 est déjà %3 ; rien n’a changé.</translation>
-    </message>
-    <message>
-        <source>%1@%2 is the champion; it cannot also be the challenger.</source>
-        <translation>%1@%2 est le champion ; il ne peut pas être aussi le challenger.</translation>
-    </message>
-    <message>
-        <source>making %1@%2 the %3</source>
-        <translation>passage de %1@%2 en %3</translation>
-    </message>
-    <message>
-        <source>Deployment &quot;%1&quot; has no previous champion to restore.</source>
-        <translation>Le déploiement « %1 » n’a pas de champion précédent à restaurer.</translation>
-    </message>
-    <message>
-        <source>The previous champion of &quot;%1&quot; no longer exists in the registry.</source>
-        <translation>Le champion précédent de « %1 » n’existe plus dans le registre.</translation>
-    </message>
-    <message>
-        <source>The previous champion %1@%2 is archived; promote another version instead.</source>
-        <translation>Le champion précédent %1@%2 est archivé ; promouvez plutôt une autre version.</translation>
-    </message>
-    <message>
-        <source>%1@%2 is already the champion; nothing changed.</source>
-        <translation>%1@%2 est déjà le champion ; rien n’a changé.</translation>
-    </message>
-    <message>
-        <source>restoring the previous champion of &quot;%1&quot;</source>
-        <translation>restauration du champion précédent de « %1 »</translation>
-    </message>
-    <message>
-        <source>%1@%2 is already archived; nothing changed.</source>
-        <translation>%1@%2 est déjà archivé ; rien n’a changé.</translation>
-    </message>
-    <message>
-        <source>%1@%2 is the champion and cannot be archived; promote another version first.</source>
-        <translation>%1@%2 est le champion et ne peut pas être archivé ; promouvez d’abord une autre version.</translation>
-    </message>
-    <message>
-        <source>archiving %1@%2</source>
-        <translation>archivage de %1@%2</translation>
     </message>
 </context>
 <context>
@@ -2041,41 +534,6 @@
     <message>
         <source>Row %1 has a numeric value that is not a finite number.</source>
         <translation>La ligne %1 a une valeur numérique qui n’est pas un nombre fini.</translation>
-    </message>
-</context>
-<context>
-    <name>mldeck::ModelStore</name>
-    <message>
-        <source>Model file %1 does not exist.</source>
-        <translation>Le fichier de modèle %1 n’existe pas.</translation>
-    </message>
-    <message>
-        <source>Cannot read model file %1: %2</source>
-        <translation>Impossible de lire le fichier de modèle %1 : %2</translation>
-    </message>
-    <message>
-        <source>Cannot create the model store directory %1.</source>
-        <translation>Impossible de créer le répertoire du magasin de modèles %1.</translation>
-    </message>
-    <message>
-        <source>Cannot write into the model store %1: %2</source>
-        <translation>Impossible d’écrire dans le magasin de modèles %1 : %2</translation>
-    </message>
-    <message>
-        <source>Model file %1 changed while it was being copied into the store; try again.</source>
-        <translation>Le fichier de modèle %1 a changé pendant sa copie dans le magasin ; réessayez.</translation>
-    </message>
-    <message>
-        <source>No valid SHA-256 to check %1 against; a model is loaded only when its hash is known.</source>
-        <translation>Aucun SHA-256 valide auquel comparer %1 ; un modèle n’est chargé que si son empreinte est connue.</translation>
-    </message>
-    <message>
-        <source>Model file %1 is missing from the model store; it was not loaded.</source>
-        <translation>Le fichier de modèle %1 est absent du magasin de modèles ; il n’a pas été chargé.</translation>
-    </message>
-    <message>
-        <source>Model file %1 does not match the registry (SHA-256 %2…, expected %3…, %4 bytes): it was changed, truncated or replaced after registration, so it was not loaded.</source>
-        <translation>Le fichier de modèle %1 ne correspond pas au registre (SHA-256 %2…, attendu %3…, %4 octets) : il a été modifié, tronqué ou remplacé après l’enregistrement, il n’a donc pas été chargé.</translation>
     </message>
 </context>
 <context>
@@ -2156,10 +614,6 @@
 <context>
     <name>mldeck::ModelsService</name>
     <message>
-        <source>No PostgreSQL connection is configured.</source>
-        <translation>Aucune connexion PostgreSQL n’est configurée.</translation>
-    </message>
-    <message>
         <source>This file is already registered as %1@%2; nothing changed.</source>
         <translation>Ce fichier est déjà enregistré en tant que %1@%2 ; rien n’a changé.</translation>
     </message>
@@ -2197,219 +651,10 @@
     </message>
 </context>
 <context>
-    <name>mldeck::PgConnection</name>
+    <name>mldeck::PgService</name>
     <message>
-        <source>cannot connect to PostgreSQL at %1: %2</source>
-        <translation>impossible de se connecter à PostgreSQL sur %1 : %2</translation>
-    </message>
-    <message>
-        <source>checking the connection</source>
-        <translation>vérification de la connexion</translation>
-    </message>
-    <message>
-        <source>running a statement</source>
-        <translation>exécution d’une instruction</translation>
-    </message>
-    <message>
-        <source>running a query</source>
-        <translation>exécution d’une requête</translation>
-    </message>
-</context>
-<context>
-    <name>mldeck::PgEndpoint</name>
-    <message>
-        <source>Not a PostgreSQL URL: &quot;%1&quot; (expected postgresql://user[:password]@host[:port]/database).</source>
-        <translation>Pas une URL PostgreSQL : « %1 » (attendu : postgresql://utilisateur[:motdepasse]@hôte[:port]/base).</translation>
-    </message>
-    <message>
-        <source>PostgreSQL port out of range in &quot;%1&quot;.</source>
-        <translation>Port PostgreSQL hors limites dans « %1 ».</translation>
-    </message>
-</context>
-<context>
-    <name>mldeck::PlanService</name>
-    <message>
-        <source>The plan was saved but its audit row could not be written: %1</source>
-        <translation>Le plan a été enregistré mais sa ligne d’audit n’a pas pu être écrite : %1</translation>
-    </message>
-    <message>
-        <source>Deployment &quot;%1&quot; has no staged plan yet; save one first (mldeckctl plan set).</source>
-        <translation>Le déploiement « %1 » n’a pas encore de plan par étapes ; enregistrez-en un d’abord (mldeckctl plan set).</translation>
-    </message>
-    <message>
-        <source>Deployment &quot;%1&quot; has no flags in Redis (create them with mldeckctl flags init).</source>
-        <translation>Le déploiement « %1 » n’a pas de drapeaux dans Redis (créez-les avec mldeckctl flags init).</translation>
-    </message>
-    <message>
-        <source>ML traffic is already at %1 %, at or above the plan&apos;s last step: nothing to advance.</source>
-        <translation>Le trafic ML est déjà à %1 %, au niveau ou au-delà de la dernière étape du plan : rien à faire avancer.</translation>
-    </message>
-    <message>
-        <source>%1 = %2 (threshold %3)</source>
-        <translation>%1 = %2 (seuil %3)</translation>
-    </message>
-    <message>
-        <source>no data</source>
-        <translation>aucune donnée</translation>
-    </message>
-    <message>
-        <source>Not advanced: gates failing: %1. Wait, or give an override reason.</source>
-        <translation>Pas d’avancée : critères non satisfaits : %1. Attendez, ou donnez un motif de dérogation.</translation>
-    </message>
-    <message>
-        <source>staged plan: step %1 (%2 %) -&gt; step %3 (%4 %), all gates passed</source>
-        <translation>plan par étapes : étape %1 (%2 %) -&gt; étape %3 (%4 %), tous les critères sont satisfaits</translation>
-    </message>
-    <message>
-        <source>The percentage is now %1 %, but the plan step could not be recorded: %2</source>
-        <translation>Le pourcentage est maintenant de %1 %, mais l’étape du plan n’a pas pu être enregistrée : %2</translation>
-    </message>
-    <message>
-        <source>The ML traffic percentage must be a whole number from 0 to 100, not %1.</source>
-        <translation>Le pourcentage de trafic ML doit être un entier de 0 à 100, pas %1.</translation>
-    </message>
-</context>
-<context>
-    <name>mldeck::PredictionLog</name>
-    <message>
-        <source>logging %n prediction(s)</source>
-        <translation>journalisation de %n prédiction(s)</translation>
-    </message>
-    <message>
-        <source>logging %n outcome(s)</source>
-        <translation>journalisation de %n résultat(s) réel(s)</translation>
-    </message>
-    <message>
-        <source>logging %n feedback row(s)</source>
-        <translation>journalisation de %n ligne(s) de retour</translation>
-    </message>
-    <message>
-        <source>logging one prediction</source>
-        <translation>journalisation d’une prédiction</translation>
-    </message>
-    <message>
-        <source>%1: nothing was logged (%2)</source>
-        <translation>%1 : rien n’a été journalisé (%2)</translation>
-    </message>
-    <message>
-        <source>invalid partition range %1 .. %2</source>
-        <translation>plage de partitions non valide %1 .. %2</translation>
-    </message>
-    <message>
-        <source>creating daily prediction partitions</source>
-        <translation>création des partitions quotidiennes de prédictions</translation>
-    </message>
-</context>
-<context>
-    <name>mldeck::Probes</name>
-    <message>
-        <source>internal error while checking: %1</source>
-        <translation>erreur interne pendant la vérification : %1</translation>
-    </message>
-</context>
-<context>
-    <name>mldeck::RedisConnection</name>
-    <message>
-        <source>The Redis timeout must be positive (got %1 ms).</source>
-        <translation>Le délai d’attente Redis doit être positif (reçu %1 ms).</translation>
-    </message>
-    <message>
-        <source>Cannot connect to Redis at %1: out of memory.</source>
-        <translation>Impossible de se connecter à Redis sur %1 : mémoire insuffisante.</translation>
-    </message>
-    <message>
-        <source>Cannot connect to Redis at %1: no answer within %2 ms.</source>
-        <translation>Impossible de se connecter à Redis sur %1 : aucune réponse en %2 ms.</translation>
-    </message>
-    <message>
-        <source>Cannot connect to Redis at %1: %2.</source>
-        <translation>Impossible de se connecter à Redis sur %1 : %2.</translation>
-    </message>
-    <message>
-        <source>Cannot set the timeout on the connection to Redis at %1.</source>
-        <translation>Impossible de régler le délai d’attente de la connexion à Redis sur %1.</translation>
-    </message>
-    <message>
-        <source>Redis at %1 rejected the login%2: %3</source>
-        <translation>Redis sur %1 a refusé l’authentification%2 : %3</translation>
-    </message>
-    <message>
-        <source> of user &quot;%1&quot;</source>
-        <translation> de l’utilisateur « %1 »</translation>
-    </message>
-    <message>
-        <source>Redis at %1 gave an unexpected answer to PING.</source>
-        <translation>Redis sur %1 a répondu de façon inattendue à PING.</translation>
-    </message>
-    <message>
-        <source>Redis at %1 refused SUBSCRIBE: %2</source>
-        <translation>Redis sur %1 a refusé SUBSCRIBE : %2</translation>
-    </message>
-    <message>
-        <source>Redis at %1 gave an unexpected answer to SUBSCRIBE.</source>
-        <translation>Redis sur %1 a répondu de façon inattendue à SUBSCRIBE.</translation>
-    </message>
-    <message>
-        <source>Redis at %1 sent an error: %2</source>
-        <translation>Redis sur %1 a renvoyé une erreur : %2</translation>
-    </message>
-    <message>
-        <source>Waiting for Redis at %1 failed: %2</source>
-        <translation>L’attente de Redis sur %1 a échoué : %2</translation>
-    </message>
-    <message>
-        <source>Redis at %1 cannot select database %2: %3</source>
-        <translation>Redis sur %1 ne peut pas sélectionner la base %2 : %3</translation>
-    </message>
-    <message>
-        <source>Redis at %1 requires a password (give one in the connection settings or the URL).</source>
-        <translation>Redis sur %1 demande un mot de passe (indiquez-le dans les réglages de connexion ou dans l’URL).</translation>
-    </message>
-</context>
-<context>
-    <name>mldeck::RedisConnection::Impl</name>
-    <message>
-        <source>Redis at %1 did not answer %2 within %3 ms (server down, frozen or overloaded).</source>
-        <translation>Redis sur %1 n’a pas répondu à %2 en %3 ms (serveur arrêté, figé ou surchargé).</translation>
-    </message>
-    <message>
-        <source>Redis at %1 closed the connection during %2.</source>
-        <translation>Redis sur %1 a fermé la connexion pendant %2.</translation>
-    </message>
-    <message>
-        <source>out of memory</source>
-        <translation>mémoire insuffisante</translation>
-    </message>
-    <message>
-        <source>Lost the connection to Redis at %1 during %2: %3.</source>
-        <translation>Connexion à Redis sur %1 perdue pendant %2 : %3.</translation>
-    </message>
-    <message>
-        <source>The connection to Redis at %1 is broken (%2); reconnect.</source>
-        <translation>La connexion à Redis sur %1 est rompue (%2) ; reconnectez-vous.</translation>
-    </message>
-    <message>
-        <source>Empty Redis command.</source>
-        <translation>Commande Redis vide.</translation>
-    </message>
-    <message>
-        <source>Redis at %1 refused %2: %3</source>
-        <translation>Redis sur %1 a refusé %2 : %3</translation>
-    </message>
-</context>
-<context>
-    <name>mldeck::RedisEndpoint</name>
-    <message>
-        <source>Not a Redis URL: &quot;%1&quot; (expected redis://[user:password@]host[:port][/db]).</source>
-        <translation>Pas une URL Redis : « %1 » (attendu : redis://[utilisateur:motdepasse@]hôte[:port][/base]).</translation>
-    </message>
-    <message>
-        <source>Redis port out of range in &quot;%1&quot;.</source>
-        <translation>Port Redis hors limites dans « %1 ».</translation>
-    </message>
-    <message>
-        <source>Redis database must be a number in &quot;%1&quot;.</source>
-        <translation>La base Redis doit être un nombre dans « %1 ».</translation>
+        <source>No PostgreSQL connection is configured.</source>
+        <translation>Aucune connexion PostgreSQL n’est configurée.</translation>
     </message>
 </context>
 <context>
@@ -2449,112 +694,6 @@
     </message>
 </context>
 <context>
-    <name>mldeck::RetrainGuardJob</name>
-    <message>
-        <source>retrain: PostgreSQL unavailable: %1</source>
-        <translation>réentraînement : PostgreSQL indisponible : %1</translation>
-    </message>
-    <message>
-        <source>retrain: %1</source>
-        <translation>réentraînement : %1</translation>
-    </message>
-    <message>
-        <source>retrain: due, auto-retrain is off (%1)</source>
-        <translation>réentraînement : dû, le réentraînement automatique est désactivé (%1)</translation>
-    </message>
-    <message>
-        <source>retrain: run %1 %2: %3</source>
-        <translation>réentraînement : exécution %1 %2 : %3</translation>
-    </message>
-    <message>
-        <source>retrain: run %1 registered %2 (%3)</source>
-        <translation>réentraînement : l’exécution %1 a enregistré %2 (%3)</translation>
-    </message>
-    <message>
-        <source>retrain: run %1: %2</source>
-        <translation>réentraînement : exécution %1 : %2</translation>
-    </message>
-</context>
-<context>
-    <name>mldeck::RetrainSettings</name>
-    <message>
-        <source>Retrain setting &quot;%1&quot; must be a number from %2 to %3.</source>
-        <translation>Le réglage de réentraînement « %1 » doit être un nombre de %2 à %3.</translation>
-    </message>
-    <message>
-        <source>Retrain setting &quot;%1&quot; must be a whole number.</source>
-        <translation>Le réglage de réentraînement « %1 » doit être un entier.</translation>
-    </message>
-    <message>
-        <source>Retrain setting &quot;%1&quot; must be true or false.</source>
-        <translation>Le réglage de réentraînement « %1 » doit valoir true ou false.</translation>
-    </message>
-</context>
-<context>
-    <name>mldeck::RetrainStore</name>
-    <message>
-        <source>A retrain run of &quot;%1&quot; is already queued or running; wait for it to finish or cancel it.</source>
-        <translation>Un réentraînement de « %1 » est déjà en file d’attente ou en cours ; attendez qu’il se termine ou annulez-le.</translation>
-    </message>
-    <message>
-        <source>Retrain run %1 is no longer queued.</source>
-        <translation>Le réentraînement %1 n’est plus en file d’attente.</translation>
-    </message>
-    <message>
-        <source>Retrain run %1 has already finished.</source>
-        <translation>Le réentraînement %1 est déjà terminé.</translation>
-    </message>
-    <message>
-        <source>Retrain run %1 does not exist.</source>
-        <translation>Le réentraînement %1 n’existe pas.</translation>
-    </message>
-    <message>
-        <source>Retrain run %1 is not running.</source>
-        <translation>Le réentraînement %1 n’est pas en cours.</translation>
-    </message>
-    <message numerus="yes">
-        <source>Feedback retention: older than %n days</source>
-        <translation>
-            <numerusform>Conservation des retours : plus de %n jour</numerusform>
-            <numerusform>Conservation des retours : plus de %n jours</numerusform>
-        </translation>
-    </message>
-</context>
-<context>
-    <name>mldeck::RolloutGuardJob</name>
-    <message>
-        <source>%1: could not evaluate: %2</source>
-        <translation>%1 : évaluation impossible : %2</translation>
-    </message>
-    <message>
-        <source>Guard turned ML off for %1</source>
-        <translation>La garde a coupé le ML pour %1</translation>
-    </message>
-    <message>
-        <source>Guard halved the ML traffic of %1 to %2 %</source>
-        <translation>La garde a divisé par deux le trafic ML de %1, à %2 %</translation>
-    </message>
-    <message>
-        <source>ACTED: %1 (%2)</source>
-        <translation>ACTION EFFECTUÉE : %1 (%2)</translation>
-    </message>
-    <message>
-        <source>wanted to act (%1) but could not: %2</source>
-        <translation>voulait agir (%1) mais n’a pas pu : %2</translation>
-    </message>
-</context>
-<context>
-    <name>mldeck::RolloutPlanStore</name>
-    <message>
-        <source>The current step %1 is not a step of this plan.</source>
-        <translation>L’étape courante %1 n’est pas une étape de ce plan.</translation>
-    </message>
-    <message>
-        <source>Deployment &quot;%1&quot; has no stored plan.</source>
-        <translation>Le déploiement « %1 » n’a pas de plan enregistré.</translation>
-    </message>
-</context>
-<context>
     <name>mldeck::SecretStore</name>
     <message>
         <source>no keychain account name was given</source>
@@ -2567,6 +706,18 @@
     <message>
         <source>no password is saved in the system keychain for %1</source>
         <translation>aucun mot de passe n’est enregistré dans le trousseau du système pour %1</translation>
+    </message>
+    <message>
+        <source>access to the system keychain was denied (%1): the password will be asked each session</source>
+        <translation>l’accès au trousseau du système a été refusé (%1) : le mot de passe sera demandé à chaque session</translation>
+    </message>
+    <message>
+        <source>no system keychain is available (%1): the password will be asked each session</source>
+        <translation>aucun trousseau système n’est disponible (%1) : le mot de passe sera demandé à chaque session</translation>
+    </message>
+    <message>
+        <source>could not delete the password of %1 from the system keychain (%2)</source>
+        <translation>impossible de supprimer le mot de passe de %1 du trousseau du système (%2)</translation>
     </message>
 </context>
 <context>
@@ -2589,17 +740,6 @@
     </message>
 </context>
 <context>
-    <name>mldeck::ServingPolicy</name>
-    <message>
-        <source>the model returned no prediction</source>
-        <translation>le modèle n’a renvoyé aucune prédiction</translation>
-    </message>
-    <message>
-        <source>model server error (simulated fault)</source>
-        <translation>erreur du serveur de modèle (panne simulée)</translation>
-    </message>
-</context>
-<context>
     <name>mldeck::Settings</name>
     <message>
         <source>Setting &quot;%1&quot; cannot hold a value of type %2.</source>
@@ -2616,48 +756,6 @@
     <message>
         <source>Could not write the settings file %1.</source>
         <translation>Impossible d’écrire le fichier de réglages %1.</translation>
-    </message>
-</context>
-<context>
-    <name>mldeck::Simulator</name>
-    <message>
-        <source>&quot;%1&quot; is not a valid deployment name (lower-case letters, digits, &apos;-&apos; and &apos;_&apos;).</source>
-        <translation>« %1 » n’est pas un nom de déploiement valide (minuscules, chiffres, « - » et « _ »).</translation>
-    </message>
-    <message>
-        <source>The rate must be between 0 and 100000 requests per second.</source>
-        <translation>Le débit doit être compris entre 0 et 100000 requêtes par seconde.</translation>
-    </message>
-    <message>
-        <source>The initial percentage must be between 0 and 100.</source>
-        <translation>Le pourcentage initial doit être compris entre 0 et 100.</translation>
-    </message>
-    <message>
-        <source>Cannot use model %1: %2</source>
-        <translation>Impossible d’utiliser le modèle %1 : %2</translation>
-    </message>
-    <message>
-        <source>The database has no MLDeck schema yet: run &quot;mldeckctl migrate&quot; first.</source>
-        <translation>La base n’a pas encore de schéma MLDeck : lancez d’abord « mldeckctl migrate ».</translation>
-    </message>
-    <message>
-        <source>The MLDeck schema is out of date (version %1 of %2): run &quot;mldeckctl migrate&quot;.</source>
-        <translation>Le schéma MLDeck n’est pas à jour (version %1 sur %2) : lancez « mldeckctl migrate ».</translation>
-    </message>
-    <message>
-        <source>Ride delay prediction (demo)</source>
-        <translation>Prédiction du retard des courses (démo)</translation>
-    </message>
-    <message>
-        <source>The simulator was not prepared.</source>
-        <translation>Le simulateur n’a pas été préparé.</translation>
-    </message>
-</context>
-<context>
-    <name>mldeck::Simulator::Impl</name>
-    <message>
-        <source>Cannot read the champion: %1</source>
-        <translation>Impossible de lire le champion : %1</translation>
     </message>
 </context>
 <context>
@@ -2803,52 +901,6 @@
     </message>
 </context>
 <context>
-    <name>mldeck::Trainer</name>
-    <message>
-        <source>The model worker sent a malformed training result.</source>
-        <translation>Le processus de modèle a envoyé un résultat d’entraînement mal formé.</translation>
-    </message>
-    <message>
-        <source>The trained model&apos;s metadata is unreadable: %1</source>
-        <translation>Les métadonnées du modèle entraîné sont illisibles : %1</translation>
-    </message>
-    <message>
-        <source>The trained model needs a version.</source>
-        <translation>Le modèle entraîné demande une version.</translation>
-    </message>
-    <message>
-        <source>No output file given for the trained model.</source>
-        <translation>Aucun fichier de sortie indiqué pour le modèle entraîné.</translation>
-    </message>
-    <message>
-        <source>Model file %1 does not exist.</source>
-        <translation>Le fichier de modèle %1 n’existe pas.</translation>
-    </message>
-    <message>
-        <source>The folder of %1 does not exist.</source>
-        <translation>Le dossier de %1 n’existe pas.</translation>
-    </message>
-    <message numerus="yes">
-        <source>Too little training data: %n row(s); at least %1 are needed.</source>
-        <translation>
-            <numerusform>Trop peu de données d’entraînement : %n ligne ; il en faut au moins %1.</numerusform>
-            <numerusform>Trop peu de données d’entraînement : %n lignes ; il en faut au moins %1.</numerusform>
-        </translation>
-    </message>
-    <message>
-        <source>The validation set has no rows: early stopping and the choice of the best epoch need it.</source>
-        <translation>Le jeu de validation n’a aucune ligne : l’arrêt anticipé et le choix de la meilleure époque en ont besoin.</translation>
-    </message>
-    <message>
-        <source>Cannot read model file %1: %2</source>
-        <translation>Impossible de lire le fichier de modèle %1 : %2</translation>
-    </message>
-    <message>
-        <source>Model file %1 does not match its registered SHA-256: it was not trained.</source>
-        <translation>Le fichier de modèle %1 ne correspond pas à son SHA-256 enregistré : il n’a pas été entraîné.</translation>
-    </message>
-</context>
-<context>
     <name>mldeck::TrainingParams</name>
     <message>
         <source>Training parameter &quot;%1&quot; must be %2.</source>
@@ -2897,24 +949,6 @@
     <message>
         <source>Threads must be from 0 (keep the current setting) to 256 (got %1).</source>
         <translation>Le nombre de threads doit aller de 0 (garder le réglage actuel) à 256 (reçu %1).</translation>
-    </message>
-</context>
-<context>
-    <name>mldeck::WebhookNotifier</name>
-    <message>
-        <source>no answer within %1 ms</source>
-        <translation>aucune réponse en %1 ms</translation>
-    </message>
-    <message>
-        <source>HTTP %1 %2: %3</source>
-        <translation>HTTP %1 %2 : %3</translation>
-    </message>
-</context>
-<context>
-    <name>mldeck::WebhookSettings</name>
-    <message>
-        <source>The webhook URL must be an http:// or https:// address, not &quot;%1&quot;.</source>
-        <translation>L’URL du webhook doit être une adresse http:// ou https://, pas « %1 ».</translation>
     </message>
 </context>
 <context>
@@ -4666,12 +2700,133 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <source>Serve /metrics (Prometheus), /healthz and /readyz on [HOST:]PORT, e.g. 9464 (loopback) or 127.0.0.1:9464 (off by default).</source>
         <translation>Servir /metrics (Prometheus), /healthz et /readyz sur [HÔTE:]PORT, par ex. 9464 (boucle locale) ou 127.0.0.1:9464 (désactivé par défaut).</translation>
     </message>
-</context>
-<context>
-    <name>mldeck::cli::Export</name>
     <message>
-        <source>Cannot write %1: %2</source>
-        <translation>Impossible d’écrire %1 : %2</translation>
+        <source>Redis URL (default: $MLDECK_REDIS_URL).</source>
+        <translation>URL de Redis (par défaut : $MLDECK_REDIS_URL).</translation>
+    </message>
+    <message>
+        <source>PostgreSQL URL (default: $MLDECK_PG_URL).</source>
+        <translation>URL de PostgreSQL (par défaut : $MLDECK_PG_URL).</translation>
+    </message>
+    <message>
+        <source>Print machine-readable JSON.</source>
+        <translation>Afficher du JSON lisible par une machine.</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not a valid deployment name (lower-case letter first, then a-z, 0-9, _ or -).</source>
+        <translation>« %1 » n’est pas un nom de déploiement valide (une minuscule d’abord, puis a-z, 0-9, _ ou -).</translation>
+    </message>
+    <message>
+        <source>No PostgreSQL given: pass --pg postgresql://user@host:port/db or set MLDECK_PG_URL.</source>
+        <translation>Aucun PostgreSQL indiqué : passez --pg postgresql://utilisateur@hôte:port/base ou définissez MLDECK_PG_URL.</translation>
+    </message>
+    <message>
+        <source>unknown command &quot;%1 %2&quot;</source>
+        <translation>commande « %1 %2 » inconnue</translation>
+    </message>
+    <message>
+        <source>Check the connections to Redis and PostgreSQL.</source>
+        <translation>Vérifie les connexions à Redis et PostgreSQL.</translation>
+    </message>
+    <message>
+        <source>Read and change the rollout flags of a deployment.</source>
+        <translation>Lit et modifie les drapeaux de déploiement d’un déploiement.</translation>
+    </message>
+    <message>
+        <source>Run the automatic guard (auto-rollback, drift checks).</source>
+        <translation>Lance la garde automatique (retour arrière automatique, vérifications de dérive).</translation>
+    </message>
+    <message>
+        <source>Show or advance the staged rollout plan.</source>
+        <translation>Affiche ou fait avancer le plan de déploiement par étapes.</translation>
+    </message>
+    <message>
+        <source>Register, list, promote and archive model versions.</source>
+        <translation>Enregistre, liste, promeut et archive les versions de modèle.</translation>
+    </message>
+    <message>
+        <source>Evaluate one model on a CSV file.</source>
+        <translation>Évalue un modèle sur un fichier CSV.</translation>
+    </message>
+    <message>
+        <source>Compare 2 to 4 models on the same rows.</source>
+        <translation>Compare 2 à 4 modèles sur les mêmes lignes.</translation>
+    </message>
+    <message>
+        <source>Check feature drift, live or between two datasets.</source>
+        <translation>Vérifie la dérive des variables, en direct ou entre deux jeux de données.</translation>
+    </message>
+    <message>
+        <source>Print the KPIs of a deployment over a time range.</source>
+        <translation>Afficher les indicateurs d’un déploiement sur une plage de temps.</translation>
+    </message>
+    <message>
+        <source>List alerts, acknowledge, silence; edit alert rules and the webhook.</source>
+        <translation>Lister, acquitter, mettre en silence les alertes ; modifier les règles d’alerte et le webhook.</translation>
+    </message>
+    <message>
+        <source>Write the KPI report of a day or a week as PDF or CSV.</source>
+        <translation>Écrire le rapport d’indicateurs d’un jour ou d’une semaine en PDF ou CSV.</translation>
+    </message>
+    <message>
+        <source>Write a Grafana dashboard over the guard&apos;s Prometheus metrics.</source>
+        <translation>Écrire un tableau de bord Grafana sur les métriques Prometheus de la garde.</translation>
+    </message>
+    <message>
+        <source>Check retrain triggers, run a retrain, list or clean up runs.</source>
+        <translation>Vérifier les déclencheurs de réentraînement, lancer un réentraînement, lister ou nettoyer les exécutions.</translation>
+    </message>
+    <message>
+        <source>Feedback retention: purge what is older than the retention.</source>
+        <translation>Conservation des retours : purger ce qui dépasse la durée de conservation.</translation>
+    </message>
+    <message>
+        <source>Show the serving backend&apos;s own dependencies (up, down, in fallback).</source>
+        <translation>Afficher les dépendances propres du backend de service (disponibles, indisponibles, en mode dégradé).</translation>
+    </message>
+    <message>
+        <source>Run the reference serving backend on demo traffic.</source>
+        <translation>Lance le backend de référence sur du trafic de démo.</translation>
+    </message>
+    <message>
+        <source>Write synthetic ride-delay data as CSV.</source>
+        <translation>Écrit des données synthétiques de retard de courses en CSV.</translation>
+    </message>
+    <message>
+        <source>Usage: mldeckctl &lt;verb&gt; [options]   (mldeckctl &lt;verb&gt; --help)</source>
+        <translation>Usage : mldeckctl &lt;verbe&gt; [options]   (mldeckctl &lt;verbe&gt; --help)</translation>
+    </message>
+    <message>
+        <source>unknown verb &quot;%1&quot;</source>
+        <translation>verbe « %1 » inconnu</translation>
+    </message>
+    <message>
+        <source>UNKNOWN</source>
+        <translation>INCONNU</translation>
+    </message>
+    <message>
+        <source>, fallback for %1 min (since %2)</source>
+        <translation>, en mode dégradé depuis %1 min (début : %2)</translation>
+    </message>
+    <message>
+        <source>  (%1)</source>
+        <translation>  (%1)</translation>
+    </message>
+    <message>
+        <source>  last error: %1</source>
+        <translation>  dernière erreur : %1</translation>
+    </message>
+    <message>
+        <source>  reported %1 s ago</source>
+        <translation>  rapporté il y a %1 s</translation>
+    </message>
+    <message>
+        <source>Lists the serving backend&apos;s own dependencies (weather API, feature store...) as the backend reports them in Redis: up, down, degraded or unknown (no report within its expiry), and how long a fallback has been active. Exit code 1 when one is not up, in fallback or unknown.</source>
+        <translation>Liste les dépendances propres du backend de service (API météo, feature store…) telles que le backend les rapporte dans Redis : up, down, degraded ou inconnue (aucun rapport avant son expiration), et depuis combien de temps un mode dégradé est actif. Code de sortie 1 quand l’une n’est pas disponible, est en mode dégradé ou inconnue.</translation>
+    </message>
+    <message>
+        <source>%1: the backend reports no dependencies.</source>
+        <translation>%1 : le backend ne rapporte aucune dépendance.</translation>
     </message>
     <message>
         <source>Wrote %1.</source>
@@ -4684,218 +2839,632 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
   Écrit un tableau de bord Grafana importable (JSON) dont les panneaux lisent les séries de `mldeckctl guard --listen`.</translation>
     </message>
     <message>
-        <source>Write to this file instead of standard output.</source>
-        <translation>Écrire dans ce fichier plutôt que sur la sortie standard.</translation>
-    </message>
-    <message>
         <source>Writes a Grafana dashboard for a deployment; its targets (MAE, R², latency, failure rate) come from the deployment&apos;s settings.</source>
         <translation>Écrit un tableau de bord Grafana pour un déploiement ; ses objectifs (MAE, R², latence, taux d’échec) viennent des réglages du déploiement.</translation>
     </message>
-</context>
-<context>
-    <name>mldeck::drift</name>
     <message>
-        <source>&quot;%1&quot; is not a duration: use a whole number with s, m, h or d, e.g. 30s or 10m.</source>
-        <translation>« %1 » n’est pas une durée : utilisez un entier suivi de s, m, h ou d, par ex. 30s ou 10m.</translation>
+        <source>Predictions</source>
+        <translation>Prédictions</translation>
     </message>
     <message>
-        <source>The duration &quot;%1&quot; must be above zero.</source>
-        <translation>La durée « %1 » doit être supérieure à zéro.</translation>
+        <source>Failed</source>
+        <translation>En échec</translation>
     </message>
     <message>
-        <source>%1 %2 %3 %4 %5 %6 %7</source>
-        <translation>%1 %2 %3 %4 %5 %6 %7</translation>
+        <source>With outcome</source>
+        <translation>Avec résultat réel</translation>
     </message>
     <message>
-        <source>feature</source>
-        <translation>variable</translation>
+        <source>Throughput (/s)</source>
+        <translation>Débit (/s)</translation>
     </message>
     <message>
-        <source>test</source>
-        <translation>test</translation>
+        <source>MAE (min)</source>
+        <translation>MAE (min)</translation>
     </message>
     <message>
-        <source>score</source>
-        <translation>score</translation>
+        <source>RMSE (min)</source>
+        <translation>RMSE (min)</translation>
     </message>
     <message>
-        <source>p-value</source>
-        <translation>valeur p</translation>
+        <source>R²</source>
+        <translation>R²</translation>
     </message>
     <message>
-        <source>threshold</source>
-        <translation>seuil</translation>
+        <source>MAPE (%)</source>
+        <translation>MAPE (%)</translation>
     </message>
     <message>
-        <source>effect</source>
-        <translation>effet</translation>
+        <source>Latency mean (ms)</source>
+        <translation>Latence moyenne (ms)</translation>
     </message>
     <message>
-        <source>verdict</source>
-        <translation>verdict</translation>
+        <source>Latency p50 (ms)</source>
+        <translation>Latence p50 (ms)</translation>
     </message>
     <message>
-        <source>too few rows</source>
-        <translation>trop peu de lignes</translation>
+        <source>Latency p95 (ms)</source>
+        <translation>Latence p95 (ms)</translation>
     </message>
     <message>
-        <source>DRIFT</source>
-        <translation>DÉRIVE</translation>
+        <source>Latency p99 (ms)</source>
+        <translation>Latence p99 (ms)</translation>
     </message>
     <message>
-        <source>ok</source>
-        <translation>ok</translation>
+        <source>Failure rate</source>
+        <translation>Taux d’échec</translation>
     </message>
     <message>
-        <source>Dataset drift: %1 of %2 features drift (threshold %3 %).</source>
-        <translation>Dérive du jeu de données : %1 variables sur %2 dérivent (seuil %3 %).</translation>
+        <source>Fallback share</source>
+        <translation>Part de repli</translation>
     </message>
     <message>
-        <source>No dataset drift: %1 of %2 features drift (threshold %3 %).</source>
-        <translation>Pas de dérive du jeu de données : %1 variables sur %2 dérivent (seuil %3 %).</translation>
+        <source>Delays anticipated</source>
+        <translation>Retards anticipés</translation>
     </message>
     <message>
-        <source>Cannot read %1: %2</source>
-        <translation>Impossible de lire %1 : %2</translation>
+        <source>Satisfaction</source>
+        <translation>Satisfaction</translation>
     </message>
     <message>
-        <source>%1 is empty: a header line with the column names is expected.</source>
-        <translation>%1 est vide : une ligne d’en-tête avec les noms des colonnes est attendue.</translation>
+        <source>ML uptime</source>
+        <translation>Disponibilité du ML</translation>
     </message>
     <message>
-        <source>%1, line %2: %3 values where the header has %4 columns (quoted commas are not supported).</source>
-        <translation>%1, ligne %2 : %3 valeurs alors que l’en-tête a %4 colonnes (les virgules entre guillemets ne sont pas prises en charge).</translation>
-    </message>
-    <message>
-        <source>%1 has no columns to compare.</source>
-        <translation>%1 n’a aucune colonne à comparer.</translation>
+        <source>ML vs heuristic (%)</source>
+        <translation>ML face à l’heuristique (%)</translation>
     </message>
 </context>
 <context>
-    <name>mldeck::drift::DriftConfig</name>
+    <name>mldeck::config</name>
     <message>
-        <source>drift setting &quot;%1&quot; must be a positive duration.</source>
-        <translation>le réglage de dérive « %1 » doit être une durée positive.</translation>
+        <source>The profile needs a name.</source>
+        <translation>Le profil doit avoir un nom.</translation>
     </message>
     <message>
-        <source>drift setting &quot;k&quot; must be a whole number from 1 to 1000.</source>
-        <translation>le réglage de dérive « k » doit être un entier de 1 à 1000.</translation>
+        <source>The profile name &quot;%1&quot; must not start or end with spaces.</source>
+        <translation>Le nom de profil « %1 » ne doit ni commencer ni finir par des espaces.</translation>
     </message>
     <message>
-        <source>drift setting &quot;dataset_share&quot; must be above 0 and at most 1.</source>
-        <translation>le réglage de dérive « dataset_share » doit être supérieur à 0 et au plus 1.</translation>
+        <source>The profile name is longer than %1 characters.</source>
+        <translation>Le nom du profil dépasse %1 caractères.</translation>
     </message>
     <message>
-        <source>unknown drift test &quot;%1&quot; for feature &quot;%2&quot;.</source>
-        <translation>test de dérive « %1 » inconnu pour la variable « %2 ».</translation>
+        <source>The profile name must not contain control characters.</source>
+        <translation>Le nom du profil ne doit pas contenir de caractères de contrôle.</translation>
+    </message>
+    <message>
+        <source>Redis host &quot;%1&quot; is not a valid host name or address.</source>
+        <translation>L’hôte Redis « %1 » n’est pas un nom d’hôte ou une adresse valide.</translation>
+    </message>
+    <message>
+        <source>Redis port %1 is out of range (1-65535).</source>
+        <translation>Le port Redis %1 est hors limites (1-65535).</translation>
+    </message>
+    <message>
+        <source>Redis database number %1 must not be negative.</source>
+        <translation>Le numéro de base Redis %1 ne doit pas être négatif.</translation>
+    </message>
+    <message>
+        <source>Redis timeout must be positive.</source>
+        <translation>Le délai d’attente Redis doit être positif.</translation>
+    </message>
+    <message>
+        <source>PostgreSQL host &quot;%1&quot; is not a valid host name or address.</source>
+        <translation>L’hôte PostgreSQL « %1 » n’est pas un nom d’hôte ou une adresse valide.</translation>
+    </message>
+    <message>
+        <source>PostgreSQL port %1 is out of range (1-65535).</source>
+        <translation>Le port PostgreSQL %1 est hors limites (1-65535).</translation>
+    </message>
+    <message>
+        <source>The PostgreSQL database name is empty.</source>
+        <translation>Le nom de la base PostgreSQL est vide.</translation>
+    </message>
+    <message>
+        <source>PostgreSQL sslmode &quot;%1&quot; is not one of disable, allow, prefer, require, verify-ca, verify-full.</source>
+        <translation>Le sslmode PostgreSQL « %1 » n’est pas l’un de disable, allow, prefer, require, verify-ca, verify-full.</translation>
+    </message>
+    <message>
+        <source>PostgreSQL connect timeout must not be negative.</source>
+        <translation>Le délai de connexion PostgreSQL ne doit pas être négatif.</translation>
+    </message>
+    <message>
+        <source>Not a Redis URL: &quot;%1&quot; (expected redis://[user:password@]host[:port][/db]).</source>
+        <translation>Pas une URL Redis : « %1 » (attendu : redis://[utilisateur:motdepasse@]hôte[:port][/base]).</translation>
+    </message>
+    <message>
+        <source>Redis port out of range in &quot;%1&quot;.</source>
+        <translation>Port Redis hors limites dans « %1 ».</translation>
+    </message>
+    <message>
+        <source>Redis database must be a number in &quot;%1&quot;.</source>
+        <translation>La base Redis doit être un nombre dans « %1 ».</translation>
+    </message>
+    <message>
+        <source>Not a PostgreSQL URL: &quot;%1&quot; (expected postgresql://user[:password]@host[:port]/database).</source>
+        <translation>Pas une URL PostgreSQL : « %1 » (attendu : postgresql://utilisateur[:motdepasse]@hôte[:port]/base).</translation>
+    </message>
+    <message>
+        <source>PostgreSQL port out of range in &quot;%1&quot;.</source>
+        <translation>Port PostgreSQL hors limites dans « %1 ».</translation>
     </message>
 </context>
 <context>
-    <name>mldeck::drift::ReferenceSpec</name>
+    <name>mldeck::domain</name>
     <message>
-        <source>&quot;%1&quot; is not a period: use period:FROM/TO with ISO 8601 times, FROM before TO.</source>
-        <translation>« %1 » n’est pas une période : utilisez period:DÉBUT/FIN avec des heures ISO 8601, DÉBUT avant FIN.</translation>
+        <source>%1 predictions</source>
+        <translation>%1 prédictions</translation>
     </message>
     <message>
-        <source>Unknown reference &quot;%1&quot;: use auto, model, snapshot:NAME, period:FROM/TO, first:DURATION or previous:DURATION.</source>
-        <translation>Référence « %1 » inconnue : utilisez auto, model, snapshot:NOM, period:DÉBUT/FIN, first:DURÉE ou previous:DURÉE.</translation>
+        <source>%1 min</source>
+        <translation>%1 min</translation>
+    </message>
+    <message>
+        <source> for %1 s</source>
+        <translation> pendant %1 s</translation>
+    </message>
+    <message>
+        <source>no predictions in %1 s%2</source>
+        <translation>aucune prédiction en %1 s%2</translation>
+    </message>
+    <message>
+        <source>a backend dependency in fallback for more than %1%2</source>
+        <translation>une dépendance du backend en mode dégradé depuis plus de %1%2</translation>
+    </message>
+    <message>
+        <source>failure rate</source>
+        <translation>taux d’échec</translation>
+    </message>
+    <message>
+        <source>ML latency p95</source>
+        <translation>latence p95 du ML</translation>
+    </message>
+    <message>
+        <source>ML MAE</source>
+        <translation>MAE du ML</translation>
+    </message>
+    <message>
+        <source>ML R²</source>
+        <translation>R² du ML</translation>
+    </message>
+    <message>
+        <source>%1 %2 %3 over %4 s%5</source>
+        <translation>%1 %2 %3 sur %4 s%5</translation>
+    </message>
+    <message>
+        <source>Rule id &quot;%1&quot; must be 1 to 64 lower-case letters, digits, &apos;_&apos;, &apos;.&apos; or &apos;-&apos;.</source>
+        <translation>L’identifiant de règle « %1 » doit compter de 1 à 64 caractères parmi les minuscules, les chiffres, « _ », « . » et « - ».</translation>
+    </message>
+    <message>
+        <source>Rule %1: the threshold must be a finite number.</source>
+        <translation>Règle %1 : le seuil doit être un nombre fini.</translation>
+    </message>
+    <message>
+        <source>Rule %1: the window must be between %2 and %3 seconds, not %4.</source>
+        <translation>Règle %1 : la fenêtre doit être comprise entre %2 et %3 secondes, pas %4.</translation>
+    </message>
+    <message>
+        <source>Rule %1: the pending period must be between 0 and %2 seconds, not %3.</source>
+        <translation>Règle %1 : le délai d’attente doit être compris entre 0 et %2 secondes, pas %3.</translation>
+    </message>
+    <message>
+        <source>Rule %1: unknown severity &quot;%2&quot;: use info, warning or critical.</source>
+        <translation>Règle %1 : gravité « %2 » inconnue : utilisez info, warning ou critical.</translation>
+    </message>
+    <message>
+        <source>Rule %1: a failure rate threshold is a share between 0 and 1 (0.2 = 20 %), not %2.</source>
+        <translation>Règle %1 : un seuil de taux d’échec est une proportion entre 0 et 1 (0.2 = 20 %), pas %2.</translation>
+    </message>
+    <message>
+        <source>Rule %1: the threshold cannot be negative (%2).</source>
+        <translation>Règle %1 : le seuil ne peut pas être négatif (%2).</translation>
+    </message>
+    <message>
+        <source>Rule %1: R² is at most 1, so a threshold of %2 always fires.</source>
+        <translation>Règle %1 : le R² vaut au plus 1, donc un seuil de %2 se déclenche toujours.</translation>
+    </message>
+    <message>
+        <source>Unknown alert rule key &quot;%1&quot;.</source>
+        <translation>Clé de règle d’alerte « %1 » inconnue.</translation>
+    </message>
+    <message>
+        <source>Unknown alert rule metric &quot;%1&quot;: use failure_rate, latency_p95_ms, mae, r2, no_data or dependency_fallback.</source>
+        <translation>Métrique de règle d’alerte inconnue « %1 » : utilisez failure_rate, latency_p95_ms, mae, r2, no_data ou dependency_fallback.</translation>
+    </message>
+    <message>
+        <source>An alert rule id must be a string.</source>
+        <translation>Un identifiant de règle d’alerte doit être une chaîne.</translation>
+    </message>
+    <message>
+        <source>Rule %1: &quot;%2&quot; must be a number.</source>
+        <translation>Règle %1 : « %2 » doit être un nombre.</translation>
+    </message>
+    <message>
+        <source>Rule %1: &quot;%2&quot; must be a whole number of seconds.</source>
+        <translation>Règle %1 : « %2 » doit être un nombre entier de secondes.</translation>
+    </message>
+    <message>
+        <source>Rule %1: comparison must be &quot;&gt;&quot; or &quot;&lt;&quot;.</source>
+        <translation>Règle %1 : comparison doit valoir « &gt; » ou « &lt; ».</translation>
+    </message>
+    <message>
+        <source>Rule %1: severity must be a string.</source>
+        <translation>Règle %1 : severity doit être une chaîne.</translation>
+    </message>
+    <message>
+        <source>Rule %1: &quot;enabled&quot; must be true or false.</source>
+        <translation>Règle %1 : « enabled » doit valoir true ou false.</translation>
+    </message>
+    <message>
+        <source>Each alert rule must be a JSON object.</source>
+        <translation>Chaque règle d’alerte doit être un objet JSON.</translation>
+    </message>
+    <message>
+        <source>Alert rule id &quot;%1&quot; appears twice.</source>
+        <translation>L’identifiant de règle d’alerte « %1 » apparaît deux fois.</translation>
+    </message>
+    <message>
+        <source>The webhook URL must be an http:// or https:// address, not &quot;%1&quot;.</source>
+        <translation>L’URL du webhook doit être une adresse http:// ou https://, pas « %1 ».</translation>
+    </message>
+    <message>
+        <source>KPI target &quot;%1&quot; must be a number.</source>
+        <translation>L’objectif d’indicateur « %1 » doit être un nombre.</translation>
+    </message>
+    <message>
+        <source>KPI target &quot;%1&quot; must be above %2, not %3.</source>
+        <translation>L’objectif d’indicateur « %1 » doit être supérieur à %2, pas %3.</translation>
+    </message>
+    <message>
+        <source>KPI target &quot;%1&quot; must be at most %2, not %3.</source>
+        <translation>L’objectif d’indicateur « %1 » doit valoir au plus %2, pas %3.</translation>
+    </message>
+    <message>
+        <source>KPI target &quot;%1&quot; must be between %2 and %3, not %4.</source>
+        <translation>L’objectif d’indicateur « %1 » doit être compris entre %2 et %3, pas %4.</translation>
+    </message>
+    <message>
+        <source>KPI target &quot;%1&quot; must be a whole number of minutes from 1 to %2.</source>
+        <translation>L’objectif d’indicateur « %1 » doit être un nombre entier de minutes de 1 à %2.</translation>
+    </message>
+    <message>
+        <source>Retrain setting &quot;%1&quot; must be a number from %2 to %3.</source>
+        <translation>Le réglage de réentraînement « %1 » doit être un nombre de %2 à %3.</translation>
+    </message>
+    <message>
+        <source>Retrain setting &quot;%1&quot; must be a whole number.</source>
+        <translation>Le réglage de réentraînement « %1 » doit être un entier.</translation>
+    </message>
+    <message>
+        <source>Retrain setting &quot;%1&quot; must be true or false.</source>
+        <translation>Le réglage de réentraînement « %1 » doit valoir true ou false.</translation>
     </message>
 </context>
 <context>
-    <name>mldeck::models</name>
+    <name>mldeck::ml</name>
     <message>
-        <source>The model&apos;s metadata refers to feature schema %1, which deployment &quot;%2&quot; does not have.</source>
-        <translation>Les métadonnées du modèle renvoient au schéma de variables %1, que le déploiement « %2 » n’a pas.</translation>
+        <source>%1 has no column &quot;%2&quot; (columns: %3).</source>
+        <translation>%1 n’a pas de colonne « %2 » (colonnes : %3).</translation>
     </message>
     <message>
-        <source>The model&apos;s features do not match feature schema %1 of deployment &quot;%2&quot;: the model expects numeric [%3] and categorical [%4], the deployment logs numeric [%5] and categorical [%6].</source>
-        <translation>Les variables du modèle ne correspondent pas au schéma de variables %1 du déploiement « %2 » : le modèle attend en numérique [%3] et en catégoriel [%4], le déploiement journalise en numérique [%5] et en catégoriel [%6].</translation>
+        <source>%1, line %2, column %3 (%4)</source>
+        <translation>%1, ligne %2, colonne %3 (%4)</translation>
     </message>
     <message>
-        <source>The promotion is committed, but publishing the champion in Redis failed: %1 Run `mldeckctl models publish --deployment %2` once Redis is back.</source>
-        <translation>La promotion est validée, mais la publication du champion dans Redis a échoué : %1 Lancez `mldeckctl models publish --deployment %2` quand Redis sera revenu.</translation>
+        <source>%1: the target must be a finite number, not &quot;%2&quot; (an empty or NaN target cannot be scored).</source>
+        <translation>%1 : la cible doit être un nombre fini, pas « %2 » (une cible vide ou NaN ne peut pas être évaluée).</translation>
     </message>
     <message>
-        <source>&quot;%1&quot; is not a valid deployment name.</source>
-        <translation>« %1 » n’est pas un nom de déploiement valide.</translation>
+        <source>%1: &quot;%2&quot; is not a finite number.</source>
+        <translation>%1 : « %2 » n’est pas un nombre fini.</translation>
     </message>
     <message>
-        <source>Invalid version &quot;%1&quot;: use 1 to 64 letters, digits, &apos;.&apos;, &apos;_&apos; or &apos;-&apos;.</source>
-        <translation>Version « %1 » non valide : utilisez 1 à 64 lettres, chiffres, « . », « _ » ou « - ».</translation>
+        <source>%1: &quot;%2&quot; is not an ISO 8601 time such as 2024-05-01T08:00:00Z.</source>
+        <translation>%1 : « %2 » n’est pas une heure ISO 8601 comme 2024-05-01T08:00:00Z.</translation>
     </message>
     <message>
-        <source>No model file given.</source>
-        <translation>Aucun fichier de modèle indiqué.</translation>
+        <source>%1 has a header but no data rows: nothing to evaluate.</source>
+        <translation>%1 a un en-tête mais aucune ligne de données : rien à évaluer.</translation>
+    </message>
+    <message>
+        <source>--features (%1) does not match the features model %2 was trained on (%3).</source>
+        <translation>--features (%1) ne correspond pas aux variables sur lesquelles le modèle %2 a été entraîné (%3).</translation>
+    </message>
+    <message>
+        <source>The data has no column &quot;%1&quot;, which model %2 needs.</source>
+        <translation>Les données n’ont pas de colonne « %1 », dont le modèle %2 a besoin.</translation>
+    </message>
+    <message>
+        <source>The data has no column &quot;%1&quot; (named by --features).</source>
+        <translation>Les données n’ont pas de colonne « %1 » (nommée par --features).</translation>
+    </message>
+    <message>
+        <source>--features names the target &quot;%1&quot;: a model cannot read its own answer.</source>
+        <translation>--features nomme la cible « %1 » : un modèle ne peut pas lire sa propre réponse.</translation>
+    </message>
+    <message>
+        <source>The data has no input column besides the target &quot;%1&quot;.</source>
+        <translation>Les données n’ont aucune colonne d’entrée en dehors de la cible « %1 ».</translation>
+    </message>
+    <message>
+        <source>No rows to evaluate.</source>
+        <translation>Aucune ligne à évaluer.</translation>
+    </message>
+    <message>
+        <source>Rows %1–%2: %3</source>
+        <translation>Lignes %1–%2 : %3</translation>
+    </message>
+    <message>
+        <source>Row %1: %2</source>
+        <translation>Ligne %1 : %2</translation>
+    </message>
+    <message>
+        <source>Row %1 has %2 numeric and %3 categorical values; model %4 expects %5 numeric (%6) and %7 categorical (%8).</source>
+        <translation>La ligne %1 a %2 valeurs numériques et %3 catégorielles ; le modèle %4 attend %5 numériques (%6) et %7 catégorielles (%8).</translation>
+    </message>
+    <message>
+        <source>Row %1: %2 is not a finite number.</source>
+        <translation>Ligne %1 : %2 n’est pas un nombre fini.</translation>
+    </message>
+    <message>
+        <source>model metadata (mldeck.json): %1</source>
+        <translation>métadonnées du modèle (mldeck.json) : %1</translation>
+    </message>
+    <message>
+        <source>not valid JSON (%1 at offset %2)</source>
+        <translation>JSON non valide (%1 à la position %2)</translation>
+    </message>
+    <message>
+        <source>the document must be a JSON object</source>
+        <translation>le document doit être un objet JSON</translation>
+    </message>
+    <message>
+        <source>&quot;format&quot; must be &quot;mldeck-model&quot;</source>
+        <translation>« format » doit valoir « mldeck-model »</translation>
+    </message>
+    <message>
+        <source>&quot;format_version&quot; must be a whole number</source>
+        <translation>« format_version » doit être un entier</translation>
+    </message>
+    <message>
+        <source>format version %1 is not supported by this MLDeck (it reads version %2)</source>
+        <translation>la version de format %1 n’est pas prise en charge par ce MLDeck (il lit la version %2)</translation>
+    </message>
+    <message>
+        <source>&quot;model&quot; must give a non-empty &quot;name&quot; and &quot;version&quot;</source>
+        <translation>« model » doit donner un « name » et une « version » non vides</translation>
+    </message>
+    <message>
+        <source>&quot;task&quot; must be &quot;regression&quot; or &quot;classification&quot;, not &quot;%1&quot;</source>
+        <translation>« task » doit valoir « regression » ou « classification », pas « %1 »</translation>
+    </message>
+    <message>
+        <source>&quot;target&quot; must give a non-empty &quot;name&quot;</source>
+        <translation>« target » doit donner un « name » non vide</translation>
+    </message>
+    <message>
+        <source>&quot;feature_schema&quot; must be a positive whole number</source>
+        <translation>« feature_schema » doit être un entier positif</translation>
+    </message>
+    <message>
+        <source>&quot;features&quot; must be a non-empty array</source>
+        <translation>« features » doit être un tableau non vide</translation>
+    </message>
+    <message>
+        <source>feature %1 has no name</source>
+        <translation>la variable %1 n’a pas de nom</translation>
+    </message>
+    <message>
+        <source>feature &quot;%1&quot; appears twice</source>
+        <translation>la variable « %1 » apparaît deux fois</translation>
+    </message>
+    <message>
+        <source>numeric feature &quot;%1&quot; needs a finite &quot;mean&quot; and a &quot;std&quot; above 0</source>
+        <translation>la variable numérique « %1 » demande une « mean » finie et un « std » supérieur à 0</translation>
+    </message>
+    <message>
+        <source>categorical feature &quot;%1&quot; has an empty, duplicate or non-text category</source>
+        <translation>la variable catégorielle « %1 » a une catégorie vide, en double ou non textuelle</translation>
+    </message>
+    <message>
+        <source>categorical feature &quot;%1&quot; needs a non-empty &quot;categories&quot; array</source>
+        <translation>la variable catégorielle « %1 » demande un tableau « categories » non vide</translation>
+    </message>
+    <message>
+        <source>feature &quot;%1&quot; has kind &quot;%2&quot;; expected &quot;numeric&quot; or &quot;categorical&quot;</source>
+        <translation>la variable « %1 » est de type « %2 » ; attendu : « numeric » ou « categorical »</translation>
+    </message>
+    <message>
+        <source>&quot;sequence_length&quot; must be a whole number from 1 to %1</source>
+        <translation>« sequence_length » doit être un entier de 1 à %1</translation>
     </message>
     <message>
         <source>Model file %1 does not exist.</source>
         <translation>Le fichier de modèle %1 n’existe pas.</translation>
     </message>
     <message>
-        <source>Model path %1 is not a file.</source>
-        <translation>Le chemin de modèle %1 n’est pas un fichier.</translation>
+        <source>Cannot read model file %1: %2</source>
+        <translation>Impossible de lire le fichier de modèle %1 : %2</translation>
     </message>
     <message>
-        <source>Unknown deployment &quot;%1&quot;: it has no row in mldeck.deployments (the serving backend or `mldeckctl simulate` creates it).</source>
-        <translation>Déploiement « %1 » inconnu : il n’a pas de ligne dans mldeck.deployments (le backend de production ou `mldeckctl simulate` la crée).</translation>
+        <source>Cannot create the model store directory %1.</source>
+        <translation>Impossible de créer le répertoire du magasin de modèles %1.</translation>
     </message>
     <message>
-        <source>This file (SHA-256 %1…) is already registered for deployment &quot;%2&quot; as version %3; a file is registered once per deployment.</source>
-        <translation>Ce fichier (SHA-256 %1…) est déjà enregistré pour le déploiement « %2 » en tant que version %3 ; un fichier n’est enregistré qu’une fois par déploiement.</translation>
+        <source>Cannot write into the model store %1: %2</source>
+        <translation>Impossible d’écrire dans le magasin de modèles %1 : %2</translation>
     </message>
     <message>
-        <source>Model file %1 changed while it was being registered; try again.</source>
-        <translation>Le fichier de modèle %1 a changé pendant son enregistrement ; réessayez.</translation>
+        <source>Model file %1 changed while it was being copied into the store; try again.</source>
+        <translation>Le fichier de modèle %1 a changé pendant sa copie dans le magasin ; réessayez.</translation>
+    </message>
+    <message>
+        <source>No valid SHA-256 to check %1 against; a model is loaded only when its hash is known.</source>
+        <translation>Aucun SHA-256 valide auquel comparer %1 ; un modèle n’est chargé que si son empreinte est connue.</translation>
+    </message>
+    <message>
+        <source>Model file %1 is missing from the model store; it was not loaded.</source>
+        <translation>Le fichier de modèle %1 est absent du magasin de modèles ; il n’a pas été chargé.</translation>
+    </message>
+    <message>
+        <source>Model file %1 does not match the registry (SHA-256 %2…, expected %3…, %4 bytes): it was changed, truncated or replaced after registration, so it was not loaded.</source>
+        <translation>Le fichier de modèle %1 ne correspond pas au registre (SHA-256 %2…, attendu %3…, %4 octets) : il a été modifié, tronqué ou remplacé après l’enregistrement, il n’a donc pas été chargé.</translation>
+    </message>
+    <message>
+        <source>The model worker sent a malformed training result.</source>
+        <translation>Le processus de modèle a envoyé un résultat d’entraînement mal formé.</translation>
+    </message>
+    <message>
+        <source>The trained model&apos;s metadata is unreadable: %1</source>
+        <translation>Les métadonnées du modèle entraîné sont illisibles : %1</translation>
+    </message>
+    <message>
+        <source>The trained model needs a version.</source>
+        <translation>Le modèle entraîné demande une version.</translation>
+    </message>
+    <message>
+        <source>No output file given for the trained model.</source>
+        <translation>Aucun fichier de sortie indiqué pour le modèle entraîné.</translation>
+    </message>
+    <message>
+        <source>The folder of %1 does not exist.</source>
+        <translation>Le dossier de %1 n’existe pas.</translation>
+    </message>
+    <message numerus="yes">
+        <source>Too little training data: %n row(s); at least %1 are needed.</source>
+        <translation>
+            <numerusform>Trop peu de données d’entraînement : %n ligne ; il en faut au moins %1.</numerusform>
+            <numerusform>Trop peu de données d’entraînement : %n lignes ; il en faut au moins %1.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>The validation set has no rows: early stopping and the choice of the best epoch need it.</source>
+        <translation>Le jeu de validation n’a aucune ligne : l’arrêt anticipé et le choix de la meilleure époque en ont besoin.</translation>
+    </message>
+    <message>
+        <source>Model file %1 does not match its registered SHA-256: it was not trained.</source>
+        <translation>Le fichier de modèle %1 ne correspond pas à son SHA-256 enregistré : il n’a pas été entraîné.</translation>
     </message>
 </context>
 <context>
-    <name>mldeck::pg</name>
+    <name>mldeck::rollout</name>
     <message>
-        <source>lost the connection to PostgreSQL at %1 while %2: %3</source>
-        <translation>connexion à PostgreSQL sur %1 perdue pendant : %2 : %3</translation>
+        <source>Cannot create the audit spool directory %1.</source>
+        <translation>Impossible de créer le répertoire tampon d’audit %1.</translation>
     </message>
     <message>
-        <source>PostgreSQL at %1 went away while committing (%2): the outcome is unknown: %3</source>
-        <translation>PostgreSQL sur %1 a disparu pendant la validation (%2) : le résultat est inconnu : %3</translation>
+        <source>Cannot write the audit spool file %1: %2</source>
+        <translation>Impossible d’écrire le fichier tampon d’audit %1 : %2</translation>
     </message>
     <message>
-        <source>PostgreSQL error while %1: %2</source>
-        <translation>erreur PostgreSQL pendant : %1 : %2</translation>
-    </message>
-</context>
-<context>
-    <name>mldeck::pgtext</name>
-    <message>
-        <source>not an array literal: %1</source>
-        <translation>pas un littéral de tableau : %1</translation>
+        <source>Cannot move the audit spool file into place at %1.</source>
+        <translation>Impossible de mettre en place le fichier tampon d’audit à %1.</translation>
     </message>
     <message>
-        <source>unterminated quoted element in array literal: %1</source>
-        <translation>élément entre guillemets non terminé dans le littéral de tableau : %1</translation>
+        <source>Cannot flush the audit spool directory %1 to disk.</source>
+        <translation>Impossible d’écrire sur le disque le répertoire tampon d’audit %1.</translation>
     </message>
     <message>
-        <source>empty element in array literal: %1</source>
-        <translation>élément vide dans le littéral de tableau : %1</translation>
+        <source>Cannot remove the flushed audit spool file %1.</source>
+        <translation>Impossible de supprimer le fichier tampon d’audit %1 déjà transmis.</translation>
     </message>
     <message>
-        <source>malformed array literal: %1</source>
-        <translation>littéral de tableau mal formé : %1</translation>
+        <source>%1 must be 0 or 1, not &quot;%2&quot;.</source>
+        <translation>%1 doit valoir 0 ou 1, pas « %2 ».</translation>
     </message>
     <message>
-        <source>trailing comma in array literal: %1</source>
-        <translation>virgule finale dans le littéral de tableau : %1</translation>
+        <source>The ML traffic percentage must be a whole number from 0 to 100, not &quot;%1&quot;.</source>
+        <translation>Le pourcentage de trafic ML doit être un entier de 0 à 100, pas « %1 ».</translation>
     </message>
     <message>
-        <source>NULL element in a numeric feature array</source>
-        <translation>élément NULL dans un tableau de variables numériques</translation>
+        <source>The guard window must be from 10 s to 1 day (got %1 s).</source>
+        <translation>La fenêtre de la garde doit aller de 10 s à 1 jour (reçu %1 s).</translation>
     </message>
     <message>
-        <source>not a number in a numeric feature array: %1</source>
-        <translation>pas un nombre dans un tableau de variables numériques : %1</translation>
+        <source>The guard needs a minimum of at least 1 sample (got %1).</source>
+        <translation>La garde demande un minimum d’au moins 1 échantillon (reçu %1).</translation>
     </message>
-</context>
-<context>
-    <name>mldeck::plan</name>
+    <message>
+        <source>Consecutive breaches must be from 1 to 100 (got %1).</source>
+        <translation>Les dépassements consécutifs doivent aller de 1 à 100 (reçu %1).</translation>
+    </message>
+    <message>
+        <source>The rollback error rate must be a share above 0 and at most 1 (got %1).</source>
+        <translation>Le taux d’erreur de retour arrière doit être une proportion supérieure à 0 et au plus 1 (reçu %1).</translation>
+    </message>
+    <message>
+        <source>The latency threshold must be positive (got %1 ms).</source>
+        <translation>Le seuil de latence doit être positif (reçu %1 ms).</translation>
+    </message>
+    <message>
+        <source>The MAE threshold must be positive (got %1).</source>
+        <translation>Le seuil de MAE doit être positif (reçu %1).</translation>
+    </message>
+    <message>
+        <source>The guard interval must be from 1 s to 1 h (got %1 s).</source>
+        <translation>L’intervalle de la garde doit aller de 1 s à 1 h (reçu %1 s).</translation>
+    </message>
+    <message>
+        <source>guard disabled for this deployment</source>
+        <translation>garde désactivée pour ce déploiement</translation>
+    </message>
+    <message>
+        <source>latched (%1); ML not serving</source>
+        <translation>verrouillée (%1) ; le ML ne sert pas</translation>
+    </message>
+    <message>
+        <source>ML not serving: nothing to guard</source>
+        <translation>le ML ne sert pas : rien à surveiller</translation>
+    </message>
+    <message>
+        <source>no ML samples in the last %1 s (no data counts as a breach)</source>
+        <translation>aucun échantillon ML dans les %1 dernières s (l’absence de données compte comme un dépassement)</translation>
+    </message>
+    <message>
+        <source>inconclusive: %1 samples &lt; minimum %2</source>
+        <translation>non concluant : %1 échantillons &lt; minimum %2</translation>
+    </message>
+    <message>
+        <source>latched (%1); %2</source>
+        <translation>verrouillée (%1) ; %2</translation>
+    </message>
+    <message>
+        <source>error rate %1 &gt; %2</source>
+        <translation>taux d’erreur %1 &gt; %2</translation>
+    </message>
+    <message>
+        <source>latency p95 %1 ms &gt; %2 ms</source>
+        <translation>latence p95 %1 ms &gt; %2 ms</translation>
+    </message>
+    <message>
+        <source>MAE %1 &gt; %2</source>
+        <translation>MAE %1 &gt; %2</translation>
+    </message>
+    <message>
+        <source>ML OFF (escalation after halving) after %1 consecutive breaches: %2</source>
+        <translation>ML COUPÉ (escalade après division par deux) après %1 dépassements consécutifs : %2</translation>
+    </message>
+    <message>
+        <source>latched (%1) since %2: not acting again until re-armed%3</source>
+        <translation>verrouillée (%1) depuis %2 : aucune nouvelle action avant réarmement%3</translation>
+    </message>
+    <message>
+        <source>ML OFF after %1 consecutive breaches: %2</source>
+        <translation>ML COUPÉ après %1 dépassements consécutifs : %2</translation>
+    </message>
+    <message>
+        <source>percentage halved after %1 consecutive breaches: %2</source>
+        <translation>pourcentage divisé par deux après %1 dépassements consécutifs : %2</translation>
+    </message>
+    <message>
+        <source>breach %1 of %2 (waiting for %2 in a row): %3</source>
+        <translation>dépassement %1 sur %2 (attente de %2 d’affilée) : %3</translation>
+    </message>
+    <message>
+        <source>healthy: %1 samples</source>
+        <translation>sain : %1 échantillons</translation>
+    </message>
     <message>
         <source>A plan needs at least one step.</source>
         <translation>Un plan demande au moins une étape.</translation>
@@ -4942,10 +3511,566 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     </message>
 </context>
 <context>
-    <name>mldeck::retrain</name>
+    <name>mldeck::services</name>
+    <message>
+        <source>cancelled</source>
+        <translation>annulé</translation>
+    </message>
+    <message>
+        <source>%1 has no target column &quot;%2&quot; (columns: %3); name it with --target.</source>
+        <translation>%1 n’a pas de colonne cible « %2 » (colonnes : %3) ; nommez-la avec --target.</translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1 : %2</translation>
+    </message>
+    <message>
+        <source>A time window needs a PostgreSQL connection.</source>
+        <translation>Une période demande une connexion PostgreSQL.</translation>
+    </message>
+    <message>
+        <source>Loading %1</source>
+        <translation>Chargement de %1</translation>
+    </message>
+    <message>
+        <source>Model %1: %2</source>
+        <translation>Modèle %1 : %2</translation>
+    </message>
+    <message>
+        <source>%1 is a %2 model and %3 a %4 model: they cannot be compared.</source>
+        <translation>%1 est un modèle « %2 » et %3 un modèle « %4 » : ils ne peuvent pas être comparés.</translation>
+    </message>
+    <message>
+        <source>Reading rows</source>
+        <translation>Lecture des lignes</translation>
+    </message>
+    <message>
+        <source>Evaluating %1</source>
+        <translation>Évaluation de %1</translation>
+    </message>
+    <message>
+        <source>MAPE leaves out %1 rows whose actual value is 0.</source>
+        <translation>La MAPE exclut %1 lignes dont la valeur réelle est 0.</translation>
+    </message>
+    <message>
+        <source>%1 met %2 categorical values it does not know (encoded as all zero).</source>
+        <translation>%1 a rencontré %2 valeurs catégorielles qu’il ne connaît pas (encodées tout à zéro).</translation>
+    </message>
+    <message>
+        <source>Bootstrap confidence intervals</source>
+        <translation>Intervalles de confiance par bootstrap</translation>
+    </message>
+    <message>
+        <source>The bootstrap could not run on these rows.</source>
+        <translation>Le bootstrap n’a pas pu s’exécuter sur ces lignes.</translation>
+    </message>
+    <message>
+        <source>Give 1 to 4 models (got %1).</source>
+        <translation>Donnez de 1 à 4 modèles (reçu %1).</translation>
+    </message>
+    <message>
+        <source>Give either a CSV file or a time window, not both and not neither.</source>
+        <translation>Donnez soit un fichier CSV, soit une période, mais pas les deux et pas aucun des deux.</translation>
+    </message>
+    <message>
+        <source>Segments</source>
+        <translation>Segments</translation>
+    </message>
+    <message>
+        <source>Done</source>
+        <translation>Terminé</translation>
+    </message>
+    <message>
+        <source>The reference period of &quot;%1&quot; is empty.</source>
+        <translation>La période de référence de « %1 » est vide.</translation>
+    </message>
+    <message>
+        <source>%1 (%2 to %3)</source>
+        <translation>%1 (%2 à %3)</translation>
+    </message>
+    <message>
+        <source>snapshot %1</source>
+        <translation>instantané %1</translation>
+    </message>
+    <message>
+        <source>the champion&apos;s training window</source>
+        <translation>la fenêtre d’entraînement du champion</translation>
+    </message>
+    <message>
+        <source>period</source>
+        <translation>période</translation>
+    </message>
+    <message>
+        <source>the previous %1 s</source>
+        <translation>les %1 s précédentes</translation>
+    </message>
+    <message>
+        <source>the first %1 s of the log</source>
+        <translation>les %1 premières s du journal</translation>
+    </message>
+    <message>
+        <source>snapshot baseline</source>
+        <translation>instantané de référence</translation>
+    </message>
+    <message>
+        <source>the first hour of the log</source>
+        <translation>la première heure du journal</translation>
+    </message>
+    <message>
+        <source>Unknown reference.</source>
+        <translation>Référence inconnue.</translation>
+    </message>
+    <message>
+        <source>prediction</source>
+        <translation>prédiction</translation>
+    </message>
+    <message>
+        <source>target</source>
+        <translation>cible</translation>
+    </message>
+    <message>
+        <source>dataset</source>
+        <translation>jeu de données</translation>
+    </message>
+    <message>
+        <source>Drift settings of &quot;%1&quot;: %2</source>
+        <translation>Réglages de dérive de « %1 » : %2</translation>
+    </message>
+    <message>
+        <source>Drift on %1: %2 p = %3, effect %4 = %5</source>
+        <translation>Dérive sur %1 : %2 p = %3, effet %4 = %5</translation>
+    </message>
+    <message>
+        <source>Drift on %1: %2 = %3 (threshold %4), effect %5 = %6</source>
+        <translation>Dérive sur %1 : %2 = %3 (seuil %4), effet %5 = %6</translation>
+    </message>
+    <message>
+        <source>Dataset drift: %1 of %2 features drift</source>
+        <translation>Dérive du jeu de données : %1 variables sur %2 dérivent</translation>
+    </message>
+    <message>
+        <source>no flags</source>
+        <translation>aucun drapeau</translation>
+    </message>
+    <message>
+        <source>INVALID (%1)</source>
+        <translation>NON VALIDE (%1)</translation>
+    </message>
+    <message>
+        <source>ml_enabled=%1, ml_traffic_percentage=%2, fallback_on_error=%3</source>
+        <translation>ml_enabled=%1, ml_traffic_percentage=%2, fallback_on_error=%3</translation>
+    </message>
+    <message>
+        <source>Not connected to PostgreSQL.</source>
+        <translation>Non connecté à PostgreSQL.</translation>
+    </message>
+    <message>
+        <source>not applied: %1</source>
+        <translation>non appliqué : %1</translation>
+    </message>
+    <message>
+        <source>not applied: nothing to change.</source>
+        <translation>non appliqué : rien à changer.</translation>
+    </message>
+    <message>
+        <source>not applied: the ML traffic percentage must be a whole number from 0 to 100, not %1.</source>
+        <translation>non appliqué : le pourcentage de trafic ML doit être un entier de 0 à 100, pas %1.</translation>
+    </message>
+    <message>
+        <source>deployment &quot;%1&quot; has no flags in Redis (create them with mldeckctl flags init).</source>
+        <translation>le déploiement « %1 » n’a pas de drapeaux dans Redis (créez-les avec mldeckctl flags init).</translation>
+    </message>
+    <message>
+        <source>Conflict: the flags of &quot;%1&quot; were changed by %2 at %3 (now version %4: %5) while you expected version %6. Nothing was written; review the new state and try again.</source>
+        <translation>Conflit : les drapeaux de « %1 » ont été modifiés par %2 à %3 (maintenant en version %4 : %5) alors que vous attendiez la version %6. Rien n’a été écrit ; examinez le nouvel état et réessayez.</translation>
+    </message>
+    <message>
+        <source>the audit log is not writable: %1</source>
+        <translation>le journal d’audit n’est pas accessible en écriture : %1</translation>
+    </message>
+    <message>
+        <source>Applied (version %1 -&gt; %2), but the audit row could not be committed (%3); it is kept in %4 and will be written when PostgreSQL is reachable.</source>
+        <translation>Appliqué (version %1 -&gt; %2), mais la ligne d’audit n’a pas pu être validée (%3) ; elle est conservée dans %4 et sera écrite quand PostgreSQL sera joignable.</translation>
+    </message>
+    <message>
+        <source>Applied (version %1 -&gt; %2), but the audit row was LOST: commit failed (%3) and the spool failed (%4).</source>
+        <translation>Appliqué (version %1 -&gt; %2), mais la ligne d’audit a été PERDUE : la validation a échoué (%3) et la mise en tampon a échoué (%4).</translation>
+    </message>
+    <message>
+        <source>Applied: the flags of &quot;%1&quot; are now version %2 (%3).</source>
+        <translation>Appliqué : les drapeaux de « %1 » sont maintenant en version %2 (%3).</translation>
+    </message>
+    <message>
+        <source>Rolled back: ML is OFF for &quot;%1&quot; (version %2).</source>
+        <translation>Retour arrière effectué : le ML est COUPÉ pour « %1 » (version %2).</translation>
+    </message>
+    <message>
+        <source>Rolled back: ML is OFF for &quot;%1&quot; (version %2). The audit log is unreachable (%3): the row is kept in %4 and will be written when PostgreSQL is reachable.</source>
+        <translation>Retour arrière effectué : le ML est COUPÉ pour « %1 » (version %2). Le journal d’audit est injoignable (%3) : la ligne est conservée dans %4 et sera écrite quand PostgreSQL sera joignable.</translation>
+    </message>
+    <message>
+        <source>Rolled back: ML is OFF for &quot;%1&quot; (version %2), but the audit row was LOST: %3; %4</source>
+        <translation>Retour arrière effectué : le ML est COUPÉ pour « %1 » (version %2), mais la ligne d’audit a été PERDUE : %3 ; %4</translation>
+    </message>
+    <message>
+        <source>unknown</source>
+        <translation>inconnu</translation>
+    </message>
+    <message>
+        <source>connecting</source>
+        <translation>connexion</translation>
+    </message>
+    <message>
+        <source>up</source>
+        <translation>disponible</translation>
+    </message>
+    <message>
+        <source>down</source>
+        <translation>indisponible</translation>
+    </message>
+    <message>
+        <source>No deployment given.</source>
+        <translation>Aucun déploiement indiqué.</translation>
+    </message>
+    <message>
+        <source>The range is empty: it must end after it starts.</source>
+        <translation>La plage est vide : elle doit se terminer après son début.</translation>
+    </message>
+    <message>
+        <source>Nothing loaded to refresh.</source>
+        <translation>Rien n’est chargé, rien à actualiser.</translation>
+    </message>
+    <message>
+        <source>Unknown report period &quot;%1&quot;: use day or week.</source>
+        <translation>Période de rapport « %1 » inconnue : utilisez day ou week.</translation>
+    </message>
+    <message>
+        <source>The end of the report period is not a valid time.</source>
+        <translation>La fin de la période du rapport n’est pas une heure valide.</translation>
+    </message>
+    <message>
+        <source>Could not read the deployments: %1</source>
+        <translation>Impossible de lire les déploiements : %1</translation>
+    </message>
+    <message>
+        <source>Unknown deployment &quot;%1&quot;.</source>
+        <translation>Déploiement « %1 » inconnu.</translation>
+    </message>
+    <message>
+        <source>Could not compute the KPIs of the period: %1</source>
+        <translation>Impossible de calculer les indicateurs de la période : %1</translation>
+    </message>
+    <message>
+        <source>Could not read the alerts of the period: %1</source>
+        <translation>Impossible de lire les alertes de la période : %1</translation>
+    </message>
+    <message>
+        <source>Could not read the changes of the period: %1</source>
+        <translation>Impossible de lire les changements de la période : %1</translation>
+    </message>
+    <message>
+        <source>Cannot write %1: %2</source>
+        <translation>Impossible d’écrire %1 : %2</translation>
+    </message>
+    <message>
+        <source>The model&apos;s metadata refers to feature schema %1, which deployment &quot;%2&quot; does not have.</source>
+        <translation>Les métadonnées du modèle renvoient au schéma de variables %1, que le déploiement « %2 » n’a pas.</translation>
+    </message>
+    <message>
+        <source>The model&apos;s features do not match feature schema %1 of deployment &quot;%2&quot;: the model expects numeric [%3] and categorical [%4], the deployment logs numeric [%5] and categorical [%6].</source>
+        <translation>Les variables du modèle ne correspondent pas au schéma de variables %1 du déploiement « %2 » : le modèle attend en numérique [%3] et en catégoriel [%4], le déploiement journalise en numérique [%5] et en catégoriel [%6].</translation>
+    </message>
+    <message>
+        <source>The promotion is committed, but publishing the champion in Redis failed: %1 Run `mldeckctl models publish --deployment %2` once Redis is back.</source>
+        <translation>La promotion est validée, mais la publication du champion dans Redis a échoué : %1 Lancez `mldeckctl models publish --deployment %2` quand Redis sera revenu.</translation>
+    </message>
     <message>
         <source>&quot;%1&quot; is not a valid deployment name.</source>
         <translation>« %1 » n’est pas un nom de déploiement valide.</translation>
+    </message>
+    <message>
+        <source>Invalid version &quot;%1&quot;: use 1 to 64 letters, digits, &apos;.&apos;, &apos;_&apos; or &apos;-&apos;.</source>
+        <translation>Version « %1 » non valide : utilisez 1 à 64 lettres, chiffres, « . », « _ » ou « - ».</translation>
+    </message>
+    <message>
+        <source>No model file given.</source>
+        <translation>Aucun fichier de modèle indiqué.</translation>
+    </message>
+    <message>
+        <source>Model file %1 does not exist.</source>
+        <translation>Le fichier de modèle %1 n’existe pas.</translation>
+    </message>
+    <message>
+        <source>Model path %1 is not a file.</source>
+        <translation>Le chemin de modèle %1 n’est pas un fichier.</translation>
+    </message>
+    <message>
+        <source>Unknown deployment &quot;%1&quot;: it has no row in mldeck.deployments (the serving backend or `mldeckctl simulate` creates it).</source>
+        <translation>Déploiement « %1 » inconnu : il n’a pas de ligne dans mldeck.deployments (le backend de production ou `mldeckctl simulate` la crée).</translation>
+    </message>
+    <message>
+        <source>This file (SHA-256 %1…) is already registered for deployment &quot;%2&quot; as version %3; a file is registered once per deployment.</source>
+        <translation>Ce fichier (SHA-256 %1…) est déjà enregistré pour le déploiement « %2 » en tant que version %3 ; un fichier n’est enregistré qu’une fois par déploiement.</translation>
+    </message>
+    <message>
+        <source>Model file %1 changed while it was being registered; try again.</source>
+        <translation>Le fichier de modèle %1 a changé pendant son enregistrement ; réessayez.</translation>
+    </message>
+    <message>
+        <source>No model given: use a file path, DEPLOYMENT:champion, DEPLOYMENT:challenger or DEPLOYMENT@VERSION.</source>
+        <translation>Aucun modèle indiqué : utilisez un chemin de fichier, DEPLOYMENT:champion, DEPLOYMENT:challenger ou DEPLOYMENT@VERSION.</translation>
+    </message>
+    <message>
+        <source>Model reference &quot;%1&quot; needs the registry: give PostgreSQL with --pg or MLDECK_PG_URL.</source>
+        <translation>La référence de modèle « %1 » demande le registre : indiquez PostgreSQL avec --pg ou MLDECK_PG_URL.</translation>
+    </message>
+    <message>
+        <source>Deployment &quot;%1&quot; has no %2 model.</source>
+        <translation>Le déploiement « %1 » n’a pas de modèle %2.</translation>
+    </message>
+    <message>
+        <source>The plan was saved but its audit row could not be written: %1</source>
+        <translation>Le plan a été enregistré mais sa ligne d’audit n’a pas pu être écrite : %1</translation>
+    </message>
+    <message>
+        <source>Deployment &quot;%1&quot; has no staged plan yet; save one first (mldeckctl plan set).</source>
+        <translation>Le déploiement « %1 » n’a pas encore de plan par étapes ; enregistrez-en un d’abord (mldeckctl plan set).</translation>
+    </message>
+    <message>
+        <source>Deployment &quot;%1&quot; has no flags in Redis (create them with mldeckctl flags init).</source>
+        <translation>Le déploiement « %1 » n’a pas de drapeaux dans Redis (créez-les avec mldeckctl flags init).</translation>
+    </message>
+    <message>
+        <source>ML traffic is already at %1 %, at or above the plan&apos;s last step: nothing to advance.</source>
+        <translation>Le trafic ML est déjà à %1 %, au niveau ou au-delà de la dernière étape du plan : rien à faire avancer.</translation>
+    </message>
+    <message>
+        <source>%1 = %2 (threshold %3)</source>
+        <translation>%1 = %2 (seuil %3)</translation>
+    </message>
+    <message>
+        <source>no data</source>
+        <translation>aucune donnée</translation>
+    </message>
+    <message>
+        <source>Not advanced: gates failing: %1. Wait, or give an override reason.</source>
+        <translation>Pas d’avancée : critères non satisfaits : %1. Attendez, ou donnez un motif de dérogation.</translation>
+    </message>
+    <message>
+        <source>staged plan: step %1 (%2 %) -&gt; step %3 (%4 %), all gates passed</source>
+        <translation>plan par étapes : étape %1 (%2 %) -&gt; étape %3 (%4 %), tous les critères sont satisfaits</translation>
+    </message>
+    <message>
+        <source>The percentage is now %1 %, but the plan step could not be recorded: %2</source>
+        <translation>Le pourcentage est maintenant de %1 %, mais l’étape du plan n’a pas pu être enregistrée : %2</translation>
+    </message>
+    <message>
+        <source>The ML traffic percentage must be a whole number from 0 to 100, not %1.</source>
+        <translation>Le pourcentage de trafic ML doit être un entier de 0 à 100, pas %1.</translation>
+    </message>
+    <message>
+        <source>internal error while checking: %1</source>
+        <translation>erreur interne pendant la vérification : %1</translation>
+    </message>
+    <message>
+        <source> ms</source>
+        <translation> ms</translation>
+    </message>
+    <message>
+        <source>foreign mldeck schema (not created by MLDeck): MLDeck will not touch it</source>
+        <translation>schéma mldeck étranger (non créé par MLDeck) : MLDeck n’y touchera pas</translation>
+    </message>
+    <message>
+        <source>schema not installed: run mldeckctl migrate</source>
+        <translation>schéma non installé : lancez mldeckctl migrate</translation>
+    </message>
+    <message>
+        <source>schema v%1 is newer than this MLDeck (v%2): upgrade MLDeck</source>
+        <translation>le schéma v%1 est plus récent que ce MLDeck (v%2) : mettez MLDeck à jour</translation>
+    </message>
+    <message>
+        <source>schema v%1, %2 migration(s) pending: run mldeckctl migrate</source>
+        <translation>schéma v%1, %2 migration(s) en attente : lancez mldeckctl migrate</translation>
+    </message>
+    <message>
+        <source>schema v%1</source>
+        <translation>schéma v%1</translation>
+    </message>
+    <message>
+        <source>schema unknown (%1)</source>
+        <translation>schéma inconnu (%1)</translation>
+    </message>
+    <message>
+        <source>n/a</source>
+        <translation>n/d</translation>
+    </message>
+    <message>
+        <source>[FIRING] %1 on %2: %3 (%4)</source>
+        <translation>[DÉCLENCHÉE] %1 sur %2 : %3 (%4)</translation>
+    </message>
+    <message>
+        <source>[RESOLVED] %1 on %2: now %3</source>
+        <translation>[RÉSOLUE] %1 sur %2 : maintenant %3</translation>
+    </message>
+    <message>
+        <source>[TEST] MLDeck webhook of %1 works.</source>
+        <translation>[TEST] Le webhook MLDeck de %1 fonctionne.</translation>
+    </message>
+    <message>
+        <source>Deployment</source>
+        <translation>Déploiement</translation>
+    </message>
+    <message>
+        <source>Value</source>
+        <translation>Valeur</translation>
+    </message>
+    <message>
+        <source>Rule</source>
+        <translation>Règle</translation>
+    </message>
+    <message>
+        <source>no answer within %1 ms</source>
+        <translation>aucune réponse en %1 ms</translation>
+    </message>
+    <message>
+        <source>HTTP %1 %2: %3</source>
+        <translation>HTTP %1 %2 : %3</translation>
+    </message>
+    <message>
+        <source>drift: PostgreSQL unavailable: %1</source>
+        <translation>dérive : PostgreSQL indisponible : %1</translation>
+    </message>
+    <message>
+        <source>drift: %1</source>
+        <translation>dérive : %1</translation>
+    </message>
+    <message>
+        <source>drift: window already checked</source>
+        <translation>dérive : fenêtre déjà vérifiée</translation>
+    </message>
+    <message>
+        <source>drift: %1 of %2 features drift (%3); alerts firing: %4</source>
+        <translation>dérive : %1 variables sur %2 dérivent (%3) ; alertes actives : %4</translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation>aucune</translation>
+    </message>
+    <message>
+        <source>Failure rate %1 %2</source>
+        <translation>Taux d’échec %1 %2</translation>
+    </message>
+    <message>
+        <source>ML latency p95 %1 %2</source>
+        <translation>Latence p95 du ML %1 %2</translation>
+    </message>
+    <message>
+        <source>ML MAE %1 %2</source>
+        <translation>MAE du ML %1 %2</translation>
+    </message>
+    <message>
+        <source>ML R² %1 %2</source>
+        <translation>R² du ML %1 %2</translation>
+    </message>
+    <message>
+        <source>No predictions for %1 min</source>
+        <translation>Aucune prédiction depuis %1 min</translation>
+    </message>
+    <message>
+        <source>Backend dependency in fallback for more than %1</source>
+        <translation>Dépendance du backend en mode dégradé depuis plus de %1</translation>
+    </message>
+    <message>
+        <source>kpi alerts: PostgreSQL unavailable: %1</source>
+        <translation>alertes d’indicateurs : PostgreSQL indisponible : %1</translation>
+    </message>
+    <message>
+        <source>kpi alerts: firing: %1; pending: %2</source>
+        <translation>alertes d’indicateurs : déclenchées : %1 ; en attente : %2</translation>
+    </message>
+    <message>
+        <source>kpi alerts: %1</source>
+        <translation>alertes d’indicateurs : %1</translation>
+    </message>
+    <message>
+        <source>%1 in fallback for more than %2</source>
+        <translation>%1 en mode dégradé depuis plus de %2</translation>
+    </message>
+    <message>
+        <source>retrain: PostgreSQL unavailable: %1</source>
+        <translation>réentraînement : PostgreSQL indisponible : %1</translation>
+    </message>
+    <message>
+        <source>retrain: %1</source>
+        <translation>réentraînement : %1</translation>
+    </message>
+    <message>
+        <source>retrain: due, auto-retrain is off (%1)</source>
+        <translation>réentraînement : dû, le réentraînement automatique est désactivé (%1)</translation>
+    </message>
+    <message>
+        <source>retrain: run %1 %2: %3</source>
+        <translation>réentraînement : exécution %1 %2 : %3</translation>
+    </message>
+    <message>
+        <source>retrain: run %1 registered %2 (%3)</source>
+        <translation>réentraînement : l’exécution %1 a enregistré %2 (%3)</translation>
+    </message>
+    <message>
+        <source>retrain: run %1: %2</source>
+        <translation>réentraînement : exécution %1 : %2</translation>
+    </message>
+    <message>
+        <source>%1: could not evaluate: %2</source>
+        <translation>%1 : évaluation impossible : %2</translation>
+    </message>
+    <message>
+        <source>Guard turned ML off for %1</source>
+        <translation>La garde a coupé le ML pour %1</translation>
+    </message>
+    <message>
+        <source>Guard halved the ML traffic of %1 to %2 %</source>
+        <translation>La garde a divisé par deux le trafic ML de %1, à %2 %</translation>
+    </message>
+    <message>
+        <source>ACTED: %1 (%2)</source>
+        <translation>ACTION EFFECTUÉE : %1 (%2)</translation>
+    </message>
+    <message>
+        <source>wanted to act (%1) but could not: %2</source>
+        <translation>voulait agir (%1) mais n’a pas pu : %2</translation>
+    </message>
+    <message>
+        <source>Days back must be between 1 and 3650 (got %1).</source>
+        <translation>Le nombre de jours doit être compris entre 1 et 3650 (reçu %1).</translation>
+    </message>
+    <message>
+        <source>The holdout share must be between 5 % and 50 % (got %1 %).</source>
+        <translation>La part de test doit être comprise entre 5 % et 50 % (reçu %1 %).</translation>
+    </message>
+    <message>
+        <source>The validation share must be between 5 % and 50 % (got %1 %).</source>
+        <translation>La part de validation doit être comprise entre 5 % et 50 % (reçu %1 %).</translation>
+    </message>
+    <message>
+        <source>The minimum improvement must be between 0 % and 100 % (got %1 %).</source>
+        <translation>L’amélioration minimale doit être comprise entre 0 % et 100 % (reçu %1 %).</translation>
+    </message>
+    <message>
+        <source>Bootstrap resamples must be between 100 and 100000.</source>
+        <translation>Les rééchantillonnages du bootstrap doivent être compris entre 100 et 100000.</translation>
+    </message>
+    <message>
+        <source>%1 rows left out: feature &quot;%2&quot; was missing.</source>
+        <translation>%1 lignes écartées : la variable « %2 » manquait.</translation>
+    </message>
+    <message>
+        <source>The last %1 days of &quot;%2&quot; hold %3 rows with an outcome; at least %4 are needed to retrain.</source>
+        <translation>Les %1 derniers jours de « %2 » comptent %3 lignes avec un résultat réel ; il en faut au moins %4 pour réentraîner.</translation>
+    </message>
+    <message>
+        <source>%1 rows with negative feedback weigh double in training.</source>
+        <translation>%1 lignes avec un retour négatif comptent double à l’entraînement.</translation>
     </message>
     <message>
         <source>--keep must be 0 or more (got %1).</source>
@@ -4963,16 +4088,8 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>Nettoyage arrêté à %1@%2 : %3 (déjà archivées : %4)</translation>
     </message>
     <message>
-        <source>none</source>
-        <translation>aucune</translation>
-    </message>
-    <message>
         <source>The retention must be between 1 and 3650 days (got %1).</source>
         <translation>La durée de conservation doit être comprise entre 1 et 3650 jours (reçu %1).</translation>
-    </message>
-    <message>
-        <source>cancelled</source>
-        <translation>annulé</translation>
     </message>
     <message>
         <source>Promote: the candidate&apos;s MAE is %1 better than the champion&apos;s (%2 vs %3; at least %4 needed) and the %5 interval of the difference [%6, %7] excludes no improvement.</source>
@@ -4997,14 +4114,6 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     <message>
         <source>Retraining is not due (%1) Use force to run anyway.</source>
         <translation>Le réentraînement n’est pas dû (%1) Forcez-le pour le lancer quand même.</translation>
-    </message>
-    <message>
-        <source>Done</source>
-        <translation>Terminé</translation>
-    </message>
-    <message>
-        <source>Cancelled by the user.</source>
-        <translation>Annulé par l’utilisateur.</translation>
     </message>
     <message>
         <source>Deployment &quot;%1&quot; has no champion: register a model and promote it before retraining.</source>
@@ -5071,6 +4180,10 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     <message>
         <source>Registration failed: %1</source>
         <translation>Échec de l’enregistrement : %1</translation>
+    </message>
+    <message>
+        <source>Cancelled by the user.</source>
+        <translation>Annulé par l’utilisateur.</translation>
     </message>
     <message>
         <source>Run %1 did not succeed (%2): there is nothing to apply.</source>
@@ -5173,46 +4286,86 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     </message>
 </context>
 <context>
-    <name>mldeck::retrain::detail</name>
+    <name>mldeck::simulator</name>
     <message>
-        <source>&quot;%1&quot; is not a valid deployment name.</source>
-        <translation>« %1 » n’est pas un nom de déploiement valide.</translation>
+        <source>Champion version %1 cannot be served: %2</source>
+        <translation>La version champion %1 ne peut pas être servie : %2</translation>
     </message>
     <message>
-        <source>Days back must be between 1 and 3650 (got %1).</source>
-        <translation>Le nombre de jours doit être compris entre 1 et 3650 (reçu %1).</translation>
+        <source>Cannot read the champion: %1</source>
+        <translation>Impossible de lire le champion : %1</translation>
     </message>
     <message>
-        <source>The holdout share must be between 5 % and 50 % (got %1 %).</source>
-        <translation>La part de test doit être comprise entre 5 % et 50 % (reçu %1 %).</translation>
+        <source>Cannot follow the champion in Redis: %1</source>
+        <translation>Impossible de suivre le champion dans Redis : %1</translation>
     </message>
     <message>
-        <source>The validation share must be between 5 % and 50 % (got %1 %).</source>
-        <translation>La part de validation doit être comprise entre 5 % et 50 % (reçu %1 %).</translation>
+        <source>Lost the champion channel: %1</source>
+        <translation>Canal du champion perdu : %1</translation>
     </message>
     <message>
-        <source>The minimum improvement must be between 0 % and 100 % (got %1 %).</source>
-        <translation>L’amélioration minimale doit être comprise entre 0 % et 100 % (reçu %1 %).</translation>
+        <source>%1 rows could not be written to PostgreSQL (%2 dropped while it was unreachable): %3</source>
+        <translation>%1 lignes n’ont pas pu être écrites dans PostgreSQL (%2 abandonnées pendant qu’il était injoignable) : %3</translation>
     </message>
     <message>
-        <source>Bootstrap resamples must be between 100 and 100000.</source>
-        <translation>Les rééchantillonnages du bootstrap doivent être compris entre 100 et 100000.</translation>
+        <source>&quot;%1&quot; is not a duration (examples: 250ms, 30s, 5m, 1h).</source>
+        <translation>« %1 » n’est pas une durée (exemples : 250ms, 30s, 5m, 1h).</translation>
     </message>
     <message>
-        <source>cancelled</source>
-        <translation>annulé</translation>
+        <source>Scenarios are NAME[@START][+DURATION] with NAME one of %1, e.g. drift@5m or errors@2m+3m.</source>
+        <translation>Les scénarios s’écrivent NOM[@DÉBUT][+DURÉE], NOM étant l’un de %1, par ex. drift@5m ou errors@2m+3m.</translation>
     </message>
     <message>
-        <source>%1 rows left out: feature &quot;%2&quot; was missing.</source>
-        <translation>%1 lignes écartées : la variable « %2 » manquait.</translation>
+        <source>Bad scenario &quot;%1&quot;. </source>
+        <translation>Scénario « %1 » incorrect. </translation>
     </message>
     <message>
-        <source>The last %1 days of &quot;%2&quot; hold %3 rows with an outcome; at least %4 are needed to retrain.</source>
-        <translation>Les %1 derniers jours de « %2 » comptent %3 lignes avec un résultat réel ; il en faut au moins %4 pour réentraîner.</translation>
+        <source>Unknown scenario &quot;%1&quot;. </source>
+        <translation>Scénario « %1 » inconnu. </translation>
     </message>
     <message>
-        <source>%1 rows with negative feedback weigh double in training.</source>
-        <translation>%1 lignes avec un retour négatif comptent double à l’entraînement.</translation>
+        <source>The duration of scenario &quot;%1&quot; must be positive.</source>
+        <translation>La durée du scénario « %1 » doit être positive.</translation>
+    </message>
+    <message>
+        <source>the model returned no prediction</source>
+        <translation>le modèle n’a renvoyé aucune prédiction</translation>
+    </message>
+    <message>
+        <source>model server error (simulated fault)</source>
+        <translation>erreur du serveur de modèle (panne simulée)</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not a valid deployment name (lower-case letters, digits, &apos;-&apos; and &apos;_&apos;).</source>
+        <translation>« %1 » n’est pas un nom de déploiement valide (minuscules, chiffres, « - » et « _ »).</translation>
+    </message>
+    <message>
+        <source>The rate must be between 0 and 100000 requests per second.</source>
+        <translation>Le débit doit être compris entre 0 et 100000 requêtes par seconde.</translation>
+    </message>
+    <message>
+        <source>The initial percentage must be between 0 and 100.</source>
+        <translation>Le pourcentage initial doit être compris entre 0 et 100.</translation>
+    </message>
+    <message>
+        <source>Cannot use model %1: %2</source>
+        <translation>Impossible d’utiliser le modèle %1 : %2</translation>
+    </message>
+    <message>
+        <source>The database has no MLDeck schema yet: run &quot;mldeckctl migrate&quot; first.</source>
+        <translation>La base n’a pas encore de schéma MLDeck : lancez d’abord « mldeckctl migrate ».</translation>
+    </message>
+    <message>
+        <source>The MLDeck schema is out of date (version %1 of %2): run &quot;mldeckctl migrate&quot;.</source>
+        <translation>Le schéma MLDeck n’est pas à jour (version %1 sur %2) : lancez « mldeckctl migrate ».</translation>
+    </message>
+    <message>
+        <source>Ride delay prediction (demo)</source>
+        <translation>Prédiction du retard des courses (démo)</translation>
+    </message>
+    <message>
+        <source>The simulator was not prepared.</source>
+        <translation>Le simulateur n’a pas été préparé.</translation>
     </message>
 </context>
 <context>
@@ -5233,100 +4386,944 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <source>%1 is %2 % worse than %3 on %4, %5 % CI %6–%7 %.</source>
         <translation>%1 est moins bon de %2 % que %3 sur %4, IC à %5 % %6–%7 %.</translation>
     </message>
+    <message>
+        <source>&quot;%1&quot; is not a duration: use a whole number with s, m, h or d, e.g. 30s or 10m.</source>
+        <translation>« %1 » n’est pas une durée : utilisez un entier suivi de s, m, h ou d, par ex. 30s ou 10m.</translation>
+    </message>
+    <message>
+        <source>The duration &quot;%1&quot; must be above zero.</source>
+        <translation>La durée « %1 » doit être supérieure à zéro.</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not a period: use period:FROM/TO with ISO 8601 times, FROM before TO.</source>
+        <translation>« %1 » n’est pas une période : utilisez period:DÉBUT/FIN avec des heures ISO 8601, DÉBUT avant FIN.</translation>
+    </message>
+    <message>
+        <source>Unknown reference &quot;%1&quot;: use auto, model, snapshot:NAME, period:FROM/TO, first:DURATION or previous:DURATION.</source>
+        <translation>Référence « %1 » inconnue : utilisez auto, model, snapshot:NOM, period:DÉBUT/FIN, first:DURÉE ou previous:DURÉE.</translation>
+    </message>
+    <message>
+        <source>drift setting &quot;%1&quot; must be a positive duration.</source>
+        <translation>le réglage de dérive « %1 » doit être une durée positive.</translation>
+    </message>
+    <message>
+        <source>drift setting &quot;k&quot; must be a whole number from 1 to 1000.</source>
+        <translation>le réglage de dérive « k » doit être un entier de 1 à 1000.</translation>
+    </message>
+    <message>
+        <source>drift setting &quot;dataset_share&quot; must be above 0 and at most 1.</source>
+        <translation>le réglage de dérive « dataset_share » doit être supérieur à 0 et au plus 1.</translation>
+    </message>
+    <message>
+        <source>unknown drift test &quot;%1&quot; for feature &quot;%2&quot;.</source>
+        <translation>test de dérive « %1 » inconnu pour la variable « %2 ».</translation>
+    </message>
+    <message>
+        <source>%1 %2 %3 %4 %5 %6 %7</source>
+        <translation>%1 %2 %3 %4 %5 %6 %7</translation>
+    </message>
+    <message>
+        <source>feature</source>
+        <translation>variable</translation>
+    </message>
+    <message>
+        <source>test</source>
+        <translation>test</translation>
+    </message>
+    <message>
+        <source>score</source>
+        <translation>score</translation>
+    </message>
+    <message>
+        <source>p-value</source>
+        <translation>valeur p</translation>
+    </message>
+    <message>
+        <source>threshold</source>
+        <translation>seuil</translation>
+    </message>
+    <message>
+        <source>effect</source>
+        <translation>effet</translation>
+    </message>
+    <message>
+        <source>verdict</source>
+        <translation>verdict</translation>
+    </message>
+    <message>
+        <source>too few rows</source>
+        <translation>trop peu de lignes</translation>
+    </message>
+    <message>
+        <source>DRIFT</source>
+        <translation>DÉRIVE</translation>
+    </message>
+    <message>
+        <source>ok</source>
+        <translation>ok</translation>
+    </message>
+    <message>
+        <source>Dataset drift: %1 of %2 features drift (threshold %3 %).</source>
+        <translation>Dérive du jeu de données : %1 variables sur %2 dérivent (seuil %3 %).</translation>
+    </message>
+    <message>
+        <source>No dataset drift: %1 of %2 features drift (threshold %3 %).</source>
+        <translation>Pas de dérive du jeu de données : %1 variables sur %2 dérivent (seuil %3 %).</translation>
+    </message>
+    <message>
+        <source>%1 has no columns to compare.</source>
+        <translation>%1 n’a aucune colonne à comparer.</translation>
+    </message>
 </context>
 <context>
-    <name>mldeck::ui</name>
+    <name>mldeck::store</name>
     <message>
-        <source>Model comparison</source>
-        <translation>Comparaison de modèles</translation>
+        <source>Changing alert settings needs the name of who does it.</source>
+        <translation>Modifier les réglages d’alerte demande le nom de qui le fait.</translation>
     </message>
     <message>
-        <source>%1 rows from %2, bootstrap %3 resamples, seed %4</source>
-        <translation>%1 lignes de %2, bootstrap à %3 rééchantillonnages, graine %4</translation>
+        <source>Stored alert rule %1 of %2 is invalid: %3</source>
+        <translation>La règle d’alerte enregistrée %1 de %2 n’est pas valide : %3</translation>
     </message>
     <message>
-        <source>Metrics</source>
-        <translation>Métriques</translation>
+        <source>reading the alert rules of %1</source>
+        <translation>lecture des règles d’alerte de %1</translation>
     </message>
     <message>
-        <source>Model</source>
-        <translation>Modèle</translation>
+        <source>There is no deployment &quot;%1&quot;.</source>
+        <translation>Il n’y a pas de déploiement « %1 ».</translation>
     </message>
     <message>
-        <source>Rows/s</source>
-        <translation>Lignes/s</translation>
+        <source>saving alert rule %1</source>
+        <translation>enregistrement de la règle d’alerte %1</translation>
     </message>
     <message>
-        <source>p50 ms</source>
-        <translation>p50 ms</translation>
+        <source>resetting alert rule %1</source>
+        <translation>réinitialisation de la règle d’alerte %1</translation>
     </message>
     <message>
-        <source>p99 ms</source>
-        <translation>p99 ms</translation>
+        <source>reading the alert rule state of %1</source>
+        <translation>lecture de l’état des règles d’alerte de %1</translation>
     </message>
     <message>
-        <source>Differences</source>
-        <translation>Différences</translation>
+        <source>saving the state of alert rule %1</source>
+        <translation>enregistrement de l’état de la règle d’alerte %1</translation>
     </message>
     <message>
-        <source>Challenger</source>
-        <translation>Challenger</translation>
+        <source>reading the webhook of %1</source>
+        <translation>lecture du webhook de %1</translation>
     </message>
     <message>
-        <source>Metric</source>
-        <translation>Métrique</translation>
+        <source>Deployment %1 has no webhook to turn off.</source>
+        <translation>Le déploiement %1 n’a pas de webhook à désactiver.</translation>
     </message>
     <message>
-        <source>Difference</source>
-        <translation>Différence</translation>
+        <source>saving the webhook of %1</source>
+        <translation>enregistrement du webhook de %1</translation>
     </message>
     <message>
-        <source>95 % CI</source>
-        <translation>IC à 95 %</translation>
+        <source>recording a webhook delivery</source>
+        <translation>enregistrement d’un envoi de webhook</translation>
     </message>
     <message>
-        <source>Relative</source>
-        <translation>Relatif</translation>
+        <source>reading webhook deliveries of %1</source>
+        <translation>lecture des envois de webhook de %1</translation>
     </message>
     <message>
-        <source>Segments (%1)</source>
-        <translation>Segments (%1)</translation>
+        <source>An alert needs a kind, a deduplication key and a title.</source>
+        <translation>Une alerte demande un type, une clé de déduplication et un titre.</translation>
     </message>
     <message>
-        <source>Segment</source>
-        <translation>Segment</translation>
+        <source>Unknown alert severity &quot;%1&quot;: use info, warning or critical.</source>
+        <translation>Gravité d’alerte « %1 » inconnue : utilisez info, warning ou critical.</translation>
     </message>
     <message>
-        <source>Value</source>
-        <translation>Valeur</translation>
+        <source>raising alert &quot;%1&quot;</source>
+        <translation>levée de l’alerte « %1 »</translation>
     </message>
     <message>
-        <source>Rows</source>
-        <translation>Lignes</translation>
+        <source>resolving alert %1</source>
+        <translation>résolution de l’alerte %1</translation>
     </message>
     <message>
-        <source>MLDeck model comparison</source>
-        <translation>Comparaison de modèles MLDeck</translation>
+        <source>listing alerts</source>
+        <translation>liste des alertes</translation>
     </message>
     <message>
-        <source>Cannot write %1.</source>
-        <translation>Impossible d’écrire %1.</translation>
+        <source>There is no alert %1.</source>
+        <translation>Il n’y a pas d’alerte %1.</translation>
     </message>
     <message>
-        <source>Cannot write %1: %2</source>
-        <translation>Impossible d’écrire %1 : %2</translation>
+        <source>reading alert %1</source>
+        <translation>lecture de l’alerte %1</translation>
     </message>
     <message>
-        <source>KPI report: %1</source>
-        <translation>Rapport d’indicateurs : %1</translation>
+        <source>reading the alerts of a period</source>
+        <translation>lecture des alertes d’une période</translation>
     </message>
     <message>
-        <source>Cannot start the PDF %1.</source>
-        <translation>Impossible de démarrer le PDF %1.</translation>
+        <source>counting open %1 alerts</source>
+        <translation>décompte des alertes %1 ouvertes</translation>
     </message>
     <message>
-        <source>Cannot add a page to the PDF %1.</source>
-        <translation>Impossible d’ajouter une page au PDF %1.</translation>
+        <source>Acknowledging an alert needs the name of who does it.</source>
+        <translation>Acquitter une alerte demande le nom de qui le fait.</translation>
+    </message>
+    <message>
+        <source>Alert %1 is already resolved: nothing to acknowledge.</source>
+        <translation>L’alerte %1 est déjà résolue : rien à acquitter.</translation>
+    </message>
+    <message>
+        <source>acknowledging alert %1</source>
+        <translation>acquittement de l’alerte %1</translation>
+    </message>
+    <message>
+        <source>Silencing an alert needs the name of who does it.</source>
+        <translation>Mettre une alerte en silence demande le nom de qui le fait.</translation>
+    </message>
+    <message>
+        <source>A silence must end in the future (asked until %1).</source>
+        <translation>Un silence doit se terminer dans le futur (demandé jusqu’à %1).</translation>
+    </message>
+    <message>
+        <source>Alert %1 is already resolved: nothing to silence.</source>
+        <translation>L’alerte %1 est déjà résolue : rien à mettre en silence.</translation>
+    </message>
+    <message>
+        <source>silencing alert %1</source>
+        <translation>mise en silence de l’alerte %1</translation>
+    </message>
+    <message>
+        <source>The audit row was already committed or abandoned.</source>
+        <translation>La ligne d’audit a déjà été validée ou abandonnée.</translation>
+    </message>
+    <message>
+        <source>committing the audit row</source>
+        <translation>validation de la ligne d’audit</translation>
+    </message>
+    <message>
+        <source>writing the audit log</source>
+        <translation>écriture du journal d’audit</translation>
+    </message>
+    <message>
+        <source>reading the audit log</source>
+        <translation>lecture du journal d’audit</translation>
+    </message>
+    <message>
+        <source>a feature has no name</source>
+        <translation>une variable n’a pas de nom</translation>
+    </message>
+    <message>
+        <source>feature &quot;%1&quot; appears twice</source>
+        <translation>la variable « %1 » apparaît deux fois</translation>
+    </message>
+    <message>
+        <source>invalid deployment name &quot;%1&quot;: use 1 to 64 letters, digits, &apos;_&apos;, &apos;.&apos; or &apos;-&apos;, starting with a letter or digit</source>
+        <translation>nom de déploiement « %1 » non valide : utilisez 1 à 64 lettres, chiffres, « _ », « . » ou « - », en commençant par une lettre ou un chiffre</translation>
+    </message>
+    <message>
+        <source>invalid feature schema for deployment &quot;%1&quot;: %2</source>
+        <translation>schéma de variables non valide pour le déploiement « %1 » : %2</translation>
+    </message>
+    <message>
+        <source>registering deployment &quot;%1&quot;</source>
+        <translation>enregistrement du déploiement « %1 »</translation>
+    </message>
+    <message>
+        <source>listing deployments</source>
+        <translation>liste des déploiements</translation>
+    </message>
+    <message>
+        <source>deployment &quot;%1&quot; has no feature schema %2</source>
+        <translation>le déploiement « %1 » n’a pas de schéma de variables %2</translation>
+    </message>
+    <message>
+        <source>reading a feature schema of &quot;%1&quot;</source>
+        <translation>lecture d’un schéma de variables de « %1 »</translation>
+    </message>
+    <message>
+        <source>A logged prediction has unreadable feature values: %1</source>
+        <translation>Une prédiction journalisée a des valeurs de variables illisibles : %1</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not a deployment name.</source>
+        <translation>« %1 » n’est pas un nom de déploiement.</translation>
+    </message>
+    <message>
+        <source>Deployment &quot;%1&quot; does not exist or has no feature schema.</source>
+        <translation>Le déploiement « %1 » n’existe pas ou n’a pas de schéma de variables.</translation>
+    </message>
+    <message>
+        <source>reading the feature schema of &quot;%1&quot;</source>
+        <translation>lecture du schéma de variables de « %1 »</translation>
+    </message>
+    <message>
+        <source>reading the predictions of &quot;%1&quot;</source>
+        <translation>lecture des prédictions de « %1 »</translation>
+    </message>
+    <message>
+        <source>Deployment &quot;%1&quot; has no drift snapshot named &quot;%2&quot;.</source>
+        <translation>Le déploiement « %1 » n’a pas d’instantané de dérive nommé « %2 ».</translation>
+    </message>
+    <message>
+        <source>Snapshot &quot;%1&quot; was taken with feature schema %2, the log now uses %3: take a new one.</source>
+        <translation>L’instantané « %1 » a été pris avec le schéma de variables %2, le journal utilise maintenant %3 : prenez-en un nouveau.</translation>
+    </message>
+    <message>
+        <source>reading drift snapshot &quot;%1&quot;</source>
+        <translation>lecture de l’instantané de dérive « %1 »</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not a valid snapshot name.</source>
+        <translation>« %1 » n’est pas un nom d’instantané valide.</translation>
+    </message>
+    <message>
+        <source>No prediction of &quot;%1&quot; in that period: the snapshot would be empty.</source>
+        <translation>Aucune prédiction de « %1 » sur cette période : l’instantané serait vide.</translation>
+    </message>
+    <message>
+        <source>storing drift snapshot &quot;%1&quot;</source>
+        <translation>enregistrement de l’instantané de dérive « %1 »</translation>
+    </message>
+    <message>
+        <source>looking for drift snapshot &quot;%1&quot;</source>
+        <translation>recherche de l’instantané de dérive « %1 »</translation>
+    </message>
+    <message>
+        <source>The champion model of &quot;%1&quot; has no training window recorded.</source>
+        <translation>Le modèle champion de « %1 » n’a pas de fenêtre d’entraînement enregistrée.</translation>
+    </message>
+    <message>
+        <source>reading the champion model of &quot;%1&quot;</source>
+        <translation>lecture du modèle champion de « %1 »</translation>
+    </message>
+    <message>
+        <source>Deployment &quot;%1&quot; has logged no prediction yet.</source>
+        <translation>Le déploiement « %1 » n’a encore journalisé aucune prédiction.</translation>
+    </message>
+    <message>
+        <source>reading the log of &quot;%1&quot;</source>
+        <translation>lecture du journal de « %1 »</translation>
+    </message>
+    <message>
+        <source>Deployment &quot;%1&quot; does not exist.</source>
+        <translation>Le déploiement « %1 » n’existe pas.</translation>
+    </message>
+    <message>
+        <source>reading the drift settings of &quot;%1&quot;</source>
+        <translation>lecture des réglages de dérive de « %1 »</translation>
+    </message>
+    <message>
+        <source>saving the drift settings of &quot;%1&quot;</source>
+        <translation>enregistrement des réglages de dérive de « %1 »</translation>
+    </message>
+    <message>
+        <source>reading the drift state of &quot;%1&quot;</source>
+        <translation>lecture de l’état de dérive de « %1 »</translation>
+    </message>
+    <message>
+        <source>saving the drift state of &quot;%1&quot;</source>
+        <translation>enregistrement de l’état de dérive de « %1 »</translation>
+    </message>
+    <message>
+        <source>saving drift scores of &quot;%1&quot;</source>
+        <translation>enregistrement des scores de dérive de « %1 »</translation>
+    </message>
+    <message>
+        <source>reading drift scores of &quot;%1&quot;</source>
+        <translation>lecture des scores de dérive de « %1 »</translation>
+    </message>
+    <message>
+        <source>The database has no deployment yet: nothing has been logged.</source>
+        <translation>La base n’a encore aucun déploiement : rien n’a été journalisé.</translation>
+    </message>
+    <message>
+        <source>Several deployments exist (%1): name one with --deployment.</source>
+        <translation>Plusieurs déploiements existent (%1) : nommez-en un avec --deployment.</translation>
+    </message>
+    <message>
+        <source>The time window is empty.</source>
+        <translation>La période est vide.</translation>
+    </message>
+    <message>
+        <source>Deployment &quot;%1&quot; logged no successful prediction in the window.</source>
+        <translation>Le déploiement « %1 » n’a journalisé aucune prédiction réussie sur la période.</translation>
+    </message>
+    <message>
+        <source>A logged feature array cannot be read: %1</source>
+        <translation>Un tableau de variables journalisé est illisible : %1</translation>
+    </message>
+    <message>
+        <source>reading the evaluation window of &quot;%1&quot;</source>
+        <translation>lecture de la période d’évaluation de « %1 »</translation>
+    </message>
+    <message>
+        <source>No prediction of &quot;%1&quot; in the window has an outcome yet: nothing to score.</source>
+        <translation>Aucune prédiction de « %1 » sur la période n’a encore de résultat réel : rien à évaluer.</translation>
+    </message>
+    <message>
+        <source>%1, feature schema %2</source>
+        <translation>%1, schéma de variables %2</translation>
+    </message>
+    <message>
+        <source>A logged row does not match feature schema %1 (%2 numeric, %3 categorical values).</source>
+        <translation>Une ligne journalisée ne correspond pas au schéma de variables %1 (%2 valeurs numériques, %3 catégorielles).</translation>
+    </message>
+    <message>
+        <source>%1 rows logged with an older feature schema were left out.</source>
+        <translation>%1 lignes journalisées avec un ancien schéma de variables ont été exclues.</translation>
+    </message>
+    <message>
+        <source>reading the guard rules of &quot;%1&quot;</source>
+        <translation>lecture des règles de garde de « %1 »</translation>
+    </message>
+    <message>
+        <source>storing the guard rules of &quot;%1&quot;</source>
+        <translation>enregistrement des règles de garde de « %1 »</translation>
+    </message>
+    <message>
+        <source>reading the guard state of &quot;%1&quot;</source>
+        <translation>lecture de l’état de la garde de « %1 »</translation>
+    </message>
+    <message>
+        <source>storing the guard state of &quot;%1&quot;</source>
+        <translation>enregistrement de l’état de la garde de « %1 »</translation>
+    </message>
+    <message>
+        <source>raising the guard alert &quot;%1&quot;</source>
+        <translation>déclenchement de l’alerte de garde « %1 »</translation>
+    </message>
+    <message>
+        <source>reading KPI aggregates: the range ends before it starts</source>
+        <translation>lecture des agrégats d’indicateurs : la plage se termine avant de commencer</translation>
+    </message>
+    <message>
+        <source>reading KPI aggregates</source>
+        <translation>lecture des agrégats d’indicateurs</translation>
+    </message>
+    <message>
+        <source>applying late outcomes to the KPI aggregates</source>
+        <translation>application des résultats réels tardifs aux agrégats d’indicateurs</translation>
+    </message>
+    <message>
+        <source>rebuilding KPI aggregates: no deployment given</source>
+        <translation>reconstruction des agrégats d’indicateurs : aucun déploiement indiqué</translation>
+    </message>
+    <message>
+        <source>rebuilding KPI aggregates: the range must end after it starts</source>
+        <translation>reconstruction des agrégats d’indicateurs : la plage doit se terminer après son début</translation>
+    </message>
+    <message>
+        <source>rebuilding KPI aggregates</source>
+        <translation>reconstruction des agrégats d’indicateurs</translation>
+    </message>
+    <message>
+        <source>unknown deployment &quot;%1&quot;</source>
+        <translation>déploiement « %1 » inconnu</translation>
+    </message>
+    <message>
+        <source>the KPI targets stored for &quot;%1&quot; are invalid: %2</source>
+        <translation>les objectifs d’indicateurs enregistrés pour « %1 » ne sont pas valides : %2</translation>
+    </message>
+    <message>
+        <source>reading KPI targets</source>
+        <translation>lecture des objectifs d’indicateurs</translation>
+    </message>
+    <message>
+        <source>KPI targets not saved: %1</source>
+        <translation>objectifs d’indicateurs non enregistrés : %1</translation>
+    </message>
+    <message>
+        <source>KPI targets changed</source>
+        <translation>objectifs d’indicateurs modifiés</translation>
+    </message>
+    <message>
+        <source>saving KPI targets (nothing was changed)</source>
+        <translation>enregistrement des objectifs d’indicateurs (rien n’a été modifié)</translation>
+    </message>
+    <message>
+        <source>reading audit markers: the range ends before it starts</source>
+        <translation>lecture des repères d’audit : la plage se termine avant de commencer</translation>
+    </message>
+    <message>
+        <source>reading audit markers</source>
+        <translation>lecture des repères d’audit</translation>
+    </message>
+    <message>
+        <source>listing deployments with KPI aggregates</source>
+        <translation>liste des déploiements ayant des agrégats d’indicateurs</translation>
+    </message>
+    <message>
+        <source>starting the guard&apos;s leader session</source>
+        <translation>ouverture de la session de leader de la garde</translation>
+    </message>
+    <message>
+        <source>taking the guard&apos;s leader lock</source>
+        <translation>prise du verrou de leader de la garde</translation>
+    </message>
+    <message>
+        <source>database &quot;%1&quot; already has a schema &quot;mldeck&quot; that MLDeck did not create (it has no mldeck.schema_migrations table): refusing to touch it; use another database or move that schema away</source>
+        <translation>la base « %1 » a déjà un schéma « mldeck » que MLDeck n’a pas créé (il n’a pas de table mldeck.schema_migrations) : MLDeck refuse d’y toucher ; utilisez une autre base ou déplacez ce schéma</translation>
+    </message>
+    <message>
+        <source>database schema is version %1, this mldeckctl knows up to %2: upgrade MLDeck</source>
+        <translation>le schéma de la base est en version %1, ce mldeckctl connaît jusqu’à la version %2 : mettez MLDeck à jour</translation>
+    </message>
+    <message>
+        <source>migration step(s) %1 already applied to database &quot;%2&quot; differ from the ones this mldeckctl ships: refusing to continue</source>
+        <translation>les étapes de migration %1 déjà appliquées à la base « %2 » diffèrent de celles fournies par ce mldeckctl : arrêt</translation>
+    </message>
+    <message>
+        <source>reading the schema version</source>
+        <translation>lecture de la version du schéma</translation>
+    </message>
+    <message>
+        <source>this binary carries no migration steps (resources missing)</source>
+        <translation>ce binaire ne contient aucune étape de migration (ressources manquantes)</translation>
+    </message>
+    <message>
+        <source>applying migration %1 (nothing of this step was kept)</source>
+        <translation>application de la migration %1 (rien de cette étape n’a été conservé)</translation>
+    </message>
+    <message>
+        <source>creating the daily prediction partitions</source>
+        <translation>création des partitions quotidiennes de prédictions</translation>
+    </message>
+    <message>
+        <source>Unknown deployment &quot;%1&quot;: it has no row in mldeck.deployments (the serving backend or `mldeckctl simulate` creates it).</source>
+        <translation>Déploiement « %1 » inconnu : il n’a pas de ligne dans mldeck.deployments (le backend de production ou `mldeckctl simulate` la crée).</translation>
+    </message>
+    <message>
+        <source>Deployment &quot;%1&quot; has no model version &quot;%2&quot;.</source>
+        <translation>Le déploiement « %1 » n’a pas de version de modèle « %2 ».</translation>
+    </message>
+    <message>
+        <source>storing the metrics of model %1</source>
+        <translation>enregistrement des métriques du modèle %1</translation>
+    </message>
+    <message>
+        <source>looking up the models that use %1</source>
+        <translation>recherche des modèles qui utilisent %1</translation>
+    </message>
+    <message>
+        <source>reading the previous champion of &quot;%1&quot;</source>
+        <translation>lecture du champion précédent de « %1 »</translation>
+    </message>
+    <message>
+        <source>Invalid version &quot;%1&quot;: use 1 to 64 letters, digits, &apos;.&apos;, &apos;_&apos; or &apos;-&apos;.</source>
+        <translation>Version « %1 » non valide : utilisez 1 à 64 lettres, chiffres, « . », « _ » ou « - ».</translation>
+    </message>
+    <message>
+        <source>A model version needs a name.</source>
+        <translation>Une version de modèle doit avoir un nom.</translation>
+    </message>
+    <message>
+        <source>This file (SHA-256 %1) is already registered for deployment &quot;%2&quot; as version %3.</source>
+        <translation>Ce fichier (SHA-256 %1) est déjà enregistré pour le déploiement « %2 » en tant que version %3.</translation>
+    </message>
+    <message>
+        <source>Deployment &quot;%1&quot; already has a version &quot;%2&quot;; choose another --version.</source>
+        <translation>Le déploiement « %1 » a déjà une version « %2 » ; choisissez une autre --version.</translation>
+    </message>
+    <message>
+        <source>Parent version &quot;%1&quot; does not exist in deployment &quot;%2&quot;.</source>
+        <translation>La version parente « %1 » n’existe pas dans le déploiement « %2 ».</translation>
+    </message>
+    <message>
+        <source>registering a model for deployment &quot;%1&quot;</source>
+        <translation>enregistrement d’un modèle pour le déploiement « %1 »</translation>
+    </message>
+    <message>
+        <source>listing the models of deployment &quot;%1&quot;</source>
+        <translation>liste des modèles du déploiement « %1 »</translation>
+    </message>
+    <message>
+        <source>reading model %1@%2</source>
+        <translation>lecture du modèle %1@%2</translation>
+    </message>
+    <message>
+        <source>looking up a model of deployment &quot;%1&quot;</source>
+        <translation>recherche d’un modèle du déploiement « %1 »</translation>
+    </message>
+    <message>
+        <source>Unknown alias &quot;%1&quot;: use champion or challenger.</source>
+        <translation>Alias « %1 » inconnu : utilisez champion ou challenger.</translation>
+    </message>
+    <message>
+        <source>reading the %1 of deployment &quot;%2&quot;</source>
+        <translation>lecture du %1 du déploiement « %2 »</translation>
+    </message>
+    <message>
+        <source>%1@%2 is archived; an archived version cannot become %3.</source>
+        <translation>%1@%2 est archivé ; une version archivée ne peut pas devenir %3.</translation>
+    </message>
+    <message>
+        <source>%1@%2 is already the %3; nothing changed.</source>
+        <translation>%1@%2 est déjà %3 ; rien n’a changé.</translation>
+    </message>
+    <message>
+        <source>%1@%2 is the champion; it cannot also be the challenger.</source>
+        <translation>%1@%2 est le champion ; il ne peut pas être aussi le challenger.</translation>
+    </message>
+    <message>
+        <source>making %1@%2 the %3</source>
+        <translation>passage de %1@%2 en %3</translation>
+    </message>
+    <message>
+        <source>Deployment &quot;%1&quot; has no previous champion to restore.</source>
+        <translation>Le déploiement « %1 » n’a pas de champion précédent à restaurer.</translation>
+    </message>
+    <message>
+        <source>The previous champion of &quot;%1&quot; no longer exists in the registry.</source>
+        <translation>Le champion précédent de « %1 » n’existe plus dans le registre.</translation>
+    </message>
+    <message>
+        <source>The previous champion %1@%2 is archived; promote another version instead.</source>
+        <translation>Le champion précédent %1@%2 est archivé ; promouvez plutôt une autre version.</translation>
+    </message>
+    <message>
+        <source>%1@%2 is already the champion; nothing changed.</source>
+        <translation>%1@%2 est déjà le champion ; rien n’a changé.</translation>
+    </message>
+    <message>
+        <source>restoring the previous champion of &quot;%1&quot;</source>
+        <translation>restauration du champion précédent de « %1 »</translation>
+    </message>
+    <message>
+        <source>%1@%2 is already archived; nothing changed.</source>
+        <translation>%1@%2 est déjà archivé ; rien n’a changé.</translation>
+    </message>
+    <message>
+        <source>%1@%2 is the champion and cannot be archived; promote another version first.</source>
+        <translation>%1@%2 est le champion et ne peut pas être archivé ; promouvez d’abord une autre version.</translation>
+    </message>
+    <message>
+        <source>archiving %1@%2</source>
+        <translation>archivage de %1@%2</translation>
+    </message>
+    <message>
+        <source>lost the connection to PostgreSQL at %1 while %2: %3</source>
+        <translation>connexion à PostgreSQL sur %1 perdue pendant : %2 : %3</translation>
+    </message>
+    <message>
+        <source>PostgreSQL at %1 went away while committing (%2): the outcome is unknown: %3</source>
+        <translation>PostgreSQL sur %1 a disparu pendant la validation (%2) : le résultat est inconnu : %3</translation>
+    </message>
+    <message>
+        <source>PostgreSQL error while %1: %2</source>
+        <translation>erreur PostgreSQL pendant : %1 : %2</translation>
+    </message>
+    <message>
+        <source>cannot connect to PostgreSQL at %1: %2</source>
+        <translation>impossible de se connecter à PostgreSQL sur %1 : %2</translation>
+    </message>
+    <message>
+        <source>checking the connection</source>
+        <translation>vérification de la connexion</translation>
+    </message>
+    <message>
+        <source>not an array literal: %1</source>
+        <translation>pas un littéral de tableau : %1</translation>
+    </message>
+    <message>
+        <source>unterminated quoted element in array literal: %1</source>
+        <translation>élément entre guillemets non terminé dans le littéral de tableau : %1</translation>
+    </message>
+    <message>
+        <source>empty element in array literal: %1</source>
+        <translation>élément vide dans le littéral de tableau : %1</translation>
+    </message>
+    <message>
+        <source>malformed array literal: %1</source>
+        <translation>littéral de tableau mal formé : %1</translation>
+    </message>
+    <message>
+        <source>trailing comma in array literal: %1</source>
+        <translation>virgule finale dans le littéral de tableau : %1</translation>
+    </message>
+    <message>
+        <source>NULL element in a numeric feature array</source>
+        <translation>élément NULL dans un tableau de variables numériques</translation>
+    </message>
+    <message>
+        <source>not a number in a numeric feature array: %1</source>
+        <translation>pas un nombre dans un tableau de variables numériques : %1</translation>
+    </message>
+    <message>
+        <source>a row has no deployment</source>
+        <translation>une ligne n’a pas de déploiement</translation>
+    </message>
+    <message>
+        <source>a row of deployment &quot;%1&quot; has no request key</source>
+        <translation>une ligne du déploiement « %1 » n’a pas de clé de requête</translation>
+    </message>
+    <message>
+        <source>%1: nothing was logged (%2)</source>
+        <translation>%1 : rien n’a été journalisé (%2)</translation>
+    </message>
+    <message>
+        <source> (nothing of this batch was logged)</source>
+        <translation> (rien de ce lot n’a été journalisé)</translation>
+    </message>
+    <message numerus="yes">
+        <source>logging %n prediction(s)</source>
+        <translation>
+            <numerusform>journalisation de %n prédiction</numerusform>
+            <numerusform>journalisation de %n prédictions</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>logging %n outcome(s)</source>
+        <translation>
+            <numerusform>journalisation de %n résultat réel</numerusform>
+            <numerusform>journalisation de %n résultats réels</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>logging %n feedback row(s)</source>
+        <translation>
+            <numerusform>journalisation de %n ligne de retour</numerusform>
+            <numerusform>journalisation de %n lignes de retour</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>logging one prediction</source>
+        <translation>journalisation d’une prédiction</translation>
+    </message>
+    <message>
+        <source>invalid partition range %1 .. %2</source>
+        <translation>plage de partitions non valide %1 .. %2</translation>
+    </message>
+    <message>
+        <source>creating daily prediction partitions</source>
+        <translation>création des partitions quotidiennes de prédictions</translation>
+    </message>
+    <message>
+        <source>A retrain run of &quot;%1&quot; is already queued or running; wait for it to finish or cancel it.</source>
+        <translation>Un réentraînement de « %1 » est déjà en file d’attente ou en cours ; attendez qu’il se termine ou annulez-le.</translation>
+    </message>
+    <message>
+        <source>recording a retrain run of &quot;%1&quot;</source>
+        <translation>enregistrement d’un réentraînement de « %1 »</translation>
+    </message>
+    <message>
+        <source>Retrain run %1 is no longer queued.</source>
+        <translation>Le réentraînement %1 n’est plus en file d’attente.</translation>
+    </message>
+    <message>
+        <source>starting retrain run %1</source>
+        <translation>démarrage du réentraînement %1</translation>
+    </message>
+    <message>
+        <source>Retrain run %1 has already finished.</source>
+        <translation>Le réentraînement %1 est déjà terminé.</translation>
+    </message>
+    <message>
+        <source>recording the end of retrain run %1</source>
+        <translation>enregistrement de la fin du réentraînement %1</translation>
+    </message>
+    <message>
+        <source>Retrain run %1 does not exist.</source>
+        <translation>Le réentraînement %1 n’existe pas.</translation>
+    </message>
+    <message>
+        <source>recording the decision of retrain run %1</source>
+        <translation>enregistrement de la décision du réentraînement %1</translation>
+    </message>
+    <message>
+        <source>Retrain run %1 is not running.</source>
+        <translation>Le réentraînement %1 n’est pas en cours.</translation>
+    </message>
+    <message>
+        <source>cancelling retrain run %1</source>
+        <translation>annulation du réentraînement %1</translation>
+    </message>
+    <message>
+        <source>reading retrain run %1</source>
+        <translation>lecture du réentraînement %1</translation>
+    </message>
+    <message>
+        <source>listing retrain runs</source>
+        <translation>liste des réentraînements</translation>
+    </message>
+    <message>
+        <source>reading the retrain settings of &quot;%1&quot;</source>
+        <translation>lecture des réglages de réentraînement de « %1 »</translation>
+    </message>
+    <message>
+        <source>storing the retrain settings of &quot;%1&quot;</source>
+        <translation>enregistrement des réglages de réentraînement de « %1 »</translation>
+    </message>
+    <message>
+        <source>counting the feedback of &quot;%1&quot;</source>
+        <translation>décompte des retours de « %1 »</translation>
+    </message>
+    <message>
+        <source>reading the negative feedback of &quot;%1&quot;</source>
+        <translation>lecture des retours négatifs de « %1 »</translation>
+    </message>
+    <message numerus="yes">
+        <source>Feedback retention: older than %n days</source>
+        <translation>
+            <numerusform>Conservation des retours : plus de %n jour</numerusform>
+            <numerusform>Conservation des retours : plus de %n jours</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>purging the feedback of &quot;%1&quot;</source>
+        <translation>purge des retours de « %1 »</translation>
+    </message>
+    <message>
+        <source>reading the rollout plan of &quot;%1&quot;</source>
+        <translation>lecture du plan de déploiement de « %1 »</translation>
+    </message>
+    <message>
+        <source>The current step %1 is not a step of this plan.</source>
+        <translation>L’étape courante %1 n’est pas une étape de ce plan.</translation>
+    </message>
+    <message>
+        <source>storing the rollout plan of &quot;%1&quot;</source>
+        <translation>enregistrement du plan de déploiement de « %1 »</translation>
+    </message>
+    <message>
+        <source>Deployment &quot;%1&quot; has no stored plan.</source>
+        <translation>Le déploiement « %1 » n’a pas de plan enregistré.</translation>
+    </message>
+    <message>
+        <source>moving the rollout plan of &quot;%1&quot;</source>
+        <translation>changement d’étape du plan de déploiement de « %1 »</translation>
+    </message>
+    <message>
+        <source>computing the ML figures of &quot;%1&quot;</source>
+        <translation>calcul des chiffres ML de « %1 »</translation>
+    </message>
+    <message>
+        <source>reading the what-if data of &quot;%1&quot;</source>
+        <translation>lecture des données de simulation de « %1 »</translation>
+    </message>
+    <message>
+        <source>computing the MAE of &quot;%1&quot;</source>
+        <translation>calcul de la MAE de « %1 »</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not a valid deployment name (lower-case letter first, then up to 62 of a-z, 0-9, _ and -).</source>
+        <translation>« %1 » n’est pas un nom de déploiement valide (une minuscule d’abord, puis jusqu’à 62 caractères parmi a-z, 0-9, _ et -).</translation>
+    </message>
+    <message>
+        <source>The ML traffic percentage must be a whole number from 0 to 100, not %1.</source>
+        <translation>Le pourcentage de trafic ML doit être un entier de 0 à 100, pas %1.</translation>
+    </message>
+    <message>
+        <source>A flag change needs an actor (who makes it) for updated_by.</source>
+        <translation>Un changement de drapeau demande un auteur (qui le fait) pour updated_by.</translation>
+    </message>
+    <message>
+        <source>Unexpected answer from Redis to %1.</source>
+        <translation>Réponse inattendue de Redis à %1.</translation>
+    </message>
+    <message>
+        <source>Nothing to change: give at least one of ML enabled, traffic percentage or fallback.</source>
+        <translation>Rien à changer : donnez au moins l’un de ML activé, pourcentage de trafic ou repli.</translation>
+    </message>
+    <message>
+        <source>The expected version must not be negative (got %1).</source>
+        <translation>La version attendue ne doit pas être négative (reçu %1).</translation>
+    </message>
+    <message>
+        <source>Deployment &quot;%1&quot; has no flags in Redis yet; create them first (mldeckctl flags init).</source>
+        <translation>Le déploiement « %1 » n’a pas encore de drapeaux dans Redis ; créez-les d’abord (mldeckctl flags init).</translation>
+    </message>
+    <message>
+        <source>The Redis key %1 is not a hash but a %2; refusing to overwrite it.</source>
+        <translation>La clé Redis %1 n’est pas un hash mais un %2 ; refus de l’écraser.</translation>
+    </message>
+    <message>
+        <source>Conflict: the flags of &quot;%1&quot; were changed by %2 at %3 (now version %4: ml_enabled=%5, ml_traffic_percentage=%6, fallback_on_error=%7) while you expected version %8. Nothing was written; re-read and try again.</source>
+        <translation>Conflit : les drapeaux de « %1 » ont été modifiés par %2 à %3 (maintenant en version %4 : ml_enabled=%5, ml_traffic_percentage=%6, fallback_on_error=%7) alors que vous attendiez la version %8. Rien n’a été écrit ; relisez et réessayez.</translation>
+    </message>
+    <message>
+        <source>Redis at %1 did not answer %2 within %3 ms (server down, frozen or overloaded).</source>
+        <translation>Redis sur %1 n’a pas répondu à %2 en %3 ms (serveur arrêté, figé ou surchargé).</translation>
+    </message>
+    <message>
+        <source>Redis at %1 closed the connection during %2.</source>
+        <translation>Redis sur %1 a fermé la connexion pendant %2.</translation>
+    </message>
+    <message>
+        <source>out of memory</source>
+        <translation>mémoire insuffisante</translation>
+    </message>
+    <message>
+        <source>Lost the connection to Redis at %1 during %2: %3.</source>
+        <translation>Connexion à Redis sur %1 perdue pendant %2 : %3.</translation>
+    </message>
+    <message>
+        <source>The connection to Redis at %1 is broken (%2); reconnect.</source>
+        <translation>La connexion à Redis sur %1 est rompue (%2) ; reconnectez-vous.</translation>
+    </message>
+    <message>
+        <source>Empty Redis command.</source>
+        <translation>Commande Redis vide.</translation>
+    </message>
+    <message>
+        <source>Redis at %1 refused %2: %3</source>
+        <translation>Redis sur %1 a refusé %2 : %3</translation>
+    </message>
+    <message>
+        <source>The Redis timeout must be positive (got %1 ms).</source>
+        <translation>Le délai d’attente Redis doit être positif (reçu %1 ms).</translation>
+    </message>
+    <message>
+        <source>Cannot connect to Redis at %1: out of memory.</source>
+        <translation>Impossible de se connecter à Redis sur %1 : mémoire insuffisante.</translation>
+    </message>
+    <message>
+        <source>Cannot connect to Redis at %1: no answer within %2 ms.</source>
+        <translation>Impossible de se connecter à Redis sur %1 : aucune réponse en %2 ms.</translation>
+    </message>
+    <message>
+        <source>Cannot connect to Redis at %1: %2.</source>
+        <translation>Impossible de se connecter à Redis sur %1 : %2.</translation>
+    </message>
+    <message>
+        <source>Cannot set the timeout on the connection to Redis at %1.</source>
+        <translation>Impossible de régler le délai d’attente de la connexion à Redis sur %1.</translation>
+    </message>
+    <message>
+        <source>Redis at %1 rejected the login%2: %3</source>
+        <translation>Redis sur %1 a refusé l’authentification%2 : %3</translation>
+    </message>
+    <message>
+        <source> of user &quot;%1&quot;</source>
+        <translation> de l’utilisateur « %1 »</translation>
+    </message>
+    <message>
+        <source>Redis at %1 cannot select database %2: %3</source>
+        <translation>Redis sur %1 ne peut pas sélectionner la base %2 : %3</translation>
+    </message>
+    <message>
+        <source>Redis at %1 requires a password (give one in the connection settings or the URL).</source>
+        <translation>Redis sur %1 demande un mot de passe (indiquez-le dans les réglages de connexion ou dans l’URL).</translation>
+    </message>
+    <message>
+        <source>Redis at %1 gave an unexpected answer to PING.</source>
+        <translation>Redis sur %1 a répondu de façon inattendue à PING.</translation>
+    </message>
+    <message>
+        <source>Redis at %1 refused SUBSCRIBE: %2</source>
+        <translation>Redis sur %1 a refusé SUBSCRIBE : %2</translation>
+    </message>
+    <message>
+        <source>Redis at %1 gave an unexpected answer to SUBSCRIBE.</source>
+        <translation>Redis sur %1 a répondu de façon inattendue à SUBSCRIBE.</translation>
+    </message>
+    <message>
+        <source>Redis at %1 sent an error: %2</source>
+        <translation>Redis sur %1 a renvoyé une erreur : %2</translation>
+    </message>
+    <message>
+        <source>Waiting for Redis at %1 failed: %2</source>
+        <translation>L’attente de Redis sur %1 a échoué : %2</translation>
     </message>
 </context>
 <context>
@@ -5426,16 +5423,8 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>Mettre en silence…</translation>
     </message>
     <message>
-        <source>Refresh</source>
-        <translation>Actualiser</translation>
-    </message>
-    <message>
         <source>&lt;b&gt;Feature drift&lt;/b&gt;</source>
         <translation>&lt;b&gt;Dérive des variables&lt;/b&gt;</translation>
-    </message>
-    <message>
-        <source>Deployment:</source>
-        <translation>Déploiement :</translation>
     </message>
     <message>
         <source>Alerts could not be read: %1</source>
@@ -5476,6 +5465,10 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     <message>
         <source>Rules</source>
         <translation>Règles</translation>
+    </message>
+    <message>
+        <source>What fires and who saw it, and which features drift from their reference.</source>
+        <translation>Ce qui se déclenche et qui l’a vu, et quelles variables dérivent de leur référence.</translation>
     </message>
 </context>
 <context>
@@ -6189,10 +6182,6 @@ Il est gardé en mémoire pour cette session seulement.</translation>
         <translation>60 s</translation>
     </message>
     <message>
-        <source>Refresh</source>
-        <translation>Actualiser</translation>
-    </message>
-    <message>
         <source>Report</source>
         <translation>Rapport</translation>
     </message>
@@ -6215,10 +6204,6 @@ Il est gardé en mémoire pour cette session seulement.</translation>
     <message>
         <source>Save the report</source>
         <translation>Enregistrer le rapport</translation>
-    </message>
-    <message>
-        <source>Deployment:</source>
-        <translation>Déploiement :</translation>
     </message>
     <message>
         <source>Auto-refresh:</source>
@@ -6283,6 +6268,10 @@ Il est gardé en mémoire pour cette session seulement.</translation>
     <message>
         <source>Writing the report to %1…</source>
         <translation>Écriture du rapport dans %1…</translation>
+    </message>
+    <message>
+        <source>How the model does against its targets, live or over a range, next to the heuristic.</source>
+        <translation>Comment le modèle tient ses objectifs, en direct ou sur une période, à côté de l’heuristique.</translation>
     </message>
 </context>
 <context>
@@ -7079,6 +7068,29 @@ PostgreSQL %2 (base %3)</translation>
         <source>Compare</source>
         <translation>Comparer</translation>
     </message>
+    <message>
+        <source>Register model versions, promote or restore a champion, and compare models offline on the same rows.</source>
+        <translation>Enregistrer des versions de modèle, promouvoir ou restaurer un champion, et comparer des modèles hors ligne sur les mêmes lignes.</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::PageFrame</name>
+    <message>
+        <source>Deployment:</source>
+        <translation>Déploiement :</translation>
+    </message>
+    <message>
+        <source>Deployment</source>
+        <translation>Déploiement</translation>
+    </message>
+    <message>
+        <source>⟳ Refresh</source>
+        <translation>⟳ Actualiser</translation>
+    </message>
+    <message>
+        <source>Read the deployments and this page&apos;s figures again</source>
+        <translation>Relire les déploiements et les chiffres de cette page</translation>
+    </message>
 </context>
 <context>
     <name>mldeck::ui::Pages</name>
@@ -7355,14 +7367,6 @@ PostgreSQL %2 (base %3)</translation>
 <context>
     <name>mldeck::ui::RegistryView</name>
     <message>
-        <source>Refresh</source>
-        <translation>Actualiser</translation>
-    </message>
-    <message>
-        <source>Deployment</source>
-        <translation>Déploiement</translation>
-    </message>
-    <message>
         <source>Reason (kept in the audit log)</source>
         <translation>Motif (conservé dans le journal d’audit)</translation>
     </message>
@@ -7409,10 +7413,6 @@ PostgreSQL %2 (base %3)</translation>
     <message>
         <source>Cannot read the models of %1: %2</source>
         <translation>Impossible de lire les modèles de %1 : %2</translation>
-    </message>
-    <message>
-        <source>&lt;p style=&apos;color:#5f6b7a&apos;&gt;Select a version to see its metadata.&lt;/p&gt;</source>
-        <translation>&lt;p style=&apos;color:#5f6b7a&apos;&gt;Sélectionnez une version pour voir ses métadonnées.&lt;/p&gt;</translation>
     </message>
     <message>
         <source>Aliases</source>
@@ -7526,6 +7526,10 @@ PostgreSQL %2 (base %3)</translation>
         <source>Publish again</source>
         <translation>Publier à nouveau</translation>
     </message>
+    <message>
+        <source>Select a version to see its metadata.</source>
+        <translation>Sélectionnez une version pour voir ses métadonnées.</translation>
+    </message>
 </context>
 <context>
     <name>mldeck::ui::ReportCharts</name>
@@ -7594,13 +7598,101 @@ PostgreSQL %2 (base %3)</translation>
     </message>
 </context>
 <context>
-    <name>mldeck::ui::RetrainFormat</name>
-    <message numerus="yes">
-        <source>%n epochs</source>
-        <translation>
-            <numerusform>%n époque</numerusform>
-            <numerusform>%n époques</numerusform>
-        </translation>
+    <name>mldeck::ui::ReportLayout</name>
+    <message>
+        <source>Page %1</source>
+        <translation>Page %1</translation>
+    </message>
+    <message>
+        <source>%1 (continued)</source>
+        <translation>%1 (suite)</translation>
+    </message>
+    <message>
+        <source>Cannot write %1: %2</source>
+        <translation>Impossible d’écrire %1 : %2</translation>
+    </message>
+    <message>
+        <source>Cannot start the PDF %1.</source>
+        <translation>Impossible de démarrer le PDF %1.</translation>
+    </message>
+    <message>
+        <source>Cannot add a page to the PDF %1.</source>
+        <translation>Impossible d’ajouter une page au PDF %1.</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::ReportPdf</name>
+    <message>
+        <source>Model comparison</source>
+        <translation>Comparaison de modèles</translation>
+    </message>
+    <message>
+        <source>%1 rows from %2, bootstrap %3 resamples, seed %4</source>
+        <translation>%1 lignes de %2, bootstrap à %3 rééchantillonnages, graine %4</translation>
+    </message>
+    <message>
+        <source>MLDeck model comparison</source>
+        <translation>Comparaison de modèles MLDeck</translation>
+    </message>
+    <message>
+        <source>Model</source>
+        <translation>Modèle</translation>
+    </message>
+    <message>
+        <source>Rows/s</source>
+        <translation>Lignes/s</translation>
+    </message>
+    <message>
+        <source>p50 ms</source>
+        <translation>p50 ms</translation>
+    </message>
+    <message>
+        <source>p99 ms</source>
+        <translation>p99 ms</translation>
+    </message>
+    <message>
+        <source>Metrics</source>
+        <translation>Métriques</translation>
+    </message>
+    <message>
+        <source>Challenger</source>
+        <translation>Challenger</translation>
+    </message>
+    <message>
+        <source>Metric</source>
+        <translation>Métrique</translation>
+    </message>
+    <message>
+        <source>Difference</source>
+        <translation>Différence</translation>
+    </message>
+    <message>
+        <source>95 % CI</source>
+        <translation>IC à 95 %</translation>
+    </message>
+    <message>
+        <source>Relative</source>
+        <translation>Relatif</translation>
+    </message>
+    <message>
+        <source>Differences</source>
+        <translation>Différences</translation>
+    </message>
+    <message>
+        <source>Segment</source>
+        <translation>Segment</translation>
+    </message>
+    <message>
+        <source>Value</source>
+        <translation>Valeur</translation>
+    </message>
+    <message>
+        <source>Rows</source>
+        <translation>Lignes</translation>
+    </message>
+    <message>
+        <source>Segments (%1)</source>
+        <translation>Segments (%1)</translation>
     </message>
 </context>
 <context>
@@ -7699,20 +7791,8 @@ PostgreSQL %2 (base %3)</translation>
 <context>
     <name>mldeck::ui::RetrainPage</name>
     <message>
-        <source>Deployment</source>
-        <translation>Déploiement</translation>
-    </message>
-    <message>
-        <source>Refresh</source>
-        <translation>Actualiser</translation>
-    </message>
-    <message>
         <source>Read the deployments, the triggers and the runs again</source>
         <translation>Relire les déploiements, les déclencheurs et les exécutions</translation>
-    </message>
-    <message>
-        <source>Deployment:</source>
-        <translation>Déploiement :</translation>
     </message>
     <message>
         <source>Wizard</source>
@@ -7737,6 +7817,10 @@ PostgreSQL %2 (base %3)</translation>
     <message>
         <source>No deployment yet: register a model with “mldeckctl models register” or start the demo with “mldeckctl simulate”, then press Refresh.</source>
         <translation>Aucun déploiement pour l’instant : enregistrez un modèle avec « mldeckctl models register » ou lancez la démo avec « mldeckctl simulate », puis appuyez sur Actualiser.</translation>
+    </message>
+    <message>
+        <source>Retrain a deployment&apos;s model on fresh data, evaluate it against the champion and decide; every run is kept.</source>
+        <translation>Réentraîner le modèle d’un déploiement sur des données récentes, l’évaluer face au champion et décider ; chaque exécution est conservée.</translation>
     </message>
 </context>
 <context>
@@ -7924,20 +8008,8 @@ PostgreSQL %2 (base %3)</translation>
         <translation>Envoyer le trafic au modèle étape par étape, surveiller les critères, et le reprendre immédiatement.</translation>
     </message>
     <message>
-        <source>Deployment</source>
-        <translation>Déploiement</translation>
-    </message>
-    <message>
-        <source>⟳ Refresh</source>
-        <translation>⟳ Actualiser</translation>
-    </message>
-    <message>
         <source>Read the list of deployments and their flags again</source>
         <translation>Relire la liste des déploiements et leurs drapeaux</translation>
-    </message>
-    <message>
-        <source>Deployment:</source>
-        <translation>Déploiement :</translation>
     </message>
     <message>
         <source>Change the flags</source>
@@ -8493,227 +8565,19 @@ Motif (audité) : %2</translation>
         <source>discarded</source>
         <translation>écarté</translation>
     </message>
+    <message numerus="yes">
+        <source>%n epochs</source>
+        <translation>
+            <numerusform>%n époque</numerusform>
+            <numerusform>%n époques</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>mldeck::worker::FrameBuffer</name>
     <message>
         <source>The model worker sent a malformed message (length %1).</source>
         <translation>Le processus de modèle a envoyé un message mal formé (longueur %1).</translation>
-    </message>
-</context>
-<context>
-    <name>mldeckctl</name>
-    <message>
-        <source>Redis URL (default: $MLDECK_REDIS_URL).</source>
-        <translation>URL de Redis (par défaut : $MLDECK_REDIS_URL).</translation>
-    </message>
-    <message>
-        <source>PostgreSQL URL (default: $MLDECK_PG_URL).</source>
-        <translation>URL de PostgreSQL (par défaut : $MLDECK_PG_URL).</translation>
-    </message>
-    <message>
-        <source>Print machine-readable JSON.</source>
-        <translation>Afficher du JSON lisible par une machine.</translation>
-    </message>
-    <message>
-        <source>No PostgreSQL given: pass --pg postgresql://user@host:port/db or set MLDECK_PG_URL.</source>
-        <translation>Aucun PostgreSQL indiqué : passez --pg postgresql://utilisateur@hôte:port/base ou définissez MLDECK_PG_URL.</translation>
-    </message>
-    <message>
-        <source>Create or upgrade the mldeck schema in PostgreSQL.</source>
-        <translation>Crée ou met à jour le schéma mldeck dans PostgreSQL.</translation>
-    </message>
-    <message>
-        <source>Check the connections to Redis and PostgreSQL.</source>
-        <translation>Vérifie les connexions à Redis et PostgreSQL.</translation>
-    </message>
-    <message>
-        <source>Read and change the rollout flags of a deployment.</source>
-        <translation>Lit et modifie les drapeaux de déploiement d’un déploiement.</translation>
-    </message>
-    <message>
-        <source>Run the reference serving backend on demo traffic.</source>
-        <translation>Lance le backend de référence sur du trafic de démo.</translation>
-    </message>
-    <message>
-        <source>Write synthetic ride-delay data as CSV.</source>
-        <translation>Écrit des données synthétiques de retard de courses en CSV.</translation>
-    </message>
-    <message>
-        <source>Usage: mldeckctl &lt;verb&gt; [options]   (mldeckctl &lt;verb&gt; --help)</source>
-        <translation>Usage : mldeckctl &lt;verbe&gt; [options]   (mldeckctl &lt;verbe&gt; --help)</translation>
-    </message>
-    <message>
-        <source>unknown verb &quot;%1&quot;</source>
-        <translation>verbe « %1 » inconnu</translation>
-    </message>
-    <message>
-        <source>unknown command &quot;%1 %2&quot;</source>
-        <translation>commande « %1 %2 » inconnue</translation>
-    </message>
-    <message>
-        <source>Run the automatic guard (auto-rollback, drift checks).</source>
-        <translation>Lance la garde automatique (retour arrière automatique, vérifications de dérive).</translation>
-    </message>
-    <message>
-        <source>Show or advance the staged rollout plan.</source>
-        <translation>Affiche ou fait avancer le plan de déploiement par étapes.</translation>
-    </message>
-    <message>
-        <source>Register, list, promote and archive model versions.</source>
-        <translation>Enregistre, liste, promeut et archive les versions de modèle.</translation>
-    </message>
-    <message>
-        <source>Evaluate one model on a CSV file.</source>
-        <translation>Évalue un modèle sur un fichier CSV.</translation>
-    </message>
-    <message>
-        <source>Compare 2 to 4 models on the same rows.</source>
-        <translation>Compare 2 à 4 modèles sur les mêmes lignes.</translation>
-    </message>
-    <message>
-        <source>Check feature drift, live or between two datasets.</source>
-        <translation>Vérifie la dérive des variables, en direct ou entre deux jeux de données.</translation>
-    </message>
-    <message>
-        <source>Deployment name (default: %1).</source>
-        <translation>Nom du déploiement (par défaut : %1).</translation>
-    </message>
-    <message>
-        <source>&quot;%1&quot; is not a valid deployment name (lower-case letter first, then a-z, 0-9, _ or -).</source>
-        <translation>« %1 » n’est pas un nom de déploiement valide (une minuscule d’abord, puis a-z, 0-9, _ ou -).</translation>
-    </message>
-    <message>
-        <source>Print the KPIs of a deployment over a time range.</source>
-        <translation>Afficher les indicateurs d’un déploiement sur une plage de temps.</translation>
-    </message>
-    <message>
-        <source>List alerts, acknowledge, silence; edit alert rules and the webhook.</source>
-        <translation>Lister, acquitter, mettre en silence les alertes ; modifier les règles d’alerte et le webhook.</translation>
-    </message>
-    <message>
-        <source>Write the KPI report of a day or a week as PDF or CSV.</source>
-        <translation>Écrire le rapport d’indicateurs d’un jour ou d’une semaine en PDF ou CSV.</translation>
-    </message>
-    <message>
-        <source>Check retrain triggers, run a retrain, list or clean up runs.</source>
-        <translation>Vérifier les déclencheurs de réentraînement, lancer un réentraînement, lister ou nettoyer les exécutions.</translation>
-    </message>
-    <message>
-        <source>Feedback retention: purge what is older than the retention.</source>
-        <translation>Conservation des retours : purger ce qui dépasse la durée de conservation.</translation>
-    </message>
-    <message>
-        <source>Predictions</source>
-        <translation>Prédictions</translation>
-    </message>
-    <message>
-        <source>Failed</source>
-        <translation>En échec</translation>
-    </message>
-    <message>
-        <source>With outcome</source>
-        <translation>Avec résultat réel</translation>
-    </message>
-    <message>
-        <source>Throughput (/s)</source>
-        <translation>Débit (/s)</translation>
-    </message>
-    <message>
-        <source>MAE (min)</source>
-        <translation>MAE (min)</translation>
-    </message>
-    <message>
-        <source>RMSE (min)</source>
-        <translation>RMSE (min)</translation>
-    </message>
-    <message>
-        <source>R²</source>
-        <translation>R²</translation>
-    </message>
-    <message>
-        <source>MAPE (%)</source>
-        <translation>MAPE (%)</translation>
-    </message>
-    <message>
-        <source>Latency mean (ms)</source>
-        <translation>Latence moyenne (ms)</translation>
-    </message>
-    <message>
-        <source>Latency p50 (ms)</source>
-        <translation>Latence p50 (ms)</translation>
-    </message>
-    <message>
-        <source>Latency p95 (ms)</source>
-        <translation>Latence p95 (ms)</translation>
-    </message>
-    <message>
-        <source>Latency p99 (ms)</source>
-        <translation>Latence p99 (ms)</translation>
-    </message>
-    <message>
-        <source>Failure rate</source>
-        <translation>Taux d’échec</translation>
-    </message>
-    <message>
-        <source>Fallback share</source>
-        <translation>Part de repli</translation>
-    </message>
-    <message>
-        <source>Delays anticipated</source>
-        <translation>Retards anticipés</translation>
-    </message>
-    <message>
-        <source>Satisfaction</source>
-        <translation>Satisfaction</translation>
-    </message>
-    <message>
-        <source>ML uptime</source>
-        <translation>Disponibilité du ML</translation>
-    </message>
-    <message>
-        <source>ML vs heuristic (%)</source>
-        <translation>ML face à l’heuristique (%)</translation>
-    </message>
-    <message>
-        <source>Write a Grafana dashboard over the guard&apos;s Prometheus metrics.</source>
-        <translation>Écrire un tableau de bord Grafana sur les métriques Prometheus de la garde.</translation>
-    </message>
-    <message>
-        <source>Show the serving backend&apos;s own dependencies (up, down, in fallback).</source>
-        <translation>Afficher les dépendances propres du backend de service (disponibles, indisponibles, en mode dégradé).</translation>
-    </message>
-    <message>
-        <source>UNKNOWN</source>
-        <translation>INCONNU</translation>
-    </message>
-    <message>
-        <source>DOWN</source>
-        <translation>INDISPONIBLE</translation>
-    </message>
-    <message>
-        <source>, fallback for %1 min (since %2)</source>
-        <translation>, en mode dégradé depuis %1 min (début : %2)</translation>
-    </message>
-    <message>
-        <source>  (%1)</source>
-        <translation>  (%1)</translation>
-    </message>
-    <message>
-        <source>  last error: %1</source>
-        <translation>  dernière erreur : %1</translation>
-    </message>
-    <message>
-        <source>  reported %1 s ago</source>
-        <translation>  rapporté il y a %1 s</translation>
-    </message>
-    <message>
-        <source>Lists the serving backend&apos;s own dependencies (weather API, feature store...) as the backend reports them in Redis: up, down, degraded or unknown (no report within its expiry), and how long a fallback has been active. Exit code 1 when one is not up, in fallback or unknown.</source>
-        <translation>Liste les dépendances propres du backend de service (API météo, feature store…) telles que le backend les rapporte dans Redis : up, down, degraded ou inconnue (aucun rapport avant son expiration), et depuis combien de temps un mode dégradé est actif. Code de sortie 1 quand l’une n’est pas disponible, est en mode dégradé ou inconnue.</translation>
-    </message>
-    <message>
-        <source>%1: the backend reports no dependencies.</source>
-        <translation>%1 : le backend ne rapporte aucune dépendance.</translation>
     </message>
 </context>
 </TS>
