@@ -30,4 +30,11 @@ struct Alert
     QString displayState(const QDateTime &now) const;
 };
 
+// Who changes an alert: recorded in the alert row and in the audit log (actor_db is set by the server).
+struct AlertActor
+{
+    QString name; // e.g. the OS user or "guard@host"
+    QString host;
+};
+
 } // namespace mldeck

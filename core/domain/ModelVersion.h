@@ -39,4 +39,33 @@ struct ModelVersion
     QJsonObject toJson() const;
 };
 
+// What to insert when registering; id/createdAt/createdBy are set by the database.
+struct NewModelVersion
+{
+    QString deployment;
+    QString name;
+    QString version;
+    QString sha256;
+    QString filePath;
+    QString task;
+    std::optional<int> featureSchemaId;
+    QStringList featureNames;
+    QJsonObject scaler;
+    QString targetUnit;
+    QString parentVersion; // optional: version of the same deployment this one derives from
+    QDateTime trainFrom;
+    QDateTime trainTo;
+    QJsonObject metrics;
+};
+
+// The result of an alias move: what the alias pointed at before and after, the audit change id.
+struct AliasChange
+{
+    QString deployment;
+    QString alias;
+    std::optional<ModelVersion> before;
+    ModelVersion after;
+    QString changeId; // uuid of the audit row
+};
+
 } // namespace mldeck

@@ -44,6 +44,19 @@ struct AuditRecord
     static std::optional<AuditRecord> fromJson(const QJsonObject &o); // nullopt when malformed
 };
 
+// One row of mldeck.audit_log as read back: the server's time and role next to what the client wrote.
+struct AuditEntry
+{
+    QDateTime at; // server time of the insert, UTC
+    QString action;
+    QString actorDb; // the database role, stamped by the server
+    QString actorOs; // the person or process, as the client said
+    QString host;
+    QString reason;
+    std::optional<QJsonObject> before;
+    std::optional<QJsonObject> after;
+};
+
 // The flag set as audit JSON: {"ml_enabled":1,"ml_traffic_percentage":25,...,"invalid_fields":[...]}.
 QJsonObject flagStateJson(const FlagState &state);
 

@@ -1,7 +1,9 @@
 #include "core/services/KpiReport.h"
 
 #include "core/services/KpiCache.h"
-#include "core/store/pg/PgConnection.h"
+#include "core/store/pg/AlertStore.h"
+#include "core/store/pg/AuditLog.h"
+#include "core/store/pg/DeploymentStore.h"
 #include "core/Text.h"
 
 #include <QCoreApplication>
@@ -16,90 +18,15 @@ namespace {
 
 constexpr qint64 kDay = 24 * 3600;
 
-QDateTime timeFromMs(const QString &ms)
+// Keeps the first kMaxRows of rows read with a limit of kMaxRows + 1, and says whether there were more.
+template <typename T>
+QList<T> capped(QList<T> rows, bool *truncated)
 {
-    return ms.isNull() ? QDateTime() : QDateTime::fromMSecsSinceEpoch(ms.toLongLong(), Qt::UTC);
-}
-
-std::optional<QJsonObject> jsonObject(const QString &text)
-{
-    if (text.isNull())
-        return std::nullopt;
-    return QJsonDocument::fromJson(text.toUtf8()).object();
-}
-
-Result<QList<Alert>> readAlerts(PgConnection &conn, const QString &deployment, qint64 fromMs, qint64 toMs, bool *truncated)
-{
-    // Active at some time in the period: raised before its end and not resolved before its start.
-    const auto rows = conn.query(
-        QStringLiteral("SELECT id, kind, severity, coalesce(dedup_key, ''), title, "
-                       "(extract(epoch FROM raised_at) * 1000)::bigint, (extract(epoch FROM last_seen_at) * 1000)::bigint, "
-                       "(extract(epoch FROM acknowledged_at) * 1000)::bigint, acknowledged_by, "
-                       "(extract(epoch FROM silenced_until) * 1000)::bigint, silenced_by, "
-                       "(extract(epoch FROM resolved_at) * 1000)::bigint "
-                       "FROM mldeck.alerts WHERE deployment = $1 "
-                       "AND raised_at < to_timestamp($3::double precision / 1000) "
-                       "AND (resolved_at IS NULL OR resolved_at >= to_timestamp($2::double precision / 1000)) "
-                       "ORDER BY raised_at, id LIMIT %1")
-            .arg(KpiReportData::kMaxRows + 1),
-        {deployment, QString::number(fromMs), QString::number(toMs)});
-    if (!rows)
-        return Error{ServiceText::tr("Could not read the alerts of the period: %1").arg(rows.errorMessage())};
-    QList<Alert> alerts;
-    for (const QStringList &r : *rows) {
-        if (alerts.size() == KpiReportData::kMaxRows) {
-            *truncated = true;
-            break;
-        }
-        Alert a;
-        a.id = r.at(0).toLongLong();
-        a.deployment = deployment;
-        a.kind = r.at(1);
-        a.severity = r.at(2);
-        a.dedupKey = r.at(3);
-        a.title = r.at(4);
-        a.raisedAt = timeFromMs(r.at(5));
-        a.lastSeenAt = timeFromMs(r.at(6));
-        a.acknowledgedAt = timeFromMs(r.at(7));
-        a.acknowledgedBy = r.at(8);
-        a.silencedUntil = timeFromMs(r.at(9));
-        a.silencedBy = r.at(10);
-        a.resolvedAt = timeFromMs(r.at(11));
-        alerts.append(a);
+    if (rows.size() > KpiReportData::kMaxRows) {
+        *truncated = true;
+        rows.resize(KpiReportData::kMaxRows);
     }
-    return alerts;
-}
-
-Result<QList<KpiReportChange>> readChanges(PgConnection &conn, const QString &deployment, qint64 fromMs, qint64 toMs,
-                                           bool *truncated)
-{
-    const auto rows = conn.query(
-        QStringLiteral("SELECT (extract(epoch FROM ts) * 1000)::bigint, action, actor_db, actor_os, host, reason, "
-                       "before::text, after::text FROM mldeck.audit_log WHERE deployment = $1 "
-                       "AND ts >= to_timestamp($2::double precision / 1000) "
-                       "AND ts < to_timestamp($3::double precision / 1000) ORDER BY ts, id LIMIT %1")
-            .arg(KpiReportData::kMaxRows + 1),
-        {deployment, QString::number(fromMs), QString::number(toMs)});
-    if (!rows)
-        return Error{ServiceText::tr("Could not read the changes of the period: %1").arg(rows.errorMessage())};
-    QList<KpiReportChange> changes;
-    for (const QStringList &r : *rows) {
-        if (changes.size() == KpiReportData::kMaxRows) {
-            *truncated = true;
-            break;
-        }
-        KpiReportChange c;
-        c.at = timeFromMs(r.at(0));
-        c.action = r.at(1);
-        c.actorDb = r.at(2);
-        c.actorOs = r.at(3);
-        c.host = r.at(4);
-        c.reason = r.at(5);
-        c.before = jsonObject(r.at(6));
-        c.after = jsonObject(r.at(7));
-        changes.append(c);
-    }
-    return changes;
+    return rows;
 }
 
 // ---- CSV ----
@@ -143,7 +70,7 @@ private:
     QByteArray m_out;
 };
 
-// The first columns are the ones the issue names, in its order; the other figures follow.
+// The figure columns, in the order reports.md gives them.
 constexpr const char *kFigureColumns =
     "predictions,mae,rmse,r2,mape,latency_p50_ms,latency_p95_ms,latency_p99_ms,failure_rate,fallback_share,"
     "failed,labelled,throughput_per_s,latency_mean_ms,anticipated_share,satisfaction,ml_uptime,improvement_percent";
@@ -203,10 +130,10 @@ Result<KpiReportData> buildKpiReport(PgConnection &conn, const QString &deployme
         return Error{ServiceText::tr("Unknown report period \"%1\": use day or week.").arg(period)};
     if (!end.isValid())
         return Error{ServiceText::tr("The end of the report period is not a valid time.")};
-    const auto known = conn.query(QStringLiteral("SELECT 1 FROM mldeck.deployments WHERE name = $1"), {deployment});
+    const auto known = DeploymentStore(conn).names();
     if (!known)
         return Error{ServiceText::tr("Could not read the deployments: %1").arg(known.errorMessage())};
-    if (known->isEmpty())
+    if (!known->contains(deployment))
         return Error{ServiceText::tr("Unknown deployment \"%1\".").arg(deployment)};
 
     KpiReportData data;
@@ -230,20 +157,21 @@ Result<KpiReportData> buildKpiReport(PgConnection &conn, const QString &deployme
     data.snapshot = std::move(snapshot).value();
 
     const qint64 fromMs = query.fromSecs * 1000, toMs = query.toSecs * 1000;
-    auto alerts = readAlerts(conn, deployment, fromMs, toMs, &data.alertsTruncated);
+    // Active at some time in the period: raised before its end and not resolved before its start.
+    auto alerts = AlertStore(conn).activeDuring(deployment, fromMs, toMs, KpiReportData::kMaxRows + 1);
     if (!alerts)
-        return alerts.error();
-    data.alerts = std::move(alerts).value();
-    auto changes = readChanges(conn, deployment, fromMs, toMs, &data.changesTruncated);
+        return Error{ServiceText::tr("Could not read the alerts of the period: %1").arg(alerts.errorMessage())};
+    data.alerts = capped(std::move(alerts).value(), &data.alertsTruncated);
+    auto changes = AuditLog(conn).entries(deployment, fromMs, toMs, KpiReportData::kMaxRows + 1);
     if (!changes)
-        return changes.error();
-    data.changes = std::move(changes).value();
+        return Error{ServiceText::tr("Could not read the changes of the period: %1").arg(changes.errorMessage())};
+    data.changes = capped(std::move(changes).value(), &data.changesTruncated);
     return data;
 }
 
 QByteArray kpiReportCsvSummaryHeader() { return QByteArray(QByteArray("section,path,") + kFigureColumns); }
 
-QString kpiReportChangeSummary(const KpiReportChange &change)
+QString kpiReportChangeSummary(const AuditEntry &change)
 {
     const QJsonObject before = change.before.value_or(QJsonObject());
     const QJsonObject after = change.after.value_or(QJsonObject());
@@ -303,7 +231,7 @@ QByteArray kpiReportCsv(const KpiReportData &data)
                  isoTime(a.resolvedAt), isoTime(a.acknowledgedAt), a.acknowledgedBy, a.title});
 
     csv.header("section,at,action,actor_db,actor_os,host,reason,before,after");
-    for (const KpiReportChange &c : data.changes)
+    for (const AuditEntry &c : data.changes)
         csv.row({QStringLiteral("change"), isoTime(c.at), c.action, c.actorDb, c.actorOs, c.host, c.reason,
                  jsonText(c.before), jsonText(c.after)});
 

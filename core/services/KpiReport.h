@@ -2,6 +2,7 @@
 
 #include "core/domain/Alert.h"
 #include "core/domain/Result.h"
+#include "core/rollout/AuditRecord.h"
 #include "core/services/KpiSnapshot.h"
 
 #include <QByteArray>
@@ -16,19 +17,6 @@ namespace mldeck {
 
 class PgConnection;
 
-// One row of mldeck.audit_log shown in the report's "changes" table.
-struct KpiReportChange
-{
-    QDateTime at;
-    QString action;
-    QString actorDb; // the database role, stamped by the server
-    QString actorOs; // the person or process, as the client said
-    QString host;
-    QString reason;
-    std::optional<QJsonObject> before;
-    std::optional<QJsonObject> after;
-};
-
 // Everything the KPI report (PDF and CSV) shows: the figures of a day or a week, per path, the
 // chart series, the alerts active during the period and the changes made in it.
 struct KpiReportData
@@ -40,7 +28,7 @@ struct KpiReportData
     QDateTime generatedAt;
     KpiSnapshot snapshot;
     QList<Alert> alerts;             // raised before `to` and not resolved before `from`; oldest first
-    QList<KpiReportChange> changes;  // audit rows of the deployment in [from, to); oldest first
+    QList<AuditEntry> changes;  // audit rows of the deployment in [from, to); oldest first
     bool alertsTruncated = false;    // more than kMaxRows: the oldest kMaxRows are shown
     bool changesTruncated = false;
 
@@ -69,6 +57,6 @@ Status writeKpiReportCsv(const KpiReportData &data, const QString &path);
 QByteArray kpiReportCsvSummaryHeader();
 
 // A one-line summary of an audit row's before/after, e.g. "ml_traffic_percentage: 10 -> 25".
-QString kpiReportChangeSummary(const KpiReportChange &change);
+QString kpiReportChangeSummary(const AuditEntry &change);
 
 } // namespace mldeck

@@ -4,6 +4,7 @@
 #include "core/ml/ModelRunner.h"
 #include "core/ml/ModelStore.h"
 #include "core/store/pg/DeploymentStore.h"
+#include "core/store/pg/ModelRegistry.h"
 #include "core/store/pg/PgConnection.h"
 #include "core/store/redis/ModelKeys.h"
 #include "core/store/redis/RedisConnection.h"
@@ -182,8 +183,8 @@ Result<RegisterOutcome> registerModel(PgConnection &pg, const RegisterRequest &r
     const auto inserted = registry.insert(row, actor);
     if (!inserted) {
         // Nothing changed: no copy left behind, unless a concurrent registration now uses the same file.
-        const auto users = pg.query(QStringLiteral("SELECT count(*) FROM mldeck.models WHERE file_path = $1"), {imported->path});
-        if (users && !users->isEmpty() && users->first().first() == QLatin1String("0"))
+        const auto users = registry.fileUsers(imported->path);
+        if (users && *users == 0)
             store.discard(*imported);
         return inserted.error();
     }

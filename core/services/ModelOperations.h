@@ -2,7 +2,8 @@
 
 #include "core/config/Endpoints.h"
 #include "core/domain/Result.h"
-#include "core/store/pg/ModelRegistry.h"
+#include "core/domain/ModelVersion.h"
+#include "core/rollout/AuditRecord.h"
 
 #include <QByteArray>
 #include <QDateTime>

@@ -14,7 +14,7 @@ struct ProbeResult
 {
     bool up = false;
     QString detail;        // "0.4 ms, schema v1" or the readable error
-    double latencyMs = -1; // round trip of one PING / SELECT 1 on an open connection
+    double latencyMs = -1; // round trip of one ping (Redis PING, PostgreSQL PgConnection::ping) on an open connection
     // PostgreSQL only:
     QString serverVersion;
     QString user;

@@ -12,6 +12,7 @@
 #include "core/store/pg/DeploymentStore.h"
 #include "core/store/pg/Migrator.h"
 #include "core/store/pg/PgConnection.h"
+#include "core/store/pg/PredictionLog.h"
 #include "core/store/redis/FlagStore.h"
 #include "core/store/redis/RedisConnection.h"
 #include "core/Text.h"
@@ -158,10 +159,9 @@ Status Simulator::prepare()
     if (!schemaId)
         return schemaId.error();
     d->featureSchemaId = *schemaId;
-    if (auto st = pg.value()->exec(QStringLiteral(
-            "SELECT mldeck.ensure_prediction_partitions(current_date - 1, current_date + 7)"));
-        !st)
-        return st;
+    const QDate today = QDateTime::currentDateTimeUtc().date();
+    if (auto made = PredictionLog(*pg.value()).ensurePartitions(today.addDays(-1), today.addDays(7)); !made)
+        return made.error();
 
     auto redis = RedisConnection::open(o.redis);
     if (!redis)

@@ -5,7 +5,7 @@
 
 #include "core/domain/Deployment.h"
 #include "core/store/pg/EvaluationData.h"
-#include "core/store/pg/PgConnection.h"
+#include "core/store/pg/RetrainStore.h"
 
 #include <QDateTime>
 #include <QJsonObject>
@@ -127,21 +127,12 @@ Result<Window> loadWindow(PgConnection &pg, const RetrainRequest &request, const
     w.holdoutBegin = rest;
 
     // Requests with negative feedback (first prediction of the request, matched by its timestamp).
-    const auto neg = pg.query(
-        QStringLiteral("SELECT DISTINCT (extract(epoch FROM p.ts) * 1000000)::bigint FROM "
-                       "(SELECT DISTINCT ON (request_key) ts, request_key FROM mldeck.predictions "
-                       " WHERE deployment = $1 AND ts >= to_timestamp($2::double precision / 1e6) "
-                       " AND ts < to_timestamp($3::double precision / 1e6) AND NOT failed ORDER BY request_key, ts) p "
-                       "JOIN mldeck.feedback f ON f.deployment = $1 AND f.request_key = p.request_key AND NOT f.positive"),
-        {request.deployment, QString::number(w.fromMicros), QString::number(w.toMicros)});
-    if (!neg)
-        return neg.error();
-    QSet<qint64> negativeTs;
-    for (const QStringList &row : *neg)
-        negativeTs.insert(row.first().toLongLong());
+    const auto negativeTs = RetrainStore(pg).negativeFeedbackTimes(request.deployment, w.fromMicros, w.toMicros);
+    if (!negativeTs)
+        return negativeTs.error();
     w.negative.assign(size_t(n), 0);
     for (qint64 i = 0; i < n && !w.data.tsMicros.empty(); ++i)
-        if (negativeTs.contains(w.data.tsMicros[size_t(i)])) {
+        if (negativeTs->contains(w.data.tsMicros[size_t(i)])) {
             w.negative[size_t(i)] = 1;
             ++s.feedbackRows;
         }

@@ -39,7 +39,7 @@ Result<CleanupReport> cleanup(PgConnection &pg, const QString &deployment, int k
     const auto models = registry.list(deployment, false);
     if (!models)
         return models.error();
-    const auto previous = store.previousChampionId(deployment);
+    const auto previous = registry.previousChampionId(deployment);
     if (!previous)
         return previous.error();
     QList<ModelVersion> candidates;
@@ -70,7 +70,7 @@ Result<CleanupReport> cleanup(PgConnection &pg, const QString &deployment, int k
                                   report.archived.isEmpty() ? ServiceText::tr("none") : report.archived.join(QStringLiteral(", ")))};
         report.archived << m.version;
         // The row stays (history, lineage); the file goes unless another row still uses it.
-        const auto users = store.fileUsers(m.filePath, m.id);
+        const auto users = registry.fileUsers(m.filePath, m.id);
         if (users && *users == 0 && QFile::exists(m.filePath)) {
             QFile::setPermissions(m.filePath, QFile::permissions(m.filePath) | QFile::WriteOwner);
             QFile::remove(m.filePath);

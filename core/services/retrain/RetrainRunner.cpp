@@ -10,12 +10,10 @@
 #include "core/stats/Metrics.h"
 #include "core/store/pg/AuditLog.h"
 #include "core/store/pg/ModelRegistry.h"
-#include "core/store/pg/PgConnection.h"
 #include "core/store/pg/RetrainStore.h"
 #include "core/store/pg/RolloutPlanStore.h"
 
 #include <QDir>
-#include <QElapsedTimer>
 #include <QFile>
 #include <QJsonArray>
 #include <QLoggingCategory>
@@ -139,250 +137,341 @@ RetrainDecision decide(const stats::DifferenceInterval &d, double minImprovement
     return out;
 }
 
-RetrainOutcome runRetrain(PgConnection &pg, const RetrainRequest &request, const Actor &actor,
-                          const std::atomic<bool> *cancel, const std::function<void(const RetrainProgress &)> &progress)
-{
-    RetrainOutcome out;
-    out.run.deployment = request.deployment;
-    out.run.trigger = request.trigger;
-    out.run.dryRun = request.dryRun;
-    out.run.params = request.toJson();
-    out.run.requestedBy = actor.name;
-    const auto report = [&](RetrainStage stage, double fraction, const QString &message,
-                            std::optional<EpochReport> epoch = std::nullopt) {
-        if (progress)
-            progress(RetrainProgress{stage, fraction, epoch, message});
-    };
-    const auto refuse = [&](const QString &message) {
-        out.run.state = QStringLiteral("failed");
-        out.run.error = message;
-        return out;
-    };
+namespace {
 
+// One run of runRetrain, one method per step. A step returns false when the run ended there
+// (refused, failed or cancelled): m_out then holds the outcome.
+class RetrainSteps
+{
+public:
+    RetrainSteps(PgConnection &pg, const RetrainRequest &request, const Actor &actor, const std::atomic<bool> *cancel,
+                 const std::function<void(const RetrainProgress &)> &progress)
+        : m_pg(pg), m_request(request), m_actor(actor), m_cancel(cancel), m_progress(progress), m_store(pg)
+    {
+        m_out.run.deployment = request.deployment;
+        m_out.run.trigger = request.trigger;
+        m_out.run.dryRun = request.dryRun;
+        m_out.run.params = request.toJson();
+        m_out.run.requestedBy = actor.name;
+    }
+
+    RetrainOutcome execute()
+    {
+        if (checkDue() && recordRun() && loadBaseAndWindow() && train() && evaluate())
+            registerCandidate();
+        return m_out;
+    }
+
+private:
     // 1. Checks that record nothing: bad parameters, not due.
-    if (Status s = detail::validateRequest(request); !s)
-        return refuse(s.errorMessage());
-    report(RetrainStage::Checking, 0.0, ServiceText::tr("Checking the triggers"));
-    if (!request.force) {
-        const auto check = checkTriggers(pg, request.deployment);
+    bool checkDue()
+    {
+        if (Status s = detail::validateRequest(m_request); !s)
+            return refuse(s.errorMessage());
+        report(RetrainStage::Checking, 0.0, ServiceText::tr("Checking the triggers"));
+        if (m_request.force)
+            return true;
+        const auto check = checkTriggers(m_pg, m_request.deployment);
         if (!check)
             return refuse(check.errorMessage());
         if (!check->due)
             return refuse(ServiceText::tr("Retraining is not due (%1) Use force to run anyway.").arg(check->reason));
         // Checked and due: unless the caller named the trigger, the run records the condition that was met.
-        if (request.trigger == QLatin1String("manual"))
-            out.run.trigger = triggerFor(*check);
+        if (m_request.trigger == QLatin1String("manual"))
+            m_out.run.trigger = triggerFor(*check);
+        return true;
     }
 
     // 2. The run row; from here on every ending is recorded.
-    RetrainStore store(pg);
-    const auto id = store.insertRun(request.deployment, out.run.trigger, request.dryRun, out.run.params);
-    if (!id)
-        return refuse(id.errorMessage());
-    out.run.id = *id;
-    QElapsedTimer clock;
-    clock.start();
-    std::atomic<bool> stop{false};
-    const auto cancelled = [&]() {
-        if (cancel && cancel->load())
-            stop = true;
-        return stop.load();
-    };
-    const auto end = [&](const QString &state, const QString &error) {
+    bool recordRun()
+    {
+        const auto id = m_store.insertRun(m_request.deployment, m_out.run.trigger, m_request.dryRun, m_out.run.params);
+        if (!id)
+            return refuse(id.errorMessage());
+        m_out.run.id = *id;
+        return true;
+    }
+
+    // 3. The champion is the base and the yardstick; the window is loaded and split by time.
+    bool loadBaseAndWindow()
+    {
+        const auto champion = ModelRegistry(m_pg).byAlias(m_request.deployment, QStringLiteral("champion"));
+        if (!champion)
+            return fail(champion.errorMessage());
+        if (!champion->has_value())
+            return fail(ServiceText::tr("Deployment \"%1\" has no champion: register a model and promote it before retraining.")
+                            .arg(m_request.deployment));
+        m_base = **champion;
+        m_out.run.baseVersion = m_base.version;
+
+        report(RetrainStage::LoadingData, 0.02, ServiceText::tr("Loading the last %n days", nullptr, m_request.daysBack));
+        auto window = detail::loadWindow(m_pg, m_request, m_cancel);
+        if (cancelled())
+            return cancelledEnd();
+        if (!window)
+            return fail(window.errorMessage());
+        m_window = std::move(window).value();
+        m_out.data = m_window.summary;
+        if (Status s = m_store.markRunning(m_out.run.id, m_out.run.params, m_base.version, m_base.id,
+                                           m_window.summary.from, m_window.summary.to);
+            !s)
+            return fail(s.errorMessage());
+        splitWindow();
+        return true;
+    }
+
+    void splitWindow()
+    {
+        const qint64 n = m_window.data.rowCount();
+        std::vector<qint64> trainRows;
+        trainRows.reserve(size_t(m_window.trainEnd) * 2);
+        for (qint64 i = 0; i < m_window.trainEnd; ++i) {
+            trainRows.push_back(i);
+            // Documented rule: a request a user flagged as wrong is seen twice per epoch.
+            if (m_request.includeFeedback && m_window.negative[size_t(i)])
+                trainRows.push_back(i);
+        }
+        std::vector<qint64> validationRows, holdoutRows;
+        for (qint64 i = m_window.trainEnd; i < m_window.holdoutBegin; ++i)
+            validationRows.push_back(i);
+        for (qint64 i = m_window.holdoutBegin; i < n; ++i)
+            holdoutRows.push_back(i);
+        m_train = detail::subset(m_window.data, trainRows);
+        m_validation = detail::subset(m_window.data, validationRows);
+        m_holdout = detail::subset(m_window.data, holdoutRows);
+    }
+
+    // 4. Train on a temporary file: nothing reaches the model store unless the run gets that far.
+    bool train()
+    {
+        m_scratch = std::make_unique<QTemporaryDir>();
+        if (!m_scratch->isValid())
+            return fail(ServiceText::tr("No temporary directory for the candidate: %1").arg(m_scratch->errorString()));
+        m_version = QStringLiteral("retrain-%1").arg(m_out.run.id);
+        m_candidateFile = m_scratch->filePath(QStringLiteral("candidate.pt"));
+        auto baseFile = ModelStore::loadVerified(m_base.filePath, m_base.sha256.toLatin1());
+        if (!baseFile)
+            return fail(ServiceText::tr("The champion's file cannot be used: %1").arg(baseFile.errorMessage()));
+        m_baseRunner = std::move(baseFile).value();
+
+        TrainingOptions topt;
+        topt.cancel = &m_stop;
+        topt.baseSha256 = m_base.sha256.toLatin1(); // the bytes trained are the bytes verified
+        topt.progress = [this](double f) {
+            cancelled();
+            report(RetrainStage::Training, 0.05 + 0.75 * f, ServiceText::tr("Training"));
+        };
+        topt.epochDone = [this](const EpochReport &e) {
+            // Another session (the GUI of a colleague, `retrain cancel`) may ask through the run row.
+            if (const auto asked = m_store.cancelRequested(m_out.run.id); asked && *asked)
+                m_stop = true;
+            cancelled();
+            m_out.history.push_back(e);
+            report(RetrainStage::Training, 0.05 + 0.75 * double(e.epoch) / double(std::max(1, e.epochs)),
+                   ServiceText::tr("Epoch %1 of %2").arg(e.epoch).arg(e.epochs), e);
+        };
+        report(RetrainStage::Training, 0.05,
+               ServiceText::tr("Training from %1@%2").arg(m_request.deployment, m_base.version));
+        auto trained = trainModel(m_base.filePath, m_train, m_validation, m_request.training, m_version,
+                                  m_candidateFile, topt);
+        if (trained && trained->cancelled)
+            return cancelledEnd();
+        if (cancelled()) {
+            QFile::remove(m_candidateFile);
+            return cancelledEnd();
+        }
+        if (!trained)
+            return fail(trained.errorMessage());
+        m_trained = std::move(trained).value();
+        m_out.history = m_trained.history;
+        if (!QFile::exists(m_candidateFile))
+            return fail(ServiceText::tr("Training finished but wrote no model file."));
+        return true;
+    }
+
+    // 5. Candidate and champion on the same holdout rows, then the decision rule.
+    bool evaluate()
+    {
+        const int holdoutCount = int(m_holdout.rowCount());
+        report(RetrainStage::Evaluating, 0.82,
+               ServiceText::tr("Evaluating candidate and champion on %n holdout rows", nullptr, holdoutCount));
+        auto candidateRunner = ModelRunner::load(m_candidateFile);
+        if (!candidateRunner)
+            return fail(ServiceText::tr("The trained model cannot be loaded: %1").arg(candidateRunner.errorMessage()));
+        const auto candidatePred = predictHoldout(**candidateRunner, m_holdout, &m_stop);
+        if (cancelled())
+            return cancelledEnd();
+        if (!candidatePred)
+            return fail(ServiceText::tr("Candidate: %1").arg(candidatePred.errorMessage()));
+        const auto championPred = predictHoldout(*m_baseRunner, m_holdout, &m_stop);
+        if (cancelled())
+            return cancelledEnd();
+        if (!championPred)
+            return fail(ServiceText::tr("Champion: %1").arg(championPred.errorMessage()));
+        stats::PairedSeries series;
+        series.a = absoluteErrors(*championPred, m_holdout.target);
+        series.b = absoluteErrors(*candidatePred, m_holdout.target);
+        stats::BootstrapOptions bopt;
+        bopt.resamples = m_request.bootstrapResamples;
+        bopt.seed = m_request.training.seed;
+        bopt.cancel = &m_stop;
+        const auto intervals = stats::pairedBootstrap({series}, bopt);
+        if (cancelled())
+            return cancelledEnd();
+        if (intervals.empty())
+            return fail(ServiceText::tr("The paired bootstrap could not be computed on the holdout."));
+        const RetrainDecision decision = decide(intervals.front(), m_request.minImprovement);
+        m_out.decision = decision;
+        m_candidateMetrics = stats::regressionMetrics(*candidatePred, m_holdout.target);
+        m_championMetrics = stats::regressionMetrics(*championPred, m_holdout.target);
+        m_out.run.metrics = QJsonObject{
+            {QStringLiteral("holdout_rows"), double(m_holdout.rowCount())},
+            {QStringLiteral("train_rows"), double(m_train.rowCount())},
+            {QStringLiteral("validation_rows"), double(m_validation.rowCount())},
+            {QStringLiteral("feedback_rows"), double(m_window.summary.feedbackRows)},
+            {QStringLiteral("candidate"), regressionJson(m_candidateMetrics)},
+            {QStringLiteral("champion"), regressionJson(m_championMetrics)},
+            {QStringLiteral("mae_difference"), intervalJson(decision.maeDifference)},
+            {QStringLiteral("decision_rule"), QJsonObject{{QStringLiteral("promote"), decision.promote},
+                                                          {QStringLiteral("min_improvement"), m_request.minImprovement}}},
+            {QStringLiteral("best_epoch"), m_trained.bestEpoch},
+            {QStringLiteral("samples_per_second"), m_trained.samplesPerSecond},
+            {QStringLiteral("history"), historyJson(m_trained.history)}};
+        m_out.run.decision = decision.promote ? QStringLiteral("none") : QStringLiteral("rejected");
+        m_out.run.decisionReason = decision.reason;
+        return true;
+    }
+
+    // 6. Register (not for a dry run). Last cancel point: after this the candidate exists.
+    void registerCandidate()
+    {
+        if (cancelled()) {
+            cancelledEnd();
+            return;
+        }
+        if (m_request.dryRun) {
+            m_out.run.decision = QStringLiteral("none");
+            end(QStringLiteral("succeeded"), QString());
+            return;
+        }
+        report(RetrainStage::Registering, 0.95, ServiceText::tr("Registering %1@%2").arg(m_request.deployment, m_version));
+        models::RegisterRequest reg;
+        reg.file = m_candidateFile;
+        reg.deployment = m_request.deployment;
+        reg.version = m_version;
+        reg.parentVersion = m_base.version;
+        reg.trainFrom = m_window.summary.from;
+        reg.trainTo = m_window.summary.holdoutFrom.isValid() ? m_window.summary.holdoutFrom : m_window.summary.to;
+        reg.storeDirectory = m_request.storeDirectory;
+        const auto registered = models::registerModel(m_pg, reg, m_actor);
+        if (!registered) {
+            fail(ServiceText::tr("Registration failed: %1").arg(registered.errorMessage()));
+            return;
+        }
+        m_out.candidateVersion = registered->model.version;
+        m_out.candidatePath = registered->model.filePath;
+        m_out.run.resultVersion = registered->model.version;
+        if (Status s = ModelRegistry(m_pg).mergeMetrics(registered->model.id, modelMetrics()); !s)
+            qCWarning(lcRetrain) << "metrics of" << m_version << "not stored:" << s.errorMessage();
+        end(QStringLiteral("succeeded"), QString());
+    }
+
+    // The retrain figures kept with the registered candidate.
+    QJsonObject modelMetrics() const
+    {
+        QJsonObject m = regressionJson(m_candidateMetrics);
+        m.remove(QStringLiteral("rows"));
+        m.insert(QStringLiteral("holdout_rows"), double(m_holdout.rowCount()));
+        m.insert(QStringLiteral("training_rows"), double(m_train.rowCount()));
+        m.insert(QStringLiteral("retrain_run"), double(m_out.run.id));
+        m.insert(QStringLiteral("champion_mae_on_holdout"), m_championMetrics.mae);
+        m.insert(QStringLiteral("mae_difference"), intervalJson(m_out.decision->maeDifference));
+        m.insert(QStringLiteral("params"), m_request.training.toJson());
+        m.insert(QStringLiteral("data_window"),
+                 QJsonObject{{QStringLiteral("from"), m_window.summary.from.toString(Qt::ISODate)},
+                             {QStringLiteral("to"), m_window.summary.to.toString(Qt::ISODate)},
+                             {QStringLiteral("holdout_from"), m_window.summary.holdoutFrom.toString(Qt::ISODate)}});
+        return m;
+    }
+
+    void report(RetrainStage stage, double fraction, const QString &message, std::optional<EpochReport> epoch = std::nullopt)
+    {
+        if (m_progress)
+            m_progress(RetrainProgress{stage, fraction, epoch, message});
+    }
+
+    bool cancelled()
+    {
+        if (m_cancel && m_cancel->load())
+            m_stop = true;
+        return m_stop.load();
+    }
+
+    // Before the run row exists: nothing to record.
+    bool refuse(const QString &message)
+    {
+        m_out.run.state = QStringLiteral("failed");
+        m_out.run.error = message;
+        return false;
+    }
+
+    // Records how the run ended and reads the row back.
+    bool end(const QString &state, const QString &error)
+    {
         RetrainStore::Finish f;
         f.state = state;
         f.error = error;
-        f.metrics = out.run.metrics;
-        f.decision = out.run.decision;
-        f.decisionReason = out.run.decisionReason;
-        f.resultVersion = out.run.resultVersion;
-        if (!out.candidateVersion.isEmpty() && !request.dryRun) {
-            const auto m = ModelRegistry(pg).byVersion(request.deployment, out.candidateVersion);
+        f.metrics = m_out.run.metrics;
+        f.decision = m_out.run.decision;
+        f.decisionReason = m_out.run.decisionReason;
+        f.resultVersion = m_out.run.resultVersion;
+        if (!m_out.candidateVersion.isEmpty() && !m_request.dryRun) {
+            const auto m = ModelRegistry(m_pg).byVersion(m_request.deployment, m_out.candidateVersion);
             if (m)
                 f.resultModelId = m->id;
         }
-        if (Status s = store.finish(out.run.id, f); !s)
-            qCWarning(lcRetrain) << "retrain run" << out.run.id << "not recorded as" << state << ":" << s.errorMessage();
-        if (const auto stored = store.run(out.run.id))
-            out.run = *stored;
+        if (Status s = m_store.finish(m_out.run.id, f); !s)
+            qCWarning(lcRetrain) << "retrain run" << m_out.run.id << "not recorded as" << state << ":" << s.errorMessage();
+        if (const auto stored = m_store.run(m_out.run.id))
+            m_out.run = *stored;
         else {
-            out.run.state = state;
-            out.run.error = error;
+            m_out.run.state = state;
+            m_out.run.error = error;
         }
         if (state != QLatin1String("succeeded"))
-            out.candidatePath.clear();
+            m_out.candidatePath.clear();
         report(RetrainStage::Done, 1.0, state == QLatin1String("succeeded") ? ServiceText::tr("Done") : error);
-        return out;
-    };
-    const auto cancelledEnd = [&]() { return end(QStringLiteral("cancelled"), ServiceText::tr("Cancelled by the user.")); };
-
-    // 3. The champion is the base and the yardstick.
-    const auto champion = ModelRegistry(pg).byAlias(request.deployment, QStringLiteral("champion"));
-    if (!champion)
-        return end(QStringLiteral("failed"), champion.errorMessage());
-    if (!champion->has_value())
-        return end(QStringLiteral("failed"),
-                   ServiceText::tr("Deployment \"%1\" has no champion: register a model and promote it before retraining.")
-                       .arg(request.deployment));
-    const ModelVersion base = **champion;
-    out.run.baseVersion = base.version;
-
-    const int daysBack = request.daysBack;
-    report(RetrainStage::LoadingData, 0.02, ServiceText::tr("Loading the last %n days", nullptr, daysBack));
-    auto window = detail::loadWindow(pg, request, cancel);
-    if (cancelled())
-        return cancelledEnd();
-    if (!window)
-        return end(QStringLiteral("failed"), window.errorMessage());
-    out.data = window->summary;
-    if (Status s = store.markRunning(out.run.id, out.run.params, base.version, base.id, window->summary.from,
-                                     window->summary.to);
-        !s)
-        return end(QStringLiteral("failed"), s.errorMessage());
-
-    // 4. Train on a temporary file: nothing reaches the model store unless the run gets that far.
-    const qint64 n = window->data.rowCount();
-    std::vector<qint64> trainRows;
-    trainRows.reserve(size_t(window->trainEnd) * 2);
-    for (qint64 i = 0; i < window->trainEnd; ++i) {
-        trainRows.push_back(i);
-        // Documented rule: a request a user flagged as wrong is seen twice per epoch.
-        if (request.includeFeedback && window->negative[size_t(i)])
-            trainRows.push_back(i);
+        return false;
     }
-    std::vector<qint64> validationRows, holdoutRows;
-    for (qint64 i = window->trainEnd; i < window->holdoutBegin; ++i)
-        validationRows.push_back(i);
-    for (qint64 i = window->holdoutBegin; i < n; ++i)
-        holdoutRows.push_back(i);
-    const Dataset train = detail::subset(window->data, trainRows);
-    const Dataset validation = detail::subset(window->data, validationRows);
-    const Dataset holdout = detail::subset(window->data, holdoutRows);
+    bool fail(const QString &error) { return end(QStringLiteral("failed"), error); }
+    bool cancelledEnd() { return end(QStringLiteral("cancelled"), ServiceText::tr("Cancelled by the user.")); }
 
-    QTemporaryDir scratch;
-    if (!scratch.isValid())
-        return end(QStringLiteral("failed"), ServiceText::tr("No temporary directory for the candidate: %1").arg(scratch.errorString()));
-    const QString version = QStringLiteral("retrain-%1").arg(out.run.id);
-    const QString candidateFile = scratch.filePath(QStringLiteral("candidate.pt"));
-    const auto baseFile = ModelStore::loadVerified(base.filePath, base.sha256.toLatin1());
-    if (!baseFile)
-        return end(QStringLiteral("failed"), ServiceText::tr("The champion's file cannot be used: %1").arg(baseFile.errorMessage()));
+    PgConnection &m_pg;
+    const RetrainRequest &m_request;
+    const Actor &m_actor;
+    const std::atomic<bool> *m_cancel;
+    const std::function<void(const RetrainProgress &)> &m_progress;
+    RetrainStore m_store;
+    RetrainOutcome m_out;
+    std::atomic<bool> m_stop{false};
 
-    TrainingOptions topt;
-    topt.cancel = &stop;
-    topt.baseSha256 = base.sha256.toLatin1(); // the bytes trained are the bytes verified
-    topt.progress = [&](double f) {
-        cancelled();
-        report(RetrainStage::Training, 0.05 + 0.75 * f, ServiceText::tr("Training"));
-    };
-    topt.epochDone = [&](const EpochReport &e) {
-        // Another session (the GUI of a colleague, `retrain cancel`) may ask through the run row.
-        if (const auto asked = store.cancelRequested(out.run.id); asked && *asked)
-            stop = true;
-        cancelled();
-        out.history.push_back(e);
-        report(RetrainStage::Training, 0.05 + 0.75 * double(e.epoch) / double(std::max(1, e.epochs)),
-               ServiceText::tr("Epoch %1 of %2").arg(e.epoch).arg(e.epochs), e);
-    };
-    report(RetrainStage::Training, 0.05, ServiceText::tr("Training from %1@%2").arg(request.deployment, base.version));
-    auto trained = trainModel(base.filePath, train, validation, request.training, version, candidateFile, topt);
-    if (trained && trained->cancelled)
-        return cancelledEnd();
-    if (cancelled()) {
-        QFile::remove(candidateFile);
-        return cancelledEnd();
-    }
-    if (!trained)
-        return end(QStringLiteral("failed"), trained.errorMessage());
-    out.history = trained->history;
-    if (!QFile::exists(candidateFile))
-        return end(QStringLiteral("failed"), ServiceText::tr("Training finished but wrote no model file."));
+    ModelVersion m_base;
+    detail::Window m_window;
+    Dataset m_train, m_validation, m_holdout;
+    std::unique_ptr<QTemporaryDir> m_scratch; // holds the candidate until it is registered
+    QString m_version;
+    QString m_candidateFile;
+    std::unique_ptr<ModelRunner> m_baseRunner;
+    TrainingResult m_trained;
+    stats::RegressionMetrics m_candidateMetrics, m_championMetrics;
+};
 
-    // 5. Candidate and champion on the same holdout rows.
-    const int holdoutCount = int(holdout.rowCount());
-    report(RetrainStage::Evaluating, 0.82, ServiceText::tr("Evaluating candidate and champion on %n holdout rows", nullptr, holdoutCount));
-    auto candidateRunner = ModelRunner::load(candidateFile);
-    if (!candidateRunner)
-        return end(QStringLiteral("failed"), ServiceText::tr("The trained model cannot be loaded: %1").arg(candidateRunner.errorMessage()));
-    const auto candidatePred = predictHoldout(**candidateRunner, holdout, &stop);
-    if (cancelled())
-        return cancelledEnd();
-    if (!candidatePred)
-        return end(QStringLiteral("failed"), ServiceText::tr("Candidate: %1").arg(candidatePred.errorMessage()));
-    const auto championPred = predictHoldout(**baseFile, holdout, &stop);
-    if (cancelled())
-        return cancelledEnd();
-    if (!championPred)
-        return end(QStringLiteral("failed"), ServiceText::tr("Champion: %1").arg(championPred.errorMessage()));
-    stats::PairedSeries series;
-    series.a = absoluteErrors(*championPred, holdout.target);
-    series.b = absoluteErrors(*candidatePred, holdout.target);
-    stats::BootstrapOptions bopt;
-    bopt.resamples = request.bootstrapResamples;
-    bopt.seed = request.training.seed;
-    bopt.cancel = &stop;
-    const auto intervals = stats::pairedBootstrap({series}, bopt);
-    if (cancelled())
-        return cancelledEnd();
-    if (intervals.empty())
-        return end(QStringLiteral("failed"), ServiceText::tr("The paired bootstrap could not be computed on the holdout."));
-    const RetrainDecision decision = decide(intervals.front(), request.minImprovement);
-    out.decision = decision;
-    const auto candidateMetrics = stats::regressionMetrics(*candidatePred, holdout.target);
-    const auto championMetrics = stats::regressionMetrics(*championPred, holdout.target);
-    out.run.metrics = QJsonObject{
-        {QStringLiteral("holdout_rows"), double(holdout.rowCount())},
-        {QStringLiteral("train_rows"), double(train.rowCount())},
-        {QStringLiteral("validation_rows"), double(validation.rowCount())},
-        {QStringLiteral("feedback_rows"), double(window->summary.feedbackRows)},
-        {QStringLiteral("candidate"), regressionJson(candidateMetrics)},
-        {QStringLiteral("champion"), regressionJson(championMetrics)},
-        {QStringLiteral("mae_difference"), intervalJson(decision.maeDifference)},
-        {QStringLiteral("decision_rule"), QJsonObject{{QStringLiteral("promote"), decision.promote},
-                                                      {QStringLiteral("min_improvement"), request.minImprovement}}},
-        {QStringLiteral("best_epoch"), trained->bestEpoch},
-        {QStringLiteral("samples_per_second"), trained->samplesPerSecond},
-        {QStringLiteral("history"), historyJson(trained->history)}};
-    out.run.decision = decision.promote ? QStringLiteral("none") : QStringLiteral("rejected");
-    out.run.decisionReason = decision.reason;
+} // namespace
 
-    // 6. Register (not for a dry run). Last cancel point: after this the candidate exists.
-    if (cancelled())
-        return cancelledEnd();
-    if (request.dryRun) {
-        out.run.decision = QStringLiteral("none");
-        return end(QStringLiteral("succeeded"), QString());
-    }
-    report(RetrainStage::Registering, 0.95, ServiceText::tr("Registering %1@%2").arg(request.deployment, version));
-    models::RegisterRequest reg;
-    reg.file = candidateFile;
-    reg.deployment = request.deployment;
-    reg.version = version;
-    reg.parentVersion = base.version;
-    reg.trainFrom = window->summary.from;
-    reg.trainTo = window->summary.holdoutFrom.isValid() ? window->summary.holdoutFrom : window->summary.to;
-    reg.storeDirectory = request.storeDirectory;
-    const auto registered = models::registerModel(pg, reg, actor);
-    if (!registered)
-        return end(QStringLiteral("failed"), ServiceText::tr("Registration failed: %1").arg(registered.errorMessage()));
-    out.candidateVersion = registered->model.version;
-    out.candidatePath = registered->model.filePath;
-    out.run.resultVersion = registered->model.version;
-    QJsonObject modelMetrics = regressionJson(candidateMetrics);
-    modelMetrics.remove(QStringLiteral("rows"));
-    modelMetrics.insert(QStringLiteral("holdout_rows"), double(holdout.rowCount()));
-    modelMetrics.insert(QStringLiteral("training_rows"), double(train.rowCount()));
-    modelMetrics.insert(QStringLiteral("retrain_run"), double(out.run.id));
-    modelMetrics.insert(QStringLiteral("champion_mae_on_holdout"), championMetrics.mae);
-    modelMetrics.insert(QStringLiteral("mae_difference"), intervalJson(decision.maeDifference));
-    modelMetrics.insert(QStringLiteral("params"), request.training.toJson());
-    modelMetrics.insert(QStringLiteral("data_window"),
-                        QJsonObject{{QStringLiteral("from"), window->summary.from.toString(Qt::ISODate)},
-                                    {QStringLiteral("to"), window->summary.to.toString(Qt::ISODate)},
-                                    {QStringLiteral("holdout_from"), window->summary.holdoutFrom.toString(Qt::ISODate)}});
-    if (Status s = RetrainStore(pg).mergeModelMetrics(registered->model.id, modelMetrics); !s)
-        qCWarning(lcRetrain) << "metrics of" << version << "not stored:" << s.errorMessage();
-    return end(QStringLiteral("succeeded"), QString());
+RetrainOutcome runRetrain(PgConnection &pg, const RetrainRequest &request, const Actor &actor,
+                          const std::atomic<bool> *cancel, const std::function<void(const RetrainProgress &)> &progress)
+{
+    return RetrainSteps(pg, request, actor, cancel, progress).execute();
 }
 
 Result<RetrainRun> applyDecision(PgConnection &pg, const std::optional<RedisEndpoint> &redis, qint64 runId,

@@ -2,9 +2,10 @@
 #include "core/services/retrain/RetrainInternal.h"
 
 #include "core/domain/Deployment.h"
-#include "core/store/pg/PgConnection.h"
+#include "core/store/pg/AlertStore.h"
 #include "core/store/pg/RetrainStore.h"
 #include "core/store/pg/RolloutPlanStore.h"
+#include "core/store/pg/WindowMetricsQuery.h"
 
 namespace mldeck::retrain {
 
@@ -114,32 +115,22 @@ Result<TriggerCheck> checkTriggers(PgConnection &pg, const QString &deployment)
     const auto settings = loadSettings(pg, deployment);
     if (!settings)
         return settings.error();
-    const QString days = QString::number(settings->windowDays);
+    const int days = settings->windowDays;
     TriggerInputs in;
-    const auto fb = pg.query(QStringLiteral("SELECT count(*), count(*) FILTER (WHERE NOT positive) FROM mldeck.feedback "
-                                            "WHERE deployment = $1 AND ts >= now() - make_interval(days => $2::int)"),
-                             {deployment, days});
-    if (!fb)
-        return fb.error();
-    in.feedbackCount = fb->first().value(0).toLongLong();
-    in.negativeCount = fb->first().value(1).toLongLong();
-    const auto drift = pg.query(QStringLiteral("SELECT count(*) FROM mldeck.alerts WHERE deployment = $1 "
-                                               "AND kind = 'drift' AND resolved_at IS NULL"),
-                                {deployment});
+    const auto feedback = RetrainStore(pg).feedbackCounts(deployment, days);
+    if (!feedback)
+        return feedback.error();
+    in.feedbackCount = feedback->total;
+    in.negativeCount = feedback->negative;
+    const auto drift = AlertStore(pg).openCount(deployment, QStringLiteral("drift"));
     if (!drift)
         return drift.error();
-    in.driftAlertFiring = drift->first().first().toLongLong() > 0;
+    in.driftAlertFiring = *drift > 0;
     // MAE of the ML path over the window (predictions joined with their latest outcome).
-    const auto mae = pg.query(
-        QStringLiteral("SELECT avg(abs(p.predicted - o.actual)) FROM mldeck.predictions p "
-                       "JOIN mldeck.latest_outcomes o ON o.deployment = p.deployment AND o.request_key = p.request_key "
-                       "WHERE p.deployment = $1 AND p.path = 'ml' AND NOT p.failed AND p.predicted IS NOT NULL "
-                       "AND p.ts >= now() - make_interval(days => $2::int)"),
-        {deployment, days});
+    const auto mae = WindowMetricsQuery(pg).mlMae(deployment, days);
     if (!mae)
         return mae.error();
-    if (!mae->first().first().isNull())
-        in.mae = mae->first().first().toDouble();
+    in.mae = *mae;
     // The deployment's MAE target is the gate of its rollout plan (default 2.5 min, the team's guide).
     const auto plan = RolloutPlanStore(pg).load(deployment);
     in.maeTarget = plan ? plan->plan.gates.maxMae : PlanGates{}.maxMae;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/alerting/AlertRuleMachine.h"
+#include "core/alerting/AlertRuleView.h"
 #include "core/domain/AlertRule.h"
 #include "core/domain/Result.h"
 #include "core/store/pg/AlertStore.h"
@@ -16,31 +17,6 @@
 namespace mldeck {
 
 class PgConnection;
-
-// One attempt to deliver a webhook notification (mldeck.webhook_deliveries).
-struct WebhookDelivery
-{
-    QUuid deliveryId; // shared by the attempts of one notification
-    QString deployment;
-    qint64 alertId = 0; // 0: none (a test)
-    QString ruleId;
-    QString event;      // firing, resolved, test
-    int attempt = 1;
-    int httpStatus = 0; // 0: no HTTP answer
-    bool delivered = false;
-    QString error;
-    int elapsedMs = 0;
-    QDateTime sentAt;
-};
-
-// A rule with where it stands, for `mldeckctl alerts rules` and the GUI's Rules view.
-struct AlertRuleView
-{
-    AlertRule rule;
-    bool customised = false; // stored for this deployment (else a built-in default)
-    AlertRuleStatus status;
-    qint64 alertId = 0;      // the open (or last) kpi alert of this rule
-};
 
 // KPI alert rules, their persisted state, the webhook settings and the delivery log (step 8).
 // Rule and webhook changes write an audit_log row in the same transaction.

@@ -147,6 +147,38 @@ Result<Alert> AlertStore::get(qint64 id)
     }
 }
 
+Result<QList<Alert>> AlertStore::activeDuring(const QString &deployment, qint64 fromMs, qint64 toMs, int limit)
+{
+    try {
+        pqxx::read_transaction tx(pg::raw(m_conn));
+        const pqxx::result rows = tx.exec_params(
+            std::string("SELECT ") + kColumns +
+                " FROM mldeck.alerts WHERE deployment = $1 AND raised_at < to_timestamp($3::double precision / 1000) "
+                "AND (resolved_at IS NULL OR resolved_at >= to_timestamp($2::double precision / 1000)) "
+                "ORDER BY raised_at, id LIMIT $4",
+            pg::utf8(deployment), fromMs, toMs, std::max(1, limit));
+        QList<Alert> out;
+        for (const auto &r : rows)
+            out << toAlert(r);
+        return out;
+    } catch (const std::exception &e) {
+        return pg::toError(e, m_conn.endpoint(), StoreText::tr("reading the alerts of a period"));
+    }
+}
+
+Result<qint64> AlertStore::openCount(const QString &deployment, const QString &kind)
+{
+    try {
+        pqxx::read_transaction tx(pg::raw(m_conn));
+        return tx.exec_params1("SELECT count(*) FROM mldeck.alerts WHERE deployment = $1 AND kind = $2 "
+                               "AND resolved_at IS NULL",
+                               pg::utf8(deployment), pg::utf8(kind))[0]
+            .as<qint64>();
+    } catch (const std::exception &e) {
+        return pg::toError(e, m_conn.endpoint(), StoreText::tr("counting open %1 alerts").arg(kind));
+    }
+}
+
 Status AlertStore::acknowledge(qint64 id, const AlertActor &actor, const QString &reason)
 {
     if (actor.name.trimmed().isEmpty())

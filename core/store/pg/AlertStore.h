@@ -12,14 +12,6 @@ namespace mldeck {
 
 class PgConnection;
 
-
-// Who changes an alert: recorded in the alert row and in the audit log (actor_db is set by the server).
-struct AlertActor
-{
-    QString name; // e.g. the OS user or "guard@host"
-    QString host;
-};
-
 // The shared alert core: raise (deduplicated), resolve, list, acknowledge and silence. Every
 // acknowledgement and silence writes an append-only audit_log row (before/after, actor) in the
 // same transaction.
@@ -43,6 +35,11 @@ public:
     // Newest first. An empty deployment lists every deployment.
     Result<QList<Alert>> list(const QString &deployment, bool includeResolved, int limit = 200);
     Result<Alert> get(qint64 id);
+    // Alerts of the deployment active at some time in [fromMs, toMs) (raised before its end, not resolved
+    // before its start), oldest first, at most `limit`.
+    Result<QList<Alert>> activeDuring(const QString &deployment, qint64 fromMs, qint64 toMs, int limit);
+    // How many alerts of this kind are open (not resolved) for the deployment.
+    Result<qint64> openCount(const QString &deployment, const QString &kind);
 
     Status acknowledge(qint64 id, const AlertActor &actor, const QString &reason = {});
     // Until `until` (must be in the future); an invalid `until` lifts the silence.

@@ -3,6 +3,8 @@
 #include "core/domain/Result.h"
 #include "core/rollout/AuditRecord.h"
 
+#include <QList>
+
 #include <memory>
 
 namespace mldeck {
@@ -38,6 +40,9 @@ public:
         std::unique_ptr<Impl> m_impl;
     };
     Result<std::unique_ptr<Pending>> prepare(const AuditRecord &record);
+
+    // Rows of the deployment written in [fromMs, toMs), oldest first, at most `limit`.
+    Result<QList<AuditEntry>> entries(const QString &deployment, qint64 fromMs, qint64 toMs, int limit);
 
     // How many rows carry this change id (0 or 1); for tests and checks.
     Result<int> count(const QUuid &changeId);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/domain/DriftScore.h"
 #include "core/domain/FeatureSchema.h"
 #include "core/domain/Result.h"
 #include "core/stats/drift/DriftDebouncer.h"
@@ -13,21 +14,6 @@
 namespace mldeck {
 
 class PgConnection;
-
-// Pseudo-features that drift detection watches next to the schema's features.
-inline const QString kDriftPredictionFeature = QStringLiteral("__prediction__");
-inline const QString kDriftTargetFeature = QStringLiteral("__target__");
-inline const QString kDriftDatasetFeature = QStringLiteral("__dataset__");
-
-struct DriftScorePoint
-{
-    QString feature;
-    qint64 windowEndMs = 0;
-    QString test;
-    double score = 0;
-    double threshold = 0;
-    bool drift = false;
-};
 
 // What drift detection reads from and writes to PostgreSQL (resources/sql/006_alerts_drift.sql).
 class DriftData final

@@ -1,24 +1,18 @@
 #include "core/store/pg/GuardStore.h"
 
-#include "core/store/pg/PgConnection.h"
+#include "core/store/pg/PgConnectionInternal.h"
+#include "core/Text.h"
 
 #include <QJsonDocument>
-#include <QTimeZone>
 
 namespace mldeck {
 
 namespace {
 
-QDateTime fromEpochMs(const QString &cell)
+std::optional<std::string> orNull(const QString &s) { return s.isEmpty() ? std::nullopt : std::optional(pg::utf8(s)); }
+std::optional<std::string> orNull(const QDateTime &t)
 {
-    if (cell.isNull())
-        return {};
-    return QDateTime::fromMSecsSinceEpoch(qint64(cell.toDouble()), Qt::UTC);
-}
-
-QString toTs(const QDateTime &t)
-{
-    return t.isValid() ? t.toUTC().toString(Qt::ISODateWithMs) : QString();
+    return t.isValid() ? std::optional(t.toUTC().toString(Qt::ISODateWithMs).toStdString()) : std::nullopt;
 }
 
 } // namespace
@@ -27,91 +21,99 @@ GuardStore::GuardStore(PgConnection &conn) : m_conn(conn) {}
 
 Result<GuardRules> GuardStore::rules(const QString &deployment)
 {
-    auto rows = m_conn.query(QStringLiteral("SELECT enabled, window_s, interval_s, min_samples, consecutive_breaches, "
-                                            "rollback_error_rate, max_latency_p95_ms, max_mae "
-                                            "FROM mldeck.guard_rules WHERE deployment = $1"),
-                             {deployment});
-    if (!rows)
-        return rows.error();
-    GuardRules r;
-    if (rows->isEmpty())
+    try {
+        pqxx::read_transaction tx(pg::raw(m_conn));
+        const pqxx::result rows = tx.exec_params(
+            "SELECT enabled, window_s, interval_s, min_samples, consecutive_breaches, rollback_error_rate, "
+            "max_latency_p95_ms, max_mae FROM mldeck.guard_rules WHERE deployment = $1",
+            pg::utf8(deployment));
+        GuardRules r;
+        if (rows.empty())
+            return r;
+        const pqxx::row c = rows[0];
+        r.enabled = c[0].as<bool>();
+        r.windowSeconds = c[1].as<int>();
+        r.intervalSeconds = c[2].as<int>();
+        r.minSamples = c[3].as<qint64>();
+        r.consecutiveBreaches = c[4].as<int>();
+        r.rollbackErrorRate = c[5].as<double>();
+        r.maxLatencyP95Ms = c[6].as<double>();
+        r.maxMae = c[7].as<double>();
         return r;
-    const QStringList c = rows->first();
-    r.enabled = c.value(0) == QLatin1String("t");
-    r.windowSeconds = c.value(1).toInt();
-    r.intervalSeconds = c.value(2).toInt();
-    r.minSamples = c.value(3).toLongLong();
-    r.consecutiveBreaches = c.value(4).toInt();
-    r.rollbackErrorRate = c.value(5).toDouble();
-    r.maxLatencyP95Ms = c.value(6).toDouble();
-    r.maxMae = c.value(7).toDouble();
-    return r;
+    } catch (const std::exception &e) {
+        return pg::toError(e, m_conn.endpoint(), StoreText::tr("reading the guard rules of \"%1\"").arg(deployment));
+    }
 }
 
 Status GuardStore::saveRules(const QString &deployment, const GuardRules &r)
 {
     if (const QString why = r.validate(); !why.isEmpty())
         return Error{why};
-    auto res = m_conn.query(
-        QStringLiteral(
+    try {
+        pqxx::work tx(pg::raw(m_conn));
+        tx.exec_params(
             "INSERT INTO mldeck.guard_rules (deployment, enabled, window_s, interval_s, min_samples, "
             "consecutive_breaches, rollback_error_rate, max_latency_p95_ms, max_mae) "
-            "VALUES ($1, $2::boolean, $3::int, $4::int, $5::bigint, $6::int, $7::float8, $8::float8, $9::float8) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
             "ON CONFLICT (deployment) DO UPDATE SET enabled = EXCLUDED.enabled, window_s = EXCLUDED.window_s, "
             "interval_s = EXCLUDED.interval_s, min_samples = EXCLUDED.min_samples, "
             "consecutive_breaches = EXCLUDED.consecutive_breaches, rollback_error_rate = EXCLUDED.rollback_error_rate, "
             "max_latency_p95_ms = EXCLUDED.max_latency_p95_ms, max_mae = EXCLUDED.max_mae, updated_at = now(), "
-            "updated_by = session_user"),
-        {deployment, r.enabled ? QStringLiteral("true") : QStringLiteral("false"), QString::number(r.windowSeconds),
-         QString::number(r.intervalSeconds), QString::number(r.minSamples), QString::number(r.consecutiveBreaches),
-         QString::number(r.rollbackErrorRate, 'g', 17), QString::number(r.maxLatencyP95Ms, 'g', 17),
-         QString::number(r.maxMae, 'g', 17)});
-    if (!res)
-        return res.error();
-    return {};
+            "updated_by = session_user",
+            pg::utf8(deployment), r.enabled, r.windowSeconds, r.intervalSeconds, qint64(r.minSamples),
+            r.consecutiveBreaches, r.rollbackErrorRate, r.maxLatencyP95Ms, r.maxMae);
+        tx.commit();
+        return {};
+    } catch (const std::exception &e) {
+        return pg::toError(e, m_conn.endpoint(), StoreText::tr("storing the guard rules of \"%1\"").arg(deployment));
+    }
 }
 
 Result<GuardMemory> GuardStore::memory(const QString &deployment)
 {
-    auto rows = m_conn.query(
-        QStringLiteral("SELECT severe_streak, degraded_streak, extract(epoch FROM last_evaluated_at) * 1000, latched, "
-                       "extract(epoch FROM latched_at) * 1000, latched_action, latched_reason "
-                       "FROM mldeck.guard_state WHERE deployment = $1"),
-        {deployment});
-    if (!rows)
-        return rows.error();
-    GuardMemory m;
-    if (rows->isEmpty())
+    try {
+        pqxx::read_transaction tx(pg::raw(m_conn));
+        const pqxx::result rows = tx.exec_params(
+            "SELECT severe_streak, degraded_streak, (extract(epoch FROM last_evaluated_at) * 1000)::bigint, latched, "
+            "(extract(epoch FROM latched_at) * 1000)::bigint, latched_action, latched_reason "
+            "FROM mldeck.guard_state WHERE deployment = $1",
+            pg::utf8(deployment));
+        GuardMemory m;
+        if (rows.empty())
+            return m;
+        const pqxx::row c = rows[0];
+        m.severeStreak = c[0].as<int>();
+        m.degradedStreak = c[1].as<int>();
+        m.lastEvaluatedAt = pg::msecs(c[2]);
+        m.latched = c[3].as<bool>();
+        m.latchedAt = pg::msecs(c[4]);
+        m.latchedAction = pg::text(c[5]);
+        m.latchedReason = pg::text(c[6]);
         return m;
-    const QStringList c = rows->first();
-    m.severeStreak = c.value(0).toInt();
-    m.degradedStreak = c.value(1).toInt();
-    m.lastEvaluatedAt = fromEpochMs(c.value(2));
-    m.latched = c.value(3) == QLatin1String("t");
-    m.latchedAt = fromEpochMs(c.value(4));
-    m.latchedAction = c.value(5);
-    m.latchedReason = c.value(6);
-    return m;
+    } catch (const std::exception &e) {
+        return pg::toError(e, m_conn.endpoint(), StoreText::tr("reading the guard state of \"%1\"").arg(deployment));
+    }
 }
 
 Status GuardStore::saveMemory(const QString &deployment, const GuardMemory &m, const QString &summary)
 {
-    auto res = m_conn.query(
-        QStringLiteral("INSERT INTO mldeck.guard_state (deployment, severe_streak, degraded_streak, last_evaluated_at, "
+    try {
+        pqxx::work tx(pg::raw(m_conn));
+        tx.exec_params("INSERT INTO mldeck.guard_state (deployment, severe_streak, degraded_streak, last_evaluated_at, "
                        "latched, latched_at, latched_action, latched_reason, last_summary) "
-                       "VALUES ($1, $2::int, $3::int, $4::timestamptz, $5::boolean, $6::timestamptz, $7, $8, $9) "
+                       "VALUES ($1, $2, $3, $4::timestamptz, $5, $6::timestamptz, $7, $8, $9) "
                        "ON CONFLICT (deployment) DO UPDATE SET severe_streak = EXCLUDED.severe_streak, "
                        "degraded_streak = EXCLUDED.degraded_streak, last_evaluated_at = EXCLUDED.last_evaluated_at, "
                        "latched = EXCLUDED.latched, latched_at = EXCLUDED.latched_at, "
                        "latched_action = EXCLUDED.latched_action, latched_reason = EXCLUDED.latched_reason, "
-                       "last_summary = EXCLUDED.last_summary, updated_at = now()"),
-        {deployment, QString::number(m.severeStreak), QString::number(m.degradedStreak), toTs(m.lastEvaluatedAt),
-         m.latched ? QStringLiteral("true") : QStringLiteral("false"), toTs(m.latchedAt),
-         m.latchedAction.isEmpty() ? QString() : m.latchedAction,
-         m.latchedReason.isEmpty() ? QString() : m.latchedReason, summary});
-    if (!res)
-        return res.error();
-    return {};
+                       "last_summary = EXCLUDED.last_summary, updated_at = now()",
+                       pg::utf8(deployment), m.severeStreak, m.degradedStreak, orNull(m.lastEvaluatedAt), m.latched,
+                       orNull(m.latchedAt), orNull(m.latchedAction), orNull(m.latchedReason), pg::utf8(summary));
+        tx.commit();
+        return {};
+    } catch (const std::exception &e) {
+        return pg::toError(e, m_conn.endpoint(), StoreText::tr("storing the guard state of \"%1\"").arg(deployment));
+    }
 }
 
 Result<GuardMemory> GuardStore::rearm(const QString &deployment)
@@ -129,21 +131,21 @@ Result<GuardMemory> GuardStore::rearm(const QString &deployment)
 Status GuardStore::raiseAlert(const QString &deployment, const QString &dedupKey, const QString &title,
                               const QJsonObject &details)
 {
-    auto ensure = m_conn.query(
-        QStringLiteral("INSERT INTO mldeck.deployments (name) VALUES ($1) ON CONFLICT (name) DO NOTHING"),
-        {deployment});
-    if (!ensure)
-        return ensure.error();
-    const QString json = QString::fromUtf8(QJsonDocument(details).toJson(QJsonDocument::Compact));
-    auto res = m_conn.query(
-        QStringLiteral("INSERT INTO mldeck.alerts (deployment, kind, severity, dedup_key, title, details) "
+    try {
+        pqxx::work tx(pg::raw(m_conn));
+        tx.exec_params("INSERT INTO mldeck.deployments (name) VALUES ($1) ON CONFLICT (name) DO NOTHING",
+                       pg::utf8(deployment));
+        tx.exec_params("INSERT INTO mldeck.alerts (deployment, kind, severity, dedup_key, title, details) "
                        "VALUES ($1, 'guardrail', 'critical', $2, $3, $4::jsonb) "
                        "ON CONFLICT (deployment, dedup_key) WHERE resolved_at IS NULL AND dedup_key IS NOT NULL "
-                       "DO UPDATE SET last_seen_at = now(), details = EXCLUDED.details, title = EXCLUDED.title"),
-        {deployment, dedupKey, title, json});
-    if (!res)
-        return res.error();
-    return {};
+                       "DO UPDATE SET last_seen_at = now(), details = EXCLUDED.details, title = EXCLUDED.title",
+                       pg::utf8(deployment), pg::utf8(dedupKey), pg::utf8(title),
+                       QJsonDocument(details).toJson(QJsonDocument::Compact).toStdString());
+        tx.commit();
+        return {};
+    } catch (const std::exception &e) {
+        return pg::toError(e, m_conn.endpoint(), StoreText::tr("raising the guard alert \"%1\"").arg(title));
+    }
 }
 
 } // namespace mldeck

@@ -1,6 +1,7 @@
 #include "core/store/pg/LeaderLock.h"
 
 #include "core/store/pg/PgConnectionInternal.h"
+#include "core/Text.h"
 
 namespace mldeck {
 
@@ -28,23 +29,28 @@ Result<bool> LeaderLock::ensure()
         if (!c)
             return c.error();
         m_conn = std::move(c).value();
-        auto pid = m_conn->query(QStringLiteral("SELECT pg_backend_pid()"));
-        if (!pid) {
+        try {
+            pqxx::nontransaction tx(pg::raw(*m_conn));
+            m_pid = tx.exec1("SELECT pg_backend_pid()")[0].as<int>();
+        } catch (const std::exception &e) {
+            const Error error = pg::toError(e, m_endpoint, StoreText::tr("starting the guard's leader session"));
             m_conn.reset();
-            return pid.error();
+            return error;
         }
-        m_pid = pid->value(0).value(0).toInt();
     }
     // hashtext gives a stable 32-bit key per scope; the two-key form keeps MLDeck's locks apart
     // from other users of advisory locks in the same database.
-    auto r = m_conn->query(QStringLiteral("SELECT pg_try_advisory_lock(hashtext('mldeck.guard'), hashtext($1))"),
-                           {m_scope});
-    if (!r) {
+    try {
+        pqxx::nontransaction tx(pg::raw(*m_conn));
+        m_leader = tx.exec_params1("SELECT pg_try_advisory_lock(hashtext('mldeck.guard'), hashtext($1))",
+                                   pg::utf8(m_scope))[0]
+                       .as<bool>();
+    } catch (const std::exception &e) {
+        const Error error = pg::toError(e, m_endpoint, StoreText::tr("taking the guard's leader lock"));
         m_conn.reset();
         m_pid = 0;
-        return r.error();
+        return error;
     }
-    m_leader = r->value(0).value(0) == QLatin1String("t");
     if (m_leader)
         qCInfo(lcPg) << "this guard is now the leader for" << m_scope << "(session" << m_pid << ")";
     return m_leader;
@@ -52,9 +58,14 @@ Result<bool> LeaderLock::ensure()
 
 void LeaderLock::release()
 {
-    if (m_conn && m_leader)
-        (void)m_conn->query(QStringLiteral("SELECT pg_advisory_unlock(hashtext('mldeck.guard'), hashtext($1))"),
-                            {m_scope});
+    if (m_conn && m_leader) {
+        try {
+            pqxx::nontransaction tx(pg::raw(*m_conn));
+            tx.exec_params("SELECT pg_advisory_unlock(hashtext('mldeck.guard'), hashtext($1))", pg::utf8(m_scope));
+        } catch (const std::exception &) {
+            // The session is gone, and its locks with it.
+        }
+    }
     m_leader = false;
     m_conn.reset();
     m_pid = 0;

@@ -168,9 +168,54 @@ AliasChange moveAliasAudited(pqxx::transaction_base &tx, const QString &deployme
     return change;
 }
 
+// The latest move of the champion alias: its "before" names the previous champion.
+constexpr char kLastChampionMove[] =
+    "SELECT before::text FROM mldeck.audit_log WHERE deployment = $1 "
+    "AND action IN ('model.promote', 'model.restore_previous') AND after->>'alias' = 'champion' "
+    "ORDER BY id DESC LIMIT 1";
+
 } // namespace
 
 ModelRegistry::ModelRegistry(PgConnection &conn) : m_conn(conn) {}
+
+Status ModelRegistry::mergeMetrics(qint64 modelId, const QJsonObject &metrics)
+{
+    try {
+        pqxx::work tx(pg::raw(m_conn));
+        tx.exec_params("UPDATE mldeck.models SET metrics = metrics || $2::jsonb WHERE id = $1", modelId,
+                       QJsonDocument(metrics).toJson(QJsonDocument::Compact).toStdString());
+        tx.commit();
+        return {};
+    } catch (const std::exception &e) {
+        return pg::toError(e, m_conn.endpoint(), StoreText::tr("storing the metrics of model %1").arg(modelId));
+    }
+}
+
+Result<qint64> ModelRegistry::fileUsers(const QString &filePath, qint64 excludeModelId)
+{
+    try {
+        pqxx::read_transaction tx(pg::raw(m_conn));
+        return tx.exec_params1("SELECT count(*) FROM mldeck.models WHERE file_path = $1 AND id <> $2",
+                               pg::utf8(filePath), excludeModelId)[0]
+            .as<qint64>();
+    } catch (const std::exception &e) {
+        return pg::toError(e, m_conn.endpoint(), StoreText::tr("looking up the models that use %1").arg(filePath));
+    }
+}
+
+Result<qint64> ModelRegistry::previousChampionId(const QString &deployment)
+{
+    try {
+        pqxx::read_transaction tx(pg::raw(m_conn));
+        const pqxx::result last = tx.exec_params(kLastChampionMove, pg::utf8(deployment));
+        if (last.empty() || last[0][0].is_null())
+            return qint64(0);
+        return qint64(pg::jsonObject(last[0][0]).value(QStringLiteral("model_id")).toInteger());
+    } catch (const std::exception &e) {
+        return pg::toError(e, m_conn.endpoint(),
+                           StoreText::tr("reading the previous champion of \"%1\"").arg(deployment));
+    }
+}
 
 bool ModelRegistry::isValidAlias(const QString &alias) { return alias == kChampion || alias == kChallenger; }
 
@@ -333,11 +378,7 @@ Result<AliasChange> ModelRegistry::restorePrevious(const QString &deployment, co
         pqxx::work tx(pg::raw(m_conn));
         if (!lockDeployment(tx, deployment))
             return unknownDeployment(deployment);
-        const pqxx::result last = tx.exec_params(
-            "SELECT before::text FROM mldeck.audit_log WHERE deployment = $1 "
-            "AND action IN ('model.promote', 'model.restore_previous') AND after->>'alias' = 'champion' "
-            "ORDER BY id DESC LIMIT 1",
-            pg::utf8(deployment));
+        const pqxx::result last = tx.exec_params(kLastChampionMove, pg::utf8(deployment));
         const QJsonObject before =
             last.empty() || last[0][0].is_null() ? QJsonObject() : QJsonDocument::fromJson(QByteArray(last[0][0].c_str())).object();
         if (!before.contains(QStringLiteral("model_id")))

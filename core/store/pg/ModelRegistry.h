@@ -17,36 +17,6 @@ namespace mldeck {
 
 class PgConnection;
 
-
-// What to insert when registering; id/createdAt/createdBy are set by the database.
-struct NewModelVersion
-{
-    QString deployment;
-    QString name;
-    QString version;
-    QString sha256;
-    QString filePath;
-    QString task;
-    std::optional<int> featureSchemaId;
-    QStringList featureNames;
-    QJsonObject scaler;
-    QString targetUnit;
-    QString parentVersion; // optional: version of the same deployment this one derives from
-    QDateTime trainFrom;
-    QDateTime trainTo;
-    QJsonObject metrics;
-};
-
-// The result of an alias move: what the alias pointed at before and after, the audit change id.
-struct AliasChange
-{
-    QString deployment;
-    QString alias;
-    std::optional<ModelVersion> before;
-    ModelVersion after;
-    QString changeId; // uuid of the audit row
-};
-
 // The model registry in mldeck.models / mldeck.model_aliases, with audited alias moves.
 // Each alias move is one transaction (alias row + audit row); concurrent moves are serialised by a
 // row lock on the deployment, so exactly one champion exists whatever the interleaving.
@@ -72,6 +42,13 @@ public:
     // Archives a version (refuses the champion; drops a challenger alias pointing at it), audited.
     Result<ModelVersion> archive(const QString &deployment, const QString &version, const QString &reason,
                                  const Actor &actor);
+
+    // Adds keys to the metrics of one model (figures known after registration, e.g. a retrain's).
+    Status mergeMetrics(qint64 modelId, const QJsonObject &metrics);
+    // How many rows (any deployment) other than excludeModelId use this file.
+    Result<qint64> fileUsers(const QString &filePath, qint64 excludeModelId = 0);
+    // The model that was champion before the current one (from the audit log), 0 when none.
+    Result<qint64> previousChampionId(const QString &deployment);
 
     static bool isValidAlias(const QString &alias);
     // Versions appear in references "D@VERSION": 1 to 64 of letters, digits, '.', '_', '-'.

@@ -5,7 +5,6 @@
 #include <QCoreApplication>
 #include <QRegularExpression>
 
-#include <vector>
 
 namespace mldeck {
 
@@ -29,12 +28,6 @@ QString cleanServerMessage(const char *what)
 }
 
 QString hostPort(const PgEndpoint &e) { return e.host + QLatin1Char(':') + QString::number(e.port); }
-
-const QString &emptyNonNull()
-{
-    static const QString empty = QStringLiteral("");
-    return empty;
-}
 
 } // namespace
 
@@ -99,62 +92,6 @@ Status PgConnection::ping()
         return {};
     } catch (const std::exception &e) {
         return pg::toError(e, m_impl->endpoint, StoreText::tr("checking the connection"));
-    }
-}
-
-Status PgConnection::exec(const QString &sql)
-{
-    try {
-        pqxx::nontransaction tx(*m_impl->conn);
-        tx.exec(sql.toStdString());
-        return {};
-    } catch (const std::exception &e) {
-        return pg::toError(e, m_impl->endpoint, StoreText::tr("running a statement"));
-    }
-}
-
-Result<QList<QStringList>> PgConnection::query(const QString &sql, const QStringList &params)
-{
-    try {
-        std::vector<std::string> storage;
-        storage.reserve(size_t(params.size()));
-        std::vector<const char *> values;
-        values.reserve(size_t(params.size()));
-        for (const QString &p : params) {
-            if (p.isNull()) {
-                values.push_back(nullptr);
-            } else {
-                storage.push_back(p.toStdString());
-                values.push_back(nullptr); // pointer fixed below, once storage stops moving
-            }
-        }
-        for (size_t i = 0, s = 0; i < values.size(); ++i) {
-            if (!params.at(qsizetype(i)).isNull())
-                values[i] = storage[s++].c_str();
-        }
-
-        pqxx::nontransaction tx(*m_impl->conn);
-        const pqxx::result res = params.isEmpty()
-                                     ? tx.exec(sql.toStdString())
-                                     : tx.exec_params(sql.toStdString(), pqxx::prepare::make_dynamic_params(values));
-        QList<QStringList> rows;
-        rows.reserve(qsizetype(res.size()));
-        for (const auto &row : res) {
-            QStringList cells;
-            cells.reserve(qsizetype(row.size()));
-            for (const auto &field : row) {
-                if (field.is_null())
-                    cells << QString();
-                else if (field.size() == 0)
-                    cells << emptyNonNull();
-                else
-                    cells << QString::fromUtf8(field.c_str(), qsizetype(field.size()));
-            }
-            rows << cells;
-        }
-        return rows;
-    } catch (const std::exception &e) {
-        return pg::toError(e, m_impl->endpoint, StoreText::tr("running a query"));
     }
 }
 

@@ -12,8 +12,9 @@
 namespace mldeck {
 
 // One PostgreSQL session. Not thread-safe: one connection per thread (or per worker).
-// libpqxx stays behind this pimpl; other core/store/pg files reach it through
-// PgConnectionInternal.h. No exception leaves this class: every failure is an Error.
+// A handle only: it runs no SQL of its own. The stores of core/store/pg hold every statement and
+// reach libpqxx, behind this pimpl, through PgConnectionInternal.h. No exception leaves this
+// class: every failure is an Error.
 // The session runs with TimeZone=UTC and client_encoding=UTF8 so that text results
 // are the same whatever the server's defaults.
 class PgConnection final
@@ -24,10 +25,7 @@ public:
     PgConnection(const PgConnection &) = delete;
     PgConnection &operator=(const PgConnection &) = delete;
 
-    Status ping();                   // SELECT 1
-    Status exec(const QString &sql); // statements without result (several allowed, one implicit transaction)
-    // Rows as text (NULL -> null QString); $1..$n parameters (a null QString is passed as NULL).
-    Result<QList<QStringList>> query(const QString &sql, const QStringList &params = {});
+    Status ping(); // one round trip to the server
 
     QString currentUser() const;
     QString serverVersion() const;

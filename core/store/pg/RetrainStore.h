@@ -7,6 +7,7 @@
 #include <QDateTime>
 #include <QJsonObject>
 #include <QList>
+#include <QSet>
 #include <QString>
 
 #include <optional>
@@ -15,7 +16,8 @@ namespace mldeck {
 
 class PgConnection;
 
-// mldeck.retrain_runs and mldeck.retrain_settings (009_retrain.sql), plus the feedback purge.
+// mldeck.retrain_runs and mldeck.retrain_settings (009_retrain.sql), plus the feedback that retraining reads
+// and its purge.
 // Every change that people make (settings, purge) writes its audit row in the SAME statement, so a
 // change without its audit row cannot exist.
 class RetrainStore final
@@ -53,17 +55,21 @@ public:
     // Upsert + audit row "retrain.settings" (before/after) in one statement.
     Status saveSettings(const QString &deployment, const QJsonObject &settings, const Actor &actor);
 
+    // Feedback of the deployment over the last `days`: all of it and the negative part.
+    struct FeedbackCounts
+    {
+        qint64 total = 0;
+        qint64 negative = 0;
+    };
+    Result<FeedbackCounts> feedbackCounts(const QString &deployment, int days);
+    // Time stamps (microseconds) of the first prediction of each request in [fromMicros, toMicros) that
+    // received negative feedback.
+    Result<QSet<qint64>> negativeFeedbackTimes(const QString &deployment, qint64 fromMicros, qint64 toMicros);
+
     // Feedback of the deployment older than `olderThanDays`: how many rows there are, or deletes them
     // with an audit row "feedback.purge" (count, cutoff) in the same statement. Returns the count.
     Result<qint64> countFeedbackOlderThan(const QString &deployment, int olderThanDays);
     Result<qint64> purgeFeedback(const QString &deployment, int olderThanDays, const Actor &actor);
-
-    // Adds keys to mldeck.models.metrics of one model (retrain figures after registration).
-    Status mergeModelMetrics(qint64 modelId, const QJsonObject &metrics);
-    // How many registry rows (any deployment) other than excludeModelId use this file.
-    Result<qint64> fileUsers(const QString &filePath, qint64 excludeModelId = 0);
-    // The model that was champion before the current one (from the audit log), 0 when none.
-    Result<qint64> previousChampionId(const QString &deployment);
 
 private:
     PgConnection &m_conn;

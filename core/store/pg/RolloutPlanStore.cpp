@@ -1,11 +1,9 @@
 #include "core/store/pg/RolloutPlanStore.h"
 
-#include "core/store/pg/PgConnection.h"
+#include "core/store/pg/PgConnectionInternal.h"
 #include "core/Text.h"
 
-#include <QCoreApplication>
 #include <QStringList>
-#include <QTimeZone>
 
 namespace mldeck {
 
@@ -25,31 +23,33 @@ RolloutPlanStore::RolloutPlanStore(PgConnection &conn) : m_conn(conn) {}
 
 Result<RolloutPlanStore::Stored> RolloutPlanStore::load(const QString &deployment)
 {
-    auto rows = m_conn.query(
-        QStringLiteral("SELECT array_to_string(steps, ','), min_samples, min_soak_s, max_mae, min_r2, max_latency_p95_ms, "
-                       "max_error_rate, current_step, extract(epoch FROM step_started_at) * 1000 "
-                       "FROM mldeck.rollout_plans WHERE deployment = $1"),
-        {deployment});
-    if (!rows)
-        return rows.error();
-    Stored s;
-    if (rows->isEmpty())
+    try {
+        pqxx::read_transaction tx(pg::raw(m_conn));
+        const pqxx::result rows = tx.exec_params(
+            "SELECT array_to_string(steps, ','), min_samples, min_soak_s, max_mae, min_r2, max_latency_p95_ms, "
+            "max_error_rate, current_step, (extract(epoch FROM step_started_at) * 1000)::bigint "
+            "FROM mldeck.rollout_plans WHERE deployment = $1",
+            pg::utf8(deployment));
+        Stored s;
+        if (rows.empty())
+            return s;
+        const pqxx::row c = rows[0];
+        s.exists = true;
+        s.plan.steps.clear();
+        for (const QString &p : pg::text(c[0]).split(QLatin1Char(','), Qt::SkipEmptyParts))
+            s.plan.steps << p.toInt();
+        s.plan.gates.minSamples = c[1].as<qint64>();
+        s.plan.gates.minSoakSeconds = c[2].as<qint64>();
+        s.plan.gates.maxMae = c[3].as<double>();
+        s.plan.gates.minR2 = c[4].as<double>();
+        s.plan.gates.maxLatencyP95Ms = c[5].as<double>();
+        s.plan.gates.maxErrorRate = c[6].as<double>();
+        s.currentStep = c[7].as<int>();
+        s.stepSince = pg::msecs(c[8]);
         return s;
-    const QStringList c = rows->first();
-    s.exists = true;
-    s.plan.steps.clear();
-    for (const QString &p : c.value(0).split(QLatin1Char(','), Qt::SkipEmptyParts))
-        s.plan.steps << p.toInt();
-    s.plan.gates.minSamples = c.value(1).toLongLong();
-    s.plan.gates.minSoakSeconds = c.value(2).toLongLong();
-    s.plan.gates.maxMae = c.value(3).toDouble();
-    s.plan.gates.minR2 = c.value(4).toDouble();
-    s.plan.gates.maxLatencyP95Ms = c.value(5).toDouble();
-    s.plan.gates.maxErrorRate = c.value(6).toDouble();
-    s.currentStep = c.value(7).toInt();
-    if (!c.value(8).isNull())
-        s.stepSince = QDateTime::fromMSecsSinceEpoch(qint64(c.value(8).toDouble()), Qt::UTC);
-    return s;
+    } catch (const std::exception &e) {
+        return pg::toError(e, m_conn.endpoint(), StoreText::tr("reading the rollout plan of \"%1\"").arg(deployment));
+    }
 }
 
 Status RolloutPlanStore::save(const QString &deployment, const StagedPlan &plan, int currentStep)
@@ -59,12 +59,12 @@ Status RolloutPlanStore::save(const QString &deployment, const StagedPlan &plan,
     if (currentStep < -1 || currentStep >= plan.steps.size())
         return Error{StoreText::tr("The current step %1 is not a step of this plan.").arg(currentStep)};
     const PlanGates &g = plan.gates;
-    auto res = m_conn.query(
-        QStringLiteral(
+    try {
+        pqxx::work tx(pg::raw(m_conn));
+        tx.exec_params(
             "INSERT INTO mldeck.rollout_plans AS p (deployment, steps, min_samples, min_soak_s, max_mae, min_r2, "
             "max_latency_p95_ms, max_error_rate, current_step, step_started_at) "
-            "VALUES ($1, $2::int[], $3::bigint, $4::bigint, $5::float8, $6::float8, $7::float8, $8::float8, $9::int, "
-            "CASE WHEN $9::int >= 0 THEN now() END) "
+            "VALUES ($1, $2::int[], $3, $4, $5, $6, $7, $8, $9::int, CASE WHEN $9::int >= 0 THEN now() END) "
             "ON CONFLICT (deployment) DO UPDATE SET steps = EXCLUDED.steps, min_samples = EXCLUDED.min_samples, "
             "min_soak_s = EXCLUDED.min_soak_s, max_mae = EXCLUDED.max_mae, min_r2 = EXCLUDED.min_r2, "
             "max_latency_p95_ms = EXCLUDED.max_latency_p95_ms, max_error_rate = EXCLUDED.max_error_rate, "
@@ -72,27 +72,31 @@ Status RolloutPlanStore::save(const QString &deployment, const StagedPlan &plan,
             "step_started_at = CASE WHEN EXCLUDED.current_step < 0 THEN NULL "
             "  WHEN EXCLUDED.current_step = p.current_step AND p.steps[p.current_step + 1] = EXCLUDED.steps[EXCLUDED.current_step + 1] "
             "  THEN p.step_started_at ELSE now() END, "
-            "updated_at = now(), updated_by = session_user"),
-        {deployment, stepsLiteral(plan.steps), QString::number(g.minSamples), QString::number(g.minSoakSeconds),
-         QString::number(g.maxMae, 'g', 17), QString::number(g.minR2, 'g', 17),
-         QString::number(g.maxLatencyP95Ms, 'g', 17), QString::number(g.maxErrorRate, 'g', 17),
-         QString::number(currentStep)});
-    if (!res)
-        return res.error();
-    return {};
+            "updated_at = now(), updated_by = session_user",
+            pg::utf8(deployment), pg::utf8(stepsLiteral(plan.steps)), qint64(g.minSamples), qint64(g.minSoakSeconds),
+            g.maxMae, g.minR2, g.maxLatencyP95Ms, g.maxErrorRate, currentStep);
+        tx.commit();
+        return {};
+    } catch (const std::exception &e) {
+        return pg::toError(e, m_conn.endpoint(), StoreText::tr("storing the rollout plan of \"%1\"").arg(deployment));
+    }
 }
 
 Status RolloutPlanStore::setCurrentStep(const QString &deployment, int step)
 {
-    auto res = m_conn.query(QStringLiteral("UPDATE mldeck.rollout_plans SET current_step = $2::int, "
-                                           "step_started_at = now(), updated_at = now(), updated_by = session_user "
-                                           "WHERE deployment = $1 RETURNING 1"),
-                            {deployment, QString::number(step)});
-    if (!res)
-        return res.error();
-    if (res->isEmpty())
-        return Error{StoreText::tr("Deployment \"%1\" has no stored plan.").arg(deployment)};
-    return {};
+    try {
+        pqxx::work tx(pg::raw(m_conn));
+        const pqxx::result r = tx.exec_params("UPDATE mldeck.rollout_plans SET current_step = $2, step_started_at = now(), "
+                                              "updated_at = now(), updated_by = session_user "
+                                              "WHERE deployment = $1 RETURNING 1",
+                                              pg::utf8(deployment), step);
+        tx.commit();
+        if (r.empty())
+            return Error{StoreText::tr("Deployment \"%1\" has no stored plan.").arg(deployment)};
+        return {};
+    } catch (const std::exception &e) {
+        return pg::toError(e, m_conn.endpoint(), StoreText::tr("moving the rollout plan of \"%1\"").arg(deployment));
+    }
 }
 
 } // namespace mldeck

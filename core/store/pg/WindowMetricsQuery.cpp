@@ -1,18 +1,15 @@
 #include "core/store/pg/WindowMetricsQuery.h"
 
-#include "core/store/pg/PgConnection.h"
+#include "core/store/pg/PgConnectionInternal.h"
+#include "core/Text.h"
 
 namespace mldeck {
 
 namespace {
 
-std::optional<double> number(const QString &cell)
+std::optional<double> number(const pqxx::field &f)
 {
-    if (cell.isNull())
-        return std::nullopt;
-    bool ok = false;
-    const double v = cell.toDouble(&ok);
-    return ok ? std::optional<double>(v) : std::nullopt;
+    return f.is_null() ? std::nullopt : std::optional<double>(f.as<double>());
 }
 
 constexpr char kWindowSql[] = R"SQL(
@@ -54,51 +51,70 @@ WHERE p.ts >= now() - make_interval(hours => $2::int) AND p.deployment = $1
 GROUP BY p.path
 )SQL";
 
+// Over days: predictions joined with their latest outcome (the latest_outcomes view).
+constexpr char kMlMaeSql[] = R"SQL(
+SELECT avg(abs(p.predicted - o.actual)) FROM mldeck.predictions p
+JOIN mldeck.latest_outcomes o ON o.deployment = p.deployment AND o.request_key = p.request_key
+WHERE p.deployment = $1 AND p.path = 'ml' AND NOT p.failed AND p.predicted IS NOT NULL
+  AND p.ts >= now() - make_interval(days => $2)
+)SQL";
+
 } // namespace
 
 WindowMetricsQuery::WindowMetricsQuery(PgConnection &conn) : m_conn(conn) {}
 
 Result<WindowMetrics> WindowMetricsQuery::mlWindow(const QString &deployment, int seconds)
 {
-    auto rows = m_conn.query(QString::fromLatin1(kWindowSql), {deployment, QString::number(seconds)});
-    if (!rows)
-        return rows.error();
-    const QStringList r = rows->value(0);
-    WindowMetrics m;
-    m.samples = r.value(0).toLongLong();
-    m.errorRate = number(r.value(1));
-    m.latencyP95Ms = number(r.value(2));
-    m.labelled = r.value(3).toLongLong();
-    m.mae = number(r.value(4));
-    m.r2 = number(r.value(5));
-    return m;
+    try {
+        pqxx::read_transaction tx(pg::raw(m_conn));
+        const pqxx::row r = tx.exec_params1(kWindowSql, pg::utf8(deployment), seconds);
+        WindowMetrics m;
+        m.samples = r[0].as<qint64>();
+        m.errorRate = number(r[1]);
+        m.latencyP95Ms = number(r[2]);
+        m.labelled = r[3].as<qint64>();
+        m.mae = number(r[4]);
+        m.r2 = number(r[5]);
+        return m;
+    } catch (const std::exception &e) {
+        return pg::toError(e, m_conn.endpoint(), StoreText::tr("computing the ML figures of \"%1\"").arg(deployment));
+    }
 }
 
 Result<WindowMetricsQuery::WhatIfData> WindowMetricsQuery::whatIfData(const QString &deployment, int hours,
                                                                       int maxKeys)
 {
-    WhatIfData d;
-    auto keys = m_conn.query(QString::fromLatin1(kKeysSql),
-                             {deployment, QString::number(hours), QString::number(maxKeys + 1)});
-    if (!keys)
-        return keys.error();
-    d.keys.reserve(keys->size());
-    for (const QStringList &row : *keys)
-        d.keys.append(row.value(0));
-    if (d.keys.size() > maxKeys) {
-        d.truncated = true;
-        d.keys.resize(maxKeys);
+    try {
+        pqxx::read_transaction tx(pg::raw(m_conn));
+        WhatIfData d;
+        const pqxx::result keys = tx.exec_params(kKeysSql, pg::utf8(deployment), hours, maxKeys + 1);
+        d.keys.reserve(qsizetype(keys.size()));
+        for (const auto &row : keys)
+            d.keys.append(pg::text(row[0]));
+        if (d.keys.size() > maxKeys) {
+            d.truncated = true;
+            d.keys.resize(maxKeys);
+        }
+        for (const auto &row : tx.exec_params(kMaeSql, pg::utf8(deployment), hours)) {
+            if (pg::text(row[0]) == QLatin1String("ml"))
+                d.mlMae = number(row[1]);
+            else if (pg::text(row[0]) == QLatin1String("heuristic"))
+                d.heuristicMae = number(row[1]);
+        }
+        return d;
+    } catch (const std::exception &e) {
+        return pg::toError(e, m_conn.endpoint(), StoreText::tr("reading the what-if data of \"%1\"").arg(deployment));
     }
-    auto mae = m_conn.query(QString::fromLatin1(kMaeSql), {deployment, QString::number(hours)});
-    if (!mae)
-        return mae.error();
-    for (const QStringList &row : *mae) {
-        if (row.value(0) == QLatin1String("ml"))
-            d.mlMae = number(row.value(1));
-        else if (row.value(0) == QLatin1String("heuristic"))
-            d.heuristicMae = number(row.value(1));
+}
+
+Result<std::optional<double>> WindowMetricsQuery::mlMae(const QString &deployment, int days)
+{
+    try {
+        pqxx::read_transaction tx(pg::raw(m_conn));
+        return number(tx.exec_params1(kMlMaeSql, pg::utf8(deployment), days)[0]);
+    } catch (const std::exception &e) {
+        return pg::toError(e, m_conn.endpoint(), StoreText::tr("computing the MAE of \"%1\"").arg(deployment));
     }
-    return d;
 }
 
 } // namespace mldeck

@@ -34,6 +34,9 @@ public:
     };
     Result<WhatIfData> whatIfData(const QString &deployment, int hours, int maxKeys = 500000);
 
+    // MAE of the ML path over the last `days` (predictions with an outcome); nullopt without any.
+    Result<std::optional<double>> mlMae(const QString &deployment, int days);
+
 private:
     PgConnection &m_conn;
 };

@@ -21,6 +21,7 @@
 #include "core/store/pg/PgConnection.h"
 #include "core/store/pg/PredictionLog.h"
 #include "tests/support/TestServers.h"
+#include "tests/support/PgSql.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -52,7 +53,7 @@ double timedExec(PgConnection &conn, const QString &sql)
 {
     QElapsedTimer t;
     t.start();
-    if (const Status st = conn.exec(sql); !st)
+    if (const Status st = test::exec(conn, sql); !st)
         die(st.errorMessage());
     return double(t.nsecsElapsed()) / 1e6;
 }
@@ -61,7 +62,7 @@ double timedQuery(PgConnection &conn, const QString &sql, QList<QStringList> *ro
 {
     QElapsedTimer t;
     t.start();
-    auto r = conn.query(sql);
+    auto r = test::query(conn, sql);
     if (!r)
         die(r.errorMessage());
     const double ms = double(t.nsecsElapsed()) / 1e6;

@@ -9,6 +9,7 @@
 #include "core/store/pg/PgConnection.h"
 #include "core/store/pg/PredictionLog.h"
 #include "tests/support/TestServers.h"
+#include "tests/support/PgSql.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -114,7 +115,7 @@ int main(int argc, char **argv)
     const double singleS = double(timer.nsecsElapsed()) / 1e9;
 
     const auto asyncRows = makeRows(singles, now - qint64(singles) * 500, 3);
-    (void)conn.exec(QStringLiteral("SET synchronous_commit = off"));
+    (void)test::exec(conn, QStringLiteral("SET synchronous_commit = off"));
     timer.restart();
     for (const PredictionRow &r : asyncRows) {
         if (const Status st = log.insertPredictionSingle(r); !st) {
@@ -123,7 +124,7 @@ int main(int argc, char **argv)
         }
     }
     const double asyncS = double(timer.nsecsElapsed()) / 1e9;
-    (void)conn.exec(QStringLiteral("RESET synchronous_commit"));
+    (void)test::exec(conn, QStringLiteral("RESET synchronous_commit"));
     const double asyncRate = singles / asyncS;
 
     const double batchedRate = rows / batchedS;
@@ -147,8 +148,8 @@ int main(int argc, char **argv)
                .arg(batchedRate / asyncRate, 0, 'f', 1);
 
     // Size on disk, after a VACUUM ANALYZE so the visibility map and statistics are settled.
-    (void)conn.exec(QStringLiteral("VACUUM ANALYZE mldeck.predictions"));
-    const auto size = conn.query(QStringLiteral(
+    (void)test::exec(conn, QStringLiteral("VACUUM ANALYZE mldeck.predictions"));
+    const auto size = test::query(conn, QStringLiteral(
         "SELECT sum(pg_table_size(c.oid))::bigint, sum(pg_indexes_size(c.oid))::bigint, "
         "(SELECT count(*) FROM mldeck.predictions) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
         "WHERE i.inhparent = 'mldeck.predictions'::regclass"));
@@ -162,7 +163,7 @@ int main(int argc, char **argv)
                    .arg(idx / 1e6, 0, 'f', 1)
                    .arg((heap + idx) / total, 0, 'f', 0)
                    .arg((heap + idx) / total * 1e7 / 1e9, 0, 'f', 2);
-        const auto brin = conn.query(QStringLiteral(
+        const auto brin = test::query(conn, QStringLiteral(
             "SELECT sum(pg_relation_size(ix.indexrelid))::bigint FROM pg_index ix JOIN pg_class c ON c.oid = ix.indexrelid "
             "JOIN pg_am am ON am.oid = c.relam WHERE am.amname = 'brin' AND ix.indrelid IN "
             "(SELECT inhrelid FROM pg_inherits WHERE inhparent = 'mldeck.predictions'::regclass)"));

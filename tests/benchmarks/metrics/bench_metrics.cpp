@@ -11,6 +11,7 @@
 #include "core/store/pg/Migrator.h"
 #include "core/store/pg/PgConnection.h"
 #include "tests/support/TestServers.h"
+#include "tests/support/PgSql.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -34,7 +35,7 @@ namespace {
 
 void exec(PgConnection &conn, const QString &sql)
 {
-    if (const Status st = conn.exec(sql); !st)
+    if (const Status st = test::exec(conn, sql); !st)
         die(st.errorMessage());
 }
 

@@ -9,6 +9,7 @@
 #include "core/store/pg/Migrator.h"
 #include "core/store/pg/PgConnection.h"
 #include "tests/support/TestServers.h"
+#include "tests/support/PgSql.h"
 #include "ui/ConnectionSession.h"
 #include "ui/notifications/DesktopNotifier.h"
 #include "ui/pages/AlertsDriftPage.h"
@@ -125,7 +126,7 @@ private Q_SLOTS:
     {
         // Half of the last minute's predictions failed; the guard sees it and the rule goes pending.
         const qint64 now = QDateTime::currentSecsSinceEpoch();
-        QVERIFY(m_conn->exec(QStringLiteral("INSERT INTO mldeck.predictions (ts, predicted, latency_ms, failed, path, deployment, "
+        QVERIFY(test::exec(*m_conn, QStringLiteral("INSERT INTO mldeck.predictions (ts, predicted, latency_ms, failed, path, deployment, "
                                             "request_key, model_version, numeric) SELECT to_timestamp(%1) + i * interval '1 ms', "
                                             "CASE WHEN mod(i, 2) = 0 THEN NULL ELSE 3.0 END, 80, mod(i, 2) = 0, 'ml', '%2', 'g' || i, 'v1', "
                                             "ARRAY[1.0]::real[] FROM generate_series(0, 199) AS i")

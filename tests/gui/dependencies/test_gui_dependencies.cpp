@@ -12,6 +12,7 @@
 #include "core/store/pg/Migrator.h"
 #include "core/store/pg/PgConnection.h"
 #include "tests/support/TestServers.h"
+#include "tests/support/PgSql.h"
 #include "ui/Theme.h"
 #include "ui/pages/DashboardPage.h"
 #include "ui/pages/dashboard/DependencyStrip.h"
@@ -116,7 +117,7 @@ private Q_SLOTS:
         // The dashboard lists deployments with logged predictions: wait for the first batch.
         auto pg = PgConnection::open(m_db->endpoint(), QStringLiteral("test")).value();
         auto logged = [&] {
-            const auto rows = pg->query(QStringLiteral("SELECT count(*) FROM mldeck.kpi_hour WHERE deployment = $1"), {dep});
+            const auto rows = test::query(*pg, QStringLiteral("SELECT count(*) FROM mldeck.kpi_hour WHERE deployment = $1"), {dep});
             return rows && !rows->isEmpty() && rows->first().first().toLongLong() > 0;
         };
         QTRY_VERIFY_WITH_TIMEOUT(logged(), kTimeoutMs);

@@ -7,6 +7,7 @@
 #include "core/store/pg/Migrator.h"
 #include "core/store/pg/PgConnection.h"
 #include "tests/support/TestServers.h"
+#include "tests/support/PgSql.h"
 #include "ui/ConnectionSession.h"
 #include "ui/pages/AlertsDriftPage.h"
 #include "ui/pages/drift/AlertsTableModel.h"
@@ -81,7 +82,7 @@ private Q_SLOTS:
             QStringLiteral("acknowledged"), 10000);
         QVERIFY(!page.alertsModel().index(0, ui::AlertsTableModel::AcknowledgedBy).data().toString().isEmpty());
         QVERIFY(!page.acknowledgeButton()->isEnabled()); // already acknowledged
-        const auto audit = m_conn->query(QStringLiteral("SELECT count(*) FROM mldeck.audit_log WHERE action = "
+        const auto audit = test::query(*m_conn, QStringLiteral("SELECT count(*) FROM mldeck.audit_log WHERE action = "
                                                         "'alert.acknowledge' AND (after ->> 'id')::bigint = $1"),
                                          {QString::number(m_alertId)});
         QVERIFY(audit.ok());
@@ -107,14 +108,14 @@ private Q_SLOTS:
         // 600 reference rows an hour ago, 600 current rows (shifted) in the last minute.
         const QDateTime now = QDateTime::currentDateTimeUtc();
         for (const auto &[from, shift] : {std::pair{now.addSecs(-3600), 0.0}, std::pair{now.addSecs(-50), 2.0}})
-            QVERIFY(m_conn->exec(QStringLiteral("INSERT INTO mldeck.predictions (ts, predicted, path, deployment, "
+            QVERIFY(test::exec(*m_conn, QStringLiteral("INSERT INTO mldeck.predictions (ts, predicted, path, deployment, "
                                                 "request_key, numeric) SELECT '%1'::timestamptz + i * interval "
                                                 "'50 milliseconds', 1.0, 'ml', '%2', 'k' || i || '%3', "
                                                 "ARRAY[%3 + mod(i, 97) / 10.0]::real[] FROM generate_series(0, 599) AS i")
                                      .arg(from.toString(Qt::ISODateWithMs), m_dep)
                                      .arg(shift))
                         .ok());
-        QVERIFY(m_conn->exec(QStringLiteral("UPDATE mldeck.deployments SET settings = '{\"drift\": {\"window\": \"2m\", "
+        QVERIFY(test::exec(*m_conn, QStringLiteral("UPDATE mldeck.deployments SET settings = '{\"drift\": {\"window\": \"2m\", "
                                             "\"reference\": \"period:%1/%2\"}}' WHERE name = '%3'")
                                  .arg(now.addSecs(-3700).toString(Qt::ISODate), now.addSecs(-3000).toString(Qt::ISODate), m_dep))
                     .ok());

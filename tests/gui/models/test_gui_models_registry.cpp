@@ -12,6 +12,7 @@
 #include "core/store/pg/PgConnection.h"
 #include "core/store/redis/RedisConnection.h"
 #include "tests/support/TestServers.h"
+#include "tests/support/PgSql.h"
 #include "ui/ConnectionSession.h"
 #include "ui/pages/ModelsPage.h"
 #include "ui/pages/models/ModelVersionTableModel.h"
@@ -47,7 +48,7 @@ private:
 
     int count(const QString &sql, const QStringList &params)
     {
-        const auto r = m_conn->query(sql, params);
+        const auto r = test::query(*m_conn, sql, params);
         return r && !r->isEmpty() ? r->first().first().toInt() : -1;
     }
 

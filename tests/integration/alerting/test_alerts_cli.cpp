@@ -7,6 +7,7 @@
 #include "core/store/pg/Migrator.h"
 #include "core/store/pg/PgConnection.h"
 #include "tests/support/TestServers.h"
+#include "tests/support/PgSql.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -51,7 +52,7 @@ private:
 
     QString count(const QString &sql)
     {
-        const auto r = m_conn->query(sql, {m_dep});
+        const auto r = test::query(*m_conn, sql, {m_dep});
         return r ? r->at(0).at(0) : r.errorMessage();
     }
 

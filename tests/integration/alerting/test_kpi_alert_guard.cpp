@@ -8,6 +8,7 @@
 #include "core/store/pg/Migrator.h"
 #include "core/store/pg/PgConnection.h"
 #include "tests/support/TestServers.h"
+#include "tests/support/PgSql.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -79,7 +80,7 @@ private:
     void log(const QString &dep, qint64 atSecs, int n, int failed)
     {
         auto conn = open();
-        const Status s = conn->exec(
+        const Status s = test::exec(*conn,
             QStringLiteral("INSERT INTO mldeck.predictions (ts, predicted, latency_ms, failed, path, deployment, request_key, "
                            "model_version) SELECT to_timestamp(%1) + i * interval '1 millisecond', "
                            "CASE WHEN i < %3 THEN NULL ELSE 3.0 END, 120, i < %3, 'ml', '%4', "
@@ -292,13 +293,13 @@ private Q_SLOTS:
         QVERIFY(!store.webhook(dep).value().has_value());
         QVERIFY(!store.setWebhook(dep, {QString(), false}, m_actor).ok()); // nothing to turn off
         // Rule changes are audited.
-        const auto audited = conn->query(QStringLiteral("SELECT count(*) FROM mldeck.audit_log WHERE deployment = $1 "
+        const auto audited = test::query(*conn, QStringLiteral("SELECT count(*) FROM mldeck.audit_log WHERE deployment = $1 "
                                                         "AND action = 'alert_rule.set' AND actor_os = 'tester'"),
                                          {dep});
         QCOMPARE(audited->at(0).at(0), QString::number(AlertRule::defaults().size())); // makeDeployment saves each default
         // The webhook audit row never carries the URL's path (it may hold a token).
         QVERIFY(store.setWebhook(dep, {QStringLiteral("https://hooks.example.com/services/SECRET"), true}, m_actor).ok());
-        const auto row = conn->query(QStringLiteral("SELECT after::text FROM mldeck.audit_log WHERE deployment = $1 "
+        const auto row = test::query(*conn, QStringLiteral("SELECT after::text FROM mldeck.audit_log WHERE deployment = $1 "
                                                     "AND action = 'alert_webhook.set'"),
                                      {dep});
         QVERIFY(!row->at(0).at(0).contains(QStringLiteral("SECRET")));

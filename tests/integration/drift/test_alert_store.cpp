@@ -4,6 +4,7 @@
 #include "core/store/pg/Migrator.h"
 #include "core/store/pg/PgConnection.h"
 #include "tests/support/TestServers.h"
+#include "tests/support/PgSql.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -24,7 +25,7 @@ private:
 
     qint64 scalar(const QString &sql, const QStringList &params = {})
     {
-        const auto rows = m_conn->query(sql, params);
+        const auto rows = test::query(*m_conn, sql, params);
         if (!rows || rows->isEmpty())
             qFatal("query failed: %s", qPrintable(rows.errorMessage()));
         return rows->first().first().toLongLong();
@@ -48,11 +49,11 @@ private Q_SLOTS:
     void guardrailInsertStaysValid()
     {
         // What the rollout guard writes, unaware of step 6's columns.
-        QVERIFY(m_conn->exec(QStringLiteral("INSERT INTO mldeck.alerts (deployment, kind, severity, dedup_key, title) "
+        QVERIFY(test::exec(*m_conn, QStringLiteral("INSERT INTO mldeck.alerts (deployment, kind, severity, dedup_key, title) "
                                             "VALUES ('%1', 'guardrail', 'critical', 'guardrail:error_rate', 'Error rate')")
                                  .arg(m_dep))
                     .ok());
-        const auto rows = m_conn->query(QStringLiteral("SELECT state, silenced_until IS NULL FROM mldeck.alerts "
+        const auto rows = test::query(*m_conn, QStringLiteral("SELECT state, silenced_until IS NULL FROM mldeck.alerts "
                                                        "WHERE kind = 'guardrail' AND deployment = $1"),
                                         {m_dep});
         QVERIFY(rows.ok());
@@ -97,7 +98,7 @@ private Q_SLOTS:
         const auto a = store.get(id);
         QCOMPARE(a->acknowledgedBy, QStringLiteral("alice"));
         QCOMPARE(a->displayState(QDateTime::currentDateTimeUtc()), QStringLiteral("acknowledged"));
-        const auto audit = m_conn->query(
+        const auto audit = test::query(*m_conn,
             QStringLiteral("SELECT actor_os, host, before ->> 'acknowledged_by', after ->> 'acknowledged_by', reason, actor_db "
                            "FROM mldeck.audit_log WHERE action = 'alert.acknowledge' ORDER BY id DESC LIMIT 1"));
         QVERIFY(audit.ok());
@@ -132,7 +133,7 @@ private Q_SLOTS:
                                        "AND before ->> 'silenced_until' IS NULL")),
                  1);
         // The audit log stays append-only.
-        QVERIFY(!m_conn->exec(QStringLiteral("DELETE FROM mldeck.audit_log")).ok());
+        QVERIFY(!test::exec(*m_conn, QStringLiteral("DELETE FROM mldeck.audit_log")).ok());
     }
 
     void resolveThenReopen()
@@ -153,6 +154,38 @@ private Q_SLOTS:
         QVERIFY(reopened->created);
         QVERIFY(reopened->id != id);
         QCOMPARE(store.list(m_dep, true)->size(), store.list(m_dep, false)->size() + 1);
+    }
+
+    // What the KPI report and the retrain triggers read: the alerts active during a period, open alerts by kind.
+    void activeDuringAndOpenCount()
+    {
+        const QString dep = uniqueName(QStringLiteral("period"));
+        QVERIFY(DeploymentStore(*m_conn).ensure(dep, {}, FeatureSchema{}).ok());
+        AlertStore store(*m_conn);
+        QCOMPARE(store.openCount(dep, QStringLiteral("drift")).value(), 0);
+        const auto drift = store.raise(dep, QStringLiteral("drift"), QStringLiteral("warning"), QStringLiteral("drift:x"),
+                                       QStringLiteral("Drift on x"), {{QStringLiteral("score"), 0.2}});
+        QVERIFY2(drift.ok(), qPrintable(drift.errorMessage()));
+        QVERIFY(store.raise(dep, QStringLiteral("kpi"), QStringLiteral("critical"), QStringLiteral("kpi:mae"),
+                            QStringLiteral("MAE"), {})
+                    .ok());
+        QCOMPARE(store.openCount(dep, QStringLiteral("drift")).value(), 1);
+
+        const qint64 now = QDateTime::currentMSecsSinceEpoch();
+        const auto during = store.activeDuring(dep, now - 3600000, now + 3600000, 10);
+        QVERIFY2(during.ok(), qPrintable(during.errorMessage()));
+        QCOMPARE(during->size(), 2);
+        QCOMPARE(during->first().id, drift->id); // oldest first
+        QCOMPARE(during->first().title, QStringLiteral("Drift on x"));
+        QCOMPARE(during->first().deployment, dep);
+        QCOMPARE(store.activeDuring(dep, now - 3600000, now + 3600000, 1)->size(), 1);
+        QCOMPARE(store.activeDuring(dep, now - 7200000, now - 3600000, 10)->size(), 0); // before they were raised
+
+        QVERIFY(store.resolve(dep, QStringLiteral("drift"), QStringLiteral("drift:x"), {QStringLiteral("test"), {}}).value());
+        QCOMPARE(store.openCount(dep, QStringLiteral("drift")).value(), 0);
+        // Resolved now: still active during a period that ends now, not during one that starts later.
+        QCOMPARE(store.activeDuring(dep, now - 3600000, now + 3600000, 10)->size(), 2);
+        QCOMPARE(store.activeDuring(dep, now + 3600000, now + 7200000, 10)->size(), 1);
     }
 };
 

@@ -5,6 +5,7 @@
 #include "core/store/pg/Migrator.h"
 #include "core/store/pg/PgConnection.h"
 #include "tests/support/TestServers.h"
+#include "tests/support/PgSql.h"
 
 #include <QJsonObject>
 #include <QTest>
@@ -34,7 +35,7 @@ private:
     // 400 rows in [from, from + 60 s): x ~ U(shift, shift + 1), c mostly "a" (or mostly "b" when drifted).
     void log(PgConnection &conn, const QDateTime &from, double shift, bool drifted)
     {
-        const Status s = conn.exec(
+        const Status s = test::exec(conn,
             QStringLiteral("SELECT setseed(0.42); INSERT INTO mldeck.predictions (ts, predicted, path, deployment, "
                            "request_key, feature_schema, numeric, categorical) "
                            "SELECT '%1'::timestamptz + (i * 150) * interval '1 millisecond', 1.0, 'ml', '%2', "

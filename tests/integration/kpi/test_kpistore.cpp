@@ -7,6 +7,7 @@
 #include "core/store/pg/PgConnection.h"
 #include "core/store/pg/PredictionLog.h"
 #include "tests/support/TestServers.h"
+#include "tests/support/PgSql.h"
 
 #include <QDateTime>
 #include <QFile>
@@ -86,7 +87,7 @@ class TestKpiStore : public QObject
     // Buckets of kpi_<level> that differ from the exact recomputation (none when correct).
     int mismatches(PgConnection &conn, const QString &level)
     {
-        const auto r = conn.query(checkSql(level));
+        const auto r = test::query(conn, checkSql(level));
         if (!r) {
             qWarning("%s", qPrintable(r.errorMessage()));
             return -1;
@@ -97,7 +98,7 @@ class TestKpiStore : public QObject
     }
     qint64 scalar(PgConnection &conn, const QString &sql)
     {
-        const auto r = conn.query(sql);
+        const auto r = test::query(conn, sql);
         return r && !r.value().isEmpty() ? r.value().first().first().toLongLong() : -1;
     }
 
@@ -188,7 +189,7 @@ private Q_SLOTS:
         }
         for (double v : {0.0, -5.0, 0.001, 0.0009})
             values << QString::number(v, 'g', 17), expected << stats::QuantileSketch::binOf(v);
-        const auto r = m_conn->query(QStringLiteral("SELECT mldeck.kpi_latency_bin(v::float8) FROM unnest($1::text[]) "
+        const auto r = test::query(*m_conn, QStringLiteral("SELECT mldeck.kpi_latency_bin(v::float8) FROM unnest($1::text[]) "
                                                     "WITH ORDINALITY u(v, n) ORDER BY n"),
                                      {QStringLiteral("{") + values.join(QLatin1Char(',')) + QStringLiteral("}")});
         QVERIFY2(r, qPrintable(r.errorMessage()));
@@ -256,7 +257,7 @@ private Q_SLOTS:
                 PredictionLog log(*conn);
                 Generator g(100 + quint64(t));
                 if (t == 3)
-                    (void)conn->exec(QStringLiteral("SET default_transaction_isolation = 'repeatable read'"));
+                    (void)test::exec(*conn, QStringLiteral("SET default_transaction_isolation = 'repeatable read'"));
                 for (int round = 0; round < 25; ++round) {
                     std::vector<PredictionRow> preds;
                     std::vector<OutcomeRow> outs;
@@ -289,12 +290,12 @@ private Q_SLOTS:
     {
         // A writer whose session dies mid-transaction: its rows and its aggregate changes go together.
         auto victim = openConn(m_db->endpoint());
-        const QString pid = victim->query(QStringLiteral("SELECT pg_backend_pid()")).value().first().first();
-        QVERIFY(victim->exec(QStringLiteral(
+        const QString pid = test::query(*victim, QStringLiteral("SELECT pg_backend_pid()")).value().first().first();
+        QVERIFY(test::exec(*victim, QStringLiteral(
             "BEGIN; INSERT INTO mldeck.predictions (ts, predicted, latency_ms, path, deployment, request_key) "
             "SELECT to_timestamp(%1) + i * interval '1 s', i, 5, 'ml', 'alpha', 'killed-' || i FROM generate_series(1, 500) i")
                                  .arg(kDay0)));
-        QVERIFY(m_conn->query(QStringLiteral("SELECT pg_terminate_backend($1::int)"), {pid}));
+        QVERIFY(test::query(*m_conn, QStringLiteral("SELECT pg_terminate_backend($1::int)"), {pid}));
         QTRY_COMPARE(scalar(*m_conn, QStringLiteral("SELECT count(*) FROM pg_stat_activity WHERE pid = %1").arg(pid)), 0);
         QCOMPARE(mismatches(*m_conn, QStringLiteral("minute")), 0);
         QCOMPARE(mismatches(*m_conn, QStringLiteral("hour")), 0);
@@ -311,13 +312,13 @@ private Q_SLOTS:
                 break;
             QFile f(QStringLiteral(":/sql/%1.sql").arg(step));
             QVERIFY2(f.open(QIODevice::ReadOnly), qPrintable(step));
-            QVERIFY2(conn->exec(QString::fromUtf8(f.readAll())), qPrintable(step));
+            QVERIFY2(test::exec(*conn, QString::fromUtf8(f.readAll())), qPrintable(step));
         }
-        QVERIFY(conn->exec(QStringLiteral("INSERT INTO mldeck.deployments (name) VALUES ('alpha')")));
+        QVERIFY(test::exec(*conn, QStringLiteral("INSERT INTO mldeck.deployments (name) VALUES ('alpha')")));
         writeRandomHistory(*conn, {QStringLiteral("alpha"), QStringLiteral("beta")}, 1000, 9);
         QFile f(QStringLiteral(":/sql/007_kpi.sql"));
         QVERIFY(f.open(QIODevice::ReadOnly));
-        const Status st = conn->exec(QString::fromUtf8(f.readAll()));
+        const Status st = test::exec(*conn, QString::fromUtf8(f.readAll()));
         QVERIFY2(st, qPrintable(st.errorMessage()));
         QVERIFY(scalar(*conn, QStringLiteral("SELECT count(*) FROM mldeck.kpi_minute")) > 1000);
         QCOMPARE(mismatches(*conn, QStringLiteral("minute")), 0);
@@ -331,8 +332,8 @@ private Q_SLOTS:
             "SELECT md5(string_agg(concat_ws('|', deployment, bucket, path, model_version, count, failed, lat_offset, "
             "lat_counts, labelled, ape_count, actual_ge, both_ge, round(sum_abs_err::numeric, 6)), ';' "
             "ORDER BY deployment, bucket, path, model_version)) FROM mldeck.kpi_hour");
-        const auto a = conn->query(digest);
-        const auto b = conn2->query(digest);
+        const auto a = test::query(*conn, digest);
+        const auto b = test::query(*conn2, digest);
         QVERIFY(a && b);
         QCOMPARE(a.value(), b.value());
         // A new connection (what a restarted client has) reads the same aggregates.
@@ -425,7 +426,7 @@ private Q_SLOTS:
         QVERIFY(!reversed);
         QVERIFY(!reversed.errorMessage().isEmpty());
         QVERIFY(!store.rebuild(QString(), kDay0, kDay0 + 3600));
-        QVERIFY(!m_conn->query(QStringLiteral("SELECT mldeck.kpi_rebuild('alpha', to_timestamp(%1), to_timestamp(%2))")
+        QVERIFY(!test::query(*m_conn, QStringLiteral("SELECT mldeck.kpi_rebuild('alpha', to_timestamp(%1), to_timestamp(%2))")
                                    .arg(kDay0 + 10)
                                    .arg(kDay0)));
         QCOMPARE(scalar(*m_conn, QStringLiteral("SELECT sum(count) FROM mldeck.kpi_hour")), before);
@@ -441,7 +442,7 @@ private Q_SLOTS:
 
     void targetsRoundTripAndAreAudited()
     {
-        QVERIFY(m_conn->exec(QStringLiteral("INSERT INTO mldeck.deployments (name) VALUES ('alpha') ON CONFLICT DO NOTHING")));
+        QVERIFY(test::exec(*m_conn, QStringLiteral("INSERT INTO mldeck.deployments (name) VALUES ('alpha') ON CONFLICT DO NOTHING")));
         KpiStore store(*m_conn);
         const auto defaults = store.targets(QStringLiteral("alpha"));
         QVERIFY(defaults);
@@ -458,7 +459,7 @@ private Q_SLOTS:
                                                 "AND deployment = 'alpha' AND (after->>'mae_max')::float8 = 2")),
                  1);
         // Markers: flag changes and promotions of this deployment, oldest first; other actions left out.
-        QVERIFY(m_conn->exec(QStringLiteral(
+        QVERIFY(test::exec(*m_conn, QStringLiteral(
             "INSERT INTO mldeck.audit_log (action, deployment, reason) VALUES ('flags.apply', 'alpha', 'ml 25 %'), "
             "('model.promote', 'alpha', 'v2 champion'), ('model.register', 'alpha', 'x'), ('flags.apply', 'beta', 'y')")));
         const qint64 now = QDateTime::currentSecsSinceEpoch();

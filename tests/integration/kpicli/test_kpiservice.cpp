@@ -4,6 +4,7 @@
 #include "core/store/pg/PgConnection.h"
 #include "core/store/pg/PredictionLog.h"
 #include "tests/support/TestServers.h"
+#include "tests/support/PgSql.h"
 
 #include <QDateTime>
 #include <QSignalSpy>
@@ -127,7 +128,7 @@ private Q_SLOTS:
         svc.load(lastHour());
         QVERIFY(ready.wait(20000));
         // Kill the service's session from outside, as a server restart would.
-        QVERIFY(m_conn->exec(QStringLiteral("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+        QVERIFY(test::exec(*m_conn, QStringLiteral("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                                             "WHERE application_name = 'mldeck-kpi' AND datname = current_database()")).ok());
         logNow(2);
         svc.refreshNow();

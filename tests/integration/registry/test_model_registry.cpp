@@ -12,6 +12,7 @@
 #include "core/store/pg/PgConnection.h"
 #include "core/store/redis/RedisConnection.h"
 #include "tests/support/TestServers.h"
+#include "tests/support/PgSql.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -49,7 +50,7 @@ private:
 
     int count(const QString &sql, const QStringList &params = {})
     {
-        const auto r = m_conn->query(sql, params);
+        const auto r = test::query(*m_conn, sql, params);
         if (!r || r->isEmpty())
             return -1;
         return r->first().first().toInt();
@@ -356,7 +357,7 @@ private Q_SLOTS:
                        {m_dep}),
                  1);
         // The audit chain: every move starts where the previous one ended, one row per committed move.
-        const auto rows = m_conn->query(
+        const auto rows = test::query(*m_conn,
             QStringLiteral("SELECT coalesce(before->>'model_id', ''), after->>'model_id' FROM mldeck.audit_log "
                            "WHERE deployment = $1 AND action = 'model.promote' ORDER BY id"),
             {m_dep});
@@ -397,7 +398,7 @@ private Q_SLOTS:
         QCOMPARE(restored->after.version, a.version);
         QCOMPARE(restored->before->version, b.version);
         QCOMPARE((*registry.byAlias(m_dep, QStringLiteral("champion")))->version, a.version);
-        const auto audit = m_conn->query(
+        const auto audit = test::query(*m_conn,
             QStringLiteral("SELECT before->>'version', after->>'version', reason, actor_os, change_id::text FROM mldeck.audit_log "
                            "WHERE deployment = $1 AND action = 'model.restore_previous'"),
             {m_dep});

@@ -8,6 +8,7 @@
 #include "core/store/pg/PgConnection.h"
 #include "core/store/pg/PredictionLog.h"
 #include "tests/support/TestServers.h"
+#include "tests/support/PgSql.h"
 
 #include <QDateTime>
 #include <QJsonObject>
@@ -119,7 +120,7 @@ public:
             !a)
             return a.errorMessage();
         // Resolved two days ago: outside a day-long period.
-        if (const auto q = conn->query(
+        if (const auto q = test::query(*conn,
                 QStringLiteral("INSERT INTO mldeck.alerts (deployment, kind, severity, dedup_key, title, raised_at, "
                                "last_seen_at, resolved_at) VALUES ($1, 'drift', 'info', 'old', 'Old drift alert', "
                                "now() - interval '3 days', now() - interval '3 days', now() - interval '2 days') RETURNING id"),

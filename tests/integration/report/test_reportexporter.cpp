@@ -132,7 +132,7 @@ private Q_SLOTS:
         QVERIFY(data.ok());
         KpiReportData big = data.value();
         for (int i = 0; i < 150; ++i) {
-            KpiReportChange c;
+            AuditEntry c;
             c.at = big.from.addSecs(i * 60);
             c.action = QStringLiteral("flags.apply");
             c.actorOs = QStringLiteral("alice");

@@ -11,6 +11,7 @@
 #include "core/store/pg/PgConnection.h"
 #include "core/store/pg/PredictionLog.h"
 #include "tests/support/TestServers.h"
+#include "tests/support/PgSql.h"
 
 #include <QDateTime>
 #include <QTemporaryDir>
@@ -57,7 +58,7 @@ struct RetrainFixture
 
     int count(const QString &sql, const QStringList &params = {}) const
     {
-        const auto r = conn->query(sql, params);
+        const auto r = test::query(*conn, sql, params);
         if (!r || r->isEmpty()) {
             qWarning() << "count failed:" << sql << r.errorMessage();
             return -1;
@@ -149,7 +150,7 @@ struct RetrainFixture
 
     QString champion() const
     {
-        const auto r = conn->query(QStringLiteral("SELECT m.version FROM mldeck.model_aliases a JOIN mldeck.models m "
+        const auto r = test::query(*conn, QStringLiteral("SELECT m.version FROM mldeck.model_aliases a JOIN mldeck.models m "
                                                   "ON m.id = a.model_id WHERE a.deployment = $1 AND a.alias = 'champion'"),
                                    {dep});
         return r && !r->isEmpty() ? r->first().first() : QString();

@@ -8,6 +8,7 @@
 #include "core/store/redis/FlagStore.h"
 #include "core/store/redis/RedisConnection.h"
 #include "tests/support/TestServers.h"
+#include "tests/support/PgSql.h"
 
 #include <QTemporaryDir>
 #include <QtTest>
@@ -55,7 +56,7 @@ struct RolloutFixture
             *why = s.errorMessage();
             return false;
         }
-        if (auto e = pg->exec(QStringLiteral("INSERT INTO mldeck.deployments (name) VALUES ('%1')").arg(deployment)); !e) {
+        if (auto e = test::exec(*pg, QStringLiteral("INSERT INTO mldeck.deployments (name) VALUES ('%1')").arg(deployment)); !e) {
             *why = e.errorMessage();
             return false;
         }
@@ -77,7 +78,7 @@ struct RolloutFixture
 
     int auditRows(const QString &where = QStringLiteral("true")) const
     {
-        auto r = pg->query(QStringLiteral("SELECT count(*) FROM mldeck.audit_log WHERE deployment = $1 AND (%1)").arg(where),
+        auto r = test::query(*pg, QStringLiteral("SELECT count(*) FROM mldeck.audit_log WHERE deployment = $1 AND (%1)").arg(where),
                            {deployment});
         return r ? r->value(0).value(0).toInt() : -1;
     }
@@ -101,7 +102,7 @@ struct RolloutFixture
                                 .arg(error);
         QString s = sql;
         s.replace(QStringLiteral("%%"), QStringLiteral("%"));
-        const Status st = pg->exec(s);
+        const Status st = test::exec(*pg, s);
         if (!st)
             qWarning("%s", qPrintable(st.errorMessage()));
         return bool(st);

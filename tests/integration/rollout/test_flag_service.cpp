@@ -43,7 +43,7 @@ private Q_SLOTS:
         QCOMPARE(out.state.version, qint64(2));
         QCOMPARE(f.state().trafficPercentage, 25);
         QCOMPARE(f.auditRows(), 1);
-        auto row = f.pg->query(QStringLiteral("SELECT action, reason, before->>'ml_traffic_percentage', "
+        auto row = test::query(*f.pg, QStringLiteral("SELECT action, reason, before->>'ml_traffic_percentage', "
                                               "after->>'ml_traffic_percentage', actor_os, host, actor_db, change_id "
                                               "FROM mldeck.audit_log WHERE deployment = $1"),
                                {f.deployment});
@@ -289,9 +289,10 @@ private Q_SLOTS:
         QCOMPARE(*log.count(r.changeId), 1);
         QVERIFY(spool.pending().isEmpty());
         // The audit log is append-only.
-        QVERIFY(!f.pg->exec(QStringLiteral("DELETE FROM mldeck.audit_log")));
+        QVERIFY(!test::exec(*f.pg, QStringLiteral("DELETE FROM mldeck.audit_log")));
     }
 };
 
 QTEST_GUILESS_MAIN(TestFlagService)
 #include "test_flag_service.moc"
+#include "tests/support/PgSql.h"

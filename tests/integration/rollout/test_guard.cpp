@@ -47,7 +47,7 @@ bool setRules(test::RolloutFixture &f, int k)
 
 bool replaceWindow(test::RolloutFixture &f, double failedShare, double latencyMs = 100)
 {
-    if (!f.pg->exec(QStringLiteral("DELETE FROM mldeck.predictions WHERE deployment = '%1'").arg(f.deployment)))
+    if (!test::exec(*f.pg, QStringLiteral("DELETE FROM mldeck.predictions WHERE deployment = '%1'").arg(f.deployment)))
         return false;
     return f.logPredictions(200, failedShare, latencyMs, 1.0);
 }
@@ -85,7 +85,7 @@ private Q_SLOTS:
         QCOMPARE(f.auditRows(QStringLiteral("action = 'guard.rollback' AND (after->'details'->>'error_rate')::float8 > 0.4 "
                                             "AND after->'details'->>'samples' = '200' AND reason LIKE '%error rate%'")),
                  1);
-        auto alerts = f.pg->query(QStringLiteral("SELECT kind, severity, dedup_key, title, details->>'error_rate' "
+        auto alerts = test::query(*f.pg, QStringLiteral("SELECT kind, severity, dedup_key, title, details->>'error_rate' "
                                                  "FROM mldeck.alerts WHERE deployment = $1"),
                                   {f.deployment});
         QVERIFY(alerts);
@@ -121,7 +121,7 @@ private Q_SLOTS:
         QVERIFY(!f.state().mlEnabled);
         QCOMPARE(f.auditRows(QStringLiteral("action = 'guard.rollback'")), 2);
         // The open alert is refreshed, not duplicated.
-        QCOMPARE(f.pg->query(QStringLiteral("SELECT count(*) FROM mldeck.alerts WHERE deployment = $1"), {f.deployment})
+        QCOMPARE(test::query(*f.pg, QStringLiteral("SELECT count(*) FROM mldeck.alerts WHERE deployment = $1"), {f.deployment})
                      ->first()
                      .first(),
                  QStringLiteral("1"));
@@ -215,7 +215,7 @@ private Q_SLOTS:
         // The leader's session dies: the other takes over on its next round.
         const int pid = a.lockSessionPid();
         QVERIFY(pid > 0);
-        QVERIFY(f.pg->query(QStringLiteral("SELECT pg_terminate_backend($1::int)"), {QString::number(pid)}));
+        QVERIFY(test::query(*f.pg, QStringLiteral("SELECT pg_terminate_backend($1::int)"), {QString::number(pid)}));
         QDeadlineTimer deadline(5000);
         bool bLeads = false;
         while (!deadline.hasExpired() && !bLeads) {
@@ -232,3 +232,4 @@ private Q_SLOTS:
 
 QTEST_GUILESS_MAIN(TestGuard)
 #include "test_guard.moc"
+#include "tests/support/PgSql.h"

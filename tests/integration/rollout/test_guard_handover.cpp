@@ -63,7 +63,7 @@ struct Guard
 // The backend holding this scope's advisory lock in the scratch database, 0 when nobody holds it.
 int lockHolder(const test::RolloutFixture &f)
 {
-    auto r = f.pg->query(
+    auto r = test::query(*f.pg,
         QStringLiteral("SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted "
                        "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
                        "AND objid = (hashtext($1)::bigint & 4294967295)::oid AND objsubid = 2"),
@@ -170,3 +170,4 @@ private Q_SLOTS:
 
 QTEST_GUILESS_MAIN(TestGuardHandover)
 #include "test_guard_handover.moc"
+#include "tests/support/PgSql.h"

@@ -2,6 +2,7 @@
 #include "core/store/pg/Migrator.h"
 #include "core/store/pg/PgConnection.h"
 #include "tests/support/TestServers.h"
+#include "tests/support/PgSql.h"
 
 #include <QtTest>
 
@@ -53,7 +54,7 @@ private Q_SLOTS:
             auto conn = PgConnection::open(db.endpoint(), QStringLiteral("test_probes"));
             QVERIFY2(conn.ok(), qPrintable(conn.errorMessage()));
             const auto made =
-                conn.value()->query(QStringLiteral("CREATE SCHEMA mldeck; CREATE TABLE mldeck.t (x int)"));
+                test::query(*conn.value(), QStringLiteral("CREATE SCHEMA mldeck; CREATE TABLE mldeck.t (x int)"));
             QVERIFY2(made.ok(), qPrintable(made.errorMessage()));
         }
         const ProbeResult r = probePg(db.endpoint());

@@ -6,6 +6,7 @@
 #include "core/store/pg/Migrator.h"
 #include "core/store/pg/PgConnection.h"
 #include "tests/support/TestServers.h"
+#include "tests/support/PgSql.h"
 
 #include <QTemporaryDir>
 #include <QtTest>
@@ -75,7 +76,7 @@ struct Fixture
     // model_version of the ML rows logged in [fromMs, toMs), with their counts.
     QMap<QString, qint64> versions(qint64 fromMs, qint64 toMs)
     {
-        const auto rows = pg->query(QStringLiteral("SELECT coalesce(model_version, '<null>'), count(*) FROM mldeck.predictions "
+        const auto rows = test::query(*pg, QStringLiteral("SELECT coalesce(model_version, '<null>'), count(*) FROM mldeck.predictions "
                                                    "WHERE deployment = $1 AND path = 'ml' AND ts >= $2::timestamptz "
                                                    "AND ts < $3::timestamptz GROUP BY 1"),
                                     {deployment, isoMicros(fromMs), isoMicros(toMs)});
@@ -89,7 +90,7 @@ struct Fixture
 
     qint64 count(const QString &where)
     {
-        const auto rows = pg->query(QStringLiteral("SELECT count(*) FROM mldeck.predictions WHERE deployment = $1 AND ") + where,
+        const auto rows = test::query(*pg, QStringLiteral("SELECT count(*) FROM mldeck.predictions WHERE deployment = $1 AND ") + where,
                                     {deployment});
         if (!rows || rows->isEmpty())
             qFatal("query: %s", qPrintable(rows.errorMessage()));

@@ -5,6 +5,7 @@
 #include "core/store/redis/FlagStore.h"
 #include "core/store/redis/RedisConnection.h"
 #include "tests/support/TestServers.h"
+#include "tests/support/PgSql.h"
 
 #include <QProcess>
 #include <QtTest>
@@ -19,7 +20,7 @@ namespace {
 
 qint64 scalar(PgConnection &conn, const QString &sql, const QStringList &params = {})
 {
-    const auto rows = conn.query(sql, params);
+    const auto rows = test::query(conn, sql, params);
     if (!rows || rows->isEmpty())
         qFatal("query failed: %s", qPrintable(rows.errorMessage()));
     return rows->first().first().toLongLong();

@@ -8,6 +8,7 @@
 #include "core/store/redis/DependencyStore.h"
 #include "core/store/redis/RedisConnection.h"
 #include "tests/support/TestServers.h"
+#include "tests/support/PgSql.h"
 
 #include <QtTest>
 
@@ -106,7 +107,7 @@ private Q_SLOTS:
         QVERIFY(sawDownInStats);
 
         // What was served during the outage: dry and 15 °C, every row; outside it, real weather.
-        const auto rows = m_pg->query(
+        const auto rows = test::query(*m_pg,
             QStringLiteral("SELECT count(*) FILTER (WHERE ts BETWEEN $2::timestamptz AND $2::timestamptz + interval '2.5 s'), "
                            "count(*) FILTER (WHERE ts BETWEEN $2::timestamptz AND $2::timestamptz + interval '2.5 s' "
                            "AND numeric[6] = 0 AND numeric[7] = 15), "

@@ -2,6 +2,7 @@
 #include "core/store/pg/Migrator.h"
 #include "core/store/pg/PgConnection.h"
 #include "tests/support/TestServers.h"
+#include "tests/support/PgSql.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -94,7 +95,7 @@ private Q_SLOTS:
 
         auto conn = PgConnection::open(db.endpoint(), QStringLiteral("test_migratecli"));
         QVERIFY(conn.ok());
-        QVERIFY(conn.value()->exec(QStringLiteral("CREATE SCHEMA mldeck; CREATE TABLE mldeck.things (x int)")).ok());
+        QVERIFY(test::exec(*conn.value(), QStringLiteral("CREATE SCHEMA mldeck; CREATE TABLE mldeck.things (x int)")).ok());
         r = mldeckctl({}, db.endpoint().toUrl(true));
         QCOMPARE(r.code, 2);
         QVERIFY2(r.err.contains(QStringLiteral("did not create")), qPrintable(r.err));

@@ -3,6 +3,7 @@
 #include "core/store/pg/Migrator.h"
 #include "core/store/pg/PgConnection.h"
 #include "tests/support/TestServers.h"
+#include "tests/support/PgSql.h"
 
 #include <QtTest>
 
@@ -25,7 +26,7 @@ std::unique_ptr<PgConnection> openOrFail(const PgEndpoint &e)
 
 QString scalar(PgConnection &conn, const QString &sql, const QStringList &params = {})
 {
-    const auto r = conn.query(sql, params);
+    const auto r = test::query(conn, sql, params);
     if (!r.ok() || r->isEmpty())
         return QStringLiteral("<error: %1>").arg(r.errorMessage());
     return r->first().first();
@@ -128,13 +129,13 @@ private Q_SLOTS:
         auto conn = openOrFail(db.endpoint());
         QVERIFY(Migrator::migrate(*conn).ok());
         const int future = Migrator::latestVersion() + 7;
-        QVERIFY(conn->exec(QStringLiteral("INSERT INTO mldeck.schema_migrations (version, name, checksum) VALUES (%1, "
+        QVERIFY(test::exec(*conn, QStringLiteral("INSERT INTO mldeck.schema_migrations (version, name, checksum) VALUES (%1, "
                                           "'%1_from_the_future', 'x')")
                                .arg(future))
                     .ok());
         // Drop a partition the next migrate would otherwise re-create: proves nothing ran.
         const QString tomorrow = scalar(*conn, QStringLiteral("SELECT 'mldeck.predictions_' || to_char((now() AT TIME ZONE 'UTC')::date + 1, 'YYYYMMDD')"));
-        QVERIFY(conn->exec(QStringLiteral("DROP TABLE ") + tomorrow).ok());
+        QVERIFY(test::exec(*conn, QStringLiteral("DROP TABLE ") + tomorrow).ok());
         const QString fingerprint = schemaFingerprint(*conn);
 
         const auto st = Migrator::status(*conn);
@@ -154,7 +155,7 @@ private Q_SLOTS:
     {
         ScratchDatabase db(QStringLiteral("mig"));
         auto conn = openOrFail(db.endpoint());
-        QVERIFY(conn->exec(QStringLiteral("CREATE SCHEMA mldeck; CREATE TABLE mldeck.predictions (x int); "
+        QVERIFY(test::exec(*conn, QStringLiteral("CREATE SCHEMA mldeck; CREATE TABLE mldeck.predictions (x int); "
                                           "INSERT INTO mldeck.predictions VALUES (1), (2)"))
                     .ok());
         const QString fingerprint = schemaFingerprint(*conn);
@@ -177,7 +178,7 @@ private Q_SLOTS:
     {
         ScratchDatabase db(QStringLiteral("mig"));
         auto conn = openOrFail(db.endpoint());
-        QVERIFY(conn->exec(QStringLiteral("CREATE SCHEMA mldeck")).ok());
+        QVERIFY(test::exec(*conn, QStringLiteral("CREATE SCHEMA mldeck")).ok());
         const auto r = Migrator::migrate(*conn);
         QVERIFY2(r.ok(), qPrintable(r.errorMessage()));
         QCOMPARE(r->size(), Migrator::latestVersion());
@@ -188,7 +189,7 @@ private Q_SLOTS:
         ScratchDatabase db(QStringLiteral("mig"));
         auto conn = openOrFail(db.endpoint());
         QVERIFY(Migrator::migrate(*conn).ok());
-        QVERIFY(conn->exec(QStringLiteral("UPDATE mldeck.schema_migrations SET checksum = 'tampered' WHERE version = 2")).ok());
+        QVERIFY(test::exec(*conn, QStringLiteral("UPDATE mldeck.schema_migrations SET checksum = 'tampered' WHERE version = 2")).ok());
         const auto r = Migrator::migrate(*conn);
         QVERIFY(!r.ok());
         QVERIFY2(r.errorMessage().contains(Migrator::stepNames().at(1)), qPrintable(r.errorMessage()));
@@ -245,30 +246,30 @@ private Q_SLOTS:
         ScratchDatabase db(QStringLiteral("mig"));
         auto conn = openOrFail(db.endpoint());
         QVERIFY(Migrator::migrate(*conn).ok());
-        QVERIFY(conn->exec(QStringLiteral("INSERT INTO mldeck.audit_log (action, deployment, actor_db, before, after, reason) "
+        QVERIFY(test::exec(*conn, QStringLiteral("INSERT INTO mldeck.audit_log (action, deployment, actor_db, before, after, reason) "
                                           "VALUES ('flags.set', 'eta', 'forged', '{\"pct\": 10}', '{\"pct\": 25}', 'ramp')"))
                     .ok());
         // actor_db is stamped by the server, not taken from the client.
         QCOMPARE(scalar(*conn, QStringLiteral("SELECT actor_db FROM mldeck.audit_log")), conn->currentUser());
         QCOMPARE(scalar(*conn, QStringLiteral("SELECT change_id IS NOT NULL FROM mldeck.audit_log")), QStringLiteral("t"));
 
-        const Status upd = conn->exec(QStringLiteral("UPDATE mldeck.audit_log SET reason = 'rewritten'"));
+        const Status upd = test::exec(*conn, QStringLiteral("UPDATE mldeck.audit_log SET reason = 'rewritten'"));
         QVERIFY(!upd.ok());
         QVERIFY2(upd.errorMessage().contains(QStringLiteral("append-only")), qPrintable(upd.errorMessage()));
-        const Status del = conn->exec(QStringLiteral("DELETE FROM mldeck.audit_log"));
+        const Status del = test::exec(*conn, QStringLiteral("DELETE FROM mldeck.audit_log"));
         QVERIFY(!del.ok());
         QVERIFY2(del.errorMessage().contains(QStringLiteral("append-only")), qPrintable(del.errorMessage()));
-        QVERIFY(!conn->exec(QStringLiteral("TRUNCATE mldeck.audit_log")).ok());
+        QVERIFY(!test::exec(*conn, QStringLiteral("TRUNCATE mldeck.audit_log")).ok());
         QCOMPARE(scalar(*conn, QStringLiteral("SELECT reason FROM mldeck.audit_log")), QStringLiteral("ramp"));
 
         // A duplicate change_id (a retried write) is rejected, so retries are recognisable.
         const QString id = scalar(*conn, QStringLiteral("SELECT change_id::text FROM mldeck.audit_log"));
-        QVERIFY(!conn->exec(QStringLiteral("INSERT INTO mldeck.audit_log (change_id, action) VALUES ('%1', 'again')").arg(id)).ok());
+        QVERIFY(!test::exec(*conn, QStringLiteral("INSERT INTO mldeck.audit_log (change_id, action) VALUES ('%1', 'again')").arg(id)).ok());
         // Predictions are never rewritten either.
-        QVERIFY(conn->exec(QStringLiteral("INSERT INTO mldeck.predictions (ts, path, deployment, request_key) "
+        QVERIFY(test::exec(*conn, QStringLiteral("INSERT INTO mldeck.predictions (ts, path, deployment, request_key) "
                                           "VALUES (now(), 'ml', 'eta', 'k1')"))
                     .ok());
-        const Status updPred = conn->exec(QStringLiteral("UPDATE mldeck.predictions SET predicted = 1"));
+        const Status updPred = test::exec(*conn, QStringLiteral("UPDATE mldeck.predictions SET predicted = 1"));
         QVERIFY(!updPred.ok());
         QVERIFY2(updPred.errorMessage().contains(QStringLiteral("append-only")), qPrintable(updPred.errorMessage()));
     }
@@ -279,7 +280,7 @@ private Q_SLOTS:
         auto conn = openOrFail(db.endpoint());
         auto killer = openOrFail(db.endpoint());
         const QString pid = scalar(*conn, QStringLiteral("SELECT pg_backend_pid()"));
-        QVERIFY(killer->exec(QStringLiteral("SELECT pg_terminate_backend(%1)").arg(pid)).ok());
+        QVERIFY(test::exec(*killer, QStringLiteral("SELECT pg_terminate_backend(%1)").arg(pid)).ok());
         QTest::qWait(200);
         const auto st = Migrator::status(*conn);
         // libpqxx may transparently reconnect; either way no exception escapes and errors read well.

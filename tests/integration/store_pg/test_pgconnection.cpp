@@ -1,6 +1,7 @@
 // PgConnection against a real PostgreSQL: queries, parameters, NULLs, and readable errors.
 #include "core/store/pg/PgConnection.h"
 #include "tests/support/TestServers.h"
+#include "tests/support/PgSql.h"
 
 #include <QtTest>
 
@@ -23,7 +24,7 @@ private Q_SLOTS:
         QCOMPARE(conn.currentUser(), TestServers::pg().user);
         QVERIFY2(conn.serverVersion().startsWith(QStringLiteral("15")), qPrintable(conn.serverVersion()));
 
-        const auto rows = conn.query(QStringLiteral("SELECT $1::text, $2::int + 1, NULL::text, ''::text, $3::text IS NULL"),
+        const auto rows = test::query(conn, QStringLiteral("SELECT $1::text, $2::int + 1, NULL::text, ''::text, $3::text IS NULL"),
                                      {QStringLiteral("h\u00e9llo \"w\" 🚀"), QStringLiteral("41"), QString()});
         QVERIFY2(rows.ok(), qPrintable(rows.errorMessage()));
         QCOMPARE(rows->size(), 1);
@@ -36,7 +37,7 @@ private Q_SLOTS:
         QCOMPARE(r.at(4), QStringLiteral("t"));
 
         // The session runs in UTC whatever the server's TimeZone.
-        const auto tz = conn.query(QStringLiteral("SHOW TimeZone"));
+        const auto tz = test::query(conn, QStringLiteral("SHOW TimeZone"));
         QVERIFY(tz.ok());
         QCOMPARE(tz->first().first(), QStringLiteral("UTC"));
     }
@@ -46,12 +47,12 @@ private Q_SLOTS:
         auto c = PgConnection::open(TestServers::pg(), QStringLiteral("test_pgconnection"));
         QVERIFY(c.ok());
         PgConnection &conn = *c.value();
-        const auto bad = conn.query(QStringLiteral("SELECT * FROM no_such_table_xyz"));
+        const auto bad = test::query(conn, QStringLiteral("SELECT * FROM no_such_table_xyz"));
         QVERIFY(!bad.ok());
         QVERIFY2(bad.errorMessage().contains(QStringLiteral("no_such_table_xyz")), qPrintable(bad.errorMessage()));
         QVERIFY2(!bad.errorMessage().contains(QStringLiteral("ERROR:")), qPrintable(bad.errorMessage()));
         QVERIFY(!bad.errorMessage().contains(QLatin1Char('\n')));
-        const Status st = conn.exec(QStringLiteral("SELECT 1/0"));
+        const Status st = test::exec(conn, QStringLiteral("SELECT 1/0"));
         QVERIFY(!st.ok());
         QVERIFY2(st.errorMessage().contains(QStringLiteral("division by zero")), qPrintable(st.errorMessage()));
         QVERIFY(conn.ping().ok());

@@ -6,6 +6,7 @@
 #include "core/store/pg/PgText.h"
 #include "core/store/pg/PredictionLog.h"
 #include "tests/support/TestServers.h"
+#include "tests/support/PgSql.h"
 
 #include <QtTest>
 
@@ -21,7 +22,7 @@ namespace {
 
 QString scalar(PgConnection &conn, const QString &sql, const QStringList &params = {})
 {
-    const auto r = conn.query(sql, params);
+    const auto r = test::query(conn, sql, params);
     if (!r.ok() || r->isEmpty())
         return QStringLiteral("<error: %1>").arg(r.errorMessage());
     return r->first().first();
@@ -137,7 +138,7 @@ private Q_SLOTS:
             QVERIFY2(st.ok(), qPrintable(st.errorMessage()));
         }
 
-        const auto read = m_conn->query(
+        const auto read = test::query(*m_conn,
             QStringLiteral("SELECT (extract(epoch FROM ts) * 1000000)::bigint, predicted, latency_ms, feature_schema, failed, "
                            "path, deployment, request_key, model_version, error, numeric, categorical "
                            "FROM mldeck.predictions WHERE deployment = $1"),
@@ -208,7 +209,7 @@ private Q_SLOTS:
         PredictionLog log(*m_conn);
         QVERIFY(log.insertPredictionSingle(r).ok());
         QVERIFY(log.appendPredictions({r}).ok());
-        const auto read = m_conn->query(QStringLiteral("SELECT count(DISTINCT (ts, predicted, path, request_key, numeric::text, "
+        const auto read = test::query(*m_conn, QStringLiteral("SELECT count(DISTINCT (ts, predicted, path, request_key, numeric::text, "
                                                        "categorical)), count(*) FROM mldeck.predictions"));
         QVERIFY(read.ok());
         QCOMPARE(read->first(), (QStringList{QStringLiteral("1"), QStringLiteral("2")}));
@@ -259,14 +260,14 @@ private Q_SLOTS:
         QCOMPARE(scalar(*m_conn, QStringLiteral("SELECT actual FROM mldeck.latest_outcomes WHERE request_key = 'ride-7'")),
                  QStringLiteral("57.5"));
         QCOMPARE(scalar(*m_conn, QStringLiteral("SELECT count(*) FROM mldeck.latest_outcomes")), QStringLiteral("50"));
-        QVERIFY(!m_conn->exec(QStringLiteral("UPDATE mldeck.outcomes SET actual = 0")).ok());
+        QVERIFY(!test::exec(*m_conn, QStringLiteral("UPDATE mldeck.outcomes SET actual = 0")).ok());
 
         std::vector<FeedbackRow> feedback{
             FeedbackRow{t0, QStringLiteral("eta"), QStringLiteral("ride-1"), true, kHostile.at(5), QStringLiteral("u-9f2c")},
             FeedbackRow{t0 + 1, QStringLiteral("eta"), QStringLiteral("ride-2"), false, QString(), QString()},
         };
         QVERIFY(log.appendFeedback(feedback).ok());
-        const auto read = m_conn->query(
+        const auto read = test::query(*m_conn,
             QStringLiteral("SELECT positive, comment, user_pseudonym FROM mldeck.feedback ORDER BY ts"));
         QVERIFY(read.ok());
         QCOMPARE(read->size(), 2);
@@ -300,7 +301,7 @@ private Q_SLOTS:
         QVERIFY(!log.ensurePartitions(day, day.addDays(-1)).ok());
 
         // Retention drops whole partitions.
-        const auto dropped = m_conn->query(QStringLiteral("SELECT mldeck.drop_prediction_partitions($1::date)"),
+        const auto dropped = test::query(*m_conn, QStringLiteral("SELECT mldeck.drop_prediction_partitions($1::date)"),
                                            {day.addDays(1).toString(Qt::ISODate)});
         QVERIFY2(dropped.ok(), qPrintable(dropped.errorMessage()));
         QVERIFY(dropped->size() >= 9);

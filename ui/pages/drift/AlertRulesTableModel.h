@@ -1,6 +1,6 @@
 #pragma once
 
-#include "core/store/pg/AlertRuleStore.h"
+#include "core/alerting/AlertRuleView.h"
 
 #include <QAbstractTableModel>
 #include <QDateTime>

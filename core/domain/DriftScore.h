@@ -1,0 +1,23 @@
+#pragma once
+
+#include <QString>
+
+namespace mldeck {
+
+// Pseudo-features that drift detection watches next to the schema's features.
+inline const QString kDriftPredictionFeature = QStringLiteral("__prediction__");
+inline const QString kDriftTargetFeature = QStringLiteral("__target__");
+inline const QString kDriftDatasetFeature = QStringLiteral("__dataset__");
+
+// One stored drift score of a feature at the end of a window (mldeck.drift_scores).
+struct DriftScorePoint
+{
+    QString feature;
+    qint64 windowEndMs = 0;
+    QString test;
+    double score = 0;
+    double threshold = 0;
+    bool drift = false;
+};
+
+} // namespace mldeck

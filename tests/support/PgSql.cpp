@@ -1,0 +1,57 @@
+#include "tests/support/PgSql.h"
+
+#include "core/store/pg/PgConnectionInternal.h"
+
+#include <string>
+#include <vector>
+
+namespace mldeck::test {
+
+Result<QList<QStringList>> query(PgConnection &conn, const QString &sql, const QStringList &params)
+{
+    try {
+        std::vector<std::string> storage;
+        storage.reserve(size_t(params.size()));
+        for (const QString &p : params)
+            storage.push_back(p.toStdString());
+        std::vector<const char *> values;
+        for (qsizetype i = 0; i < params.size(); ++i)
+            values.push_back(params.at(i).isNull() ? nullptr : storage[size_t(i)].c_str());
+
+        pqxx::nontransaction tx(pg::raw(conn));
+        const pqxx::result res = params.isEmpty()
+                                     ? tx.exec(sql.toStdString())
+                                     : tx.exec_params(sql.toStdString(), pqxx::prepare::make_dynamic_params(values));
+        QList<QStringList> rows;
+        rows.reserve(qsizetype(res.size()));
+        for (const auto &row : res) {
+            QStringList cells;
+            cells.reserve(qsizetype(row.size()));
+            for (const auto &field : row) {
+                if (field.is_null())
+                    cells << QString();
+                else if (field.size() == 0)
+                    cells << QStringLiteral(""); // empty, not null (fromUtf8 of nothing would be null)
+                else
+                    cells << QString::fromUtf8(field.c_str(), qsizetype(field.size()));
+            }
+            rows << cells;
+        }
+        return rows;
+    } catch (const std::exception &e) {
+        return pg::toError(e, conn.endpoint(), QStringLiteral("running a query"));
+    }
+}
+
+Status exec(PgConnection &conn, const QString &sql)
+{
+    try {
+        pqxx::nontransaction tx(pg::raw(conn));
+        tx.exec(sql.toStdString());
+        return {};
+    } catch (const std::exception &e) {
+        return pg::toError(e, conn.endpoint(), QStringLiteral("running a statement"));
+    }
+}
+
+} // namespace mldeck::test
