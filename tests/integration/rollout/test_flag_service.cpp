@@ -128,6 +128,7 @@ private Q_SLOTS:
         // never half-applied; after the last rollback, ML is off.
         editor->setBeforeRedisWriteHook({});
         std::atomic<bool> stop{false};
+        std::atomic<int> hammered{0};
         auto hammer = QtConcurrent::run([&] {
             auto svc = f.service();
             int n = 0;
@@ -139,9 +140,10 @@ private Q_SLOTS:
                 e.mlEnabled = true;
                 e.trafficPercentage = 10 + (n++ % 90);
                 (void)svc->apply(f.deployment, e, st->version, {}, Actor::current());
+                ++hammered;
             }
         });
-        QTest::qWait(50);
+        QTRY_VERIFY_WITH_TIMEOUT(hammered > 0, 20000); // the editors are at work before the rollbacks start
         for (int i = 0; i < 20; ++i) {
             const ApplyOutcome r = ops->rollback(f.deployment, QStringLiteral("race %1").arg(i), Actor::current());
             QVERIFY2(r.applied, qPrintable(r.message));

@@ -7,8 +7,6 @@
 #include "core/services/guard/RolloutGuardJob.h"
 #include "core/store/pg/GuardStore.h"
 
-#include <QDeadlineTimer>
-
 using namespace mldeck;
 
 namespace {
@@ -216,13 +214,7 @@ private Q_SLOTS:
         const int pid = a.lockSessionPid();
         QVERIFY(pid > 0);
         QVERIFY(test::query(*f.pg, QStringLiteral("SELECT pg_terminate_backend($1::int)"), {QString::number(pid)}));
-        QDeadlineTimer deadline(5000);
-        bool bLeads = false;
-        while (!deadline.hasExpired() && !bLeads) {
-            bLeads = b.runRound().leader;
-            QTest::qWait(100);
-        }
-        QVERIFY(bLeads);
+        QTRY_VERIFY_WITH_TIMEOUT(b.runRound().leader, 10000);
         // The old leader notices it lost the lock and stands by.
         const GuardRunner::Round after = a.runRound();
         QVERIFY(!after.leader);

@@ -74,14 +74,14 @@ int lockHolder(const test::RolloutFixture &f)
 // Waits until somebody other than `previous` holds the lock; returns the new holder, 0 on timeout.
 int waitForNewHolder(const test::RolloutFixture &f, int previous, int timeoutMs)
 {
-    QDeadlineTimer deadline(timeoutMs);
-    while (!deadline.hasExpired()) {
-        const int holder = lockHolder(f);
-        if (holder != 0 && holder != previous)
-            return holder;
-        QTest::qWait(10);
-    }
-    return 0;
+    int holder = 0;
+    const bool moved = QTest::qWaitFor(
+        [&] {
+            holder = lockHolder(f);
+            return holder != 0 && holder != previous;
+        },
+        timeoutMs);
+    return moved ? holder : 0;
 }
 
 const char kLeading[] = "leading: this guard is now the leader";

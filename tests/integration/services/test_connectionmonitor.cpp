@@ -58,14 +58,13 @@ public:
         if (!m_process->waitForStarted(5000))
             return false;
         // Ready when it accepts a connection.
-        for (int i = 0; i < 100; ++i) {
-            QTcpSocket s;
-            s.connectToHost(QHostAddress::LocalHost, m_port);
-            if (s.waitForConnected(100))
-                return true;
-            QTest::qWait(50);
-        }
-        return false;
+        return QTest::qWaitFor(
+            [this] {
+                QTcpSocket s;
+                s.connectToHost(QHostAddress::LocalHost, m_port);
+                return s.waitForConnected(100);
+            },
+            15000);
     }
     void stop()
     {
@@ -166,7 +165,8 @@ private Q_SLOTS:
         QVERIFY(!monitor.redisHealth().detail.isEmpty());
         QCOMPARE(monitor.pgHealth().state, State::Up); // one server down does not drag the other
 
-        QTest::qWait(3000); // a few failed retries, so the backoff has grown
+        // A few failed retries, so the backoff has grown.
+        QTRY_VERIFY_WITH_TIMEOUT(monitor.redisHealth().nextRetrySeconds >= 2, 15000);
         const int backoffAtRestart = monitor.redisHealth().nextRetrySeconds;
         QVERIFY2(backoffAtRestart >= 2, QByteArray::number(backoffAtRestart));
         clock.restart();
@@ -205,22 +205,23 @@ private Q_SLOTS:
             // A monitor whose probe is hung must still be destroyed at once.
             auto hung = std::make_unique<ConnectionMonitor>();
             hung->setEndpoints(test::TestServers::redis(), test::TestServers::pg());
-            QTest::qWait(300); // its PostgreSQL probe is now stuck in the handshake
-            QCOMPARE(hung->pgHealth().state, State::Connecting);
+            QCOMPARE(hung->pgHealth().state, State::Connecting); // its probe is in flight, and cannot end
             QElapsedTimer destroyClock;
             destroyClock.start();
             hung.reset();
             destroyMs = destroyClock.elapsed();
 
-            // Stay frozen a while: several probes hang and are abandoned; the loop keeps answering.
-            QTest::qWait(7000);
+            // Stay frozen a while: several probes hang and are abandoned (the backoff reaches its third
+            // step, 4 s), and the loop keeps answering.
+            QTRY_VERIFY_WITH_TIMEOUT(monitor.pgHealth().nextRetrySeconds >= 4, 60000);
             QCOMPARE(monitor.pgHealth().state, State::Down);
             QVERIFY(monitor.pgHealth().nextRetrySeconds >= 1);
         }
         clock.restart();
         QTRY_COMPARE_WITH_TIMEOUT(monitor.pgHealth().state, State::Up, 35000);
         const qint64 upAfter = clock.elapsed();
-        QTest::qWait(500);
+        const int ticksAtUp = meter.ticks();
+        QTRY_VERIFY_WITH_TIMEOUT(meter.ticks() >= ticksAtUp + 50, 10000); // the loop, measured a while past Up
 
         qInfo(
             "pg frozen -> Down after %lld ms; hung monitor destroyed in %lld ms; thawed -> Up after %lld ms; "

@@ -4,6 +4,7 @@
 #include "core/store/pg/PgConnection.h"
 #include "core/store/redis/FlagStore.h"
 #include "core/store/redis/RedisConnection.h"
+#include "tests/support/TestChecks.h"
 #include "tests/support/TestServers.h"
 #include "tests/support/PgSql.h"
 
@@ -21,8 +22,10 @@ namespace {
 qint64 scalar(PgConnection &conn, const QString &sql, const QStringList &params = {})
 {
     const auto rows = test::query(conn, sql, params);
-    if (!rows || rows->isEmpty())
-        qFatal("query failed: %s", qPrintable(rows.errorMessage()));
+    if (!rows || rows->isEmpty()) {
+        MLDECK_FAIL_IN_HELPER(QStringLiteral("query failed: ") + rows.errorMessage());
+        return -1; // no count: the caller's comparison fails too
+    }
     return rows->first().first().toLongLong();
 }
 
@@ -35,11 +38,21 @@ struct Fixture
 
     Fixture()
     {
-        pg = PgConnection::open(db.endpoint(), QStringLiteral("test")).value();
+        auto opened = PgConnection::open(db.endpoint(), QStringLiteral("test"));
+        if (!opened) {
+            MLDECK_FAIL_IN_HELPER(QStringLiteral("PostgreSQL: ") + opened.errorMessage());
+            return;
+        }
+        pg = std::move(opened.value());
         const auto migrated = Migrator::migrate(*pg);
         if (!migrated)
-            qFatal("migrate: %s", qPrintable(migrated.errorMessage()));
-        redis = RedisConnection::open(TestServers::redis()).value();
+            MLDECK_FAIL_IN_HELPER(QStringLiteral("migrate: ") + migrated.errorMessage());
+        auto redisOpened = RedisConnection::open(TestServers::redis());
+        if (!redisOpened) {
+            MLDECK_FAIL_IN_HELPER(QStringLiteral("Redis: ") + redisOpened.errorMessage());
+            return;
+        }
+        redis = std::move(redisOpened.value());
     }
 
     SimulatorOptions options() const
@@ -83,7 +96,7 @@ SimulatorStats runFor(Simulator &sim, qint64 ms, const std::function<void(qint64
     stop = true;
     t.join();
     if (!result)
-        qFatal("simulator failed: %s", qPrintable(result.errorMessage()));
+        MLDECK_FAIL_IN_HELPER(QStringLiteral("simulator failed: ") + result.errorMessage());
     return last;
 }
 
@@ -99,6 +112,7 @@ private Q_SLOTS:
     void logsEveryRequestAndFlushesPendingOutcomesOnStop()
     {
         Fixture f;
+        MLDECK_HELPERS_OK();
         f.setFlags(true, 50, true);
         SimulatorOptions o = f.options();
         o.rate = 1000;
@@ -106,6 +120,7 @@ private Q_SLOTS:
         Simulator sim(o);
         QVERIFY2(sim.prepare().ok(), "prepare");
         const SimulatorStats s = runFor(sim, 3000);
+        MLDECK_HELPERS_OK();
 
         QVERIFY2(s.requests >= 2500, qPrintable(QString::number(s.requests)));
         QCOMPARE(s.dropped, 0);
@@ -137,6 +152,7 @@ private Q_SLOTS:
     void followsAFlagChangeWithinAFewHundredMilliseconds()
     {
         Fixture f;
+        MLDECK_HELPERS_OK();
         f.setFlags(true, 100, true);
         SimulatorOptions o = f.options();
         o.rate = 1000;
@@ -149,6 +165,7 @@ private Q_SLOTS:
                 switchedAtMs = QDateTime::currentMSecsSinceEpoch();
             }
         });
+        MLDECK_HELPERS_OK();
         const QString dep = f.deployment;
         QVERIFY(scalar(*f.pg, QStringLiteral("SELECT count(*) FROM mldeck.predictions WHERE deployment=$1 AND path='ml'"),
                        {dep}) > 500);
@@ -165,6 +182,7 @@ private Q_SLOTS:
     void modelErrorsWithoutFallbackAreLoggedAsFailures()
     {
         Fixture f;
+        MLDECK_HELPERS_OK();
         f.setFlags(true, 100, false);
         SimulatorOptions o = f.options();
         o.rate = 500;
@@ -172,6 +190,7 @@ private Q_SLOTS:
         Simulator sim(o);
         QVERIFY(sim.prepare().ok());
         const SimulatorStats s = runFor(sim, 2000);
+        MLDECK_HELPERS_OK();
         QVERIFY(s.failed > s.requests / 4);
         QCOMPARE(s.fallback, 0);
         const QString dep = f.deployment;
@@ -187,6 +206,7 @@ private Q_SLOTS:
     void badInputChangesNothing()
     {
         Fixture f;
+        MLDECK_HELPERS_OK();
         SimulatorOptions o = f.options();
         o.modelPath = QStringLiteral("/nonexistent/model.pt");
         Simulator missingModel(o);
@@ -214,6 +234,7 @@ private Q_SLOTS:
     void ctrlCInTheCliFlushesEverything()
     {
         Fixture f;
+        MLDECK_HELPERS_OK();
         f.setFlags(true, 25, true);
         QProcess proc;
         proc.setProgram(qEnvironmentVariable("MLDECK_BINARY_DIR") + QStringLiteral("/app/mldeckctl/mldeckctl"));
@@ -223,8 +244,13 @@ private Q_SLOTS:
                            TestServers::redis().toUrl(true), QStringLiteral("--pg"), f.db.endpoint().toUrl(true)});
         proc.start();
         QVERIFY(proc.waitForStarted());
-        QTest::qWait(3000);
-        ::kill(static_cast<pid_t>(proc.processId()), SIGINT);
+        // Interrupted once it has logged some traffic (and is still running: a pid of 0 would signal ctest).
+        QTRY_VERIFY_WITH_TIMEOUT(proc.state() != QProcess::Running ||
+                                     scalar(*f.pg, QStringLiteral("SELECT count(*) FROM mldeck.predictions WHERE "
+                                                                  "deployment=$1"),
+                                            {f.deployment}) > 2000,
+                                 60'000);
+        QVERIFY2(signalChild(proc, SIGINT), proc.readAllStandardError().constData());
         QVERIFY(proc.waitForFinished(60'000));
         QCOMPARE(proc.exitCode(), 0);
         const auto summary = QJsonDocument::fromJson(proc.readAllStandardOutput()).object();

@@ -2,6 +2,7 @@
 // nothing, concurrent runs, and the append-only audit log.
 #include "core/store/pg/Migrator.h"
 #include "core/store/pg/PgConnection.h"
+#include "tests/support/TestChecks.h"
 #include "tests/support/TestServers.h"
 #include "tests/support/PgSql.h"
 
@@ -16,11 +17,14 @@ using namespace mldeck::test;
 
 namespace {
 
+// Null, and the test function failed, when the connection cannot be opened (the caller checks MLDECK_HELPERS_OK()).
 std::unique_ptr<PgConnection> openOrFail(const PgEndpoint &e)
 {
     auto c = PgConnection::open(e, QStringLiteral("test_migrator"));
-    if (!c.ok())
-        qFatal("cannot open %s: %s", qPrintable(e.display()), qPrintable(c.errorMessage()));
+    if (!c.ok()) {
+        MLDECK_FAIL_IN_HELPER(QStringLiteral("cannot open %1: %2").arg(e.display(), c.errorMessage()));
+        return nullptr;
+    }
     return std::move(c).value();
 }
 
@@ -66,6 +70,7 @@ private Q_SLOTS:
     {
         ScratchDatabase db(QStringLiteral("mig"));
         auto conn = openOrFail(db.endpoint());
+        MLDECK_HELPERS_OK();
 
         const auto before = Migrator::status(*conn);
         QVERIFY2(before.ok(), qPrintable(before.errorMessage()));
@@ -127,6 +132,7 @@ private Q_SLOTS:
     {
         ScratchDatabase db(QStringLiteral("mig"));
         auto conn = openOrFail(db.endpoint());
+        MLDECK_HELPERS_OK();
         QVERIFY(Migrator::migrate(*conn).ok());
         const int future = Migrator::latestVersion() + 7;
         QVERIFY(test::exec(*conn, QStringLiteral("INSERT INTO mldeck.schema_migrations (version, name, checksum) VALUES (%1, "
@@ -155,6 +161,7 @@ private Q_SLOTS:
     {
         ScratchDatabase db(QStringLiteral("mig"));
         auto conn = openOrFail(db.endpoint());
+        MLDECK_HELPERS_OK();
         QVERIFY(test::exec(*conn, QStringLiteral("CREATE SCHEMA mldeck; CREATE TABLE mldeck.predictions (x int); "
                                           "INSERT INTO mldeck.predictions VALUES (1), (2)"))
                     .ok());
@@ -178,6 +185,7 @@ private Q_SLOTS:
     {
         ScratchDatabase db(QStringLiteral("mig"));
         auto conn = openOrFail(db.endpoint());
+        MLDECK_HELPERS_OK();
         QVERIFY(test::exec(*conn, QStringLiteral("CREATE SCHEMA mldeck")).ok());
         const auto r = Migrator::migrate(*conn);
         QVERIFY2(r.ok(), qPrintable(r.errorMessage()));
@@ -188,6 +196,7 @@ private Q_SLOTS:
     {
         ScratchDatabase db(QStringLiteral("mig"));
         auto conn = openOrFail(db.endpoint());
+        MLDECK_HELPERS_OK();
         QVERIFY(Migrator::migrate(*conn).ok());
         QVERIFY(test::exec(*conn, QStringLiteral("UPDATE mldeck.schema_migrations SET checksum = 'tampered' WHERE version = 2")).ok());
         const auto r = Migrator::migrate(*conn);
@@ -202,6 +211,7 @@ private Q_SLOTS:
         std::vector<std::unique_ptr<PgConnection>> conns;
         for (int i = 0; i < kRunners; ++i)
             conns.push_back(openOrFail(db.endpoint()));
+        MLDECK_HELPERS_OK();
         std::vector<Result<QStringList>> results(kRunners, Result<QStringList>(Error{QStringLiteral("not run")}));
         std::vector<std::thread> threads;
         for (int i = 0; i < kRunners; ++i)
@@ -228,6 +238,7 @@ private Q_SLOTS:
         for (int i = 0; i < kDatabases; ++i) {
             dbs.push_back(std::make_unique<ScratchDatabase>(QStringLiteral("migc")));
             conns.push_back(openOrFail(dbs.back()->endpoint()));
+            MLDECK_HELPERS_OK();
         }
         std::vector<Result<QStringList>> results(kDatabases, Result<QStringList>(Error{QStringLiteral("not run")}));
         std::vector<std::thread> threads;
@@ -245,6 +256,7 @@ private Q_SLOTS:
     {
         ScratchDatabase db(QStringLiteral("mig"));
         auto conn = openOrFail(db.endpoint());
+        MLDECK_HELPERS_OK();
         QVERIFY(Migrator::migrate(*conn).ok());
         QVERIFY(test::exec(*conn, QStringLiteral("INSERT INTO mldeck.audit_log (action, deployment, actor_db, before, after, reason) "
                                           "VALUES ('flags.set', 'eta', 'forged', '{\"pct\": 10}', '{\"pct\": 25}', 'ramp')"))
@@ -279,9 +291,12 @@ private Q_SLOTS:
         ScratchDatabase db(QStringLiteral("mig"));
         auto conn = openOrFail(db.endpoint());
         auto killer = openOrFail(db.endpoint());
+        MLDECK_HELPERS_OK();
         const QString pid = scalar(*conn, QStringLiteral("SELECT pg_backend_pid()"));
         QVERIFY(test::exec(*killer, QStringLiteral("SELECT pg_terminate_backend(%1)").arg(pid)).ok());
-        QTest::qWait(200);
+        QTRY_COMPARE_WITH_TIMEOUT(
+            scalar(*killer, QStringLiteral("SELECT count(*) FROM pg_stat_activity WHERE pid = %1").arg(pid)),
+            QStringLiteral("0"), 10000); // the backend is gone
         const auto st = Migrator::status(*conn);
         // libpqxx may transparently reconnect; either way no exception escapes and errors read well.
         if (!st.ok()) {

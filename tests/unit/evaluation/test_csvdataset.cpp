@@ -1,4 +1,5 @@
 #include "core/ml/Dataset.h"
+#include "tests/support/TestChecks.h"
 
 #include <QFile>
 #include <QTemporaryDir>
@@ -17,7 +18,7 @@ class TestCsvDataset final : public QObject
         const QString path = m_dir.filePath(name);
         QFile f(path);
         if (!f.open(QIODevice::WriteOnly) || f.write(content) != content.size())
-            qFatal("cannot write %s", qPrintable(path));
+            MLDECK_FAIL_IN_HELPER(QStringLiteral("cannot write ") + path);
         return path;
     }
 

@@ -1,5 +1,6 @@
 #include "core/ml/Evaluator.h"
 #include "core/ml/ModelRunner.h"
+#include "tests/support/TestChecks.h"
 
 #include <QFile>
 #include <QTemporaryDir>
@@ -19,8 +20,10 @@ QString models(const QString &name)
 std::unique_ptr<ModelRunner> mustLoad(const QString &path)
 {
     auto m = ModelRunner::load(path);
-    if (!m)
-        qFatal("%s", qPrintable(m.errorMessage()));
+    if (!m) {
+        MLDECK_FAIL_IN_HELPER(m.errorMessage());
+        return nullptr; // the caller checks it
+    }
     return std::move(m).value();
 }
 
@@ -28,7 +31,7 @@ std::vector<double> expectedColumn(const QString &file, int column)
 {
     QFile f(models(QStringLiteral("fixtures/") + file));
     if (!f.open(QIODevice::ReadOnly))
-        qFatal("cannot read %s", qPrintable(file));
+        MLDECK_FAIL_IN_HELPER(QStringLiteral("cannot read ") + file); // then empty: the comparison fails too
     std::vector<double> out;
     f.readLine();
     while (!f.atEnd())
@@ -47,14 +50,18 @@ class TestEvaluator final : public QObject
     EvaluationResult evaluate(ModelRunner &model, int batchSize)
     {
         auto in = modelInputs(model.info(), m_fixture.header, DatasetColumns{}, {});
-        if (!in)
-            qFatal("%s", qPrintable(in.errorMessage()));
+        if (!in) {
+            MLDECK_FAIL_IN_HELPER(in.errorMessage());
+            return {};
+        }
         EvaluationOptions o;
         o.batchSize = batchSize;
         o.latencySamples = 10;
         auto r = evaluateModel(model, m_fixture, in.value(), o);
-        if (!r)
-            qFatal("%s", qPrintable(r.errorMessage()));
+        if (!r) {
+            MLDECK_FAIL_IN_HELPER(r.errorMessage());
+            return {};
+        }
         return r.value();
     }
 
@@ -72,6 +79,7 @@ private Q_SLOTS:
     void initTestCase()
     {
         auto probe = mustLoad(models(QStringLiteral("eta_mlp.pt")));
+        QVERIFY(probe);
         DatasetColumns c;
         c.numeric = probe->info().schema.numericNames();
         c.categorical = probe->info().schema.categoricalNames();
@@ -102,7 +110,9 @@ private Q_SLOTS:
         QFETCH(int, column);
         QFETCH(int, batch);
         auto runner = mustLoad(models(model));
+        QVERIFY(runner);
         const EvaluationResult r = evaluate(*runner, batch);
+        MLDECK_HELPERS_OK();
         const double diff = maxAbsDiff(r.predictions, expectedColumn(expected, column));
         qInfo("%s: max |C++ - Python| = %.3g", qPrintable(model), diff);
         QVERIFY2(diff <= 1e-5, qPrintable(QString::number(diff)));
@@ -122,6 +132,7 @@ private Q_SLOTS:
         f.write("a,b,c,delay_min,ts\n1,0,0,1.5,2024-05-01T00:00:00Z\n0,1,2,8.5,2024-05-01T00:01:00Z\n");
         f.close();
         auto runner = mustLoad(models(QStringLiteral("fixtures/no_metadata.pt")));
+        QVERIFY(runner);
         auto header = readCsvHeader(path);
         auto in = modelInputs(runner->info(), header.value(), DatasetColumns{}, {});
         QVERIFY(in.ok());
@@ -151,6 +162,7 @@ private Q_SLOTS:
     void featureListMustMatchTheModel()
     {
         auto runner = mustLoad(models(QStringLiteral("eta_mlp.pt")));
+        QVERIFY(runner);
         auto bad = modelInputs(runner->info(), m_fixture.header, DatasetColumns{}, {QStringLiteral("distance_km")});
         QVERIFY(!bad.ok());
         QVERIFY(bad.errorMessage().contains(QStringLiteral("does not match")));
@@ -163,6 +175,7 @@ private Q_SLOTS:
     void cancelStopsBetweenBatches()
     {
         auto runner = mustLoad(models(QStringLiteral("eta_mlp.pt")));
+        QVERIFY(runner);
         auto in = modelInputs(runner->info(), m_fixture.header, DatasetColumns{}, {});
         std::atomic<bool> cancel{false};
         EvaluationOptions o;

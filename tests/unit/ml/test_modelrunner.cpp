@@ -1,5 +1,6 @@
 #include "core/demo/RideDelayGenerator.h"
 #include "core/ml/ModelRunner.h"
+#include "tests/support/TestChecks.h"
 
 #include <QDir>
 #include <QElapsedTimer>
@@ -30,8 +31,10 @@ QString fixture(const QString &name)
 std::unique_ptr<ModelRunner> mustLoad(const QString &path)
 {
     auto loaded = ModelRunner::load(path);
-    if (!loaded)
-        qFatal("cannot load %s: %s", qPrintable(path), qPrintable(loaded.errorMessage()));
+    if (!loaded) {
+        MLDECK_FAIL_IN_HELPER(QStringLiteral("cannot load %1: %2").arg(path, loaded.errorMessage()));
+        return nullptr; // the caller checks it
+    }
     return std::move(loaded).value();
 }
 
@@ -39,8 +42,10 @@ std::unique_ptr<ModelRunner> mustLoad(const QString &path)
 std::vector<FeatureRow> readFixtureRows(const QString &path)
 {
     QFile f(path);
-    if (!f.open(QIODevice::ReadOnly))
-        qFatal("cannot read %s", qPrintable(path));
+    if (!f.open(QIODevice::ReadOnly)) {
+        MLDECK_FAIL_IN_HELPER(QStringLiteral("cannot read ") + path);
+        return {};
+    }
     const QList<QByteArray> header = f.readLine().trimmed().split(',');
     const FeatureSchema schema = RideDelayGenerator::schema();
     std::vector<FeatureRow> rows;
@@ -111,6 +116,7 @@ private Q_SLOTS:
         QFETCH(QString, name);
         QFETCH(bool, sequence);
         const auto model = mustLoad(modelPath(file));
+        QVERIFY(model);
         const ModelInfo &info = model->info();
         QVERIFY(info.hasMetadata);
         QCOMPARE(info.formatVersion, 1);
@@ -150,6 +156,7 @@ private Q_SLOTS:
         QFETCH(QString, file);
         QFETCH(int, column);
         const std::vector<FeatureRow> rows = readFixtureRows(fixture(u"eta_fixture.csv"_qs));
+        MLDECK_HELPERS_OK();
         QFile expectedFile(fixture(u"eta_expected.csv"_qs));
         QVERIFY(expectedFile.open(QIODevice::ReadOnly));
         expectedFile.readLine();
@@ -160,6 +167,7 @@ private Q_SLOTS:
         QVERIFY(rows.size() > 20);
 
         const auto model = mustLoad(modelPath(file));
+        QVERIFY(model);
         const auto predicted = model->predict(rows);
         QVERIFY2(predicted.ok(), qPrintable(predicted.errorMessage()));
         double maxDiff = 0;
@@ -174,6 +182,7 @@ private Q_SLOTS:
     void sequenceWindowEndsAtEachRow()
     {
         const auto model = mustLoad(modelPath(u"eta_lstm.pt"_qs));
+        QVERIFY(model);
         const int length = model->info().sequenceLength;
         std::vector<FeatureRow> rows;
         for (const RideRequest &r : holdout(3 * length))
@@ -264,6 +273,7 @@ private Q_SLOTS:
     void loadsAModelWithoutMetadata()
     {
         const auto model = mustLoad(fixture(u"no_metadata.pt"_qs));
+        QVERIFY(model);
         QVERIFY(!model->info().hasMetadata);
         QCOMPARE(model->info().sequenceLength, 1);
         // y = a + 2b + 3c + 0.5 on raw values.
@@ -279,6 +289,7 @@ private Q_SLOTS:
     void refusesBadRows()
     {
         const auto model = mustLoad(modelPath(u"eta_mlp.pt"_qs));
+        QVERIFY(model);
         std::vector<FeatureRow> rows;
         for (const RideRequest &r : holdout(3))
             rows.push_back(r.features);
@@ -317,6 +328,7 @@ private Q_SLOTS:
     {
         QFETCH(QString, file);
         const auto model = mustLoad(modelPath(file));
+        QVERIFY(model);
         const std::vector<RideRequest> data = holdout(20000);
         std::vector<FeatureRow> rows;
         std::vector<double> heuristic;

@@ -53,7 +53,12 @@ private Q_SLOTS:
             [&called](int) { called = true; });
         delete context;
         QTRY_VERIFY(ran.load());
-        QTest::qWait(50);
+        // Jobs and their callbacks go in order: once a later job's callback has run, the first one's
+        // would have run too.
+        QObject alive;
+        bool later = false;
+        jobs.post(&alive, [] { return 2; }, [&later](int) { later = true; });
+        QTRY_VERIFY(later);
         QVERIFY(!called);
     }
 
