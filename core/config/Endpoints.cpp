@@ -2,6 +2,7 @@
 #include "core/Text.h"
 
 #include <QCoreApplication>
+#include <QRegularExpression>
 #include <QUrl>
 #include <QUrlQuery>
 
@@ -19,18 +20,26 @@ QString quoteConnValue(const QString &v)
 
 bool validPort(int port) { return port > 0 && port < 65536; }
 
+// A URL as error messages show it: a password it carries is masked (messages reach logs and screens).
+QString masked(const QString &url)
+{
+    static const QRegularExpression password(QStringLiteral("(://[^/@:]*:)[^/@]*@"));
+    QString out = url;
+    return out.replace(password, QStringLiteral("\\1***@"));
+}
+
 } // namespace
 
 Result<RedisEndpoint> RedisEndpoint::fromUrl(const QString &url)
 {
     const QUrl u(url, QUrl::StrictMode);
     if (!u.isValid() || u.scheme() != QLatin1String("redis") || u.host().isEmpty())
-        return Error{ConfigText::tr("Not a Redis URL: \"%1\" (expected redis://[user:password@]host[:port][/db]).").arg(url)};
+        return Error{ConfigText::tr("Not a Redis URL: \"%1\" (expected redis://[user:password@]host[:port][/db]).").arg(masked(url))};
     RedisEndpoint e;
     e.host = u.host();
     e.port = u.port(6379);
     if (!validPort(e.port))
-        return Error{ConfigText::tr("Redis port out of range in \"%1\".").arg(url)};
+        return Error{ConfigText::tr("Redis port out of range in \"%1\".").arg(masked(url))};
     e.user = u.userName();
     e.password = u.password();
     const QString path = u.path().mid(1);
@@ -38,7 +47,7 @@ Result<RedisEndpoint> RedisEndpoint::fromUrl(const QString &url)
         bool ok = false;
         e.db = path.toInt(&ok);
         if (!ok || e.db < 0)
-            return Error{ConfigText::tr("Redis database must be a number in \"%1\".").arg(url)};
+            return Error{ConfigText::tr("Redis database must be a number in \"%1\".").arg(masked(url))};
     }
     return e;
 }
@@ -54,7 +63,7 @@ QString RedisEndpoint::toUrl(bool withPassword) const
         u.setPassword(password);
     if (db != 0)
         u.setPath(QLatin1Char('/') + QString::number(db));
-    return u.toString();
+    return u.toString(QUrl::FullyEncoded); // a password with a space or '@' stays one URL
 }
 
 QString RedisEndpoint::display() const { return host + QLatin1Char(':') + QString::number(port); }
@@ -65,12 +74,12 @@ Result<PgEndpoint> PgEndpoint::fromUrl(const QString &url)
     const bool schemeOk = u.scheme() == QLatin1String("postgresql") || u.scheme() == QLatin1String("postgres");
     if (!u.isValid() || !schemeOk || u.host().isEmpty())
         return Error{ConfigText::tr("Not a PostgreSQL URL: \"%1\" (expected postgresql://user[:password]@host[:port]/database).")
-                         .arg(url)};
+                         .arg(masked(url))};
     PgEndpoint e;
     e.host = u.host();
     e.port = u.port(5432);
     if (!validPort(e.port))
-        return Error{ConfigText::tr("PostgreSQL port out of range in \"%1\".").arg(url)};
+        return Error{ConfigText::tr("PostgreSQL port out of range in \"%1\".").arg(masked(url))};
     e.user = u.userName();
     e.password = u.password();
     const QString db = u.path().mid(1);
@@ -96,7 +105,7 @@ QString PgEndpoint::toUrl(bool withPassword) const
     u.setPath(QLatin1Char('/') + database);
     if (sslMode != QLatin1String("prefer"))
         u.setQuery(QStringLiteral("sslmode=") + sslMode);
-    return u.toString();
+    return u.toString(QUrl::FullyEncoded); // a password with a space or '@' stays one URL
 }
 
 QString PgEndpoint::toConnInfo(const QString &applicationName) const

@@ -113,7 +113,9 @@ private:
     {
         m_haveHeader = true;
         for (QByteArrayView field : m_record.fields) {
-            const QString name = QString::fromUtf8(field).trimmed();
+            // A byte order mark (U+FEFF) is never part of a name: QString::fromUtf8 drops it only at the
+            // start of a field, so it is removed everywhere for a name to read the same however quoted.
+            const QString name = QString::fromUtf8(field).remove(QChar(0xFEFF)).trimmed();
             if (!name.isEmpty() && m_header.contains(name))
                 return failAtRecord(CsvReader::tr("the column \"%1\" appears twice.").arg(name));
             m_header << name;

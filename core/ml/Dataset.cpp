@@ -1,9 +1,9 @@
 #include "core/ml/Dataset.h"
+#include "core/io/CsvReader.h"
 #include "core/Text.h"
 
 #include <QCoreApplication>
 #include <QDateTime>
-#include <QFile>
 
 #include <charconv>
 #include <cmath>
@@ -11,59 +11,6 @@
 namespace mldeck {
 
 namespace {
-
-// Splits one CSV line (no embedded newlines) into fields; RFC 4180 double quotes are understood.
-// Returns false for an unterminated quote.
-bool splitCsvLine(QByteArrayView line, std::vector<QByteArrayView> &fields, std::vector<QByteArray> &unquoted)
-{
-    fields.clear();
-    unquoted.clear();
-    if (line.endsWith('\r'))
-        line.chop(1);
-    qsizetype i = 0;
-    const qsizetype n = line.size();
-    while (true) {
-        if (i < n && line[i] == '"') {
-            QByteArray value;
-            ++i;
-            bool closed = false;
-            while (i < n) {
-                if (line[i] == '"') {
-                    if (i + 1 < n && line[i + 1] == '"') {
-                        value += '"';
-                        i += 2;
-                        continue;
-                    }
-                    closed = true;
-                    ++i;
-                    break;
-                }
-                value += line[i++];
-            }
-            if (!closed)
-                return false;
-            // The view points at the QByteArray's heap data (no small-string buffer in Qt 6), which stays
-            // put when `unquoted` grows.
-            unquoted.push_back(value);
-            fields.push_back(QByteArrayView(unquoted.back()));
-            while (i < n && line[i] != ',')
-                ++i;
-        } else {
-            const qsizetype start = i;
-            while (i < n && line[i] != ',')
-                ++i;
-            fields.push_back(line.sliced(start, i - start));
-        }
-        if (i >= n)
-            break;
-        ++i; // the comma
-        if (i == n) {
-            fields.push_back(QByteArrayView());
-            break;
-        }
-    }
-    return true;
-}
 
 std::optional<double> parseNumber(QByteArrayView text)
 {
@@ -188,106 +135,59 @@ CategoricalColumn Dataset::hourOfDay() const
 
 Result<QStringList> readCsvHeader(const QString &path)
 {
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly))
-        return Error{MlText::tr("Cannot read %1: %2").arg(path, file.errorString())};
-    QByteArray line = file.readLine();
-    while (line.endsWith('\n') || line.endsWith('\r'))
-        line.chop(1);
-    if (line.startsWith("\xEF\xBB\xBF"))
-        line.remove(0, 3);
-    if (line.trimmed().isEmpty())
-        return Error{MlText::tr("%1 is empty: the first line must name the columns.").arg(path)};
-    std::vector<QByteArrayView> fields;
-    std::vector<QByteArray> unquoted;
-    if (!splitCsvLine(line, fields, unquoted))
-        return Error{MlText::tr("%1, line 1: unterminated quote in the header.").arg(path)};
-    QStringList header;
-    for (QByteArrayView f : fields) {
-        const QString name = QString::fromUtf8(f).trimmed();
-        if (name.isEmpty())
-            return Error{MlText::tr("%1, line 1: column %2 has no name.").arg(path).arg(header.size() + 1)};
-        if (header.contains(name))
-            return Error{MlText::tr("%1, line 1: the column \"%2\" appears twice.").arg(path, name)};
-        header << name;
-    }
-    return header;
+    return CsvReader::readHeader(path);
 }
 
 Result<Dataset> readCsvDataset(const QString &path, const DatasetColumns &columns, const std::atomic<bool> *cancel)
 {
-    auto header = readCsvHeader(path);
-    if (!header)
-        return header.error();
     Dataset ds;
     ds.source = path;
-    ds.header = header.value();
-    const auto indexOf = [&](const QString &name) -> Result<int> {
-        const int i = int(ds.header.indexOf(name));
-        if (i < 0)
-            return Error{MlText::tr("%1 has no column \"%2\" (columns: %3).").arg(path, name, ds.header.join(QStringLiteral(", ")))};
-        return i;
-    };
-    auto targetIndex = indexOf(columns.target);
-    if (!targetIndex)
-        return targetIndex.error();
+    int targetIndex = -1;
+    int tsIndex = -1;
     std::vector<std::pair<int, std::vector<float> *>> numericCols;
     std::vector<std::pair<int, CategoricalColumn *>> categoricalCols;
     std::vector<QHash<QByteArray, int>> levelIndex(size_t(columns.categorical.size()));
-    for (const QString &name : columns.numeric) {
-        auto i = indexOf(name);
-        if (!i)
-            return i.error();
-        numericCols.emplace_back(i.value(), &ds.numeric[name]);
-    }
-    for (const QString &name : columns.categorical) {
-        auto i = indexOf(name);
-        if (!i)
-            return i.error();
-        categoricalCols.emplace_back(i.value(), &ds.categorical[name]);
-    }
-    const int tsIndex = columns.timestamp.isEmpty() ? -1 : int(ds.header.indexOf(columns.timestamp));
 
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly))
-        return Error{MlText::tr("Cannot read %1: %2").arg(path, file.errorString())};
-    const QByteArray bytes = file.readAll();
-    if (file.error() != QFileDevice::NoError)
-        return Error{MlText::tr("Cannot read %1: %2").arg(path, file.errorString())};
-
-    std::vector<QByteArrayView> fields;
-    std::vector<QByteArray> unquoted;
-    qsizetype pos = bytes.indexOf('\n');
-    pos = pos < 0 ? bytes.size() : pos + 1;
-    qint64 lineNo = 1;
-    const qsizetype expected = ds.header.size();
-    const auto where = [&](int col) {
-        return MlText::tr("%1, line %2, column %3 (%4)").arg(path).arg(lineNo).arg(col + 1).arg(ds.header[col]);
+    // The requested columns are found in the header before any row is read.
+    const auto onHeader = [&](const QStringList &header) -> Status {
+        ds.header = header;
+        const auto indexOf = [&](const QString &name) -> Result<int> {
+            const int i = int(header.indexOf(name));
+            if (i < 0 || name.isEmpty())
+                return Error{MlText::tr("%1 has no column \"%2\" (columns: %3).")
+                                 .arg(path, name, header.join(QStringLiteral(", ")))};
+            return i;
+        };
+        auto target = indexOf(columns.target);
+        if (!target)
+            return target.error();
+        targetIndex = *target;
+        for (const QString &name : columns.numeric) {
+            auto i = indexOf(name);
+            if (!i)
+                return i.error();
+            numericCols.emplace_back(i.value(), &ds.numeric[name]);
+        }
+        for (const QString &name : columns.categorical) {
+            auto i = indexOf(name);
+            if (!i)
+                return i.error();
+            categoricalCols.emplace_back(i.value(), &ds.categorical[name]);
+        }
+        tsIndex = columns.timestamp.isEmpty() ? -1 : int(header.indexOf(columns.timestamp));
+        return {};
     };
-    while (pos < bytes.size()) {
-        qsizetype end = bytes.indexOf('\n', pos);
-        if (end < 0)
-            end = bytes.size();
-        const QByteArrayView line(bytes.constData() + pos, end - pos);
-        pos = end + 1;
-        ++lineNo;
-        if (line.trimmed().isEmpty())
-            continue;
-        if (cancel && (lineNo & 0xFFFF) == 0 && cancel->load(std::memory_order_relaxed))
-            return Error{MlText::tr("cancelled")};
-        if (!splitCsvLine(line, fields, unquoted))
-            return Error{MlText::tr("%1, line %2: unterminated quote.").arg(path).arg(lineNo)};
-        if (qsizetype(fields.size()) != expected)
-            return Error{MlText::tr("%1, line %2: %3 fields where the header has %4.")
-                             .arg(path)
-                             .arg(lineNo)
-                             .arg(fields.size())
-                             .arg(expected)};
-        const auto target = parseNumber(fields[size_t(targetIndex.value())]);
+
+    const auto onRecord = [&](const CsvRecord &record) -> Status {
+        const auto &fields = record.fields;
+        const auto where = [&](int col) {
+            return MlText::tr("%1, line %2, column %3 (%4)").arg(path).arg(record.line).arg(col + 1).arg(ds.header[col]);
+        };
+        const auto target = parseNumber(fields[size_t(targetIndex)]);
         if (!target || !std::isfinite(*target))
             return Error{MlText::tr("%1: the target must be a finite number, not \"%2\" (an empty or NaN target "
-                            "cannot be scored).")
-                             .arg(where(targetIndex.value()), QString::fromUtf8(fields[size_t(targetIndex.value())]))};
+                                    "cannot be scored).")
+                             .arg(where(targetIndex), QString::fromUtf8(fields[size_t(targetIndex)]))};
         ds.target.push_back(*target);
         for (auto &[col, values] : numericCols) {
             const auto v = parseNumber(fields[size_t(col)]);
@@ -313,7 +213,12 @@ Result<Dataset> readCsvDataset(const QString &path, const DatasetColumns &column
                                  .arg(where(tsIndex), QString::fromUtf8(fields[size_t(tsIndex)]))};
             ds.tsMicros.push_back(*ts);
         }
-    }
+        return {};
+    };
+
+    const Status read = CsvReader::read(path, {onHeader, onRecord}, cancel);
+    if (!read)
+        return read.error();
     if (ds.target.empty())
         return Error{MlText::tr("%1 has a header but no data rows: nothing to evaluate.").arg(path)};
     return ds;

@@ -130,7 +130,10 @@ Status parseModelMetadata(const QByteArray &json, ModelInfo &info)
     info.sequenceLength = seq.toInt();
 
     const QJsonObject training = root.value(QLatin1String("training")).toObject();
-    info.trainingRows = qint64(training.value(QLatin1String("rows")).toDouble(0));
+    // A row count beyond what a file can hold (or negative) is not a count: it reads as unknown (0),
+    // and is never converted out of qint64's range.
+    const double rows = training.value(QLatin1String("rows")).toDouble(0);
+    info.trainingRows = rows >= 0 && rows < 1e15 ? qint64(rows) : 0;
     const QJsonObject holdout = training.value(QLatin1String("holdout_metrics")).toObject();
     info.holdoutMae = optionalNumber(holdout, "mae");
     info.holdoutRmse = optionalNumber(holdout, "rmse");

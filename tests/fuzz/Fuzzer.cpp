@@ -156,6 +156,12 @@ Fuzzer::Fuzzer(QString target, std::vector<QByteArray> seeds, const Budget &budg
     : m_target(std::move(target)), m_seeds(std::move(seeds)), m_budget(budget),
       m_rng(budget.seed ^ stableHash(m_target))
 {
+    // A saved input (fuzz-*.bin) runs alone: MLDECK_FUZZ_REPLAY=FILE test_fuzz_parsers <test function>.
+    if (const QString replay = qEnvironmentVariable("MLDECK_FUZZ_REPLAY"); !replay.isEmpty()) {
+        QFile f(replay);
+        m_seeds = {f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray()};
+        m_budget.inputs = 1;
+    }
 }
 
 QByteArray Fuzzer::next(int index)

@@ -5,6 +5,8 @@
 #include <QJsonArray>
 #include <QRegularExpression>
 
+#include <cmath>
+
 namespace mldeck::drift {
 
 namespace {
@@ -90,7 +92,10 @@ Result<DriftConfig> DriftConfig::fromJson(const QJsonObject &json)
         const QJsonValue v = json.value(QLatin1String(key));
         if (v.isUndefined())
             return {};
-        const auto s = v.isDouble() ? Result<qint64>(qint64(v.toDouble())) : parseSeconds(v.toString());
+        // A number is bounded before it becomes an integer: a double beyond qint64's range has no value
+        // there (undefined behaviour), and 0 is refused below.
+        const double d = v.toDouble();
+        const auto s = !v.isDouble() ? parseSeconds(v.toString()) : Result<qint64>(std::abs(d) < 1e15 ? qint64(d) : 0);
         if (!s || *s <= 0)
             return StatsText::tr("drift setting \"%1\" must be a positive duration.").arg(QLatin1String(key));
         out = *s;

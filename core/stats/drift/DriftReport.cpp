@@ -1,8 +1,8 @@
 #include "core/stats/drift/DriftReport.h"
+#include "core/io/CsvReader.h"
 #include "core/Text.h"
 
 #include <QCoreApplication>
-#include <QFile>
 #include <QJsonArray>
 
 #include <cmath>
@@ -83,36 +83,26 @@ QStringList toTextLines(const DatasetDrift &result)
 
 Result<Dataset> readCsvDataset(const QString &path, const QStringList &ignore)
 {
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly))
-        return Error{StatsText::tr("Cannot read %1: %2").arg(path, file.errorString())};
-    const QByteArray header = file.readLine().trimmed();
-    if (header.isEmpty())
-        return Error{StatsText::tr("%1 is empty: a header line with the column names is expected.").arg(path)};
-    const QList<QByteArray> names = header.split(',');
-    std::vector<QStringList> cells(names.size());
-    qint64 line = 1;
-    while (!file.atEnd()) {
-        const QByteArray row = file.readLine();
-        ++line;
-        const QByteArray trimmed = row.trimmed();
-        if (trimmed.isEmpty())
-            continue;
-        const QList<QByteArray> values = trimmed.split(',');
-        if (values.size() != names.size())
-            return Error{StatsText::tr("%1, line %2: %3 values where the header has %4 columns (quoted commas are not "
-                            "supported).")
-                             .arg(path)
-                             .arg(line)
-                             .arg(values.size())
-                             .arg(names.size())};
-        for (qsizetype c = 0; c < values.size(); ++c)
-            cells[c] << QString::fromUtf8(values[c].trimmed());
-    }
+    QStringList names;
+    std::vector<QStringList> cells;
+    CsvHandlers handlers;
+    handlers.header = [&](const QStringList &header) -> Status {
+        names = header;
+        cells.resize(size_t(header.size()));
+        return {};
+    };
+    handlers.record = [&](const CsvRecord &record) -> Status {
+        for (size_t c = 0; c < record.fields.size(); ++c)
+            cells[c] << QString::fromUtf8(record.fields[c]).trimmed();
+        return {};
+    };
+    const Status read = CsvReader::read(path, handlers);
+    if (!read)
+        return read.error();
     Dataset data;
     for (qsizetype c = 0; c < names.size(); ++c) {
         Column col;
-        col.name = QString::fromUtf8(names[c].trimmed());
+        col.name = names[c];
         if (col.name.isEmpty() || ignore.contains(col.name))
             continue;
         bool numeric = true;

@@ -67,6 +67,35 @@ private Q_SLOTS:
         QVERIFY(a.redisSecretAccount() != b.redisSecretAccount());
         QVERIFY(a.pgSecretAccount().contains(QStringLiteral("a")));
     }
+
+    // A password with a space or an '@' (percent-encoded in the URL) survives toUrl() and back.
+    void urlsWithEncodedPasswordsReadBack()
+    {
+        const auto pg = PgEndpoint::fromUrl(QStringLiteral("postgresql://ops:p%20w%40rd@db:5433/mldeck?sslmode=require"));
+        QVERIFY2(pg.ok(), qPrintable(pg.errorMessage()));
+        QCOMPARE(pg->password, QStringLiteral("p w@rd"));
+        const auto pgAgain = PgEndpoint::fromUrl(pg->toUrl(true));
+        QVERIFY2(pgAgain.ok(), qPrintable(pgAgain.errorMessage()));
+        QCOMPARE(pgAgain->password, pg->password);
+        const auto redis = RedisEndpoint::fromUrl(QStringLiteral("redis://:a%20b@cache:6380/2"));
+        QVERIFY2(redis.ok(), qPrintable(redis.errorMessage()));
+        const auto redisAgain = RedisEndpoint::fromUrl(redis->toUrl(true));
+        QVERIFY2(redisAgain.ok(), qPrintable(redisAgain.errorMessage()));
+        QCOMPARE(redisAgain->password, QStringLiteral("a b"));
+        QCOMPARE(redisAgain->db, 2);
+    }
+
+    // Errors show the URL without its password: they reach logs and screens.
+    void urlErrorsMaskThePassword()
+    {
+        const auto pg = PgEndpoint::fromUrl(QStringLiteral("postgresql://ops:hunter2@db:99999/mldeck"));
+        QVERIFY(!pg.ok());
+        QVERIFY2(!pg.errorMessage().contains(QStringLiteral("hunter2")), qPrintable(pg.errorMessage()));
+        QVERIFY2(pg.errorMessage().contains(QStringLiteral("postgresql://ops:***@db:99999/mldeck")), qPrintable(pg.errorMessage()));
+        const auto redis = RedisEndpoint::fromUrl(QStringLiteral("redis://:hunter2 x@cache:6379"));
+        QVERIFY(!redis.ok());
+        QVERIFY2(!redis.errorMessage().contains(QStringLiteral("hunter2")), qPrintable(redis.errorMessage()));
+    }
 };
 
 QTEST_GUILESS_MAIN(TestConnectionProfile)

@@ -111,6 +111,20 @@ private Q_SLOTS:
         QCOMPARE(r.lines, (QList<qint64>{3}));
     }
 
+    // A byte order mark inside a name (a file concatenated from two exports) is not part of it.
+    void byteOrderMarkInNames()
+    {
+        QStringList header;
+        CsvHandlers handlers;
+        handlers.header = [&](const QStringList &h) -> Status {
+            header = h;
+            return {};
+        };
+        const Status s = CsvReader::parse("\xEF\xBB\xBF\"\xEF\xBB\xBFzone\", \f\xEF\xBB\xBF" "delay_min\n", QStringLiteral("b.csv"), handlers);
+        QVERIFY2(s.ok(), qPrintable(s.errorMessage()));
+        QCOMPARE(header, (QStringList{QStringLiteral("zone"), QStringLiteral("delay_min")}));
+    }
+
     // Each error names the file and the line where the offending record starts.
     void errors_data()
     {
