@@ -3,6 +3,7 @@
 // A redis-server of the test's own, on a free loopback port, so that a test may kill or freeze
 // it without disturbing the shared test server other tests use in parallel.
 #include "core/store/redis/RedisConnection.h"
+#include "tests/support/TestChecks.h"
 
 #include <QDeadlineTimer>
 #include <QProcess>
@@ -74,7 +75,7 @@ public:
     {
         if (m_process.state() == QProcess::NotRunning)
             return;
-        ::kill(pid_t(pid()), SIGCONT); // a frozen process cannot die cleanly otherwise in waitForFinished
+        mldeck::test::signalChild(m_process, SIGCONT); // a frozen process cannot die cleanly otherwise in waitForFinished
         m_process.kill();
         m_process.waitForFinished(5000);
     }
