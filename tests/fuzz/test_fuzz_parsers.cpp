@@ -417,7 +417,8 @@ private Q_SLOTS:
             const auto s = drift::parseSeconds(QString::fromUtf8(input));
             if (!s)
                 return refused(s.errorMessage(), input);
-            return {true, *s > 0 ? QString() : QStringLiteral("accepted a duration of %1 s").arg(*s)};
+            constexpr qint64 hundredYears = 100LL * 365 * 86400; // the longest a setting may name
+            return {true, *s > 0 && *s <= hundredYears ? QString() : QStringLiteral("accepted a duration of %1 s").arg(*s)};
         });
         expect("plan-steps", {"10,25,50,100", "5, 100", "100"}, [](const QByteArray &input) -> Verdict {
             const auto steps = plan::parseSteps(QString::fromUtf8(input));

@@ -5,11 +5,13 @@
 #include <QJsonArray>
 #include <QRegularExpression>
 
-#include <cmath>
-
 namespace mldeck::drift {
 
 namespace {
+
+// The longest duration a setting may name: longer ones have no use, and their microseconds would
+// overflow where windows are computed.
+constexpr qint64 kMaxSeconds = 100LL * 365 * 86400;
 
 QDateTime parseTime(const QString &text)
 {
@@ -23,7 +25,7 @@ QDateTime parseTime(const QString &text)
 
 Result<qint64> parseSeconds(const QString &text)
 {
-    static const QRegularExpression re(QStringLiteral("^\\s*(\\d{1,9})\\s*(s|m|h|d)?\\s*$"));
+    static const QRegularExpression re(QStringLiteral("^\\s*(\\d{1,10})\\s*(s|m|h|d)?\\s*$"));
     const auto m = re.match(text);
     if (!m.hasMatch())
         return Error{StatsText::tr("\"%1\" is not a duration: use a whole number with s, m, h or d, e.g. 30s or 10m.").arg(text)};
@@ -32,6 +34,8 @@ Result<qint64> parseSeconds(const QString &text)
     const qint64 mult = unit == QLatin1String("m") ? 60 : unit == QLatin1String("h") ? 3600 : unit == QLatin1String("d") ? 86400 : 1;
     if (n <= 0)
         return Error{StatsText::tr("The duration \"%1\" must be above zero.").arg(text)};
+    if (n > kMaxSeconds / mult)
+        return Error{StatsText::tr("The duration \"%1\" is longer than 100 years.").arg(text)};
     return n * mult;
 }
 
@@ -92,10 +96,10 @@ Result<DriftConfig> DriftConfig::fromJson(const QJsonObject &json)
         const QJsonValue v = json.value(QLatin1String(key));
         if (v.isUndefined())
             return {};
-        // A number is bounded before it becomes an integer: a double beyond qint64's range has no value
-        // there (undefined behaviour), and 0 is refused below.
+        // A number is bounded before it becomes an integer (a double beyond qint64's range has no value
+        // there); 0 is refused below.
         const double d = v.toDouble();
-        const auto s = !v.isDouble() ? parseSeconds(v.toString()) : Result<qint64>(std::abs(d) < 1e15 ? qint64(d) : 0);
+        const auto s = !v.isDouble() ? parseSeconds(v.toString()) : Result<qint64>(d > 0 && d <= kMaxSeconds ? qint64(d) : 0);
         if (!s || *s <= 0)
             return StatsText::tr("drift setting \"%1\" must be a positive duration.").arg(QLatin1String(key));
         out = *s;
