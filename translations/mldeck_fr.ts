@@ -7198,7 +7198,7 @@ PostgreSQL %2 (base %3)</translation>
     </message>
     <message>
         <source>Save steps</source>
-        <translation>Enregistrer les étapes</translation>
+        <translation>Enregistrer</translation>
     </message>
     <message>
         <source>Steps (%):</source>
@@ -7230,7 +7230,7 @@ PostgreSQL %2 (base %3)</translation>
     </message>
     <message>
         <source>Reason to advance although a gate fails</source>
-        <translation>Motif pour avancer bien qu’un critère ne soit pas satisfait</translation>
+        <translation>Motif pour passer outre un critère</translation>
     </message>
     <message>
         <source>Override…</source>
@@ -8033,11 +8033,11 @@ PostgreSQL %2 (base %3)</translation>
     </message>
     <message>
         <source>Traffic to ML (applied when you release the slider):</source>
-        <translation>Trafic vers le ML (appliqué quand vous relâchez le curseur) :</translation>
+        <translation>Trafic vers le ML (appliqué en relâchant le curseur) :</translation>
     </message>
     <message>
         <source>Why? Recorded in the audit log with every change</source>
-        <translation>Pourquoi ? Enregistré dans le journal d’audit avec chaque changement</translation>
+        <translation>Pourquoi ? Noté au journal d’audit avec chaque changement</translation>
     </message>
     <message>
         <source>Reason:</source>
@@ -8045,7 +8045,7 @@ PostgreSQL %2 (base %3)</translation>
     </message>
     <message>
         <source>⟲  Rollback: ML off now</source>
-        <translation>⟲  Retour arrière : ML coupé maintenant</translation>
+        <translation>⟲  Retour arrière : ML coupé</translation>
     </message>
     <message>
         <source>Turns ML off (0 %) at once, whatever anyone else is changing. Asks once.</source>
@@ -8129,7 +8129,7 @@ PostgreSQL %2 (base %3)</translation>
     </message>
     <message>
         <source>⟲  Rollback (retry): ML off now</source>
-        <translation>⟲  Retour arrière (nouvel essai) : ML coupé maintenant</translation>
+        <translation>⟲  Retour arrière (réessai) : ML coupé</translation>
     </message>
     <message>
         <source>Large traffic increase</source>
@@ -8436,7 +8436,7 @@ Motif (audité) : %2</translation>
     <name>mldeck::ui::WhatIfPanel</name>
     <message>
         <source>What-if preview (last 24 h of logged requests)</source>
-        <translation>Aperçu de simulation (dernières 24 h de requêtes journalisées)</translation>
+        <translation>Simulation (requêtes des dernières 24 h)</translation>
     </message>
     <message>
         <source>Choose a deployment to preview a percentage.</source>
