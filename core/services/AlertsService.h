@@ -1,20 +1,24 @@
 #pragma once
 
-#include "core/config/Endpoints.h"
-#include "core/services/JobThread.h"
+#include "core/services/PgService.h"
+#include "core/store/pg/AlertRuleStore.h"
 #include "core/store/pg/AlertStore.h"
 
 #include <QDateTime>
 #include <QList>
-#include <QObject>
-
-#include <memory>
 
 namespace mldeck {
 
-// The alert list for the GUI: lists, acknowledges and silences alerts on its own worker thread
-// (one PostgreSQL connection there). Every request finishes with exactly one signal.
-class AlertsService final : public QObject
+// The KPI alert rules of one deployment, with their states.
+struct AlertRules
+{
+    QString deployment;
+    QList<AlertRuleView> rules;
+};
+
+// Alerts and alert rules for the GUI: lists, acknowledges and silences alerts, reads the rules of a
+// deployment, all on its PgService worker.
+class AlertsService final : public PgService
 {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(AlertsService)
@@ -23,23 +27,21 @@ public:
     explicit AlertsService(QObject *parent = nullptr);
     ~AlertsService() override;
 
-    void setEndpoint(const PgEndpoint &pg);
     void setActor(const AlertActor &actor); // default: the OS user on this host
 
-    void refresh(const QString &deployment = {}, bool includeResolved = true);
-    void acknowledge(qint64 alertId, const QString &reason = {});
-    void silence(qint64 alertId, const QDateTime &until, const QString &reason = {});
+    void refresh(const QString &deployment = {}, bool includeResolved = true); // -> alertsListed
+    void acknowledge(qint64 alertId, const QString &reason = {});               // -> actionFinished
+    void silence(qint64 alertId, const QDateTime &until, const QString &reason = {}); // -> actionFinished
+    void listRules(const QString &deployment);                                  // -> rulesListed
 
     static AlertActor currentUser();
 
 Q_SIGNALS:
-    void alertsListed(const QList<mldeck::Alert> &alerts, const QString &error);
-    void actionFinished(qint64 alertId, bool ok, const QString &message);
+    void alertsListed(const mldeck::Result<QList<mldeck::Alert>> &alerts);
+    void actionFinished(const mldeck::Result<QString> &message); // what changed, for the user
+    void rulesListed(const mldeck::Result<mldeck::AlertRules> &rules);
 
 private:
-    struct Worker;
-    std::shared_ptr<Worker> m_worker;
-    JobThread m_jobs;
     AlertActor m_actor;
 };
 

@@ -1,15 +1,10 @@
 #pragma once
 
-#include "core/config/Endpoints.h"
 #include "core/services/DriftCheck.h"
-#include "core/services/JobThread.h"
+#include "core/services/PgService.h"
 #include "core/store/pg/DriftData.h"
 
 #include <QList>
-#include <QObject>
-#include <QStringList>
-
-#include <memory>
 
 namespace mldeck {
 
@@ -22,8 +17,8 @@ struct DriftView
     QList<DriftScorePoint> history;
 };
 
-// Drift for the GUI, on its own worker thread. Every request finishes with exactly one signal.
-class DriftService final : public QObject
+// Drift for the GUI, on its PgService worker. Every request finishes with exactly one signal.
+class DriftService final : public PgService
 {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(DriftService)
@@ -32,18 +27,10 @@ public:
     explicit DriftService(QObject *parent = nullptr);
     ~DriftService() override;
 
-    void setEndpoint(const PgEndpoint &pg);
-    void listDeployments();
-    void refresh(const QString &deployment);
+    void refresh(const QString &deployment); // -> refreshed
 
 Q_SIGNALS:
-    void deploymentsListed(const QStringList &deployments, const QString &error);
-    void refreshed(const mldeck::DriftView &view, const QString &error);
-
-private:
-    struct Worker;
-    std::shared_ptr<Worker> m_worker;
-    JobThread m_jobs;
+    void refreshed(const mldeck::Result<mldeck::DriftView> &view);
 };
 
 } // namespace mldeck

@@ -1,20 +1,22 @@
 #pragma once
 
-#include "core/config/Endpoints.h"
-#include "core/services/JobThread.h"
+#include "core/services/KpiReport.h"
 #include "core/services/KpiSnapshot.h"
+#include "core/services/PgService.h"
 
-#include <QObject>
+#include <QDateTime>
 #include <QTimer>
 
 #include <memory>
 
 namespace mldeck {
 
-// The dashboard's data: loads a query on its own worker thread (one PostgreSQL connection there),
-// then refreshes it incrementally every interval. Each load()/refresh finishes with exactly one
-// signal: snapshotReady or failed. A refresh is skipped while the previous one still runs.
-class KpiService final : public QObject
+class KpiCache;
+
+// The dashboard's data on its PgService worker: loads a query, then refreshes it incrementally
+// every interval; builds the KPI report of a period. Each load()/refreshNow() finishes with exactly
+// one snapshotRead. A refresh is skipped while the previous one still runs.
+class KpiService final : public PgService
 {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(KpiService)
@@ -23,28 +25,27 @@ public:
     explicit KpiService(QObject *parent = nullptr);
     ~KpiService() override;
 
-    void setEndpoint(const PgEndpoint &pg);
-    void load(const KpiQuery &query);
-    void refreshNow();
-    void setAutoRefreshMs(int ms); // 0 stops; default 5000
+    void load(const KpiQuery &query); // -> snapshotRead
+    void refreshNow();                // -> snapshotRead
+    void setAutoRefreshMs(int ms);    // 0 stops; default 5000
     int autoRefreshMs() const;
-    void listDeployments(); // -> deploymentsListed
+
+    // The report of [end - period, end) (see buildKpiReport); end invalid: now. -> reportBuilt
+    void buildReport(const QString &deployment, const QString &period, const QDateTime &end = {});
 
 Q_SIGNALS:
-    void snapshotReady(const mldeck::KpiSnapshot &snapshot);
-    void failed(const QString &message);
-    void deploymentsListed(const QStringList &deployments, const QString &error);
+    void snapshotRead(const mldeck::Result<mldeck::KpiSnapshot> &snapshot);
+    void reportBuilt(const mldeck::Result<mldeck::KpiReportData> &report);
 
 private:
-    struct Worker;
-    std::shared_ptr<Worker> m_worker;
-    JobThread m_jobs;
+    void started();
+    void answered();
+
+    std::shared_ptr<KpiCache> m_cache; // touched only inside jobs, on the worker thread
     QTimer m_timer;
     bool m_busy = false;
     int m_pending = 0;     // jobs posted and not answered yet (m_busy = m_pending > 0)
     bool m_loaded = false; // a load succeeded: the timer has something to refresh
-    void started();
-    void answered();
 };
 
 } // namespace mldeck

@@ -6,6 +6,7 @@
 #include "core/rollout/StagedPlan.h"
 #include "core/rollout/WhatIf.h"
 #include "core/services/FlagService.h"
+#include "core/services/PgService.h" // declares Result<QStringList> as a metatype
 
 #include <QMetaType>
 #include <QObject>
@@ -82,7 +83,6 @@ private:
 
 Q_DECLARE_METATYPE(mldeck::FlagState)
 Q_DECLARE_METATYPE(mldeck::ApplyOutcome)
-Q_DECLARE_METATYPE(mldeck::Result<QStringList>)
 Q_DECLARE_METATYPE(mldeck::Result<mldeck::WhatIf>)
 Q_DECLARE_METATYPE(mldeck::Result<mldeck::PlanStatus>)
 Q_DECLARE_METATYPE(mldeck::Status)

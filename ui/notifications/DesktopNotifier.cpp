@@ -40,14 +40,14 @@ void DesktopNotifier::refresh()
         m_alerts->refresh(QString(), false);
 }
 
-void DesktopNotifier::handleAlerts(const QList<Alert> &alerts, const QString &error)
+void DesktopNotifier::handleAlerts(const Result<QList<Alert>> &alerts)
 {
-    if (!error.isEmpty()) {
+    if (!alerts) {
         Q_EMIT alertsChecked(); // keep what we have seen: a failed read must not re-announce everything
         return;
     }
     const QDateTime now = QDateTime::currentDateTimeUtc();
-    for (const Alert &a : alerts) {
+    for (const Alert &a : *alerts) {
         if (a.resolved() || m_seen.contains(a.id))
             continue;
         m_seen.insert(a.id);

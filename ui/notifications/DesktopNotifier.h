@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/domain/Alert.h"
+#include "core/domain/Result.h"
 
 #include <QList>
 #include <QObject>
@@ -42,7 +43,7 @@ public:
     void setSink(Sink sink) { m_sink = std::move(sink); }
     void refresh();
     // One listing of the alerts (what AlertsService answered). Public for tests.
-    void handleAlerts(const QList<mldeck::Alert> &alerts, const QString &error);
+    void handleAlerts(const mldeck::Result<QList<mldeck::Alert>> &alerts);
     int notificationCount() const { return m_count; }
 
 Q_SIGNALS:

@@ -1,6 +1,5 @@
 #include "ui/reports/ReportExporter.h"
 
-#include "core/store/pg/PgConnection.h"
 #include "ui/reports/KpiReportPdf.h"
 
 #include <QDir>
@@ -8,7 +7,11 @@
 
 namespace mldeck::ui {
 
-ReportExporter::ReportExporter(QObject *parent) : QObject(parent), m_jobs(QStringLiteral("mldeck-report"), this) {}
+ReportExporter::ReportExporter(QObject *parent) : QObject(parent), m_jobs(QStringLiteral("mldeck-report"), this)
+{
+    m_data.setAutoRefreshMs(0);
+    connect(&m_data, &KpiService::reportBuilt, this, &ReportExporter::writeReport);
+}
 
 ReportExporter::~ReportExporter() = default;
 
@@ -64,17 +67,22 @@ void ReportExporter::start(const PgEndpoint &pg, const QString &deployment, cons
         return;
     }
     m_running = true;
+    m_format = format;
+    m_path = path;
+    m_data.setEndpoint(pg);
+    m_data.buildReport(deployment, period, end);
+}
+
+void ReportExporter::writeReport(const Result<KpiReportData> &data)
+{
+    if (!data) {
+        finish(false, data.errorMessage());
+        return;
+    }
     m_jobs.post(
         this,
-        [pg, deployment, period, format, path, end]() -> Result<QString> {
-            auto conn = PgConnection::open(pg, QStringLiteral("mldeck-report"));
-            if (!conn)
-                return conn.error();
-            const auto data = buildKpiReport(**conn, deployment, period,
-                                             end.isValid() ? end : QDateTime::currentDateTimeUtc());
-            if (!data)
-                return data.error();
-            if (const Status written = write(*data, format, path); !written)
+        [data = *data, format = m_format, path = m_path]() -> Result<QString> {
+            if (const Status written = write(data, format, path); !written)
                 return written.error();
             return path;
         },

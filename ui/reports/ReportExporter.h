@@ -4,6 +4,7 @@
 #include "core/domain/Result.h"
 #include "core/services/JobThread.h"
 #include "core/services/KpiReport.h"
+#include "core/services/KpiService.h"
 
 #include <QDateTime>
 #include <QObject>
@@ -12,9 +13,10 @@
 
 namespace mldeck::ui {
 
-// The Report button's worker: builds the KPI report of a day or a week and writes it as PDF or CSV
-// on its own thread (its own PostgreSQL connection per export). Each start() ends with exactly one
-// finished(ok, message): the written path's message, or an error a user can read.
+// The Report button's worker: reads the KPI report of a day or a week through its own KpiService (a
+// report does not hold up the dashboard's refreshes), then writes it as PDF or CSV on its own thread.
+// Each start() ends with exactly one finished(ok, message): the written path's message, or an error a
+// user can read.
 class ReportExporter final : public QObject
 {
     Q_OBJECT
@@ -39,8 +41,12 @@ Q_SIGNALS:
 
 private:
     void finish(bool ok, const QString &message);
+    void writeReport(const Result<KpiReportData> &data);
 
+    KpiService m_data;
     JobThread m_jobs;
+    QString m_format;
+    QString m_path;
     bool m_running = false;
 };
 

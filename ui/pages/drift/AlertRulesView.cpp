@@ -1,7 +1,6 @@
 #include "ui/pages/drift/AlertRulesView.h"
 
-#include "core/store/pg/AlertRuleStore.h"
-#include "core/store/pg/PgConnection.h"
+#include "core/services/AlertsService.h"
 #include "ui/pages/drift/AlertRulesTableModel.h"
 
 #include <QHeaderView>
@@ -11,28 +10,8 @@
 
 namespace mldeck::ui {
 
-// Worker-thread state: touched only inside posted jobs.
-struct AlertRulesView::Worker
-{
-    PgEndpoint endpoint;
-    std::unique_ptr<PgConnection> conn;
-
-    Result<QList<AlertRuleView>> read(const QString &deployment)
-    {
-        if (!conn || !conn->ping()) {
-            conn.reset();
-            auto opened = PgConnection::open(endpoint, QStringLiteral("mldeck-alert-rules"));
-            if (!opened)
-                return opened.error();
-            conn = std::move(opened).value();
-        }
-        return AlertRuleStore(*conn).ruleViews(deployment);
-    }
-};
-
-AlertRulesView::AlertRulesView(QWidget *parent)
-    : QWidget(parent), m_worker(std::make_shared<Worker>()), m_jobs(QStringLiteral("mldeck-alert-rules")),
-      m_model(new AlertRulesTableModel(this))
+AlertRulesView::AlertRulesView(AlertsService *service, QWidget *parent)
+    : QWidget(parent), m_service(service), m_model(new AlertRulesTableModel(this))
 {
     m_view = new QTableView(this);
     m_view->setObjectName(QStringLiteral("alertRulesView"));
@@ -52,18 +31,10 @@ AlertRulesView::AlertRulesView(QWidget *parent)
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(m_view, 1);
     layout->addWidget(m_summary);
+    connect(m_service, &AlertsService::rulesListed, this, &AlertRulesView::showRules);
 }
 
 AlertRulesView::~AlertRulesView() = default;
-
-void AlertRulesView::setEndpoint(const PgEndpoint &pg)
-{
-    m_jobs.post([w = m_worker, pg] {
-        w->endpoint = pg;
-        w->conn.reset();
-    });
-    m_hasEndpoint = true;
-}
 
 void AlertRulesView::setDeployment(const QString &deployment)
 {
@@ -75,32 +46,32 @@ QString AlertRulesView::summaryText() const { return m_summary->text(); }
 
 void AlertRulesView::refresh()
 {
-    if (!m_hasEndpoint || m_deployment.isEmpty())
-        return;
-    const QString deployment = m_deployment;
-    m_jobs.post(
-        this, [w = m_worker, deployment] { return w->read(deployment); },
-        [this, deployment](Result<QList<AlertRuleView>> rules) {
-            if (deployment != m_deployment)
-                return; // an answer for a deployment no longer shown
-            if (!rules) {
-                m_model->setRules({}); // never show stale states as live
-                m_summary->setText(tr("Alert rules could not be read: %1").arg(rules.errorMessage()));
-            } else {
-                m_model->setRules(*rules);
-                int firing = 0, pending = 0;
-                for (const AlertRuleView &v : *rules) {
-                    firing += v.rule.enabled && v.status.state == AlertRuleState::Firing;
-                    pending += v.rule.enabled && v.status.state == AlertRuleState::Pending;
-                }
-                m_summary->setText(tr("%1: %2 firing, %3 pending. Rules are evaluated by the guard every 15 s; "
-                                      "change them with \"mldeckctl alerts rules set\".")
-                                       .arg(deployment)
-                                       .arg(firing)
-                                       .arg(pending));
-            }
-            Q_EMIT rulesUpdated();
-        });
+    if (!m_deployment.isEmpty())
+        m_service->listRules(m_deployment);
+}
+
+// Answers come back in the order asked: an answer for another deployment is followed by the one shown.
+void AlertRulesView::showRules(const Result<AlertRules> &rules)
+{
+    if (!rules) {
+        m_model->setRules({}); // never show stale states as live
+        m_summary->setText(tr("Alert rules could not be read: %1").arg(rules.errorMessage()));
+    } else {
+        if (rules->deployment != m_deployment)
+            return;
+        m_model->setRules(rules->rules);
+        int firing = 0, pending = 0;
+        for (const AlertRuleView &v : rules->rules) {
+            firing += v.rule.enabled && v.status.state == AlertRuleState::Firing;
+            pending += v.rule.enabled && v.status.state == AlertRuleState::Pending;
+        }
+        m_summary->setText(tr("%1: %2 firing, %3 pending. Rules are evaluated by the guard every 15 s; "
+                              "change them with \"mldeckctl alerts rules set\".")
+                               .arg(rules->deployment)
+                               .arg(firing)
+                               .arg(pending));
+    }
+    Q_EMIT rulesUpdated();
 }
 
 } // namespace mldeck::ui

@@ -1,32 +1,33 @@
 #pragma once
 
-#include "core/config/Endpoints.h"
-#include "core/services/JobThread.h"
+#include "core/domain/Result.h"
 
 #include <QWidget>
 
-#include <memory>
-
 class QLabel;
 class QTableView;
+
+namespace mldeck {
+class AlertsService;
+struct AlertRules;
+} // namespace mldeck
 
 namespace mldeck::ui {
 
 class AlertRulesTableModel;
 
 // The "Rules" view of the Alerts & Drift page: each KPI alert rule of the selected deployment with
-// its threshold, state (inactive / pending since / firing) and last value. Reads on its own worker
-// thread (one PostgreSQL connection there).
+// its threshold, state (inactive / pending since / firing) and last value, read through the page's
+// AlertsService.
 class AlertRulesView final : public QWidget
 {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(AlertRulesView)
 
 public:
-    explicit AlertRulesView(QWidget *parent = nullptr);
+    explicit AlertRulesView(AlertsService *service, QWidget *parent = nullptr);
     ~AlertRulesView() override;
 
-    void setEndpoint(const PgEndpoint &pg);
     void setDeployment(const QString &deployment); // refreshes
     void refresh();
 
@@ -38,14 +39,13 @@ Q_SIGNALS:
     void rulesUpdated();
 
 private:
-    struct Worker;
-    std::shared_ptr<Worker> m_worker;
-    JobThread m_jobs;
+    void showRules(const Result<AlertRules> &rules);
+
+    AlertsService *m_service = nullptr;
     AlertRulesTableModel *m_model = nullptr;
     QTableView *m_view = nullptr;
     QLabel *m_summary = nullptr;
     QString m_deployment;
-    bool m_hasEndpoint = false;
 };
 
 } // namespace mldeck::ui

@@ -110,14 +110,15 @@ void RetrainHistoryView::refresh()
     m_service.listHistory(m_deployment);
 }
 
-void RetrainHistoryView::onHistoryListed(const QList<RetrainRun> &runs, const QString &error)
+void RetrainHistoryView::onHistoryListed(const Result<QList<RetrainRun>> &listed)
 {
     m_listing = false;
-    if (!error.isEmpty()) {
-        m_status->setText(tr("Cannot read the runs: %1").arg(error));
+    if (!listed) {
+        m_status->setText(tr("Cannot read the runs: %1").arg(listed.errorMessage()));
         Q_EMIT historyShown(-1);
         return;
     }
+    const QList<RetrainRun> &runs = *listed;
     QList<RetrainRun> mine;
     for (const RetrainRun &r : runs)
         if (r.deployment.isEmpty() || r.deployment == m_deployment)

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/domain/Result.h"
 #include "core/domain/RetrainRun.h"
 
 #include <QWidget>
@@ -45,7 +46,7 @@ Q_SIGNALS:
     void exported(const QString &path, bool ok);
 
 private:
-    void onHistoryListed(const QList<RetrainRun> &runs, const QString &error);
+    void onHistoryListed(const Result<QList<RetrainRun>> &listed);
     void showDetails();
     void exportJson();
 

@@ -231,17 +231,18 @@ void RetrainWizard::startRun()
     goTo(RunStepIndex);
 }
 
-void RetrainWizard::onTriggers(const TriggerCheck &check, const QString &error)
+void RetrainWizard::onTriggers(const Result<TriggerCheck> &check)
 {
-    if (check.deployment != m_deployment || currentStep() != WhyNowStep || m_trigger->hasCheck())
+    // Answers come in the order asked: an error for a deployment no longer shown is followed by the right answer.
+    if ((check && check->deployment != m_deployment) || currentStep() != WhyNowStep || m_trigger->hasCheck())
         return;
-    if (!error.isEmpty())
-        m_trigger->showError(error);
+    if (!check)
+        m_trigger->showError(check.errorMessage());
     else
-        m_trigger->showCheck(check);
+        m_trigger->showCheck(*check);
 }
 
-void RetrainWizard::onSummary(const retrain::DataSummary &summary, const QString &error)
+void RetrainWizard::onSummary(const Result<retrain::DataSummary> &summary)
 {
     if (!m_summarizing)
         return;
@@ -250,10 +251,10 @@ void RetrainWizard::onSummary(const retrain::DataSummary &summary, const QString
         m_data->reset();
         return;
     }
-    if (!error.isEmpty())
-        m_data->showError(error);
+    if (!summary)
+        m_data->showError(summary.errorMessage());
     else
-        m_data->showSummary(summary);
+        m_data->showSummary(*summary);
     updateButtons();
 }
 
@@ -306,18 +307,18 @@ void RetrainWizard::apply(retrain::RetrainAction action)
     m_service.applyDecision(m_outcome->run.id, options);
 }
 
-void RetrainWizard::onDecisionApplied(const RetrainRun &run, const QString &error)
+void RetrainWizard::onDecisionApplied(const Result<RetrainRun> &run)
 {
-    if (!m_applying || !m_outcome || run.id != m_outcome->run.id)
+    if (!m_applying || !m_outcome || (run && run->id != m_outcome->run.id))
         return;
     m_applying = false;
-    if (!error.isEmpty()) {
-        m_decision->showError(error);
+    if (!run) {
+        m_decision->showError(run.errorMessage());
         updateButtons();
-        Q_EMIT decisionApplied(false, error);
+        Q_EMIT decisionApplied(false, run.errorMessage());
         return;
     }
-    RetrainRun shown = run;
+    RetrainRun shown = *run;
     if (shown.resultVersion.isEmpty())
         shown.resultVersion = m_outcome->candidateVersion;
     if (shown.deployment.isEmpty())

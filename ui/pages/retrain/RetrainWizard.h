@@ -69,11 +69,11 @@ private:
     void cancel();
     void updateButtons();
     void startRun();
-    void onTriggers(const TriggerCheck &check, const QString &error);
-    void onSummary(const retrain::DataSummary &summary, const QString &error);
+    void onTriggers(const Result<TriggerCheck> &check);
+    void onSummary(const Result<retrain::DataSummary> &summary);
     void onProgress(const retrain::RetrainProgress &progress);
     void onRunFinished(const retrain::RetrainOutcome &outcome);
-    void onDecisionApplied(const RetrainRun &run, const QString &error);
+    void onDecisionApplied(const Result<RetrainRun> &run);
     void apply(retrain::RetrainAction action);
 
     RetrainService &m_service;
