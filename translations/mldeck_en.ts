@@ -651,13 +651,6 @@
     </message>
 </context>
 <context>
-    <name>mldeck::PgService</name>
-    <message>
-        <source>No PostgreSQL connection is configured.</source>
-        <translation type="unfinished"></translation>
-    </message>
-</context>
-<context>
     <name>mldeck::RepeatFilter</name>
     <message>
         <source>%1 s</source>
@@ -4242,6 +4235,10 @@ Exit code 0 when all three are up, 2 otherwise.</source>
         <source>The stored retrain settings of &quot;%1&quot; are invalid: %2</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>No PostgreSQL connection is configured.</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>mldeck::simulator</name>
@@ -4430,6 +4427,10 @@ Exit code 0 when all three are up, 2 otherwise.</source>
     </message>
     <message>
         <source>%1 has no columns to compare.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The duration &quot;%1&quot; is longer than 100 years.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

@@ -651,13 +651,6 @@
     </message>
 </context>
 <context>
-    <name>mldeck::PgService</name>
-    <message>
-        <source>No PostgreSQL connection is configured.</source>
-        <translation>Aucune connexion PostgreSQL n’est configurée.</translation>
-    </message>
-</context>
-<context>
     <name>mldeck::RepeatFilter</name>
     <message>
         <source>%1 s</source>
@@ -4284,6 +4277,10 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <source>The stored retrain settings of &quot;%1&quot; are invalid: %2</source>
         <translation>Les réglages de réentraînement enregistrés pour « %1 » ne sont pas valides : %2</translation>
     </message>
+    <message>
+        <source>No PostgreSQL connection is configured.</source>
+        <translation>Aucune connexion PostgreSQL n’est configurée.</translation>
+    </message>
 </context>
 <context>
     <name>mldeck::simulator</name>
@@ -4473,6 +4470,10 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     <message>
         <source>%1 has no columns to compare.</source>
         <translation>%1 n’a aucune colonne à comparer.</translation>
+    </message>
+    <message>
+        <source>The duration &quot;%1&quot; is longer than 100 years.</source>
+        <translation>La durée « %1 » dépasse 100 ans.</translation>
     </message>
 </context>
 <context>
@@ -6767,7 +6768,7 @@ Il est gardé en mémoire pour cette session seulement.</translation>
     <name>mldeck::ui::KpiTileWidget</name>
     <message>
         <source>no data</source>
-        <translation>aucune donnée</translation>
+        <translation>n.d.</translation>
     </message>
 </context>
 <context>
@@ -6873,7 +6874,7 @@ Il est gardé en mémoire pour cette session seulement.</translation>
     </message>
     <message>
         <source>no data</source>
-        <translation>aucune donnée</translation>
+        <translation>n.d.</translation>
     </message>
     <message>
         <source>→ as in the previous period</source>
@@ -7341,7 +7342,7 @@ PostgreSQL %2 (base %3)</translation>
     </message>
     <message>
         <source>Custom…</source>
-        <translation>Personnalisée…</translation>
+        <translation>Autre…</translation>
     </message>
     <message>
         <source>Apply</source>
