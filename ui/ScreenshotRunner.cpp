@@ -63,8 +63,7 @@ void ScreenshotRunner::capture()
         shot = shot.scaled(m_size, Qt::IgnoreAspectRatio, Qt::SmoothTransformation);
     int code = 0;
     if (!shot.save(m_filePath, "PNG")) {
-        QTextStream(stderr) << QCoreApplication::translate("mldeck::ui::ScreenshotRunner",
-                                                           "mldeck: cannot write the screenshot to %1")
+        QTextStream(stderr) << ScreenshotRunner::tr("mldeck: cannot write the screenshot to %1")
                                    .arg(QFileInfo(m_filePath).absoluteFilePath())
                             << Qt::endl;
         code = 1;

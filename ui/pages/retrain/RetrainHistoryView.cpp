@@ -28,7 +28,7 @@ QString jsonBlock(const QJsonObject &o)
 {
     if (o.isEmpty())
         return themeStyle(QStringLiteral("<p style='color:@{muted}'>%1</p>"))
-            .arg(QCoreApplication::translate("mldeck::ui::RetrainHistoryView", "None recorded.").toHtmlEscaped());
+            .arg(RetrainHistoryView::tr("None recorded.").toHtmlEscaped());
     return QStringLiteral("<pre style='font-family:monospace'>%1</pre>")
         .arg(QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Indented)).toHtmlEscaped());
 }

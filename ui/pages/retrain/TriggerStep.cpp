@@ -22,8 +22,8 @@ QString figure(const TriggerCondition &c, double v)
     if (c.key == QLatin1String("satisfaction"))
         return QStringLiteral("%1 %").arg(100 * v, 0, 'f', 1);
     if (c.comparison == QLatin1String("firing"))
-        return v > 0 ? QCoreApplication::translate("mldeck::ui::TriggerStep", "firing")
-                     : QCoreApplication::translate("mldeck::ui::TriggerStep", "not firing");
+        return v > 0 ? TriggerStep::tr("firing")
+                     : TriggerStep::tr("not firing");
     if (v == std::floor(v) && std::abs(v) < 1e12)
         return QString::number(qint64(v));
     return QString::number(v, 'f', 3);

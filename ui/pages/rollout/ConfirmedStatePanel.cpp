@@ -38,14 +38,14 @@ QString ago(const QDateTime &when)
     const int hours = int(s / 3600);
     const int days = int(s / 86400);
     if (s < 0)
-        return QCoreApplication::translate("mldeck::ui::ConfirmedStatePanel", "just now");
+        return ConfirmedStatePanel::tr("just now");
     if (s < 60)
-        return QCoreApplication::translate("mldeck::ui::ConfirmedStatePanel", "%n s ago", nullptr, seconds);
+        return ConfirmedStatePanel::tr("%n s ago", nullptr, seconds);
     if (s < 3600)
-        return QCoreApplication::translate("mldeck::ui::ConfirmedStatePanel", "%n min ago", nullptr, minutes);
+        return ConfirmedStatePanel::tr("%n min ago", nullptr, minutes);
     if (s < 86400)
-        return QCoreApplication::translate("mldeck::ui::ConfirmedStatePanel", "%n h ago", nullptr, hours);
-    return QCoreApplication::translate("mldeck::ui::ConfirmedStatePanel", "%n days ago", nullptr, days);
+        return ConfirmedStatePanel::tr("%n h ago", nullptr, hours);
+    return ConfirmedStatePanel::tr("%n days ago", nullptr, days);
 }
 
 } // namespace

@@ -68,8 +68,8 @@ QString formatDuration(double seconds)
 {
     const qint64 s = qint64(std::llround(seconds));
     if (s < 3600)
-        return QCoreApplication::translate("mldeck::ui::PlanPanel", "%1 min %2 s").arg(s / 60).arg(s % 60);
-    return QCoreApplication::translate("mldeck::ui::PlanPanel", "%1 h %2 min").arg(s / 3600).arg((s % 3600) / 60);
+        return PlanPanel::tr("%1 min %2 s").arg(s / 60).arg(s % 60);
+    return PlanPanel::tr("%1 h %2 min").arg(s / 3600).arg((s % 3600) / 60);
 }
 
 QString formatMs(double v)
@@ -85,17 +85,17 @@ QString formatR2(double v)
 GateLook gateLook(const QString &name)
 {
     if (name == QLatin1String(plan::kGateSamples))
-        return {QCoreApplication::translate("mldeck::ui::PlanPanel", "Samples ≥"), formatNumber};
+        return {PlanPanel::tr("Samples ≥"), formatNumber};
     if (name == QLatin1String(plan::kGateSoak))
-        return {QCoreApplication::translate("mldeck::ui::PlanPanel", "Soak time ≥"), formatDuration};
+        return {PlanPanel::tr("Soak time ≥"), formatDuration};
     if (name == QLatin1String(plan::kGateMae))
-        return {QCoreApplication::translate("mldeck::ui::PlanPanel", "MAE (min) ≤"), formatR2};
+        return {PlanPanel::tr("MAE (min) ≤"), formatR2};
     if (name == QLatin1String(plan::kGateR2))
-        return {QCoreApplication::translate("mldeck::ui::PlanPanel", "R² ≥"), formatR2};
+        return {PlanPanel::tr("R² ≥"), formatR2};
     if (name == QLatin1String(plan::kGateLatency))
-        return {QCoreApplication::translate("mldeck::ui::PlanPanel", "Latency p95 ≤"), formatMs};
+        return {PlanPanel::tr("Latency p95 ≤"), formatMs};
     if (name == QLatin1String(plan::kGateErrorRate))
-        return {QCoreApplication::translate("mldeck::ui::PlanPanel", "Error rate ≤"), formatShare};
+        return {PlanPanel::tr("Error rate ≤"), formatShare};
     return {name, formatNumber};
 }
 
