@@ -14,7 +14,6 @@
 #include <QPointer>
 
 #include <cmath>
-#include <set>
 
 Q_LOGGING_CATEGORY(lcCompare, "mldeck.services.compare")
 
@@ -94,28 +93,19 @@ Result<Dataset> loadRows(const CompareRequest &req, const std::vector<LoadedMode
     return ds;
 }
 
-} // namespace
+using Report = std::function<void(int, const QString &)>;
 
-CompareOutcome runComparison(const CompareRequest &req, const std::atomic<bool> *cancel,
-                             const std::function<void(int, const QString &)> &progress)
+// 1. Models: a reference that cannot be loaded stops everything before any data is read. Models of
+// different tasks cannot be compared.
+Result<std::vector<LoadedModel>> loadModels(const CompareRequest &req, const Report &report)
 {
-    const auto report = [&](int percent, const QString &stage) {
-        if (progress)
-            progress(std::clamp(percent, 0, 100), stage);
-    };
-    if (req.models.isEmpty() || req.models.size() > 4)
-        return failed(ServiceText::tr("Give 1 to 4 models (got %1).").arg(req.models.size()));
-    if (req.csvPath.isEmpty() == (req.windowSeconds <= 0))
-        return failed(ServiceText::tr("Give either a CSV file or a time window, not both and not neither."));
-
-    // 1. Models: a reference that cannot be loaded stops everything before any data is read.
     std::vector<LoadedModel> models;
     QStringList labels;
     for (const QString &ref : req.models) {
         report(int(2 * models.size()), ServiceText::tr("Loading %1").arg(ref));
         auto resolved = resolveModel(ref, req.pg);
         if (!resolved)
-            return failed(ServiceText::tr("Model %1: %2").arg(ref, resolved.errorMessage()));
+            return Error{ServiceText::tr("Model %1: %2").arg(ref, resolved.errorMessage())};
         LoadedModel m;
         m.runner = std::move(resolved.value().runner);
         m.label = resolved.value().label.isEmpty() ? QFileInfo(ref).completeBaseName() : resolved.value().label;
@@ -131,38 +121,40 @@ CompareOutcome runComparison(const CompareRequest &req, const std::atomic<bool> 
     const bool classification = first.task == QLatin1String("classification");
     for (const LoadedModel &m : models)
         if ((m.runner->info().task == QLatin1String("classification")) != classification && m.runner->info().hasMetadata)
-            return failed(ServiceText::tr("%1 is a %2 model and %3 a %4 model: they cannot be compared.")
-                              .arg(models.front().label, first.task, m.label, m.runner->info().task));
+            return Error{ServiceText::tr("%1 is a %2 model and %3 a %4 model: they cannot be compared.")
+                             .arg(models.front().label, first.task, m.label, m.runner->info().task)};
+    return models;
+}
 
-    // 2. Rows: the union of what the models read, so every model sees exactly the same rows.
+// 2. Rows: the union of what the models read, so every model sees exactly the same rows; then each
+// model's inputs among them.
+Result<Dataset> readRows(const CompareRequest &req, std::vector<LoadedModel> &models, DatasetColumns &columns,
+                         const std::atomic<bool> *cancel, const Report &report)
+{
     report(10, ServiceText::tr("Reading rows"));
-    DatasetColumns columns;
+    const ModelInfo &first = models.front().runner->info();
     if (!req.target.isEmpty())
         columns.target = req.target;
     else if (first.hasMetadata && !first.target.isEmpty())
         columns.target = first.target;
     auto data = loadRows(req, models, columns, cancel);
-    if (isCancelled(cancel))
-        return cancelledOutcome();
-    if (!data)
-        return failed(data.errorMessage());
-    const Dataset &ds = data.value();
+    if (!data || isCancelled(cancel))
+        return data;
     for (LoadedModel &m : models) {
-        auto in = modelInputs(m.runner->info(), ds.header, columns, req.features);
+        auto in = modelInputs(m.runner->info(), data->header, columns, req.features);
         if (!in)
-            return failed(ServiceText::tr("%1: %2").arg(m.label, in.errorMessage()));
+            return Error{ServiceText::tr("%1: %2").arg(m.label, in.errorMessage())};
         m.inputs = in.value();
     }
+    return data;
+}
 
-    stats::ComparisonReport rep;
-    rep.task = classification ? QStringLiteral("classification") : QStringLiteral("regression");
-    rep.data = ds.source;
-    rep.rows = ds.rowCount();
-    rep.seed = req.seed;
-    rep.notes = ds.notes;
-    rep.actual = ds.target;
-
-    // 3. Inference, model after model (LibTorch parallelises inside a batch).
+// 3. Inference, model after model (LibTorch parallelises inside a batch): the summary and the
+// predictions of each model go into rep. Stops early when cancelled.
+Status evaluateModels(const CompareRequest &req, std::vector<LoadedModel> &models, const Dataset &ds,
+                      stats::ComparisonReport &rep, const std::atomic<bool> *cancel, const Report &report)
+{
+    const bool classification = rep.task == QLatin1String("classification");
     const int evalSpan = models.size() > 1 ? 60 : 85;
     for (size_t k = 0; k < models.size(); ++k) {
         LoadedModel &m = models[k];
@@ -178,9 +170,9 @@ CompareOutcome runComparison(const CompareRequest &req, const std::atomic<bool> 
         };
         auto r = evaluateModel(*m.runner, ds, m.inputs, opt);
         if (!r)
-            return failed(ServiceText::tr("%1: %2").arg(m.label, r.errorMessage()));
+            return Error{ServiceText::tr("%1: %2").arg(m.label, r.errorMessage())};
         if (r->cancelled || isCancelled(cancel))
-            return cancelledOutcome();
+            return {};
         stats::ModelSummary s;
         s.label = m.label;
         s.path = m.runner->info().path;
@@ -201,56 +193,71 @@ CompareOutcome runComparison(const CompareRequest &req, const std::atomic<bool> 
         rep.models.push_back(s);
         rep.predictions.push_back(std::move(r.value().predictions));
     }
+    return {};
+}
 
-    // 4. Paired bootstrap of every challenger against the baseline (model 0), same resampled rows.
-    rep.resamples = req.resamples > 0 ? req.resamples : stats::defaultResamples(rep.rows);
-    const size_t n = ds.target.size();
-    for (size_t k = 1; k < models.size(); ++k) {
-        std::vector<stats::PairedSeries> series;
-        QStringList metrics;
-        if (classification) {
-            stats::PairedSeries hits;
-            hits.a.resize(n);
-            hits.b.resize(n);
-            for (size_t i = 0; i < n; ++i) {
-                const bool y = ds.target[i] >= 0.5;
-                hits.a[i] = double((rep.predictions[0][i] >= 0.5) == y);
-                hits.b[i] = double((rep.predictions[k][i] >= 0.5) == y);
-            }
-            series.push_back(std::move(hits));
-            metrics << QStringLiteral("accuracy");
-        } else {
-            stats::PairedSeries abs, sq;
-            sq.aggregate = stats::Aggregate::RootMean;
-            for (auto *s : {&abs, &sq}) {
-                s->a.resize(n);
-                s->b.resize(n);
-            }
-            for (size_t i = 0; i < n; ++i) {
-                const double ea = rep.predictions[0][i] - ds.target[i];
-                const double eb = rep.predictions[k][i] - ds.target[i];
-                abs.a[i] = std::abs(ea);
-                abs.b[i] = std::abs(eb);
-                sq.a[i] = ea * ea;
-                sq.b[i] = eb * eb;
-            }
-            series.push_back(std::move(abs));
-            series.push_back(std::move(sq));
-            metrics << QStringLiteral("mae") << QStringLiteral("rmse");
+// The paired series the bootstrap resamples for challenger k against the baseline: hits for
+// classification (accuracy), absolute and squared errors for regression (MAE, RMSE).
+std::vector<stats::PairedSeries> pairedSeries(const stats::ComparisonReport &rep, size_t k, QStringList &metrics)
+{
+    const size_t n = rep.actual.size();
+    std::vector<stats::PairedSeries> series;
+    if (rep.task == QLatin1String("classification")) {
+        stats::PairedSeries hits;
+        hits.a.resize(n);
+        hits.b.resize(n);
+        for (size_t i = 0; i < n; ++i) {
+            const bool y = rep.actual[i] >= 0.5;
+            hits.a[i] = double((rep.predictions[0][i] >= 0.5) == y);
+            hits.b[i] = double((rep.predictions[k][i] >= 0.5) == y);
         }
+        series.push_back(std::move(hits));
+        metrics << QStringLiteral("accuracy");
+        return series;
+    }
+    stats::PairedSeries abs, sq;
+    sq.aggregate = stats::Aggregate::RootMean;
+    for (auto *s : {&abs, &sq}) {
+        s->a.resize(n);
+        s->b.resize(n);
+    }
+    for (size_t i = 0; i < n; ++i) {
+        const double ea = rep.predictions[0][i] - rep.actual[i];
+        const double eb = rep.predictions[k][i] - rep.actual[i];
+        abs.a[i] = std::abs(ea);
+        abs.b[i] = std::abs(eb);
+        sq.a[i] = ea * ea;
+        sq.b[i] = eb * eb;
+    }
+    series.push_back(std::move(abs));
+    series.push_back(std::move(sq));
+    metrics << QStringLiteral("mae") << QStringLiteral("rmse");
+    return series;
+}
+
+// 4. Paired bootstrap of every challenger against the baseline (model 0), same resampled rows: the
+// deltas and verdicts go into rep. Stops early when cancelled.
+Status bootstrapDeltas(const CompareRequest &req, stats::ComparisonReport &rep, const std::atomic<bool> *cancel,
+                       const Report &report)
+{
+    rep.resamples = req.resamples > 0 ? req.resamples : stats::defaultResamples(rep.rows);
+    const size_t count = rep.models.size();
+    for (size_t k = 1; k < count; ++k) {
+        QStringList metrics;
+        const std::vector<stats::PairedSeries> series = pairedSeries(rep, k, metrics);
         stats::BootstrapOptions bo;
         bo.resamples = rep.resamples;
         bo.seed = req.seed;
         bo.cancel = cancel;
-        const int base = 75 + int(k - 1) * 20 / int(models.size() - 1);
+        const int base = 75 + int(k - 1) * 20 / int(count - 1);
         bo.progress = [&](double f) {
-            report(base + int(f * 20 / double(models.size() - 1)), ServiceText::tr("Bootstrap confidence intervals"));
+            report(base + int(f * 20 / double(count - 1)), ServiceText::tr("Bootstrap confidence intervals"));
         };
         const auto intervals = stats::pairedBootstrap(series, bo);
         if (isCancelled(cancel))
-            return cancelledOutcome();
+            return {};
         if (intervals.size() != series.size())
-            return failed(ServiceText::tr("The bootstrap could not run on these rows."));
+            return Error{ServiceText::tr("The bootstrap could not run on these rows.")};
         for (qsizetype j = 0; j < metrics.size(); ++j) {
             stats::MetricDelta d;
             d.baseline = 0;
@@ -263,9 +270,13 @@ CompareOutcome runComparison(const CompareRequest &req, const std::atomic<bool> 
                 rep.verdicts << stats::verdictSentence(d, rep.models[0].label, rep.models[k].label);
         }
     }
+    return {};
+}
 
-    // 5. Where the models differ: per categorical feature and per hour of day.
-    report(96, ServiceText::tr("Segments"));
+// 5. Where the models differ: per categorical feature and per hour of day.
+void segmentRows(const Dataset &ds, const DatasetColumns &columns, stats::ComparisonReport &rep)
+{
+    const bool classification = rep.task == QLatin1String("classification");
     rep.segmentMetric = classification ? QStringLiteral("accuracy") : QStringLiteral("mae");
     QStringList categorical = columns.categorical;
     for (auto it = ds.categorical.cbegin(); it != ds.categorical.cend(); ++it)
@@ -282,6 +293,58 @@ CompareOutcome runComparison(const CompareRequest &req, const std::atomic<bool> 
                                             rep.predictions, classification);
         rep.segments.insert(rep.segments.end(), rows.begin(), rows.end());
     }
+}
+
+} // namespace
+
+CompareOutcome runComparison(const CompareRequest &req, const std::atomic<bool> *cancel,
+                             const std::function<void(int, const QString &)> &progress)
+{
+    const Report report = [&](int percent, const QString &stage) {
+        if (progress)
+            progress(std::clamp(percent, 0, 100), stage);
+    };
+    if (req.models.isEmpty() || req.models.size() > 4)
+        return failed(ServiceText::tr("Give 1 to 4 models (got %1).").arg(req.models.size()));
+    if (req.csvPath.isEmpty() == (req.windowSeconds <= 0))
+        return failed(ServiceText::tr("Give either a CSV file or a time window, not both and not neither."));
+
+    auto loaded = loadModels(req, report);
+    if (!loaded)
+        return failed(loaded.errorMessage());
+    std::vector<LoadedModel> &models = loaded.value();
+
+    DatasetColumns columns;
+    auto data = readRows(req, models, columns, cancel, report);
+    if (isCancelled(cancel))
+        return cancelledOutcome();
+    if (!data)
+        return failed(data.errorMessage());
+    const Dataset &ds = data.value();
+
+    stats::ComparisonReport rep;
+    const bool classification = models.front().runner->info().task == QLatin1String("classification");
+    rep.task = classification ? QStringLiteral("classification") : QStringLiteral("regression");
+    rep.data = ds.source;
+    rep.rows = ds.rowCount();
+    rep.seed = req.seed;
+    rep.notes = ds.notes;
+    rep.actual = ds.target;
+
+    const Status evaluated = evaluateModels(req, models, ds, rep, cancel, report);
+    if (isCancelled(cancel))
+        return cancelledOutcome();
+    if (!evaluated)
+        return failed(evaluated.errorMessage());
+
+    const Status bootstrapped = bootstrapDeltas(req, rep, cancel, report);
+    if (isCancelled(cancel))
+        return cancelledOutcome();
+    if (!bootstrapped)
+        return failed(bootstrapped.errorMessage());
+
+    report(96, ServiceText::tr("Segments"));
+    segmentRows(ds, columns, rep);
     report(100, ServiceText::tr("Done"));
     CompareOutcome out;
     out.state = CompareOutcome::State::Done;
