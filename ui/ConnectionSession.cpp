@@ -127,9 +127,7 @@ void ConnectionSession::activate(const ConnectionProfile &profile, std::optional
         // "Nothing saved" is normal for a server without a password; only a keychain that cannot
         // answer is worth telling the user. SecretStore reports both as errors, told apart by text.
         const QString notFound =
-            QCoreApplication::translate("mldeck::SecretStore",
-                                        "no password is saved in the system keychain for %1")
-                .arg(account);
+            SecretStore::tr("no password is saved in the system keychain for %1").arg(account);
         if (!error.isEmpty() && error != notFound)
             pending->errors << error;
         if (--pending->outstanding > 0)
