@@ -74,6 +74,8 @@ void BarChart::setBars(const QStringList &categories, const QList<Set> &sets, do
     m_values->setRange(0, std::max(minimumTop, top * (1 + headroom)));
     if (nice)
         m_values->applyNiceNumbers();
+    m_categories->setVisible(true);
+    m_values->setVisible(true);
     m_sets = int(sets.size());
 }
 
@@ -82,6 +84,9 @@ void BarChart::clear()
     m_view->chart()->removeAllSeries();
     m_categories->clear();
     m_values->setRange(0, 1);
+    // No bars, no axes: an empty chart is its title (as an empty XYChart).
+    m_categories->setVisible(false);
+    m_values->setVisible(false);
     m_sets = 0;
 }
 

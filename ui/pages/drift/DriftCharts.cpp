@@ -55,7 +55,7 @@ void DriftCharts::showFeature(const drift::FeatureDrift &feature, const QList<Dr
     }
     m_histogram->setCategoryLabelStyle(feature.histogram.labels.size() > 8 ? -90 : 0);
     m_histogram->setAxisTitles(QString(), tr("% of rows"));
-    m_histogram->setBars(feature.histogram.labels, {ref, cur});
+    m_histogram->setBars(feature.histogram.labels, {ref, cur}, 0.1, 1, true);
 
     // The score's history with its threshold.
     m_series->setTitle(history.isEmpty() ? tr("%1: no history yet (the guard records a score every check)").arg(label)

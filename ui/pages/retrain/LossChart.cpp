@@ -43,7 +43,7 @@ void LossChart::addEpoch(const EpochReport &report)
     m_maxLoss = std::max({m_maxLoss, std::isfinite(report.trainLoss) ? report.trainLoss : 0.0,
                           std::isfinite(report.validationLoss) ? report.validationLoss : 0.0});
     if (report.epochs > 0)
-        m_chart->setXRange(1, std::max(2, report.epochs));
+        m_chart->setXRange(1, std::max(2, report.epochs), std::clamp(report.epochs, 2, 11));
     m_chart->setYRange(0, m_maxLoss > 0 ? m_maxLoss * 1.1 : 1, true);
 }
 

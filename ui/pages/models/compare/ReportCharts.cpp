@@ -21,6 +21,7 @@ ReportCharts::ReportCharts(QWidget *parent) : QWidget(parent)
     m_residuals->setObjectName(QStringLiteral("compareResiduals"));
     m_scatter->setAxisTitles(tr("Actual"), tr("Predicted"));
     m_residuals->setAxisTitles(QString(), tr("Rows"));
+    m_residuals->setValueLabelFormat(QStringLiteral("%d"));
     layout->addWidget(m_scatter, 1);
     layout->addWidget(m_residuals, 1);
     clear();
