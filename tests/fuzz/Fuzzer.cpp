@@ -81,6 +81,7 @@ public:
                       writeInput(g_hangPath);
                       std::fprintf(stderr, "fuzz: one input ran for more than %lld ms (a hang); it is saved in %s\n",
                                    static_cast<long long>(limitMs), g_hangPath);
+                      g_startedMs = 0; // saved already: the abort handler need not save it as a crash
                       std::abort();
                   }
                   // The watchdog's own polling period, not a wait for a condition of the test.
