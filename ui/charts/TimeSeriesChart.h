@@ -24,9 +24,9 @@ namespace mldeck::ui {
 
 class MarkerChartView;
 
-// The one chart adapter of MLDeck (DESIGN.md): time series over a QDateTimeAxis, drawn with Qt Charts.
-// Pages speak in named series, target lines and markers; nothing outside ui/charts touches Qt Charts'
-// series types, so the charting library can change here alone.
+// Live time series over a QDateTimeAxis, drawn with Qt Charts; one of the chart kinds of ui/charts
+// (XYChart, BarChart beside it). Pages speak in named series, target lines and markers; nothing outside
+// ui/charts touches Qt Charts, so the charting library can change in this folder alone.
 // - Series keep their raw points; what is drawn is decimated to the plot's pixel columns (min/max per
 //   column, Decimation.h) and pushed with one QLineSeries::replace() (one repaint), redone on resize.
 // - Target and stretch lines are dashed horizontals across the time range.
