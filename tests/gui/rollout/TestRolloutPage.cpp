@@ -15,6 +15,7 @@
 #include "tests/support/TestChecks.h"
 #include "tests/support/TestServers.h"
 #include "ui/ConnectionSession.h"
+#include "ui/Theme.h"
 #include "ui/pages/RolloutPage.h"
 #include "ui/pages/rollout/PercentageControl.h"
 #include "ui/widgets/InfoBar.h"
@@ -334,7 +335,7 @@ private Q_SLOTS:
         QVERIFY(value->text().contains(QStringLiteral("INVALID")));
         QVERIFY(!value->text().contains(QStringLiteral("150")));
         QVERIFY(!value->text().contains(QStringLiteral("100")));
-        QVERIFY(value->styleSheet().contains(QStringLiteral("#b42318"))); // red
+        QVERIFY(value->styleSheet().contains(ui::themeCss(ui::Palette::Bad)));
         auto *spin = f.find<QSpinBox>(QStringLiteral("percentageSpin"));
         QCOMPARE(spin->text(), QStringLiteral("invalid"));
         QVERIFY(f.find<QLabel>(QStringLiteral("confirmedHeadline"))->text().contains(QStringLiteral("OFF")));
@@ -435,7 +436,7 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(message->isVisible() && !message->text().isEmpty()
                                      && message->text() != QStringLiteral("Saving…"),
                                  kTimeoutMs);
-        QVERIFY(message->styleSheet().contains(QStringLiteral("#b42318")));
+        QVERIFY(message->styleSheet().contains(ui::themeCss(ui::Palette::Bad)));
     }
 };
 
