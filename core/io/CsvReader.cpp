@@ -5,6 +5,8 @@
 #include <csv.h>
 
 #include <algorithm>
+#include <cstring>
+#include <string>
 #include <optional>
 
 namespace mldeck {
@@ -41,9 +43,15 @@ public:
         qsizetype pos = 0;
         while (pos < n && !stopped()) {
             // One line: up to LF, or CR not followed by LF (libcsv ends records at both).
-            qsizetype end = pos;
-            while (end < n && bytes[end] != '\n' && !(bytes[end] == '\r' && (end + 1 == n || bytes[end + 1] != '\n')))
-                ++end;
+            const char *begin = bytes.data() + pos;
+            const auto *lf = static_cast<const char *>(memchr(begin, '\n', size_t(n - pos)));
+            qsizetype end = lf ? lf - bytes.data() : n;
+            for (const char *cr = begin; (cr = static_cast<const char *>(memchr(cr, '\r', size_t(end - (cr - bytes.data()))))); ++cr) {
+                if (cr + 1 != lf) {
+                    end = cr - bytes.data();
+                    break;
+                }
+            }
             const bool lineBreak = end < n;
             const QByteArrayView line = bytes.sliced(pos, end - pos + (lineBreak ? 1 : 0));
             pos += line.size();
@@ -81,7 +89,7 @@ private:
         auto *p = static_cast<Parser *>(self);
         if (p->stopped())
             return;
-        p->m_fieldBytes.append(static_cast<const char *>(data), qsizetype(size));
+        p->m_fieldBytes.append(static_cast<const char *>(data), size);
         p->m_fieldEnds.push_back(p->m_fieldBytes.size());
     }
 
@@ -99,9 +107,9 @@ private:
     {
         // Views are made once the record is complete: the buffer may move while fields are appended.
         m_record.fields.clear();
-        qsizetype start = 0;
-        for (qsizetype end : m_fieldEnds) {
-            m_record.fields.emplace_back(m_fieldBytes.constData() + start, end - start);
+        size_t start = 0;
+        for (size_t end : m_fieldEnds) {
+            m_record.fields.emplace_back(m_fieldBytes.data() + start, qsizetype(end - start));
             start = end;
         }
         Status status = m_haveHeader ? dataRecord() : header();
@@ -161,8 +169,8 @@ private:
     const QString m_source;
     const CsvHandlers &m_handlers;
     const std::atomic<bool> *m_cancel;
-    QByteArray m_fieldBytes;           // the current record's fields, end to end
-    std::vector<qsizetype> m_fieldEnds; // where each ends in m_fieldBytes
+    std::string m_fieldBytes;        // the current record's fields, end to end
+    std::vector<size_t> m_fieldEnds; // where each ends in m_fieldBytes
     CsvRecord m_record;
     QStringList m_header;
     bool m_haveHeader = false;
