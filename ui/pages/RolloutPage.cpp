@@ -14,6 +14,7 @@
 #include "ui/pages/rollout/WhatIfPanel.h"
 #include "ui/widgets/InfoBar.h"
 #include "ui/widgets/PageFrame.h"
+#include "ui/widgets/WrappingButton.h"
 
 #include <QComboBox>
 #include <QCoreApplication>
@@ -152,6 +153,7 @@ QWidget *RolloutPage::buildBody()
     contentLayout->addWidget(m_body, 1);
 
     auto *scroll = new QScrollArea(body);
+    scroll->setObjectName(QStringLiteral("rolloutScroll"));
     scroll->setWidget(content);
     scroll->setWidgetResizable(true);
     scroll->setFrameShape(QFrame::NoFrame);
@@ -230,7 +232,7 @@ QGroupBox *RolloutPage::buildControls(QWidget *parent)
 
 QPushButton *RolloutPage::buildRollbackButton(QWidget *parent)
 {
-    m_rollback = new QPushButton(tr("⟲  Rollback: ML off now"), parent);
+    m_rollback = new WrappingButton(tr("⟲  Rollback: ML off now"), parent);
     m_rollback->setObjectName(QStringLiteral("rollbackButton"));
     m_rollback->setMinimumHeight(54);
     m_rollback->setCursor(Qt::PointingHandCursor);

@@ -130,11 +130,10 @@ PlanPanel::PlanPanel(QWidget *parent) : QGroupBox(tr("Staged rollout plan"), par
     m_message->setWordWrap(true);
     m_message->hide();
 
-    m_chips = new QWidget(this);
-    m_chipsLayout = new QHBoxLayout(m_chips);
-    m_chipsLayout->setContentsMargins(0, 0, 0, 0);
-    m_chipsLayout->setSpacing(6);
-    m_chips->setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Fixed);
+    m_chips = new QLabel(this);
+    m_chips->setObjectName(QStringLiteral("planChips"));
+    m_chips->setTextFormat(Qt::RichText);
+    m_chips->setWordWrap(true);
     m_since = new QLabel(this);
     m_since->setObjectName(QStringLiteral("planSince"));
     m_since->setStyleSheet(themeStyle(QStringLiteral("color: @{muted};")));
@@ -249,34 +248,28 @@ void PlanPanel::updateButtons()
     m_override->setEnabled(can && m_hasNextStep && !m_overrideReason->text().trimmed().isEmpty());
 }
 
+// The steps as chips on a line that wraps: a long plan must not widen the page.
 void PlanPanel::showSteps(const QList<int> &steps, int current)
 {
-    while (QLayoutItem *item = m_chipsLayout->takeAt(0)) {
-        delete item->widget();
-        delete item;
-    }
+    QStringList chips;
     for (int i = 0; i < steps.size(); ++i) {
-        if (i > 0)
-            m_chipsLayout->addWidget(new QLabel(QStringLiteral("→"), m_chips));
-        auto *chip = new QLabel(m_chips);
-        chip->setSizePolicy(QSizePolicy::Fixed, QSizePolicy::Fixed);
-        chip->setObjectName(QStringLiteral("planStep%1").arg(i));
+        QString text;
         QString style;
         if (i == current) {
-            chip->setText(tr("▶ %1 %").arg(steps[i]));
-            style = themeStyle(QStringLiteral("background: @{accent}; color: white; font-weight: 700; border: 1px solid @{accent};"));
-            chip->setProperty("current", true);
+            text = tr("▶ %1 %").arg(steps[i]);
+            style = QStringLiteral("background-color: @{accent}; color: white; font-weight: 700;");
         } else if (i < current) {
-            chip->setText(tr("✓ %1 %").arg(steps[i]));
-            style = themeStyle(QStringLiteral("background: @{goodSoft}; color: @{good}; border: 1px solid @{goodBorder};"));
+            text = tr("✓ %1 %").arg(steps[i]);
+            style = QStringLiteral("background-color: @{goodSoft}; color: @{good};");
         } else {
-            chip->setText(tr("%1 %").arg(steps[i]));
-            style = themeStyle(QStringLiteral("background: white; color: @{muted}; border: 1px solid @{border};"));
+            text = tr("%1 %").arg(steps[i]);
+            style = QStringLiteral("background-color: @{shade}; color: @{muted};");
         }
-        chip->setStyleSheet(QStringLiteral("QLabel { %1 border-radius: 10px; padding: 3px 10px; }").arg(style));
-        m_chipsLayout->addWidget(chip);
+        // Non-breaking inside a chip, so that lines break only between chips.
+        const QString chip = text.toHtmlEscaped().replace(QLatin1Char(' '), QStringLiteral("&nbsp;"));
+        chips.append(themeStyle(QStringLiteral("<span style=\"%1\">&nbsp;%2&nbsp;</span>").arg(style, chip)));
     }
-    m_chipsLayout->addStretch(1);
+    m_chips->setText(chips.join(QStringLiteral(" → ")));
 }
 
 void PlanPanel::showPlan(const PlanStatus &plan)

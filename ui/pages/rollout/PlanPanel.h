@@ -5,7 +5,6 @@
 #include <QGroupBox>
 #include <QList>
 
-class QHBoxLayout;
 class QLabel;
 class QLineEdit;
 class QPushButton;
@@ -56,8 +55,7 @@ private:
     QLineEdit *m_steps = nullptr;
     QPushButton *m_save = nullptr;
     QLabel *m_message = nullptr;
-    QWidget *m_chips = nullptr;
-    QHBoxLayout *m_chipsLayout = nullptr;
+    QLabel *m_chips = nullptr;
     QLabel *m_since = nullptr;
     QTableWidget *m_gates = nullptr;
     QLabel *m_noGates = nullptr;

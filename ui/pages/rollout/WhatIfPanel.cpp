@@ -13,9 +13,14 @@
 
 namespace mldeck::ui {
 
-WhatIfPanel::WhatIfPanel(QWidget *parent) : QGroupBox(tr("What-if preview (last 24 h of logged requests)"), parent)
+WhatIfPanel::WhatIfPanel(QWidget *parent) : QGroupBox(tr("What-if preview"), parent)
 {
     setObjectName(QStringLiteral("whatIf"));
+    // What it projects from, as a line that wraps (a group box title cannot, and would widen the page).
+    auto *scope = new QLabel(tr("Projected from the last 24 h of logged requests."), this);
+    scope->setObjectName(QStringLiteral("whatIfScope"));
+    scope->setWordWrap(true);
+    scope->setStyleSheet(themeStyle(QStringLiteral("color: @{muted};")));
     m_title = new QLabel(this);
     m_title->setObjectName(QStringLiteral("whatIfTitle"));
     m_title->setStyleSheet(themeStyle(QStringLiteral("color: @{muted};")));
@@ -35,12 +40,14 @@ WhatIfPanel::WhatIfPanel(QWidget *parent) : QGroupBox(tr("What-if preview (last 
     m_switching->setObjectName(QStringLiteral("whatIfSwitching"));
     m_mae = new QLabel(this);
     m_mae->setObjectName(QStringLiteral("whatIfMae"));
-    m_mae->setWordWrap(true);
-    for (QLabel *l : {m_keys, m_switching, m_mae})
+    for (QLabel *l : {m_keys, m_switching, m_mae}) {
         l->setTextInteractionFlags(Qt::TextSelectableByMouse);
+        l->setWordWrap(true);
+    }
 
     auto *layout = new QVBoxLayout(this);
     layout->setSpacing(6);
+    layout->addWidget(scope);
     layout->addWidget(m_title);
     layout->addWidget(m_share);
     layout->addWidget(m_bar);
