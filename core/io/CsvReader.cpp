@@ -43,14 +43,18 @@ public:
         qsizetype pos = 0;
         while (pos < n && !stopped()) {
             // One line: up to LF, or CR not followed by LF (libcsv ends records at both).
-            const char *begin = bytes.data() + pos;
-            const auto *lf = static_cast<const char *>(memchr(begin, '\n', size_t(n - pos)));
-            qsizetype end = lf ? lf - bytes.data() : n;
-            for (const char *cr = begin; (cr = static_cast<const char *>(memchr(cr, '\r', size_t(end - (cr - bytes.data()))))); ++cr) {
-                if (cr + 1 != lf) {
-                    end = cr - bytes.data();
+            const char *const data = bytes.data();
+            const auto *lf = static_cast<const char *>(memchr(data + pos, '\n', size_t(n - pos)));
+            qsizetype end = lf ? lf - data : n;
+            for (qsizetype at = pos; at < end;) {
+                const auto *cr = static_cast<const char *>(memchr(data + at, '\r', size_t(end - at)));
+                if (!cr)
+                    break;
+                if (cr + 1 != lf) { // a lone CR
+                    end = cr - data;
                     break;
                 }
+                at = cr - data + 1;
             }
             const bool lineBreak = end < n;
             const QByteArrayView line = bytes.sliced(pos, end - pos + (lineBreak ? 1 : 0));
