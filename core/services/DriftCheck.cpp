@@ -1,6 +1,7 @@
 #include "core/services/DriftCheck.h"
 
 #include "core/stats/drift/DriftDebouncer.h"
+#include "core/store/pg/AlertStore.h"
 #include "core/store/pg/DriftData.h"
 #include "core/Text.h"
 

@@ -3,7 +3,7 @@
 #include "core/domain/Result.h"
 #include "core/stats/drift/DriftConfig.h"
 #include "core/stats/drift/DriftEngine.h"
-#include "core/store/pg/AlertStore.h"
+#include "core/domain/Alert.h"
 
 #include <QDateTime>
 #include <QString>

@@ -1,6 +1,7 @@
 #include "core/services/ModelResolver.h"
 
 #include "core/ml/ModelStore.h"
+#include "core/store/pg/ModelRegistry.h"
 #include "core/store/pg/PgConnection.h"
 #include "core/Text.h"
 

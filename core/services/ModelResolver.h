@@ -3,7 +3,7 @@
 #include "core/config/Endpoints.h"
 #include "core/domain/Result.h"
 #include "core/ml/ModelRunner.h"
-#include "core/store/pg/ModelRegistry.h"
+#include "core/domain/ModelVersion.h"
 
 #include <QString>
 

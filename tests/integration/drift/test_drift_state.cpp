@@ -1,5 +1,6 @@
 #include "core/domain/FeatureSchema.h"
 #include "core/services/DriftCheck.h"
+#include "core/store/pg/AlertStore.h"
 #include "core/store/pg/DeploymentStore.h"
 #include "core/store/pg/DriftData.h"
 #include "core/store/pg/Migrator.h"
