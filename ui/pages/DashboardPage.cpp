@@ -77,9 +77,9 @@ void DashboardPage::buildBar(PageFrame &frame)
     m_autoRefresh->addItem(tr("60 s"), 60000);
     m_autoRefresh->setCurrentIndex(m_autoRefresh->findData(kDefaultRefreshMs));
     frame.addToBar(m_range);
-    frame.addToBarEnd(new QLabel(tr("Auto-refresh:"), &frame));
-    frame.addToBarEnd(m_autoRefresh);
-    frame.addToBarEnd(buildReportButton(frame));
+    frame.addToHeader(new QLabel(tr("Auto-refresh:"), &frame));
+    frame.addToHeader(m_autoRefresh);
+    frame.addToHeader(buildReportButton(frame));
 }
 
 // Report: the last day or week as PDF or CSV, written off the UI thread.

@@ -38,7 +38,11 @@ PageFrame::PageFrame(PageId page, const QString &purpose, Selector selector, QWi
     m_layout = new QVBoxLayout(this);
     m_layout->setContentsMargins(28, 20, 28, 12);
     m_layout->setSpacing(6);
-    m_layout->addWidget(m_title);
+    m_header = new QHBoxLayout;
+    m_header->setSpacing(8);
+    m_header->addWidget(m_title);
+    m_header->addStretch(1);
+    m_layout->addLayout(m_header);
     m_layout->addWidget(purposeLabel);
 
     m_bar = new QHBoxLayout;
@@ -95,9 +99,9 @@ void PageFrame::addToBar(QWidget *widget, int stretch)
     m_bar->insertWidget(m_barEnd++, widget, stretch);
 }
 
-void PageFrame::addToBarEnd(QWidget *widget)
+void PageFrame::addToHeader(QWidget *widget)
 {
-    m_bar->addWidget(widget);
+    m_header->addWidget(widget, 0, Qt::AlignVCenter);
 }
 
 void PageFrame::setBody(QWidget *body)

@@ -37,14 +37,16 @@ public:
     // ("" when there is none). The items are rebuilt only when the list changed (pages list often).
     QString showDeployments(const QStringList &names, QString wanted = {});
 
-    // Page controls in the bar: after Refresh, or at the bar's right end.
+    // Page controls: in the bar after Refresh (what is shown), or level with the title at its right
+    // (what to do with it), which keeps the bar short enough for long translations.
     void addToBar(QWidget *widget, int stretch = 0);
-    void addToBarEnd(QWidget *widget);
+    void addToHeader(QWidget *widget);
     // The page's body takes the space under the rule.
     void setBody(QWidget *body);
 
 private:
     QLabel *m_title = nullptr;
+    QHBoxLayout *m_header = nullptr;
     QComboBox *m_deployment = nullptr;
     QPushButton *m_refresh = nullptr;
     QHBoxLayout *m_bar = nullptr;
