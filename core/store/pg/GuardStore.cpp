@@ -1,9 +1,9 @@
 #include "core/store/pg/GuardStore.h"
 
+#include "core/store/pg/AlertStore.h"
 #include "core/store/pg/PgConnectionInternal.h"
 #include "core/Text.h"
 
-#include <QJsonDocument>
 
 namespace mldeck {
 
@@ -135,17 +135,15 @@ Status GuardStore::raiseAlert(const QString &deployment, const QString &dedupKey
         pqxx::work tx(pg::raw(m_conn));
         tx.exec_params("INSERT INTO mldeck.deployments (name) VALUES ($1) ON CONFLICT (name) DO NOTHING",
                        pg::utf8(deployment));
-        tx.exec_params("INSERT INTO mldeck.alerts (deployment, kind, severity, dedup_key, title, details) "
-                       "VALUES ($1, 'guardrail', 'critical', $2, $3, $4::jsonb) "
-                       "ON CONFLICT (deployment, dedup_key) WHERE resolved_at IS NULL AND dedup_key IS NOT NULL "
-                       "DO UPDATE SET last_seen_at = now(), details = EXCLUDED.details, title = EXCLUDED.title",
-                       pg::utf8(deployment), pg::utf8(dedupKey), pg::utf8(title),
-                       QJsonDocument(details).toJson(QJsonDocument::Compact).toStdString());
         tx.commit();
-        return {};
     } catch (const std::exception &e) {
         return pg::toError(e, m_conn.endpoint(), StoreText::tr("raising the guard alert \"%1\"").arg(title));
     }
+    const auto raised = AlertStore(m_conn).raise(deployment, QStringLiteral("guardrail"), QStringLiteral("critical"),
+                                                 dedupKey, title, details);
+    if (!raised)
+        return raised.error();
+    return {};
 }
 
 } // namespace mldeck

@@ -24,9 +24,8 @@ public:
     // Clears the latch and the streaks; returns the memory as it was (to audit the re-arm).
     Result<GuardMemory> rearm(const QString &deployment);
 
-    // Inserts into mldeck.alerts (kind guardrail, severity critical); an open alert with the same
-    // dedup key is refreshed (last_seen_at, details) instead of duplicated. The deployment row
-    // is created if missing (alerts reference it).
+    // A critical guardrail alert through AlertStore::raise (an open alert with the same dedup key is
+    // refreshed, not duplicated). The deployment row is created if missing (alerts reference it).
     Status raiseAlert(const QString &deployment, const QString &dedupKey, const QString &title,
                       const QJsonObject &details);
 
