@@ -2,6 +2,7 @@
 
 #include "core/ml/Evaluator.h"
 #include "core/ml/ModelRunner.h"
+#include "core/services/KeptPgConnection.h"
 #include "core/services/ModelResolver.h"
 #include "core/store/pg/EvaluationData.h"
 #include "core/store/pg/PgConnection.h"
@@ -50,7 +51,7 @@ struct LoadedModel
 };
 
 Result<Dataset> loadRows(const CompareRequest &req, const std::vector<LoadedModel> &models,
-                         DatasetColumns &columns, const std::atomic<bool> *cancel)
+                         DatasetColumns &columns, const std::atomic<bool> *cancel, KeptPgConnection &pg)
 {
     if (!req.csvPath.isEmpty()) {
         auto header = readCsvHeader(req.csvPath);
@@ -74,10 +75,10 @@ Result<Dataset> loadRows(const CompareRequest &req, const std::vector<LoadedMode
     }
     if (!req.pg)
         return Error{ServiceText::tr("A time window needs a PostgreSQL connection.")};
-    auto conn = PgConnection::open(*req.pg, QStringLiteral("mldeck-compare"));
+    auto conn = pg.get(*req.pg);
     if (!conn)
         return conn.error();
-    EvaluationData data(*conn.value());
+    EvaluationData data(**conn);
     QString deployment = req.deployment;
     if (deployment.isEmpty()) {
         auto sole = data.soleDeployment();
@@ -97,13 +98,13 @@ using Report = std::function<void(int, const QString &)>;
 
 // 1. Models: a reference that cannot be loaded stops everything before any data is read. Models of
 // different tasks cannot be compared.
-Result<std::vector<LoadedModel>> loadModels(const CompareRequest &req, const Report &report)
+Result<std::vector<LoadedModel>> loadModels(const CompareRequest &req, KeptPgConnection &pg, const Report &report)
 {
     std::vector<LoadedModel> models;
     QStringList labels;
     for (const QString &ref : req.models) {
         report(int(2 * models.size()), ServiceText::tr("Loading %1").arg(ref));
-        auto resolved = resolveModel(ref, req.pg);
+        auto resolved = resolveModel(ref, req.pg, &pg);
         if (!resolved)
             return Error{ServiceText::tr("Model %1: %2").arg(ref, resolved.errorMessage())};
         LoadedModel m;
@@ -129,7 +130,7 @@ Result<std::vector<LoadedModel>> loadModels(const CompareRequest &req, const Rep
 // 2. Rows: the union of what the models read, so every model sees exactly the same rows; then each
 // model's inputs among them.
 Result<Dataset> readRows(const CompareRequest &req, std::vector<LoadedModel> &models, DatasetColumns &columns,
-                         const std::atomic<bool> *cancel, const Report &report)
+                         KeptPgConnection &pg, const std::atomic<bool> *cancel, const Report &report)
 {
     report(10, ServiceText::tr("Reading rows"));
     const ModelInfo &first = models.front().runner->info();
@@ -137,7 +138,7 @@ Result<Dataset> readRows(const CompareRequest &req, std::vector<LoadedModel> &mo
         columns.target = req.target;
     else if (first.hasMetadata && !first.target.isEmpty())
         columns.target = first.target;
-    auto data = loadRows(req, models, columns, cancel);
+    auto data = loadRows(req, models, columns, cancel, pg);
     if (!data || isCancelled(cancel))
         return data;
     for (LoadedModel &m : models) {
@@ -298,8 +299,10 @@ void segmentRows(const Dataset &ds, const DatasetColumns &columns, stats::Compar
 } // namespace
 
 CompareOutcome runComparison(const CompareRequest &req, const std::atomic<bool> *cancel,
-                             const std::function<void(int, const QString &)> &progress)
+                             const std::function<void(int, const QString &)> &progress, KeptPgConnection *kept)
 {
+    KeptPgConnection own(QStringLiteral("mldeck-compare"));
+    KeptPgConnection &pg = kept ? *kept : own;
     const Report report = [&](int percent, const QString &stage) {
         if (progress)
             progress(std::clamp(percent, 0, 100), stage);
@@ -309,13 +312,13 @@ CompareOutcome runComparison(const CompareRequest &req, const std::atomic<bool> 
     if (req.csvPath.isEmpty() == (req.windowSeconds <= 0))
         return failed(ServiceText::tr("Give either a CSV file or a time window, not both and not neither."));
 
-    auto loaded = loadModels(req, report);
+    auto loaded = loadModels(req, pg, report);
     if (!loaded)
         return failed(loaded.errorMessage());
     std::vector<LoadedModel> &models = loaded.value();
 
     DatasetColumns columns;
-    auto data = readRows(req, models, columns, cancel, report);
+    auto data = readRows(req, models, columns, pg, cancel, report);
     if (isCancelled(cancel))
         return cancelledOutcome();
     if (!data)
@@ -353,7 +356,8 @@ CompareOutcome runComparison(const CompareRequest &req, const std::atomic<bool> 
 }
 
 CompareService::CompareService(QObject *parent)
-    : QObject(parent), m_jobs(new JobThread(QStringLiteral("mldeck-compare"), this))
+    : QObject(parent), m_jobs(new JobThread(QStringLiteral("mldeck-compare"), this)),
+      m_pg(std::make_shared<KeptPgConnection>(QStringLiteral("mldeck-compare")))
 {
     qRegisterMetaType<mldeck::CompareOutcome>();
 }
@@ -374,9 +378,9 @@ bool CompareService::start(const CompareRequest &request)
     QPointer<CompareService> self(this);
     m_jobs->post(
         this,
-        [request, cancel, self] {
+        [request, cancel, self, pg = m_pg] {
             int last = -1;
-            return runComparison(request, cancel.get(), [&](int percent, const QString &stage) {
+            const auto forward = [&](int percent, const QString &stage) {
                 if (percent == last)
                     return; // one queued signal per percent, not per batch
                 last = percent;
@@ -387,7 +391,8 @@ bool CompareService::start(const CompareRequest &request)
                             Q_EMIT self->progress(percent, stage);
                     },
                     Qt::QueuedConnection);
-            });
+            };
+            return runComparison(request, cancel.get(), forward, pg.get());
         },
         [this, cancel](CompareOutcome outcome) {
             if (outcome.state != CompareOutcome::State::Cancelled && cancel->load())

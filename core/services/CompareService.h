@@ -15,6 +15,8 @@
 
 namespace mldeck {
 
+class KeptPgConnection;
+
 // What to compare (or, with one model, to evaluate) and on which rows.
 struct CompareRequest
 {
@@ -43,8 +45,11 @@ struct CompareOutcome
 
 // Runs a comparison on the calling thread (blocking: data loading, inference, bootstrap).
 // progress(percent, stage) is called from that thread. Cancelled between batches and resamples.
+// The registry and the prediction log are read on `pg` when given (a connection the caller keeps
+// on this thread), else on one connection opened for this comparison.
 CompareOutcome runComparison(const CompareRequest &request, const std::atomic<bool> *cancel = nullptr,
-                             const std::function<void(int, const QString &)> &progress = {});
+                             const std::function<void(int, const QString &)> &progress = {},
+                             KeptPgConnection *pg = nullptr);
 
 // The asynchronous face for the GUI: one comparison at a time on its own worker thread.
 // finished() is emitted exactly once per start(), with Done, Failed or Cancelled.
@@ -69,6 +74,7 @@ Q_SIGNALS:
 
 private:
     JobThread *m_jobs = nullptr;
+    std::shared_ptr<KeptPgConnection> m_pg; // kept between comparisons; used only inside jobs
     std::shared_ptr<std::atomic<bool>> m_cancel;
     bool m_running = false;
 };

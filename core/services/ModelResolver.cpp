@@ -1,6 +1,7 @@
 #include "core/services/ModelResolver.h"
 
 #include "core/ml/ModelStore.h"
+#include "core/services/KeptPgConnection.h"
 #include "core/store/pg/ModelRegistry.h"
 #include "core/store/pg/PgConnection.h"
 #include "core/Text.h"
@@ -11,7 +12,7 @@
 
 namespace mldeck {
 
-Result<ResolvedModel> resolveModel(const QString &ref, const std::optional<PgEndpoint> &pg)
+Result<ResolvedModel> resolveModel(const QString &ref, const std::optional<PgEndpoint> &pg, KeptPgConnection *kept)
 {
     static const QRegularExpression aliasRef(QStringLiteral("^([a-z][a-z0-9_-]{0,62}):(champion|challenger)$"));
     static const QRegularExpression versionRef(QStringLiteral("^([a-z][a-z0-9_-]{0,62})@([A-Za-z0-9._-]{1,64})$"));
@@ -33,7 +34,8 @@ Result<ResolvedModel> resolveModel(const QString &ref, const std::optional<PgEnd
 
     if (!pg)
         return Error{ServiceText::tr("Model reference \"%1\" needs the registry: give PostgreSQL with --pg or MLDECK_PG_URL.").arg(ref)};
-    auto conn = PgConnection::open(*pg, QStringLiteral("mldeck-resolver"));
+    KeptPgConnection own(QStringLiteral("mldeck-resolver"));
+    auto conn = (kept ? *kept : own).get(*pg);
     if (!conn)
         return conn.error();
     ModelRegistry registry(**conn);

@@ -12,6 +12,8 @@
 
 namespace mldeck {
 
+class KeptPgConnection;
+
 // A model ready to predict, and where it came from.
 struct ResolvedModel
 {
@@ -24,8 +26,10 @@ struct ResolvedModel
 //   - a file path (contains '/' or ends in ".pt", or is an existing file): loaded directly, no registry;
 //   - "D:champion", "D:challenger": the version the alias points at in deployment D;
 //   - "D@VERSION": that version of deployment D.
-// Registry references need `pg` and go through ModelStore::loadVerified (SHA-256 checked before LibTorch).
-// Blocking (database + model load): call it from a worker thread.
-Result<ResolvedModel> resolveModel(const QString &ref, const std::optional<PgEndpoint> &pg);
+// Registry references need `pg` and go through ModelStore::loadVerified (SHA-256 checked before LibTorch);
+// they read the registry on `kept` when given (the caller's connection, on the caller's thread), else on a
+// connection of their own. Blocking (database + model load): call it from a worker thread.
+Result<ResolvedModel> resolveModel(const QString &ref, const std::optional<PgEndpoint> &pg,
+                                   KeptPgConnection *kept = nullptr);
 
 } // namespace mldeck
