@@ -77,6 +77,7 @@ QString PageFrame::title() const
 
 QString PageFrame::showDeployments(const QStringList &names, QString wanted)
 {
+    Q_ASSERT(m_deployment); // a frame made with Selector::Deployment
     if (wanted.isEmpty())
         wanted = m_deployment->currentText();
     if (!names.contains(wanted))
