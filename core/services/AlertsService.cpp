@@ -1,6 +1,8 @@
 #include "core/services/AlertsService.h"
 
 #include "core/rollout/AuditRecord.h"
+#include "core/store/pg/AlertRuleStore.h"
+#include "core/store/pg/AlertStore.h"
 
 namespace mldeck {
 

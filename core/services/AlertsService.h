@@ -1,8 +1,8 @@
 #pragma once
 
 #include "core/services/PgService.h"
-#include "core/store/pg/AlertRuleStore.h"
-#include "core/store/pg/AlertStore.h"
+#include "core/alerting/AlertRuleView.h"
+#include "core/domain/Alert.h"
 
 #include <QDateTime>
 #include <QList>

@@ -1,5 +1,7 @@
 #include "core/services/DriftService.h"
 
+#include "core/store/pg/DriftData.h"
+
 namespace mldeck {
 
 DriftService::DriftService(QObject *parent) : PgService(QStringLiteral("drift"), parent) {}

@@ -2,7 +2,7 @@
 
 #include "core/services/DriftCheck.h"
 #include "core/services/PgService.h"
-#include "core/store/pg/DriftData.h"
+#include "core/domain/DriftScore.h"
 
 #include <QList>
 

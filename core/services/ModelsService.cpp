@@ -1,6 +1,7 @@
 #include "core/services/ModelsService.h"
 
 #include "core/services/ModelOperations.h"
+#include "core/store/pg/ModelRegistry.h"
 
 namespace mldeck {
 

@@ -1,7 +1,7 @@
 #pragma once
 
 #include "core/services/PgService.h"
-#include "core/store/pg/ModelRegistry.h"
+#include "core/domain/ModelVersion.h"
 
 #include <QList>
 #include <QString>
