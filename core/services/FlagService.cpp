@@ -1,6 +1,7 @@
 #include "core/services/FlagService.h"
 
 #include "core/rollout/FlagValues.h"
+#include "core/services/KeptPgConnection.h"
 #include "core/store/pg/AuditLog.h"
 #include "core/store/pg/PgConnection.h"
 #include "core/store/redis/FlagStore.h"
@@ -68,7 +69,8 @@ QJsonObject withDetails(QJsonObject after, const QJsonObject &details)
 } // namespace
 
 FlagService::FlagService(RedisEndpoint redis, PgEndpoint pg, QString spoolDirectory)
-    : m_redisEndpoint(std::move(redis)), m_pgEndpoint(std::move(pg)), m_spool(std::move(spoolDirectory))
+    : m_redisEndpoint(std::move(redis)), m_pgEndpoint(std::move(pg)), m_spool(std::move(spoolDirectory)),
+      m_pg(std::make_unique<KeptPgConnection>(QStringLiteral("mldeck-flags")))
 {
 }
 
@@ -89,16 +91,13 @@ Result<RedisConnection *> FlagService::redis()
 
 Result<PgConnection *> FlagService::pg()
 {
-    if (!m_pg) {
-        auto c = PgConnection::open(m_pgEndpoint, QStringLiteral("mldeck-flags"));
-        if (!c)
-            return c.error();
-        m_pg = std::move(c).value();
-        // PostgreSQL is (back) up: write what was spooled while it was not.
+    bool opened = false;
+    auto c = m_pg->get(m_pgEndpoint, &opened);
+    // PostgreSQL is (back) up: write what was spooled while it was not.
+    if (c && opened)
         if (auto flushed = flushSpool(); !flushed)
             qCWarning(lcFlagService) << "audit spool not flushed:" << flushed.errorMessage();
-    }
-    return m_pg.get();
+    return c;
 }
 
 void FlagService::dropRedis()
@@ -108,14 +107,14 @@ void FlagService::dropRedis()
 
 void FlagService::dropPg()
 {
-    m_pg.reset();
+    m_pg->reset();
 }
 
 Result<int> FlagService::flushSpool()
 {
-    if (!m_pg)
+    if (!m_pg->current())
         return Error{ServiceText::tr("Not connected to PostgreSQL.")};
-    AuditLog log(*m_pg);
+    AuditLog log(*m_pg->current());
     return m_spool.flush([&log](const AuditRecord &r) -> Status {
         auto inserted = log.insert(r, true);
         if (!inserted)

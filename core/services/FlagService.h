@@ -16,6 +16,7 @@
 
 namespace mldeck {
 
+class KeptPgConnection;
 class PgConnection;
 class RedisConnection;
 
@@ -99,7 +100,7 @@ private:
     PgEndpoint m_pgEndpoint;
     AuditSpool m_spool;
     std::unique_ptr<RedisConnection> m_redis;
-    std::unique_ptr<PgConnection> m_pg;
+    std::unique_ptr<KeptPgConnection> m_pg;
     QStringList m_ownChanges; // the last few change ids written here
     std::function<void()> m_beforeRedisWrite;
 };

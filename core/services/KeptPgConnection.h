@@ -18,21 +18,28 @@ class KeptPgConnection final
 public:
     explicit KeptPgConnection(QString applicationName) : m_applicationName(std::move(applicationName)) {}
 
-    Result<PgConnection *> get(const PgEndpoint &endpoint)
+    // opened (optional): set to whether this call opened a new session.
+    Result<PgConnection *> get(const PgEndpoint &endpoint, bool *opened = nullptr)
     {
+        if (opened)
+            *opened = false;
         const QString url = endpoint.toUrl(true);
         if (m_conn && (m_url != url || !m_conn->ping()))
             m_conn.reset();
         if (!m_conn) {
-            auto opened = PgConnection::open(endpoint, m_applicationName);
-            if (!opened)
-                return opened.error();
-            m_conn = std::move(opened).value();
+            auto session = PgConnection::open(endpoint, m_applicationName);
+            if (!session)
+                return session.error();
+            m_conn = std::move(session).value();
             m_url = url;
+            if (opened)
+                *opened = true;
         }
         return m_conn.get();
     }
 
+    // The session kept now, without checking it (nullptr: none).
+    PgConnection *current() const { return m_conn.get(); }
     void reset() { m_conn.reset(); }
 
 private:
