@@ -13,6 +13,7 @@ function(mldeck_add_test)
     set_tests_properties(${T_NAME} PROPERTIES
         LABELS "${T_LABELS}"
         TIMEOUT ${T_TIMEOUT}
+        FAIL_REGULAR_EXPRESSION "SKIP   : " # a skipped test function is not a pass (Qt Test still exits with 0)
         ENVIRONMENT "QT_QPA_PLATFORM=offscreen;MLDECK_SOURCE_DIR=${PROJECT_SOURCE_DIR};MLDECK_BINARY_DIR=${PROJECT_BINARY_DIR}")
     if(T_SERIAL)
         set_tests_properties(${T_NAME} PROPERTIES RUN_SERIAL TRUE)

@@ -32,6 +32,7 @@ using worker::MessageType;
 namespace {
 
 constexpr int kSocketFd = 3; // the worker's end of the socket, in the worker
+constexpr int kStartTimeoutMs = 30000; // a fresh worker has this long at least to load LibTorch and say Ready
 
 std::mutex g_limitsMutex;
 std::optional<WorkerLimits> g_limits;
@@ -163,8 +164,11 @@ Status ModelWorker::start()
     m_fd = sv[0];
     m_buffer = worker::FrameBuffer();
 
+    // Loading LibTorch takes a second on an idle machine, several on a busy one or in a sanitizer build: a short
+    // request timeout (the one a hung model gets) must not refuse the start itself.
+    const int startTimeoutMs = std::max(m_limits.requestTimeoutMs, kStartTimeoutMs);
     Message ready;
-    switch (waitForMessage(ready, m_limits.requestTimeoutMs, nullptr)) {
+    switch (waitForMessage(ready, startTimeoutMs, nullptr)) {
     case Wait::Message:
         if (ready.type == MessageType::Ready) {
             m_lastStartMs = double(clock.nsecsElapsed()) / 1e6;
@@ -175,7 +179,7 @@ Status ModelWorker::start()
         return Error{tr("The model worker answered with an unexpected message at start.")};
     case Wait::TimedOut:
         kill();
-        return Error{tr("The model worker did not start within %1 s.").arg(m_limits.requestTimeoutMs / 1000)};
+        return Error{tr("The model worker did not start within %1 s.").arg(startTimeoutMs / 1000)};
     case Wait::Corrupt:
         kill();
         return Error{m_corruption};

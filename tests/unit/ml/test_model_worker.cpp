@@ -7,6 +7,7 @@
 #include "core/ml/ModelRunner.h"
 #include "core/ml/ModelWorker.h"
 #include "core/ml/Trainer.h"
+#include "tests/support/TestChecks.h"
 
 #include <QElapsedTimer>
 #include <QFile>
@@ -93,7 +94,7 @@ private Q_SLOTS:
     void aHungModelTimesOut()
     {
         WorkerLimits limits;
-        limits.requestTimeoutMs = 2000;
+        limits.requestTimeoutMs = 5000; // the load too is a request: room for a busy or sanitized worker
         auto hung = ModelRunner::load(fixture(QStringLiteral("hang.pt")), {}, limits);
         QVERIFY2(hung.ok(), qPrintable(hung.errorMessage())); // the load probe (2 rows) passes
         const qint64 pid = hung.value()->workerPid();
@@ -105,9 +106,9 @@ private Q_SLOTS:
         const auto predicted = hung.value()->predict(rows);
         QVERIFY(!predicted.ok());
         qInfo("%s (after %lld ms)", qPrintable(predicted.errorMessage()), clock.elapsed());
-        QVERIFY2(predicted.errorMessage().contains(QStringLiteral("did not answer within 2 s")),
+        QVERIFY2(predicted.errorMessage().contains(QStringLiteral("did not answer within 5 s")),
                  qPrintable(predicted.errorMessage()));
-        QVERIFY(clock.elapsed() >= 1900 && clock.elapsed() < 10000);
+        QVERIFY(clock.elapsed() >= 4900 && clock.elapsed() < 20000);
         QVERIFY(!processExists(pid));
         QCOMPARE(hung.value()->workerPid(), qint64(0));
 
@@ -118,12 +119,13 @@ private Q_SLOTS:
         checkAFreshEvaluationWorks(generatedDataset(2000, 3));
     }
 
+#if !defined(MLDECK_SANITIZED)
+    // Not in the sanitizer build (the CI's Release suite runs it): a sanitized worker cannot cap its heap
+    // (RLIMIT_DATA would refuse AddressSanitizer's own mappings), and without that cap loading this model
+    // already takes its 2 GiB (a sanitized worker peaks at 2.6 GB after loading it, 0.4 GB after the demo
+    // model), so no limit lets the load through and stops the request.
     void aModelThatExhaustsMemoryCostsOnlyItsWorker()
     {
-#if defined(__SANITIZE_ADDRESS__)
-        QSKIP("Under AddressSanitizer a worker's memory is mostly the sanitizer's (its allocator peaks past any "
-              "sensible limit while a model loads): the limit is tested by the release build that CI runs.");
-#endif
         // The limit: what a worker with a model loaded takes, plus 1 GiB; the model then allocates 2 GiB.
         qint64 baselineMb = 0;
         {
@@ -150,6 +152,7 @@ private Q_SLOTS:
         QVERIFY(!processExists(pid)); // replaced, not reused
         checkAFreshEvaluationWorks(generatedDataset(2000, 3));
     }
+#endif
 
     void workerKilledBetweenBatches_data()
     {
@@ -179,7 +182,7 @@ private Q_SLOTS:
         options.progress = [&](qint64 done, qint64) {
             if (done == 1000) { // after the first batch: the worker dies before the second
                 killed = model.value()->workerPid();
-                ::kill(pid_t(killed), signal);
+                QVERIFY(test::signalChild(killed, signal));
             }
         };
         const auto result = evaluateModel(*model.value(), data, inputs.value(), options);
@@ -213,8 +216,9 @@ private Q_SLOTS:
         // The model is computing once its worker burns CPU time.
         const qint64 before = cpuTicks(pid);
         QTRY_VERIFY_WITH_TIMEOUT(cpuTicks(pid) > before + 10, 10000);
-        ::kill(pid_t(pid), signal);
+        const bool sent = test::signalChild(pid, signal);
         caller.join();
+        QVERIFY(sent);
         QVERIFY(!predicted.ok());
         qInfo("%s", qPrintable(predicted.errorMessage()));
         QVERIFY2(predicted.errorMessage().contains(expected), qPrintable(predicted.errorMessage()));
@@ -263,7 +267,7 @@ private Q_SLOTS:
         options.progress = [&](double) {
             if (!killed) {
                 killed = pid.load();
-                ::kill(pid_t(killed), signal);
+                QVERIFY(test::signalChild(killed, signal));
             }
         };
         const QString out = dir.filePath(QStringLiteral("candidate.pt"));
