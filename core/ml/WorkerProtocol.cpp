@@ -141,7 +141,8 @@ std::vector<T> WireReader::array()
         return {};
     }
     std::vector<T> out(static_cast<size_t>(n));
-    std::memcpy(out.data(), p, size_t(n) * sizeof(T));
+    if (n > 0) // an empty vector's data() may be null, which memcpy must never get (even for 0 bytes)
+        std::memcpy(out.data(), p, size_t(n) * sizeof(T));
     return out;
 }
 
