@@ -8,6 +8,7 @@
 #include "core/store/pg/DeploymentStore.h"
 #include "core/store/pg/Migrator.h"
 #include "core/store/pg/PgConnection.h"
+#include "tests/support/TestChecks.h"
 #include "tests/support/TestServers.h"
 #include "tests/support/PgSql.h"
 #include "ui/ConnectionSession.h"
@@ -39,8 +40,10 @@ private:
     qint64 raise(const QString &key, const QString &title)
     {
         const auto r = AlertStore(*m_conn).raise(m_dep, QStringLiteral("kpi"), QStringLiteral("critical"), key, title, {});
-        if (!r)
-            qFatal("%s", qPrintable(r.errorMessage()));
+        if (!r) {
+            MLDECK_FAIL_IN_HELPER(QStringLiteral("raise: ") + r.errorMessage());
+            return -1;
+        }
         return r->id;
     }
 
@@ -164,7 +167,7 @@ private Q_SLOTS:
         QVERIFY(page.rulesView()->summaryText().contains(QStringLiteral("1 pending")));
         if (const QString shot = qEnvironmentVariable("MLDECK_TEST_SCREENSHOT"); !shot.isEmpty()) {
             page.findChild<QTabWidget *>(QStringLiteral("alertTabs"))->setCurrentIndex(1);
-            QTest::qWait(200);
+            QCoreApplication::processEvents(); // the tab's pending layout, before the grab
             page.grab().save(shot);
         }
     }

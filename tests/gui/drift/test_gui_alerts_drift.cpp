@@ -6,6 +6,7 @@
 #include "core/store/pg/DeploymentStore.h"
 #include "core/store/pg/Migrator.h"
 #include "core/store/pg/PgConnection.h"
+#include "tests/support/TestChecks.h"
 #include "tests/support/TestServers.h"
 #include "tests/support/PgSql.h"
 #include "ui/ConnectionSession.h"
@@ -92,9 +93,12 @@ private Q_SLOTS:
         page.setSilenceAsker([](QWidget *) { return std::optional<QDateTime>(); });
         QTRY_VERIFY(page.silenceButton()->isEnabled());
         QTest::mouseClick(page.silenceButton(), Qt::LeftButton);
-        QTest::qWait(300);
-        QCOMPARE(page.alertsModel().index(0, 0).data(ui::AlertsTableModel::StateKeyRole).toString(),
-                 QStringLiteral("acknowledged"));
+        QVERIFY(!test::happensWithin(
+            [&] {
+                return page.alertsModel().index(0, 0).data(ui::AlertsTableModel::StateKeyRole).toString() !=
+                       QLatin1String("acknowledged");
+            },
+            300));
         page.setSilenceAsker([](QWidget *) { return std::optional<QDateTime>(QDateTime::currentDateTimeUtc().addSecs(3600)); });
         QTest::mouseClick(page.silenceButton(), Qt::LeftButton);
         QTRY_COMPARE_WITH_TIMEOUT(
@@ -140,9 +144,10 @@ private Q_SLOTS:
         QTest::mouseClick(view->viewport(), Qt::LeftButton, {},
                           view->visualRect(model.index(0, ui::DriftTableModel::Feature)).center());
         QTRY_VERIFY(page.charts()->histogramTitle().contains(QStringLiteral("rain_mm")));
-        QTest::qWait(300); // let the chart scene repaint
-        if (const QByteArray grab = qgetenv("MLDECK_TEST_GRAB"); !grab.isEmpty())
+        if (const QByteArray grab = qgetenv("MLDECK_TEST_GRAB"); !grab.isEmpty()) {
+            QCoreApplication::processEvents(); // the chart scene's pending update, before the grab
             page.grab().save(QString::fromLocal8Bit(grab));
+        }
     }
 };
 

@@ -11,6 +11,7 @@
 #include "core/store/pg/Migrator.h"
 #include "core/store/pg/PgConnection.h"
 #include "core/store/redis/RedisConnection.h"
+#include "tests/support/TestChecks.h"
 #include "tests/support/TestServers.h"
 #include "tests/support/PgSql.h"
 #include "ui/ConnectionSession.h"
@@ -147,8 +148,7 @@ private Q_SLOTS:
         answer = false;
         QTest::mouseClick(promote, Qt::LeftButton);
         QCOMPARE(asked.size(), 1);
-        QTest::qWait(200);
-        QVERIFY(done.isEmpty());
+        QVERIFY(!test::happensWithin([&] { return !done.isEmpty(); }, 200));
         QCOMPARE(count(QStringLiteral("SELECT count(*) FROM mldeck.audit_log WHERE deployment = $1 AND action = 'model.promote'"),
                        {m_dep}),
                  0);

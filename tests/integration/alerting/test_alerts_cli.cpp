@@ -6,6 +6,7 @@
 #include "core/store/pg/DeploymentStore.h"
 #include "core/store/pg/Migrator.h"
 #include "core/store/pg/PgConnection.h"
+#include "tests/support/TestChecks.h"
 #include "tests/support/TestServers.h"
 #include "tests/support/PgSql.h"
 
@@ -45,8 +46,12 @@ private:
         p.start(qEnvironmentVariable("MLDECK_BINARY_DIR") + QStringLiteral("/app/mldeckctl/mldeckctl"),
                 QStringList{QStringLiteral("alerts")} + args);
         // Wait with the event loop running: the webhook receiver lives on this thread.
-        if (!finished.wait(60000))
-            qFatal("mldeckctl did not finish");
+        if (!finished.wait(60000)) {
+            MLDECK_FAIL_IN_HELPER(QStringLiteral("mldeckctl did not finish within 60 s: alerts ") + args.join(u' '));
+            p.kill();
+            p.waitForFinished();
+            return {-1, {}, QStringLiteral("did not finish")};
+        }
         return {p.exitCode(), QString::fromUtf8(p.readAllStandardOutput()), QString::fromUtf8(p.readAllStandardError())};
     }
 

@@ -11,6 +11,7 @@
 #include "core/store/pg/PgConnection.h"
 #include "core/store/redis/DependencyStore.h"
 #include "core/store/redis/RedisConnection.h"
+#include "tests/support/TestChecks.h"
 #include "tests/support/TestServers.h"
 
 #include <QJsonArray>
@@ -33,8 +34,10 @@ private:
     std::unique_ptr<PgConnection> open()
     {
         auto conn = PgConnection::open(m_db->endpoint(), QStringLiteral("test"));
-        if (!conn)
-            qFatal("%s", qPrintable(conn.errorMessage()));
+        if (!conn) {
+            MLDECK_FAIL_IN_HELPER(conn.errorMessage());
+            return nullptr; // the caller checks it
+        }
         return std::move(conn).value();
     }
 
@@ -60,10 +63,12 @@ private:
     {
         const QString dep = uniqueName(QStringLiteral("depalert"));
         auto conn = open();
+        if (!conn)
+            return {}; // the test function has failed (see the opener)
         FeatureSchema schema;
         schema.features.push_back({QStringLiteral("x"), FeatureSpec::Kind::Numeric, {}});
         if (!DeploymentStore(*conn).ensure(dep, {}, schema))
-            qFatal("deployment");
+            MLDECK_FAIL_IN_HELPER(QStringLiteral("cannot create the deployment ") + dep);
         return dep;
     }
 
@@ -81,18 +86,22 @@ private:
         }
         const Status s = DependencyStore(*m_redis).report(r, ttlMs);
         if (!s)
-            qFatal("%s", qPrintable(s.errorMessage()));
+            MLDECK_FAIL_IN_HELPER(s.errorMessage());
     }
 
     AlertRuleStatus state(const QString &dep)
     {
         auto conn = open();
+        if (!conn)
+            return {}; // the test function has failed (see the opener)
         return AlertRuleStore(*conn).states(dep).value().value(m_rule);
     }
 
     QList<Alert> alerts(const QString &dep)
     {
         auto conn = open();
+        if (!conn)
+            return {}; // the test function has failed (see the opener)
         QList<Alert> out;
         const QList<Alert> all = AlertStore(*conn).list(dep, true).value(); // kept: a range-for over a temporary's value() dangles
         for (const Alert &a : all)
@@ -115,6 +124,7 @@ private Q_SLOTS:
         MLDECK_REQUIRE_SERVERS();
         m_db = std::make_unique<ScratchDatabase>(QStringLiteral("depalert"));
         auto conn = open();
+        QVERIFY(conn);
         const auto migrated = Migrator::migrate(*conn);
         QVERIFY2(migrated.ok(), qPrintable(migrated.errorMessage()));
         auto redis = RedisConnection::open(TestServers::redis());
@@ -180,6 +190,7 @@ private Q_SLOTS:
         const QString dep = makeDeployment();
         {
             auto conn = open();
+            QVERIFY(conn);
             AlertRule r = AlertRule::defaultFor(AlertRule::Metric::DependencyFallback);
             r.threshold = 30;
             QVERIFY(AlertRuleStore(*conn).saveRule(dep, r, m_actor));

@@ -7,6 +7,7 @@
 #include "core/store/pg/DeploymentStore.h"
 #include "core/store/pg/Migrator.h"
 #include "core/store/pg/PgConnection.h"
+#include "tests/support/TestChecks.h"
 #include "tests/support/TestServers.h"
 #include "tests/support/PgSql.h"
 
@@ -32,8 +33,10 @@ private:
     std::unique_ptr<PgConnection> open()
     {
         auto conn = PgConnection::open(m_db->endpoint(), QStringLiteral("test"));
-        if (!conn)
-            qFatal("%s", qPrintable(conn.errorMessage()));
+        if (!conn) {
+            MLDECK_FAIL_IN_HELPER(conn.errorMessage());
+            return nullptr; // the caller checks it
+        }
         return std::move(conn).value();
     }
 
@@ -60,10 +63,12 @@ private:
     {
         const QString dep = uniqueName(QStringLiteral("kpialert"));
         auto conn = open();
+        if (!conn)
+            return {}; // the test function has failed (see the opener)
         FeatureSchema schema;
         schema.features.push_back({QStringLiteral("x"), FeatureSpec::Kind::Numeric, {}});
         if (!DeploymentStore(*conn).ensure(dep, {}, schema))
-            qFatal("deployment");
+            MLDECK_FAIL_IN_HELPER(QStringLiteral("cannot create the deployment ") + dep);
         AlertRuleStore store(*conn);
         for (AlertRule r : AlertRule::defaults()) {
             if (r.metric == AlertRule::Metric::FailureRate)
@@ -71,7 +76,7 @@ private:
             else
                 r.enabled = false;
             if (!store.saveRule(dep, r, m_actor))
-                qFatal("rule");
+                MLDECK_FAIL_IN_HELPER(QStringLiteral("cannot save the rule ") + r.id);
         }
         return dep;
     }
@@ -80,6 +85,7 @@ private:
     void log(const QString &dep, qint64 atSecs, int n, int failed)
     {
         auto conn = open();
+        QVERIFY(conn);
         const Status s = test::exec(*conn,
             QStringLiteral("INSERT INTO mldeck.predictions (ts, predicted, latency_ms, failed, path, deployment, request_key, "
                            "model_version) SELECT to_timestamp(%1) + i * interval '1 millisecond', "
@@ -90,22 +96,28 @@ private:
                 .arg(failed)
                 .arg(dep));
         if (!s)
-            qFatal("%s", qPrintable(s.errorMessage()));
+            MLDECK_FAIL_IN_HELPER(s.errorMessage());
     }
 
     AlertRuleStatus state(const QString &dep, const QString &rule = QStringLiteral("failure_rate"))
     {
         auto conn = open();
+        if (!conn)
+            return {}; // the test function has failed (see the opener)
         return AlertRuleStore(*conn).states(dep).value().value(rule);
     }
 
     QList<Alert> kpiAlerts(const QString &dep)
     {
         auto conn = open();
+        if (!conn)
+            return {}; // the test function has failed (see the opener)
         QList<Alert> out;
         const auto all = AlertStore(*conn).list(dep, true);
-        if (!all)
-            qFatal("%s", qPrintable(all.errorMessage()));
+        if (!all) {
+            MLDECK_FAIL_IN_HELPER(all.errorMessage());
+            return out;
+        }
         for (const Alert &a : *all)
             if (a.kind == QLatin1String("kpi"))
                 out << a;
@@ -118,6 +130,7 @@ private Q_SLOTS:
         MLDECK_REQUIRE_SERVERS();
         m_db = std::make_unique<ScratchDatabase>(QStringLiteral("kpialert"));
         auto conn = open();
+        QVERIFY(conn);
         const auto migrated = Migrator::migrate(*conn);
         QVERIFY2(migrated.ok(), qPrintable(migrated.errorMessage()));
     }
@@ -192,6 +205,7 @@ private Q_SLOTS:
         HttpReceiver receiver;
         {
             auto conn = open();
+            QVERIFY(conn);
             QVERIFY(AlertRuleStore(*conn).setWebhook(dep, {receiver.url(), true}, m_actor).ok());
         }
         receiver.queue({500, 500, 200});
@@ -209,6 +223,7 @@ private Q_SLOTS:
         QCOMPARE(m.value(QStringLiteral("alert_id")).toInteger(), kpiAlerts(dep)[0].id);
         {
             auto conn = open();
+            QVERIFY(conn);
             const auto d = AlertRuleStore(*conn).deliveries(dep);
             QVERIFY(d.ok());
             QCOMPARE(d->size(), 3); // newest first
@@ -225,6 +240,7 @@ private Q_SLOTS:
         // Silenced: resolving sends nothing.
         {
             auto conn = open();
+            QVERIFY(conn);
             QVERIFY(AlertStore(*conn).silence(kpiAlerts(dep)[0].id, QDateTime::currentDateTimeUtc().addSecs(3600), m_actor,
                                               QStringLiteral("maintenance")).ok());
         }
@@ -242,6 +258,7 @@ private Q_SLOTS:
         QCOMPARE(state(dep).state, AlertRuleState::Firing);
         QCOMPARE(receiver.bodies().size(), 4);
         auto conn = open();
+        QVERIFY(conn);
         const auto d = AlertRuleStore(*conn).deliveries(dep);
         QCOMPARE(d->size(), 4);
         QCOMPARE(d->at(0).httpStatus, 400);
@@ -263,6 +280,7 @@ private Q_SLOTS:
         const QString dep = makeDeployment(0);
         {
             auto conn = open();
+            QVERIFY(conn);
             // A port nothing listens on: connection refused, retried, recorded.
             QVERIFY(AlertRuleStore(*conn).setWebhook(dep, {QStringLiteral("http://127.0.0.1:1/hook"), true}, m_actor).ok());
         }
@@ -270,6 +288,7 @@ private Q_SLOTS:
         auto j = job();
         QVERIFY(j->runOnce(context(dep)).ok());
         auto conn = open();
+        QVERIFY(conn);
         const auto d = AlertRuleStore(*conn).deliveries(dep);
         QCOMPARE(d->size(), 3);
         for (const WebhookDelivery &x : *d) {
@@ -283,6 +302,7 @@ private Q_SLOTS:
     {
         const QString dep = makeDeployment(30);
         auto conn = open();
+        QVERIFY(conn);
         AlertRuleStore store(*conn);
         AlertRule bad = AlertRule::defaultFor(AlertRule::Metric::FailureRate);
         bad.threshold = 5; // 500 %

@@ -5,6 +5,7 @@
 #include "core/store/pg/DriftData.h"
 #include "core/store/pg/Migrator.h"
 #include "core/store/pg/PgConnection.h"
+#include "tests/support/TestChecks.h"
 #include "tests/support/TestServers.h"
 #include "tests/support/PgSql.h"
 
@@ -28,8 +29,10 @@ private:
     std::unique_ptr<PgConnection> open()
     {
         auto conn = PgConnection::open(m_db->endpoint(), QStringLiteral("test"));
-        if (!conn)
-            qFatal("%s", qPrintable(conn.errorMessage()));
+        if (!conn) {
+            MLDECK_FAIL_IN_HELPER(conn.errorMessage());
+            return nullptr; // the caller checks it
+        }
         return std::move(conn).value();
     }
 
@@ -47,7 +50,7 @@ private:
                 .arg(shift)
                 .arg(drifted ? 0.2 : 0.8));
         if (!s)
-            qFatal("%s", qPrintable(s.errorMessage()));
+            MLDECK_FAIL_IN_HELPER(s.errorMessage());
     }
 
     Result<DriftCheckReport> check(const QDateTime &now)
@@ -67,6 +70,7 @@ private Q_SLOTS:
         MLDECK_REQUIRE_SERVERS();
         m_db = std::make_unique<ScratchDatabase>(QStringLiteral("driftstate"));
         auto conn = open();
+        QVERIFY(conn);
         QVERIFY(Migrator::migrate(*conn).ok());
         m_dep = uniqueName(QStringLiteral("drift"));
         FeatureSchema schema;
@@ -99,6 +103,7 @@ private Q_SLOTS:
         QVERIFY(first->fired.isEmpty());                     // one drifting window is not enough
         {
             auto conn = open();
+            QVERIFY(conn);
             const auto state = DriftData(*conn).loadState(m_dep);
             QCOMPARE(state->value(QStringLiteral("x")).state.consecutiveDrift, 1);
         }
@@ -109,6 +114,7 @@ private Q_SLOTS:
         QVERIFY(second->fired.contains(QStringLiteral("c")));
         {
             auto conn = open();
+            QVERIFY(conn);
             const auto alerts = AlertStore(*conn).list(m_dep, false);
             QVERIFY(alerts.ok());
             QStringList keys;
@@ -129,6 +135,7 @@ private Q_SLOTS:
         QVERIFY(clean2.ok());
         QVERIFY(clean2->resolved.contains(QStringLiteral("x")));
         auto conn = open();
+        QVERIFY(conn);
         const auto open = AlertStore(*conn).list(m_dep, false);
         for (const Alert &a : *open)
             QVERIFY2(a.dedupKey != QLatin1String("drift:x"), "x should be resolved");
@@ -144,6 +151,7 @@ private Q_SLOTS:
     void badSettingsChangeNothing()
     {
         auto conn = open();
+        QVERIFY(conn);
         QVERIFY(DriftData(*conn).setDriftSettings(m_dep, {{QStringLiteral("k"), 0}}).ok());
         DriftCheckRequest r;
         r.deployment = m_dep;

@@ -6,6 +6,7 @@
 #include "core/store/pg/Migrator.h"
 #include "core/store/pg/PgConnection.h"
 #include "core/store/pg/PredictionLog.h"
+#include "tests/support/TestChecks.h"
 #include "tests/support/TestServers.h"
 #include "tests/support/PgSql.h"
 
@@ -35,8 +36,10 @@ QString checkSql(const QString &level)
 std::unique_ptr<PgConnection> openConn(const PgEndpoint &e)
 {
     auto c = PgConnection::open(e, QStringLiteral("test_kpistore"));
-    if (!c)
-        qFatal("%s", qPrintable(c.errorMessage()));
+    if (!c) {
+        MLDECK_FAIL_IN_HELPER(c.errorMessage());
+        return nullptr; // the caller checks it
+    }
     return std::move(c).value();
 }
 
@@ -164,6 +167,7 @@ private Q_SLOTS:
         QVERIFY2(!checkSql(QStringLiteral("minute")).isEmpty(), "kpi_check.sql not found");
         m_db = std::make_unique<test::ScratchDatabase>(QStringLiteral("kpistore"));
         m_conn = openConn(m_db->endpoint());
+        QVERIFY(m_conn);
         const auto migrated = Migrator::migrate(*m_conn);
         QVERIFY2(migrated, qPrintable(migrated.errorMessage()));
     }
@@ -253,7 +257,12 @@ private Q_SLOTS:
         const PgEndpoint endpoint = m_db->endpoint();
         for (int t = 0; t < 4; ++t) {
             threads.emplace_back([t, dep, endpoint, &failures] {
-                auto conn = openConn(endpoint);
+                auto opened = PgConnection::open(endpoint, QStringLiteral("test_kpistore")); // no test macros off the test thread
+                if (!opened) {
+                    ++failures;
+                    return;
+                }
+                const auto &conn = opened.value();
                 PredictionLog log(*conn);
                 Generator g(100 + quint64(t));
                 if (t == 3)
@@ -290,6 +299,7 @@ private Q_SLOTS:
     {
         // A writer whose session dies mid-transaction: its rows and its aggregate changes go together.
         auto victim = openConn(m_db->endpoint());
+        QVERIFY(victim);
         const QString pid = test::query(*victim, QStringLiteral("SELECT pg_backend_pid()")).value().first().first();
         QVERIFY(test::exec(*victim, QStringLiteral(
             "BEGIN; INSERT INTO mldeck.predictions (ts, predicted, latency_ms, path, deployment, request_key) "
@@ -306,6 +316,7 @@ private Q_SLOTS:
         // A database that has data before 007 runs gets the same aggregates as the triggers make.
         test::ScratchDatabase db(QStringLiteral("kpibackfill"));
         auto conn = openConn(db.endpoint());
+        QVERIFY(conn);
         const QStringList steps = Migrator::stepNames();
         for (const QString &step : steps) {
             if (step.startsWith(QStringLiteral("007")))
@@ -326,6 +337,7 @@ private Q_SLOTS:
         // ... and the same history written through the triggers gives the same rows.
         test::ScratchDatabase db2(QStringLiteral("kpitriggers"));
         auto conn2 = openConn(db2.endpoint());
+        QVERIFY(conn2);
         QVERIFY(Migrator::migrate(*conn2));
         writeRandomHistory(*conn2, {QStringLiteral("alpha"), QStringLiteral("beta")}, 1000, 9);
         const QString digest = QStringLiteral(
@@ -338,6 +350,7 @@ private Q_SLOTS:
         QCOMPARE(a.value(), b.value());
         // A new connection (what a restarted client has) reads the same aggregates.
         auto reopened = openConn(db2.endpoint());
+        QVERIFY(reopened);
         KpiStore s1(*conn2), s2(*reopened);
         const auto r1 = s1.read(QStringLiteral("alpha"), kDay0 - 86400, kDay0 + 4 * 86400, KpiStore::Level::Minute);
         const auto r2 = s2.read(QStringLiteral("alpha"), kDay0 - 86400, kDay0 + 4 * 86400, KpiStore::Level::Minute);

@@ -5,6 +5,7 @@
 #include "core/store/pg/DeploymentStore.h"
 #include "core/store/pg/Migrator.h"
 #include "core/store/pg/PgConnection.h"
+#include "tests/support/TestChecks.h"
 #include "tests/support/TestServers.h"
 #include "tests/support/PgSql.h"
 
@@ -32,12 +33,17 @@ struct Fixture
 
     Fixture()
     {
-        pg = PgConnection::open(db.endpoint(), QStringLiteral("test")).value();
+        auto opened = PgConnection::open(db.endpoint(), QStringLiteral("test"));
+        if (!opened) {
+            MLDECK_FAIL_IN_HELPER(QStringLiteral("PostgreSQL: ") + opened.errorMessage());
+            return;
+        }
+        pg = std::move(opened.value());
         if (const auto migrated = Migrator::migrate(*pg); !migrated)
-            qFatal("migrate: %s", qPrintable(migrated.errorMessage()));
+            MLDECK_FAIL_IN_HELPER(QStringLiteral("migrate: ") + migrated.errorMessage());
         // The deployment the simulator would create, so that models can be registered before it starts.
-        if (const auto id = DeploymentStore(*pg).ensure(deployment, QStringLiteral("test"), RideDelayGenerator::schema()); !id)
-            qFatal("deployment: %s", qPrintable(id.errorMessage()));
+        else if (const auto id = DeploymentStore(*pg).ensure(deployment, QStringLiteral("test"), RideDelayGenerator::schema()); !id)
+            MLDECK_FAIL_IN_HELPER(QStringLiteral("deployment: ") + id.errorMessage());
     }
 
     ModelVersion registerModel(const QString &file, const QString &version)
@@ -48,8 +54,10 @@ struct Fixture
         r.version = version;
         r.storeDirectory = store.path();
         const auto out = models::registerModel(*pg, r, Actor::current());
-        if (!out)
-            qFatal("register %s: %s", qPrintable(version), qPrintable(out.errorMessage()));
+        if (!out) {
+            MLDECK_FAIL_IN_HELPER(QStringLiteral("register %1: %2").arg(version, out.errorMessage()));
+            return {};
+        }
         return out->model;
     }
 
@@ -58,7 +66,7 @@ struct Fixture
         const auto out = models::promote(*pg, TestServers::redis(), deployment, version, QStringLiteral("champion"),
                                          QStringLiteral("test"), Actor::current());
         if (!out || !out->published)
-            qFatal("promote %s failed", qPrintable(version));
+            MLDECK_FAIL_IN_HELPER(QStringLiteral("promote %1 failed: %2").arg(version, out ? QString() : out.errorMessage()));
     }
 
     SimulatorOptions options() const
@@ -80,9 +88,11 @@ struct Fixture
                                                    "WHERE deployment = $1 AND path = 'ml' AND ts >= $2::timestamptz "
                                                    "AND ts < $3::timestamptz GROUP BY 1"),
                                     {deployment, isoMicros(fromMs), isoMicros(toMs)});
-        if (!rows)
-            qFatal("query: %s", qPrintable(rows.errorMessage()));
         QMap<QString, qint64> out;
+        if (!rows) {
+            MLDECK_FAIL_IN_HELPER(QStringLiteral("query: ") + rows.errorMessage());
+            return out;
+        }
         for (const auto &row : *rows)
             out.insert(row.at(0), row.at(1).toLongLong());
         return out;
@@ -92,8 +102,10 @@ struct Fixture
     {
         const auto rows = test::query(*pg, QStringLiteral("SELECT count(*) FROM mldeck.predictions WHERE deployment = $1 AND ") + where,
                                     {deployment});
-        if (!rows || rows->isEmpty())
-            qFatal("query: %s", qPrintable(rows.errorMessage()));
+        if (!rows || rows->isEmpty()) {
+            MLDECK_FAIL_IN_HELPER(QStringLiteral("query: ") + rows.errorMessage());
+            return -1; // no count: the caller's comparison fails too
+        }
         return rows->first().first().toLongLong();
     }
 };
@@ -121,7 +133,7 @@ SimulatorStats runFor(Simulator &sim, qint64 ms, const std::function<void(qint64
     stop = true;
     t.join();
     if (!result)
-        qFatal("simulator failed: %s", qPrintable(result.errorMessage()));
+        MLDECK_FAIL_IN_HELPER(QStringLiteral("simulator failed: ") + result.errorMessage());
     return last;
 }
 
@@ -129,8 +141,10 @@ void corrupt(const QString &path)
 {
     QFile::setPermissions(path, QFile::ReadOwner | QFile::WriteOwner);
     QFile f(path);
-    if (!f.open(QIODevice::ReadWrite))
-        qFatal("cannot open %s", qPrintable(path));
+    if (!f.open(QIODevice::ReadWrite)) {
+        MLDECK_FAIL_IN_HELPER(QStringLiteral("cannot open ") + path);
+        return;
+    }
     QByteArray bytes = f.readAll();
     bytes[bytes.size() / 2] = char(bytes[bytes.size() / 2] ^ 0x5a);
     f.seek(0);
@@ -149,10 +163,12 @@ private Q_SLOTS:
     void switchesToAPromotedChampionAndRefusesABrokenOne()
     {
         Fixture f;
+        MLDECK_HELPERS_OK();
         QVERIFY(f.store.isValid());
         const ModelVersion a = f.registerModel(kMlp, QStringLiteral("A"));
         f.registerModel(kLstm, QStringLiteral("B"));
         f.promote(QStringLiteral("A"));
+        MLDECK_HELPERS_OK();
 
         Simulator sim(f.options());
         QVERIFY2(sim.prepare().ok(), "prepare");
@@ -171,6 +187,7 @@ private Q_SLOTS:
                 f.promote(QStringLiteral("A"));
             }
         });
+        MLDECK_HELPERS_OK();
         const qint64 endMs = QDateTime::currentMSecsSinceEpoch() + 1000;
 
         // Served from the start: the champion A, by its registry version.
@@ -199,14 +216,17 @@ private Q_SLOTS:
     void aMissingChampionFileAtStartServesTheDemoModelWithAWarning()
     {
         Fixture f;
+        MLDECK_HELPERS_OK();
         const ModelVersion b = f.registerModel(kLstm, QStringLiteral("B"));
         f.promote(QStringLiteral("B"));
+        MLDECK_HELPERS_OK();
         QFile::setPermissions(b.filePath, QFile::ReadOwner | QFile::WriteOwner);
         QVERIFY(QFile::remove(b.filePath));
 
         Simulator sim(f.options());
         QVERIFY2(sim.prepare().ok(), "a broken champion must not stop the backend from starting");
         const SimulatorStats s = runFor(sim, 1500);
+        MLDECK_HELPERS_OK();
         QVERIFY(s.ml > 100);
         QCOMPARE(s.failed, 0);
         QVERIFY(s.modelVersion != QStringLiteral("B"));
@@ -217,7 +237,9 @@ private Q_SLOTS:
     void anExplicitModelFileIsNotSwitched()
     {
         Fixture f;
+        MLDECK_HELPERS_OK();
         f.registerModel(kLstm, QStringLiteral("B"));
+        MLDECK_HELPERS_OK();
         SimulatorOptions o = f.options();
         o.modelPath = kMlp;
         Simulator sim(o);
@@ -229,6 +251,7 @@ private Q_SLOTS:
                 f.promote(QStringLiteral("B"));
             }
         });
+        MLDECK_HELPERS_OK();
         QVERIFY(s.ml > 300);
         QCOMPARE(s.modelSwitches, 0);
         QCOMPARE(f.count(QStringLiteral("model_version = 'B'")), 0);
