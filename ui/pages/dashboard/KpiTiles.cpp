@@ -55,7 +55,7 @@ QStringList KpiTiles::keys()
 
 QList<TileState> KpiTiles::compute(const KpiSnapshot &s)
 {
-    const KpiTargets &t = s.targets;
+    const KpiTargets &targets = s.targets;
     auto pct = [](double v) { return QLocale().toString(v * 100.0, 'f', 1); };
     const QList<Spec> specs = {
         {QStringLiteral("mae"), tr("MAE"), [](const Figures &f) { return f.mae; }, formatMinutes, false,
@@ -105,14 +105,14 @@ QList<TileState> KpiTiles::compute(const KpiSnapshot &s)
         if (s.previous.predictions > 0) // an empty previous period has no trend to compare with
             tile.previous = spec.get(s.previous);
         if (spec.targetText)
-            tile.detail = spec.targetText(t);
+            tile.detail = spec.targetText(targets);
         if (!tile.raw || !std::isfinite(*tile.raw)) {
             tile.raw.reset();
             tile.value = tr("no data");
             tile.verdict = TileState::Verdict::NoData;
         } else {
             tile.value = spec.format(*tile.raw);
-            const auto ok = spec.meets ? spec.meets(*tile.raw, t) : std::nullopt;
+            const auto ok = spec.meets ? spec.meets(*tile.raw, targets) : std::nullopt;
             tile.verdict = !ok ? TileState::Verdict::Neutral : (*ok ? TileState::Verdict::Good : TileState::Verdict::Bad);
             if (tile.previous && std::isfinite(*tile.previous)) {
                 const double delta = *tile.raw - *tile.previous;
@@ -135,9 +135,9 @@ QList<TileState> KpiTiles::compute(const KpiSnapshot &s)
             const auto &o = s.overall;
             if (o.latencyP50Ms && o.latencyP99Ms)
                 tile.detail = tr("p50 %1 · p99 %2 · target < %3")
-                                  .arg(formatMs(*o.latencyP50Ms), formatMs(*o.latencyP99Ms), formatMs(t.latencyMaxMs));
+                                  .arg(formatMs(*o.latencyP50Ms), formatMs(*o.latencyP99Ms), formatMs(targets.latencyMaxMs));
             else
-                tile.detail = tr("target < %1").arg(formatMs(t.latencyMaxMs));
+                tile.detail = tr("target < %1").arg(formatMs(targets.latencyMaxMs));
         } else if (spec.key == QLatin1String("mae") || spec.key == QLatin1String("r2")) {
             const auto ml = s.byPath.value(QStringLiteral("ml"));
             const auto heur = s.byPath.value(QStringLiteral("heuristic"));
