@@ -35,6 +35,9 @@ compiler_launcher_args() {
     printf '%s\n' -DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache
 }
 
+# The test command builds with warnings as errors (what CI checks); the demo only shows them.
+MLDECK_WERROR=${MLDECK_WERROR:-OFF}
+
 # configure_tree DIR BUILD_TYPE [CMAKE_ARG...]
 configure_tree() {
     local dir=$1 type=$2
@@ -55,7 +58,7 @@ build_release() {
     local t
     for t in "$@"; do targets+=(--target "${t}"); done
     local t0=${SECONDS}
-    configure_tree "${BUILD_DIR}" Release
+    configure_tree "${BUILD_DIR}" Release -DMLDECK_WERROR="${MLDECK_WERROR}"
     say "building with $(nproc) jobs${1:+ (targets: $*)}"
     cmake --build "${BUILD_DIR}" -j"$(nproc)" "${targets[@]}" || die "the build failed (the compiler's message is above)"
     say "configure + build took $((SECONDS - t0)) s"
@@ -73,7 +76,7 @@ sanitize_ctest_selection() {
 build_sanitized() {
     local t0=${SECONDS} name
     local -a selection names targets=(--target mldeckctl --target mldeck-model-worker)
-    configure_tree "${SANITIZE_BUILD_DIR}" Debug -DMLDECK_SANITIZE=ON
+    configure_tree "${SANITIZE_BUILD_DIR}" Debug -DMLDECK_SANITIZE=ON -DMLDECK_WERROR="${MLDECK_WERROR}"
     mapfile -t selection < <(sanitize_ctest_selection)
     mapfile -t names < <(ctest --test-dir "${SANITIZE_BUILD_DIR}" -N "${selection[@]}" |
         sed -n 's/^ *Test *#[0-9]*: //p')
