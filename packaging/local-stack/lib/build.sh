@@ -12,7 +12,7 @@ MLDECKCTL=${BUILD_DIR}/app/mldeckctl/mldeckctl
 SANITIZE_LABELS='unit|integration|fuzz'
 SANITIZE_EXCLUDED=(
     # shell scripts over the sources, the packaging files and the Release binaries: no code of ours runs in them
-    test_packaging_metadata test_process_libraries test_guard_service_unit test_layering
+    test_packaging_metadata test_process_libraries test_guard_service_unit test_layering test_format
     # they link the whole GUI library, which the stage does not build
     test_decimation test_french_at_run_time
     # Python (pytest): the sanitizers see none of it
