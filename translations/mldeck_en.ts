@@ -8382,10 +8382,6 @@ Reason (audited): %2</source>
 <context>
     <name>mldeck::ui::WhatIfPanel</name>
     <message>
-        <source>What-if preview (last 24 h of logged requests)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>Choose a deployment to preview a percentage.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -8443,6 +8439,14 @@ Reason (audited): %2</source>
     </message>
     <message>
         <source>Projected MAE: not enough logged ML and heuristic results with outcomes.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>What-if preview</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Projected from the last 24 h of logged requests.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

@@ -8436,10 +8436,6 @@ Motif (audité) : %2</translation>
 <context>
     <name>mldeck::ui::WhatIfPanel</name>
     <message>
-        <source>What-if preview (last 24 h of logged requests)</source>
-        <translation>Simulation (requêtes des dernières 24 h)</translation>
-    </message>
-    <message>
         <source>Choose a deployment to preview a percentage.</source>
         <translation>Choisissez un déploiement pour prévisualiser un pourcentage.</translation>
     </message>
@@ -8498,6 +8494,14 @@ Motif (audité) : %2</translation>
     <message>
         <source>Projected MAE: not enough logged ML and heuristic results with outcomes.</source>
         <translation>MAE projetée : pas assez de résultats ML et heuristique journalisés avec des résultats réels.</translation>
+    </message>
+    <message>
+        <source>What-if preview</source>
+        <translation>Aperçu de simulation</translation>
+    </message>
+    <message>
+        <source>Projected from the last 24 h of logged requests.</source>
+        <translation>Projection à partir des requêtes journalisées des dernières 24 h.</translation>
     </message>
 </context>
 <context>
