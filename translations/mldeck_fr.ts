@@ -8130,7 +8130,7 @@ PostgreSQL %2 (base %3)</translation>
     </message>
     <message>
         <source>⟲  Rollback (retry): ML off now</source>
-        <translation>⟲  Retour arrière (réessai) : ML coupé</translation>
+        <translation>⟲  Retour arrière (réessai)</translation>
     </message>
     <message>
         <source>Large traffic increase</source>
