@@ -4,7 +4,7 @@
 When a string moves to another translation context (or lupdate dropped it as obsolete), its
 French is still in an older catalogue. This fills every unfinished message of TS whose source
 text (with the same comment and the same numerus) has a finished translation in one of the
-FROM catalogues: from the same context when there is one, else from any context. It prints the
+FROM catalogues: a JSON entry first, else the same context's, else the most common one. It prints the
 source texts whose old translations disagree (review them) and what is left to translate.
 
 Typical run, after new strings were added (the catalogue in git still holds the old French):
