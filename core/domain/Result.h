@@ -10,7 +10,17 @@ namespace mldeck {
 // An error a user can read. Adapters catch library exceptions and return one of these.
 struct Error
 {
+    enum class Kind
+    {
+        Failed,   // something went wrong: the message says what
+        Cancelled // the user asked to stop: not a failure to report as one
+    };
+
     QString message;
+    Kind kind = Kind::Failed;
+
+    static Error cancelled(QString why) { return Error{std::move(why), Kind::Cancelled}; }
+    bool isCancelled() const { return kind == Kind::Cancelled; }
 };
 
 // Either a value or an Error: the typed result every adapter and service returns.

@@ -22,20 +22,14 @@ namespace mldeck {
 
 namespace {
 
-CompareOutcome failed(const QString &message)
+Error failed(const QString &message)
 {
-    CompareOutcome o;
-    o.state = CompareOutcome::State::Failed;
-    o.error = message;
-    return o;
+    return Error{message};
 }
 
-CompareOutcome cancelledOutcome()
+Error cancelledOutcome()
 {
-    CompareOutcome o;
-    o.state = CompareOutcome::State::Cancelled;
-    o.error = ServiceText::tr("cancelled");
-    return o;
+    return Error::cancelled(ServiceText::tr("cancelled"));
 }
 
 bool isCancelled(const std::atomic<bool> *cancel)
@@ -298,8 +292,9 @@ void segmentRows(const Dataset &ds, const DatasetColumns &columns, stats::Compar
 
 } // namespace
 
-CompareOutcome runComparison(const CompareRequest &req, const std::atomic<bool> *cancel,
-                             const std::function<void(int, const QString &)> &progress, KeptPgConnection *kept)
+Result<stats::ComparisonReport> runComparison(const CompareRequest &req, const std::atomic<bool> *cancel,
+                                              const std::function<void(int, const QString &)> &progress,
+                                              KeptPgConnection *kept)
 {
     KeptPgConnection own(QStringLiteral("mldeck-compare"));
     KeptPgConnection &pg = kept ? *kept : own;
@@ -349,17 +344,14 @@ CompareOutcome runComparison(const CompareRequest &req, const std::atomic<bool> 
     report(96, ServiceText::tr("Segments"));
     segmentRows(ds, columns, rep);
     report(100, ServiceText::tr("Done"));
-    CompareOutcome out;
-    out.state = CompareOutcome::State::Done;
-    out.report = std::move(rep);
-    return out;
+    return rep;
 }
 
 CompareService::CompareService(QObject *parent)
     : QObject(parent), m_jobs(new JobThread(QStringLiteral("mldeck-compare"), this)),
       m_pg(std::make_shared<KeptPgConnection>(QStringLiteral("mldeck-compare")))
 {
-    qRegisterMetaType<mldeck::CompareOutcome>();
+    qRegisterMetaType<mldeck::Result<mldeck::stats::ComparisonReport>>();
 }
 
 CompareService::~CompareService()
@@ -394,11 +386,12 @@ bool CompareService::start(const CompareRequest &request)
             };
             return runComparison(request, cancel.get(), forward, pg.get());
         },
-        [this, cancel](CompareOutcome outcome) {
-            if (outcome.state != CompareOutcome::State::Cancelled && cancel->load())
+        [this, cancel](Result<stats::ComparisonReport> outcome) {
+            if (cancel->load() && !(!outcome && outcome.error().isCancelled()))
                 outcome = cancelledOutcome(); // cancelled after the last check: still "cancelled"
             m_running = false;
-            qCInfo(lcCompare) << "comparison finished, state" << int(outcome.state);
+            qCInfo(lcCompare) << "comparison finished:"
+                              << (outcome ? QStringLiteral("done") : outcome.errorMessage());
             Q_EMIT finished(outcome);
         });
     return true;

@@ -35,24 +35,17 @@ struct CompareRequest
     int batchSize = 8192;
 };
 
-struct CompareOutcome
-{
-    enum class State { Done, Failed, Cancelled };
-    State state = State::Failed;
-    QString error;
-    stats::ComparisonReport report;
-};
-
 // Runs a comparison on the calling thread (blocking: data loading, inference, bootstrap).
 // progress(percent, stage) is called from that thread. Cancelled between batches and resamples.
 // The registry and the prediction log are read on `pg` when given (a connection the caller keeps
-// on this thread), else on one connection opened for this comparison.
-CompareOutcome runComparison(const CompareRequest &request, const std::atomic<bool> *cancel = nullptr,
-                             const std::function<void(int, const QString &)> &progress = {},
-                             KeptPgConnection *pg = nullptr);
+// on this thread), else on one connection opened for this comparison. A cancelled comparison ends
+// with an Error whose isCancelled() is true.
+Result<stats::ComparisonReport> runComparison(const CompareRequest &request, const std::atomic<bool> *cancel = nullptr,
+                                              const std::function<void(int, const QString &)> &progress = {},
+                                              KeptPgConnection *pg = nullptr);
 
 // The asynchronous face for the GUI: one comparison at a time on its own worker thread.
-// finished() is emitted exactly once per start(), with Done, Failed or Cancelled.
+// finished() is emitted exactly once per start(): the report, or the error (cancelled or failed).
 class CompareService final : public QObject
 {
     Q_OBJECT
@@ -64,13 +57,13 @@ public:
 
     // Refused (returns false) while a comparison runs.
     bool start(const CompareRequest &request);
-    // Asks the running comparison to stop; finished(Cancelled) follows.
+    // Asks the running comparison to stop; finished() with a cancelled Error follows.
     void cancel();
     bool isRunning() const { return m_running; }
 
 Q_SIGNALS:
     void progress(int percent, const QString &stage);
-    void finished(const mldeck::CompareOutcome &outcome);
+    void finished(const mldeck::Result<mldeck::stats::ComparisonReport> &report);
 
 private:
     JobThread *m_jobs = nullptr;
@@ -81,4 +74,4 @@ private:
 
 } // namespace mldeck
 
-Q_DECLARE_METATYPE(mldeck::CompareOutcome)
+Q_DECLARE_METATYPE(mldeck::Result<mldeck::stats::ComparisonReport>)

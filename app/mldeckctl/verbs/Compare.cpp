@@ -64,7 +64,8 @@ void printReport(const stats::ComparisonReport &r)
 // Shared by `eval` (one model) and `compare` (2-4 models).
 int runComparisonVerb(Context &ctx, bool single)
 {
-    QCommandLineParser parser;
+    Invocation inv(ctx, Invocation::PgOption | Invocation::Json);
+    QCommandLineParser &parser = inv.parser();
     parser.addOptions({
         {QStringLiteral("model"),
          single ? Text::tr("The model: a TorchScript file, DEPLOYMENT:champion, DEPLOYMENT:challenger or DEPLOYMENT@VERSION.")
@@ -88,9 +89,7 @@ int runComparisonVerb(Context &ctx, bool single)
              QStringLiteral("D")},
             {QStringLiteral("out"), Text::tr("Also write the report as CSV to this file."), QStringLiteral("file")},
         });
-    Context::addPgOption(parser);
-    Context::addJsonOption(parser);
-    if (auto code = ctx.parse(parser, single ? Text::tr("Evaluates one model on a CSV file.")
+    if (auto code = inv.start(single ? Text::tr("Evaluates one model on a CSV file.")
                                              : Text::tr("Compares 2 to 4 models on exactly the same rows.")))
         return *code;
     if (!parser.positionalArguments().isEmpty())
@@ -143,31 +142,31 @@ int runComparisonVerb(Context &ctx, bool single)
                              return m.contains(QLatin1Char(':')) || m.contains(QLatin1Char('@'));
                          });
     if (needsPg || parser.isSet(QStringLiteral("pg"))) {
-        auto pg = ctx.pg(parser);
+        auto pg = inv.pgEndpointOf();
         if (!pg)
             return Context::fail(pg.errorMessage());
         req.pg = pg.value();
     }
 
-    const CompareOutcome outcome = runComparison(req);
-    if (outcome.state != CompareOutcome::State::Done)
-        return Context::fail(outcome.error);
+    const auto outcome = runComparison(req);
+    if (!outcome)
+        return Context::fail(outcome.errorMessage());
     if (!single && parser.isSet(QStringLiteral("out"))) {
         const QString path = parser.value(QStringLiteral("out"));
         QSaveFile file(path);
-        const QByteArray csv = stats::toCsv(outcome.report);
+        const QByteArray csv = stats::toCsv(*outcome);
         if (!file.open(QIODevice::WriteOnly) || file.write(csv) != csv.size() || !file.commit())
             return Context::fail(Text::tr("Cannot write %1: %2").arg(path, file.errorString()));
     }
     if (parser.isSet(QStringLiteral("json"))) {
-        QJsonObject json = stats::toJson(outcome.report);
+        QJsonObject json = stats::toJson(*outcome);
         if (single) {
             json.remove(QStringLiteral("deltas"));
             json.remove(QStringLiteral("verdict"));
         }
         Context::outJson(QJsonDocument(json));
     } else {
-        printReport(outcome.report);
+        printReport(*outcome);
     }
     return Success;
 }

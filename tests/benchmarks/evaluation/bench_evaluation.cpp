@@ -158,7 +158,7 @@ int main(int argc, char **argv)
         t.start();
         QString lastStage;
         qint64 stageStart = 0;
-        const CompareOutcome out = runComparison(req, nullptr, [&](int, const QString &stage) {
+        const auto out = runComparison(req, nullptr, [&](int, const QString &stage) {
             if (stage != lastStage) {
                 if (!lastStage.isEmpty())
                     std::printf("   %-40s %6.2f s\n", qPrintable(lastStage), double(t.elapsed() - stageStart) / 1000);
@@ -168,8 +168,8 @@ int main(int argc, char **argv)
         });
         std::printf("compare %s vs %s on %lld rows: %.1f s (%s, %d resamples)\n", pair.first, pair.second,
                     qlonglong(n), double(t.elapsed()) / 1000,
-                    out.state == CompareOutcome::State::Done ? "done" : qPrintable(out.error), out.report.resamples);
-        for (const QString &v : out.report.verdicts)
+                    out ? "done" : qPrintable(out.errorMessage()), out ? out->resamples : 0);
+        for (const QString &v : out ? out->verdicts : QStringList())
             std::printf("   %s\n", qPrintable(v));
     }
     return 0;

@@ -5,6 +5,7 @@
 #include "core/store/pg/Migrator.h"
 #include "core/store/pg/PgConnection.h"
 #include "core/store/pg/PredictionLog.h"
+#include "tests/support/SignalArgs.h"
 #include "tests/support/TestChecks.h"
 #include "tests/support/TestServers.h"
 
@@ -96,9 +97,9 @@ private Q_SLOTS:
         req.windowSeconds = 600 * 60;
         req.resamples = 300;
         req.latencySamples = 5;
-        const CompareOutcome out = runComparison(req);
-        QVERIFY2(out.state == CompareOutcome::State::Done, qPrintable(out.error));
-        const auto &r = out.report;
+        const auto out = runComparison(req);
+        QVERIFY2(out.ok(), qPrintable(out.errorMessage()));
+        const auto &r = *out;
         QCOMPARE(r.rows, m_withOutcome);
         QCOMPARE(r.models.size(), size_t(2));
         QCOMPARE(r.deltas.size(), size_t(2)); // MAE and RMSE of B vs A
@@ -123,7 +124,8 @@ private Q_SLOTS:
         QVERIFY(!service.start(req)); // one at a time
         service.cancel();
         QTRY_COMPARE_WITH_TIMEOUT(spy.count(), 1, 60000);
-        QCOMPARE(spy.at(0).at(0).value<CompareOutcome>().state, CompareOutcome::State::Cancelled);
+        const auto &cancelled = test::signalArg<Result<stats::ComparisonReport>>(spy.at(0).at(0));
+        QVERIFY(!cancelled.ok() && cancelled.error().isCancelled());
         QVERIFY(!test::happensWithin([&] { return spy.count() > 1; }, 300));
         QVERIFY(!service.isRunning());
 
@@ -132,9 +134,9 @@ private Q_SLOTS:
         req.resamples = 0;
         QVERIFY(service.start(req));
         QTRY_COMPARE_WITH_TIMEOUT(spy.count(), 2, 60000);
-        const CompareOutcome failed = spy.at(1).at(0).value<CompareOutcome>();
-        QCOMPARE(failed.state, CompareOutcome::State::Failed);
-        QVERIFY(failed.error.contains(QStringLiteral("PostgreSQL")));
+        const auto &failed = test::signalArg<Result<stats::ComparisonReport>>(spy.at(1).at(0));
+        QVERIFY(!failed.ok() && !failed.error().isCancelled());
+        QVERIFY(failed.errorMessage().contains(QStringLiteral("PostgreSQL")));
     }
 };
 

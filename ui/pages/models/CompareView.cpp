@@ -230,29 +230,25 @@ void CompareView::onProgress(int percent, const QString &stage)
     m_status->setText(stage);
 }
 
-void CompareView::onFinished(const CompareOutcome &outcome)
+void CompareView::onFinished(const Result<stats::ComparisonReport> &outcome)
 {
     setRunning(false);
-    switch (outcome.state) {
-    case CompareOutcome::State::Done:
-        m_report = outcome.report;
+    if (outcome) {
+        m_report = *outcome;
         m_progress->setValue(100);
         m_status->setText(tr("Done: %1 rows.").arg(m_report.rows));
         showReport();
         m_exportCsv->setEnabled(true);
         m_exportPdf->setEnabled(true);
         Q_EMIT comparisonFinished(QStringLiteral("done"));
-        return;
-    case CompareOutcome::State::Cancelled:
+    } else if (outcome.error().isCancelled()) {
         m_status->setText(tr("Cancelled."));
         m_verdict->setText(tr("cancelled"));
         Q_EMIT comparisonFinished(QStringLiteral("cancelled"));
-        return;
-    case CompareOutcome::State::Failed:
-        m_status->setText(outcome.error);
-        m_verdict->setText(tr("The comparison failed: %1").arg(outcome.error));
+    } else {
+        m_status->setText(outcome.errorMessage());
+        m_verdict->setText(tr("The comparison failed: %1").arg(outcome.errorMessage()));
         Q_EMIT comparisonFinished(QStringLiteral("failed"));
-        return;
     }
 }
 

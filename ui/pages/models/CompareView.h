@@ -47,7 +47,7 @@ private:
     void browseModel(int index);
     void browseData();
     void onProgress(int percent, const QString &stage);
-    void onFinished(const CompareOutcome &outcome);
+    void onFinished(const Result<stats::ComparisonReport> &outcome);
     void showReport();
     void exportCsv();
     void exportPdf();
