@@ -293,8 +293,12 @@ void DashboardPage::showSnapshot(const KpiSnapshot &snapshot)
     Q_EMIT snapshotShown();
 }
 
-void DashboardPage::showFailure(const QString &message)
+void DashboardPage::showFailure(const QString &error)
 {
+    // The error is a sentence of its own; the messages below end it with their own full stop.
+    QString message = error.trimmed();
+    while (message.endsWith(QLatin1Char('.')))
+        message.chop(1);
     for (KpiTileWidget *tile : std::as_const(m_tiles))
         tile->setStale(true);
     if (m_last) {

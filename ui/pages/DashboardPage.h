@@ -83,7 +83,7 @@ private:
     void connectService();
     void connectTo(const mldeck::ConnectionProfile &profile);
     void showSnapshot(const KpiSnapshot &snapshot);
-    void showFailure(const QString &message);
+    void showFailure(const QString &error);
     void setState(State state, const QString &text);
 
     ConnectionSession &m_session;
