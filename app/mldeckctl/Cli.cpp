@@ -10,43 +10,6 @@
 
 namespace mldeck::cli {
 
-void Context::addRedisOption(QCommandLineParser &parser)
-{
-    parser.addOption({QStringLiteral("redis"),
-                      Text::tr("Redis URL (default: $MLDECK_REDIS_URL)."),
-                      QStringLiteral("url")});
-}
-
-void Context::addPgOption(QCommandLineParser &parser)
-{
-    parser.addOption({QStringLiteral("pg"),
-                      Text::tr("PostgreSQL URL (default: $MLDECK_PG_URL)."),
-                      QStringLiteral("url")});
-}
-
-void Context::addJsonOption(QCommandLineParser &parser)
-{
-    parser.addOption(
-        {QStringLiteral("json"), Text::tr("Print machine-readable JSON.")});
-}
-
-void Context::addDeploymentOption(QCommandLineParser &parser)
-{
-    parser.addOption({QStringLiteral("deployment"),
-                      Text::tr("Deployment name (default: %1).")
-                          .arg(QLatin1String(kDefaultDeployment)),
-                      QStringLiteral("name"), QLatin1String(kDefaultDeployment)});
-}
-
-Result<QString> Context::deployment(const QCommandLineParser &parser)
-{
-    const QString d = parser.value(QStringLiteral("deployment"));
-    if (!isValidDeploymentName(d))
-        return Error{Text::tr("\"%1\" is not a valid deployment name (lower-case letter first, then a-z, 0-9, _ or -).")
-                         .arg(d)};
-    return d;
-}
-
 std::optional<int> Context::parse(QCommandLineParser &parser, const QString &description) const
 {
     parser.setApplicationDescription(description);
@@ -70,7 +33,8 @@ static QString fromOptionOrEnv(const QCommandLineParser &parser, const QString &
     return qEnvironmentVariable(env);
 }
 
-Result<RedisEndpoint> Context::redis(const QCommandLineParser &parser) const
+// Connection from --redis/--pg, else MLDECK_REDIS_URL/MLDECK_PG_URL, else the local default.
+static Result<RedisEndpoint> redisOf(const QCommandLineParser &parser)
 {
     const QString url = fromOptionOrEnv(parser, QStringLiteral("redis"), "MLDECK_REDIS_URL");
     if (url.isEmpty())
@@ -78,21 +42,66 @@ Result<RedisEndpoint> Context::redis(const QCommandLineParser &parser) const
     return RedisEndpoint::fromUrl(url);
 }
 
-Result<PgEndpoint> Context::pg(const QCommandLineParser &parser) const
+Result<PgEndpoint> Invocation::pgEndpointOf() const
 {
-    const QString url = fromOptionOrEnv(parser, QStringLiteral("pg"), "MLDECK_PG_URL");
+    const QString url = fromOptionOrEnv(m_parser, QStringLiteral("pg"), "MLDECK_PG_URL");
     if (url.isEmpty())
         return Error{Text::tr("No PostgreSQL given: pass --pg postgresql://user@host:port/db or set MLDECK_PG_URL.")};
     return PgEndpoint::fromUrl(url);
 }
 
-Result<std::unique_ptr<PgConnection>> Context::openPg(const QCommandLineParser &parser,
-                                                     const QString &applicationName) const
+Invocation::Invocation(const Context &ctx, unsigned needs, QString pgApplicationName)
+    : m_ctx(ctx), m_needs(needs), m_pgApplicationName(std::move(pgApplicationName))
 {
-    const auto endpoint = pg(parser);
-    if (!endpoint)
-        return endpoint.error();
-    return PgConnection::open(*endpoint, applicationName);
+    // First, so that the verb's own options follow it in --help.
+    if (this->needs(Deployment))
+        m_parser.addOption({QStringLiteral("deployment"),
+                            Text::tr("Deployment name (default: %1).").arg(QLatin1String(kDefaultDeployment)),
+                            QStringLiteral("name"), QLatin1String(kDefaultDeployment)});
+}
+
+bool Invocation::json() const { return needs(Json) && m_parser.isSet(QStringLiteral("json")); }
+
+std::optional<int> Invocation::start(const QString &description)
+{
+    if (needs(PgOption))
+        m_parser.addOption({QStringLiteral("pg"),
+                            Text::tr("PostgreSQL URL (default: $MLDECK_PG_URL)."),
+                            QStringLiteral("url")});
+    if (needs(Redis))
+        m_parser.addOption({QStringLiteral("redis"),
+                            Text::tr("Redis URL (default: $MLDECK_REDIS_URL)."),
+                            QStringLiteral("url")});
+    if (needs(Json))
+        m_parser.addOption({QStringLiteral("json"), Text::tr("Print machine-readable JSON.")});
+    if (auto code = m_ctx.parse(m_parser, description))
+        return code;
+    if (needs(Deployment)) {
+        m_deployment = m_parser.value(QStringLiteral("deployment"));
+        if (!isValidDeploymentName(m_deployment))
+            return Context::fail(Text::tr("\"%1\" is not a valid deployment name (lower-case letter first, then a-z, "
+                                          "0-9, _ or -).")
+                                     .arg(m_deployment));
+    }
+    if (needs(Redis)) {
+        auto endpoint = redisOf(m_parser);
+        if (!endpoint)
+            return Context::fail(endpoint.errorMessage());
+        m_redis = *endpoint;
+    }
+    if (needs(PgUrl)) {
+        auto endpoint = pgEndpointOf();
+        if (!endpoint)
+            return Context::fail(endpoint.errorMessage());
+        m_pgEndpoint = *endpoint;
+    }
+    if (needs(Pg)) {
+        auto conn = PgConnection::open(m_pgEndpoint, m_pgApplicationName);
+        if (!conn)
+            return Context::fail(conn.errorMessage());
+        m_pg = std::move(conn).value();
+    }
+    return std::nullopt;
 }
 
 QDateTime Context::parseUtc(const QString &text)

@@ -25,23 +25,9 @@ public:
 
     const QStringList &args() const { return m_args; }
 
-    // Adds --redis and/or --pg (and --json) to a verb's parser.
-    static void addRedisOption(QCommandLineParser &parser);
-    static void addPgOption(QCommandLineParser &parser);
-    static void addJsonOption(QCommandLineParser &parser);
-    // --deployment NAME (default: the demo deployment), and its validated value.
-    static void addDeploymentOption(QCommandLineParser &parser);
-    static Result<QString> deployment(const QCommandLineParser &parser);
-
     // Parses the verb's arguments. Returns an exit code when the verb must stop now
     // (--help printed: 0; bad usage: 2, with the error on stderr).
     std::optional<int> parse(QCommandLineParser &parser, const QString &description) const;
-
-    // Connection from --redis/--pg, else MLDECK_REDIS_URL/MLDECK_PG_URL, else the local default.
-    Result<RedisEndpoint> redis(const QCommandLineParser &parser) const;
-    Result<PgEndpoint> pg(const QCommandLineParser &parser) const;
-    // pg() opened; applicationName shows in pg_stat_activity (e.g. "mldeckctl-kpi").
-    Result<std::unique_ptr<PgConnection>> openPg(const QCommandLineParser &parser, const QString &applicationName) const;
 
     // ISO 8601 date-time; without an offset it is UTC (ops scripts mean UTC). Invalid when it is none.
     static QDateTime parseUtc(const QString &text);
@@ -54,6 +40,53 @@ public:
 
 private:
     QStringList m_args;
+};
+
+// The one preamble of every verb: the needs are declared up front, the verb adds its own options and
+// positionals to parser(), then start() adds the declared options, parses, and resolves and opens
+// what was declared. Any failure prints one line and start() returns the exit code.
+class Invocation
+{
+public:
+    enum Need : unsigned {
+        Deployment = 1, // --deployment NAME (default: the demo deployment), validated
+        Redis = 2,      // --redis URL, else MLDECK_REDIS_URL, else the local default
+        PgOption = 4,   // --pg URL only: the verb resolves it with pgEndpointOf() when it needs it
+        PgUrl = 8 | 4,  // --pg URL, else MLDECK_PG_URL (required), not opened
+        Pg = 16 | 8 | 4, // the same, opened under the application name given to the constructor
+        Json = 32,      // --json
+    };
+
+    // pgApplicationName shows in pg_stat_activity (e.g. "mldeckctl-kpi"); used with Pg.
+    Invocation(const Context &ctx, unsigned needs, QString pgApplicationName = {});
+
+    QCommandLineParser &parser() { return m_parser; }
+    const QCommandLineParser &parser() const { return m_parser; }
+
+    // Stops the verb with an exit code (help printed, bad usage, invalid deployment, no connection).
+    std::optional<int> start(const QString &description);
+
+    const QString &deployment() const { return m_deployment; }
+    const RedisEndpoint &redis() const { return m_redis; }
+    const PgEndpoint &pgEndpoint() const { return m_pgEndpoint; }
+    PgConnection &pg() const { return *m_pg; }
+    // Hands the connection over to an owner that outlives the invocation's use of it.
+    std::unique_ptr<PgConnection> takePg() { return std::move(m_pg); }
+    bool json() const;
+    // --pg, else MLDECK_PG_URL; an error when neither is given.
+    Result<PgEndpoint> pgEndpointOf() const;
+
+private:
+    bool needs(Need n) const { return (m_needs & n) == n; }
+
+    const Context &m_ctx;
+    unsigned m_needs;
+    QString m_pgApplicationName;
+    QCommandLineParser m_parser;
+    QString m_deployment;
+    RedisEndpoint m_redis;
+    PgEndpoint m_pgEndpoint;
+    std::unique_ptr<PgConnection> m_pg;
 };
 
 // A sub-command of a verb, e.g. "status" in `mldeckctl flags status`.

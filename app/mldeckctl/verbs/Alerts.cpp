@@ -71,20 +71,18 @@ QJsonObject alertJson(const Alert &a, const QDateTime &now)
 // Prometheus rules file over the guard's exported gauges.
 int runExportRules(Context &ctx)
 {
-    QCommandLineParser parser;
-    Context::addPgOption(parser);
+    Invocation inv(ctx, Invocation::Pg, kApp);
+    QCommandLineParser &parser = inv.parser();
     parser.addOptions({{QStringLiteral("deployment"), Text::tr("Only this deployment (default: every deployment)."), QStringLiteral("name")},
                        {QStringLiteral("format"), Text::tr("Output format: prometheus (a rules file for promtool and Prometheus)."),
                         QStringLiteral("format"), QStringLiteral("prometheus")},
                        {QStringLiteral("output"), Text::tr("Write to this file instead of standard output."), QStringLiteral("file")}});
-    if (auto code = ctx.parse(parser, Text::tr("Writes the KPI alert rules as a Prometheus rules file that fires on the same "
+    if (auto code = inv.start(Text::tr("Writes the KPI alert rules as a Prometheus rules file that fires on the same "
                                          "conditions as the guard, from the series of `mldeckctl guard --listen`.")))
         return *code;
     if (parser.value(QStringLiteral("format")) != QLatin1String("prometheus"))
         return Context::fail(Text::tr("--format must be prometheus (got \"%1\").").arg(parser.value(QStringLiteral("format"))));
-    auto conn = ctx.openPg(parser, kApp);
-    if (!conn)
-        return Context::fail(conn.errorMessage());
+    PgConnection &conn = inv.pg();
     QStringList deployments;
     if (parser.isSet(QStringLiteral("deployment"))) {
         const QString d = parser.value(QStringLiteral("deployment"));
@@ -92,14 +90,14 @@ int runExportRules(Context &ctx)
             return Context::fail(Text::tr("\"%1\" is not a valid deployment name.").arg(d));
         deployments << d;
     } else {
-        auto names = DeploymentStore(**conn).names();
+        auto names = DeploymentStore(conn).names();
         if (!names)
             return Context::fail(names.errorMessage());
         deployments = *names;
     }
     QMap<QString, QList<AlertRule>> rules;
     for (const QString &d : std::as_const(deployments)) {
-        auto list = AlertRuleStore(**conn).rules(d);
+        auto list = AlertRuleStore(conn).rules(d);
         if (!list)
             return Context::fail(list.errorMessage());
         rules.insert(d, *list);
@@ -109,22 +107,19 @@ int runExportRules(Context &ctx)
 
 int runList(Context &ctx)
 {
-    QCommandLineParser parser;
-    Context::addPgOption(parser);
-    Context::addJsonOption(parser);
+    Invocation inv(ctx, Invocation::Pg | Invocation::Json, kApp);
+    QCommandLineParser &parser = inv.parser();
     parser.addOptions({{QStringLiteral("deployment"), Text::tr("Only this deployment (default: every deployment)."), QStringLiteral("name")},
                        {QStringLiteral("all"), Text::tr("Include resolved alerts.")},
                        {QStringLiteral("limit"), Text::tr("At most this many alerts (default 200)."), QStringLiteral("n"), QStringLiteral("200")}});
-    if (auto code = ctx.parse(parser, Text::tr("Lists open alerts (KPI rules, drift, guardrails), newest first.")))
+    if (auto code = inv.start(Text::tr("Lists open alerts (KPI rules, drift, guardrails), newest first.")))
         return *code;
     bool ok = false;
     const int limit = parser.value(QStringLiteral("limit")).toInt(&ok);
     if (!ok || limit <= 0)
         return Context::fail(Text::tr("--limit must be a positive whole number."));
-    auto conn = ctx.openPg(parser, kApp);
-    if (!conn)
-        return Context::fail(conn.errorMessage());
-    const auto alerts = AlertStore(**conn).list(parser.value(QStringLiteral("deployment")), parser.isSet(QStringLiteral("all")), limit);
+    PgConnection &conn = inv.pg();
+    const auto alerts = AlertStore(conn).list(parser.value(QStringLiteral("deployment")), parser.isSet(QStringLiteral("all")), limit);
     if (!alerts)
         return Context::fail(alerts.errorMessage());
     const QDateTime now = QDateTime::currentDateTimeUtc();
@@ -150,19 +145,17 @@ int runList(Context &ctx)
 
 int runAck(Context &ctx)
 {
-    QCommandLineParser parser;
-    Context::addPgOption(parser);
+    Invocation inv(ctx, Invocation::Pg, kApp);
+    QCommandLineParser &parser = inv.parser();
     parser.addOption({QStringLiteral("reason"), Text::tr("Why (kept in the audit log)."), QStringLiteral("text")});
     parser.addPositionalArgument(QStringLiteral("ID"), Text::tr("The alert id (see alerts list)."));
-    if (auto code = ctx.parse(parser, Text::tr("Acknowledges an alert (audited).")))
+    if (auto code = inv.start(Text::tr("Acknowledges an alert (audited).")))
         return *code;
     const auto id = positiveId(parser);
     if (!id)
         return Context::fail(Text::tr("Give one alert id, a positive number."));
-    auto conn = ctx.openPg(parser, kApp);
-    if (!conn)
-        return Context::fail(conn.errorMessage());
-    if (auto s = AlertStore(**conn).acknowledge(*id, AlertsService::currentUser(), parser.value(QStringLiteral("reason"))); !s)
+    PgConnection &conn = inv.pg();
+    if (auto s = AlertStore(conn).acknowledge(*id, AlertsService::currentUser(), parser.value(QStringLiteral("reason"))); !s)
         return Context::fail(s.errorMessage(), CheckFailed);
     Context::out(Text::tr("Alert %1 acknowledged.").arg(*id));
     return Success;
@@ -170,14 +163,14 @@ int runAck(Context &ctx)
 
 int runSilence(Context &ctx)
 {
-    QCommandLineParser parser;
-    Context::addPgOption(parser);
+    Invocation inv(ctx, Invocation::Pg, kApp);
+    QCommandLineParser &parser = inv.parser();
     parser.addOptions({{QStringLiteral("until"), Text::tr("End of the silence, ISO 8601 (e.g. 2024-05-01T18:00:00Z)."), QStringLiteral("time")},
                        {QStringLiteral("for"), Text::tr("Length of the silence, e.g. 30m, 2h, 1d."), QStringLiteral("duration")},
                        {QStringLiteral("off"), Text::tr("Lift the silence.")},
                        {QStringLiteral("reason"), Text::tr("Why (kept in the audit log)."), QStringLiteral("text")}});
     parser.addPositionalArgument(QStringLiteral("ID"), Text::tr("The alert id (see alerts list)."));
-    if (auto code = ctx.parse(parser, Text::tr("Silences an alert until a time: no webhook while silenced (audited).")))
+    if (auto code = inv.start(Text::tr("Silences an alert until a time: no webhook while silenced (audited).")))
         return *code;
     const auto id = positiveId(parser);
     if (!id)
@@ -198,10 +191,8 @@ int runSilence(Context &ctx)
             return Context::fail(Text::tr("--for must be a duration such as 30m, 2h or 1d, not \"%1\".").arg(parser.value(QStringLiteral("for"))));
         until = QDateTime::currentDateTimeUtc().addSecs(*secs);
     }
-    auto conn = ctx.openPg(parser, kApp);
-    if (!conn)
-        return Context::fail(conn.errorMessage());
-    if (auto s = AlertStore(**conn).silence(*id, until, AlertsService::currentUser(), parser.value(QStringLiteral("reason"))); !s)
+    PgConnection &conn = inv.pg();
+    if (auto s = AlertStore(conn).silence(*id, until, AlertsService::currentUser(), parser.value(QStringLiteral("reason"))); !s)
         return Context::fail(s.errorMessage(), CheckFailed);
     Context::out(until.isValid() ? Text::tr("Alert %1 silenced until %2.").arg(*id).arg(iso(until)) : Text::tr("Alert %1 is no longer silenced.").arg(*id));
     return Success;
@@ -209,19 +200,13 @@ int runSilence(Context &ctx)
 
 int runRulesList(Context &ctx)
 {
-    QCommandLineParser parser;
-    Context::addPgOption(parser);
-    Context::addJsonOption(parser);
-    Context::addDeploymentOption(parser);
-    if (auto code = ctx.parse(parser, Text::tr("Shows a deployment's KPI alert rules and where each stands.")))
+    Invocation inv(ctx, Invocation::Deployment | Invocation::Pg | Invocation::Json, kApp);
+    QCommandLineParser &parser = inv.parser();
+    if (auto code = inv.start(Text::tr("Shows a deployment's KPI alert rules and where each stands.")))
         return *code;
-    const auto dep = Context::deployment(parser);
-    if (!dep)
-        return Context::fail(dep.errorMessage());
-    auto conn = ctx.openPg(parser, kApp);
-    if (!conn)
-        return Context::fail(conn.errorMessage());
-    const auto views = AlertRuleStore(**conn).ruleViews(*dep);
+    const QString &dep = inv.deployment();
+    PgConnection &conn = inv.pg();
+    const auto views = AlertRuleStore(conn).ruleViews(dep);
     if (!views)
         return Context::fail(views.errorMessage());
     if (parser.isSet(QStringLiteral("json"))) {
@@ -233,7 +218,7 @@ int runRulesList(Context &ctx)
             o.insert(QStringLiteral("alert_id"), v.alertId > 0 ? QJsonValue(v.alertId) : QJsonValue());
             a.append(o);
         }
-        Context::outJson(QJsonDocument(QJsonObject{{QStringLiteral("deployment"), *dep}, {QStringLiteral("rules"), a}}));
+        Context::outJson(QJsonDocument(QJsonObject{{QStringLiteral("deployment"), dep}, {QStringLiteral("rules"), a}}));
         return Success;
     }
     for (const AlertRuleView &v : *views) {
@@ -254,9 +239,8 @@ int runRulesList(Context &ctx)
 
 int runRulesSet(Context &ctx)
 {
-    QCommandLineParser parser;
-    Context::addPgOption(parser);
-    Context::addDeploymentOption(parser);
+    Invocation inv(ctx, Invocation::Deployment | Invocation::Pg, kApp);
+    QCommandLineParser &parser = inv.parser();
     parser.addOptions({{QStringLiteral("rule"), Text::tr("Rule id (failure_rate, latency_p95_ms, mae, r2, no_data, dependency_fallback or one of yours)."), QStringLiteral("id")},
                        {QStringLiteral("metric"), Text::tr("Metric of a new rule: failure_rate, latency_p95_ms, mae, r2, no_data, dependency_fallback (threshold in minutes)."), QStringLiteral("name")},
                        {QStringLiteral("threshold"), Text::tr("Threshold (failure rate as a share: 0.2 = 20 %; latency in ms)."), QStringLiteral("x")},
@@ -268,28 +252,24 @@ int runRulesSet(Context &ctx)
                        {QStringLiteral("disable"), Text::tr("Turn the rule off (a firing alert resolves).")},
                        {QStringLiteral("reset"), Text::tr("Forget this deployment's changes: back to the built-in default.")},
                        {QStringLiteral("reason"), Text::tr("Why (kept in the audit log)."), QStringLiteral("text")}});
-    if (auto code = ctx.parse(parser, Text::tr("Changes one KPI alert rule of a deployment (audited).")))
+    if (auto code = inv.start(Text::tr("Changes one KPI alert rule of a deployment (audited).")))
         return *code;
-    const auto dep = Context::deployment(parser);
-    if (!dep)
-        return Context::fail(dep.errorMessage());
+    const QString &dep = inv.deployment();
     const QString id = parser.value(QStringLiteral("rule"));
     if (id.isEmpty())
         return Context::fail(Text::tr("--rule is required."));
     if (parser.isSet(QStringLiteral("enable")) && parser.isSet(QStringLiteral("disable")))
         return Context::fail(Text::tr("--enable and --disable exclude each other."));
-    auto conn = ctx.openPg(parser, kApp);
-    if (!conn)
-        return Context::fail(conn.errorMessage());
-    AlertRuleStore store(**conn);
+    PgConnection &conn = inv.pg();
+    AlertRuleStore store(conn);
     if (parser.isSet(QStringLiteral("reset"))) {
-        const auto r = store.resetRule(*dep, id, AlertsService::currentUser());
+        const auto r = store.resetRule(dep, id, AlertsService::currentUser());
         if (!r)
             return Context::fail(r.errorMessage());
-        Context::out(*r ? Text::tr("Rule %1 of %2 is back to its default.").arg(id, *dep) : Text::tr("Rule %1 of %2 had no changes.").arg(id, *dep));
+        Context::out(*r ? Text::tr("Rule %1 of %2 is back to its default.").arg(id, dep) : Text::tr("Rule %1 of %2 had no changes.").arg(id, dep));
         return Success;
     }
-    const auto rules = store.rules(*dep);
+    const auto rules = store.rules(dep);
     if (!rules)
         return Context::fail(rules.errorMessage());
     QJsonObject json;
@@ -298,7 +278,7 @@ int runRulesSet(Context &ctx)
             json = r.toJson();
     if (json.isEmpty()) {
         if (!parser.isSet(QStringLiteral("metric")))
-            return Context::fail(Text::tr("Deployment %1 has no rule \"%2\": give --metric to add one.").arg(*dep, id));
+            return Context::fail(Text::tr("Deployment %1 has no rule \"%2\": give --metric to add one.").arg(dep, id));
         json = {{QStringLiteral("id"), id}, {QStringLiteral("metric"), parser.value(QStringLiteral("metric"))}};
     } else if (parser.isSet(QStringLiteral("metric")) && parser.value(QStringLiteral("metric")) != json.value(QStringLiteral("metric")).toString()) {
         return Context::fail(Text::tr("Rule %1 watches %2; its metric cannot change (add a rule with another id).")
@@ -327,9 +307,9 @@ int runRulesSet(Context &ctx)
     const auto rule = AlertRule::fromJson(json);
     if (!rule)
         return Context::fail(rule.errorMessage());
-    if (auto s = store.saveRule(*dep, *rule, AlertsService::currentUser(), parser.value(QStringLiteral("reason"))); !s)
+    if (auto s = store.saveRule(dep, *rule, AlertsService::currentUser(), parser.value(QStringLiteral("reason"))); !s)
         return Context::fail(s.errorMessage());
-    Context::out(Text::tr("Rule %1 of %2: %3 (%4).").arg(rule->id, *dep, rule->describe(), rule->enabled ? Text::tr("on") : Text::tr("off")));
+    Context::out(Text::tr("Rule %1 of %2: %3 (%4).").arg(rule->id, dep, rule->describe(), rule->enabled ? Text::tr("on") : Text::tr("off")));
     return Success;
 }
 
@@ -350,53 +330,42 @@ int runRules(Context &ctx)
 
 int runWebhookSet(Context &ctx)
 {
-    QCommandLineParser parser;
-    Context::addPgOption(parser);
-    Context::addDeploymentOption(parser);
+    Invocation inv(ctx, Invocation::Deployment | Invocation::Pg, kApp);
+    QCommandLineParser &parser = inv.parser();
     parser.addOption({QStringLiteral("off"), Text::tr("Turn the webhook off (the URL is kept).")});
     parser.addPositionalArgument(QStringLiteral("URL"), Text::tr("http(s) address that receives the JSON POST (e.g. a Slack incoming webhook)."));
-    if (auto code = ctx.parse(parser, Text::tr("Sets (or turns off) the alert webhook of a deployment (audited).")))
+    if (auto code = inv.start(Text::tr("Sets (or turns off) the alert webhook of a deployment (audited).")))
         return *code;
-    const auto dep = Context::deployment(parser);
-    if (!dep)
-        return Context::fail(dep.errorMessage());
+    const QString &dep = inv.deployment();
     const QStringList pos = parser.positionalArguments();
     const bool off = parser.isSet(QStringLiteral("off"));
     if ((off && !pos.isEmpty()) || (!off && pos.size() != 1))
         return Context::fail(Text::tr("Give either one URL or --off."));
-    auto conn = ctx.openPg(parser, kApp);
-    if (!conn)
-        return Context::fail(conn.errorMessage());
+    PgConnection &conn = inv.pg();
     const WebhookSettings settings{off ? QString() : pos.constFirst(), !off};
-    if (auto s = AlertRuleStore(**conn).setWebhook(*dep, settings, AlertsService::currentUser()); !s)
+    if (auto s = AlertRuleStore(conn).setWebhook(dep, settings, AlertsService::currentUser()); !s)
         return Context::fail(s.errorMessage());
-    Context::out(off ? Text::tr("Webhook of %1 turned off.").arg(*dep)
-                     : Text::tr("Webhook of %1 set to %2.").arg(*dep, AlertRuleStore::maskedUrl(settings.url)));
+    Context::out(off ? Text::tr("Webhook of %1 turned off.").arg(dep)
+                     : Text::tr("Webhook of %1 set to %2.").arg(dep, AlertRuleStore::maskedUrl(settings.url)));
     return Success;
 }
 
 int runWebhookTest(Context &ctx)
 {
-    QCommandLineParser parser;
-    Context::addPgOption(parser);
-    Context::addDeploymentOption(parser);
-    Context::addJsonOption(parser);
-    if (auto code = ctx.parse(parser, Text::tr("Sends a test notification to the deployment's webhook (with retries) and "
+    Invocation inv(ctx, Invocation::Deployment | Invocation::Pg | Invocation::Json, kApp);
+    QCommandLineParser &parser = inv.parser();
+    if (auto code = inv.start(Text::tr("Sends a test notification to the deployment's webhook (with retries) and "
                                          "records it. Exit code 1 when it was not delivered.")))
         return *code;
-    const auto dep = Context::deployment(parser);
-    if (!dep)
-        return Context::fail(dep.errorMessage());
-    auto conn = ctx.openPg(parser, kApp);
-    if (!conn)
-        return Context::fail(conn.errorMessage());
-    AlertRuleStore store(**conn);
-    const auto hook = store.webhook(*dep);
+    const QString &dep = inv.deployment();
+    PgConnection &conn = inv.pg();
+    AlertRuleStore store(conn);
+    const auto hook = store.webhook(dep);
     if (!hook)
         return Context::fail(hook.errorMessage());
     if (!*hook)
-        return Context::fail(Text::tr("Deployment %1 has no webhook: set one with \"mldeckctl alerts webhook set\".").arg(*dep));
-    WebhookEvent event{*dep, QStringLiteral("test"), 0, AlertRule::defaultFor(AlertRule::Metric::FailureRate), std::nullopt,
+        return Context::fail(Text::tr("Deployment %1 has no webhook: set one with \"mldeckctl alerts webhook set\".").arg(dep));
+    WebhookEvent event{dep, QStringLiteral("test"), 0, AlertRule::defaultFor(AlertRule::Metric::FailureRate), std::nullopt,
                        QDateTime::currentDateTimeUtc(), Text::tr("Webhook test")};
     const WebhookOutcome outcome = deliverWebhook(store, (*hook)->url, event, WebhookNotifier());
     if (parser.isSet(QStringLiteral("json"))) {

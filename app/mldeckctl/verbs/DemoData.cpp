@@ -65,7 +65,8 @@ Result<DemoDataOptions> readOptions(const QCommandLineParser &p)
 
 int runDemoData(Context &ctx)
 {
-    QCommandLineParser parser;
+    Invocation inv(ctx, 0);
+    QCommandLineParser &parser = inv.parser();
     parser.addOptions({
         {QStringLiteral("rows"), Text::tr("Number of requests to generate."), QStringLiteral("N")},
         {QStringLiteral("out"), Text::tr("CSV file to write (replaced only when complete)."),
@@ -83,7 +84,7 @@ int runDemoData(Context &ctx)
          QStringLiteral("0..1"), QStringLiteral("0")},
     });
     if (auto code =
-            ctx.parse(parser, Text::tr("Writes synthetic ride-delay data (features, delay_min, ts) as CSV.")))
+            inv.start(Text::tr("Writes synthetic ride-delay data (features, delay_min, ts) as CSV.")))
         return *code;
     if (!parser.positionalArguments().isEmpty())
         return Context::fail(

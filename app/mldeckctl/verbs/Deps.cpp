@@ -63,25 +63,17 @@ public:
 
     static int run(Context &ctx)
     {
-        QCommandLineParser p;
-        Context::addRedisOption(p);
-        Context::addJsonOption(p);
-        Context::addDeploymentOption(p);
-        if (auto code = ctx.parse(p, tr("Lists the serving backend's own dependencies (weather API, feature store...) "
+        Invocation inv(ctx, Invocation::Deployment | Invocation::Redis | Invocation::Json);
+        if (auto code = inv.start(tr("Lists the serving backend's own dependencies (weather API, feature store...) "
                                         "as the backend reports them in Redis: up, down, degraded or unknown (no "
                                         "report within its expiry), and how long a fallback has been active. Exit "
                                         "code 1 when one is not up, in fallback or unknown.")))
             return *code;
-        auto deployment = Context::deployment(p);
-        if (!deployment)
-            return Context::fail(deployment.errorMessage());
-        auto endpoint = ctx.redis(p);
-        if (!endpoint)
-            return Context::fail(endpoint.errorMessage());
-        auto conn = RedisConnection::open(*endpoint);
+        const QString &deployment = inv.deployment();
+        auto conn = RedisConnection::open(inv.redis());
         if (!conn)
             return Context::fail(conn.errorMessage());
-        auto deps = DependencyStore(*conn.value()).read(*deployment);
+        auto deps = DependencyStore(*conn.value()).read(deployment);
         if (!deps)
             return Context::fail(deps.errorMessage());
 
@@ -89,15 +81,15 @@ public:
         bool allWell = true;
         for (const DependencyState &s : *deps)
             allWell = allWell && s.state == DependencyHealth::Up && !s.fallbackActive;
-        if (p.isSet(QStringLiteral("json"))) {
+        if (inv.json()) {
             QJsonArray list;
             for (const DependencyState &s : *deps)
                 list.append(json(s, now));
-            Context::outJson(QJsonDocument(QJsonObject{{QStringLiteral("deployment"), *deployment},
+            Context::outJson(QJsonDocument(QJsonObject{{QStringLiteral("deployment"), deployment},
                                                        {QStringLiteral("dependencies"), list},
                                                        {QStringLiteral("all_up"), allWell}}));
         } else if (deps->empty()) {
-            Context::out(tr("%1: the backend reports no dependencies.").arg(*deployment));
+            Context::out(tr("%1: the backend reports no dependencies.").arg(deployment));
         } else {
             for (const DependencyState &s : *deps)
                 Context::out(line(s, now));

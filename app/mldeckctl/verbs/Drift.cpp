@@ -42,9 +42,8 @@ Result<double> shareOption(const QCommandLineParser &parser)
 
 int runDriftCheckVerb(Context &ctx)
 {
-    QCommandLineParser parser;
-    Context::addPgOption(parser);
-    Context::addJsonOption(parser);
+    Invocation inv(ctx, Invocation::Pg | Invocation::Json, QStringLiteral("mldeckctl-drift"));
+    QCommandLineParser &parser = inv.parser();
     parser.addOptions({
         {QStringLiteral("deployment"), Text::tr("Deployment to check."), QStringLiteral("name")},
         {QStringLiteral("window"), Text::tr("Current window, e.g. 10m (default: the deployment's setting, else 10m)."),
@@ -57,7 +56,7 @@ int runDriftCheckVerb(Context &ctx)
          QStringLiteral("0..1")},
         {QStringLiteral("at"), Text::tr("End of the current window, ISO 8601 (default: now)."), QStringLiteral("time")},
     });
-    if (auto code = ctx.parse(parser, Text::tr("Checks the live window of a deployment for feature drift. "
+    if (auto code = inv.start(Text::tr("Checks the live window of a deployment for feature drift. "
                                          "Exit code 1 when the dataset drifts.")))
         return *code;
     if (!parser.positionalArguments().isEmpty())
@@ -90,10 +89,8 @@ int runDriftCheckVerb(Context &ctx)
                                      .arg(parser.value(QStringLiteral("at"))));
         request.now = at.toUTC();
     }
-    auto conn = ctx.openPg(parser, QStringLiteral("mldeckctl-drift"));
-    if (!conn)
-        return Context::fail(conn.errorMessage());
-    const auto report = runDriftCheck(**conn, request);
+    PgConnection &conn = inv.pg();
+    const auto report = runDriftCheck(conn, request);
     if (!report)
         return Context::fail(report.errorMessage());
     const QJsonObject extra{{QStringLiteral("deployment"), request.deployment},
@@ -108,8 +105,8 @@ int runDriftCheckVerb(Context &ctx)
 
 int runDriftCompareVerb(Context &ctx)
 {
-    QCommandLineParser parser;
-    Context::addJsonOption(parser);
+    Invocation inv(ctx, Invocation::Json);
+    QCommandLineParser &parser = inv.parser();
     parser.addOptions({
         {QStringLiteral("reference"), Text::tr("Reference CSV file (header line, one column per feature)."), QStringLiteral("file")},
         {QStringLiteral("current"), Text::tr("Current CSV file, same columns."), QStringLiteral("file")},
@@ -118,7 +115,7 @@ int runDriftCompareVerb(Context &ctx)
         {QStringLiteral("share"), Text::tr("Share of drifting features that makes dataset drift (default 0.5)."),
          QStringLiteral("0..1")},
     });
-    if (auto code = ctx.parse(parser, Text::tr("Compares two data sets offline, feature by feature (a text column is "
+    if (auto code = inv.start(Text::tr("Compares two data sets offline, feature by feature (a text column is "
                                          "categorical, a numeric column numeric). Exit code 1 when the dataset drifts.")))
         return *code;
     if (!parser.positionalArguments().isEmpty())

@@ -40,24 +40,18 @@ int runExport(Context &ctx)
     QStringList subArgs = args.mid(2);
     subArgs.prepend(args.at(0) + QStringLiteral(" grafana"));
     Context sub(subArgs);
-    QCommandLineParser p;
-    Context::addPgOption(p);
-    Context::addDeploymentOption(p);
+    Invocation inv(sub, Invocation::Deployment | Invocation::Pg, QStringLiteral("mldeckctl-export"));
+    QCommandLineParser &p = inv.parser();
     p.addOption({QStringLiteral("output"), Text::tr("Write to this file instead of standard output."),
                  QStringLiteral("file")});
-    if (auto code = sub.parse(p, Text::tr("Writes a Grafana dashboard for a deployment; its targets (MAE, R², "
+    if (auto code = inv.start(Text::tr("Writes a Grafana dashboard for a deployment; its targets (MAE, R², "
                                                 "latency, failure rate) come from the deployment's settings.")))
         return *code;
-    const auto deployment = Context::deployment(p);
-    if (!deployment)
-        return Context::fail(deployment.errorMessage());
-    auto conn = sub.openPg(p, QStringLiteral("mldeckctl-export"));
-    if (!conn)
-        return Context::fail(conn.errorMessage());
-    const auto targets = KpiStore(**conn).targets(*deployment);
+    const QString &deployment = inv.deployment();
+    const auto targets = KpiStore(inv.pg()).targets(deployment);
     if (!targets)
         return Context::fail(targets.errorMessage());
-    const QJsonObject dashboard = grafanaDashboard(*deployment, *targets);
+    const QJsonObject dashboard = grafanaDashboard(deployment, *targets);
     return writeExport(p.value(QStringLiteral("output")), QJsonDocument(dashboard).toJson(QJsonDocument::Indented));
 }
 

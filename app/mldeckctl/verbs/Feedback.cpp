@@ -15,19 +15,15 @@ namespace {
 
 int runPurgeSub(Context &ctx)
 {
-    QCommandLineParser p;
-    Context::addDeploymentOption(p);
+    Invocation inv(ctx, Invocation::Deployment | Invocation::Pg | Invocation::Json, QStringLiteral("mldeckctl-feedback"));
+    QCommandLineParser &p = inv.parser();
     p.addOption({QStringLiteral("older-than-days"),
                  Text::tr("Delete feedback older than N days (default: the deployment's retention, 180 days unless changed)."),
                  QStringLiteral("n")});
     p.addOption({QStringLiteral("dry-run"), Text::tr("Count what would be deleted; delete nothing.")});
-    Context::addPgOption(p);
-    Context::addJsonOption(p);
-    if (auto stop = ctx.parse(p, Text::tr("Delete old user feedback (retention; audited as feedback.purge).")))
+    if (auto stop = inv.start(Text::tr("Delete old user feedback (retention; audited as feedback.purge).")))
         return *stop;
-    const auto deployment = Context::deployment(p);
-    if (!deployment)
-        return Context::fail(deployment.errorMessage());
+    const QString &deployment = inv.deployment();
     std::optional<int> days;
     if (p.isSet(QStringLiteral("older-than-days"))) {
         bool ok = false;
@@ -36,22 +32,20 @@ int runPurgeSub(Context &ctx)
             return Context::fail(Text::tr("--older-than-days: \"%1\" is not a whole number from 1 to 3650")
                                      .arg(p.value(QStringLiteral("older-than-days"))));
     }
-    auto conn = ctx.openPg(p, QStringLiteral("mldeckctl-feedback"));
-    if (!conn)
-        return Context::fail(conn.errorMessage());
+    PgConnection &conn = inv.pg();
     if (!days) {
-        const auto settings = retrain::loadSettings(**conn, *deployment);
+        const auto settings = retrain::loadSettings(conn, deployment);
         if (!settings)
             return Context::fail(settings.errorMessage());
         days = settings->feedbackRetentionDays;
     }
     const bool dryRun = p.isSet(QStringLiteral("dry-run"));
-    const auto count = dryRun ? RetrainStore(**conn).countFeedbackOlderThan(*deployment, *days)
-                              : retrain::purgeFeedback(**conn, *deployment, days, Actor::current());
+    const auto count = dryRun ? RetrainStore(conn).countFeedbackOlderThan(deployment, *days)
+                              : retrain::purgeFeedback(conn, deployment, days, Actor::current());
     if (!count)
         return Context::fail(count.errorMessage(), CheckFailed);
     if (p.isSet(QStringLiteral("json"))) {
-        Context::outJson(QJsonDocument(QJsonObject{{QStringLiteral("deployment"), *deployment},
+        Context::outJson(QJsonDocument(QJsonObject{{QStringLiteral("deployment"), deployment},
                                                    {QStringLiteral("older_than_days"), *days},
                                                    {QStringLiteral("dry_run"), dryRun},
                                                    {dryRun ? QStringLiteral("would_delete") : QStringLiteral("deleted"),
@@ -61,10 +55,10 @@ int runPurgeSub(Context &ctx)
     const int n = int(*count);
     if (dryRun)
         Context::out(Text::tr("%n feedback items of \"%1\" are older than %2 days and would be deleted.", nullptr, n)
-                         .arg(*deployment)
+                         .arg(deployment)
                          .arg(*days));
     else
-        Context::out(Text::tr("Deleted %n feedback items of \"%1\" older than %2 days.", nullptr, n).arg(*deployment).arg(*days));
+        Context::out(Text::tr("Deleted %n feedback items of \"%1\" older than %2 days.", nullptr, n).arg(deployment).arg(*days));
     return Success;
 }
 

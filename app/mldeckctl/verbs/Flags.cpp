@@ -23,7 +23,6 @@ const QString kPercentage = QStringLiteral("percentage");
 const QString kFallback = QStringLiteral("fallback");
 const QString kExpectVersion = QStringLiteral("expect-version");
 const QString kKey = QStringLiteral("key");
-const QString kJson = QStringLiteral("json");
 const QString kReason = QStringLiteral("reason");
 
 void addValueOptions(QCommandLineParser &p)
@@ -59,14 +58,6 @@ Result<FlagChange> changeOf(const QCommandLineParser &p)
         c.fallbackOnError = *v;
     }
     return c;
-}
-
-Result<std::unique_ptr<RedisConnection>> connect(const Context &ctx, const QCommandLineParser &p)
-{
-    auto endpoint = ctx.redis(p);
-    if (!endpoint)
-        return endpoint.error();
-    return RedisConnection::open(*endpoint);
 }
 
 QJsonObject toJson(const FlagState &s)
@@ -128,42 +119,31 @@ int unknownDeployment(FlagStore &store, const QString &d, const RedisConnection 
 
 int runStatusSub(Context &ctx)
 {
-    QCommandLineParser p;
-    Context::addRedisOption(p);
-    Context::addJsonOption(p);
-    Context::addDeploymentOption(p);
+    Invocation inv(ctx, Invocation::Deployment | Invocation::Redis | Invocation::Json);
     if (auto code =
-            ctx.parse(p, Text::tr("Show the flags of a deployment. Exit code 1 when the stored flags are invalid "
+            inv.start(Text::tr("Show the flags of a deployment. Exit code 1 when the stored flags are invalid "
                             "(ML is then off).")))
         return *code;
-    auto d = Context::deployment(p);
-    if (!d)
-        return Context::fail(d.errorMessage());
-    auto conn = connect(ctx, p);
+    const QString &d = inv.deployment();
+    auto conn = RedisConnection::open(inv.redis());
     if (!conn)
         return Context::fail(conn.errorMessage());
     FlagStore store(**conn);
-    auto s = store.read(*d);
+    auto s = store.read(d);
     if (!s)
         return Context::fail(s.errorMessage());
     if (!s->exists)
-        return unknownDeployment(store, *d, **conn);
-    printState(*s, p.isSet(kJson));
+        return unknownDeployment(store, d, **conn);
+    printState(*s, inv.json());
     return s->isValid() ? Success : CheckFailed;
 }
 
 // Applies an edit through FlagService: audit row first (PostgreSQL must be writable), then the
 // compare-and-set in Redis. Exit 1 on a conflict, 2 when not applied.
-int applyEdit(Context &ctx, const QCommandLineParser &p, const QString &deployment, const FlagEdit &edit,
-              std::optional<qint64> expected)
+int applyEdit(const Invocation &inv, const FlagEdit &edit, std::optional<qint64> expected)
 {
-    auto redisEndpoint = ctx.redis(p);
-    if (!redisEndpoint)
-        return Context::fail(redisEndpoint.errorMessage());
-    auto pgEndpoint = ctx.pg(p);
-    if (!pgEndpoint)
-        return Context::fail(pgEndpoint.errorMessage());
-    FlagService flags(*redisEndpoint, *pgEndpoint);
+    const QString &deployment = inv.deployment();
+    FlagService flags(inv.redis(), inv.pgEndpoint());
     if (!expected) {
         auto s = flags.read(deployment);
         if (!s)
@@ -177,12 +157,13 @@ int applyEdit(Context &ctx, const QCommandLineParser &p, const QString &deployme
         }
         expected = s->version; // 0 when the stored version is invalid: lets a set be repaired
     }
-    const ApplyOutcome out = flags.apply(deployment, edit, *expected, p.value(kReason), Actor::current());
+    const ApplyOutcome out =
+        flags.apply(deployment, edit, *expected, inv.parser().value(kReason), Actor::current());
     if (!out.applied)
         return Context::fail(out.message, out.conflict ? CheckFailed : UsageOrConnection);
-    if (!p.isSet(kJson))
+    if (!inv.json())
         Context::out(out.message);
-    printState(out.state, p.isSet(kJson));
+    printState(out.state, inv.json());
     return Success;
 }
 
@@ -193,11 +174,8 @@ void addReasonOption(QCommandLineParser &p)
 
 int runSetSub(Context &ctx)
 {
-    QCommandLineParser p;
-    Context::addRedisOption(p);
-    Context::addPgOption(p);
-    Context::addJsonOption(p);
-    Context::addDeploymentOption(p);
+    Invocation inv(ctx, Invocation::Deployment | Invocation::Redis | Invocation::PgUrl | Invocation::Json);
+    QCommandLineParser &p = inv.parser();
     addValueOptions(p);
     addReasonOption(p);
     p.addOption({kExpectVersion,
@@ -205,12 +183,9 @@ int runSetSub(Context &ctx)
                     "before)."),
                  QStringLiteral("V")});
     if (auto code =
-            ctx.parse(p, Text::tr("Change the flags of a deployment (compare-and-set on the version, audited). Exit code "
+            inv.start(Text::tr("Change the flags of a deployment (compare-and-set on the version, audited). Exit code "
                             "1 when someone else changed them in between.")))
         return *code;
-    auto d = Context::deployment(p);
-    if (!d)
-        return Context::fail(d.errorMessage());
     auto change = changeOf(p);
     if (!change)
         return Context::fail(change.errorMessage());
@@ -228,28 +203,22 @@ int runSetSub(Context &ctx)
     edit.mlEnabled = change->mlEnabled;
     edit.trafficPercentage = change->trafficPercentage;
     edit.fallbackOnError = change->fallbackOnError;
-    return applyEdit(ctx, p, *d, edit, expected);
+    return applyEdit(inv, edit, expected);
 }
 
 // enable --percentage N | disable: shorthands for set.
 int runSwitchSub(Context &ctx, bool enable)
 {
-    QCommandLineParser p;
-    Context::addRedisOption(p);
-    Context::addPgOption(p);
-    Context::addJsonOption(p);
-    Context::addDeploymentOption(p);
+    Invocation inv(ctx, Invocation::Deployment | Invocation::Redis | Invocation::PgUrl | Invocation::Json);
+    QCommandLineParser &p = inv.parser();
     addReasonOption(p);
     if (enable)
         p.addOption({kPercentage, Text::tr("Share of traffic routed to ML: whole number 0 to 100 (default: unchanged)."),
                      QStringLiteral("N")});
-    if (auto code = ctx.parse(p, enable ? Text::tr("Turn ML on (optionally at a percentage); audited.")
+    if (auto code = inv.start(enable ? Text::tr("Turn ML on (optionally at a percentage); audited.")
                                         : Text::tr("Turn ML off (the percentage is kept); audited. For an emergency "
                                              "use \"flags rollback\", which always wins.")))
         return *code;
-    auto d = Context::deployment(p);
-    if (!d)
-        return Context::fail(d.errorMessage());
     FlagEdit edit;
     edit.mlEnabled = enable;
     if (enable && p.isSet(kPercentage)) {
@@ -258,105 +227,84 @@ int runSwitchSub(Context &ctx, bool enable)
             return Context::fail(v.errorMessage());
         edit.trafficPercentage = *v;
     }
-    return applyEdit(ctx, p, *d, edit, std::nullopt);
+    return applyEdit(inv, edit, std::nullopt);
 }
 
 int runRollbackSub(Context &ctx)
 {
-    QCommandLineParser p;
-    Context::addRedisOption(p);
-    Context::addPgOption(p);
-    Context::addJsonOption(p);
-    Context::addDeploymentOption(p);
-    addReasonOption(p);
-    if (auto code = ctx.parse(p, Text::tr("Emergency rollback: ML off and 0 % at once, whatever anyone else is doing. "
+    Invocation inv(ctx, Invocation::Deployment | Invocation::Redis | Invocation::PgUrl | Invocation::Json);
+    addReasonOption(inv.parser());
+    if (auto code = inv.start(Text::tr("Emergency rollback: ML off and 0 % at once, whatever anyone else is doing. "
                                     "Works while PostgreSQL is down (the audit row is kept locally and written "
                                     "later).")))
         return *code;
-    auto d = Context::deployment(p);
-    if (!d)
-        return Context::fail(d.errorMessage());
-    auto redisEndpoint = ctx.redis(p);
-    if (!redisEndpoint)
-        return Context::fail(redisEndpoint.errorMessage());
-    auto pgEndpoint = ctx.pg(p);
-    if (!pgEndpoint)
-        return Context::fail(pgEndpoint.errorMessage());
-    FlagService flags(*redisEndpoint, *pgEndpoint);
-    const ApplyOutcome out = flags.rollback(*d, p.value(kReason), Actor::current());
+    FlagService flags(inv.redis(), inv.pgEndpoint());
+    const ApplyOutcome out = flags.rollback(inv.deployment(), inv.parser().value(kReason), Actor::current());
     if (!out.applied)
         return Context::fail(out.message);
-    if (!p.isSet(kJson))
+    if (!inv.json())
         Context::out(out.message);
-    printState(out.state, p.isSet(kJson));
+    printState(out.state, inv.json());
     return Success;
 }
 
 int runInitSub(Context &ctx)
 {
-    QCommandLineParser p;
-    Context::addRedisOption(p);
-    Context::addJsonOption(p);
-    Context::addDeploymentOption(p);
-    addValueOptions(p);
+    Invocation inv(ctx, Invocation::Deployment | Invocation::Redis | Invocation::Json);
+    addValueOptions(inv.parser());
     if (auto code =
-            ctx.parse(p, Text::tr("Create the flags of a deployment if they do not exist (version 1; unset values: "
+            inv.start(Text::tr("Create the flags of a deployment if they do not exist (version 1; unset values: "
                             "ML off, 0 %, fallback on). Existing flags are left as they are.")))
         return *code;
-    auto d = Context::deployment(p);
-    if (!d)
-        return Context::fail(d.errorMessage());
-    auto defaults = changeOf(p);
+    const QString &d = inv.deployment();
+    auto defaults = changeOf(inv.parser());
     if (!defaults)
         return Context::fail(defaults.errorMessage());
-    auto conn = connect(ctx, p);
+    auto conn = RedisConnection::open(inv.redis());
     if (!conn)
         return Context::fail(conn.errorMessage());
     FlagStore store(**conn);
-    auto before = store.read(*d);
+    auto before = store.read(d);
     if (!before)
         return Context::fail(before.errorMessage());
-    auto s = store.initialiseIfMissing(*d, *defaults);
+    auto s = store.initialiseIfMissing(d, *defaults);
     if (!s)
         return Context::fail(s.errorMessage());
-    if (!p.isSet(kJson))
-        Context::out(before->exists ? Text::tr("Flags of \"%1\" already exist; left unchanged.").arg(*d)
-                                    : Text::tr("Created the flags of \"%1\".").arg(*d));
-    printState(*s, p.isSet(kJson));
+    if (!inv.json())
+        Context::out(before->exists ? Text::tr("Flags of \"%1\" already exist; left unchanged.").arg(d)
+                                    : Text::tr("Created the flags of \"%1\".").arg(d));
+    printState(*s, inv.json());
     return s->isValid() ? Success : CheckFailed;
 }
 
 int runBucketSub(Context &ctx)
 {
-    QCommandLineParser p;
-    Context::addJsonOption(p);
-    Context::addDeploymentOption(p);
+    Invocation inv(ctx, Invocation::Deployment | Invocation::Json);
+    QCommandLineParser &p = inv.parser();
     p.addOption({kKey, Text::tr("Request key (booking id, user id); may be repeated."), QStringLiteral("key")});
     if (auto code =
-            ctx.parse(p, Text::tr("Show the bucket (1-100) of request keys: a key goes to ML when ml_enabled is 1 "
+            inv.start(Text::tr("Show the bucket (1-100) of request keys: a key goes to ML when ml_enabled is 1 "
                             "and ml_traffic_percentage >= its bucket. Needs no server.")))
         return *code;
-    auto d = Context::deployment(p);
-    if (!d)
-        return Context::fail(d.errorMessage());
+    const QString &d = inv.deployment();
     if (!p.isSet(kKey))
         return Context::fail(Text::tr("Give at least one --key."));
     QJsonArray rows;
     for (const QString &key : p.values(kKey)) {
-        const quint32 hash = murmur3_x86_32((*d + QLatin1Char(':') + key).toUtf8(), 0);
-        const int b = bucket(*d, key);
-        if (p.isSet(kJson))
+        const quint32 hash = murmur3_x86_32((d + QLatin1Char(':') + key).toUtf8(), 0);
+        const int b = bucket(d, key);
+        if (inv.json())
             rows.append(QJsonObject{{QStringLiteral("key"), key},
                                     {QStringLiteral("hash"), qint64(hash)},
                                     {QStringLiteral("bucket"), b}});
         else
             Context::out(Text::tr("%1:%2 -> bucket %3 (ML when ml_enabled=1 and ml_traffic_percentage >= %3)")
-                             .arg(*d, key)
+                             .arg(d, key)
                              .arg(b));
     }
-    if (p.isSet(kJson))
+    if (inv.json())
         Context::outJson(QJsonDocument(
-            QJsonObject{{QStringLiteral("deployment"), *d}, {QStringLiteral("buckets"), rows}}));
+            QJsonObject{{QStringLiteral("deployment"), d}, {QStringLiteral("buckets"), rows}}));
     return Success;
 }
 

@@ -57,12 +57,11 @@ std::optional<int> parseIntervalMs(const QString &text)
 
 int runRearm(Context &ctx)
 {
-    QCommandLineParser p;
-    Context::addRedisOption(p);
-    Context::addPgOption(p);
+    Invocation inv(ctx, Invocation::Redis | Invocation::PgUrl);
+    QCommandLineParser &p = inv.parser();
     p.addOption({QStringLiteral("deployment"), Text::tr("Deployment to re-arm."), QStringLiteral("name")});
     p.addOption({QStringLiteral("reason"), Text::tr("Why the guard may act again (required, audited)."), QStringLiteral("text")});
-    if (auto code = ctx.parse(p, Text::tr("Re-arm a latched guard so that it may act again (audited).")))
+    if (auto code = inv.start(Text::tr("Re-arm a latched guard so that it may act again (audited).")))
         return *code;
     const QString d = p.value(QStringLiteral("deployment"));
     if (!isValidDeploymentName(d))
@@ -70,13 +69,9 @@ int runRearm(Context &ctx)
     const QString reason = p.value(QStringLiteral("reason")).trimmed();
     if (reason.isEmpty())
         return Context::fail(Text::tr("Give --reason: re-arming the guard is audited and needs a reason."));
-    auto redis = ctx.redis(p);
-    if (!redis)
-        return Context::fail(redis.errorMessage());
-    auto pg = ctx.pg(p);
-    if (!pg)
-        return Context::fail(pg.errorMessage());
-    FlagService flags(*redis, *pg);
+    const RedisEndpoint &redis = inv.redis();
+    const PgEndpoint &pg = inv.pgEndpoint();
+    FlagService flags(redis, pg);
     auto db = flags.pg();
     if (!db)
         return Context::fail(db.errorMessage());
@@ -112,10 +107,8 @@ QJsonObject rulesJson(const GuardRules &r)
 //   --min-samples N --breaches K --window 300 --enabled 0|1 --reason R]: show, or change (audited).
 int runRules(Context &ctx)
 {
-    QCommandLineParser p;
-    Context::addRedisOption(p);
-    Context::addPgOption(p);
-    Context::addJsonOption(p);
+    Invocation inv(ctx, Invocation::Redis | Invocation::PgUrl | Invocation::Json);
+    QCommandLineParser &p = inv.parser();
     p.addOptions({
         {QStringLiteral("deployment"), Text::tr("Deployment (default: eta)."), QStringLiteral("name"), QStringLiteral("eta")},
         {QStringLiteral("error-rate"), Text::tr("Turn ML off above this failure rate (0 to 1)."), QStringLiteral("x")},
@@ -127,18 +120,14 @@ int runRules(Context &ctx)
         {QStringLiteral("enabled"), Text::tr("1: the guard acts on this deployment; 0: it only watches."), QStringLiteral("0|1")},
         {QStringLiteral("reason"), Text::tr("Why (required for a change, audited)."), QStringLiteral("text")},
     });
-    if (auto code = ctx.parse(p, Text::tr("Show the guard's rules of a deployment, or change them (audited).")))
+    if (auto code = inv.start(Text::tr("Show the guard's rules of a deployment, or change them (audited).")))
         return *code;
     const QString d = p.value(QStringLiteral("deployment"));
     if (!isValidDeploymentName(d))
         return Context::fail(Text::tr("\"%1\" is not a valid deployment name.").arg(d));
-    auto redis = ctx.redis(p);
-    if (!redis)
-        return Context::fail(redis.errorMessage());
-    auto pg = ctx.pg(p);
-    if (!pg)
-        return Context::fail(pg.errorMessage());
-    FlagService flags(*redis, *pg);
+    const RedisEndpoint &redis = inv.redis();
+    const PgEndpoint &pg = inv.pgEndpoint();
+    FlagService flags(redis, pg);
     auto db = flags.pg();
     if (!db)
         return Context::fail(db.errorMessage());
@@ -248,9 +237,8 @@ int runGuard(Context &ctx)
         Context sub(subArgs);
         return args.at(1) == QLatin1String("rearm") ? runRearm(sub) : runRules(sub);
     }
-    QCommandLineParser p;
-    Context::addRedisOption(p);
-    Context::addPgOption(p);
+    Invocation inv(ctx, Invocation::Redis | Invocation::PgUrl);
+    QCommandLineParser &p = inv.parser();
     p.addOption({QStringLiteral("deployment"), Text::tr("Guard only this deployment (repeatable; default: all)."),
                  QStringLiteral("name")});
     p.addOption({QStringLiteral("once"), Text::tr("Run one round and exit (exit code 1 when not the leader or a check failed).")});
@@ -262,7 +250,7 @@ int runGuard(Context &ctx)
                  Text::tr("Serve /metrics (Prometheus), /healthz and /readyz on [HOST:]PORT, e.g. 9464 (loopback) or "
                     "127.0.0.1:9464 (off by default)."),
                  QStringLiteral("host:port")});
-    if (auto code = ctx.parse(p, Text::tr("Run the automatic guard (\"mldeckctl guard rearm --deployment D --reason R\" "
+    if (auto code = inv.start(Text::tr("Run the automatic guard (\"mldeckctl guard rearm --deployment D --reason R\" "
                                     "re-arms a latched one). Only the elected leader acts; Ctrl-C stops.")))
         return *code;
     GuardRunnerOptions o;
@@ -277,14 +265,10 @@ int runGuard(Context &ctx)
                                  .arg(p.value(QStringLiteral("interval"))));
     o.intervalMs = *interval;
     o.scope = p.value(QStringLiteral("scope"));
-    auto redis = ctx.redis(p);
-    if (!redis)
-        return Context::fail(redis.errorMessage());
-    auto pg = ctx.pg(p);
-    if (!pg)
-        return Context::fail(pg.errorMessage());
-    o.redis = *redis;
-    o.pg = *pg;
+    const RedisEndpoint &redis = inv.redis();
+    const PgEndpoint &pg = inv.pgEndpoint();
+    o.redis = redis;
+    o.pg = pg;
 
     GuardRunner runner(o);
     // One line per event on stdout, in the journal's format under systemd (see guard-service.md).

@@ -124,9 +124,8 @@ Result<qint64> isoOption(const QCommandLineParser &parser, const QString &name)
 
 int runKpi(Context &ctx)
 {
-    QCommandLineParser parser;
-    Context::addPgOption(parser);
-    Context::addJsonOption(parser);
+    Invocation inv(ctx, Invocation::Pg | Invocation::Json, QStringLiteral("mldeckctl-kpi"));
+    QCommandLineParser &parser = inv.parser();
     parser.addOptions({
         {QStringLiteral("deployment"), Text::tr("Deployment to report on."), QStringLiteral("name")},
         {QStringLiteral("range"), Text::tr("Range ending now: 15m, 1h, 24h, 7d, 30d or any N followed by m, h or d (default 1h)."),
@@ -136,7 +135,7 @@ int runKpi(Context &ctx)
         {QStringLiteral("by"), Text::tr("Columns: path (ml, heuristic, fallback) or version (model version); default path."),
          QStringLiteral("path|version"), QStringLiteral("path")},
     });
-    if (auto code = ctx.parse(parser, Text::tr("Prints the KPIs of a deployment over a range, as the dashboard shows them.")))
+    if (auto code = inv.start(Text::tr("Prints the KPIs of a deployment over a range, as the dashboard shows them.")))
         return *code;
     if (!parser.positionalArguments().isEmpty())
         return Context::fail(Text::tr("Unexpected argument \"%1\".").arg(parser.positionalArguments().constFirst()));
@@ -178,21 +177,19 @@ int runKpi(Context &ctx)
         query = *q;
     }
 
-    auto conn = ctx.openPg(parser, QStringLiteral("mldeckctl-kpi"));
-    if (!conn)
-        return Context::fail(conn.errorMessage());
+    PgConnection &conn = inv.pg();
     // An unknown deployment is an error, not a page of empty figures.
-    auto known = DeploymentStore(**conn).names();
+    auto known = DeploymentStore(conn).names();
     if (!known)
         return Context::fail(known.errorMessage());
-    auto withData = KpiStore(**conn).deployments();
+    auto withData = KpiStore(conn).deployments();
     if (!withData)
         return Context::fail(withData.errorMessage());
     if (!known->contains(deployment) && !withData->contains(deployment))
         return Context::fail(Text::tr("Unknown deployment \"%1\".").arg(deployment));
 
     KpiCache cache;
-    const auto snap = cache.load(**conn, query, now);
+    const auto snap = cache.load(conn, query, now);
     if (!snap)
         return Context::fail(snap.errorMessage());
 

@@ -51,31 +51,26 @@ int reportStatus(PgConnection &conn, const PgEndpoint &endpoint, bool json)
 
 int runMigrate(Context &ctx)
 {
-    QCommandLineParser parser;
-    Context::addPgOption(parser);
-    Context::addJsonOption(parser);
+    Invocation inv(ctx, Invocation::Pg | Invocation::Json, QStringLiteral("mldeckctl migrate"));
+    QCommandLineParser &parser = inv.parser();
     parser.addOption({QStringLiteral("status"), Text::tr("Only report the current, latest and pending schema versions "
                                                    "(exit 1 when steps are pending).")});
-    if (const auto stop = ctx.parse(parser, Text::tr("Create or upgrade the mldeck schema in PostgreSQL.")))
+    if (const auto stop = inv.start(Text::tr("Create or upgrade the mldeck schema in PostgreSQL.")))
         return *stop;
     if (!parser.positionalArguments().isEmpty())
         return Context::fail(Text::tr("unexpected argument \"%1\"").arg(parser.positionalArguments().constFirst()));
 
-    const auto endpoint = ctx.pg(parser);
-    if (!endpoint)
-        return Context::fail(endpoint.errorMessage());
-    auto conn = PgConnection::open(*endpoint, QStringLiteral("mldeckctl migrate"));
-    if (!conn)
-        return Context::fail(conn.errorMessage());
+    const PgEndpoint &endpoint = inv.pgEndpoint();
+    PgConnection &conn = inv.pg();
 
     const bool json = parser.isSet(QStringLiteral("json"));
     if (parser.isSet(QStringLiteral("status")))
-        return reportStatus(*conn.value(), *endpoint, json);
+        return reportStatus(conn, endpoint, json);
 
-    const auto applied = Migrator::migrate(*conn.value());
+    const auto applied = Migrator::migrate(conn);
     if (!applied)
         return Context::fail(applied.errorMessage());
-    const auto st = Migrator::status(*conn.value());
+    const auto st = Migrator::status(conn);
     const int current = st ? st->current : Migrator::latestVersion();
     if (json) {
         Context::outJson(QJsonDocument(QJsonObject{{QStringLiteral("applied"), QJsonArray::fromStringList(*applied)},
@@ -85,8 +80,8 @@ int runMigrate(Context &ctx)
     }
     for (const QString &step : *applied)
         Context::out(Text::tr("applied %1").arg(step));
-    Context::out(applied->isEmpty() ? Text::tr("schema is up to date (version %1) on %2").arg(current).arg(endpoint->display())
-                                    : Text::tr("schema is now at version %1 on %2").arg(current).arg(endpoint->display()));
+    Context::out(applied->isEmpty() ? Text::tr("schema is up to date (version %1) on %2").arg(current).arg(endpoint.display())
+                                    : Text::tr("schema is now at version %1 on %2").arg(current).arg(endpoint.display()));
     return Success;
 }
 

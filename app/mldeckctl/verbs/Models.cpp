@@ -63,8 +63,8 @@ void printModel(const ModelVersion &m)
 
 int runRegisterSub(Context &ctx)
 {
-    QCommandLineParser p;
-    Context::addDeploymentOption(p);
+    Invocation inv(ctx, Invocation::Deployment | Invocation::Pg | Invocation::Json, kApp);
+    QCommandLineParser &p = inv.parser();
     p.addPositionalArgument(QStringLiteral("file"), Text::tr("The TorchScript model file to register."));
     p.addOption({kName, Text::tr("Model name (default: from the metadata, else the file name)."), QStringLiteral("name")});
     p.addOption({kVersion, Text::tr("Version (default: the next whole number of the deployment)."), QStringLiteral("version")});
@@ -73,18 +73,14 @@ int runRegisterSub(Context &ctx)
     p.addOption({kTrainTo, Text::tr("End of the training data window (ISO 8601)."), QStringLiteral("time")});
     p.addOption({kStore, Text::tr("Model store directory (default: MLDECK_MODEL_STORE, else %1).").arg(ModelStore::defaultDirectory()),
                  QStringLiteral("dir")});
-    Context::addPgOption(p);
-    Context::addJsonOption(p);
-    if (auto stop = ctx.parse(p, Text::tr("Validate a TorchScript file, copy it into the model store and register it.")))
+    if (auto stop = inv.start(Text::tr("Validate a TorchScript file, copy it into the model store and register it.")))
         return *stop;
     if (p.positionalArguments().size() != 1)
         return Context::fail(Text::tr("give exactly one model file to register"));
-    const auto deployment = Context::deployment(p);
-    if (!deployment)
-        return Context::fail(deployment.errorMessage());
+    const QString &deployment = inv.deployment();
     models::RegisterRequest request;
     request.file = p.positionalArguments().first();
-    request.deployment = *deployment;
+    request.deployment = deployment;
     request.name = p.value(kName);
     request.version = p.value(kVersion);
     request.parentVersion = p.value(kParent);
@@ -96,10 +92,8 @@ int runRegisterSub(Context &ctx)
         if (!target->isValid())
             return Context::fail(Text::tr("--%1: \"%2\" is not an ISO 8601 date or time").arg(option, p.value(option)));
     }
-    auto conn = ctx.openPg(p, kApp);
-    if (!conn)
-        return Context::fail(conn.errorMessage());
-    const auto outcome = models::registerModel(**conn, request, Actor::current());
+    PgConnection &conn = inv.pg();
+    const auto outcome = models::registerModel(conn, request, Actor::current());
     if (!outcome)
         return Context::fail(outcome.errorMessage(), CheckFailed);
     if (p.isSet(kJson)) {
@@ -122,34 +116,28 @@ int runRegisterSub(Context &ctx)
 
 int runListSub(Context &ctx)
 {
-    QCommandLineParser p;
-    Context::addDeploymentOption(p);
+    Invocation inv(ctx, Invocation::Deployment | Invocation::Pg | Invocation::Json, kApp);
+    QCommandLineParser &p = inv.parser();
     p.addOption({kAll, Text::tr("Include archived versions.")});
-    Context::addPgOption(p);
-    Context::addJsonOption(p);
-    if (auto stop = ctx.parse(p, Text::tr("List the registered model versions of a deployment.")))
+    if (auto stop = inv.start(Text::tr("List the registered model versions of a deployment.")))
         return *stop;
-    const auto deployment = Context::deployment(p);
-    if (!deployment)
-        return Context::fail(deployment.errorMessage());
-    auto conn = ctx.openPg(p, kApp);
-    if (!conn)
-        return Context::fail(conn.errorMessage());
-    const auto list = ModelRegistry(**conn).list(*deployment, p.isSet(kAll));
+    const QString &deployment = inv.deployment();
+    PgConnection &conn = inv.pg();
+    const auto list = ModelRegistry(conn).list(deployment, p.isSet(kAll));
     if (!list)
         return Context::fail(list.errorMessage(), CheckFailed);
     if (p.isSet(kJson)) {
         QJsonArray rows;
         for (const ModelVersion &m : *list)
             rows.append(m.toJson());
-        Context::outJson(QJsonDocument(QJsonObject{{QStringLiteral("deployment"), *deployment}, {QStringLiteral("models"), rows}}));
+        Context::outJson(QJsonDocument(QJsonObject{{QStringLiteral("deployment"), deployment}, {QStringLiteral("models"), rows}}));
         return Success;
     }
     if (list->isEmpty()) {
-        const auto known = DeploymentStore(**conn).names();
-        if (known && !known->contains(*deployment))
-            return Context::fail(Text::tr("Unknown deployment \"%1\".").arg(*deployment), CheckFailed);
-        Context::out(Text::tr("Deployment \"%1\" has no registered models.").arg(*deployment));
+        const auto known = DeploymentStore(conn).names();
+        if (known && !known->contains(deployment))
+            return Context::fail(Text::tr("Unknown deployment \"%1\".").arg(deployment), CheckFailed);
+        Context::out(Text::tr("Deployment \"%1\" has no registered models.").arg(deployment));
         return Success;
     }
     Context::out(Text::tr("VERSION  NAME                 TASK            MAE     R²      CREATED               ALIASES"));
@@ -167,33 +155,27 @@ int runListSub(Context &ctx)
 
 int runShowSub(Context &ctx)
 {
-    QCommandLineParser p;
-    Context::addDeploymentOption(p);
+    Invocation inv(ctx, Invocation::Deployment | Invocation::Pg | Invocation::Json, kApp);
+    QCommandLineParser &p = inv.parser();
     p.addPositionalArgument(QStringLiteral("version"), Text::tr("The version to show, or champion / challenger."));
-    Context::addPgOption(p);
-    Context::addJsonOption(p);
-    if (auto stop = ctx.parse(p, Text::tr("Show one registered model version.")))
+    if (auto stop = inv.start(Text::tr("Show one registered model version.")))
         return *stop;
     if (p.positionalArguments().size() != 1)
         return Context::fail(Text::tr("give exactly one version (or champion / challenger)"));
-    const auto deployment = Context::deployment(p);
-    if (!deployment)
-        return Context::fail(deployment.errorMessage());
-    auto conn = ctx.openPg(p, kApp);
-    if (!conn)
-        return Context::fail(conn.errorMessage());
-    ModelRegistry registry(**conn);
+    const QString &deployment = inv.deployment();
+    PgConnection &conn = inv.pg();
+    ModelRegistry registry(conn);
     const QString which = p.positionalArguments().first();
     std::optional<ModelVersion> model;
     if (ModelRegistry::isValidAlias(which)) {
-        const auto found = registry.byAlias(*deployment, which);
+        const auto found = registry.byAlias(deployment, which);
         if (!found)
             return Context::fail(found.errorMessage(), CheckFailed);
         if (!found->has_value())
-            return Context::fail(Text::tr("Deployment \"%1\" has no %2 model.").arg(*deployment, which), CheckFailed);
+            return Context::fail(Text::tr("Deployment \"%1\" has no %2 model.").arg(deployment, which), CheckFailed);
         model = **found;
     } else {
-        const auto found = registry.byVersion(*deployment, which);
+        const auto found = registry.byVersion(deployment, which);
         if (!found)
             return Context::fail(found.errorMessage(), CheckFailed);
         model = *found;
@@ -236,31 +218,22 @@ int reportAlias(const models::AliasOutcome &o, bool json)
 
 int runPromoteSub(Context &ctx)
 {
-    QCommandLineParser p;
-    Context::addDeploymentOption(p);
+    Invocation inv(ctx, Invocation::Deployment | Invocation::Redis | Invocation::Pg | Invocation::Json, kApp);
+    QCommandLineParser &p = inv.parser();
     p.addPositionalArgument(QStringLiteral("version"), Text::tr("The version to promote."));
     p.addOption({kAlias, Text::tr("champion (default) or challenger."), QStringLiteral("alias"), QStringLiteral("champion")});
     p.addOption({kReason, Text::tr("Why (kept in the audit log)."), QStringLiteral("text")});
-    Context::addPgOption(p);
-    Context::addRedisOption(p);
-    Context::addJsonOption(p);
-    if (auto stop = ctx.parse(p, Text::tr("Point the champion or challenger alias at a version (audited), then publish the "
+    if (auto stop = inv.start(Text::tr("Point the champion or challenger alias at a version (audited), then publish the "
                                     "champion in Redis.")))
         return *stop;
     if (p.positionalArguments().size() != 1)
         return Context::fail(Text::tr("give exactly one version to promote"));
-    const auto deployment = Context::deployment(p);
-    if (!deployment)
-        return Context::fail(deployment.errorMessage());
+    const QString &deployment = inv.deployment();
     if (!ModelRegistry::isValidAlias(p.value(kAlias)))
         return Context::fail(Text::tr("--alias must be champion or challenger, not \"%1\"").arg(p.value(kAlias)));
-    const auto redis = ctx.redis(p);
-    if (!redis)
-        return Context::fail(redis.errorMessage());
-    auto conn = ctx.openPg(p, kApp);
-    if (!conn)
-        return Context::fail(conn.errorMessage());
-    const auto outcome = models::promote(**conn, *redis, *deployment, p.positionalArguments().first(), p.value(kAlias),
+    const RedisEndpoint &redis = inv.redis();
+    PgConnection &conn = inv.pg();
+    const auto outcome = models::promote(conn, redis, deployment, p.positionalArguments().first(), p.value(kAlias),
                                          p.value(kReason), Actor::current());
     if (!outcome)
         return Context::fail(outcome.errorMessage(), CheckFailed);
@@ -269,24 +242,15 @@ int runPromoteSub(Context &ctx)
 
 int runRestoreSub(Context &ctx)
 {
-    QCommandLineParser p;
-    Context::addDeploymentOption(p);
+    Invocation inv(ctx, Invocation::Deployment | Invocation::Redis | Invocation::Pg | Invocation::Json, kApp);
+    QCommandLineParser &p = inv.parser();
     p.addOption({kReason, Text::tr("Why (kept in the audit log)."), QStringLiteral("text")});
-    Context::addPgOption(p);
-    Context::addRedisOption(p);
-    Context::addJsonOption(p);
-    if (auto stop = ctx.parse(p, Text::tr("Make the previous champion the champion again (audited), then publish it.")))
+    if (auto stop = inv.start(Text::tr("Make the previous champion the champion again (audited), then publish it.")))
         return *stop;
-    const auto deployment = Context::deployment(p);
-    if (!deployment)
-        return Context::fail(deployment.errorMessage());
-    const auto redis = ctx.redis(p);
-    if (!redis)
-        return Context::fail(redis.errorMessage());
-    auto conn = ctx.openPg(p, kApp);
-    if (!conn)
-        return Context::fail(conn.errorMessage());
-    const auto outcome = models::restorePrevious(**conn, *redis, *deployment, p.value(kReason), Actor::current());
+    const QString &deployment = inv.deployment();
+    const RedisEndpoint &redis = inv.redis();
+    PgConnection &conn = inv.pg();
+    const auto outcome = models::restorePrevious(conn, redis, deployment, p.value(kReason), Actor::current());
     if (!outcome)
         return Context::fail(outcome.errorMessage(), CheckFailed);
     return reportAlias(*outcome, p.isSet(kJson));
@@ -294,65 +258,50 @@ int runRestoreSub(Context &ctx)
 
 int runArchiveSub(Context &ctx)
 {
-    QCommandLineParser p;
-    Context::addDeploymentOption(p);
+    Invocation inv(ctx, Invocation::Deployment | Invocation::Pg | Invocation::Json, kApp);
+    QCommandLineParser &p = inv.parser();
     p.addPositionalArgument(QStringLiteral("version"), Text::tr("The version to archive."));
     p.addOption({kReason, Text::tr("Why (kept in the audit log)."), QStringLiteral("text")});
-    Context::addPgOption(p);
-    Context::addJsonOption(p);
-    if (auto stop = ctx.parse(p, Text::tr("Archive a version (never the champion; audited).")))
+    if (auto stop = inv.start(Text::tr("Archive a version (never the champion; audited).")))
         return *stop;
     if (p.positionalArguments().size() != 1)
         return Context::fail(Text::tr("give exactly one version to archive"));
-    const auto deployment = Context::deployment(p);
-    if (!deployment)
-        return Context::fail(deployment.errorMessage());
-    auto conn = ctx.openPg(p, kApp);
-    if (!conn)
-        return Context::fail(conn.errorMessage());
+    const QString &deployment = inv.deployment();
+    PgConnection &conn = inv.pg();
     const auto archived =
-        ModelRegistry(**conn).archive(*deployment, p.positionalArguments().first(), p.value(kReason), Actor::current());
+        ModelRegistry(conn).archive(deployment, p.positionalArguments().first(), p.value(kReason), Actor::current());
     if (!archived)
         return Context::fail(archived.errorMessage(), CheckFailed);
     if (p.isSet(kJson))
         Context::outJson(QJsonDocument(archived->toJson()));
     else
-        Context::out(Text::tr("Archived %1@%2.").arg(*deployment, archived->version));
+        Context::out(Text::tr("Archived %1@%2.").arg(deployment, archived->version));
     return Success;
 }
 
 int runPublishSub(Context &ctx)
 {
-    QCommandLineParser p;
-    Context::addDeploymentOption(p);
-    Context::addPgOption(p);
-    Context::addRedisOption(p);
-    Context::addJsonOption(p);
-    if (auto stop = ctx.parse(p, Text::tr("Publish the deployment's champion (from PostgreSQL) in Redis again.")))
+    Invocation inv(ctx, Invocation::Deployment | Invocation::Redis | Invocation::Pg | Invocation::Json, kApp);
+    QCommandLineParser &p = inv.parser();
+    if (auto stop = inv.start(Text::tr("Publish the deployment's champion (from PostgreSQL) in Redis again.")))
         return *stop;
-    const auto deployment = Context::deployment(p);
-    if (!deployment)
-        return Context::fail(deployment.errorMessage());
-    const auto redis = ctx.redis(p);
-    if (!redis)
-        return Context::fail(redis.errorMessage());
-    auto conn = ctx.openPg(p, kApp);
-    if (!conn)
-        return Context::fail(conn.errorMessage());
-    const auto published = models::publishChampion(**conn, *redis, *deployment);
+    const QString &deployment = inv.deployment();
+    const RedisEndpoint &redis = inv.redis();
+    PgConnection &conn = inv.pg();
+    const auto published = models::publishChampion(conn, redis, deployment);
     if (!published)
-        return Context::fail(Text::tr("Publishing the champion of \"%1\" in Redis failed: %2").arg(*deployment, published.errorMessage()));
+        return Context::fail(Text::tr("Publishing the champion of \"%1\" in Redis failed: %2").arg(deployment, published.errorMessage()));
     if (p.isSet(kJson))
         Context::outJson(QJsonDocument(QJsonObject{
-            {QStringLiteral("deployment"), *deployment},
-            {QStringLiteral("key"), QString::fromUtf8(models::championKey(*deployment))},
+            {QStringLiteral("deployment"), deployment},
+            {QStringLiteral("key"), QString::fromUtf8(models::championKey(deployment))},
             {QStringLiteral("champion"), published->has_value() ? QJsonValue((*published)->toJson()) : QJsonValue()}}));
     else if (published->has_value())
         Context::out(Text::tr("Published %1@%2 as champion in %3.")
-                         .arg(*deployment, (*published)->version, QString::fromUtf8(models::championKey(*deployment))));
+                         .arg(deployment, (*published)->version, QString::fromUtf8(models::championKey(deployment))));
     else
         Context::out(Text::tr("Deployment \"%1\" has no champion; %2 was cleared.")
-                         .arg(*deployment, QString::fromUtf8(models::championKey(*deployment))));
+                         .arg(deployment, QString::fromUtf8(models::championKey(deployment))));
     return Success;
 }
 

@@ -48,35 +48,6 @@ void printStatus(const QString &deployment, const PlanStatus &s, bool json)
     Context::out(s.canAdvance ? Text::tr("can advance") : Text::tr("cannot advance (gates failing, or last step)"));
 }
 
-struct Setup
-{
-    QString deployment;
-    std::unique_ptr<FlagService> flags;
-};
-
-Result<Setup> setup(Context &ctx, const QCommandLineParser &p)
-{
-    const QString d = p.value(QStringLiteral("deployment"));
-    if (!isValidDeploymentName(d))
-        return Error{Text::tr("\"%1\" is not a valid deployment name.").arg(d)};
-    auto redis = ctx.redis(p);
-    if (!redis)
-        return redis.error();
-    auto pg = ctx.pg(p);
-    if (!pg)
-        return pg.error();
-    return Setup{d, std::make_unique<FlagService>(*redis, *pg)};
-}
-
-void addCommon(QCommandLineParser &p)
-{
-    Context::addRedisOption(p);
-    Context::addPgOption(p);
-    Context::addJsonOption(p);
-    p.addOption({QStringLiteral("deployment"), Text::tr("Deployment name (default: %1).").arg(QLatin1String(kDefaultDeployment)),
-                 QStringLiteral("name"), QLatin1String(kDefaultDeployment)});
-}
-
 int usage(int code)
 {
     const QString text = Text::tr("Usage: mldeckctl plan <show|advance|set> [options]   (mldeckctl plan <sub> --help)\n\n"
@@ -99,34 +70,30 @@ int runPlan(Context &ctx)
     QStringList subArgs = args.mid(2);
     subArgs.prepend(args.at(0) + QLatin1Char(' ') + sub);
     Context c(subArgs);
-    QCommandLineParser p;
-    addCommon(p);
+    Invocation inv(c, Invocation::Deployment | Invocation::Redis | Invocation::PgUrl | Invocation::Json);
+    QCommandLineParser &p = inv.parser();
     if (sub == QLatin1String("show")) {
-        if (auto code = c.parse(p, Text::tr("Show the staged plan with live gates.")))
+        if (auto code = inv.start(Text::tr("Show the staged plan with live gates.")))
             return *code;
-        auto s = setup(c, p);
-        if (!s)
-            return Context::fail(s.errorMessage());
-        auto st = PlanService(*s->flags).status(s->deployment);
+        FlagService flags(inv.redis(), inv.pgEndpoint());
+        auto st = PlanService(flags).status(inv.deployment());
         if (!st)
             return Context::fail(st.errorMessage());
-        printStatus(s->deployment, *st, p.isSet(QStringLiteral("json")));
+        printStatus(inv.deployment(), *st, inv.json());
         return Success;
     }
     if (sub == QLatin1String("advance")) {
         p.addOption({QStringLiteral("override-reason"), Text::tr("Advance although gates fail (audited as an override)."),
                      QStringLiteral("text")});
-        if (auto code = c.parse(p, Text::tr("Advance to the next step (sets the percentage, audited) when all gates pass.")))
+        if (auto code = inv.start(Text::tr("Advance to the next step (sets the percentage, audited) when all gates pass.")))
             return *code;
-        auto s = setup(c, p);
-        if (!s)
-            return Context::fail(s.errorMessage());
+        FlagService flags(inv.redis(), inv.pgEndpoint());
         if (p.isSet(QStringLiteral("override-reason")) && p.value(QStringLiteral("override-reason")).trimmed().isEmpty())
             return Context::fail(Text::tr("An override needs a non-empty reason."));
-        auto st = PlanService(*s->flags).advance(s->deployment, p.value(QStringLiteral("override-reason")), Actor::current());
+        auto st = PlanService(flags).advance(inv.deployment(), p.value(QStringLiteral("override-reason")), Actor::current());
         if (!st)
             return Context::fail(st.errorMessage(), CheckFailed);
-        printStatus(s->deployment, *st, p.isSet(QStringLiteral("json")));
+        printStatus(inv.deployment(), *st, inv.json());
         return Success;
     }
     if (sub == QLatin1String("set")) {
@@ -140,13 +107,11 @@ int runPlan(Context &ctx)
         p.addOption({QStringLiteral("steps"), Text::tr("Percentages in order, e.g. 10,25,50,100."), QStringLiteral("list")});
         for (const auto &g : gateOptions)
             p.addOption({g.first, g.second, QStringLiteral("value")});
-        if (auto code = c.parse(p, Text::tr("Store the staged plan (validated; audited).")))
+        if (auto code = inv.start(Text::tr("Store the staged plan (validated; audited).")))
             return *code;
-        auto s = setup(c, p);
-        if (!s)
-            return Context::fail(s.errorMessage());
-        PlanService plans(*s->flags);
-        auto current = plans.plan(s->deployment);
+        FlagService flags(inv.redis(), inv.pgEndpoint());
+        PlanService plans(flags);
+        auto current = plans.plan(inv.deployment());
         if (!current)
             return Context::fail(current.errorMessage());
         StagedPlan plan = *current;
@@ -176,10 +141,10 @@ int runPlan(Context &ctx)
             else
                 plan.gates.maxErrorRate = v;
         }
-        auto st = plans.save(s->deployment, plan, Actor::current());
+        auto st = plans.save(inv.deployment(), plan, Actor::current());
         if (!st)
             return Context::fail(st.errorMessage());
-        printStatus(s->deployment, *st, p.isSet(QStringLiteral("json")));
+        printStatus(inv.deployment(), *st, inv.json());
         return Success;
     }
     Context::fail(Text::tr("unknown plan command \"%1\"").arg(sub));

@@ -32,10 +32,8 @@ std::optional<QDateTime> parseEnd(const QString &text)
 
 int runReport(Context &ctx)
 {
-    QCommandLineParser parser;
-    Context::addPgOption(parser);
-    Context::addJsonOption(parser);
-    Context::addDeploymentOption(parser);
+    Invocation inv(ctx, Invocation::Deployment | Invocation::Pg | Invocation::Json, QStringLiteral("mldeckctl-report"));
+    QCommandLineParser &parser = inv.parser();
     parser.addOptions({
         {QStringLiteral("period"), Text::tr("Length of the report: day or week (default: day)."), QStringLiteral("day|week"),
          QStringLiteral("day")},
@@ -45,14 +43,12 @@ int runReport(Context &ctx)
          Text::tr("End of the period, ISO 8601 (2024-05-02T00:00:00Z; a bare date is its midnight UTC). Default: now."),
          QStringLiteral("time")},
     });
-    if (auto code = ctx.parse(parser, Text::tr("Writes the KPI report of a deployment over a day or a week: figures per path "
+    if (auto code = inv.start(Text::tr("Writes the KPI report of a deployment over a day or a week: figures per path "
                                          "against the targets, charts, alerts and changes of the period.")))
         return *code;
     if (!parser.positionalArguments().isEmpty())
         return Context::fail(Text::tr("Unexpected argument \"%1\".").arg(parser.positionalArguments().constFirst()));
-    const auto deployment = Context::deployment(parser);
-    if (!deployment)
-        return Context::fail(deployment.errorMessage());
+    const QString &deployment = inv.deployment();
     const QString out = parser.value(QStringLiteral("out"));
     if (out.isEmpty())
         return Context::fail(Text::tr("--out is required."));
@@ -74,10 +70,8 @@ int runReport(Context &ctx)
         end = *parsed;
     }
 
-    auto conn = ctx.openPg(parser, QStringLiteral("mldeckctl-report"));
-    if (!conn)
-        return Context::fail(conn.errorMessage());
-    const auto data = buildKpiReport(**conn, *deployment, period, end);
+    PgConnection &conn = inv.pg();
+    const auto data = buildKpiReport(conn, deployment, period, end);
     if (!data)
         return Context::fail(data.errorMessage());
     if (const Status written = ui::ReportExporter::write(*data, format, out); !written)

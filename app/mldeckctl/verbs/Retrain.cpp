@@ -60,19 +60,13 @@ void printCheck(const TriggerCheck &c)
 
 int runCheckSub(Context &ctx)
 {
-    QCommandLineParser p;
-    Context::addDeploymentOption(p);
-    Context::addPgOption(p);
-    Context::addJsonOption(p);
-    if (auto stop = ctx.parse(p, Text::tr("Check whether a deployment is due for retraining (exit 0: due, 1: not due).")))
+    Invocation inv(ctx, Invocation::Deployment | Invocation::Pg | Invocation::Json, kApp);
+    QCommandLineParser &p = inv.parser();
+    if (auto stop = inv.start(Text::tr("Check whether a deployment is due for retraining (exit 0: due, 1: not due).")))
         return *stop;
-    const auto deployment = Context::deployment(p);
-    if (!deployment)
-        return Context::fail(deployment.errorMessage());
-    auto conn = ctx.openPg(p, kApp);
-    if (!conn)
-        return Context::fail(conn.errorMessage());
-    const auto check = retrain::checkTriggers(**conn, *deployment);
+    const QString &deployment = inv.deployment();
+    PgConnection &conn = inv.pg();
+    const auto check = retrain::checkTriggers(conn, deployment);
     if (!check)
         return Context::fail(check.errorMessage());
     if (p.isSet(kJson))
@@ -97,8 +91,8 @@ QString stageName(retrain::RetrainStage s)
 
 int runRunSub(Context &ctx)
 {
-    QCommandLineParser p;
-    Context::addDeploymentOption(p);
+    Invocation inv(ctx, Invocation::Deployment | Invocation::Redis | Invocation::Pg | Invocation::Json, kApp);
+    QCommandLineParser &p = inv.parser();
     p.addOptions({
         {QStringLiteral("days-back"), Text::tr("Data window: the last N days (default 60)."), QStringLiteral("n"), QStringLiteral("60")},
         {QStringLiteral("epochs"), Text::tr("Training epochs (default 10)."), QStringLiteral("n"), QStringLiteral("10")},
@@ -113,17 +107,12 @@ int runRunSub(Context &ctx)
         {QStringLiteral("force"), Text::tr("Run even when the triggers are not due.")},
         {QStringLiteral("dry-run"), Text::tr("Train and evaluate; register and promote nothing.")},
     });
-    Context::addPgOption(p);
-    Context::addRedisOption(p);
-    Context::addJsonOption(p);
-    if (auto stop = ctx.parse(p, Text::tr("Retrain the champion on recent data, evaluate it against the champion on the same "
+    if (auto stop = inv.start(Text::tr("Retrain the champion on recent data, evaluate it against the champion on the same "
                                     "holdout, and promote it only when the decision rule says so (else keep it as challenger).")))
         return *stop;
-    const auto deployment = Context::deployment(p);
-    if (!deployment)
-        return Context::fail(deployment.errorMessage());
+    const QString &deployment = inv.deployment();
     retrain::RetrainRequest request;
-    request.deployment = *deployment;
+    request.deployment = deployment;
     bool ok = true;
     const auto intOption = [&](const char *name, auto &target) {
         bool good = false;
@@ -153,10 +142,8 @@ int runRunSub(Context &ctx)
     if (Status s = request.training.validate(); !s)
         return Context::fail(s.errorMessage());
 
-    auto conn = ctx.openPg(p, kApp);
-    if (!conn)
-        return Context::fail(conn.errorMessage());
-    const auto settings = retrain::loadSettings(**conn, request.deployment);
+    PgConnection &conn = inv.pg();
+    const auto settings = retrain::loadSettings(conn, request.deployment);
     if (!settings)
         return Context::fail(settings.errorMessage());
     request.minImprovement = settings->minImprovement;
@@ -166,7 +153,7 @@ int runRunSub(Context &ctx)
             return Context::fail(Text::tr("--min-improvement: \"%1\" is not a number").arg(p.value(QStringLiteral("min-improvement"))));
     }
     if (!request.force) {
-        const auto check = retrain::checkTriggers(**conn, request.deployment);
+        const auto check = retrain::checkTriggers(conn, request.deployment);
         if (!check)
             return Context::fail(check.errorMessage());
         if (!check->due) {
@@ -178,7 +165,7 @@ int runRunSub(Context &ctx)
         request.force = true; // checked just now
     }
 
-    const auto outcome = retrain::runRetrain(**conn, request, Actor::current(), nullptr, [](const retrain::RetrainProgress &pr) {
+    const auto outcome = retrain::runRetrain(conn, request, Actor::current(), nullptr, [](const retrain::RetrainProgress &pr) {
         if (pr.epoch)
             err(Text::tr("[%1 %] epoch %2/%3: train loss %4, validation loss %5, validation MAE %6, %7 s left")
                     .arg(int(pr.fraction * 100), 3)
@@ -194,12 +181,11 @@ int runRunSub(Context &ctx)
     RetrainRun run = outcome.run;
     QString applyError;
     if (run.state == QLatin1String("succeeded") && !request.dryRun && !outcome.candidateVersion.isEmpty()) {
-        const auto redis = ctx.redis(p);
         retrain::ApplyOptions apply;
         const bool promote = outcome.decision && outcome.decision->promote;
         apply.action = promote ? retrain::RetrainAction::Promote : retrain::RetrainAction::KeepAsChallenger;
         apply.reason = outcome.decision ? outcome.decision->reason : QString();
-        const auto applied = retrain::applyDecision(**conn, redis ? std::optional<RedisEndpoint>(*redis) : std::nullopt,
+        const auto applied = retrain::applyDecision(conn, std::optional<RedisEndpoint>(inv.redis()),
                                                     run.id, apply, Actor::current());
         if (applied)
             run = *applied;
@@ -236,24 +222,18 @@ int runRunSub(Context &ctx)
 
 int runHistorySub(Context &ctx)
 {
-    QCommandLineParser p;
-    Context::addDeploymentOption(p);
+    Invocation inv(ctx, Invocation::Deployment | Invocation::Pg | Invocation::Json, kApp);
+    QCommandLineParser &p = inv.parser();
     p.addOption({QStringLiteral("limit"), Text::tr("At most N runs (default 50)."), QStringLiteral("n"), QStringLiteral("50")});
-    Context::addPgOption(p);
-    Context::addJsonOption(p);
-    if (auto stop = ctx.parse(p, Text::tr("The retrain runs of a deployment, newest first.")))
+    if (auto stop = inv.start(Text::tr("The retrain runs of a deployment, newest first.")))
         return *stop;
-    const auto deployment = Context::deployment(p);
-    if (!deployment)
-        return Context::fail(deployment.errorMessage());
+    const QString &deployment = inv.deployment();
     bool ok = false;
     const int limit = p.value(QStringLiteral("limit")).toInt(&ok);
     if (!ok || limit < 1)
         return Context::fail(Text::tr("--limit: \"%1\" is not a positive whole number").arg(p.value(QStringLiteral("limit"))));
-    auto conn = ctx.openPg(p, kApp);
-    if (!conn)
-        return Context::fail(conn.errorMessage());
-    const auto runs = retrain::history(**conn, *deployment, limit);
+    PgConnection &conn = inv.pg();
+    const auto runs = retrain::history(conn, deployment, limit);
     if (!runs)
         return Context::fail(runs.errorMessage());
     if (p.isSet(kJson)) {
@@ -264,7 +244,7 @@ int runHistorySub(Context &ctx)
         return Success;
     }
     if (runs->isEmpty())
-        Context::out(Text::tr("No retrain run for \"%1\" yet.").arg(*deployment));
+        Context::out(Text::tr("No retrain run for \"%1\" yet.").arg(deployment));
     for (const RetrainRun &r : *runs) {
         const QJsonObject cand = r.metrics.value(QStringLiteral("candidate")).toObject();
         const QJsonObject champ = r.metrics.value(QStringLiteral("champion")).toObject();
@@ -287,14 +267,12 @@ int runHistorySub(Context &ctx)
 
 int runCleanupSub(Context &ctx)
 {
-    QCommandLineParser p;
-    Context::addDeploymentOption(p);
+    Invocation inv(ctx, Invocation::Deployment | Invocation::Pg | Invocation::Json, kApp);
+    QCommandLineParser &p = inv.parser();
     p.addOption({QStringLiteral("keep"), Text::tr("Retrained versions to keep, newest first (the champion and the previous "
                                             "champion are always kept)."),
                  QStringLiteral("n")});
-    Context::addPgOption(p);
-    Context::addJsonOption(p);
-    if (auto stop = ctx.parse(p, Text::tr("Archive old retrained versions and remove their files from the model store.")))
+    if (auto stop = inv.start(Text::tr("Archive old retrained versions and remove their files from the model store.")))
         return *stop;
     if (!p.isSet(QStringLiteral("keep")))
         return Context::fail(Text::tr("--keep N is required"));
@@ -302,13 +280,9 @@ int runCleanupSub(Context &ctx)
     const int keep = p.value(QStringLiteral("keep")).toInt(&ok);
     if (!ok || keep < 0)
         return Context::fail(Text::tr("--keep: \"%1\" is not a whole number of 0 or more").arg(p.value(QStringLiteral("keep"))));
-    const auto deployment = Context::deployment(p);
-    if (!deployment)
-        return Context::fail(deployment.errorMessage());
-    auto conn = ctx.openPg(p, kApp);
-    if (!conn)
-        return Context::fail(conn.errorMessage());
-    const auto report = retrain::cleanup(**conn, *deployment, keep, Actor::current());
+    const QString &deployment = inv.deployment();
+    PgConnection &conn = inv.pg();
+    const auto report = retrain::cleanup(conn, deployment, keep, Actor::current());
     if (!report)
         return Context::fail(report.errorMessage(), CheckFailed);
     if (p.isSet(kJson)) {
@@ -323,25 +297,19 @@ int runCleanupSub(Context &ctx)
 
 int runSettingsSub(Context &ctx)
 {
-    QCommandLineParser p;
-    Context::addDeploymentOption(p);
+    Invocation inv(ctx, Invocation::Deployment | Invocation::Pg | Invocation::Json, kApp);
+    QCommandLineParser &p = inv.parser();
     p.addPositionalArgument(QStringLiteral("set"), Text::tr("\"set key=value ...\" changes settings (e.g. set autoRetrain=true minFeedback=150)."));
-    Context::addPgOption(p);
-    Context::addJsonOption(p);
-    if (auto stop = ctx.parse(p, Text::tr("Show or change the retrain settings of a deployment (audited).")))
+    if (auto stop = inv.start(Text::tr("Show or change the retrain settings of a deployment (audited).")))
         return *stop;
-    const auto deployment = Context::deployment(p);
-    if (!deployment)
-        return Context::fail(deployment.errorMessage());
+    const QString &deployment = inv.deployment();
     const QStringList args = p.positionalArguments();
     if (!args.isEmpty() && args.first() != QLatin1String("set"))
         return Context::fail(Text::tr("unknown argument \"%1\": use \"set key=value ...\"").arg(args.first()));
     if (!args.isEmpty() && args.size() < 2)
         return Context::fail(Text::tr("\"set\" needs at least one key=value"));
-    auto conn = ctx.openPg(p, kApp);
-    if (!conn)
-        return Context::fail(conn.errorMessage());
-    auto settings = retrain::loadSettings(**conn, *deployment);
+    PgConnection &conn = inv.pg();
+    auto settings = retrain::loadSettings(conn, deployment);
     if (!settings)
         return Context::fail(settings.errorMessage());
     RetrainSettings s = *settings;
@@ -369,7 +337,7 @@ int runSettingsSub(Context &ctx)
         s = RetrainSettings::fromJson(o, &error);
         if (!error.isEmpty())
             return Context::fail(error);
-        if (Status saved = retrain::saveSettings(**conn, *deployment, s, Actor::current()); !saved)
+        if (Status saved = retrain::saveSettings(conn, deployment, s, Actor::current()); !saved)
             return Context::fail(saved.errorMessage(), CheckFailed);
     }
     if (p.isSet(kJson)) {
@@ -385,19 +353,13 @@ int runSettingsSub(Context &ctx)
 
 int runCancelSub(Context &ctx)
 {
-    QCommandLineParser p;
-    Context::addDeploymentOption(p);
-    Context::addPgOption(p);
-    if (auto stop = ctx.parse(p, Text::tr("Ask the running retrain of a deployment to stop (it records itself as cancelled).")))
+    Invocation inv(ctx, Invocation::Deployment | Invocation::Pg, kApp);
+    if (auto stop = inv.start(Text::tr("Ask the running retrain of a deployment to stop (it records itself as cancelled).")))
         return *stop;
-    const auto deployment = Context::deployment(p);
-    if (!deployment)
-        return Context::fail(deployment.errorMessage());
-    auto conn = ctx.openPg(p, kApp);
-    if (!conn)
-        return Context::fail(conn.errorMessage());
-    RetrainStore store(**conn);
-    const auto runs = store.list(*deployment, 20);
+    const QString &deployment = inv.deployment();
+    PgConnection &conn = inv.pg();
+    RetrainStore store(conn);
+    const auto runs = store.list(deployment, 20);
     if (!runs)
         return Context::fail(runs.errorMessage());
     for (const RetrainRun &r : *runs)
@@ -407,7 +369,7 @@ int runCancelSub(Context &ctx)
             Context::out(Text::tr("Asked run %1 to stop; it stops at the end of the current epoch.").arg(r.id));
             return Success;
         }
-    return Context::fail(Text::tr("No retrain run of \"%1\" is running.").arg(*deployment), CheckFailed);
+    return Context::fail(Text::tr("No retrain run of \"%1\" is running.").arg(deployment), CheckFailed);
 }
 
 int retrainUsage(int code)

@@ -78,10 +78,8 @@ QJsonObject statsJson(const SimulatorStats &s)
 
 int runSimulate(Context &ctx)
 {
-    QCommandLineParser p;
-    Context::addRedisOption(p);
-    Context::addPgOption(p);
-    Context::addJsonOption(p);
+    Invocation inv(ctx, Invocation::Redis | Invocation::PgUrl | Invocation::Json);
+    QCommandLineParser &p = inv.parser();
     p.addOptions({
         {QStringLiteral("deployment"), Text::tr("Deployment to serve (default: eta)."), QStringLiteral("name"), QStringLiteral("eta")},
         {QStringLiteral("rate"), Text::tr("Requests per second (default: 200)."), QStringLiteral("n"), QStringLiteral("200")},
@@ -96,7 +94,7 @@ int runSimulate(Context &ctx)
         {QStringLiteral("threads"), Text::tr("Model inference threads (default: 1)."), QStringLiteral("n"), QStringLiteral("1")},
         {QStringLiteral("quiet"), Text::tr("Print only the final summary.")},
     });
-    if (auto code = ctx.parse(p, Text::tr("Acts as the production serving backend: follows the flags live, routes each "
+    if (auto code = inv.start(Text::tr("Acts as the production serving backend: follows the flags live, routes each "
                                      "request to the model or the heuristic, and logs predictions, outcomes and "
                                      "feedback to PostgreSQL. Without --model it serves the deployment's champion and "
                                      "switches to a newly promoted one (SHA-256 verified) between batches. Ctrl-C "
@@ -135,14 +133,10 @@ int runSimulate(Context &ctx)
         o.scenarios.push_back(*sc);
     }
     o.modelPath = p.value(QStringLiteral("model"));
-    auto redis = ctx.redis(p);
-    if (!redis)
-        return Context::fail(redis.errorMessage());
-    auto pg = ctx.pg(p);
-    if (!pg)
-        return Context::fail(pg.errorMessage());
-    o.redis = *redis;
-    o.pg = *pg;
+    const RedisEndpoint &redis = inv.redis();
+    const PgEndpoint &pg = inv.pgEndpoint();
+    o.redis = redis;
+    o.pg = pg;
 
     Simulator sim(o);
     if (auto st = sim.prepare(); !st)

@@ -76,31 +76,24 @@ WorkerProbe probeWorker()
 
 int runStatus(Context &ctx)
 {
-    QCommandLineParser parser;
-    Context::addRedisOption(parser);
-    Context::addPgOption(parser);
-    Context::addJsonOption(parser);
-    if (auto code = ctx.parse(parser, Text::tr("Check the connections to Redis and PostgreSQL once, and start the model "
+    Invocation inv(ctx, Invocation::Redis | Invocation::PgUrl | Invocation::Json);
+    if (auto code = inv.start(Text::tr("Check the connections to Redis and PostgreSQL once, and start the model "
                                          "worker once.\nExit code 0 when all three are up, 2 otherwise.")))
         return *code;
 
-    const Result<RedisEndpoint> redis = ctx.redis(parser);
-    if (!redis.ok())
-        return Context::fail(redis.errorMessage());
-    const Result<PgEndpoint> pg = ctx.pg(parser);
-    if (!pg.ok())
-        return Context::fail(pg.errorMessage());
+    const RedisEndpoint &redis = inv.redis();
+    const PgEndpoint &pg = inv.pgEndpoint();
 
     // Both at once: the wait is the slower of the two timeouts, not their sum.
-    auto redisFuture = std::async(std::launch::async, [ep = redis.value()] { return probeRedis(ep); });
+    auto redisFuture = std::async(std::launch::async, [ep = redis] { return probeRedis(ep); });
     auto workerFuture = std::async(std::launch::async, probeWorker);
-    const ProbeResult pgResult = probePg(pg.value(), QStringLiteral("mldeckctl"));
+    const ProbeResult pgResult = probePg(pg, QStringLiteral("mldeckctl"));
     const ProbeResult redisResult = redisFuture.get();
     const WorkerProbe worker = workerFuture.get();
 
-    const QString redisWhere = redis->display();
-    const QString pgWhere = pg->display();
-    if (parser.isSet(QStringLiteral("json"))) {
+    const QString redisWhere = redis.display();
+    const QString pgWhere = pg.display();
+    if (inv.json()) {
         Context::outJson(
             QJsonDocument(QJsonObject{{QStringLiteral("redis"), toJson(redisWhere, redisResult, false)},
                                       {QStringLiteral("postgresql"), toJson(pgWhere, pgResult, true)},
