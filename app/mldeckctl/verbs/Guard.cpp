@@ -69,9 +69,7 @@ int runRearm(Context &ctx)
     const QString reason = p.value(QStringLiteral("reason")).trimmed();
     if (reason.isEmpty())
         return Context::fail(Text::tr("Give --reason: re-arming the guard is audited and needs a reason."));
-    const RedisEndpoint &redis = inv.redis();
-    const PgEndpoint &pg = inv.pgEndpoint();
-    FlagService flags(redis, pg);
+    FlagService flags(inv.redis(), inv.pgEndpoint());
     auto db = flags.pg();
     if (!db)
         return Context::fail(db.errorMessage());
@@ -125,9 +123,7 @@ int runRules(Context &ctx)
     const QString d = p.value(QStringLiteral("deployment"));
     if (!isValidDeploymentName(d))
         return Context::fail(Text::tr("\"%1\" is not a valid deployment name.").arg(d));
-    const RedisEndpoint &redis = inv.redis();
-    const PgEndpoint &pg = inv.pgEndpoint();
-    FlagService flags(redis, pg);
+    FlagService flags(inv.redis(), inv.pgEndpoint());
     auto db = flags.pg();
     if (!db)
         return Context::fail(db.errorMessage());
@@ -265,10 +261,8 @@ int runGuard(Context &ctx)
                                  .arg(p.value(QStringLiteral("interval"))));
     o.intervalMs = *interval;
     o.scope = p.value(QStringLiteral("scope"));
-    const RedisEndpoint &redis = inv.redis();
-    const PgEndpoint &pg = inv.pgEndpoint();
-    o.redis = redis;
-    o.pg = pg;
+    o.redis = inv.redis();
+    o.pg = inv.pgEndpoint();
 
     GuardRunner runner(o);
     // One line per event on stdout, in the journal's format under systemd (see guard-service.md).

@@ -133,10 +133,8 @@ int runSimulate(Context &ctx)
         o.scenarios.push_back(*sc);
     }
     o.modelPath = p.value(QStringLiteral("model"));
-    const RedisEndpoint &redis = inv.redis();
-    const PgEndpoint &pg = inv.pgEndpoint();
-    o.redis = redis;
-    o.pg = pg;
+    o.redis = inv.redis();
+    o.pg = inv.pgEndpoint();
 
     Simulator sim(o);
     if (auto st = sim.prepare(); !st)
