@@ -126,8 +126,7 @@ void ConnectionSession::activate(const ConnectionProfile &profile, std::optional
             return;
         // "Nothing saved" is normal for a server without a password; only a keychain that cannot
         // answer is worth telling the user. SecretStore reports both as errors, told apart by text.
-        const QString notFound =
-            SecretStore::tr("no password is saved in the system keychain for %1").arg(account);
+        const QString notFound = SecretStore::tr("no password is saved in the system keychain for %1").arg(account);
         if (!error.isEmpty() && error != notFound)
             pending->errors << error;
         if (--pending->outstanding > 0)
@@ -141,12 +140,11 @@ void ConnectionSession::activate(const ConnectionProfile &profile, std::optional
     };
     const QString redisAccount = profile.redisSecretAccount();
     const QString pgAccount = profile.pgSecretAccount();
-    m_secrets.readPassword(redisAccount, this,
-                           [this, finishOne, generation, redisAccount](Result<QString> r) {
-                               if (generation == m_generation && r.ok())
-                                   m_active.redis.password = r.value();
-                               finishOne(r.ok() ? QString() : r.errorMessage(), redisAccount);
-                           });
+    m_secrets.readPassword(redisAccount, this, [this, finishOne, generation, redisAccount](Result<QString> r) {
+        if (generation == m_generation && r.ok())
+            m_active.redis.password = r.value();
+        finishOne(r.ok() ? QString() : r.errorMessage(), redisAccount);
+    });
     m_secrets.readPassword(pgAccount, this, [this, finishOne, generation, pgAccount](Result<QString> r) {
         if (generation == m_generation && r.ok())
             m_active.pg.password = r.value();

@@ -24,8 +24,7 @@ class ConnectionSession final : public QObject
     Q_DISABLE_COPY_MOVE(ConnectionSession)
 
 public:
-    ConnectionSession(Settings &settings, SecretStore &secrets, ConnectionMonitor &monitor,
-                      QObject *parent = nullptr);
+    ConnectionSession(Settings &settings, SecretStore &secrets, ConnectionMonitor &monitor, QObject *parent = nullptr);
 
     // "Local stack (environment)": the profile built from MLDECK_REDIS_URL / MLDECK_PG_URL.
     static QString environmentProfileName();
@@ -47,8 +46,7 @@ public:
     SecretStore &secrets() { return m_secrets; }
 
     // Memory-only passwords for a profile, used when the keychain cannot hold them.
-    void rememberForSession(const QString &profileName, const QString &redisPassword,
-                            const QString &pgPassword);
+    void rememberForSession(const QString &profileName, const QString &redisPassword, const QString &pgPassword);
 
 Q_SIGNALS:
     void activeProfileChanged(const mldeck::ConnectionProfile &profile);

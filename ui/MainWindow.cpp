@@ -71,11 +71,10 @@ MainWindow::MainWindow(ConnectionSession &session, ConnectionMonitor &monitor, Q
 
     connect(&m_session, &ConnectionSession::activeProfileChanged, this, &MainWindow::onProfileChanged);
     connect(&m_session, &ConnectionSession::keychainUnavailable, this, [this](const QString &why) {
-        m_infoBar->showMessage(
-            tr("The passwords could not be read from the system keychain: %1. Enter them for this "
-               "session; they stay in memory only.")
-                .arg(why),
-            InfoBar::Kind::Warning, tr("Enter passwords…"));
+        m_infoBar->showMessage(tr("The passwords could not be read from the system keychain: %1. Enter them for this "
+                                  "session; they stay in memory only.")
+                                   .arg(why),
+                               InfoBar::Kind::Warning, tr("Enter passwords…"));
     });
     connect(&m_session, &ConnectionSession::configurationProblem, this, [this](const QString &message) {
         m_infoBar->showMessage(message, InfoBar::Kind::Warning, tr("Connect…"));
@@ -199,8 +198,7 @@ void MainWindow::buildMenus()
         a->setCheckable(true);
         a->setChecked(code == current);
         a->setData(code);
-        a->setObjectName(QStringLiteral("actionLanguage_") +
-                         (code.isEmpty() ? QStringLiteral("system") : code));
+        a->setObjectName(QStringLiteral("actionLanguage_") + (code.isEmpty() ? QStringLiteral("system") : code));
         m_languageGroup->addAction(a);
         connect(a, &QAction::triggered, this, [this, code] { setLanguage(code); });
     }

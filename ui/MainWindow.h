@@ -23,7 +23,8 @@ class HealthIndicator;
 class InfoBar;
 
 // A thin shell: navigation on the left, one widget per page in a stack, menus, and the health of
-// Redis and PostgreSQL in the status bar, with the serving backend's dependencies that are not up. Pages own their content; this class only switches.
+// Redis and PostgreSQL in the status bar, with the serving backend's dependencies that are not up. Pages own their
+// content; this class only switches.
 class MainWindow final : public QMainWindow
 {
     Q_OBJECT

@@ -22,8 +22,8 @@ constexpr int kSettleMs = 150;
 
 } // namespace
 
-ScreenshotRunner::ScreenshotRunner(MainWindow &window, ConnectionMonitor &monitor, const QString &filePath,
-                                   PageId page, QSize size, QObject *parent)
+ScreenshotRunner::ScreenshotRunner(MainWindow &window, ConnectionMonitor &monitor, const QString &filePath, PageId page,
+                                   QSize size, QObject *parent)
     : QObject(parent), m_window(window), m_monitor(monitor), m_filePath(filePath), m_page(page), m_size(size)
 {
     m_poll.setInterval(50);

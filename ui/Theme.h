@@ -16,12 +16,14 @@ void applyTheme(QApplication &app);
 // Every colour of the GUI, its charts and the printed reports is one of these roles; nowhere else
 // writes a colour value. The table is header-only so that the QtGui-only report library (mldeckctl)
 // prints with the same colours as the screen.
-enum class Palette {
+enum class Palette
+{
     // Text
     Ink,     // body text, titles
     InkSoft, // secondary values, status bar
     Muted,   // hints, captions, axis labels, audit markers
     Faint,   // disabled, archived, "no data"
+
     // Surfaces and lines
     Window,      // page background
     Base,        // fields, tiles, white text on dark fills
@@ -29,12 +31,14 @@ enum class Palette {
     ShadeStrong, // table headers, progress tracks
     Rule,        // separators, frames, chart grid
     Border,      // control borders
+
     // Accent: selection, primary buttons, the current step
     Accent,
     AccentSoft,
     AccentBorder,
     AccentInk,
     AccentMuted, // a disabled primary button
+
     // Status
     Good,
     GoodSoft,
@@ -54,6 +58,7 @@ enum class Palette {
     Fallback,
     AllPaths,
     Stretch, // stretch targets, and the fifth series colour
+
     // The dark sidebar
     Sidebar,
     SidebarHover,
@@ -130,7 +135,10 @@ inline QColor themeColor(Palette role)
 }
 
 // "#rrggbb", for rich text.
-inline QString themeCss(Palette role) { return themeColor(role).name(); }
+inline QString themeCss(Palette role)
+{
+    return themeColor(role).name();
+}
 
 // A style sheet with its "@{role}" names (see kEntries) replaced by the palette's colours.
 inline QString themeStyle(QString css)
@@ -155,7 +163,8 @@ inline QColor pathColor(const QString &path)
 // The n-th colour of a chart with several series of no fixed meaning (models, quantiles).
 inline QColor seriesColor(int index)
 {
-    constexpr std::array kSeries{Palette::Ml, Palette::Heuristic, Palette::Fallback, Palette::Stretch, Palette::AllPaths};
+    constexpr std::array kSeries{Palette::Ml, Palette::Heuristic, Palette::Fallback, Palette::Stretch,
+                                 Palette::AllPaths};
     return themeColor(kSeries[size_t(index < 0 ? 0 : index) % kSeries.size()]);
 }
 

@@ -59,7 +59,7 @@ int main(int argc, char **argv)
         return 2;
     }
 #if !defined(__SANITIZE_ADDRESS__) // AddressSanitizer maps its shadow first: the limit would refuse every allocation
-    if (memoryMb > 0) { // heap and anonymous mappings: what a runaway model allocates
+    if (memoryMb > 0) {            // heap and anonymous mappings: what a runaway model allocates
         const rlim_t bytes = rlim_t(memoryMb) * 1024 * 1024;
         const rlimit limit{bytes, bytes};
         ::setrlimit(RLIMIT_DATA, &limit);

@@ -36,19 +36,17 @@ int main(int argc, char **argv)
         QStringLiteral("screenshot"),
         QCoreApplication::translate("mldeck", "Render a page to a PNG file (1280×800) and exit."),
         QCoreApplication::translate("mldeck", "file"));
-    const QCommandLineOption page(QStringLiteral("page"),
-                                  QCoreApplication::translate("mldeck", "Page to show: %1.")
-                                      .arg(ui::pageKeys().join(QStringLiteral(", "))),
-                                  QCoreApplication::translate("mldeck", "name"),
-                                  ui::pageKey(ui::PageId::Dashboard));
+    const QCommandLineOption page(
+        QStringLiteral("page"),
+        QCoreApplication::translate("mldeck", "Page to show: %1.").arg(ui::pageKeys().join(QStringLiteral(", "))),
+        QCoreApplication::translate("mldeck", "name"), ui::pageKey(ui::PageId::Dashboard));
     parser.addOption(screenshot);
     parser.addOption(page);
     parser.process(app); // --help, --version and unknown options exit here
 
     const auto pageId = ui::pageFromKey(parser.value(page));
     if (!pageId) {
-        QTextStream(stderr) << QCoreApplication::translate("mldeck",
-                                                           "mldeck: unknown page \"%1\"; pages are: %2")
+        QTextStream(stderr) << QCoreApplication::translate("mldeck", "mldeck: unknown page \"%1\"; pages are: %2")
                                    .arg(parser.value(page), ui::pageKeys().join(QStringLiteral(", ")))
                             << Qt::endl;
         return 2;

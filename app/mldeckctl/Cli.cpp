@@ -1,7 +1,7 @@
 #include "app/mldeckctl/Cli.h"
 
-#include "core/domain/Deployment.h"
 #include "app/mldeckctl/Text.h"
+#include "core/domain/Deployment.h"
 
 #include <QCoreApplication>
 #include <QTextStream>
@@ -60,18 +60,19 @@ Invocation::Invocation(const Context &ctx, unsigned needs, QString pgApplication
                             QStringLiteral("name"), QLatin1String(kDefaultDeployment)});
 }
 
-bool Invocation::json() const { return needs(Json) && m_parser.isSet(QStringLiteral("json")); }
+bool Invocation::json() const
+{
+    return needs(Json) && m_parser.isSet(QStringLiteral("json"));
+}
 
 std::optional<int> Invocation::start(const QString &description)
 {
     if (needs(PgOption))
-        m_parser.addOption({QStringLiteral("pg"),
-                            Text::tr("PostgreSQL URL (default: $MLDECK_PG_URL)."),
-                            QStringLiteral("url")});
+        m_parser.addOption(
+            {QStringLiteral("pg"), Text::tr("PostgreSQL URL (default: $MLDECK_PG_URL)."), QStringLiteral("url")});
     if (needs(Redis))
-        m_parser.addOption({QStringLiteral("redis"),
-                            Text::tr("Redis URL (default: $MLDECK_REDIS_URL)."),
-                            QStringLiteral("url")});
+        m_parser.addOption(
+            {QStringLiteral("redis"), Text::tr("Redis URL (default: $MLDECK_REDIS_URL)."), QStringLiteral("url")});
     if (needs(Json))
         m_parser.addOption({QStringLiteral("json"), Text::tr("Print machine-readable JSON.")});
     if (auto code = m_ctx.parse(m_parser, description))
@@ -117,7 +118,10 @@ void Context::out(const QString &line)
     QTextStream(stdout) << line << (line.endsWith(QLatin1Char('\n')) ? "" : "\n");
 }
 
-void Context::outJson(const QJsonDocument &doc) { QTextStream(stdout) << doc.toJson(QJsonDocument::Indented); }
+void Context::outJson(const QJsonDocument &doc)
+{
+    QTextStream(stdout) << doc.toJson(QJsonDocument::Indented);
+}
 
 int Context::printUsage(const QString &text, int code)
 {

@@ -15,7 +15,12 @@
 namespace mldeck::cli {
 
 // Exit codes every verb follows.
-enum ExitCode : int { Success = 0, CheckFailed = 1, UsageOrConnection = 2 };
+enum ExitCode : int
+{
+    Success = 0,
+    CheckFailed = 1,
+    UsageOrConnection = 2
+};
 
 // What a verb gets: its own arguments (argv[0] is "mldeckctl <verb>") and shared helpers.
 class Context
@@ -32,8 +37,8 @@ public:
     // ISO 8601 date-time; without an offset it is UTC (ops scripts mean UTC). Invalid when it is none.
     static QDateTime parseUtc(const QString &text);
 
-    static void out(const QString &line);              // stdout, one line
-    static void outJson(const QJsonDocument &doc);     // stdout, indented JSON
+    static void out(const QString &line);                                  // stdout, one line
+    static void outJson(const QJsonDocument &doc);                         // stdout, indented JSON
     static int fail(const QString &message, int code = UsageOrConnection); // stderr, one line
     // A verb's usage text as it is: on stdout for --help (code 0), else on stderr. Returns code.
     static int printUsage(const QString &text, int code);
@@ -48,13 +53,14 @@ private:
 class Invocation
 {
 public:
-    enum Need : unsigned {
-        Deployment = 1, // --deployment NAME (default: the demo deployment), validated
-        Redis = 2,      // --redis URL, else MLDECK_REDIS_URL, else the local default
-        PgOption = 4,   // --pg URL only: the verb resolves it with pgEndpointOf() when it needs it
-        PgUrl = 8 | 4,  // --pg URL, else MLDECK_PG_URL (required), not opened
+    enum Need : unsigned
+    {
+        Deployment = 1,  // --deployment NAME (default: the demo deployment), validated
+        Redis = 2,       // --redis URL, else MLDECK_REDIS_URL, else the local default
+        PgOption = 4,    // --pg URL only: the verb resolves it with pgEndpointOf() when it needs it
+        PgUrl = 8 | 4,   // --pg URL, else MLDECK_PG_URL (required), not opened
         Pg = 16 | 8 | 4, // the same, opened under the application name given to the constructor
-        Json = 32,      // --json
+        Json = 32,       // --json
     };
 
     // pgApplicationName shows in pg_stat_activity (e.g. "mldeckctl-kpi"); used with Pg.

@@ -1,8 +1,8 @@
 // mldeckctl: the command line that ops scripts call. Wiring only: each verb lives in verbs/.
+#include "app/mldeckctl/Text.h"
 #include "app/mldeckctl/Verbs.h"
 #include "core/config/Settings.h"
 #include "translations/Translations.h"
-#include "app/mldeckctl/Text.h"
 
 #include <QCoreApplication>
 #include <QDir>
@@ -41,24 +41,31 @@ constexpr std::array kVerbs{
     Verb{"compare", QT_TRANSLATE_NOOP("mldeck::cli", "Compare 2 to 4 models on the same rows."), runCompare},
     Verb{"drift", QT_TRANSLATE_NOOP("mldeck::cli", "Check feature drift, live or between two datasets."), runDrift},
     Verb{"kpi", QT_TRANSLATE_NOOP("mldeck::cli", "Print the KPIs of a deployment over a time range."), runKpi},
-    Verb{"alerts", QT_TRANSLATE_NOOP("mldeck::cli", "List alerts, acknowledge, silence; edit alert rules and the webhook."), runAlerts},
-    Verb{"report", QT_TRANSLATE_NOOP("mldeck::cli", "Write the KPI report of a day or a week as PDF or CSV."), runReport},
-    Verb{"export", QT_TRANSLATE_NOOP("mldeck::cli", "Write a Grafana dashboard over the guard's Prometheus metrics."), runExport},
-    Verb{"retrain", QT_TRANSLATE_NOOP("mldeck::cli", "Check retrain triggers, run a retrain, list or clean up runs."), runRetrain},
-    Verb{"feedback", QT_TRANSLATE_NOOP("mldeck::cli", "Feedback retention: purge what is older than the retention."), runFeedback},
-    Verb{"deps", QT_TRANSLATE_NOOP("mldeck::cli", "Show the serving backend's own dependencies (up, down, in fallback)."), runDeps},
-    Verb{"simulate", QT_TRANSLATE_NOOP("mldeck::cli", "Run the reference serving backend on demo traffic."), runSimulate},
+    Verb{"alerts",
+         QT_TRANSLATE_NOOP("mldeck::cli", "List alerts, acknowledge, silence; edit alert rules and the webhook."),
+         runAlerts},
+    Verb{"report", QT_TRANSLATE_NOOP("mldeck::cli", "Write the KPI report of a day or a week as PDF or CSV."),
+         runReport},
+    Verb{"export", QT_TRANSLATE_NOOP("mldeck::cli", "Write a Grafana dashboard over the guard's Prometheus metrics."),
+         runExport},
+    Verb{"retrain", QT_TRANSLATE_NOOP("mldeck::cli", "Check retrain triggers, run a retrain, list or clean up runs."),
+         runRetrain},
+    Verb{"feedback", QT_TRANSLATE_NOOP("mldeck::cli", "Feedback retention: purge what is older than the retention."),
+         runFeedback},
+    Verb{"deps",
+         QT_TRANSLATE_NOOP("mldeck::cli", "Show the serving backend's own dependencies (up, down, in fallback)."),
+         runDeps},
+    Verb{"simulate", QT_TRANSLATE_NOOP("mldeck::cli", "Run the reference serving backend on demo traffic."),
+         runSimulate},
     Verb{"demo-data", QT_TRANSLATE_NOOP("mldeck::cli", "Write synthetic ride-delay data as CSV."), runDemoData},
 };
 
 int usage(int code)
 {
     QTextStream err(code == 0 ? stdout : stderr);
-    err << Text::tr("Usage: mldeckctl <verb> [options]   (mldeckctl <verb> --help)")
-        << "\n\n";
+    err << Text::tr("Usage: mldeckctl <verb> [options]   (mldeckctl <verb> --help)") << "\n\n";
     for (const auto &v : kVerbs)
-        err << "  " << QString::fromLatin1(v.name).leftJustified(12) << Text::tr(v.summary)
-            << "\n";
+        err << "  " << QString::fromLatin1(v.name).leftJustified(12) << Text::tr(v.summary) << "\n";
     return code;
 }
 
@@ -72,8 +79,8 @@ int main(int argc, char **argv)
     if (argc > 1 && std::strcmp(argv[1], "report") == 0) {
         if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
             qputenv("QT_QPA_PLATFORM", "offscreen");
-        // Cron and CI sessions have no XDG_RUNTIME_DIR: name the directory Qt would pick anyway, so
-        // that its warning does not precede the one error line scripts read on stderr.
+            // Cron and CI sessions have no XDG_RUNTIME_DIR: name the directory Qt would pick anyway, so
+            // that its warning does not precede the one error line scripts read on stderr.
 #ifdef Q_OS_UNIX
         if (qEnvironmentVariableIsEmpty("XDG_RUNTIME_DIR")) {
             if (const passwd *pw = getpwuid(getuid()))

@@ -9,17 +9,22 @@ namespace mldeck {
 QString alertRuleStateName(AlertRuleState s)
 {
     switch (s) {
-    case AlertRuleState::Inactive: return QStringLiteral("inactive");
-    case AlertRuleState::Pending: return QStringLiteral("pending");
-    case AlertRuleState::Firing: return QStringLiteral("firing");
-    case AlertRuleState::Resolved: return QStringLiteral("resolved");
+    case AlertRuleState::Inactive:
+        return QStringLiteral("inactive");
+    case AlertRuleState::Pending:
+        return QStringLiteral("pending");
+    case AlertRuleState::Firing:
+        return QStringLiteral("firing");
+    case AlertRuleState::Resolved:
+        return QStringLiteral("resolved");
     }
     return {};
 }
 
 std::optional<AlertRuleState> alertRuleStateFromName(const QString &name)
 {
-    for (AlertRuleState s : {AlertRuleState::Inactive, AlertRuleState::Pending, AlertRuleState::Firing, AlertRuleState::Resolved})
+    for (AlertRuleState s :
+         {AlertRuleState::Inactive, AlertRuleState::Pending, AlertRuleState::Firing, AlertRuleState::Resolved})
         if (alertRuleStateName(s) == name)
             return s;
     return std::nullopt;
@@ -28,11 +33,16 @@ std::optional<AlertRuleState> alertRuleStateFromName(const QString &name)
 QString alertTransitionName(AlertTransition t)
 {
     switch (t) {
-    case AlertTransition::None: return QStringLiteral("none");
-    case AlertTransition::BecamePending: return QStringLiteral("pending");
-    case AlertTransition::PendingCleared: return QStringLiteral("cleared");
-    case AlertTransition::Fired: return QStringLiteral("firing");
-    case AlertTransition::Resolved: return QStringLiteral("resolved");
+    case AlertTransition::None:
+        return QStringLiteral("none");
+    case AlertTransition::BecamePending:
+        return QStringLiteral("pending");
+    case AlertTransition::PendingCleared:
+        return QStringLiteral("cleared");
+    case AlertTransition::Fired:
+        return QStringLiteral("firing");
+    case AlertTransition::Resolved:
+        return QStringLiteral("resolved");
     }
     return {};
 }
@@ -103,13 +113,15 @@ QJsonObject toJson(const AlertRuleStatus &status)
     auto iso = [](qint64 secs) {
         return secs > 0 ? QJsonValue(QDateTime::fromSecsSinceEpoch(secs, Qt::UTC).toString(Qt::ISODate)) : QJsonValue();
     };
-    return {{QStringLiteral("state"), alertRuleStateName(status.state)},
-            {QStringLiteral("pending_since"), iso(status.state == AlertRuleState::Pending || status.state == AlertRuleState::Firing
-                                                      ? status.pendingSinceSecs : 0)},
-            {QStringLiteral("firing_since"), iso(status.firingSinceSecs)},
-            {QStringLiteral("resolved_at"), iso(status.resolvedAtSecs)},
-            {QStringLiteral("last_value"), status.lastValue ? QJsonValue(*status.lastValue) : QJsonValue()},
-            {QStringLiteral("last_evaluated"), iso(status.lastEvaluatedSecs)}};
+    return {
+        {QStringLiteral("state"), alertRuleStateName(status.state)},
+        {QStringLiteral("pending_since"),
+         iso(status.state == AlertRuleState::Pending || status.state == AlertRuleState::Firing ? status.pendingSinceSecs
+                                                                                               : 0)},
+        {QStringLiteral("firing_since"), iso(status.firingSinceSecs)},
+        {QStringLiteral("resolved_at"), iso(status.resolvedAtSecs)},
+        {QStringLiteral("last_value"), status.lastValue ? QJsonValue(*status.lastValue) : QJsonValue()},
+        {QStringLiteral("last_evaluated"), iso(status.lastEvaluatedSecs)}};
 }
 
 } // namespace mldeck

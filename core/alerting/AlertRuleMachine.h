@@ -11,7 +11,13 @@ namespace mldeck {
 
 // Where one rule stands. Persisted per (deployment, rule) in mldeck.alert_rule_state so that a
 // restarted guard keeps its pending timers.
-enum class AlertRuleState { Inactive, Pending, Firing, Resolved }; // Resolved behaves like Inactive
+enum class AlertRuleState
+{
+    Inactive,
+    Pending,
+    Firing,
+    Resolved
+}; // Resolved behaves like Inactive
 
 QString alertRuleStateName(AlertRuleState s); // "inactive", "pending", "firing", "resolved"
 std::optional<AlertRuleState> alertRuleStateFromName(const QString &name);
@@ -36,7 +42,8 @@ struct RuleObservation
 };
 
 // What the caller must do after an evaluation.
-enum class AlertTransition {
+enum class AlertTransition
+{
     None,
     BecamePending,  // condition true, waiting for the pending period
     PendingCleared, // condition cleared before the period: nothing was raised

@@ -16,7 +16,7 @@ struct WebhookDelivery
     QString deployment;
     qint64 alertId = 0; // 0: none (a test)
     QString ruleId;
-    QString event;      // firing, resolved, test
+    QString event; // firing, resolved, test
     int attempt = 1;
     int httpStatus = 0; // 0: no HTTP answer
     bool delivered = false;
@@ -31,7 +31,7 @@ struct AlertRuleView
     AlertRule rule;
     bool customised = false; // stored for this deployment (else a built-in default)
     AlertRuleStatus status;
-    qint64 alertId = 0;      // the open (or last) kpi alert of this rule
+    qint64 alertId = 0; // the open (or last) kpi alert of this rule
 };
 
 } // namespace mldeck

@@ -65,9 +65,10 @@ Status ConnectionProfile::validate() const
     if (pg.database.trimmed().isEmpty())
         return Error{ConfigText::tr("The PostgreSQL database name is empty.")};
     if (!validSslMode(pg.sslMode))
-        return Error{ConfigText::tr("PostgreSQL sslmode \"%1\" is not one of disable, allow, prefer, require, verify-ca, "
-                        "verify-full.")
-                         .arg(pg.sslMode)};
+        return Error{
+            ConfigText::tr("PostgreSQL sslmode \"%1\" is not one of disable, allow, prefer, require, verify-ca, "
+                           "verify-full.")
+                .arg(pg.sslMode)};
     if (pg.connectTimeoutS < 0)
         return Error{ConfigText::tr("PostgreSQL connect timeout must not be negative.")};
     return {};

@@ -18,7 +18,10 @@ QString quoteConnValue(const QString &v)
     return QLatin1Char('\'') + out + QLatin1Char('\'');
 }
 
-bool validPort(int port) { return port > 0 && port < 65536; }
+bool validPort(int port)
+{
+    return port > 0 && port < 65536;
+}
 
 // A URL as error messages show it: a password it carries is masked (messages reach logs and screens).
 QString masked(const QString &url)
@@ -34,7 +37,8 @@ Result<RedisEndpoint> RedisEndpoint::fromUrl(const QString &url)
 {
     const QUrl u(url, QUrl::StrictMode);
     if (!u.isValid() || u.scheme() != QLatin1String("redis") || u.host().isEmpty())
-        return Error{ConfigText::tr("Not a Redis URL: \"%1\" (expected redis://[user:password@]host[:port][/db]).").arg(masked(url))};
+        return Error{ConfigText::tr("Not a Redis URL: \"%1\" (expected redis://[user:password@]host[:port][/db]).")
+                         .arg(masked(url))};
     RedisEndpoint e;
     e.host = u.host();
     e.port = u.port(6379);
@@ -66,15 +70,19 @@ QString RedisEndpoint::toUrl(bool withPassword) const
     return u.toString(QUrl::FullyEncoded); // a password with a space or '@' stays one URL
 }
 
-QString RedisEndpoint::display() const { return host + QLatin1Char(':') + QString::number(port); }
+QString RedisEndpoint::display() const
+{
+    return host + QLatin1Char(':') + QString::number(port);
+}
 
 Result<PgEndpoint> PgEndpoint::fromUrl(const QString &url)
 {
     const QUrl u(url, QUrl::StrictMode);
     const bool schemeOk = u.scheme() == QLatin1String("postgresql") || u.scheme() == QLatin1String("postgres");
     if (!u.isValid() || !schemeOk || u.host().isEmpty())
-        return Error{ConfigText::tr("Not a PostgreSQL URL: \"%1\" (expected postgresql://user[:password]@host[:port]/database).")
-                         .arg(masked(url))};
+        return Error{
+            ConfigText::tr("Not a PostgreSQL URL: \"%1\" (expected postgresql://user[:password]@host[:port]/database).")
+                .arg(masked(url))};
     PgEndpoint e;
     e.host = u.host();
     e.port = u.port(5432);

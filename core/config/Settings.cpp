@@ -40,8 +40,7 @@ const std::array<KeyInfo, 5> &keyTable()
 const KeyInfo &info(Settings::Key key)
 {
     const auto &table = keyTable();
-    const auto it =
-        std::find_if(table.begin(), table.end(), [key](const KeyInfo &i) { return i.key == key; });
+    const auto it = std::find_if(table.begin(), table.end(), [key](const KeyInfo &i) { return i.key == key; });
     Q_ASSERT(it != table.end());
     return *it;
 }
@@ -64,10 +63,9 @@ const QString kProfilesArray = QStringLiteral("profiles");
 
 Settings::Settings(const QString &filePath, QObject *parent)
     : QObject(parent),
-      m_settings(filePath.isEmpty()
-                     ? std::make_unique<QSettings>(QSettings::IniFormat, QSettings::UserScope,
-                                                   QStringLiteral("MLDeck"), QStringLiteral("mldeck"))
-                     : std::make_unique<QSettings>(filePath, QSettings::IniFormat))
+      m_settings(filePath.isEmpty() ? std::make_unique<QSettings>(QSettings::IniFormat, QSettings::UserScope,
+                                                                  QStringLiteral("MLDeck"), QStringLiteral("mldeck"))
+                                    : std::make_unique<QSettings>(filePath, QSettings::IniFormat))
 {
 }
 
@@ -103,16 +101,14 @@ Status Settings::check(Key key, const QVariant &value)
     case Key::Language: {
         const QString lang = value.toString();
         if (!lang.isEmpty() && lang != QLatin1String("en") && lang != QLatin1String("fr"))
-            return Error{
-                tr("Language \"%1\" is not available (choose the system language, en or fr).").arg(lang)};
+            return Error{tr("Language \"%1\" is not available (choose the system language, en or fr).").arg(lang)};
         break;
     }
     case Key::RefreshIntervalMs: {
         bool ok = false;
         const int ms = value.toInt(&ok);
         if (!ok || ms < kMinRefreshMs || ms > kMaxRefreshMs)
-            return Error{
-                tr("Refresh interval must be between %1 and %2 ms.").arg(kMinRefreshMs).arg(kMaxRefreshMs)};
+            return Error{tr("Refresh interval must be between %1 and %2 ms.").arg(kMinRefreshMs).arg(kMaxRefreshMs)};
         break;
     }
     case Key::ActiveProfile:
@@ -168,8 +164,7 @@ QList<ConnectionProfile> Settings::profiles() const
         p.pg.database = m_settings->value(QStringLiteral("pg/database"), p.pg.database).toString();
         p.pg.user = m_settings->value(QStringLiteral("pg/user")).toString();
         p.pg.sslMode = m_settings->value(QStringLiteral("pg/sslmode"), p.pg.sslMode).toString();
-        p.pg.connectTimeoutS =
-            m_settings->value(QStringLiteral("pg/connectTimeoutS"), p.pg.connectTimeoutS).toInt();
+        p.pg.connectTimeoutS = m_settings->value(QStringLiteral("pg/connectTimeoutS"), p.pg.connectTimeoutS).toInt();
         // Skip entries a hand edit broke rather than handing out endpoints that cannot work.
         if (const Status st = p.validate(); !st.ok()) {
             qCWarning(lcSettings) << "ignoring invalid saved profile" << p.name << ":" << st.errorMessage();
@@ -227,8 +222,8 @@ Status Settings::saveProfile(const ConnectionProfile &profile)
     ConnectionProfile stored = profile;
     stored.redis.password.clear();
     stored.pg.password.clear();
-    const auto it = std::find_if(all.begin(), all.end(),
-                                 [&](const ConnectionProfile &p) { return p.name == profile.name; });
+    const auto it =
+        std::find_if(all.begin(), all.end(), [&](const ConnectionProfile &p) { return p.name == profile.name; });
     if (it != all.end())
         *it = stored;
     else

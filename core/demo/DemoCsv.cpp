@@ -20,8 +20,7 @@ QByteArray demoCsvLine(const RideRequest &r)
         line += QByteArray::number(double(v), 'g', 7) + ',';
     for (const QString &c : r.features.categorical)
         line += c.toUtf8() + ',';
-    const qint64 micros =
-        r.tsMicros % 1'000'000 < 0 ? r.tsMicros % 1'000'000 + 1'000'000 : r.tsMicros % 1'000'000;
+    const qint64 micros = r.tsMicros % 1'000'000 < 0 ? r.tsMicros % 1'000'000 + 1'000'000 : r.tsMicros % 1'000'000;
     const QDateTime when = QDateTime::fromMSecsSinceEpoch((r.tsMicros - micros) / 1000, Qt::UTC);
     line += QByteArray::number(r.actualDelay, 'f', 2) + ',';
     line += when.toString(QStringLiteral("yyyy-MM-ddTHH:mm:ss")).toLatin1() + '.' +

@@ -132,8 +132,8 @@ FeatureSchema RideDelayGenerator::schema()
 {
     FeatureSchema s;
     s.id = 1;
-    for (const char *name : {"distance_km", "planned_duration_min", "hour", "weekday", "traffic_index",
-                             "rain_mm", "temperature_c", "driver_load"})
+    for (const char *name : {"distance_km", "planned_duration_min", "hour", "weekday", "traffic_index", "rain_mm",
+                             "temperature_c", "driver_load"})
         s.features.push_back({QString::fromLatin1(name), FeatureSpec::Kind::Numeric, {}});
     FeatureSpec zone{QStringLiteral("pickup_zone"), FeatureSpec::Kind::Categorical, {}};
     for (const auto &z : kZones)
@@ -190,8 +190,7 @@ RideRequest RideDelayGenerator::next(qint64 tsMicros)
     const double gNoise = gaussian();
 
     const double s = m_drift;
-    m_congestion =
-        kCongestionPhi * m_congestion + std::sqrt(1 - kCongestionPhi * kCongestionPhi) * gCongestion;
+    m_congestion = kCongestionPhi * m_congestion + std::sqrt(1 - kCongestionPhi * kCongestionPhi) * gCongestion;
     m_weather = 0.995 * m_weather + std::sqrt(1 - 0.995 * 0.995) * 4.0 * gWeather;
     m_raining = m_raining ? uRainSwitch >= 0.03 : uRainSwitch < 0.006 * (1 + 2 * s);
 
@@ -202,19 +201,17 @@ RideRequest RideDelayGenerator::next(qint64 tsMicros)
     const int weekday = int(days + 3 - floorDiv(days + 3, 7) * 7) + 1;
 
     const ZoneProfile &zone = kZones[pick(kZones, uZone, [](const ZoneProfile &z) { return z.share; })];
-    const VehicleProfile &vehicle = kVehicles[pick(kVehicles, uVehicle, [s](const VehicleProfile &v) {
-        return (1 - s) * v.share + s * v.driftedShare;
-    })];
+    const VehicleProfile &vehicle = kVehicles[pick(
+        kVehicles, uVehicle, [s](const VehicleProfile &v) { return (1 - s) * v.share + s * v.driftedShare; })];
 
     const double rush = rushProfile(hour, weekday);
     const double trueTraffic = 2.5 + rush + zone.trafficOffset + m_congestion;
-    const double distance =
-        round(std::clamp(6.5 * std::exp(0.55 * gDistance) * zone.distanceFactor, 0.5, 80.0), 0.01);
+    const double distance = round(std::clamp(6.5 * std::exp(0.55 * gDistance) * zone.distanceFactor, 0.5, 80.0), 0.01);
     const double planned = round(std::max(1.0, distance / zone.speedKmh * 60 + 2 + 0.8 * gPlanned), 0.1);
     const double traffic = round(std::clamp(trueTraffic + kTrafficNoise * gTraffic, 0.0, 10.0), 0.01);
     const double rain = m_raining ? round(-std::log(1 - uRainAmount) * 2.0 * (1 + 0.5 * s), 0.1) : 0.0;
-    const double temperature = round(
-        12 + 5 * std::cos(2 * std::numbers::pi * (hour - 15) / 24.0) + m_weather + gTemperature - 9 * s, 0.1);
+    const double temperature =
+        round(12 + 5 * std::cos(2 * std::numbers::pi * (hour - 15) / 24.0) + m_weather + gTemperature - 9 * s, 0.1);
     const double load = round(std::clamp(0.45 + 0.07 * rush + 0.15 * gLoad + 0.3 * s, 0.05, 1.8), 0.01);
 
     // The truth-generating function: what the delay is on average, given everything (including the true
@@ -223,10 +220,9 @@ RideRequest RideDelayGenerator::next(qint64 tsMicros)
     const double rainEffect = 2.0 * std::log1p(rain) * vehicle.rainFactor;
     const double overload = std::max(0.0, load - 0.6);
     const double loadEffect = 20 * overload * overload;
-    const double temperatureEffect =
-        0.12 * std::max(0.0, 1 - temperature) + 0.08 * std::max(0.0, temperature - 28);
-    const double expected = 1.5 + trafficEffect + rainEffect + loadEffect + temperatureEffect +
-                            zone.pickupDelay + vehicle.handlingDelay;
+    const double temperatureEffect = 0.12 * std::max(0.0, 1 - temperature) + 0.08 * std::max(0.0, temperature - 28);
+    const double expected =
+        1.5 + trafficEffect + rainEffect + loadEffect + temperatureEffect + zone.pickupDelay + vehicle.handlingDelay;
 
     RideRequest r;
     r.tsMicros = tsMicros;

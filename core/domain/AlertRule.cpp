@@ -57,15 +57,25 @@ QString AlertRule::describe() const
     if (metric == Metric::NoData)
         return DomainText::tr("no predictions in %1 s%2").arg(windowSeconds).arg(forText);
     if (metric == Metric::DependencyFallback)
-        return DomainText::tr("a backend dependency in fallback for more than %1%2").arg(formatValue(threshold), forText);
+        return DomainText::tr("a backend dependency in fallback for more than %1%2")
+            .arg(formatValue(threshold), forText);
     QString name;
     switch (metric) {
-    case Metric::FailureRate: name = DomainText::tr("failure rate"); break;
-    case Metric::LatencyP95Ms: name = DomainText::tr("ML latency p95"); break;
-    case Metric::Mae: name = DomainText::tr("ML MAE"); break;
-    case Metric::R2: name = DomainText::tr("ML R²"); break;
+    case Metric::FailureRate:
+        name = DomainText::tr("failure rate");
+        break;
+    case Metric::LatencyP95Ms:
+        name = DomainText::tr("ML latency p95");
+        break;
+    case Metric::Mae:
+        name = DomainText::tr("ML MAE");
+        break;
+    case Metric::R2:
+        name = DomainText::tr("ML R²");
+        break;
     case Metric::NoData:
-    case Metric::DependencyFallback: break;
+    case Metric::DependencyFallback:
+        break;
     }
     return DomainText::tr("%1 %2 %3 over %4 s%5")
         .arg(name, comparisonName(comparison), formatValue(threshold))
@@ -76,12 +86,18 @@ QString AlertRule::describe() const
 QString AlertRule::metricName(Metric m)
 {
     switch (m) {
-    case Metric::FailureRate: return QStringLiteral("failure_rate");
-    case Metric::LatencyP95Ms: return QStringLiteral("latency_p95_ms");
-    case Metric::Mae: return QStringLiteral("mae");
-    case Metric::R2: return QStringLiteral("r2");
-    case Metric::NoData: return QStringLiteral("no_data");
-    case Metric::DependencyFallback: return QStringLiteral("dependency_fallback");
+    case Metric::FailureRate:
+        return QStringLiteral("failure_rate");
+    case Metric::LatencyP95Ms:
+        return QStringLiteral("latency_p95_ms");
+    case Metric::Mae:
+        return QStringLiteral("mae");
+    case Metric::R2:
+        return QStringLiteral("r2");
+    case Metric::NoData:
+        return QStringLiteral("no_data");
+    case Metric::DependencyFallback:
+        return QStringLiteral("dependency_fallback");
     }
     return {};
 }
@@ -95,7 +111,10 @@ std::optional<AlertRule::Metric> AlertRule::metricFromName(const QString &name)
     return std::nullopt;
 }
 
-QString AlertRule::comparisonName(Comparison c) { return c == Comparison::Above ? QStringLiteral(">") : QStringLiteral("<"); }
+QString AlertRule::comparisonName(Comparison c)
+{
+    return c == Comparison::Above ? QStringLiteral(">") : QStringLiteral("<");
+}
 
 std::optional<AlertRule::Comparison> AlertRule::comparisonFromName(const QString &name)
 {
@@ -112,10 +131,20 @@ AlertRule AlertRule::defaultFor(Metric metric)
     r.id = metricName(metric);
     r.metric = metric;
     switch (metric) {
-    case Metric::FailureRate: r.threshold = 0.20; r.severity = QStringLiteral("critical"); break;
-    case Metric::LatencyP95Ms: r.threshold = 2000; break;
-    case Metric::Mae: r.threshold = 2.5; break;
-    case Metric::R2: r.threshold = 0.68; r.comparison = Comparison::Below; break;
+    case Metric::FailureRate:
+        r.threshold = 0.20;
+        r.severity = QStringLiteral("critical");
+        break;
+    case Metric::LatencyP95Ms:
+        r.threshold = 2000;
+        break;
+    case Metric::Mae:
+        r.threshold = 2.5;
+        break;
+    case Metric::R2:
+        r.threshold = 0.68;
+        r.comparison = Comparison::Below;
+        break;
     case Metric::NoData:
         // "No data for 5 min": the window is the 5 minutes; firing needs no further wait.
         r.threshold = 0;
@@ -135,28 +164,38 @@ AlertRule AlertRule::defaultFor(Metric metric)
 QList<AlertRule> AlertRule::defaults()
 {
     return {defaultFor(Metric::FailureRate), defaultFor(Metric::LatencyP95Ms), defaultFor(Metric::Mae),
-            defaultFor(Metric::R2), defaultFor(Metric::NoData), defaultFor(Metric::DependencyFallback)};
+            defaultFor(Metric::R2),          defaultFor(Metric::NoData),       defaultFor(Metric::DependencyFallback)};
 }
 
 Status AlertRule::validate() const
 {
     if (!idPattern().match(id).hasMatch())
-        return Error{DomainText::tr("Rule id \"%1\" must be 1 to 64 lower-case letters, digits, '_', '.' or '-'.").arg(id)};
+        return Error{
+            DomainText::tr("Rule id \"%1\" must be 1 to 64 lower-case letters, digits, '_', '.' or '-'.").arg(id)};
     if (!std::isfinite(threshold))
         return Error{DomainText::tr("Rule %1: the threshold must be a finite number.").arg(id)};
     if (windowSeconds < kMinWindow || windowSeconds > kMaxSeconds)
         return Error{DomainText::tr("Rule %1: the window must be between %2 and %3 seconds, not %4.")
-                         .arg(id).arg(kMinWindow).arg(kMaxSeconds).arg(windowSeconds)};
+                         .arg(id)
+                         .arg(kMinWindow)
+                         .arg(kMaxSeconds)
+                         .arg(windowSeconds)};
     if (pendingSeconds < 0 || pendingSeconds > kMaxSeconds)
         return Error{DomainText::tr("Rule %1: the pending period must be between 0 and %2 seconds, not %3.")
-                         .arg(id).arg(kMaxSeconds).arg(pendingSeconds)};
-    if (severity != QLatin1String("info") && severity != QLatin1String("warning") && severity != QLatin1String("critical"))
-        return Error{DomainText::tr("Rule %1: unknown severity \"%2\": use info, warning or critical.").arg(id, severity)};
+                         .arg(id)
+                         .arg(kMaxSeconds)
+                         .arg(pendingSeconds)};
+    if (severity != QLatin1String("info") && severity != QLatin1String("warning") &&
+        severity != QLatin1String("critical"))
+        return Error{
+            DomainText::tr("Rule %1: unknown severity \"%2\": use info, warning or critical.").arg(id, severity)};
     switch (metric) {
     case Metric::FailureRate:
         if (threshold < 0 || threshold > 1)
-            return Error{DomainText::tr("Rule %1: a failure rate threshold is a share between 0 and 1 (0.2 = 20 %), not %2.")
-                             .arg(id).arg(threshold)};
+            return Error{
+                DomainText::tr("Rule %1: a failure rate threshold is a share between 0 and 1 (0.2 = 20 %), not %2.")
+                    .arg(id)
+                    .arg(threshold)};
         break;
     case Metric::LatencyP95Ms:
     case Metric::Mae:
@@ -166,7 +205,8 @@ Status AlertRule::validate() const
         break;
     case Metric::R2:
         if (threshold > 1)
-            return Error{DomainText::tr("Rule %1: R² is at most 1, so a threshold of %2 always fires.").arg(id).arg(threshold)};
+            return Error{
+                DomainText::tr("Rule %1: R² is at most 1, so a threshold of %2 always fires.").arg(id).arg(threshold)};
         break;
     case Metric::NoData:
         break;
@@ -188,18 +228,20 @@ QJsonObject AlertRule::toJson() const
 
 Result<AlertRule> AlertRule::fromJson(const QJsonObject &o)
 {
-    static const QSet<QString> known{QStringLiteral("id"), QStringLiteral("metric"), QStringLiteral("comparison"),
-                                     QStringLiteral("threshold"), QStringLiteral("window_seconds"),
-                                     QStringLiteral("for_seconds"), QStringLiteral("severity"), QStringLiteral("enabled")};
+    static const QSet<QString> known{
+        QStringLiteral("id"),        QStringLiteral("metric"),         QStringLiteral("comparison"),
+        QStringLiteral("threshold"), QStringLiteral("window_seconds"), QStringLiteral("for_seconds"),
+        QStringLiteral("severity"),  QStringLiteral("enabled")};
     for (auto it = o.begin(); it != o.end(); ++it)
         if (!known.contains(it.key()))
             return Error{DomainText::tr("Unknown alert rule key \"%1\".").arg(it.key())};
     const QJsonValue metricValue = o.value(QStringLiteral("metric"));
     const auto metric = metricFromName(metricValue.toString());
     if (!metric)
-        return Error{DomainText::tr("Unknown alert rule metric \"%1\": use failure_rate, latency_p95_ms, mae, r2, no_data or "
-                                 "dependency_fallback.")
-                         .arg(metricValue.toVariant().toString())};
+        return Error{
+            DomainText::tr("Unknown alert rule metric \"%1\": use failure_rate, latency_p95_ms, mae, r2, no_data or "
+                           "dependency_fallback.")
+                .arg(metricValue.toVariant().toString())};
     AlertRule r = defaultFor(*metric);
     if (o.contains(QStringLiteral("id"))) {
         if (!o.value(QStringLiteral("id")).isString())
@@ -220,7 +262,8 @@ Result<AlertRule> AlertRule::fromJson(const QJsonObject &o)
         if (auto s = number(key, &d); !s)
             return s;
         if (d != std::floor(d) || std::abs(d) > 1e9)
-            return Error{DomainText::tr("Rule %1: \"%2\" must be a whole number of seconds.").arg(r.id, QLatin1String(key))};
+            return Error{
+                DomainText::tr("Rule %1: \"%2\" must be a whole number of seconds.").arg(r.id, QLatin1String(key))};
         *out = static_cast<int>(d);
         return {};
     };
@@ -280,7 +323,8 @@ Result<QList<AlertRule>> alertRulesFromJson(const QJsonArray &array)
 Status WebhookSettings::validateUrl(const QString &url)
 {
     const QUrl u(url, QUrl::StrictMode);
-    if (!u.isValid() || (u.scheme() != QLatin1String("http") && u.scheme() != QLatin1String("https")) || u.host().isEmpty())
+    if (!u.isValid() || (u.scheme() != QLatin1String("http") && u.scheme() != QLatin1String("https")) ||
+        u.host().isEmpty())
         return Error{DomainText::tr("The webhook URL must be an http:// or https:// address, not \"%1\".").arg(url)};
     return {};
 }

@@ -18,14 +18,26 @@ struct AlertRule
 {
     // DependencyFallback: the longest time, in minutes, that one of the serving backend's own
     // dependencies has been in fallback (resources/contract/dependencies.md); read from Redis.
-    enum class Metric { FailureRate, LatencyP95Ms, Mae, R2, NoData, DependencyFallback };
-    enum class Comparison { Above, Below }; // value > threshold, value < threshold
+    enum class Metric
+    {
+        FailureRate,
+        LatencyP95Ms,
+        Mae,
+        R2,
+        NoData,
+        DependencyFallback
+    };
+    enum class Comparison
+    {
+        Above,
+        Below
+    }; // value > threshold, value < threshold
 
-    QString id;              // [a-z0-9_.-]{1,64}; defaults use the metric name
+    QString id; // [a-z0-9_.-]{1,64}; defaults use the metric name
     Metric metric = Metric::FailureRate;
     Comparison comparison = Comparison::Above;
-    double threshold = 0;    // no_data: the threshold is ignored (the window is the "for how long")
-    int windowSeconds = 300; // 60 .. 86400; dependency_fallback: unused (the fallback has its own start)
+    double threshold = 0;     // no_data: the threshold is ignored (the window is the "for how long")
+    int windowSeconds = 300;  // 60 .. 86400; dependency_fallback: unused (the fallback has its own start)
     int pendingSeconds = 120; // 0 .. 86400: the "for" period before firing
     QString severity = QStringLiteral("warning"); // info, warning, critical
     bool enabled = true;
@@ -49,7 +61,7 @@ struct AlertRule
 
     static QString metricName(Metric m);
     static std::optional<Metric> metricFromName(const QString &name);
-    static QString comparisonName(Comparison c); // ">" or "<"
+    static QString comparisonName(Comparison c);                              // ">" or "<"
     static std::optional<Comparison> comparisonFromName(const QString &name); // ">", "<", "above", "below"
 
     bool operator==(const AlertRule &) const = default;

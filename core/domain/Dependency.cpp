@@ -57,8 +57,7 @@ QByteArray DependencyFields::formatTime(const QDateTime &t)
 
 std::optional<QDateTime> DependencyFields::parseTime(QByteArrayView text)
 {
-    static const QRegularExpression re(
-        QStringLiteral("^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,3})?Z$"));
+    static const QRegularExpression re(QStringLiteral("^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,3})?Z$"));
     const QString s = QString::fromUtf8(text);
     if (!re.match(s).hasMatch())
         return std::nullopt;
@@ -111,7 +110,8 @@ DependencyState DependencyFields::fromFields(const QString &deployment, const QS
 
     const auto updated = parseTime(fields.value(kUpdatedAt));
     if (!updated)
-        bad << tr("updated_at \"%1\" is not an ISO-8601 UTC time").arg(QString::fromUtf8(fields.value(kUpdatedAt)).left(40));
+        bad << tr("updated_at \"%1\" is not an ISO-8601 UTC time")
+                   .arg(QString::fromUtf8(fields.value(kUpdatedAt)).left(40));
 
     std::optional<QDateTime> since;
     if (fallback.value_or(false)) {

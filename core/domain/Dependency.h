@@ -16,9 +16,15 @@ namespace mldeck {
 // The health a serving backend reports for one of its own dependencies (a weather API, a feature
 // store...). Unknown is never written by a backend: it is what a reader concludes when the report
 // has expired (the backend stopped reporting) or cannot be read. See resources/contract/dependencies.md.
-enum class DependencyHealth { Up, Down, Degraded, Unknown };
+enum class DependencyHealth
+{
+    Up,
+    Down,
+    Degraded,
+    Unknown
+};
 
-QString dependencyHealthName(DependencyHealth h); // "up", "down", "degraded", "unknown"
+QString dependencyHealthName(DependencyHealth h);                              // "up", "down", "degraded", "unknown"
 std::optional<DependencyHealth> dependencyHealthFromName(QByteArrayView text); // up|down|degraded only
 
 // Names follow the deployment rule (^[a-z][a-z0-9_-]{0,62}$): they appear in Redis keys.

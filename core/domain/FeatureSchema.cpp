@@ -12,7 +12,10 @@ static QStringList namesOfKind(const std::vector<FeatureSpec> &features, Feature
     return names;
 }
 
-QStringList FeatureSchema::numericNames() const { return namesOfKind(features, FeatureSpec::Kind::Numeric); }
+QStringList FeatureSchema::numericNames() const
+{
+    return namesOfKind(features, FeatureSpec::Kind::Numeric);
+}
 
 QStringList FeatureSchema::categoricalNames() const
 {

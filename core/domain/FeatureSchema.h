@@ -11,7 +11,11 @@ namespace mldeck {
 // array of a prediction, categorical ones to the `categorical` array.
 struct FeatureSpec
 {
-    enum class Kind { Numeric, Categorical };
+    enum class Kind
+    {
+        Numeric,
+        Categorical
+    };
     QString name;
     Kind kind = Kind::Numeric;
     QStringList categories; // categorical only: the known levels

@@ -66,8 +66,13 @@ KpiTargets KpiTargets::fromJson(const QJsonObject &o, QString *error)
             if (k.minExclusive)
                 return refuse(DomainText::tr("KPI target \"%1\" must be above %2, not %3.").arg(key).arg(k.min).arg(d));
             if (k.min <= -1e9)
-                return refuse(DomainText::tr("KPI target \"%1\" must be at most %2, not %3.").arg(key).arg(k.max).arg(d));
-            return refuse(DomainText::tr("KPI target \"%1\" must be between %2 and %3, not %4.").arg(key).arg(k.min).arg(k.max).arg(d));
+                return refuse(
+                    DomainText::tr("KPI target \"%1\" must be at most %2, not %3.").arg(key).arg(k.max).arg(d));
+            return refuse(DomainText::tr("KPI target \"%1\" must be between %2 and %3, not %4.")
+                              .arg(key)
+                              .arg(k.min)
+                              .arg(k.max)
+                              .arg(d));
         }
         t.*k.member = d;
     }

@@ -14,9 +14,9 @@ namespace mldeck {
 struct KpiBucket
 {
     qint64 startSecs = 0;
-    int seconds = 60;      // 60 (kpi_minute) or 3600 (kpi_hour)
-    QString path;          // ml, heuristic, fallback
-    QString modelVersion;  // empty when none was logged (heuristic)
+    int seconds = 60;     // 60 (kpi_minute) or 3600 (kpi_hour)
+    QString path;         // ml, heuristic, fallback
+    QString modelVersion; // empty when none was logged (heuristic)
     stats::KpiAccumulator sums;
 };
 
@@ -30,14 +30,14 @@ struct FeedbackBucket
 // The deployment guide's targets; per deployment in mldeck.deployments.settings -> 'kpi_targets'.
 struct KpiTargets
 {
-    double maeMax = 2.5;          // minutes
+    double maeMax = 2.5; // minutes
     double r2Min = 0.68;
-    double latencyMaxMs = 1000;   // prediction time
+    double latencyMaxMs = 1000; // prediction time
     double errorRateMax = 0.20;
     double uptimeMin = 0.999;
     double stretchMae = 1.80;
     double stretchR2 = 0.75;
-    int anticipationMinutes = 5;  // X of "share of real delays anticipated", 1..30
+    int anticipationMinutes = 5; // X of "share of real delays anticipated", 1..30
 
     QJsonObject toJson() const;
     // Missing keys keep their defaults; a present key with a bad value is an error (message in *error).

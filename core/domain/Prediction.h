@@ -15,14 +15,22 @@ struct FeatureRow
     QStringList categorical;
 };
 
-enum class PredictionPath { Ml, Heuristic, Fallback };
+enum class PredictionPath
+{
+    Ml,
+    Heuristic,
+    Fallback
+};
 
 inline QString pathName(PredictionPath p)
 {
     switch (p) {
-    case PredictionPath::Ml: return QStringLiteral("ml");
-    case PredictionPath::Heuristic: return QStringLiteral("heuristic");
-    case PredictionPath::Fallback: return QStringLiteral("fallback");
+    case PredictionPath::Ml:
+        return QStringLiteral("ml");
+    case PredictionPath::Heuristic:
+        return QStringLiteral("heuristic");
+    case PredictionPath::Fallback:
+        return QStringLiteral("fallback");
     }
     return {};
 }

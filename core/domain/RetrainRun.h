@@ -12,8 +12,8 @@ namespace mldeck {
 struct RetrainSettings
 {
     int windowDays = 30;
-    qint64 minFeedback = 100;       // feedback items in the window, at least
-    qint64 minNegative = 20;        // negative items, at least
+    qint64 minFeedback = 100;        // feedback items in the window, at least
+    qint64 minNegative = 20;         // negative items, at least
     double satisfactionBelow = 0.70; // positive share, strictly below
     bool onDriftAlert = false;       // a drift alert firing
     bool onMaeAboveTarget = false;   // MAE of the window above the deployment's target
@@ -30,11 +30,11 @@ struct RetrainSettings
 // One condition of the check, with its value and threshold, for people and for --json.
 struct TriggerCondition
 {
-    QString key;         // "feedback_count", "negative_count", "satisfaction", "drift_alert", "mae_above_target"
-    QString label;       // translated
+    QString key;   // "feedback_count", "negative_count", "satisfaction", "drift_alert", "mae_above_target"
+    QString label; // translated
     double value = 0;
     double threshold = 0;
-    QString comparison;  // ">=", "<", ">", "firing"
+    QString comparison; // ">=", "<", ">", "firing"
     bool met = false;
     bool enabled = true; // extra triggers that are switched off are listed, not counted
 };
@@ -59,11 +59,11 @@ struct RetrainRun
     QDateTime requestedAt;
     QDateTime startedAt;
     QDateTime finishedAt;
-    QJsonObject params;   // data window, training parameters
+    QJsonObject params;    // data window, training parameters
     QString baseVersion;   // the champion it started from
     QString resultVersion; // the version it registered (empty: none)
-    QJsonObject metrics;  // candidate and champion on the holdout, the interval
-    QString decision;     // promoted, challenger, rejected, none
+    QJsonObject metrics;   // candidate and champion on the holdout, the interval
+    QString decision;      // promoted, challenger, rejected, none
     QString decisionReason;
     QString error;
 

@@ -6,8 +6,8 @@
 
 #include <algorithm>
 #include <cstring>
-#include <string>
 #include <optional>
+#include <string>
 
 namespace mldeck {
 
@@ -142,9 +142,8 @@ private:
     Status dataRecord()
     {
         if (qsizetype(m_record.fields.size()) != m_header.size())
-            return failAtRecord(CsvReader::tr("%1 fields where the header has %2.")
-                                    .arg(m_record.fields.size())
-                                    .arg(m_header.size()));
+            return failAtRecord(
+                CsvReader::tr("%1 fields where the header has %2.").arg(m_record.fields.size()).arg(m_header.size()));
         if (m_cancel && (++m_records & 0xFFFF) == 0 && m_cancel->load(std::memory_order_relaxed))
             return Error{CsvReader::tr("cancelled")};
         return m_handlers.record ? m_handlers.record(m_record) : Status{};
@@ -154,8 +153,9 @@ private:
     {
         switch (csv_error(&m_csv)) {
         case CSV_EPARSE:
-            return failAtRecord(CsvReader::tr("a quote inside an unquoted field, or text after a closing quote (a "
-                                              "field that holds a quote is quoted and doubles it: \"a \"\"b\"\" c\")."));
+            return failAtRecord(
+                CsvReader::tr("a quote inside an unquoted field, or text after a closing quote (a "
+                              "field that holds a quote is quoted and doubles it: \"a \"\"b\"\" c\")."));
         case CSV_ENOMEM:
         case CSV_ETOOBIG:
             return failAtRecord(CsvReader::tr("a field is too large to hold in memory."));

@@ -22,9 +22,8 @@ LogEntry RepeatFilter::stopped(const QString &text, const Seen &seen, bool atExi
     // Information: the event itself was logged with its severity when it began.
     const QString span = RepeatFilter::span(seen.lastMs - seen.firstMs);
     return {LogSeverity::Info,
-            atExit
-                ? tr("%1 (repeated %n times over %2, until this stop)", nullptr, seen.count).arg(text, span)
-                : tr("%1 (repeated %n times over %2, now stopped)", nullptr, seen.count).arg(text, span)};
+            atExit ? tr("%1 (repeated %n times over %2, until this stop)", nullptr, seen.count).arg(text, span)
+                   : tr("%1 (repeated %n times over %2, now stopped)", nullptr, seen.count).arg(text, span)};
 }
 
 QList<LogEntry> RepeatFilter::pass(const QList<LogEntry> &round, qint64 nowMs)

@@ -1,6 +1,6 @@
 #include "core/ml/Dataset.h"
-#include "core/io/CsvReader.h"
 #include "core/Text.h"
+#include "core/io/CsvReader.h"
 
 #include <QCoreApplication>
 #include <QDateTime>
@@ -57,8 +57,7 @@ qint64 daysFromCivil(int y, int m, int d)
 
 std::optional<qint64> parseIsoMicros(QByteArrayView t)
 {
-    if (t.size() < 19 || t[4] != '-' || t[7] != '-' || (t[10] != 'T' && t[10] != ' ') || t[13] != ':' ||
-        t[16] != ':')
+    if (t.size() < 19 || t[4] != '-' || t[7] != '-' || (t[10] != 'T' && t[10] != ' ') || t[13] != ':' || t[16] != ':')
         return std::nullopt;
     const int y = digits(t, 0, 4), mo = digits(t, 5, 2), d = digits(t, 8, 2);
     const int h = digits(t, 11, 2), mi = digits(t, 14, 2), s = digits(t, 17, 2);
@@ -181,7 +180,11 @@ Result<Dataset> readCsvDataset(const QString &path, const DatasetColumns &column
     const auto onRecord = [&](const CsvRecord &record) -> Status {
         const auto &fields = record.fields;
         const auto where = [&](int col) {
-            return MlText::tr("%1, line %2, column %3 (%4)").arg(path).arg(record.line).arg(col + 1).arg(ds.header[col]);
+            return MlText::tr("%1, line %2, column %3 (%4)")
+                .arg(path)
+                .arg(record.line)
+                .arg(col + 1)
+                .arg(ds.header[col]);
         };
         const auto target = parseNumber(fields[size_t(targetIndex)]);
         if (!target || !std::isfinite(*target))

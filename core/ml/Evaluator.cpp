@@ -1,7 +1,7 @@
 #include "core/ml/Evaluator.h"
 
-#include "core/ml/ModelRunner.h"
 #include "core/Text.h"
+#include "core/ml/ModelRunner.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>
@@ -50,7 +50,8 @@ Result<ModelInputs> modelInputs(const ModelInfo &info, const QStringList &header
             if (!header.contains(name))
                 return Error{MlText::tr("The data has no column \"%1\" (named by --features).").arg(name)};
             if (name == columns.target)
-                return Error{MlText::tr("--features names the target \"%1\": a model cannot read its own answer.").arg(name)};
+                return Error{
+                    MlText::tr("--features names the target \"%1\": a model cannot read its own answer.").arg(name)};
         }
         in.numeric = features;
         return in;

@@ -28,8 +28,8 @@ Result<ModelInputs> modelInputs(const ModelInfo &info, const QStringList &header
 struct EvaluationOptions
 {
     int batchSize = 8192;
-    int threads = 0;           // torch intra-op threads of the model's worker; 0 keeps its setting
-    int latencySamples = 200;  // single-row calls timed for p50/p99; 0 skips latency
+    int threads = 0;                           // torch intra-op threads of the model's worker; 0 keeps its setting
+    int latencySamples = 200;                  // single-row calls timed for p50/p99; 0 skips latency
     const std::atomic<bool> *cancel = nullptr; // checked between batches
     std::function<void(qint64 done, qint64 total)> progress;
 };

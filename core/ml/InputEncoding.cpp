@@ -45,7 +45,7 @@ Status InputEncoder::encode(const std::vector<FeatureRow> &rows, float *out, qin
         if (int(r.numeric.size()) != m_numericCount || int(r.categorical.size()) != categoricalCount)
             return Error{
                 MlText::tr("Row %1 has %2 numeric and %3 categorical values; model %4 expects %5 numeric (%6) and "
-                   "%7 categorical (%8).")
+                           "%7 categorical (%8).")
                     .arg(rowBase + i + 1)
                     .arg(r.numeric.size())
                     .arg(r.categorical.size())
@@ -58,9 +58,8 @@ Status InputEncoder::encode(const std::vector<FeatureRow> &rows, float *out, qin
         for (int k = 0; k < m_numericCount; ++k) {
             const float v = r.numeric[size_t(k)];
             if (!std::isfinite(v))
-                return Error{MlText::tr("Row %1: %2 is not a finite number.")
-                                 .arg(rowBase + i + 1)
-                                 .arg(m_numericNames.value(k))};
+                return Error{
+                    MlText::tr("Row %1: %2 is not a finite number.").arg(rowBase + i + 1).arg(m_numericNames.value(k))};
             row[k] = (v - m_mean[size_t(k)]) / m_std[size_t(k)]; // float arithmetic, as the Python encoder
         }
         int offset = m_numericCount;

@@ -34,8 +34,7 @@ Status parseModelMetadata(const QByteArray &json, ModelInfo &info)
     QJsonParseError parseError;
     const QJsonDocument doc = QJsonDocument::fromJson(json, &parseError);
     if (parseError.error != QJsonParseError::NoError)
-        return bad(
-            MlText::tr("not valid JSON (%1 at offset %2)").arg(parseError.errorString()).arg(parseError.offset));
+        return bad(MlText::tr("not valid JSON (%1 at offset %2)").arg(parseError.errorString()).arg(parseError.offset));
     if (!doc.isObject())
         return bad(MlText::tr("the document must be a JSON object"));
     const QJsonObject root = doc.object();
@@ -96,8 +95,8 @@ Status parseModelMetadata(const QByteArray &json, ModelInfo &info)
             const auto mean = optionalNumber(f, "mean");
             const auto std = optionalNumber(f, "std");
             if (!mean || !std || !std::isfinite(*mean) || !std::isfinite(*std) || *std <= 0)
-                return bad(MlText::tr("numeric feature \"%1\" needs a finite \"mean\" and a \"std\" above 0")
-                               .arg(spec.name));
+                return bad(
+                    MlText::tr("numeric feature \"%1\" needs a finite \"mean\" and a \"std\" above 0").arg(spec.name));
             spec.kind = FeatureSpec::Kind::Numeric;
             info.scalerMean.push_back(*mean);
             info.scalerStd.push_back(*std);

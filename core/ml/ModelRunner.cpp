@@ -22,7 +22,7 @@ struct ModelRunner::Impl
     ModelInfo info;
     QByteArray bytes; // the verified file: a fresh worker gets these again, never a re-read of the path
     std::optional<InputEncoder> encoder; // models with metadata: models.md §2, encoded here, not in the worker
-    int rawWidth = -1; // models without metadata: the numeric width of the first call
+    int rawWidth = -1;                   // models without metadata: the numeric width of the first call
     qint64 unknownValues = 0;
     int threads = 0;
     ModelWorker worker;
@@ -135,8 +135,7 @@ Result<worker::Message> ModelRunner::Impl::loadIntoWorker(const std::atomic<bool
     return reply;
 }
 
-Result<std::vector<double>> ModelRunner::predict(const std::vector<FeatureRow> &rows,
-                                                 const std::atomic<bool> *cancel)
+Result<std::vector<double>> ModelRunner::predict(const std::vector<FeatureRow> &rows, const std::atomic<bool> *cancel)
 {
     std::lock_guard lock(d->mutex);
     if (rows.empty())
@@ -181,13 +180,12 @@ Status ModelRunner::Impl::encode(const std::vector<FeatureRow> &rows, std::vecto
         for (qint64 i = 0; i < n; ++i) {
             const FeatureRow &r = rows[size_t(i)];
             if (int(r.numeric.size()) != rawWidth || !r.categorical.isEmpty())
-                return Error{
-                    tr("Row %1 has %2 numeric and %3 categorical values; this model (no metadata) takes "
-                       "%4 numeric values and no categorical ones.")
-                        .arg(i + 1)
-                        .arg(r.numeric.size())
-                        .arg(r.categorical.size())
-                        .arg(rawWidth)};
+                return Error{tr("Row %1 has %2 numeric and %3 categorical values; this model (no metadata) takes "
+                                "%4 numeric values and no categorical ones.")
+                                 .arg(i + 1)
+                                 .arg(r.numeric.size())
+                                 .arg(r.categorical.size())
+                                 .arg(rawWidth)};
             for (float v : r.numeric) {
                 if (!std::isfinite(v))
                     return Error{tr("Row %1 has a numeric value that is not a finite number.").arg(i + 1)};

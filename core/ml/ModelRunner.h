@@ -48,8 +48,7 @@ public:
     // out of memory or did not answer in time give an Error; after the last three the next call starts a
     // fresh worker. *cancel set while the worker computes: the worker is stopped, Error "Cancelled.".
     // Blocking and serialised internally: call it from worker threads, never the UI thread.
-    Result<std::vector<double>> predict(const std::vector<FeatureRow> &rows,
-                                        const std::atomic<bool> *cancel = nullptr);
+    Result<std::vector<double>> predict(const std::vector<FeatureRow> &rows, const std::atomic<bool> *cancel = nullptr);
 
     // How many categorical values predict() has met that the model does not know, since load.
     qint64 unknownCategoryValues() const;

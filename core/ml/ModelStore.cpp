@@ -33,7 +33,8 @@ QString ModelStore::defaultDirectory()
     const QString fromEnv = qEnvironmentVariable("MLDECK_MODEL_STORE");
     if (!fromEnv.isEmpty())
         return QDir(fromEnv).absolutePath();
-    return QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation) + QStringLiteral("/MLDeck/MLDeck/models");
+    return QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation) +
+           QStringLiteral("/MLDeck/MLDeck/models");
 }
 
 ModelStore::ModelStore(QString directory) : m_directory(QDir(directory).absolutePath()) {}
@@ -92,7 +93,8 @@ Result<ModelStore::Imported> ModelStore::import(const QString &source) const
     // The bytes copied must be the bytes hashed (the source may change while we copy).
     if (hash.result().toHex() != *sha) {
         outFile.cancelWriting();
-        return Error{MlText::tr("Model file %1 changed while it was being copied into the store; try again.").arg(source)};
+        return Error{
+            MlText::tr("Model file %1 changed while it was being copied into the store; try again.").arg(source)};
     }
     if (!outFile.commit())
         return Error{MlText::tr("Cannot write into the model store %1: %2").arg(m_directory, outFile.errorString())};
@@ -113,7 +115,8 @@ Result<std::unique_ptr<ModelRunner>> ModelStore::loadVerified(const QString &pat
 {
     const QByteArray expected = expectedSha256.trimmed().toLower();
     if (!isSha256Hex(expected))
-        return Error{MlText::tr("No valid SHA-256 to check %1 against; a model is loaded only when its hash is known.").arg(path)};
+        return Error{MlText::tr("No valid SHA-256 to check %1 against; a model is loaded only when its hash is known.")
+                         .arg(path)};
     if (!QFileInfo(path).isFile())
         return Error{MlText::tr("Model file %1 is missing from the model store; it was not loaded.").arg(path)};
     const auto actual = sha256Of(path);
@@ -121,10 +124,11 @@ Result<std::unique_ptr<ModelRunner>> ModelStore::loadVerified(const QString &pat
         return actual.error();
     const qint64 size = QFileInfo(path).size();
     if (*actual != expected)
-        return Error{MlText::tr("Model file %1 does not match the registry (SHA-256 %2…, expected %3…, %4 bytes): it was "
-                        "changed, truncated or replaced after registration, so it was not loaded.")
-                         .arg(path, QString::fromLatin1(actual->left(12)), QString::fromLatin1(expected.left(12)))
-                         .arg(size)};
+        return Error{
+            MlText::tr("Model file %1 does not match the registry (SHA-256 %2…, expected %3…, %4 bytes): it was "
+                       "changed, truncated or replaced after registration, so it was not loaded.")
+                .arg(path, QString::fromLatin1(actual->left(12)), QString::fromLatin1(expected.left(12)))
+                .arg(size)};
     // Checked again on the very bytes handed to LibTorch: a swap after the check above is refused too.
     auto runner = ModelRunner::load(path, expected);
     if (!runner)

@@ -19,8 +19,8 @@ class ModelStore final
 public:
     struct Imported
     {
-        QString path;      // absolute path of the copy in the store
-        QByteArray sha256; // lower-case hex
+        QString path;         // absolute path of the copy in the store
+        QByteArray sha256;    // lower-case hex
         bool created = false; // false: an identical copy was already there
     };
 

@@ -12,11 +12,11 @@
 #include <fcntl.h>
 #include <mutex>
 #include <optional>
-#include <thread>
 #include <poll.h>
 #include <spawn.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <thread>
 #include <unistd.h>
 
 extern char **environ;
@@ -31,7 +31,7 @@ using worker::MessageType;
 
 namespace {
 
-constexpr int kSocketFd = 3; // the worker's end of the socket, in the worker
+constexpr int kSocketFd = 3;           // the worker's end of the socket, in the worker
 constexpr int kStartTimeoutMs = 30000; // a fresh worker has this long at least to load LibTorch and say Ready
 
 std::mutex g_limitsMutex;
@@ -146,8 +146,8 @@ Status ModelWorker::start()
     const QByteArray memory = QByteArray::number(m_limits.memoryMb);
     const QByteArray fd = QByteArray::number(kSocketFd);
     char *argv[] = {const_cast<char *>(program.constData()), const_cast<char *>("--socket-fd"),
-                    const_cast<char *>(fd.constData()),       const_cast<char *>("--memory-limit-mb"),
-                    const_cast<char *>(memory.constData()),   nullptr};
+                    const_cast<char *>(fd.constData()),      const_cast<char *>("--memory-limit-mb"),
+                    const_cast<char *>(memory.constData()),  nullptr};
     QElapsedTimer clock;
     clock.start();
     pid_t pid = 0;
@@ -337,9 +337,8 @@ Error ModelWorker::lost(const QString &while_)
     QString what;
     if (reaped == pid && WIFSIGNALED(status)) {
         const int sig = WTERMSIG(status);
-        what = sig == SIGKILL
-                   ? tr("was killed (signal 9: by a person, or by the system when memory ran out)")
-                   : tr("crashed (signal %1: %2)").arg(sig).arg(QString::fromLocal8Bit(strsignal(sig)));
+        what = sig == SIGKILL ? tr("was killed (signal 9: by a person, or by the system when memory ran out)")
+                              : tr("crashed (signal %1: %2)").arg(sig).arg(QString::fromLocal8Bit(strsignal(sig)));
     } else if (reaped == pid && WIFEXITED(status)) {
         what = tr("exited with status %1").arg(WEXITSTATUS(status));
     } else {

@@ -60,8 +60,7 @@ public:
     Status start();
     // Sends one request and waits for its final answer (any message but Progress and Epoch). A Failed
     // answer becomes an Error; the worker stays unless the failure was out of memory.
-    Result<worker::Message> request(worker::MessageType type, const QByteArray &payload,
-                                    const RequestOptions &options);
+    Result<worker::Message> request(worker::MessageType type, const QByteArray &payload, const RequestOptions &options);
     // Stops the process (killed: between requests it holds nothing), without waiting for it.
     void stop();
 
@@ -70,7 +69,15 @@ public:
     static Result<QString> executablePath();
 
 private:
-    enum class Wait { Message, Closed, TimedOut, Cancelled, Corrupt, OverMemory };
+    enum class Wait
+    {
+        Message,
+        Closed,
+        TimedOut,
+        Cancelled,
+        Corrupt,
+        OverMemory
+    };
     Wait waitForMessage(worker::Message &out, int timeoutMs, const std::atomic<bool> *cancel);
     Status send(worker::MessageType type, const QByteArray &payload);
     Error lost(const QString &while_); // the process is gone or dropped: says why, reaps it

@@ -3,9 +3,9 @@
 // core/ml/torch/TorchTrainer.cpp, in the worker; how it works and why: resources/contract/training.md.
 #include "core/ml/Trainer.h"
 
+#include "core/Text.h"
 #include "core/ml/ModelWorker.h"
 #include "core/ml/WorkerProtocol.h"
-#include "core/Text.h"
 
 #include <QCryptographicHash>
 #include <QDir>
@@ -81,7 +81,8 @@ Result<TrainingResult> trainModel(const QString &basePath, const Dataset &train,
     const QByteArray bytes = file.readAll();
     if (!options.baseSha256.isEmpty() &&
         QCryptographicHash::hash(bytes, QCryptographicHash::Sha256).toHex() != options.baseSha256.trimmed().toLower())
-        return Error{MlText::tr("Model file %1 does not match its registered SHA-256: it was not trained.").arg(basePath)};
+        return Error{
+            MlText::tr("Model file %1 does not match its registered SHA-256: it was not trained.").arg(basePath)};
 
     QByteArray payload;
     worker::WireWriter w(payload);

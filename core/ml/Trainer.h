@@ -19,7 +19,7 @@ struct TrainingParams
     Q_DECLARE_TR_FUNCTIONS(mldeck::TrainingParams)
 
 public:
-    bool startFromBase = true;   // false: re-initialise every parameter (seeded)
+    bool startFromBase = true; // false: re-initialise every parameter (seeded)
     int epochs = 10;
     double learningRate = 0.0005;
     int batchSize = 256;
@@ -27,7 +27,7 @@ public:
     double plateauFactor = 0.5;    // learning rate *= factor after plateauPatience flat epochs
     int plateauPatience = 2;       // 0 = off
     quint64 seed = 42;
-    int threads = 0;               // torch intra-op threads; 0 keeps the current setting
+    int threads = 0; // torch intra-op threads; 0 keeps the current setting
 
     QJsonObject toJson() const;
     // Refuses out-of-range values with a message naming the parameter.
@@ -39,21 +39,21 @@ struct EpochReport
 {
     int epoch = 0; // 1-based
     int epochs = 0;
-    double trainLoss = 0;      // mean squared error on the training rows (scaled target units)
+    double trainLoss = 0; // mean squared error on the training rows (scaled target units)
     double validationLoss = 0;
-    double validationMae = 0;  // in target units
+    double validationMae = 0; // in target units
     double learningRate = 0;
     double elapsedSeconds = 0;
-    double secondsLeft = 0;    // estimate
+    double secondsLeft = 0; // estimate
     double samplesPerSecond = 0;
 };
 
 struct TrainingOptions
 {
-    const std::atomic<bool> *cancel = nullptr;         // checked between batches
+    const std::atomic<bool> *cancel = nullptr;          // checked between batches
     std::function<void(const EpochReport &)> epochDone; // on the calling thread
     std::function<void(double fraction)> progress;      // 0..1, at most every 100 ms, on the calling thread
-    QByteArray baseSha256;                 // when set, a base file with other bytes is refused unread by torch
+    QByteArray baseSha256;                    // when set, a base file with other bytes is refused unread by torch
     std::atomic<qint64> *workerPid = nullptr; // set to the training worker's pid while it runs (diagnostics)
 };
 
@@ -61,9 +61,9 @@ struct TrainingResult
 {
     bool cancelled = false;
     std::vector<EpochReport> history;
-    int bestEpoch = 0;            // the weights kept are those of this epoch
+    int bestEpoch = 0; // the weights kept are those of this epoch
     double samplesPerSecond = 0;
-    ModelInfo info;               // metadata written into the new file
+    ModelInfo info; // metadata written into the new file
 };
 
 // Trains a copy of the TorchScript model at basePath (architecture, feature schema and scaler come

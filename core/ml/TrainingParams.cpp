@@ -64,11 +64,10 @@ Result<TrainingParams> TrainingParams::fromJson(const QJsonObject &o)
             return wrongType("start_from_base", tr("true or false"));
         p.startFromBase = fromBase.toBool();
     }
-    for (const Status &s : {readInt("epochs", p.epochs), readDouble("learning_rate", p.learningRate),
-                            readInt("batch_size", p.batchSize),
-                            readInt("early_stopping_patience", p.earlyStoppingPatience),
-                            readDouble("plateau_factor", p.plateauFactor),
-                            readInt("plateau_patience", p.plateauPatience), readInt("threads", p.threads)})
+    for (const Status &s :
+         {readInt("epochs", p.epochs), readDouble("learning_rate", p.learningRate), readInt("batch_size", p.batchSize),
+          readInt("early_stopping_patience", p.earlyStoppingPatience), readDouble("plateau_factor", p.plateauFactor),
+          readInt("plateau_patience", p.plateauPatience), readInt("threads", p.threads)})
         if (!s)
             return s.error();
     const QJsonValue seed = o.value(QLatin1String("seed"));

@@ -131,8 +131,7 @@ QByteArray WireReader::bytes()
     return p ? QByteArray(p, qsizetype(n)) : QByteArray();
 }
 
-template <typename T>
-std::vector<T> WireReader::array()
+template <typename T> std::vector<T> WireReader::array()
 {
     const qint64 n = i64();
     const char *p = n >= 0 && quint64(n) <= quint64(m_in.size()) ? view(size_t(n) * sizeof(T)) : nullptr;
@@ -224,8 +223,8 @@ void writeEpochReport(WireWriter &w, const EpochReport &e)
 {
     w.i32(e.epoch);
     w.i32(e.epochs);
-    for (double v : {e.trainLoss, e.validationLoss, e.validationMae, e.learningRate, e.elapsedSeconds,
-                     e.secondsLeft, e.samplesPerSecond})
+    for (double v : {e.trainLoss, e.validationLoss, e.validationMae, e.learningRate, e.elapsedSeconds, e.secondsLeft,
+                     e.samplesPerSecond})
         w.f64(v);
 }
 

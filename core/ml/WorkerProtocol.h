@@ -20,22 +20,25 @@
 
 namespace mldeck::worker {
 
-enum class MessageType : quint8 {
+enum class MessageType : quint8
+{
     // console -> worker
-    Load = 1,       // model bytes (already verified), path for messages, threads
-    Predict = 2,    // n, width, sequence length, n * width floats (the encoded table)
-    Train = 3,      // base model bytes, datasets, parameters, version, output path
+    Load = 1,    // model bytes (already verified), path for messages, threads
+    Predict = 2, // n, width, sequence length, n * width floats (the encoded table)
+    Train = 3,   // base model bytes, datasets, parameters, version, output path
+
     // worker -> console
-    Ready = 64,     // the worker started: pid
-    Loaded = 65,    // has metadata, metadata JSON
+    Ready = 64,       // the worker started: pid
+    Loaded = 65,      // has metadata, metadata JSON
     Predictions = 66, // n doubles
-    Progress = 67,  // training: fraction done
-    Epoch = 68,     // training: one EpochReport
-    Trained = 69,   // training: the final TrainingResult
-    Failed = 70,    // failure kind, message
+    Progress = 67,    // training: fraction done
+    Epoch = 68,       // training: one EpochReport
+    Trained = 69,     // training: the final TrainingResult
+    Failed = 70,      // failure kind, message
 };
 
-enum class FailureKind : quint8 {
+enum class FailureKind : quint8
+{
     General = 0,     // the request failed; the worker is fine
     OutOfMemory = 1, // an allocation failed under the worker's memory limit
 };
@@ -85,8 +88,7 @@ public:
 
 private:
     void raw(const void *p, size_t n) { m_out.append(static_cast<const char *>(p), qsizetype(n)); }
-    template <typename T>
-    void array(const T *v, size_t n)
+    template <typename T> void array(const T *v, size_t n)
     {
         i64(qint64(n));
         raw(v, n * sizeof(T));
@@ -116,8 +118,7 @@ public:
     bool atEnd() const { return m_pos == size_t(m_in.size()); }
 
 private:
-    template <typename T>
-    std::vector<T> array();
+    template <typename T> std::vector<T> array();
     bool take(void *out, size_t n);
     const char *view(size_t n); // n bytes at the cursor, or nullptr
     const QByteArray &m_in;

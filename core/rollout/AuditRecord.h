@@ -19,8 +19,8 @@ struct Actor
     QString osUser;
     QString host;
 
-    static Actor current();              // the OS user on this host
-    static Actor guard();                // "guard@<host>", run by the current OS user
+    static Actor current(); // the OS user on this host
+    static Actor guard();   // "guard@<host>", run by the current OS user
 };
 
 // One row of mldeck.audit_log as the client builds it. changeId is generated BEFORE the write
@@ -31,7 +31,8 @@ struct AuditRecord
     QDateTime occurredAt; // client clock, UTC
     QString actorOs;
     QString host;
-    QString action; // "flags.apply", "flags.rollback", "guard.rollback", "guard.halve", "guard.rearm", "plan.advance", ...
+    QString
+        action; // "flags.apply", "flags.rollback", "guard.rollback", "guard.halve", "guard.rearm", "plan.advance", ...
     QString deployment;
     std::optional<QJsonObject> before;
     std::optional<QJsonObject> after;

@@ -66,7 +66,8 @@ Result<int> parseTrafficPercentageInput(const QString &text)
 {
     if (auto v = parseTrafficPercentage(text.toUtf8()))
         return *v;
-    return Error{RolloutText::tr("The ML traffic percentage must be a whole number from 0 to 100, not \"%1\".").arg(text)};
+    return Error{
+        RolloutText::tr("The ML traffic percentage must be a whole number from 0 to 100, not \"%1\".").arg(text)};
 }
 
 FlagState flagStateFromFields(const QString &deployment, const QHash<QByteArray, QByteArray> &fields)
@@ -111,9 +112,8 @@ FlagState flagStateOfWrongType(const QString &deployment)
     FlagState s;
     s.deployment = deployment;
     s.exists = true;
-    s.invalidFields = {
-        QString::fromLatin1(flagfield::kMlEnabled), QString::fromLatin1(flagfield::kTrafficPercentage),
-        QString::fromLatin1(flagfield::kFallbackOnError), QString::fromLatin1(flagfield::kVersion)};
+    s.invalidFields = {QString::fromLatin1(flagfield::kMlEnabled), QString::fromLatin1(flagfield::kTrafficPercentage),
+                       QString::fromLatin1(flagfield::kFallbackOnError), QString::fromLatin1(flagfield::kVersion)};
     return s;
 }
 

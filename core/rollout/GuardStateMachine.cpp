@@ -23,7 +23,8 @@ QString GuardRules::validate() const
     if (consecutiveBreaches < 1 || consecutiveBreaches > 100)
         return RolloutText::tr("Consecutive breaches must be from 1 to 100 (got %1).").arg(consecutiveBreaches);
     if (!(rollbackErrorRate > 0 && rollbackErrorRate <= 1))
-        return RolloutText::tr("The rollback error rate must be a share above 0 and at most 1 (got %1).").arg(rollbackErrorRate);
+        return RolloutText::tr("The rollback error rate must be a share above 0 and at most 1 (got %1).")
+            .arg(rollbackErrorRate);
     if (!(maxLatencyP95Ms > 0))
         return RolloutText::tr("The latency threshold must be positive (got %1 ms).").arg(maxLatencyP95Ms);
     if (!(maxMae > 0))
@@ -76,7 +77,8 @@ GuardDecision GuardStateMachine::evaluate(const GuardRules &rules, GuardMemory &
     bool degraded = false;
     if (m.samples == 0) {
         severe = true;
-        d.breaches << RolloutText::tr("no ML samples in the last %1 s (no data counts as a breach)").arg(rules.windowSeconds);
+        d.breaches
+            << RolloutText::tr("no ML samples in the last %1 s (no data counts as a breach)").arg(rules.windowSeconds);
     } else if (m.samples < rules.minSamples) {
         d.inconclusive = true;
         d.summary = RolloutText::tr("inconclusive: %1 samples < minimum %2").arg(m.samples).arg(rules.minSamples);
@@ -91,11 +93,13 @@ GuardDecision GuardStateMachine::evaluate(const GuardRules &rules, GuardMemory &
         if (m.latencyP95Ms && *m.latencyP95Ms > rules.maxLatencyP95Ms) {
             degraded = true;
             d.breaches << RolloutText::tr("latency p95 %1 ms > %2 ms")
-                              .arg(QString::number(*m.latencyP95Ms, 'f', 0), QString::number(rules.maxLatencyP95Ms, 'f', 0));
+                              .arg(QString::number(*m.latencyP95Ms, 'f', 0),
+                                   QString::number(rules.maxLatencyP95Ms, 'f', 0));
         }
         if (m.mae && *m.mae > rules.maxMae) {
             degraded = true;
-            d.breaches << RolloutText::tr("MAE %1 > %2").arg(QString::number(*m.mae, 'f', 2), QString::number(rules.maxMae, 'f', 2));
+            d.breaches << RolloutText::tr("MAE %1 > %2")
+                              .arg(QString::number(*m.mae, 'f', 2), QString::number(rules.maxMae, 'f', 2));
         }
     }
     memory.severeStreak = severe ? memory.severeStreak + 1 : 0;
@@ -123,7 +127,9 @@ GuardDecision GuardStateMachine::evaluate(const GuardRules &rules, GuardMemory &
         d.summary = RolloutText::tr("ML OFF after %1 consecutive breaches: %2").arg(memory.severeStreak).arg(figures);
     } else if (memory.degradedStreak >= k) {
         d.action = GuardDecision::Action::Halve;
-        d.summary = RolloutText::tr("percentage halved after %1 consecutive breaches: %2").arg(memory.degradedStreak).arg(figures);
+        d.summary = RolloutText::tr("percentage halved after %1 consecutive breaches: %2")
+                        .arg(memory.degradedStreak)
+                        .arg(figures);
     } else if (!d.breaches.isEmpty()) {
         d.summary = RolloutText::tr("breach %1 of %2 (waiting for %2 in a row): %3")
                         .arg(qMax(memory.severeStreak, memory.degradedStreak))

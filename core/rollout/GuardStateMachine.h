@@ -14,13 +14,13 @@ namespace mldeck {
 struct GuardRules
 {
     bool enabled = true;
-    int windowSeconds = 300;       // sliding window the metrics are computed over
-    qint64 minSamples = 50;        // fewer samples (but some): inconclusive, nothing counts
-    int consecutiveBreaches = 3;   // K: act only after K breaching evaluations in a row
+    int windowSeconds = 300;     // sliding window the metrics are computed over
+    qint64 minSamples = 50;      // fewer samples (but some): inconclusive, nothing counts
+    int consecutiveBreaches = 3; // K: act only after K breaching evaluations in a row
     double rollbackErrorRate = 0.30;
     double maxLatencyP95Ms = 1000.0;
     double maxMae = 2.5;
-    int intervalSeconds = 5;       // how often the guard evaluates
+    int intervalSeconds = 5; // how often the guard evaluates
 
     QString validate() const; // empty when sane, else a readable reason
 };
@@ -32,7 +32,7 @@ struct GuardMemory
     int severeStreak = 0;   // consecutive evaluations with an error-rate (or no-data) breach
     int degradedStreak = 0; // consecutive evaluations with any breach
     QDateTime lastEvaluatedAt;
-    bool latched = false;   // acted once: no further action until a person re-arms
+    bool latched = false; // acted once: no further action until a person re-arms
     QDateTime latchedAt;
     QString latchedAction;
     QString latchedReason;

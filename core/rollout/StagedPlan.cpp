@@ -32,7 +32,8 @@ Status validate(const StagedPlan &plan)
         if (step < 1 || step > 100)
             return Error{RolloutText::tr("Every step must be a percentage from 1 to 100; %1 is not.").arg(step)};
         if (step <= previous)
-            return Error{RolloutText::tr("Steps must be strictly increasing; %1 comes after %2.").arg(step).arg(previous)};
+            return Error{
+                RolloutText::tr("Steps must be strictly increasing; %1 comes after %2.").arg(step).arg(previous)};
         previous = step;
     }
     const PlanGates &g = plan.gates;
@@ -108,7 +109,8 @@ Result<int> nextStep(const StagedPlan &plan, int currentStep)
 {
     const int next = currentStep < 0 ? 0 : currentStep + 1;
     if (next >= plan.steps.size())
-        return Error{RolloutText::tr("The plan is already at its last step (%1 %).").arg(plan.steps.value(plan.steps.size() - 1))};
+        return Error{RolloutText::tr("The plan is already at its last step (%1 %).")
+                         .arg(plan.steps.value(plan.steps.size() - 1))};
     return next;
 }
 

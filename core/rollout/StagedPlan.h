@@ -71,8 +71,8 @@ QList<GateStatus> evaluateGates(const PlanGates &gates, const WindowMetrics &met
 
 // The status shown to users. Before the first step (currentStep -1) there is nothing to soak:
 // no gates apply and the first step may start. At the last step nothing is left to advance to.
-PlanStatus status(const StagedPlan &plan, int currentStep, const QDateTime &stepSince,
-                  const WindowMetrics &metrics, const QDateTime &now);
+PlanStatus status(const StagedPlan &plan, int currentStep, const QDateTime &stepSince, const WindowMetrics &metrics,
+                  const QDateTime &now);
 
 // The index of the step to move to, or an error (already at the last step).
 Result<int> nextStep(const StagedPlan &plan, int currentStep);

@@ -33,7 +33,8 @@ QString explain(QKeychain::Error error, const QString &detail, const QString &ac
         return SecretStore::tr("no system keychain is available (%1): the password will be asked each session")
             .arg(detail);
     case QKeychain::CouldNotDeleteEntry:
-        return SecretStore::tr("could not delete the password of %1 from the system keychain (%2)").arg(account, detail);
+        return SecretStore::tr("could not delete the password of %1 from the system keychain (%2)")
+            .arg(account, detail);
     case QKeychain::OtherError:
         break;
     }
@@ -51,11 +52,7 @@ template <typename Done> bool refuseEmptyAccount(const QString &account, QObject
         return false;
     // Still asynchronous, like every other outcome, so callers have one code path.
     QMetaObject::invokeMethod(
-        context,
-        [done = std::move(done)] {
-            done(Error{
-                SecretStore::tr("no keychain account name was given")});
-        },
+        context, [done = std::move(done)] { done(Error{SecretStore::tr("no keychain account name was given")}); },
         Qt::QueuedConnection);
     return true;
 }
@@ -78,13 +75,10 @@ void runJob(JobT *job, const QString &account, QObject *context, std::chrono::mi
         if (*finished)
             return;
         *finished = true;
-        qCWarning(lcSecrets) << "keychain did not answer for" << account << "within" << timeout.count()
-                             << "ms";
-        (*callback)(
-            Error{SecretStore::tr(
-                                              "the system keychain did not answer within %1 s: the password "
-                                              "will be asked each session")
-                      .arg(double(timeout.count()) / 1000.0)});
+        qCWarning(lcSecrets) << "keychain did not answer for" << account << "within" << timeout.count() << "ms";
+        (*callback)(Error{SecretStore::tr("the system keychain did not answer within %1 s: the password "
+                                          "will be asked each session")
+                              .arg(double(timeout.count()) / 1000.0)});
     });
     job->start();
 }
@@ -102,8 +96,7 @@ QString SecretStore::serviceName()
 
 // Jobs get no parent and delete themselves when finished, so a call outlives this store if it must:
 // the contract is with the caller's context, not with us.
-void SecretStore::readPassword(const QString &account, QObject *context,
-                               std::function<void(Result<QString>)> done)
+void SecretStore::readPassword(const QString &account, QObject *context, std::function<void(Result<QString>)> done)
 {
     Q_ASSERT(context);
     if (refuseEmptyAccount(account, context, done))

@@ -23,8 +23,7 @@ public:
     explicit SecretStore(QObject *parent = nullptr);
     ~SecretStore() override;
 
-    void readPassword(const QString &account, QObject *context,
-                      std::function<void(mldeck::Result<QString>)> done);
+    void readPassword(const QString &account, QObject *context, std::function<void(mldeck::Result<QString>)> done);
     void writePassword(const QString &account, const QString &password, QObject *context,
                        std::function<void(mldeck::Status)> done);
     void deletePassword(const QString &account, QObject *context, std::function<void(mldeck::Status)> done);

@@ -16,7 +16,10 @@ AlertActor AlertsService::currentUser()
     return AlertActor{actor.osUser, actor.host};
 }
 
-void AlertsService::setActor(const AlertActor &actor) { m_actor = actor; }
+void AlertsService::setActor(const AlertActor &actor)
+{
+    m_actor = actor;
+}
 
 void AlertsService::refresh(const QString &deployment, bool includeResolved)
 {

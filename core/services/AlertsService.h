@@ -1,8 +1,8 @@
 #pragma once
 
-#include "core/services/PgService.h"
 #include "core/alerting/AlertRuleView.h"
 #include "core/domain/Alert.h"
+#include "core/services/PgService.h"
 
 #include <QDateTime>
 #include <QList>
@@ -29,10 +29,10 @@ public:
 
     void setActor(const AlertActor &actor); // default: the OS user on this host
 
-    void refresh(const QString &deployment = {}, bool includeResolved = true); // -> alertsListed
-    void acknowledge(qint64 alertId, const QString &reason = {});               // -> actionFinished
+    void refresh(const QString &deployment = {}, bool includeResolved = true);        // -> alertsListed
+    void acknowledge(qint64 alertId, const QString &reason = {});                     // -> actionFinished
     void silence(qint64 alertId, const QDateTime &until, const QString &reason = {}); // -> actionFinished
-    void listRules(const QString &deployment);                                  // -> rulesListed
+    void listRules(const QString &deployment);                                        // -> rulesListed
 
     static AlertActor currentUser();
 

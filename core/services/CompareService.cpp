@@ -1,12 +1,12 @@
 #include "core/services/CompareService.h"
 
+#include "core/Text.h"
 #include "core/ml/Evaluator.h"
 #include "core/ml/ModelRunner.h"
 #include "core/services/KeptPgConnection.h"
 #include "core/services/ModelResolver.h"
 #include "core/store/pg/EvaluationData.h"
 #include "core/store/pg/PgConnection.h"
-#include "core/Text.h"
 
 #include <QCoreApplication>
 #include <QDateTime>
@@ -44,8 +44,8 @@ struct LoadedModel
     ModelInputs inputs;
 };
 
-Result<Dataset> loadRows(const CompareRequest &req, const std::vector<LoadedModel> &models,
-                         DatasetColumns &columns, const std::atomic<bool> *cancel, KeptPgConnection &pg)
+Result<Dataset> loadRows(const CompareRequest &req, const std::vector<LoadedModel> &models, DatasetColumns &columns,
+                         const std::atomic<bool> *cancel, KeptPgConnection &pg)
 {
     if (!req.csvPath.isEmpty()) {
         auto header = readCsvHeader(req.csvPath);
@@ -80,8 +80,7 @@ Result<Dataset> loadRows(const CompareRequest &req, const std::vector<LoadedMode
             return sole.error();
         deployment = sole.value();
     }
-    const qint64 end = req.windowEndMicros > 0 ? req.windowEndMicros
-                                               : QDateTime::currentMSecsSinceEpoch() * 1000;
+    const qint64 end = req.windowEndMicros > 0 ? req.windowEndMicros : QDateTime::currentMSecsSinceEpoch() * 1000;
     auto ds = data.load(deployment, end - req.windowSeconds * 1'000'000, end);
     if (ds)
         columns.target = QStringLiteral("actual");
@@ -115,7 +114,8 @@ Result<std::vector<LoadedModel>> loadModels(const CompareRequest &req, KeptPgCon
     const ModelInfo &first = models.front().runner->info();
     const bool classification = first.task == QLatin1String("classification");
     for (const LoadedModel &m : models)
-        if ((m.runner->info().task == QLatin1String("classification")) != classification && m.runner->info().hasMetadata)
+        if ((m.runner->info().task == QLatin1String("classification")) != classification &&
+            m.runner->info().hasMetadata)
             return Error{ServiceText::tr("%1 is a %2 model and %3 a %4 model: they cannot be compared.")
                              .arg(models.front().label, first.task, m.label, m.runner->info().task)};
     return models;
@@ -180,7 +180,8 @@ Status evaluateModels(const CompareRequest &req, std::vector<LoadedModel> &model
         s.latencyP99Ms = r->latencyP99Ms;
         s.unknownCategoryValues = r->unknownCategoryValues;
         if (!classification && s.regression.mapeSkippedZeroTargets > 0 && k == 0)
-            rep.notes << ServiceText::tr("MAPE leaves out %1 rows whose actual value is 0.").arg(s.regression.mapeSkippedZeroTargets);
+            rep.notes << ServiceText::tr("MAPE leaves out %1 rows whose actual value is 0.")
+                             .arg(s.regression.mapeSkippedZeroTargets);
         if (s.unknownCategoryValues > 0)
             rep.notes << ServiceText::tr("%1 met %2 categorical values it does not know (encoded as all zero).")
                              .arg(m.label)
@@ -390,8 +391,7 @@ bool CompareService::start(const CompareRequest &request)
             if (cancel->load() && !(!outcome && outcome.error().isCancelled()))
                 outcome = cancelledOutcome(); // cancelled after the last check: still "cancelled"
             m_running = false;
-            qCInfo(lcCompare) << "comparison finished:"
-                              << (outcome ? QStringLiteral("done") : outcome.errorMessage());
+            qCInfo(lcCompare) << "comparison finished:" << (outcome ? QStringLiteral("done") : outcome.errorMessage());
             Q_EMIT finished(outcome);
         });
     return true;

@@ -20,17 +20,17 @@ class KeptPgConnection;
 // What to compare (or, with one model, to evaluate) and on which rows.
 struct CompareRequest
 {
-    QStringList models;        // 1-4 references: file paths, "D:champion", "D:challenger", "D@VERSION"
-    QString csvPath;           // the rows: a CSV file ...
-    qint64 windowSeconds = 0;  // ... or the last windowSeconds of the prediction log (needs pg)
-    qint64 windowEndMicros = 0; // end of the window; 0 = now
-    QString deployment;        // window: the deployment (empty: the only one there is)
+    QStringList models;           // 1-4 references: file paths, "D:champion", "D:challenger", "D@VERSION"
+    QString csvPath;              // the rows: a CSV file ...
+    qint64 windowSeconds = 0;     // ... or the last windowSeconds of the prediction log (needs pg)
+    qint64 windowEndMicros = 0;   // end of the window; 0 = now
+    QString deployment;           // window: the deployment (empty: the only one there is)
     std::optional<PgEndpoint> pg; // registry references and windows
-    QString target;            // CSV target column; empty = "delay_min"
-    QStringList features;      // model inputs by name (models without metadata)
-    int threads = 0;           // torch threads; 0 = LibTorch's default
+    QString target;               // CSV target column; empty = "delay_min"
+    QStringList features;         // model inputs by name (models without metadata)
+    int threads = 0;              // torch threads; 0 = LibTorch's default
     quint64 seed = 42;
-    int resamples = 0;         // 0 = stats::defaultResamples(rows)
+    int resamples = 0; // 0 = stats::defaultResamples(rows)
     int latencySamples = 200;
     int batchSize = 8192;
 };

@@ -1,9 +1,9 @@
 #include "core/services/DriftCheck.h"
 
+#include "core/Text.h"
 #include "core/stats/drift/DriftDebouncer.h"
 #include "core/store/pg/AlertStore.h"
 #include "core/store/pg/DriftData.h"
-#include "core/Text.h"
 
 #include <QCoreApplication>
 #include <QJsonObject>
@@ -36,7 +36,9 @@ Result<Reference> loadReference(DriftData &data, const QString &deployment, cons
         auto d = data.loadWindow(deployment, schema, from, to, config.maxRows);
         if (!d)
             return d.error();
-        const auto iso = [](qint64 us) { return QDateTime::fromMSecsSinceEpoch(us / 1000, Qt::UTC).toString(Qt::ISODate); };
+        const auto iso = [](qint64 us) {
+            return QDateTime::fromMSecsSinceEpoch(us / 1000, Qt::UTC).toString(Qt::ISODate);
+        };
         return Reference{std::move(d).value(), ServiceText::tr("%1 (%2 to %3)").arg(what, iso(from), iso(to))};
     };
     switch (spec.kind) {
@@ -53,9 +55,11 @@ Result<Reference> loadReference(DriftData &data, const QString &deployment, cons
         return period(w->first, w->second, ServiceText::tr("the champion's training window"));
     }
     case Kind::Period:
-        return period(spec.from.toMSecsSinceEpoch() * 1000, spec.to.toMSecsSinceEpoch() * 1000, ServiceText::tr("period"));
+        return period(spec.from.toMSecsSinceEpoch() * 1000, spec.to.toMSecsSinceEpoch() * 1000,
+                      ServiceText::tr("period"));
     case Kind::Previous:
-        return period(windowFromMicros - spec.seconds * kMicros, windowFromMicros, ServiceText::tr("the previous %1 s").arg(spec.seconds));
+        return period(windowFromMicros - spec.seconds * kMicros, windowFromMicros,
+                      ServiceText::tr("the previous %1 s").arg(spec.seconds));
     case Kind::First: {
         auto first = data.firstLoggedMicros(deployment);
         if (!first)
@@ -78,7 +82,8 @@ Result<Reference> loadReference(DriftData &data, const QString &deployment, cons
         auto first = data.firstLoggedMicros(deployment);
         if (!first)
             return first.error();
-        return period(*first, std::min(*first + 3600 * kMicros, windowFromMicros), ServiceText::tr("the first hour of the log"));
+        return period(*first, std::min(*first + 3600 * kMicros, windowFromMicros),
+                      ServiceText::tr("the first hour of the log"));
     }
     }
     return Error{ServiceText::tr("Unknown reference.")};
@@ -131,8 +136,8 @@ Result<DriftCheckReport> runDriftCheck(PgConnection &conn, const DriftCheckReque
     if (request.datasetShare)
         cfg.options.datasetShare = *request.datasetShare;
 
-    const QDateTime now = request.now.isValid() ? request.now.toUTC()
-                                                : (clock ? clock() : QDateTime::currentDateTimeUtc());
+    const QDateTime now =
+        request.now.isValid() ? request.now.toUTC() : (clock ? clock() : QDateTime::currentDateTimeUtc());
     report.windowTo = now;
     report.windowFrom = now.addSecs(-cfg.windowSeconds);
     const qint64 toMicros = now.toMSecsSinceEpoch() * 1000;
@@ -150,7 +155,8 @@ Result<DriftCheckReport> runDriftCheck(PgConnection &conn, const DriftCheckReque
         states = *loaded;
         // A window is counted once: a second run before a new window has passed changes nothing.
         const qint64 last = states.value(kDriftDatasetFeature).lastWindowEndMs;
-        if (last > 0 && now.toMSecsSinceEpoch() - last < std::min<qint64>(cfg.intervalSeconds, cfg.windowSeconds) * 1000 / 2) {
+        if (last > 0 &&
+            now.toMSecsSinceEpoch() - last < std::min<qint64>(cfg.intervalSeconds, cfg.windowSeconds) * 1000 / 2) {
             report.skipped = true;
             return report;
         }
@@ -229,18 +235,17 @@ Result<DriftCheckReport> runDriftCheck(PgConnection &conn, const DriftCheckReque
                             {QStringLiteral("reference"), report.referenceDescription}};
         if (f.pValue)
             details.insert(QStringLiteral("p_value"), *f.pValue);
-        const QString title = f.pValue
-                                  ? ServiceText::tr("Drift on %1: %2 p = %3, effect %4 = %5")
-                                        .arg(driftFeatureLabel(f.name), drift::testKey(f.test))
-                                        .arg(*f.pValue, 0, 'g', 3)
-                                        .arg(f.effectSizeName)
-                                        .arg(f.effectSize, 0, 'f', 2)
-                                  : ServiceText::tr("Drift on %1: %2 = %3 (threshold %4), effect %5 = %6")
-                                        .arg(driftFeatureLabel(f.name), drift::testKey(f.test))
-                                        .arg(f.statistic, 0, 'g', 3)
-                                        .arg(f.threshold, 0, 'g', 3)
-                                        .arg(f.effectSizeName)
-                                        .arg(f.effectSize, 0, 'f', 2);
+        const QString title = f.pValue ? ServiceText::tr("Drift on %1: %2 p = %3, effect %4 = %5")
+                                             .arg(driftFeatureLabel(f.name), drift::testKey(f.test))
+                                             .arg(*f.pValue, 0, 'g', 3)
+                                             .arg(f.effectSizeName)
+                                             .arg(f.effectSize, 0, 'f', 2)
+                                       : ServiceText::tr("Drift on %1: %2 = %3 (threshold %4), effect %5 = %6")
+                                             .arg(driftFeatureLabel(f.name), drift::testKey(f.test))
+                                             .arg(f.statistic, 0, 'g', 3)
+                                             .arg(f.threshold, 0, 'g', 3)
+                                             .arg(f.effectSizeName)
+                                             .arg(f.effectSize, 0, 'f', 2);
         if (auto s = apply(f.name, f.drift, f.enoughSamples, details, title); !s)
             return s.error();
     }
@@ -249,7 +254,9 @@ Result<DriftCheckReport> runDriftCheck(PgConnection &conn, const DriftCheckReque
                                      {QStringLiteral("share"), report.result.share},
                                      {QStringLiteral("share_threshold"), report.result.shareThreshold}};
     if (auto s = apply(kDriftDatasetFeature, report.result.datasetDrift, report.result.considered > 0, datasetDetails,
-                       ServiceText::tr("Dataset drift: %1 of %2 features drift").arg(report.result.drifted).arg(report.result.considered));
+                       ServiceText::tr("Dataset drift: %1 of %2 features drift")
+                           .arg(report.result.drifted)
+                           .arg(report.result.considered));
         !s)
         return s.error();
     if (auto s = data.saveState(request.deployment, states); !s)

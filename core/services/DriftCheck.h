@@ -1,9 +1,9 @@
 #pragma once
 
+#include "core/domain/Alert.h"
 #include "core/domain/Result.h"
 #include "core/stats/drift/DriftConfig.h"
 #include "core/stats/drift/DriftEngine.h"
-#include "core/domain/Alert.h"
 
 #include <QDateTime>
 #include <QString>
@@ -24,7 +24,7 @@ struct DriftCheckRequest
     std::optional<qint64> windowSeconds; // overrides the deployment's setting
     QString reference;                   // overrides the deployment's setting (ReferenceSpec text)
     std::optional<double> datasetShare;
-    QDateTime now;                       // end of the current window; invalid: the current time
+    QDateTime now; // end of the current window; invalid: the current time
     // Persist: record scores, advance the anti-flap state, raise/resolve alerts (the guard does;
     // `drift check` only reads).
     bool persist = false;

@@ -1,8 +1,8 @@
 #pragma once
 
+#include "core/domain/DriftScore.h"
 #include "core/services/DriftCheck.h"
 #include "core/services/PgService.h"
-#include "core/domain/DriftScore.h"
 
 #include <QList>
 

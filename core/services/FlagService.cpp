@@ -1,12 +1,12 @@
 #include "core/services/FlagService.h"
 
+#include "core/Text.h"
 #include "core/rollout/FlagValues.h"
 #include "core/services/KeptPgConnection.h"
 #include "core/store/pg/AuditLog.h"
 #include "core/store/pg/PgConnection.h"
 #include "core/store/redis/FlagStore.h"
 #include "core/store/redis/RedisConnection.h"
-#include "core/Text.h"
 
 #include <QCoreApplication>
 #include <QLoggingCategory>
@@ -196,8 +196,9 @@ ApplyOutcome FlagService::apply(const QString &deployment, const FlagEdit &edit,
     }
     if (edit.trafficPercentage && !isValidTrafficPercentage(*edit.trafficPercentage)) {
         ApplyOutcome out;
-        out.message = ServiceText::tr("not applied: the ML traffic percentage must be a whole number from 0 to 100, not %1.")
-                          .arg(*edit.trafficPercentage);
+        out.message =
+            ServiceText::tr("not applied: the ML traffic percentage must be a whole number from 0 to 100, not %1.")
+                .arg(*edit.trafficPercentage);
         return out;
     }
     auto conn = redis();
@@ -212,22 +213,23 @@ ApplyOutcome FlagService::apply(const QString &deployment, const FlagEdit &edit,
         return notApplied(deployment, before.errorMessage(), broken);
     }
     if (!before->exists)
-        return notApplied(deployment,
-                          ServiceText::tr("deployment \"%1\" has no flags in Redis (create them with mldeckctl flags init).")
-                              .arg(deployment),
-                          false);
+        return notApplied(
+            deployment,
+            ServiceText::tr("deployment \"%1\" has no flags in Redis (create them with mldeckctl flags init).")
+                .arg(deployment),
+            false);
     if (before->version != expectedVersion) {
         ApplyOutcome out;
         out.conflict = true;
         out.state = *before;
-        out.message = ServiceText::tr("Conflict: the flags of \"%1\" were changed by %2 at %3 (now version %4: %5) while you "
-                         "expected version %6. Nothing was written; review the new state and try again.")
-                          .arg(deployment, before->updatedBy.isEmpty() ? QStringLiteral("-") : before->updatedBy,
-                               before->updatedAt.isValid() ? before->updatedAt.toString(Qt::ISODateWithMs)
-                                                           : QStringLiteral("-"))
-                          .arg(before->version)
-                          .arg(describe(*before))
-                          .arg(expectedVersion);
+        out.message =
+            ServiceText::tr("Conflict: the flags of \"%1\" were changed by %2 at %3 (now version %4: %5) while you "
+                            "expected version %6. Nothing was written; review the new state and try again.")
+                .arg(deployment, before->updatedBy.isEmpty() ? QStringLiteral("-") : before->updatedBy,
+                     before->updatedAt.isValid() ? before->updatedAt.toString(Qt::ISODateWithMs) : QStringLiteral("-"))
+                .arg(before->version)
+                .arg(describe(*before))
+                .arg(expectedVersion);
         return out;
     }
 
@@ -240,11 +242,13 @@ ApplyOutcome FlagService::apply(const QString &deployment, const FlagEdit &edit,
     // 1. The audit log must be writable: the row goes in first, inside an open transaction.
     auto db = pg();
     if (!db)
-        return notApplied(deployment, ServiceText::tr("the audit log is not writable: %1").arg(db.errorMessage()), true);
+        return notApplied(deployment, ServiceText::tr("the audit log is not writable: %1").arg(db.errorMessage()),
+                          true);
     auto pending = AuditLog(**db).prepare(record);
     if (!pending) {
         dropPg();
-        return notApplied(deployment, ServiceText::tr("the audit log is not writable: %1").arg(pending.errorMessage()), false);
+        return notApplied(deployment, ServiceText::tr("the audit log is not writable: %1").arg(pending.errorMessage()),
+                          false);
     }
 
     if (m_beforeRedisWrite)
@@ -294,17 +298,19 @@ ApplyOutcome FlagService::apply(const QString &deployment, const FlagEdit &edit,
         dropPg();
         if (Status spooled = m_spool.put(record); spooled) {
             out.auditSpooled = true;
-            out.message = ServiceText::tr("Applied (version %1 -> %2), but the audit row could not be committed (%3); it is kept "
-                             "in %4 and will be written when PostgreSQL is reachable.")
-                              .arg(expectedVersion)
-                              .arg(written->version)
-                              .arg(committed.errorMessage(), m_spool.directory());
+            out.message =
+                ServiceText::tr("Applied (version %1 -> %2), but the audit row could not be committed (%3); it is kept "
+                                "in %4 and will be written when PostgreSQL is reachable.")
+                    .arg(expectedVersion)
+                    .arg(written->version)
+                    .arg(committed.errorMessage(), m_spool.directory());
         } else {
-            out.message = ServiceText::tr("Applied (version %1 -> %2), but the audit row was LOST: commit failed (%3) and the "
-                             "spool failed (%4).")
-                              .arg(expectedVersion)
-                              .arg(written->version)
-                              .arg(committed.errorMessage(), spooled.errorMessage());
+            out.message =
+                ServiceText::tr("Applied (version %1 -> %2), but the audit row was LOST: commit failed (%3) and the "
+                                "spool failed (%4).")
+                    .arg(expectedVersion)
+                    .arg(written->version)
+                    .arg(committed.errorMessage(), spooled.errorMessage());
             qCCritical(lcFlagService) << out.message;
         }
         return out;
@@ -362,21 +368,24 @@ ApplyOutcome FlagService::rollback(const QString &deployment, const QString &rea
         auditProblem = inserted.errorMessage();
     }
     if (auditProblem.isEmpty()) {
-        out.message = ServiceText::tr("Rolled back: ML is OFF for \"%1\" (version %2).").arg(deployment).arg(done->after.version);
+        out.message =
+            ServiceText::tr("Rolled back: ML is OFF for \"%1\" (version %2).").arg(deployment).arg(done->after.version);
         return out;
     }
     if (Status spooled = m_spool.put(record); spooled) {
         out.auditSpooled = true;
-        out.message = ServiceText::tr("Rolled back: ML is OFF for \"%1\" (version %2). The audit log is unreachable (%3): the "
-                         "row is kept in %4 and will be written when PostgreSQL is reachable.")
-                          .arg(deployment)
-                          .arg(done->after.version)
-                          .arg(auditProblem, m_spool.directory());
+        out.message =
+            ServiceText::tr("Rolled back: ML is OFF for \"%1\" (version %2). The audit log is unreachable (%3): the "
+                            "row is kept in %4 and will be written when PostgreSQL is reachable.")
+                .arg(deployment)
+                .arg(done->after.version)
+                .arg(auditProblem, m_spool.directory());
     } else {
-        out.message = ServiceText::tr("Rolled back: ML is OFF for \"%1\" (version %2), but the audit row was LOST: %3; %4")
-                          .arg(deployment)
-                          .arg(done->after.version)
-                          .arg(auditProblem, spooled.errorMessage());
+        out.message =
+            ServiceText::tr("Rolled back: ML is OFF for \"%1\" (version %2), but the audit row was LOST: %3; %4")
+                .arg(deployment)
+                .arg(done->after.version)
+                .arg(auditProblem, spooled.errorMessage());
         qCCritical(lcFlagService) << out.message;
     }
     return out;

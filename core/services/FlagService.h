@@ -35,9 +35,9 @@ struct ApplyOutcome
     bool applied = false;
     bool conflict = false; // someone else changed it first
     FlagState state;       // the state read back from Redis after the attempt (exists=false if unreadable)
-    QString message;       // readable: what happened; for a conflict who changed what; for failure why ("not applied: ...")
-    QUuid changeId;            // the audit change id of this attempt
-    bool auditSpooled = false; // the audit row is in the local spool, not yet in PostgreSQL
+    QString message; // readable: what happened; for a conflict who changed what; for failure why ("not applied: ...")
+    QUuid changeId;  // the audit change id of this attempt
+    bool auditSpooled = false;      // the audit row is in the local spool, not yet in PostgreSQL
     bool connectionFailure = false; // Redis or PostgreSQL could not be reached (or timed out)
 };
 

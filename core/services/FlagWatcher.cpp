@@ -33,7 +33,8 @@ struct FlagWatcher::Shared
     {
         QDeadlineTimer d(ms);
         while (!stop && !d.hasExpired())
-            std::this_thread::sleep_for(std::chrono::milliseconds(qMin<qint64>(50, qMax<qint64>(1, d.remainingTime()))));
+            std::this_thread::sleep_for(
+                std::chrono::milliseconds(qMin<qint64>(50, qMax<qint64>(1, d.remainingTime()))));
     }
 
     bool readAndReport(RedisConnection &conn)
@@ -80,7 +81,8 @@ struct FlagWatcher::Shared
                         onProblem(ev.errorMessage());
                     break;
                 }
-                const bool relevant = ev->has_value() && ((*ev)->deployment.isEmpty() || (*ev)->deployment == deployment);
+                const bool relevant =
+                    ev->has_value() && ((*ev)->deployment.isEmpty() || (*ev)->deployment == deployment);
                 if (relevant || sinceRead.elapsed() > kSafetyRereadMs) {
                     if (!readAndReport(**conn))
                         break;

@@ -17,8 +17,8 @@ struct Health
         Down
     };
     State state = State::Unknown;
-    QString detail;  // readable: "0.4 ms, schema v1" or the error ("connection refused at 127.0.0.1:6390")
-    QDateTime since; // when this state began
+    QString detail;           // readable: "0.4 ms, schema v1" or the error ("connection refused at 127.0.0.1:6390")
+    QDateTime since;          // when this state began
     int nextRetrySeconds = 0; // while Down: when the next attempt is (nominal backoff step, 1 … 30)
     QDateTime nextRetryAt;    // while Down: the same as a point in time, for a live countdown
 

@@ -10,7 +10,8 @@ namespace {
 constexpr unsigned long kShutdownWaitMs = 3000;
 }
 
-JobThread::JobThread(const QString &name, QObject *parent) : QObject(parent), m_thread(new QThread), m_worker(new QObject)
+JobThread::JobThread(const QString &name, QObject *parent)
+    : QObject(parent), m_thread(new QThread), m_worker(new QObject)
 {
     m_thread->setObjectName(name);
     m_worker->moveToThread(m_thread);

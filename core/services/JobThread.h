@@ -30,8 +30,7 @@ public:
     // Lets the running job finish (bounded wait), drops the jobs not yet started.
     ~JobThread() override;
 
-    template <typename Job, typename Done>
-    void post(QObject *context, Job job, Done done)
+    template <typename Job, typename Done> void post(QObject *context, Job job, Done done)
     {
         QPointer<QObject> guard(context);
         QMetaObject::invokeMethod(
@@ -52,8 +51,7 @@ public:
     }
 
     // Fire-and-forget work on the worker thread.
-    template <typename Job>
-    void post(Job job)
+    template <typename Job> void post(Job job)
     {
         QMetaObject::invokeMethod(m_worker, std::move(job), Qt::QueuedConnection);
     }

@@ -1,8 +1,8 @@
 #include "core/services/KpiCache.h"
 
+#include "core/Text.h"
 #include "core/store/pg/KpiStore.h"
 #include "core/store/pg/PgConnection.h"
-#include "core/Text.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>
@@ -102,7 +102,8 @@ struct RowKey
     QString version;
     bool operator<(const RowKey &o) const
     {
-        return std::tie(feedback, seconds, start, path, version) < std::tie(o.feedback, o.seconds, o.start, o.path, o.version);
+        return std::tie(feedback, seconds, start, path, version) <
+               std::tie(o.feedback, o.seconds, o.start, o.path, o.version);
     }
 };
 
@@ -351,8 +352,8 @@ Result<KpiSnapshot> KpiCache::load(PgConnection &conn, const KpiQuery &query, qi
     d->loaded = true;
     KpiSnapshot snap = d->snapshot(0);
     snap.elapsedMs = double(timer.nsecsElapsed()) / 1e6;
-    qCDebug(lcKpiCache, "load %s: %lld rows, read %.1f ms, merge %.1f ms, figures %.1f ms", qPrintable(query.deployment),
-            d->rowsRead, readMs, mergeMs - readMs, snap.elapsedMs - mergeMs);
+    qCDebug(lcKpiCache, "load %s: %lld rows, read %.1f ms, merge %.1f ms, figures %.1f ms",
+            qPrintable(query.deployment), d->rowsRead, readMs, mergeMs - readMs, snap.elapsedMs - mergeMs);
     return snap;
 }
 
@@ -446,7 +447,8 @@ Result<KpiSnapshot> KpiCache::refresh(PgConnection &conn, qint64 nowSecs)
     const double mergeMs = double(timer.nsecsElapsed()) / 1e6;
     KpiSnapshot snap = d->snapshot(0);
     snap.elapsedMs = double(timer.nsecsElapsed()) / 1e6;
-    qCDebug(lcKpiCache, "refresh %s: %lld rows in %zu reads, read %.1f ms, %zu cells re-merged in %.1f ms, figures %.1f ms",
+    qCDebug(lcKpiCache,
+            "refresh %s: %lld rows in %zu reads, read %.1f ms, %zu cells re-merged in %.1f ms, figures %.1f ms",
             qPrintable(next.deployment), d->rowsRead, reads.size(), readMs, dirtyCells, mergeMs - readMs,
             snap.elapsedMs - mergeMs);
     return snap;

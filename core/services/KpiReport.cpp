@@ -1,10 +1,10 @@
 #include "core/services/KpiReport.h"
 
+#include "core/Text.h"
 #include "core/services/KpiCache.h"
 #include "core/store/pg/AlertStore.h"
 #include "core/store/pg/AuditLog.h"
 #include "core/store/pg/DeploymentStore.h"
-#include "core/Text.h"
 
 #include <QCoreApplication>
 #include <QJsonArray>
@@ -19,8 +19,7 @@ namespace {
 constexpr qint64 kDay = 24 * 3600;
 
 // Keeps the first kMaxRows of rows read with a limit of kMaxRows + 1, and says whether there were more.
-template <typename T>
-QList<T> capped(QList<T> rows, bool *truncated)
+template <typename T> QList<T> capped(QList<T> rows, bool *truncated)
 {
     if (rows.size() > KpiReportData::kMaxRows) {
         *truncated = true;
@@ -41,9 +40,18 @@ QByteArray field(const QString &value)
     return utf8;
 }
 
-QString number(double v) { return QString::number(v, 'g', 15); }
-QString number(const std::optional<double> &v) { return v ? number(*v) : QString(); }
-QString isoTime(const QDateTime &t) { return t.isValid() ? t.toUTC().toString(Qt::ISODateWithMs) : QString(); }
+QString number(double v)
+{
+    return QString::number(v, 'g', 15);
+}
+QString number(const std::optional<double> &v)
+{
+    return v ? number(*v) : QString();
+}
+QString isoTime(const QDateTime &t)
+{
+    return t.isValid() ? t.toUTC().toString(Qt::ISODateWithMs) : QString();
+}
 
 class CsvWriter
 {
@@ -77,11 +85,24 @@ constexpr const char *kFigureColumns =
 
 QStringList figureFields(const stats::KpiFigures &f)
 {
-    return {QString::number(f.predictions), number(f.mae), number(f.rmse), number(f.r2), number(f.mape),
-            number(f.latencyP50Ms), number(f.latencyP95Ms), number(f.latencyP99Ms), number(f.failureRate),
-            number(f.fallbackShare), QString::number(f.failed), QString::number(f.labelled),
-            number(f.throughputPerSecond), number(f.latencyMeanMs), number(f.anticipatedShare), number(f.satisfaction),
-            number(f.mlUptime), number(f.improvementPercent)};
+    return {QString::number(f.predictions),
+            number(f.mae),
+            number(f.rmse),
+            number(f.r2),
+            number(f.mape),
+            number(f.latencyP50Ms),
+            number(f.latencyP95Ms),
+            number(f.latencyP99Ms),
+            number(f.failureRate),
+            number(f.fallbackShare),
+            QString::number(f.failed),
+            QString::number(f.labelled),
+            number(f.throughputPerSecond),
+            number(f.latencyMeanMs),
+            number(f.anticipatedShare),
+            number(f.satisfaction),
+            number(f.mlUptime),
+            number(f.improvementPercent)};
 }
 
 QString compactJson(const QJsonValue &v)
@@ -169,7 +190,10 @@ Result<KpiReportData> buildKpiReport(PgConnection &conn, const QString &deployme
     return data;
 }
 
-QByteArray kpiReportCsvSummaryHeader() { return QByteArray(QByteArray("section,path,") + kFigureColumns); }
+QByteArray kpiReportCsvSummaryHeader()
+{
+    return QByteArray(QByteArray("section,path,") + kFigureColumns);
+}
 
 QString kpiReportChangeSummary(const AuditEntry &change)
 {
@@ -220,8 +244,9 @@ QByteArray kpiReportCsv(const KpiReportData &data)
     for (const QString &path : pathOrder()) {
         for (const KpiPoint &p : s.seriesByPath.value(path))
             csv.row(QStringList{QStringLiteral("series"), path,
-                                isoTime(QDateTime::fromSecsSinceEpoch(p.startSecs, Qt::UTC)), QString::number(p.seconds)}
-                    + figureFields(p.figures));
+                                isoTime(QDateTime::fromSecsSinceEpoch(p.startSecs, Qt::UTC)),
+                                QString::number(p.seconds)} +
+                    figureFields(p.figures));
     }
 
     csv.header("section,id,kind,severity,state,raised_at,resolved_at,acknowledged_at,acknowledged_by,title");

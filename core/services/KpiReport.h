@@ -22,14 +22,14 @@ class PgConnection;
 struct KpiReportData
 {
     QString deployment;
-    QString period;   // "day" or "week"
-    QDateTime from;   // UTC, inclusive
-    QDateTime to;     // UTC, exclusive
+    QString period; // "day" or "week"
+    QDateTime from; // UTC, inclusive
+    QDateTime to;   // UTC, exclusive
     QDateTime generatedAt;
     KpiSnapshot snapshot;
-    QList<Alert> alerts;             // raised before `to` and not resolved before `from`; oldest first
-    QList<AuditEntry> changes;  // audit rows of the deployment in [from, to); oldest first
-    bool alertsTruncated = false;    // more than kMaxRows: the oldest kMaxRows are shown
+    QList<Alert> alerts;          // raised before `to` and not resolved before `from`; oldest first
+    QList<AuditEntry> changes;    // audit rows of the deployment in [from, to); oldest first
+    bool alertsTruncated = false; // more than kMaxRows: the oldest kMaxRows are shown
     bool changesTruncated = false;
 
     static constexpr int kMaxRows = 1000;

@@ -36,14 +36,15 @@ void KpiService::answered()
 void KpiService::load(const KpiQuery &query)
 {
     started();
-    post([cache = m_cache, query](PgConnection &c) { return cache->load(c, query, QDateTime::currentSecsSinceEpoch()); },
-         [this](Result<KpiSnapshot> r) {
-             answered();
-             m_loaded = r.ok();
-             if (r && m_timer.interval() > 0 && !m_timer.isActive())
-                 m_timer.start();
-             Q_EMIT snapshotRead(r);
-         });
+    post(
+        [cache = m_cache, query](PgConnection &c) { return cache->load(c, query, QDateTime::currentSecsSinceEpoch()); },
+        [this](Result<KpiSnapshot> r) {
+            answered();
+            m_loaded = r.ok();
+            if (r && m_timer.interval() > 0 && !m_timer.isActive())
+                m_timer.start();
+            Q_EMIT snapshotRead(r);
+        });
 }
 
 void KpiService::refreshNow()

@@ -35,17 +35,17 @@ struct KpiPoint
 struct KpiSnapshot
 {
     KpiQuery query;
-    int bucketSeconds = 60;          // display bucket, chosen from the range (about 60-300 points)
+    int bucketSeconds = 60; // display bucket, chosen from the range (about 60-300 points)
     KpiTargets targets;
-    stats::KpiFigures overall;       // all paths
-    stats::KpiFigures previous;      // the same length just before `from`: the tiles' trend
-    QMap<QString, stats::KpiFigures> byPath;    // "ml", "heuristic", "fallback"
-    QMap<QString, stats::KpiFigures> byVersion; // model version ("" = none)
+    stats::KpiFigures overall;                     // all paths
+    stats::KpiFigures previous;                    // the same length just before `from`: the tiles' trend
+    QMap<QString, stats::KpiFigures> byPath;       // "ml", "heuristic", "fallback"
+    QMap<QString, stats::KpiFigures> byVersion;    // model version ("" = none)
     QMap<QString, QVector<KpiPoint>> seriesByPath; // "all", "ml", "heuristic", "fallback"; time-ordered
     QList<AuditMarker> markers;
     QDateTime computedAt;
-    double elapsedMs = 0;            // time spent reading and merging
-    qint64 bucketRowsRead = 0;       // aggregate rows read by the last load/refresh
+    double elapsedMs = 0;      // time spent reading and merging
+    qint64 bucketRowsRead = 0; // aggregate rows read by the last load/refresh
 };
 
 // Display bucket for a range: the smallest of 1 min, 5 min, 15 min, 1 h, 3 h, 6 h, 1 d that gives

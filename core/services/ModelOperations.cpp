@@ -1,5 +1,6 @@
 #include "core/services/ModelOperations.h"
 
+#include "core/Text.h"
 #include "core/domain/Deployment.h"
 #include "core/ml/ModelRunner.h"
 #include "core/ml/ModelStore.h"
@@ -8,7 +9,6 @@
 #include "core/store/pg/PgConnection.h"
 #include "core/store/redis/ModelKeys.h"
 #include "core/store/redis/RedisConnection.h"
-#include "core/Text.h"
 
 #include <QCoreApplication>
 #include <QFileInfo>
@@ -39,16 +39,19 @@ Status checkFeatures(PgConnection &pg, const QString &deployment, const ModelInf
     DeploymentStore deployments(pg);
     const auto schema = deployments.featureSchema(deployment, info.schema.id);
     if (!schema)
-        return Error{ServiceText::tr("The model's metadata refers to feature schema %1, which deployment \"%2\" does not have.")
-                         .arg(info.schema.id)
-                         .arg(deployment)};
+        return Error{
+            ServiceText::tr("The model's metadata refers to feature schema %1, which deployment \"%2\" does not have.")
+                .arg(info.schema.id)
+                .arg(deployment)};
     const QStringList modelNumeric = info.schema.numericNames();
     const QStringList modelCategorical = info.schema.categoricalNames();
     if (modelNumeric != schema->numericNames() || modelCategorical != schema->categoricalNames())
-        return Error{ServiceText::tr("The model's features do not match feature schema %1 of deployment \"%2\": the model expects "
-                        "numeric [%3] and categorical [%4], the deployment logs numeric [%5] and categorical [%6].")
+        return Error{ServiceText::tr(
+                         "The model's features do not match feature schema %1 of deployment \"%2\": the model expects "
+                         "numeric [%3] and categorical [%4], the deployment logs numeric [%5] and categorical [%6].")
                          .arg(info.schema.id)
-                         .arg(deployment, modelNumeric.join(QStringLiteral(", ")), modelCategorical.join(QStringLiteral(", ")),
+                         .arg(deployment, modelNumeric.join(QStringLiteral(", ")),
+                              modelCategorical.join(QStringLiteral(", ")),
                               schema->numericNames().join(QStringLiteral(", ")),
                               schema->categoricalNames().join(QStringLiteral(", ")))};
     return {};
@@ -90,27 +93,35 @@ AliasOutcome publishAfter(PgConnection &pg, const std::optional<RedisEndpoint> &
     out.publishAttempted = true;
     const auto published = publishChampion(pg, *redis, out.change.deployment);
     if (!published) {
-        qCWarning(lcModels) << "champion of" << out.change.deployment << "committed but not published:"
-                            << published.errorMessage();
-        out.published = Error{ServiceText::tr("The promotion is committed, but publishing the champion in Redis failed: %1 "
-                                 "Run `mldeckctl models publish --deployment %2` once Redis is back.")
-                                  .arg(published.errorMessage(), out.change.deployment)};
+        qCWarning(lcModels) << "champion of" << out.change.deployment
+                            << "committed but not published:" << published.errorMessage();
+        out.published =
+            Error{ServiceText::tr("The promotion is committed, but publishing the champion in Redis failed: %1 "
+                                  "Run `mldeckctl models publish --deployment %2` once Redis is back.")
+                      .arg(published.errorMessage(), out.change.deployment)};
     }
     return out;
 }
 
 } // namespace
 
-QByteArray championKey(const QString &deployment) { return redis_keys::champion(deployment); }
+QByteArray championKey(const QString &deployment)
+{
+    return redis_keys::champion(deployment);
+}
 
-QByteArray modelsChannel() { return redis_keys::modelsChannel(); }
+QByteArray modelsChannel()
+{
+    return redis_keys::modelsChannel();
+}
 
 Result<RegisterOutcome> registerModel(PgConnection &pg, const RegisterRequest &request, const Actor &actor)
 {
     if (!isValidDeploymentName(request.deployment))
         return Error{ServiceText::tr("\"%1\" is not a valid deployment name.").arg(request.deployment)};
     if (!request.version.isEmpty() && !ModelRegistry::isValidVersion(request.version))
-        return Error{ServiceText::tr("Invalid version \"%1\": use 1 to 64 letters, digits, '.', '_' or '-'.").arg(request.version)};
+        return Error{ServiceText::tr("Invalid version \"%1\": use 1 to 64 letters, digits, '.', '_' or '-'.")
+                         .arg(request.version)};
     if (request.file.isEmpty())
         return Error{ServiceText::tr("No model file given.")};
     const QFileInfo file(request.file);
@@ -127,9 +138,10 @@ Result<RegisterOutcome> registerModel(PgConnection &pg, const RegisterRequest &r
     if (!names)
         return names.error();
     if (!names->contains(request.deployment))
-        return Error{ServiceText::tr("Unknown deployment \"%1\": it has no row in mldeck.deployments (the serving backend or "
-                        "`mldeckctl simulate` creates it).")
-                         .arg(request.deployment)};
+        return Error{
+            ServiceText::tr("Unknown deployment \"%1\": it has no row in mldeck.deployments (the serving backend or "
+                            "`mldeckctl simulate` creates it).")
+                .arg(request.deployment)};
     ModelRegistry registry(pg);
     const auto existing = registry.bySha256(request.deployment, QString::fromLatin1(*sha));
     if (!existing)
@@ -137,9 +149,11 @@ Result<RegisterOutcome> registerModel(PgConnection &pg, const RegisterRequest &r
     if (existing->has_value()) {
         const ModelVersion &m = **existing;
         if (!request.version.isEmpty() && request.version != m.version)
-            return Error{ServiceText::tr("This file (SHA-256 %1…) is already registered for deployment \"%2\" as version %3; a file "
-                            "is registered once per deployment.")
-                             .arg(QString::fromLatin1(sha->left(12)), request.deployment, m.version)};
+            return Error{
+                ServiceText::tr(
+                    "This file (SHA-256 %1…) is already registered for deployment \"%2\" as version %3; a file "
+                    "is registered once per deployment.")
+                    .arg(QString::fromLatin1(sha->left(12)), request.deployment, m.version)};
         return RegisterOutcome{m, true, !m.featureNames.isEmpty()};
     }
 
@@ -149,7 +163,8 @@ Result<RegisterOutcome> registerModel(PgConnection &pg, const RegisterRequest &r
         return runner.error();
     const ModelInfo &info = (*runner)->info();
     if (info.sha256 != *sha)
-        return Error{ServiceText::tr("Model file %1 changed while it was being registered; try again.").arg(request.file)};
+        return Error{
+            ServiceText::tr("Model file %1 changed while it was being registered; try again.").arg(request.file)};
     if (info.hasMetadata) {
         if (Status s = checkFeatures(pg, request.deployment, info); !s)
             return s.error();
@@ -158,8 +173,8 @@ Result<RegisterOutcome> registerModel(PgConnection &pg, const RegisterRequest &r
     NewModelVersion row;
     row.deployment = request.deployment;
     row.name = !request.name.trimmed().isEmpty() ? request.name.trimmed()
-               : !info.name.isEmpty()             ? info.name
-                                                  : file.completeBaseName();
+               : !info.name.isEmpty()            ? info.name
+                                                 : file.completeBaseName();
     row.version = request.version;
     row.sha256 = QString::fromLatin1(*sha);
     row.task = info.hasMetadata ? info.task : QStringLiteral("regression");
@@ -217,19 +232,19 @@ Status publishChampion(RedisConnection &redis, const QString &deployment, const 
                         {QStringLiteral("updated_at"), now}};
     message.insert(QStringLiteral("version"), champion ? QJsonValue(champion->version) : QJsonValue());
     message.insert(QStringLiteral("sha256"), champion ? QJsonValue(champion->sha256) : QJsonValue());
-    const auto r = redis.command({QByteArrayLiteral("EVAL"), QByteArray(kPublishScript), "1", championKey(deployment),
-                                  champion ? champion->version.toUtf8() : QByteArray(),
-                                  champion ? champion->sha256.toUtf8() : QByteArray(),
-                                  champion ? champion->filePath.toUtf8() : QByteArray(), now.toUtf8(),
-                                  champion ? champion->name.toUtf8() : QByteArray(),
-                                  champion ? QByteArray::number(champion->id) : QByteArray(), modelsChannel(),
-                                  QJsonDocument(message).toJson(QJsonDocument::Compact)});
+    const auto r = redis.command(
+        {QByteArrayLiteral("EVAL"), QByteArray(kPublishScript), "1", championKey(deployment),
+         champion ? champion->version.toUtf8() : QByteArray(), champion ? champion->sha256.toUtf8() : QByteArray(),
+         champion ? champion->filePath.toUtf8() : QByteArray(), now.toUtf8(),
+         champion ? champion->name.toUtf8() : QByteArray(), champion ? QByteArray::number(champion->id) : QByteArray(),
+         modelsChannel(), QJsonDocument(message).toJson(QJsonDocument::Compact)});
     if (!r)
         return r.error();
     return {};
 }
 
-Result<std::optional<ModelVersion>> publishChampion(PgConnection &pg, const RedisEndpoint &redis, const QString &deployment)
+Result<std::optional<ModelVersion>> publishChampion(PgConnection &pg, const RedisEndpoint &redis,
+                                                    const QString &deployment)
 {
     const auto champion = ModelRegistry(pg).byAlias(deployment, QStringLiteral("champion"));
     if (!champion)

@@ -1,8 +1,8 @@
 #pragma once
 
 #include "core/config/Endpoints.h"
-#include "core/domain/Result.h"
 #include "core/domain/ModelVersion.h"
+#include "core/domain/Result.h"
 #include "core/rollout/AuditRecord.h"
 
 #include <QByteArray>
@@ -62,7 +62,8 @@ Result<AliasOutcome> restorePrevious(PgConnection &pg, const std::optional<Redis
                                      const QString &deployment, const QString &reason, const Actor &actor);
 
 // Writes the current champion of the deployment (read from PostgreSQL) to Redis and announces it.
-Result<std::optional<ModelVersion>> publishChampion(PgConnection &pg, const RedisEndpoint &redis, const QString &deployment);
+Result<std::optional<ModelVersion>> publishChampion(PgConnection &pg, const RedisEndpoint &redis,
+                                                    const QString &deployment);
 // The same with a known champion (nullopt: the deployment has none, the key is deleted).
 Status publishChampion(RedisConnection &redis, const QString &deployment, const std::optional<ModelVersion> &champion);
 

@@ -1,10 +1,10 @@
 #include "core/services/ModelResolver.h"
 
+#include "core/Text.h"
 #include "core/ml/ModelStore.h"
 #include "core/services/KeptPgConnection.h"
 #include "core/store/pg/ModelRegistry.h"
 #include "core/store/pg/PgConnection.h"
-#include "core/Text.h"
 
 #include <QCoreApplication>
 #include <QFileInfo>
@@ -17,7 +17,8 @@ Result<ResolvedModel> resolveModel(const QString &ref, const std::optional<PgEnd
     static const QRegularExpression aliasRef(QStringLiteral("^([a-z][a-z0-9_-]{0,62}):(champion|challenger)$"));
     static const QRegularExpression versionRef(QStringLiteral("^([a-z][a-z0-9_-]{0,62})@([A-Za-z0-9._-]{1,64})$"));
     if (ref.trimmed().isEmpty())
-        return Error{ServiceText::tr("No model given: use a file path, DEPLOYMENT:champion, DEPLOYMENT:challenger or DEPLOYMENT@VERSION.")};
+        return Error{ServiceText::tr(
+            "No model given: use a file path, DEPLOYMENT:champion, DEPLOYMENT:challenger or DEPLOYMENT@VERSION.")};
 
     const auto aliasMatch = aliasRef.match(ref);
     const auto versionMatch = versionRef.match(ref);
@@ -33,7 +34,9 @@ Result<ResolvedModel> resolveModel(const QString &ref, const std::optional<PgEnd
     }
 
     if (!pg)
-        return Error{ServiceText::tr("Model reference \"%1\" needs the registry: give PostgreSQL with --pg or MLDECK_PG_URL.").arg(ref)};
+        return Error{
+            ServiceText::tr("Model reference \"%1\" needs the registry: give PostgreSQL with --pg or MLDECK_PG_URL.")
+                .arg(ref)};
     KeptPgConnection own(QStringLiteral("mldeck-resolver"));
     auto conn = (kept ? *kept : own).get(*pg);
     if (!conn)

@@ -1,9 +1,9 @@
 #pragma once
 
 #include "core/config/Endpoints.h"
+#include "core/domain/ModelVersion.h"
 #include "core/domain/Result.h"
 #include "core/ml/ModelRunner.h"
-#include "core/domain/ModelVersion.h"
 
 #include <QString>
 
@@ -18,8 +18,8 @@ class KeptPgConnection;
 struct ResolvedModel
 {
     std::unique_ptr<ModelRunner> runner;
-    QString label;                      // for tables and verdicts: "eta@2 (champion)" or the file name
-    std::optional<ModelVersion> entry;  // the registry row when the model came from the registry
+    QString label;                     // for tables and verdicts: "eta@2 (champion)" or the file name
+    std::optional<ModelVersion> entry; // the registry row when the model came from the registry
 };
 
 // Resolves a model reference:

@@ -32,10 +32,12 @@ void ModelsService::setEndpoints(const std::optional<PgEndpoint> &pg, const std:
     m_redis = redis;
 }
 
-void ModelsService::setStoreDirectory(const QString &directory) { m_storeDirectory = directory; }
+void ModelsService::setStoreDirectory(const QString &directory)
+{
+    m_storeDirectory = directory;
+}
 
-template <typename Job>
-void ModelsService::postAction(Job job)
+template <typename Job> void ModelsService::postAction(Job job)
 {
     post(std::move(job), [this](Result<ModelAction> r) { Q_EMIT actionFinished(r); });
 }
@@ -70,8 +72,8 @@ void ModelsService::registerFile(const QString &deployment, const QString &file,
         a.message = outcome->alreadyRegistered
                         ? tr("This file is already registered as %1@%2; nothing changed.")
                               .arg(outcome->model.deployment, outcome->model.version)
-                        : tr("Registered %1@%2 (%3).").arg(outcome->model.deployment, outcome->model.version,
-                                                          outcome->model.name);
+                        : tr("Registered %1@%2 (%3).")
+                              .arg(outcome->model.deployment, outcome->model.version, outcome->model.name);
         return a;
     });
 }
@@ -89,8 +91,9 @@ void ModelsService::restorePrevious(const QString &deployment, const QString &re
 {
     postAction([redis = m_redis, deployment, reason](PgConnection &conn) {
         const auto outcome = models::restorePrevious(conn, redis, deployment, reason, Actor::current());
-        return fromAlias(outcome, outcome ? tr("Restored %1@%2 as champion.").arg(deployment, outcome->change.after.version)
-                                          : QString());
+        return fromAlias(outcome, outcome
+                                      ? tr("Restored %1@%2 as champion.").arg(deployment, outcome->change.after.version)
+                                      : QString());
     });
 }
 
@@ -114,11 +117,13 @@ void ModelsService::publish(const QString &deployment)
             return Error{tr("No Redis connection is configured.")};
         const auto published = models::publishChampion(conn, *redis, deployment);
         if (!published)
-            return Error{tr("Publishing the champion of \"%1\" in Redis failed: %2").arg(deployment, published.errorMessage())};
+            return Error{
+                tr("Publishing the champion of \"%1\" in Redis failed: %2").arg(deployment, published.errorMessage())};
         ModelAction a;
         a.model = *published;
-        a.message = published->has_value() ? tr("Published %1@%2 as champion in Redis.").arg(deployment, (*published)->version)
-                                           : tr("Deployment \"%1\" has no champion; its Redis key was cleared.").arg(deployment);
+        a.message = published->has_value()
+                        ? tr("Published %1@%2 as champion in Redis.").arg(deployment, (*published)->version)
+                        : tr("Deployment \"%1\" has no champion; its Redis key was cleared.").arg(deployment);
         return a;
     });
 }

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "core/services/PgService.h"
 #include "core/domain/ModelVersion.h"
+#include "core/services/PgService.h"
 
 #include <QList>
 #include <QString>
@@ -21,8 +21,8 @@ struct ModelList
 // action (nothing changed) is the Result's error.
 struct ModelAction
 {
-    QString message;      // what changed, for the user
-    QString publishError; // the change is committed but the Redis publish after it failed
+    QString message;                   // what changed, for the user
+    QString publishError;              // the change is committed but the Redis publish after it failed
     std::optional<ModelVersion> model; // the version acted on
     QString changeId;                  // audit change id of an alias move
 };
@@ -56,8 +56,7 @@ Q_SIGNALS:
     void actionFinished(const mldeck::Result<mldeck::ModelAction> &action);
 
 private:
-    template <typename Job>
-    void postAction(Job job);
+    template <typename Job> void postAction(Job job);
 
     std::optional<RedisEndpoint> m_redis;
     QString m_storeDirectory;

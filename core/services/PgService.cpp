@@ -7,7 +7,8 @@
 namespace mldeck {
 
 PgWorker::PgWorker(const QString &name)
-    : m_jobs(QStringLiteral("mldeck-") + name), m_conn(std::make_shared<KeptPgConnection>(QStringLiteral("mldeck-") + name))
+    : m_jobs(QStringLiteral("mldeck-") + name),
+      m_conn(std::make_shared<KeptPgConnection>(QStringLiteral("mldeck-") + name))
 {
 }
 

@@ -79,8 +79,7 @@ protected:
     PgService(const QString &workerName, QObject *parent);
 
     // job(PgConnection &) -> Result<T> on the worker; done(Result<T>) back on this object's thread.
-    template <typename Job, typename Done>
-    void post(Job job, Done done)
+    template <typename Job, typename Done> void post(Job job, Done done)
     {
         m_worker.post(this, m_pg, std::move(job), std::move(done));
     }

@@ -1,11 +1,11 @@
 #include "core/services/PlanService.h"
 
+#include "core/Text.h"
 #include "core/rollout/FlagValues.h"
 #include "core/services/FlagService.h"
 #include "core/store/pg/PgConnection.h"
 #include "core/store/pg/RolloutPlanStore.h"
 #include "core/store/pg/WindowMetricsQuery.h"
-#include "core/Text.h"
 
 #include <QCoreApplication>
 #include <QJsonArray>
@@ -127,7 +127,8 @@ Result<PlanStatus> PlanService::save(const QString &deployment, const StagedPlan
     if (Status s = store.save(deployment, p, current); !s)
         return s.error();
     if (Status s = m_flags.audit(record); !s)
-        return Error{ServiceText::tr("The plan was saved but its audit row could not be written: %1").arg(s.errorMessage())};
+        return Error{
+            ServiceText::tr("The plan was saved but its audit row could not be written: %1").arg(s.errorMessage())};
     return status(deployment);
 }
 
@@ -142,7 +143,8 @@ Result<PlanStatus> PlanService::advance(const QString &deployment, const QString
         return stored.error();
     }
     if (!stored->exists)
-        return Error{ServiceText::tr("Deployment \"%1\" has no staged plan yet; save one first (mldeckctl plan set).").arg(deployment)};
+        return Error{ServiceText::tr("Deployment \"%1\" has no staged plan yet; save one first (mldeckctl plan set).")
+                         .arg(deployment)};
     auto now = status(deployment);
     if (!now)
         return now.error();
@@ -150,7 +152,8 @@ Result<PlanStatus> PlanService::advance(const QString &deployment, const QString
     if (!flags)
         return flags.error();
     if (!flags->exists)
-        return Error{ServiceText::tr("Deployment \"%1\" has no flags in Redis (create them with mldeckctl flags init).").arg(deployment)};
+        return Error{ServiceText::tr("Deployment \"%1\" has no flags in Redis (create them with mldeckctl flags init).")
+                         .arg(deployment)};
     auto next = plan::nextStep(stored->plan, stored->currentStep);
     if (!next)
         return next.error();
@@ -160,7 +163,9 @@ Result<PlanStatus> PlanService::advance(const QString &deployment, const QString
     while (*next < stored->plan.steps.size() && stored->plan.steps.at(*next) <= live)
         next = *next + 1;
     if (*next >= stored->plan.steps.size())
-        return Error{ServiceText::tr("ML traffic is already at %1 %, at or above the plan's last step: nothing to advance.").arg(live)};
+        return Error{
+            ServiceText::tr("ML traffic is already at %1 %, at or above the plan's last step: nothing to advance.")
+                .arg(live)};
     const bool override = !overrideReason.trimmed().isEmpty();
     if (!now->canAdvance && !override) {
         QStringList failing;
@@ -207,7 +212,8 @@ Result<PlanStatus> PlanService::advance(const QString &deployment, const QString
 Result<WhatIf> PlanService::whatIf(const QString &deployment, int percentage)
 {
     if (!isValidTrafficPercentage(percentage))
-        return Error{ServiceText::tr("The ML traffic percentage must be a whole number from 0 to 100, not %1.").arg(percentage)};
+        return Error{
+            ServiceText::tr("The ML traffic percentage must be a whole number from 0 to 100, not %1.").arg(percentage)};
     auto flags = m_flags.read(deployment);
     if (!flags)
         return flags.error();

@@ -34,8 +34,7 @@ bool ProbeMailbox::launch(Probe probe, Deliver deliver)
             } catch (const std::exception &e) { // adapters should not throw; never let it kill the process
                 result.up = false;
                 result.detail =
-                    ServiceText::tr("internal error while checking: %1")
-                        .arg(QString::fromLocal8Bit(e.what()));
+                    ServiceText::tr("internal error while checking: %1").arg(QString::fromLocal8Bit(e.what()));
             }
             {
                 // Posting under the lock: close() cannot complete between the check and the post,

@@ -1,9 +1,9 @@
 #include "core/services/Probes.h"
 
+#include "core/Text.h"
 #include "core/store/pg/Migrator.h"
 #include "core/store/pg/PgConnection.h"
 #include "core/store/redis/RedisConnection.h"
-#include "core/Text.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>

@@ -27,8 +27,7 @@ struct ProbeResult
 // the server no longer accepts anyone (e.g. a frozen PostgreSQL postmaster), which is exactly
 // what the user must be told.
 ProbeResult probeRedis(const RedisEndpoint &endpoint);
-ProbeResult probePg(const PgEndpoint &endpoint,
-                    const QString &applicationName = QStringLiteral("mldeck-health"));
+ProbeResult probePg(const PgEndpoint &endpoint, const QString &applicationName = QStringLiteral("mldeck-health"));
 
 // "schema v1", "schema not installed: run mldeckctl migrate", ...
 QString describeSchema(int current, int latest, bool foreign, const QStringList &pending = {});

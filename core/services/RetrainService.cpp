@@ -52,7 +52,10 @@ void RetrainService::setEndpoints(const std::optional<PgEndpoint> &pg, const std
     m_redis = redis;
 }
 
-void RetrainService::setActor(const Actor &actor) { m_actor = actor; }
+void RetrainService::setActor(const Actor &actor)
+{
+    m_actor = actor;
+}
 
 void RetrainService::checkTriggers(const QString &deployment)
 {
@@ -112,11 +115,9 @@ void RetrainService::cancelRun()
 
 void RetrainService::applyDecision(qint64 runId, const retrain::ApplyOptions &options)
 {
-    post(
-        [redis = m_redis, runId, options, actor = m_actor](PgConnection &c) {
-            return retrain::applyDecision(c, redis, runId, options, actor);
-        },
-        [this](Result<RetrainRun> r) { Q_EMIT decisionApplied(r); });
+    post([redis = m_redis, runId, options,
+          actor = m_actor](PgConnection &c) { return retrain::applyDecision(c, redis, runId, options, actor); },
+         [this](Result<RetrainRun> r) { Q_EMIT decisionApplied(r); });
 }
 
 void RetrainService::listHistory(const QString &deployment)

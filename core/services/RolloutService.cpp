@@ -140,11 +140,10 @@ void RolloutService::onWatchedState(const FlagState &state, const QString &chang
     // Anything else that changed what we last showed (another console, the guard, redis-cli)
     // is someone else's; the first read after watch() is not a change.
     const bool own = !changeId.isEmpty() && m_ownChangeIds.contains(changeId);
-    const bool differs = m_lastSeen.exists != state.exists || m_lastSeen.version != state.version ||
-                         m_lastSeen.mlEnabled != state.mlEnabled ||
-                         m_lastSeen.trafficPercentage != state.trafficPercentage ||
-                         m_lastSeen.fallbackOnError != state.fallbackOnError ||
-                         m_lastSeen.invalidFields != state.invalidFields;
+    const bool differs =
+        m_lastSeen.exists != state.exists || m_lastSeen.version != state.version ||
+        m_lastSeen.mlEnabled != state.mlEnabled || m_lastSeen.trafficPercentage != state.trafficPercentage ||
+        m_lastSeen.fallbackOnError != state.fallbackOnError || m_lastSeen.invalidFields != state.invalidFields;
     const bool byOther = !own && m_lastSeenVersion >= 0 && differs;
     m_lastSeenVersion = state.version;
     m_lastSeen = state;
@@ -168,9 +167,10 @@ void RolloutService::apply(const QString &deployment, const FlagEdit &edit, qint
     const Actor actor = m_actor;
     const QUuid id = rememberOwn();
     m_jobs->post(
-        this, [w, deployment, edit, expectedVersion, actor, id] {
-            return w->flags.apply(deployment, edit, expectedVersion, edit.reason, actor,
-                                  QStringLiteral("flags.apply"), {}, id);
+        this,
+        [w, deployment, edit, expectedVersion, actor, id] {
+            return w->flags.apply(deployment, edit, expectedVersion, edit.reason, actor, QStringLiteral("flags.apply"),
+                                  {}, id);
         },
         [this](ApplyOutcome o) {
             if (o.connectionFailure)

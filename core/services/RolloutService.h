@@ -57,7 +57,8 @@ Q_SIGNALS:
     void planLoaded(const mldeck::Result<mldeck::PlanStatus> &plan);
     void planSaved(const mldeck::Status &status);
     void planAdvanced(const mldeck::Result<mldeck::PlanStatus> &plan);
-    void connectionProblem(const QString &message); // Redis or PostgreSQL unreachable/hung; the UI must not show stale data as live
+    void connectionProblem(
+        const QString &message); // Redis or PostgreSQL unreachable/hung; the UI must not show stale data as live
 
 private:
     struct Worker;

@@ -74,8 +74,7 @@ void ServerWatch::launchProbe()
     const int hung = m_mailbox->running();
     if (hung >= kMaxAbandonedProbes) {
         // Do not pile up threads on a server that swallows connections; wait for the backoff.
-        applyOutcome(false,
-                     tr("not responding: %1 earlier checks of %2 are still waiting").arg(hung).arg(m_target));
+        applyOutcome(false, tr("not responding: %1 earlier checks of %2 are still waiting").arg(hung).arg(m_target));
         return;
     }
     const quint64 id = ++m_lastProbeId;
@@ -105,9 +104,9 @@ void ServerWatch::onWatchdog()
     if (!m_inFlight)
         return;
     m_inFlight = false; // the probe keeps running on its thread; its answer will be ignored
-    applyOutcome(false, tr("not responding: no answer from %1 within %2 s")
-                            .arg(m_target)
-                            .arg(double(kWatchdog.count()) / 1000.0));
+    applyOutcome(
+        false,
+        tr("not responding: no answer from %1 within %2 s").arg(m_target).arg(double(kWatchdog.count()) / 1000.0));
 }
 
 void ServerWatch::applyOutcome(bool up, const QString &detail)

@@ -17,7 +17,10 @@ namespace mldeck {
 
 namespace {
 
-bool retryable(int status) { return status == 0 || status == 408 || status == 429 || status >= 500; }
+bool retryable(int status)
+{
+    return status == 0 || status == 408 || status == 429 || status >= 500;
+}
 
 } // namespace
 
@@ -28,7 +31,8 @@ QJsonObject webhookPayload(const WebhookEvent &e)
     QString headline;
     QString color;
     if (e.event == QLatin1String("firing")) {
-        headline = ServiceText::tr("[FIRING] %1 on %2: %3 (%4)").arg(e.title, e.deployment, valueText, e.rule.describe());
+        headline =
+            ServiceText::tr("[FIRING] %1 on %2: %3 (%4)").arg(e.title, e.deployment, valueText, e.rule.describe());
         color = e.rule.severity == QLatin1String("critical") ? QStringLiteral("#d00000") : QStringLiteral("#f2a900");
     } else if (e.event == QLatin1String("resolved")) {
         headline = ServiceText::tr("[RESOLVED] %1 on %2: now %3").arg(e.title, e.deployment, valueText);
@@ -38,9 +42,15 @@ QJsonObject webhookPayload(const WebhookEvent &e)
         color = QStringLiteral("#439fe0");
     }
     const QJsonArray fields{
-        QJsonObject{{QStringLiteral("title"), ServiceText::tr("Deployment")}, {QStringLiteral("value"), e.deployment}, {QStringLiteral("short"), true}},
-        QJsonObject{{QStringLiteral("title"), ServiceText::tr("Value")}, {QStringLiteral("value"), valueText}, {QStringLiteral("short"), true}},
-        QJsonObject{{QStringLiteral("title"), ServiceText::tr("Rule")}, {QStringLiteral("value"), e.rule.describe()}, {QStringLiteral("short"), false}},
+        QJsonObject{{QStringLiteral("title"), ServiceText::tr("Deployment")},
+                    {QStringLiteral("value"), e.deployment},
+                    {QStringLiteral("short"), true}},
+        QJsonObject{{QStringLiteral("title"), ServiceText::tr("Value")},
+                    {QStringLiteral("value"), valueText},
+                    {QStringLiteral("short"), true}},
+        QJsonObject{{QStringLiteral("title"), ServiceText::tr("Rule")},
+                    {QStringLiteral("value"), e.rule.describe()},
+                    {QStringLiteral("short"), false}},
     };
     const QJsonObject attachment{{QStringLiteral("color"), color},
                                  {QStringLiteral("title"), e.title},
@@ -131,7 +141,8 @@ WebhookOutcome WebhookNotifier::post(const QString &url, const QJsonObject &payl
     const int attempts = std::max(1, m_options.maxAttempts);
     for (int n = 1; n <= attempts; ++n) {
         if (n > 1 && !m_options.backoffMs.isEmpty())
-            QThread::msleep(static_cast<unsigned long>(m_options.backoffMs.value(n - 2, m_options.backoffMs.constLast())));
+            QThread::msleep(
+                static_cast<unsigned long>(m_options.backoffMs.value(n - 2, m_options.backoffMs.constLast())));
         const WebhookAttempt a = postOnce(url, body, n);
         out.attempts << a;
         if (sink)

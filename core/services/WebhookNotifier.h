@@ -17,11 +17,11 @@ namespace mldeck {
 struct WebhookEvent
 {
     QString deployment;
-    QString event;  // firing, resolved, test
+    QString event; // firing, resolved, test
     qint64 alertId = 0;
     AlertRule rule;
     std::optional<double> value;
-    QDateTime at;   // when the transition happened
+    QDateTime at; // when the transition happened
     QString title;
 };
 

@@ -1,12 +1,12 @@
 #include "core/simulator/ChampionFollower.h"
 
+#include "core/Text.h"
 #include "core/ml/ModelRunner.h"
 #include "core/ml/ModelStore.h"
 #include "core/store/pg/ModelRegistry.h"
 #include "core/store/pg/PgConnection.h"
 #include "core/store/redis/ModelKeys.h"
 #include "core/store/redis/RedisConnection.h"
-#include "core/Text.h"
 
 #include <QCoreApplication>
 #include <QDateTime>
@@ -28,20 +28,29 @@ constexpr qint64 kSafetyRereadMs = 5000;
 // must not flood the log while an operator repairs the store.
 constexpr qint64 kFailedRetryMs = 30'000;
 
-qint64 nowMs() { return QDateTime::currentMSecsSinceEpoch(); }
+qint64 nowMs()
+{
+    return QDateTime::currentMSecsSinceEpoch();
+}
 
 } // namespace
 
 ChampionFollower::ChampionFollower(RedisEndpoint redis, PgEndpoint pg, QString deployment, int modelThreads,
                                    std::optional<ChampionRef> serving)
-    : m_redis(std::move(redis)), m_pg(std::move(pg)), m_deployment(std::move(deployment)),
-      m_modelThreads(modelThreads), m_wanted(std::move(serving))
+    : m_redis(std::move(redis)), m_pg(std::move(pg)), m_deployment(std::move(deployment)), m_modelThreads(modelThreads),
+      m_wanted(std::move(serving))
 {
 }
 
-ChampionFollower::~ChampionFollower() { stop(); }
+ChampionFollower::~ChampionFollower()
+{
+    stop();
+}
 
-void ChampionFollower::start() { m_thread = std::thread([this] { loop(); }); }
+void ChampionFollower::start()
+{
+    m_thread = std::thread([this] { loop(); });
+}
 
 void ChampionFollower::stop()
 {
@@ -111,7 +120,8 @@ Result<LoadedChampion> ChampionFollower::load(const ChampionRef &ref, int modelT
 {
     auto runner = ModelStore::loadVerified(ref.path, ref.sha256);
     if (!runner)
-        return Error{SimulatorText::tr("Champion version %1 cannot be served: %2").arg(ref.version, runner.errorMessage())};
+        return Error{
+            SimulatorText::tr("Champion version %1 cannot be served: %2").arg(ref.version, runner.errorMessage())};
     (*runner)->setThreads(modelThreads);
     return LoadedChampion{ref, std::move(runner).value()};
 }

@@ -28,9 +28,15 @@ DependencyReporter::DependencyReporter(RedisEndpoint endpoint, int intervalMs)
 {
 }
 
-DependencyReporter::~DependencyReporter() { stop(); }
+DependencyReporter::~DependencyReporter()
+{
+    stop();
+}
 
-void DependencyReporter::start() { m_thread = std::thread([this] { loop(); }); }
+void DependencyReporter::start()
+{
+    m_thread = std::thread([this] { loop(); });
+}
 
 void DependencyReporter::stop()
 {

@@ -21,9 +21,15 @@ FlagFollower::FlagFollower(RedisEndpoint endpoint, QString deployment)
     m_state.deployment = m_deployment;
 }
 
-FlagFollower::~FlagFollower() { stop(); }
+FlagFollower::~FlagFollower()
+{
+    stop();
+}
 
-void FlagFollower::start() { m_thread = std::thread([this] { loop(); }); }
+void FlagFollower::start()
+{
+    m_thread = std::thread([this] { loop(); });
+}
 
 void FlagFollower::stop()
 {
@@ -66,7 +72,8 @@ void FlagFollower::loop()
     int backoffMs = 250;
     while (!m_stop) {
         auto conn = RedisConnection::open(m_endpoint);
-        auto subscriber = conn ? FlagSubscriber::open(m_endpoint) : Result<std::unique_ptr<FlagSubscriber>>(conn.error());
+        auto subscriber =
+            conn ? FlagSubscriber::open(m_endpoint) : Result<std::unique_ptr<FlagSubscriber>>(conn.error());
         if (!conn || !subscriber) {
             {
                 std::lock_guard lock(m_mutex);

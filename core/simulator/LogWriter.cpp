@@ -1,8 +1,8 @@
 #include "core/simulator/LogWriter.h"
 
+#include "core/Text.h"
 #include "core/store/pg/PgConnection.h"
 #include "core/store/pg/PredictionLog.h"
-#include "core/Text.h"
 
 #include <QCoreApplication>
 #include <QDateTime>
@@ -18,8 +18,7 @@ namespace {
 constexpr std::size_t kBatchRows = 5000;
 constexpr int kIdleWaitMs = 200;
 
-template <typename Row>
-std::vector<Row> takeFront(std::deque<Row> &queue, std::size_t n)
+template <typename Row> std::vector<Row> takeFront(std::deque<Row> &queue, std::size_t n)
 {
     n = std::min(n, queue.size());
     std::vector<Row> out(std::make_move_iterator(queue.begin()), std::make_move_iterator(queue.begin() + n));
@@ -27,13 +26,15 @@ std::vector<Row> takeFront(std::deque<Row> &queue, std::size_t n)
     return out;
 }
 
-template <typename Row>
-void putBack(std::deque<Row> &queue, std::vector<Row> &rows)
+template <typename Row> void putBack(std::deque<Row> &queue, std::vector<Row> &rows)
 {
     queue.insert(queue.begin(), std::make_move_iterator(rows.begin()), std::make_move_iterator(rows.end()));
 }
 
-qint64 nowMs() { return QDateTime::currentMSecsSinceEpoch(); }
+qint64 nowMs()
+{
+    return QDateTime::currentMSecsSinceEpoch();
+}
 } // namespace
 
 LogWriter::LogWriter(PgEndpoint endpoint) : m_endpoint(std::move(endpoint)) {}
@@ -44,12 +45,16 @@ LogWriter::~LogWriter()
         (void)stopAndFlush(0);
 }
 
-void LogWriter::start() { m_thread = std::thread([this] { loop(); }); }
+void LogWriter::start()
+{
+    m_thread = std::thread([this] { loop(); });
+}
 
 void LogWriter::append(std::vector<PredictionRow> &&rows)
 {
     std::lock_guard lock(m_mutex);
-    m_predictions.insert(m_predictions.end(), std::make_move_iterator(rows.begin()), std::make_move_iterator(rows.end()));
+    m_predictions.insert(m_predictions.end(), std::make_move_iterator(rows.begin()),
+                         std::make_move_iterator(rows.end()));
     trimLocked();
 }
 
@@ -104,7 +109,7 @@ Status LogWriter::stopAndFlush(int timeoutMs)
     const Counters c = counters();
     if (c.buffered > 0 || c.dropped > 0)
         return Error{SimulatorText::tr("%1 rows could not be written to PostgreSQL (%2 dropped while it "
-                                                 "was unreachable): %3")
+                                       "was unreachable): %3")
                          .arg(c.buffered + c.dropped)
                          .arg(c.dropped)
                          .arg(c.lastError)};
@@ -139,9 +144,8 @@ void LogWriter::loop()
         conn.reset();
         qCWarning(lcLogWriter) << "write failed, retrying in" << backoffMs << "ms:" << counters().lastError;
         std::unique_lock lock(m_mutex);
-        m_wake.wait_for(lock, std::chrono::milliseconds(backoffMs), [this] {
-            return m_stopping && nowMs() > m_flushDeadlineMs;
-        });
+        m_wake.wait_for(lock, std::chrono::milliseconds(backoffMs),
+                        [this] { return m_stopping && nowMs() > m_flushDeadlineMs; });
         backoffMs = std::min(backoffMs * 2, 5000);
     }
 }
@@ -180,7 +184,8 @@ bool LogWriter::writePending(PgConnection &conn)
             continue;
         }
         const Status outcomesStatus = outcomes.empty() ? Status{} : log.appendOutcomes(outcomes);
-        const Status feedbackStatus = (!outcomesStatus || feedback.empty()) ? outcomesStatus : log.appendFeedback(feedback);
+        const Status feedbackStatus =
+            (!outcomesStatus || feedback.empty()) ? outcomesStatus : log.appendFeedback(feedback);
         std::lock_guard lock(m_mutex);
         if (outcomesStatus)
             m_counters.outcomesWritten += static_cast<qint64>(outcomes.size());

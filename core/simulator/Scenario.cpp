@@ -39,21 +39,24 @@ Result<qint64> parseDurationMs(const QString &text)
         return Error{SimulatorText::tr("\"%1\" is not a duration (examples: 250ms, 30s, 5m, 1h).").arg(text)};
     const double value = m.captured(1).toDouble();
     const QString unit = m.captured(2);
-    const double factor = unit == QLatin1String("ms") ? 1 : unit == QLatin1String("s") ? 1e3
-                                                        : unit == QLatin1String("m")   ? 60e3
-                                                                                       : 3600e3;
+    const double factor = unit == QLatin1String("ms")  ? 1
+                          : unit == QLatin1String("s") ? 1e3
+                          : unit == QLatin1String("m") ? 60e3
+                                                       : 3600e3;
     return static_cast<qint64>(value * factor);
 }
 
 Result<Scenario> parseScenario(const QString &text)
 {
-    static const QRegularExpression re(QStringLiteral("^([a-z]+(?:-[a-z]+)*)(?:@([0-9.]+[a-z]+))?(?:\\+([0-9.]+[a-z]+))?$"));
+    static const QRegularExpression re(
+        QStringLiteral("^([a-z]+(?:-[a-z]+)*)(?:@([0-9.]+[a-z]+))?(?:\\+([0-9.]+[a-z]+))?$"));
     const auto m = re.match(text.trimmed());
     QStringList known;
     for (const auto &kind : kKinds)
         known << QString::fromLatin1(kind.second);
-    const QString usage = SimulatorText::tr("Scenarios are NAME[@START][+DURATION] with NAME one of %1, e.g. drift@5m or errors@2m+3m.")
-                              .arg(known.join(QStringLiteral(", ")));
+    const QString usage =
+        SimulatorText::tr("Scenarios are NAME[@START][+DURATION] with NAME one of %1, e.g. drift@5m or errors@2m+3m.")
+            .arg(known.join(QStringLiteral(", ")));
     if (!m.hasMatch())
         return Error{SimulatorText::tr("Bad scenario \"%1\". ").arg(text) + usage};
     Scenario s;

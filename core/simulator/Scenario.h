@@ -13,11 +13,12 @@ namespace mldeck {
 // e.g. "drift@5m", "errors@2m+3m", "latency@30s+1m", "degraded", "weather-down@1m+10m".
 struct Scenario
 {
-    enum class Kind {
-        Drift,    // some features drift (see RideDelayGenerator::setDrift)
-        Errors,   // half of the ML calls throw
-        Latency,  // ML latency rises by about 1.5 s
-        Degraded, // the model's predictions get much worse
+    enum class Kind
+    {
+        Drift,       // some features drift (see RideDelayGenerator::setDrift)
+        Errors,      // half of the ML calls throw
+        Latency,     // ML latency rises by about 1.5 s
+        Degraded,    // the model's predictions get much worse
         WeatherDown, // the weather API is down: neutral weather features, dependency reported in fallback
     };
     Kind kind = Kind::Drift;

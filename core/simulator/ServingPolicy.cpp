@@ -1,7 +1,7 @@
 #include "core/simulator/ServingPolicy.h"
 
-#include "core/rollout/Bucketing.h"
 #include "core/Text.h"
+#include "core/rollout/Bucketing.h"
 
 #include <QCoreApplication>
 
@@ -10,7 +10,7 @@
 namespace mldeck {
 
 namespace {
-constexpr double kMlBaseMedianMs = 35.0;      // feature fetch + serving overhead around the model call
+constexpr double kMlBaseMedianMs = 35.0; // feature fetch + serving overhead around the model call
 constexpr double kHeuristicMedianMs = 4.0;
 constexpr double kLatencySpikeMs = 1500.0;
 constexpr double kErrorShare = 0.5;
@@ -23,7 +23,10 @@ bool ServingPolicy::routesToMl(const FlagState &flags, const QString &deployment
     return flags.routesToMl(bucket(deployment, requestKey));
 }
 
-double ServingPolicy::lognormalMs(double medianMs, double sigma) { return medianMs * std::exp(sigma * m_normal(m_rng)); }
+double ServingPolicy::lognormalMs(double medianMs, double sigma)
+{
+    return medianMs * std::exp(sigma * m_normal(m_rng));
+}
 
 PredictionRow ServingPolicy::serve(const FlagState &flags, const QString &deployment, const RideRequest &request,
                                    bool onMl, std::optional<double> mlOutput, const QString &mlError,

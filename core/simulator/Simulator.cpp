@@ -1,5 +1,6 @@
 #include "core/simulator/Simulator.h"
 
+#include "core/Text.h"
 #include "core/demo/RideDelayGenerator.h"
 #include "core/domain/Deployment.h"
 #include "core/ml/ModelRunner.h"
@@ -15,7 +16,6 @@
 #include "core/store/pg/PredictionLog.h"
 #include "core/store/redis/FlagStore.h"
 #include "core/store/redis/RedisConnection.h"
-#include "core/Text.h"
 
 #include <QCoreApplication>
 #include <QCryptographicHash>
@@ -23,9 +23,9 @@
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFileInfo>
-#include <QSysInfo>
 #include <QLoggingCategory>
 #include <QMessageAuthenticationCode>
+#include <QSysInfo>
 
 #include <cmath>
 #include <deque>
@@ -45,7 +45,10 @@ constexpr double kFeedbackToleranceMin = 3.0; // users call a prediction good wh
 constexpr int kDemoUsers = 5000;
 constexpr int kFlushTimeoutMs = 30'000;
 
-qint64 wallMicros() { return QDateTime::currentMSecsSinceEpoch() * 1000; }
+qint64 wallMicros()
+{
+    return QDateTime::currentMSecsSinceEpoch() * 1000;
+}
 
 struct PendingOutcome
 {
@@ -93,8 +96,8 @@ struct Simulator::Impl
     void serveChampion(RedisConnection &redis);
     std::vector<DependencyReport> dependencyReports() const;
     Status serveBatch(int count, qint64 elapsedMs, const FlagState &flags, LogWriter &writer);
-    std::vector<std::optional<double>> predict(const std::vector<RideRequest> &requests,
-                                               const std::vector<bool> &onMl, QString *error, double *msPerRow);
+    std::vector<std::optional<double>> predict(const std::vector<RideRequest> &requests, const std::vector<bool> &onMl,
+                                               QString *error, double *msPerRow);
     void schedule(const RideRequest &request, const PredictionRow &row);
     void releaseOutcomes(qint64 upToMs, LogWriter &writer);
     QString pseudonym(int user) const;
@@ -122,8 +125,9 @@ Status Simulator::prepare()
 {
     auto &o = d->options;
     if (!isValidDeploymentName(o.deployment))
-        return Error{SimulatorText::tr("\"%1\" is not a valid deployment name (lower-case letters, digits, '-' and '_').")
-                         .arg(o.deployment)};
+        return Error{
+            SimulatorText::tr("\"%1\" is not a valid deployment name (lower-case letters, digits, '-' and '_').")
+                .arg(o.deployment)};
     if (!(o.rate > 0 && o.rate <= 100'000))
         return Error{SimulatorText::tr("The rate must be between 0 and 100000 requests per second.")};
     if (o.initialPercentage > 100)
@@ -139,8 +143,9 @@ Status Simulator::prepare()
     d->model->setThreads(o.modelThreads);
     const ModelInfo &info = d->model->info();
     const QString fileName = QFileInfo(o.modelPath).completeBaseName();
-    d->modelVersion = info.version.isEmpty() ? fileName : (info.name.isEmpty() ? fileName : info.name) +
-                                                               QLatin1Char('@') + info.version;
+    d->modelVersion = info.version.isEmpty()
+                          ? fileName
+                          : (info.name.isEmpty() ? fileName : info.name) + QLatin1Char('@') + info.version;
 
     auto pg = PgConnection::open(o.pg, QStringLiteral("mldeck-simulate"));
     if (!pg)
@@ -151,11 +156,13 @@ Status Simulator::prepare()
     if (schema->foreignSchema || schema->current == 0)
         return Error{SimulatorText::tr("The database has no MLDeck schema yet: run \"mldeckctl migrate\" first.")};
     if (!schema->pending.isEmpty())
-        return Error{SimulatorText::tr("The MLDeck schema is out of date (version %1 of %2): run \"mldeckctl migrate\".")
-                         .arg(schema->current)
-                         .arg(schema->latest)};
-    auto schemaId = DeploymentStore(*pg.value()).ensure(
-        o.deployment, SimulatorText::tr("Ride delay prediction (demo)"), RideDelayGenerator::schema());
+        return Error{
+            SimulatorText::tr("The MLDeck schema is out of date (version %1 of %2): run \"mldeckctl migrate\".")
+                .arg(schema->current)
+                .arg(schema->latest)};
+    auto schemaId =
+        DeploymentStore(*pg.value())
+            .ensure(o.deployment, SimulatorText::tr("Ride delay prediction (demo)"), RideDelayGenerator::schema());
     if (!schemaId)
         return schemaId.error();
     d->featureSchemaId = *schemaId;
@@ -237,8 +244,7 @@ QString Simulator::Impl::pseudonym(int user) const
 {
     const QByteArray key = QByteArrayLiteral("mldeck-demo-pseudonym-key");
     const QByteArray id = "user-" + QByteArray::number(user);
-    return QString::fromLatin1(
-        QMessageAuthenticationCode::hash(id, key, QCryptographicHash::Sha256).toHex().left(32));
+    return QString::fromLatin1(QMessageAuthenticationCode::hash(id, key, QCryptographicHash::Sha256).toHex().left(32));
 }
 
 void Simulator::Impl::releaseOutcomes(qint64 upToMs, LogWriter &writer)
@@ -314,7 +320,8 @@ Status Simulator::Impl::serveBatch(int count, qint64 elapsedMs, const FlagState 
                                                anyActive(sc, Scenario::Kind::Degraded, elapsedMs)};
 
     const qint64 now = wallMicros();
-    weather.update(anyActive(sc, Scenario::Kind::WeatherDown, elapsedMs), QDateTime::fromMSecsSinceEpoch(now / 1000, Qt::UTC));
+    weather.update(anyActive(sc, Scenario::Kind::WeatherDown, elapsedMs),
+                   QDateTime::fromMSecsSinceEpoch(now / 1000, Qt::UTC));
     const qint64 spreadMicros = kTickMs * 1000;
     std::vector<RideRequest> requests;
     std::vector<bool> onMl;
@@ -334,8 +341,8 @@ Status Simulator::Impl::serveBatch(int count, qint64 elapsedMs, const FlagState 
     std::vector<PredictionRow> rows;
     rows.reserve(requests.size());
     for (std::size_t i = 0; i < requests.size(); ++i) {
-        PredictionRow row = policy.serve(flags, options.deployment, requests[i], onMl[i], outputs[i], mlError,
-                                         msPerRow, modelVersion, conditions);
+        PredictionRow row = policy.serve(flags, options.deployment, requests[i], onMl[i], outputs[i], mlError, msPerRow,
+                                         modelVersion, conditions);
         row.featureSchema = featureSchemaId;
         stats.requests++;
         stats.ml += row.path == PredictionPath::Ml ? 1 : 0;

@@ -17,8 +17,8 @@ namespace mldeck {
 struct SimulatorOptions
 {
     QString deployment = QStringLiteral("eta");
-    double rate = 200;              // requests per second
-    qint64 durationMs = -1;         // -1: until stopped
+    double rate = 200;      // requests per second
+    qint64 durationMs = -1; // -1: until stopped
     // Empty: follow the deployment's champion (models.md), serving the demo MLP shipped with MLDeck
     // until there is one. A file given here is served for the whole run, champion or not.
     QString modelPath;
@@ -28,8 +28,8 @@ struct SimulatorOptions
     double outcomeShare = 0.9;      // share of requests whose outcome becomes known
     double feedbackShare = 0.05;    // share of requests with an outcome that also get user feedback
     int modelThreads = 1;
-    int initialPercentage = 25;     // flags created with ML on at this percentage when missing; -1: never create
-    int dependencyReportMs = 5000;  // how often the simulated weather API's state is reported (expiry: 3x)
+    int initialPercentage = 25;    // flags created with ML on at this percentage when missing; -1: never create
+    int dependencyReportMs = 5000; // how often the simulated weather API's state is reported (expiry: 3x)
     RedisEndpoint redis;
     PgEndpoint pg;
 };
@@ -52,11 +52,11 @@ struct SimulatorStats
     QString redisError;
     QString pgError;
     QStringList activeScenarios;
-    QString modelVersion;   // what predictions.model_version carries now
-    QString modelWarning;   // why the champion is not served (the previous model is), or empty
+    QString modelVersion; // what predictions.model_version carries now
+    QString modelWarning; // why the champion is not served (the previous model is), or empty
     qint64 modelSwitches = 0;
-    bool weatherDown = false;       // the weather API is down: neutral weather features are served
-    QString dependencyError;        // why the last dependency report could not be written, or empty
+    bool weatherDown = false; // the weather API is down: neutral weather features are served
+    QString dependencyError;  // why the last dependency report could not be written, or empty
 
     double achievedRate() const { return elapsedMs > 0 ? requests * 1000.0 / elapsedMs : 0; }
 };
@@ -73,8 +73,8 @@ public:
     Simulator(const Simulator &) = delete;
     Simulator &operator=(const Simulator &) = delete;
 
-    // Loads the model (the champion, verified, when following one), registers the deployment and its feature schema, makes the day partitions
-    // and creates the flags (ML off) when they do not exist. Changes nothing on error.
+    // Loads the model (the champion, verified, when following one), registers the deployment and its feature schema,
+    // makes the day partitions and creates the flags (ML off) when they do not exist. Changes nothing on error.
     Status prepare();
     // Serves traffic until `stop` is set or the duration is over, then flushes everything buffered
     // (predictions and the outcomes still pending). progress() is called about once a second.

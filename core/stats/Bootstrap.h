@@ -10,7 +10,11 @@ namespace mldeck::stats {
 
 // How a per-row series becomes one figure: a mean (MAE from absolute errors, accuracy from 0/1 hits)
 // or the root of a mean (RMSE from squared errors).
-enum class Aggregate { Mean, RootMean };
+enum class Aggregate
+{
+    Mean,
+    RootMean
+};
 
 // Per-row values of one quantity for model A and model B on the SAME rows (paired).
 struct PairedSeries
@@ -29,7 +33,7 @@ struct DifferenceInterval
     double difference = 0; // B - A
     double low = 0;
     double high = 0;
-    double relative = 0;   // (B - A) / A; 0 when A is 0
+    double relative = 0; // (B - A) / A; 0 when A is 0
     double relativeLow = 0;
     double relativeHigh = 0;
     double level = 0.95;

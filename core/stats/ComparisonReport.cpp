@@ -61,8 +61,7 @@ QString num(double v)
 
 std::vector<SegmentRow> segmentBreakdown(const QString &segment, const std::vector<int> &codes,
                                          const QStringList &levels, const std::vector<double> &actual,
-                                         const std::vector<std::vector<double>> &predictions,
-                                         bool classification)
+                                         const std::vector<std::vector<double>> &predictions, bool classification)
 {
     const size_t models = predictions.size();
     std::vector<SegmentRow> rows(size_t(levels.size()));
@@ -74,8 +73,7 @@ std::vector<SegmentRow> segmentBreakdown(const QString &segment, const std::vect
         ++rows[size_t(c)].rows;
         for (size_t m = 0; m < models; ++m) {
             const double p = predictions[m][i];
-            sums[size_t(c)][m] += classification ? double((p >= 0.5) == (actual[i] >= 0.5))
-                                                  : std::abs(p - actual[i]);
+            sums[size_t(c)][m] += classification ? double((p >= 0.5) == (actual[i] >= 0.5)) : std::abs(p - actual[i]);
         }
     }
     std::vector<SegmentRow> out;
@@ -103,16 +101,14 @@ QString verdictSentence(const MetricDelta &d, const QString &baselineLabel, cons
     const QString level = QString::number(std::lround(i.level * 100));
     const bool significant = i.low > 0 || i.high < 0;
     if (!significant)
-        return StatsText::tr("No significant difference on %1 between %2 and %3 (%3 better by %4 %, %5 % CI %6 to %7 %).")
-            .arg(metricTitle(d.metric), baselineLabel, challengerLabel, percent(gain), level, percent(lo),
-                 percent(hi));
+        return StatsText::tr(
+                   "No significant difference on %1 between %2 and %3 (%3 better by %4 %, %5 % CI %6 to %7 %).")
+            .arg(metricTitle(d.metric), baselineLabel, challengerLabel, percent(gain), level, percent(lo), percent(hi));
     if (gain >= 0)
         return StatsText::tr("%1 is %2 % better than %3 on %4, %5 % CI %6–%7 %.")
-            .arg(challengerLabel, percent(gain), baselineLabel, metricTitle(d.metric), level, percent(lo),
-                 percent(hi));
+            .arg(challengerLabel, percent(gain), baselineLabel, metricTitle(d.metric), level, percent(lo), percent(hi));
     return StatsText::tr("%1 is %2 % worse than %3 on %4, %5 % CI %6–%7 %.")
-        .arg(challengerLabel, percent(-gain), baselineLabel, metricTitle(d.metric), level, percent(-hi),
-             percent(-lo));
+        .arg(challengerLabel, percent(-gain), baselineLabel, metricTitle(d.metric), level, percent(-hi), percent(-lo));
 }
 
 QJsonObject toJson(const ComparisonReport &r)
@@ -134,17 +130,17 @@ QJsonObject toJson(const ComparisonReport &r)
         o.insert(QStringLiteral("metrics"), reg);
         if (m.classification) {
             const ClassificationMetrics &c = *m.classification;
-            QJsonObject cls{{QStringLiteral("threshold"), c.threshold},
-                            {QStringLiteral("accuracy"), c.accuracy},
-                            {QStringLiteral("precision"), c.precision},
-                            {QStringLiteral("recall"), c.recall},
-                            {QStringLiteral("f1"), c.f1},
-                            {QStringLiteral("roc_auc"), optionalNumber(c.rocAuc)},
-                            {QStringLiteral("confusion"),
-                             QJsonObject{{QStringLiteral("tp"), c.confusion.truePositive},
-                                         {QStringLiteral("fp"), c.confusion.falsePositive},
-                                         {QStringLiteral("tn"), c.confusion.trueNegative},
-                                         {QStringLiteral("fn"), c.confusion.falseNegative}}}};
+            QJsonObject cls{
+                {QStringLiteral("threshold"), c.threshold},
+                {QStringLiteral("accuracy"), c.accuracy},
+                {QStringLiteral("precision"), c.precision},
+                {QStringLiteral("recall"), c.recall},
+                {QStringLiteral("f1"), c.f1},
+                {QStringLiteral("roc_auc"), optionalNumber(c.rocAuc)},
+                {QStringLiteral("confusion"), QJsonObject{{QStringLiteral("tp"), c.confusion.truePositive},
+                                                          {QStringLiteral("fp"), c.confusion.falsePositive},
+                                                          {QStringLiteral("tn"), c.confusion.trueNegative},
+                                                          {QStringLiteral("fn"), c.confusion.falseNegative}}}};
             o.insert(QStringLiteral("metrics"), cls);
         }
         models.append(o);
@@ -194,28 +190,26 @@ QByteArray toCsv(const ComparisonReport &r)
 {
     QByteArray out;
     const bool cls = r.task == QLatin1String("classification");
-    out += csvLine({QStringLiteral("model"), QStringLiteral("path"), QStringLiteral("version"),
-                    QStringLiteral("rows"), QStringLiteral("mae"), QStringLiteral("rmse"), QStringLiteral("r2"),
-                    QStringLiteral("mape_percent"), QStringLiteral("accuracy"), QStringLiteral("precision"),
-                    QStringLiteral("recall"), QStringLiteral("f1"), QStringLiteral("roc_auc"),
-                    QStringLiteral("rows_per_second"), QStringLiteral("latency_p50_ms"),
-                    QStringLiteral("latency_p99_ms")});
+    out += csvLine({QStringLiteral("model"), QStringLiteral("path"), QStringLiteral("version"), QStringLiteral("rows"),
+                    QStringLiteral("mae"), QStringLiteral("rmse"), QStringLiteral("r2"), QStringLiteral("mape_percent"),
+                    QStringLiteral("accuracy"), QStringLiteral("precision"), QStringLiteral("recall"),
+                    QStringLiteral("f1"), QStringLiteral("roc_auc"), QStringLiteral("rows_per_second"),
+                    QStringLiteral("latency_p50_ms"), QStringLiteral("latency_p99_ms")});
     for (const ModelSummary &m : r.models) {
         const auto &c = m.classification;
-        out += csvLine({m.label, m.path, m.version, QString::number(r.rows), num(m.regression.mae),
-                        num(m.regression.rmse), num(m.regression.r2),
-                        m.regression.mape ? num(*m.regression.mape) : QString(), cls && c ? num(c->accuracy) : QString(),
-                        cls && c ? num(c->precision) : QString(), cls && c ? num(c->recall) : QString(),
-                        cls && c ? num(c->f1) : QString(),
-                        cls && c && c->rocAuc ? num(*c->rocAuc) : QString(), num(m.rowsPerSecond),
-                        num(m.latencyP50Ms), num(m.latencyP99Ms)});
+        out +=
+            csvLine({m.label, m.path, m.version, QString::number(r.rows), num(m.regression.mae), num(m.regression.rmse),
+                     num(m.regression.r2), m.regression.mape ? num(*m.regression.mape) : QString(),
+                     cls && c ? num(c->accuracy) : QString(), cls && c ? num(c->precision) : QString(),
+                     cls && c ? num(c->recall) : QString(), cls && c ? num(c->f1) : QString(),
+                     cls && c && c->rocAuc ? num(*c->rocAuc) : QString(), num(m.rowsPerSecond), num(m.latencyP50Ms),
+                     num(m.latencyP99Ms)});
     }
     out += '\n';
     out += csvLine({QStringLiteral("baseline"), QStringLiteral("challenger"), QStringLiteral("metric"),
-                    QStringLiteral("baseline_value"), QStringLiteral("challenger_value"),
-                    QStringLiteral("difference"), QStringLiteral("ci_low"), QStringLiteral("ci_high"),
-                    QStringLiteral("relative"), QStringLiteral("relative_ci_low"),
-                    QStringLiteral("relative_ci_high")});
+                    QStringLiteral("baseline_value"), QStringLiteral("challenger_value"), QStringLiteral("difference"),
+                    QStringLiteral("ci_low"), QStringLiteral("ci_high"), QStringLiteral("relative"),
+                    QStringLiteral("relative_ci_low"), QStringLiteral("relative_ci_high")});
     for (const MetricDelta &d : r.deltas) {
         const DifferenceInterval &i = d.interval;
         out += csvLine({r.models[size_t(d.baseline)].label, r.models[size_t(d.challenger)].label, d.metric,

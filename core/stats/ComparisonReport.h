@@ -16,10 +16,10 @@ namespace mldeck::stats {
 // One model's results on the comparison rows.
 struct ModelSummary
 {
-    QString label;   // what tables and the verdict call it
+    QString label; // what tables and the verdict call it
     QString path;
     QString version;
-    RegressionMetrics regression;                      // always filled (for classifiers: on scores)
+    RegressionMetrics regression;                        // always filled (for classifiers: on scores)
     std::optional<ClassificationMetrics> classification; // classification task only
     double rowsPerSecond = 0;
     double latencyP50Ms = 0; // one row per call
@@ -32,7 +32,7 @@ struct MetricDelta
 {
     int baseline = 0;
     int challenger = 1;
-    QString metric;       // "mae", "rmse", "accuracy"
+    QString metric; // "mae", "rmse", "accuracy"
     bool lowerIsBetter = true;
     DifferenceInterval interval;
 };
@@ -49,7 +49,7 @@ struct SegmentRow
 struct ComparisonReport
 {
     QString task = QStringLiteral("regression");
-    QString data;   // where the rows came from, for people
+    QString data; // where the rows came from, for people
     qint64 rows = 0;
     quint64 seed = 42;
     int resamples = 0;
@@ -68,8 +68,7 @@ struct ComparisonReport
 // of every model on each group, in level order.
 std::vector<SegmentRow> segmentBreakdown(const QString &segment, const std::vector<int> &codes,
                                          const QStringList &levels, const std::vector<double> &actual,
-                                         const std::vector<std::vector<double>> &predictions,
-                                         bool classification);
+                                         const std::vector<std::vector<double>> &predictions, bool classification);
 
 // The plain sentence for one delta: "B is 7.9 % better on MAE (95 % CI 6.1–9.6 %)" or
 // "No significant difference on MAE between A and B (…)".

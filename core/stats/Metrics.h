@@ -13,8 +13,8 @@ struct RegressionMetrics
     qint64 rows = 0;
     double mae = 0;
     double rmse = 0;
-    double r2 = 0;                  // 1 - SSE/SST; 0 when every actual value is the same and SSE is 0
-    std::optional<double> mape;     // percent, over the rows whose actual value is not 0
+    double r2 = 0;                     // 1 - SSE/SST; 0 when every actual value is the same and SSE is 0
+    std::optional<double> mape;        // percent, over the rows whose actual value is not 0
     qint64 mapeSkippedZeroTargets = 0; // rows left out of MAPE because their actual value is 0
 };
 

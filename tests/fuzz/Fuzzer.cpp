@@ -116,12 +116,60 @@ double envDouble(const char *name, double fallback)
 }
 
 // Bytes that change the meaning of CSV, JSON, URLs and INI files, and numbers at their limits.
-const char *const kTokens[] = {
-    "\"", "\"\"", ",", "\n", "\r\n", "\r", "\xEF\xBB\xBF", "\\", "\\u0000", "\\ud800", "{", "}", "[", "]", ":",
-    "null", "true", "[]", "{}", "1e309", "-1e309", "nan", "NaN", "inf", "-0", "0", "-1", "2147483648",
-    "9223372036854775808", "1e-400", "4.9e-324", "99999999999999999999999", "0.1", "@", "/", "?", "%", "%zz",
-    "#", "=", ";", "[General]", "\xFF", "\xC3", "\0", " ", "\t", "::", "period:", "snapshot:", "first:", "h",
-    "ms", "d"};
+const char *const kTokens[] = {"\"",
+                               "\"\"",
+                               ",",
+                               "\n",
+                               "\r\n",
+                               "\r",
+                               "\xEF\xBB\xBF",
+                               "\\",
+                               "\\u0000",
+                               "\\ud800",
+                               "{",
+                               "}",
+                               "[",
+                               "]",
+                               ":",
+                               "null",
+                               "true",
+                               "[]",
+                               "{}",
+                               "1e309",
+                               "-1e309",
+                               "nan",
+                               "NaN",
+                               "inf",
+                               "-0",
+                               "0",
+                               "-1",
+                               "2147483648",
+                               "9223372036854775808",
+                               "1e-400",
+                               "4.9e-324",
+                               "99999999999999999999999",
+                               "0.1",
+                               "@",
+                               "/",
+                               "?",
+                               "%",
+                               "%zz",
+                               "#",
+                               "=",
+                               ";",
+                               "[General]",
+                               "\xFF",
+                               "\xC3",
+                               "\0",
+                               " ",
+                               "\t",
+                               "::",
+                               "period:",
+                               "snapshot:",
+                               "first:",
+                               "h",
+                               "ms",
+                               "d"};
 
 // FNV-1a: the same stream for a target in every run (qHash is seeded per process).
 quint64 stableHash(const QString &text)
@@ -176,7 +224,8 @@ QByteArray Fuzzer::next(int index)
         const int size = std::uniform_int_distribution<int>(0, 512)(m_rng);
         const QByteArray &alphabet = m_seeds.empty() ? QByteArray() : m_seeds[m_rng() % m_seeds.size()];
         for (int i = 0; i < size; ++i)
-            bytes += (alphabet.isEmpty() || m_rng() % 2) ? char(m_rng() & 0xFF) : alphabet[qsizetype(m_rng() % alphabet.size())];
+            bytes += (alphabet.isEmpty() || m_rng() % 2) ? char(m_rng() & 0xFF)
+                                                         : alphabet[qsizetype(m_rng() % alphabet.size())];
         return bytes;
     }
     return mutate(m_seeds[m_rng() % m_seeds.size()]);

@@ -113,8 +113,7 @@ std::optional<QJsonObject> jsonObject(const QByteArray &input)
 }
 
 // A parser of T from JSON whose result reads back the same through toJson().
-template <typename T, typename Parse>
-Verdict jsonRoundTrip(const QByteArray &input, Parse parse)
+template <typename T, typename Parse> Verdict jsonRoundTrip(const QByteArray &input, Parse parse)
 {
     const auto object = jsonObject(input);
     if (!object)
@@ -132,8 +131,7 @@ Verdict jsonRoundTrip(const QByteArray &input, Parse parse)
 }
 
 // Parsers that return a value and fill an error string (defaults come back on error).
-template <typename T>
-Result<T> viaErrorString(const QJsonObject &o)
+template <typename T> Result<T> viaErrorString(const QJsonObject &o)
 {
     QString error;
     T value = T::fromJson(o, &error);
@@ -285,7 +283,8 @@ private Q_SLOTS:
                        return refused(e.errorMessage(), input);
                    const auto again = RedisEndpoint::fromUrl(e->toUrl(true));
                    if (!again)
-                       return {true, QStringLiteral("its own URL %1 is refused: %2").arg(e->toUrl(), again.errorMessage())};
+                       return {true,
+                               QStringLiteral("its own URL %1 is refused: %2").arg(e->toUrl(), again.errorMessage())};
                    if (again->host != e->host || again->port != e->port || again->user != e->user ||
                        again->password != e->password || again->db != e->db)
                        return {true, QStringLiteral("its own URL %1 reads back different").arg(e->toUrl())};
@@ -293,17 +292,18 @@ private Q_SLOTS:
                });
         expect("postgres-url",
                {"postgresql://mldeck@127.0.0.1:5432/mldeck",
-                "postgresql://ops:p%2Fw@db.example.org:5433/metrics?sslmode=require", "postgres://u@h/d?sslmode=disable"},
+                "postgresql://ops:p%2Fw@db.example.org:5433/metrics?sslmode=require",
+                "postgres://u@h/d?sslmode=disable"},
                [](const QByteArray &input) -> Verdict {
                    const auto e = PgEndpoint::fromUrl(QString::fromUtf8(input));
                    if (!e)
                        return refused(e.errorMessage(), input);
                    const auto again = PgEndpoint::fromUrl(e->toUrl(true));
                    if (!again)
-                       return {true, QStringLiteral("its own URL %1 is refused: %2").arg(e->toUrl(), again.errorMessage())};
+                       return {true,
+                               QStringLiteral("its own URL %1 is refused: %2").arg(e->toUrl(), again.errorMessage())};
                    if (again->host != e->host || again->port != e->port || again->user != e->user ||
-                       again->password != e->password || again->database != e->database ||
-                       again->sslMode != e->sslMode)
+                       again->password != e->password || again->database != e->database || again->sslMode != e->sslMode)
                        return {true, QStringLiteral("its own URL %1 reads back different").arg(e->toUrl())};
                    if (e->toConnInfo().isEmpty())
                        return {true, QStringLiteral("an empty connection string")};
@@ -363,7 +363,8 @@ private Q_SLOTS:
                 "dataset_share": 0.5, "ignore": ["hour", "weekday"], "tests": {"rain_mm": "psi"},
                 "thresholds": {"rain_mm": 0.2}})";
         expect("drift-config", {json(drift.toJson()), contractDrift}, [](const QByteArray &input) {
-            return jsonRoundTrip<drift::DriftConfig>(input, [](const QJsonObject &o) { return drift::DriftConfig::fromJson(o); });
+            return jsonRoundTrip<drift::DriftConfig>(
+                input, [](const QJsonObject &o) { return drift::DriftConfig::fromJson(o); });
         });
         std::vector<QByteArray> rules;
         for (const AlertRule &r : AlertRule::defaults())
@@ -371,14 +372,14 @@ private Q_SLOTS:
         expect("alert-rule", rules, [](const QByteArray &input) {
             return jsonRoundTrip<AlertRule>(input, [](const QJsonObject &o) { return AlertRule::fromJson(o); });
         });
-        expect("kpi-targets", {json(KpiTargets{}.toJson())}, [](const QByteArray &input) {
-            return jsonRoundTrip<KpiTargets>(input, viaErrorString<KpiTargets>);
-        });
+        expect("kpi-targets", {json(KpiTargets{}.toJson())},
+               [](const QByteArray &input) { return jsonRoundTrip<KpiTargets>(input, viaErrorString<KpiTargets>); });
         expect("retrain-settings", {json(RetrainSettings{}.toJson())}, [](const QByteArray &input) {
             return jsonRoundTrip<RetrainSettings>(input, viaErrorString<RetrainSettings>);
         });
         expect("training-params", {json(TrainingParams{}.toJson())}, [](const QByteArray &input) {
-            return jsonRoundTrip<TrainingParams>(input, [](const QJsonObject &o) { return TrainingParams::fromJson(o); });
+            return jsonRoundTrip<TrainingParams>(input,
+                                                 [](const QJsonObject &o) { return TrainingParams::fromJson(o); });
         });
         // The audit spool is a file of JSON rows written before a crash: a torn row is refused.
         AuditRecord audit = AuditRecord::make(QStringLiteral("flags.rollback"), QStringLiteral("eta"), Actor::current(),
@@ -418,7 +419,8 @@ private Q_SLOTS:
             if (!s)
                 return refused(s.errorMessage(), input);
             constexpr qint64 hundredYears = 100LL * 365 * 86400; // the longest a setting may name
-            return {true, *s > 0 && *s <= hundredYears ? QString() : QStringLiteral("accepted a duration of %1 s").arg(*s)};
+            return {true,
+                    *s > 0 && *s <= hundredYears ? QString() : QStringLiteral("accepted a duration of %1 s").arg(*s)};
         });
         expect("plan-steps", {"10,25,50,100", "5, 100", "100"}, [](const QByteArray &input) -> Verdict {
             const auto steps = plan::parseSteps(QString::fromUtf8(input));

@@ -43,8 +43,8 @@ inline void failTest(const QString &why, const char *file, int line)
 #define MLDECK_FAIL_IN_HELPER(why) mldeck::test::failTest((why), __FILE__, __LINE__)
 
 // In a test function, after calling helpers that may have failed it: stop there.
-#define MLDECK_HELPERS_OK()                                                                                       \
-    do {                                                                                                          \
-        if (QTest::currentTestFailed())                                                                           \
-            return;                                                                                               \
+#define MLDECK_HELPERS_OK()                                                                                            \
+    do {                                                                                                               \
+        if (QTest::currentTestFailed())                                                                                \
+            return;                                                                                                    \
     } while (false)

@@ -19,13 +19,25 @@ bool TestServers::available(QString *why)
     return true;
 }
 
-RedisEndpoint TestServers::redis() { return RedisEndpoint::fromUrl(qEnvironmentVariable("MLDECK_TEST_REDIS_URL")).value(); }
+RedisEndpoint TestServers::redis()
+{
+    return RedisEndpoint::fromUrl(qEnvironmentVariable("MLDECK_TEST_REDIS_URL")).value();
+}
 
-PgEndpoint TestServers::pg() { return PgEndpoint::fromUrl(qEnvironmentVariable("MLDECK_TEST_PG_URL")).value(); }
+PgEndpoint TestServers::pg()
+{
+    return PgEndpoint::fromUrl(qEnvironmentVariable("MLDECK_TEST_PG_URL")).value();
+}
 
-pid_t TestServers::redisPid() { return qEnvironmentVariableIntValue("MLDECK_TEST_REDIS_PID"); }
+pid_t TestServers::redisPid()
+{
+    return qEnvironmentVariableIntValue("MLDECK_TEST_REDIS_PID");
+}
 
-pid_t TestServers::pgPid() { return qEnvironmentVariableIntValue("MLDECK_TEST_PG_PID"); }
+pid_t TestServers::pgPid()
+{
+    return qEnvironmentVariableIntValue("MLDECK_TEST_PG_PID");
+}
 
 QString uniqueName(const QString &prefix)
 {
@@ -66,7 +78,10 @@ ProcessFreezer::ProcessFreezer(pid_t pid) : m_pid(pid)
         m_frozen = true;
 }
 
-ProcessFreezer::~ProcessFreezer() { thaw(); }
+ProcessFreezer::~ProcessFreezer()
+{
+    thaw();
+}
 
 void ProcessFreezer::thaw()
 {

@@ -57,9 +57,9 @@ QString uniqueName(const QString &prefix);
 } // namespace mldeck::test
 
 // In an integration test's initTestCase(): fail at once when the servers are not there.
-#define MLDECK_REQUIRE_SERVERS()                                                                                  \
-    do {                                                                                                          \
-        QString why_;                                                                                             \
-        if (!mldeck::test::TestServers::available(&why_))                                                         \
-            QFAIL(qPrintable(why_));                                                                              \
+#define MLDECK_REQUIRE_SERVERS()                                                                                       \
+    do {                                                                                                               \
+        QString why_;                                                                                                  \
+        if (!mldeck::test::TestServers::available(&why_))                                                              \
+            QFAIL(qPrintable(why_));                                                                                   \
     } while (false)

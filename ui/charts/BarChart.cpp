@@ -7,8 +7,8 @@
 #include <QBarSet>
 #include <QChart>
 #include <QLegend>
-#include <QValueAxis>
 #include <QVBoxLayout>
+#include <QValueAxis>
 
 #include <algorithm>
 
@@ -31,8 +31,14 @@ BarChart::BarChart(QWidget *parent) : QWidget(parent)
 
 BarChart::~BarChart() = default;
 
-void BarChart::setTitle(const QString &title) { m_view->chart()->setTitle(title); }
-QString BarChart::title() const { return m_view->chart()->title(); }
+void BarChart::setTitle(const QString &title)
+{
+    m_view->chart()->setTitle(title);
+}
+QString BarChart::title() const
+{
+    return m_view->chart()->title();
+}
 
 void BarChart::setAxisTitles(const QString &categories, const QString &values)
 {
@@ -48,11 +54,21 @@ void BarChart::setCategoryLabelStyle(int angle, double fontScale)
     m_categories->setLabelsFont(font);
 }
 
-void BarChart::setValueLabelFormat(const QString &format) { m_values->setLabelFormat(format); }
-void BarChart::setBarWidth(double share) { m_barWidth = share; }
-void BarChart::setLegendVisible(bool visible) { m_view->chart()->legend()->setVisible(visible); }
+void BarChart::setValueLabelFormat(const QString &format)
+{
+    m_values->setLabelFormat(format);
+}
+void BarChart::setBarWidth(double share)
+{
+    m_barWidth = share;
+}
+void BarChart::setLegendVisible(bool visible)
+{
+    m_view->chart()->legend()->setVisible(visible);
+}
 
-void BarChart::setBars(const QStringList &categories, const QList<Set> &sets, double headroom, double minimumTop, bool nice)
+void BarChart::setBars(const QStringList &categories, const QList<Set> &sets, double headroom, double minimumTop,
+                       bool nice)
 {
     clear();
     auto *series = new QBarSeries;

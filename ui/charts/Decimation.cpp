@@ -31,7 +31,8 @@ QList<QPointF> decimateMinMax(std::span<const QPointF> points, double xMin, doub
         // Never the same column twice, even where rounding puts a point on the other side of an edge.
         const int column = std::min(columns - 1, std::max(columnOf(points[size_t(i)].x()), previous + 1));
         previous = column;
-        const double edge = column == columns - 1 ? std::numeric_limits<double>::infinity() : xMin + width * (column + 1);
+        const double edge =
+            column == columns - 1 ? std::numeric_limits<double>::infinity() : xMin + width * (column + 1);
         qsizetype lo = i, hi = i;
         double loY = points[size_t(i)].y(), hiY = loY;
         qsizetype j = i + 1;

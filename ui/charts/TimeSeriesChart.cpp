@@ -7,17 +7,17 @@
 #include <QChart>
 #include <QChartView>
 #include <QCursor>
-#include <QLocale>
 #include <QDateTimeAxis>
 #include <QLegend>
 #include <QLegendMarker>
 #include <QLineSeries>
+#include <QLocale>
 #include <QPainter>
 #include <QScatterSeries>
 #include <QTimer>
 #include <QToolTip>
-#include <QValueAxis>
 #include <QVBoxLayout>
+#include <QValueAxis>
 
 #include <algorithm>
 #include <cmath>
@@ -128,8 +128,14 @@ TimeSeriesChart::TimeSeriesChart(QWidget *parent) : QWidget(parent), m_chart(new
 
 TimeSeriesChart::~TimeSeriesChart() = default;
 
-void TimeSeriesChart::setTitle(const QString &title) { m_chart->setTitle(title); }
-QString TimeSeriesChart::title() const { return m_chart->title(); }
+void TimeSeriesChart::setTitle(const QString &title)
+{
+    m_chart->setTitle(title);
+}
+QString TimeSeriesChart::title() const
+{
+    return m_chart->title();
+}
 
 void TimeSeriesChart::setValueFormat(const QString &pattern, int decimals)
 {
@@ -194,7 +200,10 @@ void TimeSeriesChart::clearSeries()
         removeSeries(n);
 }
 
-QStringList TimeSeriesChart::seriesNames() const { return m_curves.keys(); }
+QStringList TimeSeriesChart::seriesNames() const
+{
+    return m_curves.keys();
+}
 
 void TimeSeriesChart::setHorizontalLine(const QString &name, double value, LineKind kind)
 {
@@ -230,7 +239,10 @@ void TimeSeriesChart::setMarkers(const QList<Marker> &markers)
     scheduleUpdate();
 }
 
-int TimeSeriesChart::markerCount() const { return int(m_markers.size()); }
+int TimeSeriesChart::markerCount() const
+{
+    return int(m_markers.size());
+}
 
 int TimeSeriesChart::rawPointCount(const QString &name) const
 {

@@ -63,7 +63,11 @@ public:
     void clearSeries();
     QStringList seriesNames() const;
 
-    enum class LineKind { Target, Stretch };
+    enum class LineKind
+    {
+        Target,
+        Stretch
+    };
     void setHorizontalLine(const QString &name, double value, LineKind kind);
     void clearHorizontalLines();
 

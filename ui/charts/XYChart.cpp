@@ -8,8 +8,8 @@
 #include <QLegend>
 #include <QLineSeries>
 #include <QScatterSeries>
-#include <QValueAxis>
 #include <QVBoxLayout>
+#include <QValueAxis>
 
 namespace mldeck::ui {
 
@@ -36,8 +36,14 @@ XYChart::XYChart(XAxis x, QWidget *parent) : QWidget(parent), m_xKind(x)
 
 XYChart::~XYChart() = default;
 
-void XYChart::setTitle(const QString &title) { m_view->chart()->setTitle(title); }
-QString XYChart::title() const { return m_view->chart()->title(); }
+void XYChart::setTitle(const QString &title)
+{
+    m_view->chart()->setTitle(title);
+}
+QString XYChart::title() const
+{
+    return m_view->chart()->title();
+}
 
 void XYChart::setAxisTitles(const QString &x, const QString &y)
 {
@@ -53,7 +59,10 @@ void XYChart::setXLabelFormat(const QString &format)
         static_cast<QValueAxis *>(m_x)->setLabelFormat(format);
 }
 
-void XYChart::setYLabelFormat(const QString &format) { m_y->setLabelFormat(format); }
+void XYChart::setYLabelFormat(const QString &format)
+{
+    m_y->setLabelFormat(format);
+}
 
 void XYChart::setXRange(double low, double high, int ticks)
 {
@@ -76,7 +85,8 @@ void XYChart::setYRange(double low, double high, bool nice)
         m_y->applyNiceNumbers();
 }
 
-void XYChart::setSeries(const QString &name, const QList<QPointF> &points, const QColor &color, Style style, double width)
+void XYChart::setSeries(const QString &name, const QList<QPointF> &points, const QColor &color, Style style,
+                        double width)
 {
     QXYSeries *series = m_series.value(name);
     const bool cloud = style == Style::Points;
@@ -128,6 +138,9 @@ void XYChart::clear()
     m_series.clear();
 }
 
-void XYChart::setLegendVisible(bool visible) { m_view->chart()->legend()->setVisible(visible); }
+void XYChart::setLegendVisible(bool visible)
+{
+    m_view->chart()->legend()->setVisible(visible);
+}
 
 } // namespace mldeck::ui

@@ -23,11 +23,13 @@ class XYChart final : public QWidget
     Q_DISABLE_COPY_MOVE(XYChart)
 
 public:
-    enum class XAxis {
+    enum class XAxis
+    {
         Value, // numbers
         Time,  // x = milliseconds since the epoch, labelled in local time
     };
-    enum class Style {
+    enum class Style
+    {
         Line,
         LineWithPoints,
         Dashed,

@@ -55,8 +55,7 @@ QLineEdit *lineEdit(QWidget *parent, const QString &objectName, const QString &p
 
 } // namespace
 
-ConnectionDialog::ConnectionDialog(ConnectionSession &session, QWidget *parent)
-    : QDialog(parent), m_session(session)
+ConnectionDialog::ConnectionDialog(ConnectionSession &session, QWidget *parent) : QDialog(parent), m_session(session)
 {
     setObjectName(QStringLiteral("connectionDialog"));
     setWindowTitle(tr("Connect"));
@@ -139,10 +138,10 @@ void ConnectionDialog::buildUi()
     fields->addLayout(nameForm);
     fields->addWidget(redisBox);
     fields->addWidget(pgBox);
-    auto *keychainHint = new QLabel(
-        tr("Passwords are stored only in the system keychain, never in the settings file. Leave a password "
-           "empty to keep the stored one."),
-        this);
+    auto *keychainHint =
+        new QLabel(tr("Passwords are stored only in the system keychain, never in the settings file. Leave a password "
+                      "empty to keep the stored one."),
+                   this);
     keychainHint->setObjectName(QStringLiteral("hint"));
     keychainHint->setWordWrap(true);
     fields->addWidget(keychainHint);
@@ -171,24 +170,21 @@ void ConnectionDialog::buildUi()
     layout->addWidget(buttons);
     resize(layout->sizeHint().expandedTo(QSize(840, 620)));
 
-    connect(m_list, &QListWidget::currentTextChanged, this,
-            [this](const QString &name) { loadProfile(name); });
+    connect(m_list, &QListWidget::currentTextChanged, this, [this](const QString &name) { loadProfile(name); });
     connect(m_add, &QPushButton::clicked, this, &ConnectionDialog::startNewProfile);
     connect(m_rename, &QPushButton::clicked, this, &ConnectionDialog::renameSelected);
     connect(m_delete, &QPushButton::clicked, this, &ConnectionDialog::deleteSelected);
     connect(m_save, &QPushButton::clicked, this, [this] { save(); });
     connect(m_connect, &QPushButton::clicked, this, &ConnectionDialog::saveAndConnect);
     connect(close, &QPushButton::clicked, this, &QDialog::reject);
-    for (QLineEdit *e :
-         {m_name, m_redisHost, m_redisPort, m_redisUser, m_pgHost, m_pgPort, m_pgDatabase, m_pgUser})
+    for (QLineEdit *e : {m_name, m_redisHost, m_redisPort, m_redisUser, m_pgHost, m_pgPort, m_pgDatabase, m_pgUser})
         connect(e, &QLineEdit::textChanged, this, &ConnectionDialog::validate);
     connect(m_pgSslMode, &QComboBox::currentIndexChanged, this, &ConnectionDialog::validate);
 }
 
 bool ConnectionDialog::isEnvironmentSelected() const
 {
-    return m_list->currentItem() &&
-           m_list->currentItem()->text() == ConnectionSession::environmentProfileName();
+    return m_list->currentItem() && m_list->currentItem()->text() == ConnectionSession::environmentProfileName();
 }
 
 void ConnectionDialog::reloadList(const QString &select)
@@ -238,19 +234,18 @@ void ConnectionDialog::loadProfile(const QString &name)
     m_pgSslMode->setCurrentIndex(std::max(0, int(sslModes().indexOf(profile->pg.sslMode))));
 
     // The environment profile is what the local stack set up: shown, not edited or saved.
-    for (QWidget *w : std::initializer_list<QWidget *>{m_name, m_redisHost, m_redisPort, m_redisUser,
-                                                       m_redisPassword, m_pgHost, m_pgPort, m_pgDatabase,
-                                                       m_pgUser, m_pgPassword, m_pgSslMode})
+    for (QWidget *w :
+         std::initializer_list<QWidget *>{m_name, m_redisHost, m_redisPort, m_redisUser, m_redisPassword, m_pgHost,
+                                          m_pgPort, m_pgDatabase, m_pgUser, m_pgPassword, m_pgSslMode})
         w->setEnabled(!fromEnvironment);
     const QString placeholder = fromEnvironment ? tr("from the environment") : tr("unchanged");
     m_redisPassword->setPlaceholderText(placeholder);
     m_pgPassword->setPlaceholderText(placeholder);
     m_rename->setEnabled(!fromEnvironment);
     m_delete->setEnabled(!fromEnvironment);
-    setNotice(fromEnvironment
-                  ? tr("This profile comes from MLDECK_REDIS_URL / MLDECK_PG_URL and takes precedence "
-                       "while they are set. It cannot be edited here.")
-                  : QString(),
+    setNotice(fromEnvironment ? tr("This profile comes from MLDECK_REDIS_URL / MLDECK_PG_URL and takes precedence "
+                                   "while they are set. It cannot be edited here.")
+                              : QString(),
               false);
     validate();
 }
@@ -267,9 +262,9 @@ void ConnectionDialog::startNewProfile()
     }
     m_loadedName.clear();
     const ConnectionProfile defaults;
-    for (QWidget *w : std::initializer_list<QWidget *>{m_name, m_redisHost, m_redisPort, m_redisUser,
-                                                       m_redisPassword, m_pgHost, m_pgPort, m_pgDatabase,
-                                                       m_pgUser, m_pgPassword, m_pgSslMode})
+    for (QWidget *w :
+         std::initializer_list<QWidget *>{m_name, m_redisHost, m_redisPort, m_redisUser, m_redisPassword, m_pgHost,
+                                          m_pgPort, m_pgDatabase, m_pgUser, m_pgPassword, m_pgSslMode})
         w->setEnabled(true);
     m_name->setText(name);
     m_redisHost->setText(defaults.redis.host);
@@ -350,10 +345,11 @@ void ConnectionDialog::setNotice(const QString &text, bool warning)
 {
     m_notice->setText(text);
     m_notice->setVisible(!text.isEmpty());
-    m_notice->setStyleSheet(warning ? themeStyle(QStringLiteral("background: @{warnSoft}; border: 1px solid @{warnBorder}; "
-                                                     "border-radius: 6px; padding: 8px; color: @{warnInk};"))
-                                    : themeStyle(QStringLiteral("background: @{accentSoft}; border: 1px solid @{accentBorder}; "
-                                                     "border-radius: 6px; padding: 8px; color: @{accentInk};")));
+    m_notice->setStyleSheet(
+        warning ? themeStyle(QStringLiteral("background: @{warnSoft}; border: 1px solid @{warnBorder}; "
+                                            "border-radius: 6px; padding: 8px; color: @{warnInk};"))
+                : themeStyle(QStringLiteral("background: @{accentSoft}; border: 1px solid @{accentBorder}; "
+                                            "border-radius: 6px; padding: 8px; color: @{accentInk};")));
 }
 
 bool ConnectionDialog::save()
@@ -411,11 +407,10 @@ void ConnectionDialog::writePasswords(const ConnectionProfile &profile, const QS
             self->setNotice(text, true);
     };
     if (!redisPassword.isEmpty()) {
-        m_session.secrets().writePassword(profile.redisSecretAccount(), redisPassword, session,
-                                          [failed](Status s) {
-                                              if (!s)
-                                                  failed(s.errorMessage());
-                                          });
+        m_session.secrets().writePassword(profile.redisSecretAccount(), redisPassword, session, [failed](Status s) {
+            if (!s)
+                failed(s.errorMessage());
+        });
     }
     if (!pgPassword.isEmpty()) {
         m_session.secrets().writePassword(profile.pgSecretAccount(), pgPassword, session, [failed](Status s) {
@@ -432,16 +427,14 @@ void ConnectionDialog::moveSecrets(const ConnectionProfile &from, const Connecti
     const std::pair<QString, QString> moves[] = {{from.redisSecretAccount(), to.redisSecretAccount()},
                                                  {from.pgSecretAccount(), to.pgSecretAccount()}};
     for (const auto &[oldAccount, newAccount] : moves) {
-        secrets->readPassword(
-            oldAccount, session, [secrets, session, oldAccount, newAccount](Result<QString> r) {
-                if (!r || r.value().isEmpty())
-                    return;
-                secrets->writePassword(newAccount, r.value(), session,
-                                       [secrets, session, oldAccount](Status s) {
-                                           if (s)
-                                               secrets->deletePassword(oldAccount, session, [](Status) {});
-                                       });
+        secrets->readPassword(oldAccount, session, [secrets, session, oldAccount, newAccount](Result<QString> r) {
+            if (!r || r.value().isEmpty())
+                return;
+            secrets->writePassword(newAccount, r.value(), session, [secrets, session, oldAccount](Status s) {
+                if (s)
+                    secrets->deletePassword(oldAccount, session, [](Status) {});
             });
+        });
     }
 }
 
@@ -472,8 +465,8 @@ void ConnectionDialog::renameSelected()
     if (m_loadedName.isEmpty())
         return;
     bool ok = false;
-    const QString newName = QInputDialog::getText(this, tr("Rename profile"), tr("New name:"),
-                                                  QLineEdit::Normal, m_loadedName, &ok);
+    const QString newName =
+        QInputDialog::getText(this, tr("Rename profile"), tr("New name:"), QLineEdit::Normal, m_loadedName, &ok);
     if (!ok || newName == m_loadedName)
         return;
     m_name->setText(newName);
@@ -487,9 +480,8 @@ void ConnectionDialog::deleteSelected()
     const auto profile = m_session.settings().profile(m_loadedName);
     if (!profile)
         return;
-    const auto answer =
-        QMessageBox::question(this, tr("Delete profile"),
-                              tr("Delete the profile \"%1\" and its stored passwords?").arg(profile->name));
+    const auto answer = QMessageBox::question(
+        this, tr("Delete profile"), tr("Delete the profile \"%1\" and its stored passwords?").arg(profile->name));
     if (answer != QMessageBox::Yes)
         return;
     ConnectionSession *session = &m_session;
@@ -505,9 +497,7 @@ void ConnectionDialog::focusPasswords()
 {
     if (m_redisPassword->isEnabled()) {
         m_pgPassword->setFocus();
-        setNotice(
-            tr("Enter the passwords for this session. They are kept in memory only until MLDeck quits."),
-            true);
+        setNotice(tr("Enter the passwords for this session. They are kept in memory only until MLDeck quits."), true);
     }
 }
 

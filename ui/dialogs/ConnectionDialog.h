@@ -47,8 +47,7 @@ private:
     void renameSelected();
     void validate();
     void setNotice(const QString &text, bool warning);
-    void writePasswords(const ConnectionProfile &profile, const QString &redisPassword,
-                        const QString &pgPassword);
+    void writePasswords(const ConnectionProfile &profile, const QString &redisPassword, const QString &pgPassword);
     void moveSecrets(const ConnectionProfile &from, const ConnectionProfile &to);
     bool isEnvironmentSelected() const;
 

@@ -53,8 +53,9 @@ void DesktopNotifier::handleAlerts(const Result<QList<Alert>> &alerts)
         m_seen.insert(a.id);
         if (!m_seeded || a.silencedAt(now) || a.acknowledgedAt.isValid())
             continue;
-        const QString title = a.severity == QLatin1String("critical") ? tr("MLDeck: critical alert on %1").arg(a.deployment)
-                                                                      : tr("MLDeck: alert on %1").arg(a.deployment);
+        const QString title = a.severity == QLatin1String("critical")
+                                  ? tr("MLDeck: critical alert on %1").arg(a.deployment)
+                                  : tr("MLDeck: alert on %1").arg(a.deployment);
         show(title, a.title, a);
     }
     m_seeded = true;
@@ -72,9 +73,9 @@ void DesktopNotifier::show(const QString &title, const QString &message, const A
             m_tray->setToolTip(tr("MLDeck"));
             m_tray->show();
         }
-        m_tray->showMessage(title, message,
-                            alert.severity == QLatin1String("critical") ? QSystemTrayIcon::Critical : QSystemTrayIcon::Warning,
-                            15'000);
+        m_tray->showMessage(
+            title, message,
+            alert.severity == QLatin1String("critical") ? QSystemTrayIcon::Critical : QSystemTrayIcon::Warning, 15'000);
     } else if (auto *main = qobject_cast<QMainWindow *>(m_window.data())) {
         // No tray (many Wayland desktops, offscreen): say it in the window and ask for attention.
         main->statusBar()->showMessage(QStringLiteral("%1: %2").arg(title, message), 30'000);

@@ -153,7 +153,8 @@ void AlertsDriftPage::connectControls()
             m_drift->refresh(name);
         m_rules->setDeployment(m_rulesDeployment = name);
     });
-    connect(m_alertsView->selectionModel(), &QItemSelectionModel::selectionChanged, this, &AlertsDriftPage::updateButtons);
+    connect(m_alertsView->selectionModel(), &QItemSelectionModel::selectionChanged, this,
+            &AlertsDriftPage::updateButtons);
     connect(m_driftView->selectionModel(), &QItemSelectionModel::selectionChanged, this,
             &AlertsDriftPage::showSelectedFeature);
     connect(m_ack, &QPushButton::clicked, this, &AlertsDriftPage::acknowledgeSelected);
@@ -219,14 +220,14 @@ void AlertsDriftPage::onDriftRefreshed(const Result<DriftView> &drift)
         const DriftView &view = *drift;
         m_driftModel->setView(view);
         const auto &r = view.report.result;
-        m_driftSummary->setText(
-            (r.datasetDrift ? tr("Dataset drift: %1 of %2 features drift. Window %3 to %4 against %5.")
-                            : tr("No dataset drift: %1 of %2 features drift. Window %3 to %4 against %5."))
-                .arg(r.drifted)
-                .arg(r.considered)
-                .arg(view.report.windowFrom.toLocalTime().toString(QStringLiteral("HH:mm")),
-                     view.report.windowTo.toLocalTime().toString(QStringLiteral("HH:mm")),
-                     view.report.referenceDescription));
+        m_driftSummary->setText((r.datasetDrift
+                                     ? tr("Dataset drift: %1 of %2 features drift. Window %3 to %4 against %5.")
+                                     : tr("No dataset drift: %1 of %2 features drift. Window %3 to %4 against %5."))
+                                    .arg(r.drifted)
+                                    .arg(r.considered)
+                                    .arg(view.report.windowFrom.toLocalTime().toString(QStringLiteral("HH:mm")),
+                                         view.report.windowTo.toLocalTime().toString(QStringLiteral("HH:mm")),
+                                         view.report.referenceDescription));
         for (int row = 0; row < m_driftModel->rowCount(); ++row)
             if (m_driftModel->featureAt(row)->name == selected)
                 m_driftView->selectRow(row);
@@ -254,7 +255,10 @@ void AlertsDriftPage::refresh()
     m_rules->refresh();
 }
 
-QString AlertsDriftPage::statusText() const { return m_info->isVisible() ? m_info->text() : QString(); }
+QString AlertsDriftPage::statusText() const
+{
+    return m_info->isVisible() ? m_info->text() : QString();
+}
 
 qint64 AlertsDriftPage::selectedAlertId() const
 {

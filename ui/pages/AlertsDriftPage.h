@@ -16,8 +16,7 @@ class DriftService;
 struct Alert;
 struct ConnectionProfile;
 struct DriftView;
-template <typename T>
-class Result;
+template <typename T> class Result;
 } // namespace mldeck
 
 namespace mldeck::ui {

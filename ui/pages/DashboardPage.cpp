@@ -17,24 +17,27 @@
 #include <QComboBox>
 #include <QDir>
 #include <QFileDialog>
-#include <QMenu>
-#include <QToolButton>
 #include <QGridLayout>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
 #include <QLocale>
+#include <QMenu>
 #include <QPushButton>
 #include <QScrollArea>
 #include <QTableView>
 #include <QTimer>
+#include <QToolButton>
 #include <QVBoxLayout>
 
 namespace mldeck::ui {
 
 namespace {
 
-QString timeText(const QDateTime &at) { return QLocale().toString(at.toLocalTime().time(), QStringLiteral("HH:mm:ss")); }
+QString timeText(const QDateTime &at)
+{
+    return QLocale().toString(at.toLocalTime().time(), QStringLiteral("HH:mm:ss"));
+}
 
 bool sameQuery(const KpiQuery &a, const KpiQuery &b)
 {
@@ -90,10 +93,14 @@ QToolButton *DashboardPage::buildReportButton(QWidget &bar)
     m_report->setText(tr("Report"));
     m_report->setPopupMode(QToolButton::InstantPopup);
     auto *menu = new QMenu(m_report);
-    menu->addAction(tr("Last day as PDF…"), this, [this] { exportReport(QStringLiteral("day"), QStringLiteral("pdf")); });
-    menu->addAction(tr("Last week as PDF…"), this, [this] { exportReport(QStringLiteral("week"), QStringLiteral("pdf")); });
-    menu->addAction(tr("Last day as CSV…"), this, [this] { exportReport(QStringLiteral("day"), QStringLiteral("csv")); });
-    menu->addAction(tr("Last week as CSV…"), this, [this] { exportReport(QStringLiteral("week"), QStringLiteral("csv")); });
+    menu->addAction(tr("Last day as PDF…"), this,
+                    [this] { exportReport(QStringLiteral("day"), QStringLiteral("pdf")); });
+    menu->addAction(tr("Last week as PDF…"), this,
+                    [this] { exportReport(QStringLiteral("week"), QStringLiteral("pdf")); });
+    menu->addAction(tr("Last day as CSV…"), this,
+                    [this] { exportReport(QStringLiteral("day"), QStringLiteral("csv")); });
+    menu->addAction(tr("Last week as CSV…"), this,
+                    [this] { exportReport(QStringLiteral("week"), QStringLiteral("csv")); });
     m_report->setMenu(menu);
     m_exporter = new ReportExporter(this);
     m_askPath = [](QWidget *parent, const QString &suggested, const QString &filter) {
@@ -102,7 +109,8 @@ QToolButton *DashboardPage::buildReportButton(QWidget &bar)
     connect(m_exporter, &ReportExporter::finished, this, [this](bool ok, const QString &message) {
         m_report->setEnabled(true);
         m_reportStatus->setText(message);
-        m_reportStatus->setStyleSheet(ok ? themeStyle(QStringLiteral("color: @{good};")) : themeStyle(QStringLiteral("color: @{bad};")));
+        m_reportStatus->setStyleSheet(ok ? themeStyle(QStringLiteral("color: @{good};"))
+                                         : themeStyle(QStringLiteral("color: @{bad};")));
         m_reportStatus->show();
     });
     return m_report;
@@ -285,8 +293,10 @@ void DashboardPage::showSnapshot(const KpiSnapshot &snapshot)
     } else if (snapshot.query.live) {
         setState(State::Live, tr("Live · refreshed at %1, took %2 ms").arg(at, took));
     } else {
-        const QString from = QLocale().toString(QDateTime::fromSecsSinceEpoch(snapshot.query.fromSecs).toLocalTime(), QLocale::ShortFormat);
-        const QString to = QLocale().toString(QDateTime::fromSecsSinceEpoch(snapshot.query.toSecs).toLocalTime(), QLocale::ShortFormat);
+        const QString from = QLocale().toString(QDateTime::fromSecsSinceEpoch(snapshot.query.fromSecs).toLocalTime(),
+                                                QLocale::ShortFormat);
+        const QString to = QLocale().toString(QDateTime::fromSecsSinceEpoch(snapshot.query.toSecs).toLocalTime(),
+                                              QLocale::ShortFormat);
         setState(State::Live, tr("Range %1 to %2 · refreshed at %3, took %4 ms").arg(from, to, at, took));
     }
     ++m_shown;
@@ -335,8 +345,14 @@ void DashboardPage::setState(State state, const QString &text)
     m_status->setStyleSheet(QStringLiteral("color: %1;").arg(colour));
 }
 
-QString DashboardPage::stateText() const { return m_status->text(); }
-QString DashboardPage::reportStatus() const { return m_reportStatus->isHidden() ? QString() : m_reportStatus->text(); }
+QString DashboardPage::stateText() const
+{
+    return m_status->text();
+}
+QString DashboardPage::reportStatus() const
+{
+    return m_reportStatus->isHidden() ? QString() : m_reportStatus->text();
+}
 
 void DashboardPage::exportReport(const QString &period, const QString &format)
 {
@@ -347,9 +363,9 @@ void DashboardPage::exportReport(const QString &period, const QString &format)
         m_reportStatus->show();
         return;
     }
-    const QString suggested = QDir::home().filePath(QStringLiteral("mldeck-%1-%2-%3.%4")
-                                                        .arg(deployment, period,
-                                                             QDate::currentDate().toString(Qt::ISODate), format));
+    const QString suggested =
+        QDir::home().filePath(QStringLiteral("mldeck-%1-%2-%3.%4")
+                                  .arg(deployment, period, QDate::currentDate().toString(Qt::ISODate), format));
     const QString filter = format == QLatin1String("pdf") ? tr("PDF files (*.pdf)") : tr("CSV files (*.csv)");
     const QString path = m_askPath(this, suggested, filter);
     if (path.isEmpty())

@@ -42,7 +42,15 @@ class DashboardPage final : public QWidget
     Q_DISABLE_COPY_MOVE(DashboardPage)
 
 public:
-    enum class State { Idle, Loading, Live, NoData, Unreachable, NoDeployment };
+    enum class State
+    {
+        Idle,
+        Loading,
+        Live,
+        NoData,
+        Unreachable,
+        NoDeployment
+    };
     static constexpr int kDefaultRefreshMs = 5000;
 
     explicit DashboardPage(ConnectionSession &session, QWidget *parent = nullptr);

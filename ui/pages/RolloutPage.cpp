@@ -190,7 +190,8 @@ QGroupBox *RolloutPage::buildControls(QWidget *parent)
     m_fallbackSwitch = new ToggleSwitch(controls);
     m_fallbackSwitch->setObjectName(QStringLiteral("fallbackSwitch"));
     m_fallbackSwitch->setAccessibleName(tr("Fallback on error"));
-    m_fallbackSwitch->setToolTip(tr("When the model fails on a request, answer with the heuristic instead of an error."));
+    m_fallbackSwitch->setToolTip(
+        tr("When the model fails on a request, answer with the heuristic instead of an error."));
     m_fallbackInvalid = invalidMarker(controls, QStringLiteral("fallbackInvalid"));
     auto *switches = new QHBoxLayout;
     switches->addWidget(new QLabel(tr("ML enabled"), controls));
@@ -237,7 +238,8 @@ QPushButton *RolloutPage::buildRollbackButton(QWidget *parent)
     m_rollback->setMinimumHeight(54);
     m_rollback->setCursor(Qt::PointingHandCursor);
     m_rollback->setToolTip(tr("Turns ML off (0 %) at once, whatever anyone else is changing. Asks once."));
-    m_rollback->setStyleSheet(themeStyle(QStringLiteral("QPushButton#rollbackButton { background: @{badStrong}; color: white; font-size: 14pt; font-weight: 700;"
+    m_rollback->setStyleSheet(themeStyle(QStringLiteral(
+        "QPushButton#rollbackButton { background: @{badStrong}; color: white; font-size: 14pt; font-weight: 700;"
         " border: 1px solid @{bad}; border-radius: 8px; padding: 8px 18px; }"
         "QPushButton#rollbackButton:hover { background: @{bad}; }"
         "QPushButton#rollbackButton:pressed { background: @{badDark}; }"
@@ -376,7 +378,8 @@ void RolloutPage::onFlagsChanged(const FlagState &state, bool changedByOther, co
     const bool first = !m_state.haveState;
     showConfirmed(state);
     if (changedByOther) {
-        const QString who = changedBy.isEmpty() ? (state.updatedBy.isEmpty() ? tr("Someone") : state.updatedBy) : changedBy;
+        const QString who =
+            changedBy.isEmpty() ? (state.updatedBy.isEmpty() ? tr("Someone") : state.updatedBy) : changedBy;
         const QString when = state.updatedAt.isValid()
                                  ? QLocale().toString(state.updatedAt.toLocalTime(), QStringLiteral("HH:mm:ss"))
                                  : tr("an unknown time");
@@ -399,7 +402,9 @@ void RolloutPage::onApplied(const ApplyOutcome &outcome)
     m_state.applying = false;
     if (outcome.applied) {
         showConfirmed(outcome.state);
-        setBusyText(tr("✔ Applied: %1 (version %2, read back from Redis).").arg(describe(outcome.state)).arg(outcome.state.version));
+        setBusyText(tr("✔ Applied: %1 (version %2, read back from Redis).")
+                        .arg(describe(outcome.state))
+                        .arg(outcome.state.version));
     } else if (outcome.conflict) {
         if (outcome.state.deployment == m_state.deployment && outcome.state.exists)
             showConfirmed(outcome.state);
@@ -433,9 +438,9 @@ void RolloutPage::onRolledBack(const ApplyOutcome &outcome)
         m_eventBar->showMessage(text, InfoBar::Kind::Info);
         setBusyText(tr("✔ Rollback confirmed by Redis."));
     } else {
-        m_eventBar->showMessage(tr("<b>Rollback NOT applied:</b> %1 Press Rollback again to retry.")
-                                    .arg(outcome.message.toHtmlEscaped()),
-                                InfoBar::Kind::Warning);
+        m_eventBar->showMessage(
+            tr("<b>Rollback NOT applied:</b> %1 Press Rollback again to retry.").arg(outcome.message.toHtmlEscaped()),
+            InfoBar::Kind::Warning);
         setBusyText(tr("✖ Rollback NOT applied."), true);
     }
     updateEnabled();
@@ -556,16 +561,16 @@ void RolloutPage::commitPercentage(int percentage)
     const int from = confirmedPercentage();
     if (percentage == from && !wasInvalid)
         return;
-    if (percentage - from > kConfirmIncreaseOverPoints
-        && !confirm(tr("Large traffic increase"),
-                    tr("Raise the ML traffic of “%1” from %2 % to %3 % (+%4 points)?\n\nMore than %5 points at once "
-                       "skips the usual rollout steps.")
-                        .arg(m_state.deployment)
-                        .arg(from)
-                        .arg(percentage)
-                        .arg(percentage - from)
-                        .arg(kConfirmIncreaseOverPoints),
-                    tr("Raise to %1 %").arg(percentage))) {
+    if (percentage - from > kConfirmIncreaseOverPoints &&
+        !confirm(tr("Large traffic increase"),
+                 tr("Raise the ML traffic of “%1” from %2 % to %3 % (+%4 points)?\n\nMore than %5 points at once "
+                    "skips the usual rollout steps.")
+                     .arg(m_state.deployment)
+                     .arg(from)
+                     .arg(percentage)
+                     .arg(percentage - from)
+                     .arg(kConfirmIncreaseOverPoints),
+                 tr("Raise to %1 %").arg(percentage))) {
         resetControls();
         requestWhatIf(from);
         return;
@@ -583,10 +588,10 @@ void RolloutPage::commitMlEnabled(bool enabled)
     }
     const int pct = confirmedPercentage();
     // Switching ML on moves the whole configured percentage at once: the same rule applies.
-    if (enabled && pct > kConfirmIncreaseOverPoints
-        && !confirm(tr("Turn ML on"),
-                    tr("Turn ML on for “%1”? %2 % of requests go to the model at once.").arg(m_state.deployment).arg(pct),
-                    tr("Turn ML on"))) {
+    if (enabled && pct > kConfirmIncreaseOverPoints &&
+        !confirm(tr("Turn ML on"),
+                 tr("Turn ML on for “%1”? %2 % of requests go to the model at once.").arg(m_state.deployment).arg(pct),
+                 tr("Turn ML on"))) {
         resetControls();
         return;
     }
@@ -639,11 +644,11 @@ void RolloutPage::advancePlan(const QString &overrideReason)
 {
     if (m_state.deployment.isEmpty())
         return;
-    if (!overrideReason.isEmpty()
-        && !confirm(tr("Override the gates"),
-                    tr("Advance “%1” to the next step although a gate fails?\n\nReason (audited): %2")
-                        .arg(m_state.deployment, overrideReason),
-                    tr("Advance anyway")))
+    if (!overrideReason.isEmpty() &&
+        !confirm(tr("Override the gates"),
+                 tr("Advance “%1” to the next step although a gate fails?\n\nReason (audited): %2")
+                     .arg(m_state.deployment, overrideReason),
+                 tr("Advance anyway")))
         return;
     m_state.advancing = true;
     updateEnabled();

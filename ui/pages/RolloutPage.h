@@ -20,8 +20,7 @@ struct ConnectionProfile;
 struct FlagEdit;
 struct PlanStatus;
 struct WhatIf;
-template <typename T>
-class Result;
+template <typename T> class Result;
 } // namespace mldeck
 
 namespace mldeck::ui {

@@ -19,7 +19,9 @@ class ComparisonReportPages final
     Q_DECLARE_TR_FUNCTIONS(mldeck::ui::ReportPdf)
 
 public:
-    ComparisonReportPages(const stats::ComparisonReport &report, ReportLayout &layout) : m_r(report), m_layout(layout) {}
+    ComparisonReportPages(const stats::ComparisonReport &report, ReportLayout &layout) : m_r(report), m_layout(layout)
+    {
+    }
 
     bool paint()
     {
@@ -51,9 +53,14 @@ private:
                                     {tr("p99 ms"), 0.11, Qt::AlignRight}};
         QList<QList<Cell>> rows;
         for (const auto &m : m_r.models)
-            rows.append({{m.label}, {n(m.regression.mae)}, {n(m.regression.rmse)}, {n(m.regression.r2)},
-                         {m.regression.mape ? n(*m.regression.mape, 2) : QStringLiteral("\u2013")}, {n(m.rowsPerSecond, 0)},
-                         {n(m.latencyP50Ms, 3)}, {n(m.latencyP99Ms, 3)}});
+            rows.append({{m.label},
+                         {n(m.regression.mae)},
+                         {n(m.regression.rmse)},
+                         {n(m.regression.r2)},
+                         {m.regression.mape ? n(*m.regression.mape, 2) : QStringLiteral("\u2013")},
+                         {n(m.rowsPerSecond, 0)},
+                         {n(m.latencyP50Ms, 3)},
+                         {n(m.latencyP99Ms, 3)}});
         const bool ok = m_layout.table(tr("Metrics"), columns, rows, {}, {});
         m_layout.space(14);
         return ok;
@@ -118,8 +125,9 @@ Status writeComparisonReportPdf(const stats::ComparisonReport &report, const QSt
 
 QList<QImage> renderComparisonReportImages(const stats::ComparisonReport &report, double dpi)
 {
-    return renderReportImages(dpi, ComparisonReportPages::footer(),
-                              [&report](ReportLayout &layout) { return ComparisonReportPages(report, layout).paint(); });
+    return renderReportImages(dpi, ComparisonReportPages::footer(), [&report](ReportLayout &layout) {
+        return ComparisonReportPages(report, layout).paint();
+    });
 }
 
 } // namespace mldeck::ui

@@ -20,23 +20,40 @@ QString utc(const QDateTime &t)
 }
 
 // How a figure prints.
-enum class Format { Count, Share, Percent, Millis, Decimal3, PerSecond };
+enum class Format
+{
+    Count,
+    Share,
+    Percent,
+    Millis,
+    Decimal3,
+    PerSecond
+};
 
 QString formatValue(double v, Format f)
 {
     const QLocale l;
     switch (f) {
-    case Format::Count: return l.toString(qint64(std::llround(v)));
-    case Format::Share: return l.toString(v * 100, 'f', 1) + QStringLiteral(" %");
-    case Format::Percent: return l.toString(v, 'f', 1) + QStringLiteral(" %");
-    case Format::Millis: return l.toString(v, 'f', 1);
-    case Format::Decimal3: return l.toString(v, 'f', 3);
-    case Format::PerSecond: return l.toString(v, 'g', 3); // a quiet day is well under 1 per second
+    case Format::Count:
+        return l.toString(qint64(std::llround(v)));
+    case Format::Share:
+        return l.toString(v * 100, 'f', 1) + QStringLiteral(" %");
+    case Format::Percent:
+        return l.toString(v, 'f', 1) + QStringLiteral(" %");
+    case Format::Millis:
+        return l.toString(v, 'f', 1);
+    case Format::Decimal3:
+        return l.toString(v, 'f', 3);
+    case Format::PerSecond:
+        return l.toString(v, 'g', 3); // a quiet day is well under 1 per second
     }
     return {};
 }
 
-double nan() { return std::numeric_limits<double>::quiet_NaN(); }
+double nan()
+{
+    return std::numeric_limits<double>::quiet_NaN();
+}
 
 } // namespace
 
@@ -57,16 +74,25 @@ bool KpiReportPages::paint()
     QList<QList<Cell>> alertRows;
     for (const Alert &a : m_data.alerts) {
         const QString state = a.displayState(m_data.generatedAt);
-        alertRows.append({{utc(a.raisedAt)}, {utc(a.resolvedAt)}, {a.severity, a.severity == QLatin1String("critical") ? -1 : 0},
-                          {a.kind}, {a.title}, {state, state == QLatin1String("firing") ? -1 : 0}});
+        alertRows.append({{utc(a.raisedAt)},
+                          {utc(a.resolvedAt)},
+                          {a.severity, a.severity == QLatin1String("critical") ? -1 : 0},
+                          {a.kind},
+                          {a.title},
+                          {state, state == QLatin1String("firing") ? -1 : 0}});
     }
-    const QString alertsNote = m_data.alertsTruncated
-        ? tr("Only the first %1 alerts are listed; the CSV export has the same limit.").arg(KpiReportData::kMaxRows)
-        : QString();
+    const QString alertsNote =
+        m_data.alertsTruncated
+            ? tr("Only the first %1 alerts are listed; the CSV export has the same limit.").arg(KpiReportData::kMaxRows)
+            : QString();
     if (!m_layout.table(tr("Alerts of the period"),
-               {{tr("Raised (UTC)"), 0.16}, {tr("Resolved (UTC)"), 0.16}, {tr("Severity"), 0.10}, {tr("Kind"), 0.13},
-                {tr("Title"), 0.33}, {tr("State"), 0.12}},
-               alertRows, tr("No alert was active during this period."), alertsNote))
+                        {{tr("Raised (UTC)"), 0.16},
+                         {tr("Resolved (UTC)"), 0.16},
+                         {tr("Severity"), 0.10},
+                         {tr("Kind"), 0.13},
+                         {tr("Title"), 0.33},
+                         {tr("State"), 0.12}},
+                        alertRows, tr("No alert was active during this period."), alertsNote))
         return false;
     m_layout.space(14);
     QList<QList<Cell>> changeRows;
@@ -80,11 +106,12 @@ bool KpiReportPages::paint()
         changeRows.append({{utc(c.at)}, {c.action}, {who}, {what}});
     }
     const QString changesNote = m_data.changesTruncated
-        ? tr("Only the first %1 changes are listed; the CSV export has the same limit.").arg(KpiReportData::kMaxRows)
-        : QString();
+                                    ? tr("Only the first %1 changes are listed; the CSV export has the same limit.")
+                                          .arg(KpiReportData::kMaxRows)
+                                    : QString();
     if (!m_layout.table(tr("Changes of the period"),
-               {{tr("Time (UTC)"), 0.16}, {tr("Action"), 0.16}, {tr("Who"), 0.18}, {tr("What"), 0.50}}, changeRows,
-               tr("No change was made during this period."), changesNote))
+                        {{tr("Time (UTC)"), 0.16}, {tr("Action"), 0.16}, {tr("Who"), 0.18}, {tr("What"), 0.50}},
+                        changeRows, tr("No change was made during this period."), changesNote))
         return false;
     return true;
 }
@@ -115,11 +142,19 @@ void KpiReportPages::summaryTable()
         QString target;
     };
     const QLocale l;
-    auto atMost = [](double limit) { return std::function<int(double)>([limit](double v) { return v <= limit ? 1 : -1; }); };
-    auto atLeast = [](double limit) { return std::function<int(double)>([limit](double v) { return v >= limit ? 1 : -1; }); };
+    auto atMost = [](double limit) {
+        return std::function<int(double)>([limit](double v) { return v <= limit ? 1 : -1; });
+    };
+    auto atLeast = [](double limit) {
+        return std::function<int(double)>([limit](double v) { return v >= limit ? 1 : -1; });
+    };
     const QString latencyTarget = tr("\u2264 %1 ms").arg(l.toString(t.latencyMaxMs, 'f', 0));
     const QList<Metric> metrics{
-        {tr("Predictions"), [](const F &f) { return std::optional<double>(double(f.predictions)); }, Format::Count, {}, {}},
+        {tr("Predictions"),
+         [](const F &f) { return std::optional<double>(double(f.predictions)); },
+         Format::Count,
+         {},
+         {}},
         {tr("Throughput (per s)"), [](const F &f) { return f.throughputPerSecond; }, Format::PerSecond, {}, {}},
         {tr("MAE (min)"), [](const F &f) { return f.mae; }, Format::Decimal3, atMost(t.maeMax),
          tr("\u2264 %1 (stretch %2)").arg(l.toString(t.maeMax, 'f', 2), l.toString(t.stretchMae, 'f', 2))},
@@ -127,14 +162,20 @@ void KpiReportPages::summaryTable()
         {tr("R\u00b2"), [](const F &f) { return f.r2; }, Format::Decimal3, atLeast(t.r2Min),
          tr("\u2265 %1 (stretch %2)").arg(l.toString(t.r2Min, 'f', 2), l.toString(t.stretchR2, 'f', 2))},
         {tr("MAPE"), [](const F &f) { return f.mape; }, Format::Percent, {}, {}},
-        {tr("Latency p50 (ms)"), [](const F &f) { return f.latencyP50Ms; }, Format::Millis, atMost(t.latencyMaxMs), latencyTarget},
-        {tr("Latency p95 (ms)"), [](const F &f) { return f.latencyP95Ms; }, Format::Millis, atMost(t.latencyMaxMs), latencyTarget},
-        {tr("Latency p99 (ms)"), [](const F &f) { return f.latencyP99Ms; }, Format::Millis, atMost(t.latencyMaxMs), latencyTarget},
+        {tr("Latency p50 (ms)"), [](const F &f) { return f.latencyP50Ms; }, Format::Millis, atMost(t.latencyMaxMs),
+         latencyTarget},
+        {tr("Latency p95 (ms)"), [](const F &f) { return f.latencyP95Ms; }, Format::Millis, atMost(t.latencyMaxMs),
+         latencyTarget},
+        {tr("Latency p99 (ms)"), [](const F &f) { return f.latencyP99Ms; }, Format::Millis, atMost(t.latencyMaxMs),
+         latencyTarget},
         {tr("Failure rate"), [](const F &f) { return f.failureRate; }, Format::Share, atMost(t.errorRateMax),
          tr("\u2264 %1 %").arg(l.toString(t.errorRateMax * 100, 'f', 0))},
         {tr("Fallback share"), [](const F &f) { return f.fallbackShare; }, Format::Share, {}, {}},
-        {tr("Delays anticipated (\u2265 %1 min)").arg(t.anticipationMinutes), [](const F &f) { return f.anticipatedShare; },
-         Format::Share, {}, {}},
+        {tr("Delays anticipated (\u2265 %1 min)").arg(t.anticipationMinutes),
+         [](const F &f) { return f.anticipatedShare; },
+         Format::Share,
+         {},
+         {}},
         {tr("Feedback satisfaction"), [](const F &f) { return f.satisfaction; }, Format::Share, {}, {}},
         {tr("ML uptime"), [](const F &f) { return f.mlUptime; }, Format::Share, atLeast(t.uptimeMin),
          tr("\u2265 %1 %").arg(l.toString(t.uptimeMin * 100, 'f', 1))},
@@ -162,7 +203,8 @@ void KpiReportPages::summaryTable()
         rows.append(row);
     }
     m_layout.table(tr("Summary per path"), columns, rows, {},
-                   tr("Green meets the deployment's target, red misses it; \u2013 means no data (no traffic or no outcomes yet)."));
+                   tr("Green meets the deployment's target, red misses it; \u2013 means no data (no traffic or no "
+                      "outcomes yet)."));
     m_layout.space(14);
 }
 
@@ -176,26 +218,30 @@ void KpiReportPages::versionsTable()
         auto cell = [](const std::optional<double> &v, Format format, int verdict = 0) {
             return v && std::isfinite(*v) ? Cell{formatValue(*v, format), verdict} : Cell{QStringLiteral("\u2013")};
         };
-        rows.append({{it.key().isEmpty() ? tr("(none: heuristic)") : it.key()},
-                     {formatValue(double(f.predictions), Format::Count)},
-                     cell(f.mae, Format::Decimal3, f.mae ? (*f.mae <= t.maeMax ? 1 : -1) : 0),
-                     cell(f.r2, Format::Decimal3, f.r2 ? (*f.r2 >= t.r2Min ? 1 : -1) : 0),
-                     cell(f.latencyP95Ms, Format::Millis, f.latencyP95Ms ? (*f.latencyP95Ms <= t.latencyMaxMs ? 1 : -1) : 0),
-                     cell(f.failureRate, Format::Share, f.failureRate ? (*f.failureRate <= t.errorRateMax ? 1 : -1) : 0)});
+        rows.append(
+            {{it.key().isEmpty() ? tr("(none: heuristic)") : it.key()},
+             {formatValue(double(f.predictions), Format::Count)},
+             cell(f.mae, Format::Decimal3, f.mae ? (*f.mae <= t.maeMax ? 1 : -1) : 0),
+             cell(f.r2, Format::Decimal3, f.r2 ? (*f.r2 >= t.r2Min ? 1 : -1) : 0),
+             cell(f.latencyP95Ms, Format::Millis, f.latencyP95Ms ? (*f.latencyP95Ms <= t.latencyMaxMs ? 1 : -1) : 0),
+             cell(f.failureRate, Format::Share, f.failureRate ? (*f.failureRate <= t.errorRateMax ? 1 : -1) : 0)});
     }
     m_layout.table(tr("Per model version"),
-          {{tr("Model version"), 0.30}, {tr("Predictions"), 0.14, Qt::AlignRight}, {tr("MAE (min)"), 0.14, Qt::AlignRight},
-           {tr("R\u00b2"), 0.14, Qt::AlignRight}, {tr("Latency p95 (ms)"), 0.14, Qt::AlignRight},
-           {tr("Failure rate"), 0.14, Qt::AlignRight}},
-          rows, tr("No prediction in this period."), {});
+                   {{tr("Model version"), 0.30},
+                    {tr("Predictions"), 0.14, Qt::AlignRight},
+                    {tr("MAE (min)"), 0.14, Qt::AlignRight},
+                    {tr("R\u00b2"), 0.14, Qt::AlignRight},
+                    {tr("Latency p95 (ms)"), 0.14, Qt::AlignRight},
+                    {tr("Failure rate"), 0.14, Qt::AlignRight}},
+                   rows, tr("No prediction in this period."), {});
 }
 
 bool KpiReportPages::charts()
 {
     const KpiSnapshot &s = m_data.snapshot;
     m_layout.heading(tr("Charts"));
-    m_layout.paragraph(tr("Grey ticks mark the changes listed at the end (flag changes, rollbacks, promotions)."), 8, false,
-                       true);
+    m_layout.paragraph(tr("Grey ticks mark the changes listed at the end (flag changes, rollbacks, promotions)."), 8,
+                       false, true);
     m_layout.space(4);
 
     QList<ReportChartSpec::Marker> markers;
@@ -225,7 +271,8 @@ bool KpiReportPages::charts()
     {
         ReportChartSpec c = spec(tr("MAE (min): ML vs heuristic"));
         c.lines = {{ml, themeColor(Palette::Ml), series(QStringLiteral("ml"), [](const auto &f) { return f.mae; })},
-                   {heuristic, themeColor(Palette::Heuristic), series(QStringLiteral("heuristic"), [](const auto &f) { return f.mae; })}};
+                   {heuristic, themeColor(Palette::Heuristic),
+                    series(QStringLiteral("heuristic"), [](const auto &f) { return f.mae; })}};
         c.target = s.targets.maeMax;
         c.targetLabel = tr("target");
         charts.append(c);
@@ -234,36 +281,45 @@ bool KpiReportPages::charts()
         ReportChartSpec c = spec(tr("R\u00b2: ML vs heuristic"));
         c.yMinFloor.reset();
         c.lines = {{ml, themeColor(Palette::Ml), series(QStringLiteral("ml"), [](const auto &f) { return f.r2; })},
-                   {heuristic, themeColor(Palette::Heuristic), series(QStringLiteral("heuristic"), [](const auto &f) { return f.r2; })}};
+                   {heuristic, themeColor(Palette::Heuristic),
+                    series(QStringLiteral("heuristic"), [](const auto &f) { return f.r2; })}};
         c.target = s.targets.r2Min;
         c.targetLabel = tr("target");
         charts.append(c);
     }
     {
         ReportChartSpec c = spec(tr("Latency (ms), all paths"));
-        c.lines = {{tr("p50"), seriesColor(0), series(QStringLiteral("all"), [](const auto &f) { return f.latencyP50Ms; })},
-                   {tr("p95"), seriesColor(1), series(QStringLiteral("all"), [](const auto &f) { return f.latencyP95Ms; })},
-                   {tr("p99"), seriesColor(2), series(QStringLiteral("all"), [](const auto &f) { return f.latencyP99Ms; })}};
+        c.lines = {
+            {tr("p50"), seriesColor(0), series(QStringLiteral("all"), [](const auto &f) { return f.latencyP50Ms; })},
+            {tr("p95"), seriesColor(1), series(QStringLiteral("all"), [](const auto &f) { return f.latencyP95Ms; })},
+            {tr("p99"), seriesColor(2), series(QStringLiteral("all"), [](const auto &f) { return f.latencyP99Ms; })}};
         c.target = s.targets.latencyMaxMs;
         c.targetLabel = tr("target");
         charts.append(c);
     }
     {
         ReportChartSpec c = spec(tr("Error rate (%)"));
-        c.lines = {{ml, themeColor(Palette::Ml), series(QStringLiteral("ml"), [](const auto &f) { return f.failureRate; }, 100)},
+        c.lines = {{ml, themeColor(Palette::Ml),
+                    series(
+                        QStringLiteral("ml"), [](const auto &f) { return f.failureRate; }, 100)},
                    {heuristic, themeColor(Palette::Heuristic),
-                    series(QStringLiteral("heuristic"), [](const auto &f) { return f.failureRate; }, 100)},
-                   {all, themeColor(Palette::AllPaths), series(QStringLiteral("all"), [](const auto &f) { return f.failureRate; }, 100)}};
+                    series(
+                        QStringLiteral("heuristic"), [](const auto &f) { return f.failureRate; }, 100)},
+                   {all, themeColor(Palette::AllPaths),
+                    series(
+                        QStringLiteral("all"), [](const auto &f) { return f.failureRate; }, 100)}};
         c.target = s.targets.errorRateMax * 100;
         c.targetLabel = tr("target");
         charts.append(c);
     }
     {
         ReportChartSpec c = spec(tr("Throughput (predictions per second)"));
-        c.lines = {{ml, themeColor(Palette::Ml), series(QStringLiteral("ml"), [](const auto &f) { return f.throughputPerSecond; })},
+        c.lines = {{ml, themeColor(Palette::Ml),
+                    series(QStringLiteral("ml"), [](const auto &f) { return f.throughputPerSecond; })},
                    {heuristic, themeColor(Palette::Heuristic),
                     series(QStringLiteral("heuristic"), [](const auto &f) { return f.throughputPerSecond; })},
-                   {all, themeColor(Palette::AllPaths), series(QStringLiteral("all"), [](const auto &f) { return f.throughputPerSecond; })}};
+                   {all, themeColor(Palette::AllPaths),
+                    series(QStringLiteral("all"), [](const auto &f) { return f.throughputPerSecond; })}};
         charts.append(c);
     }
     m_layout.chartsToBottom(charts, 12);

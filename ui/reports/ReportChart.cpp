@@ -51,11 +51,17 @@ void drawReportChart(QPainter &painter, const QRectF &rect, const ReportChartSpe
     painter.setPen(ink);
     const QFontMetricsF titleMetrics(painter.font(), painter.device());
     const double titleH = titleMetrics.height();
-    painter.drawText(QRectF(rect.left(), rect.top(), rect.width(), titleH), Qt::AlignLeft | Qt::AlignVCenter, spec.title);
+    painter.drawText(QRectF(rect.left(), rect.top(), rect.width(), titleH), Qt::AlignLeft | Qt::AlignVCenter,
+                     spec.title);
 
     painter.setFont(sizedFont(painter, 7));
     const QFontMetricsF fm(painter.font(), painter.device());
-    struct LegendItem { QString label; QColor color; Qt::PenStyle style; };
+    struct LegendItem
+    {
+        QString label;
+        QColor color;
+        Qt::PenStyle style;
+    };
     QList<LegendItem> legend;
     for (const auto &l : spec.lines)
         legend.append({l.label, l.color, Qt::SolidLine});
@@ -117,8 +123,8 @@ void drawReportChart(QPainter &painter, const QRectF &rect, const ReportChartSpe
         painter.setPen(QPen(grid, 0.5 * unit));
         painter.drawLine(QPointF(plot.left(), py), QPointF(plot.right(), py));
         painter.setPen(muted);
-        painter.drawText(QRectF(rect.left(), py - fm.height() / 2, 33 * unit, fm.height()), Qt::AlignRight | Qt::AlignVCenter,
-                         axisNumber(y, step));
+        painter.drawText(QRectF(rect.left(), py - fm.height() / 2, 33 * unit, fm.height()),
+                         Qt::AlignRight | Qt::AlignVCenter, axisNumber(y, step));
     }
 
     // Time ticks aligned to whole hours or days (UTC).
@@ -136,7 +142,8 @@ void drawReportChart(QPainter &painter, const QRectF &rect, const ReportChartSpe
         painter.drawLine(QPointF(px, plot.top()), QPointF(px, plot.bottom()));
         painter.setPen(muted);
         const QString label = QLocale().toString(QDateTime::fromSecsSinceEpoch(t, Qt::UTC), format);
-        painter.drawText(QRectF(px - 30 * unit, plot.bottom() + 2 * unit, 60 * unit, fm.height()), Qt::AlignCenter, label);
+        painter.drawText(QRectF(px - 30 * unit, plot.bottom() + 2 * unit, 60 * unit, fm.height()), Qt::AlignCenter,
+                         label);
     }
 
     // Audit markers: a dashed tick over the plot, a small triangle on top.

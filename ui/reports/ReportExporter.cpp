@@ -52,8 +52,8 @@ void ReportExporter::finish(bool ok, const QString &message)
     Q_EMIT finished(ok, message);
 }
 
-void ReportExporter::start(const PgEndpoint &pg, const QString &deployment, const QString &period, const QString &format,
-                           const QString &path, const QDateTime &end)
+void ReportExporter::start(const PgEndpoint &pg, const QString &deployment, const QString &period,
+                           const QString &format, const QString &path, const QDateTime &end)
 {
     QString problem;
     if (m_running)

@@ -22,7 +22,8 @@ constexpr int kPdfDpi = 300;
 
 ReportLayout::ReportLayout(QPainter &painter, const QRectF &pageRect, double dpi, std::function<bool()> newPage,
                            QString footer)
-    : m_painter(painter), m_pageRect(pageRect), m_unit(dpi / 72.0), m_newPage(std::move(newPage)), m_footer(std::move(footer))
+    : m_painter(painter), m_pageRect(pageRect), m_unit(dpi / 72.0), m_newPage(std::move(newPage)),
+      m_footer(std::move(footer))
 {
 }
 
@@ -39,7 +40,10 @@ void ReportLayout::setFont(double points, bool bold)
     m_painter.setFont(f);
 }
 
-double ReportLayout::lineHeight() const { return QFontMetricsF(m_painter.font(), m_painter.device()).height(); }
+double ReportLayout::lineHeight() const
+{
+    return QFontMetricsF(m_painter.font(), m_painter.device()).height();
+}
 
 void ReportLayout::begin()
 {
@@ -47,7 +51,10 @@ void ReportLayout::begin()
     m_y = textRect().top();
 }
 
-void ReportLayout::end() { footer(); }
+void ReportLayout::end()
+{
+    footer();
+}
 
 bool ReportLayout::breakPage()
 {
@@ -128,7 +135,8 @@ void ReportLayout::tableRow(const QList<Column> &columns, const QList<Cell> &cel
     const QRectF r = textRect();
     const double h = pt(kRowHeight);
     if (header || shaded)
-        m_painter.fillRect(QRectF(r.left(), m_y, r.width(), h), themeColor(header ? Palette::ShadeStrong : Palette::Shade));
+        m_painter.fillRect(QRectF(r.left(), m_y, r.width(), h),
+                           themeColor(header ? Palette::ShadeStrong : Palette::Shade));
     setFont(header ? 7.5 : 8, header);
     double x = r.left();
     for (qsizetype i = 0; i < columns.size(); ++i) {
@@ -172,7 +180,8 @@ bool ReportLayout::table(const QString &heading, const QList<Column> &columns, c
     if (rows.isEmpty()) {
         setFont(9);
         m_painter.setPen(themeColor(Palette::Muted));
-        m_painter.drawText(QRectF(r.left(), m_y, r.width(), pt(kRowHeight)), Qt::AlignLeft | Qt::AlignVCenter, emptyText);
+        m_painter.drawText(QRectF(r.left(), m_y, r.width(), pt(kRowHeight)), Qt::AlignLeft | Qt::AlignVCenter,
+                           emptyText);
         m_y += pt(kRowHeight);
         return true;
     }
@@ -211,7 +220,8 @@ void ReportLayout::chartsToBottom(const QList<ReportChartSpec> &charts, double g
     }
 }
 
-Status writeReportPdf(const QString &path, const QString &documentTitle, const QString &footer, const PaintReport &paint)
+Status writeReportPdf(const QString &path, const QString &documentTitle, const QString &footer,
+                      const PaintReport &paint)
 {
     // QSaveFile writes a temporary file beside the target and renames it on commit().
     QSaveFile file(path);
@@ -229,7 +239,8 @@ Status writeReportPdf(const QString &path, const QString &documentTitle, const Q
             return Error{ReportLayout::tr("Cannot start the PDF %1.").arg(path)};
         }
         const QRectF page(QPointF(0, 0), QSizeF(writer.width(), writer.height()));
-        ReportLayout layout(painter, page, kPdfDpi, [&writer] { return writer.newPage(); }, footer);
+        ReportLayout layout(
+            painter, page, kPdfDpi, [&writer] { return writer.newPage(); }, footer);
         layout.begin();
         const bool painted = paint(layout);
         if (painted)
@@ -259,14 +270,17 @@ QList<QImage> renderReportImages(double dpi, const QString &footer, const PaintR
     };
     QList<QImage> images{blank()};
     QPainter painter(&images.last());
-    ReportLayout layout(painter, QRectF(QPointF(0, 0), QSizeF(size)), dpi, [&] {
-        const QFont font = painter.font();
-        painter.end();
-        images.append(blank());
-        const bool ok = painter.begin(&images.last());
-        painter.setFont(font);
-        return ok;
-    }, footer);
+    ReportLayout layout(
+        painter, QRectF(QPointF(0, 0), QSizeF(size)), dpi,
+        [&] {
+            const QFont font = painter.font();
+            painter.end();
+            images.append(blank());
+            const bool ok = painter.begin(&images.last());
+            painter.setFont(font);
+            return ok;
+        },
+        footer);
     layout.begin();
     if (paint(layout))
         layout.end();

@@ -85,7 +85,8 @@ private:
 // renamed: an error leaves no half file and an older file untouched). Needs a QGuiApplication (fonts).
 // Blocking: call it from a worker thread in the GUI.
 using PaintReport = std::function<bool(ReportLayout &)>;
-Status writeReportPdf(const QString &path, const QString &documentTitle, const QString &footer, const PaintReport &paint);
+Status writeReportPdf(const QString &path, const QString &documentTitle, const QString &footer,
+                      const PaintReport &paint);
 
 // The same pages drawn on images at `dpi` (a preview, and what the tests look at).
 QList<QImage> renderReportImages(double dpi, const QString &footer, const PaintReport &paint);

@@ -37,8 +37,7 @@ private:
 
 } // namespace
 
-HealthIndicator::HealthIndicator(const QString &serviceName, QWidget *parent)
-    : QWidget(parent), m_service(serviceName)
+HealthIndicator::HealthIndicator(const QString &serviceName, QWidget *parent) : QWidget(parent), m_service(serviceName)
 {
     setObjectName(QStringLiteral("health_") + serviceName);
     m_dot = new Dot(this);
@@ -135,8 +134,7 @@ void HealthIndicator::refresh()
     if (!m_health.detail.isEmpty())
         tip << tr("Details: %1").arg(m_health.detail.toHtmlEscaped());
     if (m_health.since.isValid())
-        tip << tr("In this state since %1")
-                   .arg(QLocale().toString(m_health.since.toLocalTime(), QLocale::ShortFormat));
+        tip << tr("In this state since %1").arg(QLocale().toString(m_health.since.toLocalTime(), QLocale::ShortFormat));
     if (m_health.state == Health::State::Down)
         tip << tr("MLDeck reconnects automatically, waiting a little longer after each failure.");
     setToolTip(tip.join(QStringLiteral("<br>")));

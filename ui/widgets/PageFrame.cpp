@@ -82,7 +82,7 @@ QString PageFrame::showDeployments(const QStringList &names, QString wanted)
         wanted = m_deployment->currentText();
     if (!names.contains(wanted))
         wanted = names.contains(QLatin1String(kDefaultDeployment)) ? QString::fromLatin1(kDefaultDeployment)
-                                                                    : names.value(0);
+                                                                   : names.value(0);
     const QSignalBlocker block(m_deployment);
     QStringList shown;
     for (int i = 0; i < m_deployment->count(); ++i)

@@ -21,7 +21,11 @@ class PageFrame final : public QWidget
     Q_DISABLE_COPY_MOVE(PageFrame)
 
 public:
-    enum class Selector { None, Deployment };
+    enum class Selector
+    {
+        None,
+        Deployment
+    };
 
     // Names the page (page_<key>) and fills it with a new frame.
     static PageFrame *install(QWidget *page, PageId id, const QString &purpose, Selector selector);

@@ -23,7 +23,7 @@ protected:
     void paintEvent(QPaintEvent *event) override;
 
 private:
-    QSize withPadding(QSize text) const; // the button's size around a text block of this size
+    QSize withPadding(QSize text) const;  // the button's size around a text block of this size
     QSize textBlock(int textWidth) const; // the wrapped text's size at this width
 };
 

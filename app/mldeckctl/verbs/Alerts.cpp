@@ -1,15 +1,15 @@
 #include "app/mldeckctl/Verbs.h"
 
+#include "app/mldeckctl/Text.h"
 #include "core/domain/Deployment.h"
 #include "core/services/AlertsService.h"
 #include "core/services/WebhookNotifier.h"
 #include "core/services/guard/KpiAlertGuardJob.h"
 #include "core/services/metrics/AlertRulesExport.h"
-#include "core/store/pg/DeploymentStore.h"
 #include "core/store/pg/AlertRuleStore.h"
 #include "core/store/pg/AlertStore.h"
+#include "core/store/pg/DeploymentStore.h"
 #include "core/store/pg/PgConnection.h"
-#include "app/mldeckctl/Text.h"
 
 #include <QCoreApplication>
 #include <QDateTime>
@@ -21,9 +21,18 @@ namespace mldeck::cli {
 
 namespace {
 
-QString iso(const QDateTime &d) { return d.isValid() ? d.toUTC().toString(Qt::ISODate) : QString(); }
-QJsonValue isoJson(const QDateTime &d) { return d.isValid() ? QJsonValue(iso(d)) : QJsonValue(); }
-QString isoSecs(qint64 s) { return s > 0 ? iso(QDateTime::fromSecsSinceEpoch(s, Qt::UTC)) : QString(); }
+QString iso(const QDateTime &d)
+{
+    return d.isValid() ? d.toUTC().toString(Qt::ISODate) : QString();
+}
+QJsonValue isoJson(const QDateTime &d)
+{
+    return d.isValid() ? QJsonValue(iso(d)) : QJsonValue();
+}
+QString isoSecs(qint64 s)
+{
+    return s > 0 ? iso(QDateTime::fromSecsSinceEpoch(s, Qt::UTC)) : QString();
+}
 
 const QString kApp = QStringLiteral("mldeckctl-alerts");
 
@@ -73,15 +82,19 @@ int runExportRules(Context &ctx)
 {
     Invocation inv(ctx, Invocation::Pg, kApp);
     QCommandLineParser &parser = inv.parser();
-    parser.addOptions({{QStringLiteral("deployment"), Text::tr("Only this deployment (default: every deployment)."), QStringLiteral("name")},
-                       {QStringLiteral("format"), Text::tr("Output format: prometheus (a rules file for promtool and Prometheus)."),
-                        QStringLiteral("format"), QStringLiteral("prometheus")},
-                       {QStringLiteral("output"), Text::tr("Write to this file instead of standard output."), QStringLiteral("file")}});
+    parser.addOptions(
+        {{QStringLiteral("deployment"), Text::tr("Only this deployment (default: every deployment)."),
+          QStringLiteral("name")},
+         {QStringLiteral("format"), Text::tr("Output format: prometheus (a rules file for promtool and Prometheus)."),
+          QStringLiteral("format"), QStringLiteral("prometheus")},
+         {QStringLiteral("output"), Text::tr("Write to this file instead of standard output."),
+          QStringLiteral("file")}});
     if (auto code = inv.start(Text::tr("Writes the KPI alert rules as a Prometheus rules file that fires on the same "
-                                         "conditions as the guard, from the series of `mldeckctl guard --listen`.")))
+                                       "conditions as the guard, from the series of `mldeckctl guard --listen`.")))
         return *code;
     if (parser.value(QStringLiteral("format")) != QLatin1String("prometheus"))
-        return Context::fail(Text::tr("--format must be prometheus (got \"%1\").").arg(parser.value(QStringLiteral("format"))));
+        return Context::fail(
+            Text::tr("--format must be prometheus (got \"%1\").").arg(parser.value(QStringLiteral("format"))));
     PgConnection &conn = inv.pg();
     QStringList deployments;
     if (parser.isSet(QStringLiteral("deployment"))) {
@@ -109,9 +122,11 @@ int runList(Context &ctx)
 {
     Invocation inv(ctx, Invocation::Pg | Invocation::Json, kApp);
     QCommandLineParser &parser = inv.parser();
-    parser.addOptions({{QStringLiteral("deployment"), Text::tr("Only this deployment (default: every deployment)."), QStringLiteral("name")},
+    parser.addOptions({{QStringLiteral("deployment"), Text::tr("Only this deployment (default: every deployment)."),
+                        QStringLiteral("name")},
                        {QStringLiteral("all"), Text::tr("Include resolved alerts.")},
-                       {QStringLiteral("limit"), Text::tr("At most this many alerts (default 200)."), QStringLiteral("n"), QStringLiteral("200")}});
+                       {QStringLiteral("limit"), Text::tr("At most this many alerts (default 200)."),
+                        QStringLiteral("n"), QStringLiteral("200")}});
     if (auto code = inv.start(Text::tr("Lists open alerts (KPI rules, drift, guardrails), newest first.")))
         return *code;
     bool ok = false;
@@ -119,7 +134,8 @@ int runList(Context &ctx)
     if (!ok || limit <= 0)
         return Context::fail(Text::tr("--limit must be a positive whole number."));
     PgConnection &conn = inv.pg();
-    const auto alerts = AlertStore(conn).list(parser.value(QStringLiteral("deployment")), parser.isSet(QStringLiteral("all")), limit);
+    const auto alerts =
+        AlertStore(conn).list(parser.value(QStringLiteral("deployment")), parser.isSet(QStringLiteral("all")), limit);
     if (!alerts)
         return Context::fail(alerts.errorMessage());
     const QDateTime now = QDateTime::currentDateTimeUtc();
@@ -155,7 +171,9 @@ int runAck(Context &ctx)
     if (!id)
         return Context::fail(Text::tr("Give one alert id, a positive number."));
     PgConnection &conn = inv.pg();
-    if (auto s = AlertStore(conn).acknowledge(*id, AlertsService::currentUser(), parser.value(QStringLiteral("reason"))); !s)
+    if (auto s =
+            AlertStore(conn).acknowledge(*id, AlertsService::currentUser(), parser.value(QStringLiteral("reason")));
+        !s)
         return Context::fail(s.errorMessage(), CheckFailed);
     Context::out(Text::tr("Alert %1 acknowledged.").arg(*id));
     return Success;
@@ -165,10 +183,12 @@ int runSilence(Context &ctx)
 {
     Invocation inv(ctx, Invocation::Pg, kApp);
     QCommandLineParser &parser = inv.parser();
-    parser.addOptions({{QStringLiteral("until"), Text::tr("End of the silence, ISO 8601 (e.g. 2024-05-01T18:00:00Z)."), QStringLiteral("time")},
-                       {QStringLiteral("for"), Text::tr("Length of the silence, e.g. 30m, 2h, 1d."), QStringLiteral("duration")},
-                       {QStringLiteral("off"), Text::tr("Lift the silence.")},
-                       {QStringLiteral("reason"), Text::tr("Why (kept in the audit log)."), QStringLiteral("text")}});
+    parser.addOptions(
+        {{QStringLiteral("until"), Text::tr("End of the silence, ISO 8601 (e.g. 2024-05-01T18:00:00Z)."),
+          QStringLiteral("time")},
+         {QStringLiteral("for"), Text::tr("Length of the silence, e.g. 30m, 2h, 1d."), QStringLiteral("duration")},
+         {QStringLiteral("off"), Text::tr("Lift the silence.")},
+         {QStringLiteral("reason"), Text::tr("Why (kept in the audit log)."), QStringLiteral("text")}});
     parser.addPositionalArgument(QStringLiteral("ID"), Text::tr("The alert id (see alerts list)."));
     if (auto code = inv.start(Text::tr("Silences an alert until a time: no webhook while silenced (audited).")))
         return *code;
@@ -183,18 +203,23 @@ int runSilence(Context &ctx)
     if (parser.isSet(QStringLiteral("until"))) {
         until = Context::parseUtc(parser.value(QStringLiteral("until")));
         if (!until.isValid())
-            return Context::fail(Text::tr("--until must be an ISO 8601 date-time such as 2024-05-01T18:00:00Z, not \"%1\".")
-                                     .arg(parser.value(QStringLiteral("until"))));
+            return Context::fail(
+                Text::tr("--until must be an ISO 8601 date-time such as 2024-05-01T18:00:00Z, not \"%1\".")
+                    .arg(parser.value(QStringLiteral("until"))));
     } else if (parser.isSet(QStringLiteral("for"))) {
         const auto secs = parseDuration(parser.value(QStringLiteral("for")));
         if (!secs)
-            return Context::fail(Text::tr("--for must be a duration such as 30m, 2h or 1d, not \"%1\".").arg(parser.value(QStringLiteral("for"))));
+            return Context::fail(Text::tr("--for must be a duration such as 30m, 2h or 1d, not \"%1\".")
+                                     .arg(parser.value(QStringLiteral("for"))));
         until = QDateTime::currentDateTimeUtc().addSecs(*secs);
     }
     PgConnection &conn = inv.pg();
-    if (auto s = AlertStore(conn).silence(*id, until, AlertsService::currentUser(), parser.value(QStringLiteral("reason"))); !s)
+    if (auto s =
+            AlertStore(conn).silence(*id, until, AlertsService::currentUser(), parser.value(QStringLiteral("reason")));
+        !s)
         return Context::fail(s.errorMessage(), CheckFailed);
-    Context::out(until.isValid() ? Text::tr("Alert %1 silenced until %2.").arg(*id).arg(iso(until)) : Text::tr("Alert %1 is no longer silenced.").arg(*id));
+    Context::out(until.isValid() ? Text::tr("Alert %1 silenced until %2.").arg(*id).arg(iso(until))
+                                 : Text::tr("Alert %1 is no longer silenced.").arg(*id));
     return Success;
 }
 
@@ -241,17 +266,25 @@ int runRulesSet(Context &ctx)
 {
     Invocation inv(ctx, Invocation::Deployment | Invocation::Pg, kApp);
     QCommandLineParser &parser = inv.parser();
-    parser.addOptions({{QStringLiteral("rule"), Text::tr("Rule id (failure_rate, latency_p95_ms, mae, r2, no_data, dependency_fallback or one of yours)."), QStringLiteral("id")},
-                       {QStringLiteral("metric"), Text::tr("Metric of a new rule: failure_rate, latency_p95_ms, mae, r2, no_data, dependency_fallback (threshold in minutes)."), QStringLiteral("name")},
-                       {QStringLiteral("threshold"), Text::tr("Threshold (failure rate as a share: 0.2 = 20 %; latency in ms)."), QStringLiteral("x")},
-                       {QStringLiteral("comparison"), Text::tr("\">\" or \"<\"."), QStringLiteral("op")},
-                       {QStringLiteral("for"), Text::tr("Pending period in seconds before firing."), QStringLiteral("seconds")},
-                       {QStringLiteral("window"), Text::tr("Window in seconds the figure is computed over."), QStringLiteral("seconds")},
-                       {QStringLiteral("severity"), Text::tr("info, warning or critical."), QStringLiteral("level")},
-                       {QStringLiteral("enable"), Text::tr("Turn the rule on.")},
-                       {QStringLiteral("disable"), Text::tr("Turn the rule off (a firing alert resolves).")},
-                       {QStringLiteral("reset"), Text::tr("Forget this deployment's changes: back to the built-in default.")},
-                       {QStringLiteral("reason"), Text::tr("Why (kept in the audit log)."), QStringLiteral("text")}});
+    parser.addOptions(
+        {{QStringLiteral("rule"),
+          Text::tr("Rule id (failure_rate, latency_p95_ms, mae, r2, no_data, dependency_fallback or one of yours)."),
+          QStringLiteral("id")},
+         {QStringLiteral("metric"),
+          Text::tr("Metric of a new rule: failure_rate, latency_p95_ms, mae, r2, no_data, dependency_fallback "
+                   "(threshold in minutes)."),
+          QStringLiteral("name")},
+         {QStringLiteral("threshold"), Text::tr("Threshold (failure rate as a share: 0.2 = 20 %; latency in ms)."),
+          QStringLiteral("x")},
+         {QStringLiteral("comparison"), Text::tr("\">\" or \"<\"."), QStringLiteral("op")},
+         {QStringLiteral("for"), Text::tr("Pending period in seconds before firing."), QStringLiteral("seconds")},
+         {QStringLiteral("window"), Text::tr("Window in seconds the figure is computed over."),
+          QStringLiteral("seconds")},
+         {QStringLiteral("severity"), Text::tr("info, warning or critical."), QStringLiteral("level")},
+         {QStringLiteral("enable"), Text::tr("Turn the rule on.")},
+         {QStringLiteral("disable"), Text::tr("Turn the rule off (a firing alert resolves).")},
+         {QStringLiteral("reset"), Text::tr("Forget this deployment's changes: back to the built-in default.")},
+         {QStringLiteral("reason"), Text::tr("Why (kept in the audit log)."), QStringLiteral("text")}});
     if (auto code = inv.start(Text::tr("Changes one KPI alert rule of a deployment (audited).")))
         return *code;
     const QString &dep = inv.deployment();
@@ -266,7 +299,8 @@ int runRulesSet(Context &ctx)
         const auto r = store.resetRule(dep, id, AlertsService::currentUser());
         if (!r)
             return Context::fail(r.errorMessage());
-        Context::out(*r ? Text::tr("Rule %1 of %2 is back to its default.").arg(id, dep) : Text::tr("Rule %1 of %2 had no changes.").arg(id, dep));
+        Context::out(*r ? Text::tr("Rule %1 of %2 is back to its default.").arg(id, dep)
+                        : Text::tr("Rule %1 of %2 had no changes.").arg(id, dep));
         return Success;
     }
     const auto rules = store.rules(dep);
@@ -280,7 +314,8 @@ int runRulesSet(Context &ctx)
         if (!parser.isSet(QStringLiteral("metric")))
             return Context::fail(Text::tr("Deployment %1 has no rule \"%2\": give --metric to add one.").arg(dep, id));
         json = {{QStringLiteral("id"), id}, {QStringLiteral("metric"), parser.value(QStringLiteral("metric"))}};
-    } else if (parser.isSet(QStringLiteral("metric")) && parser.value(QStringLiteral("metric")) != json.value(QStringLiteral("metric")).toString()) {
+    } else if (parser.isSet(QStringLiteral("metric")) &&
+               parser.value(QStringLiteral("metric")) != json.value(QStringLiteral("metric")).toString()) {
         return Context::fail(Text::tr("Rule %1 watches %2; its metric cannot change (add a rule with another id).")
                                  .arg(id, json.value(QStringLiteral("metric")).toString()));
     }
@@ -291,11 +326,13 @@ int runRulesSet(Context &ctx)
         const double v = parser.value(QLatin1String(option)).toDouble(&ok);
         if (!ok || (whole && v != std::floor(v)))
             return Error{Text::tr("--%1 must be a %2, not \"%3\".")
-                             .arg(QLatin1String(option), whole ? Text::tr("whole number") : Text::tr("number"), parser.value(QLatin1String(option)))};
+                             .arg(QLatin1String(option), whole ? Text::tr("whole number") : Text::tr("number"),
+                                  parser.value(QLatin1String(option)))};
         json.insert(QLatin1String(key), v);
         return {};
     };
-    for (auto s : {number("threshold", "threshold", false), number("for", "for_seconds", true), number("window", "window_seconds", true)})
+    for (auto s : {number("threshold", "threshold", false), number("for", "for_seconds", true),
+                   number("window", "window_seconds", true)})
         if (!s)
             return Context::fail(s.errorMessage());
     if (parser.isSet(QStringLiteral("comparison")))
@@ -309,16 +346,18 @@ int runRulesSet(Context &ctx)
         return Context::fail(rule.errorMessage());
     if (auto s = store.saveRule(dep, *rule, AlertsService::currentUser(), parser.value(QStringLiteral("reason"))); !s)
         return Context::fail(s.errorMessage());
-    Context::out(Text::tr("Rule %1 of %2: %3 (%4).").arg(rule->id, dep, rule->describe(), rule->enabled ? Text::tr("on") : Text::tr("off")));
+    Context::out(Text::tr("Rule %1 of %2: %3 (%4).")
+                     .arg(rule->id, dep, rule->describe(), rule->enabled ? Text::tr("on") : Text::tr("off")));
     return Success;
 }
 
 int rulesUsage(int code)
 {
-    return Context::printUsage(Text::tr("Usage: mldeckctl alerts rules [--deployment D] [--json]\n"
-                                  "       mldeckctl alerts rules set --deployment D --rule ID [--threshold X] [--for S] "
-                                  "[--window S] [--enable|--disable] [--reset]"),
-                               code);
+    return Context::printUsage(
+        Text::tr("Usage: mldeckctl alerts rules [--deployment D] [--json]\n"
+                 "       mldeckctl alerts rules set --deployment D --rule ID [--threshold X] [--for S] "
+                 "[--window S] [--enable|--disable] [--reset]"),
+        code);
 }
 
 int runRules(Context &ctx)
@@ -333,7 +372,9 @@ int runWebhookSet(Context &ctx)
     Invocation inv(ctx, Invocation::Deployment | Invocation::Pg, kApp);
     QCommandLineParser &parser = inv.parser();
     parser.addOption({QStringLiteral("off"), Text::tr("Turn the webhook off (the URL is kept).")});
-    parser.addPositionalArgument(QStringLiteral("URL"), Text::tr("http(s) address that receives the JSON POST (e.g. a Slack incoming webhook)."));
+    parser.addPositionalArgument(
+        QStringLiteral("URL"),
+        Text::tr("http(s) address that receives the JSON POST (e.g. a Slack incoming webhook)."));
     if (auto code = inv.start(Text::tr("Sets (or turns off) the alert webhook of a deployment (audited).")))
         return *code;
     const QString &dep = inv.deployment();
@@ -355,7 +396,7 @@ int runWebhookTest(Context &ctx)
     Invocation inv(ctx, Invocation::Deployment | Invocation::Pg | Invocation::Json, kApp);
     QCommandLineParser &parser = inv.parser();
     if (auto code = inv.start(Text::tr("Sends a test notification to the deployment's webhook (with retries) and "
-                                         "records it. Exit code 1 when it was not delivered.")))
+                                       "records it. Exit code 1 when it was not delivered.")))
         return *code;
     const QString &dep = inv.deployment();
     PgConnection &conn = inv.pg();
@@ -364,15 +405,23 @@ int runWebhookTest(Context &ctx)
     if (!hook)
         return Context::fail(hook.errorMessage());
     if (!*hook)
-        return Context::fail(Text::tr("Deployment %1 has no webhook: set one with \"mldeckctl alerts webhook set\".").arg(dep));
-    WebhookEvent event{dep, QStringLiteral("test"), 0, AlertRule::defaultFor(AlertRule::Metric::FailureRate), std::nullopt,
-                       QDateTime::currentDateTimeUtc(), Text::tr("Webhook test")};
+        return Context::fail(
+            Text::tr("Deployment %1 has no webhook: set one with \"mldeckctl alerts webhook set\".").arg(dep));
+    WebhookEvent event{dep,
+                       QStringLiteral("test"),
+                       0,
+                       AlertRule::defaultFor(AlertRule::Metric::FailureRate),
+                       std::nullopt,
+                       QDateTime::currentDateTimeUtc(),
+                       Text::tr("Webhook test")};
     const WebhookOutcome outcome = deliverWebhook(store, (*hook)->url, event, WebhookNotifier());
     if (parser.isSet(QStringLiteral("json"))) {
         QJsonArray attempts;
         for (const WebhookAttempt &a : outcome.attempts)
-            attempts.append(QJsonObject{{QStringLiteral("attempt"), a.attempt}, {QStringLiteral("http_status"), a.httpStatus},
-                                        {QStringLiteral("delivered"), a.delivered}, {QStringLiteral("error"), a.error},
+            attempts.append(QJsonObject{{QStringLiteral("attempt"), a.attempt},
+                                        {QStringLiteral("http_status"), a.httpStatus},
+                                        {QStringLiteral("delivered"), a.delivered},
+                                        {QStringLiteral("error"), a.error},
                                         {QStringLiteral("elapsed_ms"), a.elapsedMs}});
         Context::outJson(QJsonDocument(QJsonObject{{QStringLiteral("delivered"), outcome.delivered},
                                                    {QStringLiteral("enabled"), (*hook)->enabled},
@@ -392,24 +441,27 @@ int runWebhookTest(Context &ctx)
 int webhookUsage(int code)
 {
     return Context::printUsage(Text::tr("Usage: mldeckctl alerts webhook set --deployment D URL | --off\n"
-                                  "       mldeckctl alerts webhook test --deployment D"),
+                                        "       mldeckctl alerts webhook test --deployment D"),
                                code);
 }
 
-int runWebhook(Context &ctx) { return dispatch(ctx, {{"set", runWebhookSet}, {"test", runWebhookTest}}, webhookUsage); }
+int runWebhook(Context &ctx)
+{
+    return dispatch(ctx, {{"set", runWebhookSet}, {"test", runWebhookTest}}, webhookUsage);
+}
 
 int alertsUsage(int code)
 {
     return Context::printUsage(
         Text::tr("Usage: mldeckctl alerts <command> [options]   (mldeckctl alerts <command> --help)\n\n"
-           "  list [--deployment D] [--all] [--json]      open alerts (--all: with resolved ones)\n"
-           "  ack ID [--reason TEXT]                       acknowledge an alert (audited)\n"
-           "  silence ID --until ISO|--for 2h|--off        silence an alert until a time (audited)\n"
-           "  rules [--deployment D] [--json]              KPI alert rules and where each stands\n"
-           "  rules set --deployment D --rule ID ...       change a rule (audited)\n"
-           "  webhook set --deployment D URL | --off       the Slack-compatible webhook\n"
-           "  webhook test --deployment D                  send a test notification\n"
-           "  export --format prometheus [--deployment D]  the rules as a Prometheus rules file"),
+                 "  list [--deployment D] [--all] [--json]      open alerts (--all: with resolved ones)\n"
+                 "  ack ID [--reason TEXT]                       acknowledge an alert (audited)\n"
+                 "  silence ID --until ISO|--for 2h|--off        silence an alert until a time (audited)\n"
+                 "  rules [--deployment D] [--json]              KPI alert rules and where each stands\n"
+                 "  rules set --deployment D --rule ID ...       change a rule (audited)\n"
+                 "  webhook set --deployment D URL | --off       the Slack-compatible webhook\n"
+                 "  webhook test --deployment D                  send a test notification\n"
+                 "  export --format prometheus [--deployment D]  the rules as a Prometheus rules file"),
         code);
 }
 

@@ -1,7 +1,7 @@
 #include "app/mldeckctl/Verbs.h"
 
-#include "core/services/CompareService.h"
 #include "app/mldeckctl/Text.h"
+#include "core/services/CompareService.h"
 
 #include <QCoreApplication>
 #include <QJsonObject>
@@ -21,7 +21,10 @@ std::optional<qint64> parseWindow(const QString &text)
         return std::nullopt;
     const qint64 n = m.captured(1).toLongLong();
     const QString unit = m.captured(2);
-    const qint64 factor = unit == QLatin1String("m") ? 60 : unit == QLatin1String("h") ? 3600 : unit == QLatin1String("d") ? 86400 : 1;
+    const qint64 factor = unit == QLatin1String("m")   ? 60
+                          : unit == QLatin1String("h") ? 3600
+                          : unit == QLatin1String("d") ? 86400
+                                                       : 1;
     if (n <= 0)
         return std::nullopt;
     return n * factor;
@@ -68,8 +71,11 @@ int runComparisonVerb(Context &ctx, bool single)
     QCommandLineParser &parser = inv.parser();
     parser.addOptions({
         {QStringLiteral("model"),
-         single ? Text::tr("The model: a TorchScript file, DEPLOYMENT:champion, DEPLOYMENT:challenger or DEPLOYMENT@VERSION.")
-                : Text::tr("A model to compare (2 to 4 times; the first is the baseline): a file or a registry reference."),
+         single
+             ? Text::tr(
+                   "The model: a TorchScript file, DEPLOYMENT:champion, DEPLOYMENT:challenger or DEPLOYMENT@VERSION.")
+             : Text::tr(
+                   "A model to compare (2 to 4 times; the first is the baseline): a file or a registry reference."),
          QStringLiteral("ref")},
         {QStringLiteral("data"), Text::tr("CSV file: header = column names."), QStringLiteral("file")},
         {QStringLiteral("target"), Text::tr("Target column of the CSV (default: the model's, else delay_min)."),
@@ -90,7 +96,7 @@ int runComparisonVerb(Context &ctx, bool single)
             {QStringLiteral("out"), Text::tr("Also write the report as CSV to this file."), QStringLiteral("file")},
         });
     if (auto code = inv.start(single ? Text::tr("Evaluates one model on a CSV file.")
-                                             : Text::tr("Compares 2 to 4 models on exactly the same rows.")))
+                                     : Text::tr("Compares 2 to 4 models on exactly the same rows.")))
         return *code;
     if (!parser.positionalArguments().isEmpty())
         return Context::fail(Text::tr("Unexpected argument \"%1\".").arg(parser.positionalArguments().constFirst()));
@@ -138,9 +144,10 @@ int runComparisonVerb(Context &ctx, bool single)
             return Context::fail(Text::tr("--resamples must be a whole number from 100 to 100000."));
     }
     // The registry and windows need PostgreSQL; plain files do not.
-    const bool needsPg = req.windowSeconds > 0 || std::any_of(req.models.cbegin(), req.models.cend(), [](const QString &m) {
-                             return m.contains(QLatin1Char(':')) || m.contains(QLatin1Char('@'));
-                         });
+    const bool needsPg =
+        req.windowSeconds > 0 || std::any_of(req.models.cbegin(), req.models.cend(), [](const QString &m) {
+            return m.contains(QLatin1Char(':')) || m.contains(QLatin1Char('@'));
+        });
     if (needsPg || parser.isSet(QStringLiteral("pg"))) {
         auto pg = inv.pgEndpointOf();
         if (!pg)

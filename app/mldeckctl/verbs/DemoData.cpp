@@ -1,8 +1,8 @@
 #include "app/mldeckctl/Verbs.h"
 
+#include "app/mldeckctl/Text.h"
 #include "core/demo/DemoCsv.h"
 #include "core/demo/RideDelayGenerator.h"
-#include "app/mldeckctl/Text.h"
 
 #include <QCoreApplication>
 #include <QDateTime>
@@ -51,9 +51,8 @@ Result<DemoDataOptions> readOptions(const QCommandLineParser &p)
     o.startMicros = when.toMSecsSinceEpoch() * 1000;
     o.rate = p.value(QStringLiteral("rate")).toDouble(&ok);
     if (!ok || !std::isfinite(o.rate) || o.rate <= 0 || o.rate > 1e6)
-        return Error{
-            Text::tr("--rate must be a number of requests per second above 0 and at most 1000000, not \"%1\".")
-                .arg(p.value(QStringLiteral("rate")))};
+        return Error{Text::tr("--rate must be a number of requests per second above 0 and at most 1000000, not \"%1\".")
+                         .arg(p.value(QStringLiteral("rate")))};
     o.drift = p.value(QStringLiteral("drift")).toDouble(&ok);
     if (!ok || !(o.drift >= 0 && o.drift <= 1))
         return Error{
@@ -69,8 +68,7 @@ int runDemoData(Context &ctx)
     QCommandLineParser &parser = inv.parser();
     parser.addOptions({
         {QStringLiteral("rows"), Text::tr("Number of requests to generate."), QStringLiteral("N")},
-        {QStringLiteral("out"), Text::tr("CSV file to write (replaced only when complete)."),
-         QStringLiteral("file")},
+        {QStringLiteral("out"), Text::tr("CSV file to write (replaced only when complete)."), QStringLiteral("file")},
         {QStringLiteral("seed"), Text::tr("Random seed (default 42): the same seed gives the same file."),
          QStringLiteral("S")},
         {QStringLiteral("start"),
@@ -80,15 +78,13 @@ int runDemoData(Context &ctx)
          QStringLiteral("per-second"), QStringLiteral("1")},
         {QStringLiteral("drift"),
          Text::tr("Feature drift from 0 (none) to 1 (full scenario): wetter, colder, fewer drivers, another fleet "
-            "mix."),
+                  "mix."),
          QStringLiteral("0..1"), QStringLiteral("0")},
     });
-    if (auto code =
-            inv.start(Text::tr("Writes synthetic ride-delay data (features, delay_min, ts) as CSV.")))
+    if (auto code = inv.start(Text::tr("Writes synthetic ride-delay data (features, delay_min, ts) as CSV.")))
         return *code;
     if (!parser.positionalArguments().isEmpty())
-        return Context::fail(
-            Text::tr("Unexpected argument \"%1\".").arg(parser.positionalArguments().constFirst()));
+        return Context::fail(Text::tr("Unexpected argument \"%1\".").arg(parser.positionalArguments().constFirst()));
     const auto options = readOptions(parser);
     if (!options)
         return Context::fail(options.errorMessage());

@@ -50,10 +50,12 @@ public:
                       {QStringLiteral("name"), s.name},
                       {QStringLiteral("state"), dependencyHealthName(s.state)},
                       {QStringLiteral("fallback_active"), s.fallbackActive},
-                      {QStringLiteral("fallback_since"), s.fallbackActive ? s.fallbackSince.toString(Qt::ISODateWithMs) : QJsonValue()},
+                      {QStringLiteral("fallback_since"),
+                       s.fallbackActive ? s.fallbackSince.toString(Qt::ISODateWithMs) : QJsonValue()},
                       {QStringLiteral("fallback_seconds"), s.fallbackSeconds(now)},
                       {QStringLiteral("last_error"), s.lastError.isEmpty() ? QJsonValue() : QJsonValue(s.lastError)},
-                      {QStringLiteral("updated_at"), s.updatedAt.isValid() ? s.updatedAt.toString(Qt::ISODateWithMs) : QJsonValue()},
+                      {QStringLiteral("updated_at"),
+                       s.updatedAt.isValid() ? s.updatedAt.toString(Qt::ISODateWithMs) : QJsonValue()},
                       {QStringLiteral("reported_by"), s.reportedBy},
                       {QStringLiteral("expires_in_ms"), s.expiresInMs}};
         if (s.isUnknown())
@@ -65,9 +67,9 @@ public:
     {
         Invocation inv(ctx, Invocation::Deployment | Invocation::Redis | Invocation::Json);
         if (auto code = inv.start(tr("Lists the serving backend's own dependencies (weather API, feature store...) "
-                                        "as the backend reports them in Redis: up, down, degraded or unknown (no "
-                                        "report within its expiry), and how long a fallback has been active. Exit "
-                                        "code 1 when one is not up, in fallback or unknown.")))
+                                     "as the backend reports them in Redis: up, down, degraded or unknown (no "
+                                     "report within its expiry), and how long a fallback has been active. Exit "
+                                     "code 1 when one is not up, in fallback or unknown.")))
             return *code;
         const QString &deployment = inv.deployment();
         auto conn = RedisConnection::open(inv.redis());

@@ -1,10 +1,10 @@
 #include "app/mldeckctl/Verbs.h"
 
+#include "app/mldeckctl/Text.h"
 #include "core/services/DriftCheck.h"
 #include "core/stats/drift/DriftConfig.h"
 #include "core/stats/drift/DriftReport.h"
 #include "core/store/pg/PgConnection.h"
-#include "app/mldeckctl/Text.h"
 
 #include <QCoreApplication>
 #include <QDateTime>
@@ -36,7 +36,8 @@ Result<double> shareOption(const QCommandLineParser &parser)
     bool ok = false;
     const double share = parser.value(QStringLiteral("share")).toDouble(&ok);
     if (!ok || !(share > 0 && share <= 1))
-        return Error{Text::tr("--share must be a number above 0 and at most 1, not \"%1\".").arg(parser.value(QStringLiteral("share")))};
+        return Error{Text::tr("--share must be a number above 0 and at most 1, not \"%1\".")
+                         .arg(parser.value(QStringLiteral("share")))};
     return share;
 }
 
@@ -50,14 +51,14 @@ int runDriftCheckVerb(Context &ctx)
          QStringLiteral("duration")},
         {QStringLiteral("reference"),
          Text::tr("Reference: auto, model, snapshot:NAME, period:FROM/TO, first:DURATION or previous:DURATION "
-            "(default: the deployment's setting, else auto)."),
+                  "(default: the deployment's setting, else auto)."),
          QStringLiteral("spec")},
         {QStringLiteral("share"), Text::tr("Share of drifting features that makes dataset drift (default 0.5)."),
          QStringLiteral("0..1")},
         {QStringLiteral("at"), Text::tr("End of the current window, ISO 8601 (default: now)."), QStringLiteral("time")},
     });
     if (auto code = inv.start(Text::tr("Checks the live window of a deployment for feature drift. "
-                                         "Exit code 1 when the dataset drifts.")))
+                                       "Exit code 1 when the dataset drifts.")))
         return *code;
     if (!parser.positionalArguments().isEmpty())
         return Context::fail(Text::tr("Unexpected argument \"%1\".").arg(parser.positionalArguments().constFirst()));
@@ -85,8 +86,9 @@ int runDriftCheckVerb(Context &ctx)
     if (parser.isSet(QStringLiteral("at"))) {
         const QDateTime at = Context::parseUtc(parser.value(QStringLiteral("at")));
         if (!at.isValid())
-            return Context::fail(Text::tr("--at must be an ISO 8601 date-time such as 2024-05-01T08:00:00Z, not \"%1\".")
-                                     .arg(parser.value(QStringLiteral("at"))));
+            return Context::fail(
+                Text::tr("--at must be an ISO 8601 date-time such as 2024-05-01T08:00:00Z, not \"%1\".")
+                    .arg(parser.value(QStringLiteral("at"))));
         request.now = at.toUTC();
     }
     PgConnection &conn = inv.pg();
@@ -108,7 +110,8 @@ int runDriftCompareVerb(Context &ctx)
     Invocation inv(ctx, Invocation::Json);
     QCommandLineParser &parser = inv.parser();
     parser.addOptions({
-        {QStringLiteral("reference"), Text::tr("Reference CSV file (header line, one column per feature)."), QStringLiteral("file")},
+        {QStringLiteral("reference"), Text::tr("Reference CSV file (header line, one column per feature)."),
+         QStringLiteral("file")},
         {QStringLiteral("current"), Text::tr("Current CSV file, same columns."), QStringLiteral("file")},
         {QStringLiteral("ignore"), Text::tr("Comma-separated columns to leave out (default: ts,request_key)."),
          QStringLiteral("columns"), QStringLiteral("ts,request_key")},
@@ -116,11 +119,12 @@ int runDriftCompareVerb(Context &ctx)
          QStringLiteral("0..1")},
     });
     if (auto code = inv.start(Text::tr("Compares two data sets offline, feature by feature (a text column is "
-                                         "categorical, a numeric column numeric). Exit code 1 when the dataset drifts.")))
+                                       "categorical, a numeric column numeric). Exit code 1 when the dataset drifts.")))
         return *code;
     if (!parser.positionalArguments().isEmpty())
         return Context::fail(Text::tr("Unexpected argument \"%1\".").arg(parser.positionalArguments().constFirst()));
-    const QString refPath = parser.value(QStringLiteral("reference")), curPath = parser.value(QStringLiteral("current"));
+    const QString refPath = parser.value(QStringLiteral("reference")),
+                  curPath = parser.value(QStringLiteral("current"));
     if (refPath.isEmpty() || curPath.isEmpty())
         return Context::fail(Text::tr("--reference and --current are both required."));
     drift::DriftOptions options;
@@ -162,7 +166,8 @@ int runDrift(Context &ctx)
         return sub == QLatin1String("check") ? runDriftCheckVerb(sub_ctx) : runDriftCompareVerb(sub_ctx);
     }
     if (sub == QLatin1String("--help") || sub == QLatin1String("-h")) {
-        Context::out(Text::tr("Usage: mldeckctl drift check --deployment D [--window 10m] [--reference SPEC] [--json]"));
+        Context::out(
+            Text::tr("Usage: mldeckctl drift check --deployment D [--window 10m] [--reference SPEC] [--json]"));
         Context::out(Text::tr("       mldeckctl drift compare --reference A.csv --current B.csv [--json]"));
         return Success;
     }

@@ -2,10 +2,10 @@
 // Grafana dashboard over the series the guard exports (`mldeckctl guard --listen`).
 #include "app/mldeckctl/Verbs.h"
 
+#include "app/mldeckctl/Text.h"
 #include "core/services/metrics/GrafanaDashboard.h"
 #include "core/store/pg/KpiStore.h"
 #include "core/store/pg/PgConnection.h"
-#include "app/mldeckctl/Text.h"
 
 #include <QCoreApplication>
 #include <QJsonDocument>
@@ -32,9 +32,10 @@ int runExport(Context &ctx)
     const QStringList &args = ctx.args();
     if (args.size() < 2 || args.at(1) != QLatin1String("grafana"))
         return Context::printUsage(Text::tr("Usage: mldeckctl export grafana --deployment D [--output FILE]\n"
-                                                  "  Writes an importable Grafana dashboard (JSON) whose panels read the "
-                                                  "series of `mldeckctl guard --listen`."),
-                                   args.size() >= 2 && (args.at(1) == QLatin1String("--help") || args.at(1) == QLatin1String("-h"))
+                                            "  Writes an importable Grafana dashboard (JSON) whose panels read the "
+                                            "series of `mldeckctl guard --listen`."),
+                                   args.size() >= 2 &&
+                                           (args.at(1) == QLatin1String("--help") || args.at(1) == QLatin1String("-h"))
                                        ? Success
                                        : UsageOrConnection);
     QStringList subArgs = args.mid(2);
@@ -42,10 +43,10 @@ int runExport(Context &ctx)
     Context sub(subArgs);
     Invocation inv(sub, Invocation::Deployment | Invocation::Pg, QStringLiteral("mldeckctl-export"));
     QCommandLineParser &p = inv.parser();
-    p.addOption({QStringLiteral("output"), Text::tr("Write to this file instead of standard output."),
-                 QStringLiteral("file")});
+    p.addOption(
+        {QStringLiteral("output"), Text::tr("Write to this file instead of standard output."), QStringLiteral("file")});
     if (auto code = inv.start(Text::tr("Writes a Grafana dashboard for a deployment; its targets (MAE, R², "
-                                                "latency, failure rate) come from the deployment's settings.")))
+                                       "latency, failure rate) come from the deployment's settings.")))
         return *code;
     const QString &deployment = inv.deployment();
     const auto targets = KpiStore(inv.pg()).targets(deployment);

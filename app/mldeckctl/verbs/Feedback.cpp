@@ -1,10 +1,10 @@
 // mldeckctl feedback purge: the feedback retention (privacy). Logic in core/services/retrain (RetrainHistory.cpp).
 #include "app/mldeckctl/Verbs.h"
 
+#include "app/mldeckctl/Text.h"
 #include "core/services/retrain/RetrainRunner.h"
 #include "core/store/pg/PgConnection.h"
 #include "core/store/pg/RetrainStore.h"
-#include "app/mldeckctl/Text.h"
 
 #include <QCoreApplication>
 #include <QJsonObject>
@@ -15,11 +15,13 @@ namespace {
 
 int runPurgeSub(Context &ctx)
 {
-    Invocation inv(ctx, Invocation::Deployment | Invocation::Pg | Invocation::Json, QStringLiteral("mldeckctl-feedback"));
+    Invocation inv(ctx, Invocation::Deployment | Invocation::Pg | Invocation::Json,
+                   QStringLiteral("mldeckctl-feedback"));
     QCommandLineParser &p = inv.parser();
-    p.addOption({QStringLiteral("older-than-days"),
-                 Text::tr("Delete feedback older than N days (default: the deployment's retention, 180 days unless changed)."),
-                 QStringLiteral("n")});
+    p.addOption(
+        {QStringLiteral("older-than-days"),
+         Text::tr("Delete feedback older than N days (default: the deployment's retention, 180 days unless changed)."),
+         QStringLiteral("n")});
     p.addOption({QStringLiteral("dry-run"), Text::tr("Count what would be deleted; delete nothing.")});
     if (auto stop = inv.start(Text::tr("Delete old user feedback (retention; audited as feedback.purge).")))
         return *stop;
@@ -45,11 +47,11 @@ int runPurgeSub(Context &ctx)
     if (!count)
         return Context::fail(count.errorMessage(), CheckFailed);
     if (p.isSet(QStringLiteral("json"))) {
-        Context::outJson(QJsonDocument(QJsonObject{{QStringLiteral("deployment"), deployment},
-                                                   {QStringLiteral("older_than_days"), *days},
-                                                   {QStringLiteral("dry_run"), dryRun},
-                                                   {dryRun ? QStringLiteral("would_delete") : QStringLiteral("deleted"),
-                                                    double(*count)}}));
+        Context::outJson(QJsonDocument(
+            QJsonObject{{QStringLiteral("deployment"), deployment},
+                        {QStringLiteral("older_than_days"), *days},
+                        {QStringLiteral("dry_run"), dryRun},
+                        {dryRun ? QStringLiteral("would_delete") : QStringLiteral("deleted"), double(*count)}}));
         return Success;
     }
     const int n = int(*count);
@@ -58,19 +60,24 @@ int runPurgeSub(Context &ctx)
                          .arg(deployment)
                          .arg(*days));
     else
-        Context::out(Text::tr("Deleted %n feedback items of \"%1\" older than %2 days.", nullptr, n).arg(deployment).arg(*days));
+        Context::out(
+            Text::tr("Deleted %n feedback items of \"%1\" older than %2 days.", nullptr, n).arg(deployment).arg(*days));
     return Success;
 }
 
 int feedbackUsage(int code)
 {
-    const QString text = Text::tr("Usage: mldeckctl feedback purge [--deployment D] [--older-than-days N] [--dry-run] [--json]\n\n"
-                            "  purge    delete user feedback older than the retention (default 180 days); audited");
+    const QString text =
+        Text::tr("Usage: mldeckctl feedback purge [--deployment D] [--older-than-days N] [--dry-run] [--json]\n\n"
+                 "  purge    delete user feedback older than the retention (default 180 days); audited");
     return Context::printUsage(text, code);
 }
 
 } // namespace
 
-int runFeedback(Context &ctx) { return dispatch(ctx, {{"purge", runPurgeSub}}, feedbackUsage); }
+int runFeedback(Context &ctx)
+{
+    return dispatch(ctx, {{"purge", runPurgeSub}}, feedbackUsage);
+}
 
 } // namespace mldeck::cli

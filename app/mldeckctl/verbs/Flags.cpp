@@ -2,13 +2,13 @@
 // flags of a deployment. Changes go through FlagService (audited; see resources/contract/rollout.md).
 #include "app/mldeckctl/Verbs.h"
 
+#include "app/mldeckctl/Text.h"
 #include "core/domain/Deployment.h"
 #include "core/rollout/Bucketing.h"
 #include "core/rollout/FlagValues.h"
 #include "core/services/FlagService.h"
 #include "core/store/redis/FlagStore.h"
 #include "core/store/redis/RedisConnection.h"
-#include "app/mldeckctl/Text.h"
 
 #include <QCoreApplication>
 #include <QJsonArray>
@@ -28,8 +28,7 @@ const QString kReason = QStringLiteral("reason");
 void addValueOptions(QCommandLineParser &p)
 {
     p.addOption({kEnabled, Text::tr("ML enabled: 0 or 1."), QStringLiteral("0|1")});
-    p.addOption(
-        {kPercentage, Text::tr("Share of traffic routed to ML: whole number 0 to 100."), QStringLiteral("N")});
+    p.addOption({kPercentage, Text::tr("Share of traffic routed to ML: whole number 0 to 100."), QStringLiteral("N")});
     p.addOption(
         {kFallback, Text::tr("Fall back to the heuristic when the model fails: 0 or 1."), QStringLiteral("0|1")});
 }
@@ -70,13 +69,11 @@ QJsonObject toJson(const FlagState &s)
         {QStringLiteral("exists"), s.exists},
         {QStringLiteral("valid"), s.isValid()},
         {QStringLiteral("ml_enabled"), valueOr(flagfield::kMlEnabled, s.mlEnabled)},
-        {QStringLiteral("ml_traffic_percentage"),
-         valueOr(flagfield::kTrafficPercentage, s.trafficPercentage)},
+        {QStringLiteral("ml_traffic_percentage"), valueOr(flagfield::kTrafficPercentage, s.trafficPercentage)},
         {QStringLiteral("fallback_on_error"), valueOr(flagfield::kFallbackOnError, s.fallbackOnError)},
         {QStringLiteral("version"), valueOr(flagfield::kVersion, s.version)},
-        {QStringLiteral("updated_at"), s.updatedAt.isValid()
-                                           ? QJsonValue(s.updatedAt.toString(Qt::ISODateWithMs))
-                                           : QJsonValue(QJsonValue::Null)},
+        {QStringLiteral("updated_at"),
+         s.updatedAt.isValid() ? QJsonValue(s.updatedAt.toString(Qt::ISODateWithMs)) : QJsonValue(QJsonValue::Null)},
         {QStringLiteral("updated_by"), s.updatedBy},
         {QStringLiteral("invalid_fields"), QJsonArray::fromStringList(s.invalidFields)},
     };
@@ -113,16 +110,15 @@ int unknownDeployment(FlagStore &store, const QString &d, const RedisConnection 
     auto names = store.deployments();
     const QString known = names && !names->isEmpty() ? names->join(QStringLiteral(", ")) : Text::tr("none");
     return Context::fail(Text::tr("No flags for deployment \"%1\" in Redis at %2 (known: %3). Create them with "
-                            "\"mldeckctl flags init --deployment %1\".")
+                                  "\"mldeckctl flags init --deployment %1\".")
                              .arg(d, conn.endpoint().display(), known));
 }
 
 int runStatusSub(Context &ctx)
 {
     Invocation inv(ctx, Invocation::Deployment | Invocation::Redis | Invocation::Json);
-    if (auto code =
-            inv.start(Text::tr("Show the flags of a deployment. Exit code 1 when the stored flags are invalid "
-                            "(ML is then off).")))
+    if (auto code = inv.start(Text::tr("Show the flags of a deployment. Exit code 1 when the stored flags are invalid "
+                                       "(ML is then off).")))
         return *code;
     const QString &d = inv.deployment();
     auto conn = RedisConnection::open(inv.redis());
@@ -157,8 +153,7 @@ int applyEdit(const Invocation &inv, const FlagEdit &edit, std::optional<qint64>
         }
         expected = s->version; // 0 when the stored version is invalid: lets a set be repaired
     }
-    const ApplyOutcome out =
-        flags.apply(deployment, edit, *expected, inv.parser().value(kReason), Actor::current());
+    const ApplyOutcome out = flags.apply(deployment, edit, *expected, inv.parser().value(kReason), Actor::current());
     if (!out.applied)
         return Context::fail(out.message, out.conflict ? CheckFailed : UsageOrConnection);
     if (!inv.json())
@@ -180,11 +175,11 @@ int runSetSub(Context &ctx)
     addReasonOption(p);
     p.addOption({kExpectVersion,
                  Text::tr("Only change the flags if they are still at this version (default: the version read just "
-                    "before)."),
+                          "before)."),
                  QStringLiteral("V")});
     if (auto code =
             inv.start(Text::tr("Change the flags of a deployment (compare-and-set on the version, audited). Exit code "
-                            "1 when someone else changed them in between.")))
+                               "1 when someone else changed them in between.")))
         return *code;
     auto change = changeOf(p);
     if (!change)
@@ -213,11 +208,12 @@ int runSwitchSub(Context &ctx, bool enable)
     QCommandLineParser &p = inv.parser();
     addReasonOption(p);
     if (enable)
-        p.addOption({kPercentage, Text::tr("Share of traffic routed to ML: whole number 0 to 100 (default: unchanged)."),
+        p.addOption({kPercentage,
+                     Text::tr("Share of traffic routed to ML: whole number 0 to 100 (default: unchanged)."),
                      QStringLiteral("N")});
     if (auto code = inv.start(enable ? Text::tr("Turn ML on (optionally at a percentage); audited.")
-                                        : Text::tr("Turn ML off (the percentage is kept); audited. For an emergency "
-                                             "use \"flags rollback\", which always wins.")))
+                                     : Text::tr("Turn ML off (the percentage is kept); audited. For an emergency "
+                                                "use \"flags rollback\", which always wins.")))
         return *code;
     FlagEdit edit;
     edit.mlEnabled = enable;
@@ -235,8 +231,8 @@ int runRollbackSub(Context &ctx)
     Invocation inv(ctx, Invocation::Deployment | Invocation::Redis | Invocation::PgUrl | Invocation::Json);
     addReasonOption(inv.parser());
     if (auto code = inv.start(Text::tr("Emergency rollback: ML off and 0 % at once, whatever anyone else is doing. "
-                                    "Works while PostgreSQL is down (the audit row is kept locally and written "
-                                    "later).")))
+                                       "Works while PostgreSQL is down (the audit row is kept locally and written "
+                                       "later).")))
         return *code;
     FlagService flags(inv.redis(), inv.pgEndpoint());
     const ApplyOutcome out = flags.rollback(inv.deployment(), inv.parser().value(kReason), Actor::current());
@@ -254,7 +250,7 @@ int runInitSub(Context &ctx)
     addValueOptions(inv.parser());
     if (auto code =
             inv.start(Text::tr("Create the flags of a deployment if they do not exist (version 1; unset values: "
-                            "ML off, 0 %, fallback on). Existing flags are left as they are.")))
+                               "ML off, 0 %, fallback on). Existing flags are left as they are.")))
         return *code;
     const QString &d = inv.deployment();
     auto defaults = changeOf(inv.parser());
@@ -282,9 +278,8 @@ int runBucketSub(Context &ctx)
     Invocation inv(ctx, Invocation::Deployment | Invocation::Json);
     QCommandLineParser &p = inv.parser();
     p.addOption({kKey, Text::tr("Request key (booking id, user id); may be repeated."), QStringLiteral("key")});
-    if (auto code =
-            inv.start(Text::tr("Show the bucket (1-100) of request keys: a key goes to ML when ml_enabled is 1 "
-                            "and ml_traffic_percentage >= its bucket. Needs no server.")))
+    if (auto code = inv.start(Text::tr("Show the bucket (1-100) of request keys: a key goes to ML when ml_enabled is 1 "
+                                       "and ml_traffic_percentage >= its bucket. Needs no server.")))
         return *code;
     const QString &d = inv.deployment();
     if (!p.isSet(kKey))
@@ -294,17 +289,16 @@ int runBucketSub(Context &ctx)
         const quint32 hash = murmur3_x86_32((d + QLatin1Char(':') + key).toUtf8(), 0);
         const int b = bucket(d, key);
         if (inv.json())
-            rows.append(QJsonObject{{QStringLiteral("key"), key},
-                                    {QStringLiteral("hash"), qint64(hash)},
-                                    {QStringLiteral("bucket"), b}});
+            rows.append(QJsonObject{
+                {QStringLiteral("key"), key}, {QStringLiteral("hash"), qint64(hash)}, {QStringLiteral("bucket"), b}});
         else
             Context::out(Text::tr("%1:%2 -> bucket %3 (ML when ml_enabled=1 and ml_traffic_percentage >= %3)")
                              .arg(d, key)
                              .arg(b));
     }
     if (inv.json())
-        Context::outJson(QJsonDocument(
-            QJsonObject{{QStringLiteral("deployment"), d}, {QStringLiteral("buckets"), rows}}));
+        Context::outJson(
+            QJsonDocument(QJsonObject{{QStringLiteral("deployment"), d}, {QStringLiteral("buckets"), rows}}));
     return Success;
 }
 
@@ -312,14 +306,14 @@ int flagsUsage(int code)
 {
     const QString text =
         Text::tr("Usage: mldeckctl flags <status|set|enable|disable|rollback|init|bucket> [options]   (mldeckctl flags "
-           "<sub> --help)\n\n"
-           "  status   show the flags of a deployment\n"
-           "  set      change them (compare-and-set on the version, audited)\n"
-           "  enable   turn ML on [--percentage N]\n"
-           "  disable  turn ML off\n"
-           "  rollback emergency: ML off and 0 %, always wins\n"
-           "  init     create them if they do not exist\n"
-           "  bucket   show the bucket of request keys");
+                 "<sub> --help)\n\n"
+                 "  status   show the flags of a deployment\n"
+                 "  set      change them (compare-and-set on the version, audited)\n"
+                 "  enable   turn ML on [--percentage N]\n"
+                 "  disable  turn ML off\n"
+                 "  rollback emergency: ML off and 0 %, always wins\n"
+                 "  init     create them if they do not exist\n"
+                 "  bucket   show the bucket of request keys");
     return Context::printUsage(text, code);
 }
 

@@ -3,6 +3,7 @@
 // Runs the automatic guard headless (leader election through PostgreSQL), or re-arms a latched one.
 #include "app/mldeckctl/Verbs.h"
 
+#include "app/mldeckctl/Text.h"
 #include "core/domain/Deployment.h"
 #include "core/logging/EventLog.h"
 #include "core/services/FlagService.h"
@@ -11,7 +12,6 @@
 #include "core/services/metrics/MetricsServer.h"
 #include "core/store/pg/GuardStore.h"
 #include "core/store/pg/PgConnection.h"
-#include "app/mldeckctl/Text.h"
 
 #include <QCoreApplication>
 #include <QDateTime>
@@ -21,11 +21,11 @@
 
 #include <atomic>
 #include <cmath>
+#include <csignal>
 #include <functional>
 #include <thread>
 #include <type_traits>
 #include <utility>
-#include <csignal>
 
 namespace mldeck::cli {
 
@@ -60,7 +60,8 @@ int runRearm(Context &ctx)
     Invocation inv(ctx, Invocation::Redis | Invocation::PgUrl);
     QCommandLineParser &p = inv.parser();
     p.addOption({QStringLiteral("deployment"), Text::tr("Deployment to re-arm."), QStringLiteral("name")});
-    p.addOption({QStringLiteral("reason"), Text::tr("Why the guard may act again (required, audited)."), QStringLiteral("text")});
+    p.addOption({QStringLiteral("reason"), Text::tr("Why the guard may act again (required, audited)."),
+                 QStringLiteral("text")});
     if (auto code = inv.start(Text::tr("Re-arm a latched guard so that it may act again (audited).")))
         return *code;
     const QString d = p.value(QStringLiteral("deployment"));
@@ -82,7 +83,8 @@ int runRearm(Context &ctx)
                                 {QStringLiteral("latched_reason"), before->latchedReason}};
     record.after = QJsonObject{{QStringLiteral("latched"), false}};
     if (Status s = flags.audit(record); !s)
-        return Context::fail(Text::tr("The guard was re-armed but the audit row could not be written: %1").arg(s.errorMessage()));
+        return Context::fail(
+            Text::tr("The guard was re-armed but the audit row could not be written: %1").arg(s.errorMessage()));
     Context::out(before->latched ? Text::tr("Guard of \"%1\" re-armed (it was latched on %2: %3).")
                                        .arg(d, before->latchedAction, before->latchedReason)
                                  : Text::tr("Guard of \"%1\" was not latched; streaks cleared.").arg(d));
@@ -108,14 +110,17 @@ int runRules(Context &ctx)
     Invocation inv(ctx, Invocation::Redis | Invocation::PgUrl | Invocation::Json);
     QCommandLineParser &p = inv.parser();
     p.addOptions({
-        {QStringLiteral("deployment"), Text::tr("Deployment (default: eta)."), QStringLiteral("name"), QStringLiteral("eta")},
+        {QStringLiteral("deployment"), Text::tr("Deployment (default: eta)."), QStringLiteral("name"),
+         QStringLiteral("eta")},
         {QStringLiteral("error-rate"), Text::tr("Turn ML off above this failure rate (0 to 1)."), QStringLiteral("x")},
-        {QStringLiteral("latency-p95-ms"), Text::tr("Halve the percentage above this latency p95 (ms)."), QStringLiteral("x")},
+        {QStringLiteral("latency-p95-ms"), Text::tr("Halve the percentage above this latency p95 (ms)."),
+         QStringLiteral("x")},
         {QStringLiteral("mae"), Text::tr("Halve the percentage above this MAE."), QStringLiteral("x")},
         {QStringLiteral("min-samples"), Text::tr("Act only on at least this many samples."), QStringLiteral("n")},
         {QStringLiteral("breaches"), Text::tr("Act only after this many consecutive breaches."), QStringLiteral("k")},
         {QStringLiteral("window"), Text::tr("Sliding window in seconds."), QStringLiteral("seconds")},
-        {QStringLiteral("enabled"), Text::tr("1: the guard acts on this deployment; 0: it only watches."), QStringLiteral("0|1")},
+        {QStringLiteral("enabled"), Text::tr("1: the guard acts on this deployment; 0: it only watches."),
+         QStringLiteral("0|1")},
         {QStringLiteral("reason"), Text::tr("Why (required for a change, audited)."), QStringLiteral("text")},
     });
     if (auto code = inv.start(Text::tr("Show the guard's rules of a deployment, or change them (audited).")))
@@ -180,7 +185,8 @@ int runRules(Context &ctx)
         record.before = rulesJson(*current);
         record.after = rulesJson(next);
         if (Status s = flags.audit(record); !s)
-            return Context::fail(Text::tr("The rules were saved but the audit row could not be written: %1").arg(s.errorMessage()));
+            return Context::fail(
+                Text::tr("The rules were saved but the audit row could not be written: %1").arg(s.errorMessage()));
     }
     if (p.isSet(QStringLiteral("json"))) {
         Context::outJson(QJsonDocument(rulesJson(next)));
@@ -237,17 +243,19 @@ int runGuard(Context &ctx)
     QCommandLineParser &p = inv.parser();
     p.addOption({QStringLiteral("deployment"), Text::tr("Guard only this deployment (repeatable; default: all)."),
                  QStringLiteral("name")});
-    p.addOption({QStringLiteral("once"), Text::tr("Run one round and exit (exit code 1 when not the leader or a check failed).")});
+    p.addOption({QStringLiteral("once"),
+                 Text::tr("Run one round and exit (exit code 1 when not the leader or a check failed).")});
     p.addOption({QStringLiteral("interval"), Text::tr("Time between rounds, e.g. 5s, 500ms, 1m (default 5s)."),
                  QStringLiteral("time"), QStringLiteral("5s")});
-    p.addOption({QStringLiteral("scope"), Text::tr("Leader-election scope: guards with the same scope elect one leader."),
+    p.addOption({QStringLiteral("scope"),
+                 Text::tr("Leader-election scope: guards with the same scope elect one leader."),
                  QStringLiteral("name"), QStringLiteral("default")});
     p.addOption({QStringLiteral("listen"),
                  Text::tr("Serve /metrics (Prometheus), /healthz and /readyz on [HOST:]PORT, e.g. 9464 (loopback) or "
-                    "127.0.0.1:9464 (off by default)."),
+                          "127.0.0.1:9464 (off by default)."),
                  QStringLiteral("host:port")});
     if (auto code = inv.start(Text::tr("Run the automatic guard (\"mldeckctl guard rearm --deployment D --reason R\" "
-                                    "re-arms a latched one). Only the elected leader acts; Ctrl-C stops.")))
+                                       "re-arms a latched one). Only the elected leader acts; Ctrl-C stops.")))
         return *code;
     GuardRunnerOptions o;
     for (const QString &d : p.values(QStringLiteral("deployment"))) {

@@ -1,10 +1,10 @@
 #include "app/mldeckctl/Verbs.h"
 
+#include "app/mldeckctl/Text.h"
 #include "core/services/KpiCache.h"
 #include "core/store/pg/DeploymentStore.h"
 #include "core/store/pg/KpiStore.h"
 #include "core/store/pg/PgConnection.h"
-#include "app/mldeckctl/Text.h"
 
 #include <QCoreApplication>
 #include <QDateTime>
@@ -29,39 +29,57 @@ struct FigureRow
     std::function<QString(const KpiTargets &)> targetText = {};
 };
 
-std::optional<double> count(qint64 n) { return double(n); }
+std::optional<double> count(qint64 n)
+{
+    return double(n);
+}
 
 const std::vector<FigureRow> &figureRows()
 {
     static const std::vector<FigureRow> rows = {
-        {"predictions", QT_TRANSLATE_NOOP("mldeck::cli", "Predictions"), [](const auto &f) { return count(f.predictions); }, 0},
+        {"predictions", QT_TRANSLATE_NOOP("mldeck::cli", "Predictions"),
+         [](const auto &f) { return count(f.predictions); }, 0},
         {"failed", QT_TRANSLATE_NOOP("mldeck::cli", "Failed"), [](const auto &f) { return count(f.failed); }, 0},
-        {"labelled", QT_TRANSLATE_NOOP("mldeck::cli", "With outcome"), [](const auto &f) { return count(f.labelled); }, 0},
-        {"throughput_per_second", QT_TRANSLATE_NOOP("mldeck::cli", "Throughput (/s)"), [](const auto &f) { return f.throughputPerSecond; }, 3},
+        {"labelled", QT_TRANSLATE_NOOP("mldeck::cli", "With outcome"), [](const auto &f) { return count(f.labelled); },
+         0},
+        {"throughput_per_second", QT_TRANSLATE_NOOP("mldeck::cli", "Throughput (/s)"),
+         [](const auto &f) { return f.throughputPerSecond; }, 3},
         {"mae", QT_TRANSLATE_NOOP("mldeck::cli", "MAE (min)"), [](const auto &f) { return f.mae; }, 3,
          [](double v, const KpiTargets &t) { return std::optional<bool>(v < t.maeMax); },
-         [](const KpiTargets &t) { return QStringLiteral("< %1 (%2)").arg(t.maeMax).arg(Text::tr("stretch %1").arg(t.stretchMae)); }},
+         [](const KpiTargets &t) {
+             return QStringLiteral("< %1 (%2)").arg(t.maeMax).arg(Text::tr("stretch %1").arg(t.stretchMae));
+         }},
         {"rmse", QT_TRANSLATE_NOOP("mldeck::cli", "RMSE (min)"), [](const auto &f) { return f.rmse; }, 3},
         {"r2", QT_TRANSLATE_NOOP("mldeck::cli", "R²"), [](const auto &f) { return f.r2; }, 4,
          [](double v, const KpiTargets &t) { return std::optional<bool>(v > t.r2Min); },
-         [](const KpiTargets &t) { return QStringLiteral("> %1 (%2)").arg(t.r2Min).arg(Text::tr("stretch %1").arg(t.stretchR2)); }},
+         [](const KpiTargets &t) {
+             return QStringLiteral("> %1 (%2)").arg(t.r2Min).arg(Text::tr("stretch %1").arg(t.stretchR2));
+         }},
         {"mape_percent", QT_TRANSLATE_NOOP("mldeck::cli", "MAPE (%)"), [](const auto &f) { return f.mape; }, 2},
-        {"latency_mean_ms", QT_TRANSLATE_NOOP("mldeck::cli", "Latency mean (ms)"), [](const auto &f) { return f.latencyMeanMs; }, 2},
-        {"latency_p50_ms", QT_TRANSLATE_NOOP("mldeck::cli", "Latency p50 (ms)"), [](const auto &f) { return f.latencyP50Ms; }, 2},
-        {"latency_p95_ms", QT_TRANSLATE_NOOP("mldeck::cli", "Latency p95 (ms)"), [](const auto &f) { return f.latencyP95Ms; }, 2,
+        {"latency_mean_ms", QT_TRANSLATE_NOOP("mldeck::cli", "Latency mean (ms)"),
+         [](const auto &f) { return f.latencyMeanMs; }, 2},
+        {"latency_p50_ms", QT_TRANSLATE_NOOP("mldeck::cli", "Latency p50 (ms)"),
+         [](const auto &f) { return f.latencyP50Ms; }, 2},
+        {"latency_p95_ms", QT_TRANSLATE_NOOP("mldeck::cli", "Latency p95 (ms)"),
+         [](const auto &f) { return f.latencyP95Ms; }, 2,
          [](double v, const KpiTargets &t) { return std::optional<bool>(v < t.latencyMaxMs); },
          [](const KpiTargets &t) { return QStringLiteral("< %1").arg(t.latencyMaxMs); }},
-        {"latency_p99_ms", QT_TRANSLATE_NOOP("mldeck::cli", "Latency p99 (ms)"), [](const auto &f) { return f.latencyP99Ms; }, 2},
-        {"failure_rate", QT_TRANSLATE_NOOP("mldeck::cli", "Failure rate"), [](const auto &f) { return f.failureRate; }, 4,
-         [](double v, const KpiTargets &t) { return std::optional<bool>(v < t.errorRateMax); },
+        {"latency_p99_ms", QT_TRANSLATE_NOOP("mldeck::cli", "Latency p99 (ms)"),
+         [](const auto &f) { return f.latencyP99Ms; }, 2},
+        {"failure_rate", QT_TRANSLATE_NOOP("mldeck::cli", "Failure rate"), [](const auto &f) { return f.failureRate; },
+         4, [](double v, const KpiTargets &t) { return std::optional<bool>(v < t.errorRateMax); },
          [](const KpiTargets &t) { return QStringLiteral("< %1").arg(t.errorRateMax); }},
-        {"fallback_share", QT_TRANSLATE_NOOP("mldeck::cli", "Fallback share"), [](const auto &f) { return f.fallbackShare; }, 4},
-        {"anticipated_share", QT_TRANSLATE_NOOP("mldeck::cli", "Delays anticipated"), [](const auto &f) { return f.anticipatedShare; }, 4},
-        {"satisfaction", QT_TRANSLATE_NOOP("mldeck::cli", "Satisfaction"), [](const auto &f) { return f.satisfaction; }, 4},
+        {"fallback_share", QT_TRANSLATE_NOOP("mldeck::cli", "Fallback share"),
+         [](const auto &f) { return f.fallbackShare; }, 4},
+        {"anticipated_share", QT_TRANSLATE_NOOP("mldeck::cli", "Delays anticipated"),
+         [](const auto &f) { return f.anticipatedShare; }, 4},
+        {"satisfaction", QT_TRANSLATE_NOOP("mldeck::cli", "Satisfaction"), [](const auto &f) { return f.satisfaction; },
+         4},
         {"ml_uptime", QT_TRANSLATE_NOOP("mldeck::cli", "ML uptime"), [](const auto &f) { return f.mlUptime; }, 4,
          [](double v, const KpiTargets &t) { return std::optional<bool>(v >= t.uptimeMin); },
          [](const KpiTargets &t) { return QStringLiteral(">= %1").arg(t.uptimeMin); }},
-        {"improvement_percent", QT_TRANSLATE_NOOP("mldeck::cli", "ML vs heuristic (%)"), [](const auto &f) { return f.improvementPercent; }, 2},
+        {"improvement_percent", QT_TRANSLATE_NOOP("mldeck::cli", "ML vs heuristic (%)"),
+         [](const auto &f) { return f.improvementPercent; }, 2},
     };
     return rows;
 }
@@ -74,7 +92,8 @@ QJsonObject figuresJson(const stats::KpiFigures &f, const KpiTargets &targets)
         const auto v = row.value(f);
         o.insert(QLatin1String(row.key), v ? QJsonValue(*v) : QJsonValue(QJsonValue::Null));
         if (row.check)
-            checks.insert(QLatin1String(row.key), v ? QJsonValue(row.check(*v, targets).value_or(true)) : QJsonValue(QJsonValue::Null));
+            checks.insert(QLatin1String(row.key),
+                          v ? QJsonValue(row.check(*v, targets).value_or(true)) : QJsonValue(QJsonValue::Null));
     }
     for (const char *k : {"predictions", "failed", "labelled"})
         o.insert(QLatin1String(k), qint64(o.value(QLatin1String(k)).toDouble()));
@@ -128,11 +147,13 @@ int runKpi(Context &ctx)
     QCommandLineParser &parser = inv.parser();
     parser.addOptions({
         {QStringLiteral("deployment"), Text::tr("Deployment to report on."), QStringLiteral("name")},
-        {QStringLiteral("range"), Text::tr("Range ending now: 15m, 1h, 24h, 7d, 30d or any N followed by m, h or d (default 1h)."),
+        {QStringLiteral("range"),
+         Text::tr("Range ending now: 15m, 1h, 24h, 7d, 30d or any N followed by m, h or d (default 1h)."),
          QStringLiteral("range"), QStringLiteral("1h")},
         {QStringLiteral("from"), Text::tr("Start of a custom range, ISO 8601 (with --to)."), QStringLiteral("time")},
         {QStringLiteral("to"), Text::tr("End of a custom range, ISO 8601 (with --from)."), QStringLiteral("time")},
-        {QStringLiteral("by"), Text::tr("Columns: path (ml, heuristic, fallback) or version (model version); default path."),
+        {QStringLiteral("by"),
+         Text::tr("Columns: path (ml, heuristic, fallback) or version (model version); default path."),
          QStringLiteral("path|version"), QStringLiteral("path")},
     });
     if (auto code = inv.start(Text::tr("Prints the KPIs of a deployment over a range, as the dashboard shows them.")))
@@ -171,9 +192,10 @@ int runKpi(Context &ctx)
     } else {
         const auto q = KpiQuery::lastRange(deployment, parser.value(QStringLiteral("range")), now);
         if (!q)
-            return Context::fail(Text::tr("--range must be a number followed by m, h or d (such as 15m, 1h, 24h, 7d, 30d; "
-                                    "at most 366 days), not \"%1\".")
-                                     .arg(parser.value(QStringLiteral("range"))));
+            return Context::fail(
+                Text::tr("--range must be a number followed by m, h or d (such as 15m, 1h, 24h, 7d, 30d; "
+                         "at most 366 days), not \"%1\".")
+                    .arg(parser.value(QStringLiteral("range"))));
         query = *q;
     }
 

@@ -1,9 +1,9 @@
 // mldeckctl migrate: create or upgrade the mldeck schema; --status only reports.
 #include "app/mldeckctl/Verbs.h"
 
+#include "app/mldeckctl/Text.h"
 #include "core/store/pg/Migrator.h"
 #include "core/store/pg/PgConnection.h"
-#include "app/mldeckctl/Text.h"
 
 #include <QCoreApplication>
 #include <QJsonArray>
@@ -28,7 +28,8 @@ int reportStatus(PgConnection &conn, const PgEndpoint &endpoint, bool json)
     if (!st)
         return Context::fail(st.errorMessage());
     if (st->foreignSchema)
-        return Context::fail(Text::tr("database \"%1\" has a schema \"mldeck\" that MLDeck did not create").arg(endpoint.database));
+        return Context::fail(
+            Text::tr("database \"%1\" has a schema \"mldeck\" that MLDeck did not create").arg(endpoint.database));
     if (st->current > st->latest)
         return Context::fail(Text::tr("database schema is version %1, this mldeckctl knows up to %2: upgrade MLDeck")
                                  .arg(st->current)
@@ -54,7 +55,7 @@ int runMigrate(Context &ctx)
     Invocation inv(ctx, Invocation::Pg | Invocation::Json, QStringLiteral("mldeckctl migrate"));
     QCommandLineParser &parser = inv.parser();
     parser.addOption({QStringLiteral("status"), Text::tr("Only report the current, latest and pending schema versions "
-                                                   "(exit 1 when steps are pending).")});
+                                                         "(exit 1 when steps are pending).")});
     if (const auto stop = inv.start(Text::tr("Create or upgrade the mldeck schema in PostgreSQL.")))
         return *stop;
     if (!parser.positionalArguments().isEmpty())
@@ -80,8 +81,9 @@ int runMigrate(Context &ctx)
     }
     for (const QString &step : *applied)
         Context::out(Text::tr("applied %1").arg(step));
-    Context::out(applied->isEmpty() ? Text::tr("schema is up to date (version %1) on %2").arg(current).arg(endpoint.display())
-                                    : Text::tr("schema is now at version %1 on %2").arg(current).arg(endpoint.display()));
+    Context::out(applied->isEmpty()
+                     ? Text::tr("schema is up to date (version %1) on %2").arg(current).arg(endpoint.display())
+                     : Text::tr("schema is now at version %1 on %2").arg(current).arg(endpoint.display()));
     return Success;
 }
 

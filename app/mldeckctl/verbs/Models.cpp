@@ -2,13 +2,13 @@
 // The logic lives in core/services/ModelOperations (the GUI calls the same); this file parses and prints.
 #include "app/mldeckctl/Verbs.h"
 
+#include "app/mldeckctl/Text.h"
 #include "core/domain/Deployment.h"
 #include "core/ml/ModelStore.h"
 #include "core/services/ModelOperations.h"
 #include "core/store/pg/DeploymentStore.h"
 #include "core/store/pg/ModelRegistry.h"
 #include "core/store/pg/PgConnection.h"
-#include "app/mldeckctl/Text.h"
 
 #include <QCoreApplication>
 #include <QJsonArray>
@@ -47,18 +47,22 @@ QString aliasText(const ModelVersion &m)
 void printModel(const ModelVersion &m)
 {
     Context::out(Text::tr("%1@%2  %3  %4").arg(m.deployment, m.version, m.name, aliasText(m)));
-    Context::out(Text::tr("  task        %1 (target unit: %2)").arg(m.task, m.targetUnit.isEmpty() ? QStringLiteral("-") : m.targetUnit));
+    Context::out(Text::tr("  task        %1 (target unit: %2)")
+                     .arg(m.task, m.targetUnit.isEmpty() ? QStringLiteral("-") : m.targetUnit));
     Context::out(Text::tr("  sha256      %1").arg(m.sha256));
     Context::out(Text::tr("  file        %1").arg(m.filePath));
     Context::out(Text::tr("  created     %1 by %2").arg(m.createdAt.toString(Qt::ISODate), m.createdBy));
-    Context::out(Text::tr("  features    %1").arg(m.featureNames.isEmpty() ? Text::tr("(no metadata)") : m.featureNames.join(QStringLiteral(", "))));
+    Context::out(
+        Text::tr("  features    %1")
+            .arg(m.featureNames.isEmpty() ? Text::tr("(no metadata)") : m.featureNames.join(QStringLiteral(", "))));
     Context::out(Text::tr("  metrics     MAE %1  RMSE %2  R² %3")
                      .arg(metricText(m.metrics, QStringLiteral("mae")), metricText(m.metrics, QStringLiteral("rmse")),
                           metricText(m.metrics, QStringLiteral("r2"))));
     if (!m.parentVersion.isEmpty())
         Context::out(Text::tr("  parent      %1").arg(m.parentVersion));
     if (m.trainFrom.isValid() || m.trainTo.isValid())
-        Context::out(Text::tr("  trained on  %1 .. %2").arg(m.trainFrom.toString(Qt::ISODate), m.trainTo.toString(Qt::ISODate)));
+        Context::out(
+            Text::tr("  trained on  %1 .. %2").arg(m.trainFrom.toString(Qt::ISODate), m.trainTo.toString(Qt::ISODate)));
 }
 
 int runRegisterSub(Context &ctx)
@@ -66,13 +70,17 @@ int runRegisterSub(Context &ctx)
     Invocation inv(ctx, Invocation::Deployment | Invocation::Pg | Invocation::Json, kApp);
     QCommandLineParser &p = inv.parser();
     p.addPositionalArgument(QStringLiteral("file"), Text::tr("The TorchScript model file to register."));
-    p.addOption({kName, Text::tr("Model name (default: from the metadata, else the file name)."), QStringLiteral("name")});
-    p.addOption({kVersion, Text::tr("Version (default: the next whole number of the deployment)."), QStringLiteral("version")});
+    p.addOption(
+        {kName, Text::tr("Model name (default: from the metadata, else the file name)."), QStringLiteral("name")});
+    p.addOption(
+        {kVersion, Text::tr("Version (default: the next whole number of the deployment)."), QStringLiteral("version")});
     p.addOption({kParent, Text::tr("Version this model was retrained from."), QStringLiteral("version")});
     p.addOption({kTrainFrom, Text::tr("Start of the training data window (ISO 8601)."), QStringLiteral("time")});
     p.addOption({kTrainTo, Text::tr("End of the training data window (ISO 8601)."), QStringLiteral("time")});
-    p.addOption({kStore, Text::tr("Model store directory (default: MLDECK_MODEL_STORE, else %1).").arg(ModelStore::defaultDirectory()),
-                 QStringLiteral("dir")});
+    p.addOption(
+        {kStore,
+         Text::tr("Model store directory (default: MLDECK_MODEL_STORE, else %1).").arg(ModelStore::defaultDirectory()),
+         QStringLiteral("dir")});
     if (auto stop = inv.start(Text::tr("Validate a TorchScript file, copy it into the model store and register it.")))
         return *stop;
     if (p.positionalArguments().size() != 1)
@@ -85,7 +93,8 @@ int runRegisterSub(Context &ctx)
     request.version = p.value(kVersion);
     request.parentVersion = p.value(kParent);
     request.storeDirectory = p.value(kStore);
-    for (const auto &[option, target] : {std::pair{kTrainFrom, &request.trainFrom}, std::pair{kTrainTo, &request.trainTo}}) {
+    for (const auto &[option, target] :
+         {std::pair{kTrainFrom, &request.trainFrom}, std::pair{kTrainTo, &request.trainTo}}) {
         if (!p.isSet(option))
             continue;
         *target = QDateTime::fromString(p.value(option), Qt::ISODate);
@@ -108,8 +117,9 @@ int runRegisterSub(Context &ctx)
     else
         Context::out(Text::tr("Registered %1@%2.").arg(outcome->model.deployment, outcome->model.version));
     if (!outcome->hasMetadata)
-        Context::out(Text::tr("Note: the file has no mldeck.json metadata; its features could not be checked against the "
-                        "deployment's schema."));
+        Context::out(
+            Text::tr("Note: the file has no mldeck.json metadata; its features could not be checked against the "
+                     "deployment's schema."));
     printModel(outcome->model);
     return Success;
 }
@@ -130,7 +140,8 @@ int runListSub(Context &ctx)
         QJsonArray rows;
         for (const ModelVersion &m : *list)
             rows.append(m.toJson());
-        Context::outJson(QJsonDocument(QJsonObject{{QStringLiteral("deployment"), deployment}, {QStringLiteral("models"), rows}}));
+        Context::outJson(
+            QJsonDocument(QJsonObject{{QStringLiteral("deployment"), deployment}, {QStringLiteral("models"), rows}}));
         return Success;
     }
     if (list->isEmpty()) {
@@ -140,7 +151,8 @@ int runListSub(Context &ctx)
         Context::out(Text::tr("Deployment \"%1\" has no registered models.").arg(deployment));
         return Success;
     }
-    Context::out(Text::tr("VERSION  NAME                 TASK            MAE     R²      CREATED               ALIASES"));
+    Context::out(
+        Text::tr("VERSION  NAME                 TASK            MAE     R²      CREATED               ALIASES"));
     for (const ModelVersion &m : *list)
         Context::out(QStringLiteral("%1 %2 %3 %4 %5 %6 %7")
                          .arg(m.version, -8)
@@ -212,7 +224,8 @@ int reportAlias(const models::AliasOutcome &o, bool json)
     if (!o.published)
         return Context::fail(o.published.errorMessage(), UsageOrConnection);
     if (o.publishAttempted && !json)
-        Context::out(Text::tr("Published in Redis: %1").arg(QString::fromUtf8(models::championKey(o.change.deployment))));
+        Context::out(
+            Text::tr("Published in Redis: %1").arg(QString::fromUtf8(models::championKey(o.change.deployment))));
     return Success;
 }
 
@@ -221,10 +234,12 @@ int runPromoteSub(Context &ctx)
     Invocation inv(ctx, Invocation::Deployment | Invocation::Redis | Invocation::Pg | Invocation::Json, kApp);
     QCommandLineParser &p = inv.parser();
     p.addPositionalArgument(QStringLiteral("version"), Text::tr("The version to promote."));
-    p.addOption({kAlias, Text::tr("champion (default) or challenger."), QStringLiteral("alias"), QStringLiteral("champion")});
+    p.addOption(
+        {kAlias, Text::tr("champion (default) or challenger."), QStringLiteral("alias"), QStringLiteral("champion")});
     p.addOption({kReason, Text::tr("Why (kept in the audit log)."), QStringLiteral("text")});
-    if (auto stop = inv.start(Text::tr("Point the champion or challenger alias at a version (audited), then publish the "
-                                    "champion in Redis.")))
+    if (auto stop =
+            inv.start(Text::tr("Point the champion or challenger alias at a version (audited), then publish the "
+                               "champion in Redis.")))
         return *stop;
     if (p.positionalArguments().size() != 1)
         return Context::fail(Text::tr("give exactly one version to promote"));
@@ -290,7 +305,8 @@ int runPublishSub(Context &ctx)
     PgConnection &conn = inv.pg();
     const auto published = models::publishChampion(conn, redis, deployment);
     if (!published)
-        return Context::fail(Text::tr("Publishing the champion of \"%1\" in Redis failed: %2").arg(deployment, published.errorMessage()));
+        return Context::fail(Text::tr("Publishing the champion of \"%1\" in Redis failed: %2")
+                                 .arg(deployment, published.errorMessage()));
     if (p.isSet(kJson))
         Context::outJson(QJsonDocument(QJsonObject{
             {QStringLiteral("deployment"), deployment},
@@ -309,14 +325,14 @@ int modelsUsage(int code)
 {
     const QString text =
         Text::tr("Usage: mldeckctl models <register|list|show|promote|restore-previous|archive|publish> [options]   "
-           "(mldeckctl models <sub> --help)\n\n"
-           "  register FILE       validate a TorchScript file, copy it into the model store, register it\n"
-           "  list                the versions of a deployment\n"
-           "  show VERSION        one version (or champion / challenger)\n"
-           "  promote VERSION     make it the champion (or --alias challenger); audited, published in Redis\n"
-           "  restore-previous    make the previous champion the champion again\n"
-           "  archive VERSION     archive a version (never the champion)\n"
-           "  publish             publish the champion in Redis again (after Redis was down)");
+                 "(mldeckctl models <sub> --help)\n\n"
+                 "  register FILE       validate a TorchScript file, copy it into the model store, register it\n"
+                 "  list                the versions of a deployment\n"
+                 "  show VERSION        one version (or champion / challenger)\n"
+                 "  promote VERSION     make it the champion (or --alias challenger); audited, published in Redis\n"
+                 "  restore-previous    make the previous champion the champion again\n"
+                 "  archive VERSION     archive a version (never the champion)\n"
+                 "  publish             publish the champion in Redis again (after Redis was down)");
     return Context::printUsage(text, code);
 }
 

@@ -1,10 +1,10 @@
 // mldeckctl plan show|advance|set: the staged rollout plan of a deployment (PlanService).
 #include "app/mldeckctl/Verbs.h"
 
+#include "app/mldeckctl/Text.h"
 #include "core/domain/Deployment.h"
 #include "core/services/FlagService.h"
 #include "core/services/PlanService.h"
-#include "app/mldeckctl/Text.h"
 
 #include <QCoreApplication>
 #include <QJsonArray>
@@ -25,21 +25,24 @@ void printStatus(const QString &deployment, const PlanStatus &s, bool json)
                                      {QStringLiteral("value"), g.value ? QJsonValue(*g.value) : QJsonValue()},
                                      {QStringLiteral("threshold"), g.threshold},
                                      {QStringLiteral("pass"), g.pass}});
-        Context::outJson(QJsonDocument(QJsonObject{
-            {QStringLiteral("deployment"), deployment},
-            {QStringLiteral("steps"), steps},
-            {QStringLiteral("current_step"), s.currentStep},
-            {QStringLiteral("step_since"), s.stepSince.isValid() ? QJsonValue(s.stepSince.toString(Qt::ISODate)) : QJsonValue()},
-            {QStringLiteral("gates"), gates},
-            {QStringLiteral("can_advance"), s.canAdvance}}));
+        Context::outJson(QJsonDocument(
+            QJsonObject{{QStringLiteral("deployment"), deployment},
+                        {QStringLiteral("steps"), steps},
+                        {QStringLiteral("current_step"), s.currentStep},
+                        {QStringLiteral("step_since"),
+                         s.stepSince.isValid() ? QJsonValue(s.stepSince.toString(Qt::ISODate)) : QJsonValue()},
+                        {QStringLiteral("gates"), gates},
+                        {QStringLiteral("can_advance"), s.canAdvance}}));
         return;
     }
     QStringList shown;
     for (qsizetype i = 0; i < s.steps.size(); ++i)
-        shown << (i == s.currentStep ? QStringLiteral("[%1 %]").arg(s.steps.at(i)) : QStringLiteral("%1 %").arg(s.steps.at(i)));
+        shown << (i == s.currentStep ? QStringLiteral("[%1 %]").arg(s.steps.at(i))
+                                     : QStringLiteral("%1 %").arg(s.steps.at(i)));
     Context::out(Text::tr("plan of \"%1\": %2").arg(deployment, shown.join(QStringLiteral(" -> "))));
-    Context::out(s.currentStep < 0 ? Text::tr("not started") :
-                 Text::tr("step %1 since %2").arg(s.currentStep + 1).arg(s.stepSince.toString(Qt::ISODate)));
+    Context::out(s.currentStep < 0
+                     ? Text::tr("not started")
+                     : Text::tr("step %1 since %2").arg(s.currentStep + 1).arg(s.stepSince.toString(Qt::ISODate)));
     for (const GateStatus &g : s.gates)
         Context::out(QStringLiteral("  %1 %2  value %3  threshold %4")
                          .arg(g.pass ? QStringLiteral("PASS") : QStringLiteral("FAIL"), g.name.leftJustified(20))
@@ -50,10 +53,11 @@ void printStatus(const QString &deployment, const PlanStatus &s, bool json)
 
 int usage(int code)
 {
-    const QString text = Text::tr("Usage: mldeckctl plan <show|advance|set> [options]   (mldeckctl plan <sub> --help)\n\n"
-                            "  show     the plan, the current step and every gate, live\n"
-                            "  advance  move to the next step when all gates pass [--override-reason R]\n"
-                            "  set      store the plan: --steps 10,25,50,100 and gates");
+    const QString text =
+        Text::tr("Usage: mldeckctl plan <show|advance|set> [options]   (mldeckctl plan <sub> --help)\n\n"
+                 "  show     the plan, the current step and every gate, live\n"
+                 "  advance  move to the next step when all gates pass [--override-reason R]\n"
+                 "  set      store the plan: --steps 10,25,50,100 and gates");
     return Context::printUsage(text, code);
 }
 
@@ -83,14 +87,17 @@ int runPlan(Context &ctx)
         return Success;
     }
     if (sub == QLatin1String("advance")) {
-        p.addOption({QStringLiteral("override-reason"), Text::tr("Advance although gates fail (audited as an override)."),
-                     QStringLiteral("text")});
-        if (auto code = inv.start(Text::tr("Advance to the next step (sets the percentage, audited) when all gates pass.")))
+        p.addOption({QStringLiteral("override-reason"),
+                     Text::tr("Advance although gates fail (audited as an override)."), QStringLiteral("text")});
+        if (auto code =
+                inv.start(Text::tr("Advance to the next step (sets the percentage, audited) when all gates pass.")))
             return *code;
         FlagService flags(inv.redis(), inv.pgEndpoint());
-        if (p.isSet(QStringLiteral("override-reason")) && p.value(QStringLiteral("override-reason")).trimmed().isEmpty())
+        if (p.isSet(QStringLiteral("override-reason")) &&
+            p.value(QStringLiteral("override-reason")).trimmed().isEmpty())
             return Context::fail(Text::tr("An override needs a non-empty reason."));
-        auto st = PlanService(flags).advance(inv.deployment(), p.value(QStringLiteral("override-reason")), Actor::current());
+        auto st =
+            PlanService(flags).advance(inv.deployment(), p.value(QStringLiteral("override-reason")), Actor::current());
         if (!st)
             return Context::fail(st.errorMessage(), CheckFailed);
         printStatus(inv.deployment(), *st, inv.json());
@@ -104,7 +111,8 @@ int runPlan(Context &ctx)
             {QStringLiteral("min-r2"), Text::tr("R² at least.")},
             {QStringLiteral("max-latency-p95"), Text::tr("Latency p95 at most, ms.")},
             {QStringLiteral("max-error-rate"), Text::tr("Error rate at most, share 0..1.")}};
-        p.addOption({QStringLiteral("steps"), Text::tr("Percentages in order, e.g. 10,25,50,100."), QStringLiteral("list")});
+        p.addOption(
+            {QStringLiteral("steps"), Text::tr("Percentages in order, e.g. 10,25,50,100."), QStringLiteral("list")});
         for (const auto &g : gateOptions)
             p.addOption({g.first, g.second, QStringLiteral("value")});
         if (auto code = inv.start(Text::tr("Store the staged plan (validated; audited).")))

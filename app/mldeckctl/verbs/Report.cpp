@@ -1,9 +1,9 @@
 #include "app/mldeckctl/Verbs.h"
 
+#include "app/mldeckctl/Text.h"
 #include "core/services/KpiReport.h"
 #include "core/store/pg/PgConnection.h"
 #include "ui/reports/ReportExporter.h"
-#include "app/mldeckctl/Text.h"
 
 #include <QCoreApplication>
 #include <QDateTime>
@@ -35,16 +35,18 @@ int runReport(Context &ctx)
     Invocation inv(ctx, Invocation::Deployment | Invocation::Pg | Invocation::Json, QStringLiteral("mldeckctl-report"));
     QCommandLineParser &parser = inv.parser();
     parser.addOptions({
-        {QStringLiteral("period"), Text::tr("Length of the report: day or week (default: day)."), QStringLiteral("day|week"),
-         QStringLiteral("day")},
-        {QStringLiteral("format"), Text::tr("pdf or csv (default: from the extension of --out)."), QStringLiteral("pdf|csv")},
-        {QStringLiteral("out"), Text::tr("File to write (replaced only once the report is complete)."), QStringLiteral("file")},
+        {QStringLiteral("period"), Text::tr("Length of the report: day or week (default: day)."),
+         QStringLiteral("day|week"), QStringLiteral("day")},
+        {QStringLiteral("format"), Text::tr("pdf or csv (default: from the extension of --out)."),
+         QStringLiteral("pdf|csv")},
+        {QStringLiteral("out"), Text::tr("File to write (replaced only once the report is complete)."),
+         QStringLiteral("file")},
         {QStringLiteral("end"),
          Text::tr("End of the period, ISO 8601 (2024-05-02T00:00:00Z; a bare date is its midnight UTC). Default: now."),
          QStringLiteral("time")},
     });
     if (auto code = inv.start(Text::tr("Writes the KPI report of a deployment over a day or a week: figures per path "
-                                         "against the targets, charts, alerts and changes of the period.")))
+                                       "against the targets, charts, alerts and changes of the period.")))
         return *code;
     if (!parser.positionalArguments().isEmpty())
         return Context::fail(Text::tr("Unexpected argument \"%1\".").arg(parser.positionalArguments().constFirst()));
@@ -65,8 +67,9 @@ int runReport(Context &ctx)
     if (parser.isSet(QStringLiteral("end"))) {
         const auto parsed = parseEnd(parser.value(QStringLiteral("end")));
         if (!parsed)
-            return Context::fail(Text::tr("--end must be an ISO 8601 date-time such as 2024-05-02T00:00:00Z, not \"%1\".")
-                                     .arg(parser.value(QStringLiteral("end"))));
+            return Context::fail(
+                Text::tr("--end must be an ISO 8601 date-time such as 2024-05-02T00:00:00Z, not \"%1\".")
+                    .arg(parser.value(QStringLiteral("end"))));
         end = *parsed;
     }
 

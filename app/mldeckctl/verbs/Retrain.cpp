@@ -2,10 +2,10 @@
 // The logic lives in core/services/retrain (the GUI wizard and the guard call the same); this file parses and prints.
 #include "app/mldeckctl/Verbs.h"
 
+#include "app/mldeckctl/Text.h"
 #include "core/services/retrain/RetrainRunner.h"
 #include "core/store/pg/PgConnection.h"
 #include "core/store/pg/RetrainStore.h"
-#include "app/mldeckctl/Text.h"
 
 #include <QCoreApplication>
 #include <QJsonArray>
@@ -27,7 +27,10 @@ void err(const QString &line)
     QTextStream(stderr) << line << Qt::endl;
 }
 
-QString number(double v) { return QString::number(v, 'g', 6); }
+QString number(double v)
+{
+    return QString::number(v, 'g', 6);
+}
 
 QJsonObject checkJson(const TriggerCheck &c)
 {
@@ -53,7 +56,8 @@ void printCheck(const TriggerCheck &c)
         if (k.comparison == QLatin1String("firing"))
             Context::out(Text::tr("  %1: %2 [%3]").arg(k.label, k.value > 0 ? Text::tr("yes") : Text::tr("no"), state));
         else
-            Context::out(Text::tr("  %1: %2 (threshold %3 %4) [%5]").arg(k.label, number(k.value), k.comparison, number(k.threshold), state));
+            Context::out(Text::tr("  %1: %2 (threshold %3 %4) [%5]")
+                             .arg(k.label, number(k.value), k.comparison, number(k.threshold), state));
     }
     Context::out(c.reason);
 }
@@ -79,12 +83,18 @@ int runCheckSub(Context &ctx)
 QString stageName(retrain::RetrainStage s)
 {
     switch (s) {
-    case retrain::RetrainStage::Checking: return Text::tr("checking");
-    case retrain::RetrainStage::LoadingData: return Text::tr("loading data");
-    case retrain::RetrainStage::Training: return Text::tr("training");
-    case retrain::RetrainStage::Evaluating: return Text::tr("evaluating");
-    case retrain::RetrainStage::Registering: return Text::tr("registering");
-    case retrain::RetrainStage::Done: return Text::tr("done");
+    case retrain::RetrainStage::Checking:
+        return Text::tr("checking");
+    case retrain::RetrainStage::LoadingData:
+        return Text::tr("loading data");
+    case retrain::RetrainStage::Training:
+        return Text::tr("training");
+    case retrain::RetrainStage::Evaluating:
+        return Text::tr("evaluating");
+    case retrain::RetrainStage::Registering:
+        return Text::tr("registering");
+    case retrain::RetrainStage::Done:
+        return Text::tr("done");
     }
     return {};
 }
@@ -94,21 +104,28 @@ int runRunSub(Context &ctx)
     Invocation inv(ctx, Invocation::Deployment | Invocation::Redis | Invocation::Pg | Invocation::Json, kApp);
     QCommandLineParser &p = inv.parser();
     p.addOptions({
-        {QStringLiteral("days-back"), Text::tr("Data window: the last N days (default 60)."), QStringLiteral("n"), QStringLiteral("60")},
-        {QStringLiteral("epochs"), Text::tr("Training epochs (default 10)."), QStringLiteral("n"), QStringLiteral("10")},
-        {QStringLiteral("learning-rate"), Text::tr("Learning rate (default 0.0005)."), QStringLiteral("lr"), QStringLiteral("0.0005")},
-        {QStringLiteral("batch-size"), Text::tr("Batch size (default 256)."), QStringLiteral("n"), QStringLiteral("256")},
+        {QStringLiteral("days-back"), Text::tr("Data window: the last N days (default 60)."), QStringLiteral("n"),
+         QStringLiteral("60")},
+        {QStringLiteral("epochs"), Text::tr("Training epochs (default 10)."), QStringLiteral("n"),
+         QStringLiteral("10")},
+        {QStringLiteral("learning-rate"), Text::tr("Learning rate (default 0.0005)."), QStringLiteral("lr"),
+         QStringLiteral("0.0005")},
+        {QStringLiteral("batch-size"), Text::tr("Batch size (default 256)."), QStringLiteral("n"),
+         QStringLiteral("256")},
         {QStringLiteral("seed"), Text::tr("Random seed (default 42)."), QStringLiteral("n"), QStringLiteral("42")},
         {QStringLiteral("reinit"), Text::tr("Re-initialise the weights instead of starting from the champion's.")},
-        {QStringLiteral("min-improvement"), Text::tr("Decision rule: relative MAE improvement required (default: the settings')."),
+        {QStringLiteral("min-improvement"),
+         Text::tr("Decision rule: relative MAE improvement required (default: the settings')."),
          QStringLiteral("share")},
-        {QStringLiteral("store"), Text::tr("Model store directory (default: MLDECK_MODEL_STORE, else the standard one)."),
+        {QStringLiteral("store"),
+         Text::tr("Model store directory (default: MLDECK_MODEL_STORE, else the standard one)."),
          QStringLiteral("dir")},
         {QStringLiteral("force"), Text::tr("Run even when the triggers are not due.")},
         {QStringLiteral("dry-run"), Text::tr("Train and evaluate; register and promote nothing.")},
     });
-    if (auto stop = inv.start(Text::tr("Retrain the champion on recent data, evaluate it against the champion on the same "
-                                    "holdout, and promote it only when the decision rule says so (else keep it as challenger).")))
+    if (auto stop = inv.start(
+            Text::tr("Retrain the champion on recent data, evaluate it against the champion on the same "
+                     "holdout, and promote it only when the decision rule says so (else keep it as challenger).")))
         return *stop;
     const QString &deployment = inv.deployment();
     retrain::RetrainRequest request;
@@ -119,7 +136,8 @@ int runRunSub(Context &ctx)
         const qlonglong v = p.value(QString::fromLatin1(name)).toLongLong(&good);
         if (!good) {
             ok = false;
-            Context::fail(Text::tr("--%1: \"%2\" is not a whole number").arg(QString::fromLatin1(name), p.value(QString::fromLatin1(name))));
+            Context::fail(Text::tr("--%1: \"%2\" is not a whole number")
+                              .arg(QString::fromLatin1(name), p.value(QString::fromLatin1(name))));
         }
         target = std::decay_t<decltype(target)>(v);
     };
@@ -134,7 +152,8 @@ int runRunSub(Context &ctx)
         return UsageOrConnection;
     request.training.learningRate = p.value(QStringLiteral("learning-rate")).toDouble(&ok);
     if (!ok)
-        return Context::fail(Text::tr("--learning-rate: \"%1\" is not a number").arg(p.value(QStringLiteral("learning-rate"))));
+        return Context::fail(
+            Text::tr("--learning-rate: \"%1\" is not a number").arg(p.value(QStringLiteral("learning-rate"))));
     request.training.startFromBase = !p.isSet(QStringLiteral("reinit"));
     request.force = p.isSet(QStringLiteral("force"));
     request.dryRun = p.isSet(QStringLiteral("dry-run"));
@@ -150,7 +169,8 @@ int runRunSub(Context &ctx)
     if (p.isSet(QStringLiteral("min-improvement"))) {
         request.minImprovement = p.value(QStringLiteral("min-improvement")).toDouble(&ok);
         if (!ok)
-            return Context::fail(Text::tr("--min-improvement: \"%1\" is not a number").arg(p.value(QStringLiteral("min-improvement"))));
+            return Context::fail(
+                Text::tr("--min-improvement: \"%1\" is not a number").arg(p.value(QStringLiteral("min-improvement"))));
     }
     if (!request.force) {
         const auto check = retrain::checkTriggers(conn, request.deployment);
@@ -162,22 +182,23 @@ int runRunSub(Context &ctx)
             return Context::fail(Text::tr("Retraining is not due; use --force to run anyway."), CheckFailed);
         }
         request.trigger = retrain::triggerFor(*check); // the condition that was met
-        request.force = true; // checked just now
+        request.force = true;                          // checked just now
     }
 
-    const auto outcome = retrain::runRetrain(conn, request, Actor::current(), nullptr, [](const retrain::RetrainProgress &pr) {
-        if (pr.epoch)
-            err(Text::tr("[%1 %] epoch %2/%3: train loss %4, validation loss %5, validation MAE %6, %7 s left")
-                    .arg(int(pr.fraction * 100), 3)
-                    .arg(pr.epoch->epoch)
-                    .arg(pr.epoch->epochs)
-                    .arg(pr.epoch->trainLoss, 0, 'f', 4)
-                    .arg(pr.epoch->validationLoss, 0, 'f', 4)
-                    .arg(pr.epoch->validationMae, 0, 'f', 4)
-                    .arg(pr.epoch->secondsLeft, 0, 'f', 0));
-        else if (pr.stage != retrain::RetrainStage::Training)
-            err(Text::tr("[%1 %] %2: %3").arg(int(pr.fraction * 100), 3).arg(stageName(pr.stage), pr.message));
-    });
+    const auto outcome =
+        retrain::runRetrain(conn, request, Actor::current(), nullptr, [](const retrain::RetrainProgress &pr) {
+            if (pr.epoch)
+                err(Text::tr("[%1 %] epoch %2/%3: train loss %4, validation loss %5, validation MAE %6, %7 s left")
+                        .arg(int(pr.fraction * 100), 3)
+                        .arg(pr.epoch->epoch)
+                        .arg(pr.epoch->epochs)
+                        .arg(pr.epoch->trainLoss, 0, 'f', 4)
+                        .arg(pr.epoch->validationLoss, 0, 'f', 4)
+                        .arg(pr.epoch->validationMae, 0, 'f', 4)
+                        .arg(pr.epoch->secondsLeft, 0, 'f', 0));
+            else if (pr.stage != retrain::RetrainStage::Training)
+                err(Text::tr("[%1 %] %2: %3").arg(int(pr.fraction * 100), 3).arg(stageName(pr.stage), pr.message));
+        });
     RetrainRun run = outcome.run;
     QString applyError;
     if (run.state == QLatin1String("succeeded") && !request.dryRun && !outcome.candidateVersion.isEmpty()) {
@@ -185,8 +206,8 @@ int runRunSub(Context &ctx)
         const bool promote = outcome.decision && outcome.decision->promote;
         apply.action = promote ? retrain::RetrainAction::Promote : retrain::RetrainAction::KeepAsChallenger;
         apply.reason = outcome.decision ? outcome.decision->reason : QString();
-        const auto applied = retrain::applyDecision(conn, std::optional<RedisEndpoint>(inv.redis()),
-                                                    run.id, apply, Actor::current());
+        const auto applied =
+            retrain::applyDecision(conn, std::optional<RedisEndpoint>(inv.redis()), run.id, apply, Actor::current());
         if (applied)
             run = *applied;
         else
@@ -224,14 +245,16 @@ int runHistorySub(Context &ctx)
 {
     Invocation inv(ctx, Invocation::Deployment | Invocation::Pg | Invocation::Json, kApp);
     QCommandLineParser &p = inv.parser();
-    p.addOption({QStringLiteral("limit"), Text::tr("At most N runs (default 50)."), QStringLiteral("n"), QStringLiteral("50")});
+    p.addOption(
+        {QStringLiteral("limit"), Text::tr("At most N runs (default 50)."), QStringLiteral("n"), QStringLiteral("50")});
     if (auto stop = inv.start(Text::tr("The retrain runs of a deployment, newest first.")))
         return *stop;
     const QString &deployment = inv.deployment();
     bool ok = false;
     const int limit = p.value(QStringLiteral("limit")).toInt(&ok);
     if (!ok || limit < 1)
-        return Context::fail(Text::tr("--limit: \"%1\" is not a positive whole number").arg(p.value(QStringLiteral("limit"))));
+        return Context::fail(
+            Text::tr("--limit: \"%1\" is not a positive whole number").arg(p.value(QStringLiteral("limit"))));
     PgConnection &conn = inv.pg();
     const auto runs = retrain::history(conn, deployment, limit);
     if (!runs)
@@ -248,15 +271,19 @@ int runHistorySub(Context &ctx)
     for (const RetrainRun &r : *runs) {
         const QJsonObject cand = r.metrics.value(QStringLiteral("candidate")).toObject();
         const QJsonObject champ = r.metrics.value(QStringLiteral("champion")).toObject();
-        Context::out(Text::tr("#%1 %2 %3 %4 (%5)%6 base %7 -> %8, %9 s, MAE %10 vs %11, decision %12")
-                         .arg(r.id)
-                         .arg(r.requestedAt.toString(Qt::ISODate), r.state, r.trigger, r.requestedBy,
-                              r.dryRun ? Text::tr(" dry run") : QString(), r.baseVersion.isEmpty() ? QStringLiteral("-") : r.baseVersion,
-                              r.resultVersion.isEmpty() ? QStringLiteral("-") : r.resultVersion)
-                         .arg(r.durationSeconds(), 0, 'f', 1)
-                         .arg(cand.contains(QStringLiteral("mae")) ? number(cand.value(QStringLiteral("mae")).toDouble()) : QStringLiteral("-"),
-                              champ.contains(QStringLiteral("mae")) ? number(champ.value(QStringLiteral("mae")).toDouble()) : QStringLiteral("-"),
-                              r.decision.isEmpty() ? QStringLiteral("-") : r.decision));
+        Context::out(
+            Text::tr("#%1 %2 %3 %4 (%5)%6 base %7 -> %8, %9 s, MAE %10 vs %11, decision %12")
+                .arg(r.id)
+                .arg(r.requestedAt.toString(Qt::ISODate), r.state, r.trigger, r.requestedBy,
+                     r.dryRun ? Text::tr(" dry run") : QString(),
+                     r.baseVersion.isEmpty() ? QStringLiteral("-") : r.baseVersion,
+                     r.resultVersion.isEmpty() ? QStringLiteral("-") : r.resultVersion)
+                .arg(r.durationSeconds(), 0, 'f', 1)
+                .arg(cand.contains(QStringLiteral("mae")) ? number(cand.value(QStringLiteral("mae")).toDouble())
+                                                          : QStringLiteral("-"),
+                     champ.contains(QStringLiteral("mae")) ? number(champ.value(QStringLiteral("mae")).toDouble())
+                                                           : QStringLiteral("-"),
+                     r.decision.isEmpty() ? QStringLiteral("-") : r.decision));
         if (!r.error.isEmpty())
             Context::out(Text::tr("    %1").arg(r.error));
         else if (!r.decisionReason.isEmpty())
@@ -269,8 +296,9 @@ int runCleanupSub(Context &ctx)
 {
     Invocation inv(ctx, Invocation::Deployment | Invocation::Pg | Invocation::Json, kApp);
     QCommandLineParser &p = inv.parser();
-    p.addOption({QStringLiteral("keep"), Text::tr("Retrained versions to keep, newest first (the champion and the previous "
-                                            "champion are always kept)."),
+    p.addOption({QStringLiteral("keep"),
+                 Text::tr("Retrained versions to keep, newest first (the champion and the previous "
+                          "champion are always kept)."),
                  QStringLiteral("n")});
     if (auto stop = inv.start(Text::tr("Archive old retrained versions and remove their files from the model store.")))
         return *stop;
@@ -279,19 +307,23 @@ int runCleanupSub(Context &ctx)
     bool ok = false;
     const int keep = p.value(QStringLiteral("keep")).toInt(&ok);
     if (!ok || keep < 0)
-        return Context::fail(Text::tr("--keep: \"%1\" is not a whole number of 0 or more").arg(p.value(QStringLiteral("keep"))));
+        return Context::fail(
+            Text::tr("--keep: \"%1\" is not a whole number of 0 or more").arg(p.value(QStringLiteral("keep"))));
     const QString &deployment = inv.deployment();
     PgConnection &conn = inv.pg();
     const auto report = retrain::cleanup(conn, deployment, keep, Actor::current());
     if (!report)
         return Context::fail(report.errorMessage(), CheckFailed);
     if (p.isSet(kJson)) {
-        Context::outJson(QJsonDocument(QJsonObject{{QStringLiteral("archived"), QJsonArray::fromStringList(report->archived)},
-                                                   {QStringLiteral("kept"), QJsonArray::fromStringList(report->kept)}}));
+        Context::outJson(
+            QJsonDocument(QJsonObject{{QStringLiteral("archived"), QJsonArray::fromStringList(report->archived)},
+                                      {QStringLiteral("kept"), QJsonArray::fromStringList(report->kept)}}));
         return Success;
     }
-    Context::out(Text::tr("Archived: %1").arg(report->archived.isEmpty() ? Text::tr("none") : report->archived.join(QStringLiteral(", "))));
-    Context::out(Text::tr("Kept: %1").arg(report->kept.isEmpty() ? Text::tr("none") : report->kept.join(QStringLiteral(", "))));
+    Context::out(Text::tr("Archived: %1")
+                     .arg(report->archived.isEmpty() ? Text::tr("none") : report->archived.join(QStringLiteral(", "))));
+    Context::out(
+        Text::tr("Kept: %1").arg(report->kept.isEmpty() ? Text::tr("none") : report->kept.join(QStringLiteral(", "))));
     return Success;
 }
 
@@ -299,7 +331,9 @@ int runSettingsSub(Context &ctx)
 {
     Invocation inv(ctx, Invocation::Deployment | Invocation::Pg | Invocation::Json, kApp);
     QCommandLineParser &p = inv.parser();
-    p.addPositionalArgument(QStringLiteral("set"), Text::tr("\"set key=value ...\" changes settings (e.g. set autoRetrain=true minFeedback=150)."));
+    p.addPositionalArgument(
+        QStringLiteral("set"),
+        Text::tr("\"set key=value ...\" changes settings (e.g. set autoRetrain=true minFeedback=150)."));
     if (auto stop = inv.start(Text::tr("Show or change the retrain settings of a deployment (audited).")))
         return *stop;
     const QString &deployment = inv.deployment();
@@ -320,7 +354,8 @@ int runSettingsSub(Context &ctx)
             const QString key = kv.left(eq);
             const QString value = kv.mid(eq + 1);
             if (eq <= 0 || !o.contains(key))
-                return Context::fail(Text::tr("unknown setting \"%1\"; known: %2").arg(kv, o.keys().join(QStringLiteral(", "))));
+                return Context::fail(
+                    Text::tr("unknown setting \"%1\"; known: %2").arg(kv, o.keys().join(QStringLiteral(", "))));
             if (o.value(key).isBool()) {
                 if (value != QLatin1String("true") && value != QLatin1String("false"))
                     return Context::fail(Text::tr("%1 must be true or false").arg(key));
@@ -346,15 +381,18 @@ int runSettingsSub(Context &ctx)
     }
     const QJsonObject o = s.toJson();
     for (auto it = o.begin(); it != o.end(); ++it)
-        Context::out(QStringLiteral("  %1 = %2").arg(it.key(), it.value().isBool() ? (it.value().toBool() ? QStringLiteral("true") : QStringLiteral("false"))
-                                                                                 : number(it.value().toDouble())));
+        Context::out(QStringLiteral("  %1 = %2")
+                         .arg(it.key(), it.value().isBool()
+                                            ? (it.value().toBool() ? QStringLiteral("true") : QStringLiteral("false"))
+                                            : number(it.value().toDouble())));
     return Success;
 }
 
 int runCancelSub(Context &ctx)
 {
     Invocation inv(ctx, Invocation::Deployment | Invocation::Pg, kApp);
-    if (auto stop = inv.start(Text::tr("Ask the running retrain of a deployment to stop (it records itself as cancelled).")))
+    if (auto stop =
+            inv.start(Text::tr("Ask the running retrain of a deployment to stop (it records itself as cancelled).")))
         return *stop;
     const QString &deployment = inv.deployment();
     PgConnection &conn = inv.pg();
@@ -374,14 +412,15 @@ int runCancelSub(Context &ctx)
 
 int retrainUsage(int code)
 {
-    const QString text = Text::tr("Usage: mldeckctl retrain <check|run|history|cancel|cleanup|settings> [options]   "
-                            "(mldeckctl retrain <sub> --help)\n\n"
-                            "  check       is the deployment due? each condition with value and threshold (exit 0 due, 1 not)\n"
-                            "  run         retrain, evaluate against the champion, promote only if the rule says so\n"
-                            "  history     the runs: status, trigger, parameters, metrics, decision\n"
-                            "  cancel      ask the running run to stop\n"
-                            "  cleanup     archive old retrained versions (--keep N; never the champion or the previous one)\n"
-                            "  settings    show or change the triggers and the scheduler (settings set key=value ...)");
+    const QString text =
+        Text::tr("Usage: mldeckctl retrain <check|run|history|cancel|cleanup|settings> [options]   "
+                 "(mldeckctl retrain <sub> --help)\n\n"
+                 "  check       is the deployment due? each condition with value and threshold (exit 0 due, 1 not)\n"
+                 "  run         retrain, evaluate against the champion, promote only if the rule says so\n"
+                 "  history     the runs: status, trigger, parameters, metrics, decision\n"
+                 "  cancel      ask the running run to stop\n"
+                 "  cleanup     archive old retrained versions (--keep N; never the champion or the previous one)\n"
+                 "  settings    show or change the triggers and the scheduler (settings set key=value ...)");
     return Context::printUsage(text, code);
 }
 

@@ -1,8 +1,8 @@
 // mldeckctl simulate: the reference serving backend on demo traffic.
 #include "app/mldeckctl/Verbs.h"
 
-#include "core/simulator/Simulator.h"
 #include "app/mldeckctl/Text.h"
+#include "core/simulator/Simulator.h"
 
 #include <QCoreApplication>
 #include <QJsonObject>
@@ -16,15 +16,23 @@ namespace mldeck::cli {
 namespace {
 
 std::atomic_bool g_stop{false};
-extern "C" void onStopSignal(int) { g_stop = true; }
+extern "C" void onStopSignal(int)
+{
+    g_stop = true;
+}
 
 QString statsLine(const SimulatorStats &s)
 {
     const auto &f = s.flags;
-    const QString flags = !f.exists   ? Text::tr("flags: none (ML off)")
-                          : !f.isValid() ? Text::tr("flags: INVALID (%1) → ML off").arg(f.invalidFields.join(QStringLiteral(", ")))
-                                         : Text::tr("flags v%1: ML %2 %3%").arg(f.version).arg(f.mlEnabled ? Text::tr("on") : Text::tr("off")).arg(f.trafficPercentage);
-    QString line = Text::tr("%1  %2 requests (%3/s)  ml %4  heuristic %5  fallback %6  failed %7 | written %8, outcomes %9, feedback %10, buffered %11 | %12")
+    const QString flags = !f.exists ? Text::tr("flags: none (ML off)")
+                          : !f.isValid()
+                              ? Text::tr("flags: INVALID (%1) → ML off").arg(f.invalidFields.join(QStringLiteral(", ")))
+                              : Text::tr("flags v%1: ML %2 %3%")
+                                    .arg(f.version)
+                                    .arg(f.mlEnabled ? Text::tr("on") : Text::tr("off"))
+                                    .arg(f.trafficPercentage);
+    QString line = Text::tr("%1  %2 requests (%3/s)  ml %4  heuristic %5  fallback %6  failed %7 | written %8, "
+                            "outcomes %9, feedback %10, buffered %11 | %12")
                        .arg(QTime::currentTime().toString(QStringLiteral("HH:mm:ss")))
                        .arg(s.requests)
                        .arg(s.achievedRate(), 0, 'f', 0)
@@ -81,24 +89,37 @@ int runSimulate(Context &ctx)
     Invocation inv(ctx, Invocation::Redis | Invocation::PgUrl | Invocation::Json);
     QCommandLineParser &p = inv.parser();
     p.addOptions({
-        {QStringLiteral("deployment"), Text::tr("Deployment to serve (default: eta)."), QStringLiteral("name"), QStringLiteral("eta")},
-        {QStringLiteral("rate"), Text::tr("Requests per second (default: 200)."), QStringLiteral("n"), QStringLiteral("200")},
-        {QStringLiteral("duration"), Text::tr("Stop after this long (e.g. 90s, 10m); default: until Ctrl-C."), QStringLiteral("time")},
-        {QStringLiteral("model"), Text::tr("Serve this TorchScript file for the whole run and do not follow the champion "
-                                         "(default: follow the deployment's champion from the registry, the demo MLP "
-                                         "until there is one)."), QStringLiteral("file")},
-        {QStringLiteral("scenario"), Text::tr("Play a scenario: drift, errors, latency, degraded or weather-down, as NAME[@START][+DURATION]; repeatable."), QStringLiteral("spec")},
+        {QStringLiteral("deployment"), Text::tr("Deployment to serve (default: eta)."), QStringLiteral("name"),
+         QStringLiteral("eta")},
+        {QStringLiteral("rate"), Text::tr("Requests per second (default: 200)."), QStringLiteral("n"),
+         QStringLiteral("200")},
+        {QStringLiteral("duration"), Text::tr("Stop after this long (e.g. 90s, 10m); default: until Ctrl-C."),
+         QStringLiteral("time")},
+        {QStringLiteral("model"),
+         Text::tr("Serve this TorchScript file for the whole run and do not follow the champion "
+                  "(default: follow the deployment's champion from the registry, the demo MLP "
+                  "until there is one)."),
+         QStringLiteral("file")},
+        {QStringLiteral("scenario"),
+         Text::tr("Play a scenario: drift, errors, latency, degraded or weather-down, as NAME[@START][+DURATION]; "
+                  "repeatable."),
+         QStringLiteral("spec")},
         {QStringLiteral("seed"), Text::tr("Random seed (default: 42)."), QStringLiteral("n"), QStringLiteral("42")},
-        {QStringLiteral("outcome-delay"), Text::tr("Mean delay before ground truth arrives (default: 20s)."), QStringLiteral("time"), QStringLiteral("20s")},
-        {QStringLiteral("initial-percentage"), Text::tr("Create missing flags with ML on at this percentage (default: 25; -1: never create)."), QStringLiteral("n"), QStringLiteral("25")},
-        {QStringLiteral("threads"), Text::tr("Model inference threads (default: 1)."), QStringLiteral("n"), QStringLiteral("1")},
+        {QStringLiteral("outcome-delay"), Text::tr("Mean delay before ground truth arrives (default: 20s)."),
+         QStringLiteral("time"), QStringLiteral("20s")},
+        {QStringLiteral("initial-percentage"),
+         Text::tr("Create missing flags with ML on at this percentage (default: 25; -1: never create)."),
+         QStringLiteral("n"), QStringLiteral("25")},
+        {QStringLiteral("threads"), Text::tr("Model inference threads (default: 1)."), QStringLiteral("n"),
+         QStringLiteral("1")},
         {QStringLiteral("quiet"), Text::tr("Print only the final summary.")},
     });
-    if (auto code = inv.start(Text::tr("Acts as the production serving backend: follows the flags live, routes each "
-                                     "request to the model or the heuristic, and logs predictions, outcomes and "
-                                     "feedback to PostgreSQL. Without --model it serves the deployment's champion and "
-                                     "switches to a newly promoted one (SHA-256 verified) between batches. Ctrl-C "
-                                     "flushes what is buffered.")))
+    if (auto code =
+            inv.start(Text::tr("Acts as the production serving backend: follows the flags live, routes each "
+                               "request to the model or the heuristic, and logs predictions, outcomes and "
+                               "feedback to PostgreSQL. Without --model it serves the deployment's champion and "
+                               "switches to a newly promoted one (SHA-256 verified) between batches. Ctrl-C "
+                               "flushes what is buffered.")))
         return *code;
 
     SimulatorOptions o;

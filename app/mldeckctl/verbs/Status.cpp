@@ -2,9 +2,9 @@
 // start of the model worker (where it was found, how long it took).
 #include "app/mldeckctl/Verbs.h"
 
+#include "app/mldeckctl/Text.h"
 #include "core/ml/ModelWorker.h"
 #include "core/services/Probes.h"
-#include "app/mldeckctl/Text.h"
 
 #include <QCoreApplication>
 #include <QJsonObject>
@@ -78,7 +78,7 @@ int runStatus(Context &ctx)
 {
     Invocation inv(ctx, Invocation::Redis | Invocation::PgUrl | Invocation::Json);
     if (auto code = inv.start(Text::tr("Check the connections to Redis and PostgreSQL once, and start the model "
-                                         "worker once.\nExit code 0 when all three are up, 2 otherwise.")))
+                                       "worker once.\nExit code 0 when all three are up, 2 otherwise.")))
         return *code;
 
     const RedisEndpoint &redis = inv.redis();
@@ -94,22 +94,22 @@ int runStatus(Context &ctx)
     const QString redisWhere = redis.display();
     const QString pgWhere = pg.display();
     if (inv.json()) {
-        Context::outJson(
-            QJsonDocument(QJsonObject{{QStringLiteral("redis"), toJson(redisWhere, redisResult, false)},
-                                      {QStringLiteral("postgresql"), toJson(pgWhere, pgResult, true)},
-                                      {QStringLiteral("modelWorker"),
-                                       QJsonObject{{QStringLiteral("state"), worker.up ? QStringLiteral("up")
-                                                                                       : QStringLiteral("down")},
-                                                   {QStringLiteral("path"), worker.path},
-                                                   {QStringLiteral("startMs"), worker.startMs},
-                                                   {QStringLiteral("detail"), worker.detail}}},
-                                      {QStringLiteral("ok"), redisResult.up && pgResult.up && worker.up}}));
+        Context::outJson(QJsonDocument(QJsonObject{
+            {QStringLiteral("redis"), toJson(redisWhere, redisResult, false)},
+            {QStringLiteral("postgresql"), toJson(pgWhere, pgResult, true)},
+            {QStringLiteral("modelWorker"),
+             QJsonObject{{QStringLiteral("state"), worker.up ? QStringLiteral("up") : QStringLiteral("down")},
+                         {QStringLiteral("path"), worker.path},
+                         {QStringLiteral("startMs"), worker.startMs},
+                         {QStringLiteral("detail"), worker.detail}}},
+            {QStringLiteral("ok"), redisResult.up && pgResult.up && worker.up}}));
     } else {
         Context::out(line(QStringLiteral("Redis"), redisWhere, redisResult));
         Context::out(line(QStringLiteral("PostgreSQL"), pgWhere, pgResult));
         Context::out(QStringLiteral("%1 %2 %3  %4")
-                         .arg(Text::tr("Model worker").leftJustified(11), (worker.up ? Text::tr("up") : Text::tr("DOWN")).leftJustified(5),
-                              worker.path, worker.detail));
+                         .arg(Text::tr("Model worker").leftJustified(11),
+                              (worker.up ? Text::tr("up") : Text::tr("DOWN")).leftJustified(5), worker.path,
+                              worker.detail));
     }
 
     // One readable line on stderr per unreachable server, as every verb reports errors.

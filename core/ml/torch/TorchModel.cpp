@@ -59,8 +59,7 @@ Result<std::unique_ptr<TorchModel>> TorchModel::load(const QByteArray &bytes, co
         impl->module = torch::jit::load(stream, torch::kCPU, extra);
         impl->module.eval();
     } catch (const std::exception &e) {
-        return Error{
-            tr("%1 is not a TorchScript model file (torch.jit.save output): %2").arg(path, torchMessage(e))};
+        return Error{tr("%1 is not a TorchScript model file (torch.jit.save output): %2").arg(path, torchMessage(e))};
     }
 
     const std::string &json = extra["mldeck.json"];
@@ -74,24 +73,21 @@ Result<std::unique_ptr<TorchModel>> TorchModel::load(const QByteArray &bytes, co
 
     // Probe: the model must take the input its metadata describes and give one value per row.
     try {
-        const at::Tensor probe = info.sequenceLength > 1
-                                     ? torch::zeros({2, info.sequenceLength, info.inputWidth})
-                                     : torch::zeros({2, info.inputWidth});
+        const at::Tensor probe = info.sequenceLength > 1 ? torch::zeros({2, info.sequenceLength, info.inputWidth})
+                                                         : torch::zeros({2, info.inputWidth});
         const auto out = impl->forward(probe, 2);
         if (!out)
             return Error{
                 tr("%1: the model does not accept the input its metadata describes (%2 values per row%3): %4")
                     .arg(path)
                     .arg(info.inputWidth)
-                    .arg(info.sequenceLength > 1 ? tr(", windows of %1 rows").arg(info.sequenceLength)
-                                                 : QString())
+                    .arg(info.sequenceLength > 1 ? tr(", windows of %1 rows").arg(info.sequenceLength) : QString())
                     .arg(out.errorMessage())};
     } catch (const std::exception &e) {
-        return Error{
-            tr("%1: the model does not accept the input its metadata describes (%2 values per row): %3")
-                .arg(path)
-                .arg(info.inputWidth)
-                .arg(torchMessage(e))};
+        return Error{tr("%1: the model does not accept the input its metadata describes (%2 values per row): %3")
+                         .arg(path)
+                         .arg(info.inputWidth)
+                         .arg(torchMessage(e))};
     }
     qCInfo(lcTorch) << "loaded model" << info.name << info.version << "from" << path;
     return std::unique_ptr<TorchModel>(new TorchModel(std::move(impl)));
@@ -127,8 +123,7 @@ Result<std::vector<double>> TorchModel::Impl::forward(const at::Tensor &input, s
     at::NoGradGuard noGrad; // = torch::NoGradGuard; InferenceMode fails on trainable modules in 1.13
     const c10::IValue result = module.forward({input});
     if (!result.isTensor())
-        return Error{
-            tr("the model returned %1, not a tensor.").arg(QString::fromStdString(result.tagKind()))};
+        return Error{tr("the model returned %1, not a tensor.").arg(QString::fromStdString(result.tagKind()))};
     at::Tensor out = result.toTensor();
     if (out.dim() == 2 && out.size(1) == 1)
         out = out.squeeze(1);
@@ -141,8 +136,7 @@ Result<std::vector<double>> TorchModel::Impl::forward(const at::Tensor &input, s
     std::vector<double> predictions(values, values + expected);
     for (size_t i = 0; i < expected; ++i) {
         if (!std::isfinite(predictions[i]))
-            return Error{
-                tr("the model gave a non-finite prediction (%1) for row %2.").arg(predictions[i]).arg(i + 1)};
+            return Error{tr("the model gave a non-finite prediction (%1) for row %2.").arg(predictions[i]).arg(i + 1)};
     }
     return predictions;
 }

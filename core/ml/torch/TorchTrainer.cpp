@@ -23,9 +23,9 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstring>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <limits>
 #include <memory>
 #include <new>
@@ -117,7 +117,9 @@ Result<Encoded> encodeDataset(const Dataset &data, const ModelInfo &info, const 
     for (qint64 i = 0; i < out.rows; ++i) {
         const double y = data.target[size_t(i)];
         if (!std::isfinite(float(y))) // the model computes in float32
-            return Error{TorchTrainer::tr("%1 data: row %2 has a target that is not a finite float number.").arg(what).arg(i + 1)};
+            return Error{TorchTrainer::tr("%1 data: row %2 has a target that is not a finite float number.")
+                             .arg(what)
+                             .arg(i + 1)};
         out.target.push_back(float(y));
     }
     return out;
@@ -143,7 +145,8 @@ Result<at::Tensor> forwardBatch(torch::jit::Module &module, const at::Tensor &in
 {
     const c10::IValue result = module.forward({input});
     if (!result.isTensor())
-        return Error{TorchTrainer::tr("the model returned %1, not a tensor.").arg(QString::fromStdString(result.tagKind()))};
+        return Error{
+            TorchTrainer::tr("the model returned %1, not a tensor.").arg(QString::fromStdString(result.tagKind()))};
     at::Tensor out = result.toTensor();
     if (out.numel() != expected || (out.dim() == 2 && out.size(1) != 1) || out.dim() > 2)
         return Error{TorchTrainer::tr("the model returned a tensor of shape %1, expected one value per row [%2].")
@@ -259,8 +262,8 @@ QString lossKind(double loss)
     return std::isnan(loss) ? QStringLiteral("NaN") : QStringLiteral("infinite");
 }
 
-QJsonObject updatedMetadata(const ModelInfo &base, const QString &newVersion, qint64 trainRows,
-                            qint64 validationRows, const TrainingParams &params, const TrainingResult &result)
+QJsonObject updatedMetadata(const ModelInfo &base, const QString &newVersion, qint64 trainRows, qint64 validationRows,
+                            const TrainingParams &params, const TrainingResult &result)
 {
     QJsonObject root = QJsonDocument::fromJson(base.metadataJson).object();
     QJsonObject model = root.value(QLatin1String("model")).toObject();
@@ -277,8 +280,7 @@ QJsonObject updatedMetadata(const ModelInfo &base, const QString &newVersion, qi
     training.insert(QStringLiteral("best_epoch"), result.bestEpoch);
     training.insert(QStringLiteral("validation_loss"), best.validationLoss);
     training.insert(QStringLiteral("validation_mae"), best.validationMae);
-    training.insert(QStringLiteral("trained_at"),
-                    QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs));
+    training.insert(QStringLiteral("trained_at"), QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs));
     training.insert(QStringLiteral("script"), QStringLiteral("MLDeck core/ml/Trainer.cpp"));
     root.insert(QStringLiteral("training"), training);
     return root;
@@ -384,9 +386,10 @@ Status Run::loadBase(const QByteArray &baseBytes, const QString &basePath)
         return Error{TorchTrainer::tr("%1 is not a TorchScript model file: %2").arg(basePath, torchMessage(e))};
     }
     if (extra["mldeck.json"] == kAbsent)
-        return Error{TorchTrainer::tr("Model %1 has no mldeck.json metadata: MLDeck needs its feature schema and scaler to "
-                        "train it.")
-                         .arg(basePath)};
+        return Error{
+            TorchTrainer::tr("Model %1 has no mldeck.json metadata: MLDeck needs its feature schema and scaler to "
+                             "train it.")
+                .arg(basePath)};
     if (const Status parsed = parseModelMetadata(QByteArray::fromStdString(extra["mldeck.json"]), m_base); !parsed)
         return Error{TorchTrainer::tr("%1: %2").arg(basePath, parsed.errorMessage())};
     m_base.path = basePath;
@@ -448,7 +451,8 @@ Status Run::trainEpochs()
         const qint64 epochNs = epochClock.nsecsElapsed();
         m_trainingNs += epochNs;
         bool stopEarly = false;
-        if (const Status validated = validateEpoch(epoch, lossSum, epochNs, stopEarly); !validated || m_result.cancelled)
+        if (const Status validated = validateEpoch(epoch, lossSum, epochNs, stopEarly);
+            !validated || m_result.cancelled)
             return validated;
         if (stopEarly)
             break;
@@ -481,10 +485,11 @@ Status Run::trainBatches(int epoch, double &lossSum)
         const at::Tensor loss = ((out.value() - y) * invScale).pow(2).mean();
         const double value = loss.item<double>();
         if (!std::isfinite(value))
-            return Error{TorchTrainer::tr("training diverged: loss is %1 at epoch %2, batch %3; try a lower learning rate")
-                             .arg(lossKind(value))
-                             .arg(epoch)
-                             .arg(b + 1)};
+            return Error{
+                TorchTrainer::tr("training diverged: loss is %1 at epoch %2, batch %3; try a lower learning rate")
+                    .arg(lossKind(value))
+                    .arg(epoch)
+                    .arg(b + 1)};
         loss.backward();
         m_optimizer->step();
         lossSum += value * double(end - begin);
@@ -506,9 +511,10 @@ Status Run::validateEpoch(int epoch, double lossSum, qint64 epochNs, bool &stopE
         return {};
     }
     if (!std::isfinite(checked->loss))
-        return Error{TorchTrainer::tr("training diverged: validation loss is %1 after epoch %2; try a lower learning rate")
-                         .arg(lossKind(checked->loss))
-                         .arg(epoch)};
+        return Error{
+            TorchTrainer::tr("training diverged: validation loss is %1 after epoch %2; try a lower learning rate")
+                .arg(lossKind(checked->loss))
+                .arg(epoch)};
 
     const int epochs = m_params.epochs;
     EpochReport report;
@@ -564,7 +570,8 @@ Status Run::write(const Dataset &validation, const QString &newVersion, const QS
     {
         QFile written(temp.path());
         if (!written.open(QIODevice::ReadWrite) || ::fsync(written.handle()) != 0)
-            return Error{TorchTrainer::tr("Cannot write the trained model to %1: %2").arg(temp.path(), written.errorString())};
+            return Error{
+                TorchTrainer::tr("Cannot write the trained model to %1: %2").arg(temp.path(), written.errorString())};
     }
     QFile back(temp.path());
     if (!back.open(QIODevice::ReadOnly))
@@ -576,9 +583,9 @@ Status Run::write(const Dataset &validation, const QString &newVersion, const QS
     const int width = m_encoder->width();
     const qint64 probeRows = std::min<qint64>(validation.rowCount(), std::max(8, m_base.sequenceLength + 1));
     std::vector<float> probe(size_t(probeRows) * size_t(width));
-    if (const Status encoded = m_encoder->encode(validation.featureRows(m_base.schema.numericNames(),
-                                                                        m_base.schema.categoricalNames(), 0, probeRows),
-                                                 probe.data());
+    if (const Status encoded = m_encoder->encode(
+            validation.featureRows(m_base.schema.numericNames(), m_base.schema.categoricalNames(), 0, probeRows),
+            probe.data());
         !encoded)
         return Error{TorchTrainer::tr("The trained model does not predict: %1").arg(encoded.errorMessage())};
     auto predicted = check.value()->predict(probe.data(), probeRows, width);

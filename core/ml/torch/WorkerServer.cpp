@@ -66,10 +66,14 @@ bool WorkerServer::handle(const Message &m)
     // Whatever a model throws stays a message: the console decides whether this worker goes on.
     try {
         switch (m.type) {
-        case MessageType::Load: return load(m.payload);
-        case MessageType::Predict: return predict(m.payload);
-        case MessageType::Train: return train(m.payload);
-        default: return fail(tr("Unknown request %1.").arg(int(m.type)));
+        case MessageType::Load:
+            return load(m.payload);
+        case MessageType::Predict:
+            return predict(m.payload);
+        case MessageType::Train:
+            return train(m.payload);
+        default:
+            return fail(tr("Unknown request %1.").arg(int(m.type)));
         }
     } catch (const std::bad_alloc &) {
         return send(MessageType::Failed, worker::failurePayload(FailureKind::OutOfMemory, tr("out of memory")));

@@ -1,7 +1,7 @@
-#include "core/services/DriftCheck.h"
-#include "core/services/guard/GuardJob.h"
-#include "core/services/KeptPgConnection.h"
 #include "core/Text.h"
+#include "core/services/DriftCheck.h"
+#include "core/services/KeptPgConnection.h"
+#include "core/services/guard/GuardJob.h"
 
 #include <QCoreApplication>
 
@@ -47,11 +47,12 @@ public:
         for (const auto &f : report->result.features)
             if (f.drift)
                 drifting << driftFeatureLabel(f.name);
-        m_summary = ServiceText::tr("drift: %1 of %2 features drift (%3); alerts firing: %4")
-                        .arg(report->result.drifted)
-                        .arg(report->result.considered)
-                        .arg(drifting.isEmpty() ? ServiceText::tr("none") : drifting.join(QStringLiteral(", ")),
-                             report->firing.isEmpty() ? ServiceText::tr("none") : report->firing.join(QStringLiteral(", ")));
+        m_summary =
+            ServiceText::tr("drift: %1 of %2 features drift (%3); alerts firing: %4")
+                .arg(report->result.drifted)
+                .arg(report->result.considered)
+                .arg(drifting.isEmpty() ? ServiceText::tr("none") : drifting.join(QStringLiteral(", ")),
+                     report->firing.isEmpty() ? ServiceText::tr("none") : report->firing.join(QStringLiteral(", ")));
         return {};
     }
 
@@ -64,6 +65,9 @@ private:
 
 } // namespace
 
-std::unique_ptr<GuardJob> makeDriftGuardJob() { return std::make_unique<DriftGuardJob>(); }
+std::unique_ptr<GuardJob> makeDriftGuardJob()
+{
+    return std::make_unique<DriftGuardJob>();
+}
 
 } // namespace mldeck

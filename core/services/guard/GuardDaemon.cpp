@@ -54,11 +54,10 @@ void GuardDaemon::run(const std::atomic<bool> &stop, const std::atomic<int> &sig
     for (const LogEntry &e : repeats.flush())
         m_log.write(e);
     const QString why = signal ? signalName(signal) : tr("stop requested");
-    m_log.write(
-        LogSeverity::Info,
-        leader
-            ? tr("guard stopped (%1): leadership of scope \"%2\" released").arg(why, m_runner.options().scope)
-            : tr("guard stopped (%1)").arg(why));
+    m_log.write(LogSeverity::Info,
+                leader
+                    ? tr("guard stopped (%1): leadership of scope \"%2\" released").arg(why, m_runner.options().scope)
+                    : tr("guard stopped (%1)").arg(why));
 }
 
 bool GuardDaemon::runOnce()

@@ -25,10 +25,7 @@ public:
     // One round, every line written (nothing to fold). True when leader and without errors.
     bool runOnce();
     // Called after each round of run(), on its thread (the metrics endpoint follows the leadership).
-    void setRoundObserver(std::function<void(bool leader, int errors)> observer)
-    {
-        m_observer = std::move(observer);
-    }
+    void setRoundObserver(std::function<void(bool leader, int errors)> observer) { m_observer = std::move(observer); }
 
 private:
     GuardRunner &m_runner;

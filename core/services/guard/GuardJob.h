@@ -47,6 +47,6 @@ std::vector<std::unique_ptr<GuardJob>> standardGuardJobs();
 std::unique_ptr<GuardJob> makeRolloutGuardJob();
 std::unique_ptr<GuardJob> makeDriftGuardJob();
 std::unique_ptr<GuardJob> makeKpiAlertGuardJob(); // guard/KpiAlertGuardJob.cpp: KPI alert rules
-std::unique_ptr<GuardJob> makeRetrainGuardJob(); // guard/RetrainGuardJob.cpp: retrain triggers
+std::unique_ptr<GuardJob> makeRetrainGuardJob();  // guard/RetrainGuardJob.cpp: retrain triggers
 
 } // namespace mldeck

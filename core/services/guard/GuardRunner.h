@@ -46,8 +46,8 @@ public:
     struct Round
     {
         bool leader = false;
-        QStringList lines;  // one per job and deployment: what was decided
-        QStringList errors; // what could not be done
+        QStringList lines;      // one per job and deployment: what was decided
+        QStringList errors;     // what could not be done
         bool abandoned = false; // stop was set: the jobs not yet run were skipped
     };
     // One round: makes sure of the leadership, then (leader only) every job on every deployment.

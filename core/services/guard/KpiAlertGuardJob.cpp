@@ -1,5 +1,6 @@
 #include "core/services/guard/KpiAlertGuardJob.h"
 
+#include "core/Text.h"
 #include "core/alerting/AlertRuleMachine.h"
 #include "core/alerting/DependencyFallbackObservation.h"
 #include "core/services/KeptPgConnection.h"
@@ -7,7 +8,6 @@
 #include "core/store/pg/AlertStore.h"
 #include "core/store/redis/DependencyStore.h"
 #include "core/store/redis/RedisConnection.h"
-#include "core/Text.h"
 
 #include <QCoreApplication>
 #include <QDateTime>
@@ -33,12 +33,21 @@ RuleObservation observe(const AlertRule &rule, const KpiSnapshot &snapshot)
     o.predictions = snapshot.overall.predictions;
     const stats::KpiFigures ml = snapshot.byPath.value(QStringLiteral("ml"));
     switch (rule.metric) {
-    case AlertRule::Metric::FailureRate: o.value = snapshot.overall.failureRate; break;
-    case AlertRule::Metric::LatencyP95Ms: o.value = ml.latencyP95Ms; break;
-    case AlertRule::Metric::Mae: o.value = ml.mae; break;
-    case AlertRule::Metric::R2: o.value = ml.r2; break;
+    case AlertRule::Metric::FailureRate:
+        o.value = snapshot.overall.failureRate;
+        break;
+    case AlertRule::Metric::LatencyP95Ms:
+        o.value = ml.latencyP95Ms;
+        break;
+    case AlertRule::Metric::Mae:
+        o.value = ml.mae;
+        break;
+    case AlertRule::Metric::R2:
+        o.value = ml.r2;
+        break;
     case AlertRule::Metric::NoData:
-    case AlertRule::Metric::DependencyFallback: break; // not a KPI: see observeDependencies()
+    case AlertRule::Metric::DependencyFallback:
+        break; // not a KPI: see observeDependencies()
     }
     return o;
 }
@@ -46,11 +55,20 @@ RuleObservation observe(const AlertRule &rule, const KpiSnapshot &snapshot)
 QString alertTitle(const AlertRule &rule)
 {
     switch (rule.metric) {
-    case AlertRule::Metric::FailureRate: return ServiceText::tr("Failure rate %1 %2").arg(AlertRule::comparisonName(rule.comparison), rule.formatValue(rule.threshold));
-    case AlertRule::Metric::LatencyP95Ms: return ServiceText::tr("ML latency p95 %1 %2").arg(AlertRule::comparisonName(rule.comparison), rule.formatValue(rule.threshold));
-    case AlertRule::Metric::Mae: return ServiceText::tr("ML MAE %1 %2").arg(AlertRule::comparisonName(rule.comparison), rule.formatValue(rule.threshold));
-    case AlertRule::Metric::R2: return ServiceText::tr("ML R² %1 %2").arg(AlertRule::comparisonName(rule.comparison), rule.formatValue(rule.threshold));
-    case AlertRule::Metric::NoData: return ServiceText::tr("No predictions for %1 min").arg(rule.windowSeconds / 60.0, 0, 'g', 3);
+    case AlertRule::Metric::FailureRate:
+        return ServiceText::tr("Failure rate %1 %2")
+            .arg(AlertRule::comparisonName(rule.comparison), rule.formatValue(rule.threshold));
+    case AlertRule::Metric::LatencyP95Ms:
+        return ServiceText::tr("ML latency p95 %1 %2")
+            .arg(AlertRule::comparisonName(rule.comparison), rule.formatValue(rule.threshold));
+    case AlertRule::Metric::Mae:
+        return ServiceText::tr("ML MAE %1 %2")
+            .arg(AlertRule::comparisonName(rule.comparison), rule.formatValue(rule.threshold));
+    case AlertRule::Metric::R2:
+        return ServiceText::tr("ML R² %1 %2")
+            .arg(AlertRule::comparisonName(rule.comparison), rule.formatValue(rule.threshold));
+    case AlertRule::Metric::NoData:
+        return ServiceText::tr("No predictions for %1 min").arg(rule.windowSeconds / 60.0, 0, 'g', 3);
     case AlertRule::Metric::DependencyFallback:
         return ServiceText::tr("Backend dependency in fallback for more than %1").arg(rule.formatValue(rule.threshold));
     }
@@ -65,7 +83,8 @@ DependencyFallbackObservation observeDependencies(const GuardContext &context, q
     auto deps = conn ? DependencyStore(*conn.value()).read(context.deployment)
                      : Result<std::vector<DependencyState>>(conn.error());
     if (!deps) {
-        qCWarning(lcKpiAlerts).noquote() << "dependencies of" << context.deployment << "unreadable:" << deps.errorMessage();
+        qCWarning(lcKpiAlerts).noquote() << "dependencies of" << context.deployment
+                                         << "unreadable:" << deps.errorMessage();
         return {};
     }
     return observeDependencyFallback(*deps, QDateTime::fromSecsSinceEpoch(nowSecs, Qt::UTC));
@@ -76,7 +95,10 @@ DependencyFallbackObservation observeDependencies(const GuardContext &context, q
 class KpiAlertGuardJob final : public GuardJob
 {
 public:
-    explicit KpiAlertGuardJob(KpiAlertGuardOptions options) : m_options(std::move(options)), m_notifier(m_options.webhook) {}
+    explicit KpiAlertGuardJob(KpiAlertGuardOptions options)
+        : m_options(std::move(options)), m_notifier(m_options.webhook)
+    {
+    }
 
     QString name() const override { return QStringLiteral("kpi-alerts"); }
     int intervalMs() const override { return m_options.intervalMs; }
@@ -105,7 +127,7 @@ public:
         if (!webhook)
             return fail(webhook.error());
 
-        QMap<int, KpiSnapshot> byWindow; // one KPI read per distinct window
+        QMap<int, KpiSnapshot> byWindow;                           // one KPI read per distinct window
         std::optional<DependencyFallbackObservation> dependencies; // one Redis read per run, when needed
         QStringList firing, pending;
         for (const AlertRule &rule : *list) {
@@ -160,15 +182,21 @@ private:
     {
         const bool raiseNow = e.transition == AlertTransition::Fired ||
                               (e.transition == AlertTransition::None && e.status.state == AlertRuleState::Firing);
-        WebhookEvent event{deployment, QString(), 0, rule, e.status.lastValue,
-                           QDateTime::fromSecsSinceEpoch(e.status.lastEvaluatedSecs, Qt::UTC), alertTitle(rule)};
+        WebhookEvent event{deployment,
+                           QString(),
+                           0,
+                           rule,
+                           e.status.lastValue,
+                           QDateTime::fromSecsSinceEpoch(e.status.lastEvaluatedSecs, Qt::UTC),
+                           alertTitle(rule)};
         if (!dependencies.isEmpty())
             event.title = ServiceText::tr("%1 in fallback for more than %2")
                               .arg(dependencies.join(QStringLiteral(", ")), rule.formatValue(rule.threshold));
         if (raiseNow) {
             QJsonObject details = toJson(e.status);
             details.insert(QStringLiteral("rule"), rule.toJson());
-            details.insert(QStringLiteral("value_text"), e.status.lastValue ? rule.formatValue(*e.status.lastValue) : QString());
+            details.insert(QStringLiteral("value_text"),
+                           e.status.lastValue ? rule.formatValue(*e.status.lastValue) : QString());
             if (!dependencies.isEmpty())
                 details.insert(QStringLiteral("dependencies"), QJsonArray::fromStringList(dependencies));
             const auto raised = alerts.raise(deployment, kKind, rule.severity, rule.id, event.title, details);
@@ -251,6 +279,9 @@ std::unique_ptr<GuardJob> makeKpiAlertGuardJob(const KpiAlertGuardOptions &optio
     return std::make_unique<KpiAlertGuardJob>(options);
 }
 
-std::unique_ptr<GuardJob> makeKpiAlertGuardJob() { return makeKpiAlertGuardJob(KpiAlertGuardOptions{}); }
+std::unique_ptr<GuardJob> makeKpiAlertGuardJob()
+{
+    return makeKpiAlertGuardJob(KpiAlertGuardOptions{});
+}
 
 } // namespace mldeck

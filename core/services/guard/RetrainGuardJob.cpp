@@ -1,7 +1,7 @@
+#include "core/Text.h"
+#include "core/services/KeptPgConnection.h"
 #include "core/services/guard/GuardJob.h"
 #include "core/services/retrain/RetrainRunner.h"
-#include "core/services/KeptPgConnection.h"
-#include "core/Text.h"
 
 #include <QCoreApplication>
 #include <QDateTime>
@@ -60,7 +60,8 @@ public:
         const Actor actor = guardActor(context);
         const auto outcome = retrain::runRetrain(db, request, actor, context.stop);
         if (outcome.run.state != QLatin1String("succeeded")) {
-            m_summary = ServiceText::tr("retrain: run %1 %2: %3").arg(outcome.run.id).arg(outcome.run.state, outcome.run.error);
+            m_summary =
+                ServiceText::tr("retrain: run %1 %2: %3").arg(outcome.run.id).arg(outcome.run.state, outcome.run.error);
             return {}; // recorded in the run row; not a failure of the guard itself
         }
         retrain::ApplyOptions apply;
@@ -86,6 +87,9 @@ private:
 
 } // namespace
 
-std::unique_ptr<GuardJob> makeRetrainGuardJob() { return std::make_unique<RetrainGuardJob>(); }
+std::unique_ptr<GuardJob> makeRetrainGuardJob()
+{
+    return std::make_unique<RetrainGuardJob>();
+}
 
 } // namespace mldeck

@@ -1,10 +1,10 @@
 #include "core/services/guard/RolloutGuardJob.h"
 
+#include "core/Text.h"
 #include "core/services/FlagService.h"
 #include "core/store/pg/GuardStore.h"
 #include "core/store/pg/PgConnection.h"
 #include "core/store/pg/WindowMetricsQuery.h"
-#include "core/Text.h"
 
 #include <QCoreApplication>
 #include <QJsonArray>
@@ -33,9 +33,9 @@ QJsonObject figuresJson(const WindowMetrics &m, const GuardRules &r, const Guard
         {QStringLiteral("window_s"), r.windowSeconds},
         {QStringLiteral("consecutive_breaches"), r.consecutiveBreaches},
         {QStringLiteral("rules"), QJsonObject{{QStringLiteral("rollback_error_rate"), r.rollbackErrorRate},
-                                             {QStringLiteral("max_latency_p95_ms"), r.maxLatencyP95Ms},
-                                             {QStringLiteral("max_mae"), r.maxMae},
-                                             {QStringLiteral("min_samples"), r.minSamples}}},
+                                              {QStringLiteral("max_latency_p95_ms"), r.maxLatencyP95Ms},
+                                              {QStringLiteral("max_mae"), r.maxMae},
+                                              {QStringLiteral("min_samples"), r.minSamples}}},
         {QStringLiteral("breaches"), QJsonArray::fromStringList(d.breaches)},
         {QStringLiteral("action"), GuardDecision::actionName(d.action)},
     };
@@ -112,7 +112,9 @@ Status RolloutGuardJob::runOnce(const GuardContext &c)
             GuardStateMachine::latch(mem, decision.action, decision.summary, now);
             const QString title = decision.action == GuardDecision::Action::Rollback
                                       ? ServiceText::tr("Guard turned ML off for %1").arg(d)
-                                      : ServiceText::tr("Guard halved the ML traffic of %1 to %2 %").arg(d).arg(out.state.trafficPercentage);
+                                      : ServiceText::tr("Guard halved the ML traffic of %1 to %2 %")
+                                            .arg(d)
+                                            .arg(out.state.trafficPercentage);
             auto db2 = flags.pg();
             Status alerted = db2 ? GuardStore(**db2).raiseAlert(d, QStringLiteral("guard:") + d, title, figures)
                                  : Status(db2.error());
@@ -121,7 +123,8 @@ Status RolloutGuardJob::runOnce(const GuardContext &c)
             decision.summary = ServiceText::tr("ACTED: %1 (%2)").arg(decision.summary, out.message);
         } else {
             // Not latched: the next evaluation tries again (a conflict means someone just changed it).
-            decision.summary = ServiceText::tr("wanted to act (%1) but could not: %2").arg(decision.summary, out.message);
+            decision.summary =
+                ServiceText::tr("wanted to act (%1) but could not: %2").arg(decision.summary, out.message);
         }
     }
     auto db3 = flags.pg();

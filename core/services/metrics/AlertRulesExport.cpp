@@ -53,17 +53,21 @@ QString prometheusAlertExpression(const QString &deployment, const AlertRule &ru
     // The guard reads the failure rate over every path, the model's own figures on the ML path.
     switch (rule.metric) {
     case AlertRule::Metric::FailureRate:
-        return QStringLiteral("mldeck_failure_ratio%1 %2 %3").arg(selector(deployment, QStringLiteral("all"), w), op, number(rule.threshold));
+        return QStringLiteral("mldeck_failure_ratio%1 %2 %3")
+            .arg(selector(deployment, QStringLiteral("all"), w), op, number(rule.threshold));
     case AlertRule::Metric::LatencyP95Ms:
         return QStringLiteral("mldeck_prediction_latency_percentile_seconds%1 %2 %3")
             .arg(selector(deployment, QStringLiteral("ml"), w, QStringLiteral(",percentile=\"95\"")), op,
                  number(rule.threshold / 1000.0));
     case AlertRule::Metric::Mae:
-        return QStringLiteral("mldeck_mae%1 %2 %3").arg(selector(deployment, QStringLiteral("ml"), w), op, number(rule.threshold));
+        return QStringLiteral("mldeck_mae%1 %2 %3")
+            .arg(selector(deployment, QStringLiteral("ml"), w), op, number(rule.threshold));
     case AlertRule::Metric::R2:
-        return QStringLiteral("mldeck_r2%1 %2 %3").arg(selector(deployment, QStringLiteral("ml"), w), op, number(rule.threshold));
+        return QStringLiteral("mldeck_r2%1 %2 %3")
+            .arg(selector(deployment, QStringLiteral("ml"), w), op, number(rule.threshold));
     case AlertRule::Metric::NoData:
-        return QStringLiteral("mldeck_window_predictions%1 <= %2").arg(selector(deployment, QStringLiteral("all"), w), number(rule.threshold));
+        return QStringLiteral("mldeck_window_predictions%1 <= %2")
+            .arg(selector(deployment, QStringLiteral("all"), w), number(rule.threshold));
     case AlertRule::Metric::DependencyFallback: // the threshold is minutes in fallback
         return QStringLiteral("max by (deployment) (mldeck_dependency_fallback_seconds{deployment=\"%1\"}) > %2")
             .arg(deployment, number(rule.threshold * 60));
@@ -83,10 +87,12 @@ QByteArray prometheusAlertRules(const QMap<QString, QList<AlertRule>> &rulesByDe
             if (!rule.enabled)
                 continue;
             any = true;
-            y += QStringLiteral("      - alert: %1\n").arg(quoted(QStringLiteral("MLDeck_%1_%2").arg(it.key(), rule.id)));
+            y += QStringLiteral("      - alert: %1\n")
+                     .arg(quoted(QStringLiteral("MLDeck_%1_%2").arg(it.key(), rule.id)));
             y += QStringLiteral("        expr: %1\n").arg(quoted(prometheusAlertExpression(it.key(), rule)));
             y += QStringLiteral("        for: %1s\n").arg(rule.pendingSeconds);
-            y += QStringLiteral("        labels:\n          severity: %1\n          deployment: %2\n          mldeck_rule: %3\n")
+            y += QStringLiteral(
+                     "        labels:\n          severity: %1\n          deployment: %2\n          mldeck_rule: %3\n")
                      .arg(quoted(rule.severity), quoted(it.key()), quoted(rule.id));
             y += QStringLiteral("        annotations:\n          summary: %1\n")
                      .arg(quoted(QStringLiteral("%1: %2").arg(it.key(), rule.describe())));

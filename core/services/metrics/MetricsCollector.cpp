@@ -13,8 +13,8 @@
 #include "core/store/redis/FlagStore.h"
 #include "core/store/redis/RedisConnection.h"
 
-#include <QElapsedTimer>
 #include <QDateTime>
+#include <QElapsedTimer>
 #include <QHash>
 #include <QSet>
 
@@ -52,7 +52,8 @@ void declareFamilies(PromWriter &w)
 {
     w.family(QStringLiteral("mldeck_guard_leader"), QStringLiteral("gauge"),
              QStringLiteral("1 when this guard is the elected leader (only the leader exports deployment series)."));
-    w.family(QStringLiteral("mldeck_build_info"), QStringLiteral("gauge"), QStringLiteral("MLDeck version of this guard."));
+    w.family(QStringLiteral("mldeck_build_info"), QStringLiteral("gauge"),
+             QStringLiteral("MLDeck version of this guard."));
     w.family(QStringLiteral("mldeck_guard_rounds_total"), QStringLiteral("counter"),
              QStringLiteral("Guard rounds run by this process."));
     w.family(QStringLiteral("mldeck_guard_last_round_timestamp_seconds"), QStringLiteral("gauge"),
@@ -79,7 +80,8 @@ void declareFamilies(PromWriter &w)
              QStringLiteral("Mean absolute error over the window, in the target's unit (labelled predictions)."));
     w.family(QStringLiteral("mldeck_rmse"), QStringLiteral("gauge"),
              QStringLiteral("Root mean squared error over the window, in the target's unit."));
-    w.family(QStringLiteral("mldeck_r2"), QStringLiteral("gauge"), QStringLiteral("Coefficient of determination over the window."));
+    w.family(QStringLiteral("mldeck_r2"), QStringLiteral("gauge"),
+             QStringLiteral("Coefficient of determination over the window."));
     w.family(QStringLiteral("mldeck_failure_ratio"), QStringLiteral("gauge"),
              QStringLiteral("Failed predictions / predictions over the window."));
     w.family(QStringLiteral("mldeck_fallback_ratio"), QStringLiteral("gauge"),
@@ -94,7 +96,8 @@ void declareFamilies(PromWriter &w)
              QStringLiteral("Positive feedback / feedback over the window."));
 
     w.family(QStringLiteral("mldeck_last_prediction_timestamp_seconds"), QStringLiteral("gauge"),
-             QStringLiteral("End of the last minute with a logged prediction (last hour: to the minute; before: to the hour)."));
+             QStringLiteral(
+                 "End of the last minute with a logged prediction (last hour: to the minute; before: to the hour)."));
     w.family(QStringLiteral("mldeck_seconds_since_last_prediction"), QStringLiteral("gauge"),
              QStringLiteral("Now minus mldeck_last_prediction_timestamp_seconds."));
     w.family(QStringLiteral("mldeck_last_label_timestamp_seconds"), QStringLiteral("gauge"),
@@ -102,12 +105,14 @@ void declareFamilies(PromWriter &w)
     w.family(QStringLiteral("mldeck_seconds_since_last_label"), QStringLiteral("gauge"),
              QStringLiteral("Now minus mldeck_last_label_timestamp_seconds."));
 
-    w.family(QStringLiteral("mldeck_ml_enabled"), QStringLiteral("gauge"), QStringLiteral("Rollout flag ml_enabled (0/1)."));
+    w.family(QStringLiteral("mldeck_ml_enabled"), QStringLiteral("gauge"),
+             QStringLiteral("Rollout flag ml_enabled (0/1)."));
     w.family(QStringLiteral("mldeck_ml_traffic_ratio"), QStringLiteral("gauge"),
              QStringLiteral("Rollout flag ml_traffic_percentage as a ratio (0 to 1)."));
     w.family(QStringLiteral("mldeck_fallback_on_error"), QStringLiteral("gauge"),
              QStringLiteral("Rollout flag fallback_on_error (0/1)."));
-    w.family(QStringLiteral("mldeck_flags_version"), QStringLiteral("gauge"), QStringLiteral("Version of the flag set."));
+    w.family(QStringLiteral("mldeck_flags_version"), QStringLiteral("gauge"),
+             QStringLiteral("Version of the flag set."));
     w.family(QStringLiteral("mldeck_flags_valid"), QStringLiteral("gauge"),
              QStringLiteral("1 when the flag set exists and every field is valid (else backends serve no ML)."));
     w.family(QStringLiteral("mldeck_guard_armed"), QStringLiteral("gauge"),
@@ -116,7 +121,8 @@ void declareFamilies(PromWriter &w)
              QStringLiteral("1 when the guard acted and waits for a person to re-arm it."));
     w.family(QStringLiteral("mldeck_alert_rule_pending"), QStringLiteral("gauge"),
              QStringLiteral("1 while a KPI alert rule's condition holds but its pending period runs."));
-    w.family(QStringLiteral("mldeck_alert_rule_firing"), QStringLiteral("gauge"), QStringLiteral("1 while a KPI alert rule fires."));
+    w.family(QStringLiteral("mldeck_alert_rule_firing"), QStringLiteral("gauge"),
+             QStringLiteral("1 while a KPI alert rule fires."));
     w.family(QStringLiteral("mldeck_alerts_open"), QStringLiteral("gauge"),
              QStringLiteral("Unresolved alerts (KPI, drift, guard) by kind and severity."));
     w.family(QStringLiteral("mldeck_drift_score"), QStringLiteral("gauge"),
@@ -125,8 +131,9 @@ void declareFamilies(PromWriter &w)
              QStringLiteral("Threshold the latest drift statistic was compared with."));
     w.family(QStringLiteral("mldeck_drift_detected"), QStringLiteral("gauge"),
              QStringLiteral("1 when the latest window drifted for the feature."));
-    w.family(QStringLiteral("mldeck_dependency_up"), QStringLiteral("gauge"),
-             QStringLiteral("1 when the backend reports the dependency up, 0 when down or degraded (no series: unknown)."));
+    w.family(
+        QStringLiteral("mldeck_dependency_up"), QStringLiteral("gauge"),
+        QStringLiteral("1 when the backend reports the dependency up, 0 when down or degraded (no series: unknown)."));
     w.family(QStringLiteral("mldeck_dependency_state"), QStringLiteral("gauge"),
              QStringLiteral("1 for the dependency's reported state (up, degraded, down), as an enumeration."));
     w.family(QStringLiteral("mldeck_dependency_fallback_active"), QStringLiteral("gauge"),
@@ -155,8 +162,8 @@ QString hourKey(const KpiBucket &b)
 void windowFigures(PromWriter &w, const QString &deployment, const QString &window, const QString &path,
                    const KpiFigures &f)
 {
-    const Labels l{{QStringLiteral("deployment"), deployment}, {QStringLiteral("path"), path},
-                   {QStringLiteral("window"), window}};
+    const Labels l{
+        {QStringLiteral("deployment"), deployment}, {QStringLiteral("path"), path}, {QStringLiteral("window"), window}};
     const auto put = [&](const char *family, const std::optional<double> &v, double scale = 1.0) {
         if (v) // no data: no series, never a zero
             w.sample(QLatin1String(family), l, *v * scale);
@@ -166,8 +173,8 @@ void windowFigures(PromWriter &w, const QString &deployment, const QString &wind
     put("mldeck_r2", f.r2);
     put("mldeck_failure_ratio", f.failureRate);
     put("mldeck_throughput_per_second", f.throughputPerSecond);
-    for (const auto &[p, v] : {std::pair{"50", f.latencyP50Ms}, std::pair{"95", f.latencyP95Ms},
-                               std::pair{"99", f.latencyP99Ms}}) {
+    for (const auto &[p, v] :
+         {std::pair{"50", f.latencyP50Ms}, std::pair{"95", f.latencyP95Ms}, std::pair{"99", f.latencyP99Ms}}) {
         if (v)
             w.sample(QStringLiteral("mldeck_prediction_latency_percentile_seconds"),
                      l + Labels{{QStringLiteral("percentile"), QLatin1String(p)}}, *v / 1000.0);
@@ -265,8 +272,8 @@ MetricsCollector::Scrape MetricsCollector::collect(const ExporterProcessState &p
     return out;
 }
 
-void MetricsCollector::Impl::exportDeployment(PromWriter &w, PgConnection &conn, RedisConnection *r,
-                                              const QString &d, qint64 now, QStringList &errors)
+void MetricsCollector::Impl::exportDeployment(PromWriter &w, PgConnection &conn, RedisConnection *r, const QString &d,
+                                              qint64 now, QStringList &errors)
 {
     const Labels dl{{QStringLiteral("deployment"), d}};
     // One read of the rules: their windows decide the gauges, their states are exported below.
@@ -297,11 +304,11 @@ void MetricsCollector::Impl::exportDeployment(PromWriter &w, PgConnection &conn,
                     continue; // expired or unreadable: no series, as Prometheus expects for unknown
                 const Labels l = dl + Labels{{QStringLiteral("dependency"), dep.name}};
                 w.sample(QStringLiteral("mldeck_dependency_up"), l, dep.state == DependencyHealth::Up ? 1 : 0);
-                for (const auto &[health, name] : {std::pair{DependencyHealth::Up, "up"},
-                                                   std::pair{DependencyHealth::Degraded, "degraded"},
-                                                   std::pair{DependencyHealth::Down, "down"}})
-                    w.sample(QStringLiteral("mldeck_dependency_state"), l + Labels{{QStringLiteral("state"), QLatin1String(name)}},
-                             dep.state == health ? 1 : 0);
+                for (const auto &[health, name] :
+                     {std::pair{DependencyHealth::Up, "up"}, std::pair{DependencyHealth::Degraded, "degraded"},
+                      std::pair{DependencyHealth::Down, "down"}})
+                    w.sample(QStringLiteral("mldeck_dependency_state"),
+                             l + Labels{{QStringLiteral("state"), QLatin1String(name)}}, dep.state == health ? 1 : 0);
                 w.sample(QStringLiteral("mldeck_dependency_fallback_active"), l, dep.fallbackActive ? 1 : 0);
                 w.sample(QStringLiteral("mldeck_dependency_fallback_seconds"), l, double(dep.fallbackSeconds(at)));
             }
@@ -324,7 +331,8 @@ void MetricsCollector::Impl::exportDeployment(PromWriter &w, PgConnection &conn,
         for (const AlertRuleView &v : *views) {
             if (!v.rule.enabled)
                 continue;
-            const Labels l = dl + Labels{{QStringLiteral("rule"), v.rule.id}, {QStringLiteral("severity"), v.rule.severity}};
+            const Labels l =
+                dl + Labels{{QStringLiteral("rule"), v.rule.id}, {QStringLiteral("severity"), v.rule.severity}};
             w.sample(QStringLiteral("mldeck_alert_rule_pending"), l, v.status.state == AlertRuleState::Pending ? 1 : 0);
             w.sample(QStringLiteral("mldeck_alert_rule_firing"), l, v.status.state == AlertRuleState::Firing ? 1 : 0);
         }
@@ -334,9 +342,10 @@ void MetricsCollector::Impl::exportDeployment(PromWriter &w, PgConnection &conn,
         for (const Alert &a : *open)
             ++counts[{a.kind, a.severity}];
         for (auto it = counts.cbegin(); it != counts.cend(); ++it)
-            w.sample(QStringLiteral("mldeck_alerts_open"),
-                     dl + Labels{{QStringLiteral("kind"), it.key().first}, {QStringLiteral("severity"), it.key().second}},
-                     it.value());
+            w.sample(
+                QStringLiteral("mldeck_alerts_open"),
+                dl + Labels{{QStringLiteral("kind"), it.key().first}, {QStringLiteral("severity"), it.key().second}},
+                it.value());
     } else {
         errors << open.errorMessage();
     }
@@ -347,7 +356,8 @@ void MetricsCollector::Impl::exportDeployment(PromWriter &w, PgConnection &conn,
             const Labels fl = dl + Labels{{QStringLiteral("feature"), p.feature}};
             if (std::isfinite(p.score))
                 w.sample(QStringLiteral("mldeck_drift_score"), fl + Labels{{QStringLiteral("test"), p.test}}, p.score);
-            w.sample(QStringLiteral("mldeck_drift_threshold"), fl + Labels{{QStringLiteral("test"), p.test}}, p.threshold);
+            w.sample(QStringLiteral("mldeck_drift_threshold"), fl + Labels{{QStringLiteral("test"), p.test}},
+                     p.threshold);
             w.sample(QStringLiteral("mldeck_drift_detected"), fl, p.drift ? 1 : 0);
         }
     } else {
@@ -420,16 +430,18 @@ void MetricsCollector::Impl::exportAggregates(PromWriter &w, PgConnection &conn,
                      double(countAtMost(sums.latency, le)));
         w.sample(QStringLiteral("mldeck_prediction_latency_seconds"), QStringLiteral("_bucket"),
                  l + Labels{{QStringLiteral("le"), QStringLiteral("+Inf")}}, double(sums.count));
-        w.sample(QStringLiteral("mldeck_prediction_latency_seconds"), QStringLiteral("_sum"), l, sums.latencySumMs / 1000.0);
+        w.sample(QStringLiteral("mldeck_prediction_latency_seconds"), QStringLiteral("_sum"), l,
+                 sums.latencySumMs / 1000.0);
         w.sample(QStringLiteral("mldeck_prediction_latency_seconds"), QStringLiteral("_count"), l, double(sums.count));
     }
     stats::FeedbackAccumulator feedback;
     for (const auto &f : std::as_const(cache.feedbackHours))
         feedback.merge(f);
     if (feedback.total > 0) {
-        w.sample(QStringLiteral("mldeck_feedback_total"), dl + Labels{{QStringLiteral("sentiment"), QStringLiteral("positive")}},
-                 double(feedback.positive));
-        w.sample(QStringLiteral("mldeck_feedback_total"), dl + Labels{{QStringLiteral("sentiment"), QStringLiteral("negative")}},
+        w.sample(QStringLiteral("mldeck_feedback_total"),
+                 dl + Labels{{QStringLiteral("sentiment"), QStringLiteral("positive")}}, double(feedback.positive));
+        w.sample(QStringLiteral("mldeck_feedback_total"),
+                 dl + Labels{{QStringLiteral("sentiment"), QStringLiteral("negative")}},
                  double(feedback.total - feedback.positive));
     }
     if (cache.lastLabelled >= 0 && labelled > cache.lastLabelled)
@@ -469,15 +481,15 @@ void MetricsCollector::Impl::exportAggregates(PromWriter &w, PgConnection &conn,
             w.sample(QStringLiteral("mldeck_fallback_ratio"), dl + Labels{{QStringLiteral("window"), name}},
                      *snap->overall.fallbackShare);
         if (snap->overall.satisfaction)
-            w.sample(QStringLiteral("mldeck_feedback_satisfaction_ratio"), dl + Labels{{QStringLiteral("window"), name}},
-                     *snap->overall.satisfaction);
+            w.sample(QStringLiteral("mldeck_feedback_satisfaction_ratio"),
+                     dl + Labels{{QStringLiteral("window"), name}}, *snap->overall.satisfaction);
         if (seconds <= 3600)
             for (const KpiPoint &p : snap->seriesByPath.value(QStringLiteral("all")))
                 if (p.figures.predictions > 0)
                     lastMinuteWithPredictions = std::max(lastMinuteWithPredictions, p.startSecs + p.seconds);
     }
     const qint64 last = lastMinuteWithPredictions > 0 ? std::min(lastMinuteWithPredictions, now)
-                                                     : std::min(lastHourWithPredictions, now);
+                                                      : std::min(lastHourWithPredictions, now);
     if (last > 0) {
         w.sample(QStringLiteral("mldeck_last_prediction_timestamp_seconds"), dl, double(last));
         w.sample(QStringLiteral("mldeck_seconds_since_last_prediction"), dl, double(now - last));

@@ -34,8 +34,7 @@ MetricsServer::MetricsServer(MetricsCollector::Options options, QObject *parent)
     m_http->route(QStringLiteral("/metrics"), QHttpServerRequest::Method::Get, [this] {
         const ExporterProcessState state = processState();
         return QtConcurrent::run(&m_scrapes, [this, state] {
-            const MetricsCollector::Scrape s =
-                m_collector->collect(state, QDateTime::currentSecsSinceEpoch());
+            const MetricsCollector::Scrape s = m_collector->collect(state, QDateTime::currentSecsSinceEpoch());
             for (const QString &e : s.errors)
                 qCWarning(lcMetrics).noquote() << "metrics:" << e;
             return QHttpServerResponse(kTextFormat, s.text);
@@ -95,9 +94,7 @@ Status MetricsServer::listen(const QHostAddress &address, quint16 port)
 {
     m_port = m_http->listen(address, port);
     if (m_port == 0)
-        return Error{tr("Cannot listen on %1:%2 for /metrics.")
-                         .arg(address.toString())
-                         .arg(port)};
+        return Error{tr("Cannot listen on %1:%2 for /metrics.").arg(address.toString()).arg(port)};
     return {};
 }
 

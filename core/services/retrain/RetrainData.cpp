@@ -37,11 +37,14 @@ Status validateRequest(const RetrainRequest &r)
     if (r.daysBack < 1 || r.daysBack > 3650)
         return Error{ServiceText::tr("Days back must be between 1 and 3650 (got %1).").arg(r.daysBack)};
     if (!(r.holdoutFraction >= 0.05 && r.holdoutFraction <= 0.5))
-        return Error{ServiceText::tr("The holdout share must be between 5 % and 50 % (got %1 %).").arg(r.holdoutFraction * 100)};
+        return Error{
+            ServiceText::tr("The holdout share must be between 5 % and 50 % (got %1 %).").arg(r.holdoutFraction * 100)};
     if (!(r.validationFraction >= 0.05 && r.validationFraction <= 0.5))
-        return Error{ServiceText::tr("The validation share must be between 5 % and 50 % (got %1 %).").arg(r.validationFraction * 100)};
+        return Error{ServiceText::tr("The validation share must be between 5 % and 50 % (got %1 %).")
+                         .arg(r.validationFraction * 100)};
     if (!(r.minImprovement >= 0 && r.minImprovement < 1))
-        return Error{ServiceText::tr("The minimum improvement must be between 0 % and 100 % (got %1 %).").arg(r.minImprovement * 100)};
+        return Error{ServiceText::tr("The minimum improvement must be between 0 % and 100 % (got %1 %).")
+                         .arg(r.minImprovement * 100)};
     if (r.bootstrapResamples < 100 || r.bootstrapResamples > 100000)
         return Error{ServiceText::tr("Bootstrap resamples must be between 100 and 100000.")};
     return r.training.validate();
@@ -113,7 +116,8 @@ Result<Window> loadWindow(PgConnection &pg, const RetrainRequest &request, const
 
     constexpr qint64 kMinRows = 100;
     if (n < kMinRows)
-        return Error{ServiceText::tr("The last %1 days of \"%2\" hold %3 rows with an outcome; at least %4 are needed to retrain.")
+        return Error{ServiceText::tr(
+                         "The last %1 days of \"%2\" hold %3 rows with an outcome; at least %4 are needed to retrain.")
                          .arg(request.daysBack)
                          .arg(request.deployment)
                          .arg(n)

@@ -46,7 +46,8 @@ Result<CleanupReport> cleanup(PgConnection &pg, const QString &deployment, int k
     for (const ModelVersion &m : *models)
         if (retrained.contains(m.version))
             candidates << m;
-    std::sort(candidates.begin(), candidates.end(), [](const ModelVersion &a, const ModelVersion &b) { return a.id > b.id; });
+    std::sort(candidates.begin(), candidates.end(),
+              [](const ModelVersion &a, const ModelVersion &b) { return a.id > b.id; });
 
     CleanupReport report;
     int kept = 0;
@@ -61,13 +62,14 @@ Result<CleanupReport> cleanup(PgConnection &pg, const QString &deployment, int k
             report.kept << m.version;
             continue;
         }
-        const auto archived = registry.archive(deployment, m.version,
-                                               ServiceText::tr("Retrain cleanup: keeping the newest %n retrained versions", nullptr, keep),
-                                               actor);
+        const auto archived = registry.archive(
+            deployment, m.version,
+            ServiceText::tr("Retrain cleanup: keeping the newest %n retrained versions", nullptr, keep), actor);
         if (!archived)
             return Error{ServiceText::tr("Cleanup stopped at %1@%2: %3 (archived so far: %4)")
                              .arg(deployment, m.version, archived.errorMessage(),
-                                  report.archived.isEmpty() ? ServiceText::tr("none") : report.archived.join(QStringLiteral(", ")))};
+                                  report.archived.isEmpty() ? ServiceText::tr("none")
+                                                            : report.archived.join(QStringLiteral(", ")))};
         report.archived << m.version;
         // The row stays (history, lineage); the file goes unless another row still uses it.
         const auto users = registry.fileUsers(m.filePath, m.id);

@@ -3,8 +3,8 @@
 // Shared by the retrain/*.cpp files only (not a public header).
 #include "core/services/retrain/RetrainRunner.h"
 
-#include "core/ml/Dataset.h"
 #include "core/Text.h"
+#include "core/ml/Dataset.h"
 
 #include <QCoreApplication>
 

@@ -31,15 +31,23 @@ Q_LOGGING_CATEGORY(lcRetrain, "mldeck.services.retrain")
 // computed in floating point counts as 2 %.
 constexpr double kEpsilon = 1e-9;
 
-QString percent(double share) { return QString::number(share * 100.0, 'f', 1) + QStringLiteral(" %"); }
+QString percent(double share)
+{
+    return QString::number(share * 100.0, 'f', 1) + QStringLiteral(" %");
+}
 
 QJsonObject intervalJson(const stats::DifferenceInterval &d)
 {
-    return {{QStringLiteral("champion"), d.valueA},   {QStringLiteral("candidate"), d.valueB},
-            {QStringLiteral("difference"), d.difference}, {QStringLiteral("low"), d.low},
-            {QStringLiteral("high"), d.high},         {QStringLiteral("relative"), d.relative},
-            {QStringLiteral("relative_low"), d.relativeLow}, {QStringLiteral("relative_high"), d.relativeHigh},
-            {QStringLiteral("level"), d.level},        {QStringLiteral("resamples"), d.resamples}};
+    return {{QStringLiteral("champion"), d.valueA},
+            {QStringLiteral("candidate"), d.valueB},
+            {QStringLiteral("difference"), d.difference},
+            {QStringLiteral("low"), d.low},
+            {QStringLiteral("high"), d.high},
+            {QStringLiteral("relative"), d.relative},
+            {QStringLiteral("relative_low"), d.relativeLow},
+            {QStringLiteral("relative_high"), d.relativeHigh},
+            {QStringLiteral("level"), d.level},
+            {QStringLiteral("resamples"), d.resamples}};
 }
 
 QJsonObject regressionJson(const stats::RegressionMetrics &m)
@@ -107,8 +115,9 @@ RetrainDecision decide(const stats::DifferenceInterval &d, double minImprovement
     const bool sure = d.high < 0; // the whole interval is an improvement: it excludes 0 (no improvement)
     out.promote = bigEnough && sure;
     if (out.promote)
-        out.reason = ServiceText::tr("Promote: the candidate's MAE is %1 better than the champion's (%2 vs %3; at least %4 needed) "
-                        "and the %5 interval of the difference [%6, %7] excludes no improvement.")
+        out.reason = ServiceText::tr(
+                         "Promote: the candidate's MAE is %1 better than the champion's (%2 vs %3; at least %4 needed) "
+                         "and the %5 interval of the difference [%6, %7] excludes no improvement.")
                          .arg(percent(improvement))
                          .arg(d.valueB, 0, 'f', 4)
                          .arg(d.valueA, 0, 'f', 4)
@@ -121,19 +130,22 @@ RetrainDecision decide(const stats::DifferenceInterval &d, double minImprovement
                          .arg(d.valueB, 0, 'f', 4)
                          .arg(d.valueA, 0, 'f', 4);
     else if (!bigEnough)
-        out.reason = ServiceText::tr("Do not promote: the candidate's MAE is only %1 better than the champion's (%2 vs %3); "
-                        "at least %4 is required.")
-                         .arg(percent(improvement))
-                         .arg(d.valueB, 0, 'f', 4)
-                         .arg(d.valueA, 0, 'f', 4)
-                         .arg(percent(minImprovement));
+        out.reason =
+            ServiceText::tr("Do not promote: the candidate's MAE is only %1 better than the champion's (%2 vs %3); "
+                            "at least %4 is required.")
+                .arg(percent(improvement))
+                .arg(d.valueB, 0, 'f', 4)
+                .arg(d.valueA, 0, 'f', 4)
+                .arg(percent(minImprovement));
     else
-        out.reason = ServiceText::tr("Do not promote: the MAE is %1 better, but the %2 interval of the difference [%3, %4] does not "
-                        "exclude no improvement: the gain may be chance.")
-                         .arg(percent(improvement))
-                         .arg(percent(d.level))
-                         .arg(d.low, 0, 'f', 4)
-                         .arg(d.high, 0, 'f', 4);
+        out.reason =
+            ServiceText::tr(
+                "Do not promote: the MAE is %1 better, but the %2 interval of the difference [%3, %4] does not "
+                "exclude no improvement: the gain may be chance.")
+                .arg(percent(improvement))
+                .arg(percent(d.level))
+                .arg(d.low, 0, 'f', 4)
+                .arg(d.high, 0, 'f', 4);
     return out;
 }
 
@@ -199,12 +211,14 @@ private:
         if (!champion)
             return fail(champion.errorMessage());
         if (!champion->has_value())
-            return fail(ServiceText::tr("Deployment \"%1\" has no champion: register a model and promote it before retraining.")
-                            .arg(m_request.deployment));
+            return fail(
+                ServiceText::tr("Deployment \"%1\" has no champion: register a model and promote it before retraining.")
+                    .arg(m_request.deployment));
         m_base = **champion;
         m_out.run.baseVersion = m_base.version;
 
-        report(RetrainStage::LoadingData, 0.02, ServiceText::tr("Loading the last %n days", nullptr, m_request.daysBack));
+        report(RetrainStage::LoadingData, 0.02,
+               ServiceText::tr("Loading the last %n days", nullptr, m_request.daysBack));
         auto window = detail::loadWindow(m_pg, m_request, m_cancel);
         if (cancelled())
             return cancelledEnd();
@@ -272,8 +286,8 @@ private:
         };
         report(RetrainStage::Training, 0.05,
                ServiceText::tr("Training from %1@%2").arg(m_request.deployment, m_base.version));
-        auto trained = trainModel(m_base.filePath, m_train, m_validation, m_request.training, m_version,
-                                  m_candidateFile, topt);
+        auto trained =
+            trainModel(m_base.filePath, m_train, m_validation, m_request.training, m_version, m_candidateFile, topt);
         if (trained && trained->cancelled)
             return cancelledEnd();
         if (cancelled()) {
@@ -324,19 +338,19 @@ private:
         m_out.decision = decision;
         m_candidateMetrics = stats::regressionMetrics(*candidatePred, m_holdout.target);
         m_championMetrics = stats::regressionMetrics(*championPred, m_holdout.target);
-        m_out.run.metrics = QJsonObject{
-            {QStringLiteral("holdout_rows"), double(m_holdout.rowCount())},
-            {QStringLiteral("train_rows"), double(m_train.rowCount())},
-            {QStringLiteral("validation_rows"), double(m_validation.rowCount())},
-            {QStringLiteral("feedback_rows"), double(m_window.summary.feedbackRows)},
-            {QStringLiteral("candidate"), regressionJson(m_candidateMetrics)},
-            {QStringLiteral("champion"), regressionJson(m_championMetrics)},
-            {QStringLiteral("mae_difference"), intervalJson(decision.maeDifference)},
-            {QStringLiteral("decision_rule"), QJsonObject{{QStringLiteral("promote"), decision.promote},
-                                                          {QStringLiteral("min_improvement"), m_request.minImprovement}}},
-            {QStringLiteral("best_epoch"), m_trained.bestEpoch},
-            {QStringLiteral("samples_per_second"), m_trained.samplesPerSecond},
-            {QStringLiteral("history"), historyJson(m_trained.history)}};
+        m_out.run.metrics = QJsonObject{{QStringLiteral("holdout_rows"), double(m_holdout.rowCount())},
+                                        {QStringLiteral("train_rows"), double(m_train.rowCount())},
+                                        {QStringLiteral("validation_rows"), double(m_validation.rowCount())},
+                                        {QStringLiteral("feedback_rows"), double(m_window.summary.feedbackRows)},
+                                        {QStringLiteral("candidate"), regressionJson(m_candidateMetrics)},
+                                        {QStringLiteral("champion"), regressionJson(m_championMetrics)},
+                                        {QStringLiteral("mae_difference"), intervalJson(decision.maeDifference)},
+                                        {QStringLiteral("decision_rule"),
+                                         QJsonObject{{QStringLiteral("promote"), decision.promote},
+                                                     {QStringLiteral("min_improvement"), m_request.minImprovement}}},
+                                        {QStringLiteral("best_epoch"), m_trained.bestEpoch},
+                                        {QStringLiteral("samples_per_second"), m_trained.samplesPerSecond},
+                                        {QStringLiteral("history"), historyJson(m_trained.history)}};
         m_out.run.decision = decision.promote ? QStringLiteral("none") : QStringLiteral("rejected");
         m_out.run.decisionReason = decision.reason;
         return true;
@@ -354,7 +368,8 @@ private:
             end(QStringLiteral("succeeded"), QString());
             return;
         }
-        report(RetrainStage::Registering, 0.95, ServiceText::tr("Registering %1@%2").arg(m_request.deployment, m_version));
+        report(RetrainStage::Registering, 0.95,
+               ServiceText::tr("Registering %1@%2").arg(m_request.deployment, m_version));
         models::RegisterRequest reg;
         reg.file = m_candidateFile;
         reg.deployment = m_request.deployment;
@@ -394,7 +409,8 @@ private:
         return m;
     }
 
-    void report(RetrainStage stage, double fraction, const QString &message, std::optional<EpochReport> epoch = std::nullopt)
+    void report(RetrainStage stage, double fraction, const QString &message,
+                std::optional<EpochReport> epoch = std::nullopt)
     {
         if (m_progress)
             m_progress(RetrainProgress{stage, fraction, epoch, message});
@@ -431,7 +447,8 @@ private:
                 f.resultModelId = m->id;
         }
         if (Status s = m_store.finish(m_out.run.id, f); !s)
-            qCWarning(lcRetrain) << "retrain run" << m_out.run.id << "not recorded as" << state << ":" << s.errorMessage();
+            qCWarning(lcRetrain) << "retrain run" << m_out.run.id << "not recorded as" << state << ":"
+                                 << s.errorMessage();
         if (const auto stored = m_store.run(m_out.run.id))
             m_out.run = *stored;
         else {
@@ -482,14 +499,16 @@ Result<RetrainRun> applyDecision(PgConnection &pg, const std::optional<RedisEndp
     if (!run)
         return run.error();
     if (run->state != QLatin1String("succeeded"))
-        return Error{ServiceText::tr("Run %1 did not succeed (%2): there is nothing to apply.").arg(runId).arg(run->state)};
+        return Error{
+            ServiceText::tr("Run %1 did not succeed (%2): there is nothing to apply.").arg(runId).arg(run->state)};
     if (run->dryRun || run->resultVersion.isEmpty())
         return Error{ServiceText::tr("Run %1 registered no model (dry run): there is nothing to apply.").arg(runId)};
     if (run->decision == QLatin1String("promoted") || run->decision == QLatin1String("discarded"))
         return Error{ServiceText::tr("Run %1 was already %2.").arg(runId).arg(run->decision)};
     const QString &dep = run->deployment;
     const QString &version = run->resultVersion;
-    const bool rulePromotes = run->metrics.value(QStringLiteral("decision_rule")).toObject().value(QStringLiteral("promote")).toBool();
+    const bool rulePromotes =
+        run->metrics.value(QStringLiteral("decision_rule")).toObject().value(QStringLiteral("promote")).toBool();
     // The only way past the decision rule is an explicit, audited override reason.
     const bool overridden = options.reason.startsWith(QLatin1String("override:"));
 
@@ -498,17 +517,19 @@ Result<RetrainRun> applyDecision(PgConnection &pg, const std::optional<RedisEndp
     switch (options.action) {
     case RetrainAction::Promote: {
         if (!rulePromotes && !overridden)
-            return Error{ServiceText::tr("Promotion refused: %1 (Start the reason with \"override:\" to promote anyway.)")
-                             .arg(run->decisionReason)};
+            return Error{
+                ServiceText::tr("Promotion refused: %1 (Start the reason with \"override:\" to promote anyway.)")
+                    .arg(run->decisionReason)};
         // The comparison was made against the champion of that time: it must still be the champion.
         const auto current = ModelRegistry(pg).byAlias(dep, QStringLiteral("champion"));
         if (!current)
             return current.error();
         if (current->has_value() && (*current)->version != run->baseVersion && !overridden)
-            return Error{ServiceText::tr("Promotion refused: the champion is now %1@%2, not %3 which run %4 was compared with; "
-                            "retrain again.")
-                             .arg(dep, (*current)->version, run->baseVersion)
-                             .arg(runId)};
+            return Error{
+                ServiceText::tr("Promotion refused: the champion is now %1@%2, not %3 which run %4 was compared with; "
+                                "retrain again.")
+                    .arg(dep, (*current)->version, run->baseVersion)
+                    .arg(runId)};
         const auto promoted = models::promote(pg, redis, dep, version, QStringLiteral("champion"),
                                               ServiceText::tr("Retrain run %1: %2").arg(runId).arg(reason), actor);
         if (!promoted)
@@ -518,12 +539,14 @@ Result<RetrainRun> applyDecision(PgConnection &pg, const std::optional<RedisEndp
             RolloutPlanStore plans(pg);
             const auto stored = plans.load(dep);
             if (!stored)
-                return Error{ServiceText::tr("Promoted, but the rollout plan could not be read: %1").arg(stored.errorMessage())};
+                return Error{
+                    ServiceText::tr("Promoted, but the rollout plan could not be read: %1").arg(stored.errorMessage())};
             StagedPlan plan = stored->plan;
             plan.steps = {10, 25, 50, 100}; // a new model starts again at 10 %
             // Not started (-1): the first advance (PlanService, gates and flags) moves ML traffic to 10 %.
             if (Status s = plans.save(dep, plan, -1); !s)
-                return Error{ServiceText::tr("Promoted, but the rollout plan could not be stored: %1").arg(s.errorMessage())};
+                return Error{
+                    ServiceText::tr("Promoted, but the rollout plan could not be stored: %1").arg(s.errorMessage())};
             AuditRecord a = AuditRecord::make(QStringLiteral("retrain.rollout_plan"), dep, actor,
                                               ServiceText::tr("Staged rollout of %1@%2 from 10 %").arg(dep, version));
             a.after = QJsonObject{{QStringLiteral("steps"), QJsonArray{10, 25, 50, 100}},
@@ -543,7 +566,8 @@ Result<RetrainRun> applyDecision(PgConnection &pg, const std::optional<RedisEndp
         break;
     }
     case RetrainAction::Discard: {
-        const auto archived = ModelRegistry(pg).archive(dep, version, ServiceText::tr("Retrain run %1: discarded").arg(runId), actor);
+        const auto archived =
+            ModelRegistry(pg).archive(dep, version, ServiceText::tr("Retrain run %1: discarded").arg(runId), actor);
         if (!archived)
             return archived.error();
         decision = QStringLiteral("discarded");

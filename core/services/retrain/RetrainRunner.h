@@ -43,13 +43,13 @@ struct RetrainRequest
 {
     QString deployment;
     int daysBack = 60;
-    double holdoutFraction = 0.2;   // the newest share of the rows, by time: never trained on
+    double holdoutFraction = 0.2;     // the newest share of the rows, by time: never trained on
     double validationFraction = 0.15; // the newest share of the training rows: early stopping
-    bool includeFeedback = true;    // rows with negative feedback weigh double (documented)
+    bool includeFeedback = true;      // rows with negative feedback weigh double (documented)
     TrainingParams training;
     QString trigger = QStringLiteral("manual");
-    bool force = false;   // run even when the triggers are not due
-    bool dryRun = false;  // train and evaluate; register nothing
+    bool force = false;  // run even when the triggers are not due
+    bool dryRun = false; // train and evaluate; register nothing
     double minImprovement = 0.02;
     QString storeDirectory; // the model store; empty: ModelStore::defaultDirectory()
     int bootstrapResamples = 1000;
@@ -69,7 +69,7 @@ struct DataSummary
     qint64 holdoutRows = 0;
     qint64 feedbackRows = 0;
     double targetMean = 0, targetStd = 0, targetMin = 0, targetMax = 0;
-    std::vector<qint64> targetHistogram; // 20 equal-width bins over [targetMin, targetMax]
+    std::vector<qint64> targetHistogram;    // 20 equal-width bins over [targetMin, targetMax]
     QMap<QString, qint64> missingByFeature; // rows left out because a value was missing
     QStringList notes;
 };
@@ -87,24 +87,32 @@ struct RetrainDecision
 };
 RetrainDecision decide(const stats::DifferenceInterval &maeDifference, double minImprovement);
 
-enum class RetrainStage { Checking, LoadingData, Training, Evaluating, Registering, Done };
+enum class RetrainStage
+{
+    Checking,
+    LoadingData,
+    Training,
+    Evaluating,
+    Registering,
+    Done
+};
 
 struct RetrainProgress
 {
     RetrainStage stage = RetrainStage::Checking;
-    double fraction = 0;          // of the whole run, 0..1
+    double fraction = 0;              // of the whole run, 0..1
     std::optional<EpochReport> epoch; // set when an epoch just finished
     QString message;
 };
 
 struct RetrainOutcome
 {
-    RetrainRun run;               // as recorded (state succeeded / failed / cancelled)
+    RetrainRun run; // as recorded (state succeeded / failed / cancelled)
     std::optional<DataSummary> data;
     std::vector<EpochReport> history;
     std::optional<RetrainDecision> decision;
-    QString candidateVersion;     // registered (not for a dry run), not yet promoted
-    QString candidatePath;        // the TorchScript file (in the model store once registered)
+    QString candidateVersion; // registered (not for a dry run), not yet promoted
+    QString candidatePath;    // the TorchScript file (in the model store once registered)
 };
 
 // One whole run on the calling thread: record the run, load the window, train, evaluate the
@@ -117,7 +125,12 @@ RetrainOutcome runRetrain(PgConnection &pg, const RetrainRequest &request, const
                           const std::function<void(const RetrainProgress &)> &progress = {});
 
 // Step 6: what to do with a registered candidate.
-enum class RetrainAction { Promote, KeepAsChallenger, Discard };
+enum class RetrainAction
+{
+    Promote,
+    KeepAsChallenger,
+    Discard
+};
 struct ApplyOptions
 {
     RetrainAction action = RetrainAction::KeepAsChallenger;
@@ -132,7 +145,7 @@ Result<QList<RetrainRun>> history(PgConnection &pg, const QString &deployment, i
 
 struct CleanupReport
 {
-    QStringList archived;  // versions archived (registry rows kept, files removed from the store)
+    QStringList archived; // versions archived (registry rows kept, files removed from the store)
     QStringList kept;
 };
 // Keeps the newest `keep` retrained versions plus the champion and the previous champion.

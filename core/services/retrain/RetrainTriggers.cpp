@@ -17,22 +17,43 @@ TriggerCheck evaluateTriggers(const QString &deployment, const TriggerInputs &in
     const int windowDays = s.windowDays;
     TriggerCondition count{QStringLiteral("feedback_count"),
                            ServiceText::tr("Feedback items in the last %n days", nullptr, windowDays),
-                           double(in.feedbackCount), double(s.minFeedback), QStringLiteral(">="),
-                           in.feedbackCount >= s.minFeedback, true};
-    TriggerCondition negative{QStringLiteral("negative_count"), ServiceText::tr("Negative feedback items"), double(in.negativeCount),
-                              double(s.minNegative), QStringLiteral(">="), in.negativeCount >= s.minNegative, true};
+                           double(in.feedbackCount),
+                           double(s.minFeedback),
+                           QStringLiteral(">="),
+                           in.feedbackCount >= s.minFeedback,
+                           true};
+    TriggerCondition negative{QStringLiteral("negative_count"),
+                              ServiceText::tr("Negative feedback items"),
+                              double(in.negativeCount),
+                              double(s.minNegative),
+                              QStringLiteral(">="),
+                              in.negativeCount >= s.minNegative,
+                              true};
     // Without feedback there is no satisfaction to be low: 1 (all satisfied), never met.
     const double satisfaction =
         in.feedbackCount > 0 ? double(in.feedbackCount - in.negativeCount) / double(in.feedbackCount) : 1.0;
-    TriggerCondition satisfied{QStringLiteral("satisfaction"), ServiceText::tr("Satisfaction (positive share)"), satisfaction,
-                               s.satisfactionBelow, QStringLiteral("<"),
-                               in.feedbackCount > 0 && satisfaction < s.satisfactionBelow, true};
-    TriggerCondition drift{QStringLiteral("drift_alert"), ServiceText::tr("Drift alert firing"), in.driftAlertFiring ? 1.0 : 0.0, 1.0,
-                           QStringLiteral("firing"), in.driftAlertFiring, s.onDriftAlert};
+    TriggerCondition satisfied{QStringLiteral("satisfaction"),
+                               ServiceText::tr("Satisfaction (positive share)"),
+                               satisfaction,
+                               s.satisfactionBelow,
+                               QStringLiteral("<"),
+                               in.feedbackCount > 0 && satisfaction < s.satisfactionBelow,
+                               true};
+    TriggerCondition drift{QStringLiteral("drift_alert"),
+                           ServiceText::tr("Drift alert firing"),
+                           in.driftAlertFiring ? 1.0 : 0.0,
+                           1.0,
+                           QStringLiteral("firing"),
+                           in.driftAlertFiring,
+                           s.onDriftAlert};
     const bool maeKnown = in.mae.has_value() && in.maeTarget.has_value();
-    TriggerCondition mae{QStringLiteral("mae_above_target"), ServiceText::tr("MAE of the window above target"),
-                         in.mae.value_or(0), in.maeTarget.value_or(0), QStringLiteral(">"),
-                         maeKnown && *in.mae > *in.maeTarget, s.onMaeAboveTarget};
+    TriggerCondition mae{QStringLiteral("mae_above_target"),
+                         ServiceText::tr("MAE of the window above target"),
+                         in.mae.value_or(0),
+                         in.maeTarget.value_or(0),
+                         QStringLiteral(">"),
+                         maeKnown && *in.mae > *in.maeTarget,
+                         s.onMaeAboveTarget};
     check.conditions = {count, negative, satisfied, drift, mae};
 
     const bool feedbackDue = count.met && negative.met && satisfied.met;

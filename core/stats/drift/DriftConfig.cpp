@@ -28,10 +28,14 @@ Result<qint64> parseSeconds(const QString &text)
     static const QRegularExpression re(QStringLiteral("^\\s*(\\d{1,10})\\s*(s|m|h|d)?\\s*$"));
     const auto m = re.match(text);
     if (!m.hasMatch())
-        return Error{StatsText::tr("\"%1\" is not a duration: use a whole number with s, m, h or d, e.g. 30s or 10m.").arg(text)};
+        return Error{StatsText::tr("\"%1\" is not a duration: use a whole number with s, m, h or d, e.g. 30s or 10m.")
+                         .arg(text)};
     const qint64 n = m.captured(1).toLongLong();
     const QString unit = m.captured(2);
-    const qint64 mult = unit == QLatin1String("m") ? 60 : unit == QLatin1String("h") ? 3600 : unit == QLatin1String("d") ? 86400 : 1;
+    const qint64 mult = unit == QLatin1String("m")   ? 60
+                        : unit == QLatin1String("h") ? 3600
+                        : unit == QLatin1String("d") ? 86400
+                                                     : 1;
     if (n <= 0)
         return Error{StatsText::tr("The duration \"%1\" must be above zero.").arg(text)};
     if (n > kMaxSeconds / mult)
@@ -66,11 +70,14 @@ Result<ReferenceSpec> ReferenceSpec::parse(const QString &text)
             r.to = parseTime(parts[1]);
         }
         if (!r.from.isValid() || !r.to.isValid() || r.to <= r.from)
-            return Error{StatsText::tr("\"%1\" is not a period: use period:FROM/TO with ISO 8601 times, FROM before TO.").arg(t)};
+            return Error{
+                StatsText::tr("\"%1\" is not a period: use period:FROM/TO with ISO 8601 times, FROM before TO.")
+                    .arg(t)};
     } else {
-        return Error{StatsText::tr("Unknown reference \"%1\": use auto, model, snapshot:NAME, period:FROM/TO, first:DURATION "
-                        "or previous:DURATION.")
-                         .arg(t)};
+        return Error{
+            StatsText::tr("Unknown reference \"%1\": use auto, model, snapshot:NAME, period:FROM/TO, first:DURATION "
+                          "or previous:DURATION.")
+                .arg(t)};
     }
     return r;
 }
@@ -78,11 +85,16 @@ Result<ReferenceSpec> ReferenceSpec::parse(const QString &text)
 QString ReferenceSpec::toString() const
 {
     switch (kind) {
-    case Kind::Auto: return QStringLiteral("auto");
-    case Kind::Model: return QStringLiteral("model");
-    case Kind::Snapshot: return QStringLiteral("snapshot:") + snapshot;
-    case Kind::First: return QStringLiteral("first:%1s").arg(seconds);
-    case Kind::Previous: return QStringLiteral("previous:%1s").arg(seconds);
+    case Kind::Auto:
+        return QStringLiteral("auto");
+    case Kind::Model:
+        return QStringLiteral("model");
+    case Kind::Snapshot:
+        return QStringLiteral("snapshot:") + snapshot;
+    case Kind::First:
+        return QStringLiteral("first:%1s").arg(seconds);
+    case Kind::Previous:
+        return QStringLiteral("previous:%1s").arg(seconds);
     case Kind::Period:
         return QStringLiteral("period:%1/%2").arg(from.toString(Qt::ISODate), to.toString(Qt::ISODate));
     }
@@ -99,7 +111,8 @@ Result<DriftConfig> DriftConfig::fromJson(const QJsonObject &json)
         // A number is bounded before it becomes an integer (a double beyond qint64's range has no value
         // there); 0 is refused below.
         const double d = v.toDouble();
-        const auto s = !v.isDouble() ? parseSeconds(v.toString()) : Result<qint64>(d > 0 && d <= kMaxSeconds ? qint64(d) : 0);
+        const auto s =
+            !v.isDouble() ? parseSeconds(v.toString()) : Result<qint64>(d > 0 && d <= kMaxSeconds ? qint64(d) : 0);
         if (!s || *s <= 0)
             return StatsText::tr("drift setting \"%1\" must be a positive duration.").arg(QLatin1String(key));
         out = *s;
@@ -140,7 +153,8 @@ Result<DriftConfig> DriftConfig::fromJson(const QJsonObject &json)
     for (auto it = tests.begin(); it != tests.end(); ++it) {
         const auto t = testFromKey(it.value().toString());
         if (!t)
-            return Error{StatsText::tr("unknown drift test \"%1\" for feature \"%2\".").arg(it.value().toString(), it.key())};
+            return Error{
+                StatsText::tr("unknown drift test \"%1\" for feature \"%2\".").arg(it.value().toString(), it.key())};
         c.options.testOverrides.insert(it.key(), *t);
     }
     const QJsonObject thresholds = json.value(QStringLiteral("thresholds")).toObject();

@@ -12,7 +12,8 @@ namespace mldeck::drift {
 // Where the reference window comes from.
 struct ReferenceSpec
 {
-    enum class Kind {
+    enum class Kind
+    {
         Auto,     // snapshot "baseline" if stored, else the champion's training window, else first:1h
         Model,    // the champion model's training window (mldeck.models train_from / train_to)
         Period,   // a chosen period [from, to)
@@ -34,12 +35,12 @@ struct ReferenceSpec
 // A deployment's drift settings: mldeck.deployments.settings -> 'drift' (contract: drift.md).
 struct DriftConfig
 {
-    qint64 windowSeconds = 600;   // current window: the last 10 minutes
-    qint64 intervalSeconds = 60;  // the guard checks every minute
-    int consecutiveWindows = 3;   // K: windows in a row before an alert fires / resolves
-    qint64 maxRows = 1'000'000;   // per window (newest rows first)
+    qint64 windowSeconds = 600;  // current window: the last 10 minutes
+    qint64 intervalSeconds = 60; // the guard checks every minute
+    int consecutiveWindows = 3;  // K: windows in a row before an alert fires / resolves
+    qint64 maxRows = 1'000'000;  // per window (newest rows first)
     ReferenceSpec reference;
-    QStringList ignore;           // features left out (e.g. time-of-day features)
+    QStringList ignore; // features left out (e.g. time-of-day features)
     DriftOptions options;
 
     static Result<DriftConfig> fromJson(const QJsonObject &json); // missing keys keep the defaults

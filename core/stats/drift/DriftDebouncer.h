@@ -17,7 +17,12 @@ struct DebounceState
     QDateTime since; // when `firing` last changed (invalid: never)
 };
 
-enum class DebounceEvent { None, Fire, Resolve };
+enum class DebounceEvent
+{
+    None,
+    Fire,
+    Resolve
+};
 
 // An alert fires only after K consecutive drifting windows and resolves after K consecutive
 // clean ones; a window without enough samples changes nothing. The clock is injected so that

@@ -16,13 +16,20 @@ namespace mldeck::drift {
 QString testKey(TestKind test)
 {
     switch (test) {
-    case TestKind::Auto: return QStringLiteral("auto");
-    case TestKind::KolmogorovSmirnov: return QStringLiteral("ks");
-    case TestKind::Wasserstein: return QStringLiteral("wasserstein");
-    case TestKind::Psi: return QStringLiteral("psi");
-    case TestKind::ChiSquare: return QStringLiteral("chisquare");
-    case TestKind::JensenShannon: return QStringLiteral("jensenshannon");
-    case TestKind::ZTest: return QStringLiteral("ztest");
+    case TestKind::Auto:
+        return QStringLiteral("auto");
+    case TestKind::KolmogorovSmirnov:
+        return QStringLiteral("ks");
+    case TestKind::Wasserstein:
+        return QStringLiteral("wasserstein");
+    case TestKind::Psi:
+        return QStringLiteral("psi");
+    case TestKind::ChiSquare:
+        return QStringLiteral("chisquare");
+    case TestKind::JensenShannon:
+        return QStringLiteral("jensenshannon");
+    case TestKind::ZTest:
+        return QStringLiteral("ztest");
     }
     return {};
 }
@@ -63,7 +70,10 @@ TestKind chooseTest(FeatureKind kind, qint64 referenceRows, qint64 distinctValue
 
 namespace {
 
-QString number(double v) { return QString::number(v, 'g', 4); }
+QString number(double v)
+{
+    return QString::number(v, 'g', 4);
+}
 
 CategoryCounts countLabels(const QStringList &reference, const QStringList &current)
 {
@@ -149,8 +159,8 @@ FeatureDrift compareNumeric(const Column &ref, const Column &cur, const DriftOpt
     const SortedSample a(ref.numeric), b(cur.numeric);
     f.referenceCount = qint64(a.size());
     f.currentCount = qint64(b.size());
-    f.enoughSamples = f.referenceCount >= std::max<qint64>(o.minSamples, 1) &&
-                      f.currentCount >= std::max<qint64>(o.minSamples, 1);
+    f.enoughSamples =
+        f.referenceCount >= std::max<qint64>(o.minSamples, 1) && f.currentCount >= std::max<qint64>(o.minSamples, 1);
     if (a.empty() || b.empty()) {
         f.enoughSamples = false;
         f.test = o.testOverrides.value(f.name, TestKind::Auto);
@@ -181,8 +191,12 @@ FeatureDrift compareNumeric(const Column &ref, const Column &cur, const DriftOpt
         f.statistic = ks.statistic;
         f.pValue = ks.pValue;
         break;
-    case TestKind::Wasserstein: f.statistic = *f.wasserstein; break;
-    case TestKind::Psi: f.statistic = f.psi; break;
+    case TestKind::Wasserstein:
+        f.statistic = *f.wasserstein;
+        break;
+    case TestKind::Psi:
+        f.statistic = f.psi;
+        break;
     case TestKind::JensenShannon:
     case TestKind::Auto:
         f.test = TestKind::JensenShannon;
@@ -216,8 +230,8 @@ FeatureDrift compareNumeric(const Column &ref, const Column &cur, const DriftOpt
     }
     }
     if (!f.jensenShannon)
-        f.jensenShannon = distinct <= 5 ? jensenShannonDistance(values.reference, values.current)
-                                        : jensenShannonDistance(rs, cs);
+        f.jensenShannon =
+            distinct <= 5 ? jensenShannonDistance(values.reference, values.current) : jensenShannonDistance(rs, cs);
     f.histogram = numericHistogram(a, b);
     decide(f, o);
     return f;
@@ -231,8 +245,8 @@ FeatureDrift compareCategorical(const Column &ref, const Column &cur, const Drif
     const CategoryCounts c = countLabels(ref.categorical, cur.categorical);
     f.referenceCount = qint64(c.referenceTotal());
     f.currentCount = qint64(c.currentTotal());
-    f.enoughSamples = f.referenceCount >= std::max<qint64>(o.minSamples, 1) &&
-                      f.currentCount >= std::max<qint64>(o.minSamples, 1);
+    f.enoughSamples =
+        f.referenceCount >= std::max<qint64>(o.minSamples, 1) && f.currentCount >= std::max<qint64>(o.minSamples, 1);
     TestKind test = o.testOverrides.value(f.name, TestKind::Auto);
     if (test == TestKind::Auto)
         test = chooseTest(FeatureKind::Categorical, f.referenceCount, qint64(c.labels.size()), o.smallReferenceRows);
@@ -262,8 +276,12 @@ FeatureDrift compareCategorical(const Column &ref, const Column &cur, const Drif
         f.effectSizeName = QStringLiteral("cohens_h");
         break;
     }
-    case TestKind::Psi: f.statistic = f.psi; break;
-    default: f.statistic = *f.jensenShannon; break;
+    case TestKind::Psi:
+        f.statistic = f.psi;
+        break;
+    default:
+        f.statistic = *f.jensenShannon;
+        break;
     }
     for (const QString &l : c.labels)
         f.histogram.labels << l;

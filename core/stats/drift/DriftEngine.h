@@ -9,9 +9,14 @@
 
 namespace mldeck::drift {
 
-enum class FeatureKind { Numeric, Categorical };
+enum class FeatureKind
+{
+    Numeric,
+    Categorical
+};
 
-enum class TestKind {
+enum class TestKind
+{
     Auto,
     KolmogorovSmirnov, // numeric, p-value
     Wasserstein,       // numeric, normalised by the reference standard deviation
@@ -43,9 +48,9 @@ struct Dataset
 
 struct DriftOptions
 {
-    double pValueThreshold = 0.05;  // p-value tests: drift when p < this
-    double distanceThreshold = 0.1; // Wasserstein (normalised) and Jensen–Shannon: drift when >= this
-    double psiThreshold = 0.1;      // PSI when chosen: drift when >= this
+    double pValueThreshold = 0.05;    // p-value tests: drift when p < this
+    double distanceThreshold = 0.1;   // Wasserstein (normalised) and Jensen–Shannon: drift when >= this
+    double psiThreshold = 0.1;        // PSI when chosen: drift when >= this
     qint64 smallReferenceRows = 1000; // up to this many reference rows: p-value tests (as Evidently)
     double datasetShare = 0.5;        // dataset drift when at least this share of the features drift
     qint64 minSamples = 100;          // fewer rows on either side: no verdict for the feature
@@ -73,11 +78,11 @@ struct FeatureDrift
     double threshold = 0;
     bool drift = false;
     bool enoughSamples = true;
-    double effectSize = 0;     // Cohen's d (numeric), Cramér's V (categories), Cohen's h (binary)
-    QString effectSizeName;    // "cohens_d", "cramers_v", "cohens_h"
-    double psi = 0;            // always computed
+    double effectSize = 0;  // Cohen's d (numeric), Cramér's V (categories), Cohen's h (binary)
+    QString effectSizeName; // "cohens_d", "cramers_v", "cohens_h"
+    double psi = 0;         // always computed
     std::optional<double> ksStatistic, ksPValue, wasserstein, jensenShannon; // every test that applies
-    qint64 referenceCount = 0; // non-missing rows
+    qint64 referenceCount = 0;                                               // non-missing rows
     qint64 currentCount = 0;
     Histogram histogram;
 };
@@ -87,7 +92,7 @@ struct DatasetDrift
     std::vector<FeatureDrift> features;
     int considered = 0; // features with enough samples
     int drifted = 0;
-    double share = 0;   // drifted / considered
+    double share = 0; // drifted / considered
     double shareThreshold = 0.5;
     bool datasetDrift = false;
 };

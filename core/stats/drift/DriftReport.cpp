@@ -1,6 +1,6 @@
 #include "core/stats/drift/DriftReport.h"
-#include "core/io/CsvReader.h"
 #include "core/Text.h"
+#include "core/io/CsvReader.h"
 
 #include <QCoreApplication>
 #include <QJsonArray>
@@ -11,7 +11,10 @@ namespace mldeck::drift {
 
 namespace {
 
-QJsonValue finite(double v) { return std::isfinite(v) ? QJsonValue(v) : QJsonValue(); }
+QJsonValue finite(double v)
+{
+    return std::isfinite(v) ? QJsonValue(v) : QJsonValue();
+}
 
 } // namespace
 
@@ -21,8 +24,8 @@ QJsonObject toJson(const DatasetDrift &result)
     for (const FeatureDrift &f : result.features) {
         QJsonObject o{
             {QStringLiteral("name"), f.name},
-            {QStringLiteral("type"), f.kind == FeatureKind::Numeric ? QStringLiteral("numeric")
-                                                                      : QStringLiteral("categorical")},
+            {QStringLiteral("type"),
+             f.kind == FeatureKind::Numeric ? QStringLiteral("numeric") : QStringLiteral("categorical")},
             {QStringLiteral("test"), testKey(f.test)},
             {QStringLiteral("statistic"), finite(f.statistic)},
             {QStringLiteral("threshold"), f.threshold},
@@ -39,12 +42,11 @@ QJsonObject toJson(const DatasetDrift &result)
         features.append(o);
     }
     return {{QStringLiteral("features"), features},
-            {QStringLiteral("dataset"),
-             QJsonObject{{QStringLiteral("drift"), result.datasetDrift},
-                         {QStringLiteral("drifted"), result.drifted},
-                         {QStringLiteral("considered"), result.considered},
-                         {QStringLiteral("share"), result.share},
-                         {QStringLiteral("share_threshold"), result.shareThreshold}}}};
+            {QStringLiteral("dataset"), QJsonObject{{QStringLiteral("drift"), result.datasetDrift},
+                                                    {QStringLiteral("drifted"), result.drifted},
+                                                    {QStringLiteral("considered"), result.considered},
+                                                    {QStringLiteral("share"), result.share},
+                                                    {QStringLiteral("share_threshold"), result.shareThreshold}}}};
 }
 
 QStringList toTextLines(const DatasetDrift &result)
@@ -59,7 +61,8 @@ QStringList toTextLines(const DatasetDrift &result)
                  .arg(StatsText::tr("effect"), 14)
                  .arg(StatsText::tr("verdict"));
     for (const FeatureDrift &f : result.features) {
-        const QString verdict = !f.enoughSamples ? StatsText::tr("too few rows") : (f.drift ? StatsText::tr("DRIFT") : StatsText::tr("ok"));
+        const QString verdict =
+            !f.enoughSamples ? StatsText::tr("too few rows") : (f.drift ? StatsText::tr("DRIFT") : StatsText::tr("ok"));
         lines << QStringLiteral("%1 %2 %3 %4 %5 %6 %7")
                      .arg(f.name, -22)
                      .arg(testKey(f.test), -14)
@@ -72,9 +75,8 @@ QStringList toTextLines(const DatasetDrift &result)
                           14)
                      .arg(verdict);
     }
-    lines << (result.datasetDrift
-                  ? StatsText::tr("Dataset drift: %1 of %2 features drift (threshold %3 %).")
-                  : StatsText::tr("No dataset drift: %1 of %2 features drift (threshold %3 %)."))
+    lines << (result.datasetDrift ? StatsText::tr("Dataset drift: %1 of %2 features drift (threshold %3 %).")
+                                  : StatsText::tr("No dataset drift: %1 of %2 features drift (threshold %3 %)."))
                  .arg(result.drifted)
                  .arg(result.considered)
                  .arg(result.shareThreshold * 100, 0, 'g', 3);

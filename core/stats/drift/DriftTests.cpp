@@ -188,8 +188,14 @@ double jensenShannonDistance(const std::vector<double> &p, const std::vector<dou
     return std::sqrt(std::max(js / 2, 0.0));
 }
 
-double CategoryCounts::referenceTotal() const { return std::accumulate(reference.begin(), reference.end(), 0.0); }
-double CategoryCounts::currentTotal() const { return std::accumulate(current.begin(), current.end(), 0.0); }
+double CategoryCounts::referenceTotal() const
+{
+    return std::accumulate(reference.begin(), reference.end(), 0.0);
+}
+double CategoryCounts::currentTotal() const
+{
+    return std::accumulate(current.begin(), current.end(), 0.0);
+}
 
 ChiSquareResult chiSquareContingency(const CategoryCounts &counts)
 {
@@ -240,7 +246,8 @@ ZTestResult proportionZTest(const CategoryCounts &counts)
 
 double cohensD(const SortedSample &reference, const SortedSample &current)
 {
-    const double pooled = std::sqrt((reference.stddev() * reference.stddev() + current.stddev() * current.stddev()) / 2);
+    const double pooled =
+        std::sqrt((reference.stddev() * reference.stddev() + current.stddev() * current.stddev()) / 2);
     if (!(pooled > 0))
         return 0;
     return (current.mean() - reference.mean()) / pooled;

@@ -40,8 +40,7 @@ std::vector<double> quantileEdges(const SortedSample &reference, int bins);
 std::vector<double> binShares(const SortedSample &sample, const std::vector<double> &edges);
 
 // Population Stability Index: sum (c - r) ln(c / r), shares below `floor` raised to it.
-double psi(const std::vector<double> &referenceShares, const std::vector<double> &currentShares,
-           double floor = 1e-4);
+double psi(const std::vector<double> &referenceShares, const std::vector<double> &currentShares, double floor = 1e-4);
 // scipy.spatial.distance.jensenshannon(p, q) (natural log): inputs are normalised first.
 double jensenShannonDistance(const std::vector<double> &p, const std::vector<double> &q);
 

@@ -17,7 +17,10 @@ constexpr int kE128 = 128;
 const double kEP128 = std::ldexp(1.0, kE128);
 const double kEM128 = std::ldexp(1.0, -kE128);
 
-double clip01(double p) { return std::clamp(p, 0.0, 1.0); }
+double clip01(double p)
+{
+    return std::clamp(p, 0.0, 1.0);
+}
 
 // Series for P(a, x), valid for x < a + 1.
 double gammaPSeries(double a, double x)
@@ -63,9 +66,8 @@ double gammaQFraction(double a, double x)
 
 double logNFactorialDivNPowN(double n)
 {
-    static constexpr double coeffs[] = {-2.955065359477124183e-2, 6.4102564102564102564e-3,
-                                        -1.9175269175269175269e-3, 8.4175084175084175084e-4,
-                                        -5.952380952380952381e-4, 7.9365079365079365079e-4,
+    static constexpr double coeffs[] = {-2.955065359477124183e-2,  6.4102564102564102564e-3, -1.9175269175269175269e-3,
+                                        8.4175084175084175084e-4,  -5.952380952380952381e-4, 7.9365079365079365079e-4,
                                         -2.7777777777777777778e-3, 8.3333333333333333333e-2};
     const double rn = 1.0 / n;
     const double y = rn / n;
@@ -205,8 +207,7 @@ double kolmogornPomeranzCdf(long long n, double x)
         std::swap(V0s, V1s);
         std::fill(V1.begin(), V1.end(), 0.0);
         std::tie(j1, j2) = pomeranzJ1J2(i, n, ll, ceilf, roundf);
-        const std::vector<double> &pwrs =
-            (i == 1 || i == 2 * n + 1) ? gpower : ((i % 2) ? twogpower : onem2gpower);
+        const std::vector<double> &pwrs = (i == 1 || i == 2 * n + 1) ? gpower : ((i % 2) ? twogpower : onem2gpower);
         const long long ln2 = j2 - k1 + 1;
         if (ln2 > 0) {
             const long long start = k1 - V0s;
@@ -267,8 +268,7 @@ double kolmogornPelzGoodCdf(long long n, double x)
     for (int k = maxk; k > 0; --k) {
         const double m = 2.0 * k - 1, m2 = m * m, m4 = m2 * m2, m6 = m4 * m2;
         const double qp = std::pow(q, 8.0 * k);
-        const double coeffs[4] = {1.0, k1a + k1b * m2, k2a + k2b * m2 + k2c * m4,
-                                  k3a + k3b * m2 + k3c * m4 + k3d * m6};
+        const double coeffs[4] = {1.0, k1a + k1b * m2, k2a + k2b * m2 + k2c * m4, k3a + k3b * m2 + k3c * m4 + k3d * m6};
         for (int i = 0; i < 4; ++i)
             K[i] = K[i] * qp + coeffs[i];
     }
@@ -304,9 +304,15 @@ double gammaQ(double a, double x)
     return clip01(gammaQFraction(a, x));
 }
 
-double chiSquareSf(double statistic, double dof) { return gammaQ(dof / 2, statistic / 2); }
+double chiSquareSf(double statistic, double dof)
+{
+    return gammaQ(dof / 2, statistic / 2);
+}
 
-double normalTwoSidedP(double z) { return std::erfc(std::fabs(z) / std::numbers::sqrt2); }
+double normalTwoSidedP(double z)
+{
+    return std::erfc(std::fabs(z) / std::numbers::sqrt2);
+}
 
 double smirnovSf(long long n, double x)
 {
@@ -336,7 +342,8 @@ double smirnovSf(long long n, double x)
         const double a = (dn - double(j)) / dn - x;
         if (a <= 0)
             break;
-        const double logTerm = logBinom + (dn - double(j)) * std::log(a) + (double(j) - 1) * std::log(x + double(j) / dn);
+        const double logTerm =
+            logBinom + (dn - double(j)) * std::log(a) + (double(j) - 1) * std::log(x + double(j) / dn);
         const double term = std::exp(logTerm);
         sum += term;
         peak = std::max(peak, term);

@@ -18,14 +18,14 @@ inline constexpr int kAnticipationThresholds = 30;
 // mldeck.kpi_minute / mldeck.kpi_hour (resources/sql/007_kpi.sql, resources/contract/kpi.md).
 struct KpiAccumulator
 {
-    qint64 count = 0;         // predictions logged
-    qint64 failed = 0;        // of which failed (predicted IS NULL)
-    double latencySumMs = 0;  // over all predictions
-    QuantileSketch latency;   // latency_ms of all predictions
+    qint64 count = 0;        // predictions logged
+    qint64 failed = 0;       // of which failed (predicted IS NULL)
+    double latencySumMs = 0; // over all predictions
+    QuantileSketch latency;  // latency_ms of all predictions
 
     // Non-failed predictions whose request has an outcome (the latest outcome of the request key).
     qint64 labelled = 0;
-    double sumError = 0;      // sum of (predicted - actual)
+    double sumError = 0; // sum of (predicted - actual)
     double sumAbsError = 0;
     double sumSqError = 0;
     double sumActual = 0;
@@ -44,7 +44,11 @@ struct FeedbackAccumulator
 {
     qint64 positive = 0;
     qint64 total = 0;
-    void merge(const FeedbackAccumulator &o) { positive += o.positive; total += o.total; }
+    void merge(const FeedbackAccumulator &o)
+    {
+        positive += o.positive;
+        total += o.total;
+    }
     bool operator==(const FeedbackAccumulator &other) const = default;
 };
 

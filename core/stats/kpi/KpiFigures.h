@@ -16,17 +16,17 @@ struct KpiFigures
     std::optional<double> throughputPerSecond; // predictions / seconds of the period
     std::optional<double> mae;
     std::optional<double> rmse;
-    std::optional<double> r2;    // 1 - SSE/SST over the labelled rows
-    std::optional<double> mape;  // percent
+    std::optional<double> r2;   // 1 - SSE/SST over the labelled rows
+    std::optional<double> mape; // percent
     std::optional<double> latencyMeanMs;
     std::optional<double> latencyP50Ms;
     std::optional<double> latencyP95Ms;
     std::optional<double> latencyP99Ms;
-    std::optional<double> failureRate;       // failed / predictions, 0..1
-    std::optional<double> fallbackShare;     // fallback / (ml + fallback): ML-routed requests served by the fallback
-    std::optional<double> anticipatedShare;  // bothAtLeast[X-1] / actualAtLeast[X-1], 0..1
-    std::optional<double> satisfaction;      // positive / total feedback, 0..1
-    std::optional<double> mlUptime;          // ML-routed requests the model answered (path ml, not failed), 0..1
+    std::optional<double> failureRate;        // failed / predictions, 0..1
+    std::optional<double> fallbackShare;      // fallback / (ml + fallback): ML-routed requests served by the fallback
+    std::optional<double> anticipatedShare;   // bothAtLeast[X-1] / actualAtLeast[X-1], 0..1
+    std::optional<double> satisfaction;       // positive / total feedback, 0..1
+    std::optional<double> mlUptime;           // ML-routed requests the model answered (path ml, not failed), 0..1
     std::optional<double> improvementPercent; // (MAE heuristic - MAE ml) / MAE heuristic * 100
 };
 

@@ -1,8 +1,8 @@
 #include "core/store/pg/AlertRuleStore.h"
 
+#include "core/Text.h"
 #include "core/rollout/AuditRecord.h"
 #include "core/store/pg/PgConnectionInternal.h"
-#include "core/Text.h"
 
 #include <QCoreApplication>
 #include <QJsonDocument>
@@ -12,9 +12,15 @@ namespace mldeck {
 
 namespace {
 
-std::string json(const QJsonObject &o) { return QJsonDocument(o).toJson(QJsonDocument::Compact).toStdString(); }
+std::string json(const QJsonObject &o)
+{
+    return QJsonDocument(o).toJson(QJsonDocument::Compact).toStdString();
+}
 using pg::text;
-qint64 secs(const pqxx::field &f) { return f.is_null() ? 0 : f.as<qint64>(); }
+qint64 secs(const pqxx::field &f)
+{
+    return f.is_null() ? 0 : f.as<qint64>();
+}
 // NULL for 0 (no time), else the epoch seconds as a timestamptz literal parameter.
 std::optional<std::string> tsParam(qint64 s)
 {
@@ -54,7 +60,8 @@ QString AlertRuleStore::maskedUrl(const QString &url)
     const QUrl u(url);
     if (!u.isValid() || u.host().isEmpty())
         return QStringLiteral("…");
-    return u.scheme() + QStringLiteral("://") + u.host() + (u.port() > 0 ? QStringLiteral(":%1").arg(u.port()) : QString()) +
+    return u.scheme() + QStringLiteral("://") + u.host() +
+           (u.port() > 0 ? QStringLiteral(":%1").arg(u.port()) : QString()) +
            (u.path().length() > 1 ? QStringLiteral("/…") : QString());
 }
 
@@ -69,7 +76,8 @@ Result<QList<AlertRule>> AlertRuleStore::rules(const QString &deployment)
         for (const auto &r : rows) {
             auto rule = AlertRule::fromJson(pg::jsonObject(r[1]));
             if (!rule)
-                return Error{StoreText::tr("Stored alert rule %1 of %2 is invalid: %3").arg(text(r[0]), deployment, rule.errorMessage())};
+                return Error{StoreText::tr("Stored alert rule %1 of %2 is invalid: %3")
+                                 .arg(text(r[0]), deployment, rule.errorMessage())};
             auto it = std::find_if(out.begin(), out.end(), [&](const AlertRule &d) { return d.id == rule->id; });
             if (it != out.end())
                 *it = *rule;
@@ -91,10 +99,12 @@ Result<QList<AlertRuleView>> AlertRuleStore::ruleViews(const QString &deployment
     QMap<QString, qint64> alertIds;
     try {
         pqxx::read_transaction tx(pg::raw(m_conn));
-        for (const auto &r : tx.exec_params("SELECT rule_id FROM mldeck.alert_rules WHERE deployment = $1", pg::utf8(deployment)))
+        for (const auto &r :
+             tx.exec_params("SELECT rule_id FROM mldeck.alert_rules WHERE deployment = $1", pg::utf8(deployment)))
             stored.insert(text(r[0]));
         for (const auto &r : tx.exec_params("SELECT rule_id, coalesce(alert_id, 0) FROM mldeck.alert_rule_state "
-                                            "WHERE deployment = $1", pg::utf8(deployment)))
+                                            "WHERE deployment = $1",
+                                            pg::utf8(deployment)))
             alertIds.insert(text(r[0]), r[1].as<qint64>());
     } catch (const std::exception &e) {
         return pg::toError(e, m_conn.endpoint(), StoreText::tr("reading the alert rules of %1").arg(deployment));
@@ -108,7 +118,8 @@ Result<QList<AlertRuleView>> AlertRuleStore::ruleViews(const QString &deployment
     return out;
 }
 
-Status AlertRuleStore::saveRule(const QString &deployment, const AlertRule &rule, const AlertActor &actor, const QString &reason)
+Status AlertRuleStore::saveRule(const QString &deployment, const AlertRule &rule, const AlertActor &actor,
+                                const QString &reason)
 {
     if (auto s = needActor(actor); !s)
         return s;
@@ -148,8 +159,7 @@ Result<bool> AlertRuleStore::resetRule(const QString &deployment, const QString 
             pg::utf8(deployment), pg::utf8(ruleId));
         if (r.empty())
             return false;
-        audit(tx, actor, "alert_rule.reset", deployment, pg::jsonObject(r[0][0]),
-              std::nullopt, {});
+        audit(tx, actor, "alert_rule.reset", deployment, pg::jsonObject(r[0][0]), std::nullopt, {});
         tx.commit();
         return true;
     } catch (const std::exception &e) {
@@ -162,7 +172,8 @@ Result<QMap<QString, AlertRuleStatus>> AlertRuleStore::states(const QString &dep
     try {
         pqxx::read_transaction tx(pg::raw(m_conn));
         const pqxx::result rows = tx.exec_params(
-            "SELECT rule_id, state, extract(epoch FROM pending_since)::bigint, extract(epoch FROM firing_since)::bigint, "
+            "SELECT rule_id, state, extract(epoch FROM pending_since)::bigint, extract(epoch FROM "
+            "firing_since)::bigint, "
             "extract(epoch FROM resolved_at)::bigint, last_value, extract(epoch FROM last_evaluated)::bigint "
             "FROM mldeck.alert_rule_state WHERE deployment = $1",
             pg::utf8(deployment));
@@ -184,22 +195,27 @@ Result<QMap<QString, AlertRuleStatus>> AlertRuleStore::states(const QString &dep
     }
 }
 
-Status AlertRuleStore::saveState(const QString &deployment, const QString &ruleId, const AlertRuleStatus &s, qint64 alertId)
+Status AlertRuleStore::saveState(const QString &deployment, const QString &ruleId, const AlertRuleStatus &s,
+                                 qint64 alertId)
 {
     try {
         pqxx::work tx(pg::raw(m_conn));
         tx.exec_params(
-            "INSERT INTO mldeck.alert_rule_state (deployment, rule_id, state, pending_since, firing_since, resolved_at, "
+            "INSERT INTO mldeck.alert_rule_state (deployment, rule_id, state, pending_since, firing_since, "
+            "resolved_at, "
             "last_value, last_evaluated, alert_id, updated_at) "
-            "VALUES ($1, $2, $3, $4::timestamptz, $5::timestamptz, $6::timestamptz, $7, $8::timestamptz, nullif($9, 0), now()) "
-            "ON CONFLICT (deployment, rule_id) DO UPDATE SET state = EXCLUDED.state, pending_since = EXCLUDED.pending_since, "
-            "firing_since = EXCLUDED.firing_since, resolved_at = EXCLUDED.resolved_at, last_value = EXCLUDED.last_value, "
+            "VALUES ($1, $2, $3, $4::timestamptz, $5::timestamptz, $6::timestamptz, $7, $8::timestamptz, nullif($9, "
+            "0), now()) "
+            "ON CONFLICT (deployment, rule_id) DO UPDATE SET state = EXCLUDED.state, pending_since = "
+            "EXCLUDED.pending_since, "
+            "firing_since = EXCLUDED.firing_since, resolved_at = EXCLUDED.resolved_at, last_value = "
+            "EXCLUDED.last_value, "
             "last_evaluated = EXCLUDED.last_evaluated, "
             "alert_id = coalesce(EXCLUDED.alert_id, mldeck.alert_rule_state.alert_id), updated_at = now()",
             pg::utf8(deployment), pg::utf8(ruleId), pg::utf8(alertRuleStateName(s.state)),
             tsParam(s.state == AlertRuleState::Pending || s.state == AlertRuleState::Firing ? s.pendingSinceSecs : 0),
-            tsParam(s.state == AlertRuleState::Firing ? s.firingSinceSecs : 0), tsParam(s.resolvedAtSecs),
-            s.lastValue, tsParam(s.lastEvaluatedSecs), alertId);
+            tsParam(s.state == AlertRuleState::Firing ? s.firingSinceSecs : 0), tsParam(s.resolvedAtSecs), s.lastValue,
+            tsParam(s.lastEvaluatedSecs), alertId);
         tx.commit();
         return {};
     } catch (const std::exception &e) {
@@ -211,8 +227,8 @@ Result<std::optional<WebhookSettings>> AlertRuleStore::webhook(const QString &de
 {
     try {
         pqxx::read_transaction tx(pg::raw(m_conn));
-        const pqxx::result rows = tx.exec_params(
-            "SELECT url, enabled FROM mldeck.alert_webhooks WHERE deployment = $1", pg::utf8(deployment));
+        const pqxx::result rows = tx.exec_params("SELECT url, enabled FROM mldeck.alert_webhooks WHERE deployment = $1",
+                                                 pg::utf8(deployment));
         if (rows.empty())
             return std::optional<WebhookSettings>();
         return std::optional<WebhookSettings>(WebhookSettings{text(rows[0][0]), rows[0][1].as<bool>()});
@@ -259,12 +275,13 @@ Status AlertRuleStore::recordDelivery(const WebhookDelivery &d)
 {
     try {
         pqxx::work tx(pg::raw(m_conn));
-        tx.exec_params("INSERT INTO mldeck.webhook_deliveries (delivery_id, deployment, alert_id, rule_id, event, attempt, "
-                       "http_status, delivered, error, elapsed_ms) "
-                       "VALUES ($1::uuid, $2, nullif($3, 0), nullif($4, ''), $5, $6, nullif($7, 0), $8, nullif($9, ''), $10)",
-                       d.deliveryId.toString(QUuid::WithoutBraces).toStdString(), pg::utf8(d.deployment), d.alertId,
-                       pg::utf8(d.ruleId), pg::utf8(d.event), d.attempt, d.httpStatus, d.delivered, pg::utf8(d.error),
-                       d.elapsedMs);
+        tx.exec_params(
+            "INSERT INTO mldeck.webhook_deliveries (delivery_id, deployment, alert_id, rule_id, event, attempt, "
+            "http_status, delivered, error, elapsed_ms) "
+            "VALUES ($1::uuid, $2, nullif($3, 0), nullif($4, ''), $5, $6, nullif($7, 0), $8, nullif($9, ''), $10)",
+            d.deliveryId.toString(QUuid::WithoutBraces).toStdString(), pg::utf8(d.deployment), d.alertId,
+            pg::utf8(d.ruleId), pg::utf8(d.event), d.attempt, d.httpStatus, d.delivered, pg::utf8(d.error),
+            d.elapsedMs);
         tx.commit();
         return {};
     } catch (const std::exception &e) {
@@ -278,7 +295,8 @@ Result<QList<WebhookDelivery>> AlertRuleStore::deliveries(const QString &deploym
         pqxx::read_transaction tx(pg::raw(m_conn));
         const pqxx::result rows = tx.exec_params(
             "SELECT delivery_id::text, deployment, coalesce(alert_id, 0), coalesce(rule_id, ''), event, attempt, "
-            "coalesce(http_status, 0), delivered, coalesce(error, ''), elapsed_ms, (extract(epoch FROM sent_at) * 1000)::bigint "
+            "coalesce(http_status, 0), delivered, coalesce(error, ''), elapsed_ms, (extract(epoch FROM sent_at) * "
+            "1000)::bigint "
             "FROM mldeck.webhook_deliveries WHERE deployment = $1 ORDER BY id DESC LIMIT $2",
             pg::utf8(deployment), std::max(1, limit));
         QList<WebhookDelivery> out;

@@ -29,12 +29,14 @@ public:
     Result<QList<AlertRule>> rules(const QString &deployment);
     Result<QList<AlertRuleView>> ruleViews(const QString &deployment);
     // Validates, stores (insert or replace) and audits ("alert_rule.set", before/after).
-    Status saveRule(const QString &deployment, const AlertRule &rule, const AlertActor &actor, const QString &reason = {});
+    Status saveRule(const QString &deployment, const AlertRule &rule, const AlertActor &actor,
+                    const QString &reason = {});
     // Drops a stored rule (a default comes back); audited ("alert_rule.reset"). false: nothing stored.
     Result<bool> resetRule(const QString &deployment, const QString &ruleId, const AlertActor &actor);
 
     Result<QMap<QString, AlertRuleStatus>> states(const QString &deployment);
-    Status saveState(const QString &deployment, const QString &ruleId, const AlertRuleStatus &status, qint64 alertId = 0);
+    Status saveState(const QString &deployment, const QString &ruleId, const AlertRuleStatus &status,
+                     qint64 alertId = 0);
 
     Result<std::optional<WebhookSettings>> webhook(const QString &deployment);
     // Audited ("alert_webhook.set"); the audit row keeps only the URL's scheme and host (it may hold a token).

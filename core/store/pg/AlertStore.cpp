@@ -1,8 +1,8 @@
 #include "core/store/pg/AlertStore.h"
 
+#include "core/Text.h"
 #include "core/rollout/AuditRecord.h"
 #include "core/store/pg/PgConnectionInternal.h"
-#include "core/Text.h"
 
 #include <QCoreApplication>
 #include <QJsonDocument>
@@ -12,11 +12,12 @@ namespace mldeck {
 namespace {
 
 // Times as epoch milliseconds: no text-format parsing.
-const char *kColumns = "id, deployment, kind, severity, coalesce(dedup_key, ''), title, details::text, "
-                       "(extract(epoch FROM raised_at) * 1000)::bigint, (extract(epoch FROM last_seen_at) * 1000)::bigint, "
-                       "(extract(epoch FROM acknowledged_at) * 1000)::bigint, acknowledged_by, "
-                       "(extract(epoch FROM silenced_until) * 1000)::bigint, silenced_by, "
-                       "(extract(epoch FROM resolved_at) * 1000)::bigint";
+const char *kColumns =
+    "id, deployment, kind, severity, coalesce(dedup_key, ''), title, details::text, "
+    "(extract(epoch FROM raised_at) * 1000)::bigint, (extract(epoch FROM last_seen_at) * 1000)::bigint, "
+    "(extract(epoch FROM acknowledged_at) * 1000)::bigint, acknowledged_by, "
+    "(extract(epoch FROM silenced_until) * 1000)::bigint, silenced_by, "
+    "(extract(epoch FROM resolved_at) * 1000)::bigint";
 
 using pg::text;
 
@@ -43,17 +44,21 @@ Alert toAlert(const pqxx::row &r)
 QJsonObject snapshot(const Alert &a)
 {
     auto t = [](const QDateTime &d) { return d.isValid() ? QJsonValue(d.toString(Qt::ISODateWithMs)) : QJsonValue(); };
-    return {{QStringLiteral("id"), a.id},
-            {QStringLiteral("kind"), a.kind},
-            {QStringLiteral("title"), a.title},
-            {QStringLiteral("state"), a.resolved() ? QStringLiteral("resolved") : QStringLiteral("firing")},
-            {QStringLiteral("acknowledged_at"), t(a.acknowledgedAt)},
-            {QStringLiteral("acknowledged_by"), a.acknowledgedBy.isEmpty() ? QJsonValue() : QJsonValue(a.acknowledgedBy)},
-            {QStringLiteral("silenced_until"), t(a.silencedUntil)},
-            {QStringLiteral("silenced_by"), a.silencedBy.isEmpty() ? QJsonValue() : QJsonValue(a.silencedBy)}};
+    return {
+        {QStringLiteral("id"), a.id},
+        {QStringLiteral("kind"), a.kind},
+        {QStringLiteral("title"), a.title},
+        {QStringLiteral("state"), a.resolved() ? QStringLiteral("resolved") : QStringLiteral("firing")},
+        {QStringLiteral("acknowledged_at"), t(a.acknowledgedAt)},
+        {QStringLiteral("acknowledged_by"), a.acknowledgedBy.isEmpty() ? QJsonValue() : QJsonValue(a.acknowledgedBy)},
+        {QStringLiteral("silenced_until"), t(a.silencedUntil)},
+        {QStringLiteral("silenced_by"), a.silencedBy.isEmpty() ? QJsonValue() : QJsonValue(a.silencedBy)}};
 }
 
-std::string json(const QJsonObject &o) { return QJsonDocument(o).toJson(QJsonDocument::Compact).toStdString(); }
+std::string json(const QJsonObject &o)
+{
+    return QJsonDocument(o).toJson(QJsonDocument::Compact).toStdString();
+}
 
 // The audit row of an acknowledge/silence: change id from the client, time stamped by the server.
 AuditRecord auditOf(const char *action, const AlertActor &actor, const Alert &before, const Alert &after,
@@ -80,7 +85,8 @@ Result<AlertStore::Raised> AlertStore::raise(const QString &deployment, const QS
 {
     if (kind.isEmpty() || dedupKey.isEmpty() || title.isEmpty())
         return Error{StoreText::tr("An alert needs a kind, a deduplication key and a title.")};
-    if (severity != QLatin1String("info") && severity != QLatin1String("warning") && severity != QLatin1String("critical"))
+    if (severity != QLatin1String("info") && severity != QLatin1String("warning") &&
+        severity != QLatin1String("critical"))
         return Error{StoreText::tr("Unknown alert severity \"%1\": use info, warning or critical.").arg(severity)};
     try {
         pqxx::work tx(pg::raw(m_conn));
@@ -91,7 +97,8 @@ Result<AlertStore::Raised> AlertStore::raise(const QString &deployment, const QS
             "DO UPDATE SET last_seen_at = now(), details = EXCLUDED.details, title = EXCLUDED.title, "
             "severity = EXCLUDED.severity "
             "RETURNING id, (xmax = 0)",
-            pg::utf8(deployment), pg::utf8(kind), pg::utf8(severity), pg::utf8(dedupKey), pg::utf8(title), json(details));
+            pg::utf8(deployment), pg::utf8(kind), pg::utf8(severity), pg::utf8(dedupKey), pg::utf8(title),
+            json(details));
         tx.commit();
         return Raised{r[0].as<qint64>(), r[1].as<bool>()};
     } catch (const std::exception &e) {
@@ -119,11 +126,11 @@ Result<QList<Alert>> AlertStore::list(const QString &deployment, bool includeRes
 {
     try {
         pqxx::read_transaction tx(pg::raw(m_conn));
-        const pqxx::result rows = tx.exec_params(
-            std::string("SELECT ") + kColumns +
-                " FROM mldeck.alerts WHERE ($1 = '' OR deployment = $1) AND ($2 OR resolved_at IS NULL) "
-                "ORDER BY (resolved_at IS NULL) DESC, raised_at DESC, id DESC LIMIT $3",
-            pg::utf8(deployment), includeResolved, std::max(1, limit));
+        const pqxx::result rows =
+            tx.exec_params(std::string("SELECT ") + kColumns +
+                               " FROM mldeck.alerts WHERE ($1 = '' OR deployment = $1) AND ($2 OR resolved_at IS NULL) "
+                               "ORDER BY (resolved_at IS NULL) DESC, raised_at DESC, id DESC LIMIT $3",
+                           pg::utf8(deployment), includeResolved, std::max(1, limit));
         QList<Alert> out;
         for (const auto &r : rows)
             out << toAlert(r);
@@ -170,9 +177,10 @@ Result<qint64> AlertStore::openCount(const QString &deployment, const QString &k
 {
     try {
         pqxx::read_transaction tx(pg::raw(m_conn));
-        return tx.exec_params1("SELECT count(*) FROM mldeck.alerts WHERE deployment = $1 AND kind = $2 "
-                               "AND resolved_at IS NULL",
-                               pg::utf8(deployment), pg::utf8(kind))[0]
+        return tx
+            .exec_params1("SELECT count(*) FROM mldeck.alerts WHERE deployment = $1 AND kind = $2 "
+                          "AND resolved_at IS NULL",
+                          pg::utf8(deployment), pg::utf8(kind))[0]
             .as<qint64>();
     } catch (const std::exception &e) {
         return pg::toError(e, m_conn.endpoint(), StoreText::tr("counting open %1 alerts").arg(kind));
@@ -193,7 +201,8 @@ Status AlertStore::acknowledge(qint64 id, const AlertActor &actor, const QString
         if (before.resolved())
             return Error{StoreText::tr("Alert %1 is already resolved: nothing to acknowledge.").arg(id)};
         const pqxx::result after = tx.exec_params(
-            std::string("UPDATE mldeck.alerts SET acknowledged_at = now(), acknowledged_by = $2 WHERE id = $1 RETURNING ") +
+            std::string(
+                "UPDATE mldeck.alerts SET acknowledged_at = now(), acknowledged_by = $2 WHERE id = $1 RETURNING ") +
                 kColumns,
             id, pg::utf8(actor.name));
         pg::writeAudit(tx, auditOf("alert.acknowledge", actor, before, toAlert(after[0]), reason));
@@ -209,7 +218,8 @@ Status AlertStore::silence(qint64 id, const QDateTime &until, const AlertActor &
     if (actor.name.trimmed().isEmpty())
         return Error{StoreText::tr("Silencing an alert needs the name of who does it.")};
     if (until.isValid() && until <= QDateTime::currentDateTimeUtc())
-        return Error{StoreText::tr("A silence must end in the future (asked until %1).").arg(until.toString(Qt::ISODate))};
+        return Error{
+            StoreText::tr("A silence must end in the future (asked until %1).").arg(until.toString(Qt::ISODate))};
     try {
         pqxx::work tx(pg::raw(m_conn));
         const pqxx::result rows =
@@ -221,10 +231,11 @@ Status AlertStore::silence(qint64 id, const QDateTime &until, const AlertActor &
             return Error{StoreText::tr("Alert %1 is already resolved: nothing to silence.").arg(id)};
         const pqxx::result after =
             until.isValid()
-                ? tx.exec_params(std::string("UPDATE mldeck.alerts SET silenced_until = $2::timestamptz, silenced_by = $3 "
-                                             "WHERE id = $1 RETURNING ") +
-                                     kColumns,
-                                 id, until.toUTC().toString(Qt::ISODateWithMs).toStdString(), pg::utf8(actor.name))
+                ? tx.exec_params(
+                      std::string("UPDATE mldeck.alerts SET silenced_until = $2::timestamptz, silenced_by = $3 "
+                                  "WHERE id = $1 RETURNING ") +
+                          kColumns,
+                      id, until.toUTC().toString(Qt::ISODateWithMs).toStdString(), pg::utf8(actor.name))
                 : tx.exec_params(std::string("UPDATE mldeck.alerts SET silenced_until = NULL, silenced_by = NULL "
                                              "WHERE id = $1 RETURNING ") +
                                      kColumns,

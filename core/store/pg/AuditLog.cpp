@@ -1,7 +1,7 @@
 #include "core/store/pg/AuditLog.h"
 
-#include "core/store/pg/PgConnectionInternal.h"
 #include "core/Text.h"
+#include "core/store/pg/PgConnectionInternal.h"
 
 #include <QCoreApplication>
 #include <QJsonDocument>
@@ -135,14 +135,15 @@ Result<QList<AuditEntry>> AuditLog::entries(const QString &deployment, qint64 fr
         pqxx::read_transaction tx(pg::raw(m_conn));
         const pqxx::result rows = tx.exec_params(
             "SELECT (extract(epoch FROM ts) * 1000)::bigint, action, actor_db, actor_os, host, reason, before::text, "
-            "after::text FROM mldeck.audit_log WHERE deployment = $1 AND ts >= to_timestamp($2::double precision / 1000) "
+            "after::text FROM mldeck.audit_log WHERE deployment = $1 AND ts >= to_timestamp($2::double precision / "
+            "1000) "
             "AND ts < to_timestamp($3::double precision / 1000) ORDER BY ts, id LIMIT $4",
             pg::utf8(deployment), fromMs, toMs, std::max(1, limit));
         QList<AuditEntry> out;
         out.reserve(qsizetype(rows.size()));
         for (const auto &r : rows)
-            out << AuditEntry{pg::msecs(r[0]), pg::text(r[1]), pg::text(r[2]), pg::text(r[3]),
-                              pg::text(r[4]), pg::text(r[5]), optionalJson(r[6]), optionalJson(r[7])};
+            out << AuditEntry{pg::msecs(r[0]), pg::text(r[1]), pg::text(r[2]),     pg::text(r[3]),
+                              pg::text(r[4]),  pg::text(r[5]), optionalJson(r[6]), optionalJson(r[7])};
         return out;
     } catch (const std::exception &e) {
         return pg::toError(e, m_conn.endpoint(), StoreText::tr("reading the audit log"));
@@ -153,8 +154,9 @@ Result<int> AuditLog::count(const QUuid &changeId)
 {
     try {
         pqxx::read_transaction tx(pg::raw(m_conn));
-        return tx.exec_params1("SELECT count(*) FROM mldeck.audit_log WHERE change_id = $1::uuid",
-                               changeId.toString(QUuid::WithoutBraces).toStdString())[0]
+        return tx
+            .exec_params1("SELECT count(*) FROM mldeck.audit_log WHERE change_id = $1::uuid",
+                          changeId.toString(QUuid::WithoutBraces).toStdString())[0]
             .as<int>();
     } catch (const std::exception &e) {
         return pg::toError(e, m_conn.endpoint(), StoreText::tr("reading the audit log"));

@@ -1,6 +1,6 @@
 #include "core/store/pg/DeploymentStore.h"
-#include "core/store/pg/PgConnectionInternal.h"
 #include "core/Text.h"
+#include "core/store/pg/PgConnectionInternal.h"
 
 #include <QCoreApplication>
 #include <QJsonArray>
@@ -53,21 +53,23 @@ bool DeploymentStore::isValidName(const QString &deployment)
 Result<int> DeploymentStore::ensure(const QString &deployment, const QString &description, const FeatureSchema &schema)
 {
     if (!isValidName(deployment))
-        return Error{StoreText::tr("invalid deployment name \"%1\": use 1 to 64 letters, digits, '_', '.' or '-', starting with "
-                        "a letter or digit")
-                         .arg(deployment)};
+        return Error{
+            StoreText::tr("invalid deployment name \"%1\": use 1 to 64 letters, digits, '_', '.' or '-', starting with "
+                          "a letter or digit")
+                .arg(deployment)};
     if (const QString why = validateSchema(schema); !why.isEmpty())
         return Error{StoreText::tr("invalid feature schema for deployment \"%1\": %2").arg(deployment, why)};
     const std::string features = QJsonDocument(toJson(schema)).toJson(QJsonDocument::Compact).toStdString();
     try {
         pqxx::work tx(pg::raw(m_conn));
-        tx.exec_params("INSERT INTO mldeck.deployments (name, description) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
-                       pg::utf8(deployment), pg::utf8(description));
+        tx.exec_params(
+            "INSERT INTO mldeck.deployments (name, description) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+            pg::utf8(deployment), pg::utf8(description));
         // Row lock on the deployment: two callers cannot both pick the same next schema id.
         tx.exec_params("SELECT 1 FROM mldeck.deployments WHERE name = $1 FOR UPDATE", pg::utf8(deployment));
-        const pqxx::result same = tx.exec_params(
-            "SELECT id FROM mldeck.feature_schemas WHERE deployment = $1 AND features = $2::jsonb ORDER BY id DESC LIMIT 1",
-            pg::utf8(deployment), features);
+        const pqxx::result same = tx.exec_params("SELECT id FROM mldeck.feature_schemas WHERE deployment = $1 AND "
+                                                 "features = $2::jsonb ORDER BY id DESC LIMIT 1",
+                                                 pg::utf8(deployment), features);
         int id = 0;
         if (!same.empty()) {
             id = same[0][0].as<int>();
@@ -103,8 +105,9 @@ Result<FeatureSchema> DeploymentStore::featureSchema(const QString &deployment, 
 {
     try {
         pqxx::read_transaction tx(pg::raw(m_conn));
-        const pqxx::result r = tx.exec_params(
-            "SELECT features::text FROM mldeck.feature_schemas WHERE deployment = $1 AND id = $2", pg::utf8(deployment), id);
+        const pqxx::result r =
+            tx.exec_params("SELECT features::text FROM mldeck.feature_schemas WHERE deployment = $1 AND id = $2",
+                           pg::utf8(deployment), id);
         tx.commit();
         if (r.empty())
             return Error{StoreText::tr("deployment \"%1\" has no feature schema %2").arg(deployment).arg(id)};

@@ -1,9 +1,9 @@
 #include "core/store/pg/DriftData.h"
 
+#include "core/Text.h"
 #include "core/store/pg/DeploymentStore.h"
 #include "core/store/pg/PgConnectionInternal.h"
 #include "core/store/pg/PgText.h"
-#include "core/Text.h"
 
 #include <QCoreApplication>
 #include <QJsonDocument>
@@ -14,7 +14,10 @@ namespace mldeck {
 
 namespace {
 
-std::string json(const QJsonObject &o) { return QJsonDocument(o).toJson(QJsonDocument::Compact).toStdString(); }
+std::string json(const QJsonObject &o)
+{
+    return QJsonDocument(o).toJson(QJsonDocument::Compact).toStdString();
+}
 
 // Columns in schema order, then the prediction and the target.
 drift::Dataset emptyDataset(const FeatureSchema &schema)
@@ -48,14 +51,18 @@ Status appendRows(drift::Dataset &d, const FeatureSchema &schema, const pqxx::re
             c.numeric.reserve(c.numeric.size() + rows.size());
     }
     for (const auto &row : rows) {
-        const auto num = pgtext::parseRealArray(row[0].is_null() ? QStringLiteral("{}") : QString::fromUtf8(row[0].c_str()));
-        const auto cat = pgtext::parseTextArray(row[1].is_null() ? QStringLiteral("{}") : QString::fromUtf8(row[1].c_str()));
+        const auto num =
+            pgtext::parseRealArray(row[0].is_null() ? QStringLiteral("{}") : QString::fromUtf8(row[0].c_str()));
+        const auto cat =
+            pgtext::parseTextArray(row[1].is_null() ? QStringLiteral("{}") : QString::fromUtf8(row[1].c_str()));
         if (!num || !cat)
-            return Error{StoreText::tr("A logged prediction has unreadable feature values: %1").arg(num ? cat.errorMessage() : num.errorMessage())};
+            return Error{StoreText::tr("A logged prediction has unreadable feature values: %1")
+                             .arg(num ? cat.errorMessage() : num.errorMessage())};
         for (std::size_t k = 0; k < numericIndex.size(); ++k)
             d.columns[numericIndex[k]].numeric.push_back(k < num->size() ? double((*num)[k]) : std::nan(""));
         for (std::size_t k = 0; k < categoricalIndex.size(); ++k)
-            d.columns[categoricalIndex[k]].categorical << (qsizetype(k) < cat->size() ? cat->at(qsizetype(k)) : QString());
+            d.columns[categoricalIndex[k]].categorical
+                << (qsizetype(k) < cat->size() ? cat->at(qsizetype(k)) : QString());
         d.columns[predIdx].numeric.push_back(row[2].is_null() ? std::nan("") : row[2].as<double>());
         d.columns[targetIdx].numeric.push_back(row[3].is_null() ? std::nan("") : row[3].as<double>());
     }
@@ -73,8 +80,8 @@ Result<FeatureSchema> DriftData::latestSchema(const QString &deployment)
     int id = 0;
     try {
         pqxx::read_transaction tx(pg::raw(m_conn));
-        const pqxx::result r = tx.exec_params(
-            "SELECT max(id) FROM mldeck.feature_schemas WHERE deployment = $1", pg::utf8(deployment));
+        const pqxx::result r =
+            tx.exec_params("SELECT max(id) FROM mldeck.feature_schemas WHERE deployment = $1", pg::utf8(deployment));
         if (r.empty() || r[0][0].is_null())
             return Error{StoreText::tr("Deployment \"%1\" does not exist or has no feature schema.").arg(deployment)};
         id = r[0][0].as<int>();
@@ -105,25 +112,27 @@ Result<drift::Dataset> DriftData::loadWindow(const QString &deployment, const Fe
     return d;
 }
 
-Result<drift::Dataset> DriftData::loadSnapshot(const QString &deployment, const QString &name, const FeatureSchema &schema)
+Result<drift::Dataset> DriftData::loadSnapshot(const QString &deployment, const QString &name,
+                                               const FeatureSchema &schema)
 {
     drift::Dataset d = emptyDataset(schema);
     try {
         pqxx::read_transaction tx(pg::raw(m_conn));
-        const pqxx::result s = tx.exec_params(
-            "SELECT id, feature_schema FROM mldeck.drift_snapshots WHERE deployment = $1 AND name = $2",
-            pg::utf8(deployment), pg::utf8(name));
+        const pqxx::result s =
+            tx.exec_params("SELECT id, feature_schema FROM mldeck.drift_snapshots WHERE deployment = $1 AND name = $2",
+                           pg::utf8(deployment), pg::utf8(name));
         if (s.empty())
             return Error{StoreText::tr("Deployment \"%1\" has no drift snapshot named \"%2\".").arg(deployment, name)};
         if (s[0][1].as<int>() != schema.id)
-            return Error{StoreText::tr("Snapshot \"%1\" was taken with feature schema %2, the log now uses %3: take a new one.")
-                             .arg(name)
-                             .arg(s[0][1].as<int>())
-                             .arg(schema.id)};
-        const pqxx::result rows = tx.exec_params(
-            "SELECT numeric::text, categorical::text, predicted, actual FROM mldeck.drift_snapshot_rows "
-            "WHERE snapshot_id = $1",
-            s[0][0].as<qint64>());
+            return Error{
+                StoreText::tr("Snapshot \"%1\" was taken with feature schema %2, the log now uses %3: take a new one.")
+                    .arg(name)
+                    .arg(s[0][1].as<int>())
+                    .arg(schema.id)};
+        const pqxx::result rows =
+            tx.exec_params("SELECT numeric::text, categorical::text, predicted, actual FROM mldeck.drift_snapshot_rows "
+                           "WHERE snapshot_id = $1",
+                           s[0][0].as<qint64>());
         if (auto st = appendRows(d, schema, rows); !st)
             return st.error();
     } catch (const std::exception &e) {
@@ -141,22 +150,25 @@ Result<qint64> DriftData::createSnapshot(const QString &deployment, const QStrin
         pqxx::work tx(pg::raw(m_conn));
         tx.exec_params("DELETE FROM mldeck.drift_snapshots WHERE deployment = $1 AND name = $2", pg::utf8(deployment),
                        pg::utf8(name));
-        const qint64 id = tx.exec_params1(
-                               "INSERT INTO mldeck.drift_snapshots (deployment, name, feature_schema, period_from, period_to) "
-                               "VALUES ($1, $2, $3, $4::timestamptz, $5::timestamptz) RETURNING id",
-                               pg::utf8(deployment), pg::utf8(name), schema.id, pgtext::timestamp(fromMicros),
-                               pgtext::timestamp(toMicros))[0]
-                              .as<qint64>();
+        const qint64 id =
+            tx.exec_params1(
+                  "INSERT INTO mldeck.drift_snapshots (deployment, name, feature_schema, period_from, period_to) "
+                  "VALUES ($1, $2, $3, $4::timestamptz, $5::timestamptz) RETURNING id",
+                  pg::utf8(deployment), pg::utf8(name), schema.id, pgtext::timestamp(fromMicros),
+                  pgtext::timestamp(toMicros))[0]
+                .as<qint64>();
         const pqxx::result n = tx.exec_params(
             "INSERT INTO mldeck.drift_snapshot_rows (snapshot_id, predicted, actual, numeric, categorical) "
             "SELECT $1, p.predicted, (SELECT o.actual FROM mldeck.outcomes o WHERE o.deployment = p.deployment "
-            "  AND o.request_key = p.request_key ORDER BY o.observed_at DESC, o.id DESC LIMIT 1), p.numeric, p.categorical "
+            "  AND o.request_key = p.request_key ORDER BY o.observed_at DESC, o.id DESC LIMIT 1), p.numeric, "
+            "p.categorical "
             "FROM mldeck.predictions p WHERE p.deployment = $2 AND p.ts >= $3::timestamptz AND p.ts < $4::timestamptz "
             "AND p.feature_schema = $5 AND NOT p.failed ORDER BY p.ts DESC LIMIT $6",
             id, pg::utf8(deployment), pgtext::timestamp(fromMicros), pgtext::timestamp(toMicros), schema.id, maxRows);
         const qint64 count = qint64(n.affected_rows());
         if (count == 0)
-            return Error{StoreText::tr("No prediction of \"%1\" in that period: the snapshot would be empty.").arg(deployment)};
+            return Error{
+                StoreText::tr("No prediction of \"%1\" in that period: the snapshot would be empty.").arg(deployment)};
         tx.exec_params("UPDATE mldeck.drift_snapshots SET row_count = $2 WHERE id = $1", id, count);
         tx.commit();
         return count;
@@ -181,13 +193,14 @@ Result<std::pair<qint64, qint64>> DriftData::championTrainingWindow(const QStrin
 {
     try {
         pqxx::read_transaction tx(pg::raw(m_conn));
-        const pqxx::result r = tx.exec_params(
-            "SELECT (extract(epoch FROM m.train_from) * 1000000)::bigint, (extract(epoch FROM m.train_to) * 1000000)::bigint "
-            "FROM mldeck.model_aliases a JOIN mldeck.models m ON m.id = a.model_id "
-            "WHERE a.deployment = $1 AND a.alias = 'champion'",
-            pg::utf8(deployment));
+        const pqxx::result r = tx.exec_params("SELECT (extract(epoch FROM m.train_from) * 1000000)::bigint, "
+                                              "(extract(epoch FROM m.train_to) * 1000000)::bigint "
+                                              "FROM mldeck.model_aliases a JOIN mldeck.models m ON m.id = a.model_id "
+                                              "WHERE a.deployment = $1 AND a.alias = 'champion'",
+                                              pg::utf8(deployment));
         if (r.empty() || r[0][0].is_null() || r[0][1].is_null())
-            return Error{StoreText::tr("The champion model of \"%1\" has no training window recorded.").arg(deployment)};
+            return Error{
+                StoreText::tr("The champion model of \"%1\" has no training window recorded.").arg(deployment)};
         return std::pair<qint64, qint64>{r[0][0].as<qint64>(), r[0][1].as<qint64>()};
     } catch (const std::exception &e) {
         return pg::toError(e, m_conn.endpoint(), StoreText::tr("reading the champion model of \"%1\"").arg(deployment));
@@ -228,9 +241,9 @@ Status DriftData::setDriftSettings(const QString &deployment, const QJsonObject 
 {
     try {
         pqxx::work tx(pg::raw(m_conn));
-        const pqxx::result r = tx.exec_params(
-            "UPDATE mldeck.deployments SET settings = jsonb_set(settings, '{drift}', $2::jsonb) WHERE name = $1 RETURNING 1",
-            pg::utf8(deployment), json(settings));
+        const pqxx::result r = tx.exec_params("UPDATE mldeck.deployments SET settings = jsonb_set(settings, '{drift}', "
+                                              "$2::jsonb) WHERE name = $1 RETURNING 1",
+                                              pg::utf8(deployment), json(settings));
         if (r.empty())
             return Error{StoreText::tr("Deployment \"%1\" does not exist.").arg(deployment)};
         tx.commit();
@@ -272,9 +285,11 @@ Status DriftData::saveState(const QString &deployment, const QHash<QString, Stat
         for (auto it = states.begin(); it != states.end(); ++it) {
             const StateRow &s = it.value();
             tx.exec_params(
-                "INSERT INTO mldeck.drift_state (deployment, feature, consecutive_drift, consecutive_clean, firing, since, "
+                "INSERT INTO mldeck.drift_state (deployment, feature, consecutive_drift, consecutive_clean, firing, "
+                "since, "
                 "  last_window_end, updated_at) "
-                "VALUES ($1, $2, $3, $4, $5, to_timestamp(nullif($6::bigint, -1) / 1000.0), to_timestamp(nullif($7::bigint, 0) / 1000.0), now()) "
+                "VALUES ($1, $2, $3, $4, $5, to_timestamp(nullif($6::bigint, -1) / 1000.0), "
+                "to_timestamp(nullif($7::bigint, 0) / 1000.0), now()) "
                 "ON CONFLICT (deployment, feature) DO UPDATE SET consecutive_drift = EXCLUDED.consecutive_drift, "
                 "  consecutive_clean = EXCLUDED.consecutive_clean, firing = EXCLUDED.firing, since = EXCLUDED.since, "
                 "  last_window_end = EXCLUDED.last_window_end, updated_at = now()",
@@ -298,12 +313,14 @@ Status DriftData::recordScores(const QString &deployment, qint64 windowEndMicros
                           double threshold, double effect, bool drift, bool enough, qint64 nRef, qint64 nCur) {
             auto num = [](double v) { return std::isfinite(v) ? pgtext::float8(v) : std::string(); };
             tx.exec_params(
-                "INSERT INTO mldeck.drift_scores (deployment, feature, window_end, window_seconds, test, score, p_value, "
+                "INSERT INTO mldeck.drift_scores (deployment, feature, window_end, window_seconds, test, score, "
+                "p_value, "
                 "  threshold, effect_size, drift, enough_samples, reference_rows, current_rows) "
                 "VALUES ($1, $2, $3::timestamptz, $4, $5, nullif($6, '')::float8, nullif($7, '')::float8, $8, "
                 "  nullif($9, '')::float8, $10, $11, $12, $13)",
                 pg::utf8(deployment), pg::utf8(feature), pgtext::timestamp(windowEndMicros), windowSeconds,
-                pg::utf8(test), num(score), p ? num(*p) : std::string(), threshold, num(effect), drift, enough, nRef, nCur);
+                pg::utf8(test), num(score), p ? num(*p) : std::string(), threshold, num(effect), drift, enough, nRef,
+                nCur);
         };
         for (const auto &f : result.features)
             insert(f.name, drift::testKey(f.test), f.statistic, f.pValue, f.threshold, f.effectSize, f.drift,
@@ -323,13 +340,18 @@ Result<QList<DriftScorePoint>> DriftData::scoreHistory(const QString &deployment
     try {
         pqxx::read_transaction tx(pg::raw(m_conn));
         const pqxx::result rows = tx.exec_params(
-            "SELECT feature, (extract(epoch FROM window_end) * 1000)::bigint, test, coalesce(score, 'NaN'), threshold, drift "
+            "SELECT feature, (extract(epoch FROM window_end) * 1000)::bigint, test, coalesce(score, 'NaN'), threshold, "
+            "drift "
             "FROM (SELECT *, row_number() OVER (PARTITION BY feature ORDER BY window_end DESC) AS k "
             "      FROM mldeck.drift_scores WHERE deployment = $1) s WHERE k <= $2 ORDER BY feature, window_end",
             pg::utf8(deployment), std::max(1, perFeature));
         for (const auto &r : rows)
-            out << DriftScorePoint{QString::fromUtf8(r[0].c_str()), r[1].as<qint64>(), QString::fromUtf8(r[2].c_str()),
-                                   r[3].as<double>(), r[4].as<double>(), r[5].as<bool>()};
+            out << DriftScorePoint{QString::fromUtf8(r[0].c_str()),
+                                   r[1].as<qint64>(),
+                                   QString::fromUtf8(r[2].c_str()),
+                                   r[3].as<double>(),
+                                   r[4].as<double>(),
+                                   r[5].as<bool>()};
     } catch (const std::exception &e) {
         return pg::toError(e, m_conn.endpoint(), StoreText::tr("reading drift scores of \"%1\"").arg(deployment));
     }

@@ -1,9 +1,9 @@
 #include "core/store/pg/EvaluationData.h"
 
+#include "core/Text.h"
 #include "core/store/pg/DeploymentStore.h"
 #include "core/store/pg/PgConnectionInternal.h"
 #include "core/store/pg/PgText.h"
-#include "core/Text.h"
 
 #include <QCoreApplication>
 
@@ -24,7 +24,8 @@ Result<QString> EvaluationData::soleDeployment()
             names << QString::fromStdString(row[0].as<std::string>());
         if (names.isEmpty())
             return Error{StoreText::tr("The database has no deployment yet: nothing has been logged.")};
-        return Error{StoreText::tr("Several deployments exist (%1): name one with --deployment.").arg(names.join(QStringLiteral(", ")))};
+        return Error{StoreText::tr("Several deployments exist (%1): name one with --deployment.")
+                         .arg(names.join(QStringLiteral(", ")))};
     } catch (const std::exception &e) {
         return pg::toError(e, m_conn.endpoint(), StoreText::tr("listing deployments"));
     }
@@ -49,7 +50,8 @@ Result<Dataset> EvaluationData::load(const QString &deployment, qint64 fromMicro
             "AND ts < $3::timestamptz AND NOT failed",
             pg::utf8(deployment), from, to);
         if (ids.empty() || ids[0][0].is_null())
-            return Error{StoreText::tr("Deployment \"%1\" logged no successful prediction in the window.").arg(deployment)};
+            return Error{
+                StoreText::tr("Deployment \"%1\" logged no successful prediction in the window.").arg(deployment)};
         schemaId = ids[0][0].as<int>();
         // One row per request (the first prediction logged for it), with its latest outcome.
         const pqxx::result r = tx.exec_params(
@@ -73,17 +75,20 @@ Result<Dataset> EvaluationData::load(const QString &deployment, qint64 fromMicro
             auto cat = pgtext::parseTextArray(row[2].is_null() ? QStringLiteral("{}")
                                                                : QString::fromStdString(row[2].as<std::string>()));
             if (!num || !cat)
-                return Error{StoreText::tr("A logged feature array cannot be read: %1").arg(num ? cat.errorMessage() : num.errorMessage())};
+                return Error{StoreText::tr("A logged feature array cannot be read: %1")
+                                 .arg(num ? cat.errorMessage() : num.errorMessage())};
             ds.tsMicros.push_back(row[0].as<long long>());
             ds.target.push_back(row[3].as<double>());
             numericRows.push_back(std::move(num).value());
             categoricalRows.push_back(std::move(cat).value());
         }
     } catch (const std::exception &e) {
-        return pg::toError(e, m_conn.endpoint(), StoreText::tr("reading the evaluation window of \"%1\"").arg(deployment));
+        return pg::toError(e, m_conn.endpoint(),
+                           StoreText::tr("reading the evaluation window of \"%1\"").arg(deployment));
     }
     if (ds.target.empty())
-        return Error{StoreText::tr("No prediction of \"%1\" in the window has an outcome yet: nothing to score.").arg(deployment)};
+        return Error{StoreText::tr("No prediction of \"%1\" in the window has an outcome yet: nothing to score.")
+                         .arg(deployment)};
 
     auto schema = DeploymentStore(m_conn).featureSchema(deployment, schemaId);
     if (!schema)
@@ -95,11 +100,13 @@ Result<Dataset> EvaluationData::load(const QString &deployment, qint64 fromMicro
     for (const QString &n : numericNames)
         ds.numeric[n].reserve(numericRows.size());
     for (size_t i = 0; i < numericRows.size(); ++i) {
-        if (numericRows[i].size() != size_t(numericNames.size()) || categoricalRows[i].size() != categoricalNames.size())
-            return Error{StoreText::tr("A logged row does not match feature schema %1 (%2 numeric, %3 categorical values).")
-                             .arg(schemaId)
-                             .arg(numericRows[i].size())
-                             .arg(categoricalRows[i].size())};
+        if (numericRows[i].size() != size_t(numericNames.size()) ||
+            categoricalRows[i].size() != categoricalNames.size())
+            return Error{
+                StoreText::tr("A logged row does not match feature schema %1 (%2 numeric, %3 categorical values).")
+                    .arg(schemaId)
+                    .arg(numericRows[i].size())
+                    .arg(categoricalRows[i].size())};
         for (qsizetype k = 0; k < numericNames.size(); ++k)
             ds.numeric[numericNames[k]].push_back(numericRows[i][size_t(k)]);
         for (qsizetype k = 0; k < categoricalNames.size(); ++k) {

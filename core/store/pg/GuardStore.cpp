@@ -1,15 +1,17 @@
 #include "core/store/pg/GuardStore.h"
 
+#include "core/Text.h"
 #include "core/store/pg/AlertStore.h"
 #include "core/store/pg/PgConnectionInternal.h"
-#include "core/Text.h"
-
 
 namespace mldeck {
 
 namespace {
 
-std::optional<std::string> orNull(const QString &s) { return s.isEmpty() ? std::nullopt : std::optional(pg::utf8(s)); }
+std::optional<std::string> orNull(const QString &s)
+{
+    return s.isEmpty() ? std::nullopt : std::optional(pg::utf8(s));
+}
 std::optional<std::string> orNull(const QDateTime &t)
 {
     return t.isValid() ? std::optional(t.toUTC().toString(Qt::ISODateWithMs).toStdString()) : std::nullopt;

@@ -1,8 +1,8 @@
 #include "core/store/pg/KpiStore.h"
 
+#include "core/Text.h"
 #include "core/rollout/AuditRecord.h"
 #include "core/store/pg/PgConnectionInternal.h"
-#include "core/Text.h"
 
 #include <QCoreApplication>
 #include <QJsonDocument>
@@ -49,8 +49,7 @@ std::string_view view(const pqxx::field &f)
 }
 
 // "{1,2,3}" -> out (appends); NULL elements do not occur in these columns.
-template <typename Out>
-void parseIntArray(std::string_view s, Out &&emit)
+template <typename Out> void parseIntArray(std::string_view s, Out &&emit)
 {
     if (s.size() < 2)
         return;
@@ -123,8 +122,9 @@ Result<KpiStore::Rows> KpiStore::read(const QString &deployment, qint64 fromSecs
     const int seconds = hour ? 3600 : 60;
     const std::string table = hour ? "mldeck.kpi_hour" : "mldeck.kpi_minute";
     const std::string feedbackTable = hour ? "mldeck.kpi_feedback_hour" : "mldeck.kpi_feedback_minute";
-    const std::string where = " WHERE deployment = $1 AND bucket >= to_timestamp($2::bigint) AND bucket < to_timestamp($3::bigint)"
-                              " AND ($4::text IS NULL OR writer_xid >= $4::xid8)";
+    const std::string where =
+        " WHERE deployment = $1 AND bucket >= to_timestamp($2::bigint) AND bucket < to_timestamp($3::bigint)"
+        " AND ($4::text IS NULL OR writer_xid >= $4::xid8)";
     const std::string dep = pg::utf8(deployment);
     const std::string from = epochText(fromSecs);
     const std::string to = epochText(toSecs);
@@ -224,8 +224,8 @@ Status KpiStore::setTargets(const QString &deployment, const KpiTargets &targets
     try {
         // The change and its audit row commit together or not at all.
         pqxx::work tx(pg::raw(m_conn));
-        const pqxx::row before = tx.exec_params1("SELECT mldeck.kpi_set_targets($1, $2::jsonb)::text",
-                                                 pg::utf8(deployment), afterText);
+        const pqxx::row before =
+            tx.exec_params1("SELECT mldeck.kpi_set_targets($1, $2::jsonb)::text", pg::utf8(deployment), afterText);
         rec.before = pg::jsonObject(before[0]);
         rec.after = after;
         pg::writeAudit(tx, rec);

@@ -18,7 +18,11 @@ class PgConnection;
 class KpiStore final
 {
 public:
-    enum class Level { Minute, Hour };
+    enum class Level
+    {
+        Minute,
+        Hour
+    };
 
     explicit KpiStore(PgConnection &conn);
 

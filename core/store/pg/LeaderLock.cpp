@@ -1,7 +1,7 @@
 #include "core/store/pg/LeaderLock.h"
 
-#include "core/store/pg/PgConnectionInternal.h"
 #include "core/Text.h"
+#include "core/store/pg/PgConnectionInternal.h"
 
 namespace mldeck {
 
@@ -42,9 +42,9 @@ Result<bool> LeaderLock::ensure()
     // from other users of advisory locks in the same database.
     try {
         pqxx::nontransaction tx(pg::raw(*m_conn));
-        m_leader = tx.exec_params1("SELECT pg_try_advisory_lock(hashtext('mldeck.guard'), hashtext($1))",
-                                   pg::utf8(m_scope))[0]
-                       .as<bool>();
+        m_leader =
+            tx.exec_params1("SELECT pg_try_advisory_lock(hashtext('mldeck.guard'), hashtext($1))", pg::utf8(m_scope))[0]
+                .as<bool>();
     } catch (const std::exception &e) {
         const Error error = pg::toError(e, m_endpoint, StoreText::tr("taking the guard's leader lock"));
         m_conn.reset();

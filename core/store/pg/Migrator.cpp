@@ -1,6 +1,6 @@
 #include "core/store/pg/Migrator.h"
-#include "core/store/pg/PgConnectionInternal.h"
 #include "core/Text.h"
+#include "core/store/pg/PgConnectionInternal.h"
 
 #include <QCoreApplication>
 #include <QCryptographicHash>
@@ -29,7 +29,8 @@ const std::vector<Step> &steps()
     static const std::vector<Step> all = [] {
         std::vector<Step> out;
         static const QRegularExpression stepName(QStringLiteral("^(\\d{3})_([a-z0-9_]+)\\.sql$"));
-        const QStringList files = QDir(QStringLiteral(":/sql")).entryList({QStringLiteral("*.sql")}, QDir::Files, QDir::Name);
+        const QStringList files =
+            QDir(QStringLiteral(":/sql")).entryList({QStringLiteral("*.sql")}, QDir::Files, QDir::Name);
         for (const QString &file : files) {
             const auto m = stepName.match(file);
             if (!m.hasMatch())
@@ -113,16 +114,18 @@ SchemaStatus toStatus(const DbState &db)
 QString refusal(const SchemaStatus &st, const PgEndpoint &e)
 {
     if (st.foreignSchema)
-        return StoreText::tr("database \"%1\" already has a schema \"mldeck\" that MLDeck did not create (it has no "
-                  "mldeck.schema_migrations table): refusing to touch it; use another database or move that schema away")
-            .arg(e.database);
+        return StoreText::
+            tr("database \"%1\" already has a schema \"mldeck\" that MLDeck did not create (it has no "
+               "mldeck.schema_migrations table): refusing to touch it; use another database or move that schema away")
+                .arg(e.database);
     if (st.current > st.latest)
         return StoreText::tr("database schema is version %1, this mldeckctl knows up to %2: upgrade MLDeck")
             .arg(st.current)
             .arg(st.latest);
     if (!st.modified.isEmpty())
-        return StoreText::tr("migration step(s) %1 already applied to database \"%2\" differ from the ones this mldeckctl "
-                  "ships: refusing to continue")
+        return StoreText::tr(
+                   "migration step(s) %1 already applied to database \"%2\" differ from the ones this mldeckctl "
+                   "ships: refusing to continue")
             .arg(st.modified.join(QStringLiteral(", ")), e.database);
     return {};
 }
@@ -131,7 +134,10 @@ constexpr const char *kLockSql = "SELECT pg_advisory_xact_lock(hashtext('mldeck.
 
 } // namespace
 
-int Migrator::latestVersion() { return steps().empty() ? 0 : steps().back().version; }
+int Migrator::latestVersion()
+{
+    return steps().empty() ? 0 : steps().back().version;
+}
 
 QStringList Migrator::stepNames()
 {
@@ -183,7 +189,8 @@ Result<QStringList> Migrator::migrate(PgConnection &conn)
             applied << step.name;
             qCDebug(lcPg) << "applied migration" << step.name << "to" << conn.endpoint().display();
         } catch (const std::exception &e) {
-            return pg::toError(e, conn.endpoint(), StoreText::tr("applying migration %1 (nothing of this step was kept)").arg(step.name));
+            return pg::toError(e, conn.endpoint(),
+                               StoreText::tr("applying migration %1 (nothing of this step was kept)").arg(step.name));
         }
     }
 

@@ -1,7 +1,7 @@
 #include "core/store/pg/ModelRegistry.h"
+#include "core/Text.h"
 #include "core/store/pg/PgConnectionInternal.h"
 #include "core/store/pg/PgText.h"
-#include "core/Text.h"
 
 #include <QCoreApplication>
 #include <QJsonArray>
@@ -61,7 +61,10 @@ ModelVersion rowToModel(const pqxx::row &r)
     return m;
 }
 
-std::string select(const char *where) { return std::string(kSelect) + where; }
+std::string select(const char *where)
+{
+    return std::string(kSelect) + where;
+}
 
 std::optional<ModelVersion> fetchById(pqxx::transaction_base &tx, qint64 id)
 {
@@ -71,7 +74,8 @@ std::optional<ModelVersion> fetchById(pqxx::transaction_base &tx, qint64 id)
     return rowToModel(r[0]);
 }
 
-std::optional<ModelVersion> fetchByVersion(pqxx::transaction_base &tx, const QString &deployment, const QString &version)
+std::optional<ModelVersion> fetchByVersion(pqxx::transaction_base &tx, const QString &deployment,
+                                           const QString &version)
 {
     const pqxx::result r =
         tx.exec_params(select(" WHERE m.deployment = $1 AND m.version = $2"), pg::utf8(deployment), pg::utf8(version));
@@ -82,8 +86,9 @@ std::optional<ModelVersion> fetchByVersion(pqxx::transaction_base &tx, const QSt
 
 std::optional<qint64> aliasTarget(pqxx::transaction_base &tx, const QString &deployment, const QString &alias)
 {
-    const pqxx::result r = tx.exec_params("SELECT model_id FROM mldeck.model_aliases WHERE deployment = $1 AND alias = $2",
-                                          pg::utf8(deployment), pg::utf8(alias));
+    const pqxx::result r =
+        tx.exec_params("SELECT model_id FROM mldeck.model_aliases WHERE deployment = $1 AND alias = $2",
+                       pg::utf8(deployment), pg::utf8(alias));
     if (r.empty())
         return std::nullopt;
     return r[0][0].as<qint64>();
@@ -99,7 +104,7 @@ bool lockDeployment(pqxx::transaction_base &tx, const QString &deployment)
 Error unknownDeployment(const QString &deployment)
 {
     return Error{StoreText::tr("Unknown deployment \"%1\": it has no row in mldeck.deployments (the serving backend or "
-                    "`mldeckctl simulate` creates it).")
+                               "`mldeckctl simulate` creates it).")
                      .arg(deployment)};
 }
 
@@ -128,11 +133,12 @@ std::string jsonText(const QJsonObject &o)
 QString audit(pqxx::transaction_base &tx, const QString &action, const QString &deployment, const QJsonObject &before,
               const QJsonObject &after, const QString &reason, const Actor &actor)
 {
-    const pqxx::row r = tx.exec_params1(
-        "INSERT INTO mldeck.audit_log (actor_os, host, action, deployment, before, after, reason) "
-        "VALUES (NULLIF($1, ''), NULLIF($2, ''), $3, $4, $5::jsonb, $6::jsonb, NULLIF($7, '')) RETURNING change_id::text",
-        pg::utf8(actor.osUser), pg::utf8(actor.host), pg::utf8(action), pg::utf8(deployment), jsonText(before),
-        jsonText(after), pg::utf8(reason.trimmed()));
+    const pqxx::row r =
+        tx.exec_params1("INSERT INTO mldeck.audit_log (actor_os, host, action, deployment, before, after, reason) "
+                        "VALUES (NULLIF($1, ''), NULLIF($2, ''), $3, $4, $5::jsonb, $6::jsonb, NULLIF($7, '')) "
+                        "RETURNING change_id::text",
+                        pg::utf8(actor.osUser), pg::utf8(actor.host), pg::utf8(action), pg::utf8(deployment),
+                        jsonText(before), jsonText(after), pg::utf8(reason.trimmed()));
     return QString::fromUtf8(r[0].c_str());
 }
 
@@ -144,17 +150,21 @@ void moveAlias(pqxx::transaction_base &tx, const QString &deployment, const QStr
                    "updated_by = session_user",
                    pg::utf8(deployment), pg::utf8(alias), target);
     if (alias == kChampion)
-        tx.exec_params("DELETE FROM mldeck.model_aliases WHERE deployment = $1 AND alias = 'challenger' AND model_id = $2",
-                       pg::utf8(deployment), target);
+        tx.exec_params(
+            "DELETE FROM mldeck.model_aliases WHERE deployment = $1 AND alias = 'challenger' AND model_id = $2",
+            pg::utf8(deployment), target);
 }
 
-QString isoOrEmpty(const QDateTime &t) { return t.isValid() ? t.toUTC().toString(Qt::ISODateWithMs) : QString(); }
+QString isoOrEmpty(const QDateTime &t)
+{
+    return t.isValid() ? t.toUTC().toString(Qt::ISODateWithMs) : QString();
+}
 
 // Points alias at target (the caller checked it may), reads back both sides and writes the audit
 // row, all in the caller's transaction.
 AliasChange moveAliasAudited(pqxx::transaction_base &tx, const QString &deployment, const QString &alias,
-                             std::optional<qint64> current, qint64 target, const QString &action,
-                             const QString &reason, const Actor &actor)
+                             std::optional<qint64> current, qint64 target, const QString &action, const QString &reason,
+                             const Actor &actor)
 {
     AliasChange change;
     change.deployment = deployment;
@@ -195,8 +205,9 @@ Result<qint64> ModelRegistry::fileUsers(const QString &filePath, qint64 excludeM
 {
     try {
         pqxx::read_transaction tx(pg::raw(m_conn));
-        return tx.exec_params1("SELECT count(*) FROM mldeck.models WHERE file_path = $1 AND id <> $2",
-                               pg::utf8(filePath), excludeModelId)[0]
+        return tx
+            .exec_params1("SELECT count(*) FROM mldeck.models WHERE file_path = $1 AND id <> $2", pg::utf8(filePath),
+                          excludeModelId)[0]
             .as<qint64>();
     } catch (const std::exception &e) {
         return pg::toError(e, m_conn.endpoint(), StoreText::tr("looking up the models that use %1").arg(filePath));
@@ -217,7 +228,10 @@ Result<qint64> ModelRegistry::previousChampionId(const QString &deployment)
     }
 }
 
-bool ModelRegistry::isValidAlias(const QString &alias) { return alias == kChampion || alias == kChallenger; }
+bool ModelRegistry::isValidAlias(const QString &alias)
+{
+    return alias == kChampion || alias == kChallenger;
+}
 
 bool ModelRegistry::isValidVersion(const QString &version)
 {
@@ -228,18 +242,21 @@ bool ModelRegistry::isValidVersion(const QString &version)
 Result<ModelVersion> ModelRegistry::insert(const NewModelVersion &m, const Actor &actor)
 {
     if (!m.version.isEmpty() && !isValidVersion(m.version))
-        return Error{StoreText::tr("Invalid version \"%1\": use 1 to 64 letters, digits, '.', '_' or '-'.").arg(m.version)};
+        return Error{
+            StoreText::tr("Invalid version \"%1\": use 1 to 64 letters, digits, '.', '_' or '-'.").arg(m.version)};
     if (m.name.trimmed().isEmpty())
         return Error{StoreText::tr("A model version needs a name.")};
     try {
         pqxx::work tx(pg::raw(m_conn));
         if (!lockDeployment(tx, m.deployment))
             return unknownDeployment(m.deployment);
-        const pqxx::result same = tx.exec_params(
-            "SELECT version FROM mldeck.models WHERE deployment = $1 AND sha256 = $2", pg::utf8(m.deployment), pg::utf8(m.sha256));
+        const pqxx::result same =
+            tx.exec_params("SELECT version FROM mldeck.models WHERE deployment = $1 AND sha256 = $2",
+                           pg::utf8(m.deployment), pg::utf8(m.sha256));
         if (!same.empty())
-            return Error{StoreText::tr("This file (SHA-256 %1) is already registered for deployment \"%2\" as version %3.")
-                             .arg(m.sha256.left(12), m.deployment, QString::fromUtf8(same[0][0].c_str()))};
+            return Error{
+                StoreText::tr("This file (SHA-256 %1) is already registered for deployment \"%2\" as version %3.")
+                    .arg(m.sha256.left(12), m.deployment, QString::fromUtf8(same[0][0].c_str()))};
         QString version = m.version;
         if (version.isEmpty()) {
             version = QString::fromUtf8(
@@ -248,25 +265,29 @@ Result<ModelVersion> ModelRegistry::insert(const NewModelVersion &m, const Actor
                                 pg::utf8(m.deployment))[0]
                     .c_str());
         } else if (fetchByVersion(tx, m.deployment, version)) {
-            return Error{StoreText::tr("Deployment \"%1\" already has a version \"%2\"; choose another --version.").arg(m.deployment, version)};
+            return Error{StoreText::tr("Deployment \"%1\" already has a version \"%2\"; choose another --version.")
+                             .arg(m.deployment, version)};
         }
         QString parentId;
         if (!m.parentVersion.isEmpty()) {
             const auto parent = fetchByVersion(tx, m.deployment, m.parentVersion);
             if (!parent)
-                return Error{StoreText::tr("Parent version \"%1\" does not exist in deployment \"%2\".").arg(m.parentVersion, m.deployment)};
+                return Error{StoreText::tr("Parent version \"%1\" does not exist in deployment \"%2\".")
+                                 .arg(m.parentVersion, m.deployment)};
             parentId = QString::number(parent->id);
         }
         QString schemaId = m.featureSchemaId ? QString::number(*m.featureSchemaId) : QString();
         const pqxx::row r = tx.exec_params1(
-            "INSERT INTO mldeck.models (deployment, name, version, sha256, file_path, task, feature_schema, feature_names, "
+            "INSERT INTO mldeck.models (deployment, name, version, sha256, file_path, task, feature_schema, "
+            "feature_names, "
             "scaler, target_unit, parent_id, train_from, train_to, metrics) "
-            "VALUES ($1, $2, $3, $4, $5, $6, NULLIF($7, '')::integer, $8::text[], $9::jsonb, $10, NULLIF($11, '')::bigint, "
+            "VALUES ($1, $2, $3, $4, $5, $6, NULLIF($7, '')::integer, $8::text[], $9::jsonb, $10, NULLIF($11, "
+            "'')::bigint, "
             "NULLIF($12, '')::timestamptz, NULLIF($13, '')::timestamptz, $14::jsonb) RETURNING id",
-            pg::utf8(m.deployment), pg::utf8(m.name.trimmed()), pg::utf8(version), pg::utf8(m.sha256), pg::utf8(m.filePath),
-            pg::utf8(m.task), pg::utf8(schemaId), pgtext::textArray(m.featureNames),
-            QJsonDocument(m.scaler).toJson(QJsonDocument::Compact).toStdString(), pg::utf8(m.targetUnit), pg::utf8(parentId),
-            pg::utf8(isoOrEmpty(m.trainFrom)), pg::utf8(isoOrEmpty(m.trainTo)),
+            pg::utf8(m.deployment), pg::utf8(m.name.trimmed()), pg::utf8(version), pg::utf8(m.sha256),
+            pg::utf8(m.filePath), pg::utf8(m.task), pg::utf8(schemaId), pgtext::textArray(m.featureNames),
+            QJsonDocument(m.scaler).toJson(QJsonDocument::Compact).toStdString(), pg::utf8(m.targetUnit),
+            pg::utf8(parentId), pg::utf8(isoOrEmpty(m.trainFrom)), pg::utf8(isoOrEmpty(m.trainTo)),
             QJsonDocument(m.metrics).toJson(QJsonDocument::Compact).toStdString());
         const auto inserted = fetchById(tx, r[0].as<qint64>());
         QJsonObject after = auditModel(*inserted);
@@ -275,7 +296,8 @@ Result<ModelVersion> ModelRegistry::insert(const NewModelVersion &m, const Actor
         tx.commit();
         return *inserted;
     } catch (const std::exception &e) {
-        return pg::toError(e, m_conn.endpoint(), StoreText::tr("registering a model for deployment \"%1\"").arg(m.deployment));
+        return pg::toError(e, m_conn.endpoint(),
+                           StoreText::tr("registering a model for deployment \"%1\"").arg(m.deployment));
     }
 }
 
@@ -283,16 +305,17 @@ Result<QList<ModelVersion>> ModelRegistry::list(const QString &deployment, bool 
 {
     try {
         pqxx::read_transaction tx(pg::raw(m_conn));
-        const pqxx::result r =
-            tx.exec_params(select(" WHERE m.deployment = $1 AND ($2 OR NOT m.archived) ORDER BY m.created_at DESC, m.id DESC"),
-                           pg::utf8(deployment), includeArchived);
+        const pqxx::result r = tx.exec_params(
+            select(" WHERE m.deployment = $1 AND ($2 OR NOT m.archived) ORDER BY m.created_at DESC, m.id DESC"),
+            pg::utf8(deployment), includeArchived);
         QList<ModelVersion> out;
         for (const auto &row : r)
             out << rowToModel(row);
         tx.commit();
         return out;
     } catch (const std::exception &e) {
-        return pg::toError(e, m_conn.endpoint(), StoreText::tr("listing the models of deployment \"%1\"").arg(deployment));
+        return pg::toError(e, m_conn.endpoint(),
+                           StoreText::tr("listing the models of deployment \"%1\"").arg(deployment));
     }
 }
 
@@ -314,14 +337,15 @@ Result<std::optional<ModelVersion>> ModelRegistry::bySha256(const QString &deplo
 {
     try {
         pqxx::read_transaction tx(pg::raw(m_conn));
-        const pqxx::result r =
-            tx.exec_params(select(" WHERE m.deployment = $1 AND m.sha256 = $2"), pg::utf8(deployment), pg::utf8(sha256));
+        const pqxx::result r = tx.exec_params(select(" WHERE m.deployment = $1 AND m.sha256 = $2"),
+                                              pg::utf8(deployment), pg::utf8(sha256));
         tx.commit();
         if (r.empty())
             return std::optional<ModelVersion>();
         return std::optional<ModelVersion>(rowToModel(r[0]));
     } catch (const std::exception &e) {
-        return pg::toError(e, m_conn.endpoint(), StoreText::tr("looking up a model of deployment \"%1\"").arg(deployment));
+        return pg::toError(e, m_conn.endpoint(),
+                           StoreText::tr("looking up a model of deployment \"%1\"").arg(deployment));
     }
 }
 
@@ -340,7 +364,8 @@ Result<std::optional<ModelVersion>> ModelRegistry::byAlias(const QString &deploy
             return std::optional<ModelVersion>();
         return std::optional<ModelVersion>(rowToModel(r[0]));
     } catch (const std::exception &e) {
-        return pg::toError(e, m_conn.endpoint(), StoreText::tr("reading the %1 of deployment \"%2\"").arg(alias, deployment));
+        return pg::toError(e, m_conn.endpoint(),
+                           StoreText::tr("reading the %1 of deployment \"%2\"").arg(alias, deployment));
     }
 }
 
@@ -357,12 +382,14 @@ Result<AliasChange> ModelRegistry::promote(const QString &deployment, const QStr
         if (!target)
             return unknownVersion(deployment, version);
         if (target->archived)
-            return Error{StoreText::tr("%1@%2 is archived; an archived version cannot become %3.").arg(deployment, version, alias)};
+            return Error{StoreText::tr("%1@%2 is archived; an archived version cannot become %3.")
+                             .arg(deployment, version, alias)};
         const auto current = aliasTarget(tx, deployment, alias);
         if (current && *current == target->id)
             return Error{StoreText::tr("%1@%2 is already the %3; nothing changed.").arg(deployment, version, alias)};
         if (alias == kChallenger && target->isChampion())
-            return Error{StoreText::tr("%1@%2 is the champion; it cannot also be the challenger.").arg(deployment, version)};
+            return Error{
+                StoreText::tr("%1@%2 is the champion; it cannot also be the challenger.").arg(deployment, version)};
         AliasChange change = moveAliasAudited(tx, deployment, alias, current, target->id,
                                               QStringLiteral("model.promote"), reason, actor);
         tx.commit();
@@ -379,25 +406,29 @@ Result<AliasChange> ModelRegistry::restorePrevious(const QString &deployment, co
         if (!lockDeployment(tx, deployment))
             return unknownDeployment(deployment);
         const pqxx::result last = tx.exec_params(kLastChampionMove, pg::utf8(deployment));
-        const QJsonObject before =
-            last.empty() || last[0][0].is_null() ? QJsonObject() : QJsonDocument::fromJson(QByteArray(last[0][0].c_str())).object();
+        const QJsonObject before = last.empty() || last[0][0].is_null()
+                                       ? QJsonObject()
+                                       : QJsonDocument::fromJson(QByteArray(last[0][0].c_str())).object();
         if (!before.contains(QStringLiteral("model_id")))
             return Error{StoreText::tr("Deployment \"%1\" has no previous champion to restore.").arg(deployment)};
         const auto previous = fetchById(tx, before.value(QStringLiteral("model_id")).toInteger());
         if (!previous || previous->deployment != deployment)
-            return Error{StoreText::tr("The previous champion of \"%1\" no longer exists in the registry.").arg(deployment)};
+            return Error{
+                StoreText::tr("The previous champion of \"%1\" no longer exists in the registry.").arg(deployment)};
         if (previous->archived)
             return Error{StoreText::tr("The previous champion %1@%2 is archived; promote another version instead.")
                              .arg(deployment, previous->version)};
         const auto current = aliasTarget(tx, deployment, kChampion);
         if (current && *current == previous->id)
-            return Error{StoreText::tr("%1@%2 is already the champion; nothing changed.").arg(deployment, previous->version)};
+            return Error{
+                StoreText::tr("%1@%2 is already the champion; nothing changed.").arg(deployment, previous->version)};
         AliasChange change = moveAliasAudited(tx, deployment, kChampion, current, previous->id,
                                               QStringLiteral("model.restore_previous"), reason, actor);
         tx.commit();
         return change;
     } catch (const std::exception &e) {
-        return pg::toError(e, m_conn.endpoint(), StoreText::tr("restoring the previous champion of \"%1\"").arg(deployment));
+        return pg::toError(e, m_conn.endpoint(),
+                           StoreText::tr("restoring the previous champion of \"%1\"").arg(deployment));
     }
 }
 

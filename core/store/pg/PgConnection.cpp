@@ -1,10 +1,9 @@
 #include "core/store/pg/PgConnection.h"
-#include "core/store/pg/PgConnectionInternal.h"
 #include "core/Text.h"
+#include "core/store/pg/PgConnectionInternal.h"
 
 #include <QCoreApplication>
 #include <QRegularExpression>
-
 
 namespace mldeck {
 
@@ -17,7 +16,8 @@ namespace {
 QString cleanServerMessage(const char *what)
 {
     QString msg = QString::fromUtf8(what);
-    static const QRegularExpression connPrefix(QStringLiteral("connection to server (at|on socket) \"[^\"]*\"(, port \\d+)? failed:\\s*"));
+    static const QRegularExpression connPrefix(
+        QStringLiteral("connection to server (at|on socket) \"[^\"]*\"(, port \\d+)? failed:\\s*"));
     static const QRegularExpression severity(QStringLiteral("\\b(FATAL|ERROR|PANIC):\\s+"));
     msg.remove(connPrefix);
     msg.remove(severity);
@@ -27,7 +27,10 @@ QString cleanServerMessage(const char *what)
     return msg;
 }
 
-QString hostPort(const PgEndpoint &e) { return e.host + QLatin1Char(':') + QString::number(e.port); }
+QString hostPort(const PgEndpoint &e)
+{
+    return e.host + QLatin1Char(':') + QString::number(e.port);
+}
 
 } // namespace
 
@@ -44,7 +47,8 @@ Error toError(const std::exception &e, const PgEndpoint &endpoint, const QString
 {
     const QString detail = cleanServerMessage(e.what());
     if (dynamic_cast<const pqxx::broken_connection *>(&e))
-        return Error{StoreText::tr("lost the connection to PostgreSQL at %1 while %2: %3").arg(hostPort(endpoint), doing, detail)};
+        return Error{StoreText::tr("lost the connection to PostgreSQL at %1 while %2: %3")
+                         .arg(hostPort(endpoint), doing, detail)};
     if (dynamic_cast<const pqxx::in_doubt_error *>(&e))
         return Error{StoreText::tr("PostgreSQL at %1 went away while committing (%2): the outcome is unknown: %3")
                          .arg(hostPort(endpoint), doing, detail)};
@@ -69,8 +73,8 @@ Result<std::unique_ptr<PgConnection>> PgConnection::open(const PgEndpoint &endpo
     auto impl = std::make_unique<Impl>();
     impl->endpoint = endpoint;
     // TimeZone and client_encoding fixed for the session: text results do not depend on the server's defaults.
-    const QString connInfo = endpoint.toConnInfo(applicationName) +
-                             QStringLiteral(" client_encoding='UTF8' options='-c TimeZone=UTC'");
+    const QString connInfo =
+        endpoint.toConnInfo(applicationName) + QStringLiteral(" client_encoding='UTF8' options='-c TimeZone=UTC'");
     try {
         impl->conn = std::make_unique<pqxx::connection>(connInfo.toStdString());
         pqxx::nontransaction tx(*impl->conn);
@@ -78,9 +82,11 @@ Result<std::unique_ptr<PgConnection>> PgConnection::open(const PgEndpoint &endpo
         impl->currentUser = QString::fromStdString(r[0].as<std::string>());
         impl->serverVersion = QString::fromStdString(r[1].as<std::string>());
     } catch (const std::exception &e) {
-        return Error{StoreText::tr("cannot connect to PostgreSQL at %1: %2").arg(hostPort(endpoint), cleanServerMessage(e.what()))};
+        return Error{StoreText::tr("cannot connect to PostgreSQL at %1: %2")
+                         .arg(hostPort(endpoint), cleanServerMessage(e.what()))};
     }
-    qCDebug(lcPg) << "connected to" << endpoint.display() << "as" << impl->currentUser << "server" << impl->serverVersion;
+    qCDebug(lcPg) << "connected to" << endpoint.display() << "as" << impl->currentUser << "server"
+                  << impl->serverVersion;
     return std::unique_ptr<PgConnection>(new PgConnection(std::move(impl)));
 }
 
@@ -95,10 +101,19 @@ Status PgConnection::ping()
     }
 }
 
-QString PgConnection::currentUser() const { return m_impl->currentUser; }
+QString PgConnection::currentUser() const
+{
+    return m_impl->currentUser;
+}
 
-QString PgConnection::serverVersion() const { return m_impl->serverVersion; }
+QString PgConnection::serverVersion() const
+{
+    return m_impl->serverVersion;
+}
 
-const PgEndpoint &PgConnection::endpoint() const { return m_impl->endpoint; }
+const PgEndpoint &PgConnection::endpoint() const
+{
+    return m_impl->endpoint;
+}
 
 } // namespace mldeck

@@ -30,7 +30,10 @@ struct PgConnection::Impl
 
 namespace pg {
 
-inline pqxx::connection &raw(PgConnection &c) { return *c.impl().conn; }
+inline pqxx::connection &raw(PgConnection &c)
+{
+    return *c.impl().conn;
+}
 
 // Turns any exception thrown by libpqxx (or the standard library) into a message a user can
 // read: the server's own text without "ERROR:" noise, prefixed by what we were doing.
@@ -39,16 +42,25 @@ Error toError(const std::exception &e, const PgEndpoint &endpoint, const QString
 // The SQLSTATE of a pqxx::sql_error, else empty.
 QString sqlState(const std::exception &e);
 
-inline std::string utf8(const QString &s) { return s.toStdString(); }
+inline std::string utf8(const QString &s)
+{
+    return s.toStdString();
+}
 
 // Row readers shared by the stores. NULL -> null QString / invalid QDateTime / empty object.
-inline QString text(const pqxx::field &f) { return f.is_null() ? QString() : QString::fromUtf8(f.c_str()); }
+inline QString text(const pqxx::field &f)
+{
+    return f.is_null() ? QString() : QString::fromUtf8(f.c_str());
+}
 // A column selected as (extract(epoch FROM t) * 1000)::bigint.
 inline QDateTime msecs(const pqxx::field &f)
 {
     return f.is_null() ? QDateTime() : QDateTime::fromMSecsSinceEpoch(f.as<qint64>(), Qt::UTC);
 }
-inline QJsonObject jsonObject(const pqxx::field &f) { return QJsonDocument::fromJson(QByteArray(f.c_str())).object(); }
+inline QJsonObject jsonObject(const pqxx::field &f)
+{
+    return QJsonDocument::fromJson(QByteArray(f.c_str())).object();
+}
 
 // Appends an audit_log row inside the caller's transaction, so it commits or rolls back with the
 // change it records (defined in AuditLog.cpp). An invalid occurredAt stores NULL. true when the row

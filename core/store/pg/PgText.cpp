@@ -27,8 +27,7 @@ void civilFromDays(qint64 z, qint64 &y, unsigned &m, unsigned &d)
         ++y;
 }
 
-template <typename F>
-std::string floatText(F v)
+template <typename F> std::string floatText(F v)
 {
     if (std::isnan(v))
         return "NaN";
@@ -65,9 +64,15 @@ std::string timestamp(qint64 micros)
     return std::string(buf, size_t(n));
 }
 
-std::string float8(double v) { return floatText(v); }
+std::string float8(double v)
+{
+    return floatText(v);
+}
 
-std::string float4(float v) { return floatText(v); }
+std::string float4(float v)
+{
+    return floatText(v);
+}
 
 std::string realArray(const std::vector<float> &values)
 {

@@ -1,7 +1,7 @@
 #include "core/store/pg/PredictionLog.h"
+#include "core/Text.h"
 #include "core/store/pg/PgConnectionInternal.h"
 #include "core/store/pg/PgText.h"
-#include "core/Text.h"
 
 #include <QCoreApplication>
 
@@ -13,16 +13,15 @@ namespace mldeck {
 namespace {
 
 // COPY/INSERT column order of mldeck.predictions, shared by both write paths.
-const std::vector<std::string> kPredictionColumns{"ts",     "predicted",  "latency_ms",  "feature_schema",
-                                                  "failed", "path",       "deployment",  "request_key",
-                                                  "model_version", "error", "numeric", "categorical"};
+const std::vector<std::string> kPredictionColumns{"ts",      "predicted",  "latency_ms",  "feature_schema", "failed",
+                                                  "path",    "deployment", "request_key", "model_version",  "error",
+                                                  "numeric", "categorical"};
 const std::vector<std::string> kOutcomeColumns{"observed_at", "actual", "deployment", "request_key"};
-const std::vector<std::string> kFeedbackColumns{"ts", "positive", "deployment", "request_key", "comment",
-                                                "user_pseudonym"};
+const std::vector<std::string> kFeedbackColumns{"ts",          "positive", "deployment",
+                                                "request_key", "comment",  "user_pseudonym"};
 
 // One row as text fields; `null` marks SQL NULL. Reused across rows to avoid reallocations.
-template <size_t N>
-struct TextRow
+template <size_t N> struct TextRow
 {
     std::array<std::string, N> text;
     std::array<bool, N> null{};
@@ -41,11 +40,7 @@ struct TextRow
     const char *ptr(size_t i) const { return null[i] ? nullptr : text[i].c_str(); }
 
     // stream_to in libpqxx 6 takes a std::tuple; const char * gives it NULL (nullptr) for free.
-    template <size_t... I>
-    auto tuple(std::index_sequence<I...>) const
-    {
-        return std::make_tuple(ptr(I)...);
-    }
+    template <size_t... I> auto tuple(std::index_sequence<I...>) const { return std::make_tuple(ptr(I)...); }
     auto tuple() const { return tuple(std::make_index_sequence<N>{}); }
 };
 
@@ -167,12 +162,13 @@ Status PredictionLog::insertPredictionSingle(const PredictionRow &row)
 Result<int> PredictionLog::ensurePartitions(QDate from, QDate to)
 {
     if (!from.isValid() || !to.isValid() || to < from)
-        return Error{StoreText::tr("invalid partition range %1 .. %2").arg(from.toString(Qt::ISODate), to.toString(Qt::ISODate))};
+        return Error{StoreText::tr("invalid partition range %1 .. %2")
+                         .arg(from.toString(Qt::ISODate), to.toString(Qt::ISODate))};
     try {
         pqxx::work tx(pg::raw(m_conn));
-        const pqxx::row r = tx.exec_params1("SELECT mldeck.ensure_prediction_partitions($1::date, $2::date)",
-                                            from.toString(Qt::ISODate).toStdString(),
-                                            to.toString(Qt::ISODate).toStdString());
+        const pqxx::row r =
+            tx.exec_params1("SELECT mldeck.ensure_prediction_partitions($1::date, $2::date)",
+                            from.toString(Qt::ISODate).toStdString(), to.toString(Qt::ISODate).toStdString());
         tx.commit();
         return r[0].as<int>();
     } catch (const std::exception &e) {

@@ -1,7 +1,7 @@
 #include "core/store/pg/RetrainStore.h"
 
-#include "core/store/pg/PgConnectionInternal.h"
 #include "core/Text.h"
+#include "core/store/pg/PgConnectionInternal.h"
 
 #include <QJsonDocument>
 #include <QUuid>
@@ -10,10 +10,16 @@ namespace mldeck {
 
 namespace {
 
-std::string json(const QJsonObject &o) { return QJsonDocument(o).toJson(QJsonDocument::Compact).toStdString(); }
+std::string json(const QJsonObject &o)
+{
+    return QJsonDocument(o).toJson(QJsonDocument::Compact).toStdString();
+}
 
 // NULL for an empty text or an invalid time.
-std::optional<std::string> orNull(const QString &s) { return s.isEmpty() ? std::nullopt : std::optional(pg::utf8(s)); }
+std::optional<std::string> orNull(const QString &s)
+{
+    return s.isEmpty() ? std::nullopt : std::optional(pg::utf8(s));
+}
 std::optional<std::string> orNull(const QDateTime &t)
 {
     return t.isValid() ? std::optional(t.toUTC().toString(Qt::ISODateWithMs).toStdString()) : std::nullopt;
@@ -49,8 +55,7 @@ RetrainRun runOf(const pqxx::row &r)
 }
 
 // An UPDATE ... RETURNING id of one run, committed; false when no row matched.
-template <typename... Args>
-bool updateRun(PgConnection &conn, const char *sql, Args &&...args)
+template <typename... Args> bool updateRun(PgConnection &conn, const char *sql, Args &&...args)
 {
     pqxx::work tx(pg::raw(conn));
     const bool matched = !tx.exec_params(sql, std::forward<Args>(args)...).empty();
@@ -73,8 +78,10 @@ Result<qint64> RetrainStore::insertRun(const QString &deployment, const QString 
             pg::utf8(deployment), pg::utf8(trigger), dryRun, json(params));
         tx.commit();
         if (r.empty())
-            return Error{StoreText::tr("A retrain run of \"%1\" is already queued or running; wait for it to finish or cancel it.")
-                             .arg(deployment)};
+            return Error{
+                StoreText::tr(
+                    "A retrain run of \"%1\" is already queued or running; wait for it to finish or cancel it.")
+                    .arg(deployment)};
         return r[0][0].as<qint64>();
     } catch (const std::exception &e) {
         return pg::toError(e, m_conn.endpoint(), StoreText::tr("recording a retrain run of \"%1\"").arg(deployment));
@@ -106,7 +113,7 @@ Status RetrainStore::finish(qint64 id, const Finish &f)
                        "decision_reason = $6, result_version = $7, result_model_id = $8 "
                        "WHERE id = $1 AND state IN ('queued', 'running') RETURNING id",
                        id, pg::utf8(f.state), orNull(f.error), json(f.metrics), orNull(f.decision),
-                        orNull(f.decisionReason), orNull(f.resultVersion), f.resultModelId))
+                       orNull(f.decisionReason), orNull(f.resultVersion), f.resultModelId))
             return Error{StoreText::tr("Retrain run %1 has already finished.").arg(id)};
         return {};
     } catch (const std::exception &e) {
@@ -170,10 +177,10 @@ Result<QList<RetrainRun>> RetrainStore::list(const QString &deployment, int limi
 {
     try {
         pqxx::read_transaction tx(pg::raw(m_conn));
-        const pqxx::result rows = tx.exec_params(
-            std::string("SELECT ") + kRunColumns +
-                " FROM mldeck.retrain_runs WHERE ($1 = '' OR deployment = $1) ORDER BY id DESC LIMIT $2",
-            pg::utf8(deployment), qMax(1, limit));
+        const pqxx::result rows =
+            tx.exec_params(std::string("SELECT ") + kRunColumns +
+                               " FROM mldeck.retrain_runs WHERE ($1 = '' OR deployment = $1) ORDER BY id DESC LIMIT $2",
+                           pg::utf8(deployment), qMax(1, limit));
         QList<RetrainRun> runs;
         for (const auto &r : rows)
             runs << runOf(r);
@@ -193,7 +200,8 @@ Result<std::optional<QJsonObject>> RetrainStore::loadSettings(const QString &dep
             return std::optional<QJsonObject>();
         return std::optional<QJsonObject>(pg::jsonObject(r[0][0]));
     } catch (const std::exception &e) {
-        return pg::toError(e, m_conn.endpoint(), StoreText::tr("reading the retrain settings of \"%1\"").arg(deployment));
+        return pg::toError(e, m_conn.endpoint(),
+                           StoreText::tr("reading the retrain settings of \"%1\"").arg(deployment));
     }
 }
 
@@ -213,7 +221,8 @@ Status RetrainStore::saveSettings(const QString &deployment, const QJsonObject &
         tx.commit();
         return {};
     } catch (const std::exception &e) {
-        return pg::toError(e, m_conn.endpoint(), StoreText::tr("storing the retrain settings of \"%1\"").arg(deployment));
+        return pg::toError(e, m_conn.endpoint(),
+                           StoreText::tr("storing the retrain settings of \"%1\"").arg(deployment));
     }
 }
 
@@ -221,9 +230,10 @@ Result<RetrainStore::FeedbackCounts> RetrainStore::feedbackCounts(const QString 
 {
     try {
         pqxx::read_transaction tx(pg::raw(m_conn));
-        const pqxx::row r = tx.exec_params1("SELECT count(*), count(*) FILTER (WHERE NOT positive) FROM mldeck.feedback "
-                                            "WHERE deployment = $1 AND ts >= now() - make_interval(days => $2)",
-                                            pg::utf8(deployment), days);
+        const pqxx::row r =
+            tx.exec_params1("SELECT count(*), count(*) FILTER (WHERE NOT positive) FROM mldeck.feedback "
+                            "WHERE deployment = $1 AND ts >= now() - make_interval(days => $2)",
+                            pg::utf8(deployment), days);
         return FeedbackCounts{r[0].as<qint64>(), r[1].as<qint64>()};
     } catch (const std::exception &e) {
         return pg::toError(e, m_conn.endpoint(), StoreText::tr("counting the feedback of \"%1\"").arg(deployment));
@@ -247,7 +257,8 @@ Result<QSet<qint64>> RetrainStore::negativeFeedbackTimes(const QString &deployme
             out.insert(r[0].as<qint64>());
         return out;
     } catch (const std::exception &e) {
-        return pg::toError(e, m_conn.endpoint(), StoreText::tr("reading the negative feedback of \"%1\"").arg(deployment));
+        return pg::toError(e, m_conn.endpoint(),
+                           StoreText::tr("reading the negative feedback of \"%1\"").arg(deployment));
     }
 }
 
@@ -255,9 +266,10 @@ Result<qint64> RetrainStore::countFeedbackOlderThan(const QString &deployment, i
 {
     try {
         pqxx::read_transaction tx(pg::raw(m_conn));
-        return tx.exec_params1("SELECT count(*) FROM mldeck.feedback WHERE deployment = $1 "
-                               "AND ts < now() - make_interval(days => $2)",
-                               pg::utf8(deployment), olderThanDays)[0]
+        return tx
+            .exec_params1("SELECT count(*) FROM mldeck.feedback WHERE deployment = $1 "
+                          "AND ts < now() - make_interval(days => $2)",
+                          pg::utf8(deployment), olderThanDays)[0]
             .as<qint64>();
     } catch (const std::exception &e) {
         return pg::toError(e, m_conn.endpoint(), StoreText::tr("counting the feedback of \"%1\"").arg(deployment));

@@ -29,8 +29,8 @@ public:
     // or running: the partial unique index retrain_runs_one_active decides, so two sessions cannot both start.
     Result<qint64> insertRun(const QString &deployment, const QString &trigger, bool dryRun, const QJsonObject &params);
     // queued -> running, with what the run starts from.
-    Status markRunning(qint64 id, const QJsonObject &params, const QString &baseVersion, std::optional<qint64> baseModelId,
-                       const QDateTime &dataFrom, const QDateTime &dataTo);
+    Status markRunning(qint64 id, const QJsonObject &params, const QString &baseVersion,
+                       std::optional<qint64> baseModelId, const QDateTime &dataFrom, const QDateTime &dataTo);
     struct Finish
     {
         QString state; // succeeded, failed, cancelled

@@ -1,7 +1,7 @@
 #include "core/store/pg/RolloutPlanStore.h"
 
-#include "core/store/pg/PgConnectionInternal.h"
 #include "core/Text.h"
+#include "core/store/pg/PgConnectionInternal.h"
 
 #include <QStringList>
 
@@ -70,7 +70,8 @@ Status RolloutPlanStore::save(const QString &deployment, const StagedPlan &plan,
             "max_latency_p95_ms = EXCLUDED.max_latency_p95_ms, max_error_rate = EXCLUDED.max_error_rate, "
             "current_step = EXCLUDED.current_step, "
             "step_started_at = CASE WHEN EXCLUDED.current_step < 0 THEN NULL "
-            "  WHEN EXCLUDED.current_step = p.current_step AND p.steps[p.current_step + 1] = EXCLUDED.steps[EXCLUDED.current_step + 1] "
+            "  WHEN EXCLUDED.current_step = p.current_step AND p.steps[p.current_step + 1] = "
+            "EXCLUDED.steps[EXCLUDED.current_step + 1] "
             "  THEN p.step_started_at ELSE now() END, "
             "updated_at = now(), updated_by = session_user",
             pg::utf8(deployment), pg::utf8(stepsLiteral(plan.steps)), qint64(g.minSamples), qint64(g.minSoakSeconds),
@@ -86,10 +87,11 @@ Status RolloutPlanStore::setCurrentStep(const QString &deployment, int step)
 {
     try {
         pqxx::work tx(pg::raw(m_conn));
-        const pqxx::result r = tx.exec_params("UPDATE mldeck.rollout_plans SET current_step = $2, step_started_at = now(), "
-                                              "updated_at = now(), updated_by = session_user "
-                                              "WHERE deployment = $1 RETURNING 1",
-                                              pg::utf8(deployment), step);
+        const pqxx::result r =
+            tx.exec_params("UPDATE mldeck.rollout_plans SET current_step = $2, step_started_at = now(), "
+                           "updated_at = now(), updated_by = session_user "
+                           "WHERE deployment = $1 RETURNING 1",
+                           pg::utf8(deployment), step);
         tx.commit();
         if (r.empty())
             return Error{StoreText::tr("Deployment \"%1\" has no stored plan.").arg(deployment)};

@@ -1,7 +1,7 @@
 #include "core/store/pg/WindowMetricsQuery.h"
 
-#include "core/store/pg/PgConnectionInternal.h"
 #include "core/Text.h"
+#include "core/store/pg/PgConnectionInternal.h"
 
 namespace mldeck {
 
@@ -81,8 +81,7 @@ Result<WindowMetrics> WindowMetricsQuery::mlWindow(const QString &deployment, in
     }
 }
 
-Result<WindowMetricsQuery::WhatIfData> WindowMetricsQuery::whatIfData(const QString &deployment, int hours,
-                                                                      int maxKeys)
+Result<WindowMetricsQuery::WhatIfData> WindowMetricsQuery::whatIfData(const QString &deployment, int hours, int maxKeys)
 {
     try {
         pqxx::read_transaction tx(pg::raw(m_conn));

@@ -177,8 +177,8 @@ Status DependencyStore::report(const DependencyReport &report, int ttlMs)
     if (!r)
         return r.error();
     if (r->isInteger() && r->integer == 1)
-        qCInfo(lcRedis) << "dependency" << report.name << "of" << report.deployment << "now" << state
-                        << "fallback" << fallback;
+        qCInfo(lcRedis) << "dependency" << report.name << "of" << report.deployment << "now" << state << "fallback"
+                        << fallback;
     return {};
 }
 

@@ -1,10 +1,10 @@
 #include "core/store/redis/FlagStore.h"
 
+#include "core/Text.h"
 #include "core/domain/Deployment.h"
 #include "core/rollout/FlagValues.h"
 #include "core/store/redis/RedisConnection.h"
 #include "core/store/redis/RedisLog.h"
-#include "core/Text.h"
 
 #include <QCoreApplication>
 #include <QDateTime>
@@ -109,7 +109,7 @@ Status checkDeployment(const QString &deployment)
 {
     if (!isValidDeploymentName(deployment))
         return Error{StoreText::tr("\"%1\" is not a valid deployment name (lower-case letter first, then up to 62 of "
-                        "a-z, 0-9, _ and -).")
+                                   "a-z, 0-9, _ and -).")
                          .arg(deployment)};
     return {};
 }
@@ -188,8 +188,8 @@ Result<FlagState> FlagStore::read(const QString &deployment)
     return flagStateFromFields(deployment, *fields);
 }
 
-Result<FlagState> FlagStore::write(const QString &deployment, const FlagChange &change,
-                                   qint64 expectedVersion, const QString &changeId)
+Result<FlagState> FlagStore::write(const QString &deployment, const FlagChange &change, qint64 expectedVersion,
+                                   const QString &changeId)
 {
     m_lastWriteConflict = false;
     if (Status s = checkDeployment(deployment); !s)
@@ -203,8 +203,7 @@ Result<FlagState> FlagStore::write(const QString &deployment, const FlagChange &
         return Error{StoreText::tr("The expected version must not be negative (got %1).").arg(expectedVersion)};
 
     const QByteArray enabled = change.mlEnabled ? boolText(*change.mlEnabled) : QByteArray("");
-    const QByteArray pct =
-        change.trafficPercentage ? QByteArray::number(*change.trafficPercentage) : QByteArray("");
+    const QByteArray pct = change.trafficPercentage ? QByteArray::number(*change.trafficPercentage) : QByteArray("");
     const QByteArray fallback = change.fallbackOnError ? boolText(*change.fallbackOnError) : QByteArray("");
     auto r = m_conn.command({QByteArrayLiteral("EVAL"), QByteArray(kWriteScript), "2", key(deployment),
                              deploymentsKey(), QByteArray::number(expectedVersion), enabled, pct, fallback,
@@ -219,9 +218,8 @@ Result<FlagState> FlagStore::write(const QString &deployment, const FlagChange &
             StoreText::tr("Deployment \"%1\" has no flags in Redis yet; create them first (mldeckctl flags init).")
                 .arg(deployment)};
     if (outcome == "wrongtype")
-        return Error{
-            StoreText::tr("The Redis key %1 is not a hash but a %2; refusing to overwrite it.")
-                .arg(QString::fromUtf8(key(deployment)), QString::fromUtf8(r->array.value(1).string))};
+        return Error{StoreText::tr("The Redis key %1 is not a hash but a %2; refusing to overwrite it.")
+                         .arg(QString::fromUtf8(key(deployment)), QString::fromUtf8(r->array.value(1).string))};
     if (outcome == "conflict") {
         m_lastWriteConflict = true;
         const RedisValue &now = r->array.value(2);
@@ -229,8 +227,8 @@ Result<FlagState> FlagStore::write(const QString &deployment, const FlagChange &
             return unexpectedReply(QStringLiteral("the flag write"));
         return Error{
             StoreText::tr("Conflict: the flags of \"%1\" were changed by %2 at %3 (now version %4: ml_enabled=%5, "
-               "ml_traffic_percentage=%6, fallback_on_error=%7) while you expected version %8. "
-               "Nothing was written; re-read and try again.")
+                          "ml_traffic_percentage=%6, fallback_on_error=%7) while you expected version %8. "
+                          "Nothing was written; re-read and try again.")
                 .arg(deployment, orDash(now.array.at(0)), orDash(now.array.at(1)),
                      r->array.value(1).string.isEmpty() ? QStringLiteral("-")
                                                         : QString::fromUtf8(r->array.value(1).string),
@@ -254,9 +252,9 @@ Result<FlagStore::Rollback> FlagStore::rollback(const QString &deployment, const
         return s.error();
     if (actor.trimmed().isEmpty())
         return Error{StoreText::tr("A flag change needs an actor (who makes it) for updated_by.")};
-    auto r = m_conn.command({QByteArrayLiteral("EVAL"), QByteArray(kRollbackScript), "2", key(deployment),
-                             deploymentsKey(), actor.toUtf8(), nowIso(), channel(), deployment.toUtf8(),
-                             changeId.toUtf8()});
+    auto r =
+        m_conn.command({QByteArrayLiteral("EVAL"), QByteArray(kRollbackScript), "2", key(deployment), deploymentsKey(),
+                        actor.toUtf8(), nowIso(), channel(), deployment.toUtf8(), changeId.toUtf8()});
     if (!r)
         return r.error();
     if (!r->isArray() || r->array.size() != 3)
@@ -304,9 +302,9 @@ Result<FlagState> FlagStore::initialiseIfMissing(const QString &deployment, cons
     const QByteArray enabled = boolText(defaults.mlEnabled.value_or(safe.mlEnabled));
     const QByteArray pct = QByteArray::number(defaults.trafficPercentage.value_or(safe.trafficPercentage));
     const QByteArray fallback = boolText(defaults.fallbackOnError.value_or(safe.fallbackOnError));
-    auto r = m_conn.command({QByteArrayLiteral("EVAL"), QByteArray(kInitScript), "2", key(deployment),
-                             deploymentsKey(), enabled, pct, fallback, defaults.actor.toUtf8(), nowIso(),
-                             channel(), deployment.toUtf8()});
+    auto r =
+        m_conn.command({QByteArrayLiteral("EVAL"), QByteArray(kInitScript), "2", key(deployment), deploymentsKey(),
+                        enabled, pct, fallback, defaults.actor.toUtf8(), nowIso(), channel(), deployment.toUtf8()});
     if (!r)
         return r.error();
     if (!r->isArray() || r->array.isEmpty())

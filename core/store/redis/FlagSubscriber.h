@@ -25,8 +25,7 @@ struct FlagChangeEvent
 class FlagSubscriber final
 {
 public:
-    static Result<std::unique_ptr<FlagSubscriber>>
-    open(const RedisEndpoint &endpoint); // connects and SUBSCRIBEs
+    static Result<std::unique_ptr<FlagSubscriber>> open(const RedisEndpoint &endpoint); // connects and SUBSCRIBEs
     ~FlagSubscriber();
     FlagSubscriber(const FlagSubscriber &) = delete;
     FlagSubscriber &operator=(const FlagSubscriber &) = delete;

@@ -1,7 +1,7 @@
 #include "core/store/redis/RedisConnection.h"
 
-#include "core/store/redis/RedisLog.h"
 #include "core/Text.h"
+#include "core/store/redis/RedisLog.h"
 
 #include <QCoreApplication>
 #include <QDeadlineTimer>
@@ -104,9 +104,10 @@ struct RedisConnection::Impl
     Error ioError(const QByteArray &what, int savedErrno) const
     {
         if (ctx && ctx->err == REDIS_ERR_IO && (savedErrno == EAGAIN || savedErrno == EWOULDBLOCK))
-            return Error{StoreText::tr("Redis at %1 did not answer %2 within %3 ms (server down, frozen or overloaded).")
-                             .arg(where(), QString::fromUtf8(what))
-                             .arg(endpoint.timeoutMs)};
+            return Error{
+                StoreText::tr("Redis at %1 did not answer %2 within %3 ms (server down, frozen or overloaded).")
+                    .arg(where(), QString::fromUtf8(what))
+                    .arg(endpoint.timeoutMs)};
         if (ctx && ctx->err == REDIS_ERR_EOF)
             return Error{
                 StoreText::tr("Redis at %1 closed the connection during %2.").arg(where(), QString::fromUtf8(what))};
@@ -137,8 +138,7 @@ struct RedisConnection::Impl
             lens.push_back(size_t(a.size()));
         }
         errno = 0;
-        ReplyPtr reply(
-            static_cast<redisReply *>(redisCommandArgv(ctx, int(args.size()), args.data(), lens.data())));
+        ReplyPtr reply(static_cast<redisReply *>(redisCommandArgv(ctx, int(args.size()), args.data(), lens.data())));
         const int savedErrno = errno;
         if (!reply) {
             qCInfo(lcRedis) << "command" << name << "failed on" << where() << ctx->errstr;
@@ -195,17 +195,16 @@ Result<std::unique_ptr<RedisConnection>> RedisConnection::open(const RedisEndpoi
                 StoreText::tr("Redis at %1 rejected the login%2: %3")
                     .arg(endpoint.display(),
                          endpoint.user.isEmpty() ? QString() : StoreText::tr(" of user \"%1\"").arg(endpoint.user),
-                         impl->lastErrorReply.isEmpty() ? r.errorMessage()
-                                                        : QString::fromUtf8(impl->lastErrorReply))};
+                         impl->lastErrorReply.isEmpty() ? r.errorMessage() : QString::fromUtf8(impl->lastErrorReply))};
     }
     if (endpoint.db != 0) {
         auto r = impl->run({QByteArrayLiteral("SELECT"), QByteArray::number(endpoint.db)});
         if (!r)
-            return Error{StoreText::tr("Redis at %1 cannot select database %2: %3")
-                             .arg(endpoint.display())
-                             .arg(endpoint.db)
-                             .arg(impl->lastErrorReply.isEmpty() ? r.errorMessage()
-                                                                 : QString::fromUtf8(impl->lastErrorReply))};
+            return Error{
+                StoreText::tr("Redis at %1 cannot select database %2: %3")
+                    .arg(endpoint.display())
+                    .arg(endpoint.db)
+                    .arg(impl->lastErrorReply.isEmpty() ? r.errorMessage() : QString::fromUtf8(impl->lastErrorReply))};
     }
     auto pong = impl->run({QByteArrayLiteral("PING")});
     if (!pong) {

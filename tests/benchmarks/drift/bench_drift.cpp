@@ -101,9 +101,8 @@ int main(int argc, char **argv)
     }
     file.close();
     QProcess python;
-    python.start(QStringLiteral("/usr/bin/python3"),
-                 {QStringLiteral(MLDECK_DRIFT_SCIPY_SCRIPT), file.fileName(), QString::number(rows),
-                  QString::number(features)});
+    python.start(QStringLiteral("/usr/bin/python3"), {QStringLiteral(MLDECK_DRIFT_SCIPY_SCRIPT), file.fileName(),
+                                                      QString::number(rows), QString::number(features)});
     if (!python.waitForFinished(600'000) || python.exitCode() != 0) {
         std::printf("scipy: not measured (%s)\n", qPrintable(QString::fromUtf8(python.readAllStandardError())));
         return 0;

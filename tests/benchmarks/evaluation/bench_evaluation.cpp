@@ -54,14 +54,17 @@ double pythonRowsPerSecond(const QString &csv, const QString &model, int threads
 {
     QProcess p;
     p.start(QStringLiteral("/usr/bin/python3"),
-            {QStringLiteral(MLDECK_SOURCE_DIR "/tests/benchmarks/evaluation/bench_eval.py"), QStringLiteral("--csv"), csv,
-             QStringLiteral("--model"), model, QStringLiteral("--threads"), QString::number(threads)});
+            {QStringLiteral(MLDECK_SOURCE_DIR "/tests/benchmarks/evaluation/bench_eval.py"), QStringLiteral("--csv"),
+             csv, QStringLiteral("--model"), model, QStringLiteral("--threads"), QString::number(threads)});
     if (!p.waitForFinished(600000) || p.exitCode() != 0) {
         std::fprintf(stderr, "python failed: %s\n", p.readAllStandardError().constData());
         return 0;
     }
     const QByteArray out = p.readAllStandardOutput().trimmed();
-    return QJsonDocument::fromJson(out.split('\n').constLast()).object().value(QStringLiteral("rows_per_second")).toDouble();
+    return QJsonDocument::fromJson(out.split('\n').constLast())
+        .object()
+        .value(QStringLiteral("rows_per_second"))
+        .toDouble();
 }
 
 // The same batches as evaluateModel, run by LibTorch in this process: rows/s, best of 3.
@@ -145,7 +148,8 @@ int main(int argc, char **argv)
     writeCsv(big, compareRows);
     // The LSTM runs at ~1k rows/s on this CPU (both LibTorch and python3-torch), so 1 M rows compare the
     // scripted MLP with its traced twin; pass a smaller compareRows to time MLP vs LSTM.
-    for (const auto &pair : {std::pair{"eta_mlp.pt", "fixtures/eta_mlp_traced.pt"}, std::pair{"eta_mlp.pt", "eta_lstm.pt"}}) {
+    for (const auto &pair :
+         {std::pair{"eta_mlp.pt", "fixtures/eta_mlp_traced.pt"}, std::pair{"eta_mlp.pt", "eta_lstm.pt"}}) {
         const qint64 n = std::string(pair.second) == "eta_lstm.pt" ? std::min<qint64>(compareRows, 20000) : compareRows;
         const QString file = n == compareRows ? big : dir.filePath(QStringLiteral("compare_small.csv"));
         if (n != compareRows)
@@ -166,9 +170,9 @@ int main(int argc, char **argv)
                 stageStart = t.elapsed();
             }
         });
-        std::printf("compare %s vs %s on %lld rows: %.1f s (%s, %d resamples)\n", pair.first, pair.second,
-                    qlonglong(n), double(t.elapsed()) / 1000,
-                    out ? "done" : qPrintable(out.errorMessage()), out ? out->resamples : 0);
+        std::printf("compare %s vs %s on %lld rows: %.1f s (%s, %d resamples)\n", pair.first, pair.second, qlonglong(n),
+                    double(t.elapsed()) / 1000, out ? "done" : qPrintable(out.errorMessage()),
+                    out ? out->resamples : 0);
         for (const QString &v : out ? out->verdicts : QStringList())
             std::printf("   %s\n", qPrintable(v));
     }

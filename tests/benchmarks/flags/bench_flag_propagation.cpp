@@ -147,7 +147,8 @@ int main(int argc, char **argv)
 
     const double p50ping = percentile(ping, 0.5), p99ping = percentile(ping, 0.99);
     const double p50 = percentile(propagation, 0.5), p99 = percentile(propagation, 0.99);
-    std::printf("redis PING round trip:         p50 %.3f ms  p99 %.3f ms  (%zu pings)\n", p50ping, p99ping, ping.size());
+    std::printf("redis PING round trip:         p50 %.3f ms  p99 %.3f ms  (%zu pings)\n", p50ping, p99ping,
+                ping.size());
     std::printf("flag change -> other client:   p50 %.3f ms  p99 %.3f ms  (%zu of %d changes seen)\n", p50, p99,
                 propagation.size(), kChanges);
     std::printf("ratio to PING:                 p50 %.2fx  p99 %.2fx  (goal <= 3x)\n", p50 / p50ping, p99 / p99ping);

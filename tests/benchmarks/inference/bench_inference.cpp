@@ -14,7 +14,8 @@ using namespace mldeck;
 int main(int argc, char **argv)
 {
     QCoreApplication app(argc, argv);
-    const QString dir = argc > 1 ? QString::fromLocal8Bit(argv[1]) : QStringLiteral(MLDECK_SOURCE_DIR "/resources/models");
+    const QString dir =
+        argc > 1 ? QString::fromLocal8Bit(argv[1]) : QStringLiteral(MLDECK_SOURCE_DIR "/resources/models");
     RideDelayGenerator gen(11);
     std::vector<FeatureRow> rows;
     for (int i = 0; i < 1000; ++i)

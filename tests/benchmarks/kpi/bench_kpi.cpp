@@ -20,8 +20,8 @@
 #include "core/store/pg/Migrator.h"
 #include "core/store/pg/PgConnection.h"
 #include "core/store/pg/PredictionLog.h"
-#include "tests/support/TestServers.h"
 #include "tests/support/PgSql.h"
+#include "tests/support/TestServers.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -122,7 +122,8 @@ double copyRowsPerSecond(PredictionLog &log, const std::vector<PredictionRow> &r
     t.start();
     for (size_t start = 0; start < rows.size(); start += 1000) {
         const size_t end = std::min(rows.size(), start + 1000);
-        if (const Status st = log.appendPredictions({rows.begin() + qsizetype(start), rows.begin() + qsizetype(end)}); !st)
+        if (const Status st = log.appendPredictions({rows.begin() + qsizetype(start), rows.begin() + qsizetype(end)});
+            !st)
             die(st.errorMessage());
     }
     return double(rows.size()) / (double(t.nsecsElapsed()) / 1e9);
@@ -135,10 +136,10 @@ int main(int argc, char **argv)
     QCoreApplication app(argc, argv);
     QCommandLineParser parser;
     parser.addHelpOption();
-    parser.addOption({QStringLiteral("rows"), QStringLiteral("Predictions generated (default 10000000)."), QStringLiteral("n"),
-                      QStringLiteral("10000000")});
-    parser.addOption({QStringLiteral("days"), QStringLiteral("Days they span, ending now (default 30)."), QStringLiteral("d"),
-                      QStringLiteral("30")});
+    parser.addOption({QStringLiteral("rows"), QStringLiteral("Predictions generated (default 10000000)."),
+                      QStringLiteral("n"), QStringLiteral("10000000")});
+    parser.addOption({QStringLiteral("days"), QStringLiteral("Days they span, ending now (default 30)."),
+                      QStringLiteral("d"), QStringLiteral("30")});
     parser.process(app);
     const qint64 rows = qMax<qint64>(1000, parser.value(QStringLiteral("rows")).toLongLong());
     const int days = qBound(1, parser.value(QStringLiteral("days")).toInt(), 60);
@@ -177,37 +178,41 @@ SELECT to_timestamp(%1 + i * %2::float8 / %3), CASE WHEN fail THEN NULL ELSE 2 +
        CASE WHEN path <> 'heuristic' THEN (ARRAY['v1', 'v2'])[1 + (i / 7) % 2] END
 FROM (SELECT i, random() < 0.02 AS fail, (ARRAY['ml', 'ml', 'heuristic', 'fallback'])[1 + i % 4] AS path
       FROM generate_series(%4::bigint, %5::bigint - 1) i) g)SQL")
-                                           .arg(from)
-                                           .arg(qint64(days) * 86400)
-                                           .arg(rows)
-                                           .arg(lo)
-                                           .arg(hi));
+                                     .arg(from)
+                                     .arg(qint64(days) * 86400)
+                                     .arg(rows)
+                                     .arg(lo)
+                                     .arg(hi));
         genMs += timedExec(conn, QStringLiteral(R"SQL(
 INSERT INTO mldeck.outcomes (observed_at, actual, deployment, request_key)
 SELECT to_timestamp(%1 + i * %2::float8 / %3) + interval '20 min', 2 + 10 * random(), 'eta', 'r' || i
 FROM generate_series(%4::bigint, %5::bigint - 1) i WHERE i % 10 <> 0)SQL")
-                                           .arg(from)
-                                           .arg(qint64(days) * 86400)
-                                           .arg(rows)
-                                           .arg(lo)
-                                           .arg(hi));
+                                     .arg(from)
+                                     .arg(qint64(days) * 86400)
+                                     .arg(rows)
+                                     .arg(lo)
+                                     .arg(hi));
     }
     timedExec(conn, QStringLiteral("ALTER TABLE mldeck.predictions ENABLE TRIGGER kpi_predictions; "
                                    "ALTER TABLE mldeck.outcomes ENABLE TRIGGER kpi_outcomes"));
-    const double stateMs = timedExec(conn, QStringLiteral(
-        "INSERT INTO mldeck.kpi_outcome_state (deployment, request_key, outcome_id, observed_at, actual) "
-        "SELECT DISTINCT ON (deployment, request_key) deployment, request_key, id, observed_at, actual "
-        "FROM mldeck.outcomes ORDER BY deployment, request_key, observed_at DESC, id DESC; ANALYZE"));
-    const double rebuildMs = timedExec(conn, QStringLiteral("SELECT mldeck.kpi_rebuild('eta', to_timestamp(%1), to_timestamp(%2))")
-                                                 .arg(from)
-                                                 .arg(now + 3600));
+    const double stateMs = timedExec(
+        conn, QStringLiteral(
+                  "INSERT INTO mldeck.kpi_outcome_state (deployment, request_key, outcome_id, observed_at, actual) "
+                  "SELECT DISTINCT ON (deployment, request_key) deployment, request_key, id, observed_at, actual "
+                  "FROM mldeck.outcomes ORDER BY deployment, request_key, observed_at DESC, id DESC; ANALYZE"));
+    const double rebuildMs =
+        timedExec(conn, QStringLiteral("SELECT mldeck.kpi_rebuild('eta', to_timestamp(%1), to_timestamp(%2))")
+                            .arg(from)
+                            .arg(now + 3600));
     timedExec(conn, QStringLiteral("VACUUM ANALYZE"));
     QList<QStringList> sizes;
-    timedQuery(conn, QStringLiteral("SELECT (SELECT count(*) FROM mldeck.kpi_minute), (SELECT count(*) FROM mldeck.kpi_hour), "
-                                    "pg_size_pretty(pg_total_relation_size('mldeck.kpi_minute')), "
-                                    "pg_size_pretty(pg_total_relation_size('mldeck.kpi_hour')), "
-                                    "(SELECT count(*) FROM mldeck.outcomes)"),
-               &sizes);
+    timedQuery(
+        conn,
+        QStringLiteral("SELECT (SELECT count(*) FROM mldeck.kpi_minute), (SELECT count(*) FROM mldeck.kpi_hour), "
+                       "pg_size_pretty(pg_total_relation_size('mldeck.kpi_minute')), "
+                       "pg_size_pretty(pg_total_relation_size('mldeck.kpi_hour')), "
+                       "(SELECT count(*) FROM mldeck.outcomes)"),
+        &sizes);
     out() << QStringLiteral("generate: %1 s (raw rows), latest-outcome state: %2 s, kpi_rebuild: %3 s\n")
                  .arg(genMs / 1000, 0, 'f', 1)
                  .arg(stateMs / 1000, 0, 'f', 1)
@@ -276,8 +281,9 @@ FROM generate_series(%4::bigint, %5::bigint - 1) i WHERE i % 10 <> 0)SQL")
         t.start();
         (void)store.applyPendingOutcomes();
         const double pendingMs = double(t.nsecsElapsed()) / 1e6;
-        out() << QStringLiteral("KpiStore::read %1 d of hour rows: %2 ms (%3 rows); 24 h of minute rows: %4 ms (%5 rows); "
-                                "applyPendingOutcomes (none queued): %6 ms\n")
+        out() << QStringLiteral(
+                     "KpiStore::read %1 d of hour rows: %2 ms (%3 rows); 24 h of minute rows: %4 ms (%5 rows); "
+                     "applyPendingOutcomes (none queued): %6 ms\n")
                      .arg(days)
                      .arg(hourMs, 0, 'f', 1)
                      .arg(nHour)
@@ -300,7 +306,7 @@ SELECT to_timestamp(%1 + i / 2000.0), 2 + 10 * random(), exp(random() * 6 - 1)::
        (ARRAY['ml', 'ml', 'heuristic', 'fallback'])[1 + i % 4], 'eta', 'next-' || i,
        CASE WHEN i % 4 <> 2 THEN 'v2' END
 FROM generate_series(0, 119999) i)SQL")
-                                                          .arg(now));
+                                                    .arg(now));
         QElapsedTimer t;
         t.start();
         auto snap = cache.refresh(conn, now + 60);
@@ -365,8 +371,9 @@ FROM generate_series(0, 119999) i)SQL")
         const double off = timedBatches(5, 1000);
         timedExec(conn, QStringLiteral("ALTER TABLE mldeck.outcomes ENABLE TRIGGER kpi_outcomes"));
         const double on = timedBatches(5, 2000);
-        out() << QStringLiteral("outcome batches of 1000 (corrections of random earlier predictions): trigger off %1 ms, "
-                                "trigger on %2 ms per batch\n")
+        out() << QStringLiteral(
+                     "outcome batches of 1000 (corrections of random earlier predictions): trigger off %1 ms, "
+                     "trigger on %2 ms per batch\n")
                      .arg(off, 0, 'f', 1)
                      .arg(on, 0, 'f', 1);
     }
@@ -385,7 +392,8 @@ FROM generate_series(0, 119999) i)SQL")
             env.insert(QStringLiteral("MLDECK_BENCH_PG_URL"), db.endpoint().toUrl(true));
             env.insert(QStringLiteral("MLDECK_BENCH_MEMORY_ONLY"), QStringLiteral("1"));
             if (withTorch)
-                env.insert(QStringLiteral("LD_PRELOAD"), QStringLiteral("/usr/lib/x86_64-linux-gnu/libtorch_cpu.so.1.13"));
+                env.insert(QStringLiteral("LD_PRELOAD"),
+                           QStringLiteral("/usr/lib/x86_64-linux-gnu/libtorch_cpu.so.1.13"));
             gui.setProcessEnvironment(env);
             gui.setProcessChannelMode(QProcess::ForwardedChannels);
             gui.start(charts, {});

@@ -10,8 +10,8 @@
 #include "core/services/metrics/MetricsCollector.h"
 #include "core/store/pg/Migrator.h"
 #include "core/store/pg/PgConnection.h"
-#include "tests/support/TestServers.h"
 #include "tests/support/PgSql.h"
+#include "tests/support/TestServers.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -63,11 +63,15 @@ FROM generate_series(0::bigint, %3::bigint - 1) i WHERE i % 10 <> 0)SQL")
                    .arg(now - from)
                    .arg(rows)
                    .arg(d));
-    exec(conn, QStringLiteral("INSERT INTO mldeck.kpi_outcome_state (deployment, request_key, outcome_id, observed_at, actual) "
-                              "SELECT DISTINCT ON (request_key) deployment, request_key, id, observed_at, actual "
-                              "FROM mldeck.outcomes WHERE deployment = '%1' ORDER BY request_key, observed_at DESC, id DESC")
+    exec(conn, QStringLiteral(
+                   "INSERT INTO mldeck.kpi_outcome_state (deployment, request_key, outcome_id, observed_at, actual) "
+                   "SELECT DISTINCT ON (request_key) deployment, request_key, id, observed_at, actual "
+                   "FROM mldeck.outcomes WHERE deployment = '%1' ORDER BY request_key, observed_at DESC, id DESC")
                    .arg(d));
-    exec(conn, QStringLiteral("SELECT mldeck.kpi_rebuild('%1', to_timestamp(%2), to_timestamp(%3))").arg(d).arg(from).arg(now + 3600));
+    exec(conn, QStringLiteral("SELECT mldeck.kpi_rebuild('%1', to_timestamp(%2), to_timestamp(%3))")
+                   .arg(d)
+                   .arg(from)
+                   .arg(now + 3600));
 }
 
 struct Figures
@@ -110,15 +114,19 @@ int main(int argc, char **argv)
     QCoreApplication app(argc, argv);
     std::setvbuf(stdout, nullptr, _IOLBF, 0);
     QCommandLineParser parser;
-    parser.addOption({QStringLiteral("rows-per-deployment"), QStringLiteral("Predictions per deployment (default 20000)."),
-                      QStringLiteral("n"), QStringLiteral("20000")});
-    parser.addOption({QStringLiteral("big-rows"), QStringLiteral("Predictions of the large deployment (default 2000000)."),
-                      QStringLiteral("n"), QStringLiteral("2000000")});
+    parser.addOption({QStringLiteral("rows-per-deployment"),
+                      QStringLiteral("Predictions per deployment (default 20000)."), QStringLiteral("n"),
+                      QStringLiteral("20000")});
+    parser.addOption({QStringLiteral("big-rows"),
+                      QStringLiteral("Predictions of the large deployment (default 2000000)."), QStringLiteral("n"),
+                      QStringLiteral("2000000")});
     parser.process(app);
-    const qint64 perDeployment = std::max<qint64>(100, parser.value(QStringLiteral("rows-per-deployment")).toLongLong());
+    const qint64 perDeployment =
+        std::max<qint64>(100, parser.value(QStringLiteral("rows-per-deployment")).toLongLong());
     const qint64 bigRows = std::max<qint64>(1000, parser.value(QStringLiteral("big-rows")).toLongLong());
     if (qEnvironmentVariableIsEmpty("MLDECK_TEST_PG_URL") || qEnvironmentVariableIsEmpty("MLDECK_TEST_REDIS_URL")) {
-        std::fprintf(stderr, "bench_metrics: set MLDECK_TEST_PG_URL and MLDECK_TEST_REDIS_URL (mldeck-dev bench does)\n");
+        std::fprintf(stderr,
+                     "bench_metrics: set MLDECK_TEST_PG_URL and MLDECK_TEST_REDIS_URL (mldeck-dev bench does)\n");
         return 2;
     }
     test::ScratchDatabase db(QStringLiteral("benchmetrics"));

@@ -83,17 +83,17 @@ int main(int argc, char **argv)
         bool done = false;
         QElapsedTimer wall;
         wall.start();
-        jobs.post(&app,
-                  [&] {
-                      return trainModel(demoModel(QStringLiteral("eta_mlp.pt")), mlpTrain, validation,
-                                        params(threads), QStringLiteral("bench"),
-                                        dir.filePath(QStringLiteral("stall.pt")));
-                  },
-                  [&](Result<TrainingResult> r) {
-                      done = true;
-                      if (!r)
-                          std::printf("  training failed: %s\n", qPrintable(r.errorMessage()));
-                  });
+        jobs.post(
+            &app,
+            [&] {
+                return trainModel(demoModel(QStringLiteral("eta_mlp.pt")), mlpTrain, validation, params(threads),
+                                  QStringLiteral("bench"), dir.filePath(QStringLiteral("stall.pt")));
+            },
+            [&](Result<TrainingResult> r) {
+                done = true;
+                if (!r)
+                    std::printf("  training failed: %s\n", qPrintable(r.errorMessage()));
+            });
         sinceTick.start();
         timer.start(10);
         while (!done)

@@ -114,11 +114,16 @@ int main(int argc, char **argv)
     if (!before.isEmpty())
         measure("mldeckctl --help (tree before the split)", {before, QStringLiteral("--help")}, {});
     if (!redis.isEmpty()) {
-        runOnce({cli, QStringLiteral("flags"), QStringLiteral("init"), QStringLiteral("--deployment"), QStringLiteral("benchcli"),
-                 QStringLiteral("--redis"), redis},
+        runOnce({cli, QStringLiteral("flags"), QStringLiteral("init"), QStringLiteral("--deployment"),
+                 QStringLiteral("benchcli"), QStringLiteral("--redis"), redis},
                 {});
-        const QStringList status{cli, QStringLiteral("flags"), QStringLiteral("status"), QStringLiteral("--deployment"),
-                                 QStringLiteral("benchcli"), QStringLiteral("--redis"), redis};
+        const QStringList status{cli,
+                                 QStringLiteral("flags"),
+                                 QStringLiteral("status"),
+                                 QStringLiteral("--deployment"),
+                                 QStringLiteral("benchcli"),
+                                 QStringLiteral("--redis"),
+                                 redis};
         measure("mldeckctl flags status (now)", status, {});
         measure("mldeckctl flags status (LibTorch loaded)", status, {torch});
         if (!before.isEmpty()) {

@@ -8,9 +8,9 @@
 #include "core/store/pg/DeploymentStore.h"
 #include "core/store/pg/Migrator.h"
 #include "core/store/pg/PgConnection.h"
+#include "tests/support/PgSql.h"
 #include "tests/support/TestChecks.h"
 #include "tests/support/TestServers.h"
-#include "tests/support/PgSql.h"
 #include "ui/ConnectionSession.h"
 #include "ui/notifications/DesktopNotifier.h"
 #include "ui/pages/AlertsDriftPage.h"
@@ -39,7 +39,8 @@ private:
 
     qint64 raise(const QString &key, const QString &title)
     {
-        const auto r = AlertStore(*m_conn).raise(m_dep, QStringLiteral("kpi"), QStringLiteral("critical"), key, title, {});
+        const auto r =
+            AlertStore(*m_conn).raise(m_dep, QStringLiteral("kpi"), QStringLiteral("critical"), key, title, {});
         if (!r) {
             MLDECK_FAIL_IN_HELPER(QStringLiteral("raise: ") + r.errorMessage());
             return -1;
@@ -77,7 +78,8 @@ private Q_SLOTS:
         QMainWindow window;
         auto *notifier = new ui::DesktopNotifier(session, &window);
         QList<QPair<QString, QString>> shown;
-        notifier->setSink([&](const QString &title, const QString &message, const Alert &) { shown << qMakePair(title, message); });
+        notifier->setSink(
+            [&](const QString &title, const QString &message, const Alert &) { shown << qMakePair(title, message); });
         QSignalSpy checked(notifier, &ui::DesktopNotifier::alertsChecked);
         QTRY_VERIFY_WITH_TIMEOUT(checked.count() >= 1, 10000);
         QVERIFY(shown.isEmpty()); // open at start-up: not news
@@ -94,8 +96,10 @@ private Q_SLOTS:
         QCOMPARE(shown[0].second, QStringLiteral("Failure rate > 20.0 %"));
 
         // Refreshing again (still firing, refreshed by the guard) shows nothing new.
-        QVERIFY(AlertStore(*m_conn).raise(m_dep, QStringLiteral("kpi"), QStringLiteral("critical"), QStringLiteral("failure_rate"),
-                                          QStringLiteral("Failure rate > 20.0 %"), {}).ok());
+        QVERIFY(AlertStore(*m_conn)
+                    .raise(m_dep, QStringLiteral("kpi"), QStringLiteral("critical"), QStringLiteral("failure_rate"),
+                           QStringLiteral("Failure rate > 20.0 %"), {})
+                    .ok());
         checked.clear();
         notifier->refresh();
         QTRY_VERIFY_WITH_TIMEOUT(checked.count() >= 1, 10000);
@@ -103,7 +107,8 @@ private Q_SLOTS:
         QCOMPARE(notifier->notificationCount(), 1);
 
         // Resolved and fired again: a new alert row, so a new notification.
-        QVERIFY(AlertStore(*m_conn).resolve(m_dep, QStringLiteral("kpi"), QStringLiteral("failure_rate"), m_actor).value());
+        QVERIFY(
+            AlertStore(*m_conn).resolve(m_dep, QStringLiteral("kpi"), QStringLiteral("failure_rate"), m_actor).value());
         const qint64 again = raise(QStringLiteral("failure_rate"), QStringLiteral("Failure rate > 20.0 %"));
         QVERIFY(again != fresh);
         checked.clear();
@@ -119,8 +124,8 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(checked.count() >= 1, 10000);
         QVERIFY2(window.statusBar()->currentMessage().contains(QStringLiteral("ML latency p95 > 2000 ms")),
                  qPrintable(window.statusBar()->currentMessage()));
-        for (const QString &key : {QStringLiteral("failure_rate"), QStringLiteral("mae"), QStringLiteral("latency_p95_ms"),
-                                   QStringLiteral("old_rule")})
+        for (const QString &key : {QStringLiteral("failure_rate"), QStringLiteral("mae"),
+                                   QStringLiteral("latency_p95_ms"), QStringLiteral("old_rule")})
             QVERIFY(AlertStore(*m_conn).resolve(m_dep, QStringLiteral("kpi"), key, m_actor).ok());
         Q_UNUSED(old)
     }
@@ -129,12 +134,17 @@ private Q_SLOTS:
     {
         // Half of the last minute's predictions failed; the guard sees it and the rule goes pending.
         const qint64 now = QDateTime::currentSecsSinceEpoch();
-        QVERIFY(test::exec(*m_conn, QStringLiteral("INSERT INTO mldeck.predictions (ts, predicted, latency_ms, failed, path, deployment, "
-                                            "request_key, model_version, numeric) SELECT to_timestamp(%1) + i * interval '1 ms', "
-                                            "CASE WHEN mod(i, 2) = 0 THEN NULL ELSE 3.0 END, 80, mod(i, 2) = 0, 'ml', '%2', 'g' || i, 'v1', "
-                                            "ARRAY[1.0]::real[] FROM generate_series(0, 199) AS i")
-                                 .arg(now - 30)
-                                 .arg(m_dep)).ok());
+        QVERIFY(
+            test::exec(
+                *m_conn,
+                QStringLiteral(
+                    "INSERT INTO mldeck.predictions (ts, predicted, latency_ms, failed, path, deployment, "
+                    "request_key, model_version, numeric) SELECT to_timestamp(%1) + i * interval '1 ms', "
+                    "CASE WHEN mod(i, 2) = 0 THEN NULL ELSE 3.0 END, 80, mod(i, 2) = 0, 'ml', '%2', 'g' || i, 'v1', "
+                    "ARRAY[1.0]::real[] FROM generate_series(0, 199) AS i")
+                    .arg(now - 30)
+                    .arg(m_dep))
+                .ok());
         AlertRule rule = AlertRule::defaultFor(AlertRule::Metric::FailureRate);
         rule.pendingSeconds = 600;
         QVERIFY(AlertRuleStore(*m_conn).saveRule(m_dep, rule, m_actor).ok());
@@ -160,10 +170,17 @@ private Q_SLOTS:
             if (model.ruleAt(r)->rule.id == QLatin1String("failure_rate"))
                 row = r;
         QVERIFY(row >= 0);
-        QCOMPARE(model.index(row, 0).data(ui::AlertRulesTableModel::StateKeyRole).toString(), QStringLiteral("pending"));
-        QVERIFY(model.index(row, ui::AlertRulesTableModel::State).data().toString().startsWith(QStringLiteral("Pending since")));
+        QCOMPARE(model.index(row, 0).data(ui::AlertRulesTableModel::StateKeyRole).toString(),
+                 QStringLiteral("pending"));
+        QVERIFY(model.index(row, ui::AlertRulesTableModel::State)
+                    .data()
+                    .toString()
+                    .startsWith(QStringLiteral("Pending since")));
         QCOMPARE(model.index(row, ui::AlertRulesTableModel::LastValue).data().toString(), QStringLiteral("50.0 %"));
-        QVERIFY(model.index(row, ui::AlertRulesTableModel::Condition).data().toString().contains(QStringLiteral("for 600 s")));
+        QVERIFY(model.index(row, ui::AlertRulesTableModel::Condition)
+                    .data()
+                    .toString()
+                    .contains(QStringLiteral("for 600 s")));
         QVERIFY(page.rulesView()->summaryText().contains(QStringLiteral("1 pending")));
         if (const QString shot = qEnvironmentVariable("MLDECK_TEST_SCREENSHOT"); !shot.isEmpty()) {
             page.findChild<QTabWidget *>(QStringLiteral("alertTabs"))->setCurrentIndex(1);

@@ -2,14 +2,15 @@
 #include "core/demo/DemoCsv.h"
 #include "core/demo/RideDelayGenerator.h"
 #include "core/ml/ModelWorker.h"
-#include "tests/support/EventLoopHeartbeat.h"
-#include "tests/support/TestChecks.h"
 #include "core/secrets/SecretStore.h"
 #include "core/services/ConnectionMonitor.h"
+#include "tests/support/EventLoopHeartbeat.h"
+#include "tests/support/TestChecks.h"
 #include "ui/ConnectionSession.h"
 #include "ui/pages/models/CompareView.h"
 #include "ui/pages/models/compare/ReportCharts.h"
 
+#include <QDir>
 #include <QFile>
 #include <QFileInfo>
 #include <QLabel>
@@ -19,7 +20,6 @@
 #include <QSignalSpy>
 #include <QTableWidget>
 #include <QTemporaryDir>
-#include <QDir>
 #include <QTest>
 
 #include <csignal>
@@ -112,7 +112,8 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(done.count(), 1, 120000);
         QCOMPARE(done.at(0).at(0).toString(), QStringLiteral("done"));
         const QString verdict = view->findChild<QLabel *>(QStringLiteral("compareVerdict"))->text();
-        QVERIFY2(verdict.contains(QStringLiteral("eta_lstm")) && verdict.contains(QStringLiteral("MAE")), qPrintable(verdict));
+        QVERIFY2(verdict.contains(QStringLiteral("eta_lstm")) && verdict.contains(QStringLiteral("MAE")),
+                 qPrintable(verdict));
         auto *metrics = view->findChild<QTableWidget *>(QStringLiteral("compareMetricsTable"));
         QCOMPARE(metrics->rowCount(), 2);
         QCOMPARE(metrics->item(0, 0)->text(), QStringLiteral("eta_mlp.pt"));

@@ -57,7 +57,8 @@ private Q_SLOTS:
         QVERIFY2(out.size() <= 2 * columns + 2, qPrintable(QString::number(out.size())));
         QCOMPARE(out.first(), pts.front());
         QCOMPARE(out.last(), pts.back());
-        QVERIFY(std::is_sorted(out.begin(), out.end(), [](const QPointF &a, const QPointF &b) { return a.x() < b.x(); }));
+        QVERIFY(
+            std::is_sorted(out.begin(), out.end(), [](const QPointF &a, const QPointF &b) { return a.x() < b.x(); }));
         QVERIFY(out.contains(QPointF(123'457, 50.0)));
         QVERIFY(out.contains(QPointF(876'543, -50.0)));
 
@@ -65,7 +66,9 @@ private Q_SLOTS:
         const double xMin = pts.front().x(), xMax = pts.back().x();
         std::vector<double> lo(size_t(columns), 1e300), hi(size_t(columns), -1e300), klo(size_t(columns), 1e300),
             khi(size_t(columns), -1e300);
-        auto col = [&](double x) { return std::clamp(int(std::floor((x - xMin) * columns / (xMax - xMin))), 0, columns - 1); };
+        auto col = [&](double x) {
+            return std::clamp(int(std::floor((x - xMin) * columns / (xMax - xMin))), 0, columns - 1);
+        };
         for (int i = 1; i < n - 1; ++i) {
             const int c = col(pts[size_t(i)].x());
             lo[size_t(c)] = std::min(lo[size_t(c)], pts[size_t(i)].y());

@@ -1,8 +1,8 @@
 #include "core/config/Settings.h"
 #include "core/domain/FeatureSchema.h"
-#include "core/store/pg/DeploymentStore.h"
 #include "core/secrets/SecretStore.h"
 #include "core/services/ConnectionMonitor.h"
+#include "core/store/pg/DeploymentStore.h"
 #include "core/store/pg/Migrator.h"
 #include "core/store/pg/PgConnection.h"
 #include "core/store/pg/PredictionLog.h"
@@ -91,7 +91,10 @@ double figure(ui::DashboardPage &page, const char *key)
     return page.tile(QString::fromLatin1(key))->property("figure").toDouble();
 }
 
-bool near(double a, double b, double rel = 1e-9) { return std::abs(a - b) <= rel * std::max(1.0, std::abs(b)); }
+bool near(double a, double b, double rel = 1e-9)
+{
+    return std::abs(a - b) <= rel * std::max(1.0, std::abs(b));
+}
 
 } // namespace
 
@@ -163,7 +166,8 @@ private:
     void checkTiles(ui::DashboardPage &page, const QList<Raw> &rows)
     {
         const Expected e = recompute(rows);
-        QVERIFY2(near(figure(page, "mae"), e.mae), qPrintable(QStringLiteral("%1 vs %2").arg(figure(page, "mae")).arg(e.mae)));
+        QVERIFY2(near(figure(page, "mae"), e.mae),
+                 qPrintable(QStringLiteral("%1 vs %2").arg(figure(page, "mae")).arg(e.mae)));
         QCOMPARE(page.tile(QStringLiteral("mae"))->valueText(), ui::KpiTiles::formatMinutes(e.mae));
         QVERIFY(near(figure(page, "r2"), e.r2));
         QCOMPARE(page.tile(QStringLiteral("r2"))->valueText(), ui::KpiTiles::formatRatio(e.r2));
@@ -222,13 +226,15 @@ private Q_SLOTS:
         int shown = page.snapshotsShown();
         QTest::mouseClick(page.rangeSelector()->rangeButton(QStringLiteral("15m")), Qt::LeftButton);
         QCOMPARE(page.currentQuery()->rangeSeconds(), qint64(900));
-        QTRY_VERIFY_WITH_TIMEOUT(page.snapshotsShown() > shown && page.state() == ui::DashboardPage::State::Live, 15000);
+        QTRY_VERIFY_WITH_TIMEOUT(page.snapshotsShown() > shown && page.state() == ui::DashboardPage::State::Live,
+                                 15000);
         checkTiles(page, m_recent);
         // 24 h: both again.
         shown = page.snapshotsShown();
         QTest::mouseClick(page.rangeSelector()->rangeButton(QStringLiteral("24h")), Qt::LeftButton);
         QCOMPARE(page.currentQuery()->rangeSeconds(), qint64(86400));
-        QTRY_VERIFY_WITH_TIMEOUT(page.snapshotsShown() > shown && page.state() == ui::DashboardPage::State::Live, 15000);
+        QTRY_VERIFY_WITH_TIMEOUT(page.snapshotsShown() > shown && page.state() == ui::DashboardPage::State::Live,
+                                 15000);
         checkTiles(page, m_old + m_recent);
 
         // A prediction written now is on the tiles within 5 s (auto-refresh every 5 s; a little slack for
@@ -265,7 +271,8 @@ private Q_SLOTS:
         QTest::mouseClick(page.rangeSelector()->applyButton(), Qt::LeftButton);
         QVERIFY(page.rangeSelector()->customError().isEmpty());
         QCOMPARE(page.currentQuery()->live, false);
-        QTRY_VERIFY_WITH_TIMEOUT(page.snapshotsShown() > shown && page.state() == ui::DashboardPage::State::Live, 15000);
+        QTRY_VERIFY_WITH_TIMEOUT(page.snapshotsShown() > shown && page.state() == ui::DashboardPage::State::Live,
+                                 15000);
         checkTiles(page, m_recent);
     }
 
@@ -287,7 +294,8 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(page.deploymentBox()->findText(m_dep) >= 0, 20000);
         page.deploymentBox()->setCurrentIndex(page.deploymentBox()->findText(m_dep));
         QTest::mouseClick(page.rangeSelector()->rangeButton(QStringLiteral("15m")), Qt::LeftButton);
-        QTRY_VERIFY2_WITH_TIMEOUT(page.state() == ui::DashboardPage::State::NoData, qPrintable(page.stateText()), 20000);
+        QTRY_VERIFY2_WITH_TIMEOUT(page.state() == ui::DashboardPage::State::NoData, qPrintable(page.stateText()),
+                                  20000);
         QCOMPARE(page.tile(QStringLiteral("mae"))->valueText(), ui::KpiTiles::tr("no data"));
         QVERIFY(!page.tile(QStringLiteral("mae"))->property("figure").isValid());
         m_dep = keep;

@@ -11,8 +11,8 @@
 #include "core/store/pg/AlertStore.h"
 #include "core/store/pg/Migrator.h"
 #include "core/store/pg/PgConnection.h"
-#include "tests/support/TestServers.h"
 #include "tests/support/PgSql.h"
+#include "tests/support/TestServers.h"
 #include "ui/Theme.h"
 #include "ui/pages/DashboardPage.h"
 #include "ui/pages/dashboard/DependencyStrip.h"
@@ -52,7 +52,8 @@ class TestGuiDependencies final : public QObject
     {
         auto conn = PgConnection::open(m_db->endpoint(), QStringLiteral("test")).value();
         QList<Alert> out;
-        const QList<Alert> all = AlertStore(*conn).list(dep, true).value(); // kept: a range-for over a temporary's value() dangles
+        const QList<Alert> all =
+            AlertStore(*conn).list(dep, true).value(); // kept: a range-for over a temporary's value() dangles
         for (const Alert &a : all)
             if (a.dedupKey == QLatin1String("dependency_fallback"))
                 out << a;
@@ -117,7 +118,8 @@ private Q_SLOTS:
         // The dashboard lists deployments with logged predictions: wait for the first batch.
         auto pg = PgConnection::open(m_db->endpoint(), QStringLiteral("test")).value();
         auto logged = [&] {
-            const auto rows = test::query(*pg, QStringLiteral("SELECT count(*) FROM mldeck.kpi_hour WHERE deployment = $1"), {dep});
+            const auto rows =
+                test::query(*pg, QStringLiteral("SELECT count(*) FROM mldeck.kpi_hour WHERE deployment = $1"), {dep});
             return rows && !rows->isEmpty() && rows->first().first().toLongLong() > 0;
         };
         QTRY_VERIFY_WITH_TIMEOUT(logged(), kTimeoutMs);
@@ -161,7 +163,8 @@ private Q_SLOTS:
             auto conn = PgConnection::open(m_db->endpoint(), QStringLiteral("test")).value();
             AlertRule rule = AlertRule::defaultFor(AlertRule::Metric::DependencyFallback);
             rule.threshold = 0;
-            QVERIFY(AlertRuleStore(*conn).saveRule(dep, rule, AlertActor{QStringLiteral("tester"), QStringLiteral("host")}));
+            QVERIFY(AlertRuleStore(*conn).saveRule(dep, rule,
+                                                   AlertActor{QStringLiteral("tester"), QStringLiteral("host")}));
         }
         GuardContext guard;
         guard.redis = test::TestServers::redis();

@@ -6,9 +6,9 @@
 #include "core/store/pg/DeploymentStore.h"
 #include "core/store/pg/Migrator.h"
 #include "core/store/pg/PgConnection.h"
+#include "tests/support/PgSql.h"
 #include "tests/support/TestChecks.h"
 #include "tests/support/TestServers.h"
-#include "tests/support/PgSql.h"
 #include "ui/ConnectionSession.h"
 #include "ui/pages/AlertsDriftPage.h"
 #include "ui/pages/drift/AlertsTableModel.h"
@@ -78,14 +78,14 @@ private Q_SLOTS:
         QTest::mouseClick(view->viewport(), Qt::LeftButton, {}, cell.center());
         QTRY_VERIFY(page.acknowledgeButton()->isEnabled());
         QTest::mouseClick(page.acknowledgeButton(), Qt::LeftButton);
-        QTRY_COMPARE_WITH_TIMEOUT(
-            page.alertsModel().index(0, 0).data(ui::AlertsTableModel::StateKeyRole).toString(),
-            QStringLiteral("acknowledged"), 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(page.alertsModel().index(0, 0).data(ui::AlertsTableModel::StateKeyRole).toString(),
+                                  QStringLiteral("acknowledged"), 10000);
         QVERIFY(!page.alertsModel().index(0, ui::AlertsTableModel::AcknowledgedBy).data().toString().isEmpty());
         QVERIFY(!page.acknowledgeButton()->isEnabled()); // already acknowledged
-        const auto audit = test::query(*m_conn, QStringLiteral("SELECT count(*) FROM mldeck.audit_log WHERE action = "
-                                                        "'alert.acknowledge' AND (after ->> 'id')::bigint = $1"),
-                                         {QString::number(m_alertId)});
+        const auto audit = test::query(*m_conn,
+                                       QStringLiteral("SELECT count(*) FROM mldeck.audit_log WHERE action = "
+                                                      "'alert.acknowledge' AND (after ->> 'id')::bigint = $1"),
+                                       {QString::number(m_alertId)});
         QVERIFY(audit.ok());
         QCOMPARE(audit->first().first(), QStringLiteral("1"));
 
@@ -99,11 +99,11 @@ private Q_SLOTS:
                        QLatin1String("acknowledged");
             },
             300));
-        page.setSilenceAsker([](QWidget *) { return std::optional<QDateTime>(QDateTime::currentDateTimeUtc().addSecs(3600)); });
+        page.setSilenceAsker(
+            [](QWidget *) { return std::optional<QDateTime>(QDateTime::currentDateTimeUtc().addSecs(3600)); });
         QTest::mouseClick(page.silenceButton(), Qt::LeftButton);
-        QTRY_COMPARE_WITH_TIMEOUT(
-            page.alertsModel().index(0, 0).data(ui::AlertsTableModel::StateKeyRole).toString(),
-            QStringLiteral("silenced"), 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(page.alertsModel().index(0, 0).data(ui::AlertsTableModel::StateKeyRole).toString(),
+                                  QStringLiteral("silenced"), 10000);
         QVERIFY(page.statusText().contains(QStringLiteral("silenced")));
     }
 
@@ -112,16 +112,19 @@ private Q_SLOTS:
         // 600 reference rows an hour ago, 600 current rows (shifted) in the last minute.
         const QDateTime now = QDateTime::currentDateTimeUtc();
         for (const auto &[from, shift] : {std::pair{now.addSecs(-3600), 0.0}, std::pair{now.addSecs(-50), 2.0}})
-            QVERIFY(test::exec(*m_conn, QStringLiteral("INSERT INTO mldeck.predictions (ts, predicted, path, deployment, "
-                                                "request_key, numeric) SELECT '%1'::timestamptz + i * interval "
-                                                "'50 milliseconds', 1.0, 'ml', '%2', 'k' || i || '%3', "
-                                                "ARRAY[%3 + mod(i, 97) / 10.0]::real[] FROM generate_series(0, 599) AS i")
-                                     .arg(from.toString(Qt::ISODateWithMs), m_dep)
-                                     .arg(shift))
+            QVERIFY(test::exec(*m_conn,
+                               QStringLiteral("INSERT INTO mldeck.predictions (ts, predicted, path, deployment, "
+                                              "request_key, numeric) SELECT '%1'::timestamptz + i * interval "
+                                              "'50 milliseconds', 1.0, 'ml', '%2', 'k' || i || '%3', "
+                                              "ARRAY[%3 + mod(i, 97) / 10.0]::real[] FROM generate_series(0, 599) AS i")
+                                   .arg(from.toString(Qt::ISODateWithMs), m_dep)
+                                   .arg(shift))
                         .ok());
-        QVERIFY(test::exec(*m_conn, QStringLiteral("UPDATE mldeck.deployments SET settings = '{\"drift\": {\"window\": \"2m\", "
-                                            "\"reference\": \"period:%1/%2\"}}' WHERE name = '%3'")
-                                 .arg(now.addSecs(-3700).toString(Qt::ISODate), now.addSecs(-3000).toString(Qt::ISODate), m_dep))
+        QVERIFY(test::exec(
+                    *m_conn,
+                    QStringLiteral("UPDATE mldeck.deployments SET settings = '{\"drift\": {\"window\": \"2m\", "
+                                   "\"reference\": \"period:%1/%2\"}}' WHERE name = '%3'")
+                        .arg(now.addSecs(-3700).toString(Qt::ISODate), now.addSecs(-3000).toString(Qt::ISODate), m_dep))
                     .ok());
         QTemporaryDir dir;
         Settings settings(dir.filePath(QStringLiteral("mldeck.ini")));
@@ -135,7 +138,8 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(page.driftModel().rowCount() >= 1, 15000);
         const ui::DriftTableModel &model = page.driftModel();
         QCOMPARE(model.index(0, ui::DriftTableModel::Feature).data().toString(), QStringLiteral("rain_mm"));
-        QCOMPARE(model.index(0, ui::DriftTableModel::Test).data().toString(), QStringLiteral("ks")); // 600 reference rows
+        QCOMPARE(model.index(0, ui::DriftTableModel::Test).data().toString(),
+                 QStringLiteral("ks")); // 600 reference rows
         QCOMPARE(model.index(0, ui::DriftTableModel::Status).data().toString(), QStringLiteral("Drift"));
         QVERIFY(!model.index(0, ui::DriftTableModel::PValue).data().toString().isEmpty());
         QVERIFY(model.index(0, ui::DriftTableModel::Effect).data().toString().startsWith(QStringLiteral("cohens_d")));

@@ -11,9 +11,9 @@
 #include "core/store/pg/Migrator.h"
 #include "core/store/pg/PgConnection.h"
 #include "core/store/redis/RedisConnection.h"
+#include "tests/support/PgSql.h"
 #include "tests/support/TestChecks.h"
 #include "tests/support/TestServers.h"
-#include "tests/support/PgSql.h"
 #include "ui/ConnectionSession.h"
 #include "ui/pages/ModelsPage.h"
 #include "ui/pages/models/ModelVersionTableModel.h"
@@ -33,7 +33,10 @@ using namespace mldeck::test;
 
 namespace {
 
-QString modelFile(const QString &name) { return QStringLiteral(MLDECK_SOURCE_DIR "/resources/models/") + name; }
+QString modelFile(const QString &name)
+{
+    return QStringLiteral(MLDECK_SOURCE_DIR "/resources/models/") + name;
+}
 
 } // namespace
 
@@ -82,7 +85,8 @@ private Q_SLOTS:
             req.file = modelFile(file);
             req.deployment = m_dep;
             req.storeDirectory = m_dir.filePath(QStringLiteral("store"));
-            const auto r = models::registerModel(*m_conn, req, Actor{QStringLiteral("setup@h"), QStringLiteral("setup"), QStringLiteral("h")});
+            const auto r = models::registerModel(
+                *m_conn, req, Actor{QStringLiteral("setup@h"), QStringLiteral("setup"), QStringLiteral("h")});
             QVERIFY2(r.ok(), qPrintable(r.errorMessage()));
         }
         // The page connects to what the environment names, like the local stack.
@@ -149,7 +153,8 @@ private Q_SLOTS:
         QTest::mouseClick(promote, Qt::LeftButton);
         QCOMPARE(asked.size(), 1);
         QVERIFY(!test::happensWithin([&] { return !done.isEmpty(); }, 200));
-        QCOMPARE(count(QStringLiteral("SELECT count(*) FROM mldeck.audit_log WHERE deployment = $1 AND action = 'model.promote'"),
+        QCOMPARE(count(QStringLiteral(
+                           "SELECT count(*) FROM mldeck.audit_log WHERE deployment = $1 AND action = 'model.promote'"),
                        {m_dep}),
                  0);
 
@@ -162,8 +167,9 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(shown.size() > shownBefore, 15000);
         QCOMPARE(aliasesOf(table, QStringLiteral("1")), QStringList{QStringLiteral("champion")});
         QVERIFY(aliasesOf(table, QStringLiteral("2")).isEmpty());
-        QCOMPARE(count(QStringLiteral("SELECT count(*) FROM mldeck.audit_log WHERE deployment = $1 AND action = 'model.promote' "
-                                      "AND after->>'version' = '1' AND after->>'alias' = 'champion'"),
+        QCOMPARE(count(QStringLiteral(
+                           "SELECT count(*) FROM mldeck.audit_log WHERE deployment = $1 AND action = 'model.promote' "
+                           "AND after->>'version' = '1' AND after->>'alias' = 'champion'"),
                        {m_dep}),
                  1);
         auto redis = RedisConnection::open(TestServers::redis());
@@ -211,15 +217,17 @@ private Q_SLOTS:
         QVERIFY(retry);
         QTRY_VERIFY(retry->isVisible());
         QTRY_COMPARE(aliasesOf(table, QStringLiteral("2")), QStringList{QStringLiteral("champion")});
-        QCOMPARE(count(QStringLiteral("SELECT count(*) FROM mldeck.audit_log WHERE deployment = $1 AND action = 'model.promote' "
-                                      "AND after->>'version' = '2'"),
+        QCOMPARE(count(QStringLiteral(
+                           "SELECT count(*) FROM mldeck.audit_log WHERE deployment = $1 AND action = 'model.promote' "
+                           "AND after->>'version' = '2'"),
                        {m_dep}),
                  1);
         // Retrying while Redis is still down fails again, readably; the champion stays.
         QTest::mouseClick(retry, Qt::LeftButton);
         QTRY_COMPARE_WITH_TIMEOUT(done.size(), 2, 15000);
         QVERIFY(!done.last().at(0).toBool());
-        QVERIFY2(done.last().at(1).toString().contains(QStringLiteral("Redis")), qPrintable(done.last().at(1).toString()));
+        QVERIFY2(done.last().at(1).toString().contains(QStringLiteral("Redis")),
+                 qPrintable(done.last().at(1).toString()));
         qputenv("MLDECK_REDIS_URL", TestServers::redis().toUrl(true).toUtf8());
     }
 

@@ -53,9 +53,8 @@ private Q_SLOTS:
             ++row;
         });
         clicker.start(100);
-        QTRY_VERIFY_WITH_TIMEOUT(frozenFor.elapsed() >= 7000 &&
-                                     window.pgIndicator()->health().state == Health::State::Down,
-                                 60000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            frozenFor.elapsed() >= 7000 && window.pgIndicator()->health().state == Health::State::Down, 60000);
         clicker.stop();
         const Health frozen = window.pgIndicator()->health();
         freeze.thaw();

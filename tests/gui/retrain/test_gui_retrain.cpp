@@ -15,8 +15,8 @@
 #include "core/store/pg/ModelRegistry.h"
 #include "core/store/pg/PgConnection.h"
 #include "core/store/pg/PredictionLog.h"
-#include "tests/support/TestServers.h"
 #include "tests/support/PgSql.h"
+#include "tests/support/TestServers.h"
 #include "ui/ConnectionSession.h"
 #include "ui/pages/RetrainPage.h"
 #include "ui/pages/retrain/DataStep.h"
@@ -51,8 +51,7 @@ constexpr int kRows = 3000;
 constexpr int kFeedback = 160;
 constexpr int kNegative = 60;
 
-template <typename T>
-T *child(QObject *parent, const char *name)
+template <typename T> T *child(QObject *parent, const char *name)
 {
     auto *w = parent->findChild<T *>(QString::fromLatin1(name));
     if (!w)
@@ -100,10 +99,7 @@ private:
         ConnectionMonitor monitor;
         ui::ConnectionSession session;
         ui::RetrainPage page;
-        explicit Page(const QString &ini)
-            : settings(ini), session(settings, secrets, monitor), page(session)
-        {
-        }
+        explicit Page(const QString &ini) : settings(ini), session(settings, secrets, monitor), page(session) {}
     };
 
     std::unique_ptr<Page> openPage(const QString &ini)
@@ -139,7 +135,8 @@ private:
         QVERIFY(summarize);
         QVERIFY(!next->isEnabled()); // no summary yet
         QTest::mouseClick(summarize, Qt::LeftButton);
-        QTRY_VERIFY_WITH_TIMEOUT(next->isEnabled() || !child<QLabel>(w, "dataStatus")->text().contains(QStringLiteral("Reading")), 30000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            next->isEnabled() || !child<QLabel>(w, "dataStatus")->text().contains(QStringLiteral("Reading")), 30000);
         QVERIFY2(next->isEnabled(), qPrintable(child<QLabel>(w, "dataStatus")->text()));
         QTest::mouseClick(next, Qt::LeftButton);
         QCOMPARE(w->currentStep(), int(ui::RetrainWizard::TrainingStepIndex));
@@ -193,8 +190,8 @@ private Q_SLOTS:
             predictions.push_back(p);
             outcomes.push_back({ts + 1'000'000, m_dep, p.requestKey, r.actualDelay});
             if (i % (kRows / kFeedback) == 0 && int(feedback.size()) < kFeedback)
-                feedback.push_back({ts + 2'000'000, m_dep, p.requestKey, int(feedback.size()) >= kNegative,
-                                    QString(), QStringLiteral("u%1").arg(i % 37)});
+                feedback.push_back({ts + 2'000'000, m_dep, p.requestKey, int(feedback.size()) >= kNegative, QString(),
+                                    QStringLiteral("u%1").arg(i % 37)});
         }
         PredictionLog log(*m_conn);
         QVERIFY(log.ensurePartitions(QDate::currentDate().addDays(-8), QDate::currentDate().addDays(1)).ok());
@@ -276,8 +273,7 @@ private Q_SLOTS:
         QVERIFY(w->isRunning());
         QVERIFY(!child<QComboBox>(&page, "deploymentSelector")->isEnabled());
         QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, 180000);
-        QVERIFY2(finished.first().at(0).toString() == QStringLiteral("succeeded"),
-                 qPrintable(w->outcome()->run.error));
+        QVERIFY2(finished.first().at(0).toString() == QStringLiteral("succeeded"), qPrintable(w->outcome()->run.error));
         QVERIFY(w->findChild<ui::LossChart *>()->pointCount() >= 1);
         snap(&page, QStringLiteral("retrain-4-run"));
         const QString candidate = w->outcome()->candidateVersion;
@@ -325,7 +321,8 @@ private Q_SLOTS:
         auto *split = child<QLabel>(w, "dataSplit");
         QVERIFY(rows && split);
         QVERIFY2(rows->text().contains(QLocale().toString(kRows)), qPrintable(rows->text()));
-        QVERIFY2(rows->text().contains(QStringLiteral(" %1 of them").arg(QLocale().toString(kNegative))), qPrintable(rows->text()));
+        QVERIFY2(rows->text().contains(QStringLiteral(" %1 of them").arg(QLocale().toString(kNegative))),
+                 qPrintable(rows->text()));
         auto *step = w->findChild<ui::DataStep *>();
         QVERIFY(step && step->summary());
         const auto &s = *step->summary();
@@ -340,7 +337,8 @@ private Q_SLOTS:
 
     void cancelInTheMiddleLeavesNothing()
     {
-        const int versionsBefore = count(QStringLiteral("SELECT count(*) FROM mldeck.models WHERE deployment = $1"), {m_dep});
+        const int versionsBefore =
+            count(QStringLiteral("SELECT count(*) FROM mldeck.models WHERE deployment = $1"), {m_dep});
         QVERIFY(versionsBefore >= 2);
         auto p = openPage(QStringLiteral("c.ini"));
         ui::RetrainWizard *w = p->page.wizard();

@@ -86,8 +86,10 @@ void checkFits(QWidget *page)
                                     .arg(needs)
                                     .arg(scroll->viewport()->width())));
     }
-    QVERIFY2(page->minimumSizeHint().width() <= page->width(),
-             qPrintable(QStringLiteral("the page needs %1 px, it has %2").arg(page->minimumSizeHint().width()).arg(page->width())));
+    QVERIFY2(
+        page->minimumSizeHint().width() <= page->width(),
+        qPrintable(
+            QStringLiteral("the page needs %1 px, it has %2").arg(page->minimumSizeHint().width()).arg(page->width())));
 }
 
 } // namespace
@@ -148,9 +150,9 @@ private Q_SLOTS:
             w.page->findChild<ui::PercentageControl *>(QStringLiteral("percentageControl"))->isEnabled(), kTimeoutMs);
         QTRY_VERIFY_WITH_TIMEOUT(!w.page->findChild<QLabel *>(QStringLiteral("planSince"))->text().isEmpty(),
                                  kTimeoutMs);
-        QTRY_VERIFY_WITH_TIMEOUT(!w.page->findChild<QLabel *>(QStringLiteral("whatIfTitle"))->text().contains(
-                                     QStringLiteral("…")),
-                                 kTimeoutMs);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            !w.page->findChild<QLabel *>(QStringLiteral("whatIfTitle"))->text().contains(QStringLiteral("…")),
+            kTimeoutMs);
         QCOMPARE(w.page->findChild<QLabel *>(QStringLiteral("pageTitle"))->text(), QStringLiteral("Déploiement"));
         checkFits(w.page);
     }

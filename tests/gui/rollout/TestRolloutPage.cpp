@@ -72,11 +72,7 @@ struct PageFixture
         session.activate(profile, profile.redis.password, profile.pg.password);
     }
 
-    template <typename T>
-    T *find(const QString &name) const
-    {
-        return page->findChild<T *>(name);
-    }
+    template <typename T> T *find(const QString &name) const { return page->findChild<T *>(name); }
     ui::InfoBar *bar(const QString &role) const
     {
         for (auto *b : page->findChildren<ui::InfoBar *>())
@@ -116,8 +112,8 @@ QPoint pointFor(const QSlider *s, int value)
     const QRect groove = s->style()->subControlRect(QStyle::CC_Slider, &opt, QStyle::SC_SliderGroove, s);
     const QRect handle = s->style()->subControlRect(QStyle::CC_Slider, &opt, QStyle::SC_SliderHandle, s);
     const int span = groove.width() - handle.width();
-    const int x = groove.x() + QStyle::sliderPositionFromValue(s->minimum(), s->maximum(), value, span)
-                  + handle.width() / 2;
+    const int x =
+        groove.x() + QStyle::sliderPositionFromValue(s->minimum(), s->maximum(), value, span) + handle.width() / 2;
     return {x, handleCentre(s).y()};
 }
 
@@ -242,7 +238,8 @@ private Q_SLOTS:
         QTest::mouseClick(preset, Qt::LeftButton);
         QCOMPARE(f.confirmations, 1);
         QVERIFY(f.lastQuestion.contains(QStringLiteral("50")));
-        QVERIFY(!test::happensWithin([&] { return readFlags(dep).version != before; }, 1000)); // refused: nothing written
+        QVERIFY(
+            !test::happensWithin([&] { return readFlags(dep).version != before; }, 1000)); // refused: nothing written
         QCOMPARE(readFlags(dep).trafficPercentage, 10);
         QCOMPARE(f.find<QSlider>(QStringLiteral("percentageSlider"))->value(), 10); // controls back to confirmed
 
@@ -346,8 +343,8 @@ private Q_SLOTS:
         auto note = m_redis->command({"PUBLISH", FlagStore::channel(),
                                       QStringLiteral("{\"deployment\":\"%1\",\"version\":1}").arg(dep).toUtf8()});
         QVERIFY(note);
-        QTRY_VERIFY_WITH_TIMEOUT(f.find<QLabel>(QStringLiteral("confirmedMl"))->text().contains(QStringLiteral("INVALID")),
-                                 kTimeoutMs);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            f.find<QLabel>(QStringLiteral("confirmedMl"))->text().contains(QStringLiteral("INVALID")), kTimeoutMs);
         QVERIFY(f.find<QWidget>(QStringLiteral("mlEnabledInvalid"))->isVisible());
     }
 
@@ -406,8 +403,8 @@ private Q_SLOTS:
         const FlagState after = readFlags(dep);
         // Frozen before the write reached Redis, or applied whole: never half a change.
         QVERIFY(after.isValid());
-        QVERIFY((after.version == before && after.trafficPercentage == 10)
-                || (after.version == before + 1 && after.trafficPercentage == 25));
+        QVERIFY((after.version == before && after.trafficPercentage == 10) ||
+                (after.version == before + 1 && after.trafficPercentage == 25));
         QTRY_COMPARE_WITH_TIMEOUT(f.page->confirmedState().version, after.version, kTimeoutMs);
     }
 
@@ -433,8 +430,8 @@ private Q_SLOTS:
         steps->setText(QStringLiteral("50, 25"));
         QTest::mouseClick(f.find<QPushButton>(QStringLiteral("planSave")), Qt::LeftButton);
         auto *message = f.find<QLabel>(QStringLiteral("planMessage"));
-        QTRY_VERIFY_WITH_TIMEOUT(message->isVisible() && !message->text().isEmpty()
-                                     && message->text() != QStringLiteral("Saving…"),
+        QTRY_VERIFY_WITH_TIMEOUT(message->isVisible() && !message->text().isEmpty() &&
+                                     message->text() != QStringLiteral("Saving…"),
                                  kTimeoutMs);
         QVERIFY(message->styleSheet().contains(ui::themeCss(ui::Palette::Bad)));
     }

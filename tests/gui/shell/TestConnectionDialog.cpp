@@ -65,15 +65,14 @@ private Q_SLOTS:
             << QByteArray("redisPort") << QStringLiteral("70000") << QStringLiteral("Redis port");
         QTest::newRow("redis port not a number")
             << QByteArray("redisPort") << QStringLiteral("63a9") << QStringLiteral("Redis port");
-        QTest::newRow("pg port zero")
-            << QByteArray("pgPort") << QStringLiteral("0") << QStringLiteral("PostgreSQL port");
+        QTest::newRow("pg port zero") << QByteArray("pgPort") << QStringLiteral("0")
+                                      << QStringLiteral("PostgreSQL port");
         QTest::newRow("pg port negative")
             << QByteArray("pgPort") << QStringLiteral("-5432") << QStringLiteral("PostgreSQL port");
         QTest::newRow("empty name") << QByteArray("profileName") << QString() << QStringLiteral("name");
-        QTest::newRow("host with space")
-            << QByteArray("pgHost") << QStringLiteral("db host") << QStringLiteral("PostgreSQL host");
-        QTest::newRow("empty database")
-            << QByteArray("pgDatabase") << QString() << QStringLiteral("database");
+        QTest::newRow("host with space") << QByteArray("pgHost") << QStringLiteral("db host")
+                                         << QStringLiteral("PostgreSQL host");
+        QTest::newRow("empty database") << QByteArray("pgDatabase") << QString() << QStringLiteral("database");
     }
 
     void invalidInputShowsErrorAndSavesNothing()
@@ -136,8 +135,7 @@ private Q_SLOTS:
         QVERIFY(saved->redis.password.isEmpty());
 
         // The keychain is unreachable in this test (no session bus): the dialog must say so.
-        QTRY_VERIFY_WITH_TIMEOUT(dialog.noticeText().contains(QLatin1String("keychain"), Qt::CaseInsensitive),
-                                 20000);
+        QTRY_VERIFY_WITH_TIMEOUT(dialog.noticeText().contains(QLatin1String("keychain"), Qt::CaseInsensitive), 20000);
         QVERIFY2(dialog.noticeText().contains(QLatin1String("memory")), qPrintable(dialog.noticeText()));
         if (qEnvironmentVariableIsSet("MLDECK_KEEP_SCREENSHOTS"))
             dialog.grab().save(qEnvironmentVariable("MLDECK_KEEP_SCREENSHOTS") +
@@ -172,8 +170,7 @@ private Q_SLOTS:
         QTest::mouseClick(child<QPushButton>(&dialog, "addProfile"), Qt::LeftButton);
         QCOMPARE(child<QLineEdit>(&dialog, "profileName")->text(), QStringLiteral("New profile"));
         setText(&dialog, "profileName", QStringLiteral("Production"));
-        QVERIFY2(dialog.errorText().contains(QLatin1String("already exists")),
-                 qPrintable(dialog.errorText()));
+        QVERIFY2(dialog.errorText().contains(QLatin1String("already exists")), qPrintable(dialog.errorText()));
         QVERIFY(!dialog.save());
         QCOMPARE(shell.settings.profiles().size(), 1);
     }
@@ -219,8 +216,7 @@ private Q_SLOTS:
         auto *dialog = shell.window->findChild<ui::ConnectionDialog *>();
         QVERIFY(dialog && dialog->isVisible());
         QCOMPARE(child<QLineEdit>(dialog, "profileName")->text(), saved.name);
-        QVERIFY2(dialog->noticeText().contains(QLatin1String("memory only")),
-                 qPrintable(dialog->noticeText()));
+        QVERIFY2(dialog->noticeText().contains(QLatin1String("memory only")), qPrintable(dialog->noticeText()));
     }
 };
 

@@ -30,14 +30,12 @@ Run run(const QStringList &args, const QString &configHome)
     env.insert(QStringLiteral("XDG_CONFIG_HOME"), configHome); // never the developer's settings
     env.insert(QStringLiteral("LANGUAGE"), QStringLiteral("en"));
     env.insert(QStringLiteral("LC_ALL"), QStringLiteral("C.UTF-8"));
-    env.insert(QStringLiteral("DBUS_SESSION_BUS_ADDRESS"),
-               QStringLiteral("unix:path=/nonexistent/mldeck-test-bus"));
+    env.insert(QStringLiteral("DBUS_SESSION_BUS_ADDRESS"), QStringLiteral("unix:path=/nonexistent/mldeck-test-bus"));
     // Point the app at the test servers when there are any, else at nothing (health Down).
     env.insert(QStringLiteral("MLDECK_REDIS_URL"),
                qEnvironmentVariable("MLDECK_TEST_REDIS_URL", QStringLiteral("redis://127.0.0.1:1")));
-    env.insert(
-        QStringLiteral("MLDECK_PG_URL"),
-        qEnvironmentVariable("MLDECK_TEST_PG_URL", QStringLiteral("postgresql://nobody@127.0.0.1:1/mldeck")));
+    env.insert(QStringLiteral("MLDECK_PG_URL"),
+               qEnvironmentVariable("MLDECK_TEST_PG_URL", QStringLiteral("postgresql://nobody@127.0.0.1:1/mldeck")));
     p.setProcessEnvironment(env);
     QElapsedTimer timer;
     timer.start();
@@ -68,8 +66,7 @@ private Q_SLOTS:
     void everyPage_data()
     {
         QTest::addColumn<QString>("page");
-        for (const char *p :
-             {"dashboard", "rollout", "alerts", "models", "retrain", "audit", "Alerts", "AUDIT"})
+        for (const char *p : {"dashboard", "rollout", "alerts", "models", "retrain", "audit", "Alerts", "AUDIT"})
             QTest::newRow(p) << QString::fromLatin1(p);
     }
 
@@ -96,9 +93,8 @@ private Q_SLOTS:
     {
         QTemporaryDir dir;
         const QString file = dir.filePath(QStringLiteral("x.png"));
-        const Run r =
-            run({QStringLiteral("--screenshot"), file, QStringLiteral("--page"), QStringLiteral("settings")},
-                dir.path());
+        const Run r = run({QStringLiteral("--screenshot"), file, QStringLiteral("--page"), QStringLiteral("settings")},
+                          dir.path());
         QCOMPARE(r.exitCode, 2);
         for (const char *name : {"dashboard", "rollout", "alerts", "models", "retrain", "audit"})
             QVERIFY2(r.err.contains(QLatin1String(name)), qPrintable(r.err));

@@ -6,9 +6,9 @@
 #include "core/store/pg/DeploymentStore.h"
 #include "core/store/pg/Migrator.h"
 #include "core/store/pg/PgConnection.h"
+#include "tests/support/PgSql.h"
 #include "tests/support/TestChecks.h"
 #include "tests/support/TestServers.h"
-#include "tests/support/PgSql.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -52,7 +52,8 @@ private:
             p.waitForFinished();
             return {-1, {}, QStringLiteral("did not finish")};
         }
-        return {p.exitCode(), QString::fromUtf8(p.readAllStandardOutput()), QString::fromUtf8(p.readAllStandardError())};
+        return {p.exitCode(), QString::fromUtf8(p.readAllStandardOutput()),
+                QString::fromUtf8(p.readAllStandardError())};
     }
 
     QString count(const QString &sql)
@@ -80,18 +81,22 @@ private Q_SLOTS:
     {
         Run r = ctl({QStringLiteral("rules"), QStringLiteral("--deployment"), m_dep, QStringLiteral("--json")});
         QCOMPARE(r.code, 0);
-        const QJsonArray rules = QJsonDocument::fromJson(r.out.toUtf8()).object().value(QStringLiteral("rules")).toArray();
+        const QJsonArray rules =
+            QJsonDocument::fromJson(r.out.toUtf8()).object().value(QStringLiteral("rules")).toArray();
         QCOMPARE(rules.size(), 6);
-        QCOMPARE(rules[0].toObject().value(QStringLiteral("status")).toObject().value(QStringLiteral("state")).toString(),
-                 QStringLiteral("inactive"));
+        QCOMPARE(
+            rules[0].toObject().value(QStringLiteral("status")).toObject().value(QStringLiteral("state")).toString(),
+            QStringLiteral("inactive"));
 
-        r = ctl({QStringLiteral("rules"), QStringLiteral("set"), QStringLiteral("--deployment"), m_dep, QStringLiteral("--rule"),
-                 QStringLiteral("failure_rate"), QStringLiteral("--threshold"), QStringLiteral("0.3"), QStringLiteral("--for"),
-                 QStringLiteral("60"), QStringLiteral("--reason"), QStringLiteral("noisy")});
+        r = ctl({QStringLiteral("rules"), QStringLiteral("set"), QStringLiteral("--deployment"), m_dep,
+                 QStringLiteral("--rule"), QStringLiteral("failure_rate"), QStringLiteral("--threshold"),
+                 QStringLiteral("0.3"), QStringLiteral("--for"), QStringLiteral("60"), QStringLiteral("--reason"),
+                 QStringLiteral("noisy")});
         QCOMPARE(r.code, 0);
         QVERIFY(r.out.contains(QStringLiteral("30.0 %")));
-        QCOMPARE(count(QStringLiteral("SELECT count(*) FROM mldeck.audit_log WHERE deployment = $1 AND action = 'alert_rule.set' "
-                                      "AND reason = 'noisy'")),
+        QCOMPARE(count(QStringLiteral(
+                     "SELECT count(*) FROM mldeck.audit_log WHERE deployment = $1 AND action = 'alert_rule.set' "
+                     "AND reason = 'noisy'")),
                  QStringLiteral("1"));
         // Bad values: exit 2, clear message, nothing changed.
         for (const QStringList &bad : {QStringList{QStringLiteral("--threshold"), QStringLiteral("30")},
@@ -99,26 +104,29 @@ private Q_SLOTS:
                                        QStringList{QStringLiteral("--window"), QStringLiteral("5")},
                                        QStringList{QStringLiteral("--enable"), QStringLiteral("--disable")}}) {
             r = ctl(QStringList{QStringLiteral("rules"), QStringLiteral("set"), QStringLiteral("--deployment"), m_dep,
-                                QStringLiteral("--rule"), QStringLiteral("failure_rate")} + bad);
+                                QStringLiteral("--rule"), QStringLiteral("failure_rate")} +
+                    bad);
             QCOMPARE(r.code, 2);
             QVERIFY(!r.err.trimmed().isEmpty());
         }
-        r = ctl({QStringLiteral("rules"), QStringLiteral("set"), QStringLiteral("--deployment"), m_dep, QStringLiteral("--rule"),
-                 QStringLiteral("nope"), QStringLiteral("--threshold"), QStringLiteral("1")});
+        r = ctl({QStringLiteral("rules"), QStringLiteral("set"), QStringLiteral("--deployment"), m_dep,
+                 QStringLiteral("--rule"), QStringLiteral("nope"), QStringLiteral("--threshold"), QStringLiteral("1")});
         QCOMPARE(r.code, 2);
         QVERIFY(r.err.contains(QStringLiteral("--metric")));
         QCOMPARE(AlertRuleStore(*m_conn).rules(m_dep).value()[0].threshold, 0.3);
-        QCOMPARE(count(QStringLiteral("SELECT count(*) FROM mldeck.alert_rules WHERE deployment = $1")), QStringLiteral("1"));
-        r = ctl({QStringLiteral("rules"), QStringLiteral("set"), QStringLiteral("--deployment"), m_dep, QStringLiteral("--rule"),
-                 QStringLiteral("failure_rate"), QStringLiteral("--reset")});
+        QCOMPARE(count(QStringLiteral("SELECT count(*) FROM mldeck.alert_rules WHERE deployment = $1")),
+                 QStringLiteral("1"));
+        r = ctl({QStringLiteral("rules"), QStringLiteral("set"), QStringLiteral("--deployment"), m_dep,
+                 QStringLiteral("--rule"), QStringLiteral("failure_rate"), QStringLiteral("--reset")});
         QCOMPARE(r.code, 0);
         QCOMPARE(AlertRuleStore(*m_conn).rules(m_dep).value()[0].threshold, 0.2);
     }
 
     void listAckSilence()
     {
-        const auto raised = AlertStore(*m_conn).raise(m_dep, QStringLiteral("kpi"), QStringLiteral("critical"),
-                                                      QStringLiteral("failure_rate"), QStringLiteral("Failure rate > 20.0 %"), {});
+        const auto raised =
+            AlertStore(*m_conn).raise(m_dep, QStringLiteral("kpi"), QStringLiteral("critical"),
+                                      QStringLiteral("failure_rate"), QStringLiteral("Failure rate > 20.0 %"), {});
         QVERIFY(raised.ok());
         const QString id = QString::number(raised->id);
         Run r = ctl({QStringLiteral("list"), QStringLiteral("--deployment"), m_dep, QStringLiteral("--json")});
@@ -128,7 +136,9 @@ private Q_SLOTS:
         QCOMPARE(list[0].toObject().value(QStringLiteral("state")).toString(), QStringLiteral("firing"));
         QCOMPARE(ctl({QStringLiteral("ack"), id, QStringLiteral("--reason"), QStringLiteral("on it")}).code, 0);
         QCOMPARE(ctl({QStringLiteral("silence"), id, QStringLiteral("--for"), QStringLiteral("soon")}).code, 2);
-        QCOMPARE(ctl({QStringLiteral("silence"), id, QStringLiteral("--until"), QStringLiteral("2001-01-01T00:00:00Z")}).code, 1);
+        QCOMPARE(ctl({QStringLiteral("silence"), id, QStringLiteral("--until"), QStringLiteral("2001-01-01T00:00:00Z")})
+                     .code,
+                 1);
         QCOMPARE(ctl({QStringLiteral("silence"), id}).code, 2);
         QCOMPARE(ctl({QStringLiteral("ack"), QStringLiteral("abc")}).code, 2);
         QCOMPARE(ctl({QStringLiteral("silence"), id, QStringLiteral("--for"), QStringLiteral("2h")}).code, 0);
@@ -145,24 +155,39 @@ private Q_SLOTS:
         Run r = ctl({QStringLiteral("webhook"), QStringLiteral("test"), QStringLiteral("--deployment"), m_dep});
         QCOMPARE(r.code, 2); // none set
         QCOMPARE(ctl({QStringLiteral("webhook"), QStringLiteral("set"), QStringLiteral("--deployment"), m_dep,
-                      QStringLiteral("gopher://x")}).code, 2);
-        QCOMPARE(ctl({QStringLiteral("webhook"), QStringLiteral("set"), QStringLiteral("--deployment"), m_dep, receiver.url()}).code, 0);
+                      QStringLiteral("gopher://x")})
+                     .code,
+                 2);
+        QCOMPARE(ctl({QStringLiteral("webhook"), QStringLiteral("set"), QStringLiteral("--deployment"), m_dep,
+                      receiver.url()})
+                     .code,
+                 0);
         receiver.queue({503, 200});
-        r = ctl({QStringLiteral("webhook"), QStringLiteral("test"), QStringLiteral("--deployment"), m_dep, QStringLiteral("--json")});
+        r = ctl({QStringLiteral("webhook"), QStringLiteral("test"), QStringLiteral("--deployment"), m_dep,
+                 QStringLiteral("--json")});
         QCOMPARE(r.code, 0);
         const QJsonObject o = QJsonDocument::fromJson(r.out.toUtf8()).object();
         QVERIFY(o.value(QStringLiteral("delivered")).toBool());
         QCOMPARE(o.value(QStringLiteral("attempts")).toArray().size(), 2);
         QCOMPARE(receiver.bodies().size(), 2);
-        QCOMPARE(QJsonDocument::fromJson(receiver.bodies()[1]).object().value(QStringLiteral("mldeck")).toObject()
-                     .value(QStringLiteral("event")).toString(),
+        QCOMPARE(QJsonDocument::fromJson(receiver.bodies()[1])
+                     .object()
+                     .value(QStringLiteral("mldeck"))
+                     .toObject()
+                     .value(QStringLiteral("event"))
+                     .toString(),
                  QStringLiteral("test"));
-        QCOMPARE(count(QStringLiteral("SELECT count(*) FROM mldeck.webhook_deliveries WHERE deployment = $1 AND event = 'test'")),
+        QCOMPARE(count(QStringLiteral(
+                     "SELECT count(*) FROM mldeck.webhook_deliveries WHERE deployment = $1 AND event = 'test'")),
                  QStringLiteral("2"));
         receiver.queue({404});
-        QCOMPARE(ctl({QStringLiteral("webhook"), QStringLiteral("test"), QStringLiteral("--deployment"), m_dep}).code, 1);
+        QCOMPARE(ctl({QStringLiteral("webhook"), QStringLiteral("test"), QStringLiteral("--deployment"), m_dep}).code,
+                 1);
         QCOMPARE(receiver.bodies().size(), 3);
-        QCOMPARE(ctl({QStringLiteral("webhook"), QStringLiteral("set"), QStringLiteral("--deployment"), m_dep, QStringLiteral("--off")}).code, 0);
+        QCOMPARE(ctl({QStringLiteral("webhook"), QStringLiteral("set"), QStringLiteral("--deployment"), m_dep,
+                      QStringLiteral("--off")})
+                     .code,
+                 0);
         QVERIFY(!AlertRuleStore(*m_conn).webhook(m_dep).value()->enabled);
     }
 };

@@ -73,7 +73,8 @@ private:
     }
 
     // What the backend writes (dependencies.md). sinceMinutes < 0: up, no fallback.
-    void report(const QString &dep, int sinceMinutes, int ttlMs = 60000, const QString &name = QStringLiteral("weather"))
+    void report(const QString &dep, int sinceMinutes, int ttlMs = 60000,
+                const QString &name = QStringLiteral("weather"))
     {
         DependencyReport r;
         r.deployment = dep;
@@ -103,7 +104,8 @@ private:
         if (!conn)
             return {}; // the test function has failed (see the opener)
         QList<Alert> out;
-        const QList<Alert> all = AlertStore(*conn).list(dep, true).value(); // kept: a range-for over a temporary's value() dangles
+        const QList<Alert> all =
+            AlertStore(*conn).list(dep, true).value(); // kept: a range-for over a temporary's value() dangles
         for (const Alert &a : all)
             if (a.kind == QLatin1String("kpi") && a.dedupKey == m_rule)
                 out << a;
@@ -149,7 +151,8 @@ private Q_SLOTS:
         QVERIFY(!raised.first().resolved());
         QCOMPARE(raised.first().title, QStringLiteral("weather in fallback for more than 10 min"));
         QCOMPARE(raised.first().severity, QStringLiteral("warning"));
-        QCOMPARE(raised.first().details.value(QStringLiteral("dependencies")).toArray(), QJsonArray{QStringLiteral("weather")});
+        QCOMPARE(raised.first().details.value(QStringLiteral("dependencies")).toArray(),
+                 QJsonArray{QStringLiteral("weather")});
 
         // Still in fallback a round later: one alert, still open.
         m_now += 15;

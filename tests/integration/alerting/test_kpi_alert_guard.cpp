@@ -7,9 +7,9 @@
 #include "core/store/pg/DeploymentStore.h"
 #include "core/store/pg/Migrator.h"
 #include "core/store/pg/PgConnection.h"
+#include "tests/support/PgSql.h"
 #include "tests/support/TestChecks.h"
 #include "tests/support/TestServers.h"
-#include "tests/support/PgSql.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -86,11 +86,13 @@ private:
     {
         auto conn = open();
         QVERIFY(conn);
-        const Status s = test::exec(*conn,
-            QStringLiteral("INSERT INTO mldeck.predictions (ts, predicted, latency_ms, failed, path, deployment, request_key, "
-                           "model_version) SELECT to_timestamp(%1) + i * interval '1 millisecond', "
-                           "CASE WHEN i < %3 THEN NULL ELSE 3.0 END, 120, i < %3, 'ml', '%4', "
-                           "'k' || i || '-' || %1, 'v1' FROM generate_series(0, %2 - 1) AS i")
+        const Status s = test::exec(
+            *conn,
+            QStringLiteral(
+                "INSERT INTO mldeck.predictions (ts, predicted, latency_ms, failed, path, deployment, request_key, "
+                "model_version) SELECT to_timestamp(%1) + i * interval '1 millisecond', "
+                "CASE WHEN i < %3 THEN NULL ELSE 3.0 END, 120, i < %3, 'ml', '%4', "
+                "'k' || i || '-' || %1, 'v1' FROM generate_series(0, %2 - 1) AS i")
                 .arg(atSecs)
                 .arg(n)
                 .arg(failed)
@@ -241,8 +243,10 @@ private Q_SLOTS:
         {
             auto conn = open();
             QVERIFY(conn);
-            QVERIFY(AlertStore(*conn).silence(kpiAlerts(dep)[0].id, QDateTime::currentDateTimeUtc().addSecs(3600), m_actor,
-                                              QStringLiteral("maintenance")).ok());
+            QVERIFY(AlertStore(*conn)
+                        .silence(kpiAlerts(dep)[0].id, QDateTime::currentDateTimeUtc().addSecs(3600), m_actor,
+                                 QStringLiteral("maintenance"))
+                        .ok());
         }
         log(dep, m_now - 20, 1000, 0);
         m_now += 15;
@@ -270,8 +274,12 @@ private Q_SLOTS:
         m_now += 15;
         QVERIFY(j->runOnce(context(dep)).ok());
         QCOMPARE(receiver.bodies().size(), 5);
-        QCOMPARE(QJsonDocument::fromJson(receiver.bodies().constLast()).object().value(QStringLiteral("mldeck")).toObject()
-                     .value(QStringLiteral("event")).toString(),
+        QCOMPARE(QJsonDocument::fromJson(receiver.bodies().constLast())
+                     .object()
+                     .value(QStringLiteral("mldeck"))
+                     .toObject()
+                     .value(QStringLiteral("event"))
+                     .toString(),
                  QStringLiteral("resolved"));
     }
 
@@ -282,7 +290,8 @@ private Q_SLOTS:
             auto conn = open();
             QVERIFY(conn);
             // A port nothing listens on: connection refused, retried, recorded.
-            QVERIFY(AlertRuleStore(*conn).setWebhook(dep, {QStringLiteral("http://127.0.0.1:1/hook"), true}, m_actor).ok());
+            QVERIFY(
+                AlertRuleStore(*conn).setWebhook(dep, {QStringLiteral("http://127.0.0.1:1/hook"), true}, m_actor).ok());
         }
         log(dep, m_now - 100, 10, 10);
         auto j = job();
@@ -308,18 +317,25 @@ private Q_SLOTS:
         bad.threshold = 5; // 500 %
         QVERIFY(!store.saveRule(dep, bad, m_actor).ok());
         QCOMPARE(store.rules(dep).value()[0].threshold, 0.20);
-        QVERIFY(!store.saveRule(QStringLiteral("no-such-deployment"), AlertRule::defaultFor(AlertRule::Metric::Mae), m_actor).ok());
+        QVERIFY(
+            !store
+                 .saveRule(QStringLiteral("no-such-deployment"), AlertRule::defaultFor(AlertRule::Metric::Mae), m_actor)
+                 .ok());
         QVERIFY(!store.setWebhook(dep, {QStringLiteral("ftp://x/"), true}, m_actor).ok());
         QVERIFY(!store.webhook(dep).value().has_value());
         QVERIFY(!store.setWebhook(dep, {QString(), false}, m_actor).ok()); // nothing to turn off
         // Rule changes are audited.
-        const auto audited = test::query(*conn, QStringLiteral("SELECT count(*) FROM mldeck.audit_log WHERE deployment = $1 "
+        const auto audited = test::query(*conn,
+                                         QStringLiteral("SELECT count(*) FROM mldeck.audit_log WHERE deployment = $1 "
                                                         "AND action = 'alert_rule.set' AND actor_os = 'tester'"),
                                          {dep});
-        QCOMPARE(audited->at(0).at(0), QString::number(AlertRule::defaults().size())); // makeDeployment saves each default
+        QCOMPARE(audited->at(0).at(0),
+                 QString::number(AlertRule::defaults().size())); // makeDeployment saves each default
         // The webhook audit row never carries the URL's path (it may hold a token).
-        QVERIFY(store.setWebhook(dep, {QStringLiteral("https://hooks.example.com/services/SECRET"), true}, m_actor).ok());
-        const auto row = test::query(*conn, QStringLiteral("SELECT after::text FROM mldeck.audit_log WHERE deployment = $1 "
+        QVERIFY(
+            store.setWebhook(dep, {QStringLiteral("https://hooks.example.com/services/SECRET"), true}, m_actor).ok());
+        const auto row = test::query(*conn,
+                                     QStringLiteral("SELECT after::text FROM mldeck.audit_log WHERE deployment = $1 "
                                                     "AND action = 'alert_webhook.set'"),
                                      {dep});
         QVERIFY(!row->at(0).at(0).contains(QStringLiteral("SECRET")));

@@ -3,9 +3,9 @@
 #include "core/store/pg/DeploymentStore.h"
 #include "core/store/pg/Migrator.h"
 #include "core/store/pg/PgConnection.h"
+#include "tests/support/PgSql.h"
 #include "tests/support/TestChecks.h"
 #include "tests/support/TestServers.h"
-#include "tests/support/PgSql.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -52,13 +52,15 @@ private Q_SLOTS:
     void guardrailInsertStaysValid()
     {
         // What the rollout guard writes, unaware of step 6's columns.
-        QVERIFY(test::exec(*m_conn, QStringLiteral("INSERT INTO mldeck.alerts (deployment, kind, severity, dedup_key, title) "
-                                            "VALUES ('%1', 'guardrail', 'critical', 'guardrail:error_rate', 'Error rate')")
-                                 .arg(m_dep))
+        QVERIFY(test::exec(*m_conn, QStringLiteral(
+                                        "INSERT INTO mldeck.alerts (deployment, kind, severity, dedup_key, title) "
+                                        "VALUES ('%1', 'guardrail', 'critical', 'guardrail:error_rate', 'Error rate')")
+                                        .arg(m_dep))
                     .ok());
-        const auto rows = test::query(*m_conn, QStringLiteral("SELECT state, silenced_until IS NULL FROM mldeck.alerts "
-                                                       "WHERE kind = 'guardrail' AND deployment = $1"),
-                                        {m_dep});
+        const auto rows = test::query(*m_conn,
+                                      QStringLiteral("SELECT state, silenced_until IS NULL FROM mldeck.alerts "
+                                                     "WHERE kind = 'guardrail' AND deployment = $1"),
+                                      {m_dep});
         QVERIFY(rows.ok());
         QCOMPARE(rows->first().at(0), QStringLiteral("firing"));
         QCOMPARE(rows->first().at(1), QStringLiteral("t"));
@@ -71,26 +73,32 @@ private Q_SLOTS:
     void raiseDeduplicatesOpenAlert()
     {
         AlertStore store(*m_conn);
-        const auto first = store.raise(m_dep, QStringLiteral("drift"), QStringLiteral("warning"), QStringLiteral("drift:x"),
-                                       QStringLiteral("Drift on x"), {{QStringLiteral("score"), 0.2}});
+        const auto first =
+            store.raise(m_dep, QStringLiteral("drift"), QStringLiteral("warning"), QStringLiteral("drift:x"),
+                        QStringLiteral("Drift on x"), {{QStringLiteral("score"), 0.2}});
         QVERIFY2(first.ok(), qPrintable(first.errorMessage()));
         QVERIFY(first->created);
-        const auto again = store.raise(m_dep, QStringLiteral("drift"), QStringLiteral("warning"), QStringLiteral("drift:x"),
-                                       QStringLiteral("Drift on x"), {{QStringLiteral("score"), 0.3}});
+        const auto again =
+            store.raise(m_dep, QStringLiteral("drift"), QStringLiteral("warning"), QStringLiteral("drift:x"),
+                        QStringLiteral("Drift on x"), {{QStringLiteral("score"), 0.3}});
         QVERIFY(again.ok());
         QVERIFY(!again->created);
         QCOMPARE(again->id, first->id);
         QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM mldeck.alerts WHERE dedup_key = 'drift:x'")), 1);
         const auto a = store.get(first->id);
         QCOMPARE(a->details.value(QStringLiteral("score")).toDouble(), 0.3);
-        QVERIFY(!store.raise(m_dep, QStringLiteral("drift"), QStringLiteral("loud"), QStringLiteral("k"), QStringLiteral("t"), {}).ok());
+        QVERIFY(!store
+                     .raise(m_dep, QStringLiteral("drift"), QStringLiteral("loud"), QStringLiteral("k"),
+                            QStringLiteral("t"), {})
+                     .ok());
     }
 
     void acknowledgeWritesAudit()
     {
         AlertStore store(*m_conn);
-        const qint64 id = store.raise(m_dep, QStringLiteral("drift"), QStringLiteral("warning"), QStringLiteral("drift:ack"),
-                                      QStringLiteral("Drift on ack"), {})
+        const qint64 id = store
+                              .raise(m_dep, QStringLiteral("drift"), QStringLiteral("warning"),
+                                     QStringLiteral("drift:ack"), QStringLiteral("Drift on ack"), {})
                               ->id;
         const qint64 auditBefore = scalar(QStringLiteral("SELECT count(*) FROM mldeck.audit_log"));
         QVERIFY(!store.acknowledge(id, AlertActor{QString(), QStringLiteral("h")}).ok()); // no actor: refused
@@ -101,9 +109,11 @@ private Q_SLOTS:
         const auto a = store.get(id);
         QCOMPARE(a->acknowledgedBy, QStringLiteral("alice"));
         QCOMPARE(a->displayState(QDateTime::currentDateTimeUtc()), QStringLiteral("acknowledged"));
-        const auto audit = test::query(*m_conn,
-            QStringLiteral("SELECT actor_os, host, before ->> 'acknowledged_by', after ->> 'acknowledged_by', reason, actor_db "
-                           "FROM mldeck.audit_log WHERE action = 'alert.acknowledge' ORDER BY id DESC LIMIT 1"));
+        const auto audit = test::query(
+            *m_conn,
+            QStringLiteral(
+                "SELECT actor_os, host, before ->> 'acknowledged_by', after ->> 'acknowledged_by', reason, actor_db "
+                "FROM mldeck.audit_log WHERE action = 'alert.acknowledge' ORDER BY id DESC LIMIT 1"));
         QVERIFY(audit.ok());
         const QStringList row = audit->first();
         QCOMPARE(row[0], QStringLiteral("alice"));
@@ -118,11 +128,13 @@ private Q_SLOTS:
     void silenceWritesAuditAndRefusesThePast()
     {
         AlertStore store(*m_conn);
-        const qint64 id = store.raise(m_dep, QStringLiteral("drift"), QStringLiteral("warning"), QStringLiteral("drift:silence"),
-                                      QStringLiteral("Drift on silence"), {})
+        const qint64 id = store
+                              .raise(m_dep, QStringLiteral("drift"), QStringLiteral("warning"),
+                                     QStringLiteral("drift:silence"), QStringLiteral("Drift on silence"), {})
                               ->id;
         const qint64 auditBefore = scalar(QStringLiteral("SELECT count(*) FROM mldeck.audit_log"));
-        QVERIFY(!store.silence(id, QDateTime::currentDateTimeUtc().addSecs(-60), AlertActor{QStringLiteral("bob"), {}}).ok());
+        QVERIFY(!store.silence(id, QDateTime::currentDateTimeUtc().addSecs(-60), AlertActor{QStringLiteral("bob"), {}})
+                     .ok());
         QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM mldeck.audit_log")), auditBefore);
         const QDateTime until = QDateTime::currentDateTimeUtc().addSecs(3600);
         QVERIFY(store.silence(id, until, AlertActor{QStringLiteral("bob"), QStringLiteral("h")}).ok());
@@ -142,18 +154,21 @@ private Q_SLOTS:
     void resolveThenReopen()
     {
         AlertStore store(*m_conn);
-        const qint64 id = store.raise(m_dep, QStringLiteral("drift"), QStringLiteral("warning"), QStringLiteral("drift:r"),
-                                      QStringLiteral("Drift on r"), {})
+        const qint64 id = store
+                              .raise(m_dep, QStringLiteral("drift"), QStringLiteral("warning"),
+                                     QStringLiteral("drift:r"), QStringLiteral("Drift on r"), {})
                               ->id;
-        const auto done = store.resolve(m_dep, QStringLiteral("drift"), QStringLiteral("drift:r"), AlertActor{QStringLiteral("guard"), {}});
+        const auto done = store.resolve(m_dep, QStringLiteral("drift"), QStringLiteral("drift:r"),
+                                        AlertActor{QStringLiteral("guard"), {}});
         QVERIFY(done.ok() && *done);
-        QVERIFY(!*store.resolve(m_dep, QStringLiteral("drift"), QStringLiteral("drift:r"), AlertActor{QStringLiteral("guard"), {}}));
+        QVERIFY(!*store.resolve(m_dep, QStringLiteral("drift"), QStringLiteral("drift:r"),
+                                AlertActor{QStringLiteral("guard"), {}}));
         const auto a = store.get(id);
         QVERIFY(a->resolved());
         QCOMPARE(a->displayState(QDateTime::currentDateTimeUtc()), QStringLiteral("resolved"));
         QVERIFY(!store.acknowledge(id, AlertActor{QStringLiteral("alice"), {}}).ok());
-        const auto reopened = store.raise(m_dep, QStringLiteral("drift"), QStringLiteral("warning"), QStringLiteral("drift:r"),
-                                          QStringLiteral("Drift on r"), {});
+        const auto reopened = store.raise(m_dep, QStringLiteral("drift"), QStringLiteral("warning"),
+                                          QStringLiteral("drift:r"), QStringLiteral("Drift on r"), {});
         QVERIFY(reopened->created);
         QVERIFY(reopened->id != id);
         QCOMPARE(store.list(m_dep, true)->size(), store.list(m_dep, false)->size() + 1);
@@ -166,11 +181,13 @@ private Q_SLOTS:
         QVERIFY(DeploymentStore(*m_conn).ensure(dep, {}, FeatureSchema{}).ok());
         AlertStore store(*m_conn);
         QCOMPARE(store.openCount(dep, QStringLiteral("drift")).value(), 0);
-        const auto drift = store.raise(dep, QStringLiteral("drift"), QStringLiteral("warning"), QStringLiteral("drift:x"),
-                                       QStringLiteral("Drift on x"), {{QStringLiteral("score"), 0.2}});
+        const auto drift =
+            store.raise(dep, QStringLiteral("drift"), QStringLiteral("warning"), QStringLiteral("drift:x"),
+                        QStringLiteral("Drift on x"), {{QStringLiteral("score"), 0.2}});
         QVERIFY2(drift.ok(), qPrintable(drift.errorMessage()));
-        QVERIFY(store.raise(dep, QStringLiteral("kpi"), QStringLiteral("critical"), QStringLiteral("kpi:mae"),
-                            QStringLiteral("MAE"), {})
+        QVERIFY(store
+                    .raise(dep, QStringLiteral("kpi"), QStringLiteral("critical"), QStringLiteral("kpi:mae"),
+                           QStringLiteral("MAE"), {})
                     .ok());
         QCOMPARE(store.openCount(dep, QStringLiteral("drift")).value(), 1);
 
@@ -184,7 +201,8 @@ private Q_SLOTS:
         QCOMPARE(store.activeDuring(dep, now - 3600000, now + 3600000, 1)->size(), 1);
         QCOMPARE(store.activeDuring(dep, now - 7200000, now - 3600000, 10)->size(), 0); // before they were raised
 
-        QVERIFY(store.resolve(dep, QStringLiteral("drift"), QStringLiteral("drift:x"), {QStringLiteral("test"), {}}).value());
+        QVERIFY(store.resolve(dep, QStringLiteral("drift"), QStringLiteral("drift:x"), {QStringLiteral("test"), {}})
+                    .value());
         QCOMPARE(store.openCount(dep, QStringLiteral("drift")).value(), 0);
         // Resolved now: still active during a period that ends now, not during one that starts later.
         QCOMPARE(store.activeDuring(dep, now - 3600000, now + 3600000, 10)->size(), 2);

@@ -5,9 +5,9 @@
 #include "core/store/pg/DriftData.h"
 #include "core/store/pg/Migrator.h"
 #include "core/store/pg/PgConnection.h"
+#include "tests/support/PgSql.h"
 #include "tests/support/TestChecks.h"
 #include "tests/support/TestServers.h"
-#include "tests/support/PgSql.h"
 
 #include <QJsonObject>
 #include <QTest>
@@ -39,7 +39,8 @@ private:
     // 400 rows in [from, from + 60 s): x ~ U(shift, shift + 1), c mostly "a" (or mostly "b" when drifted).
     void log(PgConnection &conn, const QDateTime &from, double shift, bool drifted)
     {
-        const Status s = test::exec(conn,
+        const Status s = test::exec(
+            conn,
             QStringLiteral("SELECT setseed(0.42); INSERT INTO mldeck.predictions (ts, predicted, path, deployment, "
                            "request_key, feature_schema, numeric, categorical) "
                            "SELECT '%1'::timestamptz + (i * 150) * interval '1 millisecond', 1.0, 'ml', '%2', "
@@ -75,16 +76,18 @@ private Q_SLOTS:
         m_dep = uniqueName(QStringLiteral("drift"));
         FeatureSchema schema;
         schema.features.push_back({QStringLiteral("x"), FeatureSpec::Kind::Numeric, {}});
-        schema.features.push_back({QStringLiteral("c"), FeatureSpec::Kind::Categorical, {QStringLiteral("a"), QStringLiteral("b")}});
+        schema.features.push_back(
+            {QStringLiteral("c"), FeatureSpec::Kind::Categorical, {QStringLiteral("a"), QStringLiteral("b")}});
         QCOMPARE(DeploymentStore(*conn).ensure(m_dep, {}, schema).value(), 1);
         // Reference: the first minute; current windows of 60 s, K = 2, at least 100 rows.
         QVERIFY(DriftData(*conn)
-                    .setDriftSettings(m_dep, {{QStringLiteral("window"), QStringLiteral("60s")},
-                                              {QStringLiteral("k"), 2},
-                                              {QStringLiteral("min_samples"), 100},
-                                              {QStringLiteral("reference"),
-                                               QStringLiteral("period:%1/%2").arg(m_t0.toString(Qt::ISODate),
-                                                                                  m_t0.addSecs(60).toString(Qt::ISODate))}})
+                    .setDriftSettings(m_dep,
+                                      {{QStringLiteral("window"), QStringLiteral("60s")},
+                                       {QStringLiteral("k"), 2},
+                                       {QStringLiteral("min_samples"), 100},
+                                       {QStringLiteral("reference"),
+                                        QStringLiteral("period:%1/%2")
+                                            .arg(m_t0.toString(Qt::ISODate), m_t0.addSecs(60).toString(Qt::ISODate))}})
                     .ok());
         log(*conn, m_t0, 0, false);
         for (int w = 1; w <= 2; ++w)
@@ -100,7 +103,7 @@ private Q_SLOTS:
         QCOMPARE(first->result.features.size(), std::size_t(3)); // x, c, __prediction__
         QVERIFY(first->result.features[0].drift);
         QVERIFY(first->result.features[0].pValue.has_value()); // 400 reference rows: KS with a p-value
-        QVERIFY(first->fired.isEmpty());                     // one drifting window is not enough
+        QVERIFY(first->fired.isEmpty());                       // one drifting window is not enough
         {
             auto conn = open();
             QVERIFY(conn);

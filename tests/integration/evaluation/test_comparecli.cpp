@@ -61,10 +61,10 @@ private Q_SLOTS:
     void compareJsonShape()
     {
         const QString report = m_dir.filePath(QStringLiteral("report.csv"));
-        const Run r = run({QStringLiteral("compare"), QStringLiteral("--model"), model("eta_mlp.pt"),
-                           QStringLiteral("--model"), model("eta_lstm.pt"), QStringLiteral("--data"), m_csv,
-                           QStringLiteral("--resamples"), QStringLiteral("200"), QStringLiteral("--json"),
-                           QStringLiteral("--out"), report});
+        const Run r =
+            run({QStringLiteral("compare"), QStringLiteral("--model"), model("eta_mlp.pt"), QStringLiteral("--model"),
+                 model("eta_lstm.pt"), QStringLiteral("--data"), m_csv, QStringLiteral("--resamples"),
+                 QStringLiteral("200"), QStringLiteral("--json"), QStringLiteral("--out"), report});
         QVERIFY2(r.code == 0, r.err.constData());
         const QJsonObject j = QJsonDocument::fromJson(r.out).object();
         QCOMPARE(j.value(QStringLiteral("task")).toString(), QStringLiteral("regression"));
@@ -119,12 +119,13 @@ private Q_SLOTS:
         f.write(src.readLine());
         f.write("1,2,3\n");
         f.close();
-        r = run({QStringLiteral("eval"), QStringLiteral("--model"), model("eta_mlp.pt"), QStringLiteral("--data"), bad});
+        r = run(
+            {QStringLiteral("eval"), QStringLiteral("--model"), model("eta_mlp.pt"), QStringLiteral("--data"), bad});
         QCOMPARE(r.code, 2);
         QVERIFY2(r.err.contains("line 3"), r.err.constData());
 
-        r = run({QStringLiteral("eval"), QStringLiteral("--model"), model("eta_mlp.pt"), QStringLiteral("--data"), m_csv,
-                 QStringLiteral("--target"), QStringLiteral("nope")});
+        r = run({QStringLiteral("eval"), QStringLiteral("--model"), model("eta_mlp.pt"), QStringLiteral("--data"),
+                 m_csv, QStringLiteral("--target"), QStringLiteral("nope")});
         QCOMPARE(r.code, 2);
         QVERIFY(r.err.contains("nope"));
 

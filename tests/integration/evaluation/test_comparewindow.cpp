@@ -106,7 +106,8 @@ private Q_SLOTS:
         QCOMPARE(r.verdicts.size(), 1);
         QVERIFY(r.models[0].regression.mae > 0 && r.models[0].regression.mae < 20);
         QVERIFY(!r.segments.empty());
-        QVERIFY(std::any_of(r.segments.begin(), r.segments.end(), [](const auto &s) { return s.segment == QLatin1String("hour"); }));
+        QVERIFY(std::any_of(r.segments.begin(), r.segments.end(),
+                            [](const auto &s) { return s.segment == QLatin1String("hour"); }));
     }
 
     void serviceEmitsExactlyOnceAndCancels()

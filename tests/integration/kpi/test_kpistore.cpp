@@ -6,9 +6,9 @@
 #include "core/store/pg/Migrator.h"
 #include "core/store/pg/PgConnection.h"
 #include "core/store/pg/PredictionLog.h"
+#include "tests/support/PgSql.h"
 #include "tests/support/TestChecks.h"
 #include "tests/support/TestServers.h"
-#include "tests/support/PgSql.h"
 
 #include <QDateTime>
 #include <QFile>
@@ -16,8 +16,8 @@
 
 #include <map>
 #include <random>
-#include <tuple>
 #include <thread>
+#include <tuple>
 
 using namespace mldeck;
 
@@ -111,7 +111,8 @@ class TestKpiStore : public QObject
     void writeRandomHistory(PgConnection &conn, const QStringList &deployments, int perDeployment, quint64 seed)
     {
         PredictionLog log(conn);
-        QVERIFY(log.ensurePartitions(QDate(2026, 3, 10), QDate(2026, 3, 11))); // the 9th and 12th land in the default partition
+        QVERIFY(log.ensurePartitions(QDate(2026, 3, 10),
+                                     QDate(2026, 3, 11))); // the 9th and 12th land in the default partition
         Generator g(seed);
         for (const QString &dep : deployments) {
             std::vector<PredictionRow> preds;
@@ -181,7 +182,8 @@ private Q_SLOTS:
         std::mt19937 rng(7);
         const double g = stats::QuantileSketch::gamma();
         for (int i = -400; i <= 500; i += 3) {
-            for (double v : {std::pow(g, i), std::nextafter(std::pow(g, i), 0.0), std::nextafter(std::pow(g, i), 1e300)}) {
+            for (double v :
+                 {std::pow(g, i), std::nextafter(std::pow(g, i), 0.0), std::nextafter(std::pow(g, i), 1e300)}) {
                 values << QString::number(v, 'g', 17);
                 expected << stats::QuantileSketch::binOf(v);
             }
@@ -193,9 +195,10 @@ private Q_SLOTS:
         }
         for (double v : {0.0, -5.0, 0.001, 0.0009})
             values << QString::number(v, 'g', 17), expected << stats::QuantileSketch::binOf(v);
-        const auto r = test::query(*m_conn, QStringLiteral("SELECT mldeck.kpi_latency_bin(v::float8) FROM unnest($1::text[]) "
-                                                    "WITH ORDINALITY u(v, n) ORDER BY n"),
-                                     {QStringLiteral("{") + values.join(QLatin1Char(',')) + QStringLiteral("}")});
+        const auto r = test::query(*m_conn,
+                                   QStringLiteral("SELECT mldeck.kpi_latency_bin(v::float8) FROM unnest($1::text[]) "
+                                                  "WITH ORDINALITY u(v, n) ORDER BY n"),
+                                   {QStringLiteral("{") + values.join(QLatin1Char(',')) + QStringLiteral("}")});
         QVERIFY2(r, qPrintable(r.errorMessage()));
         QCOMPARE(r.value().size(), expected.size());
         for (qsizetype i = 0; i < expected.size(); ++i)
@@ -204,7 +207,8 @@ private Q_SLOTS:
 
     void randomHistoryIsExact()
     {
-        writeRandomHistory(*m_conn, {QStringLiteral("alpha"), QStringLiteral("beta"), QStringLiteral("gamma")}, 1500, 1);
+        writeRandomHistory(*m_conn, {QStringLiteral("alpha"), QStringLiteral("beta"), QStringLiteral("gamma")}, 1500,
+                           1);
         QVERIFY(scalar(*m_conn, QStringLiteral("SELECT count(*) FROM mldeck.predictions")) > 4000);
         QVERIFY(scalar(*m_conn, QStringLiteral("SELECT count(*) FROM mldeck.predictions_default")) > 0);
         // Partitions created afterwards move rows out of the default partition: nothing counts twice.
@@ -231,10 +235,14 @@ private Q_SLOTS:
             labelled += b.sums.labelled;
             ge5 += b.sums.actualAtLeast[4];
         }
-        QCOMPARE(count, scalar(*m_conn, QStringLiteral("SELECT count(*) FROM mldeck.predictions WHERE deployment = 'alpha'")));
+        QCOMPARE(count,
+                 scalar(*m_conn, QStringLiteral("SELECT count(*) FROM mldeck.predictions WHERE deployment = 'alpha'")));
         QCOMPARE(latencyCount, count);
-        QCOMPARE(labelled, scalar(*m_conn, QStringLiteral("SELECT sum(labelled) FROM mldeck.kpi_hour WHERE deployment = 'alpha'")));
-        QCOMPARE(ge5, scalar(*m_conn, QStringLiteral("SELECT sum(actual_ge[5]) FROM mldeck.kpi_hour WHERE deployment = 'alpha'")));
+        QCOMPARE(
+            labelled,
+            scalar(*m_conn, QStringLiteral("SELECT sum(labelled) FROM mldeck.kpi_hour WHERE deployment = 'alpha'")));
+        QCOMPARE(ge5, scalar(*m_conn, QStringLiteral(
+                                          "SELECT sum(actual_ge[5]) FROM mldeck.kpi_hour WHERE deployment = 'alpha'")));
         QCOMPARE(rows->feedback.isEmpty(), false);
         const auto deps = store.deployments();
         QVERIFY(deps);
@@ -257,7 +265,8 @@ private Q_SLOTS:
         const PgEndpoint endpoint = m_db->endpoint();
         for (int t = 0; t < 4; ++t) {
             threads.emplace_back([t, dep, endpoint, &failures] {
-                auto opened = PgConnection::open(endpoint, QStringLiteral("test_kpistore")); // no test macros off the test thread
+                auto opened =
+                    PgConnection::open(endpoint, QStringLiteral("test_kpistore")); // no test macros off the test thread
                 if (!opened) {
                     ++failures;
                     return;
@@ -301,12 +310,16 @@ private Q_SLOTS:
         auto victim = openConn(m_db->endpoint());
         QVERIFY(victim);
         const QString pid = test::query(*victim, QStringLiteral("SELECT pg_backend_pid()")).value().first().first();
-        QVERIFY(test::exec(*victim, QStringLiteral(
-            "BEGIN; INSERT INTO mldeck.predictions (ts, predicted, latency_ms, path, deployment, request_key) "
-            "SELECT to_timestamp(%1) + i * interval '1 s', i, 5, 'ml', 'alpha', 'killed-' || i FROM generate_series(1, 500) i")
-                                 .arg(kDay0)));
+        QVERIFY(test::exec(
+            *victim,
+            QStringLiteral(
+                "BEGIN; INSERT INTO mldeck.predictions (ts, predicted, latency_ms, path, deployment, request_key) "
+                "SELECT to_timestamp(%1) + i * interval '1 s', i, 5, 'ml', 'alpha', 'killed-' || i FROM "
+                "generate_series(1, 500) i")
+                .arg(kDay0)));
         QVERIFY(test::query(*m_conn, QStringLiteral("SELECT pg_terminate_backend($1::int)"), {pid}));
-        QTRY_COMPARE(scalar(*m_conn, QStringLiteral("SELECT count(*) FROM pg_stat_activity WHERE pid = %1").arg(pid)), 0);
+        QTRY_COMPARE(scalar(*m_conn, QStringLiteral("SELECT count(*) FROM pg_stat_activity WHERE pid = %1").arg(pid)),
+                     0);
         QCOMPARE(mismatches(*m_conn, QStringLiteral("minute")), 0);
         QCOMPARE(mismatches(*m_conn, QStringLiteral("hour")), 0);
     }
@@ -417,7 +430,8 @@ private Q_SLOTS:
         // The filter is exactly "written by a transaction >= the watermark".
         QCOMPARE(qint64(changed->buckets.size()),
                  scalar(*m_conn, QStringLiteral("SELECT count(*) FROM mldeck.kpi_minute WHERE deployment = 'watermark' "
-                                                "AND writer_xid >= '%1'::xid8").arg(mark)));
+                                                "AND writer_xid >= '%1'::xid8")
+                                     .arg(mark)));
         const auto hourly = store.read(dep, kDay0, kDay0 + 86400, KpiStore::Level::Hour, mark);
         QVERIFY(hourly);
         QSet<qint64> hours;
@@ -439,11 +453,13 @@ private Q_SLOTS:
         QVERIFY(!reversed);
         QVERIFY(!reversed.errorMessage().isEmpty());
         QVERIFY(!store.rebuild(QString(), kDay0, kDay0 + 3600));
-        QVERIFY(!test::query(*m_conn, QStringLiteral("SELECT mldeck.kpi_rebuild('alpha', to_timestamp(%1), to_timestamp(%2))")
-                                   .arg(kDay0 + 10)
-                                   .arg(kDay0)));
+        QVERIFY(!test::query(*m_conn,
+                             QStringLiteral("SELECT mldeck.kpi_rebuild('alpha', to_timestamp(%1), to_timestamp(%2))")
+                                 .arg(kDay0 + 10)
+                                 .arg(kDay0)));
         QCOMPARE(scalar(*m_conn, QStringLiteral("SELECT sum(count) FROM mldeck.kpi_hour")), before);
-        const auto unknown = store.read(QStringLiteral("no-such-deployment"), kDay0, kDay0 + 86400, KpiStore::Level::Hour);
+        const auto unknown =
+            store.read(QStringLiteral("no-such-deployment"), kDay0, kDay0 + 86400, KpiStore::Level::Hour);
         QVERIFY(unknown);
         QVERIFY(unknown->buckets.isEmpty() && unknown->feedback.isEmpty());
         QVERIFY(!store.read(QStringLiteral("alpha"), kDay0 + 10, kDay0, KpiStore::Level::Hour));
@@ -455,7 +471,8 @@ private Q_SLOTS:
 
     void targetsRoundTripAndAreAudited()
     {
-        QVERIFY(test::exec(*m_conn, QStringLiteral("INSERT INTO mldeck.deployments (name) VALUES ('alpha') ON CONFLICT DO NOTHING")));
+        QVERIFY(test::exec(
+            *m_conn, QStringLiteral("INSERT INTO mldeck.deployments (name) VALUES ('alpha') ON CONFLICT DO NOTHING")));
         KpiStore store(*m_conn);
         const auto defaults = store.targets(QStringLiteral("alpha"));
         QVERIFY(defaults);
@@ -472,9 +489,12 @@ private Q_SLOTS:
                                                 "AND deployment = 'alpha' AND (after->>'mae_max')::float8 = 2")),
                  1);
         // Markers: flag changes and promotions of this deployment, oldest first; other actions left out.
-        QVERIFY(test::exec(*m_conn, QStringLiteral(
-            "INSERT INTO mldeck.audit_log (action, deployment, reason) VALUES ('flags.apply', 'alpha', 'ml 25 %'), "
-            "('model.promote', 'alpha', 'v2 champion'), ('model.register', 'alpha', 'x'), ('flags.apply', 'beta', 'y')")));
+        QVERIFY(test::exec(
+            *m_conn,
+            QStringLiteral(
+                "INSERT INTO mldeck.audit_log (action, deployment, reason) VALUES ('flags.apply', 'alpha', 'ml 25 %'), "
+                "('model.promote', 'alpha', 'v2 champion'), ('model.register', 'alpha', 'x'), ('flags.apply', 'beta', "
+                "'y')")));
         const qint64 now = QDateTime::currentSecsSinceEpoch();
         const auto markers = store.auditMarkers(QStringLiteral("alpha"), now - 600, now + 600);
         QVERIFY2(markers, qPrintable(markers.errorMessage()));

@@ -1,9 +1,9 @@
 #include "core/services/KpiCache.h"
+#include "core/stats/Metrics.h"
 #include "core/store/pg/DeploymentStore.h"
 #include "core/store/pg/Migrator.h"
 #include "core/store/pg/PgConnection.h"
 #include "core/store/pg/PredictionLog.h"
-#include "core/stats/Metrics.h"
 #include "tests/support/TestServers.h"
 
 #include <QDateTime>
@@ -72,7 +72,9 @@ class TestKpiCache final : public QObject
             p.tsSecs = ts(m_rng);
             p.key = QStringLiteral("r%1").arg(++m_keySeq);
             const double r = u(m_rng);
-            p.path = r < 0.5 ? QStringLiteral("ml") : r < 0.85 ? QStringLiteral("heuristic") : QStringLiteral("fallback");
+            p.path = r < 0.5    ? QStringLiteral("ml")
+                     : r < 0.85 ? QStringLiteral("heuristic")
+                                : QStringLiteral("fallback");
             if (p.path != QLatin1String("heuristic"))
                 p.version = u(m_rng) < 0.6 ? QStringLiteral("v1") : QStringLiteral("v2");
             const double y = std::round(std::max(0.0, delay(m_rng)) * 10) / 10;
@@ -85,7 +87,7 @@ class TestKpiCache final : public QObject
             row.deployment = m_deployment;
             row.requestKey = p.key;
             row.modelVersion = p.version;
-            row.path = p.path == QLatin1String("ml") ? PredictionPath::Ml
+            row.path = p.path == QLatin1String("ml")          ? PredictionPath::Ml
                        : p.path == QLatin1String("heuristic") ? PredictionPath::Heuristic
                                                               : PredictionPath::Fallback;
             row.predicted = p.predicted;
@@ -102,7 +104,8 @@ class TestKpiCache final : public QObject
             }
             if (u(m_rng) < 0.1) {
                 const bool positive = u(m_rng) < 0.7;
-                feedback.push_back({row.tsMicros + 500'000, m_deployment, p.key, positive, QString(), QStringLiteral("u")});
+                feedback.push_back(
+                    {row.tsMicros + 500'000, m_deployment, p.key, positive, QString(), QStringLiteral("u")});
                 m_feedback.push_back({p.tsSecs, positive});
             }
             m_preds.push_back(p);
@@ -140,7 +143,9 @@ class TestKpiCache final : public QObject
         for (const Pred &p : m_preds) {
             if (!inRange(p.tsSecs, from, to))
                 continue;
-            KpiAccumulator &a = p.path == QLatin1String("ml") ? s.ml : p.path == QLatin1String("heuristic") ? s.heuristic : s.fallback;
+            KpiAccumulator &a = p.path == QLatin1String("ml")          ? s.ml
+                                : p.path == QLatin1String("heuristic") ? s.heuristic
+                                                                       : s.fallback;
             ++a.count;
             a.latencySumMs += double(p.latencyMs);
             a.latency.add(double(p.latencyMs));
@@ -197,18 +202,31 @@ class TestKpiCache final : public QObject
 
     static void compareFigures(const KpiFigures &got, const KpiFigures &want, const char *what)
     {
-        QVERIFY2(got.predictions == want.predictions,
-                 qPrintable(QStringLiteral("%1: predictions %2 vs %3").arg(QLatin1String(what)).arg(got.predictions).arg(want.predictions)));
+        QVERIFY2(got.predictions == want.predictions, qPrintable(QStringLiteral("%1: predictions %2 vs %3")
+                                                                     .arg(QLatin1String(what))
+                                                                     .arg(got.predictions)
+                                                                     .arg(want.predictions)));
         QVERIFY2(got.failed == want.failed, what);
-        QVERIFY2(got.labelled == want.labelled,
-                 qPrintable(QStringLiteral("%1: labelled %2 vs %3").arg(QLatin1String(what)).arg(got.labelled).arg(want.labelled)));
+        QVERIFY2(
+            got.labelled == want.labelled,
+            qPrintable(
+                QStringLiteral("%1: labelled %2 vs %3").arg(QLatin1String(what)).arg(got.labelled).arg(want.labelled)));
         const std::pair<const char *, std::optional<double> KpiFigures::*> fields[] = {
-            {"throughput", &KpiFigures::throughputPerSecond}, {"mae", &KpiFigures::mae}, {"rmse", &KpiFigures::rmse},
-            {"r2", &KpiFigures::r2}, {"mape", &KpiFigures::mape}, {"latencyMean", &KpiFigures::latencyMeanMs},
-            {"p50", &KpiFigures::latencyP50Ms}, {"p95", &KpiFigures::latencyP95Ms}, {"p99", &KpiFigures::latencyP99Ms},
-            {"failureRate", &KpiFigures::failureRate}, {"fallbackShare", &KpiFigures::fallbackShare},
-            {"anticipated", &KpiFigures::anticipatedShare}, {"satisfaction", &KpiFigures::satisfaction},
-            {"mlUptime", &KpiFigures::mlUptime}, {"improvement", &KpiFigures::improvementPercent}};
+            {"throughput", &KpiFigures::throughputPerSecond},
+            {"mae", &KpiFigures::mae},
+            {"rmse", &KpiFigures::rmse},
+            {"r2", &KpiFigures::r2},
+            {"mape", &KpiFigures::mape},
+            {"latencyMean", &KpiFigures::latencyMeanMs},
+            {"p50", &KpiFigures::latencyP50Ms},
+            {"p95", &KpiFigures::latencyP95Ms},
+            {"p99", &KpiFigures::latencyP99Ms},
+            {"failureRate", &KpiFigures::failureRate},
+            {"fallbackShare", &KpiFigures::fallbackShare},
+            {"anticipated", &KpiFigures::anticipatedShare},
+            {"satisfaction", &KpiFigures::satisfaction},
+            {"mlUptime", &KpiFigures::mlUptime},
+            {"improvement", &KpiFigures::improvementPercent}};
         for (const auto &[name, field] : fields) {
             const auto &g = got.*field, &w = want.*field;
             QVERIFY2(close(g, w), qPrintable(QStringLiteral("%1: %2 %3 vs %4")
@@ -225,7 +243,8 @@ class TestKpiCache final : public QObject
         const PathSums s = exactSums(from, to);
         compareFigures(snap.overall, computeFigures(s, secs, kX), "overall");
         compareFigures(snap.byPath.value(QStringLiteral("ml")), computeFigures(s.ml, secs, kX), "ml");
-        compareFigures(snap.byPath.value(QStringLiteral("heuristic")), computeFigures(s.heuristic, secs, kX), "heuristic");
+        compareFigures(snap.byPath.value(QStringLiteral("heuristic")), computeFigures(s.heuristic, secs, kX),
+                       "heuristic");
         compareFigures(snap.byPath.value(QStringLiteral("fallback")), computeFigures(s.fallback, secs, kX), "fallback");
         compareFigures(snap.previous, computeFigures(exactSums(from - (to - from), from), secs, kX), "previous");
         const RegressionMetrics m = exactRegression(from, to);
@@ -249,10 +268,7 @@ class TestKpiCache final : public QObject
         QCOMPARE(snap.seriesByPath.value(QStringLiteral("ml")).size(), all.size());
     }
 
-    static QString iso(qint64 secs)
-    {
-        return QDateTime::fromSecsSinceEpoch(secs, Qt::UTC).toString(Qt::ISODate);
-    }
+    static QString iso(qint64 secs) { return QDateTime::fromSecsSinceEpoch(secs, Qt::UTC).toString(Qt::ISODate); }
 
     struct Run
     {
@@ -327,7 +343,8 @@ private Q_SLOTS:
         // Late outcomes: one for an old (sparse-period, hour-level) bucket, one in the dense part,
         // one for the previous period.
         int changed = 0;
-        const std::pair<qint64, qint64> spans[] = {{kStart + 86400, kStart + 2 * 86400}, {kDenseFrom, kEnd}, {kStart - 3 * 86400, kStart - 3600}};
+        const std::pair<qint64, qint64> spans[] = {
+            {kStart + 86400, kStart + 2 * 86400}, {kDenseFrom, kEnd}, {kStart - 3 * 86400, kStart - 3600}};
         for (const auto &[lo, hi] : spans) {
             for (Pred &p : m_preds) {
                 if (p.predicted && p.tsSecs >= lo && p.tsSecs < hi) {
@@ -348,7 +365,8 @@ private Q_SLOTS:
         QVERIFY(reloaded.ok());
         compareFigures(refreshed->overall, reloaded->overall, "refresh vs load");
         compareFigures(refreshed->previous, reloaded->previous, "refresh vs load, previous");
-        const auto a = refreshed->seriesByPath.value(QStringLiteral("all")), b = reloaded->seriesByPath.value(QStringLiteral("all"));
+        const auto a = refreshed->seriesByPath.value(QStringLiteral("all")),
+                   b = reloaded->seriesByPath.value(QStringLiteral("all"));
         QCOMPARE(a.size(), b.size());
         for (int i = 0; i < a.size(); ++i) {
             QCOMPARE(a[i].startSecs, b[i].startSecs);
@@ -398,7 +416,8 @@ private Q_SLOTS:
                                    QStringLiteral("--to"), iso(to), QStringLiteral("--by"), QStringLiteral("version"),
                                    QStringLiteral("--json")});
         QCOMPARE(byVersion.code, 0);
-        const QJsonObject versions = QJsonDocument::fromJson(byVersion.out).object().value(QStringLiteral("by_version")).toObject();
+        const QJsonObject versions =
+            QJsonDocument::fromJson(byVersion.out).object().value(QStringLiteral("by_version")).toObject();
         QVERIFY(versions.contains(QStringLiteral("v1")) && versions.contains(QStringLiteral("v2")));
 
         const Run text = ctl({QStringLiteral("--deployment"), m_deployment, QStringLiteral("--from"), iso(from),
@@ -410,15 +429,19 @@ private Q_SLOTS:
 
     void cliRefusesBadInput()
     {
-        for (const QStringList &args : {QStringList{QStringLiteral("--deployment"), m_deployment, QStringLiteral("--range"), QStringLiteral("1y")},
-                                        QStringList{QStringLiteral("--deployment"), m_deployment, QStringLiteral("--range"), QStringLiteral("0h")},
-                                        QStringList{QStringLiteral("--deployment"), m_deployment, QStringLiteral("--from"), QStringLiteral("yesterday"),
-                                                    QStringLiteral("--to"), iso(kEnd)},
-                                        QStringList{QStringLiteral("--deployment"), m_deployment, QStringLiteral("--from"), iso(kEnd),
-                                                    QStringLiteral("--to"), iso(kEnd - 60)},
-                                        QStringList{QStringLiteral("--deployment"), QStringLiteral("nosuchdeployment")},
-                                        QStringList{QStringLiteral("--deployment"), m_deployment, QStringLiteral("--by"), QStringLiteral("colour")},
-                                        QStringList{QStringLiteral("--range"), QStringLiteral("1h")}}) {
+        for (const QStringList &args :
+             {QStringList{QStringLiteral("--deployment"), m_deployment, QStringLiteral("--range"),
+                          QStringLiteral("1y")},
+              QStringList{QStringLiteral("--deployment"), m_deployment, QStringLiteral("--range"),
+                          QStringLiteral("0h")},
+              QStringList{QStringLiteral("--deployment"), m_deployment, QStringLiteral("--from"),
+                          QStringLiteral("yesterday"), QStringLiteral("--to"), iso(kEnd)},
+              QStringList{QStringLiteral("--deployment"), m_deployment, QStringLiteral("--from"), iso(kEnd),
+                          QStringLiteral("--to"), iso(kEnd - 60)},
+              QStringList{QStringLiteral("--deployment"), QStringLiteral("nosuchdeployment")},
+              QStringList{QStringLiteral("--deployment"), m_deployment, QStringLiteral("--by"),
+                          QStringLiteral("colour")},
+              QStringList{QStringLiteral("--range"), QStringLiteral("1h")}}) {
             const Run r = ctl(args);
             QVERIFY2(r.code == 2, qPrintable(args.join(QLatin1Char(' '))));
             QVERIFY(!r.err.trimmed().isEmpty());
@@ -427,8 +450,9 @@ private Q_SLOTS:
         // No server: a connection error, exit 2.
         QProcess p;
         p.start(qEnvironmentVariable("MLDECK_BINARY_DIR") + QStringLiteral("/app/mldeckctl/mldeckctl"),
-                {QStringLiteral("kpi"), QStringLiteral("--pg"), QStringLiteral("postgresql://mldeck:mldeck@127.0.0.1:1/mldeck"),
-                 QStringLiteral("--deployment"), m_deployment});
+                {QStringLiteral("kpi"), QStringLiteral("--pg"),
+                 QStringLiteral("postgresql://mldeck:mldeck@127.0.0.1:1/mldeck"), QStringLiteral("--deployment"),
+                 m_deployment});
         QVERIFY(p.waitForFinished(60000));
         QCOMPARE(p.exitCode(), 2);
     }

@@ -3,10 +3,10 @@
 #include "core/store/pg/Migrator.h"
 #include "core/store/pg/PgConnection.h"
 #include "core/store/pg/PredictionLog.h"
-#include "tests/support/TestChecks.h"
-#include "tests/support/SignalArgs.h"
-#include "tests/support/TestServers.h"
 #include "tests/support/PgSql.h"
+#include "tests/support/SignalArgs.h"
+#include "tests/support/TestChecks.h"
+#include "tests/support/TestServers.h"
 
 #include <QDateTime>
 #include <QSignalSpy>
@@ -138,8 +138,10 @@ private Q_SLOTS:
         svc.load(lastHour());
         QVERIFY(read.wait(20000));
         // Kill the service's session from outside, as a server restart would.
-        QVERIFY(test::exec(*m_conn, QStringLiteral("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                                            "WHERE application_name = 'mldeck-kpi' AND datname = current_database()")).ok());
+        QVERIFY(test::exec(*m_conn,
+                           QStringLiteral("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                          "WHERE application_name = 'mldeck-kpi' AND datname = current_database()"))
+                    .ok());
         logNow(2);
         svc.refreshNow(); // the kept connection fails its ping: the request runs on a new one
         QTRY_COMPARE_WITH_TIMEOUT(read.count(), 2, 20000);

@@ -172,26 +172,28 @@ private Q_SLOTS:
         QVERIFY2(migrate.exitCode == 0, migrate.err.constData());
 
         // Six seconds of traffic on both paths, with ground truth after half a second.
-        const Run sim = run(mldeckctl(), QStringList{QStringLiteral("simulate"), QStringLiteral("--deployment"), m_deployment,
-                                                     QStringLiteral("--rate"), QStringLiteral("200"), QStringLiteral("--duration"),
-                                                     QStringLiteral("6s"), QStringLiteral("--outcome-delay"), QStringLiteral("500ms"),
-                                                     QStringLiteral("--initial-percentage"), QStringLiteral("50"),
-                                                     QStringLiteral("--quiet")} + connection());
+        const Run sim =
+            run(mldeckctl(),
+                QStringList{QStringLiteral("simulate"), QStringLiteral("--deployment"), m_deployment,
+                            QStringLiteral("--rate"), QStringLiteral("200"), QStringLiteral("--duration"),
+                            QStringLiteral("6s"), QStringLiteral("--outcome-delay"), QStringLiteral("500ms"),
+                            QStringLiteral("--initial-percentage"), QStringLiteral("50"), QStringLiteral("--quiet")} +
+                    connection());
         QVERIFY2(sim.exitCode == 0, sim.err.constData());
         // A failure-rate rule over one minute that fires at once, for the errors scenario below.
         const Run rule = run(mldeckctl(), {QStringLiteral("alerts"), QStringLiteral("rules"), QStringLiteral("set"),
                                            QStringLiteral("--deployment"), m_deployment, QStringLiteral("--rule"),
-                                           QStringLiteral("failure_rate"), QStringLiteral("--threshold"), QStringLiteral("0.2"),
-                                           QStringLiteral("--window"), QStringLiteral("60"), QStringLiteral("--for"),
-                                           QStringLiteral("1"), QStringLiteral("--reason"), QStringLiteral("test"),
-                                           QStringLiteral("--pg"), m_pg});
+                                           QStringLiteral("failure_rate"), QStringLiteral("--threshold"),
+                                           QStringLiteral("0.2"), QStringLiteral("--window"), QStringLiteral("60"),
+                                           QStringLiteral("--for"), QStringLiteral("1"), QStringLiteral("--reason"),
+                                           QStringLiteral("test"), QStringLiteral("--pg"), m_pg});
         QVERIFY2(rule.exitCode == 0, rule.err.constData());
 
-        m_metricsBase = startGuard(*m_guard.process, QStringList{QStringLiteral("--deployment"), m_deployment,
-                                                                 QStringLiteral("--interval"), QStringLiteral("1s"),
-                                                                 QStringLiteral("--scope"), m_deployment,
-                                                                 QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0")} +
-                                                         connection());
+        m_metricsBase = startGuard(
+            *m_guard.process, QStringList{QStringLiteral("--deployment"), m_deployment, QStringLiteral("--interval"),
+                                          QStringLiteral("1s"), QStringLiteral("--scope"), m_deployment,
+                                          QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0")} +
+                                  connection());
         QVERIFY2(m_metricsBase.isValid(), "the guard did not say where it serves /metrics");
         qInfo("guard serves %s", qPrintable(m_metricsBase.toString()));
     }
@@ -202,15 +204,18 @@ private Q_SLOTS:
         QCOMPARE(health.status, 200);
         const QString mae = QStringLiteral("mldeck_mae{deployment=\"%1\",path=\"ml\",window=\"1h\"}").arg(m_deployment);
         Http metrics;
-        QTRY_VERIFY_WITH_TIMEOUT((metrics = get(m_metricsBase.resolved(QUrl(QStringLiteral("/metrics")))),
-                                  metrics.body.contains("mldeck_guard_leader 1") && metrics.body.contains(mae.toUtf8())),
-                                 30000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            (metrics = get(m_metricsBase.resolved(QUrl(QStringLiteral("/metrics")))),
+             metrics.body.contains("mldeck_guard_leader 1") && metrics.body.contains(mae.toUtf8())),
+            30000);
         qInfo("%lld bytes, %lld lines", qlonglong(metrics.body.size()), qlonglong(metrics.body.count('\n')));
         QVERIFY(metrics.body.contains("mldeck_prediction_latency_seconds_bucket{"));
-        const QByteArray traffic = QByteArrayLiteral("mldeck_ml_traffic_ratio{deployment=\"") + m_deployment.toUtf8() + "\"} 0.5";
+        const QByteArray traffic =
+            QByteArrayLiteral("mldeck_ml_traffic_ratio{deployment=\"") + m_deployment.toUtf8() + "\"} 0.5";
         QVERIFY(metrics.body.contains(traffic));
         QVERIFY(!metrics.body.contains("request_key")); // keys never become labels
-        const Run promtool = run(QStringLiteral("promtool"), {QStringLiteral("check"), QStringLiteral("metrics")}, metrics.body);
+        const Run promtool =
+            run(QStringLiteral("promtool"), {QStringLiteral("check"), QStringLiteral("metrics")}, metrics.body);
         QVERIFY2(promtool.exitCode == 0, QByteArray(promtool.out + promtool.err).constData());
         qInfo("promtool check metrics: %s", QByteArray(promtool.out + promtool.err).trimmed().constData());
     }
@@ -218,9 +223,10 @@ private Q_SLOTS:
     void prometheusScrapesTheSameFiguresAsMldeckctlKpi()
     {
         const QString rules = m_dir.filePath(QStringLiteral("rules.yml"));
-        const Run exported = run(mldeckctl(), {QStringLiteral("alerts"), QStringLiteral("export"), QStringLiteral("--format"),
-                                               QStringLiteral("prometheus"), QStringLiteral("--deployment"), m_deployment,
-                                               QStringLiteral("--output"), rules, QStringLiteral("--pg"), m_pg});
+        const Run exported =
+            run(mldeckctl(), {QStringLiteral("alerts"), QStringLiteral("export"), QStringLiteral("--format"),
+                              QStringLiteral("prometheus"), QStringLiteral("--deployment"), m_deployment,
+                              QStringLiteral("--output"), rules, QStringLiteral("--pg"), m_pg});
         QVERIFY2(exported.exitCode == 0, exported.err.constData());
         const Run check = run(QStringLiteral("promtool"), {QStringLiteral("check"), QStringLiteral("rules"), rules});
         QVERIFY2(check.exitCode == 0, QByteArray(check.out + check.err).constData());
@@ -229,11 +235,12 @@ private Q_SLOTS:
         const quint16 port = freeLoopbackPort();
         QFile config(m_dir.filePath(QStringLiteral("prometheus.yml")));
         QVERIFY(config.open(QIODevice::WriteOnly));
-        config.write(QStringLiteral("global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
-                                    "rule_files:\n  - %1\n"
-                                    "scrape_configs:\n  - job_name: mldeck\n    static_configs:\n      - targets: ['%2']\n")
-                         .arg(rules, m_metricsBase.authority())
-                         .toUtf8());
+        config.write(
+            QStringLiteral("global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
+                           "rule_files:\n  - %1\n"
+                           "scrape_configs:\n  - job_name: mldeck\n    static_configs:\n      - targets: ['%2']\n")
+                .arg(rules, m_metricsBase.authority())
+                .toUtf8());
         config.close();
         m_prometheus.process->setProcessChannelMode(QProcess::MergedChannels);
         m_prometheus.process->start(QStringLiteral("prometheus"),
@@ -246,38 +253,68 @@ private Q_SLOTS:
 
         const QString sel = QStringLiteral("deployment=\"%1\"").arg(m_deployment);
         const auto close = [](std::optional<double> a, const QJsonValue &b, double relative) {
-            return a && b.isDouble() && std::abs(*a - b.toDouble()) <= relative * std::max(1e-12, std::abs(b.toDouble()));
+            return a && b.isDouble() &&
+                   std::abs(*a - b.toDouble()) <= relative * std::max(1e-12, std::abs(b.toDouble()));
         };
         // Traffic has stopped; late outcomes may still land, so both sides are read until they agree.
         QTRY_VERIFY_WITH_TIMEOUT(close(promValue(QStringLiteral("mldeck_mae{%1,path=\"ml\",window=\"1h\"}").arg(sel)),
-                                       kpi(QStringLiteral("1h")).value(QStringLiteral("by_path")).toObject().value(QStringLiteral("ml")).toObject().value(QStringLiteral("mae")),
+                                       kpi(QStringLiteral("1h"))
+                                           .value(QStringLiteral("by_path"))
+                                           .toObject()
+                                           .value(QStringLiteral("ml"))
+                                           .toObject()
+                                           .value(QStringLiteral("mae")),
                                        1e-9),
+                                 30000);
+        QTRY_VERIFY_WITH_TIMEOUT(close(promValue(QStringLiteral("mldeck_prediction_latency_percentile_seconds{%1,path="
+                                                                "\"ml\",window=\"1h\",percentile=\"95\"} * 1000")
+                                                     .arg(sel)),
+                                       kpi(QStringLiteral("1h"))
+                                           .value(QStringLiteral("by_path"))
+                                           .toObject()
+                                           .value(QStringLiteral("ml"))
+                                           .toObject()
+                                           .value(QStringLiteral("latency_p95_ms")),
+                                       0.01),
                                  30000);
         QTRY_VERIFY_WITH_TIMEOUT(
-            close(promValue(QStringLiteral("mldeck_prediction_latency_percentile_seconds{%1,path=\"ml\",window=\"1h\",percentile=\"95\"} * 1000").arg(sel)),
-                  kpi(QStringLiteral("1h")).value(QStringLiteral("by_path")).toObject().value(QStringLiteral("ml")).toObject().value(QStringLiteral("latency_p95_ms")),
-                  0.01),
+            close(promValue(QStringLiteral("mldeck_failure_ratio{%1,path=\"all\",window=\"1h\"}").arg(sel)),
+                  kpi(QStringLiteral("1h"))
+                      .value(QStringLiteral("overall"))
+                      .toObject()
+                      .value(QStringLiteral("failure_rate")),
+                  1e-9),
             30000);
-        QTRY_VERIFY_WITH_TIMEOUT(close(promValue(QStringLiteral("mldeck_failure_ratio{%1,path=\"all\",window=\"1h\"}").arg(sel)),
-                                       kpi(QStringLiteral("1h")).value(QStringLiteral("overall")).toObject().value(QStringLiteral("failure_rate")),
-                                       1e-9),
-                                 30000);
         QTRY_VERIFY_WITH_TIMEOUT(close(promValue(QStringLiteral("sum(mldeck_predictions_total{%1})").arg(sel)),
-                                       kpi(QStringLiteral("1h")).value(QStringLiteral("overall")).toObject().value(QStringLiteral("predictions")),
+                                       kpi(QStringLiteral("1h"))
+                                           .value(QStringLiteral("overall"))
+                                           .toObject()
+                                           .value(QStringLiteral("predictions")),
                                        0),
                                  30000);
         const QJsonObject k = kpi(QStringLiteral("1h"));
         qInfo("kpi 1h: %lld predictions, ML MAE %.4f, ML p95 %.3f ms, failure rate %.4f",
               qlonglong(k.value(QStringLiteral("overall")).toObject().value(QStringLiteral("predictions")).toDouble()),
-              k.value(QStringLiteral("by_path")).toObject().value(QStringLiteral("ml")).toObject().value(QStringLiteral("mae")).toDouble(),
-              k.value(QStringLiteral("by_path")).toObject().value(QStringLiteral("ml")).toObject().value(QStringLiteral("latency_p95_ms")).toDouble(),
+              k.value(QStringLiteral("by_path"))
+                  .toObject()
+                  .value(QStringLiteral("ml"))
+                  .toObject()
+                  .value(QStringLiteral("mae"))
+                  .toDouble(),
+              k.value(QStringLiteral("by_path"))
+                  .toObject()
+                  .value(QStringLiteral("ml"))
+                  .toObject()
+                  .value(QStringLiteral("latency_p95_ms"))
+                  .toDouble(),
               k.value(QStringLiteral("overall")).toObject().value(QStringLiteral("failure_rate")).toDouble());
     }
 
     void everyGrafanaQueryEvaluates()
     {
-        const Run exported = run(mldeckctl(), {QStringLiteral("export"), QStringLiteral("grafana"), QStringLiteral("--deployment"),
-                                               m_deployment, QStringLiteral("--pg"), m_pg});
+        const Run exported =
+            run(mldeckctl(), {QStringLiteral("export"), QStringLiteral("grafana"), QStringLiteral("--deployment"),
+                              m_deployment, QStringLiteral("--pg"), m_pg});
         QVERIFY2(exported.exitCode == 0, exported.err.constData());
         const QJsonObject dashboard = QJsonDocument::fromJson(exported.out).object();
         QCOMPARE(dashboard.value(QStringLiteral("title")).toString(), QStringLiteral("MLDeck: ") + m_deployment);
@@ -285,7 +322,8 @@ private Q_SLOTS:
         for (const QJsonValue &panel : dashboard.value(QStringLiteral("panels")).toArray()) {
             for (const QJsonValue &target : panel.toObject().value(QStringLiteral("targets")).toArray()) {
                 QString expr = target.toObject().value(QStringLiteral("expr")).toString();
-                expr.replace(QStringLiteral("$deployment"), m_deployment).replace(QStringLiteral("$__rate_interval"), QStringLiteral("1m"));
+                expr.replace(QStringLiteral("$deployment"), m_deployment)
+                    .replace(QStringLiteral("$__rate_interval"), QStringLiteral("1m"));
                 QUrl url = m_promBase.resolved(QUrl(QStringLiteral("/api/v1/query")));
                 QUrlQuery q;
                 q.addQueryItem(QStringLiteral("query"), expr);
@@ -295,7 +333,8 @@ private Q_SLOTS:
                 QVERIFY2(h.status == 200 && o.value(QStringLiteral("status")).toString() == QLatin1String("success"),
                          qPrintable(expr + QStringLiteral(": ") + QString::fromUtf8(h.body)));
                 ++queries;
-                withData += !o.value(QStringLiteral("data")).toObject().value(QStringLiteral("result")).toArray().isEmpty();
+                withData +=
+                    !o.value(QStringLiteral("data")).toObject().value(QStringLiteral("result")).toArray().isEmpty();
             }
         }
         qInfo("%d Grafana queries evaluated, %d with data", queries, withData);
@@ -306,26 +345,34 @@ private Q_SLOTS:
     void theExportedRuleFiresDuringTheErrorsScenario()
     {
         // Every request to the model, and no fallback: the scenario's failing calls count as failures.
-        const Run flags = run(mldeckctl(), {QStringLiteral("flags"), QStringLiteral("set"), QStringLiteral("--deployment"),
-                                            m_deployment, QStringLiteral("--enabled"), QStringLiteral("1"),
-                                            QStringLiteral("--percentage"), QStringLiteral("100"), QStringLiteral("--fallback"),
-                                            QStringLiteral("0"), QStringLiteral("--reason"), QStringLiteral("test"),
-                                            QStringLiteral("--redis"), m_redis, QStringLiteral("--pg"), m_pg});
+        const Run flags =
+            run(mldeckctl(),
+                {QStringLiteral("flags"), QStringLiteral("set"), QStringLiteral("--deployment"), m_deployment,
+                 QStringLiteral("--enabled"), QStringLiteral("1"), QStringLiteral("--percentage"),
+                 QStringLiteral("100"), QStringLiteral("--fallback"), QStringLiteral("0"), QStringLiteral("--reason"),
+                 QStringLiteral("test"), QStringLiteral("--redis"), m_redis, QStringLiteral("--pg"), m_pg});
         QVERIFY2(flags.exitCode == 0, QByteArray(flags.out + flags.err).constData());
         Child sim;
-        sim.process->start(mldeckctl(), QStringList{QStringLiteral("simulate"), QStringLiteral("--deployment"), m_deployment,
-                                                    QStringLiteral("--rate"), QStringLiteral("100"), QStringLiteral("--duration"),
-                                                    QStringLiteral("60s"), QStringLiteral("--scenario"), QStringLiteral("errors"),
-                                                    QStringLiteral("--initial-percentage"), QStringLiteral("100"),
-                                                    QStringLiteral("--quiet")} + connection());
+        sim.process->start(mldeckctl(),
+                           QStringList{QStringLiteral("simulate"), QStringLiteral("--deployment"), m_deployment,
+                                       QStringLiteral("--rate"), QStringLiteral("100"), QStringLiteral("--duration"),
+                                       QStringLiteral("60s"), QStringLiteral("--scenario"), QStringLiteral("errors"),
+                                       QStringLiteral("--initial-percentage"), QStringLiteral("100"),
+                                       QStringLiteral("--quiet")} +
+                               connection());
         QVERIFY(sim.process->waitForStarted(10000));
         const QString alert = QStringLiteral("MLDeck_%1_failure_rate").arg(m_deployment);
         const auto firing = [&] {
             const Http h = get(m_promBase.resolved(QUrl(QStringLiteral("/api/v1/alerts"))));
-            for (const QJsonValue &a : QJsonDocument::fromJson(h.body).object().value(QStringLiteral("data")).toObject()
-                                           .value(QStringLiteral("alerts")).toArray()) {
+            for (const QJsonValue &a : QJsonDocument::fromJson(h.body)
+                                           .object()
+                                           .value(QStringLiteral("data"))
+                                           .toObject()
+                                           .value(QStringLiteral("alerts"))
+                                           .toArray()) {
                 const QJsonObject o = a.toObject();
-                if (o.value(QStringLiteral("labels")).toObject().value(QStringLiteral("alertname")).toString() == alert &&
+                if (o.value(QStringLiteral("labels")).toObject().value(QStringLiteral("alertname")).toString() ==
+                        alert &&
                     o.value(QStringLiteral("state")).toString() == QLatin1String("firing"))
                     return true;
             }
@@ -336,9 +383,10 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(firing(), 60000);
         qInfo("%s firing in Prometheus %lld ms after the errors scenario started", qPrintable(alert), clock.elapsed());
         // The guard's own evaluation of the same rule fires too (exported as mldeck_alert_rule_firing).
-        QTRY_COMPARE_WITH_TIMEOUT(promValue(QStringLiteral("mldeck_alert_rule_firing{deployment=\"%1\",rule=\"failure_rate\"}")
-                                                .arg(m_deployment)),
-                                  std::optional<double>(1.0), 60000);
+        QTRY_COMPARE_WITH_TIMEOUT(
+            promValue(
+                QStringLiteral("mldeck_alert_rule_firing{deployment=\"%1\",rule=\"failure_rate\"}").arg(m_deployment)),
+            std::optional<double>(1.0), 60000);
     }
 
     // A second guard in the same scope follows: it exports its own health, no deployment series, so a

@@ -11,8 +11,8 @@
 #include "core/store/pg/ModelRegistry.h"
 #include "core/store/pg/PgConnection.h"
 #include "core/store/redis/RedisConnection.h"
-#include "tests/support/TestServers.h"
 #include "tests/support/PgSql.h"
+#include "tests/support/TestServers.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -55,7 +55,10 @@ private:
             return -1;
         return r->first().first().toInt();
     }
-    int modelCount() { return count(QStringLiteral("SELECT count(*) FROM mldeck.models WHERE deployment = $1"), {m_dep}); }
+    int modelCount()
+    {
+        return count(QStringLiteral("SELECT count(*) FROM mldeck.models WHERE deployment = $1"), {m_dep});
+    }
     int storeFiles() { return int(QDir(m_store->path()).entryList(QDir::Files).size()); }
 
     ModelVersion registerFile(const QString &file, const QString &version = {})
@@ -71,7 +74,8 @@ private:
         return r ? r->model : ModelVersion{};
     }
 
-    Result<models::RegisterOutcome> tryRegister(const QString &file, const QString &deployment, const QString &version = {})
+    Result<models::RegisterOutcome> tryRegister(const QString &file, const QString &deployment,
+                                                const QString &version = {})
     {
         models::RegisterRequest req;
         req.file = file;
@@ -107,7 +111,8 @@ private Q_SLOTS:
         const auto migrated = Migrator::migrate(*m_conn);
         QVERIFY2(migrated.ok(), qPrintable(migrated.errorMessage()));
         m_dep = uniqueName(QStringLiteral("reg"));
-        const auto schemaId = DeploymentStore(*m_conn).ensure(m_dep, QStringLiteral("test"), RideDelayGenerator::schema());
+        const auto schemaId =
+            DeploymentStore(*m_conn).ensure(m_dep, QStringLiteral("test"), RideDelayGenerator::schema());
         QVERIFY2(schemaId.ok(), qPrintable(schemaId.errorMessage()));
         QCOMPARE(*schemaId, 1);
         m_store = std::make_unique<QTemporaryDir>();
@@ -170,13 +175,15 @@ private Q_SLOTS:
         QCOMPARE(again->model.id, first.id);
         const auto otherVersion = tryRegister(modelFile(QStringLiteral("eta_mlp.pt")), m_dep, QStringLiteral("7"));
         QVERIFY(!otherVersion.ok());
-        QVERIFY2(otherVersion.errorMessage().contains(QStringLiteral("already registered")), qPrintable(otherVersion.errorMessage()));
+        QVERIFY2(otherVersion.errorMessage().contains(QStringLiteral("already registered")),
+                 qPrintable(otherVersion.errorMessage()));
         QCOMPARE(modelCount(), 1);
         QCOMPARE(storeFiles(), 1);
         // A taken explicit version is refused too, nothing copied.
         const auto taken = tryRegister(modelFile(QStringLiteral("eta_lstm.pt")), m_dep, QStringLiteral("1"));
         QVERIFY(!taken.ok());
-        QVERIFY2(taken.errorMessage().contains(QStringLiteral("already has a version")), qPrintable(taken.errorMessage()));
+        QVERIFY2(taken.errorMessage().contains(QStringLiteral("already has a version")),
+                 qPrintable(taken.errorMessage()));
         QCOMPARE(modelCount(), 1);
         QCOMPARE(storeFiles(), 1);
     }
@@ -189,11 +196,12 @@ private Q_SLOTS:
         QTest::newRow("directory") << QStringLiteral("/tmp") << QStringLiteral("not a file");
         QTest::newRow("zip, not TorchScript") << modelFile(QStringLiteral("fixtures/not_torchscript.zip"))
                                               << QStringLiteral("not a TorchScript model file");
-        QTest::newRow("torch.save state_dict") << modelFile(QStringLiteral("fixtures/state_dict.pt"))
-                                               << QStringLiteral("not a TorchScript model file");
-        QTest::newRow("wrong input width") << modelFile(QStringLiteral("fixtures/wrong_width.pt"))
-                                           << QStringLiteral("does not accept the input");
-        QTest::newRow("bad metadata") << modelFile(QStringLiteral("fixtures/bad_json.pt")) << QStringLiteral("metadata");
+        QTest::newRow("torch.save state_dict")
+            << modelFile(QStringLiteral("fixtures/state_dict.pt")) << QStringLiteral("not a TorchScript model file");
+        QTest::newRow("wrong input width")
+            << modelFile(QStringLiteral("fixtures/wrong_width.pt")) << QStringLiteral("does not accept the input");
+        QTest::newRow("bad metadata") << modelFile(QStringLiteral("fixtures/bad_json.pt"))
+                                      << QStringLiteral("metadata");
     }
 
     void badFilesRefusedAndNothingChanged()
@@ -212,7 +220,8 @@ private Q_SLOTS:
     {
         const auto unknown = tryRegister(modelFile(QStringLiteral("eta_mlp.pt")), QStringLiteral("nosuchdep"));
         QVERIFY(!unknown.ok());
-        QVERIFY2(unknown.errorMessage().contains(QStringLiteral("Unknown deployment")), qPrintable(unknown.errorMessage()));
+        QVERIFY2(unknown.errorMessage().contains(QStringLiteral("Unknown deployment")),
+                 qPrintable(unknown.errorMessage()));
 
         // A deployment that logs other features than the model expects.
         FeatureSchema other = RideDelayGenerator::schema();
@@ -221,7 +230,8 @@ private Q_SLOTS:
         QVERIFY(DeploymentStore(*m_conn).ensure(dep2, QString(), other).ok());
         const auto mismatch = tryRegister(modelFile(QStringLiteral("eta_mlp.pt")), dep2);
         QVERIFY(!mismatch.ok());
-        QVERIFY2(mismatch.errorMessage().contains(QStringLiteral("distance_miles")), qPrintable(mismatch.errorMessage()));
+        QVERIFY2(mismatch.errorMessage().contains(QStringLiteral("distance_miles")),
+                 qPrintable(mismatch.errorMessage()));
         QCOMPARE(count(QStringLiteral("SELECT count(*) FROM mldeck.models")), 0);
         QCOMPARE(storeFiles(), 0);
 
@@ -249,21 +259,24 @@ private Q_SLOTS:
         overwrite(m.filePath, tampered);
         auto r = ModelStore::loadVerified(m.filePath, m.sha256.toLatin1());
         QVERIFY(!r.ok());
-        QVERIFY2(r.errorMessage().contains(QStringLiteral("does not match the registry")), qPrintable(r.errorMessage()));
+        QVERIFY2(r.errorMessage().contains(QStringLiteral("does not match the registry")),
+                 qPrintable(r.errorMessage()));
         QVERIFY(!r.errorMessage().contains(QStringLiteral("TorchScript"))); // LibTorch never saw it
 
         // Truncated.
         overwrite(m.filePath, good.left(good.size() / 3));
         r = ModelStore::loadVerified(m.filePath, m.sha256.toLatin1());
         QVERIFY(!r.ok());
-        QVERIFY2(r.errorMessage().contains(QStringLiteral("does not match the registry")), qPrintable(r.errorMessage()));
+        QVERIFY2(r.errorMessage().contains(QStringLiteral("does not match the registry")),
+                 qPrintable(r.errorMessage()));
         QVERIFY(r.errorMessage().contains(QString::number(good.size() / 3)));
 
         // Swapped: a valid TorchScript file, just not the registered one.
         overwrite(m.filePath, readAll(modelFile(QStringLiteral("eta_lstm.pt"))));
         r = ModelStore::loadVerified(m.filePath, m.sha256.toLatin1());
         QVERIFY(!r.ok());
-        QVERIFY2(r.errorMessage().contains(QStringLiteral("does not match the registry")), qPrintable(r.errorMessage()));
+        QVERIFY2(r.errorMessage().contains(QStringLiteral("does not match the registry")),
+                 qPrintable(r.errorMessage()));
         const auto viaResolver = resolveModel(m_dep + QStringLiteral("@1"), m_db->endpoint());
         QVERIFY(!viaResolver.ok());
         QVERIFY2(viaResolver.errorMessage().contains(QStringLiteral("does not match the registry")),
@@ -288,8 +301,10 @@ private Q_SLOTS:
     {
         const ModelVersion mlp = registerFile(modelFile(QStringLiteral("eta_mlp.pt")));
         const ModelVersion lstm = registerFile(modelFile(QStringLiteral("eta_lstm.pt")));
-        QVERIFY(models::promote(*m_conn, std::nullopt, m_dep, mlp.version, QStringLiteral("champion"), {}, kActor).ok());
-        QVERIFY(models::promote(*m_conn, std::nullopt, m_dep, lstm.version, QStringLiteral("challenger"), {}, kActor).ok());
+        QVERIFY(
+            models::promote(*m_conn, std::nullopt, m_dep, mlp.version, QStringLiteral("champion"), {}, kActor).ok());
+        QVERIFY(
+            models::promote(*m_conn, std::nullopt, m_dep, lstm.version, QStringLiteral("challenger"), {}, kActor).ok());
 
         auto champion = resolveModel(m_dep + QStringLiteral(":champion"), m_db->endpoint());
         QVERIFY2(champion.ok(), qPrintable(champion.errorMessage()));
@@ -333,7 +348,8 @@ private Q_SLOTS:
             ModelRegistry registry(**conn);
             for (int i = 0; i < kIterations; ++i) {
                 const QString target = (i % 2 == 0) ? version : (version == a.version ? b.version : a.version);
-                const auto r = registry.promote(m_dep, target, QStringLiteral("champion"), QStringLiteral("race"), kActor);
+                const auto r =
+                    registry.promote(m_dep, target, QStringLiteral("champion"), QStringLiteral("race"), kActor);
                 if (r.ok())
                     ++succeeded;
                 else if (r.errorMessage().contains(QStringLiteral("already the champion")))
@@ -353,11 +369,13 @@ private Q_SLOTS:
         QCOMPARE(succeeded + refusedAsNoOp, 2 * kIterations);
         QVERIFY(succeeded > 1);
 
-        QCOMPARE(count(QStringLiteral("SELECT count(*) FROM mldeck.model_aliases WHERE deployment = $1 AND alias = 'champion'"),
+        QCOMPARE(count(QStringLiteral(
+                           "SELECT count(*) FROM mldeck.model_aliases WHERE deployment = $1 AND alias = 'champion'"),
                        {m_dep}),
                  1);
         // The audit chain: every move starts where the previous one ended, one row per committed move.
-        const auto rows = test::query(*m_conn,
+        const auto rows = test::query(
+            *m_conn,
             QStringLiteral("SELECT coalesce(before->>'model_id', ''), after->>'model_id' FROM mldeck.audit_log "
                            "WHERE deployment = $1 AND action = 'model.promote' ORDER BY id"),
             {m_dep});
@@ -388,7 +406,8 @@ private Q_SLOTS:
         QVERIFY(!registry.restorePrevious(m_dep, {}, kActor).ok()); // the first champion has no predecessor
         // Promoting the challenger to champion drops its challenger alias.
         QVERIFY(registry.promote(m_dep, b.version, QStringLiteral("challenger"), {}, kActor).ok());
-        const auto promoted = registry.promote(m_dep, b.version, QStringLiteral("champion"), QStringLiteral("better"), kActor);
+        const auto promoted =
+            registry.promote(m_dep, b.version, QStringLiteral("champion"), QStringLiteral("better"), kActor);
         QVERIFY2(promoted.ok(), qPrintable(promoted.errorMessage()));
         QCOMPARE(promoted->before->version, a.version);
         QCOMPARE(promoted->after.aliases, QStringList{QStringLiteral("champion")});
@@ -398,9 +417,11 @@ private Q_SLOTS:
         QCOMPARE(restored->after.version, a.version);
         QCOMPARE(restored->before->version, b.version);
         QCOMPARE((*registry.byAlias(m_dep, QStringLiteral("champion")))->version, a.version);
-        const auto audit = test::query(*m_conn,
-            QStringLiteral("SELECT before->>'version', after->>'version', reason, actor_os, change_id::text FROM mldeck.audit_log "
-                           "WHERE deployment = $1 AND action = 'model.restore_previous'"),
+        const auto audit = test::query(
+            *m_conn,
+            QStringLiteral(
+                "SELECT before->>'version', after->>'version', reason, actor_os, change_id::text FROM mldeck.audit_log "
+                "WHERE deployment = $1 AND action = 'model.restore_previous'"),
             {m_dep});
         QVERIFY(audit.ok());
         QCOMPARE(audit->size(), 1);
@@ -437,7 +458,8 @@ private Q_SLOTS:
         QVERIFY(!registry.archive(m_dep, b.version, {}, kActor).ok()); // already archived
         const auto promoteArchived = registry.promote(m_dep, b.version, QStringLiteral("champion"), {}, kActor);
         QVERIFY(!promoteArchived.ok());
-        QVERIFY2(promoteArchived.errorMessage().contains(QStringLiteral("archived")), qPrintable(promoteArchived.errorMessage()));
+        QVERIFY2(promoteArchived.errorMessage().contains(QStringLiteral("archived")),
+                 qPrintable(promoteArchived.errorMessage()));
         QCOMPARE(registry.list(m_dep, false)->size(), 1);
         QCOMPARE(registry.list(m_dep, true)->size(), 2);
     }
@@ -500,7 +522,8 @@ private Q_SLOTS:
         QVERIFY(r->published.errorMessage().contains(QStringLiteral("models publish")));
         // Committed in PostgreSQL.
         QCOMPARE((*ModelRegistry(*m_conn).byAlias(m_dep, QStringLiteral("champion")))->version, a.version);
-        QCOMPARE(count(QStringLiteral("SELECT count(*) FROM mldeck.audit_log WHERE action = 'model.promote' AND deployment = $1"),
+        QCOMPARE(count(QStringLiteral(
+                           "SELECT count(*) FROM mldeck.audit_log WHERE action = 'model.promote' AND deployment = $1"),
                        {m_dep}),
                  1);
         // Publishing again once Redis is reachable.

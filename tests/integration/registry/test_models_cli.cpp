@@ -27,7 +27,10 @@ struct Run
     QJsonObject json() const { return QJsonDocument::fromJson(out.toUtf8()).object(); }
 };
 
-QString modelFile(const QString &name) { return QStringLiteral(MLDECK_SOURCE_DIR "/resources/models/") + name; }
+QString modelFile(const QString &name)
+{
+    return QStringLiteral(MLDECK_SOURCE_DIR "/resources/models/") + name;
+}
 
 } // namespace
 
@@ -52,8 +55,8 @@ private:
         p.start(qEnvironmentVariable("MLDECKCTL"), QStringList{QStringLiteral("models")} + args);
         if (!p.waitForFinished(120000))
             return {};
-        return Run{p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, QString::fromUtf8(p.readAllStandardOutput()),
-                   QString::fromUtf8(p.readAllStandardError())};
+        return Run{p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1,
+                   QString::fromUtf8(p.readAllStandardOutput()), QString::fromUtf8(p.readAllStandardError())};
     }
 
     QString dep() const { return QStringLiteral("--deployment=") + m_dep; }
@@ -62,7 +65,8 @@ private Q_SLOTS:
     void initTestCase()
     {
         MLDECK_REQUIRE_SERVERS();
-        QVERIFY2(QFileInfo(qEnvironmentVariable("MLDECKCTL")).isExecutable(), "MLDECKCTL must point at the built mldeckctl");
+        QVERIFY2(QFileInfo(qEnvironmentVariable("MLDECKCTL")).isExecutable(),
+                 "MLDECKCTL must point at the built mldeckctl");
     }
 
     void init()
@@ -85,7 +89,8 @@ private Q_SLOTS:
 
     void registerListShow()
     {
-        Run r = models({QStringLiteral("register"), modelFile(QStringLiteral("eta_mlp.pt")), dep(), QStringLiteral("--json")});
+        Run r = models(
+            {QStringLiteral("register"), modelFile(QStringLiteral("eta_mlp.pt")), dep(), QStringLiteral("--json")});
         QVERIFY2(r.code == 0, qPrintable(r.err));
         QCOMPARE(r.json().value(QStringLiteral("already_registered")).toBool(), false);
         const QJsonObject model = r.json().value(QStringLiteral("model")).toObject();
@@ -93,12 +98,13 @@ private Q_SLOTS:
         QVERIFY(QFileInfo::exists(model.value(QStringLiteral("path")).toString()));
         QVERIFY(model.value(QStringLiteral("path")).toString().startsWith(m_store->path()));
 
-        r = models({QStringLiteral("register"), modelFile(QStringLiteral("eta_mlp.pt")), dep(), QStringLiteral("--json")});
+        r = models(
+            {QStringLiteral("register"), modelFile(QStringLiteral("eta_mlp.pt")), dep(), QStringLiteral("--json")});
         QCOMPARE(r.code, 0);
         QCOMPARE(r.json().value(QStringLiteral("already_registered")).toBool(), true);
 
-        r = models({QStringLiteral("register"), modelFile(QStringLiteral("eta_lstm.pt")), dep(), QStringLiteral("--name=lstm"),
-                    QStringLiteral("--version=v2"), QStringLiteral("--parent=1")});
+        r = models({QStringLiteral("register"), modelFile(QStringLiteral("eta_lstm.pt")), dep(),
+                    QStringLiteral("--name=lstm"), QStringLiteral("--version=v2"), QStringLiteral("--parent=1")});
         QVERIFY2(r.code == 0, qPrintable(r.err));
         QVERIFY(r.out.contains(QStringLiteral("@v2")));
 
@@ -126,7 +132,8 @@ private Q_SLOTS:
         QVERIFY(r.err.contains(QStringLiteral("does not exist")));
         r = models({QStringLiteral("register"), dep()});
         QCOMPARE(r.code, 2);
-        r = models({QStringLiteral("register"), modelFile(QStringLiteral("eta_mlp.pt")), QStringLiteral("--deployment=Bad Name")});
+        r = models({QStringLiteral("register"), modelFile(QStringLiteral("eta_mlp.pt")),
+                    QStringLiteral("--deployment=Bad Name")});
         QCOMPARE(r.code, 2);
         r = models({QStringLiteral("list"), dep(), QStringLiteral("--json")});
         QCOMPARE(r.json().value(QStringLiteral("models")).toArray().size(), 0);
@@ -162,7 +169,8 @@ private Q_SLOTS:
         QCOMPARE(r.code, 1);
         QVERIFY(r.err.contains(QStringLiteral("champion")));
 
-        r = models({QStringLiteral("restore-previous"), dep(), QStringLiteral("--reason=rollback"), QStringLiteral("--json")});
+        r = models(
+            {QStringLiteral("restore-previous"), dep(), QStringLiteral("--reason=rollback"), QStringLiteral("--json")});
         QVERIFY2(r.code == 0, qPrintable(r.err));
         QCOMPARE(r.json().value(QStringLiteral("after")).toString(), QStringLiteral("1"));
         QCOMPARE(r.json().value(QStringLiteral("before")).toString(), QStringLiteral("2"));

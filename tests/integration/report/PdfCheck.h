@@ -37,7 +37,8 @@ inline QString checkPdfStructure(const QByteArray &pdf, int *pages)
             if (!entry.endsWith(" n"))
                 continue;
             const qsizetype offset = entry.left(10).toLongLong(&ok);
-            const QByteArray expected = QByteArray::number(first + i) + ' ' + QByteArray::number(entry.mid(11, 5).toInt()) + " obj";
+            const QByteArray expected =
+                QByteArray::number(first + i) + ' ' + QByteArray::number(entry.mid(11, 5).toInt()) + " obj";
             if (!ok || pdf.mid(offset, expected.size()) != expected)
                 return QStringLiteral("xref entry %1 does not point at its object").arg(first + i);
         }

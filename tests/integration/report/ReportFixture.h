@@ -7,8 +7,8 @@
 #include "core/store/pg/Migrator.h"
 #include "core/store/pg/PgConnection.h"
 #include "core/store/pg/PredictionLog.h"
-#include "tests/support/TestServers.h"
 #include "tests/support/PgSql.h"
+#include "tests/support/TestServers.h"
 
 #include <QDateTime>
 #include <QJsonObject>
@@ -115,15 +115,18 @@ public:
             return s.errorMessage();
 
         AlertStore alerts(*conn);
-        if (const auto a = alerts.raise(deployment, QStringLiteral("latency"), QStringLiteral("warning"), QStringLiteral("p95"),
-                                        QStringLiteral("Latency p95 above 2 s, \"ml\" path"), {});
+        if (const auto a =
+                alerts.raise(deployment, QStringLiteral("latency"), QStringLiteral("warning"), QStringLiteral("p95"),
+                             QStringLiteral("Latency p95 above 2 s, \"ml\" path"), {});
             !a)
             return a.errorMessage();
         // Resolved two days ago: outside a day-long period.
-        if (const auto q = test::query(*conn,
-                QStringLiteral("INSERT INTO mldeck.alerts (deployment, kind, severity, dedup_key, title, raised_at, "
-                               "last_seen_at, resolved_at) VALUES ($1, 'drift', 'info', 'old', 'Old drift alert', "
-                               "now() - interval '3 days', now() - interval '3 days', now() - interval '2 days') RETURNING id"),
+        if (const auto q = test::query(
+                *conn,
+                QStringLiteral(
+                    "INSERT INTO mldeck.alerts (deployment, kind, severity, dedup_key, title, raised_at, "
+                    "last_seen_at, resolved_at) VALUES ($1, 'drift', 'info', 'old', 'Old drift alert', "
+                    "now() - interval '3 days', now() - interval '3 days', now() - interval '2 days') RETURNING id"),
                 {deployment});
             !q)
             return q.errorMessage();

@@ -28,7 +28,10 @@ class TestReportCli final : public QObject
         QByteArray err;
     };
 
-    static QString ctl() { return qEnvironmentVariable("MLDECK_BINARY_DIR") + QStringLiteral("/app/mldeckctl/mldeckctl"); }
+    static QString ctl()
+    {
+        return qEnvironmentVariable("MLDECK_BINARY_DIR") + QStringLiteral("/app/mldeckctl/mldeckctl");
+    }
 
     Run run(QStringList args) const
     {
@@ -50,7 +53,7 @@ class TestReportCli final : public QObject
 
     QStringList baseArgs(const QString &out) const
     {
-        return {QStringLiteral("--deployment"), m_fx.deployment, QStringLiteral("--end"),
+        return {QStringLiteral("--deployment"), m_fx.deployment,         QStringLiteral("--end"),
                 m_fx.end.toString(Qt::ISODate), QStringLiteral("--out"), out};
     }
 
@@ -63,8 +66,10 @@ class TestReportCli final : public QObject
         bool ok = false;
         const double v = field.toDouble(&ok);
         QVERIFY2(ok, qPrintable(QStringLiteral("%1: \"%2\" is not a number").arg(QLatin1String(what), field)));
-        QVERIFY2(std::abs(v - *expected) <= 1e-9 * std::max(1.0, std::abs(*expected)),
-                 qPrintable(QStringLiteral("%1: %2 != %3").arg(QLatin1String(what)).arg(v, 0, 'g', 17).arg(*expected, 0, 'g', 17)));
+        QVERIFY2(
+            std::abs(v - *expected) <= 1e-9 * std::max(1.0, std::abs(*expected)),
+            qPrintable(
+                QStringLiteral("%1: %2 != %3").arg(QLatin1String(what)).arg(v, 0, 'g', 17).arg(*expected, 0, 'g', 17)));
     }
 
 private Q_SLOTS:
@@ -103,8 +108,8 @@ private Q_SLOTS:
             else if (line.startsWith(QLatin1String("change,")))
                 changeLines.append(line);
         }
-        QCOMPARE(summary.keys(), (QStringList{QStringLiteral("all"), QStringLiteral("fallback"), QStringLiteral("heuristic"),
-                                              QStringLiteral("ml")}));
+        QCOMPARE(summary.keys(), (QStringList{QStringLiteral("all"), QStringLiteral("fallback"),
+                                              QStringLiteral("heuristic"), QStringLiteral("ml")}));
         for (const QString &path : summary.keys()) {
             const QStringList row = summary.value(path);
             QCOMPARE(row.size(), 20);
@@ -139,14 +144,16 @@ private Q_SLOTS:
         QCOMPARE(changeLines.size(), 1); // the other deployment's change is not listed
         QVERIFY(changeLines.first().contains(QLatin1String(",flags.apply,")));
         QVERIFY(changeLines.first().contains(QLatin1String("raise to 25 %")));
-        QVERIFY(csv.contains("\r\nsection,deployment,period,from,to,generated_at,alerts_truncated,changes_truncated\r\n"));
+        QVERIFY(
+            csv.contains("\r\nsection,deployment,period,from,to,generated_at,alerts_truncated,changes_truncated\r\n"));
         QVERIFY(csv.contains(QByteArray("\r\nreport," + m_fx.deployment.toUtf8() + ",day,")));
     }
 
     void weekCsvFromExtension()
     {
         const QString out = m_dir.filePath(QStringLiteral("week.CSV"));
-        const Run r = run(baseArgs(out) << QStringLiteral("--period") << QStringLiteral("week") << QStringLiteral("--json"));
+        const Run r =
+            run(baseArgs(out) << QStringLiteral("--period") << QStringLiteral("week") << QStringLiteral("--json"));
         QVERIFY2(r.code == 0, r.err.constData());
         const QJsonObject j = QJsonDocument::fromJson(r.out).object();
         QCOMPARE(j.value(QStringLiteral("format")).toString(), QStringLiteral("csv"));
@@ -168,7 +175,8 @@ private Q_SLOTS:
         QVERIFY2(problem.isEmpty(), qPrintable(problem));
         QVERIFY2(pages >= 3, qPrintable(QString::number(pages))); // summary, charts, alerts and changes
         // Nothing left beside it: the temporary file was renamed.
-        QCOMPARE(QDir(m_dir.path()).entryList({QStringLiteral("day.pdf*")}, QDir::Files), QStringList{QStringLiteral("day.pdf")});
+        QCOMPARE(QDir(m_dir.path()).entryList({QStringLiteral("day.pdf*")}, QDir::Files),
+                 QStringList{QStringLiteral("day.pdf")});
     }
 
     void badOptionsExitTwoAndWriteNothing_data()
@@ -176,13 +184,13 @@ private Q_SLOTS:
         QTest::addColumn<QStringList>("extra");
         QTest::addColumn<QString>("file");
         QTest::addColumn<QByteArray>("message");
-        QTest::newRow("period") << QStringList{QStringLiteral("--period"), QStringLiteral("month")} << QStringLiteral("a.pdf")
-                                << QByteArray("day or week");
-        QTest::newRow("format") << QStringList{QStringLiteral("--format"), QStringLiteral("docx")} << QStringLiteral("b.pdf")
-                                << QByteArray("pdf or csv");
+        QTest::newRow("period") << QStringList{QStringLiteral("--period"), QStringLiteral("month")}
+                                << QStringLiteral("a.pdf") << QByteArray("day or week");
+        QTest::newRow("format") << QStringList{QStringLiteral("--format"), QStringLiteral("docx")}
+                                << QStringLiteral("b.pdf") << QByteArray("pdf or csv");
         QTest::newRow("no format") << QStringList{} << QStringLiteral("c.txt") << QByteArray("--format");
-        QTest::newRow("end") << QStringList{QStringLiteral("--end"), QStringLiteral("yesterday")} << QStringLiteral("d.pdf")
-                             << QByteArray("--end");
+        QTest::newRow("end") << QStringList{QStringLiteral("--end"), QStringLiteral("yesterday")}
+                             << QStringLiteral("d.pdf") << QByteArray("--end");
         QTest::newRow("folder") << QStringList{} << QStringLiteral("missing/e.pdf") << QByteArray("does not exist");
         QTest::newRow("positional") << QStringList{QStringLiteral("extra")} << QStringLiteral("f.pdf")
                                     << QByteArray("Unexpected argument");
@@ -221,7 +229,8 @@ private Q_SLOTS:
         QVERIFY2(r.err.contains("nosuchdeployment"), r.err.constData());
         QVERIFY(f.open(QIODevice::ReadOnly));
         QCOMPARE(f.readAll(), QByteArray("keep me\n"));
-        QCOMPARE(QDir(m_dir.path()).entryList({QStringLiteral("keep.csv*")}, QDir::Files), QStringList{QStringLiteral("keep.csv")});
+        QCOMPARE(QDir(m_dir.path()).entryList({QStringLiteral("keep.csv*")}, QDir::Files),
+                 QStringList{QStringLiteral("keep.csv")});
     }
 
     void unreachableDatabaseExitsTwo()

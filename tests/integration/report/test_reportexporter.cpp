@@ -2,8 +2,8 @@
 #include "ReportFixture.h"
 
 #include "core/services/KpiReport.h"
-#include "ui/reports/KpiReportPdf.h"
 #include "tests/support/TestChecks.h"
+#include "ui/reports/KpiReportPdf.h"
 #include "ui/reports/ReportExporter.h"
 
 #include <QDir>
@@ -85,9 +85,11 @@ private Q_SLOTS:
             PgEndpoint down = m_fx.db->endpoint();
             down.port = 1;
             QSignalSpy spy(&exporter, &ui::ReportExporter::finished);
-            exporter.start(down, m_fx.deployment, QStringLiteral("day"), QStringLiteral("pdf"), m_dir.filePath(QStringLiteral("z.pdf")));
+            exporter.start(down, m_fx.deployment, QStringLiteral("day"), QStringLiteral("pdf"),
+                           m_dir.filePath(QStringLiteral("z.pdf")));
             // A second start while the first runs is refused, and finishes on its own.
-            exporter.start(down, m_fx.deployment, QStringLiteral("day"), QStringLiteral("pdf"), m_dir.filePath(QStringLiteral("w.pdf")));
+            exporter.start(down, m_fx.deployment, QStringLiteral("day"), QStringLiteral("pdf"),
+                           m_dir.filePath(QStringLiteral("w.pdf")));
             QTRY_COMPARE_WITH_TIMEOUT(spy.count(), 2, 60000);
             QVERIFY(!test::happensWithin([&] { return spy.count() > 2; }, 50));
             QVERIFY(!spy.at(0).at(0).toBool() && !spy.at(1).at(0).toBool());
@@ -135,7 +137,8 @@ private Q_SLOTS:
             c.at = big.from.addSecs(i * 60);
             c.action = QStringLiteral("flags.apply");
             c.actorOs = QStringLiteral("alice");
-            c.reason = QStringLiteral("step %1, a long reason that does not fit its column and is elided on the page").arg(i);
+            c.reason =
+                QStringLiteral("step %1, a long reason that does not fit its column and is elided on the page").arg(i);
             c.after = QJsonObject{{QStringLiteral("ml_traffic_percentage"), i % 100}};
             big.changes.append(c);
         }

@@ -10,8 +10,8 @@
 #include "core/store/pg/Migrator.h"
 #include "core/store/pg/PgConnection.h"
 #include "core/store/pg/PredictionLog.h"
-#include "tests/support/TestServers.h"
 #include "tests/support/PgSql.h"
+#include "tests/support/TestServers.h"
 
 #include <QDateTime>
 #include <QTemporaryDir>
@@ -21,9 +21,13 @@
 
 namespace mldeck::test {
 
-inline QString demoModel() { return QStringLiteral(MLDECK_SOURCE_DIR "/resources/models/eta_mlp.pt"); }
+inline QString demoModel()
+{
+    return QStringLiteral(MLDECK_SOURCE_DIR "/resources/models/eta_mlp.pt");
+}
 
-inline const Actor kRetrainActor{QStringLiteral("tester@testhost"), QStringLiteral("tester"), QStringLiteral("testhost")};
+inline const Actor kRetrainActor{QStringLiteral("tester@testhost"), QStringLiteral("tester"),
+                                 QStringLiteral("testhost")};
 
 struct RetrainFixture
 {
@@ -43,7 +47,9 @@ struct RetrainFixture
         if (const auto m = Migrator::migrate(*conn); !m)
             return m.errorMessage();
         dep = uniqueName(prefix);
-        if (const auto s = DeploymentStore(*conn).ensure(dep, QStringLiteral("retrain test"), RideDelayGenerator::schema()); !s)
+        if (const auto s =
+                DeploymentStore(*conn).ensure(dep, QStringLiteral("retrain test"), RideDelayGenerator::schema());
+            !s)
             return s.errorMessage();
         store = std::make_unique<QTemporaryDir>();
         return store->isValid() ? QString() : QStringLiteral("no temporary directory");
@@ -150,9 +156,11 @@ struct RetrainFixture
 
     QString champion() const
     {
-        const auto r = test::query(*conn, QStringLiteral("SELECT m.version FROM mldeck.model_aliases a JOIN mldeck.models m "
-                                                  "ON m.id = a.model_id WHERE a.deployment = $1 AND a.alias = 'champion'"),
-                                   {dep});
+        const auto r =
+            test::query(*conn,
+                        QStringLiteral("SELECT m.version FROM mldeck.model_aliases a JOIN mldeck.models m "
+                                       "ON m.id = a.model_id WHERE a.deployment = $1 AND a.alias = 'champion'"),
+                        {dep});
         return r && !r->isEmpty() ? r->first().first() : QString();
     }
 

@@ -60,7 +60,8 @@ private Q_SLOTS:
         QCOMPARE(out.run.state, QStringLiteral("failed"));
         QVERIFY2(out.run.error.contains(QLatin1String("no champion")), qPrintable(out.run.error));
         QCOMPARE(f.count(QStringLiteral("SELECT count(*) FROM mldeck.retrain_runs WHERE state = 'failed'")), 1);
-        QCOMPARE(f.count(QStringLiteral("SELECT count(*) FROM mldeck.retrain_runs WHERE state IN ('queued','running')")), 0);
+        QCOMPARE(
+            f.count(QStringLiteral("SELECT count(*) FROM mldeck.retrain_runs WHERE state IN ('queued','running')")), 0);
 
         // Not due (raise the bar) and not forced: refused before anything is recorded.
         RetrainSettings s;
@@ -112,12 +113,13 @@ private Q_SLOTS:
         int epochs = 0;
         auto r = request(4, 0.005, false);
         r.force = false; // due by feedback
-        const auto out = retrain::runRetrain(*f.conn, r, kRetrainActor, nullptr, [&](const retrain::RetrainProgress &p) {
-            if (stages.empty() || stages.back() != p.stage)
-                stages.push_back(p.stage);
-            if (p.epoch)
-                ++epochs;
-        });
+        const auto out =
+            retrain::runRetrain(*f.conn, r, kRetrainActor, nullptr, [&](const retrain::RetrainProgress &p) {
+                if (stages.empty() || stages.back() != p.stage)
+                    stages.push_back(p.stage);
+                if (p.epoch)
+                    ++epochs;
+            });
         QVERIFY2(out.run.state == QLatin1String("succeeded"), qPrintable(out.run.error));
         QCOMPARE(out.run.trigger, QStringLiteral("feedback"));
         QVERIFY(epochs >= 1);
@@ -158,12 +160,14 @@ private Q_SLOTS:
         QVERIFY2(applied.ok(), qPrintable(applied.errorMessage()));
         QCOMPARE(applied->decision, QStringLiteral("promoted"));
         QCOMPARE(f.champion(), out.candidateVersion);
-        QCOMPARE(f.count(QStringLiteral("SELECT count(*) FROM mldeck.audit_log WHERE action = 'model.promote' AND deployment = $1 "
-                                        "AND after->>'alias' = 'champion'"),
+        QCOMPARE(f.count(QStringLiteral(
+                             "SELECT count(*) FROM mldeck.audit_log WHERE action = 'model.promote' AND deployment = $1 "
+                             "AND after->>'alias' = 'champion'"),
                          {f.dep}),
                  2);
         QCOMPARE(f.count(QStringLiteral("SELECT count(*) FROM mldeck.audit_log WHERE action = 'retrain.decision'")), 1);
-        QCOMPARE(f.count(QStringLiteral("SELECT count(*) FROM mldeck.rollout_plans WHERE deployment = $1"), {f.dep}), 1);
+        QCOMPARE(f.count(QStringLiteral("SELECT count(*) FROM mldeck.rollout_plans WHERE deployment = $1"), {f.dep}),
+                 1);
         // Applied once only.
         QVERIFY(!retrain::applyDecision(*f.conn, std::nullopt, out.run.id, apply, kRetrainActor).ok());
 
@@ -240,7 +244,8 @@ private Q_SLOTS:
                                         "AND result_version IS NULL")),
                  1);
         // Nothing is left active: the next run may start.
-        QCOMPARE(f.count(QStringLiteral("SELECT count(*) FROM mldeck.retrain_runs WHERE state IN ('queued','running')")), 0);
+        QCOMPARE(
+            f.count(QStringLiteral("SELECT count(*) FROM mldeck.retrain_runs WHERE state IN ('queued','running')")), 0);
     }
 
     void cancelFromAnotherSession()
@@ -252,12 +257,13 @@ private Q_SLOTS:
         bool asked = false;
         auto r = request(4, 0.001);
         r.training.earlyStoppingPatience = 0;
-        const auto out = retrain::runRetrain(*f.conn, r, kRetrainActor, nullptr, [&](const retrain::RetrainProgress &p) {
-            if (p.epoch && !asked) {
-                const auto runs = RetrainStore(**other).list(f.dep, 1);
-                asked = runs && !runs->isEmpty() && RetrainStore(**other).requestCancel(runs->first().id).ok();
-            }
-        });
+        const auto out =
+            retrain::runRetrain(*f.conn, r, kRetrainActor, nullptr, [&](const retrain::RetrainProgress &p) {
+                if (p.epoch && !asked) {
+                    const auto runs = RetrainStore(**other).list(f.dep, 1);
+                    asked = runs && !runs->isEmpty() && RetrainStore(**other).requestCancel(runs->first().id).ok();
+                }
+            });
         QVERIFY(asked);
         QCOMPARE(out.run.state, QStringLiteral("cancelled"));
         QVERIFY(out.history.size() < 4);
@@ -274,7 +280,10 @@ private Q_SLOTS:
         const auto second = store.insertRun(f.dep, QStringLiteral("feedback"), false, {});
         QVERIFY(!second.ok());
         QVERIFY(second.errorMessage().contains(QLatin1String("already")));
-        QVERIFY(store.finish(*first, RetrainStore::Finish{QStringLiteral("failed"), QStringLiteral("test"), {}, {}, {}, {}, {}}).ok());
+        QVERIFY(store
+                    .finish(*first,
+                            RetrainStore::Finish{QStringLiteral("failed"), QStringLiteral("test"), {}, {}, {}, {}, {}})
+                    .ok());
         QVERIFY(store.insertRun(f.dep, QStringLiteral("feedback"), false, {}).ok());
     }
 
@@ -348,23 +357,27 @@ private Q_SLOTS:
         const qint64 now = QDateTime::currentDateTimeUtc().toMSecsSinceEpoch() * 1000;
         std::vector<FeedbackRow> rows;
         for (int i = 0; i < 7; ++i)
-            rows.push_back(FeedbackRow{now - qint64(200 + i) * 86'400'000'000LL, f.dep, QStringLiteral("old-%1").arg(i), false,
-                                       QStringLiteral("late"), QStringLiteral("p%1").arg(i)});
+            rows.push_back(FeedbackRow{now - qint64(200 + i) * 86'400'000'000LL, f.dep, QStringLiteral("old-%1").arg(i),
+                                       false, QStringLiteral("late"), QStringLiteral("p%1").arg(i)});
         rows.push_back(FeedbackRow{now - 179LL * 86'400'000'000LL, f.dep, QStringLiteral("recent"), true, {}, {}});
         QVERIFY(PredictionLog(*f.conn).appendFeedback(rows).ok());
         // A raw e-mail address as user identifier is refused: feedback is pseudonymised.
         QVERIFY(!PredictionLog(*f.conn)
-                     .appendFeedback({FeedbackRow{now, f.dep, QStringLiteral("x"), true, {}, QStringLiteral("alice@example.com")}})
+                     .appendFeedback(
+                         {FeedbackRow{now, f.dep, QStringLiteral("x"), true, {}, QStringLiteral("alice@example.com")}})
                      .ok());
-        const int before = f.count(QStringLiteral("SELECT count(*) FROM mldeck.feedback WHERE deployment = $1"), {f.dep});
+        const int before =
+            f.count(QStringLiteral("SELECT count(*) FROM mldeck.feedback WHERE deployment = $1"), {f.dep});
         QCOMPARE(*RetrainStore(*f.conn).countFeedbackOlderThan(f.dep, 180), qint64(7));
         const auto purged = retrain::purgeFeedback(*f.conn, f.dep, std::nullopt, kRetrainActor); // default 180 days
         QVERIFY2(purged.ok(), qPrintable(purged.errorMessage()));
         QCOMPARE(*purged, qint64(7));
-        QCOMPARE(f.count(QStringLiteral("SELECT count(*) FROM mldeck.feedback WHERE deployment = $1"), {f.dep}), before - 7);
+        QCOMPARE(f.count(QStringLiteral("SELECT count(*) FROM mldeck.feedback WHERE deployment = $1"), {f.dep}),
+                 before - 7);
         QCOMPARE(f.count(QStringLiteral("SELECT count(*) FROM mldeck.feedback WHERE request_key = 'recent'")), 1);
-        QCOMPARE(f.count(QStringLiteral("SELECT (after->>'deleted')::int FROM mldeck.audit_log WHERE action = 'feedback.purge' "
-                                        "AND deployment = $1"),
+        QCOMPARE(f.count(QStringLiteral(
+                             "SELECT (after->>'deleted')::int FROM mldeck.audit_log WHERE action = 'feedback.purge' "
+                             "AND deployment = $1"),
                          {f.dep}),
                  7);
         // Again: nothing left to delete, still audited.

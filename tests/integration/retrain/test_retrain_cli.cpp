@@ -33,14 +33,16 @@ private:
         p.start(qEnvironmentVariable("MLDECKCTL"), args);
         if (!p.waitForFinished(60'000))
             return {};
-        return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, p.readAllStandardOutput(), p.readAllStandardError()};
+        return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, p.readAllStandardOutput(),
+                p.readAllStandardError()};
     }
 
 private Q_SLOTS:
     void initTestCase()
     {
         MLDECK_REQUIRE_SERVERS();
-        QVERIFY2(QFileInfo(qEnvironmentVariable("MLDECKCTL")).isExecutable(), "MLDECKCTL must point at the built mldeckctl");
+        QVERIFY2(QFileInfo(qEnvironmentVariable("MLDECKCTL")).isExecutable(),
+                 "MLDECKCTL must point at the built mldeckctl");
     }
 
     void init()
@@ -54,7 +56,8 @@ private Q_SLOTS:
     {
         // 99 feedback items, 40 negative: not due.
         QVERIFY(f.logRides(200, 3, 99, 40).isEmpty());
-        Run r = ctl({QStringLiteral("retrain"), QStringLiteral("check"), QStringLiteral("--deployment"), f.dep, QStringLiteral("--json")});
+        Run r = ctl({QStringLiteral("retrain"), QStringLiteral("check"), QStringLiteral("--deployment"), f.dep,
+                     QStringLiteral("--json")});
         QCOMPARE(r.code, 1);
         QJsonObject o = QJsonDocument::fromJson(r.out).object();
         QCOMPARE(o.value(QStringLiteral("due")).toBool(), false);
@@ -67,7 +70,8 @@ private Q_SLOTS:
 
         // One more item (the 100th, negative): due.
         QVERIFY(f.logRides(1, 1, 1, 1, 99).isEmpty());
-        r = ctl({QStringLiteral("retrain"), QStringLiteral("check"), QStringLiteral("--deployment"), f.dep, QStringLiteral("--json")});
+        r = ctl({QStringLiteral("retrain"), QStringLiteral("check"), QStringLiteral("--deployment"), f.dep,
+                 QStringLiteral("--json")});
         QCOMPARE(r.code, 0);
         o = QJsonDocument::fromJson(r.out).object();
         QCOMPARE(o.value(QStringLiteral("due")).toBool(), true);
@@ -76,19 +80,26 @@ private Q_SLOTS:
         r = ctl({QStringLiteral("retrain"), QStringLiteral("check"), QStringLiteral("--deployment"), f.dep});
         QCOMPARE(r.code, 0);
         QVERIFY(r.out.contains("threshold"));
-        QCOMPARE(ctl({QStringLiteral("retrain"), QStringLiteral("check"), QStringLiteral("--deployment"), QStringLiteral("Bad Name")}).code, 2);
+        QCOMPARE(ctl({QStringLiteral("retrain"), QStringLiteral("check"), QStringLiteral("--deployment"),
+                      QStringLiteral("Bad Name")})
+                     .code,
+                 2);
         QCOMPARE(ctl({QStringLiteral("retrain"), QStringLiteral("nonsense")}).code, 2);
 
         // Not due and not forced: run refuses with 1 and records nothing.
         QVERIFY(ctl({QStringLiteral("retrain"), QStringLiteral("settings"), QStringLiteral("--deployment"), f.dep,
-                     QStringLiteral("set"), QStringLiteral("minFeedback=500")}).code == 0);
+                     QStringLiteral("set"), QStringLiteral("minFeedback=500")})
+                    .code == 0);
         r = ctl({QStringLiteral("retrain"), QStringLiteral("run"), QStringLiteral("--deployment"), f.dep});
         QCOMPARE(r.code, 1);
         QCOMPARE(f.count(QStringLiteral("SELECT count(*) FROM mldeck.retrain_runs")), 0);
         QCOMPARE(f.count(QStringLiteral("SELECT count(*) FROM mldeck.audit_log WHERE action = 'retrain.settings'")), 1);
         QCOMPARE(ctl({QStringLiteral("retrain"), QStringLiteral("settings"), QStringLiteral("--deployment"), f.dep,
-                      QStringLiteral("set"), QStringLiteral("satisfactionBelow=7")}).code, 2);
-        r = ctl({QStringLiteral("retrain"), QStringLiteral("history"), QStringLiteral("--deployment"), f.dep, QStringLiteral("--json")});
+                      QStringLiteral("set"), QStringLiteral("satisfactionBelow=7")})
+                     .code,
+                 2);
+        r = ctl({QStringLiteral("retrain"), QStringLiteral("history"), QStringLiteral("--deployment"), f.dep,
+                 QStringLiteral("--json")});
         QCOMPARE(r.code, 0);
         QVERIFY(QJsonDocument::fromJson(r.out).isArray());
     }
@@ -99,7 +110,8 @@ private Q_SLOTS:
         QVERIFY(f.registerFile(demoModel(), QStringLiteral("1")).ok());
         QVERIFY(f.promote(QStringLiteral("1")).ok());
         // Not due (no feedback) and not forced: exit 1, nothing recorded.
-        QCOMPARE(ctl({QStringLiteral("retrain"), QStringLiteral("run"), QStringLiteral("--deployment"), f.dep}).code, 1);
+        QCOMPARE(ctl({QStringLiteral("retrain"), QStringLiteral("run"), QStringLiteral("--deployment"), f.dep}).code,
+                 1);
         const Run r = ctl({QStringLiteral("retrain"), QStringLiteral("run"), QStringLiteral("--deployment"), f.dep,
                            QStringLiteral("--force"), QStringLiteral("--epochs"), QStringLiteral("1"),
                            QStringLiteral("--days-back"), QStringLiteral("30"), QStringLiteral("--json")});
@@ -108,15 +120,21 @@ private Q_SLOTS:
         QCOMPARE(o.value(QStringLiteral("state")).toString(), QStringLiteral("succeeded"));
         const QString decision = o.value(QStringLiteral("decision")).toString();
         // The rule decides: promoted when it says so, else kept as challenger; never left undecided.
-        QCOMPARE(decision, o.value(QStringLiteral("promote")).toBool() ? QStringLiteral("promoted") : QStringLiteral("challenger"));
+        QCOMPARE(decision, o.value(QStringLiteral("promote")).toBool() ? QStringLiteral("promoted")
+                                                                       : QStringLiteral("challenger"));
         QVERIFY(!o.value(QStringLiteral("decision_reason")).toString().isEmpty());
         QVERIFY2(r.err.contains("epoch 1/1"), r.err.constData());
         QCOMPARE(f.count(QStringLiteral("SELECT count(*) FROM mldeck.retrain_runs WHERE state = 'succeeded'")), 1);
-        QCOMPARE(ctl({QStringLiteral("retrain"), QStringLiteral("cancel"), QStringLiteral("--deployment"), f.dep}).code, 1);
-        QCOMPARE(ctl({QStringLiteral("retrain"), QStringLiteral("cleanup"), QStringLiteral("--deployment"), f.dep}).code, 2);
+        QCOMPARE(ctl({QStringLiteral("retrain"), QStringLiteral("cancel"), QStringLiteral("--deployment"), f.dep}).code,
+                 1);
+        QCOMPARE(
+            ctl({QStringLiteral("retrain"), QStringLiteral("cleanup"), QStringLiteral("--deployment"), f.dep}).code, 2);
         QCOMPARE(ctl({QStringLiteral("retrain"), QStringLiteral("cleanup"), QStringLiteral("--deployment"), f.dep,
-                      QStringLiteral("--keep"), QStringLiteral("5")}).code, 0);
-        const Run h = ctl({QStringLiteral("retrain"), QStringLiteral("history"), QStringLiteral("--deployment"), f.dep});
+                      QStringLiteral("--keep"), QStringLiteral("5")})
+                     .code,
+                 0);
+        const Run h =
+            ctl({QStringLiteral("retrain"), QStringLiteral("history"), QStringLiteral("--deployment"), f.dep});
         QCOMPARE(h.code, 0);
         QVERIFY(h.out.contains("succeeded"));
     }
@@ -124,10 +142,11 @@ private Q_SLOTS:
     void feedbackPurge()
     {
         const qint64 now = QDateTime::currentDateTimeUtc().toMSecsSinceEpoch() * 1000;
-        QVERIFY(PredictionLog(*f.conn)
-                    .appendFeedback({FeedbackRow{now - 400LL * 86'400'000'000LL, f.dep, QStringLiteral("a"), false, {}, {}},
-                                     FeedbackRow{now - 10LL * 86'400'000'000LL, f.dep, QStringLiteral("b"), true, {}, {}}})
-                    .ok());
+        QVERIFY(
+            PredictionLog(*f.conn)
+                .appendFeedback({FeedbackRow{now - 400LL * 86'400'000'000LL, f.dep, QStringLiteral("a"), false, {}, {}},
+                                 FeedbackRow{now - 10LL * 86'400'000'000LL, f.dep, QStringLiteral("b"), true, {}, {}}})
+                .ok());
         Run r = ctl({QStringLiteral("feedback"), QStringLiteral("purge"), QStringLiteral("--deployment"), f.dep,
                      QStringLiteral("--dry-run"), QStringLiteral("--json")});
         QCOMPARE(r.code, 0);
@@ -138,7 +157,9 @@ private Q_SLOTS:
         QCOMPARE(f.count(QStringLiteral("SELECT count(*) FROM mldeck.feedback")), 1);
         QCOMPARE(f.count(QStringLiteral("SELECT count(*) FROM mldeck.audit_log WHERE action = 'feedback.purge'")), 1);
         QCOMPARE(ctl({QStringLiteral("feedback"), QStringLiteral("purge"), QStringLiteral("--deployment"), f.dep,
-                      QStringLiteral("--older-than-days"), QStringLiteral("0")}).code, 2);
+                      QStringLiteral("--older-than-days"), QStringLiteral("0")})
+                     .code,
+                 2);
     }
 };
 

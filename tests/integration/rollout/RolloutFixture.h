@@ -7,8 +7,8 @@
 #include "core/store/pg/PgConnection.h"
 #include "core/store/redis/FlagStore.h"
 #include "core/store/redis/RedisConnection.h"
-#include "tests/support/TestServers.h"
 #include "tests/support/PgSql.h"
+#include "tests/support/TestServers.h"
 
 #include <QTemporaryDir>
 #include <QtTest>
@@ -56,7 +56,9 @@ struct RolloutFixture
             *why = s.errorMessage();
             return false;
         }
-        if (auto e = test::exec(*pg, QStringLiteral("INSERT INTO mldeck.deployments (name) VALUES ('%1')").arg(deployment)); !e) {
+        if (auto e =
+                test::exec(*pg, QStringLiteral("INSERT INTO mldeck.deployments (name) VALUES ('%1')").arg(deployment));
+            !e) {
             *why = e.errorMessage();
             return false;
         }
@@ -78,28 +80,31 @@ struct RolloutFixture
 
     int auditRows(const QString &where = QStringLiteral("true")) const
     {
-        auto r = test::query(*pg, QStringLiteral("SELECT count(*) FROM mldeck.audit_log WHERE deployment = $1 AND (%1)").arg(where),
-                           {deployment});
+        auto r = test::query(
+            *pg, QStringLiteral("SELECT count(*) FROM mldeck.audit_log WHERE deployment = $1 AND (%1)").arg(where),
+            {deployment});
         return r ? r->value(0).value(0).toInt() : -1;
     }
 
     // Logs `n` predictions in the last minute for this deployment: path ml unless given, with a
     // failed share, a latency and (for labelled rows) an outcome with absolute error `error`.
-    bool logPredictions(int n, double failedShare, double latencyMs, double error, const QString &path = QStringLiteral("ml"),
-                        const QString &keyPrefix = QStringLiteral("k"))
+    bool logPredictions(int n, double failedShare, double latencyMs, double error,
+                        const QString &path = QStringLiteral("ml"), const QString &keyPrefix = QStringLiteral("k"))
     {
-        const QString sql = QStringLiteral(
-            "INSERT INTO mldeck.predictions (ts, predicted, latency_ms, failed, path, deployment, request_key) "
-            "SELECT now() - make_interval(secs => (i %% 50)), CASE WHEN i < %1 * %2 THEN NULL ELSE 10 + (i %% 7) END, "
-            "%3, i < %1 * %2, '%4', '%5', '%6' || i FROM generate_series(0, %1 - 1) AS i;"
-            "INSERT INTO mldeck.outcomes (observed_at, actual, deployment, request_key) "
-            "SELECT now(), 10 + (i %% 7) + CASE WHEN i %% 2 = 0 THEN %7 ELSE -%7 END, '%5', '%6' || i "
-            "FROM generate_series(0, %1 - 1) AS i;")
-                                .arg(n)
-                                .arg(failedShare)
-                                .arg(latencyMs)
-                                .arg(path, deployment, keyPrefix)
-                                .arg(error);
+        const QString sql =
+            QStringLiteral(
+                "INSERT INTO mldeck.predictions (ts, predicted, latency_ms, failed, path, deployment, request_key) "
+                "SELECT now() - make_interval(secs => (i %% 50)), CASE WHEN i < %1 * %2 THEN NULL ELSE 10 + (i %% 7) "
+                "END, "
+                "%3, i < %1 * %2, '%4', '%5', '%6' || i FROM generate_series(0, %1 - 1) AS i;"
+                "INSERT INTO mldeck.outcomes (observed_at, actual, deployment, request_key) "
+                "SELECT now(), 10 + (i %% 7) + CASE WHEN i %% 2 = 0 THEN %7 ELSE -%7 END, '%5', '%6' || i "
+                "FROM generate_series(0, %1 - 1) AS i;")
+                .arg(n)
+                .arg(failedShare)
+                .arg(latencyMs)
+                .arg(path, deployment, keyPrefix)
+                .arg(error);
         QString s = sql;
         s.replace(QStringLiteral("%%"), QStringLiteral("%"));
         const Status st = test::exec(*pg, s);

@@ -43,7 +43,8 @@ private Q_SLOTS:
         QCOMPARE(out.state.version, qint64(2));
         QCOMPARE(f.state().trafficPercentage, 25);
         QCOMPARE(f.auditRows(), 1);
-        auto row = test::query(*f.pg, QStringLiteral("SELECT action, reason, before->>'ml_traffic_percentage', "
+        auto row = test::query(*f.pg,
+                               QStringLiteral("SELECT action, reason, before->>'ml_traffic_percentage', "
                                               "after->>'ml_traffic_percentage', actor_os, host, actor_db, change_id "
                                               "FROM mldeck.audit_log WHERE deployment = $1"),
                                {f.deployment});
@@ -185,7 +186,7 @@ private Q_SLOTS:
         QVERIFY(out.connectionFailure);
         QVERIFY2(out.message.startsWith(QLatin1String("not applied")), qPrintable(out.message));
         QVERIFY(!out.state.exists); // nothing read back: never shown as if it were the live state
-        QCOMPARE(f.auditRows(), 0);  // the prepared audit row was rolled back
+        QCOMPARE(f.auditRows(), 0); // the prepared audit row was rolled back
     }
 
     void invalidValuesAreShownInvalid_data()
@@ -274,7 +275,8 @@ private Q_SLOTS:
         test::RolloutFixture f;
         QString why;
         QVERIFY2(f.setUp(&why), qPrintable(why));
-        AuditRecord r = AuditRecord::make(QStringLiteral("flags.apply"), f.deployment, Actor::current(), QStringLiteral("retry"));
+        AuditRecord r =
+            AuditRecord::make(QStringLiteral("flags.apply"), f.deployment, Actor::current(), QStringLiteral("retry"));
         AuditLog log(*f.pg);
         auto first = log.insert(r);
         QVERIFY2(first, qPrintable(first.errorMessage()));

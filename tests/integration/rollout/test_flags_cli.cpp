@@ -102,17 +102,18 @@ private Q_SLOTS:
 
         r = mldeckctl(f, rules + QStringList{QStringLiteral("--error-rate"), QStringLiteral("0.2")});
         QCOMPARE(r.code, 2); // a change needs a reason
-        r = mldeckctl(f, rules + QStringList{QStringLiteral("--breaches"), QStringLiteral("2.5"), QStringLiteral("--reason"),
-                                             QStringLiteral("x")});
+        r = mldeckctl(f, rules + QStringList{QStringLiteral("--breaches"), QStringLiteral("2.5"),
+                                             QStringLiteral("--reason"), QStringLiteral("x")});
         QCOMPARE(r.code, 2);
-        r = mldeckctl(f, rules + QStringList{QStringLiteral("--error-rate"), QStringLiteral("7"), QStringLiteral("--reason"),
-                                             QStringLiteral("x")});
+        r = mldeckctl(f, rules + QStringList{QStringLiteral("--error-rate"), QStringLiteral("7"),
+                                             QStringLiteral("--reason"), QStringLiteral("x")});
         QCOMPARE(r.code, 2); // out of range: refused by validation
         QCOMPARE(f.auditRows(QStringLiteral("action = 'guard.rules'")), 0);
 
-        r = mldeckctl(f, rules + QStringList{QStringLiteral("--error-rate"), QStringLiteral("0.2"), QStringLiteral("--breaches"),
-                                             QStringLiteral("4"), QStringLiteral("--reason"), QStringLiteral("stricter"),
-                                             QStringLiteral("--json")});
+        r = mldeckctl(f,
+                      rules + QStringList{QStringLiteral("--error-rate"), QStringLiteral("0.2"),
+                                          QStringLiteral("--breaches"), QStringLiteral("4"), QStringLiteral("--reason"),
+                                          QStringLiteral("stricter"), QStringLiteral("--json")});
         QVERIFY2(r.code == 0, qPrintable(r.err));
         const QJsonObject after = QJsonDocument::fromJson(r.out).object();
         QCOMPARE(after.value(QStringLiteral("rollback_error_rate")).toDouble(), 0.2);

@@ -80,10 +80,12 @@ private Q_SLOTS:
         QCOMPARE(s.trafficPercentage, 0);
         QCOMPARE(s.updatedBy, QStringLiteral("guard@test"));
         // Audited with the figures that triggered it.
-        QCOMPARE(f.auditRows(QStringLiteral("action = 'guard.rollback' AND (after->'details'->>'error_rate')::float8 > 0.4 "
-                                            "AND after->'details'->>'samples' = '200' AND reason LIKE '%error rate%'")),
-                 1);
-        auto alerts = test::query(*f.pg, QStringLiteral("SELECT kind, severity, dedup_key, title, details->>'error_rate' "
+        QCOMPARE(
+            f.auditRows(QStringLiteral("action = 'guard.rollback' AND (after->'details'->>'error_rate')::float8 > 0.4 "
+                                       "AND after->'details'->>'samples' = '200' AND reason LIKE '%error rate%'")),
+            1);
+        auto alerts = test::query(*f.pg,
+                                  QStringLiteral("SELECT kind, severity, dedup_key, title, details->>'error_rate' "
                                                  "FROM mldeck.alerts WHERE deployment = $1"),
                                   {f.deployment});
         QVERIFY(alerts);
@@ -119,7 +121,8 @@ private Q_SLOTS:
         QVERIFY(!f.state().mlEnabled);
         QCOMPARE(f.auditRows(QStringLiteral("action = 'guard.rollback'")), 2);
         // The open alert is refreshed, not duplicated.
-        QCOMPARE(test::query(*f.pg, QStringLiteral("SELECT count(*) FROM mldeck.alerts WHERE deployment = $1"), {f.deployment})
+        QCOMPARE(test::query(*f.pg, QStringLiteral("SELECT count(*) FROM mldeck.alerts WHERE deployment = $1"),
+                             {f.deployment})
                      ->first()
                      .first(),
                  QStringLiteral("1"));

@@ -34,8 +34,7 @@ struct Guard
         process->setProcessChannelMode(QProcess::MergedChannels);
         process->start(qEnvironmentVariable("MLDECK_BINARY_DIR") + QStringLiteral("/app/mldeckctl/mldeckctl"),
                        {QStringLiteral("guard"), QStringLiteral("--deployment"), f.deployment,
-                        QStringLiteral("--scope"), f.deployment, QStringLiteral("--interval"),
-                        QStringLiteral("5s")});
+                        QStringLiteral("--scope"), f.deployment, QStringLiteral("--interval"), QStringLiteral("5s")});
     }
     void read()
     {
@@ -63,11 +62,12 @@ struct Guard
 // The backend holding this scope's advisory lock in the scratch database, 0 when nobody holds it.
 int lockHolder(const test::RolloutFixture &f)
 {
-    auto r = test::query(*f.pg,
-        QStringLiteral("SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted "
-                       "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
-                       "AND objid = (hashtext($1)::bigint & 4294967295)::oid AND objsubid = 2"),
-        {f.deployment});
+    auto r =
+        test::query(*f.pg,
+                    QStringLiteral("SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted "
+                                   "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+                                   "AND objid = (hashtext($1)::bigint & 4294967295)::oid AND objsubid = 2"),
+                    {f.deployment});
     return r && r->size() > 0 ? r->value(0).value(0).toInt() : 0;
 }
 
@@ -134,8 +134,7 @@ private Q_SLOTS:
         QCOMPARE(a.process->exitCode(), 0);
         QVERIFY2(a.output.contains("guard stopped (SIGTERM): leadership of scope"), a.output.constData());
         QVERIFY2(lockMs < kHandoverLimitMs, qPrintable(QStringLiteral("handover took %1 ms").arg(lockMs)));
-        QVERIFY2(exitMs < 5000,
-                 qPrintable(QStringLiteral("the stopped guard took %1 ms to exit").arg(exitMs)));
+        QVERIFY2(exitMs < 5000, qPrintable(QStringLiteral("the stopped guard took %1 ms to exit").arg(exitMs)));
         // The standby's line was printed once, not once per round (a count may follow it).
         int plain = 0;
         for (const QByteArray &line : b.output.split('\n'))

@@ -15,8 +15,7 @@ using namespace mldeck;
 namespace {
 
 // QVariant::value<T>() needs a default constructor, which Result<T> has not: read the stored object.
-template <typename T>
-const T &arg(const QVariant &v)
+template <typename T> const T &arg(const QVariant &v)
 {
     return *static_cast<const T *>(v.constData());
 }
@@ -129,7 +128,8 @@ private Q_SLOTS:
         {
             auto c = RedisConnection::open(e);
             QVERIFY(c);
-            QVERIFY(FlagStore(**c).initialiseIfMissing(f.deployment, FlagChange{true, 10, true, QStringLiteral("t@t")}));
+            QVERIFY(
+                FlagStore(**c).initialiseIfMissing(f.deployment, FlagChange{true, 10, true, QStringLiteral("t@t")}));
         }
         RolloutService svc;
         svc.setSpoolDirectory(f.spool());

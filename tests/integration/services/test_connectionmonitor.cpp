@@ -108,10 +108,8 @@ private Q_SLOTS:
 
         QTRY_COMPARE_WITH_TIMEOUT(monitor.redisHealth().state, State::Up, 5000);
         QTRY_COMPARE_WITH_TIMEOUT(monitor.pgHealth().state, State::Up, 5000);
-        QVERIFY2(monitor.redisHealth().detail.contains(QStringLiteral("ms")),
-                 qPrintable(monitor.redisHealth().detail));
-        QVERIFY2(monitor.pgHealth().detail.contains(QStringLiteral("schema")),
-                 qPrintable(monitor.pgHealth().detail));
+        QVERIFY2(monitor.redisHealth().detail.contains(QStringLiteral("ms")), qPrintable(monitor.redisHealth().detail));
+        QVERIFY2(monitor.pgHealth().detail.contains(QStringLiteral("schema")), qPrintable(monitor.pgHealth().detail));
         QVERIFY(monitor.pgHealth().since.isValid());
         QVERIFY(!redisSpy.isEmpty());
         QCOMPARE(redisSpy.last().at(0).value<Health>().state, State::Up);
@@ -175,8 +173,8 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(monitor.redisHealth().state, State::Up, (backoffAtRestart + 2) * 1000);
         const qint64 upAfter = clock.elapsed();
         QCOMPARE(monitor.redisHealth().nextRetrySeconds, 0);
-        qInfo("redis killed -> Down after %lld ms; restarted -> Up after %lld ms (backoff step %d s)",
-              downAfter, upAfter, backoffAtRestart);
+        qInfo("redis killed -> Down after %lld ms; restarted -> Up after %lld ms (backoff step %d s)", downAfter,
+              upAfter, backoffAtRestart);
     }
 
     // SIGSTOP on the postmaster: connections are accepted by the kernel but nobody answers.
@@ -223,10 +221,9 @@ private Q_SLOTS:
         const int ticksAtUp = meter.ticks();
         QTRY_VERIFY_WITH_TIMEOUT(meter.ticks() >= ticksAtUp + 50, 10000); // the loop, measured a while past Up
 
-        qInfo(
-            "pg frozen -> Down after %lld ms; hung monitor destroyed in %lld ms; thawed -> Up after %lld ms; "
-            "max event-loop gap %lld ms over %d ticks",
-            downAfter, destroyMs, upAfter, meter.maxGapMs(), meter.ticks());
+        qInfo("pg frozen -> Down after %lld ms; hung monitor destroyed in %lld ms; thawed -> Up after %lld ms; "
+              "max event-loop gap %lld ms over %d ticks",
+              downAfter, destroyMs, upAfter, meter.maxGapMs(), meter.ticks());
         QVERIFY2(destroyMs < 500, QByteArray::number(destroyMs));
         QVERIFY(meter.ticks() > 500);
         QVERIFY2(meter.maxGapMs() < 50, QByteArray::number(meter.maxGapMs()));

@@ -1,8 +1,8 @@
 #include "core/services/Probes.h"
 #include "core/store/pg/Migrator.h"
 #include "core/store/pg/PgConnection.h"
-#include "tests/support/TestServers.h"
 #include "tests/support/PgSql.h"
+#include "tests/support/TestServers.h"
 
 #include <QtTest>
 
@@ -43,8 +43,7 @@ private Q_SLOTS:
         r = probePg(db.endpoint());
         QVERIFY2(r.up, qPrintable(r.detail));
         QCOMPARE(r.schemaCurrent, Migrator::latestVersion());
-        QVERIFY2(r.detail.endsWith(QStringLiteral("schema v%1").arg(Migrator::latestVersion())),
-                 qPrintable(r.detail));
+        QVERIFY2(r.detail.endsWith(QStringLiteral("schema v%1").arg(Migrator::latestVersion())), qPrintable(r.detail));
     }
 
     void pgForeignSchema()
@@ -70,8 +69,7 @@ private Q_SLOTS:
         const ProbeResult r = probePg(e);
         QVERIFY(!r.up);
         QVERIFY(!r.detail.isEmpty());
-        QVERIFY2(!r.detail.contains(QStringLiteral("definitely-wrong")),
-                 "the password must not leak into messages");
+        QVERIFY2(!r.detail.contains(QStringLiteral("definitely-wrong")), "the password must not leak into messages");
         qInfo("wrong password: %s", qPrintable(r.detail));
     }
 

@@ -31,18 +31,16 @@ private Q_SLOTS:
         Status result;
         QElapsedTimer clock;
         clock.start();
-        store.writePassword(QStringLiteral("postgresql/test"), QStringLiteral("s3cret"), &context,
-                            [&](Status st) {
-                                ++calls;
-                                result = st;
-                            });
+        store.writePassword(QStringLiteral("postgresql/test"), QStringLiteral("s3cret"), &context, [&](Status st) {
+            ++calls;
+            result = st;
+        });
         QCOMPARE(calls, 0); // asynchronous: never inside the call
         QTRY_COMPARE_WITH_TIMEOUT(calls, 1, 20000);
         const qint64 ms = clock.elapsed();
         QVERIFY(!test::happensWithin([&] { return calls > 1; }, 300)); // and never a second time
         QVERIFY(!result.ok());
-        QVERIFY2(result.errorMessage().contains(QStringLiteral("keychain")),
-                 qPrintable(result.errorMessage()));
+        QVERIFY2(result.errorMessage().contains(QStringLiteral("keychain")), qPrintable(result.errorMessage()));
         qInfo("write without keychain: \"%s\" after %lld ms", qPrintable(result.errorMessage()), ms);
     }
 
@@ -59,8 +57,7 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(calls, 1, 20000);
         QVERIFY(!test::happensWithin([&] { return calls > 1; }, 300)); // and never a second time
         QVERIFY(!result.ok());
-        QVERIFY2(result.errorMessage().contains(QStringLiteral("keychain")),
-                 qPrintable(result.errorMessage()));
+        QVERIFY2(result.errorMessage().contains(QStringLiteral("keychain")), qPrintable(result.errorMessage()));
         QVERIFY2(result.errorMessage().contains(QStringLiteral("asked each session")) ||
                      result.errorMessage().contains(QStringLiteral("no password")),
                  qPrintable(result.errorMessage()));
@@ -96,8 +93,7 @@ private Q_SLOTS:
         int calls = 0;
         {
             auto context = std::make_unique<QObject>();
-            store.readPassword(QStringLiteral("postgresql/test"), context.get(),
-                               [&](Result<QString>) { ++calls; });
+            store.readPassword(QStringLiteral("postgresql/test"), context.get(), [&](Result<QString>) { ++calls; });
             store.writePassword(QStringLiteral("postgresql/test"), QStringLiteral("x"), context.get(),
                                 [&](Status) { ++calls; });
         } // destroyed before any job could answer

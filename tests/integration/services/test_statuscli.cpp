@@ -57,8 +57,7 @@ private Q_SLOTS:
     void initTestCase()
     {
         MLDECK_REQUIRE_SERVERS();
-        QVERIFY2(!qEnvironmentVariableIsEmpty("MLDECK_BINARY_DIR"),
-                 "MLDECK_BINARY_DIR is not set (run via ctest)");
+        QVERIFY2(!qEnvironmentVariableIsEmpty("MLDECK_BINARY_DIR"), "MLDECK_BINARY_DIR is not set (run via ctest)");
     }
 
     void bothUpExitsZero()
@@ -72,7 +71,8 @@ private Q_SLOTS:
         QVERIFY(lines.at(1).startsWith(QStringLiteral("PostgreSQL")));
         QVERIFY(lines.at(1).contains(QStringLiteral("schema")));
         QVERIFY(lines.at(2).startsWith(QStringLiteral("Model worker")));
-        QVERIFY2(lines.at(2).contains(QStringLiteral(" up ")) && lines.at(2).contains(QStringLiteral("mldeck-model-worker")),
+        QVERIFY2(lines.at(2).contains(QStringLiteral(" up ")) &&
+                     lines.at(2).contains(QStringLiteral("mldeck-model-worker")),
                  qPrintable(lines.at(2)));
         QVERIFY(r.err.isEmpty());
         QVERIFY2(!r.out.contains(QStringLiteral(":mldeck@")), "the password must not be printed");
@@ -80,8 +80,8 @@ private Q_SLOTS:
 
     void jsonIsMachineReadable()
     {
-        const Run r = runStatus({QStringLiteral("--redis"), redisUrl(), QStringLiteral("--pg"), pgUrl(),
-                                 QStringLiteral("--json")});
+        const Run r = runStatus(
+            {QStringLiteral("--redis"), redisUrl(), QStringLiteral("--pg"), pgUrl(), QStringLiteral("--json")});
         QCOMPARE(r.exitCode, 0);
         QJsonParseError error;
         const QJsonDocument doc = QJsonDocument::fromJson(r.out.toUtf8(), &error);
@@ -111,7 +111,8 @@ private Q_SLOTS:
         QVERIFY(p.waitForFinished(30000));
         QCOMPARE(p.exitCode(), 2);
         const QString err = QString::fromUtf8(p.readAllStandardError());
-        QVERIFY2(err.contains(QStringLiteral("The model worker cannot start: MLDECK_MODEL_WORKER names /nonexistent/worker")),
+        QVERIFY2(err.contains(
+                     QStringLiteral("The model worker cannot start: MLDECK_MODEL_WORKER names /nonexistent/worker")),
                  qPrintable(err));
     }
 
@@ -141,16 +142,15 @@ private Q_SLOTS:
         QCOMPARE(errLines.size(), 1);
         const QString line = errLines.first();
         QVERIFY2(line.contains(QString::number(port)), qPrintable(line));
-        QVERIFY2(line.contains(closeRedis ? QStringLiteral("Redis") : QStringLiteral("PostgreSQL")),
-                 qPrintable(line));
+        QVERIFY2(line.contains(closeRedis ? QStringLiteral("Redis") : QStringLiteral("PostgreSQL")), qPrintable(line));
         QVERIFY2(line.contains(QStringLiteral("unreachable")), qPrintable(line));
         qInfo("%s", qPrintable(line));
     }
 
     void badUrlIsUsageError()
     {
-        const Run r = runStatus(
-            {QStringLiteral("--redis"), QStringLiteral("http://nope"), QStringLiteral("--pg"), pgUrl()});
+        const Run r =
+            runStatus({QStringLiteral("--redis"), QStringLiteral("http://nope"), QStringLiteral("--pg"), pgUrl()});
         QCOMPARE(r.exitCode, 2);
         QVERIFY(r.err.contains(QStringLiteral("Redis URL")));
         QVERIFY(r.out.isEmpty());

@@ -5,9 +5,9 @@
 #include "core/store/pg/DeploymentStore.h"
 #include "core/store/pg/Migrator.h"
 #include "core/store/pg/PgConnection.h"
+#include "tests/support/PgSql.h"
 #include "tests/support/TestChecks.h"
 #include "tests/support/TestServers.h"
-#include "tests/support/PgSql.h"
 
 #include <QTemporaryDir>
 #include <QtTest>
@@ -22,7 +22,10 @@ namespace {
 const QString kMlp = QStringLiteral(MLDECK_SOURCE_DIR "/resources/models/eta_mlp.pt");
 const QString kLstm = QStringLiteral(MLDECK_SOURCE_DIR "/resources/models/eta_lstm.pt");
 
-QString isoMicros(qint64 ms) { return QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC).toString(Qt::ISODateWithMs); }
+QString isoMicros(qint64 ms)
+{
+    return QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC).toString(Qt::ISODateWithMs);
+}
 
 struct Fixture
 {
@@ -42,7 +45,9 @@ struct Fixture
         if (const auto migrated = Migrator::migrate(*pg); !migrated)
             MLDECK_FAIL_IN_HELPER(QStringLiteral("migrate: ") + migrated.errorMessage());
         // The deployment the simulator would create, so that models can be registered before it starts.
-        else if (const auto id = DeploymentStore(*pg).ensure(deployment, QStringLiteral("test"), RideDelayGenerator::schema()); !id)
+        else if (const auto id =
+                     DeploymentStore(*pg).ensure(deployment, QStringLiteral("test"), RideDelayGenerator::schema());
+                 !id)
             MLDECK_FAIL_IN_HELPER(QStringLiteral("deployment: ") + id.errorMessage());
     }
 
@@ -66,7 +71,8 @@ struct Fixture
         const auto out = models::promote(*pg, TestServers::redis(), deployment, version, QStringLiteral("champion"),
                                          QStringLiteral("test"), Actor::current());
         if (!out || !out->published)
-            MLDECK_FAIL_IN_HELPER(QStringLiteral("promote %1 failed: %2").arg(version, out ? QString() : out.errorMessage()));
+            MLDECK_FAIL_IN_HELPER(
+                QStringLiteral("promote %1 failed: %2").arg(version, out ? QString() : out.errorMessage()));
     }
 
     SimulatorOptions options() const
@@ -84,10 +90,12 @@ struct Fixture
     // model_version of the ML rows logged in [fromMs, toMs), with their counts.
     QMap<QString, qint64> versions(qint64 fromMs, qint64 toMs)
     {
-        const auto rows = test::query(*pg, QStringLiteral("SELECT coalesce(model_version, '<null>'), count(*) FROM mldeck.predictions "
-                                                   "WHERE deployment = $1 AND path = 'ml' AND ts >= $2::timestamptz "
-                                                   "AND ts < $3::timestamptz GROUP BY 1"),
-                                    {deployment, isoMicros(fromMs), isoMicros(toMs)});
+        const auto rows =
+            test::query(*pg,
+                        QStringLiteral("SELECT coalesce(model_version, '<null>'), count(*) FROM mldeck.predictions "
+                                       "WHERE deployment = $1 AND path = 'ml' AND ts >= $2::timestamptz "
+                                       "AND ts < $3::timestamptz GROUP BY 1"),
+                        {deployment, isoMicros(fromMs), isoMicros(toMs)});
         QMap<QString, qint64> out;
         if (!rows) {
             MLDECK_FAIL_IN_HELPER(QStringLiteral("query: ") + rows.errorMessage());
@@ -100,8 +108,9 @@ struct Fixture
 
     qint64 count(const QString &where)
     {
-        const auto rows = test::query(*pg, QStringLiteral("SELECT count(*) FROM mldeck.predictions WHERE deployment = $1 AND ") + where,
-                                    {deployment});
+        const auto rows = test::query(
+            *pg, QStringLiteral("SELECT count(*) FROM mldeck.predictions WHERE deployment = $1 AND ") + where,
+            {deployment});
         if (!rows || rows->isEmpty()) {
             MLDECK_FAIL_IN_HELPER(QStringLiteral("query: ") + rows.errorMessage());
             return -1; // no count: the caller's comparison fails too

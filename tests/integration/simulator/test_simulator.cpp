@@ -4,9 +4,9 @@
 #include "core/store/pg/PgConnection.h"
 #include "core/store/redis/FlagStore.h"
 #include "core/store/redis/RedisConnection.h"
+#include "tests/support/PgSql.h"
 #include "tests/support/TestChecks.h"
 #include "tests/support/TestServers.h"
-#include "tests/support/PgSql.h"
 
 #include <QProcess>
 #include <QtTest>
@@ -137,14 +137,16 @@ private Q_SLOTS:
         const double mlShare = s.ml / double(s.requests);
         QVERIFY2(std::abs(mlShare - 0.5) < 0.05, qPrintable(QString::number(mlShare)));
         // Every row routed to ML names its model; no heuristic row does.
-        QCOMPARE(scalar(*f.pg, QStringLiteral("SELECT count(*) FROM mldeck.predictions WHERE deployment=$1 AND "
-                                              "((path='heuristic') = (model_version IS NOT NULL))"),
+        QCOMPARE(scalar(*f.pg,
+                        QStringLiteral("SELECT count(*) FROM mldeck.predictions WHERE deployment=$1 AND "
+                                       "((path='heuristic') = (model_version IS NOT NULL))"),
                         {dep}),
                  0);
         // Outcomes join back to their predictions.
-        QCOMPARE(scalar(*f.pg, QStringLiteral("SELECT count(*) FROM mldeck.outcomes o WHERE o.deployment=$1 AND NOT "
-                                              "EXISTS (SELECT 1 FROM mldeck.predictions p WHERE p.deployment=o.deployment "
-                                              "AND p.request_key=o.request_key)"),
+        QCOMPARE(scalar(*f.pg,
+                        QStringLiteral("SELECT count(*) FROM mldeck.outcomes o WHERE o.deployment=$1 AND NOT "
+                                       "EXISTS (SELECT 1 FROM mldeck.predictions p WHERE p.deployment=o.deployment "
+                                       "AND p.request_key=o.request_key)"),
                         {dep}),
                  0);
     }
@@ -167,15 +169,18 @@ private Q_SLOTS:
         });
         MLDECK_HELPERS_OK();
         const QString dep = f.deployment;
-        QVERIFY(scalar(*f.pg, QStringLiteral("SELECT count(*) FROM mldeck.predictions WHERE deployment=$1 AND path='ml'"),
+        QVERIFY(scalar(*f.pg,
+                       QStringLiteral("SELECT count(*) FROM mldeck.predictions WHERE deployment=$1 AND path='ml'"),
                        {dep}) > 500);
         const QString after = QString::number(switchedAtMs + 250);
-        QCOMPARE(scalar(*f.pg, QStringLiteral("SELECT count(*) FROM mldeck.predictions WHERE deployment=$1 AND path='ml' "
-                                              "AND ts > to_timestamp($2::bigint / 1000.0)"),
+        QCOMPARE(scalar(*f.pg,
+                        QStringLiteral("SELECT count(*) FROM mldeck.predictions WHERE deployment=$1 AND path='ml' "
+                                       "AND ts > to_timestamp($2::bigint / 1000.0)"),
                         {dep, after}),
                  0);
-        QVERIFY(scalar(*f.pg, QStringLiteral("SELECT count(*) FROM mldeck.predictions WHERE deployment=$1 AND "
-                                             "path='heuristic' AND ts > to_timestamp($2::bigint / 1000.0)"),
+        QVERIFY(scalar(*f.pg,
+                       QStringLiteral("SELECT count(*) FROM mldeck.predictions WHERE deployment=$1 AND "
+                                      "path='heuristic' AND ts > to_timestamp($2::bigint / 1000.0)"),
                        {dep, after}) > 500);
     }
 
@@ -197,8 +202,9 @@ private Q_SLOTS:
         QCOMPARE(scalar(*f.pg, QStringLiteral("SELECT count(*) FROM mldeck.predictions WHERE deployment=$1 AND failed"),
                         {dep}),
                  s.failed);
-        QCOMPARE(scalar(*f.pg, QStringLiteral("SELECT count(*) FROM mldeck.predictions WHERE deployment=$1 AND failed "
-                                              "AND (predicted IS NOT NULL OR error IS NULL)"),
+        QCOMPARE(scalar(*f.pg,
+                        QStringLiteral("SELECT count(*) FROM mldeck.predictions WHERE deployment=$1 AND failed "
+                                       "AND (predicted IS NOT NULL OR error IS NULL)"),
                         {dep}),
                  0);
     }
@@ -227,7 +233,8 @@ private Q_SLOTS:
         QVERIFY2(unmigrated.errorMessage().contains(QStringLiteral("mldeckctl migrate")),
                  qPrintable(unmigrated.errorMessage()));
         // Nothing was created anywhere.
-        QCOMPARE(scalar(*f.pg, QStringLiteral("SELECT count(*) FROM mldeck.deployments WHERE name=$1"), {f.deployment}), 0);
+        QCOMPARE(scalar(*f.pg, QStringLiteral("SELECT count(*) FROM mldeck.deployments WHERE name=$1"), {f.deployment}),
+                 0);
         QVERIFY(!FlagStore(*f.redis).read(f.deployment)->exists);
     }
 
@@ -246,8 +253,9 @@ private Q_SLOTS:
         QVERIFY(proc.waitForStarted());
         // Interrupted once it has logged some traffic (and is still running: a pid of 0 would signal ctest).
         QTRY_VERIFY_WITH_TIMEOUT(proc.state() != QProcess::Running ||
-                                     scalar(*f.pg, QStringLiteral("SELECT count(*) FROM mldeck.predictions WHERE "
-                                                                  "deployment=$1"),
+                                     scalar(*f.pg,
+                                            QStringLiteral("SELECT count(*) FROM mldeck.predictions WHERE "
+                                                           "deployment=$1"),
                                             {f.deployment}) > 2000,
                                  60'000);
         QVERIFY2(signalChild(proc, SIGINT), proc.readAllStandardError().constData());
@@ -259,8 +267,9 @@ private Q_SLOTS:
         QCOMPARE(scalar(*f.pg, QStringLiteral("SELECT count(*) FROM mldeck.predictions WHERE deployment=$1"),
                         {f.deployment}),
                  requests);
-        QCOMPARE(scalar(*f.pg, QStringLiteral("SELECT count(*) FROM mldeck.outcomes WHERE deployment=$1"), {f.deployment}),
-                 summary.value(QStringLiteral("outcomes_written")).toInteger());
+        QCOMPARE(
+            scalar(*f.pg, QStringLiteral("SELECT count(*) FROM mldeck.outcomes WHERE deployment=$1"), {f.deployment}),
+            summary.value(QStringLiteral("outcomes_written")).toInteger());
     }
 };
 

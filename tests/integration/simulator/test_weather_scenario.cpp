@@ -7,8 +7,8 @@
 #include "core/store/pg/PgConnection.h"
 #include "core/store/redis/DependencyStore.h"
 #include "core/store/redis/RedisConnection.h"
-#include "tests/support/TestServers.h"
 #include "tests/support/PgSql.h"
+#include "tests/support/TestServers.h"
 
 #include <QtTest>
 
@@ -107,12 +107,14 @@ private Q_SLOTS:
         QVERIFY(sawDownInStats);
 
         // What was served during the outage: dry and 15 °C, every row; outside it, real weather.
-        const auto rows = test::query(*m_pg,
-            QStringLiteral("SELECT count(*) FILTER (WHERE ts BETWEEN $2::timestamptz AND $2::timestamptz + interval '2.5 s'), "
-                           "count(*) FILTER (WHERE ts BETWEEN $2::timestamptz AND $2::timestamptz + interval '2.5 s' "
-                           "AND numeric[6] = 0 AND numeric[7] = 15), "
-                           "count(DISTINCT numeric[7]) FILTER (WHERE ts < $2::timestamptz - interval '0.2 s') "
-                           "FROM mldeck.predictions WHERE deployment = $1"),
+        const auto rows = test::query(
+            *m_pg,
+            QStringLiteral(
+                "SELECT count(*) FILTER (WHERE ts BETWEEN $2::timestamptz AND $2::timestamptz + interval '2.5 s'), "
+                "count(*) FILTER (WHERE ts BETWEEN $2::timestamptz AND $2::timestamptz + interval '2.5 s' "
+                "AND numeric[6] = 0 AND numeric[7] = 15), "
+                "count(DISTINCT numeric[7]) FILTER (WHERE ts < $2::timestamptz - interval '0.2 s') "
+                "FROM mldeck.predictions WHERE deployment = $1"),
             {dep, down.fallbackSince.addMSecs(200).toString(Qt::ISODateWithMs)});
         QVERIFY2(rows, qPrintable(rows.errorMessage()));
         const qint64 during = rows->first().at(0).toLongLong();

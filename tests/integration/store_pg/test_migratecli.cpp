@@ -1,8 +1,8 @@
 // `mldeckctl migrate` as ops scripts call it: output, --status/--json, exit codes 0/1/2.
 #include "core/store/pg/Migrator.h"
 #include "core/store/pg/PgConnection.h"
-#include "tests/support/TestServers.h"
 #include "tests/support/PgSql.h"
+#include "tests/support/TestServers.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -46,7 +46,8 @@ private Q_SLOTS:
     void initTestCase()
     {
         MLDECK_REQUIRE_SERVERS();
-        QVERIFY2(QFileInfo(qEnvironmentVariable("MLDECKCTL")).isExecutable(), "MLDECKCTL must point at the built mldeckctl");
+        QVERIFY2(QFileInfo(qEnvironmentVariable("MLDECKCTL")).isExecutable(),
+                 "MLDECKCTL must point at the built mldeckctl");
     }
 
     void migrateThenStatus()
@@ -95,7 +96,8 @@ private Q_SLOTS:
 
         auto conn = PgConnection::open(db.endpoint(), QStringLiteral("test_migratecli"));
         QVERIFY(conn.ok());
-        QVERIFY(test::exec(*conn.value(), QStringLiteral("CREATE SCHEMA mldeck; CREATE TABLE mldeck.things (x int)")).ok());
+        QVERIFY(
+            test::exec(*conn.value(), QStringLiteral("CREATE SCHEMA mldeck; CREATE TABLE mldeck.things (x int)")).ok());
         r = mldeckctl({}, db.endpoint().toUrl(true));
         QCOMPARE(r.code, 2);
         QVERIFY2(r.err.contains(QStringLiteral("did not create")), qPrintable(r.err));

@@ -2,9 +2,9 @@
 // nothing, concurrent runs, and the append-only audit log.
 #include "core/store/pg/Migrator.h"
 #include "core/store/pg/PgConnection.h"
+#include "tests/support/PgSql.h"
 #include "tests/support/TestChecks.h"
 #include "tests/support/TestServers.h"
-#include "tests/support/PgSql.h"
 
 #include <QtTest>
 
@@ -39,14 +39,15 @@ QString scalar(PgConnection &conn, const QString &sql, const QStringList &params
 // A fingerprint of everything in the mldeck schema: relations, columns, functions.
 QString schemaFingerprint(PgConnection &conn)
 {
-    return scalar(conn, QStringLiteral(
-                            "SELECT coalesce(string_agg(x, ';' ORDER BY x), '') FROM ("
-                            " SELECT c.relname || ':' || c.relkind || ':' || coalesce((SELECT string_agg(a.attname || ' ' || "
-                            "   format_type(a.atttypid, a.atttypmod), ',' ORDER BY a.attnum) FROM pg_attribute a "
-                            "   WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped), '') AS x"
-                            " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'mldeck'"
-                            " UNION ALL SELECT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
-                            " WHERE n.nspname = 'mldeck') s"));
+    return scalar(conn,
+                  QStringLiteral(
+                      "SELECT coalesce(string_agg(x, ';' ORDER BY x), '') FROM ("
+                      " SELECT c.relname || ':' || c.relkind || ':' || coalesce((SELECT string_agg(a.attname || ' ' || "
+                      "   format_type(a.atttypid, a.atttypmod), ',' ORDER BY a.attnum) FROM pg_attribute a "
+                      "   WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped), '') AS x"
+                      " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'mldeck'"
+                      " UNION ALL SELECT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
+                      " WHERE n.nspname = 'mldeck') s"));
 }
 
 } // namespace
@@ -89,41 +90,49 @@ private Q_SLOTS:
         QVERIFY(after->pending.isEmpty());
         QVERIFY(after->modified.isEmpty());
 
-        const QStringList tables{QStringLiteral("deployments"),  QStringLiteral("feature_schemas"),
-                                 QStringLiteral("predictions"),  QStringLiteral("outcomes"),
-                                 QStringLiteral("feedback"),     QStringLiteral("models"),
-                                 QStringLiteral("model_aliases"), QStringLiteral("audit_log"),
-                                 QStringLiteral("alerts"),       QStringLiteral("retrain_runs"),
-                                 QStringLiteral("schema_migrations")};
+        const QStringList tables{
+            QStringLiteral("deployments"),   QStringLiteral("feature_schemas"),  QStringLiteral("predictions"),
+            QStringLiteral("outcomes"),      QStringLiteral("feedback"),         QStringLiteral("models"),
+            QStringLiteral("model_aliases"), QStringLiteral("audit_log"),        QStringLiteral("alerts"),
+            QStringLiteral("retrain_runs"),  QStringLiteral("schema_migrations")};
         for (const QString &t : tables)
-            QVERIFY2(scalar(*conn, QStringLiteral("SELECT to_regclass($1) IS NOT NULL"), {QStringLiteral("mldeck.") + t}) ==
-                         QLatin1String("t"),
+            QVERIFY2(scalar(*conn, QStringLiteral("SELECT to_regclass($1) IS NOT NULL"),
+                            {QStringLiteral("mldeck.") + t}) == QLatin1String("t"),
                      qPrintable(t));
         // predictions is partitioned: default + yesterday .. today+7.
-        QCOMPARE(scalar(*conn, QStringLiteral("SELECT count(*) FROM pg_inherits WHERE inhparent = 'mldeck.predictions'::regclass")),
-                 QStringLiteral("10"));
+        QCOMPARE(
+            scalar(*conn,
+                   QStringLiteral("SELECT count(*) FROM pg_inherits WHERE inhparent = 'mldeck.predictions'::regclass")),
+            QStringLiteral("10"));
         for (const char *role : {"mldeck_viewer", "mldeck_operator", "mldeck_scientist"})
             QCOMPARE(scalar(*conn, QStringLiteral("SELECT rolcanlogin FROM pg_roles WHERE rolname = $1"),
                             {QString::fromLatin1(role)}),
                      QStringLiteral("f"));
-        QCOMPARE(scalar(*conn, QStringLiteral("SELECT has_table_privilege('mldeck_viewer', 'mldeck.predictions', 'SELECT')")),
+        QCOMPARE(scalar(*conn,
+                        QStringLiteral("SELECT has_table_privilege('mldeck_viewer', 'mldeck.predictions', 'SELECT')")),
                  QStringLiteral("t"));
-        QCOMPARE(scalar(*conn, QStringLiteral("SELECT has_table_privilege('mldeck_viewer', 'mldeck.audit_log', 'INSERT')")),
-                 QStringLiteral("f"));
-        QCOMPARE(scalar(*conn, QStringLiteral("SELECT has_table_privilege('mldeck_operator', 'mldeck.audit_log', 'INSERT')")),
+        QCOMPARE(
+            scalar(*conn, QStringLiteral("SELECT has_table_privilege('mldeck_viewer', 'mldeck.audit_log', 'INSERT')")),
+            QStringLiteral("f"));
+        QCOMPARE(scalar(*conn,
+                        QStringLiteral("SELECT has_table_privilege('mldeck_operator', 'mldeck.audit_log', 'INSERT')")),
                  QStringLiteral("t"));
-        QCOMPARE(scalar(*conn, QStringLiteral("SELECT has_table_privilege('mldeck_scientist', 'mldeck.models', 'INSERT')")),
-                 QStringLiteral("t"));
-        QCOMPARE(scalar(*conn, QStringLiteral("SELECT has_table_privilege('mldeck_operator', 'mldeck.models', 'INSERT')")),
-                 QStringLiteral("f"));
+        QCOMPARE(
+            scalar(*conn, QStringLiteral("SELECT has_table_privilege('mldeck_scientist', 'mldeck.models', 'INSERT')")),
+            QStringLiteral("t"));
+        QCOMPARE(
+            scalar(*conn, QStringLiteral("SELECT has_table_privilege('mldeck_operator', 'mldeck.models', 'INSERT')")),
+            QStringLiteral("f"));
 
         const QString fingerprint = schemaFingerprint(*conn);
-        const QString appliedAt = scalar(*conn, QStringLiteral("SELECT max(applied_at)::text FROM mldeck.schema_migrations"));
+        const QString appliedAt =
+            scalar(*conn, QStringLiteral("SELECT max(applied_at)::text FROM mldeck.schema_migrations"));
         const auto second = Migrator::migrate(*conn);
         QVERIFY2(second.ok(), qPrintable(second.errorMessage()));
         QVERIFY(second->isEmpty());
         QCOMPARE(schemaFingerprint(*conn), fingerprint);
-        QCOMPARE(scalar(*conn, QStringLiteral("SELECT max(applied_at)::text FROM mldeck.schema_migrations")), appliedAt);
+        QCOMPARE(scalar(*conn, QStringLiteral("SELECT max(applied_at)::text FROM mldeck.schema_migrations")),
+                 appliedAt);
         QCOMPARE(scalar(*conn, QStringLiteral("SELECT count(*) FROM mldeck.schema_migrations")),
                  QString::number(Migrator::latestVersion()));
     }
@@ -135,12 +144,15 @@ private Q_SLOTS:
         MLDECK_HELPERS_OK();
         QVERIFY(Migrator::migrate(*conn).ok());
         const int future = Migrator::latestVersion() + 7;
-        QVERIFY(test::exec(*conn, QStringLiteral("INSERT INTO mldeck.schema_migrations (version, name, checksum) VALUES (%1, "
+        QVERIFY(test::exec(*conn,
+                           QStringLiteral("INSERT INTO mldeck.schema_migrations (version, name, checksum) VALUES (%1, "
                                           "'%1_from_the_future', 'x')")
                                .arg(future))
                     .ok());
         // Drop a partition the next migrate would otherwise re-create: proves nothing ran.
-        const QString tomorrow = scalar(*conn, QStringLiteral("SELECT 'mldeck.predictions_' || to_char((now() AT TIME ZONE 'UTC')::date + 1, 'YYYYMMDD')"));
+        const QString tomorrow = scalar(
+            *conn, QStringLiteral(
+                       "SELECT 'mldeck.predictions_' || to_char((now() AT TIME ZONE 'UTC')::date + 1, 'YYYYMMDD')"));
         QVERIFY(test::exec(*conn, QStringLiteral("DROP TABLE ") + tomorrow).ok());
         const QString fingerprint = schemaFingerprint(*conn);
 
@@ -151,9 +163,10 @@ private Q_SLOTS:
 
         const auto r = Migrator::migrate(*conn);
         QVERIFY(!r.ok());
-        QCOMPARE(r.errorMessage(), QStringLiteral("database schema is version %1, this mldeckctl knows up to %2: upgrade MLDeck")
-                                       .arg(future)
-                                       .arg(Migrator::latestVersion()));
+        QCOMPARE(r.errorMessage(),
+                 QStringLiteral("database schema is version %1, this mldeckctl knows up to %2: upgrade MLDeck")
+                     .arg(future)
+                     .arg(Migrator::latestVersion()));
         QCOMPARE(schemaFingerprint(*conn), fingerprint);
     }
 
@@ -163,7 +176,7 @@ private Q_SLOTS:
         auto conn = openOrFail(db.endpoint());
         MLDECK_HELPERS_OK();
         QVERIFY(test::exec(*conn, QStringLiteral("CREATE SCHEMA mldeck; CREATE TABLE mldeck.predictions (x int); "
-                                          "INSERT INTO mldeck.predictions VALUES (1), (2)"))
+                                                 "INSERT INTO mldeck.predictions VALUES (1), (2)"))
                     .ok());
         const QString fingerprint = schemaFingerprint(*conn);
 
@@ -178,7 +191,8 @@ private Q_SLOTS:
         QCOMPARE(schemaFingerprint(*conn), fingerprint);
         QCOMPARE(scalar(*conn, QStringLiteral("SELECT string_agg(x::text, ',' ORDER BY x) FROM mldeck.predictions")),
                  QStringLiteral("1,2"));
-        QCOMPARE(scalar(*conn, QStringLiteral("SELECT to_regclass('mldeck.schema_migrations') IS NULL")), QStringLiteral("t"));
+        QCOMPARE(scalar(*conn, QStringLiteral("SELECT to_regclass('mldeck.schema_migrations') IS NULL")),
+                 QStringLiteral("t"));
     }
 
     void emptyPrecreatedSchemaIsAdopted()
@@ -198,7 +212,9 @@ private Q_SLOTS:
         auto conn = openOrFail(db.endpoint());
         MLDECK_HELPERS_OK();
         QVERIFY(Migrator::migrate(*conn).ok());
-        QVERIFY(test::exec(*conn, QStringLiteral("UPDATE mldeck.schema_migrations SET checksum = 'tampered' WHERE version = 2")).ok());
+        QVERIFY(test::exec(*conn, QStringLiteral(
+                                      "UPDATE mldeck.schema_migrations SET checksum = 'tampered' WHERE version = 2"))
+                    .ok());
         const auto r = Migrator::migrate(*conn);
         QVERIFY(!r.ok());
         QVERIFY2(r.errorMessage().contains(Migrator::stepNames().at(1)), qPrintable(r.errorMessage()));
@@ -258,12 +274,15 @@ private Q_SLOTS:
         auto conn = openOrFail(db.endpoint());
         MLDECK_HELPERS_OK();
         QVERIFY(Migrator::migrate(*conn).ok());
-        QVERIFY(test::exec(*conn, QStringLiteral("INSERT INTO mldeck.audit_log (action, deployment, actor_db, before, after, reason) "
-                                          "VALUES ('flags.set', 'eta', 'forged', '{\"pct\": 10}', '{\"pct\": 25}', 'ramp')"))
+        QVERIFY(test::exec(
+                    *conn,
+                    QStringLiteral("INSERT INTO mldeck.audit_log (action, deployment, actor_db, before, after, reason) "
+                                   "VALUES ('flags.set', 'eta', 'forged', '{\"pct\": 10}', '{\"pct\": 25}', 'ramp')"))
                     .ok());
         // actor_db is stamped by the server, not taken from the client.
         QCOMPARE(scalar(*conn, QStringLiteral("SELECT actor_db FROM mldeck.audit_log")), conn->currentUser());
-        QCOMPARE(scalar(*conn, QStringLiteral("SELECT change_id IS NOT NULL FROM mldeck.audit_log")), QStringLiteral("t"));
+        QCOMPARE(scalar(*conn, QStringLiteral("SELECT change_id IS NOT NULL FROM mldeck.audit_log")),
+                 QStringLiteral("t"));
 
         const Status upd = test::exec(*conn, QStringLiteral("UPDATE mldeck.audit_log SET reason = 'rewritten'"));
         QVERIFY(!upd.ok());
@@ -276,10 +295,13 @@ private Q_SLOTS:
 
         // A duplicate change_id (a retried write) is rejected, so retries are recognisable.
         const QString id = scalar(*conn, QStringLiteral("SELECT change_id::text FROM mldeck.audit_log"));
-        QVERIFY(!test::exec(*conn, QStringLiteral("INSERT INTO mldeck.audit_log (change_id, action) VALUES ('%1', 'again')").arg(id)).ok());
+        QVERIFY(!test::exec(
+                     *conn,
+                     QStringLiteral("INSERT INTO mldeck.audit_log (change_id, action) VALUES ('%1', 'again')").arg(id))
+                     .ok());
         // Predictions are never rewritten either.
         QVERIFY(test::exec(*conn, QStringLiteral("INSERT INTO mldeck.predictions (ts, path, deployment, request_key) "
-                                          "VALUES (now(), 'ml', 'eta', 'k1')"))
+                                                 "VALUES (now(), 'ml', 'eta', 'k1')"))
                     .ok());
         const Status updPred = test::exec(*conn, QStringLiteral("UPDATE mldeck.predictions SET predicted = 1"));
         QVERIFY(!updPred.ok());

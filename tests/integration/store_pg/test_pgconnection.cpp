@@ -1,7 +1,7 @@
 // PgConnection against a real PostgreSQL: queries, parameters, NULLs, and readable errors.
 #include "core/store/pg/PgConnection.h"
-#include "tests/support/TestServers.h"
 #include "tests/support/PgSql.h"
+#include "tests/support/TestServers.h"
 
 #include <QtTest>
 
@@ -24,8 +24,9 @@ private Q_SLOTS:
         QCOMPARE(conn.currentUser(), TestServers::pg().user);
         QVERIFY2(conn.serverVersion().startsWith(QStringLiteral("15")), qPrintable(conn.serverVersion()));
 
-        const auto rows = test::query(conn, QStringLiteral("SELECT $1::text, $2::int + 1, NULL::text, ''::text, $3::text IS NULL"),
-                                     {QStringLiteral("h\u00e9llo \"w\" 🚀"), QStringLiteral("41"), QString()});
+        const auto rows =
+            test::query(conn, QStringLiteral("SELECT $1::text, $2::int + 1, NULL::text, ''::text, $3::text IS NULL"),
+                        {QStringLiteral("h\u00e9llo \"w\" 🚀"), QStringLiteral("41"), QString()});
         QVERIFY2(rows.ok(), qPrintable(rows.errorMessage()));
         QCOMPARE(rows->size(), 1);
         const QStringList r = rows->first();
@@ -62,7 +63,8 @@ private Q_SLOTS:
     {
         QTest::addColumn<QString>("what");
         QTest::addColumn<QString>("expected");
-        QTest::newRow("wrong password") << QStringLiteral("password") << QStringLiteral("password authentication failed");
+        QTest::newRow("wrong password") << QStringLiteral("password")
+                                        << QStringLiteral("password authentication failed");
         QTest::newRow("wrong port") << QStringLiteral("port") << QStringLiteral("Connection refused");
         QTest::newRow("missing database") << QStringLiteral("database") << QStringLiteral("does not exist");
     }

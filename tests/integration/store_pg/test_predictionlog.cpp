@@ -5,8 +5,8 @@
 #include "core/store/pg/PgConnection.h"
 #include "core/store/pg/PgText.h"
 #include "core/store/pg/PredictionLog.h"
-#include "tests/support/TestServers.h"
 #include "tests/support/PgSql.h"
+#include "tests/support/TestServers.h"
 
 #include <QtTest>
 
@@ -43,9 +43,15 @@ const QStringList kHostile{
     QStringLiteral("'single' ; DROP TABLE x; --"),
 };
 
-bool sameFloat(float a, float b) { return (std::isnan(a) && std::isnan(b)) || a == b; }
+bool sameFloat(float a, float b)
+{
+    return (std::isnan(a) && std::isnan(b)) || a == b;
+}
 
-qint64 nowMicros() { return QDateTime::currentMSecsSinceEpoch() * 1000; }
+qint64 nowMicros()
+{
+    return QDateTime::currentMSecsSinceEpoch() * 1000;
+}
 
 } // namespace
 
@@ -101,8 +107,14 @@ private Q_SLOTS:
         std::mt19937 rng(42);
         std::uniform_real_distribution<float> uni(-1000.f, 1000.f);
         const qint64 base = nowMicros() - 3600LL * 1000000LL;
-        const float specials[] = {std::nanf(""), INFINITY, -INFINITY, -0.f, std::numeric_limits<float>::denorm_min(),
-                                  std::numeric_limits<float>::max(), 1e-38f, 0.1f};
+        const float specials[] = {std::nanf(""),
+                                  INFINITY,
+                                  -INFINITY,
+                                  -0.f,
+                                  std::numeric_limits<float>::denorm_min(),
+                                  std::numeric_limits<float>::max(),
+                                  1e-38f,
+                                  0.1f};
         std::vector<PredictionRow> rows;
         constexpr int kRows = 10000;
         for (int i = 0; i < kRows; ++i) {
@@ -138,10 +150,12 @@ private Q_SLOTS:
             QVERIFY2(st.ok(), qPrintable(st.errorMessage()));
         }
 
-        const auto read = test::query(*m_conn,
-            QStringLiteral("SELECT (extract(epoch FROM ts) * 1000000)::bigint, predicted, latency_ms, feature_schema, failed, "
-                           "path, deployment, request_key, model_version, error, numeric, categorical "
-                           "FROM mldeck.predictions WHERE deployment = $1"),
+        const auto read = test::query(
+            *m_conn,
+            QStringLiteral(
+                "SELECT (extract(epoch FROM ts) * 1000000)::bigint, predicted, latency_ms, feature_schema, failed, "
+                "path, deployment, request_key, model_version, error, numeric, categorical "
+                "FROM mldeck.predictions WHERE deployment = $1"),
             {deployment});
         QVERIFY2(read.ok(), qPrintable(read.errorMessage()));
         QCOMPARE(read->size(), kRows);
@@ -180,17 +194,21 @@ private Q_SLOTS:
         QCOMPARE(nullPredicted, (kRows + 6) / 7);
 
         // Far past / far future rows are kept, in the default partition; the others in daily ones.
-        QCOMPARE(scalar(*m_conn, QStringLiteral("SELECT count(*) FROM mldeck.predictions_default WHERE deployment = $1"),
+        QCOMPARE(scalar(*m_conn,
+                        QStringLiteral("SELECT count(*) FROM mldeck.predictions_default WHERE deployment = $1"),
                         {deployment}),
                  QStringLiteral("20"));
-        QCOMPARE(scalar(*m_conn, QStringLiteral("SELECT count(DISTINCT tableoid) FROM mldeck.predictions WHERE deployment = $1 "
-                                                "AND ts > now() - interval '2 days'"),
+        QCOMPARE(scalar(*m_conn,
+                        QStringLiteral("SELECT count(DISTINCT tableoid) FROM mldeck.predictions WHERE deployment = $1 "
+                                       "AND ts > now() - interval '2 days'"),
                         {deployment})
-                     .toInt() >= 1,
+                         .toInt() >= 1,
                  true);
-        QCOMPARE(scalar(*m_conn, QStringLiteral("SELECT count(*) FROM mldeck.predictions WHERE deployment = $1 AND "
-                                                "tableoid = 'mldeck.predictions_default'::regclass AND ts > now() - interval '2 days' "
-                                                "AND ts < now() + interval '2 days'"),
+        QCOMPARE(scalar(*m_conn,
+                        QStringLiteral(
+                            "SELECT count(*) FROM mldeck.predictions WHERE deployment = $1 AND "
+                            "tableoid = 'mldeck.predictions_default'::regclass AND ts > now() - interval '2 days' "
+                            "AND ts < now() + interval '2 days'"),
                         {deployment}),
                  QStringLiteral("0"));
     }
@@ -209,8 +227,9 @@ private Q_SLOTS:
         PredictionLog log(*m_conn);
         QVERIFY(log.insertPredictionSingle(r).ok());
         QVERIFY(log.appendPredictions({r}).ok());
-        const auto read = test::query(*m_conn, QStringLiteral("SELECT count(DISTINCT (ts, predicted, path, request_key, numeric::text, "
-                                                       "categorical)), count(*) FROM mldeck.predictions"));
+        const auto read = test::query(
+            *m_conn, QStringLiteral("SELECT count(DISTINCT (ts, predicted, path, request_key, numeric::text, "
+                                    "categorical)), count(*) FROM mldeck.predictions"));
         QVERIFY(read.ok());
         QCOMPARE(read->first(), (QStringList{QStringLiteral("1"), QStringLiteral("2")}));
     }
@@ -253,22 +272,25 @@ private Q_SLOTS:
         const qint64 t0 = nowMicros();
         std::vector<OutcomeRow> outcomes;
         for (int i = 0; i < 100; ++i)
-            outcomes.push_back(OutcomeRow{t0 + i, QStringLiteral("eta"), QStringLiteral("ride-%1").arg(i % 50), double(i) + 0.5});
+            outcomes.push_back(
+                OutcomeRow{t0 + i, QStringLiteral("eta"), QStringLiteral("ride-%1").arg(i % 50), double(i) + 0.5});
         QVERIFY(log.appendOutcomes(outcomes).ok());
         QCOMPARE(scalar(*m_conn, QStringLiteral("SELECT count(*) FROM mldeck.outcomes")), QStringLiteral("100"));
         // Latest observation wins; earlier ones stay (history is never rewritten).
-        QCOMPARE(scalar(*m_conn, QStringLiteral("SELECT actual FROM mldeck.latest_outcomes WHERE request_key = 'ride-7'")),
-                 QStringLiteral("57.5"));
+        QCOMPARE(
+            scalar(*m_conn, QStringLiteral("SELECT actual FROM mldeck.latest_outcomes WHERE request_key = 'ride-7'")),
+            QStringLiteral("57.5"));
         QCOMPARE(scalar(*m_conn, QStringLiteral("SELECT count(*) FROM mldeck.latest_outcomes")), QStringLiteral("50"));
         QVERIFY(!test::exec(*m_conn, QStringLiteral("UPDATE mldeck.outcomes SET actual = 0")).ok());
 
         std::vector<FeedbackRow> feedback{
-            FeedbackRow{t0, QStringLiteral("eta"), QStringLiteral("ride-1"), true, kHostile.at(5), QStringLiteral("u-9f2c")},
+            FeedbackRow{t0, QStringLiteral("eta"), QStringLiteral("ride-1"), true, kHostile.at(5),
+                        QStringLiteral("u-9f2c")},
             FeedbackRow{t0 + 1, QStringLiteral("eta"), QStringLiteral("ride-2"), false, QString(), QString()},
         };
         QVERIFY(log.appendFeedback(feedback).ok());
-        const auto read = test::query(*m_conn,
-            QStringLiteral("SELECT positive, comment, user_pseudonym FROM mldeck.feedback ORDER BY ts"));
+        const auto read = test::query(
+            *m_conn, QStringLiteral("SELECT positive, comment, user_pseudonym FROM mldeck.feedback ORDER BY ts"));
         QVERIFY(read.ok());
         QCOMPARE(read->size(), 2);
         QCOMPARE(read->at(0), (QStringList{QStringLiteral("t"), kHostile.at(5), QStringLiteral("u-9f2c")}));
@@ -288,11 +310,13 @@ private Q_SLOTS:
             rows[size_t(i)].requestKey = QStringLiteral("late-%1").arg(i);
         }
         QVERIFY(log.appendPredictions(rows).ok());
-        QCOMPARE(scalar(*m_conn, QStringLiteral("SELECT count(*) FROM mldeck.predictions_default")), QStringLiteral("5"));
+        QCOMPARE(scalar(*m_conn, QStringLiteral("SELECT count(*) FROM mldeck.predictions_default")),
+                 QStringLiteral("5"));
         const auto created = log.ensurePartitions(day, day.addDays(1));
         QVERIFY2(created.ok(), qPrintable(created.errorMessage()));
         QCOMPARE(*created, 2);
-        QCOMPARE(scalar(*m_conn, QStringLiteral("SELECT count(*) FROM mldeck.predictions_default")), QStringLiteral("0"));
+        QCOMPARE(scalar(*m_conn, QStringLiteral("SELECT count(*) FROM mldeck.predictions_default")),
+                 QStringLiteral("0"));
         const QString part = QStringLiteral("mldeck.predictions_") + day.toString(QStringLiteral("yyyyMMdd"));
         QCOMPARE(scalar(*m_conn, QStringLiteral("SELECT count(*) FROM ") + part), QStringLiteral("5"));
         QCOMPARE(scalar(*m_conn, QStringLiteral("SELECT count(*) FROM mldeck.predictions")), QStringLiteral("5"));
@@ -302,7 +326,7 @@ private Q_SLOTS:
 
         // Retention drops whole partitions.
         const auto dropped = test::query(*m_conn, QStringLiteral("SELECT mldeck.drop_prediction_partitions($1::date)"),
-                                           {day.addDays(1).toString(Qt::ISODate)});
+                                         {day.addDays(1).toString(Qt::ISODate)});
         QVERIFY2(dropped.ok(), qPrintable(dropped.errorMessage()));
         QVERIFY(dropped->size() >= 9);
         QCOMPARE(scalar(*m_conn, QStringLiteral("SELECT count(*) FROM mldeck.predictions")), QStringLiteral("0"));
@@ -313,7 +337,8 @@ private Q_SLOTS:
         DeploymentStore store(*m_conn);
         FeatureSchema schema;
         schema.features = {FeatureSpec{QStringLiteral("distance_km"), FeatureSpec::Kind::Numeric, {}},
-                           FeatureSpec{QStringLiteral("vehicle_type"), FeatureSpec::Kind::Categorical,
+                           FeatureSpec{QStringLiteral("vehicle_type"),
+                                       FeatureSpec::Kind::Categorical,
                                        {QStringLiteral("car"), QStringLiteral("van")}}};
         const auto id1 = store.ensure(QStringLiteral("eta"), QStringLiteral("ride delay"), schema);
         QVERIFY2(id1.ok(), qPrintable(id1.errorMessage()));
@@ -332,7 +357,8 @@ private Q_SLOTS:
 
         const auto bad = store.ensure(QStringLiteral("bad name; drop"), QString(), schema);
         QVERIFY(!bad.ok());
-        QVERIFY2(bad.errorMessage().contains(QStringLiteral("invalid deployment name")), qPrintable(bad.errorMessage()));
+        QVERIFY2(bad.errorMessage().contains(QStringLiteral("invalid deployment name")),
+                 qPrintable(bad.errorMessage()));
         QCOMPARE(store.names()->size(), 2);
     }
 };

@@ -33,9 +33,8 @@ public:
         }
         m_port = freePort();
         m_process.setProgram(exe);
-        m_process.setArguments(QStringList{QStringLiteral("--port"), QString::number(m_port),
-                                           QStringLiteral("--bind"), QStringLiteral("127.0.0.1"),
-                                           QStringLiteral("--save"), QString(),
+        m_process.setArguments(QStringList{QStringLiteral("--port"), QString::number(m_port), QStringLiteral("--bind"),
+                                           QStringLiteral("127.0.0.1"), QStringLiteral("--save"), QString(),
                                            QStringLiteral("--appendonly"), QStringLiteral("no")} +
                                extraArgs);
         m_process.setProcessChannelMode(QProcess::MergedChannels);
@@ -75,7 +74,8 @@ public:
     {
         if (m_process.state() == QProcess::NotRunning)
             return;
-        mldeck::test::signalChild(m_process, SIGCONT); // a frozen process cannot die cleanly otherwise in waitForFinished
+        mldeck::test::signalChild(m_process,
+                                  SIGCONT); // a frozen process cannot die cleanly otherwise in waitForFinished
         m_process.kill();
         m_process.waitForFinished(5000);
     }

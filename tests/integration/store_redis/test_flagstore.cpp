@@ -175,8 +175,7 @@ private Q_SLOTS:
         QCOMPARE(now->updatedBy, QStringLiteral("bob@laptop"));
 
         // Retrying on the fresh version succeeds.
-        auto retry =
-            alice.write(d, change(true, 10, std::nullopt, QStringLiteral("alice@desk")), now->version);
+        auto retry = alice.write(d, change(true, 10, std::nullopt, QStringLiteral("alice@desk")), now->version);
         QVERIFY2(retry, qPrintable(retry.errorMessage()));
         QCOMPARE(retry->version, 3);
     }
@@ -196,8 +195,7 @@ private Q_SLOTS:
         QVERIFY(!store.write(d, change(true, 10, std::nullopt), -5));
         auto badName = store.write(QStringLiteral("Bad Name"), change(true, 10, std::nullopt), 1);
         QVERIFY(!badName);
-        QVERIFY2(badName.errorMessage().contains(QLatin1String("Bad Name")),
-                 qPrintable(badName.errorMessage()));
+        QVERIFY2(badName.errorMessage().contains(QLatin1String("Bad Name")), qPrintable(badName.errorMessage()));
         QVERIFY(!store.read(QStringLiteral("x:y")));
         QVERIFY(!store.initialiseIfMissing(d, change(true, 150, true)));
 

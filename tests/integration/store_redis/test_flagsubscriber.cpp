@@ -43,8 +43,7 @@ private Q_SLOTS:
         QCOMPARE(e.deployment, QStringLiteral("eta"));
         QCOMPARE(e.version, 7);
         QVERIFY(FlagSubscriber::parseMessage("not json").deployment.isEmpty());
-        QVERIFY(
-            FlagSubscriber::parseMessage(R"({"deployment":"Bad Name","version":1})").deployment.isEmpty());
+        QVERIFY(FlagSubscriber::parseMessage(R"({"deployment":"Bad Name","version":1})").deployment.isEmpty());
     }
 
     void receivesAChangeFromAnotherConnectionQuickly()
@@ -149,8 +148,7 @@ private Q_SLOTS:
         // Reconnecting to a dead server fails readably.
         auto again = FlagSubscriber::open(server.endpoint());
         QVERIFY(!again);
-        QVERIFY2(again.errorMessage().contains(QLatin1String("Cannot connect")),
-                 qPrintable(again.errorMessage()));
+        QVERIFY2(again.errorMessage().contains(QLatin1String("Cannot connect")), qPrintable(again.errorMessage()));
     }
 };
 

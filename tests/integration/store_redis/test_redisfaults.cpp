@@ -29,8 +29,7 @@ private Q_SLOTS:
         QVERIFY2(opened, qPrintable(opened.errorMessage()));
         std::unique_ptr<RedisConnection> conn = std::move(opened).value();
         FlagStore store(*conn);
-        QVERIFY(store.initialiseIfMissing(QStringLiteral("eta"),
-                                          FlagChange{true, 10, true, QStringLiteral("t@test")}));
+        QVERIFY(store.initialiseIfMissing(QStringLiteral("eta"), FlagChange{true, 10, true, QStringLiteral("t@test")}));
 
         test::ProcessFreezer freezer(pid_t(server.pid()));
         QElapsedTimer t;
@@ -40,8 +39,7 @@ private Q_SLOTS:
         QVERIFY(!w);
         QVERIFY2(w.errorMessage().contains(QLatin1String("did not answer")), qPrintable(w.errorMessage()));
         QVERIFY2(w.errorMessage().contains(QLatin1String("400 ms")), qPrintable(w.errorMessage()));
-        qInfo("frozen Redis: write failed after %lld ms (timeout 400 ms): %s", elapsed,
-              qPrintable(w.errorMessage()));
+        qInfo("frozen Redis: write failed after %lld ms (timeout 400 ms): %s", elapsed, qPrintable(w.errorMessage()));
         QVERIFY(elapsed >= 350 && elapsed < 1200);
         QVERIFY(conn->isBroken());
         t.restart();
@@ -54,8 +52,7 @@ private Q_SLOTS:
         auto second = RedisConnection::open(e);
         QVERIFY(!second);
         QVERIFY2(t.elapsed() < 1200, qPrintable(QString::number(t.elapsed())));
-        QVERIFY2(second.errorMessage().contains(QLatin1String("did not answer")),
-                 qPrintable(second.errorMessage()));
+        QVERIFY2(second.errorMessage().contains(QLatin1String("did not answer")), qPrintable(second.errorMessage()));
 
         freezer.thaw();
         auto third = RedisConnection::open(e);
@@ -75,9 +72,9 @@ private Q_SLOTS:
         t.start();
         auto c = RedisConnection::open(e);
         QVERIFY(!c);
-        QVERIFY2(c.errorMessage().contains(QLatin1String("Cannot connect to Redis at 127.0.0.1:") +
-                                           QString::number(e.port)),
-                 qPrintable(c.errorMessage()));
+        QVERIFY2(
+            c.errorMessage().contains(QLatin1String("Cannot connect to Redis at 127.0.0.1:") + QString::number(e.port)),
+            qPrintable(c.errorMessage()));
         QVERIFY2(c.errorMessage().contains(QLatin1String("refused")), qPrintable(c.errorMessage()));
         QVERIFY(t.elapsed() < 1000);
     }
@@ -86,21 +83,18 @@ private Q_SLOTS:
     {
         test::PrivateRedis server;
         QString why;
-        QVERIFY2(server.start({QStringLiteral("--requirepass"), QStringLiteral("s3cret")}, &why),
-                 qPrintable(why));
+        QVERIFY2(server.start({QStringLiteral("--requirepass"), QStringLiteral("s3cret")}, &why), qPrintable(why));
         RedisEndpoint e = server.endpoint();
 
         auto none = RedisConnection::open(e);
         QVERIFY(!none);
-        QVERIFY2(none.errorMessage().contains(QLatin1String("requires a password")),
-                 qPrintable(none.errorMessage()));
+        QVERIFY2(none.errorMessage().contains(QLatin1String("requires a password")), qPrintable(none.errorMessage()));
 
         e.password = QStringLiteral("wrong");
         auto wrong = RedisConnection::open(e);
         QVERIFY(!wrong);
         QVERIFY2(wrong.errorMessage().contains(QLatin1String("rejected")), qPrintable(wrong.errorMessage()));
-        QVERIFY2(!wrong.errorMessage().contains(QLatin1String("wrong")),
-                 "the password must never appear in a message");
+        QVERIFY2(!wrong.errorMessage().contains(QLatin1String("wrong")), "the password must never appear in a message");
         qInfo("no password: %s", qPrintable(none.errorMessage()));
         qInfo("wrong password: %s", qPrintable(wrong.errorMessage()));
 

@@ -87,31 +87,39 @@ private Q_SLOTS:
         QTest::addColumn<QJsonObject>("json");
         QTest::addColumn<QString>("needle");
         const QString m = QStringLiteral("metric");
-        QTest::newRow("unknown metric") << QJsonObject{{m, QStringLiteral("cpu")}} << QStringLiteral("Unknown alert rule metric");
+        QTest::newRow("unknown metric") << QJsonObject{{m, QStringLiteral("cpu")}}
+                                        << QStringLiteral("Unknown alert rule metric");
         QTest::newRow("no metric") << QJsonObject{} << QStringLiteral("Unknown alert rule metric");
         QTest::newRow("unknown key") << QJsonObject{{m, QStringLiteral("mae")}, {QStringLiteral("thresold"), 2}}
                                      << QStringLiteral("thresold");
-        QTest::newRow("rate above 1") << QJsonObject{{m, QStringLiteral("failure_rate")}, {QStringLiteral("threshold"), 20}}
+        QTest::newRow("rate above 1") << QJsonObject{{m, QStringLiteral("failure_rate")},
+                                                     {QStringLiteral("threshold"), 20}}
                                       << QStringLiteral("between 0 and 1");
         QTest::newRow("negative mae") << QJsonObject{{m, QStringLiteral("mae")}, {QStringLiteral("threshold"), -1}}
                                       << QStringLiteral("negative");
         QTest::newRow("r2 above 1") << QJsonObject{{m, QStringLiteral("r2")}, {QStringLiteral("threshold"), 1.5}}
                                     << QStringLiteral("at most 1");
-        QTest::newRow("threshold text") << QJsonObject{{m, QStringLiteral("mae")}, {QStringLiteral("threshold"), QStringLiteral("2")}}
+        QTest::newRow("threshold text") << QJsonObject{{m, QStringLiteral("mae")},
+                                                       {QStringLiteral("threshold"), QStringLiteral("2")}}
                                         << QStringLiteral("must be a number");
-        QTest::newRow("window too short") << QJsonObject{{m, QStringLiteral("mae")}, {QStringLiteral("window_seconds"), 10}}
-                                          << QStringLiteral("window must be between");
+        QTest::newRow("window too short")
+            << QJsonObject{{m, QStringLiteral("mae")}, {QStringLiteral("window_seconds"), 10}}
+            << QStringLiteral("window must be between");
         QTest::newRow("fractional for") << QJsonObject{{m, QStringLiteral("mae")}, {QStringLiteral("for_seconds"), 1.5}}
                                         << QStringLiteral("whole number");
         QTest::newRow("negative for") << QJsonObject{{m, QStringLiteral("mae")}, {QStringLiteral("for_seconds"), -5}}
                                       << QStringLiteral("pending period");
-        QTest::newRow("bad severity") << QJsonObject{{m, QStringLiteral("mae")}, {QStringLiteral("severity"), QStringLiteral("page")}}
+        QTest::newRow("bad severity") << QJsonObject{{m, QStringLiteral("mae")},
+                                                     {QStringLiteral("severity"), QStringLiteral("page")}}
                                       << QStringLiteral("severity");
-        QTest::newRow("bad id") << QJsonObject{{m, QStringLiteral("mae")}, {QStringLiteral("id"), QStringLiteral("My Rule")}}
+        QTest::newRow("bad id") << QJsonObject{{m, QStringLiteral("mae")},
+                                               {QStringLiteral("id"), QStringLiteral("My Rule")}}
                                 << QStringLiteral("Rule id");
-        QTest::newRow("bad comparison") << QJsonObject{{m, QStringLiteral("mae")}, {QStringLiteral("comparison"), QStringLiteral(">=")}}
+        QTest::newRow("bad comparison") << QJsonObject{{m, QStringLiteral("mae")},
+                                                       {QStringLiteral("comparison"), QStringLiteral(">=")}}
                                         << QStringLiteral("comparison");
-        QTest::newRow("enabled as text") << QJsonObject{{m, QStringLiteral("mae")}, {QStringLiteral("enabled"), QStringLiteral("yes")}}
+        QTest::newRow("enabled as text") << QJsonObject{{m, QStringLiteral("mae")},
+                                                        {QStringLiteral("enabled"), QStringLiteral("yes")}}
                                          << QStringLiteral("enabled");
     }
     void badValuesAreRefused()
@@ -125,7 +133,8 @@ private Q_SLOTS:
 
     void duplicateIdsAreRefused()
     {
-        QJsonArray a{AlertRule::defaultFor(AlertRule::Metric::Mae).toJson(), AlertRule::defaultFor(AlertRule::Metric::Mae).toJson()};
+        QJsonArray a{AlertRule::defaultFor(AlertRule::Metric::Mae).toJson(),
+                     AlertRule::defaultFor(AlertRule::Metric::Mae).toJson()};
         const auto r = alertRulesFromJson(a);
         QVERIFY(!r.ok());
         QVERIFY(r.errorMessage().contains(QStringLiteral("twice")));
@@ -145,7 +154,8 @@ private Q_SLOTS:
     {
         QCOMPARE(AlertRule::defaultFor(AlertRule::Metric::FailureRate).describe(),
                  QStringLiteral("failure rate > 20.0 % over 300 s for 120 s"));
-        QCOMPARE(AlertRule::defaultFor(AlertRule::Metric::NoData).describe(), QStringLiteral("no predictions in 300 s"));
+        QCOMPARE(AlertRule::defaultFor(AlertRule::Metric::NoData).describe(),
+                 QStringLiteral("no predictions in 300 s"));
     }
 };
 

@@ -6,7 +6,10 @@ using namespace mldeck;
 
 namespace {
 
-RuleObservation obs(std::optional<double> value, qint64 predictions = 100) { return {predictions, value}; }
+RuleObservation obs(std::optional<double> value, qint64 predictions = 100)
+{
+    return {predictions, value};
+}
 
 AlertRule failureRule(int pendingSeconds = 120)
 {
@@ -179,7 +182,8 @@ private Q_SLOTS:
 
     void stateNames()
     {
-        for (AlertRuleState s : {AlertRuleState::Inactive, AlertRuleState::Pending, AlertRuleState::Firing, AlertRuleState::Resolved})
+        for (AlertRuleState s :
+             {AlertRuleState::Inactive, AlertRuleState::Pending, AlertRuleState::Firing, AlertRuleState::Resolved})
             QCOMPARE(alertRuleStateFromName(alertRuleStateName(s)), std::optional<AlertRuleState>(s));
         QVERIFY(!alertRuleStateFromName(QStringLiteral("on fire")).has_value());
     }

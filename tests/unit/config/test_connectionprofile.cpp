@@ -71,7 +71,8 @@ private Q_SLOTS:
     // A password with a space or an '@' (percent-encoded in the URL) survives toUrl() and back.
     void urlsWithEncodedPasswordsReadBack()
     {
-        const auto pg = PgEndpoint::fromUrl(QStringLiteral("postgresql://ops:p%20w%40rd@db:5433/mldeck?sslmode=require"));
+        const auto pg =
+            PgEndpoint::fromUrl(QStringLiteral("postgresql://ops:p%20w%40rd@db:5433/mldeck?sslmode=require"));
         QVERIFY2(pg.ok(), qPrintable(pg.errorMessage()));
         QCOMPARE(pg->password, QStringLiteral("p w@rd"));
         const auto pgAgain = PgEndpoint::fromUrl(pg->toUrl(true));
@@ -91,7 +92,8 @@ private Q_SLOTS:
         const auto pg = PgEndpoint::fromUrl(QStringLiteral("postgresql://ops:hunter2@db:99999/mldeck"));
         QVERIFY(!pg.ok());
         QVERIFY2(!pg.errorMessage().contains(QStringLiteral("hunter2")), qPrintable(pg.errorMessage()));
-        QVERIFY2(pg.errorMessage().contains(QStringLiteral("postgresql://ops:***@db:99999/mldeck")), qPrintable(pg.errorMessage()));
+        QVERIFY2(pg.errorMessage().contains(QStringLiteral("postgresql://ops:***@db:99999/mldeck")),
+                 qPrintable(pg.errorMessage()));
         const auto redis = RedisEndpoint::fromUrl(QStringLiteral("redis://:hunter2 x@cache:6379"));
         QVERIFY(!redis.ok());
         QVERIFY2(!redis.errorMessage().contains(QStringLiteral("hunter2")), qPrintable(redis.errorMessage()));

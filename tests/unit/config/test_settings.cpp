@@ -238,8 +238,7 @@ private Q_SLOTS:
         QSignalSpy spy(&s, &Settings::profilesChanged);
         const Status st = s.saveProfile(bad);
         QVERIFY(!st.ok());
-        QVERIFY2(st.errorMessage().contains(expectInError, Qt::CaseInsensitive),
-                 qPrintable(st.errorMessage()));
+        QVERIFY2(st.errorMessage().contains(expectInError, Qt::CaseInsensitive), qPrintable(st.errorMessage()));
         QCOMPARE(spy.count(), 0);
         QCOMPARE(rawFile(), before);
         QCOMPARE(s.profiles().size(), 1);

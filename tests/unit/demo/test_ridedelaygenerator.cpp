@@ -57,8 +57,7 @@ private Q_SLOTS:
         QCOMPARE(s.categoricalNames(), QStringList({u"pickup_zone"_qs, u"vehicle_type"_qs}));
         QCOMPARE(int(s.features.size()), 10);
         for (size_t i = 0; i < s.features.size(); ++i)
-            QCOMPARE(s.features[i].kind == FeatureSpec::Kind::Numeric,
-                     i < size_t(RideDelayGenerator::kNumericCount));
+            QCOMPARE(s.features[i].kind == FeatureSpec::Kind::Numeric, i < size_t(RideDelayGenerator::kNumericCount));
         QCOMPARE(s.features[8].categories.size(), 8);
         QCOMPARE(s.features[9].categories.size(), 4);
 
@@ -126,8 +125,7 @@ private Q_SLOTS:
         // Features that do not drift keep exactly the same values (same draws, same transformation).
         for (int i = 0; i < n; ++i) {
             for (int k : {0, 1, 2, 3, 4}) // distance, planned, hour, weekday, traffic
-                QCOMPARE(drifted[size_t(i)].features.numeric[size_t(k)],
-                         base[size_t(i)].features.numeric[size_t(k)]);
+                QCOMPARE(drifted[size_t(i)].features.numeric[size_t(k)], base[size_t(i)].features.numeric[size_t(k)]);
             QCOMPARE(drifted[size_t(i)].features.categorical[0],
                      base[size_t(i)].features.categorical[0]); // zone
         }
@@ -163,8 +161,7 @@ private Q_SLOTS:
         const double n = double(rows.size());
         const double truthMae = truthAbs / n, heurMae = heurAbs / n;
         const double r2 = 1 - truthSq / (sumY2 - sumY * sumY / n);
-        qInfo("truth MAE %.3f R2 %.3f, heuristic MAE %.3f (x%.2f)", truthMae, r2, heurMae,
-              heurMae / truthMae);
+        qInfo("truth MAE %.3f R2 %.3f, heuristic MAE %.3f (x%.2f)", truthMae, r2, heurMae, heurMae / truthMae);
         // Irreducible noise: sd 2.2 min -> MAE ~1.76; the heuristic (models.md): ~2.6, i.e. ~1.5x the truth
         // and ~1.3x what the demo MLP reaches (2.0).
         QVERIFY(truthMae > 1.65 && truthMae < 1.85);

@@ -117,7 +117,8 @@ private Q_SLOTS:
         const DependencyState e = DependencyFields::expired(QStringLiteral("eta"), QStringLiteral("weather"));
         QVERIFY(e.isUnknown());
         QVERIFY(!e.unknownReason.isEmpty());
-        const DependencyState w = DependencyFields::wrongType(QStringLiteral("eta"), QStringLiteral("weather"), "string");
+        const DependencyState w =
+            DependencyFields::wrongType(QStringLiteral("eta"), QStringLiteral("weather"), "string");
         QVERIFY(w.isUnknown());
         QVERIFY(w.unknownReason.contains(QLatin1String("string")));
     }

@@ -61,12 +61,15 @@ private Q_SLOTS:
         QTest::addColumn<QString>("expected");
         QTest::newRow("numeric small") << int(FeatureKind::Numeric) << qint64(1000) << qint64(500) << "ks";
         QTest::newRow("numeric large") << int(FeatureKind::Numeric) << qint64(1001) << qint64(500) << "wasserstein";
-        QTest::newRow("numeric few values small") << int(FeatureKind::Numeric) << qint64(500) << qint64(4) << "chisquare";
+        QTest::newRow("numeric few values small")
+            << int(FeatureKind::Numeric) << qint64(500) << qint64(4) << "chisquare";
         QTest::newRow("numeric binary small") << int(FeatureKind::Numeric) << qint64(500) << qint64(2) << "ztest";
-        QTest::newRow("numeric few values large") << int(FeatureKind::Numeric) << qint64(5000) << qint64(3) << "jensenshannon";
+        QTest::newRow("numeric few values large")
+            << int(FeatureKind::Numeric) << qint64(5000) << qint64(3) << "jensenshannon";
         QTest::newRow("categorical small") << int(FeatureKind::Categorical) << qint64(800) << qint64(5) << "chisquare";
         QTest::newRow("binary small") << int(FeatureKind::Categorical) << qint64(800) << qint64(2) << "ztest";
-        QTest::newRow("categorical large") << int(FeatureKind::Categorical) << qint64(80000) << qint64(2) << "jensenshannon";
+        QTest::newRow("categorical large")
+            << int(FeatureKind::Categorical) << qint64(80000) << qint64(2) << "jensenshannon";
     }
     void evidentlyRules()
     {
@@ -101,8 +104,10 @@ private Q_SLOTS:
         Dataset ref, cur;
         ref.columns.push_back(numericColumn(QStringLiteral("x"), normals(5000, 0, 1)));
         cur.columns.push_back(numericColumn(QStringLiteral("x"), normals(5000, 0.3, 2)));
-        ref.columns.push_back(categoricalColumn(QStringLiteral("c"), {QStringLiteral("a"), QStringLiteral("b"), QStringLiteral("c")}, 5000, 0));
-        cur.columns.push_back(categoricalColumn(QStringLiteral("c"), {QStringLiteral("a"), QStringLiteral("b"), QStringLiteral("c")}, 5000, 2));
+        ref.columns.push_back(categoricalColumn(
+            QStringLiteral("c"), {QStringLiteral("a"), QStringLiteral("b"), QStringLiteral("c")}, 5000, 0));
+        cur.columns.push_back(categoricalColumn(
+            QStringLiteral("c"), {QStringLiteral("a"), QStringLiteral("b"), QStringLiteral("c")}, 5000, 2));
         DriftOptions o;
         o.datasetShare = 0.75;
         const DatasetDrift r = compareDatasets(ref, cur, o);

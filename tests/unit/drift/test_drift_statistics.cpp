@@ -65,12 +65,13 @@ private Q_SLOTS:
         QVERIFY2(close(ks.statistic, c.value(QStringLiteral("ks_statistic")).toDouble()),
                  qPrintable(QString::number(ks.statistic, 'g', 17)));
         QVERIFY2(close(ks.pValue, c.value(QStringLiteral("ks_pvalue")).toDouble()),
-                 qPrintable(QStringLiteral("p %1 vs %2").arg(ks.pValue, 0, 'g', 17)
+                 qPrintable(QStringLiteral("p %1 vs %2")
+                                .arg(ks.pValue, 0, 'g', 17)
                                 .arg(c.value(QStringLiteral("ks_pvalue")).toDouble(), 0, 'g', 17)));
         QVERIFY(close(wassersteinDistance(ref, cur), c.value(QStringLiteral("wasserstein")).toDouble()));
         QVERIFY(close(ref.stddev(), c.value(QStringLiteral("reference_std")).toDouble()));
-        QVERIFY(close(normalisedWasserstein(ref, cur),
-                      c.value(QStringLiteral("wasserstein")).toDouble() / c.value(QStringLiteral("reference_std")).toDouble()));
+        QVERIFY(close(normalisedWasserstein(ref, cur), c.value(QStringLiteral("wasserstein")).toDouble() /
+                                                           c.value(QStringLiteral("reference_std")).toDouble()));
         const auto edges = quantileEdges(ref, 10);
         const auto rs = binShares(ref, edges), cs = binShares(cur, edges);
         QVERIFY2(close(psi(rs, cs, 1e-4), c.value(QStringLiteral("psi")).toDouble()),
@@ -96,7 +97,8 @@ private Q_SLOTS:
             counts.labels.push_back(QString::number(k));
         const ChiSquareResult chi = chiSquareContingency(counts);
         QCOMPARE(chi.dof, c.value(QStringLiteral("dof")).toInt());
-        QVERIFY2(close(chi.statistic, c.value(QStringLiteral("chi2")).toDouble()), qPrintable(QString::number(chi.statistic)));
+        QVERIFY2(close(chi.statistic, c.value(QStringLiteral("chi2")).toDouble()),
+                 qPrintable(QString::number(chi.statistic)));
         QVERIFY(close(chi.pValue, c.value(QStringLiteral("chi2_pvalue")).toDouble()));
         QVERIFY(close(jensenShannonDistance(counts.reference, counts.current),
                       c.value(QStringLiteral("jensenshannon")).toDouble()));
@@ -114,7 +116,8 @@ private Q_SLOTS:
         QVERIFY(!cases.isEmpty());
         for (const QJsonValue &v : cases) {
             const QJsonObject c = v.toObject();
-            const double sf = kolmogorovSf(c.value(QStringLiteral("n")).toInteger(), c.value(QStringLiteral("x")).toDouble());
+            const double sf =
+                kolmogorovSf(c.value(QStringLiteral("n")).toInteger(), c.value(QStringLiteral("x")).toDouble());
             QVERIFY2(close(sf, c.value(QStringLiteral("sf")).toDouble()),
                      qPrintable(QStringLiteral("n=%1 x=%2: %3 vs %4")
                                     .arg(c.value(QStringLiteral("n")).toInteger())
@@ -134,8 +137,7 @@ private Q_SLOTS:
         auto expected = v;
         std::sort(expected.begin(), expected.end());
         radixSort(v);
-        QVERIFY(std::equal(v.begin(), v.end(), expected.begin(),
-                           [](double a, double b) { return a == b; }));
+        QVERIFY(std::equal(v.begin(), v.end(), expected.begin(), [](double a, double b) { return a == b; }));
     }
 
     void nanIsDropped()

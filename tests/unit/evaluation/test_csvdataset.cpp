@@ -34,12 +34,11 @@ class TestCsvDataset final : public QObject
 private Q_SLOTS:
     void readsColumnsAndTimestamps()
     {
-        const QString path = write(QStringLiteral("ok.csv"),
-                                   "a,b,zone,y,ts\r\n"
-                                   "1,2.5,north,3,2024-05-01T08:15:00.000000Z\r\n"
-                                   "-1e2, 4 ,\"south, far\",-0.5,2024-05-01T23:59:59Z\r\n"
-                                   "\n"
-                                   "0,0,north,0,2024-05-02T01:00:00+02:00\r\n");
+        const QString path = write(QStringLiteral("ok.csv"), "a,b,zone,y,ts\r\n"
+                                                             "1,2.5,north,3,2024-05-01T08:15:00.000000Z\r\n"
+                                                             "-1e2, 4 ,\"south, far\",-0.5,2024-05-01T23:59:59Z\r\n"
+                                                             "\n"
+                                                             "0,0,north,0,2024-05-02T01:00:00+02:00\r\n");
         auto ds = readCsvDataset(path, columns());
         QVERIFY2(ds.ok(), qPrintable(ds.errorMessage()));
         QCOMPARE(ds->rowCount(), 3);
@@ -61,14 +60,18 @@ private Q_SLOTS:
     {
         QTest::addColumn<QByteArray>("content");
         QTest::addColumn<QString>("expected");
-        QTest::newRow("fields") << QByteArray("a,b,zone,y\n1,2,n,3\n1,2,n\n") << QStringLiteral("line 3: 3 fields where the header has 4");
+        QTest::newRow("fields") << QByteArray("a,b,zone,y\n1,2,n,3\n1,2,n\n")
+                                << QStringLiteral("line 3: 3 fields where the header has 4");
         QTest::newRow("not a number") << QByteArray("a,b,zone,y\n1,2,n,3\n1,2,n,3\n1,x7,n,3\n")
                                       << QStringLiteral("line 4, column 2 (b): \"x7\" is not a finite number");
         QTest::newRow("nan feature") << QByteArray("a,b,zone,y\nnan,2,n,3\n") << QStringLiteral("line 2, column 1 (a)");
-        QTest::newRow("nan target") << QByteArray("a,b,zone,y\n1,2,n,3\n1,2,n,NaN\n") << QStringLiteral("line 3, column 4 (y): the target");
-        QTest::newRow("empty target") << QByteArray("a,b,zone,y\n1,2,n,\n") << QStringLiteral("line 2, column 4 (y): the target");
+        QTest::newRow("nan target") << QByteArray("a,b,zone,y\n1,2,n,3\n1,2,n,NaN\n")
+                                    << QStringLiteral("line 3, column 4 (y): the target");
+        QTest::newRow("empty target") << QByteArray("a,b,zone,y\n1,2,n,\n")
+                                      << QStringLiteral("line 2, column 4 (y): the target");
         QTest::newRow("quote") << QByteArray("a,b,zone,y\n1,2,\"n,3\n") << QStringLiteral("line 2: unterminated quote");
-        QTest::newRow("bad time") << QByteArray("a,b,zone,y,ts\n1,2,n,3,yesterday\n") << QStringLiteral("line 2, column 5 (ts)");
+        QTest::newRow("bad time") << QByteArray("a,b,zone,y,ts\n1,2,n,3,yesterday\n")
+                                  << QStringLiteral("line 2, column 5 (ts)");
     }
 
     void badLineNamesLineAndColumn()

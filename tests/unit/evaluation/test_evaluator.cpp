@@ -95,12 +95,17 @@ private Q_SLOTS:
         QTest::addColumn<QString>("expected");
         QTest::addColumn<int>("column");
         QTest::addColumn<int>("batch");
-        QTest::newRow("mlp script") << "eta_mlp.pt" << "eta_expected.csv" << 0 << 8192;
-        QTest::newRow("mlp script, batches of 7") << "eta_mlp.pt" << "eta_expected.csv" << 0 << 7;
-        QTest::newRow("lstm script") << "eta_lstm.pt" << "eta_expected.csv" << 1 << 8192;
+        QTest::newRow("mlp script") << "eta_mlp.pt"
+                                    << "eta_expected.csv" << 0 << 8192;
+        QTest::newRow("mlp script, batches of 7") << "eta_mlp.pt"
+                                                  << "eta_expected.csv" << 0 << 7;
+        QTest::newRow("lstm script") << "eta_lstm.pt"
+                                     << "eta_expected.csv" << 1 << 8192;
         // Windows cross batch boundaries: the evaluator must hand the previous rows over.
-        QTest::newRow("lstm script, batches of 5") << "eta_lstm.pt" << "eta_expected.csv" << 1 << 5;
-        QTest::newRow("mlp trace") << "fixtures/eta_mlp_traced.pt" << "eta_expected_traced.csv" << 0 << 9;
+        QTest::newRow("lstm script, batches of 5") << "eta_lstm.pt"
+                                                   << "eta_expected.csv" << 1 << 5;
+        QTest::newRow("mlp trace") << "fixtures/eta_mlp_traced.pt"
+                                   << "eta_expected_traced.csv" << 0 << 9;
     }
 
     void interopScriptedAndTraced()

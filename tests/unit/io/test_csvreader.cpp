@@ -66,8 +66,9 @@ private Q_SLOTS:
         QCOMPARE(r.header, (QStringList{QString(), QStringLiteral("zone"), QStringLiteral("note"),
                                         QStringLiteral("distance_km"), QStringLiteral("delay_min")}));
         QCOMPARE(r.rows.size(), 3);
-        QCOMPARE(r.rows[0], (QStringList{QStringLiteral("0"), QStringLiteral("north, ring"), QStringLiteral("said \"late\""),
-                                         QStringLiteral("3.5"), QStringLiteral("4.0")}));
+        QCOMPARE(r.rows[0],
+                 (QStringList{QStringLiteral("0"), QStringLiteral("north, ring"), QStringLiteral("said \"late\""),
+                              QStringLiteral("3.5"), QStringLiteral("4.0")}));
         QCOMPARE(r.rows[1][2], QStringLiteral("two\nlines"));
         QCOMPARE(r.rows[2][2], QString());
         QCOMPARE(r.lines, (QList<qint64>{2, 3, 5})); // the record of line 3 spans two lines
@@ -120,7 +121,9 @@ private Q_SLOTS:
             header = h;
             return {};
         };
-        const Status s = CsvReader::parse("\xEF\xBB\xBF\"\xEF\xBB\xBFzone\", \f\xEF\xBB\xBF" "delay_min\n", QStringLiteral("b.csv"), handlers);
+        const Status s = CsvReader::parse("\xEF\xBB\xBF\"\xEF\xBB\xBFzone\", \f\xEF\xBB\xBF"
+                                          "delay_min\n",
+                                          QStringLiteral("b.csv"), handlers);
         QVERIFY2(s.ok(), qPrintable(s.errorMessage()));
         QCOMPARE(header, (QStringList{QStringLiteral("zone"), QStringLiteral("delay_min")}));
     }
@@ -131,14 +134,25 @@ private Q_SLOTS:
         QTest::addColumn<QString>("file");
         QTest::addColumn<QString>("expected");
         QTest::addColumn<bool>("headerFails"); // readHeader() refuses it too
-        QTest::newRow("unterminated quote") << "error_unterminated.csv" << "error_unterminated.csv, line 3: unterminated quote" << false;
-        QTest::newRow("ragged record spanning lines") << "error_ragged.csv" << "error_ragged.csv, line 3: 2 fields where the header has 3" << false;
-        QTest::newRow("quote inside a field") << "error_quote_in_field.csv" << "error_quote_in_field.csv, line 3: a quote inside an unquoted field" << false;
-        QTest::newRow("text after a quote") << "error_text_after_quote.csv" << "error_text_after_quote.csv, line 3: a quote inside" << false;
-        QTest::newRow("column twice") << "error_duplicate_column.csv" << "error_duplicate_column.csv, line 1: the column \"zone\" appears twice" << true;
-        QTest::newRow("empty file") << "error_empty.csv" << "error_empty.csv is empty" << true;
-        QTest::newRow("only blank lines") << "error_blank.csv" << "error_blank.csv is empty" << true;
-        QTest::newRow("no file") << "missing.csv" << "Cannot read" << true;
+        QTest::newRow("unterminated quote") << "error_unterminated.csv"
+                                            << "error_unterminated.csv, line 3: unterminated quote" << false;
+        QTest::newRow("ragged record spanning lines")
+            << "error_ragged.csv"
+            << "error_ragged.csv, line 3: 2 fields where the header has 3" << false;
+        QTest::newRow("quote inside a field")
+            << "error_quote_in_field.csv"
+            << "error_quote_in_field.csv, line 3: a quote inside an unquoted field" << false;
+        QTest::newRow("text after a quote") << "error_text_after_quote.csv"
+                                            << "error_text_after_quote.csv, line 3: a quote inside" << false;
+        QTest::newRow("column twice") << "error_duplicate_column.csv"
+                                      << "error_duplicate_column.csv, line 1: the column \"zone\" appears twice"
+                                      << true;
+        QTest::newRow("empty file") << "error_empty.csv"
+                                    << "error_empty.csv is empty" << true;
+        QTest::newRow("only blank lines") << "error_blank.csv"
+                                          << "error_blank.csv is empty" << true;
+        QTest::newRow("no file") << "missing.csv"
+                                 << "Cannot read" << true;
     }
 
     void errors()
@@ -197,7 +211,8 @@ private Q_SLOTS:
                  (QStringList{QStringLiteral("north, ring"), QStringLiteral("south"), QStringLiteral("east")}));
         QCOMPARE(pandas->target, (std::vector<double>{4.0, -0.5, 0}));
         const auto bad = readCsvDataset(fixture("error_bad_number.csv"), evalColumns());
-        QVERIFY2(bad.errorMessage().contains(QStringLiteral("line 4, column 2 (distance_km): \"far\" is not a finite number")),
+        QVERIFY2(bad.errorMessage().contains(
+                     QStringLiteral("line 4, column 2 (distance_km): \"far\" is not a finite number")),
                  qPrintable(bad.errorMessage()));
         const auto ragged = readCsvDataset(fixture("error_ragged.csv"), evalColumns());
         QVERIFY2(ragged.errorMessage().contains(QStringLiteral("line 3: 2 fields")), qPrintable(ragged.errorMessage()));
@@ -215,7 +230,8 @@ private Q_SLOTS:
         QCOMPARE(data->columns[1].kind, drift::FeatureKind::Numeric);
         QCOMPARE(data->columns[1].numeric, (std::vector<double>{3.5, 1.25, 0}));
         const auto bad = drift::readCsvDataset(fixture("error_unterminated.csv"), {});
-        QVERIFY2(bad.errorMessage().contains(QStringLiteral("line 3: unterminated quote")), qPrintable(bad.errorMessage()));
+        QVERIFY2(bad.errorMessage().contains(QStringLiteral("line 3: unterminated quote")),
+                 qPrintable(bad.errorMessage()));
     }
 };
 

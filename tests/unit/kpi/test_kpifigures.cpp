@@ -83,7 +83,8 @@ class TestKpiFigures final : public QObject
 private Q_SLOTS:
     void mergeIsAdditionAndAssociative()
     {
-        const auto a = accumulate(randomRows(1, 500)), b = accumulate(randomRows(2, 700)), c = accumulate(randomRows(3, 300));
+        const auto a = accumulate(randomRows(1, 500)), b = accumulate(randomRows(2, 700)),
+                   c = accumulate(randomRows(3, 300));
         KpiAccumulator left = a;
         left.merge(b);
         left.merge(c);
@@ -117,7 +118,8 @@ private Q_SLOTS:
     void handCheckedFigures()
     {
         // predicted/actual: (3,2) (5,5) (1,4) and one failed, one without outcome.
-        const std::vector<Raw> rows{{3.0, 2.0, 10}, {5.0, 5.0, 20}, {1.0, 4.0, 30}, {std::nullopt, 3.0, 40}, {7.0, std::nullopt, 50}};
+        const std::vector<Raw> rows{
+            {3.0, 2.0, 10}, {5.0, 5.0, 20}, {1.0, 4.0, 30}, {std::nullopt, 3.0, 40}, {7.0, std::nullopt, 50}};
         const KpiFigures f = computeFigures(accumulate(rows), 10.0, 4);
         QCOMPARE(f.predictions, qint64(5));
         QCOMPARE(f.failed, qint64(1));
@@ -125,8 +127,8 @@ private Q_SLOTS:
         QCOMPARE(*f.throughputPerSecond, 0.5);
         QCOMPARE(*f.failureRate, 0.2);
         QCOMPARE(*f.latencyMeanMs, 30.0);
-        QCOMPARE(*f.mae, 4.0 / 3.0);                       // |1| + 0 + |-3|
-        QCOMPARE(*f.rmse, std::sqrt(10.0 / 3.0));          // 1 + 0 + 9
+        QCOMPARE(*f.mae, 4.0 / 3.0);                                    // |1| + 0 + |-3|
+        QCOMPARE(*f.rmse, std::sqrt(10.0 / 3.0));                       // 1 + 0 + 9
         QVERIFY(std::abs(*f.r2 - (1.0 - 10.0 / (14.0 / 3.0))) < 1e-12); // mean 11/3, SST 14/3
         QVERIFY(std::abs(*f.mape - (50.0 + 0.0 + 75.0) / 3.0) < 1e-12);
         QCOMPARE(*f.anticipatedShare, 0.5); // actual >= 4: rows 2 and 3; predicted >= 4: row 2 only

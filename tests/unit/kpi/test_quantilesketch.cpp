@@ -66,10 +66,7 @@ private Q_SLOTS:
             x = 1.0 / std::pow(u(rng), 1.0 / 1.1); // Pareto, alpha 1.1
         checkBound(v);
     }
-    void boundConstant()
-    {
-        checkBound(std::vector<double>(1000, 42.0));
-    }
+    void boundConstant() { checkBound(std::vector<double>(1000, 42.0)); }
     void tinyValuesShareTheMinimumBin()
     {
         const std::vector<double> v{0.0, 1e-9, QuantileSketch::kMinValue / 2, QuantileSketch::kMinValue};

@@ -1,7 +1,7 @@
 // Under systemd the guard's lines carry the "<N>" priority prefix journald reads; anywhere else
 // they stay readable: a timestamp and ERROR / WARN words.
-#include "core/logging/JournalFormat.h"
 #include "core/logging/EventLog.h"
+#include "core/logging/JournalFormat.h"
 
 #include <QTemporaryFile>
 #include <QtTest>
@@ -35,13 +35,10 @@ class TestJournalFormat : public QObject
 private Q_SLOTS:
     void journalPrefixes()
     {
-        QCOMPARE(formatLogLine({LogSeverity::Error, QStringLiteral("x")}, true, kNow),
-                 QStringLiteral("<3>x"));
-        QCOMPARE(formatLogLine({LogSeverity::Warning, QStringLiteral("x")}, true, kNow),
-                 QStringLiteral("<4>x"));
+        QCOMPARE(formatLogLine({LogSeverity::Error, QStringLiteral("x")}, true, kNow), QStringLiteral("<3>x"));
+        QCOMPARE(formatLogLine({LogSeverity::Warning, QStringLiteral("x")}, true, kNow), QStringLiteral("<4>x"));
         QCOMPARE(formatLogLine({LogSeverity::Info, QStringLiteral("x")}, true, kNow), QStringLiteral("<6>x"));
-        QCOMPARE(formatLogLine({LogSeverity::Debug, QStringLiteral("x")}, true, kNow),
-                 QStringLiteral("<7>x"));
+        QCOMPARE(formatLogLine({LogSeverity::Debug, QStringLiteral("x")}, true, kNow), QStringLiteral("<7>x"));
     }
 
     void readableWords()
@@ -56,10 +53,8 @@ private Q_SLOTS:
 
     void oneEventIsOneLine()
     {
-        const LogEntry e{LogSeverity::Error,
-                         QStringLiteral("ERROR:  relation missing\nDETAIL:  x\r\n  HINT: y\n")};
-        QCOMPARE(formatLogLine(e, true, kNow),
-                 QStringLiteral("<3>ERROR:  relation missing | DETAIL:  x | HINT: y"));
+        const LogEntry e{LogSeverity::Error, QStringLiteral("ERROR:  relation missing\nDETAIL:  x\r\n  HINT: y\n")};
+        QCOMPARE(formatLogLine(e, true, kNow), QStringLiteral("<3>ERROR:  relation missing | DETAIL:  x | HINT: y"));
     }
 
     void journalStreamMustNameThisVeryStream()

@@ -68,12 +68,10 @@ private Q_SLOTS:
         RepeatFilter f;
         f.pass({kDown}, 0);
         f.pass({kDown}, 5000);
-        const LogEntry timeout{LogSeverity::Error,
-                               QStringLiteral("cannot reach PostgreSQL: timeout expired")};
+        const LogEntry timeout{LogSeverity::Error, QStringLiteral("cannot reach PostgreSQL: timeout expired")};
         const auto out = f.pass({timeout}, 10000);
         QCOMPARE(texts(out),
-                 (QStringList{timeout.text,
-                              kDown.text + QStringLiteral(" (repeated 2 times over 5 s, now stopped)")}));
+                 (QStringList{timeout.text, kDown.text + QStringLiteral(" (repeated 2 times over 5 s, now stopped)")}));
     }
 
     void linesAreFoldedEachOnItsOwn()
@@ -82,8 +80,7 @@ private Q_SLOTS:
         QCOMPARE(f.pass({kDown, kRedis}, 0).size(), 2);
         QVERIFY(f.pass({kRedis, kDown}, 5000).isEmpty()); // order within a round does not matter
         const auto out = f.pass({kRedis}, 10000);
-        QCOMPARE(texts(out),
-                 QStringList{kDown.text + QStringLiteral(" (repeated 2 times over 5 s, now stopped)")});
+        QCOMPARE(texts(out), QStringList{kDown.text + QStringLiteral(" (repeated 2 times over 5 s, now stopped)")});
         QVERIFY(f.pass({kRedis}, 15000).isEmpty());
     }
 
@@ -102,10 +99,9 @@ private Q_SLOTS:
         const int rounds = 2 * 720 + 1; // every 5 s for 2 h
         for (int round = 0; round < rounds; ++round)
             printed += f.pass({kDown}, qint64(round) * 5000);
-        QCOMPARE(
-            texts(printed),
-            (QStringList{kDown.text, kDown.text + QStringLiteral(" (repeated 721 times over 60 min so far)"),
-                         kDown.text + QStringLiteral(" (repeated 1441 times over 2 h 0 min so far)")}));
+        QCOMPARE(texts(printed),
+                 (QStringList{kDown.text, kDown.text + QStringLiteral(" (repeated 721 times over 60 min so far)"),
+                              kDown.text + QStringLiteral(" (repeated 1441 times over 2 h 0 min so far)")}));
         QCOMPARE(printed.at(1).severity, LogSeverity::Error); // a reminder keeps the event's severity
     }
 

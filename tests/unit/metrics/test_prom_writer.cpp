@@ -21,7 +21,8 @@ private Q_SLOTS:
     void familiesAreGroupedAndEscaped()
     {
         PromWriter w;
-        w.family(QStringLiteral("mldeck_a_total"), QStringLiteral("counter"), QStringLiteral("A with a \\ and\na newline."));
+        w.family(QStringLiteral("mldeck_a_total"), QStringLiteral("counter"),
+                 QStringLiteral("A with a \\ and\na newline."));
         w.family(QStringLiteral("mldeck_b"), QStringLiteral("gauge"), QStringLiteral("B."));
         w.family(QStringLiteral("mldeck_empty"), QStringLiteral("gauge"), QStringLiteral("Never sampled."));
         w.sample(QStringLiteral("mldeck_a_total"), {{QStringLiteral("deployment"), QStringLiteral("eta")}}, 3);
@@ -32,22 +33,22 @@ private Q_SLOTS:
         const QByteArray text = w.text();
         qInfo("%s", text.constData());
         QCOMPARE(w.seriesCount(), 5);
-        QCOMPARE(text,
-                 QByteArrayLiteral("# HELP mldeck_a_total A with a \\\\ and\\na newline.\n"
-                                   "# TYPE mldeck_a_total counter\n"
-                                   "mldeck_a_total{deployment=\"eta\"} 3\n"
-                                   "mldeck_a_total{deployment=\"x\"} 1e+20\n"
-                                   "# HELP mldeck_b B.\n"
-                                   "# TYPE mldeck_b gauge\n"
-                                   "mldeck_b{feature=\"say \\\"hi\\\"\\\\n\"} 0.25\n"
-                                   "mldeck_b NaN\n"
-                                   "mldeck_b -Inf\n"));
+        QCOMPARE(text, QByteArrayLiteral("# HELP mldeck_a_total A with a \\\\ and\\na newline.\n"
+                                         "# TYPE mldeck_a_total counter\n"
+                                         "mldeck_a_total{deployment=\"eta\"} 3\n"
+                                         "mldeck_a_total{deployment=\"x\"} 1e+20\n"
+                                         "# HELP mldeck_b B.\n"
+                                         "# TYPE mldeck_b gauge\n"
+                                         "mldeck_b{feature=\"say \\\"hi\\\"\\\\n\"} 0.25\n"
+                                         "mldeck_b NaN\n"
+                                         "mldeck_b -Inf\n"));
     }
 
     void promtoolAcceptsAHistogram()
     {
         PromWriter w;
-        w.family(QStringLiteral("mldeck_prediction_latency_seconds"), QStringLiteral("histogram"), QStringLiteral("Latency."));
+        w.family(QStringLiteral("mldeck_prediction_latency_seconds"), QStringLiteral("histogram"),
+                 QStringLiteral("Latency."));
         const PromWriter::Labels l{{QStringLiteral("deployment"), QStringLiteral("eta")}};
         for (const auto &[le, n] : {std::pair{"0.01", 3.0}, std::pair{"0.1", 7.0}, std::pair{"+Inf", 9.0}})
             w.sample(QStringLiteral("mldeck_prediction_latency_seconds"), QStringLiteral("_bucket"),
@@ -124,7 +125,8 @@ private Q_SLOTS:
         QProcess promtool;
         promtool.start(u"promtool"_qs, {u"check"_qs, u"rules"_qs, file.fileName()});
         QVERIFY(promtool.waitForFinished(30000));
-        QVERIFY2(promtool.exitCode() == 0, QByteArray(promtool.readAllStandardOutput() + promtool.readAllStandardError()).constData());
+        QVERIFY2(promtool.exitCode() == 0,
+                 QByteArray(promtool.readAllStandardOutput() + promtool.readAllStandardError()).constData());
     }
 };
 

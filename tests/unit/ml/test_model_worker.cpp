@@ -199,7 +199,10 @@ private Q_SLOTS:
         QVERIFY(model.value()->workerPid() != killed);
     }
 
-    void workerKilledDuringARequest_data() { workerKilledBetweenBatches_data(); }
+    void workerKilledDuringARequest_data()
+    {
+        workerKilledBetweenBatches_data();
+    }
 
     void workerKilledDuringARequest()
     {
@@ -251,7 +254,10 @@ private Q_SLOTS:
         QVERIFY(!processExists(pid));
     }
 
-    void workerKilledDuringTraining_data() { workerKilledBetweenBatches_data(); }
+    void workerKilledDuringTraining_data()
+    {
+        workerKilledBetweenBatches_data();
+    }
 
     void workerKilledDuringTraining()
     {
@@ -303,8 +309,8 @@ private Q_SLOTS:
         Result<TrainingResult> result = Error{};
         const QString out = dir.filePath(QStringLiteral("candidate.pt"));
         std::thread caller([&] {
-            result = trainModel(fixture(QStringLiteral("hang.pt")), generatedDataset(2000, 1),
-                                generatedDataset(500, 2), quickParams(), QStringLiteral("h"), out, options);
+            result = trainModel(fixture(QStringLiteral("hang.pt")), generatedDataset(2000, 1), generatedDataset(500, 2),
+                                quickParams(), QStringLiteral("h"), out, options);
         });
         QTRY_VERIFY_WITH_TIMEOUT(pid.load() > 0, 10000);
         const qint64 worker = pid.load();

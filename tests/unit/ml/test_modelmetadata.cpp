@@ -86,33 +86,29 @@ private Q_SLOTS:
         QTest::newRow("no target") << with("target", QJsonObject{}) << u"\"target\""_qs;
         QTest::newRow("no features") << with("features", QJsonArray{}) << u"\"features\""_qs;
         QTest::newRow("duplicate feature")
-            << with(
-                   "features",
-                   featuresWith(
-                       {{u"name"_qs, u"a"_qs}, {u"kind"_qs, u"numeric"_qs}, {u"mean"_qs, 0}, {u"std"_qs, 1}}))
+            << with("features",
+                    featuresWith({{u"name"_qs, u"a"_qs}, {u"kind"_qs, u"numeric"_qs}, {u"mean"_qs, 0}, {u"std"_qs, 1}}))
             << u"twice"_qs;
-        QTest::newRow("zero std") << with("features", featuresWith({{u"name"_qs, u"c"_qs},
-                                                                    {u"kind"_qs, u"numeric"_qs},
-                                                                    {u"mean"_qs, 0},
-                                                                    {u"std"_qs, 0}}))
-                                  << u"\"std\" above 0"_qs;
+        QTest::newRow("zero std")
+            << with("features",
+                    featuresWith({{u"name"_qs, u"c"_qs}, {u"kind"_qs, u"numeric"_qs}, {u"mean"_qs, 0}, {u"std"_qs, 0}}))
+            << u"\"std\" above 0"_qs;
         QTest::newRow("no scaler") << with("features",
                                            featuresWith({{u"name"_qs, u"c"_qs}, {u"kind"_qs, u"numeric"_qs}}))
                                    << u"\"mean\""_qs;
-        QTest::newRow("no categories")
-            << with("features", featuresWith({{u"name"_qs, u"c"_qs}, {u"kind"_qs, u"categorical"_qs}}))
-            << u"\"categories\""_qs;
+        QTest::newRow("no categories") << with("features",
+                                               featuresWith({{u"name"_qs, u"c"_qs}, {u"kind"_qs, u"categorical"_qs}}))
+                                       << u"\"categories\""_qs;
         QTest::newRow("duplicate category")
             << with("features", featuresWith({{u"name"_qs, u"c"_qs},
                                               {u"kind"_qs, u"categorical"_qs},
                                               {u"categories"_qs, QJsonArray{u"p"_qs, u"p"_qs}}}))
             << u"duplicate"_qs;
-        QTest::newRow("unknown kind")
-            << with("features", featuresWith({{u"name"_qs, u"c"_qs}, {u"kind"_qs, u"text"_qs}}))
-            << u"kind \"text\""_qs;
+        QTest::newRow("unknown kind") << with("features",
+                                              featuresWith({{u"name"_qs, u"c"_qs}, {u"kind"_qs, u"text"_qs}}))
+                                      << u"kind \"text\""_qs;
         QTest::newRow("sequence 0") << with("sequence_length", 0) << u"\"sequence_length\""_qs;
-        QTest::newRow("no sequence") << with("sequence_length", QJsonValue::Undefined)
-                                     << u"\"sequence_length\""_qs;
+        QTest::newRow("no sequence") << with("sequence_length", QJsonValue::Undefined) << u"\"sequence_length\""_qs;
     }
 
     void refusesBadDocuments()

@@ -224,8 +224,7 @@ private Q_SLOTS:
         QTest::newRow("plain zip") << u"zip"_qs << u"not a TorchScript model file"_qs;
         QTest::newRow("torch.save state_dict") << u"state_dict"_qs << u"not a TorchScript model file"_qs;
         QTest::newRow("malformed metadata") << u"bad_json"_qs << u"not valid JSON"_qs;
-        QTest::newRow("metadata the model cannot take")
-            << u"wrong_width"_qs << u"does not accept the input"_qs;
+        QTest::newRow("metadata the model cannot take") << u"wrong_width"_qs << u"does not accept the input"_qs;
     }
 
     void refusesFilesThatAreNotModels()
@@ -300,8 +299,7 @@ private Q_SLOTS:
         shortRow[1].numeric.pop_back();
         auto result = model->predict(shortRow);
         QVERIFY(!result.ok());
-        QVERIFY2(result.errorMessage().contains(u"Row 2 has 7 numeric"_qs),
-                 qPrintable(result.errorMessage()));
+        QVERIFY2(result.errorMessage().contains(u"Row 2 has 7 numeric"_qs), qPrintable(result.errorMessage()));
 
         auto missingCategory = rows;
         missingCategory[0].categorical.removeLast();
@@ -340,8 +338,8 @@ private Q_SLOTS:
         QVERIFY(predicted.ok());
         const Fit ml = fit(predicted.value(), data);
         const Fit base = fit(heuristic, data);
-        qInfo("%s: MAE %.3f R2 %.3f; heuristic MAE %.3f R2 %.3f (+%.0f%% MAE)", qPrintable(file), ml.mae,
-              ml.r2, base.mae, base.r2, 100 * (base.mae / ml.mae - 1));
+        qInfo("%s: MAE %.3f R2 %.3f; heuristic MAE %.3f R2 %.3f (+%.0f%% MAE)", qPrintable(file), ml.mae, ml.r2,
+              base.mae, base.r2, 100 * (base.mae / ml.mae - 1));
         // models.md: MAE ~2.0 min, R2 ~0.71; the heuristic ~30 % worse.
         QVERIFY(ml.mae > 1.8 && ml.mae < 2.2);
         QVERIFY(ml.r2 > 0.66 && ml.r2 < 0.78);

@@ -90,7 +90,8 @@ private Q_SLOTS:
         d.header = {QStringLiteral("a"), QStringLiteral("zone"), QStringLiteral("delay_min")};
         d.target = {1.5, -2, 3};
         d.numeric.insert(QStringLiteral("a"), {0.25f, 1e9f, -3});
-        d.categorical.insert(QStringLiteral("zone"), CategoricalColumn{{0, 1, 0}, {QStringLiteral("x"), QStringLiteral("ü")}});
+        d.categorical.insert(QStringLiteral("zone"),
+                             CategoricalColumn{{0, 1, 0}, {QStringLiteral("x"), QStringLiteral("ü")}});
         d.tsMicros = {1, 2, 3};
         d.notes = {QStringLiteral("note")};
         QByteArray payload;
@@ -104,8 +105,10 @@ private Q_SLOTS:
         QCOMPARE(back.header, d.header);
         QCOMPARE(back.target, d.target);
         QCOMPARE(back.numeric, d.numeric);
-        QCOMPARE(back.categorical.value(QStringLiteral("zone")).codes, d.categorical.value(QStringLiteral("zone")).codes);
-        QCOMPARE(back.categorical.value(QStringLiteral("zone")).levels, d.categorical.value(QStringLiteral("zone")).levels);
+        QCOMPARE(back.categorical.value(QStringLiteral("zone")).codes,
+                 d.categorical.value(QStringLiteral("zone")).codes);
+        QCOMPARE(back.categorical.value(QStringLiteral("zone")).levels,
+                 d.categorical.value(QStringLiteral("zone")).levels);
         QCOMPARE(back.tsMicros, d.tsMicros);
         QCOMPARE(back.notes, d.notes);
     }

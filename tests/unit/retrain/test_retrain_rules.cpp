@@ -52,9 +52,11 @@ private Q_SLOTS:
         QTest::newRow("99 items: not due") << qint64(99) << qint64(31) << false << false << true << true;
         // 70 % exactly is NOT below 70 %.
         QTest::newRow("70 % exactly: not due") << qint64(100) << qint64(30) << false << true << true << false;
-        QTest::newRow("20 negative of 67 (70.1 %): not due") << qint64(67) << qint64(20) << false << false << true << false;
+        QTest::newRow("20 negative of 67 (70.1 %): not due")
+            << qint64(67) << qint64(20) << false << false << true << false;
         // 20 negative is enough, 19 is not (200 items of which 19/20 negative: satisfaction high, so use 60).
-        QTest::newRow("20 negative of 100 satisfaction 80 %: not due") << qint64(100) << qint64(20) << false << true << true << false;
+        QTest::newRow("20 negative of 100 satisfaction 80 %: not due")
+            << qint64(100) << qint64(20) << false << true << true << false;
         QTest::newRow("no feedback at all") << qint64(0) << qint64(0) << false << false << false << false;
     }
     void feedbackBoundaries()
@@ -196,11 +198,16 @@ private Q_SLOTS:
     {
         QTest::addColumn<QJsonObject>("json");
         QTest::addColumn<QString>("key");
-        QTest::newRow("satisfaction above 1") << QJsonObject{{QStringLiteral("satisfactionBelow"), 1.5}} << QStringLiteral("satisfactionBelow");
-        QTest::newRow("negative count") << QJsonObject{{QStringLiteral("minFeedback"), -1}} << QStringLiteral("minFeedback");
-        QTest::newRow("fractional days") << QJsonObject{{QStringLiteral("windowDays"), 2.5}} << QStringLiteral("windowDays");
-        QTest::newRow("text flag") << QJsonObject{{QStringLiteral("autoRetrain"), QStringLiteral("yes")}} << QStringLiteral("autoRetrain");
-        QTest::newRow("zero retention") << QJsonObject{{QStringLiteral("feedbackRetentionDays"), 0}} << QStringLiteral("feedbackRetentionDays");
+        QTest::newRow("satisfaction above 1")
+            << QJsonObject{{QStringLiteral("satisfactionBelow"), 1.5}} << QStringLiteral("satisfactionBelow");
+        QTest::newRow("negative count") << QJsonObject{{QStringLiteral("minFeedback"), -1}}
+                                        << QStringLiteral("minFeedback");
+        QTest::newRow("fractional days") << QJsonObject{{QStringLiteral("windowDays"), 2.5}}
+                                         << QStringLiteral("windowDays");
+        QTest::newRow("text flag") << QJsonObject{{QStringLiteral("autoRetrain"), QStringLiteral("yes")}}
+                                   << QStringLiteral("autoRetrain");
+        QTest::newRow("zero retention") << QJsonObject{{QStringLiteral("feedbackRetentionDays"), 0}}
+                                        << QStringLiteral("feedbackRetentionDays");
     }
     void settingsRefused()
     {

@@ -50,8 +50,7 @@ private Q_SLOTS:
         QVERIFY(refs.size() >= 10);
         for (const QJsonValue &v : refs) {
             const QJsonObject o = v.toObject();
-            const QByteArray input =
-                QByteArray::fromHex(o.value(QLatin1String("input_hex")).toString().toLatin1());
+            const QByteArray input = QByteArray::fromHex(o.value(QLatin1String("input_hex")).toString().toLatin1());
             const auto seed = quint32(o.value(QLatin1String("seed")).toDouble());
             const auto expected = quint32(o.value(QLatin1String("hash")).toDouble());
             QCOMPARE(murmur3_x86_32(input, seed), expected);

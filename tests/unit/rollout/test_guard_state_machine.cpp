@@ -175,7 +175,8 @@ private Q_SLOTS:
         GuardMemory mem;
         FakeClock clock;
         for (int i = 0; i < 5; ++i)
-            QCOMPARE(GuardStateMachine::evaluate(rules, mem, WindowMetrics{}, false, clock.tick()).action, Action::None);
+            QCOMPARE(GuardStateMachine::evaluate(rules, mem, WindowMetrics{}, false, clock.tick()).action,
+                     Action::None);
         rules.enabled = false;
         QCOMPARE(GuardStateMachine::evaluate(rules, mem, errors(0.9), true, clock.tick()).action, Action::None);
     }

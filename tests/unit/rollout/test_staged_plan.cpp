@@ -171,7 +171,8 @@ private Q_SLOTS:
         AuditRecord a = AuditRecord::make(QStringLiteral("flags.rollback"), QStringLiteral("eta"), Actor::current(),
                                           QStringLiteral("test"));
         a.after = QJsonObject{{QStringLiteral("ml_enabled"), 0}};
-        AuditRecord b = AuditRecord::make(QStringLiteral("flags.rollback"), QStringLiteral("eta"), Actor::current(), {});
+        AuditRecord b =
+            AuditRecord::make(QStringLiteral("flags.rollback"), QStringLiteral("eta"), Actor::current(), {});
         QVERIFY(spool.put(a));
         QVERIFY(spool.put(b));
         QVERIFY(spool.put(a)); // same change id: same file, still one row

@@ -57,7 +57,8 @@ private Q_SLOTS:
         // would have run too.
         QObject alive;
         bool later = false;
-        jobs.post(&alive, [] { return 2; }, [&later](int) { later = true; });
+        jobs.post(
+            &alive, [] { return 2; }, [&later](int) { later = true; });
         QTRY_VERIFY(later);
         QVERIFY(!called);
     }
@@ -67,7 +68,13 @@ private Q_SLOTS:
         JobThread jobs(QStringLiteral("test"));
         QObject context;
         bool done = false;
-        jobs.post(&context, [] { QThread::msleep(300); return 0; }, [&done](int) { done = true; });
+        jobs.post(
+            &context,
+            [] {
+                QThread::msleep(300);
+                return 0;
+            },
+            [&done](int) { done = true; });
         QElapsedTimer clock;
         clock.start();
         qint64 maxGap = 0, last = 0;

@@ -117,10 +117,14 @@ private Q_SLOTS:
         c.latency = true;
         double normal = 0, spiked = 0;
         for (int i = 0; i < 500; ++i) {
-            normal += policy.serve(flags(true, 100, true), QStringLiteral("eta"), request(), true, 5.0, {}, 0,
-                                   QStringLiteral("m"), {}).latencyMs;
-            spiked += policy.serve(flags(true, 100, true), QStringLiteral("eta"), request(), true, 5.0, {}, 0,
-                                   QStringLiteral("m"), c).latencyMs;
+            normal += policy
+                          .serve(flags(true, 100, true), QStringLiteral("eta"), request(), true, 5.0, {}, 0,
+                                 QStringLiteral("m"), {})
+                          .latencyMs;
+            spiked += policy
+                          .serve(flags(true, 100, true), QStringLiteral("eta"), request(), true, 5.0, {}, 0,
+                                 QStringLiteral("m"), c)
+                          .latencyMs;
         }
         QVERIFY(spiked / 500 - normal / 500 > 1000);
     }

@@ -25,20 +25,22 @@ private Q_SLOTS:
     void verdictSaysBetterWithInterval()
     {
         // B's MAE is 7.9 % lower, CI of the relative change -9.6 % .. -6.1 %.
-        const QString v = verdictSentence(maeDelta(-0.079, -0.096, -0.061, -0.4, -0.3), QStringLiteral("A"),
-                                          QStringLiteral("B"));
+        const QString v =
+            verdictSentence(maeDelta(-0.079, -0.096, -0.061, -0.4, -0.3), QStringLiteral("A"), QStringLiteral("B"));
         QCOMPARE(v, QStringLiteral("B is 7.9 % better than A on MAE, 95 % CI 6.1–9.6 %."));
     }
 
     void verdictSaysWorse()
     {
-        const QString v = verdictSentence(maeDelta(0.05, 0.02, 0.08, 0.1, 0.3), QStringLiteral("A"), QStringLiteral("B"));
+        const QString v =
+            verdictSentence(maeDelta(0.05, 0.02, 0.08, 0.1, 0.3), QStringLiteral("A"), QStringLiteral("B"));
         QCOMPARE(v, QStringLiteral("B is 5.0 % worse than A on MAE, 95 % CI 2.0–8.0 %."));
     }
 
     void verdictNoSignificantDifference()
     {
-        const QString v = verdictSentence(maeDelta(-0.01, -0.03, 0.01, -0.1, 0.05), QStringLiteral("A"), QStringLiteral("B"));
+        const QString v =
+            verdictSentence(maeDelta(-0.01, -0.03, 0.01, -0.1, 0.05), QStringLiteral("A"), QStringLiteral("B"));
         QVERIFY2(v.startsWith(QStringLiteral("No significant difference on MAE between A and B")), qPrintable(v));
     }
 
@@ -47,9 +49,9 @@ private Q_SLOTS:
         const std::vector<int> codes{0, 1, 0, -1};
         const std::vector<double> actual{1, 2, 3, 4};
         const std::vector<std::vector<double>> preds{{2, 2, 5, 0}, {1, 4, 3, 0}};
-        const auto rows = segmentBreakdown(QStringLiteral("zone"), codes, {QStringLiteral("x"), QStringLiteral("y"),
-                                                                           QStringLiteral("empty")},
-                                           actual, preds, false);
+        const auto rows =
+            segmentBreakdown(QStringLiteral("zone"), codes,
+                             {QStringLiteral("x"), QStringLiteral("y"), QStringLiteral("empty")}, actual, preds, false);
         QCOMPARE(rows.size(), size_t(2)); // the level without rows is left out; -1 is skipped
         QCOMPARE(rows[0].value, QStringLiteral("x"));
         QCOMPARE(rows[0].rows, 2);

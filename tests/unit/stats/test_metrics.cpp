@@ -73,7 +73,8 @@ private Q_SLOTS:
         // 0.7 ties one negative: pairs (0.7 > 0.2) = 1, (0.7 = 0.7) = 1/2 -> 1.5 / 2.
         QCOMPARE(*rocAuc(std::vector<double>{0.7, 0.7, 0.2}, std::vector<double>{1, 0, 0}), 0.75);
         QVERIFY(!rocAuc(std::vector<double>{0.1, 0.9}, std::vector<double>{1, 1}).has_value());
-        const ClassificationMetrics none = classificationMetrics(std::vector<double>{0.1, 0.2}, std::vector<double>{0, 0});
+        const ClassificationMetrics none =
+            classificationMetrics(std::vector<double>{0.1, 0.2}, std::vector<double>{0, 0});
         QCOMPARE(none.precision, 0.0); // nothing predicted positive: 0, not NaN
         QCOMPARE(none.recall, 0.0);
         QCOMPARE(none.f1, 0.0);

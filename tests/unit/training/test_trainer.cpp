@@ -57,8 +57,8 @@ double maeOf(const std::vector<double> &predicted, const Dataset &data)
 
 std::vector<double> predictAll(ModelRunner &model, const Dataset &data)
 {
-    auto p = model.predict(data.featureRows(model.info().schema.numericNames(),
-                                            model.info().schema.categoricalNames(), 0, data.rowCount()));
+    auto p = model.predict(data.featureRows(model.info().schema.numericNames(), model.info().schema.categoricalNames(),
+                                            0, data.rowCount()));
     if (!p) {
         MLDECK_FAIL_IN_HELPER(QStringLiteral("predict failed: ") + p.errorMessage());
         return {}; // no predictions: the caller's figures fail their checks
@@ -166,8 +166,8 @@ private Q_SLOTS:
         p.earlyStoppingPatience = 3;
         p.plateauPatience = 1;
         p.plateauFactor = 0.5;
-        auto result = trainModel(demoModel(QStringLiteral("eta_mlp.pt")), train, validation, p,
-                                 QStringLiteral("9"), out);
+        auto result =
+            trainModel(demoModel(QStringLiteral("eta_mlp.pt")), train, validation, p, QStringLiteral("9"), out);
         QVERIFY2(result.ok(), qPrintable(result.errorMessage()));
         const auto &h = result->history;
         double best = 1e300;
@@ -242,8 +242,8 @@ private Q_SLOTS:
         };
         TrainingParams p = quickParams();
         p.epochs = 2;
-        auto result = trainModel(demoModel(QStringLiteral("eta_mlp.pt")), trainRows(), validationRows(), p,
-                                 u"x"_qs, out, options);
+        auto result = trainModel(demoModel(QStringLiteral("eta_mlp.pt")), trainRows(), validationRows(), p, u"x"_qs,
+                                 out, options);
         QVERIFY2(result.ok(), qPrintable(result.errorMessage()));
         QVERIFY(result->cancelled);
         QCOMPARE(epochsDone, 1);
@@ -252,8 +252,8 @@ private Q_SLOTS:
 
         // Cancelled before it starts: nothing at all.
         cancel = true;
-        auto early = trainModel(demoModel(QStringLiteral("eta_mlp.pt")), trainRows(), validationRows(), p,
-                                u"x"_qs, out, options);
+        auto early = trainModel(demoModel(QStringLiteral("eta_mlp.pt")), trainRows(), validationRows(), p, u"x"_qs, out,
+                                options);
         QVERIFY(early.ok() && early->cancelled && early->history.empty());
         QVERIFY(filesIn(dir).isEmpty());
     }
@@ -423,8 +423,8 @@ private Q_SLOTS:
         QVERIFY2(result.ok(), qPrintable(result.errorMessage()));
         QCOMPARE(int(result->history.size()), 1);
         QVERIFY(std::isfinite(result->history[0].validationLoss));
-        qInfo("%s: 1 epoch, validation MAE %.3f, %.0f samples/s", qPrintable(base),
-              result->history[0].validationMae, result->samplesPerSecond);
+        qInfo("%s: 1 epoch, validation MAE %.3f, %.0f samples/s", qPrintable(base), result->history[0].validationMae,
+              result->samplesPerSecond);
 
         auto runner = ModelRunner::load(out);
         QVERIFY2(runner.ok(), qPrintable(runner.errorMessage()));
@@ -450,19 +450,19 @@ private Q_SLOTS:
             }
         }
         QProcess python;
-        python.start(u"/usr/bin/python3"_qs,
-                     {sourceFile(u"tests/unit/training/predict_torchscript.py"_qs), out, csv});
+        python.start(u"/usr/bin/python3"_qs, {sourceFile(u"tests/unit/training/predict_torchscript.py"_qs), out, csv});
         QVERIFY2(python.waitForFinished(120000), "python3 did not finish");
-        QVERIFY2(python.exitCode() == 0,
-                 qPrintable(u"python3 with torch must be installed (python3-torch): "_qs +
-                            QString::fromLocal8Bit(python.readAllStandardError())));
+        QVERIFY2(python.exitCode() == 0, qPrintable(u"python3 with torch must be installed (python3-torch): "_qs +
+                                                    QString::fromLocal8Bit(python.readAllStandardError())));
         const QList<QByteArray> lines = python.readAllStandardOutput().trimmed().split('\n');
         QCOMPARE(lines.size(), rows + 1);
         QCOMPARE(lines[0].trimmed(), QByteArray("3.1.4"));
         for (int i = 0; i < rows; ++i) {
             const double theirs = lines[i + 1].toDouble();
-            QVERIFY2(std::abs(theirs - ours.value()[size_t(i)]) < 1e-5,
-                     qPrintable(QStringLiteral("row %1: python %2, MLDeck %3").arg(i).arg(theirs).arg(ours.value()[size_t(i)])));
+            QVERIFY2(
+                std::abs(theirs - ours.value()[size_t(i)]) < 1e-5,
+                qPrintable(
+                    QStringLiteral("row %1: python %2, MLDeck %3").arg(i).arg(theirs).arg(ours.value()[size_t(i)])));
         }
     }
 };

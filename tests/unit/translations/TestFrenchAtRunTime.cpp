@@ -36,7 +36,11 @@ struct Sample
 };
 
 // The module's own tr, then the English it was given.
-#define MLDECK_SAMPLE(module, trFunction, text) Sample{module, trFunction(text), text}
+#define MLDECK_SAMPLE(module, trFunction, text)                                                                        \
+    Sample                                                                                                             \
+    {                                                                                                                  \
+        module, trFunction(text), text                                                                                 \
+    }
 
 // context -> source texts of the committed French catalogue.
 QHash<QString, QSet<QString>> catalogue(QString *error)
@@ -99,8 +103,7 @@ class TestFrenchAtRunTime final : public QObject
 private Q_SLOTS:
     void initTestCase()
     {
-        QCOMPARE(mldeck::installTranslators(*QCoreApplication::instance(), QStringLiteral("fr")),
-                 QStringLiteral("fr"));
+        QCOMPARE(mldeck::installTranslators(*QCoreApplication::instance(), QStringLiteral("fr")), QStringLiteral("fr"));
     }
 
     void eachModuleSpeaksFrench_data()
@@ -120,7 +123,8 @@ private Q_SLOTS:
             MLDECK_SAMPLE("core rollout", RolloutText::tr, "Cannot create the audit spool directory %1."),
             MLDECK_SAMPLE("core simulator", SimulatorText::tr, "Cannot read the champion: %1"),
             MLDECK_SAMPLE("core services", ServiceText::tr, "Give 1 to 4 models (got %1)."),
-            MLDECK_SAMPLE("core services (retrain)", ServiceText::tr, "Bootstrap resamples must be between 100 and 100000."),
+            MLDECK_SAMPLE("core services (retrain)", ServiceText::tr,
+                          "Bootstrap resamples must be between 100 and 100000."),
             MLDECK_SAMPLE("mldeckctl", cli::Text::tr, "Read and change the rollout flags of a deployment."),
             MLDECK_SAMPLE("mldeckctl options", cli::Text::tr, "Print machine-readable JSON."),
             MLDECK_SAMPLE("main window", ui::MainWindow::tr, "System language"),
@@ -153,8 +157,8 @@ private Q_SLOTS:
         const auto known = catalogue(&error);
         QVERIFY2(error.isEmpty(), qPrintable(error));
         const QRegularExpression declared(QStringLiteral(R"(Q_DECLARE_TR_FUNCTIONS\(\s*([\w:]+)\s*\))"));
-        const QRegularExpression literal(QStringLiteral(
-            "(?:QCoreApplication::translate|QT_TRANSLATE_NOOP3?)\\(\\s*\"([^\"]+)\",\\s*\"((?:[^\"\\\\]|\\\\.)*)\"\\s*[,)]"));
+        const QRegularExpression literal(QStringLiteral("(?:QCoreApplication::translate|QT_TRANSLATE_NOOP3?)\\(\\s*\"(["
+                                                        "^\"]+)\",\\s*\"((?:[^\"\\\\]|\\\\.)*)\"\\s*[,)]"));
         const QRegularExpression named(QStringLiteral("QCoreApplication::translate\\(\\s*\"([^\"]+)\""));
         QStringList wrong;
         int seen = 0;
@@ -192,8 +196,8 @@ private Q_SLOTS:
     {
         // A function, lambda or using-declaration named tr outside a class: lupdate files its
         // strings under the enclosing namespace, not under the context it looks up.
-        const QRegularExpression freeTr(QStringLiteral(
-            R"((?:^|[^\w:])QString\s+tr\s*\(\s*const\s+char|\bauto\s+tr\s*=|\busing\s+[\w:]*::tr\s*;)"));
+        const QRegularExpression freeTr(
+            QStringLiteral(R"((?:^|[^\w:])QString\s+tr\s*\(\s*const\s+char|\bauto\s+tr\s*=|\busing\s+[\w:]*::tr\s*;)"));
         QStringList offenders;
         for (const SourceFile &f : sources()) {
             if (freeTr.match(f.text).hasMatch())

@@ -138,12 +138,11 @@ private Q_SLOTS:
             qWarning().noquote() << "no longer in the sources:" << k;
         for (const QString &k : std::as_const(unfinished))
             qWarning().noquote() << "unfinished in mldeck_fr.ts:" << k;
-        QVERIFY2(
-            missing.isEmpty(),
-            qPrintable(QStringLiteral("mldeck_fr.ts is out of date: %1 source strings are missing (build "
-                                      "mldeck_update_translations, then translate):%2")
-                           .arg(missing.size())
-                           .arg(listed(missing))));
+        QVERIFY2(missing.isEmpty(),
+                 qPrintable(QStringLiteral("mldeck_fr.ts is out of date: %1 source strings are missing (build "
+                                           "mldeck_update_translations, then translate):%2")
+                                .arg(missing.size())
+                                .arg(listed(missing))));
         QVERIFY2(stale.isEmpty(),
                  qPrintable(QStringLiteral("mldeck_fr.ts has %1 strings no longer in the sources (build "
                                            "mldeck_update_translations):%2")

@@ -82,13 +82,15 @@ void DashboardCharts::showSnapshot(const KpiSnapshot &s)
     QList<TimeSeriesChart::Marker> markers;
     markers.reserve(s.markers.size());
     for (const AuditMarker &m : s.markers)
-        markers.append({m.at, tr("%1 by %2\n%3").arg(m.action, m.actor.isEmpty() ? tr("unknown") : m.actor, m.summary)});
+        markers.append(
+            {m.at, tr("%1 by %2\n%3").arg(m.action, m.actor.isEmpty() ? tr("unknown") : m.actor, m.summary)});
     for (TimeSeriesChart *c : all()) {
         c->setTimeRange(from, to);
         c->setMarkers(markers);
     }
     const QString ml = tr("ML"), heuristic = tr("Heuristic"), fallback = tr("Fallback");
-    const QString mlKey = QStringLiteral("ml"), heurKey = QStringLiteral("heuristic"), fbKey = QStringLiteral("fallback");
+    const QString mlKey = QStringLiteral("ml"), heurKey = QStringLiteral("heuristic"),
+                  fbKey = QStringLiteral("fallback");
     const KpiTargets &t = s.targets;
 
     auto mae = [](const stats::KpiFigures &f) { return f.mae; };

@@ -29,8 +29,14 @@ void KpiBreakdownModel::clear()
     endResetModel();
 }
 
-int KpiBreakdownModel::rowCount(const QModelIndex &parent) const { return parent.isValid() ? 0 : int(m_rows.size()); }
-int KpiBreakdownModel::columnCount(const QModelIndex &parent) const { return parent.isValid() ? 0 : ColumnCount; }
+int KpiBreakdownModel::rowCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : int(m_rows.size());
+}
+int KpiBreakdownModel::columnCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : ColumnCount;
+}
 
 QVariant KpiBreakdownModel::data(const QModelIndex &index, int role) const
 {
@@ -40,17 +46,38 @@ QVariant KpiBreakdownModel::data(const QModelIndex &index, int role) const
     const auto &f = row.figures;
     std::optional<double> figure;
     switch (index.column()) {
-    case Predictions: figure = double(f.predictions); break;
-    case Throughput: figure = f.throughputPerSecond; break;
-    case Mae: figure = f.mae; break;
-    case Rmse: figure = f.rmse; break;
-    case R2: figure = f.r2; break;
-    case Mape: figure = f.mape; break;
-    case P50: figure = f.latencyP50Ms; break;
-    case P95: figure = f.latencyP95Ms; break;
-    case P99: figure = f.latencyP99Ms; break;
-    case ErrorRate: figure = f.failureRate; break;
-    default: break;
+    case Predictions:
+        figure = double(f.predictions);
+        break;
+    case Throughput:
+        figure = f.throughputPerSecond;
+        break;
+    case Mae:
+        figure = f.mae;
+        break;
+    case Rmse:
+        figure = f.rmse;
+        break;
+    case R2:
+        figure = f.r2;
+        break;
+    case Mape:
+        figure = f.mape;
+        break;
+    case P50:
+        figure = f.latencyP50Ms;
+        break;
+    case P95:
+        figure = f.latencyP95Ms;
+        break;
+    case P99:
+        figure = f.latencyP99Ms;
+        break;
+    case ErrorRate:
+        figure = f.failureRate;
+        break;
+    default:
+        break;
     }
     if (role == FigureRole)
         return figure ? QVariant(*figure) : QVariant();
@@ -59,7 +86,8 @@ QVariant KpiBreakdownModel::data(const QModelIndex &index, int role) const
     if (role != Qt::DisplayRole)
         return {};
     switch (index.column()) {
-    case Group: return row.byVersion ? tr("Model version") : tr("Path");
+    case Group:
+        return row.byVersion ? tr("Model version") : tr("Path");
     case Name:
         if (row.byVersion)
             return row.name.isEmpty() ? tr("(none)") : row.name;
@@ -68,22 +96,31 @@ QVariant KpiBreakdownModel::data(const QModelIndex &index, int role) const
         if (row.name == QLatin1String("heuristic"))
             return tr("Heuristic");
         return tr("Fallback");
-    case Predictions: return QLocale().toString(f.predictions);
-    default: break;
+    case Predictions:
+        return QLocale().toString(f.predictions);
+    default:
+        break;
     }
     if (!figure)
         return tr("–");
     switch (index.column()) {
-    case Throughput: return KpiTiles::formatRate(*figure);
+    case Throughput:
+        return KpiTiles::formatRate(*figure);
     case Mae:
-    case Rmse: return KpiTiles::formatMinutes(*figure);
-    case R2: return KpiTiles::formatRatio(*figure);
-    case Mape: return tr("%1 %").arg(QLocale().toString(*figure, 'f', 1));
+    case Rmse:
+        return KpiTiles::formatMinutes(*figure);
+    case R2:
+        return KpiTiles::formatRatio(*figure);
+    case Mape:
+        return tr("%1 %").arg(QLocale().toString(*figure, 'f', 1));
     case P50:
     case P95:
-    case P99: return KpiTiles::formatMs(*figure);
-    case ErrorRate: return KpiTiles::formatShare(*figure);
-    default: return {};
+    case P99:
+        return KpiTiles::formatMs(*figure);
+    case ErrorRate:
+        return KpiTiles::formatShare(*figure);
+    default:
+        return {};
     }
 }
 
@@ -92,19 +129,32 @@ QVariant KpiBreakdownModel::headerData(int section, Qt::Orientation orientation,
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return {};
     switch (section) {
-    case Group: return tr("By");
-    case Name: return tr("Name");
-    case Predictions: return tr("Predictions");
-    case Throughput: return tr("Throughput");
-    case Mae: return tr("MAE");
-    case Rmse: return tr("RMSE");
-    case R2: return tr("R²");
-    case Mape: return tr("MAPE");
-    case P50: return tr("p50");
-    case P95: return tr("p95");
-    case P99: return tr("p99");
-    case ErrorRate: return tr("Error rate");
-    default: return {};
+    case Group:
+        return tr("By");
+    case Name:
+        return tr("Name");
+    case Predictions:
+        return tr("Predictions");
+    case Throughput:
+        return tr("Throughput");
+    case Mae:
+        return tr("MAE");
+    case Rmse:
+        return tr("RMSE");
+    case R2:
+        return tr("R²");
+    case Mape:
+        return tr("MAPE");
+    case P50:
+        return tr("p50");
+    case P95:
+        return tr("p95");
+    case P99:
+        return tr("p99");
+    case ErrorRate:
+        return tr("Error rate");
+    default:
+        return {};
     }
 }
 

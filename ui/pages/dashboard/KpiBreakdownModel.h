@@ -13,7 +13,22 @@ class KpiBreakdownModel final : public QAbstractTableModel
     Q_DISABLE_COPY_MOVE(KpiBreakdownModel)
 
 public:
-    enum Column { Group, Name, Predictions, Throughput, Mae, Rmse, R2, Mape, P50, P95, P99, ErrorRate, ColumnCount };
+    enum Column
+    {
+        Group,
+        Name,
+        Predictions,
+        Throughput,
+        Mae,
+        Rmse,
+        R2,
+        Mape,
+        P50,
+        P95,
+        P99,
+        ErrorRate,
+        ColumnCount
+    };
     static constexpr int FigureRole = Qt::UserRole + 1; // the raw double (invalid when empty)
 
     explicit KpiBreakdownModel(QObject *parent = nullptr);

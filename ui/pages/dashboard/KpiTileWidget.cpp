@@ -54,26 +54,46 @@ void KpiTileWidget::setStale(bool stale)
     restyle();
 }
 
-QString KpiTileWidget::valueText() const { return m_value->text(); }
-QString KpiTileWidget::detailText() const { return m_detail->text(); }
-QString KpiTileWidget::trendText() const { return m_trend->text(); }
+QString KpiTileWidget::valueText() const
+{
+    return m_value->text();
+}
+QString KpiTileWidget::detailText() const
+{
+    return m_detail->text();
+}
+QString KpiTileWidget::trendText() const
+{
+    return m_trend->text();
+}
 
 void KpiTileWidget::restyle()
 {
     QColor edge = themeColor(Palette::Muted);
     QColor value = themeColor(Palette::Ink);
     switch (m_state.verdict) {
-    case TileState::Verdict::Good: edge = value = themeColor(Palette::Good); break;
-    case TileState::Verdict::Bad: edge = value = themeColor(Palette::Bad); break;
-    case TileState::Verdict::NoData: edge = themeColor(Palette::Border); value = themeColor(Palette::Faint); break;
-    case TileState::Verdict::Neutral: edge = themeColor(Palette::Faint); break;
+    case TileState::Verdict::Good:
+        edge = value = themeColor(Palette::Good);
+        break;
+    case TileState::Verdict::Bad:
+        edge = value = themeColor(Palette::Bad);
+        break;
+    case TileState::Verdict::NoData:
+        edge = themeColor(Palette::Border);
+        value = themeColor(Palette::Faint);
+        break;
+    case TileState::Verdict::Neutral:
+        edge = themeColor(Palette::Faint);
+        break;
     }
     if (m_stale)
         edge = value = themeColor(Palette::Faint);
-    setStyleSheet(themeStyle(QStringLiteral("QFrame#%1 { background: %2; border: 1px solid @{rule}; border-left: 5px solid %3; "
-                                            "border-radius: 6px; } QLabel { border: none; background: transparent; color: @{muted}; }"
-                                            " QLabel#tileValue { color: %4; }"))
-                      .arg(objectName(), themeCss(m_stale ? Palette::Shade : Palette::Base), edge.name(), value.name()));
+    setStyleSheet(
+        themeStyle(
+            QStringLiteral("QFrame#%1 { background: %2; border: 1px solid @{rule}; border-left: 5px solid %3; "
+                           "border-radius: 6px; } QLabel { border: none; background: transparent; color: @{muted}; }"
+                           " QLabel#tileValue { color: %4; }"))
+            .arg(objectName(), themeCss(m_stale ? Palette::Shade : Palette::Base), edge.name(), value.name()));
     QColor trendColour = themeColor(Palette::Muted);
     if (m_state.trend == TileState::Trend::Up || m_state.trend == TileState::Trend::Down)
         trendColour = themeColor(m_state.trendIsGood ? Palette::Good : Palette::Bad);

@@ -14,14 +14,27 @@ namespace mldeck::ui {
 // without a window. The keys are stable (the tiles' object names are "tile_<key>").
 struct TileState
 {
-    enum class Verdict { Neutral, Good, Bad, NoData };
-    enum class Trend { None, Up, Down, Flat };
+    enum class Verdict
+    {
+        Neutral,
+        Good,
+        Bad,
+        NoData
+    };
+    enum class Trend
+    {
+        None,
+        Up,
+        Down,
+        Flat
+    };
 
-    QString key;       // mae, r2, latency, errorRate, throughput, fallbackShare, improvement, anticipated, satisfaction, uptime
+    QString
+        key; // mae, r2, latency, errorRate, throughput, fallbackShare, improvement, anticipated, satisfaction, uptime
     QString title;
-    QString value;     // formatted, or "no data"
-    QString detail;    // the small line under the value (p50/p99, per-path MAE, the target, ...)
-    QString trendText; // e.g. "▼ 0.12 vs previous period"
+    QString value;                  // formatted, or "no data"
+    QString detail;                 // the small line under the value (p50/p99, per-path MAE, the target, ...)
+    QString trendText;              // e.g. "▼ 0.12 vs previous period"
     std::optional<double> raw;      // the figure shown (in its own unit: minutes, ms, 0..1 share, ...)
     std::optional<double> previous; // the same figure over the previous period
     Trend trend = Trend::None;

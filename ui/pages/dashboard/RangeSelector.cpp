@@ -18,7 +18,8 @@ const QString kCustom = QStringLiteral("custom");
 
 QStringList RangeSelector::rangeKeys()
 {
-    return {QStringLiteral("15m"), QStringLiteral("1h"), QStringLiteral("24h"), QStringLiteral("7d"), QStringLiteral("30d")};
+    return {QStringLiteral("15m"), QStringLiteral("1h"), QStringLiteral("24h"), QStringLiteral("7d"),
+            QStringLiteral("30d")};
 }
 
 RangeSelector::RangeSelector(QWidget *parent) : QWidget(parent), m_group(new QButtonGroup(this))
@@ -119,7 +120,10 @@ void RangeSelector::applyCustom()
     Q_EMIT rangeChanged();
 }
 
-QString RangeSelector::currentRange() const { return m_range; }
+QString RangeSelector::currentRange() const
+{
+    return m_range;
+}
 
 QAbstractButton *RangeSelector::rangeButton(const QString &key) const
 {
@@ -129,6 +133,9 @@ QAbstractButton *RangeSelector::rangeButton(const QString &key) const
     return nullptr;
 }
 
-QString RangeSelector::customError() const { return m_error->isHidden() ? QString() : m_error->text(); }
+QString RangeSelector::customError() const
+{
+    return m_error->isHidden() ? QString() : m_error->text();
+}
 
 } // namespace mldeck::ui

@@ -12,7 +12,8 @@ namespace {
 
 QString localTime(qint64 secs)
 {
-    return secs > 0 ? QLocale().toString(QDateTime::fromSecsSinceEpoch(secs).toLocalTime(), QLocale::ShortFormat) : QString();
+    return secs > 0 ? QLocale().toString(QDateTime::fromSecsSinceEpoch(secs).toLocalTime(), QLocale::ShortFormat)
+                    : QString();
 }
 
 } // namespace
@@ -31,18 +32,28 @@ const AlertRuleView *AlertRulesTableModel::ruleAt(int row) const
     return row >= 0 && row < m_rules.size() ? &m_rules[row] : nullptr;
 }
 
-int AlertRulesTableModel::rowCount(const QModelIndex &parent) const { return parent.isValid() ? 0 : int(m_rules.size()); }
-int AlertRulesTableModel::columnCount(const QModelIndex &parent) const { return parent.isValid() ? 0 : ColumnCount; }
+int AlertRulesTableModel::rowCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : int(m_rules.size());
+}
+int AlertRulesTableModel::columnCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : ColumnCount;
+}
 
 QString AlertRulesTableModel::stateText(const AlertRuleView &v) const
 {
     if (!v.rule.enabled)
         return tr("Disabled");
     switch (v.status.state) {
-    case AlertRuleState::Inactive: return tr("Inactive");
-    case AlertRuleState::Pending: return tr("Pending since %1").arg(localTime(v.status.pendingSinceSecs));
-    case AlertRuleState::Firing: return tr("Firing since %1").arg(localTime(v.status.firingSinceSecs));
-    case AlertRuleState::Resolved: return tr("Resolved at %1").arg(localTime(v.status.resolvedAtSecs));
+    case AlertRuleState::Inactive:
+        return tr("Inactive");
+    case AlertRuleState::Pending:
+        return tr("Pending since %1").arg(localTime(v.status.pendingSinceSecs));
+    case AlertRuleState::Firing:
+        return tr("Firing since %1").arg(localTime(v.status.firingSinceSecs));
+    case AlertRuleState::Resolved:
+        return tr("Resolved at %1").arg(localTime(v.status.resolvedAtSecs));
     }
     return {};
 }
@@ -65,13 +76,20 @@ QVariant AlertRulesTableModel::data(const QModelIndex &index, int role) const
     if (role != Qt::DisplayRole)
         return {};
     switch (index.column()) {
-    case Rule: return v->rule.id;
-    case Condition: return v->rule.describe();
-    case State: return stateText(*v);
-    case LastValue: return v->status.lastValue ? v->rule.formatValue(*v->status.lastValue) : tr("n/a");
-    case Evaluated: return localTime(v->status.lastEvaluatedSecs);
-    case Enabled: return v->rule.enabled ? tr("On") : tr("Off");
-    default: return {};
+    case Rule:
+        return v->rule.id;
+    case Condition:
+        return v->rule.describe();
+    case State:
+        return stateText(*v);
+    case LastValue:
+        return v->status.lastValue ? v->rule.formatValue(*v->status.lastValue) : tr("n/a");
+    case Evaluated:
+        return localTime(v->status.lastEvaluatedSecs);
+    case Enabled:
+        return v->rule.enabled ? tr("On") : tr("Off");
+    default:
+        return {};
     }
 }
 
@@ -80,13 +98,20 @@ QVariant AlertRulesTableModel::headerData(int section, Qt::Orientation orientati
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return {};
     switch (section) {
-    case Rule: return tr("Rule");
-    case Condition: return tr("Condition");
-    case State: return tr("State");
-    case LastValue: return tr("Last value");
-    case Evaluated: return tr("Evaluated");
-    case Enabled: return tr("Enabled");
-    default: return {};
+    case Rule:
+        return tr("Rule");
+    case Condition:
+        return tr("Condition");
+    case State:
+        return tr("State");
+    case LastValue:
+        return tr("Last value");
+    case Evaluated:
+        return tr("Evaluated");
+    case Enabled:
+        return tr("Enabled");
+    default:
+        return {};
     }
 }
 

@@ -16,7 +16,16 @@ class AlertRulesTableModel final : public QAbstractTableModel
     Q_DISABLE_COPY_MOVE(AlertRulesTableModel)
 
 public:
-    enum Column { Rule, Condition, State, LastValue, Evaluated, Enabled, ColumnCount };
+    enum Column
+    {
+        Rule,
+        Condition,
+        State,
+        LastValue,
+        Evaluated,
+        Enabled,
+        ColumnCount
+    };
     static constexpr int StateKeyRole = Qt::UserRole + 1; // "inactive", "pending", "firing", "resolved"
 
     explicit AlertRulesTableModel(QObject *parent = nullptr);

@@ -42,7 +42,10 @@ void AlertRulesView::setDeployment(const QString &deployment)
     refresh();
 }
 
-QString AlertRulesView::summaryText() const { return m_summary->text(); }
+QString AlertRulesView::summaryText() const
+{
+    return m_summary->text();
+}
 
 void AlertRulesView::refresh()
 {

@@ -22,8 +22,14 @@ const Alert *AlertsTableModel::alertAt(int row) const
     return row >= 0 && row < m_alerts.size() ? &m_alerts[row] : nullptr;
 }
 
-int AlertsTableModel::rowCount(const QModelIndex &parent) const { return parent.isValid() ? 0 : int(m_alerts.size()); }
-int AlertsTableModel::columnCount(const QModelIndex &parent) const { return parent.isValid() ? 0 : ColumnCount; }
+int AlertsTableModel::rowCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : int(m_alerts.size());
+}
+int AlertsTableModel::columnCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : ColumnCount;
+}
 
 QString AlertsTableModel::stateText(const QString &key) const
 {
@@ -54,20 +60,27 @@ QVariant AlertsTableModel::data(const QModelIndex &index, int role) const
         return {};
     }
     if (role == Qt::ToolTipRole && index.column() == State && state == QLatin1String("silenced"))
-        return tr("Silenced by %1 until %2").arg(a.silencedBy, a.silencedUntil.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm")));
+        return tr("Silenced by %1 until %2")
+            .arg(a.silencedBy, a.silencedUntil.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm")));
     if (role != Qt::DisplayRole)
         return {};
     switch (index.column()) {
-    case State: return stateText(state);
+    case State:
+        return stateText(state);
     case Severity:
-        return a.severity == QLatin1String("critical") ? tr("critical")
-                                                       : (a.severity == QLatin1String("warning") ? tr("warning") : tr("info"));
-    case Deployment: return a.deployment;
-    case Title: return a.title;
+        return a.severity == QLatin1String("critical")
+                   ? tr("critical")
+                   : (a.severity == QLatin1String("warning") ? tr("warning") : tr("info"));
+    case Deployment:
+        return a.deployment;
+    case Title:
+        return a.title;
     case Since:
         return (a.resolved() ? a.resolvedAt : a.raisedAt).toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss"));
-    case AcknowledgedBy: return a.acknowledgedBy;
-    default: return {};
+    case AcknowledgedBy:
+        return a.acknowledgedBy;
+    default:
+        return {};
     }
 }
 
@@ -76,13 +89,20 @@ QVariant AlertsTableModel::headerData(int section, Qt::Orientation orientation, 
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return {};
     switch (section) {
-    case State: return tr("State");
-    case Severity: return tr("Severity");
-    case Deployment: return tr("Deployment");
-    case Title: return tr("Title");
-    case Since: return tr("Since");
-    case AcknowledgedBy: return tr("Acknowledged by");
-    default: return {};
+    case State:
+        return tr("State");
+    case Severity:
+        return tr("Severity");
+    case Deployment:
+        return tr("Deployment");
+    case Title:
+        return tr("Title");
+    case Since:
+        return tr("Since");
+    case AcknowledgedBy:
+        return tr("Acknowledged by");
+    default:
+        return {};
     }
 }
 

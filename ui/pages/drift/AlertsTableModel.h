@@ -15,7 +15,16 @@ class AlertsTableModel final : public QAbstractTableModel
     Q_DISABLE_COPY_MOVE(AlertsTableModel)
 
 public:
-    enum Column { State, Severity, Deployment, Title, Since, AcknowledgedBy, ColumnCount };
+    enum Column
+    {
+        State,
+        Severity,
+        Deployment,
+        Title,
+        Since,
+        AcknowledgedBy,
+        ColumnCount
+    };
     static constexpr int AlertIdRole = Qt::UserRole + 1;
     static constexpr int StateKeyRole = Qt::UserRole + 2; // "firing", "acknowledged", "silenced", "resolved"
 

@@ -27,7 +27,10 @@ DriftCharts::DriftCharts(QWidget *parent) : QWidget(parent)
     clear();
 }
 
-QString DriftCharts::histogramTitle() const { return m_histogram->title(); }
+QString DriftCharts::histogramTitle() const
+{
+    return m_histogram->title();
+}
 
 void DriftCharts::clear()
 {
@@ -75,7 +78,8 @@ void DriftCharts::showFeature(const drift::FeatureDrift &feature, const QList<Dr
     m_series->setSeries(tr("Score"), scores, themeColor(Palette::Ml));
     m_series->setSeries(tr("Threshold"), thresholds, themeColor(Palette::Bad), XYChart::Style::Dashed, 1);
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
-    m_series->setXRange(double(first ? first : now - 3'600'000), double(last > first ? last : (first ? first + 60'000 : now)));
+    m_series->setXRange(double(first ? first : now - 3'600'000),
+                        double(last > first ? last : (first ? first + 60'000 : now)));
     m_series->setYRange(0, hi > 0 ? hi * 1.15 : 1.0);
 }
 

@@ -24,8 +24,14 @@ const drift::FeatureDrift *DriftTableModel::featureAt(int row) const
     return row >= 0 && std::size_t(row) < m_features.size() ? &m_features[std::size_t(row)] : nullptr;
 }
 
-int DriftTableModel::rowCount(const QModelIndex &parent) const { return parent.isValid() ? 0 : int(m_features.size()); }
-int DriftTableModel::columnCount(const QModelIndex &parent) const { return parent.isValid() ? 0 : ColumnCount; }
+int DriftTableModel::rowCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : int(m_features.size());
+}
+int DriftTableModel::columnCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : ColumnCount;
+}
 
 QVariant DriftTableModel::data(const QModelIndex &index, int role) const
 {
@@ -47,19 +53,25 @@ QVariant DriftTableModel::data(const QModelIndex &index, int role) const
     if (role != Qt::DisplayRole)
         return {};
     switch (index.column()) {
-    case Feature: return driftFeatureLabel(f->name);
-    case Test: return drift::testKey(f->test);
-    case Score: return QString::number(f->statistic, 'g', 4);
-    case PValue: return f->pValue ? QString::number(*f->pValue, 'g', 3) : QStringLiteral("—");
+    case Feature:
+        return driftFeatureLabel(f->name);
+    case Test:
+        return drift::testKey(f->test);
+    case Score:
+        return QString::number(f->statistic, 'g', 4);
+    case PValue:
+        return f->pValue ? QString::number(*f->pValue, 'g', 3) : QStringLiteral("—");
     case Threshold:
         return drift::testHasPValue(f->test) ? QStringLiteral("p < %1").arg(f->threshold)
                                              : QStringLiteral("≥ %1").arg(f->threshold);
-    case Effect: return QStringLiteral("%1 %2").arg(f->effectSizeName).arg(f->effectSize, 0, 'f', 2);
+    case Effect:
+        return QStringLiteral("%1 %2").arg(f->effectSizeName).arg(f->effectSize, 0, 'f', 2);
     case Status:
         if (!f->enoughSamples)
             return tr("Too few rows");
         return f->drift ? tr("Drift") : tr("OK");
-    default: return {};
+    default:
+        return {};
     }
 }
 
@@ -68,15 +80,24 @@ QVariant DriftTableModel::headerData(int section, Qt::Orientation orientation, i
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return {};
     switch (section) {
-    case Feature: return tr("Feature");
-    case Test: return tr("Test");
-    case Score: return tr("Score");
-    case PValue: return tr("p-value");
-    case Threshold: return tr("Threshold");
-    case Effect: return tr("Effect size");
-    case Status: return tr("Status");
-    case Trend: return tr("Trend");
-    default: return {};
+    case Feature:
+        return tr("Feature");
+    case Test:
+        return tr("Test");
+    case Score:
+        return tr("Score");
+    case PValue:
+        return tr("p-value");
+    case Threshold:
+        return tr("Threshold");
+    case Effect:
+        return tr("Effect size");
+    case Status:
+        return tr("Status");
+    case Trend:
+        return tr("Trend");
+    default:
+        return {};
     }
 }
 

@@ -16,7 +16,18 @@ class DriftTableModel final : public QAbstractTableModel
     Q_DISABLE_COPY_MOVE(DriftTableModel)
 
 public:
-    enum Column { Feature, Test, Score, PValue, Threshold, Effect, Status, Trend, ColumnCount };
+    enum Column
+    {
+        Feature,
+        Test,
+        Score,
+        PValue,
+        Threshold,
+        Effect,
+        Status,
+        Trend,
+        ColumnCount
+    };
     static constexpr int SparklineRole = Qt::UserRole + 1; // QList<double>, oldest first
     static constexpr int DriftRole = Qt::UserRole + 2;     // bool
 

@@ -68,8 +68,7 @@ CompareView::CompareView(ConnectionSession &session, QWidget *parent)
         auto *row = new QHBoxLayout;
         m_models[size_t(i)] = new QLineEdit(this);
         m_models[size_t(i)]->setObjectName(QStringLiteral("compareModel%1").arg(i));
-        m_models[size_t(i)]->setPlaceholderText(i < 2 ? tr("File path or eta:champion, eta@3")
-                                                      : tr("Optional"));
+        m_models[size_t(i)]->setPlaceholderText(i < 2 ? tr("File path or eta:champion, eta@3") : tr("Optional"));
         auto *browse = new QPushButton(tr("Browse…"), this);
         connect(browse, &QPushButton::clicked, this, [this, i] { browseModel(i); });
         row->addWidget(m_models[size_t(i)], 1);
@@ -185,8 +184,8 @@ void CompareView::browseModel(int index)
 
 void CompareView::browseData()
 {
-    const QString path = QFileDialog::getOpenFileName(this, tr("Choose the rows"), QString(),
-                                                      tr("CSV files (*.csv);;All files (*)"));
+    const QString path =
+        QFileDialog::getOpenFileName(this, tr("Choose the rows"), QString(), tr("CSV files (*.csv);;All files (*)"));
     if (!path.isEmpty()) {
         m_csv->setText(path);
         m_useCsv->setChecked(true);
@@ -260,7 +259,8 @@ void CompareView::showReport()
 
     QStringList headers{tr("Model")};
     if (cls)
-        headers << tr("Accuracy") << tr("Precision") << tr("Recall") << QStringLiteral("F1") << QStringLiteral("ROC AUC");
+        headers << tr("Accuracy") << tr("Precision") << tr("Recall") << QStringLiteral("F1")
+                << QStringLiteral("ROC AUC");
     else
         headers << QStringLiteral("MAE") << QStringLiteral("RMSE") << QStringLiteral("R²") << QStringLiteral("MAPE %");
     headers << tr("Rows/s") << tr("Latency p50 (ms)") << tr("Latency p99 (ms)");
@@ -283,8 +283,9 @@ void CompareView::showReport()
     }
 
     m_deltas->clear();
-    const QStringList deltaHeaders{tr("Challenger vs baseline"), tr("Metric"), tr("Δ (B − A)"), tr("95 % CI"),
-                                   tr("Relative"), tr("Relative 95 % CI"), tr("Significant")};
+    const QStringList deltaHeaders{
+        tr("Challenger vs baseline"), tr("Metric"),     tr("Δ (B − A)"), tr("95 % CI"), tr("Relative"),
+        tr("Relative 95 % CI"),       tr("Significant")};
     m_deltas->setColumnCount(int(deltaHeaders.size()));
     m_deltas->setHorizontalHeaderLabels(deltaHeaders);
     m_deltas->setRowCount(int(r.deltas.size()));

@@ -28,11 +28,15 @@ namespace mldeck::ui {
 
 namespace {
 
-QString esc(const QString &s) { return s.toHtmlEscaped(); }
+QString esc(const QString &s)
+{
+    return s.toHtmlEscaped();
+}
 
 QString row(const QString &label, const QString &value)
 {
-    return themeStyle(QStringLiteral("<tr><td style='color:@{muted};padding-right:12px'>%1</td><td>%2</td></tr>")).arg(esc(label), value);
+    return themeStyle(QStringLiteral("<tr><td style='color:@{muted};padding-right:12px'>%1</td><td>%2</td></tr>"))
+        .arg(esc(label), value);
 }
 
 QString when(const QDateTime &t)
@@ -44,7 +48,8 @@ QString when(const QDateTime &t)
 
 RegistryView::RegistryView(ConnectionSession &session, PageFrame &frame, QWidget *parent)
     : QWidget(parent), m_session(session), m_frame(frame), m_service(new ModelsService(this)),
-      m_model(new ModelVersionTableModel(this)), m_deployments(frame.deploymentSelector()), m_refresh(frame.refreshButton())
+      m_model(new ModelVersionTableModel(this)), m_deployments(frame.deploymentSelector()),
+      m_refresh(frame.refreshButton())
 {
     setObjectName(QStringLiteral("registryView"));
 
@@ -150,13 +155,25 @@ RegistryView::RegistryView(ConnectionSession &session, PageFrame &frame, QWidget
 
 RegistryView::~RegistryView() = default;
 
-void RegistryView::setConfirm(Confirm confirm) { m_confirm = std::move(confirm); }
+void RegistryView::setConfirm(Confirm confirm)
+{
+    m_confirm = std::move(confirm);
+}
 
-void RegistryView::setFilePicker(FilePicker picker) { m_filePicker = std::move(picker); }
+void RegistryView::setFilePicker(FilePicker picker)
+{
+    m_filePicker = std::move(picker);
+}
 
-void RegistryView::setStoreDirectory(const QString &directory) { m_service->setStoreDirectory(directory); }
+void RegistryView::setStoreDirectory(const QString &directory)
+{
+    m_service->setStoreDirectory(directory);
+}
 
-QString RegistryView::currentDeployment() const { return m_deployments->currentText(); }
+QString RegistryView::currentDeployment() const
+{
+    return m_deployments->currentText();
+}
 
 void RegistryView::selectDeployment(const QString &deployment)
 {
@@ -224,8 +241,9 @@ void RegistryView::onModelsListed(const Result<ModelList> &listed)
         return;
     m_modelsPending = 0;
     if (!listed) {
-        m_info->showMessage(tr("Cannot read the models of %1: %2").arg(m_deployments->currentText(), listed.errorMessage()),
-                            InfoBar::Kind::Warning);
+        m_info->showMessage(
+            tr("Cannot read the models of %1: %2").arg(m_deployments->currentText(), listed.errorMessage()),
+            InfoBar::Kind::Warning);
         return;
     }
     const QString &deployment = listed->deployment;
@@ -251,8 +269,9 @@ void RegistryView::updateDetails()
 {
     const ModelVersion *m = selected();
     if (!m) {
-        m_details->setHtml(QStringLiteral("<p style='color:%1'>%2</p>")
-                              .arg(themeCss(Palette::Muted), tr("Select a version to see its metadata.").toHtmlEscaped()));
+        m_details->setHtml(
+            QStringLiteral("<p style='color:%1'>%2</p>")
+                .arg(themeCss(Palette::Muted), tr("Select a version to see its metadata.").toHtmlEscaped()));
         return;
     }
     QString html = QStringLiteral("<h3>%1@%2 — %3</h3><table>").arg(esc(m->deployment), esc(m->version), esc(m->name));
@@ -271,7 +290,8 @@ void RegistryView::updateDetails()
     for (auto it = m->metrics.begin(); it != m->metrics.end(); ++it)
         metrics << QStringLiteral("%1 = %2").arg(esc(it.key()), esc(QLocale().toString(it.value().toDouble(), 'g', 6)));
     html += row(tr("Metrics"), metrics.isEmpty() ? QStringLiteral("–") : metrics.join(QStringLiteral("<br>")));
-    html += row(tr("Feature schema"), m->featureSchemaId ? QString::number(*m->featureSchemaId) : tr("none (no metadata)"));
+    html +=
+        row(tr("Feature schema"), m->featureSchemaId ? QString::number(*m->featureSchemaId) : tr("none (no metadata)"));
     html += QStringLiteral("</table>");
     if (!m->featureNames.isEmpty()) {
         const QJsonArray mean = m->scaler.value(QStringLiteral("mean")).toArray();
@@ -305,7 +325,10 @@ void RegistryView::updateButtons()
                                                : QString());
 }
 
-bool RegistryView::confirm(const QString &title, const QString &text) { return !m_confirm || m_confirm(title, text); }
+bool RegistryView::confirm(const QString &title, const QString &text)
+{
+    return !m_confirm || m_confirm(title, text);
+}
 
 void RegistryView::startAction()
 {
@@ -336,10 +359,11 @@ void RegistryView::promoteSelected(const QString &alias)
     const QString version = m->version;
     const bool champion = alias == QLatin1String("champion");
     const QString text =
-        champion ? tr("Make %1@%2 the champion? The serving backend is told at once (Redis). The current champion stays "
-                      "one click away with Restore previous.")
-                       .arg(deployment, version)
-                 : tr("Make %1@%2 the challenger?").arg(deployment, version);
+        champion
+            ? tr("Make %1@%2 the champion? The serving backend is told at once (Redis). The current champion stays "
+                 "one click away with Restore previous.")
+                  .arg(deployment, version)
+            : tr("Make %1@%2 the challenger?").arg(deployment, version);
     if (!confirm(champion ? tr("Promote to champion") : tr("Make challenger"), text))
         return;
     m_wantedVersion = version;
@@ -353,7 +377,8 @@ void RegistryView::restorePrevious()
     if (deployment.isEmpty())
         return;
     if (!confirm(tr("Restore previous model"),
-                 tr("Make the previous champion of %1 the champion again? The serving backend is told at once.").arg(deployment)))
+                 tr("Make the previous champion of %1 the champion again? The serving backend is told at once.")
+                     .arg(deployment)))
         return;
     startAction();
     m_service->restorePrevious(deployment, m_reason->text());
@@ -364,7 +389,8 @@ void RegistryView::archiveSelected()
     const ModelVersion *m = selected();
     if (!m)
         return;
-    if (!confirm(tr("Archive model"), tr("Archive %1@%2? It can no longer be promoted.").arg(m->deployment, m->version)))
+    if (!confirm(tr("Archive model"),
+                 tr("Archive %1@%2? It can no longer be promoted.").arg(m->deployment, m->version)))
         return;
     startAction();
     m_service->archive(m->deployment, m->version, m_reason->text());

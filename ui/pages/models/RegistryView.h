@@ -101,7 +101,7 @@ private:
     int m_modelsPending = 0;
     bool m_actionRunning = false;
     QString m_wantedDeployment;
-    QString m_wantedVersion;   // keep the selection across refreshes
+    QString m_wantedVersion;     // keep the selection across refreshes
     QString m_publishDeployment; // deployment whose champion publish failed (retry action)
 };
 

@@ -152,7 +152,8 @@ void DataStep::showSummary(const retrain::DataSummary &s)
     const QLocale loc;
     m_status->setText(tr("Summary of the last %1 days.").arg(m_daysBack->value()));
     const qint64 rows = s.rows;
-    m_rows->setText(tr("%1 rows with an outcome, %2 of them with negative feedback").arg(loc.toString(rows), loc.toString(s.feedbackRows)));
+    m_rows->setText(tr("%1 rows with an outcome, %2 of them with negative feedback")
+                        .arg(loc.toString(rows), loc.toString(s.feedbackRows)));
     m_split->setText(tr("training %1 · validation %2 · holdout %3")
                          .arg(loc.toString(s.trainRows), loc.toString(s.validationRows), loc.toString(s.holdoutRows)));
     const auto day = [&loc](const QDateTime &t) {

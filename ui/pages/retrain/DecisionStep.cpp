@@ -51,10 +51,12 @@ DecisionStep::DecisionStep(QWidget *parent) : QWidget(parent)
     layout->addLayout(result);
     layout->addStretch(1);
 
-    connect(m_promote, &QPushButton::clicked, this, [this] { Q_EMIT actionRequested(retrain::RetrainAction::Promote); });
+    connect(m_promote, &QPushButton::clicked, this,
+            [this] { Q_EMIT actionRequested(retrain::RetrainAction::Promote); });
     connect(m_challenger, &QPushButton::clicked, this,
             [this] { Q_EMIT actionRequested(retrain::RetrainAction::KeepAsChallenger); });
-    connect(m_discard, &QPushButton::clicked, this, [this] { Q_EMIT actionRequested(retrain::RetrainAction::Discard); });
+    connect(m_discard, &QPushButton::clicked, this,
+            [this] { Q_EMIT actionRequested(retrain::RetrainAction::Discard); });
     connect(m_again, &QPushButton::clicked, this, &DecisionStep::startAnotherRequested);
 }
 
@@ -110,11 +112,12 @@ void DecisionStep::showApplied(const RetrainRun &run, retrain::RetrainAction act
                                       : tr("%1@%2 is the new champion.").arg(run.deployment, run.resultVersion));
         return;
     case retrain::RetrainAction::KeepAsChallenger:
-        m_result->setText(tr("%1@%2 is the challenger; the champion is unchanged.").arg(run.deployment, run.resultVersion));
+        m_result->setText(
+            tr("%1@%2 is the challenger; the champion is unchanged.").arg(run.deployment, run.resultVersion));
         return;
     case retrain::RetrainAction::Discard:
-        m_result->setText(tr("The candidate %1@%2 was discarded; the champion is unchanged.")
-                              .arg(run.deployment, run.resultVersion));
+        m_result->setText(
+            tr("The candidate %1@%2 was discarded; the champion is unchanged.").arg(run.deployment, run.resultVersion));
         return;
     }
 }

@@ -82,7 +82,8 @@ void EvaluationStep::showOutcome(const retrain::RetrainOutcome &o)
         return;
     }
     const retrain::RetrainDecision &d = *o.decision;
-    m_decision->setStyleSheet(d.promote ? themeStyle(QStringLiteral("color:@{good};")) : themeStyle(QStringLiteral("color:@{warnInk};")));
+    m_decision->setStyleSheet(d.promote ? themeStyle(QStringLiteral("color:@{good};"))
+                                        : themeStyle(QStringLiteral("color:@{warnInk};")));
     // The rule's sentence already says "Promote: …" or "Do not promote: …".
     m_decision->setText(!d.reason.isEmpty() ? d.reason : d.promote ? tr("Promote.") : tr("Do not promote."));
     const auto &ci = d.maeDifference;

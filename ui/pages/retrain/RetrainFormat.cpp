@@ -1,8 +1,8 @@
 #include "ui/pages/retrain/RetrainFormat.h"
 
 #include <QCoreApplication>
-#include <QLabel>
 #include <QJsonValue>
+#include <QLabel>
 #include <QStringList>
 
 #include <cmath>

@@ -40,8 +40,8 @@ RetrainHistoryView::RetrainHistoryView(RetrainService &service, QWidget *parent)
 {
     setObjectName(QStringLiteral("retrainHistory"));
     m_choosePath = [this] {
-        return QFileDialog::getSaveFileName(this, tr("Export the retrain runs as JSON"), QStringLiteral("retrain-runs.json"),
-                                            tr("JSON files (*.json)"));
+        return QFileDialog::getSaveFileName(this, tr("Export the retrain runs as JSON"),
+                                            QStringLiteral("retrain-runs.json"), tr("JSON files (*.json)"));
     };
 
     m_refresh = new QPushButton(tr("Refresh"), this);
@@ -126,8 +126,7 @@ void RetrainHistoryView::onHistoryListed(const Result<QList<RetrainRun>> &listed
     const qint64 keep = m_selectedId;
     m_model->setRuns(mine);
     const int n = int(mine.size());
-    m_status->setText(n == 0 ? tr("No retrain run yet for “%1”.").arg(m_deployment)
-                             : tr("%n run(s).", nullptr, n));
+    m_status->setText(n == 0 ? tr("No retrain run yet for “%1”.").arg(m_deployment) : tr("%n run(s).", nullptr, n));
     m_export->setEnabled(n > 0);
     const int row = m_model->rowOfId(keep);
     if (row >= 0)
@@ -146,7 +145,8 @@ void RetrainHistoryView::showDetails()
         return;
     }
     m_selectedId = run->id;
-    QString html = QStringLiteral("<h3>%1</h3>").arg(tr("Run %1 · %2").arg(run->id).arg(retrainfmt::stateText(run->state)).toHtmlEscaped());
+    QString html = QStringLiteral("<h3>%1</h3>")
+                       .arg(tr("Run %1 · %2").arg(run->id).arg(retrainfmt::stateText(run->state)).toHtmlEscaped());
     const auto line = [&html](const QString &label, const QString &value) {
         if (!value.isEmpty())
             html += QStringLiteral("<p><b>%1</b> %2</p>").arg(label.toHtmlEscaped(), value.toHtmlEscaped());

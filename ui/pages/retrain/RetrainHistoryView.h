@@ -42,7 +42,7 @@ public Q_SLOTS:
     void refresh();
 
 Q_SIGNALS:
-    void historyShown(int runs);             // after every listing (error: -1)
+    void historyShown(int runs); // after every listing (error: -1)
     void exported(const QString &path, bool ok);
 
 private:

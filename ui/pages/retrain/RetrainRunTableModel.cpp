@@ -92,8 +92,8 @@ QVariant RetrainRunTableModel::data(const QModelIndex &index, int role) const
         if (run->state == QLatin1String("succeeded"))
             return QBrush(themeColor(Palette::Good));
     }
-    if (role == Qt::TextAlignmentRole
-        && (index.column() == IdColumn || index.column() == MaeColumn || index.column() == DurationColumn))
+    if (role == Qt::TextAlignmentRole &&
+        (index.column() == IdColumn || index.column() == MaeColumn || index.column() == DurationColumn))
         return int(Qt::AlignRight | Qt::AlignVCenter);
     return {};
 }

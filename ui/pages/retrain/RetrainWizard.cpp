@@ -21,8 +21,8 @@ RetrainWizard::RetrainWizard(RetrainService &service, QWidget *parent)
     : QWidget(parent), m_service(service), m_confirm(messageBoxConfirmer(this))
 {
     setObjectName(QStringLiteral("retrainWizard"));
-    m_indicator = new StepIndicator({tr("Why now"), tr("Data"), tr("Training"), tr("Run"), tr("Evaluation"), tr("Decision")},
-                                    this);
+    m_indicator = new StepIndicator(
+        {tr("Why now"), tr("Data"), tr("Training"), tr("Run"), tr("Evaluation"), tr("Decision")}, this);
     m_title = new QLabel(this);
     m_title->setObjectName(QStringLiteral("retrainStepTitle"));
     QFont f = m_title->font();
@@ -130,12 +130,9 @@ void RetrainWizard::restart()
 void RetrainWizard::goTo(int step)
 {
     static const char *const titles[StepCount] = {
-        QT_TR_NOOP("1. Why now: is a retrain due?"),
-        QT_TR_NOOP("2. Data: which rows, and what they hold"),
-        QT_TR_NOOP("3. Training: how to train the candidate"),
-        QT_TR_NOOP("4. Training the candidate"),
-        QT_TR_NOOP("5. Evaluation against the champion"),
-        QT_TR_NOOP("6. Decision"),
+        QT_TR_NOOP("1. Why now: is a retrain due?"),           QT_TR_NOOP("2. Data: which rows, and what they hold"),
+        QT_TR_NOOP("3. Training: how to train the candidate"), QT_TR_NOOP("4. Training the candidate"),
+        QT_TR_NOOP("5. Evaluation against the champion"),      QT_TR_NOOP("6. Decision"),
     };
     m_stack->setCurrentIndex(step);
     m_indicator->setCurrent(step);
@@ -172,11 +169,12 @@ void RetrainWizard::updateButtons()
     m_next->setEnabled(nextOk);
     m_next->setVisible(step != DecisionStepIndex);
     // Once a run has started there is no going back to change its inputs: start another instead.
-    m_back->setEnabled(!running && (step == DataStepIndex || step == TrainingStepIndex || step == EvaluationStepIndex
-                                    || (step == DecisionStepIndex && !m_applying && !m_applied)));
+    m_back->setEnabled(!running && (step == DataStepIndex || step == TrainingStepIndex || step == EvaluationStepIndex ||
+                                    (step == DecisionStepIndex && !m_applying && !m_applied)));
     m_cancel->setText(running ? tr("Cancel run") : tr("Start over"));
     m_cancel->setEnabled(running || (step <= TrainingStepIndex && step > WhyNowStep));
-    m_cancel->setToolTip(running ? tr("Stop the run: nothing is registered and the champion stays as it is") : QString());
+    m_cancel->setToolTip(running ? tr("Stop the run: nothing is registered and the champion stays as it is")
+                                 : QString());
 }
 
 void RetrainWizard::next()

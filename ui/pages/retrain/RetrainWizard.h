@@ -58,7 +58,7 @@ public Q_SLOTS:
     void restart();
 
 Q_SIGNALS:
-    void runFinished(const QString &state);       // "succeeded", "failed" or "cancelled"
+    void runFinished(const QString &state); // "succeeded", "failed" or "cancelled"
     void decisionApplied(bool ok, const QString &message);
     void runningChanged(bool running);
 

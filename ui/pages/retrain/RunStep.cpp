@@ -87,10 +87,11 @@ void RunStep::showOutcome(const retrain::RetrainOutcome &o)
         m_progress->setValue(1000);
         m_stage->setText(tr("Done in %1.").arg(retrainfmt::duration(o.run.durationSeconds())));
         m_result->setStyleSheet(themeStyle(QStringLiteral("color:@{good};")));
-        m_result->setText(o.candidateVersion.isEmpty()
-                              ? tr("The candidate is trained and evaluated (nothing registered). Next: the evaluation.")
-                              : tr("Candidate %1@%2 is trained, evaluated and registered (no alias moved). Next: the evaluation.")
-                                    .arg(o.run.deployment, o.candidateVersion));
+        m_result->setText(
+            o.candidateVersion.isEmpty()
+                ? tr("The candidate is trained and evaluated (nothing registered). Next: the evaluation.")
+                : tr("Candidate %1@%2 is trained, evaluated and registered (no alias moved). Next: the evaluation.")
+                      .arg(o.run.deployment, o.candidateVersion));
         return;
     }
     m_again->show();

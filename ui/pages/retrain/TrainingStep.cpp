@@ -159,9 +159,10 @@ void TrainingStep::validate()
     m_valid = s.ok();
     m_error->setVisible(!m_valid);
     m_error->setText(m_valid ? QString() : s.errorMessage());
-    m_learningRate->setStyleSheet(rateUnreadable || (!m_valid && s.errorMessage().contains(QStringLiteral("learning"), Qt::CaseInsensitive))
-                                      ? themeStyle(QStringLiteral("border:1px solid @{bad};"))
-                                      : QString());
+    m_learningRate->setStyleSheet(
+        rateUnreadable || (!m_valid && s.errorMessage().contains(QStringLiteral("learning"), Qt::CaseInsensitive))
+            ? themeStyle(QStringLiteral("border:1px solid @{bad};"))
+            : QString());
     Q_EMIT changed();
 }
 

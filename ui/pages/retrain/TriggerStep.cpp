@@ -22,8 +22,7 @@ QString figure(const TriggerCondition &c, double v)
     if (c.key == QLatin1String("satisfaction"))
         return QStringLiteral("%1 %").arg(100 * v, 0, 'f', 1);
     if (c.comparison == QLatin1String("firing"))
-        return v > 0 ? TriggerStep::tr("firing")
-                     : TriggerStep::tr("not firing");
+        return v > 0 ? TriggerStep::tr("firing") : TriggerStep::tr("not firing");
     if (v == std::floor(v) && std::abs(v) < 1e12)
         return QString::number(qint64(v));
     return QString::number(v, 'f', 3);
@@ -108,15 +107,18 @@ void TriggerStep::showCheck(const TriggerCheck &check)
         const TriggerCondition &c = check.conditions[i];
         const QString met = !c.enabled ? tr("off") : c.met ? tr("✓ met") : tr("✗ not met");
         const QStringList cells{c.label.isEmpty() ? c.key : c.label, figure(c, c.value),
-                                c.comparison == QLatin1String("firing") ? tr("firing")
-                                                                        : QStringLiteral("%1 %2").arg(c.comparison, figure(c, c.threshold)),
+                                c.comparison == QLatin1String("firing")
+                                    ? tr("firing")
+                                    : QStringLiteral("%1 %2").arg(c.comparison, figure(c, c.threshold)),
                                 met};
         for (int col = 0; col < cells.size(); ++col) {
             auto *item = new QTableWidgetItem(cells[col]);
             if (col > 0)
                 item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
             if (col == 3)
-                item->setForeground(!c.enabled ? themeColor(Palette::Faint) : c.met ? themeColor(Palette::Good) : themeColor(Palette::Bad));
+                item->setForeground(!c.enabled ? themeColor(Palette::Faint)
+                                    : c.met    ? themeColor(Palette::Good)
+                                               : themeColor(Palette::Bad));
             if (!c.enabled)
                 item->setForeground(themeColor(Palette::Faint));
             m_table->setItem(i, col, item);
@@ -124,7 +126,8 @@ void TriggerStep::showCheck(const TriggerCheck &check)
     }
     m_verdict->setText(check.due ? tr("A retrain is due.") : tr("No retrain is due."));
     m_reason->setText(check.reason);
-    m_verdict->setStyleSheet(check.due ? themeStyle(QStringLiteral("color:@{good};")) : themeStyle(QStringLiteral("color:@{muted};")));
+    m_verdict->setStyleSheet(check.due ? themeStyle(QStringLiteral("color:@{good};"))
+                                       : themeStyle(QStringLiteral("color:@{muted};")));
     m_force->setChecked(false);
     m_force->setVisible(!check.due);
     Q_EMIT changed();

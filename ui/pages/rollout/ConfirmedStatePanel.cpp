@@ -142,10 +142,12 @@ void ConfirmedStatePanel::showState(const FlagState &s)
     }
     if (m_stale) {
         text += QLatin1Char(' ') + tr("(last read before the connection was lost: may be stale)");
-        style = themeStyle(QStringLiteral("background: @{warnSoft}; color: @{warnInk}; border: 1px solid @{warnBorder};"));
+        style =
+            themeStyle(QStringLiteral("background: @{warnSoft}; color: @{warnInk}; border: 1px solid @{warnBorder};"));
     }
     m_headline->setText(text);
-    m_headline->setStyleSheet(QStringLiteral("QLabel { %1 border-radius: 6px; padding: 6px 10px; font-weight: 600; }").arg(style));
+    m_headline->setStyleSheet(
+        QStringLiteral("QLabel { %1 border-radius: 6px; padding: 6px 10px; font-weight: 600; }").arg(style));
     m_rows->show();
     m_ageTimer.start();
 }

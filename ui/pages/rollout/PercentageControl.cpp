@@ -125,8 +125,9 @@ void PercentageControl::setInvalid(bool invalid)
     else if (m_spin->value() == kInvalidSpinValue)
         m_spin->setValue(m_slider->value());
     m_programmatic = false;
-    m_spin->setStyleSheet(invalid ? themeStyle(QStringLiteral("QSpinBox { color: @{bad}; font-weight: 700; background: @{badSoft}; }"))
-                                  : QString());
+    m_spin->setStyleSheet(
+        invalid ? themeStyle(QStringLiteral("QSpinBox { color: @{bad}; font-weight: 700; background: @{badSoft}; }"))
+                : QString());
 }
 
 void PercentageControl::showValue(int percentage, bool fromSlider)

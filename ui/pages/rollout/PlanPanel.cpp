@@ -159,12 +159,14 @@ PlanPanel::PlanPanel(QWidget *parent) : QGroupBox(tr("Staged rollout plan"), par
     m_noGates->setAlignment(Qt::AlignCenter);
     m_noGates->setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Expanding);
     m_noGates->setWordWrap(true);
-    m_noGates->setStyleSheet(themeStyle(QStringLiteral("color: @{muted}; border: 1px dashed @{border}; border-radius: 6px; padding: 18px;")));
+    m_noGates->setStyleSheet(themeStyle(
+        QStringLiteral("color: @{muted}; border: 1px dashed @{border}; border-radius: 6px; padding: 18px;")));
     m_noGates->hide();
 
     m_advance = new QPushButton(tr("Advance"), this);
     m_advance->setObjectName(QStringLiteral("planAdvance"));
-    m_advance->setStyleSheet(themeStyle(QStringLiteral("QPushButton { background: @{accent}; color: white; font-weight: 600; border-radius: 6px; padding: 6px 14px; }"
+    m_advance->setStyleSheet(themeStyle(QStringLiteral(
+        "QPushButton { background: @{accent}; color: white; font-weight: 600; border-radius: 6px; padding: 6px 14px; }"
         "QPushButton:disabled { background: @{accentMuted}; color: @{shade}; }")));
     m_overrideReason = new QLineEdit(this);
     m_overrideReason->setObjectName(QStringLiteral("planOverrideReason"));

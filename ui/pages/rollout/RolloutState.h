@@ -10,8 +10,8 @@ namespace mldeck::ui {
 // Every answer clears its own flag; choosing another deployment starts from nothing known.
 struct RolloutState
 {
-    QString deployment;   // the deployment shown ("" when none is)
-    FlagState confirmed;  // the flags as last read back from Redis
+    QString deployment;     // the deployment shown ("" when none is)
+    FlagState confirmed;    // the flags as last read back from Redis
     bool haveState = false; // confirmed belongs to this deployment
     bool connected = true;
 

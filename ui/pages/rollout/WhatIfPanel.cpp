@@ -32,8 +32,9 @@ WhatIfPanel::WhatIfPanel(QWidget *parent) : QGroupBox(tr("What-if preview"), par
     m_bar->setRange(0, 1000);
     m_bar->setTextVisible(false);
     m_bar->setFixedHeight(8);
-    m_bar->setStyleSheet(themeStyle(QStringLiteral("QProgressBar { background: @{shadeStrong}; border: none; border-radius: 4px; }"
-                                        "QProgressBar::chunk { background: @{accent}; border-radius: 4px; }")));
+    m_bar->setStyleSheet(
+        themeStyle(QStringLiteral("QProgressBar { background: @{shadeStrong}; border: none; border-radius: 4px; }"
+                                  "QProgressBar::chunk { background: @{accent}; border-radius: 4px; }")));
     m_keys = new QLabel(this);
     m_keys->setObjectName(QStringLiteral("whatIfKeys"));
     m_switching = new QLabel(this);
@@ -103,10 +104,11 @@ void WhatIfPanel::showWhatIf(const WhatIf &w)
     m_bar->show();
     m_bar->setValue(int(std::lround(w.mlShare * 1000.0)));
     m_keys->setText(tr("%1 distinct request keys logged in the last 24 h").arg(locale.toString(w.keys)));
-    m_switching->setText(w.switching == 0 ? tr("No key would switch between heuristic and ML.")
-                                          : tr("%1 keys would switch between heuristic and ML (%2 %)")
-                                                .arg(locale.toString(w.switching),
-                                                     locale.toString(100.0 * double(w.switching) / double(w.keys), 'f', 1)));
+    m_switching->setText(w.switching == 0
+                             ? tr("No key would switch between heuristic and ML.")
+                             : tr("%1 keys would switch between heuristic and ML (%2 %)")
+                                   .arg(locale.toString(w.switching),
+                                        locale.toString(100.0 * double(w.switching) / double(w.keys), 'f', 1)));
     if (w.projectedMae && w.currentMae) {
         const double delta = *w.projectedMae - *w.currentMae;
         const QString projected = locale.toString(*w.projectedMae, 'f', 3);
@@ -118,12 +120,13 @@ void WhatIfPanel::showWhatIf(const WhatIf &w)
             const bool better = delta < 0;
             m_mae->setText(tr("Projected MAE %1 vs %2 now (%3%4, %5)")
                                .arg(projected, current, better ? QStringLiteral("−") : QStringLiteral("+"),
-                                    locale.toString(std::abs(delta), 'f', 3),
-                                    better ? tr("better") : tr("worse")));
-            m_mae->setStyleSheet(better ? themeStyle(QStringLiteral("color: @{good};")) : themeStyle(QStringLiteral("color: @{bad};")));
+                                    locale.toString(std::abs(delta), 'f', 3), better ? tr("better") : tr("worse")));
+            m_mae->setStyleSheet(better ? themeStyle(QStringLiteral("color: @{good};"))
+                                        : themeStyle(QStringLiteral("color: @{bad};")));
         }
     } else if (w.projectedMae) {
-        m_mae->setText(tr("Projected MAE %1 (no current MAE to compare)").arg(locale.toString(*w.projectedMae, 'f', 3)));
+        m_mae->setText(
+            tr("Projected MAE %1 (no current MAE to compare)").arg(locale.toString(*w.projectedMae, 'f', 3)));
         m_mae->setStyleSheet(QString());
     } else {
         m_mae->setText(tr("Projected MAE: not enough logged ML and heuristic results with outcomes."));

@@ -57,7 +57,8 @@ void ReportCharts::setReport(const stats::ComparisonReport &r)
         color.setAlpha(160); // overlapping clouds stay readable
         m_scatter->setSeries(r.models[m].label, points, color, XYChart::Style::Points, 4);
     }
-    m_scatter->setSeries(tr("Perfect"), {QPointF(lo, lo), QPointF(hi, hi)}, themeColor(Palette::Muted), XYChart::Style::Dashed, 1);
+    m_scatter->setSeries(tr("Perfect"), {QPointF(lo, lo), QPointF(hi, hi)}, themeColor(Palette::Muted),
+                         XYChart::Style::Dashed, 1);
     m_scatter->setXRange(lo, hi);
     m_scatter->setYRange(lo, hi);
 
