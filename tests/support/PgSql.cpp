@@ -10,18 +10,9 @@ namespace mldeck::test {
 Result<QList<QStringList>> query(PgConnection &conn, const QString &sql, const QStringList &params)
 {
     try {
-        std::vector<std::string> storage;
-        storage.reserve(size_t(params.size()));
-        for (const QString &p : params)
-            storage.push_back(p.toStdString());
-        std::vector<const char *> values;
-        for (qsizetype i = 0; i < params.size(); ++i)
-            values.push_back(params.at(i).isNull() ? nullptr : storage[size_t(i)].c_str());
-
         pqxx::nontransaction tx(pg::raw(conn));
-        const pqxx::result res = params.isEmpty()
-                                     ? tx.exec(sql.toStdString())
-                                     : tx.exec_params(sql.toStdString(), pqxx::prepare::make_dynamic_params(values));
+        const pqxx::result res =
+            params.isEmpty() ? tx.exec(sql.toStdString()) : pg::execParams(tx, sql.toStdString(), params);
         QList<QStringList> rows;
         rows.reserve(qsizetype(res.size()));
         for (const auto &row : res) {

@@ -36,24 +36,11 @@ QStringList paramsOf(const AuditRecord &r, bool spooled)
             spooled ? QStringLiteral("true") : QStringLiteral("false")};
 }
 
-// exec_params with a NULL for every null QString (as PgConnection::query does).
-pqxx::result execParams(pqxx::transaction_base &tx, const char *sql, const QStringList &params)
-{
-    std::vector<std::string> storage;
-    storage.reserve(size_t(params.size()));
-    for (const QString &p : params)
-        storage.push_back(p.toStdString());
-    std::vector<const char *> values;
-    for (qsizetype i = 0; i < params.size(); ++i)
-        values.push_back(params.at(i).isNull() ? nullptr : storage[size_t(i)].c_str());
-    return tx.exec_params(sql, pqxx::prepare::make_dynamic_params(values));
-}
-
 } // namespace
 
 bool pg::writeAudit(pqxx::transaction_base &tx, const AuditRecord &record, bool spooled)
 {
-    return execParams(tx, kInsert, paramsOf(record, spooled)).affected_rows() == 1;
+    return pg::execParams(tx, kInsert, paramsOf(record, spooled)).affected_rows() == 1;
 }
 
 struct AuditLog::Pending::Impl

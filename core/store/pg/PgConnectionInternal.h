@@ -9,10 +9,13 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLoggingCategory>
+#include <QStringList>
 
 #include <pqxx/pqxx>
 
 #include <exception>
+#include <string>
+#include <vector>
 
 namespace mldeck {
 
@@ -45,6 +48,20 @@ QString sqlState(const std::exception &e);
 inline std::string utf8(const QString &s)
 {
     return s.toStdString();
+}
+
+// exec_params with text parameters: a null QString is sent as SQL NULL, any other as its UTF-8 text.
+inline pqxx::result execParams(pqxx::transaction_base &tx, const std::string &sql, const QStringList &params)
+{
+    std::vector<std::string> storage;
+    storage.reserve(size_t(params.size()));
+    for (const QString &p : params)
+        storage.push_back(p.toStdString());
+    std::vector<const char *> values;
+    values.reserve(size_t(params.size()));
+    for (qsizetype i = 0; i < params.size(); ++i)
+        values.push_back(params.at(i).isNull() ? nullptr : storage[size_t(i)].c_str());
+    return tx.exec_params(sql, pqxx::prepare::make_dynamic_params(values));
 }
 
 // Row readers shared by the stores. NULL -> null QString / invalid QDateTime / empty object.
