@@ -3,17 +3,14 @@
 // width, with no horizontal scroll bar. Real Redis and PostgreSQL, so that every panel is filled;
 // the other pages are checked too while the servers are unreachable.
 #include "core/config/ConnectionProfile.h"
-#include "core/config/Settings.h"
-#include "core/secrets/SecretStore.h"
-#include "core/services/ConnectionMonitor.h"
 #include "core/store/pg/Migrator.h"
 #include "core/store/pg/PgConnection.h"
 #include "core/store/pg/RolloutPlanStore.h"
 #include "core/store/redis/FlagStore.h"
 #include "core/store/redis/RedisConnection.h"
+#include "tests/gui/shell/ShellFixture.h"
 #include "tests/support/TestServers.h"
 #include "translations/Translations.h"
-#include "ui/ConnectionSession.h"
 #include "ui/MainWindow.h"
 #include "ui/ScreenshotRunner.h"
 #include "ui/pages/RolloutPage.h"
@@ -24,7 +21,6 @@
 #include <QLabel>
 #include <QScrollArea>
 #include <QScrollBar>
-#include <QTemporaryDir>
 #include <QTest>
 
 #include <memory>
@@ -35,15 +31,11 @@ namespace {
 
 constexpr int kTimeoutMs = 10000;
 
-// The main window as main() builds it, at the screenshot size, showing the Rollout page.
+// The main window as main() builds it (test::Shell), at the screenshot size, showing the Rollout page.
 struct Window
 {
-    QTemporaryDir dir;
-    Settings settings{dir.filePath(QStringLiteral("mldeck.ini"))};
-    SecretStore secrets;
-    ConnectionMonitor monitor;
-    ui::ConnectionSession session{settings, secrets, monitor};
-    ui::MainWindow window{session, monitor};
+    test::Shell shell;
+    ui::MainWindow &window = *shell.window;
     ui::RolloutPage *page = qobject_cast<ui::RolloutPage *>(window.page(ui::PageId::Rollout));
 
     Window()
@@ -58,7 +50,7 @@ struct Window
         profile.name = QStringLiteral("Test servers");
         profile.redis = redis;
         profile.pg = pg;
-        session.activate(profile, profile.redis.password, profile.pg.password);
+        shell.session.activate(profile, profile.redis.password, profile.pg.password);
     }
     ui::InfoBar *connectionBar() const
     {
