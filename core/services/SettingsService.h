@@ -1,0 +1,49 @@
+#pragma once
+
+#include "core/domain/AlertRule.h"
+#include "core/domain/Kpi.h"
+#include "core/rollout/GuardStateMachine.h"
+#include "core/services/PgService.h"
+#include "core/store/pg/RolePermissions.h"
+
+#include <optional>
+
+namespace mldeck {
+
+// The settings of one deployment that the settings editors change, each request answered by one
+// signal with a Result. Every save is audited by its store (one audit row, before and after, in the
+// save's transaction); the database refuses what the role may not change.
+class SettingsService final : public PgService
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(SettingsService)
+
+public:
+    explicit SettingsService(QObject *parent = nullptr);
+    ~SettingsService() override;
+
+    void readPermissions(); // -> permissionsRead
+
+    void loadKpiTargets(const QString &deployment);                           // -> kpiTargetsLoaded
+    void saveKpiTargets(const QString &deployment, const KpiTargets &targets); // -> kpiTargetsSaved
+
+    void loadGuardRules(const QString &deployment);                          // -> guardRulesLoaded
+    void saveGuardRules(const QString &deployment, const GuardRules &rules); // -> guardRulesSaved
+
+    // No webhook yet: nullopt. Operators and scientists read the URL; viewers see it empty.
+    void loadWebhook(const QString &deployment);                                  // -> webhookLoaded
+    void saveWebhook(const QString &deployment, const WebhookSettings &settings); // -> webhookSaved
+    void sendTestWebhook(const QString &deployment); // -> webhookTested: the stored URL, one test event
+
+Q_SIGNALS:
+    void permissionsRead(const mldeck::Result<mldeck::RolePermissions> &permissions);
+    void kpiTargetsLoaded(const mldeck::Result<mldeck::KpiTargets> &targets);
+    void kpiTargetsSaved(const mldeck::Result<mldeck::KpiTargets> &targets);
+    void guardRulesLoaded(const mldeck::Result<mldeck::GuardRules> &rules);
+    void guardRulesSaved(const mldeck::Result<mldeck::GuardRules> &rules);
+    void webhookLoaded(const mldeck::Result<std::optional<mldeck::WebhookSettings>> &settings);
+    void webhookSaved(const mldeck::Result<mldeck::WebhookSettings> &settings);
+    void webhookTested(const mldeck::Result<QString> &outcome); // what happened, for the user
+};
+
+} // namespace mldeck

@@ -1,0 +1,67 @@
+#pragma once
+
+#include "core/domain/Result.h"
+
+#include <QCoreApplication>
+#include <QMetaType>
+#include <QString>
+#include <QStringList>
+
+#include <array>
+
+namespace mldeck {
+
+class PgConnection;
+
+// A group of settings that the GUI edits as one, and that one set of database privileges guards.
+enum class SettingsArea
+{
+    Deployments,     // create, edit, archive a deployment
+    KpiTargets,      // targets and stretch targets (mldeck.kpi_set_targets)
+    GuardRules,      // mldeck.guard_rules
+    AlertRules,      // mldeck.alert_rules
+    Webhook,         // mldeck.alert_webhooks
+    DriftSettings,   // the drift settings of a deployment
+    RetrainSettings, // mldeck.retrain_settings
+};
+inline constexpr int kSettingsAreaCount = int(SettingsArea::RetrainSettings) + 1;
+
+// What the connected PostgreSQL role may change, asked of the database itself (has_table_privilege,
+// has_function_privilege, pg_has_role on the objects each area writes): the editors show what the
+// database would refuse before the user types, and say which role may. The database still refuses
+// on its own; this only explains it ahead of time.
+class RolePermissions final
+{
+    Q_DECLARE_TR_FUNCTIONS(mldeck::RolePermissions)
+
+public:
+    // Asks the server over conn (one query). An area whose objects do not exist (yet) may not be changed.
+    static Result<RolePermissions> read(PgConnection &conn);
+
+    // Everything allowed, for code paths with no database to ask (and tests of the editors).
+    static RolePermissions everything(const QString &user = {});
+
+    QString user() const { return m_user; } // the session user
+    // The MLDeck role of the session: "owner" (superuser or owner of the schema), else the mldeck_*
+    // group roles it holds ("mldeck_operator", "mldeck_operator, mldeck_scientist"), else "none".
+    QString role() const { return m_role; }
+
+    bool mayChange(SettingsArea area) const { return m_may[size_t(area)]; }
+    // The MLDeck roles that may change the area ("mldeck_operator"), as the database grants them.
+    QStringList rolesThatMay(SettingsArea area) const { return m_rolesThatMay[size_t(area)]; }
+    // Empty when allowed, else one translated sentence: "Read-only: your role mldeck_viewer may not
+    // change guard rules; mldeck_operator may."
+    QString refusal(SettingsArea area) const;
+
+    static QString areaName(SettingsArea area); // "guard rules", translated
+
+private:
+    QString m_user;
+    QString m_role;
+    std::array<bool, kSettingsAreaCount> m_may{};
+    std::array<QStringList, kSettingsAreaCount> m_rolesThatMay;
+};
+
+} // namespace mldeck
+
+Q_DECLARE_METATYPE(mldeck::RolePermissions)
