@@ -5,6 +5,8 @@
 #include <QJsonArray>
 #include <QRegularExpression>
 
+#include <cmath>
+
 namespace mldeck::drift {
 
 namespace {
@@ -49,7 +51,20 @@ Result<ReferenceSpec> ReferenceSpec::parse(const QString &text)
     const QString t = text.trimmed();
     const QString head = t.section(QLatin1Char(':'), 0, 0).toLower();
     const QString rest = t.section(QLatin1Char(':'), 1);
-    if (t.isEmpty() || head == QLatin1String("auto")) {
+    if (t.isEmpty()) {
+        r.kind = Kind::FirstRows;
+    } else if (head == QLatin1String("first_rows")) {
+        static const QRegularExpression digits(QStringLiteral("^\\s*(\\d{1,9})\\s*$"));
+        const auto m = digits.match(rest);
+        const qint64 n = m.hasMatch() ? m.captured(1).toLongLong() : 0;
+        if (n < kMinReferenceRows || n > kMaxReferenceRows)
+            return Error{StatsText::tr("\"%1\" is not a row count: use first_rows:N with N a whole number from %2 to %3.")
+                             .arg(t)
+                             .arg(kMinReferenceRows)
+                             .arg(kMaxReferenceRows)};
+        r.kind = Kind::FirstRows;
+        r.rows = n;
+    } else if (head == QLatin1String("auto")) {
         r.kind = Kind::Auto;
     } else if (head == QLatin1String("model")) {
         r.kind = Kind::Model;
@@ -74,17 +89,31 @@ Result<ReferenceSpec> ReferenceSpec::parse(const QString &text)
                 StatsText::tr("\"%1\" is not a period: use period:FROM/TO with ISO 8601 times, FROM before TO.")
                     .arg(t)};
     } else {
-        return Error{
-            StatsText::tr("Unknown reference \"%1\": use auto, model, snapshot:NAME, period:FROM/TO, first:DURATION "
-                          "or previous:DURATION.")
-                .arg(t)};
+        return Error{StatsText::tr("Unknown reference \"%1\": use first_rows:N, model, snapshot:NAME, period:FROM/TO, "
+                                   "auto, first:DURATION or previous:DURATION.")
+                         .arg(t)};
     }
     return r;
+}
+
+ReferenceSpec ReferenceSpec::firstRows(qint64 rows)
+{
+    ReferenceSpec r;
+    r.kind = Kind::FirstRows;
+    r.rows = rows;
+    return r;
+}
+
+QString defaultReferenceSpec(qint64 rows)
+{
+    return ReferenceSpec::firstRows(rows).toString();
 }
 
 QString ReferenceSpec::toString() const
 {
     switch (kind) {
+    case Kind::FirstRows:
+        return QStringLiteral("first_rows:%1").arg(rows);
     case Kind::Auto:
         return QStringLiteral("auto");
     case Kind::Model:
@@ -118,37 +147,65 @@ Result<DriftConfig> DriftConfig::fromJson(const QJsonObject &json)
         out = *s;
         return {};
     };
-    for (const char *key : {"window", "interval"})
-        if (const QString e = seconds(key, key[0] == 'w' ? c.windowSeconds : c.intervalSeconds); !e.isEmpty())
+    // A whole number in [lo, hi]; absent keeps `out`.
+    auto whole = [&](const char *key, qint64 lo, qint64 hi, qint64 &out) -> QString {
+        const QJsonValue v = json.value(QLatin1String(key));
+        if (v.isUndefined())
+            return {};
+        const double d = v.toDouble(std::nan(""));
+        if (!(d >= double(lo) && d <= double(hi)) || d != std::floor(d))
+            return StatsText::tr("drift setting \"%1\" must be a whole number from %2 to %3.")
+                .arg(QLatin1String(key))
+                .arg(lo)
+                .arg(hi);
+        out = qint64(d);
+        return {};
+    };
+    // A number in (0, hi) (or (0, hi] when `hiIncluded`); absent keeps `out`.
+    auto fraction = [&](const QString &key, const QJsonValue &v, double hi, bool hiIncluded, double &out) -> QString {
+        if (v.isUndefined())
+            return {};
+        const double d = v.toDouble(std::nan(""));
+        if (!(d > 0 && (hiIncluded ? d <= hi : d < hi)))
+            return (hiIncluded ? StatsText::tr("drift setting \"%1\" must be above 0 and at most %2.")
+                               : StatsText::tr("drift setting \"%1\" must be above 0 and below %2."))
+                .arg(key)
+                .arg(hi);
+        out = d;
+        return {};
+    };
+    qint64 k = c.consecutiveWindows;
+    const QString errors[] = {
+        seconds("window", c.windowSeconds),
+        seconds("interval", c.intervalSeconds),
+        whole("k", 1, 1000, k),
+        whole("min_samples", 1, 1'000'000'000, c.options.minSamples),
+        whole("max_rows", 100, 100'000'000, c.maxRows),
+        fraction(QStringLiteral("dataset_share"), json.value(QStringLiteral("dataset_share")), 1, true,
+                 c.options.datasetShare),
+        fraction(QStringLiteral("p_value"), json.value(QStringLiteral("p_value")), 1, false,
+                 c.options.pValueThreshold),
+        fraction(QStringLiteral("distance"), json.value(QStringLiteral("distance")), 100, true,
+                 c.options.distanceThreshold),
+    };
+    for (const QString &e : errors)
+        if (!e.isEmpty())
             return Error{e};
-    if (json.contains(QStringLiteral("k"))) {
-        const int k = json.value(QStringLiteral("k")).toInt(-1);
-        if (k < 1 || k > 1000)
-            return Error{StatsText::tr("drift setting \"k\" must be a whole number from 1 to 1000.")};
-        c.consecutiveWindows = k;
-    }
+    c.consecutiveWindows = int(k);
     if (json.contains(QStringLiteral("reference"))) {
-        const auto r = ReferenceSpec::parse(json.value(QStringLiteral("reference")).toString());
+        const QJsonValue v = json.value(QStringLiteral("reference"));
+        if (!v.isString())
+            return Error{StatsText::tr("drift setting \"reference\" must be a text such as first_rows:5000.")};
+        const auto r = ReferenceSpec::parse(v.toString());
         if (!r)
             return r.error();
         c.reference = *r;
     }
-    if (json.contains(QStringLiteral("min_samples")))
-        c.options.minSamples = std::max<qint64>(1, json.value(QStringLiteral("min_samples")).toInteger(100));
-    if (json.contains(QStringLiteral("max_rows")))
-        c.maxRows = std::max<qint64>(100, json.value(QStringLiteral("max_rows")).toInteger(c.maxRows));
-    if (json.contains(QStringLiteral("dataset_share"))) {
-        const double s = json.value(QStringLiteral("dataset_share")).toDouble(-1);
-        if (!(s > 0 && s <= 1))
-            return Error{StatsText::tr("drift setting \"dataset_share\" must be above 0 and at most 1.")};
-        c.options.datasetShare = s;
-    }
-    if (json.contains(QStringLiteral("p_value")))
-        c.options.pValueThreshold = json.value(QStringLiteral("p_value")).toDouble(0.05);
-    if (json.contains(QStringLiteral("distance")))
-        c.options.distanceThreshold = json.value(QStringLiteral("distance")).toDouble(0.1);
-    for (const QJsonValue &v : json.value(QStringLiteral("ignore")).toArray())
+    for (const QJsonValue &v : json.value(QStringLiteral("ignore")).toArray()) {
+        if (!v.isString() || v.toString().trimmed().isEmpty())
+            return Error{StatsText::tr("drift setting \"ignore\" must list feature names.")};
         c.ignore << v.toString();
+    }
     const QJsonObject tests = json.value(QStringLiteral("tests")).toObject();
     for (auto it = tests.begin(); it != tests.end(); ++it) {
         const auto t = testFromKey(it.value().toString());
@@ -158,8 +215,13 @@ Result<DriftConfig> DriftConfig::fromJson(const QJsonObject &json)
         c.options.testOverrides.insert(it.key(), *t);
     }
     const QJsonObject thresholds = json.value(QStringLiteral("thresholds")).toObject();
-    for (auto it = thresholds.begin(); it != thresholds.end(); ++it)
-        c.options.thresholdOverrides.insert(it.key(), it.value().toDouble());
+    for (auto it = thresholds.begin(); it != thresholds.end(); ++it) {
+        double t = 0;
+        if (const QString e = fraction(QStringLiteral("thresholds.") + it.key(), it.value(), 100, true, t);
+            !e.isEmpty())
+            return Error{e};
+        c.options.thresholdOverrides.insert(it.key(), t);
+    }
     return c;
 }
 
