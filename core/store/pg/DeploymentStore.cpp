@@ -1,5 +1,9 @@
 #include "core/store/pg/DeploymentStore.h"
 #include "core/Text.h"
+#include "core/domain/Deployment.h"
+#include "core/domain/Kpi.h"
+#include "core/rollout/AuditRecord.h"
+#include "core/stats/drift/DriftConfig.h"
 #include "core/store/pg/PgConnectionInternal.h"
 
 #include <QCoreApplication>
@@ -39,15 +43,349 @@ QString validateSchema(const FeatureSchema &schema)
     return {};
 }
 
+
+FeatureSchema schemaFromJson(const QJsonArray &arr, int id)
+{
+    FeatureSchema schema;
+    schema.id = id;
+    for (const QJsonValue &v : arr) {
+        const QJsonObject o = v.toObject();
+        FeatureSpec f;
+        f.name = o.value(QStringLiteral("name")).toString();
+        f.kind = o.value(QStringLiteral("kind")).toString() == QLatin1String("categorical")
+                     ? FeatureSpec::Kind::Categorical
+                     : FeatureSpec::Kind::Numeric;
+        for (const QJsonValue &c : o.value(QStringLiteral("categories")).toArray())
+            f.categories << c.toString();
+        schema.features.push_back(f);
+    }
+    return schema;
+}
+
+std::string compact(const QJsonObject &o)
+{
+    return QJsonDocument(o).toJson(QJsonDocument::Compact).toStdString();
+}
+
+// The default targets of a new deployment: serving targets for every task, the regression error
+// targets (MAE, R²) only for a regression; a classification reads the defaults until it sets its own.
+QJsonObject defaultTargets(const QString &task)
+{
+    QJsonObject t = KpiTargets{}.toJson();
+    if (task != QLatin1String("regression"))
+        for (const char *key : {"mae_max", "r2_min", "stretch_mae", "stretch_r2"})
+            t.remove(QLatin1String(key));
+    return t;
+}
+
+constexpr char kSelectInfo[] = R"SQL(
+SELECT d.name, d.task, d.description, d.target_name, d.target_unit,
+       (extract(epoch FROM d.created_at) * 1000)::bigint, d.created_by,
+       (extract(epoch FROM d.archived_at) * 1000)::bigint, d.archived_by, s.id, s.features::text
+FROM mldeck.deployments d
+LEFT JOIN LATERAL (SELECT id, features FROM mldeck.feature_schemas f WHERE f.deployment = d.name
+                   ORDER BY id DESC LIMIT 1) s ON true
+)SQL";
+
+DeploymentInfo infoOf(const pqxx::row &r)
+{
+    DeploymentInfo d;
+    d.name = pg::text(r[0]);
+    d.task = pg::text(r[1]);
+    d.description = pg::text(r[2]);
+    d.targetName = pg::text(r[3]);
+    d.targetUnit = pg::text(r[4]);
+    d.createdAt = pg::msecs(r[5]);
+    d.createdBy = pg::text(r[6]);
+    if (!r[7].is_null())
+        d.archivedAt = pg::msecs(r[7]);
+    d.archivedBy = pg::text(r[8]);
+    if (!r[9].is_null()) {
+        d.featureSchemaId = r[9].as<int>();
+        d.schema = schemaFromJson(QJsonDocument::fromJson(QByteArray(r[10].c_str())).array(), d.featureSchemaId);
+    }
+    return d;
+}
+
+QString validateText(const QString &field, const QString &value, int maxLength)
+{
+    if (value.length() > maxLength)
+        return StoreText::tr("%1 is longer than %2 characters").arg(field).arg(maxLength);
+    if (value.contains(QLatin1Char('\n')) || value.contains(QLatin1Char('\r')))
+        return StoreText::tr("%1 must fit on one line").arg(field);
+    return {};
+}
+
+QString validateEdit(const DeploymentEdit &e)
+{
+    if (e.description)
+        if (QString why = validateText(StoreText::tr("the description"), *e.description, 2000); !why.isEmpty())
+            return why;
+    if (e.targetName)
+        if (QString why = validateText(StoreText::tr("the target name"), *e.targetName, 200); !why.isEmpty())
+            return why;
+    if (e.targetUnit)
+        if (QString why = validateText(StoreText::tr("the target unit"), *e.targetUnit, 50); !why.isEmpty())
+            return why;
+    return {};
+}
+
+QJsonObject editJson(const DeploymentInfo &d)
+{
+    return QJsonObject{{QStringLiteral("description"), d.description},
+                       {QStringLiteral("target_name"), d.targetName},
+                       {QStringLiteral("target_unit"), d.targetUnit}};
+}
+
+void audit(pqxx::work &tx, const char *action, const QString &deployment, const Actor &actor,
+           const std::optional<QJsonObject> &before, const std::optional<QJsonObject> &after, const QString &reason)
+{
+    AuditRecord r = AuditRecord::make(QString::fromLatin1(action), deployment, actor, reason);
+    r.before = before;
+    r.after = after;
+    pg::writeAudit(tx, r);
+}
+
+// A refused write says which role lacks the right instead of the server's grant text.
+Error writeError(const std::exception &e, PgConnection &conn, const QString &doing)
+{
+    if (pg::sqlState(e) == QLatin1String("42501"))
+        return Error{StoreText::tr("The PostgreSQL role %1 may not change deployments (%2): that takes the "
+                                   "mldeck_scientist role.")
+                         .arg(conn.currentUser(), doing)};
+    return pg::toError(e, conn.endpoint(), doing);
+}
+
 } // namespace
 
 DeploymentStore::DeploymentStore(PgConnection &conn) : m_conn(conn) {}
+
+QJsonObject DeploymentInfo::toJson() const
+{
+    const auto time = [](const QDateTime &t) {
+        return t.isValid() ? QJsonValue(t.toUTC().toString(Qt::ISODateWithMs)) : QJsonValue(QJsonValue::Null);
+    };
+    return QJsonObject{
+        {QStringLiteral("name"), name},
+        {QStringLiteral("task"), task},
+        {QStringLiteral("description"), description},
+        {QStringLiteral("target_name"), targetName},
+        {QStringLiteral("target_unit"), targetUnit},
+        {QStringLiteral("created_at"), time(createdAt)},
+        {QStringLiteral("created_by"), createdBy},
+        {QStringLiteral("archived"), archived()},
+        {QStringLiteral("archived_at"), time(archivedAt.value_or(QDateTime()))},
+        {QStringLiteral("archived_by"), archived() ? QJsonValue(archivedBy) : QJsonValue(QJsonValue::Null)},
+        {QStringLiteral("feature_schema"), featureSchemaId > 0 ? QJsonValue(featureSchemaId) : QJsonValue()},
+        {QStringLiteral("features"), mldeck::toJson(schema)},
+    };
+}
 
 bool DeploymentStore::isValidName(const QString &deployment)
 {
     // Same rule as the CHECK on mldeck.deployments.name.
     static const QRegularExpression re(QStringLiteral("^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"));
     return re.match(deployment).hasMatch();
+}
+
+bool DeploymentStore::isValidTask(const QString &task)
+{
+    return task == QLatin1String("regression") || task == QLatin1String("classification");
+}
+
+QString DeploymentStore::unknownText(const QString &name)
+{
+    return StoreText::tr("Unknown deployment \"%1\": create it first (mldeckctl deployments create, or New deployment "
+                         "on the Deployments page).")
+        .arg(name);
+}
+
+QString DeploymentStore::archivedText(const QString &name)
+{
+    return StoreText::tr("Deployment \"%1\" is archived.").arg(name);
+}
+
+Status DeploymentStore::requireActive(const QString &name)
+{
+    if (!isValidName(name))
+        return Error{unknownText(name)};
+    try {
+        pqxx::read_transaction tx(pg::raw(m_conn));
+        const pqxx::result r = tx.exec_params("SELECT archived_at IS NOT NULL FROM mldeck.deployments WHERE name = $1",
+                                              pg::utf8(name));
+        tx.commit();
+        if (r.empty())
+            return Error{unknownText(name)};
+        if (r[0][0].as<bool>())
+            return Error{archivedText(name)};
+        return {};
+    } catch (const std::exception &e) {
+        return pg::toError(e, m_conn.endpoint(), StoreText::tr("looking up deployment \"%1\"").arg(name));
+    }
+}
+
+Status DeploymentStore::validate(const NewDeployment &spec)
+{
+    if (!isValidDeploymentName(spec.name))
+        return Error{StoreText::tr("\"%1\" is not a valid deployment name (lower-case letter first, then a-z, 0-9, _ "
+                                   "or -; at most 63 characters).")
+                         .arg(spec.name)};
+    if (!isValidTask(spec.task))
+        return Error{StoreText::tr("Unknown task \"%1\": use regression or classification.").arg(spec.task)};
+    const DeploymentEdit fields{spec.description, spec.targetName, spec.targetUnit};
+    if (const QString why = validateEdit(fields); !why.isEmpty())
+        return Error{StoreText::tr("Deployment \"%1\" not created: %2.").arg(spec.name, why)};
+    if (const QString why = validateSchema(spec.schema); !why.isEmpty())
+        return Error{StoreText::tr("Deployment \"%1\" not created: invalid feature schema: %2.").arg(spec.name, why)};
+    using drift::ReferenceSpec;
+    if (spec.driftReference.isEmpty() && (spec.driftReferenceRows < ReferenceSpec::kMinReferenceRows ||
+                                          spec.driftReferenceRows > ReferenceSpec::kMaxReferenceRows))
+        return Error{StoreText::tr("Deployment \"%1\" not created: the drift reference needs %2 to %3 rows, not %4.")
+                         .arg(spec.name)
+                         .arg(ReferenceSpec::kMinReferenceRows)
+                         .arg(ReferenceSpec::kMaxReferenceRows)
+                         .arg(spec.driftReferenceRows)};
+    if (!spec.driftReference.isEmpty())
+        if (auto parsed = ReferenceSpec::parse(spec.driftReference); !parsed)
+            return Error{StoreText::tr("Deployment \"%1\" not created: drift reference: %2")
+                             .arg(spec.name, parsed.errorMessage())};
+    return {};
+}
+
+Result<DeploymentInfo> DeploymentStore::create(const NewDeployment &spec, const Actor &actor)
+{
+    if (auto valid = validate(spec); !valid)
+        return valid.error();
+    const QString reference =
+        spec.driftReference.isEmpty() ? drift::defaultReferenceSpec(spec.driftReferenceRows) : spec.driftReference;
+    const QJsonObject targets = defaultTargets(spec.task);
+    const QJsonObject settings{{QStringLiteral("kpi_targets"), targets},
+                               {QStringLiteral("drift"), QJsonObject{{QStringLiteral("reference"), reference}}}};
+    const QString doing = StoreText::tr("creating deployment \"%1\"").arg(spec.name);
+    try {
+        pqxx::work tx(pg::raw(m_conn));
+        const pqxx::result existing = tx.exec_params(
+            "SELECT archived_at IS NOT NULL FROM mldeck.deployments WHERE name = $1", pg::utf8(spec.name));
+        if (!existing.empty())
+            return Error{existing[0][0].as<bool>()
+                             ? StoreText::tr("Deployment \"%1\" already exists (archived); nothing was changed.")
+                                   .arg(spec.name)
+                             : StoreText::tr("Deployment \"%1\" already exists; nothing was changed.").arg(spec.name)};
+        tx.exec_params("INSERT INTO mldeck.deployments (name, description, settings, task, target_name, target_unit) "
+                       "VALUES ($1, $2, $3::jsonb, $4, $5, $6)",
+                       pg::utf8(spec.name), pg::utf8(spec.description), compact(settings), pg::utf8(spec.task),
+                       pg::utf8(spec.targetName), pg::utf8(spec.targetUnit));
+        if (!spec.schema.features.empty())
+            tx.exec_params("INSERT INTO mldeck.feature_schemas (deployment, id, features) VALUES ($1, 1, $2::jsonb)",
+                           pg::utf8(spec.name),
+                           QJsonDocument(toJson(spec.schema)).toJson(QJsonDocument::Compact).toStdString());
+        const QJsonObject after{{QStringLiteral("name"), spec.name},
+                                {QStringLiteral("task"), spec.task},
+                                {QStringLiteral("description"), spec.description},
+                                {QStringLiteral("target_name"), spec.targetName},
+                                {QStringLiteral("target_unit"), spec.targetUnit},
+                                {QStringLiteral("features"), toJson(spec.schema)},
+                                {QStringLiteral("kpi_targets"), targets},
+                                {QStringLiteral("drift_reference"), reference}};
+        audit(tx, "deployment.create", spec.name, actor, std::nullopt, after, {});
+        tx.commit();
+    } catch (const std::exception &e) {
+        if (pg::sqlState(e) == QLatin1String("23505")) // a concurrent create of the same name won
+            return Error{StoreText::tr("Deployment \"%1\" already exists; nothing was changed.").arg(spec.name)};
+        return writeError(e, m_conn, doing);
+    }
+    return show(spec.name);
+}
+
+Result<QList<DeploymentInfo>> DeploymentStore::list(bool includeArchived)
+{
+    try {
+        pqxx::read_transaction tx(pg::raw(m_conn));
+        const std::string sql = std::string(kSelectInfo) +
+                                (includeArchived ? "" : " WHERE d.archived_at IS NULL") + " ORDER BY d.name";
+        QList<DeploymentInfo> out;
+        for (const auto &row : tx.exec(sql))
+            out << infoOf(row);
+        tx.commit();
+        return out;
+    } catch (const std::exception &e) {
+        return pg::toError(e, m_conn.endpoint(), StoreText::tr("listing deployments"));
+    }
+}
+
+Result<DeploymentInfo> DeploymentStore::show(const QString &name)
+{
+    try {
+        pqxx::read_transaction tx(pg::raw(m_conn));
+        const pqxx::result r = tx.exec_params(std::string(kSelectInfo) + " WHERE d.name = $1", pg::utf8(name));
+        tx.commit();
+        if (r.empty())
+            return Error{unknownText(name)};
+        return infoOf(r[0]);
+    } catch (const std::exception &e) {
+        return pg::toError(e, m_conn.endpoint(), StoreText::tr("reading deployment \"%1\"").arg(name));
+    }
+}
+
+Status DeploymentStore::set(const QString &name, const DeploymentEdit &edit, const Actor &actor)
+{
+    if (edit.isEmpty())
+        return Error{StoreText::tr("Nothing to change: give a description, a target name or a target unit.")};
+    if (const QString why = validateEdit(edit); !why.isEmpty())
+        return Error{StoreText::tr("Deployment \"%1\" not changed: %2.").arg(name, why)};
+    const QString doing = StoreText::tr("changing deployment \"%1\"").arg(name);
+    try {
+        pqxx::work tx(pg::raw(m_conn));
+        const pqxx::result r =
+            tx.exec_params(std::string(kSelectInfo) + " WHERE d.name = $1 FOR UPDATE OF d", pg::utf8(name));
+        if (r.empty())
+            return Error{unknownText(name)};
+        const DeploymentInfo before = infoOf(r[0]);
+        if (before.archived())
+            return Error{archivedText(name)};
+        DeploymentInfo after = before;
+        after.description = edit.description.value_or(before.description);
+        after.targetName = edit.targetName.value_or(before.targetName);
+        after.targetUnit = edit.targetUnit.value_or(before.targetUnit);
+        tx.exec_params(
+            "UPDATE mldeck.deployments SET description = $2, target_name = $3, target_unit = $4 WHERE name = $1",
+            pg::utf8(name), pg::utf8(after.description), pg::utf8(after.targetName), pg::utf8(after.targetUnit));
+        audit(tx, "deployment.set", name, actor, editJson(before), editJson(after), {});
+        tx.commit();
+        return {};
+    } catch (const std::exception &e) {
+        return writeError(e, m_conn, doing);
+    }
+}
+
+Status DeploymentStore::archive(const QString &name, const QString &reason, const Actor &actor)
+{
+    if (reason.trimmed().isEmpty())
+        return Error{StoreText::tr("Archiving deployment \"%1\" needs a reason (it goes to the audit log).").arg(name)};
+    const QString doing = StoreText::tr("archiving deployment \"%1\"").arg(name);
+    try {
+        pqxx::work tx(pg::raw(m_conn));
+        const pqxx::result r = tx.exec_params(
+            "SELECT archived_at IS NOT NULL FROM mldeck.deployments WHERE name = $1 FOR UPDATE", pg::utf8(name));
+        if (r.empty())
+            return Error{unknownText(name)};
+        if (r[0][0].as<bool>())
+            return Error{archivedText(name)};
+        // The trigger of step 10 stamps the server's time and role.
+        const pqxx::row stamp = tx.exec_params1(
+            "UPDATE mldeck.deployments SET archived_at = now(), archived_by = session_user WHERE name = $1 "
+            "RETURNING archived_at::text, archived_by",
+            pg::utf8(name));
+        audit(tx, "deployment.archive", name, actor, QJsonObject{{QStringLiteral("archived"), false}},
+              QJsonObject{{QStringLiteral("archived"), true},
+                          {QStringLiteral("archived_at"), pg::text(stamp[0])},
+                          {QStringLiteral("archived_by"), pg::text(stamp[1])}},
+              reason.trimmed());
+        tx.commit();
+        return {};
+    } catch (const std::exception &e) {
+        return writeError(e, m_conn, doing);
+    }
 }
 
 Result<int> DeploymentStore::ensure(const QString &deployment, const QString &description, const FeatureSchema &schema)
@@ -66,7 +404,10 @@ Result<int> DeploymentStore::ensure(const QString &deployment, const QString &de
             "INSERT INTO mldeck.deployments (name, description) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
             pg::utf8(deployment), pg::utf8(description));
         // Row lock on the deployment: two callers cannot both pick the same next schema id.
-        tx.exec_params("SELECT 1 FROM mldeck.deployments WHERE name = $1 FOR UPDATE", pg::utf8(deployment));
+        if (tx.exec_params1("SELECT archived_at IS NOT NULL FROM mldeck.deployments WHERE name = $1 FOR UPDATE",
+                            pg::utf8(deployment))[0]
+                .as<bool>())
+            return Error{archivedText(deployment)};
         const pqxx::result same = tx.exec_params("SELECT id FROM mldeck.feature_schemas WHERE deployment = $1 AND "
                                                  "features = $2::jsonb ORDER BY id DESC LIMIT 1",
                                                  pg::utf8(deployment), features);
@@ -92,7 +433,7 @@ Result<QStringList> DeploymentStore::names()
     try {
         pqxx::read_transaction tx(pg::raw(m_conn));
         QStringList out;
-        for (const auto &row : tx.exec("SELECT name FROM mldeck.deployments ORDER BY name"))
+        for (const auto &row : tx.exec("SELECT name FROM mldeck.deployments WHERE archived_at IS NULL ORDER BY name"))
             out << QString::fromStdString(row[0].as<std::string>());
         tx.commit();
         return out;
@@ -111,21 +452,7 @@ Result<FeatureSchema> DeploymentStore::featureSchema(const QString &deployment, 
         tx.commit();
         if (r.empty())
             return Error{StoreText::tr("deployment \"%1\" has no feature schema %2").arg(deployment).arg(id)};
-        const QJsonArray arr = QJsonDocument::fromJson(QByteArray::fromStdString(r[0][0].as<std::string>())).array();
-        FeatureSchema schema;
-        schema.id = id;
-        for (const QJsonValue &v : arr) {
-            const QJsonObject o = v.toObject();
-            FeatureSpec f;
-            f.name = o.value(QStringLiteral("name")).toString();
-            f.kind = o.value(QStringLiteral("kind")).toString() == QLatin1String("categorical")
-                         ? FeatureSpec::Kind::Categorical
-                         : FeatureSpec::Kind::Numeric;
-            for (const QJsonValue &c : o.value(QStringLiteral("categories")).toArray())
-                f.categories << c.toString();
-            schema.features.push_back(f);
-        }
-        return schema;
+        return schemaFromJson(QJsonDocument::fromJson(QByteArray(r[0][0].c_str())).array(), id);
     } catch (const std::exception &e) {
         return pg::toError(e, m_conn.endpoint(), StoreText::tr("reading a feature schema of \"%1\"").arg(deployment));
     }

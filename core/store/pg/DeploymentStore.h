@@ -43,8 +43,8 @@ struct NewDeployment
     QString targetName;
     QString targetUnit;
     FeatureSchema schema; // may be empty: the first model registered or the first logged row fills it later
-    // The drift reference stored at settings.drift.reference (ReferenceSpec text). Empty: a new
-    // deployment's default, the first driftReferenceRows logged predictions.
+    // The drift reference stored at settings.drift.reference (drift::ReferenceSpec text). Empty: a new
+    // deployment's default, drift::defaultReferenceSpec(driftReferenceRows), its first N logged predictions.
     QString driftReference;
     int driftReferenceRows = 5000;
 };
@@ -93,6 +93,8 @@ public:
     // The feature schema stored under `id`, parsed back.
     Result<FeatureSchema> featureSchema(const QString &deployment, int id);
 
+    // What create() refuses before writing anything (name, task, text fields, schema, drift reference).
+    static Status validate(const NewDeployment &spec);
     static bool isValidName(const QString &deployment);
     static bool isValidTask(const QString &task);
 
