@@ -34,6 +34,18 @@ QString GuardRules::validate() const
     return {};
 }
 
+QJsonObject GuardRules::toJson() const
+{
+    return QJsonObject{{QStringLiteral("enabled"), enabled},
+                       {QStringLiteral("window_seconds"), windowSeconds},
+                       {QStringLiteral("min_samples"), minSamples},
+                       {QStringLiteral("consecutive_breaches"), consecutiveBreaches},
+                       {QStringLiteral("rollback_error_rate"), rollbackErrorRate},
+                       {QStringLiteral("max_latency_p95_ms"), maxLatencyP95Ms},
+                       {QStringLiteral("max_mae"), maxMae},
+                       {QStringLiteral("interval_seconds"), intervalSeconds}};
+}
+
 QString GuardDecision::actionName(Action a)
 {
     switch (a) {

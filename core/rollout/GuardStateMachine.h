@@ -3,6 +3,7 @@
 #include "core/rollout/WindowMetrics.h"
 
 #include <QDateTime>
+#include <QJsonObject>
 #include <QString>
 #include <QStringList>
 
@@ -23,6 +24,7 @@ struct GuardRules
     int intervalSeconds = 5; // how often the guard evaluates
 
     QString validate() const; // empty when sane, else a readable reason
+    QJsonObject toJson() const; // as the audit log and `guard rules --json` show it
 };
 
 // What the guard remembers between evaluations (stored in mldeck.guard_state so that another

@@ -91,18 +91,6 @@ int runRearm(Context &ctx)
     return Success;
 }
 
-QJsonObject rulesJson(const GuardRules &r)
-{
-    return QJsonObject{{QStringLiteral("enabled"), r.enabled},
-                       {QStringLiteral("window_seconds"), r.windowSeconds},
-                       {QStringLiteral("min_samples"), r.minSamples},
-                       {QStringLiteral("consecutive_breaches"), r.consecutiveBreaches},
-                       {QStringLiteral("rollback_error_rate"), r.rollbackErrorRate},
-                       {QStringLiteral("max_latency_p95_ms"), r.maxLatencyP95Ms},
-                       {QStringLiteral("max_mae"), r.maxMae},
-                       {QStringLiteral("interval_seconds"), r.intervalSeconds}};
-}
-
 // mldeckctl guard rules --deployment D [--json] [--error-rate X --latency-p95-ms X --mae X
 //   --min-samples N --breaches K --window 300 --enabled 0|1 --reason R]: show, or change (audited).
 int runRules(Context &ctx)
@@ -179,17 +167,11 @@ int runRules(Context &ctx)
         const QString reason = p.value(QStringLiteral("reason")).trimmed();
         if (reason.isEmpty())
             return Context::fail(Text::tr("Give --reason: changing the guard's rules is audited and needs a reason."));
-        if (Status s = store.saveRules(d, next); !s)
+        if (Status s = store.saveRules(d, next, Actor::current(), reason); !s) // audited in the same transaction
             return Context::fail(s.errorMessage());
-        AuditRecord record = AuditRecord::make(QStringLiteral("guard.rules"), d, Actor::current(), reason);
-        record.before = rulesJson(*current);
-        record.after = rulesJson(next);
-        if (Status s = flags.audit(record); !s)
-            return Context::fail(
-                Text::tr("The rules were saved but the audit row could not be written: %1").arg(s.errorMessage()));
     }
     if (p.isSet(QStringLiteral("json"))) {
-        Context::outJson(QJsonDocument(rulesJson(next)));
+        Context::outJson(QJsonDocument(next.toJson()));
         return Success;
     }
     Context::out(Text::tr("Guard rules of \"%1\"%2:").arg(d, changed ? Text::tr(" (changed)") : QString()));

@@ -1,6 +1,7 @@
 #include "core/store/pg/GuardStore.h"
 
 #include "core/Text.h"
+#include "core/rollout/AuditRecord.h"
 #include "core/store/pg/AlertStore.h"
 #include "core/store/pg/PgConnectionInternal.h"
 
@@ -17,6 +18,22 @@ std::optional<std::string> orNull(const QDateTime &t)
     return t.isValid() ? std::optional(t.toUTC().toString(Qt::ISODateWithMs).toStdString()) : std::nullopt;
 }
 
+// A row of SELECT enabled, window_s, interval_s, min_samples, consecutive_breaches,
+// rollback_error_rate, max_latency_p95_ms, max_mae.
+GuardRules rulesOf(const pqxx::row &c)
+{
+    GuardRules r;
+    r.enabled = c[0].as<bool>();
+    r.windowSeconds = c[1].as<int>();
+    r.intervalSeconds = c[2].as<int>();
+    r.minSamples = c[3].as<qint64>();
+    r.consecutiveBreaches = c[4].as<int>();
+    r.rollbackErrorRate = c[5].as<double>();
+    r.maxLatencyP95Ms = c[6].as<double>();
+    r.maxMae = c[7].as<double>();
+    return r;
+}
+
 } // namespace
 
 GuardStore::GuardStore(PgConnection &conn) : m_conn(conn) {}
@@ -29,30 +46,28 @@ Result<GuardRules> GuardStore::rules(const QString &deployment)
             "SELECT enabled, window_s, interval_s, min_samples, consecutive_breaches, rollback_error_rate, "
             "max_latency_p95_ms, max_mae FROM mldeck.guard_rules WHERE deployment = $1",
             pg::utf8(deployment));
-        GuardRules r;
-        if (rows.empty())
-            return r;
-        const pqxx::row c = rows[0];
-        r.enabled = c[0].as<bool>();
-        r.windowSeconds = c[1].as<int>();
-        r.intervalSeconds = c[2].as<int>();
-        r.minSamples = c[3].as<qint64>();
-        r.consecutiveBreaches = c[4].as<int>();
-        r.rollbackErrorRate = c[5].as<double>();
-        r.maxLatencyP95Ms = c[6].as<double>();
-        r.maxMae = c[7].as<double>();
-        return r;
+        return rows.empty() ? GuardRules{} : rulesOf(rows[0]);
     } catch (const std::exception &e) {
         return pg::toError(e, m_conn.endpoint(), StoreText::tr("reading the guard rules of \"%1\"").arg(deployment));
     }
 }
 
-Status GuardStore::saveRules(const QString &deployment, const GuardRules &r)
+Status GuardStore::saveRules(const QString &deployment, const GuardRules &r, const Actor &actor,
+                             const QString &reason)
 {
     if (const QString why = r.validate(); !why.isEmpty())
         return Error{why};
+    AuditRecord rec = AuditRecord::make(QStringLiteral("guard.rules"), deployment, actor, reason);
+    rec.after = r.toJson();
     try {
         pqxx::work tx(pg::raw(m_conn));
+        // The rules in force before (the defaults when the deployment has no row), locked until commit
+        // so that two saves at once audit the right "before".
+        const pqxx::result old = tx.exec_params(
+            "SELECT enabled, window_s, interval_s, min_samples, consecutive_breaches, rollback_error_rate, "
+            "max_latency_p95_ms, max_mae FROM mldeck.guard_rules WHERE deployment = $1 FOR UPDATE",
+            pg::utf8(deployment));
+        rec.before = (old.empty() ? GuardRules{} : rulesOf(old[0])).toJson();
         tx.exec_params(
             "INSERT INTO mldeck.guard_rules (deployment, enabled, window_s, interval_s, min_samples, "
             "consecutive_breaches, rollback_error_rate, max_latency_p95_ms, max_mae) "
@@ -64,10 +79,12 @@ Status GuardStore::saveRules(const QString &deployment, const GuardRules &r)
             "updated_by = session_user",
             pg::utf8(deployment), r.enabled, r.windowSeconds, r.intervalSeconds, qint64(r.minSamples),
             r.consecutiveBreaches, r.rollbackErrorRate, r.maxLatencyP95Ms, r.maxMae);
+        pg::writeAudit(tx, rec);
         tx.commit();
         return {};
     } catch (const std::exception &e) {
-        return pg::toError(e, m_conn.endpoint(), StoreText::tr("storing the guard rules of \"%1\"").arg(deployment));
+        return pg::toError(e, m_conn.endpoint(),
+                           StoreText::tr("storing the guard rules of \"%1\" (nothing was changed)").arg(deployment));
     }
 }
 

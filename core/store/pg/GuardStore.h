@@ -8,6 +8,7 @@
 namespace mldeck {
 
 class PgConnection;
+struct Actor;
 
 // The guard's rules (mldeck.guard_rules), its memory (mldeck.guard_state) and its alerts.
 class GuardStore final
@@ -16,7 +17,9 @@ public:
     explicit GuardStore(PgConnection &conn);
 
     Result<GuardRules> rules(const QString &deployment); // defaults when no row
-    Status saveRules(const QString &deployment, const GuardRules &rules);
+    // Stores the rules and one audit row ("guard.rules", the rules before and after) in one
+    // transaction: both or neither. Invalid rules are refused before the database is asked.
+    Status saveRules(const QString &deployment, const GuardRules &rules, const Actor &actor, const QString &reason);
 
     Result<GuardMemory> memory(const QString &deployment); // empty memory when no row
     Status saveMemory(const QString &deployment, const GuardMemory &memory, const QString &summary);

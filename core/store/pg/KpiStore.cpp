@@ -1,4 +1,5 @@
 #include "core/store/pg/KpiStore.h"
+#include "core/store/pg/DeploymentStore.h"
 
 #include "core/Text.h"
 #include "core/rollout/AuditRecord.h"
@@ -199,7 +200,7 @@ Result<KpiTargets> KpiStore::targets(const QString &deployment)
             "SELECT coalesce(settings -> 'kpi_targets', '{}'::jsonb)::text FROM mldeck.deployments WHERE name = $1",
             pg::utf8(deployment));
         if (r.empty())
-            return Error{StoreText::tr("unknown deployment \"%1\"").arg(deployment)};
+            return Error{DeploymentStore::unknownText(deployment)};
         const QJsonObject o = QJsonDocument::fromJson(QByteArray(r[0][0].c_str(), int(r[0][0].size()))).object();
         QString why;
         KpiTargets t = KpiTargets::fromJson(o, &why);
@@ -226,7 +227,7 @@ Status KpiStore::setTargets(const QString &deployment, const KpiTargets &targets
         pqxx::work tx(pg::raw(m_conn));
         const pqxx::row before =
             tx.exec_params1("SELECT mldeck.kpi_set_targets($1, $2::jsonb)::text", pg::utf8(deployment), afterText);
-        rec.before = pg::jsonObject(before[0]);
+        rec.before = KpiTargets::fromJson(pg::jsonObject(before[0])).toJson(); // the targets in force, defaults filled
         rec.after = after;
         pg::writeAudit(tx, rec);
         tx.commit();

@@ -40,7 +40,7 @@ bool setRules(test::RolloutFixture &f, int k)
     r.consecutiveBreaches = k;
     r.minSamples = 50;
     r.windowSeconds = 300;
-    return bool(GuardStore(*f.pg).saveRules(f.deployment, r));
+    return bool(GuardStore(*f.pg).saveRules(f.deployment, r, Actor::current(), QStringLiteral("test")));
 }
 
 bool replaceWindow(test::RolloutFixture &f, double failedShare, double latencyMs = 100)
@@ -142,7 +142,7 @@ private Q_SLOTS:
         }
         QVERIFY(f.state().mlEnabled);
         QCOMPARE(f.state().trafficPercentage, 50);
-        QCOMPARE(f.auditRows(), 0);
+        QCOMPARE(f.auditRows(QStringLiteral("action <> 'guard.rules'")), 0);
     }
 
     void degradedLatencyHalves()
