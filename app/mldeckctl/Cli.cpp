@@ -2,6 +2,7 @@
 
 #include "app/mldeckctl/Text.h"
 #include "core/domain/Deployment.h"
+#include "core/store/pg/DeploymentStore.h"
 
 #include <QCoreApplication>
 #include <QTextStream>
@@ -101,6 +102,11 @@ std::optional<int> Invocation::start(const QString &description)
         if (!conn)
             return Context::fail(conn.errorMessage());
         m_pg = std::move(conn).value();
+        // The one check of the deployment every verb takes: unknown and archived ones stop here with
+        // the same line. Verbs without a connection (flags rollback works while PostgreSQL is down) skip it.
+        if (needs(Deployment))
+            if (Status active = DeploymentStore(*m_pg).requireActive(m_deployment); !active)
+                return Context::fail(active.errorMessage());
     }
     return std::nullopt;
 }

@@ -151,11 +151,8 @@ Result<KpiReportData> buildKpiReport(PgConnection &conn, const QString &deployme
         return Error{ServiceText::tr("Unknown report period \"%1\": use day or week.").arg(period)};
     if (!end.isValid())
         return Error{ServiceText::tr("The end of the report period is not a valid time.")};
-    const auto known = DeploymentStore(conn).names();
-    if (!known)
-        return Error{ServiceText::tr("Could not read the deployments: %1").arg(known.errorMessage())};
-    if (!known->contains(deployment))
-        return Error{ServiceText::tr("Unknown deployment \"%1\".").arg(deployment)};
+    if (Status active = DeploymentStore(conn).requireActive(deployment); !active)
+        return active.error();
 
     KpiReportData data;
     data.deployment = deployment;

@@ -133,15 +133,8 @@ Result<RegisterOutcome> registerModel(PgConnection &pg, const RegisterRequest &r
     const auto sha = ModelStore::sha256Of(request.file);
     if (!sha)
         return sha.error();
-    DeploymentStore deployments(pg);
-    const auto names = deployments.names();
-    if (!names)
-        return names.error();
-    if (!names->contains(request.deployment))
-        return Error{
-            ServiceText::tr("Unknown deployment \"%1\": it has no row in mldeck.deployments (the serving backend or "
-                            "`mldeckctl simulate` creates it).")
-                .arg(request.deployment)};
+    if (Status active = DeploymentStore(pg).requireActive(request.deployment); !active)
+        return active.error();
     ModelRegistry registry(pg);
     const auto existing = registry.bySha256(request.deployment, QString::fromLatin1(*sha));
     if (!existing)

@@ -1,5 +1,6 @@
 #include "core/services/guard/GuardRunner.h"
 
+#include "core/store/pg/DeploymentStore.h"
 #include "core/store/pg/LeaderLock.h"
 #include "core/store/redis/FlagStore.h"
 #include "core/store/redis/RedisConnection.h"
@@ -58,6 +59,13 @@ GuardRunner::Round GuardRunner::runRound(const std::atomic<bool> *stop)
         }
         deployments = *names;
     }
+    // Archived deployments keep their flags and history but are no longer watched. Without
+    // PostgreSQL the jobs report their own errors: the list is then used as it is.
+    if (auto conn = m_pg.get(m_options.pg))
+        if (auto all = DeploymentStore(**conn).list(true))
+            for (const DeploymentInfo &d : *all)
+                if (d.archived())
+                    deployments.removeAll(d.name);
     for (const auto &job : m_jobs) {
         for (const QString &d : deployments) {
             if (stop && *stop) {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/config/Endpoints.h"
+#include "core/services/KeptPgConnection.h"
 #include "core/services/guard/GuardJob.h"
 
 #include <QCoreApplication>
@@ -67,6 +68,7 @@ private:
     std::vector<std::unique_ptr<GuardJob>> m_jobs;
     std::unique_ptr<LeaderLock> m_lock;
     bool m_wasLeader = false; // at the end of the last round, to report a change of leadership
+    KeptPgConnection m_pg{QStringLiteral("mldeck-guard")}; // reads which deployments are archived
 };
 
 } // namespace mldeck

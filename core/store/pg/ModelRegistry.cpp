@@ -1,4 +1,5 @@
 #include "core/store/pg/ModelRegistry.h"
+#include "core/store/pg/DeploymentStore.h"
 #include "core/Text.h"
 #include "core/store/pg/PgConnectionInternal.h"
 #include "core/store/pg/PgText.h"
@@ -95,17 +96,16 @@ std::optional<qint64> aliasTarget(pqxx::transaction_base &tx, const QString &dep
 }
 
 // Serialises every registry change of one deployment (alias moves, archive, register): a row lock on
-// the deployment. Returns false when the deployment does not exist.
-bool lockDeployment(pqxx::transaction_base &tx, const QString &deployment)
+// the deployment. Refuses an unknown or archived deployment with DeploymentStore's one line.
+Status lockDeployment(pqxx::transaction_base &tx, const QString &deployment)
 {
-    return !tx.exec_params("SELECT 1 FROM mldeck.deployments WHERE name = $1 FOR UPDATE", pg::utf8(deployment)).empty();
-}
-
-Error unknownDeployment(const QString &deployment)
-{
-    return Error{StoreText::tr("Unknown deployment \"%1\": it has no row in mldeck.deployments (the serving backend or "
-                               "`mldeckctl simulate` creates it).")
-                     .arg(deployment)};
+    const pqxx::result r = tx.exec_params(
+        "SELECT archived_at IS NOT NULL FROM mldeck.deployments WHERE name = $1 FOR UPDATE", pg::utf8(deployment));
+    if (r.empty())
+        return Error{DeploymentStore::unknownText(deployment)};
+    if (r[0][0].as<bool>())
+        return Error{DeploymentStore::archivedText(deployment)};
+    return {};
 }
 
 Error unknownVersion(const QString &deployment, const QString &version)
@@ -248,8 +248,8 @@ Result<ModelVersion> ModelRegistry::insert(const NewModelVersion &m, const Actor
         return Error{StoreText::tr("A model version needs a name.")};
     try {
         pqxx::work tx(pg::raw(m_conn));
-        if (!lockDeployment(tx, m.deployment))
-            return unknownDeployment(m.deployment);
+        if (Status active = lockDeployment(tx, m.deployment); !active)
+            return active.error();
         const pqxx::result same =
             tx.exec_params("SELECT version FROM mldeck.models WHERE deployment = $1 AND sha256 = $2",
                            pg::utf8(m.deployment), pg::utf8(m.sha256));
@@ -376,8 +376,8 @@ Result<AliasChange> ModelRegistry::promote(const QString &deployment, const QStr
         return Error{StoreText::tr("Unknown alias \"%1\": use champion or challenger.").arg(alias)};
     try {
         pqxx::work tx(pg::raw(m_conn));
-        if (!lockDeployment(tx, deployment))
-            return unknownDeployment(deployment);
+        if (Status active = lockDeployment(tx, deployment); !active)
+            return active.error();
         const auto target = fetchByVersion(tx, deployment, version);
         if (!target)
             return unknownVersion(deployment, version);
@@ -403,8 +403,8 @@ Result<AliasChange> ModelRegistry::restorePrevious(const QString &deployment, co
 {
     try {
         pqxx::work tx(pg::raw(m_conn));
-        if (!lockDeployment(tx, deployment))
-            return unknownDeployment(deployment);
+        if (Status active = lockDeployment(tx, deployment); !active)
+            return active.error();
         const pqxx::result last = tx.exec_params(kLastChampionMove, pg::utf8(deployment));
         const QJsonObject before = last.empty() || last[0][0].is_null()
                                        ? QJsonObject()
@@ -437,8 +437,8 @@ Result<ModelVersion> ModelRegistry::archive(const QString &deployment, const QSt
 {
     try {
         pqxx::work tx(pg::raw(m_conn));
-        if (!lockDeployment(tx, deployment))
-            return unknownDeployment(deployment);
+        if (Status active = lockDeployment(tx, deployment); !active)
+            return active.error();
         const auto target = fetchByVersion(tx, deployment, version);
         if (!target)
             return unknownVersion(deployment, version);

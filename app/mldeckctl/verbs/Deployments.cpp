@@ -1,0 +1,253 @@
+// mldeckctl deployments create|list|show|set|archive: a deployment exists before any traffic does.
+// The logic lives in DeploymentStore and createDeployment() (the Deployments page calls the same).
+#include "app/mldeckctl/Verbs.h"
+
+#include "app/mldeckctl/Text.h"
+#include "core/ml/ModelRunner.h"
+#include "core/rollout/AuditRecord.h"
+#include "core/services/DeploymentOnboarding.h"
+#include "core/store/pg/DeploymentStore.h"
+
+#include <QCoreApplication>
+#include <QJsonArray>
+#include <QJsonObject>
+
+namespace mldeck::cli {
+
+namespace {
+
+const QString kTask = QStringLiteral("task");
+const QString kDescription = QStringLiteral("description");
+const QString kTargetName = QStringLiteral("target-name");
+const QString kTargetUnit = QStringLiteral("target-unit");
+const QString kFromModel = QStringLiteral("from-model");
+const QString kReferenceRows = QStringLiteral("reference-rows");
+const QString kAll = QStringLiteral("all");
+const QString kReason = QStringLiteral("reason");
+
+const QString kApp = QStringLiteral("mldeckctl-deployments");
+
+QString orDash(const QString &s)
+{
+    return s.isEmpty() ? QStringLiteral("-") : s;
+}
+
+void printDeployment(const DeploymentInfo &d)
+{
+    Context::out(d.archived() ? Text::tr("%1  (archived %2 by %3)")
+                                    .arg(d.name, d.archivedAt->toString(Qt::ISODate), d.archivedBy)
+                              : d.name);
+    Context::out(Text::tr("  task         %1").arg(d.task));
+    Context::out(Text::tr("  description  %1").arg(orDash(d.description)));
+    Context::out(Text::tr("  target       %1 (unit: %2)").arg(orDash(d.targetName), orDash(d.targetUnit)));
+    Context::out(Text::tr("  created      %1 by %2").arg(d.createdAt.toString(Qt::ISODate), d.createdBy));
+    QStringList features;
+    for (const FeatureSpec &f : d.schema.features)
+        features << (f.kind == FeatureSpec::Kind::Numeric ? f.name : Text::tr("%1 (categorical)").arg(f.name));
+    Context::out(d.featureSchemaId > 0 ? Text::tr("  features     schema %1: %2")
+                                             .arg(d.featureSchemaId)
+                                             .arg(features.join(QStringLiteral(", ")))
+                                       : Text::tr("  features     none yet (the first model registered or row "
+                                                  "logged sets them)"));
+}
+
+// The name is the first positional argument; it must be the only one.
+Result<QString> nameOf(const QCommandLineParser &p)
+{
+    if (p.positionalArguments().size() != 1)
+        return Error{Text::tr("give exactly one deployment name")};
+    return p.positionalArguments().constFirst();
+}
+
+int runCreateSub(Context &ctx)
+{
+    Invocation inv(ctx, Invocation::Redis | Invocation::Pg | Invocation::Json, kApp);
+    QCommandLineParser &p = inv.parser();
+    p.addPositionalArgument(QStringLiteral("name"), Text::tr("The new deployment's name (lower-case, as in Redis keys)."));
+    p.addOption({kTask, Text::tr("regression or classification (default: the model's, else regression)."),
+                 QStringLiteral("task")});
+    p.addOption({kDescription, Text::tr("One line saying what it predicts."), QStringLiteral("text")});
+    p.addOption({kTargetName, Text::tr("What the model predicts (default: the model's target)."),
+                 QStringLiteral("name")});
+    p.addOption({kTargetUnit, Text::tr("Its unit (default: the model's)."), QStringLiteral("unit")});
+    p.addOption({kFromModel, Text::tr("Take the feature schema, task and target from this model file's metadata."),
+                 QStringLiteral("file")});
+    p.addOption({kReferenceRows,
+                 Text::tr("Drift reference: the first N logged predictions (default: %1).")
+                     .arg(NewDeployment{}.driftReferenceRows),
+                 QStringLiteral("N")});
+    if (auto stop = inv.start(Text::tr("Create a deployment: its PostgreSQL row, feature schema, default targets, "
+                                       "drift reference and Redis flags (ML off, 0 %), audited.")))
+        return *stop;
+    auto name = nameOf(p);
+    if (!name)
+        return Context::fail(name.errorMessage());
+    NewDeployment spec;
+    spec.name = *name;
+    if (p.isSet(kFromModel)) {
+        // Loading validates the file and reads its mldeck.json (in the model worker process).
+        auto runner = ModelRunner::load(p.value(kFromModel));
+        if (!runner)
+            return Context::fail(runner.errorMessage());
+        const ModelInfo &info = (*runner)->info();
+        if (!info.hasMetadata)
+            return Context::fail(Text::tr("Model file %1 has no mldeck.json metadata: its features are unknown.")
+                                     .arg(p.value(kFromModel)));
+        spec.task = info.task;
+        spec.targetName = info.target;
+        spec.targetUnit = info.targetUnit;
+        spec.schema = info.schema;
+        spec.schema.id = 1;
+    }
+    if (p.isSet(kTask))
+        spec.task = p.value(kTask);
+    else if (!p.isSet(kFromModel))
+        return Context::fail(Text::tr("Give --task regression or --task classification (or --from-model FILE)."));
+    spec.description = p.value(kDescription);
+    if (p.isSet(kTargetName))
+        spec.targetName = p.value(kTargetName);
+    if (p.isSet(kTargetUnit))
+        spec.targetUnit = p.value(kTargetUnit);
+    if (p.isSet(kReferenceRows)) {
+        bool ok = false;
+        spec.driftReferenceRows = p.value(kReferenceRows).toInt(&ok);
+        if (!ok)
+            return Context::fail(
+                Text::tr("--reference-rows must be a whole number, not \"%1\".").arg(p.value(kReferenceRows)));
+    }
+    auto created = createDeployment(inv.pg(), inv.redis(), spec, Actor::current());
+    if (!created)
+        return Context::fail(created.errorMessage(), CheckFailed);
+    if (inv.json()) {
+        QJsonObject o = created->deployment.toJson();
+        o.insert(QStringLiteral("flags_existed"), created->flagsExisted);
+        Context::outJson(QJsonDocument(o));
+        return Success;
+    }
+    Context::out(Text::tr("Created deployment \"%1\".").arg(spec.name));
+    Context::out(created->flagsExisted
+                     ? Text::tr("Its Redis flags already existed and were left as they are (ml_enabled %1, %2 %).")
+                           .arg(created->flags.mlEnabled ? 1 : 0)
+                           .arg(created->flags.trafficPercentage)
+                     : Text::tr("Its Redis flags were created: ML off, 0 %."));
+    printDeployment(created->deployment);
+    return Success;
+}
+
+int runListSub(Context &ctx)
+{
+    Invocation inv(ctx, Invocation::Pg | Invocation::Json, kApp);
+    inv.parser().addOption({kAll, Text::tr("Include archived deployments.")});
+    if (auto stop = inv.start(Text::tr("List the deployments (active ones unless --all).")))
+        return *stop;
+    auto list = DeploymentStore(inv.pg()).list(inv.parser().isSet(kAll));
+    if (!list)
+        return Context::fail(list.errorMessage());
+    if (inv.json()) {
+        QJsonArray rows;
+        for (const DeploymentInfo &d : *list)
+            rows.append(d.toJson());
+        Context::outJson(QJsonDocument(rows));
+        return Success;
+    }
+    if (list->isEmpty())
+        Context::out(Text::tr("No deployments. Create one with \"mldeckctl deployments create NAME --task "
+                              "regression\"."));
+    for (const DeploymentInfo &d : *list)
+        Context::out(QStringLiteral("%1 %2 %3 %4")
+                         .arg(d.name.leftJustified(24), d.task.leftJustified(15),
+                              (d.archived() ? Text::tr("archived") : Text::tr("active")).leftJustified(9),
+                              d.description));
+    return Success;
+}
+
+int runShowSub(Context &ctx)
+{
+    Invocation inv(ctx, Invocation::Pg | Invocation::Json, kApp);
+    inv.parser().addPositionalArgument(QStringLiteral("name"), Text::tr("The deployment."));
+    if (auto stop = inv.start(Text::tr("Show a deployment (archived ones too).")))
+        return *stop;
+    auto name = nameOf(inv.parser());
+    if (!name)
+        return Context::fail(name.errorMessage());
+    auto d = DeploymentStore(inv.pg()).show(*name);
+    if (!d)
+        return Context::fail(d.errorMessage(), CheckFailed);
+    if (inv.json())
+        Context::outJson(QJsonDocument(d->toJson()));
+    else
+        printDeployment(*d);
+    return Success;
+}
+
+int runSetSub(Context &ctx)
+{
+    Invocation inv(ctx, Invocation::Pg, kApp);
+    QCommandLineParser &p = inv.parser();
+    p.addPositionalArgument(QStringLiteral("name"), Text::tr("The deployment."));
+    p.addOption({kDescription, Text::tr("New description."), QStringLiteral("text")});
+    p.addOption({kTargetName, Text::tr("New target name."), QStringLiteral("name")});
+    p.addOption({kTargetUnit, Text::tr("New target unit."), QStringLiteral("unit")});
+    if (auto stop = inv.start(Text::tr("Change the description or target of a deployment (audited).")))
+        return *stop;
+    auto name = nameOf(p);
+    if (!name)
+        return Context::fail(name.errorMessage());
+    DeploymentEdit edit;
+    if (p.isSet(kDescription))
+        edit.description = p.value(kDescription);
+    if (p.isSet(kTargetName))
+        edit.targetName = p.value(kTargetName);
+    if (p.isSet(kTargetUnit))
+        edit.targetUnit = p.value(kTargetUnit);
+    if (Status s = DeploymentStore(inv.pg()).set(*name, edit, Actor::current()); !s)
+        return Context::fail(s.errorMessage(), CheckFailed);
+    Context::out(Text::tr("Changed deployment \"%1\".").arg(*name));
+    return Success;
+}
+
+int runArchiveSub(Context &ctx)
+{
+    Invocation inv(ctx, Invocation::Pg, kApp);
+    QCommandLineParser &p = inv.parser();
+    p.addPositionalArgument(QStringLiteral("name"), Text::tr("The deployment."));
+    p.addOption({kReason, Text::tr("Why (recorded in the audit log); required."), QStringLiteral("text")});
+    if (auto stop = inv.start(Text::tr("Archive a deployment: hidden from the selectors and the guard, its history "
+                                       "kept (audited).")))
+        return *stop;
+    auto name = nameOf(p);
+    if (!name)
+        return Context::fail(name.errorMessage());
+    if (Status s = DeploymentStore(inv.pg()).archive(*name, p.value(kReason), Actor::current()); !s)
+        return Context::fail(s.errorMessage(), CheckFailed);
+    Context::out(Text::tr("Archived deployment \"%1\"; its history is kept.").arg(*name));
+    return Success;
+}
+
+int deploymentsUsage(int code)
+{
+    const QString text =
+        Text::tr("Usage: mldeckctl deployments <create|list|show|set|archive> [options]   (mldeckctl deployments "
+                 "<sub> --help)\n\n"
+                 "  create   create a deployment (--task, or --from-model FILE)\n"
+                 "  list     list the active deployments [--all]\n"
+                 "  show     show one deployment\n"
+                 "  set      change its description or target\n"
+                 "  archive  hide it from selectors and the guard, keep its history (--reason)");
+    return Context::printUsage(text, code);
+}
+
+} // namespace
+
+int runDeployments(Context &ctx)
+{
+    return dispatch(ctx,
+                    {{"create", runCreateSub},
+                     {"list", runListSub},
+                     {"show", runShowSub},
+                     {"set", runSetSub},
+                     {"archive", runArchiveSub}},
+                    deploymentsUsage);
+}
+
+} // namespace mldeck::cli
