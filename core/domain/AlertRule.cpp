@@ -167,51 +167,79 @@ QList<AlertRule> AlertRule::defaults()
             defaultFor(Metric::R2),          defaultFor(Metric::NoData),       defaultFor(Metric::DependencyFallback)};
 }
 
-Status AlertRule::validate() const
+namespace {
+
+// The metric's range for a finite threshold; empty when it is in range.
+QString thresholdProblem(const AlertRule &r)
 {
-    if (!idPattern().match(id).hasMatch())
-        return Error{
-            DomainText::tr("Rule id \"%1\" must be 1 to 64 lower-case letters, digits, '_', '.' or '-'.").arg(id)};
-    if (!std::isfinite(threshold))
-        return Error{DomainText::tr("Rule %1: the threshold must be a finite number.").arg(id)};
-    if (windowSeconds < kMinWindow || windowSeconds > kMaxSeconds)
-        return Error{DomainText::tr("Rule %1: the window must be between %2 and %3 seconds, not %4.")
-                         .arg(id)
-                         .arg(kMinWindow)
-                         .arg(kMaxSeconds)
-                         .arg(windowSeconds)};
-    if (pendingSeconds < 0 || pendingSeconds > kMaxSeconds)
-        return Error{DomainText::tr("Rule %1: the pending period must be between 0 and %2 seconds, not %3.")
-                         .arg(id)
-                         .arg(kMaxSeconds)
-                         .arg(pendingSeconds)};
-    if (severity != QLatin1String("info") && severity != QLatin1String("warning") &&
-        severity != QLatin1String("critical"))
-        return Error{
-            DomainText::tr("Rule %1: unknown severity \"%2\": use info, warning or critical.").arg(id, severity)};
-    switch (metric) {
-    case Metric::FailureRate:
-        if (threshold < 0 || threshold > 1)
-            return Error{
-                DomainText::tr("Rule %1: a failure rate threshold is a share between 0 and 1 (0.2 = 20 %), not %2.")
-                    .arg(id)
-                    .arg(threshold)};
+    switch (r.metric) {
+    case AlertRule::Metric::FailureRate:
+        if (r.threshold < 0 || r.threshold > 1)
+            return DomainText::tr("A failure rate threshold is a share between 0 and 1 (0.2 = 20 %), not %1.")
+                .arg(r.threshold);
         break;
-    case Metric::LatencyP95Ms:
-    case Metric::Mae:
-    case Metric::DependencyFallback:
-        if (threshold < 0)
-            return Error{DomainText::tr("Rule %1: the threshold cannot be negative (%2).").arg(id).arg(threshold)};
+    case AlertRule::Metric::LatencyP95Ms:
+    case AlertRule::Metric::Mae:
+    case AlertRule::Metric::DependencyFallback:
+        if (r.threshold < 0)
+            return DomainText::tr("The threshold cannot be negative (%1).").arg(r.threshold);
         break;
-    case Metric::R2:
-        if (threshold > 1)
-            return Error{
-                DomainText::tr("Rule %1: R² is at most 1, so a threshold of %2 always fires.").arg(id).arg(threshold)};
+    case AlertRule::Metric::R2:
+        if (r.threshold > 1)
+            return DomainText::tr("R² is at most 1, so a threshold of %1 always fires.").arg(r.threshold);
         break;
-    case Metric::NoData:
+    case AlertRule::Metric::NoData:
         break;
     }
     return {};
+}
+
+} // namespace
+
+std::optional<AlertRule> AlertRule::defaultWithId(const QString &id)
+{
+    for (const AlertRule &d : defaults())
+        if (d.id == id)
+            return d;
+    return std::nullopt;
+}
+
+// The first problem, naming the rule for a reader of the CLI or a log.
+Status AlertRule::validate() const
+{
+    const QList<Problem> all = problems();
+    if (all.isEmpty())
+        return {};
+    if (all.first().field == Field::Id)
+        return Error{all.first().message};
+    return Error{DomainText::tr("Rule %1: %2").arg(id, all.first().message)};
+}
+
+QList<AlertRule::Problem> AlertRule::problems() const
+{
+    QList<Problem> out;
+    if (!idPattern().match(id).hasMatch())
+        out.append(
+            {Field::Id,
+             DomainText::tr("Rule id \"%1\" must be 1 to 64 lower-case letters, digits, '_', '.' or '-'.").arg(id)});
+    if (!std::isfinite(threshold))
+        out.append({Field::Threshold, DomainText::tr("The threshold must be a finite number.")});
+    else if (const QString range = thresholdProblem(*this); !range.isEmpty())
+        out.append({Field::Threshold, range});
+    if (windowSeconds < kMinWindow || windowSeconds > kMaxSeconds)
+        out.append({Field::Window, DomainText::tr("The window must be between %1 and %2 seconds, not %3.")
+                                       .arg(kMinWindow)
+                                       .arg(kMaxSeconds)
+                                       .arg(windowSeconds)});
+    if (pendingSeconds < 0 || pendingSeconds > kMaxSeconds)
+        out.append({Field::Pending, DomainText::tr("The pending period must be between 0 and %1 seconds, not %2.")
+                                        .arg(kMaxSeconds)
+                                        .arg(pendingSeconds)});
+    if (severity != QLatin1String("info") && severity != QLatin1String("warning") &&
+        severity != QLatin1String("critical"))
+        out.append({Field::Severity,
+                    DomainText::tr("Unknown severity \"%1\": use info, warning or critical.").arg(severity)});
+    return out;
 }
 
 QJsonObject AlertRule::toJson() const

@@ -52,12 +52,31 @@ struct AlertRule
     QJsonObject toJson() const;
     // Every key but "id" and "metric" may be missing (defaults of that metric); a bad value is an error.
     static Result<AlertRule> fromJson(const QJsonObject &o);
-    Status validate() const;
+    Status validate() const; // the first of problems()
+
+    // The fields a value can be wrong in; an editor shows each problem next to its field.
+    enum class Field
+    {
+        Id,
+        Threshold,
+        Window,
+        Pending,
+        Severity
+    };
+    struct Problem
+    {
+        Field field;
+        QString message;
+    };
+    // Every problem of the rule, in the order of the fields; empty when the rule is valid.
+    QList<Problem> problems() const;
 
     // The defaults: failure rate > 20 %, latency p95 > 2 s, MAE > 2.5, R² < 0.68, no data for 5 min,
     // a backend dependency in fallback for more than 10 min.
     static QList<AlertRule> defaults();
     static AlertRule defaultFor(Metric metric);
+    // The built-in rule with this id (a stored rule of that id replaces it); nullopt: a deployment's own id.
+    static std::optional<AlertRule> defaultWithId(const QString &id);
 
     static QString metricName(Metric m);
     static std::optional<Metric> metricFromName(const QString &name);

@@ -159,11 +159,43 @@ Result<bool> AlertRuleStore::resetRule(const QString &deployment, const QString 
             pg::utf8(deployment), pg::utf8(ruleId));
         if (r.empty())
             return false;
-        audit(tx, actor, "alert_rule.reset", deployment, pg::jsonObject(r[0][0]), std::nullopt, {});
+        std::optional<QJsonObject> after;
+        if (const auto fallback = AlertRule::defaultWithId(ruleId))
+            after = fallback->toJson();
+        audit(tx, actor, "alert_rule.reset", deployment, pg::jsonObject(r[0][0]), after, {});
         tx.commit();
         return true;
     } catch (const std::exception &e) {
         return pg::toError(e, m_conn.endpoint(), StoreText::tr("resetting alert rule %1").arg(ruleId));
+    }
+}
+
+Result<bool> AlertRuleStore::deleteRule(const QString &deployment, const QString &ruleId, const AlertActor &actor,
+                                        const QString &reason)
+{
+    if (auto s = needActor(actor); !s)
+        return s.error();
+    if (AlertRule::defaultWithId(ruleId))
+        return Error{StoreText::tr("Rule %1 is built in and cannot be deleted: reset it to its default or turn it off.")
+                         .arg(ruleId)};
+    try {
+        pqxx::work tx(pg::raw(m_conn));
+        const pqxx::result r = tx.exec_params(
+            "DELETE FROM mldeck.alert_rules WHERE deployment = $1 AND rule_id = $2 RETURNING definition::text",
+            pg::utf8(deployment), pg::utf8(ruleId));
+        if (r.empty())
+            return false;
+        // Nothing evaluates the rule any more: its state goes and an alert it left open resolves.
+        tx.exec_params("DELETE FROM mldeck.alert_rule_state WHERE deployment = $1 AND rule_id = $2",
+                       pg::utf8(deployment), pg::utf8(ruleId));
+        tx.exec_params("UPDATE mldeck.alerts SET resolved_at = greatest(now(), raised_at), resolved_by = $3 "
+                       "WHERE deployment = $1 AND kind = 'kpi' AND dedup_key = $2 AND resolved_at IS NULL",
+                       pg::utf8(deployment), pg::utf8(ruleId), pg::utf8(actor.name));
+        audit(tx, actor, "alert_rule.delete", deployment, pg::jsonObject(r[0][0]), std::nullopt, reason);
+        tx.commit();
+        return true;
+    } catch (const std::exception &e) {
+        return pg::toError(e, m_conn.endpoint(), StoreText::tr("deleting alert rule %1").arg(ruleId));
     }
 }
 

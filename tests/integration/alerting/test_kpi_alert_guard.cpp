@@ -343,6 +343,79 @@ private Q_SLOTS:
         QCOMPARE(store.webhook(dep).value()->url, QStringLiteral("https://hooks.example.com/services/SECRET"));
         QVERIFY(!store.webhook(dep).value()->enabled);
     }
+
+    // A running guard (one job, kept between rounds) sees a rule edited, added or deleted in between
+    // two rounds at the second: rules are read every round, nothing is cached.
+    void aRuleChangedBetweenRoundsAppliesAtTheNextRound()
+    {
+        const QString dep = makeDeployment(0);
+        log(dep, m_now - 100, 100, 50); // 50 % failed
+        auto conn = open();
+        QVERIFY(conn);
+        AlertRuleStore store(*conn);
+        AlertRule rule = AlertRule::defaultFor(AlertRule::Metric::FailureRate);
+        rule.pendingSeconds = 0;
+        rule.threshold = 0.9;
+        QVERIFY(store.saveRule(dep, rule, m_actor).ok());
+        auto j = job();
+        QVERIFY2(j->runOnce(context(dep)).ok(), qPrintable(j->lastSummary()));
+        QCOMPARE(state(dep).state, AlertRuleState::Inactive); // 50 % is not above 90 %
+
+        rule.threshold = 0.3; // edited between two rounds
+        QVERIFY(store.saveRule(dep, rule, m_actor).ok());
+        m_now += 15;
+        QVERIFY(j->runOnce(context(dep)).ok());
+        QCOMPARE(state(dep).state, AlertRuleState::Firing);
+
+        // A rule of the deployment's own fires from the round after it was added ...
+        AlertRule own = AlertRule::defaultFor(AlertRule::Metric::FailureRate);
+        own.id = QStringLiteral("failure_rate_low");
+        own.threshold = 0.1;
+        own.pendingSeconds = 0;
+        own.severity = QStringLiteral("warning");
+        QVERIFY(store.saveRule(dep, own, m_actor).ok());
+        m_now += 15;
+        QVERIFY(j->runOnce(context(dep)).ok());
+        QCOMPARE(state(dep, own.id).state, AlertRuleState::Firing);
+        const auto openAlert = [&](const QString &key) {
+            for (const Alert &a : kpiAlerts(dep))
+                if (a.dedupKey == key && !a.resolved())
+                    return true;
+            return false;
+        };
+        QVERIFY(openAlert(own.id));
+
+        // ... and once deleted, its alert resolves, its state goes and the next round skips it.
+        QCOMPARE(store.deleteRule(dep, own.id, m_actor).value(), true);
+        QVERIFY(!openAlert(own.id));
+        QVERIFY(!store.states(dep).value().contains(own.id));
+        m_now += 15;
+        QVERIFY(j->runOnce(context(dep)).ok());
+        QVERIFY(!store.states(dep).value().contains(own.id));
+        QVERIFY(!j->lastSummary().contains(own.id));
+        QCOMPARE(store.deleteRule(dep, own.id, m_actor).value(), false); // nothing left to delete
+
+        // A built-in rule is reset, never deleted.
+        QVERIFY(!store.deleteRule(dep, QStringLiteral("failure_rate"), m_actor).ok());
+        const auto audit =
+            test::query(*conn,
+                        QStringLiteral("SELECT before ->> 'threshold', after IS NULL FROM mldeck.audit_log "
+                                       "WHERE deployment = $1 AND action = 'alert_rule.delete'"),
+                        {dep});
+        QVERIFY2(audit.ok(), qPrintable(audit.errorMessage()));
+        QCOMPARE(audit->size(), 1);
+        QCOMPARE(audit->at(0), (QStringList{QStringLiteral("0.1"), QStringLiteral("t")}));
+
+        // Reset: the stored rule goes, the audit row's after is the default it falls back to.
+        QCOMPARE(store.resetRule(dep, QStringLiteral("failure_rate"), m_actor).value(), true);
+        const auto reset =
+            test::query(*conn,
+                        QStringLiteral("SELECT before ->> 'threshold', after ->> 'threshold' FROM mldeck.audit_log "
+                                       "WHERE deployment = $1 AND action = 'alert_rule.reset'"),
+                        {dep});
+        QCOMPARE(reset->size(), 1);
+        QCOMPARE(reset->at(0), (QStringList{QStringLiteral("0.3"), QStringLiteral("0.2")}));
+    }
 };
 
 QTEST_GUILESS_MAIN(TestKpiAlertGuard)

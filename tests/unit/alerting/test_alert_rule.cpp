@@ -131,6 +131,38 @@ private Q_SLOTS:
         QVERIFY2(r.errorMessage().contains(needle), qPrintable(r.errorMessage()));
     }
 
+    // Each problem names its field, so that an editor shows it next to that field; validate() names the rule.
+    void problemsNameTheirField()
+    {
+        AlertRule r = AlertRule::defaultFor(AlertRule::Metric::FailureRate);
+        QVERIFY(r.problems().isEmpty());
+        r.id = QStringLiteral("Bad Id");
+        r.threshold = 20;
+        r.windowSeconds = 10;
+        r.pendingSeconds = -1;
+        r.severity = QStringLiteral("page");
+        const QList<AlertRule::Problem> all = r.problems();
+        QCOMPARE(all.size(), 5);
+        QCOMPARE(all[0].field, AlertRule::Field::Id);
+        QCOMPARE(all[1].field, AlertRule::Field::Threshold);
+        QVERIFY2(all[1].message.contains(QStringLiteral("between 0 and 1")), qPrintable(all[1].message));
+        QCOMPARE(all[2].field, AlertRule::Field::Window);
+        QCOMPARE(all[3].field, AlertRule::Field::Pending);
+        QCOMPARE(all[4].field, AlertRule::Field::Severity);
+        QCOMPARE(r.validate().errorMessage(), all[0].message);
+        r.id = QStringLiteral("ok");
+        QCOMPARE(r.validate().errorMessage(), QStringLiteral("Rule ok: ") + all[1].message);
+        // The threshold's range depends on the metric.
+        AlertRule r2 = AlertRule::defaultFor(AlertRule::Metric::R2);
+        r2.threshold = 1.5;
+        QCOMPARE(r2.problems().size(), 1);
+        QCOMPARE(r2.problems()[0].field, AlertRule::Field::Threshold);
+        r2.threshold = -3;
+        QVERIFY(r2.problems().isEmpty());
+        QVERIFY(AlertRule::defaultWithId(QStringLiteral("mae")).has_value());
+        QVERIFY(!AlertRule::defaultWithId(QStringLiteral("mae_fast")).has_value());
+    }
+
     void duplicateIdsAreRefused()
     {
         QJsonArray a{AlertRule::defaultFor(AlertRule::Metric::Mae).toJson(),
