@@ -42,6 +42,12 @@ Result<Reference> loadReference(DriftData &data, const QString &deployment, cons
         return Reference{std::move(d).value(), ServiceText::tr("%1 (%2 to %3)").arg(what, iso(from), iso(to))};
     };
     switch (spec.kind) {
+    case Kind::FirstRows: {
+        auto d = data.loadFirstRows(deployment, schema, spec.rows);
+        if (!d)
+            return d.error();
+        return Reference{std::move(d).value(), describeReference(spec)};
+    }
     case Kind::Snapshot: {
         auto d = data.loadSnapshot(deployment, spec.snapshot, schema);
         if (!d)
@@ -101,6 +107,34 @@ QString severityOf(const QString &feature)
 
 } // namespace
 
+QString referenceFillingText(const ReferenceFilling &filling)
+{
+    return ServiceText::tr("reference filling: %1 of %2").arg(filling.rows).arg(filling.needed);
+}
+
+QString describeReference(const drift::ReferenceSpec &spec)
+{
+    using Kind = drift::ReferenceSpec::Kind;
+    switch (spec.kind) {
+    case Kind::FirstRows:
+        return ServiceText::tr("the first %1 logged predictions").arg(spec.rows);
+    case Kind::Auto:
+        return ServiceText::tr("automatic (snapshot baseline, else the champion's training window, else the first "
+                               "hour of the log)");
+    case Kind::Model:
+        return ServiceText::tr("the champion's training window");
+    case Kind::Snapshot:
+        return ServiceText::tr("snapshot %1").arg(spec.snapshot);
+    case Kind::Period:
+        return ServiceText::tr("period %1 to %2").arg(spec.from.toString(Qt::ISODate), spec.to.toString(Qt::ISODate));
+    case Kind::First:
+        return ServiceText::tr("the first %1 s of the log").arg(spec.seconds);
+    case Kind::Previous:
+        return ServiceText::tr("the previous %1 s").arg(spec.seconds);
+    }
+    return spec.toString();
+}
+
 QString driftFeatureLabel(const QString &feature)
 {
     if (feature == kDriftPredictionFeature)
@@ -143,9 +177,31 @@ Result<DriftCheckReport> runDriftCheck(PgConnection &conn, const DriftCheckReque
     const qint64 toMicros = now.toMSecsSinceEpoch() * 1000;
     const qint64 fromMicros = toMicros - cfg.windowSeconds * kMicros;
 
+    if (cfg.reference.kind == drift::ReferenceSpec::Kind::FirstRows) {
+        // A deployment created before anything told it its features has logged nothing yet.
+        auto has = data.hasSchema(request.deployment);
+        if (!has)
+            return has.error();
+        if (!*has) {
+            report.filling = ReferenceFilling{0, cfg.reference.rows};
+            report.referenceDescription = describeReference(cfg.reference);
+            return report;
+        }
+    }
     auto schema = data.latestSchema(request.deployment);
     if (!schema)
         return schema.error();
+
+    if (cfg.reference.kind == drift::ReferenceSpec::Kind::FirstRows) {
+        auto rows = data.countRows(request.deployment, *schema, cfg.reference.rows);
+        if (!rows)
+            return rows.error();
+        if (*rows < cfg.reference.rows) {
+            report.filling = ReferenceFilling{*rows, cfg.reference.rows};
+            report.referenceDescription = describeReference(cfg.reference);
+            return report;
+        }
+    }
 
     QHash<QString, DriftData::StateRow> states;
     if (request.persist) {

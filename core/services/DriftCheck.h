@@ -31,8 +31,19 @@ struct DriftCheckRequest
     AlertActor actor;
 };
 
+// The default reference, the first N logged predictions, while fewer than N are logged: a state
+// (no drift figures yet), not an error.
+struct ReferenceFilling
+{
+    qint64 rows = 0;   // logged so far
+    qint64 needed = 0; // N
+};
+
 struct DriftCheckReport
 {
+    // Set while the reference fills: then nothing below `referenceDescription` is filled in, and a
+    // persisting check records nothing.
+    std::optional<ReferenceFilling> filling;
     drift::DatasetDrift result;
     drift::DriftConfig config;
     QDateTime windowFrom, windowTo;
@@ -45,6 +56,11 @@ struct DriftCheckReport
 
 Result<DriftCheckReport> runDriftCheck(PgConnection &conn, const DriftCheckRequest &request,
                                        const std::function<QDateTime()> &clock = {});
+
+// "reference filling: 120 of 5000": the one text of that state (CLI, guard log, GUI).
+QString referenceFillingText(const ReferenceFilling &filling);
+// What a reference spec names, for people: "the first 5000 logged predictions", "snapshot training".
+QString describeReference(const drift::ReferenceSpec &spec);
 
 // "rain_mm" -> "rain_mm"; "__prediction__" -> "prediction" etc., for titles.
 QString driftFeatureLabel(const QString &feature);

@@ -1,8 +1,32 @@
 #include "core/services/DriftService.h"
 
+#include "core/store/pg/DeploymentStore.h"
 #include "core/store/pg/DriftData.h"
 
 namespace mldeck {
+
+namespace {
+
+Result<DriftSettingsView> readSettings(PgConnection &c, const QString &deployment)
+{
+    auto reference = readDriftReference(c, deployment); // also: the one error for an unknown deployment
+    if (!reference)
+        return reference.error();
+    DriftData data(c);
+    auto settings = data.driftSettings(deployment);
+    if (!settings)
+        return settings.error();
+    // No schema yet (nothing registered or logged): no feature to choose, the rest is editable.
+    auto has = data.hasSchema(deployment);
+    if (!has)
+        return has.error();
+    auto schema = *has ? data.latestSchema(deployment) : Result<FeatureSchema>(FeatureSchema{});
+    if (!schema)
+        return schema.error();
+    return DriftSettingsView{deployment, *settings, *schema, *reference};
+}
+
+} // namespace
 
 DriftService::DriftService(QObject *parent) : PgService(QStringLiteral("drift"), parent) {}
 
@@ -23,6 +47,25 @@ void DriftService::refresh(const QString &deployment)
             return DriftView{deployment, std::move(report).value(), std::move(history).value()};
         },
         [this](Result<DriftView> r) { Q_EMIT refreshed(r); });
+}
+
+void DriftService::loadSettings(const QString &deployment)
+{
+    post([deployment](PgConnection &c) { return readSettings(c, deployment); },
+         [this](Result<DriftSettingsView> r) { Q_EMIT settingsLoaded(r); });
+}
+
+void DriftService::saveSettings(const QString &deployment, const QJsonObject &settings)
+{
+    post(
+        [deployment, settings](PgConnection &c) -> Result<DriftSettingsView> {
+            if (auto s = DeploymentStore(c).requireActive(deployment); !s)
+                return s.error();
+            if (auto s = DriftData(c).setDriftSettings(deployment, settings, Actor::current()); !s)
+                return s.error();
+            return readSettings(c, deployment);
+        },
+        [this](Result<DriftSettingsView> r) { Q_EMIT settingsSaved(r); });
 }
 
 } // namespace mldeck

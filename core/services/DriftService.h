@@ -1,7 +1,9 @@
 #pragma once
 
 #include "core/domain/DriftScore.h"
+#include "core/domain/FeatureSchema.h"
 #include "core/services/DriftCheck.h"
+#include "core/services/DriftReference.h"
 #include "core/services/PgService.h"
 
 #include <QList>
@@ -17,6 +19,16 @@ struct DriftView
     QList<DriftScorePoint> history;
 };
 
+// What the drift settings editor edits: settings -> 'drift' as stored, the features it may watch
+// (the newest schema; empty before anything is known of them) and the reference in use.
+struct DriftSettingsView
+{
+    QString deployment;
+    QJsonObject settings;
+    FeatureSchema schema;
+    DriftReferenceState reference;
+};
+
 // Drift for the GUI, on its PgService worker. Every request finishes with exactly one signal.
 class DriftService final : public PgService
 {
@@ -29,8 +41,15 @@ public:
 
     void refresh(const QString &deployment); // -> refreshed
 
+    void loadSettings(const QString &deployment); // -> settingsLoaded
+    // Replaces settings -> 'drift' (DriftData::setDriftSettings: checked by DriftConfig::fromJson, one
+    // audit row with before and after) -> settingsSaved, with what is stored after the save.
+    void saveSettings(const QString &deployment, const QJsonObject &settings);
+
 Q_SIGNALS:
     void refreshed(const mldeck::Result<mldeck::DriftView> &view);
+    void settingsLoaded(const mldeck::Result<mldeck::DriftSettingsView> &view);
+    void settingsSaved(const mldeck::Result<mldeck::DriftSettingsView> &view);
 };
 
 } // namespace mldeck

@@ -2,17 +2,23 @@
 
 #include "app/mldeckctl/Text.h"
 #include "core/services/DriftCheck.h"
+#include "core/services/DriftReference.h"
 #include "core/stats/drift/DriftConfig.h"
 #include "core/stats/drift/DriftReport.h"
 #include "core/store/pg/PgConnection.h"
 
 #include <QCoreApplication>
 #include <QDateTime>
+#include <QJsonArray>
 #include <QJsonObject>
 
 namespace mldeck::cli {
 
 namespace {
+
+// `drift check` while the deployment's default reference (its first N predictions) is still filling:
+// no figures yet, a state of its own (neither drift nor an error).
+constexpr int kReferenceFilling = 3;
 
 int printResult(const QCommandLineParser &parser, const drift::DatasetDrift &result, QJsonObject extra,
                 const QStringList &preamble)
@@ -50,15 +56,15 @@ int runDriftCheckVerb(Context &ctx)
         {QStringLiteral("window"), Text::tr("Current window, e.g. 10m (default: the deployment's setting, else 10m)."),
          QStringLiteral("duration")},
         {QStringLiteral("reference"),
-         Text::tr("Reference: auto, model, snapshot:NAME, period:FROM/TO, first:DURATION or previous:DURATION "
-                  "(default: the deployment's setting, else auto)."),
+         Text::tr("Reference: first_rows:N, model, snapshot:NAME, period:FROM/TO, auto, first:DURATION or "
+                  "previous:DURATION (default: the deployment's setting, else first_rows:5000)."),
          QStringLiteral("spec")},
         {QStringLiteral("share"), Text::tr("Share of drifting features that makes dataset drift (default 0.5)."),
          QStringLiteral("0..1")},
         {QStringLiteral("at"), Text::tr("End of the current window, ISO 8601 (default: now)."), QStringLiteral("time")},
     });
-    if (auto code = inv.start(Text::tr("Checks the live window of a deployment for feature drift. "
-                                       "Exit code 1 when the dataset drifts.")))
+    if (auto code = inv.start(Text::tr("Checks the live window of a deployment for feature drift. Exit code 1 "
+                                       "when the dataset drifts, 3 while its reference is still filling.")))
         return *code;
     if (!parser.positionalArguments().isEmpty())
         return Context::fail(Text::tr("Unexpected argument \"%1\".").arg(parser.positionalArguments().constFirst()));
@@ -95,6 +101,21 @@ int runDriftCheckVerb(Context &ctx)
     const auto report = runDriftCheck(conn, request);
     if (!report)
         return Context::fail(report.errorMessage());
+    if (report->filling) {
+        if (parser.isSet(QStringLiteral("json")))
+            Context::outJson(QJsonDocument(QJsonObject{
+                {QStringLiteral("deployment"), request.deployment},
+                {QStringLiteral("reference"), report->referenceDescription},
+                {QStringLiteral("filling"), QJsonObject{{QStringLiteral("rows"), report->filling->rows},
+                                                        {QStringLiteral("needed"), report->filling->needed}}},
+                {QStringLiteral("features"), QJsonArray()},
+                {QStringLiteral("dataset"), QJsonValue()}}));
+        else
+            Context::out(Text::tr("Deployment %1: %2 (%3); drift is checked once the reference is full.")
+                             .arg(request.deployment, referenceFillingText(*report->filling),
+                                  report->referenceDescription));
+        return kReferenceFilling;
+    }
     const QJsonObject extra{{QStringLiteral("deployment"), request.deployment},
                             {QStringLiteral("window_from"), report->windowFrom.toString(Qt::ISODateWithMs)},
                             {QStringLiteral("window_to"), report->windowTo.toString(Qt::ISODateWithMs)},
@@ -152,26 +173,133 @@ int runDriftCompareVerb(Context &ctx)
     return printResult(parser, result, {}, {});
 }
 
+void printReference(const Invocation &inv, const DriftReferenceState &state)
+{
+    if (inv.json()) {
+        Context::outJson(QJsonDocument(state.toJson()));
+        return;
+    }
+    Context::out(Text::tr("Deployment %1: drift reference %2 (%3)%4.")
+                     .arg(state.deployment, state.spec.toString(), state.description,
+                          state.stored.isEmpty() ? Text::tr(", the default") : QString()));
+    if (state.filling)
+        Context::out(Text::tr("State: %1.").arg(referenceFillingText(*state.filling)));
+    if (!state.snapshots.isEmpty())
+        Context::out(Text::tr("Snapshots: %1.").arg(state.snapshots.join(QStringLiteral(", "))));
+}
+
+int runDriftReferenceShow(Context &ctx)
+{
+    Invocation inv(ctx, Invocation::Deployment | Invocation::Pg | Invocation::Json, QStringLiteral("mldeckctl-drift"));
+    if (auto code = inv.start(Text::tr("Shows the drift reference of a deployment and whether it is still filling.")))
+        return *code;
+    if (!inv.parser().positionalArguments().isEmpty())
+        return Context::fail(
+            Text::tr("Unexpected argument \"%1\".").arg(inv.parser().positionalArguments().constFirst()));
+    const auto state = readDriftReference(inv.pg(), inv.deployment());
+    if (!state)
+        return Context::fail(state.errorMessage());
+    printReference(inv, *state);
+    return Success;
+}
+
+int runDriftReferenceSet(Context &ctx)
+{
+    Invocation inv(ctx, Invocation::Deployment | Invocation::Pg | Invocation::Json, QStringLiteral("mldeckctl-drift"));
+    QCommandLineParser &parser = inv.parser();
+    parser.addOptions({
+        {QStringLiteral("first-rows"), Text::tr("The first N logged predictions (the default, N = 5000)."),
+         QStringLiteral("N")},
+        {QStringLiteral("period"), Text::tr("A logged period FROM/TO, ISO 8601."), QStringLiteral("from/to")},
+        {QStringLiteral("snapshot"), Text::tr("A stored snapshot, by name."), QStringLiteral("name")},
+        {QStringLiteral("model"), Text::tr("The champion model's training window (train_from/train_to).")},
+        {QStringLiteral("from-csv"),
+         Text::tr("The model's training data: a CSV file with a column per feature (optional columns predicted, "
+                  "actual), stored as a snapshot."),
+         QStringLiteral("file")},
+        {QStringLiteral("name"), Text::tr("Name of the snapshot --from-csv stores (default: training)."),
+         QStringLiteral("name"), QStringLiteral("training")},
+        {QStringLiteral("spec"), Text::tr("Any reference text: auto, first:DURATION, previous:DURATION, ..."),
+         QStringLiteral("spec")},
+    });
+    if (auto code = inv.start(Text::tr("Sets the drift reference of a deployment (one of --first-rows, --period, "
+                                       "--snapshot, --model, --from-csv, --spec); audited.")))
+        return *code;
+    if (!parser.positionalArguments().isEmpty())
+        return Context::fail(Text::tr("Unexpected argument \"%1\".").arg(parser.positionalArguments().constFirst()));
+    QStringList chosen;
+    for (const char *o : {"first-rows", "period", "snapshot", "model", "from-csv", "spec"})
+        if (parser.isSet(QLatin1String(o)))
+            chosen << QStringLiteral("--") + QLatin1String(o);
+    if (chosen.size() != 1)
+        return Context::fail(
+            chosen.isEmpty()
+                ? Text::tr("Choose the reference: --first-rows N, --period FROM/TO, --snapshot NAME, --model, "
+                           "--from-csv FILE or --spec SPEC.")
+                : Text::tr("Choose one reference, not %1.").arg(chosen.join(QStringLiteral(", "))));
+    if (parser.isSet(QStringLiteral("name")) && !parser.isSet(QStringLiteral("from-csv")))
+        return Context::fail(Text::tr("--name goes with --from-csv."));
+    const Actor actor = Actor::current();
+    Result<DriftReferenceState> state = Error{QString()};
+    if (parser.isSet(QStringLiteral("from-csv"))) {
+        state = setDriftReferenceFromCsv(inv.pg(), inv.deployment(), parser.value(QStringLiteral("from-csv")),
+                                         parser.value(QStringLiteral("name")), actor);
+    } else {
+        const QString spec = parser.isSet(QStringLiteral("first-rows"))
+                                 ? QStringLiteral("first_rows:") + parser.value(QStringLiteral("first-rows"))
+                             : parser.isSet(QStringLiteral("period"))
+                                 ? QStringLiteral("period:") + parser.value(QStringLiteral("period"))
+                             : parser.isSet(QStringLiteral("snapshot"))
+                                 ? QStringLiteral("snapshot:") + parser.value(QStringLiteral("snapshot"))
+                             : parser.isSet(QStringLiteral("model")) ? QStringLiteral("model")
+                                                                     : parser.value(QStringLiteral("spec"));
+        state = setDriftReference(inv.pg(), inv.deployment(), spec, actor);
+    }
+    if (!state)
+        return Context::fail(Text::tr("Drift reference not changed: %1").arg(state.errorMessage()));
+    printReference(inv, *state);
+    return Success;
+}
+
+int runDriftReference(Context &ctx)
+{
+    return dispatch(ctx,
+                    {{"show", [](Context &c) { return runDriftReferenceShow(c); }},
+                     {"set", [](Context &c) { return runDriftReferenceSet(c); }}},
+                    [](int code) {
+                        return Context::printUsage(
+                            Text::tr("Usage: mldeckctl drift reference show --deployment D [--json]\n"
+                                     "       mldeckctl drift reference set --deployment D (--first-rows N | --period "
+                                     "FROM/TO | --snapshot NAME | --model | --from-csv FILE [--name NAME] | --spec "
+                                     "SPEC) [--json]"),
+                            code);
+                    });
+}
+
 } // namespace
 
 int runDrift(Context &ctx)
 {
     const QStringList args = ctx.args();
     const QString sub = args.size() > 1 ? args.at(1) : QString();
-    if (sub == QLatin1String("check") || sub == QLatin1String("compare")) {
+    if (sub == QLatin1String("check") || sub == QLatin1String("compare") || sub == QLatin1String("reference")) {
         QStringList rest = args;
         rest.removeAt(1);
         rest[0] += QLatin1Char(' ') + sub;
         Context sub_ctx(rest);
-        return sub == QLatin1String("check") ? runDriftCheckVerb(sub_ctx) : runDriftCompareVerb(sub_ctx);
+        return sub == QLatin1String("check")       ? runDriftCheckVerb(sub_ctx)
+               : sub == QLatin1String("reference") ? runDriftReference(sub_ctx)
+                                                   : runDriftCompareVerb(sub_ctx);
     }
     if (sub == QLatin1String("--help") || sub == QLatin1String("-h")) {
         Context::out(
             Text::tr("Usage: mldeckctl drift check --deployment D [--window 10m] [--reference SPEC] [--json]"));
         Context::out(Text::tr("       mldeckctl drift compare --reference A.csv --current B.csv [--json]"));
+        Context::out(Text::tr("       mldeckctl drift reference show|set --deployment D ... (see drift reference --help)"));
         return Success;
     }
-    return Context::fail(Text::tr("Use \"mldeckctl drift check\" or \"mldeckctl drift compare\" (see --help)."));
+    return Context::fail(Text::tr("Use \"mldeckctl drift check\", \"mldeckctl drift compare\" or \"mldeckctl drift "
+                                  "reference\" (see --help)."));
 }
 
 } // namespace mldeck::cli

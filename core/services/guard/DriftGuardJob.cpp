@@ -4,6 +4,7 @@
 #include "core/services/guard/GuardJob.h"
 
 #include <QCoreApplication>
+#include <QHash>
 
 #include <memory>
 
@@ -39,6 +40,17 @@ public:
             m_summary = ServiceText::tr("drift: %1").arg(report.errorMessage());
             return report.error();
         }
+        if (report->filling) {
+            // A state, not an error: the first round while it fills says so, and the following rounds repeat
+            // that line word for word so that the guard's log (RepeatFilter) shows it once, not every round.
+            QString &said = m_filling[context.deployment];
+            if (said.isEmpty())
+                said = ServiceText::tr("drift: %1 (drift starts when the reference is full)")
+                           .arg(referenceFillingText(*report->filling));
+            m_summary = said;
+            return {};
+        }
+        m_filling.remove(context.deployment);
         if (report->skipped) {
             m_summary = ServiceText::tr("drift: window already checked");
             return {};
@@ -61,6 +73,7 @@ public:
 private:
     KeptPgConnection m_pg{QStringLiteral("mldeck-guard-drift")};
     QString m_summary;
+    QHash<QString, QString> m_filling; // per deployment: the line said when its reference started filling
 };
 
 } // namespace

@@ -1,6 +1,7 @@
 #include "core/store/pg/DriftData.h"
 
 #include "core/Text.h"
+#include "core/stats/drift/DriftConfig.h"
 #include "core/store/pg/DeploymentStore.h"
 #include "core/store/pg/PgConnectionInternal.h"
 #include "core/store/pg/PgText.h"
@@ -91,6 +92,18 @@ Result<FeatureSchema> DriftData::latestSchema(const QString &deployment)
     return DeploymentStore(m_conn).featureSchema(deployment, id);
 }
 
+Result<bool> DriftData::hasSchema(const QString &deployment)
+{
+    try {
+        pqxx::read_transaction tx(pg::raw(m_conn));
+        return tx.exec_params1("SELECT EXISTS (SELECT 1 FROM mldeck.feature_schemas WHERE deployment = $1)",
+                               pg::utf8(deployment))[0]
+            .as<bool>();
+    } catch (const std::exception &e) {
+        return pg::toError(e, m_conn.endpoint(), StoreText::tr("reading the feature schema of \"%1\"").arg(deployment));
+    }
+}
+
 Result<drift::Dataset> DriftData::loadWindow(const QString &deployment, const FeatureSchema &schema, qint64 fromMicros,
                                              qint64 toMicros, qint64 maxRows)
 {
@@ -108,6 +121,41 @@ Result<drift::Dataset> DriftData::loadWindow(const QString &deployment, const Fe
             return s.error();
     } catch (const std::exception &e) {
         return pg::toError(e, m_conn.endpoint(), StoreText::tr("reading the predictions of \"%1\"").arg(deployment));
+    }
+    return d;
+}
+
+Result<qint64> DriftData::countRows(const QString &deployment, const FeatureSchema &schema, qint64 limit)
+{
+    try {
+        pqxx::read_transaction tx(pg::raw(m_conn));
+        return tx
+            .exec_params1("SELECT count(*) FROM (SELECT 1 FROM mldeck.predictions WHERE deployment = $1 "
+                          "AND feature_schema = $2 AND NOT failed LIMIT $3) r",
+                          pg::utf8(deployment), schema.id, limit)[0]
+            .as<qint64>();
+    } catch (const std::exception &e) {
+        return pg::toError(e, m_conn.endpoint(), StoreText::tr("counting the predictions of \"%1\"").arg(deployment));
+    }
+}
+
+Result<drift::Dataset> DriftData::loadFirstRows(const QString &deployment, const FeatureSchema &schema, qint64 rows)
+{
+    drift::Dataset d = emptyDataset(schema);
+    try {
+        pqxx::read_transaction tx(pg::raw(m_conn));
+        const pqxx::result r = tx.exec_params(
+            "SELECT p.numeric::text, p.categorical::text, p.predicted, "
+            "  (SELECT o.actual FROM mldeck.outcomes o WHERE o.deployment = p.deployment "
+            "     AND o.request_key = p.request_key ORDER BY o.observed_at DESC, o.id DESC LIMIT 1) "
+            "FROM mldeck.predictions p WHERE p.deployment = $1 AND p.feature_schema = $2 AND NOT p.failed "
+            "ORDER BY p.ts LIMIT $3",
+            pg::utf8(deployment), schema.id, rows);
+        if (auto st = appendRows(d, schema, r); !st)
+            return st.error();
+    } catch (const std::exception &e) {
+        return pg::toError(e, m_conn.endpoint(),
+                           StoreText::tr("reading the first predictions of \"%1\"").arg(deployment));
     }
     return d;
 }
@@ -189,6 +237,20 @@ Result<bool> DriftData::snapshotExists(const QString &deployment, const QString 
     }
 }
 
+Result<QStringList> DriftData::snapshotNames(const QString &deployment)
+{
+    try {
+        pqxx::read_transaction tx(pg::raw(m_conn));
+        QStringList out;
+        for (const auto &r : tx.exec_params("SELECT name FROM mldeck.drift_snapshots WHERE deployment = $1 ORDER BY name",
+                                            pg::utf8(deployment)))
+            out << QString::fromUtf8(r[0].c_str());
+        return out;
+    } catch (const std::exception &e) {
+        return pg::toError(e, m_conn.endpoint(), StoreText::tr("listing the drift snapshots of \"%1\"").arg(deployment));
+    }
+}
+
 Result<std::pair<qint64, qint64>> DriftData::championTrainingWindow(const QString &deployment)
 {
     try {
@@ -237,19 +299,85 @@ Result<QJsonObject> DriftData::driftSettings(const QString &deployment)
     }
 }
 
-Status DriftData::setDriftSettings(const QString &deployment, const QJsonObject &settings)
+namespace {
+
+// settings -> 'drift' := settings and its audit row, in `tx` (the caller commits).
+void writeDriftSettings(pqxx::work &tx, const QString &deployment, const QJsonObject &settings, AuditRecord record)
 {
+    const pqxx::row before =
+        tx.exec_params1("SELECT mldeck.drift_set_settings($1, $2::jsonb)::text", pg::utf8(deployment), json(settings));
+    record.before = pg::jsonObject(before[0]);
+    record.after = settings;
+    pg::writeAudit(tx, record);
+}
+
+Status checkSettings(const QString &deployment, const QJsonObject &settings)
+{
+    if (const auto c = drift::DriftConfig::fromJson(settings); !c)
+        return Error{StoreText::tr("Drift settings of \"%1\" not saved: %2").arg(deployment, c.errorMessage())};
+    return {};
+}
+
+} // namespace
+
+Status DriftData::setDriftSettings(const QString &deployment, const QJsonObject &settings, const Actor &actor,
+                                   const QString &reason, const QString &action)
+{
+    if (auto s = checkSettings(deployment, settings); !s)
+        return s;
     try {
+        // The change and its audit row commit together or not at all.
         pqxx::work tx(pg::raw(m_conn));
-        const pqxx::result r = tx.exec_params("UPDATE mldeck.deployments SET settings = jsonb_set(settings, '{drift}', "
-                                              "$2::jsonb) WHERE name = $1 RETURNING 1",
-                                              pg::utf8(deployment), json(settings));
-        if (r.empty())
-            return Error{StoreText::tr("Deployment \"%1\" does not exist.").arg(deployment)};
+        writeDriftSettings(tx, deployment, settings, AuditRecord::make(action, deployment, actor, reason));
         tx.commit();
         return {};
     } catch (const std::exception &e) {
-        return pg::toError(e, m_conn.endpoint(), StoreText::tr("saving the drift settings of \"%1\"").arg(deployment));
+        return pg::toError(e, m_conn.endpoint(),
+                           StoreText::tr("saving the drift settings of \"%1\" (nothing was changed)").arg(deployment));
+    }
+}
+
+Result<qint64> DriftData::setDriftSettingsWithSnapshot(const QString &deployment, const QJsonObject &settings,
+                                                       const QString &name, const FeatureSchema &schema,
+                                                       const std::vector<SnapshotRow> &rows, const Actor &actor,
+                                                       const QString &reason)
+{
+    if (!DeploymentStore::isValidName(name))
+        return Error{StoreText::tr("\"%1\" is not a valid snapshot name.").arg(name)};
+    if (rows.empty())
+        return Error{StoreText::tr("Snapshot \"%1\" would be empty: nothing was changed.").arg(name)};
+    if (auto s = checkSettings(deployment, settings); !s)
+        return s.error();
+    try {
+        pqxx::work tx(pg::raw(m_conn));
+        tx.exec_params("DELETE FROM mldeck.drift_snapshots WHERE deployment = $1 AND name = $2", pg::utf8(deployment),
+                       pg::utf8(name));
+        const qint64 id = tx.exec_params1("INSERT INTO mldeck.drift_snapshots (deployment, name, feature_schema, "
+                                          "row_count) VALUES ($1, $2, $3, $4) RETURNING id",
+                                          pg::utf8(deployment), pg::utf8(name), schema.id, qint64(rows.size()))[0]
+                              .as<qint64>();
+        {
+            // libpqxx 6 pastes the table name into COPY as given: schema-qualified and unquoted on purpose.
+            pqxx::stream_to copy(tx, "mldeck.drift_snapshot_rows",
+                                 std::vector<std::string>{"snapshot_id", "predicted", "actual", "numeric", "categorical"});
+            const std::string idText = std::to_string(id);
+            for (const SnapshotRow &r : rows) {
+                const std::string predicted = r.predicted ? pgtext::float8(*r.predicted) : std::string();
+                const std::string actual = r.actual ? pgtext::float8(*r.actual) : std::string();
+                const std::string numeric = pgtext::realArray(r.numeric);
+                const std::string categorical = pgtext::textArray(r.categorical);
+                copy << std::make_tuple(idText.c_str(), r.predicted ? predicted.c_str() : nullptr,
+                                        r.actual ? actual.c_str() : nullptr, numeric.c_str(), categorical.c_str());
+            }
+            copy.complete();
+        }
+        writeDriftSettings(tx, deployment, settings,
+                           AuditRecord::make(QStringLiteral("drift.reference"), deployment, actor, reason));
+        tx.commit();
+        return qint64(rows.size());
+    } catch (const std::exception &e) {
+        return pg::toError(e, m_conn.endpoint(),
+                           StoreText::tr("storing drift snapshot \"%1\" (nothing was changed)").arg(name));
     }
 }
 

@@ -3,6 +3,7 @@
 #include "core/domain/DriftScore.h"
 #include "core/domain/FeatureSchema.h"
 #include "core/domain/Result.h"
+#include "core/rollout/AuditRecord.h"
 #include "core/stats/drift/DriftDebouncer.h"
 #include "core/stats/drift/DriftEngine.h"
 
@@ -23,24 +24,52 @@ public:
 
     // The newest feature schema of the deployment.
     Result<FeatureSchema> latestSchema(const QString &deployment);
+    // Whether it has one (a deployment created without a schema gets one with its first model or row).
+    Result<bool> hasSchema(const QString &deployment);
     // Predictions logged in [from, to) with that schema (newest first, at most maxRows): one
     // column per feature, plus __prediction__ (the predicted value) and __target__ (the latest
     // outcome, NaN when none arrived yet).
     Result<drift::Dataset> loadWindow(const QString &deployment, const FeatureSchema &schema, qint64 fromMicros,
                                       qint64 toMicros, qint64 maxRows);
+    // How many predictions with that schema are logged (failed ones left out), counting no further than `limit`.
+    Result<qint64> countRows(const QString &deployment, const FeatureSchema &schema, qint64 limit);
+    // The first `rows` logged predictions with that schema (the default reference, first_rows:N).
+    Result<drift::Dataset> loadFirstRows(const QString &deployment, const FeatureSchema &schema, qint64 rows);
     Result<drift::Dataset> loadSnapshot(const QString &deployment, const QString &name, const FeatureSchema &schema);
     // Copies the rows of [from, to) into a named snapshot (replacing one of the same name).
     Result<qint64> createSnapshot(const QString &deployment, const QString &name, const FeatureSchema &schema,
                                   qint64 fromMicros, qint64 toMicros, qint64 maxRows);
     Result<bool> snapshotExists(const QString &deployment, const QString &name);
+    Result<QStringList> snapshotNames(const QString &deployment);
     // The champion model's training window [from, to) in µs; an error when it has none.
     Result<std::pair<qint64, qint64>> championTrainingWindow(const QString &deployment);
     // Time of the first logged prediction (µs); an error when nothing is logged.
     Result<qint64> firstLoggedMicros(const QString &deployment);
 
+    // A row of a snapshot that does not come from the log (a model's training data from a CSV file):
+    // the feature values in schema order, as in mldeck.predictions.
+    struct SnapshotRow
+    {
+        std::vector<float> numeric;
+        QStringList categorical;
+        std::optional<double> predicted, actual;
+    };
+
     // mldeck.deployments.settings -> 'drift' (an empty object when unset).
     Result<QJsonObject> driftSettings(const QString &deployment);
-    Status setDriftSettings(const QString &deployment, const QJsonObject &settings);
+    // Replaces settings -> 'drift' through mldeck.drift_set_settings (resources/sql/012): the settings are
+    // checked first by DriftConfig::fromJson (nothing is written when they are invalid); one audit row
+    // (`action`: "drift.settings", or "drift.reference" for a new reference; before and after) commits
+    // with the change.
+    Status setDriftSettings(const QString &deployment, const QJsonObject &settings,
+                            const Actor &actor = Actor::current(), const QString &reason = {},
+                            const QString &action = QStringLiteral("drift.settings"));
+    // The same, action "drift.reference", after storing `rows` as snapshot `name` (replacing one of that
+    // name) in the same transaction: a reference read from a file. Returns the rows stored.
+    Result<qint64> setDriftSettingsWithSnapshot(const QString &deployment, const QJsonObject &settings,
+                                                const QString &name, const FeatureSchema &schema,
+                                                const std::vector<SnapshotRow> &rows, const Actor &actor,
+                                                const QString &reason);
 
     struct StateRow
     {

@@ -155,7 +155,14 @@ private Q_SLOTS:
     {
         auto conn = open();
         QVERIFY(conn);
-        QVERIFY(DriftData(*conn).setDriftSettings(m_dep, {{QStringLiteral("k"), 0}}).ok());
+        // The store refuses a bad value; one written by hand makes the check fail with the key's name.
+        const QJsonObject before = DriftData(*conn).driftSettings(m_dep).value();
+        QVERIFY(!DriftData(*conn).setDriftSettings(m_dep, {{QStringLiteral("k"), 0}}).ok());
+        QCOMPARE(DriftData(*conn).driftSettings(m_dep).value(), before);
+        QVERIFY(test::exec(*conn, QStringLiteral("UPDATE mldeck.deployments SET settings = jsonb_set(settings, "
+                                                 "'{drift,k}', '0') WHERE name = '%1'")
+                                      .arg(m_dep))
+                    .ok());
         DriftCheckRequest r;
         r.deployment = m_dep;
         r.persist = true;
