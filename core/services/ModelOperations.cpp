@@ -37,6 +37,10 @@ return 1
 Status checkFeatures(PgConnection &pg, const QString &deployment, const ModelInfo &info)
 {
     DeploymentStore deployments(pg);
+    // A deployment created without a feature schema takes its first model's (as schema 1).
+    if (const auto current = deployments.show(deployment); current && current->featureSchemaId == 0)
+        if (const auto adopted = deployments.ensure(deployment, current->description, info.schema); !adopted)
+            return adopted.error();
     const auto schema = deployments.featureSchema(deployment, info.schema.id);
     if (!schema)
         return Error{

@@ -200,15 +200,15 @@ int runKpi(Context &ctx)
     }
 
     PgConnection &conn = inv.pg();
-    // An unknown deployment is an error, not a page of empty figures.
-    auto known = DeploymentStore(conn).names();
-    if (!known)
-        return Context::fail(known.errorMessage());
-    auto withData = KpiStore(conn).deployments();
-    if (!withData)
-        return Context::fail(withData.errorMessage());
-    if (!known->contains(deployment) && !withData->contains(deployment))
-        return Context::fail(Text::tr("Unknown deployment \"%1\".").arg(deployment));
+    // An unknown or archived deployment is an error, not a page of empty figures; rows logged
+    // without a deployment row still have figures to show.
+    if (Status active = DeploymentStore(conn).requireActive(deployment); !active) {
+        auto withData = KpiStore(conn).deployments();
+        if (!withData)
+            return Context::fail(withData.errorMessage());
+        if (active.errorMessage() != DeploymentStore::unknownText(deployment) || !withData->contains(deployment))
+            return Context::fail(active.errorMessage());
+    }
 
     KpiCache cache;
     const auto snap = cache.load(conn, query, now);

@@ -149,7 +149,8 @@ void audit(pqxx::work &tx, const char *action, const QString &deployment, const 
 // A refused write says which role lacks the right instead of the server's grant text.
 Error writeError(const std::exception &e, PgConnection &conn, const QString &doing)
 {
-    if (pg::sqlState(e) == QLatin1String("42501"))
+    // By type: libpqxx 6 throws insufficient_privilege without its SQLSTATE.
+    if (dynamic_cast<const pqxx::insufficient_privilege *>(&e))
         return Error{StoreText::tr("The PostgreSQL role %1 may not change deployments (%2): that takes the "
                                    "mldeck_scientist role.")
                          .arg(conn.currentUser(), doing)};
@@ -290,7 +291,7 @@ Result<DeploymentInfo> DeploymentStore::create(const NewDeployment &spec, const 
         audit(tx, "deployment.create", spec.name, actor, std::nullopt, after, {});
         tx.commit();
     } catch (const std::exception &e) {
-        if (pg::sqlState(e) == QLatin1String("23505")) // a concurrent create of the same name won
+        if (dynamic_cast<const pqxx::unique_violation *>(&e)) // a concurrent create of the same name won
             return Error{StoreText::tr("Deployment \"%1\" already exists; nothing was changed.").arg(spec.name)};
         return writeError(e, m_conn, doing);
     }
