@@ -64,6 +64,19 @@ namespace {
 
 constexpr int kCoalesceMs = 40; // at most 25 pushes a second, however often data arrives
 
+// The fewest decimals that write `step` exactly (0.5 -> 1, 0.25 -> 2, 5 -> 0), at most 6.
+int decimalsOfStep(double step)
+{
+    if (!(step > 0) || !std::isfinite(step))
+        return 0;
+    for (int d = 0; d < 6; ++d) {
+        const double scaled = step * std::pow(10.0, d);
+        if (std::abs(scaled - std::round(scaled)) < 1e-6 * std::max(1.0, scaled))
+            return d;
+    }
+    return 6;
+}
+
 QString dateFormatFor(qint64 rangeSecs)
 {
     if (rangeSecs <= 2 * 86400)
@@ -364,6 +377,10 @@ void TimeSeriesChart::updateAxes()
     const double bottom = (m_floor && lo >= *m_floor) ? lo : lo - span * 0.05;
     m_y->setRange(bottom, top);
     m_y->applyNiceNumbers(); // round ticks (0, 0.5, 1 ...), not 0.844
+    // The tick labels need as many decimals as the nice step has: a latency axis of 0 to 2 ms in
+    // steps of 0.5 reads "0 0.5 1 1.5 2", not "0 1 1 2 2".
+    m_y->setLabelFormat(QStringLiteral("%.%1f").arg(decimalsOfStep((m_y->max() - m_y->min()) /
+                                                                   std::max(1, m_y->tickCount() - 1))));
 
     QList<QPointF> tops;
     tops.reserve(m_markers.size());
@@ -378,6 +395,11 @@ void TimeSeriesChart::updateAxes()
     const auto legendMarkers = m_chart->legend()->markers(m_markerPoints);
     for (QLegendMarker *lm : legendMarkers)
         lm->setVisible(false);
+}
+
+QString TimeSeriesChart::valueAxisLabelFormat() const
+{
+    return m_y->labelFormat();
 }
 
 void TimeSeriesChart::renderTo(QPainter &painter, const QRectF &target)

@@ -80,6 +80,8 @@ public:
     int plotColumns() const; // pixel columns the curves are decimated to
     // The hover text for the raw point of `name` nearest to x (ms); empty when none.
     QString hoverText(const QString &name, double xMs) const;
+    // The printf format of the value axis' tick labels, e.g. "%.1f" for ticks 0, 0.5, 1.
+    QString valueAxisLabelFormat() const;
     // The tooltip of the marker nearest to x (ms) within `toleranceMs`; empty when none.
     QString markerText(double xMs, double toleranceMs) const;
     // Pushes the (decimated) data to Qt Charts now rather than on the coalescing timer.

@@ -276,6 +276,31 @@ private Q_SLOTS:
         checkTiles(page, m_recent);
     }
 
+    void valueAxisLabelsCarryTheTickStepsDecimals()
+    {
+        // A latency chart (whole milliseconds in tooltips) over 0..1.2 ms gets ticks 0, 0.5, 1 ...:
+        // the axis must print them with one decimal, not round them to "0 1 1 2".
+        ui::TimeSeriesChart chart;
+        chart.resize(640, 360);
+        chart.setValueFormat(QStringLiteral("%1 ms"), 0);
+        const QDateTime to = QDateTime::currentDateTimeUtc();
+        const QDateTime from = to.addSecs(-600);
+        chart.setTimeRange(from, to);
+        chart.setSeries(QStringLiteral("ml"),
+                        QList<QPointF>{{double(from.addSecs(60).toMSecsSinceEpoch()), 0.2},
+                                       {double(from.addSecs(300).toMSecsSinceEpoch()), 1.2}},
+                        Qt::blue);
+        chart.flush();
+        QCOMPARE(chart.valueAxisLabelFormat(), QStringLiteral("%.1f"));
+        // Hundreds of milliseconds step by whole numbers: no decimals.
+        chart.setSeries(QStringLiteral("ml"),
+                        QList<QPointF>{{double(from.addSecs(60).toMSecsSinceEpoch()), 120.0},
+                                       {double(from.addSecs(300).toMSecsSinceEpoch()), 480.0}},
+                        Qt::blue);
+        chart.flush();
+        QCOMPARE(chart.valueAxisLabelFormat(), QStringLiteral("%.0f"));
+    }
+
     void emptyRangeSaysNoData()
     {
         // A deployment with rows only 3 hours ago: its last 15 minutes have none.
