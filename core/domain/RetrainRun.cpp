@@ -1,5 +1,6 @@
 #include "core/domain/RetrainRun.h"
 #include "core/Text.h"
+#include "core/domain/Figure.h"
 
 #include <QCoreApplication>
 
@@ -88,10 +89,10 @@ RetrainSettings RetrainSettings::fromJson(const QJsonObject &o, QString *error)
     return s;
 }
 
-double RetrainRun::durationSeconds() const
+std::optional<double> RetrainRun::durationSeconds() const
 {
     if (!startedAt.isValid())
-        return 0;
+        return std::nullopt;
     const QDateTime end = finishedAt.isValid() ? finishedAt : QDateTime::currentDateTimeUtc();
     return double(startedAt.msecsTo(end)) / 1000.0;
 }
@@ -107,7 +108,7 @@ QJsonObject RetrainRun::toJson() const
             {QStringLiteral("requested_at"), iso(requestedAt)},
             {QStringLiteral("started_at"), iso(startedAt)},
             {QStringLiteral("finished_at"), iso(finishedAt)},
-            {QStringLiteral("duration_s"), durationSeconds()},
+            {QStringLiteral("duration_s"), figureJson(durationSeconds())},
             {QStringLiteral("params"), params},
             {QStringLiteral("base_version"), baseVersion},
             {QStringLiteral("result_version"), resultVersion},

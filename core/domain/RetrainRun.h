@@ -5,6 +5,8 @@
 #include <QList>
 #include <QString>
 
+#include <optional>
+
 namespace mldeck {
 
 // When a deployment is due for retraining (per deployment in mldeck.retrain_settings; defaults from
@@ -32,8 +34,10 @@ struct TriggerCondition
 {
     QString key;   // "feedback_count", "negative_count", "satisfaction", "drift_alert", "mae_above_target"
     QString label; // translated
-    double value = 0;
-    double threshold = 0;
+    // Absent when there is nothing to compute it from (no feedback for the satisfaction, no outcomes for
+    // the MAE): shown as "no data", null in --json, and never met.
+    std::optional<double> value;
+    std::optional<double> threshold;
     QString comparison; // ">=", "<", ">", "firing"
     bool met = false;
     bool enabled = true; // extra triggers that are switched off are listed, not counted
@@ -67,7 +71,7 @@ struct RetrainRun
     QString decisionReason;
     QString error;
 
-    double durationSeconds() const;
+    std::optional<double> durationSeconds() const; // none until it started
     QJsonObject toJson() const;
 };
 

@@ -1,5 +1,6 @@
 #include "core/rollout/WhatIf.h"
 
+#include "core/domain/Figure.h"
 #include "core/rollout/Bucketing.h"
 
 namespace mldeck {
@@ -31,8 +32,7 @@ WhatIf computeWhatIf(const QString &deployment, const QStringList &keys, const F
         currentMl += isMl;
         w.switching += willBeMl != isMl;
     }
-    if (w.keys > 0)
-        w.mlShare = double(projectedMl) / double(w.keys);
+    w.mlShare = ratioOf(double(projectedMl), double(w.keys));
     w.projectedMae = mix(projectedMl, w.keys - projectedMl, mlMae, heuristicMae);
     w.currentMae = mix(currentMl, w.keys - currentMl, mlMae, heuristicMae);
     return w;

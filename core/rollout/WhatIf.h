@@ -13,7 +13,7 @@ struct WhatIf
 {
     int percentage = 0;
     qint64 keys = 0;      // distinct logged request keys considered
-    double mlShare = 0;   // share of them (0..1) whose bucket <= percentage
+    std::optional<double> mlShare; // share of them (0..1) whose bucket <= percentage; none without keys
     qint64 switching = 0; // keys that would change path compared with the current flags
     std::optional<double> projectedMae;
     std::optional<double> currentMae;

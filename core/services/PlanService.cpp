@@ -1,6 +1,7 @@
 #include "core/services/PlanService.h"
 
 #include "core/Text.h"
+#include "core/domain/Figure.h"
 #include "core/rollout/FlagValues.h"
 #include "core/services/FlagService.h"
 #include "core/store/pg/PgConnection.h"
@@ -172,7 +173,7 @@ Result<PlanStatus> PlanService::advance(const QString &deployment, const QString
         for (const GateStatus &g : now->gates)
             if (!g.pass)
                 failing << ServiceText::tr("%1 = %2 (threshold %3)")
-                               .arg(g.name, g.value ? QString::number(*g.value, 'g', 4) : ServiceText::tr("no data"))
+                               .arg(g.name, figureText(g.value, [](double v) { return QString::number(v, 'g', 4); }))
                                .arg(g.threshold);
         return Error{ServiceText::tr("Not advanced: gates failing: %1. Wait, or give an override reason.")
                          .arg(failing.join(QStringLiteral("; ")))};

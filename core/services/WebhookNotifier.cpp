@@ -1,5 +1,6 @@
 #include "core/services/WebhookNotifier.h"
 #include "core/Text.h"
+#include "core/domain/Figure.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>
@@ -26,7 +27,7 @@ bool retryable(int status)
 
 QJsonObject webhookPayload(const WebhookEvent &e)
 {
-    const QString valueText = e.value ? e.rule.formatValue(*e.value) : ServiceText::tr("n/a");
+    const QString valueText = figureText(e.value, [&e](double v) { return e.rule.formatValue(v); });
     const QString at = e.at.toUTC().toString(Qt::ISODate);
     QString headline;
     QString color;

@@ -1,5 +1,6 @@
 #include "ui/reports/ComparisonReportPdf.h"
 
+#include "core/domain/Figure.h"
 #include "ui/reports/ReportLayout.h"
 
 #include <QLocale>
@@ -57,7 +58,7 @@ private:
                          {n(m.regression.mae)},
                          {n(m.regression.rmse)},
                          {n(m.regression.r2)},
-                         {m.regression.mape ? n(*m.regression.mape, 2) : QStringLiteral("\u2013")},
+                         {figureText(m.regression.mape, [](double v) { return n(v, 2); })},
                          {n(m.rowsPerSecond, 0)},
                          {n(m.latencyP50Ms, 3)},
                          {n(m.latencyP99Ms, 3)}});

@@ -1,5 +1,6 @@
 #include "ui/reports/KpiReportPages.h"
 
+#include "core/domain/Figure.h"
 #include "ui/Theme.h"
 #include "ui/reports/ReportChart.h"
 
@@ -193,9 +194,10 @@ void KpiReportPages::summaryTable()
     for (const Metric &m : metrics) {
         QList<Cell> row{{m.label}};
         for (const F &f : figures) {
-            const auto v = f.predictions > 0 ? m.value(f) : std::nullopt;
+            // A figure over nothing is absent already; the counts (and the rate) of an empty period are 0.
+            const auto v = m.value(f);
             if (!v || !std::isfinite(*v))
-                row.append({QStringLiteral("\u2013")});
+                row.append({noDataText()});
             else
                 row.append({formatValue(*v, m.format), m.verdict ? m.verdict(*v) : 0});
         }
@@ -203,8 +205,9 @@ void KpiReportPages::summaryTable()
         rows.append(row);
     }
     m_layout.table(tr("Summary per path"), columns, rows, {},
-                   tr("Green meets the deployment's target, red misses it; \u2013 means no data (no traffic or no "
-                      "outcomes yet)."));
+                   tr("Green meets the deployment's target, red misses it; \u201c%1\u201d: no traffic, outcomes or "
+                      "feedback yet.")
+                       .arg(noDataText()));
     m_layout.space(14);
 }
 
@@ -216,7 +219,7 @@ void KpiReportPages::versionsTable()
     for (auto it = versions.cbegin(); it != versions.cend(); ++it) {
         const auto &f = it.value();
         auto cell = [](const std::optional<double> &v, Format format, int verdict = 0) {
-            return v && std::isfinite(*v) ? Cell{formatValue(*v, format), verdict} : Cell{QStringLiteral("\u2013")};
+            return v && std::isfinite(*v) ? Cell{formatValue(*v, format), verdict} : Cell{noDataText()};
         };
         rows.append(
             {{it.key().isEmpty() ? tr("(none: heuristic)") : it.key()},

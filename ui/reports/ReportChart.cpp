@@ -204,6 +204,9 @@ void drawReportChart(QPainter &painter, const QRectF &rect, const ReportChartSpe
     if (empty && !spec.emptyText.isEmpty()) {
         painter.setPen(muted);
         painter.setFont(sizedFont(painter, 8));
+        // On a paper-coloured patch, so that a target line through the middle does not strike it out.
+        const QRectF text = painter.boundingRect(plot, Qt::AlignCenter, spec.emptyText);
+        painter.fillRect(text.adjusted(-text.height() / 2, 0, text.height() / 2, 0), themeColor(Palette::Base));
         painter.drawText(plot, Qt::AlignCenter, spec.emptyText);
     }
     painter.restore();

@@ -2,6 +2,7 @@
 
 #include "app/mldeckctl/Text.h"
 #include "core/domain/Deployment.h"
+#include "core/domain/Figure.h"
 #include "core/services/AlertsService.h"
 #include "core/services/WebhookNotifier.h"
 #include "core/services/guard/KpiAlertGuardJob.h"
@@ -252,7 +253,7 @@ int runRulesList(Context &ctx)
             where += Text::tr(" since %1").arg(isoSecs(v.status.pendingSinceSecs));
         else if (v.status.state == AlertRuleState::Firing)
             where += Text::tr(" since %1").arg(isoSecs(v.status.firingSinceSecs));
-        const QString last = v.status.lastValue ? v.rule.formatValue(*v.status.lastValue) : Text::tr("n/a");
+        const QString last = figureText(v.status.lastValue, [&v](double x) { return v.rule.formatValue(x); });
         Context::out(QStringLiteral("%1  %2  %3  %4  %5  %6")
                          .arg(v.rule.id, -16)
                          .arg(v.rule.enabled ? Text::tr("on") : Text::tr("off"), -3)

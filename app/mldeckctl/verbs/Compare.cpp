@@ -1,6 +1,7 @@
 #include "app/mldeckctl/Verbs.h"
 
 #include "app/mldeckctl/Text.h"
+#include "core/domain/Figure.h"
 #include "core/services/CompareService.h"
 
 #include <QCoreApplication>
@@ -50,8 +51,8 @@ void printReport(const stats::ComparisonReport &r)
                              .arg(m.regression.mae, 0, 'f', 4)
                              .arg(m.regression.rmse, 0, 'f', 4)
                              .arg(m.regression.r2, 0, 'f', 4)
-                             .arg(m.regression.mape ? QString::number(*m.regression.mape, 'f', 2) + QStringLiteral(" %")
-                                                    : Text::tr("n/a"))
+                             .arg(figureText(m.regression.mape,
+                                             [](double v) { return QString::number(v, 'f', 2) + QStringLiteral(" %"); }))
                              .arg(m.rowsPerSecond, 0, 'f', 0)
                              .arg(m.latencyP50Ms, 0, 'f', 3)
                              .arg(m.latencyP99Ms, 0, 'f', 3));

@@ -1,6 +1,7 @@
 #include "app/mldeckctl/Verbs.h"
 
 #include "app/mldeckctl/Text.h"
+#include "core/domain/Figure.h"
 #include "core/services/KpiCache.h"
 #include "core/store/pg/DeploymentStore.h"
 #include "core/store/pg/KpiStore.h"
@@ -11,6 +12,7 @@
 #include <QJsonArray>
 #include <QJsonObject>
 
+#include <cmath>
 #include <functional>
 
 namespace mldeck::cli {
@@ -90,10 +92,11 @@ QJsonObject figuresJson(const stats::KpiFigures &f, const KpiTargets &targets)
     QJsonObject checks;
     for (const FigureRow &row : figureRows()) {
         const auto v = row.value(f);
-        o.insert(QLatin1String(row.key), v ? QJsonValue(*v) : QJsonValue(QJsonValue::Null));
+        const QJsonValue value = figureJson(v); // null when there is no data
+        o.insert(QLatin1String(row.key), value);
         if (row.check)
             checks.insert(QLatin1String(row.key),
-                          v ? QJsonValue(row.check(*v, targets).value_or(true)) : QJsonValue(QJsonValue::Null));
+                          value.isNull() ? value : QJsonValue(row.check(*v, targets).value_or(true)));
     }
     for (const char *k : {"predictions", "failed", "labelled"})
         o.insert(QLatin1String(k), qint64(o.value(QLatin1String(k)).toDouble()));
@@ -104,8 +107,8 @@ QJsonObject figuresJson(const stats::KpiFigures &f, const KpiTargets &targets)
 QString cellText(const FigureRow &row, const stats::KpiFigures &f, const KpiTargets &targets)
 {
     const auto v = row.value(f);
-    if (!v)
-        return QStringLiteral("-");
+    if (!v || !std::isfinite(*v))
+        return noDataText();
     QString text = QString::number(*v, 'f', row.decimals);
     if (row.check)
         text += *row.check(*v, targets) ? Text::tr(" OK") : Text::tr(" FAIL");

@@ -4,6 +4,7 @@
 
 #include "app/mldeckctl/Text.h"
 #include "core/domain/Deployment.h"
+#include "core/domain/Figure.h"
 #include "core/ml/ModelStore.h"
 #include "core/services/ModelOperations.h"
 #include "core/store/pg/DeploymentStore.h"
@@ -33,7 +34,7 @@ const QString kApp = QStringLiteral("mldeckctl-models");
 
 QString metricText(const QJsonObject &metrics, const QString &key)
 {
-    return metrics.contains(key) ? QString::number(metrics.value(key).toDouble(), 'f', 3) : QStringLiteral("-");
+    return figureText(figureOf(metrics.value(key)), [](double v) { return QString::number(v, 'f', 3); });
 }
 
 QString aliasText(const ModelVersion &m)

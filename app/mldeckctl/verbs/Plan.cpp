@@ -3,6 +3,7 @@
 
 #include "app/mldeckctl/Text.h"
 #include "core/domain/Deployment.h"
+#include "core/domain/Figure.h"
 #include "core/services/FlagService.h"
 #include "core/services/PlanService.h"
 
@@ -46,7 +47,7 @@ void printStatus(const QString &deployment, const PlanStatus &s, bool json)
     for (const GateStatus &g : s.gates)
         Context::out(QStringLiteral("  %1 %2  value %3  threshold %4")
                          .arg(g.pass ? QStringLiteral("PASS") : QStringLiteral("FAIL"), g.name.leftJustified(20))
-                         .arg(g.value ? QString::number(*g.value, 'g', 5) : Text::tr("no data"))
+                         .arg(figureText(g.value, [](double v) { return QString::number(v, 'g', 5); }))
                          .arg(g.threshold));
     Context::out(s.canAdvance ? Text::tr("can advance") : Text::tr("cannot advance (gates failing, or last step)"));
 }

@@ -3,6 +3,7 @@
 #include "app/mldeckctl/Verbs.h"
 
 #include "app/mldeckctl/Text.h"
+#include "core/domain/Figure.h"
 #include "core/services/retrain/RetrainRunner.h"
 #include "core/store/pg/PgConnection.h"
 #include "core/store/pg/RetrainStore.h"
@@ -38,8 +39,8 @@ QJsonObject checkJson(const TriggerCheck &c)
     for (const TriggerCondition &k : c.conditions)
         conditions.append(QJsonObject{{QStringLiteral("key"), k.key},
                                       {QStringLiteral("label"), k.label},
-                                      {QStringLiteral("value"), k.value},
-                                      {QStringLiteral("threshold"), k.threshold},
+                                      {QStringLiteral("value"), figureJson(k.value)},
+                                      {QStringLiteral("threshold"), figureJson(k.threshold)},
                                       {QStringLiteral("comparison"), k.comparison},
                                       {QStringLiteral("met"), k.met},
                                       {QStringLiteral("enabled"), k.enabled}});
@@ -54,10 +55,12 @@ void printCheck(const TriggerCheck &c)
     for (const TriggerCondition &k : c.conditions) {
         const QString state = !k.enabled ? Text::tr("off") : k.met ? Text::tr("met") : Text::tr("not met");
         if (k.comparison == QLatin1String("firing"))
-            Context::out(Text::tr("  %1: %2 [%3]").arg(k.label, k.value > 0 ? Text::tr("yes") : Text::tr("no"), state));
+            Context::out(Text::tr("  %1: %2 [%3]")
+                             .arg(k.label, k.value.value_or(0) > 0 ? Text::tr("yes") : Text::tr("no"), state));
         else
             Context::out(Text::tr("  %1: %2 (threshold %3 %4) [%5]")
-                             .arg(k.label, number(k.value), k.comparison, number(k.threshold), state));
+                             .arg(k.label, figureText(k.value, number), k.comparison, figureText(k.threshold, number),
+                                  state));
     }
     Context::out(c.reason);
 }
@@ -278,11 +281,9 @@ int runHistorySub(Context &ctx)
                      r.dryRun ? Text::tr(" dry run") : QString(),
                      r.baseVersion.isEmpty() ? QStringLiteral("-") : r.baseVersion,
                      r.resultVersion.isEmpty() ? QStringLiteral("-") : r.resultVersion)
-                .arg(r.durationSeconds(), 0, 'f', 1)
-                .arg(cand.contains(QStringLiteral("mae")) ? number(cand.value(QStringLiteral("mae")).toDouble())
-                                                          : QStringLiteral("-"),
-                     champ.contains(QStringLiteral("mae")) ? number(champ.value(QStringLiteral("mae")).toDouble())
-                                                           : QStringLiteral("-"),
+                .arg(figureText(r.durationSeconds(), [](double v) { return QString::number(v, 'f', 1); }))
+                .arg(figureText(figureOf(cand.value(QStringLiteral("mae"))), number),
+                     figureText(figureOf(champ.value(QStringLiteral("mae"))), number),
                      r.decision.isEmpty() ? QStringLiteral("-") : r.decision));
         if (!r.error.isEmpty())
             Context::out(Text::tr("    %1").arg(r.error));

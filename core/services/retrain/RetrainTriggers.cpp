@@ -2,6 +2,7 @@
 #include "core/services/retrain/RetrainInternal.h"
 
 #include "core/domain/Deployment.h"
+#include "core/domain/Figure.h"
 #include "core/store/pg/AlertStore.h"
 #include "core/store/pg/RetrainStore.h"
 #include "core/store/pg/RolloutPlanStore.h"
@@ -29,15 +30,15 @@ TriggerCheck evaluateTriggers(const QString &deployment, const TriggerInputs &in
                               QStringLiteral(">="),
                               in.negativeCount >= s.minNegative,
                               true};
-    // Without feedback there is no satisfaction to be low: 1 (all satisfied), never met.
-    const double satisfaction =
-        in.feedbackCount > 0 ? double(in.feedbackCount - in.negativeCount) / double(in.feedbackCount) : 1.0;
+    // Without feedback there is no satisfaction: absent ("no data"), never met, never 100 %.
+    const std::optional<double> satisfaction =
+        ratioOf(double(in.feedbackCount - in.negativeCount), double(in.feedbackCount));
     TriggerCondition satisfied{QStringLiteral("satisfaction"),
                                ServiceText::tr("Satisfaction (positive share)"),
                                satisfaction,
                                s.satisfactionBelow,
                                QStringLiteral("<"),
-                               in.feedbackCount > 0 && satisfaction < s.satisfactionBelow,
+                               satisfaction && *satisfaction < s.satisfactionBelow,
                                true};
     TriggerCondition drift{QStringLiteral("drift_alert"),
                            ServiceText::tr("Drift alert firing"),
@@ -46,13 +47,13 @@ TriggerCheck evaluateTriggers(const QString &deployment, const TriggerInputs &in
                            QStringLiteral("firing"),
                            in.driftAlertFiring,
                            s.onDriftAlert};
-    const bool maeKnown = in.mae.has_value() && in.maeTarget.has_value();
+    // Without outcomes in the window there is no MAE: absent, never 0.
     TriggerCondition mae{QStringLiteral("mae_above_target"),
                          ServiceText::tr("MAE of the window above target"),
-                         in.mae.value_or(0),
-                         in.maeTarget.value_or(0),
+                         in.mae,
+                         in.maeTarget,
                          QStringLiteral(">"),
-                         maeKnown && *in.mae > *in.maeTarget,
+                         in.mae && in.maeTarget && *in.mae > *in.maeTarget,
                          s.onMaeAboveTarget};
     check.conditions = {count, negative, satisfied, drift, mae};
 
@@ -64,7 +65,7 @@ TriggerCheck evaluateTriggers(const QString &deployment, const TriggerInputs &in
         check.reason = ServiceText::tr("Due: %1 feedback items, %2 negative, satisfaction %3 % (below %4 %).")
                            .arg(in.feedbackCount)
                            .arg(in.negativeCount)
-                           .arg(satisfaction * 100, 0, 'f', 1)
+                           .arg(*satisfaction * 100, 0, 'f', 1)
                            .arg(s.satisfactionBelow * 100, 0, 'f', 0);
     else if (driftDue)
         check.reason = ServiceText::tr("Due: a drift alert is firing.");
@@ -78,10 +79,14 @@ TriggerCheck evaluateTriggers(const QString &deployment, const TriggerInputs &in
             missing << ServiceText::tr("%1 of %2 feedback items").arg(in.feedbackCount).arg(s.minFeedback);
         if (!negative.met)
             missing << ServiceText::tr("%1 of %2 negative items").arg(in.negativeCount).arg(s.minNegative);
-        if (!satisfied.met)
+        if (!satisfaction)
+            missing << ServiceText::tr("satisfaction: %1 (no feedback)").arg(noDataText());
+        else if (!satisfied.met)
             missing << ServiceText::tr("satisfaction %1 % is not below %2 %")
-                           .arg(satisfaction * 100, 0, 'f', 1)
+                           .arg(*satisfaction * 100, 0, 'f', 1)
                            .arg(s.satisfactionBelow * 100, 0, 'f', 0);
+        if (mae.enabled && !in.mae)
+            missing << ServiceText::tr("MAE of the window: %1 (no outcomes)").arg(noDataText());
         check.reason = ServiceText::tr("Not due: %1.").arg(missing.join(QStringLiteral("; ")));
     }
     return check;

@@ -87,8 +87,8 @@ private Q_SLOTS:
         const auto check = retrain::checkTriggers(*f.conn, f.dep);
         QVERIFY2(check.ok(), qPrintable(check.errorMessage()));
         QVERIFY(check->due);
-        QCOMPARE(check->conditions.at(0).value, 120.0);
-        QCOMPARE(check->conditions.at(1).value, 40.0);
+        QCOMPARE(check->conditions.at(0).value, std::optional<double>(120.0));
+        QCOMPARE(check->conditions.at(1).value, std::optional<double>(40.0));
         QCOMPARE(retrain::triggerFor(*check), QStringLiteral("feedback"));
         const auto summary = retrain::summarizeData(*f.conn, request(1, 0.001));
         QVERIFY2(summary.ok(), qPrintable(summary.errorMessage()));
@@ -145,7 +145,7 @@ private Q_SLOTS:
         // The run row.
         QCOMPARE(out.run.baseVersion, QStringLiteral("1"));
         QCOMPARE(out.run.resultVersion, out.candidateVersion);
-        QVERIFY(out.run.durationSeconds() > 0);
+        QVERIFY(out.run.durationSeconds().value_or(0) > 0);
         QVERIFY(out.run.metrics.contains(QStringLiteral("mae_difference")));
         // The 40 negative-feedback requests are the oldest, all in the training part: each is seen twice.
         QCOMPARE(out.data->trainRows, qint64(2040));

@@ -185,7 +185,7 @@ private Q_SLOTS:
         const auto w = arg<Result<WhatIf>>(whatIf.first().first());
         QVERIFY2(w, qPrintable(w.errorMessage()));
         QCOMPARE(w->keys, qint64(2000));
-        QVERIFY(qAbs(w->mlShare - 0.5) < 0.05);
+        QVERIFY(w->mlShare && qAbs(*w->mlShare - 0.5) < 0.05);
         QVERIFY(w->switching > 0);
         QVERIFY(w->projectedMae && w->currentMae);
         QVERIFY(*w->projectedMae < *w->currentMae); // ML (MAE 1) beats the heuristic (MAE 3)

@@ -75,8 +75,8 @@ private Q_SLOTS:
         QCOMPARE(condition(c, "feedback_count")->met, countMet);
         QCOMPARE(condition(c, "negative_count")->met, negativeMet);
         QCOMPARE(condition(c, "satisfaction")->met, satisfactionMet);
-        QCOMPARE(condition(c, "feedback_count")->value, double(count));
-        QCOMPARE(condition(c, "feedback_count")->threshold, 100.0);
+        QCOMPARE(condition(c, "feedback_count")->value, std::optional<double>(double(count)));
+        QCOMPARE(condition(c, "feedback_count")->threshold, std::optional<double>(100.0));
         QVERIFY(!c.reason.isEmpty());
         QCOMPARE(c.reason.startsWith(QLatin1String("Due")), due);
     }
@@ -109,8 +109,8 @@ private Q_SLOTS:
         QVERIFY(!condition(c, "drift_alert")->enabled);
         QVERIFY(condition(c, "drift_alert")->met); // the value is shown ...
         QVERIFY(!condition(c, "mae_above_target")->enabled);
-        QCOMPARE(condition(c, "mae_above_target")->value, 3.0);
-        QCOMPARE(condition(c, "mae_above_target")->threshold, 2.5);
+        QCOMPARE(condition(c, "mae_above_target")->value, std::optional<double>(3.0));
+        QCOMPARE(condition(c, "mae_above_target")->threshold, std::optional<double>(2.5));
 
         s.onDriftAlert = true; // ... and counts once switched on
         c = evaluateTriggers(QStringLiteral("eta"), in, s);
@@ -126,6 +126,31 @@ private Q_SLOTS:
         QVERIFY(!evaluateTriggers(QStringLiteral("eta"), in, s).due);
         in.mae.reset(); // unknown MAE never triggers
         QVERIFY(!evaluateTriggers(QStringLiteral("eta"), in, s).due);
+    }
+
+    // Nothing to compute from: no feedback has no satisfaction (not 100 %), no outcomes no MAE (not 0).
+    void emptyInputsHaveNoFigures()
+    {
+        RetrainSettings s;
+        s.onMaeAboveTarget = true;
+        TriggerInputs in;
+        in.maeTarget = 2.5;
+        const TriggerCheck c = evaluateTriggers(QStringLiteral("eta"), in, s);
+        QVERIFY(!c.due);
+        QCOMPARE(condition(c, "feedback_count")->value, std::optional<double>(0.0)); // a count of nothing is 0
+        QVERIFY(!condition(c, "satisfaction")->value.has_value());
+        QCOMPARE(condition(c, "satisfaction")->threshold, std::optional<double>(0.70));
+        QVERIFY(!condition(c, "satisfaction")->met);
+        QVERIFY(!condition(c, "mae_above_target")->value.has_value());
+        QCOMPARE(condition(c, "mae_above_target")->threshold, std::optional<double>(2.5));
+        QVERIFY(!condition(c, "mae_above_target")->met);
+        QVERIFY2(c.reason.contains(QLatin1String("satisfaction: no data")), qPrintable(c.reason));
+        QVERIFY2(c.reason.contains(QLatin1String("MAE of the window: no data")), qPrintable(c.reason));
+        QVERIFY2(!c.reason.contains(QLatin1String("100.0 %")), qPrintable(c.reason));
+
+        in.feedbackCount = 10; // all positive: a real 100 %
+        QCOMPARE(condition(evaluateTriggers(QStringLiteral("eta"), in, s), "satisfaction")->value,
+                 std::optional<double>(1.0));
     }
 
     void decisionBoundaries_data()
@@ -226,11 +251,15 @@ private Q_SLOTS:
         r.state = QStringLiteral("succeeded");
         r.startedAt = QDateTime::fromMSecsSinceEpoch(1'000'000, Qt::UTC);
         r.finishedAt = QDateTime::fromMSecsSinceEpoch(1'012'500, Qt::UTC);
-        QCOMPARE(r.durationSeconds(), 12.5);
+        QCOMPARE(r.durationSeconds(), std::optional<double>(12.5));
         const QJsonObject o = r.toJson();
         QCOMPARE(o.value(QStringLiteral("id")).toInt(), 7);
         QCOMPARE(o.value(QStringLiteral("duration_s")).toDouble(), 12.5);
         QCOMPARE(o.value(QStringLiteral("state")).toString(), QStringLiteral("succeeded"));
+
+        RetrainRun queued; // never started: no duration, not 0 s
+        QVERIFY(!queued.durationSeconds());
+        QVERIFY(queued.toJson().value(QStringLiteral("duration_s")).isNull());
     }
 };
 

@@ -144,7 +144,8 @@ private Q_SLOTS:
         now.version = 3;
         const WhatIf w = computeWhatIf(QStringLiteral("eta"), keys, now, 25, 2.0, 3.0);
         QCOMPARE(w.keys, qint64(20000));
-        QVERIFY2(qAbs(w.mlShare - 0.25) < 0.015, qPrintable(QString::number(w.mlShare)));
+        QVERIFY(w.mlShare.has_value());
+        QVERIFY2(qAbs(*w.mlShare - 0.25) < 0.015, qPrintable(QString::number(*w.mlShare)));
         // Raising never moves a key out, so exactly the keys in buckets 11..25 switch.
         qint64 expected = 0;
         for (const QString &k : keys) {
@@ -153,13 +154,14 @@ private Q_SLOTS:
         }
         QCOMPARE(w.switching, expected);
         QVERIFY(w.projectedMae && w.currentMae);
-        QVERIFY(qAbs(*w.projectedMae - (w.mlShare * 2.0 + (1 - w.mlShare) * 3.0)) < 1e-9);
+        QVERIFY(qAbs(*w.projectedMae - (*w.mlShare * 2.0 + (1 - *w.mlShare) * 3.0)) < 1e-9);
         QVERIFY(*w.projectedMae < *w.currentMae);
 
         const WhatIf noMl = computeWhatIf(QStringLiteral("eta"), keys, now, 25, std::nullopt, 3.0);
         QVERIFY(!noMl.projectedMae); // a mix needs the MAE of every path it uses
         const WhatIf empty = computeWhatIf(QStringLiteral("eta"), {}, now, 25, 2.0, 3.0);
         QCOMPARE(empty.keys, qint64(0));
+        QVERIFY(!empty.mlShare); // no keys: no share, not 0 %
         QVERIFY(!empty.projectedMae);
     }
 

@@ -1,5 +1,6 @@
 #include "ui/pages/dashboard/KpiBreakdownModel.h"
 
+#include "core/domain/Figure.h"
 #include "ui/pages/dashboard/KpiTiles.h"
 
 #include <QLocale>
@@ -102,7 +103,7 @@ QVariant KpiBreakdownModel::data(const QModelIndex &index, int role) const
         break;
     }
     if (!figure)
-        return tr("–");
+        return noDataText();
     switch (index.column()) {
     case Throughput:
         return KpiTiles::formatRate(*figure);

@@ -1,5 +1,6 @@
 #include "ui/pages/dashboard/KpiTileWidget.h"
 
+#include "core/domain/Figure.h"
 #include "ui/Theme.h"
 
 #include <QLabel>
@@ -12,7 +13,7 @@ KpiTileWidget::KpiTileWidget(const QString &key, QWidget *parent) : QFrame(paren
     setObjectName(QStringLiteral("tile_%1").arg(key));
     m_state.key = key;
     m_title = new QLabel(this);
-    m_value = new QLabel(tr("no data"), this);
+    m_value = new QLabel(noDataText(), this);
     m_value->setObjectName(QStringLiteral("tileValue"));
     m_trend = new QLabel(this);
     m_detail = new QLabel(this);

@@ -1,5 +1,7 @@
 #include "ui/pages/dashboard/KpiTiles.h"
 
+#include "core/domain/Figure.h"
+
 #include <QLocale>
 
 #include <climits>
@@ -119,7 +121,7 @@ QList<TileState> KpiTiles::compute(const KpiSnapshot &s)
             tile.detail = spec.targetText(targets);
         if (!tile.raw || !std::isfinite(*tile.raw)) {
             tile.raw.reset();
-            tile.value = tr("no data");
+            tile.value = noDataText();
             tile.verdict = TileState::Verdict::NoData;
         } else {
             tile.value = spec.format(*tile.raw);
@@ -158,7 +160,7 @@ QList<TileState> KpiTiles::compute(const KpiSnapshot &s)
             const auto a = spec.get(ml), b = spec.get(heur);
             if (a || b)
                 tile.detail =
-                    tr("ML %1 · heuristic %2").arg(a ? spec.format(*a) : tr("–"), b ? spec.format(*b) : tr("–")) +
+                    tr("ML %1 · heuristic %2").arg(figureText(a, spec.format), figureText(b, spec.format)) +
                     QLatin1Char('\n') + tile.detail;
         } else if (spec.key == QLatin1String("throughput")) {
             const int count = int(std::min<qint64>(s.overall.predictions, INT_MAX));

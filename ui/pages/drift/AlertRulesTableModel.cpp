@@ -1,5 +1,6 @@
 #include "ui/pages/drift/AlertRulesTableModel.h"
 
+#include "core/domain/Figure.h"
 #include "ui/Theme.h"
 
 #include <QBrush>
@@ -83,7 +84,7 @@ QVariant AlertRulesTableModel::data(const QModelIndex &index, int role) const
     case State:
         return stateText(*v);
     case LastValue:
-        return v->status.lastValue ? v->rule.formatValue(*v->status.lastValue) : tr("n/a");
+        return figureText(v->status.lastValue, [v](double x) { return v->rule.formatValue(x); });
     case Evaluated:
         return localTime(v->status.lastEvaluatedSecs);
     case Enabled:

@@ -1,5 +1,6 @@
 #include "ui/pages/models/CompareView.h"
 
+#include "core/domain/Figure.h"
 #include "ui/ConnectionSession.h"
 #include "ui/pages/models/compare/ReportCharts.h"
 #include "ui/reports/ComparisonReportPdf.h"
@@ -274,10 +275,10 @@ void CompareView::showReport()
         if (cls && m.classification)
             cells << f(m.classification->accuracy, 4) << f(m.classification->precision, 4)
                   << f(m.classification->recall, 4) << f(m.classification->f1, 4)
-                  << (m.classification->rocAuc ? f(*m.classification->rocAuc, 4) : QStringLiteral("–"));
+                  << figureText(m.classification->rocAuc, [](double v) { return f(v, 4); });
         else
             cells << f(m.regression.mae) << f(m.regression.rmse) << f(m.regression.r2)
-                  << (m.regression.mape ? f(*m.regression.mape, 1) : QStringLiteral("–"));
+                  << figureText(m.regression.mape, [](double v) { return f(v, 1); });
         cells << f(m.rowsPerSecond, 0) << f(m.latencyP50Ms) << f(m.latencyP99Ms);
         setRow(m_metrics, int(i), cells);
     }

@@ -1,5 +1,6 @@
 #include "ui/pages/models/ModelVersionTableModel.h"
 
+#include "core/domain/Figure.h"
 #include "ui/Theme.h"
 
 #include <QColor>
@@ -11,9 +12,7 @@ namespace {
 
 QVariant metric(const ModelVersion &m, const QString &key)
 {
-    if (!m.metrics.contains(key))
-        return QStringLiteral("–");
-    return QLocale().toString(m.metrics.value(key).toDouble(), 'f', 3);
+    return figureText(figureOf(m.metrics.value(key)), [](double v) { return QLocale().toString(v, 'f', 3); });
 }
 
 } // namespace

@@ -2,6 +2,7 @@
 
 #include "ui/Theme.h"
 
+#include "core/domain/Figure.h"
 #include "core/services/ModelsService.h"
 #include "ui/ConnectionSession.h"
 #include "ui/pages/models/AliasBadgeDelegate.h"
@@ -288,7 +289,9 @@ void RegistryView::updateDetails()
                                            : QStringLiteral("–"));
     QStringList metrics;
     for (auto it = m->metrics.begin(); it != m->metrics.end(); ++it)
-        metrics << QStringLiteral("%1 = %2").arg(esc(it.key()), esc(QLocale().toString(it.value().toDouble(), 'g', 6)));
+        metrics << QStringLiteral("%1 = %2").arg(
+            esc(it.key()),
+            esc(figureText(figureOf(it.value()), [](double v) { return QLocale().toString(v, 'g', 6); })));
     html += row(tr("Metrics"), metrics.isEmpty() ? QStringLiteral("–") : metrics.join(QStringLiteral("<br>")));
     html +=
         row(tr("Feature schema"), m->featureSchemaId ? QString::number(*m->featureSchemaId) : tr("none (no metadata)"));

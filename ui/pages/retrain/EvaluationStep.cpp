@@ -68,7 +68,7 @@ void EvaluationStep::showOutcome(const retrain::RetrainOutcome &o)
         const auto &a = rows[r][0];
         const auto &b = rows[r][1];
         const QStringList cells{retrainfmt::number(a), retrainfmt::number(b),
-                                a && b ? QString::number(*a - *b, 'f', 3) : QStringLiteral("–")};
+                                retrainfmt::number(a && b ? std::optional<double>(*a - *b) : std::nullopt)};
         for (int c = 0; c < 3; ++c) {
             auto *item = new QTableWidgetItem(cells[c]);
             item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);

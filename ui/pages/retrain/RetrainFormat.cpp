@@ -1,5 +1,7 @@
 #include "ui/pages/retrain/RetrainFormat.h"
 
+#include "core/domain/Figure.h"
+
 #include <QCoreApplication>
 #include <QJsonValue>
 #include <QLabel>
@@ -74,11 +76,11 @@ QString paramsSummary(const QJsonObject &params)
     return parts.isEmpty() ? QStringLiteral("–") : parts.join(QStringLiteral(" · "));
 }
 
-QString duration(double seconds)
+QString duration(std::optional<double> seconds)
 {
-    if (!(seconds >= 0) || !std::isfinite(seconds))
-        return QStringLiteral("–");
-    const qint64 s = qint64(std::llround(seconds));
+    if (!seconds || !(*seconds >= 0) || !std::isfinite(*seconds))
+        return noDataText();
+    const qint64 s = qint64(std::llround(*seconds));
     if (s < 60)
         return Text::tr("%1 s").arg(s);
     if (s < 3600)
@@ -116,7 +118,7 @@ QString decisionText(const QString &decision)
 
 QString number(std::optional<double> v, int digits)
 {
-    return v ? QString::number(*v, 'f', digits) : QStringLiteral("–");
+    return figureText(v, [digits](double x) { return QString::number(x, 'f', digits); });
 }
 
 QLabel *resultLabel(const QString &objectName, QWidget *parent)

@@ -1,5 +1,6 @@
 #include "ui/pages/retrain/TriggerStep.h"
 
+#include "core/domain/Figure.h"
 #include "ui/Theme.h"
 
 #include <QCheckBox>
@@ -17,15 +18,18 @@ namespace mldeck::ui {
 
 namespace {
 
-QString figure(const TriggerCondition &c, double v)
+// The value or threshold of a condition; "no data" when there was nothing to compute it from.
+QString figure(const TriggerCondition &c, const std::optional<double> &value)
 {
-    if (c.key == QLatin1String("satisfaction"))
-        return QStringLiteral("%1 %").arg(100 * v, 0, 'f', 1);
-    if (c.comparison == QLatin1String("firing"))
-        return v > 0 ? TriggerStep::tr("firing") : TriggerStep::tr("not firing");
-    if (v == std::floor(v) && std::abs(v) < 1e12)
-        return QString::number(qint64(v));
-    return QString::number(v, 'f', 3);
+    return figureText(value, [&c](double v) {
+        if (c.key == QLatin1String("satisfaction"))
+            return QStringLiteral("%1 %").arg(100 * v, 0, 'f', 1);
+        if (c.comparison == QLatin1String("firing"))
+            return v > 0 ? TriggerStep::tr("firing") : TriggerStep::tr("not firing");
+        if (v == std::floor(v) && std::abs(v) < 1e12)
+            return QString::number(qint64(v));
+        return QString::number(v, 'f', 3);
+    });
 }
 
 } // namespace

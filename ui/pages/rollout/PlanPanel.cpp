@@ -2,6 +2,7 @@
 
 #include "ui/Theme.h"
 
+#include "core/domain/Figure.h"
 #include "core/rollout/StagedPlan.h"
 
 #include <QCoreApplication>
@@ -324,7 +325,7 @@ void PlanPanel::showPlan(const PlanStatus &plan)
         const GateLook look = gateLook(g.name);
         auto *name = new QTableWidgetItem(look.label);
         name->setToolTip(g.name);
-        auto *value = new QTableWidgetItem(g.value ? look.format(*g.value) : tr("no data"));
+        auto *value = new QTableWidgetItem(figureText(g.value, look.format));
         auto *threshold = new QTableWidgetItem(look.format(g.threshold));
         auto *verdict = new QTableWidgetItem(verdictIcon(g.pass), g.pass ? tr("Pass") : tr("Fail"));
         verdict->setForeground(g.pass ? kPass : kFail);

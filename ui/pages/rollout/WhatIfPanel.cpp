@@ -91,7 +91,7 @@ void WhatIfPanel::showWhatIf(const WhatIf &w)
     const QLocale locale;
     m_title->setText(tr("If traffic were %1 %").arg(w.percentage));
     m_share->setStyleSheet(themeStyle(QStringLiteral("font-size: 13pt; font-weight: 600; color: @{ink};")));
-    if (w.keys == 0) {
+    if (w.keys == 0 || !w.mlShare) {
         m_share->setText(tr("No request keys logged in the last 24 h: nothing to project from."));
         m_share->setStyleSheet(themeStyle(QStringLiteral("color: @{muted};")));
         m_bar->hide();
@@ -100,9 +100,9 @@ void WhatIfPanel::showWhatIf(const WhatIf &w)
         m_mae->clear();
         return;
     }
-    m_share->setText(tr("%1 % of request keys would be on ML").arg(locale.toString(w.mlShare * 100.0, 'f', 1)));
+    m_share->setText(tr("%1 % of request keys would be on ML").arg(locale.toString(*w.mlShare * 100.0, 'f', 1)));
     m_bar->show();
-    m_bar->setValue(int(std::lround(w.mlShare * 1000.0)));
+    m_bar->setValue(int(std::lround(*w.mlShare * 1000.0)));
     m_keys->setText(tr("%1 distinct request keys logged in the last 24 h").arg(locale.toString(w.keys)));
     m_switching->setText(w.switching == 0
                              ? tr("No key would switch between heuristic and ML.")
