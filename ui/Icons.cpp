@@ -114,6 +114,14 @@ void paintGlyph(QPainter &p, PageId id, const QColor &color)
         p.drawPath(head);
         break;
     }
+    case PageId::Deployments: // two stacked servers
+        p.drawRoundedRect(QRectF(12, 14, 76, 30), 7, 7);
+        p.drawRoundedRect(QRectF(12, 56, 76, 30), 7, 7);
+        p.drawPoint(QPointF(28, 29));
+        p.drawPoint(QPointF(28, 71));
+        p.drawLine(QPointF(50, 29), QPointF(72, 29));
+        p.drawLine(QPointF(50, 71), QPointF(72, 71));
+        break;
     case PageId::Audit:
         p.drawRoundedRect(QRectF(20, 10, 60, 80), 8, 8);
         p.drawLine(QPointF(34, 32), QPointF(66, 32));

@@ -9,12 +9,14 @@
 #include "ui/pages/AlertsDriftPage.h"
 #include "ui/pages/AuditPage.h"
 #include "ui/pages/DashboardPage.h"
+#include "ui/pages/DeploymentsPage.h"
 #include "ui/pages/ModelsPage.h"
 #include "ui/pages/RetrainPage.h"
 #include "ui/pages/RolloutPage.h"
 #include "ui/widgets/DependencyIndicator.h"
 #include "ui/widgets/HealthIndicator.h"
 #include "ui/widgets/InfoBar.h"
+#include "ui/widgets/PageFrame.h"
 
 #include <QAction>
 #include <QActionGroup>
@@ -47,6 +49,8 @@ QWidget *createPage(PageId id, ConnectionSession &session, QWidget *parent)
         return new ModelsPage(session, parent);
     case PageId::Retrain:
         return new RetrainPage(session, parent);
+    case PageId::Deployments:
+        return new DeploymentsPage(session, parent);
     case PageId::Audit:
         return new AuditPage(session, parent);
     }
@@ -121,7 +125,15 @@ void MainWindow::buildNavigation()
         auto *item = new QListWidgetItem(pageIcon(id), pageTitle(id), m_navigation);
         item->setData(Qt::UserRole, pageKey(id));
         item->setSizeHint(QSize(0, 40));
-        m_pages->addWidget(createPage(id, m_session, m_pages));
+        QWidget *pageWidget = createPage(id, m_session, m_pages);
+        m_pages->addWidget(pageWidget);
+        // Every deployment selector's "Manage…" opens the Deployments page on the deployment it shows.
+        if (auto *frame = pageWidget->findChild<PageFrame *>(); frame && id != PageId::Deployments)
+            connect(frame, &PageFrame::manageDeploymentsRequested, this, [this](const QString &deployment) {
+                showPage(PageId::Deployments);
+                if (auto *deployments = qobject_cast<DeploymentsPage *>(page(PageId::Deployments)))
+                    deployments->selectDeployment(deployment);
+            });
     }
     connect(m_navigation, &QListWidget::currentRowChanged, m_pages, &QStackedWidget::setCurrentIndex);
 

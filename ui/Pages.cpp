@@ -17,6 +17,8 @@ QString pageKey(PageId id)
         return QStringLiteral("models");
     case PageId::Retrain:
         return QStringLiteral("retrain");
+    case PageId::Deployments:
+        return QStringLiteral("deployments");
     case PageId::Audit:
         return QStringLiteral("audit");
     }
@@ -53,6 +55,8 @@ QString pageTitle(PageId id)
         return QCoreApplication::translate("mldeck::ui::Pages", "Models");
     case PageId::Retrain:
         return QCoreApplication::translate("mldeck::ui::Pages", "Retrain");
+    case PageId::Deployments:
+        return QCoreApplication::translate("mldeck::ui::Pages", "Deployments");
     case PageId::Audit:
         return QCoreApplication::translate("mldeck::ui::Pages", "Audit");
     }

@@ -15,11 +15,12 @@ enum class PageId
     AlertsDrift,
     Models,
     Retrain,
+    Deployments,
     Audit
 };
 
-inline constexpr PageId kAllPages[] = {PageId::Dashboard, PageId::Rollout, PageId::AlertsDrift,
-                                       PageId::Models,    PageId::Retrain, PageId::Audit};
+inline constexpr PageId kAllPages[] = {PageId::Dashboard, PageId::Rollout,     PageId::AlertsDrift, PageId::Models,
+                                       PageId::Retrain,   PageId::Deployments, PageId::Audit};
 
 // Stable, untranslated key used on the command line (--page) and in Settings (LastPage).
 QString pageKey(PageId id);

@@ -30,6 +30,7 @@ EmptyStateView::EmptyStateView(const Content &content, QWidget *parent) : QWidge
     auto *badge = new QLabel(content.badge, this);
     badge->setObjectName(QStringLiteral("emptyBadge"));
     badge->setAlignment(Qt::AlignCenter);
+    badge->setVisible(!content.badge.isEmpty()); // a state that is not about the page being unbuilt has none
 
     // The centre column keeps a readable line length whatever the window width.
     auto *column = new QWidget(this);

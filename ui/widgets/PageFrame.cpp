@@ -57,9 +57,15 @@ PageFrame::PageFrame(PageId page, const QString &purpose, Selector selector, QWi
         m_refresh = new QPushButton(tr("⟳ Refresh"), this);
         m_refresh->setObjectName(QStringLiteral("deploymentRefresh"));
         m_refresh->setToolTip(tr("Read the deployments and this page's figures again"));
+        auto *manage = new QPushButton(tr("Manage…"), this);
+        manage->setObjectName(QStringLiteral("deploymentManage"));
+        manage->setToolTip(tr("Create, describe or archive deployments and edit their settings"));
+        connect(manage, &QPushButton::clicked, this,
+                [this] { Q_EMIT manageDeploymentsRequested(m_deployment->currentText()); });
         label->setBuddy(m_deployment);
         m_bar->addWidget(label);
         m_bar->addWidget(m_deployment);
+        m_bar->addWidget(manage);
         m_bar->addWidget(m_refresh);
         m_barEnd = m_bar->count();
     }

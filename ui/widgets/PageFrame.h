@@ -48,6 +48,10 @@ public:
     // The page's body takes the space under the rule.
     void setBody(QWidget *body);
 
+Q_SIGNALS:
+    // "Manage…" next to the selector: the window opens the Deployments page on current.
+    void manageDeploymentsRequested(const QString &current);
+
 private:
     QLabel *m_title = nullptr;
     QHBoxLayout *m_header = nullptr;

@@ -1,0 +1,85 @@
+#include "ui/pages/deployments/GeneralEditor.h"
+
+#include "core/services/DeploymentsService.h"
+
+namespace mldeck::ui {
+
+namespace {
+
+const QString kDescription = QStringLiteral("description");
+const QString kTargetName = QStringLiteral("targetName");
+const QString kTargetUnit = QStringLiteral("targetUnit");
+
+// The column limits of mldeck.deployments (010_deployments.sql).
+constexpr int kMaxTargetName = 200;
+constexpr int kMaxTargetUnit = 50;
+constexpr int kMaxDescription = 1000;
+
+} // namespace
+
+GeneralEditor::GeneralEditor(QWidget *parent)
+    : SettingsEditor(SettingsArea::Deployments, tr("General"), parent), m_service(new DeploymentsService(this))
+{
+    setObjectName(QStringLiteral("generalEditor"));
+    addText(kDescription, tr("Description"), &GeneralEditor::descriptionProblem, tr("What the model predicts, for whom"));
+    addText(kTargetName, tr("Target name"), &GeneralEditor::targetNameProblem, tr("e.g. delay"));
+    addText(kTargetUnit, tr("Target unit"), &GeneralEditor::targetUnitProblem, tr("e.g. min"));
+
+    connect(m_service, &DeploymentsService::shown, this, [this](const Result<DeploymentInfo> &shown) {
+        if (!shown) {
+            setLoadFailed(deployment(), shown.errorMessage());
+            return;
+        }
+        setLoaded(shown->name, Values{{kDescription, shown->description},
+                                      {kTargetName, shown->targetName},
+                                      {kTargetUnit, shown->targetUnit}});
+    });
+    connect(m_service, &DeploymentsService::saved, this, [this](const Result<DeploymentInfo> &saved) {
+        if (!saved) {
+            setSaveFailed(saved.errorMessage());
+            return;
+        }
+        setSaved(Values{{kDescription, saved->description},
+                        {kTargetName, saved->targetName},
+                        {kTargetUnit, saved->targetUnit}});
+    });
+}
+
+GeneralEditor::~GeneralEditor() = default;
+
+QString GeneralEditor::targetNameProblem(const QString &name)
+{
+    return name.trimmed().size() > kMaxTargetName ? tr("At most %1 characters.").arg(kMaxTargetName) : QString();
+}
+
+QString GeneralEditor::targetUnitProblem(const QString &unit)
+{
+    return unit.trimmed().size() > kMaxTargetUnit ? tr("At most %1 characters.").arg(kMaxTargetUnit) : QString();
+}
+
+QString GeneralEditor::descriptionProblem(const QString &description)
+{
+    return description.trimmed().size() > kMaxDescription ? tr("At most %1 characters.").arg(kMaxDescription)
+                                                          : QString();
+}
+
+void GeneralEditor::applyEndpoint(const std::optional<PgEndpoint> &pg)
+{
+    m_service->setEndpoint(pg);
+}
+
+void GeneralEditor::load(const QString &deployment)
+{
+    m_service->show(deployment);
+}
+
+void GeneralEditor::save(const QString &deployment, const Values &values)
+{
+    DeploymentEdit edit;
+    edit.description = values.value(kDescription).toString().trimmed();
+    edit.targetName = values.value(kTargetName).toString().trimmed();
+    edit.targetUnit = values.value(kTargetUnit).toString().trimmed();
+    m_service->set(deployment, edit);
+}
+
+} // namespace mldeck::ui

@@ -1,0 +1,38 @@
+#pragma once
+
+#include "ui/settings/SettingsEditor.h"
+
+namespace mldeck {
+class DeploymentsService;
+}
+
+namespace mldeck::ui {
+
+// The General section of a deployment on the Deployments page: its description, target name and
+// unit, edited like every other setting (SettingsEditor: inline reasons, Save and Revert, read-only
+// with the reason when the role may not change deployments). A save is one audited
+// `deployment.set`.
+class GeneralEditor final : public SettingsEditor
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(GeneralEditor)
+
+public:
+    explicit GeneralEditor(QWidget *parent = nullptr);
+    ~GeneralEditor() override;
+
+    // The reasons shared with the New deployment dialog; empty when acceptable.
+    static QString targetNameProblem(const QString &name);
+    static QString targetUnitProblem(const QString &unit);
+    static QString descriptionProblem(const QString &description);
+
+protected:
+    void applyEndpoint(const std::optional<PgEndpoint> &pg) override;
+    void load(const QString &deployment) override;
+    void save(const QString &deployment, const Values &values) override;
+
+private:
+    DeploymentsService *m_service = nullptr;
+};
+
+} // namespace mldeck::ui

@@ -1,0 +1,299 @@
+#include "ui/pages/deployments/NewDeploymentDialog.h"
+
+#include "core/domain/Deployment.h"
+#include "core/services/DeploymentsService.h"
+#include "ui/Theme.h"
+#include "ui/pages/deployments/FeatureSchemaTable.h"
+#include "ui/pages/deployments/GeneralEditor.h"
+#include "ui/widgets/InfoBar.h"
+
+#include <QComboBox>
+#include <QDialogButtonBox>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QLocale>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QVBoxLayout>
+
+namespace mldeck::ui {
+
+namespace {
+
+// A field with its reason under it, shown only while the value is refused.
+QWidget *withReason(QWidget *field, QLabel *&reason, const QString &name, QWidget *parent)
+{
+    auto *box = new QWidget(parent);
+    auto *layout = new QVBoxLayout(box);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->setSpacing(2);
+    layout->addWidget(field);
+    reason = new QLabel(box);
+    reason->setObjectName(name);
+    reason->setWordWrap(true);
+    reason->setStyleSheet(themeStyle(QStringLiteral("color: @{bad};")));
+    reason->hide();
+    layout->addWidget(reason);
+    return box;
+}
+
+void showReason(QLabel *label, const QString &reason)
+{
+    label->setText(reason);
+    label->setVisible(!reason.isEmpty());
+}
+
+} // namespace
+
+NewDeploymentDialog::NewDeploymentDialog(DeploymentsService &service, const QStringList &existingNames,
+                                         QWidget *parent)
+    : QDialog(parent), m_service(service), m_existing(existingNames)
+{
+    setObjectName(QStringLiteral("newDeploymentDialog"));
+    setWindowTitle(tr("New deployment"));
+    setMinimumWidth(620);
+
+    m_error = new InfoBar(this);
+    m_error->setObjectName(QStringLiteral("newDeploymentError"));
+
+    m_name = new QLineEdit(this);
+    m_name->setObjectName(QStringLiteral("nameEdit"));
+    m_name->setPlaceholderText(tr("e.g. eta-express"));
+    m_task = new QComboBox(this);
+    m_task->setObjectName(QStringLiteral("taskCombo"));
+    m_task->addItem(tr("Regression (a number, e.g. a delay)"), QStringLiteral("regression"));
+    m_task->addItem(tr("Classification (a class, e.g. late or on time)"), QStringLiteral("classification"));
+    m_description = new QLineEdit(this);
+    m_description->setObjectName(QStringLiteral("descriptionEdit"));
+    m_description->setPlaceholderText(tr("What the model predicts, for whom"));
+    m_targetName = new QLineEdit(this);
+    m_targetName->setObjectName(QStringLiteral("targetNameEdit"));
+    m_targetName->setPlaceholderText(tr("e.g. delay"));
+    m_targetUnit = new QLineEdit(this);
+    m_targetUnit->setObjectName(QStringLiteral("targetUnitEdit"));
+    m_targetUnit->setPlaceholderText(tr("e.g. min"));
+
+    m_fromModel = new QPushButton(tr("From a model file…"), this);
+    m_fromModel->setObjectName(QStringLiteral("fromModelButton"));
+    m_fromModel->setToolTip(tr("Read the features from a TorchScript model's mldeck.json metadata"));
+    m_fromCsv = new QPushButton(tr("From a CSV header…"), this);
+    m_fromCsv->setObjectName(QStringLiteral("fromCsvButton"));
+    m_fromCsv->setToolTip(tr("Take the columns of a CSV file; choose the kind of each"));
+    m_schemaStatus = new QLabel(tr("No features yet: the first model registered or the first row logged gives them."),
+                                this);
+    m_schemaStatus->setObjectName(QStringLiteral("schemaStatus"));
+    m_schemaStatus->setStyleSheet(themeStyle(QStringLiteral("color: @{muted};")));
+    m_schemaStatus->setWordWrap(true);
+    m_schema = new FeatureSchemaTable(this);
+    m_schema->setMinimumHeight(150);
+    auto *schemaButtons = new QHBoxLayout;
+    schemaButtons->addWidget(m_fromModel);
+    schemaButtons->addWidget(m_fromCsv);
+    schemaButtons->addStretch(1);
+    auto *schemaBox = new QWidget(this);
+    auto *schemaLayout = new QVBoxLayout(schemaBox);
+    schemaLayout->setContentsMargins(0, 0, 0, 0);
+    schemaLayout->addLayout(schemaButtons);
+    schemaLayout->addWidget(m_schemaStatus);
+    schemaLayout->addWidget(m_schema, 1);
+
+    m_referenceRows = new QSpinBox(this);
+    m_referenceRows->setObjectName(QStringLiteral("referenceRowsSpin"));
+    m_referenceRows->setRange(100, 10'000'000);
+    m_referenceRows->setSingleStep(1000);
+    m_referenceRows->setGroupSeparatorShown(true);
+    m_referenceRows->setValue(kDefaultReferenceRows);
+    m_referenceRows->setSuffix(tr(" predictions"));
+    auto *referenceRow = new QWidget(this);
+    auto *referenceLayout = new QHBoxLayout(referenceRow);
+    referenceLayout->setContentsMargins(0, 0, 0, 0);
+    auto *referenceLabel = new QLabel(tr("the first"), referenceRow);
+    referenceLayout->addWidget(referenceLabel);
+    referenceLayout->addWidget(m_referenceRows);
+    referenceLayout->addWidget(new QLabel(tr("logged"), referenceRow));
+    referenceLayout->addStretch(1);
+    referenceRow->setToolTip(tr("Drift compares recent predictions with this reference. Until that many predictions "
+                                "are logged, the drift page says how full the reference is."));
+
+    auto *form = new QFormLayout;
+    form->setFieldGrowthPolicy(QFormLayout::ExpandingFieldsGrow);
+    form->addRow(tr("&Name:"), withReason(m_name, m_nameReason, QStringLiteral("nameReason"), this));
+    form->addRow(tr("&Task:"), m_task);
+    form->addRow(tr("&Description:"),
+                 withReason(m_description, m_descriptionReason, QStringLiteral("descriptionReason"), this));
+    form->addRow(tr("Target &name:"),
+                 withReason(m_targetName, m_targetNameReason, QStringLiteral("targetNameReason"), this));
+    form->addRow(tr("Target &unit:"),
+                 withReason(m_targetUnit, m_targetUnitReason, QStringLiteral("targetUnitReason"), this));
+    form->addRow(tr("Features:"), withReason(schemaBox, m_schemaReason, QStringLiteral("schemaReason"), this));
+    form->addRow(tr("Drift reference:"), referenceRow);
+
+    auto *buttons = new QDialogButtonBox(QDialogButtonBox::Cancel, this);
+    m_create = buttons->addButton(tr("Create"), QDialogButtonBox::AcceptRole);
+    m_create->setObjectName(QStringLiteral("createButton"));
+    m_create->setDefault(true);
+    connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
+    connect(m_create, &QPushButton::clicked, this, &NewDeploymentDialog::create);
+
+    auto *layout = new QVBoxLayout(this);
+    layout->addWidget(m_error);
+    layout->addLayout(form, 1);
+    layout->addWidget(buttons);
+
+    m_modelPicker = [this] {
+        return QFileDialog::getOpenFileName(this, tr("Features from a model file"), QString(),
+                                            tr("TorchScript models (*.pt *.pth *.ptl);;All files (*)"));
+    };
+    m_csvPicker = [this] {
+        return QFileDialog::getOpenFileName(this, tr("Features from a CSV header"), QString(),
+                                            tr("CSV files (*.csv);;All files (*)"));
+    };
+
+    for (QLineEdit *edit : {m_name, m_description, m_targetName, m_targetUnit})
+        connect(edit, &QLineEdit::textChanged, this, &NewDeploymentDialog::validate);
+    connect(m_schema, &FeatureSchemaTable::schemaEdited, this, &NewDeploymentDialog::validate);
+    connect(m_fromModel, &QPushButton::clicked, this, [this] { readFrom(true); });
+    connect(m_fromCsv, &QPushButton::clicked, this, [this] { readFrom(false); });
+    connect(&m_service, &DeploymentsService::schemaRead, this, &NewDeploymentDialog::onSchemaRead);
+    connect(&m_service, &DeploymentsService::created, this, &NewDeploymentDialog::onCreated);
+    validate();
+}
+
+NewDeploymentDialog::~NewDeploymentDialog() = default;
+
+void NewDeploymentDialog::setModelFilePicker(FilePicker picker)
+{
+    m_modelPicker = std::move(picker);
+}
+
+void NewDeploymentDialog::setCsvFilePicker(FilePicker picker)
+{
+    m_csvPicker = std::move(picker);
+}
+
+QString NewDeploymentDialog::nameProblem() const
+{
+    const QString name = m_name->text().trimmed();
+    if (name.isEmpty())
+        return tr("A name is required.");
+    if (!isValidDeploymentName(name))
+        return tr("Start with a lower-case letter, then use lower-case letters, digits, '-' or '_' (at most 63 "
+                  "characters): the name goes into Redis keys.");
+    if (m_existing.contains(name))
+        return tr("A deployment named %1 already exists (archived ones keep their name).").arg(name);
+    return {};
+}
+
+bool NewDeploymentDialog::isComplete() const
+{
+    return nameProblem().isEmpty() && GeneralEditor::descriptionProblem(m_description->text()).isEmpty() &&
+           GeneralEditor::targetNameProblem(m_targetName->text()).isEmpty() &&
+           GeneralEditor::targetUnitProblem(m_targetUnit->text()).isEmpty() && m_schema->problem().isEmpty();
+}
+
+void NewDeploymentDialog::validate()
+{
+    // An empty name is not called out until something was typed: a fresh dialog opens without red text.
+    showReason(m_nameReason, m_name->isModified() || !m_name->text().isEmpty() ? nameProblem() : QString());
+    showReason(m_descriptionReason, GeneralEditor::descriptionProblem(m_description->text()));
+    showReason(m_targetNameReason, GeneralEditor::targetNameProblem(m_targetName->text()));
+    showReason(m_targetUnitReason, GeneralEditor::targetUnitProblem(m_targetUnit->text()));
+    showReason(m_schemaReason, m_schema->problem());
+    m_create->setEnabled(!m_busy && isComplete());
+}
+
+void NewDeploymentDialog::setBusy(bool busy, const QString &status)
+{
+    m_busy = busy;
+    m_fromModel->setEnabled(!busy);
+    m_fromCsv->setEnabled(!busy);
+    if (!status.isEmpty())
+        m_schemaStatus->setText(status);
+    validate();
+}
+
+void NewDeploymentDialog::readFrom(bool model)
+{
+    const FilePicker &picker = model ? m_modelPicker : m_csvPicker;
+    const QString file = picker ? picker() : QString();
+    if (file.isEmpty())
+        return;
+    m_error->hide();
+    if (model) {
+        setBusy(true, tr("Reading the metadata of %1…").arg(QFileInfo(file).fileName()));
+        m_service.readModelSchema(file);
+    } else {
+        setBusy(true, tr("Reading the columns of %1…").arg(QFileInfo(file).fileName()));
+        m_service.readCsvSchema(file, kCsvRowsRead);
+    }
+}
+
+void NewDeploymentDialog::onSchemaRead(const Result<SchemaDraft> &draft)
+{
+    if (!m_busy || m_creating)
+        return; // another dialog's request
+    if (!draft) {
+        setBusy(false, tr("The features could not be read; the table keeps what it had."));
+        m_error->showMessage(draft.errorMessage(), InfoBar::Kind::Warning);
+        Q_EMIT schemaLoaded(false);
+        return;
+    }
+    m_schema->setSchema(draft->schema);
+    const QString file = QFileInfo(draft->source).fileName();
+    const int count = int(draft->schema.features.size());
+    if (draft->task.isEmpty()) {
+        setBusy(false, tr("%n column(s) of %1. Kinds and categories come from its first %2 rows: check them.", "",
+                          count)
+                           .arg(file, QLocale().toString(kCsvRowsRead)));
+    } else {
+        // What the model says about itself fills what the user has not typed.
+        if (const int i = m_task->findData(draft->task); i >= 0)
+            m_task->setCurrentIndex(i);
+        if (m_targetName->text().trimmed().isEmpty())
+            m_targetName->setText(draft->targetName);
+        if (m_targetUnit->text().trimmed().isEmpty())
+            m_targetUnit->setText(draft->targetUnit);
+        setBusy(false, tr("%n feature(s) from the metadata of %1.", "", count).arg(file));
+    }
+    Q_EMIT schemaLoaded(true);
+}
+
+void NewDeploymentDialog::create()
+{
+    if (m_busy || !isComplete())
+        return;
+    NewDeployment spec;
+    spec.name = m_name->text().trimmed();
+    spec.task = m_task->currentData().toString();
+    spec.description = m_description->text().trimmed();
+    spec.targetName = m_targetName->text().trimmed();
+    spec.targetUnit = m_targetUnit->text().trimmed();
+    spec.schema = m_schema->schema();
+    spec.driftReferenceRows = m_referenceRows->value();
+    m_error->hide();
+    m_creating = true;
+    setBusy(true);
+    m_service.create(spec);
+}
+
+void NewDeploymentDialog::onCreated(const Result<DeploymentInfo> &created)
+{
+    if (!m_creating)
+        return;
+    m_creating = false;
+    setBusy(false);
+    if (!created) {
+        // Nothing was written; everything typed stays for another try.
+        m_error->showMessage(tr("The deployment was not created: %1").arg(created.errorMessage()),
+                             InfoBar::Kind::Warning);
+        return;
+    }
+    Q_EMIT deploymentCreated(*created);
+    accept();
+}
+
+} // namespace mldeck::ui

@@ -1,0 +1,93 @@
+#pragma once
+
+#include "core/domain/Result.h"
+
+#include <QDialog>
+#include <QStringList>
+
+#include <functional>
+
+class QComboBox;
+class QDialogButtonBox;
+class QLabel;
+class QLineEdit;
+class QPushButton;
+class QSpinBox;
+
+namespace mldeck {
+class DeploymentsService;
+struct DeploymentInfo;
+struct SchemaDraft;
+} // namespace mldeck
+
+namespace mldeck::ui {
+
+class FeatureSchemaTable;
+class InfoBar;
+
+// "New deployment": its name, task, description, target name and unit, feature schema (from a model
+// file's mldeck.json or from a CSV header, a kind per column) and drift reference (the first N logged
+// predictions). Each field says next to it why it is refused; Create stays disabled while any is.
+// A refusal from the database is shown in the dialog, which stays open with everything typed.
+class NewDeploymentDialog final : public QDialog
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(NewDeploymentDialog)
+
+public:
+    using FilePicker = std::function<QString()>; // empty: cancelled
+
+    // existingNames: the deployments already there, archived included (a name cannot be reused).
+    NewDeploymentDialog(DeploymentsService &service, const QStringList &existingNames, QWidget *parent = nullptr);
+    ~NewDeploymentDialog() override;
+
+    void setModelFilePicker(FilePicker picker);
+    void setCsvFilePicker(FilePicker picker);
+
+    bool isComplete() const; // every field acceptable: Create is enabled unless a request is under way
+    QString nameProblem() const;
+    QPushButton *createButton() const { return m_create; }
+    FeatureSchemaTable *schemaTable() const { return m_schema; }
+
+    static constexpr int kDefaultReferenceRows = 5000;
+    static constexpr int kCsvRowsRead = 1000; // rows read to guess kinds and categories
+
+Q_SIGNALS:
+    void deploymentCreated(const mldeck::DeploymentInfo &deployment); // then the dialog closes
+    void schemaLoaded(bool ok);                                       // a model or CSV read finished
+
+private:
+    void readFrom(bool model);
+    void onSchemaRead(const Result<SchemaDraft> &draft);
+    void onCreated(const Result<DeploymentInfo> &created);
+    void create();
+    void validate();
+    void setBusy(bool busy, const QString &status = {});
+
+    DeploymentsService &m_service;
+    QStringList m_existing;
+    FilePicker m_modelPicker;
+    FilePicker m_csvPicker;
+    bool m_busy = false;
+    bool m_creating = false;
+
+    InfoBar *m_error = nullptr;
+    QLineEdit *m_name = nullptr;
+    QLabel *m_nameReason = nullptr;
+    QComboBox *m_task = nullptr;
+    QLineEdit *m_description = nullptr;
+    QLabel *m_descriptionReason = nullptr;
+    QLineEdit *m_targetName = nullptr;
+    QLabel *m_targetNameReason = nullptr;
+    QLineEdit *m_targetUnit = nullptr;
+    QLabel *m_targetUnitReason = nullptr;
+    QPushButton *m_fromModel = nullptr;
+    QPushButton *m_fromCsv = nullptr;
+    QLabel *m_schemaStatus = nullptr;
+    FeatureSchemaTable *m_schema = nullptr;
+    QLabel *m_schemaReason = nullptr;
+    QSpinBox *m_referenceRows = nullptr;
+    QPushButton *m_create = nullptr;
+};
+
+} // namespace mldeck::ui
