@@ -9,6 +9,7 @@ int runMigrate(Context &ctx);  // verbs/Migrate.cpp
 int runSimulate(Context &ctx); // verbs/Simulate.cpp
 int runFlags(Context &ctx);    // verbs/Flags.cpp
 int runDemoData(Context &ctx); // verbs/DemoData.cpp
+int runDemoHistory(Context &ctx); // verbs/DemoHistory.cpp
 int runStatus(Context &ctx);   // verbs/Status.cpp
 int runGuard(Context &ctx);    // verbs/Guard.cpp
 int runPlan(Context &ctx);     // verbs/Plan.cpp

@@ -60,6 +60,8 @@ constexpr std::array kVerbs{
     Verb{"simulate", QT_TRANSLATE_NOOP("mldeck::cli", "Run the reference serving backend on demo traffic."),
          runSimulate},
     Verb{"demo-data", QT_TRANSLATE_NOOP("mldeck::cli", "Write synthetic ride-delay data as CSV."), runDemoData},
+    Verb{"demo-history", QT_TRANSLATE_NOOP("mldeck::cli", "Fill an empty deployment with a month of demo history."),
+         runDemoHistory},
 };
 
 int usage(int code)

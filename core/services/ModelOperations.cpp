@@ -61,6 +61,27 @@ Status checkFeatures(PgConnection &pg, const QString &deployment, const ModelInf
     return {};
 }
 
+AliasOutcome publishAfter(PgConnection &pg, const std::optional<RedisEndpoint> &redis, AliasChange change)
+{
+    AliasOutcome out;
+    out.change = std::move(change);
+    if (out.change.alias != QLatin1String("champion") || !redis)
+        return out;
+    out.publishAttempted = true;
+    const auto published = publishChampion(pg, *redis, out.change.deployment);
+    if (!published) {
+        qCWarning(lcModels) << "champion of" << out.change.deployment
+                            << "committed but not published:" << published.errorMessage();
+        out.published =
+            Error{ServiceText::tr("The promotion is committed, but publishing the champion in Redis failed: %1 "
+                                  "Run `mldeckctl models publish --deployment %2` once Redis is back.")
+                      .arg(published.errorMessage(), out.change.deployment)};
+    }
+    return out;
+}
+
+} // namespace
+
 QJsonObject metricsOf(const ModelInfo &info)
 {
     QJsonObject m;
@@ -87,27 +108,6 @@ QJsonObject scalerOf(const ModelInfo &info)
         std.append(v);
     return {{QStringLiteral("mean"), mean}, {QStringLiteral("std"), std}};
 }
-
-AliasOutcome publishAfter(PgConnection &pg, const std::optional<RedisEndpoint> &redis, AliasChange change)
-{
-    AliasOutcome out;
-    out.change = std::move(change);
-    if (out.change.alias != QLatin1String("champion") || !redis)
-        return out;
-    out.publishAttempted = true;
-    const auto published = publishChampion(pg, *redis, out.change.deployment);
-    if (!published) {
-        qCWarning(lcModels) << "champion of" << out.change.deployment
-                            << "committed but not published:" << published.errorMessage();
-        out.published =
-            Error{ServiceText::tr("The promotion is committed, but publishing the champion in Redis failed: %1 "
-                                  "Run `mldeckctl models publish --deployment %2` once Redis is back.")
-                      .arg(published.errorMessage(), out.change.deployment)};
-    }
-    return out;
-}
-
-} // namespace
 
 QByteArray championKey(const QString &deployment)
 {

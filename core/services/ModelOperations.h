@@ -15,6 +15,7 @@ namespace mldeck {
 
 class PgConnection;
 class RedisConnection;
+struct ModelInfo;
 
 // The registry operations the CLI (mldeckctl models) and the GUI (ModelsService) both call.
 // Blocking (PostgreSQL, Redis, LibTorch): run them on a worker thread.
@@ -45,6 +46,9 @@ struct RegisterOutcome
 // row (alreadyRegistered) unless another --version was asked for, which is an error. Any failure
 // changes nothing: no copy is left behind, no row is inserted.
 Result<RegisterOutcome> registerModel(PgConnection &pg, const RegisterRequest &request, const Actor &actor);
+// The registry columns taken from a model's metadata (empty objects when it has none).
+QJsonObject metricsOf(const ModelInfo &info);
+QJsonObject scalerOf(const ModelInfo &info);
 
 struct AliasOutcome
 {

@@ -10,6 +10,7 @@
 #include "core/simulator/LogWriter.h"
 #include "core/simulator/ServingPolicy.h"
 #include "core/simulator/SimulatedWeather.h"
+#include "core/simulator/UserFeedback.h"
 #include "core/store/pg/DeploymentStore.h"
 #include "core/store/pg/Migrator.h"
 #include "core/store/pg/PgConnection.h"
@@ -18,13 +19,11 @@
 #include "core/store/redis/RedisConnection.h"
 
 #include <QCoreApplication>
-#include <QCryptographicHash>
 #include <QDateTime>
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFileInfo>
 #include <QLoggingCategory>
-#include <QMessageAuthenticationCode>
 #include <QSysInfo>
 
 #include <cmath>
@@ -41,8 +40,6 @@ Q_LOGGING_CATEGORY(lcSimulator, "mldeck.simulator")
 
 constexpr qint64 kProgressEveryMs = 1000;
 constexpr int kTickMs = 10;
-constexpr double kFeedbackToleranceMin = 3.0; // users call a prediction good when it was within 3 minutes
-constexpr int kDemoUsers = 5000;
 constexpr int kFlushTimeoutMs = 30'000;
 
 qint64 wallMicros()
@@ -56,13 +53,6 @@ struct PendingOutcome
     OutcomeRow outcome;
     std::optional<FeedbackRow> feedback;
     bool operator>(const PendingOutcome &other) const { return dueMs > other.dueMs; }
-};
-
-const char *const kNegativeComments[] = {
-    "Driver arrived much later than the app said",
-    "ETA kept changing",
-    "Waited a long time at pickup",
-    "",
 };
 
 } // namespace
@@ -100,7 +90,6 @@ struct Simulator::Impl
                                                QString *error, double *msPerRow);
     void schedule(const RideRequest &request, const PredictionRow &row);
     void releaseOutcomes(qint64 upToMs, LogWriter &writer);
-    QString pseudonym(int user) const;
 };
 
 Simulator::Simulator(SimulatorOptions options) : d(std::make_unique<Impl>(std::move(options))) {}
@@ -226,25 +215,9 @@ void Simulator::Impl::schedule(const RideRequest &request, const PredictionRow &
     p.outcome.deployment = options.deployment;
     p.outcome.requestKey = request.requestKey;
     p.outcome.actual = request.actualDelay;
-    if (row.predicted && uniform(rng) < options.feedbackShare) {
-        FeedbackRow f;
-        f.deployment = options.deployment;
-        f.requestKey = request.requestKey;
-        f.positive = std::abs(*row.predicted - request.actualDelay) <= kFeedbackToleranceMin;
-        if (!f.positive)
-            f.comment = QString::fromUtf8(kNegativeComments[rng() % std::size(kNegativeComments)]);
-        f.userPseudonym = pseudonym(static_cast<int>(rng() % kDemoUsers));
-        p.feedback = std::move(f);
-    }
+    if (row.predicted && uniform(rng) < options.feedbackShare)
+        p.feedback = userFeedback(options.deployment, request.requestKey, *row.predicted, request.actualDelay, rng);
     pending.push(std::move(p));
-}
-
-// The contract asks backends to pseudonymise user ids with a keyed hash before logging them.
-QString Simulator::Impl::pseudonym(int user) const
-{
-    const QByteArray key = QByteArrayLiteral("mldeck-demo-pseudonym-key");
-    const QByteArray id = "user-" + QByteArray::number(user);
-    return QString::fromLatin1(QMessageAuthenticationCode::hash(id, key, QCryptographicHash::Sha256).toHex().left(32));
 }
 
 void Simulator::Impl::releaseOutcomes(qint64 upToMs, LogWriter &writer)

@@ -24,6 +24,10 @@ QStringList RangeSelector::rangeKeys()
 
 RangeSelector::RangeSelector(QWidget *parent) : QWidget(parent), m_group(new QButtonGroup(this))
 {
+    // The range the dashboard opens on: MLDECK_DASHBOARD_RANGE (e.g. "30d" for the demo's month of
+    // history), else the last hour.
+    if (const QString wanted = qEnvironmentVariable("MLDECK_DASHBOARD_RANGE"); rangeKeys().contains(wanted))
+        m_range = wanted;
     auto *buttons = new QHBoxLayout;
     buttons->setSpacing(0);
     const QStringList labels = {tr("15 min"), tr("1 h"), tr("24 h"), tr("7 d"), tr("30 d"), tr("Custom…")};

@@ -1,0 +1,282 @@
+#include "core/demo/HistoryBackfill.h"
+
+#include "core/demo/HistoryEvents.h"
+#include "core/demo/HistoryModel.h"
+#include "core/demo/HistoryScript.h"
+#include "core/demo/RideDelayGenerator.h"
+#include "core/domain/Deployment.h"
+#include "core/services/ModelOperations.h"
+#include "core/simulator/ServingPolicy.h"
+#include "core/simulator/Simulator.h"
+#include "core/simulator/UserFeedback.h"
+#include "core/store/pg/DeploymentStore.h"
+#include "core/store/pg/HistoryStore.h"
+#include "core/store/pg/Migrator.h"
+#include "core/store/pg/PgConnection.h"
+#include "core/store/pg/PredictionLog.h"
+#include "core/store/redis/FlagStore.h"
+#include "core/store/redis/RedisConnection.h"
+
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFileInfo>
+
+#include <cmath>
+#include <deque>
+#include <random>
+
+namespace mldeck {
+
+namespace {
+
+// Rides per hour of the day (UTC), mean 1: quiet nights, morning and evening rush.
+constexpr double kHourProfile[24] = {0.25, 0.18, 0.15, 0.15, 0.22, 0.45, 0.9, 1.55, 1.85, 1.45, 1.1, 1.05,
+                                     1.2,  1.15, 1.05, 1.1,  1.35, 1.8, 1.9, 1.5,  1.15, 0.85, 0.6, 0.4};
+constexpr std::size_t kFlushRows = 50'000;
+// Model time per row attributed to a prediction (the live backend measures it; a fixed figure keeps
+// the history deterministic).
+constexpr double kInferenceMsPerRow[2] = {0.08, 0.6};
+constexpr qint64 kOutcomeMinDelayMs = 20 * 60'000; // the ride ends, then the real delay is known
+constexpr qint64 kOutcomeSpreadMs = 25 * 60'000;
+
+QString bundledModel(const QString &file)
+{
+    return QFileInfo(Simulator::defaultModelPath()).dir().filePath(file);
+}
+
+double seconds(const QElapsedTimer &t)
+{
+    return double(t.nsecsElapsed()) / 1e9;
+}
+
+} // namespace
+
+HistoryBackfill::HistoryBackfill(HistoryOptions options) : m_options(std::move(options)) {}
+
+Result<HistoryReport> HistoryBackfill::run(const std::function<void(const QString &)> &progress)
+{
+    const HistoryOptions &o = m_options;
+    const auto say = [&progress](const QString &line) {
+        if (progress)
+            progress(line);
+    };
+    if (!isValidDeploymentName(o.deployment))
+        return Error{tr("\"%1\" is not a valid deployment name.").arg(o.deployment)};
+    if (o.days < HistoryScript::kMinDays || o.days > HistoryScript::kMaxDays)
+        return Error{tr("The history must span %1 to %2 days, not %3.")
+                         .arg(HistoryScript::kMinDays)
+                         .arg(HistoryScript::kMaxDays)
+                         .arg(o.days)};
+    if (!(o.rate > 0 && o.rate <= kMaxRate))
+        return Error{tr("The rate must be above 0 and at most %1 requests per second, not %2.").arg(kMaxRate).arg(o.rate)};
+    QDateTime end = o.end.isValid() ? o.end.toUTC() : QDateTime::currentDateTimeUtc();
+    end.setTime(QTime(end.time().hour(), end.time().minute()));
+    const HistoryScript script = HistoryScript::make(end, o.days, o.rate);
+
+    QElapsedTimer total;
+    total.start();
+    HistoryReport report;
+    report.from = script.from;
+    report.to = script.to;
+
+    auto opened = PgConnection::open(o.pg, QStringLiteral("mldeck-demo-history"));
+    if (!opened)
+        return opened.error();
+    PgConnection &pg = **opened;
+    auto schema = Migrator::status(pg);
+    if (!schema)
+        return schema.error();
+    if (schema->foreignSchema || schema->current == 0 || !schema->pending.isEmpty())
+        return Error{tr("The MLDeck schema is missing or out of date: run \"mldeckctl migrate\" first.")};
+    HistoryStore store(pg);
+    auto marker = store.loaded(o.deployment);
+    if (!marker)
+        return marker.error();
+    if (marker->has_value()) {
+        report.reused = true;
+        report.marker = **marker;
+        report.from = QDateTime::fromString(report.marker.value(QStringLiteral("from")).toString(), Qt::ISODate);
+        report.to = QDateTime::fromString(report.marker.value(QStringLiteral("to")).toString(), Qt::ISODate);
+        return report;
+    }
+    auto busy = store.hasPredictions(o.deployment);
+    if (!busy)
+        return busy.error();
+    if (*busy)
+        return Error{tr("Deployment \"%1\" already has logged predictions: a history is only loaded into an empty "
+                        "log (start from a new database).")
+                         .arg(o.deployment)};
+
+    QElapsedTimer stage;
+    stage.start();
+    auto schemaId = DeploymentStore(pg).ensure(o.deployment, tr("Ride delay prediction (demo)"),
+                                               RideDelayGenerator::schema());
+    if (!schemaId)
+        return schemaId.error();
+    auto first = HistoryModel::load(o.firstModel.isEmpty() ? bundledModel(QStringLiteral("eta_mlp.pt")) : o.firstModel,
+                           o.deployment, QStringLiteral("1"), *schemaId, o.storeDirectory);
+    if (!first)
+        return first.error();
+    auto second = HistoryModel::load(o.secondModel.isEmpty() ? bundledModel(QStringLiteral("eta_lstm.pt")) : o.secondModel,
+                            o.deployment, QStringLiteral("2"), *schemaId, o.storeDirectory);
+    if (!second)
+        return second.error();
+    if (auto made = PredictionLog(pg).ensurePartitions(script.from.date(), script.to.date().addDays(7)); !made)
+        return made.error();
+    if (Status s = store.beginLoad(); !s)
+        return s.error();
+    report.stages << HistoryStage{tr("prepare (models, partitions)"), 0, seconds(stage)};
+    say(tr("prepared in %1 s: models loaded in their workers, day partitions made").arg(seconds(stage), 0, 'f', 1));
+
+    HistoryEvents events(pg, store, script, o.deployment, o.seed, o.rate, first.value(), second.value());
+    HistoryModel *served[2] = {&first.value(), &second.value()};
+    if (Status s = events.registerFirstModel(); !s)
+        return s.error();
+
+    // The month, segment by segment: a segment ends at the next hour or the next event, so that the
+    // flags, the faults and the model are constant inside it and every event sees the rows before it.
+    RideDelayGenerator generator(o.seed);
+    ServingPolicy policy(o.seed ^ 0x9e3779b97f4a7c15ULL);
+    std::mt19937_64 rng(o.seed + 1);
+    std::uniform_real_distribution<double> uniform(0.0, 1.0);
+    const SimulatorOptions liveDefaults; // the live backend's outcome and feedback shares
+    PredictionLog log(pg);
+    std::vector<PredictionRow> predictions;
+    std::vector<OutcomeRow> outcomes;
+    std::vector<FeedbackRow> feedback;
+    double generateSeconds = 0, copySeconds = 0;
+    QElapsedTimer copyTimer;
+    const auto flush = [&]() -> Status {
+        copyTimer.start();
+        if (Status s = log.appendPredictions(predictions); !s)
+            return s;
+        if (Status s = log.appendOutcomes(outcomes); !s)
+            return s;
+        if (Status s = log.appendFeedback(feedback); !s)
+            return s;
+        report.predictions += qint64(predictions.size());
+        report.outcomes += qint64(outcomes.size());
+        report.feedback += qint64(feedback.size());
+        predictions.clear();
+        outcomes.clear();
+        feedback.clear();
+        copySeconds += seconds(copyTimer);
+        return {};
+    };
+
+    const qint64 fromMs = script.from.toMSecsSinceEpoch();
+    const qint64 toMs = script.to.toMSecsSinceEpoch();
+    QElapsedTimer genTimer;
+    for (qint64 a = fromMs; a < toMs;) {
+        if (Status s = events.fireUpTo(a); !s)
+            return s.error();
+        const qint64 nextHour = (a / 3'600'000 + 1) * 3'600'000;
+        const qint64 b = std::min({nextHour, events.nextBoundaryAfter(a), toMs});
+        genTimer.start();
+        const int hour = QDateTime::fromMSecsSinceEpoch(a, Qt::UTC).time().hour();
+        const qint64 count = std::llround(o.rate * kHourProfile[hour] * double(b - a) / 1000.0);
+        const FlagState flags = script.flagsAt(a, o.deployment);
+        generator.setDrift(script.driftAt(a) ? 1.0 : 0.0);
+        const ServingPolicy::Conditions conditions{script.errorsAt(a), false, false};
+        const int modelIndex = script.secondModelAt(a) ? 1 : 0;
+        std::vector<RideRequest> requests;
+        std::vector<bool> onMl;
+        requests.reserve(std::size_t(count));
+        onMl.reserve(std::size_t(count));
+        for (qint64 i = 0; i < count; ++i) {
+            const qint64 tsMicros = a * 1000 + (b - a) * 1000 * (2 * i + 1) / (2 * count);
+            requests.push_back(generator.next(tsMicros));
+            requests.back().requestKey.prepend(QStringLiteral("hist-"));
+            onMl.push_back(ServingPolicy::routesToMl(flags, o.deployment, requests.back().requestKey));
+        }
+        QString mlError;
+        const auto outputs = served[modelIndex]->predict(requests, onMl, &mlError);
+        for (std::size_t i = 0; i < requests.size(); ++i) {
+            const RideRequest &r = requests[i];
+            PredictionRow row = policy.serve(flags, o.deployment, r, onMl[i], outputs[i], mlError,
+                                             kInferenceMsPerRow[modelIndex], served[modelIndex]->row.version,
+                                             conditions);
+            row.featureSchema = *schemaId;
+            qint64 knownMs = -1;
+            if (uniform(rng) < liveDefaults.outcomeShare) {
+                const qint64 observedMs = r.tsMicros / 1000 + kOutcomeMinDelayMs + qint64(uniform(rng) * kOutcomeSpreadMs);
+                if (observedMs < toMs) {
+                    knownMs = observedMs;
+                    outcomes.push_back(OutcomeRow{observedMs * 1000, o.deployment, r.requestKey, r.actualDelay});
+                    if (row.predicted && uniform(rng) < liveDefaults.feedbackShare) {
+                        feedback.push_back(userFeedback(o.deployment, r.requestKey, *row.predicted, r.actualDelay, rng));
+                        feedback.back().tsMicros = observedMs * 1000;
+                        events.countFeedback(observedMs, feedback.back().positive);
+                    }
+                }
+            }
+            events.observe(r, row, knownMs);
+            predictions.push_back(std::move(row));
+        }
+        generateSeconds += seconds(genTimer);
+        if (predictions.size() >= kFlushRows)
+            if (Status s = flush(); !s)
+                return s.error();
+        a = b;
+    }
+    if (Status s = flush(); !s)
+        return s.error();
+    if (Status s = events.fireUpTo(toMs); !s)
+        return s.error();
+    const qint64 logRows = report.predictions + report.outcomes + report.feedback;
+    report.stages << HistoryStage{tr("generate (rides, routing, both models)"), report.predictions,
+                                  generateSeconds};
+    report.stages << HistoryStage{tr("COPY (predictions, outcomes, feedback)"), logRows, copySeconds};
+    report.stages << HistoryStage{tr("events (plan, guard, drift, retrain, registry)"), events.rows(),
+                                  events.seconds()};
+    say(tr("%1 predictions, %2 outcomes, %3 feedback written with COPY in %4 s (%5 rows/s)")
+            .arg(report.predictions)
+            .arg(report.outcomes)
+            .arg(report.feedback)
+            .arg(copySeconds, 0, 'f', 1)
+            .arg(copySeconds > 0 ? double(logRows) / copySeconds : 0, 0, 'f', 0));
+
+    if (Status s = store.endLoad(); !s)
+        return s.error();
+    stage.start();
+    auto aggregates = store.buildAggregates(o.deployment, script.from, script.to);
+    if (!aggregates)
+        return aggregates.error();
+    report.aggregateRows = *aggregates;
+    report.stages << HistoryStage{tr("KPI aggregates (kpi_rebuild, once)"), report.predictions, seconds(stage)};
+    say(tr("KPI aggregates built once in %1 s (%2 aggregate rows)").arg(seconds(stage), 0, 'f', 1).arg(*aggregates));
+
+    // Redis: the flags the month ended with and the champion, for the live traffic that follows.
+    stage.start();
+    auto redis = RedisConnection::open(o.redis);
+    if (!redis)
+        return redis.error();
+    const FlagState last = script.flagsAt(toMs - 1, o.deployment);
+    FlagChange flagsNow;
+    flagsNow.mlEnabled = last.mlEnabled;
+    flagsNow.trafficPercentage = last.trafficPercentage;
+    flagsNow.fallbackOnError = true;
+    flagsNow.actor = events.person().name;
+    if (auto made = FlagStore(**redis).initialiseIfMissing(o.deployment, flagsNow); !made)
+        return made.error();
+    if (auto published = models::publishChampion(pg, o.redis, o.deployment); !published)
+        return published.error();
+
+    report.auditRows = events.auditRows();
+    report.seconds = seconds(total);
+    report.marker = QJsonObject{{QStringLiteral("seed"), QString::number(o.seed)},
+                                {QStringLiteral("days"), o.days},
+                                {QStringLiteral("rate"), o.rate},
+                                {QStringLiteral("from"), script.from.toString(Qt::ISODate)},
+                                {QStringLiteral("to"), script.to.toString(Qt::ISODate)},
+                                {QStringLiteral("predictions"), double(report.predictions)},
+                                {QStringLiteral("outcomes"), double(report.outcomes)},
+                                {QStringLiteral("feedback"), double(report.feedback)},
+                                {QStringLiteral("seconds"), report.seconds}};
+    if (Status s = events.writeMarker(report.marker); !s)
+        return s.error();
+    report.stages << HistoryStage{tr("Redis flags and champion"), 0, seconds(stage)};
+    return report;
+}
+
+} // namespace mldeck

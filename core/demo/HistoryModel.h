@@ -1,0 +1,33 @@
+#pragma once
+
+#include "core/demo/RideDelayGenerator.h"
+#include "core/domain/ModelVersion.h"
+#include "core/domain/Result.h"
+#include "core/ml/ModelRunner.h"
+
+#include <deque>
+#include <memory>
+#include <optional>
+#include <vector>
+
+namespace mldeck {
+
+// One model of the demo's history: its worker, the registry row it gets and, for a sequence model,
+// the requests it saw last (all paths, in time order), as the live backend keeps them.
+struct HistoryModel
+{
+    std::unique_ptr<ModelRunner> runner;
+    NewModelVersion row;
+    std::deque<FeatureRow> context;
+
+    // Loads the file in a model worker and copies it into the model store (registered later, back-dated).
+    static Result<HistoryModel> load(const QString &path, const QString &deployment, const QString &version,
+                                     int featureSchemaId, const QString &storeDirectory);
+
+    // The model's answer for each request routed to ML (onMl), nullopt for the others; *error set
+    // when the model failed.
+    std::vector<std::optional<double>> predict(const std::vector<RideRequest> &requests,
+                                               const std::vector<bool> &onMl, QString *error);
+};
+
+} // namespace mldeck
