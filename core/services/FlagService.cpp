@@ -3,6 +3,7 @@
 #include "core/Text.h"
 #include "core/rollout/FlagValues.h"
 #include "core/services/KeptPgConnection.h"
+#include "core/store/pg/DeploymentStore.h"
 #include "core/store/pg/AuditLog.h"
 #include "core/store/pg/PgConnection.h"
 #include "core/store/redis/FlagStore.h"
@@ -147,6 +148,14 @@ Result<QStringList> FlagService::deployments()
     auto names = FlagStore(**conn).deployments();
     if (!names && (*conn)->isBroken())
         dropRedis();
+    // An archived deployment keeps its flags but leaves the selectors. Without PostgreSQL the
+    // Redis list is shown as it is.
+    if (names)
+        if (auto c = pg())
+            if (auto all = DeploymentStore(**c).list(true))
+                for (const DeploymentInfo &d : *all)
+                    if (d.archived())
+                        names.value().removeAll(d.name);
     return names;
 }
 

@@ -278,7 +278,8 @@ WITH RECURSIVE d AS (
     UNION ALL
     SELECT (SELECT k.deployment FROM mldeck.kpi_hour k WHERE k.deployment > d.deployment ORDER BY k.deployment LIMIT 1)
     FROM d WHERE d.deployment IS NOT NULL)
-SELECT deployment FROM d WHERE deployment IS NOT NULL)SQL");
+SELECT deployment FROM d WHERE deployment IS NOT NULL
+    AND deployment NOT IN (SELECT name FROM mldeck.deployments WHERE archived_at IS NOT NULL))SQL");
         QStringList out;
         for (const auto &r : rows)
             out << QString::fromUtf8(r[0].c_str());

@@ -55,7 +55,7 @@ public:
     // Audit events of the deployment in [fromSecs, toSecs) that belong on the charts, oldest first.
     Result<QList<AuditMarker>> auditMarkers(const QString &deployment, qint64 fromSecs, qint64 toSecs, int limit = 500);
 
-    // Deployments that have aggregates, by name.
+    // Deployments that have aggregates, by name (archived ones left out).
     Result<QStringList> deployments();
 
 private:

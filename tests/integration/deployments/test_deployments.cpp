@@ -6,6 +6,7 @@
 #include "core/domain/Kpi.h"
 #include "core/rollout/AuditRecord.h"
 #include "core/services/DeploymentOnboarding.h"
+#include "core/services/FlagService.h"
 #include "core/services/guard/GuardRunner.h"
 #include "core/stats/drift/DriftConfig.h"
 #include "core/store/pg/DeploymentStore.h"
@@ -425,6 +426,19 @@ private Q_SLOTS:
         QVERIFY2(round.leader && round.errors.isEmpty(), qPrintable(round.errors.join(QLatin1Char('\n'))));
         QVERIFY(seen.contains(a.name));
         QVERIFY(!seen.contains(b.name));
+
+        // The rollout page's selector (FlagService) and the KPI list leave it out too.
+        FlagService flagService(test::TestServers::redis(), m_db->endpoint(), m_store.filePath(QStringLiteral("spool")));
+        const auto listed = flagService.deployments();
+        QVERIFY2(listed, qPrintable(listed.errorMessage()));
+        QVERIFY(listed->contains(a.name));
+        QVERIFY(!listed->contains(b.name));
+        QCOMPARE(logRides(a.name, 20, 1), QString());
+        QCOMPARE(logRides(b.name, 20, 1), QString());
+        const auto withData = KpiStore(*m_conn).deployments();
+        QVERIFY2(withData, qPrintable(withData.errorMessage()));
+        QVERIFY(withData->contains(a.name));
+        QVERIFY(!withData->contains(b.name));
     }
 
     void onboardingThroughTheCli()
