@@ -209,7 +209,7 @@ private Q_SLOTS:
         QCOMPARE(scalar(QStringLiteral("SELECT concat_ws('|', task, description, target_name, target_unit, "
                                        "archived_at IS NULL) FROM mldeck.deployments WHERE name = $1"),
                         {m_dep}),
-                 QStringLiteral("regression|Ride delay, tested|delay|min|true"));
+                 QStringLiteral("regression|Ride delay, tested|delay|min|t"));
         QCOMPARE(scalar(QStringLiteral("SELECT string_agg(f->>'name' || ':' || (f->>'kind'), ',' ORDER BY ord) FROM "
                                        "mldeck.feature_schemas, jsonb_array_elements(features) WITH ORDINALITY AS "
                                        "a(f, ord) WHERE deployment = $1"),
@@ -334,7 +334,7 @@ private Q_SLOTS:
         QVERIFY2(done.first().at(0).toBool(), qPrintable(done.first().at(1).toString()));
         QCOMPARE(scalar(QStringLiteral("SELECT archived_at IS NOT NULL FROM mldeck.deployments WHERE name = $1"),
                         {m_dep}),
-                 QStringLiteral("true"));
+                 QStringLiteral("t"));
         QCOMPARE(scalar(QStringLiteral("SELECT reason FROM mldeck.audit_log WHERE deployment = $1 AND action = "
                                        "'deployment.archive'"),
                         {m_dep}),
