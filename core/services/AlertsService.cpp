@@ -3,6 +3,7 @@
 #include "core/rollout/AuditRecord.h"
 #include "core/store/pg/AlertRuleStore.h"
 #include "core/store/pg/AlertStore.h"
+#include "core/store/pg/RolePermissions.h"
 
 namespace mldeck {
 
@@ -58,9 +59,50 @@ void AlertsService::listRules(const QString &deployment)
             auto rules = AlertRuleStore(c).ruleViews(deployment);
             if (!rules)
                 return rules.error();
-            return AlertRules{deployment, std::move(rules).value()};
+            const auto permissions = RolePermissions::read(c);
+            if (!permissions)
+                return permissions.error();
+            return AlertRules{deployment, std::move(rules).value(), permissions->refusal(SettingsArea::AlertRules)};
         },
         [this](Result<AlertRules> r) { Q_EMIT rulesListed(r); });
+}
+
+void AlertsService::saveRule(const QString &deployment, const AlertRule &rule, const QString &reason)
+{
+    post(
+        [deployment, rule, reason, actor = m_actor](PgConnection &c) -> Result<QString> {
+            if (Status s = AlertRuleStore(c).saveRule(deployment, rule, actor, reason); !s)
+                return s.error();
+            return tr("Rule %1 of %2 saved: %3.").arg(rule.id, deployment, rule.describe());
+        },
+        [this](Result<QString> r) { Q_EMIT ruleChanged(r); });
+}
+
+void AlertsService::resetRule(const QString &deployment, const QString &ruleId)
+{
+    post(
+        [deployment, ruleId, actor = m_actor](PgConnection &c) -> Result<QString> {
+            const auto reset = AlertRuleStore(c).resetRule(deployment, ruleId, actor);
+            if (!reset)
+                return reset.error();
+            return *reset ? tr("Rule %1 of %2 is back to its default.").arg(ruleId, deployment)
+                          : tr("Rule %1 of %2 had no changes.").arg(ruleId, deployment);
+        },
+        [this](Result<QString> r) { Q_EMIT ruleChanged(r); });
+}
+
+void AlertsService::deleteRule(const QString &deployment, const QString &ruleId)
+{
+    post(
+        [deployment, ruleId, actor = m_actor](PgConnection &c) -> Result<QString> {
+            const auto deleted = AlertRuleStore(c).deleteRule(deployment, ruleId, actor);
+            if (!deleted)
+                return deleted.error();
+            if (!*deleted)
+                return Error{tr("Deployment %1 has no rule \"%2\".").arg(deployment, ruleId)};
+            return tr("Rule %1 of %2 deleted.").arg(ruleId, deployment);
+        },
+        [this](Result<QString> r) { Q_EMIT ruleChanged(r); });
 }
 
 } // namespace mldeck

@@ -1,0 +1,194 @@
+#include "ui/pages/drift/AlertRuleEditor.h"
+
+#include "core/services/AlertsService.h"
+
+#include <QComboBox>
+#include <QLineEdit>
+#include <QLocale>
+#include <QSignalBlocker>
+
+#include <algorithm>
+
+namespace mldeck::ui {
+
+namespace {
+
+const QString kId = QStringLiteral("id");
+const QString kMetric = QStringLiteral("metric");
+const QString kComparison = QStringLiteral("comparison");
+const QString kThreshold = QStringLiteral("threshold");
+const QString kWindow = QStringLiteral("window_seconds");
+const QString kPending = QStringLiteral("for_seconds");
+const QString kSeverity = QStringLiteral("severity");
+const QString kEnabled = QStringLiteral("enabled");
+const QString kReason = QStringLiteral("reason");
+// Seconds as the rule's int; beyond a day is refused as out of range anyway, so the bound changes no verdict.
+int boundedSeconds(qint64 v)
+{
+    return int(std::clamp<qint64>(v, -1, 1'000'000'000));
+}
+
+// The form's values of a rule (keys as AlertRule::toJson(), plus an empty reason).
+SettingsEditor::Values valuesOf(const AlertRule &r)
+{
+    return {{kId, r.id},
+            {kMetric, AlertRule::metricName(r.metric)},
+            {kComparison, AlertRule::comparisonName(r.comparison)},
+            {kThreshold, r.threshold},
+            {kWindow, qlonglong(r.windowSeconds)},
+            {kPending, qlonglong(r.pendingSeconds)},
+            {kSeverity, r.severity},
+            {kEnabled, r.enabled},
+            {kReason, QString()}};
+}
+
+} // namespace
+
+AlertRuleEditor::AlertRuleEditor(AlertsService *service, std::optional<AlertRule> existing, QStringList takenIds,
+                                 QWidget *parent)
+    : SettingsEditor(SettingsArea::AlertRules, tr("Alert rule"), parent), m_service(service),
+      m_existing(std::move(existing)), m_taken(std::move(takenIds))
+{
+    setObjectName(QStringLiteral("alertRuleEditor"));
+    const auto check = [this](AlertRule::Field field, auto set) {
+        return [this, field, set](auto v) {
+            AlertRule r = ruleOf(values());
+            set(r, v);
+            return problemIn(field, r);
+        };
+    };
+    auto *id = static_cast<QLineEdit *>(
+        addText(kId, tr("Rule id"), check(AlertRule::Field::Id, [](AlertRule &r, const QString &v) { r.id = v; }),
+                tr("e.g. failure_rate_fast")));
+    id->setReadOnly(m_existing.has_value()); // the rule's key: another id is another rule
+
+    Choices metrics;
+    const QList<std::pair<AlertRule::Metric, QString>> names{
+        {AlertRule::Metric::FailureRate, tr("Failure rate (share of failed predictions, all paths)")},
+        {AlertRule::Metric::LatencyP95Ms, tr("Latency p95 of the ML path (ms)")},
+        {AlertRule::Metric::Mae, tr("MAE of the ML path")},
+        {AlertRule::Metric::R2, tr("R² of the ML path")},
+        {AlertRule::Metric::NoData, tr("No data (predictions in the window)")},
+        {AlertRule::Metric::DependencyFallback, tr("A backend dependency in fallback (minutes)")}};
+    for (const auto &[metric, text] : names)
+        if (!m_existing || m_existing->metric == metric) // an existing rule keeps its metric
+            metrics.append({text, AlertRule::metricName(metric)});
+    auto *metric = static_cast<QComboBox *>(addChoice(kMetric, tr("Metric"), metrics));
+    addChoice(kComparison, tr("Fires when the figure is"),
+              {{tr("above the threshold (>)"), QStringLiteral(">")},
+               {tr("below the threshold (<)"), QStringLiteral("<")}});
+    addReal(kThreshold, tr("Threshold"),
+            check(AlertRule::Field::Threshold, [](AlertRule &r, double v) { r.threshold = v; }));
+    addNote(tr("Failure rate: a share (0.2 = 20 %). Latency: milliseconds. No data: fires when the window holds at "
+               "most this many predictions. Dependency fallback: minutes in fallback (the window is unused)."));
+    addInteger(kWindow, tr("Window"),
+               check(AlertRule::Field::Window, [](AlertRule &r, qint64 v) { r.windowSeconds = boundedSeconds(v); }),
+               tr("seconds"));
+    addInteger(kPending, tr("Pending period (for)"),
+               check(AlertRule::Field::Pending, [](AlertRule &r, qint64 v) { r.pendingSeconds = boundedSeconds(v); }),
+               tr("seconds"));
+    addChoice(kSeverity, tr("Severity"),
+              {{tr("Info"), QStringLiteral("info")},
+               {tr("Warning"), QStringLiteral("warning")},
+               {tr("Critical"), QStringLiteral("critical")}});
+    addBool(kEnabled, tr("Enabled (a disabled rule's firing alert resolves)"));
+    addText(kReason, tr("Reason"), {}, tr("optional, kept in the audit log"));
+
+    if (!m_existing)
+        connect(metric, &QComboBox::currentIndexChanged, this, &AlertRuleEditor::applyMetricDefaults);
+    connect(m_service, &AlertsService::ruleChanged, this, [this](const Result<QString> &message) {
+        if (!m_awaitingSave)
+            return;
+        m_awaitingSave = false;
+        if (message)
+            setSaved(values(), *message);
+        else
+            setSaveFailed(message.errorMessage());
+    });
+}
+
+AlertRuleEditor::~AlertRuleEditor() = default;
+
+// Unchecked on purpose: the form shows each problem next to its field rather than refusing the whole.
+AlertRule AlertRuleEditor::ruleOf(const Values &values) const
+{
+    AlertRule r = AlertRule::defaultFor(
+        AlertRule::metricFromName(values.value(kMetric).toString()).value_or(AlertRule::Metric::FailureRate));
+    r.id = values.value(kId).toString();
+    r.comparison = AlertRule::comparisonFromName(values.value(kComparison).toString()).value_or(r.comparison);
+    if (values.value(kThreshold).isValid())
+        r.threshold = values.value(kThreshold).toDouble();
+    if (values.value(kWindow).isValid())
+        r.windowSeconds = boundedSeconds(values.value(kWindow).toLongLong());
+    if (values.value(kPending).isValid())
+        r.pendingSeconds = boundedSeconds(values.value(kPending).toLongLong());
+    r.severity = values.value(kSeverity).toString();
+    r.enabled = values.value(kEnabled).toBool();
+    return r;
+}
+
+QString AlertRuleEditor::problemIn(AlertRule::Field field, const AlertRule &rule) const
+{
+    if (field == AlertRule::Field::Id && !m_existing) {
+        if (rule.id.isEmpty())
+            return tr("A new rule needs an id: lower-case letters, digits, '_', '.' or '-'.");
+        if (m_taken.contains(rule.id))
+            return tr("This deployment already has a rule \"%1\": edit that one, or choose another id.").arg(rule.id);
+    }
+    for (const AlertRule::Problem &p : rule.problems())
+        if (p.field == field)
+            return p.message;
+    return {};
+}
+
+// A new rule starts from the chosen metric's defaults (its comparison, threshold, window, period, severity).
+void AlertRuleEditor::applyMetricDefaults()
+{
+    const auto metric = AlertRule::metricFromName(value(kMetric).toString());
+    if (!metric)
+        return;
+    const AlertRule d = AlertRule::defaultFor(*metric);
+    auto setText = [this](const QString &key, const QString &text) {
+        auto *edit = static_cast<QLineEdit *>(fieldWidget(key));
+        const QSignalBlocker block(edit);
+        edit->setText(text);
+    };
+    auto setChoice = [this](const QString &key, const QString &choice) {
+        auto *combo = static_cast<QComboBox *>(fieldWidget(key));
+        const QSignalBlocker block(combo);
+        combo->setCurrentIndex(qMax(0, combo->findData(choice)));
+    };
+    setChoice(kComparison, AlertRule::comparisonName(d.comparison));
+    setText(kThreshold, QLocale().toString(d.threshold, 'g', 12));
+    setText(kWindow, QLocale().toString(qlonglong(d.windowSeconds)));
+    setText(kPending, QLocale().toString(qlonglong(d.pendingSeconds)));
+    setChoice(kSeverity, d.severity);
+    fieldEdited();
+}
+
+void AlertRuleEditor::applyEndpoint(const std::optional<PgEndpoint> &)
+{
+    // The page's AlertsService already works on the page's server.
+}
+
+// The rule as the Rules view showed it (a new one: the first metric's defaults, no id yet).
+void AlertRuleEditor::load(const QString &deployment)
+{
+    AlertRule start = m_existing.value_or(AlertRule::defaultFor(AlertRule::Metric::FailureRate));
+    if (!m_existing)
+        start.id.clear();
+    setLoaded(deployment, valuesOf(start));
+}
+
+void AlertRuleEditor::save(const QString &deployment, const Values &values)
+{
+    const AlertRule rule = ruleOf(values);
+    if (Status s = rule.validate(); !s) { // the fields said so already; never write a refused rule
+        setSaveFailed(s.errorMessage());
+        return;
+    }
+    m_awaitingSave = true;
+    m_service->saveRule(deployment, rule, values.value(kReason).toString());
+}
+
+} // namespace mldeck::ui
