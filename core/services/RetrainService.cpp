@@ -63,6 +63,23 @@ void RetrainService::checkTriggers(const QString &deployment)
          [this](Result<TriggerCheck> r) { Q_EMIT triggersChecked(r); });
 }
 
+void RetrainService::loadSettings(const QString &deployment)
+{
+    post([deployment](PgConnection &c) { return retrain::loadSettings(c, deployment); },
+         [this, deployment](Result<RetrainSettings> r) { Q_EMIT settingsLoaded(deployment, r); });
+}
+
+void RetrainService::saveSettings(const QString &deployment, const RetrainSettings &settings)
+{
+    post(
+        [deployment, settings, actor = m_actor](PgConnection &c) -> Result<RetrainSettings> {
+            if (Status s = retrain::saveSettings(c, deployment, settings, actor); !s)
+                return s.error();
+            return settings;
+        },
+        [this, deployment](Result<RetrainSettings> r) { Q_EMIT settingsSaved(deployment, r); });
+}
+
 void RetrainService::summarize(const retrain::RetrainRequest &request)
 {
     post([request](PgConnection &c) { return retrain::summarizeData(c, request); },

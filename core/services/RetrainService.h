@@ -30,6 +30,10 @@ public:
     bool isRunning() const { return m_running; }
     void applyDecision(qint64 runId, const retrain::ApplyOptions &options);
     void listHistory(const QString &deployment);
+    // The deployment's retrain settings (defaults when none are stored), and saving them: validated as
+    // RetrainSettings::fromJson reads them, one audit row "retrain.settings" with before and after.
+    void loadSettings(const QString &deployment);                                  // -> settingsLoaded
+    void saveSettings(const QString &deployment, const RetrainSettings &settings); // -> settingsSaved
 
 Q_SIGNALS:
     void triggersChecked(const mldeck::Result<mldeck::TriggerCheck> &check);
@@ -38,6 +42,8 @@ Q_SIGNALS:
     void runFinished(const mldeck::retrain::RetrainOutcome &outcome);
     void decisionApplied(const mldeck::Result<mldeck::RetrainRun> &run);
     void historyListed(const mldeck::Result<QList<mldeck::RetrainRun>> &runs);
+    void settingsLoaded(const QString &deployment, const mldeck::Result<mldeck::RetrainSettings> &settings);
+    void settingsSaved(const QString &deployment, const mldeck::Result<mldeck::RetrainSettings> &settings);
 
 private:
     PgWorker m_training;
