@@ -123,7 +123,7 @@ void TriggerStep::showCheck(const TriggerCheck &check)
                 item->setForeground(!c.enabled ? themeColor(Palette::Faint)
                                     : c.met    ? themeColor(Palette::Good)
                                                : themeColor(Palette::Bad));
-            if (!c.enabled)
+            if (!c.enabled || (col == 1 && !c.value)) // off, or nothing to compute the value from
                 item->setForeground(themeColor(Palette::Faint));
             m_table->setItem(i, col, item);
         }
