@@ -253,6 +253,37 @@ private Q_SLOTS:
                  QStringLiteral("1"));
     }
 
+    // A model file gives the features and what it predicts; a file that is no model is refused in the dialog.
+    void featuresFromAModelFile()
+    {
+        auto w = openWindow();
+        QVERIFY(w);
+        QPointer<ui::NewDeploymentDialog> dialog = clickNew(w->page);
+        QVERIFY(dialog);
+        QString file = m_csv;
+        dialog->setModelFilePicker([&file] { return file; });
+        QSignalSpy loaded(dialog.data(), &ui::NewDeploymentDialog::schemaLoaded);
+        auto *fromModel = child<QPushButton>(dialog, "fromModelButton");
+        QTest::mouseClick(fromModel, Qt::LeftButton);
+        QVERIFY(loaded.wait(30000));
+        QVERIFY(!loaded.last().at(0).toBool());
+        QVERIFY(child<ui::InfoBar>(dialog, "newDeploymentError")->isVisible());
+        QCOMPARE(dialog->schemaTable()->rowCount(), 0);
+
+        file = QStringLiteral(MLDECK_SOURCE_DIR "/resources/models/eta_mlp.pt");
+        QTest::mouseClick(fromModel, Qt::LeftButton);
+        QVERIFY(loaded.wait(30000));
+        QVERIFY(loaded.last().at(0).toBool());
+        ui::FeatureSchemaTable *table = dialog->schemaTable();
+        QVERIFY(table->rowCount() > 0);
+        QStringList names;
+        for (int row = 0; row < table->rowCount(); ++row)
+            names << table->item(row, ui::FeatureSchemaTable::NameColumn)->text();
+        QVERIFY2(names.contains(QStringLiteral("distance_km")), qPrintable(names.join(QLatin1Char(','))));
+        QVERIFY(!child<QLineEdit>(dialog, "targetNameEdit")->text().isEmpty()); // what the model predicts
+        dialog->reject();
+    }
+
     void invalidOrTakenNameIsRefusedAndNothingWritten()
     {
         auto w = openWindow();
