@@ -7,6 +7,7 @@
 #include "ui/pages/drift/AlertRulesView.h"
 #include "ui/pages/drift/AlertsTableModel.h"
 #include "ui/pages/drift/DriftCharts.h"
+#include "ui/pages/drift/DriftReferenceBar.h"
 #include "ui/pages/drift/DriftTableModel.h"
 #include "ui/pages/drift/SparklineDelegate.h"
 #include "ui/widgets/InfoBar.h"
@@ -125,6 +126,7 @@ QWidget *AlertsDriftPage::buildDrift(QWidget *parent)
     m_driftView->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     m_driftView->horizontalHeader()->setSectionResizeMode(DriftTableModel::Trend, QHeaderView::Stretch);
     m_charts = new DriftCharts(bottom);
+    m_reference = new DriftReferenceBar(bottom);
 
     auto *driftBar = new QHBoxLayout;
     driftBar->addWidget(new QLabel(tr("<b>Feature drift</b>"), bottom));
@@ -133,6 +135,7 @@ QWidget *AlertsDriftPage::buildDrift(QWidget *parent)
     auto *bottomLayout = new QVBoxLayout(bottom);
     bottomLayout->setContentsMargins(0, 0, 0, 0);
     bottomLayout->addLayout(driftBar);
+    bottomLayout->addWidget(m_reference);
     bottomLayout->addWidget(m_driftView, 1);
     bottomLayout->addWidget(m_charts, 1);
     return bottom;
@@ -215,10 +218,17 @@ void AlertsDriftPage::onDriftRefreshed(const Result<DriftView> &drift)
     if (!drift) {
         m_driftModel->setView(DriftView{});
         m_charts->clear();
+        m_reference->clear();
         m_driftSummary->setText(tr("No drift figures: %1").arg(drift.errorMessage()));
+    } else if (drift->report.filling) {
+        m_driftModel->setView(*drift);
+        m_charts->clear();
+        m_reference->showReport(drift->report);
+        m_driftSummary->setText(tr("No drift figures yet: the reference is filling."));
     } else {
         const DriftView &view = *drift;
         m_driftModel->setView(view);
+        m_reference->showReport(view.report);
         const auto &r = view.report.result;
         m_driftSummary->setText((r.datasetDrift
                                      ? tr("Dataset drift: %1 of %2 features drift. Window %3 to %4 against %5.")

@@ -25,6 +25,7 @@ class AlertRulesView;
 class AlertsTableModel;
 class ConnectionSession;
 class DriftCharts;
+class DriftReferenceBar;
 class DriftTableModel;
 class InfoBar;
 class PageFrame;
@@ -53,6 +54,7 @@ public:
     QPushButton *acknowledgeButton() const { return m_ack; }
     QPushButton *silenceButton() const { return m_silence; }
     DriftCharts *charts() const { return m_charts; }
+    DriftReferenceBar *referenceBar() const { return m_reference; } // the reference in use, filling state
     AlertRulesView *rulesView() const { return m_rules; } // the KPI alert rules tab
     QString statusText() const;
 
@@ -91,6 +93,7 @@ private:
     QComboBox *m_deployment = nullptr;
     QLabel *m_driftSummary = nullptr;
     InfoBar *m_info = nullptr;
+    DriftReferenceBar *m_reference = nullptr;
     DriftCharts *m_charts = nullptr;
     AlertRulesView *m_rules = nullptr;
     QString m_rulesDeployment;
