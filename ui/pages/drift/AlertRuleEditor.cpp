@@ -22,10 +22,10 @@ const QString kPending = QStringLiteral("for_seconds");
 const QString kSeverity = QStringLiteral("severity");
 const QString kEnabled = QStringLiteral("enabled");
 const QString kReason = QStringLiteral("reason");
-// Seconds as the rule's int; beyond a day is refused as out of range anyway, so the bound changes no verdict.
+// Seconds as the rule's int; beyond a day either way is refused anyway, so the bound changes no verdict.
 int boundedSeconds(qint64 v)
 {
-    return int(std::clamp<qint64>(v, -1, 1'000'000'000));
+    return int(std::clamp<qint64>(v, -1'000'000'000, 1'000'000'000));
 }
 
 // The form's values of a rule (keys as AlertRule::toJson(), plus an empty reason).

@@ -38,12 +38,6 @@ AlertRulesView::AlertRulesView(AlertsService *service, QWidget *parent)
     m_reset->setObjectName(QStringLiteral("resetRuleButton"));
     m_delete = new QPushButton(tr("Delete"), this);
     m_delete->setObjectName(QStringLiteral("deleteRuleButton"));
-    auto *buttons = new QHBoxLayout;
-    buttons->addWidget(m_add);
-    buttons->addWidget(m_edit);
-    buttons->addWidget(m_reset);
-    buttons->addWidget(m_delete);
-    buttons->addStretch();
 
     m_readOnly = new QLabel(this);
     m_readOnly->setObjectName(QStringLiteral("alertRulesReadOnly"));
@@ -54,14 +48,19 @@ AlertRulesView::AlertRulesView(AlertsService *service, QWidget *parent)
     m_status->hide();
     m_summary = new QLabel(tr("Rules are evaluated by the guard every 15 s."), this);
     m_summary->setWordWrap(true);
+    auto *bar = new QHBoxLayout; // the actions and the summary share a row: the table keeps the height
+    bar->addWidget(m_add);
+    bar->addWidget(m_edit);
+    bar->addWidget(m_reset);
+    bar->addWidget(m_delete);
+    bar->addWidget(m_summary, 1);
 
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(m_view, 1);
-    layout->addLayout(buttons);
+    layout->addLayout(bar);
     layout->addWidget(m_readOnly);
     layout->addWidget(m_status);
-    layout->addWidget(m_summary);
 
     connect(m_service, &AlertsService::rulesListed, this, &AlertRulesView::showRules);
     connect(m_service, &AlertsService::ruleChanged, this, &AlertRulesView::onRuleChanged);
@@ -208,7 +207,7 @@ void AlertRulesView::editRule(const AlertRuleView *existing)
     editor->setEndpoint(m_service->endpoint());
     editor->setDeployment(m_deployment);
     m_editor = editor;
-    dialog->resize(560, dialog->sizeHint().height());
+    dialog->resize(640, 480); // the whole form without scrolling
     dialog->open();
 }
 
