@@ -7,6 +7,7 @@
 #include "core/store/pg/DriftData.h"
 #include "core/store/pg/Migrator.h"
 #include "core/store/pg/PgConnection.h"
+#include "tests/support/LoginRole.h"
 #include "tests/support/PgSql.h"
 #include "tests/support/TestChecks.h"
 #include "tests/support/TestServers.h"
@@ -307,6 +308,48 @@ private Q_SLOTS:
             QCOMPARE(storedSettings(*conn, dep), before);
         }
         QCOMPARE(auditRows(*conn, dep), 1);
+    }
+
+    // Drift settings and references are the scientist's; the database refuses anyone else.
+    void onlyTheScientistChangesThem()
+    {
+        auto admin = open();
+        QVERIFY(admin);
+        const QString dep = newDeployment(*admin, QStringLiteral("roles"));
+        const QString csv = m_dir.filePath(QStringLiteral("roles.csv"));
+        {
+            QFile f(csv);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write("x,c\n");
+            for (int i = 0; i < 200; ++i)
+                f.write(QStringLiteral("%1,a\n").arg(i).toUtf8());
+        }
+        const LoginRole scientist(QStringLiteral("mldeck_scientist"));
+        auto conn = PgConnection::open(scientist.endpoint(m_db->endpoint()), QStringLiteral("test"));
+        QVERIFY2(conn.ok(), qPrintable(conn.errorMessage()));
+        for (int round = 0; round < 2; ++round) { // the second replaces the snapshot
+            const auto r = setDriftReferenceFromCsv(**conn, dep, csv, QStringLiteral("training"), m_actor);
+            QVERIFY2(r.ok(), qPrintable(r.errorMessage()));
+        }
+        QCOMPARE(scalar(*admin, QStringLiteral("SELECT count(*) FROM mldeck.drift_snapshot_rows r JOIN "
+                                               "mldeck.drift_snapshots s ON s.id = r.snapshot_id WHERE "
+                                               "s.deployment = '%1'")
+                                    .arg(dep)),
+                 200);
+        QVERIFY(setDriftReference(**conn, dep, QStringLiteral("first_rows:100"), m_actor).ok());
+        const qint64 audits = auditRows(*admin, dep);
+        QCOMPARE(audits, 3);
+        const QString before = storedSettings(*admin, dep);
+        for (const char *role : {"mldeck_operator", "mldeck_viewer"}) {
+            const LoginRole other{QLatin1String(role)};
+            auto c = PgConnection::open(other.endpoint(m_db->endpoint()), QStringLiteral("test"));
+            QVERIFY2(c.ok(), qPrintable(c.errorMessage()));
+            QVERIFY(!DriftData(**c).setDriftSettings(dep, {{QStringLiteral("k"), 5}}, m_actor).ok());
+            QVERIFY(!setDriftReference(**c, dep, QStringLiteral("first_rows:200"), m_actor).ok());
+            QVERIFY(!setDriftReferenceFromCsv(**c, dep, csv, QStringLiteral("other"), m_actor).ok());
+            QCOMPARE(storedSettings(*admin, dep), before);
+            QCOMPARE(auditRows(*admin, dep), audits);
+        }
     }
 
     void cli()
