@@ -7,6 +7,7 @@
 #include <QHash>
 
 #include <memory>
+#include <utility>
 
 namespace mldeck {
 
@@ -43,10 +44,13 @@ public:
         if (report->filling) {
             // A state, not an error: the first round while it fills says so, and the following rounds repeat
             // that line word for word so that the guard's log (RepeatFilter) shows it once, not every round.
-            QString &said = m_filling[context.deployment];
-            if (said.isEmpty())
+            // A new N (the reference was changed meanwhile) is news: said again.
+            auto &[needed, said] = m_filling[context.deployment];
+            if (said.isEmpty() || needed != report->filling->needed) {
+                needed = report->filling->needed;
                 said = ServiceText::tr("drift: %1 (drift starts when the reference is full)")
                            .arg(referenceFillingText(*report->filling));
+            }
             m_summary = said;
             return {};
         }
@@ -73,7 +77,8 @@ public:
 private:
     KeptPgConnection m_pg{QStringLiteral("mldeck-guard-drift")};
     QString m_summary;
-    QHash<QString, QString> m_filling; // per deployment: the line said when its reference started filling
+    // Per deployment: the N and the line said when its reference started filling.
+    QHash<QString, std::pair<qint64, QString>> m_filling;
 };
 
 } // namespace
