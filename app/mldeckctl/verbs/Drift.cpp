@@ -5,6 +5,7 @@
 #include "core/services/DriftReference.h"
 #include "core/stats/drift/DriftConfig.h"
 #include "core/stats/drift/DriftReport.h"
+#include "core/store/pg/DeploymentStore.h"
 #include "core/store/pg/PgConnection.h"
 
 #include <QCoreApplication>
@@ -72,6 +73,8 @@ int runDriftCheckVerb(Context &ctx)
     request.deployment = parser.value(QStringLiteral("deployment"));
     if (request.deployment.isEmpty())
         return Context::fail(Text::tr("--deployment is required."));
+    if (Status active = DeploymentStore(inv.pg()).requireActive(request.deployment); !active)
+        return Context::fail(active.errorMessage());
     if (parser.isSet(QStringLiteral("window"))) {
         const auto w = drift::parseSeconds(parser.value(QStringLiteral("window")));
         if (!w)

@@ -528,7 +528,9 @@ private Q_SLOTS:
 
         // Archived: the same one line from any verb; the history stays.
         for (const QStringList &args : {QStringList{QStringLiteral("models"), QStringLiteral("list"), dep, d},
-                                        QStringList{QStringLiteral("retrain"), QStringLiteral("history"), dep, d}}) {
+                                        QStringList{QStringLiteral("retrain"), QStringLiteral("history"), dep, d},
+                                        QStringList{QStringLiteral("drift"), QStringLiteral("check"), dep, d},
+                                        QStringList{QStringLiteral("kpi"), dep, d}}) {
             r = ctl(args);
             QCOMPARE(r.code, 2);
             QCOMPARE(QString::fromUtf8(r.err).trimmed(),
