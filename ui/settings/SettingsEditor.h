@@ -67,6 +67,7 @@ public:
     void setPermissions(const RolePermissions &permissions);
 
     // State, for the tabs and the tests.
+    bool isLoaded() const { return m_hasData; } // the form shows the deployment's stored values
     bool isDirty() const;    // some field differs from what was loaded
     bool isValid() const;    // every field (and the form as a whole) is acceptable
     bool isReadOnly() const; // the role may not change this area (or nothing is loaded)
@@ -113,7 +114,8 @@ protected:
     void setStatus(const QString &message, bool error); // the status line (e.g. a test delivery's result)
 
     // A rule over several fields (e.g. a stretch target beyond the target): empty when the values
-    // agree, else the reason, shown above the buttons; Save stays disabled meanwhile.
+    // agree, else the reason, shown above the buttons; Save stays disabled meanwhile. Asked only when
+    // every field is acceptable (so every value is there).
     virtual QString checkForm(const Values &values) const;
 
     // The subclass's side.
@@ -136,6 +138,8 @@ private:
     Field *find(const QString &key) const;
     QWidget *addField(Field *field, const QString &label);
     void writeValues(const Values &values);
+    void setBaseline(); // what the form shows now is what is stored
+    bool fieldsValid() const;
     void updateState();
     void onPermissions(const mldeck::Result<mldeck::RolePermissions> &permissions);
 
@@ -146,6 +150,8 @@ private:
     Values m_baseline;      // what was loaded or last saved
     bool m_hasData = false; // the deployment's values are in the form
     bool m_busy = false;    // a load or a save is under way
+    bool m_loading = false; // answers of a load (or a save) no longer awaited are ignored
+    bool m_saving = false;
     bool m_wasDirty = false;
     std::optional<RolePermissions> m_permissions;
     QString m_status;

@@ -1,0 +1,113 @@
+#include "ui/settings/GuardRulesEditor.h"
+
+#include "core/rollout/GuardStateMachine.h"
+#include "core/services/SettingsService.h"
+
+namespace mldeck::ui {
+
+namespace {
+
+const QString kEnabled = QStringLiteral("enabled");
+const QString kErrorRate = QStringLiteral("rollback_error_rate");
+const QString kLatency = QStringLiteral("max_latency_p95_ms");
+const QString kMae = QStringLiteral("max_mae");
+const QString kWindow = QStringLiteral("window_seconds");
+const QString kMinSamples = QStringLiteral("min_samples");
+const QString kBreaches = QStringLiteral("consecutive_breaches");
+const QString kInterval = QStringLiteral("interval_seconds");
+
+} // namespace
+
+GuardRulesEditor::GuardRulesEditor(QWidget *parent)
+    : SettingsEditor(SettingsArea::GuardRules, tr("Guard rules"), parent), m_service(new SettingsService(this))
+{
+    const auto positive = [](double v) { return v > 0 ? QString() : tr("Must be above 0."); };
+    const auto between = [](qint64 lo, qint64 hi) {
+        return [lo, hi](qint64 v) { return v >= lo && v <= hi ? QString() : tr("Must be from %1 to %2.").arg(lo).arg(hi); };
+    };
+
+    addBool(kEnabled, tr("The guard acts on this deployment (off: it only watches)"));
+    addSection(tr("Thresholds"));
+    addReal(
+        kErrorRate, tr("Error rate that turns ML off"),
+        [](double v) { return v > 0 && v <= 1 ? QString() : tr("Must be a share above 0 and at most 1."); },
+        tr("share, 0 to 1"));
+    addReal(kLatency, tr("Latency p95 that halves traffic"), positive, tr("ms"));
+    addReal(kMae, tr("MAE that halves traffic"), positive, tr("minutes"));
+    addNote(tr("Above the error rate the guard turns ML off (0 %); above the latency or the MAE it halves the "
+               "ML percentage. After acting it waits for a person to re-arm it."));
+    addSection(tr("When it acts"));
+    addInteger(kWindow, tr("Window"), between(10, 86400), tr("seconds"));
+    addInteger(
+        kMinSamples, tr("Minimum samples"),
+        [](qint64 v) { return v >= 1 ? QString() : tr("Must be at least 1."); }, tr("predictions"));
+    addInteger(kBreaches, tr("Consecutive breaches before acting"), between(1, 100));
+    addInteger(kInterval, tr("Evaluation interval"), between(1, 3600), tr("seconds"));
+
+    connect(m_service, &SettingsService::guardRulesLoaded, this, [this](const Result<GuardRules> &r) {
+        const QString deployment = m_loads.isEmpty() ? QString() : m_loads.takeFirst();
+        if (r)
+            setLoaded(deployment, toValues(*r));
+        else
+            setLoadFailed(deployment, r.errorMessage());
+    });
+    connect(m_service, &SettingsService::guardRulesSaved, this, [this](const Result<GuardRules> &r) {
+        if (r)
+            setSaved(toValues(*r), tr("Saved. The guard applies the rules from its next round."));
+        else
+            setSaveFailed(r.errorMessage());
+    });
+}
+
+GuardRulesEditor::~GuardRulesEditor() = default;
+
+SettingsEditor::Values GuardRulesEditor::toValues(const GuardRules &r)
+{
+    return {{kEnabled, r.enabled},
+            {kErrorRate, r.rollbackErrorRate},
+            {kLatency, r.maxLatencyP95Ms},
+            {kMae, r.maxMae},
+            {kWindow, qlonglong(r.windowSeconds)},
+            {kMinSamples, qlonglong(r.minSamples)},
+            {kBreaches, qlonglong(r.consecutiveBreaches)},
+            {kInterval, qlonglong(r.intervalSeconds)}};
+}
+
+GuardRules GuardRulesEditor::fromValues(const Values &v)
+{
+    GuardRules r;
+    r.enabled = v.value(kEnabled).toBool();
+    r.rollbackErrorRate = v.value(kErrorRate).toDouble();
+    r.maxLatencyP95Ms = v.value(kLatency).toDouble();
+    r.maxMae = v.value(kMae).toDouble();
+    r.windowSeconds = int(v.value(kWindow).toLongLong());
+    r.minSamples = v.value(kMinSamples).toLongLong();
+    r.consecutiveBreaches = int(v.value(kBreaches).toLongLong());
+    r.intervalSeconds = int(v.value(kInterval).toLongLong());
+    return r;
+}
+
+// The fields' checks are the table's; this is the store's own check of the whole, as a last word
+// (the base asks it only once every field is acceptable).
+QString GuardRulesEditor::checkForm(const Values &values) const
+{
+    return fromValues(values).validate();
+}
+
+void GuardRulesEditor::applyEndpoint(const std::optional<PgEndpoint> &pg)
+{
+    m_service->setEndpoint(pg);
+}
+
+void GuardRulesEditor::load(const QString &deployment)
+{
+    m_loads.append(deployment);
+    m_service->loadGuardRules(deployment);
+}
+
+void GuardRulesEditor::save(const QString &deployment, const Values &values)
+{
+    m_service->saveGuardRules(deployment, fromValues(values));
+}
+
+} // namespace mldeck::ui
