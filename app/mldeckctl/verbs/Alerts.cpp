@@ -285,6 +285,7 @@ int runRulesSet(Context &ctx)
          {QStringLiteral("enable"), Text::tr("Turn the rule on.")},
          {QStringLiteral("disable"), Text::tr("Turn the rule off (a firing alert resolves).")},
          {QStringLiteral("reset"), Text::tr("Forget this deployment's changes: back to the built-in default.")},
+         {QStringLiteral("delete"), Text::tr("Delete a rule of the deployment's own (an alert it raised resolves).")},
          {QStringLiteral("reason"), Text::tr("Why (kept in the audit log)."), QStringLiteral("text")}});
     if (auto code = inv.start(Text::tr("Changes one KPI alert rule of a deployment (audited).")))
         return *code;
@@ -294,8 +295,20 @@ int runRulesSet(Context &ctx)
         return Context::fail(Text::tr("--rule is required."));
     if (parser.isSet(QStringLiteral("enable")) && parser.isSet(QStringLiteral("disable")))
         return Context::fail(Text::tr("--enable and --disable exclude each other."));
+    if (parser.isSet(QStringLiteral("reset")) && parser.isSet(QStringLiteral("delete")))
+        return Context::fail(Text::tr("--reset and --delete exclude each other."));
     PgConnection &conn = inv.pg();
     AlertRuleStore store(conn);
+    if (parser.isSet(QStringLiteral("delete"))) {
+        const auto r =
+            store.deleteRule(dep, id, AlertsService::currentUser(), parser.value(QStringLiteral("reason")));
+        if (!r)
+            return Context::fail(r.errorMessage());
+        if (!*r)
+            return Context::fail(Text::tr("Deployment %1 has no rule \"%2\".").arg(dep, id));
+        Context::out(Text::tr("Rule %1 of %2 deleted.").arg(id, dep));
+        return Success;
+    }
     if (parser.isSet(QStringLiteral("reset"))) {
         const auto r = store.resetRule(dep, id, AlertsService::currentUser());
         if (!r)
@@ -357,7 +370,7 @@ int rulesUsage(int code)
     return Context::printUsage(
         Text::tr("Usage: mldeckctl alerts rules [--deployment D] [--json]\n"
                  "       mldeckctl alerts rules set --deployment D --rule ID [--threshold X] [--for S] "
-                 "[--window S] [--enable|--disable] [--reset]"),
+                 "[--window S] [--enable|--disable] [--reset|--delete]"),
         code);
 }
 

@@ -152,6 +152,10 @@ Result<bool> AlertRuleStore::resetRule(const QString &deployment, const QString 
 {
     if (auto s = needActor(actor); !s)
         return s.error();
+    const auto fallback = AlertRule::defaultWithId(ruleId);
+    if (!fallback)
+        return Error{StoreText::tr("Rule %1 is not built in, so it has no default to go back to: delete it instead.")
+                         .arg(ruleId)};
     try {
         pqxx::work tx(pg::raw(m_conn));
         const pqxx::result r = tx.exec_params(
@@ -159,10 +163,7 @@ Result<bool> AlertRuleStore::resetRule(const QString &deployment, const QString 
             pg::utf8(deployment), pg::utf8(ruleId));
         if (r.empty())
             return false;
-        std::optional<QJsonObject> after;
-        if (const auto fallback = AlertRule::defaultWithId(ruleId))
-            after = fallback->toJson();
-        audit(tx, actor, "alert_rule.reset", deployment, pg::jsonObject(r[0][0]), after, {});
+        audit(tx, actor, "alert_rule.reset", deployment, pg::jsonObject(r[0][0]), fallback->toJson(), {});
         tx.commit();
         return true;
     } catch (const std::exception &e) {

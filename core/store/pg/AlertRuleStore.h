@@ -31,8 +31,9 @@ public:
     // Validates, stores (insert or replace) and audits ("alert_rule.set", before/after).
     Status saveRule(const QString &deployment, const AlertRule &rule, const AlertActor &actor,
                     const QString &reason = {});
-    // Drops a stored rule (a default comes back); audited ("alert_rule.reset", before = the stored rule,
-    // after = the default it falls back to, none for a rule of the deployment's own). false: nothing stored.
+    // Drops the stored version of a built-in rule (its default comes back; a rule of the deployment's own
+    // is deleted instead); audited ("alert_rule.reset", before = the stored rule, after = the default).
+    // false: nothing stored.
     Result<bool> resetRule(const QString &deployment, const QString &ruleId, const AlertActor &actor);
     // Deletes a rule the deployment added (a built-in one is reset or turned off instead), with its state;
     // its open alert resolves. Audited ("alert_rule.delete", before = the rule). false: no such rule.

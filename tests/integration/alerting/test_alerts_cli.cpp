@@ -120,6 +120,32 @@ private Q_SLOTS:
                  QStringLiteral("--rule"), QStringLiteral("failure_rate"), QStringLiteral("--reset")});
         QCOMPARE(r.code, 0);
         QCOMPARE(AlertRuleStore(*m_conn).rules(m_dep).value()[0].threshold, 0.2);
+
+        // A rule of the deployment's own: added, then deleted (a built-in rule is reset, never deleted).
+        const QStringList set{QStringLiteral("rules"), QStringLiteral("set"), QStringLiteral("--deployment"), m_dep,
+                              QStringLiteral("--rule")};
+        r = ctl(set + QStringList{QStringLiteral("slow_p95"), QStringLiteral("--metric"),
+                                  QStringLiteral("latency_p95_ms"), QStringLiteral("--threshold"),
+                                  QStringLiteral("900")});
+        QCOMPARE(r.code, 0);
+        r = ctl(set + QStringList{QStringLiteral("slow_p95"), QStringLiteral("--reset")});
+        QCOMPARE(r.code, 2);
+        QVERIFY2(r.err.contains(QStringLiteral("delete it")), qPrintable(r.err));
+        r = ctl(set + QStringList{QStringLiteral("failure_rate"), QStringLiteral("--delete")});
+        QCOMPARE(r.code, 2);
+        QVERIFY2(r.err.contains(QStringLiteral("built in")), qPrintable(r.err));
+        QCOMPARE(count(QStringLiteral("SELECT count(*) FROM mldeck.alert_rules WHERE deployment = $1")),
+                 QStringLiteral("1"));
+        r = ctl(set + QStringList{QStringLiteral("slow_p95"), QStringLiteral("--delete"), QStringLiteral("--reason"),
+                                  QStringLiteral("too noisy")});
+        QCOMPARE(r.code, 0);
+        QCOMPARE(count(QStringLiteral("SELECT count(*) FROM mldeck.alert_rules WHERE deployment = $1")),
+                 QStringLiteral("0"));
+        QCOMPARE(count(QStringLiteral("SELECT count(*) FROM mldeck.audit_log WHERE deployment = $1 AND action = "
+                                      "'alert_rule.delete' AND reason = 'too noisy' AND before ->> 'id' = 'slow_p95'")),
+                 QStringLiteral("1"));
+        r = ctl(set + QStringList{QStringLiteral("slow_p95"), QStringLiteral("--delete")});
+        QCOMPARE(r.code, 2); // nothing left to delete
     }
 
     void listAckSilence()
