@@ -207,6 +207,15 @@ private Q_SLOTS:
         QCOMPARE(full->referenceDescription, QStringLiteral("the first 300 logged predictions"));
         QVERIFY(full->result.considered > 0);
         QCOMPARE(logged.filter(QStringLiteral("reference filling: ")).filter(QStringLiteral("now stopped")).size(), 1);
+
+        // A setting saved while the guard runs applies at its next round: a larger N fills again, said once more.
+        QVERIFY(DriftData(*conn)
+                    .setDriftSettings(dep, {{QStringLiteral("window"), QStringLiteral("2m")},
+                                            {QStringLiteral("reference"), QStringLiteral("first_rows:1000")}},
+                                      m_actor)
+                    .ok());
+        round(8000);
+        QVERIFY2(logged.last().contains(QStringLiteral("reference filling: 650 of 1000")), qPrintable(logged.last()));
     }
 
     void referenceSetEachKindAudited()
