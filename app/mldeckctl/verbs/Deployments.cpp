@@ -51,6 +51,15 @@ void printDeployment(const DeploymentInfo &d)
                                                   "logged sets them)"));
 }
 
+// Exit code of a refusal: an unknown or archived deployment is the same exit 2 as in every other
+// verb; any other refusal (a missing reason, nothing to change, a refused role) is 1.
+int refused(const QString &name, const Error &error)
+{
+    const bool oneLine =
+        error.message == DeploymentStore::unknownText(name) || error.message == DeploymentStore::archivedText(name);
+    return Context::fail(error.message, oneLine ? UsageOrConnection : CheckFailed);
+}
+
 // The name is the first positional argument; it must be the only one.
 Result<QString> nameOf(const QCommandLineParser &p)
 {
@@ -172,7 +181,7 @@ int runShowSub(Context &ctx)
         return Context::fail(name.errorMessage());
     auto d = DeploymentStore(inv.pg()).show(*name);
     if (!d)
-        return Context::fail(d.errorMessage(), CheckFailed);
+        return refused(*name, d.error());
     if (inv.json())
         Context::outJson(QJsonDocument(d->toJson()));
     else
@@ -201,7 +210,7 @@ int runSetSub(Context &ctx)
     if (p.isSet(kTargetUnit))
         edit.targetUnit = p.value(kTargetUnit);
     if (Status s = DeploymentStore(inv.pg()).set(*name, edit, Actor::current()); !s)
-        return Context::fail(s.errorMessage(), CheckFailed);
+        return refused(*name, s.error());
     Context::out(Text::tr("Changed deployment \"%1\".").arg(*name));
     return Success;
 }
@@ -219,7 +228,7 @@ int runArchiveSub(Context &ctx)
     if (!name)
         return Context::fail(name.errorMessage());
     if (Status s = DeploymentStore(inv.pg()).archive(*name, p.value(kReason), Actor::current()); !s)
-        return Context::fail(s.errorMessage(), CheckFailed);
+        return refused(*name, s.error());
     Context::out(Text::tr("Archived deployment \"%1\"; its history is kept.").arg(*name));
     return Success;
 }

@@ -525,6 +525,14 @@ private Q_SLOTS:
         };
         QVERIFY(!names(false).contains(d));
         QVERIFY(names(true).contains(d));
+        r = ctl({QStringLiteral("deployments"), QStringLiteral("archive"), d, QStringLiteral("--reason"),
+                 QStringLiteral("twice")});
+        QCOMPARE(r.code, 2);
+        QCOMPARE(QString::fromUtf8(r.err).trimmed(), QStringLiteral("mldeckctl: ") + DeploymentStore::archivedText(d));
+        r = ctl({QStringLiteral("deployments"), QStringLiteral("show"), QStringLiteral("nosuch")});
+        QCOMPARE(r.code, 2);
+        QCOMPARE(QString::fromUtf8(r.err).trimmed(),
+                 QStringLiteral("mldeckctl: ") + DeploymentStore::unknownText(QStringLiteral("nosuch")));
 
         // Archived: the same one line from any verb; the history stays.
         for (const QStringList &args : {QStringList{QStringLiteral("models"), QStringLiteral("list"), dep, d},
