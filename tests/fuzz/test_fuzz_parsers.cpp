@@ -403,8 +403,8 @@ private Q_SLOTS:
     void settingTexts()
     {
         expect("drift-reference",
-               {"auto", "model", "period:2024-05-01T00:00:00Z/2024-05-02T00:00:00Z", "snapshot:baseline", "first:1h",
-                "previous:30m"},
+               {"first_rows:5000", "auto", "model", "period:2024-05-01T00:00:00Z/2024-05-02T00:00:00Z",
+                "snapshot:baseline", "first:1h", "previous:30m"},
                [](const QByteArray &input) -> Verdict {
                    const auto r = drift::ReferenceSpec::parse(QString::fromUtf8(input));
                    if (!r)
