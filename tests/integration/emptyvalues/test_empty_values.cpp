@@ -1,5 +1,6 @@
 // The read verbs of mldeckctl through the built binary on a deployment that has logged nothing, and on an
-// empty window: every figure over nothing is null in --json and "no data" in the text, never 0, 1 or 100 %.
+// empty window: every figure over nothing is null in --json and "no data" in the text, never 0, 1 or 100 %
+// (retrain check, kpi, deps, the report's CSV).
 #include "core/demo/RideDelayGenerator.h"
 #include "core/store/pg/DeploymentStore.h"
 #include "core/store/pg/Migrator.h"
@@ -10,6 +11,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <QTemporaryDir>
 #include <QtTest>
 
 #include <memory>
@@ -36,6 +38,7 @@ class TestEmptyValues : public QObject
         QProcess p;
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
         env.insert(QStringLiteral("MLDECK_PG_URL"), m_db->endpoint().toUrl(true));
+        env.insert(QStringLiteral("MLDECK_REDIS_URL"), test::TestServers::redis().toUrl(true));
         // The texts checked below are the English ones.
         env.insert(QStringLiteral("LC_ALL"), QStringLiteral("C.UTF-8"));
         env.insert(QStringLiteral("LANGUAGE"), QStringLiteral("en"));
@@ -148,6 +151,43 @@ private Q_SLOTS:
                 QVERIFY2(line.count(QLatin1String("no data")) == 4, qPrintable(line)); // all, ml, heuristic, fallback
         }
         QVERIFY2(text.contains(QLatin1String("Satisfaction")), qPrintable(text));
+    }
+
+    // No dependency reported: nothing to be up, so not "all up".
+    void depsNoneReported()
+    {
+        const Run r = ctl({QStringLiteral("deps"), QStringLiteral("--json")});
+        QVERIFY2(r.code == 0, r.err.constData());
+        const QJsonObject o = QJsonDocument::fromJson(r.out).object();
+        QVERIFY(o.value(QStringLiteral("dependencies")).toArray().isEmpty());
+        QVERIFY(o.value(QStringLiteral("all_up")).isNull());
+    }
+
+    // The report of an empty day: the CSV's figures over nothing are empty fields, its counts 0.
+    void reportCsv()
+    {
+        QTemporaryDir dir;
+        const QString out = dir.filePath(QStringLiteral("empty.csv"));
+        const Run r = ctl({QStringLiteral("report"), QStringLiteral("--end"), QStringLiteral("2024-05-02"),
+                           QStringLiteral("--out"), out});
+        QVERIFY2(r.code == 0, r.err.constData());
+        QFile file(out);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        const QList<QByteArray> lines = file.readAll().split('\n');
+        const QList<QByteArray> header = lines.value(0).trimmed().split(',');
+        QList<QByteArray> all;
+        for (const QByteArray &line : lines)
+            if (line.startsWith("summary,all,"))
+                all = line.trimmed().split(',');
+        QCOMPARE(all.size(), header.size());
+        for (int i = 2; i < header.size(); ++i) {
+            const QByteArray &column = header.at(i);
+            if (column == "predictions" || column == "failed" || column == "labelled" ||
+                column == "throughput_per_s")
+                QCOMPARE(all.at(i), QByteArray("0"));
+            else
+                QVERIFY2(all.at(i).isEmpty(), column.constData());
+        }
     }
 };
 
