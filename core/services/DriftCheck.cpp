@@ -117,7 +117,7 @@ QString describeReference(const drift::ReferenceSpec &spec)
     using Kind = drift::ReferenceSpec::Kind;
     switch (spec.kind) {
     case Kind::FirstRows:
-        return ServiceText::tr("the first %1 logged predictions").arg(spec.rows);
+        return ServiceText::tr("the first %L1 logged predictions").arg(spec.rows);
     case Kind::Auto:
         return ServiceText::tr("automatic (snapshot baseline, else the champion's training window, else the first "
                                "hour of the log)");

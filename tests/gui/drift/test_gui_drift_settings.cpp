@@ -143,9 +143,10 @@ private Q_SLOTS:
         page.show();
         ui::DriftReferenceBar *bar = page.referenceBar();
         QTRY_VERIFY_WITH_TIMEOUT(bar->isFilling(), kWaitMs);
-        QVERIFY2(bar->fillingText().contains(QStringLiteral("Reference filling: 120 of ")), qPrintable(bar->fillingText()));
-        QVERIFY2(bar->referenceText().contains(QStringLiteral("the first 5000 logged predictions")),
-                 qPrintable(bar->referenceText()));
+        QVERIFY2(bar->fillingText().contains(QStringLiteral("Reference filling: 120 of ")),
+                 qPrintable(bar->fillingText()));
+        const QString reference = QStringLiteral("the first %1 logged predictions").arg(QLocale().toString(5000));
+        QVERIFY2(bar->referenceText().contains(reference), qPrintable(bar->referenceText()));
         QCOMPARE(page.driftModel().rowCount(), 0);
         QCoreApplication::processEvents();
         shoot(&page, QStringLiteral("drift-page-filling"));
