@@ -13,7 +13,6 @@
 #include "ui/widgets/PageFrame.h"
 
 #include <QCheckBox>
-#include <QHBoxLayout>
 #include <QHeaderView>
 #include <QInputDialog>
 #include <QLabel>
@@ -65,28 +64,25 @@ DeploymentsPage::DeploymentsPage(ConnectionSession &session, QWidget *parent)
     m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     m_table->horizontalHeader()->setSectionResizeMode(DeploymentsTableModel::DescriptionColumn, QHeaderView::Stretch);
 
-    // The selected deployment: its General settings beside the tabs of every other editor.
+    // The selected deployment: its General settings first, then the tab of every other editor.
     m_general = new GeneralEditor(this);
     m_archivedNote = new QLabel(this);
     m_archivedNote->setObjectName(QStringLiteral("archivedNote"));
     m_archivedNote->setWordWrap(true);
     m_archivedNote->setStyleSheet(themeStyle(QStringLiteral("color: @{muted};")));
     m_archivedNote->hide();
-    auto *generalColumn = new QWidget(this);
-    auto *generalLayout = new QVBoxLayout(generalColumn);
-    generalLayout->setContentsMargins(0, 0, 0, 0);
-    generalLayout->addWidget(m_archivedNote);
-    generalLayout->addWidget(m_general);
-    generalLayout->addStretch(1);
-    generalColumn->setMinimumWidth(300);
-    generalColumn->setMaximumWidth(420);
     m_settings = new SettingsTabs(&m_session, this);
     m_settings->setObjectName(QStringLiteral("deploymentSettingsTabs"));
+    m_settings->insertTab(0, m_general, m_general->title());
+    m_settings->setCurrentIndex(0);
+    connect(m_general, &SettingsEditor::dirtyChanged, this, [this](bool dirty) {
+        m_settings->setTabText(m_settings->indexOf(m_general),
+                               dirty ? m_general->title() + QStringLiteral(" *") : m_general->title());
+    });
     auto *details = new QWidget(this);
-    auto *detailsLayout = new QHBoxLayout(details);
+    auto *detailsLayout = new QVBoxLayout(details);
     detailsLayout->setContentsMargins(0, 0, 0, 0);
-    detailsLayout->setSpacing(16);
-    detailsLayout->addWidget(generalColumn);
+    detailsLayout->addWidget(m_archivedNote);
     detailsLayout->addWidget(m_settings, 1);
 
     auto *split = new QSplitter(Qt::Vertical, this);
@@ -151,6 +147,7 @@ void DeploymentsPage::setReasonPrompt(ReasonPrompt prompt)
 void DeploymentsPage::applyProfile(const ConnectionProfile &profile)
 {
     m_service->setEndpoints(profile.pg, profile.redis);
+    m_general->setListed({}); // what was listed came from the previous server
     m_general->setEndpoint(profile.pg);
     m_connected = true;
     refresh();
@@ -177,6 +174,7 @@ void DeploymentsPage::onListed(const Result<DeploymentList> &listed)
     if (std::exchange(m_listFailed, false))
         m_info->hide();
     m_all = listed->deployments;
+    m_general->setListed(m_all);
     m_mayChange = listed->permissions.mayChange(SettingsArea::Deployments);
     m_refusal = listed->permissions.refusal(SettingsArea::Deployments);
     showList();

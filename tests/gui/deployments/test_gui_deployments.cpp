@@ -344,8 +344,12 @@ private Q_SLOTS:
             return QStringLiteral("retired by the test");
         });
         auto *table = child<QTableView>(page, "deploymentsTable");
+        // The first deployment listed is selected and its General settings are loaded.
+        QTRY_VERIFY_WITH_TIMEOUT(page->generalEditor()->isLoaded(), 15000);
+        QCOMPARE(page->generalEditor()->deployment(), page->currentDeployment());
         page->selectDeployment(m_late);
         QTRY_COMPARE(page->currentDeployment(), m_late);
+        QTRY_VERIFY_WITH_TIMEOUT(page->generalEditor()->isLoaded(), 15000);
 
         // Another page lists it before; its "Manage…" opens this page on the deployment it shows.
         QWidget *models = w->shell.window->page(ui::PageId::Models);

@@ -21,7 +21,9 @@ GeneralEditor::GeneralEditor(QWidget *parent)
     : SettingsEditor(SettingsArea::Deployments, tr("General"), parent), m_service(new DeploymentsService(this))
 {
     setObjectName(QStringLiteral("generalEditor"));
-    addText(kDescription, tr("Description"), &GeneralEditor::descriptionProblem, tr("What the model predicts, for whom"));
+    // A sentence: wider than the editors' usual fields.
+    addText(kDescription, tr("Description"), &GeneralEditor::descriptionProblem, tr("What the model predicts, for whom"))
+        ->setMinimumWidth(420);
     addText(kTargetName, tr("Target name"), &GeneralEditor::targetNameProblem, tr("e.g. delay"));
     addText(kTargetUnit, tr("Target unit"), &GeneralEditor::targetUnitProblem, tr("e.g. min"));
 
@@ -30,18 +32,14 @@ GeneralEditor::GeneralEditor(QWidget *parent)
             setLoadFailed(deployment(), shown.errorMessage());
             return;
         }
-        setLoaded(shown->name, Values{{kDescription, shown->description},
-                                      {kTargetName, shown->targetName},
-                                      {kTargetUnit, shown->targetUnit}});
+        setLoaded(shown->name, valuesOf(*shown));
     });
     connect(m_service, &DeploymentsService::saved, this, [this](const Result<DeploymentInfo> &saved) {
         if (!saved) {
             setSaveFailed(saved.errorMessage());
             return;
         }
-        setSaved(Values{{kDescription, saved->description},
-                        {kTargetName, saved->targetName},
-                        {kTargetUnit, saved->targetUnit}});
+        setSaved(valuesOf(*saved));
     });
 }
 
@@ -68,8 +66,26 @@ void GeneralEditor::applyEndpoint(const std::optional<PgEndpoint> &pg)
     m_service->setEndpoint(pg);
 }
 
+SettingsEditor::Values GeneralEditor::valuesOf(const DeploymentInfo &d)
+{
+    return Values{{kDescription, d.description}, {kTargetName, d.targetName}, {kTargetUnit, d.targetUnit}};
+}
+
+void GeneralEditor::setListed(const QList<DeploymentInfo> &deployments)
+{
+    m_listed.clear();
+    for (const DeploymentInfo &d : deployments)
+        m_listed.insert(d.name, d);
+}
+
 void GeneralEditor::load(const QString &deployment)
 {
+    if (const auto listed = m_listed.constFind(deployment); listed != m_listed.constEnd()) {
+        const Values values = valuesOf(*listed);
+        m_listed.erase(listed);
+        setLoaded(deployment, values);
+        return;
+    }
     m_service->show(deployment);
 }
 

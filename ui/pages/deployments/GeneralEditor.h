@@ -1,6 +1,9 @@
 #pragma once
 
+#include "core/store/pg/DeploymentStore.h"
 #include "ui/settings/SettingsEditor.h"
+
+#include <QHash>
 
 namespace mldeck {
 class DeploymentsService;
@@ -26,13 +29,20 @@ public:
     static QString targetUnitProblem(const QString &unit);
     static QString descriptionProblem(const QString &description);
 
+    // Deployments just listed by the page: the next load of one of them shows these values at once
+    // instead of reading them again (a reload after that reads the database).
+    void setListed(const QList<DeploymentInfo> &deployments);
+
 protected:
     void applyEndpoint(const std::optional<PgEndpoint> &pg) override;
     void load(const QString &deployment) override;
     void save(const QString &deployment, const Values &values) override;
 
 private:
+    static Values valuesOf(const DeploymentInfo &d);
+
     DeploymentsService *m_service = nullptr;
+    QHash<QString, DeploymentInfo> m_listed;
 };
 
 } // namespace mldeck::ui
