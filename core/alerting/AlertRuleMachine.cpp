@@ -1,5 +1,7 @@
 #include "core/alerting/AlertRuleMachine.h"
 
+#include "core/domain/Figure.h"
+
 #include <QDateTime>
 
 #include <algorithm>
@@ -120,7 +122,7 @@ QJsonObject toJson(const AlertRuleStatus &status)
                                                                                                : 0)},
         {QStringLiteral("firing_since"), iso(status.firingSinceSecs)},
         {QStringLiteral("resolved_at"), iso(status.resolvedAtSecs)},
-        {QStringLiteral("last_value"), status.lastValue ? QJsonValue(*status.lastValue) : QJsonValue()},
+        {QStringLiteral("last_value"), figureJson(status.lastValue)},
         {QStringLiteral("last_evaluated"), iso(status.lastEvaluatedSecs)}};
 }
 

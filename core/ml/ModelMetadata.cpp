@@ -1,5 +1,6 @@
 #include "core/ml/ModelMetadata.h"
 #include "core/Text.h"
+#include "core/domain/Figure.h"
 
 #include <QCoreApplication>
 #include <QJsonArray>
@@ -23,8 +24,7 @@ Error bad(const QString &what)
 
 std::optional<double> optionalNumber(const QJsonObject &o, const char *key)
 {
-    const QJsonValue v = o.value(QLatin1String(key));
-    return v.isDouble() ? std::optional<double>(v.toDouble()) : std::nullopt;
+    return figureOf(o.value(QLatin1String(key)));
 }
 
 } // namespace

@@ -1,5 +1,6 @@
 #include "core/stats/ComparisonReport.h"
 #include "core/Text.h"
+#include "core/domain/Figure.h"
 
 #include <QCoreApplication>
 #include <QJsonArray>
@@ -24,11 +25,6 @@ QString metricTitle(const QString &metric)
 QString percent(double fraction)
 {
     return QString::number(100.0 * fraction, 'f', 1);
-}
-
-QJsonValue optionalNumber(const std::optional<double> &v)
-{
-    return v ? QJsonValue(*v) : QJsonValue(QJsonValue::Null);
 }
 
 QByteArray csvField(const QString &text)
@@ -125,7 +121,7 @@ QJsonObject toJson(const ComparisonReport &r)
         QJsonObject reg{{QStringLiteral("mae"), m.regression.mae},
                         {QStringLiteral("rmse"), m.regression.rmse},
                         {QStringLiteral("r2"), m.regression.r2},
-                        {QStringLiteral("mape_percent"), optionalNumber(m.regression.mape)},
+                        {QStringLiteral("mape_percent"), figureJson(m.regression.mape)},
                         {QStringLiteral("mape_skipped_zero_targets"), m.regression.mapeSkippedZeroTargets}};
         o.insert(QStringLiteral("metrics"), reg);
         if (m.classification) {
@@ -136,7 +132,7 @@ QJsonObject toJson(const ComparisonReport &r)
                 {QStringLiteral("precision"), c.precision},
                 {QStringLiteral("recall"), c.recall},
                 {QStringLiteral("f1"), c.f1},
-                {QStringLiteral("roc_auc"), optionalNumber(c.rocAuc)},
+                {QStringLiteral("roc_auc"), figureJson(c.rocAuc)},
                 {QStringLiteral("confusion"), QJsonObject{{QStringLiteral("tp"), c.confusion.truePositive},
                                                           {QStringLiteral("fp"), c.confusion.falsePositive},
                                                           {QStringLiteral("tn"), c.confusion.trueNegative},

@@ -23,7 +23,7 @@ void printStatus(const QString &deployment, const PlanStatus &s, bool json)
             steps.append(st);
         for (const GateStatus &g : s.gates)
             gates.append(QJsonObject{{QStringLiteral("name"), g.name},
-                                     {QStringLiteral("value"), g.value ? QJsonValue(*g.value) : QJsonValue()},
+                                     {QStringLiteral("value"), figureJson(g.value)},
                                      {QStringLiteral("threshold"), g.threshold},
                                      {QStringLiteral("pass"), g.pass}});
         Context::outJson(QJsonDocument(
