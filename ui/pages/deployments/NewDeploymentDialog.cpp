@@ -244,10 +244,8 @@ void NewDeploymentDialog::onSchemaRead(const Result<SchemaDraft> &draft)
     }
     m_schema->setSchema(draft->schema);
     const QString file = QFileInfo(draft->source).fileName();
-    const int count = int(draft->schema.features.size());
     if (draft->task.isEmpty()) {
-        setBusy(false, tr("%n column(s) of %1. Kinds and categories come from its first %2 rows: check them.", "",
-                          count)
+        setBusy(false, tr("The columns of %1. Kinds and categories come from its first %2 rows: check them.")
                            .arg(file, QLocale().toString(kCsvRowsRead)));
     } else {
         // What the model says about itself fills what the user has not typed.
@@ -257,7 +255,7 @@ void NewDeploymentDialog::onSchemaRead(const Result<SchemaDraft> &draft)
             m_targetName->setText(draft->targetName);
         if (m_targetUnit->text().trimmed().isEmpty())
             m_targetUnit->setText(draft->targetUnit);
-        setBusy(false, tr("%n feature(s) from the metadata of %1.", "", count).arg(file));
+        setBusy(false, tr("The features of %1, from its metadata.").arg(file));
     }
     Q_EMIT schemaLoaded(true);
 }
