@@ -1,6 +1,7 @@
 #include "core/services/guard/RolloutGuardJob.h"
 
 #include "core/Text.h"
+#include "core/domain/Figure.h"
 #include "core/services/FlagService.h"
 #include "core/store/pg/GuardStore.h"
 #include "core/store/pg/PgConnection.h"
@@ -16,20 +17,15 @@ namespace mldeck {
 
 namespace {
 
-QJsonValue opt(const std::optional<double> &v)
-{
-    return v ? QJsonValue(*v) : QJsonValue(QJsonValue::Null);
-}
-
 QJsonObject figuresJson(const WindowMetrics &m, const GuardRules &r, const GuardDecision &d)
 {
     return QJsonObject{
         {QStringLiteral("samples"), m.samples},
         {QStringLiteral("labelled"), m.labelled},
-        {QStringLiteral("error_rate"), opt(m.errorRate)},
-        {QStringLiteral("latency_p95_ms"), opt(m.latencyP95Ms)},
-        {QStringLiteral("mae"), opt(m.mae)},
-        {QStringLiteral("r2"), opt(m.r2)},
+        {QStringLiteral("error_rate"), figureJson(m.errorRate)},
+        {QStringLiteral("latency_p95_ms"), figureJson(m.latencyP95Ms)},
+        {QStringLiteral("mae"), figureJson(m.mae)},
+        {QStringLiteral("r2"), figureJson(m.r2)},
         {QStringLiteral("window_s"), r.windowSeconds},
         {QStringLiteral("consecutive_breaches"), r.consecutiveBreaches},
         {QStringLiteral("rules"), QJsonObject{{QStringLiteral("rollback_error_rate"), r.rollbackErrorRate},
