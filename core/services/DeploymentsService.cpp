@@ -39,10 +39,11 @@ void DeploymentsService::list(bool includeArchived)
             auto deployments = DeploymentStore(c).list(includeArchived);
             if (!deployments)
                 return deployments.error();
+            // Unknown permissions leave the actions enabled, as in the settings editors: the database
+            // still refuses what the role may not do.
             auto permissions = RolePermissions::read(c);
-            if (!permissions)
-                return permissions.error();
-            return DeploymentList{includeArchived, std::move(deployments).value(), std::move(permissions).value()};
+            return DeploymentList{includeArchived, std::move(deployments).value(),
+                                  permissions ? std::move(permissions).value() : RolePermissions::everything()};
         },
         [this](Result<DeploymentList> r) { Q_EMIT listed(r); });
 }
