@@ -339,9 +339,10 @@ private Q_SLOTS:
         QVERIFY(w);
         ui::DeploymentsPage *page = w->page;
         QStringList asked;
+        QString answer; // the first answer gives no reason
         page->setReasonPrompt([&](const QString &deployment) -> std::optional<QString> {
             asked << deployment;
-            return QStringLiteral("retired by the test");
+            return answer;
         });
         auto *table = child<QTableView>(page, "deploymentsTable");
         // The first deployment listed is selected and its General settings are loaded.
@@ -363,8 +364,15 @@ private Q_SLOTS:
 
         QSignalSpy done(page, &ui::DeploymentsPage::actionCompleted);
         QSignalSpy shown(page, &ui::DeploymentsPage::deploymentsShown);
-        QTest::mouseClick(child<QPushButton>(page, "archiveDeploymentButton"), Qt::LeftButton);
-        QCOMPARE(asked, QStringList{m_dep});
+        auto *archive = child<QPushButton>(page, "archiveDeploymentButton");
+        QTest::mouseClick(archive, Qt::LeftButton); // no reason: refused, nothing written
+        QCOMPARE(done.size(), 1);
+        QVERIFY(!done.takeFirst().at(0).toBool());
+        QCOMPARE(scalar(QStringLiteral("SELECT archived_at IS NULL FROM mldeck.deployments WHERE name = $1"), {m_dep}),
+                 QStringLiteral("t"));
+        answer = QStringLiteral("retired by the test");
+        QTest::mouseClick(archive, Qt::LeftButton);
+        QCOMPARE(asked, QStringList({m_dep, m_dep}));
         QVERIFY(done.wait(15000));
         QVERIFY2(done.first().at(0).toBool(), qPrintable(done.first().at(1).toString()));
         QCOMPARE(scalar(QStringLiteral("SELECT archived_at IS NOT NULL FROM mldeck.deployments WHERE name = $1"),
@@ -382,7 +390,7 @@ private Q_SLOTS:
         page->selectDeployment(m_dep);
         QCOMPARE(page->currentDeployment(), m_dep);
         QVERIFY(child<QLabel>(page, "archivedNote")->isVisible());
-        QVERIFY(!child<QPushButton>(page, "archiveDeploymentButton")->isEnabled());
+        QVERIFY(!archive->isEnabled());
         QVERIFY(table->isVisible());
 
         // The other page's selector no longer offers it once it reads the deployments again.
