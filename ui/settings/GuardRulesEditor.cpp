@@ -43,6 +43,7 @@ GuardRulesEditor::GuardRulesEditor(QWidget *parent)
         [](qint64 v) { return v >= 1 ? QString() : tr("Must be at least 1."); }, tr("predictions"));
     addInteger(kBreaches, tr("Consecutive breaches before acting"), between(1, 100));
     addInteger(kInterval, tr("Evaluation interval"), between(1, 3600), tr("seconds"));
+    addNote(tr("Breaches count as consecutive only when evaluations are at most three intervals apart."));
 
     connect(m_service, &SettingsService::guardRulesLoaded, this, [this](const Result<GuardRules> &r) {
         const QString deployment = m_loads.isEmpty() ? QString() : m_loads.takeFirst();
