@@ -214,10 +214,6 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Green meets the deployment&apos;s target, red misses it; – means no data (no traffic or no outcomes yet).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>(none: heuristic)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -285,6 +281,10 @@
         <source>Throughput (predictions per second)</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>Green meets the deployment&apos;s target, red misses it; “%1”: no traffic, outcomes or feedback yet.</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>mldeck</name>
@@ -321,6 +321,26 @@
     </message>
     <message>
         <source>Alert %1 silenced until %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Rule %1 of %2 saved: %3.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Rule %1 of %2 is back to its default.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Rule %1 of %2 had no changes.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Deployment %1 has no rule &quot;%2&quot;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Rule %1 of %2 deleted.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -464,6 +484,140 @@
     </message>
     <message>
         <source>leading: this guard is now the leader of scope &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::HistoryBackfill</name>
+    <message>
+        <source>&quot;%1&quot; is not a valid deployment name.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The history must span %1 to %2 days, not %3.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The rate must be above 0 and at most %1 requests per second, not %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The MLDeck schema is missing or out of date: run &quot;mldeckctl migrate&quot; first.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Deployment &quot;%1&quot; already has logged predictions: a history is only loaded into an empty log (start from a new database).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Ride delay prediction (demo)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>prepare (models, partitions)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>prepared in %1 s: models loaded in their workers, day partitions made</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>generate (rides, routing, both models)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>COPY (predictions, outcomes, feedback)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>events (plan, guard, drift, retrain, registry)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 predictions, %2 outcomes, %3 feedback written with COPY in %4 s (%5 rows/s)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>KPI aggregates (kpi_rebuild, once)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>KPI aggregates built once in %1 s (%2 aggregate rows)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Redis flags and champion</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::HistoryEvents</name>
+    <message>
+        <source>First model for the ETA service</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Rollout per the deployment guide</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reviewed by the team: %1 acceptable at this step</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>staged plan: step %1 (%2 %) -&gt; step %3 (%4 %), all gates passed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The history&apos;s incident did not reach the guard&apos;s rollback rule (%1); use a higher rate.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Guard turned ML off for %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Model server fixed (a bad deploy of its feature service was rolled back)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Incident closed: ML back on at the plan&apos;s current step</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Drift on %1: %2 = %3 (threshold %4)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Dataset drift: %1 of %2 features drift</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Heavy rain and a driver shortage in the city today; the model copes, watching</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>MAE %1 -&gt; %2 on the holdout (%3 % better, rule: at least 2 %)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>MAE %1 -&gt; %2 on the holdout: below the 2 % the rule asks</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Feedback over 30 days: %1 items, %2 negative, satisfaction %3 %; trained on 7 days, evaluated on the last %4 rides.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The retrained model was not registered before its promotion.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Retrained on the last 7 days: better MAE on the holdout</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A month of demo history loaded</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -684,6 +838,50 @@
             <numerusform></numerusform>
             <numerusform></numerusform>
         </translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::RolePermissions</name>
+    <message>
+        <source>Read-only: your role %1 may not change %2; only the owner of the MLDeck schema may.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Read-only: your role %1 may not change %2; %3 may.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source> or </source>
+        <comment>between role names</comment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>deployments</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>KPI targets</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>guard rules</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>alert rules</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the webhook</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>drift settings</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>retrain settings</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -1286,10 +1484,6 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>n/a</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>Note: %1</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1394,19 +1588,11 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Reference: auto, model, snapshot:NAME, period:FROM/TO, first:DURATION or previous:DURATION (default: the deployment&apos;s setting, else auto).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>Share of drifting features that makes dataset drift (default 0.5).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <source>End of the current window, ISO 8601 (default: now).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Checks the live window of a deployment for feature drift. Exit code 1 when the dataset drifts.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1463,10 +1649,6 @@
     </message>
     <message>
         <source>       mldeckctl drift compare --reference A.csv --current B.csv [--json]</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Use &quot;mldeckctl drift check&quot; or &quot;mldeckctl drift compare&quot; (see --help).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1794,10 +1976,6 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>no data</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>can advance</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1915,10 +2093,6 @@
     </message>
     <message>
         <source>Give --reason: changing the guard&apos;s rules is audited and needs a reason.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>The rules were saved but the audit row could not be written: %1</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -2107,11 +2281,6 @@
     </message>
     <message>
         <source>Rule %1 of %2: %3 (%4).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Usage: mldeckctl alerts rules [--deployment D] [--json]
-       mldeckctl alerts rules set --deployment D --rule ID [--threshold X] [--for S] [--window S] [--enable|--disable] [--reset]</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -2865,6 +3034,334 @@ Exit code 0 when all three are up, 2 otherwise.</source>
         <source>ML vs heuristic (%)</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>Create, list, show, change and archive deployments.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Fill an empty deployment with a month of demo history.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Delete a rule of the deployment&apos;s own (an alert it raised resolves).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--reset and --delete exclude each other.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Deployment %1 has no rule &quot;%2&quot;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Rule %1 of %2 deleted.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Usage: mldeckctl alerts rules [--deployment D] [--json]
+       mldeckctl alerts rules set --deployment D --rule ID [--threshold X] [--for S] [--window S] [--enable|--disable] [--reset|--delete]</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Length of the history in days (default 30).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Random seed (default 42): the same seed and end give the same history.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Mean requests per second over the day (default 1; busier at rush hours, quiet at night).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>End of the history, ISO 8601 (default: now, to the minute).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Fill an empty deployment with a month of realistic demo history (COPY), or say that it is already there.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--days must be a whole number, not &quot;%1&quot;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--rate must be a number, not &quot;%1&quot;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--end must be an ISO 8601 date-time such as 2024-05-01T08:00:00Z, not &quot;%1&quot;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Deployment &quot;%1&quot; already has its demo history (%2 .. %3, seed %4): reused, nothing added.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>  %1: %2 s, %3 rows, %4 rows/s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>  %1: %2 s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>History of &quot;%1&quot; from %2 to %3: %4 predictions, %5 outcomes, %6 feedback, %7 audit rows in %8 s (%9 log rows/s overall).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1  (archived %2 by %3)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>  task         %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>  description  %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>  target       %1 (unit: %2)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>  created      %1 by %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 (categorical)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>  features     schema %1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>  features     none yet (the first model registered or row logged sets them)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>give exactly one deployment name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The new deployment&apos;s name (lower-case, as in Redis keys).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>regression or classification (default: the model&apos;s, else regression).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>One line saying what it predicts.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>What the model predicts (default: the model&apos;s target).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Its unit (default: the model&apos;s).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Take the feature schema, task and target from this model file&apos;s metadata.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Drift reference: the first N logged predictions (default: %1).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Create a deployment: its PostgreSQL row, feature schema, default targets, drift reference and Redis flags (ML off, 0 %), audited.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Model file %1 has no mldeck.json metadata: its features are unknown.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Give --task regression or --task classification (or --from-model FILE).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--reference-rows must be a whole number, not &quot;%1&quot;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Created deployment &quot;%1&quot;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Its Redis flags already existed and were left as they are (ml_enabled %1, %2 %).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Its Redis flags were created: ML off, 0 %.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Include archived deployments.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>List the deployments (active ones unless --all).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No deployments. Create one with &quot;mldeckctl deployments create NAME --task regression&quot;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>active</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The deployment.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Show a deployment (archived ones too).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>New description.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>New target name.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>New target unit.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Change the description or target of a deployment (audited).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Changed deployment &quot;%1&quot;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Why (recorded in the audit log); required.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Archive a deployment: hidden from the selectors and the guard, its history kept (audited).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Archived deployment &quot;%1&quot;; its history is kept.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Usage: mldeckctl deployments &lt;create|list|show|set|archive&gt; [options]   (mldeckctl deployments &lt;sub&gt; --help)
+
+  create   create a deployment (--task, or --from-model FILE)
+  list     list the active deployments [--all]
+  show     show one deployment
+  set      change its description or target
+  archive  hide it from selectors and the guard, keep its history (--reason)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reference: first_rows:N, model, snapshot:NAME, period:FROM/TO, auto, first:DURATION or previous:DURATION (default: the deployment&apos;s setting, else first_rows:5000).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Checks the live window of a deployment for feature drift. Exit code 1 when the dataset drifts, 3 while its reference is still filling.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Deployment %1: %2 (%3); drift is checked once the reference is full.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Deployment %1: drift reference %2 (%3)%4.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>, the default</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>State: %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Snapshots: %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Shows the drift reference of a deployment and whether it is still filling.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The first N logged predictions (the default, N = 5000).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A logged period FROM/TO, ISO 8601.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A stored snapshot, by name.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The champion model&apos;s training window (train_from/train_to).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The model&apos;s training data: a CSV file with a column per feature (optional columns predicted, actual), stored as a snapshot.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Name of the snapshot --from-csv stores (default: training).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Any reference text: auto, first:DURATION, previous:DURATION, ...</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Sets the drift reference of a deployment (one of --first-rows, --period, --snapshot, --model, --from-csv, --spec); audited.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Choose the reference: --first-rows N, --period FROM/TO, --snapshot NAME, --model, --from-csv FILE or --spec SPEC.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Choose one reference, not %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--name goes with --from-csv.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Drift reference not changed: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Usage: mldeckctl drift reference show --deployment D [--json]
+       mldeckctl drift reference set --deployment D (--first-rows N | --period FROM/TO | --snapshot NAME | --model | --from-csv FILE [--name NAME] | --spec SPEC) [--json]</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>       mldeckctl drift reference show|set --deployment D ... (see drift reference --help)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Use &quot;mldeckctl drift check&quot;, &quot;mldeckctl drift compare&quot; or &quot;mldeckctl drift reference&quot; (see --help).</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>mldeck::config</name>
@@ -2988,34 +3485,6 @@ Exit code 0 when all three are up, 2 otherwise.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Rule %1: the threshold must be a finite number.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Rule %1: the window must be between %2 and %3 seconds, not %4.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Rule %1: the pending period must be between 0 and %2 seconds, not %3.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Rule %1: unknown severity &quot;%2&quot;: use info, warning or critical.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Rule %1: a failure rate threshold is a share between 0 and 1 (0.2 = 20 %), not %2.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Rule %1: the threshold cannot be negative (%2).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Rule %1: R² is at most 1, so a threshold of %2 always fires.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>Unknown alert rule key &quot;%1&quot;.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -3089,6 +3558,42 @@ Exit code 0 when all three are up, 2 otherwise.</source>
     </message>
     <message>
         <source>Retrain setting &quot;%1&quot; must be true or false.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A failure rate threshold is a share between 0 and 1 (0.2 = 20 %), not %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The threshold cannot be negative (%1).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>R² is at most 1, so a threshold of %1 always fires.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Rule %1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The threshold must be a finite number.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The window must be between %1 and %2 seconds, not %3.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The pending period must be between 0 and %1 seconds, not %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Unknown severity &quot;%1&quot;: use info, warning or critical.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>no data</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -3700,14 +4205,6 @@ Exit code 0 when all three are up, 2 otherwise.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Could not read the deployments: %1</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Unknown deployment &quot;%1&quot;.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>Could not compute the KPIs of the period: %1</source>
         <translation type="unfinished"></translation>
     </message>
@@ -3756,10 +4253,6 @@ Exit code 0 when all three are up, 2 otherwise.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Unknown deployment &quot;%1&quot;: it has no row in mldeck.deployments (the serving backend or `mldeckctl simulate` creates it).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>This file (SHA-256 %1…) is already registered for deployment &quot;%2&quot; as version %3; a file is registered once per deployment.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -3797,10 +4290,6 @@ Exit code 0 when all three are up, 2 otherwise.</source>
     </message>
     <message>
         <source>%1 = %2 (threshold %3)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>no data</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -3849,10 +4338,6 @@ Exit code 0 when all three are up, 2 otherwise.</source>
     </message>
     <message>
         <source>schema unknown (%1)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>n/a</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -4239,6 +4724,122 @@ Exit code 0 when all three are up, 2 otherwise.</source>
         <source>No PostgreSQL connection is configured.</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>Deployment &quot;%1&quot; already exists (archived); nothing was changed.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Deployment &quot;%1&quot; already exists; nothing was changed.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Deployment &quot;%1&quot; not created, nothing was changed: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Deployment &quot;%1&quot; not created: %2 Its Redis flags (ML off, 0 %) were written and are harmless; run the same create again to finish.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No Redis connection is configured: a deployment&apos;s flags live there.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Model %1 has no mldeck.json metadata: it does not name its features.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 has no header line: its columns cannot be read.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 names no column.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reference filling: %1 of %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the first %L1 logged predictions</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>automatic (snapshot baseline, else the champion&apos;s training window, else the first hour of the log)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>period %1 to %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Deployment &quot;%1&quot; has no drift snapshot named &quot;%2&quot;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>drift reference: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The deployment has no feature schema yet: register a model or create it with one first.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Column &quot;%1&quot; of %2 must hold numbers.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Feature &quot;%1&quot; of the deployment is not a column of %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Feature &quot;%1&quot; is numeric but column &quot;%1&quot; of %2 holds text.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 has no data rows.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>drift reference: snapshot %1 from %2 (%3 rows)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Changed in the settings editor</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Your role may not read the webhook&apos;s URL (it may hold a token).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; has no webhook yet: save one first.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Webhook test</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The test was not delivered: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Test delivered (HTTP %1).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>drift: %1 (drift starts when the reference is full)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>satisfaction: %1 (no feedback)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>MAE of the window: %1 (no outcomes)</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>mldeck::simulator</name>
@@ -4354,19 +4955,7 @@ Exit code 0 when all three are up, 2 otherwise.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Unknown reference &quot;%1&quot;: use auto, model, snapshot:NAME, period:FROM/TO, first:DURATION or previous:DURATION.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>drift setting &quot;%1&quot; must be a positive duration.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>drift setting &quot;k&quot; must be a whole number from 1 to 1000.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>drift setting &quot;dataset_share&quot; must be above 0 and at most 1.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -4431,6 +5020,34 @@ Exit code 0 when all three are up, 2 otherwise.</source>
     </message>
     <message>
         <source>The duration &quot;%1&quot; is longer than 100 years.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not a row count: use first_rows:N with N a whole number from %2 to %3.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Unknown reference &quot;%1&quot;: use first_rows:N, model, snapshot:NAME, period:FROM/TO, auto, first:DURATION or previous:DURATION.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>drift setting &quot;%1&quot; must be a whole number from %2 to %3.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>drift setting &quot;%1&quot; must be above 0 and at most %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>drift setting &quot;%1&quot; must be above 0 and below %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>drift setting &quot;reference&quot; must be a text such as first_rows:5000.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>drift setting &quot;ignore&quot; must list feature names.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -4673,10 +5290,6 @@ Exit code 0 when all three are up, 2 otherwise.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>saving the drift settings of &quot;%1&quot;</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>reading the drift state of &quot;%1&quot;</source>
         <translation type="unfinished"></translation>
     </message>
@@ -4737,10 +5350,6 @@ Exit code 0 when all three are up, 2 otherwise.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>storing the guard rules of &quot;%1&quot;</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>reading the guard state of &quot;%1&quot;</source>
         <translation type="unfinished"></translation>
     </message>
@@ -4774,10 +5383,6 @@ Exit code 0 when all three are up, 2 otherwise.</source>
     </message>
     <message>
         <source>rebuilding KPI aggregates</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>unknown deployment &quot;%1&quot;</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -4846,10 +5451,6 @@ Exit code 0 when all three are up, 2 otherwise.</source>
     </message>
     <message>
         <source>creating the daily prediction partitions</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Unknown deployment &quot;%1&quot;: it has no row in mldeck.deployments (the serving backend or `mldeckctl simulate` creates it).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -5284,6 +5885,305 @@ Exit code 0 when all three are up, 2 otherwise.</source>
         <source>Waiting for Redis at %1 failed: %2</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>Rule %1 is not built in, so it has no default to go back to: delete it instead.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Rule %1 is built in and cannot be deleted: reset it to its default or turn it off.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>deleting alert rule %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 is longer than %2 characters</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 must fit on one line</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the description</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the target name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the target unit</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The PostgreSQL role %1 may not change deployments (%2): that takes the mldeck_scientist role.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Unknown deployment &quot;%1&quot;: create it first (mldeckctl deployments create, or New deployment on the Deployments page).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Deployment &quot;%1&quot; is archived.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>looking up deployment &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not a valid deployment name (lower-case letter first, then a-z, 0-9, _ or -; at most 63 characters).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Unknown task &quot;%1&quot;: use regression or classification.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Deployment &quot;%1&quot; not created: %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Deployment &quot;%1&quot; not created: invalid feature schema: %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Deployment &quot;%1&quot; not created: the drift reference needs %2 to %3 rows, not %4.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Deployment &quot;%1&quot; not created: drift reference: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>creating deployment &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Deployment &quot;%1&quot; already exists (archived); nothing was changed.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Deployment &quot;%1&quot; already exists; nothing was changed.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reading deployment &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Nothing to change: give a description, a target name or a target unit.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Deployment &quot;%1&quot; not changed: %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>changing deployment &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Archiving deployment &quot;%1&quot; needs a reason (it goes to the audit log).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>archiving deployment &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>counting the predictions of &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reading the first predictions of &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>listing the drift snapshots of &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Drift settings of &quot;%1&quot; not saved: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>saving the drift settings of &quot;%1&quot; (nothing was changed)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Snapshot &quot;%1&quot; would be empty: nothing was changed.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>storing drift snapshot &quot;%1&quot; (nothing was changed)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>storing the guard rules of &quot;%1&quot; (nothing was changed)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>looking for the demo history of &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Loading a back-dated history needs a PostgreSQL superuser (it turns the audit and aggregate triggers off while it writes); &quot;%1&quot; is not one.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>preparing the history load</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ending the history load</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>writing the audit row &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>writing the alert &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>writing the staged plan of &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>registering %1@%2 in the history</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>moving the %1 of &quot;%2&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>writing the retrain run of &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>building the KPI aggregates of &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reading what your role may change</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::AlertRuleEditor</name>
+    <message>
+        <source>Alert rule</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Rule id</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>e.g. failure_rate_fast</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Failure rate (share of failed predictions, all paths)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Latency p95 of the ML path (ms)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>MAE of the ML path</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>R² of the ML path</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No data (predictions in the window)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A backend dependency in fallback (minutes)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Metric</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Fires when the figure is</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>above the threshold (&gt;)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>below the threshold (&lt;)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Threshold</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Failure rate: a share (0.2 = 20 %). Latency: milliseconds. No data: fires when the window holds at most this many predictions. Dependency fallback: minutes in fallback (the window is unused).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Window</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>seconds</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Pending period (for)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Severity</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Info</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Warning</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Critical</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Enabled (a disabled rule&apos;s firing alert resolves)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>optional, kept in the audit log</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A new rule needs an id: lower-case letters, digits, &apos;_&apos;, &apos;.&apos; or &apos;-&apos;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This deployment already has a rule &quot;%1&quot;: edit that one, or choose another id.</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>mldeck::ui::AlertRulesTableModel</name>
@@ -5313,10 +6213,6 @@ Exit code 0 when all three are up, 2 otherwise.</source>
     </message>
     <message>
         <source>Built-in default</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>n/a</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -5355,15 +6251,67 @@ Exit code 0 when all three are up, 2 otherwise.</source>
 <context>
     <name>mldeck::ui::AlertRulesView</name>
     <message>
-        <source>Rules are evaluated by the guard every 15 s; change them with &quot;mldeckctl alerts rules set&quot;.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>Alert rules could not be read: %1</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>%1: %2 firing, %3 pending. Rules are evaluated by the guard every 15 s; change them with &quot;mldeckctl alerts rules set&quot;.</source>
+        <source>Add rule…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Edit…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reset to default</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Rules are evaluated by the guard every 15 s.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1: %2 firing, %3 pending. Rules are evaluated by the guard every 15 s; a change applies from its next round.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A built-in rule cannot be deleted: reset it to its default or turn it off.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This rule already has its default values.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Alert rule %1 of %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>New alert rule for %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reset alert rule</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reset rule %1 of %2 to its built-in default (%3)?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reset</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Delete alert rule</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Delete rule %1 of %2 (%3)? An alert it raised resolves.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -5427,6 +6375,10 @@ Exit code 0 when all three are up, 2 otherwise.</source>
     </message>
     <message>
         <source>What fires and who saw it, and which features drift from their reference.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No drift figures yet: the reference is filling.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -6440,6 +7392,132 @@ It is kept in memory for this session only.</source>
     </message>
 </context>
 <context>
+    <name>mldeck::ui::DeploymentsPage</name>
+    <message>
+        <source>Create a deployment before any traffic exists, describe it, archive it, and edit every setting of the one selected.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>New deployment…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Archive…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Show archived</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>⟳ Refresh</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Read the deployments again</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No deployments yet</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A deployment is one model-backed feature, such as an arrival-time estimate. Create one with New deployment…: give it a name, its task and its features, then register a model for it on the Models page.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Archive %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Why archive %1? It disappears from the selectors and the guard; its history is kept.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cannot read the deployments: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 is archived: its settings are kept as they were and are no longer edited.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Create a deployment: name, task, features and drift reference</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Hide the selected deployment from the selectors and the guard; its history is kept</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Deployment %1 created. Register a model for it on the Models page; its flags are off until you enable them.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 was not archived: say why (the reason goes into the audit log).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Deployment %1 archived: it no longer appears in the selectors and the guard skips it. Its history is kept.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not archived: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::DeploymentsTableModel</name>
+    <message>
+        <source>classification</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>regression</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 (%2)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Archived %1 by %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>archived</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>active</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Task</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Description</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Target</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Created</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>mldeck::ui::DesktopNotifier</name>
     <message>
         <source>MLDeck: critical alert on %1</source>
@@ -6494,6 +7572,150 @@ It is kept in memory for this session only.</source>
     </message>
     <message>
         <source>Threshold</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::DriftFeatureTable</name>
+    <message>
+        <source>Watched feature</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Test</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Threshold</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>automatic</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>default</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::DriftReferenceBar</name>
+    <message>
+        <source>Reference: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reference filling: %L1 of %L2 predictions logged. Drift is checked once the reference is full.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::DriftReferenceChooser</name>
+    <message>
+        <source>First logged predictions</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A logged period</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A stored snapshot</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The champion&apos;s training window</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source> predictions</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>to</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>train_from to train_to of the champion model</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>As stored: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::DriftSettingsEditor</name>
+    <message>
+        <source>Drift</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Windows</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Current window</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>e.g. 10m</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Check interval</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>e.g. 1m</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Persistence (windows in a row)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Minimum samples per side</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source> rows</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>An alert fires after that many drifting windows in a row and resolves after as many clean ones.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Thresholds</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>p-value (KS, chi-square, z-test)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Distance (Wasserstein, JS, PSI)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Dataset share</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reference</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Compare with</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Features</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Per feature</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -6576,6 +7798,171 @@ It is kept in memory for this session only.</source>
     </message>
     <message>
         <source>MAE difference (candidate − champion): %1 (%2 %), %3 % interval %4 … %5 (%6 resamples).</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::FeatureSchemaTable</name>
+    <message>
+        <source>Column</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Categories (comma-separated)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Kind of %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>numeric</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>categorical</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>not a feature</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1: list its categories, separated by commas.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::GeneralEditor</name>
+    <message>
+        <source>General</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Description</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>What the model predicts, for whom</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Target name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>e.g. delay</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Target unit</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>e.g. min</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>At most %1 characters.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::GuardRulesEditor</name>
+    <message>
+        <source>Guard rules</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Must be above 0.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Must be from %1 to %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The guard acts on this deployment (off: it only watches)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Thresholds</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Error rate that turns ML off</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Must be a share above 0 and at most 1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>share, 0 to 1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Latency p95 that halves traffic</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ms</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>MAE that halves traffic</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>minutes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Above the error rate the guard turns ML off (0 %); above the latency or the MAE it halves the ML percentage. After acting it waits for a person to re-arm it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>When it acts</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Window</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>seconds</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Minimum samples</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Must be at least 1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>predictions</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Consecutive breaches before acting</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Evaluation interval</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Breaches count as consecutive only when evaluations are at most three intervals apart.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Saved. The guard applies the rules from its next round.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -6664,10 +8051,6 @@ It is kept in memory for this session only.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>–</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>%1 %</source>
         <translation type="unfinished"></translation>
     </message>
@@ -6721,9 +8104,89 @@ It is kept in memory for this session only.</source>
     </message>
 </context>
 <context>
-    <name>mldeck::ui::KpiTileWidget</name>
+    <name>mldeck::ui::KpiTargetsEditor</name>
     <message>
-        <source>no data</source>
+        <source>KPI targets</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Must be above 0.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Must be at most 1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Must be a share from 0 to 1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Targets</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>MAE at most</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>minutes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>R² at least</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Prediction time at most</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ms</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Error rate at most</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>share, 0 to 1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Uptime at least</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Delays anticipated by</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Must be from 1 to %1 minutes.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Stretch targets</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Stretch MAE</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Stretch R²</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The dashboard&apos;s tiles and charts compare every figure with these targets.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The stretch MAE must not be above the MAE target.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The stretch R² must not be below the R² target.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -6829,10 +8292,6 @@ It is kept in memory for this session only.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>no data</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>→ as in the previous period</source>
         <translation type="unfinished"></translation>
     </message>
@@ -6854,10 +8313,6 @@ It is kept in memory for this session only.</source>
     </message>
     <message>
         <source>ML %1 · heuristic %2</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>–</source>
         <translation type="unfinished"></translation>
     </message>
     <message numerus="yes">
@@ -7030,6 +8485,157 @@ PostgreSQL %2 (database %3)</source>
     </message>
 </context>
 <context>
+    <name>mldeck::ui::NewDeploymentDialog</name>
+    <message>
+        <source>New deployment</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>e.g. eta-express</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Regression (a number, e.g. a delay)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Classification (a class, e.g. late or on time)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>What the model predicts, for whom</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>e.g. delay</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>e.g. min</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>From a model file…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Read the features from a TorchScript model&apos;s mldeck.json metadata</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>From a CSV header…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Take the columns of a CSV file; choose the kind of each</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No features yet: the first model registered or the first row logged gives them.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source> predictions</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the first</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>logged</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Drift compares recent predictions with this reference. Until that many predictions are logged, the drift page says how full the reference is.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Name:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Task:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Description:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Target &amp;name:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Target &amp;unit:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Features:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Drift reference:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Create</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Features from a model file</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>TorchScript models (*.pt *.pth *.ptl);;All files (*)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Features from a CSV header</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>CSV files (*.csv);;All files (*)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A name is required.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Start with a lower-case letter, then use lower-case letters, digits, &apos;-&apos; or &apos;_&apos; (at most 63 characters): the name goes into Redis keys.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A deployment named %1 already exists (archived ones keep their name).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reading the metadata of %1…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reading the columns of %1…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The features could not be read; the table keeps what it had.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The columns of %1. Kinds and categories come from its first %2 rows: check them.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The features of %1, from its metadata.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The deployment was not created: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>mldeck::ui::PageFrame</name>
     <message>
         <source>Deployment:</source>
@@ -7045,6 +8651,14 @@ PostgreSQL %2 (database %3)</source>
     </message>
     <message>
         <source>Read the deployments and this page&apos;s figures again</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Manage…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Create, describe or archive deployments and edit their settings</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -7072,6 +8686,10 @@ PostgreSQL %2 (database %3)</source>
     </message>
     <message>
         <source>Audit</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Deployments</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -7246,10 +8864,6 @@ PostgreSQL %2 (database %3)</source>
     </message>
     <message>
         <source>The last step is reached.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>no data</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -7823,6 +9437,93 @@ PostgreSQL %2 (database %3)</source>
     </message>
 </context>
 <context>
+    <name>mldeck::ui::RetrainSettingsEditor</name>
+    <message>
+        <source>Retrain</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>When a retrain is due</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Feedback window</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>days</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Feedback items, at least</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Negative items, at least</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Satisfaction below</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>share (0.7 = 70 %)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Due when all three feedback conditions hold over the window, or when a trigger below is on and fires.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Also when a drift alert fires</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Also when the window&apos;s MAE is above its target</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>What the guard does</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Retrain automatically when due</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Promote the candidate when the decision rule says so</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Check every</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>min</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Without auto-promote, a run the guard starts keeps its candidate as challenger for a person to decide.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Decision and privacy</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Promote when the MAE improves by at least</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>share (0.02 = 2 %)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Keep feedback for</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>mldeck::ui::RetrainWizard</name>
     <message>
         <source>Why now</source>
@@ -8213,6 +9914,41 @@ Reason (audited): %2</source>
     </message>
 </context>
 <context>
+    <name>mldeck::ui::SettingsEditor</name>
+    <message>
+        <source>Save</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Revert</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Put back the values last loaded or saved.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Saving…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A value is needed.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not a number.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A whole number is needed.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Saved.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>mldeck::ui::SilenceDialog</name>
     <message>
         <source>Silence alert</source>
@@ -8376,6 +10112,41 @@ Reason (audited): %2</source>
     </message>
     <message>
         <source>Cannot check the triggers: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::WebhookEditor</name>
+    <message>
+        <source>Webhook</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>URL</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A URL is needed.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Alerts are sent to this webhook</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A Slack-compatible JSON POST per alert that fires or resolves. The audit log keeps only the URL&apos;s scheme and host: the rest may hold a token.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Send test</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Post one test event to the saved URL and record the delivery.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Sending a test…</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

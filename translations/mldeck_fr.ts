@@ -214,10 +214,6 @@
         <translation>Synthèse par voie</translation>
     </message>
     <message>
-        <source>Green meets the deployment&apos;s target, red misses it; – means no data (no traffic or no outcomes yet).</source>
-        <translation>Vert : l’objectif du déploiement est atteint, rouge : il est manqué ; – signifie aucune donnée (pas de trafic ou pas encore de résultats réels).</translation>
-    </message>
-    <message>
         <source>(none: heuristic)</source>
         <translation>(aucune : heuristique)</translation>
     </message>
@@ -285,6 +281,10 @@
         <source>Throughput (predictions per second)</source>
         <translation>Débit (prédictions par seconde)</translation>
     </message>
+    <message>
+        <source>Green meets the deployment's target, red misses it; “%1”: no traffic, outcomes or feedback yet.</source>
+        <translation>Vert : la cible du déploiement est atteinte, rouge : elle est manquée ; « %1 » : pas encore de trafic, de résultats ou de retours.</translation>
+    </message>
 </context>
 <context>
     <name>mldeck</name>
@@ -309,7 +309,7 @@
         <translation>nom</translation>
     </message>
     <message>
-        <source>mldeck: unknown page &quot;%1&quot;; pages are: %2</source>
+        <source>mldeck: unknown page "%1"; pages are: %2</source>
         <translation>mldeck : page « %1 » inconnue ; les pages sont : %2</translation>
     </message>
 </context>
@@ -323,19 +323,39 @@
         <source>Alert %1 silenced until %2.</source>
         <translation>Alerte %1 mise en silence jusqu’à %2.</translation>
     </message>
+    <message>
+        <source>Rule %1 of %2 saved: %3.</source>
+        <translation>Règle %1 de %2 enregistrée : %3.</translation>
+    </message>
+    <message>
+        <source>Rule %1 of %2 is back to its default.</source>
+        <translation>La règle %1 de %2 est revenue à sa valeur par défaut.</translation>
+    </message>
+    <message>
+        <source>Rule %1 of %2 had no changes.</source>
+        <translation>La règle %1 de %2 n’avait aucune modification.</translation>
+    </message>
+    <message>
+        <source>Deployment %1 has no rule "%2".</source>
+        <translation>Le déploiement %1 n&apos;a pas de règle « %2 ».</translation>
+    </message>
+    <message>
+        <source>Rule %1 of %2 deleted.</source>
+        <translation>Règle %1 de %2 supprimée.</translation>
+    </message>
 </context>
 <context>
     <name>mldeck::CsvReader</name>
     <message>
-        <source>unterminated quote: a field opened with &quot; is never closed.</source>
-        <translation>guillemet non fermé : un champ ouvert par &quot; n’est jamais refermé.</translation>
+        <source>unterminated quote: a field opened with " is never closed.</source>
+        <translation>guillemet non fermé : un champ ouvert par " n’est jamais refermé.</translation>
     </message>
     <message>
         <source>%1 is empty: the first line must name the columns.</source>
         <translation>%1 est vide : la première ligne doit nommer les colonnes.</translation>
     </message>
     <message>
-        <source>the column &quot;%1&quot; appears twice.</source>
+        <source>the column "%1" appears twice.</source>
         <translation>la colonne « %1 » apparaît deux fois.</translation>
     </message>
     <message>
@@ -347,8 +367,8 @@
         <translation>annulé</translation>
     </message>
     <message>
-        <source>a quote inside an unquoted field, or text after a closing quote (a field that holds a quote is quoted and doubles it: &quot;a &quot;&quot;b&quot;&quot; c&quot;).</source>
-        <translation>un guillemet dans un champ qui n’est pas entre guillemets, ou du texte après un guillemet fermant (un champ qui contient un guillemet est mis entre guillemets et le double : &quot;a &quot;&quot;b&quot;&quot; c&quot;).</translation>
+        <source>a quote inside an unquoted field, or text after a closing quote (a field that holds a quote is quoted and doubles it: "a ""b"" c").</source>
+        <translation>un guillemet dans un champ qui n’est pas entre guillemets, ou du texte après un guillemet fermant (un champ qui contient un guillemet est mis entre guillemets et le double : "a ""b"" c").</translation>
     </message>
     <message>
         <source>a field is too large to hold in memory.</source>
@@ -374,27 +394,27 @@
         <translation>la clé est un %1, pas un hash</translation>
     </message>
     <message>
-        <source>state &quot;%1&quot; is not up, down or degraded</source>
+        <source>state "%1" is not up, down or degraded</source>
         <translation>l’état « %1 » n’est ni up, ni down, ni degraded</translation>
     </message>
     <message>
-        <source>fallback_active &quot;%1&quot; is not 0 or 1</source>
+        <source>fallback_active "%1" is not 0 or 1</source>
         <translation>fallback_active « %1 » ne vaut ni 0 ni 1</translation>
     </message>
     <message>
-        <source>updated_at &quot;%1&quot; is not an ISO-8601 UTC time</source>
+        <source>updated_at "%1" is not an ISO-8601 UTC time</source>
         <translation>updated_at « %1 » n’est pas une heure UTC ISO-8601</translation>
     </message>
     <message>
-        <source>fallback_since &quot;%1&quot; is not an ISO-8601 UTC time</source>
+        <source>fallback_since "%1" is not an ISO-8601 UTC time</source>
         <translation>fallback_since « %1 » n’est pas une heure UTC ISO-8601</translation>
     </message>
     <message>
-        <source>&quot;%1&quot; is not a valid deployment name.</source>
+        <source>"%1" is not a valid deployment name.</source>
         <translation>« %1 » n’est pas un nom de déploiement valide.</translation>
     </message>
     <message>
-        <source>&quot;%1&quot; is not a valid dependency name (lower-case letter first, then up to 62 of a-z, 0-9, _ and -).</source>
+        <source>"%1" is not a valid dependency name (lower-case letter first, then up to 62 of a-z, 0-9, _ and -).</source>
         <translation>« %1 » n’est pas un nom de dépendance valide (une minuscule d’abord, puis jusqu’à 62 caractères parmi a-z, 0-9, _ et -).</translation>
     </message>
     <message>
@@ -413,11 +433,11 @@
         <translation>Réponse inattendue de Redis à la lecture des dépendances.</translation>
     </message>
     <message>
-        <source>&quot;%1&quot; is not a valid deployment name.</source>
+        <source>"%1" is not a valid deployment name.</source>
         <translation>« %1 » n’est pas un nom de déploiement valide.</translation>
     </message>
     <message>
-        <source>The Redis key %1 is a %2, not a set; the dependencies of &quot;%3&quot; cannot be read.</source>
+        <source>The Redis key %1 is a %2, not a set; the dependencies of "%3" cannot be read.</source>
         <translation>La clé Redis %1 est un %2, pas un ensemble ; les dépendances de « %3 » ne peuvent pas être lues.</translation>
     </message>
     <message>
@@ -429,7 +449,7 @@
         <translation>L’expiration d’un rapport de dépendance doit être comprise entre %1 et %2 ms, pas %3.</translation>
     </message>
     <message>
-        <source>&quot;%1&quot; / &quot;%2&quot; is not a valid deployment / dependency name.</source>
+        <source>"%1" / "%2" is not a valid deployment / dependency name.</source>
         <translation>« %1 » / « %2 » n’est pas un nom de déploiement / de dépendance valide.</translation>
     </message>
 </context>
@@ -440,7 +460,7 @@
         <translation>arrêt demandé</translation>
     </message>
     <message>
-        <source>guard stopped (%1): leadership of scope &quot;%2&quot; released</source>
+        <source>guard stopped (%1): leadership of scope "%2" released</source>
         <translation>garde arrêtée (%1) : la direction de la portée « %2 » est libérée</translation>
     </message>
     <message>
@@ -463,8 +483,142 @@
         <translation>impossible de lister les déploiements dans Redis : %1</translation>
     </message>
     <message>
-        <source>leading: this guard is now the leader of scope &quot;%1&quot;</source>
+        <source>leading: this guard is now the leader of scope "%1"</source>
         <translation>direction : cette garde dirige maintenant la portée « %1 »</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::HistoryBackfill</name>
+    <message>
+        <source>"%1" is not a valid deployment name.</source>
+        <translation>« %1 » n’est pas un nom de déploiement valide.</translation>
+    </message>
+    <message>
+        <source>The history must span %1 to %2 days, not %3.</source>
+        <translation>L&apos;historique doit couvrir de %1 à %2 jours, pas %3.</translation>
+    </message>
+    <message>
+        <source>The rate must be above 0 and at most %1 requests per second, not %2.</source>
+        <translation>Le débit doit être supérieur à 0 et d&apos;au plus %1 requêtes par seconde, pas %2.</translation>
+    </message>
+    <message>
+        <source>The MLDeck schema is missing or out of date: run "mldeckctl migrate" first.</source>
+        <translation>Le schéma MLDeck est absent ou pas à jour : lancez d&apos;abord « mldeckctl migrate ».</translation>
+    </message>
+    <message>
+        <source>Deployment "%1" already has logged predictions: a history is only loaded into an empty log (start from a new database).</source>
+        <translation>Le déploiement « %1 » a déjà des prédictions journalisées : un historique ne se charge que dans un journal vide (partez d&apos;une nouvelle base).</translation>
+    </message>
+    <message>
+        <source>Ride delay prediction (demo)</source>
+        <translation>Prédiction du retard des courses (démo)</translation>
+    </message>
+    <message>
+        <source>prepare (models, partitions)</source>
+        <translation>préparation (modèles, partitions)</translation>
+    </message>
+    <message>
+        <source>prepared in %1 s: models loaded in their workers, day partitions made</source>
+        <translation>préparé en %1 s : modèles chargés dans leurs workers, partitions journalières créées</translation>
+    </message>
+    <message>
+        <source>generate (rides, routing, both models)</source>
+        <translation>génération (courses, routage, les deux modèles)</translation>
+    </message>
+    <message>
+        <source>COPY (predictions, outcomes, feedback)</source>
+        <translation>COPY (prédictions, résultats, retours)</translation>
+    </message>
+    <message>
+        <source>events (plan, guard, drift, retrain, registry)</source>
+        <translation>événements (plan, garde, dérive, réentraînement, registre)</translation>
+    </message>
+    <message>
+        <source>%1 predictions, %2 outcomes, %3 feedback written with COPY in %4 s (%5 rows/s)</source>
+        <translation>%1 prédictions, %2 résultats, %3 retours écrits avec COPY en %4 s (%5 lignes/s)</translation>
+    </message>
+    <message>
+        <source>KPI aggregates (kpi_rebuild, once)</source>
+        <translation>agrégats KPI (kpi_rebuild, une fois)</translation>
+    </message>
+    <message>
+        <source>KPI aggregates built once in %1 s (%2 aggregate rows)</source>
+        <translation>agrégats KPI construits une fois en %1 s (%2 lignes d&apos;agrégats)</translation>
+    </message>
+    <message>
+        <source>Redis flags and champion</source>
+        <translation>drapeaux Redis et champion</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::HistoryEvents</name>
+    <message>
+        <source>First model for the ETA service</source>
+        <translation>Premier modèle du service d&apos;ETA</translation>
+    </message>
+    <message>
+        <source>Rollout per the deployment guide</source>
+        <translation>Déploiement progressif selon le guide de déploiement</translation>
+    </message>
+    <message>
+        <source>Reviewed by the team: %1 acceptable at this step</source>
+        <translation>Revu par l&apos;équipe : %1 acceptable à cette étape</translation>
+    </message>
+    <message>
+        <source>staged plan: step %1 (%2 %) -&gt; step %3 (%4 %), all gates passed</source>
+        <translation>plan par étapes : étape %1 (%2 %) -&gt; étape %3 (%4 %), tous les critères sont satisfaits</translation>
+    </message>
+    <message>
+        <source>The history's incident did not reach the guard's rollback rule (%1); use a higher rate.</source>
+        <translation>L&apos;incident de l&apos;historique n&apos;a pas atteint la règle de retour arrière de la garde (%1) ; utilisez un débit plus élevé.</translation>
+    </message>
+    <message>
+        <source>Guard turned ML off for %1</source>
+        <translation>La garde a coupé le ML pour %1</translation>
+    </message>
+    <message>
+        <source>Model server fixed (a bad deploy of its feature service was rolled back)</source>
+        <translation>Serveur de modèle réparé (un mauvais déploiement de son service de variables a été annulé)</translation>
+    </message>
+    <message>
+        <source>Incident closed: ML back on at the plan's current step</source>
+        <translation>Incident clos : ML réactivé à l&apos;étape courante du plan</translation>
+    </message>
+    <message>
+        <source>Drift on %1: %2 = %3 (threshold %4)</source>
+        <translation>Dérive sur %1 : %2 = %3 (seuil %4)</translation>
+    </message>
+    <message>
+        <source>Dataset drift: %1 of %2 features drift</source>
+        <translation>Dérive du jeu de données : %1 variables sur %2 dérivent</translation>
+    </message>
+    <message>
+        <source>Heavy rain and a driver shortage in the city today; the model copes, watching</source>
+        <translation>Fortes pluies et manque de chauffeurs en ville aujourd&apos;hui ; le modèle tient, on surveille</translation>
+    </message>
+    <message>
+        <source>MAE %1 -&gt; %2 on the holdout (%3 % better, rule: at least 2 %)</source>
+        <translation>MAE %1 -&gt; %2 sur le jeu de contrôle (%3 % de mieux, règle : au moins 2 %)</translation>
+    </message>
+    <message>
+        <source>MAE %1 -&gt; %2 on the holdout: below the 2 % the rule asks</source>
+        <translation>MAE %1 -&gt; %2 sur le jeu de contrôle : en dessous des 2 % que demande la règle</translation>
+    </message>
+    <message>
+        <source>Feedback over 30 days: %1 items, %2 negative, satisfaction %3 %; trained on 7 days, evaluated on the last %4 rides.</source>
+        <translation>Retours sur 30 jours : %1 éléments, %2 négatifs, satisfaction %3 % ; entraîné sur 7 jours, évalué sur les %4 dernières courses.</translation>
+    </message>
+    <message>
+        <source>The retrained model was not registered before its promotion.</source>
+        <translation>Le modèle réentraîné n&apos;a pas été enregistré avant sa promotion.</translation>
+    </message>
+    <message>
+        <source>Retrained on the last 7 days: better MAE on the holdout</source>
+        <translation>Réentraîné sur les 7 derniers jours : meilleure MAE sur le jeu de contrôle</translation>
+    </message>
+    <message>
+        <source>A month of demo history loaded</source>
+        <translation>Un mois d&apos;historique de démonstration chargé</translation>
     </message>
 </context>
 <context>
@@ -481,7 +635,7 @@
         <translation>Impossible d’écouter sur %1:%2 pour /metrics.</translation>
     </message>
     <message>
-        <source>--listen takes PORT (on loopback) or HOST:PORT with an IP address, such as 9464, 127.0.0.1:9464 or [::1]:9464 (got &quot;%1&quot;).</source>
+        <source>--listen takes PORT (on loopback) or HOST:PORT with an IP address, such as 9464, 127.0.0.1:9464 or [::1]:9464 (got "%1").</source>
         <translation>--listen attend PORT (en boucle locale) ou HÔTE:PORT avec une adresse IP, comme 9464, 127.0.0.1:9464 ou [::1]:9464 (reçu « %1 »).</translation>
     </message>
 </context>
@@ -567,7 +721,7 @@
         <translation>démarrait</translation>
     </message>
     <message>
-        <source>The model ran out of memory (the worker&apos;s limit is %1 MB); its worker was stopped and the next request starts a fresh one.</source>
+        <source>The model ran out of memory (the worker's limit is %1 MB); its worker was stopped and the next request starts a fresh one.</source>
         <translation>Le modèle a manqué de mémoire (la limite du processus est de %1 Mo) ; son processus a été arrêté et la prochaine requête en démarre un neuf.</translation>
     </message>
     <message>
@@ -638,7 +792,7 @@
         <translation>Aucune connexion Redis n’est configurée.</translation>
     </message>
     <message>
-        <source>Publishing the champion of &quot;%1&quot; in Redis failed: %2</source>
+        <source>Publishing the champion of "%1" in Redis failed: %2</source>
         <translation>La publication du champion de « %1 » dans Redis a échoué : %2</translation>
     </message>
     <message>
@@ -646,7 +800,7 @@
         <translation>%1@%2 publié comme champion dans Redis.</translation>
     </message>
     <message>
-        <source>Deployment &quot;%1&quot; has no champion; its Redis key was cleared.</source>
+        <source>Deployment "%1" has no champion; its Redis key was cleared.</source>
         <translation>Le déploiement « %1 » n’a pas de champion ; sa clé Redis a été effacée.</translation>
     </message>
 </context>
@@ -684,6 +838,50 @@
             <numerusform>%1 (répété %n fois sur %2 jusqu’ici)</numerusform>
             <numerusform>%1 (répété %n fois sur %2 jusqu’ici)</numerusform>
         </translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::RolePermissions</name>
+    <message>
+        <source>Read-only: your role %1 may not change %2; only the owner of the MLDeck schema may.</source>
+        <translation>Lecture seule : votre rôle %1 ne peut pas modifier %2 ; seul le propriétaire du schéma MLDeck le peut.</translation>
+    </message>
+    <message>
+        <source>Read-only: your role %1 may not change %2; %3 may.</source>
+        <translation>Lecture seule : votre rôle %1 ne peut pas modifier %2 ; %3 le peut.</translation>
+    </message>
+    <message>
+        <source> or </source>
+        <comment>between role names</comment>
+        <translation> ou </translation>
+    </message>
+    <message>
+        <source>deployments</source>
+        <translation>les déploiements</translation>
+    </message>
+    <message>
+        <source>KPI targets</source>
+        <translation>les cibles KPI</translation>
+    </message>
+    <message>
+        <source>guard rules</source>
+        <translation>les règles de la garde</translation>
+    </message>
+    <message>
+        <source>alert rules</source>
+        <translation>les règles d&apos;alerte</translation>
+    </message>
+    <message>
+        <source>the webhook</source>
+        <translation>le webhook</translation>
+    </message>
+    <message>
+        <source>drift settings</source>
+        <translation>les réglages de dérive</translation>
+    </message>
+    <message>
+        <source>retrain settings</source>
+        <translation>les réglages de réentraînement</translation>
     </message>
 </context>
 <context>
@@ -735,11 +933,11 @@
 <context>
     <name>mldeck::Settings</name>
     <message>
-        <source>Setting &quot;%1&quot; cannot hold a value of type %2.</source>
+        <source>Setting "%1" cannot hold a value of type %2.</source>
         <translation>Le réglage « %1 » ne peut pas contenir une valeur de type %2.</translation>
     </message>
     <message>
-        <source>Language &quot;%1&quot; is not available (choose the system language, en or fr).</source>
+        <source>Language "%1" is not available (choose the system language, en or fr).</source>
         <translation>La langue « %1 » n’est pas disponible (choisissez la langue du système, en ou fr).</translation>
     </message>
     <message>
@@ -805,11 +1003,11 @@
         <translation>L’entraînement a manqué de mémoire ; essayez une taille de lot plus petite ou moins de lignes d’entraînement.</translation>
     </message>
     <message>
-        <source>The %1 data has no numeric column &quot;%2&quot;, which model %3 needs.</source>
+        <source>The %1 data has no numeric column "%2", which model %3 needs.</source>
         <translation>Les données %1 n’ont pas de colonne numérique « %2 », dont le modèle %3 a besoin.</translation>
     </message>
     <message>
-        <source>The %1 data has no categorical column &quot;%2&quot;, which model %3 needs.</source>
+        <source>The %1 data has no categorical column "%2", which model %3 needs.</source>
         <translation>Les données %1 n’ont pas de colonne catégorielle « %2 », dont le modèle %3 a besoin.</translation>
     </message>
     <message>
@@ -896,7 +1094,7 @@
 <context>
     <name>mldeck::TrainingParams</name>
     <message>
-        <source>Training parameter &quot;%1&quot; must be %2.</source>
+        <source>Training parameter "%1" must be %2.</source>
         <translation>Le paramètre d’entraînement « %1 » doit être %2.</translation>
     </message>
     <message>
@@ -982,7 +1180,7 @@
         <translation>--rows est obligatoire (nombre de requêtes à générer).</translation>
     </message>
     <message>
-        <source>--rows must be a whole number from 1 to 100000000, not &quot;%1&quot;.</source>
+        <source>--rows must be a whole number from 1 to 100000000, not "%1".</source>
         <translation>--rows doit être un entier de 1 à 100000000, pas « %1 ».</translation>
     </message>
     <message>
@@ -990,19 +1188,19 @@
         <translation>--out est obligatoire (le fichier CSV à écrire).</translation>
     </message>
     <message>
-        <source>--seed must be a non-negative whole number, not &quot;%1&quot;.</source>
+        <source>--seed must be a non-negative whole number, not "%1".</source>
         <translation>--seed doit être un entier positif ou nul, pas « %1 ».</translation>
     </message>
     <message>
-        <source>--start must be an ISO 8601 date-time such as 2024-05-01T08:00:00Z, not &quot;%1&quot;.</source>
+        <source>--start must be an ISO 8601 date-time such as 2024-05-01T08:00:00Z, not "%1".</source>
         <translation>--start doit être une date-heure ISO 8601 comme 2024-05-01T08:00:00Z, pas « %1 ».</translation>
     </message>
     <message>
-        <source>--rate must be a number of requests per second above 0 and at most 1000000, not &quot;%1&quot;.</source>
+        <source>--rate must be a number of requests per second above 0 and at most 1000000, not "%1".</source>
         <translation>--rate doit être un nombre de requêtes par seconde supérieur à 0 et au plus 1000000, pas « %1 ».</translation>
     </message>
     <message>
-        <source>--drift must be a number from 0 to 1, not &quot;%1&quot;.</source>
+        <source>--drift must be a number from 0 to 1, not "%1".</source>
         <translation>--drift doit être un nombre de 0 à 1, pas « %1 ».</translation>
     </message>
     <message>
@@ -1034,7 +1232,7 @@
         <translation>Écrit des données synthétiques de retard de courses (variables, delay_min, ts) en CSV.</translation>
     </message>
     <message>
-        <source>Unexpected argument &quot;%1&quot;.</source>
+        <source>Unexpected argument "%1".</source>
         <translation>Argument inattendu « %1 ».</translation>
     </message>
     <message>
@@ -1074,7 +1272,7 @@
         <translation>aucun</translation>
     </message>
     <message>
-        <source>No flags for deployment &quot;%1&quot; in Redis at %2 (known: %3). Create them with &quot;mldeckctl flags init --deployment %1&quot;.</source>
+        <source>No flags for deployment "%1" in Redis at %2 (known: %3). Create them with "mldeckctl flags init --deployment %1".</source>
         <translation>Aucun drapeau pour le déploiement « %1 » dans Redis sur %2 (connus : %3). Créez-les avec « mldeckctl flags init --deployment %1 ».</translation>
     </message>
     <message>
@@ -1090,7 +1288,7 @@
         <translation>Rien à changer : donnez --enabled, --percentage et/ou --fallback.</translation>
     </message>
     <message>
-        <source>--expect-version must be a whole number &gt;= 0, not &quot;%1&quot;.</source>
+        <source>--expect-version must be a whole number &gt;= 0, not "%1".</source>
         <translation>--expect-version doit être un entier &gt;= 0, pas « %1 ».</translation>
     </message>
     <message>
@@ -1098,11 +1296,11 @@
         <translation>Crée les drapeaux d’un déploiement s’ils n’existent pas (version 1 ; valeurs non données : ML coupé, 0 %, repli activé). Les drapeaux existants restent inchangés.</translation>
     </message>
     <message>
-        <source>Flags of &quot;%1&quot; already exist; left unchanged.</source>
+        <source>Flags of "%1" already exist; left unchanged.</source>
         <translation>Les drapeaux de « %1 » existent déjà ; inchangés.</translation>
     </message>
     <message>
-        <source>Created the flags of &quot;%1&quot;.</source>
+        <source>Created the flags of "%1".</source>
         <translation>Drapeaux de « %1 » créés.</translation>
     </message>
     <message>
@@ -1122,7 +1320,7 @@
         <translation>%1:%2 -&gt; compartiment %3 (ML quand ml_enabled=1 et ml_traffic_percentage &gt;= %3)</translation>
     </message>
     <message>
-        <source>database &quot;%1&quot; has a schema &quot;mldeck&quot; that MLDeck did not create</source>
+        <source>database "%1" has a schema "mldeck" that MLDeck did not create</source>
         <translation>la base « %1 » a un schéma « mldeck » que MLDeck n’a pas créé</translation>
     </message>
     <message>
@@ -1158,7 +1356,7 @@
         <translation>Crée ou met à jour le schéma mldeck dans PostgreSQL.</translation>
     </message>
     <message>
-        <source>unexpected argument &quot;%1&quot;</source>
+        <source>unexpected argument "%1"</source>
         <translation>argument inattendu « %1 »</translation>
     </message>
     <message>
@@ -1286,10 +1484,6 @@
         <translation>%1 : MAE %2, RMSE %3, R² %4, MAPE %5, %6 lignes/s, p50 %7 ms, p99 %8 ms</translation>
     </message>
     <message>
-        <source>n/a</source>
-        <translation>n/d</translation>
-    </message>
-    <message>
         <source>Note: %1</source>
         <translation>Remarque : %1</translation>
     </message>
@@ -1306,7 +1500,7 @@
         <translation>Fichier CSV : en-tête = noms des colonnes.</translation>
     </message>
     <message>
-        <source>Target column of the CSV (default: the model&apos;s, else delay_min).</source>
+        <source>Target column of the CSV (default: the model's, else delay_min).</source>
         <translation>Colonne cible du CSV (par défaut : celle du modèle, sinon delay_min).</translation>
     </message>
     <message>
@@ -1314,7 +1508,7 @@
         <translation>Colonnes d’entrée, séparées par des virgules (modèles sans métadonnées).</translation>
     </message>
     <message>
-        <source>LibTorch threads (default: LibTorch&apos;s choice).</source>
+        <source>LibTorch threads (default: LibTorch's choice).</source>
         <translation>Threads LibTorch (par défaut : le choix de LibTorch).</translation>
     </message>
     <message>
@@ -1354,7 +1548,7 @@
         <translation>Donnez de 2 à 4 options --model (reçu %1).</translation>
     </message>
     <message>
-        <source>--window must look like 24h, 90m, 7d or 3600s, not &quot;%1&quot;.</source>
+        <source>--window must look like 24h, 90m, 7d or 3600s, not "%1".</source>
         <translation>--window doit ressembler à 24h, 90m, 7d ou 3600s, pas « %1 ».</translation>
     </message>
     <message>
@@ -1382,7 +1576,7 @@
         <translation>--resamples doit être un entier de 100 à 100000.</translation>
     </message>
     <message>
-        <source>--share must be a number above 0 and at most 1, not &quot;%1&quot;.</source>
+        <source>--share must be a number above 0 and at most 1, not "%1".</source>
         <translation>--share doit être un nombre supérieur à 0 et au plus 1, pas « %1 ».</translation>
     </message>
     <message>
@@ -1390,12 +1584,8 @@
         <translation>Déploiement à vérifier.</translation>
     </message>
     <message>
-        <source>Current window, e.g. 10m (default: the deployment&apos;s setting, else 10m).</source>
+        <source>Current window, e.g. 10m (default: the deployment's setting, else 10m).</source>
         <translation>Fenêtre courante, par ex. 10m (par défaut : le réglage du déploiement, sinon 10m).</translation>
-    </message>
-    <message>
-        <source>Reference: auto, model, snapshot:NAME, period:FROM/TO, first:DURATION or previous:DURATION (default: the deployment&apos;s setting, else auto).</source>
-        <translation>Référence : auto, model, snapshot:NOM, period:DÉBUT/FIN, first:DURÉE ou previous:DURÉE (par défaut : le réglage du déploiement, sinon auto).</translation>
     </message>
     <message>
         <source>Share of drifting features that makes dataset drift (default 0.5).</source>
@@ -1404,10 +1594,6 @@
     <message>
         <source>End of the current window, ISO 8601 (default: now).</source>
         <translation>Fin de la fenêtre courante, ISO 8601 (par défaut : maintenant).</translation>
-    </message>
-    <message>
-        <source>Checks the live window of a deployment for feature drift. Exit code 1 when the dataset drifts.</source>
-        <translation>Vérifie la dérive des variables sur la fenêtre en direct d’un déploiement. Code de sortie 1 quand le jeu de données dérive.</translation>
     </message>
     <message>
         <source>--deployment is required.</source>
@@ -1422,7 +1608,7 @@
         <translation>--reference : %1</translation>
     </message>
     <message>
-        <source>--at must be an ISO 8601 date-time such as 2024-05-01T08:00:00Z, not &quot;%1&quot;.</source>
+        <source>--at must be an ISO 8601 date-time such as 2024-05-01T08:00:00Z, not "%1".</source>
         <translation>--at doit être une date-heure ISO 8601 comme 2024-05-01T08:00:00Z, pas « %1 ».</translation>
     </message>
     <message>
@@ -1450,11 +1636,11 @@
         <translation>--reference et --current sont tous deux obligatoires.</translation>
     </message>
     <message>
-        <source>Column &quot;%1&quot; of %2 is not in %3.</source>
+        <source>Column "%1" of %2 is not in %3.</source>
         <translation>La colonne « %1 » de %2 n’est pas dans %3.</translation>
     </message>
     <message>
-        <source>Column &quot;%1&quot; is numeric in one file and text in the other.</source>
+        <source>Column "%1" is numeric in one file and text in the other.</source>
         <translation>La colonne « %1 » est numérique dans un fichier et texte dans l’autre.</translation>
     </message>
     <message>
@@ -1464,10 +1650,6 @@
     <message>
         <source>       mldeckctl drift compare --reference A.csv --current B.csv [--json]</source>
         <translation>       mldeckctl drift compare --reference A.csv --current B.csv [--json]</translation>
-    </message>
-    <message>
-        <source>Use &quot;mldeckctl drift check&quot; or &quot;mldeckctl drift compare&quot; (see --help).</source>
-        <translation>Utilisez « mldeckctl drift check » ou « mldeckctl drift compare » (voir --help).</translation>
     </message>
     <message>
         <source>Why (recorded in the audit log).</source>
@@ -1486,7 +1668,7 @@
         <translation>Active le ML (éventuellement à un pourcentage donné) ; audité.</translation>
     </message>
     <message>
-        <source>Turn ML off (the percentage is kept); audited. For an emergency use &quot;flags rollback&quot;, which always wins.</source>
+        <source>Turn ML off (the percentage is kept); audited. For an emergency use "flags rollback", which always wins.</source>
         <translation>Coupe le ML (le pourcentage est conservé) ; audité. En cas d’urgence, utilisez « flags rollback », qui l’emporte toujours.</translation>
     </message>
     <message>
@@ -1526,7 +1708,7 @@
         <translation>Réarme une garde verrouillée pour qu’elle puisse agir à nouveau (audité).</translation>
     </message>
     <message>
-        <source>Give --deployment with a valid deployment name (got &quot;%1&quot;).</source>
+        <source>Give --deployment with a valid deployment name (got "%1").</source>
         <translation>Donnez --deployment avec un nom de déploiement valide (reçu « %1 »).</translation>
     </message>
     <message>
@@ -1538,11 +1720,11 @@
         <translation>La garde a été réarmée mais la ligne d’audit n’a pas pu être écrite : %1</translation>
     </message>
     <message>
-        <source>Guard of &quot;%1&quot; re-armed (it was latched on %2: %3).</source>
+        <source>Guard of "%1" re-armed (it was latched on %2: %3).</source>
         <translation>Garde de « %1 » réarmée (elle était verrouillée le %2 : %3).</translation>
     </message>
     <message>
-        <source>Guard of &quot;%1&quot; was not latched; streaks cleared.</source>
+        <source>Guard of "%1" was not latched; streaks cleared.</source>
         <translation>La garde de « %1 » n’était pas verrouillée ; séries remises à zéro.</translation>
     </message>
     <message>
@@ -1562,19 +1744,19 @@
         <translation>Portée de l’élection du leader : les gardes de même portée élisent un seul leader.</translation>
     </message>
     <message>
-        <source>Run the automatic guard (&quot;mldeckctl guard rearm --deployment D --reason R&quot; re-arms a latched one). Only the elected leader acts; Ctrl-C stops.</source>
+        <source>Run the automatic guard ("mldeckctl guard rearm --deployment D --reason R" re-arms a latched one). Only the elected leader acts; Ctrl-C stops.</source>
         <translation>Lance la garde automatique (« mldeckctl guard rearm --deployment D --reason R » réarme une garde verrouillée). Seul le leader élu agit ; Ctrl-C arrête.</translation>
     </message>
     <message>
-        <source>&quot;%1&quot; is not a valid deployment name.</source>
+        <source>"%1" is not a valid deployment name.</source>
         <translation>« %1 » n’est pas un nom de déploiement valide.</translation>
     </message>
     <message>
-        <source>--interval must be a time from 100ms to 60m such as 5s, not &quot;%1&quot;.</source>
+        <source>--interval must be a time from 100ms to 60m such as 5s, not "%1".</source>
         <translation>--interval doit être une durée de 100ms à 60m comme 5s, pas « %1 ».</translation>
     </message>
     <message>
-        <source>guard running every %1 ms (scope &quot;%2&quot;); Ctrl-C stops</source>
+        <source>guard running every %1 ms (scope "%2"); Ctrl-C stops</source>
         <translation>garde en marche toutes les %1 ms (portée « %2 ») ; Ctrl-C arrête</translation>
     </message>
     <message>
@@ -1658,7 +1840,7 @@
         <translation>donnez exactement un fichier de modèle à enregistrer</translation>
     </message>
     <message>
-        <source>--%1: &quot;%2&quot; is not an ISO 8601 date or time</source>
+        <source>--%1: "%2" is not an ISO 8601 date or time</source>
         <translation>--%1 : « %2 » n’est pas une date ou une heure ISO 8601</translation>
     </message>
     <message>
@@ -1670,7 +1852,7 @@
         <translation>%1@%2 enregistré.</translation>
     </message>
     <message>
-        <source>Note: the file has no mldeck.json metadata; its features could not be checked against the deployment&apos;s schema.</source>
+        <source>Note: the file has no mldeck.json metadata; its features could not be checked against the deployment's schema.</source>
         <translation>Remarque : le fichier n’a pas de métadonnées mldeck.json ; ses variables n’ont pas pu être vérifiées par rapport au schéma du déploiement.</translation>
     </message>
     <message>
@@ -1682,11 +1864,11 @@
         <translation>Liste les versions de modèle enregistrées d’un déploiement.</translation>
     </message>
     <message>
-        <source>Unknown deployment &quot;%1&quot;.</source>
+        <source>Unknown deployment "%1".</source>
         <translation>Déploiement « %1 » inconnu.</translation>
     </message>
     <message>
-        <source>Deployment &quot;%1&quot; has no registered models.</source>
+        <source>Deployment "%1" has no registered models.</source>
         <translation>Le déploiement « %1 » n’a aucun modèle enregistré.</translation>
     </message>
     <message>
@@ -1706,7 +1888,7 @@
         <translation>donnez exactement une version (ou champion / challenger)</translation>
     </message>
     <message>
-        <source>Deployment &quot;%1&quot; has no %2 model.</source>
+        <source>Deployment "%1" has no %2 model.</source>
         <translation>Le déploiement « %1 » n’a pas de modèle %2.</translation>
     </message>
     <message>
@@ -1738,7 +1920,7 @@
         <translation>donnez exactement une version à promouvoir</translation>
     </message>
     <message>
-        <source>--alias must be champion or challenger, not &quot;%1&quot;</source>
+        <source>--alias must be champion or challenger, not "%1"</source>
         <translation>--alias doit valoir champion ou challenger, pas « %1 »</translation>
     </message>
     <message>
@@ -1762,11 +1944,11 @@
         <translation>%1@%2 archivé.</translation>
     </message>
     <message>
-        <source>Publish the deployment&apos;s champion (from PostgreSQL) in Redis again.</source>
+        <source>Publish the deployment's champion (from PostgreSQL) in Redis again.</source>
         <translation>Publie à nouveau dans Redis le champion du déploiement (lu dans PostgreSQL).</translation>
     </message>
     <message>
-        <source>Publishing the champion of &quot;%1&quot; in Redis failed: %2</source>
+        <source>Publishing the champion of "%1" in Redis failed: %2</source>
         <translation>La publication du champion de « %1 » dans Redis a échoué : %2</translation>
     </message>
     <message>
@@ -1774,7 +1956,7 @@
         <translation>%1@%2 publié comme champion dans %3.</translation>
     </message>
     <message>
-        <source>Deployment &quot;%1&quot; has no champion; %2 was cleared.</source>
+        <source>Deployment "%1" has no champion; %2 was cleared.</source>
         <translation>Le déploiement « %1 » n’a pas de champion ; la clé %2 a été effacée.</translation>
     </message>
     <message>
@@ -1798,7 +1980,7 @@
   publish             publie à nouveau le champion dans Redis (après une panne de Redis)</translation>
     </message>
     <message>
-        <source>plan of &quot;%1&quot;: %2</source>
+        <source>plan of "%1": %2</source>
         <translation>plan de « %1 » : %2</translation>
     </message>
     <message>
@@ -1808,10 +1990,6 @@
     <message>
         <source>step %1 since %2</source>
         <translation>étape %1 depuis %2</translation>
-    </message>
-    <message>
-        <source>no data</source>
-        <translation>aucune donnée</translation>
     </message>
     <message>
         <source>can advance</source>
@@ -1882,11 +2060,11 @@
         <translation>Enregistre le plan par étapes (validé ; audité).</translation>
     </message>
     <message>
-        <source>--%1 must be a number, not &quot;%2&quot;.</source>
+        <source>--%1 must be a number, not "%2".</source>
         <translation>--%1 doit être un nombre, pas « %2 ».</translation>
     </message>
     <message>
-        <source>unknown plan command &quot;%1&quot;</source>
+        <source>unknown plan command "%1"</source>
         <translation>commande plan « %1 » inconnue</translation>
     </message>
     <message>
@@ -1926,23 +2104,19 @@
         <translation>Motif (obligatoire pour un changement, audité).</translation>
     </message>
     <message>
-        <source>Show the guard&apos;s rules of a deployment, or change them (audited).</source>
+        <source>Show the guard's rules of a deployment, or change them (audited).</source>
         <translation>Affiche les règles de la garde d’un déploiement, ou les modifie (audité).</translation>
     </message>
     <message>
-        <source>--enabled must be 0 or 1, not &quot;%1&quot;.</source>
+        <source>--enabled must be 0 or 1, not "%1".</source>
         <translation>--enabled doit valoir 0 ou 1, pas « %1 ».</translation>
     </message>
     <message>
-        <source>Give --reason: changing the guard&apos;s rules is audited and needs a reason.</source>
+        <source>Give --reason: changing the guard's rules is audited and needs a reason.</source>
         <translation>Donnez --reason : la modification des règles de la garde est auditée et demande un motif.</translation>
     </message>
     <message>
-        <source>The rules were saved but the audit row could not be written: %1</source>
-        <translation>Les règles ont été enregistrées mais la ligne d’audit n’a pas pu être écrite : %1</translation>
-    </message>
-    <message>
-        <source>Guard rules of &quot;%1&quot;%2:</source>
+        <source>Guard rules of "%1"%2:</source>
         <translation>Règles de la garde de « %1 »%2 :</translation>
     </message>
     <message>
@@ -2026,11 +2200,11 @@
         <translation>Donnez exactement une option parmi --until, --for et --off.</translation>
     </message>
     <message>
-        <source>--until must be an ISO 8601 date-time such as 2024-05-01T18:00:00Z, not &quot;%1&quot;.</source>
+        <source>--until must be an ISO 8601 date-time such as 2024-05-01T18:00:00Z, not "%1".</source>
         <translation>--until doit être une date-heure ISO 8601 comme 2024-05-01T18:00:00Z, pas « %1 ».</translation>
     </message>
     <message>
-        <source>--for must be a duration such as 30m, 2h or 1d, not &quot;%1&quot;.</source>
+        <source>--for must be a duration such as 30m, 2h or 1d, not "%1".</source>
         <translation>--for doit être une durée comme 30m, 2h ou 1d, pas « %1 ».</translation>
     </message>
     <message>
@@ -2042,7 +2216,7 @@
         <translation>L’alerte %1 n’est plus en silence.</translation>
     </message>
     <message>
-        <source>Shows a deployment&apos;s KPI alert rules and where each stands.</source>
+        <source>Shows a deployment's KPI alert rules and where each stands.</source>
         <translation>Affiche les règles d’alerte d’indicateurs d’un déploiement et l’état de chacune.</translation>
     </message>
     <message>
@@ -2058,7 +2232,7 @@
         <translation>Seuil (taux d’échec en proportion : 0.2 = 20 % ; latence en ms).</translation>
     </message>
     <message>
-        <source>&quot;&gt;&quot; or &quot;&lt;&quot;.</source>
+        <source>"&gt;" or "&lt;".</source>
         <translation>« &gt; » ou « &lt; ».</translation>
     </message>
     <message>
@@ -2082,7 +2256,7 @@
         <translation>Désactiver la règle (une alerte déclenchée est résolue).</translation>
     </message>
     <message>
-        <source>Forget this deployment&apos;s changes: back to the built-in default.</source>
+        <source>Forget this deployment's changes: back to the built-in default.</source>
         <translation>Oublier les modifications de ce déploiement : retour à la valeur intégrée par défaut.</translation>
     </message>
     <message>
@@ -2106,7 +2280,7 @@
         <translation>La règle %1 de %2 n’avait aucune modification.</translation>
     </message>
     <message>
-        <source>Deployment %1 has no rule &quot;%2&quot;: give --metric to add one.</source>
+        <source>Deployment %1 has no rule "%2": give --metric to add one.</source>
         <translation>Le déploiement %1 n’a pas de règle « %2 » : donnez --metric pour en ajouter une.</translation>
     </message>
     <message>
@@ -2114,7 +2288,7 @@
         <translation>La règle %1 surveille %2 ; sa métrique ne peut pas changer (ajoutez une règle avec un autre identifiant).</translation>
     </message>
     <message>
-        <source>--%1 must be a %2, not &quot;%3&quot;.</source>
+        <source>--%1 must be a %2, not "%3".</source>
         <translation>--%1 doit être un %2, pas « %3 ».</translation>
     </message>
     <message>
@@ -2128,12 +2302,6 @@
     <message>
         <source>Rule %1 of %2: %3 (%4).</source>
         <translation>Règle %1 de %2 : %3 (%4).</translation>
-    </message>
-    <message>
-        <source>Usage: mldeckctl alerts rules [--deployment D] [--json]
-       mldeckctl alerts rules set --deployment D --rule ID [--threshold X] [--for S] [--window S] [--enable|--disable] [--reset]</source>
-        <translation>Usage : mldeckctl alerts rules [--deployment D] [--json]
-        mldeckctl alerts rules set --deployment D --rule ID [--threshold X] [--for S] [--window S] [--enable|--disable] [--reset]</translation>
     </message>
     <message>
         <source>Turn the webhook off (the URL is kept).</source>
@@ -2160,11 +2328,11 @@
         <translation>Webhook de %1 défini sur %2.</translation>
     </message>
     <message>
-        <source>Sends a test notification to the deployment&apos;s webhook (with retries) and records it. Exit code 1 when it was not delivered.</source>
+        <source>Sends a test notification to the deployment's webhook (with retries) and records it. Exit code 1 when it was not delivered.</source>
         <translation>Envoie une notification de test au webhook du déploiement (avec nouvelles tentatives) et l’enregistre. Code de sortie 1 si elle n’a pas été remise.</translation>
     </message>
     <message>
-        <source>Deployment %1 has no webhook: set one with &quot;mldeckctl alerts webhook set&quot;.</source>
+        <source>Deployment %1 has no webhook: set one with "mldeckctl alerts webhook set".</source>
         <translation>Le déploiement %1 n’a pas de webhook : définissez-en un avec « mldeckctl alerts webhook set ».</translation>
     </message>
     <message>
@@ -2190,7 +2358,7 @@
         mldeckctl alerts webhook test --deployment D</translation>
     </message>
     <message>
-        <source>Delete feedback older than N days (default: the deployment&apos;s retention, 180 days unless changed).</source>
+        <source>Delete feedback older than N days (default: the deployment's retention, 180 days unless changed).</source>
         <translation>Supprimer les retours de plus de N jours (par défaut : la conservation du déploiement, 180 jours sauf modification).</translation>
     </message>
     <message>
@@ -2202,18 +2370,18 @@
         <translation>Supprime les anciens retours utilisateurs (conservation ; audité comme feedback.purge).</translation>
     </message>
     <message>
-        <source>--older-than-days: &quot;%1&quot; is not a whole number from 1 to 3650</source>
+        <source>--older-than-days: "%1" is not a whole number from 1 to 3650</source>
         <translation>--older-than-days : « %1 » n’est pas un entier de 1 à 3650</translation>
     </message>
     <message numerus="yes">
-        <source>%n feedback items of &quot;%1&quot; are older than %2 days and would be deleted.</source>
+        <source>%n feedback items of "%1" are older than %2 days and would be deleted.</source>
         <translation>
             <numerusform>%n retour de « %1 » a plus de %2 jours et serait supprimé.</numerusform>
             <numerusform>%n retours de « %1 » ont plus de %2 jours et seraient supprimés.</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <source>Deleted %n feedback items of &quot;%1&quot; older than %2 days.</source>
+        <source>Deleted %n feedback items of "%1" older than %2 days.</source>
         <translation>
             <numerusform>%n retour de « %1 » de plus de %2 jours supprimé.</numerusform>
             <numerusform>%n retours de « %1 » de plus de %2 jours supprimés.</numerusform>
@@ -2248,7 +2416,7 @@
         <translation>Objectif</translation>
     </message>
     <message>
-        <source>--%1 must be an ISO 8601 date-time such as 2024-05-01T08:00:00Z, not &quot;%2&quot;.</source>
+        <source>--%1 must be an ISO 8601 date-time such as 2024-05-01T08:00:00Z, not "%2".</source>
         <translation>--%1 doit être une date-heure ISO 8601 comme 2024-05-01T08:00:00Z, pas « %2 ».</translation>
     </message>
     <message>
@@ -2276,7 +2444,7 @@
         <translation>Affiche les indicateurs d’un déploiement sur une plage, tels que le tableau de bord les montre.</translation>
     </message>
     <message>
-        <source>--by must be path or version, not &quot;%1&quot;.</source>
+        <source>--by must be path or version, not "%1".</source>
         <translation>--by doit valoir path ou version, pas « %1 ».</translation>
     </message>
     <message>
@@ -2292,7 +2460,7 @@
         <translation>Une plage dure au plus 366 jours.</translation>
     </message>
     <message>
-        <source>--range must be a number followed by m, h or d (such as 15m, 1h, 24h, 7d, 30d; at most 366 days), not &quot;%1&quot;.</source>
+        <source>--range must be a number followed by m, h or d (such as 15m, 1h, 24h, 7d, 30d; at most 366 days), not "%1".</source>
         <translation>--range doit être un nombre suivi de m, h ou d (comme 15m, 1h, 24h, 7d, 30d ; au plus 366 jours), pas « %1 ».</translation>
     </message>
     <message>
@@ -2340,7 +2508,7 @@
         <translation>--format est obligatoire quand --out ne se termine pas par .pdf ou .csv.</translation>
     </message>
     <message>
-        <source>--end must be an ISO 8601 date-time such as 2024-05-02T00:00:00Z, not &quot;%1&quot;.</source>
+        <source>--end must be an ISO 8601 date-time such as 2024-05-02T00:00:00Z, not "%1".</source>
         <translation>--end doit être une date-heure ISO 8601 comme 2024-05-02T00:00:00Z, pas « %1 ».</translation>
     </message>
     <message>
@@ -2412,11 +2580,11 @@
         <translation>Graine aléatoire (42 par défaut).</translation>
     </message>
     <message>
-        <source>Re-initialise the weights instead of starting from the champion&apos;s.</source>
+        <source>Re-initialise the weights instead of starting from the champion's.</source>
         <translation>Réinitialiser les poids au lieu de partir de ceux du champion.</translation>
     </message>
     <message>
-        <source>Decision rule: relative MAE improvement required (default: the settings&apos;).</source>
+        <source>Decision rule: relative MAE improvement required (default: the settings').</source>
         <translation>Règle de décision : amélioration relative de la MAE exigée (par défaut : celle des réglages).</translation>
     </message>
     <message>
@@ -2436,15 +2604,15 @@
         <translation>Réentraîne le champion sur des données récentes, l’évalue face au champion sur le même jeu de test et ne le promeut que si la règle de décision l’indique (sinon il est gardé comme challenger).</translation>
     </message>
     <message>
-        <source>--%1: &quot;%2&quot; is not a whole number</source>
+        <source>--%1: "%2" is not a whole number</source>
         <translation>--%1 : « %2 » n’est pas un entier</translation>
     </message>
     <message>
-        <source>--learning-rate: &quot;%1&quot; is not a number</source>
+        <source>--learning-rate: "%1" is not a number</source>
         <translation>--learning-rate : « %1 » n’est pas un nombre</translation>
     </message>
     <message>
-        <source>--min-improvement: &quot;%1&quot; is not a number</source>
+        <source>--min-improvement: "%1" is not a number</source>
         <translation>--min-improvement : « %1 » n’est pas un nombre</translation>
     </message>
     <message>
@@ -2492,11 +2660,11 @@
         <translation>Les réentraînements d’un déploiement, les plus récents d’abord.</translation>
     </message>
     <message>
-        <source>--limit: &quot;%1&quot; is not a positive whole number</source>
+        <source>--limit: "%1" is not a positive whole number</source>
         <translation>--limit : « %1 » n’est pas un entier positif</translation>
     </message>
     <message>
-        <source>No retrain run for &quot;%1&quot; yet.</source>
+        <source>No retrain run for "%1" yet.</source>
         <translation>Aucun réentraînement pour « %1 » pour l’instant.</translation>
     </message>
     <message>
@@ -2524,7 +2692,7 @@
         <translation>--keep N est obligatoire</translation>
     </message>
     <message>
-        <source>--keep: &quot;%1&quot; is not a whole number of 0 or more</source>
+        <source>--keep: "%1" is not a whole number of 0 or more</source>
         <translation>--keep : « %1 » n’est pas un entier positif ou nul</translation>
     </message>
     <message>
@@ -2536,7 +2704,7 @@
         <translation>Conservées : %1</translation>
     </message>
     <message>
-        <source>&quot;set key=value ...&quot; changes settings (e.g. set autoRetrain=true minFeedback=150).</source>
+        <source>"set key=value ..." changes settings (e.g. set autoRetrain=true minFeedback=150).</source>
         <translation>« set clé=valeur ... » modifie les réglages (par ex. set autoRetrain=true minFeedback=150).</translation>
     </message>
     <message>
@@ -2544,15 +2712,15 @@
         <translation>Affiche ou modifie les réglages de réentraînement d’un déploiement (audité).</translation>
     </message>
     <message>
-        <source>unknown argument &quot;%1&quot;: use &quot;set key=value ...&quot;</source>
+        <source>unknown argument "%1": use "set key=value ..."</source>
         <translation>argument « %1 » inconnu : utilisez « set clé=valeur ... »</translation>
     </message>
     <message>
-        <source>&quot;set&quot; needs at least one key=value</source>
+        <source>"set" needs at least one key=value</source>
         <translation>« set » demande au moins un clé=valeur</translation>
     </message>
     <message>
-        <source>unknown setting &quot;%1&quot;; known: %2</source>
+        <source>unknown setting "%1"; known: %2</source>
         <translation>réglage « %1 » inconnu ; réglages connus : %2</translation>
     </message>
     <message>
@@ -2560,7 +2728,7 @@
         <translation>%1 doit valoir true ou false</translation>
     </message>
     <message>
-        <source>%1 must be a number (got &quot;%2&quot;)</source>
+        <source>%1 must be a number (got "%2")</source>
         <translation>%1 doit être un nombre (reçu « %2 »)</translation>
     </message>
     <message>
@@ -2572,7 +2740,7 @@
         <translation>Arrêt demandé à l’exécution %1 ; elle s’arrête à la fin de l’époque en cours.</translation>
     </message>
     <message>
-        <source>No retrain run of &quot;%1&quot; is running.</source>
+        <source>No retrain run of "%1" is running.</source>
         <translation>Aucun réentraînement de « %1 » n’est en cours.</translation>
     </message>
     <message>
@@ -2602,11 +2770,11 @@
         <translation> | ATTENTION : %1</translation>
     </message>
     <message>
-        <source>Serve this TorchScript file for the whole run and do not follow the champion (default: follow the deployment&apos;s champion from the registry, the demo MLP until there is one).</source>
+        <source>Serve this TorchScript file for the whole run and do not follow the champion (default: follow the deployment's champion from the registry, the demo MLP until there is one).</source>
         <translation>Servir ce fichier TorchScript pendant toute l’exécution sans suivre le champion (par défaut : suivre le champion du déploiement dans le registre, le MLP de démo tant qu’il n’y en a pas).</translation>
     </message>
     <message>
-        <source>Acts as the production serving backend: follows the flags live, routes each request to the model or the heuristic, and logs predictions, outcomes and feedback to PostgreSQL. Without --model it serves the deployment&apos;s champion and switches to a newly promoted one (SHA-256 verified) between batches. Ctrl-C flushes what is buffered.</source>
+        <source>Acts as the production serving backend: follows the flags live, routes each request to the model or the heuristic, and logs predictions, outcomes and feedback to PostgreSQL. Without --model it serves the deployment's champion and switches to a newly promoted one (SHA-256 verified) between batches. Ctrl-C flushes what is buffered.</source>
         <translation>Joue le rôle du backend de production : suit les drapeaux en direct, envoie chaque requête au modèle ou à l’heuristique, et journalise prédictions, résultats réels et retours dans PostgreSQL. Sans --model, il sert le champion du déploiement et passe à un champion nouvellement promu (SHA-256 vérifié) entre deux lots. Ctrl-C écrit ce qui est en tampon.</translation>
     </message>
     <message>
@@ -2640,7 +2808,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>Écrit les règles d’alerte KPI sous forme de fichier de règles Prometheus qui se déclenche dans les mêmes conditions que la garde, à partir des séries de `mldeckctl guard --listen`.</translation>
     </message>
     <message>
-        <source>--format must be prometheus (got &quot;%1&quot;).</source>
+        <source>--format must be prometheus (got "%1").</source>
         <translation>--format doit valoir prometheus (reçu « %1 »).</translation>
     </message>
     <message>
@@ -2706,7 +2874,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>Afficher du JSON lisible par une machine.</translation>
     </message>
     <message>
-        <source>&quot;%1&quot; is not a valid deployment name (lower-case letter first, then a-z, 0-9, _ or -).</source>
+        <source>"%1" is not a valid deployment name (lower-case letter first, then a-z, 0-9, _ or -).</source>
         <translation>« %1 » n’est pas un nom de déploiement valide (une minuscule d’abord, puis a-z, 0-9, _ ou -).</translation>
     </message>
     <message>
@@ -2714,7 +2882,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>Aucun PostgreSQL indiqué : passez --pg postgresql://utilisateur@hôte:port/base ou définissez MLDECK_PG_URL.</translation>
     </message>
     <message>
-        <source>unknown command &quot;%1 %2&quot;</source>
+        <source>unknown command "%1 %2"</source>
         <translation>commande « %1 %2 » inconnue</translation>
     </message>
     <message>
@@ -2762,7 +2930,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>Écrire le rapport d’indicateurs d’un jour ou d’une semaine en PDF ou CSV.</translation>
     </message>
     <message>
-        <source>Write a Grafana dashboard over the guard&apos;s Prometheus metrics.</source>
+        <source>Write a Grafana dashboard over the guard's Prometheus metrics.</source>
         <translation>Écrire un tableau de bord Grafana sur les métriques Prometheus de la garde.</translation>
     </message>
     <message>
@@ -2774,7 +2942,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>Conservation des retours : purger ce qui dépasse la durée de conservation.</translation>
     </message>
     <message>
-        <source>Show the serving backend&apos;s own dependencies (up, down, in fallback).</source>
+        <source>Show the serving backend's own dependencies (up, down, in fallback).</source>
         <translation>Afficher les dépendances propres du backend de service (disponibles, indisponibles, en mode dégradé).</translation>
     </message>
     <message>
@@ -2790,7 +2958,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>Usage : mldeckctl &lt;verbe&gt; [options]   (mldeckctl &lt;verbe&gt; --help)</translation>
     </message>
     <message>
-        <source>unknown verb &quot;%1&quot;</source>
+        <source>unknown verb "%1"</source>
         <translation>verbe « %1 » inconnu</translation>
     </message>
     <message>
@@ -2814,7 +2982,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>  rapporté il y a %1 s</translation>
     </message>
     <message>
-        <source>Lists the serving backend&apos;s own dependencies (weather API, feature store...) as the backend reports them in Redis: up, down, degraded or unknown (no report within its expiry), and how long a fallback has been active. Exit code 1 when one is not up, in fallback or unknown.</source>
+        <source>Lists the serving backend's own dependencies (weather API, feature store...) as the backend reports them in Redis: up, down, degraded or unknown (no report within its expiry), and how long a fallback has been active. Exit code 1 when one is not up, in fallback or unknown.</source>
         <translation>Liste les dépendances propres du backend de service (API météo, feature store…) telles que le backend les rapporte dans Redis : up, down, degraded ou inconnue (aucun rapport avant son expiration), et depuis combien de temps un mode dégradé est actif. Code de sortie 1 quand l’une n’est pas disponible, est en mode dégradé ou inconnue.</translation>
     </message>
     <message>
@@ -2832,7 +3000,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
   Écrit un tableau de bord Grafana importable (JSON) dont les panneaux lisent les séries de `mldeckctl guard --listen`.</translation>
     </message>
     <message>
-        <source>Writes a Grafana dashboard for a deployment; its targets (MAE, R², latency, failure rate) come from the deployment&apos;s settings.</source>
+        <source>Writes a Grafana dashboard for a deployment; its targets (MAE, R², latency, failure rate) come from the deployment's settings.</source>
         <translation>Écrit un tableau de bord Grafana pour un déploiement ; ses objectifs (MAE, R², latence, taux d’échec) viennent des réglages du déploiement.</translation>
     </message>
     <message>
@@ -2907,6 +3075,342 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <source>ML vs heuristic (%)</source>
         <translation>ML face à l’heuristique (%)</translation>
     </message>
+    <message>
+        <source>Create, list, show, change and archive deployments.</source>
+        <translation>Créer, lister, afficher, modifier et archiver des déploiements.</translation>
+    </message>
+    <message>
+        <source>Fill an empty deployment with a month of demo history.</source>
+        <translation>Remplir un déploiement vide avec un mois d&apos;historique de démonstration.</translation>
+    </message>
+    <message>
+        <source>Delete a rule of the deployment's own (an alert it raised resolves).</source>
+        <translation>Supprimer une règle propre au déploiement (une alerte qu&apos;elle a levée est résolue).</translation>
+    </message>
+    <message>
+        <source>--reset and --delete exclude each other.</source>
+        <translation>--reset et --delete s&apos;excluent.</translation>
+    </message>
+    <message>
+        <source>Deployment %1 has no rule "%2".</source>
+        <translation>Le déploiement %1 n&apos;a pas de règle « %2 ».</translation>
+    </message>
+    <message>
+        <source>Rule %1 of %2 deleted.</source>
+        <translation>Règle %1 de %2 supprimée.</translation>
+    </message>
+    <message>
+        <source>Usage: mldeckctl alerts rules [--deployment D] [--json]
+       mldeckctl alerts rules set --deployment D --rule ID [--threshold X] [--for S] [--window S] [--enable|--disable] [--reset|--delete]</source>
+        <translation>Usage : mldeckctl alerts rules [--deployment D] [--json]
+        mldeckctl alerts rules set --deployment D --rule ID [--threshold X] [--for S] [--window S] [--enable|--disable] [--reset|--delete]</translation>
+    </message>
+    <message>
+        <source>Length of the history in days (default 30).</source>
+        <translation>Durée de l&apos;historique en jours (30 par défaut).</translation>
+    </message>
+    <message>
+        <source>Random seed (default 42): the same seed and end give the same history.</source>
+        <translation>Graine aléatoire (42 par défaut) : la même graine et la même fin donnent le même historique.</translation>
+    </message>
+    <message>
+        <source>Mean requests per second over the day (default 1; busier at rush hours, quiet at night).</source>
+        <translation>Requêtes par seconde en moyenne sur la journée (1 par défaut ; plus aux heures de pointe, calme la nuit).</translation>
+    </message>
+    <message>
+        <source>End of the history, ISO 8601 (default: now, to the minute).</source>
+        <translation>Fin de l&apos;historique, ISO 8601 (par défaut : maintenant, à la minute).</translation>
+    </message>
+    <message>
+        <source>Fill an empty deployment with a month of realistic demo history (COPY), or say that it is already there.</source>
+        <translation>Remplir un déploiement vide avec un mois d&apos;historique de démonstration réaliste (COPY), ou dire qu&apos;il est déjà là.</translation>
+    </message>
+    <message>
+        <source>--days must be a whole number, not "%1".</source>
+        <translation>--days doit être un nombre entier, pas « %1 ».</translation>
+    </message>
+    <message>
+        <source>--rate must be a number, not "%1".</source>
+        <translation>--rate doit être un nombre, pas « %1 ».</translation>
+    </message>
+    <message>
+        <source>--end must be an ISO 8601 date-time such as 2024-05-01T08:00:00Z, not "%1".</source>
+        <translation>--end doit être une date-heure ISO 8601 comme 2024-05-01T08:00:00Z, pas « %1 ».</translation>
+    </message>
+    <message>
+        <source>Deployment "%1" already has its demo history (%2 .. %3, seed %4): reused, nothing added.</source>
+        <translation>Le déploiement « %1 » a déjà son historique de démonstration (%2 .. %3, graine %4) : réutilisé, rien d&apos;ajouté.</translation>
+    </message>
+    <message>
+        <source>  %1: %2 s, %3 rows, %4 rows/s</source>
+        <translation>  %1 : %2 s, %3 lignes, %4 lignes/s</translation>
+    </message>
+    <message>
+        <source>  %1: %2 s</source>
+        <translation>  %1 : %2 s</translation>
+    </message>
+    <message>
+        <source>History of "%1" from %2 to %3: %4 predictions, %5 outcomes, %6 feedback, %7 audit rows in %8 s (%9 log rows/s overall).</source>
+        <translation>Historique de « %1 » du %2 au %3 : %4 prédictions, %5 résultats, %6 retours, %7 lignes d&apos;audit en %8 s (%9 lignes de journal/s au total).</translation>
+    </message>
+    <message>
+        <source>%1  (archived %2 by %3)</source>
+        <translation>%1  (archivé le %2 par %3)</translation>
+    </message>
+    <message>
+        <source>  task         %1</source>
+        <translation>  tâche        %1</translation>
+    </message>
+    <message>
+        <source>  description  %1</source>
+        <translation>  description  %1</translation>
+    </message>
+    <message>
+        <source>  target       %1 (unit: %2)</source>
+        <translation>  cible        %1 (unité : %2)</translation>
+    </message>
+    <message>
+        <source>  created      %1 by %2</source>
+        <translation>  créé         le %1 par %2</translation>
+    </message>
+    <message>
+        <source>%1 (categorical)</source>
+        <translation>%1 (catégorielle)</translation>
+    </message>
+    <message>
+        <source>  features     schema %1: %2</source>
+        <translation>  variables    schéma %1 : %2</translation>
+    </message>
+    <message>
+        <source>  features     none yet (the first model registered or row logged sets them)</source>
+        <translation>  variables    aucune pour l&apos;instant (le premier modèle enregistré ou la première ligne journalisée les fixe)</translation>
+    </message>
+    <message>
+        <source>give exactly one deployment name</source>
+        <translation>donnez exactement un nom de déploiement</translation>
+    </message>
+    <message>
+        <source>The new deployment's name (lower-case, as in Redis keys).</source>
+        <translation>Le nom du nouveau déploiement (en minuscules, comme dans les clés Redis).</translation>
+    </message>
+    <message>
+        <source>regression or classification (default: the model's, else regression).</source>
+        <translation>regression ou classification (par défaut : celle du modèle, sinon regression).</translation>
+    </message>
+    <message>
+        <source>One line saying what it predicts.</source>
+        <translation>Une ligne qui dit ce qu&apos;il prédit.</translation>
+    </message>
+    <message>
+        <source>What the model predicts (default: the model's target).</source>
+        <translation>Ce que le modèle prédit (par défaut : la cible du modèle).</translation>
+    </message>
+    <message>
+        <source>Its unit (default: the model's).</source>
+        <translation>Son unité (par défaut : celle du modèle).</translation>
+    </message>
+    <message>
+        <source>Take the feature schema, task and target from this model file's metadata.</source>
+        <translation>Prendre le schéma des variables, la tâche et la cible dans les métadonnées de ce fichier de modèle.</translation>
+    </message>
+    <message>
+        <source>Drift reference: the first N logged predictions (default: %1).</source>
+        <translation>Référence de dérive : les N premières prédictions journalisées (par défaut : %1).</translation>
+    </message>
+    <message>
+        <source>Create a deployment: its PostgreSQL row, feature schema, default targets, drift reference and Redis flags (ML off, 0 %), audited.</source>
+        <translation>Créer un déploiement : sa ligne PostgreSQL, son schéma de variables, ses cibles par défaut, sa référence de dérive et ses drapeaux Redis (ML désactivé, 0 %), audité.</translation>
+    </message>
+    <message>
+        <source>Model file %1 has no mldeck.json metadata: its features are unknown.</source>
+        <translation>Le fichier de modèle %1 n&apos;a pas de métadonnées mldeck.json : ses variables sont inconnues.</translation>
+    </message>
+    <message>
+        <source>Give --task regression or --task classification (or --from-model FILE).</source>
+        <translation>Donnez --task regression ou --task classification (ou --from-model FICHIER).</translation>
+    </message>
+    <message>
+        <source>--reference-rows must be a whole number, not "%1".</source>
+        <translation>--reference-rows doit être un nombre entier, pas « %1 ».</translation>
+    </message>
+    <message>
+        <source>Created deployment "%1".</source>
+        <translation>Déploiement « %1 » créé.</translation>
+    </message>
+    <message>
+        <source>Its Redis flags already existed and were left as they are (ml_enabled %1, %2 %).</source>
+        <translation>Ses drapeaux Redis existaient déjà et ont été laissés tels quels (ml_enabled %1, %2 %).</translation>
+    </message>
+    <message>
+        <source>Its Redis flags were created: ML off, 0 %.</source>
+        <translation>Ses drapeaux Redis ont été créés : ML désactivé, 0 %.</translation>
+    </message>
+    <message>
+        <source>Include archived deployments.</source>
+        <translation>Inclure les déploiements archivés.</translation>
+    </message>
+    <message>
+        <source>List the deployments (active ones unless --all).</source>
+        <translation>Lister les déploiements (les actifs, sauf avec --all).</translation>
+    </message>
+    <message>
+        <source>No deployments. Create one with "mldeckctl deployments create NAME --task regression".</source>
+        <translation>Aucun déploiement. Créez-en un avec « mldeckctl deployments create NOM --task regression ».</translation>
+    </message>
+    <message>
+        <source>active</source>
+        <translation>actif</translation>
+    </message>
+    <message>
+        <source>The deployment.</source>
+        <translation>Le déploiement.</translation>
+    </message>
+    <message>
+        <source>Show a deployment (archived ones too).</source>
+        <translation>Afficher un déploiement (archivé aussi).</translation>
+    </message>
+    <message>
+        <source>New description.</source>
+        <translation>Nouvelle description.</translation>
+    </message>
+    <message>
+        <source>New target name.</source>
+        <translation>Nouveau nom de cible.</translation>
+    </message>
+    <message>
+        <source>New target unit.</source>
+        <translation>Nouvelle unité de cible.</translation>
+    </message>
+    <message>
+        <source>Change the description or target of a deployment (audited).</source>
+        <translation>Modifier la description ou la cible d&apos;un déploiement (audité).</translation>
+    </message>
+    <message>
+        <source>Changed deployment "%1".</source>
+        <translation>Déploiement « %1 » modifié.</translation>
+    </message>
+    <message>
+        <source>Why (recorded in the audit log); required.</source>
+        <translation>Pourquoi (consigné dans le journal d&apos;audit) ; obligatoire.</translation>
+    </message>
+    <message>
+        <source>Archive a deployment: hidden from the selectors and the guard, its history kept (audited).</source>
+        <translation>Archiver un déploiement : masqué des sélecteurs et de la garde, son historique conservé (audité).</translation>
+    </message>
+    <message>
+        <source>Archived deployment "%1"; its history is kept.</source>
+        <translation>Déploiement « %1 » archivé ; son historique est conservé.</translation>
+    </message>
+    <message>
+        <source>Usage: mldeckctl deployments &lt;create|list|show|set|archive&gt; [options]   (mldeckctl deployments &lt;sub&gt; --help)
+
+  create   create a deployment (--task, or --from-model FILE)
+  list     list the active deployments [--all]
+  show     show one deployment
+  set      change its description or target
+  archive  hide it from selectors and the guard, keep its history (--reason)</source>
+        <translation>Usage : mldeckctl deployments &lt;create|list|show|set|archive&gt; [options]   (mldeckctl deployments &lt;sous-commande&gt; --help)
+
+  create   créer un déploiement (--task, ou --from-model FICHIER)
+  list     lister les déploiements actifs [--all]
+  show     afficher un déploiement
+  set      modifier sa description ou sa cible
+  archive  le masquer des sélecteurs et de la garde, garder son historique (--reason)</translation>
+    </message>
+    <message>
+        <source>Reference: first_rows:N, model, snapshot:NAME, period:FROM/TO, auto, first:DURATION or previous:DURATION (default: the deployment's setting, else first_rows:5000).</source>
+        <translation>Référence : first_rows:N, model, snapshot:NOM, period:DEBUT/FIN, auto, first:DUREE ou previous:DUREE (par défaut : le réglage du déploiement, sinon first_rows:5000).</translation>
+    </message>
+    <message>
+        <source>Checks the live window of a deployment for feature drift. Exit code 1 when the dataset drifts, 3 while its reference is still filling.</source>
+        <translation>Vérifie la dérive des variables sur la fenêtre courante d&apos;un déploiement. Code de sortie 1 quand le jeu de données dérive, 3 tant que sa référence se remplit.</translation>
+    </message>
+    <message>
+        <source>Deployment %1: %2 (%3); drift is checked once the reference is full.</source>
+        <translation>Déploiement %1 : %2 (%3) ; la dérive est vérifiée une fois la référence pleine.</translation>
+    </message>
+    <message>
+        <source>Deployment %1: drift reference %2 (%3)%4.</source>
+        <translation>Déploiement %1 : référence de dérive %2 (%3)%4.</translation>
+    </message>
+    <message>
+        <source>, the default</source>
+        <translation>, celle par défaut</translation>
+    </message>
+    <message>
+        <source>State: %1.</source>
+        <translation>État : %1.</translation>
+    </message>
+    <message>
+        <source>Snapshots: %1.</source>
+        <translation>Instantanés : %1.</translation>
+    </message>
+    <message>
+        <source>Shows the drift reference of a deployment and whether it is still filling.</source>
+        <translation>Affiche la référence de dérive d&apos;un déploiement et si elle se remplit encore.</translation>
+    </message>
+    <message>
+        <source>The first N logged predictions (the default, N = 5000).</source>
+        <translation>Les N premières prédictions journalisées (par défaut, N = 5000).</translation>
+    </message>
+    <message>
+        <source>A logged period FROM/TO, ISO 8601.</source>
+        <translation>Une période journalisée DEBUT/FIN, ISO 8601.</translation>
+    </message>
+    <message>
+        <source>A stored snapshot, by name.</source>
+        <translation>Un instantané enregistré, par son nom.</translation>
+    </message>
+    <message>
+        <source>The champion model's training window (train_from/train_to).</source>
+        <translation>La fenêtre d&apos;entraînement du modèle champion (train_from/train_to).</translation>
+    </message>
+    <message>
+        <source>The model's training data: a CSV file with a column per feature (optional columns predicted, actual), stored as a snapshot.</source>
+        <translation>Les données d&apos;entraînement du modèle : un fichier CSV avec une colonne par variable (colonnes predicted, actual facultatives), enregistré comme instantané.</translation>
+    </message>
+    <message>
+        <source>Name of the snapshot --from-csv stores (default: training).</source>
+        <translation>Nom de l&apos;instantané que --from-csv enregistre (par défaut : training).</translation>
+    </message>
+    <message>
+        <source>Any reference text: auto, first:DURATION, previous:DURATION, ...</source>
+        <translation>N&apos;importe quel texte de référence : auto, first:DUREE, previous:DUREE, ...</translation>
+    </message>
+    <message>
+        <source>Sets the drift reference of a deployment (one of --first-rows, --period, --snapshot, --model, --from-csv, --spec); audited.</source>
+        <translation>Définit la référence de dérive d&apos;un déploiement (une parmi --first-rows, --period, --snapshot, --model, --from-csv, --spec) ; audité.</translation>
+    </message>
+    <message>
+        <source>Choose the reference: --first-rows N, --period FROM/TO, --snapshot NAME, --model, --from-csv FILE or --spec SPEC.</source>
+        <translation>Choisissez la référence : --first-rows N, --period DEBUT/FIN, --snapshot NOM, --model, --from-csv FICHIER ou --spec SPEC.</translation>
+    </message>
+    <message>
+        <source>Choose one reference, not %1.</source>
+        <translation>Choisissez une seule référence, pas %1.</translation>
+    </message>
+    <message>
+        <source>--name goes with --from-csv.</source>
+        <translation>--name va avec --from-csv.</translation>
+    </message>
+    <message>
+        <source>Drift reference not changed: %1</source>
+        <translation>Référence de dérive non modifiée : %1</translation>
+    </message>
+    <message>
+        <source>Usage: mldeckctl drift reference show --deployment D [--json]
+       mldeckctl drift reference set --deployment D (--first-rows N | --period FROM/TO | --snapshot NAME | --model | --from-csv FILE [--name NAME] | --spec SPEC) [--json]</source>
+        <translation>Usage : mldeckctl drift reference show --deployment D [--json]
+        mldeckctl drift reference set --deployment D (--first-rows N | --period DEBUT/FIN | --snapshot NOM | --model | --from-csv FICHIER [--name NOM] | --spec SPEC) [--json]</translation>
+    </message>
+    <message>
+        <source>       mldeckctl drift reference show|set --deployment D ... (see drift reference --help)</source>
+        <translation>        mldeckctl drift reference show|set --deployment D ... (voir drift reference --help)</translation>
+    </message>
+    <message>
+        <source>Use "mldeckctl drift check", "mldeckctl drift compare" or "mldeckctl drift reference" (see --help).</source>
+        <translation>Utilisez « mldeckctl drift check », « mldeckctl drift compare » ou « mldeckctl drift reference » (voir --help).</translation>
+    </message>
 </context>
 <context>
     <name>mldeck::config</name>
@@ -2915,7 +3419,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>Le profil doit avoir un nom.</translation>
     </message>
     <message>
-        <source>The profile name &quot;%1&quot; must not start or end with spaces.</source>
+        <source>The profile name "%1" must not start or end with spaces.</source>
         <translation>Le nom de profil « %1 » ne doit ni commencer ni finir par des espaces.</translation>
     </message>
     <message>
@@ -2927,7 +3431,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>Le nom du profil ne doit pas contenir de caractères de contrôle.</translation>
     </message>
     <message>
-        <source>Redis host &quot;%1&quot; is not a valid host name or address.</source>
+        <source>Redis host "%1" is not a valid host name or address.</source>
         <translation>L’hôte Redis « %1 » n’est pas un nom d’hôte ou une adresse valide.</translation>
     </message>
     <message>
@@ -2943,7 +3447,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>Le délai d’attente Redis doit être positif.</translation>
     </message>
     <message>
-        <source>PostgreSQL host &quot;%1&quot; is not a valid host name or address.</source>
+        <source>PostgreSQL host "%1" is not a valid host name or address.</source>
         <translation>L’hôte PostgreSQL « %1 » n’est pas un nom d’hôte ou une adresse valide.</translation>
     </message>
     <message>
@@ -2955,7 +3459,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>Le nom de la base PostgreSQL est vide.</translation>
     </message>
     <message>
-        <source>PostgreSQL sslmode &quot;%1&quot; is not one of disable, allow, prefer, require, verify-ca, verify-full.</source>
+        <source>PostgreSQL sslmode "%1" is not one of disable, allow, prefer, require, verify-ca, verify-full.</source>
         <translation>Le sslmode PostgreSQL « %1 » n’est pas l’un de disable, allow, prefer, require, verify-ca, verify-full.</translation>
     </message>
     <message>
@@ -2963,23 +3467,23 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>Le délai de connexion PostgreSQL ne doit pas être négatif.</translation>
     </message>
     <message>
-        <source>Not a Redis URL: &quot;%1&quot; (expected redis://[user:password@]host[:port][/db]).</source>
+        <source>Not a Redis URL: "%1" (expected redis://[user:password@]host[:port][/db]).</source>
         <translation>Pas une URL Redis : « %1 » (attendu : redis://[utilisateur:motdepasse@]hôte[:port][/base]).</translation>
     </message>
     <message>
-        <source>Redis port out of range in &quot;%1&quot;.</source>
+        <source>Redis port out of range in "%1".</source>
         <translation>Port Redis hors limites dans « %1 ».</translation>
     </message>
     <message>
-        <source>Redis database must be a number in &quot;%1&quot;.</source>
+        <source>Redis database must be a number in "%1".</source>
         <translation>La base Redis doit être un nombre dans « %1 ».</translation>
     </message>
     <message>
-        <source>Not a PostgreSQL URL: &quot;%1&quot; (expected postgresql://user[:password]@host[:port]/database).</source>
+        <source>Not a PostgreSQL URL: "%1" (expected postgresql://user[:password]@host[:port]/database).</source>
         <translation>Pas une URL PostgreSQL : « %1 » (attendu : postgresql://utilisateur[:motdepasse]@hôte[:port]/base).</translation>
     </message>
     <message>
-        <source>PostgreSQL port out of range in &quot;%1&quot;.</source>
+        <source>PostgreSQL port out of range in "%1".</source>
         <translation>Port PostgreSQL hors limites dans « %1 ».</translation>
     </message>
 </context>
@@ -3026,43 +3530,15 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>%1 %2 %3 sur %4 s%5</translation>
     </message>
     <message>
-        <source>Rule id &quot;%1&quot; must be 1 to 64 lower-case letters, digits, &apos;_&apos;, &apos;.&apos; or &apos;-&apos;.</source>
+        <source>Rule id "%1" must be 1 to 64 lower-case letters, digits, '_', '.' or '-'.</source>
         <translation>L’identifiant de règle « %1 » doit compter de 1 à 64 caractères parmi les minuscules, les chiffres, « _ », « . » et « - ».</translation>
     </message>
     <message>
-        <source>Rule %1: the threshold must be a finite number.</source>
-        <translation>Règle %1 : le seuil doit être un nombre fini.</translation>
-    </message>
-    <message>
-        <source>Rule %1: the window must be between %2 and %3 seconds, not %4.</source>
-        <translation>Règle %1 : la fenêtre doit être comprise entre %2 et %3 secondes, pas %4.</translation>
-    </message>
-    <message>
-        <source>Rule %1: the pending period must be between 0 and %2 seconds, not %3.</source>
-        <translation>Règle %1 : le délai d’attente doit être compris entre 0 et %2 secondes, pas %3.</translation>
-    </message>
-    <message>
-        <source>Rule %1: unknown severity &quot;%2&quot;: use info, warning or critical.</source>
-        <translation>Règle %1 : gravité « %2 » inconnue : utilisez info, warning ou critical.</translation>
-    </message>
-    <message>
-        <source>Rule %1: a failure rate threshold is a share between 0 and 1 (0.2 = 20 %), not %2.</source>
-        <translation>Règle %1 : un seuil de taux d’échec est une proportion entre 0 et 1 (0.2 = 20 %), pas %2.</translation>
-    </message>
-    <message>
-        <source>Rule %1: the threshold cannot be negative (%2).</source>
-        <translation>Règle %1 : le seuil ne peut pas être négatif (%2).</translation>
-    </message>
-    <message>
-        <source>Rule %1: R² is at most 1, so a threshold of %2 always fires.</source>
-        <translation>Règle %1 : le R² vaut au plus 1, donc un seuil de %2 se déclenche toujours.</translation>
-    </message>
-    <message>
-        <source>Unknown alert rule key &quot;%1&quot;.</source>
+        <source>Unknown alert rule key "%1".</source>
         <translation>Clé de règle d’alerte « %1 » inconnue.</translation>
     </message>
     <message>
-        <source>Unknown alert rule metric &quot;%1&quot;: use failure_rate, latency_p95_ms, mae, r2, no_data or dependency_fallback.</source>
+        <source>Unknown alert rule metric "%1": use failure_rate, latency_p95_ms, mae, r2, no_data or dependency_fallback.</source>
         <translation>Métrique de règle d’alerte inconnue « %1 » : utilisez failure_rate, latency_p95_ms, mae, r2, no_data ou dependency_fallback.</translation>
     </message>
     <message>
@@ -3070,15 +3546,15 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>Un identifiant de règle d’alerte doit être une chaîne.</translation>
     </message>
     <message>
-        <source>Rule %1: &quot;%2&quot; must be a number.</source>
+        <source>Rule %1: "%2" must be a number.</source>
         <translation>Règle %1 : « %2 » doit être un nombre.</translation>
     </message>
     <message>
-        <source>Rule %1: &quot;%2&quot; must be a whole number of seconds.</source>
+        <source>Rule %1: "%2" must be a whole number of seconds.</source>
         <translation>Règle %1 : « %2 » doit être un nombre entier de secondes.</translation>
     </message>
     <message>
-        <source>Rule %1: comparison must be &quot;&gt;&quot; or &quot;&lt;&quot;.</source>
+        <source>Rule %1: comparison must be "&gt;" or "&lt;".</source>
         <translation>Règle %1 : comparison doit valoir « &gt; » ou « &lt; ».</translation>
     </message>
     <message>
@@ -3086,7 +3562,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>Règle %1 : severity doit être une chaîne.</translation>
     </message>
     <message>
-        <source>Rule %1: &quot;enabled&quot; must be true or false.</source>
+        <source>Rule %1: "enabled" must be true or false.</source>
         <translation>Règle %1 : « enabled » doit valoir true ou false.</translation>
     </message>
     <message>
@@ -3094,50 +3570,86 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>Chaque règle d’alerte doit être un objet JSON.</translation>
     </message>
     <message>
-        <source>Alert rule id &quot;%1&quot; appears twice.</source>
+        <source>Alert rule id "%1" appears twice.</source>
         <translation>L’identifiant de règle d’alerte « %1 » apparaît deux fois.</translation>
     </message>
     <message>
-        <source>The webhook URL must be an http:// or https:// address, not &quot;%1&quot;.</source>
+        <source>The webhook URL must be an http:// or https:// address, not "%1".</source>
         <translation>L’URL du webhook doit être une adresse http:// ou https://, pas « %1 ».</translation>
     </message>
     <message>
-        <source>KPI target &quot;%1&quot; must be a number.</source>
+        <source>KPI target "%1" must be a number.</source>
         <translation>L’objectif d’indicateur « %1 » doit être un nombre.</translation>
     </message>
     <message>
-        <source>KPI target &quot;%1&quot; must be above %2, not %3.</source>
+        <source>KPI target "%1" must be above %2, not %3.</source>
         <translation>L’objectif d’indicateur « %1 » doit être supérieur à %2, pas %3.</translation>
     </message>
     <message>
-        <source>KPI target &quot;%1&quot; must be at most %2, not %3.</source>
+        <source>KPI target "%1" must be at most %2, not %3.</source>
         <translation>L’objectif d’indicateur « %1 » doit valoir au plus %2, pas %3.</translation>
     </message>
     <message>
-        <source>KPI target &quot;%1&quot; must be between %2 and %3, not %4.</source>
+        <source>KPI target "%1" must be between %2 and %3, not %4.</source>
         <translation>L’objectif d’indicateur « %1 » doit être compris entre %2 et %3, pas %4.</translation>
     </message>
     <message>
-        <source>KPI target &quot;%1&quot; must be a whole number of minutes from 1 to %2.</source>
+        <source>KPI target "%1" must be a whole number of minutes from 1 to %2.</source>
         <translation>L’objectif d’indicateur « %1 » doit être un nombre entier de minutes de 1 à %2.</translation>
     </message>
     <message>
-        <source>Retrain setting &quot;%1&quot; must be a number from %2 to %3.</source>
+        <source>Retrain setting "%1" must be a number from %2 to %3.</source>
         <translation>Le réglage de réentraînement « %1 » doit être un nombre de %2 à %3.</translation>
     </message>
     <message>
-        <source>Retrain setting &quot;%1&quot; must be a whole number.</source>
+        <source>Retrain setting "%1" must be a whole number.</source>
         <translation>Le réglage de réentraînement « %1 » doit être un entier.</translation>
     </message>
     <message>
-        <source>Retrain setting &quot;%1&quot; must be true or false.</source>
+        <source>Retrain setting "%1" must be true or false.</source>
         <translation>Le réglage de réentraînement « %1 » doit valoir true ou false.</translation>
+    </message>
+    <message>
+        <source>A failure rate threshold is a share between 0 and 1 (0.2 = 20 %), not %1.</source>
+        <translation>Un seuil de taux d&apos;échec est une part entre 0 et 1 (0.2 = 20 %), pas %1.</translation>
+    </message>
+    <message>
+        <source>The threshold cannot be negative (%1).</source>
+        <translation>Le seuil ne peut pas être négatif (%1).</translation>
+    </message>
+    <message>
+        <source>R² is at most 1, so a threshold of %1 always fires.</source>
+        <translation>Le R² vaut au plus 1 : un seuil de %1 se déclenche toujours.</translation>
+    </message>
+    <message>
+        <source>Rule %1: %2</source>
+        <translation>Règle %1 : %2</translation>
+    </message>
+    <message>
+        <source>The threshold must be a finite number.</source>
+        <translation>Le seuil doit être un nombre fini.</translation>
+    </message>
+    <message>
+        <source>The window must be between %1 and %2 seconds, not %3.</source>
+        <translation>La fenêtre doit être comprise entre %1 et %2 secondes, pas %3.</translation>
+    </message>
+    <message>
+        <source>The pending period must be between 0 and %1 seconds, not %2.</source>
+        <translation>La période d&apos;attente doit être comprise entre 0 et %1 secondes, pas %2.</translation>
+    </message>
+    <message>
+        <source>Unknown severity "%1": use info, warning or critical.</source>
+        <translation>Gravité « %1 » inconnue : utilisez info, warning ou critical.</translation>
+    </message>
+    <message>
+        <source>no data</source>
+        <translation>aucune donnée</translation>
     </message>
 </context>
 <context>
     <name>mldeck::ml</name>
     <message>
-        <source>%1 has no column &quot;%2&quot; (columns: %3).</source>
+        <source>%1 has no column "%2" (columns: %3).</source>
         <translation>%1 n’a pas de colonne « %2 » (colonnes : %3).</translation>
     </message>
     <message>
@@ -3145,15 +3657,15 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>%1, ligne %2, colonne %3 (%4)</translation>
     </message>
     <message>
-        <source>%1: the target must be a finite number, not &quot;%2&quot; (an empty or NaN target cannot be scored).</source>
+        <source>%1: the target must be a finite number, not "%2" (an empty or NaN target cannot be scored).</source>
         <translation>%1 : la cible doit être un nombre fini, pas « %2 » (une cible vide ou NaN ne peut pas être évaluée).</translation>
     </message>
     <message>
-        <source>%1: &quot;%2&quot; is not a finite number.</source>
+        <source>%1: "%2" is not a finite number.</source>
         <translation>%1 : « %2 » n’est pas un nombre fini.</translation>
     </message>
     <message>
-        <source>%1: &quot;%2&quot; is not an ISO 8601 time such as 2024-05-01T08:00:00Z.</source>
+        <source>%1: "%2" is not an ISO 8601 time such as 2024-05-01T08:00:00Z.</source>
         <translation>%1 : « %2 » n’est pas une heure ISO 8601 comme 2024-05-01T08:00:00Z.</translation>
     </message>
     <message>
@@ -3165,19 +3677,19 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>--features (%1) ne correspond pas aux variables sur lesquelles le modèle %2 a été entraîné (%3).</translation>
     </message>
     <message>
-        <source>The data has no column &quot;%1&quot;, which model %2 needs.</source>
+        <source>The data has no column "%1", which model %2 needs.</source>
         <translation>Les données n’ont pas de colonne « %1 », dont le modèle %2 a besoin.</translation>
     </message>
     <message>
-        <source>The data has no column &quot;%1&quot; (named by --features).</source>
+        <source>The data has no column "%1" (named by --features).</source>
         <translation>Les données n’ont pas de colonne « %1 » (nommée par --features).</translation>
     </message>
     <message>
-        <source>--features names the target &quot;%1&quot;: a model cannot read its own answer.</source>
+        <source>--features names the target "%1": a model cannot read its own answer.</source>
         <translation>--features nomme la cible « %1 » : un modèle ne peut pas lire sa propre réponse.</translation>
     </message>
     <message>
-        <source>The data has no input column besides the target &quot;%1&quot;.</source>
+        <source>The data has no input column besides the target "%1".</source>
         <translation>Les données n’ont aucune colonne d’entrée en dehors de la cible « %1 ».</translation>
     </message>
     <message>
@@ -3213,11 +3725,11 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>le document doit être un objet JSON</translation>
     </message>
     <message>
-        <source>&quot;format&quot; must be &quot;mldeck-model&quot;</source>
+        <source>"format" must be "mldeck-model"</source>
         <translation>« format » doit valoir « mldeck-model »</translation>
     </message>
     <message>
-        <source>&quot;format_version&quot; must be a whole number</source>
+        <source>"format_version" must be a whole number</source>
         <translation>« format_version » doit être un entier</translation>
     </message>
     <message>
@@ -3225,23 +3737,23 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>la version de format %1 n’est pas prise en charge par ce MLDeck (il lit la version %2)</translation>
     </message>
     <message>
-        <source>&quot;model&quot; must give a non-empty &quot;name&quot; and &quot;version&quot;</source>
+        <source>"model" must give a non-empty "name" and "version"</source>
         <translation>« model » doit donner un « name » et une « version » non vides</translation>
     </message>
     <message>
-        <source>&quot;task&quot; must be &quot;regression&quot; or &quot;classification&quot;, not &quot;%1&quot;</source>
+        <source>"task" must be "regression" or "classification", not "%1"</source>
         <translation>« task » doit valoir « regression » ou « classification », pas « %1 »</translation>
     </message>
     <message>
-        <source>&quot;target&quot; must give a non-empty &quot;name&quot;</source>
+        <source>"target" must give a non-empty "name"</source>
         <translation>« target » doit donner un « name » non vide</translation>
     </message>
     <message>
-        <source>&quot;feature_schema&quot; must be a positive whole number</source>
+        <source>"feature_schema" must be a positive whole number</source>
         <translation>« feature_schema » doit être un entier positif</translation>
     </message>
     <message>
-        <source>&quot;features&quot; must be a non-empty array</source>
+        <source>"features" must be a non-empty array</source>
         <translation>« features » doit être un tableau non vide</translation>
     </message>
     <message>
@@ -3249,27 +3761,27 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>la variable %1 n’a pas de nom</translation>
     </message>
     <message>
-        <source>feature &quot;%1&quot; appears twice</source>
+        <source>feature "%1" appears twice</source>
         <translation>la variable « %1 » apparaît deux fois</translation>
     </message>
     <message>
-        <source>numeric feature &quot;%1&quot; needs a finite &quot;mean&quot; and a &quot;std&quot; above 0</source>
+        <source>numeric feature "%1" needs a finite "mean" and a "std" above 0</source>
         <translation>la variable numérique « %1 » demande une « mean » finie et un « std » supérieur à 0</translation>
     </message>
     <message>
-        <source>categorical feature &quot;%1&quot; has an empty, duplicate or non-text category</source>
+        <source>categorical feature "%1" has an empty, duplicate or non-text category</source>
         <translation>la variable catégorielle « %1 » a une catégorie vide, en double ou non textuelle</translation>
     </message>
     <message>
-        <source>categorical feature &quot;%1&quot; needs a non-empty &quot;categories&quot; array</source>
+        <source>categorical feature "%1" needs a non-empty "categories" array</source>
         <translation>la variable catégorielle « %1 » demande un tableau « categories » non vide</translation>
     </message>
     <message>
-        <source>feature &quot;%1&quot; has kind &quot;%2&quot;; expected &quot;numeric&quot; or &quot;categorical&quot;</source>
+        <source>feature "%1" has kind "%2"; expected "numeric" or "categorical"</source>
         <translation>la variable « %1 » est de type « %2 » ; attendu : « numeric » ou « categorical »</translation>
     </message>
     <message>
-        <source>&quot;sequence_length&quot; must be a whole number from 1 to %1</source>
+        <source>"sequence_length" must be a whole number from 1 to %1</source>
         <translation>« sequence_length » doit être un entier de 1 à %1</translation>
     </message>
     <message>
@@ -3309,7 +3821,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>Le processus de modèle a envoyé un résultat d’entraînement mal formé.</translation>
     </message>
     <message>
-        <source>The trained model&apos;s metadata is unreadable: %1</source>
+        <source>The trained model's metadata is unreadable: %1</source>
         <translation>Les métadonnées du modèle entraîné sont illisibles : %1</translation>
     </message>
     <message>
@@ -3363,11 +3875,11 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>Impossible de supprimer le fichier tampon d’audit %1 déjà transmis.</translation>
     </message>
     <message>
-        <source>%1 must be 0 or 1, not &quot;%2&quot;.</source>
+        <source>%1 must be 0 or 1, not "%2".</source>
         <translation>%1 doit valoir 0 ou 1, pas « %2 ».</translation>
     </message>
     <message>
-        <source>The ML traffic percentage must be a whole number from 0 to 100, not &quot;%1&quot;.</source>
+        <source>The ML traffic percentage must be a whole number from 0 to 100, not "%1".</source>
         <translation>Le pourcentage de trafic ML doit être un entier de 0 à 100, pas « %1 ».</translation>
     </message>
     <message>
@@ -3495,7 +4007,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>Le critère de taux d’erreur doit être une proportion de 0 à 1 (reçu %1).</translation>
     </message>
     <message>
-        <source>&quot;%1&quot; is not a list of whole percentages such as 10,25,50,100.</source>
+        <source>"%1" is not a list of whole percentages such as 10,25,50,100.</source>
         <translation>« %1 » n’est pas une liste de pourcentages entiers comme 10,25,50,100.</translation>
     </message>
     <message>
@@ -3510,7 +4022,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>annulé</translation>
     </message>
     <message>
-        <source>%1 has no target column &quot;%2&quot; (columns: %3); name it with --target.</source>
+        <source>%1 has no target column "%2" (columns: %3); name it with --target.</source>
         <translation>%1 n’a pas de colonne cible « %2 » (colonnes : %3) ; nommez-la avec --target.</translation>
     </message>
     <message>
@@ -3574,7 +4086,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>Terminé</translation>
     </message>
     <message>
-        <source>The reference period of &quot;%1&quot; is empty.</source>
+        <source>The reference period of "%1" is empty.</source>
         <translation>La période de référence de « %1 » est vide.</translation>
     </message>
     <message>
@@ -3586,7 +4098,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>instantané %1</translation>
     </message>
     <message>
-        <source>the champion&apos;s training window</source>
+        <source>the champion's training window</source>
         <translation>la fenêtre d’entraînement du champion</translation>
     </message>
     <message>
@@ -3626,7 +4138,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>jeu de données</translation>
     </message>
     <message>
-        <source>Drift settings of &quot;%1&quot;: %2</source>
+        <source>Drift settings of "%1": %2</source>
         <translation>Réglages de dérive de « %1 » : %2</translation>
     </message>
     <message>
@@ -3670,11 +4182,11 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>non appliqué : le pourcentage de trafic ML doit être un entier de 0 à 100, pas %1.</translation>
     </message>
     <message>
-        <source>deployment &quot;%1&quot; has no flags in Redis (create them with mldeckctl flags init).</source>
+        <source>deployment "%1" has no flags in Redis (create them with mldeckctl flags init).</source>
         <translation>le déploiement « %1 » n’a pas de drapeaux dans Redis (créez-les avec mldeckctl flags init).</translation>
     </message>
     <message>
-        <source>Conflict: the flags of &quot;%1&quot; were changed by %2 at %3 (now version %4: %5) while you expected version %6. Nothing was written; review the new state and try again.</source>
+        <source>Conflict: the flags of "%1" were changed by %2 at %3 (now version %4: %5) while you expected version %6. Nothing was written; review the new state and try again.</source>
         <translation>Conflit : les drapeaux de « %1 » ont été modifiés par %2 à %3 (maintenant en version %4 : %5) alors que vous attendiez la version %6. Rien n’a été écrit ; examinez le nouvel état et réessayez.</translation>
     </message>
     <message>
@@ -3690,19 +4202,19 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>Appliqué (version %1 -&gt; %2), mais la ligne d’audit a été PERDUE : la validation a échoué (%3) et la mise en tampon a échoué (%4).</translation>
     </message>
     <message>
-        <source>Applied: the flags of &quot;%1&quot; are now version %2 (%3).</source>
+        <source>Applied: the flags of "%1" are now version %2 (%3).</source>
         <translation>Appliqué : les drapeaux de « %1 » sont maintenant en version %2 (%3).</translation>
     </message>
     <message>
-        <source>Rolled back: ML is OFF for &quot;%1&quot; (version %2).</source>
+        <source>Rolled back: ML is OFF for "%1" (version %2).</source>
         <translation>Retour arrière effectué : le ML est COUPÉ pour « %1 » (version %2).</translation>
     </message>
     <message>
-        <source>Rolled back: ML is OFF for &quot;%1&quot; (version %2). The audit log is unreachable (%3): the row is kept in %4 and will be written when PostgreSQL is reachable.</source>
+        <source>Rolled back: ML is OFF for "%1" (version %2). The audit log is unreachable (%3): the row is kept in %4 and will be written when PostgreSQL is reachable.</source>
         <translation>Retour arrière effectué : le ML est COUPÉ pour « %1 » (version %2). Le journal d’audit est injoignable (%3) : la ligne est conservée dans %4 et sera écrite quand PostgreSQL sera joignable.</translation>
     </message>
     <message>
-        <source>Rolled back: ML is OFF for &quot;%1&quot; (version %2), but the audit row was LOST: %3; %4</source>
+        <source>Rolled back: ML is OFF for "%1" (version %2), but the audit row was LOST: %3; %4</source>
         <translation>Retour arrière effectué : le ML est COUPÉ pour « %1 » (version %2), mais la ligne d’audit a été PERDUE : %3 ; %4</translation>
     </message>
     <message>
@@ -3734,20 +4246,12 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>Rien n’est chargé, rien à actualiser.</translation>
     </message>
     <message>
-        <source>Unknown report period &quot;%1&quot;: use day or week.</source>
+        <source>Unknown report period "%1": use day or week.</source>
         <translation>Période de rapport « %1 » inconnue : utilisez day ou week.</translation>
     </message>
     <message>
         <source>The end of the report period is not a valid time.</source>
         <translation>La fin de la période du rapport n’est pas une heure valide.</translation>
-    </message>
-    <message>
-        <source>Could not read the deployments: %1</source>
-        <translation>Impossible de lire les déploiements : %1</translation>
-    </message>
-    <message>
-        <source>Unknown deployment &quot;%1&quot;.</source>
-        <translation>Déploiement « %1 » inconnu.</translation>
     </message>
     <message>
         <source>Could not compute the KPIs of the period: %1</source>
@@ -3766,11 +4270,11 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>Impossible d’écrire %1 : %2</translation>
     </message>
     <message>
-        <source>The model&apos;s metadata refers to feature schema %1, which deployment &quot;%2&quot; does not have.</source>
+        <source>The model's metadata refers to feature schema %1, which deployment "%2" does not have.</source>
         <translation>Les métadonnées du modèle renvoient au schéma de variables %1, que le déploiement « %2 » n’a pas.</translation>
     </message>
     <message>
-        <source>The model&apos;s features do not match feature schema %1 of deployment &quot;%2&quot;: the model expects numeric [%3] and categorical [%4], the deployment logs numeric [%5] and categorical [%6].</source>
+        <source>The model's features do not match feature schema %1 of deployment "%2": the model expects numeric [%3] and categorical [%4], the deployment logs numeric [%5] and categorical [%6].</source>
         <translation>Les variables du modèle ne correspondent pas au schéma de variables %1 du déploiement « %2 » : le modèle attend en numérique [%3] et en catégoriel [%4], le déploiement journalise en numérique [%5] et en catégoriel [%6].</translation>
     </message>
     <message>
@@ -3778,11 +4282,11 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>La promotion est validée, mais la publication du champion dans Redis a échoué : %1 Lancez `mldeckctl models publish --deployment %2` quand Redis sera revenu.</translation>
     </message>
     <message>
-        <source>&quot;%1&quot; is not a valid deployment name.</source>
+        <source>"%1" is not a valid deployment name.</source>
         <translation>« %1 » n’est pas un nom de déploiement valide.</translation>
     </message>
     <message>
-        <source>Invalid version &quot;%1&quot;: use 1 to 64 letters, digits, &apos;.&apos;, &apos;_&apos; or &apos;-&apos;.</source>
+        <source>Invalid version "%1": use 1 to 64 letters, digits, '.', '_' or '-'.</source>
         <translation>Version « %1 » non valide : utilisez 1 à 64 lettres, chiffres, « . », « _ » ou « - ».</translation>
     </message>
     <message>
@@ -3798,11 +4302,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>Le chemin de modèle %1 n’est pas un fichier.</translation>
     </message>
     <message>
-        <source>Unknown deployment &quot;%1&quot;: it has no row in mldeck.deployments (the serving backend or `mldeckctl simulate` creates it).</source>
-        <translation>Déploiement « %1 » inconnu : il n’a pas de ligne dans mldeck.deployments (le backend de production ou `mldeckctl simulate` la crée).</translation>
-    </message>
-    <message>
-        <source>This file (SHA-256 %1…) is already registered for deployment &quot;%2&quot; as version %3; a file is registered once per deployment.</source>
+        <source>This file (SHA-256 %1…) is already registered for deployment "%2" as version %3; a file is registered once per deployment.</source>
         <translation>Ce fichier (SHA-256 %1…) est déjà enregistré pour le déploiement « %2 » en tant que version %3 ; un fichier n’est enregistré qu’une fois par déploiement.</translation>
     </message>
     <message>
@@ -3814,11 +4314,11 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>Aucun modèle indiqué : utilisez un chemin de fichier, DEPLOYMENT:champion, DEPLOYMENT:challenger ou DEPLOYMENT@VERSION.</translation>
     </message>
     <message>
-        <source>Model reference &quot;%1&quot; needs the registry: give PostgreSQL with --pg or MLDECK_PG_URL.</source>
+        <source>Model reference "%1" needs the registry: give PostgreSQL with --pg or MLDECK_PG_URL.</source>
         <translation>La référence de modèle « %1 » demande le registre : indiquez PostgreSQL avec --pg ou MLDECK_PG_URL.</translation>
     </message>
     <message>
-        <source>Deployment &quot;%1&quot; has no %2 model.</source>
+        <source>Deployment "%1" has no %2 model.</source>
         <translation>Le déploiement « %1 » n’a pas de modèle %2.</translation>
     </message>
     <message>
@@ -3826,24 +4326,20 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>Le plan a été enregistré mais sa ligne d’audit n’a pas pu être écrite : %1</translation>
     </message>
     <message>
-        <source>Deployment &quot;%1&quot; has no staged plan yet; save one first (mldeckctl plan set).</source>
+        <source>Deployment "%1" has no staged plan yet; save one first (mldeckctl plan set).</source>
         <translation>Le déploiement « %1 » n’a pas encore de plan par étapes ; enregistrez-en un d’abord (mldeckctl plan set).</translation>
     </message>
     <message>
-        <source>Deployment &quot;%1&quot; has no flags in Redis (create them with mldeckctl flags init).</source>
+        <source>Deployment "%1" has no flags in Redis (create them with mldeckctl flags init).</source>
         <translation>Le déploiement « %1 » n’a pas de drapeaux dans Redis (créez-les avec mldeckctl flags init).</translation>
     </message>
     <message>
-        <source>ML traffic is already at %1 %, at or above the plan&apos;s last step: nothing to advance.</source>
+        <source>ML traffic is already at %1 %, at or above the plan's last step: nothing to advance.</source>
         <translation>Le trafic ML est déjà à %1 %, au niveau ou au-delà de la dernière étape du plan : rien à faire avancer.</translation>
     </message>
     <message>
         <source>%1 = %2 (threshold %3)</source>
         <translation>%1 = %2 (seuil %3)</translation>
-    </message>
-    <message>
-        <source>no data</source>
-        <translation>aucune donnée</translation>
     </message>
     <message>
         <source>Not advanced: gates failing: %1. Wait, or give an override reason.</source>
@@ -3892,10 +4388,6 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     <message>
         <source>schema unknown (%1)</source>
         <translation>schéma inconnu (%1)</translation>
-    </message>
-    <message>
-        <source>n/a</source>
-        <translation>n/d</translation>
     </message>
     <message>
         <source>[FIRING] %1 on %2: %3 (%4)</source>
@@ -4054,11 +4546,11 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>Les rééchantillonnages du bootstrap doivent être compris entre 100 et 100000.</translation>
     </message>
     <message>
-        <source>%1 rows left out: feature &quot;%2&quot; was missing.</source>
+        <source>%1 rows left out: feature "%2" was missing.</source>
         <translation>%1 lignes écartées : la variable « %2 » manquait.</translation>
     </message>
     <message>
-        <source>The last %1 days of &quot;%2&quot; hold %3 rows with an outcome; at least %4 are needed to retrain.</source>
+        <source>The last %1 days of "%2" hold %3 rows with an outcome; at least %4 are needed to retrain.</source>
         <translation>Les %1 derniers jours de « %2 » comptent %3 lignes avec un résultat réel ; il en faut au moins %4 pour réentraîner.</translation>
     </message>
     <message>
@@ -4085,15 +4577,15 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>La durée de conservation doit être comprise entre 1 et 3650 jours (reçu %1).</translation>
     </message>
     <message>
-        <source>Promote: the candidate&apos;s MAE is %1 better than the champion&apos;s (%2 vs %3; at least %4 needed) and the %5 interval of the difference [%6, %7] excludes no improvement.</source>
+        <source>Promote: the candidate's MAE is %1 better than the champion's (%2 vs %3; at least %4 needed) and the %5 interval of the difference [%6, %7] excludes no improvement.</source>
         <translation>Promouvoir : la MAE du candidat est meilleure de %1 que celle du champion (%2 contre %3 ; au moins %4 requis) et l’intervalle %5 de la différence [%6, %7] exclut l’absence d’amélioration.</translation>
     </message>
     <message>
-        <source>Do not promote: the candidate&apos;s MAE (%1) is not better than the champion&apos;s (%2).</source>
+        <source>Do not promote: the candidate's MAE (%1) is not better than the champion's (%2).</source>
         <translation>Ne pas promouvoir : la MAE du candidat (%1) n’est pas meilleure que celle du champion (%2).</translation>
     </message>
     <message>
-        <source>Do not promote: the candidate&apos;s MAE is only %1 better than the champion&apos;s (%2 vs %3); at least %4 is required.</source>
+        <source>Do not promote: the candidate's MAE is only %1 better than the champion's (%2 vs %3); at least %4 is required.</source>
         <translation>Ne pas promouvoir : la MAE du candidat n’est meilleure que de %1 par rapport à celle du champion (%2 contre %3) ; au moins %4 est requis.</translation>
     </message>
     <message>
@@ -4109,7 +4601,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>Le réentraînement n’est pas dû (%1) Forcez-le pour le lancer quand même.</translation>
     </message>
     <message>
-        <source>Deployment &quot;%1&quot; has no champion: register a model and promote it before retraining.</source>
+        <source>Deployment "%1" has no champion: register a model and promote it before retraining.</source>
         <translation>Le déploiement « %1 » n’a pas de champion : enregistrez un modèle et promouvez-le avant de réentraîner.</translation>
     </message>
     <message numerus="yes">
@@ -4124,7 +4616,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>Aucun répertoire temporaire pour le candidat : %1</translation>
     </message>
     <message>
-        <source>The champion&apos;s file cannot be used: %1</source>
+        <source>The champion's file cannot be used: %1</source>
         <translation>Le fichier du champion est inutilisable : %1</translation>
     </message>
     <message>
@@ -4191,7 +4683,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>L’exécution %1 était déjà %2.</translation>
     </message>
     <message>
-        <source>Promotion refused: %1 (Start the reason with &quot;override:&quot; to promote anyway.)</source>
+        <source>Promotion refused: %1 (Start the reason with "override:" to promote anyway.)</source>
         <translation>Promotion refusée : %1 (Commencez le motif par « override: » pour promouvoir quand même.)</translation>
     </message>
     <message>
@@ -4274,12 +4766,128 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>Pas encore : %1.</translation>
     </message>
     <message>
-        <source>The stored retrain settings of &quot;%1&quot; are invalid: %2</source>
+        <source>The stored retrain settings of "%1" are invalid: %2</source>
         <translation>Les réglages de réentraînement enregistrés pour « %1 » ne sont pas valides : %2</translation>
     </message>
     <message>
         <source>No PostgreSQL connection is configured.</source>
         <translation>Aucune connexion PostgreSQL n’est configurée.</translation>
+    </message>
+    <message>
+        <source>Deployment "%1" already exists (archived); nothing was changed.</source>
+        <translation>Le déploiement « %1 » existe déjà (archivé) ; rien n&apos;a été modifié.</translation>
+    </message>
+    <message>
+        <source>Deployment "%1" already exists; nothing was changed.</source>
+        <translation>Le déploiement « %1 » existe déjà ; rien n&apos;a été modifié.</translation>
+    </message>
+    <message>
+        <source>Deployment "%1" not created, nothing was changed: %2</source>
+        <translation>Déploiement « %1 » non créé, rien n&apos;a été modifié : %2</translation>
+    </message>
+    <message>
+        <source>Deployment "%1" not created: %2 Its Redis flags (ML off, 0 %) were written and are harmless; run the same create again to finish.</source>
+        <translation>Déploiement « %1 » non créé : %2 Ses drapeaux Redis (ML désactivé, 0 %) ont été écrits et sont sans effet ; relancez la même création pour terminer.</translation>
+    </message>
+    <message>
+        <source>No Redis connection is configured: a deployment's flags live there.</source>
+        <translation>Aucune connexion Redis n&apos;est configurée : les drapeaux d&apos;un déploiement s&apos;y trouvent.</translation>
+    </message>
+    <message>
+        <source>Model %1 has no mldeck.json metadata: it does not name its features.</source>
+        <translation>Le modèle %1 n&apos;a pas de métadonnées mldeck.json : il ne nomme pas ses variables.</translation>
+    </message>
+    <message>
+        <source>%1 has no header line: its columns cannot be read.</source>
+        <translation>%1 n&apos;a pas de ligne d&apos;en-tête : ses colonnes ne peuvent pas être lues.</translation>
+    </message>
+    <message>
+        <source>%1 names no column.</source>
+        <translation>%1 ne nomme aucune colonne.</translation>
+    </message>
+    <message>
+        <source>reference filling: %1 of %2</source>
+        <translation>référence en cours de remplissage : %1 sur %2</translation>
+    </message>
+    <message>
+        <source>the first %L1 logged predictions</source>
+        <translation>les %L1 premières prédictions journalisées</translation>
+    </message>
+    <message>
+        <source>automatic (snapshot baseline, else the champion's training window, else the first hour of the log)</source>
+        <translation>automatique (instantané baseline, sinon la fenêtre d&apos;entraînement du champion, sinon la première heure du journal)</translation>
+    </message>
+    <message>
+        <source>period %1 to %2</source>
+        <translation>période du %1 au %2</translation>
+    </message>
+    <message>
+        <source>Deployment "%1" has no drift snapshot named "%2".</source>
+        <translation>Le déploiement « %1 » n’a pas d’instantané de dérive nommé « %2 ».</translation>
+    </message>
+    <message>
+        <source>drift reference: %1</source>
+        <translation>référence de dérive : %1</translation>
+    </message>
+    <message>
+        <source>The deployment has no feature schema yet: register a model or create it with one first.</source>
+        <translation>Le déploiement n&apos;a pas encore de schéma de variables : enregistrez d&apos;abord un modèle ou créez-le avec un schéma.</translation>
+    </message>
+    <message>
+        <source>Column "%1" of %2 must hold numbers.</source>
+        <translation>La colonne « %1 » de %2 doit contenir des nombres.</translation>
+    </message>
+    <message>
+        <source>Feature "%1" of the deployment is not a column of %2.</source>
+        <translation>La variable « %1 » du déploiement n&apos;est pas une colonne de %2.</translation>
+    </message>
+    <message>
+        <source>Feature "%1" is numeric but column "%1" of %2 holds text.</source>
+        <translation>La variable « %1 » est numérique mais la colonne « %1 » de %2 contient du texte.</translation>
+    </message>
+    <message>
+        <source>%1 has no data rows.</source>
+        <translation>%1 n&apos;a aucune ligne de données.</translation>
+    </message>
+    <message>
+        <source>drift reference: snapshot %1 from %2 (%3 rows)</source>
+        <translation>référence de dérive : instantané %1 depuis %2 (%3 lignes)</translation>
+    </message>
+    <message>
+        <source>Changed in the settings editor</source>
+        <translation>Modifié dans l&apos;éditeur de réglages</translation>
+    </message>
+    <message>
+        <source>Your role may not read the webhook's URL (it may hold a token).</source>
+        <translation>Votre rôle ne peut pas lire l&apos;URL du webhook (elle peut contenir un jeton).</translation>
+    </message>
+    <message>
+        <source>"%1" has no webhook yet: save one first.</source>
+        <translation>« %1 » n&apos;a pas encore de webhook : enregistrez-en un d&apos;abord.</translation>
+    </message>
+    <message>
+        <source>Webhook test</source>
+        <translation>Test du webhook</translation>
+    </message>
+    <message>
+        <source>The test was not delivered: %1</source>
+        <translation>Le test n&apos;a pas été livré : %1</translation>
+    </message>
+    <message>
+        <source>Test delivered (HTTP %1).</source>
+        <translation>Test livré (HTTP %1).</translation>
+    </message>
+    <message>
+        <source>drift: %1 (drift starts when the reference is full)</source>
+        <translation>dérive : %1 (la dérive commence quand la référence est pleine)</translation>
+    </message>
+    <message>
+        <source>satisfaction: %1 (no feedback)</source>
+        <translation>satisfaction : %1 (aucun retour)</translation>
+    </message>
+    <message>
+        <source>MAE of the window: %1 (no outcomes)</source>
+        <translation>MAE de la fenêtre : %1 (aucun résultat)</translation>
     </message>
 </context>
 <context>
@@ -4305,7 +4913,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>%1 lignes n’ont pas pu être écrites dans PostgreSQL (%2 abandonnées pendant qu’il était injoignable) : %3</translation>
     </message>
     <message>
-        <source>&quot;%1&quot; is not a duration (examples: 250ms, 30s, 5m, 1h).</source>
+        <source>"%1" is not a duration (examples: 250ms, 30s, 5m, 1h).</source>
         <translation>« %1 » n’est pas une durée (exemples : 250ms, 30s, 5m, 1h).</translation>
     </message>
     <message>
@@ -4313,15 +4921,15 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>Les scénarios s’écrivent NOM[@DÉBUT][+DURÉE], NOM étant l’un de %1, par ex. drift@5m ou errors@2m+3m.</translation>
     </message>
     <message>
-        <source>Bad scenario &quot;%1&quot;. </source>
+        <source>Bad scenario "%1". </source>
         <translation>Scénario « %1 » incorrect. </translation>
     </message>
     <message>
-        <source>Unknown scenario &quot;%1&quot;. </source>
+        <source>Unknown scenario "%1". </source>
         <translation>Scénario « %1 » inconnu. </translation>
     </message>
     <message>
-        <source>The duration of scenario &quot;%1&quot; must be positive.</source>
+        <source>The duration of scenario "%1" must be positive.</source>
         <translation>La durée du scénario « %1 » doit être positive.</translation>
     </message>
     <message>
@@ -4333,7 +4941,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>erreur du serveur de modèle (panne simulée)</translation>
     </message>
     <message>
-        <source>&quot;%1&quot; is not a valid deployment name (lower-case letters, digits, &apos;-&apos; and &apos;_&apos;).</source>
+        <source>"%1" is not a valid deployment name (lower-case letters, digits, '-' and '_').</source>
         <translation>« %1 » n’est pas un nom de déploiement valide (minuscules, chiffres, « - » et « _ »).</translation>
     </message>
     <message>
@@ -4349,11 +4957,11 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>Impossible d’utiliser le modèle %1 : %2</translation>
     </message>
     <message>
-        <source>The database has no MLDeck schema yet: run &quot;mldeckctl migrate&quot; first.</source>
+        <source>The database has no MLDeck schema yet: run "mldeckctl migrate" first.</source>
         <translation>La base n’a pas encore de schéma MLDeck : lancez d’abord « mldeckctl migrate ».</translation>
     </message>
     <message>
-        <source>The MLDeck schema is out of date (version %1 of %2): run &quot;mldeckctl migrate&quot;.</source>
+        <source>The MLDeck schema is out of date (version %1 of %2): run "mldeckctl migrate".</source>
         <translation>Le schéma MLDeck n’est pas à jour (version %1 sur %2) : lancez « mldeckctl migrate ».</translation>
     </message>
     <message>
@@ -4384,35 +4992,23 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>%1 est moins bon de %2 % que %3 sur %4, IC à %5 % %6–%7 %.</translation>
     </message>
     <message>
-        <source>&quot;%1&quot; is not a duration: use a whole number with s, m, h or d, e.g. 30s or 10m.</source>
+        <source>"%1" is not a duration: use a whole number with s, m, h or d, e.g. 30s or 10m.</source>
         <translation>« %1 » n’est pas une durée : utilisez un entier suivi de s, m, h ou d, par ex. 30s ou 10m.</translation>
     </message>
     <message>
-        <source>The duration &quot;%1&quot; must be above zero.</source>
+        <source>The duration "%1" must be above zero.</source>
         <translation>La durée « %1 » doit être supérieure à zéro.</translation>
     </message>
     <message>
-        <source>&quot;%1&quot; is not a period: use period:FROM/TO with ISO 8601 times, FROM before TO.</source>
+        <source>"%1" is not a period: use period:FROM/TO with ISO 8601 times, FROM before TO.</source>
         <translation>« %1 » n’est pas une période : utilisez period:DÉBUT/FIN avec des heures ISO 8601, DÉBUT avant FIN.</translation>
     </message>
     <message>
-        <source>Unknown reference &quot;%1&quot;: use auto, model, snapshot:NAME, period:FROM/TO, first:DURATION or previous:DURATION.</source>
-        <translation>Référence « %1 » inconnue : utilisez auto, model, snapshot:NOM, period:DÉBUT/FIN, first:DURÉE ou previous:DURÉE.</translation>
-    </message>
-    <message>
-        <source>drift setting &quot;%1&quot; must be a positive duration.</source>
+        <source>drift setting "%1" must be a positive duration.</source>
         <translation>le réglage de dérive « %1 » doit être une durée positive.</translation>
     </message>
     <message>
-        <source>drift setting &quot;k&quot; must be a whole number from 1 to 1000.</source>
-        <translation>le réglage de dérive « k » doit être un entier de 1 à 1000.</translation>
-    </message>
-    <message>
-        <source>drift setting &quot;dataset_share&quot; must be above 0 and at most 1.</source>
-        <translation>le réglage de dérive « dataset_share » doit être supérieur à 0 et au plus 1.</translation>
-    </message>
-    <message>
-        <source>unknown drift test &quot;%1&quot; for feature &quot;%2&quot;.</source>
+        <source>unknown drift test "%1" for feature "%2".</source>
         <translation>test de dérive « %1 » inconnu pour la variable « %2 ».</translation>
     </message>
     <message>
@@ -4472,8 +5068,36 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>%1 n’a aucune colonne à comparer.</translation>
     </message>
     <message>
-        <source>The duration &quot;%1&quot; is longer than 100 years.</source>
+        <source>The duration "%1" is longer than 100 years.</source>
         <translation>La durée « %1 » dépasse 100 ans.</translation>
+    </message>
+    <message>
+        <source>"%1" is not a row count: use first_rows:N with N a whole number from %2 to %3.</source>
+        <translation>« %1 » n&apos;est pas un nombre de lignes : utilisez first_rows:N avec N un nombre entier de %2 à %3.</translation>
+    </message>
+    <message>
+        <source>Unknown reference "%1": use first_rows:N, model, snapshot:NAME, period:FROM/TO, auto, first:DURATION or previous:DURATION.</source>
+        <translation>Référence « %1 » inconnue : utilisez first_rows:N, model, snapshot:NOM, period:DEBUT/FIN, auto, first:DUREE ou previous:DUREE.</translation>
+    </message>
+    <message>
+        <source>drift setting "%1" must be a whole number from %2 to %3.</source>
+        <translation>le réglage de dérive « %1 » doit être un nombre entier de %2 à %3.</translation>
+    </message>
+    <message>
+        <source>drift setting "%1" must be above 0 and at most %2.</source>
+        <translation>le réglage de dérive « %1 » doit être supérieur à 0 et d&apos;au plus %2.</translation>
+    </message>
+    <message>
+        <source>drift setting "%1" must be above 0 and below %2.</source>
+        <translation>le réglage de dérive « %1 » doit être supérieur à 0 et inférieur à %2.</translation>
+    </message>
+    <message>
+        <source>drift setting "reference" must be a text such as first_rows:5000.</source>
+        <translation>le réglage de dérive « reference » doit être un texte comme first_rows:5000.</translation>
+    </message>
+    <message>
+        <source>drift setting "ignore" must list feature names.</source>
+        <translation>le réglage de dérive « ignore » doit lister des noms de variables.</translation>
     </message>
 </context>
 <context>
@@ -4491,7 +5115,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>lecture des règles d’alerte de %1</translation>
     </message>
     <message>
-        <source>There is no deployment &quot;%1&quot;.</source>
+        <source>There is no deployment "%1".</source>
         <translation>Il n’y a pas de déploiement « %1 ».</translation>
     </message>
     <message>
@@ -4535,11 +5159,11 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>Une alerte demande un type, une clé de déduplication et un titre.</translation>
     </message>
     <message>
-        <source>Unknown alert severity &quot;%1&quot;: use info, warning or critical.</source>
+        <source>Unknown alert severity "%1": use info, warning or critical.</source>
         <translation>Gravité d’alerte « %1 » inconnue : utilisez info, warning ou critical.</translation>
     </message>
     <message>
-        <source>raising alert &quot;%1&quot;</source>
+        <source>raising alert "%1"</source>
         <translation>levée de l’alerte « %1 »</translation>
     </message>
     <message>
@@ -4615,19 +5239,19 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>une variable n’a pas de nom</translation>
     </message>
     <message>
-        <source>feature &quot;%1&quot; appears twice</source>
+        <source>feature "%1" appears twice</source>
         <translation>la variable « %1 » apparaît deux fois</translation>
     </message>
     <message>
-        <source>invalid deployment name &quot;%1&quot;: use 1 to 64 letters, digits, &apos;_&apos;, &apos;.&apos; or &apos;-&apos;, starting with a letter or digit</source>
+        <source>invalid deployment name "%1": use 1 to 64 letters, digits, '_', '.' or '-', starting with a letter or digit</source>
         <translation>nom de déploiement « %1 » non valide : utilisez 1 à 64 lettres, chiffres, « _ », « . » ou « - », en commençant par une lettre ou un chiffre</translation>
     </message>
     <message>
-        <source>invalid feature schema for deployment &quot;%1&quot;: %2</source>
+        <source>invalid feature schema for deployment "%1": %2</source>
         <translation>schéma de variables non valide pour le déploiement « %1 » : %2</translation>
     </message>
     <message>
-        <source>registering deployment &quot;%1&quot;</source>
+        <source>registering deployment "%1"</source>
         <translation>enregistrement du déploiement « %1 »</translation>
     </message>
     <message>
@@ -4635,11 +5259,11 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>liste des déploiements</translation>
     </message>
     <message>
-        <source>deployment &quot;%1&quot; has no feature schema %2</source>
+        <source>deployment "%1" has no feature schema %2</source>
         <translation>le déploiement « %1 » n’a pas de schéma de variables %2</translation>
     </message>
     <message>
-        <source>reading a feature schema of &quot;%1&quot;</source>
+        <source>reading a feature schema of "%1"</source>
         <translation>lecture d’un schéma de variables de « %1 »</translation>
     </message>
     <message>
@@ -4647,91 +5271,87 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>Une prédiction journalisée a des valeurs de variables illisibles : %1</translation>
     </message>
     <message>
-        <source>&quot;%1&quot; is not a deployment name.</source>
+        <source>"%1" is not a deployment name.</source>
         <translation>« %1 » n’est pas un nom de déploiement.</translation>
     </message>
     <message>
-        <source>Deployment &quot;%1&quot; does not exist or has no feature schema.</source>
+        <source>Deployment "%1" does not exist or has no feature schema.</source>
         <translation>Le déploiement « %1 » n’existe pas ou n’a pas de schéma de variables.</translation>
     </message>
     <message>
-        <source>reading the feature schema of &quot;%1&quot;</source>
+        <source>reading the feature schema of "%1"</source>
         <translation>lecture du schéma de variables de « %1 »</translation>
     </message>
     <message>
-        <source>reading the predictions of &quot;%1&quot;</source>
+        <source>reading the predictions of "%1"</source>
         <translation>lecture des prédictions de « %1 »</translation>
     </message>
     <message>
-        <source>Deployment &quot;%1&quot; has no drift snapshot named &quot;%2&quot;.</source>
+        <source>Deployment "%1" has no drift snapshot named "%2".</source>
         <translation>Le déploiement « %1 » n’a pas d’instantané de dérive nommé « %2 ».</translation>
     </message>
     <message>
-        <source>Snapshot &quot;%1&quot; was taken with feature schema %2, the log now uses %3: take a new one.</source>
+        <source>Snapshot "%1" was taken with feature schema %2, the log now uses %3: take a new one.</source>
         <translation>L’instantané « %1 » a été pris avec le schéma de variables %2, le journal utilise maintenant %3 : prenez-en un nouveau.</translation>
     </message>
     <message>
-        <source>reading drift snapshot &quot;%1&quot;</source>
+        <source>reading drift snapshot "%1"</source>
         <translation>lecture de l’instantané de dérive « %1 »</translation>
     </message>
     <message>
-        <source>&quot;%1&quot; is not a valid snapshot name.</source>
+        <source>"%1" is not a valid snapshot name.</source>
         <translation>« %1 » n’est pas un nom d’instantané valide.</translation>
     </message>
     <message>
-        <source>No prediction of &quot;%1&quot; in that period: the snapshot would be empty.</source>
+        <source>No prediction of "%1" in that period: the snapshot would be empty.</source>
         <translation>Aucune prédiction de « %1 » sur cette période : l’instantané serait vide.</translation>
     </message>
     <message>
-        <source>storing drift snapshot &quot;%1&quot;</source>
+        <source>storing drift snapshot "%1"</source>
         <translation>enregistrement de l’instantané de dérive « %1 »</translation>
     </message>
     <message>
-        <source>looking for drift snapshot &quot;%1&quot;</source>
+        <source>looking for drift snapshot "%1"</source>
         <translation>recherche de l’instantané de dérive « %1 »</translation>
     </message>
     <message>
-        <source>The champion model of &quot;%1&quot; has no training window recorded.</source>
+        <source>The champion model of "%1" has no training window recorded.</source>
         <translation>Le modèle champion de « %1 » n’a pas de fenêtre d’entraînement enregistrée.</translation>
     </message>
     <message>
-        <source>reading the champion model of &quot;%1&quot;</source>
+        <source>reading the champion model of "%1"</source>
         <translation>lecture du modèle champion de « %1 »</translation>
     </message>
     <message>
-        <source>Deployment &quot;%1&quot; has logged no prediction yet.</source>
+        <source>Deployment "%1" has logged no prediction yet.</source>
         <translation>Le déploiement « %1 » n’a encore journalisé aucune prédiction.</translation>
     </message>
     <message>
-        <source>reading the log of &quot;%1&quot;</source>
+        <source>reading the log of "%1"</source>
         <translation>lecture du journal de « %1 »</translation>
     </message>
     <message>
-        <source>Deployment &quot;%1&quot; does not exist.</source>
+        <source>Deployment "%1" does not exist.</source>
         <translation>Le déploiement « %1 » n’existe pas.</translation>
     </message>
     <message>
-        <source>reading the drift settings of &quot;%1&quot;</source>
+        <source>reading the drift settings of "%1"</source>
         <translation>lecture des réglages de dérive de « %1 »</translation>
     </message>
     <message>
-        <source>saving the drift settings of &quot;%1&quot;</source>
-        <translation>enregistrement des réglages de dérive de « %1 »</translation>
-    </message>
-    <message>
-        <source>reading the drift state of &quot;%1&quot;</source>
+        <source>reading the drift state of "%1"</source>
         <translation>lecture de l’état de dérive de « %1 »</translation>
     </message>
     <message>
-        <source>saving the drift state of &quot;%1&quot;</source>
+        <source>saving the drift state of "%1"</source>
         <translation>enregistrement de l’état de dérive de « %1 »</translation>
     </message>
     <message>
-        <source>saving drift scores of &quot;%1&quot;</source>
+        <source>saving drift scores of "%1"</source>
         <translation>enregistrement des scores de dérive de « %1 »</translation>
     </message>
     <message>
-        <source>reading drift scores of &quot;%1&quot;</source>
+        <source>reading drift scores of "%1"</source>
         <translation>lecture des scores de dérive de « %1 »</translation>
     </message>
     <message>
@@ -4747,7 +5367,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>La période est vide.</translation>
     </message>
     <message>
-        <source>Deployment &quot;%1&quot; logged no successful prediction in the window.</source>
+        <source>Deployment "%1" logged no successful prediction in the window.</source>
         <translation>Le déploiement « %1 » n’a journalisé aucune prédiction réussie sur la période.</translation>
     </message>
     <message>
@@ -4755,11 +5375,11 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>Un tableau de variables journalisé est illisible : %1</translation>
     </message>
     <message>
-        <source>reading the evaluation window of &quot;%1&quot;</source>
+        <source>reading the evaluation window of "%1"</source>
         <translation>lecture de la période d’évaluation de « %1 »</translation>
     </message>
     <message>
-        <source>No prediction of &quot;%1&quot; in the window has an outcome yet: nothing to score.</source>
+        <source>No prediction of "%1" in the window has an outcome yet: nothing to score.</source>
         <translation>Aucune prédiction de « %1 » sur la période n’a encore de résultat réel : rien à évaluer.</translation>
     </message>
     <message>
@@ -4775,23 +5395,19 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>%1 lignes journalisées avec un ancien schéma de variables ont été exclues.</translation>
     </message>
     <message>
-        <source>reading the guard rules of &quot;%1&quot;</source>
+        <source>reading the guard rules of "%1"</source>
         <translation>lecture des règles de garde de « %1 »</translation>
     </message>
     <message>
-        <source>storing the guard rules of &quot;%1&quot;</source>
-        <translation>enregistrement des règles de garde de « %1 »</translation>
-    </message>
-    <message>
-        <source>reading the guard state of &quot;%1&quot;</source>
+        <source>reading the guard state of "%1"</source>
         <translation>lecture de l’état de la garde de « %1 »</translation>
     </message>
     <message>
-        <source>storing the guard state of &quot;%1&quot;</source>
+        <source>storing the guard state of "%1"</source>
         <translation>enregistrement de l’état de la garde de « %1 »</translation>
     </message>
     <message>
-        <source>raising the guard alert &quot;%1&quot;</source>
+        <source>raising the guard alert "%1"</source>
         <translation>déclenchement de l’alerte de garde « %1 »</translation>
     </message>
     <message>
@@ -4819,11 +5435,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>reconstruction des agrégats d’indicateurs</translation>
     </message>
     <message>
-        <source>unknown deployment &quot;%1&quot;</source>
-        <translation>déploiement « %1 » inconnu</translation>
-    </message>
-    <message>
-        <source>the KPI targets stored for &quot;%1&quot; are invalid: %2</source>
+        <source>the KPI targets stored for "%1" are invalid: %2</source>
         <translation>les objectifs d’indicateurs enregistrés pour « %1 » ne sont pas valides : %2</translation>
     </message>
     <message>
@@ -4855,15 +5467,15 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>liste des déploiements ayant des agrégats d’indicateurs</translation>
     </message>
     <message>
-        <source>starting the guard&apos;s leader session</source>
+        <source>starting the guard's leader session</source>
         <translation>ouverture de la session de leader de la garde</translation>
     </message>
     <message>
-        <source>taking the guard&apos;s leader lock</source>
+        <source>taking the guard's leader lock</source>
         <translation>prise du verrou de leader de la garde</translation>
     </message>
     <message>
-        <source>database &quot;%1&quot; already has a schema &quot;mldeck&quot; that MLDeck did not create (it has no mldeck.schema_migrations table): refusing to touch it; use another database or move that schema away</source>
+        <source>database "%1" already has a schema "mldeck" that MLDeck did not create (it has no mldeck.schema_migrations table): refusing to touch it; use another database or move that schema away</source>
         <translation>la base « %1 » a déjà un schéma « mldeck » que MLDeck n’a pas créé (il n’a pas de table mldeck.schema_migrations) : MLDeck refuse d’y toucher ; utilisez une autre base ou déplacez ce schéma</translation>
     </message>
     <message>
@@ -4871,7 +5483,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>le schéma de la base est en version %1, ce mldeckctl connaît jusqu’à la version %2 : mettez MLDeck à jour</translation>
     </message>
     <message>
-        <source>migration step(s) %1 already applied to database &quot;%2&quot; differ from the ones this mldeckctl ships: refusing to continue</source>
+        <source>migration step(s) %1 already applied to database "%2" differ from the ones this mldeckctl ships: refusing to continue</source>
         <translation>les étapes de migration %1 déjà appliquées à la base « %2 » diffèrent de celles fournies par ce mldeckctl : arrêt</translation>
     </message>
     <message>
@@ -4891,11 +5503,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>création des partitions quotidiennes de prédictions</translation>
     </message>
     <message>
-        <source>Unknown deployment &quot;%1&quot;: it has no row in mldeck.deployments (the serving backend or `mldeckctl simulate` creates it).</source>
-        <translation>Déploiement « %1 » inconnu : il n’a pas de ligne dans mldeck.deployments (le backend de production ou `mldeckctl simulate` la crée).</translation>
-    </message>
-    <message>
-        <source>Deployment &quot;%1&quot; has no model version &quot;%2&quot;.</source>
+        <source>Deployment "%1" has no model version "%2".</source>
         <translation>Le déploiement « %1 » n’a pas de version de modèle « %2 ».</translation>
     </message>
     <message>
@@ -4907,11 +5515,11 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>recherche des modèles qui utilisent %1</translation>
     </message>
     <message>
-        <source>reading the previous champion of &quot;%1&quot;</source>
+        <source>reading the previous champion of "%1"</source>
         <translation>lecture du champion précédent de « %1 »</translation>
     </message>
     <message>
-        <source>Invalid version &quot;%1&quot;: use 1 to 64 letters, digits, &apos;.&apos;, &apos;_&apos; or &apos;-&apos;.</source>
+        <source>Invalid version "%1": use 1 to 64 letters, digits, '.', '_' or '-'.</source>
         <translation>Version « %1 » non valide : utilisez 1 à 64 lettres, chiffres, « . », « _ » ou « - ».</translation>
     </message>
     <message>
@@ -4919,23 +5527,23 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>Une version de modèle doit avoir un nom.</translation>
     </message>
     <message>
-        <source>This file (SHA-256 %1) is already registered for deployment &quot;%2&quot; as version %3.</source>
+        <source>This file (SHA-256 %1) is already registered for deployment "%2" as version %3.</source>
         <translation>Ce fichier (SHA-256 %1) est déjà enregistré pour le déploiement « %2 » en tant que version %3.</translation>
     </message>
     <message>
-        <source>Deployment &quot;%1&quot; already has a version &quot;%2&quot;; choose another --version.</source>
+        <source>Deployment "%1" already has a version "%2"; choose another --version.</source>
         <translation>Le déploiement « %1 » a déjà une version « %2 » ; choisissez une autre --version.</translation>
     </message>
     <message>
-        <source>Parent version &quot;%1&quot; does not exist in deployment &quot;%2&quot;.</source>
+        <source>Parent version "%1" does not exist in deployment "%2".</source>
         <translation>La version parente « %1 » n’existe pas dans le déploiement « %2 ».</translation>
     </message>
     <message>
-        <source>registering a model for deployment &quot;%1&quot;</source>
+        <source>registering a model for deployment "%1"</source>
         <translation>enregistrement d’un modèle pour le déploiement « %1 »</translation>
     </message>
     <message>
-        <source>listing the models of deployment &quot;%1&quot;</source>
+        <source>listing the models of deployment "%1"</source>
         <translation>liste des modèles du déploiement « %1 »</translation>
     </message>
     <message>
@@ -4943,15 +5551,15 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>lecture du modèle %1@%2</translation>
     </message>
     <message>
-        <source>looking up a model of deployment &quot;%1&quot;</source>
+        <source>looking up a model of deployment "%1"</source>
         <translation>recherche d’un modèle du déploiement « %1 »</translation>
     </message>
     <message>
-        <source>Unknown alias &quot;%1&quot;: use champion or challenger.</source>
+        <source>Unknown alias "%1": use champion or challenger.</source>
         <translation>Alias « %1 » inconnu : utilisez champion ou challenger.</translation>
     </message>
     <message>
-        <source>reading the %1 of deployment &quot;%2&quot;</source>
+        <source>reading the %1 of deployment "%2"</source>
         <translation>lecture du %1 du déploiement « %2 »</translation>
     </message>
     <message>
@@ -4971,11 +5579,11 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>passage de %1@%2 en %3</translation>
     </message>
     <message>
-        <source>Deployment &quot;%1&quot; has no previous champion to restore.</source>
+        <source>Deployment "%1" has no previous champion to restore.</source>
         <translation>Le déploiement « %1 » n’a pas de champion précédent à restaurer.</translation>
     </message>
     <message>
-        <source>The previous champion of &quot;%1&quot; no longer exists in the registry.</source>
+        <source>The previous champion of "%1" no longer exists in the registry.</source>
         <translation>Le champion précédent de « %1 » n’existe plus dans le registre.</translation>
     </message>
     <message>
@@ -4987,7 +5595,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>%1@%2 est déjà le champion ; rien n’a changé.</translation>
     </message>
     <message>
-        <source>restoring the previous champion of &quot;%1&quot;</source>
+        <source>restoring the previous champion of "%1"</source>
         <translation>restauration du champion précédent de « %1 »</translation>
     </message>
     <message>
@@ -5055,7 +5663,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>une ligne n’a pas de déploiement</translation>
     </message>
     <message>
-        <source>a row of deployment &quot;%1&quot; has no request key</source>
+        <source>a row of deployment "%1" has no request key</source>
         <translation>une ligne du déploiement « %1 » n’a pas de clé de requête</translation>
     </message>
     <message>
@@ -5100,11 +5708,11 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>création des partitions quotidiennes de prédictions</translation>
     </message>
     <message>
-        <source>A retrain run of &quot;%1&quot; is already queued or running; wait for it to finish or cancel it.</source>
+        <source>A retrain run of "%1" is already queued or running; wait for it to finish or cancel it.</source>
         <translation>Un réentraînement de « %1 » est déjà en file d’attente ou en cours ; attendez qu’il se termine ou annulez-le.</translation>
     </message>
     <message>
-        <source>recording a retrain run of &quot;%1&quot;</source>
+        <source>recording a retrain run of "%1"</source>
         <translation>enregistrement d’un réentraînement de « %1 »</translation>
     </message>
     <message>
@@ -5148,19 +5756,19 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>liste des réentraînements</translation>
     </message>
     <message>
-        <source>reading the retrain settings of &quot;%1&quot;</source>
+        <source>reading the retrain settings of "%1"</source>
         <translation>lecture des réglages de réentraînement de « %1 »</translation>
     </message>
     <message>
-        <source>storing the retrain settings of &quot;%1&quot;</source>
+        <source>storing the retrain settings of "%1"</source>
         <translation>enregistrement des réglages de réentraînement de « %1 »</translation>
     </message>
     <message>
-        <source>counting the feedback of &quot;%1&quot;</source>
+        <source>counting the feedback of "%1"</source>
         <translation>décompte des retours de « %1 »</translation>
     </message>
     <message>
-        <source>reading the negative feedback of &quot;%1&quot;</source>
+        <source>reading the negative feedback of "%1"</source>
         <translation>lecture des retours négatifs de « %1 »</translation>
     </message>
     <message numerus="yes">
@@ -5171,11 +5779,11 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         </translation>
     </message>
     <message>
-        <source>purging the feedback of &quot;%1&quot;</source>
+        <source>purging the feedback of "%1"</source>
         <translation>purge des retours de « %1 »</translation>
     </message>
     <message>
-        <source>reading the rollout plan of &quot;%1&quot;</source>
+        <source>reading the rollout plan of "%1"</source>
         <translation>lecture du plan de déploiement de « %1 »</translation>
     </message>
     <message>
@@ -5183,31 +5791,31 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>L’étape courante %1 n’est pas une étape de ce plan.</translation>
     </message>
     <message>
-        <source>storing the rollout plan of &quot;%1&quot;</source>
+        <source>storing the rollout plan of "%1"</source>
         <translation>enregistrement du plan de déploiement de « %1 »</translation>
     </message>
     <message>
-        <source>Deployment &quot;%1&quot; has no stored plan.</source>
+        <source>Deployment "%1" has no stored plan.</source>
         <translation>Le déploiement « %1 » n’a pas de plan enregistré.</translation>
     </message>
     <message>
-        <source>moving the rollout plan of &quot;%1&quot;</source>
+        <source>moving the rollout plan of "%1"</source>
         <translation>changement d’étape du plan de déploiement de « %1 »</translation>
     </message>
     <message>
-        <source>computing the ML figures of &quot;%1&quot;</source>
+        <source>computing the ML figures of "%1"</source>
         <translation>calcul des chiffres ML de « %1 »</translation>
     </message>
     <message>
-        <source>reading the what-if data of &quot;%1&quot;</source>
+        <source>reading the what-if data of "%1"</source>
         <translation>lecture des données de simulation de « %1 »</translation>
     </message>
     <message>
-        <source>computing the MAE of &quot;%1&quot;</source>
+        <source>computing the MAE of "%1"</source>
         <translation>calcul de la MAE de « %1 »</translation>
     </message>
     <message>
-        <source>&quot;%1&quot; is not a valid deployment name (lower-case letter first, then up to 62 of a-z, 0-9, _ and -).</source>
+        <source>"%1" is not a valid deployment name (lower-case letter first, then up to 62 of a-z, 0-9, _ and -).</source>
         <translation>« %1 » n’est pas un nom de déploiement valide (une minuscule d’abord, puis jusqu’à 62 caractères parmi a-z, 0-9, _ et -).</translation>
     </message>
     <message>
@@ -5231,7 +5839,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>La version attendue ne doit pas être négative (reçu %1).</translation>
     </message>
     <message>
-        <source>Deployment &quot;%1&quot; has no flags in Redis yet; create them first (mldeckctl flags init).</source>
+        <source>Deployment "%1" has no flags in Redis yet; create them first (mldeckctl flags init).</source>
         <translation>Le déploiement « %1 » n’a pas encore de drapeaux dans Redis ; créez-les d’abord (mldeckctl flags init).</translation>
     </message>
     <message>
@@ -5239,7 +5847,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>La clé Redis %1 n’est pas un hash mais un %2 ; refus de l’écraser.</translation>
     </message>
     <message>
-        <source>Conflict: the flags of &quot;%1&quot; were changed by %2 at %3 (now version %4: ml_enabled=%5, ml_traffic_percentage=%6, fallback_on_error=%7) while you expected version %8. Nothing was written; re-read and try again.</source>
+        <source>Conflict: the flags of "%1" were changed by %2 at %3 (now version %4: ml_enabled=%5, ml_traffic_percentage=%6, fallback_on_error=%7) while you expected version %8. Nothing was written; re-read and try again.</source>
         <translation>Conflit : les drapeaux de « %1 » ont été modifiés par %2 à %3 (maintenant en version %4 : ml_enabled=%5, ml_traffic_percentage=%6, fallback_on_error=%7) alors que vous attendiez la version %8. Rien n’a été écrit ; relisez et réessayez.</translation>
     </message>
     <message>
@@ -5295,7 +5903,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>Redis sur %1 a refusé l’authentification%2 : %3</translation>
     </message>
     <message>
-        <source> of user &quot;%1&quot;</source>
+        <source> of user "%1"</source>
         <translation> de l’utilisateur « %1 »</translation>
     </message>
     <message>
@@ -5325,6 +5933,305 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     <message>
         <source>Waiting for Redis at %1 failed: %2</source>
         <translation>L’attente de Redis sur %1 a échoué : %2</translation>
+    </message>
+    <message>
+        <source>Rule %1 is not built in, so it has no default to go back to: delete it instead.</source>
+        <translation>La règle %1 n&apos;est pas prédéfinie : elle n&apos;a pas de valeur par défaut à laquelle revenir ; supprimez-la plutôt.</translation>
+    </message>
+    <message>
+        <source>Rule %1 is built in and cannot be deleted: reset it to its default or turn it off.</source>
+        <translation>La règle %1 est prédéfinie et ne peut pas être supprimée : remettez-la à sa valeur par défaut ou désactivez-la.</translation>
+    </message>
+    <message>
+        <source>deleting alert rule %1</source>
+        <translation>suppression de la règle d&apos;alerte %1</translation>
+    </message>
+    <message>
+        <source>%1 is longer than %2 characters</source>
+        <translation>%1 dépasse %2 caractères</translation>
+    </message>
+    <message>
+        <source>%1 must fit on one line</source>
+        <translation>%1 doit tenir sur une ligne</translation>
+    </message>
+    <message>
+        <source>the description</source>
+        <translation>la description</translation>
+    </message>
+    <message>
+        <source>the target name</source>
+        <translation>le nom de la cible</translation>
+    </message>
+    <message>
+        <source>the target unit</source>
+        <translation>l&apos;unité de la cible</translation>
+    </message>
+    <message>
+        <source>The PostgreSQL role %1 may not change deployments (%2): that takes the mldeck_scientist role.</source>
+        <translation>Le rôle PostgreSQL %1 ne peut pas modifier les déploiements (%2) : il faut le rôle mldeck_scientist.</translation>
+    </message>
+    <message>
+        <source>Unknown deployment "%1": create it first (mldeckctl deployments create, or New deployment on the Deployments page).</source>
+        <translation>Déploiement « %1 » inconnu : créez-le d&apos;abord (mldeckctl deployments create, ou Nouveau déploiement sur la page Déploiements).</translation>
+    </message>
+    <message>
+        <source>Deployment "%1" is archived.</source>
+        <translation>Le déploiement « %1 » est archivé.</translation>
+    </message>
+    <message>
+        <source>looking up deployment "%1"</source>
+        <translation>recherche du déploiement « %1 »</translation>
+    </message>
+    <message>
+        <source>"%1" is not a valid deployment name (lower-case letter first, then a-z, 0-9, _ or -; at most 63 characters).</source>
+        <translation>« %1 » n&apos;est pas un nom de déploiement valide (une lettre minuscule d&apos;abord, puis a-z, 0-9, _ ou - ; 63 caractères au plus).</translation>
+    </message>
+    <message>
+        <source>Unknown task "%1": use regression or classification.</source>
+        <translation>Tâche « %1 » inconnue : utilisez regression ou classification.</translation>
+    </message>
+    <message>
+        <source>Deployment "%1" not created: %2.</source>
+        <translation>Déploiement « %1 » non créé : %2.</translation>
+    </message>
+    <message>
+        <source>Deployment "%1" not created: invalid feature schema: %2.</source>
+        <translation>Déploiement « %1 » non créé : schéma de variables invalide : %2.</translation>
+    </message>
+    <message>
+        <source>Deployment "%1" not created: the drift reference needs %2 to %3 rows, not %4.</source>
+        <translation>Déploiement « %1 » non créé : la référence de dérive demande de %2 à %3 lignes, pas %4.</translation>
+    </message>
+    <message>
+        <source>Deployment "%1" not created: drift reference: %2</source>
+        <translation>Déploiement « %1 » non créé : référence de dérive : %2</translation>
+    </message>
+    <message>
+        <source>creating deployment "%1"</source>
+        <translation>création du déploiement « %1 »</translation>
+    </message>
+    <message>
+        <source>Deployment "%1" already exists (archived); nothing was changed.</source>
+        <translation>Le déploiement « %1 » existe déjà (archivé) ; rien n&apos;a été modifié.</translation>
+    </message>
+    <message>
+        <source>Deployment "%1" already exists; nothing was changed.</source>
+        <translation>Le déploiement « %1 » existe déjà ; rien n&apos;a été modifié.</translation>
+    </message>
+    <message>
+        <source>reading deployment "%1"</source>
+        <translation>lecture du déploiement « %1 »</translation>
+    </message>
+    <message>
+        <source>Nothing to change: give a description, a target name or a target unit.</source>
+        <translation>Rien à modifier : donnez une description, un nom de cible ou une unité de cible.</translation>
+    </message>
+    <message>
+        <source>Deployment "%1" not changed: %2.</source>
+        <translation>Déploiement « %1 » non modifié : %2.</translation>
+    </message>
+    <message>
+        <source>changing deployment "%1"</source>
+        <translation>modification du déploiement « %1 »</translation>
+    </message>
+    <message>
+        <source>Archiving deployment "%1" needs a reason (it goes to the audit log).</source>
+        <translation>Archiver le déploiement « %1 » demande une raison (elle va dans le journal d&apos;audit).</translation>
+    </message>
+    <message>
+        <source>archiving deployment "%1"</source>
+        <translation>archivage du déploiement « %1 »</translation>
+    </message>
+    <message>
+        <source>counting the predictions of "%1"</source>
+        <translation>comptage des prédictions de « %1 »</translation>
+    </message>
+    <message>
+        <source>reading the first predictions of "%1"</source>
+        <translation>lecture des premières prédictions de « %1 »</translation>
+    </message>
+    <message>
+        <source>listing the drift snapshots of "%1"</source>
+        <translation>liste des instantanés de dérive de « %1 »</translation>
+    </message>
+    <message>
+        <source>Drift settings of "%1" not saved: %2</source>
+        <translation>Réglages de dérive de « %1 » non enregistrés : %2</translation>
+    </message>
+    <message>
+        <source>saving the drift settings of "%1" (nothing was changed)</source>
+        <translation>enregistrement des réglages de dérive de « %1 » (rien n&apos;a été modifié)</translation>
+    </message>
+    <message>
+        <source>Snapshot "%1" would be empty: nothing was changed.</source>
+        <translation>L&apos;instantané « %1 » serait vide : rien n&apos;a été modifié.</translation>
+    </message>
+    <message>
+        <source>storing drift snapshot "%1" (nothing was changed)</source>
+        <translation>enregistrement de l&apos;instantané de dérive « %1 » (rien n&apos;a été modifié)</translation>
+    </message>
+    <message>
+        <source>storing the guard rules of "%1" (nothing was changed)</source>
+        <translation>enregistrement des règles de la garde de « %1 » (rien n&apos;a été modifié)</translation>
+    </message>
+    <message>
+        <source>looking for the demo history of "%1"</source>
+        <translation>recherche de l&apos;historique de démonstration de « %1 »</translation>
+    </message>
+    <message>
+        <source>Loading a back-dated history needs a PostgreSQL superuser (it turns the audit and aggregate triggers off while it writes); "%1" is not one.</source>
+        <translation>Charger un historique antidaté demande un superutilisateur PostgreSQL (il désactive les déclencheurs d&apos;audit et d&apos;agrégats pendant l&apos;écriture) ; « %1 » n&apos;en est pas un.</translation>
+    </message>
+    <message>
+        <source>preparing the history load</source>
+        <translation>préparation du chargement de l&apos;historique</translation>
+    </message>
+    <message>
+        <source>ending the history load</source>
+        <translation>fin du chargement de l&apos;historique</translation>
+    </message>
+    <message>
+        <source>writing the audit row "%1"</source>
+        <translation>écriture de la ligne d&apos;audit « %1 »</translation>
+    </message>
+    <message>
+        <source>writing the alert "%1"</source>
+        <translation>écriture de l&apos;alerte « %1 »</translation>
+    </message>
+    <message>
+        <source>writing the staged plan of "%1"</source>
+        <translation>écriture du plan par étapes de « %1 »</translation>
+    </message>
+    <message>
+        <source>registering %1@%2 in the history</source>
+        <translation>enregistrement de %1@%2 dans l&apos;historique</translation>
+    </message>
+    <message>
+        <source>moving the %1 of "%2"</source>
+        <translation>déplacement de %1 de « %2 »</translation>
+    </message>
+    <message>
+        <source>writing the retrain run of "%1"</source>
+        <translation>écriture du réentraînement de « %1 »</translation>
+    </message>
+    <message>
+        <source>building the KPI aggregates of "%1"</source>
+        <translation>construction des agrégats KPI de « %1 »</translation>
+    </message>
+    <message>
+        <source>reading what your role may change</source>
+        <translation>lecture de ce que votre rôle peut modifier</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::AlertRuleEditor</name>
+    <message>
+        <source>Alert rule</source>
+        <translation>Règle d&apos;alerte</translation>
+    </message>
+    <message>
+        <source>Rule id</source>
+        <translation>Identifiant de la règle</translation>
+    </message>
+    <message>
+        <source>e.g. failure_rate_fast</source>
+        <translation>p. ex. failure_rate_fast</translation>
+    </message>
+    <message>
+        <source>Failure rate (share of failed predictions, all paths)</source>
+        <translation>Taux d&apos;échec (part des prédictions échouées, tous chemins)</translation>
+    </message>
+    <message>
+        <source>Latency p95 of the ML path (ms)</source>
+        <translation>Latence p95 du chemin ML (ms)</translation>
+    </message>
+    <message>
+        <source>MAE of the ML path</source>
+        <translation>MAE du chemin ML</translation>
+    </message>
+    <message>
+        <source>R² of the ML path</source>
+        <translation>R² du chemin ML</translation>
+    </message>
+    <message>
+        <source>No data (predictions in the window)</source>
+        <translation>Absence de données (prédictions dans la fenêtre)</translation>
+    </message>
+    <message>
+        <source>A backend dependency in fallback (minutes)</source>
+        <translation>Une dépendance du backend en mode dégradé (minutes)</translation>
+    </message>
+    <message>
+        <source>Metric</source>
+        <translation>Métrique</translation>
+    </message>
+    <message>
+        <source>Fires when the figure is</source>
+        <translation>Se déclenche quand le chiffre est</translation>
+    </message>
+    <message>
+        <source>above the threshold (&gt;)</source>
+        <translation>au-dessus du seuil (&gt;)</translation>
+    </message>
+    <message>
+        <source>below the threshold (&lt;)</source>
+        <translation>en dessous du seuil (&lt;)</translation>
+    </message>
+    <message>
+        <source>Threshold</source>
+        <translation>Seuil</translation>
+    </message>
+    <message>
+        <source>Failure rate: a share (0.2 = 20 %). Latency: milliseconds. No data: fires when the window holds at most this many predictions. Dependency fallback: minutes in fallback (the window is unused).</source>
+        <translation>Taux d&apos;échec : une part (0.2 = 20 %). Latence : millisecondes. Absence de données : se déclenche quand la fenêtre contient au plus ce nombre de prédictions. Dépendance en mode dégradé : minutes en mode dégradé (la fenêtre n&apos;est pas utilisée).</translation>
+    </message>
+    <message>
+        <source>Window</source>
+        <translation>Fenêtre</translation>
+    </message>
+    <message>
+        <source>seconds</source>
+        <translation>secondes</translation>
+    </message>
+    <message>
+        <source>Pending period (for)</source>
+        <translation>Période d&apos;attente (pendant)</translation>
+    </message>
+    <message>
+        <source>Severity</source>
+        <translation>Gravité</translation>
+    </message>
+    <message>
+        <source>Info</source>
+        <translation>Info</translation>
+    </message>
+    <message>
+        <source>Warning</source>
+        <translation>Avertissement</translation>
+    </message>
+    <message>
+        <source>Critical</source>
+        <translation>Critique</translation>
+    </message>
+    <message>
+        <source>Enabled (a disabled rule's firing alert resolves)</source>
+        <translation>Activée (l&apos;alerte en cours d&apos;une règle désactivée est résolue)</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>Raison</translation>
+    </message>
+    <message>
+        <source>optional, kept in the audit log</source>
+        <translation>facultative, conservée dans le journal d&apos;audit</translation>
+    </message>
+    <message>
+        <source>A new rule needs an id: lower-case letters, digits, '_', '.' or '-'.</source>
+        <translation>Une nouvelle règle a besoin d&apos;un identifiant : lettres minuscules, chiffres, « _ », « . » ou « - ».</translation>
+    </message>
+    <message>
+        <source>This deployment already has a rule "%1": edit that one, or choose another id.</source>
+        <translation>Ce déploiement a déjà une règle « %1 » : modifiez-la, ou choisissez un autre identifiant.</translation>
     </message>
 </context>
 <context>
@@ -5356,10 +6263,6 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     <message>
         <source>Built-in default</source>
         <translation>Valeur intégrée par défaut</translation>
-    </message>
-    <message>
-        <source>n/a</source>
-        <translation>n/d</translation>
     </message>
     <message>
         <source>On</source>
@@ -5397,16 +6300,68 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
 <context>
     <name>mldeck::ui::AlertRulesView</name>
     <message>
-        <source>Rules are evaluated by the guard every 15 s; change them with &quot;mldeckctl alerts rules set&quot;.</source>
-        <translation>Les règles sont évaluées par la garde toutes les 15 s ; modifiez-les avec « mldeckctl alerts rules set ».</translation>
-    </message>
-    <message>
         <source>Alert rules could not be read: %1</source>
         <translation>Impossible de lire les règles d’alerte : %1</translation>
     </message>
     <message>
-        <source>%1: %2 firing, %3 pending. Rules are evaluated by the guard every 15 s; change them with &quot;mldeckctl alerts rules set&quot;.</source>
-        <translation>%1 : %2 déclenchées, %3 en attente. Les règles sont évaluées par la garde toutes les 15 s ; modifiez-les avec « mldeckctl alerts rules set ».</translation>
+        <source>Add rule…</source>
+        <translation>Ajouter une règle…</translation>
+    </message>
+    <message>
+        <source>Edit…</source>
+        <translation>Modifier…</translation>
+    </message>
+    <message>
+        <source>Reset to default</source>
+        <translation>Remettre par défaut</translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation>Supprimer</translation>
+    </message>
+    <message>
+        <source>Rules are evaluated by the guard every 15 s.</source>
+        <translation>Les règles sont évaluées par la garde toutes les 15 s.</translation>
+    </message>
+    <message>
+        <source>%1: %2 firing, %3 pending. Rules are evaluated by the guard every 15 s; a change applies from its next round.</source>
+        <translation>%1 : %2 en alerte, %3 en attente. Les règles sont évaluées par la garde toutes les 15 s ; une modification s&apos;applique dès son tour suivant.</translation>
+    </message>
+    <message>
+        <source>A built-in rule cannot be deleted: reset it to its default or turn it off.</source>
+        <translation>Une règle prédéfinie ne peut pas être supprimée : remettez-la par défaut ou désactivez-la.</translation>
+    </message>
+    <message>
+        <source>This rule already has its default values.</source>
+        <translation>Cette règle a déjà ses valeurs par défaut.</translation>
+    </message>
+    <message>
+        <source>Alert rule %1 of %2</source>
+        <translation>Règle d&apos;alerte %1 de %2</translation>
+    </message>
+    <message>
+        <source>New alert rule for %1</source>
+        <translation>Nouvelle règle d&apos;alerte pour %1</translation>
+    </message>
+    <message>
+        <source>Reset alert rule</source>
+        <translation>Remettre la règle d&apos;alerte par défaut</translation>
+    </message>
+    <message>
+        <source>Reset rule %1 of %2 to its built-in default (%3)?</source>
+        <translation>Remettre la règle %1 de %2 à sa valeur prédéfinie (%3) ?</translation>
+    </message>
+    <message>
+        <source>Reset</source>
+        <translation>Remettre par défaut</translation>
+    </message>
+    <message>
+        <source>Delete alert rule</source>
+        <translation>Supprimer la règle d&apos;alerte</translation>
+    </message>
+    <message>
+        <source>Delete rule %1 of %2 (%3)? An alert it raised resolves.</source>
+        <translation>Supprimer la règle %1 de %2 (%3) ? Une alerte qu&apos;elle a levée est résolue.</translation>
     </message>
 </context>
 <context>
@@ -5470,6 +6425,10 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     <message>
         <source>What fires and who saw it, and which features drift from their reference.</source>
         <translation>Ce qui se déclenche et qui l’a vu, et quelles variables dérivent de leur référence.</translation>
+    </message>
+    <message>
+        <source>No drift figures yet: the reference is filling.</source>
+        <translation>Pas encore de chiffres de dérive : la référence se remplit.</translation>
     </message>
 </context>
 <context>
@@ -5608,7 +6567,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>déploiement (vide : le seul existant)</translation>
     </message>
     <message>
-        <source>default: the model&apos;s target, else delay_min</source>
+        <source>default: the model's target, else delay_min</source>
         <translation>par défaut : la cible du modèle, sinon delay_min</translation>
     </message>
     <message>
@@ -6006,23 +6965,23 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>facultatif</translation>
     </message>
     <message>
-        <source>A profile named &quot;%1&quot; already exists.</source>
+        <source>A profile named "%1" already exists.</source>
         <translation>Un profil nommé « %1 » existe déjà.</translation>
     </message>
     <message>
-        <source>The name &quot;%1&quot; is reserved for the environment profile.</source>
+        <source>The name "%1" is reserved for the environment profile.</source>
         <translation>Le nom « %1 » est réservé au profil de l’environnement.</translation>
     </message>
     <message>
-        <source>Redis port &quot;%1&quot; is not a number between 1 and 65535.</source>
+        <source>Redis port "%1" is not a number between 1 and 65535.</source>
         <translation>Le port Redis « %1 » n’est pas un nombre entre 1 et 65535.</translation>
     </message>
     <message>
-        <source>PostgreSQL port &quot;%1&quot; is not a number between 1 and 65535.</source>
+        <source>PostgreSQL port "%1" is not a number between 1 and 65535.</source>
         <translation>Le port PostgreSQL « %1 » n’est pas un nombre entre 1 et 65535.</translation>
     </message>
     <message>
-        <source>Profile &quot;%1&quot; saved.</source>
+        <source>Profile "%1" saved.</source>
         <translation>Profil « %1 » enregistré.</translation>
     </message>
     <message>
@@ -6038,11 +6997,11 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>Supprimer le profil</translation>
     </message>
     <message>
-        <source>Delete the profile &quot;%1&quot; and its stored passwords?</source>
+        <source>Delete the profile "%1" and its stored passwords?</source>
         <translation>Supprimer le profil « %1 » et ses mots de passe enregistrés ?</translation>
     </message>
     <message>
-        <source>Profile &quot;%1&quot; deleted.</source>
+        <source>Profile "%1" deleted.</source>
         <translation>Profil « %1 » supprimé.</translation>
     </message>
     <message>
@@ -6484,6 +7443,132 @@ Il est gardé en mémoire pour cette session seulement.</translation>
     </message>
 </context>
 <context>
+    <name>mldeck::ui::DeploymentsPage</name>
+    <message>
+        <source>Create a deployment before any traffic exists, describe it, archive it, and edit every setting of the one selected.</source>
+        <translation>Créez un déploiement avant tout trafic, décrivez-le, archivez-le, et modifiez chaque réglage de celui qui est sélectionné.</translation>
+    </message>
+    <message>
+        <source>New deployment…</source>
+        <translation>Nouveau déploiement…</translation>
+    </message>
+    <message>
+        <source>Archive…</source>
+        <translation>Archiver…</translation>
+    </message>
+    <message>
+        <source>Show archived</source>
+        <translation>Afficher les archivés</translation>
+    </message>
+    <message>
+        <source>⟳ Refresh</source>
+        <translation>⟳ Actualiser</translation>
+    </message>
+    <message>
+        <source>Read the deployments again</source>
+        <translation>Relire les déploiements</translation>
+    </message>
+    <message>
+        <source>No deployments yet</source>
+        <translation>Aucun déploiement pour l&apos;instant</translation>
+    </message>
+    <message>
+        <source>A deployment is one model-backed feature, such as an arrival-time estimate. Create one with New deployment…: give it a name, its task and its features, then register a model for it on the Models page.</source>
+        <translation>Un déploiement est une fonctionnalité appuyée sur un modèle, comme une estimation d&apos;heure d&apos;arrivée. Créez-en un avec Nouveau déploiement… : donnez-lui un nom, sa tâche et ses variables, puis enregistrez un modèle pour lui sur la page Modèles.</translation>
+    </message>
+    <message>
+        <source>Archive %1</source>
+        <translation>Archiver %1</translation>
+    </message>
+    <message>
+        <source>Why archive %1? It disappears from the selectors and the guard; its history is kept.</source>
+        <translation>Pourquoi archiver %1 ? Il disparaît des sélecteurs et de la garde ; son historique est conservé.</translation>
+    </message>
+    <message>
+        <source>Cannot read the deployments: %1</source>
+        <translation>Impossible de lire les déploiements : %1</translation>
+    </message>
+    <message>
+        <source>%1 is archived: its settings are kept as they were and are no longer edited.</source>
+        <translation>%1 est archivé : ses réglages restent tels qu&apos;ils étaient et ne sont plus modifiés.</translation>
+    </message>
+    <message>
+        <source>Create a deployment: name, task, features and drift reference</source>
+        <translation>Créer un déploiement : nom, tâche, variables et référence de dérive</translation>
+    </message>
+    <message>
+        <source>Hide the selected deployment from the selectors and the guard; its history is kept</source>
+        <translation>Masquer le déploiement sélectionné des sélecteurs et de la garde ; son historique est conservé</translation>
+    </message>
+    <message>
+        <source>Deployment %1 created. Register a model for it on the Models page; its flags are off until you enable them.</source>
+        <translation>Déploiement %1 créé. Enregistrez un modèle pour lui sur la page Modèles ; ses drapeaux restent désactivés jusqu&apos;à ce que vous les activiez.</translation>
+    </message>
+    <message>
+        <source>%1 was not archived: say why (the reason goes into the audit log).</source>
+        <translation>%1 n&apos;a pas été archivé : dites pourquoi (la raison va dans le journal d&apos;audit).</translation>
+    </message>
+    <message>
+        <source>Deployment %1 archived: it no longer appears in the selectors and the guard skips it. Its history is kept.</source>
+        <translation>Déploiement %1 archivé : il n&apos;apparaît plus dans les sélecteurs et la garde l&apos;ignore. Son historique est conservé.</translation>
+    </message>
+    <message>
+        <source>Not archived: %1</source>
+        <translation>Non archivé : %1</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::DeploymentsTableModel</name>
+    <message>
+        <source>classification</source>
+        <translation>classification</translation>
+    </message>
+    <message>
+        <source>regression</source>
+        <translation>régression</translation>
+    </message>
+    <message>
+        <source>%1 (%2)</source>
+        <translation>%1 (%2)</translation>
+    </message>
+    <message>
+        <source>Archived %1 by %2</source>
+        <translation>Archivé le %1 par %2</translation>
+    </message>
+    <message>
+        <source>archived</source>
+        <translation>archivé</translation>
+    </message>
+    <message>
+        <source>active</source>
+        <translation>actif</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Nom</translation>
+    </message>
+    <message>
+        <source>Task</source>
+        <translation>Tâche</translation>
+    </message>
+    <message>
+        <source>Description</source>
+        <translation>Description</translation>
+    </message>
+    <message>
+        <source>Target</source>
+        <translation>Objectif</translation>
+    </message>
+    <message>
+        <source>Created</source>
+        <translation>Créé le</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>État</translation>
+    </message>
+</context>
+<context>
     <name>mldeck::ui::DesktopNotifier</name>
     <message>
         <source>MLDeck: critical alert on %1</source>
@@ -6539,6 +7624,150 @@ Il est gardé en mémoire pour cette session seulement.</translation>
     <message>
         <source>Threshold</source>
         <translation>Seuil</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::DriftFeatureTable</name>
+    <message>
+        <source>Watched feature</source>
+        <translation>Variable surveillée</translation>
+    </message>
+    <message>
+        <source>Test</source>
+        <translation>Test</translation>
+    </message>
+    <message>
+        <source>Threshold</source>
+        <translation>Seuil</translation>
+    </message>
+    <message>
+        <source>automatic</source>
+        <translation>automatique</translation>
+    </message>
+    <message>
+        <source>default</source>
+        <translation>par défaut</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::DriftReferenceBar</name>
+    <message>
+        <source>Reference: %1</source>
+        <translation>Référence : %1</translation>
+    </message>
+    <message>
+        <source>Reference filling: %L1 of %L2 predictions logged. Drift is checked once the reference is full.</source>
+        <translation>Référence en cours de remplissage : %L1 prédictions journalisées sur %L2. La dérive est vérifiée une fois la référence pleine.</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::DriftReferenceChooser</name>
+    <message>
+        <source>First logged predictions</source>
+        <translation>Premières prédictions journalisées</translation>
+    </message>
+    <message>
+        <source>A logged period</source>
+        <translation>Une période journalisée</translation>
+    </message>
+    <message>
+        <source>A stored snapshot</source>
+        <translation>Un instantané enregistré</translation>
+    </message>
+    <message>
+        <source>The champion's training window</source>
+        <translation>La fenêtre d&apos;entraînement du champion</translation>
+    </message>
+    <message>
+        <source> predictions</source>
+        <translation> prédictions</translation>
+    </message>
+    <message>
+        <source>to</source>
+        <translation>au</translation>
+    </message>
+    <message>
+        <source>train_from to train_to of the champion model</source>
+        <translation>de train_from à train_to du modèle champion</translation>
+    </message>
+    <message>
+        <source>As stored: %1</source>
+        <translation>Tel qu&apos;enregistré : %1</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::DriftSettingsEditor</name>
+    <message>
+        <source>Drift</source>
+        <translation>Dérive</translation>
+    </message>
+    <message>
+        <source>Windows</source>
+        <translation>Fenêtres</translation>
+    </message>
+    <message>
+        <source>Current window</source>
+        <translation>Fenêtre courante</translation>
+    </message>
+    <message>
+        <source>e.g. 10m</source>
+        <translation>p. ex. 10m</translation>
+    </message>
+    <message>
+        <source>Check interval</source>
+        <translation>Intervalle de vérification</translation>
+    </message>
+    <message>
+        <source>e.g. 1m</source>
+        <translation>p. ex. 1m</translation>
+    </message>
+    <message>
+        <source>Persistence (windows in a row)</source>
+        <translation>Persistance (fenêtres d&apos;affilée)</translation>
+    </message>
+    <message>
+        <source>Minimum samples per side</source>
+        <translation>Échantillons minimum par côté</translation>
+    </message>
+    <message>
+        <source> rows</source>
+        <translation> lignes</translation>
+    </message>
+    <message>
+        <source>An alert fires after that many drifting windows in a row and resolves after as many clean ones.</source>
+        <translation>Une alerte se déclenche après autant de fenêtres en dérive d&apos;affilée et se résout après autant de fenêtres saines.</translation>
+    </message>
+    <message>
+        <source>Thresholds</source>
+        <translation>Seuils</translation>
+    </message>
+    <message>
+        <source>p-value (KS, chi-square, z-test)</source>
+        <translation>p-valeur (KS, khi-deux, test z)</translation>
+    </message>
+    <message>
+        <source>Distance (Wasserstein, JS, PSI)</source>
+        <translation>Distance (Wasserstein, JS, PSI)</translation>
+    </message>
+    <message>
+        <source>Dataset share</source>
+        <translation>Part du jeu de données</translation>
+    </message>
+    <message>
+        <source>Reference</source>
+        <translation>Référence</translation>
+    </message>
+    <message>
+        <source>Compare with</source>
+        <translation>Comparer avec</translation>
+    </message>
+    <message>
+        <source>Features</source>
+        <translation>Variables</translation>
+    </message>
+    <message>
+        <source>Per feature</source>
+        <translation>Par variable</translation>
     </message>
 </context>
 <context>
@@ -6621,6 +7850,171 @@ Il est gardé en mémoire pour cette session seulement.</translation>
     <message>
         <source>MAE difference (candidate − champion): %1 (%2 %), %3 % interval %4 … %5 (%6 resamples).</source>
         <translation>Différence de MAE (candidat − champion) : %1 (%2 %), intervalle à %3 % %4 … %5 (%6 rééchantillonnages).</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::FeatureSchemaTable</name>
+    <message>
+        <source>Column</source>
+        <translation>Colonne</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>Type</translation>
+    </message>
+    <message>
+        <source>Categories (comma-separated)</source>
+        <translation>Catégories (séparées par des virgules)</translation>
+    </message>
+    <message>
+        <source>Kind of %1</source>
+        <translation>Nature de %1</translation>
+    </message>
+    <message>
+        <source>numeric</source>
+        <translation>numérique</translation>
+    </message>
+    <message>
+        <source>categorical</source>
+        <translation>catégorielle</translation>
+    </message>
+    <message>
+        <source>not a feature</source>
+        <translation>pas une variable</translation>
+    </message>
+    <message>
+        <source>%1: list its categories, separated by commas.</source>
+        <translation>%1 : listez ses catégories, séparées par des virgules.</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::GeneralEditor</name>
+    <message>
+        <source>General</source>
+        <translation>Général</translation>
+    </message>
+    <message>
+        <source>Description</source>
+        <translation>Description</translation>
+    </message>
+    <message>
+        <source>What the model predicts, for whom</source>
+        <translation>Ce que le modèle prédit, pour qui</translation>
+    </message>
+    <message>
+        <source>Target name</source>
+        <translation>Nom de la cible</translation>
+    </message>
+    <message>
+        <source>e.g. delay</source>
+        <translation>p. ex. retard</translation>
+    </message>
+    <message>
+        <source>Target unit</source>
+        <translation>Unité de la cible</translation>
+    </message>
+    <message>
+        <source>e.g. min</source>
+        <translation>p. ex. min</translation>
+    </message>
+    <message>
+        <source>At most %1 characters.</source>
+        <translation>%1 caractères au plus.</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::GuardRulesEditor</name>
+    <message>
+        <source>Guard rules</source>
+        <translation>Règles de la garde</translation>
+    </message>
+    <message>
+        <source>Must be above 0.</source>
+        <translation>Doit être supérieur à 0.</translation>
+    </message>
+    <message>
+        <source>Must be from %1 to %2.</source>
+        <translation>Doit être compris entre %1 et %2.</translation>
+    </message>
+    <message>
+        <source>The guard acts on this deployment (off: it only watches)</source>
+        <translation>La garde agit sur ce déploiement (désactivée : elle ne fait que surveiller)</translation>
+    </message>
+    <message>
+        <source>Thresholds</source>
+        <translation>Seuils</translation>
+    </message>
+    <message>
+        <source>Error rate that turns ML off</source>
+        <translation>Taux d&apos;erreur qui désactive le ML</translation>
+    </message>
+    <message>
+        <source>Must be a share above 0 and at most 1.</source>
+        <translation>Doit être une part supérieure à 0 et d&apos;au plus 1.</translation>
+    </message>
+    <message>
+        <source>share, 0 to 1</source>
+        <translation>part, de 0 à 1</translation>
+    </message>
+    <message>
+        <source>Latency p95 that halves traffic</source>
+        <translation>Latence p95 qui divise le trafic par deux</translation>
+    </message>
+    <message>
+        <source>ms</source>
+        <translation>ms</translation>
+    </message>
+    <message>
+        <source>MAE that halves traffic</source>
+        <translation>MAE qui divise le trafic par deux</translation>
+    </message>
+    <message>
+        <source>minutes</source>
+        <translation>minutes</translation>
+    </message>
+    <message>
+        <source>Above the error rate the guard turns ML off (0 %); above the latency or the MAE it halves the ML percentage. After acting it waits for a person to re-arm it.</source>
+        <translation>Au-dessus du taux d&apos;erreur, la garde désactive le ML (0 %) ; au-dessus de la latence ou de la MAE, elle divise par deux le pourcentage ML. Après avoir agi, elle attend qu&apos;une personne la réarme.</translation>
+    </message>
+    <message>
+        <source>When it acts</source>
+        <translation>Quand elle agit</translation>
+    </message>
+    <message>
+        <source>Window</source>
+        <translation>Fenêtre</translation>
+    </message>
+    <message>
+        <source>seconds</source>
+        <translation>secondes</translation>
+    </message>
+    <message>
+        <source>Minimum samples</source>
+        <translation>Échantillons minimum</translation>
+    </message>
+    <message>
+        <source>Must be at least 1.</source>
+        <translation>Doit être au moins 1.</translation>
+    </message>
+    <message>
+        <source>predictions</source>
+        <translation>prédictions</translation>
+    </message>
+    <message>
+        <source>Consecutive breaches before acting</source>
+        <translation>Dépassements consécutifs avant d&apos;agir</translation>
+    </message>
+    <message>
+        <source>Evaluation interval</source>
+        <translation>Intervalle d&apos;évaluation</translation>
+    </message>
+    <message>
+        <source>Breaches count as consecutive only when evaluations are at most three intervals apart.</source>
+        <translation>Des dépassements ne comptent comme consécutifs que si les évaluations sont espacées d&apos;au plus trois intervalles.</translation>
+    </message>
+    <message>
+        <source>Saved. The guard applies the rules from its next round.</source>
+        <translation>Enregistré. La garde applique les règles dès son tour suivant.</translation>
     </message>
 </context>
 <context>
@@ -6708,10 +8102,6 @@ Il est gardé en mémoire pour cette session seulement.</translation>
         <translation>Repli</translation>
     </message>
     <message>
-        <source>–</source>
-        <translation>–</translation>
-    </message>
-    <message>
         <source>%1 %</source>
         <translation>%1 %</translation>
     </message>
@@ -6765,10 +8155,90 @@ Il est gardé en mémoire pour cette session seulement.</translation>
     </message>
 </context>
 <context>
-    <name>mldeck::ui::KpiTileWidget</name>
+    <name>mldeck::ui::KpiTargetsEditor</name>
     <message>
-        <source>no data</source>
-        <translation>n.d.</translation>
+        <source>KPI targets</source>
+        <translation>Cibles KPI</translation>
+    </message>
+    <message>
+        <source>Must be above 0.</source>
+        <translation>Doit être supérieur à 0.</translation>
+    </message>
+    <message>
+        <source>Must be at most 1.</source>
+        <translation>Doit être au plus 1.</translation>
+    </message>
+    <message>
+        <source>Must be a share from 0 to 1.</source>
+        <translation>Doit être une part de 0 à 1.</translation>
+    </message>
+    <message>
+        <source>Targets</source>
+        <translation>Cibles</translation>
+    </message>
+    <message>
+        <source>MAE at most</source>
+        <translation>MAE au plus</translation>
+    </message>
+    <message>
+        <source>minutes</source>
+        <translation>minutes</translation>
+    </message>
+    <message>
+        <source>R² at least</source>
+        <translation>R² au moins</translation>
+    </message>
+    <message>
+        <source>Prediction time at most</source>
+        <translation>Temps de prédiction au plus</translation>
+    </message>
+    <message>
+        <source>ms</source>
+        <translation>ms</translation>
+    </message>
+    <message>
+        <source>Error rate at most</source>
+        <translation>Taux d&apos;erreur au plus</translation>
+    </message>
+    <message>
+        <source>share, 0 to 1</source>
+        <translation>part, de 0 à 1</translation>
+    </message>
+    <message>
+        <source>Uptime at least</source>
+        <translation>Disponibilité au moins</translation>
+    </message>
+    <message>
+        <source>Delays anticipated by</source>
+        <translation>Retards anticipés de</translation>
+    </message>
+    <message>
+        <source>Must be from 1 to %1 minutes.</source>
+        <translation>Doit être de 1 à %1 minutes.</translation>
+    </message>
+    <message>
+        <source>Stretch targets</source>
+        <translation>Cibles ambitieuses</translation>
+    </message>
+    <message>
+        <source>Stretch MAE</source>
+        <translation>MAE ambitieuse</translation>
+    </message>
+    <message>
+        <source>Stretch R²</source>
+        <translation>R² ambitieux</translation>
+    </message>
+    <message>
+        <source>The dashboard's tiles and charts compare every figure with these targets.</source>
+        <translation>Les tuiles et graphiques du tableau de bord comparent chaque chiffre à ces cibles.</translation>
+    </message>
+    <message>
+        <source>The stretch MAE must not be above the MAE target.</source>
+        <translation>La MAE ambitieuse ne doit pas dépasser la cible de MAE.</translation>
+    </message>
+    <message>
+        <source>The stretch R² must not be below the R² target.</source>
+        <translation>Le R² ambitieux ne doit pas être inférieur à la cible de R².</translation>
     </message>
 </context>
 <context>
@@ -6873,10 +8343,6 @@ Il est gardé en mémoire pour cette session seulement.</translation>
         <translation>objectif &gt; %1 %</translation>
     </message>
     <message>
-        <source>no data</source>
-        <translation>n.d.</translation>
-    </message>
-    <message>
         <source>→ as in the previous period</source>
         <translation>→ comme sur la période précédente</translation>
     </message>
@@ -6899,10 +8365,6 @@ Il est gardé en mémoire pour cette session seulement.</translation>
     <message>
         <source>ML %1 · heuristic %2</source>
         <translation>ML %1 · heuristique %2</translation>
-    </message>
-    <message>
-        <source>–</source>
-        <translation>–</translation>
     </message>
     <message numerus="yes">
         <source>%n predictions</source>
@@ -7075,6 +8537,157 @@ PostgreSQL %2 (base %3)</translation>
     </message>
 </context>
 <context>
+    <name>mldeck::ui::NewDeploymentDialog</name>
+    <message>
+        <source>New deployment</source>
+        <translation>Nouveau déploiement</translation>
+    </message>
+    <message>
+        <source>e.g. eta-express</source>
+        <translation>p. ex. eta-express</translation>
+    </message>
+    <message>
+        <source>Regression (a number, e.g. a delay)</source>
+        <translation>Régression (un nombre, p. ex. un retard)</translation>
+    </message>
+    <message>
+        <source>Classification (a class, e.g. late or on time)</source>
+        <translation>Classification (une classe, p. ex. en retard ou à l&apos;heure)</translation>
+    </message>
+    <message>
+        <source>What the model predicts, for whom</source>
+        <translation>Ce que le modèle prédit, pour qui</translation>
+    </message>
+    <message>
+        <source>e.g. delay</source>
+        <translation>p. ex. retard</translation>
+    </message>
+    <message>
+        <source>e.g. min</source>
+        <translation>p. ex. min</translation>
+    </message>
+    <message>
+        <source>From a model file…</source>
+        <translation>Depuis un fichier de modèle…</translation>
+    </message>
+    <message>
+        <source>Read the features from a TorchScript model's mldeck.json metadata</source>
+        <translation>Lire les variables dans les métadonnées mldeck.json d&apos;un modèle TorchScript</translation>
+    </message>
+    <message>
+        <source>From a CSV header…</source>
+        <translation>Depuis un en-tête CSV…</translation>
+    </message>
+    <message>
+        <source>Take the columns of a CSV file; choose the kind of each</source>
+        <translation>Prendre les colonnes d&apos;un fichier CSV ; choisissez la nature de chacune</translation>
+    </message>
+    <message>
+        <source>No features yet: the first model registered or the first row logged gives them.</source>
+        <translation>Pas encore de variables : le premier modèle enregistré ou la première ligne journalisée les donne.</translation>
+    </message>
+    <message>
+        <source> predictions</source>
+        <translation> prédictions</translation>
+    </message>
+    <message>
+        <source>the first</source>
+        <translation>les premières</translation>
+    </message>
+    <message>
+        <source>logged</source>
+        <translation>journalisées</translation>
+    </message>
+    <message>
+        <source>Drift compares recent predictions with this reference. Until that many predictions are logged, the drift page says how full the reference is.</source>
+        <translation>La dérive compare les prédictions récentes à cette référence. Tant que ce nombre de prédictions n&apos;est pas journalisé, la page de dérive indique le remplissage de la référence.</translation>
+    </message>
+    <message>
+        <source>&amp;Name:</source>
+        <translation>&amp;Nom :</translation>
+    </message>
+    <message>
+        <source>&amp;Task:</source>
+        <translation>&amp;Tâche :</translation>
+    </message>
+    <message>
+        <source>&amp;Description:</source>
+        <translation>&amp;Description :</translation>
+    </message>
+    <message>
+        <source>Target &amp;name:</source>
+        <translation>&amp;Nom de la cible :</translation>
+    </message>
+    <message>
+        <source>Target &amp;unit:</source>
+        <translation>&amp;Unité de la cible :</translation>
+    </message>
+    <message>
+        <source>Features:</source>
+        <translation>Variables :</translation>
+    </message>
+    <message>
+        <source>Drift reference:</source>
+        <translation>Référence de dérive :</translation>
+    </message>
+    <message>
+        <source>Create</source>
+        <translation>Créer</translation>
+    </message>
+    <message>
+        <source>Features from a model file</source>
+        <translation>Variables depuis un fichier de modèle</translation>
+    </message>
+    <message>
+        <source>TorchScript models (*.pt *.pth *.ptl);;All files (*)</source>
+        <translation>Modèles TorchScript (*.pt *.pth *.ptl);;Tous les fichiers (*)</translation>
+    </message>
+    <message>
+        <source>Features from a CSV header</source>
+        <translation>Variables depuis un en-tête CSV</translation>
+    </message>
+    <message>
+        <source>CSV files (*.csv);;All files (*)</source>
+        <translation>Fichiers CSV (*.csv);;Tous les fichiers (*)</translation>
+    </message>
+    <message>
+        <source>A name is required.</source>
+        <translation>Un nom est requis.</translation>
+    </message>
+    <message>
+        <source>Start with a lower-case letter, then use lower-case letters, digits, '-' or '_' (at most 63 characters): the name goes into Redis keys.</source>
+        <translation>Commencez par une lettre minuscule, puis utilisez des lettres minuscules, des chiffres, « - » ou « _ » (63 caractères au plus) : le nom entre dans les clés Redis.</translation>
+    </message>
+    <message>
+        <source>A deployment named %1 already exists (archived ones keep their name).</source>
+        <translation>Un déploiement nommé %1 existe déjà (les archivés gardent leur nom).</translation>
+    </message>
+    <message>
+        <source>Reading the metadata of %1…</source>
+        <translation>Lecture des métadonnées de %1…</translation>
+    </message>
+    <message>
+        <source>Reading the columns of %1…</source>
+        <translation>Lecture des colonnes de %1…</translation>
+    </message>
+    <message>
+        <source>The features could not be read; the table keeps what it had.</source>
+        <translation>Les variables n&apos;ont pas pu être lues ; le tableau garde ce qu&apos;il avait.</translation>
+    </message>
+    <message>
+        <source>The columns of %1. Kinds and categories come from its first %2 rows: check them.</source>
+        <translation>Les colonnes de %1. Les natures et catégories viennent de ses %2 premières lignes : vérifiez-les.</translation>
+    </message>
+    <message>
+        <source>The features of %1, from its metadata.</source>
+        <translation>Les variables de %1, d&apos;après ses métadonnées.</translation>
+    </message>
+    <message>
+        <source>The deployment was not created: %1</source>
+        <translation>Le déploiement n&apos;a pas été créé : %1</translation>
+    </message>
+</context>
+<context>
     <name>mldeck::ui::PageFrame</name>
     <message>
         <source>Deployment:</source>
@@ -7089,8 +8702,16 @@ PostgreSQL %2 (base %3)</translation>
         <translation>⟳ Actualiser</translation>
     </message>
     <message>
-        <source>Read the deployments and this page&apos;s figures again</source>
+        <source>Read the deployments and this page's figures again</source>
         <translation>Relire les déploiements et les chiffres de cette page</translation>
+    </message>
+    <message>
+        <source>Manage…</source>
+        <translation>Gérer…</translation>
+    </message>
+    <message>
+        <source>Create, describe or archive deployments and edit their settings</source>
+        <translation>Créer, décrire ou archiver des déploiements et modifier leurs réglages</translation>
     </message>
 </context>
 <context>
@@ -7118,6 +8739,10 @@ PostgreSQL %2 (base %3)</translation>
     <message>
         <source>Audit</source>
         <translation>Audit</translation>
+    </message>
+    <message>
+        <source>Deployments</source>
+        <translation>Déploiements</translation>
     </message>
 </context>
 <context>
@@ -7292,10 +8917,6 @@ PostgreSQL %2 (base %3)</translation>
     <message>
         <source>The last step is reached.</source>
         <translation>La dernière étape est atteinte.</translation>
-    </message>
-    <message>
-        <source>no data</source>
-        <translation>aucune donnée</translation>
     </message>
     <message>
         <source>Pass</source>
@@ -7562,11 +9183,11 @@ PostgreSQL %2 (base %3)</translation>
 <context>
     <name>mldeck::ui::ReportExporter</name>
     <message>
-        <source>Unknown report period &quot;%1&quot;: use day or week.</source>
+        <source>Unknown report period "%1": use day or week.</source>
         <translation>Période de rapport « %1 » inconnue : utilisez day ou week.</translation>
     </message>
     <message>
-        <source>Unknown report format &quot;%1&quot;: use pdf or csv.</source>
+        <source>Unknown report format "%1": use pdf or csv.</source>
         <translation>Format de rapport « %1 » inconnu : utilisez pdf ou csv.</translation>
     </message>
     <message>
@@ -7820,7 +9441,7 @@ PostgreSQL %2 (base %3)</translation>
         <translation>Aucun déploiement pour l’instant : enregistrez un modèle avec « mldeckctl models register » ou lancez la démo avec « mldeckctl simulate », puis appuyez sur Actualiser.</translation>
     </message>
     <message>
-        <source>Retrain a deployment&apos;s model on fresh data, evaluate it against the champion and decide; every run is kept.</source>
+        <source>Retrain a deployment's model on fresh data, evaluate it against the champion and decide; every run is kept.</source>
         <translation>Réentraîner le modèle d’un déploiement sur des données récentes, l’évaluer face au champion et décider ; chaque exécution est conservée.</translation>
     </message>
 </context>
@@ -7865,6 +9486,93 @@ PostgreSQL %2 (base %3)</translation>
     <message>
         <source>Duration</source>
         <translation>Durée</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::RetrainSettingsEditor</name>
+    <message>
+        <source>Retrain</source>
+        <translation>Réentraînement</translation>
+    </message>
+    <message>
+        <source>When a retrain is due</source>
+        <translation>Quand un réentraînement est dû</translation>
+    </message>
+    <message>
+        <source>Feedback window</source>
+        <translation>Fenêtre des retours</translation>
+    </message>
+    <message>
+        <source>days</source>
+        <translation>jours</translation>
+    </message>
+    <message>
+        <source>Feedback items, at least</source>
+        <translation>Éléments de retour, au moins</translation>
+    </message>
+    <message>
+        <source>Negative items, at least</source>
+        <translation>Éléments négatifs, au moins</translation>
+    </message>
+    <message>
+        <source>Satisfaction below</source>
+        <translation>Satisfaction inférieure à</translation>
+    </message>
+    <message>
+        <source>share (0.7 = 70 %)</source>
+        <translation>part (0.7 = 70 %)</translation>
+    </message>
+    <message>
+        <source>Due when all three feedback conditions hold over the window, or when a trigger below is on and fires.</source>
+        <translation>Dû quand les trois conditions sur les retours sont réunies sur la fenêtre, ou quand un déclencheur ci-dessous est activé et se déclenche.</translation>
+    </message>
+    <message>
+        <source>Also when a drift alert fires</source>
+        <translation>Aussi quand une alerte de dérive se déclenche</translation>
+    </message>
+    <message>
+        <source>Also when the window's MAE is above its target</source>
+        <translation>Aussi quand la MAE de la fenêtre dépasse sa cible</translation>
+    </message>
+    <message>
+        <source>What the guard does</source>
+        <translation>Ce que fait la garde</translation>
+    </message>
+    <message>
+        <source>Retrain automatically when due</source>
+        <translation>Réentraîner automatiquement quand c&apos;est dû</translation>
+    </message>
+    <message>
+        <source>Promote the candidate when the decision rule says so</source>
+        <translation>Promouvoir le candidat quand la règle de décision le dit</translation>
+    </message>
+    <message>
+        <source>Check every</source>
+        <translation>Vérifier toutes les</translation>
+    </message>
+    <message>
+        <source>min</source>
+        <translation>min</translation>
+    </message>
+    <message>
+        <source>Without auto-promote, a run the guard starts keeps its candidate as challenger for a person to decide.</source>
+        <translation>Sans promotion automatique, un réentraînement lancé par la garde garde son candidat comme challenger, et une personne décide.</translation>
+    </message>
+    <message>
+        <source>Decision and privacy</source>
+        <translation>Décision et confidentialité</translation>
+    </message>
+    <message>
+        <source>Promote when the MAE improves by at least</source>
+        <translation>Promouvoir quand la MAE s&apos;améliore d&apos;au moins</translation>
+    </message>
+    <message>
+        <source>share (0.02 = 2 %)</source>
+        <translation>part (0.02 = 2 %)</translation>
+    </message>
+    <message>
+        <source>Keep feedback for</source>
+        <translation>Conserver les retours pendant</translation>
     </message>
 </context>
 <context>
@@ -8264,6 +9972,41 @@ Motif (audité) : %2</translation>
     </message>
 </context>
 <context>
+    <name>mldeck::ui::SettingsEditor</name>
+    <message>
+        <source>Save</source>
+        <translation>Enregistrer</translation>
+    </message>
+    <message>
+        <source>Revert</source>
+        <translation>Rétablir</translation>
+    </message>
+    <message>
+        <source>Put back the values last loaded or saved.</source>
+        <translation>Remettre les dernières valeurs chargées ou enregistrées.</translation>
+    </message>
+    <message>
+        <source>Saving…</source>
+        <translation>Enregistrement…</translation>
+    </message>
+    <message>
+        <source>A value is needed.</source>
+        <translation>Une valeur est requise.</translation>
+    </message>
+    <message>
+        <source>"%1" is not a number.</source>
+        <translation>« %1 » n&apos;est pas un nombre.</translation>
+    </message>
+    <message>
+        <source>A whole number is needed.</source>
+        <translation>Un nombre entier est requis.</translation>
+    </message>
+    <message>
+        <source>Saved.</source>
+        <translation>Enregistré.</translation>
+    </message>
+</context>
+<context>
     <name>mldeck::ui::SilenceDialog</name>
     <message>
         <source>Silence alert</source>
@@ -8298,7 +10041,7 @@ Motif (audité) : %2</translation>
 <context>
     <name>mldeck::ui::TrainingStep</name>
     <message>
-        <source>Start from the champion&apos;s weights (fine-tune)</source>
+        <source>Start from the champion's weights (fine-tune)</source>
         <translation>Partir des poids du champion (affinage)</translation>
     </message>
     <message>
@@ -8431,6 +10174,41 @@ Motif (audité) : %2</translation>
     <message>
         <source>Cannot check the triggers: %1</source>
         <translation>Impossible de vérifier les déclencheurs : %1</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::WebhookEditor</name>
+    <message>
+        <source>Webhook</source>
+        <translation>Webhook</translation>
+    </message>
+    <message>
+        <source>URL</source>
+        <translation>URL</translation>
+    </message>
+    <message>
+        <source>A URL is needed.</source>
+        <translation>Une URL est requise.</translation>
+    </message>
+    <message>
+        <source>Alerts are sent to this webhook</source>
+        <translation>Les alertes sont envoyées à ce webhook</translation>
+    </message>
+    <message>
+        <source>A Slack-compatible JSON POST per alert that fires or resolves. The audit log keeps only the URL's scheme and host: the rest may hold a token.</source>
+        <translation>Un POST JSON compatible Slack par alerte qui se déclenche ou se résout. Le journal d&apos;audit ne garde que le schéma et l&apos;hôte de l&apos;URL : le reste peut contenir un jeton.</translation>
+    </message>
+    <message>
+        <source>Send test</source>
+        <translation>Envoyer un test</translation>
+    </message>
+    <message>
+        <source>Post one test event to the saved URL and record the delivery.</source>
+        <translation>Publier un événement de test à l&apos;URL enregistrée et consigner la livraison.</translation>
+    </message>
+    <message>
+        <source>Sending a test…</source>
+        <translation>Envoi d&apos;un test…</translation>
     </message>
 </context>
 <context>
