@@ -17,8 +17,13 @@ bool settled(const Health &h)
     return h.state == Health::State::Up || h.state == Health::State::Down;
 }
 
-// Lets the last repaint after a health change land before grabbing.
-constexpr int kSettleMs = 150;
+// Lets the last repaint after a health change land before grabbing; MLDECK_SCREENSHOT_SETTLE_MS gives the
+// pages longer, so that what they load from the servers (charts, plan, triggers) is in the picture.
+int settleMs()
+{
+    const int asked = qEnvironmentVariableIntValue("MLDECK_SCREENSHOT_SETTLE_MS");
+    return asked > 0 ? asked : 150;
+}
 
 } // namespace
 
@@ -49,7 +54,7 @@ void ScreenshotRunner::poll()
     if (!healthKnown && m_waited.elapsed() < kHealthWaitMs)
         return;
     m_poll.stop();
-    QTimer::singleShot(kSettleMs, this, &ScreenshotRunner::capture);
+    QTimer::singleShot(settleMs(), this, &ScreenshotRunner::capture);
 }
 
 void ScreenshotRunner::capture()

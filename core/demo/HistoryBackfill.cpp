@@ -44,6 +44,26 @@ QString bundledModel(const QString &file)
     return QFileInfo(Simulator::defaultModelPath()).dir().filePath(file);
 }
 
+// Redis: the flags the month ended with (created only when missing) and the champion, for the live
+// traffic that follows; done again when a history is reused, since a demo's Redis starts empty.
+Status handOver(PgConnection &pg, const HistoryOptions &o, const HistoryScript &script, const QString &actor)
+{
+    auto redis = RedisConnection::open(o.redis);
+    if (!redis)
+        return redis.error();
+    const FlagState last = script.flagsAt(script.to.toMSecsSinceEpoch() - 1, o.deployment);
+    FlagChange flags;
+    flags.mlEnabled = last.mlEnabled;
+    flags.trafficPercentage = last.trafficPercentage;
+    flags.fallbackOnError = true;
+    flags.actor = actor;
+    if (auto made = FlagStore(**redis).initialiseIfMissing(o.deployment, flags); !made)
+        return made.error();
+    if (auto published = models::publishChampion(pg, o.redis, o.deployment); !published)
+        return published.error();
+    return {};
+}
+
 double seconds(const QElapsedTimer &t)
 {
     return double(t.nsecsElapsed()) / 1e9;
@@ -97,6 +117,10 @@ Result<HistoryReport> HistoryBackfill::run(const std::function<void(const QStrin
         report.marker = **marker;
         report.from = QDateTime::fromString(report.marker.value(QStringLiteral("from")).toString(), Qt::ISODate);
         report.to = QDateTime::fromString(report.marker.value(QStringLiteral("to")).toString(), Qt::ISODate);
+        const HistoryScript was = HistoryScript::make(report.to, report.marker.value(QStringLiteral("days")).toInt(),
+                                                      report.marker.value(QStringLiteral("rate")).toDouble());
+        if (Status s = handOver(pg, o, was, QStringLiteral("mldeckctl demo-history")); !s)
+            return s.error();
         return report;
     }
     auto busy = store.hasPredictions(o.deployment);
@@ -246,21 +270,9 @@ Result<HistoryReport> HistoryBackfill::run(const std::function<void(const QStrin
     report.stages << HistoryStage{tr("KPI aggregates (kpi_rebuild, once)"), report.predictions, seconds(stage)};
     say(tr("KPI aggregates built once in %1 s (%2 aggregate rows)").arg(seconds(stage), 0, 'f', 1).arg(*aggregates));
 
-    // Redis: the flags the month ended with and the champion, for the live traffic that follows.
     stage.start();
-    auto redis = RedisConnection::open(o.redis);
-    if (!redis)
-        return redis.error();
-    const FlagState last = script.flagsAt(toMs - 1, o.deployment);
-    FlagChange flagsNow;
-    flagsNow.mlEnabled = last.mlEnabled;
-    flagsNow.trafficPercentage = last.trafficPercentage;
-    flagsNow.fallbackOnError = true;
-    flagsNow.actor = events.person().name;
-    if (auto made = FlagStore(**redis).initialiseIfMissing(o.deployment, flagsNow); !made)
-        return made.error();
-    if (auto published = models::publishChampion(pg, o.redis, o.deployment); !published)
-        return published.error();
+    if (Status s = handOver(pg, o, script, events.person().name); !s)
+        return s.error();
 
     report.auditRows = events.auditRows();
     report.seconds = seconds(total);

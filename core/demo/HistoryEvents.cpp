@@ -18,11 +18,13 @@ namespace {
 
 constexpr qint64 kHourMs = 3'600'000;
 constexpr qint64 kDayMs = 24 * kHourMs;
-// The drift checks compare a whole day with the first week: the daily and weekly rhythm of the rides is
-// in both, so what remains is weather, fleet and driver supply.
+// The drift checks compare the last day with the same hours of the same weekday in the first week
+// ("same day last week"): the daily and weekly rhythm of the rides is in both, so what remains is weather,
+// fleet and driver supply.
 constexpr qint64 kDriftWindowSeconds = 86400;
 constexpr qint64 kDriftEveryMs = 3 * 3'600'000;
-constexpr qint64 kReferenceMs = 7 * 24 * 3'600'000LL;
+constexpr qint64 kWeekMs = 7 * 24 * 3'600'000LL;
+constexpr qint64 kReferenceMs = kWeekMs + 24 * 3'600'000LL; // every day-long window of the first week
 constexpr qint64 kReferenceRows = 20'000;
 constexpr std::size_t kHoldoutRides = 3000;
 // The time features themselves are left out, as a deployment's drift settings ("ignore") leave them out.
@@ -125,9 +127,8 @@ HistoryEvents::HistoryEvents(PgConnection &conn, HistoryStore &store, const Hist
 {
     const qint64 from = script.from.toMSecsSinceEpoch();
     const qint64 to = script.to.toMSecsSinceEpoch();
-    m_referenceEveryN = std::max<qint64>(1, qint64(rate * double(kReferenceMs / 1000)) / kReferenceRows);
+    m_referenceEveryN = std::max<qint64>(1, qint64(rate * double(kDriftWindowSeconds)) / kReferenceRows);
     m_currentEveryN = std::max<qint64>(1, qint64(rate * double(kDriftWindowSeconds)) / kReferenceRows);
-    m_reference = emptyDataset();
     m_flags.deployment = m_deployment;
     m_flags.exists = true;
     m_flags.fallbackOnError = true;
@@ -187,7 +188,7 @@ void HistoryEvents::observe(const RideRequest &request, const PredictionRow &row
     while (!m_recentFeatures.empty() && m_recentFeatures.front().first < ms - kDriftWindowSeconds * 1000)
         m_recentFeatures.pop_front();
     if (ms < m_script.from.toMSecsSinceEpoch() + kReferenceMs && m_referenceSeen++ % m_referenceEveryN == 0)
-        append(m_reference, request.features);
+        m_reference.emplace_back(ms, request.features);
     m_holdout.push_back(request);
     if (m_holdout.size() > kHoldoutRides)
         m_holdout.pop_front();
@@ -424,12 +425,20 @@ Status HistoryEvents::reenable()
 
 Status HistoryEvents::checkDrift(qint64 atMs)
 {
+    const qint64 windowMs = kDriftWindowSeconds * 1000;
     drift::Dataset current = emptyDataset();
     for (const auto &[ms, features] : m_recentFeatures)
-        if (ms >= atMs - kDriftWindowSeconds * 1000 && ms < atMs)
+        if (ms >= atMs - windowMs && ms < atMs)
             append(current, features);
+    // The same window a whole number of weeks earlier, inside the first week and its next day.
+    const qint64 from = m_script.from.toMSecsSinceEpoch();
+    const qint64 shift = (atMs - windowMs - from) / kWeekMs * kWeekMs;
+    drift::Dataset reference = emptyDataset();
+    for (const auto &[ms, features] : m_reference)
+        if (ms >= atMs - windowMs - shift && ms < atMs - shift)
+            append(reference, features);
     const drift::DriftOptions options;
-    const drift::DatasetDrift result = drift::compareDatasets(m_reference, current, options);
+    const drift::DatasetDrift result = drift::compareDatasets(reference, current, options);
     if (Status s = DriftData(m_conn).recordScores(m_deployment, atMs * 1000, kDriftWindowSeconds, result); !s)
         return s;
     m_rows += qint64(result.features.size()) + 1;

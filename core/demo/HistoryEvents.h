@@ -113,7 +113,7 @@ private:
 
     std::deque<MlSample> m_ml;            // ML-routed rides of the last day
     std::deque<std::pair<qint64, FeatureRow>> m_recentFeatures; // the rides of the last drift window, sampled
-    drift::Dataset m_reference;                                 // the rides of the first week, sampled
+    std::deque<std::pair<qint64, FeatureRow>> m_reference;      // the rides of the first eight days, sampled
     qint64 m_referenceEveryN = 1, m_referenceSeen = 0, m_currentEveryN = 1, m_currentSeen = 0;
     QHash<QString, drift::DebounceState> m_driftState;
     QHash<QString, OpenAlert> m_openAlerts;
