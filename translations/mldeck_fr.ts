@@ -337,7 +337,7 @@
     </message>
     <message>
         <source>Deployment %1 has no rule "%2".</source>
-        <translation>Le déploiement %1 n&apos;a pas de règle « %2 ».</translation>
+        <translation>Le déploiement %1 n'a pas de règle « %2 ».</translation>
     </message>
     <message>
         <source>Rule %1 of %2 deleted.</source>
@@ -495,19 +495,19 @@
     </message>
     <message>
         <source>The history must span %1 to %2 days, not %3.</source>
-        <translation>L&apos;historique doit couvrir de %1 à %2 jours, pas %3.</translation>
+        <translation>L'historique doit couvrir de %1 à %2 jours, pas %3.</translation>
     </message>
     <message>
         <source>The rate must be above 0 and at most %1 requests per second, not %2.</source>
-        <translation>Le débit doit être supérieur à 0 et d&apos;au plus %1 requêtes par seconde, pas %2.</translation>
+        <translation>Le débit doit être supérieur à 0 et d'au plus %1 requêtes par seconde, pas %2.</translation>
     </message>
     <message>
         <source>The MLDeck schema is missing or out of date: run "mldeckctl migrate" first.</source>
-        <translation>Le schéma MLDeck est absent ou pas à jour : lancez d&apos;abord « mldeckctl migrate ».</translation>
+        <translation>Le schéma MLDeck est absent ou pas à jour : lancez d'abord « mldeckctl migrate ».</translation>
     </message>
     <message>
         <source>Deployment "%1" already has logged predictions: a history is only loaded into an empty log (start from a new database).</source>
-        <translation>Le déploiement « %1 » a déjà des prédictions journalisées : un historique ne se charge que dans un journal vide (partez d&apos;une nouvelle base).</translation>
+        <translation>Le déploiement « %1 » a déjà des prédictions journalisées : un historique ne se charge que dans un journal vide (partez d'une nouvelle base).</translation>
     </message>
     <message>
         <source>Ride delay prediction (demo)</source>
@@ -543,7 +543,7 @@
     </message>
     <message>
         <source>KPI aggregates built once in %1 s (%2 aggregate rows)</source>
-        <translation>agrégats KPI construits une fois en %1 s (%2 lignes d&apos;agrégats)</translation>
+        <translation>agrégats KPI construits une fois en %1 s (%2 lignes d'agrégats)</translation>
     </message>
     <message>
         <source>Redis flags and champion</source>
@@ -554,7 +554,7 @@
     <name>mldeck::HistoryEvents</name>
     <message>
         <source>First model for the ETA service</source>
-        <translation>Premier modèle du service d&apos;ETA</translation>
+        <translation>Premier modèle du service d'ETA</translation>
     </message>
     <message>
         <source>Rollout per the deployment guide</source>
@@ -562,7 +562,7 @@
     </message>
     <message>
         <source>Reviewed by the team: %1 acceptable at this step</source>
-        <translation>Revu par l&apos;équipe : %1 acceptable à cette étape</translation>
+        <translation>Revu par l'équipe : %1 acceptable à cette étape</translation>
     </message>
     <message>
         <source>staged plan: step %1 (%2 %) -&gt; step %3 (%4 %), all gates passed</source>
@@ -570,7 +570,7 @@
     </message>
     <message>
         <source>The history's incident did not reach the guard's rollback rule (%1); use a higher rate.</source>
-        <translation>L&apos;incident de l&apos;historique n&apos;a pas atteint la règle de retour arrière de la garde (%1) ; utilisez un débit plus élevé.</translation>
+        <translation>L'incident de l'historique n'a pas atteint la règle de retour arrière de la garde (%1) ; utilisez un débit plus élevé.</translation>
     </message>
     <message>
         <source>Guard turned ML off for %1</source>
@@ -582,7 +582,7 @@
     </message>
     <message>
         <source>Incident closed: ML back on at the plan's current step</source>
-        <translation>Incident clos : ML réactivé à l&apos;étape courante du plan</translation>
+        <translation>Incident clos : ML réactivé à l'étape courante du plan</translation>
     </message>
     <message>
         <source>Drift on %1: %2 = %3 (threshold %4)</source>
@@ -594,7 +594,7 @@
     </message>
     <message>
         <source>Heavy rain and a driver shortage in the city today; the model copes, watching</source>
-        <translation>Fortes pluies et manque de chauffeurs en ville aujourd&apos;hui ; le modèle tient, on surveille</translation>
+        <translation>Fortes pluies et manque de chauffeurs en ville aujourd'hui ; le modèle tient, on surveille</translation>
     </message>
     <message>
         <source>MAE %1 -&gt; %2 on the holdout (%3 % better, rule: at least 2 %)</source>
@@ -610,7 +610,7 @@
     </message>
     <message>
         <source>The retrained model was not registered before its promotion.</source>
-        <translation>Le modèle réentraîné n&apos;a pas été enregistré avant sa promotion.</translation>
+        <translation>Le modèle réentraîné n'a pas été enregistré avant sa promotion.</translation>
     </message>
     <message>
         <source>Retrained on the last 7 days: better MAE on the holdout</source>
@@ -618,7 +618,7 @@
     </message>
     <message>
         <source>A month of demo history loaded</source>
-        <translation>Un mois d&apos;historique de démonstration chargé</translation>
+        <translation>Un mois d'historique de démonstration chargé</translation>
     </message>
 </context>
 <context>
@@ -869,7 +869,7 @@
     </message>
     <message>
         <source>alert rules</source>
-        <translation>les règles d&apos;alerte</translation>
+        <translation>les règles d'alerte</translation>
     </message>
     <message>
         <source>the webhook</source>
@@ -3081,19 +3081,19 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     </message>
     <message>
         <source>Fill an empty deployment with a month of demo history.</source>
-        <translation>Remplir un déploiement vide avec un mois d&apos;historique de démonstration.</translation>
+        <translation>Remplir un déploiement vide avec un mois d'historique de démonstration.</translation>
     </message>
     <message>
         <source>Delete a rule of the deployment's own (an alert it raised resolves).</source>
-        <translation>Supprimer une règle propre au déploiement (une alerte qu&apos;elle a levée est résolue).</translation>
+        <translation>Supprimer une règle propre au déploiement (une alerte qu'elle a levée est résolue).</translation>
     </message>
     <message>
         <source>--reset and --delete exclude each other.</source>
-        <translation>--reset et --delete s&apos;excluent.</translation>
+        <translation>--reset et --delete s'excluent.</translation>
     </message>
     <message>
         <source>Deployment %1 has no rule "%2".</source>
-        <translation>Le déploiement %1 n&apos;a pas de règle « %2 ».</translation>
+        <translation>Le déploiement %1 n'a pas de règle « %2 ».</translation>
     </message>
     <message>
         <source>Rule %1 of %2 deleted.</source>
@@ -3107,7 +3107,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     </message>
     <message>
         <source>Length of the history in days (default 30).</source>
-        <translation>Durée de l&apos;historique en jours (30 par défaut).</translation>
+        <translation>Durée de l'historique en jours (30 par défaut).</translation>
     </message>
     <message>
         <source>Random seed (default 42): the same seed and end give the same history.</source>
@@ -3119,11 +3119,11 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     </message>
     <message>
         <source>End of the history, ISO 8601 (default: now, to the minute).</source>
-        <translation>Fin de l&apos;historique, ISO 8601 (par défaut : maintenant, à la minute).</translation>
+        <translation>Fin de l'historique, ISO 8601 (par défaut : maintenant, à la minute).</translation>
     </message>
     <message>
         <source>Fill an empty deployment with a month of realistic demo history (COPY), or say that it is already there.</source>
-        <translation>Remplir un déploiement vide avec un mois d&apos;historique de démonstration réaliste (COPY), ou dire qu&apos;il est déjà là.</translation>
+        <translation>Remplir un déploiement vide avec un mois d'historique de démonstration réaliste (COPY), ou dire qu'il est déjà là.</translation>
     </message>
     <message>
         <source>--days must be a whole number, not "%1".</source>
@@ -3139,7 +3139,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     </message>
     <message>
         <source>Deployment "%1" already has its demo history (%2 .. %3, seed %4): reused, nothing added.</source>
-        <translation>Le déploiement « %1 » a déjà son historique de démonstration (%2 .. %3, graine %4) : réutilisé, rien d&apos;ajouté.</translation>
+        <translation>Le déploiement « %1 » a déjà son historique de démonstration (%2 .. %3, graine %4) : réutilisé, rien d'ajouté.</translation>
     </message>
     <message>
         <source>  %1: %2 s, %3 rows, %4 rows/s</source>
@@ -3151,7 +3151,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     </message>
     <message>
         <source>History of "%1" from %2 to %3: %4 predictions, %5 outcomes, %6 feedback, %7 audit rows in %8 s (%9 log rows/s overall).</source>
-        <translation>Historique de « %1 » du %2 au %3 : %4 prédictions, %5 résultats, %6 retours, %7 lignes d&apos;audit en %8 s (%9 lignes de journal/s au total).</translation>
+        <translation>Historique de « %1 » du %2 au %3 : %4 prédictions, %5 résultats, %6 retours, %7 lignes d'audit en %8 s (%9 lignes de journal/s au total).</translation>
     </message>
     <message>
         <source>%1  (archived %2 by %3)</source>
@@ -3183,7 +3183,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     </message>
     <message>
         <source>  features     none yet (the first model registered or row logged sets them)</source>
-        <translation>  variables    aucune pour l&apos;instant (le premier modèle enregistré ou la première ligne journalisée les fixe)</translation>
+        <translation>  variables    aucune pour l'instant (le premier modèle enregistré ou la première ligne journalisée les fixe)</translation>
     </message>
     <message>
         <source>give exactly one deployment name</source>
@@ -3199,7 +3199,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     </message>
     <message>
         <source>One line saying what it predicts.</source>
-        <translation>Une ligne qui dit ce qu&apos;il prédit.</translation>
+        <translation>Une ligne qui dit ce qu'il prédit.</translation>
     </message>
     <message>
         <source>What the model predicts (default: the model's target).</source>
@@ -3223,7 +3223,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     </message>
     <message>
         <source>Model file %1 has no mldeck.json metadata: its features are unknown.</source>
-        <translation>Le fichier de modèle %1 n&apos;a pas de métadonnées mldeck.json : ses variables sont inconnues.</translation>
+        <translation>Le fichier de modèle %1 n'a pas de métadonnées mldeck.json : ses variables sont inconnues.</translation>
     </message>
     <message>
         <source>Give --task regression or --task classification (or --from-model FILE).</source>
@@ -3283,7 +3283,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     </message>
     <message>
         <source>Change the description or target of a deployment (audited).</source>
-        <translation>Modifier la description ou la cible d&apos;un déploiement (audité).</translation>
+        <translation>Modifier la description ou la cible d'un déploiement (audité).</translation>
     </message>
     <message>
         <source>Changed deployment "%1".</source>
@@ -3291,7 +3291,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     </message>
     <message>
         <source>Why (recorded in the audit log); required.</source>
-        <translation>Pourquoi (consigné dans le journal d&apos;audit) ; obligatoire.</translation>
+        <translation>Pourquoi (consigné dans le journal d'audit) ; obligatoire.</translation>
     </message>
     <message>
         <source>Archive a deployment: hidden from the selectors and the guard, its history kept (audited).</source>
@@ -3323,7 +3323,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     </message>
     <message>
         <source>Checks the live window of a deployment for feature drift. Exit code 1 when the dataset drifts, 3 while its reference is still filling.</source>
-        <translation>Vérifie la dérive des variables sur la fenêtre courante d&apos;un déploiement. Code de sortie 1 quand le jeu de données dérive, 3 tant que sa référence se remplit.</translation>
+        <translation>Vérifie la dérive des variables sur la fenêtre courante d'un déploiement. Code de sortie 1 quand le jeu de données dérive, 3 tant que sa référence se remplit.</translation>
     </message>
     <message>
         <source>Deployment %1: %2 (%3); drift is checked once the reference is full.</source>
@@ -3347,7 +3347,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     </message>
     <message>
         <source>Shows the drift reference of a deployment and whether it is still filling.</source>
-        <translation>Affiche la référence de dérive d&apos;un déploiement et si elle se remplit encore.</translation>
+        <translation>Affiche la référence de dérive d'un déploiement et si elle se remplit encore.</translation>
     </message>
     <message>
         <source>The first N logged predictions (the default, N = 5000).</source>
@@ -3363,23 +3363,23 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     </message>
     <message>
         <source>The champion model's training window (train_from/train_to).</source>
-        <translation>La fenêtre d&apos;entraînement du modèle champion (train_from/train_to).</translation>
+        <translation>La fenêtre d'entraînement du modèle champion (train_from/train_to).</translation>
     </message>
     <message>
         <source>The model's training data: a CSV file with a column per feature (optional columns predicted, actual), stored as a snapshot.</source>
-        <translation>Les données d&apos;entraînement du modèle : un fichier CSV avec une colonne par variable (colonnes predicted, actual facultatives), enregistré comme instantané.</translation>
+        <translation>Les données d'entraînement du modèle : un fichier CSV avec une colonne par variable (colonnes predicted, actual facultatives), enregistré comme instantané.</translation>
     </message>
     <message>
         <source>Name of the snapshot --from-csv stores (default: training).</source>
-        <translation>Nom de l&apos;instantané que --from-csv enregistre (par défaut : training).</translation>
+        <translation>Nom de l'instantané que --from-csv enregistre (par défaut : training).</translation>
     </message>
     <message>
         <source>Any reference text: auto, first:DURATION, previous:DURATION, ...</source>
-        <translation>N&apos;importe quel texte de référence : auto, first:DUREE, previous:DUREE, ...</translation>
+        <translation>N'importe quel texte de référence : auto, first:DUREE, previous:DUREE, ...</translation>
     </message>
     <message>
         <source>Sets the drift reference of a deployment (one of --first-rows, --period, --snapshot, --model, --from-csv, --spec); audited.</source>
-        <translation>Définit la référence de dérive d&apos;un déploiement (une parmi --first-rows, --period, --snapshot, --model, --from-csv, --spec) ; audité.</translation>
+        <translation>Définit la référence de dérive d'un déploiement (une parmi --first-rows, --period, --snapshot, --model, --from-csv, --spec) ; audité.</translation>
     </message>
     <message>
         <source>Choose the reference: --first-rows N, --period FROM/TO, --snapshot NAME, --model, --from-csv FILE or --spec SPEC.</source>
@@ -3611,7 +3611,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     </message>
     <message>
         <source>A failure rate threshold is a share between 0 and 1 (0.2 = 20 %), not %1.</source>
-        <translation>Un seuil de taux d&apos;échec est une part entre 0 et 1 (0.2 = 20 %), pas %1.</translation>
+        <translation>Un seuil de taux d'échec est une part entre 0 et 1 (0.2 = 20 %), pas %1.</translation>
     </message>
     <message>
         <source>The threshold cannot be negative (%1).</source>
@@ -3635,7 +3635,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     </message>
     <message>
         <source>The pending period must be between 0 and %1 seconds, not %2.</source>
-        <translation>La période d&apos;attente doit être comprise entre 0 et %1 secondes, pas %2.</translation>
+        <translation>La période d'attente doit être comprise entre 0 et %1 secondes, pas %2.</translation>
     </message>
     <message>
         <source>Unknown severity "%1": use info, warning or critical.</source>
@@ -4775,15 +4775,15 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     </message>
     <message>
         <source>Deployment "%1" already exists (archived); nothing was changed.</source>
-        <translation>Le déploiement « %1 » existe déjà (archivé) ; rien n&apos;a été modifié.</translation>
+        <translation>Le déploiement « %1 » existe déjà (archivé) ; rien n'a été modifié.</translation>
     </message>
     <message>
         <source>Deployment "%1" already exists; nothing was changed.</source>
-        <translation>Le déploiement « %1 » existe déjà ; rien n&apos;a été modifié.</translation>
+        <translation>Le déploiement « %1 » existe déjà ; rien n'a été modifié.</translation>
     </message>
     <message>
         <source>Deployment "%1" not created, nothing was changed: %2</source>
-        <translation>Déploiement « %1 » non créé, rien n&apos;a été modifié : %2</translation>
+        <translation>Déploiement « %1 » non créé, rien n'a été modifié : %2</translation>
     </message>
     <message>
         <source>Deployment "%1" not created: %2 Its Redis flags (ML off, 0 %) were written and are harmless; run the same create again to finish.</source>
@@ -4791,15 +4791,15 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     </message>
     <message>
         <source>No Redis connection is configured: a deployment's flags live there.</source>
-        <translation>Aucune connexion Redis n&apos;est configurée : les drapeaux d&apos;un déploiement s&apos;y trouvent.</translation>
+        <translation>Aucune connexion Redis n'est configurée : les drapeaux d'un déploiement s'y trouvent.</translation>
     </message>
     <message>
         <source>Model %1 has no mldeck.json metadata: it does not name its features.</source>
-        <translation>Le modèle %1 n&apos;a pas de métadonnées mldeck.json : il ne nomme pas ses variables.</translation>
+        <translation>Le modèle %1 n'a pas de métadonnées mldeck.json : il ne nomme pas ses variables.</translation>
     </message>
     <message>
         <source>%1 has no header line: its columns cannot be read.</source>
-        <translation>%1 n&apos;a pas de ligne d&apos;en-tête : ses colonnes ne peuvent pas être lues.</translation>
+        <translation>%1 n'a pas de ligne d'en-tête : ses colonnes ne peuvent pas être lues.</translation>
     </message>
     <message>
         <source>%1 names no column.</source>
@@ -4815,7 +4815,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     </message>
     <message>
         <source>automatic (snapshot baseline, else the champion's training window, else the first hour of the log)</source>
-        <translation>automatique (instantané baseline, sinon la fenêtre d&apos;entraînement du champion, sinon la première heure du journal)</translation>
+        <translation>automatique (instantané baseline, sinon la fenêtre d'entraînement du champion, sinon la première heure du journal)</translation>
     </message>
     <message>
         <source>period %1 to %2</source>
@@ -4831,7 +4831,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     </message>
     <message>
         <source>The deployment has no feature schema yet: register a model or create it with one first.</source>
-        <translation>Le déploiement n&apos;a pas encore de schéma de variables : enregistrez d&apos;abord un modèle ou créez-le avec un schéma.</translation>
+        <translation>Le déploiement n'a pas encore de schéma de variables : enregistrez d'abord un modèle ou créez-le avec un schéma.</translation>
     </message>
     <message>
         <source>Column "%1" of %2 must hold numbers.</source>
@@ -4839,7 +4839,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     </message>
     <message>
         <source>Feature "%1" of the deployment is not a column of %2.</source>
-        <translation>La variable « %1 » du déploiement n&apos;est pas une colonne de %2.</translation>
+        <translation>La variable « %1 » du déploiement n'est pas une colonne de %2.</translation>
     </message>
     <message>
         <source>Feature "%1" is numeric but column "%1" of %2 holds text.</source>
@@ -4847,7 +4847,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     </message>
     <message>
         <source>%1 has no data rows.</source>
-        <translation>%1 n&apos;a aucune ligne de données.</translation>
+        <translation>%1 n'a aucune ligne de données.</translation>
     </message>
     <message>
         <source>drift reference: snapshot %1 from %2 (%3 rows)</source>
@@ -4855,15 +4855,15 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     </message>
     <message>
         <source>Changed in the settings editor</source>
-        <translation>Modifié dans l&apos;éditeur de réglages</translation>
+        <translation>Modifié dans l'éditeur de réglages</translation>
     </message>
     <message>
         <source>Your role may not read the webhook's URL (it may hold a token).</source>
-        <translation>Votre rôle ne peut pas lire l&apos;URL du webhook (elle peut contenir un jeton).</translation>
+        <translation>Votre rôle ne peut pas lire l'URL du webhook (elle peut contenir un jeton).</translation>
     </message>
     <message>
         <source>"%1" has no webhook yet: save one first.</source>
-        <translation>« %1 » n&apos;a pas encore de webhook : enregistrez-en un d&apos;abord.</translation>
+        <translation>« %1 » n'a pas encore de webhook : enregistrez-en un d'abord.</translation>
     </message>
     <message>
         <source>Webhook test</source>
@@ -4871,7 +4871,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     </message>
     <message>
         <source>The test was not delivered: %1</source>
-        <translation>Le test n&apos;a pas été livré : %1</translation>
+        <translation>Le test n'a pas été livré : %1</translation>
     </message>
     <message>
         <source>Test delivered (HTTP %1).</source>
@@ -5073,7 +5073,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     </message>
     <message>
         <source>"%1" is not a row count: use first_rows:N with N a whole number from %2 to %3.</source>
-        <translation>« %1 » n&apos;est pas un nombre de lignes : utilisez first_rows:N avec N un nombre entier de %2 à %3.</translation>
+        <translation>« %1 » n'est pas un nombre de lignes : utilisez first_rows:N avec N un nombre entier de %2 à %3.</translation>
     </message>
     <message>
         <source>Unknown reference "%1": use first_rows:N, model, snapshot:NAME, period:FROM/TO, auto, first:DURATION or previous:DURATION.</source>
@@ -5085,7 +5085,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     </message>
     <message>
         <source>drift setting "%1" must be above 0 and at most %2.</source>
-        <translation>le réglage de dérive « %1 » doit être supérieur à 0 et d&apos;au plus %2.</translation>
+        <translation>le réglage de dérive « %1 » doit être supérieur à 0 et d'au plus %2.</translation>
     </message>
     <message>
         <source>drift setting "%1" must be above 0 and below %2.</source>
@@ -5936,7 +5936,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     </message>
     <message>
         <source>Rule %1 is not built in, so it has no default to go back to: delete it instead.</source>
-        <translation>La règle %1 n&apos;est pas prédéfinie : elle n&apos;a pas de valeur par défaut à laquelle revenir ; supprimez-la plutôt.</translation>
+        <translation>La règle %1 n'est pas prédéfinie : elle n'a pas de valeur par défaut à laquelle revenir ; supprimez-la plutôt.</translation>
     </message>
     <message>
         <source>Rule %1 is built in and cannot be deleted: reset it to its default or turn it off.</source>
@@ -5944,7 +5944,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     </message>
     <message>
         <source>deleting alert rule %1</source>
-        <translation>suppression de la règle d&apos;alerte %1</translation>
+        <translation>suppression de la règle d'alerte %1</translation>
     </message>
     <message>
         <source>%1 is longer than %2 characters</source>
@@ -5964,7 +5964,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     </message>
     <message>
         <source>the target unit</source>
-        <translation>l&apos;unité de la cible</translation>
+        <translation>l'unité de la cible</translation>
     </message>
     <message>
         <source>The PostgreSQL role %1 may not change deployments (%2): that takes the mldeck_scientist role.</source>
@@ -5972,7 +5972,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     </message>
     <message>
         <source>Unknown deployment "%1": create it first (mldeckctl deployments create, or New deployment on the Deployments page).</source>
-        <translation>Déploiement « %1 » inconnu : créez-le d&apos;abord (mldeckctl deployments create, ou Nouveau déploiement sur la page Déploiements).</translation>
+        <translation>Déploiement « %1 » inconnu : créez-le d'abord (mldeckctl deployments create, ou Nouveau déploiement sur la page Déploiements).</translation>
     </message>
     <message>
         <source>Deployment "%1" is archived.</source>
@@ -5984,7 +5984,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     </message>
     <message>
         <source>"%1" is not a valid deployment name (lower-case letter first, then a-z, 0-9, _ or -; at most 63 characters).</source>
-        <translation>« %1 » n&apos;est pas un nom de déploiement valide (une lettre minuscule d&apos;abord, puis a-z, 0-9, _ ou - ; 63 caractères au plus).</translation>
+        <translation>« %1 » n'est pas un nom de déploiement valide (une lettre minuscule d'abord, puis a-z, 0-9, _ ou - ; 63 caractères au plus).</translation>
     </message>
     <message>
         <source>Unknown task "%1": use regression or classification.</source>
@@ -6012,11 +6012,11 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     </message>
     <message>
         <source>Deployment "%1" already exists (archived); nothing was changed.</source>
-        <translation>Le déploiement « %1 » existe déjà (archivé) ; rien n&apos;a été modifié.</translation>
+        <translation>Le déploiement « %1 » existe déjà (archivé) ; rien n'a été modifié.</translation>
     </message>
     <message>
         <source>Deployment "%1" already exists; nothing was changed.</source>
-        <translation>Le déploiement « %1 » existe déjà ; rien n&apos;a été modifié.</translation>
+        <translation>Le déploiement « %1 » existe déjà ; rien n'a été modifié.</translation>
     </message>
     <message>
         <source>reading deployment "%1"</source>
@@ -6036,7 +6036,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     </message>
     <message>
         <source>Archiving deployment "%1" needs a reason (it goes to the audit log).</source>
-        <translation>Archiver le déploiement « %1 » demande une raison (elle va dans le journal d&apos;audit).</translation>
+        <translation>Archiver le déploiement « %1 » demande une raison (elle va dans le journal d'audit).</translation>
     </message>
     <message>
         <source>archiving deployment "%1"</source>
@@ -6060,43 +6060,43 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     </message>
     <message>
         <source>saving the drift settings of "%1" (nothing was changed)</source>
-        <translation>enregistrement des réglages de dérive de « %1 » (rien n&apos;a été modifié)</translation>
+        <translation>enregistrement des réglages de dérive de « %1 » (rien n'a été modifié)</translation>
     </message>
     <message>
         <source>Snapshot "%1" would be empty: nothing was changed.</source>
-        <translation>L&apos;instantané « %1 » serait vide : rien n&apos;a été modifié.</translation>
+        <translation>L'instantané « %1 » serait vide : rien n'a été modifié.</translation>
     </message>
     <message>
         <source>storing drift snapshot "%1" (nothing was changed)</source>
-        <translation>enregistrement de l&apos;instantané de dérive « %1 » (rien n&apos;a été modifié)</translation>
+        <translation>enregistrement de l'instantané de dérive « %1 » (rien n'a été modifié)</translation>
     </message>
     <message>
         <source>storing the guard rules of "%1" (nothing was changed)</source>
-        <translation>enregistrement des règles de la garde de « %1 » (rien n&apos;a été modifié)</translation>
+        <translation>enregistrement des règles de la garde de « %1 » (rien n'a été modifié)</translation>
     </message>
     <message>
         <source>looking for the demo history of "%1"</source>
-        <translation>recherche de l&apos;historique de démonstration de « %1 »</translation>
+        <translation>recherche de l'historique de démonstration de « %1 »</translation>
     </message>
     <message>
         <source>Loading a back-dated history needs a PostgreSQL superuser (it turns the audit and aggregate triggers off while it writes); "%1" is not one.</source>
-        <translation>Charger un historique antidaté demande un superutilisateur PostgreSQL (il désactive les déclencheurs d&apos;audit et d&apos;agrégats pendant l&apos;écriture) ; « %1 » n&apos;en est pas un.</translation>
+        <translation>Charger un historique antidaté demande un superutilisateur PostgreSQL (il désactive les déclencheurs d'audit et d'agrégats pendant l'écriture) ; « %1 » n'en est pas un.</translation>
     </message>
     <message>
         <source>preparing the history load</source>
-        <translation>préparation du chargement de l&apos;historique</translation>
+        <translation>préparation du chargement de l'historique</translation>
     </message>
     <message>
         <source>ending the history load</source>
-        <translation>fin du chargement de l&apos;historique</translation>
+        <translation>fin du chargement de l'historique</translation>
     </message>
     <message>
         <source>writing the audit row "%1"</source>
-        <translation>écriture de la ligne d&apos;audit « %1 »</translation>
+        <translation>écriture de la ligne d'audit « %1 »</translation>
     </message>
     <message>
         <source>writing the alert "%1"</source>
-        <translation>écriture de l&apos;alerte « %1 »</translation>
+        <translation>écriture de l'alerte « %1 »</translation>
     </message>
     <message>
         <source>writing the staged plan of "%1"</source>
@@ -6104,7 +6104,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     </message>
     <message>
         <source>registering %1@%2 in the history</source>
-        <translation>enregistrement de %1@%2 dans l&apos;historique</translation>
+        <translation>enregistrement de %1@%2 dans l'historique</translation>
     </message>
     <message>
         <source>moving the %1 of "%2"</source>
@@ -6127,7 +6127,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     <name>mldeck::ui::AlertRuleEditor</name>
     <message>
         <source>Alert rule</source>
-        <translation>Règle d&apos;alerte</translation>
+        <translation>Règle d'alerte</translation>
     </message>
     <message>
         <source>Rule id</source>
@@ -6139,7 +6139,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     </message>
     <message>
         <source>Failure rate (share of failed predictions, all paths)</source>
-        <translation>Taux d&apos;échec (part des prédictions échouées, tous chemins)</translation>
+        <translation>Taux d'échec (part des prédictions échouées, tous chemins)</translation>
     </message>
     <message>
         <source>Latency p95 of the ML path (ms)</source>
@@ -6183,7 +6183,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     </message>
     <message>
         <source>Failure rate: a share (0.2 = 20 %). Latency: milliseconds. No data: fires when the window holds at most this many predictions. Dependency fallback: minutes in fallback (the window is unused).</source>
-        <translation>Taux d&apos;échec : une part (0.2 = 20 %). Latence : millisecondes. Absence de données : se déclenche quand la fenêtre contient au plus ce nombre de prédictions. Dépendance en mode dégradé : minutes en mode dégradé (la fenêtre n&apos;est pas utilisée).</translation>
+        <translation>Taux d'échec : une part (0.2 = 20 %). Latence : millisecondes. Absence de données : se déclenche quand la fenêtre contient au plus ce nombre de prédictions. Dépendance en mode dégradé : minutes en mode dégradé (la fenêtre n'est pas utilisée).</translation>
     </message>
     <message>
         <source>Window</source>
@@ -6195,7 +6195,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     </message>
     <message>
         <source>Pending period (for)</source>
-        <translation>Période d&apos;attente (pendant)</translation>
+        <translation>Période d'attente (pendant)</translation>
     </message>
     <message>
         <source>Severity</source>
@@ -6215,7 +6215,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     </message>
     <message>
         <source>Enabled (a disabled rule's firing alert resolves)</source>
-        <translation>Activée (l&apos;alerte en cours d&apos;une règle désactivée est résolue)</translation>
+        <translation>Activée (l'alerte en cours d'une règle désactivée est résolue)</translation>
     </message>
     <message>
         <source>Reason</source>
@@ -6223,11 +6223,11 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     </message>
     <message>
         <source>optional, kept in the audit log</source>
-        <translation>facultative, conservée dans le journal d&apos;audit</translation>
+        <translation>facultative, conservée dans le journal d'audit</translation>
     </message>
     <message>
         <source>A new rule needs an id: lower-case letters, digits, '_', '.' or '-'.</source>
-        <translation>Une nouvelle règle a besoin d&apos;un identifiant : lettres minuscules, chiffres, « _ », « . » ou « - ».</translation>
+        <translation>Une nouvelle règle a besoin d'un identifiant : lettres minuscules, chiffres, « _ », « . » ou « - ».</translation>
     </message>
     <message>
         <source>This deployment already has a rule "%1": edit that one, or choose another id.</source>
@@ -6325,7 +6325,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     </message>
     <message>
         <source>%1: %2 firing, %3 pending. Rules are evaluated by the guard every 15 s; a change applies from its next round.</source>
-        <translation>%1 : %2 en alerte, %3 en attente. Les règles sont évaluées par la garde toutes les 15 s ; une modification s&apos;applique dès son tour suivant.</translation>
+        <translation>%1 : %2 en alerte, %3 en attente. Les règles sont évaluées par la garde toutes les 15 s ; une modification s'applique dès son tour suivant.</translation>
     </message>
     <message>
         <source>A built-in rule cannot be deleted: reset it to its default or turn it off.</source>
@@ -6337,15 +6337,15 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     </message>
     <message>
         <source>Alert rule %1 of %2</source>
-        <translation>Règle d&apos;alerte %1 de %2</translation>
+        <translation>Règle d'alerte %1 de %2</translation>
     </message>
     <message>
         <source>New alert rule for %1</source>
-        <translation>Nouvelle règle d&apos;alerte pour %1</translation>
+        <translation>Nouvelle règle d'alerte pour %1</translation>
     </message>
     <message>
         <source>Reset alert rule</source>
-        <translation>Remettre la règle d&apos;alerte par défaut</translation>
+        <translation>Remettre la règle d'alerte par défaut</translation>
     </message>
     <message>
         <source>Reset rule %1 of %2 to its built-in default (%3)?</source>
@@ -6357,11 +6357,11 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     </message>
     <message>
         <source>Delete alert rule</source>
-        <translation>Supprimer la règle d&apos;alerte</translation>
+        <translation>Supprimer la règle d'alerte</translation>
     </message>
     <message>
         <source>Delete rule %1 of %2 (%3)? An alert it raised resolves.</source>
-        <translation>Supprimer la règle %1 de %2 (%3) ? Une alerte qu&apos;elle a levée est résolue.</translation>
+        <translation>Supprimer la règle %1 de %2 (%3) ? Une alerte qu'elle a levée est résolue.</translation>
     </message>
 </context>
 <context>
@@ -7470,11 +7470,11 @@ Il est gardé en mémoire pour cette session seulement.</translation>
     </message>
     <message>
         <source>No deployments yet</source>
-        <translation>Aucun déploiement pour l&apos;instant</translation>
+        <translation>Aucun déploiement pour l'instant</translation>
     </message>
     <message>
         <source>A deployment is one model-backed feature, such as an arrival-time estimate. Create one with New deployment…: give it a name, its task and its features, then register a model for it on the Models page.</source>
-        <translation>Un déploiement est une fonctionnalité appuyée sur un modèle, comme une estimation d&apos;heure d&apos;arrivée. Créez-en un avec Nouveau déploiement… : donnez-lui un nom, sa tâche et ses variables, puis enregistrez un modèle pour lui sur la page Modèles.</translation>
+        <translation>Un déploiement est une fonctionnalité appuyée sur un modèle, comme une estimation d'heure d'arrivée. Créez-en un avec Nouveau déploiement… : donnez-lui un nom, sa tâche et ses variables, puis enregistrez un modèle pour lui sur la page Modèles.</translation>
     </message>
     <message>
         <source>Archive %1</source>
@@ -7490,7 +7490,7 @@ Il est gardé en mémoire pour cette session seulement.</translation>
     </message>
     <message>
         <source>%1 is archived: its settings are kept as they were and are no longer edited.</source>
-        <translation>%1 est archivé : ses réglages restent tels qu&apos;ils étaient et ne sont plus modifiés.</translation>
+        <translation>%1 est archivé : ses réglages restent tels qu'ils étaient et ne sont plus modifiés.</translation>
     </message>
     <message>
         <source>Create a deployment: name, task, features and drift reference</source>
@@ -7502,15 +7502,15 @@ Il est gardé en mémoire pour cette session seulement.</translation>
     </message>
     <message>
         <source>Deployment %1 created. Register a model for it on the Models page; its flags are off until you enable them.</source>
-        <translation>Déploiement %1 créé. Enregistrez un modèle pour lui sur la page Modèles ; ses drapeaux restent désactivés jusqu&apos;à ce que vous les activiez.</translation>
+        <translation>Déploiement %1 créé. Enregistrez un modèle pour lui sur la page Modèles ; ses drapeaux restent désactivés jusqu'à ce que vous les activiez.</translation>
     </message>
     <message>
         <source>%1 was not archived: say why (the reason goes into the audit log).</source>
-        <translation>%1 n&apos;a pas été archivé : dites pourquoi (la raison va dans le journal d&apos;audit).</translation>
+        <translation>%1 n'a pas été archivé : dites pourquoi (la raison va dans le journal d'audit).</translation>
     </message>
     <message>
         <source>Deployment %1 archived: it no longer appears in the selectors and the guard skips it. Its history is kept.</source>
-        <translation>Déploiement %1 archivé : il n&apos;apparaît plus dans les sélecteurs et la garde l&apos;ignore. Son historique est conservé.</translation>
+        <translation>Déploiement %1 archivé : il n'apparaît plus dans les sélecteurs et la garde l'ignore. Son historique est conservé.</translation>
     </message>
     <message>
         <source>Not archived: %1</source>
@@ -7676,7 +7676,7 @@ Il est gardé en mémoire pour cette session seulement.</translation>
     </message>
     <message>
         <source>The champion's training window</source>
-        <translation>La fenêtre d&apos;entraînement du champion</translation>
+        <translation>La fenêtre d'entraînement du champion</translation>
     </message>
     <message>
         <source> predictions</source>
@@ -7692,7 +7692,7 @@ Il est gardé en mémoire pour cette session seulement.</translation>
     </message>
     <message>
         <source>As stored: %1</source>
-        <translation>Tel qu&apos;enregistré : %1</translation>
+        <translation>Tel qu'enregistré : %1</translation>
     </message>
 </context>
 <context>
@@ -7723,7 +7723,7 @@ Il est gardé en mémoire pour cette session seulement.</translation>
     </message>
     <message>
         <source>Persistence (windows in a row)</source>
-        <translation>Persistance (fenêtres d&apos;affilée)</translation>
+        <translation>Persistance (fenêtres d'affilée)</translation>
     </message>
     <message>
         <source>Minimum samples per side</source>
@@ -7735,7 +7735,7 @@ Il est gardé en mémoire pour cette session seulement.</translation>
     </message>
     <message>
         <source>An alert fires after that many drifting windows in a row and resolves after as many clean ones.</source>
-        <translation>Une alerte se déclenche après autant de fenêtres en dérive d&apos;affilée et se résout après autant de fenêtres saines.</translation>
+        <translation>Une alerte se déclenche après autant de fenêtres en dérive d'affilée et se résout après autant de fenêtres saines.</translation>
     </message>
     <message>
         <source>Thresholds</source>
@@ -7946,11 +7946,11 @@ Il est gardé en mémoire pour cette session seulement.</translation>
     </message>
     <message>
         <source>Error rate that turns ML off</source>
-        <translation>Taux d&apos;erreur qui désactive le ML</translation>
+        <translation>Taux d'erreur qui désactive le ML</translation>
     </message>
     <message>
         <source>Must be a share above 0 and at most 1.</source>
-        <translation>Doit être une part supérieure à 0 et d&apos;au plus 1.</translation>
+        <translation>Doit être une part supérieure à 0 et d'au plus 1.</translation>
     </message>
     <message>
         <source>share, 0 to 1</source>
@@ -7974,7 +7974,7 @@ Il est gardé en mémoire pour cette session seulement.</translation>
     </message>
     <message>
         <source>Above the error rate the guard turns ML off (0 %); above the latency or the MAE it halves the ML percentage. After acting it waits for a person to re-arm it.</source>
-        <translation>Au-dessus du taux d&apos;erreur, la garde désactive le ML (0 %) ; au-dessus de la latence ou de la MAE, elle divise par deux le pourcentage ML. Après avoir agi, elle attend qu&apos;une personne la réarme.</translation>
+        <translation>Au-dessus du taux d'erreur, la garde désactive le ML (0 %) ; au-dessus de la latence ou de la MAE, elle divise par deux le pourcentage ML. Après avoir agi, elle attend qu'une personne la réarme.</translation>
     </message>
     <message>
         <source>When it acts</source>
@@ -8002,15 +8002,15 @@ Il est gardé en mémoire pour cette session seulement.</translation>
     </message>
     <message>
         <source>Consecutive breaches before acting</source>
-        <translation>Dépassements consécutifs avant d&apos;agir</translation>
+        <translation>Dépassements consécutifs avant d'agir</translation>
     </message>
     <message>
         <source>Evaluation interval</source>
-        <translation>Intervalle d&apos;évaluation</translation>
+        <translation>Intervalle d'évaluation</translation>
     </message>
     <message>
         <source>Breaches count as consecutive only when evaluations are at most three intervals apart.</source>
-        <translation>Des dépassements ne comptent comme consécutifs que si les évaluations sont espacées d&apos;au plus trois intervalles.</translation>
+        <translation>Des dépassements ne comptent comme consécutifs que si les évaluations sont espacées d'au plus trois intervalles.</translation>
     </message>
     <message>
         <source>Saved. The guard applies the rules from its next round.</source>
@@ -8198,7 +8198,7 @@ Il est gardé en mémoire pour cette session seulement.</translation>
     </message>
     <message>
         <source>Error rate at most</source>
-        <translation>Taux d&apos;erreur au plus</translation>
+        <translation>Taux d'erreur au plus</translation>
     </message>
     <message>
         <source>share, 0 to 1</source>
@@ -8552,7 +8552,7 @@ PostgreSQL %2 (base %3)</translation>
     </message>
     <message>
         <source>Classification (a class, e.g. late or on time)</source>
-        <translation>Classification (une classe, p. ex. en retard ou à l&apos;heure)</translation>
+        <translation>Classification (une classe, p. ex. en retard ou à l'heure)</translation>
     </message>
     <message>
         <source>What the model predicts, for whom</source>
@@ -8572,7 +8572,7 @@ PostgreSQL %2 (base %3)</translation>
     </message>
     <message>
         <source>Read the features from a TorchScript model's mldeck.json metadata</source>
-        <translation>Lire les variables dans les métadonnées mldeck.json d&apos;un modèle TorchScript</translation>
+        <translation>Lire les variables dans les métadonnées mldeck.json d'un modèle TorchScript</translation>
     </message>
     <message>
         <source>From a CSV header…</source>
@@ -8580,7 +8580,7 @@ PostgreSQL %2 (base %3)</translation>
     </message>
     <message>
         <source>Take the columns of a CSV file; choose the kind of each</source>
-        <translation>Prendre les colonnes d&apos;un fichier CSV ; choisissez la nature de chacune</translation>
+        <translation>Prendre les colonnes d'un fichier CSV ; choisissez la nature de chacune</translation>
     </message>
     <message>
         <source>No features yet: the first model registered or the first row logged gives them.</source>
@@ -8600,7 +8600,7 @@ PostgreSQL %2 (base %3)</translation>
     </message>
     <message>
         <source>Drift compares recent predictions with this reference. Until that many predictions are logged, the drift page says how full the reference is.</source>
-        <translation>La dérive compare les prédictions récentes à cette référence. Tant que ce nombre de prédictions n&apos;est pas journalisé, la page de dérive indique le remplissage de la référence.</translation>
+        <translation>La dérive compare les prédictions récentes à cette référence. Tant que ce nombre de prédictions n'est pas journalisé, la page de dérive indique le remplissage de la référence.</translation>
     </message>
     <message>
         <source>&amp;Name:</source>
@@ -8672,7 +8672,7 @@ PostgreSQL %2 (base %3)</translation>
     </message>
     <message>
         <source>The features could not be read; the table keeps what it had.</source>
-        <translation>Les variables n&apos;ont pas pu être lues ; le tableau garde ce qu&apos;il avait.</translation>
+        <translation>Les variables n'ont pas pu être lues ; le tableau garde ce qu'il avait.</translation>
     </message>
     <message>
         <source>The columns of %1. Kinds and categories come from its first %2 rows: check them.</source>
@@ -8680,11 +8680,11 @@ PostgreSQL %2 (base %3)</translation>
     </message>
     <message>
         <source>The features of %1, from its metadata.</source>
-        <translation>Les variables de %1, d&apos;après ses métadonnées.</translation>
+        <translation>Les variables de %1, d'après ses métadonnées.</translation>
     </message>
     <message>
         <source>The deployment was not created: %1</source>
-        <translation>Le déploiement n&apos;a pas été créé : %1</translation>
+        <translation>Le déploiement n'a pas été créé : %1</translation>
     </message>
 </context>
 <context>
@@ -9540,7 +9540,7 @@ PostgreSQL %2 (base %3)</translation>
     </message>
     <message>
         <source>Retrain automatically when due</source>
-        <translation>Réentraîner automatiquement quand c&apos;est dû</translation>
+        <translation>Réentraîner automatiquement quand c'est dû</translation>
     </message>
     <message>
         <source>Promote the candidate when the decision rule says so</source>
@@ -9564,7 +9564,7 @@ PostgreSQL %2 (base %3)</translation>
     </message>
     <message>
         <source>Promote when the MAE improves by at least</source>
-        <translation>Promouvoir quand la MAE s&apos;améliore d&apos;au moins</translation>
+        <translation>Promouvoir quand la MAE s'améliore d'au moins</translation>
     </message>
     <message>
         <source>share (0.02 = 2 %)</source>
@@ -9995,7 +9995,7 @@ Motif (audité) : %2</translation>
     </message>
     <message>
         <source>"%1" is not a number.</source>
-        <translation>« %1 » n&apos;est pas un nombre.</translation>
+        <translation>« %1 » n'est pas un nombre.</translation>
     </message>
     <message>
         <source>A whole number is needed.</source>
@@ -10196,7 +10196,7 @@ Motif (audité) : %2</translation>
     </message>
     <message>
         <source>A Slack-compatible JSON POST per alert that fires or resolves. The audit log keeps only the URL's scheme and host: the rest may hold a token.</source>
-        <translation>Un POST JSON compatible Slack par alerte qui se déclenche ou se résout. Le journal d&apos;audit ne garde que le schéma et l&apos;hôte de l&apos;URL : le reste peut contenir un jeton.</translation>
+        <translation>Un POST JSON compatible Slack par alerte qui se déclenche ou se résout. Le journal d'audit ne garde que le schéma et l'hôte de l'URL : le reste peut contenir un jeton.</translation>
     </message>
     <message>
         <source>Send test</source>
@@ -10204,11 +10204,11 @@ Motif (audité) : %2</translation>
     </message>
     <message>
         <source>Post one test event to the saved URL and record the delivery.</source>
-        <translation>Publier un événement de test à l&apos;URL enregistrée et consigner la livraison.</translation>
+        <translation>Publier un événement de test à l'URL enregistrée et consigner la livraison.</translation>
     </message>
     <message>
         <source>Sending a test…</source>
-        <translation>Envoi d&apos;un test…</translation>
+        <translation>Envoi d'un test…</translation>
     </message>
 </context>
 <context>
