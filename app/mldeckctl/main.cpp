@@ -33,8 +33,8 @@ struct Verb
 constexpr std::array kVerbs{
     Verb{"migrate", QT_TRANSLATE_NOOP("mldeck::cli", "Create or upgrade the mldeck schema in PostgreSQL."), runMigrate},
     Verb{"status", QT_TRANSLATE_NOOP("mldeck::cli", "Check the connections to Redis and PostgreSQL."), runStatus},
-    Verb{"deployments",
-         QT_TRANSLATE_NOOP("mldeck::cli", "Create, list, show, change and archive deployments."), runDeployments},
+    Verb{"deployments", QT_TRANSLATE_NOOP("mldeck::cli", "Create, list, show, change and archive deployments."),
+         runDeployments},
     Verb{"flags", QT_TRANSLATE_NOOP("mldeck::cli", "Read and change the rollout flags of a deployment."), runFlags},
     Verb{"guard", QT_TRANSLATE_NOOP("mldeck::cli", "Run the automatic guard (auto-rollback, drift checks)."), runGuard},
     Verb{"plan", QT_TRANSLATE_NOOP("mldeck::cli", "Show or advance the staged rollout plan."), runPlan},

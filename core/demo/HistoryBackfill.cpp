@@ -31,7 +31,7 @@ namespace {
 
 // Rides per hour of the day (UTC), mean 1: quiet nights, morning and evening rush.
 constexpr double kHourProfile[24] = {0.25, 0.18, 0.15, 0.15, 0.22, 0.45, 0.9, 1.55, 1.85, 1.45, 1.1, 1.05,
-                                     1.2,  1.15, 1.05, 1.1,  1.35, 1.8, 1.9, 1.5,  1.15, 0.85, 0.6, 0.4};
+                                     1.2,  1.15, 1.05, 1.1,  1.35, 1.8,  1.9, 1.5,  1.15, 0.85, 0.6, 0.4};
 constexpr std::size_t kFlushRows = 50'000;
 // Model time per row attributed to a prediction (the live backend measures it; a fixed figure keeps
 // the history deterministic).
@@ -88,7 +88,8 @@ Result<HistoryReport> HistoryBackfill::run(const std::function<void(const QStrin
                          .arg(HistoryScript::kMaxDays)
                          .arg(o.days)};
     if (!(o.rate > 0 && o.rate <= kMaxRate))
-        return Error{tr("The rate must be above 0 and at most %1 requests per second, not %2.").arg(kMaxRate).arg(o.rate)};
+        return Error{
+            tr("The rate must be above 0 and at most %1 requests per second, not %2.").arg(kMaxRate).arg(o.rate)};
     QDateTime end = o.end.isValid() ? o.end.toUTC() : QDateTime::currentDateTimeUtc();
     end.setTime(QTime(end.time().hour(), end.time().minute()));
     const HistoryScript script = HistoryScript::make(end, o.days, o.rate);
@@ -133,16 +134,17 @@ Result<HistoryReport> HistoryBackfill::run(const std::function<void(const QStrin
 
     QElapsedTimer stage;
     stage.start();
-    auto schemaId = DeploymentStore(pg).ensure(o.deployment, tr("Ride delay prediction (demo)"),
-                                               RideDelayGenerator::schema());
+    auto schemaId =
+        DeploymentStore(pg).ensure(o.deployment, tr("Ride delay prediction (demo)"), RideDelayGenerator::schema());
     if (!schemaId)
         return schemaId.error();
     auto first = HistoryModel::load(o.firstModel.isEmpty() ? bundledModel(QStringLiteral("eta_mlp.pt")) : o.firstModel,
-                           o.deployment, QStringLiteral("1"), *schemaId, o.storeDirectory);
+                                    o.deployment, QStringLiteral("1"), *schemaId, o.storeDirectory);
     if (!first)
         return first.error();
-    auto second = HistoryModel::load(o.secondModel.isEmpty() ? bundledModel(QStringLiteral("eta_lstm.pt")) : o.secondModel,
-                            o.deployment, QStringLiteral("2"), *schemaId, o.storeDirectory);
+    auto second =
+        HistoryModel::load(o.secondModel.isEmpty() ? bundledModel(QStringLiteral("eta_lstm.pt")) : o.secondModel,
+                           o.deployment, QStringLiteral("2"), *schemaId, o.storeDirectory);
     if (!second)
         return second.error();
     if (auto made = PredictionLog(pg).ensurePartitions(script.from.date(), script.to.date().addDays(7)); !made)
@@ -217,18 +219,20 @@ Result<HistoryReport> HistoryBackfill::run(const std::function<void(const QStrin
         const auto outputs = served[modelIndex]->predict(requests, onMl, &mlError);
         for (std::size_t i = 0; i < requests.size(); ++i) {
             const RideRequest &r = requests[i];
-            PredictionRow row = policy.serve(flags, o.deployment, r, onMl[i], outputs[i], mlError,
-                                             kInferenceMsPerRow[modelIndex], served[modelIndex]->row.version,
-                                             conditions);
+            PredictionRow row =
+                policy.serve(flags, o.deployment, r, onMl[i], outputs[i], mlError, kInferenceMsPerRow[modelIndex],
+                             served[modelIndex]->row.version, conditions);
             row.featureSchema = *schemaId;
             qint64 knownMs = -1;
             if (uniform(rng) < liveDefaults.outcomeShare) {
-                const qint64 observedMs = r.tsMicros / 1000 + kOutcomeMinDelayMs + qint64(uniform(rng) * kOutcomeSpreadMs);
+                const qint64 observedMs =
+                    r.tsMicros / 1000 + kOutcomeMinDelayMs + qint64(uniform(rng) * kOutcomeSpreadMs);
                 if (observedMs < toMs) {
                     knownMs = observedMs;
                     outcomes.push_back(OutcomeRow{observedMs * 1000, o.deployment, r.requestKey, r.actualDelay});
                     if (row.predicted && uniform(rng) < liveDefaults.feedbackShare) {
-                        feedback.push_back(userFeedback(o.deployment, r.requestKey, *row.predicted, r.actualDelay, rng));
+                        feedback.push_back(
+                            userFeedback(o.deployment, r.requestKey, *row.predicted, r.actualDelay, rng));
                         feedback.back().tsMicros = observedMs * 1000;
                         events.countFeedback(observedMs, feedback.back().positive);
                     }
@@ -248,8 +252,7 @@ Result<HistoryReport> HistoryBackfill::run(const std::function<void(const QStrin
     if (Status s = events.fireUpTo(toMs); !s)
         return s.error();
     const qint64 logRows = report.predictions + report.outcomes + report.feedback;
-    report.stages << HistoryStage{tr("generate (rides, routing, both models)"), report.predictions,
-                                  generateSeconds};
+    report.stages << HistoryStage{tr("generate (rides, routing, both models)"), report.predictions, generateSeconds};
     report.stages << HistoryStage{tr("COPY (predictions, outcomes, feedback)"), logRows, copySeconds};
     report.stages << HistoryStage{tr("events (plan, guard, drift, retrain, registry)"), events.rows(),
                                   events.seconds()};

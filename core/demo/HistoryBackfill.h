@@ -26,10 +26,10 @@ struct HistoryOptions
     QString deployment = QStringLiteral("eta");
     int days = 30;
     quint64 seed = 42;
-    double rate = 1.0; // mean requests per second over the day (busier at rush hours, quiet at night)
-    QDateTime end;     // the end of the history ("now"); invalid: the current minute
-    QString firstModel;  // the champion at the start; default: the bundled eta_mlp.pt
-    QString secondModel; // the retrained candidate; default: the bundled eta_lstm.pt
+    double rate = 1.0;      // mean requests per second over the day (busier at rush hours, quiet at night)
+    QDateTime end;          // the end of the history ("now"); invalid: the current minute
+    QString firstModel;     // the champion at the start; default: the bundled eta_mlp.pt
+    QString secondModel;    // the retrained candidate; default: the bundled eta_lstm.pt
     QString storeDirectory; // the model store; default: ModelStore::defaultDirectory()
     RedisEndpoint redis;
     PgEndpoint pg;

@@ -120,8 +120,8 @@ void append(drift::Dataset &d, const FeatureRow &row)
 
 HistoryEvents::HistoryEvents(PgConnection &conn, HistoryStore &store, const HistoryScript &script, QString deployment,
                              quint64 seed, double rate, HistoryModel &first, HistoryModel &second)
-    : m_conn(conn), m_store(store), m_script(script), m_deployment(std::move(deployment)), m_seed(seed),
-      m_first(first), m_second(second), m_ops(actor(QStringLiteral("maria"), QStringLiteral("ops-laptop"))),
+    : m_conn(conn), m_store(store), m_script(script), m_deployment(std::move(deployment)), m_seed(seed), m_first(first),
+      m_second(second), m_ops(actor(QStringLiteral("maria"), QStringLiteral("ops-laptop"))),
       m_scientist(actor(QStringLiteral("sam"), QStringLiteral("ds-workstation"))),
       m_guard(actor(QStringLiteral("mldeck-guard"), QStringLiteral("ops-server"), QStringLiteral("guard@ops-server")))
 {
@@ -255,8 +255,8 @@ Status HistoryEvents::audit(const QDateTime &when, const QString &action, const 
     return {};
 }
 
-Status HistoryEvents::flagsChange(const QDateTime &when, const QString &action, const Actor &who,
-                                  const QString &reason, const FlagState &after, const QJsonObject &details)
+Status HistoryEvents::flagsChange(const QDateTime &when, const QString &action, const Actor &who, const QString &reason,
+                                  const FlagState &after, const QJsonObject &details)
 {
     const FlagState before = m_flags;
     m_flags = after;
@@ -268,8 +268,8 @@ Status HistoryEvents::flagsChange(const QDateTime &when, const QString &action, 
     QJsonObject afterJson = flagStateJson(m_flags);
     if (!details.isEmpty())
         afterJson.insert(QStringLiteral("details"), details);
-    return audit(when, action, who, reason, before.version > 0 ? std::optional<QJsonObject>(flagStateJson(before)) : std::nullopt,
-                 afterJson);
+    return audit(when, action, who, reason,
+                 before.version > 0 ? std::optional<QJsonObject>(flagStateJson(before)) : std::nullopt, afterJson);
 }
 
 Status HistoryEvents::registerFirstModel()
@@ -297,8 +297,8 @@ Status HistoryEvents::registerFirstModel()
 Status HistoryEvents::savePlan()
 {
     const StagedPlan plan;
-    if (Status s = m_store.savePlan(m_deployment, plan, m_script.steps.size() - 1, m_script.stepAt.last(),
-                                    m_ops.osUser);
+    if (Status s =
+            m_store.savePlan(m_deployment, plan, m_script.steps.size() - 1, m_script.stepAt.last(), m_ops.osUser);
         !s)
         return s;
     ++m_rows;
@@ -330,12 +330,13 @@ Status HistoryEvents::advance(int step)
     const bool override = !failing.isEmpty();
     const int from = step > 0 ? m_script.steps.at(step - 1) : 0;
     const int to = m_script.steps.at(step);
-    const QString reason = override ? tr("Reviewed by the team: %1 acceptable at this step").arg(failing.join(QStringLiteral(", ")))
-                                    : tr("staged plan: step %1 (%2 %) -> step %3 (%4 %), all gates passed")
-                                          .arg(step)
-                                          .arg(from)
-                                          .arg(step + 1)
-                                          .arg(to);
+    const QString reason =
+        override ? tr("Reviewed by the team: %1 acceptable at this step").arg(failing.join(QStringLiteral(", ")))
+                 : tr("staged plan: step %1 (%2 %) -> step %3 (%4 %), all gates passed")
+                       .arg(step)
+                       .arg(from)
+                       .arg(step + 1)
+                       .arg(to);
     FlagState after = m_flags;
     after.mlEnabled = true;
     after.trafficPercentage = to;
@@ -343,8 +344,8 @@ Status HistoryEvents::advance(int step)
                               {QStringLiteral("plan_step_to"), step},
                               {QStringLiteral("gates"), gates},
                               {QStringLiteral("override"), override}};
-    return flagsChange(when, override ? QStringLiteral("plan.advance.override") : QStringLiteral("plan.advance"),
-                       m_ops, reason, after, details);
+    return flagsChange(when, override ? QStringLiteral("plan.advance.override") : QStringLiteral("plan.advance"), m_ops,
+                       reason, after, details);
 }
 
 Status HistoryEvents::rollback()
@@ -356,8 +357,8 @@ Status HistoryEvents::rollback()
     GuardDecision decision;
     // The guard evaluates every few seconds; the K-th breaching round acts.
     for (int round = 0; round < rules.consecutiveBreaches; ++round)
-        decision = GuardStateMachine::evaluate(rules, m_guardMemory, m,
-                                               true, m_script.rollbackAt.addSecs(qint64(round) * rules.intervalSeconds));
+        decision = GuardStateMachine::evaluate(rules, m_guardMemory, m, true,
+                                               m_script.rollbackAt.addSecs(qint64(round) * rules.intervalSeconds));
     if (decision.action != GuardDecision::Action::Rollback)
         return Error{tr("The history's incident did not reach the guard's rollback rule (%1); use a higher rate.")
                          .arg(decision.summary)};
@@ -601,13 +602,13 @@ Status HistoryEvents::finishRetrain()
                               QJsonObject{{QStringLiteral("feedback_items"), double(m_feedbackTotal)},
                                           {QStringLiteral("negative"), double(m_feedbackTotal - m_feedbackPositive)},
                                           {QStringLiteral("satisfaction"), satisfaction}}}};
-    run.metrics = QJsonObject{{QStringLiteral("holdout_rows"), double(n.rows)},
-                              {QStringLiteral("candidate"), m_candidateMetrics},
-                              {QStringLiteral("champion"), m_championMetrics},
-                              {QStringLiteral("mae_difference"), QJsonObject{{QStringLiteral("estimate"), n.mae - c.mae}}},
-                              {QStringLiteral("decision_rule"),
-                               QJsonObject{{QStringLiteral("promote"), promoted},
-                                           {QStringLiteral("min_improvement"), 0.02}}}};
+    run.metrics =
+        QJsonObject{{QStringLiteral("holdout_rows"), double(n.rows)},
+                    {QStringLiteral("candidate"), m_candidateMetrics},
+                    {QStringLiteral("champion"), m_championMetrics},
+                    {QStringLiteral("mae_difference"), QJsonObject{{QStringLiteral("estimate"), n.mae - c.mae}}},
+                    {QStringLiteral("decision_rule"),
+                     QJsonObject{{QStringLiteral("promote"), promoted}, {QStringLiteral("min_improvement"), 0.02}}}};
     run.log = tr("Feedback over 30 days: %1 items, %2 negative, satisfaction %3 %; trained on 7 days, evaluated on "
                  "the last %4 rides.")
                   .arg(m_feedbackTotal)

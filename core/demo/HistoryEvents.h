@@ -111,7 +111,7 @@ private:
     qint64 m_firstModelId = 0, m_secondModelId = 0;
     QJsonObject m_candidateMetrics, m_championMetrics;
 
-    std::deque<MlSample> m_ml;            // ML-routed rides of the last day
+    std::deque<MlSample> m_ml;                                  // ML-routed rides of the last day
     std::deque<std::pair<qint64, FeatureRow>> m_recentFeatures; // the rides of the last drift window, sampled
     std::deque<std::pair<qint64, FeatureRow>> m_reference;      // the rides of the first eight days, sampled
     qint64 m_referenceEveryN = 1, m_referenceSeen = 0, m_currentEveryN = 1, m_currentSeen = 0;

@@ -26,8 +26,8 @@ struct HistoryModel
 
     // The model's answer for each request routed to ML (onMl), nullopt for the others; *error set
     // when the model failed.
-    std::vector<std::optional<double>> predict(const std::vector<RideRequest> &requests,
-                                               const std::vector<bool> &onMl, QString *error);
+    std::vector<std::optional<double>> predict(const std::vector<RideRequest> &requests, const std::vector<bool> &onMl,
+                                               QString *error);
 };
 
 } // namespace mldeck

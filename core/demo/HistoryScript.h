@@ -17,12 +17,12 @@ struct HistoryScript
 {
     QDateTime from, to; // the history is [from, to), UTC
 
-    QList<QDateTime> stepAt;          // when the plan moved to each step (stepAt[0] == from)
+    QList<QDateTime> stepAt;           // when the plan moved to each step (stepAt[0] == from)
     QList<int> steps{10, 25, 50, 100}; // the plan's percentages
-    QDateTime errorsFrom, errorsTo;   // the incident: half of the ML calls fail
-    QDateTime rollbackAt;             // the guard turns ML off
-    QDateTime rearmAt, reenableAt;    // a person re-arms the guard, then turns ML on again
-    QDateTime driftFrom, driftTo;     // rain and driver load up
+    QDateTime errorsFrom, errorsTo;    // the incident: half of the ML calls fail
+    QDateTime rollbackAt;              // the guard turns ML off
+    QDateTime rearmAt, reenableAt;     // a person re-arms the guard, then turns ML on again
+    QDateTime driftFrom, driftTo;      // rain and driver load up
     QDateTime retrainRequestedAt, retrainStartedAt, retrainFinishedAt;
     QDateTime promotedAt; // the retrained candidate becomes champion: the second model serves after it
 

@@ -237,8 +237,8 @@ QList<AlertRule::Problem> AlertRule::problems() const
                                         .arg(pendingSeconds)});
     if (severity != QLatin1String("info") && severity != QLatin1String("warning") &&
         severity != QLatin1String("critical"))
-        out.append({Field::Severity,
-                    DomainText::tr("Unknown severity \"%1\": use info, warning or critical.").arg(severity)});
+        out.append(
+            {Field::Severity, DomainText::tr("Unknown severity \"%1\": use info, warning or critical.").arg(severity)});
     return out;
 }
 

@@ -23,7 +23,7 @@ struct GuardRules
     double maxMae = 2.5;
     int intervalSeconds = 5; // how often the guard evaluates
 
-    QString validate() const; // empty when sane, else a readable reason
+    QString validate() const;   // empty when sane, else a readable reason
     QJsonObject toJson() const; // as the audit log and `guard rules --json` show it
 };
 

@@ -12,9 +12,9 @@ namespace mldeck {
 struct WhatIf
 {
     int percentage = 0;
-    qint64 keys = 0;      // distinct logged request keys considered
+    qint64 keys = 0;               // distinct logged request keys considered
     std::optional<double> mlShare; // share of them (0..1) whose bucket <= percentage; none without keys
-    qint64 switching = 0; // keys that would change path compared with the current flags
+    qint64 switching = 0;          // keys that would change path compared with the current flags
     std::optional<double> projectedMae;
     std::optional<double> currentMae;
 };

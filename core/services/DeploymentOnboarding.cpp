@@ -15,10 +15,10 @@ Result<CreatedDeployment> createDeployment(PgConnection &pg, const RedisEndpoint
     if (auto valid = DeploymentStore::validate(spec); !valid)
         return valid.error();
     if (auto existing = store.show(spec.name))
-        return Error{existing->archived()
-                         ? ServiceText::tr("Deployment \"%1\" already exists (archived); nothing was changed.")
-                               .arg(spec.name)
-                         : ServiceText::tr("Deployment \"%1\" already exists; nothing was changed.").arg(spec.name)};
+        return Error{
+            existing->archived()
+                ? ServiceText::tr("Deployment \"%1\" already exists (archived); nothing was changed.").arg(spec.name)
+                : ServiceText::tr("Deployment \"%1\" already exists; nothing was changed.").arg(spec.name)};
     else if (existing.errorMessage() != DeploymentStore::unknownText(spec.name))
         return existing.error(); // PostgreSQL unreachable
     auto conn = RedisConnection::open(redis);

@@ -3,8 +3,8 @@
 #include "core/Text.h"
 #include "core/io/CsvReader.h"
 #include "core/ml/ModelRunner.h"
-#include "core/services/DeploymentOnboarding.h"
 #include "core/rollout/AuditRecord.h"
+#include "core/services/DeploymentOnboarding.h"
 
 #include <QFileInfo>
 #include <QLocale>

@@ -25,9 +25,9 @@ struct SchemaDraft
 {
     QString source; // the file read
     FeatureSchema schema;
-    QString task;               // model file only: "regression" | "classification"
-    QString targetName;         // model file only
-    QString targetUnit;         // model file only
+    QString task;       // model file only: "regression" | "classification"
+    QString targetName; // model file only
+    QString targetUnit; // model file only
 };
 
 // Deployments for the GUI (the Deployments page and the New deployment dialog), on its PgService
@@ -46,13 +46,13 @@ public:
     // Used by the next requests (a request already posted keeps the endpoints it was made with).
     void setEndpoints(const std::optional<PgEndpoint> &pg, const std::optional<RedisEndpoint> &redis);
 
-    void list(bool includeArchived);                                    // -> listed
-    void show(const QString &name);                                     // -> shown
-    void create(const NewDeployment &spec);                             // -> created
-    void set(const QString &name, const DeploymentEdit &edit);          // -> saved
-    void archive(const QString &name, const QString &reason);           // -> archived
-    void readModelSchema(const QString &modelFile);                     // -> schemaRead
-    void readCsvSchema(const QString &csvFile, int rowsToRead = 1000);  // -> schemaRead
+    void list(bool includeArchived);                                   // -> listed
+    void show(const QString &name);                                    // -> shown
+    void create(const NewDeployment &spec);                            // -> created
+    void set(const QString &name, const DeploymentEdit &edit);         // -> saved
+    void archive(const QString &name, const QString &reason);          // -> archived
+    void readModelSchema(const QString &modelFile);                    // -> schemaRead
+    void readCsvSchema(const QString &csvFile, int rowsToRead = 1000); // -> schemaRead
 
     // The columns of a CSV file as features: a column whose values in the first rowsToRead rows all
     // read as numbers (or are empty) is numeric, any other is categorical with the values met as its
@@ -64,7 +64,7 @@ Q_SIGNALS:
     void shown(const mldeck::Result<mldeck::DeploymentInfo> &deployment);
     void created(const mldeck::Result<mldeck::DeploymentInfo> &deployment);
     void saved(const mldeck::Result<mldeck::DeploymentInfo> &deployment); // as stored after the edit
-    void archived(const mldeck::Result<QString> &name); // the deployment archived
+    void archived(const mldeck::Result<QString> &name);                   // the deployment archived
     void schemaRead(const mldeck::Result<mldeck::SchemaDraft> &draft);
 
 private:

@@ -143,8 +143,8 @@ Result<std::vector<DriftData::SnapshotRow>> snapshotRowsFromCsv(const QString &p
         if (!c)
             return Error{ServiceText::tr("Feature \"%1\" of the deployment is not a column of %2.").arg(f.name, path)};
         if (f.kind == FeatureSpec::Kind::Numeric && c->kind != drift::FeatureKind::Numeric)
-            return Error{ServiceText::tr("Feature \"%1\" is numeric but column \"%1\" of %2 holds text.")
-                             .arg(f.name, path)};
+            return Error{
+                ServiceText::tr("Feature \"%1\" is numeric but column \"%1\" of %2 holds text.").arg(f.name, path)};
         features.push_back(c);
     }
     const qint64 n = features.front()->size();
@@ -159,7 +159,7 @@ Result<std::vector<DriftData::SnapshotRow>> snapshotRowsFromCsv(const QString &p
                 row.categorical << c.categorical.at(i);
             else // a category written as a number ("3"): the same text as logged
                 row.categorical << (std::isnan(c.numeric[size_t(i)]) ? QString()
-                                                                      : QString::number(c.numeric[size_t(i)], 'g', 15));
+                                                                     : QString::number(c.numeric[size_t(i)], 'g', 15));
         }
         if (columns[0] && !std::isnan(columns[0]->numeric[size_t(i)]))
             row.predicted = columns[0]->numeric[size_t(i)];
@@ -171,8 +171,8 @@ Result<std::vector<DriftData::SnapshotRow>> snapshotRowsFromCsv(const QString &p
     return rows;
 }
 
-Result<DriftReferenceState> setDriftReferenceFromCsv(PgConnection &conn, const QString &deployment,
-                                                     const QString &path, const QString &name, const Actor &actor)
+Result<DriftReferenceState> setDriftReferenceFromCsv(PgConnection &conn, const QString &deployment, const QString &path,
+                                                     const QString &name, const Actor &actor)
 {
     if (auto s = DeploymentStore(conn).requireActive(deployment); !s)
         return s.error();

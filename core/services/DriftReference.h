@@ -41,8 +41,8 @@ Result<DriftReferenceState> setDriftReference(PgConnection &conn, const QString 
 // A model's training data as the reference: reads the CSV file (CsvReader; a header, one column per
 // feature of the deployment's newest schema, optional "predicted" and "actual" columns), stores it as
 // snapshot `name` and sets the reference to snapshot:name, in one transaction with one audit row.
-Result<DriftReferenceState> setDriftReferenceFromCsv(PgConnection &conn, const QString &deployment,
-                                                     const QString &path, const QString &name, const Actor &actor);
+Result<DriftReferenceState> setDriftReferenceFromCsv(PgConnection &conn, const QString &deployment, const QString &path,
+                                                     const QString &name, const Actor &actor);
 
 // The rows of that CSV file for `schema` (exposed for tests).
 Result<std::vector<DriftData::SnapshotRow>> snapshotRowsFromCsv(const QString &path, const FeatureSchema &schema);

@@ -24,7 +24,7 @@ public:
 
     void readPermissions(); // -> permissionsRead
 
-    void loadKpiTargets(const QString &deployment);                           // -> kpiTargetsLoaded
+    void loadKpiTargets(const QString &deployment);                            // -> kpiTargetsLoaded
     void saveKpiTargets(const QString &deployment, const KpiTargets &targets); // -> kpiTargetsSaved
 
     void loadGuardRules(const QString &deployment);                          // -> guardRulesLoaded

@@ -379,8 +379,8 @@ void TimeSeriesChart::updateAxes()
     m_y->applyNiceNumbers(); // round ticks (0, 0.5, 1 ...), not 0.844
     // The tick labels need as many decimals as the nice step has: a latency axis of 0 to 2 ms in
     // steps of 0.5 reads "0 0.5 1 1.5 2", not "0 1 1 2 2".
-    m_y->setLabelFormat(QStringLiteral("%.%1f").arg(decimalsOfStep((m_y->max() - m_y->min()) /
-                                                                   std::max(1, m_y->tickCount() - 1))));
+    m_y->setLabelFormat(
+        QStringLiteral("%.%1f").arg(decimalsOfStep((m_y->max() - m_y->min()) / std::max(1, m_y->tickCount() - 1))));
 
     QList<QPointF> tops;
     tops.reserve(m_markers.size());

@@ -55,7 +55,7 @@ public:
     QPushButton *silenceButton() const { return m_silence; }
     DriftCharts *charts() const { return m_charts; }
     DriftReferenceBar *referenceBar() const { return m_reference; } // the reference in use, filling state
-    AlertRulesView *rulesView() const { return m_rules; } // the KPI alert rules tab
+    AlertRulesView *rulesView() const { return m_rules; }           // the KPI alert rules tab
     QString statusText() const;
 
 Q_SIGNALS:

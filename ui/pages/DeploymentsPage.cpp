@@ -93,13 +93,13 @@ DeploymentsPage::DeploymentsPage(ConnectionSession &session, QWidget *parent)
     split->setStretchFactor(1, 3);
     split->setSizes({150, 450});
 
-    m_empty = new EmptyStateView({pageGlyph(PageId::Deployments, 64, themeColor(Palette::Accent)),
-                                  tr("No deployments yet"),
-                                  tr("A deployment is one model-backed feature, such as an arrival-time estimate. "
-                                     "Create one with New deployment…: give it a name, its task and its features, "
-                                     "then register a model for it on the Models page."),
-                                  QString()},
-                                 this);
+    m_empty =
+        new EmptyStateView({pageGlyph(PageId::Deployments, 64, themeColor(Palette::Accent)), tr("No deployments yet"),
+                            tr("A deployment is one model-backed feature, such as an arrival-time estimate. "
+                               "Create one with New deployment…: give it a name, its task and its features, "
+                               "then register a model for it on the Models page."),
+                            QString()},
+                           this);
     m_body = new QStackedWidget(this);
     m_body->addWidget(split);
     m_body->addWidget(m_empty);
@@ -115,8 +115,7 @@ DeploymentsPage::DeploymentsPage(ConnectionSession &session, QWidget *parent)
         bool ok = false;
         const QString reason = QInputDialog::getText(
             this, tr("Archive %1").arg(deployment),
-            tr("Why archive %1? It disappears from the selectors and the guard; its history is kept.")
-                .arg(deployment),
+            tr("Why archive %1? It disappears from the selectors and the guard; its history is kept.").arg(deployment),
             QLineEdit::Normal, QString(), &ok);
         return ok ? std::optional(reason) : std::nullopt;
     };
@@ -231,8 +230,8 @@ void DeploymentsPage::onSelectionChanged()
     const bool editable = d && !d->archived();
     m_archivedNote->setVisible(d && d->archived());
     if (d && d->archived())
-        m_archivedNote->setText(tr("%1 is archived: its settings are kept as they were and are no longer edited.")
-                                    .arg(d->name));
+        m_archivedNote->setText(
+            tr("%1 is archived: its settings are kept as they were and are no longer edited.").arg(d->name));
     const QString name = editable ? d->name : QString();
     if (m_general->deployment() != name)
         m_general->setDeployment(name);

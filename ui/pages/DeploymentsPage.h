@@ -52,7 +52,7 @@ public:
     void selectDeployment(const QString &deployment);
     QString currentDeployment() const; // empty when none is selected
 
-    NewDeploymentDialog *openNewDeploymentDialog(); // non-modal, one at a time
+    NewDeploymentDialog *openNewDeploymentDialog();   // non-modal, one at a time
     NewDeploymentDialog *newDeploymentDialog() const; // the open one, or null
     GeneralEditor *generalEditor() const { return m_general; }
     SettingsTabs *settingsTabs() const { return m_settings; }
@@ -95,9 +95,9 @@ private:
     QPointer<NewDeploymentDialog> m_dialog;
 
     bool m_connected = false;
-    int m_listPending = 0;    // answers come in the order asked: only the last one is shown
-    bool m_listFailed = false; // the info bar says the last listing failed
-    bool m_archiving = false; // an archive is under way
+    int m_listPending = 0;       // answers come in the order asked: only the last one is shown
+    bool m_listFailed = false;   // the info bar says the last listing failed
+    bool m_archiving = false;    // an archive is under way
     QList<DeploymentInfo> m_all; // the last listing, archived included
     bool m_mayChange = false;
     QString m_refusal; // why the role may not change deployments

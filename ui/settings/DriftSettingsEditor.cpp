@@ -53,8 +53,7 @@ DriftSettingsEditor::DriftSettingsEditor(QWidget *parent)
 
     addSection(tr("Thresholds"));
     addReal(QStringLiteral("p_value"), tr("p-value (KS, chi-square, z-test)"), real(QStringLiteral("p_value")));
-    addReal(QStringLiteral("distance"), tr("Distance (Wasserstein, JS, PSI)"),
-            real(QStringLiteral("distance")));
+    addReal(QStringLiteral("distance"), tr("Distance (Wasserstein, JS, PSI)"), real(QStringLiteral("distance")));
     addReal(QStringLiteral("dataset_share"), tr("Dataset share"), real(QStringLiteral("dataset_share")));
 
     addSection(tr("Reference"));

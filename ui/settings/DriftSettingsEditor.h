@@ -33,7 +33,7 @@ protected:
     void save(const QString &deployment, const Values &values) override;
 
 private:
-    Values valuesOf(const DriftSettingsView &view);       // also fills the feature rows and snapshots
+    Values valuesOf(const DriftSettingsView &view);     // also fills the feature rows and snapshots
     QJsonObject settingsOf(const Values &values) const; // the stored settings with the form's values
 
     DriftService *m_service;

@@ -23,7 +23,9 @@ GuardRulesEditor::GuardRulesEditor(QWidget *parent)
 {
     const auto positive = [](double v) { return v > 0 ? QString() : tr("Must be above 0."); };
     const auto between = [](qint64 lo, qint64 hi) {
-        return [lo, hi](qint64 v) { return v >= lo && v <= hi ? QString() : tr("Must be from %1 to %2.").arg(lo).arg(hi); };
+        return [lo, hi](qint64 v) {
+            return v >= lo && v <= hi ? QString() : tr("Must be from %1 to %2.").arg(lo).arg(hi);
+        };
     };
 
     addBool(kEnabled, tr("The guard acts on this deployment (off: it only watches)"));
@@ -39,8 +41,8 @@ GuardRulesEditor::GuardRulesEditor(QWidget *parent)
     addSection(tr("When it acts"));
     addInteger(kWindow, tr("Window"), between(10, 86400), tr("seconds"));
     addInteger(
-        kMinSamples, tr("Minimum samples"),
-        [](qint64 v) { return v >= 1 ? QString() : tr("Must be at least 1."); }, tr("predictions"));
+        kMinSamples, tr("Minimum samples"), [](qint64 v) { return v >= 1 ? QString() : tr("Must be at least 1."); },
+        tr("predictions"));
     addInteger(kBreaches, tr("Consecutive breaches before acting"), between(1, 100));
     addInteger(kInterval, tr("Evaluation interval"), between(1, 3600), tr("seconds"));
     addNote(tr("Breaches count as consecutive only when evaluations are at most three intervals apart."));

@@ -64,10 +64,10 @@ KpiTargetsEditor::~KpiTargetsEditor() = default;
 
 SettingsEditor::Values KpiTargetsEditor::toValues(const KpiTargets &t)
 {
-    return {{kMaeMax, t.maeMax},       {kR2Min, t.r2Min},
+    return {{kMaeMax, t.maeMax},           {kR2Min, t.r2Min},
             {kLatencyMax, t.latencyMaxMs}, {kErrorRateMax, t.errorRateMax},
-            {kUptimeMin, t.uptimeMin},   {kAnticipation, qlonglong(t.anticipationMinutes)},
-            {kStretchMae, t.stretchMae}, {kStretchR2, t.stretchR2}};
+            {kUptimeMin, t.uptimeMin},     {kAnticipation, qlonglong(t.anticipationMinutes)},
+            {kStretchMae, t.stretchMae},   {kStretchR2, t.stretchR2}};
 }
 
 KpiTargets KpiTargetsEditor::fromValues(const Values &v)

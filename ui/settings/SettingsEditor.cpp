@@ -26,9 +26,9 @@ struct SettingsEditor::Field
     QString key;
     QWidget *widget = nullptr;
     QLabel *message = nullptr;
-    QString suffix; // the unit shown after the input
-    QLineEdit *line = nullptr; // text inputs: what was typed counts, even when it reads as no value
-    QString loadedText;        // the line's text when the baseline was set
+    QString suffix;                 // the unit shown after the input
+    QLineEdit *line = nullptr;      // text inputs: what was typed counts, even when it reads as no value
+    QString loadedText;             // the line's text when the baseline was set
     std::function<QVariant()> read; // null when the input cannot be read as a value
     std::function<void(const QVariant &)> write;
     std::function<QString()> validate; // the reason the input is refused, empty when acceptable
@@ -276,7 +276,9 @@ QWidget *SettingsEditor::addInteger(const QString &key, const QString &label, In
             return {};
         return QVariant::fromValue(qlonglong(*v));
     };
-    f->write = [edit](const QVariant &v) { edit->setText(v.isNull() ? QString() : numberLocale().toString(v.toLongLong())); };
+    f->write = [edit](const QVariant &v) {
+        edit->setText(v.isNull() ? QString() : numberLocale().toString(v.toLongLong()));
+    };
     f->validate = [this, edit, check, optional]() -> QString {
         const QString text = edit->text().trimmed();
         if (text.isEmpty())

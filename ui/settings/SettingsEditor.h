@@ -68,15 +68,15 @@ public:
 
     // State, for the tabs and the tests.
     bool isLoaded() const { return m_hasData; } // the form shows the deployment's stored values
-    bool isDirty() const;    // some field differs from what was loaded
-    bool isValid() const;    // every field (and the form as a whole) is acceptable
-    bool isReadOnly() const; // the role may not change this area (or nothing is loaded)
+    bool isDirty() const;                       // some field differs from what was loaded
+    bool isValid() const;                       // every field (and the form as a whole) is acceptable
+    bool isReadOnly() const;                    // the role may not change this area (or nothing is loaded)
     QString readOnlyReason() const;
-    QString status() const;                          // "Saved.", the last error, or empty
-    QString fieldMessage(const QString &key) const;  // the field's validation message, empty when valid
-    QVariant value(const QString &key) const;        // the field's current value (null when unparsable)
-    QWidget *fieldWidget(const QString &key) const;  // QLineEdit, QCheckBox or QComboBox (objectName: key)
-    Values values() const;                           // every field's current value
+    QString status() const;                         // "Saved.", the last error, or empty
+    QString fieldMessage(const QString &key) const; // the field's validation message, empty when valid
+    QVariant value(const QString &key) const;       // the field's current value (null when unparsable)
+    QWidget *fieldWidget(const QString &key) const; // QLineEdit, QCheckBox or QComboBox (objectName: key)
+    Values values() const;                          // every field's current value
     QPushButton *saveButton() const { return m_save; }
     QPushButton *revertButton() const { return m_revert; }
 
@@ -99,8 +99,7 @@ protected:
                         bool optional = false);
     QWidget *addReal(const QString &key, const QString &label, RealCheck check, const QString &suffix = {},
                      bool optional = false);
-    QWidget *addText(const QString &key, const QString &label, TextCheck check = {},
-                     const QString &placeholder = {});
+    QWidget *addText(const QString &key, const QString &label, TextCheck check = {}, const QString &placeholder = {});
     QWidget *addBool(const QString &key, const QString &label);
     QWidget *addChoice(const QString &key, const QString &label, const Choices &choices);
     // Any other widget: read/write convert between it and a value; the widget calls fieldEdited()
@@ -108,9 +107,9 @@ protected:
     QWidget *addCustom(const QString &key, const QString &label, QWidget *widget, std::function<QVariant()> read,
                        std::function<void(const QVariant &)> write,
                        std::function<QString(const QVariant &)> check = {});
-    void addSection(const QString &title);               // a heading between groups of fields
-    void addNote(const QString &text);                   // a muted sentence under the fields above
-    QWidget *addActionButton(QPushButton *button);       // next to Save and Revert (e.g. "Send test")
+    void addSection(const QString &title);              // a heading between groups of fields
+    void addNote(const QString &text);                  // a muted sentence under the fields above
+    QWidget *addActionButton(QPushButton *button);      // next to Save and Revert (e.g. "Send test")
     void setStatus(const QString &message, bool error); // the status line (e.g. a test delivery's result)
 
     // A rule over several fields (e.g. a stretch target beyond the target): empty when the values

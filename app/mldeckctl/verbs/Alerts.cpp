@@ -300,8 +300,7 @@ int runRulesSet(Context &ctx)
     PgConnection &conn = inv.pg();
     AlertRuleStore store(conn);
     if (parser.isSet(QStringLiteral("delete"))) {
-        const auto r =
-            store.deleteRule(dep, id, AlertsService::currentUser(), parser.value(QStringLiteral("reason")));
+        const auto r = store.deleteRule(dep, id, AlertsService::currentUser(), parser.value(QStringLiteral("reason")));
         if (!r)
             return Context::fail(r.errorMessage());
         if (!*r)

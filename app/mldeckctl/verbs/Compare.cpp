@@ -46,16 +46,17 @@ void printReport(const stats::ComparisonReport &r)
                              .arg(m.latencyP50Ms, 0, 'f', 3)
                              .arg(m.latencyP99Ms, 0, 'f', 3));
         else
-            Context::out(Text::tr("%1: MAE %2, RMSE %3, R² %4, MAPE %5, %6 rows/s, p50 %7 ms, p99 %8 ms")
-                             .arg(m.label)
-                             .arg(m.regression.mae, 0, 'f', 4)
-                             .arg(m.regression.rmse, 0, 'f', 4)
-                             .arg(m.regression.r2, 0, 'f', 4)
-                             .arg(figureText(m.regression.mape,
-                                             [](double v) { return QString::number(v, 'f', 2) + QStringLiteral(" %"); }))
-                             .arg(m.rowsPerSecond, 0, 'f', 0)
-                             .arg(m.latencyP50Ms, 0, 'f', 3)
-                             .arg(m.latencyP99Ms, 0, 'f', 3));
+            Context::out(
+                Text::tr("%1: MAE %2, RMSE %3, R² %4, MAPE %5, %6 rows/s, p50 %7 ms, p99 %8 ms")
+                    .arg(m.label)
+                    .arg(m.regression.mae, 0, 'f', 4)
+                    .arg(m.regression.rmse, 0, 'f', 4)
+                    .arg(m.regression.r2, 0, 'f', 4)
+                    .arg(figureText(m.regression.mape,
+                                    [](double v) { return QString::number(v, 'f', 2) + QStringLiteral(" %"); }))
+                    .arg(m.rowsPerSecond, 0, 'f', 0)
+                    .arg(m.latencyP50Ms, 0, 'f', 3)
+                    .arg(m.latencyP99Ms, 0, 'f', 3));
     }
     for (const QString &v : r.verdicts)
         Context::out(v);

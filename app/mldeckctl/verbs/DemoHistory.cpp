@@ -41,7 +41,8 @@ int runDemoHistory(Context &ctx)
     bool ok = false;
     o.days = p.value(QStringLiteral("days")).toInt(&ok);
     if (!ok)
-        return Context::fail(Text::tr("--days must be a whole number, not \"%1\".").arg(p.value(QStringLiteral("days"))));
+        return Context::fail(
+            Text::tr("--days must be a whole number, not \"%1\".").arg(p.value(QStringLiteral("days"))));
     o.seed = p.value(QStringLiteral("seed")).toULongLong(&ok);
     if (!ok)
         return Context::fail(

@@ -34,9 +34,10 @@ QString orDash(const QString &s)
 
 void printDeployment(const DeploymentInfo &d)
 {
-    Context::out(d.archived() ? Text::tr("%1  (archived %2 by %3)")
-                                    .arg(d.name, d.archivedAt->toString(Qt::ISODate), d.archivedBy)
-                              : d.name);
+    Context::out(
+        d.archived()
+            ? Text::tr("%1  (archived %2 by %3)").arg(d.name, d.archivedAt->toString(Qt::ISODate), d.archivedBy)
+            : d.name);
     Context::out(Text::tr("  task         %1").arg(d.task));
     Context::out(Text::tr("  description  %1").arg(orDash(d.description)));
     Context::out(Text::tr("  target       %1 (unit: %2)").arg(orDash(d.targetName), orDash(d.targetUnit)));
@@ -44,11 +45,11 @@ void printDeployment(const DeploymentInfo &d)
     QStringList features;
     for (const FeatureSpec &f : d.schema.features)
         features << (f.kind == FeatureSpec::Kind::Numeric ? f.name : Text::tr("%1 (categorical)").arg(f.name));
-    Context::out(d.featureSchemaId > 0 ? Text::tr("  features     schema %1: %2")
-                                             .arg(d.featureSchemaId)
-                                             .arg(features.join(QStringLiteral(", ")))
-                                       : Text::tr("  features     none yet (the first model registered or row "
-                                                  "logged sets them)"));
+    Context::out(
+        d.featureSchemaId > 0
+            ? Text::tr("  features     schema %1: %2").arg(d.featureSchemaId).arg(features.join(QStringLiteral(", ")))
+            : Text::tr("  features     none yet (the first model registered or row "
+                       "logged sets them)"));
 }
 
 // Exit code of a refusal: an unknown or archived deployment is the same exit 2 as in every other
@@ -72,12 +73,13 @@ int runCreateSub(Context &ctx)
 {
     Invocation inv(ctx, Invocation::Redis | Invocation::Pg | Invocation::Json, kApp);
     QCommandLineParser &p = inv.parser();
-    p.addPositionalArgument(QStringLiteral("name"), Text::tr("The new deployment's name (lower-case, as in Redis keys)."));
+    p.addPositionalArgument(QStringLiteral("name"),
+                            Text::tr("The new deployment's name (lower-case, as in Redis keys)."));
     p.addOption({kTask, Text::tr("regression or classification (default: the model's, else regression)."),
                  QStringLiteral("task")});
     p.addOption({kDescription, Text::tr("One line saying what it predicts."), QStringLiteral("text")});
-    p.addOption({kTargetName, Text::tr("What the model predicts (default: the model's target)."),
-                 QStringLiteral("name")});
+    p.addOption(
+        {kTargetName, Text::tr("What the model predicts (default: the model's target)."), QStringLiteral("name")});
     p.addOption({kTargetUnit, Text::tr("Its unit (default: the model's)."), QStringLiteral("unit")});
     p.addOption({kFromModel, Text::tr("Take the feature schema, task and target from this model file's metadata."),
                  QStringLiteral("file")});

@@ -87,11 +87,11 @@ public:
             QJsonArray list;
             for (const DependencyState &s : *deps)
                 list.append(json(s, now));
-            Context::outJson(QJsonDocument(QJsonObject{{QStringLiteral("deployment"), deployment},
-                                                       {QStringLiteral("dependencies"), list},
-                                                       // none reported: nothing to be up, not "all up"
-                                                       {QStringLiteral("all_up"),
-                                                        deps->empty() ? QJsonValue(QJsonValue::Null) : allWell}}));
+            Context::outJson(QJsonDocument(
+                QJsonObject{{QStringLiteral("deployment"), deployment},
+                            {QStringLiteral("dependencies"), list},
+                            // none reported: nothing to be up, not "all up"
+                            {QStringLiteral("all_up"), deps->empty() ? QJsonValue(QJsonValue::Null) : allWell}}));
         } else if (deps->empty()) {
             Context::out(tr("%1: the backend reports no dependencies.").arg(deployment));
         } else {

@@ -114,9 +114,9 @@ int runDriftCheckVerb(Context &ctx)
                 {QStringLiteral("features"), QJsonArray()},
                 {QStringLiteral("dataset"), QJsonValue()}}));
         else
-            Context::out(Text::tr("Deployment %1: %2 (%3); drift is checked once the reference is full.")
-                             .arg(request.deployment, referenceFillingText(*report->filling),
-                                  report->referenceDescription));
+            Context::out(
+                Text::tr("Deployment %1: %2 (%3); drift is checked once the reference is full.")
+                    .arg(request.deployment, referenceFillingText(*report->filling), report->referenceDescription));
         return kReferenceFilling;
     }
     const QJsonObject extra{{QStringLiteral("deployment"), request.deployment},
@@ -298,7 +298,8 @@ int runDrift(Context &ctx)
         Context::out(
             Text::tr("Usage: mldeckctl drift check --deployment D [--window 10m] [--reference SPEC] [--json]"));
         Context::out(Text::tr("       mldeckctl drift compare --reference A.csv --current B.csv [--json]"));
-        Context::out(Text::tr("       mldeckctl drift reference show|set --deployment D ... (see drift reference --help)"));
+        Context::out(
+            Text::tr("       mldeckctl drift reference show|set --deployment D ... (see drift reference --help)"));
         return Success;
     }
     return Context::fail(Text::tr("Use \"mldeckctl drift check\", \"mldeckctl drift compare\" or \"mldeckctl drift "

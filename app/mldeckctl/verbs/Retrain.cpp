@@ -58,9 +58,9 @@ void printCheck(const TriggerCheck &c)
             Context::out(Text::tr("  %1: %2 [%3]")
                              .arg(k.label, k.value.value_or(0) > 0 ? Text::tr("yes") : Text::tr("no"), state));
         else
-            Context::out(Text::tr("  %1: %2 (threshold %3 %4) [%5]")
-                             .arg(k.label, figureText(k.value, number), k.comparison, figureText(k.threshold, number),
-                                  state));
+            Context::out(
+                Text::tr("  %1: %2 (threshold %3 %4) [%5]")
+                    .arg(k.label, figureText(k.value, number), k.comparison, figureText(k.threshold, number), state));
     }
     Context::out(c.reason);
 }
@@ -274,17 +274,16 @@ int runHistorySub(Context &ctx)
     for (const RetrainRun &r : *runs) {
         const QJsonObject cand = r.metrics.value(QStringLiteral("candidate")).toObject();
         const QJsonObject champ = r.metrics.value(QStringLiteral("champion")).toObject();
-        Context::out(
-            Text::tr("#%1 %2 %3 %4 (%5)%6 base %7 -> %8, %9 s, MAE %10 vs %11, decision %12")
-                .arg(r.id)
-                .arg(r.requestedAt.toString(Qt::ISODate), r.state, r.trigger, r.requestedBy,
-                     r.dryRun ? Text::tr(" dry run") : QString(),
-                     r.baseVersion.isEmpty() ? QStringLiteral("-") : r.baseVersion,
-                     r.resultVersion.isEmpty() ? QStringLiteral("-") : r.resultVersion)
-                .arg(figureText(r.durationSeconds(), [](double v) { return QString::number(v, 'f', 1); }))
-                .arg(figureText(figureOf(cand.value(QStringLiteral("mae"))), number),
-                     figureText(figureOf(champ.value(QStringLiteral("mae"))), number),
-                     r.decision.isEmpty() ? QStringLiteral("-") : r.decision));
+        Context::out(Text::tr("#%1 %2 %3 %4 (%5)%6 base %7 -> %8, %9 s, MAE %10 vs %11, decision %12")
+                         .arg(r.id)
+                         .arg(r.requestedAt.toString(Qt::ISODate), r.state, r.trigger, r.requestedBy,
+                              r.dryRun ? Text::tr(" dry run") : QString(),
+                              r.baseVersion.isEmpty() ? QStringLiteral("-") : r.baseVersion,
+                              r.resultVersion.isEmpty() ? QStringLiteral("-") : r.resultVersion)
+                         .arg(figureText(r.durationSeconds(), [](double v) { return QString::number(v, 'f', 1); }))
+                         .arg(figureText(figureOf(cand.value(QStringLiteral("mae"))), number),
+                              figureText(figureOf(champ.value(QStringLiteral("mae"))), number),
+                              r.decision.isEmpty() ? QStringLiteral("-") : r.decision));
         if (!r.error.isEmpty())
             Context::out(Text::tr("    %1").arg(r.error));
         else if (!r.decisionReason.isEmpty())

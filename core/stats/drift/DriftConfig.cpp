@@ -58,10 +58,11 @@ Result<ReferenceSpec> ReferenceSpec::parse(const QString &text)
         const auto m = digits.match(rest);
         const qint64 n = m.hasMatch() ? m.captured(1).toLongLong() : 0;
         if (n < kMinReferenceRows || n > kMaxReferenceRows)
-            return Error{StatsText::tr("\"%1\" is not a row count: use first_rows:N with N a whole number from %2 to %3.")
-                             .arg(t)
-                             .arg(kMinReferenceRows)
-                             .arg(kMaxReferenceRows)};
+            return Error{
+                StatsText::tr("\"%1\" is not a row count: use first_rows:N with N a whole number from %2 to %3.")
+                    .arg(t)
+                    .arg(kMinReferenceRows)
+                    .arg(kMaxReferenceRows)};
         r.kind = Kind::FirstRows;
         r.rows = n;
     } else if (head == QLatin1String("auto")) {
@@ -183,8 +184,7 @@ Result<DriftConfig> DriftConfig::fromJson(const QJsonObject &json)
         whole("max_rows", 100, 100'000'000, c.maxRows),
         fraction(QStringLiteral("dataset_share"), json.value(QStringLiteral("dataset_share")), 1, true,
                  c.options.datasetShare),
-        fraction(QStringLiteral("p_value"), json.value(QStringLiteral("p_value")), 1, false,
-                 c.options.pValueThreshold),
+        fraction(QStringLiteral("p_value"), json.value(QStringLiteral("p_value")), 1, false, c.options.pValueThreshold),
         fraction(QStringLiteral("distance"), json.value(QStringLiteral("distance")), 100, true,
                  c.options.distanceThreshold),
     };

@@ -16,11 +16,11 @@ struct ReferenceSpec
     {
         FirstRows, // the first `rows` logged predictions (the default: drift starts without any setup)
         Auto,      // snapshot "baseline" if stored, else the champion's training window, else first:1h
-        Model,    // the champion model's training window (mldeck.models train_from / train_to)
-        Period,   // a chosen period [from, to)
-        Snapshot, // a stored snapshot (mldeck.drift_snapshots) by name
-        First,    // the first `seconds` of the deployment's log
-        Previous, // the `seconds` just before the current window
+        Model,     // the champion model's training window (mldeck.models train_from / train_to)
+        Period,    // a chosen period [from, to)
+        Snapshot,  // a stored snapshot (mldeck.drift_snapshots) by name
+        First,     // the first `seconds` of the deployment's log
+        Previous,  // the `seconds` just before the current window
     };
     Kind kind = Kind::FirstRows;
     QDateTime from, to;

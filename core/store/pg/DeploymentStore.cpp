@@ -43,7 +43,6 @@ QString validateSchema(const FeatureSchema &schema)
     return {};
 }
 
-
 FeatureSchema schemaFromJson(const QJsonArray &arr, int id)
 {
     FeatureSchema schema;
@@ -212,8 +211,8 @@ Status DeploymentStore::requireActive(const QString &name)
         return Error{unknownText(name)};
     try {
         pqxx::read_transaction tx(pg::raw(m_conn));
-        const pqxx::result r = tx.exec_params("SELECT archived_at IS NOT NULL FROM mldeck.deployments WHERE name = $1",
-                                              pg::utf8(name));
+        const pqxx::result r =
+            tx.exec_params("SELECT archived_at IS NOT NULL FROM mldeck.deployments WHERE name = $1", pg::utf8(name));
         tx.commit();
         if (r.empty())
             return Error{unknownText(name)};
@@ -268,10 +267,10 @@ Result<DeploymentInfo> DeploymentStore::create(const NewDeployment &spec, const 
         const pqxx::result existing = tx.exec_params(
             "SELECT archived_at IS NOT NULL FROM mldeck.deployments WHERE name = $1", pg::utf8(spec.name));
         if (!existing.empty())
-            return Error{existing[0][0].as<bool>()
-                             ? StoreText::tr("Deployment \"%1\" already exists (archived); nothing was changed.")
-                                   .arg(spec.name)
-                             : StoreText::tr("Deployment \"%1\" already exists; nothing was changed.").arg(spec.name)};
+            return Error{
+                existing[0][0].as<bool>()
+                    ? StoreText::tr("Deployment \"%1\" already exists (archived); nothing was changed.").arg(spec.name)
+                    : StoreText::tr("Deployment \"%1\" already exists; nothing was changed.").arg(spec.name)};
         tx.exec_params("INSERT INTO mldeck.deployments (name, description, settings, task, target_name, target_unit) "
                        "VALUES ($1, $2, $3::jsonb, $4, $5, $6)",
                        pg::utf8(spec.name), pg::utf8(spec.description), compact(settings), pg::utf8(spec.task),
@@ -302,8 +301,8 @@ Result<QList<DeploymentInfo>> DeploymentStore::list(bool includeArchived)
 {
     try {
         pqxx::read_transaction tx(pg::raw(m_conn));
-        const std::string sql = std::string(kSelectInfo) +
-                                (includeArchived ? "" : " WHERE d.archived_at IS NULL") + " ORDER BY d.name";
+        const std::string sql =
+            std::string(kSelectInfo) + (includeArchived ? "" : " WHERE d.archived_at IS NULL") + " ORDER BY d.name";
         QList<DeploymentInfo> out;
         for (const auto &row : tx.exec(sql))
             out << infoOf(row);

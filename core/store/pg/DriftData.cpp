@@ -96,8 +96,9 @@ Result<bool> DriftData::hasSchema(const QString &deployment)
 {
     try {
         pqxx::read_transaction tx(pg::raw(m_conn));
-        return tx.exec_params1("SELECT EXISTS (SELECT 1 FROM mldeck.feature_schemas WHERE deployment = $1)",
-                               pg::utf8(deployment))[0]
+        return tx
+            .exec_params1("SELECT EXISTS (SELECT 1 FROM mldeck.feature_schemas WHERE deployment = $1)",
+                          pg::utf8(deployment))[0]
             .as<bool>();
     } catch (const std::exception &e) {
         return pg::toError(e, m_conn.endpoint(), StoreText::tr("reading the feature schema of \"%1\"").arg(deployment));
@@ -242,12 +243,13 @@ Result<QStringList> DriftData::snapshotNames(const QString &deployment)
     try {
         pqxx::read_transaction tx(pg::raw(m_conn));
         QStringList out;
-        for (const auto &r : tx.exec_params("SELECT name FROM mldeck.drift_snapshots WHERE deployment = $1 ORDER BY name",
-                                            pg::utf8(deployment)))
+        for (const auto &r : tx.exec_params(
+                 "SELECT name FROM mldeck.drift_snapshots WHERE deployment = $1 ORDER BY name", pg::utf8(deployment)))
             out << QString::fromUtf8(r[0].c_str());
         return out;
     } catch (const std::exception &e) {
-        return pg::toError(e, m_conn.endpoint(), StoreText::tr("listing the drift snapshots of \"%1\"").arg(deployment));
+        return pg::toError(e, m_conn.endpoint(),
+                           StoreText::tr("listing the drift snapshots of \"%1\"").arg(deployment));
     }
 }
 
@@ -358,8 +360,9 @@ Result<qint64> DriftData::setDriftSettingsWithSnapshot(const QString &deployment
                               .as<qint64>();
         {
             // libpqxx 6 pastes the table name into COPY as given: schema-qualified and unquoted on purpose.
-            pqxx::stream_to copy(tx, "mldeck.drift_snapshot_rows",
-                                 std::vector<std::string>{"snapshot_id", "predicted", "actual", "numeric", "categorical"});
+            pqxx::stream_to copy(
+                tx, "mldeck.drift_snapshot_rows",
+                std::vector<std::string>{"snapshot_id", "predicted", "actual", "numeric", "categorical"});
             const std::string idText = std::to_string(id);
             for (const SnapshotRow &r : rows) {
                 const std::string predicted = r.predicted ? pgtext::float8(*r.predicted) : std::string();

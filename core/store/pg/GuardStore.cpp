@@ -52,8 +52,7 @@ Result<GuardRules> GuardStore::rules(const QString &deployment)
     }
 }
 
-Status GuardStore::saveRules(const QString &deployment, const GuardRules &r, const Actor &actor,
-                             const QString &reason)
+Status GuardStore::saveRules(const QString &deployment, const GuardRules &r, const Actor &actor, const QString &reason)
 {
     if (const QString why = r.validate(); !why.isEmpty())
         return Error{why};

@@ -47,7 +47,8 @@ Result<std::optional<QJsonObject>> HistoryStore::loaded(const QString &deploymen
             return std::optional<QJsonObject>();
         return std::optional<QJsonObject>(pg::jsonObject(r[0][0]));
     } catch (const std::exception &e) {
-        return pg::toError(e, m_conn.endpoint(), StoreText::tr("looking for the demo history of \"%1\"").arg(deployment));
+        return pg::toError(e, m_conn.endpoint(),
+                           StoreText::tr("looking for the demo history of \"%1\"").arg(deployment));
     }
 }
 
@@ -55,8 +56,9 @@ Result<bool> HistoryStore::hasPredictions(const QString &deployment)
 {
     try {
         pqxx::read_transaction tx(pg::raw(m_conn));
-        return tx.exec_params1("SELECT EXISTS (SELECT 1 FROM mldeck.predictions WHERE deployment = $1)",
-                               pg::utf8(deployment))[0]
+        return tx
+            .exec_params1("SELECT EXISTS (SELECT 1 FROM mldeck.predictions WHERE deployment = $1)",
+                          pg::utf8(deployment))[0]
             .as<bool>();
     } catch (const std::exception &e) {
         return pg::toError(e, m_conn.endpoint(), StoreText::tr("reading the log of \"%1\"").arg(deployment));
@@ -98,8 +100,8 @@ Status HistoryStore::audit(const QDateTime &at, const AuditRecord &r)
                        "INSERT INTO mldeck.audit_log (change_id, ts, actor_db, actor_os, host, action, deployment, "
                        "before, after, reason, occurred_at) VALUES ($1::uuid, $2::timestamptz, current_user, $3, $4, "
                        "$5, $6, $7::jsonb, $8::jsonb, $9, $2::timestamptz)",
-                       {r.changeId.toString(QUuid::WithoutBraces), iso(at), orNull(r.actorOs), orNull(r.host),
-                        r.action, orNull(r.deployment), opt(r.before), opt(r.after), orNull(r.reason)});
+                       {r.changeId.toString(QUuid::WithoutBraces), iso(at), orNull(r.actorOs), orNull(r.host), r.action,
+                        orNull(r.deployment), opt(r.before), opt(r.after), orNull(r.reason)});
         tx.commit();
         return {};
     } catch (const std::exception &e) {
@@ -156,8 +158,8 @@ Status HistoryStore::savePlan(const QString &deployment, const StagedPlan &plan,
     }
 }
 
-Result<qint64> HistoryStore::insertModel(const NewModelVersion &m, std::optional<qint64> parentId,
-                                         const QDateTime &at, const QString &createdBy)
+Result<qint64> HistoryStore::insertModel(const NewModelVersion &m, std::optional<qint64> parentId, const QDateTime &at,
+                                         const QString &createdBy)
 {
     try {
         pqxx::work tx(pg::raw(m_conn));
@@ -216,7 +218,8 @@ Result<qint64> HistoryStore::insertRetrainRun(const RetrainRow &run)
         tx.commit();
         return r[0][0].as<qint64>();
     } catch (const std::exception &e) {
-        return pg::toError(e, m_conn.endpoint(), StoreText::tr("writing the retrain run of \"%1\"").arg(run.deployment));
+        return pg::toError(e, m_conn.endpoint(),
+                           StoreText::tr("writing the retrain run of \"%1\"").arg(run.deployment));
     }
 }
 
@@ -241,21 +244,22 @@ Result<qint64> HistoryStore::buildAggregates(const QString &deployment, const QD
         qint64 feedback = 0;
         for (const char *grain : {"minute", "hour"}) {
             const std::string table = std::string("mldeck.kpi_feedback_") + grain;
-            feedback += tx.exec_params(
-                              "INSERT INTO " + table +
-                                  " AS k (deployment, bucket, positive, total) SELECT deployment, date_trunc('" +
-                                  grain +
-                                  "', ts, 'UTC'), count(*) FILTER (WHERE positive), count(*) FROM mldeck.feedback "
-                                  "WHERE deployment = $1 AND ts >= $2::timestamptz AND ts < $3::timestamptz "
-                                  "GROUP BY 1, 2 ON CONFLICT (deployment, bucket) DO UPDATE SET positive = "
-                                  "k.positive + EXCLUDED.positive, total = k.total + EXCLUDED.total",
-                              d, pg::utf8(iso(from)), pg::utf8(iso(to)))
-                            .affected_rows();
+            feedback +=
+                tx.exec_params("INSERT INTO " + table +
+                                   " AS k (deployment, bucket, positive, total) SELECT deployment, date_trunc('" +
+                                   grain +
+                                   "', ts, 'UTC'), count(*) FILTER (WHERE positive), count(*) FROM mldeck.feedback "
+                                   "WHERE deployment = $1 AND ts >= $2::timestamptz AND ts < $3::timestamptz "
+                                   "GROUP BY 1, 2 ON CONFLICT (deployment, bucket) DO UPDATE SET positive = "
+                                   "k.positive + EXCLUDED.positive, total = k.total + EXCLUDED.total",
+                               d, pg::utf8(iso(from)), pg::utf8(iso(to)))
+                    .affected_rows();
         }
         tx.commit();
         return written + feedback;
     } catch (const std::exception &e) {
-        return pg::toError(e, m_conn.endpoint(), StoreText::tr("building the KPI aggregates of \"%1\"").arg(deployment));
+        return pg::toError(e, m_conn.endpoint(),
+                           StoreText::tr("building the KPI aggregates of \"%1\"").arg(deployment));
     }
 }
 

@@ -1,6 +1,6 @@
 #include "core/store/pg/ModelRegistry.h"
-#include "core/store/pg/DeploymentStore.h"
 #include "core/Text.h"
+#include "core/store/pg/DeploymentStore.h"
 #include "core/store/pg/PgConnectionInternal.h"
 #include "core/store/pg/PgText.h"
 

@@ -36,7 +36,8 @@ std::string areaCondition(SettingsArea area)
     case SettingsArea::Webhook:
         return table("alert_webhooks", "INSERT") + " AND " + table("alert_webhooks", "UPDATE") + " AND " + audit;
     case SettingsArea::DriftSettings:
-        return "has_function_privilege(who, to_regprocedure('mldeck.drift_set_settings(text, jsonb)'), 'EXECUTE') AND " +
+        return "has_function_privilege(who, to_regprocedure('mldeck.drift_set_settings(text, jsonb)'), 'EXECUTE') "
+               "AND " +
                audit;
     case SettingsArea::RetrainSettings:
         return table("retrain_settings", "INSERT") + " AND " + table("retrain_settings", "UPDATE") + " AND " + audit;
@@ -59,7 +60,8 @@ Result<RolePermissions> RolePermissions::read(PgConnection &conn)
         pqxx::read_transaction tx(pg::raw(conn));
         RolePermissions p;
         const pqxx::row who = tx.exec1(
-            "SELECT current_user::text, r.rolsuper OR coalesce(pg_has_role(current_user, n.nspowner, 'MEMBER'), false), "
+            "SELECT current_user::text, r.rolsuper OR coalesce(pg_has_role(current_user, n.nspowner, 'MEMBER'), "
+            "false), "
             "pg_has_role(current_user, 'mldeck_viewer', 'MEMBER'), pg_has_role(current_user, 'mldeck_operator', "
             "'MEMBER'), pg_has_role(current_user, 'mldeck_scientist', 'MEMBER') "
             "FROM pg_roles r LEFT JOIN pg_namespace n ON n.nspname = 'mldeck' WHERE r.rolname = current_user");

@@ -65,13 +65,17 @@ private:
     }
     QString storedRules() // "id=threshold" of the rows stored for the deployment
     {
-        const auto rows = test::query(*m_conn,
-                                      QStringLiteral("SELECT string_agg(rule_id || '=' || (definition ->> 'threshold'), "
-                                                     "',' ORDER BY rule_id) FROM mldeck.alert_rules WHERE deployment = $1"),
-                                      {m_dep});
+        const auto rows =
+            test::query(*m_conn,
+                        QStringLiteral("SELECT string_agg(rule_id || '=' || (definition ->> 'threshold'), "
+                                       "',' ORDER BY rule_id) FROM mldeck.alert_rules WHERE deployment = $1"),
+                        {m_dep});
         return rows && !rows->isEmpty() ? rows->first().first() : QStringLiteral("?");
     }
-    QString auditCount() { return scalar(QStringLiteral("SELECT count(*) FROM mldeck.audit_log WHERE deployment = $1"), {m_dep}); }
+    QString auditCount()
+    {
+        return scalar(QStringLiteral("SELECT count(*) FROM mldeck.audit_log WHERE deployment = $1"), {m_dep});
+    }
 
     int rowOf(const QString &id) const
     {
@@ -257,9 +261,9 @@ private Q_SLOTS:
                                                       "WHERE deployment = $1 ORDER BY id DESC LIMIT 1"),
                                        {m_dep});
         QVERIFY2(audit.ok(), qPrintable(audit.errorMessage()));
-        QCOMPARE(audit->at(0), (QStringList{QStringLiteral("alert_rule.set"), QStringLiteral("t"),
-                                            QStringLiteral("120"), QStringLiteral("warning"),
-                                            QStringLiteral("early warning")}));
+        QCOMPARE(audit->at(0),
+                 (QStringList{QStringLiteral("alert_rule.set"), QStringLiteral("t"), QStringLiteral("120"),
+                              QStringLiteral("warning"), QStringLiteral("early warning")}));
         // The table shows it after the change (a 7th row), and says what happened.
         QTRY_COMPARE_WITH_TIMEOUT(rules()->model().rowCount(), 7, 10000);
         QVERIFY2(rules()->statusText().contains(QStringLiteral("failures_fast")), qPrintable(rules()->statusText()));
@@ -298,8 +302,7 @@ private Q_SLOTS:
                                                       "after ->> 'enabled' FROM mldeck.audit_log WHERE deployment = $1 "
                                                       "AND action = 'alert_rule.set' ORDER BY id DESC LIMIT 1"),
                                        {m_dep});
-        QCOMPARE(audit->at(0),
-                 (QStringList{QStringLiteral("0.05"), QStringLiteral("0.1"), QStringLiteral("false")}));
+        QCOMPARE(audit->at(0), (QStringList{QStringLiteral("0.05"), QStringLiteral("0.1"), QStringLiteral("false")}));
         QTRY_COMPARE_WITH_TIMEOUT(
             rules()->model().index(rowOf(QStringLiteral("failures_fast")), ui::AlertRulesTableModel::Enabled).data(),
             QVariant(QStringLiteral("Off")), 10000);
@@ -337,8 +340,8 @@ private Q_SLOTS:
                                                       "FROM mldeck.audit_log WHERE deployment = $1 ORDER BY id DESC "
                                                       "LIMIT 1"),
                                        {m_dep});
-        QCOMPARE(audit->at(0), (QStringList{QStringLiteral("alert_rule.reset"), QStringLiteral("0.3"),
-                                            QStringLiteral("0.2")}));
+        QCOMPARE(audit->at(0),
+                 (QStringList{QStringLiteral("alert_rule.reset"), QStringLiteral("0.3"), QStringLiteral("0.2")}));
     }
 
     void deleteARule()
@@ -355,10 +358,11 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(rules()->model().rowCount(), 6, 10000);
         QCOMPARE(storedRules(), QString());
         QCOMPARE(auditCount().toInt(), audits.toInt() + 1);
-        const auto audit = test::query(*m_conn,
-                                       QStringLiteral("SELECT action, before ->> 'id', after IS NULL FROM "
-                                                      "mldeck.audit_log WHERE deployment = $1 ORDER BY id DESC LIMIT 1"),
-                                       {m_dep});
+        const auto audit =
+            test::query(*m_conn,
+                        QStringLiteral("SELECT action, before ->> 'id', after IS NULL FROM "
+                                       "mldeck.audit_log WHERE deployment = $1 ORDER BY id DESC LIMIT 1"),
+                        {m_dep});
         QCOMPARE(audit->at(0), (QStringList{QStringLiteral("alert_rule.delete"), QStringLiteral("failures_fast"),
                                             QStringLiteral("t")}));
     }

@@ -375,9 +375,9 @@ private Q_SLOTS:
         QCOMPARE(asked, QStringList({m_dep, m_dep}));
         QVERIFY(done.wait(15000));
         QVERIFY2(done.first().at(0).toBool(), qPrintable(done.first().at(1).toString()));
-        QCOMPARE(scalar(QStringLiteral("SELECT archived_at IS NOT NULL FROM mldeck.deployments WHERE name = $1"),
-                        {m_dep}),
-                 QStringLiteral("t"));
+        QCOMPARE(
+            scalar(QStringLiteral("SELECT archived_at IS NOT NULL FROM mldeck.deployments WHERE name = $1"), {m_dep}),
+            QStringLiteral("t"));
         QCOMPARE(scalar(QStringLiteral("SELECT reason FROM mldeck.audit_log WHERE deployment = $1 AND action = "
                                        "'deployment.archive'"),
                         {m_dep}),

@@ -113,8 +113,9 @@ private Q_SLOTS:
         m_dep = uniqueName(QStringLiteral("guidrift"));
         FeatureSchema schema;
         schema.features.push_back({QStringLiteral("rain_mm"), FeatureSpec::Kind::Numeric, {}});
-        schema.features.push_back(
-            {QStringLiteral("vehicle"), FeatureSpec::Kind::Categorical, {QStringLiteral("car"), QStringLiteral("bike")}});
+        schema.features.push_back({QStringLiteral("vehicle"),
+                                   FeatureSpec::Kind::Categorical,
+                                   {QStringLiteral("car"), QStringLiteral("bike")}});
         QVERIFY(DeploymentStore(*m_admin).ensure(m_dep, {}, schema).ok());
         m_scientist = std::make_unique<LoginRole>(QStringLiteral("mldeck_scientist"));
         m_viewer = std::make_unique<LoginRole>(QStringLiteral("mldeck_viewer"));
@@ -190,11 +191,11 @@ private Q_SLOTS:
         QCOMPARE(s.value(QStringLiteral("tests")).toObject().value(QStringLiteral("rain_mm")).toString(),
                  QStringLiteral("psi"));
         QCOMPARE(auditRows(), 1);
-        const QJsonObject before = QJsonDocument::fromJson(
-                                       scalar(QStringLiteral("SELECT before::text FROM mldeck.audit_log WHERE "
-                                                             "deployment = $1 AND action = 'drift.settings'"))
-                                           .toUtf8())
-                                       .object();
+        const QJsonObject before =
+            QJsonDocument::fromJson(scalar(QStringLiteral("SELECT before::text FROM mldeck.audit_log WHERE "
+                                                          "deployment = $1 AND action = 'drift.settings'"))
+                                        .toUtf8())
+                .object();
         QVERIFY(before.isEmpty()); // nothing was stored before
         QCOMPARE(scalar(QStringLiteral("SELECT after ->> 'k' FROM mldeck.audit_log WHERE deployment = $1 AND "
                                        "action = 'drift.settings'")),
@@ -235,8 +236,7 @@ private Q_SLOTS:
         const QJsonObject before = stored();
         const int audits = auditRows();
         const bool perFeature = field.startsWith(QLatin1String("threshold_"));
-        QWidget *widget =
-            perFeature ? editor->findChild<QLineEdit *>(field) : editor->fieldWidget(field);
+        QWidget *widget = perFeature ? editor->findChild<QLineEdit *>(field) : editor->fieldWidget(field);
         QVERIFY(widget);
         type(widget, input);
         const QString key = perFeature ? QStringLiteral("features") : field;

@@ -40,7 +40,8 @@ private:
     }
     QString stored() // the stored settings, or empty when there are none
     {
-        const QStringList r = row(QStringLiteral("SELECT settings::text FROM mldeck.retrain_settings WHERE deployment = $1"));
+        const QStringList r =
+            row(QStringLiteral("SELECT settings::text FROM mldeck.retrain_settings WHERE deployment = $1"));
         return r.isEmpty() ? QString() : r.first();
     }
     int audits()
@@ -120,9 +121,10 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(editor.status(), QStringLiteral("Saved."), 10000);
         QVERIFY(!editor.isDirty());
         QCOMPARE(audits(), 1);
-        QCOMPARE(row(QStringLiteral("SELECT settings ->> 'windowDays', settings ->> 'autoRetrain', "
-                                    "settings ->> 'minImprovement' FROM mldeck.retrain_settings WHERE deployment = $1")),
-                 (QStringList{QStringLiteral("14"), QStringLiteral("true"), QStringLiteral("0.05")}));
+        QCOMPARE(
+            row(QStringLiteral("SELECT settings ->> 'windowDays', settings ->> 'autoRetrain', "
+                               "settings ->> 'minImprovement' FROM mldeck.retrain_settings WHERE deployment = $1")),
+            (QStringList{QStringLiteral("14"), QStringLiteral("true"), QStringLiteral("0.05")}));
         QCOMPARE(row(QStringLiteral("SELECT before IS NULL, after ->> 'windowDays' FROM mldeck.audit_log WHERE "
                                     "deployment = $1 AND action = 'retrain.settings'")),
                  (QStringList{QStringLiteral("t"), QStringLiteral("14")}));
@@ -156,7 +158,8 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(!editor.readOnlyReason().isEmpty(), 10000);
         QTRY_COMPARE_WITH_TIMEOUT(text(editor.fieldWidget(QStringLiteral("windowDays"))), QStringLiteral("14"), 10000);
         QVERIFY(editor.isReadOnly());
-        QVERIFY2(editor.readOnlyReason().contains(QStringLiteral("mldeck_scientist")), qPrintable(editor.readOnlyReason()));
+        QVERIFY2(editor.readOnlyReason().contains(QStringLiteral("mldeck_scientist")),
+                 qPrintable(editor.readOnlyReason()));
         QVERIFY(!editor.fieldWidget(QStringLiteral("windowDays"))->isEnabled());
         QVERIFY(!editor.saveButton()->isEnabled());
     }

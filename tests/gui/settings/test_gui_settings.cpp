@@ -173,13 +173,15 @@ private Q_SLOTS:
         QCOMPARE(editor->status(), QStringLiteral("Saved."));
         QCOMPARE(tabs->tabText(0), editor->title());
 
-        QCOMPARE(scalar(QStringLiteral("SELECT settings->'kpi_targets'->>'mae_max' FROM mldeck.deployments WHERE name = $1")),
+        QCOMPARE(scalar(QStringLiteral(
+                     "SELECT settings->'kpi_targets'->>'mae_max' FROM mldeck.deployments WHERE name = $1")),
                  QStringLiteral("2.2"));
         QCOMPARE(auditRows(QStringLiteral("kpi.targets")), before + 1);
         QCOMPARE(lastAudit(QStringLiteral("kpi.targets"), "before").value(QStringLiteral("mae_max")).toDouble(), 2.5);
         QCOMPARE(lastAudit(QStringLiteral("kpi.targets"), "after").value(QStringLiteral("mae_max")).toDouble(), 2.2);
-        QCOMPARE(lastAudit(QStringLiteral("kpi.targets"), "after").value(QStringLiteral("anticipation_minutes")).toInt(),
-                 10);
+        QCOMPARE(
+            lastAudit(QStringLiteral("kpi.targets"), "after").value(QStringLiteral("anticipation_minutes")).toInt(),
+            10);
     }
 
     void guardRulesValidSaveWritesTheRulesAndOneAuditRow()
@@ -228,33 +230,72 @@ private Q_SLOTS:
         QTest::addColumn<QString>("text");
         QTest::addColumn<QString>("reason");
         // KPI targets (KpiTargets::fromJson's ranges)
-        QTest::newRow("kpi mae 0") << 0 << "mae_max" << "0" << "Must be above 0.";
-        QTest::newRow("kpi r2 1.2") << 0 << "r2_min" << "1.2" << "Must be at most 1.";
-        QTest::newRow("kpi latency -5") << 0 << "latency_max_ms" << "-5" << "Must be above 0.";
-        QTest::newRow("kpi error rate 2") << 0 << "error_rate_max" << "2" << "Must be a share from 0 to 1.";
-        QTest::newRow("kpi uptime -0.1") << 0 << "uptime_min" << "-0.1" << "Must be a share from 0 to 1.";
-        QTest::newRow("kpi anticipation 31") << 0 << "anticipation_minutes" << "31" << "Must be from 1 to 30 minutes.";
-        QTest::newRow("kpi anticipation 2.5") << 0 << "anticipation_minutes" << "2.5" << "A whole number is needed.";
-        QTest::newRow("kpi stretch mae 0") << 0 << "stretch_mae" << "0" << "Must be above 0.";
-        QTest::newRow("kpi stretch r2 text") << 0 << "stretch_r2" << "high" << "\"high\" is not a number.";
+        QTest::newRow("kpi mae 0") << 0 << "mae_max"
+                                   << "0"
+                                   << "Must be above 0.";
+        QTest::newRow("kpi r2 1.2") << 0 << "r2_min"
+                                    << "1.2"
+                                    << "Must be at most 1.";
+        QTest::newRow("kpi latency -5") << 0 << "latency_max_ms"
+                                        << "-5"
+                                        << "Must be above 0.";
+        QTest::newRow("kpi error rate 2") << 0 << "error_rate_max"
+                                          << "2"
+                                          << "Must be a share from 0 to 1.";
+        QTest::newRow("kpi uptime -0.1") << 0 << "uptime_min"
+                                         << "-0.1"
+                                         << "Must be a share from 0 to 1.";
+        QTest::newRow("kpi anticipation 31") << 0 << "anticipation_minutes"
+                                             << "31"
+                                             << "Must be from 1 to 30 minutes.";
+        QTest::newRow("kpi anticipation 2.5") << 0 << "anticipation_minutes"
+                                              << "2.5"
+                                              << "A whole number is needed.";
+        QTest::newRow("kpi stretch mae 0") << 0 << "stretch_mae"
+                                           << "0"
+                                           << "Must be above 0.";
+        QTest::newRow("kpi stretch r2 text") << 0 << "stretch_r2"
+                                             << "high"
+                                             << "\"high\" is not a number.";
         // Guard rules (mldeck.guard_rules CHECKs)
-        QTest::newRow("guard error rate 0") << 1 << "rollback_error_rate" << "0"
+        QTest::newRow("guard error rate 0") << 1 << "rollback_error_rate"
+                                            << "0"
                                             << "Must be a share above 0 and at most 1.";
-        QTest::newRow("guard error rate 1.5") << 1 << "rollback_error_rate" << "1.5"
+        QTest::newRow("guard error rate 1.5") << 1 << "rollback_error_rate"
+                                              << "1.5"
                                               << "Must be a share above 0 and at most 1.";
-        QTest::newRow("guard latency 0") << 1 << "max_latency_p95_ms" << "0" << "Must be above 0.";
-        QTest::newRow("guard mae -1") << 1 << "max_mae" << "-1" << "Must be above 0.";
-        QTest::newRow("guard window 9") << 1 << "window_seconds" << "9" << "Must be from 10 to 86400.";
-        QTest::newRow("guard window 86401") << 1 << "window_seconds" << "86401" << "Must be from 10 to 86400.";
-        QTest::newRow("guard min samples 0") << 1 << "min_samples" << "0" << "Must be at least 1.";
-        QTest::newRow("guard breaches 101") << 1 << "consecutive_breaches" << "101" << "Must be from 1 to 100.";
-        QTest::newRow("guard breaches empty") << 1 << "consecutive_breaches" << "" << "A value is needed.";
-        QTest::newRow("guard interval 0") << 1 << "interval_seconds" << "0" << "Must be from 1 to 3600.";
+        QTest::newRow("guard latency 0") << 1 << "max_latency_p95_ms"
+                                         << "0"
+                                         << "Must be above 0.";
+        QTest::newRow("guard mae -1") << 1 << "max_mae"
+                                      << "-1"
+                                      << "Must be above 0.";
+        QTest::newRow("guard window 9") << 1 << "window_seconds"
+                                        << "9"
+                                        << "Must be from 10 to 86400.";
+        QTest::newRow("guard window 86401") << 1 << "window_seconds"
+                                            << "86401"
+                                            << "Must be from 10 to 86400.";
+        QTest::newRow("guard min samples 0") << 1 << "min_samples"
+                                             << "0"
+                                             << "Must be at least 1.";
+        QTest::newRow("guard breaches 101") << 1 << "consecutive_breaches"
+                                            << "101"
+                                            << "Must be from 1 to 100.";
+        QTest::newRow("guard breaches empty") << 1 << "consecutive_breaches"
+                                              << ""
+                                              << "A value is needed.";
+        QTest::newRow("guard interval 0") << 1 << "interval_seconds"
+                                          << "0"
+                                          << "Must be from 1 to 3600.";
         // Webhook (mldeck.alert_webhooks: url ~ '^https?://')
-        QTest::newRow("webhook ftp") << 2 << "url" << "ftp://hooks.example.com/x"
+        QTest::newRow("webhook ftp") << 2 << "url"
+                                     << "ftp://hooks.example.com/x"
                                      << "The webhook URL must be an http:// or https:// address, not "
                                         "\"ftp://hooks.example.com/x\".";
-        QTest::newRow("webhook empty") << 2 << "url" << "" << "A URL is needed.";
+        QTest::newRow("webhook empty") << 2 << "url"
+                                       << ""
+                                       << "A URL is needed.";
     }
 
     void eachInvalidFieldIsRefusedAndNothingWritten()
@@ -269,10 +310,12 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(editor->isLoaded() && !editor->isReadOnly(), kWaitMs);
         if (tab == 2) // a webhook first needs a valid URL to start from
             type(editor->fieldWidget(QStringLiteral("url")), QStringLiteral("https://hooks.example.com/a"));
-        const QString settingsBefore = scalar(QStringLiteral("SELECT settings::text FROM mldeck.deployments WHERE name = $1"));
+        const QString settingsBefore =
+            scalar(QStringLiteral("SELECT settings::text FROM mldeck.deployments WHERE name = $1"));
         const QString rulesBefore = scalar(QStringLiteral("SELECT count(*) || coalesce(max(updated_at)::text, '') FROM "
                                                           "mldeck.guard_rules WHERE deployment = $1"));
-        const QString auditBefore = scalar(QStringLiteral("SELECT count(*) FROM mldeck.audit_log WHERE deployment = $1"));
+        const QString auditBefore =
+            scalar(QStringLiteral("SELECT count(*) FROM mldeck.audit_log WHERE deployment = $1"));
 
         type(editor->fieldWidget(key), text);
         QCOMPARE(editor->fieldMessage(key), reason);
@@ -286,7 +329,8 @@ private Q_SLOTS:
         QSignalSpy saved(editor, &ui::SettingsEditor::saved);
         QTest::mouseClick(editor->saveButton(), Qt::LeftButton);
         QCOMPARE(saved.count(), 0); // a disabled Save sends nothing: the database is as it was
-        QCOMPARE(scalar(QStringLiteral("SELECT settings::text FROM mldeck.deployments WHERE name = $1")), settingsBefore);
+        QCOMPARE(scalar(QStringLiteral("SELECT settings::text FROM mldeck.deployments WHERE name = $1")),
+                 settingsBefore);
         QCOMPARE(scalar(QStringLiteral("SELECT count(*) || coalesce(max(updated_at)::text, '') FROM mldeck.guard_rules "
                                        "WHERE deployment = $1")),
                  rulesBefore);
@@ -335,8 +379,8 @@ private Q_SLOTS:
         auto tabs = openTabs(m_viewer->endpoint(m_db->endpoint()));
         auto *guard = editorIn<ui::GuardRulesEditor>(*tabs);
         tabs->setCurrentWidget(guard);
-        const QString reason = QStringLiteral(
-            "Read-only: your role mldeck_viewer may not change guard rules; mldeck_operator may.");
+        const QString reason =
+            QStringLiteral("Read-only: your role mldeck_viewer may not change guard rules; mldeck_operator may.");
         QTRY_COMPARE_WITH_TIMEOUT(guard->readOnlyReason(), reason, kWaitMs);
         QTRY_VERIFY_WITH_TIMEOUT(!guard->values().value(QStringLiteral("max_mae")).isNull(), kWaitMs); // loaded
         auto *banner = guard->findChild<ui::InfoBar *>(QStringLiteral("settingsReadOnlyBanner"));
@@ -373,7 +417,8 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(!editor->values().value(QStringLiteral("max_mae")).isNull(), kWaitMs);
         editor->setPermissions(RolePermissions::everything());
         QVERIFY(!editor->isReadOnly());
-        const QString rulesBefore = scalar(QStringLiteral("SELECT row(r.*)::text FROM mldeck.guard_rules r WHERE deployment = $1"));
+        const QString rulesBefore =
+            scalar(QStringLiteral("SELECT row(r.*)::text FROM mldeck.guard_rules r WHERE deployment = $1"));
         const int audit = auditRows(QStringLiteral("guard.rules"));
 
         type(editor->fieldWidget(QStringLiteral("max_mae")), QStringLiteral("4.5"));
@@ -381,7 +426,8 @@ private Q_SLOTS:
         QTest::mouseClick(editor->saveButton(), Qt::LeftButton);
         QVERIFY(failed.wait(kWaitMs));
         QVERIFY2(editor->status().contains(QStringLiteral("nothing was changed")), qPrintable(editor->status()));
-        QCOMPARE(qobject_cast<QLineEdit *>(editor->fieldWidget(QStringLiteral("max_mae")))->text(), QStringLiteral("4.5"));
+        QCOMPARE(qobject_cast<QLineEdit *>(editor->fieldWidget(QStringLiteral("max_mae")))->text(),
+                 QStringLiteral("4.5"));
         QVERIFY(editor->isDirty());
         QCOMPARE(scalar(QStringLiteral("SELECT row(r.*)::text FROM mldeck.guard_rules r WHERE deployment = $1")),
                  rulesBefore);
@@ -405,8 +451,9 @@ private Q_SLOTS:
         QSignalSpy saved(editor, &ui::SettingsEditor::saved);
         QTest::mouseClick(editor->saveButton(), Qt::LeftButton);
         QVERIFY(saved.wait(kWaitMs));
-        QCOMPARE(scalar(QStringLiteral("SELECT url || ' ' || enabled FROM mldeck.alert_webhooks WHERE deployment = $1")),
-                 url + QStringLiteral(" true"));
+        QCOMPARE(
+            scalar(QStringLiteral("SELECT url || ' ' || enabled FROM mldeck.alert_webhooks WHERE deployment = $1")),
+            url + QStringLiteral(" true"));
         QCOMPARE(auditRows(QStringLiteral("alert_webhook.set")), 1);
         QVERIFY(!lastAudit(QStringLiteral("alert_webhook.set"), "after")
                      .value(QStringLiteral("url"))

@@ -89,14 +89,16 @@ private:
              {"SELECT count(*) FROM mldeck.predictions WHERE deployment = $1",
               "SELECT count(*) FROM mldeck.outcomes WHERE deployment = $1",
               "SELECT count(*) FILTER (WHERE positive) || '/' || count(*) FROM mldeck.feedback WHERE deployment = $1",
-              "SELECT sum(count) || ' ' || sum(failed) || ' ' || sum(labelled) || ' ' || round(sum(sum_abs_err)::numeric, 3)"
+              "SELECT sum(count) || ' ' || sum(failed) || ' ' || sum(labelled) || ' ' || "
+              "round(sum(sum_abs_err)::numeric, 3)"
               " FROM mldeck.kpi_hour WHERE deployment = $1",
               "SELECT string_agg(action || '@' || ts::text, ',' ORDER BY ts, id) FROM mldeck.audit_log"
               " WHERE deployment = $1 AND action <> 'demo.history'",
               "SELECT string_agg(kind || ':' || dedup_key || '@' || raised_at::text, ',' ORDER BY raised_at, dedup_key)"
               " FROM mldeck.alerts WHERE deployment = $1",
               "SELECT count(*) || ' ' || count(*) FILTER (WHERE drift) FROM mldeck.drift_scores WHERE deployment = $1",
-              "SELECT string_agg(decision || ' ' || metrics::text, ',') FROM mldeck.retrain_runs WHERE deployment = $1"})
+              "SELECT string_agg(decision || ' ' || metrics::text, ',') FROM mldeck.retrain_runs WHERE deployment = "
+              "$1"})
             out << db.value(QString::fromLatin1(sql), d);
         return out;
     }
@@ -140,8 +142,9 @@ private Q_SLOTS:
                            "FROM mldeck.audit_log WHERE deployment = $1 AND action LIKE 'plan.advance%' ORDER BY ts"),
             {m_deployment});
         QCOMPARE(steps.size(), 4);
-        QCOMPARE((QStringList{steps[0][0], steps[1][0], steps[2][0], steps[3][0]}),
-                 (QStringList{QStringLiteral("10"), QStringLiteral("25"), QStringLiteral("50"), QStringLiteral("100")}));
+        QCOMPARE(
+            (QStringList{steps[0][0], steps[1][0], steps[2][0], steps[3][0]}),
+            (QStringList{QStringLiteral("10"), QStringLiteral("25"), QStringLiteral("50"), QStringLiteral("100")}));
         QCOMPARE(steps[0][1], QStringLiteral("0")); // nothing to soak before the first step
         for (int i = 1; i < 4; ++i)
             QCOMPARE(steps[i][1], QStringLiteral("6")); // every gate of the plan, with its figure
@@ -177,9 +180,10 @@ private Q_SLOTS:
                                 d),
                  QStringLiteral("1"));
         // The spike is in the log: failed ML calls served by the fallback, and no ML while the guard held it off.
-        QVERIFY(m_first->value(QStringLiteral("SELECT count(*) FROM mldeck.predictions WHERE deployment = $1 AND "
-                                              "path = 'fallback'"),
-                               d)
+        QVERIFY(m_first
+                    ->value(QStringLiteral("SELECT count(*) FROM mldeck.predictions WHERE deployment = $1 AND "
+                                           "path = 'fallback'"),
+                            d)
                     .toLongLong() > 20);
         QCOMPARE(m_first->value(QStringLiteral("SELECT count(*) FROM mldeck.predictions p WHERE deployment = $1 AND "
                                                "path <> 'heuristic' AND ts > (SELECT ts FROM mldeck.audit_log WHERE "
@@ -237,9 +241,10 @@ private Q_SLOTS:
                                 d),
                  QStringLiteral("1,2"));
         // The second model served after its promotion.
-        QVERIFY(m_first->value(QStringLiteral("SELECT count(*) FROM mldeck.predictions WHERE deployment = $1 AND "
-                                              "model_version = '2'"),
-                               d)
+        QVERIFY(m_first
+                    ->value(QStringLiteral("SELECT count(*) FROM mldeck.predictions WHERE deployment = $1 AND "
+                                           "model_version = '2'"),
+                            d)
                     .toLongLong() > 0);
     }
 
@@ -248,9 +253,10 @@ private Q_SLOTS:
         const QStringList d{m_deployment};
         QCOMPARE(m_first->value(QStringLiteral("SELECT sum(count) FROM mldeck.kpi_hour WHERE deployment = $1"), d),
                  QString::number(m_report.predictions));
-        QCOMPARE(m_first->value(QStringLiteral("SELECT count(DISTINCT date_trunc('day', bucket, 'UTC')) FROM "
-                                               "mldeck.kpi_hour WHERE deployment = $1"),
-                                d)
+        QCOMPARE(m_first
+                     ->value(QStringLiteral("SELECT count(DISTINCT date_trunc('day', bucket, 'UTC')) FROM "
+                                            "mldeck.kpi_hour WHERE deployment = $1"),
+                             d)
                      .toInt(),
                  31); // 30 days from noon to noon
         // Both paths, labelled, every day; feedback aggregated too.
@@ -262,9 +268,9 @@ private Q_SLOTS:
                  m_first->value(QStringLiteral("SELECT count(*) FROM mldeck.predictions p JOIN mldeck.outcomes o USING "
                                                "(deployment, request_key) WHERE p.deployment = $1 AND NOT p.failed"),
                                 d));
-        QCOMPARE(m_first->value(QStringLiteral("SELECT sum(total) FROM mldeck.kpi_feedback_hour WHERE deployment = $1"),
-                                d),
-                 QString::number(m_report.feedback));
+        QCOMPARE(
+            m_first->value(QStringLiteral("SELECT sum(total) FROM mldeck.kpi_feedback_hour WHERE deployment = $1"), d),
+            QString::number(m_report.feedback));
     }
 
     void sameSeedSameHistory()

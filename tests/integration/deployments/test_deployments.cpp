@@ -219,12 +219,13 @@ private Q_SLOTS:
 
         // One audit row, with what was created.
         QCOMPARE(audits(QStringLiteral("deployment.create"), s.name), 1);
-        const QJsonObject after = QJsonDocument::fromJson(value(QStringLiteral("SELECT after::text FROM "
-                                                                               "mldeck.audit_log WHERE action = "
-                                                                               "'deployment.create' AND deployment = $1"),
-                                                                {s.name})
-                                                              .toUtf8())
-                                      .object();
+        const QJsonObject after =
+            QJsonDocument::fromJson(value(QStringLiteral("SELECT after::text FROM "
+                                                         "mldeck.audit_log WHERE action = "
+                                                         "'deployment.create' AND deployment = $1"),
+                                          {s.name})
+                                        .toUtf8())
+                .object();
         QCOMPARE(after.value(QStringLiteral("task")).toString(), QStringLiteral("regression"));
         QCOMPARE(after.value(QStringLiteral("features")).toArray().size(), qsizetype(s.schema.features.size()));
         QCOMPARE(after.value(QStringLiteral("drift_reference")).toString(), drift::defaultReferenceSpec());
@@ -351,7 +352,8 @@ private Q_SLOTS:
         QVERIFY(!listed);
         const auto all = store.list(true);
         QVERIFY(all);
-        const auto it = std::find_if(all->begin(), all->end(), [&](const DeploymentInfo &d) { return d.name == a.name; });
+        const auto it =
+            std::find_if(all->begin(), all->end(), [&](const DeploymentInfo &d) { return d.name == a.name; });
         QVERIFY(it != all->end());
         QVERIFY(it->archived());
         QCOMPARE(it->archivedBy, m_conn->currentUser());
@@ -361,16 +363,22 @@ private Q_SLOTS:
                  QStringLiteral("replaced by the van model"));
 
         // The one error, for every later use; history (the audit rows, the schema) is kept.
-        QCOMPARE(store.requireActive(a.name).errorMessage(), QStringLiteral("Deployment \"%1\" is archived.").arg(a.name));
-        QCOMPARE(store.requireActive(QStringLiteral("nosuch")).errorMessage(), DeploymentStore::unknownText(QStringLiteral("nosuch")));
-        QVERIFY(DeploymentStore::unknownText(QStringLiteral("nosuch")).startsWith(QStringLiteral("Unknown deployment \"nosuch\"")));
+        QCOMPARE(store.requireActive(a.name).errorMessage(),
+                 QStringLiteral("Deployment \"%1\" is archived.").arg(a.name));
+        QCOMPARE(store.requireActive(QStringLiteral("nosuch")).errorMessage(),
+                 DeploymentStore::unknownText(QStringLiteral("nosuch")));
+        QVERIFY(DeploymentStore::unknownText(QStringLiteral("nosuch"))
+                    .startsWith(QStringLiteral("Unknown deployment \"nosuch\"")));
         QCOMPARE(store.set(a.name, edit, kActor).errorMessage(), DeploymentStore::archivedText(a.name));
-        QCOMPARE(store.archive(a.name, QStringLiteral("again"), kActor).errorMessage(), DeploymentStore::archivedText(a.name));
+        QCOMPARE(store.archive(a.name, QStringLiteral("again"), kActor).errorMessage(),
+                 DeploymentStore::archivedText(a.name));
         QCOMPARE(store.ensure(a.name, QString(), RideDelayGenerator::schema()).errorMessage(),
                  DeploymentStore::archivedText(a.name));
         QCOMPARE(audits(QStringLiteral("deployment.archive"), a.name), 1);
-        QCOMPARE(count(QStringLiteral("SELECT count(*) FROM mldeck.feature_schemas WHERE deployment = $1"), {a.name}), 1);
-        QCOMPARE(store.show(QStringLiteral("nosuch")).errorMessage(), DeploymentStore::unknownText(QStringLiteral("nosuch")));
+        QCOMPARE(count(QStringLiteral("SELECT count(*) FROM mldeck.feature_schemas WHERE deployment = $1"), {a.name}),
+                 1);
+        QCOMPARE(store.show(QStringLiteral("nosuch")).errorMessage(),
+                 DeploymentStore::unknownText(QStringLiteral("nosuch")));
     }
 
     void scientistCreatesViewerIsRefused()
@@ -400,7 +408,8 @@ private Q_SLOTS:
         const NewDeployment v = spec(QStringLiteral("dvw"));
         const auto refused = DeploymentStore(*vc).create(v, kActor);
         QVERIFY(!refused);
-        QVERIFY2(refused.errorMessage().contains(QStringLiteral("mldeck_scientist")), qPrintable(refused.errorMessage()));
+        QVERIFY2(refused.errorMessage().contains(QStringLiteral("mldeck_scientist")),
+                 qPrintable(refused.errorMessage()));
         QCOMPARE(count(QStringLiteral("SELECT count(*) FROM mldeck.deployments WHERE name = $1"), {v.name}), 0);
         vc.reset();
     }
@@ -428,7 +437,8 @@ private Q_SLOTS:
         QVERIFY(!seen.contains(b.name));
 
         // The rollout page's selector (FlagService) and the KPI list leave it out too.
-        FlagService flagService(test::TestServers::redis(), m_db->endpoint(), m_store.filePath(QStringLiteral("spool")));
+        FlagService flagService(test::TestServers::redis(), m_db->endpoint(),
+                                m_store.filePath(QStringLiteral("spool")));
         const auto listed = flagService.deployments();
         QVERIFY2(listed, qPrintable(listed.errorMessage()));
         QVERIFY(listed->contains(a.name));
@@ -516,9 +526,10 @@ private Q_SLOTS:
         QVERIFY2(r.code == 0, r.err.constData());
         const auto names = [this](bool all) {
             QStringList out;
-            Run l = ctl(all ? QStringList{QStringLiteral("deployments"), QStringLiteral("list"), QStringLiteral("--all"),
-                                          QStringLiteral("--json")}
-                            : QStringList{QStringLiteral("deployments"), QStringLiteral("list"), QStringLiteral("--json")});
+            Run l =
+                ctl(all ? QStringList{QStringLiteral("deployments"), QStringLiteral("list"), QStringLiteral("--all"),
+                                      QStringLiteral("--json")}
+                        : QStringList{QStringLiteral("deployments"), QStringLiteral("list"), QStringLiteral("--json")});
             for (const QJsonValue &v : QJsonDocument::fromJson(l.out).array())
                 out << v.toObject().value(QStringLiteral("name")).toString();
             return out;

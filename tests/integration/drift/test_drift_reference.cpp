@@ -152,8 +152,9 @@ private Q_SLOTS:
 
         // A smaller N and a 2-minute window, through the audited store.
         QVERIFY(DriftData(*conn)
-                    .setDriftSettings(dep, {{QStringLiteral("window"), QStringLiteral("2m")},
-                                            {QStringLiteral("reference"), QStringLiteral("first_rows:300")}},
+                    .setDriftSettings(dep,
+                                      {{QStringLiteral("window"), QStringLiteral("2m")},
+                                       {QStringLiteral("reference"), QStringLiteral("first_rows:300")}},
                                       m_actor)
                     .ok());
         log(*conn, dep, m_t0, 200);
@@ -183,10 +184,12 @@ private Q_SLOTS:
         round(4000);
         const QStringList filling = logged.filter(QStringLiteral("reference filling: "));
         QCOMPARE(filling.size(), 1);
-        QVERIFY2(filling.first().contains(QStringLiteral("reference filling: 200 of 300")), qPrintable(filling.first()));
+        QVERIFY2(filling.first().contains(QStringLiteral("reference filling: 200 of 300")),
+                 qPrintable(filling.first()));
         QVERIFY(logged.filter(QStringLiteral("is empty")).isEmpty());
-        QCOMPARE(scalar(*conn, QStringLiteral("SELECT count(*) FROM mldeck.drift_scores WHERE deployment = '%1'").arg(dep)),
-                 0);
+        QCOMPARE(
+            scalar(*conn, QStringLiteral("SELECT count(*) FROM mldeck.drift_scores WHERE deployment = '%1'").arg(dep)),
+            0);
 
         // The check reads the current count.
         const auto still = runDriftCheck(*conn, check);
@@ -198,9 +201,10 @@ private Q_SLOTS:
         // N rows logged (and a current window): drift runs and the guard writes scores.
         log(*conn, dep, QDateTime::currentDateTimeUtc().addSecs(-60), 400);
         round(6000);
-        QVERIFY2(scalar(*conn, QStringLiteral("SELECT count(*) FROM mldeck.drift_scores WHERE deployment = '%1'")
-                                   .arg(dep)) > 0,
-                 qPrintable(logged.join(u'\n')));
+        QVERIFY2(
+            scalar(*conn, QStringLiteral("SELECT count(*) FROM mldeck.drift_scores WHERE deployment = '%1'").arg(dep)) >
+                0,
+            qPrintable(logged.join(u'\n')));
         const auto full = runDriftCheck(*conn, check);
         QVERIFY2(full.ok(), qPrintable(full.errorMessage()));
         QVERIFY(!full->filling);
@@ -210,8 +214,9 @@ private Q_SLOTS:
 
         // A setting saved while the guard runs applies at its next round: a larger N fills again, said once more.
         QVERIFY(DriftData(*conn)
-                    .setDriftSettings(dep, {{QStringLiteral("window"), QStringLiteral("2m")},
-                                            {QStringLiteral("reference"), QStringLiteral("first_rows:1000")}},
+                    .setDriftSettings(dep,
+                                      {{QStringLiteral("window"), QStringLiteral("2m")},
+                                       {QStringLiteral("reference"), QStringLiteral("first_rows:1000")}},
                                       m_actor)
                     .ok());
         round(8000);
@@ -233,8 +238,8 @@ private Q_SLOTS:
             QCOMPARE(auditRows(*conn, dep), ++audits);
         };
         expectSet(QStringLiteral("first_rows:1000"), QStringLiteral("first_rows:1000"));
-        const QString period = QStringLiteral("period:%1/%2")
-                                   .arg(m_t0.toString(Qt::ISODate), m_t0.addSecs(60).toString(Qt::ISODate));
+        const QString period =
+            QStringLiteral("period:%1/%2").arg(m_t0.toString(Qt::ISODate), m_t0.addSecs(60).toString(Qt::ISODate));
         expectSet(period, period);
         // The newest audit row holds before and after.
         QCOMPARE(text(*conn, QStringLiteral("SELECT (before ->> 'reference') || ' -> ' || (after ->> 'reference') "
@@ -242,17 +247,18 @@ private Q_SLOTS:
                                             "'drift.reference' ORDER BY id DESC LIMIT 1")
                                  .arg(dep)),
                  QStringLiteral("first_rows:1000 -> ") + period);
-        QVERIFY(DriftData(*conn).createSnapshot(dep, QStringLiteral("base"), FeatureSchema{},
-                                                m_t0.toMSecsSinceEpoch() * 1000,
-                                                m_t0.addSecs(60).toMSecsSinceEpoch() * 1000, 1000000)
+        QVERIFY(DriftData(*conn)
+                    .createSnapshot(dep, QStringLiteral("base"), FeatureSchema{}, m_t0.toMSecsSinceEpoch() * 1000,
+                                    m_t0.addSecs(60).toMSecsSinceEpoch() * 1000, 1000000)
                     .ok());
         expectSet(QStringLiteral("snapshot:base"), QStringLiteral("snapshot:base"));
         expectSet(QStringLiteral("auto"), QStringLiteral("auto")); // the existing forms keep working
 
         // Refused, nothing changed: a bad text, a missing snapshot, no champion model.
         const QString before = storedSettings(*conn, dep);
-        for (const QString &bad : {QStringLiteral("first_rows:5"), QStringLiteral("first_rows:many"),
-                                   QStringLiteral("snapshot:missing"), QStringLiteral("model"), QStringLiteral("later")}) {
+        for (const QString &bad :
+             {QStringLiteral("first_rows:5"), QStringLiteral("first_rows:many"), QStringLiteral("snapshot:missing"),
+              QStringLiteral("model"), QStringLiteral("later")}) {
             const auto r = setDriftReference(*conn, dep, bad, m_actor);
             QVERIFY2(!r.ok(), qPrintable(bad));
             QCOMPARE(storedSettings(*conn, dep), before);
@@ -382,11 +388,10 @@ private Q_SLOTS:
         QCOMPARE(auditRows(*conn, dep), 1);
 
         const QString before = storedSettings(*conn, dep);
-        for (const QStringList &bad : {QStringList{QStringLiteral("--first-rows"), QStringLiteral("5")},
-                                       QStringList{QStringLiteral("--model"), QStringLiteral("--snapshot"),
-                                                   QStringLiteral("x")},
-                                       QStringList{QStringLiteral("--snapshot"), QStringLiteral("missing")},
-                                       QStringList{}}) {
+        for (const QStringList &bad :
+             {QStringList{QStringLiteral("--first-rows"), QStringLiteral("5")},
+              QStringList{QStringLiteral("--model"), QStringLiteral("--snapshot"), QStringLiteral("x")},
+              QStringList{QStringLiteral("--snapshot"), QStringLiteral("missing")}, QStringList{}}) {
             r = ctl(QStringList{QStringLiteral("drift"), QStringLiteral("reference"), QStringLiteral("set")} + bad + d);
             QCOMPARE(r.code, 2);
             QVERIFY(!r.err.isEmpty());

@@ -83,8 +83,8 @@ private Q_SLOTS:
         const auto migrated = Migrator::migrate(*m_conn);
         QVERIFY2(migrated.ok(), qPrintable(migrated.errorMessage()));
         m_dep = test::uniqueName(QStringLiteral("empty"));
-        const auto made = DeploymentStore(*m_conn).ensure(m_dep, QStringLiteral("nothing logged"),
-                                                          RideDelayGenerator::schema());
+        const auto made =
+            DeploymentStore(*m_conn).ensure(m_dep, QStringLiteral("nothing logged"), RideDelayGenerator::schema());
         QVERIFY2(made.ok(), qPrintable(made.errorMessage()));
     }
     void cleanupTestCase()
@@ -182,8 +182,7 @@ private Q_SLOTS:
         QCOMPARE(all.size(), header.size());
         for (int i = 2; i < header.size(); ++i) {
             const QByteArray &column = header.at(i);
-            if (column == "predictions" || column == "failed" || column == "labelled" ||
-                column == "throughput_per_s")
+            if (column == "predictions" || column == "failed" || column == "labelled" || column == "throughput_per_s")
                 QCOMPARE(all.at(i), QByteArray("0"));
             else
                 QVERIFY2(all.at(i).isEmpty(), column.constData());

@@ -40,7 +40,8 @@ private:
 
     int auditRows(const QString &action)
     {
-        auto r = query(*m_admin, QStringLiteral("SELECT count(*) FROM mldeck.audit_log WHERE deployment = $1 AND action = $2"),
+        auto r = query(*m_admin,
+                       QStringLiteral("SELECT count(*) FROM mldeck.audit_log WHERE deployment = $1 AND action = $2"),
                        {m_dep, action});
         return r ? r->value(0).value(0).toInt() : -1;
     }
@@ -65,12 +66,12 @@ private Q_SLOTS:
         // In SettingsArea order: Deployments, KpiTargets, GuardRules, AlertRules, Webhook, DriftSettings,
         // RetrainSettings.
         QTest::addColumn<QList<bool>>("may");
-        QTest::newRow("viewer") << "mldeck_viewer" << "mldeck_viewer"
-                                << QList<bool>{false, false, false, false, false, false, false};
-        QTest::newRow("operator") << "mldeck_operator" << "mldeck_operator"
-                                  << QList<bool>{false, true, true, true, true, false, false};
-        QTest::newRow("scientist") << "mldeck_scientist" << "mldeck_scientist"
-                                   << QList<bool>{true, true, false, false, false, true, true};
+        QTest::newRow("viewer") << "mldeck_viewer"
+                                << "mldeck_viewer" << QList<bool>{false, false, false, false, false, false, false};
+        QTest::newRow("operator") << "mldeck_operator"
+                                  << "mldeck_operator" << QList<bool>{false, true, true, true, true, false, false};
+        QTest::newRow("scientist") << "mldeck_scientist"
+                                   << "mldeck_scientist" << QList<bool>{true, true, false, false, false, true, true};
     }
 
     void permissionsFollowTheRole()
@@ -135,7 +136,8 @@ private Q_SLOTS:
         LoginRole operatorRole(QStringLiteral("mldeck_operator"));
         auto conn = connectAs(operatorRole);
         QVERIFY(conn);
-        QVERIFY(exec(*m_admin, QStringLiteral("DELETE FROM mldeck.guard_rules WHERE deployment = '%1'").arg(m_dep)).ok());
+        QVERIFY(
+            exec(*m_admin, QStringLiteral("DELETE FROM mldeck.guard_rules WHERE deployment = '%1'").arg(m_dep)).ok());
         const int before = auditRows(QStringLiteral("guard.rules"));
 
         GuardRules first;

@@ -40,8 +40,8 @@ private Q_SLOTS:
         QTest::newRow("snapshot without a name") << QStringLiteral("snapshot:") << QString();
         QTest::newRow("period") << QStringLiteral("period:2024-05-01T00:00:00Z/2024-05-02T00:00:00Z")
                                 << QStringLiteral("period:2024-05-01T00:00:00Z/2024-05-02T00:00:00Z");
-        QTest::newRow("period backwards") << QStringLiteral("period:2024-05-02T00:00:00Z/2024-05-01T00:00:00Z")
-                                          << QString();
+        QTest::newRow("period backwards")
+            << QStringLiteral("period:2024-05-02T00:00:00Z/2024-05-01T00:00:00Z") << QString();
         QTest::newRow("first duration") << QStringLiteral("first:1h") << QStringLiteral("first:3600s");
         QTest::newRow("previous duration") << QStringLiteral("previous:30m") << QStringLiteral("previous:1800s");
         QTest::newRow("unknown") << QStringLiteral("yesterday") << QString();
@@ -94,8 +94,8 @@ private Q_SLOTS:
                                        << QJsonValue(QJsonObject{{QStringLiteral("x"), QStringLiteral("t")}}) << false;
         QTest::newRow("thresholds") << QStringLiteral("thresholds")
                                     << QJsonValue(QJsonObject{{QStringLiteral("x"), 0.2}}) << true;
-        QTest::newRow("thresholds negative") << QStringLiteral("thresholds")
-                                             << QJsonValue(QJsonObject{{QStringLiteral("x"), -0.2}}) << false;
+        QTest::newRow("thresholds negative")
+            << QStringLiteral("thresholds") << QJsonValue(QJsonObject{{QStringLiteral("x"), -0.2}}) << false;
     }
 
     void everyKeyIsChecked()

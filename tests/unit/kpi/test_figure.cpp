@@ -51,9 +51,9 @@ private Q_SLOTS:
         const stats::KpiFigures f = stats::computeFigures(stats::PathSums{}, 3600, 5);
         QCOMPARE(f.predictions, qint64(0));
         QCOMPARE(f.labelled, qint64(0));
-        for (const auto &v : {f.mae, f.rmse, f.r2, f.mape, f.latencyMeanMs, f.latencyP50Ms, f.latencyP95Ms,
-                              f.latencyP99Ms, f.failureRate, f.fallbackShare, f.anticipatedShare, f.satisfaction,
-                              f.mlUptime, f.improvementPercent})
+        for (const auto &v :
+             {f.mae, f.rmse, f.r2, f.mape, f.latencyMeanMs, f.latencyP50Ms, f.latencyP95Ms, f.latencyP99Ms,
+              f.failureRate, f.fallbackShare, f.anticipatedShare, f.satisfaction, f.mlUptime, f.improvementPercent})
             QVERIFY(!v.has_value());
         QCOMPARE(f.throughputPerSecond, std::optional<double>(0.0)); // no traffic in an hour: a measured 0 /s
     }

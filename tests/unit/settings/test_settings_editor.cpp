@@ -20,14 +20,13 @@ namespace {
 class MemoryEditor final : public SettingsEditor
 {
 public:
-    explicit MemoryEditor(QWidget *parent = nullptr) : SettingsEditor(SettingsArea::GuardRules, QStringLiteral("t"), parent)
+    explicit MemoryEditor(QWidget *parent = nullptr)
+        : SettingsEditor(SettingsArea::GuardRules, QStringLiteral("t"), parent)
     {
-        addInteger(
-            QStringLiteral("count"), QStringLiteral("Count"),
-            [](qint64 v) { return v >= 1 && v <= 100 ? QString() : QStringLiteral("from 1 to 100"); });
-        addReal(
-            QStringLiteral("share"), QStringLiteral("Share"),
-            [](double v) { return v > 0 && v <= 1 ? QString() : QStringLiteral("above 0, at most 1"); });
+        addInteger(QStringLiteral("count"), QStringLiteral("Count"),
+                   [](qint64 v) { return v >= 1 && v <= 100 ? QString() : QStringLiteral("from 1 to 100"); });
+        addReal(QStringLiteral("share"), QStringLiteral("Share"),
+                [](double v) { return v > 0 && v <= 1 ? QString() : QStringLiteral("above 0, at most 1"); });
         addReal(QStringLiteral("limit"), QStringLiteral("Limit"), {}, {}, true); // optional
         addText(QStringLiteral("name"), QStringLiteral("Name"),
                 [](const QString &s) { return s.isEmpty() ? QStringLiteral("needed") : QString(); });
@@ -36,9 +35,12 @@ public:
                   {{QStringLiteral("Fast"), QStringLiteral("fast")}, {QStringLiteral("Slow"), QStringLiteral("slow")}});
     }
 
-    Values stored{{QStringLiteral("count"), qlonglong(3)}, {QStringLiteral("share"), 0.3},
-                  {QStringLiteral("limit"), QVariant()},   {QStringLiteral("name"), QStringLiteral("alpha")},
-                  {QStringLiteral("on"), true},            {QStringLiteral("mode"), QStringLiteral("slow")}};
+    Values stored{{QStringLiteral("count"), qlonglong(3)},
+                  {QStringLiteral("share"), 0.3},
+                  {QStringLiteral("limit"), QVariant()},
+                  {QStringLiteral("name"), QStringLiteral("alpha")},
+                  {QStringLiteral("on"), true},
+                  {QStringLiteral("mode"), QStringLiteral("slow")}};
     QString refuse;
     int saves = 0;
 
@@ -107,14 +109,30 @@ private Q_SLOTS:
         QTest::addColumn<QString>("key");
         QTest::addColumn<QString>("text");
         QTest::addColumn<QString>("reason");
-        QTest::newRow("not a number") << "count" << "abc" << "\"abc\" is not a number.";
-        QTest::newRow("not whole") << "count" << "2.5" << "A whole number is needed.";
-        QTest::newRow("empty required") << "count" << "" << "A value is needed.";
-        QTest::newRow("integer range") << "count" << "101" << "from 1 to 100";
-        QTest::newRow("real range") << "share" << "1.01" << "above 0, at most 1";
-        QTest::newRow("real zero") << "share" << "0" << "above 0, at most 1";
-        QTest::newRow("optional not a number") << "limit" << "x" << "\"x\" is not a number.";
-        QTest::newRow("text") << "name" << "" << "needed";
+        QTest::newRow("not a number") << "count"
+                                      << "abc"
+                                      << "\"abc\" is not a number.";
+        QTest::newRow("not whole") << "count"
+                                   << "2.5"
+                                   << "A whole number is needed.";
+        QTest::newRow("empty required") << "count"
+                                        << ""
+                                        << "A value is needed.";
+        QTest::newRow("integer range") << "count"
+                                       << "101"
+                                       << "from 1 to 100";
+        QTest::newRow("real range") << "share"
+                                    << "1.01"
+                                    << "above 0, at most 1";
+        QTest::newRow("real zero") << "share"
+                                   << "0"
+                                   << "above 0, at most 1";
+        QTest::newRow("optional not a number") << "limit"
+                                               << "x"
+                                               << "\"x\" is not a number.";
+        QTest::newRow("text") << "name"
+                              << ""
+                              << "needed";
     }
 
     void fieldRefusesWithItsReason()

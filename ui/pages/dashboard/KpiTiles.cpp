@@ -159,9 +159,8 @@ QList<TileState> KpiTiles::compute(const KpiSnapshot &s)
             const auto heur = s.byPath.value(QStringLiteral("heuristic"));
             const auto a = spec.get(ml), b = spec.get(heur);
             if (a || b)
-                tile.detail =
-                    tr("ML %1 · heuristic %2").arg(figureText(a, spec.format), figureText(b, spec.format)) +
-                    QLatin1Char('\n') + tile.detail;
+                tile.detail = tr("ML %1 · heuristic %2").arg(figureText(a, spec.format), figureText(b, spec.format)) +
+                              QLatin1Char('\n') + tile.detail;
         } else if (spec.key == QLatin1String("throughput")) {
             const int count = int(std::min<qint64>(s.overall.predictions, INT_MAX));
             tile.detail = tr("%n predictions", nullptr, count);

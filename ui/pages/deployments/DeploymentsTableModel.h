@@ -36,7 +36,7 @@ public:
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
 
-    static QString taskText(const QString &task); // translated
+    static QString taskText(const QString &task);       // translated
     static QString targetText(const DeploymentInfo &d); // "delay (min)", "–" when none
 
 private:

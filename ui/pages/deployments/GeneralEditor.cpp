@@ -22,7 +22,8 @@ GeneralEditor::GeneralEditor(QWidget *parent)
 {
     setObjectName(QStringLiteral("generalEditor"));
     // A sentence: wider than the editors' usual fields.
-    addText(kDescription, tr("Description"), &GeneralEditor::descriptionProblem, tr("What the model predicts, for whom"))
+    addText(kDescription, tr("Description"), &GeneralEditor::descriptionProblem,
+            tr("What the model predicts, for whom"))
         ->setMinimumWidth(420);
     addText(kTargetName, tr("Target name"), &GeneralEditor::targetNameProblem, tr("e.g. delay"));
     addText(kTargetUnit, tr("Target unit"), &GeneralEditor::targetUnitProblem, tr("e.g. min"));

@@ -49,8 +49,7 @@ void showReason(QLabel *label, const QString &reason)
 
 } // namespace
 
-NewDeploymentDialog::NewDeploymentDialog(DeploymentsService &service, const QStringList &existingNames,
-                                         QWidget *parent)
+NewDeploymentDialog::NewDeploymentDialog(DeploymentsService &service, const QStringList &existingNames, QWidget *parent)
     : QDialog(parent), m_service(service), m_existing(existingNames)
 {
     setObjectName(QStringLiteral("newDeploymentDialog"));
@@ -83,8 +82,8 @@ NewDeploymentDialog::NewDeploymentDialog(DeploymentsService &service, const QStr
     m_fromCsv = new QPushButton(tr("From a CSV header…"), this);
     m_fromCsv->setObjectName(QStringLiteral("fromCsvButton"));
     m_fromCsv->setToolTip(tr("Take the columns of a CSV file; choose the kind of each"));
-    m_schemaStatus = new QLabel(tr("No features yet: the first model registered or the first row logged gives them."),
-                                this);
+    m_schemaStatus =
+        new QLabel(tr("No features yet: the first model registered or the first row logged gives them."), this);
     m_schemaStatus->setObjectName(QStringLiteral("schemaStatus"));
     m_schemaStatus->setStyleSheet(themeStyle(QStringLiteral("color: @{muted};")));
     m_schemaStatus->setWordWrap(true);

@@ -74,9 +74,9 @@ AlertRuleEditor::AlertRuleEditor(AlertsService *service, std::optional<AlertRule
         if (!m_existing || m_existing->metric == metric) // an existing rule keeps its metric
             metrics.append({text, AlertRule::metricName(metric)});
     auto *metric = static_cast<QComboBox *>(addChoice(kMetric, tr("Metric"), metrics));
-    addChoice(kComparison, tr("Fires when the figure is"),
-              {{tr("above the threshold (>)"), QStringLiteral(">")},
-               {tr("below the threshold (<)"), QStringLiteral("<")}});
+    addChoice(
+        kComparison, tr("Fires when the figure is"),
+        {{tr("above the threshold (>)"), QStringLiteral(">")}, {tr("below the threshold (<)"), QStringLiteral("<")}});
     addReal(kThreshold, tr("Threshold"),
             check(AlertRule::Field::Threshold, [](AlertRule &r, double v) { r.threshold = v; }));
     addNote(tr("Failure rate: a share (0.2 = 20 %). Latency: milliseconds. No data: fires when the window holds at "

@@ -16,8 +16,7 @@
 namespace mldeck::ui {
 
 AlertRulesView::AlertRulesView(AlertsService *service, QWidget *parent)
-    : QWidget(parent), m_service(service), m_model(new AlertRulesTableModel(this)),
-      m_confirm(messageBoxConfirmer(this))
+    : QWidget(parent), m_service(service), m_model(new AlertRulesTableModel(this)), m_confirm(messageBoxConfirmer(this))
 {
     m_view = new QTableView(this);
     m_view->setObjectName(QStringLiteral("alertRulesView"));
@@ -196,8 +195,8 @@ void AlertRulesView::editRule(const AlertRuleView *existing)
     dialog->setObjectName(QStringLiteral("alertRuleDialog"));
     dialog->setWindowTitle(existing ? tr("Alert rule %1 of %2").arg(existing->rule.id, m_deployment)
                                     : tr("New alert rule for %1").arg(m_deployment));
-    auto *editor = new AlertRuleEditor(m_service, existing ? std::optional<AlertRule>(existing->rule) : std::nullopt,
-                                       ids, dialog);
+    auto *editor =
+        new AlertRuleEditor(m_service, existing ? std::optional<AlertRule>(existing->rule) : std::nullopt, ids, dialog);
     auto *close = new QDialogButtonBox(QDialogButtonBox::Close, dialog);
     auto *layout = new QVBoxLayout(dialog);
     layout->addWidget(editor);
@@ -233,10 +232,10 @@ void AlertRulesView::deleteSelected()
     if (!rule)
         return;
     const QString id = rule->rule.id;
-    if (!m_confirm({tr("Delete alert rule"),
-                    tr("Delete rule %1 of %2 (%3)? An alert it raised resolves.")
-                        .arg(id, m_deployment, rule->rule.describe()),
-                    tr("Delete")}))
+    if (!m_confirm(
+            {tr("Delete alert rule"),
+             tr("Delete rule %1 of %2 (%3)? An alert it raised resolves.").arg(id, m_deployment, rule->rule.describe()),
+             tr("Delete")}))
         return;
     m_service->deleteRule(m_deployment, id);
 }

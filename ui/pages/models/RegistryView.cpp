@@ -289,9 +289,9 @@ void RegistryView::updateDetails()
                                            : QStringLiteral("–"));
     QStringList metrics;
     for (auto it = m->metrics.begin(); it != m->metrics.end(); ++it)
-        metrics << QStringLiteral("%1 = %2").arg(
-            esc(it.key()),
-            esc(figureText(figureOf(it.value()), [](double v) { return QLocale().toString(v, 'g', 6); })));
+        metrics << QStringLiteral("%1 = %2").arg(esc(it.key()), esc(figureText(figureOf(it.value()), [](double v) {
+                                                     return QLocale().toString(v, 'g', 6);
+                                                 })));
     html += row(tr("Metrics"), metrics.isEmpty() ? QStringLiteral("–") : metrics.join(QStringLiteral("<br>")));
     html +=
         row(tr("Feature schema"), m->featureSchemaId ? QString::number(*m->featureSchemaId) : tr("none (no metadata)"));

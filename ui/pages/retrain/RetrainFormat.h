@@ -33,7 +33,7 @@ HoldoutMetrics holdoutMetrics(const QJsonObject &metrics, const QString &which);
 // "60 d · 10 epochs · lr 0.0005 · batch 256" from a run's params JSON.
 QString paramsSummary(const QJsonObject &params);
 QString duration(std::optional<double> seconds); // "1 min 05 s", "no data" when unknown
-QString stateText(const QString &state); // translated run state
+QString stateText(const QString &state);         // translated run state
 QString decisionText(const QString &decision);
 QString number(std::optional<double> v, int digits = 3); // "no data" when unknown
 
