@@ -38,42 +38,18 @@ Result<HistoryModel> HistoryModel::load(const QString &path, const QString &depl
     return m;
 }
 
-// As the live backend (Simulator::Impl::predict): a sequence model sees the recent requests of every
-// path, an MLP only the rows routed to ML.
 std::vector<std::optional<double>> HistoryModel::predict(const std::vector<RideRequest> &requests,
                                                          const std::vector<bool> &onMl, QString *error)
 {
-    std::vector<std::optional<double>> out(requests.size());
-    const int window = std::max(1, runner->info().sequenceLength);
-    const std::size_t none = std::size_t(-1);
-    std::vector<FeatureRow> rows;
-    std::vector<std::size_t> target(requests.size(), none);
-    if (window > 1)
-        rows.assign(context.begin(), context.end());
-    for (std::size_t i = 0; i < requests.size(); ++i) {
-        if (window > 1 || onMl[i]) {
-            if (onMl[i])
-                target[i] = rows.size();
-            rows.push_back(requests[i].features);
-        }
-    }
-    if (window > 1) {
-        for (const auto &r : requests)
-            context.push_back(r.features);
-        while (int(context.size()) > window - 1)
-            context.pop_front();
-    }
-    if (std::find(onMl.begin(), onMl.end(), true) == onMl.end())
-        return out;
-    auto predicted = runner->predict(rows);
+    const ModelBatcher::Batch batch = batcher.next(requests, onMl, runner->info().sequenceLength);
+    if (batch.mlCount == 0)
+        return std::vector<std::optional<double>>(requests.size());
+    auto predicted = runner->predict(batch.rows);
     if (!predicted) {
         *error = predicted.errorMessage();
-        return out;
+        return std::vector<std::optional<double>>(requests.size());
     }
-    for (std::size_t i = 0; i < requests.size(); ++i)
-        if (target[i] != none)
-            out[i] = predicted.value()[target[i]];
-    return out;
+    return batch.spread(predicted.value());
 }
 
 } // namespace mldeck

@@ -4,8 +4,8 @@
 #include "core/domain/ModelVersion.h"
 #include "core/domain/Result.h"
 #include "core/ml/ModelRunner.h"
+#include "core/simulator/ModelBatch.h"
 
-#include <deque>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -18,7 +18,7 @@ struct HistoryModel
 {
     std::unique_ptr<ModelRunner> runner;
     NewModelVersion row;
-    std::deque<FeatureRow> context;
+    ModelBatcher batcher; // the recent requests, for a sequence model
 
     // Loads the file in a model worker and copies it into the model store (registered later, back-dated).
     static Result<HistoryModel> load(const QString &path, const QString &deployment, const QString &version,

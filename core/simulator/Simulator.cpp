@@ -8,6 +8,7 @@
 #include "core/simulator/DependencyReporter.h"
 #include "core/simulator/FlagFollower.h"
 #include "core/simulator/LogWriter.h"
+#include "core/simulator/ModelBatch.h"
 #include "core/simulator/ServingPolicy.h"
 #include "core/simulator/SimulatedWeather.h"
 #include "core/simulator/UserFeedback.h"
@@ -75,7 +76,7 @@ struct Simulator::Impl
     bool followChampion = false;
     std::optional<ChampionRef> serving; // the champion served, when it is one
     int featureSchemaId = 1;
-    std::deque<FeatureRow> history; // the last requests, for sequence models
+    ModelBatcher batcher; // what the model is asked, with the recent requests for sequence models
     SimulatedWeather weather;
     // Request keys are unique across runs, as booking ids are: outcomes join predictions by key,
     // and a database kept from an earlier run must not pair them with this run's rows.
@@ -244,44 +245,18 @@ std::vector<std::optional<double>> Simulator::Impl::predict(const std::vector<Ri
                                                             const std::vector<bool> &onMl, QString *error,
                                                             double *msPerRow)
 {
-    std::vector<std::optional<double>> out(requests.size());
-    const int window = std::max(1, model->info().sequenceLength);
-    // A sequence model sees the recent requests (all paths) in time order; an MLP only the ML rows.
-    std::vector<FeatureRow> rows;
-    std::vector<std::size_t> target; // index into rows for each request, or npos
-    const std::size_t npos = std::size_t(-1);
-    target.assign(requests.size(), npos);
-    if (window > 1)
-        rows.assign(history.begin(), history.end());
-    for (std::size_t i = 0; i < requests.size(); ++i) {
-        if (window > 1 || onMl[i]) {
-            if (onMl[i])
-                target[i] = rows.size();
-            rows.push_back(requests[i].features);
-        }
-    }
-    if (window > 1) {
-        for (const auto &r : requests)
-            history.push_back(r.features);
-        while (static_cast<int>(history.size()) > window - 1)
-            history.pop_front();
-    }
-    const auto mlCount = std::count(onMl.begin(), onMl.end(), true);
-    if (mlCount == 0)
-        return out;
+    const ModelBatcher::Batch batch = batcher.next(requests, onMl, model->info().sequenceLength);
+    if (batch.mlCount == 0)
+        return std::vector<std::optional<double>>(requests.size());
     QElapsedTimer timer;
     timer.start();
-    auto predicted = model->predict(rows);
-    *msPerRow = timer.nsecsElapsed() / 1e6 / static_cast<double>(mlCount);
+    auto predicted = model->predict(batch.rows);
+    *msPerRow = timer.nsecsElapsed() / 1e6 / static_cast<double>(batch.mlCount);
     if (!predicted) {
         *error = predicted.errorMessage();
-        return out;
+        return std::vector<std::optional<double>>(requests.size());
     }
-    for (std::size_t i = 0; i < requests.size(); ++i) {
-        if (target[i] != npos)
-            out[i] = predicted.value()[target[i]];
-    }
-    return out;
+    return batch.spread(predicted.value());
 }
 
 Status Simulator::Impl::serveBatch(int count, qint64 elapsedMs, const FlagState &flags, LogWriter &writer)
