@@ -2,6 +2,7 @@
 
 #include "core/demo/RideDelayGenerator.h"
 #include "core/domain/DriftScore.h"
+#include "core/domain/Figure.h"
 #include "core/rollout/StagedPlan.h"
 #include "core/stats/Metrics.h"
 #include "core/store/pg/DriftData.h"
@@ -38,26 +39,6 @@ QDateTime at(qint64 ms)
 Actor actor(const QString &osUser, const QString &host, const QString &name = {})
 {
     return Actor{name.isEmpty() ? osUser + QLatin1Char('@') + host : name, osUser, host};
-}
-
-QJsonValue opt(const std::optional<double> &v)
-{
-    return v ? QJsonValue(*v) : QJsonValue(QJsonValue::Null);
-}
-
-QJsonObject planJson(const StagedPlan &p, int currentStep)
-{
-    QJsonArray steps;
-    for (int s : p.steps)
-        steps.append(s);
-    return QJsonObject{{QStringLiteral("steps"), steps},
-                       {QStringLiteral("current_step"), currentStep},
-                       {QStringLiteral("min_samples"), p.gates.minSamples},
-                       {QStringLiteral("min_soak_s"), p.gates.minSoakSeconds},
-                       {QStringLiteral("max_mae"), p.gates.maxMae},
-                       {QStringLiteral("min_r2"), p.gates.minR2},
-                       {QStringLiteral("max_latency_p95_ms"), p.gates.maxLatencyP95Ms},
-                       {QStringLiteral("max_error_rate"), p.gates.maxErrorRate}};
 }
 
 QJsonObject modelJson(qint64 id, const NewModelVersion &m, const QString &alias = {})
@@ -303,7 +284,7 @@ Status HistoryEvents::savePlan()
         return s;
     ++m_rows;
     return audit(m_script.from, QStringLiteral("plan.save"), m_ops, tr("Rollout per the deployment guide"),
-                 std::nullopt, planJson(plan, -1));
+                 std::nullopt, plan::toAuditJson(plan, -1));
 }
 
 Status HistoryEvents::advance(int step)
@@ -317,16 +298,11 @@ Status HistoryEvents::advance(int step)
         const qint64 window = std::clamp<qint64>(since.secsTo(when), 60, 86400);
         status = plan::status(plan, step - 1, since, metrics(ms, window), when);
     }
-    QJsonArray gates;
+    const QJsonArray gates = plan::toAuditJson(status.gates);
     QStringList failing;
-    for (const GateStatus &g : status.gates) {
-        gates.append(QJsonObject{{QStringLiteral("name"), g.name},
-                                 {QStringLiteral("value"), opt(g.value)},
-                                 {QStringLiteral("threshold"), g.threshold},
-                                 {QStringLiteral("pass"), g.pass}});
+    for (const GateStatus &g : status.gates)
         if (!g.pass)
             failing << g.name;
-    }
     const bool override = !failing.isEmpty();
     const int from = step > 0 ? m_script.steps.at(step - 1) : 0;
     const int to = m_script.steps.at(step);
@@ -366,10 +342,10 @@ Status HistoryEvents::rollback()
     const QJsonObject figures{
         {QStringLiteral("samples"), m.samples},
         {QStringLiteral("labelled"), m.labelled},
-        {QStringLiteral("error_rate"), opt(m.errorRate)},
-        {QStringLiteral("latency_p95_ms"), opt(m.latencyP95Ms)},
-        {QStringLiteral("mae"), opt(m.mae)},
-        {QStringLiteral("r2"), opt(m.r2)},
+        {QStringLiteral("error_rate"), figureJson(m.errorRate)},
+        {QStringLiteral("latency_p95_ms"), figureJson(m.latencyP95Ms)},
+        {QStringLiteral("mae"), figureJson(m.mae)},
+        {QStringLiteral("r2"), figureJson(m.r2)},
         {QStringLiteral("window_s"), rules.windowSeconds},
         {QStringLiteral("consecutive_breaches"), rules.consecutiveBreaches},
         {QStringLiteral("rules"), QJsonObject{{QStringLiteral("rollback_error_rate"), rules.rollbackErrorRate},

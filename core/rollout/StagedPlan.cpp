@@ -1,7 +1,9 @@
 #include "core/rollout/StagedPlan.h"
 #include "core/Text.h"
+#include "core/domain/Figure.h"
 
 #include <QCoreApplication>
+#include <QJsonArray>
 #include <QStringList>
 
 #include <cmath>
@@ -112,6 +114,32 @@ Result<int> nextStep(const StagedPlan &plan, int currentStep)
         return Error{RolloutText::tr("The plan is already at its last step (%1 %).")
                          .arg(plan.steps.value(plan.steps.size() - 1))};
     return next;
+}
+
+QJsonObject toAuditJson(const StagedPlan &plan, int currentStep)
+{
+    QJsonArray steps;
+    for (int s : plan.steps)
+        steps.append(s);
+    return QJsonObject{{QStringLiteral("steps"), steps},
+                       {QStringLiteral("current_step"), currentStep},
+                       {QStringLiteral("min_samples"), plan.gates.minSamples},
+                       {QStringLiteral("min_soak_s"), plan.gates.minSoakSeconds},
+                       {QStringLiteral("max_mae"), plan.gates.maxMae},
+                       {QStringLiteral("min_r2"), plan.gates.minR2},
+                       {QStringLiteral("max_latency_p95_ms"), plan.gates.maxLatencyP95Ms},
+                       {QStringLiteral("max_error_rate"), plan.gates.maxErrorRate}};
+}
+
+QJsonArray toAuditJson(const QList<GateStatus> &gates)
+{
+    QJsonArray out;
+    for (const GateStatus &g : gates)
+        out.append(QJsonObject{{QStringLiteral("name"), g.name},
+                               {QStringLiteral("value"), figureJson(g.value)},
+                               {QStringLiteral("threshold"), g.threshold},
+                               {QStringLiteral("pass"), g.pass}});
+    return out;
 }
 
 } // namespace mldeck::plan

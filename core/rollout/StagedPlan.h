@@ -4,6 +4,8 @@
 #include "core/rollout/WindowMetrics.h"
 
 #include <QDateTime>
+#include <QJsonArray>
+#include <QJsonObject>
 #include <QList>
 #include <QString>
 
@@ -76,6 +78,11 @@ PlanStatus status(const StagedPlan &plan, int currentStep, const QDateTime &step
 
 // The index of the step to move to, or an error (already at the last step).
 Result<int> nextStep(const StagedPlan &plan, int currentStep);
+
+// The plan and where it stands, as the audit log's before/after of a plan change records it.
+QJsonObject toAuditJson(const StagedPlan &plan, int currentStep);
+// The gates as a plan step's audit row records them: name, value (null: no data), threshold, pass.
+QJsonArray toAuditJson(const QList<GateStatus> &gates);
 
 } // namespace plan
 } // namespace mldeck

@@ -15,32 +15,6 @@ namespace mldeck {
 
 namespace {
 
-QJsonObject planJson(const StagedPlan &p, int currentStep)
-{
-    QJsonArray steps;
-    for (int s : p.steps)
-        steps.append(s);
-    return QJsonObject{{QStringLiteral("steps"), steps},
-                       {QStringLiteral("current_step"), currentStep},
-                       {QStringLiteral("min_samples"), p.gates.minSamples},
-                       {QStringLiteral("min_soak_s"), p.gates.minSoakSeconds},
-                       {QStringLiteral("max_mae"), p.gates.maxMae},
-                       {QStringLiteral("min_r2"), p.gates.minR2},
-                       {QStringLiteral("max_latency_p95_ms"), p.gates.maxLatencyP95Ms},
-                       {QStringLiteral("max_error_rate"), p.gates.maxErrorRate}};
-}
-
-QJsonArray gatesJson(const QList<GateStatus> &gates)
-{
-    QJsonArray out;
-    for (const GateStatus &g : gates)
-        out.append(QJsonObject{{QStringLiteral("name"), g.name},
-                               {QStringLiteral("value"), g.value ? QJsonValue(*g.value) : QJsonValue()},
-                               {QStringLiteral("threshold"), g.threshold},
-                               {QStringLiteral("pass"), g.pass}});
-    return out;
-}
-
 // Gates look at the current step only: the window runs from the step's start (at least a
 // minute, at most a day).
 int windowSeconds(const QDateTime &since, const QDateTime &now)
@@ -123,8 +97,8 @@ Result<PlanStatus> PlanService::save(const QString &deployment, const StagedPlan
     }
     AuditRecord record = AuditRecord::make(QStringLiteral("plan.save"), deployment, actor, QString());
     if (before->exists)
-        record.before = planJson(before->plan, before->currentStep);
-    record.after = planJson(p, current);
+        record.before = plan::toAuditJson(before->plan, before->currentStep);
+    record.after = plan::toAuditJson(p, current);
     if (Status s = store.save(deployment, p, current); !s)
         return s.error();
     if (Status s = m_flags.audit(record); !s)
@@ -191,7 +165,7 @@ Result<PlanStatus> PlanService::advance(const QString &deployment, const QString
                                           .arg(to);
     QJsonObject details{{QStringLiteral("plan_step_from"), stored->currentStep},
                         {QStringLiteral("plan_step_to"), *next},
-                        {QStringLiteral("gates"), gatesJson(now->gates)},
+                        {QStringLiteral("gates"), plan::toAuditJson(now->gates)},
                         {QStringLiteral("override"), override}};
     const ApplyOutcome out =
         m_flags.apply(deployment, edit, flags->version, reason, actor,
