@@ -34,6 +34,16 @@ Result<QList<QStringList>> query(PgConnection &conn, const QString &sql, const Q
     }
 }
 
+QString queryValue(PgConnection &conn, const QString &sql, const QStringList &params)
+{
+    auto r = query(conn, sql, params);
+    if (!r || r->isEmpty() || r->at(0).isEmpty()) {
+        qWarning("%s", qPrintable(r ? QStringLiteral("no row: ") + sql : r.errorMessage()));
+        return {};
+    }
+    return r->at(0).value(0);
+}
+
 Status exec(PgConnection &conn, const QString &sql)
 {
     try {

@@ -16,6 +16,8 @@ namespace mldeck::test {
 
 // Rows as text (NULL -> null QString); $1..$n parameters (a null QString is passed as NULL).
 Result<QList<QStringList>> query(PgConnection &conn, const QString &sql, const QStringList &params = {});
+// The first column of the first row (null QString, with a warning, when the query fails or returns none).
+QString queryValue(PgConnection &conn, const QString &sql, const QStringList &params = {});
 // Statements without result (several allowed, one implicit transaction).
 Status exec(PgConnection &conn, const QString &sql);
 

@@ -67,15 +67,7 @@ private:
     std::unique_ptr<LoginRole> m_viewer;
     QString m_dep;
 
-    QString scalar(const QString &sql)
-    {
-        auto r = query(*m_admin, sql, {m_dep});
-        if (!r || r->isEmpty()) {
-            qWarning("%s", qPrintable(r ? QStringLiteral("no row") : r.errorMessage()));
-            return {};
-        }
-        return r->at(0).value(0);
-    }
+    QString scalar(const QString &sql) { return test::queryValue(*m_admin, sql, {m_dep}); }
     QJsonObject stored()
     {
         return QJsonDocument::fromJson(
