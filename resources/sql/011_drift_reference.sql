@@ -1,4 +1,4 @@
--- MLDeck schema, step 12: drift works from the first minute (resources/contract/drift.md).
+-- MLDeck schema, step 11: drift works from the first minute (resources/contract/drift.md).
 -- The default reference of a deployment is its first N logged predictions: reading them (and counting
 -- them while the reference fills) is an index range per deployment, not a sort of the whole log.
 CREATE INDEX predictions_deployment_ts ON mldeck.predictions (deployment, ts);

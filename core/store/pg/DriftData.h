@@ -57,7 +57,7 @@ public:
 
     // mldeck.deployments.settings -> 'drift' (an empty object when unset).
     Result<QJsonObject> driftSettings(const QString &deployment);
-    // Replaces settings -> 'drift' through mldeck.drift_set_settings (resources/sql/012): the settings are
+    // Replaces settings -> 'drift' through mldeck.drift_set_settings (resources/sql/011): the settings are
     // checked first by DriftConfig::fromJson (nothing is written when they are invalid); one audit row
     // (`action`: "drift.settings", or "drift.reference" for a new reference; before and after) commits
     // with the change.
