@@ -81,6 +81,9 @@ QString dateFormatFor(qint64 rangeSecs)
 {
     if (rangeSecs <= 2 * 86400)
         return QStringLiteral("HH:mm");
+    // Over weeks the ticks are days apart and a time of day would not fit a third of the page.
+    if (rangeSecs > 7 * 86400)
+        return QStringLiteral("dd MMM");
     return QStringLiteral("dd MMM HH:mm");
 }
 
@@ -410,6 +413,8 @@ void TimeSeriesChart::renderTo(QPainter &painter, const QRectF &target)
 void TimeSeriesChart::resizeEvent(QResizeEvent *event)
 {
     QWidget::resizeEvent(event);
+    // As many time ticks as their labels have room for (a label is elided to "07 ..." otherwise).
+    m_x->setTickCount(std::clamp(event->size().width() / 90, 3, 6));
     scheduleUpdate(); // new pixel columns: decimate again
 }
 
