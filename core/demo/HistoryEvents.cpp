@@ -339,22 +339,7 @@ Status HistoryEvents::rollback()
         return Error{tr("The history's incident did not reach the guard's rollback rule (%1); use a higher rate.")
                          .arg(decision.summary)};
     GuardStateMachine::latch(m_guardMemory, decision.action, decision.summary, m_script.rollbackAt);
-    const QJsonObject figures{
-        {QStringLiteral("samples"), m.samples},
-        {QStringLiteral("labelled"), m.labelled},
-        {QStringLiteral("error_rate"), figureJson(m.errorRate)},
-        {QStringLiteral("latency_p95_ms"), figureJson(m.latencyP95Ms)},
-        {QStringLiteral("mae"), figureJson(m.mae)},
-        {QStringLiteral("r2"), figureJson(m.r2)},
-        {QStringLiteral("window_s"), rules.windowSeconds},
-        {QStringLiteral("consecutive_breaches"), rules.consecutiveBreaches},
-        {QStringLiteral("rules"), QJsonObject{{QStringLiteral("rollback_error_rate"), rules.rollbackErrorRate},
-                                              {QStringLiteral("max_latency_p95_ms"), rules.maxLatencyP95Ms},
-                                              {QStringLiteral("max_mae"), rules.maxMae},
-                                              {QStringLiteral("min_samples"), rules.minSamples}}},
-        {QStringLiteral("breaches"), QJsonArray::fromStringList(decision.breaches)},
-        {QStringLiteral("action"), GuardDecision::actionName(decision.action)},
-    };
+    const QJsonObject figures = GuardStateMachine::auditFigures(m, rules, decision);
     FlagState after = m_flags;
     after.mlEnabled = false;
     if (Status s = flagsChange(m_script.rollbackAt, QStringLiteral("guard.rollback"), m_guard, decision.summary, after,

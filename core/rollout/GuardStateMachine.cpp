@@ -1,7 +1,9 @@
 #include "core/rollout/GuardStateMachine.h"
 #include "core/Text.h"
+#include "core/domain/Figure.h"
 
 #include <QCoreApplication>
+#include <QJsonArray>
 
 namespace mldeck {
 
@@ -170,6 +172,26 @@ void GuardStateMachine::rearm(GuardMemory &memory)
     memory.latchedAction.clear();
     memory.latchedReason.clear();
     memory.severeStreak = memory.degradedStreak = 0;
+}
+
+QJsonObject GuardStateMachine::auditFigures(const WindowMetrics &m, const GuardRules &r, const GuardDecision &d)
+{
+    return QJsonObject{
+        {QStringLiteral("samples"), m.samples},
+        {QStringLiteral("labelled"), m.labelled},
+        {QStringLiteral("error_rate"), figureJson(m.errorRate)},
+        {QStringLiteral("latency_p95_ms"), figureJson(m.latencyP95Ms)},
+        {QStringLiteral("mae"), figureJson(m.mae)},
+        {QStringLiteral("r2"), figureJson(m.r2)},
+        {QStringLiteral("window_s"), r.windowSeconds},
+        {QStringLiteral("consecutive_breaches"), r.consecutiveBreaches},
+        {QStringLiteral("rules"), QJsonObject{{QStringLiteral("rollback_error_rate"), r.rollbackErrorRate},
+                                              {QStringLiteral("max_latency_p95_ms"), r.maxLatencyP95Ms},
+                                              {QStringLiteral("max_mae"), r.maxMae},
+                                              {QStringLiteral("min_samples"), r.minSamples}}},
+        {QStringLiteral("breaches"), QJsonArray::fromStringList(d.breaches)},
+        {QStringLiteral("action"), GuardDecision::actionName(d.action)},
+    };
 }
 
 } // namespace mldeck

@@ -74,6 +74,9 @@ public:
     static void rearm(GuardMemory &memory);
     // The percentage after halving (floor; 1 → 0).
     static int halved(int percentage) { return percentage / 2; }
+    // What a guard action's audit row records: the window's figures, the rules and the decision.
+    static QJsonObject auditFigures(const WindowMetrics &metrics, const GuardRules &rules,
+                                    const GuardDecision &decision);
 };
 
 } // namespace mldeck

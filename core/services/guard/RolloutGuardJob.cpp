@@ -15,30 +15,6 @@ Q_LOGGING_CATEGORY(lcGuard, "mldeck.services.guard", QtInfoMsg)
 
 namespace mldeck {
 
-namespace {
-
-QJsonObject figuresJson(const WindowMetrics &m, const GuardRules &r, const GuardDecision &d)
-{
-    return QJsonObject{
-        {QStringLiteral("samples"), m.samples},
-        {QStringLiteral("labelled"), m.labelled},
-        {QStringLiteral("error_rate"), figureJson(m.errorRate)},
-        {QStringLiteral("latency_p95_ms"), figureJson(m.latencyP95Ms)},
-        {QStringLiteral("mae"), figureJson(m.mae)},
-        {QStringLiteral("r2"), figureJson(m.r2)},
-        {QStringLiteral("window_s"), r.windowSeconds},
-        {QStringLiteral("consecutive_breaches"), r.consecutiveBreaches},
-        {QStringLiteral("rules"), QJsonObject{{QStringLiteral("rollback_error_rate"), r.rollbackErrorRate},
-                                              {QStringLiteral("max_latency_p95_ms"), r.maxLatencyP95Ms},
-                                              {QStringLiteral("max_mae"), r.maxMae},
-                                              {QStringLiteral("min_samples"), r.minSamples}}},
-        {QStringLiteral("breaches"), QJsonArray::fromStringList(d.breaches)},
-        {QStringLiteral("action"), GuardDecision::actionName(d.action)},
-    };
-}
-
-} // namespace
-
 RolloutGuardJob::RolloutGuardJob() : m_clock([] { return QDateTime::currentDateTimeUtc(); }) {}
 
 RolloutGuardJob::~RolloutGuardJob() = default;
@@ -92,7 +68,7 @@ Status RolloutGuardJob::runOnce(const GuardContext &c)
     const QDateTime now = m_clock();
     GuardMemory mem = *memory;
     GuardDecision decision = GuardStateMachine::evaluate(*rules, mem, metrics, serving, now);
-    const QJsonObject figures = figuresJson(metrics, *rules, decision);
+    const QJsonObject figures = GuardStateMachine::auditFigures(metrics, *rules, decision);
     const Actor actor = guardActor(c);
 
     if (decision.action != GuardDecision::Action::None) {
