@@ -24,7 +24,7 @@ void SettingsService::readPermissions()
 void SettingsService::loadKpiTargets(const QString &deployment)
 {
     post([deployment](PgConnection &c) { return KpiStore(c).targets(deployment); },
-         [this](Result<KpiTargets> r) { Q_EMIT kpiTargetsLoaded(r); });
+         [this, deployment](Result<KpiTargets> r) { Q_EMIT kpiTargetsLoaded(deployment, r); });
 }
 
 void SettingsService::saveKpiTargets(const QString &deployment, const KpiTargets &targets)
@@ -41,7 +41,7 @@ void SettingsService::saveKpiTargets(const QString &deployment, const KpiTargets
 void SettingsService::loadGuardRules(const QString &deployment)
 {
     post([deployment](PgConnection &c) { return GuardStore(c).rules(deployment); },
-         [this](Result<GuardRules> r) { Q_EMIT guardRulesLoaded(r); });
+         [this, deployment](Result<GuardRules> r) { Q_EMIT guardRulesLoaded(deployment, r); });
 }
 
 void SettingsService::saveGuardRules(const QString &deployment, const GuardRules &rules)
@@ -70,7 +70,7 @@ void SettingsService::loadWebhook(const QString &deployment)
                 return Error{ServiceText::tr("Your role may not read the webhook's URL (it may hold a token).")};
             return hook;
         },
-        [this](Result<std::optional<WebhookSettings>> r) { Q_EMIT webhookLoaded(r); });
+        [this, deployment](Result<std::optional<WebhookSettings>> r) { Q_EMIT webhookLoaded(deployment, r); });
 }
 
 void SettingsService::saveWebhook(const QString &deployment, const WebhookSettings &settings)

@@ -11,8 +11,9 @@
 namespace mldeck {
 
 // The settings of one deployment that the settings editors change, each request answered by one
-// signal with a Result. Every save is audited by its store (one audit row, before and after, in the
-// save's transaction); the database refuses what the role may not change.
+// signal with a Result (a load's names the deployment it read, so an editor can drop a stale one). Every save is
+// audited by its store (one audit row, before and after, in the save's transaction); the database refuses what the role
+// may not change.
 class SettingsService final : public PgService
 {
     Q_OBJECT
@@ -37,11 +38,12 @@ public:
 
 Q_SIGNALS:
     void permissionsRead(const mldeck::Result<mldeck::RolePermissions> &permissions);
-    void kpiTargetsLoaded(const mldeck::Result<mldeck::KpiTargets> &targets);
+    void kpiTargetsLoaded(const QString &deployment, const mldeck::Result<mldeck::KpiTargets> &targets);
     void kpiTargetsSaved(const mldeck::Result<mldeck::KpiTargets> &targets);
-    void guardRulesLoaded(const mldeck::Result<mldeck::GuardRules> &rules);
+    void guardRulesLoaded(const QString &deployment, const mldeck::Result<mldeck::GuardRules> &rules);
     void guardRulesSaved(const mldeck::Result<mldeck::GuardRules> &rules);
-    void webhookLoaded(const mldeck::Result<std::optional<mldeck::WebhookSettings>> &settings);
+    void webhookLoaded(const QString &deployment,
+                       const mldeck::Result<std::optional<mldeck::WebhookSettings>> &settings);
     void webhookSaved(const mldeck::Result<mldeck::WebhookSettings> &settings);
     void webhookTested(const mldeck::Result<QString> &outcome); // what happened, for the user
 };

@@ -47,13 +47,13 @@ GuardRulesEditor::GuardRulesEditor(QWidget *parent)
     addInteger(kInterval, tr("Evaluation interval"), between(1, 3600), tr("seconds"));
     addNote(tr("Breaches count as consecutive only when evaluations are at most three intervals apart."));
 
-    connect(m_service, &SettingsService::guardRulesLoaded, this, [this](const Result<GuardRules> &r) {
-        const QString deployment = m_loads.isEmpty() ? QString() : m_loads.takeFirst();
-        if (r)
-            setLoaded(deployment, toValues(*r));
-        else
-            setLoadFailed(deployment, r.errorMessage());
-    });
+    connect(m_service, &SettingsService::guardRulesLoaded, this,
+            [this](const QString &deployment, const Result<GuardRules> &r) {
+                if (r)
+                    setLoaded(deployment, toValues(*r));
+                else
+                    setLoadFailed(deployment, r.errorMessage());
+            });
     connect(m_service, &SettingsService::guardRulesSaved, this, [this](const Result<GuardRules> &r) {
         if (r)
             setSaved(toValues(*r), tr("Saved. The guard applies the rules from its next round."));
@@ -104,7 +104,6 @@ void GuardRulesEditor::applyEndpoint(const std::optional<PgEndpoint> &pg)
 
 void GuardRulesEditor::load(const QString &deployment)
 {
-    m_loads.append(deployment);
     m_service->loadGuardRules(deployment);
 }
 

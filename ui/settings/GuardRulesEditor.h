@@ -2,8 +2,6 @@
 
 #include "ui/settings/SettingsEditor.h"
 
-#include <QStringList>
-
 namespace mldeck {
 class SettingsService;
 struct GuardRules;
@@ -34,7 +32,6 @@ protected:
 
 private:
     SettingsService *m_service = nullptr;
-    QStringList m_loads; // the deployments of the loads not answered yet (answers come in order)
 };
 
 } // namespace mldeck::ui

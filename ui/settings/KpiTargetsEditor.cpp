@@ -45,13 +45,13 @@ KpiTargetsEditor::KpiTargetsEditor(QWidget *parent)
     addReal(kStretchR2, tr("Stretch R²"), atMostOne);
     addNote(tr("The dashboard's tiles and charts compare every figure with these targets."));
 
-    connect(m_service, &SettingsService::kpiTargetsLoaded, this, [this](const Result<KpiTargets> &r) {
-        const QString deployment = m_loads.isEmpty() ? QString() : m_loads.takeFirst();
-        if (r)
-            setLoaded(deployment, toValues(*r));
-        else
-            setLoadFailed(deployment, r.errorMessage());
-    });
+    connect(m_service, &SettingsService::kpiTargetsLoaded, this,
+            [this](const QString &deployment, const Result<KpiTargets> &r) {
+                if (r)
+                    setLoaded(deployment, toValues(*r));
+                else
+                    setLoadFailed(deployment, r.errorMessage());
+            });
     connect(m_service, &SettingsService::kpiTargetsSaved, this, [this](const Result<KpiTargets> &r) {
         if (r)
             setSaved(toValues(*r));
@@ -103,7 +103,6 @@ void KpiTargetsEditor::applyEndpoint(const std::optional<PgEndpoint> &pg)
 
 void KpiTargetsEditor::load(const QString &deployment)
 {
-    m_loads.append(deployment);
     m_service->loadKpiTargets(deployment);
 }
 

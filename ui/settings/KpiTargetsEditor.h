@@ -31,7 +31,6 @@ protected:
 
 private:
     SettingsService *m_service = nullptr;
-    QStringList m_loads; // the deployments of the loads not answered yet (answers come in order)
 };
 
 } // namespace mldeck::ui

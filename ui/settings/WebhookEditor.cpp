@@ -42,17 +42,17 @@ WebhookEditor::WebhookEditor(QWidget *parent)
     });
     connect(this, &SettingsEditor::dirtyChanged, this, &WebhookEditor::updateTestButton);
 
-    connect(m_service, &SettingsService::webhookLoaded, this, [this](const Result<std::optional<WebhookSettings>> &r) {
-        const QString loaded = m_loads.isEmpty() ? QString() : m_loads.takeFirst();
-        if (loaded != deployment())
-            return;
-        m_stored = r && r->has_value();
-        if (!r)
-            setLoadFailed(loaded, r.errorMessage());
-        else // none yet: an empty form, on once a URL is given
-            setLoaded(loaded, {{kUrl, *r ? (*r)->url : QString()}, {kEnabled, *r ? (*r)->enabled : true}});
-        updateTestButton();
-    });
+    connect(m_service, &SettingsService::webhookLoaded, this,
+            [this](const QString &loaded, const Result<std::optional<WebhookSettings>> &r) {
+                if (loaded != deployment())
+                    return;
+                m_stored = r && r->has_value();
+                if (!r)
+                    setLoadFailed(loaded, r.errorMessage());
+                else // none yet: an empty form, on once a URL is given
+                    setLoaded(loaded, {{kUrl, *r ? (*r)->url : QString()}, {kEnabled, *r ? (*r)->enabled : true}});
+                updateTestButton();
+            });
     connect(m_service, &SettingsService::webhookSaved, this, [this](const Result<WebhookSettings> &r) {
         if (r) {
             m_stored = true;
@@ -87,7 +87,6 @@ void WebhookEditor::load(const QString &deployment)
 {
     m_stored = false;
     updateTestButton();
-    m_loads.append(deployment);
     m_service->loadWebhook(deployment);
 }
 

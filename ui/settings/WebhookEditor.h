@@ -2,8 +2,6 @@
 
 #include "ui/settings/SettingsEditor.h"
 
-#include <QStringList>
-
 class QPushButton;
 
 namespace mldeck {
@@ -36,7 +34,6 @@ private:
 
     SettingsService *m_service = nullptr;
     QPushButton *m_test = nullptr;
-    QStringList m_loads;   // the deployments of the loads not answered yet (answers come in order)
     bool m_stored = false; // the deployment has a webhook in the database
     bool m_testing = false;
 };
