@@ -9,6 +9,7 @@
 #include "core/store/pg/DeploymentStore.h"
 #include "core/store/pg/Migrator.h"
 #include "core/store/pg/PgConnection.h"
+#include "tests/support/GuiTestTools.h"
 #include "tests/support/LoginRole.h"
 #include "tests/support/PgSql.h"
 #include "tests/support/TestServers.h"
@@ -27,6 +28,7 @@
 #include <QPushButton>
 #include <QSpinBox>
 #include <QTemporaryDir>
+
 #include <QtTest>
 
 using namespace mldeck;
@@ -35,24 +37,6 @@ using namespace mldeck::test;
 namespace {
 
 constexpr int kWaitMs = 15000;
-
-void type(QWidget *widget, const QString &text)
-{
-    auto *edit = qobject_cast<QLineEdit *>(widget);
-    QVERIFY2(edit, "not a line edit");
-    edit->selectAll();
-    if (text.isEmpty())
-        QTest::keyClick(edit, Qt::Key_Backspace);
-    else
-        QTest::keyClicks(edit, text);
-}
-
-void shoot(QWidget *w, const QString &name)
-{
-    const QString dir = qEnvironmentVariable("MLDECK_TEST_SCREENSHOT_DIR");
-    if (!dir.isEmpty())
-        w->grab().save(dir + QLatin1Char('/') + name + QStringLiteral(".png"));
-}
 
 } // namespace
 
@@ -142,7 +126,7 @@ private Q_SLOTS:
         QVERIFY2(bar->referenceText().contains(reference), qPrintable(bar->referenceText()));
         QCOMPARE(page.driftModel().rowCount(), 0);
         QCoreApplication::processEvents();
-        shoot(&page, QStringLiteral("drift-page-filling"));
+        saveScreenshot(&page, QStringLiteral("drift-page-filling"));
     }
 
     void validSaveWritesTheSettingsAndOneAuditRow()
@@ -152,18 +136,18 @@ private Q_SLOTS:
         QCOMPARE(editor->value(QStringLiteral("reference")).toString(), QStringLiteral("first_rows:5000"));
         QCOMPARE(editor->value(QStringLiteral("k")).toLongLong(), 3); // the defaults, nothing stored yet
         QVERIFY(!editor->saveButton()->isEnabled());
-        shoot(editor.get(), QStringLiteral("drift-settings-editor"));
+        saveScreenshot(editor.get(), QStringLiteral("drift-settings-editor"));
 
-        type(editor->fieldWidget(QStringLiteral("k")), QStringLiteral("5"));
-        type(editor->fieldWidget(QStringLiteral("p_value")), QStringLiteral("0.01"));
-        type(editor->fieldWidget(QStringLiteral("window")), QStringLiteral("30m"));
+        typeInto(editor->fieldWidget(QStringLiteral("k")), QStringLiteral("5"));
+        typeInto(editor->fieldWidget(QStringLiteral("p_value")), QStringLiteral("0.01"));
+        typeInto(editor->fieldWidget(QStringLiteral("window")), QStringLiteral("30m"));
         auto *rows = editor->findChild<QSpinBox *>(QStringLiteral("referenceRows"));
         QVERIFY(rows);
         rows->setValue(2000);
         auto *watchVehicle = editor->findChild<QCheckBox *>(QStringLiteral("watch_vehicle"));
         QVERIFY(watchVehicle && watchVehicle->isChecked());
         watchVehicle->click();
-        type(editor->findChild<QLineEdit *>(QStringLiteral("threshold_rain_mm")), QStringLiteral("0.3"));
+        typeInto(editor->findChild<QLineEdit *>(QStringLiteral("threshold_rain_mm")), QStringLiteral("0.3"));
         auto *test = editor->findChild<QComboBox *>(QStringLiteral("test_rain_mm"));
         test->setCurrentIndex(test->findData(QStringLiteral("psi")));
         Q_EMIT test->activated(test->currentIndex());
@@ -230,7 +214,7 @@ private Q_SLOTS:
         const bool perFeature = field.startsWith(QLatin1String("threshold_"));
         QWidget *widget = perFeature ? editor->findChild<QLineEdit *>(field) : editor->fieldWidget(field);
         QVERIFY(widget);
-        type(widget, input);
+        typeInto(widget, input);
         const QString key = perFeature ? QStringLiteral("features") : field;
         QTRY_VERIFY(!editor->fieldMessage(key).isEmpty());
         QVERIFY(!editor->isValid());
@@ -258,7 +242,7 @@ private Q_SLOTS:
         auto editor = openEditor(m_scientist->endpoint(m_db->endpoint()));
         QTRY_VERIFY_WITH_TIMEOUT(editor->isLoaded() && !editor->isReadOnly(), kWaitMs);
         const qlonglong k = editor->value(QStringLiteral("k")).toLongLong();
-        type(editor->fieldWidget(QStringLiteral("k")), QStringLiteral("9"));
+        typeInto(editor->fieldWidget(QStringLiteral("k")), QStringLiteral("9"));
         editor->findChild<QSpinBox *>(QStringLiteral("referenceRows"))->setValue(9000);
         QTRY_VERIFY(editor->isDirty());
         QTest::mouseClick(editor->revertButton(), Qt::LeftButton);
@@ -275,7 +259,7 @@ private Q_SLOTS:
                  qPrintable(editor->readOnlyReason()));
         QTRY_VERIFY_WITH_TIMEOUT(editor->isLoaded(), kWaitMs);
         QVERIFY(!editor->saveButton()->isEnabled());
-        shoot(editor.get(), QStringLiteral("drift-settings-viewer"));
+        saveScreenshot(editor.get(), QStringLiteral("drift-settings-viewer"));
     }
 };
 

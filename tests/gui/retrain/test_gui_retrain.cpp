@@ -15,6 +15,7 @@
 #include "core/store/pg/ModelRegistry.h"
 #include "core/store/pg/PgConnection.h"
 #include "core/store/pg/PredictionLog.h"
+#include "tests/support/GuiTestTools.h"
 #include "tests/support/PgSql.h"
 #include "tests/support/TestServers.h"
 #include "ui/ConnectionSession.h"
@@ -25,6 +26,7 @@
 #include "ui/pages/retrain/RetrainRunTableModel.h"
 #include "ui/pages/retrain/RetrainWizard.h"
 
+#include "tests/support/GuiTestTools.h"
 #include <QAbstractItemModelTester>
 #include <QCheckBox>
 #include <QComboBox>
@@ -40,6 +42,7 @@
 #include <QTableView>
 #include <QTableWidget>
 #include <QTemporaryDir>
+
 #include <QtTest>
 
 using namespace mldeck;
@@ -57,14 +60,6 @@ template <typename T> T *child(QObject *parent, const char *name)
     if (!w)
         qWarning("no child %s", name);
     return w;
-}
-
-// With MLDECK_TEST_SCREENSHOT_DIR set, the steps are saved as PNGs there (to look at them).
-void snap(QWidget *w, const QString &name)
-{
-    const QString dir = qEnvironmentVariable("MLDECK_TEST_SCREENSHOT_DIR");
-    if (!dir.isEmpty())
-        w->grab().save(dir + QLatin1Char('/') + name + QStringLiteral(".png"));
 }
 
 } // namespace
@@ -239,7 +234,7 @@ private Q_SLOTS:
             values << table->item(r, 1)->text();
         QVERIFY2(values.contains(QString::number(kFeedback)), qPrintable(values.join(u',')));
         QVERIFY2(values.contains(QString::number(kNegative)), qPrintable(values.join(u',')));
-        snap(&page, QStringLiteral("retrain-1-why"));
+        saveScreenshot(&page, QStringLiteral("retrain-1-why"));
 
         walkToTraining(page);
         QVERIFY(!QTest::currentTestFailed());
@@ -258,7 +253,7 @@ private Q_SLOTS:
         QVERIFY(!next->isEnabled());
         QVERIFY(error->isVisibleTo(w));
         QVERIFY(!error->text().isEmpty());
-        snap(&page, QStringLiteral("retrain-3-training-invalid"));
+        saveScreenshot(&page, QStringLiteral("retrain-3-training-invalid"));
         rate->clear();
         QTest::keyClicks(rate, QStringLiteral("abc"));
         QVERIFY(!next->isEnabled());
@@ -275,7 +270,7 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, 180000);
         QVERIFY2(finished.first().at(0).toString() == QStringLiteral("succeeded"), qPrintable(w->outcome()->run.error));
         QVERIFY(w->findChild<ui::LossChart *>()->pointCount() >= 1);
-        snap(&page, QStringLiteral("retrain-4-run"));
+        saveScreenshot(&page, QStringLiteral("retrain-4-run"));
         const QString candidate = w->outcome()->candidateVersion;
         QVERIFY(!candidate.isEmpty());
         QVERIFY(candidate != m_champion);
@@ -288,7 +283,7 @@ private Q_SLOTS:
         auto *decision = child<QLabel>(w, "evalDecision");
         QVERIFY(decision && !decision->text().isEmpty());
         QVERIFY2(decision->text().contains(QStringLiteral("romote")), qPrintable(decision->text()));
-        snap(&page, QStringLiteral("retrain-5-evaluation"));
+        saveScreenshot(&page, QStringLiteral("retrain-5-evaluation"));
 
         // 6. Keep as challenger: the challenger alias points at the new version, the champion stays.
         QTest::mouseClick(next, Qt::LeftButton);
@@ -306,7 +301,7 @@ private Q_SLOTS:
         QCOMPARE(aliasVersion(QStringLiteral("champion")), m_champion);
         QVERIFY(child<QLabel>(w, "decisionResult")->text().contains(candidate));
         QVERIFY(child<QPushButton>(w, "decisionStartAnother")->isVisibleTo(w));
-        snap(&page, QStringLiteral("retrain-6-decision"));
+        saveScreenshot(&page, QStringLiteral("retrain-6-decision"));
     }
 
     void summaryCountsMatchTheData()
@@ -332,7 +327,7 @@ private Q_SLOTS:
         QVERIFY(s.holdoutRows > 0 && s.trainRows > s.holdoutRows);
         QVERIFY(!split->text().isEmpty());
         QVERIFY(child<QTableWidget>(w, "dataMissing"));
-        snap(&p->page, QStringLiteral("retrain-2-data"));
+        saveScreenshot(&p->page, QStringLiteral("retrain-2-data"));
     }
 
     void cancelInTheMiddleLeavesNothing()
@@ -368,7 +363,7 @@ private Q_SLOTS:
                  versionsBefore);
         QCOMPARE(aliasVersion(QStringLiteral("champion")), m_champion);
         QVERIFY(child<QPushButton>(w, "runStartAnother")->isVisibleTo(w));
-        snap(&p->page, QStringLiteral("retrain-4-cancelled"));
+        saveScreenshot(&p->page, QStringLiteral("retrain-4-cancelled"));
     }
 
     void historyListsBothRunsAndExports()
@@ -393,7 +388,7 @@ private Q_SLOTS:
         table->selectRow(0);
         auto *details = child<QWidget>(h, "historyDetails");
         QVERIFY(details);
-        snap(&p->page, QStringLiteral("retrain-history"));
+        saveScreenshot(&p->page, QStringLiteral("retrain-history"));
 
         QTest::mouseClick(child<QPushButton>(h, "historyExport"), Qt::LeftButton);
         QCOMPARE(exported.size(), 1);

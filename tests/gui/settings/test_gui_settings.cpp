@@ -9,6 +9,7 @@
 #include "core/store/pg/Migrator.h"
 #include "core/store/pg/PgConnection.h"
 #include "tests/integration/rollout/RolloutFixture.h"
+#include "tests/support/GuiTestTools.h"
 #include "tests/support/LoginRole.h"
 #include "tests/support/PgSql.h"
 #include "tests/support/TestServers.h"
@@ -29,6 +30,7 @@
 #include <QSignalSpy>
 #include <QTcpServer>
 #include <QTcpSocket>
+
 #include <QtTest>
 
 #include <atomic>
@@ -41,17 +43,6 @@ using namespace mldeck::test;
 namespace {
 
 constexpr int kWaitMs = 15000;
-
-void type(QWidget *widget, const QString &text)
-{
-    auto *edit = qobject_cast<QLineEdit *>(widget);
-    QVERIFY2(edit, "not a line edit");
-    edit->selectAll();
-    if (text.isEmpty())
-        QTest::keyClick(edit, Qt::Key_Backspace);
-    else
-        QTest::keyClicks(edit, text);
-}
 
 template <typename Editor> Editor *editorIn(ui::SettingsTabs &tabs)
 {
@@ -123,12 +114,6 @@ private:
         tabs->setDeployment(m_dep);
         return tabs;
     }
-    void shoot(QWidget *w, const QString &name)
-    {
-        const QString dir = qEnvironmentVariable("MLDECK_TEST_SCREENSHOT_DIR");
-        if (!dir.isEmpty())
-            w->grab().save(dir + QLatin1Char('/') + name + QStringLiteral(".png"));
-    }
 
 private Q_SLOTS:
     void initTestCase()
@@ -155,8 +140,8 @@ private Q_SLOTS:
                  QStringLiteral("2.5"));
         const int before = auditRows(QStringLiteral("kpi.targets"));
 
-        type(editor->fieldWidget(QStringLiteral("mae_max")), QStringLiteral("2.2"));
-        type(editor->fieldWidget(QStringLiteral("anticipation_minutes")), QStringLiteral("10"));
+        typeInto(editor->fieldWidget(QStringLiteral("mae_max")), QStringLiteral("2.2"));
+        typeInto(editor->fieldWidget(QStringLiteral("anticipation_minutes")), QStringLiteral("10"));
         QVERIFY(editor->saveButton()->isEnabled());
         QCOMPARE(tabs->tabText(0), editor->title() + QStringLiteral(" *"));
         QSignalSpy saved(editor, &ui::SettingsEditor::saved);
@@ -186,15 +171,15 @@ private Q_SLOTS:
         const int before = auditRows(QStringLiteral("guard.rules"));
 
         // The bounds of the table's CHECKs are accepted, by the form and by the database.
-        type(editor->fieldWidget(QStringLiteral("rollback_error_rate")), QStringLiteral("1"));
-        type(editor->fieldWidget(QStringLiteral("window_seconds")), QStringLiteral("10"));
-        type(editor->fieldWidget(QStringLiteral("min_samples")), QStringLiteral("1"));
-        type(editor->fieldWidget(QStringLiteral("consecutive_breaches")), QStringLiteral("100"));
-        type(editor->fieldWidget(QStringLiteral("interval_seconds")), QStringLiteral("3600"));
-        type(editor->fieldWidget(QStringLiteral("max_mae")), QStringLiteral("3.75"));
+        typeInto(editor->fieldWidget(QStringLiteral("rollback_error_rate")), QStringLiteral("1"));
+        typeInto(editor->fieldWidget(QStringLiteral("window_seconds")), QStringLiteral("10"));
+        typeInto(editor->fieldWidget(QStringLiteral("min_samples")), QStringLiteral("1"));
+        typeInto(editor->fieldWidget(QStringLiteral("consecutive_breaches")), QStringLiteral("100"));
+        typeInto(editor->fieldWidget(QStringLiteral("interval_seconds")), QStringLiteral("3600"));
+        typeInto(editor->fieldWidget(QStringLiteral("max_mae")), QStringLiteral("3.75"));
         QTest::mouseClick(editor->fieldWidget(QStringLiteral("enabled")), Qt::LeftButton); // on -> off
         QVERIFY(editor->isValid());
-        shoot(tabs.get(), QStringLiteral("settings-guard-rules-edited"));
+        saveScreenshot(tabs.get(), QStringLiteral("settings-guard-rules-edited"));
         QSignalSpy saved(editor, &ui::SettingsEditor::saved);
         QTest::mouseClick(editor->saveButton(), Qt::LeftButton);
         QVERIFY(saved.wait(kWaitMs));
@@ -301,7 +286,7 @@ private Q_SLOTS:
         tabs->setCurrentWidget(editor);
         QTRY_VERIFY_WITH_TIMEOUT(editor->isLoaded() && !editor->isReadOnly(), kWaitMs);
         if (tab == 2) // a webhook first needs a valid URL to start from
-            type(editor->fieldWidget(QStringLiteral("url")), QStringLiteral("https://hooks.example.com/a"));
+            typeInto(editor->fieldWidget(QStringLiteral("url")), QStringLiteral("https://hooks.example.com/a"));
         const QString settingsBefore =
             scalar(QStringLiteral("SELECT settings::text FROM mldeck.deployments WHERE name = $1"));
         const QString rulesBefore = scalar(QStringLiteral("SELECT count(*) || coalesce(max(updated_at)::text, '') FROM "
@@ -309,7 +294,7 @@ private Q_SLOTS:
         const QString auditBefore =
             scalar(QStringLiteral("SELECT count(*) FROM mldeck.audit_log WHERE deployment = $1"));
 
-        type(editor->fieldWidget(key), text);
+        typeInto(editor->fieldWidget(key), text);
         QCOMPARE(editor->fieldMessage(key), reason);
         auto *message = editor->findChild<QLabel *>(key + QStringLiteral("Message"));
         QVERIFY(message);
@@ -317,7 +302,7 @@ private Q_SLOTS:
         QCOMPARE(message->text(), reason);
         QVERIFY(!editor->saveButton()->isEnabled());
         if (key == QLatin1String("window_seconds") && text == QLatin1String("9"))
-            shoot(tabs.get(), QStringLiteral("settings-guard-rules-refused"));
+            saveScreenshot(tabs.get(), QStringLiteral("settings-guard-rules-refused"));
         QSignalSpy saved(editor, &ui::SettingsEditor::saved);
         QTest::mouseClick(editor->saveButton(), Qt::LeftButton);
         QCOMPARE(saved.count(), 0); // a disabled Save sends nothing: the database is as it was
@@ -336,13 +321,13 @@ private Q_SLOTS:
         auto tabs = openTabs(m_operator->endpoint(m_db->endpoint()));
         auto *editor = editorIn<ui::KpiTargetsEditor>(*tabs);
         QTRY_VERIFY_WITH_TIMEOUT(editor->isLoaded() && !editor->isReadOnly(), kWaitMs);
-        type(editor->fieldWidget(QStringLiteral("stretch_mae")), QStringLiteral("9"));
+        typeInto(editor->fieldWidget(QStringLiteral("stretch_mae")), QStringLiteral("9"));
         QVERIFY(editor->fieldMessage(QStringLiteral("stretch_mae")).isEmpty());
         auto *form = editor->findChild<QLabel *>(QStringLiteral("formMessage"));
         QVERIFY(form && form->isVisible());
         QCOMPARE(form->text(), QStringLiteral("The stretch MAE must not be above the MAE target."));
         QVERIFY(!editor->saveButton()->isEnabled());
-        shoot(tabs.get(), QStringLiteral("settings-kpi-targets-refused"));
+        saveScreenshot(tabs.get(), QStringLiteral("settings-kpi-targets-refused"));
     }
 
     void revertRestoresTheLoadedValues()
@@ -352,8 +337,8 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(editor->isLoaded() && !editor->isReadOnly(), kWaitMs);
         const auto loaded = editor->values();
         const int audit = auditRows(QStringLiteral("guard.rules"));
-        type(editor->fieldWidget(QStringLiteral("max_mae")), QStringLiteral("0"));
-        type(editor->fieldWidget(QStringLiteral("window_seconds")), QStringLiteral("600"));
+        typeInto(editor->fieldWidget(QStringLiteral("max_mae")), QStringLiteral("0"));
+        typeInto(editor->fieldWidget(QStringLiteral("window_seconds")), QStringLiteral("600"));
         QTest::mouseClick(editor->fieldWidget(QStringLiteral("enabled")), Qt::LeftButton);
         QVERIFY(editor->isDirty());
         QVERIFY(editor->revertButton()->isEnabled());
@@ -383,7 +368,7 @@ private Q_SLOTS:
         QVERIFY(!guard->fieldWidget(QStringLiteral("max_mae"))->isEnabled());
         QVERIFY(!guard->fieldWidget(QStringLiteral("enabled"))->isEnabled());
         QVERIFY(!guard->saveButton()->isEnabled());
-        shoot(tabs.get(), QStringLiteral("settings-guard-rules-viewer"));
+        saveScreenshot(tabs.get(), QStringLiteral("settings-guard-rules-viewer"));
 
         auto *kpi = editorIn<ui::KpiTargetsEditor>(*tabs);
         QTRY_COMPARE_WITH_TIMEOUT(kpi->readOnlyReason(),
@@ -413,7 +398,7 @@ private Q_SLOTS:
             scalar(QStringLiteral("SELECT row(r.*)::text FROM mldeck.guard_rules r WHERE deployment = $1"));
         const int audit = auditRows(QStringLiteral("guard.rules"));
 
-        type(editor->fieldWidget(QStringLiteral("max_mae")), QStringLiteral("4.5"));
+        typeInto(editor->fieldWidget(QStringLiteral("max_mae")), QStringLiteral("4.5"));
         QSignalSpy failed(editor, &ui::SettingsEditor::failed);
         QTest::mouseClick(editor->saveButton(), Qt::LeftButton);
         QVERIFY(failed.wait(kWaitMs));
@@ -439,7 +424,7 @@ private Q_SLOTS:
         QVERIFY(!editor->isDirty());                 // an empty URL to fill in is not a change
         QCOMPARE(editor->fieldMessage(QStringLiteral("url")), QStringLiteral("A URL is needed."));
 
-        type(editor->fieldWidget(QStringLiteral("url")), url);
+        typeInto(editor->fieldWidget(QStringLiteral("url")), url);
         QSignalSpy saved(editor, &ui::SettingsEditor::saved);
         QTest::mouseClick(editor->saveButton(), Qt::LeftButton);
         QVERIFY(saved.wait(kWaitMs));
@@ -514,7 +499,7 @@ private Q_SLOTS:
         auto *editor = editorIn<ui::GuardRulesEditor>(tabs);
         QTRY_VERIFY_WITH_TIMEOUT(!editor->isReadOnly(), kWaitMs);
         QCOMPARE(editor->value(QStringLiteral("rollback_error_rate")).toDouble(), 0.5);
-        type(editor->fieldWidget(QStringLiteral("rollback_error_rate")), QStringLiteral("0.3"));
+        typeInto(editor->fieldWidget(QStringLiteral("rollback_error_rate")), QStringLiteral("0.3"));
         QSignalSpy saved(editor, &ui::SettingsEditor::saved);
         QTest::mouseClick(editor->saveButton(), Qt::LeftButton);
         QVERIFY(saved.wait(kWaitMs));
