@@ -3,7 +3,7 @@
 // KPI targets, retrain settings, training parameters, spooled audit rows, plan steps). Meant to run
 // under -DMLDECK_SANITIZE=ON, where a memory error is a crash. Each input must end, with either an
 // accepted result that passes the checks below or a readable error.
-#include "Fuzzer.h"
+#include "tests/support/Fuzzer.h"
 
 #include "core/config/Endpoints.h"
 #include "core/config/Settings.h"

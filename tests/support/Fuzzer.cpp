@@ -1,4 +1,4 @@
-#include "Fuzzer.h"
+#include "tests/support/Fuzzer.h"
 
 #include <QDateTime>
 #include <QDir>
