@@ -28,10 +28,12 @@ class TestKpiService final : public QObject
     void logNow(int n)
     {
         std::vector<PredictionRow> rows;
-        const qint64 now = QDateTime::currentMSecsSinceEpoch() * 1000;
+        // Two seconds back: a live range ends at the current whole second, so a row of the current
+        // second falls outside it when that second opens a minute.
+        const qint64 at = QDateTime::currentMSecsSinceEpoch() * 1000 - 2'000'000;
         for (int i = 0; i < n; ++i) {
             PredictionRow r;
-            r.tsMicros = now - i * 1000;
+            r.tsMicros = at - i * 1000;
             r.deployment = m_deployment;
             r.requestKey = QStringLiteral("k%1").arg(++m_seq);
             r.path = PredictionPath::Heuristic;
