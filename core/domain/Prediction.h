@@ -49,6 +49,11 @@ struct PredictionRow
     QString error;
     int featureSchema = 1;
     FeatureRow features;
+    // Classification deployments (resources/contract/classification.md): `predicted` is the
+    // probability of the served class, predictedClass its index in the deployment's classes, and
+    // probabilities the whole vector (logged when K <= kMaxLoggedProbabilities).
+    std::optional<int> predictedClass;
+    std::vector<float> probabilities;
 };
 
 // Ground truth, appended later; never rewrites a prediction.
@@ -57,7 +62,7 @@ struct OutcomeRow
     qint64 observedMicros = 0;
     QString deployment;
     QString requestKey;
-    double actual = 0;
+    double actual = 0; // a classification deployment: the true class's index
 };
 
 // User feedback on a prediction; the user id is pseudonymised by the backend.

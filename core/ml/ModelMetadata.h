@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/domain/ClassSpec.h"
 #include "core/domain/FeatureSchema.h"
 #include "core/domain/Result.h"
 
@@ -25,6 +26,8 @@ struct ModelInfo
     QString target;     // e.g. "delay_min"
     QString targetUnit; // e.g. "min"
     FeatureSchema schema;
+    ClassSpec classSpec;       // classification: the classes in output order, the decision threshold
+    bool outputsLogits = false; // classification: the output is logits (softmax/sigmoid applied by MLDeck)
     int sequenceLength = 1;
     int inputWidth = 0;             // encoded width: numeric features + all one-hot levels
     std::vector<double> scalerMean; // per numeric feature, in schema order

@@ -20,6 +20,7 @@ void KpiAccumulator::merge(const KpiAccumulator &other)
         actualAtLeast[size_t(x)] += other.actualAtLeast[size_t(x)];
         bothAtLeast[size_t(x)] += other.bothAtLeast[size_t(x)];
     }
+    classification.merge(other.classification);
 }
 
 } // namespace mldeck::stats

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/stats/kpi/ClassificationSums.h"
 #include "core/stats/kpi/QuantileSketch.h"
 
 #include <QtGlobal>
@@ -34,6 +35,9 @@ struct KpiAccumulator
     qint64 pctCount = 0;
     std::array<qint64, kAnticipationThresholds> actualAtLeast{}; // actual >= X
     std::array<qint64, kAnticipationThresholds> bothAtLeast{};   // actual >= X and predicted >= X
+
+    // A classification deployment's sums (mldeck.kpi_class_minute / kpi_class_hour); K = 0 otherwise.
+    ClassificationSums classification;
 
     void merge(const KpiAccumulator &other);
     bool operator==(const KpiAccumulator &other) const = default;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/stats/kpi/ClassificationFigures.h"
 #include "core/stats/kpi/KpiAccumulator.h"
 
 #include <optional>
@@ -28,6 +29,10 @@ struct KpiFigures
     std::optional<double> satisfaction;       // positive / total feedback, 0..1
     std::optional<double> mlUptime;           // ML-routed requests the model answered (path ml, not failed), 0..1
     std::optional<double> improvementPercent; // (MAE heuristic - MAE ml) / MAE heuristic * 100
+
+    // A classification deployment's figures (empty on a regression one).
+    std::optional<ClassificationFigures> classification;
+    std::optional<double> accuracyGainPoints; // (accuracy ml - accuracy heuristic) * 100
 };
 
 // Per-path sums of one period, the inputs of computeFigures().

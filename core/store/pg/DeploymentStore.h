@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/domain/ClassSpec.h"
 #include "core/domain/FeatureSchema.h"
 #include "core/domain/Result.h"
 
@@ -29,6 +30,7 @@ struct DeploymentInfo
     QString archivedBy;
     int featureSchemaId = 0; // the newest feature schema; 0: none stored yet
     FeatureSchema schema;    // that schema (empty when none)
+    ClassSpec classSpec;     // classification: classes and decision threshold (no classes: not known yet)
 
     bool archived() const { return archivedAt.has_value(); }
     QJsonObject toJson() const; // the shape of `mldeckctl deployments show --json`
@@ -43,6 +45,7 @@ struct NewDeployment
     QString targetName;
     QString targetUnit;
     FeatureSchema schema; // may be empty: the first model registered or the first logged row fills it later
+    ClassSpec classSpec;  // classification only: required (given, or from the model file's mldeck.json)
     // The drift reference stored at settings.drift.reference (drift::ReferenceSpec text). Empty: a new
     // deployment's default, drift::defaultReferenceSpec(driftReferenceRows), its first N logged predictions.
     QString driftReference;
@@ -55,8 +58,9 @@ struct DeploymentEdit
     std::optional<QString> description;
     std::optional<QString> targetName;
     std::optional<QString> targetUnit;
+    std::optional<double> decisionThreshold; // binary classification deployments only
 
-    bool isEmpty() const { return !description && !targetName && !targetUnit; }
+    bool isEmpty() const { return !description && !targetName && !targetUnit && !decisionThreshold; }
 };
 
 // Deployments and their versioned feature schemas in mldeck.deployments / mldeck.feature_schemas.
