@@ -27,7 +27,17 @@ const DoubleKey kDoubleKeys[] = {
     {"uptime_min", &KpiTargets::uptimeMin, 0, 1, false},
     {"stretch_mae", &KpiTargets::stretchMae, 0, 1e9, true},
     {"stretch_r2", &KpiTargets::stretchR2, -1e9, 1, false},
+    {"accuracy_min", &KpiTargets::accuracyMin, 0, 1, false},
+    {"f1_min", &KpiTargets::f1Min, 0, 1, false},
+    {"roc_auc_min", &KpiTargets::rocAucMin, 0, 1, false},
+    {"log_loss_max", &KpiTargets::logLossMax, 0, 1e9, true},
+    {"ece_max", &KpiTargets::eceMax, 0, 1, false},
+    {"stretch_accuracy", &KpiTargets::stretchAccuracy, 0, 1, false},
 };
+
+const char *const kRegressionKeys[] = {"mae_max", "r2_min", "stretch_mae", "stretch_r2", "anticipation_minutes"};
+const char *const kClassificationKeys[] = {"accuracy_min", "f1_min",  "roc_auc_min",
+                                           "log_loss_max", "ece_max", "stretch_accuracy"};
 
 constexpr const char *kAnticipationKey = "anticipation_minutes";
 
@@ -86,6 +96,30 @@ KpiTargets KpiTargets::fromJson(const QJsonObject &o, QString *error)
                               .arg(stats::kAnticipationThresholds));
         t.anticipationMinutes = int(d);
     }
+    return t;
+}
+
+QStringList KpiTargets::keysOf(const QString &task)
+{
+    QStringList keys;
+    if (task == QLatin1String("regression"))
+        for (const char *k : kRegressionKeys)
+            keys << QLatin1String(k);
+    else if (task == QLatin1String("classification"))
+        for (const char *k : kClassificationKeys)
+            keys << QLatin1String(k);
+    return keys;
+}
+
+QJsonObject KpiTargets::defaultsFor(const QString &task)
+{
+    const QJsonObject all = KpiTargets{}.toJson();
+    QStringList other = keysOf(QStringLiteral("regression")) + keysOf(QStringLiteral("classification"));
+    for (const QString &k : keysOf(task))
+        other.removeAll(k);
+    QJsonObject t = all;
+    for (const QString &k : other)
+        t.remove(k);
     return t;
 }
 

@@ -5,6 +5,7 @@
 #include <QDateTime>
 #include <QJsonObject>
 #include <QString>
+#include <QStringList>
 
 namespace mldeck {
 
@@ -28,20 +29,36 @@ struct FeedbackBucket
 };
 
 // The deployment guide's targets; per deployment in mldeck.deployments.settings -> 'kpi_targets'.
+// The serving targets (latency, errors, uptime) hold for every task; the error targets are the task's:
+// MAE and R² for a regression, accuracy, F1, ROC AUC, log-loss and ECE for a classification.
 struct KpiTargets
 {
-    double maeMax = 2.5; // minutes
-    double r2Min = 0.68;
+    // Serving, every task.
     double latencyMaxMs = 1000; // prediction time
     double errorRateMax = 0.20;
     double uptimeMin = 0.999;
+    // Regression.
+    double maeMax = 2.5; // minutes
+    double r2Min = 0.68;
     double stretchMae = 1.80;
     double stretchR2 = 0.75;
     int anticipationMinutes = 5; // X of "share of real delays anticipated", 1..30
+    // Classification (F1: the positive class's on a binary deployment, macro F1 on a multi-class one).
+    double accuracyMin = 0.90;
+    double f1Min = 0.80;
+    double rocAucMin = 0.85;
+    double logLossMax = 0.40;
+    double eceMax = 0.05;
+    double stretchAccuracy = 0.95;
 
+    // Every key (a deployment of either task reads the other task's defaults and ignores them).
     QJsonObject toJson() const;
     // Missing keys keep their defaults; a present key with a bad value is an error (message in *error).
     static KpiTargets fromJson(const QJsonObject &o, QString *error = nullptr);
+    // The keys a new deployment of `task` stores: the serving ones and its task's ("regression",
+    // "classification"; another task gets the serving ones only).
+    static QJsonObject defaultsFor(const QString &task);
+    static QStringList keysOf(const QString &task); // the error-target keys of a task
 };
 
 // An audit event drawn on the charts: flag changes, rollbacks, promotions.

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/domain/ClassSpec.h"
 #include "core/domain/Kpi.h"
 #include "core/stats/kpi/KpiFigures.h"
 
@@ -43,10 +44,36 @@ struct KpiSnapshot
     QMap<QString, stats::KpiFigures> byVersion;    // model version ("" = none)
     QMap<QString, QVector<KpiPoint>> seriesByPath; // "all", "ml", "heuristic", "fallback"; time-ordered
     QList<AuditMarker> markers;
+
+    // The deployment's task. A classification deployment also has its classes and the calibration map
+    // its estimated figures (estimatedAccuracy, ...) went through: fitted on its labelled reference rows
+    // when the query was loaded. Every KpiFigures above then has `classification` set.
+    QString task = QStringLiteral("regression"); // "regression" | "classification"
+    ClassSpec classSpec;
+    stats::Calibration calibration;
+    bool isClassification() const { return task == QLatin1String("classification"); }
+    // Classification: the merged sums of the range, all paths and by the keys of byPath and byVersion
+    // (the confusion matrix and the reliability diagram are drawn from them; empty on a regression).
+    stats::ClassificationSums classSums;
+    QMap<QString, stats::ClassificationSums> classSumsByPath;
+    QMap<QString, stats::ClassificationSums> classSumsByVersion;
+
     QDateTime computedAt;
     double elapsedMs = 0;      // time spent reading and merging
     qint64 bucketRowsRead = 0; // aggregate rows read by the last load/refresh
 };
+
+// One bin of a reliability diagram: the labelled rows whose calibration score (ClassificationSums)
+// fell in [low, high). observed: the share that was positive (binary) or right (multi-class).
+struct ReliabilityBin
+{
+    double low = 0;
+    double high = 0;
+    qint64 count = 0;
+    std::optional<double> meanScore; // empty when the bin has no labelled row
+    std::optional<double> observed;
+};
+QVector<ReliabilityBin> reliabilityBins(const stats::ClassificationSums &sums);
 
 // Display bucket for a range: the smallest of 1 min, 5 min, 15 min, 1 h, 3 h, 6 h, 1 d that gives
 // at most 300 points.
