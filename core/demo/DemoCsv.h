@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/demo/RideDelayGenerator.h"
+#include "core/demo/RideOfferGenerator.h"
 
 #include <QByteArray>
 
@@ -11,5 +12,10 @@ namespace mldeck {
 // no quoting is ever needed because no value contains a comma.
 QByteArray demoCsvHeader();
 QByteArray demoCsvLine(const RideRequest &request); // ends with '\n'
+
+// `mldeckctl demo-data --task accept`: the offer features in schema order, then accepted (1 or 0, the
+// true class's index) and ts.
+QByteArray offerCsvHeader();
+QByteArray offerCsvLine(const RideOffer &offer); // ends with '\n'
 
 } // namespace mldeck

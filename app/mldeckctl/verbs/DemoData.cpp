@@ -22,6 +22,7 @@ struct DemoDataOptions
     qint64 startMicros = 0;
     double rate = 1.0;
     double drift = 0.0;
+    bool offers = false; // --task accept: ride offers and whether the driver accepted
 };
 
 Result<DemoDataOptions> readOptions(const QCommandLineParser &p)
@@ -34,6 +35,10 @@ Result<DemoDataOptions> readOptions(const QCommandLineParser &p)
     if (!ok || o.rows < 1 || o.rows > 100'000'000)
         return Error{Text::tr("--rows must be a whole number from 1 to 100000000, not \"%1\".")
                          .arg(p.value(QStringLiteral("rows")))};
+    const QString task = p.value(QStringLiteral("task"));
+    if (task != QLatin1String("delay") && task != QLatin1String("accept"))
+        return Error{Text::tr("--task must be delay or accept, not \"%1\".").arg(task)};
+    o.offers = task == QLatin1String("accept");
     o.out = p.value(QStringLiteral("out"));
     if (o.out.isEmpty())
         return Error{Text::tr("--out is required (the CSV file to write).")};
@@ -80,8 +85,13 @@ int runDemoData(Context &ctx)
          Text::tr("Feature drift from 0 (none) to 1 (full scenario): wetter, colder, fewer drivers, another fleet "
                   "mix."),
          QStringLiteral("0..1"), QStringLiteral("0")},
+        {QStringLiteral("task"),
+         Text::tr("delay (default): ride bookings and their delay (regression, the eta demo); accept: ride offers "
+                  "and whether the driver accepted (classification, the accept demo)."),
+         QStringLiteral("delay|accept"), QStringLiteral("delay")},
     });
-    if (auto code = inv.start(Text::tr("Writes synthetic ride-delay data (features, delay_min, ts) as CSV.")))
+    if (auto code = inv.start(Text::tr("Writes synthetic dispatch data as CSV: ride bookings (features, delay_min, ts) "
+                                       "or, with --task accept, ride offers (features, accepted, ts).")))
         return *code;
     if (!parser.positionalArguments().isEmpty())
         return Context::fail(Text::tr("Unexpected argument \"%1\".").arg(parser.positionalArguments().constFirst()));
@@ -95,12 +105,15 @@ int runDemoData(Context &ctx)
     if (!file.open(QIODevice::WriteOnly))
         return Context::fail(Text::tr("Cannot write %1: %2").arg(o.out, file.errorString()));
 
-    RideDelayGenerator generator(o.seed);
-    generator.setDrift(o.drift);
+    RideDelayGenerator rides(o.seed);
+    RideOfferGenerator offers(o.seed);
+    rides.setDrift(o.drift);
+    offers.setDrift(o.drift);
     const double stepMicros = 1e6 / o.rate;
-    QByteArray chunk = demoCsvHeader();
+    QByteArray chunk = o.offers ? offerCsvHeader() : demoCsvHeader();
     for (qint64 i = 0; i < o.rows; ++i) {
-        chunk += demoCsvLine(generator.next(o.startMicros + std::llround(double(i) * stepMicros)));
+        const qint64 ts = o.startMicros + std::llround(double(i) * stepMicros);
+        chunk += o.offers ? offerCsvLine(offers.next(ts)) : demoCsvLine(rides.next(ts));
         if (chunk.size() > (1 << 20) || i + 1 == o.rows) {
             if (file.write(chunk) != chunk.size())
                 return Context::fail(Text::tr("Cannot write %1: %2").arg(o.out, file.errorString()));
