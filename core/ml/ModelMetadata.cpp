@@ -14,7 +14,8 @@ namespace mldeck {
 
 namespace {
 
-constexpr int kFormatVersion = 1;
+// Version 2 adds the classification keys (classes, decision_threshold, output); version-1 files stay readable.
+constexpr int kFormatVersion = 2;
 constexpr int kMaxSequenceLength = 4096;
 
 Error bad(const QString &what)
@@ -25,6 +26,45 @@ Error bad(const QString &what)
 std::optional<double> optionalNumber(const QJsonObject &o, const char *key)
 {
     return figureOf(o.value(QLatin1String(key)));
+}
+
+// A classifier's classes (in output order), decision threshold and output kind. A version-1 classification
+// file predates these keys: its output is the positive-class probability of classes {negative, positive}.
+Status parseClassification(const QJsonObject &root, ModelInfo &info)
+{
+    info.classSpec = ClassSpec{};
+    info.outputsLogits = false;
+    const bool given = root.contains(QLatin1String("classes")) ||
+                       root.contains(QLatin1String("decision_threshold")) || root.contains(QLatin1String("output"));
+    if (info.task != QLatin1String("classification")) {
+        if (given)
+            return bad(MlText::tr("\"classes\", \"decision_threshold\" and \"output\" are for task \"classification\" only"));
+        return {};
+    }
+    if (!root.contains(QLatin1String("classes"))) {
+        if (info.formatVersion >= 2)
+            return bad(MlText::tr("a classification model must name its \"classes\" (in the order of its output)"));
+        info.classSpec.classes = {QStringLiteral("negative"), QStringLiteral("positive")};
+    }
+    if (root.contains(QLatin1String("classes"))) {
+        auto spec = ClassSpec::fromJson(root);
+        if (!spec)
+            return bad(spec.errorMessage());
+        info.classSpec = spec.value();
+    } else if (const QJsonValue t = root.value(QLatin1String("decision_threshold")); !t.isUndefined()) {
+        info.classSpec.decisionThreshold = t.toDouble(-1);
+        if (const Status valid = info.classSpec.validate(); !valid)
+            return bad(valid.errorMessage());
+    }
+    if (!info.classSpec.isBinary() && root.contains(QLatin1String("decision_threshold")))
+        return bad(MlText::tr("\"decision_threshold\" applies to a binary classifier only (%1 classes given)")
+                       .arg(info.classSpec.count()));
+    const QJsonValue outputValue = root.value(QLatin1String("output"));
+    const QString output = outputValue.isUndefined() ? QStringLiteral("probabilities") : outputValue.toString();
+    if (output != QLatin1String("probabilities") && output != QLatin1String("logits"))
+        return bad(MlText::tr("\"output\" must be \"probabilities\" or \"logits\", not \"%1\"").arg(output));
+    info.outputsLogits = output == QLatin1String("logits");
+    return {};
 }
 
 } // namespace
@@ -65,6 +105,9 @@ Status parseModelMetadata(const QByteArray &json, ModelInfo &info)
     info.targetUnit = target.value(QLatin1String("unit")).toString();
     if (info.target.isEmpty())
         return bad(MlText::tr("\"target\" must give a non-empty \"name\""));
+
+    if (const Status classes = parseClassification(root, info); !classes)
+        return classes;
 
     const QJsonValue schemaId = root.value(QLatin1String("feature_schema"));
     info.schema = FeatureSchema{};

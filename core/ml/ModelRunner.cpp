@@ -1,6 +1,7 @@
 #include "core/ml/ModelRunner.h"
 
 #include "core/ml/InputEncoding.h"
+#include "core/ml/ModelOutput.h"
 #include "core/ml/ModelWorker.h"
 
 #include <QCryptographicHash>
@@ -23,6 +24,7 @@ struct ModelRunner::Impl
     QByteArray bytes; // the verified file: a fresh worker gets these again, never a re-read of the path
     std::optional<InputEncoder> encoder; // models with metadata: models.md §2, encoded here, not in the worker
     int rawWidth = -1;                   // models without metadata: the numeric width of the first call
+    int columns = 1;                     // output values per row (the worker's load probe)
     qint64 unknownValues = 0;
     int threads = 0;
     ModelWorker worker;
@@ -30,6 +32,7 @@ struct ModelRunner::Impl
 
     Result<worker::Message> loadIntoWorker(const std::atomic<bool> *cancel);
     Status encode(const std::vector<FeatureRow> &rows, std::vector<float> &buffer, int &width);
+    Result<std::vector<double>> run(const std::vector<FeatureRow> &rows, const std::atomic<bool> *cancel);
 };
 
 ModelRunner::ModelRunner(std::unique_ptr<Impl> impl) : d(std::move(impl)) {}
@@ -109,7 +112,8 @@ Result<std::unique_ptr<ModelRunner>> ModelRunner::load(const QString &path, cons
     const bool hasMetadata = r.u8() != 0;
     const QByteArray metadata = r.bytes();
     const QString name = r.string();
-    if (r.failed())
+    impl->columns = r.i32();
+    if (r.failed() || impl->columns < 1)
         return Error{tr("The model worker sent a malformed answer while loading %1.").arg(path)};
     if (hasMetadata) {
         if (const Status parsed = parseModelMetadata(metadata, info); !parsed)
@@ -138,33 +142,72 @@ Result<worker::Message> ModelRunner::Impl::loadIntoWorker(const std::atomic<bool
 Result<std::vector<double>> ModelRunner::predict(const std::vector<FeatureRow> &rows, const std::atomic<bool> *cancel)
 {
     std::lock_guard lock(d->mutex);
+    if (d->info.task != QLatin1String("classification"))
+        return d->run(rows, cancel);
+    if (!d->info.classSpec.isBinary())
+        return Error{tr("Model %1 is a classifier of %2 classes: it predicts a probability vector per row, not one "
+                        "value.")
+                         .arg(d->info.name)
+                         .arg(d->info.classSpec.count())};
+    auto raw = d->run(rows, cancel);
+    if (!raw)
+        return raw.error();
+    auto probabilities = toClassProbabilities(raw.value(), d->columns, d->info);
+    if (!probabilities)
+        return Error{tr("Model %1: %2").arg(d->info.name, probabilities.errorMessage())};
+    return probabilities->column(1);
+}
+
+Result<ClassProbabilities> ModelRunner::predictProbabilities(const std::vector<FeatureRow> &rows,
+                                                             const std::atomic<bool> *cancel)
+{
+    std::lock_guard lock(d->mutex);
+    if (d->info.task != QLatin1String("classification"))
+        return Error{tr("Model %1 is not a classifier (its metadata gives task \"%2\").")
+                         .arg(d->info.name, d->info.task.isEmpty() ? tr("none") : d->info.task)};
+    auto raw = d->run(rows, cancel);
+    if (!raw)
+        return raw.error();
+    auto probabilities = toClassProbabilities(raw.value(), d->columns, d->info);
+    if (!probabilities)
+        return Error{tr("Model %1: %2").arg(d->info.name, probabilities.errorMessage())};
+    return probabilities;
+}
+
+// Encodes the rows, sends them to the worker (a fresh one when the last was lost) and checks the answer's
+// size: rows × the output width found when the model was loaded.
+Result<std::vector<double>> ModelRunner::Impl::run(const std::vector<FeatureRow> &rows,
+                                                   const std::atomic<bool> *cancel)
+{
     if (rows.empty())
         return std::vector<double>{};
     std::vector<float> table;
     int width = 0;
-    if (const Status encoded = d->encode(rows, table, width); !encoded)
+    if (const Status encoded = encode(rows, table, width); !encoded)
         return encoded.error();
 
-    if (!d->worker.running()) { // the previous worker was lost: a fresh one gets the same bytes
-        if (const auto loaded = d->loadIntoWorker(cancel); !loaded)
-            return Error{tr("Model %1: %2").arg(d->info.name, loaded.errorMessage())};
+    if (!worker.running()) { // the previous worker was lost: a fresh one gets the same bytes
+        if (const auto loaded = loadIntoWorker(cancel); !loaded)
+            return Error{tr("Model %1: %2").arg(info.name, loaded.errorMessage())};
     }
     QByteArray payload;
     payload.reserve(qsizetype(table.size() * sizeof(float)) + 32);
     worker::WireWriter w(payload);
-    w.i32(d->threads);
+    w.i32(threads);
     w.i64(qint64(rows.size()));
     w.i32(width);
     w.floats(table.data(), table.size());
     ModelWorker::RequestOptions options;
     options.cancel = cancel;
-    const auto reply = d->worker.request(MessageType::Predict, payload, options);
+    const auto reply = worker.request(MessageType::Predict, payload, options);
     if (!reply)
         return reply.error();
     worker::WireReader r(reply->payload);
+    const int answered = r.i32();
     std::vector<double> predictions = r.doubles();
-    if (reply->type != MessageType::Predictions || r.failed() || predictions.size() != rows.size())
-        return Error{tr("The model worker sent a malformed answer for model %1.").arg(d->info.name)};
+    if (reply->type != MessageType::Predictions || r.failed() || answered != columns ||
+        predictions.size() != rows.size() * size_t(columns))
+        return Error{tr("The model worker sent a malformed answer for model %1.").arg(info.name)};
     return predictions;
 }
 

@@ -3,6 +3,7 @@
 #include "core/domain/Prediction.h"
 #include "core/domain/Result.h"
 #include "core/ml/ModelMetadata.h"
+#include "core/ml/ModelOutput.h"
 
 #include <QCoreApplication>
 
@@ -48,7 +49,19 @@ public:
     // out of memory or did not answer in time give an Error; after the last three the next call starts a
     // fresh worker. *cancel set while the worker computes: the worker is stopped, Error "Cancelled.".
     // Blocking and serialised internally: call it from worker threads, never the UI thread.
+    //
+    // A regression model (or one without metadata): its value per row. A binary classifier: the positive
+    // class's probability per row (after the sigmoid when it returns logits). A multi-class classifier
+    // gives an Error: use predictProbabilities().
     Result<std::vector<double>> predict(const std::vector<FeatureRow> &rows, const std::atomic<bool> *cancel = nullptr);
+
+    // A classifier (task "classification"): one probability vector per row, in the order of
+    // info().classSpec.classes, whatever its output ([B] or [B, 1] positive-class score, [B, K];
+    // probabilities, or logits turned into them by sigmoid/softmax). The served class of row i is
+    // info().classSpec.decide(result.row(i)) (ClassProbabilities::decide). Same errors as predict(), and
+    // an Error for a model that is not a classifier or returns values that are not probabilities.
+    Result<ClassProbabilities> predictProbabilities(const std::vector<FeatureRow> &rows,
+                                                    const std::atomic<bool> *cancel = nullptr);
 
     // How many categorical values predict() has met that the model does not know, since load.
     qint64 unknownCategoryValues() const;

@@ -29,8 +29,8 @@ enum class MessageType : quint8
 
     // worker -> console
     Ready = 64,       // the worker started: pid
-    Loaded = 65,      // has metadata, metadata JSON
-    Predictions = 66, // n doubles
+    Loaded = 65,      // has metadata, metadata JSON, name, output values per row
+    Predictions = 66, // values per row (columns), n * columns doubles (row-major)
     Progress = 67,    // training: fraction done
     Epoch = 68,       // training: one EpochReport
     Trained = 69,     // training: the final TrainingResult

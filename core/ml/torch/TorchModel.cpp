@@ -3,6 +3,7 @@
 #include "core/ml/torch/TorchModel.h"
 
 #include "core/ml/InputEncoding.h"
+#include "core/ml/ModelOutput.h"
 #include "core/ml/torch/TorchMessage.h"
 
 #include <QFileInfo>
@@ -30,6 +31,7 @@ struct TorchModel::Impl
 {
     torch::jit::Module module;
     ModelInfo info;
+    int columns = 0; // output values per row (models.md §1), fixed by the load probe (or the first call)
 
     Result<std::vector<double>> forward(const at::Tensor &input, size_t expected);
 };
@@ -40,6 +42,11 @@ TorchModel::~TorchModel() = default;
 const ModelInfo &TorchModel::info() const
 {
     return d->info;
+}
+
+int TorchModel::outputColumns() const
+{
+    return d->columns > 0 ? d->columns : 1;
 }
 
 void TorchModel::setThreads(int threads)
@@ -71,7 +78,8 @@ Result<std::unique_ptr<TorchModel>> TorchModel::load(const QByteArray &bytes, co
     if (const Status parsed = parseModelMetadata(QByteArray::fromStdString(json), info); !parsed)
         return Error{tr("%1: %2").arg(path, parsed.errorMessage())};
 
-    // Probe: the model must take the input its metadata describes and give one value per row.
+    // Probe: the model must take the input its metadata describes and give the output it declares (one
+    // value per row; a classifier: the positive class's or one per class). Later calls must keep that width.
     try {
         const at::Tensor probe = info.sequenceLength > 1 ? torch::zeros({2, info.sequenceLength, info.inputWidth})
                                                          : torch::zeros({2, info.inputWidth});
@@ -125,18 +133,25 @@ Result<std::vector<double>> TorchModel::Impl::forward(const at::Tensor &input, s
     if (!result.isTensor())
         return Error{tr("the model returned %1, not a tensor.").arg(QString::fromStdString(result.tagKind()))};
     at::Tensor out = result.toTensor();
-    if (out.dim() == 2 && out.size(1) == 1)
-        out = out.squeeze(1);
-    if (out.dim() != 1 || size_t(out.size(0)) != expected)
-        return Error{tr("the model returned a tensor of shape %1, expected one value per row [%2].")
+    const bool shapeOk = (out.dim() == 1 || out.dim() == 2) && size_t(out.size(0)) == expected;
+    const int width = out.dim() == 2 ? int(out.size(1)) : 1;
+    if (!shapeOk)
+        return Error{tr("the model returned a tensor of shape %1, expected [%2] or [%2, values per row].")
                          .arg(QString::fromStdString(c10::str(out.sizes())))
                          .arg(expected)};
+    if (const Status fits = checkOutputColumns(info, width); !fits)
+        return Error{tr("%1 (shape %2).").arg(fits.errorMessage(), QString::fromStdString(c10::str(out.sizes())))};
+    if (columns > 0 && width != columns)
+        return Error{tr("the model returned %1 values per row, %2 when it was loaded.").arg(width).arg(columns)};
+    columns = width;
     out = out.to(torch::kFloat64).contiguous();
     const double *values = out.data_ptr<double>();
-    std::vector<double> predictions(values, values + expected);
-    for (size_t i = 0; i < expected; ++i) {
+    std::vector<double> predictions(values, values + expected * size_t(width));
+    for (size_t i = 0; i < predictions.size(); ++i) {
         if (!std::isfinite(predictions[i]))
-            return Error{tr("the model gave a non-finite prediction (%1) for row %2.").arg(predictions[i]).arg(i + 1)};
+            return Error{tr("the model gave a non-finite prediction (%1) for row %2.")
+                             .arg(predictions[i])
+                             .arg(i / size_t(width) + 1)};
     }
     return predictions;
 }

@@ -29,9 +29,13 @@ public:
     // Torch intra-op threads of this process (0 keeps the current setting).
     static void setThreads(int threads);
 
-    // One prediction per row of the encoded table [n, width] (models.md §2, encoded by the caller); a
-    // sequence model gets, for row i, the window of the sequenceLength rows ending at i (before row 0:
-    // row 0 repeated). A model failure, a wrong output shape or a non-finite output give an Error.
+    // The model's output values per row (models.md §1): 1, or a classifier's K; found by the load probe.
+    int outputColumns() const;
+
+    // The raw output for the encoded table [n, width] (models.md §2, encoded by the caller): n ×
+    // outputColumns() values, row-major (a classifier's logits are left to the console). A sequence model
+    // gets, for row i, the window of the sequenceLength rows ending at i (before row 0: row 0 repeated).
+    // A model failure, a wrong output shape or a non-finite output give an Error.
     Result<std::vector<double>> predict(const float *table, qint64 n, int width);
 
 private:

@@ -99,6 +99,7 @@ bool WorkerServer::load(const QByteArray &payload)
     w.u8(m_model->info().hasMetadata ? 1 : 0);
     w.bytes(m_model->info().metadataJson);
     w.string(m_model->info().name);
+    w.i32(m_model->outputColumns());
     return send(MessageType::Loaded, reply);
 }
 
@@ -118,8 +119,10 @@ bool WorkerServer::predict(const QByteArray &payload)
     if (!predictions)
         return fail(predictions.errorMessage());
     QByteArray reply;
-    reply.reserve(qsizetype(predictions->size() * sizeof(double)) + 8);
-    WireWriter(reply).doubles(predictions->data(), predictions->size());
+    reply.reserve(qsizetype(predictions->size() * sizeof(double)) + 12);
+    WireWriter w(reply);
+    w.i32(m_model->outputColumns());
+    w.doubles(predictions->data(), predictions->size());
     return send(MessageType::Predictions, reply);
 }
 

@@ -37,6 +37,17 @@ QByteArray with(const char *key, const QJsonValue &value)
     return QJsonDocument(o).toJson();
 }
 
+// A classifier's document: version 2, task classification, with the given extra keys.
+QByteArray classifier(const QJsonObject &extra, int formatVersion = 2)
+{
+    QJsonObject o = valid();
+    o.insert(u"format_version"_qs, formatVersion);
+    o.insert(u"task"_qs, u"classification"_qs);
+    for (auto it = extra.begin(); it != extra.end(); ++it)
+        o.insert(it.key(), it.value());
+    return QJsonDocument(o).toJson();
+}
+
 QJsonArray featuresWith(const QJsonObject &extra)
 {
     QJsonArray f = valid().value(u"features"_qs).toArray();
@@ -72,6 +83,75 @@ private Q_SLOTS:
         QCOMPARE(info.holdoutR2.value_or(-1), 0.71);
     }
 
+    void readsAClassifier()
+    {
+        ModelInfo info;
+        Status s = parseModelMetadata(
+            classifier({{u"classes"_qs, QJsonArray{u"declined"_qs, u"accepted"_qs}}, {u"decision_threshold"_qs, 0.3}}),
+            info);
+        QVERIFY2(s.ok(), qPrintable(s.errorMessage()));
+        QCOMPARE(info.formatVersion, 2);
+        QCOMPARE(info.classSpec.classes, QStringList({u"declined"_qs, u"accepted"_qs}));
+        QCOMPARE(info.classSpec.decisionThreshold, 0.3);
+        QVERIFY(!info.outputsLogits);
+
+        s = parseModelMetadata(
+            classifier({{u"classes"_qs, QJsonArray{u"cat"_qs, u"dog"_qs, u"bird"_qs}}, {u"output"_qs, u"logits"_qs}}),
+            info);
+        QVERIFY2(s.ok(), qPrintable(s.errorMessage()));
+        QCOMPARE(info.classSpec.count(), 3);
+        QCOMPARE(info.classSpec.decisionThreshold, 0.5);
+        QVERIFY(info.outputsLogits);
+
+        // A version-1 classifier predates the keys: a positive-class probability, classes {negative, positive}.
+        s = parseModelMetadata(classifier({}, 1), info);
+        QVERIFY2(s.ok(), qPrintable(s.errorMessage()));
+        QCOMPARE(info.classSpec.classes, QStringList({u"negative"_qs, u"positive"_qs}));
+        QCOMPARE(info.classSpec.decisionThreshold, 0.5);
+        QVERIFY(!info.outputsLogits);
+
+        // A regression model has no classes.
+        s = parseModelMetadata(QJsonDocument(valid()).toJson(), info);
+        QVERIFY(s.ok());
+        QCOMPARE(info.classSpec.count(), 0);
+    }
+
+    void refusesBadClassifiers_data()
+    {
+        QTest::addColumn<QByteArray>("json");
+        QTest::addColumn<QString>("expected");
+        const QJsonArray two{u"no"_qs, u"yes"_qs};
+        QTest::newRow("v2 without classes") << classifier({}) << u"\"classes\""_qs;
+        QTest::newRow("one class") << classifier({{u"classes"_qs, QJsonArray{u"only"_qs}}}) << u"two classes"_qs;
+        QTest::newRow("duplicate class") << classifier({{u"classes"_qs, QJsonArray{u"a"_qs, u"a"_qs}}})
+                                         << u"named twice"_qs;
+        QTest::newRow("classes not names") << classifier({{u"classes"_qs, QJsonArray{1, 2}}}) << u"class names"_qs;
+        QTest::newRow("threshold 1") << classifier({{u"classes"_qs, two}, {u"decision_threshold"_qs, 1}})
+                                     << u"strictly between 0 and 1"_qs;
+        QTest::newRow("threshold text") << classifier({{u"classes"_qs, two}, {u"decision_threshold"_qs, u"x"_qs}})
+                                        << u"must be a number"_qs;
+        QTest::newRow("multi-class threshold")
+            << classifier({{u"classes"_qs, QJsonArray{u"a"_qs, u"b"_qs, u"c"_qs}}, {u"decision_threshold"_qs, 0.4}})
+            << u"binary classifier only"_qs;
+        QTest::newRow("unknown output") << classifier({{u"classes"_qs, two}, {u"output"_qs, u"scores"_qs}})
+                                        << u"\"output\""_qs;
+        QTest::newRow("output not text") << classifier({{u"classes"_qs, two}, {u"output"_qs, 1}}) << u"\"output\""_qs;
+        QJsonObject regression = valid();
+        regression.insert(u"classes"_qs, two);
+        QTest::newRow("regression with classes") << QJsonDocument(regression).toJson() << u"\"classification\" only"_qs;
+    }
+
+    void refusesBadClassifiers()
+    {
+        QFETCH(QByteArray, json);
+        QFETCH(QString, expected);
+        ModelInfo info;
+        const Status s = parseModelMetadata(json, info);
+        QVERIFY(!s.ok());
+        QVERIFY2(s.errorMessage().contains(expected), qPrintable(s.errorMessage()));
+        QVERIFY(!info.hasMetadata);
+    }
+
     void refusesBadDocuments_data()
     {
         QTest::addColumn<QByteArray>("json");
@@ -79,7 +159,7 @@ private Q_SLOTS:
         QTest::newRow("not json") << QByteArray("{\"format\": ") << u"not valid JSON"_qs;
         QTest::newRow("array") << QByteArray("[1, 2]") << u"JSON object"_qs;
         QTest::newRow("other format") << with("format", u"onnx"_qs) << u"\"format\""_qs;
-        QTest::newRow("future version") << with("format_version", 2) << u"not supported"_qs;
+        QTest::newRow("future version") << with("format_version", 3) << u"not supported"_qs;
         QTest::newRow("fractional version") << with("format_version", 1.5) << u"whole number"_qs;
         QTest::newRow("no model") << with("model", QJsonValue::Undefined) << u"\"model\""_qs;
         QTest::newRow("unknown task") << with("task", u"ranking"_qs) << u"\"task\""_qs;

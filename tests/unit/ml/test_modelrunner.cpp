@@ -285,6 +285,79 @@ private Q_SLOTS:
         QVERIFY(!model->predict({FeatureRow{{1, 2, 3}, {u"x"_qs}}}).ok());
     }
 
+    // Classifiers (fixtures: make_classifier_fixtures.py): whatever their output shape, one probability
+    // vector per row in class order, logits through sigmoid/softmax.
+    void classifiersGiveProbabilityVectors()
+    {
+        const std::vector<FeatureRow> rows{FeatureRow{{1.5f, 0.25f}, {}}, FeatureRow{{-2.0f, 3.0f}, {}}};
+        const auto sigmoid = [](double z) { return 1.0 / (1.0 + std::exp(-z)); };
+
+        auto model = mustLoad(fixture(u"clf_binary_logits.pt"_qs)); // z = a - b
+        QVERIFY(model);
+        QVERIFY(model->info().outputsLogits);
+        auto p = model->predictProbabilities(rows);
+        QVERIFY2(p.ok(), qPrintable(p.errorMessage()));
+        QCOMPARE(p->classes, 2);
+        QCOMPARE(p->rows(), size_t(2));
+        QCOMPARE(p->row(0)[1], sigmoid(1.25));
+        QCOMPARE(p->row(0)[0], 1.0 - sigmoid(1.25));
+        QCOMPARE(p->row(1)[1], sigmoid(-5.0));
+        QCOMPARE(p->decide(model->info().classSpec), std::vector<int>({1, 0}));
+        // predict() of a binary classifier: the positive class's probability.
+        const auto positive = model->predict(rows);
+        QVERIFY2(positive.ok(), qPrintable(positive.errorMessage()));
+        QCOMPARE(positive.value(), p->column(1));
+
+        model = mustLoad(fixture(u"clf_binary_column.pt"_qs)); // [B, 1] = sigmoid(a), computed by torch in float32
+        QVERIFY(model);
+        p = model->predictProbabilities(rows);
+        QVERIFY2(p.ok(), qPrintable(p.errorMessage()));
+        QVERIFY(std::abs(p->row(0)[1] - sigmoid(1.5)) < 1e-7);
+        QCOMPARE(p->row(0)[0] + p->row(0)[1], 1.0);
+
+        model = mustLoad(fixture(u"clf_three_logits.pt"_qs)); // logits (a, b, 0)
+        QVERIFY(model);
+        QCOMPARE(model->info().classSpec.classes, QStringList({u"cat"_qs, u"dog"_qs, u"bird"_qs}));
+        p = model->predictProbabilities(rows);
+        QVERIFY2(p.ok(), qPrintable(p.errorMessage()));
+        QCOMPARE(p->classes, 3);
+        for (size_t i = 0; i < rows.size(); ++i) {
+            const double a = rows[i].numeric[0], b = rows[i].numeric[1];
+            const double sum = std::exp(a) + std::exp(b) + 1.0;
+            QVERIFY(std::abs(p->row(i)[0] - std::exp(a) / sum) < 1e-15);
+            QVERIFY(std::abs(p->row(i)[1] - std::exp(b) / sum) < 1e-15);
+            QVERIFY(std::abs(p->row(i)[2] - 1.0 / sum) < 1e-15);
+        }
+        QCOMPARE(p->decide(model->info().classSpec), std::vector<int>({0, 1}));
+        const auto single = model->predict(rows);
+        QVERIFY(!single.ok());
+        QVERIFY2(single.errorMessage().contains(u"3 classes"_qs), qPrintable(single.errorMessage()));
+
+        // A regression model has no probabilities.
+        model = mustLoad(modelPath(u"eta_mlp.pt"_qs));
+        QVERIFY(model);
+        QVERIFY(!model->predictProbabilities({}).ok());
+    }
+
+    void refusesClassifiersThatBreakTheirContract()
+    {
+        // Declared 3 classes, returns 2 values per row: refused on load by the probe.
+        const auto wrong = ModelRunner::load(fixture(u"clf_wrong_columns.pt"_qs));
+        QVERIFY(!wrong.ok());
+        QVERIFY2(wrong.errorMessage().contains(u"names 3 classes"_qs), qPrintable(wrong.errorMessage()));
+
+        // Declares probabilities, returns a + b: refused on the row that is not one; the model keeps working.
+        const auto model = mustLoad(fixture(u"clf_not_probability.pt"_qs));
+        QVERIFY(model);
+        const auto bad = model->predictProbabilities({FeatureRow{{0.25f, 0.5f}, {}}, FeatureRow{{1.0f, 2.0f}, {}}});
+        QVERIFY(!bad.ok());
+        QVERIFY2(bad.errorMessage().contains(u"row 2"_qs) && bad.errorMessage().contains(u"logits"_qs),
+                 qPrintable(bad.errorMessage()));
+        const auto fine = model->predictProbabilities({FeatureRow{{0.25f, 0.5f}, {}}});
+        QVERIFY2(fine.ok(), qPrintable(fine.errorMessage()));
+        QCOMPARE(fine->row(0)[1], 0.75);
+    }
+
     void refusesBadRows()
     {
         const auto model = mustLoad(modelPath(u"eta_mlp.pt"_qs));
