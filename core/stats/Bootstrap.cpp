@@ -1,5 +1,7 @@
 #include "core/stats/Bootstrap.h"
 
+#include "core/stats/Metrics.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -63,6 +65,19 @@ double percentile(std::vector<double> values, double q)
 }
 
 } // namespace
+
+PairedSeries accuracySeries(const ClassSpec &spec, std::span<const double> probabilitiesA,
+                            std::span<const double> probabilitiesB, std::span<const int> actual)
+{
+    return PairedSeries{rowHits(spec, probabilitiesA, actual), rowHits(spec, probabilitiesB, actual), Aggregate::Mean};
+}
+
+PairedSeries logLossSeries(int classes, std::span<const double> probabilitiesA, std::span<const double> probabilitiesB,
+                           std::span<const int> actual)
+{
+    return PairedSeries{rowLogLoss(classes, probabilitiesA, actual), rowLogLoss(classes, probabilitiesB, actual),
+                        Aggregate::Mean};
+}
 
 int defaultResamples(qint64 rows)
 {

@@ -1,9 +1,12 @@
 #pragma once
 
+#include "core/domain/ClassSpec.h"
+
 #include <QtGlobal>
 
 #include <atomic>
 #include <functional>
+#include <span>
 #include <vector>
 
 namespace mldeck::stats {
@@ -55,6 +58,14 @@ struct BootstrapOptions
 // interval per series, or nothing when cancelled or when the series are empty or of unequal length.
 std::vector<DifferenceInterval> pairedBootstrap(const std::vector<PairedSeries> &series,
                                                 const BootstrapOptions &options);
+
+// The paired series of two classifiers on the same labelled rows (probabilities row-major [rows x K], the
+// true class per row; Metrics.h's rowHits and rowLogLoss): accuracy (per row 1 when right) and log-loss
+// (per row -ln clip(p[actual])). Both are means, so pairedBootstrap() gives their differences B - A.
+PairedSeries accuracySeries(const ClassSpec &spec, std::span<const double> probabilitiesA,
+                            std::span<const double> probabilitiesB, std::span<const int> actual);
+PairedSeries logLossSeries(int classes, std::span<const double> probabilitiesA, std::span<const double> probabilitiesB,
+                           std::span<const int> actual);
 
 // Enough resamples for stable 95 % percentiles, fewer on very large data so that a comparison of
 // a million rows still takes seconds (the intervals are then narrow anyway).

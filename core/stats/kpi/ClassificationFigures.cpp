@@ -216,9 +216,14 @@ double expectedCalibrationError(std::span<const double> score, std::span<const i
     return rows.empty() ? 0.0 : sum / double(rows.size());
 }
 
-// Isotonic regression by pool adjacent violators: the non-decreasing step function closest (least
-// squares) to the outcomes ordered by score; each block gives points at its lowest and highest score.
-Calibration fitIsotonic(std::span<const double> score, std::span<const int> outcome, std::vector<size_t> rows)
+// Reference rows count with a score in [0, 1] and an outcome 0 or 1; the others are left out.
+bool usable(double score, int outcome)
+{
+    return score >= 0 && score <= 1 && (outcome == 0 || outcome == 1);
+}
+
+// Pool adjacent violators over the given rows (fitIsotonic()).
+Calibration isotonicOn(std::span<const double> score, std::span<const int> outcome, std::vector<size_t> rows)
 {
     std::sort(rows.begin(), rows.end(), [&](size_t a, size_t b) { return score[a] < score[b]; });
     struct Block
@@ -291,14 +296,24 @@ double Calibration::apply(double score) const
     return y[lo] + t * (y[hi] - y[lo]);
 }
 
+Calibration fitIsotonic(std::span<const double> score, std::span<const int> outcome)
+{
+    std::vector<size_t> rows;
+    for (size_t i = 0; i < std::min(score.size(), outcome.size()); ++i)
+        if (usable(score[i], outcome[i]))
+            rows.push_back(i);
+    Calibration c = isotonicOn(score, outcome, rows);
+    c.referenceRows = qint64(rows.size());
+    return c;
+}
+
 Calibration fitCalibration(std::span<const double> score, std::span<const int> outcome)
 {
-    // Rows with a score in [0, 1] and an outcome 0 or 1 count; the others are left out.
     std::vector<size_t> fit, held;
     const size_t n = std::min(score.size(), outcome.size());
     size_t used = 0;
     for (size_t i = 0; i < n; ++i) {
-        if (!(score[i] >= 0 && score[i] <= 1) || (outcome[i] != 0 && outcome[i] != 1))
+        if (!usable(score[i], outcome[i]))
             continue;
         (used++ % 2 == 0 ? fit : held).push_back(i); // alternate rows: both halves span the whole reference
     }
@@ -306,7 +321,7 @@ Calibration fitCalibration(std::span<const double> score, std::span<const int> o
     none.referenceRows = qint64(used);
     if (used < 100)
         return none;
-    Calibration isotonic = fitIsotonic(score, outcome, fit);
+    Calibration isotonic = isotonicOn(score, outcome, fit);
     Calibration binning = fitBinning(score, outcome, fit);
     const double eceNone = expectedCalibrationError(score, outcome, held, none);
     const double eceIsotonic = expectedCalibrationError(score, outcome, held, isotonic);

@@ -28,6 +28,9 @@ struct Calibration
 // ("none" when neither beats the raw scores); referenceEce is that ECE. Fewer than 100 rows: "none"
 // with no referenceEce.
 Calibration fitCalibration(std::span<const double> score, std::span<const int> outcome);
+// Isotonic regression of the outcomes on the scores by pool adjacent violators, on every row given (the
+// non-decreasing step function closest in least squares; each step a point at its lowest and highest score).
+Calibration fitIsotonic(std::span<const double> score, std::span<const int> outcome);
 
 // When an estimate before labels is not to be trusted.
 inline constexpr qint64 kMinRowsForEstimate = 100;

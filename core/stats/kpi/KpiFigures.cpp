@@ -13,7 +13,8 @@ KpiAccumulator PathSums::all() const
     return a;
 }
 
-KpiFigures computeFigures(const KpiAccumulator &s, double seconds, int anticipationMinutes)
+KpiFigures computeFigures(const KpiAccumulator &s, double seconds, int anticipationMinutes,
+                          const Calibration *calibration)
 {
     KpiFigures f;
     f.predictions = s.count;
@@ -43,12 +44,15 @@ KpiFigures computeFigures(const KpiAccumulator &s, double seconds, int anticipat
     const int x = std::clamp(anticipationMinutes, 1, kAnticipationThresholds) - 1;
     if (s.actualAtLeast[size_t(x)] > 0)
         f.anticipatedShare = double(s.bothAtLeast[size_t(x)]) / double(s.actualAtLeast[size_t(x)]);
+    if (s.classification.classes > 0)
+        f.classification = computeClassificationFigures(s.classification, calibration ? *calibration : Calibration{});
     return f;
 }
 
-KpiFigures computeFigures(const PathSums &sums, double seconds, int anticipationMinutes)
+KpiFigures computeFigures(const PathSums &sums, double seconds, int anticipationMinutes,
+                          const Calibration *calibration)
 {
-    KpiFigures f = computeFigures(sums.all(), seconds, anticipationMinutes);
+    KpiFigures f = computeFigures(sums.all(), seconds, anticipationMinutes, calibration);
     const qint64 routedToMl = sums.ml.count + sums.fallback.count;
     if (routedToMl > 0) {
         f.fallbackShare = double(sums.fallback.count) / double(routedToMl);
@@ -61,6 +65,12 @@ KpiFigures computeFigures(const PathSums &sums, double seconds, int anticipation
         const double maeHeuristic = sums.heuristic.sumAbsError / double(sums.heuristic.labelled);
         if (maeHeuristic > 0)
             f.improvementPercent = (maeHeuristic - maeMl) / maeHeuristic * 100.0;
+    }
+    if (sums.ml.classification.classes > 0 && sums.heuristic.classification.classes > 0) {
+        const auto ml = computeClassificationFigures(sums.ml.classification).accuracy;
+        const auto heuristic = computeClassificationFigures(sums.heuristic.classification).accuracy;
+        if (ml && heuristic)
+            f.accuracyGainPoints = (*ml - *heuristic) * 100.0;
     }
     return f;
 }

@@ -46,8 +46,13 @@ struct PathSums
 };
 
 // Figures of the whole deployment (all paths) over a period of `seconds`; X = anticipationMinutes (1..30).
-KpiFigures computeFigures(const PathSums &sums, double seconds, int anticipationMinutes);
+// On a classification deployment (sums with K > 0) `classification` is filled, its estimate before labels
+// taken through `calibration` (the deployment's map fitted on its reference rows by fitCalibration();
+// none: the model's probabilities as they are, and the estimate is marked unchecked).
+KpiFigures computeFigures(const PathSums &sums, double seconds, int anticipationMinutes,
+                          const Calibration *calibration = nullptr);
 // Figures of one accumulator alone (one path or one model version): the cross-path figures stay empty.
-KpiFigures computeFigures(const KpiAccumulator &sums, double seconds, int anticipationMinutes);
+KpiFigures computeFigures(const KpiAccumulator &sums, double seconds, int anticipationMinutes,
+                          const Calibration *calibration = nullptr);
 
 } // namespace mldeck::stats
