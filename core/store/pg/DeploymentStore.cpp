@@ -5,6 +5,7 @@
 #include "core/rollout/AuditRecord.h"
 #include "core/stats/drift/DriftConfig.h"
 #include "core/store/pg/PgConnectionInternal.h"
+#include "core/store/pg/PgText.h"
 
 #include <QCoreApplication>
 #include <QJsonArray>
@@ -77,10 +78,15 @@ QJsonObject defaultTargets(const QString &task)
     return t;
 }
 
+// The most classes a classifier may have (the CHECK on mldeck.deployments.classes, step 12): the
+// aggregates keep K x K confusion counts per minute.
+constexpr int kMaxClasses = 100;
+
 constexpr char kSelectInfo[] = R"SQL(
 SELECT d.name, d.task, d.description, d.target_name, d.target_unit,
        (extract(epoch FROM d.created_at) * 1000)::bigint, d.created_by,
-       (extract(epoch FROM d.archived_at) * 1000)::bigint, d.archived_by, s.id, s.features::text
+       (extract(epoch FROM d.archived_at) * 1000)::bigint, d.archived_by, s.id, s.features::text,
+       d.classes, d.decision_threshold
 FROM mldeck.deployments d
 LEFT JOIN LATERAL (SELECT id, features FROM mldeck.feature_schemas f WHERE f.deployment = d.name
                    ORDER BY id DESC LIMIT 1) s ON true
@@ -103,6 +109,10 @@ DeploymentInfo infoOf(const pqxx::row &r)
         d.featureSchemaId = r[9].as<int>();
         d.schema = schemaFromJson(QJsonDocument::fromJson(QByteArray(r[10].c_str())).array(), d.featureSchemaId);
     }
+    if (!r[11].is_null())
+        if (auto classes = pgtext::parseTextArray(pg::text(r[11])))
+            d.classSpec.classes = *classes;
+    d.classSpec.decisionThreshold = r[12].as<double>();
     return d;
 }
 
@@ -126,14 +136,29 @@ QString validateEdit(const DeploymentEdit &e)
     if (e.targetUnit)
         if (QString why = validateText(StoreText::tr("the target unit"), *e.targetUnit, 50); !why.isEmpty())
             return why;
+    if (e.decisionThreshold && !(*e.decisionThreshold > 0 && *e.decisionThreshold < 1))
+        return StoreText::tr("the decision threshold must lie strictly between 0 and 1 (%1 given)")
+            .arg(*e.decisionThreshold);
     return {};
 }
 
 QJsonObject editJson(const DeploymentInfo &d)
 {
-    return QJsonObject{{QStringLiteral("description"), d.description},
-                       {QStringLiteral("target_name"), d.targetName},
-                       {QStringLiteral("target_unit"), d.targetUnit}};
+    QJsonObject o{{QStringLiteral("description"), d.description},
+                  {QStringLiteral("target_name"), d.targetName},
+                  {QStringLiteral("target_unit"), d.targetUnit}};
+    if (d.classSpec.isBinary())
+        o.insert(QStringLiteral("decision_threshold"), d.classSpec.decisionThreshold);
+    return o;
+}
+
+// The classes of a classifier as a text[] parameter; NULL for a regression.
+const char *classesParam(const NewDeployment &spec, std::string &storage)
+{
+    if (spec.task != QLatin1String("classification"))
+        return nullptr;
+    storage = pgtext::textArray(spec.classSpec.classes);
+    return storage.c_str();
 }
 
 void audit(pqxx::work &tx, const char *action, const QString &deployment, const Actor &actor,
@@ -165,7 +190,7 @@ QJsonObject DeploymentInfo::toJson() const
     const auto time = [](const QDateTime &t) {
         return t.isValid() ? QJsonValue(t.toUTC().toString(Qt::ISODateWithMs)) : QJsonValue(QJsonValue::Null);
     };
-    return QJsonObject{
+    QJsonObject o{
         {QStringLiteral("name"), name},
         {QStringLiteral("task"), task},
         {QStringLiteral("description"), description},
@@ -179,6 +204,12 @@ QJsonObject DeploymentInfo::toJson() const
         {QStringLiteral("feature_schema"), featureSchemaId > 0 ? QJsonValue(featureSchemaId) : QJsonValue()},
         {QStringLiteral("features"), mldeck::toJson(schema)},
     };
+    if (task == QLatin1String("classification")) {
+        o.insert(QStringLiteral("classes"), QJsonArray::fromStringList(classSpec.classes));
+        o.insert(QStringLiteral("decision_threshold"),
+                 classSpec.isBinary() ? QJsonValue(classSpec.decisionThreshold) : QJsonValue());
+    }
+    return o;
 }
 
 bool DeploymentStore::isValidName(const QString &deployment)
@@ -232,11 +263,24 @@ Status DeploymentStore::validate(const NewDeployment &spec)
                          .arg(spec.name)};
     if (!isValidTask(spec.task))
         return Error{StoreText::tr("Unknown task \"%1\": use regression or classification.").arg(spec.task)};
-    const DeploymentEdit fields{spec.description, spec.targetName, spec.targetUnit};
+    const DeploymentEdit fields{spec.description, spec.targetName, spec.targetUnit, std::nullopt};
     if (const QString why = validateEdit(fields); !why.isEmpty())
         return Error{StoreText::tr("Deployment \"%1\" not created: %2.").arg(spec.name, why)};
     if (const QString why = validateSchema(spec.schema); !why.isEmpty())
         return Error{StoreText::tr("Deployment \"%1\" not created: invalid feature schema: %2.").arg(spec.name, why)};
+    if (spec.task == QLatin1String("classification")) {
+        if (auto valid = spec.classSpec.validate(); !valid)
+            return Error{StoreText::tr("Deployment \"%1\" not created: %2").arg(spec.name, valid.errorMessage())};
+        if (spec.classSpec.count() > kMaxClasses)
+            return Error{StoreText::tr("Deployment \"%1\" not created: a classifier has at most %2 classes (%3 given).")
+                             .arg(spec.name)
+                             .arg(kMaxClasses)
+                             .arg(spec.classSpec.count())};
+    } else if (!spec.classSpec.classes.isEmpty()) {
+        return Error{StoreText::tr("Deployment \"%1\" not created: classes are for a classification deployment, not a "
+                                   "%2 one.")
+                         .arg(spec.name, spec.task)};
+    }
     using drift::ReferenceSpec;
     if (spec.driftReference.isEmpty() && (spec.driftReferenceRows < ReferenceSpec::kMinReferenceRows ||
                                           spec.driftReferenceRows > ReferenceSpec::kMaxReferenceRows))
@@ -271,15 +315,17 @@ Result<DeploymentInfo> DeploymentStore::create(const NewDeployment &spec, const 
                 existing[0][0].as<bool>()
                     ? StoreText::tr("Deployment \"%1\" already exists (archived); nothing was changed.").arg(spec.name)
                     : StoreText::tr("Deployment \"%1\" already exists; nothing was changed.").arg(spec.name)};
-        tx.exec_params("INSERT INTO mldeck.deployments (name, description, settings, task, target_name, target_unit) "
-                       "VALUES ($1, $2, $3::jsonb, $4, $5, $6)",
+        std::string classes;
+        tx.exec_params("INSERT INTO mldeck.deployments (name, description, settings, task, target_name, target_unit, "
+                       "classes, decision_threshold) VALUES ($1, $2, $3::jsonb, $4, $5, $6, $7::text[], $8)",
                        pg::utf8(spec.name), pg::utf8(spec.description), compact(settings), pg::utf8(spec.task),
-                       pg::utf8(spec.targetName), pg::utf8(spec.targetUnit));
+                       pg::utf8(spec.targetName), pg::utf8(spec.targetUnit), classesParam(spec, classes),
+                       pgtext::float8(spec.classSpec.decisionThreshold));
         if (!spec.schema.features.empty())
             tx.exec_params("INSERT INTO mldeck.feature_schemas (deployment, id, features) VALUES ($1, 1, $2::jsonb)",
                            pg::utf8(spec.name),
                            QJsonDocument(toJson(spec.schema)).toJson(QJsonDocument::Compact).toStdString());
-        const QJsonObject after{{QStringLiteral("name"), spec.name},
+        QJsonObject after{{QStringLiteral("name"), spec.name},
                                 {QStringLiteral("task"), spec.task},
                                 {QStringLiteral("description"), spec.description},
                                 {QStringLiteral("target_name"), spec.targetName},
@@ -287,6 +333,10 @@ Result<DeploymentInfo> DeploymentStore::create(const NewDeployment &spec, const 
                                 {QStringLiteral("features"), toJson(spec.schema)},
                                 {QStringLiteral("kpi_targets"), targets},
                                 {QStringLiteral("drift_reference"), reference}};
+        if (spec.task == QLatin1String("classification")) {
+            after.insert(QStringLiteral("classes"), QJsonArray::fromStringList(spec.classSpec.classes));
+            after.insert(QStringLiteral("decision_threshold"), spec.classSpec.decisionThreshold);
+        }
         audit(tx, "deployment.create", spec.name, actor, std::nullopt, after, {});
         tx.commit();
     } catch (const std::exception &e) {
@@ -330,7 +380,8 @@ Result<DeploymentInfo> DeploymentStore::show(const QString &name)
 Status DeploymentStore::set(const QString &name, const DeploymentEdit &edit, const Actor &actor)
 {
     if (edit.isEmpty())
-        return Error{StoreText::tr("Nothing to change: give a description, a target name or a target unit.")};
+        return Error{StoreText::tr(
+            "Nothing to change: give a description, a target name, a target unit or a decision threshold.")};
     if (const QString why = validateEdit(edit); !why.isEmpty())
         return Error{StoreText::tr("Deployment \"%1\" not changed: %2.").arg(name, why)};
     const QString doing = StoreText::tr("changing deployment \"%1\"").arg(name);
@@ -343,13 +394,19 @@ Status DeploymentStore::set(const QString &name, const DeploymentEdit &edit, con
         const DeploymentInfo before = infoOf(r[0]);
         if (before.archived())
             return Error{archivedText(name)};
+        if (edit.decisionThreshold && !before.classSpec.isBinary())
+            return Error{StoreText::tr("Deployment \"%1\" not changed: a decision threshold is for a binary "
+                                       "classification deployment.")
+                             .arg(name)};
         DeploymentInfo after = before;
         after.description = edit.description.value_or(before.description);
         after.targetName = edit.targetName.value_or(before.targetName);
         after.targetUnit = edit.targetUnit.value_or(before.targetUnit);
-        tx.exec_params(
-            "UPDATE mldeck.deployments SET description = $2, target_name = $3, target_unit = $4 WHERE name = $1",
-            pg::utf8(name), pg::utf8(after.description), pg::utf8(after.targetName), pg::utf8(after.targetUnit));
+        after.classSpec.decisionThreshold = edit.decisionThreshold.value_or(before.classSpec.decisionThreshold);
+        tx.exec_params("UPDATE mldeck.deployments SET description = $2, target_name = $3, target_unit = $4, "
+                       "decision_threshold = $5 WHERE name = $1",
+                       pg::utf8(name), pg::utf8(after.description), pg::utf8(after.targetName),
+                       pg::utf8(after.targetUnit), pgtext::float8(after.classSpec.decisionThreshold));
         audit(tx, "deployment.set", name, actor, editJson(before), editJson(after), {});
         tx.commit();
         return {};

@@ -23,6 +23,12 @@ constexpr char kBucketColumns[] =
     "extract(epoch FROM bucket)::bigint, path, model_version, count, failed, latency_sum, lat_offset, lat_counts, "
     "labelled, sum_err, sum_abs_err, sum_sq_err, sum_actual, sum_sq_actual, sum_ape, ape_count, actual_ge, both_ge";
 
+// The classification columns (resources/sql/012_classification.sql) in the order of parseClassSums.
+constexpr char kClassColumns[] =
+    "extract(epoch FROM bucket)::bigint, path, model_version, classes, predicted_count, sum_confidence, score_count, "
+    "score_sum, served_score_count, expected_confusion, confusion, loss_count, sum_log_loss, sum_brier, "
+    "calibration_count, calibration_sum, calibration_positive, score_histogram";
+
 // Markers drawn on the charts: flag changes, rollbacks, guard actions, model promotions.
 constexpr char kMarkerFilter[] =
     "(action LIKE 'flags.%' OR action LIKE 'guard.%' OR action LIKE '%rollback%' OR action IN "
@@ -66,6 +72,63 @@ template <typename Out> void parseIntArray(std::string_view s, Out &&emit)
         else if (r.ec != std::errc())
             break;
     }
+}
+
+// "{1.5,NaN}" -> out (appends).
+void parseDoubleArray(std::string_view s, std::vector<double> &out)
+{
+    if (s.size() < 2)
+        return;
+    s = s.substr(1, s.size() - 2);
+    while (!s.empty()) {
+        const size_t comma = s.find(',');
+        out.push_back(toDouble(s.substr(0, comma)));
+        if (comma == std::string_view::npos)
+            break;
+        s.remove_prefix(comma + 1);
+    }
+}
+
+std::vector<qint64> intVector(const pqxx::field &f)
+{
+    std::vector<qint64> out;
+    parseIntArray(view(f), [&out](qint64 v) { out.push_back(v); });
+    return out;
+}
+
+std::vector<double> doubleVector(const pqxx::field &f)
+{
+    std::vector<double> out;
+    parseDoubleArray(view(f), out);
+    return out;
+}
+
+template <typename T, size_t N> void fillArray(std::array<T, N> &to, const std::vector<T> &from)
+{
+    for (size_t i = 0; i < N && i < from.size(); ++i)
+        to[i] = from[i];
+}
+
+// Columns 3.. of kClassColumns.
+stats::ClassificationSums parseClassSums(const pqxx::row &r)
+{
+    stats::ClassificationSums c;
+    c.classes = int(toInt(view(r[3])));
+    c.predictedCount = intVector(r[4]);
+    c.sumConfidence = toDouble(view(r[5]));
+    fillArray(c.scoreCount, intVector(r[6]));
+    fillArray(c.scoreSum, doubleVector(r[7]));
+    c.servedScoreCount = intVector(r[8]);
+    c.expectedConfusion = doubleVector(r[9]);
+    c.confusion = intVector(r[10]);
+    c.lossCount = toInt(view(r[11]));
+    c.sumLogLoss = toDouble(view(r[12]));
+    c.sumBrier = toDouble(view(r[13]));
+    fillArray(c.calibrationCount, intVector(r[14]));
+    fillArray(c.calibrationSum, doubleVector(r[15]));
+    fillArray(c.calibrationPositive, intVector(r[16]));
+    c.scoreHistogram = intVector(r[17]);
+    return c;
 }
 
 KpiBucket parseBucket(const pqxx::row &r, int seconds)
@@ -123,9 +186,16 @@ Result<KpiStore::Rows> KpiStore::read(const QString &deployment, qint64 fromSecs
     const int seconds = hour ? 3600 : 60;
     const std::string table = hour ? "mldeck.kpi_hour" : "mldeck.kpi_minute";
     const std::string feedbackTable = hour ? "mldeck.kpi_feedback_hour" : "mldeck.kpi_feedback_minute";
-    const std::string where =
-        " WHERE deployment = $1 AND bucket >= to_timestamp($2::bigint) AND bucket < to_timestamp($3::bigint)"
-        " AND ($4::text IS NULL OR writer_xid >= $4::xid8)";
+    const std::string classTable = hour ? "mldeck.kpi_class_hour" : "mldeck.kpi_class_minute";
+    const std::string range =
+        " WHERE deployment = $1 AND bucket >= to_timestamp($2::bigint) AND bucket < to_timestamp($3::bigint)";
+    const std::string where = range + " AND ($4::text IS NULL OR writer_xid >= $4::xid8)";
+    // A bucket comes back whole: with its classification row, when either of its two rows changed.
+    const std::string key = "deployment, bucket, path, model_version";
+    const std::string bucketWhere = range + " AND ($4::text IS NULL OR writer_xid >= $4::xid8 OR (" + key +
+                                    ") IN (SELECT " + key + " FROM " + classTable + where + "))";
+    const std::string classWhere = range + " AND ($4::text IS NULL OR writer_xid >= $4::xid8 OR (" + key +
+                                   ") IN (SELECT " + key + " FROM " + table + where + "))";
     const std::string dep = pg::utf8(deployment);
     const std::string from = epochText(fromSecs);
     const std::string to = epochText(toSecs);
@@ -136,12 +206,31 @@ Result<KpiStore::Rows> KpiStore::read(const QString &deployment, qint64 fromSecs
         // written by a transaction whose id is >= the snapshot's xmin.
         pqxx::transaction<pqxx::repeatable_read, pqxx::read_only> tx(pg::raw(m_conn));
         Rows out;
-        const pqxx::result rows = tx.exec_params(std::string("SELECT ") + kBucketColumns + " FROM " + table + where +
-                                                     " ORDER BY bucket, path, model_version",
+        const pqxx::result rows = tx.exec_params(std::string("SELECT ") + kBucketColumns + " FROM " + table +
+                                                     bucketWhere + " ORDER BY bucket, path, model_version",
                                                  dep, from, to, sinceParam);
         out.buckets.reserve(qsizetype(rows.size()));
         for (const auto &r : rows)
             out.buckets.push_back(parseBucket(r, seconds));
+        // A regression deployment has no classification row: one empty index range scan.
+        const pqxx::result classRows = tx.exec_params(std::string("SELECT ") + kClassColumns + " FROM " + classTable +
+                                                          classWhere + " ORDER BY bucket, path, model_version",
+                                                      dep, from, to, sinceParam);
+        // Same order, and every classification row has its bucket row (both are written together).
+        qsizetype at = 0;
+        for (const auto &r : classRows) {
+            const qint64 start = toInt(view(r[0]));
+            const QString path = QString::fromUtf8(r[1].c_str(), int(r[1].size()));
+            const QString version = QString::fromUtf8(r[2].c_str(), int(r[2].size()));
+            qsizetype i = at;
+            while (i < out.buckets.size() && !(out.buckets[i].startSecs == start && out.buckets[i].path == path &&
+                                               out.buckets[i].modelVersion == version))
+                ++i;
+            if (i == out.buckets.size())
+                continue; // not expected; skipped rather than attached to the wrong bucket
+            out.buckets[i].sums.classification = parseClassSums(r);
+            at = i + 1;
+        }
         const pqxx::result fb = tx.exec_params("SELECT extract(epoch FROM bucket)::bigint, positive, total FROM " +
                                                    feedbackTable + where + " ORDER BY bucket",
                                                dep, from, to, sinceParam);

@@ -1,5 +1,6 @@
 #include "core/store/pg/PredictionLog.h"
 #include "core/Text.h"
+#include "core/domain/ClassSpec.h"
 #include "core/store/pg/PgConnectionInternal.h"
 #include "core/store/pg/PgText.h"
 
@@ -13,9 +14,10 @@ namespace mldeck {
 namespace {
 
 // COPY/INSERT column order of mldeck.predictions, shared by both write paths.
-const std::vector<std::string> kPredictionColumns{"ts",      "predicted",  "latency_ms",  "feature_schema", "failed",
-                                                  "path",    "deployment", "request_key", "model_version",  "error",
-                                                  "numeric", "categorical"};
+const std::vector<std::string> kPredictionColumns{
+    "ts",          "predicted",     "latency_ms", "feature_schema", "failed",      "path",           "deployment",
+    "request_key", "model_version", "error",      "numeric",        "categorical", "predicted_class", "probabilities"};
+constexpr size_t kPredictionFields = 14;
 const std::vector<std::string> kOutcomeColumns{"observed_at", "actual", "deployment", "request_key"};
 const std::vector<std::string> kFeedbackColumns{"ts",          "positive", "deployment",
                                                 "request_key", "comment",  "user_pseudonym"};
@@ -53,7 +55,20 @@ QString validate(const QString &deployment, const QString &requestKey)
     return {};
 }
 
-void fill(TextRow<12> &t, const PredictionRow &r)
+// What mldeck.predictions would refuse for a whole batch, said for the row (classification.md).
+QString validateClass(const PredictionRow &r)
+{
+    if (r.predictedClass && *r.predictedClass < 0)
+        return StoreText::tr("a row of deployment \"%1\" has a negative predicted class").arg(r.deployment);
+    if (r.probabilities.size() > size_t(kMaxLoggedProbabilities))
+        return StoreText::tr("a row of deployment \"%1\" has %2 probabilities (at most %3 are logged)")
+            .arg(r.deployment)
+            .arg(r.probabilities.size())
+            .arg(kMaxLoggedProbabilities);
+    return {};
+}
+
+void fill(TextRow<kPredictionFields> &t, const PredictionRow &r)
 {
     t.set(0, pgtext::timestamp(r.tsMicros));
     if (r.predicted)
@@ -70,6 +85,15 @@ void fill(TextRow<12> &t, const PredictionRow &r)
     t.setNullable(9, r.error);
     t.set(10, pgtext::realArray(r.features.numeric));
     t.set(11, pgtext::textArray(r.features.categorical));
+    // Regression rows: two NULLs.
+    if (r.predictedClass)
+        t.set(12, std::to_string(*r.predictedClass));
+    else
+        t.null[12] = true;
+    if (!r.probabilities.empty())
+        t.set(13, pgtext::realArray(r.probabilities));
+    else
+        t.null[13] = true;
 }
 
 // Streams rows into `table` with one COPY in one transaction.
@@ -106,8 +130,11 @@ PredictionLog::PredictionLog(PgConnection &conn) : m_conn(conn) {}
 
 Status PredictionLog::appendPredictions(const std::vector<PredictionRow> &rows)
 {
-    return copyRows<12>(m_conn, "mldeck.predictions", kPredictionColumns, rows, fill,
-                        StoreText::tr("logging %n prediction(s)", nullptr, int(rows.size())));
+    const QString doing = StoreText::tr("logging %n prediction(s)", nullptr, int(rows.size()));
+    for (const PredictionRow &r : rows)
+        if (const QString why = validateClass(r); !why.isEmpty())
+            return Error{StoreText::tr("%1: nothing was logged (%2)").arg(doing, why)};
+    return copyRows<kPredictionFields>(m_conn, "mldeck.predictions", kPredictionColumns, rows, fill, doing);
 }
 
 Status PredictionLog::appendOutcomes(const std::vector<OutcomeRow> &rows)
@@ -141,18 +168,19 @@ Status PredictionLog::appendFeedback(const std::vector<FeedbackRow> &rows)
 Status PredictionLog::insertPredictionSingle(const PredictionRow &row)
 {
     const QString doing = StoreText::tr("logging one prediction");
-    if (const QString why = validate(row.deployment, row.requestKey); !why.isEmpty())
-        return Error{StoreText::tr("%1: nothing was logged (%2)").arg(doing, why)};
+    for (const QString &why : {validate(row.deployment, row.requestKey), validateClass(row)})
+        if (!why.isEmpty())
+            return Error{StoreText::tr("%1: nothing was logged (%2)").arg(doing, why)};
     try {
-        TextRow<12> t;
+        TextRow<kPredictionFields> t;
         fill(t, row);
         // Autocommit, one statement per row: what a naive backend does.
         pqxx::nontransaction tx(pg::raw(m_conn));
         tx.exec_params("INSERT INTO mldeck.predictions (ts, predicted, latency_ms, feature_schema, failed, path, "
-                       "deployment, request_key, model_version, error, numeric, categorical) "
-                       "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                       "deployment, request_key, model_version, error, numeric, categorical, predicted_class, "
+                       "probabilities) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
                        t.ptr(0), t.ptr(1), t.ptr(2), t.ptr(3), t.ptr(4), t.ptr(5), t.ptr(6), t.ptr(7), t.ptr(8),
-                       t.ptr(9), t.ptr(10), t.ptr(11));
+                       t.ptr(9), t.ptr(10), t.ptr(11), t.ptr(12), t.ptr(13));
         return {};
     } catch (const std::exception &e) {
         return pg::toError(e, m_conn.endpoint(), doing);

@@ -1,0 +1,442 @@
+-- MLDeck schema, step 12: classification deployments, live (resources/contract/classification.md).
+-- A classifier's classes and decision threshold, the predicted class and probability vector in the
+-- prediction log, and per-minute / per-hour classification aggregates kept by the database exactly
+-- as the regression ones of step 7 (same key, same lock protocol, same late / corrected / early
+-- label rules). A regression deployment pays nothing: its batches are skipped after one scan.
+
+-- The classes of a classifier, in the order of the model's output, and its decision threshold
+-- (binary: the positive class when P(positive) >= threshold). NULL classes: not known yet.
+ALTER TABLE mldeck.deployments
+    ADD COLUMN classes            text[],
+    ADD COLUMN decision_threshold double precision NOT NULL DEFAULT 0.5,
+    ADD CONSTRAINT deployments_classes CHECK (
+        classes IS NULL OR (task = 'classification' AND array_ndims(classes) = 1
+                            AND cardinality(classes) BETWEEN 2 AND 100 AND array_position(classes, NULL) IS NULL)),
+    ADD CONSTRAINT deployments_decision_threshold CHECK (decision_threshold > 0 AND decision_threshold < 1);
+
+-- predicted_class: the index of the served class in the deployment's classes; `predicted` is then
+-- the probability of that class. probabilities: the whole vector, when K <= 20 (ClassSpec.h).
+ALTER TABLE mldeck.predictions
+    ADD COLUMN predicted_class smallint CHECK (predicted_class >= 0),
+    ADD COLUMN probabilities   real[] CHECK (cardinality(probabilities) <= 20);
+
+-- One row per (deployment, bucket, path, model version): the fields of stats::ClassificationSums
+-- (core/stats/kpi/ClassificationSums.h states what each one sums). Arrays are dense, 1-based
+-- element i + 1 holding index i of the C++ vector: K = classes; calibration bins 10; score bins 64.
+CREATE TABLE mldeck.kpi_class_minute (
+    deployment           text               NOT NULL,
+    bucket               timestamptz        NOT NULL,
+    path                 text               NOT NULL,
+    model_version        text               NOT NULL DEFAULT '',
+    classes              integer            NOT NULL,
+    predicted_count      bigint[]           NOT NULL, -- [K]
+    sum_confidence       double precision   NOT NULL DEFAULT 0,
+    score_count          bigint[]           NOT NULL, -- [10]
+    score_sum            double precision[] NOT NULL, -- [10]
+    served_score_count   bigint[]           NOT NULL, -- binary [2 * 64], served class major; else '{}'
+    expected_confusion   double precision[] NOT NULL, -- [K * K], actual major
+    confusion            bigint[]           NOT NULL, -- [K * K], actual major
+    loss_count           bigint             NOT NULL DEFAULT 0,
+    sum_log_loss         double precision   NOT NULL DEFAULT 0,
+    sum_brier            double precision   NOT NULL DEFAULT 0,
+    calibration_count    bigint[]           NOT NULL, -- [10]
+    calibration_sum      double precision[] NOT NULL, -- [10]
+    calibration_positive bigint[]           NOT NULL, -- [10]
+    score_histogram      bigint[]           NOT NULL, -- [Kh * 2 * 64], Kh = 1 binary, K multi-class
+    writer_xid           xid8               NOT NULL DEFAULT pg_current_xact_id(),
+    PRIMARY KEY (deployment, bucket, path, model_version)
+);
+CREATE TABLE mldeck.kpi_class_hour (LIKE mldeck.kpi_class_minute INCLUDING DEFAULTS INCLUDING CONSTRAINTS,
+                                    PRIMARY KEY (deployment, bucket, path, model_version));
+
+-- Calibration bin of a score: EXACTLY stats::calibrationBin (NaN and scores <= 0 in bin 0, 1 in bin 9).
+CREATE FUNCTION mldeck.kpi_calibration_bin(s double precision) RETURNS integer
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE WHEN s IS NULL THEN NULL
+                WHEN s = 'NaN'::float8 OR NOT (s > 0::float8) THEN 0
+                ELSE least(floor(s * 10::float8), 9::float8)::integer END
+$$;
+
+-- Score bin of a probability: EXACTLY stats::scoreBin (same double arithmetic, same libm log):
+-- floor((ln(p / (1 - p)) + 8) / 16 * 64) clamped to 0..63; p <= 0 and NaN in bin 0, p >= 1 in bin 63.
+CREATE FUNCTION mldeck.kpi_score_bin(p double precision) RETURNS integer
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE WHEN p IS NULL THEN NULL
+                WHEN p = 'NaN'::float8 OR NOT (p > 0::float8) THEN 0
+                WHEN p >= 1::float8 THEN 63
+                ELSE greatest(0::float8, least(63::float8,
+                         floor((ln(p / (1::float8 - p)) + 8::float8) / (2::float8 * 8::float8) * 64::float8)))::integer END
+$$;
+
+-- A dense array of `len` elements from (0-based index, value) pairs of one group. Loops over the
+-- group's cells (at most a few K * K), never over the rows of a batch.
+CREATE FUNCTION mldeck.kpi_class_dense(len integer, idx integer[], val bigint[]) RETURNS bigint[]
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+DECLARE
+    r bigint[];
+BEGIN
+    IF len <= 0 THEN
+        RETURN '{}'::bigint[];
+    END IF;
+    r := array_fill(0::bigint, ARRAY[len]);
+    FOR n IN 1 .. coalesce(cardinality(idx), 0) LOOP
+        r[idx[n] + 1] := r[idx[n] + 1] + val[n];
+    END LOOP;
+    RETURN r;
+END
+$$;
+CREATE FUNCTION mldeck.kpi_class_dense(len integer, idx integer[], val double precision[]) RETURNS double precision[]
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+DECLARE
+    r double precision[];
+BEGIN
+    IF len <= 0 THEN
+        RETURN '{}'::double precision[];
+    END IF;
+    r := array_fill(0::float8, ARRAY[len]);
+    FOR n IN 1 .. coalesce(cardinality(idx), 0) LOOP
+        r[idx[n] + 1] := r[idx[n] + 1] + val[n];
+    END LOOP;
+    RETURN r;
+END
+$$;
+
+-- Element-wise sums of two dense arrays (the shorter one padded with zeros; '{}' stays '{}').
+CREATE FUNCTION mldeck.kpi_class_add(a bigint[], b bigint[]) RETURNS bigint[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT coalesce(array_agg(coalesce(x, 0) + coalesce(y, 0) ORDER BY n), '{}')
+    FROM unnest(a, b) WITH ORDINALITY AS u(x, y, n)
+$$;
+CREATE FUNCTION mldeck.kpi_class_add(a double precision[], b double precision[]) RETURNS double precision[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT coalesce(array_agg(coalesce(x, 0) + coalesce(y, 0) ORDER BY n), '{}')
+    FROM unnest(a, b) WITH ORDINALITY AS u(x, y, n)
+$$;
+
+-- The fold: one statement that aggregates a source of delta rows
+--   (deployment, ts, path, v, k, n, sgn, c, a, q, probs)
+-- (k: the deployment's K; n: 1 for a counted prediction, 0 for an outcome delta; sgn: +1/-1 label
+-- of actual class a added or removed, 0: none; c: predicted class; q: `predicted`, the probability
+-- of c; probs: the logged vector) into kpi_class_minute and kpi_class_hour, adding to existing rows.
+-- Set-based: every row becomes a few (field, index) cells, every row with a vector K element cells;
+-- cells are summed per (group, field, index), hour cells from minute cells, then each group's cells
+-- become its dense arrays. Conventions (ClassificationSums.h): a label counts only when a is a
+-- whole number in [0, K); p is the logged vector when it has K non-NULL elements, else on a binary
+-- deployment {1 - P(pos), P(pos)} from c and q; the score is P(pos) (binary) or p[c] (multi-class).
+-- Generated here and pasted into the functions below; dropped at the end of this step.
+CREATE FUNCTION mldeck.kpi_class_fold_sql(src text) RETURNS text
+LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE
+    sql text;
+    lvl text;
+BEGIN
+    sql := format($f$WITH src AS (%1$s),
+rows_m AS MATERIALIZED (
+    SELECT deployment, b, path, v, k, n, sgn, c, a, pv, conf, CASE WHEN k = 2 THEN pv[2] ELSE conf END AS s
+    FROM (SELECT deployment, b, path, v, k, n, sgn, c, a, pv, coalesce(pv[c + 1], q) AS conf
+          FROM (SELECT deployment, date_trunc('minute', ts, 'UTC') AS b, path, v, k, n,
+                       CASE WHEN a >= 0 AND a < k AND a = floor(a) THEN sgn ELSE 0 END AS sgn, c,
+                       CASE WHEN a >= 0 AND a < k AND a = floor(a) THEN a::integer END AS a,
+                       CASE WHEN cardinality(probs) = k AND array_position(probs, NULL) IS NULL THEN probs::float8[]
+                            WHEN k = 2 THEN ARRAY[1::float8 - CASE WHEN c = 1 THEN q ELSE 1::float8 - q END,
+                                                  CASE WHEN c = 1 THEN q ELSE 1::float8 - q END] END AS pv,
+                       q
+                FROM src) x) y
+    WHERE n <> 0 OR sgn <> 0),
+el AS (
+    SELECT r.deployment, r.b, r.path, r.v, r.k, r.n, r.sgn, r.c, r.a, e.j::integer - 1 AS j, e.pk
+    FROM rows_m r CROSS JOIN LATERAL unnest(r.pv) WITH ORDINALITY AS e(pk, j)
+    WHERE r.pv IS NOT NULL AND (r.n <> 0 OR (r.sgn <> 0 AND r.k > 2))),
+cells_m AS (
+    SELECT deployment, b, path, v, f, i, sum(cnt)::bigint AS cnt, sum(sm) AS sm, sum(pos)::bigint AS pos
+    FROM (SELECT r.deployment, r.b, r.path, r.v, x.f, x.i, x.cnt, x.sm, x.pos
+          FROM rows_m r CROSS JOIN LATERAL (VALUES
+              (1, r.c, r.n, 0::float8, 0),
+              (2, mldeck.kpi_calibration_bin(r.s), r.n, r.n * r.s, 0),
+              (3, CASE WHEN r.k = 2 THEN r.c * 64 + mldeck.kpi_score_bin(r.s) END, r.n, 0::float8, 0),
+              (5, r.a * r.k + r.c, r.sgn, 0::float8, 0),
+              (6, mldeck.kpi_calibration_bin(r.s), r.sgn, r.sgn * r.s,
+                  r.sgn * (CASE WHEN r.k = 2 THEN r.a = 1 ELSE r.a = r.c END)::integer),
+              (8, CASE WHEN r.k = 2 THEN (r.a = 1)::integer * 64 + mldeck.kpi_score_bin(r.s) END, r.sgn, 0::float8, 0))
+              AS x(f, i, cnt, sm, pos)
+          WHERE x.cnt <> 0 AND x.i IS NOT NULL
+          UNION ALL
+          SELECT e.deployment, e.b, e.path, e.v, x.f, x.i, x.cnt, x.sm, 0
+          FROM el e CROSS JOIN LATERAL (VALUES
+              (4, e.j * e.k + e.c, e.n, e.n * e.pk),
+              (8, CASE WHEN e.k > 2 THEN e.j * 128 + (e.a = e.j)::integer * 64 + mldeck.kpi_score_bin(e.pk) END,
+                  e.sgn, 0::float8))
+              AS x(f, i, cnt, sm)
+          WHERE x.cnt <> 0 AND x.i IS NOT NULL) u
+    GROUP BY 1, 2, 3, 4, 5, 6),
+cells_h AS (
+    SELECT deployment, date_trunc('hour', b, 'UTC') AS b, path, v, f, i,
+           sum(cnt)::bigint AS cnt, sum(sm) AS sm, sum(pos)::bigint AS pos
+    FROM cells_m GROUP BY 1, 2, 3, 4, 5, 6),
+scal_m AS (
+    SELECT s.deployment, s.b, s.path, s.v, s.k, s.sc, s.lc, s.ll, s.bb + coalesce(m.bm, 0) AS br
+    FROM (SELECT deployment, b, path, v, max(k) AS k, coalesce(sum(n * conf), 0) AS sc,
+                 coalesce(sum(sgn) FILTER (WHERE pv IS NOT NULL), 0) AS lc,
+                 coalesce(sum(sgn * -ln(greatest(1e-15::float8, least(1::float8 - 1e-15::float8, pv[a + 1]))))
+                          FILTER (WHERE sgn <> 0 AND pv IS NOT NULL), 0) AS ll,
+                 coalesce(sum(sgn * ((s - (a = 1)::integer) * (s - (a = 1)::integer))) FILTER (WHERE sgn <> 0 AND k = 2),
+                          0) AS bb
+          FROM rows_m GROUP BY 1, 2, 3, 4) s
+    LEFT JOIN (SELECT deployment, b, path, v, sum(sgn * ((pk - (a = j)::integer) * (pk - (a = j)::integer))) AS bm
+               FROM el WHERE sgn <> 0 AND k > 2 GROUP BY 1, 2, 3, 4) m USING (deployment, b, path, v)),
+scal_h AS (
+    SELECT deployment, date_trunc('hour', b, 'UTC') AS b, path, v, max(k) AS k, sum(sc) AS sc, sum(lc) AS lc,
+           sum(ll) AS ll, sum(br) AS br
+    FROM scal_m GROUP BY 1, 2, 3, 4)$f$, src);
+    FOREACH lvl IN ARRAY ARRAY['m', 'h'] LOOP
+        sql := sql || format($f$,
+agg_%1$s AS (
+    SELECT s.deployment, s.b, s.path, s.v, s.k, s.sc, s.lc, s.ll, s.br,
+           mldeck.kpi_class_dense(s.k, a.i1, a.c1) AS predicted_count,
+           mldeck.kpi_class_dense(10, a.i2, a.c2) AS score_count,
+           mldeck.kpi_class_dense(10, a.i2, a.s2) AS score_sum,
+           mldeck.kpi_class_dense(CASE WHEN s.k = 2 THEN 128 ELSE 0 END, a.i3, a.c3) AS served_score_count,
+           mldeck.kpi_class_dense(s.k * s.k, a.i4, a.s4) AS expected_confusion,
+           mldeck.kpi_class_dense(s.k * s.k, a.i5, a.c5) AS confusion,
+           mldeck.kpi_class_dense(10, a.i6, a.c6) AS calibration_count,
+           mldeck.kpi_class_dense(10, a.i6, a.s6) AS calibration_sum,
+           mldeck.kpi_class_dense(10, a.i6, a.p6) AS calibration_positive,
+           mldeck.kpi_class_dense(CASE WHEN s.k = 2 THEN 128 ELSE s.k * 128 END, a.i8, a.c8) AS score_histogram
+    FROM scal_%1$s s
+    LEFT JOIN (SELECT deployment, b, path, v,
+                      array_agg(i) FILTER (WHERE f = 1) AS i1, array_agg(cnt) FILTER (WHERE f = 1) AS c1,
+                      array_agg(i) FILTER (WHERE f = 2) AS i2, array_agg(cnt) FILTER (WHERE f = 2) AS c2,
+                      array_agg(sm) FILTER (WHERE f = 2) AS s2,
+                      array_agg(i) FILTER (WHERE f = 3) AS i3, array_agg(cnt) FILTER (WHERE f = 3) AS c3,
+                      array_agg(i) FILTER (WHERE f = 4) AS i4, array_agg(sm) FILTER (WHERE f = 4) AS s4,
+                      array_agg(i) FILTER (WHERE f = 5) AS i5, array_agg(cnt) FILTER (WHERE f = 5) AS c5,
+                      array_agg(i) FILTER (WHERE f = 6) AS i6, array_agg(cnt) FILTER (WHERE f = 6) AS c6,
+                      array_agg(sm) FILTER (WHERE f = 6) AS s6, array_agg(pos) FILTER (WHERE f = 6) AS p6,
+                      array_agg(i) FILTER (WHERE f = 8) AS i8, array_agg(cnt) FILTER (WHERE f = 8) AS c8
+               FROM cells_%1$s GROUP BY 1, 2, 3, 4) a USING (deployment, b, path, v)),
+up_%1$s AS (
+    INSERT INTO mldeck.kpi_class_%2$s AS t (deployment, bucket, path, model_version, classes, predicted_count,
+                                         sum_confidence, score_count, score_sum, served_score_count, expected_confusion,
+                                         confusion, loss_count, sum_log_loss, sum_brier, calibration_count,
+                                         calibration_sum, calibration_positive, score_histogram, writer_xid)
+    SELECT g.deployment, g.b, g.path, g.v, g.k, g.predicted_count, g.sc, g.score_count, g.score_sum,
+           g.served_score_count, g.expected_confusion, g.confusion, g.lc, g.ll, g.br, g.calibration_count,
+           g.calibration_sum, g.calibration_positive, g.score_histogram, pg_current_xact_id()
+    FROM agg_%1$s g
+    ORDER BY 1, 2, 3, 4
+    ON CONFLICT (deployment, bucket, path, model_version) DO UPDATE SET
+        classes = greatest(t.classes, EXCLUDED.classes),
+        predicted_count = mldeck.kpi_class_add(t.predicted_count, EXCLUDED.predicted_count),
+        sum_confidence = t.sum_confidence + EXCLUDED.sum_confidence,
+        score_count = mldeck.kpi_class_add(t.score_count, EXCLUDED.score_count),
+        score_sum = mldeck.kpi_class_add(t.score_sum, EXCLUDED.score_sum),
+        served_score_count = mldeck.kpi_class_add(t.served_score_count, EXCLUDED.served_score_count),
+        expected_confusion = mldeck.kpi_class_add(t.expected_confusion, EXCLUDED.expected_confusion),
+        confusion = mldeck.kpi_class_add(t.confusion, EXCLUDED.confusion),
+        loss_count = t.loss_count + EXCLUDED.loss_count,
+        sum_log_loss = t.sum_log_loss + EXCLUDED.sum_log_loss,
+        sum_brier = t.sum_brier + EXCLUDED.sum_brier,
+        calibration_count = mldeck.kpi_class_add(t.calibration_count, EXCLUDED.calibration_count),
+        calibration_sum = mldeck.kpi_class_add(t.calibration_sum, EXCLUDED.calibration_sum),
+        calibration_positive = mldeck.kpi_class_add(t.calibration_positive, EXCLUDED.calibration_positive),
+        score_histogram = mldeck.kpi_class_add(t.score_histogram, EXCLUDED.score_histogram),
+        writer_xid = pg_current_xact_id()
+    RETURNING 1)$f$, lvl, CASE lvl WHEN 'm' THEN 'minute' ELSE 'hour' END);
+    END LOOP;
+    RETURN sql || ' SELECT (SELECT count(*) FROM up_m) + (SELECT count(*) FROM up_h)';
+END
+$$;
+
+-- The rows a classification deployment counts (ClassificationSums.h): not failed, a probability,
+-- a predicted class in [0, K). Pasted into the sources below.
+CREATE FUNCTION mldeck.kpi_class_counted(r text) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT format('NOT %1$s.failed AND %1$s.predicted IS NOT NULL AND %1$s.predicted_class < d.k', r)
+$$;
+
+DO $do$
+BEGIN
+    -- Predictions: the classification rows of the batch, labelled at once when their request key
+    -- already has an outcome. Runs before kpi_predictions (triggers fire by name) under the same
+    -- shared lock; a batch without a predicted class returns after one scan of the batch.
+    EXECUTE format($f$
+CREATE FUNCTION mldeck.kpi_class_on_predictions() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $body$
+DECLARE
+    written bigint;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM new_rows WHERE predicted_class IS NOT NULL) THEN
+        RETURN NULL;
+    END IF;
+    PERFORM mldeck.kpi_lock(ARRAY(SELECT DISTINCT deployment FROM new_rows), false);
+    %s INTO written;
+    RETURN NULL;
+END
+$body$$f$, mldeck.kpi_class_fold_sql(format($s$
+        SELECT r.deployment, r.ts, r.path, coalesce(r.model_version, '') AS v, d.k, 1 AS n,
+               CASE WHEN s.actual IS NULL THEN 0 ELSE 1 END AS sgn, r.predicted_class::integer AS c, s.actual AS a,
+               r.predicted AS q, r.probabilities AS probs
+        FROM new_rows r
+        JOIN (SELECT name, cardinality(classes) AS k FROM mldeck.deployments WHERE classes IS NOT NULL) d
+          ON d.name = r.deployment
+        LEFT JOIN mldeck.kpi_outcome_state s ON s.deployment = r.deployment AND s.request_key = r.request_key
+        WHERE %s$s$, mldeck.kpi_class_counted('r'))));
+
+    -- Outcomes: the class deltas of outcomes `ids`, computed against kpi_outcome_state BEFORE it
+    -- moves (kpi_apply_outcomes_base moves it), under the exclusive lock of their deployments:
+    -- per request key the latest outcome wins; a newer one removes the label of the one applied
+    -- before and adds its own to every counted prediction of the key, in the prediction's bucket.
+    EXECUTE format($f$
+CREATE FUNCTION mldeck.kpi_class_apply_outcomes(ids bigint[]) RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $body$
+DECLARE
+    touched bigint;
+BEGIN
+    PERFORM mldeck.kpi_lock(ARRAY(SELECT DISTINCT o.deployment FROM mldeck.outcomes o WHERE o.id = ANY (ids)), true);
+    %s INTO touched;
+    RETURN touched;
+END
+$body$$f$, replace(mldeck.kpi_class_fold_sql(format($s$
+        SELECT p.deployment, p.ts, p.path, coalesce(p.model_version, '') AS v, d.k, 0 AS n, x.sgn,
+               p.predicted_class::integer AS c, x.a, p.predicted AS q, p.probabilities AS probs
+        FROM changed c
+        JOIN cls d ON d.name = c.deployment
+        JOIN mldeck.predictions p ON p.deployment = c.deployment AND p.request_key = c.request_key
+         AND %s
+        CROSS JOIN LATERAL (VALUES (1, c.actual), (-1, c.old_actual)) AS x(sgn, a)
+        WHERE x.a IS NOT NULL$s$, mldeck.kpi_class_counted('p'))), 'WITH src AS (', $p$WITH cls AS (
+        SELECT name, cardinality(classes) AS k FROM mldeck.deployments WHERE classes IS NOT NULL),
+    cand AS (
+        SELECT DISTINCT ON (o.deployment, o.request_key) o.id, o.observed_at, o.actual, o.deployment, o.request_key
+        FROM mldeck.outcomes o JOIN cls ON cls.name = o.deployment WHERE o.id = ANY (ids)
+        ORDER BY o.deployment, o.request_key, o.observed_at DESC, o.id DESC),
+    changed AS (
+        SELECT c.*, s.actual AS old_actual
+        FROM cand c LEFT JOIN mldeck.kpi_outcome_state s USING (deployment, request_key)
+        WHERE s.deployment IS NULL OR (c.observed_at, c.id) > (s.observed_at, s.outcome_id)),
+    src AS ($p$));
+
+    -- Recomputes the class aggregates of one deployment over [lo, hi) (whole hours, checked and
+    -- locked by kpi_rebuild) from the raw predictions and the applied outcome of each key.
+    EXECUTE format($f$
+CREATE FUNCTION mldeck.kpi_class_rebuild(p_deployment text, lo timestamptz, hi timestamptz) RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $body$
+DECLARE
+    written bigint;
+BEGIN
+    DELETE FROM mldeck.kpi_class_minute WHERE deployment = p_deployment AND bucket >= lo AND bucket < hi;
+    DELETE FROM mldeck.kpi_class_hour WHERE deployment = p_deployment AND bucket >= lo AND bucket < hi;
+    IF NOT EXISTS (SELECT 1 FROM mldeck.deployments WHERE name = p_deployment AND classes IS NOT NULL) THEN
+        RETURN 0;
+    END IF;
+    -- Planned for these values (not a cached generic plan): this may read millions of rows.
+    EXECUTE %L INTO written USING p_deployment, lo, hi;
+    RETURN written;
+END
+$body$$f$, mldeck.kpi_class_fold_sql(format($s$
+        SELECT r.deployment, r.ts, r.path, coalesce(r.model_version, '') AS v, d.k, 1 AS n,
+               CASE WHEN s.actual IS NULL THEN 0 ELSE 1 END AS sgn, r.predicted_class::integer AS c, s.actual AS a,
+               r.predicted AS q, r.probabilities AS probs
+        FROM mldeck.predictions r
+        JOIN (SELECT name, cardinality(classes) AS k FROM mldeck.deployments WHERE classes IS NOT NULL) d
+          ON d.name = r.deployment
+        LEFT JOIN mldeck.kpi_outcome_state s ON s.deployment = r.deployment AND s.request_key = r.request_key
+        WHERE r.deployment = $1 AND r.ts >= $2 AND r.ts < $3 AND %s$s$, mldeck.kpi_class_counted('r'))));
+END
+$do$;
+DROP FUNCTION mldeck.kpi_class_fold_sql(text);
+DROP FUNCTION mldeck.kpi_class_counted(text);
+
+CREATE TRIGGER kpi_class_predictions AFTER INSERT ON mldeck.predictions
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION mldeck.kpi_class_on_predictions();
+
+-- Outcome application of step 7 keeps its job (the state, the regression columns) under a new name;
+-- kpi_apply_outcomes applies the class deltas first, while the state still holds the old labels.
+ALTER FUNCTION mldeck.kpi_apply_outcomes(bigint[]) RENAME TO kpi_apply_outcomes_base;
+CREATE FUNCTION mldeck.kpi_apply_outcomes(ids bigint[]) RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    touched bigint := 0;
+BEGIN
+    IF EXISTS (SELECT 1 FROM mldeck.deployments WHERE classes IS NOT NULL) THEN
+        touched := mldeck.kpi_class_apply_outcomes(ids);
+    END IF;
+    RETURN touched + mldeck.kpi_apply_outcomes_base(ids);
+END
+$$;
+
+-- The outcome trigger of step 7, with the class deltas only for a batch that has rows of a classifier.
+CREATE OR REPLACE FUNCTION mldeck.kpi_on_outcomes() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    ids bigint[];
+BEGIN
+    IF current_setting('transaction_isolation') = 'read committed' THEN
+        ids := ARRAY(SELECT id FROM new_rows);
+        IF EXISTS (SELECT 1 FROM new_rows n JOIN mldeck.deployments d ON d.name = n.deployment
+                   WHERE d.classes IS NOT NULL) THEN
+            PERFORM mldeck.kpi_class_apply_outcomes(ids);
+        END IF;
+        PERFORM mldeck.kpi_apply_outcomes_base(ids);
+    ELSE
+        INSERT INTO mldeck.kpi_pending_outcomes (outcome_id, deployment)
+        SELECT id, deployment FROM new_rows ON CONFLICT DO NOTHING;
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+-- Rebuild of step 7 (validation, lock, regression columns) under a new name; kpi_rebuild adds the
+-- class tables over the same whole hours.
+ALTER FUNCTION mldeck.kpi_rebuild(text, timestamptz, timestamptz) RENAME TO kpi_rebuild_base;
+CREATE FUNCTION mldeck.kpi_rebuild(p_deployment text, p_from timestamptz, p_to timestamptz) RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    written bigint;
+    lo timestamptz;
+    hi timestamptz;
+BEGIN
+    written := mldeck.kpi_rebuild_base(p_deployment, p_from, p_to);
+    lo := date_trunc('hour', p_from, 'UTC');
+    hi := date_trunc('hour', p_to, 'UTC');
+    IF hi < p_to THEN
+        hi := hi + interval '1 hour';
+    END IF;
+    RETURN written + mldeck.kpi_class_rebuild(p_deployment, lo, hi);
+END
+$$;
+
+-- Feedback on a BINARY classifier is a label: "right" gives the served class, "wrong" the other
+-- one, observed at the feedback's ts (so a later outcome of the key still wins). The served class
+-- is that of the key's latest counted prediction; feedback on a key with no prediction yet gives
+-- no label. The outcome goes through mldeck.outcomes and its trigger like any other.
+CREATE FUNCTION mldeck.kpi_class_on_feedback() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    INSERT INTO mldeck.outcomes (observed_at, actual, deployment, request_key)
+    SELECT f.ts, CASE WHEN f.positive THEN p.c ELSE 1 - p.c END, f.deployment, f.request_key
+    FROM new_rows f
+    JOIN mldeck.deployments d ON d.name = f.deployment AND cardinality(d.classes) = 2
+    CROSS JOIN LATERAL (SELECT x.predicted_class AS c FROM mldeck.predictions x
+                        WHERE x.deployment = f.deployment AND x.request_key = f.request_key AND NOT x.failed
+                          AND x.predicted IS NOT NULL AND x.predicted_class IN (0, 1)
+                        ORDER BY x.ts DESC LIMIT 1) p
+    ORDER BY f.id;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER kpi_class_feedback AFTER INSERT ON mldeck.feedback
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION mldeck.kpi_class_on_feedback();
+
+-- Rows logged before this step have no predicted class: nothing to backfill.
+
+REVOKE ALL ON FUNCTION mldeck.kpi_apply_outcomes(bigint[]), mldeck.kpi_class_apply_outcomes(bigint[]),
+    mldeck.kpi_class_rebuild(text, timestamptz, timestamptz), mldeck.kpi_rebuild(text, timestamptz, timestamptz)
+    FROM PUBLIC;
+REVOKE ALL ON FUNCTION mldeck.kpi_rebuild_base(text, timestamptz, timestamptz) FROM PUBLIC, mldeck_operator,
+    mldeck_scientist;
+GRANT EXECUTE ON FUNCTION mldeck.kpi_rebuild(text, timestamptz, timestamptz) TO mldeck_operator, mldeck_scientist;
+GRANT SELECT ON mldeck.kpi_class_minute, mldeck.kpi_class_hour TO mldeck_viewer;
+-- A scientist creates a classifier with its classes and changes its threshold (DeploymentStore audits both).
+GRANT INSERT (classes, decision_threshold) ON mldeck.deployments TO mldeck_scientist;
+GRANT UPDATE (decision_threshold) ON mldeck.deployments TO mldeck_scientist;
