@@ -325,7 +325,10 @@ private Q_SLOTS:
         QVERIFY(map.referenceEce && *map.referenceEce <= kMaxTrustedReferenceEce);
         const ClassSpec spec = specOf(2);
         const Rows live = binaryRows(rng, 20000, calibrated, 0.05); // labels of 5 % have come in
-        for (const Calibration &c : {map, Calibration{QStringLiteral("none"), {}, {}, 0.01, 20000}}) {
+        // The map that won, an isotonic map (read at the score bins' middles) and none.
+        Calibration isotonic = fitIsotonic(ref.score, ref.hit);
+        isotonic.referenceEce = map.referenceEce;
+        for (const Calibration &c : {map, isotonic, Calibration{QStringLiteral("none"), {}, {}, 0.01, 20000}}) {
             const ClassificationFigures f = computeClassificationFigures(classificationSums(spec, live.p, live.actual), c);
             QVERIFY2(f.estimateUntrusted.isEmpty(), qPrintable(f.estimateUntrusted));
             const double realised = realisedAccuracy(spec, live);
