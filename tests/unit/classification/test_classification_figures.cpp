@@ -1,3 +1,4 @@
+#include "core/stats/Bootstrap.h"
 #include "core/stats/Metrics.h"
 #include "core/stats/kpi/ClassificationFigures.h"
 #include "core/stats/kpi/KpiFigures.h"
@@ -151,6 +152,14 @@ private Q_SLOTS:
         QVERIFY(near(f.estimatedRecall, 3.0 / 3.8));
         QVERIFY(near(f.estimatedF1, 6.0 / (6.0 + 1.0 + 0.8)));
         QVERIFY(!f.estimateUntrusted.isEmpty()); // 7 rows
+        // The reliability diagram: one labelled row in each of six bins.
+        const std::vector<ReliabilityBin> bins = reliabilityDiagram(s);
+        QCOMPARE(bins.size(), size_t(6));
+        QVERIFY(bins[0].rows == 1 && near(bins[0].low, 0.1) && near(bins[0].meanScore, 0.1) && bins[0].observed == 0);
+        QVERIFY(bins[5].rows == 1 && near(bins[5].high, 1.0) && near(bins[5].meanScore, 0.9) && bins[5].observed == 1);
+        // Average precision with a tie: 0.9 (+) gives recall 1/2 at precision 1; 0.8 (-, +) together recall 1 at
+        // precision 2/3: 1/2 + 1/2 * 2/3 (scikit-learn: 0.8333...).
+        QVERIFY(near(averagePrecision(std::vector<double>{0.9, 0.8, 0.8, 0.3}, std::vector<double>{1, 0, 1, 0}), 5.0 / 6));
     }
 
     void multiclassHandComputed()
@@ -401,6 +410,49 @@ private Q_SLOTS:
         QVERIFY(computeClassificationFigures(few, map).estimateUntrusted.contains(QLatin1String("100")));
         // And the same rows, calibrated and enough of them, trusted.
         QVERIFY(computeClassificationFigures(fineSums, map).estimateUntrusted.isEmpty());
+    }
+
+    // Two classifiers on the same rows: B's probabilities sharpen A's toward the truth, so B is better on
+    // accuracy and log-loss, and the paired bootstrap's intervals say so.
+    void pairedBootstrapOnAccuracyAndLogLoss()
+    {
+        std::mt19937_64 rng(3);
+        const Rows a = multiclassRows(rng, 4000, 3);
+        std::vector<double> b = a.p;
+        for (size_t r = 0; r < a.truth.size(); ++r)
+            for (size_t c = 0; c < 3; ++c)
+                b[r * 3 + c] = 0.6 * b[r * 3 + c] + (int(c) == a.truth[r] ? 0.4 : 0.0);
+        const ClassSpec spec = specOf(3);
+        BootstrapOptions options;
+        options.resamples = 300;
+        const auto intervals =
+            pairedBootstrap({accuracySeries(spec, a.p, b, a.actual), logLossSeries(3, a.p, b, a.actual)}, options);
+        QCOMPARE(intervals.size(), size_t(2));
+        const ClassifierMetrics ma = classifierMetrics(spec, a.p, a.actual);
+        const ClassifierMetrics mb = classifierMetrics(spec, b, a.actual);
+        QVERIFY(near(ma.figures.accuracy, intervals[0].valueA) && near(mb.figures.accuracy, intervals[0].valueB));
+        QVERIFY(near(ma.figures.logLoss, intervals[1].valueA) && near(mb.figures.logLoss, intervals[1].valueB));
+        QVERIFY(intervals[0].low > 0);  // more accurate
+        QVERIFY(intervals[1].high < 0); // lower log-loss
+
+        // Unlabelled rows are left out of both series; rows of unequal count give no interval.
+        const std::vector<int> someUnlabelled{0, -1, 2};
+        const std::vector<double> three{0.8, 0.1, 0.1, 0.3, 0.4, 0.3, 0.2, 0.2, 0.6};
+        QCOMPARE(accuracySeries(spec, three, three, someUnlabelled).a, (std::vector<double>{1, 1}));
+        QVERIFY(pairedBootstrap({logLossSeries(3, three, std::span(three).first(6), someUnlabelled)}, options).empty());
+    }
+
+    void badInputGivesNothing()
+    {
+        const std::vector<double> p{0.5, 0.5};
+        const std::vector<int> y{0};
+        const ClassifierMetrics one = classifierMetrics(specOf(1), p, y); // one class is no classifier
+        QCOMPARE(one.rows, 0);
+        QVERIFY(!one.figures.accuracy && !one.prAuc && one.reliability.empty());
+        // Fewer probabilities than rows: only whole rows count.
+        const ClassifierMetrics partial = classifierMetrics(specOf(2), std::span(p).first(1), y);
+        QCOMPARE(partial.rows, 0);
+        QVERIFY(!averagePrecision(std::vector<double>{0.2, 0.4}, std::vector<double>{0, 0}));
     }
 
     void kpiFiguresCarryTheClassification()
