@@ -47,6 +47,13 @@ QString AlertRule::formatValue(double value) const
         return DomainText::tr("%1 predictions").arg(value, 0, 'f', 0);
     case Metric::DependencyFallback:
         return DomainText::tr("%1 min").arg(value, 0, 'f', value == std::floor(value) ? 0 : 1);
+    case Metric::Accuracy:
+    case Metric::F1:
+    case Metric::EstimatedAccuracy:
+        return QStringLiteral("%1 %").arg(value * 100, 0, 'f', 1);
+    case Metric::LogLoss:
+    case Metric::Ece:
+        return QString::number(value, 'f', 3);
     }
     return QString::number(value);
 }
@@ -73,6 +80,21 @@ QString AlertRule::describe() const
     case Metric::R2:
         name = DomainText::tr("ML R²");
         break;
+    case Metric::Accuracy:
+        name = DomainText::tr("ML accuracy");
+        break;
+    case Metric::F1:
+        name = DomainText::tr("ML F1");
+        break;
+    case Metric::LogLoss:
+        name = DomainText::tr("ML log-loss");
+        break;
+    case Metric::Ece:
+        name = DomainText::tr("ML calibration error (ECE)");
+        break;
+    case Metric::EstimatedAccuracy:
+        name = DomainText::tr("ML estimated accuracy");
+        break;
     case Metric::NoData:
     case Metric::DependencyFallback:
         break;
@@ -98,14 +120,52 @@ QString AlertRule::metricName(Metric m)
         return QStringLiteral("no_data");
     case Metric::DependencyFallback:
         return QStringLiteral("dependency_fallback");
+    case Metric::Accuracy:
+        return QStringLiteral("accuracy");
+    case Metric::F1:
+        return QStringLiteral("f1");
+    case Metric::LogLoss:
+        return QStringLiteral("log_loss");
+    case Metric::Ece:
+        return QStringLiteral("ece");
+    case Metric::EstimatedAccuracy:
+        return QStringLiteral("estimated_accuracy");
     }
     return {};
+}
+
+bool AlertRule::isClassificationMetric(Metric m)
+{
+    return m == Metric::Accuracy || m == Metric::F1 || m == Metric::LogLoss || m == Metric::Ece ||
+           m == Metric::EstimatedAccuracy;
+}
+
+QList<AlertRule::Metric> AlertRule::metricsFor(bool classifier)
+{
+    if (classifier)
+        return {Metric::FailureRate, Metric::LatencyP95Ms, Metric::Accuracy,          Metric::F1,
+                Metric::LogLoss,     Metric::Ece,          Metric::EstimatedAccuracy, Metric::NoData,
+                Metric::DependencyFallback};
+    return {Metric::FailureRate, Metric::LatencyP95Ms, Metric::Mae, Metric::R2, Metric::NoData,
+            Metric::DependencyFallback};
+}
+
+Status AlertRule::checkTask(bool classifier) const
+{
+    if (metricsFor(classifier).contains(metric))
+        return {};
+    return Error{classifier ? DomainText::tr("Rule %1: %2 is a regression metric; this deployment is a classifier.")
+                                  .arg(id, metricName(metric))
+                            : DomainText::tr("Rule %1: %2 is a classification metric; this deployment is not a "
+                                             "classifier.")
+                                  .arg(id, metricName(metric))};
 }
 
 std::optional<AlertRule::Metric> AlertRule::metricFromName(const QString &name)
 {
     for (Metric m : {Metric::FailureRate, Metric::LatencyP95Ms, Metric::Mae, Metric::R2, Metric::NoData,
-                     Metric::DependencyFallback})
+                     Metric::DependencyFallback, Metric::Accuracy, Metric::F1, Metric::LogLoss, Metric::Ece,
+                     Metric::EstimatedAccuracy})
         if (metricName(m) == name)
             return m;
     return std::nullopt;
@@ -157,12 +217,30 @@ AlertRule AlertRule::defaultFor(Metric metric)
         r.threshold = 10;
         r.pendingSeconds = 0;
         break;
+    case Metric::Accuracy:
+    case Metric::EstimatedAccuracy:
+        r.threshold = 0.90; // the default accuracy target of a classifier
+        r.comparison = Comparison::Below;
+        break;
+    case Metric::F1:
+        r.threshold = 0.80;
+        r.comparison = Comparison::Below;
+        break;
+    case Metric::LogLoss:
+        r.threshold = 0.5;
+        break;
+    case Metric::Ece:
+        r.threshold = 0.05;
+        break;
     }
     return r;
 }
 
-QList<AlertRule> AlertRule::defaults()
+QList<AlertRule> AlertRule::defaults(bool classifier)
 {
+    if (classifier)
+        return {defaultFor(Metric::FailureRate), defaultFor(Metric::LatencyP95Ms), defaultFor(Metric::Accuracy),
+                defaultFor(Metric::NoData), defaultFor(Metric::DependencyFallback)};
     return {defaultFor(Metric::FailureRate), defaultFor(Metric::LatencyP95Ms), defaultFor(Metric::Mae),
             defaultFor(Metric::R2),          defaultFor(Metric::NoData),       defaultFor(Metric::DependencyFallback)};
 }
@@ -188,6 +266,17 @@ QString thresholdProblem(const AlertRule &r)
         if (r.threshold > 1)
             return DomainText::tr("R² is at most 1, so a threshold of %1 always fires.").arg(r.threshold);
         break;
+    case AlertRule::Metric::Accuracy:
+    case AlertRule::Metric::F1:
+    case AlertRule::Metric::Ece:
+    case AlertRule::Metric::EstimatedAccuracy:
+        if (r.threshold < 0 || r.threshold > 1)
+            return DomainText::tr("This metric is a share between 0 and 1 (0.9 = 90 %), not %1.").arg(r.threshold);
+        break;
+    case AlertRule::Metric::LogLoss:
+        if (r.threshold < 0)
+            return DomainText::tr("The threshold cannot be negative (%1).").arg(r.threshold);
+        break;
     case AlertRule::Metric::NoData:
         break;
     }
@@ -196,9 +285,9 @@ QString thresholdProblem(const AlertRule &r)
 
 } // namespace
 
-std::optional<AlertRule> AlertRule::defaultWithId(const QString &id)
+std::optional<AlertRule> AlertRule::defaultWithId(const QString &id, bool classifier)
 {
-    for (const AlertRule &d : defaults())
+    for (const AlertRule &d : defaults(classifier))
         if (d.id == id)
             return d;
     return std::nullopt;
@@ -267,8 +356,9 @@ Result<AlertRule> AlertRule::fromJson(const QJsonObject &o)
     const auto metric = metricFromName(metricValue.toString());
     if (!metric)
         return Error{
-            DomainText::tr("Unknown alert rule metric \"%1\": use failure_rate, latency_p95_ms, mae, r2, no_data or "
-                           "dependency_fallback.")
+            DomainText::tr("Unknown alert rule metric \"%1\": use failure_rate, latency_p95_ms, mae, r2, no_data, "
+                           "dependency_fallback or, on a classifier, accuracy, f1, log_loss, ece or "
+                           "estimated_accuracy.")
                 .arg(metricValue.toVariant().toString())};
     AlertRule r = defaultFor(*metric);
     if (o.contains(QStringLiteral("id"))) {

@@ -25,7 +25,15 @@ struct AlertRule
         Mae,
         R2,
         NoData,
-        DependencyFallback
+        DependencyFallback,
+        // A classification deployment's ML path (resources/contract/alerts.md): shares 0..1 but the
+        // log-loss; estimated_accuracy is the accuracy expected from the model's calibrated
+        // probabilities before labels arrive (unknown while the estimate is not trusted).
+        Accuracy,
+        F1, // binary: of the positive class; multi-class: macro
+        LogLoss,
+        Ece,
+        EstimatedAccuracy
     };
     enum class Comparison
     {
@@ -72,11 +80,18 @@ struct AlertRule
     QList<Problem> problems() const;
 
     // The defaults: failure rate > 20 %, latency p95 > 2 s, MAE > 2.5, R² < 0.68, no data for 5 min,
-    // a backend dependency in fallback for more than 10 min.
-    static QList<AlertRule> defaults();
+    // a backend dependency in fallback for more than 10 min. A classifier's: accuracy < 90 % in place
+    // of MAE and R².
+    static QList<AlertRule> defaults(bool classifier = false);
     static AlertRule defaultFor(Metric metric);
     // The built-in rule with this id (a stored rule of that id replaces it); nullopt: a deployment's own id.
-    static std::optional<AlertRule> defaultWithId(const QString &id);
+    static std::optional<AlertRule> defaultWithId(const QString &id, bool classifier = false);
+    // The metrics a deployment of that task can use, in the order an editor lists them: MAE and R²
+    // for a regression deployment, the five classification metrics for a classifier.
+    static QList<Metric> metricsFor(bool classifier);
+    static bool isClassificationMetric(Metric m);
+    // A readable refusal when the metric does not apply to the deployment's task.
+    Status checkTask(bool classifier) const;
 
     static QString metricName(Metric m);
     static std::optional<Metric> metricFromName(const QString &name);

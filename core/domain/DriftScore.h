@@ -7,6 +7,9 @@ namespace mldeck {
 // Pseudo-features that drift detection watches next to the schema's features.
 inline const QString kDriftPredictionFeature = QStringLiteral("__prediction__");
 inline const QString kDriftTargetFeature = QStringLiteral("__target__");
+// A classifier's served class (its distribution: the prior shift); there __prediction__ is the predicted
+// probability and __target__ the true class.
+inline const QString kDriftPredictedClassFeature = QStringLiteral("__predicted_class__");
 inline const QString kDriftDatasetFeature = QStringLiteral("__dataset__");
 
 // One stored drift score of a feature at the end of a window (mldeck.drift_scores).

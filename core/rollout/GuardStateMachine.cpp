@@ -5,6 +5,8 @@
 #include <QCoreApplication>
 #include <QJsonArray>
 
+#include <cmath>
+
 namespace mldeck {
 
 namespace {
@@ -31,6 +33,14 @@ QString GuardRules::validate() const
         return RolloutText::tr("The latency threshold must be positive (got %1 ms).").arg(maxLatencyP95Ms);
     if (!(maxMae > 0))
         return RolloutText::tr("The MAE threshold must be positive (got %1).").arg(maxMae);
+    if (!(minAccuracy > 0 && minAccuracy <= 1))
+        return RolloutText::tr("The minimum accuracy must be a share above 0 and at most 1 (got %1).").arg(minAccuracy);
+    if (!(rollbackAccuracy >= 0 && rollbackAccuracy <= minAccuracy))
+        return RolloutText::tr("The rollback accuracy must be a share from 0 up to the minimum accuracy %1 (got %2).")
+            .arg(minAccuracy)
+            .arg(rollbackAccuracy);
+    if (!(maxLogLoss > 0) || !std::isfinite(maxLogLoss))
+        return RolloutText::tr("The log-loss threshold must be a positive number (got %1).").arg(maxLogLoss);
     if (intervalSeconds < 1 || intervalSeconds > 3600)
         return RolloutText::tr("The guard interval must be from 1 s to 1 h (got %1 s).").arg(intervalSeconds);
     return {};
@@ -45,7 +55,10 @@ QJsonObject GuardRules::toJson() const
                        {QStringLiteral("rollback_error_rate"), rollbackErrorRate},
                        {QStringLiteral("max_latency_p95_ms"), maxLatencyP95Ms},
                        {QStringLiteral("max_mae"), maxMae},
-                       {QStringLiteral("interval_seconds"), intervalSeconds}};
+                       {QStringLiteral("interval_seconds"), intervalSeconds},
+                       {QStringLiteral("rollback_accuracy"), rollbackAccuracy},
+                       {QStringLiteral("min_accuracy"), minAccuracy},
+                       {QStringLiteral("max_log_loss"), maxLogLoss}};
 }
 
 QString GuardDecision::actionName(Action a)
@@ -115,6 +128,21 @@ GuardDecision GuardStateMachine::evaluate(const GuardRules &rules, GuardMemory &
             d.breaches << RolloutText::tr("MAE %1 > %2")
                               .arg(QString::number(*m.mae, 'f', 2), QString::number(rules.maxMae, 'f', 2));
         }
+        // A classifier's quality counts once enough of the window is labelled (labels come late).
+        if (m.classifier && m.labelled >= rules.minSamples) {
+            if (m.accuracy && *m.accuracy < rules.rollbackAccuracy) {
+                severe = true;
+                d.breaches << RolloutText::tr("accuracy %1 < %2").arg(pct(*m.accuracy), pct(rules.rollbackAccuracy));
+            } else if (m.accuracy && *m.accuracy < rules.minAccuracy) {
+                degraded = true;
+                d.breaches << RolloutText::tr("accuracy %1 < %2").arg(pct(*m.accuracy), pct(rules.minAccuracy));
+            }
+            if (m.logLoss && *m.logLoss > rules.maxLogLoss) {
+                degraded = true;
+                d.breaches << RolloutText::tr("log-loss %1 > %2")
+                                  .arg(QString::number(*m.logLoss, 'f', 3), QString::number(rules.maxLogLoss, 'f', 3));
+            }
+        }
     }
     memory.severeStreak = severe ? memory.severeStreak + 1 : 0;
     memory.degradedStreak = (severe || degraded) ? memory.degradedStreak + 1 : 0;
@@ -176,6 +204,27 @@ void GuardStateMachine::rearm(GuardMemory &memory)
 
 QJsonObject GuardStateMachine::auditFigures(const WindowMetrics &m, const GuardRules &r, const GuardDecision &d)
 {
+    if (m.classifier)
+        return QJsonObject{
+            {QStringLiteral("samples"), m.samples},
+            {QStringLiteral("labelled"), m.labelled},
+            {QStringLiteral("error_rate"), figureJson(m.errorRate)},
+            {QStringLiteral("latency_p95_ms"), figureJson(m.latencyP95Ms)},
+            {QStringLiteral("accuracy"), figureJson(m.accuracy)},
+            {QStringLiteral("f1"), figureJson(m.f1)},
+            {QStringLiteral("log_loss"), figureJson(m.logLoss)},
+            {QStringLiteral("ece"), figureJson(m.ece)},
+            {QStringLiteral("window_s"), r.windowSeconds},
+            {QStringLiteral("consecutive_breaches"), r.consecutiveBreaches},
+            {QStringLiteral("rules"), QJsonObject{{QStringLiteral("rollback_error_rate"), r.rollbackErrorRate},
+                                                  {QStringLiteral("max_latency_p95_ms"), r.maxLatencyP95Ms},
+                                                  {QStringLiteral("rollback_accuracy"), r.rollbackAccuracy},
+                                                  {QStringLiteral("min_accuracy"), r.minAccuracy},
+                                                  {QStringLiteral("max_log_loss"), r.maxLogLoss},
+                                                  {QStringLiteral("min_samples"), r.minSamples}}},
+            {QStringLiteral("breaches"), QJsonArray::fromStringList(d.breaches)},
+            {QStringLiteral("action"), GuardDecision::actionName(d.action)},
+        };
     return QJsonObject{
         {QStringLiteral("samples"), m.samples},
         {QStringLiteral("labelled"), m.labelled},

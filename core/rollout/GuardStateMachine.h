@@ -22,6 +22,11 @@ struct GuardRules
     double maxLatencyP95Ms = 1000.0;
     double maxMae = 2.5;
     int intervalSeconds = 5; // how often the guard evaluates
+    // A classifier's, judged in place of MAE once the window has minSamples labelled predictions:
+    // accuracy below rollbackAccuracy → ML off; below minAccuracy or log-loss above maxLogLoss → halved.
+    double rollbackAccuracy = 0.50;
+    double minAccuracy = 0.70;
+    double maxLogLoss = 1.0;
 
     QString validate() const;   // empty when sane, else a readable reason
     QJsonObject toJson() const; // as the audit log and `guard rules --json` show it

@@ -52,6 +52,14 @@ Status validate(const StagedPlan &plan)
                          .arg(g.maxLatencyP95Ms)};
     if (!std::isfinite(g.maxErrorRate) || g.maxErrorRate < 0 || g.maxErrorRate > 1)
         return Error{RolloutText::tr("The error-rate gate must be a share from 0 to 1 (got %1).").arg(g.maxErrorRate)};
+    if (!std::isfinite(g.minAccuracy) || g.minAccuracy < 0 || g.minAccuracy > 1)
+        return Error{RolloutText::tr("The accuracy gate must be a share from 0 to 1 (got %1).").arg(g.minAccuracy)};
+    if (g.minF1 && (!std::isfinite(*g.minF1) || *g.minF1 < 0 || *g.minF1 > 1))
+        return Error{RolloutText::tr("The F1 gate must be a share from 0 to 1 (got %1).").arg(*g.minF1)};
+    if (g.maxLogLoss && (!std::isfinite(*g.maxLogLoss) || *g.maxLogLoss <= 0))
+        return Error{RolloutText::tr("The log-loss gate must be a positive number (got %1).").arg(*g.maxLogLoss)};
+    if (g.maxEce && (!std::isfinite(*g.maxEce) || *g.maxEce <= 0 || *g.maxEce > 1))
+        return Error{RolloutText::tr("The ECE gate must be a share above 0 and at most 1 (got %1).").arg(*g.maxEce)};
     return {};
 }
 
@@ -76,6 +84,22 @@ Result<QList<int>> parseSteps(const QString &text)
 
 QList<GateStatus> evaluateGates(const PlanGates &gates, const WindowMetrics &m, qint64 secondsInStep)
 {
+    if (m.classifier) {
+        QList<GateStatus> out{
+            gate(kGateSamples, double(m.samples), double(gates.minSamples), false),
+            gate(kGateSoak, double(qMax<qint64>(0, secondsInStep)), double(gates.minSoakSeconds), false),
+            gate(kGateAccuracy, m.accuracy, gates.minAccuracy, false),
+        };
+        if (gates.minF1)
+            out << gate(kGateF1, m.f1, *gates.minF1, false);
+        if (gates.maxLogLoss)
+            out << gate(kGateLogLoss, m.logLoss, *gates.maxLogLoss, true);
+        if (gates.maxEce)
+            out << gate(kGateEce, m.ece, *gates.maxEce, true);
+        out << gate(kGateLatency, m.latencyP95Ms, gates.maxLatencyP95Ms, true)
+            << gate(kGateErrorRate, m.errorRate, gates.maxErrorRate, true);
+        return out;
+    }
     return {
         gate(kGateSamples, double(m.samples), double(gates.minSamples), false),
         gate(kGateSoak, double(qMax<qint64>(0, secondsInStep)), double(gates.minSoakSeconds), false),
@@ -128,7 +152,11 @@ QJsonObject toAuditJson(const StagedPlan &plan, int currentStep)
                        {QStringLiteral("max_mae"), plan.gates.maxMae},
                        {QStringLiteral("min_r2"), plan.gates.minR2},
                        {QStringLiteral("max_latency_p95_ms"), plan.gates.maxLatencyP95Ms},
-                       {QStringLiteral("max_error_rate"), plan.gates.maxErrorRate}};
+                       {QStringLiteral("max_error_rate"), plan.gates.maxErrorRate},
+                       {QStringLiteral("min_accuracy"), plan.gates.minAccuracy},
+                       {QStringLiteral("min_f1"), figureJson(plan.gates.minF1)},
+                       {QStringLiteral("max_log_loss"), figureJson(plan.gates.maxLogLoss)},
+                       {QStringLiteral("max_ece"), figureJson(plan.gates.maxEce)}};
 }
 
 QJsonArray toAuditJson(const QList<GateStatus> &gates)

@@ -23,6 +23,12 @@ struct PlanGates
     double minR2 = 0.68;
     double maxLatencyP95Ms = 1000.0;
     double maxErrorRate = 0.20; // share 0..1
+    // A classifier's gates, in place of MAE and R² (the default accuracy target: 90 %); F1, log-loss and
+    // ECE gate only when set.
+    double minAccuracy = 0.90;
+    std::optional<double> minF1;
+    std::optional<double> maxLogLoss;
+    std::optional<double> maxEce;
 };
 
 // A staged rollout: ML traffic percentages in order (default 10 → 25 → 50 → 100) and its gates.
@@ -60,6 +66,10 @@ inline constexpr char kGateMae[] = "max_mae";
 inline constexpr char kGateR2[] = "min_r2";
 inline constexpr char kGateLatency[] = "max_latency_p95_ms";
 inline constexpr char kGateErrorRate[] = "max_error_rate";
+inline constexpr char kGateAccuracy[] = "min_accuracy";
+inline constexpr char kGateF1[] = "min_f1";
+inline constexpr char kGateLogLoss[] = "max_log_loss";
+inline constexpr char kGateEce[] = "max_ece";
 
 // A readable refusal when the plan cannot be used: steps empty, not strictly increasing, outside
 // 1..100, or gates that make no sense (negative, R² above 1, error rate outside 0..1).
@@ -68,7 +78,9 @@ Status validate(const StagedPlan &plan);
 // "10,25,50,100" -> steps; a readable error for anything else.
 Result<QList<int>> parseSteps(const QString &text);
 
-// Every gate of the current step, given the window's metrics and how long the step has run.
+// Every gate of the current step, given the window's metrics and how long the step has run. A
+// classifier's window (metrics.classifier) is gated on accuracy (and F1, log-loss, ECE when set) in
+// place of MAE and R².
 QList<GateStatus> evaluateGates(const PlanGates &gates, const WindowMetrics &metrics, qint64 secondsInStep);
 
 // The status shown to users. Before the first step (currentStep -1) there is nothing to soak:

@@ -16,6 +16,14 @@ struct WindowMetrics
     std::optional<double> r2;
     std::optional<double> latencyP95Ms;
     std::optional<double> errorRate; // failed share of the samples, 0..1
+
+    // A classification deployment (the guard and the gates then judge these in place of MAE and R²),
+    // over its labelled ML predictions; `labelled` counts them.
+    bool classifier = false;
+    std::optional<double> accuracy;
+    std::optional<double> f1; // binary: of the positive class; multi-class: macro
+    std::optional<double> logLoss;
+    std::optional<double> ece;
 };
 
 } // namespace mldeck

@@ -56,13 +56,18 @@ void AlertsService::listRules(const QString &deployment)
 {
     post(
         [deployment](PgConnection &c) -> Result<AlertRules> {
-            auto rules = AlertRuleStore(c).ruleViews(deployment);
+            AlertRuleStore store(c);
+            auto rules = store.ruleViews(deployment);
             if (!rules)
                 return rules.error();
+            const auto classifier = store.classifier(deployment);
+            if (!classifier)
+                return classifier.error();
             const auto permissions = RolePermissions::read(c);
             if (!permissions)
                 return permissions.error();
-            return AlertRules{deployment, std::move(rules).value(), permissions->refusal(SettingsArea::AlertRules)};
+            return AlertRules{deployment, std::move(rules).value(), permissions->refusal(SettingsArea::AlertRules),
+                              *classifier};
         },
         [this](Result<AlertRules> r) { Q_EMIT rulesListed(r); });
 }

@@ -15,6 +15,7 @@ struct AlertRules
     QString deployment;
     QList<AlertRuleView> rules;
     QString refusal; // empty: the role may change alert rules; else why not (RolePermissions::refusal)
+    bool classifier = false; // a classification deployment: its rules use the classification metrics
 };
 
 // Alerts and alert rules for the GUI: lists, acknowledges and silences alerts, reads and changes the rules

@@ -141,6 +141,8 @@ QString driftFeatureLabel(const QString &feature)
         return ServiceText::tr("prediction");
     if (feature == kDriftTargetFeature)
         return ServiceText::tr("target");
+    if (feature == kDriftPredictedClassFeature)
+        return ServiceText::tr("predicted class");
     if (feature == kDriftDatasetFeature)
         return ServiceText::tr("dataset");
     return feature;
@@ -228,17 +230,24 @@ Result<DriftCheckReport> runDriftCheck(PgConnection &conn, const DriftCheckReque
     dropIgnored(reference.value().data, cfg.ignore);
     dropIgnored(current.value(), cfg.ignore);
 
-    // Prediction and target drift are reported but do not count towards the dataset verdict.
+    // Prediction and target drift (and a classifier's predicted-class distribution) are reported but do
+    // not count towards the dataset verdict.
+    const auto isOutput = [](const QString &name) {
+        return name == kDriftPredictionFeature || name == kDriftTargetFeature || name == kDriftPredictedClassFeature;
+    };
     drift::Dataset features = *current;
-    std::erase_if(features.columns, [](const drift::Column &c) {
-        return c.name == kDriftPredictionFeature || c.name == kDriftTargetFeature;
-    });
+    std::erase_if(features.columns, [&](const drift::Column &c) { return isOutput(c.name); });
     report.result = drift::compareDatasets(reference->data, features, cfg.options);
     drift::Dataset extra;
     for (const drift::Column &c : current->columns)
-        if (c.name == kDriftPredictionFeature || c.name == kDriftTargetFeature)
+        if (isOutput(c.name))
             extra.columns.push_back(c);
-    const drift::DatasetDrift extraResult = drift::compareDatasets(reference->data, extra, cfg.options);
+    // The prior shift is a chi-square test of the class shares, whatever the sample sizes (unless the
+    // deployment's settings chose another test for it).
+    drift::DriftOptions extraOptions = cfg.options;
+    if (!extraOptions.testOverrides.contains(kDriftPredictedClassFeature))
+        extraOptions.testOverrides.insert(kDriftPredictedClassFeature, drift::TestKind::ChiSquare);
+    const drift::DatasetDrift extraResult = drift::compareDatasets(reference->data, extra, extraOptions);
     for (const auto &f : extraResult.features)
         if (f.currentCount > 0)
             report.result.features.push_back(f);

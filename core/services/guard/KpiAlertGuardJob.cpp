@@ -25,8 +25,32 @@ Q_LOGGING_CATEGORY(lcKpiAlerts, "mldeck.guard.kpialerts")
 
 const QString kKind = QStringLiteral("kpi");
 
+// A classifier's figure on the ML path; empty on a regression deployment. An estimate the
+// calibration check does not trust is no value: the rule waits rather than act on it.
+std::optional<double> classificationValue(AlertRule::Metric metric, const stats::KpiFigures &ml)
+{
+    if (!ml.classification)
+        return std::nullopt;
+    const stats::ClassificationFigures &c = *ml.classification;
+    switch (metric) {
+    case AlertRule::Metric::Accuracy:
+        return c.accuracy;
+    case AlertRule::Metric::F1:
+        return c.classes == 2 ? c.f1Positive : c.macroF1;
+    case AlertRule::Metric::LogLoss:
+        return c.logLoss;
+    case AlertRule::Metric::Ece:
+        return c.ece;
+    case AlertRule::Metric::EstimatedAccuracy:
+        return c.estimateUntrusted.isEmpty() ? c.estimatedAccuracy : std::nullopt;
+    default:
+        return std::nullopt;
+    }
+}
+
 // The rule's figure from the window's snapshot: failure rate over every path; the model's own
-// quality and speed (MAE, R², latency p95) on the ML path only; no_data from the prediction count.
+// quality and speed (MAE, R², a classifier's figures, latency p95) on the ML path only; no_data
+// from the prediction count.
 RuleObservation observe(const AlertRule &rule, const KpiSnapshot &snapshot)
 {
     RuleObservation o;
@@ -44,6 +68,13 @@ RuleObservation observe(const AlertRule &rule, const KpiSnapshot &snapshot)
         break;
     case AlertRule::Metric::R2:
         o.value = ml.r2;
+        break;
+    case AlertRule::Metric::Accuracy:
+    case AlertRule::Metric::F1:
+    case AlertRule::Metric::LogLoss:
+    case AlertRule::Metric::Ece:
+    case AlertRule::Metric::EstimatedAccuracy:
+        o.value = classificationValue(rule.metric, ml);
         break;
     case AlertRule::Metric::NoData:
     case AlertRule::Metric::DependencyFallback:
@@ -66,6 +97,21 @@ QString alertTitle(const AlertRule &rule)
             .arg(AlertRule::comparisonName(rule.comparison), rule.formatValue(rule.threshold));
     case AlertRule::Metric::R2:
         return ServiceText::tr("ML R² %1 %2")
+            .arg(AlertRule::comparisonName(rule.comparison), rule.formatValue(rule.threshold));
+    case AlertRule::Metric::Accuracy:
+        return ServiceText::tr("ML accuracy %1 %2")
+            .arg(AlertRule::comparisonName(rule.comparison), rule.formatValue(rule.threshold));
+    case AlertRule::Metric::F1:
+        return ServiceText::tr("ML F1 %1 %2")
+            .arg(AlertRule::comparisonName(rule.comparison), rule.formatValue(rule.threshold));
+    case AlertRule::Metric::LogLoss:
+        return ServiceText::tr("ML log-loss %1 %2")
+            .arg(AlertRule::comparisonName(rule.comparison), rule.formatValue(rule.threshold));
+    case AlertRule::Metric::Ece:
+        return ServiceText::tr("ML calibration error (ECE) %1 %2")
+            .arg(AlertRule::comparisonName(rule.comparison), rule.formatValue(rule.threshold));
+    case AlertRule::Metric::EstimatedAccuracy:
+        return ServiceText::tr("ML estimated accuracy %1 %2")
             .arg(AlertRule::comparisonName(rule.comparison), rule.formatValue(rule.threshold));
     case AlertRule::Metric::NoData:
         return ServiceText::tr("No predictions for %1 min").arg(rule.windowSeconds / 60.0, 0, 'g', 3);

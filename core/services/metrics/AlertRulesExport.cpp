@@ -65,6 +65,17 @@ QString prometheusAlertExpression(const QString &deployment, const AlertRule &ru
     case AlertRule::Metric::R2:
         return QStringLiteral("mldeck_r2%1 %2 %3")
             .arg(selector(deployment, QStringLiteral("ml"), w), op, number(rule.threshold));
+    case AlertRule::Metric::Accuracy:
+    case AlertRule::Metric::F1:
+    case AlertRule::Metric::LogLoss:
+    case AlertRule::Metric::Ece: // a classifier's gauges: mldeck_<metric name>
+        return QStringLiteral("mldeck_%1%2 %3 %4")
+            .arg(AlertRule::metricName(rule.metric), selector(deployment, QStringLiteral("ml"), w), op,
+                 number(rule.threshold));
+    case AlertRule::Metric::EstimatedAccuracy: // only while the estimate is trusted, as the guard reads it
+        return QStringLiteral("(mldeck_estimated_accuracy%1 %2 %3) and on (deployment, path, window) "
+                              "mldeck_estimate_trusted%1 == 1")
+            .arg(selector(deployment, QStringLiteral("ml"), w), op, number(rule.threshold));
     case AlertRule::Metric::NoData:
         return QStringLiteral("mldeck_window_predictions%1 <= %2")
             .arg(selector(deployment, QStringLiteral("all"), w), number(rule.threshold));

@@ -65,14 +65,29 @@ QString AlertRuleStore::maskedUrl(const QString &url)
            (u.path().length() > 1 ? QStringLiteral("/…") : QString());
 }
 
+Result<bool> AlertRuleStore::classifier(const QString &deployment)
+{
+    try {
+        pqxx::read_transaction tx(pg::raw(m_conn));
+        return !tx.exec_params("SELECT 1 FROM mldeck.deployments WHERE name = $1 AND task = 'classification'",
+                               pg::utf8(deployment))
+                    .empty();
+    } catch (const std::exception &e) {
+        return pg::toError(e, m_conn.endpoint(), StoreText::tr("reading the task of %1").arg(deployment));
+    }
+}
+
 Result<QList<AlertRule>> AlertRuleStore::rules(const QString &deployment)
 {
+    const auto isClassifier = classifier(deployment);
+    if (!isClassifier)
+        return isClassifier.error();
     try {
         pqxx::read_transaction tx(pg::raw(m_conn));
         const pqxx::result rows = tx.exec_params(
             "SELECT rule_id, definition::text FROM mldeck.alert_rules WHERE deployment = $1 ORDER BY rule_id",
             pg::utf8(deployment));
-        QList<AlertRule> out = AlertRule::defaults();
+        QList<AlertRule> out = AlertRule::defaults(*isClassifier);
         for (const auto &r : rows) {
             auto rule = AlertRule::fromJson(pg::jsonObject(r[1]));
             if (!rule)
@@ -125,6 +140,11 @@ Status AlertRuleStore::saveRule(const QString &deployment, const AlertRule &rule
         return s;
     if (auto s = rule.validate(); !s)
         return s;
+    const auto isClassifier = classifier(deployment);
+    if (!isClassifier)
+        return isClassifier.error();
+    if (auto s = rule.checkTask(*isClassifier); !s)
+        return s;
     auto current = rules(deployment);
     if (!current)
         return current.error();
@@ -152,7 +172,10 @@ Result<bool> AlertRuleStore::resetRule(const QString &deployment, const QString 
 {
     if (auto s = needActor(actor); !s)
         return s.error();
-    const auto fallback = AlertRule::defaultWithId(ruleId);
+    const auto isClassifier = classifier(deployment);
+    if (!isClassifier)
+        return isClassifier.error();
+    const auto fallback = AlertRule::defaultWithId(ruleId, *isClassifier);
     if (!fallback)
         return Error{StoreText::tr("Rule %1 is not built in, so it has no default to go back to: delete it instead.")
                          .arg(ruleId)};
@@ -176,7 +199,10 @@ Result<bool> AlertRuleStore::deleteRule(const QString &deployment, const QString
 {
     if (auto s = needActor(actor); !s)
         return s.error();
-    if (AlertRule::defaultWithId(ruleId))
+    const auto isClassifier = classifier(deployment);
+    if (!isClassifier)
+        return isClassifier.error();
+    if (AlertRule::defaultWithId(ruleId, *isClassifier))
         return Error{StoreText::tr("Rule %1 is built in and cannot be deleted: reset it to its default or turn it off.")
                          .arg(ruleId)};
     try {

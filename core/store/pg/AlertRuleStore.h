@@ -25,10 +25,13 @@ class AlertRuleStore final
 public:
     explicit AlertRuleStore(PgConnection &conn);
 
-    // The deployment's rules: the built-in defaults, replaced or extended by its stored rules.
+    // Whether the deployment is a classifier (its rules then use the classification metrics).
+    Result<bool> classifier(const QString &deployment);
+    // The deployment's rules: the built-in defaults of its task, replaced or extended by its stored rules.
     Result<QList<AlertRule>> rules(const QString &deployment);
     Result<QList<AlertRuleView>> ruleViews(const QString &deployment);
-    // Validates, stores (insert or replace) and audits ("alert_rule.set", before/after).
+    // Validates (a metric of the other task is refused), stores (insert or replace) and audits
+    // ("alert_rule.set", before/after).
     Status saveRule(const QString &deployment, const AlertRule &rule, const AlertActor &actor,
                     const QString &reason = {});
     // Drops the stored version of a built-in rule (its default comes back; a rule of the deployment's own

@@ -20,8 +20,34 @@ std::string json(const QJsonObject &o)
     return QJsonDocument(o).toJson(QJsonDocument::Compact).toStdString();
 }
 
-// Columns in schema order, then the prediction and the target.
-drift::Dataset emptyDataset(const FeatureSchema &schema)
+// The predicted value of a logged row: a classifier's predicted probability (binary: of the positive
+// class, from the vector or from the served class's probability; multi-class: the confidence), else
+// `predicted`. $K is the number of classes (0: regression); the query names that parameter.
+#define PREDICTED_SCORE                                                                                              \
+    "CASE WHEN cardinality(p.probabilities) = 2 THEN p.probabilities[2]::float8 "                                   \
+    "WHEN p.predicted_class = 0 AND $K::int = 2 THEN 1 - p.predicted ELSE p.predicted END"
+
+// A classifier's classes, in the order of its output (empty: regression, or not known yet).
+Result<QStringList> classesOf(pqxx::transaction_base &tx, const QString &deployment)
+{
+    const pqxx::result r =
+        tx.exec_params("SELECT classes::text FROM mldeck.deployments WHERE name = $1 AND task = 'classification' "
+                       "AND classes IS NOT NULL",
+                       pg::utf8(deployment));
+    if (r.empty())
+        return QStringList();
+    return pgtext::parseTextArray(QString::fromUtf8(r[0][0].c_str()));
+}
+
+// The query with its $K replaced by the parameter number `n` (the loaders pass the class count last).
+std::string withClassCount(const char *sql, int n)
+{
+    return QString::fromUtf8(sql).replace(QStringLiteral("$K"), QStringLiteral("$%1").arg(n)).toStdString();
+}
+
+// Columns in schema order, then the prediction and the target; a classifier's predicted class and
+// true class are categories (class names), for the prior shift.
+drift::Dataset emptyDataset(const FeatureSchema &schema, const QStringList &classes)
 {
     drift::Dataset d;
     for (const FeatureSpec &f : schema.features) {
@@ -33,13 +59,32 @@ drift::Dataset emptyDataset(const FeatureSchema &schema)
     for (const QString &name : {kDriftPredictionFeature, kDriftTargetFeature}) {
         drift::Column c;
         c.name = name;
+        if (name == kDriftTargetFeature && !classes.isEmpty())
+            c.kind = drift::FeatureKind::Categorical;
+        d.columns.push_back(c);
+    }
+    if (!classes.isEmpty()) {
+        drift::Column c;
+        c.name = kDriftPredictedClassFeature;
+        c.kind = drift::FeatureKind::Categorical;
         d.columns.push_back(c);
     }
     return d;
 }
 
-// Appends rows (numeric text, categorical text, predicted, actual) to the dataset's columns.
-Status appendRows(drift::Dataset &d, const FeatureSchema &schema, const pqxx::result &rows)
+// The name of class index `value` (null: not a class index of the deployment: missing).
+QString className(const QStringList &classes, const pqxx::field &value)
+{
+    if (value.is_null())
+        return {};
+    const double v = value.as<double>();
+    return v == std::floor(v) && v >= 0 && v < double(classes.size()) ? classes.at(qsizetype(v)) : QString();
+}
+
+// Appends rows (numeric text, categorical text, predicted, actual, predicted class) to the dataset's
+// columns.
+Status appendRows(drift::Dataset &d, const FeatureSchema &schema, const QStringList &classes,
+                  const pqxx::result &rows)
 {
     const QStringList numericNames = schema.numericNames();
     const QStringList categoricalNames = schema.categoricalNames();
@@ -65,7 +110,12 @@ Status appendRows(drift::Dataset &d, const FeatureSchema &schema, const pqxx::re
             d.columns[categoricalIndex[k]].categorical
                 << (qsizetype(k) < cat->size() ? cat->at(qsizetype(k)) : QString());
         d.columns[predIdx].numeric.push_back(row[2].is_null() ? std::nan("") : row[2].as<double>());
-        d.columns[targetIdx].numeric.push_back(row[3].is_null() ? std::nan("") : row[3].as<double>());
+        if (classes.isEmpty()) {
+            d.columns[targetIdx].numeric.push_back(row[3].is_null() ? std::nan("") : row[3].as<double>());
+            continue;
+        }
+        d.columns[targetIdx].categorical << className(classes, row[3]);
+        d.columns[targetIdx + 1].categorical << className(classes, row[4]);
     }
     return {};
 }
@@ -108,22 +158,28 @@ Result<bool> DriftData::hasSchema(const QString &deployment)
 Result<drift::Dataset> DriftData::loadWindow(const QString &deployment, const FeatureSchema &schema, qint64 fromMicros,
                                              qint64 toMicros, qint64 maxRows)
 {
-    drift::Dataset d = emptyDataset(schema);
     try {
         pqxx::read_transaction tx(pg::raw(m_conn));
+        const auto classes = classesOf(tx, deployment);
+        if (!classes)
+            return classes.error();
+        drift::Dataset d = emptyDataset(schema, *classes);
         const pqxx::result rows = tx.exec_params(
-            "SELECT p.numeric::text, p.categorical::text, p.predicted, "
+            withClassCount("SELECT p.numeric::text, p.categorical::text, " PREDICTED_SCORE ", "
             "  (SELECT o.actual FROM mldeck.outcomes o WHERE o.deployment = p.deployment "
-            "     AND o.request_key = p.request_key ORDER BY o.observed_at DESC, o.id DESC LIMIT 1) "
+            "     AND o.request_key = p.request_key ORDER BY o.observed_at DESC, o.id DESC LIMIT 1), "
+            "  p.predicted_class "
             "FROM mldeck.predictions p WHERE p.deployment = $1 AND p.ts >= $2::timestamptz AND p.ts < $3::timestamptz "
             "AND p.feature_schema = $4 AND NOT p.failed ORDER BY p.ts DESC LIMIT $5",
-            pg::utf8(deployment), pgtext::timestamp(fromMicros), pgtext::timestamp(toMicros), schema.id, maxRows);
-        if (auto s = appendRows(d, schema, rows); !s)
+                           6),
+            pg::utf8(deployment), pgtext::timestamp(fromMicros), pgtext::timestamp(toMicros), schema.id, maxRows,
+            int(classes->size()));
+        if (auto s = appendRows(d, schema, *classes, rows); !s)
             return s.error();
+        return d;
     } catch (const std::exception &e) {
         return pg::toError(e, m_conn.endpoint(), StoreText::tr("reading the predictions of \"%1\"").arg(deployment));
     }
-    return d;
 }
 
 Result<qint64> DriftData::countRows(const QString &deployment, const FeatureSchema &schema, qint64 limit)
@@ -142,31 +198,39 @@ Result<qint64> DriftData::countRows(const QString &deployment, const FeatureSche
 
 Result<drift::Dataset> DriftData::loadFirstRows(const QString &deployment, const FeatureSchema &schema, qint64 rows)
 {
-    drift::Dataset d = emptyDataset(schema);
     try {
         pqxx::read_transaction tx(pg::raw(m_conn));
+        const auto classes = classesOf(tx, deployment);
+        if (!classes)
+            return classes.error();
+        drift::Dataset d = emptyDataset(schema, *classes);
         const pqxx::result r = tx.exec_params(
-            "SELECT p.numeric::text, p.categorical::text, p.predicted, "
+            withClassCount("SELECT p.numeric::text, p.categorical::text, " PREDICTED_SCORE ", "
             "  (SELECT o.actual FROM mldeck.outcomes o WHERE o.deployment = p.deployment "
-            "     AND o.request_key = p.request_key ORDER BY o.observed_at DESC, o.id DESC LIMIT 1) "
+            "     AND o.request_key = p.request_key ORDER BY o.observed_at DESC, o.id DESC LIMIT 1), "
+            "  p.predicted_class "
             "FROM mldeck.predictions p WHERE p.deployment = $1 AND p.feature_schema = $2 AND NOT p.failed "
             "ORDER BY p.ts LIMIT $3",
-            pg::utf8(deployment), schema.id, rows);
-        if (auto st = appendRows(d, schema, r); !st)
+                           4),
+            pg::utf8(deployment), schema.id, rows, int(classes->size()));
+        if (auto st = appendRows(d, schema, *classes, r); !st)
             return st.error();
+        return d;
     } catch (const std::exception &e) {
         return pg::toError(e, m_conn.endpoint(),
                            StoreText::tr("reading the first predictions of \"%1\"").arg(deployment));
     }
-    return d;
 }
 
 Result<drift::Dataset> DriftData::loadSnapshot(const QString &deployment, const QString &name,
                                                const FeatureSchema &schema)
 {
-    drift::Dataset d = emptyDataset(schema);
     try {
         pqxx::read_transaction tx(pg::raw(m_conn));
+        const auto classes = classesOf(tx, deployment);
+        if (!classes)
+            return classes.error();
+        drift::Dataset d = emptyDataset(schema, *classes);
         const pqxx::result s =
             tx.exec_params("SELECT id, feature_schema FROM mldeck.drift_snapshots WHERE deployment = $1 AND name = $2",
                            pg::utf8(deployment), pg::utf8(name));
@@ -179,15 +243,15 @@ Result<drift::Dataset> DriftData::loadSnapshot(const QString &deployment, const 
                     .arg(s[0][1].as<int>())
                     .arg(schema.id)};
         const pqxx::result rows =
-            tx.exec_params("SELECT numeric::text, categorical::text, predicted, actual FROM mldeck.drift_snapshot_rows "
-                           "WHERE snapshot_id = $1",
+            tx.exec_params("SELECT numeric::text, categorical::text, predicted, actual, predicted_class "
+                           "FROM mldeck.drift_snapshot_rows WHERE snapshot_id = $1",
                            s[0][0].as<qint64>());
-        if (auto st = appendRows(d, schema, rows); !st)
+        if (auto st = appendRows(d, schema, *classes, rows); !st)
             return st.error();
+        return d;
     } catch (const std::exception &e) {
         return pg::toError(e, m_conn.endpoint(), StoreText::tr("reading drift snapshot \"%1\"").arg(name));
     }
-    return d;
 }
 
 Result<qint64> DriftData::createSnapshot(const QString &deployment, const QString &name, const FeatureSchema &schema,
@@ -197,6 +261,9 @@ Result<qint64> DriftData::createSnapshot(const QString &deployment, const QStrin
         return Error{StoreText::tr("\"%1\" is not a valid snapshot name.").arg(name)};
     try {
         pqxx::work tx(pg::raw(m_conn));
+        const auto classes = classesOf(tx, deployment);
+        if (!classes)
+            return classes.error();
         tx.exec_params("DELETE FROM mldeck.drift_snapshots WHERE deployment = $1 AND name = $2", pg::utf8(deployment),
                        pg::utf8(name));
         const qint64 id =
@@ -207,13 +274,17 @@ Result<qint64> DriftData::createSnapshot(const QString &deployment, const QStrin
                   pgtext::timestamp(toMicros))[0]
                 .as<qint64>();
         const pqxx::result n = tx.exec_params(
-            "INSERT INTO mldeck.drift_snapshot_rows (snapshot_id, predicted, actual, numeric, categorical) "
-            "SELECT $1, p.predicted, (SELECT o.actual FROM mldeck.outcomes o WHERE o.deployment = p.deployment "
-            "  AND o.request_key = p.request_key ORDER BY o.observed_at DESC, o.id DESC LIMIT 1), p.numeric, "
-            "p.categorical "
-            "FROM mldeck.predictions p WHERE p.deployment = $2 AND p.ts >= $3::timestamptz AND p.ts < $4::timestamptz "
-            "AND p.feature_schema = $5 AND NOT p.failed ORDER BY p.ts DESC LIMIT $6",
-            id, pg::utf8(deployment), pgtext::timestamp(fromMicros), pgtext::timestamp(toMicros), schema.id, maxRows);
+            withClassCount(
+                "INSERT INTO mldeck.drift_snapshot_rows (snapshot_id, predicted, actual, numeric, categorical, "
+                "predicted_class) "
+                "SELECT $1, " PREDICTED_SCORE ", (SELECT o.actual FROM mldeck.outcomes o "
+                "  WHERE o.deployment = p.deployment AND o.request_key = p.request_key "
+                "  ORDER BY o.observed_at DESC, o.id DESC LIMIT 1), p.numeric, p.categorical, p.predicted_class "
+                "FROM mldeck.predictions p WHERE p.deployment = $2 AND p.ts >= $3::timestamptz "
+                "AND p.ts < $4::timestamptz AND p.feature_schema = $5 AND NOT p.failed ORDER BY p.ts DESC LIMIT $6",
+                7),
+            id, pg::utf8(deployment), pgtext::timestamp(fromMicros), pgtext::timestamp(toMicros), schema.id, maxRows,
+            int(classes->size()));
         const qint64 count = qint64(n.affected_rows());
         if (count == 0)
             return Error{

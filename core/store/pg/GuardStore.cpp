@@ -19,7 +19,7 @@ std::optional<std::string> orNull(const QDateTime &t)
 }
 
 // A row of SELECT enabled, window_s, interval_s, min_samples, consecutive_breaches,
-// rollback_error_rate, max_latency_p95_ms, max_mae.
+// rollback_error_rate, max_latency_p95_ms, max_mae, rollback_accuracy, min_accuracy, max_log_loss.
 GuardRules rulesOf(const pqxx::row &c)
 {
     GuardRules r;
@@ -31,6 +31,9 @@ GuardRules rulesOf(const pqxx::row &c)
     r.rollbackErrorRate = c[5].as<double>();
     r.maxLatencyP95Ms = c[6].as<double>();
     r.maxMae = c[7].as<double>();
+    r.rollbackAccuracy = c[8].as<double>();
+    r.minAccuracy = c[9].as<double>();
+    r.maxLogLoss = c[10].as<double>();
     return r;
 }
 
@@ -44,7 +47,8 @@ Result<GuardRules> GuardStore::rules(const QString &deployment)
         pqxx::read_transaction tx(pg::raw(m_conn));
         const pqxx::result rows = tx.exec_params(
             "SELECT enabled, window_s, interval_s, min_samples, consecutive_breaches, rollback_error_rate, "
-            "max_latency_p95_ms, max_mae FROM mldeck.guard_rules WHERE deployment = $1",
+            "max_latency_p95_ms, max_mae, rollback_accuracy, min_accuracy, max_log_loss "
+            "FROM mldeck.guard_rules WHERE deployment = $1",
             pg::utf8(deployment));
         return rows.empty() ? GuardRules{} : rulesOf(rows[0]);
     } catch (const std::exception &e) {
@@ -64,20 +68,24 @@ Status GuardStore::saveRules(const QString &deployment, const GuardRules &r, con
         // so that two saves at once audit the right "before".
         const pqxx::result old = tx.exec_params(
             "SELECT enabled, window_s, interval_s, min_samples, consecutive_breaches, rollback_error_rate, "
-            "max_latency_p95_ms, max_mae FROM mldeck.guard_rules WHERE deployment = $1 FOR UPDATE",
+            "max_latency_p95_ms, max_mae, rollback_accuracy, min_accuracy, max_log_loss "
+            "FROM mldeck.guard_rules WHERE deployment = $1 FOR UPDATE",
             pg::utf8(deployment));
         rec.before = (old.empty() ? GuardRules{} : rulesOf(old[0])).toJson();
         tx.exec_params(
             "INSERT INTO mldeck.guard_rules (deployment, enabled, window_s, interval_s, min_samples, "
-            "consecutive_breaches, rollback_error_rate, max_latency_p95_ms, max_mae) "
-            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
+            "consecutive_breaches, rollback_error_rate, max_latency_p95_ms, max_mae, rollback_accuracy, min_accuracy, "
+            "max_log_loss) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) "
             "ON CONFLICT (deployment) DO UPDATE SET enabled = EXCLUDED.enabled, window_s = EXCLUDED.window_s, "
             "interval_s = EXCLUDED.interval_s, min_samples = EXCLUDED.min_samples, "
             "consecutive_breaches = EXCLUDED.consecutive_breaches, rollback_error_rate = EXCLUDED.rollback_error_rate, "
-            "max_latency_p95_ms = EXCLUDED.max_latency_p95_ms, max_mae = EXCLUDED.max_mae, updated_at = now(), "
-            "updated_by = session_user",
+            "max_latency_p95_ms = EXCLUDED.max_latency_p95_ms, max_mae = EXCLUDED.max_mae, "
+            "rollback_accuracy = EXCLUDED.rollback_accuracy, min_accuracy = EXCLUDED.min_accuracy, "
+            "max_log_loss = EXCLUDED.max_log_loss, updated_at = now(), updated_by = session_user",
             pg::utf8(deployment), r.enabled, r.windowSeconds, r.intervalSeconds, qint64(r.minSamples),
-            r.consecutiveBreaches, r.rollbackErrorRate, r.maxLatencyP95Ms, r.maxMae);
+            r.consecutiveBreaches, r.rollbackErrorRate, r.maxLatencyP95Ms, r.maxMae, r.rollbackAccuracy, r.minAccuracy,
+            r.maxLogLoss);
         pg::writeAudit(tx, rec);
         tx.commit();
         return {};

@@ -27,8 +27,8 @@ Result<RolloutPlanStore::Stored> RolloutPlanStore::load(const QString &deploymen
         pqxx::read_transaction tx(pg::raw(m_conn));
         const pqxx::result rows = tx.exec_params(
             "SELECT array_to_string(steps, ','), min_samples, min_soak_s, max_mae, min_r2, max_latency_p95_ms, "
-            "max_error_rate, current_step, (extract(epoch FROM step_started_at) * 1000)::bigint "
-            "FROM mldeck.rollout_plans WHERE deployment = $1",
+            "max_error_rate, current_step, (extract(epoch FROM step_started_at) * 1000)::bigint, min_accuracy, min_f1, "
+            "max_log_loss, max_ece FROM mldeck.rollout_plans WHERE deployment = $1",
             pg::utf8(deployment));
         Stored s;
         if (rows.empty())
@@ -46,6 +46,13 @@ Result<RolloutPlanStore::Stored> RolloutPlanStore::load(const QString &deploymen
         s.plan.gates.maxErrorRate = c[6].as<double>();
         s.currentStep = c[7].as<int>();
         s.stepSince = pg::msecs(c[8]);
+        const auto optional = [](const pqxx::field &f) {
+            return f.is_null() ? std::nullopt : std::optional<double>(f.as<double>());
+        };
+        s.plan.gates.minAccuracy = c[9].as<double>();
+        s.plan.gates.minF1 = optional(c[10]);
+        s.plan.gates.maxLogLoss = optional(c[11]);
+        s.plan.gates.maxEce = optional(c[12]);
         return s;
     } catch (const std::exception &e) {
         return pg::toError(e, m_conn.endpoint(), StoreText::tr("reading the rollout plan of \"%1\"").arg(deployment));
@@ -63,19 +70,23 @@ Status RolloutPlanStore::save(const QString &deployment, const StagedPlan &plan,
         pqxx::work tx(pg::raw(m_conn));
         tx.exec_params(
             "INSERT INTO mldeck.rollout_plans AS p (deployment, steps, min_samples, min_soak_s, max_mae, min_r2, "
-            "max_latency_p95_ms, max_error_rate, current_step, step_started_at) "
-            "VALUES ($1, $2::int[], $3, $4, $5, $6, $7, $8, $9::int, CASE WHEN $9::int >= 0 THEN now() END) "
+            "max_latency_p95_ms, max_error_rate, current_step, step_started_at, min_accuracy, min_f1, max_log_loss, "
+            "max_ece) "
+            "VALUES ($1, $2::int[], $3, $4, $5, $6, $7, $8, $9::int, CASE WHEN $9::int >= 0 THEN now() END, $10, $11, "
+            "$12, $13) "
             "ON CONFLICT (deployment) DO UPDATE SET steps = EXCLUDED.steps, min_samples = EXCLUDED.min_samples, "
             "min_soak_s = EXCLUDED.min_soak_s, max_mae = EXCLUDED.max_mae, min_r2 = EXCLUDED.min_r2, "
             "max_latency_p95_ms = EXCLUDED.max_latency_p95_ms, max_error_rate = EXCLUDED.max_error_rate, "
-            "current_step = EXCLUDED.current_step, "
+            "min_accuracy = EXCLUDED.min_accuracy, min_f1 = EXCLUDED.min_f1, max_log_loss = EXCLUDED.max_log_loss, "
+            "max_ece = EXCLUDED.max_ece, current_step = EXCLUDED.current_step, "
             "step_started_at = CASE WHEN EXCLUDED.current_step < 0 THEN NULL "
             "  WHEN EXCLUDED.current_step = p.current_step AND p.steps[p.current_step + 1] = "
             "EXCLUDED.steps[EXCLUDED.current_step + 1] "
             "  THEN p.step_started_at ELSE now() END, "
             "updated_at = now(), updated_by = session_user",
             pg::utf8(deployment), pg::utf8(stepsLiteral(plan.steps)), qint64(g.minSamples), qint64(g.minSoakSeconds),
-            g.maxMae, g.minR2, g.maxLatencyP95Ms, g.maxErrorRate, currentStep);
+            g.maxMae, g.minR2, g.maxLatencyP95Ms, g.maxErrorRate, currentStep, g.minAccuracy, g.minF1, g.maxLogLoss,
+            g.maxEce);
         tx.commit();
         return {};
     } catch (const std::exception &e) {

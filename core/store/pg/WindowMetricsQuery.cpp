@@ -1,6 +1,7 @@
 #include "core/store/pg/WindowMetricsQuery.h"
 
 #include "core/Text.h"
+#include "core/stats/kpi/ClassificationFigures.h"
 #include "core/store/pg/PgConnectionInternal.h"
 
 namespace mldeck {
@@ -33,6 +34,77 @@ SELECT (SELECT count(*) FROM w),
        (SELECT avg(abs(p - a)) FROM lab),
        (SELECT CASE WHEN count(*) > 1 AND var_pop(a) > 0 THEN 1 - avg((p - a) ^ 2) / var_pop(a) END FROM lab)
 )SQL";
+
+// The number of classes of a classification deployment (0: regression, or classes not known yet).
+constexpr char kClassesSql[] = R"SQL(
+SELECT coalesce(cardinality(classes), 0) FROM mldeck.deployments WHERE name = $1 AND task = 'classification'
+)SQL";
+
+// A classifier's ML predictions of the window, with their latest outcome, grouped by (served class,
+// true class or -1 when unlabelled, calibration bin of the score) into the parts of ClassificationSums
+// the guard and the gates read. The conventions are those of ClassificationSums.h: p = the probability
+// vector, or {1 - P(pos), P(pos)} from the served class's probability on a binary row without one; the
+// score is P(pos) on a binary deployment and the confidence otherwise; the log-loss clips p[actual] to
+// [1e-15, 1 - 1e-15]; a true class outside 0..K-1 leaves the row unlabelled. $3 = K.
+constexpr char kClassWindowSql[] = R"SQL(
+WITH w AS (
+    SELECT p.predicted_class AS c, p.predicted::float8 AS conf, p.probabilities AS v,
+           CASE WHEN o.actual = floor(o.actual) AND o.actual >= 0 AND o.actual < $3 THEN o.actual::int END AS a
+    FROM mldeck.predictions p
+    LEFT JOIN LATERAL (SELECT actual FROM mldeck.outcomes o
+                       WHERE o.deployment = $1 AND o.request_key = p.request_key
+                       ORDER BY o.observed_at DESC, o.id DESC LIMIT 1) o ON true
+    WHERE p.ts >= now() - make_interval(secs => $2::double precision)
+      AND p.deployment = $1 AND p.path = 'ml' AND NOT p.failed AND p.predicted IS NOT NULL
+      AND p.predicted_class BETWEEN 0 AND $3 - 1
+), r AS (
+    SELECT c, conf, v, a,
+           CASE WHEN cardinality(v) = 2 THEN v[2]::float8 WHEN c = 1 THEN conf ELSE 1 - conf END AS ppos,
+           CASE WHEN a IS NULL THEN NULL
+                WHEN cardinality(v) = $3 THEN v[a + 1]::float8
+                WHEN $3 = 2 THEN CASE WHEN a = c THEN conf ELSE 1 - conf END END AS pa
+    FROM w
+), s AS (
+    SELECT c, a, conf, ppos, pa, v, CASE WHEN $3 = 2 THEN ppos ELSE conf END AS score FROM r
+)
+SELECT c, coalesce(a, -1), least(9, greatest(0, floor(score * 10)))::int,
+       count(*), sum(score), sum(conf), count(pa),
+       coalesce(sum(-ln(least(greatest(pa, 1e-15), 1 - 1e-15))), 0),
+       coalesce(sum(CASE WHEN pa IS NULL THEN NULL
+                         WHEN $3 = 2 THEN (ppos - (a = 1)::int) ^ 2
+                         ELSE (SELECT sum(x::float8 * x) FROM unnest(v) x) - 2 * pa + 1 END), 0)
+FROM s GROUP BY 1, 2, 3
+)SQL";
+
+// ClassificationSums from the rows of kClassWindowSql.
+stats::ClassificationSums classSums(const pqxx::result &rows, int k)
+{
+    stats::ClassificationSums s;
+    s.classes = k;
+    s.predictedCount.assign(size_t(k), 0);
+    s.confusion.assign(size_t(k * k), 0);
+    for (const auto &row : rows) {
+        const int c = row[0].as<int>(), a = row[1].as<int>(), bin = row[2].as<int>();
+        const qint64 n = row[3].as<qint64>();
+        const double scoreSum = row[4].as<double>();
+        s.predictedCount[size_t(c)] += n;
+        s.sumConfidence += row[5].as<double>();
+        s.scoreCount[size_t(bin)] += n;
+        s.scoreSum[size_t(bin)] += scoreSum;
+        if (a < 0)
+            continue;
+        s.confusion[size_t(a * k + c)] += n;
+        s.lossCount += row[6].as<qint64>();
+        s.sumLogLoss += row[7].as<double>();
+        s.sumBrier += row[8].as<double>();
+        s.calibrationCount[size_t(bin)] += n;
+        s.calibrationSum[size_t(bin)] += scoreSum;
+        // Binary: the row is positive; multi-class: the served class is right.
+        if (k == 2 ? a == 1 : a == c)
+            s.calibrationPositive[size_t(bin)] += n;
+    }
+    return s;
+}
 
 constexpr char kKeysSql[] = R"SQL(
 SELECT DISTINCT request_key FROM mldeck.predictions
@@ -75,6 +147,21 @@ Result<WindowMetrics> WindowMetricsQuery::mlWindow(const QString &deployment, in
         m.labelled = r[3].as<qint64>();
         m.mae = number(r[4]);
         m.r2 = number(r[5]);
+        const pqxx::result classes = tx.exec_params(kClassesSql, pg::utf8(deployment));
+        const int k = classes.empty() ? 0 : classes[0][0].as<int>();
+        if (k >= 2) {
+            // A classifier's `predicted` is a probability: MAE and R² mean nothing there.
+            m.mae.reset();
+            m.r2.reset();
+            const stats::ClassificationFigures f = stats::computeClassificationFigures(
+                classSums(tx.exec_params(kClassWindowSql, pg::utf8(deployment), seconds, k), k));
+            m.classifier = true;
+            m.labelled = f.labelled;
+            m.accuracy = f.accuracy;
+            m.f1 = k == 2 ? f.f1Positive : f.macroF1;
+            m.logLoss = f.logLoss;
+            m.ece = f.ece;
+        }
         return m;
     } catch (const std::exception &e) {
         return pg::toError(e, m_conn.endpoint(), StoreText::tr("computing the ML figures of \"%1\"").arg(deployment));

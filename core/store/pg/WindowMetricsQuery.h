@@ -20,7 +20,9 @@ public:
     explicit WindowMetricsQuery(PgConnection &conn);
 
     // Over the last `seconds`: requests routed to ML (path ml or fallback): count, failed share,
-    // latency p95 (percentile_cont); ML predictions with an outcome: MAE and R².
+    // latency p95 (percentile_cont); ML predictions with an outcome: MAE and R², or on a classification
+    // deployment accuracy, F1, log-loss and ECE (the sums of ClassificationSums' conventions, grouped
+    // in SQL, through computeClassificationFigures).
     Result<WindowMetrics> mlWindow(const QString &deployment, int seconds);
 
     // For the what-if preview over the last `hours`: distinct logged request keys (at most

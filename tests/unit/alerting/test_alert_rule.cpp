@@ -189,6 +189,49 @@ private Q_SLOTS:
         QCOMPARE(AlertRule::defaultFor(AlertRule::Metric::NoData).describe(),
                  QStringLiteral("no predictions in 300 s"));
     }
+
+    // A classifier's rules: accuracy in place of MAE and R², each metric's range, only its task's metrics.
+    void classificationMetrics()
+    {
+        const QList<AlertRule> rules = AlertRule::defaults(true);
+        QCOMPARE(rules.size(), 5);
+        QCOMPARE(rules[2].id, QStringLiteral("accuracy"));
+        QCOMPARE(rules[2].comparison, AlertRule::Comparison::Below);
+        QCOMPARE(rules[2].threshold, 0.90);
+        QCOMPARE(rules[2].describe(), QStringLiteral("ML accuracy < 90.0 % over 300 s for 120 s"));
+        QVERIFY(AlertRule::defaultWithId(QStringLiteral("accuracy"), true));
+        QVERIFY(!AlertRule::defaultWithId(QStringLiteral("accuracy"), false));
+        QVERIFY(!AlertRule::defaultWithId(QStringLiteral("mae"), true));
+        for (const AlertRule &r : rules)
+            QVERIFY(r.checkTask(true));
+        QVERIFY(!rules[2].checkTask(false));
+        QVERIFY(!AlertRule::defaultFor(AlertRule::Metric::R2).checkTask(true));
+        QVERIFY(AlertRule::defaultFor(AlertRule::Metric::R2).checkTask(false));
+        QVERIFY(!AlertRule::metricsFor(false).contains(AlertRule::Metric::EstimatedAccuracy));
+        QCOMPARE(AlertRule::metricsFor(true).size(), 9);
+
+        for (const char *name : {"accuracy", "f1", "log_loss", "ece", "estimated_accuracy"}) {
+            const auto r = AlertRule::fromJson({{QStringLiteral("id"), QLatin1String(name)},
+                                                {QStringLiteral("metric"), QLatin1String(name)}});
+            QVERIFY2(r, qPrintable(r.errorMessage()));
+            QVERIFY(AlertRule::isClassificationMetric(r->metric));
+            QCOMPARE(AlertRule::metricName(r->metric), QLatin1String(name));
+            QCOMPARE(*r, AlertRule::fromJson(r->toJson()).value());
+        }
+        const AlertRule loss = AlertRule::defaultFor(AlertRule::Metric::LogLoss);
+        QVERIFY(loss.breaches(0.51));
+        QVERIFY(!loss.breaches(0.5));
+        QCOMPARE(loss.formatValue(0.4567), QStringLiteral("0.457"));
+        // Shares refuse percentages; log-loss refuses a negative threshold.
+        const auto percent = AlertRule::fromJson({{QStringLiteral("id"), QStringLiteral("acc")},
+                                                  {QStringLiteral("metric"), QStringLiteral("accuracy")},
+                                                  {QStringLiteral("threshold"), 90}});
+        QVERIFY(!percent);
+        QVERIFY2(percent.errorMessage().contains(QLatin1String("between 0 and 1")), qPrintable(percent.errorMessage()));
+        AlertRule negative = loss;
+        negative.threshold = -0.1;
+        QVERIFY(!negative.validate());
+    }
 };
 
 QTEST_GUILESS_MAIN(TestAlertRule)

@@ -33,6 +33,19 @@ WindowMetrics healthy()
     return m;
 }
 
+// A classifier's window: 90 % right on 400 labelled predictions.
+WindowMetrics classifier(double accuracy, qint64 labelled = 400)
+{
+    WindowMetrics m = healthy();
+    m.mae.reset();
+    m.r2.reset();
+    m.classifier = true;
+    m.labelled = labelled;
+    m.accuracy = accuracy;
+    m.logLoss = 0.3;
+    return m;
+}
+
 WindowMetrics errors(double rate)
 {
     WindowMetrics m = healthy();
@@ -221,6 +234,43 @@ private Q_SLOTS:
         // The guard was away for a minute: the third breach is the first of a new streak.
         QCOMPARE(GuardStateMachine::evaluate(rules, mem, errors(0.9), true, clock.tick(60)).action, Action::None);
         QCOMPARE(mem.severeStreak, 1);
+    }
+
+    // A classifier: accuracy under the rollback threshold is severe (ML off), under the minimum or a
+    // log-loss over its maximum halves; too few labels judge nothing; the MAE rule has no say.
+    void classifierAccuracy()
+    {
+        GuardRules rules;
+        rules.consecutiveBreaches = 2;
+        rules.maxMae = 0.1; // would breach on any regression figure
+        FakeClock clock;
+        GuardMemory memory;
+        QCOMPARE(GuardStateMachine::evaluate(rules, memory, classifier(0.9), true, clock.tick()).action, Action::None);
+        QCOMPARE(GuardStateMachine::evaluate(rules, memory, classifier(0.4), true, clock.tick()).action, Action::None);
+        const GuardDecision off = GuardStateMachine::evaluate(rules, memory, classifier(0.4), true, clock.tick());
+        QCOMPARE(off.action, Action::Rollback);
+        QCOMPARE(off.breaches, QStringList{QStringLiteral("accuracy 40.0 % < 50.0 %")});
+
+        GuardMemory halving;
+        GuardStateMachine::evaluate(rules, halving, classifier(0.6), true, clock.tick());
+        QCOMPARE(GuardStateMachine::evaluate(rules, halving, classifier(0.6), true, clock.tick()).action, Action::Halve);
+        GuardMemory loss;
+        WindowMetrics overconfident = classifier(0.9);
+        overconfident.logLoss = 1.4;
+        GuardStateMachine::evaluate(rules, loss, overconfident, true, clock.tick());
+        const GuardDecision d = GuardStateMachine::evaluate(rules, loss, overconfident, true, clock.tick());
+        QCOMPARE(d.action, Action::Halve);
+        QVERIFY2(d.summary.contains(QLatin1String("log-loss 1.400 > 1.000")), qPrintable(d.summary));
+
+        GuardMemory few;
+        for (int i = 0; i < 4; ++i)
+            QCOMPARE(GuardStateMachine::evaluate(rules, few, classifier(0.2, 10), true, clock.tick()).action,
+                     Action::None);
+        const QJsonObject figures = GuardStateMachine::auditFigures(classifier(0.4), rules, off);
+        QCOMPARE(figures.value(QStringLiteral("accuracy")).toDouble(), 0.4);
+        QVERIFY(!figures.contains(QStringLiteral("mae")));
+        QCOMPARE(figures.value(QStringLiteral("rules")).toObject().value(QStringLiteral("min_accuracy")).toDouble(),
+                 0.7);
     }
 
     void rulesValidation()

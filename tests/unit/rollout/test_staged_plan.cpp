@@ -111,6 +111,50 @@ private Q_SLOTS:
         QVERIFY(byName.value(QLatin1String(plan::kGateLatency)).pass);
     }
 
+    // A classifier's window is gated on accuracy (and the optional F1, log-loss, ECE) in place of MAE and R².
+    void classifierGates()
+    {
+        PlanGates g;
+        WindowMetrics m = good();
+        m.classifier = true;
+        m.mae.reset();
+        m.r2.reset();
+        m.accuracy = 0.93;
+        m.f1 = 0.7;
+        m.logLoss = 0.25;
+        m.ece = 0.03;
+        QStringList names;
+        for (const GateStatus &s : plan::evaluateGates(g, m, 3600))
+            names << s.name;
+        QCOMPARE(names, (QStringList{QStringLiteral("min_samples"), QStringLiteral("min_soak_s"),
+                                     QStringLiteral("min_accuracy"), QStringLiteral("max_latency_p95_ms"),
+                                     QStringLiteral("max_error_rate")}));
+        g.minF1 = 0.8;
+        g.maxLogLoss = 0.3;
+        g.maxEce = 0.05;
+        const auto all = plan::evaluateGates(g, m, 3600);
+        QCOMPARE(all.size(), 8);
+        QCOMPARE(all[2].name, QStringLiteral("min_accuracy"));
+        QVERIFY(all[2].pass);
+        QCOMPARE(all[3].name, QStringLiteral("min_f1"));
+        QVERIFY(!all[3].pass); // 0.7 < 0.8
+        QVERIFY(all[4].pass && all[5].pass);
+        m.accuracy.reset(); // no labels yet: no data is not good data
+        QVERIFY(!plan::evaluateGates(g, m, 3600)[2].pass);
+
+        StagedPlan p;
+        p.gates.minAccuracy = 90; // a percentage where a share belongs
+        QVERIFY(!plan::validate(p));
+        p.gates.minAccuracy = 0.9;
+        p.gates.maxLogLoss = 0;
+        QVERIFY(!plan::validate(p));
+        p.gates.maxLogLoss.reset();
+        p.gates.maxEce = 1.5;
+        QVERIFY(!plan::validate(p));
+        p.gates.maxEce = 0.05;
+        QVERIFY(plan::validate(p));
+    }
+
     void statusAndNextStep()
     {
         StagedPlan p;
