@@ -6,15 +6,18 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <limits>
 #include <numeric>
 
 namespace mldeck::stats {
 
 namespace {
 
-// Hosmer-Lemeshow statistic above which a window's labelled rows disagree with the calibration map: the
-// 99.9th percentile of chi-square with 10 degrees of freedom (10 bins, a map fitted on other rows).
-constexpr double kHosmerLemeshowCritical = 29.588;
+// The 99.9th percentiles of chi-square with 1..10 degrees of freedom: a window's labelled rows disagree
+// with the calibration map beyond chance when their Hosmer-Lemeshow statistic over g groups exceeds the
+// g-th (groups scored by a map fitted on other rows: g degrees of freedom).
+constexpr std::array<double, kCalibrationBins> kChiSquare999{10.828, 13.816, 16.266, 18.467, 20.515,
+                                                             22.458, 24.322, 26.124, 27.877, 29.588};
 
 bool isNone(const Calibration &c)
 {
@@ -91,31 +94,61 @@ void perClass(const std::vector<double> &m, int k, std::vector<std::optional<dou
     }
 }
 
-// ECE and Hosmer-Lemeshow statistic of labelled rows binned by score (count, sum of scores, positives),
-// each bin's mean score taken through the map.
+// ECE and Hosmer-Lemeshow test of labelled rows binned by score (count, sum of scores, positives), each
+// bin's mean score taken through the map.
 struct BinnedCalibration
 {
     double ece = 0;
-    double hosmerLemeshow = 0;
+    bool disagrees = false; // the Hosmer-Lemeshow statistic beyond its 99.9th percentile
 };
 
 BinnedCalibration binnedCalibration(const ClassificationSums &s, const Calibration &calibration)
 {
+    // Adjacent bins are pooled until a group expects at least 5 hits and 5 misses, so that the chi-square
+    // approximation holds (one row scored 0.02 that turns out positive is no evidence of drift); a
+    // remainder joins the last group.
+    struct Group
+    {
+        double rows = 0, expected = 0, hits = 0, variance = 0;
+    };
+    std::vector<Group> groups;
+    Group open;
     BinnedCalibration b;
     double n = 0;
     for (int i = 0; i < kCalibrationBins; ++i) {
-        const double count = double(s.calibrationCount[size_t(i)]);
-        if (count <= 0)
+        const double rows = double(s.calibrationCount[size_t(i)]);
+        if (rows <= 0)
             continue;
-        n += count;
-        const double q = calibration.apply(s.calibrationSum[size_t(i)] / count);
-        const double gap = double(s.calibrationPositive[size_t(i)]) - count * q;
-        b.ece += std::abs(gap);
-        const double qc = std::clamp(q, 1e-6, 1 - 1e-6);
-        b.hosmerLemeshow += gap * gap / (count * qc * (1 - qc));
+        n += rows;
+        const double q = std::clamp(calibration.apply(s.calibrationSum[size_t(i)] / rows), 0.0, 1.0);
+        const double positives = double(s.calibrationPositive[size_t(i)]);
+        b.ece += std::abs(positives - rows * q);
+        open.rows += rows;
+        open.expected += rows * q;
+        open.hits += positives;
+        open.variance += rows * q * (1 - q);
+        if (open.expected >= 5 && open.rows - open.expected >= 5) {
+            groups.push_back(open);
+            open = Group{};
+        }
     }
-    if (n > 0)
-        b.ece /= n;
+    if (n <= 0)
+        return b;
+    b.ece /= n;
+    if (open.rows > 0 && !groups.empty()) {
+        Group &last = groups.back();
+        last = Group{last.rows + open.rows, last.expected + open.expected, last.hits + open.hits,
+                     last.variance + open.variance};
+    } else if (open.rows > 0) {
+        groups.push_back(open);
+    }
+    double statistic = 0;
+    for (const Group &g : groups)
+        if (g.variance > 0)
+            statistic += (g.hits - g.expected) * (g.hits - g.expected) / g.variance;
+        else if (g.hits != g.expected)
+            statistic = std::numeric_limits<double>::infinity(); // a certain map contradicted
+    b.disagrees = statistic > kChiSquare999[groups.size() - 1];
     return b;
 }
 
@@ -193,7 +226,7 @@ QString untrustedReason(const ClassificationSums &s, const Calibration &calibrat
     // checked on the reference no longer holds.
     if (s.labelled() >= kMinRowsForEstimate) {
         const BinnedCalibration b = binnedCalibration(s, calibration);
-        if (b.ece > kMaxTrustedReferenceEce && b.hosmerLemeshow > kHosmerLemeshowCritical)
+        if (b.ece > kMaxTrustedReferenceEce && b.disagrees)
             return StatsText::tr("The labelled predictions of this period disagree with the calibration "
                                  "(calibration error %1): the model's probabilities have drifted.")
                 .arg(b.ece, 0, 'f', 3);
