@@ -12,6 +12,8 @@
 #include <QSaveFile>
 #include <QSet>
 
+#include <algorithm>
+
 namespace mldeck {
 
 namespace {
@@ -105,6 +107,58 @@ QStringList figureFields(const stats::KpiFigures &f)
             number(f.improvementPercent)};
 }
 
+// A classifier's figure columns, in the order reports.md gives them: its own figures, then the
+// serving figures every deployment has. precision, recall and f1 are the positive class's on a
+// binary deployment and the macro averages on a multi-class one.
+constexpr const char *kClassificationFigureColumns =
+    "predictions,accuracy,balanced_accuracy,precision,recall,f1,roc_auc,roc_auc_bound,log_loss,brier,ece,"
+    "mean_confidence,positive_rate,label_coverage,estimated_accuracy,estimated_precision,estimated_recall,"
+    "estimated_f1,estimate_untrusted,latency_p50_ms,latency_p95_ms,latency_p99_ms,failure_rate,fallback_share,"
+    "failed,labelled,throughput_per_s,latency_mean_ms,satisfaction,ml_uptime,accuracy_gain_points";
+
+std::optional<double> perClass(const std::vector<std::optional<double>> &figures, int k)
+{
+    return k < int(figures.size()) ? figures[size_t(k)] : std::nullopt;
+}
+
+QStringList classificationFields(const stats::KpiFigures &f)
+{
+    // A classifier's period without a counted row has no classification figures: empty fields.
+    const stats::ClassificationFigures c = f.classification.value_or(stats::ClassificationFigures{});
+    const bool binary = c.classes == 2;
+    return {QString::number(f.predictions),
+            number(c.accuracy),
+            number(c.balancedAccuracy),
+            number(binary ? c.precisionPositive : c.macroPrecision),
+            number(binary ? c.recallPositive : c.macroRecall),
+            number(binary ? c.f1Positive : c.macroF1),
+            number(c.rocAuc),
+            number(c.rocAucBound),
+            number(c.logLoss),
+            number(c.brier),
+            number(c.ece),
+            number(c.meanConfidence),
+            number(c.positiveRate),
+            number(c.labelCoverage),
+            number(c.estimatedAccuracy),
+            number(c.estimatedPrecision),
+            number(c.estimatedRecall),
+            number(c.estimatedF1),
+            c.estimatedAccuracy ? c.estimateUntrusted : QString(),
+            number(f.latencyP50Ms),
+            number(f.latencyP95Ms),
+            number(f.latencyP99Ms),
+            number(f.failureRate),
+            number(f.fallbackShare),
+            QString::number(f.failed),
+            QString::number(f.labelled),
+            number(f.throughputPerSecond),
+            number(f.latencyMeanMs),
+            number(f.satisfaction),
+            number(f.mlUptime),
+            number(f.accuracyGainPoints)};
+}
+
 QString compactJson(const QJsonValue &v)
 {
     if (v.isString())
@@ -187,9 +241,19 @@ Result<KpiReportData> buildKpiReport(PgConnection &conn, const QString &deployme
     return data;
 }
 
+QString KpiReportData::className(int index) const
+{
+    return snapshot.classSpec.classes.value(index, QString::number(index));
+}
+
 QByteArray kpiReportCsvSummaryHeader()
 {
     return QByteArray(QByteArray("section,path,") + kFigureColumns);
+}
+
+QByteArray kpiReportCsvClassificationSummaryHeader()
+{
+    return QByteArray(QByteArray("section,path,") + kClassificationFigureColumns);
 }
 
 QString kpiReportChangeSummary(const AuditEntry &change)
@@ -218,32 +282,76 @@ QString kpiReportChangeSummary(const AuditEntry &change)
 QByteArray kpiReportCsv(const KpiReportData &data)
 {
     const KpiSnapshot &s = data.snapshot;
+    const bool classifier = s.isClassification();
+    const QByteArray columns = classifier ? kClassificationFigureColumns : kFigureColumns;
+    const auto fields = classifier ? classificationFields : figureFields;
+    const auto pathFigures = [&s](const QString &path) {
+        return path == QLatin1String("all") ? s.overall : s.byPath.value(path);
+    };
     CsvWriter csv;
 
-    csv.header(kpiReportCsvSummaryHeader());
-    for (const QString &path : pathOrder()) {
-        const stats::KpiFigures f = path == QLatin1String("all") ? s.overall : s.byPath.value(path);
-        csv.row(QStringList{QStringLiteral("summary"), path} + figureFields(f));
+    csv.header(QByteArray("section,path,") + columns);
+    for (const QString &path : pathOrder())
+        csv.row(QStringList{QStringLiteral("summary"), path} + fields(pathFigures(path)));
+
+    csv.header(QByteArray("section,model_version,") + columns);
+    for (auto it = s.byVersion.cbegin(); it != s.byVersion.cend(); ++it)
+        csv.row(QStringList{QStringLiteral("version"), it.key()} + fields(it.value()));
+
+    if (classifier) {
+        // Per class and the confusion matrix of the period, per path (nothing for a path without a
+        // counted row).
+        csv.header("section,path,class_index,class,predicted_share,precision,recall,f1");
+        for (const QString &path : pathOrder()) {
+            const auto c = pathFigures(path).classification.value_or(stats::ClassificationFigures{});
+            for (int k = 0; k < std::max(c.classes, s.classSpec.count()); ++k)
+                csv.row({QStringLiteral("class"), path, QString::number(k), data.className(k),
+                         number(perClass(c.predictedShare, k)), number(perClass(c.precision, k)),
+                         number(perClass(c.recall, k)), number(perClass(c.f1, k))});
+        }
+        csv.header("section,path,actual,predicted,count");
+        for (const QString &path : pathOrder()) {
+            const auto c = pathFigures(path).classification;
+            if (!c || c->confusion.size() != size_t(c->classes) * size_t(c->classes))
+                continue;
+            for (int a = 0; a < c->classes; ++a)
+                for (int p = 0; p < c->classes; ++p)
+                    csv.row({QStringLiteral("confusion"), path, data.className(a), data.className(p),
+                             QString::number(c->confusion[size_t(a * c->classes + p)])});
+        }
+        // The reliability diagram: labelled rows by calibration bin of their score.
+        csv.header("section,path,bin_low,bin_high,labelled,mean_score,observed");
+        for (const QString &path : pathOrder()) {
+            const stats::ClassificationSums sums =
+                path == QLatin1String("all") ? s.classSums : s.classSumsByPath.value(path);
+            for (const ReliabilityBin &b : reliabilityBins(sums))
+                csv.row({QStringLiteral("calibration"), path, number(b.low), number(b.high), QString::number(b.count),
+                         number(b.meanScore), number(b.observed)});
+        }
     }
 
-    csv.header(QByteArray("section,model_version,") + kFigureColumns);
-    for (auto it = s.byVersion.cbegin(); it != s.byVersion.cend(); ++it)
-        csv.row(QStringList{QStringLiteral("version"), it.key()} + figureFields(it.value()));
-
-    csv.header("section,mae_max,r2_min,latency_max_ms,error_rate_max,uptime_min,stretch_mae,stretch_r2,"
-               "anticipation_minutes");
     const KpiTargets &t = s.targets;
-    csv.row({QStringLiteral("targets"), number(t.maeMax), number(t.r2Min), number(t.latencyMaxMs),
-             number(t.errorRateMax), number(t.uptimeMin), number(t.stretchMae), number(t.stretchR2),
-             QString::number(t.anticipationMinutes)});
+    if (classifier) {
+        csv.header("section,accuracy_min,f1_min,roc_auc_min,log_loss_max,ece_max,stretch_accuracy,latency_max_ms,"
+                   "error_rate_max,uptime_min");
+        csv.row({QStringLiteral("targets"), number(t.accuracyMin), number(t.f1Min), number(t.rocAucMin),
+                 number(t.logLossMax), number(t.eceMax), number(t.stretchAccuracy), number(t.latencyMaxMs),
+                 number(t.errorRateMax), number(t.uptimeMin)});
+    } else {
+        csv.header("section,mae_max,r2_min,latency_max_ms,error_rate_max,uptime_min,stretch_mae,stretch_r2,"
+                   "anticipation_minutes");
+        csv.row({QStringLiteral("targets"), number(t.maeMax), number(t.r2Min), number(t.latencyMaxMs),
+                 number(t.errorRateMax), number(t.uptimeMin), number(t.stretchMae), number(t.stretchR2),
+                 QString::number(t.anticipationMinutes)});
+    }
 
-    csv.header(QByteArray("section,path,bucket_start,bucket_seconds,") + kFigureColumns);
+    csv.header(QByteArray("section,path,bucket_start,bucket_seconds,") + columns);
     for (const QString &path : pathOrder()) {
         for (const KpiPoint &p : s.seriesByPath.value(path))
             csv.row(QStringList{QStringLiteral("series"), path,
                                 isoTime(QDateTime::fromSecsSinceEpoch(p.startSecs, Qt::UTC)),
                                 QString::number(p.seconds)} +
-                    figureFields(p.figures));
+                    fields(p.figures));
     }
 
     csv.header("section,id,kind,severity,state,raised_at,resolved_at,acknowledged_at,acknowledged_by,title");
@@ -257,10 +365,22 @@ QByteArray kpiReportCsv(const KpiReportData &data)
         csv.row({QStringLiteral("change"), isoTime(c.at), c.action, c.actorDb, c.actorOs, c.host, c.reason,
                  jsonText(c.before), jsonText(c.after)});
 
-    csv.header("section,deployment,period,from,to,generated_at,alerts_truncated,changes_truncated");
-    csv.row({QStringLiteral("report"), data.deployment, data.period, isoTime(data.from), isoTime(data.to),
-             isoTime(data.generatedAt), data.alertsTruncated ? QStringLiteral("true") : QStringLiteral("false"),
-             data.changesTruncated ? QStringLiteral("true") : QStringLiteral("false")});
+    QByteArray reportHeader = "section,deployment,period,from,to,generated_at,alerts_truncated,changes_truncated";
+    QStringList report{QStringLiteral("report"),
+                       data.deployment,
+                       data.period,
+                       isoTime(data.from),
+                       isoTime(data.to),
+                       isoTime(data.generatedAt),
+                       data.alertsTruncated ? QStringLiteral("true") : QStringLiteral("false"),
+                       data.changesTruncated ? QStringLiteral("true") : QStringLiteral("false")};
+    if (classifier) {
+        reportHeader += ",task,classes,decision_threshold";
+        report << s.task << QString::number(s.classSpec.count())
+               << (s.classSpec.isBinary() ? number(s.classSpec.decisionThreshold) : QString());
+    }
+    csv.header(reportHeader);
+    csv.row(report);
     return csv.take();
 }
 

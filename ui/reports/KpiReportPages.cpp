@@ -2,6 +2,8 @@
 
 #include "core/domain/Figure.h"
 #include "ui/Theme.h"
+#include "ui/reports/KpiReportClassification.h"
+#include "ui/reports/KpiReportFormat.h"
 #include "ui/reports/ReportChart.h"
 
 #include <QLocale>
@@ -14,47 +16,9 @@ namespace {
 
 using Cell = ReportLayout::Cell;
 using Column = ReportLayout::Column;
-
-QString utc(const QDateTime &t)
-{
-    return t.isValid() ? t.toUTC().toString(QStringLiteral("yyyy-MM-dd HH:mm")) : QString();
-}
-
-// How a figure prints.
-enum class Format
-{
-    Count,
-    Share,
-    Percent,
-    Millis,
-    Decimal3,
-    PerSecond
-};
-
-QString formatValue(double v, Format f)
-{
-    const QLocale l;
-    switch (f) {
-    case Format::Count:
-        return l.toString(qint64(std::llround(v)));
-    case Format::Share:
-        return l.toString(v * 100, 'f', 1) + QStringLiteral(" %");
-    case Format::Percent:
-        return l.toString(v, 'f', 1) + QStringLiteral(" %");
-    case Format::Millis:
-        return l.toString(v, 'f', 1);
-    case Format::Decimal3:
-        return l.toString(v, 'f', 3);
-    case Format::PerSecond:
-        return l.toString(v, 'g', 3); // a quiet day is well under 1 per second
-    }
-    return {};
-}
-
-double nan()
-{
-    return std::numeric_limits<double>::quiet_NaN();
-}
+using kpireport::Format;
+using kpireport::formatValue;
+using kpireport::utc;
 
 } // namespace
 
@@ -68,10 +32,16 @@ QString KpiReportPages::footer(const KpiReportData &data)
 bool KpiReportPages::paint()
 {
     title();
-    summaryTable();
-    versionsTable();
-    if (!m_layout.breakPage() || !charts() || !m_layout.breakPage())
-        return false;
+    if (m_data.snapshot.isClassification()) {
+        KpiReportClassification classifier(m_data, m_layout);
+        if (!classifier.tables() || !m_layout.breakPage() || !classifier.charts() || !m_layout.breakPage())
+            return false;
+    } else {
+        summaryTable();
+        versionsTable();
+        if (!m_layout.breakPage() || !charts() || !m_layout.breakPage())
+            return false;
+    }
     QList<QList<Cell>> alertRows;
     for (const Alert &a : m_data.alerts) {
         const QString state = a.displayState(m_data.generatedAt);
@@ -247,28 +217,10 @@ bool KpiReportPages::charts()
                        false, true);
     m_layout.space(4);
 
-    QList<ReportChartSpec::Marker> markers;
-    for (const AuditMarker &m : s.markers)
-        markers.append({m.at.toSecsSinceEpoch(), m.summary});
-    auto series = [&](const QString &path, const std::function<std::optional<double>(const stats::KpiFigures &)> &value,
-                      double scale = 1) {
-        QVector<QPointF> points;
-        for (const KpiPoint &p : s.seriesByPath.value(path)) {
-            const auto v = p.figures.predictions > 0 ? value(p.figures) : std::nullopt;
-            points.append(QPointF(double(p.startSecs) + p.seconds / 2.0, v ? *v * scale : nan()));
-        }
-        return points;
+    auto series = [&s](const QString &path, const kpireport::FigureOf &value, double scale = 1) {
+        return kpireport::seriesPoints(s, path, value, scale);
     };
-    auto spec = [&](const QString &title) {
-        ReportChartSpec c;
-        c.title = title;
-        c.fromSecs = m_data.from.toSecsSinceEpoch();
-        c.toSecs = m_data.to.toSecsSinceEpoch();
-        c.markers = markers;
-        c.emptyText = tr("No data in this period");
-        c.yMinFloor = 0;
-        return c;
-    };
+    auto spec = [this](const QString &title) { return kpireport::chartSpec(m_data, title, tr("No data in this period")); };
     const QString ml = tr("ML"), heuristic = tr("Heuristic"), all = tr("All paths");
     QList<ReportChartSpec> charts;
     {

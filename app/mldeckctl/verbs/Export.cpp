@@ -4,6 +4,7 @@
 
 #include "app/mldeckctl/Text.h"
 #include "core/services/metrics/GrafanaDashboard.h"
+#include "core/store/pg/DeploymentStore.h"
 #include "core/store/pg/KpiStore.h"
 #include "core/store/pg/PgConnection.h"
 
@@ -52,7 +53,10 @@ int runExport(Context &ctx)
     const auto targets = KpiStore(inv.pg()).targets(deployment);
     if (!targets)
         return Context::fail(targets.errorMessage());
-    const QJsonObject dashboard = grafanaDashboard(deployment, *targets);
+    const auto info = DeploymentStore(inv.pg()).show(deployment); // a classifier gets its own panels
+    if (!info)
+        return Context::fail(info.errorMessage());
+    const QJsonObject dashboard = grafanaDashboard(deployment, *targets, info->task);
     return writeExport(p.value(QStringLiteral("output")), QJsonDocument(dashboard).toJson(QJsonDocument::Indented));
 }
 

@@ -86,11 +86,95 @@ const std::vector<FigureRow> &figureRows()
     return rows;
 }
 
-QJsonObject figuresJson(const stats::KpiFigures &f, const KpiTargets &targets)
+// A classification figure; absent when the range has no counted row.
+std::function<std::optional<double>(const stats::KpiFigures &)>
+classFigure(std::optional<double> stats::ClassificationFigures::*member)
+{
+    return [member](const stats::KpiFigures &f) {
+        return f.classification ? (*f.classification).*member : std::nullopt;
+    };
+}
+
+// The headline precision, recall and F1: the positive class's on a binary deployment, the macro
+// averages on a multi-class one.
+std::function<std::optional<double>(const stats::KpiFigures &)>
+headline(std::optional<double> stats::ClassificationFigures::*binary,
+         std::optional<double> stats::ClassificationFigures::*multiClass)
+{
+    return [binary, multiClass](const stats::KpiFigures &f) {
+        if (!f.classification)
+            return std::optional<double>();
+        return f.classification->classes == 2 ? (*f.classification).*binary : (*f.classification).*multiClass;
+    };
+}
+
+// A classification deployment's lines: its own figures, then the serving figures of every deployment.
+const std::vector<FigureRow> &classificationRows()
+{
+    using C = stats::ClassificationFigures;
+    static const std::vector<FigureRow> rows = [] {
+        std::vector<FigureRow> r = {
+            {"predictions", QT_TRANSLATE_NOOP("mldeck::cli", "Predictions"),
+             [](const auto &f) { return count(f.predictions); }, 0},
+            {"failed", QT_TRANSLATE_NOOP("mldeck::cli", "Failed"), [](const auto &f) { return count(f.failed); }, 0},
+            {"labelled", QT_TRANSLATE_NOOP("mldeck::cli", "With a label"),
+             [](const auto &f) { return count(f.labelled); }, 0},
+            {"label_coverage", QT_TRANSLATE_NOOP("mldeck::cli", "Label coverage"), classFigure(&C::labelCoverage), 4},
+            {"throughput_per_second", QT_TRANSLATE_NOOP("mldeck::cli", "Throughput (/s)"),
+             [](const auto &f) { return f.throughputPerSecond; }, 3},
+            {"accuracy", QT_TRANSLATE_NOOP("mldeck::cli", "Accuracy"), classFigure(&C::accuracy), 4,
+             [](double v, const KpiTargets &t) { return std::optional<bool>(v >= t.accuracyMin); },
+             [](const KpiTargets &t) {
+                 return QStringLiteral(">= %1 (%2)")
+                     .arg(t.accuracyMin)
+                     .arg(Text::tr("stretch %1").arg(t.stretchAccuracy));
+             }},
+            {"balanced_accuracy", QT_TRANSLATE_NOOP("mldeck::cli", "Balanced accuracy"),
+             classFigure(&C::balancedAccuracy), 4},
+            {"precision", QT_TRANSLATE_NOOP("mldeck::cli", "Precision"),
+             headline(&C::precisionPositive, &C::macroPrecision), 4},
+            {"recall", QT_TRANSLATE_NOOP("mldeck::cli", "Recall"), headline(&C::recallPositive, &C::macroRecall), 4},
+            {"f1", QT_TRANSLATE_NOOP("mldeck::cli", "F1"), headline(&C::f1Positive, &C::macroF1), 4,
+             [](double v, const KpiTargets &t) { return std::optional<bool>(v >= t.f1Min); },
+             [](const KpiTargets &t) { return QStringLiteral(">= %1").arg(t.f1Min); }},
+            {"roc_auc", QT_TRANSLATE_NOOP("mldeck::cli", "ROC AUC"), classFigure(&C::rocAuc), 4,
+             [](double v, const KpiTargets &t) { return std::optional<bool>(v >= t.rocAucMin); },
+             [](const KpiTargets &t) { return QStringLiteral(">= %1").arg(t.rocAucMin); }},
+            {"log_loss", QT_TRANSLATE_NOOP("mldeck::cli", "Log-loss"), classFigure(&C::logLoss), 4,
+             [](double v, const KpiTargets &t) { return std::optional<bool>(v <= t.logLossMax); },
+             [](const KpiTargets &t) { return QStringLiteral("<= %1").arg(t.logLossMax); }},
+            {"brier", QT_TRANSLATE_NOOP("mldeck::cli", "Brier score"), classFigure(&C::brier), 4},
+            {"ece", QT_TRANSLATE_NOOP("mldeck::cli", "Calibration (ECE)"), classFigure(&C::ece), 4,
+             [](double v, const KpiTargets &t) { return std::optional<bool>(v <= t.eceMax); },
+             [](const KpiTargets &t) { return QStringLiteral("<= %1").arg(t.eceMax); }},
+            {"mean_confidence", QT_TRANSLATE_NOOP("mldeck::cli", "Mean confidence"), classFigure(&C::meanConfidence),
+             4},
+            {"positive_rate", QT_TRANSLATE_NOOP("mldeck::cli", "Positive rate"), classFigure(&C::positiveRate), 4},
+            {"estimated_accuracy", QT_TRANSLATE_NOOP("mldeck::cli", "Est. accuracy"),
+             classFigure(&C::estimatedAccuracy), 4},
+            {"estimated_precision", QT_TRANSLATE_NOOP("mldeck::cli", "Est. precision"),
+             classFigure(&C::estimatedPrecision), 4},
+            {"estimated_recall", QT_TRANSLATE_NOOP("mldeck::cli", "Est. recall"), classFigure(&C::estimatedRecall), 4},
+            {"estimated_f1", QT_TRANSLATE_NOOP("mldeck::cli", "Est. F1"), classFigure(&C::estimatedF1), 4},
+        };
+        // The serving figures, as a regression deployment prints them.
+        for (const FigureRow &row : figureRows())
+            for (const char *key : {"latency_mean_ms", "latency_p50_ms", "latency_p95_ms", "latency_p99_ms",
+                                    "failure_rate", "fallback_share", "satisfaction", "ml_uptime"})
+                if (qstrcmp(row.key, key) == 0)
+                    r.push_back(row);
+        r.push_back({"accuracy_gain_points", QT_TRANSLATE_NOOP("mldeck::cli", "ML vs heuristic (pts)"),
+                     [](const auto &f) { return f.accuracyGainPoints; }, 2});
+        return r;
+    }();
+    return rows;
+}
+
+QJsonObject figuresJson(const std::vector<FigureRow> &rows, const stats::KpiFigures &f, const KpiTargets &targets)
 {
     QJsonObject o;
     QJsonObject checks;
-    for (const FigureRow &row : figureRows()) {
+    for (const FigureRow &row : rows) {
         const auto v = row.value(f);
         const QJsonValue value = figureJson(v); // null when there is no data
         o.insert(QLatin1String(row.key), value);
@@ -115,7 +199,8 @@ QString cellText(const FigureRow &row, const stats::KpiFigures &f, const KpiTarg
     return text;
 }
 
-void printTable(const KpiSnapshot &snap, const QList<QPair<QString, stats::KpiFigures>> &columns)
+void printTable(const std::vector<FigureRow> &rows, const KpiSnapshot &snap,
+                const QList<QPair<QString, stats::KpiFigures>> &columns)
 {
     const int labelWidth = 22, width = 16;
     QString header = Text::tr("Figure").leftJustified(labelWidth);
@@ -123,12 +208,72 @@ void printTable(const KpiSnapshot &snap, const QList<QPair<QString, stats::KpiFi
         header += c.first.left(width - 1).leftJustified(width);
     header += Text::tr("Target");
     Context::out(header);
-    for (const FigureRow &row : figureRows()) {
+    for (const FigureRow &row : rows) {
         QString line = Text::tr(row.label).leftJustified(labelWidth);
         for (const auto &c : columns)
             line += cellText(row, c.second, snap.targets).leftJustified(width);
         if (row.targetText)
             line += row.targetText(snap.targets);
+        Context::out(line.trimmed());
+    }
+}
+
+std::optional<double> perClass(const std::vector<std::optional<double>> &figures, int k)
+{
+    return k < int(figures.size()) ? figures[size_t(k)] : std::nullopt;
+}
+
+QString className(const ClassSpec &spec, int k)
+{
+    return spec.classes.value(k, QString::number(k));
+}
+
+// A classifier's detail for --json: per class, the confusion matrix (actual-major rows), the AUC's
+// bound and why the estimate is not to be trusted (null when it is, or when there is none).
+QJsonObject classificationJson(const stats::KpiFigures &f, const ClassSpec &spec)
+{
+    const stats::ClassificationFigures c = f.classification.value_or(stats::ClassificationFigures{});
+    QJsonArray perClassJson, confusion;
+    for (int k = 0; k < c.classes; ++k) {
+        perClassJson.append(QJsonObject{{QStringLiteral("class"), className(spec, k)},
+                                        {QStringLiteral("predicted_share"), figureJson(perClass(c.predictedShare, k))},
+                                        {QStringLiteral("precision"), figureJson(perClass(c.precision, k))},
+                                        {QStringLiteral("recall"), figureJson(perClass(c.recall, k))},
+                                        {QStringLiteral("f1"), figureJson(perClass(c.f1, k))}});
+        QJsonArray row;
+        for (int p = 0; p < c.classes && c.confusion.size() == size_t(c.classes) * size_t(c.classes); ++p)
+            row.append(c.confusion[size_t(k * c.classes + p)]);
+        confusion.append(row);
+    }
+    return QJsonObject{{QStringLiteral("per_class"), perClassJson},
+                       {QStringLiteral("confusion"), confusion},
+                       {QStringLiteral("roc_auc_bound"), figureJson(c.rocAucBound)},
+                       {QStringLiteral("estimate_untrusted"),
+                        c.estimatedAccuracy && !c.estimateUntrusted.isEmpty() ? QJsonValue(c.estimateUntrusted)
+                                                                               : QJsonValue()}};
+}
+
+// Below the table of a classifier: why the estimate is not trusted, then the confusion matrix of
+// all paths (rows: true class; columns: served class).
+void printClassification(const stats::KpiFigures &f, const ClassSpec &spec)
+{
+    if (!f.classification)
+        return;
+    const stats::ClassificationFigures &c = *f.classification;
+    if (c.estimatedAccuracy && !c.estimateUntrusted.isEmpty())
+        Context::out(Text::tr("Estimates not to be trusted: %1").arg(c.estimateUntrusted));
+    if (c.labelled == 0 || c.confusion.size() != size_t(c.classes) * size_t(c.classes))
+        return;
+    const int width = 12;
+    Context::out(Text::tr("Confusion matrix, all paths (rows: true class, columns: served class):"));
+    QString header;
+    for (int p = 0; p < c.classes; ++p)
+        header += className(spec, p).left(width - 1).leftJustified(width);
+    Context::out(QString(width, QLatin1Char(' ')) + header.trimmed());
+    for (int a = 0; a < c.classes; ++a) {
+        QString line = className(spec, a).left(width - 1).leftJustified(width);
+        for (int p = 0; p < c.classes; ++p)
+            line += QString::number(c.confusion[size_t(a * c.classes + p)]).leftJustified(width);
         Context::out(line.trimmed());
     }
 }
@@ -217,6 +362,15 @@ int runKpi(Context &ctx)
     const auto snap = cache.load(conn, query, now);
     if (!snap)
         return Context::fail(snap.errorMessage());
+    const bool classifier = snap->isClassification();
+    const ClassSpec &spec = snap->classSpec;
+    const std::vector<FigureRow> &rows = classifier ? classificationRows() : figureRows();
+    const auto figures = [&](const stats::KpiFigures &f) {
+        QJsonObject o = figuresJson(rows, f, snap->targets);
+        if (classifier)
+            o.insert(QStringLiteral("classification"), classificationJson(f, spec));
+        return o;
+    };
 
     QList<QPair<QString, stats::KpiFigures>> columns;
     if (by == QLatin1String("path")) {
@@ -236,13 +390,13 @@ int runKpi(Context &ctx)
                          {QStringLiteral("live"), snap->query.live},
                          {QStringLiteral("bucket_seconds"), snap->bucketSeconds},
                          {QStringLiteral("targets"), snap->targets.toJson()},
-                         {QStringLiteral("overall"), figuresJson(snap->overall, snap->targets)},
-                         {QStringLiteral("previous"), figuresJson(snap->previous, snap->targets)},
+                         {QStringLiteral("overall"), figures(snap->overall)},
+                         {QStringLiteral("previous"), figures(snap->previous)},
                          {QStringLiteral("bucket_rows_read"), snap->bucketRowsRead},
                          {QStringLiteral("elapsed_ms"), snap->elapsedMs}};
         QJsonObject groups;
         for (const auto &c : columns)
-            groups.insert(c.first == Text::tr("(none)") ? QString() : c.first, figuresJson(c.second, snap->targets));
+            groups.insert(c.first == Text::tr("(none)") ? QString() : c.first, figures(c.second));
         json.insert(by == QLatin1String("path") ? QStringLiteral("by_path") : QStringLiteral("by_version"), groups);
         QJsonArray markers;
         for (const AuditMarker &m : snap->markers)
@@ -251,6 +405,12 @@ int runKpi(Context &ctx)
                                        {QStringLiteral("actor"), m.actor},
                                        {QStringLiteral("summary"), m.summary}});
         json.insert(QStringLiteral("markers"), markers);
+        if (classifier) {
+            json.insert(QStringLiteral("task"), snap->task);
+            json.insert(QStringLiteral("classes"), QJsonArray::fromStringList(spec.classes));
+            json.insert(QStringLiteral("decision_threshold"),
+                        spec.isBinary() ? QJsonValue(spec.decisionThreshold) : QJsonValue());
+        }
         Context::outJson(QJsonDocument(json));
         return Success;
     }
@@ -259,7 +419,9 @@ int runKpi(Context &ctx)
                      .arg(snap->bucketSeconds)
                      .arg(snap->elapsedMs, 0, 'f', 1));
     columns.prepend({Text::tr("all"), snap->overall});
-    printTable(snap.value(), columns);
+    printTable(rows, snap.value(), columns);
+    if (classifier)
+        printClassification(snap->overall, spec);
     for (const AuditMarker &m : snap->markers)
         Context::out(Text::tr("%1  %2  %3  %4").arg(m.at.toUTC().toString(Qt::ISODate), m.action, m.actor, m.summary));
     return Success;

@@ -58,14 +58,9 @@ QJsonObject panel(int id, const QString &type, const QString &title, int x, int 
                        {QStringLiteral("options"), QJsonObject{}}};
 }
 
-} // namespace
-
-QJsonObject grafanaDashboard(const QString &deployment, const KpiTargets &t)
+// The model's own panels of a regression deployment: MAE and R², ML vs heuristic, with the targets.
+int regressionPanels(QJsonArray &panels, int id, const KpiTargets &t, const QString &sel, const QString &w5)
 {
-    const QString sel = QStringLiteral("deployment=\"$deployment\"");
-    const QString w5 = QStringLiteral("window=\"5m\"");
-    QJsonArray panels;
-    int id = 1;
     panels.append(panel(
         id++, QStringLiteral("timeseries"), QStringLiteral("MAE, ML vs heuristic (5 min)"), 0, 0, 12, 8,
         QJsonArray{target(QStringLiteral("A"), QStringLiteral("mldeck_mae{%1,%2,path=~\"ml|heuristic\"}").arg(sel, w5),
@@ -78,8 +73,98 @@ QJsonObject grafanaDashboard(const QString &deployment, const KpiTargets &t)
                           QStringLiteral("{{path}}"))},
         fieldConfig(QStringLiteral("none"), steps(QStringLiteral("red"), t.r2Min, QStringLiteral("green"))),
         QStringLiteral("Target: R² above %1 (stretch %2).").arg(t.r2Min).arg(t.stretchR2)));
+    return id;
+}
+
+// The model's own panels of a classification deployment: accuracy ML vs heuristic, realised vs
+// estimated before labels, calibration (log-loss, Brier, ECE), confidence and served positives, label
+// coverage: three rows of panels above the serving panels (the regression's take one).
+int classificationPanels(QJsonArray &panels, int id, const KpiTargets &t, const QString &sel, const QString &w5)
+{
+    const QString w1h = QStringLiteral("window=\"1h\"");
     panels.append(panel(
-        id++, QStringLiteral("timeseries"), QStringLiteral("Latency p50 / p95 / p99"), 0, 8, 12, 8,
+        id++, QStringLiteral("timeseries"), QStringLiteral("Accuracy, ML vs heuristic (5 min)"), 0, 0, 12, 8,
+        QJsonArray{target(QStringLiteral("A"),
+                          QStringLiteral("mldeck_accuracy{%1,%2,path=~\"ml|heuristic\"}").arg(sel, w5),
+                          QStringLiteral("{{path}}")),
+                   target(QStringLiteral("B"), QStringLiteral("mldeck_accuracy_gain_points{%1,%2} / 100").arg(sel, w5),
+                          QStringLiteral("ML minus heuristic"))},
+        fieldConfig(QStringLiteral("percentunit"),
+                    steps(QStringLiteral("red"), t.accuracyMin, QStringLiteral("green"))),
+        QStringLiteral("Labelled predictions served as their true class. Target: at least %1 (stretch %2).")
+            .arg(t.accuracyMin)
+            .arg(t.stretchAccuracy)));
+    panels.append(panel(
+        id++, QStringLiteral("timeseries"), QStringLiteral("Accuracy of ML: realised vs estimated (5 min)"), 12, 0,
+        12, 8,
+        QJsonArray{target(QStringLiteral("A"), QStringLiteral("mldeck_accuracy{%1,%2,path=\"ml\"}").arg(sel, w5),
+                          QStringLiteral("realised")),
+                   target(QStringLiteral("B"),
+                          QStringLiteral("mldeck_estimated_accuracy{%1,%2,path=\"ml\"}").arg(sel, w5),
+                          QStringLiteral("estimated")),
+                   target(QStringLiteral("C"),
+                          QStringLiteral("mldeck_estimated_accuracy{%1,%2,path=\"ml\"} unless "
+                                         "mldeck_estimate_trusted{%1,%2,path=\"ml\"} == 1")
+                              .arg(sel, w5),
+                          QStringLiteral("estimated, not trusted"))},
+        fieldConfig(QStringLiteral("percentunit"),
+                    steps(QStringLiteral("red"), t.accuracyMin, QStringLiteral("green"))),
+        QStringLiteral("Expected from the calibrated probabilities before labels arrive; the gap shows when they "
+                       "do. Not trusted when the calibration is off or the rows too few.")));
+    panels.append(panel(
+        id++, QStringLiteral("timeseries"), QStringLiteral("Log-loss and Brier score, ML (5 min)"), 0, 8, 12, 8,
+        QJsonArray{target(QStringLiteral("A"), QStringLiteral("mldeck_log_loss{%1,%2,path=\"ml\"}").arg(sel, w5),
+                          QStringLiteral("log-loss")),
+                   target(QStringLiteral("B"), QStringLiteral("mldeck_brier{%1,%2,path=\"ml\"}").arg(sel, w5),
+                          QStringLiteral("Brier"))},
+        fieldConfig(QStringLiteral("none"), steps(QStringLiteral("green"), t.logLossMax, QStringLiteral("red"))),
+        QStringLiteral("Lower is better. Target: log-loss at most %1.").arg(t.logLossMax)));
+    panels.append(panel(
+        id++, QStringLiteral("timeseries"), QStringLiteral("Calibration error (ECE) and ROC AUC, ML (1 h)"), 12, 8,
+        12, 8,
+        QJsonArray{target(QStringLiteral("A"), QStringLiteral("mldeck_ece{%1,%2,path=\"ml\"}").arg(sel, w1h),
+                          QStringLiteral("ECE")),
+                   target(QStringLiteral("B"), QStringLiteral("mldeck_roc_auc{%1,%2,path=\"ml\"}").arg(sel, w1h),
+                          QStringLiteral("ROC AUC"))},
+        fieldConfig(QStringLiteral("none"), steps(QStringLiteral("green"), t.eceMax, QStringLiteral("red"))),
+        QStringLiteral("Expected calibration error over 10 score bins (target: at most %1); ROC AUC from the score "
+                       "histogram (target: at least %2).")
+            .arg(t.eceMax)
+            .arg(t.rocAucMin)));
+    panels.append(panel(
+        id++, QStringLiteral("timeseries"), QStringLiteral("Confidence and served positives (5 min)"), 0, 16, 12, 8,
+        QJsonArray{target(QStringLiteral("A"), QStringLiteral("mldeck_mean_confidence{%1,%2,path=\"all\"}").arg(sel, w5),
+                          QStringLiteral("mean confidence")),
+                   target(QStringLiteral("B"), QStringLiteral("mldeck_positive_ratio{%1,%2,path=\"all\"}").arg(sel, w5),
+                          QStringLiteral("served as positive"))},
+        fieldConfig(QStringLiteral("percentunit")),
+        QStringLiteral("Mean probability of the served class; binary: the share served as the positive class.")));
+    panels.append(panel(
+        id++, QStringLiteral("timeseries"), QStringLiteral("Label coverage and F1, ML (1 h)"), 12, 16, 12, 8,
+        QJsonArray{target(QStringLiteral("A"),
+                          QStringLiteral("mldeck_label_coverage_ratio{%1,%2,path=\"ml\"}").arg(sel, w1h),
+                          QStringLiteral("labelled")),
+                   target(QStringLiteral("B"), QStringLiteral("mldeck_f1{%1,%2,path=\"ml\"}").arg(sel, w1h),
+                          QStringLiteral("F1"))},
+        fieldConfig(QStringLiteral("percentunit")),
+        QStringLiteral("Share of the predictions that have a label yet; F1 of the positive class (macro when "
+                       "multi-class).")));
+    return id;
+}
+
+} // namespace
+
+QJsonObject grafanaDashboard(const QString &deployment, const KpiTargets &t, const QString &task)
+{
+    const QString sel = QStringLiteral("deployment=\"$deployment\"");
+    const QString w5 = QStringLiteral("window=\"5m\"");
+    QJsonArray panels;
+    const bool classifier = task == QLatin1String("classification");
+    int id = classifier ? classificationPanels(panels, 1, t, sel, w5) : regressionPanels(panels, 1, t, sel, w5);
+    // The serving panels below the model's own.
+    const int y = classifier ? 24 : 8;
+    panels.append(panel(
+        id++, QStringLiteral("timeseries"), QStringLiteral("Latency p50 / p95 / p99"), 0, y, 12, 8,
         QJsonArray{target(QStringLiteral("A"),
                           QStringLiteral("histogram_quantile(0.5, sum by (le) "
                                          "(rate(mldeck_prediction_latency_seconds_bucket{%1}[$__rate_interval])))")
@@ -99,7 +184,7 @@ QJsonObject grafanaDashboard(const QString &deployment, const KpiTargets &t)
                     steps(QStringLiteral("green"), t.latencyMaxMs / 1000.0, QStringLiteral("red"))),
         QStringLiteral("Target: prediction time below %1 ms.").arg(t.latencyMaxMs)));
     panels.append(
-        panel(id++, QStringLiteral("timeseries"), QStringLiteral("Failure ratio (5 min)"), 12, 8, 12, 8,
+        panel(id++, QStringLiteral("timeseries"), QStringLiteral("Failure ratio (5 min)"), 12, y, 12, 8,
               QJsonArray{target(QStringLiteral("A"), QStringLiteral("mldeck_failure_ratio{%1,%2}").arg(sel, w5),
                                 QStringLiteral("{{path}}")),
                          target(QStringLiteral("B"), QStringLiteral("mldeck_fallback_ratio{%1,%2}").arg(sel, w5),
@@ -108,19 +193,19 @@ QJsonObject grafanaDashboard(const QString &deployment, const KpiTargets &t)
                           steps(QStringLiteral("green"), t.errorRateMax, QStringLiteral("red"))),
               QStringLiteral("Target: failure ratio below %1.").arg(t.errorRateMax)));
     panels.append(
-        panel(id++, QStringLiteral("timeseries"), QStringLiteral("Throughput by path"), 0, 16, 12, 8,
+        panel(id++, QStringLiteral("timeseries"), QStringLiteral("Throughput by path"), 0, y + 8, 12, 8,
               QJsonArray{target(
                   QStringLiteral("A"),
                   QStringLiteral("sum by (path) (rate(mldeck_predictions_total{%1}[$__rate_interval]))").arg(sel),
                   QStringLiteral("{{path}}"))},
               fieldConfig(QStringLiteral("reqps")), QStringLiteral("Predictions per second.")));
-    panels.append(panel(id++, QStringLiteral("timeseries"), QStringLiteral("Drift score by feature"), 12, 16, 12, 8,
+    panels.append(panel(id++, QStringLiteral("timeseries"), QStringLiteral("Drift score by feature"), 12, y + 8, 12, 8,
                         QJsonArray{target(QStringLiteral("A"), QStringLiteral("mldeck_drift_score{%1}").arg(sel),
                                           QStringLiteral("{{feature}} ({{test}})"))},
                         fieldConfig(QStringLiteral("none")),
                         QStringLiteral("Latest drift statistic per feature; mldeck_drift_firing says which alert.")));
     panels.append(
-        panel(id++, QStringLiteral("stat"), QStringLiteral("Alerts firing"), 0, 24, 8, 6,
+        panel(id++, QStringLiteral("stat"), QStringLiteral("Alerts firing"), 0, y + 16, 8, 6,
               QJsonArray{target(QStringLiteral("A"), QStringLiteral("sum(mldeck_alert_rule_firing{%1})").arg(sel),
                                 QStringLiteral("KPI rules")),
                          target(QStringLiteral("B"), QStringLiteral("sum(mldeck_drift_firing{%1})").arg(sel),
@@ -128,7 +213,7 @@ QJsonObject grafanaDashboard(const QString &deployment, const KpiTargets &t)
               fieldConfig(QStringLiteral("none"), steps(QStringLiteral("green"), 1, QStringLiteral("red"))),
               QStringLiteral("KPI alert rules and drift alerts that fire now.")));
     panels.append(
-        panel(id++, QStringLiteral("timeseries"), QStringLiteral("ML traffic"), 8, 24, 16, 6,
+        panel(id++, QStringLiteral("timeseries"), QStringLiteral("ML traffic"), 8, y + 16, 16, 6,
               QJsonArray{target(QStringLiteral("A"),
                                 QStringLiteral("mldeck_ml_traffic_ratio{%1} * mldeck_ml_enabled{%1}").arg(sel),
                                 QStringLiteral("ML share"))},

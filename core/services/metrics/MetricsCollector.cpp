@@ -95,6 +95,44 @@ void declareFamilies(PromWriter &w)
     w.family(QStringLiteral("mldeck_feedback_satisfaction_ratio"), QStringLiteral("gauge"),
              QStringLiteral("Positive feedback / feedback over the window."));
 
+    // A classification deployment's window gauges (no series on a regression one).
+    w.family(QStringLiteral("mldeck_accuracy"), QStringLiteral("gauge"),
+             QStringLiteral("Share of labelled predictions served as their true class, over the window."));
+    w.family(QStringLiteral("mldeck_balanced_accuracy"), QStringLiteral("gauge"),
+             QStringLiteral("Mean recall over the classes that occur, over the window."));
+    w.family(QStringLiteral("mldeck_precision"), QStringLiteral("gauge"),
+             QStringLiteral("Precision of the positive class (binary) or macro precision (multi-class)."));
+    w.family(QStringLiteral("mldeck_recall"), QStringLiteral("gauge"),
+             QStringLiteral("Recall of the positive class (binary) or macro recall (multi-class)."));
+    w.family(QStringLiteral("mldeck_f1"), QStringLiteral("gauge"),
+             QStringLiteral("F1 of the positive class (binary) or macro F1 (multi-class)."));
+    w.family(QStringLiteral("mldeck_roc_auc"), QStringLiteral("gauge"),
+             QStringLiteral("ROC AUC from the score histogram (within the bound of classification.md)."));
+    w.family(QStringLiteral("mldeck_log_loss"), QStringLiteral("gauge"),
+             QStringLiteral("Mean log-loss of the labelled predictions (probabilities clipped to [1e-15, 1 - 1e-15])."));
+    w.family(QStringLiteral("mldeck_brier"), QStringLiteral("gauge"),
+             QStringLiteral("Mean Brier score of the labelled predictions."));
+    w.family(QStringLiteral("mldeck_ece"), QStringLiteral("gauge"),
+             QStringLiteral("Expected calibration error over 10 score bins of the labelled predictions."));
+    w.family(QStringLiteral("mldeck_mean_confidence"), QStringLiteral("gauge"),
+             QStringLiteral("Mean probability of the served class, over the window."));
+    w.family(QStringLiteral("mldeck_positive_ratio"), QStringLiteral("gauge"),
+             QStringLiteral("Binary: share of predictions served as the positive class."));
+    w.family(QStringLiteral("mldeck_label_coverage_ratio"), QStringLiteral("gauge"),
+             QStringLiteral("Share of the window's predictions that have a label yet."));
+    w.family(QStringLiteral("mldeck_estimated_accuracy"), QStringLiteral("gauge"),
+             QStringLiteral("Accuracy expected from the calibrated probabilities, before labels."));
+    w.family(QStringLiteral("mldeck_estimated_precision"), QStringLiteral("gauge"),
+             QStringLiteral("Binary: precision expected from the calibrated probabilities, before labels."));
+    w.family(QStringLiteral("mldeck_estimated_recall"), QStringLiteral("gauge"),
+             QStringLiteral("Binary: recall expected from the calibrated probabilities, before labels."));
+    w.family(QStringLiteral("mldeck_estimated_f1"), QStringLiteral("gauge"),
+             QStringLiteral("Binary: F1 expected from the calibrated probabilities, before labels."));
+    w.family(QStringLiteral("mldeck_estimate_trusted"), QStringLiteral("gauge"),
+             QStringLiteral("1 when the window's estimate can be trusted (calibration checked, enough rows), else 0."));
+    w.family(QStringLiteral("mldeck_accuracy_gain_points"), QStringLiteral("gauge"),
+             QStringLiteral("Accuracy of ML minus accuracy of the heuristic, in points, over the window."));
+
     w.family(QStringLiteral("mldeck_last_prediction_timestamp_seconds"), QStringLiteral("gauge"),
              QStringLiteral(
                  "End of the last minute with a logged prediction (last hour: to the minute; before: to the hour)."));
@@ -168,9 +206,11 @@ void windowFigures(PromWriter &w, const QString &deployment, const QString &wind
         if (v) // no data: no series, never a zero
             w.sample(QLatin1String(family), l, *v * scale);
     };
-    put("mldeck_mae", f.mae);
-    put("mldeck_rmse", f.rmse);
-    put("mldeck_r2", f.r2);
+    if (!f.classification) { // a classifier's logged probability against a class index is no regression error
+        put("mldeck_mae", f.mae);
+        put("mldeck_rmse", f.rmse);
+        put("mldeck_r2", f.r2);
+    }
     put("mldeck_failure_ratio", f.failureRate);
     put("mldeck_throughput_per_second", f.throughputPerSecond);
     for (const auto &[p, v] :
@@ -179,6 +219,28 @@ void windowFigures(PromWriter &w, const QString &deployment, const QString &wind
             w.sample(QStringLiteral("mldeck_prediction_latency_percentile_seconds"),
                      l + Labels{{QStringLiteral("percentile"), QLatin1String(p)}}, *v / 1000.0);
     }
+    if (!f.classification)
+        return;
+    const stats::ClassificationFigures &c = *f.classification;
+    const bool binary = c.classes == 2;
+    put("mldeck_accuracy", c.accuracy);
+    put("mldeck_balanced_accuracy", c.balancedAccuracy);
+    put("mldeck_precision", binary ? c.precisionPositive : c.macroPrecision);
+    put("mldeck_recall", binary ? c.recallPositive : c.macroRecall);
+    put("mldeck_f1", binary ? c.f1Positive : c.macroF1);
+    put("mldeck_roc_auc", c.rocAuc);
+    put("mldeck_log_loss", c.logLoss);
+    put("mldeck_brier", c.brier);
+    put("mldeck_ece", c.ece);
+    put("mldeck_mean_confidence", c.meanConfidence);
+    put("mldeck_positive_ratio", c.positiveRate);
+    put("mldeck_label_coverage_ratio", c.labelCoverage);
+    put("mldeck_estimated_accuracy", c.estimatedAccuracy);
+    put("mldeck_estimated_precision", c.estimatedPrecision);
+    put("mldeck_estimated_recall", c.estimatedRecall);
+    put("mldeck_estimated_f1", c.estimatedF1);
+    if (c.estimatedAccuracy)
+        w.sample(QStringLiteral("mldeck_estimate_trusted"), l, c.estimateUntrusted.isEmpty() ? 1 : 0);
 }
 
 } // namespace
@@ -483,6 +545,9 @@ void MetricsCollector::Impl::exportAggregates(PromWriter &w, PgConnection &conn,
         if (snap->overall.satisfaction)
             w.sample(QStringLiteral("mldeck_feedback_satisfaction_ratio"),
                      dl + Labels{{QStringLiteral("window"), name}}, *snap->overall.satisfaction);
+        if (snap->overall.accuracyGainPoints)
+            w.sample(QStringLiteral("mldeck_accuracy_gain_points"), dl + Labels{{QStringLiteral("window"), name}},
+                     *snap->overall.accuracyGainPoints);
         if (seconds <= 3600)
             for (const KpiPoint &p : snap->seriesByPath.value(QStringLiteral("all")))
                 if (p.figures.predictions > 0)
