@@ -38,6 +38,12 @@ void SettingsService::saveKpiTargets(const QString &deployment, const KpiTargets
         [this](Result<KpiTargets> r) { Q_EMIT kpiTargetsSaved(r); });
 }
 
+void SettingsService::loadClassifier(const QString &deployment)
+{
+    post([deployment](PgConnection &c) { return AlertRuleStore(c).classifier(deployment); },
+         [this, deployment](Result<bool> r) { Q_EMIT classifierLoaded(deployment, r); });
+}
+
 void SettingsService::loadGuardRules(const QString &deployment)
 {
     post([deployment](PgConnection &c) { return GuardStore(c).rules(deployment); },

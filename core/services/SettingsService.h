@@ -28,6 +28,8 @@ public:
     void loadKpiTargets(const QString &deployment);                            // -> kpiTargetsLoaded
     void saveKpiTargets(const QString &deployment, const KpiTargets &targets); // -> kpiTargetsSaved
 
+    // Whether the deployment is a classifier (editors then show its classification fields).
+    void loadClassifier(const QString &deployment);                          // -> classifierLoaded
     void loadGuardRules(const QString &deployment);                          // -> guardRulesLoaded
     void saveGuardRules(const QString &deployment, const GuardRules &rules); // -> guardRulesSaved
 
@@ -40,6 +42,7 @@ Q_SIGNALS:
     void permissionsRead(const mldeck::Result<mldeck::RolePermissions> &permissions);
     void kpiTargetsLoaded(const QString &deployment, const mldeck::Result<mldeck::KpiTargets> &targets);
     void kpiTargetsSaved(const mldeck::Result<mldeck::KpiTargets> &targets);
+    void classifierLoaded(const QString &deployment, const mldeck::Result<bool> &classifier);
     void guardRulesLoaded(const QString &deployment, const mldeck::Result<mldeck::GuardRules> &rules);
     void guardRulesSaved(const mldeck::Result<mldeck::GuardRules> &rules);
     void webhookLoaded(const QString &deployment,

@@ -3,6 +3,8 @@
 #include "core/rollout/GuardStateMachine.h"
 #include "core/services/SettingsService.h"
 
+#include <QFormLayout>
+
 namespace mldeck::ui {
 
 namespace {
@@ -15,6 +17,10 @@ const QString kWindow = QStringLiteral("window_seconds");
 const QString kMinSamples = QStringLiteral("min_samples");
 const QString kBreaches = QStringLiteral("consecutive_breaches");
 const QString kInterval = QStringLiteral("interval_seconds");
+const QString kRollbackAccuracy = QStringLiteral("rollback_accuracy");
+const QString kMinAccuracy = QStringLiteral("min_accuracy");
+const QString kLogLoss = QStringLiteral("max_log_loss");
+const QStringList kClassifierFields{kRollbackAccuracy, kMinAccuracy, kLogLoss};
 
 } // namespace
 
@@ -36,6 +42,10 @@ GuardRulesEditor::GuardRulesEditor(QWidget *parent)
         tr("share, 0 to 1"));
     addReal(kLatency, tr("Latency p95 that halves traffic"), positive, tr("ms"));
     addReal(kMae, tr("MAE that halves traffic"), positive, tr("minutes"));
+    const auto share = [](double v) { return v >= 0 && v <= 1 ? QString() : tr("Must be a share from 0 to 1."); };
+    addReal(kRollbackAccuracy, tr("Classifier: accuracy that turns ML off"), share, tr("share, 0 to 1"));
+    addReal(kMinAccuracy, tr("Classifier: accuracy that halves traffic"), share, tr("share, 0 to 1"));
+    addReal(kLogLoss, tr("Classifier: log-loss that halves traffic"), positive);
     addNote(tr("Above the error rate the guard turns ML off (0 %); above the latency or the MAE it halves the "
                "ML percentage. After acting it waits for a person to re-arm it."));
     addSection(tr("When it acts"));
@@ -47,6 +57,13 @@ GuardRulesEditor::GuardRulesEditor(QWidget *parent)
     addInteger(kInterval, tr("Evaluation interval"), between(1, 3600), tr("seconds"));
     addNote(tr("Breaches count as consecutive only when evaluations are at most three intervals apart."));
 
+    // A classifier's accuracy and log-loss stand in for the MAE once enough of the window is labelled.
+    showClassifierFields(false);
+    connect(m_service, &SettingsService::classifierLoaded, this,
+            [this](const QString &deployment, const Result<bool> &classifier) {
+                if (deployment == this->deployment())
+                    showClassifierFields(classifier && *classifier);
+            });
     connect(m_service, &SettingsService::guardRulesLoaded, this,
             [this](const QString &deployment, const Result<GuardRules> &r) {
                 if (r)
@@ -70,6 +87,9 @@ SettingsEditor::Values GuardRulesEditor::toValues(const GuardRules &r)
             {kErrorRate, r.rollbackErrorRate},
             {kLatency, r.maxLatencyP95Ms},
             {kMae, r.maxMae},
+            {kRollbackAccuracy, r.rollbackAccuracy},
+            {kMinAccuracy, r.minAccuracy},
+            {kLogLoss, r.maxLogLoss},
             {kWindow, qlonglong(r.windowSeconds)},
             {kMinSamples, qlonglong(r.minSamples)},
             {kBreaches, qlonglong(r.consecutiveBreaches)},
@@ -83,6 +103,9 @@ GuardRules GuardRulesEditor::fromValues(const Values &v)
     r.rollbackErrorRate = v.value(kErrorRate).toDouble();
     r.maxLatencyP95Ms = v.value(kLatency).toDouble();
     r.maxMae = v.value(kMae).toDouble();
+    r.rollbackAccuracy = v.value(kRollbackAccuracy).toDouble();
+    r.minAccuracy = v.value(kMinAccuracy).toDouble();
+    r.maxLogLoss = v.value(kLogLoss).toDouble();
     r.windowSeconds = int(v.value(kWindow).toLongLong());
     r.minSamples = v.value(kMinSamples).toLongLong();
     r.consecutiveBreaches = int(v.value(kBreaches).toLongLong());
@@ -104,7 +127,20 @@ void GuardRulesEditor::applyEndpoint(const std::optional<PgEndpoint> &pg)
 
 void GuardRulesEditor::load(const QString &deployment)
 {
+    showClassifierFields(false);
+    m_service->loadClassifier(deployment);
     m_service->loadGuardRules(deployment);
+}
+
+// The MAE row for a regression deployment, the classifier's rows for a classifier.
+void GuardRulesEditor::showClassifierFields(bool shown)
+{
+    auto *form = qobject_cast<QFormLayout *>(fieldWidget(kMae)->parentWidget()->parentWidget()->layout());
+    if (!form)
+        return;
+    form->setRowVisible(fieldWidget(kMae)->parentWidget(), !shown);
+    for (const QString &key : kClassifierFields)
+        form->setRowVisible(fieldWidget(key)->parentWidget(), shown);
 }
 
 void GuardRulesEditor::save(const QString &deployment, const Values &values)

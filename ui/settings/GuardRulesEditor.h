@@ -31,6 +31,8 @@ protected:
     void save(const QString &deployment, const Values &values) override;
 
 private:
+    void showClassifierFields(bool shown); // a classifier's thresholds, hidden on a regression deployment
+
     SettingsService *m_service = nullptr;
 };
 

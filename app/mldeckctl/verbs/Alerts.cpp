@@ -269,11 +269,13 @@ int runRulesSet(Context &ctx)
     QCommandLineParser &parser = inv.parser();
     parser.addOptions(
         {{QStringLiteral("rule"),
-          Text::tr("Rule id (failure_rate, latency_p95_ms, mae, r2, no_data, dependency_fallback or one of yours)."),
+          Text::tr("Rule id (failure_rate, latency_p95_ms, mae, r2, no_data, dependency_fallback, a classifier's "
+                   "accuracy, or one of yours)."),
           QStringLiteral("id")},
          {QStringLiteral("metric"),
           Text::tr("Metric of a new rule: failure_rate, latency_p95_ms, mae, r2, no_data, dependency_fallback "
-                   "(threshold in minutes)."),
+                   "(threshold in minutes); a classifier's: accuracy, f1, log_loss, ece, estimated_accuracy "
+                   "(in place of mae and r2)."),
           QStringLiteral("name")},
          {QStringLiteral("threshold"), Text::tr("Threshold (failure rate as a share: 0.2 = 20 %; latency in ms)."),
           QStringLiteral("x")},

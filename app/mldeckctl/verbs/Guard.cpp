@@ -10,6 +10,7 @@
 #include "core/services/guard/GuardDaemon.h"
 #include "core/services/guard/GuardRunner.h"
 #include "core/services/metrics/MetricsServer.h"
+#include "core/store/pg/DeploymentStore.h"
 #include "core/store/pg/GuardStore.h"
 #include "core/store/pg/PgConnection.h"
 
@@ -92,6 +93,7 @@ int runRearm(Context &ctx)
 }
 
 // mldeckctl guard rules --deployment D [--json] [--error-rate X --latency-p95-ms X --mae X
+//   --rollback-accuracy X --min-accuracy X --max-log-loss X (a classifier's)
 //   --min-samples N --breaches K --window 300 --enabled 0|1 --reason R]: show, or change (audited).
 int runRules(Context &ctx)
 {
@@ -104,6 +106,12 @@ int runRules(Context &ctx)
         {QStringLiteral("latency-p95-ms"), Text::tr("Halve the percentage above this latency p95 (ms)."),
          QStringLiteral("x")},
         {QStringLiteral("mae"), Text::tr("Halve the percentage above this MAE."), QStringLiteral("x")},
+        {QStringLiteral("rollback-accuracy"), Text::tr("A classifier: turn ML off below this accuracy (0 to 1)."),
+         QStringLiteral("x")},
+        {QStringLiteral("min-accuracy"), Text::tr("A classifier: halve the percentage below this accuracy (0 to 1)."),
+         QStringLiteral("x")},
+        {QStringLiteral("max-log-loss"), Text::tr("A classifier: halve the percentage above this log-loss."),
+         QStringLiteral("x")},
         {QStringLiteral("min-samples"), Text::tr("Act only on at least this many samples."), QStringLiteral("n")},
         {QStringLiteral("breaches"), Text::tr("Act only after this many consecutive breaches."), QStringLiteral("k")},
         {QStringLiteral("window"), Text::tr("Sliding window in seconds."), QStringLiteral("seconds")},
@@ -147,6 +155,9 @@ int runRules(Context &ctx)
     for (auto [option, ok] : {std::pair{"error-rate", number("error-rate", next.rollbackErrorRate)},
                               std::pair{"latency-p95-ms", number("latency-p95-ms", next.maxLatencyP95Ms)},
                               std::pair{"mae", number("mae", next.maxMae)},
+                              std::pair{"rollback-accuracy", number("rollback-accuracy", next.rollbackAccuracy)},
+                              std::pair{"min-accuracy", number("min-accuracy", next.minAccuracy)},
+                              std::pair{"max-log-loss", number("max-log-loss", next.maxLogLoss)},
                               std::pair{"min-samples", number("min-samples", next.minSamples)},
                               std::pair{"breaches", number("breaches", next.consecutiveBreaches)},
                               std::pair{"window", number("window", next.windowSeconds)}}) {
@@ -180,6 +191,19 @@ int runRules(Context &ctx)
                      .arg(next.windowSeconds)
                      .arg(next.minSamples)
                      .arg(next.consecutiveBreaches));
+    const auto info = DeploymentStore(**db).show(d);
+    if (info && info->task == QLatin1String("classification")) {
+        Context::out(Text::tr("  ML off above a failure rate of %1 or below an accuracy of %2; percentage halved above "
+                              "latency p95 %3 ms, below an accuracy of %4 or above a log-loss of %5 (accuracy and "
+                              "log-loss once %6 predictions of the window are labelled)")
+                         .arg(next.rollbackErrorRate)
+                         .arg(next.rollbackAccuracy)
+                         .arg(next.maxLatencyP95Ms)
+                         .arg(next.minAccuracy)
+                         .arg(next.maxLogLoss)
+                         .arg(next.minSamples));
+        return Success;
+    }
     Context::out(Text::tr("  ML off above a failure rate of %1; percentage halved above latency p95 %2 ms or MAE %3")
                      .arg(next.rollbackErrorRate)
                      .arg(next.maxLatencyP95Ms)

@@ -10,6 +10,9 @@
 #include <QCoreApplication>
 #include <QJsonArray>
 #include <QJsonObject>
+#include <QMap>
+
+#include <optional>
 
 namespace mldeck::cli {
 
@@ -111,7 +114,12 @@ int runPlan(Context &ctx)
             {QStringLiteral("max-mae"), Text::tr("MAE at most.")},
             {QStringLiteral("min-r2"), Text::tr("R² at least.")},
             {QStringLiteral("max-latency-p95"), Text::tr("Latency p95 at most, ms.")},
-            {QStringLiteral("max-error-rate"), Text::tr("Error rate at most, share 0..1.")}};
+            {QStringLiteral("max-error-rate"), Text::tr("Error rate at most, share 0..1.")},
+            {QStringLiteral("min-accuracy"), Text::tr("A classifier: accuracy at least, share 0..1.")},
+            {QStringLiteral("min-f1"), Text::tr("A classifier: F1 at least, share 0..1 (none: no such gate).")},
+            {QStringLiteral("max-log-loss"), Text::tr("A classifier: log-loss at most (none: no such gate).")},
+            {QStringLiteral("max-ece"), Text::tr("A classifier: calibration error (ECE) at most (none: no such gate).")}};
+
         p.addOption(
             {QStringLiteral("steps"), Text::tr("Percentages in order, e.g. 10,25,50,100."), QStringLiteral("list")});
         for (const auto &g : gateOptions)
@@ -130,9 +138,18 @@ int runPlan(Context &ctx)
                 return Context::fail(steps.errorMessage());
             plan.steps = *steps;
         }
+        // A classifier's optional gates, which "none" removes.
+        const QMap<QString, std::optional<double> *> optionalFields{
+            {QStringLiteral("min-f1"), &plan.gates.minF1},
+            {QStringLiteral("max-log-loss"), &plan.gates.maxLogLoss},
+            {QStringLiteral("max-ece"), &plan.gates.maxEce}};
         for (const auto &g : gateOptions) {
             if (!p.isSet(g.first))
                 continue;
+            if (optionalFields.contains(g.first) && p.value(g.first) == QLatin1String("none")) {
+                optionalFields.value(g.first)->reset();
+                continue;
+            }
             bool ok = false;
             const double v = p.value(g.first).toDouble(&ok);
             if (!ok)
@@ -147,6 +164,10 @@ int runPlan(Context &ctx)
                 plan.gates.minR2 = v;
             else if (g.first == QLatin1String("max-latency-p95"))
                 plan.gates.maxLatencyP95Ms = v;
+            else if (g.first == QLatin1String("min-accuracy"))
+                plan.gates.minAccuracy = v;
+            else if (optionalFields.contains(g.first))
+                *optionalFields.value(g.first) = v;
             else
                 plan.gates.maxErrorRate = v;
         }

@@ -45,9 +45,9 @@ SettingsEditor::Values valuesOf(const AlertRule &r)
 } // namespace
 
 AlertRuleEditor::AlertRuleEditor(AlertsService *service, std::optional<AlertRule> existing, QStringList takenIds,
-                                 QWidget *parent)
+                                 bool classifier, QWidget *parent)
     : SettingsEditor(SettingsArea::AlertRules, tr("Alert rule"), parent), m_service(service),
-      m_existing(std::move(existing)), m_taken(std::move(takenIds))
+      m_existing(std::move(existing)), m_taken(std::move(takenIds)), m_classifier(classifier)
 {
     setObjectName(QStringLiteral("alertRuleEditor"));
     const auto check = [this](AlertRule::Field field, auto set) {
@@ -63,24 +63,37 @@ AlertRuleEditor::AlertRuleEditor(AlertsService *service, std::optional<AlertRule
     id->setReadOnly(m_existing.has_value()); // the rule's key: another id is another rule
 
     Choices metrics;
-    const QList<std::pair<AlertRule::Metric, QString>> names{
+    const QMap<AlertRule::Metric, QString> names{
         {AlertRule::Metric::FailureRate, tr("Failure rate (share of failed predictions, all paths)")},
         {AlertRule::Metric::LatencyP95Ms, tr("Latency p95 of the ML path (ms)")},
         {AlertRule::Metric::Mae, tr("MAE of the ML path")},
         {AlertRule::Metric::R2, tr("R² of the ML path")},
+        {AlertRule::Metric::Accuracy, tr("Accuracy of the ML path (share of labelled predictions right)")},
+        {AlertRule::Metric::F1, tr("F1 of the ML path (binary: positive class; else macro)")},
+        {AlertRule::Metric::LogLoss, tr("Log-loss of the ML path")},
+        {AlertRule::Metric::Ece, tr("Expected calibration error of the ML path")},
+        {AlertRule::Metric::EstimatedAccuracy, tr("Estimated accuracy of the ML path (before labels)")},
         {AlertRule::Metric::NoData, tr("No data (predictions in the window)")},
         {AlertRule::Metric::DependencyFallback, tr("A backend dependency in fallback (minutes)")}};
-    for (const auto &[metric, text] : names)
-        if (!m_existing || m_existing->metric == metric) // an existing rule keeps its metric
-            metrics.append({text, AlertRule::metricName(metric)});
+    // Only the metrics of the deployment's task; an existing rule keeps its metric.
+    for (AlertRule::Metric m : AlertRule::metricsFor(m_classifier))
+        if (!m_existing || m_existing->metric == m)
+            metrics.append({names.value(m), AlertRule::metricName(m)});
+    if (m_existing && !AlertRule::metricsFor(m_classifier).contains(m_existing->metric))
+        metrics.append({names.value(m_existing->metric), AlertRule::metricName(m_existing->metric)});
     auto *metric = static_cast<QComboBox *>(addChoice(kMetric, tr("Metric"), metrics));
     addChoice(
         kComparison, tr("Fires when the figure is"),
         {{tr("above the threshold (>)"), QStringLiteral(">")}, {tr("below the threshold (<)"), QStringLiteral("<")}});
     addReal(kThreshold, tr("Threshold"),
             check(AlertRule::Field::Threshold, [](AlertRule &r, double v) { r.threshold = v; }));
-    addNote(tr("Failure rate: a share (0.2 = 20 %). Latency: milliseconds. No data: fires when the window holds at "
-               "most this many predictions. Dependency fallback: minutes in fallback (the window is unused)."));
+    addNote(m_classifier
+                ? tr("Failure rate, accuracy, F1, ECE: shares (0.9 = 90 %). Latency: milliseconds. An estimated "
+                     "accuracy the calibration check does not trust is no value. No data: fires when the window "
+                     "holds at most this many predictions. Dependency fallback: minutes in fallback.")
+                : tr("Failure rate: a share (0.2 = 20 %). Latency: milliseconds. No data: fires when the window "
+                     "holds at most this many predictions. Dependency fallback: minutes in fallback (the window "
+                     "is unused)."));
     addInteger(kWindow, tr("Window"),
                check(AlertRule::Field::Window, [](AlertRule &r, qint64 v) { r.windowSeconds = boundedSeconds(v); }),
                tr("seconds"));
@@ -174,7 +187,7 @@ void AlertRuleEditor::applyEndpoint(const std::optional<PgEndpoint> &)
 // The rule as the Rules view showed it (a new one: the first metric's defaults, no id yet).
 void AlertRuleEditor::load(const QString &deployment)
 {
-    AlertRule start = m_existing.value_or(AlertRule::defaultFor(AlertRule::Metric::FailureRate));
+    AlertRule start = m_existing.value_or(AlertRule::defaultFor(AlertRule::metricsFor(m_classifier).first()));
     if (!m_existing)
         start.id.clear();
     setLoaded(deployment, valuesOf(start));

@@ -24,9 +24,10 @@ class AlertRuleEditor final : public SettingsEditor
     Q_DISABLE_COPY_MOVE(AlertRuleEditor)
 
 public:
-    // existing: the rule to edit; nullopt: a new rule, whose id may be none of takenIds.
+    // existing: the rule to edit; nullopt: a new rule, whose id may be none of takenIds. classifier: the
+    // deployment is a classifier (the metrics offered are those of its task: AlertRule::metricsFor).
     AlertRuleEditor(AlertsService *service, std::optional<AlertRule> existing, QStringList takenIds,
-                    QWidget *parent = nullptr);
+                    bool classifier = false, QWidget *parent = nullptr);
     ~AlertRuleEditor() override;
 
     bool isNewRule() const { return !m_existing; }
@@ -45,6 +46,7 @@ private:
     AlertsService *m_service = nullptr;
     std::optional<AlertRule> m_existing;
     QStringList m_taken;
+    bool m_classifier = false;
     bool m_awaitingSave = false; // the service's next ruleChanged answers this form's save
 };
 

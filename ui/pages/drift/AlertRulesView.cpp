@@ -129,6 +129,7 @@ void AlertRulesView::showRules(const Result<AlertRules> &rules)
                 m_view->selectRow(row);
         m_loaded = true;
         m_refusal = rules->refusal;
+        m_classifier = rules->classifier;
         int firing = 0, pending = 0;
         for (const AlertRuleView &v : rules->rules) {
             firing += v.rule.enabled && v.status.state == AlertRuleState::Firing;
@@ -166,7 +167,7 @@ void AlertRulesView::updateButtons()
 {
     const bool may = m_loaded && m_refusal.isEmpty();
     const AlertRuleView *rule = selectedRule();
-    const bool builtIn = rule && AlertRule::defaultWithId(rule->rule.id).has_value();
+    const bool builtIn = rule && AlertRule::defaultWithId(rule->rule.id, m_classifier).has_value();
     m_add->setEnabled(may);
     m_edit->setEnabled(may && rule);
     m_reset->setEnabled(may && builtIn && rule->customised);
@@ -195,8 +196,8 @@ void AlertRulesView::editRule(const AlertRuleView *existing)
     dialog->setObjectName(QStringLiteral("alertRuleDialog"));
     dialog->setWindowTitle(existing ? tr("Alert rule %1 of %2").arg(existing->rule.id, m_deployment)
                                     : tr("New alert rule for %1").arg(m_deployment));
-    auto *editor =
-        new AlertRuleEditor(m_service, existing ? std::optional<AlertRule>(existing->rule) : std::nullopt, ids, dialog);
+    auto *editor = new AlertRuleEditor(m_service, existing ? std::optional<AlertRule>(existing->rule) : std::nullopt,
+                                       ids, m_classifier, dialog);
     auto *close = new QDialogButtonBox(QDialogButtonBox::Close, dialog);
     auto *layout = new QVBoxLayout(dialog);
     layout->addWidget(editor);
@@ -216,7 +217,7 @@ void AlertRulesView::resetSelected()
     if (!rule)
         return;
     const QString id = rule->rule.id;
-    const auto fallback = AlertRule::defaultWithId(id);
+    const auto fallback = AlertRule::defaultWithId(id, m_classifier);
     if (!fallback)
         return;
     if (!m_confirm({tr("Reset alert rule"),

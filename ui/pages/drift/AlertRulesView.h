@@ -78,6 +78,7 @@ private:
     Confirmer m_confirm;
     QString m_deployment;
     QString m_refusal;
+    bool m_classifier = false; // m_deployment is a classifier: its editor offers the classification metrics
     bool m_loaded = false; // the rules (and the role's permission) of m_deployment are shown
 };
 

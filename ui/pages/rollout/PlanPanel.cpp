@@ -97,6 +97,14 @@ GateLook gateLook(const QString &name)
         return {PlanPanel::tr("Latency p95 ≤"), formatMs};
     if (name == QLatin1String(plan::kGateErrorRate))
         return {PlanPanel::tr("Error rate ≤"), formatShare};
+    if (name == QLatin1String(plan::kGateAccuracy))
+        return {PlanPanel::tr("Accuracy ≥"), formatShare};
+    if (name == QLatin1String(plan::kGateF1))
+        return {PlanPanel::tr("F1 ≥"), formatShare};
+    if (name == QLatin1String(plan::kGateLogLoss))
+        return {PlanPanel::tr("Log-loss ≤"), formatR2};
+    if (name == QLatin1String(plan::kGateEce))
+        return {PlanPanel::tr("Calibration error (ECE) ≤"), formatR2};
     return {name, formatNumber};
 }
 
