@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <functional>
+#include <optional>
 #include <vector>
 
 namespace mldeck {
@@ -28,6 +29,11 @@ public:
     int plateauPatience = 2;       // 0 = off
     quint64 seed = 42;
     int threads = 0; // torch intra-op threads; 0 keeps the current setting
+    // Classification only: how much a row of each class weighs in the cross-entropy. Empty and not
+    // balanced: every class weighs 1; balanced: n / (K * n_c) over the training rows (scikit-learn's
+    // "balanced"); else one positive weight per class, in the model's class order.
+    bool balancedClassWeights = false;
+    std::vector<double> classWeights;
 
     QJsonObject toJson() const;
     // Refuses out-of-range values with a message naming the parameter.
@@ -39,9 +45,12 @@ struct EpochReport
 {
     int epoch = 0; // 1-based
     int epochs = 0;
-    double trainLoss = 0; // mean squared error on the training rows (scaled target units)
+    // Regression: mean squared error in scaled target units; classification: the (class-weighted)
+    // cross-entropy, in nats.
+    double trainLoss = 0;
     double validationLoss = 0;
-    double validationMae = 0; // in target units
+    double validationMae = 0;                 // regression: in target units
+    std::optional<double> validationAccuracy; // classification only: share of validation rows decided right
     double learningRate = 0;
     double elapsedSeconds = 0;
     double secondsLeft = 0; // estimate
@@ -67,7 +76,9 @@ struct TrainingResult
 };
 
 // Trains a copy of the TorchScript model at basePath (architecture, feature schema and scaler come
-// from it) on `train`, early-stopping on `validation`, and writes the best weights with updated
+// from it) on `train`, early-stopping on `validation`. A classifier (task "classification" in its
+// metadata) learns with binary or multi-class cross-entropy; its datasets' target is the true class
+// index 0..K-1 in the model's class order. It writes the best weights with updated
 // mldeck.json metadata (version, trainingRows, holdout figures left to the caller) to outputPath:
 // written to a temporary file and renamed, so a cancel or a failure (exception, NaN loss, out of
 // memory) leaves no file behind. The file is a TorchScript archive that Python's torch.jit.load reads.

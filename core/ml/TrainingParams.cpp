@@ -1,6 +1,8 @@
 // Training parameters: pure (no torch), shared by the console, which validates them, and the worker.
 #include "core/ml/Trainer.h"
 
+#include <QJsonArray>
+
 #include <cmath>
 
 namespace mldeck {
@@ -30,6 +32,14 @@ QJsonObject TrainingParams::toJson() const
     else
         o.insert(QStringLiteral("seed"), QString::number(seed));
     o.insert(QStringLiteral("threads"), threads);
+    if (balancedClassWeights)
+        o.insert(QStringLiteral("class_weights"), QStringLiteral("balanced"));
+    else if (!classWeights.empty()) {
+        QJsonArray weights;
+        for (double w : classWeights)
+            weights.append(w);
+        o.insert(QStringLiteral("class_weights"), weights);
+    }
     return o;
 }
 
@@ -81,6 +91,18 @@ Result<TrainingParams> TrainingParams::fromJson(const QJsonObject &o)
     } else if (!seed.isUndefined() && !seed.isNull()) {
         return wrongType("seed", tr("a whole number from 0 to 18446744073709551615"));
     }
+    const QJsonValue weights = o.value(QLatin1String("class_weights"));
+    if (weights.isString() && weights.toString() == QLatin1String("balanced")) {
+        p.balancedClassWeights = true;
+    } else if (weights.isArray()) {
+        for (const QJsonValue &w : weights.toArray()) {
+            if (!w.isDouble())
+                return wrongType("class_weights", tr("\"balanced\" or a list of numbers, one per class"));
+            p.classWeights.push_back(w.toDouble());
+        }
+    } else if (!weights.isUndefined() && !weights.isNull()) {
+        return wrongType("class_weights", tr("\"balanced\" or a list of numbers, one per class"));
+    }
     if (const Status valid = p.validate(); !valid)
         return valid.error();
     return p;
@@ -102,6 +124,14 @@ Status TrainingParams::validate() const
         return Error{tr("The plateau patience must be 0 (off) or more (got %1).").arg(plateauPatience)};
     if (threads < 0 || threads > 256)
         return Error{tr("Threads must be from 0 (keep the current setting) to 256 (got %1).").arg(threads)};
+    if (balancedClassWeights && !classWeights.empty())
+        return Error{tr("Class weights are either balanced or given, not both.")};
+    if (classWeights.size() == 1 || classWeights.size() > 1000)
+        return Error{tr("Class weights need one weight per class, 2 to 1000 (got %n).", nullptr,
+                        int(classWeights.size()))};
+    for (double w : classWeights)
+        if (!std::isfinite(w) || w <= 0 || w > 1e6)
+            return Error{tr("A class weight must be above 0 and at most 1000000 (got %1).").arg(w)};
     return {};
 }
 

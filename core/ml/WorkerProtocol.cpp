@@ -1,7 +1,9 @@
 #include "core/ml/WorkerProtocol.h"
 
 #include <cerrno>
+#include <cmath>
 #include <cstring>
+#include <limits>
 #include <sys/socket.h>
 
 namespace mldeck::worker {
@@ -226,6 +228,7 @@ void writeEpochReport(WireWriter &w, const EpochReport &e)
     for (double v : {e.trainLoss, e.validationLoss, e.validationMae, e.learningRate, e.elapsedSeconds, e.secondsLeft,
                      e.samplesPerSecond})
         w.f64(v);
+    w.f64(e.validationAccuracy.value_or(std::numeric_limits<double>::quiet_NaN())); // NaN: not a classifier
 }
 
 EpochReport readEpochReport(WireReader &r)
@@ -236,6 +239,8 @@ EpochReport readEpochReport(WireReader &r)
     for (double *v : {&e.trainLoss, &e.validationLoss, &e.validationMae, &e.learningRate, &e.elapsedSeconds,
                       &e.secondsLeft, &e.samplesPerSecond})
         *v = r.f64();
+    if (const double accuracy = r.f64(); !std::isnan(accuracy))
+        e.validationAccuracy = accuracy;
     return e;
 }
 

@@ -12,6 +12,7 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QRandomGenerator>
 
@@ -40,6 +41,7 @@ namespace {
 
 constexpr qint64 kEncodeChunk = 8192;     // rows turned into FeatureRows at a time (bounded memory)
 constexpr qint64 kValidationBatch = 4096; // evaluation batch: no gradients, larger is fine
+constexpr double kProbabilityFloor = 1e-7; // float32 probabilities clipped before the log: no infinite loss
 const std::string kAbsent("\0absent", 7); // "no such extra file" (see TorchModel.cpp)
 
 Error outOfMemory()
@@ -81,17 +83,38 @@ private:
     QString m_path;
 };
 
-// A dataset as model input: the encoded [N, D] table (models.md §2) and the targets.
+// What the model's output is for the loss: one value to regress, or the scores of a classifier's K
+// classes (binary: one output, P(positive) or its logit; multi-class: K outputs).
+struct Task
+{
+    bool classifier = false;
+    int classes = 0;
+    bool logits = false;
+    ClassSpec spec;
+
+    explicit Task(const ModelInfo &info)
+        : classifier(info.task == QLatin1String("classification")), classes(info.classSpec.count()),
+          logits(info.outputsLogits), spec(info.classSpec)
+    {
+    }
+    // Output values per row: 1 for a regression or binary model, K for a multi-class one.
+    int width() const { return classifier && classes > 2 ? classes : 1; }
+};
+
+// A dataset as model input: the encoded [N, D] table (models.md §2) and the targets (a classifier's as
+// class indices in `label` too).
 struct Encoded
 {
     std::vector<float> table;
     std::vector<float> target;
+    std::vector<int64_t> label;
     qint64 rows = 0;
 };
 
 Result<Encoded> encodeDataset(const Dataset &data, const ModelInfo &info, const InputEncoder &encoder,
                               const QString &what)
 {
+    const Task task(info);
     const QStringList numeric = info.schema.numericNames();
     const QStringList categorical = info.schema.categoricalNames();
     for (const QString &name : numeric)
@@ -121,6 +144,17 @@ Result<Encoded> encodeDataset(const Dataset &data, const ModelInfo &info, const 
                              .arg(what)
                              .arg(i + 1)};
         out.target.push_back(float(y));
+        if (task.classifier) {
+            if (y != std::floor(y) || y < 0 || y >= task.classes)
+                return Error{TorchTrainer::tr("%1 data: row %2 has the label %3, which is not a class index of model "
+                                              "%4 (0 to %5).")
+                                 .arg(what)
+                                 .arg(i + 1)
+                                 .arg(y)
+                                 .arg(info.name)
+                                 .arg(task.classes - 1)};
+            out.label.push_back(int64_t(y));
+        }
     }
     return out;
 }
@@ -141,18 +175,88 @@ at::Tensor batchInput(const at::Tensor &table, const std::vector<int64_t> &rows,
     return table.index_select(0, idx).view({b, sequenceLength, table.size(1)});
 }
 
-Result<at::Tensor> forwardBatch(torch::jit::Module &module, const at::Tensor &input, int64_t expected)
+// The model's output for `expected` rows: [expected] when it gives one value per row ([B] or [B, 1]),
+// [expected, width] for a multi-class model.
+Result<at::Tensor> forwardBatch(torch::jit::Module &module, const at::Tensor &input, int64_t expected, int width = 1)
 {
     const c10::IValue result = module.forward({input});
     if (!result.isTensor())
         return Error{
             TorchTrainer::tr("the model returned %1, not a tensor.").arg(QString::fromStdString(result.tagKind()))};
     at::Tensor out = result.toTensor();
+    if (width > 1) {
+        if (out.dim() != 2 || out.size(0) != expected || out.size(1) != width)
+            return Error{TorchTrainer::tr("the model returned a tensor of shape %1, expected one score per class [%2, %3].")
+                             .arg(QString::fromStdString(c10::str(out.sizes())))
+                             .arg(expected)
+                             .arg(width)};
+        return out.to(torch::kFloat32);
+    }
     if (out.numel() != expected || (out.dim() == 2 && out.size(1) != 1) || out.dim() > 2)
         return Error{TorchTrainer::tr("the model returned a tensor of shape %1, expected one value per row [%2].")
                          .arg(QString::fromStdString(c10::str(out.sizes())))
                          .arg(expected)};
     return out.reshape({expected}).to(torch::kFloat32);
+}
+
+// ln P(true class) per row from a classifier's output: sigmoid / softmax of logits, or the probabilities
+// clipped to [kProbabilityFloor, 1 - kProbabilityFloor] (a model's 0 or 1 would give an infinite loss).
+at::Tensor trueClassLogProbability(const at::Tensor &out, const at::Tensor &label, const Task &task)
+{
+    if (task.classes == 2) {
+        at::Tensor logPositive, logNegative;
+        if (task.logits) {
+            logPositive = torch::log_sigmoid(out);
+            logNegative = torch::log_sigmoid(-out);
+        } else {
+            const at::Tensor p = out.clamp(kProbabilityFloor, 1.0 - kProbabilityFloor);
+            logPositive = p.log();
+            logNegative = (-p).log1p();
+        }
+        return torch::where(label == 1, logPositive, logNegative);
+    }
+    const at::Tensor logP = task.logits ? torch::log_softmax(out, 1) : out.clamp(kProbabilityFloor, 1.0).log();
+    return logP.gather(1, label.unsqueeze(1)).squeeze(1);
+}
+
+// The class each row is decided as, by the model's decision rule (ClassSpec::decide) on its probabilities.
+std::vector<int> decidedClasses(const at::Tensor &out, const Task &task)
+{
+    at::Tensor p;
+    if (task.classes == 2) {
+        const at::Tensor positive = task.logits ? torch::sigmoid(out) : out;
+        p = torch::stack({1.0 - positive, positive}, 1);
+    } else {
+        p = task.logits ? torch::softmax(out, 1) : out;
+    }
+    p = p.to(torch::kFloat32).contiguous();
+    const float *data = p.data_ptr<float>();
+    std::vector<int> decided(size_t(p.size(0)));
+    for (int64_t i = 0; i < p.size(0); ++i)
+        decided[size_t(i)] = task.spec.decide(std::span<const float>(data + i * task.classes, size_t(task.classes)));
+    return decided;
+}
+
+// Per-class weights of the cross-entropy (TrainingParams::classWeights), checked against the model.
+Result<std::vector<double>> classWeightsFor(const TrainingParams &params, const Task &task,
+                                            const std::vector<int64_t> &labels)
+{
+    std::vector<double> weights(size_t(task.classes), 1.0);
+    if (params.balancedClassWeights) {
+        std::vector<qint64> counts(size_t(task.classes), 0);
+        for (int64_t c : labels)
+            ++counts[size_t(c)];
+        for (int c = 0; c < task.classes; ++c)
+            if (counts[size_t(c)] > 0) // an absent class never enters the loss: its weight does not matter
+                weights[size_t(c)] = double(labels.size()) / (double(task.classes) * double(counts[size_t(c)]));
+    } else if (!params.classWeights.empty()) {
+        if (int(params.classWeights.size()) != task.classes)
+            return Error{TorchTrainer::tr("%n class weight(s) given for a model with %1 classes.", nullptr,
+                                          int(params.classWeights.size()))
+                             .arg(task.classes)};
+        weights = params.classWeights;
+    }
+    return weights;
 }
 
 // The scale of the loss: the model's own target scaler when it has one (the demo models de-normalise
@@ -220,8 +324,49 @@ struct Validation
 {
     double loss = 0;
     double mae = 0;
+    std::optional<double> accuracy;
     bool cancelled = false;
 };
+
+// A classifier's validation: the class-weighted cross-entropy (the training objective) and the accuracy.
+Result<Validation> validateClassifier(torch::jit::Module &module, const at::Tensor &table,
+                                      const std::vector<int64_t> &labels, int sequenceLength, const Task &task,
+                                      const at::Tensor &classWeights, const std::atomic<bool> *cancel)
+{
+    torch::NoGradGuard noGrad;
+    module.eval();
+    Validation v;
+    const auto n = qint64(labels.size());
+    double lossSum = 0, weightSum = 0;
+    qint64 hits = 0;
+    std::vector<int64_t> rows;
+    for (qint64 begin = 0; begin < n; begin += kValidationBatch) {
+        if (cancel && cancel->load()) {
+            v.cancelled = true;
+            return v;
+        }
+        const qint64 end = std::min(n, begin + kValidationBatch);
+        rows.clear();
+        for (qint64 i = begin; i < end; ++i)
+            rows.push_back(i);
+        auto out = forwardBatch(module, batchInput(table, rows, sequenceLength), end - begin, task.width());
+        if (!out)
+            return out.error();
+        const at::Tensor label =
+            torch::from_blob(const_cast<int64_t *>(labels.data()) + begin, {end - begin}, torch::kInt64);
+        const at::Tensor w = classWeights.index_select(0, label);
+        lossSum -= (trueClassLogProbability(out.value(), label, task).to(torch::kFloat64) * w.to(torch::kFloat64))
+                       .sum()
+                       .item<double>();
+        weightSum += w.to(torch::kFloat64).sum().item<double>();
+        const std::vector<int> decided = decidedClasses(out.value(), task);
+        for (qint64 i = begin; i < end; ++i)
+            hits += decided[size_t(i - begin)] == labels[size_t(i)] ? 1 : 0;
+    }
+    v.loss = lossSum / weightSum;
+    v.accuracy = double(hits) / double(n);
+    return v;
+}
 
 Result<Validation> validate(torch::jit::Module &module, const at::Tensor &table, const std::vector<float> &target,
                             int sequenceLength, double scale, const std::atomic<bool> *cancel)
@@ -263,7 +408,8 @@ QString lossKind(double loss)
 }
 
 QJsonObject updatedMetadata(const ModelInfo &base, const QString &newVersion, qint64 trainRows, qint64 validationRows,
-                            const TrainingParams &params, const TrainingResult &result)
+                            const TrainingParams &params, const TrainingResult &result,
+                            const std::vector<double> &classWeights)
 {
     QJsonObject root = QJsonDocument::fromJson(base.metadataJson).object();
     QJsonObject model = root.value(QLatin1String("model")).toObject();
@@ -279,7 +425,18 @@ QJsonObject updatedMetadata(const ModelInfo &base, const QString &newVersion, qi
     training.insert(QStringLiteral("epochs_run"), int(result.history.size()));
     training.insert(QStringLiteral("best_epoch"), result.bestEpoch);
     training.insert(QStringLiteral("validation_loss"), best.validationLoss);
-    training.insert(QStringLiteral("validation_mae"), best.validationMae);
+    if (best.validationAccuracy) {
+        // A classifier keeps its classes, decision threshold and output kind (the base's keys, copied above).
+        training.insert(QStringLiteral("loss"), base.classSpec.isBinary() ? QStringLiteral("binary_cross_entropy")
+                                                                          : QStringLiteral("cross_entropy"));
+        training.insert(QStringLiteral("validation_accuracy"), *best.validationAccuracy);
+        QJsonArray weights;
+        for (double w : classWeights)
+            weights.append(w);
+        training.insert(QStringLiteral("class_weights"), weights);
+    } else {
+        training.insert(QStringLiteral("validation_mae"), best.validationMae);
+    }
     training.insert(QStringLiteral("trained_at"), QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs));
     training.insert(QStringLiteral("script"), QStringLiteral("MLDeck core/ml/Trainer.cpp"));
     root.insert(QStringLiteral("training"), training);
@@ -325,6 +482,7 @@ private:
     torch::jit::Module m_module;
     ModelInfo m_base;
     std::optional<InputEncoder> m_encoder;
+    std::optional<Task> m_task;
 
     // The data, encoded once; the tensors view the vectors' memory.
     Encoded m_train;
@@ -332,6 +490,9 @@ private:
     at::Tensor m_trainTable;
     at::Tensor m_trainTarget;
     at::Tensor m_validTable;
+    at::Tensor m_trainLabel;              // a classifier's: class indices
+    std::vector<double> m_classWeights;   // a classifier's: per class
+    at::Tensor m_classWeightTensor;       // the same, float32
 
     // The optimisation.
     std::unique_ptr<torch::optim::Adam> m_optimizer;
@@ -394,6 +555,10 @@ Status Run::loadBase(const QByteArray &baseBytes, const QString &basePath)
         return Error{TorchTrainer::tr("%1: %2").arg(basePath, parsed.errorMessage())};
     m_base.path = basePath;
     m_encoder.emplace(m_base);
+    m_task.emplace(m_base);
+    if (!m_task->classifier && (m_params.balancedClassWeights || !m_params.classWeights.empty()))
+        return Error{TorchTrainer::tr("Class weights apply to a classifier only; model %1 is a %2 model.")
+                         .arg(m_base.name, m_base.task)};
     return {};
 }
 
@@ -411,6 +576,14 @@ Status Run::encode(const Dataset &train, const Dataset &validation)
     m_trainTable = torch::from_blob(m_train.table.data(), {m_train.rows, width}, torch::kFloat32);
     m_trainTarget = torch::from_blob(m_train.target.data(), {m_train.rows}, torch::kFloat32);
     m_validTable = torch::from_blob(m_valid.table.data(), {m_valid.rows, width}, torch::kFloat32);
+    if (m_task->classifier) {
+        m_trainLabel = torch::from_blob(m_train.label.data(), {m_train.rows}, torch::kInt64);
+        auto weights = classWeightsFor(m_params, *m_task, m_train.label);
+        if (!weights)
+            return weights.error();
+        m_classWeights = std::move(weights).value();
+        m_classWeightTensor = torch::tensor(std::vector<float>(m_classWeights.begin(), m_classWeights.end()));
+    }
     return {};
 }
 
@@ -428,7 +601,8 @@ Status Run::prepare()
     }
     if (parameters.empty())
         return Error{TorchTrainer::tr("Model %1 has no trainable parameters.").arg(m_base.name)};
-    m_scale = targetScale(m_module, m_train.target);
+    if (!m_task->classifier)
+        m_scale = targetScale(m_module, m_train.target);
     m_learningRate = m_params.learningRate;
     m_optimizer = std::make_unique<torch::optim::Adam>(parameters, torch::optim::AdamOptions(m_learningRate));
     m_shuffler.seed(m_params.seed);
@@ -476,13 +650,21 @@ Status Run::trainBatches(int epoch, double &lossSum)
         m_rows.assign(m_order.begin() + begin, m_order.begin() + end);
         const at::Tensor input = batchInput(m_trainTable, m_rows, m_base.sequenceLength);
         const at::Tensor idx = torch::from_blob(m_rows.data(), {end - begin}, torch::kInt64);
-        const at::Tensor y = m_trainTarget.index_select(0, idx);
 
         m_optimizer->zero_grad();
-        auto out = forwardBatch(m_module, input, end - begin);
+        auto out = forwardBatch(m_module, input, end - begin, m_task->width());
         if (!out)
             return Error{TorchTrainer::tr("Model %1: %2").arg(m_base.name, out.errorMessage())};
-        const at::Tensor loss = ((out.value() - y) * invScale).pow(2).mean();
+        at::Tensor loss;
+        if (m_task->classifier) {
+            // Cross-entropy weighted by class, normalised by the weights (as torch's cross_entropy with weight).
+            const at::Tensor label = m_trainLabel.index_select(0, idx);
+            const at::Tensor w = m_classWeightTensor.index_select(0, label);
+            loss = -(trueClassLogProbability(out.value(), label, *m_task) * w).sum() / w.sum();
+        } else {
+            const at::Tensor y = m_trainTarget.index_select(0, idx);
+            loss = ((out.value() - y) * invScale).pow(2).mean();
+        }
         const double value = loss.item<double>();
         if (!std::isfinite(value))
             return Error{
@@ -503,7 +685,10 @@ Status Run::trainBatches(int epoch, double &lossSum)
 // The epoch's validation: its report, the best weights kept, and early stopping (stopEarly).
 Status Run::validateEpoch(int epoch, double lossSum, qint64 epochNs, bool &stopEarly)
 {
-    auto checked = validate(m_module, m_validTable, m_valid.target, m_base.sequenceLength, m_scale, m_options.cancel);
+    auto checked = m_task->classifier ? validateClassifier(m_module, m_validTable, m_valid.label, m_base.sequenceLength,
+                                                           *m_task, m_classWeightTensor, m_options.cancel)
+                                      : validate(m_module, m_validTable, m_valid.target, m_base.sequenceLength, m_scale,
+                                                 m_options.cancel);
     if (!checked)
         return Error{TorchTrainer::tr("Model %1 (validation): %2").arg(m_base.name, checked.errorMessage())};
     if (checked->cancelled) {
@@ -523,6 +708,7 @@ Status Run::validateEpoch(int epoch, double lossSum, qint64 epochNs, bool &stopE
     report.trainLoss = lossSum / double(m_train.rows);
     report.validationLoss = checked->loss;
     report.validationMae = checked->mae;
+    report.validationAccuracy = checked->accuracy;
     report.learningRate = m_learningRate;
     report.elapsedSeconds = double(m_clock.nsecsElapsed()) / 1e9;
     report.secondsLeft = report.elapsedSeconds / epoch * (epochs - epoch);
@@ -561,7 +747,8 @@ void Run::reduceLearningRateOnPlateau()
 // Write: temporary file next to the target, flushed, checked by loading it as MLDeck will, renamed.
 Status Run::write(const Dataset &validation, const QString &newVersion, const QString &outputPath)
 {
-    const QJsonObject meta = updatedMetadata(m_base, newVersion, m_train.rows, m_valid.rows, m_params, m_result);
+    const QJsonObject meta =
+        updatedMetadata(m_base, newVersion, m_train.rows, m_valid.rows, m_params, m_result, m_classWeights);
     const QByteArray metaJson = QJsonDocument(meta).toJson(QJsonDocument::Indented);
     const QString suffix = QString::number(QRandomGenerator::global()->generate64() & 0xffffffffffffULL, 16);
     TempFile temp(outputPath + QStringLiteral(".tmp-") + suffix);
