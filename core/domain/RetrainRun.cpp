@@ -29,6 +29,7 @@ QJsonObject RetrainSettings::toJson() const
             {QStringLiteral("autoPromote"), autoPromote},
             {QStringLiteral("checkIntervalMinutes"), checkIntervalMinutes},
             {QStringLiteral("minImprovement"), minImprovement},
+            {QStringLiteral("classificationMetric"), classificationMetric},
             {QStringLiteral("feedbackRetentionDays"), feedbackRetentionDays}};
 }
 
@@ -78,6 +79,13 @@ RetrainSettings RetrainSettings::fromJson(const QJsonObject &o, QString *error)
     flag("autoPromote", s.autoPromote);
     number("checkIntervalMinutes", 1, 7 * 24 * 60, s.checkIntervalMinutes);
     number("minImprovement", 0, 1, s.minImprovement);
+    if (const QJsonValue metric = o.value(QLatin1String("classificationMetric"));
+        problem.isEmpty() && !metric.isUndefined()) {
+        if (metric.toString() != QLatin1String("accuracy") && metric.toString() != QLatin1String("log_loss"))
+            problem = DomainText::tr("Retrain setting \"classificationMetric\" must be \"accuracy\" or \"log_loss\".");
+        else
+            s.classificationMetric = metric.toString();
+    }
     number("feedbackRetentionDays", 1, 3650, s.feedbackRetentionDays);
     if (!problem.isEmpty()) {
         if (error)

@@ -22,7 +22,10 @@ struct RetrainSettings
     bool autoRetrain = false;        // the guard starts a run when due
     bool autoPromote = false;        // ... and promotes it when the decision rule says so
     int checkIntervalMinutes = 60;   // how often the guard checks
-    double minImprovement = 0.02;    // decision rule: MAE at least 2 % better ...
+    // Decision rule: the candidate beats the champion on the holdout by at least minImprovement: MAE (a
+    // regression model) or log-loss 2 % lower (relative), accuracy 2 points higher (absolute) ...
+    double minImprovement = 0.02;
+    QString classificationMetric = QStringLiteral("accuracy"); // a classifier's metric: accuracy or log_loss
     int feedbackRetentionDays = 180; // privacy: feedback older than this is purged
 
     QJsonObject toJson() const;

@@ -53,8 +53,12 @@ RetrainSettingsEditor::RetrainSettingsEditor(QWidget *parent)
                "decide."));
 
     addSection(tr("Decision and privacy"));
-    addReal(QStringLiteral("minImprovement"), tr("Promote when the MAE improves by at least"),
-            realCheck("minImprovement"), tr("share (0.02 = 2 %)"));
+    addChoice(QStringLiteral("classificationMetric"), tr("A classifier is judged on its"),
+              {{tr("accuracy"), QStringLiteral("accuracy")}, {tr("log-loss"), QStringLiteral("log_loss")}});
+    addReal(QStringLiteral("minImprovement"), tr("Promote when it improves by at least"), realCheck("minImprovement"),
+            tr("share: MAE or log-loss 0.02 = 2 % lower; accuracy 0.02 = 2 points higher"));
+    addNote(tr("A regression model is judged on its MAE. The improvement must also be sure: the 95 % paired-bootstrap "
+               "interval of the difference on the holdout must exclude no improvement."));
     addInteger(QStringLiteral("feedbackRetentionDays"), tr("Keep feedback for"), wholeCheck("feedbackRetentionDays"),
                tr("days"));
 
@@ -88,6 +92,7 @@ SettingsEditor::Values RetrainSettingsEditor::valuesOf(const RetrainSettings &s)
             {QStringLiteral("autoPromote"), s.autoPromote},
             {QStringLiteral("checkIntervalMinutes"), qlonglong(s.checkIntervalMinutes)},
             {QStringLiteral("minImprovement"), s.minImprovement},
+            {QStringLiteral("classificationMetric"), s.classificationMetric},
             {QStringLiteral("feedbackRetentionDays"), qlonglong(s.feedbackRetentionDays)}};
 }
 

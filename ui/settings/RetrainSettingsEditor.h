@@ -11,9 +11,10 @@ namespace mldeck::ui {
 
 // The retrain settings of a deployment (mldeck.retrain_settings): when a retrain is due (feedback
 // window, counts, satisfaction, the extra drift and MAE triggers), what the guard does about it
-// (auto-retrain, auto-promote, how often it checks), the decision rule's minimum improvement and how
-// long feedback is kept. Each field is checked by RetrainSettings::fromJson, the rules the guard and
-// the CLI read the stored settings with; saved through RetrainService (one audit row, before/after).
+// (auto-retrain, auto-promote, how often it checks), the decision rule (a classifier's metric, the
+// minimum improvement) and how long feedback is kept. Each field is checked by RetrainSettings::fromJson,
+// the rules the guard and the CLI read the stored settings with; saved through RetrainService (one audit
+// row, before/after).
 class RetrainSettingsEditor final : public SettingsEditor
 {
     Q_OBJECT

@@ -102,6 +102,32 @@ QString stageName(retrain::RetrainStage s)
     return {};
 }
 
+// How people name a decision metric (metricKey).
+QString metricName(const QString &key)
+{
+    if (key == QLatin1String("accuracy"))
+        return Text::tr("accuracy");
+    if (key == QLatin1String("log_loss"))
+        return Text::tr("log-loss");
+    return QStringLiteral("MAE");
+}
+
+// --class-weights: "balanced" or one number per class ("1,3").
+Status parseClassWeights(const QString &text, TrainingParams &training)
+{
+    if (text == QLatin1String("balanced")) {
+        training.balancedClassWeights = true;
+        return {};
+    }
+    for (const QString &part : text.split(QLatin1Char(','))) {
+        bool ok = false;
+        training.classWeights.push_back(part.trimmed().toDouble(&ok));
+        if (!ok)
+            return Error{Text::tr("--class-weights: \"%1\" is not \"balanced\" nor a list of numbers").arg(text)};
+    }
+    return {};
+}
+
 int runRunSub(Context &ctx)
 {
     Invocation inv(ctx, Invocation::Deployment | Invocation::Redis | Invocation::Pg | Invocation::Json, kApp);
@@ -118,8 +144,15 @@ int runRunSub(Context &ctx)
         {QStringLiteral("seed"), Text::tr("Random seed (default 42)."), QStringLiteral("n"), QStringLiteral("42")},
         {QStringLiteral("reinit"), Text::tr("Re-initialise the weights instead of starting from the champion's.")},
         {QStringLiteral("min-improvement"),
-         Text::tr("Decision rule: relative MAE improvement required (default: the settings')."),
+         Text::tr("Decision rule: improvement required, relative for MAE and log-loss, in accuracy points for "
+                  "accuracy (default: the settings')."),
          QStringLiteral("share")},
+        {QStringLiteral("metric"),
+         Text::tr("A classifier's decision metric: accuracy or log_loss (default: the settings')."),
+         QStringLiteral("metric")},
+        {QStringLiteral("class-weights"),
+         Text::tr("A classifier's class weights in the loss: balanced, or one number per class (1,3)."),
+         QStringLiteral("weights")},
         {QStringLiteral("store"),
          Text::tr("Model store directory (default: MLDECK_MODEL_STORE, else the standard one)."),
          QStringLiteral("dir")},
@@ -161,6 +194,9 @@ int runRunSub(Context &ctx)
     request.force = p.isSet(QStringLiteral("force"));
     request.dryRun = p.isSet(QStringLiteral("dry-run"));
     request.storeDirectory = p.value(QStringLiteral("store"));
+    if (p.isSet(QStringLiteral("class-weights")))
+        if (Status s = parseClassWeights(p.value(QStringLiteral("class-weights")), request.training); !s)
+            return Context::fail(s.errorMessage());
     if (Status s = request.training.validate(); !s)
         return Context::fail(s.errorMessage());
 
@@ -175,6 +211,8 @@ int runRunSub(Context &ctx)
             return Context::fail(
                 Text::tr("--min-improvement: \"%1\" is not a number").arg(p.value(QStringLiteral("min-improvement"))));
     }
+    request.classificationMetric = p.isSet(QStringLiteral("metric")) ? p.value(QStringLiteral("metric"))
+                                                                      : settings->classificationMetric;
     if (!request.force) {
         const auto check = retrain::checkTriggers(conn, request.deployment);
         if (!check)
@@ -190,7 +228,17 @@ int runRunSub(Context &ctx)
 
     const auto outcome =
         retrain::runRetrain(conn, request, Actor::current(), nullptr, [](const retrain::RetrainProgress &pr) {
-            if (pr.epoch)
+            if (pr.epoch && pr.epoch->validationAccuracy)
+                err(Text::tr("[%1 %] epoch %2/%3: train loss %4, validation loss %5, validation accuracy %6 %, %7 s "
+                             "left")
+                        .arg(int(pr.fraction * 100), 3)
+                        .arg(pr.epoch->epoch)
+                        .arg(pr.epoch->epochs)
+                        .arg(pr.epoch->trainLoss, 0, 'f', 4)
+                        .arg(pr.epoch->validationLoss, 0, 'f', 4)
+                        .arg(*pr.epoch->validationAccuracy * 100, 0, 'f', 1)
+                        .arg(pr.epoch->secondsLeft, 0, 'f', 0));
+            else if (pr.epoch)
                 err(Text::tr("[%1 %] epoch %2/%3: train loss %4, validation loss %5, validation MAE %6, %7 s left")
                         .arg(int(pr.fraction * 100), 3)
                         .arg(pr.epoch->epoch)
@@ -229,9 +277,11 @@ int runRunSub(Context &ctx)
         if (!run.error.isEmpty())
             Context::out(Text::tr("Reason: %1").arg(run.error));
         if (outcome.decision) {
-            Context::out(Text::tr("Holdout MAE: candidate %1, champion %2")
-                             .arg(outcome.decision->candidateMae, 0, 'f', 4)
-                             .arg(outcome.decision->championMae, 0, 'f', 4));
+            const retrain::RetrainDecision &d = *outcome.decision;
+            Context::out(Text::tr("Holdout %1: candidate %2, champion %3")
+                             .arg(metricName(retrain::metricKey(d.metric)))
+                             .arg(d.candidate, 0, 'f', 4)
+                             .arg(d.champion, 0, 'f', 4));
             Context::out(outcome.decision->reason);
         }
         if (!outcome.candidateVersion.isEmpty())
@@ -274,15 +324,19 @@ int runHistorySub(Context &ctx)
     for (const RetrainRun &r : *runs) {
         const QJsonObject cand = r.metrics.value(QStringLiteral("candidate")).toObject();
         const QJsonObject champ = r.metrics.value(QStringLiteral("champion")).toObject();
-        Context::out(Text::tr("#%1 %2 %3 %4 (%5)%6 base %7 -> %8, %9 s, MAE %10 vs %11, decision %12")
+        // The metric the run decided on (runs before classifiers record none: the MAE).
+        const QString metric =
+            r.metrics.value(QStringLiteral("decision_rule")).toObject().value(QStringLiteral("metric")).toString(
+                QStringLiteral("mae"));
+        Context::out(Text::tr("#%1 %2 %3 %4 (%5)%6 base %7 -> %8, %9 s, %10 %11 vs %12, decision %13")
                          .arg(r.id)
                          .arg(r.requestedAt.toString(Qt::ISODate), r.state, r.trigger, r.requestedBy,
                               r.dryRun ? Text::tr(" dry run") : QString(),
                               r.baseVersion.isEmpty() ? QStringLiteral("-") : r.baseVersion,
                               r.resultVersion.isEmpty() ? QStringLiteral("-") : r.resultVersion)
                          .arg(figureText(r.durationSeconds(), [](double v) { return QString::number(v, 'f', 1); }))
-                         .arg(figureText(figureOf(cand.value(QStringLiteral("mae"))), number),
-                              figureText(figureOf(champ.value(QStringLiteral("mae"))), number),
+                         .arg(metricName(metric), figureText(figureOf(cand.value(metric)), number),
+                              figureText(figureOf(champ.value(metric)), number),
                               r.decision.isEmpty() ? QStringLiteral("-") : r.decision));
         if (!r.error.isEmpty())
             Context::out(Text::tr("    %1").arg(r.error));
@@ -360,6 +414,8 @@ int runSettingsSub(Context &ctx)
                 if (value != QLatin1String("true") && value != QLatin1String("false"))
                     return Context::fail(Text::tr("%1 must be true or false").arg(key));
                 o.insert(key, value == QLatin1String("true"));
+            } else if (o.value(key).isString()) {
+                o.insert(key, value); // checked by RetrainSettings::fromJson below
             } else {
                 bool ok = false;
                 const double v = value.toDouble(&ok);
@@ -384,7 +440,8 @@ int runSettingsSub(Context &ctx)
         Context::out(QStringLiteral("  %1 = %2")
                          .arg(it.key(), it.value().isBool()
                                             ? (it.value().toBool() ? QStringLiteral("true") : QStringLiteral("false"))
-                                            : number(it.value().toDouble())));
+                                        : it.value().isString() ? it.value().toString()
+                                                                : number(it.value().toDouble())));
     return Success;
 }
 

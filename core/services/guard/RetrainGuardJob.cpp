@@ -56,6 +56,7 @@ public:
         request.deployment = context.deployment;
         request.trigger = retrain::triggerFor(*check);
         request.minImprovement = settings->minImprovement;
+        request.classificationMetric = settings->classificationMetric;
         request.force = true; // just checked
         const Actor actor = guardActor(context);
         const auto outcome = retrain::runRetrain(db, request, actor, context.stop);

@@ -4,6 +4,7 @@
 #include "core/services/retrain/RetrainInternal.h"
 
 #include "core/domain/Deployment.h"
+#include "core/store/pg/DeploymentStore.h"
 #include "core/store/pg/EvaluationData.h"
 #include "core/store/pg/RetrainStore.h"
 
@@ -47,6 +48,10 @@ Status validateRequest(const RetrainRequest &r)
                          .arg(r.minImprovement * 100)};
     if (r.bootstrapResamples < 100 || r.bootstrapResamples > 100000)
         return Error{ServiceText::tr("Bootstrap resamples must be between 100 and 100000.")};
+    if (!classificationMetricOf(r.classificationMetric))
+        return Error{ServiceText::tr("The decision metric of a classifier must be \"accuracy\" or \"log_loss\" (got "
+                                     "\"%1\").")
+                         .arg(r.classificationMetric)};
     return r.training.validate();
 }
 
@@ -85,6 +90,14 @@ Result<Window> loadWindow(PgConnection &pg, const RetrainRequest &request, const
     if (Status s = validateRequest(request); !s)
         return s.error();
     Window w;
+    const auto deployment = DeploymentStore(pg).show(request.deployment);
+    if (!deployment)
+        return deployment.error();
+    w.classifier = deployment->task == QLatin1String("classification");
+    w.classSpec = deployment->classSpec;
+    if (w.classifier && !w.classSpec.validate())
+        return Error{ServiceText::tr("Classification deployment \"%1\" has no valid classes to retrain with: %2")
+                         .arg(request.deployment, w.classSpec.validate().errorMessage())};
     w.toMicros = QDateTime::currentDateTimeUtc().toMSecsSinceEpoch() * 1000 + 1000;
     w.fromMicros = w.toMicros - qint64(request.daysBack) * 86'400'000'000LL;
     auto loaded = EvaluationData(pg).load(request.deployment, w.fromMicros, w.toMicros);
@@ -96,10 +109,17 @@ Result<Window> loadWindow(PgConnection &pg, const RetrainRequest &request, const
     DataSummary &s = w.summary;
 
     // Rows with a missing (non-finite) feature value cannot be trained on: left out, counted per feature.
+    // A classifier's rows need a label that is one of its class indices.
     std::vector<qint64> clean;
     clean.reserve(size_t(all.rowCount()));
+    qint64 notAClass = 0;
     for (qint64 i = 0; i < all.rowCount(); ++i) {
-        bool ok = std::isfinite(all.target[size_t(i)]);
+        const double y = all.target[size_t(i)];
+        bool ok = std::isfinite(y);
+        if (ok && w.classifier && (y != std::floor(y) || y < 0 || y >= w.classSpec.count())) {
+            ok = false;
+            ++notAClass;
+        }
         for (auto it = all.numeric.cbegin(); it != all.numeric.cend(); ++it)
             if (!std::isfinite(it.value()[size_t(i)])) {
                 ok = false;
@@ -113,6 +133,10 @@ Result<Window> loadWindow(PgConnection &pg, const RetrainRequest &request, const
     s.notes = w.data.notes;
     for (auto it = s.missingByFeature.cbegin(); it != s.missingByFeature.cend(); ++it)
         s.notes << ServiceText::tr("%1 rows left out: feature \"%2\" was missing.").arg(it.value()).arg(it.key());
+    if (notAClass > 0)
+        s.notes << ServiceText::tr("%1 rows left out: their label is not a class index from 0 to %2.")
+                       .arg(notAClass)
+                       .arg(w.classSpec.count() - 1);
 
     constexpr qint64 kMinRows = 100;
     if (n < kMinRows)
@@ -159,11 +183,18 @@ Result<Window> loadWindow(PgConnection &pg, const RetrainRequest &request, const
     for (double v : w.data.target)
         sq += (v - s.targetMean) * (v - s.targetMean);
     s.targetStd = n > 1 ? std::sqrt(sq / double(n - 1)) : 0;
-    s.targetHistogram.assign(20, 0);
-    const double width = (s.targetMax - s.targetMin) / 20.0;
-    for (double v : w.data.target) {
-        const int bin = width > 0 ? std::clamp(int((v - s.targetMin) / width), 0, 19) : 0;
-        s.targetHistogram[size_t(bin)] += 1;
+    if (w.classifier) {
+        s.classes = w.classSpec.classes;
+        s.classCounts.assign(size_t(w.classSpec.count()), 0);
+        for (double v : w.data.target)
+            s.classCounts[size_t(v)] += 1;
+    } else {
+        s.targetHistogram.assign(20, 0);
+        const double width = (s.targetMax - s.targetMin) / 20.0;
+        for (double v : w.data.target) {
+            const int bin = width > 0 ? std::clamp(int((v - s.targetMin) / width), 0, 19) : 0;
+            s.targetHistogram[size_t(bin)] += 1;
+        }
     }
     if (request.includeFeedback && s.feedbackRows > 0)
         s.notes << ServiceText::tr("%1 rows with negative feedback weigh double in training.").arg(s.feedbackRows);

@@ -3,11 +3,9 @@
 // applyDecision() promotes / keeps as challenger / discards it, on a person's (or the guard's) word.
 #include "core/services/retrain/RetrainInternal.h"
 
-#include "core/ml/Evaluator.h"
 #include "core/ml/ModelRunner.h"
 #include "core/ml/ModelStore.h"
 #include "core/services/ModelOperations.h"
-#include "core/stats/Metrics.h"
 #include "core/store/pg/AuditLog.h"
 #include "core/store/pg/ModelRegistry.h"
 #include "core/store/pg/RetrainStore.h"
@@ -36,6 +34,12 @@ QString percent(double share)
     return QString::number(share * 100.0, 'f', 1) + QStringLiteral(" %");
 }
 
+// A difference of two accuracies, in percentage points: "2.4", "-0.8".
+QString points(double share)
+{
+    return QString::number(share * 100.0, 'f', 1);
+}
+
 QJsonObject intervalJson(const stats::DifferenceInterval &d)
 {
     return {{QStringLiteral("champion"), d.valueA},
@@ -50,65 +54,82 @@ QJsonObject intervalJson(const stats::DifferenceInterval &d)
             {QStringLiteral("resamples"), d.resamples}};
 }
 
-QJsonObject regressionJson(const stats::RegressionMetrics &m)
-{
-    QJsonObject o{{QStringLiteral("rows"), double(m.rows)},
-                  {QStringLiteral("mae"), m.mae},
-                  {QStringLiteral("rmse"), m.rmse},
-                  {QStringLiteral("r2"), m.r2}};
-    if (m.mape)
-        o.insert(QStringLiteral("mape"), *m.mape);
-    return o;
-}
-
 QJsonArray historyJson(const std::vector<EpochReport> &h)
 {
     QJsonArray a;
-    for (const EpochReport &e : h)
-        a.append(QJsonObject{{QStringLiteral("epoch"), e.epoch},
-                             {QStringLiteral("train_loss"), e.trainLoss},
-                             {QStringLiteral("validation_loss"), e.validationLoss},
-                             {QStringLiteral("validation_mae"), e.validationMae},
-                             {QStringLiteral("learning_rate"), e.learningRate}});
+    for (const EpochReport &e : h) {
+        QJsonObject o{{QStringLiteral("epoch"), e.epoch},
+                      {QStringLiteral("train_loss"), e.trainLoss},
+                      {QStringLiteral("validation_loss"), e.validationLoss},
+                      {QStringLiteral("learning_rate"), e.learningRate}};
+        if (e.validationAccuracy)
+            o.insert(QStringLiteral("validation_accuracy"), *e.validationAccuracy);
+        else
+            o.insert(QStringLiteral("validation_mae"), e.validationMae);
+        a.append(o);
+    }
     return a;
-}
-
-// Predictions of one model on the holdout.
-Result<std::vector<double>> predictHoldout(ModelRunner &runner, const Dataset &holdout, const std::atomic<bool> *cancel)
-{
-    DatasetColumns columns;
-    columns.target = QStringLiteral("actual");
-    columns.timestamp = QStringLiteral("ts");
-    const auto inputs = modelInputs(runner.info(), holdout.header, columns, {});
-    if (!inputs)
-        return inputs.error();
-    EvaluationOptions opt;
-    opt.latencySamples = 0;
-    opt.cancel = cancel;
-    auto result = evaluateModel(runner, holdout, *inputs, opt);
-    if (!result)
-        return result.error();
-    if (result->cancelled)
-        return Error{ServiceText::tr("cancelled")};
-    return std::move(result).value().predictions;
-}
-
-std::vector<double> absoluteErrors(const std::vector<double> &predicted, const std::vector<double> &actual)
-{
-    std::vector<double> e(predicted.size());
-    for (size_t i = 0; i < predicted.size(); ++i)
-        e[i] = std::abs(predicted[i] - actual[i]);
-    return e;
 }
 
 } // namespace
 
-RetrainDecision decide(const stats::DifferenceInterval &d, double minImprovement)
+QString metricKey(DecisionMetric metric)
 {
-    RetrainDecision out;
-    out.maeDifference = d;
-    out.championMae = d.valueA;
-    out.candidateMae = d.valueB;
+    switch (metric) {
+    case DecisionMetric::Mae:
+        return QStringLiteral("mae");
+    case DecisionMetric::Accuracy:
+        return QStringLiteral("accuracy");
+    case DecisionMetric::LogLoss:
+        return QStringLiteral("log_loss");
+    }
+    return {};
+}
+
+std::optional<DecisionMetric> classificationMetricOf(const QString &key)
+{
+    if (key == QLatin1String("accuracy"))
+        return DecisionMetric::Accuracy;
+    if (key == QLatin1String("log_loss"))
+        return DecisionMetric::LogLoss;
+    return std::nullopt;
+}
+
+namespace {
+
+// Accuracy: higher is better, and its minimum improvement is in points (candidate - champion).
+RetrainDecision decideOnAccuracy(RetrainDecision out, double minImprovement)
+{
+    const stats::DifferenceInterval &d = out.difference;
+    const double gain = d.valueB - d.valueA;
+    const bool bigEnough = gain + kEpsilon >= minImprovement;
+    const bool sure = d.low > 0; // the whole interval is a gain: it excludes 0 (no improvement)
+    out.promote = bigEnough && sure;
+    if (out.promote)
+        out.reason = ServiceText::tr("Promote: the candidate's accuracy is %1 points higher than the champion's (%2 vs "
+                                     "%3; at least %4 points needed) and the %5 interval of the difference [%6, %7] "
+                                     "excludes no improvement.")
+                         .arg(points(gain), percent(d.valueB), percent(d.valueA), points(minImprovement),
+                              percent(d.level), points(d.low), points(d.high));
+    else if (gain <= 0)
+        out.reason = ServiceText::tr("Do not promote: the candidate's accuracy (%1) is not higher than the "
+                                     "champion's (%2).")
+                         .arg(percent(d.valueB), percent(d.valueA));
+    else if (!bigEnough)
+        out.reason = ServiceText::tr("Do not promote: the candidate's accuracy is only %1 points higher than the "
+                                     "champion's (%2 vs %3); at least %4 points are required.")
+                         .arg(points(gain), percent(d.valueB), percent(d.valueA), points(minImprovement));
+    else
+        out.reason = ServiceText::tr("Do not promote: the accuracy is %1 points higher, but the %2 interval of the "
+                                     "difference [%3, %4] does not exclude no improvement: the gain may be chance.")
+                         .arg(points(gain), percent(d.level), points(d.low), points(d.high));
+    return out;
+}
+
+// MAE and log-loss: lower is better, and the minimum improvement is relative to the champion's value.
+RetrainDecision decideOnLoss(RetrainDecision out, const QString &name, double minImprovement)
+{
+    const stats::DifferenceInterval &d = out.difference;
     // d is candidate - champion: an improvement is a negative difference.
     const double improvement = d.valueA > 0 ? (d.valueA - d.valueB) / d.valueA : 0.0;
     const bool bigEnough = d.valueA > 0 && improvement + kEpsilon >= minImprovement;
@@ -116,9 +137,9 @@ RetrainDecision decide(const stats::DifferenceInterval &d, double minImprovement
     out.promote = bigEnough && sure;
     if (out.promote)
         out.reason = ServiceText::tr(
-                         "Promote: the candidate's MAE is %1 better than the champion's (%2 vs %3; at least %4 needed) "
-                         "and the %5 interval of the difference [%6, %7] excludes no improvement.")
-                         .arg(percent(improvement))
+                         "Promote: the candidate's %1 is %2 better than the champion's (%3 vs %4; at least %5 needed) "
+                         "and the %6 interval of the difference [%7, %8] excludes no improvement.")
+                         .arg(name, percent(improvement))
                          .arg(d.valueB, 0, 'f', 4)
                          .arg(d.valueA, 0, 'f', 4)
                          .arg(percent(minImprovement))
@@ -126,27 +147,47 @@ RetrainDecision decide(const stats::DifferenceInterval &d, double minImprovement
                          .arg(d.low, 0, 'f', 4)
                          .arg(d.high, 0, 'f', 4);
     else if (improvement <= 0)
-        out.reason = ServiceText::tr("Do not promote: the candidate's MAE (%1) is not better than the champion's (%2).")
+        out.reason = ServiceText::tr("Do not promote: the candidate's %1 (%2) is not better than the champion's (%3).")
+                         .arg(name)
                          .arg(d.valueB, 0, 'f', 4)
                          .arg(d.valueA, 0, 'f', 4);
     else if (!bigEnough)
         out.reason =
-            ServiceText::tr("Do not promote: the candidate's MAE is only %1 better than the champion's (%2 vs %3); "
-                            "at least %4 is required.")
-                .arg(percent(improvement))
+            ServiceText::tr("Do not promote: the candidate's %1 is only %2 better than the champion's (%3 vs %4); "
+                            "at least %5 is required.")
+                .arg(name, percent(improvement))
                 .arg(d.valueB, 0, 'f', 4)
                 .arg(d.valueA, 0, 'f', 4)
                 .arg(percent(minImprovement));
     else
         out.reason =
             ServiceText::tr(
-                "Do not promote: the MAE is %1 better, but the %2 interval of the difference [%3, %4] does not "
+                "Do not promote: the %1 is %2 better, but the %3 interval of the difference [%4, %5] does not "
                 "exclude no improvement: the gain may be chance.")
-                .arg(percent(improvement))
-                .arg(percent(d.level))
+                .arg(name, percent(improvement), percent(d.level))
                 .arg(d.low, 0, 'f', 4)
                 .arg(d.high, 0, 'f', 4);
     return out;
+}
+
+} // namespace
+
+RetrainDecision decide(DecisionMetric metric, const stats::DifferenceInterval &d, double minImprovement)
+{
+    RetrainDecision out;
+    out.metric = metric;
+    out.difference = d;
+    out.champion = d.valueA;
+    out.candidate = d.valueB;
+    switch (metric) {
+    case DecisionMetric::Accuracy:
+        return decideOnAccuracy(out, minImprovement);
+    case DecisionMetric::LogLoss:
+        return decideOnLoss(out, ServiceText::tr("log-loss"), minImprovement);
+    case DecisionMetric::Mae:
+        break;
+    }
+    return decideOnLoss(out, QStringLiteral("MAE"), minImprovement);
 }
 
 namespace {
@@ -312,45 +353,46 @@ private:
         auto candidateRunner = ModelRunner::load(m_candidateFile);
         if (!candidateRunner)
             return fail(ServiceText::tr("The trained model cannot be loaded: %1").arg(candidateRunner.errorMessage()));
-        const auto candidatePred = predictHoldout(**candidateRunner, m_holdout, &m_stop);
+        auto scores = detail::scoreHoldout(*m_baseRunner, **candidateRunner, m_holdout, m_window, &m_stop);
         if (cancelled())
             return cancelledEnd();
-        if (!candidatePred)
-            return fail(ServiceText::tr("Candidate: %1").arg(candidatePred.errorMessage()));
-        const auto championPred = predictHoldout(*m_baseRunner, m_holdout, &m_stop);
-        if (cancelled())
-            return cancelledEnd();
-        if (!championPred)
-            return fail(ServiceText::tr("Champion: %1").arg(championPred.errorMessage()));
-        stats::PairedSeries series;
-        series.a = absoluteErrors(*championPred, m_holdout.target);
-        series.b = absoluteErrors(*candidatePred, m_holdout.target);
+        if (!scores)
+            return fail(scores.errorMessage());
+        m_scores = std::move(scores).value();
         stats::BootstrapOptions bopt;
         bopt.resamples = m_request.bootstrapResamples;
         bopt.seed = m_request.training.seed;
         bopt.cancel = &m_stop;
-        const auto intervals = stats::pairedBootstrap({series}, bopt);
+        // One bootstrap for every series: each resample draws the same rows for all of them.
+        const auto intervals = stats::pairedBootstrap(m_scores.series, bopt);
         if (cancelled())
             return cancelledEnd();
-        if (intervals.empty())
+        if (intervals.size() != m_scores.series.size())
             return fail(ServiceText::tr("The paired bootstrap could not be computed on the holdout."));
-        const RetrainDecision decision = decide(intervals.front(), m_request.minImprovement);
+        m_intervals = intervals;
+        const DecisionMetric metric = m_window.classifier
+                                          ? classificationMetricOf(m_request.classificationMetric).value()
+                                          : DecisionMetric::Mae;
+        const RetrainDecision decision =
+            decide(metric, intervals[size_t(m_scores.keys.indexOf(metricKey(metric)))], m_request.minImprovement);
         m_out.decision = decision;
-        m_candidateMetrics = stats::regressionMetrics(*candidatePred, m_holdout.target);
-        m_championMetrics = stats::regressionMetrics(*championPred, m_holdout.target);
         m_out.run.metrics = QJsonObject{{QStringLiteral("holdout_rows"), double(m_holdout.rowCount())},
                                         {QStringLiteral("train_rows"), double(m_train.rowCount())},
                                         {QStringLiteral("validation_rows"), double(m_validation.rowCount())},
                                         {QStringLiteral("feedback_rows"), double(m_window.summary.feedbackRows)},
-                                        {QStringLiteral("candidate"), regressionJson(m_candidateMetrics)},
-                                        {QStringLiteral("champion"), regressionJson(m_championMetrics)},
-                                        {QStringLiteral("mae_difference"), intervalJson(decision.maeDifference)},
+                                        {QStringLiteral("candidate"), m_scores.candidate},
+                                        {QStringLiteral("champion"), m_scores.champion},
                                         {QStringLiteral("decision_rule"),
                                          QJsonObject{{QStringLiteral("promote"), decision.promote},
+                                                     {QStringLiteral("metric"), metricKey(metric)},
                                                      {QStringLiteral("min_improvement"), m_request.minImprovement}}},
                                         {QStringLiteral("best_epoch"), m_trained.bestEpoch},
                                         {QStringLiteral("samples_per_second"), m_trained.samplesPerSecond},
                                         {QStringLiteral("history"), historyJson(m_trained.history)}};
+        for (qsizetype i = 0; i < m_scores.keys.size(); ++i)
+            m_out.run.metrics.insert(m_scores.keys[i] + QStringLiteral("_difference"), intervalJson(intervals[size_t(i)]));
+        if (m_window.classifier)
+            m_out.run.metrics.insert(QStringLiteral("classes"), QJsonArray::fromStringList(m_window.classSpec.classes));
         m_out.run.decision = decision.promote ? QStringLiteral("none") : QStringLiteral("rejected");
         m_out.run.decisionReason = decision.reason;
         return true;
@@ -394,13 +436,16 @@ private:
     // The retrain figures kept with the registered candidate.
     QJsonObject modelMetrics() const
     {
-        QJsonObject m = regressionJson(m_candidateMetrics);
+        QJsonObject m = m_scores.candidate;
         m.remove(QStringLiteral("rows"));
         m.insert(QStringLiteral("holdout_rows"), double(m_holdout.rowCount()));
         m.insert(QStringLiteral("training_rows"), double(m_train.rowCount()));
         m.insert(QStringLiteral("retrain_run"), double(m_out.run.id));
-        m.insert(QStringLiteral("champion_mae_on_holdout"), m_championMetrics.mae);
-        m.insert(QStringLiteral("mae_difference"), intervalJson(m_out.decision->maeDifference));
+        for (qsizetype i = 0; i < m_scores.keys.size(); ++i) {
+            const QString &key = m_scores.keys[i];
+            m.insert(QStringLiteral("champion_%1_on_holdout").arg(key), m_scores.champion.value(key));
+            m.insert(key + QStringLiteral("_difference"), intervalJson(m_intervals[size_t(i)]));
+        }
         m.insert(QStringLiteral("params"), m_request.training.toJson());
         m.insert(QStringLiteral("data_window"),
                  QJsonObject{{QStringLiteral("from"), m_window.summary.from.toString(Qt::ISODate)},
@@ -480,7 +525,8 @@ private:
     QString m_candidateFile;
     std::unique_ptr<ModelRunner> m_baseRunner;
     TrainingResult m_trained;
-    stats::RegressionMetrics m_candidateMetrics, m_championMetrics;
+    detail::HoldoutScores m_scores;
+    std::vector<stats::DifferenceInterval> m_intervals; // one per series of m_scores
 };
 
 } // namespace

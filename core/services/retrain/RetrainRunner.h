@@ -51,6 +51,9 @@ struct RetrainRequest
     bool force = false;  // run even when the triggers are not due
     bool dryRun = false; // train and evaluate; register nothing
     double minImprovement = 0.02;
+    // A classifier's decision metric: "accuracy" or "log_loss" (RetrainSettings::classificationMetric);
+    // a regression model is always judged on its MAE.
+    QString classificationMetric = QStringLiteral("accuracy");
     QString storeDirectory; // the model store; empty: ModelStore::defaultDirectory()
     int bootstrapResamples = 1000;
 
@@ -69,23 +72,39 @@ struct DataSummary
     qint64 holdoutRows = 0;
     qint64 feedbackRows = 0;
     double targetMean = 0, targetStd = 0, targetMin = 0, targetMax = 0;
-    std::vector<qint64> targetHistogram;    // 20 equal-width bins over [targetMin, targetMax]
+    std::vector<qint64> targetHistogram;    // regression: 20 equal-width bins over [targetMin, targetMax]
+    QStringList classes;                    // classification: the deployment's classes ...
+    std::vector<qint64> classCounts;        // ... and the rows labelled with each
     QMap<QString, qint64> missingByFeature; // rows left out because a value was missing
     QStringList notes;
 };
 Result<DataSummary> summarizeData(PgConnection &pg, const RetrainRequest &request);
 
-// Step 5: the decision rule. Promote only when MAE improves by at least minImprovement (relative)
-// and the paired-bootstrap interval of the MAE difference excludes "no improvement".
+// What the decision rule compares on the holdout: a regression model's MAE; a classifier's accuracy
+// (the default) or log-loss.
+enum class DecisionMetric
+{
+    Mae,
+    Accuracy,
+    LogLoss
+};
+QString metricKey(DecisionMetric metric);                              // "mae", "accuracy", "log_loss"
+std::optional<DecisionMetric> classificationMetricOf(const QString &key); // "accuracy" or "log_loss"
+
+// Step 5: the decision rule. Promote only when the metric improves by at least minImprovement and the
+// paired-bootstrap interval of the difference (candidate - champion) excludes "no improvement".
+// MAE and log-loss (lower is better): minImprovement is relative to the champion's value (0.02 = 2 %);
+// accuracy (higher is better): it is absolute, in accuracy points (0.02 = 2 percentage points).
 struct RetrainDecision
 {
     bool promote = false;
     QString reason; // translated sentence: why / why not
-    double candidateMae = 0;
-    double championMae = 0;
-    stats::DifferenceInterval maeDifference; // candidate - champion on the holdout
+    DecisionMetric metric = DecisionMetric::Mae;
+    double candidate = 0; // the metric on the holdout
+    double champion = 0;
+    stats::DifferenceInterval difference; // candidate - champion on the holdout
 };
-RetrainDecision decide(const stats::DifferenceInterval &maeDifference, double minImprovement);
+RetrainDecision decide(DecisionMetric metric, const stats::DifferenceInterval &difference, double minImprovement);
 
 enum class RetrainStage
 {

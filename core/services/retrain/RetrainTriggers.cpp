@@ -4,6 +4,7 @@
 #include "core/domain/Deployment.h"
 #include "core/domain/Figure.h"
 #include "core/store/pg/AlertStore.h"
+#include "core/store/pg/DeploymentStore.h"
 #include "core/store/pg/RetrainStore.h"
 #include "core/store/pg/RolloutPlanStore.h"
 #include "core/store/pg/WindowMetricsQuery.h"
@@ -152,11 +153,17 @@ Result<TriggerCheck> checkTriggers(PgConnection &pg, const QString &deployment)
     if (!drift)
         return drift.error();
     in.driftAlertFiring = *drift > 0;
-    // MAE of the ML path over the window (predictions joined with their latest outcome).
-    const auto mae = WindowMetricsQuery(pg).mlMae(deployment, days);
-    if (!mae)
-        return mae.error();
-    in.mae = *mae;
+    // MAE of the ML path over the window (predictions joined with their latest outcome). A classifier's
+    // outcomes are class indices: it has no MAE (the condition reads "no data" and is never met).
+    const auto info = DeploymentStore(pg).show(deployment);
+    if (!info)
+        return info.error();
+    if (info->task != QLatin1String("classification")) {
+        const auto mae = WindowMetricsQuery(pg).mlMae(deployment, days);
+        if (!mae)
+            return mae.error();
+        in.mae = *mae;
+    }
     // The deployment's MAE target is the gate of its rollout plan (default 2.5 min, the team's guide).
     const auto plan = RolloutPlanStore(pg).load(deployment);
     in.maeTarget = plan ? plan->plan.gates.maxMae : PlanGates{}.maxMae;

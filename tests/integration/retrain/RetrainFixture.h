@@ -39,6 +39,34 @@ struct RetrainFixture
     // Returns an empty string on success, else what failed.
     QString setUp(const QString &prefix)
     {
+        if (const QString opened = openDatabase(prefix); !opened.isEmpty())
+            return opened;
+        if (const auto s =
+                DeploymentStore(*conn).ensure(dep, QStringLiteral("retrain test"), RideDelayGenerator::schema());
+            !s)
+            return s.errorMessage();
+        return {};
+    }
+
+    // A classification deployment (classes, decision threshold, schema) instead of the regression one.
+    QString setUpClassifier(const QString &prefix, const FeatureSchema &schema, const ClassSpec &classes)
+    {
+        if (const QString opened = openDatabase(prefix); !opened.isEmpty())
+            return opened;
+        NewDeployment spec;
+        spec.name = dep;
+        spec.task = QStringLiteral("classification");
+        spec.description = QStringLiteral("retrain test");
+        spec.schema = schema;
+        spec.classSpec = classes;
+        if (const auto created = DeploymentStore(*conn).create(spec, kRetrainActor); !created)
+            return created.errorMessage();
+        return {};
+    }
+
+    // The scratch database, migrated; the deployment's name and the model store.
+    QString openDatabase(const QString &prefix)
+    {
         db = std::make_unique<ScratchDatabase>(prefix);
         auto c = PgConnection::open(db->endpoint(), prefix);
         if (!c)
@@ -47,10 +75,6 @@ struct RetrainFixture
         if (const auto m = Migrator::migrate(*conn); !m)
             return m.errorMessage();
         dep = uniqueName(prefix);
-        if (const auto s =
-                DeploymentStore(*conn).ensure(dep, QStringLiteral("retrain test"), RideDelayGenerator::schema());
-            !s)
-            return s.errorMessage();
         store = std::make_unique<QTemporaryDir>();
         return store->isValid() ? QString() : QStringLiteral("no temporary directory");
     }
@@ -135,7 +159,7 @@ struct RetrainFixture
     }
 
     // A deliberately bad model of the demo architecture: re-initialised, one epoch at a tiny learning rate.
-    Result<QString> degradedModel(const QString &outputPath)
+    Result<QString> degradedModel(const QString &outputPath, const QString &base = demoModel())
     {
         const qint64 now = QDateTime::currentDateTimeUtc().toMSecsSinceEpoch() * 1000;
         auto data = EvaluationData(*conn).load(dep, now - 30 * 86'400'000'000LL, now);
@@ -148,7 +172,7 @@ struct RetrainFixture
         p.earlyStoppingPatience = 0;
         p.plateauPatience = 0;
         p.seed = 3;
-        auto trained = trainModel(demoModel(), *data, *data, p, QStringLiteral("degraded"), outputPath);
+        auto trained = trainModel(base, *data, *data, p, QStringLiteral("degraded"), outputPath);
         if (!trained)
             return trained.error();
         return outputPath;

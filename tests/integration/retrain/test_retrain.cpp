@@ -128,7 +128,8 @@ private Q_SLOTS:
         QVERIFY(out.decision.has_value());
         QVERIFY2(out.decision->promote, qPrintable(out.decision->reason));
         qInfo("decision: %s", qPrintable(out.decision->reason));
-        QVERIFY(out.decision->candidateMae < out.decision->championMae);
+        QCOMPARE(out.decision->metric, retrain::DecisionMetric::Mae);
+        QVERIFY(out.decision->candidate < out.decision->champion);
         QVERIFY(!out.candidateVersion.isEmpty());
         QCOMPARE(f.champion(), QStringLiteral("1")); // runRetrain never moves an alias
 

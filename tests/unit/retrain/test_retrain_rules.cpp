@@ -1,6 +1,7 @@
 // The pure rules of retraining: trigger boundaries (99/100 feedback, 19/20 negative, 70 % exactly is not
 // below), extra triggers listed but not counted when switched off, the decision rule's boundaries
-// (2 % improvement, an interval touching 0), and the settings' JSON round trip and refusals.
+// (MAE and log-loss 2 % better, accuracy 2 points higher, an interval touching 0), and the settings'
+// JSON round trip and refusals.
 #include "core/services/retrain/RetrainRunner.h"
 
 #include <QJsonObject>
@@ -175,22 +176,88 @@ private Q_SLOTS:
         QFETCH(double, low);
         QFETCH(double, high);
         QFETCH(bool, promote);
-        const RetrainDecision d = decide(interval(champion, candidate, low, high), 0.02);
+        const RetrainDecision d = decide(DecisionMetric::Mae, interval(champion, candidate, low, high), 0.02);
         QCOMPARE(d.promote, promote);
-        QCOMPARE(d.championMae, champion);
-        QCOMPARE(d.candidateMae, candidate);
+        QCOMPARE(d.metric, DecisionMetric::Mae);
+        QCOMPARE(d.champion, champion);
+        QCOMPARE(d.candidate, candidate);
         QVERIFY(!d.reason.isEmpty());
         QCOMPARE(d.reason.startsWith(QLatin1String("Promote")), promote);
     }
 
     void decisionSaysWhyNot()
     {
-        QVERIFY(decide(interval(2.0, 2.2, 0.1, 0.3), 0.02).reason.contains(QLatin1String("not better")));
-        QVERIFY(decide(interval(2.0, 1.99, -0.05, -0.001), 0.02).reason.contains(QLatin1String("at least")));
-        QVERIFY(decide(interval(2.0, 1.8, -0.3, 0.0), 0.02).reason.contains(QLatin1String("interval")));
+        const auto mae = [](const stats::DifferenceInterval &d, double min) {
+            return decide(DecisionMetric::Mae, d, min);
+        };
+        QVERIFY(mae(interval(2.0, 2.2, 0.1, 0.3), 0.02).reason.contains(QLatin1String("not better")));
+        QVERIFY(mae(interval(2.0, 1.99, -0.05, -0.001), 0.02).reason.contains(QLatin1String("at least")));
+        QVERIFY(mae(interval(2.0, 1.8, -0.3, 0.0), 0.02).reason.contains(QLatin1String("interval")));
         // A configurable threshold: 10 % better passes a 5 % rule and fails a 15 % rule.
-        QVERIFY(decide(interval(2.0, 1.8, -0.3, -0.1), 0.05).promote);
-        QVERIFY(!decide(interval(2.0, 1.8, -0.3, -0.1), 0.15).promote);
+        QVERIFY(mae(interval(2.0, 1.8, -0.3, -0.1), 0.05).promote);
+        QVERIFY(!mae(interval(2.0, 1.8, -0.3, -0.1), 0.15).promote);
+        // The regression sentences are those of before classifiers.
+        QVERIFY(mae(interval(2.0, 2.2, 0.1, 0.3), 0.02)
+                    .reason.startsWith(QLatin1String("Do not promote: the candidate's MAE (2.2000) is not better")));
+    }
+
+    // Accuracy: higher is better, the minimum improvement is in points (0.02 = 2 percentage points, absolute),
+    // and the interval's LOW end must be above 0.
+    void accuracyDecisionBoundaries_data()
+    {
+        QTest::addColumn<double>("champion");
+        QTest::addColumn<double>("candidate");
+        QTest::addColumn<double>("low");
+        QTest::addColumn<double>("high");
+        QTest::addColumn<bool>("promote");
+        QTest::addColumn<QString>("why");
+        QTest::newRow("2 points higher, interval above 0") << 0.88 << 0.90 << 0.005 << 0.035 << true << u"Promote"_qs;
+        QTest::newRow("1.9 points higher") << 0.88 << 0.899 << 0.005 << 0.035 << false << u"at least 2.0 points"_qs;
+        // 2 % relative of 0.88 would be 1.76 points: not enough, the rule is absolute.
+        QTest::newRow("2 % relative is not 2 points") << 0.88 << 0.8976 << 0.005 << 0.03 << false << u"only"_qs;
+        QTest::newRow("5 points, interval touches 0") << 0.80 << 0.85 << 0.0 << 0.1 << false << u"chance"_qs;
+        QTest::newRow("5 points, interval crosses 0") << 0.80 << 0.85 << -0.01 << 0.1 << false << u"chance"_qs;
+        QTest::newRow("lower") << 0.90 << 0.85 << -0.08 << -0.02 << false << u"not higher"_qs;
+        QTest::newRow("equal") << 0.90 << 0.90 << -0.01 << 0.01 << false << u"not higher"_qs;
+    }
+    void accuracyDecisionBoundaries()
+    {
+        QFETCH(double, champion);
+        QFETCH(double, candidate);
+        QFETCH(double, low);
+        QFETCH(double, high);
+        QFETCH(bool, promote);
+        QFETCH(QString, why);
+        const RetrainDecision d = decide(DecisionMetric::Accuracy, interval(champion, candidate, low, high), 0.02);
+        QCOMPARE(d.promote, promote);
+        QCOMPARE(d.metric, DecisionMetric::Accuracy);
+        QCOMPARE(d.candidate, candidate);
+        QVERIFY2(d.reason.contains(why), qPrintable(d.reason));
+        QCOMPARE(d.reason.startsWith(QLatin1String("Promote")), promote);
+    }
+
+    // Log-loss: lower is better, relative like the MAE.
+    void logLossDecision()
+    {
+        const auto logLoss = [](const stats::DifferenceInterval &d, double min) {
+            return decide(DecisionMetric::LogLoss, d, min);
+        };
+        QVERIFY(logLoss(interval(0.50, 0.49, -0.02, -0.001), 0.02).promote); // exactly 2 % lower
+        QVERIFY(!logLoss(interval(0.50, 0.4901, -0.02, -0.001), 0.02).promote);
+        QVERIFY(!logLoss(interval(0.50, 0.40, -0.15, 0.0), 0.02).promote);
+        const RetrainDecision worse = logLoss(interval(0.50, 0.55, 0.01, 0.09), 0.02);
+        QVERIFY2(worse.reason.contains(QLatin1String("log-loss (0.5500) is not better")), qPrintable(worse.reason));
+    }
+
+    void classificationMetricKeys()
+    {
+        QCOMPARE(metricKey(DecisionMetric::Accuracy), u"accuracy"_qs);
+        QCOMPARE(metricKey(DecisionMetric::LogLoss), u"log_loss"_qs);
+        QCOMPARE(metricKey(DecisionMetric::Mae), u"mae"_qs);
+        QCOMPARE(classificationMetricOf(u"log_loss"_qs), std::optional<DecisionMetric>(DecisionMetric::LogLoss));
+        QVERIFY(!classificationMetricOf(u"mae"_qs)); // not a classifier's metric
+        QCOMPARE(RetrainRequest{}.classificationMetric, u"accuracy"_qs); // the default
+        QCOMPARE(RetrainSettings{}.classificationMetric, u"accuracy"_qs);
     }
 
     void settingsRoundTrip()
@@ -200,9 +267,11 @@ private Q_SLOTS:
         s.autoRetrain = true;
         s.satisfactionBelow = 0.6;
         s.feedbackRetentionDays = 90;
+        s.classificationMetric = QStringLiteral("log_loss");
         QString error;
         const RetrainSettings back = RetrainSettings::fromJson(s.toJson(), &error);
         QVERIFY2(error.isEmpty(), qPrintable(error));
+        QCOMPARE(back.classificationMetric, QStringLiteral("log_loss"));
         QCOMPARE(back.minFeedback, qint64(150));
         QVERIFY(back.autoRetrain);
         QCOMPARE(back.satisfactionBelow, 0.6);
@@ -233,6 +302,10 @@ private Q_SLOTS:
                                    << QStringLiteral("autoRetrain");
         QTest::newRow("zero retention") << QJsonObject{{QStringLiteral("feedbackRetentionDays"), 0}}
                                         << QStringLiteral("feedbackRetentionDays");
+        QTest::newRow("unknown metric") << QJsonObject{{QStringLiteral("classificationMetric"), QStringLiteral("f1")}}
+                                        << QStringLiteral("classificationMetric");
+        QTest::newRow("metric as number") << QJsonObject{{QStringLiteral("classificationMetric"), 1}}
+                                          << QStringLiteral("classificationMetric");
     }
     void settingsRefused()
     {

@@ -160,14 +160,30 @@ void DataStep::showSummary(const retrain::DataSummary &s)
         return t.isValid() ? loc.toString(t.toLocalTime(), QLocale::ShortFormat) : QStringLiteral("–");
     };
     m_dates->setText(tr("%1 → %2 (holdout from %3)").arg(day(s.from), day(s.to), day(s.holdoutFrom)));
-    m_target->setText(tr("mean %1, sd %2, range %3 … %4")
-                          .arg(s.targetMean, 0, 'f', 2)
-                          .arg(s.targetStd, 0, 'f', 2)
-                          .arg(s.targetMin, 0, 'f', 2)
-                          .arg(s.targetMax, 0, 'f', 2));
+    if (s.classes.isEmpty()) {
+        m_target->setText(tr("mean %1, sd %2, range %3 … %4")
+                              .arg(s.targetMean, 0, 'f', 2)
+                              .arg(s.targetStd, 0, 'f', 2)
+                              .arg(s.targetMin, 0, 'f', 2)
+                              .arg(s.targetMax, 0, 'f', 2));
+    } else { // a classifier: the share of each true class
+        QStringList shares;
+        for (qsizetype c = 0; c < s.classes.size(); ++c)
+            shares << tr("%1 %2 %").arg(s.classes[c]).arg(100.0 * double(s.classCounts[size_t(c)]) / double(rows), 0,
+                                                           'f', 1);
+        m_target->setText(shares.join(QStringLiteral(" · ")));
+    }
     if (!s.notes.isEmpty())
         m_status->setText(m_status->text() + QLatin1Char(' ') + s.notes.join(QLatin1Char(' ')));
 
+    // A classifier's rows per true class.
+    if (!s.classCounts.empty()) {
+        BarChart::Set counts{tr("Rows"), {}, themeColor(Palette::Ml)};
+        for (qint64 n : s.classCounts)
+            counts.values << double(n);
+        m_histogram->setAxisTitles(tr("True class"), QString());
+        m_histogram->setBars(s.classes, {counts}, 0.05, 1, true);
+    }
     // Histogram: 20 equal-width bins over [min, max], labelled by their lower edge.
     if (!s.targetHistogram.empty()) {
         BarChart::Set bins{tr("Rows"), {}, themeColor(Palette::Ml)};

@@ -9,8 +9,9 @@ class QTableWidget;
 
 namespace mldeck::ui {
 
-// Step 5: the candidate against the champion on the same holdout: MAE/RMSE/R², the MAE difference
-// with its paired-bootstrap interval, and the decision sentence (promote, or why not).
+// Step 5: the candidate against the champion on the same holdout: MAE/RMSE/R² (a regression model) or
+// accuracy/log-loss/Brier (a classifier), the difference of the decision metric with its paired-bootstrap
+// interval, and the decision sentence (promote, or why not).
 class EvaluationStep final : public QWidget
 {
     Q_OBJECT
@@ -23,6 +24,7 @@ public:
 private:
     QLabel *m_decision = nullptr;
     QLabel *m_difference = nullptr;
+    QLabel *m_note = nullptr;
     QTableWidget *m_metrics = nullptr;
 };
 

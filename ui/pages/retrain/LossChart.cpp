@@ -42,6 +42,9 @@ void LossChart::addEpoch(const EpochReport &report)
         m_chart->appendPoint(m_validation, QPointF(report.epoch, report.validationLoss));
     m_maxLoss = std::max({m_maxLoss, std::isfinite(report.trainLoss) ? report.trainLoss : 0.0,
                           std::isfinite(report.validationLoss) ? report.validationLoss : 0.0});
+    // A classifier trains on cross-entropy (it reports its validation accuracy), a regression model on MSE.
+    m_chart->setTitle(report.validationAccuracy ? tr("Loss per epoch (cross-entropy)")
+                                                : tr("Loss per epoch (mean squared error, scaled target)"));
     if (report.epochs > 0)
         m_chart->setXRange(1, std::max(2, report.epochs), std::clamp(report.epochs, 2, 11));
     m_chart->setYRange(0, m_maxLoss > 0 ? m_maxLoss * 1.1 : 1, true);

@@ -54,7 +54,47 @@ HoldoutMetrics holdoutMetrics(const QJsonObject &metrics, const QString &which)
     m.mae = numberAt(scope, {QStringLiteral("mae")});
     m.rmse = numberAt(scope, {QStringLiteral("rmse")});
     m.r2 = numberAt(scope, {QStringLiteral("r2"), QStringLiteral("R2")});
+    m.accuracy = numberAt(scope, {QStringLiteral("accuracy")});
+    m.logLoss = numberAt(scope, {QStringLiteral("log_loss")});
+    m.brier = numberAt(scope, {QStringLiteral("brier")});
     return m;
+}
+
+std::optional<double> HoldoutMetrics::of(const QString &metric) const
+{
+    if (metric == QLatin1String("accuracy"))
+        return accuracy;
+    if (metric == QLatin1String("log_loss"))
+        return logLoss;
+    return mae;
+}
+
+QString decisionMetric(const QJsonObject &metrics)
+{
+    const QString key =
+        metrics.value(QStringLiteral("decision_rule")).toObject().value(QStringLiteral("metric")).toString();
+    return key.isEmpty() ? QStringLiteral("mae") : key;
+}
+
+bool isClassifierRun(const QJsonObject &metrics)
+{
+    return metrics.contains(QStringLiteral("classes")) || decisionMetric(metrics) != QLatin1String("mae");
+}
+
+QString metricName(const QString &metric)
+{
+    if (metric == QLatin1String("accuracy"))
+        return Text::tr("accuracy");
+    if (metric == QLatin1String("log_loss"))
+        return Text::tr("log-loss");
+    return QStringLiteral("MAE");
+}
+
+QString metricValue(const QString &metric, std::optional<double> value)
+{
+    if (metric == QLatin1String("accuracy"))
+        return figureText(value, [](double x) { return QString::number(100 * x, 'f', 1) + QStringLiteral(" %"); });
+    return number(value);
 }
 
 QString paramsSummary(const QJsonObject &params)

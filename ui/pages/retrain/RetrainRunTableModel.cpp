@@ -67,12 +67,13 @@ QVariant RetrainRunTableModel::data(const QModelIndex &index, int role) const
             return run->trigger;
         case ParamsColumn:
             return retrainfmt::paramsSummary(run->params);
-        case MaeColumn: {
-            const auto c = retrainfmt::holdoutMetrics(run->metrics, QStringLiteral("candidate"));
-            const auto b = retrainfmt::holdoutMetrics(run->metrics, QStringLiteral("champion"));
-            if (!c.mae && !b.mae)
+        case MetricColumn: {
+            const QString metric = retrainfmt::decisionMetric(run->metrics);
+            const auto c = retrainfmt::holdoutMetrics(run->metrics, QStringLiteral("candidate")).of(metric);
+            const auto b = retrainfmt::holdoutMetrics(run->metrics, QStringLiteral("champion")).of(metric);
+            if (!c && !b)
                 return QStringLiteral("–");
-            return tr("%1 vs %2").arg(retrainfmt::number(c.mae), retrainfmt::number(b.mae));
+            return tr("%1 vs %2").arg(retrainfmt::metricValue(metric, c), retrainfmt::metricValue(metric, b));
         }
         case DecisionColumn:
             if (role == Qt::ToolTipRole && !run->decisionReason.isEmpty())
@@ -93,7 +94,7 @@ QVariant RetrainRunTableModel::data(const QModelIndex &index, int role) const
             return QBrush(themeColor(Palette::Good));
     }
     if (role == Qt::TextAlignmentRole &&
-        (index.column() == IdColumn || index.column() == MaeColumn || index.column() == DurationColumn))
+        (index.column() == IdColumn || index.column() == MetricColumn || index.column() == DurationColumn))
         return int(Qt::AlignRight | Qt::AlignVCenter);
     return {};
 }
@@ -113,8 +114,13 @@ QVariant RetrainRunTableModel::headerData(int section, Qt::Orientation orientati
         return tr("Trigger");
     case ParamsColumn:
         return tr("Parameters");
-    case MaeColumn:
-        return tr("MAE candidate vs champion");
+    case MetricColumn: {
+        // A deployment's runs share its task: the newest run names the metric.
+        QString name = retrainfmt::metricName(
+            m_runs.isEmpty() ? QStringLiteral("mae") : retrainfmt::decisionMetric(m_runs.first().metrics));
+        name[0] = name[0].toUpper();
+        return tr("%1 candidate vs champion").arg(name);
+    }
     case DecisionColumn:
         return tr("Decision");
     case DurationColumn:

@@ -21,7 +21,7 @@ public:
         StatusColumn,
         TriggerColumn,
         ParamsColumn,
-        MaeColumn,
+        MetricColumn, // the run's decision metric, candidate vs champion
         DecisionColumn,
         DurationColumn,
         ColumnCount

@@ -84,6 +84,7 @@ RetrainWizard::RetrainWizard(RetrainService &service, QWidget *parent)
 
     connect(&m_service, &RetrainService::triggersChecked, this, &RetrainWizard::onTriggers);
     connect(&m_service, &RetrainService::summarized, this, &RetrainWizard::onSummary);
+    connect(&m_service, &RetrainService::settingsLoaded, this, &RetrainWizard::onSettings);
     connect(&m_service, &RetrainService::runProgress, this, &RetrainWizard::onProgress);
     connect(&m_service, &RetrainService::runFinished, this, &RetrainWizard::onRunFinished);
     connect(&m_service, &RetrainService::decisionApplied, this, &RetrainWizard::onDecisionApplied);
@@ -125,6 +126,15 @@ void RetrainWizard::restart()
     }
     m_trigger->showLoading(m_deployment);
     m_service.checkTriggers(m_deployment);
+    m_settings.reset();
+    m_service.loadSettings(m_deployment);
+}
+
+void RetrainWizard::onSettings(const QString &deployment, const Result<RetrainSettings> &settings)
+{
+    // Unreadable settings leave the rule's defaults (the run reads nothing else from them).
+    if (deployment == m_deployment && settings)
+        m_settings = *settings;
 }
 
 void RetrainWizard::goTo(int step)
@@ -217,6 +227,10 @@ void RetrainWizard::startRun()
     req.deployment = m_deployment;
     m_data->fill(req);
     req.training = m_training->params();
+    if (m_settings) {
+        req.minImprovement = m_settings->minImprovement;
+        req.classificationMetric = m_settings->classificationMetric;
+    }
     req.force = m_trigger->force();
     req.trigger = m_trigger->due() ? QStringLiteral("feedback") : QStringLiteral("manual");
     m_outcome.reset();
@@ -253,6 +267,7 @@ void RetrainWizard::onSummary(const Result<retrain::DataSummary> &summary)
         m_data->showError(summary.errorMessage());
     else
         m_data->showSummary(*summary);
+    m_training->setClassifier(summary && !summary->classes.isEmpty());
     updateButtons();
 }
 

@@ -71,6 +71,7 @@ private:
     void startRun();
     void onTriggers(const Result<TriggerCheck> &check);
     void onSummary(const Result<retrain::DataSummary> &summary);
+    void onSettings(const QString &deployment, const Result<RetrainSettings> &settings);
     void onProgress(const retrain::RetrainProgress &progress);
     void onRunFinished(const retrain::RetrainOutcome &outcome);
     void onDecisionApplied(const Result<RetrainRun> &run);
@@ -99,6 +100,8 @@ private:
     retrain::RetrainAction m_pendingAction = retrain::RetrainAction::KeepAsChallenger;
     bool m_pendingRollout = false;
     QString m_summaryFor; // the deployment the pending summary is for: a late answer for another is dropped
+    // The deployment's decision rule (minimum improvement, a classifier's metric), read at each restart.
+    std::optional<RetrainSettings> m_settings;
 };
 
 } // namespace mldeck::ui

@@ -65,11 +65,18 @@ void RunStep::showProgress(const retrain::RetrainProgress &p)
         m_stage->setText(p.message);
     if (p.epoch) {
         m_chart->addEpoch(*p.epoch);
-        m_stage->setText(tr("Epoch %1 of %2 · training loss %3 · validation MAE %4")
-                             .arg(p.epoch->epoch)
-                             .arg(p.epoch->epochs)
-                             .arg(p.epoch->trainLoss, 0, 'f', 4)
-                             .arg(p.epoch->validationMae, 0, 'f', 3));
+        if (p.epoch->validationAccuracy)
+            m_stage->setText(tr("Epoch %1 of %2 · training loss %3 · validation accuracy %4 %")
+                                 .arg(p.epoch->epoch)
+                                 .arg(p.epoch->epochs)
+                                 .arg(p.epoch->trainLoss, 0, 'f', 4)
+                                 .arg(100 * *p.epoch->validationAccuracy, 0, 'f', 1));
+        else
+            m_stage->setText(tr("Epoch %1 of %2 · training loss %3 · validation MAE %4")
+                                 .arg(p.epoch->epoch)
+                                 .arg(p.epoch->epochs)
+                                 .arg(p.epoch->trainLoss, 0, 'f', 4)
+                                 .arg(p.epoch->validationMae, 0, 'f', 3));
         m_timeLeft->setText(tr("about %1 left").arg(retrainfmt::duration(p.epoch->secondsLeft)));
     }
 }

@@ -3,6 +3,7 @@
 #include "ui/Theme.h"
 
 #include <QButtonGroup>
+#include <QCheckBox>
 #include <QDoubleSpinBox>
 #include <QFormLayout>
 #include <QHBoxLayout>
@@ -89,6 +90,9 @@ TrainingStep::TrainingStep(QWidget *parent) : QWidget(parent)
     m_seed->setObjectName(QStringLiteral("trainSeed"));
     m_seed->setRange(0, std::numeric_limits<int>::max());
     m_seed->setValue(int(defaults.seed));
+    m_balanced = new QCheckBox(tr("Balance the classes: a rare class weighs more in the loss"), this);
+    m_balanced->setObjectName(QStringLiteral("trainBalancedClasses"));
+    m_balanced->setToolTip(tr("Each class weighs n / (K × its rows): every class counts as much in training"));
 
     auto *plateau = new QHBoxLayout;
     plateau->addWidget(new QLabel(tr("multiply by"), this));
@@ -112,6 +116,8 @@ TrainingStep::TrainingStep(QWidget *parent) : QWidget(parent)
     form->addRow(tr("Early stopping patience"), m_earlyStop);
     form->addRow(tr("Learning rate on plateau"), plateau);
     form->addRow(tr("Seed"), m_seed);
+    form->addRow(tr("Class weights"), m_balanced);
+    setClassifier(false);
 
     m_error = errorLabel(this, QStringLiteral("trainParamsError"));
     auto *layout = new QVBoxLayout(this);
@@ -138,7 +144,15 @@ TrainingParams TrainingStep::params() const
     p.plateauFactor = m_plateauFactor->value();
     p.plateauPatience = m_plateauPatience->value();
     p.seed = quint64(m_seed->value());
+    p.balancedClassWeights = m_balanced->isVisibleTo(this) && m_balanced->isChecked();
     return p;
+}
+
+void TrainingStep::setClassifier(bool classifier)
+{
+    m_form->setRowVisible(m_balanced, classifier);
+    if (!classifier)
+        m_balanced->setChecked(false);
 }
 
 QString TrainingStep::error() const

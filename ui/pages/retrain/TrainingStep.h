@@ -4,6 +4,7 @@
 
 #include <QWidget>
 
+class QCheckBox;
 class QDoubleSpinBox;
 class QFormLayout;
 class QLabel;
@@ -14,7 +15,7 @@ class QSpinBox;
 namespace mldeck::ui {
 
 // Step 3, "Training": start from the champion's weights or re-initialise; epochs, learning rate, batch
-// size, early stopping, learning-rate reduction on plateau, seed. TrainingParams::validate() decides
+// size, early stopping, learning-rate reduction on plateau, seed; for a classifier, balanced class weights. TrainingParams::validate() decides
 // what is valid; its message is shown under the form and the wizard keeps Next disabled.
 class TrainingStep final : public QWidget
 {
@@ -25,6 +26,8 @@ public:
     explicit TrainingStep(QWidget *parent = nullptr);
 
     TrainingParams params() const; // as typed (possibly invalid)
+    // A classifier's deployment offers balanced class weights (hidden, and off, otherwise).
+    void setClassifier(bool classifier);
     bool isValid() const { return m_valid; }
     QString error() const;
 
@@ -43,6 +46,7 @@ private:
     QDoubleSpinBox *m_plateauFactor = nullptr;
     QSpinBox *m_plateauPatience = nullptr;
     QSpinBox *m_seed = nullptr;
+    QCheckBox *m_balanced = nullptr;
     QLabel *m_learningRateError = nullptr;
     QLabel *m_error = nullptr;
     QFormLayout *m_form = nullptr;
