@@ -22,6 +22,39 @@ double percentileOf(std::vector<double> values, double q)
     return values[i];
 }
 
+bool isClassifier(const ModelInfo &info)
+{
+    return info.hasMetadata && info.task == QLatin1String("classification");
+}
+
+// Runs the model on rows and appends the answers for rows [skip, end) to out (predictions, and a
+// classifier's probabilities).
+Status infer(ModelRunner &model, const std::vector<FeatureRow> &rows, qint64 skip, const std::atomic<bool> *cancel,
+             EvaluationResult *out)
+{
+    if (!isClassifier(model.info())) {
+        auto predicted = model.predict(rows, cancel);
+        if (!predicted)
+            return predicted.error();
+        if (out)
+            out->predictions.insert(out->predictions.end(), predicted->begin() + skip, predicted->end());
+        return {};
+    }
+    auto predicted = model.predictProbabilities(rows, cancel);
+    if (!predicted)
+        return predicted.error();
+    if (!out)
+        return {};
+    const ClassProbabilities &p = predicted.value();
+    const ClassSpec &spec = model.info().classSpec;
+    out->probabilities.classes = p.classes;
+    out->probabilities.values.insert(out->probabilities.values.end(), p.values.begin() + skip * p.classes,
+                                     p.values.end());
+    for (size_t i = size_t(skip); i < p.rows(); ++i)
+        out->predictions.push_back(spec.isBinary() ? p.row(i)[1] : p.row(i)[size_t(spec.decide(p.row(i)))]);
+    return {};
+}
+
 } // namespace
 
 Result<ModelInputs> modelInputs(const ModelInfo &info, const QStringList &header, const DatasetColumns &columns,
@@ -91,7 +124,7 @@ Result<EvaluationResult> evaluateModel(ModelRunner &model, const Dataset &data, 
         const std::vector<FeatureRow> rows = data.featureRows(inputs.numeric, inputs.categorical, from, end);
         QElapsedTimer t;
         t.start();
-        auto predicted = model.predict(rows, options.cancel);
+        const Status predicted = infer(model, rows, begin - from, options.cancel, &out);
         inferenceNs += t.nsecsElapsed();
         if (!predicted && options.cancel && options.cancel->load()) {
             out.cancelled = true;
@@ -99,8 +132,6 @@ Result<EvaluationResult> evaluateModel(ModelRunner &model, const Dataset &data, 
         }
         if (!predicted)
             return Error{MlText::tr("Rows %1–%2: %3").arg(begin + 1).arg(end).arg(predicted.errorMessage())};
-        const auto &p = predicted.value();
-        out.predictions.insert(out.predictions.end(), p.begin() + (begin - from), p.end());
         if (options.progress)
             options.progress(end, n);
     }
@@ -125,7 +156,7 @@ Result<EvaluationResult> evaluateModel(ModelRunner &model, const Dataset &data, 
             const std::vector<FeatureRow> rows = data.featureRows(inputs.numeric, inputs.categorical, from, row + 1);
             QElapsedTimer t;
             t.start();
-            auto predicted = model.predict(rows, options.cancel);
+            const Status predicted = infer(model, rows, 0, options.cancel, nullptr);
             ms.push_back(double(t.nsecsElapsed()) / 1e6);
             if (!predicted && options.cancel && options.cancel->load()) {
                 out.cancelled = true;

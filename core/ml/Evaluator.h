@@ -3,6 +3,7 @@
 #include "core/domain/Result.h"
 #include "core/ml/Dataset.h"
 #include "core/ml/ModelMetadata.h"
+#include "core/ml/ModelOutput.h"
 
 #include <atomic>
 #include <functional>
@@ -37,7 +38,9 @@ struct EvaluationOptions
 struct EvaluationResult
 {
     bool cancelled = false;
-    std::vector<double> predictions; // one per dataset row
+    std::vector<double> predictions; // one per dataset row; a classifier: its score (binary: P(positive),
+                                     // multi-class: the probability of the served class)
+    ClassProbabilities probabilities; // a classifier (task "classification"): one vector per row; else empty
     double seconds = 0;              // batch inference only
     double rowsPerSecond = 0;
     double latencyP50Ms = 0;
@@ -48,7 +51,8 @@ struct EvaluationResult
 // Batch inference over every row of the dataset through the model's worker process, blocking the
 // calling thread (run it on a worker thread); Cancel also stops a batch the model is still computing.
 // A sequence model sees, for each batch, the rows before it that its windows need, so batching
-// never changes a prediction.
+// never changes a prediction. A classifier is asked for its probability vectors
+// (ModelRunner::predictProbabilities).
 Result<EvaluationResult> evaluateModel(ModelRunner &model, const Dataset &data, const ModelInputs &inputs,
                                        const EvaluationOptions &options);
 

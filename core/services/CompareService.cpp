@@ -113,11 +113,21 @@ Result<std::vector<LoadedModel>> loadModels(const CompareRequest &req, KeptPgCon
     }
     const ModelInfo &first = models.front().runner->info();
     const bool classification = first.task == QLatin1String("classification");
-    for (const LoadedModel &m : models)
-        if ((m.runner->info().task == QLatin1String("classification")) != classification &&
-            m.runner->info().hasMetadata)
+    for (const LoadedModel &m : models) {
+        const ModelInfo &info = m.runner->info();
+        if ((info.task == QLatin1String("classification")) != classification && info.hasMetadata)
             return Error{ServiceText::tr("%1 is a %2 model and %3 a %4 model: they cannot be compared.")
-                             .arg(models.front().label, first.task, m.label, m.runner->info().task)};
+                             .arg(models.front().label, first.task, m.label, info.task)};
+        // Classifiers are compared class by class: the same classes in the same order.
+        if (classification && !info.hasMetadata)
+            return Error{ServiceText::tr("%1 has no metadata: its classes are unknown, so it cannot be compared with "
+                                         "the classifier %2.")
+                             .arg(m.label, models.front().label)};
+        if (classification && info.classSpec.classes != first.classSpec.classes)
+            return Error{ServiceText::tr("%1 predicts the classes %2 and %3 the classes %4: they cannot be compared.")
+                             .arg(models.front().label, first.classSpec.classes.join(QStringLiteral(", ")), m.label,
+                                  info.classSpec.classes.join(QStringLiteral(", ")))};
+    }
     return models;
 }
 
@@ -135,6 +145,20 @@ Result<Dataset> readRows(const CompareRequest &req, std::vector<LoadedModel> &mo
     auto data = loadRows(req, models, columns, cancel, pg);
     if (!data || isCancelled(cancel))
         return data;
+    if (first.task == QLatin1String("classification")) {
+        const int k = first.classSpec.count();
+        for (size_t i = 0; i < data->target.size(); ++i) {
+            const double y = data->target[i];
+            if (!(y >= 0 && y < k && y == std::floor(y)))
+                return Error{ServiceText::tr("Row %1: the target \"%2\" is %3, but a classifier's target is the "
+                                             "index of the true class, 0 to %4 (%5).")
+                                 .arg(qint64(i) + 1)
+                                 .arg(columns.target)
+                                 .arg(y)
+                                 .arg(k - 1)
+                                 .arg(first.classSpec.classes.join(QStringLiteral(", ")))};
+        }
+    }
     for (LoadedModel &m : models) {
         auto in = modelInputs(m.runner->info(), data->header, columns, req.features);
         if (!in)
@@ -142,6 +166,15 @@ Result<Dataset> readRows(const CompareRequest &req, std::vector<LoadedModel> &mo
         m.inputs = in.value();
     }
     return data;
+}
+
+// A classifier's target as class indices (checked whole and in range when the rows were read).
+std::vector<int> actualClasses(const stats::ComparisonReport &rep)
+{
+    std::vector<int> out(rep.actual.size());
+    for (size_t i = 0; i < out.size(); ++i)
+        out[i] = int(rep.actual[i]);
+    return out;
 }
 
 // 3. Inference, model after model (LibTorch parallelises inside a batch): the summary and the
@@ -174,7 +207,8 @@ Status evaluateModels(const CompareRequest &req, std::vector<LoadedModel> &model
         s.version = m.runner->info().version;
         s.regression = stats::regressionMetrics(r->predictions, ds.target);
         if (classification)
-            s.classification = stats::classificationMetrics(r->predictions, ds.target);
+            s.classification =
+                stats::classifierMetrics(m.runner->info().classSpec, r->probabilities.values, actualClasses(rep));
         s.rowsPerSecond = r->rowsPerSecond;
         s.latencyP50Ms = r->latencyP50Ms;
         s.latencyP99Ms = r->latencyP99Ms;
@@ -188,6 +222,10 @@ Status evaluateModels(const CompareRequest &req, std::vector<LoadedModel> &model
                              .arg(s.unknownCategoryValues);
         rep.models.push_back(s);
         rep.predictions.push_back(std::move(r.value().predictions));
+        if (classification) {
+            rep.probabilities.push_back(std::move(r.value().probabilities.values));
+            rep.classSpecs.push_back(m.runner->info().classSpec);
+        }
     }
     return {};
 }
@@ -199,16 +237,13 @@ std::vector<stats::PairedSeries> pairedSeries(const stats::ComparisonReport &rep
     const size_t n = rep.actual.size();
     std::vector<stats::PairedSeries> series;
     if (rep.task == QLatin1String("classification")) {
-        stats::PairedSeries hits;
-        hits.a.resize(n);
-        hits.b.resize(n);
-        for (size_t i = 0; i < n; ++i) {
-            const bool y = rep.actual[i] >= 0.5;
-            hits.a[i] = double((rep.predictions[0][i] >= 0.5) == y);
-            hits.b[i] = double((rep.predictions[k][i] >= 0.5) == y);
-        }
-        series.push_back(std::move(hits));
-        metrics << QStringLiteral("accuracy");
+        // Each model serves classes by its own decision rule; both series are means over the same rows.
+        const std::vector<int> y = actualClasses(rep);
+        const int classes = rep.classSpec.count();
+        series.push_back({stats::rowHits(rep.classSpecs[0], rep.probabilities[0], y),
+                          stats::rowHits(rep.classSpecs[k], rep.probabilities[k], y), stats::Aggregate::Mean});
+        series.push_back(stats::logLossSeries(classes, rep.probabilities[0], rep.probabilities[k], y));
+        metrics << QStringLiteral("accuracy") << QStringLiteral("log_loss");
         return series;
     }
     stats::PairedSeries abs, sq;
@@ -274,19 +309,30 @@ void segmentRows(const Dataset &ds, const DatasetColumns &columns, stats::Compar
 {
     const bool classification = rep.task == QLatin1String("classification");
     rep.segmentMetric = classification ? QStringLiteral("accuracy") : QStringLiteral("mae");
+    // Per model and row, what the segment metric averages: hits (accuracy) or absolute errors (MAE).
+    std::vector<std::vector<double>> rowValues;
+    for (size_t m = 0; m < rep.predictions.size(); ++m) {
+        if (classification) {
+            rowValues.push_back(stats::rowHits(rep.classSpecs[m], rep.probabilities[m], actualClasses(rep)));
+            continue;
+        }
+        std::vector<double> errors(rep.actual.size());
+        for (size_t i = 0; i < errors.size(); ++i)
+            errors[i] = std::abs(rep.predictions[m][i] - rep.actual[i]);
+        rowValues.push_back(std::move(errors));
+    }
     QStringList categorical = columns.categorical;
     for (auto it = ds.categorical.cbegin(); it != ds.categorical.cend(); ++it)
         if (!categorical.contains(it.key()))
             categorical << it.key();
     for (const QString &name : categorical) {
         const CategoricalColumn &col = ds.categorical[name];
-        auto rows = stats::segmentBreakdown(name, col.codes, col.levels, rep.actual, rep.predictions, classification);
+        auto rows = stats::segmentBreakdown(name, col.codes, col.levels, rowValues);
         rep.segments.insert(rep.segments.end(), rows.begin(), rows.end());
     }
     const CategoricalColumn hours = ds.hourOfDay();
     if (!hours.codes.empty()) {
-        auto rows = stats::segmentBreakdown(QStringLiteral("hour"), hours.codes, hours.levels, rep.actual,
-                                            rep.predictions, classification);
+        auto rows = stats::segmentBreakdown(QStringLiteral("hour"), hours.codes, hours.levels, rowValues);
         rep.segments.insert(rep.segments.end(), rows.begin(), rows.end());
     }
 }
@@ -324,6 +370,8 @@ Result<stats::ComparisonReport> runComparison(const CompareRequest &req, const s
     stats::ComparisonReport rep;
     const bool classification = models.front().runner->info().task == QLatin1String("classification");
     rep.task = classification ? QStringLiteral("classification") : QStringLiteral("regression");
+    if (classification)
+        rep.classSpec = models.front().runner->info().classSpec;
     rep.data = ds.source;
     rep.rows = ds.rowCount();
     rep.seed = req.seed;

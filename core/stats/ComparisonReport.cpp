@@ -11,17 +11,6 @@ namespace mldeck::stats {
 
 namespace {
 
-QString metricTitle(const QString &metric)
-{
-    if (metric == QLatin1String("mae"))
-        return QStringLiteral("MAE");
-    if (metric == QLatin1String("rmse"))
-        return QStringLiteral("RMSE");
-    if (metric == QLatin1String("accuracy"))
-        return StatsText::tr("accuracy");
-    return metric;
-}
-
 QString percent(double fraction)
 {
     return QString::number(100.0 * fraction, 'f', 1);
@@ -53,24 +42,104 @@ QString num(double v)
     return QString::number(v, 'g', 8);
 }
 
+QString num(const std::optional<double> &v)
+{
+    return v ? num(*v) : QString();
+}
+
+QJsonArray optionalArray(const std::vector<std::optional<double>> &values)
+{
+    QJsonArray out;
+    for (const auto &v : values)
+        out.append(figureJson(v));
+    return out;
+}
+
+QJsonObject classifierJson(const ClassifierMetrics &m, const ClassSpec &spec)
+{
+    const ClassificationFigures &f = m.figures;
+    const ClassifierHeadline h = headline(m);
+    const int k = f.classes;
+    QJsonArray matrix;
+    for (int a = 0; a < k && f.confusion.size() == size_t(k * k); ++a) {
+        QJsonArray row;
+        for (int p = 0; p < k; ++p)
+            row.append(f.confusion[size_t(a * k + p)]);
+        matrix.append(row);
+    }
+    QJsonArray reliability;
+    for (const ReliabilityBin &b : m.reliability)
+        reliability.append(QJsonObject{{QStringLiteral("low"), b.low},
+                                       {QStringLiteral("high"), b.high},
+                                       {QStringLiteral("rows"), b.rows},
+                                       {QStringLiteral("mean_score"), b.meanScore},
+                                       {QStringLiteral("observed"), b.observed}});
+    QJsonObject o{{QStringLiteral("classes"), QJsonArray::fromStringList(spec.classes)},
+                  {QStringLiteral("accuracy"), figureJson(f.accuracy)},
+                  {QStringLiteral("balanced_accuracy"), figureJson(f.balancedAccuracy)},
+                  {QStringLiteral("precision"), figureJson(h.precision)},
+                  {QStringLiteral("recall"), figureJson(h.recall)},
+                  {QStringLiteral("f1"), figureJson(h.f1)},
+                  {QStringLiteral("macro_precision"), figureJson(f.macroPrecision)},
+                  {QStringLiteral("macro_recall"), figureJson(f.macroRecall)},
+                  {QStringLiteral("macro_f1"), figureJson(f.macroF1)},
+                  {QStringLiteral("class_precision"), optionalArray(f.precision)},
+                  {QStringLiteral("class_recall"), optionalArray(f.recall)},
+                  {QStringLiteral("class_f1"), optionalArray(f.f1)},
+                  {QStringLiteral("roc_auc"), figureJson(f.rocAuc)},
+                  {QStringLiteral("pr_auc"), figureJson(m.prAuc)},
+                  {QStringLiteral("log_loss"), figureJson(f.logLoss)},
+                  {QStringLiteral("brier"), figureJson(f.brier)},
+                  {QStringLiteral("ece"), figureJson(f.ece)},
+                  {QStringLiteral("mean_confidence"), figureJson(f.meanConfidence)},
+                  {QStringLiteral("confusion_matrix"), matrix},
+                  {QStringLiteral("reliability"), reliability}};
+    if (spec.isBinary() && f.confusion.size() == 4) {
+        o.insert(QStringLiteral("threshold"), spec.decisionThreshold);
+        o.insert(QStringLiteral("confusion"), QJsonObject{{QStringLiteral("tp"), f.confusion[3]},
+                                                          {QStringLiteral("fp"), f.confusion[1]},
+                                                          {QStringLiteral("tn"), f.confusion[0]},
+                                                          {QStringLiteral("fn"), f.confusion[2]}});
+    }
+    return o;
+}
+
 } // namespace
 
-std::vector<SegmentRow> segmentBreakdown(const QString &segment, const std::vector<int> &codes,
-                                         const QStringList &levels, const std::vector<double> &actual,
-                                         const std::vector<std::vector<double>> &predictions, bool classification)
+QString metricTitle(const QString &metric)
 {
-    const size_t models = predictions.size();
+    if (metric == QLatin1String("mae"))
+        return QStringLiteral("MAE");
+    if (metric == QLatin1String("rmse"))
+        return QStringLiteral("RMSE");
+    if (metric == QLatin1String("accuracy"))
+        return StatsText::tr("accuracy");
+    if (metric == QLatin1String("log_loss"))
+        return StatsText::tr("log-loss");
+    return metric;
+}
+
+ClassifierHeadline headline(const ClassifierMetrics &m)
+{
+    const ClassificationFigures &f = m.figures;
+    if (f.classes == 2)
+        return {f.precisionPositive, f.recallPositive, f.f1Positive};
+    return {f.macroPrecision, f.macroRecall, f.macroF1};
+}
+
+std::vector<SegmentRow> segmentBreakdown(const QString &segment, const std::vector<int> &codes,
+                                         const QStringList &levels, const std::vector<std::vector<double>> &rowValues)
+{
+    const size_t models = rowValues.size();
     std::vector<SegmentRow> rows(size_t(levels.size()));
     std::vector<std::vector<double>> sums(rows.size(), std::vector<double>(models, 0.0));
-    for (size_t i = 0; i < codes.size() && i < actual.size(); ++i) {
+    for (size_t i = 0; i < codes.size(); ++i) {
         const int c = codes[i];
         if (c < 0 || c >= int(rows.size()))
             continue;
         ++rows[size_t(c)].rows;
-        for (size_t m = 0; m < models; ++m) {
-            const double p = predictions[m][i];
-            sums[size_t(c)][m] += classification ? double((p >= 0.5) == (actual[i] >= 0.5)) : std::abs(p - actual[i]);
-        }
+        for (size_t m = 0; m < models; ++m)
+            sums[size_t(c)][m] += i < rowValues[m].size() ? rowValues[m][i] : 0.0;
     }
     std::vector<SegmentRow> out;
     for (size_t c = 0; c < rows.size(); ++c) {
@@ -124,21 +193,8 @@ QJsonObject toJson(const ComparisonReport &r)
                         {QStringLiteral("mape_percent"), figureJson(m.regression.mape)},
                         {QStringLiteral("mape_skipped_zero_targets"), m.regression.mapeSkippedZeroTargets}};
         o.insert(QStringLiteral("metrics"), reg);
-        if (m.classification) {
-            const ClassificationMetrics &c = *m.classification;
-            QJsonObject cls{
-                {QStringLiteral("threshold"), c.threshold},
-                {QStringLiteral("accuracy"), c.accuracy},
-                {QStringLiteral("precision"), c.precision},
-                {QStringLiteral("recall"), c.recall},
-                {QStringLiteral("f1"), c.f1},
-                {QStringLiteral("roc_auc"), figureJson(c.rocAuc)},
-                {QStringLiteral("confusion"), QJsonObject{{QStringLiteral("tp"), c.confusion.truePositive},
-                                                          {QStringLiteral("fp"), c.confusion.falsePositive},
-                                                          {QStringLiteral("tn"), c.confusion.trueNegative},
-                                                          {QStringLiteral("fn"), c.confusion.falseNegative}}}};
-            o.insert(QStringLiteral("metrics"), cls);
-        }
+        if (m.classification)
+            o.insert(QStringLiteral("metrics"), classifierJson(*m.classification, r.classSpec));
         models.append(o);
     }
     QJsonArray deltas;
@@ -189,17 +245,26 @@ QByteArray toCsv(const ComparisonReport &r)
     out += csvLine({QStringLiteral("model"), QStringLiteral("path"), QStringLiteral("version"), QStringLiteral("rows"),
                     QStringLiteral("mae"), QStringLiteral("rmse"), QStringLiteral("r2"), QStringLiteral("mape_percent"),
                     QStringLiteral("accuracy"), QStringLiteral("precision"), QStringLiteral("recall"),
-                    QStringLiteral("f1"), QStringLiteral("roc_auc"), QStringLiteral("rows_per_second"),
-                    QStringLiteral("latency_p50_ms"), QStringLiteral("latency_p99_ms")});
+                    QStringLiteral("f1"), QStringLiteral("roc_auc"), QStringLiteral("log_loss"),
+                    QStringLiteral("brier"), QStringLiteral("ece"), QStringLiteral("pr_auc"),
+                    QStringLiteral("rows_per_second"), QStringLiteral("latency_p50_ms"), QStringLiteral("latency_p99_ms")});
     for (const ModelSummary &m : r.models) {
-        const auto &c = m.classification;
-        out +=
-            csvLine({m.label, m.path, m.version, QString::number(r.rows), num(m.regression.mae), num(m.regression.rmse),
-                     num(m.regression.r2), m.regression.mape ? num(*m.regression.mape) : QString(),
-                     cls && c ? num(c->accuracy) : QString(), cls && c ? num(c->precision) : QString(),
-                     cls && c ? num(c->recall) : QString(), cls && c ? num(c->f1) : QString(),
-                     cls && c && c->rocAuc ? num(*c->rocAuc) : QString(), num(m.rowsPerSecond), num(m.latencyP50Ms),
-                     num(m.latencyP99Ms)});
+        QStringList fields{m.label, m.path, m.version, QString::number(r.rows)};
+        if (cls) // a classifier's error on scores is not a regression metric: left empty
+            fields << QString() << QString() << QString() << QString();
+        else
+            fields << num(m.regression.mae) << num(m.regression.rmse) << num(m.regression.r2) << num(m.regression.mape);
+        if (cls && m.classification) {
+            const ClassificationFigures &f = m.classification->figures;
+            const ClassifierHeadline h = headline(*m.classification);
+            fields << num(f.accuracy) << num(h.precision) << num(h.recall) << num(h.f1) << num(f.rocAuc)
+                   << num(f.logLoss) << num(f.brier) << num(f.ece) << num(m.classification->prAuc);
+        } else {
+            for (int i = 0; i < 9; ++i)
+                fields << QString();
+        }
+        fields << num(m.rowsPerSecond) << num(m.latencyP50Ms) << num(m.latencyP99Ms);
+        out += csvLine(fields);
     }
     out += '\n';
     out += csvLine({QStringLiteral("baseline"), QStringLiteral("challenger"), QStringLiteral("metric"),

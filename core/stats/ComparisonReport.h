@@ -19,8 +19,8 @@ struct ModelSummary
     QString label; // what tables and the verdict call it
     QString path;
     QString version;
-    RegressionMetrics regression;                        // always filled (for classifiers: on scores)
-    std::optional<ClassificationMetrics> classification; // classification task only
+    RegressionMetrics regression;                    // regression task (filled for classifiers too: on scores)
+    std::optional<ClassifierMetrics> classification; // classification task only
     double rowsPerSecond = 0;
     double latencyP50Ms = 0; // one row per call
     double latencyP99Ms = 0;
@@ -32,7 +32,7 @@ struct MetricDelta
 {
     int baseline = 0;
     int challenger = 1;
-    QString metric; // "mae", "rmse", "accuracy"
+    QString metric; // "mae", "rmse", "accuracy", "log_loss"
     bool lowerIsBetter = true;
     DifferenceInterval interval;
 };
@@ -49,6 +49,7 @@ struct SegmentRow
 struct ComparisonReport
 {
     QString task = QStringLiteral("regression");
+    ClassSpec classSpec; // classification: the models' classes and decision rule
     QString data; // where the rows came from, for people
     qint64 rows = 0;
     quint64 seed = 42;
@@ -59,16 +60,31 @@ struct ComparisonReport
     std::vector<SegmentRow> segments;
     QStringList verdicts; // one line per challenger
     QStringList notes;    // e.g. rows left out of MAPE
-    // Kept for the scatter and residual plots; not exported.
+    // Kept for the plots; not exported. actual: the target (a classifier: the true class index);
+    // predictions: per model, one value per row (a classifier: its score, ModelSummary's rows);
+    // probabilities: a classifier's, per model, row-major [rows x K].
     std::vector<double> actual;
     std::vector<std::vector<double>> predictions;
+    std::vector<std::vector<double>> probabilities;
+    std::vector<ClassSpec> classSpecs; // a classifier's, per model (each serves by its own decision threshold)
 };
 
-// Groups rows by a key (codes index levels; -1 = no value, skipped) and computes the segment metric
-// of every model on each group, in level order.
+// A metric's name for people: "MAE", "RMSE", "accuracy", "log-loss".
+QString metricTitle(const QString &metric);
+
+// A classifier's headline precision, recall and F1: the positive class's (binary) or the macro average
+// over the classes (multi-class).
+struct ClassifierHeadline
+{
+    std::optional<double> precision, recall, f1;
+};
+ClassifierHeadline headline(const ClassifierMetrics &metrics);
+
+// Groups rows by a key (codes index levels; -1 = no value, skipped) and gives, on each group in level
+// order, the mean of every model's per-row values (rowValues[model][row]: absolute errors for MAE, hits
+// for accuracy).
 std::vector<SegmentRow> segmentBreakdown(const QString &segment, const std::vector<int> &codes,
-                                         const QStringList &levels, const std::vector<double> &actual,
-                                         const std::vector<std::vector<double>> &predictions, bool classification);
+                                         const QStringList &levels, const std::vector<std::vector<double>> &rowValues);
 
 // The plain sentence for one delta: "B is 7.9 % better on MAE (95 % CI 6.1–9.6 %)" or
 // "No significant difference on MAE between A and B (…)".

@@ -35,16 +35,21 @@ void printReport(const stats::ComparisonReport &r)
 {
     Context::out(Text::tr("%1 rows from %2").arg(r.rows).arg(r.data));
     for (const auto &m : r.models) {
-        if (m.classification)
-            Context::out(Text::tr("%1: accuracy %2, precision %3, recall %4, F1 %5, %6 rows/s, p50 %7 ms, p99 %8 ms")
-                             .arg(m.label)
-                             .arg(m.classification->accuracy, 0, 'f', 4)
-                             .arg(m.classification->precision, 0, 'f', 4)
-                             .arg(m.classification->recall, 0, 'f', 4)
-                             .arg(m.classification->f1, 0, 'f', 4)
+        if (m.classification) {
+            const auto &f = m.classification->figures;
+            const auto h = stats::headline(*m.classification);
+            const auto four = [](const std::optional<double> &v) {
+                return figureText(v, [](double x) { return QString::number(x, 'f', 4); });
+            };
+            Context::out(Text::tr("%1: accuracy %2, precision %3, recall %4, F1 %5, ROC AUC %6, PR AUC %7, log-loss "
+                                  "%8, Brier %9, ECE %10, %11 rows/s, p50 %12 ms, p99 %13 ms")
+                             .arg(m.label, four(f.accuracy), four(h.precision), four(h.recall), four(h.f1),
+                                  four(f.rocAuc), four(m.classification->prAuc), four(f.logLoss), four(f.brier))
+                             .arg(four(f.ece))
                              .arg(m.rowsPerSecond, 0, 'f', 0)
                              .arg(m.latencyP50Ms, 0, 'f', 3)
                              .arg(m.latencyP99Ms, 0, 'f', 3));
+        }
         else
             Context::out(
                 Text::tr("%1: MAE %2, RMSE %3, R² %4, MAPE %5, %6 rows/s, p50 %7 ms, p99 %8 ms")

@@ -8,6 +8,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <cmath>
+
 // `mldeckctl eval` and `mldeckctl compare` as a user runs them: JSON shape, exit codes, errors.
 class TestCompareCli final : public QObject
 {
@@ -101,6 +103,100 @@ private Q_SLOTS:
         const QJsonObject j = QJsonDocument::fromJson(r.out).object();
         QCOMPARE(j.value(QStringLiteral("models")).toArray().size(), 1);
         QVERIFY(!j.contains(QStringLiteral("deltas")));
+    }
+
+    // The Python-exported classifier evaluates in MLDeck to what scikit-learn computes on the model's own
+    // probabilities for the same file (make_demo_classifier.py wrote both): every figure within 1e-9.
+    void evalClassifierMatchesScikitLearn()
+    {
+        QFile expectedFile(model("fixtures/accept_expected.json"));
+        QVERIFY(expectedFile.open(QIODevice::ReadOnly));
+        const QJsonObject expected = QJsonDocument::fromJson(expectedFile.readAll()).object();
+        const QJsonObject sklearn = expected.value(QStringLiteral("sklearn")).toObject();
+        const Run r = run({QStringLiteral("eval"), QStringLiteral("--model"), model("accept_mlp.pt"),
+                           QStringLiteral("--data"), model("fixtures/accept_holdout.csv"), QStringLiteral("--json")});
+        QVERIFY2(r.code == 0, r.err.constData());
+        const QJsonObject j = QJsonDocument::fromJson(r.out).object();
+        QCOMPARE(j.value(QStringLiteral("task")).toString(), QStringLiteral("classification"));
+        QCOMPARE(j.value(QStringLiteral("rows")).toInt(), expected.value(QStringLiteral("rows")).toInt());
+        const QJsonObject metrics = j.value(QStringLiteral("models")).toArray().at(0).toObject().value(u"metrics"_qs).toObject();
+        const QList<std::pair<const char *, const char *>> pairs{
+            {"accuracy", "accuracy"}, {"precision", "precision"}, {"recall", "recall"}, {"f1", "f1"},
+            {"roc_auc", "roc_auc"},   {"log_loss", "log_loss"},   {"brier", "brier"},   {"average_precision", "pr_auc"}};
+        for (const auto &[ours, theirs] : pairs) {
+            const QJsonValue mine = metrics.value(QLatin1String(theirs));
+            const double reference = sklearn.value(QLatin1String(ours)).toDouble(-1);
+            QVERIFY2(mine.isDouble() && reference >= 0, ours);
+            QVERIFY2(std::abs(mine.toDouble() - reference) <= 1e-9,
+                     qPrintable(QStringLiteral("%1: MLDeck %2, scikit-learn %3")
+                                    .arg(QLatin1String(ours))
+                                    .arg(mine.toDouble(), 0, 'g', 17)
+                                    .arg(reference, 0, 'g', 17)));
+        }
+        QCOMPARE(metrics.value(QStringLiteral("classes")).toArray(), QJsonArray({u"declined"_qs, u"accepted"_qs}));
+        QCOMPARE(metrics.value(QStringLiteral("threshold")).toDouble(), 0.5);
+        // Ten reliability bins at most, holding every row.
+        qint64 binned = 0;
+        for (const auto &bin : metrics.value(QStringLiteral("reliability")).toArray())
+            binned += bin.toObject().value(QStringLiteral("rows")).toInteger();
+        QCOMPARE(binned, qint64(expected.value(QStringLiteral("rows")).toInt()));
+    }
+
+    // Two classifiers (the MLP, probabilities [B]; a logistic regression, logits [B, 2]) on the same rows:
+    // paired bootstrap on accuracy and on log-loss, segments by accuracy, the classifier columns of the CSV.
+    void compareClassifiers()
+    {
+        const QString report = m_dir.filePath(QStringLiteral("classifiers.csv"));
+        const Run r = run({QStringLiteral("compare"), QStringLiteral("--model"), model("fixtures/accept_logistic.pt"),
+                           QStringLiteral("--model"), model("accept_mlp.pt"), QStringLiteral("--data"),
+                           model("fixtures/accept_holdout.csv"), QStringLiteral("--resamples"), QStringLiteral("300"),
+                           QStringLiteral("--json"), QStringLiteral("--out"), report});
+        QVERIFY2(r.code == 0, r.err.constData());
+        const QJsonObject j = QJsonDocument::fromJson(r.out).object();
+        QCOMPARE(j.value(QStringLiteral("task")).toString(), QStringLiteral("classification"));
+        const QJsonArray deltas = j.value(QStringLiteral("deltas")).toArray();
+        QCOMPARE(deltas.size(), 2);
+        const QJsonObject accuracy = deltas.at(0).toObject();
+        const QJsonObject logLoss = deltas.at(1).toObject();
+        QCOMPARE(accuracy.value(QStringLiteral("metric")).toString(), QStringLiteral("accuracy"));
+        QVERIFY(!accuracy.value(QStringLiteral("lower_is_better")).toBool());
+        QCOMPARE(logLoss.value(QStringLiteral("metric")).toString(), QStringLiteral("log_loss"));
+        QVERIFY(logLoss.value(QStringLiteral("lower_is_better")).toBool());
+        // The bootstrap's point values are the models' own figures.
+        const QJsonArray models = j.value(QStringLiteral("models")).toArray();
+        for (int m = 0; m < 2; ++m) {
+            const QJsonObject metrics = models.at(m).toObject().value(QStringLiteral("metrics")).toObject();
+            const char *side = m == 0 ? "baseline_value" : "challenger_value";
+            QVERIFY(std::abs(accuracy.value(QLatin1String(side)).toDouble() -
+                             metrics.value(QStringLiteral("accuracy")).toDouble()) < 1e-12);
+            QVERIFY(std::abs(logLoss.value(QLatin1String(side)).toDouble() -
+                             metrics.value(QStringLiteral("log_loss")).toDouble()) < 1e-12);
+            QVERIFY(metrics.value(QStringLiteral("ece")).isDouble());
+        }
+        // The MLP's log-loss is lower on these 3,000 rows (0.541 against 0.556).
+        QVERIFY(logLoss.value(QStringLiteral("difference")).toDouble() < 0);
+        QVERIFY(logLoss.value(QStringLiteral("ci_low")).toDouble() <= logLoss.value(QStringLiteral("ci_high")).toDouble());
+        QCOMPARE(j.value(QStringLiteral("segment_metric")).toString(), QStringLiteral("accuracy"));
+        QVERIFY(!j.value(QStringLiteral("segments")).toArray().isEmpty());
+        QFile csv(report);
+        QVERIFY(csv.open(QIODevice::ReadOnly));
+        QVERIFY(csv.readLine().startsWith("model,path,version,rows,mae,rmse,r2,mape_percent,accuracy,precision,recall,"
+                                          "f1,roc_auc,log_loss,brier,ece,pr_auc,"));
+    }
+
+    void classifierErrors()
+    {
+        // The eta rows' delay is not a class index.
+        Run r = run({QStringLiteral("eval"), QStringLiteral("--model"), model("accept_mlp.pt"),
+                     QStringLiteral("--data"), model("fixtures/accept_holdout.csv"), QStringLiteral("--target"),
+                     QStringLiteral("fare_eur")});
+        QCOMPARE(r.code, 2);
+        QVERIFY2(r.err.contains("index of the true class"), r.err.constData());
+        // A classifier and a regression model are not compared.
+        r = run({QStringLiteral("compare"), QStringLiteral("--model"), model("accept_mlp.pt"), QStringLiteral("--model"),
+                 model("eta_mlp.pt"), QStringLiteral("--data"), model("fixtures/accept_holdout.csv")});
+        QCOMPARE(r.code, 2);
+        QVERIFY2(r.err.contains("cannot be compared"), r.err.constData());
     }
 
     void errorsExitTwo()

@@ -1,10 +1,15 @@
 #include "core/demo/RideDelayGenerator.h"
+#include "core/demo/RideOfferGenerator.h"
+#include "core/ml/Dataset.h"
 #include "core/ml/ModelRunner.h"
 #include "tests/support/TestChecks.h"
 
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QRandomGenerator>
 #include <QTemporaryDir>
 #include <QTest>
@@ -337,6 +342,35 @@ private Q_SLOTS:
         model = mustLoad(modelPath(u"eta_mlp.pt"_qs));
         QVERIFY(model);
         QVERIFY(!model->predictProbabilities({}).ok());
+    }
+
+    // The demo classifier gives, through the worker, the probabilities Python computed for the fixture rows.
+    void demoClassifierMatchesPython()
+    {
+        const auto model = mustLoad(modelPath(u"accept_mlp.pt"_qs));
+        QVERIFY(model);
+        QCOMPARE(model->info().classSpec.classes, RideOfferGenerator::classSpec().classes);
+        QCOMPARE(model->info().schema.numericNames(), RideOfferGenerator::schema().numericNames());
+        QCOMPARE(model->info().schema.categoricalNames(), RideOfferGenerator::schema().categoricalNames());
+        DatasetColumns columns;
+        columns.target = RideOfferGenerator::labelName();
+        columns.numeric = model->info().schema.numericNames();
+        columns.categorical = model->info().schema.categoricalNames();
+        const auto data = readCsvDataset(fixture(u"accept_holdout.csv"_qs), columns);
+        QVERIFY2(data.ok(), qPrintable(data.errorMessage()));
+        const auto p = model->predictProbabilities(
+            data->featureRows(columns.numeric, columns.categorical, 0, data->rowCount()));
+        QVERIFY2(p.ok(), qPrintable(p.errorMessage()));
+
+        QFile f(fixture(u"accept_expected.json"_qs));
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QJsonArray expected = QJsonDocument::fromJson(f.readAll()).object().value(u"p_accepted"_qs).toArray();
+        QCOMPARE(qsizetype(p->rows()), expected.size());
+        double worst = 0;
+        for (size_t i = 0; i < p->rows(); ++i)
+            worst = std::max(worst, std::abs(p->row(i)[1] - expected.at(qsizetype(i)).toDouble()));
+        qInfo("accept_mlp: max |C++ - Python| probability over %zu rows: %g", p->rows(), worst);
+        QVERIFY2(worst <= 1e-12, qPrintable(QString::number(worst)));
     }
 
     void refusesClassifiersThatBreakTheirContract()

@@ -47,11 +47,10 @@ private Q_SLOTS:
     void segmentsGroupRows()
     {
         const std::vector<int> codes{0, 1, 0, -1};
-        const std::vector<double> actual{1, 2, 3, 4};
-        const std::vector<std::vector<double>> preds{{2, 2, 5, 0}, {1, 4, 3, 0}};
-        const auto rows =
-            segmentBreakdown(QStringLiteral("zone"), codes,
-                             {QStringLiteral("x"), QStringLiteral("y"), QStringLiteral("empty")}, actual, preds, false);
+        // Absolute errors of two models (actual 1, 2, 3, 4; predictions 2, 2, 5, 0 and 1, 4, 3, 0).
+        const std::vector<std::vector<double>> errors{{1, 0, 2, 4}, {0, 2, 0, 4}};
+        const auto rows = segmentBreakdown(QStringLiteral("zone"), codes,
+                                           {QStringLiteral("x"), QStringLiteral("y"), QStringLiteral("empty")}, errors);
         QCOMPARE(rows.size(), size_t(2)); // the level without rows is left out; -1 is skipped
         QCOMPARE(rows[0].value, QStringLiteral("x"));
         QCOMPARE(rows[0].rows, 2);

@@ -260,8 +260,8 @@ void CompareView::showReport()
 
     QStringList headers{tr("Model")};
     if (cls)
-        headers << tr("Accuracy") << tr("Precision") << tr("Recall") << QStringLiteral("F1")
-                << QStringLiteral("ROC AUC");
+        headers << tr("Accuracy") << tr("Precision") << tr("Recall") << QStringLiteral("F1") << QStringLiteral("ROC AUC")
+                << QStringLiteral("PR AUC") << tr("Log-loss") << QStringLiteral("Brier") << QStringLiteral("ECE");
     else
         headers << QStringLiteral("MAE") << QStringLiteral("RMSE") << QStringLiteral("R²") << QStringLiteral("MAPE %");
     headers << tr("Rows/s") << tr("Latency p50 (ms)") << tr("Latency p99 (ms)");
@@ -272,11 +272,13 @@ void CompareView::showReport()
     for (size_t i = 0; i < r.models.size(); ++i) {
         const auto &m = r.models[i];
         QStringList cells{m.label};
-        if (cls && m.classification)
-            cells << f(m.classification->accuracy, 4) << f(m.classification->precision, 4)
-                  << f(m.classification->recall, 4) << f(m.classification->f1, 4)
-                  << figureText(m.classification->rocAuc, [](double v) { return f(v, 4); });
-        else
+        const auto four = [](const std::optional<double> &v) { return figureText(v, [](double x) { return f(x, 4); }); };
+        if (cls && m.classification) {
+            const auto &c = m.classification->figures;
+            const auto h = stats::headline(*m.classification);
+            cells << four(c.accuracy) << four(h.precision) << four(h.recall) << four(h.f1) << four(c.rocAuc)
+                  << four(m.classification->prAuc) << four(c.logLoss) << four(c.brier) << four(c.ece);
+        } else
             cells << f(m.regression.mae) << f(m.regression.rmse) << f(m.regression.r2)
                   << figureText(m.regression.mape, [](double v) { return f(v, 1); });
         cells << f(m.rowsPerSecond, 0) << f(m.latencyP50Ms) << f(m.latencyP99Ms);
@@ -296,7 +298,7 @@ void CompareView::showReport()
         const bool significant = ci.low > 0 || ci.high < 0;
         setRow(m_deltas, int(i),
                {tr("%1 vs %2").arg(r.models[size_t(d.challenger)].label, r.models[size_t(d.baseline)].label),
-                d.metric.toUpper(), f(ci.difference, 4), QStringLiteral("%1 … %2").arg(f(ci.low, 4), f(ci.high, 4)),
+                cls ? stats::metricTitle(d.metric) : d.metric.toUpper(), f(ci.difference, 4), QStringLiteral("%1 … %2").arg(f(ci.low, 4), f(ci.high, 4)),
                 f(100 * ci.relative, 1) + QStringLiteral(" %"),
                 QStringLiteral("%1 … %2 %").arg(f(100 * ci.relativeLow, 1), f(100 * ci.relativeHigh, 1)),
                 significant ? tr("yes") : tr("no")});
