@@ -102,26 +102,10 @@ template <typename Profiles, typename Share> int pick(const Profiles &profiles, 
     return int(profiles.size()) - 1;
 }
 
-std::uint64_t splitmix64(std::uint64_t &x)
-{
-    std::uint64_t z = (x += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
-std::uint64_t rotl(std::uint64_t x, int k)
-{
-    return (x << k) | (x >> (64 - k));
-}
-
 } // namespace
 
-RideDelayGenerator::RideDelayGenerator(quint64 seed)
+RideDelayGenerator::RideDelayGenerator(quint64 seed) : m_random(seed)
 {
-    std::uint64_t s = seed;
-    for (auto &word : m_state)
-        word = splitmix64(s);
     // Start the latent processes from their stationary distributions, not from zero.
     m_congestion = gaussian();
     m_weather = 4.0 * gaussian();
@@ -149,28 +133,6 @@ FeatureSchema RideDelayGenerator::schema()
 void RideDelayGenerator::setDrift(double strength)
 {
     m_drift = std::clamp(strength, 0.0, 1.0);
-}
-
-double RideDelayGenerator::uniform()
-{
-    // xoshiro256**
-    const std::uint64_t result = rotl(m_state[1] * 5, 7) * 9;
-    const std::uint64_t t = m_state[1] << 17;
-    m_state[2] ^= m_state[0];
-    m_state[3] ^= m_state[1];
-    m_state[1] ^= m_state[2];
-    m_state[0] ^= m_state[3];
-    m_state[2] ^= t;
-    m_state[3] = rotl(m_state[3], 45);
-    return double(result >> 11) * 0x1.0p-53;
-}
-
-double RideDelayGenerator::gaussian()
-{
-    // Box-Muller; the second value is dropped so that every call draws exactly two uniforms.
-    const double u1 = 1.0 - uniform(); // (0, 1]
-    const double u2 = uniform();
-    return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * std::numbers::pi * u2);
 }
 
 RideRequest RideDelayGenerator::next(qint64 tsMicros)

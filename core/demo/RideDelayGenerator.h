@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/demo/DemoRandom.h"
 #include "core/domain/FeatureSchema.h"
 #include "core/domain/Prediction.h"
 
@@ -54,10 +55,10 @@ public:
     double drift() const { return m_drift; }
 
 private:
-    double uniform();  // [0, 1)
-    double gaussian(); // N(0, 1)
+    double uniform() { return m_random.uniform(); }   // [0, 1)
+    double gaussian() { return m_random.gaussian(); } // N(0, 1)
 
-    std::array<std::uint64_t, 4> m_state{};
+    DemoRandom m_random;
     double m_drift = 0;
     double m_congestion = 0; // the latent AR(1) level, stationary sd 1
     bool m_raining = false;
