@@ -173,18 +173,25 @@ bool KpiReportClassification::summaryTable()
         row.append({m.target});
         rows.append(row);
     }
-    QString note = tr("Green meets the deployment's target, red misses it; \u201c%1\u201d: no traffic, labels or "
-                      "feedback yet. Estimated figures come from the model's probabilities before labels arrive.")
-                       .arg(noDataText());
+    if (!m_layout.table(tr("Summary per path"), columns, rows, {},
+                        tr("Green meets the deployment's target, red misses it; \u201c%1\u201d: no traffic, labels "
+                           "or feedback yet.")
+                            .arg(noDataText())))
+        return false;
+    // What the figures rest on, in a paragraph of its own (the table's note is one line).
+    QString note = tr("Estimated figures are expected from the model's calibrated probabilities, before labels "
+                      "arrive.");
     if (s.overall.classification) {
         const ClassificationFigures &c = *s.overall.classification;
         if (c.rocAucBound)
-            note += QLatin1Char(' ') + tr("ROC AUC from the score histogram, within %1 of the exact value.")
+            note += QLatin1Char(' ') + tr("ROC AUC comes from a score histogram, within %1 of the exact value.")
                                            .arg(l.toString(*c.rocAucBound, 'f', 4));
         if (c.estimatedAccuracy && !c.estimateUntrusted.isEmpty())
             note += QLatin1Char(' ') + tr("The estimates of this period are not to be trusted: %1").arg(c.estimateUntrusted);
     }
-    return m_layout.table(tr("Summary per path"), columns, rows, {}, note);
+    m_layout.space(3);
+    m_layout.paragraph(note, 8, false, true);
+    return true;
 }
 
 bool KpiReportClassification::classesTable()
@@ -280,13 +287,13 @@ bool KpiReportClassification::versionsTable()
                           f.failureRate ? (*f.failureRate <= t.errorRateMax ? 1 : -1) : 0)});
     }
     return m_layout.table(tr("Per model version"),
-                          {{tr("Model version"), 0.25},
-                           {tr("Predictions"), 0.125, Qt::AlignRight},
-                           {tr("Accuracy"), 0.125, Qt::AlignRight},
-                           {tr("Log-loss"), 0.125, Qt::AlignRight},
-                           {tr("ECE"), 0.125, Qt::AlignRight},
-                           {tr("Latency p95 (ms)"), 0.125, Qt::AlignRight},
-                           {tr("Failure rate"), 0.125, Qt::AlignRight}},
+                          {{tr("Model version"), 0.22},
+                           {tr("Predictions"), 0.13, Qt::AlignRight},
+                           {tr("Accuracy"), 0.12, Qt::AlignRight},
+                           {tr("Log-loss"), 0.11, Qt::AlignRight},
+                           {tr("ECE"), 0.10, Qt::AlignRight},
+                           {tr("Latency p95 (ms)"), 0.18, Qt::AlignRight},
+                           {tr("Failure rate"), 0.14, Qt::AlignRight}},
                           rows, tr("No prediction in this period."), {});
 }
 
@@ -323,7 +330,7 @@ bool KpiReportClassification::charts()
         charts.append(c);
     }
     {
-        ReportChartSpec c = spec(tr("Accuracy of the ML path (%): realised vs estimated before labels"));
+        ReportChartSpec c = spec(tr("ML accuracy (%): realised vs estimated"));
         c.lines = {{tr("realised"), themeColor(Palette::Ml), series(QStringLiteral("ml"), accuracy, 100)},
                    {tr("estimated"), themeColor(Palette::Stretch), estimated(true)},
                    {tr("estimated, not trusted"), themeColor(Palette::Faint), estimated(false)}};
