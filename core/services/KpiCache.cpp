@@ -1,6 +1,8 @@
 #include "core/services/KpiCache.h"
 
 #include "core/Text.h"
+#include "core/store/pg/ClassificationStore.h"
+#include "core/store/pg/DeploymentStore.h"
 #include "core/store/pg/KpiStore.h"
 #include "core/store/pg/PgConnection.h"
 
@@ -142,6 +144,9 @@ struct KpiCache::State
     std::vector<Segment> plan;
     quint64 watermark = 0;
     KpiTargets targets;
+    QString task = QStringLiteral("regression");
+    ClassSpec classSpec;
+    stats::Calibration calibration; // fitted at load, kept for the refreshes
     QList<AuditMarker> markers;
     std::map<RowKey, Row> rows;
     std::map<qint64, Cell> cells;
@@ -234,6 +239,25 @@ struct KpiCache::State
         dirty.clear();
     }
 
+    // The deployment's task and classes; a classifier's calibration map, fitted again on its labelled
+    // reference rows (the reference may have filled or changed since the last load).
+    Status readDeployment(PgConnection &conn, qint64 nowMicros)
+    {
+        auto info = DeploymentStore(conn).show(query.deployment);
+        if (!info)
+            return info.error();
+        task = info->task;
+        classSpec = info->classSpec;
+        calibration = stats::Calibration{};
+        if (task != QLatin1String("classification"))
+            return {};
+        auto reference = ClassificationStore(conn).referenceRows(query.deployment, nowMicros);
+        if (!reference)
+            return reference.error();
+        calibration = stats::fitCalibration(reference->score, reference->outcome);
+        return {};
+    }
+
     Status readPlan(KpiStore &store, const std::vector<Segment> &segments, std::optional<quint64> since,
                     quint64 &minWatermark)
     {
@@ -255,8 +279,13 @@ struct KpiCache::State
         snap.targets = targets;
         snap.markers = markers;
         snap.bucketRowsRead = rowsRead;
+        snap.task = task;
+        snap.classSpec = classSpec;
+        snap.calibration = calibration;
         const int x = targets.anticipationMinutes;
         const double seconds = double(query.rangeSeconds());
+        const stats::Calibration *calib = snap.isClassification() ? &calibration : nullptr;
+        const auto figuresOf = [&](const auto &sums, double secs) { return stats::computeFigures(sums, secs, x, calib); };
 
         stats::PathSums total;
         std::map<QString, stats::KpiAccumulator> versions;
@@ -270,16 +299,24 @@ struct KpiCache::State
             for (const auto &[v, acc] : cell.byVersion)
                 versions[v].merge(acc);
         }
-        snap.overall = stats::computeFigures(total, seconds, x);
-        snap.byPath.insert(QStringLiteral("ml"), stats::computeFigures(total.ml, seconds, x));
-        snap.byPath.insert(QStringLiteral("heuristic"), stats::computeFigures(total.heuristic, seconds, x));
-        snap.byPath.insert(QStringLiteral("fallback"), stats::computeFigures(total.fallback, seconds, x));
+        snap.overall = figuresOf(total, seconds);
+        snap.byPath.insert(QStringLiteral("ml"), figuresOf(total.ml, seconds));
+        snap.byPath.insert(QStringLiteral("heuristic"), figuresOf(total.heuristic, seconds));
+        snap.byPath.insert(QStringLiteral("fallback"), figuresOf(total.fallback, seconds));
         for (const auto &[v, acc] : versions)
-            snap.byVersion.insert(v, stats::computeFigures(acc, seconds, x));
+            snap.byVersion.insert(v, figuresOf(acc, seconds));
         if (auto it = cells.find(kPreviousCell); it != cells.end())
-            snap.previous = stats::computeFigures(it->second.sums, seconds, x);
+            snap.previous = figuresOf(it->second.sums, seconds);
         else
-            snap.previous = stats::computeFigures(stats::PathSums{}, seconds, x);
+            snap.previous = figuresOf(stats::PathSums{}, seconds);
+        if (snap.isClassification()) {
+            snap.classSums = total.all().classification;
+            snap.classSumsByPath.insert(QStringLiteral("ml"), total.ml.classification);
+            snap.classSumsByPath.insert(QStringLiteral("heuristic"), total.heuristic.classification);
+            snap.classSumsByPath.insert(QStringLiteral("fallback"), total.fallback.classification);
+            for (const auto &[v, acc] : versions)
+                snap.classSumsByVersion.insert(v, acc.classification);
+        }
 
         const Cell empty;
         QVector<KpiPoint> all, ml, heuristic, fallback;
@@ -287,10 +324,10 @@ struct KpiCache::State
             const auto it = cells.find(start);
             const Cell &cell = it == cells.end() ? empty : it->second;
             const int secs = int(std::min(start + bucketSeconds, query.toSecs) - std::max(start, query.fromSecs));
-            all.push_back({start, secs, stats::computeFigures(cell.sums, secs, x)});
-            ml.push_back({start, secs, stats::computeFigures(cell.sums.ml, secs, x)});
-            heuristic.push_back({start, secs, stats::computeFigures(cell.sums.heuristic, secs, x)});
-            fallback.push_back({start, secs, stats::computeFigures(cell.sums.fallback, secs, x)});
+            all.push_back({start, secs, figuresOf(cell.sums, secs)});
+            ml.push_back({start, secs, figuresOf(cell.sums.ml, secs)});
+            heuristic.push_back({start, secs, figuresOf(cell.sums.heuristic, secs)});
+            fallback.push_back({start, secs, figuresOf(cell.sums.fallback, secs)});
         }
         snap.seriesByPath.insert(QStringLiteral("all"), all);
         snap.seriesByPath.insert(QStringLiteral("ml"), ml);
@@ -334,6 +371,10 @@ Result<KpiSnapshot> KpiCache::load(PgConnection &conn, const KpiQuery &query, qi
     if (!targets)
         return targets.error();
     d->targets = targets.value();
+    if (auto st = d->readDeployment(conn, nowSecs * 1'000'000); !st) {
+        *d = State{};
+        return st.error();
+    }
     quint64 watermark = std::numeric_limits<quint64>::max();
     if (auto st = d->readPlan(store, d->plan, std::nullopt, watermark); !st) {
         *d = State{};

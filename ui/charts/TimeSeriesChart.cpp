@@ -30,8 +30,9 @@ namespace mldeck::ui {
 class MarkerChartView final : public QChartView
 {
 public:
-    MarkerChartView(QChart *chart, const QList<TimeSeriesChart::Marker> &markers, QWidget *parent)
-        : QChartView(chart, parent), m_markers(markers)
+    MarkerChartView(QChart *chart, const QList<TimeSeriesChart::Marker> &markers,
+                    const QList<TimeSeriesChart::Span> &spans, QWidget *parent)
+        : QChartView(chart, parent), m_markers(markers), m_spans(spans)
     {
     }
 
@@ -40,12 +41,20 @@ protected:
     {
         QChartView::drawForeground(painter, rect);
         QChart *c = chart();
-        if (m_markers.isEmpty() || c->series().isEmpty())
+        if ((m_markers.isEmpty() && m_spans.isEmpty()) || c->series().isEmpty())
             return;
         const QRectF plot = c->plotArea();
         QAbstractSeries *anchor = c->series().constFirst();
-        QPen pen(themeColor(Palette::Muted), 1, Qt::DotLine);
         painter->save();
+        QColor shade = themeColor(Palette::Warn);
+        shade.setAlpha(40);
+        for (const auto &[fromMs, toMs] : m_spans) {
+            const qreal x1 = std::max(plot.left(), c->mapToPosition(QPointF(fromMs, 0), anchor).x());
+            const qreal x2 = std::min(plot.right(), c->mapToPosition(QPointF(toMs, 0), anchor).x());
+            if (x2 > x1)
+                painter->fillRect(QRectF(x1, plot.top(), x2 - x1, plot.height()), shade);
+        }
+        QPen pen(themeColor(Palette::Muted), 1, Qt::DotLine);
         painter->setPen(pen);
         for (const auto &m : m_markers) {
             const QPointF at = c->mapToPosition(QPointF(double(m.at.toMSecsSinceEpoch()), 0), anchor);
@@ -58,6 +67,7 @@ protected:
 
 private:
     const QList<TimeSeriesChart::Marker> &m_markers;
+    const QList<TimeSeriesChart::Span> &m_spans;
 };
 
 namespace {
@@ -128,7 +138,7 @@ TimeSeriesChart::TimeSeriesChart(QWidget *parent) : QWidget(parent), m_chart(new
             QToolTip::showText(QCursor::pos(), text, this);
     });
 
-    m_view = new MarkerChartView(m_chart, m_markers, this);
+    m_view = new MarkerChartView(m_chart, m_markers, m_spans, this);
     m_view->setRenderHint(QPainter::Antialiasing);
     m_view->setMinimumHeight(200);
     auto *layout = new QVBoxLayout(this);
@@ -163,6 +173,12 @@ void TimeSeriesChart::setValueFormat(const QString &pattern, int decimals)
 void TimeSeriesChart::setValueFloor(std::optional<double> floor)
 {
     m_floor = floor;
+    scheduleUpdate();
+}
+
+void TimeSeriesChart::setValueCeiling(std::optional<double> ceiling)
+{
+    m_ceiling = ceiling;
     scheduleUpdate();
 }
 
@@ -258,6 +274,28 @@ void TimeSeriesChart::setMarkers(const QList<Marker> &markers)
 int TimeSeriesChart::markerCount() const
 {
     return int(m_markers.size());
+}
+
+void TimeSeriesChart::setShadedSpans(const QList<Span> &spans, const QString &legend)
+{
+    m_spans = spans;
+    if (!m_spanLegend) {
+        m_spanLegend = new QLineSeries;
+        QColor shade = themeColor(Palette::Warn);
+        shade.setAlpha(90);
+        m_spanLegend->setPen(QPen(shade, 8));
+        m_chart->addSeries(m_spanLegend);
+        m_spanLegend->attachAxis(m_x);
+        m_spanLegend->attachAxis(m_y);
+    }
+    m_spanLegend->setName(legend);
+    m_spanLegend->setVisible(!spans.isEmpty() && !legend.isEmpty());
+    scheduleUpdate();
+}
+
+int TimeSeriesChart::shadedSpanCount() const
+{
+    return int(m_spans.size());
 }
 
 int TimeSeriesChart::rawPointCount(const QString &name) const
@@ -376,10 +414,14 @@ void TimeSeriesChart::updateAxes()
         hi = 1;
     }
     const double span = hi - lo > 0 ? hi - lo : std::max(1.0, std::abs(hi));
-    const double top = hi + span * 0.12; // room for the marker points above the curves
+    double top = hi + span * 0.12; // room for the marker points above the curves
+    if (m_ceiling)
+        top = std::min(top, *m_ceiling);
     const double bottom = (m_floor && lo >= *m_floor) ? lo : lo - span * 0.05;
     m_y->setRange(bottom, top);
     m_y->applyNiceNumbers(); // round ticks (0, 0.5, 1 ...), not 0.844
+    if (m_ceiling && m_y->max() > *m_ceiling)
+        m_y->setMax(*m_ceiling);
     // The tick labels need as many decimals as the nice step has: a latency axis of 0 to 2 ms in
     // steps of 0.5 reads "0 0.5 1 1.5 2", not "0 1 1 2 2".
     m_y->setLabelFormat(

@@ -9,6 +9,7 @@
 #include <QWidget>
 
 #include <optional>
+#include <utility>
 #include <vector>
 
 class QChart;
@@ -54,6 +55,8 @@ public:
     void setValueFormat(const QString &pattern, int decimals);
     // Fixed y bounds when set (e.g. 0..1 for shares); otherwise the data and lines decide.
     void setValueFloor(std::optional<double> floor);
+    // The axis never goes above this (e.g. 100 for a percentage).
+    void setValueCeiling(std::optional<double> ceiling);
 
     void setTimeRange(const QDateTime &from, const QDateTime &to);
     // Points: x = milliseconds since the epoch (UTC), ordered by x. Replaces a series of the same name.
@@ -73,6 +76,12 @@ public:
 
     void setMarkers(const QList<Marker> &markers);
     int markerCount() const;
+
+    // Spans of time shaded over the whole plot height (e.g. windows whose figures are not to be trusted),
+    // x from and to in ms since the epoch; `legend` names them in the legend while there are some.
+    using Span = std::pair<double, double>;
+    void setShadedSpans(const QList<Span> &spans, const QString &legend = {});
+    int shadedSpanCount() const;
 
     // What the chart draws, for tests and the benchmark.
     int rawPointCount(const QString &name) const;
@@ -120,11 +129,14 @@ private:
     QMap<QString, Curve> m_curves;
     QMap<QString, HLine> m_lines;
     QList<Marker> m_markers;
+    QList<Span> m_spans;
+    QLineSeries *m_spanLegend = nullptr; // no points: the shade's entry in the legend
     QDateTime m_from;
     QDateTime m_to;
     QString m_valuePattern = QStringLiteral("%1");
     int m_decimals = 2;
     std::optional<double> m_floor;
+    std::optional<double> m_ceiling;
 };
 
 } // namespace mldeck::ui

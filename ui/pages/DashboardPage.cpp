@@ -5,6 +5,8 @@
 #include "core/services/KpiService.h"
 #include "ui/ConnectionSession.h"
 #include "ui/Pages.h"
+#include "ui/pages/dashboard/ClassificationCharts.h"
+#include "ui/pages/dashboard/ClassificationDetail.h"
 #include "ui/pages/dashboard/DashboardCharts.h"
 #include "ui/pages/dashboard/DependencyStrip.h"
 #include "ui/pages/dashboard/KpiBreakdownModel.h"
@@ -128,21 +130,13 @@ QWidget *DashboardPage::buildBody()
     m_reportStatus->setObjectName(QStringLiteral("reportStatus"));
     m_reportStatus->hide();
 
-    // Tiles: two rows of five.
-    auto *tiles = new QGridLayout;
-    tiles->setSpacing(8);
-    const QStringList keys = KpiTiles::keys();
-    for (int i = 0; i < keys.size(); ++i) {
-        auto *tile = new KpiTileWidget(keys.at(i), this);
-        m_tiles.insert(keys.at(i), tile);
-        tiles->addWidget(tile, i / 5, i % 5);
-    }
-    // Titles before any data, so an empty page still says what each tile is.
-    KpiSnapshot empty;
-    for (const TileState &t : KpiTiles::compute(empty))
-        m_tiles.value(t.key)->show(t);
+    // Tiles: rows of five (a regression) or six (a classification), laid out by showTask().
+    m_tileGrid = new QGridLayout;
+    m_tileGrid->setSpacing(8);
 
     m_charts = new DashboardCharts(this);
+    m_classCharts = new ClassificationCharts(this);
+    m_classDetail = new ClassificationDetail(this);
     m_table = new QTableView(this);
     m_table->setObjectName(QStringLiteral("breakdownView"));
     m_table->setModel(m_breakdown);
@@ -157,8 +151,10 @@ QWidget *DashboardPage::buildBody()
     auto *content = new QWidget(this);
     auto *contentLayout = new QVBoxLayout(content);
     contentLayout->setContentsMargins(0, 0, 0, 0);
-    contentLayout->addLayout(tiles);
+    contentLayout->addLayout(m_tileGrid);
     contentLayout->addWidget(m_charts, 1);
+    contentLayout->addWidget(m_classCharts, 1);
+    contentLayout->addWidget(m_classDetail);
     auto *tableTitle = new QLabel(tr("By path and by model version"), content);
     tableTitle->setObjectName(QStringLiteral("sectionTitle"));
     contentLayout->addWidget(tableTitle);
@@ -174,7 +170,37 @@ QWidget *DashboardPage::buildBody()
     layout->addWidget(m_dependencies);
     layout->addWidget(m_reportStatus);
     layout->addWidget(scroll, 1);
+    showTask(QStringLiteral("regression"));
     return body;
+}
+
+void DashboardPage::showTask(const QString &task)
+{
+    if (task == m_tilesTask)
+        return;
+    m_tilesTask = task;
+    for (KpiTileWidget *tile : std::as_const(m_tiles))
+        delete tile;
+    m_tiles.clear();
+    const QStringList keys = KpiTiles::keysFor(task);
+    const int columns = KpiTiles::columnsFor(task);
+    for (int i = 0; i < keys.size(); ++i) {
+        auto *tile = new KpiTileWidget(keys.at(i), this);
+        m_tiles.insert(keys.at(i), tile);
+        m_tileGrid->addWidget(tile, i / columns, i % columns);
+    }
+    // Titles before any data, so an empty page still says what each tile is.
+    KpiSnapshot empty;
+    empty.task = task;
+    for (const TileState &t : KpiTiles::compute(empty))
+        m_tiles.value(t.key)->show(t);
+    const bool classification = task == QLatin1String("classification");
+    m_charts->setVisible(!classification);
+    m_classCharts->setVisible(classification);
+    m_classDetail->setVisible(classification);
+    m_charts->clear();
+    m_classCharts->clear();
+    m_classDetail->clear();
 }
 
 void DashboardPage::connectService()
@@ -278,12 +304,18 @@ void DashboardPage::showSnapshot(const KpiSnapshot &snapshot)
         return; // the answer to a selection no longer shown
     m_last = snapshot;
     m_retry->stop();
+    showTask(snapshot.task);
     for (const TileState &t : KpiTiles::compute(snapshot))
         if (KpiTileWidget *tile = m_tiles.value(t.key)) {
             tile->show(t);
             tile->setStale(false);
         }
-    m_charts->showSnapshot(snapshot);
+    if (snapshot.isClassification()) {
+        m_classCharts->showSnapshot(snapshot);
+        m_classDetail->showSnapshot(snapshot);
+    } else {
+        m_charts->showSnapshot(snapshot);
+    }
     m_breakdown->setSnapshot(snapshot);
     const QString at = timeText(snapshot.computedAt.isValid() ? snapshot.computedAt : QDateTime::currentDateTime());
     const QString took = QLocale().toString(snapshot.elapsedMs, 'f', snapshot.elapsedMs < 10 ? 1 : 0);
@@ -322,8 +354,11 @@ void DashboardPage::showFailure(const QString &error)
                      .arg(message, at));
     } else {
         m_charts->clear();
+        m_classCharts->clear();
+        m_classDetail->clear();
         m_breakdown->clear();
         KpiSnapshot empty;
+        empty.task = m_tilesTask;
         for (const TileState &t : KpiTiles::compute(empty))
             m_tiles.value(t.key)->show(t);
         setState(State::Unreachable, tr("Cannot read the figures: %1. No figures to show; retrying.").arg(message));

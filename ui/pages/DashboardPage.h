@@ -9,6 +9,7 @@
 #include <optional>
 
 class QComboBox;
+class QGridLayout;
 class QLabel;
 class QPushButton;
 class QTableView;
@@ -22,6 +23,8 @@ struct ConnectionProfile;
 
 namespace mldeck::ui {
 
+class ClassificationCharts;
+class ClassificationDetail;
 class ConnectionSession;
 class DashboardCharts;
 class DependencyStrip;
@@ -33,7 +36,9 @@ class ReportExporter;
 
 // The KPI dashboard: a deployment over a range (last 15 min ... 30 d, or custom), refreshed every few
 // seconds (KpiService reads only the aggregate rows written since the last read). Tiles with targets and
-// trend, five charts with audit markers, a table by path and by model version. States are explicit:
+// trend, five charts with audit markers, a table by path and by model version. A classification
+// deployment gets its own tiles and charts (accuracy, F1, ... estimated accuracy), a confusion matrix and
+// a reliability diagram by path and by version. States are explicit:
 // loading, no data for the range, database unreachable (the last figures stay, greyed and dated, never
 // shown as live).
 class DashboardPage final : public QWidget
@@ -61,6 +66,9 @@ public:
     KpiTileWidget *tile(const QString &key) const { return m_tiles.value(key); }
     RangeSelector *rangeSelector() const { return m_range; }
     DashboardCharts *charts() const { return m_charts; }
+    ClassificationCharts *classificationCharts() const { return m_classCharts; }
+    ClassificationDetail *classificationDetail() const { return m_classDetail; }
+    QString tilesTask() const { return m_tilesTask; } // the task whose tiles are shown
     KpiBreakdownModel *breakdownModel() const { return m_breakdown; }
     QComboBox *deploymentBox() const { return m_deployment; }
     QComboBox *autoRefreshBox() const { return m_autoRefresh; }
@@ -92,6 +100,7 @@ private:
     void connectTo(const mldeck::ConnectionProfile &profile);
     void showSnapshot(const KpiSnapshot &snapshot);
     void showFailure(const QString &error);
+    void showTask(const QString &task); // that task's tiles, charts and views
     void setState(State state, const QString &text);
 
     ConnectionSession &m_session;
@@ -109,7 +118,11 @@ private:
     DependencyStrip *m_dependencies = nullptr; // the backend's own dependencies for the deployment shown
     QTimer *m_retry = nullptr; // a failed first load is tried again (the service retries only refreshes)
     QHash<QString, KpiTileWidget *> m_tiles;
+    QGridLayout *m_tileGrid = nullptr;
+    QString m_tilesTask;
     DashboardCharts *m_charts = nullptr;
+    ClassificationCharts *m_classCharts = nullptr;
+    ClassificationDetail *m_classDetail = nullptr;
     KpiBreakdownModel *m_breakdown = nullptr;
     QTableView *m_table = nullptr;
     State m_state = State::Idle;

@@ -9,12 +9,8 @@
 
 namespace mldeck::ui {
 
-namespace {
-
-using Getter = std::function<std::optional<double>(const stats::KpiFigures &)>;
-
-// Points of one figure of a path's series, x in ms at the middle of each bucket; empty buckets are left out.
-std::vector<QPointF> pointsOf(const KpiSnapshot &s, const QString &path, const Getter &get, double scale = 1.0)
+std::vector<QPointF> DashboardCharts::pointsOf(const KpiSnapshot &s, const QString &path, const Getter &get,
+                                               double scale)
 {
     std::vector<QPointF> out;
     const auto series = s.seriesByPath.value(path);
@@ -25,7 +21,15 @@ std::vector<QPointF> pointsOf(const KpiSnapshot &s, const QString &path, const G
     return out;
 }
 
-} // namespace
+QList<TimeSeriesChart::Marker> DashboardCharts::markersOf(const KpiSnapshot &s)
+{
+    QList<TimeSeriesChart::Marker> markers;
+    markers.reserve(s.markers.size());
+    for (const AuditMarker &m : s.markers)
+        markers.append(
+            {m.at, tr("%1 by %2\n%3").arg(m.action, m.actor.isEmpty() ? tr("unknown") : m.actor, m.summary)});
+    return markers;
+}
 
 DashboardCharts::DashboardCharts(QWidget *parent) : QWidget(parent)
 {
@@ -79,11 +83,7 @@ void DashboardCharts::showSnapshot(const KpiSnapshot &s)
 {
     const QDateTime from = QDateTime::fromSecsSinceEpoch(s.query.fromSecs, Qt::UTC);
     const QDateTime to = QDateTime::fromSecsSinceEpoch(s.query.toSecs, Qt::UTC);
-    QList<TimeSeriesChart::Marker> markers;
-    markers.reserve(s.markers.size());
-    for (const AuditMarker &m : s.markers)
-        markers.append(
-            {m.at, tr("%1 by %2\n%3").arg(m.action, m.actor.isEmpty() ? tr("unknown") : m.actor, m.summary)});
+    const QList<TimeSeriesChart::Marker> markers = markersOf(s);
     for (TimeSeriesChart *c : all()) {
         c->setTimeRange(from, to);
         c->setMarkers(markers);

@@ -1,12 +1,14 @@
 #pragma once
 
 #include "core/services/KpiSnapshot.h"
+#include "ui/charts/TimeSeriesChart.h"
 
 #include <QWidget>
 
-namespace mldeck::ui {
+#include <functional>
+#include <vector>
 
-class TimeSeriesChart;
+namespace mldeck::ui {
 
 // The dashboard's five charts over time: MAE and R² (ML vs heuristic, target and stretch lines), latency
 // p50/p95/p99 of ML (target), error rate per path (target) and throughput per path; audit markers on all.
@@ -27,6 +29,14 @@ public:
     TimeSeriesChart *errorRate() const { return m_errorRate; }
     TimeSeriesChart *throughput() const { return m_throughput; }
     QList<TimeSeriesChart *> all() const { return {m_mae, m_r2, m_latency, m_errorRate, m_throughput}; }
+
+    // Shared with the classification charts. Points of one figure of a path's series ("all", "ml", ...),
+    // x in ms at the middle of each bucket, y scaled; empty buckets are left out.
+    using Getter = std::function<std::optional<double>(const stats::KpiFigures &)>;
+    static std::vector<QPointF> pointsOf(const KpiSnapshot &s, const QString &path, const Getter &get,
+                                         double scale = 1.0);
+    // The snapshot's audit events as chart markers.
+    static QList<TimeSeriesChart::Marker> markersOf(const KpiSnapshot &s);
 
 private:
     TimeSeriesChart *m_mae = nullptr;

@@ -30,6 +30,66 @@ struct Spec
     std::function<QString(const KpiTargets &)> targetText;
 };
 
+// A tile from its spec: the overall figure, its verdict against the target and its trend.
+TileState tileOf(const Spec &spec, const KpiSnapshot &s)
+{
+    TileState tile;
+    tile.key = spec.key;
+    tile.title = spec.title;
+    tile.raw = spec.get(s.overall);
+    if (s.previous.predictions > 0) // an empty previous period has no trend to compare with
+        tile.previous = spec.get(s.previous);
+    if (spec.targetText)
+        tile.detail = spec.targetText(s.targets);
+    if (!tile.raw || !std::isfinite(*tile.raw)) {
+        tile.raw.reset();
+        tile.value = noDataText();
+        tile.verdict = TileState::Verdict::NoData;
+        return tile;
+    }
+    tile.value = spec.format(*tile.raw);
+    const auto ok = spec.meets ? spec.meets(*tile.raw, s.targets) : std::nullopt;
+    tile.verdict = !ok ? TileState::Verdict::Neutral : (*ok ? TileState::Verdict::Good : TileState::Verdict::Bad);
+    if (tile.previous && std::isfinite(*tile.previous)) {
+        const double delta = *tile.raw - *tile.previous;
+        const double scale = std::max(std::abs(*tile.previous), 1e-9);
+        if (std::abs(delta) <= kFlatShare * scale) {
+            tile.trend = TileState::Trend::Flat;
+            tile.trendText = KpiTiles::tr("→ as in the previous period");
+        } else {
+            tile.trend = delta > 0 ? TileState::Trend::Up : TileState::Trend::Down;
+            tile.trendIsGood = (delta > 0) == spec.higherIsBetter;
+            tile.trendText = KpiTiles::tr("%1 %2 vs previous period")
+                                 .arg(delta > 0 ? QStringLiteral("▲") : QStringLiteral("▼"),
+                                      spec.format(std::abs(delta)));
+        }
+    } else {
+        tile.trendText = KpiTiles::tr("no previous period");
+    }
+    return tile;
+}
+
+QString latencyDetail(const KpiSnapshot &s)
+{
+    const auto &o = s.overall;
+    const double target = s.targets.latencyMaxMs;
+    if (o.latencyP50Ms && o.latencyP99Ms)
+        return KpiTiles::tr("p50 %1 · p99 %2 · target < %3")
+            .arg(KpiTiles::formatMs(*o.latencyP50Ms), KpiTiles::formatMs(*o.latencyP99Ms), KpiTiles::formatMs(target));
+    return KpiTiles::tr("target < %1").arg(KpiTiles::formatMs(target));
+}
+
+// "ML x · heuristic y" and a new line, or nothing when neither path has the figure.
+QString pathSplit(const KpiSnapshot &s, const Spec &spec)
+{
+    const auto a = spec.get(s.byPath.value(QStringLiteral("ml")));
+    const auto b = spec.get(s.byPath.value(QStringLiteral("heuristic")));
+    if (!a && !b)
+        return {};
+    return KpiTiles::tr("ML %1 · heuristic %2").arg(figureText(a, spec.format), figureText(b, spec.format)) +
+           QLatin1Char('\n');
+}
+
 } // namespace
 
 QString KpiTiles::formatMinutes(double v)
@@ -64,9 +124,28 @@ QStringList KpiTiles::keys()
             QStringLiteral("uptime")};
 }
 
+QStringList KpiTiles::keysFor(const QString &task)
+{
+    if (task != QLatin1String("classification"))
+        return keys();
+    return {QStringLiteral("accuracy"),          QStringLiteral("f1"),         QStringLiteral("rocAuc"),
+            QStringLiteral("logLoss"),           QStringLiteral("ece"),        QStringLiteral("accuracyGain"),
+            QStringLiteral("estimatedAccuracy"), QStringLiteral("confidence"), QStringLiteral("positiveRate"),
+            QStringLiteral("labelCoverage"),     QStringLiteral("latency"),    QStringLiteral("errorRate")};
+}
+
+int KpiTiles::columnsFor(const QString &task)
+{
+    return task == QLatin1String("classification") ? 6 : 5;
+}
+
 QList<TileState> KpiTiles::compute(const KpiSnapshot &s)
 {
-    const KpiTargets &targets = s.targets;
+    return s.isClassification() ? computeClassification(s) : computeRegression(s);
+}
+
+QList<TileState> KpiTiles::computeRegression(const KpiSnapshot &s)
+{
     auto pct = [](double v) { return QLocale().toString(v * 100.0, 'f', 1); };
     const QList<Spec> specs = {
         {QStringLiteral("mae"), tr("MAE"), [](const Figures &f) { return f.mae; }, formatMinutes, false,
@@ -111,59 +190,113 @@ QList<TileState> KpiTiles::compute(const KpiSnapshot &s)
     QList<TileState> out;
     out.reserve(specs.size());
     for (const Spec &spec : specs) {
-        TileState tile;
-        tile.key = spec.key;
-        tile.title = spec.title;
-        tile.raw = spec.get(s.overall);
-        if (s.previous.predictions > 0) // an empty previous period has no trend to compare with
-            tile.previous = spec.get(s.previous);
-        if (spec.targetText)
-            tile.detail = spec.targetText(targets);
-        if (!tile.raw || !std::isfinite(*tile.raw)) {
-            tile.raw.reset();
-            tile.value = noDataText();
-            tile.verdict = TileState::Verdict::NoData;
-        } else {
-            tile.value = spec.format(*tile.raw);
-            const auto ok = spec.meets ? spec.meets(*tile.raw, targets) : std::nullopt;
-            tile.verdict =
-                !ok ? TileState::Verdict::Neutral : (*ok ? TileState::Verdict::Good : TileState::Verdict::Bad);
-            if (tile.previous && std::isfinite(*tile.previous)) {
-                const double delta = *tile.raw - *tile.previous;
-                const double scale = std::max(std::abs(*tile.previous), 1e-9);
-                if (std::abs(delta) <= kFlatShare * scale) {
-                    tile.trend = TileState::Trend::Flat;
-                    tile.trendText = tr("→ as in the previous period");
-                } else {
-                    tile.trend = delta > 0 ? TileState::Trend::Up : TileState::Trend::Down;
-                    tile.trendIsGood = (delta > 0) == spec.higherIsBetter;
-                    tile.trendText =
-                        tr("%1 %2 vs previous period")
-                            .arg(delta > 0 ? QStringLiteral("▲") : QStringLiteral("▼"), spec.format(std::abs(delta)));
-                }
-            } else {
-                tile.trendText = tr("no previous period");
-            }
-        }
+        TileState tile = tileOf(spec, s);
         // The small print of some tiles: the other quantiles, the per-path split.
         if (spec.key == QLatin1String("latency")) {
-            const auto &o = s.overall;
-            if (o.latencyP50Ms && o.latencyP99Ms)
-                tile.detail =
-                    tr("p50 %1 · p99 %2 · target < %3")
-                        .arg(formatMs(*o.latencyP50Ms), formatMs(*o.latencyP99Ms), formatMs(targets.latencyMaxMs));
-            else
-                tile.detail = tr("target < %1").arg(formatMs(targets.latencyMaxMs));
+            tile.detail = latencyDetail(s);
         } else if (spec.key == QLatin1String("mae") || spec.key == QLatin1String("r2")) {
-            const auto ml = s.byPath.value(QStringLiteral("ml"));
-            const auto heur = s.byPath.value(QStringLiteral("heuristic"));
-            const auto a = spec.get(ml), b = spec.get(heur);
-            if (a || b)
-                tile.detail = tr("ML %1 · heuristic %2").arg(figureText(a, spec.format), figureText(b, spec.format)) +
-                              QLatin1Char('\n') + tile.detail;
+            tile.detail = pathSplit(s, spec) + tile.detail;
         } else if (spec.key == QLatin1String("throughput")) {
             const int count = int(std::min<qint64>(s.overall.predictions, INT_MAX));
             tile.detail = tr("%n predictions", nullptr, count);
+        }
+        out.append(tile);
+    }
+    return out;
+}
+
+namespace {
+
+using Class = stats::ClassificationFigures;
+
+// A classification figure of a KpiFigures (empty on a regression deployment's figures).
+Getter classFigure(std::function<std::optional<double>(const Class &)> get)
+{
+    return [get = std::move(get)](const Figures &f) { return f.classification ? get(*f.classification) : std::nullopt; };
+}
+
+} // namespace
+
+QString KpiTiles::formatPoints(double v)
+{
+    return tr("%1 pts").arg(QLocale().toString(v, 'f', 1));
+}
+
+QList<TileState> KpiTiles::computeClassification(const KpiSnapshot &s)
+{
+    const bool binary = s.classSpec.isBinary();
+    const QString positive = binary ? s.classSpec.classes.at(1) : QString();
+    const auto share = [](double v) { return QLocale().toString(v * 100.0, 'f', 1); };
+    const auto ratio = [](double v) { return QLocale().toString(v, 'f', 3); };
+    const QList<Spec> specs = {
+        {QStringLiteral("accuracy"), tr("Accuracy"), classFigure([](const Class &c) { return c.accuracy; }),
+         formatShare, true, [](double v, const KpiTargets &t) { return std::optional<bool>(v >= t.accuracyMin); },
+         [share](const KpiTargets &t) {
+             return tr("target ≥ %1 % · stretch %2 %").arg(share(t.accuracyMin), share(t.stretchAccuracy));
+         }},
+        {QStringLiteral("f1"), binary ? tr("F1 (%1)").arg(positive) : tr("F1 (macro)"),
+         classFigure([binary](const Class &c) { return binary ? c.f1Positive : c.macroF1; }), formatRatio, true,
+         [](double v, const KpiTargets &t) { return std::optional<bool>(v >= t.f1Min); },
+         [ratio](const KpiTargets &t) { return tr("target ≥ %1").arg(ratio(t.f1Min)); }},
+        {QStringLiteral("rocAuc"), tr("ROC AUC"), classFigure([](const Class &c) { return c.rocAuc; }), formatRatio,
+         true, [](double v, const KpiTargets &t) { return std::optional<bool>(v >= t.rocAucMin); },
+         [ratio](const KpiTargets &t) { return tr("target ≥ %1").arg(ratio(t.rocAucMin)); }},
+        {QStringLiteral("logLoss"), tr("Log-loss"), classFigure([](const Class &c) { return c.logLoss; }),
+         formatRatio, false, [](double v, const KpiTargets &t) { return std::optional<bool>(v <= t.logLossMax); },
+         [ratio](const KpiTargets &t) { return tr("target ≤ %1").arg(ratio(t.logLossMax)); }},
+        {QStringLiteral("ece"), tr("Calibration error (ECE)"), classFigure([](const Class &c) { return c.ece; }),
+         formatShare, false, [](double v, const KpiTargets &t) { return std::optional<bool>(v <= t.eceMax); },
+         [share](const KpiTargets &t) { return tr("target ≤ %1 %").arg(share(t.eceMax)); }},
+        {QStringLiteral("accuracyGain"), tr("ML vs heuristic"), [](const Figures &f) { return f.accuracyGainPoints; },
+         formatPoints, true, [](double v, const KpiTargets &) { return std::optional<bool>(v > 0); },
+         [](const KpiTargets &) { return tr("accuracy points over the heuristic"); }},
+        {QStringLiteral("estimatedAccuracy"), tr("Estimated accuracy"),
+         classFigure([](const Class &c) { return c.estimatedAccuracy; }), formatShare, true,
+         [](double v, const KpiTargets &t) { return std::optional<bool>(v >= t.accuracyMin); }, nullptr},
+        {QStringLiteral("confidence"), tr("Mean confidence"),
+         classFigure([](const Class &c) { return c.meanConfidence; }), formatShare, true, nullptr,
+         [](const KpiTargets &) { return tr("probability of the class served"); }},
+        {QStringLiteral("positiveRate"), tr("Positive rate"),
+         classFigure([](const Class &c) { return c.positiveRate; }), formatShare, true, nullptr,
+         [binary, positive](const KpiTargets &) {
+             return binary ? tr("served as \"%1\"").arg(positive) : tr("binary deployments only");
+         }},
+        {QStringLiteral("labelCoverage"), tr("Label coverage"),
+         classFigure([](const Class &c) { return c.labelCoverage; }), formatShare, true, nullptr, nullptr},
+        {QStringLiteral("latency"), tr("Latency p95"), [](const Figures &f) { return f.latencyP95Ms; }, formatMs, false,
+         [](double v, const KpiTargets &t) { return std::optional<bool>(v < t.latencyMaxMs); }, nullptr},
+        {QStringLiteral("errorRate"), tr("Error rate"), [](const Figures &f) { return f.failureRate; }, formatShare,
+         false, [](double v, const KpiTargets &t) { return std::optional<bool>(v < t.errorRateMax); },
+         [share](const KpiTargets &t) { return tr("target < %1 %").arg(share(t.errorRateMax)); }},
+    };
+
+    const std::optional<Class> &c = s.overall.classification;
+    QList<TileState> out;
+    out.reserve(specs.size());
+    for (const Spec &spec : specs) {
+        TileState tile = tileOf(spec, s);
+        if (spec.key == QLatin1String("latency")) {
+            tile.detail = latencyDetail(s);
+        } else if (spec.key == QLatin1String("accuracy") || spec.key == QLatin1String("f1")) {
+            tile.detail = pathSplit(s, spec) + tile.detail;
+        } else if (spec.key == QLatin1String("rocAuc") && c && c->rocAucBound) {
+            tile.detail = tr("± %1 (histogram bound) · ").arg(QLocale().toString(*c->rocAucBound, 'f', 3)) + tile.detail;
+        } else if (spec.key == QLatin1String("labelCoverage")) {
+            const int labelled = int(std::min<qint64>(c ? c->labelled : 0, INT_MAX));
+            tile.detail = tr("%n labelled predictions", nullptr, labelled);
+        } else if (spec.key == QLatin1String("estimatedAccuracy")) {
+            // Not trusted (calibration off, too few rows): shown, never green or red.
+            const QString why = c ? c->estimateUntrusted : QString();
+            if (!why.isEmpty() && tile.raw) {
+                tile.verdict = TileState::Verdict::Neutral;
+                tile.detail = tr("not trusted: %1").arg(why);
+            } else {
+                const QString method = s.calibration.method == QLatin1String("isotonic") ? tr("isotonic calibration")
+                                       : s.calibration.method == QLatin1String("binning")
+                                           ? tr("binned calibration")
+                                           : tr("the model's own probabilities");
+                tile.detail = tr("before labels, from %1").arg(method);
+            }
         }
         out.append(tile);
     }
