@@ -9,6 +9,10 @@
 #include "core/store/pg/GuardStore.h"
 #include "core/store/pg/WindowMetricsQuery.h"
 
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+
 #include <cmath>
 
 using namespace mldeck;
@@ -69,6 +73,27 @@ std::unique_ptr<RolloutGuardJob> makeJob(const test::RolloutFixture &f)
 GuardContext contextOf(const test::RolloutFixture &f)
 {
     return GuardContext{test::TestServers::redis(), f.db->endpoint(), f.deployment, QStringLiteral("guard@test")};
+}
+
+struct Run
+{
+    int code = -1;
+    QByteArray out;
+    QString err;
+};
+
+Run mldeckctl(const test::RolloutFixture &f, QStringList args)
+{
+    QProcess p;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("MLDECK_REDIS_URL"), test::TestServers::redis().toUrl(true));
+    env.insert(QStringLiteral("MLDECK_PG_URL"), f.db->endpoint().toUrl(true));
+    p.setProcessEnvironment(env);
+    args << QStringLiteral("--deployment") << f.deployment;
+    p.start(qEnvironmentVariable("MLDECK_BINARY_DIR") + QStringLiteral("/app/mldeckctl/mldeckctl"), args);
+    if (!p.waitForFinished(60000))
+        return {};
+    return Run{p.exitCode(), p.readAllStandardOutput(), QString::fromUtf8(p.readAllStandardError())};
 }
 
 const GateStatus *gateNamed(const PlanStatus &s, const char *name)
@@ -256,6 +281,52 @@ private Q_SLOTS:
         QCOMPARE(back->gates.maxEce, std::optional<double>(0.5));
         QVERIFY(!back->gates.minF1 && !back->gates.maxLogLoss);
         QCOMPARE(back->gates.minAccuracy, 0.9);
+    }
+
+    // The CLI sets a classifier's guard rules and gates; bad values are refused and change nothing.
+    void cliSetsTheClassifierRulesAndGates()
+    {
+        test::RolloutFixture f;
+        QString why;
+        QVERIFY2(f.setUp(&why, 10), qPrintable(why));
+        QVERIFY(makeClassifier(f));
+        const QStringList rules{QStringLiteral("guard"), QStringLiteral("rules")};
+        Run r = mldeckctl(f, rules + QStringList{QStringLiteral("--min-accuracy"), QStringLiteral("0.4"),
+                                                 QStringLiteral("--reason"), QStringLiteral("x")});
+        QCOMPARE(r.code, 2); // under the rollback accuracy (0.5): refused
+        QVERIFY2(r.err.contains(QLatin1String("rollback accuracy")), qPrintable(r.err));
+        QCOMPARE(f.auditRows(QStringLiteral("action = 'guard.rules'")), 0);
+        r = mldeckctl(f, rules + QStringList{QStringLiteral("--min-accuracy"), QStringLiteral("0.8"),
+                                             QStringLiteral("--rollback-accuracy"), QStringLiteral("0.6"),
+                                             QStringLiteral("--max-log-loss"), QStringLiteral("0.9"),
+                                             QStringLiteral("--reason"), QStringLiteral("stricter")});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QVERIFY2(r.out.contains("below an accuracy of 0.6") && r.out.contains("below an accuracy of 0.8"),
+                 r.out.constData());
+        const GuardRules stored = GuardStore(*f.pg).rules(f.deployment).value();
+        QCOMPARE(stored.minAccuracy, 0.8);
+        QCOMPARE(stored.rollbackAccuracy, 0.6);
+        QCOMPARE(stored.maxLogLoss, 0.9);
+
+        const QStringList set{QStringLiteral("plan"), QStringLiteral("set")};
+        r = mldeckctl(f, set + QStringList{QStringLiteral("--min-accuracy"), QStringLiteral("92")});
+        QCOMPARE(r.code, 2);
+        r = mldeckctl(f, set + QStringList{QStringLiteral("--min-accuracy"), QStringLiteral("0.92"),
+                                           QStringLiteral("--max-ece"), QStringLiteral("0.04"), QStringLiteral("--json")});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QStringList gates;
+        for (const QJsonValue &g : QJsonDocument::fromJson(r.out).object().value(QStringLiteral("gates")).toArray())
+            gates << g.toObject().value(QStringLiteral("name")).toString();
+        QCOMPARE(gates, (QStringList{QStringLiteral("min_samples"), QStringLiteral("min_soak_s"),
+                                     QStringLiteral("min_accuracy"), QStringLiteral("max_ece"),
+                                     QStringLiteral("max_latency_p95_ms"), QStringLiteral("max_error_rate")}));
+        r = mldeckctl(f, set + QStringList{QStringLiteral("--max-ece"), QStringLiteral("none")});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        auto flags = f.service();
+        const auto plan = PlanService(*flags).plan(f.deployment);
+        QVERIFY(plan);
+        QCOMPARE(plan->gates.minAccuracy, 0.92);
+        QVERIFY(!plan->gates.maxEce);
     }
 
     void regressionKeepsItsGates()
