@@ -1,8 +1,8 @@
 #pragma once
 
-#include "core/demo/RideDelayGenerator.h"
 #include "core/domain/Prediction.h"
 
+#include <algorithm>
 #include <cstddef>
 #include <deque>
 #include <optional>
@@ -25,11 +25,39 @@ public:
 
         // The model's answer for each request routed to ML, nullopt for the others.
         std::vector<std::optional<double>> spread(const std::vector<double> &predicted) const;
+        // A classifier's: the probability vector of each request routed to ML (rows × K values, row-major),
+        // empty for the others.
+        std::vector<std::vector<double>> spread(const std::vector<double> &probabilities, int classes) const;
     };
 
-    // The batch for these requests (onMl: routed to ML) for a model reading `sequenceLength` rows
-    // (1: one row at a time); moves the context on. The served model may change between batches.
-    Batch next(const std::vector<RideRequest> &requests, const std::vector<bool> &onMl, int sequenceLength);
+    // The batch for these requests (anything with `features`; onMl: routed to ML) for a model reading
+    // `sequenceLength` rows (1: one row at a time); moves the context on. The served model may change
+    // between batches.
+    template <typename Request>
+    Batch next(const std::vector<Request> &requests, const std::vector<bool> &onMl, int sequenceLength)
+    {
+        Batch batch;
+        batch.target.assign(requests.size(), Batch::kNone);
+        const int window = std::max(1, sequenceLength);
+        const bool sequence = window > 1;
+        if (sequence)
+            batch.rows.assign(m_context.begin(), m_context.end());
+        for (std::size_t i = 0; i < requests.size(); ++i) {
+            if (onMl[i]) {
+                batch.target[i] = batch.rows.size();
+                ++batch.mlCount;
+            }
+            if (sequence || onMl[i])
+                batch.rows.push_back(requests[i].features);
+        }
+        if (sequence) {
+            for (const auto &r : requests)
+                m_context.push_back(r.features);
+            while (int(m_context.size()) > window - 1)
+                m_context.pop_front();
+        }
+        return batch;
+    }
 
 private:
     std::deque<FeatureRow> m_context;

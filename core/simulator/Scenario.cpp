@@ -12,12 +12,13 @@ namespace mldeck {
 
 namespace {
 
-constexpr std::array<std::pair<Scenario::Kind, const char *>, 5> kKinds{{
+constexpr std::array<std::pair<Scenario::Kind, const char *>, 6> kKinds{{
     {Scenario::Kind::Drift, "drift"},
     {Scenario::Kind::Errors, "errors"},
     {Scenario::Kind::Latency, "latency"},
     {Scenario::Kind::Degraded, "degraded"},
     {Scenario::Kind::WeatherDown, "weather-down"},
+    {Scenario::Kind::Calibration, "calibration"},
 }};
 
 } // namespace

@@ -10,7 +10,7 @@ namespace mldeck {
 
 // A fault or change the reference backend plays at a given time, so that the guard,
 // the dashboard and drift detection can be seen reacting. Written NAME[@START][+DURATION],
-// e.g. "drift@5m", "errors@2m+3m", "latency@30s+1m", "degraded", "weather-down@1m+10m".
+// e.g. "drift@5m", "errors@2m+3m", "latency@30s+1m", "degraded", "weather-down@1m+10m", "calibration@2m".
 struct Scenario
 {
     enum class Kind
@@ -20,6 +20,7 @@ struct Scenario
         Latency,     // ML latency rises by about 1.5 s
         Degraded,    // the model's predictions get much worse
         WeatherDown, // the weather API is down: neutral weather features, dependency reported in fallback
+        Calibration, // classification: the world's acceptance rate falls, the model's probabilities over-state it
     };
     Kind kind = Kind::Drift;
     qint64 startMs = 0;     // after the simulation starts

@@ -5,6 +5,7 @@
 
 #include <QCoreApplication>
 
+#include <algorithm>
 #include <cmath>
 
 namespace mldeck {
@@ -32,6 +33,49 @@ PredictionRow ServingPolicy::serve(const FlagState &flags, const QString &deploy
                                    bool onMl, std::optional<double> mlOutput, const QString &mlError,
                                    double inferenceMs, const QString &modelVersion, const Conditions &conditions)
 {
+    return route(flags, deployment, Request{request.tsMicros, request.requestKey, request.features}, onMl,
+                 mlOutput.has_value(), mlError, inferenceMs, modelVersion, conditions,
+                 [&](PredictionRow &row, bool ml) {
+                     if (!ml) {
+                         row.predicted = heuristicDelay(request.features);
+                         return;
+                     }
+                     double value = *mlOutput;
+                     if (conditions.degraded) // a broken model: biased and noisy
+                         value = 0.5 * value + 4.0 + 3.0 * m_normal(m_rng);
+                     row.predicted = value;
+                 });
+}
+
+PredictionRow ServingPolicy::serveClass(const FlagState &flags, const QString &deployment, const ClassSpec &spec,
+                                        const Request &request, bool onMl, const std::vector<double> &mlProbabilities,
+                                        const std::vector<double> &heuristicProbabilities, const QString &mlError,
+                                        double inferenceMs, const QString &modelVersion, const Conditions &conditions)
+{
+    const auto answer = [&spec](PredictionRow &row, std::vector<double> p) {
+        row.predictedClass = spec.decide(p);
+        row.predicted = p[std::size_t(*row.predictedClass)];
+        if (spec.logsVector())
+            row.probabilities.assign(p.begin(), p.end());
+    };
+    return route(flags, deployment, request, onMl, !mlProbabilities.empty(), mlError, inferenceMs, modelVersion,
+                 conditions, [&](PredictionRow &row, bool ml) {
+                     if (!ml) {
+                         answer(row, heuristicProbabilities);
+                         return;
+                     }
+                     std::vector<double> p = mlProbabilities;
+                     if (conditions.degraded) // a broken model: confidently wrong
+                         std::rotate(p.begin(), p.begin() + 1, p.end());
+                     answer(row, std::move(p));
+                 });
+}
+
+PredictionRow ServingPolicy::route(const FlagState &flags, const QString &deployment, const Request &request,
+                                   bool onMl, bool mlAnswered, const QString &mlError, double inferenceMs,
+                                   const QString &modelVersion, const Conditions &conditions,
+                                   const std::function<void(PredictionRow &, bool ml)> &answer)
+{
     PredictionRow row;
     row.tsMicros = request.tsMicros;
     row.deployment = deployment;
@@ -40,7 +84,7 @@ PredictionRow ServingPolicy::serve(const FlagState &flags, const QString &deploy
 
     if (!onMl) {
         row.path = PredictionPath::Heuristic;
-        row.predicted = heuristicDelay(request.features);
+        answer(row, false);
         row.latencyMs = static_cast<float>(lognormalMs(kHeuristicMedianMs, 0.3));
         return row;
     }
@@ -51,22 +95,19 @@ PredictionRow ServingPolicy::serve(const FlagState &flags, const QString &deploy
         latency += kLatencySpikeMs * (0.8 + 0.4 * m_uniform(m_rng));
 
     QString error = mlError;
-    if (error.isEmpty() && !mlOutput)
+    if (error.isEmpty() && !mlAnswered)
         error = SimulatorText::tr("the model returned no prediction");
     if (error.isEmpty() && conditions.errors && m_uniform(m_rng) < kErrorShare)
         error = SimulatorText::tr("model server error (simulated fault)");
 
     if (error.isEmpty()) {
         row.path = PredictionPath::Ml;
-        double value = *mlOutput;
-        if (conditions.degraded) // a broken model: biased and noisy
-            value = 0.5 * value + 4.0 + 3.0 * m_normal(m_rng);
-        row.predicted = value;
+        answer(row, true);
     } else if (flags.fallbackOnError) {
         row.path = PredictionPath::Fallback;
         row.failed = true;
         row.error = error;
-        row.predicted = heuristicDelay(request.features);
+        answer(row, false);
         latency += lognormalMs(kHeuristicMedianMs, 0.3);
     } else {
         row.path = PredictionPath::Ml;

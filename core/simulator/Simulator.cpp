@@ -9,6 +9,7 @@
 #include "core/simulator/FlagFollower.h"
 #include "core/simulator/LogWriter.h"
 #include "core/simulator/ModelBatch.h"
+#include "core/simulator/OfferTraffic.h"
 #include "core/simulator/ServingPolicy.h"
 #include "core/simulator/SimulatedWeather.h"
 #include "core/simulator/UserFeedback.h"
@@ -52,6 +53,7 @@ struct PendingOutcome
 {
     qint64 dueMs = 0;
     OutcomeRow outcome;
+    bool hasOutcome = true; // false: only feedback (a classifier's label given by a dispatcher)
     std::optional<FeedbackRow> feedback;
     bool operator>(const PendingOutcome &other) const { return dueMs > other.dueMs; }
 };
@@ -75,6 +77,8 @@ struct Simulator::Impl
     QString modelVersion;
     bool followChampion = false;
     std::optional<ChampionRef> serving; // the champion served, when it is one
+    std::optional<ClassSpec> classSpec; // a classification deployment: its classes and threshold
+    std::optional<OfferTraffic> offers; // ... and its world
     int featureSchemaId = 1;
     ModelBatcher batcher; // what the model is asked, with the recent requests for sequence models
     SimulatedWeather weather;
@@ -87,9 +91,13 @@ struct Simulator::Impl
     void serveChampion(RedisConnection &redis);
     std::vector<DependencyReport> dependencyReports() const;
     Status serveBatch(int count, qint64 elapsedMs, const FlagState &flags, LogWriter &writer);
+    void serveClassBatch(int count, qint64 elapsedMs, const FlagState &flags, LogWriter &writer);
+    Status useClassifier(const DeploymentInfo &deployment);
+    void tally(const PredictionRow &row);
     std::vector<std::optional<double>> predict(const std::vector<RideRequest> &requests, const std::vector<bool> &onMl,
                                                QString *error, double *msPerRow);
     void schedule(const RideRequest &request, const PredictionRow &row);
+    void scheduleLabel(const RideOffer &offer, const PredictionRow &row);
     void releaseOutcomes(qint64 upToMs, LogWriter &writer);
 };
 
@@ -99,10 +107,15 @@ Simulator::~Simulator() = default;
 
 QString Simulator::defaultModelPath()
 {
+    return bundledModel(QStringLiteral("eta_mlp.pt"));
+}
+
+QString Simulator::bundledModel(const QString &file)
+{
     const QStringList candidates = {
-        QStringLiteral(MLDECK_SOURCE_DIR "/resources/models/eta_mlp.pt"),
-        QCoreApplication::applicationDirPath() + QStringLiteral("/../share/mldeck/models/eta_mlp.pt"),
-        QStringLiteral("/usr/share/mldeck/models/eta_mlp.pt"),
+        QStringLiteral(MLDECK_SOURCE_DIR "/resources/models/") + file,
+        QCoreApplication::applicationDirPath() + QStringLiteral("/../share/mldeck/models/") + file,
+        QStringLiteral("/usr/share/mldeck/models/") + file,
     };
     for (const QString &c : candidates) {
         if (QFileInfo::exists(c))
@@ -123,19 +136,6 @@ Status Simulator::prepare()
     if (o.initialPercentage > 100)
         return Error{SimulatorText::tr("The initial percentage must be between 0 and 100.")};
     d->followChampion = o.modelPath.isEmpty();
-    if (o.modelPath.isEmpty())
-        o.modelPath = defaultModelPath();
-
-    auto model = ModelRunner::load(o.modelPath);
-    if (!model)
-        return Error{SimulatorText::tr("Cannot use model %1: %2").arg(o.modelPath, model.errorMessage())};
-    d->model = std::move(model).value();
-    d->model->setThreads(o.modelThreads);
-    const ModelInfo &info = d->model->info();
-    const QString fileName = QFileInfo(o.modelPath).completeBaseName();
-    d->modelVersion = info.version.isEmpty()
-                          ? fileName
-                          : (info.name.isEmpty() ? fileName : info.name) + QLatin1Char('@') + info.version;
 
     auto pg = PgConnection::open(o.pg, QStringLiteral("mldeck-simulate"));
     if (!pg)
@@ -150,9 +150,39 @@ Status Simulator::prepare()
             SimulatorText::tr("The MLDeck schema is out of date (version %1 of %2): run \"mldeckctl migrate\".")
                 .arg(schema->current)
                 .arg(schema->latest)};
-    auto schemaId =
-        DeploymentStore(*pg.value())
-            .ensure(o.deployment, SimulatorText::tr("Ride delay prediction (demo)"), RideDelayGenerator::schema());
+    // A deployment created as a classifier is served from the ride-offer world; any other (or a new one)
+    // from the ride-delay world, as a regression.
+    DeploymentStore deployments(*pg.value());
+    if (auto existing = deployments.show(o.deployment); existing && existing->task == QLatin1String("classification")) {
+        if (Status s = d->useClassifier(*existing); !s)
+            return s;
+    } else if (!existing && existing.errorMessage() != DeploymentStore::unknownText(o.deployment)) {
+        return existing.error();
+    }
+    if (!d->classSpec && anyActive(o.scenarios, Scenario::Kind::Calibration, std::numeric_limits<qint64>::max()))
+        return Error{SimulatorText::tr("The calibration scenario plays on a classification deployment; \"%1\" is a "
+                                       "regression.")
+                         .arg(o.deployment)};
+    if (o.modelPath.isEmpty())
+        o.modelPath = d->classSpec ? bundledModel(QStringLiteral("accept_mlp.pt")) : defaultModelPath();
+
+    auto model = ModelRunner::load(o.modelPath);
+    if (!model)
+        return Error{SimulatorText::tr("Cannot use model %1: %2").arg(o.modelPath, model.errorMessage())};
+    d->model = std::move(model).value();
+    d->model->setThreads(o.modelThreads);
+    const ModelInfo &info = d->model->info();
+    if (d->classSpec && (info.task != QLatin1String("classification") || info.classSpec.classes != d->classSpec->classes))
+        return Error{SimulatorText::tr("Model %1 does not serve the classes of \"%2\" (%3).")
+                         .arg(o.modelPath, o.deployment, d->classSpec->classes.join(QStringLiteral(", ")))};
+    const QString fileName = QFileInfo(o.modelPath).completeBaseName();
+    d->modelVersion = info.version.isEmpty()
+                          ? fileName
+                          : (info.name.isEmpty() ? fileName : info.name) + QLatin1Char('@') + info.version;
+
+    auto schemaId = d->classSpec ? deployments.ensure(o.deployment, OfferTraffic::description(), RideOfferGenerator::schema())
+                                 : deployments.ensure(o.deployment, SimulatorText::tr("Ride delay prediction (demo)"),
+                                                      RideDelayGenerator::schema());
     if (!schemaId)
         return schemaId.error();
     d->featureSchemaId = *schemaId;
@@ -174,6 +204,20 @@ Status Simulator::prepare()
     }
     if (d->followChampion)
         d->serveChampion(*redis.value());
+    return {};
+}
+
+// The ride-offer world is binary: a classifier deployment of other classes is not one the simulator can serve.
+Status Simulator::Impl::useClassifier(const DeploymentInfo &deployment)
+{
+    const ClassSpec world = RideOfferGenerator::classSpec();
+    if (deployment.classSpec.classes != world.classes)
+        return Error{SimulatorText::tr("Deployment \"%1\" is a classifier of %2; the simulator serves ride offers, "
+                                       "classes %3.")
+                         .arg(deployment.name, deployment.classSpec.classes.join(QStringLiteral(", ")),
+                              world.classes.join(QStringLiteral(", ")))};
+    classSpec = deployment.classSpec; // with the deployment's own decision threshold
+    offers.emplace(options.seed);
     return {};
 }
 
@@ -221,6 +265,23 @@ void Simulator::Impl::schedule(const RideRequest &request, const PredictionRow &
     pending.push(std::move(p));
 }
 
+// A classifier's labels: the driver's answer arrives late for a share of the offers; a dispatcher marks
+// some served classes right or wrong, with or without that answer.
+void Simulator::Impl::scheduleLabel(const RideOffer &offer, const PredictionRow &row)
+{
+    PendingOutcome p;
+    p.hasOutcome = uniform(rng) < options.outcomeShare;
+    if (row.predictedClass && uniform(rng) < options.feedbackShare)
+        p.feedback = classFeedback(options.deployment, offer.requestKey, *row.predictedClass == offer.accepted, rng);
+    if (!p.hasOutcome && !p.feedback)
+        return;
+    p.dueMs = offer.tsMicros / 1000 + static_cast<qint64>(options.outcomeDelayMs * (0.5 + uniform(rng)));
+    p.outcome.deployment = options.deployment;
+    p.outcome.requestKey = offer.requestKey;
+    p.outcome.actual = offer.accepted;
+    pending.push(std::move(p));
+}
+
 void Simulator::Impl::releaseOutcomes(qint64 upToMs, LogWriter &writer)
 {
     std::vector<OutcomeRow> outcomes;
@@ -229,9 +290,11 @@ void Simulator::Impl::releaseOutcomes(qint64 upToMs, LogWriter &writer)
         PendingOutcome p = pending.top();
         pending.pop();
         p.outcome.observedMicros = std::min(p.dueMs, QDateTime::currentMSecsSinceEpoch()) * 1000;
-        outcomes.push_back(std::move(p.outcome));
+        const qint64 observed = p.outcome.observedMicros;
+        if (p.hasOutcome)
+            outcomes.push_back(std::move(p.outcome));
         if (p.feedback) {
-            p.feedback->tsMicros = outcomes.back().observedMicros;
+            p.feedback->tsMicros = observed;
             feedback.push_back(std::move(*p.feedback));
         }
     }
@@ -259,8 +322,69 @@ std::vector<std::optional<double>> Simulator::Impl::predict(const std::vector<Ri
     return batch.spread(predicted.value());
 }
 
+void Simulator::Impl::tally(const PredictionRow &row)
+{
+    stats.requests++;
+    stats.ml += row.path == PredictionPath::Ml ? 1 : 0;
+    stats.heuristic += row.path == PredictionPath::Heuristic ? 1 : 0;
+    stats.fallback += row.path == PredictionPath::Fallback ? 1 : 0;
+    stats.failed += row.failed ? 1 : 0;
+}
+
+void Simulator::Impl::serveClassBatch(int count, qint64 elapsedMs, const FlagState &flags, LogWriter &writer)
+{
+    const auto &sc = options.scenarios;
+    offers->setDrift(anyActive(sc, Scenario::Kind::Drift, elapsedMs) ? 1.0 : 0.0);
+    const bool rivalBonus = anyActive(sc, Scenario::Kind::Calibration, elapsedMs);
+    const ServingPolicy::Conditions conditions{anyActive(sc, Scenario::Kind::Errors, elapsedMs),
+                                               anyActive(sc, Scenario::Kind::Latency, elapsedMs),
+                                               anyActive(sc, Scenario::Kind::Degraded, elapsedMs)};
+    const qint64 now = wallMicros();
+    const qint64 spreadMicros = kTickMs * 1000;
+    std::vector<RideOffer> batch;
+    std::vector<bool> onMl;
+    batch.reserve(std::size_t(count));
+    onMl.reserve(std::size_t(count));
+    for (int i = 0; i < count; ++i) {
+        batch.push_back(offers->next(now - spreadMicros + spreadMicros * (i + 1) / count, rivalBonus));
+        batch.back().requestKey.prepend(keyPrefix);
+        onMl.push_back(ServingPolicy::routesToMl(flags, options.deployment, batch.back().requestKey));
+    }
+    QString mlError;
+    double msPerRow = 0;
+    std::vector<std::vector<double>> outputs(batch.size());
+    const ModelBatcher::Batch asked = batcher.next(batch, onMl, model->info().sequenceLength);
+    if (asked.mlCount > 0) {
+        QElapsedTimer timer;
+        timer.start();
+        auto predicted = model->predictProbabilities(asked.rows);
+        msPerRow = double(timer.nsecsElapsed()) / 1e6 / double(asked.mlCount);
+        if (predicted)
+            outputs = asked.spread(predicted->values, predicted->classes);
+        else
+            mlError = predicted.errorMessage();
+    }
+    std::vector<PredictionRow> rows;
+    rows.reserve(batch.size());
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+        const RideOffer &offer = batch[i];
+        PredictionRow row = policy.serveClass(
+            flags, options.deployment, *classSpec, {offer.tsMicros, offer.requestKey, offer.features}, onMl[i],
+            outputs[i], OfferTraffic::heuristic(offer.features), mlError, msPerRow, modelVersion, conditions);
+        row.featureSchema = featureSchemaId;
+        tally(row);
+        scheduleLabel(offer, row);
+        rows.push_back(std::move(row));
+    }
+    writer.append(std::move(rows));
+}
+
 Status Simulator::Impl::serveBatch(int count, qint64 elapsedMs, const FlagState &flags, LogWriter &writer)
 {
+    if (classSpec) {
+        serveClassBatch(count, elapsedMs, flags, writer);
+        return {};
+    }
     const auto &sc = options.scenarios;
     generator.setDrift(anyActive(sc, Scenario::Kind::Drift, elapsedMs) ? 1.0 : 0.0);
     const ServingPolicy::Conditions conditions{anyActive(sc, Scenario::Kind::Errors, elapsedMs),
@@ -292,11 +416,7 @@ Status Simulator::Impl::serveBatch(int count, qint64 elapsedMs, const FlagState 
         PredictionRow row = policy.serve(flags, options.deployment, requests[i], onMl[i], outputs[i], mlError, msPerRow,
                                          modelVersion, conditions);
         row.featureSchema = featureSchemaId;
-        stats.requests++;
-        stats.ml += row.path == PredictionPath::Ml ? 1 : 0;
-        stats.heuristic += row.path == PredictionPath::Heuristic ? 1 : 0;
-        stats.fallback += row.path == PredictionPath::Fallback ? 1 : 0;
-        stats.failed += row.failed ? 1 : 0;
+        tally(row);
         schedule(requests[i], row);
         rows.push_back(std::move(row));
     }

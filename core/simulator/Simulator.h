@@ -26,7 +26,10 @@ struct SimulatorOptions
     quint64 seed = 42;
     qint64 outcomeDelayMs = 20'000; // ground truth arrives this long after the prediction (± 50 %)
     double outcomeShare = 0.9;      // share of requests whose outcome becomes known
-    double feedbackShare = 0.05;    // share of requests with an outcome that also get user feedback
+    // Regression: share of requests with an outcome that also get user feedback. Classification: share of
+    // all requests a dispatcher marks right or wrong (with or without an outcome: a binary deployment's
+    // feedback is a label of its own).
+    double feedbackShare = 0.05;
     int modelThreads = 1;
     int initialPercentage = 25;    // flags created with ML on at this percentage when missing; -1: never create
     int dependencyReportMs = 5000; // how often the simulated weather API's state is reported (expiry: 3x)
@@ -64,7 +67,9 @@ struct SimulatorStats
 // The reference serving backend: stands in for production so that MLDeck can be seen working.
 // It follows the flags live, buckets each request, predicts with the TorchScript model on the
 // ML path and with the heuristic otherwise, falls back when the model fails, logs everything in
-// batches and appends outcomes and feedback later.
+// batches and appends outcomes and feedback later. A deployment created as a classifier (the demo's
+// `accept`) is served from the ride-offer world (OfferTraffic): its model gives class probabilities, its
+// rows carry the class served, its probability and the vector, and its outcomes the true class.
 class Simulator final
 {
 public:
@@ -81,6 +86,8 @@ public:
     Status run(const std::atomic_bool &stop, const std::function<void(const SimulatorStats &)> &progress);
 
     static QString defaultModelPath();
+    // A model shipped with MLDeck (resources/models), e.g. "accept_mlp.pt".
+    static QString bundledModel(const QString &file);
 
 private:
     struct Impl;

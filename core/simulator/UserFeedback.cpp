@@ -21,6 +21,12 @@ const char *const kNegativeComments[] = {
     "",
 };
 
+const char *const kWrongClassComments[] = {
+    "Driver declined, the offer was shown as a sure accept",
+    "Offer went to a driver who never takes airport runs",
+    "",
+};
+
 // The contract asks backends to pseudonymise user ids with a keyed hash before logging them.
 QString pseudonym(int user)
 {
@@ -40,6 +46,18 @@ FeedbackRow userFeedback(const QString &deployment, const QString &requestKey, d
     f.positive = std::abs(predicted - actual) <= kFeedbackToleranceMin;
     if (!f.positive)
         f.comment = QString::fromUtf8(kNegativeComments[rng() % std::size(kNegativeComments)]);
+    f.userPseudonym = pseudonym(static_cast<int>(rng() % kDemoUsers));
+    return f;
+}
+
+FeedbackRow classFeedback(const QString &deployment, const QString &requestKey, bool right, std::mt19937_64 &rng)
+{
+    FeedbackRow f;
+    f.deployment = deployment;
+    f.requestKey = requestKey;
+    f.positive = right;
+    if (!right)
+        f.comment = QString::fromUtf8(kWrongClassComments[rng() % std::size(kWrongClassComments)]);
     f.userPseudonym = pseudonym(static_cast<int>(rng() % kDemoUsers));
     return f;
 }

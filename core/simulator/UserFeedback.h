@@ -12,4 +12,8 @@ namespace mldeck {
 FeedbackRow userFeedback(const QString &deployment, const QString &requestKey, double predicted, double actual,
                          std::mt19937_64 &rng);
 
+// The same for a classifier: a dispatcher marks a served class right or wrong once the driver has answered,
+// with a comment now and then when it was wrong.
+FeedbackRow classFeedback(const QString &deployment, const QString &requestKey, bool right, std::mt19937_64 &rng);
+
 } // namespace mldeck

@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <csignal>
+#include <utility>
 
 namespace mldeck::cli {
 
@@ -101,12 +102,19 @@ int runSimulate(Context &ctx)
                   "until there is one)."),
          QStringLiteral("file")},
         {QStringLiteral("scenario"),
-         Text::tr("Play a scenario: drift, errors, latency, degraded or weather-down, as NAME[@START][+DURATION]; "
-                  "repeatable."),
+         Text::tr("Play a scenario: drift, errors, latency, degraded, weather-down or (a classifier) calibration, "
+                  "as NAME[@START][+DURATION]; repeatable."),
          QStringLiteral("spec")},
         {QStringLiteral("seed"), Text::tr("Random seed (default: 42)."), QStringLiteral("n"), QStringLiteral("42")},
         {QStringLiteral("outcome-delay"), Text::tr("Mean delay before ground truth arrives (default: 20s)."),
          QStringLiteral("time"), QStringLiteral("20s")},
+        {QStringLiteral("outcome-share"),
+         Text::tr("Share of requests whose ground truth arrives, 0 to 1 (default: 0.9)."), QStringLiteral("p"),
+         QStringLiteral("0.9")},
+        {QStringLiteral("feedback-share"),
+         Text::tr("Share of requests with user feedback, 0 to 1 (default: 0.05; a regression's among those "
+                  "with ground truth)."),
+         QStringLiteral("p"), QStringLiteral("0.05")},
         {QStringLiteral("initial-percentage"),
          Text::tr("Create missing flags with ML on at this percentage (default: 25; -1: never create)."),
          QStringLiteral("n"), QStringLiteral("25")},
@@ -117,7 +125,8 @@ int runSimulate(Context &ctx)
     if (auto code =
             inv.start(Text::tr("Acts as the production serving backend: follows the flags live, routes each "
                                "request to the model or the heuristic, and logs predictions, outcomes and "
-                               "feedback to PostgreSQL. Without --model it serves the deployment's champion and "
+                               "feedback to PostgreSQL. A deployment created as a classifier is served ride "
+                               "offers (will the driver accept) with class probabilities. Without --model it serves the deployment's champion and "
                                "switches to a newly promoted one (SHA-256 verified) between batches. Ctrl-C "
                                "flushes what is buffered.")))
         return *code;
@@ -147,6 +156,12 @@ int runSimulate(Context &ctx)
     if (!delay)
         return Context::fail(delay.errorMessage());
     o.outcomeDelayMs = *delay;
+    for (auto [name, share] : {std::pair{QStringLiteral("outcome-share"), &o.outcomeShare},
+                               std::pair{QStringLiteral("feedback-share"), &o.feedbackShare}}) {
+        *share = p.value(name).toDouble(&ok);
+        if (!ok || !(*share >= 0 && *share <= 1))
+            return Context::fail(Text::tr("--%1 must be a number from 0 to 1, not \"%2\".").arg(name, p.value(name)));
+    }
     for (const QString &spec : p.values(QStringLiteral("scenario"))) {
         auto sc = parseScenario(spec);
         if (!sc)

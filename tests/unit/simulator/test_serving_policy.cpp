@@ -142,6 +142,50 @@ private Q_SLOTS:
         }
         QVERIFY(meanAbsChange > 1.5);
     }
+
+    // A classifier's row: the class the deployment's rule picks, its probability, the vector; the heuristic's
+    // vector on its path and on fallback; a failure without fallback logs no class.
+    void classifierRowsCarryClassProbabilityAndVector()
+    {
+        ServingPolicy policy(6);
+        ClassSpec spec;
+        spec.classes = {QStringLiteral("declined"), QStringLiteral("accepted")};
+        spec.decisionThreshold = 0.7;
+        const RideRequest r = request();
+        const ServingPolicy::Request req{r.tsMicros, r.requestKey, r.features};
+        const std::vector<double> model{0.35, 0.65}, rule{0.2, 0.8};
+        PredictionRow row = policy.serveClass(flags(true, 100, true), QStringLiteral("accept"), spec, req, true, model,
+                                              rule, {}, 0, QStringLiteral("m@1"), {});
+        QCOMPARE(row.path, PredictionPath::Ml);
+        QCOMPARE(row.predictedClass, std::optional<int>(0)); // 0.65 < 0.7: declined
+        QCOMPARE(*row.predicted, 0.35);
+        QCOMPARE(row.probabilities, (std::vector<float>{0.35f, 0.65f}));
+
+        row = policy.serveClass(flags(true, 0, true), QStringLiteral("accept"), spec, req, false, {}, rule, {}, 0,
+                                QStringLiteral("m@1"), {});
+        QCOMPARE(row.path, PredictionPath::Heuristic);
+        QCOMPARE(row.predictedClass, std::optional<int>(1));
+        QCOMPARE(*row.predicted, 0.8);
+
+        row = policy.serveClass(flags(true, 100, true), QStringLiteral("accept"), spec, req, true, {}, rule,
+                                QStringLiteral("boom"), 0, QStringLiteral("m@1"), {});
+        QCOMPARE(row.path, PredictionPath::Fallback);
+        QVERIFY(row.failed);
+        QCOMPARE(row.predictedClass, std::optional<int>(1));
+
+        row = policy.serveClass(flags(true, 100, false), QStringLiteral("accept"), spec, req, true, {}, rule,
+                                QStringLiteral("boom"), 0, QStringLiteral("m@1"), {});
+        QVERIFY(row.failed);
+        QVERIFY(!row.predicted && !row.predictedClass && row.probabilities.empty());
+
+        // Degraded: the model's answer inverted, confidently wrong.
+        ServingPolicy::Conditions c;
+        c.degraded = true;
+        row = policy.serveClass(flags(true, 100, true), QStringLiteral("accept"), spec, req, true, {0.9, 0.1}, rule,
+                                {}, 0, QStringLiteral("m@1"), c);
+        QCOMPARE(row.predictedClass, std::optional<int>(1));
+        QCOMPARE(*row.predicted, 0.9);
+    }
 };
 
 QTEST_GUILESS_MAIN(TestServingPolicy)
