@@ -24,6 +24,8 @@ const QString kFromModel = QStringLiteral("from-model");
 const QString kReferenceRows = QStringLiteral("reference-rows");
 const QString kAll = QStringLiteral("all");
 const QString kReason = QStringLiteral("reason");
+const QString kClasses = QStringLiteral("classes");
+const QString kThreshold = QStringLiteral("decision-threshold");
 
 const QString kApp = QStringLiteral("mldeckctl-deployments");
 
@@ -39,6 +41,13 @@ void printDeployment(const DeploymentInfo &d)
             ? Text::tr("%1  (archived %2 by %3)").arg(d.name, d.archivedAt->toString(Qt::ISODate), d.archivedBy)
             : d.name);
     Context::out(Text::tr("  task         %1").arg(d.task));
+    if (d.classSpec.count() > 0)
+        Context::out(d.classSpec.isBinary()
+                         ? Text::tr("  classes      %1 (positive: %2 when P(%2) >= %3)")
+                               .arg(d.classSpec.classes.join(QStringLiteral(", ")), d.classSpec.classes.at(1))
+                               .arg(d.classSpec.decisionThreshold)
+                         : Text::tr("  classes      %1 (the most probable is served)")
+                               .arg(d.classSpec.classes.join(QStringLiteral(", "))));
     Context::out(Text::tr("  description  %1").arg(orDash(d.description)));
     Context::out(Text::tr("  target       %1 (unit: %2)").arg(orDash(d.targetName), orDash(d.targetUnit)));
     Context::out(Text::tr("  created      %1 by %2").arg(d.createdAt.toString(Qt::ISODate), d.createdBy));
@@ -69,6 +78,48 @@ Result<QString> nameOf(const QCommandLineParser &p)
     return p.positionalArguments().constFirst();
 }
 
+// --decision-threshold: a number strictly between 0 and 1 (ClassSpec::validate says the same for a file).
+Result<double> thresholdOf(const QCommandLineParser &p)
+{
+    bool ok = false;
+    const double t = p.value(kThreshold).toDouble(&ok);
+    if (!ok || !(t > 0 && t < 1))
+        return Error{Text::tr("--decision-threshold must be a number strictly between 0 and 1, not \"%1\".")
+                         .arg(p.value(kThreshold))};
+    return t;
+}
+
+// The classes and threshold of a classification deployment: --classes (else the model file's), then
+// --decision-threshold; refused for a regression deployment.
+Status applyClassOptions(const QCommandLineParser &p, NewDeployment &spec)
+{
+    const bool classification = spec.task == QLatin1String("classification");
+    if (!classification && (p.isSet(kClasses) || p.isSet(kThreshold)))
+        return Error{Text::tr("--classes and --decision-threshold are for a classification deployment (--task "
+                              "classification).")};
+    if (!classification)
+        return {};
+    if (p.isSet(kClasses)) {
+        spec.classSpec.classes.clear();
+        for (const QString &c : p.value(kClasses).split(QLatin1Char(',')))
+            spec.classSpec.classes << c.trimmed();
+    }
+    if (spec.classSpec.classes.isEmpty())
+        return Error{Text::tr("A classification deployment needs its classes: give --classes a,b[,...] in the order "
+                              "of the model's output (or --from-model FILE).")};
+    if (p.isSet(kThreshold)) {
+        if (!spec.classSpec.isBinary())
+            return Error{Text::tr("--decision-threshold applies to two classes only (%1 given): a multi-class "
+                                  "deployment serves the most probable class.")
+                             .arg(spec.classSpec.count())};
+        auto t = thresholdOf(p);
+        if (!t)
+            return t.error();
+        spec.classSpec.decisionThreshold = *t;
+    }
+    return spec.classSpec.validate();
+}
+
 int runCreateSub(Context &ctx)
 {
     Invocation inv(ctx, Invocation::Redis | Invocation::Pg | Invocation::Json, kApp);
@@ -83,6 +134,14 @@ int runCreateSub(Context &ctx)
     p.addOption({kTargetUnit, Text::tr("Its unit (default: the model's)."), QStringLiteral("unit")});
     p.addOption({kFromModel, Text::tr("Take the feature schema, task and target from this model file's metadata."),
                  QStringLiteral("file")});
+    p.addOption({kClasses,
+                 Text::tr("classification: the class names in the order of the model's output, comma-separated; "
+                          "binary: negative,positive (default: the model's)."),
+                 QStringLiteral("a,b[,...]")});
+    p.addOption({kThreshold,
+                 Text::tr("binary classification: the positive class is served when its probability is at least "
+                          "this (default: the model's, else 0.5)."),
+                 QStringLiteral("t")});
     p.addOption({kReferenceRows,
                  Text::tr("Drift reference: the first N logged predictions (default: %1).")
                      .arg(NewDeployment{}.driftReferenceRows),
@@ -109,11 +168,14 @@ int runCreateSub(Context &ctx)
         spec.targetUnit = info.targetUnit;
         spec.schema = info.schema;
         spec.schema.id = 1;
+        spec.classSpec = info.classSpec;
     }
     if (p.isSet(kTask))
         spec.task = p.value(kTask);
     else if (!p.isSet(kFromModel))
         return Context::fail(Text::tr("Give --task regression or --task classification (or --from-model FILE)."));
+    if (Status s = applyClassOptions(p, spec); !s)
+        return Context::fail(s.errorMessage());
     spec.description = p.value(kDescription);
     if (p.isSet(kTargetName))
         spec.targetName = p.value(kTargetName);
@@ -164,11 +226,16 @@ int runListSub(Context &ctx)
     if (list->isEmpty())
         Context::out(Text::tr("No deployments. Create one with \"mldeckctl deployments create NAME --task "
                               "regression\"."));
-    for (const DeploymentInfo &d : *list)
+    for (const DeploymentInfo &d : *list) {
+        // A classifier's task column names its classes: classification (declined|accepted).
+        const QString task = d.classSpec.count() > 0
+                                 ? QStringLiteral("%1 (%2)").arg(d.task, d.classSpec.classes.join(QLatin1Char('|')))
+                                 : d.task;
         Context::out(QStringLiteral("%1 %2 %3 %4")
-                         .arg(d.name.leftJustified(24), d.task.leftJustified(15),
+                         .arg(d.name.leftJustified(24), task.leftJustified(15),
                               (d.archived() ? Text::tr("archived") : Text::tr("active")).leftJustified(9),
                               d.description));
+    }
     return Success;
 }
 
@@ -199,7 +266,11 @@ int runSetSub(Context &ctx)
     p.addOption({kDescription, Text::tr("New description."), QStringLiteral("text")});
     p.addOption({kTargetName, Text::tr("New target name."), QStringLiteral("name")});
     p.addOption({kTargetUnit, Text::tr("New target unit."), QStringLiteral("unit")});
-    if (auto stop = inv.start(Text::tr("Change the description or target of a deployment (audited).")))
+    p.addOption({kThreshold,
+                 Text::tr("New decision threshold of a binary classification deployment (0 < t < 1)."),
+                 QStringLiteral("t")});
+    if (auto stop = inv.start(Text::tr("Change the description, target or decision threshold of a deployment "
+                                       "(audited).")))
         return *stop;
     auto name = nameOf(p);
     if (!name)
@@ -211,6 +282,12 @@ int runSetSub(Context &ctx)
         edit.targetName = p.value(kTargetName);
     if (p.isSet(kTargetUnit))
         edit.targetUnit = p.value(kTargetUnit);
+    if (p.isSet(kThreshold)) {
+        auto t = thresholdOf(p);
+        if (!t)
+            return Context::fail(t.errorMessage());
+        edit.decisionThreshold = *t;
+    }
     if (Status s = DeploymentStore(inv.pg()).set(*name, edit, Actor::current()); !s)
         return refused(*name, s.error());
     Context::out(Text::tr("Changed deployment \"%1\".").arg(*name));
@@ -240,10 +317,10 @@ int deploymentsUsage(int code)
     const QString text =
         Text::tr("Usage: mldeckctl deployments <create|list|show|set|archive> [options]   (mldeckctl deployments "
                  "<sub> --help)\n\n"
-                 "  create   create a deployment (--task, or --from-model FILE)\n"
+                 "  create   create a deployment (--task [--classes a,b], or --from-model FILE)\n"
                  "  list     list the active deployments [--all]\n"
                  "  show     show one deployment\n"
-                 "  set      change its description or target\n"
+                 "  set      change its description, target or decision threshold\n"
                  "  archive  hide it from selectors and the guard, keep its history (--reason)");
     return Context::printUsage(text, code);
 }
