@@ -28,6 +28,7 @@ struct SchemaDraft
     QString task;       // model file only: "regression" | "classification"
     QString targetName; // model file only
     QString targetUnit; // model file only
+    ClassSpec classSpec; // model file of a classifier only: its classes and decision threshold
 };
 
 // Deployments for the GUI (the Deployments page and the New deployment dialog), on its PgService

@@ -9,6 +9,7 @@ namespace {
 const QString kDescription = QStringLiteral("description");
 const QString kTargetName = QStringLiteral("targetName");
 const QString kTargetUnit = QStringLiteral("targetUnit");
+const QString kThreshold = QStringLiteral("decisionThreshold");
 
 // The column limits of mldeck.deployments (010_deployments.sql).
 constexpr int kMaxTargetName = 200;
@@ -27,13 +28,23 @@ GeneralEditor::GeneralEditor(QWidget *parent)
         ->setMinimumWidth(420);
     addText(kTargetName, tr("Target name"), &GeneralEditor::targetNameProblem, tr("e.g. delay"));
     addText(kTargetUnit, tr("Target unit"), &GeneralEditor::targetUnitProblem, tr("e.g. min"));
+    auto *threshold = addReal(
+        kThreshold, tr("Decision threshold"),
+        [this](double t) {
+            return m_hasThreshold ? thresholdProblem(t)
+                                  : tr("Only a binary classification deployment has a decision threshold.");
+        },
+        {}, true);
+    threshold->setToolTip(tr("Binary classification: the positive class is served when its probability is at least "
+                             "this. Empty for any other deployment."));
 
     connect(m_service, &DeploymentsService::shown, this, [this](const Result<DeploymentInfo> &shown) {
         if (!shown) {
             setLoadFailed(deployment(), shown.errorMessage());
             return;
         }
-        setLoaded(shown->name, valuesOf(*shown));
+        if (shown->name == deployment()) // an answer for an earlier selection is dropped
+            setLoaded(shown->name, valuesOf(*shown));
     });
     connect(m_service, &DeploymentsService::saved, this, [this](const Result<DeploymentInfo> &saved) {
         if (!saved) {
@@ -62,6 +73,11 @@ QString GeneralEditor::descriptionProblem(const QString &description)
                                                           : QString();
 }
 
+QString GeneralEditor::thresholdProblem(double threshold)
+{
+    return threshold > 0 && threshold < 1 ? QString() : tr("Between 0 and 1, both excluded.");
+}
+
 void GeneralEditor::applyEndpoint(const std::optional<PgEndpoint> &pg)
 {
     m_service->setEndpoint(pg);
@@ -69,7 +85,11 @@ void GeneralEditor::applyEndpoint(const std::optional<PgEndpoint> &pg)
 
 SettingsEditor::Values GeneralEditor::valuesOf(const DeploymentInfo &d)
 {
-    return Values{{kDescription, d.description}, {kTargetName, d.targetName}, {kTargetUnit, d.targetUnit}};
+    m_hasThreshold = d.task == QLatin1String("classification") && d.classSpec.isBinary();
+    return Values{{kDescription, d.description},
+                  {kTargetName, d.targetName},
+                  {kTargetUnit, d.targetUnit},
+                  {kThreshold, m_hasThreshold ? QVariant(d.classSpec.decisionThreshold) : QVariant()}};
 }
 
 void GeneralEditor::setListed(const QList<DeploymentInfo> &deployments)
@@ -96,6 +116,8 @@ void GeneralEditor::save(const QString &deployment, const Values &values)
     edit.description = values.value(kDescription).toString().trimmed();
     edit.targetName = values.value(kTargetName).toString().trimmed();
     edit.targetUnit = values.value(kTargetUnit).toString().trimmed();
+    if (m_hasThreshold && !values.value(kThreshold).isNull())
+        edit.decisionThreshold = values.value(kThreshold).toDouble();
     m_service->set(deployment, edit);
 }
 

@@ -12,7 +12,7 @@ class DeploymentsService;
 namespace mldeck::ui {
 
 // The General section of a deployment on the Deployments page: its description, target name and
-// unit, edited like every other setting (SettingsEditor: inline reasons, Save and Revert, read-only
+// unit, and for a binary classifier its decision threshold, edited like every other setting (SettingsEditor: inline reasons, Save and Revert, read-only
 // with the reason when the role may not change deployments). A save is one audited
 // `deployment.set`.
 class GeneralEditor final : public SettingsEditor
@@ -28,6 +28,7 @@ public:
     static QString targetNameProblem(const QString &name);
     static QString targetUnitProblem(const QString &unit);
     static QString descriptionProblem(const QString &description);
+    static QString thresholdProblem(double threshold); // strictly between 0 and 1
 
     // Deployments just listed by the page: the next load of one of them shows these values at once
     // instead of reading them again (a reload after that reads the database).
@@ -39,9 +40,10 @@ protected:
     void save(const QString &deployment, const Values &values) override;
 
 private:
-    static Values valuesOf(const DeploymentInfo &d);
+    Values valuesOf(const DeploymentInfo &d); // and remembers whether d has a decision threshold
 
     DeploymentsService *m_service = nullptr;
+    bool m_hasThreshold = false; // the deployment shown is a binary classifier
     QHash<QString, DeploymentInfo> m_listed;
 };
 

@@ -9,6 +9,7 @@
 
 #include <QComboBox>
 #include <QDialogButtonBox>
+#include <QDoubleSpinBox>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QFormLayout>
@@ -66,6 +67,23 @@ NewDeploymentDialog::NewDeploymentDialog(DeploymentsService &service, const QStr
     m_task->setObjectName(QStringLiteral("taskCombo"));
     m_task->addItem(tr("Regression (a number, e.g. a delay)"), QStringLiteral("regression"));
     m_task->addItem(tr("Classification (a class, e.g. late or on time)"), QStringLiteral("classification"));
+    m_classes = new QLineEdit(this);
+    m_classes->setObjectName(QStringLiteral("classesEdit"));
+    m_classes->setPlaceholderText(tr("e.g. declined, accepted (in the order of the model's output)"));
+    m_threshold = new QDoubleSpinBox(this);
+    m_threshold->setObjectName(QStringLiteral("thresholdSpin"));
+    m_threshold->setRange(0.01, 0.99);
+    m_threshold->setDecimals(2);
+    m_threshold->setSingleStep(0.05);
+    m_threshold->setValue(ClassSpec{}.decisionThreshold);
+    m_threshold->setToolTip(tr("Two classes: the second (positive) class is served when its probability is at least "
+                               "this. More classes: the most probable is served."));
+    m_classesRow = new QWidget(this);
+    auto *classesLayout = new QHBoxLayout(m_classesRow);
+    classesLayout->setContentsMargins(0, 0, 0, 0);
+    classesLayout->addWidget(withReason(m_classes, m_classesReason, QStringLiteral("classesReason"), m_classesRow), 1);
+    classesLayout->addWidget(new QLabel(tr("decision threshold"), m_classesRow), 0, Qt::AlignTop);
+    classesLayout->addWidget(m_threshold, 0, Qt::AlignTop);
     m_description = new QLineEdit(this);
     m_description->setObjectName(QStringLiteral("descriptionEdit"));
     m_description->setPlaceholderText(tr("What the model predicts, for whom"));
@@ -119,9 +137,11 @@ NewDeploymentDialog::NewDeploymentDialog(DeploymentsService &service, const QStr
                                 "are logged, the drift page says how full the reference is."));
 
     auto *form = new QFormLayout;
+    m_form = form;
     form->setFieldGrowthPolicy(QFormLayout::ExpandingFieldsGrow);
     form->addRow(tr("&Name:"), withReason(m_name, m_nameReason, QStringLiteral("nameReason"), this));
     form->addRow(tr("&Task:"), m_task);
+    form->addRow(tr("C&lasses:"), m_classesRow);
     form->addRow(tr("&Description:"),
                  withReason(m_description, m_descriptionReason, QStringLiteral("descriptionReason"), this));
     form->addRow(tr("Target &name:"),
@@ -152,8 +172,9 @@ NewDeploymentDialog::NewDeploymentDialog(DeploymentsService &service, const QStr
                                             tr("CSV files (*.csv);;All files (*)"));
     };
 
-    for (QLineEdit *edit : {m_name, m_description, m_targetName, m_targetUnit})
+    for (QLineEdit *edit : {m_name, m_classes, m_description, m_targetName, m_targetUnit})
         connect(edit, &QLineEdit::textChanged, this, &NewDeploymentDialog::validate);
+    connect(m_task, &QComboBox::currentIndexChanged, this, &NewDeploymentDialog::validate);
     connect(m_schema, &FeatureSchemaTable::schemaEdited, this, &NewDeploymentDialog::validate);
     connect(m_fromModel, &QPushButton::clicked, this, [this] { readFrom(true); });
     connect(m_fromCsv, &QPushButton::clicked, this, [this] { readFrom(false); });
@@ -187,9 +208,30 @@ QString NewDeploymentDialog::nameProblem() const
     return {};
 }
 
+ClassSpec NewDeploymentDialog::classSpec() const
+{
+    ClassSpec spec;
+    if (!m_classes->text().trimmed().isEmpty())
+        for (const QString &c : m_classes->text().split(QLatin1Char(',')))
+            spec.classes << c.trimmed();
+    spec.decisionThreshold = m_threshold->value();
+    return spec;
+}
+
+QString NewDeploymentDialog::classesProblem() const
+{
+    if (m_task->currentData().toString() != QLatin1String("classification"))
+        return {};
+    const ClassSpec spec = classSpec();
+    if (spec.classes.isEmpty())
+        return tr("A classifier needs its classes, in the order of the model's output (e.g. declined, accepted).");
+    const Status valid = spec.validate();
+    return valid ? QString() : valid.errorMessage();
+}
+
 bool NewDeploymentDialog::isComplete() const
 {
-    return nameProblem().isEmpty() && GeneralEditor::descriptionProblem(m_description->text()).isEmpty() &&
+    return nameProblem().isEmpty() && classesProblem().isEmpty() && GeneralEditor::descriptionProblem(m_description->text()).isEmpty() &&
            GeneralEditor::targetNameProblem(m_targetName->text()).isEmpty() &&
            GeneralEditor::targetUnitProblem(m_targetUnit->text()).isEmpty() && m_schema->problem().isEmpty();
 }
@@ -198,6 +240,10 @@ void NewDeploymentDialog::validate()
 {
     // An empty name is not called out until something was typed: a fresh dialog opens without red text.
     showReason(m_nameReason, m_name->isModified() || !m_name->text().isEmpty() ? nameProblem() : QString());
+    const bool classifier = m_task->currentData().toString() == QLatin1String("classification");
+    m_form->setRowVisible(m_classesRow, classifier);
+    m_threshold->setEnabled(classSpec().isBinary());
+    showReason(m_classesReason, classesProblem());
     showReason(m_descriptionReason, GeneralEditor::descriptionProblem(m_description->text()));
     showReason(m_targetNameReason, GeneralEditor::targetNameProblem(m_targetName->text()));
     showReason(m_targetUnitReason, GeneralEditor::targetUnitProblem(m_targetUnit->text()));
@@ -254,6 +300,11 @@ void NewDeploymentDialog::onSchemaRead(const Result<SchemaDraft> &draft)
             m_targetName->setText(draft->targetName);
         if (m_targetUnit->text().trimmed().isEmpty())
             m_targetUnit->setText(draft->targetUnit);
+        // A classifier's classes are the model's, in its output order.
+        if (draft->classSpec.count() > 0) {
+            m_classes->setText(draft->classSpec.classes.join(QStringLiteral(", ")));
+            m_threshold->setValue(draft->classSpec.decisionThreshold);
+        }
         setBusy(false, tr("The features of %1, from its metadata.").arg(file));
     }
     Q_EMIT schemaLoaded(true);
@@ -270,6 +321,8 @@ void NewDeploymentDialog::create()
     spec.targetName = m_targetName->text().trimmed();
     spec.targetUnit = m_targetUnit->text().trimmed();
     spec.schema = m_schema->schema();
+    if (spec.task == QLatin1String("classification"))
+        spec.classSpec = classSpec();
     spec.driftReferenceRows = m_referenceRows->value();
     m_error->hide();
     m_creating = true;

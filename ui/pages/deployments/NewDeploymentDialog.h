@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/domain/ClassSpec.h"
 #include "core/domain/Result.h"
 
 #include <QDialog>
@@ -9,6 +10,8 @@
 
 class QComboBox;
 class QDialogButtonBox;
+class QDoubleSpinBox;
+class QFormLayout;
 class QLabel;
 class QLineEdit;
 class QPushButton;
@@ -25,9 +28,9 @@ namespace mldeck::ui {
 class FeatureSchemaTable;
 class InfoBar;
 
-// "New deployment": its name, task, description, target name and unit, feature schema (from a model
-// file's mldeck.json or from a CSV header, a kind per column) and drift reference (the first N logged
-// predictions). Each field says next to it why it is refused; Create stays disabled while any is.
+// "New deployment": its name, task, description, target name and unit, a classifier's classes and
+// decision threshold, feature schema (from a model file's mldeck.json, which also gives a classifier's
+// classes, or from a CSV header, a kind per column) and drift reference (the first N logged predictions). Each field says next to it why it is refused; Create stays disabled while any is.
 // A refusal from the database is shown in the dialog, which stays open with everything typed.
 class NewDeploymentDialog final : public QDialog
 {
@@ -46,6 +49,8 @@ public:
 
     bool isComplete() const; // every field acceptable: Create is enabled unless a request is under way
     QString nameProblem() const;
+    QString classesProblem() const; // a classifier's classes (and threshold) refused, or empty
+    ClassSpec classSpec() const;    // as typed: the classes field split at commas, the threshold
     QPushButton *createButton() const { return m_create; }
     FeatureSchemaTable *schemaTable() const { return m_schema; }
 
@@ -75,6 +80,11 @@ private:
     QLineEdit *m_name = nullptr;
     QLabel *m_nameReason = nullptr;
     QComboBox *m_task = nullptr;
+    QFormLayout *m_form = nullptr;
+    QWidget *m_classesRow = nullptr;
+    QLineEdit *m_classes = nullptr;
+    QLabel *m_classesReason = nullptr;
+    QDoubleSpinBox *m_threshold = nullptr;
     QLineEdit *m_description = nullptr;
     QLabel *m_descriptionReason = nullptr;
     QLineEdit *m_targetName = nullptr;
