@@ -34,7 +34,7 @@ CREATE TABLE mldeck.kpi_class_minute (
     score_count          bigint[]           NOT NULL, -- [10]
     score_sum            double precision[] NOT NULL, -- [10]
     served_score_count   bigint[]           NOT NULL, -- binary [2 * 64], served class major; else '{}'
-    expected_confusion   double precision[] NOT NULL, -- [K * K], actual major
+    expected_confusion   double precision[] NOT NULL, -- [K * K], actual major; '{}' when K > 20 (no vector)
     confusion            bigint[]           NOT NULL, -- [K * K], actual major
     loss_count           bigint             NOT NULL DEFAULT 0,
     sum_log_loss         double precision   NOT NULL DEFAULT 0,
@@ -42,7 +42,7 @@ CREATE TABLE mldeck.kpi_class_minute (
     calibration_count    bigint[]           NOT NULL, -- [10]
     calibration_sum      double precision[] NOT NULL, -- [10]
     calibration_positive bigint[]           NOT NULL, -- [10]
-    score_histogram      bigint[]           NOT NULL, -- [Kh * 2 * 64], Kh = 1 binary, K multi-class
+    score_histogram      bigint[]           NOT NULL, -- [Kh * 2 * 64], Kh = 1 binary, K multi-class; '{}' when K > 20
     writer_xid           xid8               NOT NULL DEFAULT pg_current_xact_id(),
     PRIMARY KEY (deployment, bucket, path, model_version)
 );
@@ -101,16 +101,60 @@ BEGIN
 END
 $$;
 
--- Element-wise sums of two dense arrays (the shorter one padded with zeros; '{}' stays '{}').
+-- Element-wise sum of two dense arrays of the same length. An all-zero b (most arrays of most
+-- deltas: no label in a batch of predictions, no new prediction in a batch of outcomes) returns a
+-- at C speed; otherwise only b's non-zero elements are added.
 CREATE FUNCTION mldeck.kpi_class_add(a bigint[], b bigint[]) RETURNS bigint[]
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT coalesce(array_agg(coalesce(x, 0) + coalesce(y, 0) ORDER BY n), '{}')
-    FROM unnest(a, b) WITH ORDINALITY AS u(x, y, n)
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+DECLARE
+    i bigint;
+    x bigint;
+BEGIN
+    IF coalesce(cardinality(b), 0) = 0 OR b = array_fill(0::bigint, ARRAY[cardinality(b)]) THEN
+        RETURN a;
+    END IF;
+    FOR i, x IN SELECT n, v FROM unnest(b) WITH ORDINALITY AS u(v, n) WHERE v <> 0 LOOP
+        a[i] := a[i] + x;
+    END LOOP;
+    RETURN a;
+END
 $$;
 CREATE FUNCTION mldeck.kpi_class_add(a double precision[], b double precision[]) RETURNS double precision[]
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT coalesce(array_agg(coalesce(x, 0) + coalesce(y, 0) ORDER BY n), '{}')
-    FROM unnest(a, b) WITH ORDINALITY AS u(x, y, n)
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+DECLARE
+    i bigint;
+    x double precision;
+BEGIN
+    IF coalesce(cardinality(b), 0) = 0 OR b = array_fill(0::float8, ARRAY[cardinality(b)]) THEN
+        RETURN a;
+    END IF;
+    FOR i, x IN SELECT n, v FROM unnest(b) WITH ORDINALITY AS u(v, n) WHERE v <> 0 LOOP
+        a[i] := a[i] + x;
+    END LOOP;
+    RETURN a;
+END
+$$;
+
+-- Adds the sparse cells (0-based index, value) of one group to a dense array: what an update of an
+-- existing row costs, whatever K (a batch of outcomes touches a few cells of many rows).
+CREATE FUNCTION mldeck.kpi_class_apply(a bigint[], idx integer[], val bigint[]) RETURNS bigint[]
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+BEGIN
+    FOR n IN 1 .. coalesce(cardinality(idx), 0) LOOP
+        a[idx[n] + 1] := a[idx[n] + 1] + val[n];
+    END LOOP;
+    RETURN a;
+END
+$$;
+CREATE FUNCTION mldeck.kpi_class_apply(a double precision[], idx integer[], val double precision[])
+RETURNS double precision[]
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+BEGIN
+    FOR n IN 1 .. coalesce(cardinality(idx), 0) LOOP
+        a[idx[n] + 1] := a[idx[n] + 1] + val[n];
+    END LOOP;
+    RETURN a;
+END
 $$;
 
 -- The fold: one statement that aggregates a source of delta rows
@@ -123,8 +167,13 @@ $$;
 -- become its dense arrays. Conventions (ClassificationSums.h): a label counts only when a is a
 -- whole number in [0, K); p is the logged vector when it has K non-NULL elements, else on a binary
 -- deployment {1 - P(pos), P(pos)} from c and q; the score is P(pos) (binary) or p[c] (multi-class).
+-- Writing: `sparse` false (predictions, rebuild): INSERT ... ON CONFLICT DO UPDATE in key order (no
+-- deadlock between concurrent prediction writers; a batch of live traffic touches a few rows);
+-- `sparse` true (outcomes, under the exclusive lock, so no concurrent writer of these rows): UPDATE
+-- of the existing rows with their sparse cells (a batch of late labels touches a few cells of many
+-- rows), then the insert for the rows that were not there.
 -- Generated here and pasted into the functions below; dropped at the end of this step.
-CREATE FUNCTION mldeck.kpi_class_fold_sql(src text) RETURNS text
+CREATE FUNCTION mldeck.kpi_class_fold_sql(src text, sparse boolean) RETURNS text
 LANGUAGE plpgsql IMMUTABLE AS $$
 DECLARE
     sql text;
@@ -143,31 +192,49 @@ rows_m AS MATERIALIZED (
                        q
                 FROM src) x) y
     WHERE n <> 0 OR sgn <> 0),
+g_m AS MATERIALIZED (
+    -- Rows that share every cell index are summed once: a batch of live traffic has a few hundred
+    -- such groups, whatever its size. hv: the row has a vector (its loss and Brier are known).
+    SELECT deployment, b, path, v, k, c, a, hv, cb, sb, sum(n) AS n, sum(sgn) AS sgn, sum(n * s) AS ns,
+           sum(sgn * s) AS ss, sum(n * conf) AS nconf, sum(n * pv[1]) AS np0, sum(n * pv[2]) AS np1,
+           coalesce(sum(sgn * -ln(greatest(1e-15::float8, least(1::float8 - 1e-15::float8, pv[a + 1]))))
+                    FILTER (WHERE sgn <> 0 AND hv), 0) AS ll,
+           coalesce(sum(sgn * ((s - (a = 1)::integer) * (s - (a = 1)::integer))) FILTER (WHERE sgn <> 0 AND k = 2),
+                    0) AS bb
+    FROM (SELECT *, pv IS NOT NULL AS hv, mldeck.kpi_calibration_bin(s) AS cb,
+                 CASE WHEN k = 2 THEN mldeck.kpi_score_bin(s) END AS sb
+          FROM rows_m) r
+    GROUP BY deployment, b, path, v, k, c, a, hv, cb, sb),
 el AS (
+    -- Multi-class rows with a vector, one row per class j: expected confusion, histograms, Brier.
     SELECT r.deployment, r.b, r.path, r.v, r.k, r.n, r.sgn, r.c, r.a, e.j::integer - 1 AS j, e.pk
     FROM rows_m r CROSS JOIN LATERAL unnest(r.pv) WITH ORDINALITY AS e(pk, j)
-    WHERE r.pv IS NOT NULL AND (r.n <> 0 OR (r.sgn <> 0 AND r.k > 2))),
+    WHERE r.k > 2 AND r.pv IS NOT NULL),
 cells_m AS (
+    -- One branch per field (a LATERAL VALUES list costs ~30x more: it is re-initialised per row).
     SELECT deployment, b, path, v, f, i, sum(cnt)::bigint AS cnt, sum(sm) AS sm, sum(pos)::bigint AS pos
-    FROM (SELECT r.deployment, r.b, r.path, r.v, x.f, x.i, x.cnt, x.sm, x.pos
-          FROM rows_m r CROSS JOIN LATERAL (VALUES
-              (1, r.c, r.n, 0::float8, 0),
-              (2, mldeck.kpi_calibration_bin(r.s), r.n, r.n * r.s, 0),
-              (3, CASE WHEN r.k = 2 THEN r.c * 64 + mldeck.kpi_score_bin(r.s) END, r.n, 0::float8, 0),
-              (5, r.a * r.k + r.c, r.sgn, 0::float8, 0),
-              (6, mldeck.kpi_calibration_bin(r.s), r.sgn, r.sgn * r.s,
-                  r.sgn * (CASE WHEN r.k = 2 THEN r.a = 1 ELSE r.a = r.c END)::integer),
-              (8, CASE WHEN r.k = 2 THEN (r.a = 1)::integer * 64 + mldeck.kpi_score_bin(r.s) END, r.sgn, 0::float8, 0))
-              AS x(f, i, cnt, sm, pos)
-          WHERE x.cnt <> 0 AND x.i IS NOT NULL
+    FROM (SELECT deployment, b, path, v, 1 AS f, c AS i, n AS cnt, 0::float8 AS sm, 0::bigint AS pos
+          FROM g_m WHERE n <> 0
           UNION ALL
-          SELECT e.deployment, e.b, e.path, e.v, x.f, x.i, x.cnt, x.sm, 0
-          FROM el e CROSS JOIN LATERAL (VALUES
-              (4, e.j * e.k + e.c, e.n, e.n * e.pk),
-              (8, CASE WHEN e.k > 2 THEN e.j * 128 + (e.a = e.j)::integer * 64 + mldeck.kpi_score_bin(e.pk) END,
-                  e.sgn, 0::float8))
-              AS x(f, i, cnt, sm)
-          WHERE x.cnt <> 0 AND x.i IS NOT NULL) u
+          SELECT deployment, b, path, v, 2, cb, n, ns, 0 FROM g_m WHERE n <> 0
+          UNION ALL
+          SELECT deployment, b, path, v, 3, c * 64 + sb, n, 0, 0 FROM g_m WHERE n <> 0 AND k = 2
+          UNION ALL
+          SELECT deployment, b, path, v, 4, c, n, np0, 0 FROM g_m WHERE n <> 0 AND k = 2
+          UNION ALL
+          SELECT deployment, b, path, v, 4, 2 + c, n, np1, 0 FROM g_m WHERE n <> 0 AND k = 2
+          UNION ALL
+          SELECT deployment, b, path, v, 4, j * k + c, n, n * pk, 0 FROM el WHERE n <> 0
+          UNION ALL
+          SELECT deployment, b, path, v, 5, a * k + c, sgn, 0, 0 FROM g_m WHERE sgn <> 0
+          UNION ALL
+          SELECT deployment, b, path, v, 6, cb, sgn, ss, sgn * (CASE WHEN k = 2 THEN a = 1 ELSE a = c END)::integer
+          FROM g_m WHERE sgn <> 0
+          UNION ALL
+          SELECT deployment, b, path, v, 8, (a = 1)::integer * 64 + sb, sgn, 0, 0 FROM g_m WHERE sgn <> 0 AND k = 2
+          UNION ALL
+          SELECT deployment, b, path, v, 8, j * 128 + (a = j)::integer * 64 + mldeck.kpi_score_bin(pk), sgn, 0, 0
+          FROM el WHERE sgn <> 0) u
     GROUP BY 1, 2, 3, 4, 5, 6),
 cells_h AS (
     SELECT deployment, date_trunc('hour', b, 'UTC') AS b, path, v, f, i,
@@ -175,33 +242,23 @@ cells_h AS (
     FROM cells_m GROUP BY 1, 2, 3, 4, 5, 6),
 scal_m AS (
     SELECT s.deployment, s.b, s.path, s.v, s.k, s.sc, s.lc, s.ll, s.bb + coalesce(m.bm, 0) AS br
-    FROM (SELECT deployment, b, path, v, max(k) AS k, coalesce(sum(n * conf), 0) AS sc,
-                 coalesce(sum(sgn) FILTER (WHERE pv IS NOT NULL), 0) AS lc,
-                 coalesce(sum(sgn * -ln(greatest(1e-15::float8, least(1::float8 - 1e-15::float8, pv[a + 1]))))
-                          FILTER (WHERE sgn <> 0 AND pv IS NOT NULL), 0) AS ll,
-                 coalesce(sum(sgn * ((s - (a = 1)::integer) * (s - (a = 1)::integer))) FILTER (WHERE sgn <> 0 AND k = 2),
-                          0) AS bb
-          FROM rows_m GROUP BY 1, 2, 3, 4) s
+    FROM (SELECT deployment, b, path, v, max(k) AS k, coalesce(sum(nconf), 0) AS sc,
+                 coalesce(sum(sgn) FILTER (WHERE hv), 0) AS lc, sum(ll) AS ll, sum(bb) AS bb
+          FROM g_m GROUP BY 1, 2, 3, 4) s
     LEFT JOIN (SELECT deployment, b, path, v, sum(sgn * ((pk - (a = j)::integer) * (pk - (a = j)::integer))) AS bm
-               FROM el WHERE sgn <> 0 AND k > 2 GROUP BY 1, 2, 3, 4) m USING (deployment, b, path, v)),
+               FROM el WHERE sgn <> 0 GROUP BY 1, 2, 3, 4) m USING (deployment, b, path, v)),
 scal_h AS (
     SELECT deployment, date_trunc('hour', b, 'UTC') AS b, path, v, max(k) AS k, sum(sc) AS sc, sum(lc) AS lc,
            sum(ll) AS ll, sum(br) AS br
     FROM scal_m GROUP BY 1, 2, 3, 4)$f$, src);
     FOREACH lvl IN ARRAY ARRAY['m', 'h'] LOOP
         sql := sql || format($f$,
-agg_%1$s AS (
-    SELECT s.deployment, s.b, s.path, s.v, s.k, s.sc, s.lc, s.ll, s.br,
-           mldeck.kpi_class_dense(s.k, a.i1, a.c1) AS predicted_count,
-           mldeck.kpi_class_dense(10, a.i2, a.c2) AS score_count,
-           mldeck.kpi_class_dense(10, a.i2, a.s2) AS score_sum,
-           mldeck.kpi_class_dense(CASE WHEN s.k = 2 THEN 128 ELSE 0 END, a.i3, a.c3) AS served_score_count,
-           mldeck.kpi_class_dense(s.k * s.k, a.i4, a.s4) AS expected_confusion,
-           mldeck.kpi_class_dense(s.k * s.k, a.i5, a.c5) AS confusion,
-           mldeck.kpi_class_dense(10, a.i6, a.c6) AS calibration_count,
-           mldeck.kpi_class_dense(10, a.i6, a.s6) AS calibration_sum,
-           mldeck.kpi_class_dense(10, a.i6, a.p6) AS calibration_positive,
-           mldeck.kpi_class_dense(CASE WHEN s.k = 2 THEN 128 ELSE s.k * 128 END, a.i8, a.c8) AS score_histogram
+arr_%1$s AS (
+    SELECT s.deployment, s.b, s.path, s.v, s.k, s.sc, s.lc, s.ll, s.br, a.i1, a.c1, a.i2, a.c2, a.s2, a.i3, a.c3,
+           a.i4, a.s4, a.i5, a.c5, a.i6, a.c6, a.s6, a.p6, a.i8, a.c8,
+           -- Sizes: served score counts binary only; expected confusion and histograms need a vector (K <= 20).
+           CASE WHEN s.k = 2 THEN 128 ELSE 0 END AS n3, CASE WHEN s.k <= 20 THEN s.k * s.k ELSE 0 END AS n4,
+           CASE WHEN s.k = 2 THEN 128 WHEN s.k <= 20 THEN s.k * 128 ELSE 0 END AS n8
     FROM scal_%1$s s
     LEFT JOIN (SELECT deployment, b, path, v,
                       array_agg(i) FILTER (WHERE f = 1) AS i1, array_agg(cnt) FILTER (WHERE f = 1) AS c1,
@@ -213,16 +270,70 @@ agg_%1$s AS (
                       array_agg(i) FILTER (WHERE f = 6) AS i6, array_agg(cnt) FILTER (WHERE f = 6) AS c6,
                       array_agg(sm) FILTER (WHERE f = 6) AS s6, array_agg(pos) FILTER (WHERE f = 6) AS p6,
                       array_agg(i) FILTER (WHERE f = 8) AS i8, array_agg(cnt) FILTER (WHERE f = 8) AS c8
-               FROM cells_%1$s GROUP BY 1, 2, 3, 4) a USING (deployment, b, path, v)),
+               FROM cells_%1$s GROUP BY 1, 2, 3, 4) a USING (deployment, b, path, v))$f$, lvl);
+        IF sparse THEN
+            sql := sql || format($f$,
+upd_%1$s AS (
+    UPDATE mldeck.kpi_class_%2$s AS t SET
+        classes = greatest(t.classes, g.k),
+        predicted_count = CASE WHEN g.i1 IS NULL THEN t.predicted_count
+            ELSE mldeck.kpi_class_apply(t.predicted_count, g.i1, g.c1) END,
+        sum_confidence = t.sum_confidence + g.sc,
+        score_count = CASE WHEN g.i2 IS NULL THEN t.score_count
+            ELSE mldeck.kpi_class_apply(t.score_count, g.i2, g.c2) END,
+        score_sum = CASE WHEN g.i2 IS NULL THEN t.score_sum
+            ELSE mldeck.kpi_class_apply(t.score_sum, g.i2, g.s2) END,
+        served_score_count = CASE WHEN g.i3 IS NULL THEN t.served_score_count
+            ELSE mldeck.kpi_class_apply(t.served_score_count, g.i3, g.c3) END,
+        expected_confusion = CASE WHEN g.i4 IS NULL THEN t.expected_confusion
+            ELSE mldeck.kpi_class_apply(t.expected_confusion, g.i4, g.s4) END,
+        confusion = CASE WHEN g.i5 IS NULL THEN t.confusion
+            ELSE mldeck.kpi_class_apply(t.confusion, g.i5, g.c5) END,
+        loss_count = t.loss_count + g.lc,
+        sum_log_loss = t.sum_log_loss + g.ll,
+        sum_brier = t.sum_brier + g.br,
+        calibration_count = CASE WHEN g.i6 IS NULL THEN t.calibration_count
+            ELSE mldeck.kpi_class_apply(t.calibration_count, g.i6, g.c6) END,
+        calibration_sum = CASE WHEN g.i6 IS NULL THEN t.calibration_sum
+            ELSE mldeck.kpi_class_apply(t.calibration_sum, g.i6, g.s6) END,
+        calibration_positive = CASE WHEN g.i6 IS NULL THEN t.calibration_positive
+            ELSE mldeck.kpi_class_apply(t.calibration_positive, g.i6, g.p6) END,
+        score_histogram = CASE WHEN g.i8 IS NULL THEN t.score_histogram
+            ELSE mldeck.kpi_class_apply(t.score_histogram, g.i8, g.c8) END,
+        writer_xid = pg_current_xact_id()
+    FROM arr_%1$s g
+    WHERE t.deployment = g.deployment AND t.bucket = g.b AND t.path = g.path AND t.model_version = g.v
+    RETURNING t.deployment, t.bucket AS b, t.path, t.model_version AS v)$f$,
+                lvl, CASE lvl WHEN 'm' THEN 'minute' ELSE 'hour' END);
+        END IF;
+        sql := sql || format($f$,
 up_%1$s AS (
     INSERT INTO mldeck.kpi_class_%2$s AS t (deployment, bucket, path, model_version, classes, predicted_count,
                                          sum_confidence, score_count, score_sum, served_score_count, expected_confusion,
                                          confusion, loss_count, sum_log_loss, sum_brier, calibration_count,
                                          calibration_sum, calibration_positive, score_histogram, writer_xid)
-    SELECT g.deployment, g.b, g.path, g.v, g.k, g.predicted_count, g.sc, g.score_count, g.score_sum,
-           g.served_score_count, g.expected_confusion, g.confusion, g.lc, g.ll, g.br, g.calibration_count,
-           g.calibration_sum, g.calibration_positive, g.score_histogram, pg_current_xact_id()
-    FROM agg_%1$s g
+    SELECT g.deployment, g.b, g.path, g.v, g.k,
+           -- A field without cells is a run of zeros (array_fill, in C); else its cells made dense.
+           CASE WHEN g.i1 IS NULL THEN array_fill(0::bigint, ARRAY[g.k])
+                ELSE mldeck.kpi_class_dense(g.k, g.i1, g.c1) END,
+           g.sc,
+           CASE WHEN g.i2 IS NULL THEN array_fill(0::bigint, ARRAY[10]) ELSE mldeck.kpi_class_dense(10, g.i2, g.c2) END,
+           CASE WHEN g.i2 IS NULL THEN array_fill(0::float8, ARRAY[10]) ELSE mldeck.kpi_class_dense(10, g.i2, g.s2) END,
+           CASE WHEN g.i3 IS NULL THEN array_fill(0::bigint, ARRAY[g.n3])
+                ELSE mldeck.kpi_class_dense(g.n3, g.i3, g.c3) END,
+           CASE WHEN g.i4 IS NULL THEN array_fill(0::float8, ARRAY[g.n4])
+                ELSE mldeck.kpi_class_dense(g.n4, g.i4, g.s4) END,
+           CASE WHEN g.i5 IS NULL THEN array_fill(0::bigint, ARRAY[g.k * g.k])
+                ELSE mldeck.kpi_class_dense(g.k * g.k, g.i5, g.c5) END,
+           g.lc, g.ll, g.br,
+           CASE WHEN g.i6 IS NULL THEN array_fill(0::bigint, ARRAY[10]) ELSE mldeck.kpi_class_dense(10, g.i6, g.c6) END,
+           CASE WHEN g.i6 IS NULL THEN array_fill(0::float8, ARRAY[10]) ELSE mldeck.kpi_class_dense(10, g.i6, g.s6) END,
+           CASE WHEN g.i6 IS NULL THEN array_fill(0::bigint, ARRAY[10]) ELSE mldeck.kpi_class_dense(10, g.i6, g.p6) END,
+           CASE WHEN g.i8 IS NULL THEN array_fill(0::bigint, ARRAY[g.n8])
+                ELSE mldeck.kpi_class_dense(g.n8, g.i8, g.c8) END,
+           pg_current_xact_id()
+    FROM arr_%1$s g
+    %3$s
     ORDER BY 1, 2, 3, 4
     ON CONFLICT (deployment, bucket, path, model_version) DO UPDATE SET
         classes = greatest(t.classes, EXCLUDED.classes),
@@ -241,8 +352,15 @@ up_%1$s AS (
         calibration_positive = mldeck.kpi_class_add(t.calibration_positive, EXCLUDED.calibration_positive),
         score_histogram = mldeck.kpi_class_add(t.score_histogram, EXCLUDED.score_histogram),
         writer_xid = pg_current_xact_id()
-    RETURNING 1)$f$, lvl, CASE lvl WHEN 'm' THEN 'minute' ELSE 'hour' END);
+    RETURNING 1)$f$, lvl, CASE lvl WHEN 'm' THEN 'minute' ELSE 'hour' END,
+            CASE WHEN sparse THEN format('WHERE NOT EXISTS (SELECT 1 FROM upd_%s u WHERE u.deployment = g.deployment '
+                                         'AND u.b = g.b AND u.path = g.path AND u.v = g.v)', lvl)
+                 ELSE '' END);
     END LOOP;
+    IF sparse THEN
+        RETURN sql || ' SELECT (SELECT count(*) FROM up_m) + (SELECT count(*) FROM up_h) '
+                   || '+ (SELECT count(*) FROM upd_m) + (SELECT count(*) FROM upd_h)';
+    END IF;
     RETURN sql || ' SELECT (SELECT count(*) FROM up_m) + (SELECT count(*) FROM up_h)';
 END
 $$;
@@ -280,7 +398,7 @@ $body$$f$, mldeck.kpi_class_fold_sql(format($s$
         JOIN (SELECT name, cardinality(classes) AS k FROM mldeck.deployments WHERE classes IS NOT NULL) d
           ON d.name = r.deployment
         LEFT JOIN mldeck.kpi_outcome_state s ON s.deployment = r.deployment AND s.request_key = r.request_key
-        WHERE %s$s$, mldeck.kpi_class_counted('r'))));
+        WHERE %s$s$, mldeck.kpi_class_counted('r')), false));
 
     -- Outcomes: the class deltas of outcomes `ids`, computed against kpi_outcome_state BEFORE it
     -- moves (kpi_apply_outcomes_base moves it), under the exclusive lock of their deployments:
@@ -296,15 +414,11 @@ BEGIN
     %s INTO touched;
     RETURN touched;
 END
-$body$$f$, replace(mldeck.kpi_class_fold_sql(format($s$
-        SELECT p.deployment, p.ts, p.path, coalesce(p.model_version, '') AS v, d.k, 0 AS n, x.sgn,
-               p.predicted_class::integer AS c, x.a, p.predicted AS q, p.probabilities AS probs
-        FROM changed c
-        JOIN cls d ON d.name = c.deployment
-        JOIN mldeck.predictions p ON p.deployment = c.deployment AND p.request_key = c.request_key
-         AND %s
-        CROSS JOIN LATERAL (VALUES (1, c.actual), (-1, c.old_actual)) AS x(sgn, a)
-        WHERE x.a IS NOT NULL$s$, mldeck.kpi_class_counted('p'))), 'WITH src AS (', $p$WITH cls AS (
+$body$$f$, replace(mldeck.kpi_class_fold_sql($s$
+        SELECT deployment, ts, path, v, k, 0 AS n, 1 AS sgn, c, actual AS a, q, probs FROM pj
+        UNION ALL
+        SELECT deployment, ts, path, v, k, 0, -1, c, old_actual, q, probs FROM pj WHERE old_actual IS NOT NULL$s$,
+        true), 'WITH src AS (', $p$WITH cls AS (
         SELECT name, cardinality(classes) AS k FROM mldeck.deployments WHERE classes IS NOT NULL),
     cand AS (
         SELECT DISTINCT ON (o.deployment, o.request_key) o.id, o.observed_at, o.actual, o.deployment, o.request_key
@@ -314,6 +428,13 @@ $body$$f$, replace(mldeck.kpi_class_fold_sql(format($s$
         SELECT c.*, s.actual AS old_actual
         FROM cand c LEFT JOIN mldeck.kpi_outcome_state s USING (deployment, request_key)
         WHERE s.deployment IS NULL OR (c.observed_at, c.id) > (s.observed_at, s.outcome_id)),
+    pj AS (
+        SELECT p.deployment, p.ts, p.path, coalesce(p.model_version, '') AS v, d.k, p.predicted_class::integer AS c,
+               p.predicted AS q, p.probabilities AS probs, c.actual, c.old_actual
+        FROM changed c
+        JOIN cls d ON d.name = c.deployment
+        JOIN mldeck.predictions p ON p.deployment = c.deployment AND p.request_key = c.request_key
+         AND $p$ || mldeck.kpi_class_counted('p') || $p$),
     src AS ($p$));
 
     -- Recomputes the class aggregates of one deployment over [lo, hi) (whole hours, checked and
@@ -341,10 +462,10 @@ $body$$f$, mldeck.kpi_class_fold_sql(format($s$
         JOIN (SELECT name, cardinality(classes) AS k FROM mldeck.deployments WHERE classes IS NOT NULL) d
           ON d.name = r.deployment
         LEFT JOIN mldeck.kpi_outcome_state s ON s.deployment = r.deployment AND s.request_key = r.request_key
-        WHERE r.deployment = $1 AND r.ts >= $2 AND r.ts < $3 AND %s$s$, mldeck.kpi_class_counted('r'))));
+        WHERE r.deployment = $1 AND r.ts >= $2 AND r.ts < $3 AND %s$s$, mldeck.kpi_class_counted('r')), false));
 END
 $do$;
-DROP FUNCTION mldeck.kpi_class_fold_sql(text);
+DROP FUNCTION mldeck.kpi_class_fold_sql(text, boolean);
 DROP FUNCTION mldeck.kpi_class_counted(text);
 
 CREATE TRIGGER kpi_class_predictions AFTER INSERT ON mldeck.predictions

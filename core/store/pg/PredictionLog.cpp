@@ -6,6 +6,7 @@
 
 #include <QCoreApplication>
 
+#include <algorithm>
 #include <array>
 #include <tuple>
 
@@ -13,11 +14,24 @@ namespace mldeck {
 
 namespace {
 
-// COPY/INSERT column order of mldeck.predictions, shared by both write paths.
-const std::vector<std::string> kPredictionColumns{
-    "ts",          "predicted",     "latency_ms", "feature_schema", "failed",      "path",           "deployment",
-    "request_key", "model_version", "error",      "numeric",        "categorical", "predicted_class", "probabilities"};
+// COPY/INSERT column order of mldeck.predictions, shared by both write paths. A batch with no
+// classification row sends the twelve columns of contract v1 (classification.md): a regression
+// backend's COPY is what it was before step 12, and works against a database before it.
+const std::vector<std::string> kPredictionColumns{"ts",      "predicted",  "latency_ms",  "feature_schema", "failed",
+                                                  "path",    "deployment", "request_key", "model_version",  "error",
+                                                  "numeric", "categorical"};
+const std::vector<std::string> kPredictionClassColumns = [] {
+    std::vector<std::string> c = kPredictionColumns;
+    c.insert(c.end(), {"predicted_class", "probabilities"});
+    return c;
+}();
+constexpr size_t kPredictionFieldsV1 = 12;
 constexpr size_t kPredictionFields = 14;
+
+bool hasClass(const PredictionRow &r)
+{
+    return r.predictedClass || !r.probabilities.empty();
+}
 const std::vector<std::string> kOutcomeColumns{"observed_at", "actual", "deployment", "request_key"};
 const std::vector<std::string> kFeedbackColumns{"ts",          "positive", "deployment",
                                                 "request_key", "comment",  "user_pseudonym"};
@@ -25,8 +39,10 @@ const std::vector<std::string> kFeedbackColumns{"ts",          "positive", "depl
 // One row as text fields; `null` marks SQL NULL. Reused across rows to avoid reallocations.
 template <size_t N> struct TextRow
 {
-    std::array<std::string, N> text;
+    // null first: with text first, GCC 12 -O3 reports a false -Warray-bounds (the 14-field row's
+    // text array "outside" the 6-field row) once the rows' setters are inlined.
     std::array<bool, N> null{};
+    std::array<std::string, N> text;
 
     void set(size_t i, std::string v)
     {
@@ -43,7 +59,8 @@ template <size_t N> struct TextRow
 
     // stream_to in libpqxx 6 takes a std::tuple; const char * gives it NULL (nullptr) for free.
     template <size_t... I> auto tuple(std::index_sequence<I...>) const { return std::make_tuple(ptr(I)...); }
-    auto tuple() const { return tuple(std::make_index_sequence<N>{}); }
+    // The first M fields (a v1 prediction row sends 12 of the 14).
+    template <size_t M = N> auto tuple() const { return tuple(std::make_index_sequence<M>{}); }
 };
 
 QString validate(const QString &deployment, const QString &requestKey)
@@ -85,7 +102,6 @@ void fill(TextRow<kPredictionFields> &t, const PredictionRow &r)
     t.setNullable(9, r.error);
     t.set(10, pgtext::realArray(r.features.numeric));
     t.set(11, pgtext::textArray(r.features.categorical));
-    // Regression rows: two NULLs.
     if (r.predictedClass)
         t.set(12, std::to_string(*r.predictedClass));
     else
@@ -97,7 +113,7 @@ void fill(TextRow<kPredictionFields> &t, const PredictionRow &r)
 }
 
 // Streams rows into `table` with one COPY in one transaction.
-template <size_t N, typename Row, typename Fill>
+template <size_t N, size_t Sent, typename Row, typename Fill>
 Status copyRows(PgConnection &conn, const char *table, const std::vector<std::string> &columns,
                 const std::vector<Row> &rows, Fill fillRow, const QString &doing)
 {
@@ -114,7 +130,7 @@ Status copyRows(PgConnection &conn, const char *table, const std::vector<std::st
         TextRow<N> text;
         for (const Row &r : rows) {
             fillRow(text, r);
-            copy << text.tuple();
+            copy << text.template tuple<Sent>();
         }
         copy.complete();
         tx.commit();
@@ -134,12 +150,16 @@ Status PredictionLog::appendPredictions(const std::vector<PredictionRow> &rows)
     for (const PredictionRow &r : rows)
         if (const QString why = validateClass(r); !why.isEmpty())
             return Error{StoreText::tr("%1: nothing was logged (%2)").arg(doing, why)};
-    return copyRows<kPredictionFields>(m_conn, "mldeck.predictions", kPredictionColumns, rows, fill, doing);
+    if (std::any_of(rows.begin(), rows.end(), hasClass))
+        return copyRows<kPredictionFields, kPredictionFields>(m_conn, "mldeck.predictions", kPredictionClassColumns,
+                                                              rows, fill, doing);
+    return copyRows<kPredictionFields, kPredictionFieldsV1>(m_conn, "mldeck.predictions", kPredictionColumns, rows,
+                                                            fill, doing);
 }
 
 Status PredictionLog::appendOutcomes(const std::vector<OutcomeRow> &rows)
 {
-    return copyRows<4>(
+    return copyRows<4, 4>(
         m_conn, "mldeck.outcomes", kOutcomeColumns, rows,
         [](TextRow<4> &t, const OutcomeRow &r) {
             t.set(0, pgtext::timestamp(r.observedMicros));
@@ -152,7 +172,7 @@ Status PredictionLog::appendOutcomes(const std::vector<OutcomeRow> &rows)
 
 Status PredictionLog::appendFeedback(const std::vector<FeedbackRow> &rows)
 {
-    return copyRows<6>(
+    return copyRows<6, 6>(
         m_conn, "mldeck.feedback", kFeedbackColumns, rows,
         [](TextRow<6> &t, const FeedbackRow &r) {
             t.set(0, pgtext::timestamp(r.tsMicros));
@@ -174,13 +194,20 @@ Status PredictionLog::insertPredictionSingle(const PredictionRow &row)
     try {
         TextRow<kPredictionFields> t;
         fill(t, row);
-        // Autocommit, one statement per row: what a naive backend does.
+        // Autocommit, one statement per row: what a naive backend does (the class columns when given).
         pqxx::nontransaction tx(pg::raw(m_conn));
-        tx.exec_params("INSERT INTO mldeck.predictions (ts, predicted, latency_ms, feature_schema, failed, path, "
-                       "deployment, request_key, model_version, error, numeric, categorical, predicted_class, "
-                       "probabilities) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
-                       t.ptr(0), t.ptr(1), t.ptr(2), t.ptr(3), t.ptr(4), t.ptr(5), t.ptr(6), t.ptr(7), t.ptr(8),
-                       t.ptr(9), t.ptr(10), t.ptr(11), t.ptr(12), t.ptr(13));
+        if (hasClass(row))
+            tx.exec_params("INSERT INTO mldeck.predictions (ts, predicted, latency_ms, feature_schema, failed, path, "
+                           "deployment, request_key, model_version, error, numeric, categorical, predicted_class, "
+                           "probabilities) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+                           t.ptr(0), t.ptr(1), t.ptr(2), t.ptr(3), t.ptr(4), t.ptr(5), t.ptr(6), t.ptr(7), t.ptr(8),
+                           t.ptr(9), t.ptr(10), t.ptr(11), t.ptr(12), t.ptr(13));
+        else
+            tx.exec_params("INSERT INTO mldeck.predictions (ts, predicted, latency_ms, feature_schema, failed, path, "
+                           "deployment, request_key, model_version, error, numeric, categorical) "
+                           "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                           t.ptr(0), t.ptr(1), t.ptr(2), t.ptr(3), t.ptr(4), t.ptr(5), t.ptr(6), t.ptr(7), t.ptr(8),
+                           t.ptr(9), t.ptr(10), t.ptr(11));
         return {};
     } catch (const std::exception &e) {
         return pg::toError(e, m_conn.endpoint(), doing);

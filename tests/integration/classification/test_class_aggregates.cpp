@@ -7,6 +7,7 @@
 #include "core/stats/Metrics.h"
 #include "core/stats/kpi/ClassificationFigures.h"
 #include "core/stats/kpi/ClassificationSums.h"
+#include "core/store/pg/ClassificationStore.h"
 #include "core/store/pg/DeploymentStore.h"
 #include "core/store/pg/KpiStore.h"
 #include "core/store/pg/Migrator.h"
@@ -23,6 +24,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <map>
 #include <random>
 #include <thread>
 
@@ -57,6 +59,7 @@ std::unique_ptr<PgConnection> openConn(const PgEndpoint &e)
 struct Generator
 {
     std::mt19937_64 rng;
+    std::map<QString, std::vector<float>> served; // key -> the probabilities of its latest prediction
     explicit Generator(quint64 seed) : rng(seed) {}
 
     double uniform(double lo, double hi) { return std::uniform_real_distribution<double>(lo, hi)(rng); }
@@ -98,6 +101,7 @@ struct Generator
             r.predictedClass = c;
         if (classes <= kMaxLoggedProbabilities && uniform(0, 1) < vectorShare)
             r.probabilities = p;
+        served[key] = p;
         return r;
     }
     OutcomeRow outcome(const QString &deployment, const QString &key, qint64 observedSecs, int classes)
@@ -106,7 +110,12 @@ struct Generator
         o.deployment = deployment;
         o.requestKey = key;
         o.observedMicros = observedSecs * 1000000 + qint64(rng() % 1000000);
-        o.actual = double(rng() % size_t(classes));
+        // Mostly drawn from the served probabilities (a calibrated model: the AUC means something).
+        const auto it = served.find(key);
+        if (it != served.end() && rng() % 100 < 85)
+            o.actual = double(std::discrete_distribution<int>(it->second.begin(), it->second.end())(rng));
+        else
+            o.actual = double(rng() % size_t(classes));
         if (rng() % 40 == 0) // not a class: leaves the row unlabelled
             o.actual = (rng() % 2) ? double(classes) + 1 : 0.5;
         return o;
@@ -471,6 +480,66 @@ WHERE p.deployment = 'binary' AND NOT p.failed AND p.predicted_class IS NOT NULL
         QVERIFY2(applied, qPrintable(applied.errorMessage()));
         QVERIFY(applied.value() > 0);
         checkExact();
+    }
+
+    void referenceRowsForCalibration()
+    {
+        // The labelled rows calibration is fitted on: the score as the fold computes it, the outcome
+        // 0/1, in time order; the default reference is the first N logged predictions.
+        const QString dep = QStringLiteral("calib");
+        createClassifier(dep, 3);
+        PredictionLog log(*m_conn);
+        std::vector<PredictionRow> preds;
+        std::vector<OutcomeRow> outs;
+        std::vector<double> score;
+        std::vector<int> outcome;
+        for (int i = 0; i < 300; ++i) {
+            PredictionRow p;
+            p.tsMicros = (kDay0 + 10 * i) * 1000000;
+            p.deployment = dep;
+            p.requestKey = QStringLiteral("k%1").arg(i);
+            p.path = i % 5 == 0 ? PredictionPath::Heuristic : PredictionPath::Ml;
+            p.modelVersion = p.path == PredictionPath::Ml ? QStringLiteral("v1") : QString();
+            const float top = 0.4f + 0.5f * float(i % 7) / 7;
+            p.probabilities = {top, (1 - top) / 2, (1 - top) / 2};
+            std::rotate(p.probabilities.begin(), p.probabilities.begin() + i % 3, p.probabilities.end());
+            p.predictedClass = (3 - i % 3) % 3;
+            if (i % 11 == 0) // no vector: the logged probability is the score
+                p.probabilities.clear();
+            p.predicted = double(top);
+            preds.push_back(p);
+            if (i % 4 == 3)
+                continue; // unlabelled
+            const int actual = i % 3 == 0 ? *p.predictedClass : (*p.predictedClass + 1) % 3;
+            outs.push_back(OutcomeRow{(kDay0 + 10 * i + 5) * 1000000, dep, p.requestKey, double(actual)});
+            if (i < 150 && p.path == PredictionPath::Ml) {
+                score.push_back(double(top));
+                outcome.push_back(actual == *p.predictedClass ? 1 : 0);
+            }
+        }
+        QVERIFY(log.appendPredictions(preds));
+        QVERIFY(log.appendOutcomes(outs));
+        ClassificationStore store(*m_conn);
+        const auto first = store.firstLabelledRows(dep, 150, QStringLiteral("ml"));
+        QVERIFY2(first, qPrintable(first.errorMessage()));
+        QCOMPARE(first->score, score);
+        QCOMPARE(first->outcome, outcome);
+        const auto period = store.labelledRows(dep, kDay0 * 1000000, (kDay0 + 1500) * 1000000, QStringLiteral("ml"));
+        QVERIFY(period);
+        QCOMPARE(period->score, score);
+        const auto all = store.labelledRows(dep, kDay0 * 1000000, (kDay0 + 3000) * 1000000);
+        QVERIFY(all);
+        QCOMPARE(qsizetype(all->score.size()), qsizetype(outs.size()));
+        // The default reference of a new deployment: first_rows:5000, ML path.
+        const auto reference = store.referenceRows(dep, (kDay0 + 86400) * 1000000);
+        QVERIFY2(reference, qPrintable(reference.errorMessage()));
+        QVERIFY2(reference->description.contains(QStringLiteral("5000")), qPrintable(reference->description));
+        QVERIFY(reference->score.size() > score.size());
+        NewDeployment plain;
+        plain.name = QStringLiteral("plain");
+        QVERIFY(DeploymentStore(*m_conn).create(plain, kActor));
+        QVERIFY(!store.referenceRows(plain.name, kDay0 * 1000000));                   // not a classifier
+        QVERIFY(!store.referenceRows(QStringLiteral("nowhere"), kDay0 * 1000000)); // unknown
     }
 
     void regressionDeploymentWritesNoClassRow()

@@ -237,6 +237,7 @@ private Q_SLOTS:
         // A classification gets the serving targets only (no MAE or R² targets of its own).
         NewDeployment c = spec(QStringLiteral("dcl"));
         c.task = QStringLiteral("classification");
+        c.classSpec.classes = QStringList{QStringLiteral("no"), QStringLiteral("yes")};
         c.schema = {};
         QVERIFY(createDeployment(*m_conn, test::TestServers::redis(), c, kActor));
         QCOMPARE(value(QStringLiteral("SELECT settings -> 'kpi_targets' ? 'mae_max' FROM mldeck.deployments WHERE "
@@ -255,6 +256,7 @@ private Q_SLOTS:
         const qint64 version = FlagStore(*m_redis).read(s.name)->version;
         s.description = QStringLiteral("another description");
         s.task = QStringLiteral("classification");
+        s.classSpec.classes = QStringList{QStringLiteral("no"), QStringLiteral("yes")};
         s.schema.features.pop_back();
         const auto again = createDeployment(*m_conn, test::TestServers::redis(), s, kActor);
         QVERIFY(!again);
