@@ -35,6 +35,7 @@ from typing import Any, Dict, List, Optional, Sequence, Union
 
 import redis
 
+from . import copytext
 from .champion import ChampionFollower, ServedModel, load_verified
 from .dependencies import DependencyReporter
 from .flags import FlagFollower, FlagState
@@ -218,23 +219,38 @@ class MLDeckClient:
                        path: str, latency_ms: float = 0.0, model_version: Optional[str] = None,
                        failed: bool = False, error: Optional[str] = None, numeric: Optional[Sequence[float]] = None,
                        categorical: Optional[Sequence[Optional[str]]] = None, feature_schema: int = 1,
-                       ts: Optional[float] = None) -> bool:
+                       ts: Optional[float] = None, predicted_class: Optional[int] = None,
+                       probabilities: Optional[Sequence[float]] = None) -> bool:
         """Queues one served prediction (logging.md "The prediction row"); never raises.
 
         ``path`` is ``ml``, ``heuristic`` or ``fallback``; ``failed`` is True on every ``fallback``
         row and on an ``ml`` row with ``predicted`` None. ``ts`` (epoch seconds, default now) is when
-        the prediction was served. Returns False when the row was refused (invalid arguments, or the
-        buffer is full); both are counted in :meth:`stats`.
+        the prediction was served. A classifier (classification.md) also gives ``predicted_class``,
+        the index of the served class, with ``predicted`` its probability (taken from
+        ``probabilities`` when None), and ``probabilities``, the whole vector (at most 20 classes).
+        Returns False when the row was refused (invalid arguments, or the buffer is full); both are
+        counted in :meth:`stats`.
         """
         try:
             if path not in PATHS or not deployment or not isinstance(deployment, str):
                 raise ValueError(f"path must be one of {PATHS} and deployment a non-empty string")
+            if predicted_class is not None:
+                if isinstance(predicted_class, bool) or int(predicted_class) != predicted_class or predicted_class < 0:
+                    raise ValueError("predicted_class must be a class index >= 0")
+                predicted_class = int(predicted_class)
+            if probabilities is not None:
+                probabilities = tuple(float(v) for v in probabilities)
+                if len(probabilities) > copytext.MAX_LOGGED_PROBABILITIES:
+                    raise ValueError(f"at most {copytext.MAX_LOGGED_PROBABILITIES} probabilities are logged")
+                if predicted is None and predicted_class is not None and predicted_class < len(probabilities):
+                    predicted = probabilities[predicted_class]
             if path == "fallback" or predicted is None:
                 failed = True
             row = (_P, time.time() if ts is None else float(ts), None if predicted is None else float(predicted),
                    float(latency_ms), int(feature_schema), bool(failed), path, deployment, str(request_key),
                    None if path == "heuristic" else model_version, error,
-                   None if numeric is None else tuple(numeric), None if categorical is None else tuple(categorical))
+                   None if numeric is None else tuple(numeric), None if categorical is None else tuple(categorical),
+                   predicted_class, probabilities)
         except Exception as e:
             self._writer.count_rejected()
             _log.warning("log_prediction refused: %s", e)

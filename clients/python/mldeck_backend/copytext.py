@@ -16,6 +16,8 @@ __all__ = [
     "OUTCOME_COLUMNS",
     "FEEDBACK_COLUMNS",
     "COPY_PREDICTIONS",
+    "COPY_PREDICTIONS_CLASS",
+    "PREDICTION_FIELDS_CLASS",
     "COPY_OUTCOMES",
     "COPY_FEEDBACK",
     "format_ts",
@@ -23,16 +25,24 @@ __all__ = [
     "numeric_array",
     "text_array",
     "prediction_line",
+    "is_class_line",
     "outcome_line",
     "feedback_line",
 ]
 
 PREDICTION_COLUMNS = ("ts", "predicted", "latency_ms", "feature_schema", "failed", "path", "deployment",
                       "request_key", "model_version", "error", "numeric", "categorical")
+# Contract v2 (classification.md): a classifier's rows add the served class and the probability
+# vector. A row without them is written in the v1 form (the first 12 columns), so a regression
+# backend, a database before step 12 and a spool written by an older client all keep working.
+PREDICTION_CLASS_COLUMNS = PREDICTION_COLUMNS + ("predicted_class", "probabilities")
+PREDICTION_FIELDS_CLASS = len(PREDICTION_CLASS_COLUMNS)
+MAX_LOGGED_PROBABILITIES = 20
 OUTCOME_COLUMNS = ("observed_at", "actual", "deployment", "request_key")
 FEEDBACK_COLUMNS = ("ts", "positive", "deployment", "request_key", "comment", "user_pseudonym")
 
 COPY_PREDICTIONS = f"COPY mldeck.predictions ({', '.join(PREDICTION_COLUMNS)}) FROM STDIN"
+COPY_PREDICTIONS_CLASS = f"COPY mldeck.predictions ({', '.join(PREDICTION_CLASS_COLUMNS)}) FROM STDIN"
 COPY_OUTCOMES = f"COPY mldeck.outcomes ({', '.join(OUTCOME_COLUMNS)}) FROM STDIN"
 COPY_FEEDBACK = f"COPY mldeck.feedback ({', '.join(FEEDBACK_COLUMNS)}) FROM STDIN"
 
@@ -87,9 +97,11 @@ def text_array(values: Optional[Sequence[Optional[str]]]) -> str:
 def prediction_line(ts: float, predicted: Optional[float], latency_ms: float, feature_schema: int, failed: bool,
                     path: str, deployment: str, request_key: str, model_version: Optional[str],
                     error: Optional[str], numeric: Optional[Sequence[float]],
-                    categorical: Optional[Sequence[Optional[str]]]) -> str:
-    """One line of ``COPY mldeck.predictions`` (without the trailing newline)."""
-    return "\t".join((
+                    categorical: Optional[Sequence[Optional[str]]], predicted_class: Optional[int] = None,
+                    probabilities: Optional[Sequence[float]] = None) -> str:
+    """One line of ``COPY mldeck.predictions`` (without the trailing newline): the v1 columns, plus
+    ``predicted_class`` and ``probabilities`` when either is given (COPY_PREDICTIONS_CLASS)."""
+    line = "\t".join((
         format_ts(ts),
         _NULL if predicted is None else _float(predicted),
         _float(latency_ms),
@@ -103,6 +115,19 @@ def prediction_line(ts: float, predicted: Optional[float], latency_ms: float, fe
         numeric_array(numeric),
         text_array(categorical),
     ))
+    if predicted_class is None and probabilities is None:
+        return line
+    if predicted_class is not None and int(predicted_class) < 0:
+        raise ValueError("predicted_class must be a class index >= 0")
+    if probabilities is not None and len(probabilities) > MAX_LOGGED_PROBABILITIES:
+        raise ValueError(f"at most {MAX_LOGGED_PROBABILITIES} probabilities are logged ({len(probabilities)} given)")
+    return "\t".join((line, _NULL if predicted_class is None else str(int(predicted_class)),
+                      numeric_array(probabilities)))
+
+
+def is_class_line(line: str) -> bool:
+    """Whether a prediction line carries the classification columns (escaped tabs are not tabs)."""
+    return line.count("\t") == PREDICTION_FIELDS_CLASS - 1
 
 
 def outcome_line(observed_at: float, actual: float, deployment: str, request_key: str) -> str:

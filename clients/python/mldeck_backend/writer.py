@@ -415,8 +415,12 @@ class LogWriter:
                 xid = row[0] if row else ""
                 if on_xid is not None:
                     on_xid(xid)
-                for k, (sql, lines) in enumerate(((copytext.COPY_PREDICTIONS, p), (copytext.COPY_OUTCOMES, o),
-                                                  (copytext.COPY_FEEDBACK, f))):
+                # A classifier's prediction lines carry two more columns: their own COPY.
+                p_class = [line for line in p if copytext.is_class_line(line)]
+                p_v1 = [line for line in p if not copytext.is_class_line(line)] if p_class else p
+                copies = ((0, copytext.COPY_PREDICTIONS, p_v1), (0, copytext.COPY_PREDICTIONS_CLASS, p_class),
+                          (1, copytext.COPY_OUTCOMES, o), (2, copytext.COPY_FEEDBACK, f))
+                for k, sql, lines in copies:
                     if not lines:
                         continue
                     if not isolate:

@@ -166,6 +166,41 @@ def test_rows_land_in_the_contract_tables(redis_url: str, scratch_db, spool_dir:
     assert_kpi_equals_recomputation(scratch_db.url, d)
 
 
+def test_classifier_rows_carry_class_and_vector(redis_url: str, scratch_db, spool_dir: str) -> None:
+    """Contract v2 (classification.md): the served class and the probability vector; a row without
+    them stays a v1 line (what an older client or spool wrote), in the same batch."""
+    d = unique("pyclass")
+    with psycopg.connect(scratch_db.url, autocommit=True) as pg:
+        pg.execute("INSERT INTO mldeck.deployments (name, task, classes) VALUES (%s, 'classification', "
+                   "'{declined,accepted}')", (d,))
+    c = _client(scratch_db.url, redis_url, spool_dir)
+    ts = 1_717_228_800.0
+    try:
+        assert c.log_prediction(d, "offer-1", predicted=0.8, path="ml", model_version="1", predicted_class=1,
+                                probabilities=[0.2, 0.8], ts=ts)
+        # predicted taken from the vector; a binary row may leave the vector out.
+        assert c.log_prediction(d, "offer-2", predicted=None, path="ml", model_version="1", predicted_class=0,
+                                probabilities=[0.75, 0.25], ts=ts + 1)
+        assert c.log_prediction(d, "offer-3", predicted=0.6, path="heuristic", predicted_class=1, ts=ts + 2)
+        assert c.log_prediction(d, "offer-4", predicted=0.9, path="ml", model_version="1", ts=ts + 3)  # v1 row
+        assert not c.log_prediction(d, "x", predicted=0.5, path="ml", predicted_class=-1)
+        assert not c.log_prediction(d, "x", predicted=0.5, path="ml", predicted_class=0, probabilities=[0.05] * 21)
+        assert c.log_outcome(d, "offer-1", 1, observed_at=ts + 60)
+        assert c.log_feedback(d, "offer-2", False, ts=ts + 90)  # wrong: the true class is "accepted"
+        assert c.flush(10)
+        assert c.stats()["logging"]["predictions_written"] == 4
+    finally:
+        c.close()
+    with psycopg.connect(scratch_db.url) as pg:
+        rows = pg.execute("SELECT request_key, predicted, predicted_class, probabilities FROM mldeck.predictions "
+                          "WHERE deployment = %s ORDER BY ts", (d,)).fetchall()
+        assert rows == [("offer-1", 0.8, 1, [pytest.approx(0.2), pytest.approx(0.8)]),
+                        ("offer-2", 0.75, 0, [0.75, 0.25]), ("offer-3", 0.6, 1, None), ("offer-4", 0.9, None, None)]
+        agg = pg.execute("SELECT sum(predicted_count[1]), sum(predicted_count[2]), sum(confusion[2] + confusion[4]), "
+                         "sum(confusion[3]) FROM mldeck.kpi_class_minute WHERE deployment = %s", (d,)).fetchone()
+        assert agg == (1, 2, 1, 1)  # offer-4 has no class; offer-1 right (1, 1), offer-2 wrong (1, 0)
+
+
 def test_postgres_stopped_during_logging_spool_then_exactly_once(private_pg: PrivatePostgres, private_db,
                                                                  redis_url: str, spool_dir: str) -> None:
     d = unique("pyspool")
