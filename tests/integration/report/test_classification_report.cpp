@@ -456,6 +456,22 @@ private Q_SLOTS:
             QVERIFY2(text.contains(QStringLiteral("%1{deployment=\"%2\"").arg(name, m_classifier)), qPrintable(name));
         }
         QVERIFY(own >= 10);
+
+        // And every query of the classifier's dashboard parses: promtool checks them as recording rules.
+        QString rules = QStringLiteral("groups:\n  - name: grafana\n    rules:\n");
+        int n = 0;
+        for (QString e : grafanaExpressions(grafanaDashboard(m_classifier, targets, QStringLiteral("classification")))) {
+            e.replace(QStringLiteral("$deployment"), m_classifier).replace(QStringLiteral("$__rate_interval"), QStringLiteral("1m"));
+            rules += QStringLiteral("      - record: grafana_query_%1\n        expr: '%2'\n").arg(++n).arg(e);
+        }
+        QFile file(m_dir.filePath(QStringLiteral("grafana-rules.yml")));
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(rules.toUtf8());
+        file.close();
+        QProcess rulesCheck;
+        rulesCheck.start(promtool, {QStringLiteral("check"), QStringLiteral("rules"), file.fileName()});
+        QVERIFY(rulesCheck.waitForFinished(60000));
+        QVERIFY2(rulesCheck.exitCode() == 0, rulesCheck.readAll().constData());
     }
 };
 
