@@ -180,6 +180,9 @@ Status parseModelMetadata(const QByteArray &json, ModelInfo &info)
     info.holdoutMae = optionalNumber(holdout, "mae");
     info.holdoutRmse = optionalNumber(holdout, "rmse");
     info.holdoutR2 = optionalNumber(holdout, "r2");
+    info.holdoutAccuracy = optionalNumber(holdout, "accuracy");
+    info.holdoutLogLoss = optionalNumber(holdout, "log_loss");
+    info.holdoutRocAuc = optionalNumber(holdout, "roc_auc");
 
     info.metadataJson = json;
     info.hasMetadata = true;

@@ -36,6 +36,9 @@ struct ModelInfo
     std::optional<double> holdoutMae;
     std::optional<double> holdoutRmse;
     std::optional<double> holdoutR2;
+    std::optional<double> holdoutAccuracy; // a classifier's holdout figures
+    std::optional<double> holdoutLogLoss;
+    std::optional<double> holdoutRocAuc;
     QByteArray metadataJson; // as stored in the file
 };
 

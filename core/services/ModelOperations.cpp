@@ -91,6 +91,12 @@ QJsonObject metricsOf(const ModelInfo &info)
         m.insert(QStringLiteral("rmse"), *info.holdoutRmse);
     if (info.holdoutR2)
         m.insert(QStringLiteral("r2"), *info.holdoutR2);
+    if (info.holdoutAccuracy)
+        m.insert(QStringLiteral("accuracy"), *info.holdoutAccuracy);
+    if (info.holdoutLogLoss)
+        m.insert(QStringLiteral("log_loss"), *info.holdoutLogLoss);
+    if (info.holdoutRocAuc)
+        m.insert(QStringLiteral("roc_auc"), *info.holdoutRocAuc);
     if (info.trainingRows > 0)
         m.insert(QStringLiteral("training_rows"), info.trainingRows);
     return m;

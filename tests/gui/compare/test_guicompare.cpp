@@ -7,11 +7,14 @@
 #include "tests/support/EventLoopHeartbeat.h"
 #include "tests/support/TestChecks.h"
 #include "ui/ConnectionSession.h"
+#include "ui/charts/ConfusionMatrixView.h"
+#include "ui/charts/ReliabilityDiagram.h"
 #include "ui/pages/models/CompareView.h"
 #include "ui/pages/models/compare/ReportCharts.h"
 
 #include <QDir>
 #include <QFile>
+#include <QComboBox>
 #include <QFileInfo>
 #include <QLabel>
 #include <QLineEdit>
@@ -138,6 +141,61 @@ private Q_SLOTS:
         QVERIFY(pdf.open(QIODevice::ReadOnly));
         QVERIFY(pdf.read(4) == "%PDF");
         QVERIFY(pdf.size() > 1000);
+    }
+
+    // Two classifiers of the demo (logistic regression A, MLP B) on its held-out offers: the classifier
+    // columns, differences on accuracy and log-loss, a reliability curve per model, each model's confusion
+    // matrix over every row, and the PDF.
+    void classifiersShowTheirFiguresAndPlots()
+    {
+        auto view = makeView(model("fixtures/accept_holdout.csv"));
+        view->findChild<QLineEdit *>(QStringLiteral("compareModel0"))->setText(model("fixtures/accept_logistic.pt"));
+        view->findChild<QLineEdit *>(QStringLiteral("compareModel1"))->setText(model("accept_mlp.pt"));
+        QSignalSpy done(view.get(), &ui::CompareView::comparisonFinished);
+        QTest::mouseClick(view->findChild<QPushButton *>(QStringLiteral("compareRun")), Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(done.count(), 1, 120000);
+        QCOMPARE(done.at(0).at(0).toString(), QStringLiteral("done"));
+        const QString verdict = view->findChild<QLabel *>(QStringLiteral("compareVerdict"))->text();
+        QVERIFY2(verdict.contains(QStringLiteral("accept_mlp.pt")) && verdict.contains(QStringLiteral("accuracy")),
+                 qPrintable(verdict));
+
+        auto *metrics = view->findChild<QTableWidget *>(QStringLiteral("compareMetricsTable"));
+        QStringList headers;
+        for (int c = 0; c < metrics->columnCount(); ++c)
+            headers << metrics->horizontalHeaderItem(c)->text();
+        for (const char *h : {"Accuracy", "ROC AUC", "PR AUC", "Log-loss", "Brier", "ECE"})
+            QVERIFY2(headers.contains(QLatin1String(h)), h);
+        QCOMPARE(metrics->item(1, int(headers.indexOf(u"Accuracy"_qs)))->text(), QStringLiteral("0.7273"));
+        auto *deltas = view->findChild<QTableWidget *>(QStringLiteral("compareDeltaTable"));
+        QCOMPARE(deltas->rowCount(), 2);
+        QCOMPARE(deltas->item(0, 1)->text(), QStringLiteral("accuracy"));
+        QCOMPARE(deltas->item(1, 1)->text(), QStringLiteral("log-loss"));
+
+        const auto *reliability = view->findChild<ui::ReliabilityDiagram *>(QStringLiteral("compareReliability"));
+        // The Plots tab holds the classifier's plots instead of the scatter and residuals.
+        QVERIFY(!reliability->parentWidget()->isHidden());
+        QVERIFY(view->findChild<QWidget *>(QStringLiteral("compareScatter"))->isHidden());
+        QCOMPARE(reliability->pointCount(u"accept_mlp.pt"_qs), 10);
+        QVERIFY(reliability->pointCount(u"accept_logistic.pt"_qs) >= 9);
+        QVERIFY2(reliability->caption().contains(u"ECE"_qs), qPrintable(reliability->caption()));
+        QVERIFY(!view->findChild<ui::ReportCharts *>()->scatterPointCount());
+        auto *confusion = view->findChild<ui::ConfusionMatrixView *>(QStringLiteral("compareConfusion"));
+        QCOMPARE(confusion->classCount(), 2);
+        QCOMPARE(confusion->total(), 3000);
+        QCOMPARE(confusion->count(1, 1), 1612); // the baseline's true "accepted" rows served as accepted
+        auto *which = view->findChild<QComboBox *>(QStringLiteral("compareConfusionModel"));
+        QCOMPARE(which->count(), 2);
+        which->setCurrentIndex(1);
+        QCOMPARE(confusion->total(), 3000);
+        QCOMPARE(confusion->count(1, 1), 1635); // accept_mlp's (as in its eval: tp 1635)
+
+        const QString pdfOut = m_dir.filePath(QStringLiteral("classifiers.pdf"));
+        view->setExportPathChooser([&](const QString &, const QString &) { return pdfOut; });
+        QTest::mouseClick(view->findChild<QPushButton *>(QStringLiteral("compareExportPdf")), Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(QFileInfo::exists(pdfOut), 30000);
+        QFile pdf(pdfOut);
+        QVERIFY(pdf.open(QIODevice::ReadOnly));
+        QVERIFY(pdf.read(4) == "%PDF");
     }
 
     void cancelDuringALongRun()

@@ -95,13 +95,19 @@ private Q_SLOTS:
         QCOMPARE(info.classSpec.decisionThreshold, 0.3);
         QVERIFY(!info.outputsLogits);
 
+        QCOMPARE(info.holdoutAccuracy, std::nullopt);
         s = parseModelMetadata(
-            classifier({{u"classes"_qs, QJsonArray{u"cat"_qs, u"dog"_qs, u"bird"_qs}}, {u"output"_qs, u"logits"_qs}}),
+            classifier({{u"classes"_qs, QJsonArray{u"cat"_qs, u"dog"_qs, u"bird"_qs}},
+                        {u"output"_qs, u"logits"_qs},
+                        {u"training"_qs, QJsonObject{{u"holdout_metrics"_qs,
+                                                      QJsonObject{{u"accuracy"_qs, 0.91}, {u"log_loss"_qs, 0.3}}}}}}),
             info);
         QVERIFY2(s.ok(), qPrintable(s.errorMessage()));
         QCOMPARE(info.classSpec.count(), 3);
         QCOMPARE(info.classSpec.decisionThreshold, 0.5);
         QVERIFY(info.outputsLogits);
+        QCOMPARE(info.holdoutAccuracy.value_or(-1), 0.91);
+        QCOMPARE(info.holdoutLogLoss.value_or(-1), 0.3);
 
         // A version-1 classifier predates the keys: a positive-class probability, classes {negative, positive}.
         s = parseModelMetadata(classifier({}, 1), info);

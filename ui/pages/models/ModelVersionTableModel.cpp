@@ -6,6 +6,8 @@
 #include <QColor>
 #include <QLocale>
 
+#include <algorithm>
+
 namespace mldeck::ui {
 
 namespace {
@@ -23,6 +25,10 @@ void ModelVersionTableModel::setModels(const QList<ModelVersion> &models)
 {
     beginResetModel();
     m_models = models;
+    // A deployment's versions share its task: a classifier's list shows accuracy and log-loss instead.
+    m_classification = !models.isEmpty() && std::all_of(models.cbegin(), models.cend(), [](const ModelVersion &m) {
+        return m.task == QLatin1String("classification");
+    });
     endResetModel();
 }
 
@@ -74,9 +80,9 @@ QVariant ModelVersionTableModel::data(const QModelIndex &index, int role) const
     case CreatedColumn:
         return QLocale().toString(m->createdAt.toLocalTime(), QLocale::ShortFormat);
     case MaeColumn:
-        return metric(*m, QStringLiteral("mae"));
+        return metric(*m, m_classification ? QStringLiteral("accuracy") : QStringLiteral("mae"));
     case R2Column:
-        return metric(*m, QStringLiteral("r2"));
+        return metric(*m, m_classification ? QStringLiteral("log_loss") : QStringLiteral("r2"));
     case AliasesColumn:
         return m->aliases.join(QStringLiteral(", ")); // painted as badges by AliasBadgeDelegate
     case ArchivedColumn:
@@ -101,9 +107,9 @@ QVariant ModelVersionTableModel::headerData(int section, Qt::Orientation orienta
     case CreatedColumn:
         return tr("Created");
     case MaeColumn:
-        return tr("MAE");
+        return m_classification ? tr("Accuracy") : tr("MAE");
     case R2Column:
-        return tr("R²");
+        return m_classification ? tr("Log-loss") : tr("R²");
     case AliasesColumn:
         return tr("Aliases");
     case ArchivedColumn:

@@ -43,6 +43,7 @@ public:
 
 private:
     QList<ModelVersion> m_models;
+    bool m_classification = false; // every version is a classifier: accuracy and log-loss columns
 };
 
 } // namespace mldeck::ui

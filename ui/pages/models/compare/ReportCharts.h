@@ -4,13 +4,18 @@
 
 #include <QWidget>
 
+class QComboBox;
+
 namespace mldeck::ui {
 
 class BarChart;
+class ConfusionMatrixView;
+class ReliabilityDiagram;
 class XYChart;
 
-// Predicted-vs-actual scatter (at most 5,000 points per model, evenly decimated) and residual
-// histograms of the models of a comparison report.
+// The plots of a comparison report. Regression: predicted-vs-actual scatter (at most 5,000 points per
+// model, evenly decimated) and residual histograms. Classification: the models' reliability diagram
+// (one curve per model, ECE in the caption) and the confusion matrix of the model chosen beside it.
 class ReportCharts final : public QWidget
 {
     Q_OBJECT
@@ -25,8 +30,18 @@ public:
     int scatterPointCount() const { return m_scatterPoints; }
 
 private:
+    void showRegression(const stats::ComparisonReport &report);
+    void showClassification(const stats::ComparisonReport &report);
+    void showConfusion(int model);
+
     XYChart *m_scatter = nullptr;
     BarChart *m_residuals = nullptr;
+    QWidget *m_classifierPlots = nullptr;
+    ReliabilityDiagram *m_reliability = nullptr;
+    QComboBox *m_confusionModel = nullptr;
+    ConfusionMatrixView *m_confusion = nullptr;
+    QStringList m_classes;                        // classification: the classes, and per model
+    std::vector<std::vector<qint64>> m_confusions; // its confusion counts (actual-major)
     int m_scatterPoints = 0;
 };
 
