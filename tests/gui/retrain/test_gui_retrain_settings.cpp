@@ -10,6 +10,7 @@
 #include "ui/settings/SettingsTabs.h"
 
 #include <QCheckBox>
+#include <QComboBox>
 #include <QLineEdit>
 #include <QPushButton>
 #include <QTest>
@@ -116,6 +117,13 @@ private Q_SLOTS:
         QWidget *autoRetrain = editor.fieldWidget(QStringLiteral("autoRetrain"));
         QTest::mouseClick(autoRetrain, Qt::LeftButton, {}, QPoint(6, autoRetrain->height() / 2)); // its box
         QVERIFY(editor.value(QStringLiteral("autoRetrain")).toBool());
+        // A classifier's decision metric: a choice between accuracy (the default) and log-loss.
+        auto *metric = qobject_cast<QComboBox *>(editor.fieldWidget(QStringLiteral("classificationMetric")));
+        QVERIFY(metric);
+        QCOMPARE(metric->currentData().toString(), QStringLiteral("accuracy"));
+        QCOMPARE(metric->count(), 2);
+        metric->setCurrentIndex(metric->findData(QStringLiteral("log_loss")));
+        QCOMPARE(editor.value(QStringLiteral("classificationMetric")).toString(), QStringLiteral("log_loss"));
         QVERIFY(editor.saveButton()->isEnabled());
         QTest::mouseClick(editor.saveButton(), Qt::LeftButton);
         QTRY_COMPARE_WITH_TIMEOUT(editor.status(), QStringLiteral("Saved."), 10000);
@@ -123,8 +131,10 @@ private Q_SLOTS:
         QCOMPARE(audits(), 1);
         QCOMPARE(
             row(QStringLiteral("SELECT settings ->> 'windowDays', settings ->> 'autoRetrain', "
-                               "settings ->> 'minImprovement' FROM mldeck.retrain_settings WHERE deployment = $1")),
-            (QStringList{QStringLiteral("14"), QStringLiteral("true"), QStringLiteral("0.05")}));
+                               "settings ->> 'minImprovement', settings ->> 'classificationMetric' "
+                               "FROM mldeck.retrain_settings WHERE deployment = $1")),
+            (QStringList{QStringLiteral("14"), QStringLiteral("true"), QStringLiteral("0.05"),
+                         QStringLiteral("log_loss")}));
         QCOMPARE(row(QStringLiteral("SELECT before IS NULL, after ->> 'windowDays' FROM mldeck.audit_log WHERE "
                                     "deployment = $1 AND action = 'retrain.settings'")),
                  (QStringList{QStringLiteral("t"), QStringLiteral("14")}));

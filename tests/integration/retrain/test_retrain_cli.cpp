@@ -98,6 +98,23 @@ private Q_SLOTS:
                       QStringLiteral("set"), QStringLiteral("satisfactionBelow=7")})
                      .code,
                  2);
+        // A classifier's decision metric is a word: accuracy or log_loss, anything else refused.
+        QCOMPARE(ctl({QStringLiteral("retrain"), QStringLiteral("settings"), QStringLiteral("--deployment"), f.dep,
+                      QStringLiteral("set"), QStringLiteral("classificationMetric=log_loss")})
+                     .code,
+                 0);
+        r = ctl({QStringLiteral("retrain"), QStringLiteral("settings"), QStringLiteral("--deployment"), f.dep,
+                 QStringLiteral("set"), QStringLiteral("classificationMetric=f1")});
+        QCOMPARE(r.code, 2);
+        QVERIFY2(r.err.contains("classificationMetric"), r.err.constData());
+        r = ctl({QStringLiteral("retrain"), QStringLiteral("settings"), QStringLiteral("--deployment"), f.dep,
+                 QStringLiteral("--json")});
+        QCOMPARE(QJsonDocument::fromJson(r.out).object().value(QStringLiteral("classificationMetric")).toString(),
+                 QStringLiteral("log_loss"));
+        r = ctl({QStringLiteral("retrain"), QStringLiteral("run"), QStringLiteral("--deployment"), f.dep,
+                 QStringLiteral("--force"), QStringLiteral("--class-weights"), QStringLiteral("heavy")});
+        QCOMPARE(r.code, 2);
+        QVERIFY2(r.err.contains("--class-weights"), r.err.constData());
         r = ctl({QStringLiteral("retrain"), QStringLiteral("history"), QStringLiteral("--deployment"), f.dep,
                  QStringLiteral("--json")});
         QCOMPARE(r.code, 0);

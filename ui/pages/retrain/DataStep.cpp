@@ -181,6 +181,7 @@ void DataStep::showSummary(const retrain::DataSummary &s)
         BarChart::Set counts{tr("Rows"), {}, themeColor(Palette::Ml)};
         for (qint64 n : s.classCounts)
             counts.values << double(n);
+        m_histogram->setCategoryLabelStyle(0); // class names read across
         m_histogram->setAxisTitles(tr("True class"), QString());
         m_histogram->setBars(s.classes, {counts}, 0.05, 1, true);
     }
@@ -193,6 +194,7 @@ void DataStep::showSummary(const retrain::DataSummary &s)
             bins.values << double(s.targetHistogram[i]);
             categories << QString::number(s.targetMin + width * double(i), 'f', 0);
         }
+        m_histogram->setCategoryLabelStyle(-90, 0.8);
         m_histogram->setAxisTitles(tr("Target (lower edge of each bin)"), QString());
         m_histogram->setBars(categories, {bins}, 0.05, 1, true);
     }

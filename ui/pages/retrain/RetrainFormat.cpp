@@ -93,7 +93,9 @@ QString metricName(const QString &metric)
 QString metricValue(const QString &metric, std::optional<double> value)
 {
     if (metric == QLatin1String("accuracy"))
-        return figureText(value, [](double x) { return QString::number(100 * x, 'f', 1) + QStringLiteral(" %"); });
+        // -> QString: the sum is a QStringBuilder referring to a temporary otherwise.
+        return figureText(value,
+                          [](double x) -> QString { return QString::number(100 * x, 'f', 1) + QStringLiteral(" %"); });
     return number(value);
 }
 
