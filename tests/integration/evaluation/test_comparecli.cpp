@@ -8,6 +8,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <algorithm>
 #include <cmath>
 
 // `mldeckctl eval` and `mldeckctl compare` as a user runs them: JSON shape, exit codes, errors.
@@ -173,7 +174,7 @@ private Q_SLOTS:
                              metrics.value(QStringLiteral("log_loss")).toDouble()) < 1e-12);
             QVERIFY(metrics.value(QStringLiteral("ece")).isDouble());
         }
-        // The MLP's log-loss is lower on these 3,000 rows (0.541 against 0.556).
+        // The MLP's log-loss is lower on these 3,000 rows (0.541 against 0.558).
         QVERIFY(logLoss.value(QStringLiteral("difference")).toDouble() < 0);
         QVERIFY(logLoss.value(QStringLiteral("ci_low")).toDouble() <= logLoss.value(QStringLiteral("ci_high")).toDouble());
         QCOMPARE(j.value(QStringLiteral("segment_metric")).toString(), QStringLiteral("accuracy"));
@@ -182,6 +183,59 @@ private Q_SLOTS:
         QVERIFY(csv.open(QIODevice::ReadOnly));
         QVERIFY(csv.readLine().startsWith("model,path,version,rows,mae,rmse,r2,mape_percent,accuracy,precision,recall,"
                                           "f1,roc_auc,log_loss,brier,ece,pr_auc,"));
+    }
+
+    // A 3-class model returning logits [B, 3] (fixtures/make_classifier_fixtures.py: logits (a, b, 0)): its
+    // accuracy and log-loss are those of the softmax computed here, the confusion matrix is 3 x 3.
+    void evalMultiClass()
+    {
+        const QString path = m_dir.filePath(QStringLiteral("three.csv"));
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("a,b,label\n");
+        const int rows = 600;
+        double hits = 0, loss = 0;
+        for (int i = 0; i < rows; ++i) {
+            const float a = float((i * 37) % 201 - 100) / 40.0f, b = float((i * 53) % 197 - 98) / 40.0f;
+            const int label = (i * 7) % 3;
+            f.write(QByteArray::number(double(a), 'g', 9) + ',' + QByteArray::number(double(b), 'g', 9) + ',' +
+                    QByteArray::number(label) + '\n');
+            const double logits[3] = {double(a), double(b), 0.0};
+            const double top = std::max({logits[0], logits[1], logits[2]});
+            double sum = 0;
+            for (double z : logits)
+                sum += std::exp(z - top);
+            const int served = logits[0] >= logits[1] ? (logits[0] >= logits[2] ? 0 : 2) : (logits[1] >= logits[2] ? 1 : 2);
+            hits += served == label ? 1 : 0;
+            loss += -std::log(std::exp(logits[label] - top) / sum);
+        }
+        f.close();
+        const Run r = run({QStringLiteral("eval"), QStringLiteral("--model"), model("fixtures/clf_three_logits.pt"),
+                           QStringLiteral("--data"), path, QStringLiteral("--target"), QStringLiteral("label"),
+                           QStringLiteral("--json")});
+        QVERIFY2(r.code == 0, r.err.constData());
+        const QJsonObject metrics = QJsonDocument::fromJson(r.out)
+                                        .object()
+                                        .value(QStringLiteral("models"))
+                                        .toArray()
+                                        .at(0)
+                                        .toObject()
+                                        .value(QStringLiteral("metrics"))
+                                        .toObject();
+        QCOMPARE(metrics.value(QStringLiteral("classes")).toArray(), QJsonArray({u"cat"_qs, u"dog"_qs, u"bird"_qs}));
+        QVERIFY(std::abs(metrics.value(QStringLiteral("accuracy")).toDouble() - hits / rows) < 1e-12);
+        QVERIFY(std::abs(metrics.value(QStringLiteral("log_loss")).toDouble() - loss / rows) < 1e-12);
+        const QJsonArray matrix = metrics.value(QStringLiteral("confusion_matrix")).toArray();
+        QCOMPARE(matrix.size(), 3);
+        qint64 total = 0;
+        for (const auto &row : matrix) {
+            QCOMPARE(row.toArray().size(), 3);
+            for (const auto &cell : row.toArray())
+                total += cell.toInteger();
+        }
+        QCOMPARE(total, qint64(rows));
+        QVERIFY(!metrics.contains(QStringLiteral("threshold"))); // binary only
+        QVERIFY(metrics.value(QStringLiteral("macro_f1")).isDouble());
     }
 
     void classifierErrors()
