@@ -25,7 +25,7 @@ struct GuardRules
     // A classifier's, judged in place of MAE once the window has minSamples labelled predictions:
     // accuracy below rollbackAccuracy → ML off; below minAccuracy or log-loss above maxLogLoss → halved.
     double rollbackAccuracy = 0.50;
-    double minAccuracy = 0.70;
+    double minAccuracy = 0.60;
     double maxLogLoss = 1.0;
 
     QString validate() const;   // empty when sane, else a readable reason

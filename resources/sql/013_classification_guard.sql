@@ -7,7 +7,7 @@
 -- log-loss above max_log_loss → percentage halved.
 ALTER TABLE mldeck.guard_rules
     ADD COLUMN rollback_accuracy double precision NOT NULL DEFAULT 0.50 CHECK (rollback_accuracy BETWEEN 0 AND 1),
-    ADD COLUMN min_accuracy      double precision NOT NULL DEFAULT 0.70 CHECK (min_accuracy > 0 AND min_accuracy <= 1),
+    ADD COLUMN min_accuracy      double precision NOT NULL DEFAULT 0.60 CHECK (min_accuracy > 0 AND min_accuracy <= 1),
     ADD COLUMN max_log_loss      double precision NOT NULL DEFAULT 1.0  CHECK (max_log_loss > 0),
     ADD CHECK (rollback_accuracy <= min_accuracy);
 

@@ -412,6 +412,56 @@ private Q_SLOTS:
         QVERIFY(editor.isDirty());
         QCOMPARE(storedRules(), QString());
     }
+
+    // A classifier's Rules view: accuracy in place of MAE and R², and the Add form offers only the
+    // classification metrics; an accuracy rule saved from it is stored and audited.
+    void classifierOffersItsMetrics()
+    {
+        const QString dep = uniqueName(QStringLiteral("guicls"));
+        FeatureSchema schema;
+        schema.features.push_back({QStringLiteral("x"), FeatureSpec::Kind::Numeric, {}});
+        QVERIFY(DeploymentStore(*m_conn).ensure(dep, {}, schema).ok());
+        QVERIFY(test::exec(*m_conn, QStringLiteral("UPDATE mldeck.deployments SET task = 'classification', "
+                                                   "classes = ARRAY['no', 'yes'] WHERE name = '%1'")
+                                        .arg(dep)));
+        AlertsService service;
+        service.setEndpoint(m_db->endpoint());
+        ui::AlertRulesView view(&service);
+        view.setDeployment(dep);
+        view.show();
+        QTRY_COMPARE_WITH_TIMEOUT(view.model().rowCount(), 5, 10000);
+        QCOMPARE(view.model().ruleAt(2)->rule.id, QStringLiteral("accuracy"));
+        QTRY_VERIFY_WITH_TIMEOUT(view.addButton()->isEnabled(), 10000);
+        QTest::mouseClick(view.addButton(), Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(view.openEditor() != nullptr, 5000);
+        ui::AlertRuleEditor *editor = view.openEditor();
+        QTRY_VERIFY_WITH_TIMEOUT(!editor->isReadOnly(), 5000);
+        auto *metric = qobject_cast<QComboBox *>(editor->fieldWidget(QStringLiteral("metric")));
+        QVERIFY(metric);
+        QStringList offered;
+        for (int i = 0; i < metric->count(); ++i)
+            offered << metric->itemData(i).toString();
+        QCOMPARE(offered, (QStringList{QStringLiteral("failure_rate"), QStringLiteral("latency_p95_ms"),
+                                       QStringLiteral("accuracy"), QStringLiteral("f1"), QStringLiteral("log_loss"),
+                                       QStringLiteral("ece"), QStringLiteral("estimated_accuracy"),
+                                       QStringLiteral("no_data"), QStringLiteral("dependency_fallback")}));
+        type(editor->fieldWidget(QStringLiteral("id")), QStringLiteral("estimate_low"));
+        metric->setCurrentIndex(metric->findData(QStringLiteral("estimated_accuracy")));
+        QCOMPARE(qobject_cast<QComboBox *>(editor->fieldWidget(QStringLiteral("comparison")))->currentData().toString(),
+                 QStringLiteral("<")); // the metric's defaults came with it
+        type(editor->fieldWidget(QStringLiteral("threshold")), QStringLiteral("85")); // a percentage: refused
+        QVERIFY(!editor->fieldMessage(QStringLiteral("threshold")).isEmpty());
+        QVERIFY(!editor->saveButton()->isEnabled());
+        type(editor->fieldWidget(QStringLiteral("threshold")), QStringLiteral("0.85"));
+        QVERIFY2(editor->saveButton()->isEnabled(), qPrintable(editor->status()));
+        QTest::mouseClick(editor->saveButton(), Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(view.openEditor() == nullptr, 10000);
+        QCOMPARE(scalar(QStringLiteral("SELECT definition ->> 'metric' || '=' || (definition ->> 'threshold') FROM "
+                                       "mldeck.alert_rules WHERE deployment = $1"),
+                        {dep}),
+                 QStringLiteral("estimated_accuracy=0.85"));
+        QTRY_COMPARE_WITH_TIMEOUT(view.model().rowCount(), 6, 10000);
+    }
 };
 
 QTEST_MAIN(TestGuiAlertRules)

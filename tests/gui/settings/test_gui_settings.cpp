@@ -200,6 +200,56 @@ private Q_SLOTS:
                  m_operator->name());
     }
 
+    // A classifier's guard rules: its accuracy and log-loss thresholds in place of the MAE, saved and
+    // audited like the others; a regression deployment's form shows the MAE and not them.
+    void guardRulesOfAClassifier()
+    {
+        const QString dep = uniqueName(QStringLiteral("guicls"));
+        QVERIFY(exec(*m_admin, QStringLiteral("INSERT INTO mldeck.deployments (name, task, classes) VALUES ('%1', "
+                                              "'classification', ARRAY['no', 'yes'])")
+                                   .arg(dep))
+                    .ok());
+        const QStringList classifierKeys{QStringLiteral("rollback_accuracy"), QStringLiteral("min_accuracy"),
+                                         QStringLiteral("max_log_loss")};
+        auto regression = openTabs(m_operator->endpoint(m_db->endpoint()));
+        auto *plain = editorIn<ui::GuardRulesEditor>(*regression);
+        regression->setCurrentWidget(plain);
+        QTRY_VERIFY_WITH_TIMEOUT(plain->isLoaded(), kWaitMs);
+        QVERIFY(plain->fieldWidget(QStringLiteral("max_mae"))->isVisible());
+        for (const QString &key : classifierKeys)
+            QVERIFY2(!plain->fieldWidget(key)->isVisible(), qPrintable(key));
+
+        auto tabs = openTabs(m_operator->endpoint(m_db->endpoint()));
+        tabs->setDeployment(dep);
+        auto *editor = editorIn<ui::GuardRulesEditor>(*tabs);
+        tabs->setCurrentWidget(editor);
+        QTRY_VERIFY_WITH_TIMEOUT(editor->isLoaded() && !editor->isReadOnly() && editor->deployment() == dep, kWaitMs);
+        QTRY_VERIFY_WITH_TIMEOUT(editor->fieldWidget(QStringLiteral("min_accuracy"))->isVisible(), kWaitMs);
+        QVERIFY(!editor->fieldWidget(QStringLiteral("max_mae"))->isVisible());
+        QCOMPARE(qobject_cast<QLineEdit *>(editor->fieldWidget(QStringLiteral("min_accuracy")))->text(),
+                 QStringLiteral("0.6"));
+        typeInto(editor->fieldWidget(QStringLiteral("min_accuracy")), QStringLiteral("85")); // a percentage
+        QVERIFY(!editor->fieldMessage(QStringLiteral("min_accuracy")).isEmpty());
+        QVERIFY(!editor->saveButton()->isEnabled());
+        typeInto(editor->fieldWidget(QStringLiteral("min_accuracy")), QStringLiteral("0.85"));
+        typeInto(editor->fieldWidget(QStringLiteral("rollback_accuracy")), QStringLiteral("0.6"));
+        typeInto(editor->fieldWidget(QStringLiteral("max_log_loss")), QStringLiteral("0.8"));
+        saveScreenshot(tabs.get(), QStringLiteral("settings-guard-rules-classifier"));
+        QSignalSpy saved(editor, &ui::SettingsEditor::saved);
+        QTest::mouseClick(editor->saveButton(), Qt::LeftButton);
+        QVERIFY(saved.wait(kWaitMs));
+        const GuardRules stored = GuardStore(*m_admin).rules(dep).value();
+        QCOMPARE(stored.minAccuracy, 0.85);
+        QCOMPARE(stored.rollbackAccuracy, 0.6);
+        QCOMPARE(stored.maxLogLoss, 0.8);
+        QCOMPARE(test::queryValue(*m_admin,
+                                  QStringLiteral("SELECT (after->>'min_accuracy') || '/' || (before->>'min_accuracy') "
+                                                 "FROM mldeck.audit_log WHERE deployment = $1 AND action = "
+                                                 "'guard.rules' ORDER BY id DESC LIMIT 1"),
+                                  {dep}),
+                 QStringLiteral("0.85/0.6"));
+    }
+
     void eachInvalidFieldIsRefusedAndNothingWritten_data()
     {
         QTest::addColumn<int>("tab"); // 0 KPI targets, 1 guard rules, 2 webhook

@@ -252,8 +252,8 @@ private Q_SLOTS:
         QCOMPARE(off.breaches, QStringList{QStringLiteral("accuracy 40.0 % < 50.0 %")});
 
         GuardMemory halving;
-        GuardStateMachine::evaluate(rules, halving, classifier(0.6), true, clock.tick());
-        QCOMPARE(GuardStateMachine::evaluate(rules, halving, classifier(0.6), true, clock.tick()).action, Action::Halve);
+        GuardStateMachine::evaluate(rules, halving, classifier(0.55), true, clock.tick());
+        QCOMPARE(GuardStateMachine::evaluate(rules, halving, classifier(0.55), true, clock.tick()).action, Action::Halve);
         GuardMemory loss;
         WindowMetrics overconfident = classifier(0.9);
         overconfident.logLoss = 1.4;
@@ -270,7 +270,7 @@ private Q_SLOTS:
         QCOMPARE(figures.value(QStringLiteral("accuracy")).toDouble(), 0.4);
         QVERIFY(!figures.contains(QStringLiteral("mae")));
         QCOMPARE(figures.value(QStringLiteral("rules")).toObject().value(QStringLiteral("min_accuracy")).toDouble(),
-                 0.7);
+                 0.6);
     }
 
     void rulesValidation()
