@@ -190,13 +190,15 @@ rows_m AS MATERIALIZED (
                             WHEN k = 2 THEN ARRAY[1::float8 - CASE WHEN c = 1 THEN q ELSE 1::float8 - q END,
                                                   CASE WHEN c = 1 THEN q ELSE 1::float8 - q END] END AS pv,
                        q
-                FROM src) x) y
+                FROM src OFFSET 0) x) y -- OFFSET 0: pv computed once per row, not once per reference
     WHERE n <> 0 OR sgn <> 0),
 g_m AS MATERIALIZED (
     -- Rows that share every cell index are summed once: a batch of live traffic has a few hundred
     -- such groups, whatever its size. hv: the row has a vector (its loss and Brier are known).
     SELECT deployment, b, path, v, k, c, a, hv, cb, sb, sum(n) AS n, sum(sgn) AS sgn, sum(n * s) AS ns,
-           sum(sgn * s) AS ss, sum(n * conf) AS nconf, sum(n * pv[1]) AS np0, sum(n * pv[2]) AS np1,
+           sum(sgn * s) AS ss, sum(n * conf) AS nconf,
+           -- The expected confusion's column of class c: the vectors summed (K <= 20), no row per class.
+           ARRAY[%2$s] AS ev,
            coalesce(sum(sgn * -ln(greatest(1e-15::float8, least(1::float8 - 1e-15::float8, pv[a + 1]))))
                     FILTER (WHERE sgn <> 0 AND hv), 0) AS ll,
            coalesce(sum(sgn * ((s - (a = 1)::integer) * (s - (a = 1)::integer))) FILTER (WHERE sgn <> 0 AND k = 2),
@@ -206,10 +208,10 @@ g_m AS MATERIALIZED (
           FROM rows_m) r
     GROUP BY deployment, b, path, v, k, c, a, hv, cb, sb),
 el AS (
-    -- Multi-class rows with a vector, one row per class j: expected confusion, histograms, Brier.
-    SELECT r.deployment, r.b, r.path, r.v, r.k, r.n, r.sgn, r.c, r.a, e.j::integer - 1 AS j, e.pk
+    -- Labelled multi-class rows with a vector, one row per class j: histograms and Brier.
+    SELECT r.deployment, r.b, r.path, r.v, r.k, r.sgn, r.c, r.a, e.j::integer - 1 AS j, e.pk
     FROM rows_m r CROSS JOIN LATERAL unnest(r.pv) WITH ORDINALITY AS e(pk, j)
-    WHERE r.k > 2 AND r.pv IS NOT NULL),
+    WHERE r.k > 2 AND r.pv IS NOT NULL AND r.sgn <> 0),
 cells_m AS (
     -- One branch per field (a LATERAL VALUES list costs ~30x more: it is re-initialised per row).
     SELECT deployment, b, path, v, f, i, sum(cnt)::bigint AS cnt, sum(sm) AS sm, sum(pos)::bigint AS pos
@@ -220,11 +222,8 @@ cells_m AS (
           UNION ALL
           SELECT deployment, b, path, v, 3, c * 64 + sb, n, 0, 0 FROM g_m WHERE n <> 0 AND k = 2
           UNION ALL
-          SELECT deployment, b, path, v, 4, c, n, np0, 0 FROM g_m WHERE n <> 0 AND k = 2
-          UNION ALL
-          SELECT deployment, b, path, v, 4, 2 + c, n, np1, 0 FROM g_m WHERE n <> 0 AND k = 2
-          UNION ALL
-          SELECT deployment, b, path, v, 4, j * k + c, n, n * pk, 0 FROM el WHERE n <> 0
+          SELECT g.deployment, g.b, g.path, g.v, 4, (j - 1) * g.k + g.c, g.n, g.ev[j], 0
+          FROM g_m g CROSS JOIN LATERAL generate_series(1, g.k) AS j WHERE g.n <> 0 AND g.hv AND g.k <= 20
           UNION ALL
           SELECT deployment, b, path, v, 5, a * k + c, sgn, 0, 0 FROM g_m WHERE sgn <> 0
           UNION ALL
@@ -234,7 +233,7 @@ cells_m AS (
           SELECT deployment, b, path, v, 8, (a = 1)::integer * 64 + sb, sgn, 0, 0 FROM g_m WHERE sgn <> 0 AND k = 2
           UNION ALL
           SELECT deployment, b, path, v, 8, j * 128 + (a = j)::integer * 64 + mldeck.kpi_score_bin(pk), sgn, 0, 0
-          FROM el WHERE sgn <> 0) u
+          FROM el) u
     GROUP BY 1, 2, 3, 4, 5, 6),
 cells_h AS (
     SELECT deployment, date_trunc('hour', b, 'UTC') AS b, path, v, f, i,
@@ -246,11 +245,12 @@ scal_m AS (
                  coalesce(sum(sgn) FILTER (WHERE hv), 0) AS lc, sum(ll) AS ll, sum(bb) AS bb
           FROM g_m GROUP BY 1, 2, 3, 4) s
     LEFT JOIN (SELECT deployment, b, path, v, sum(sgn * ((pk - (a = j)::integer) * (pk - (a = j)::integer))) AS bm
-               FROM el WHERE sgn <> 0 GROUP BY 1, 2, 3, 4) m USING (deployment, b, path, v)),
+               FROM el GROUP BY 1, 2, 3, 4) m USING (deployment, b, path, v)),
 scal_h AS (
     SELECT deployment, date_trunc('hour', b, 'UTC') AS b, path, v, max(k) AS k, sum(sc) AS sc, sum(lc) AS lc,
            sum(ll) AS ll, sum(br) AS br
-    FROM scal_m GROUP BY 1, 2, 3, 4)$f$, src);
+    FROM scal_m GROUP BY 1, 2, 3, 4)$f$, src,
+        (SELECT string_agg(format('sum(n * pv[%s])', j), ', ' ORDER BY j) FROM generate_series(1, 20) j));
     FOREACH lvl IN ARRAY ARRAY['m', 'h'] LOOP
         sql := sql || format($f$,
 arr_%1$s AS (
