@@ -400,7 +400,7 @@ QWidget *SettingsEditor::addField(Field *field, const QString &label)
     return field->widget;
 }
 
-void SettingsEditor::addSection(const QString &title)
+QWidget *SettingsEditor::addSection(const QString &title)
 {
     auto *heading = new QLabel(title, this);
     heading->setObjectName(QStringLiteral("settingsSection"));
@@ -408,6 +408,15 @@ void SettingsEditor::addSection(const QString &title)
     font.setBold(true);
     heading->setFont(font);
     m_form->addRow(heading);
+    return heading;
+}
+
+void SettingsEditor::setRowVisible(QWidget *fieldOrHeading, bool visible)
+{
+    // A field sits in a row widget of its own (input, unit, message); a heading is its row.
+    QWidget *host = m_form->parentWidget();
+    QWidget *row = fieldOrHeading->parentWidget() == host ? fieldOrHeading : fieldOrHeading->parentWidget();
+    m_form->setRowVisible(row, visible);
 }
 
 void SettingsEditor::addNote(const QString &text)

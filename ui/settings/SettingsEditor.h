@@ -107,7 +107,10 @@ protected:
     QWidget *addCustom(const QString &key, const QString &label, QWidget *widget, std::function<QVariant()> read,
                        std::function<void(const QVariant &)> write,
                        std::function<QString(const QVariant &)> check = {});
-    void addSection(const QString &title);              // a heading between groups of fields
+    QWidget *addSection(const QString &title);          // a heading between groups of fields; returns it
+    // Shows or hides a field's row (the widget an add*() returned) or a heading: settings that do not
+    // apply to the deployment shown.
+    void setRowVisible(QWidget *fieldOrHeading, bool visible);
     void addNote(const QString &text);                  // a muted sentence under the fields above
     QWidget *addActionButton(QPushButton *button);      // next to Save and Revert (e.g. "Send test")
     void setStatus(const QString &message, bool error); // the status line (e.g. a test delivery's result)

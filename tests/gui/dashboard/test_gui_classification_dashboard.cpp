@@ -21,9 +21,11 @@
 #include "ui/pages/dashboard/KpiTileWidget.h"
 #include "ui/pages/dashboard/KpiTiles.h"
 #include "ui/pages/dashboard/RangeSelector.h"
+#include "ui/settings/KpiTargetsEditor.h"
 
 #include <QAbstractItemModelTester>
 #include <QComboBox>
+#include <QPushButton>
 #include <QRandomGenerator>
 #include <QTemporaryDir>
 #include <QTest>
@@ -351,6 +353,45 @@ private Q_SLOTS:
                      ml.accuracy()));
         detail->setScope(QStringLiteral("all"));
         screenshot(page, QStringLiteral("classification-dashboard-binary"));
+    }
+
+    void targetsEditorShowsTheTasksTargets()
+    {
+        // A classifier's targets: accuracy to ECE, no MAE; saved and read back by the dashboard's tile.
+        ui::KpiTargetsEditor editor;
+        editor.setEndpoint(m_db->endpoint());
+        editor.setDeployment(m_binary);
+        QTRY_VERIFY_WITH_TIMEOUT(editor.isLoaded() && !editor.isReadOnly() &&
+                                     editor.task() == QLatin1String("classification"),
+                                 20000);
+        QVERIFY(editor.fieldWidget(QStringLiteral("accuracy_min"))->isVisibleTo(&editor));
+        QVERIFY(editor.fieldWidget(QStringLiteral("ece_max"))->isVisibleTo(&editor));
+        QVERIFY(!editor.fieldWidget(QStringLiteral("mae_max"))->isVisibleTo(&editor));
+        QVERIFY(editor.fieldWidget(QStringLiteral("latency_max_ms"))->isVisibleTo(&editor));
+        QCOMPARE(editor.value(QStringLiteral("accuracy_min")).toDouble(), 0.90);
+        typeInto(editor.fieldWidget(QStringLiteral("stretch_accuracy")), QStringLiteral("0.8"));
+        QVERIFY(!editor.saveButton()->isEnabled()); // a stretch below the target
+        typeInto(editor.fieldWidget(QStringLiteral("accuracy_min")), QStringLiteral("0.75"));
+        QVERIFY(editor.saveButton()->isEnabled());
+        QTest::mouseClick(editor.saveButton(), Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(!editor.isDirty() && editor.status() == ui::SettingsEditor::tr("Saved."), 20000);
+
+        QTemporaryDir dir;
+        std::unique_ptr<Settings> settings;
+        SecretStore secrets;
+        ConnectionMonitor monitor;
+        auto session = makeSession(dir, settings, secrets, monitor);
+        ui::DashboardPage page(*session);
+        page.show();
+        showDeployment(page, m_binary);
+        QCOMPARE(page.lastSnapshot()->targets.accuracyMin, 0.75);
+        QVERIFY(page.tile(QStringLiteral("accuracy"))->detailText().contains(QStringLiteral("75.0")));
+
+        // A regression's: MAE and R², no accuracy.
+        editor.setDeployment(m_regression);
+        QTRY_VERIFY_WITH_TIMEOUT(editor.isLoaded() && editor.task() == QLatin1String("regression"), 20000);
+        QVERIFY(editor.fieldWidget(QStringLiteral("mae_max"))->isVisibleTo(&editor));
+        QVERIFY(!editor.fieldWidget(QStringLiteral("accuracy_min"))->isVisibleTo(&editor));
     }
 
     void multiClassDeploymentAndRegressionUnchanged()
