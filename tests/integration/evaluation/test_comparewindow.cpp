@@ -1,4 +1,6 @@
 #include "core/demo/RideDelayGenerator.h"
+#include "core/demo/RideOfferGenerator.h"
+#include "core/rollout/AuditRecord.h"
 #include "core/services/CompareService.h"
 #include "core/store/pg/DeploymentStore.h"
 #include "core/store/pg/EvaluationData.h"
@@ -108,6 +110,71 @@ private Q_SLOTS:
         QVERIFY(!r.segments.empty());
         QVERIFY(std::any_of(r.segments.begin(), r.segments.end(),
                             [](const auto &s) { return s.segment == QLatin1String("hour"); }));
+    }
+
+    // A classification deployment's window: the logged offers with their drivers' answers (class indices),
+    // two classifiers compared on them (accuracy and log-loss), every labelled row counted once.
+    void compareClassifiersOnTheWindow()
+    {
+        auto conn = PgConnection::open(m_db->endpoint(), QStringLiteral("test"));
+        QVERIFY(conn.ok());
+        NewDeployment d;
+        d.name = test::uniqueName(QStringLiteral("accept"));
+        d.task = QStringLiteral("classification");
+        d.schema = RideOfferGenerator::schema();
+        d.classSpec = RideOfferGenerator::classSpec();
+        const auto created = DeploymentStore(*conn.value()).create(d, Actor::current());
+        QVERIFY2(created.ok(), qPrintable(created.errorMessage()));
+        RideOfferGenerator gen(12);
+        std::vector<PredictionRow> predictions;
+        std::vector<OutcomeRow> outcomes;
+        std::array<qint64, 2> labelled{};
+        for (int i = 0; i < 400; ++i) {
+            const RideOffer o = gen.next(m_start + qint64(i) * 60'000'000);
+            PredictionRow p;
+            p.tsMicros = o.tsMicros;
+            p.deployment = d.name;
+            p.requestKey = o.requestKey;
+            p.path = PredictionPath::Heuristic;
+            p.predictedClass = 1;
+            p.predicted = 0.64;
+            p.probabilities = {0.36f, 0.64f};
+            p.featureSchema = created->featureSchemaId;
+            p.features = o.features;
+            predictions.push_back(p);
+            if (i % 4 != 1) { // a quarter of the drivers never answered
+                outcomes.push_back({o.tsMicros + 30'000'000, d.name, o.requestKey, double(o.accepted)});
+                ++labelled[size_t(o.accepted)];
+            }
+        }
+        PredictionLog log(*conn.value());
+        QVERIFY(log.appendPredictions(predictions).ok());
+        QVERIFY(log.appendOutcomes(outcomes).ok());
+
+        CompareRequest req;
+        req.models = {model("fixtures/accept_logistic.pt"), model("accept_mlp.pt")};
+        req.pg = m_db->endpoint();
+        req.deployment = d.name;
+        req.windowEndMicros = m_start + 400LL * 60'000'000;
+        req.windowSeconds = 400 * 60;
+        req.resamples = 200;
+        req.latencySamples = 5;
+        const auto out = runComparison(req);
+        QVERIFY2(out.ok(), qPrintable(out.errorMessage()));
+        const auto &r = *out;
+        QCOMPARE(r.task, QStringLiteral("classification"));
+        QCOMPARE(r.rows, labelled[0] + labelled[1]);
+        QCOMPARE(r.classSpec.classes, RideOfferGenerator::classSpec().classes);
+        for (const auto &m : r.models) {
+            QVERIFY(m.classification.has_value());
+            const auto &c = m.classification->figures.confusion;
+            QCOMPARE(c[0] + c[1], labelled[0]); // true class declined, either served class
+            QCOMPARE(c[2] + c[3], labelled[1]);
+            QVERIFY(*m.classification->figures.accuracy > 0.6 && *m.classification->figures.accuracy < 0.9);
+        }
+        QCOMPARE(r.deltas.size(), size_t(2));
+        QCOMPARE(r.deltas[0].metric, QStringLiteral("accuracy"));
+        QCOMPARE(r.deltas[1].metric, QStringLiteral("log_loss"));
     }
 
     void serviceEmitsExactlyOnceAndCancels()
