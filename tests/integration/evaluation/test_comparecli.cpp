@@ -238,6 +238,34 @@ private Q_SLOTS:
         QVERIFY(metrics.value(QStringLiteral("macro_f1")).isDouble());
     }
 
+    // `demo-data --task accept` writes the classifier demo's offers, the same file for the same seed;
+    // an unknown task is refused and writes nothing.
+    void demoDataWritesOffers()
+    {
+        const QString a = m_dir.filePath(QStringLiteral("offers-a.csv"));
+        const QString b = m_dir.filePath(QStringLiteral("offers-b.csv"));
+        for (const QString &path : {a, b}) {
+            const Run r = run({QStringLiteral("demo-data"), QStringLiteral("--task"), QStringLiteral("accept"),
+                               QStringLiteral("--rows"), QStringLiteral("300"), QStringLiteral("--seed"),
+                               QStringLiteral("3"), QStringLiteral("--out"), path});
+            QVERIFY2(r.code == 0, r.err.constData());
+        }
+        QFile fa(a), fb(b);
+        QVERIFY(fa.open(QIODevice::ReadOnly) && fb.open(QIODevice::ReadOnly));
+        const QByteArray bytes = fa.readAll();
+        QCOMPARE(bytes, fb.readAll());
+        QVERIFY(bytes.startsWith("distance_km,"));
+        QVERIFY(bytes.left(bytes.indexOf('\n')).endsWith(",pickup_zone,vehicle_type,accepted,ts"));
+        QCOMPARE(bytes.count('\n'), 301);
+
+        const QString never = m_dir.filePath(QStringLiteral("never.csv"));
+        const Run bad = run({QStringLiteral("demo-data"), QStringLiteral("--task"), QStringLiteral("churn"),
+                             QStringLiteral("--rows"), QStringLiteral("10"), QStringLiteral("--out"), never});
+        QCOMPARE(bad.code, 2);
+        QVERIFY2(bad.err.contains("--task"), bad.err.constData());
+        QVERIFY(!QFile::exists(never));
+    }
+
     void classifierErrors()
     {
         // The eta rows' delay is not a class index.
