@@ -42,7 +42,8 @@ RetrainSettingsEditor::RetrainSettingsEditor(QWidget *parent)
     addNote(tr("Due when all three feedback conditions hold over the window, or when a trigger below is on and "
                "fires."));
     addBool(QStringLiteral("onDriftAlert"), tr("Also when a drift alert fires"));
-    addBool(QStringLiteral("onMaeAboveTarget"), tr("Also when the window's MAE is above its target"));
+    addBool(QStringLiteral("onMaeAboveTarget"),
+            tr("Also when the window's MAE is above its target (a classifier: its accuracy below it)"));
 
     addSection(tr("What the guard does"));
     addBool(QStringLiteral("autoRetrain"), tr("Retrain automatically when due"));

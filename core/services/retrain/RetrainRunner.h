@@ -29,13 +29,18 @@ struct TriggerInputs
     bool driftAlertFiring = false;
     std::optional<double> mae;       // of the window
     std::optional<double> maeTarget; // the deployment's target
+    // A classifier's performance trigger (onMaeAboveTarget's place): accuracy of the window below target.
+    bool classifier = false;
+    std::optional<double> accuracy;
+    std::optional<double> accuracyTarget;
 };
 TriggerCheck evaluateTriggers(const QString &deployment, const TriggerInputs &inputs, const RetrainSettings &settings);
 
 Result<RetrainSettings> loadSettings(PgConnection &pg, const QString &deployment);
 Status saveSettings(PgConnection &pg, const QString &deployment, const RetrainSettings &settings, const Actor &actor);
 Result<TriggerCheck> checkTriggers(PgConnection &pg, const QString &deployment);
-// The trigger a run started by this check records: "feedback", "drift", "performance" (else "manual").
+// The trigger a run started by this check records: "feedback", "drift", "performance" (MAE above, or a
+// classifier's accuracy below, target), else "manual".
 QString triggerFor(const TriggerCheck &check);
 
 // What the wizard and the CLI ask for.

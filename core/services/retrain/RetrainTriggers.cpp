@@ -48,14 +48,23 @@ TriggerCheck evaluateTriggers(const QString &deployment, const TriggerInputs &in
                            QStringLiteral("firing"),
                            in.driftAlertFiring,
                            s.onDriftAlert};
-    // Without outcomes in the window there is no MAE: absent, never 0.
-    TriggerCondition mae{QStringLiteral("mae_above_target"),
-                         ServiceText::tr("MAE of the window above target"),
-                         in.mae,
-                         in.maeTarget,
-                         QStringLiteral(">"),
-                         in.mae && in.maeTarget && *in.mae > *in.maeTarget,
-                         s.onMaeAboveTarget};
+    // Without outcomes in the window there is no MAE (nor accuracy): absent, never 0. A classifier's
+    // performance trigger is its accuracy below target, switched by the same setting.
+    const TriggerCondition mae =
+        in.classifier ? TriggerCondition{QStringLiteral("accuracy_below_target"),
+                                         ServiceText::tr("Accuracy of the window below target"),
+                                         in.accuracy,
+                                         in.accuracyTarget,
+                                         QStringLiteral("<"),
+                                         in.accuracy && in.accuracyTarget && *in.accuracy < *in.accuracyTarget,
+                                         s.onMaeAboveTarget}
+                      : TriggerCondition{QStringLiteral("mae_above_target"),
+                                         ServiceText::tr("MAE of the window above target"),
+                                         in.mae,
+                                         in.maeTarget,
+                                         QStringLiteral(">"),
+                                         in.mae && in.maeTarget && *in.mae > *in.maeTarget,
+                                         s.onMaeAboveTarget};
     check.conditions = {count, negative, satisfied, drift, mae};
 
     const bool feedbackDue = count.met && negative.met && satisfied.met;
@@ -70,6 +79,10 @@ TriggerCheck evaluateTriggers(const QString &deployment, const TriggerInputs &in
                            .arg(s.satisfactionBelow * 100, 0, 'f', 0);
     else if (driftDue)
         check.reason = ServiceText::tr("Due: a drift alert is firing.");
+    else if (maeDue && in.classifier)
+        check.reason = ServiceText::tr("Due: the accuracy of the window (%1 %) is below the target (%2 %).")
+                           .arg(*in.accuracy * 100, 0, 'f', 1)
+                           .arg(*in.accuracyTarget * 100, 0, 'f', 1);
     else if (maeDue)
         check.reason = ServiceText::tr("Due: the MAE of the window (%1) is above the target (%2).")
                            .arg(*in.mae, 0, 'f', 3)
@@ -86,8 +99,9 @@ TriggerCheck evaluateTriggers(const QString &deployment, const TriggerInputs &in
             missing << ServiceText::tr("satisfaction %1 % is not below %2 %")
                            .arg(*satisfaction * 100, 0, 'f', 1)
                            .arg(s.satisfactionBelow * 100, 0, 'f', 0);
-        if (mae.enabled && !in.mae)
-            missing << ServiceText::tr("MAE of the window: %1 (no outcomes)").arg(noDataText());
+        if (mae.enabled && !mae.value)
+            missing << (in.classifier ? ServiceText::tr("accuracy of the window: %1 (no labels)").arg(noDataText())
+                                      : ServiceText::tr("MAE of the window: %1 (no outcomes)").arg(noDataText()));
         check.reason = ServiceText::tr("Not due: %1.").arg(missing.join(QStringLiteral("; ")));
     }
     return check;
@@ -105,7 +119,7 @@ QString triggerFor(const TriggerCheck &check)
         return QStringLiteral("feedback");
     if (met("drift_alert"))
         return QStringLiteral("drift");
-    if (met("mae_above_target"))
+    if (met("mae_above_target") || met("accuracy_below_target"))
         return QStringLiteral("performance");
     return QStringLiteral("manual");
 }
@@ -153,20 +167,28 @@ Result<TriggerCheck> checkTriggers(PgConnection &pg, const QString &deployment)
     if (!drift)
         return drift.error();
     in.driftAlertFiring = *drift > 0;
-    // MAE of the ML path over the window (predictions joined with their latest outcome). A classifier's
-    // outcomes are class indices: it has no MAE (the condition reads "no data" and is never met).
+    // The performance of the ML path over the window (predictions joined with their latest outcome) against
+    // the gate of the deployment's rollout plan: MAE (default 2.5 min, the team's guide), or a classifier's
+    // accuracy (default 90 %).
     const auto info = DeploymentStore(pg).show(deployment);
     if (!info)
         return info.error();
-    if (info->task != QLatin1String("classification")) {
+    const auto plan = RolloutPlanStore(pg).load(deployment);
+    const PlanGates gates = plan ? plan->plan.gates : PlanGates{};
+    in.classifier = info->task == QLatin1String("classification");
+    if (in.classifier) {
+        const auto window = WindowMetricsQuery(pg).mlWindow(deployment, days * 86'400);
+        if (!window)
+            return window.error();
+        in.accuracy = window->accuracy;
+        in.accuracyTarget = gates.minAccuracy;
+    } else {
         const auto mae = WindowMetricsQuery(pg).mlMae(deployment, days);
         if (!mae)
             return mae.error();
         in.mae = *mae;
+        in.maeTarget = gates.maxMae;
     }
-    // The deployment's MAE target is the gate of its rollout plan (default 2.5 min, the team's guide).
-    const auto plan = RolloutPlanStore(pg).load(deployment);
-    in.maeTarget = plan ? plan->plan.gates.maxMae : PlanGates{}.maxMae;
     return evaluateTriggers(deployment, in, *settings);
 }
 

@@ -15,6 +15,8 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 
+#include <cmath>
+
 using namespace mldeck;
 using namespace mldeck::test;
 
@@ -139,6 +141,22 @@ private Q_SLOTS:
         QCOMPARE(summary->classCounts[0] + summary->classCounts[1], qint64(3000));
         QVERIFY(summary->classCounts[0] > 0 && summary->classCounts[1] > 0);
         QVERIFY(summary->targetHistogram.empty());
+
+        // The performance trigger of a classifier: all offers were served "accepted", so the window's accuracy
+        // is the accepted share, below the 90 % target.
+        RetrainSettings s;
+        s.onMaeAboveTarget = true;
+        s.minFeedback = 1000; // the dispatchers' marks alone are not enough
+        QVERIFY(retrain::saveSettings(*f.conn, f.dep, s, kRetrainActor).ok());
+        const auto check = retrain::checkTriggers(*f.conn, f.dep);
+        QVERIFY2(check.ok(), qPrintable(check.errorMessage()));
+        const TriggerCondition &accuracy = check->conditions.last();
+        QCOMPARE(accuracy.key, QStringLiteral("accuracy_below_target"));
+        QVERIFY(accuracy.value.has_value());
+        QVERIFY(std::abs(*accuracy.value - double(summary->classCounts[1]) / 3000.0) < 1e-9);
+        QCOMPARE(accuracy.threshold, std::optional<double>(0.90));
+        QVERIFY(check->due);
+        QCOMPARE(retrain::triggerFor(*check), QStringLiteral("performance"));
         qInfo("classes: %lld declined, %lld accepted; %lld labelled by feedback", summary->classCounts[0],
               summary->classCounts[1], m_feedbackLabelled);
     }

@@ -129,6 +129,32 @@ private Q_SLOTS:
         QVERIFY(!evaluateTriggers(QStringLiteral("eta"), in, s).due);
     }
 
+    // A classifier's performance trigger: accuracy strictly below the target, under the same setting.
+    void classifierAccuracyBelowTarget()
+    {
+        TriggerInputs in;
+        in.classifier = true;
+        in.accuracy = 0.85;
+        in.accuracyTarget = 0.90;
+        RetrainSettings s;
+        TriggerCheck c = evaluateTriggers(QStringLiteral("accept"), in, s);
+        QCOMPARE(c.conditions.size(), 5);
+        QVERIFY(!condition(c, "mae_above_target"));
+        QVERIFY(!condition(c, "accuracy_below_target")->enabled);
+        QVERIFY(!c.due);
+        s.onMaeAboveTarget = true;
+        c = evaluateTriggers(QStringLiteral("accept"), in, s);
+        QVERIFY(c.due);
+        QCOMPARE(triggerFor(c), QStringLiteral("performance"));
+        QVERIFY2(c.reason.contains(QLatin1String("accuracy of the window (85.0 %)")), qPrintable(c.reason));
+        in.accuracy = 0.90; // equal to the target is not below it
+        QVERIFY(!evaluateTriggers(QStringLiteral("accept"), in, s).due);
+        in.accuracy.reset(); // no labels: never triggers
+        c = evaluateTriggers(QStringLiteral("accept"), in, s);
+        QVERIFY(!c.due);
+        QVERIFY2(c.reason.contains(QLatin1String("no labels")), qPrintable(c.reason));
+    }
+
     // Nothing to compute from: no feedback has no satisfaction (not 100 %), no outcomes no MAE (not 0).
     void emptyInputsHaveNoFigures()
     {
