@@ -130,7 +130,7 @@ QWidget *DashboardPage::buildBody()
     m_reportStatus->setObjectName(QStringLiteral("reportStatus"));
     m_reportStatus->hide();
 
-    // Tiles: rows of five (a regression) or six (a classification), laid out by showTask().
+    // Tiles: rows of five (a regression) or four (a classification, twelve tiles), laid out by showTask().
     m_tileGrid = new QGridLayout;
     m_tileGrid->setSpacing(8);
 

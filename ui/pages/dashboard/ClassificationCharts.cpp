@@ -41,7 +41,7 @@ TimeSeriesChart *newChart(QWidget *parent, const char *name, const QString &titl
 ClassificationCharts::ClassificationCharts(QWidget *parent) : QWidget(parent)
 {
     m_accuracy = newChart(this, "chart_accuracy", tr("Accuracy (%)"));
-    m_estimated = newChart(this, "chart_estimatedAccuracy", tr("Accuracy of ML: realised vs estimated (%)"));
+    m_estimated = newChart(this, "chart_estimatedAccuracy", tr("Realised vs estimated accuracy (%)"));
     m_confidence = newChart(this, "chart_confidence", tr("Mean confidence (%)"));
     m_positiveRate = newChart(this, "chart_positiveRate", tr("Positive rate (%)"));
     m_latency = newChart(this, "chart_latency", tr("Latency of ML (ms)"), tr("%1 ms"));

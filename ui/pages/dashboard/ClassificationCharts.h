@@ -9,7 +9,7 @@ namespace mldeck::ui {
 class TimeSeriesChart;
 
 // A classification deployment's charts over time: accuracy of ML vs the heuristic (target and stretch
-// lines), realised vs estimated accuracy of ML (windows whose estimate is not trusted shaded), mean
+// lines), realised vs estimated accuracy of the ML path (windows whose estimate is not trusted shaded), mean
 // confidence per path, positive rate per path (binary) or the share served as each class (multi-class),
 // latency p50/p95/p99 of ML and error rate per path; audit markers on all.
 class ClassificationCharts final : public QWidget

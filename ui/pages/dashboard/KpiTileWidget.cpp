@@ -45,6 +45,7 @@ void KpiTileWidget::show(const TileState &state)
     m_value->setText(state.value);
     m_trend->setText(state.trendText);
     m_detail->setText(state.detail);
+    setToolTip(state.tooltip);
     setProperty("figure", state.raw ? QVariant(*state.raw) : QVariant());
     restyle();
 }

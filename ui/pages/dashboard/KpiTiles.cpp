@@ -136,7 +136,7 @@ QStringList KpiTiles::keysFor(const QString &task)
 
 int KpiTiles::columnsFor(const QString &task)
 {
-    return task == QLatin1String("classification") ? 6 : 5;
+    return task == QLatin1String("classification") ? 4 : 5;
 }
 
 QList<TileState> KpiTiles::compute(const KpiSnapshot &s)
@@ -289,7 +289,8 @@ QList<TileState> KpiTiles::computeClassification(const KpiSnapshot &s)
             const QString why = c ? c->estimateUntrusted : QString();
             if (!why.isEmpty() && tile.raw) {
                 tile.verdict = TileState::Verdict::Neutral;
-                tile.detail = tr("not trusted: %1").arg(why);
+                tile.detail = tr("not trusted (the tooltip says why)");
+                tile.tooltip = tr("Not trusted: %1").arg(why);
             } else {
                 const QString method = s.calibration.method == QLatin1String("isotonic") ? tr("isotonic calibration")
                                        : s.calibration.method == QLatin1String("binning")

@@ -35,6 +35,7 @@ struct TileState
     QString value;                  // formatted, or "no data"
     QString detail;                 // the small line under the value (p50/p99, per-path MAE, the target, ...)
     QString trendText;              // e.g. "▼ 0.12 vs previous period"
+    QString tooltip;                // the longer story, when the small print cannot hold it
     std::optional<double> raw;      // the figure shown (in its own unit: minutes, ms, 0..1 share, ...)
     std::optional<double> previous; // the same figure over the previous period
     Trend trend = Trend::None;
