@@ -4,6 +4,7 @@
 // changes nothing; the champion cannot be archived from the page.
 #include "core/config/Settings.h"
 #include "core/demo/RideDelayGenerator.h"
+#include "core/demo/RideOfferGenerator.h"
 #include "core/secrets/SecretStore.h"
 #include "core/services/ConnectionMonitor.h"
 #include "core/services/ModelOperations.h"
@@ -182,6 +183,44 @@ private Q_SLOTS:
         // The champion stays selected: it can be neither promoted again nor archived.
         QTRY_VERIFY(!promote->isEnabled());
         QVERIFY(!archive->isEnabled());
+    }
+
+    // A classifier deployment's versions show the holdout accuracy and log-loss of their metadata, recorded on
+    // registration, where a regression deployment shows MAE and R².
+    void listsAClassifierWithItsFigures()
+    {
+        NewDeployment d;
+        d.name = uniqueName(QStringLiteral("guiaccept"));
+        d.task = QStringLiteral("classification");
+        d.schema = RideOfferGenerator::schema();
+        d.classSpec = RideOfferGenerator::classSpec();
+        const Actor actor{QStringLiteral("setup@h"), QStringLiteral("setup"), QStringLiteral("h")};
+        QVERIFY(DeploymentStore(*m_conn).create(d, actor).ok());
+        models::RegisterRequest req;
+        req.file = modelFile(QStringLiteral("accept_mlp.pt"));
+        req.deployment = d.name;
+        req.storeDirectory = m_dir.filePath(QStringLiteral("store"));
+        const auto registered = models::registerModel(*m_conn, req, actor);
+        QVERIFY2(registered.ok(), qPrintable(registered.errorMessage()));
+
+        Settings settings(m_dir.filePath(QStringLiteral("mldeck-classifier.ini")));
+        SecretStore secrets;
+        ConnectionMonitor monitor;
+        ui::ConnectionSession session(settings, secrets, monitor);
+        ui::ModelsPage page(session);
+        page.resize(1100, 700);
+        page.show();
+        ui::RegistryView *view = page.registryView();
+        QSignalSpy shown(view, &ui::RegistryView::modelsShown);
+        session.start();
+        view->selectDeployment(d.name);
+        QTRY_VERIFY_WITH_TIMEOUT(!shown.isEmpty() && shown.last().at(0).toString() == d.name, 15000);
+        const QAbstractItemModel *model = view->findChild<QTableView *>(QStringLiteral("modelsTable"))->model();
+        QCOMPARE(model->headerData(ui::ModelVersionTableModel::MaeColumn, Qt::Horizontal).toString(), u"Accuracy"_qs);
+        QCOMPARE(model->headerData(ui::ModelVersionTableModel::R2Column, Qt::Horizontal).toString(), u"Log-loss"_qs);
+        // make_demo_classifier.py's holdout: accuracy 0.7316, log-loss 0.5377.
+        QCOMPARE(model->index(0, ui::ModelVersionTableModel::MaeColumn).data().toString(), u"0.732"_qs);
+        QCOMPARE(model->index(0, ui::ModelVersionTableModel::R2Column).data().toString(), u"0.538"_qs);
     }
 
     // Redis unreachable: the promotion is committed, the page says the publish failed and offers to retry.
