@@ -283,6 +283,17 @@ private Q_SLOTS:
         showDeployment(page, m_binary);
         QCOMPARE(page.currentQuery()->rangeSeconds(), qint64(3600));
 
+        // The snapshot knows the classes and the calibration map fitted on the labelled ML rows of the
+        // reference (here the first 5,000 logged predictions: every row).
+        const KpiSnapshot &snap = *page.lastSnapshot();
+        QCOMPARE(snap.task, QStringLiteral("classification"));
+        QCOMPARE(snap.classSpec.classes, (QStringList{QStringLiteral("declined"), QStringLiteral("accepted")}));
+        const qint64 referenceRows = std::count_if(m_binaryRows.begin(), m_binaryRows.end(), [](const Raw &r) {
+            return r.path == QLatin1String("ml") && r.actual.has_value();
+        });
+        QCOMPARE(snap.calibration.referenceRows, referenceRows);
+        QCOMPARE(snap.classSums.counted(), exact(m_binaryRows, 2).counted);
+
         // The classifier's tiles, not the regression's.
         QCOMPARE(page.tilesTask(), QStringLiteral("classification"));
         QVERIFY(!page.tile(QStringLiteral("mae")));
