@@ -1,7 +1,7 @@
 // Training a classifier with the real LibTorch worker: multi-class cross-entropy on logits, binary
 // cross-entropy on probabilities with balanced class weights, the exported metadata, and refusals.
 // The untrained classifiers are written by make_test_classifier.py (/usr/bin/python3, python3-torch).
-#include "TrainingData.h"
+#include "TestClassifiers.h"
 
 #include "core/ml/InputEncoding.h"
 #include "core/ml/ModelRunner.h"
@@ -11,7 +11,6 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -22,18 +21,6 @@ using namespace mldeck::testing;
 
 namespace {
 
-// Ride lateness as classes: multi-class by delay bucket, binary "very late" (the minority).
-constexpr double kLateMinutes = 3.0;
-constexpr double kVeryLateMinutes = 8.0;
-
-Dataset labelled(const Dataset &rides, bool binary)
-{
-    Dataset d = rides;
-    for (double &y : d.target)
-        y = binary ? (y >= kVeryLateMinutes ? 1 : 0) : (y < kLateMinutes ? 0 : y < kVeryLateMinutes ? 1 : 2);
-    return d;
-}
-
 const Dataset &trainRides()
 {
     static const Dataset d = generatedDataset(12000, 21, 1717200000LL);
@@ -43,71 +30,6 @@ const Dataset &validationRides()
 {
     static const Dataset d = generatedDataset(3000, 22, 1717200000LL + 12000 * 50);
     return d;
-}
-
-// The mldeck.json of a classifier over the demo schema, scaled by the training rows.
-QJsonObject classifierMetadata(const QStringList &classes, const QString &output)
-{
-    QJsonArray features;
-    for (const FeatureSpec &f : RideDelayGenerator::schema().features) {
-        if (f.kind == FeatureSpec::Kind::Numeric) {
-            const std::vector<float> &v = trainRides().numeric.value(f.name);
-            double sum = 0, sq = 0;
-            for (float x : v)
-                sum += x;
-            const double mean = sum / double(v.size());
-            for (float x : v)
-                sq += (x - mean) * (x - mean);
-            features.append(QJsonObject{{u"name"_qs, f.name},
-                                        {u"kind"_qs, u"numeric"_qs},
-                                        {u"mean"_qs, mean},
-                                        {u"std"_qs, std::max(1e-3, std::sqrt(sq / double(v.size())))}});
-        } else {
-            features.append(QJsonObject{{u"name"_qs, f.name},
-                                        {u"kind"_qs, u"categorical"_qs},
-                                        {u"categories"_qs, QJsonArray::fromStringList(f.categories)}});
-        }
-    }
-    QJsonObject meta{{u"format"_qs, u"mldeck-model"_qs},
-                     {u"format_version"_qs, 2},
-                     {u"model"_qs, QJsonObject{{u"name"_qs, u"lateness"_qs}, {u"version"_qs, u"0"_qs}}},
-                     {u"task"_qs, u"classification"_qs},
-                     {u"target"_qs, QJsonObject{{u"name"_qs, u"lateness"_qs}, {u"unit"_qs, QString()}}},
-                     {u"classes"_qs, QJsonArray::fromStringList(classes)},
-                     {u"output"_qs, output},
-                     {u"feature_schema"_qs, 1},
-                     {u"features"_qs, features},
-                     {u"sequence_length"_qs, 1}};
-    if (classes.size() == 2)
-        meta.insert(u"decision_threshold"_qs, 0.5);
-    return meta;
-}
-
-// Writes the untrained classifier with python3-torch; an empty string when that failed.
-QString makeClassifier(const QTemporaryDir &dir, const QString &name, const QJsonObject &meta)
-{
-    ModelInfo info;
-    if (const Status parsed = parseModelMetadata(QJsonDocument(meta).toJson(), info); !parsed) {
-        MLDECK_FAIL_IN_HELPER(u"test metadata refused: "_qs + parsed.errorMessage());
-        return {};
-    }
-    const QString metaPath = dir.filePath(name + u".json"_qs);
-    QFile f(metaPath);
-    if (!f.open(QIODevice::WriteOnly) || f.write(QJsonDocument(meta).toJson()) < 0) {
-        MLDECK_FAIL_IN_HELPER(u"cannot write "_qs + metaPath);
-        return {};
-    }
-    f.close();
-    const QString out = dir.filePath(name + u".pt"_qs);
-    QProcess python;
-    python.start(u"/usr/bin/python3"_qs, {sourceFile(u"tests/unit/training/make_test_classifier.py"_qs), out, metaPath,
-                                          QString::number(InputEncoder(info).width())});
-    if (!python.waitForFinished(120000) || python.exitCode() != 0) {
-        MLDECK_FAIL_IN_HELPER(u"python3 with torch must be installed (python3-torch): "_qs +
-                              QString::fromLocal8Bit(python.readAllStandardError()));
-        return {};
-    }
-    return out;
 }
 
 TrainingParams quickParams()
@@ -162,9 +84,10 @@ private Q_SLOTS:
         QVERIFY(m_dir.isValid());
         m_threeClass = makeClassifier(
             m_dir, u"three_class"_qs,
-            classifierMetadata({u"on_time"_qs, u"late"_qs, u"very_late"_qs}, u"logits"_qs));
-        m_binary = makeClassifier(m_dir, u"binary"_qs,
-                                  classifierMetadata({u"not_very_late"_qs, u"very_late"_qs}, u"probabilities"_qs));
+            classifierMetadata(trainRides(), {u"on_time"_qs, u"late"_qs, u"very_late"_qs}, u"logits"_qs));
+        m_binary = makeClassifier(
+            m_dir, u"binary"_qs,
+            classifierMetadata(trainRides(), {u"not_very_late"_qs, u"very_late"_qs}, u"probabilities"_qs));
         QVERIFY(!m_threeClass.isEmpty() && !m_binary.isEmpty());
     }
 
