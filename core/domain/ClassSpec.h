@@ -13,6 +13,8 @@ namespace mldeck {
 // many classes (resources/contract/classification.md); above it, only the predicted class and its
 // probability.
 inline constexpr int kMaxLoggedProbabilities = 20;
+// The most classes a deployment may have (mldeck.deployments refuses more).
+inline constexpr int kMaxClasses = 100;
 
 // What makes a deployment a classifier: its classes, in the order of the model's output, and the
 // decision rule. Stored in mldeck.deployments (classes, decision_threshold), copied from the model's
@@ -29,7 +31,7 @@ struct ClassSpec
     // multi-class: the most probable class, the lowest index on ties.
     int decide(std::span<const float> p) const;
     int decide(std::span<const double> p) const;
-    // K >= 2, names non-empty, distinct, at most 64 characters; 0 < threshold < 1.
+    // 2 <= K <= kMaxClasses, names non-empty, distinct, at most 64 characters; 0 < threshold < 1.
     Status validate() const;
 
     QJsonObject toJson() const; // {"classes": [...], "decision_threshold": t}
