@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <span>
 
 namespace mldeck {
 
@@ -52,11 +53,14 @@ PredictionRow ServingPolicy::serveClass(const FlagState &flags, const QString &d
                                         const std::vector<double> &heuristicProbabilities, const QString &mlError,
                                         double inferenceMs, const QString &modelVersion, const Conditions &conditions)
 {
-    const auto answer = [&spec](PredictionRow &row, std::vector<double> p) {
-        row.predictedClass = spec.decide(p);
-        row.predicted = p[std::size_t(*row.predictedClass)];
+    // Decided on the probabilities as logged (single precision), so that the log reads the same class back
+    // from its vector even at the threshold.
+    const auto answer = [&spec](PredictionRow &row, const std::vector<double> &p) {
+        const std::vector<float> logged(p.begin(), p.end());
+        row.predictedClass = spec.decide(std::span<const float>(logged));
+        row.predicted = double(logged[std::size_t(*row.predictedClass)]);
         if (spec.logsVector())
-            row.probabilities.assign(p.begin(), p.end());
+            row.probabilities = logged;
     };
     return route(flags, deployment, request, onMl, !mlProbabilities.empty(), mlError, inferenceMs, modelVersion,
                  conditions, [&](PredictionRow &row, bool ml) {
@@ -67,7 +71,7 @@ PredictionRow ServingPolicy::serveClass(const FlagState &flags, const QString &d
                      std::vector<double> p = mlProbabilities;
                      if (conditions.degraded) // a broken model: confidently wrong
                          std::rotate(p.begin(), p.begin() + 1, p.end());
-                     answer(row, std::move(p));
+                     answer(row, p);
                  });
 }
 

@@ -158,14 +158,14 @@ private Q_SLOTS:
                                               rule, {}, 0, QStringLiteral("m@1"), {});
         QCOMPARE(row.path, PredictionPath::Ml);
         QCOMPARE(row.predictedClass, std::optional<int>(0)); // 0.65 < 0.7: declined
-        QCOMPARE(*row.predicted, 0.35);
+        QCOMPARE(*row.predicted, double(0.35f)); // as logged
         QCOMPARE(row.probabilities, (std::vector<float>{0.35f, 0.65f}));
 
         row = policy.serveClass(flags(true, 0, true), QStringLiteral("accept"), spec, req, false, {}, rule, {}, 0,
                                 QStringLiteral("m@1"), {});
         QCOMPARE(row.path, PredictionPath::Heuristic);
         QCOMPARE(row.predictedClass, std::optional<int>(1));
-        QCOMPARE(*row.predicted, 0.8);
+        QCOMPARE(*row.predicted, double(0.8f));
 
         row = policy.serveClass(flags(true, 100, true), QStringLiteral("accept"), spec, req, true, {}, rule,
                                 QStringLiteral("boom"), 0, QStringLiteral("m@1"), {});
@@ -184,7 +184,7 @@ private Q_SLOTS:
         row = policy.serveClass(flags(true, 100, true), QStringLiteral("accept"), spec, req, true, {0.9, 0.1}, rule,
                                 {}, 0, QStringLiteral("m@1"), c);
         QCOMPARE(row.predictedClass, std::optional<int>(1));
-        QCOMPARE(*row.predicted, 0.9);
+        QCOMPARE(*row.predicted, double(0.9f));
     }
 };
 
