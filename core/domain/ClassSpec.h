@@ -14,7 +14,7 @@ namespace mldeck {
 // probability.
 inline constexpr int kMaxLoggedProbabilities = 20;
 // The most classes a deployment may have (mldeck.deployments refuses more).
-inline constexpr int kMaxClasses = 100;
+inline constexpr int kMaxClasses = 100; // mldeck.deployments CHECK; the aggregates keep K x K counts
 
 // What makes a deployment a classifier: its classes, in the order of the model's output, and the
 // decision rule. Stored in mldeck.deployments (classes, decision_threshold), copied from the model's

@@ -78,10 +78,6 @@ QJsonObject defaultTargets(const QString &task)
     return t;
 }
 
-// The most classes a classifier may have (the CHECK on mldeck.deployments.classes, step 12): the
-// aggregates keep K x K confusion counts per minute.
-constexpr int kMaxClasses = 100;
-
 constexpr char kSelectInfo[] = R"SQL(
 SELECT d.name, d.task, d.description, d.target_name, d.target_unit,
        (extract(epoch FROM d.created_at) * 1000)::bigint, d.created_by,
@@ -271,11 +267,6 @@ Status DeploymentStore::validate(const NewDeployment &spec)
     if (spec.task == QLatin1String("classification")) {
         if (auto valid = spec.classSpec.validate(); !valid)
             return Error{StoreText::tr("Deployment \"%1\" not created: %2").arg(spec.name, valid.errorMessage())};
-        if (spec.classSpec.count() > kMaxClasses)
-            return Error{StoreText::tr("Deployment \"%1\" not created: a classifier has at most %2 classes (%3 given).")
-                             .arg(spec.name)
-                             .arg(kMaxClasses)
-                             .arg(spec.classSpec.count())};
     } else if (!spec.classSpec.classes.isEmpty()) {
         return Error{StoreText::tr("Deployment \"%1\" not created: classes are for a classification deployment, not a "
                                    "%2 one.")
