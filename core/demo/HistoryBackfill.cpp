@@ -6,6 +6,7 @@
 #include "core/demo/RideDelayGenerator.h"
 #include "core/domain/Deployment.h"
 #include "core/services/ModelOperations.h"
+#include "core/simulator/OfferTraffic.h"
 #include "core/simulator/ServingPolicy.h"
 #include "core/simulator/Simulator.h"
 #include "core/simulator/UserFeedback.h"
@@ -38,6 +39,10 @@ constexpr std::size_t kFlushRows = 50'000;
 constexpr double kInferenceMsPerRow[2] = {0.08, 0.6};
 constexpr qint64 kOutcomeMinDelayMs = 20 * 60'000; // the ride ends, then the real delay is known
 constexpr qint64 kOutcomeSpreadMs = 25 * 60'000;
+// A classifier's labels (the live demo's accept traffic): the driver's answer is logged for half of the
+// offers, dispatchers mark one in ten served classes right or wrong.
+constexpr double kClassOutcomeShare = 0.5;
+constexpr double kClassFeedbackShare = 0.1;
 
 QString bundledModel(const QString &file)
 {
@@ -134,19 +139,38 @@ Result<HistoryReport> HistoryBackfill::run(const std::function<void(const QStrin
 
     QElapsedTimer stage;
     stage.start();
-    auto schemaId =
-        DeploymentStore(pg).ensure(o.deployment, tr("Ride delay prediction (demo)"), RideDelayGenerator::schema());
+    // A deployment created as a classifier gets the ride-offer world and its one model; any other the
+    // ride-delay world with the champion and its retrained successor.
+    std::optional<ClassSpec> classSpec;
+    DeploymentStore deployments(pg);
+    if (auto existing = deployments.show(o.deployment); existing && existing->task == QLatin1String("classification")) {
+        if (existing->classSpec.classes != RideOfferGenerator::classSpec().classes)
+            return Error{tr("Deployment \"%1\" is a classifier of %2; the demo history is one of ride offers, "
+                            "classes %3.")
+                             .arg(o.deployment, existing->classSpec.classes.join(QStringLiteral(", ")),
+                                  RideOfferGenerator::classSpec().classes.join(QStringLiteral(", ")))};
+        classSpec = existing->classSpec;
+    }
+    const FeatureSchema features = classSpec ? RideOfferGenerator::schema() : RideDelayGenerator::schema();
+    auto schemaId = deployments.ensure(
+        o.deployment, classSpec ? OfferTraffic::description() : tr("Ride delay prediction (demo)"), features);
     if (!schemaId)
         return schemaId.error();
-    auto first = HistoryModel::load(o.firstModel.isEmpty() ? bundledModel(QStringLiteral("eta_mlp.pt")) : o.firstModel,
-                                    o.deployment, QStringLiteral("1"), *schemaId, o.storeDirectory);
+    const QString firstFile = !o.firstModel.isEmpty() ? o.firstModel
+                              : classSpec             ? bundledModel(QStringLiteral("accept_mlp.pt"))
+                                                      : bundledModel(QStringLiteral("eta_mlp.pt"));
+    auto first = HistoryModel::load(firstFile, o.deployment, QStringLiteral("1"), *schemaId, o.storeDirectory);
     if (!first)
         return first.error();
-    auto second =
-        HistoryModel::load(o.secondModel.isEmpty() ? bundledModel(QStringLiteral("eta_lstm.pt")) : o.secondModel,
-                           o.deployment, QStringLiteral("2"), *schemaId, o.storeDirectory);
-    if (!second)
-        return second.error();
+    std::optional<HistoryModel> second;
+    if (!classSpec) {
+        auto loaded =
+            HistoryModel::load(o.secondModel.isEmpty() ? bundledModel(QStringLiteral("eta_lstm.pt")) : o.secondModel,
+                               o.deployment, QStringLiteral("2"), *schemaId, o.storeDirectory);
+        if (!loaded)
+            return loaded.error();
+        second = std::move(loaded).value();
+    }
     if (auto made = PredictionLog(pg).ensurePartitions(script.from.date(), script.to.date().addDays(7)); !made)
         return made.error();
     if (Status s = store.beginLoad(); !s)
@@ -154,14 +178,18 @@ Result<HistoryReport> HistoryBackfill::run(const std::function<void(const QStrin
     report.stages << HistoryStage{tr("prepare (models, partitions)"), 0, seconds(stage)};
     say(tr("prepared in %1 s: models loaded in their workers, day partitions made").arg(seconds(stage), 0, 'f', 1));
 
-    HistoryEvents events(pg, store, script, o.deployment, o.seed, o.rate, first.value(), second.value());
-    HistoryModel *served[2] = {&first.value(), &second.value()};
+    HistoryEvents events(pg, store, script, o.deployment, features, classSpec.has_value(), o.seed, o.rate,
+                         first.value(), second ? &*second : nullptr);
+    HistoryModel *served[2] = {&first.value(), second ? &*second : &first.value()};
     if (Status s = events.registerFirstModel(); !s)
         return s.error();
 
     // The month, segment by segment: a segment ends at the next hour or the next event, so that the
     // flags, the faults and the model are constant inside it and every event sees the rows before it.
     RideDelayGenerator generator(o.seed);
+    std::optional<OfferTraffic> offers;
+    if (classSpec)
+        offers.emplace(o.seed);
     ServingPolicy policy(o.seed ^ 0x9e3779b97f4a7c15ULL);
     std::mt19937_64 rng(o.seed + 1);
     std::uniform_real_distribution<double> uniform(0.0, 1.0);
@@ -169,6 +197,9 @@ Result<HistoryReport> HistoryBackfill::run(const std::function<void(const QStrin
     PredictionLog log(pg);
     std::vector<PredictionRow> predictions;
     std::vector<OutcomeRow> outcomes;
+    // A classifier's marks go in with the rest while the triggers are off: the database does not turn
+    // them into labels then (a mark inserted live is one), so the month's labels are the drivers'
+    // answers. Writing them after the load, one trigger per batch, took minutes for a test month.
     std::vector<FeedbackRow> feedback;
     double generateSeconds = 0, copySeconds = 0;
     QElapsedTimer copyTimer;
@@ -192,6 +223,48 @@ Result<HistoryReport> HistoryBackfill::run(const std::function<void(const QStrin
 
     const qint64 fromMs = script.from.toMSecsSinceEpoch();
     const qint64 toMs = script.to.toMSecsSinceEpoch();
+    // A classifier's segment: ride offers, the model's probabilities or the baseline rule, the driver's
+    // answers and dispatchers' marks.
+    const auto serveOffers = [&](qint64 a, qint64 b, qint64 count, const FlagState &flags,
+                                 const ServingPolicy::Conditions &conditions) {
+        offers->setDrift(script.driftAt(a) ? 1.0 : 0.0);
+        std::vector<RideOffer> batch;
+        std::vector<bool> onMl;
+        for (qint64 i = 0; i < count; ++i) {
+            const qint64 tsMicros = a * 1000 + (b - a) * 1000 * (2 * i + 1) / (2 * count);
+            batch.push_back(offers->next(tsMicros, script.calibrationShiftAt(a)));
+            batch.back().requestKey.prepend(QStringLiteral("hist-"));
+            onMl.push_back(ServingPolicy::routesToMl(flags, o.deployment, batch.back().requestKey));
+        }
+        QString mlError;
+        const auto outputs = served[0]->predictProbabilities(batch, onMl, &mlError);
+        for (std::size_t i = 0; i < batch.size(); ++i) {
+            const RideOffer &offer = batch[i];
+            PredictionRow row = policy.serveClass(flags, o.deployment, *classSpec,
+                                                  {offer.tsMicros, offer.requestKey, offer.features}, onMl[i],
+                                                  outputs[i], OfferTraffic::heuristic(offer.features), mlError,
+                                                  kInferenceMsPerRow[0], served[0]->row.version, conditions);
+            row.featureSchema = *schemaId;
+            // The driver's answer (late) and a dispatcher's mark, each for a share of the offers.
+            const qint64 observedMs =
+                offer.tsMicros / 1000 + kOutcomeMinDelayMs + qint64(uniform(rng) * kOutcomeSpreadMs);
+            const bool answered = uniform(rng) < kClassOutcomeShare;
+            const bool marked = row.predictedClass && uniform(rng) < kClassFeedbackShare;
+            qint64 knownMs = -1;
+            if (observedMs < toMs && answered) {
+                knownMs = observedMs;
+                outcomes.push_back(OutcomeRow{observedMs * 1000, o.deployment, offer.requestKey, double(offer.accepted)});
+            }
+            if (observedMs < toMs && marked) {
+                feedback.push_back(
+                    classFeedback(o.deployment, offer.requestKey, *row.predictedClass == offer.accepted, rng));
+                feedback.back().tsMicros = observedMs * 1000;
+                events.countFeedback(observedMs, feedback.back().positive);
+            }
+            events.observe(offer.features, double(offer.accepted), row, knownMs);
+            predictions.push_back(std::move(row));
+        }
+    };
     QElapsedTimer genTimer;
     for (qint64 a = fromMs; a < toMs;) {
         if (Status s = events.fireUpTo(a); !s)
@@ -205,41 +278,45 @@ Result<HistoryReport> HistoryBackfill::run(const std::function<void(const QStrin
         generator.setDrift(script.driftAt(a) ? 1.0 : 0.0);
         const ServingPolicy::Conditions conditions{script.errorsAt(a), false, false};
         const int modelIndex = script.secondModelAt(a) ? 1 : 0;
-        std::vector<RideRequest> requests;
-        std::vector<bool> onMl;
-        requests.reserve(std::size_t(count));
-        onMl.reserve(std::size_t(count));
-        for (qint64 i = 0; i < count; ++i) {
-            const qint64 tsMicros = a * 1000 + (b - a) * 1000 * (2 * i + 1) / (2 * count);
-            requests.push_back(generator.next(tsMicros));
-            requests.back().requestKey.prepend(QStringLiteral("hist-"));
-            onMl.push_back(ServingPolicy::routesToMl(flags, o.deployment, requests.back().requestKey));
-        }
-        QString mlError;
-        const auto outputs = served[modelIndex]->predict(requests, onMl, &mlError);
-        for (std::size_t i = 0; i < requests.size(); ++i) {
-            const RideRequest &r = requests[i];
-            PredictionRow row =
-                policy.serve(flags, o.deployment, r, onMl[i], outputs[i], mlError, kInferenceMsPerRow[modelIndex],
-                             served[modelIndex]->row.version, conditions);
-            row.featureSchema = *schemaId;
-            qint64 knownMs = -1;
-            if (uniform(rng) < liveDefaults.outcomeShare) {
-                const qint64 observedMs =
-                    r.tsMicros / 1000 + kOutcomeMinDelayMs + qint64(uniform(rng) * kOutcomeSpreadMs);
-                if (observedMs < toMs) {
-                    knownMs = observedMs;
-                    outcomes.push_back(OutcomeRow{observedMs * 1000, o.deployment, r.requestKey, r.actualDelay});
-                    if (row.predicted && uniform(rng) < liveDefaults.feedbackShare) {
-                        feedback.push_back(
-                            userFeedback(o.deployment, r.requestKey, *row.predicted, r.actualDelay, rng));
-                        feedback.back().tsMicros = observedMs * 1000;
-                        events.countFeedback(observedMs, feedback.back().positive);
+        if (offers) {
+            serveOffers(a, b, count, flags, conditions);
+        } else {
+            std::vector<RideRequest> requests;
+            std::vector<bool> onMl;
+            requests.reserve(std::size_t(count));
+            onMl.reserve(std::size_t(count));
+            for (qint64 i = 0; i < count; ++i) {
+                const qint64 tsMicros = a * 1000 + (b - a) * 1000 * (2 * i + 1) / (2 * count);
+                requests.push_back(generator.next(tsMicros));
+                requests.back().requestKey.prepend(QStringLiteral("hist-"));
+                onMl.push_back(ServingPolicy::routesToMl(flags, o.deployment, requests.back().requestKey));
+            }
+            QString mlError;
+            const auto outputs = served[modelIndex]->predict(requests, onMl, &mlError);
+            for (std::size_t i = 0; i < requests.size(); ++i) {
+                const RideRequest &r = requests[i];
+                PredictionRow row =
+                    policy.serve(flags, o.deployment, r, onMl[i], outputs[i], mlError, kInferenceMsPerRow[modelIndex],
+                                 served[modelIndex]->row.version, conditions);
+                row.featureSchema = *schemaId;
+                qint64 knownMs = -1;
+                if (uniform(rng) < liveDefaults.outcomeShare) {
+                    const qint64 observedMs =
+                        r.tsMicros / 1000 + kOutcomeMinDelayMs + qint64(uniform(rng) * kOutcomeSpreadMs);
+                    if (observedMs < toMs) {
+                        knownMs = observedMs;
+                        outcomes.push_back(OutcomeRow{observedMs * 1000, o.deployment, r.requestKey, r.actualDelay});
+                        if (row.predicted && uniform(rng) < liveDefaults.feedbackShare) {
+                            feedback.push_back(
+                                userFeedback(o.deployment, r.requestKey, *row.predicted, r.actualDelay, rng));
+                            feedback.back().tsMicros = observedMs * 1000;
+                            events.countFeedback(observedMs, feedback.back().positive);
+                        }
                     }
                 }
+                events.observe(r.features, r.actualDelay, row, knownMs);
+                predictions.push_back(std::move(row));
             }
-            events.observe(r, row, knownMs);
-            predictions.push_back(std::move(row));
         }
         generateSeconds += seconds(genTimer);
         if (predictions.size() >= kFlushRows)

@@ -19,7 +19,10 @@ namespace mldeck {
 // riders say. Rows go in with COPY (PredictionLog) with triggers off, then the KPI aggregates are built
 // once (HistoryStore). Alongside: the staged plan's audit trail with its gate figures, the guard's
 // rollback and its re-arm, drift scores and alerts, the retrain run, both model versions and their
-// aliases. Deterministic for a seed and an end time. A deployment that already has its history is
+// aliases. A deployment created as a classifier (the demo's `accept`) gets ride offers instead
+// (OfferTraffic), its one model (accept_mlp.pt), the driver's late answers and dispatchers' marks as
+// labels, and a shift of its world in the last days that leaves the model over-confident; no retrain.
+// Deterministic for a seed and an end time. A deployment that already has its history is
 // left alone (reused); one whose log has other rows is refused, never mixed.
 struct HistoryOptions
 {
@@ -28,7 +31,7 @@ struct HistoryOptions
     quint64 seed = 42;
     double rate = 1.0;      // mean requests per second over the day (busier at rush hours, quiet at night)
     QDateTime end;          // the end of the history ("now"); invalid: the current minute
-    QString firstModel;     // the champion at the start; default: the bundled eta_mlp.pt
+    QString firstModel;     // the champion at the start; default: the bundled eta_mlp.pt (accept_mlp.pt)
     QString secondModel;    // the retrained candidate; default: the bundled eta_lstm.pt
     QString storeDirectory; // the model store; default: ModelStore::defaultDirectory()
     RedisEndpoint redis;

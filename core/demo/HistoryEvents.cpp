@@ -60,16 +60,10 @@ QJsonObject metricsJson(const stats::RegressionMetrics &m)
                        {QStringLiteral("r2"), m.r2}};
 }
 
-const FeatureSchema &rideSchema()
-{
-    static const FeatureSchema schema = RideDelayGenerator::schema();
-    return schema;
-}
-
-drift::Dataset emptyDataset()
+drift::Dataset emptyDataset(const FeatureSchema &schema)
 {
     drift::Dataset d;
-    for (const FeatureSpec &f : rideSchema().features) {
+    for (const FeatureSpec &f : schema.features) {
         if (kDriftIgnored.contains(f.name))
             continue;
         drift::Column c;
@@ -80,11 +74,11 @@ drift::Dataset emptyDataset()
     return d;
 }
 
-void append(drift::Dataset &d, const FeatureRow &row)
+void append(drift::Dataset &d, const FeatureSchema &schema, const FeatureRow &row)
 {
     std::size_t column = 0;
     int numeric = 0, categorical = 0;
-    for (const FeatureSpec &f : rideSchema().features) {
+    for (const FeatureSpec &f : schema.features) {
         const bool isNumeric = f.kind == FeatureSpec::Kind::Numeric;
         const int index = isNumeric ? numeric++ : categorical++;
         if (kDriftIgnored.contains(f.name))
@@ -100,9 +94,10 @@ void append(drift::Dataset &d, const FeatureRow &row)
 } // namespace
 
 HistoryEvents::HistoryEvents(PgConnection &conn, HistoryStore &store, const HistoryScript &script, QString deployment,
-                             quint64 seed, double rate, HistoryModel &first, HistoryModel &second)
+                             FeatureSchema schema, bool classifier, quint64 seed, double rate, HistoryModel &first,
+                             HistoryModel *second)
     : m_conn(conn), m_store(store), m_script(script), m_deployment(std::move(deployment)), m_seed(seed), m_first(first),
-      m_second(second), m_ops(actor(QStringLiteral("maria"), QStringLiteral("ops-laptop"))),
+      m_second(second), m_schema(std::move(schema)), m_classifier(classifier), m_ops(actor(QStringLiteral("maria"), QStringLiteral("ops-laptop"))),
       m_scientist(actor(QStringLiteral("sam"), QStringLiteral("ds-workstation"))),
       m_guard(actor(QStringLiteral("mldeck-guard"), QStringLiteral("ops-server"), QStringLiteral("guard@ops-server")))
 {
@@ -123,8 +118,10 @@ HistoryEvents::HistoryEvents(PgConnection &conn, HistoryStore &store, const Hist
     add(script.rollbackAt, [this] { return rollback(); });
     add(script.rearmAt, [this] { return rearm(); });
     add(script.reenableAt, [this] { return reenable(); });
-    add(script.retrainFinishedAt, [this] { return finishRetrain(); });
-    add(script.promotedAt, [this] { return promote(); });
+    if (m_second) {
+        add(script.retrainFinishedAt, [this] { return finishRetrain(); });
+        add(script.promotedAt, [this] { return promote(); });
+    }
     // Drift: a check every three hours once the reference week is over.
     for (qint64 t = ((from + kReferenceMs) / kDriftEveryMs + 1) * kDriftEveryMs; t < to; t += kDriftEveryMs)
         m_events.push_back(Event{t, [this, t] { return checkDrift(t); }});
@@ -155,22 +152,24 @@ Status HistoryEvents::fireUpTo(qint64 ms)
     return {};
 }
 
-void HistoryEvents::observe(const RideRequest &request, const PredictionRow &row, qint64 outcomeKnownMs)
+void HistoryEvents::observe(const FeatureRow &features, double actual, const PredictionRow &row,
+                            qint64 outcomeKnownMs)
 {
-    const qint64 ms = request.tsMicros / 1000;
+    const qint64 ms = row.tsMicros / 1000;
     if (row.path != PredictionPath::Heuristic) {
         m_ml.push_back(MlSample{ms, outcomeKnownMs, row.latencyMs, row.failed || !row.predicted,
-                                row.predicted.value_or(0), request.actualDelay});
+                                row.predicted.value_or(0), actual});
         while (!m_ml.empty() && m_ml.front().ms < ms - kDayMs)
             m_ml.pop_front();
     }
     if (m_currentSeen++ % m_currentEveryN == 0)
-        m_recentFeatures.emplace_back(ms, request.features);
+        m_recentFeatures.emplace_back(ms, features);
     while (!m_recentFeatures.empty() && m_recentFeatures.front().first < ms - kDriftWindowSeconds * 1000)
         m_recentFeatures.pop_front();
     if (ms < m_script.from.toMSecsSinceEpoch() + kReferenceMs && m_referenceSeen++ % m_referenceEveryN == 0)
-        m_reference.emplace_back(ms, request.features);
-    m_holdout.push_back(request);
+        m_reference.emplace_back(ms, features);
+    if (m_second)
+        m_holdout.emplace_back(features, actual);
     if (m_holdout.size() > kHoldoutRides)
         m_holdout.pop_front();
 }
@@ -206,7 +205,7 @@ WindowMetrics HistoryEvents::metrics(qint64 atMs, qint64 windowSeconds) const
         std::nth_element(latencies.begin(), latencies.begin() + std::ptrdiff_t(k), latencies.end());
         m.latencyP95Ms = latencies[k];
     }
-    if (m.labelled > 1) {
+    if (m.labelled > 1 && !m_classifier) {
         const stats::RegressionMetrics r = stats::regressionMetrics(predicted, actual);
         m.mae = r.mae;
         m.r2 = r.r2;
@@ -271,7 +270,8 @@ Status HistoryEvents::registerFirstModel()
         return s;
     if (Status s = m_store.setAlias(m_deployment, QStringLiteral("champion"), *id, promoted, m_scientist.osUser); !s)
         return s;
-    return audit(promoted, QStringLiteral("model.promote"), m_scientist, tr("First model for the ETA service"),
+    return audit(promoted, QStringLiteral("model.promote"), m_scientist,
+                 m_classifier ? tr("First model for ride-offer acceptance") : tr("First model for the ETA service"),
                  std::nullopt, modelJson(*id, row, QStringLiteral("champion")));
 }
 
@@ -388,17 +388,17 @@ Status HistoryEvents::reenable()
 Status HistoryEvents::checkDrift(qint64 atMs)
 {
     const qint64 windowMs = kDriftWindowSeconds * 1000;
-    drift::Dataset current = emptyDataset();
+    drift::Dataset current = emptyDataset(m_schema);
     for (const auto &[ms, features] : m_recentFeatures)
         if (ms >= atMs - windowMs && ms < atMs)
-            append(current, features);
+            append(current, m_schema, features);
     // The same window a whole number of weeks earlier, inside the first week and its next day.
     const qint64 from = m_script.from.toMSecsSinceEpoch();
     const qint64 shift = (atMs - windowMs - from) / kWeekMs * kWeekMs;
-    drift::Dataset reference = emptyDataset();
+    drift::Dataset reference = emptyDataset(m_schema);
     for (const auto &[ms, features] : m_reference)
         if (ms >= atMs - windowMs - shift && ms < atMs - shift)
-            append(reference, features);
+            append(reference, m_schema, features);
     const drift::DriftOptions options;
     const drift::DatasetDrift result = drift::compareDatasets(reference, current, options);
     if (Status s = DriftData(m_conn).recordScores(m_deployment, atMs * 1000, kDriftWindowSeconds, result); !s)
@@ -498,14 +498,14 @@ Status HistoryEvents::finishRetrain()
     // The candidate against the champion on the last rides before the run: the same rows for both.
     std::vector<FeatureRow> rows;
     std::vector<double> actual;
-    for (const RideRequest &r : m_holdout) {
-        rows.push_back(r.features);
-        actual.push_back(r.actualDelay);
+    for (const auto &[features, truth] : m_holdout) {
+        rows.push_back(features);
+        actual.push_back(truth);
     }
     auto champion = m_first.runner->predict(rows);
     if (!champion)
         return champion.error();
-    auto candidate = m_second.runner->predict(rows);
+    auto candidate = m_second->runner->predict(rows);
     if (!candidate)
         return candidate.error();
     const stats::RegressionMetrics c = stats::regressionMetrics(*champion, actual);
@@ -516,7 +516,7 @@ Status HistoryEvents::finishRetrain()
     m_candidateMetrics = metricsJson(n);
 
     const QDateTime requested = m_script.retrainRequestedAt;
-    NewModelVersion row = m_second.row;
+    NewModelVersion row = m_second->row;
     row.parentVersion = m_first.row.version;
     row.trainFrom = requested.addDays(-7);
     row.trainTo = requested;
@@ -594,7 +594,7 @@ Status HistoryEvents::promote()
     return audit(m_script.promotedAt, QStringLiteral("model.promote"), m_scientist,
                  tr("Retrained on the last 7 days: better MAE on the holdout"),
                  modelJson(m_firstModelId, m_first.row, QStringLiteral("champion")),
-                 modelJson(m_secondModelId, m_second.row, QStringLiteral("champion")));
+                 modelJson(m_secondModelId, m_second->row, QStringLiteral("champion")));
 }
 
 Status HistoryEvents::writeMarker(const QJsonObject &marker)

@@ -33,8 +33,11 @@ class HistoryEvents final
     Q_DECLARE_TR_FUNCTIONS(mldeck::HistoryEvents)
 
 public:
+    // second: the retrained candidate, registered and promoted at the script's times; nullptr: no retrain.
+    // A classifier's events carry no regression figures (its labelled figures come from the aggregates).
     HistoryEvents(PgConnection &conn, HistoryStore &store, const HistoryScript &script, QString deployment,
-                  quint64 seed, double rate, HistoryModel &first, HistoryModel &second);
+                  FeatureSchema schema, bool classifier, quint64 seed, double rate, HistoryModel &first,
+                  HistoryModel *second);
 
     // The first model, registered before the month and champion from its start.
     Status registerFirstModel();
@@ -43,7 +46,8 @@ public:
     // The next time after ms at which an event fires or the script changes something.
     qint64 nextBoundaryAfter(qint64 ms) const;
 
-    void observe(const RideRequest &request, const PredictionRow &row, qint64 outcomeKnownMs);
+    // One request: its features, its truth (a delay, or a classifier's true class) and what was served.
+    void observe(const FeatureRow &features, double actual, const PredictionRow &row, qint64 outcomeKnownMs);
     void countFeedback(qint64 ms, bool positive);
     Status writeMarker(const QJsonObject &marker);
 
@@ -95,7 +99,9 @@ private:
     QString m_deployment;
     quint64 m_seed;
     HistoryModel &m_first;
-    HistoryModel &m_second;
+    HistoryModel *m_second;
+    FeatureSchema m_schema;
+    bool m_classifier = false;
     Actor m_ops, m_scientist, m_guard;
 
     std::vector<Event> m_events; // sorted by time
@@ -118,7 +124,7 @@ private:
     QHash<QString, drift::DebounceState> m_driftState;
     QHash<QString, OpenAlert> m_openAlerts;
     bool m_driftAcknowledged = false;
-    std::deque<RideRequest> m_holdout; // the last rides, for the retrain's evaluation
+    std::deque<std::pair<FeatureRow, double>> m_holdout; // the last rides and their truth, for the retrain
     qint64 m_feedbackTotal = 0, m_feedbackPositive = 0;
 };
 

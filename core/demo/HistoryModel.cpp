@@ -33,7 +33,8 @@ Result<HistoryModel> HistoryModel::load(const QString &path, const QString &depl
     for (const FeatureSpec &f : info.schema.features)
         row.featureNames << f.name;
     row.scaler = models::scalerOf(info);
-    row.targetUnit = info.targetUnit;
+    // The registry's column is NOT NULL: a classifier names no unit, it gets an empty one.
+    row.targetUnit = info.targetUnit.isNull() ? QStringLiteral("") : info.targetUnit;
     row.metrics = models::metricsOf(info);
     return m;
 }

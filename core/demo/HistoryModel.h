@@ -28,6 +28,21 @@ struct HistoryModel
     // when the model failed.
     std::vector<std::optional<double>> predict(const std::vector<RideRequest> &requests, const std::vector<bool> &onMl,
                                                QString *error);
+    // A classifier's: the probability vector of each request routed to ML, empty for the others.
+    template <typename Request>
+    std::vector<std::vector<double>> predictProbabilities(const std::vector<Request> &requests,
+                                                          const std::vector<bool> &onMl, QString *error)
+    {
+        const ModelBatcher::Batch batch = batcher.next(requests, onMl, runner->info().sequenceLength);
+        if (batch.mlCount == 0)
+            return std::vector<std::vector<double>>(requests.size());
+        auto predicted = runner->predictProbabilities(batch.rows);
+        if (!predicted) {
+            *error = predicted.errorMessage();
+            return std::vector<std::vector<double>>(requests.size());
+        }
+        return batch.spread(predicted->values, predicted->classes);
+    }
 };
 
 } // namespace mldeck

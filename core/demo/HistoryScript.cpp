@@ -46,6 +46,7 @@ HistoryScript HistoryScript::make(const QDateTime &end, int days, double rate)
     s.retrainStartedAt = s.retrainRequestedAt.addSecs(20);
     s.retrainFinishedAt = s.retrainRequestedAt.addSecs(24 * 60);
     s.promotedAt = s.retrainRequestedAt.addSecs(55 * 60);
+    s.calibrationFrom = at(26, 7, 0);
     return s;
 }
 

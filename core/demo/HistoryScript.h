@@ -10,8 +10,8 @@ namespace mldeck {
 
 // The story of the demo's month, as times: the team's deployment guide (ML at 10 % in week 1, 25 % in
 // week 2, 50 % in week 3, 100 % in week 4), one incident where the guard turned ML off and a person
-// re-armed it the next morning, one drift episode (rain and driver shortage), and a retrain whose
-// candidate became champion. Pure: the same end and length give the same times. Times are placed at
+// re-armed it the next morning, one drift episode (rain and driver shortage), a retrain whose
+// candidate became champion, and for a classifier a shift of its world in the last days. Pure: the same end and length give the same times. Times are placed at
 // fractions of the span, on the clock hours a team works, so a shorter history keeps the same story.
 struct HistoryScript
 {
@@ -25,6 +25,9 @@ struct HistoryScript
     QDateTime driftFrom, driftTo;      // rain and driver load up
     QDateTime retrainRequestedAt, retrainStartedAt, retrainFinishedAt;
     QDateTime promotedAt; // the retrained candidate becomes champion: the second model serves after it
+    // A classifier's world shifts (a rival app's bonus, OfferTraffic): from here to the end its
+    // probabilities over-state acceptance.
+    QDateTime calibrationFrom;
 
     static constexpr int kMinDays = 7;
     static constexpr int kMaxDays = 365;
@@ -39,6 +42,7 @@ struct HistoryScript
     int stepIndexAt(qint64 ms) const;
     bool errorsAt(qint64 ms) const;
     bool driftAt(qint64 ms) const;
+    bool calibrationShiftAt(qint64 ms) const { return ms >= calibrationFrom.toMSecsSinceEpoch(); }
     bool secondModelAt(qint64 ms) const { return ms >= promotedAt.toMSecsSinceEpoch(); }
 };
 

@@ -29,7 +29,8 @@ int runDemoHistory(Context &ctx)
          QStringLiteral("time")},
     });
     if (auto code = inv.start(Text::tr("Fill an empty deployment with a month of realistic demo history (COPY), "
-                                       "or say that it is already there.")))
+                                       "or say that it is already there. A deployment created as a classifier "
+                                       "gets ride offers (will the driver accept).")))
         return *code;
     if (!p.positionalArguments().isEmpty())
         return Context::fail(Text::tr("Unexpected argument \"%1\".").arg(p.positionalArguments().constFirst()));
