@@ -49,9 +49,12 @@ QString bundledModel(const QString &file)
     return QFileInfo(Simulator::defaultModelPath()).dir().filePath(file);
 }
 
-// Redis: the flags the month ended with (created only when missing) and the champion, for the live
-// traffic that follows; done again when a history is reused, since a demo's Redis starts empty.
-Status handOver(PgConnection &pg, const HistoryOptions &o, const HistoryScript &script, const QString &actor)
+// Redis: the flags the month ended with and the champion, for the live traffic that follows; done again
+// when a history is reused, since a demo's Redis starts empty. Flags already there are kept on reuse; a
+// fresh history overwrites them (its log was empty: nothing served under them yet, and a deployment
+// created first has its flags at ML off, 0 %).
+Status handOver(PgConnection &pg, const HistoryOptions &o, const HistoryScript &script, const QString &actor,
+                bool fresh)
 {
     auto redis = RedisConnection::open(o.redis);
     if (!redis)
@@ -62,8 +65,13 @@ Status handOver(PgConnection &pg, const HistoryOptions &o, const HistoryScript &
     flags.trafficPercentage = last.trafficPercentage;
     flags.fallbackOnError = true;
     flags.actor = actor;
-    if (auto made = FlagStore(**redis).initialiseIfMissing(o.deployment, flags); !made)
+    FlagStore store(**redis);
+    auto made = store.initialiseIfMissing(o.deployment, flags);
+    if (!made)
         return made.error();
+    if (fresh && (made->mlEnabled != flags.mlEnabled || made->trafficPercentage != flags.trafficPercentage))
+        if (auto written = store.write(o.deployment, flags, made->version); !written)
+            return written.error();
     if (auto published = models::publishChampion(pg, o.redis, o.deployment); !published)
         return published.error();
     return {};
@@ -125,7 +133,7 @@ Result<HistoryReport> HistoryBackfill::run(const std::function<void(const QStrin
         report.to = QDateTime::fromString(report.marker.value(QStringLiteral("to")).toString(), Qt::ISODate);
         const HistoryScript was = HistoryScript::make(report.to, report.marker.value(QStringLiteral("days")).toInt(),
                                                       report.marker.value(QStringLiteral("rate")).toDouble());
-        if (Status s = handOver(pg, o, was, QStringLiteral("mldeckctl demo-history")); !s)
+        if (Status s = handOver(pg, o, was, QStringLiteral("mldeckctl demo-history"), false); !s)
             return s.error();
         return report;
     }
@@ -351,7 +359,7 @@ Result<HistoryReport> HistoryBackfill::run(const std::function<void(const QStrin
     say(tr("KPI aggregates built once in %1 s (%2 aggregate rows)").arg(seconds(stage), 0, 'f', 1).arg(*aggregates));
 
     stage.start();
-    if (Status s = handOver(pg, o, script, events.person().name); !s)
+    if (Status s = handOver(pg, o, script, events.person().name, true); !s)
         return s.error();
 
     report.auditRows = events.auditRows();

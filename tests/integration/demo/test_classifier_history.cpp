@@ -10,6 +10,8 @@
 #include "core/services/DeploymentOnboarding.h"
 #include "core/store/pg/Migrator.h"
 #include "core/store/pg/PgConnection.h"
+#include "core/store/redis/FlagStore.h"
+#include "core/store/redis/RedisConnection.h"
 #include "tests/support/PgSql.h"
 #include "tests/support/TestServers.h"
 
@@ -114,6 +116,17 @@ private Q_SLOTS:
         QCOMPARE(value(QStringLiteral("SELECT count(*) FROM mldeck.audit_log WHERE deployment = $1 AND action IN "
                                       "('guard.rollback', 'guard.rearm')")),
                  QStringLiteral("2"));
+    }
+
+    // The deployment was created with ML off; the live traffic that follows starts as the month ended.
+    void flagsAsTheMonthEnded()
+    {
+        auto redis = RedisConnection::open(TestServers::redis());
+        QVERIFY2(redis, qPrintable(redis.errorMessage()));
+        const auto flags = FlagStore(**redis).read(m_deployment);
+        QVERIFY2(flags, qPrintable(flags.errorMessage()));
+        QVERIFY(flags->mlEnabled);
+        QCOMPARE(flags->trafficPercentage, 100);
     }
 
     void labelsAreLateAnswersAndMarks()
