@@ -284,8 +284,14 @@ struct KpiCache::State
         snap.calibration = calibration;
         const int x = targets.anticipationMinutes;
         const double seconds = double(query.rangeSeconds());
+        // The map is fitted on the ML path's reference rows: the heuristic's and the fallback's own
+        // probabilities are read as they are (their estimates say they have no reference).
+        const stats::Calibration none;
         const stats::Calibration *calib = snap.isClassification() ? &calibration : nullptr;
-        const auto figuresOf = [&](const auto &sums, double secs) { return stats::computeFigures(sums, secs, x, calib); };
+        const stats::Calibration *raw = snap.isClassification() ? &none : nullptr;
+        const auto figuresOf = [&](const auto &sums, double secs, const stats::Calibration *c) {
+            return stats::computeFigures(sums, secs, x, c);
+        };
 
         stats::PathSums total;
         std::map<QString, stats::KpiAccumulator> versions;
@@ -299,16 +305,16 @@ struct KpiCache::State
             for (const auto &[v, acc] : cell.byVersion)
                 versions[v].merge(acc);
         }
-        snap.overall = figuresOf(total, seconds);
-        snap.byPath.insert(QStringLiteral("ml"), figuresOf(total.ml, seconds));
-        snap.byPath.insert(QStringLiteral("heuristic"), figuresOf(total.heuristic, seconds));
-        snap.byPath.insert(QStringLiteral("fallback"), figuresOf(total.fallback, seconds));
+        snap.overall = figuresOf(total, seconds, calib);
+        snap.byPath.insert(QStringLiteral("ml"), figuresOf(total.ml, seconds, calib));
+        snap.byPath.insert(QStringLiteral("heuristic"), figuresOf(total.heuristic, seconds, raw));
+        snap.byPath.insert(QStringLiteral("fallback"), figuresOf(total.fallback, seconds, raw));
         for (const auto &[v, acc] : versions)
-            snap.byVersion.insert(v, figuresOf(acc, seconds));
+            snap.byVersion.insert(v, figuresOf(acc, seconds, v.isEmpty() ? raw : calib));
         if (auto it = cells.find(kPreviousCell); it != cells.end())
-            snap.previous = figuresOf(it->second.sums, seconds);
+            snap.previous = figuresOf(it->second.sums, seconds, calib);
         else
-            snap.previous = figuresOf(stats::PathSums{}, seconds);
+            snap.previous = figuresOf(stats::PathSums{}, seconds, calib);
         if (snap.isClassification()) {
             snap.classSums = total.all().classification;
             snap.classSumsByPath.insert(QStringLiteral("ml"), total.ml.classification);
@@ -324,10 +330,10 @@ struct KpiCache::State
             const auto it = cells.find(start);
             const Cell &cell = it == cells.end() ? empty : it->second;
             const int secs = int(std::min(start + bucketSeconds, query.toSecs) - std::max(start, query.fromSecs));
-            all.push_back({start, secs, figuresOf(cell.sums, secs)});
-            ml.push_back({start, secs, figuresOf(cell.sums.ml, secs)});
-            heuristic.push_back({start, secs, figuresOf(cell.sums.heuristic, secs)});
-            fallback.push_back({start, secs, figuresOf(cell.sums.fallback, secs)});
+            all.push_back({start, secs, figuresOf(cell.sums, secs, calib)});
+            ml.push_back({start, secs, figuresOf(cell.sums.ml, secs, calib)});
+            heuristic.push_back({start, secs, figuresOf(cell.sums.heuristic, secs, raw)});
+            fallback.push_back({start, secs, figuresOf(cell.sums.fallback, secs, raw)});
         }
         snap.seriesByPath.insert(QStringLiteral("all"), all);
         snap.seriesByPath.insert(QStringLiteral("ml"), ml);

@@ -2,6 +2,7 @@
 
 #include "core/Text.h"
 #include "core/services/KpiCache.h"
+#include "core/stats/Metrics.h"
 #include "core/store/pg/AlertStore.h"
 #include "core/store/pg/AuditLog.h"
 #include "core/store/pg/DeploymentStore.h"
@@ -324,8 +325,8 @@ QByteArray kpiReportCsv(const KpiReportData &data)
         for (const QString &path : pathOrder()) {
             const stats::ClassificationSums sums =
                 path == QLatin1String("all") ? s.classSums : s.classSumsByPath.value(path);
-            for (const ReliabilityBin &b : reliabilityBins(sums))
-                csv.row({QStringLiteral("calibration"), path, number(b.low), number(b.high), QString::number(b.count),
+            for (const stats::ReliabilityBin &b : stats::reliabilityDiagram(sums))
+                csv.row({QStringLiteral("calibration"), path, number(b.low), number(b.high), QString::number(b.rows),
                          number(b.meanScore), number(b.observed)});
         }
     }

@@ -29,24 +29,6 @@ std::optional<KpiQuery> KpiQuery::lastRange(const QString &deployment, const QSt
     return q;
 }
 
-QVector<ReliabilityBin> reliabilityBins(const stats::ClassificationSums &sums)
-{
-    QVector<ReliabilityBin> bins;
-    bins.reserve(stats::kCalibrationBins);
-    for (int i = 0; i < stats::kCalibrationBins; ++i) {
-        ReliabilityBin b;
-        b.low = double(i) / stats::kCalibrationBins;
-        b.high = double(i + 1) / stats::kCalibrationBins;
-        b.count = sums.calibrationCount[size_t(i)];
-        if (b.count > 0) {
-            b.meanScore = sums.calibrationSum[size_t(i)] / double(b.count);
-            b.observed = double(sums.calibrationPositive[size_t(i)]) / double(b.count);
-        }
-        bins.append(b);
-    }
-    return bins;
-}
-
 int displayBucketSeconds(qint64 rangeSeconds)
 {
     for (int b : {60, 300, 900, 3600, 10800, 21600, 86400})

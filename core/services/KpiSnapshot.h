@@ -63,18 +63,6 @@ struct KpiSnapshot
     qint64 bucketRowsRead = 0; // aggregate rows read by the last load/refresh
 };
 
-// One bin of a reliability diagram: the labelled rows whose calibration score (ClassificationSums)
-// fell in [low, high). observed: the share that was positive (binary) or right (multi-class).
-struct ReliabilityBin
-{
-    double low = 0;
-    double high = 0;
-    qint64 count = 0;
-    std::optional<double> meanScore; // empty when the bin has no labelled row
-    std::optional<double> observed;
-};
-QVector<ReliabilityBin> reliabilityBins(const stats::ClassificationSums &sums);
-
 // Display bucket for a range: the smallest of 1 min, 5 min, 15 min, 1 h, 3 h, 6 h, 1 d that gives
 // at most 300 points.
 int displayBucketSeconds(qint64 rangeSeconds);

@@ -1,5 +1,6 @@
 #include "ui/reports/KpiReportClassification.h"
 
+#include "core/stats/Metrics.h"
 #include "core/domain/Figure.h"
 #include "ui/Theme.h"
 #include "ui/reports/KpiReportFormat.h"
@@ -246,16 +247,13 @@ bool KpiReportClassification::reliabilityTable()
 {
     const bool binary = m_data.snapshot.classSpec.isBinary();
     QList<QList<Cell>> rows;
-    for (const ReliabilityBin &b : reliabilityBins(m_data.snapshot.classSumsByPath.value(QStringLiteral("ml")))) {
-        if (b.count == 0)
-            continue;
+    const auto ml = m_data.snapshot.classSumsByPath.value(QStringLiteral("ml"));
+    for (const stats::ReliabilityBin &b : stats::reliabilityDiagram(ml)) // bins with labelled rows
         rows.append({{QStringLiteral("%1\u2013%2").arg(formatValue(b.low, Format::Share), formatValue(b.high, Format::Share))},
-                     {formatValue(double(b.count), Format::Count)},
+                     {formatValue(double(b.rows), Format::Count)},
                      cell(b.meanScore, Format::Share),
                      cell(b.observed, Format::Share),
-                     cell(b.meanScore && b.observed ? std::optional<double>(*b.observed - *b.meanScore) : std::nullopt,
-                          Format::Share)});
-    }
+                     cell(b.observed - b.meanScore, Format::Share)});
     return m_layout.table(tr("Reliability of the ML path (labelled predictions by score)"),
                           {{binary ? tr("P(%1)").arg(m_data.className(1)) : tr("Confidence"), 0.28},
                            {tr("Labelled"), 0.18, Qt::AlignRight},

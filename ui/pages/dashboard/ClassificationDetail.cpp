@@ -1,5 +1,6 @@
 #include "ui/pages/dashboard/ClassificationDetail.h"
 
+#include "core/stats/Metrics.h"
 #include "core/domain/Figure.h"
 #include "ui/Theme.h"
 #include "ui/charts/ConfusionMatrixView.h"
@@ -120,9 +121,8 @@ void ClassificationDetail::showScope()
 
     m_reliability->clear();
     QList<ReliabilityDiagram::Point> points;
-    for (const ReliabilityBin &b : reliabilityBins(sums))
-        if (b.meanScore && b.observed)
-            points.append({*b.meanScore, *b.observed, b.count});
+    for (const stats::ReliabilityBin &b : stats::reliabilityDiagram(sums))
+        points.append({b.meanScore, b.observed, b.rows});
     const bool binary = s.classSpec.isBinary();
     m_reliability->setAxisTitles(binary ? tr("Predicted P(%1)").arg(s.classSpec.classes.value(1))
                                         : tr("Confidence (probability of the class served)"),
