@@ -285,6 +285,257 @@
         <source>Green meets the deployment&apos;s target, red misses it; “%1”: no traffic, outcomes or feedback yet.</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>With a label</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Label coverage</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Accuracy</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>≥ %1 % (stretch %2 %)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Balanced accuracy</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Precision (%1)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Precision (macro)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Recall (%1)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Recall (macro)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>F1 (%1)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>F1 (macro)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>≥ %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ROC AUC</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Log-loss</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>≤ %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Brier score</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Calibration error (ECE)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Mean confidence</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Served as %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Estimated accuracy</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Estimated precision</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Estimated recall</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Estimated F1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ML vs heuristic (accuracy points)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Green meets the deployment&apos;s target, red misses it; “%1”: no traffic, labels or feedback yet.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Estimated figures are expected from the model&apos;s calibrated probabilities, before labels arrive.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ROC AUC comes from a score histogram, within %1 of the exact value.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The estimates of this period are not to be trusted: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Per class, all paths</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Class</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Served as</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Precision</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Recall</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>F1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Confusion matrix, all paths (rows: true class, columns: served class)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n classes: too many to print; the CSV export has the whole matrix.</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>True class</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Served class</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No labelled prediction in this period.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reliability of the ML path (labelled predictions by score)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>P(%1)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Confidence</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Labelled</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Mean score</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Share %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Share right</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Gap</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No labelled prediction of the model in this period.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A calibrated model&apos;s share observed equals its mean score in every bin.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ECE</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Grey ticks mark the changes listed at the end (flag changes, rollbacks, promotions). Estimated accuracy is drawn grey where it is not to be trusted (calibration off or too few rows).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Accuracy (%): ML vs heuristic</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ML accuracy (%): realised vs estimated</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>realised</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>estimated</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>estimated, not trusted</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Calibration error (ECE) and Brier score, ML</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Brier</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ECE target</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Mean confidence and share served as %1 (%), all paths</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Mean confidence (%), all paths</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>confidence</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>mldeck</name>
@@ -341,6 +592,41 @@
     </message>
     <message>
         <source>Rule %1 of %2 deleted.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ClassSpec</name>
+    <message>
+        <source>A classifier needs at least two classes (%1 given).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A classifier has at most %1 classes (%2 given).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A class name is empty.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The class name &quot;%1…&quot; is longer than 64 characters.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The class &quot;%1&quot; is named twice.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The decision threshold must lie strictly between 0 and 1 (%1 given).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&quot;classes&quot; must be a list of class names.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&quot;decision_threshold&quot; must be a number.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -549,6 +835,10 @@
         <source>Redis flags and champion</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>Deployment &quot;%1&quot; is a classifier of %2; the demo history is one of ride offers, classes %3.</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>mldeck::HistoryEvents</name>
@@ -620,6 +910,10 @@
         <source>A month of demo history loaded</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>First model for ride-offer acceptance</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>mldeck::KpiService</name>
@@ -687,6 +981,18 @@
     </message>
     <message>
         <source>Row %1 has a numeric value that is not a finite number.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Model %1 is a classifier of %2 classes: it predicts a probability vector per row, not one value.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Model %1 is not a classifier (its metadata gives task &quot;%2&quot;).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>none</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -988,11 +1294,19 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>the model returned a tensor of shape %1, expected one value per row [%2].</source>
+        <source>the model gave a non-finite prediction (%1) for row %2.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>the model gave a non-finite prediction (%1) for row %2.</source>
+        <source>the model returned a tensor of shape %1, expected [%2] or [%2, values per row].</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 (shape %2).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the model returned %1 values per row, %2 when it was loaded.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -1090,6 +1404,25 @@
         <source>Training failed with an unknown error.</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>%1 data: row %2 has the label %3, which is not a class index of model %4 (0 to %5).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the model returned a tensor of shape %1, expected one score per class [%2, %3].</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n class weight(s) given for a model with %1 classes.</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Class weights apply to a classifier only; model %1 is a %2 model.</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>mldeck::TrainingParams</name>
@@ -1139,6 +1472,25 @@
     </message>
     <message>
         <source>Threads must be from 0 (keep the current setting) to 256 (got %1).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&quot;balanced&quot; or a list of numbers, one per class</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Class weights are either balanced or given, not both.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>Class weights need one weight per class, 2 to 1000 (got %n).</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>A class weight must be above 0 and at most 1000000 (got %1).</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -1225,10 +1577,6 @@
     </message>
     <message>
         <source>Feature drift from 0 (none) to 1 (full scenario): wetter, colder, fewer drivers, another fleet mix.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Writes synthetic ride-delay data (features, delay_min, ts) as CSV.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1473,10 +1821,6 @@
     </message>
     <message>
         <source>%1 rows from %2</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>%1: accuracy %2, precision %3, recall %4, F1 %5, %6 rows/s, p50 %7 ms, p99 %8 ms</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -2561,10 +2905,6 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Decision rule: relative MAE improvement required (default: the settings&apos;).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>Model store directory (default: MLDECK_MODEL_STORE, else the standard one).</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2613,10 +2953,6 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Holdout MAE: candidate %1, champion %2</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>Candidate %1@%2: %3</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2642,10 +2978,6 @@
     </message>
     <message>
         <source>No retrain run for &quot;%1&quot; yet.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>#%1 %2 %3 %4 (%5)%6 base %7 -&gt; %8, %9 s, MAE %10 vs %11, decision %12</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -2744,10 +3076,6 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Acts as the production serving backend: follows the flags live, routes each request to the model or the heuristic, and logs predictions, outcomes and feedback to PostgreSQL. Without --model it serves the deployment&apos;s champion and switches to a newly promoted one (SHA-256 verified) between batches. Ctrl-C flushes what is buffered.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>started in %1 ms</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2781,14 +3109,6 @@ Exit code 0 when all three are up, 2 otherwise.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Rule id (failure_rate, latency_p95_ms, mae, r2, no_data, dependency_fallback or one of yours).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Metric of a new rule: failure_rate, latency_p95_ms, mae, r2, no_data, dependency_fallback (threshold in minutes).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>Usage: mldeckctl alerts &lt;command&gt; [options]   (mldeckctl alerts &lt;command&gt; --help)
 
   list [--deployment D] [--all] [--json]      open alerts (--all: with resolved ones)
@@ -2811,10 +3131,6 @@ Exit code 0 when all three are up, 2 otherwise.</source>
     </message>
     <message>
         <source> | dependency report: %1</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Play a scenario: drift, errors, latency, degraded or weather-down, as NAME[@START][+DURATION]; repeatable.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -3080,10 +3396,6 @@ Exit code 0 when all three are up, 2 otherwise.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Fill an empty deployment with a month of realistic demo history (COPY), or say that it is already there.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>--days must be a whole number, not &quot;%1&quot;.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -3240,10 +3552,6 @@ Exit code 0 when all three are up, 2 otherwise.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Change the description or target of a deployment (audited).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>Changed deployment &quot;%1&quot;.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -3257,16 +3565,6 @@ Exit code 0 when all three are up, 2 otherwise.</source>
     </message>
     <message>
         <source>Archived deployment &quot;%1&quot;; its history is kept.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Usage: mldeckctl deployments &lt;create|list|show|set|archive&gt; [options]   (mldeckctl deployments &lt;sub&gt; --help)
-
-  create   create a deployment (--task, or --from-model FILE)
-  list     list the active deployments [--all]
-  show     show one deployment
-  set      change its description or target
-  archive  hide it from selectors and the guard, keep its history (--reason)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -3360,6 +3658,252 @@ Exit code 0 when all three are up, 2 otherwise.</source>
     </message>
     <message>
         <source>Use &quot;mldeckctl drift check&quot;, &quot;mldeckctl drift compare&quot; or &quot;mldeckctl drift reference&quot; (see --help).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Rule id (failure_rate, latency_p95_ms, mae, r2, no_data, dependency_fallback, a classifier&apos;s accuracy, or one of yours).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Metric of a new rule: failure_rate, latency_p95_ms, mae, r2, no_data, dependency_fallback (threshold in minutes); a classifier&apos;s: accuracy, f1, log_loss, ece, estimated_accuracy (in place of mae and r2).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1: accuracy %2, precision %3, recall %4, F1 %5, ROC AUC %6, PR AUC %7, log-loss %8, Brier %9, ECE %10, %11 rows/s, p50 %12 ms, p99 %13 ms</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--task must be delay or accept, not &quot;%1&quot;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>delay (default): ride bookings and their delay (regression, the eta demo); accept: ride offers and whether the driver accepted (classification, the accept demo).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Writes synthetic dispatch data as CSV: ride bookings (features, delay_min, ts) or, with --task accept, ride offers (features, accepted, ts).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Fill an empty deployment with a month of realistic demo history (COPY), or say that it is already there. A deployment created as a classifier gets ride offers (will the driver accept).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>  classes      %1 (positive: %2 when P(%2) &gt;= %3)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>  classes      %1 (the most probable is served)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--decision-threshold must be a number strictly between 0 and 1, not &quot;%1&quot;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--classes and --decision-threshold are for a classification deployment (--task classification).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A classification deployment needs its classes: give --classes a,b[,...] in the order of the model&apos;s output (or --from-model FILE).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--decision-threshold applies to two classes only (%1 given): a multi-class deployment serves the most probable class.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>classification: the class names in the order of the model&apos;s output, comma-separated; binary: negative,positive (default: the model&apos;s).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>binary classification: the positive class is served when its probability is at least this (default: the model&apos;s, else 0.5).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>New decision threshold of a binary classification deployment (0 &lt; t &lt; 1).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Change the description, target or decision threshold of a deployment (audited).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Usage: mldeckctl deployments &lt;create|list|show|set|archive&gt; [options]   (mldeckctl deployments &lt;sub&gt; --help)
+
+  create   create a deployment (--task [--classes a,b], or --from-model FILE)
+  list     list the active deployments [--all]
+  show     show one deployment
+  set      change its description, target or decision threshold
+  archive  hide it from selectors and the guard, keep its history (--reason)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A classifier: turn ML off below this accuracy (0 to 1).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A classifier: halve the percentage below this accuracy (0 to 1).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A classifier: halve the percentage above this log-loss.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>  ML off above a failure rate of %1 or below an accuracy of %2; percentage halved above latency p95 %3 ms, below an accuracy of %4 or above a log-loss of %5 (accuracy and log-loss once %6 predictions of the window are labelled)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>With a label</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Label coverage</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Accuracy</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Balanced accuracy</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Precision</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Recall</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>F1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ROC AUC</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Log-loss</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Brier score</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Calibration (ECE)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Mean confidence</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Positive rate</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Est. accuracy</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Est. precision</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Est. recall</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Est. F1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ML vs heuristic (pts)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Estimates not to be trusted: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Confusion matrix, all paths (rows: true class, columns: served class):</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A classifier: accuracy at least, share 0..1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A classifier: F1 at least, share 0..1 (none: no such gate).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A classifier: log-loss at most (none: no such gate).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A classifier: calibration error (ECE) at most (none: no such gate).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>accuracy</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>log-loss</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--class-weights: &quot;%1&quot; is not &quot;balanced&quot; nor a list of numbers</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Decision rule: improvement required, relative for MAE and log-loss, in accuracy points for accuracy (default: the settings&apos;).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A classifier&apos;s decision metric: accuracy or log_loss (default: the settings&apos;).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A classifier&apos;s class weights in the loss: balanced, or one number per class (1,3).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>[%1 %] epoch %2/%3: train loss %4, validation loss %5, validation accuracy %6 %, %7 s left</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Holdout %1: candidate %2, champion %3</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>#%1 %2 %3 %4 (%5)%6 base %7 -&gt; %8, %9 s, %10 %11 vs %12, decision %13</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Play a scenario: drift, errors, latency, degraded, weather-down or (a classifier) calibration, as NAME[@START][+DURATION]; repeatable.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Share of requests whose ground truth arrives, 0 to 1 (default: 0.9).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Share of requests with user feedback, 0 to 1 (default: 0.05; a regression&apos;s among those with ground truth).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Acts as the production serving backend: follows the flags live, routes each request to the model or the heuristic, and logs predictions, outcomes and feedback to PostgreSQL. A deployment created as a classifier is served ride offers (will the driver accept) with class probabilities. Without --model it serves the deployment&apos;s champion and switches to a newly promoted one (SHA-256 verified) between batches. Ctrl-C flushes what is buffered.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--%1 must be a number from 0 to 1, not &quot;%2&quot;.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -3489,10 +4033,6 @@ Exit code 0 when all three are up, 2 otherwise.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Unknown alert rule metric &quot;%1&quot;: use failure_rate, latency_p95_ms, mae, r2, no_data or dependency_fallback.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>An alert rule id must be a string.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -3594,6 +4134,46 @@ Exit code 0 when all three are up, 2 otherwise.</source>
     </message>
     <message>
         <source>no data</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ML accuracy</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ML F1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ML log-loss</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ML calibration error (ECE)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ML estimated accuracy</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Rule %1: %2 is a regression metric; this deployment is a classifier.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Rule %1: %2 is a classification metric; this deployment is not a classifier.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This metric is a share between 0 and 1 (0.9 = 90 %), not %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Unknown alert rule metric &quot;%1&quot;: use failure_rate, latency_p95_ms, mae, r2, no_data, dependency_fallback or, on a classifier, accuracy, f1, log_loss, ece or estimated_accuracy.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Retrain setting &quot;classificationMetric&quot; must be &quot;accuracy&quot; or &quot;log_loss&quot;.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -3802,6 +4382,54 @@ Exit code 0 when all three are up, 2 otherwise.</source>
         <source>Model file %1 does not match its registered SHA-256: it was not trained.</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>&quot;classes&quot;, &quot;decision_threshold&quot; and &quot;output&quot; are for task &quot;classification&quot; only</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>a classification model must name its &quot;classes&quot; (in the order of its output)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&quot;decision_threshold&quot; applies to a binary classifier only (%1 classes given)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&quot;output&quot; must be &quot;probabilities&quot; or &quot;logits&quot;, not &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the model returns %1 values per row; a regression model returns one ([B] or [B, 1])</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the model returns %1 values per row; a binary classifier returns the positive class&apos;s %2 ([B] or [B, 1]) or one per class ([B, 2])</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>logit</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>probability</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the model returns %1 values per row; its metadata names %2 classes ([B, %2] expected)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>row %1: the model returned %2, which is not a probability (its metadata declares &quot;output&quot;: &quot;probabilities&quot;; a model that returns logits must say &quot;logits&quot;)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>model %1 is not a classifier (task &quot;%2&quot;)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>row %1: the model&apos;s %2 class probabilities sum to %3, not 1 (a model that returns logits must declare &quot;output&quot;: &quot;logits&quot;)</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>mldeck::rollout</name>
@@ -3963,6 +4591,42 @@ Exit code 0 when all three are up, 2 otherwise.</source>
     </message>
     <message>
         <source>The plan is already at its last step (%1 %).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The minimum accuracy must be a share above 0 and at most 1 (got %1).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The rollback accuracy must be a share from 0 up to the minimum accuracy %1 (got %2).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The log-loss threshold must be a positive number (got %1).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>accuracy %1 &lt; %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>log-loss %1 &gt; %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The accuracy gate must be a share from 0 to 1 (got %1).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The F1 gate must be a share from 0 to 1 (got %1).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The log-loss gate must be a positive number (got %1).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The ECE gate must be a share above 0 and at most 1 (got %1).</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -4528,22 +5192,6 @@ Exit code 0 when all three are up, 2 otherwise.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Promote: the candidate&apos;s MAE is %1 better than the champion&apos;s (%2 vs %3; at least %4 needed) and the %5 interval of the difference [%6, %7] excludes no improvement.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Do not promote: the candidate&apos;s MAE (%1) is not better than the champion&apos;s (%2).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Do not promote: the candidate&apos;s MAE is only %1 better than the champion&apos;s (%2 vs %3); at least %4 is required.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Do not promote: the MAE is %1 better, but the %2 interval of the difference [%3, %4] does not exclude no improvement: the gain may be chance.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>Checking the triggers</source>
         <translation type="unfinished"></translation>
     </message>
@@ -4840,6 +5488,110 @@ Exit code 0 when all three are up, 2 otherwise.</source>
         <source>MAE of the window: %1 (no outcomes)</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>%1 has no metadata: its classes are unknown, so it cannot be compared with the classifier %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 predicts the classes %2 and %3 the classes %4: they cannot be compared.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Row %1: the target &quot;%2&quot; is %3, but a classifier&apos;s target is the index of the true class, 0 to %4 (%5).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>predicted class</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ML accuracy %1 %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ML F1 %1 %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ML log-loss %1 %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ML calibration error (ECE) %1 %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ML estimated accuracy %1 %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The decision metric of a classifier must be &quot;accuracy&quot; or &quot;log_loss&quot; (got &quot;%1&quot;).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Classification deployment &quot;%1&quot; has no valid classes to retrain with: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 rows left out: their label is not a class index from 0 to %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>model %1 is not a classifier (task &quot;%2&quot;).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the model&apos;s classes (%1) are not the deployment&apos;s (%2).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Promote: the candidate&apos;s accuracy is %1 points higher than the champion&apos;s (%2 vs %3; at least %4 points needed) and the %5 interval of the difference [%6, %7] excludes no improvement.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Do not promote: the candidate&apos;s accuracy (%1) is not higher than the champion&apos;s (%2).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Do not promote: the candidate&apos;s accuracy is only %1 points higher than the champion&apos;s (%2 vs %3); at least %4 points are required.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Do not promote: the accuracy is %1 points higher, but the %2 interval of the difference [%3, %4] does not exclude no improvement: the gain may be chance.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Promote: the candidate&apos;s %1 is %2 better than the champion&apos;s (%3 vs %4; at least %5 needed) and the %6 interval of the difference [%7, %8] excludes no improvement.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Do not promote: the candidate&apos;s %1 (%2) is not better than the champion&apos;s (%3).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Do not promote: the candidate&apos;s %1 is only %2 better than the champion&apos;s (%3 vs %4); at least %5 is required.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Do not promote: the %1 is %2 better, but the %3 interval of the difference [%4, %5] does not exclude no improvement: the gain may be chance.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>log-loss</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Accuracy of the window below target</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Due: the accuracy of the window (%1 %) is below the target (%2 %).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>accuracy of the window: %1 (no labels)</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>mldeck::simulator</name>
@@ -4921,6 +5673,22 @@ Exit code 0 when all three are up, 2 otherwise.</source>
     </message>
     <message>
         <source>The simulator was not prepared.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Will the driver accept the ride offer (demo)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The calibration scenario plays on a classification deployment; &quot;%1&quot; is a regression.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Model %1 does not serve the classes of &quot;%2&quot; (%3).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Deployment &quot;%1&quot; is a classifier of %2; the simulator serves ride offers, classes %3.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -5048,6 +5816,26 @@ Exit code 0 when all three are up, 2 otherwise.</source>
     </message>
     <message>
         <source>drift setting &quot;ignore&quot; must list feature names.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>log-loss</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Fewer than %1 predictions: too few to estimate from.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The model&apos;s probabilities were not checked on labelled reference data.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The model&apos;s probabilities are not calibrated on the reference data (calibration error %1, above %2).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The labelled predictions of this period disagree with the calibration (calibration error %1): the model&apos;s probabilities have drifted.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -5974,10 +6762,6 @@ Exit code 0 when all three are up, 2 otherwise.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Nothing to change: give a description, a target name or a target unit.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>Deployment &quot;%1&quot; not changed: %2.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -6071,6 +6855,70 @@ Exit code 0 when all three are up, 2 otherwise.</source>
     </message>
     <message>
         <source>reading what your role may change</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reading the task of %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reading the labelled predictions of &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Deployment &quot;%1&quot; is not a classifier with known classes.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reading labelled predictions: the range must end after it starts</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>period (%1 to %2)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the first %1 logged predictions</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The reference period of &quot;%1&quot; is empty.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reading snapshot %1 of &quot;%2&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Unknown reference.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the decision threshold must lie strictly between 0 and 1 (%1 given)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Deployment &quot;%1&quot; not created: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Deployment &quot;%1&quot; not created: classes are for a classification deployment, not a %2 one.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Nothing to change: give a description, a target name, a target unit or a decision threshold.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Deployment &quot;%1&quot; not changed: a decision threshold is for a binary classification deployment.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>a row of deployment &quot;%1&quot; has a negative predicted class</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>a row of deployment &quot;%1&quot; has %2 probabilities (at most %3 are logged)</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -6182,6 +7030,30 @@ Exit code 0 when all three are up, 2 otherwise.</source>
     </message>
     <message>
         <source>This deployment already has a rule &quot;%1&quot;: edit that one, or choose another id.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Accuracy of the ML path (share of labelled predictions right)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>F1 of the ML path (binary: positive class; else macro)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Log-loss of the ML path</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Expected calibration error of the ML path</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Estimated accuracy of the ML path (before labels)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Failure rate, accuracy, F1, ECE: shares (0.9 = 90 %). Latency: milliseconds. An estimated accuracy the calibration check does not trust is no value. No data: fires when the window holds at most this many predictions. Dependency fallback: minutes in fallback.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -6472,6 +7344,163 @@ Exit code 0 when all three are up, 2 otherwise.</source>
     </message>
 </context>
 <context>
+    <name>mldeck::ui::ClassificationCharts</name>
+    <message>
+        <source>%1 %</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Accuracy (%)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Realised vs estimated accuracy (%)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Mean confidence (%)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Positive rate (%)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Latency of ML (ms)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 ms</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Error rate (%)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ML</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Heuristic</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Fallback</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Target</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Stretch</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Realised</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Estimated</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Estimate not trusted</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Positive rate: served as &quot;%1&quot; (%)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Share served as each class (%)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>p50</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>p95</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>p99</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::ClassificationDetail</name>
+    <message>
+        <source>Confusion matrix</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reliability diagram</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Confusion and calibration over the range</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>For:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>All paths</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ML</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Heuristic</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Fallback</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Path: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Model version: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>(none)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Predicted P(%1)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Confidence (probability of the class served)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Share %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Share right</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>ECE %1 · log-loss %2 · Brier %3 · %n labelled predictions</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>mldeck::ui::CompareView</name>
     <message>
         <source>File path or eta:champion, eta@3</source>
@@ -6701,6 +7730,10 @@ Exit code 0 when all three are up, 2 otherwise.</source>
         <source>PDF files (*.pdf)</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>Log-loss</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>mldeck::ui::ConfirmedStatePanel</name>
@@ -6810,6 +7843,25 @@ Exit code 0 when all three are up, 2 otherwise.</source>
     </message>
     <message>
         <source>%1 (%2)</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::ConfusionMatrixView</name>
+    <message>
+        <source>Rows: the actual class; columns: the class served. A cell shows its count and its share of the row.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 %</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Served as</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Actual</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -7275,6 +8327,14 @@ It is kept in memory for this session only.</source>
     </message>
     <message>
         <source>Cannot summarize: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 %2 %</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>True class</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -7797,7 +8857,31 @@ It is kept in memory for this session only.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>MAE difference (candidate − champion): %1 (%2 %), %3 % interval %4 … %5 (%6 resamples).</source>
+        <source>Accuracy</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Log-loss</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Brier score</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Both models are scored on the same holdout rows, which the candidate never saw, with the deployment&apos;s decision rule. Higher accuracy is better, lower log-loss and Brier score are better.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 points</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Accuracy difference (candidate − champion): %1 points, %2 % interval %3 … %4 points (%5 resamples).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 difference (candidate − champion): %2 (%3 %), %4 % interval %5 … %6 (%7 resamples).</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -7868,6 +8952,22 @@ It is kept in memory for this session only.</source>
     </message>
     <message>
         <source>At most %1 characters.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Decision threshold</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Only a binary classification deployment has a decision threshold.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Binary classification: the positive class is served when its probability is at least this. Empty for any other deployment.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Between 0 and 1, both excluded.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -7963,6 +9063,22 @@ It is kept in memory for this session only.</source>
     </message>
     <message>
         <source>Saved. The guard applies the rules from its next round.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Must be a share from 0 to 1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Classifier: accuracy that turns ML off</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Classifier: accuracy that halves traffic</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Classifier: log-loss that halves traffic</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -8102,6 +9218,50 @@ It is kept in memory for this session only.</source>
         <source>Error rate</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>Not trusted: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 (not trusted)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Labelled</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Accuracy</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>F1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Macro F1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ROC AUC</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Log-loss</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ECE</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Confidence</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Estimated accuracy</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>mldeck::ui::KpiTargetsEditor</name>
@@ -8187,6 +9347,46 @@ It is kept in memory for this session only.</source>
     </message>
     <message>
         <source>The stretch R² must not be below the R² target.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Classification targets</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Accuracy at least</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>F1 at least</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>binary: the positive class; else macro</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ROC AUC at least</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>0 to 1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Log-loss at most</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Calibration error (ECE) at most</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Stretch accuracy</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The stretch accuracy must not be below the accuracy target.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -8322,6 +9522,117 @@ It is kept in memory for this session only.</source>
             <numerusform></numerusform>
         </translation>
     </message>
+    <message>
+        <source>%1 pts</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Accuracy</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>target ≥ %1 % · stretch %2 %</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>F1 (%1)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>F1 (macro)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>target ≥ %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ROC AUC</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Log-loss</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>target ≤ %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Calibration error (ECE)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>target ≤ %1 %</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>accuracy points over the heuristic</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Estimated accuracy</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Mean confidence</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>probability of the class served</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Positive rate</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>served as &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>binary deployments only</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Label coverage</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>± %1 (histogram bound) · </source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n labelled predictions</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>not trusted (the tooltip says why)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not trusted: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>isotonic calibration</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>binned calibration</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the model&apos;s own probabilities</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>before labels, from %1</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>mldeck::ui::LossChart</name>
@@ -8343,6 +9654,10 @@ It is kept in memory for this session only.</source>
     </message>
     <message>
         <source>Loss</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Loss per epoch (cross-entropy)</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -8466,6 +9781,14 @@ PostgreSQL %2 (database %3)</source>
     </message>
     <message>
         <source>State</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Accuracy</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Log-loss</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -8632,6 +9955,26 @@ PostgreSQL %2 (database %3)</source>
     </message>
     <message>
         <source>The deployment was not created: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>e.g. declined, accepted (in the order of the model&apos;s output)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Two classes: the second (positive) class is served when its probability is at least this. More classes: the most probable is served.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>decision threshold</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>C&amp;lasses:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A classifier needs its classes, in the order of the model&apos;s output (e.g. declined, accepted).</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -8886,6 +10229,22 @@ PostgreSQL %2 (database %3)</source>
         <source>Not advanced: %1</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>Accuracy ≥</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>F1 ≥</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Log-loss ≤</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Calibration error (ECE) ≤</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>mldeck::ui::RangeSelector</name>
@@ -9102,6 +10461,21 @@ PostgreSQL %2 (database %3)</source>
     </message>
 </context>
 <context>
+    <name>mldeck::ui::ReliabilityDiagram</name>
+    <message>
+        <source>Predicted probability</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Observed share</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Perfectly calibrated</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>mldeck::ui::ReportCharts</name>
     <message>
         <source>Predicted vs actual</source>
@@ -9125,6 +10499,46 @@ PostgreSQL %2 (database %3)</source>
     </message>
     <message>
         <source>Rows</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reliability of P(%1)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reliability of the confidence</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Mean predicted probability</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Mean confidence</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Share %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Share right</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1: ECE %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 (%2 labelled rows)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Confusion matrix of %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Rows: true class; columns: served class</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -9262,6 +10676,54 @@ PostgreSQL %2 (database %3)</source>
     </message>
     <message>
         <source>Segments (%1)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Accuracy</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Precision</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Recall</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Log-loss</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Classes %1; precision, recall and F1 of %2 (threshold %3)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Classes %1; precision, recall and F1 averaged over the classes (macro)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Score</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 → %2 (%3 rows)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reliability: mean P(%1) → share of %1, by score</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reliability: mean confidence → share right, by confidence</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>True \ served</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Confusion matrix of %1</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -9424,15 +10886,15 @@ PostgreSQL %2 (database %3)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>MAE candidate vs champion</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>Decision</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <source>Duration</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 candidate vs champion</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -9479,10 +10941,6 @@ PostgreSQL %2 (database %3)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Also when the window&apos;s MAE is above its target</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>What the guard does</source>
         <translation type="unfinished"></translation>
     </message>
@@ -9511,15 +10969,35 @@ PostgreSQL %2 (database %3)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Promote when the MAE improves by at least</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>share (0.02 = 2 %)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>Keep feedback for</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Also when the window&apos;s MAE is above its target (a classifier: its accuracy below it)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A classifier is judged on its</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>accuracy</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>log-loss</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Promote when it improves by at least</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>share: MAE or log-loss 0.02 = 2 % lower; accuracy 0.02 = 2 points higher</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A regression model is judged on its MAE. The improvement must also be sure: the 95 % paired-bootstrap interval of the difference on the holdout must exclude no improvement.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -9905,6 +11383,10 @@ Reason (audited): %2</source>
         <source>no reason given</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>Epoch %1 of %2 · training loss %3 · validation accuracy %4 %</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>mldeck::ui::ScreenshotRunner</name>
@@ -10045,6 +11527,18 @@ Reason (audited): %2</source>
     </message>
     <message>
         <source>The learning rate is not a number.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Balance the classes: a rare class weighs more in the loss</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Each class weighs n / (K × its rows): every class counts as much in training</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Class weights</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -10293,6 +11787,14 @@ Reason (audited): %2</source>
             <numerusform></numerusform>
             <numerusform></numerusform>
         </translation>
+    </message>
+    <message>
+        <source>accuracy</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>log-loss</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>

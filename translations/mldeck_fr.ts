@@ -285,6 +285,257 @@
         <source>Green meets the deployment's target, red misses it; “%1”: no traffic, outcomes or feedback yet.</source>
         <translation>Vert : la cible du déploiement est atteinte, rouge : elle est manquée ; « %1 » : pas encore de trafic, de résultats ou de retours.</translation>
     </message>
+    <message>
+        <source>With a label</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Label coverage</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Accuracy</source>
+        <translation>Exactitude</translation>
+    </message>
+    <message>
+        <source>≥ %1 % (stretch %2 %)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Balanced accuracy</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Precision (%1)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Precision (macro)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Recall (%1)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Recall (macro)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>F1 (%1)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>F1 (macro)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>≥ %1</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>ROC AUC</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Log-loss</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>≤ %1</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Brier score</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Calibration error (ECE)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Mean confidence</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Served as %1</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Estimated accuracy</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Estimated precision</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Estimated recall</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Estimated F1</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>ML vs heuristic (accuracy points)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Green meets the deployment's target, red misses it; “%1”: no traffic, labels or feedback yet.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Estimated figures are expected from the model's calibrated probabilities, before labels arrive.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>ROC AUC comes from a score histogram, within %1 of the exact value.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The estimates of this period are not to be trusted: %1</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Per class, all paths</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Class</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Served as</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Precision</source>
+        <translation>Précision</translation>
+    </message>
+    <message>
+        <source>Recall</source>
+        <translation>Rappel</translation>
+    </message>
+    <message>
+        <source>F1</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Confusion matrix, all paths (rows: true class, columns: served class)</source>
+        <translation type="unfinished" />
+    </message>
+    <message numerus="yes">
+        <source>%n classes: too many to print; the CSV export has the whole matrix.</source>
+        <translation type="unfinished">
+            <numerusform />
+            <numerusform />
+        </translation>
+    </message>
+    <message>
+        <source>True class</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Served class</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>No labelled prediction in this period.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Reliability of the ML path (labelled predictions by score)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>P(%1)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Confidence</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Labelled</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Mean score</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Share %1</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Share right</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Gap</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>No labelled prediction of the model in this period.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>A calibrated model's share observed equals its mean score in every bin.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>ECE</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Grey ticks mark the changes listed at the end (flag changes, rollbacks, promotions). Estimated accuracy is drawn grey where it is not to be trusted (calibration off or too few rows).</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Accuracy (%): ML vs heuristic</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>ML accuracy (%): realised vs estimated</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>realised</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>estimated</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>estimated, not trusted</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Calibration error (ECE) and Brier score, ML</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Brier</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>ECE target</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Mean confidence and share served as %1 (%), all paths</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Mean confidence (%), all paths</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>confidence</source>
+        <translation type="unfinished" />
+    </message>
 </context>
 <context>
     <name>mldeck</name>
@@ -342,6 +593,41 @@
     <message>
         <source>Rule %1 of %2 deleted.</source>
         <translation>Règle %1 de %2 supprimée.</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ClassSpec</name>
+    <message>
+        <source>A classifier needs at least two classes (%1 given).</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>A classifier has at most %1 classes (%2 given).</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>A class name is empty.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The class name "%1…" is longer than 64 characters.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The class "%1" is named twice.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The decision threshold must lie strictly between 0 and 1 (%1 given).</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>"classes" must be a list of class names.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>"decision_threshold" must be a number.</source>
+        <translation type="unfinished" />
     </message>
 </context>
 <context>
@@ -549,6 +835,10 @@
         <source>Redis flags and champion</source>
         <translation>drapeaux Redis et champion</translation>
     </message>
+    <message>
+        <source>Deployment "%1" is a classifier of %2; the demo history is one of ride offers, classes %3.</source>
+        <translation type="unfinished" />
+    </message>
 </context>
 <context>
     <name>mldeck::HistoryEvents</name>
@@ -620,6 +910,10 @@
         <source>A month of demo history loaded</source>
         <translation>Un mois d'historique de démonstration chargé</translation>
     </message>
+    <message>
+        <source>First model for ride-offer acceptance</source>
+        <translation type="unfinished" />
+    </message>
 </context>
 <context>
     <name>mldeck::KpiService</name>
@@ -688,6 +982,18 @@
     <message>
         <source>Row %1 has a numeric value that is not a finite number.</source>
         <translation>La ligne %1 a une valeur numérique qui n’est pas un nombre fini.</translation>
+    </message>
+    <message>
+        <source>Model %1 is a classifier of %2 classes: it predicts a probability vector per row, not one value.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Model %1 is not a classifier (its metadata gives task "%2").</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>none</source>
+        <translation>aucun</translation>
     </message>
 </context>
 <context>
@@ -988,12 +1294,20 @@
         <translation>le modèle a renvoyé %1, pas un tenseur.</translation>
     </message>
     <message>
-        <source>the model returned a tensor of shape %1, expected one value per row [%2].</source>
-        <translation>le modèle a renvoyé un tenseur de forme %1, une valeur par ligne était attendue [%2].</translation>
-    </message>
-    <message>
         <source>the model gave a non-finite prediction (%1) for row %2.</source>
         <translation>le modèle a donné une prédiction non finie (%1) pour la ligne %2.</translation>
+    </message>
+    <message>
+        <source>the model returned a tensor of shape %1, expected [%2] or [%2, values per row].</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>%1 (shape %2).</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>the model returned %1 values per row, %2 when it was loaded.</source>
+        <translation type="unfinished" />
     </message>
 </context>
 <context>
@@ -1090,6 +1404,25 @@
         <source>Training failed with an unknown error.</source>
         <translation>L’entraînement a échoué sur une erreur inconnue.</translation>
     </message>
+    <message>
+        <source>%1 data: row %2 has the label %3, which is not a class index of model %4 (0 to %5).</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>the model returned a tensor of shape %1, expected one score per class [%2, %3].</source>
+        <translation type="unfinished" />
+    </message>
+    <message numerus="yes">
+        <source>%n class weight(s) given for a model with %1 classes.</source>
+        <translation type="unfinished">
+            <numerusform />
+            <numerusform />
+        </translation>
+    </message>
+    <message>
+        <source>Class weights apply to a classifier only; model %1 is a %2 model.</source>
+        <translation type="unfinished" />
+    </message>
 </context>
 <context>
     <name>mldeck::TrainingParams</name>
@@ -1140,6 +1473,25 @@
     <message>
         <source>Threads must be from 0 (keep the current setting) to 256 (got %1).</source>
         <translation>Le nombre de threads doit aller de 0 (garder le réglage actuel) à 256 (reçu %1).</translation>
+    </message>
+    <message>
+        <source>"balanced" or a list of numbers, one per class</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Class weights are either balanced or given, not both.</source>
+        <translation type="unfinished" />
+    </message>
+    <message numerus="yes">
+        <source>Class weights need one weight per class, 2 to 1000 (got %n).</source>
+        <translation type="unfinished">
+            <numerusform />
+            <numerusform />
+        </translation>
+    </message>
+    <message>
+        <source>A class weight must be above 0 and at most 1000000 (got %1).</source>
+        <translation type="unfinished" />
     </message>
 </context>
 <context>
@@ -1226,10 +1578,6 @@
     <message>
         <source>Feature drift from 0 (none) to 1 (full scenario): wetter, colder, fewer drivers, another fleet mix.</source>
         <translation>Dérive des variables de 0 (aucune) à 1 (scénario complet) : plus de pluie, plus froid, moins de chauffeurs, une autre flotte.</translation>
-    </message>
-    <message>
-        <source>Writes synthetic ride-delay data (features, delay_min, ts) as CSV.</source>
-        <translation>Écrit des données synthétiques de retard de courses (variables, delay_min, ts) en CSV.</translation>
     </message>
     <message>
         <source>Unexpected argument "%1".</source>
@@ -1474,10 +1822,6 @@
     <message>
         <source>%1 rows from %2</source>
         <translation>%1 lignes de %2</translation>
-    </message>
-    <message>
-        <source>%1: accuracy %2, precision %3, recall %4, F1 %5, %6 rows/s, p50 %7 ms, p99 %8 ms</source>
-        <translation>%1 : exactitude %2, précision %3, rappel %4, F1 %5, %6 lignes/s, p50 %7 ms, p99 %8 ms</translation>
     </message>
     <message>
         <source>%1: MAE %2, RMSE %3, R² %4, MAPE %5, %6 rows/s, p50 %7 ms, p99 %8 ms</source>
@@ -2584,10 +2928,6 @@
         <translation>Réinitialiser les poids au lieu de partir de ceux du champion.</translation>
     </message>
     <message>
-        <source>Decision rule: relative MAE improvement required (default: the settings').</source>
-        <translation>Règle de décision : amélioration relative de la MAE exigée (par défaut : celle des réglages).</translation>
-    </message>
-    <message>
         <source>Model store directory (default: MLDECK_MODEL_STORE, else the standard one).</source>
         <translation>Répertoire du magasin de modèles (par défaut : MLDECK_MODEL_STORE, sinon le répertoire standard).</translation>
     </message>
@@ -2636,10 +2976,6 @@
         <translation>Motif : %1</translation>
     </message>
     <message>
-        <source>Holdout MAE: candidate %1, champion %2</source>
-        <translation>MAE sur le jeu de test : candidat %1, champion %2</translation>
-    </message>
-    <message>
         <source>Candidate %1@%2: %3</source>
         <translation>Candidat %1@%2 : %3</translation>
     </message>
@@ -2666,10 +3002,6 @@
     <message>
         <source>No retrain run for "%1" yet.</source>
         <translation>Aucun réentraînement pour « %1 » pour l’instant.</translation>
-    </message>
-    <message>
-        <source>#%1 %2 %3 %4 (%5)%6 base %7 -&gt; %8, %9 s, MAE %10 vs %11, decision %12</source>
-        <translation>#%1 %2 %3 %4 (%5)%6 base %7 -&gt; %8, %9 s, MAE %10 contre %11, décision %12</translation>
     </message>
     <message>
         <source> dry run</source>
@@ -2774,10 +3106,6 @@
         <translation>Servir ce fichier TorchScript pendant toute l’exécution sans suivre le champion (par défaut : suivre le champion du déploiement dans le registre, le MLP de démo tant qu’il n’y en a pas).</translation>
     </message>
     <message>
-        <source>Acts as the production serving backend: follows the flags live, routes each request to the model or the heuristic, and logs predictions, outcomes and feedback to PostgreSQL. Without --model it serves the deployment's champion and switches to a newly promoted one (SHA-256 verified) between batches. Ctrl-C flushes what is buffered.</source>
-        <translation>Joue le rôle du backend de production : suit les drapeaux en direct, envoie chaque requête au modèle ou à l’heuristique, et journalise prédictions, résultats réels et retours dans PostgreSQL. Sans --model, il sert le champion du déploiement et passe à un champion nouvellement promu (SHA-256 vérifié) entre deux lots. Ctrl-C écrit ce qui est en tampon.</translation>
-    </message>
-    <message>
         <source>started in %1 ms</source>
         <translation>démarré en %1 ms</translation>
     </message>
@@ -2812,14 +3140,6 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>--format doit valoir prometheus (reçu « %1 »).</translation>
     </message>
     <message>
-        <source>Rule id (failure_rate, latency_p95_ms, mae, r2, no_data, dependency_fallback or one of yours).</source>
-        <translation>Identifiant de règle (failure_rate, latency_p95_ms, mae, r2, no_data, dependency_fallback ou l’une des vôtres).</translation>
-    </message>
-    <message>
-        <source>Metric of a new rule: failure_rate, latency_p95_ms, mae, r2, no_data, dependency_fallback (threshold in minutes).</source>
-        <translation>Métrique d’une nouvelle règle : failure_rate, latency_p95_ms, mae, r2, no_data, dependency_fallback (seuil en minutes).</translation>
-    </message>
-    <message>
         <source>Usage: mldeckctl alerts &lt;command&gt; [options]   (mldeckctl alerts &lt;command&gt; --help)
 
   list [--deployment D] [--all] [--json]      open alerts (--all: with resolved ones)
@@ -2852,10 +3172,6 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     <message>
         <source> | dependency report: %1</source>
         <translation> | rapport de dépendance : %1</translation>
-    </message>
-    <message>
-        <source>Play a scenario: drift, errors, latency, degraded or weather-down, as NAME[@START][+DURATION]; repeatable.</source>
-        <translation>Jouer un scénario : drift, errors, latency, degraded ou weather-down, sous la forme NOM[@DÉBUT][+DURÉE] ; répétable.</translation>
     </message>
     <message>
         <source>Serve /metrics (Prometheus), /healthz and /readyz on [HOST:]PORT, e.g. 9464 (loopback) or 127.0.0.1:9464 (off by default).</source>
@@ -3122,10 +3438,6 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>Fin de l'historique, ISO 8601 (par défaut : maintenant, à la minute).</translation>
     </message>
     <message>
-        <source>Fill an empty deployment with a month of realistic demo history (COPY), or say that it is already there.</source>
-        <translation>Remplir un déploiement vide avec un mois d'historique de démonstration réaliste (COPY), ou dire qu'il est déjà là.</translation>
-    </message>
-    <message>
         <source>--days must be a whole number, not "%1".</source>
         <translation>--days doit être un nombre entier, pas « %1 ».</translation>
     </message>
@@ -3282,10 +3594,6 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>Nouvelle unité de cible.</translation>
     </message>
     <message>
-        <source>Change the description or target of a deployment (audited).</source>
-        <translation>Modifier la description ou la cible d'un déploiement (audité).</translation>
-    </message>
-    <message>
         <source>Changed deployment "%1".</source>
         <translation>Déploiement « %1 » modifié.</translation>
     </message>
@@ -3300,22 +3608,6 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     <message>
         <source>Archived deployment "%1"; its history is kept.</source>
         <translation>Déploiement « %1 » archivé ; son historique est conservé.</translation>
-    </message>
-    <message>
-        <source>Usage: mldeckctl deployments &lt;create|list|show|set|archive&gt; [options]   (mldeckctl deployments &lt;sub&gt; --help)
-
-  create   create a deployment (--task, or --from-model FILE)
-  list     list the active deployments [--all]
-  show     show one deployment
-  set      change its description or target
-  archive  hide it from selectors and the guard, keep its history (--reason)</source>
-        <translation>Usage : mldeckctl deployments &lt;create|list|show|set|archive&gt; [options]   (mldeckctl deployments &lt;sous-commande&gt; --help)
-
-  create   créer un déploiement (--task, ou --from-model FICHIER)
-  list     lister les déploiements actifs [--all]
-  show     afficher un déploiement
-  set      modifier sa description ou sa cible
-  archive  le masquer des sélecteurs et de la garde, garder son historique (--reason)</translation>
     </message>
     <message>
         <source>Reference: first_rows:N, model, snapshot:NAME, period:FROM/TO, auto, first:DURATION or previous:DURATION (default: the deployment's setting, else first_rows:5000).</source>
@@ -3410,6 +3702,252 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     <message>
         <source>Use "mldeckctl drift check", "mldeckctl drift compare" or "mldeckctl drift reference" (see --help).</source>
         <translation>Utilisez « mldeckctl drift check », « mldeckctl drift compare » ou « mldeckctl drift reference » (voir --help).</translation>
+    </message>
+    <message>
+        <source>Rule id (failure_rate, latency_p95_ms, mae, r2, no_data, dependency_fallback, a classifier's accuracy, or one of yours).</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Metric of a new rule: failure_rate, latency_p95_ms, mae, r2, no_data, dependency_fallback (threshold in minutes); a classifier's: accuracy, f1, log_loss, ece, estimated_accuracy (in place of mae and r2).</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>%1: accuracy %2, precision %3, recall %4, F1 %5, ROC AUC %6, PR AUC %7, log-loss %8, Brier %9, ECE %10, %11 rows/s, p50 %12 ms, p99 %13 ms</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>--task must be delay or accept, not "%1".</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>delay (default): ride bookings and their delay (regression, the eta demo); accept: ride offers and whether the driver accepted (classification, the accept demo).</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Writes synthetic dispatch data as CSV: ride bookings (features, delay_min, ts) or, with --task accept, ride offers (features, accepted, ts).</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Fill an empty deployment with a month of realistic demo history (COPY), or say that it is already there. A deployment created as a classifier gets ride offers (will the driver accept).</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>  classes      %1 (positive: %2 when P(%2) &gt;= %3)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>  classes      %1 (the most probable is served)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>--decision-threshold must be a number strictly between 0 and 1, not "%1".</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>--classes and --decision-threshold are for a classification deployment (--task classification).</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>A classification deployment needs its classes: give --classes a,b[,...] in the order of the model's output (or --from-model FILE).</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>--decision-threshold applies to two classes only (%1 given): a multi-class deployment serves the most probable class.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>classification: the class names in the order of the model's output, comma-separated; binary: negative,positive (default: the model's).</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>binary classification: the positive class is served when its probability is at least this (default: the model's, else 0.5).</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>New decision threshold of a binary classification deployment (0 &lt; t &lt; 1).</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Change the description, target or decision threshold of a deployment (audited).</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Usage: mldeckctl deployments &lt;create|list|show|set|archive&gt; [options]   (mldeckctl deployments &lt;sub&gt; --help)
+
+  create   create a deployment (--task [--classes a,b], or --from-model FILE)
+  list     list the active deployments [--all]
+  show     show one deployment
+  set      change its description, target or decision threshold
+  archive  hide it from selectors and the guard, keep its history (--reason)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>A classifier: turn ML off below this accuracy (0 to 1).</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>A classifier: halve the percentage below this accuracy (0 to 1).</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>A classifier: halve the percentage above this log-loss.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>  ML off above a failure rate of %1 or below an accuracy of %2; percentage halved above latency p95 %3 ms, below an accuracy of %4 or above a log-loss of %5 (accuracy and log-loss once %6 predictions of the window are labelled)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>With a label</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Label coverage</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Accuracy</source>
+        <translation>Exactitude</translation>
+    </message>
+    <message>
+        <source>Balanced accuracy</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Precision</source>
+        <translation>Précision</translation>
+    </message>
+    <message>
+        <source>Recall</source>
+        <translation>Rappel</translation>
+    </message>
+    <message>
+        <source>F1</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>ROC AUC</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Log-loss</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Brier score</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Calibration (ECE)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Mean confidence</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Positive rate</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Est. accuracy</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Est. precision</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Est. recall</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Est. F1</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>ML vs heuristic (pts)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Estimates not to be trusted: %1</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Confusion matrix, all paths (rows: true class, columns: served class):</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>A classifier: accuracy at least, share 0..1.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>A classifier: F1 at least, share 0..1 (none: no such gate).</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>A classifier: log-loss at most (none: no such gate).</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>A classifier: calibration error (ECE) at most (none: no such gate).</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>accuracy</source>
+        <translation>exactitude</translation>
+    </message>
+    <message>
+        <source>log-loss</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>--class-weights: "%1" is not "balanced" nor a list of numbers</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Decision rule: improvement required, relative for MAE and log-loss, in accuracy points for accuracy (default: the settings').</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>A classifier's decision metric: accuracy or log_loss (default: the settings').</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>A classifier's class weights in the loss: balanced, or one number per class (1,3).</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>[%1 %] epoch %2/%3: train loss %4, validation loss %5, validation accuracy %6 %, %7 s left</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Holdout %1: candidate %2, champion %3</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>#%1 %2 %3 %4 (%5)%6 base %7 -&gt; %8, %9 s, %10 %11 vs %12, decision %13</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Play a scenario: drift, errors, latency, degraded, weather-down or (a classifier) calibration, as NAME[@START][+DURATION]; repeatable.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Share of requests whose ground truth arrives, 0 to 1 (default: 0.9).</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Share of requests with user feedback, 0 to 1 (default: 0.05; a regression's among those with ground truth).</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Acts as the production serving backend: follows the flags live, routes each request to the model or the heuristic, and logs predictions, outcomes and feedback to PostgreSQL. A deployment created as a classifier is served ride offers (will the driver accept) with class probabilities. Without --model it serves the deployment's champion and switches to a newly promoted one (SHA-256 verified) between batches. Ctrl-C flushes what is buffered.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>--%1 must be a number from 0 to 1, not "%2".</source>
+        <translation type="unfinished" />
     </message>
 </context>
 <context>
@@ -3538,10 +4076,6 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>Clé de règle d’alerte « %1 » inconnue.</translation>
     </message>
     <message>
-        <source>Unknown alert rule metric "%1": use failure_rate, latency_p95_ms, mae, r2, no_data or dependency_fallback.</source>
-        <translation>Métrique de règle d’alerte inconnue « %1 » : utilisez failure_rate, latency_p95_ms, mae, r2, no_data ou dependency_fallback.</translation>
-    </message>
-    <message>
         <source>An alert rule id must be a string.</source>
         <translation>Un identifiant de règle d’alerte doit être une chaîne.</translation>
     </message>
@@ -3644,6 +4178,46 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     <message>
         <source>no data</source>
         <translation>aucune donnée</translation>
+    </message>
+    <message>
+        <source>ML accuracy</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>ML F1</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>ML log-loss</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>ML calibration error (ECE)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>ML estimated accuracy</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Rule %1: %2 is a regression metric; this deployment is a classifier.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Rule %1: %2 is a classification metric; this deployment is not a classifier.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>This metric is a share between 0 and 1 (0.9 = 90 %), not %1.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Unknown alert rule metric "%1": use failure_rate, latency_p95_ms, mae, r2, no_data, dependency_fallback or, on a classifier, accuracy, f1, log_loss, ece or estimated_accuracy.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Retrain setting "classificationMetric" must be "accuracy" or "log_loss".</source>
+        <translation type="unfinished" />
     </message>
 </context>
 <context>
@@ -3851,6 +4425,54 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <source>Model file %1 does not match its registered SHA-256: it was not trained.</source>
         <translation>Le fichier de modèle %1 ne correspond pas à son SHA-256 enregistré : il n’a pas été entraîné.</translation>
     </message>
+    <message>
+        <source>"classes", "decision_threshold" and "output" are for task "classification" only</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>a classification model must name its "classes" (in the order of its output)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>"decision_threshold" applies to a binary classifier only (%1 classes given)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>"output" must be "probabilities" or "logits", not "%1"</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>the model returns %1 values per row; a regression model returns one ([B] or [B, 1])</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>the model returns %1 values per row; a binary classifier returns the positive class's %2 ([B] or [B, 1]) or one per class ([B, 2])</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>logit</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>probability</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>the model returns %1 values per row; its metadata names %2 classes ([B, %2] expected)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>row %1: the model returned %2, which is not a probability (its metadata declares "output": "probabilities"; a model that returns logits must say "logits")</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>model %1 is not a classifier (task "%2")</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>row %1: the model's %2 class probabilities sum to %3, not 1 (a model that returns logits must declare "output": "logits")</source>
+        <translation type="unfinished" />
+    </message>
 </context>
 <context>
     <name>mldeck::rollout</name>
@@ -4013,6 +4635,42 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     <message>
         <source>The plan is already at its last step (%1 %).</source>
         <translation>Le plan est déjà à sa dernière étape (%1 %).</translation>
+    </message>
+    <message>
+        <source>The minimum accuracy must be a share above 0 and at most 1 (got %1).</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The rollback accuracy must be a share from 0 up to the minimum accuracy %1 (got %2).</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The log-loss threshold must be a positive number (got %1).</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>accuracy %1 &lt; %2</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>log-loss %1 &gt; %2</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The accuracy gate must be a share from 0 to 1 (got %1).</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The F1 gate must be a share from 0 to 1 (got %1).</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The log-loss gate must be a positive number (got %1).</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The ECE gate must be a share above 0 and at most 1 (got %1).</source>
+        <translation type="unfinished" />
     </message>
 </context>
 <context>
@@ -4577,22 +5235,6 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>La durée de conservation doit être comprise entre 1 et 3650 jours (reçu %1).</translation>
     </message>
     <message>
-        <source>Promote: the candidate's MAE is %1 better than the champion's (%2 vs %3; at least %4 needed) and the %5 interval of the difference [%6, %7] excludes no improvement.</source>
-        <translation>Promouvoir : la MAE du candidat est meilleure de %1 que celle du champion (%2 contre %3 ; au moins %4 requis) et l’intervalle %5 de la différence [%6, %7] exclut l’absence d’amélioration.</translation>
-    </message>
-    <message>
-        <source>Do not promote: the candidate's MAE (%1) is not better than the champion's (%2).</source>
-        <translation>Ne pas promouvoir : la MAE du candidat (%1) n’est pas meilleure que celle du champion (%2).</translation>
-    </message>
-    <message>
-        <source>Do not promote: the candidate's MAE is only %1 better than the champion's (%2 vs %3); at least %4 is required.</source>
-        <translation>Ne pas promouvoir : la MAE du candidat n’est meilleure que de %1 par rapport à celle du champion (%2 contre %3) ; au moins %4 est requis.</translation>
-    </message>
-    <message>
-        <source>Do not promote: the MAE is %1 better, but the %2 interval of the difference [%3, %4] does not exclude no improvement: the gain may be chance.</source>
-        <translation>Ne pas promouvoir : la MAE est meilleure de %1, mais l’intervalle %2 de la différence [%3, %4] n’exclut pas l’absence d’amélioration : le gain peut être dû au hasard.</translation>
-    </message>
-    <message>
         <source>Checking the triggers</source>
         <translation>Vérification des déclencheurs</translation>
     </message>
@@ -4889,6 +5531,110 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <source>MAE of the window: %1 (no outcomes)</source>
         <translation>MAE de la fenêtre : %1 (aucun résultat)</translation>
     </message>
+    <message>
+        <source>%1 has no metadata: its classes are unknown, so it cannot be compared with the classifier %2.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>%1 predicts the classes %2 and %3 the classes %4: they cannot be compared.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Row %1: the target "%2" is %3, but a classifier's target is the index of the true class, 0 to %4 (%5).</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>predicted class</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>ML accuracy %1 %2</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>ML F1 %1 %2</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>ML log-loss %1 %2</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>ML calibration error (ECE) %1 %2</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>ML estimated accuracy %1 %2</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The decision metric of a classifier must be "accuracy" or "log_loss" (got "%1").</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Classification deployment "%1" has no valid classes to retrain with: %2</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>%1 rows left out: their label is not a class index from 0 to %2.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>model %1 is not a classifier (task "%2").</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>the model's classes (%1) are not the deployment's (%2).</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Promote: the candidate's accuracy is %1 points higher than the champion's (%2 vs %3; at least %4 points needed) and the %5 interval of the difference [%6, %7] excludes no improvement.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Do not promote: the candidate's accuracy (%1) is not higher than the champion's (%2).</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Do not promote: the candidate's accuracy is only %1 points higher than the champion's (%2 vs %3); at least %4 points are required.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Do not promote: the accuracy is %1 points higher, but the %2 interval of the difference [%3, %4] does not exclude no improvement: the gain may be chance.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Promote: the candidate's %1 is %2 better than the champion's (%3 vs %4; at least %5 needed) and the %6 interval of the difference [%7, %8] excludes no improvement.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Do not promote: the candidate's %1 (%2) is not better than the champion's (%3).</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Do not promote: the candidate's %1 is only %2 better than the champion's (%3 vs %4); at least %5 is required.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Do not promote: the %1 is %2 better, but the %3 interval of the difference [%4, %5] does not exclude no improvement: the gain may be chance.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>log-loss</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Accuracy of the window below target</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Due: the accuracy of the window (%1 %) is below the target (%2 %).</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>accuracy of the window: %1 (no labels)</source>
+        <translation type="unfinished" />
+    </message>
 </context>
 <context>
     <name>mldeck::simulator</name>
@@ -4971,6 +5717,22 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     <message>
         <source>The simulator was not prepared.</source>
         <translation>Le simulateur n’a pas été préparé.</translation>
+    </message>
+    <message>
+        <source>Will the driver accept the ride offer (demo)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The calibration scenario plays on a classification deployment; "%1" is a regression.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Model %1 does not serve the classes of "%2" (%3).</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Deployment "%1" is a classifier of %2; the simulator serves ride offers, classes %3.</source>
+        <translation type="unfinished" />
     </message>
 </context>
 <context>
@@ -5098,6 +5860,26 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     <message>
         <source>drift setting "ignore" must list feature names.</source>
         <translation>le réglage de dérive « ignore » doit lister des noms de variables.</translation>
+    </message>
+    <message>
+        <source>log-loss</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Fewer than %1 predictions: too few to estimate from.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The model's probabilities were not checked on labelled reference data.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The model's probabilities are not calibrated on the reference data (calibration error %1, above %2).</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The labelled predictions of this period disagree with the calibration (calibration error %1): the model's probabilities have drifted.</source>
+        <translation type="unfinished" />
     </message>
 </context>
 <context>
@@ -6023,10 +6805,6 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>lecture du déploiement « %1 »</translation>
     </message>
     <message>
-        <source>Nothing to change: give a description, a target name or a target unit.</source>
-        <translation>Rien à modifier : donnez une description, un nom de cible ou une unité de cible.</translation>
-    </message>
-    <message>
         <source>Deployment "%1" not changed: %2.</source>
         <translation>Déploiement « %1 » non modifié : %2.</translation>
     </message>
@@ -6121,6 +6899,70 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     <message>
         <source>reading what your role may change</source>
         <translation>lecture de ce que votre rôle peut modifier</translation>
+    </message>
+    <message>
+        <source>reading the task of %1</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>reading the labelled predictions of "%1"</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Deployment "%1" is not a classifier with known classes.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>reading labelled predictions: the range must end after it starts</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>period (%1 to %2)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>the first %1 logged predictions</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The reference period of "%1" is empty.</source>
+        <translation>La période de référence de « %1 » est vide.</translation>
+    </message>
+    <message>
+        <source>reading snapshot %1 of "%2"</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Unknown reference.</source>
+        <translation>Référence inconnue.</translation>
+    </message>
+    <message>
+        <source>the decision threshold must lie strictly between 0 and 1 (%1 given)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Deployment "%1" not created: %2</source>
+        <translation type="unfinished">Déploiement « %1 » non créé : %2. {1"?} {2?}</translation>
+    </message>
+    <message>
+        <source>Deployment "%1" not created: classes are for a classification deployment, not a %2 one.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Nothing to change: give a description, a target name, a target unit or a decision threshold.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Deployment "%1" not changed: a decision threshold is for a binary classification deployment.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>a row of deployment "%1" has a negative predicted class</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>a row of deployment "%1" has %2 probabilities (at most %3 are logged)</source>
+        <translation type="unfinished" />
     </message>
 </context>
 <context>
@@ -6232,6 +7074,30 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     <message>
         <source>This deployment already has a rule "%1": edit that one, or choose another id.</source>
         <translation>Ce déploiement a déjà une règle « %1 » : modifiez-la, ou choisissez un autre identifiant.</translation>
+    </message>
+    <message>
+        <source>Accuracy of the ML path (share of labelled predictions right)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>F1 of the ML path (binary: positive class; else macro)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Log-loss of the ML path</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Expected calibration error of the ML path</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Estimated accuracy of the ML path (before labels)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Failure rate, accuracy, F1, ECE: shares (0.9 = 90 %). Latency: milliseconds. An estimated accuracy the calibration check does not trust is no value. No data: fires when the window holds at most this many predictions. Dependency fallback: minutes in fallback.</source>
+        <translation type="unfinished" />
     </message>
 </context>
 <context>
@@ -6521,6 +7387,163 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     </message>
 </context>
 <context>
+    <name>mldeck::ui::ClassificationCharts</name>
+    <message>
+        <source>%1 %</source>
+        <translation>%1 %</translation>
+    </message>
+    <message>
+        <source>Accuracy (%)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Realised vs estimated accuracy (%)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Mean confidence (%)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Positive rate (%)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Latency of ML (ms)</source>
+        <translation>Latence du ML (ms)</translation>
+    </message>
+    <message>
+        <source>%1 ms</source>
+        <translation>%1 ms</translation>
+    </message>
+    <message>
+        <source>Error rate (%)</source>
+        <translation>Taux d’erreur (%)</translation>
+    </message>
+    <message>
+        <source>ML</source>
+        <translation>ML</translation>
+    </message>
+    <message>
+        <source>Heuristic</source>
+        <translation>Heuristique</translation>
+    </message>
+    <message>
+        <source>Fallback</source>
+        <translation>Repli</translation>
+    </message>
+    <message>
+        <source>Target</source>
+        <translation>Objectif</translation>
+    </message>
+    <message>
+        <source>Stretch</source>
+        <translation>Ambitieux</translation>
+    </message>
+    <message>
+        <source>Realised</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Estimated</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Estimate not trusted</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Positive rate: served as "%1" (%)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Share served as each class (%)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>p50</source>
+        <translation>p50</translation>
+    </message>
+    <message>
+        <source>p95</source>
+        <translation>p95</translation>
+    </message>
+    <message>
+        <source>p99</source>
+        <translation>p99</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::ClassificationDetail</name>
+    <message>
+        <source>Confusion matrix</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Reliability diagram</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Confusion and calibration over the range</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>For:</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>All paths</source>
+        <translation>Toutes les voies</translation>
+    </message>
+    <message>
+        <source>ML</source>
+        <translation>ML</translation>
+    </message>
+    <message>
+        <source>Heuristic</source>
+        <translation>Heuristique</translation>
+    </message>
+    <message>
+        <source>Fallback</source>
+        <translation>Repli</translation>
+    </message>
+    <message>
+        <source>Path: %1</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Model version: %1</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>(none)</source>
+        <translation>(aucun)</translation>
+    </message>
+    <message>
+        <source>Predicted P(%1)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Confidence (probability of the class served)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Share %1</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Share right</source>
+        <translation type="unfinished" />
+    </message>
+    <message numerus="yes">
+        <source>ECE %1 · log-loss %2 · Brier %3 · %n labelled predictions</source>
+        <translation type="unfinished">
+            <numerusform />
+            <numerusform />
+        </translation>
+    </message>
+</context>
+<context>
     <name>mldeck::ui::CompareView</name>
     <message>
         <source>File path or eta:champion, eta@3</source>
@@ -6750,6 +7773,10 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <source>PDF files (*.pdf)</source>
         <translation>Fichiers PDF (*.pdf)</translation>
     </message>
+    <message>
+        <source>Log-loss</source>
+        <translation type="unfinished" />
+    </message>
 </context>
 <context>
     <name>mldeck::ui::ConfirmedStatePanel</name>
@@ -6860,6 +7887,25 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     <message>
         <source>%1 (%2)</source>
         <translation>%1 (%2)</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::ConfusionMatrixView</name>
+    <message>
+        <source>Rows: the actual class; columns: the class served. A cell shows its count and its share of the row.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>%1 %</source>
+        <translation>%1 %</translation>
+    </message>
+    <message>
+        <source>Served as</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Actual</source>
+        <translation>Réel</translation>
     </message>
 </context>
 <context>
@@ -7327,6 +8373,14 @@ Il est gardé en mémoire pour cette session seulement.</translation>
     <message>
         <source>Cannot summarize: %1</source>
         <translation>Résumé impossible : %1</translation>
+    </message>
+    <message>
+        <source>%1 %2 %</source>
+        <translation type="unfinished">%1 % {1 %2 ?}</translation>
+    </message>
+    <message>
+        <source>True class</source>
+        <translation type="unfinished" />
     </message>
 </context>
 <context>
@@ -7848,8 +8902,32 @@ Il est gardé en mémoire pour cette session seulement.</translation>
         <translation>Ne pas promouvoir.</translation>
     </message>
     <message>
-        <source>MAE difference (candidate − champion): %1 (%2 %), %3 % interval %4 … %5 (%6 resamples).</source>
-        <translation>Différence de MAE (candidat − champion) : %1 (%2 %), intervalle à %3 % %4 … %5 (%6 rééchantillonnages).</translation>
+        <source>Accuracy</source>
+        <translation>Exactitude</translation>
+    </message>
+    <message>
+        <source>Log-loss</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Brier score</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Both models are scored on the same holdout rows, which the candidate never saw, with the deployment's decision rule. Higher accuracy is better, lower log-loss and Brier score are better.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>%1 points</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Accuracy difference (candidate − champion): %1 points, %2 % interval %3 … %4 points (%5 resamples).</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>%1 difference (candidate − champion): %2 (%3 %), %4 % interval %5 … %6 (%7 resamples).</source>
+        <translation type="unfinished" />
     </message>
 </context>
 <context>
@@ -7920,6 +8998,22 @@ Il est gardé en mémoire pour cette session seulement.</translation>
     <message>
         <source>At most %1 characters.</source>
         <translation>%1 caractères au plus.</translation>
+    </message>
+    <message>
+        <source>Decision threshold</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Only a binary classification deployment has a decision threshold.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Binary classification: the positive class is served when its probability is at least this. Empty for any other deployment.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Between 0 and 1, both excluded.</source>
+        <translation type="unfinished" />
     </message>
 </context>
 <context>
@@ -8015,6 +9109,22 @@ Il est gardé en mémoire pour cette session seulement.</translation>
     <message>
         <source>Saved. The guard applies the rules from its next round.</source>
         <translation>Enregistré. La garde applique les règles dès son tour suivant.</translation>
+    </message>
+    <message>
+        <source>Must be a share from 0 to 1.</source>
+        <translation>Doit être une part de 0 à 1.</translation>
+    </message>
+    <message>
+        <source>Classifier: accuracy that turns ML off</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Classifier: accuracy that halves traffic</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Classifier: log-loss that halves traffic</source>
+        <translation type="unfinished" />
     </message>
 </context>
 <context>
@@ -8153,6 +9263,50 @@ Il est gardé en mémoire pour cette session seulement.</translation>
         <source>Error rate</source>
         <translation>Taux d’erreur</translation>
     </message>
+    <message>
+        <source>Not trusted: %1</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>%1 (not trusted)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Labelled</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Accuracy</source>
+        <translation>Exactitude</translation>
+    </message>
+    <message>
+        <source>F1</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Macro F1</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>ROC AUC</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Log-loss</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>ECE</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Confidence</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Estimated accuracy</source>
+        <translation type="unfinished" />
+    </message>
 </context>
 <context>
     <name>mldeck::ui::KpiTargetsEditor</name>
@@ -8239,6 +9393,46 @@ Il est gardé en mémoire pour cette session seulement.</translation>
     <message>
         <source>The stretch R² must not be below the R² target.</source>
         <translation>Le R² ambitieux ne doit pas être inférieur à la cible de R².</translation>
+    </message>
+    <message>
+        <source>Classification targets</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Accuracy at least</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>F1 at least</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>binary: the positive class; else macro</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>ROC AUC at least</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>0 to 1</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Log-loss at most</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Calibration error (ECE) at most</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Stretch accuracy</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The stretch accuracy must not be below the accuracy target.</source>
+        <translation type="unfinished" />
     </message>
 </context>
 <context>
@@ -8373,6 +9567,117 @@ Il est gardé en mémoire pour cette session seulement.</translation>
             <numerusform>%n prédictions</numerusform>
         </translation>
     </message>
+    <message>
+        <source>%1 pts</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Accuracy</source>
+        <translation>Exactitude</translation>
+    </message>
+    <message>
+        <source>target ≥ %1 % · stretch %2 %</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>F1 (%1)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>F1 (macro)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>target ≥ %1</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>ROC AUC</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Log-loss</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>target ≤ %1</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Calibration error (ECE)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>target ≤ %1 %</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>accuracy points over the heuristic</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Estimated accuracy</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Mean confidence</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>probability of the class served</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Positive rate</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>served as "%1"</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>binary deployments only</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Label coverage</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>± %1 (histogram bound) · </source>
+        <translation type="unfinished" />
+    </message>
+    <message numerus="yes">
+        <source>%n labelled predictions</source>
+        <translation type="unfinished">
+            <numerusform />
+            <numerusform />
+        </translation>
+    </message>
+    <message>
+        <source>not trusted (the tooltip says why)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Not trusted: %1</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>isotonic calibration</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>binned calibration</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>the model's own probabilities</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>before labels, from %1</source>
+        <translation type="unfinished" />
+    </message>
 </context>
 <context>
     <name>mldeck::ui::LossChart</name>
@@ -8395,6 +9700,10 @@ Il est gardé en mémoire pour cette session seulement.</translation>
     <message>
         <source>Loss</source>
         <translation>Perte</translation>
+    </message>
+    <message>
+        <source>Loss per epoch (cross-entropy)</source>
+        <translation type="unfinished" />
     </message>
 </context>
 <context>
@@ -8519,6 +9828,14 @@ PostgreSQL %2 (base %3)</translation>
     <message>
         <source>State</source>
         <translation>État</translation>
+    </message>
+    <message>
+        <source>Accuracy</source>
+        <translation>Exactitude</translation>
+    </message>
+    <message>
+        <source>Log-loss</source>
+        <translation type="unfinished" />
     </message>
 </context>
 <context>
@@ -8685,6 +10002,26 @@ PostgreSQL %2 (base %3)</translation>
     <message>
         <source>The deployment was not created: %1</source>
         <translation>Le déploiement n'a pas été créé : %1</translation>
+    </message>
+    <message>
+        <source>e.g. declined, accepted (in the order of the model's output)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Two classes: the second (positive) class is served when its probability is at least this. More classes: the most probable is served.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>decision threshold</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>C&amp;lasses:</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>A classifier needs its classes, in the order of the model's output (e.g. declined, accepted).</source>
+        <translation type="unfinished" />
     </message>
 </context>
 <context>
@@ -8938,6 +10275,22 @@ PostgreSQL %2 (base %3)</translation>
         <source>Not advanced: %1</source>
         <translation>Pas d’avancée : %1</translation>
     </message>
+    <message>
+        <source>Accuracy ≥</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>F1 ≥</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Log-loss ≤</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Calibration error (ECE) ≤</source>
+        <translation type="unfinished" />
+    </message>
 </context>
 <context>
     <name>mldeck::ui::RangeSelector</name>
@@ -9154,6 +10507,21 @@ PostgreSQL %2 (base %3)</translation>
     </message>
 </context>
 <context>
+    <name>mldeck::ui::ReliabilityDiagram</name>
+    <message>
+        <source>Predicted probability</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Observed share</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Perfectly calibrated</source>
+        <translation type="unfinished" />
+    </message>
+</context>
+<context>
     <name>mldeck::ui::ReportCharts</name>
     <message>
         <source>Predicted vs actual</source>
@@ -9178,6 +10546,46 @@ PostgreSQL %2 (base %3)</translation>
     <message>
         <source>Rows</source>
         <translation>Lignes</translation>
+    </message>
+    <message>
+        <source>Reliability of P(%1)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Reliability of the confidence</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Mean predicted probability</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Mean confidence</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Share %1</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Share right</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>%1: ECE %2</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>%1 (%2 labelled rows)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Confusion matrix of %1</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Rows: true class; columns: served class</source>
+        <translation type="unfinished" />
     </message>
 </context>
 <context>
@@ -9315,6 +10723,54 @@ PostgreSQL %2 (base %3)</translation>
     <message>
         <source>Segments (%1)</source>
         <translation>Segments (%1)</translation>
+    </message>
+    <message>
+        <source>Accuracy</source>
+        <translation>Exactitude</translation>
+    </message>
+    <message>
+        <source>Precision</source>
+        <translation>Précision</translation>
+    </message>
+    <message>
+        <source>Recall</source>
+        <translation>Rappel</translation>
+    </message>
+    <message>
+        <source>Log-loss</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Classes %1; precision, recall and F1 of %2 (threshold %3)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Classes %1; precision, recall and F1 averaged over the classes (macro)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Score</source>
+        <translation>Score</translation>
+    </message>
+    <message>
+        <source>%1 → %2 (%3 rows)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Reliability: mean P(%1) → share of %1, by score</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Reliability: mean confidence → share right, by confidence</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>True \ served</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Confusion matrix of %1</source>
+        <translation type="unfinished" />
     </message>
 </context>
 <context>
@@ -9476,16 +10932,16 @@ PostgreSQL %2 (base %3)</translation>
         <translation>Paramètres</translation>
     </message>
     <message>
-        <source>MAE candidate vs champion</source>
-        <translation>MAE candidat contre champion</translation>
-    </message>
-    <message>
         <source>Decision</source>
         <translation>Décision</translation>
     </message>
     <message>
         <source>Duration</source>
         <translation>Durée</translation>
+    </message>
+    <message>
+        <source>%1 candidate vs champion</source>
+        <translation type="unfinished" />
     </message>
 </context>
 <context>
@@ -9531,10 +10987,6 @@ PostgreSQL %2 (base %3)</translation>
         <translation>Aussi quand une alerte de dérive se déclenche</translation>
     </message>
     <message>
-        <source>Also when the window's MAE is above its target</source>
-        <translation>Aussi quand la MAE de la fenêtre dépasse sa cible</translation>
-    </message>
-    <message>
         <source>What the guard does</source>
         <translation>Ce que fait la garde</translation>
     </message>
@@ -9563,16 +11015,36 @@ PostgreSQL %2 (base %3)</translation>
         <translation>Décision et confidentialité</translation>
     </message>
     <message>
-        <source>Promote when the MAE improves by at least</source>
-        <translation>Promouvoir quand la MAE s'améliore d'au moins</translation>
-    </message>
-    <message>
-        <source>share (0.02 = 2 %)</source>
-        <translation>part (0.02 = 2 %)</translation>
-    </message>
-    <message>
         <source>Keep feedback for</source>
         <translation>Conserver les retours pendant</translation>
+    </message>
+    <message>
+        <source>Also when the window's MAE is above its target (a classifier: its accuracy below it)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>A classifier is judged on its</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>accuracy</source>
+        <translation>exactitude</translation>
+    </message>
+    <message>
+        <source>log-loss</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Promote when it improves by at least</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>share: MAE or log-loss 0.02 = 2 % lower; accuracy 0.02 = 2 points higher</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>A regression model is judged on its MAE. The improvement must also be sure: the 95 % paired-bootstrap interval of the difference on the holdout must exclude no improvement.</source>
+        <translation type="unfinished" />
     </message>
 </context>
 <context>
@@ -9963,6 +11435,10 @@ Motif (audité) : %2</translation>
         <source>no reason given</source>
         <translation>aucun motif donné</translation>
     </message>
+    <message>
+        <source>Epoch %1 of %2 · training loss %3 · validation accuracy %4 %</source>
+        <translation type="unfinished" />
+    </message>
 </context>
 <context>
     <name>mldeck::ui::ScreenshotRunner</name>
@@ -10107,6 +11583,18 @@ Motif (audité) : %2</translation>
     <message>
         <source>The learning rate is not a number.</source>
         <translation>Le taux d’apprentissage n’est pas un nombre.</translation>
+    </message>
+    <message>
+        <source>Balance the classes: a rare class weighs more in the loss</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Each class weighs n / (K × its rows): every class counts as much in training</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Class weights</source>
+        <translation type="unfinished" />
     </message>
 </context>
 <context>
@@ -10354,6 +11842,14 @@ Motif (audité) : %2</translation>
             <numerusform>%n époque</numerusform>
             <numerusform>%n époques</numerusform>
         </translation>
+    </message>
+    <message>
+        <source>accuracy</source>
+        <translation>exactitude</translation>
+    </message>
+    <message>
+        <source>log-loss</source>
+        <translation type="unfinished" />
     </message>
 </context>
 <context>

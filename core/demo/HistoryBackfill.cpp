@@ -248,10 +248,10 @@ Result<HistoryReport> HistoryBackfill::run(const std::function<void(const QStrin
         const auto outputs = served[0]->predictProbabilities(batch, onMl, &mlError);
         for (std::size_t i = 0; i < batch.size(); ++i) {
             const RideOffer &offer = batch[i];
-            PredictionRow row = policy.serveClass(flags, o.deployment, *classSpec,
-                                                  {offer.tsMicros, offer.requestKey, offer.features}, onMl[i],
-                                                  outputs[i], OfferTraffic::heuristic(offer.features), mlError,
-                                                  kInferenceMsPerRow[0], served[0]->row.version, conditions);
+            PredictionRow row =
+                policy.serveClass(flags, o.deployment, *classSpec, {offer.tsMicros, offer.requestKey, offer.features},
+                                  onMl[i], outputs[i], OfferTraffic::heuristic(offer.features), mlError,
+                                  kInferenceMsPerRow[0], served[0]->row.version, conditions);
             row.featureSchema = *schemaId;
             // The driver's answer (late) and a dispatcher's mark, each for a share of the offers.
             const qint64 observedMs =
@@ -261,7 +261,8 @@ Result<HistoryReport> HistoryBackfill::run(const std::function<void(const QStrin
             qint64 knownMs = -1;
             if (observedMs < toMs && answered) {
                 knownMs = observedMs;
-                outcomes.push_back(OutcomeRow{observedMs * 1000, o.deployment, offer.requestKey, double(offer.accepted)});
+                outcomes.push_back(
+                    OutcomeRow{observedMs * 1000, o.deployment, offer.requestKey, double(offer.accepted)});
             }
             if (observedMs < toMs && marked) {
                 feedback.push_back(

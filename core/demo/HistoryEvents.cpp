@@ -97,7 +97,8 @@ HistoryEvents::HistoryEvents(PgConnection &conn, HistoryStore &store, const Hist
                              FeatureSchema schema, bool classifier, quint64 seed, double rate, HistoryModel &first,
                              HistoryModel *second)
     : m_conn(conn), m_store(store), m_script(script), m_deployment(std::move(deployment)), m_seed(seed), m_first(first),
-      m_second(second), m_schema(std::move(schema)), m_classifier(classifier), m_ops(actor(QStringLiteral("maria"), QStringLiteral("ops-laptop"))),
+      m_second(second), m_schema(std::move(schema)), m_classifier(classifier),
+      m_ops(actor(QStringLiteral("maria"), QStringLiteral("ops-laptop"))),
       m_scientist(actor(QStringLiteral("sam"), QStringLiteral("ds-workstation"))),
       m_guard(actor(QStringLiteral("mldeck-guard"), QStringLiteral("ops-server"), QStringLiteral("guard@ops-server")))
 {
@@ -152,8 +153,7 @@ Status HistoryEvents::fireUpTo(qint64 ms)
     return {};
 }
 
-void HistoryEvents::observe(const FeatureRow &features, double actual, const PredictionRow &row,
-                            qint64 outcomeKnownMs)
+void HistoryEvents::observe(const FeatureRow &features, double actual, const PredictionRow &row, qint64 outcomeKnownMs)
 {
     const qint64 ms = row.tsMicros / 1000;
     if (row.path != PredictionPath::Heuristic) {

@@ -11,8 +11,9 @@ namespace mldeck {
 // The story of the demo's month, as times: the team's deployment guide (ML at 10 % in week 1, 25 % in
 // week 2, 50 % in week 3, 100 % in week 4), one incident where the guard turned ML off and a person
 // re-armed it the next morning, one drift episode (rain and driver shortage), a retrain whose
-// candidate became champion, and for a classifier a shift of its world in the last days. Pure: the same end and length give the same times. Times are placed at
-// fractions of the span, on the clock hours a team works, so a shorter history keeps the same story.
+// candidate became champion, and for a classifier a shift of its world in the last days. Pure: the same end and length
+// give the same times. Times are placed at fractions of the span, on the clock hours a team works, so a shorter history
+// keeps the same story.
 struct HistoryScript
 {
     QDateTime from, to; // the history is [from, to), UTC

@@ -78,8 +78,8 @@ RideOffer RideOfferGenerator::next(qint64 tsMicros)
     const std::vector<float> &x = ride.features.numeric;
     const double load = x[DriverLoad];
     // A busy fleet: the nearest free driver is further away, and the price surges.
-    const double pickup = round(std::clamp(1.6 * std::exp(0.65 * gPickup) * (1 + std::max(0.0, load - 0.6)), 0.1, 20.0),
-                                0.01);
+    const double pickup =
+        round(std::clamp(1.6 * std::exp(0.65 * gPickup) * (1 + std::max(0.0, load - 0.6)), 0.1, 20.0), 0.01);
     const double surge = round(std::clamp(1 + 0.9 * std::max(0.0, load - 0.55) + 0.1 * gSurge, 1.0, 2.5), 0.05);
     const double fare = round((3.0 + 1.25 * double(x[Distance]) + 0.30 * double(x[Planned])) * surge, 0.01);
     const double acceptRate = round(std::clamp(0.72 + 0.14 * gDriver, 0.15, 0.99), 0.01);
@@ -93,9 +93,8 @@ RideOffer RideOfferGenerator::next(qint64 tsMicros)
     const double fatigue = std::max(0.0, shift - 7);
     const bool nightToSuburbs = x[Hour] < 5 && zone.startsWith(QLatin1String("suburbs"));
     const double z = 1.1 + 5.0 * (acceptRate - 0.72) - 0.35 * (pickup - 1.6) - 0.25 * std::max(0.0, pickup - 4) +
-                     2.2 * (perMinute - 0.75) - 0.16 * fatigue * fatigue -
-                     (x[Rain] > 0 ? (moto ? 1.6 : 0.3) : 0.0) - 0.5 * std::max(0.0, double(x[Traffic]) - 5.5) -
-                     (nightToSuburbs ? 0.8 : 0.0);
+                     2.2 * (perMinute - 0.75) - 0.16 * fatigue * fatigue - (x[Rain] > 0 ? (moto ? 1.6 : 0.3) : 0.0) -
+                     0.5 * std::max(0.0, double(x[Traffic]) - 5.5) - (nightToSuburbs ? 0.8 : 0.0);
 
     RideOffer o;
     o.tsMicros = tsMicros;

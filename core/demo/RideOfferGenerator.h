@@ -11,8 +11,8 @@ struct RideOffer
 {
     qint64 tsMicros = 0;
     QString requestKey;
-    FeatureRow features; // in RideOfferGenerator::schema() order
-    int accepted = 0;    // the true class: 1 accepted, 0 declined (classSpec() order)
+    FeatureRow features;          // in RideOfferGenerator::schema() order
+    int accepted = 0;             // the true class: 1 accepted, 0 declined (classSpec() order)
     double acceptProbability = 0; // the truth-generating probability, noise-free (for tests, docs, scenarios)
 };
 

@@ -143,11 +143,11 @@ bool AlertRule::isClassificationMetric(Metric m)
 QList<AlertRule::Metric> AlertRule::metricsFor(bool classifier)
 {
     if (classifier)
-        return {Metric::FailureRate, Metric::LatencyP95Ms, Metric::Accuracy,          Metric::F1,
-                Metric::LogLoss,     Metric::Ece,          Metric::EstimatedAccuracy, Metric::NoData,
+        return {Metric::FailureRate,       Metric::LatencyP95Ms, Metric::Accuracy,          Metric::F1,
+                Metric::LogLoss,           Metric::Ece,          Metric::EstimatedAccuracy, Metric::NoData,
                 Metric::DependencyFallback};
-    return {Metric::FailureRate, Metric::LatencyP95Ms, Metric::Mae, Metric::R2, Metric::NoData,
-            Metric::DependencyFallback};
+    return {Metric::FailureRate, Metric::LatencyP95Ms, Metric::Mae,
+            Metric::R2,          Metric::NoData,       Metric::DependencyFallback};
 }
 
 Status AlertRule::checkTask(bool classifier) const

@@ -43,9 +43,8 @@ Status ClassSpec::validate() const
     if (classes.size() < 2)
         return Error{ClassSpecText::tr("A classifier needs at least two classes (%1 given).").arg(classes.size())};
     if (classes.size() > kMaxClasses)
-        return Error{ClassSpecText::tr("A classifier has at most %1 classes (%2 given).")
-                         .arg(kMaxClasses)
-                         .arg(classes.size())};
+        return Error{
+            ClassSpecText::tr("A classifier has at most %1 classes (%2 given).").arg(kMaxClasses).arg(classes.size())};
     QSet<QString> seen;
     for (const QString &c : classes) {
         if (c.trimmed().isEmpty())

@@ -26,7 +26,7 @@ struct RetrainSettings
     // regression model) or log-loss 2 % lower (relative), accuracy 2 points higher (absolute) ...
     double minImprovement = 0.02;
     QString classificationMetric = QStringLiteral("accuracy"); // a classifier's metric: accuracy or log_loss
-    int feedbackRetentionDays = 180; // privacy: feedback older than this is purged
+    int feedbackRetentionDays = 180;                           // privacy: feedback older than this is purged
 
     QJsonObject toJson() const;
     static RetrainSettings fromJson(const QJsonObject &o, QString *error = nullptr);

@@ -38,10 +38,10 @@ struct EvaluationOptions
 struct EvaluationResult
 {
     bool cancelled = false;
-    std::vector<double> predictions; // one per dataset row; a classifier: its score (binary: P(positive),
-                                     // multi-class: the probability of the served class)
+    std::vector<double> predictions;  // one per dataset row; a classifier: its score (binary: P(positive),
+                                      // multi-class: the probability of the served class)
     ClassProbabilities probabilities; // a classifier (task "classification"): one vector per row; else empty
-    double seconds = 0;              // batch inference only
+    double seconds = 0;               // batch inference only
     double rowsPerSecond = 0;
     double latencyP50Ms = 0;
     double latencyP99Ms = 0;

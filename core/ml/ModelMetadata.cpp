@@ -34,11 +34,12 @@ Status parseClassification(const QJsonObject &root, ModelInfo &info)
 {
     info.classSpec = ClassSpec{};
     info.outputsLogits = false;
-    const bool given = root.contains(QLatin1String("classes")) ||
-                       root.contains(QLatin1String("decision_threshold")) || root.contains(QLatin1String("output"));
+    const bool given = root.contains(QLatin1String("classes")) || root.contains(QLatin1String("decision_threshold")) ||
+                       root.contains(QLatin1String("output"));
     if (info.task != QLatin1String("classification")) {
         if (given)
-            return bad(MlText::tr("\"classes\", \"decision_threshold\" and \"output\" are for task \"classification\" only"));
+            return bad(
+                MlText::tr("\"classes\", \"decision_threshold\" and \"output\" are for task \"classification\" only"));
         return {};
     }
     if (!root.contains(QLatin1String("classes"))) {

@@ -26,7 +26,7 @@ struct ModelInfo
     QString target;     // e.g. "delay_min"
     QString targetUnit; // e.g. "min"
     FeatureSchema schema;
-    ClassSpec classSpec;       // classification: the classes in output order, the decision threshold
+    ClassSpec classSpec;        // classification: the classes in output order, the decision threshold
     bool outputsLogits = false; // classification: the output is logits (softmax/sigmoid applied by MLDeck)
     int sequenceLength = 1;
     int inputWidth = 0;             // encoded width: numeric features + all one-hot levels

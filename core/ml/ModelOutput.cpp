@@ -28,21 +28,23 @@ Status checkOutputColumns(const ModelInfo &info, int columns)
     const bool classifier = info.hasMetadata && info.task == QLatin1String("classification");
     if (!classifier) {
         if (columns != 1)
-            return Error{MlText::tr("the model returns %1 values per row; a regression model returns one ([B] or [B, 1])")
-                             .arg(columns)};
+            return Error{
+                MlText::tr("the model returns %1 values per row; a regression model returns one ([B] or [B, 1])")
+                    .arg(columns)};
         return {};
     }
     const int k = info.classSpec.count();
     if (columns == k || (columns == 1 && info.classSpec.isBinary()))
         return {};
-    return Error{info.classSpec.isBinary()
-                     ? MlText::tr("the model returns %1 values per row; a binary classifier returns the positive "
-                                  "class's %2 ([B] or [B, 1]) or one per class ([B, 2])")
-                           .arg(columns)
-                           .arg(info.outputsLogits ? MlText::tr("logit") : MlText::tr("probability"))
-                     : MlText::tr("the model returns %1 values per row; its metadata names %2 classes ([B, %2] expected)")
-                           .arg(columns)
-                           .arg(k)};
+    return Error{
+        info.classSpec.isBinary()
+            ? MlText::tr("the model returns %1 values per row; a binary classifier returns the positive "
+                         "class's %2 ([B] or [B, 1]) or one per class ([B, 2])")
+                  .arg(columns)
+                  .arg(info.outputsLogits ? MlText::tr("logit") : MlText::tr("probability"))
+            : MlText::tr("the model returns %1 values per row; its metadata names %2 classes ([B, %2] expected)")
+                  .arg(columns)
+                  .arg(k)};
 }
 
 namespace {

@@ -176,8 +176,7 @@ Result<ClassProbabilities> ModelRunner::predictProbabilities(const std::vector<F
 
 // Encodes the rows, sends them to the worker (a fresh one when the last was lost) and checks the answer's
 // size: rows × the output width found when the model was loaded.
-Result<std::vector<double>> ModelRunner::Impl::run(const std::vector<FeatureRow> &rows,
-                                                   const std::atomic<bool> *cancel)
+Result<std::vector<double>> ModelRunner::Impl::run(const std::vector<FeatureRow> &rows, const std::atomic<bool> *cancel)
 {
     if (rows.empty())
         return std::vector<double>{};

@@ -127,8 +127,8 @@ Status TrainingParams::validate() const
     if (balancedClassWeights && !classWeights.empty())
         return Error{tr("Class weights are either balanced or given, not both.")};
     if (classWeights.size() == 1 || classWeights.size() > 1000)
-        return Error{tr("Class weights need one weight per class, 2 to 1000 (got %n).", nullptr,
-                        int(classWeights.size()))};
+        return Error{
+            tr("Class weights need one weight per class, 2 to 1000 (got %n).", nullptr, int(classWeights.size()))};
     for (double w : classWeights)
         if (!std::isfinite(w) || w <= 0 || w > 1e6)
             return Error{tr("A class weight must be above 0 and at most 1000000 (got %1).").arg(w)};

@@ -14,7 +14,7 @@ struct AlertRules
 {
     QString deployment;
     QList<AlertRuleView> rules;
-    QString refusal; // empty: the role may change alert rules; else why not (RolePermissions::refusal)
+    QString refusal;         // empty: the role may change alert rules; else why not (RolePermissions::refusal)
     bool classifier = false; // a classification deployment: its rules use the classification metrics
 };
 

@@ -25,9 +25,9 @@ struct SchemaDraft
 {
     QString source; // the file read
     FeatureSchema schema;
-    QString task;       // model file only: "regression" | "classification"
-    QString targetName; // model file only
-    QString targetUnit; // model file only
+    QString task;        // model file only: "regression" | "classification"
+    QString targetName;  // model file only
+    QString targetUnit;  // model file only
     ClassSpec classSpec; // model file of a classifier only: its classes and decision threshold
 };
 

@@ -26,7 +26,7 @@ struct KpiReportData
     QDateTime from; // UTC, inclusive
     QDateTime to;   // UTC, exclusive
     QDateTime generatedAt;
-    KpiSnapshot snapshot; // a classifier's (snapshot.isClassification()) shows its classification figures
+    KpiSnapshot snapshot;         // a classifier's (snapshot.isClassification()) shows its classification figures
     QList<Alert> alerts;          // raised before `to` and not resolved before `from`; oldest first
     QList<AuditEntry> changes;    // audit rows of the deployment in [from, to); oldest first
     bool alertsTruncated = false; // more than kMaxRows: the oldest kMaxRows are shown

@@ -75,8 +75,8 @@ PredictionRow ServingPolicy::serveClass(const FlagState &flags, const QString &d
                  });
 }
 
-PredictionRow ServingPolicy::route(const FlagState &flags, const QString &deployment, const Request &request,
-                                   bool onMl, bool mlAnswered, const QString &mlError, double inferenceMs,
+PredictionRow ServingPolicy::route(const FlagState &flags, const QString &deployment, const Request &request, bool onMl,
+                                   bool mlAnswered, const QString &mlError, double inferenceMs,
                                    const QString &modelVersion, const Conditions &conditions,
                                    const std::function<void(PredictionRow &, bool ml)> &answer)
 {

@@ -172,7 +172,8 @@ Status Simulator::prepare()
     d->model = std::move(model).value();
     d->model->setThreads(o.modelThreads);
     const ModelInfo &info = d->model->info();
-    if (d->classSpec && (info.task != QLatin1String("classification") || info.classSpec.classes != d->classSpec->classes))
+    if (d->classSpec &&
+        (info.task != QLatin1String("classification") || info.classSpec.classes != d->classSpec->classes))
         return Error{SimulatorText::tr("Model %1 does not serve the classes of \"%2\" (%3).")
                          .arg(o.modelPath, o.deployment, d->classSpec->classes.join(QStringLiteral(", ")))};
     const QString fileName = QFileInfo(o.modelPath).completeBaseName();
@@ -180,9 +181,10 @@ Status Simulator::prepare()
                           ? fileName
                           : (info.name.isEmpty() ? fileName : info.name) + QLatin1Char('@') + info.version;
 
-    auto schemaId = d->classSpec ? deployments.ensure(o.deployment, OfferTraffic::description(), RideOfferGenerator::schema())
-                                 : deployments.ensure(o.deployment, SimulatorText::tr("Ride delay prediction (demo)"),
-                                                      RideDelayGenerator::schema());
+    auto schemaId = d->classSpec
+                        ? deployments.ensure(o.deployment, OfferTraffic::description(), RideOfferGenerator::schema())
+                        : deployments.ensure(o.deployment, SimulatorText::tr("Ride delay prediction (demo)"),
+                                             RideDelayGenerator::schema());
     if (!schemaId)
         return schemaId.error();
     d->featureSchemaId = *schemaId;

@@ -242,12 +242,26 @@ QByteArray toCsv(const ComparisonReport &r)
 {
     QByteArray out;
     const bool cls = r.task == QLatin1String("classification");
-    out += csvLine({QStringLiteral("model"), QStringLiteral("path"), QStringLiteral("version"), QStringLiteral("rows"),
-                    QStringLiteral("mae"), QStringLiteral("rmse"), QStringLiteral("r2"), QStringLiteral("mape_percent"),
-                    QStringLiteral("accuracy"), QStringLiteral("precision"), QStringLiteral("recall"),
-                    QStringLiteral("f1"), QStringLiteral("roc_auc"), QStringLiteral("log_loss"),
-                    QStringLiteral("brier"), QStringLiteral("ece"), QStringLiteral("pr_auc"),
-                    QStringLiteral("rows_per_second"), QStringLiteral("latency_p50_ms"), QStringLiteral("latency_p99_ms")});
+    out += csvLine({QStringLiteral("model"),
+                    QStringLiteral("path"),
+                    QStringLiteral("version"),
+                    QStringLiteral("rows"),
+                    QStringLiteral("mae"),
+                    QStringLiteral("rmse"),
+                    QStringLiteral("r2"),
+                    QStringLiteral("mape_percent"),
+                    QStringLiteral("accuracy"),
+                    QStringLiteral("precision"),
+                    QStringLiteral("recall"),
+                    QStringLiteral("f1"),
+                    QStringLiteral("roc_auc"),
+                    QStringLiteral("log_loss"),
+                    QStringLiteral("brier"),
+                    QStringLiteral("ece"),
+                    QStringLiteral("pr_auc"),
+                    QStringLiteral("rows_per_second"),
+                    QStringLiteral("latency_p50_ms"),
+                    QStringLiteral("latency_p99_ms")});
     for (const ModelSummary &m : r.models) {
         QStringList fields{m.label, m.path, m.version, QString::number(r.rows)};
         if (cls) // a classifier's error on scores is not a regression metric: left empty

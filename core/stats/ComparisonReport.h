@@ -50,7 +50,7 @@ struct ComparisonReport
 {
     QString task = QStringLiteral("regression");
     ClassSpec classSpec; // classification: the models' classes and decision rule
-    QString data; // where the rows came from, for people
+    QString data;        // where the rows came from, for people
     qint64 rows = 0;
     quint64 seed = 42;
     int resamples = 0;

@@ -81,10 +81,9 @@ QString ConfusionMatrixView::cellText(int actual, int predicted) const
 {
     const qint64 n = count(actual, predicted);
     const auto share = ratioOf(double(n), double(rowTotal(actual)));
-    return QStringLiteral("%1\n%2").arg(
-        QLocale().toString(n), figureText(share, [](double v) {
-            return tr("%1 %").arg(QLocale().toString(v * 100.0, 'f', 1));
-        }));
+    return QStringLiteral("%1\n%2").arg(QLocale().toString(n), figureText(share, [](double v) {
+                                            return tr("%1 %").arg(QLocale().toString(v * 100.0, 'f', 1));
+                                        }));
 }
 
 QSize ConfusionMatrixView::sizeHint() const

@@ -130,9 +130,11 @@ private:
             bool any = false;
             for (const auto &m : m_r.models) {
                 QString text = QStringLiteral("\u2013");
-                for (const auto &b : m.classification ? m.classification->reliability : std::vector<stats::ReliabilityBin>{})
+                for (const auto &b :
+                     m.classification ? m.classification->reliability : std::vector<stats::ReliabilityBin>{})
                     if (std::abs(b.low - low) < 1e-9) {
-                        text = tr("%1 \u2192 %2 (%3 rows)").arg(n(b.meanScore, 3), n(b.observed, 3), QLocale().toString(b.rows));
+                        text = tr("%1 \u2192 %2 (%3 rows)")
+                                   .arg(n(b.meanScore, 3), n(b.observed, 3), QLocale().toString(b.rows));
                         any = true;
                     }
                 row.append({text});
@@ -140,9 +142,10 @@ private:
             if (any)
                 rows.append(row);
         }
-        const QString title = m_r.classSpec.isBinary()
-                                  ? tr("Reliability: mean P(%1) \u2192 share of %1, by score").arg(m_r.classSpec.classes.value(1))
-                                  : tr("Reliability: mean confidence \u2192 share right, by confidence");
+        const QString title =
+            m_r.classSpec.isBinary()
+                ? tr("Reliability: mean P(%1) \u2192 share of %1, by score").arg(m_r.classSpec.classes.value(1))
+                : tr("Reliability: mean confidence \u2192 share right, by confidence");
         const bool ok = m_layout.table(title, columns, rows, {}, {});
         m_layout.space(14);
         return ok;
@@ -164,7 +167,8 @@ private:
             for (int a = 0; a < k; ++a) {
                 QList<Cell> row{{m_r.classSpec.classes[a]}};
                 for (int p = 0; p < k; ++p)
-                    row.append({QLocale().toString(m.classification->figures.confusion[size_t(a * k + p)]), a == p ? 1 : 0});
+                    row.append(
+                        {QLocale().toString(m.classification->figures.confusion[size_t(a * k + p)]), a == p ? 1 : 0});
                 rows.append(row);
             }
             if (!m_layout.table(tr("Confusion matrix of %1").arg(m.label), columns, rows, {}, {}))

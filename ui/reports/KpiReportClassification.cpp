@@ -1,7 +1,7 @@
 #include "ui/reports/KpiReportClassification.h"
 
-#include "core/stats/Metrics.h"
 #include "core/domain/Figure.h"
+#include "core/stats/Metrics.h"
 #include "ui/Theme.h"
 #include "ui/reports/KpiReportFormat.h"
 #include "ui/reports/ReportChart.h"
@@ -91,7 +91,9 @@ bool KpiReportClassification::summaryTable()
         QString target;
     };
     const QLocale l;
-    auto atMost = [](double limit) { return std::function<int(double)>([limit](double v) { return v <= limit ? 1 : -1; }); };
+    auto atMost = [](double limit) {
+        return std::function<int(double)>([limit](double v) { return v <= limit ? 1 : -1; });
+    };
     auto atLeast = [](double limit) {
         return std::function<int(double)>([limit](double v) { return v >= limit ? 1 : -1; });
     };
@@ -99,20 +101,31 @@ bool KpiReportClassification::summaryTable()
     const QString positive = binary ? m_data.className(1) : QString();
     const QString latencyTarget = tr("\u2264 %1 ms").arg(l.toString(t.latencyMaxMs, 'f', 0));
     QList<Metric> metrics{
-        {tr("Predictions"), [](const KpiFigures &f) { return std::optional<double>(double(f.predictions)); },
-         Format::Count, {}, {}},
-        {tr("With a label"), [](const KpiFigures &f) { return std::optional<double>(double(f.labelled)); },
-         Format::Count, {}, {}},
+        {tr("Predictions"),
+         [](const KpiFigures &f) { return std::optional<double>(double(f.predictions)); },
+         Format::Count,
+         {},
+         {}},
+        {tr("With a label"),
+         [](const KpiFigures &f) { return std::optional<double>(double(f.labelled)); },
+         Format::Count,
+         {},
+         {}},
         {tr("Label coverage"), classFigure(&ClassificationFigures::labelCoverage), Format::Share, {}, {}},
         {tr("Accuracy"), classFigure(&ClassificationFigures::accuracy), Format::Share, atLeast(t.accuracyMin),
          tr("\u2265 %1 % (stretch %2 %)")
              .arg(l.toString(t.accuracyMin * 100, 'f', 0), l.toString(t.stretchAccuracy * 100, 'f', 0))},
         {tr("Balanced accuracy"), classFigure(&ClassificationFigures::balancedAccuracy), Format::Share, {}, {}},
         {binary ? tr("Precision (%1)").arg(positive) : tr("Precision (macro)"),
-         headline(&ClassificationFigures::precisionPositive, &ClassificationFigures::macroPrecision), Format::Share,
-         {}, {}},
+         headline(&ClassificationFigures::precisionPositive, &ClassificationFigures::macroPrecision),
+         Format::Share,
+         {},
+         {}},
         {binary ? tr("Recall (%1)").arg(positive) : tr("Recall (macro)"),
-         headline(&ClassificationFigures::recallPositive, &ClassificationFigures::macroRecall), Format::Share, {}, {}},
+         headline(&ClassificationFigures::recallPositive, &ClassificationFigures::macroRecall),
+         Format::Share,
+         {},
+         {}},
         {binary ? tr("F1 (%1)").arg(positive) : tr("F1 (macro)"),
          headline(&ClassificationFigures::f1Positive, &ClassificationFigures::macroF1), Format::Decimal3,
          atLeast(t.f1Min), tr("\u2265 %1").arg(l.toString(t.f1Min, 'f', 2))},
@@ -121,20 +134,26 @@ bool KpiReportClassification::summaryTable()
         {tr("Log-loss"), classFigure(&ClassificationFigures::logLoss), Format::Decimal3, atMost(t.logLossMax),
          tr("\u2264 %1").arg(l.toString(t.logLossMax, 'f', 2))},
         {tr("Brier score"), classFigure(&ClassificationFigures::brier), Format::Decimal3, {}, {}},
-        {tr("Calibration error (ECE)"), classFigure(&ClassificationFigures::ece), Format::Decimal3,
-         atMost(t.eceMax), tr("\u2264 %1").arg(l.toString(t.eceMax, 'f', 2))},
+        {tr("Calibration error (ECE)"), classFigure(&ClassificationFigures::ece), Format::Decimal3, atMost(t.eceMax),
+         tr("\u2264 %1").arg(l.toString(t.eceMax, 'f', 2))},
         {tr("Mean confidence"), classFigure(&ClassificationFigures::meanConfidence), Format::Share, {}, {}},
     };
     if (binary)
-        metrics.append({tr("Served as %1").arg(positive), classFigure(&ClassificationFigures::positiveRate),
-                        Format::Share, {}, {}});
+        metrics.append({tr("Served as %1").arg(positive),
+                        classFigure(&ClassificationFigures::positiveRate),
+                        Format::Share,
+                        {},
+                        {}});
     metrics.append({tr("Estimated accuracy"), classFigure(&ClassificationFigures::estimatedAccuracy), Format::Share,
                     atLeast(t.accuracyMin), tr("\u2265 %1 %").arg(l.toString(t.accuracyMin * 100, 'f', 0))});
     if (binary) {
-        metrics.append({tr("Estimated precision"), classFigure(&ClassificationFigures::estimatedPrecision),
-                        Format::Share, {}, {}});
-        metrics.append({tr("Estimated recall"), classFigure(&ClassificationFigures::estimatedRecall), Format::Share,
-                        {}, {}});
+        metrics.append({tr("Estimated precision"),
+                        classFigure(&ClassificationFigures::estimatedPrecision),
+                        Format::Share,
+                        {},
+                        {}});
+        metrics.append(
+            {tr("Estimated recall"), classFigure(&ClassificationFigures::estimatedRecall), Format::Share, {}, {}});
         metrics.append(
             {tr("Estimated F1"), classFigure(&ClassificationFigures::estimatedF1), Format::Decimal3, {}, {}});
     }
@@ -145,14 +164,17 @@ bool KpiReportClassification::summaryTable()
          atMost(t.latencyMaxMs), latencyTarget},
         {tr("Latency p99 (ms)"), [](const KpiFigures &f) { return f.latencyP99Ms; }, Format::Millis,
          atMost(t.latencyMaxMs), latencyTarget},
-        {tr("Failure rate"), [](const KpiFigures &f) { return f.failureRate; }, Format::Share,
-         atMost(t.errorRateMax), tr("\u2264 %1 %").arg(l.toString(t.errorRateMax * 100, 'f', 0))},
+        {tr("Failure rate"), [](const KpiFigures &f) { return f.failureRate; }, Format::Share, atMost(t.errorRateMax),
+         tr("\u2264 %1 %").arg(l.toString(t.errorRateMax * 100, 'f', 0))},
         {tr("Fallback share"), [](const KpiFigures &f) { return f.fallbackShare; }, Format::Share, {}, {}},
         {tr("Feedback satisfaction"), [](const KpiFigures &f) { return f.satisfaction; }, Format::Share, {}, {}},
         {tr("ML uptime"), [](const KpiFigures &f) { return f.mlUptime; }, Format::Share, atLeast(t.uptimeMin),
          tr("\u2265 %1 %").arg(l.toString(t.uptimeMin * 100, 'f', 1))},
-        {tr("ML vs heuristic (accuracy points)"), [](const KpiFigures &f) { return f.accuracyGainPoints; },
-         Format::Points, {}, {}},
+        {tr("ML vs heuristic (accuracy points)"),
+         [](const KpiFigures &f) { return f.accuracyGainPoints; },
+         Format::Points,
+         {},
+         {}},
     };
     const QList<Column> columns{{tr("Figure"), 0.30},
                                 {tr("All"), 0.12, Qt::AlignRight},
@@ -188,7 +210,8 @@ bool KpiReportClassification::summaryTable()
             note += QLatin1Char(' ') + tr("ROC AUC comes from a score histogram, within %1 of the exact value.")
                                            .arg(l.toString(*c.rocAucBound, 'f', 4));
         if (c.estimatedAccuracy && !c.estimateUntrusted.isEmpty())
-            note += QLatin1Char(' ') + tr("The estimates of this period are not to be trusted: %1").arg(c.estimateUntrusted);
+            note += QLatin1Char(' ') +
+                    tr("The estimates of this period are not to be trusted: %1").arg(c.estimateUntrusted);
     }
     m_layout.space(3);
     m_layout.paragraph(note, 8, false, true);
@@ -249,11 +272,12 @@ bool KpiReportClassification::reliabilityTable()
     QList<QList<Cell>> rows;
     const auto ml = m_data.snapshot.classSumsByPath.value(QStringLiteral("ml"));
     for (const stats::ReliabilityBin &b : stats::reliabilityDiagram(ml)) // bins with labelled rows
-        rows.append({{QStringLiteral("%1\u2013%2").arg(formatValue(b.low, Format::Share), formatValue(b.high, Format::Share))},
-                     {formatValue(double(b.rows), Format::Count)},
-                     cell(b.meanScore, Format::Share),
-                     cell(b.observed, Format::Share),
-                     cell(b.observed - b.meanScore, Format::Share)});
+        rows.append(
+            {{QStringLiteral("%1\u2013%2").arg(formatValue(b.low, Format::Share), formatValue(b.high, Format::Share))},
+             {formatValue(double(b.rows), Format::Count)},
+             cell(b.meanScore, Format::Share),
+             cell(b.observed, Format::Share),
+             cell(b.observed - b.meanScore, Format::Share)});
     return m_layout.table(tr("Reliability of the ML path (labelled predictions by score)"),
                           {{binary ? tr("P(%1)").arg(m_data.className(1)) : tr("Confidence"), 0.28},
                            {tr("Labelled"), 0.18, Qt::AlignRight},
@@ -274,15 +298,14 @@ bool KpiReportClassification::versionsTable()
         const auto accuracy = classFigure(&ClassificationFigures::accuracy)(f);
         const auto logLoss = classFigure(&ClassificationFigures::logLoss)(f);
         const auto ece = classFigure(&ClassificationFigures::ece)(f);
-        rows.append({{it.key().isEmpty() ? tr("(none: heuristic)") : it.key()},
-                     {formatValue(double(f.predictions), Format::Count)},
-                     cell(accuracy, Format::Share, accuracy ? (*accuracy >= t.accuracyMin ? 1 : -1) : 0),
-                     cell(logLoss, Format::Decimal3, logLoss ? (*logLoss <= t.logLossMax ? 1 : -1) : 0),
-                     cell(ece, Format::Decimal3, ece ? (*ece <= t.eceMax ? 1 : -1) : 0),
-                     cell(f.latencyP95Ms, Format::Millis,
-                          f.latencyP95Ms ? (*f.latencyP95Ms <= t.latencyMaxMs ? 1 : -1) : 0),
-                     cell(f.failureRate, Format::Share,
-                          f.failureRate ? (*f.failureRate <= t.errorRateMax ? 1 : -1) : 0)});
+        rows.append(
+            {{it.key().isEmpty() ? tr("(none: heuristic)") : it.key()},
+             {formatValue(double(f.predictions), Format::Count)},
+             cell(accuracy, Format::Share, accuracy ? (*accuracy >= t.accuracyMin ? 1 : -1) : 0),
+             cell(logLoss, Format::Decimal3, logLoss ? (*logLoss <= t.logLossMax ? 1 : -1) : 0),
+             cell(ece, Format::Decimal3, ece ? (*ece <= t.eceMax ? 1 : -1) : 0),
+             cell(f.latencyP95Ms, Format::Millis, f.latencyP95Ms ? (*f.latencyP95Ms <= t.latencyMaxMs ? 1 : -1) : 0),
+             cell(f.failureRate, Format::Share, f.failureRate ? (*f.failureRate <= t.errorRateMax ? 1 : -1) : 0)});
     }
     return m_layout.table(tr("Per model version"),
                           {{tr("Model version"), 0.22},
@@ -307,14 +330,19 @@ bool KpiReportClassification::charts()
     auto series = [&s](const QString &path, const FigureOf &value, double scale = 1) {
         return kpireport::seriesPoints(s, path, value, scale);
     };
-    auto spec = [this](const QString &title) { return kpireport::chartSpec(m_data, title, tr("No data in this period")); };
+    auto spec = [this](const QString &title) {
+        return kpireport::chartSpec(m_data, title, tr("No data in this period"));
+    };
     // The estimate of the ML path split in two lines: trusted buckets and the others.
     auto estimated = [&series](bool trusted) {
-        return series(QStringLiteral("ml"), [trusted](const KpiFigures &f) {
-            const auto &c = f.classification;
-            return c && c->estimatedAccuracy && c->estimateUntrusted.isEmpty() == trusted ? c->estimatedAccuracy
-                                                                                           : std::nullopt;
-        }, 100);
+        return series(
+            QStringLiteral("ml"),
+            [trusted](const KpiFigures &f) {
+                const auto &c = f.classification;
+                return c && c->estimatedAccuracy && c->estimateUntrusted.isEmpty() == trusted ? c->estimatedAccuracy
+                                                                                              : std::nullopt;
+            },
+            100);
     };
     const QString ml = tr("ML"), heuristic = tr("Heuristic"), all = tr("All paths");
     const FigureOf accuracy = classFigure(&ClassificationFigures::accuracy);
@@ -338,18 +366,18 @@ bool KpiReportClassification::charts()
     }
     {
         ReportChartSpec c = spec(tr("Calibration error (ECE) and Brier score, ML"));
-        c.lines = {{tr("ECE"), seriesColor(0), series(QStringLiteral("ml"), classFigure(&ClassificationFigures::ece))},
-                   {tr("Brier"), seriesColor(1),
-                    series(QStringLiteral("ml"), classFigure(&ClassificationFigures::brier))}};
+        c.lines = {
+            {tr("ECE"), seriesColor(0), series(QStringLiteral("ml"), classFigure(&ClassificationFigures::ece))},
+            {tr("Brier"), seriesColor(1), series(QStringLiteral("ml"), classFigure(&ClassificationFigures::brier))}};
         c.target = s.targets.eceMax;
         c.targetLabel = tr("ECE target");
         charts.append(c);
     }
     {
-        ReportChartSpec c = spec(m_data.snapshot.classSpec.isBinary()
-                                     ? tr("Mean confidence and share served as %1 (%), all paths")
-                                           .arg(m_data.className(1))
-                                     : tr("Mean confidence (%), all paths"));
+        ReportChartSpec c =
+            spec(m_data.snapshot.classSpec.isBinary()
+                     ? tr("Mean confidence and share served as %1 (%), all paths").arg(m_data.className(1))
+                     : tr("Mean confidence (%), all paths"));
         c.lines = {{tr("confidence"), seriesColor(0),
                     series(QStringLiteral("all"), classFigure(&ClassificationFigures::meanConfidence), 100)}};
         if (m_data.snapshot.classSpec.isBinary())
@@ -359,10 +387,12 @@ bool KpiReportClassification::charts()
     }
     {
         ReportChartSpec c = spec(tr("Latency (ms), all paths"));
-        c.lines = {
-            {tr("p50"), seriesColor(0), series(QStringLiteral("all"), [](const KpiFigures &f) { return f.latencyP50Ms; })},
-            {tr("p95"), seriesColor(1), series(QStringLiteral("all"), [](const KpiFigures &f) { return f.latencyP95Ms; })},
-            {tr("p99"), seriesColor(2), series(QStringLiteral("all"), [](const KpiFigures &f) { return f.latencyP99Ms; })}};
+        c.lines = {{tr("p50"), seriesColor(0),
+                    series(QStringLiteral("all"), [](const KpiFigures &f) { return f.latencyP50Ms; })},
+                   {tr("p95"), seriesColor(1),
+                    series(QStringLiteral("all"), [](const KpiFigures &f) { return f.latencyP95Ms; })},
+                   {tr("p99"), seriesColor(2),
+                    series(QStringLiteral("all"), [](const KpiFigures &f) { return f.latencyP99Ms; })}};
         c.target = s.targets.latencyMaxMs;
         c.targetLabel = tr("target");
         charts.append(c);

@@ -39,8 +39,8 @@ QVector<QPointF> seriesPoints(const KpiSnapshot &s, const QString &path, const F
     QVector<QPointF> points;
     for (const KpiPoint &p : s.seriesByPath.value(path)) {
         const auto v = p.figures.predictions > 0 ? value(p.figures) : std::nullopt;
-        points.append(QPointF(double(p.startSecs) + p.seconds / 2.0,
-                              v ? *v * scale : std::numeric_limits<double>::quiet_NaN()));
+        points.append(
+            QPointF(double(p.startSecs) + p.seconds / 2.0, v ? *v * scale : std::numeric_limits<double>::quiet_NaN()));
     }
     return points;
 }

@@ -220,7 +220,9 @@ bool KpiReportPages::charts()
     auto series = [&s](const QString &path, const kpireport::FigureOf &value, double scale = 1) {
         return kpireport::seriesPoints(s, path, value, scale);
     };
-    auto spec = [this](const QString &title) { return kpireport::chartSpec(m_data, title, tr("No data in this period")); };
+    auto spec = [this](const QString &title) {
+        return kpireport::chartSpec(m_data, title, tr("No data in this period"));
+    };
     const QString ml = tr("ML"), heuristic = tr("Heuristic"), all = tr("All paths");
     QList<ReportChartSpec> charts;
     {

@@ -107,7 +107,7 @@ protected:
     QWidget *addCustom(const QString &key, const QString &label, QWidget *widget, std::function<QVariant()> read,
                        std::function<void(const QVariant &)> write,
                        std::function<QString(const QVariant &)> check = {});
-    QWidget *addSection(const QString &title);          // a heading between groups of fields; returns it
+    QWidget *addSection(const QString &title); // a heading between groups of fields; returns it
     // Shows or hides a field's row (the widget an add*() returned) or a heading: settings that do not
     // apply to the deployment shown.
     void setRowVisible(QWidget *fieldOrHeading, bool visible);

@@ -49,8 +49,7 @@ void printReport(const stats::ComparisonReport &r)
                              .arg(m.rowsPerSecond, 0, 'f', 0)
                              .arg(m.latencyP50Ms, 0, 'f', 3)
                              .arg(m.latencyP99Ms, 0, 'f', 3));
-        }
-        else
+        } else
             Context::out(
                 Text::tr("%1: MAE %2, RMSE %3, R² %4, MAPE %5, %6 rows/s, p50 %7 ms, p99 %8 ms")
                     .arg(m.label)

@@ -266,8 +266,7 @@ int runSetSub(Context &ctx)
     p.addOption({kDescription, Text::tr("New description."), QStringLiteral("text")});
     p.addOption({kTargetName, Text::tr("New target name."), QStringLiteral("name")});
     p.addOption({kTargetUnit, Text::tr("New target unit."), QStringLiteral("unit")});
-    p.addOption({kThreshold,
-                 Text::tr("New decision threshold of a binary classification deployment (0 < t < 1)."),
+    p.addOption({kThreshold, Text::tr("New decision threshold of a binary classification deployment (0 < t < 1)."),
                  QStringLiteral("t")});
     if (auto stop = inv.start(Text::tr("Change the description, target or decision threshold of a deployment "
                                        "(audited).")))

@@ -90,9 +90,8 @@ const std::vector<FigureRow> &figureRows()
 std::function<std::optional<double>(const stats::KpiFigures &)>
 classFigure(std::optional<double> stats::ClassificationFigures::*member)
 {
-    return [member](const stats::KpiFigures &f) {
-        return f.classification ? (*f.classification).*member : std::nullopt;
-    };
+    return
+        [member](const stats::KpiFigures &f) { return f.classification ? (*f.classification).*member : std::nullopt; };
 }
 
 // The headline precision, recall and F1: the positive class's on a binary deployment, the macro
@@ -248,9 +247,9 @@ QJsonObject classificationJson(const stats::KpiFigures &f, const ClassSpec &spec
     return QJsonObject{{QStringLiteral("per_class"), perClassJson},
                        {QStringLiteral("confusion"), confusion},
                        {QStringLiteral("roc_auc_bound"), figureJson(c.rocAucBound)},
-                       {QStringLiteral("estimate_untrusted"),
-                        c.estimatedAccuracy && !c.estimateUntrusted.isEmpty() ? QJsonValue(c.estimateUntrusted)
-                                                                               : QJsonValue()}};
+                       {QStringLiteral("estimate_untrusted"), c.estimatedAccuracy && !c.estimateUntrusted.isEmpty()
+                                                                  ? QJsonValue(c.estimateUntrusted)
+                                                                  : QJsonValue()}};
 }
 
 // Below the table of a classifier: why the estimate is not trusted, then the confusion matrix of

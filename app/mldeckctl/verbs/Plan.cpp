@@ -118,7 +118,8 @@ int runPlan(Context &ctx)
             {QStringLiteral("min-accuracy"), Text::tr("A classifier: accuracy at least, share 0..1.")},
             {QStringLiteral("min-f1"), Text::tr("A classifier: F1 at least, share 0..1 (none: no such gate).")},
             {QStringLiteral("max-log-loss"), Text::tr("A classifier: log-loss at most (none: no such gate).")},
-            {QStringLiteral("max-ece"), Text::tr("A classifier: calibration error (ECE) at most (none: no such gate).")}};
+            {QStringLiteral("max-ece"),
+             Text::tr("A classifier: calibration error (ECE) at most (none: no such gate).")}};
 
         p.addOption(
             {QStringLiteral("steps"), Text::tr("Percentages in order, e.g. 10,25,50,100."), QStringLiteral("list")});

@@ -211,8 +211,8 @@ int runRunSub(Context &ctx)
             return Context::fail(
                 Text::tr("--min-improvement: \"%1\" is not a number").arg(p.value(QStringLiteral("min-improvement"))));
     }
-    request.classificationMetric = p.isSet(QStringLiteral("metric")) ? p.value(QStringLiteral("metric"))
-                                                                      : settings->classificationMetric;
+    request.classificationMetric =
+        p.isSet(QStringLiteral("metric")) ? p.value(QStringLiteral("metric")) : settings->classificationMetric;
     if (!request.force) {
         const auto check = retrain::checkTriggers(conn, request.deployment);
         if (!check)
@@ -325,9 +325,10 @@ int runHistorySub(Context &ctx)
         const QJsonObject cand = r.metrics.value(QStringLiteral("candidate")).toObject();
         const QJsonObject champ = r.metrics.value(QStringLiteral("champion")).toObject();
         // The metric the run decided on (runs before classifiers record none: the MAE).
-        const QString metric =
-            r.metrics.value(QStringLiteral("decision_rule")).toObject().value(QStringLiteral("metric")).toString(
-                QStringLiteral("mae"));
+        const QString metric = r.metrics.value(QStringLiteral("decision_rule"))
+                                   .toObject()
+                                   .value(QStringLiteral("metric"))
+                                   .toString(QStringLiteral("mae"));
         Context::out(Text::tr("#%1 %2 %3 %4 (%5)%6 base %7 -> %8, %9 s, %10 %11 vs %12, decision %13")
                          .arg(r.id)
                          .arg(r.requestedAt.toString(Qt::ISODate), r.state, r.trigger, r.requestedBy,

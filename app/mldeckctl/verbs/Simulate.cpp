@@ -122,13 +122,13 @@ int runSimulate(Context &ctx)
          QStringLiteral("1")},
         {QStringLiteral("quiet"), Text::tr("Print only the final summary.")},
     });
-    if (auto code =
-            inv.start(Text::tr("Acts as the production serving backend: follows the flags live, routes each "
-                               "request to the model or the heuristic, and logs predictions, outcomes and "
-                               "feedback to PostgreSQL. A deployment created as a classifier is served ride "
-                               "offers (will the driver accept) with class probabilities. Without --model it serves the deployment's champion and "
-                               "switches to a newly promoted one (SHA-256 verified) between batches. Ctrl-C "
-                               "flushes what is buffered.")))
+    if (auto code = inv.start(Text::tr("Acts as the production serving backend: follows the flags live, routes each "
+                                       "request to the model or the heuristic, and logs predictions, outcomes and "
+                                       "feedback to PostgreSQL. A deployment created as a classifier is served ride "
+                                       "offers (will the driver accept) with class probabilities. Without --model it "
+                                       "serves the deployment's champion and "
+                                       "switches to a newly promoted one (SHA-256 verified) between batches. Ctrl-C "
+                                       "flushes what is buffered.")))
         return *code;
 
     SimulatorOptions o;

@@ -39,10 +39,10 @@ namespace mldeck {
 
 namespace {
 
-constexpr qint64 kEncodeChunk = 8192;     // rows turned into FeatureRows at a time (bounded memory)
-constexpr qint64 kValidationBatch = 4096; // evaluation batch: no gradients, larger is fine
+constexpr qint64 kEncodeChunk = 8192;      // rows turned into FeatureRows at a time (bounded memory)
+constexpr qint64 kValidationBatch = 4096;  // evaluation batch: no gradients, larger is fine
 constexpr double kProbabilityFloor = 1e-7; // float32 probabilities clipped before the log: no infinite loss
-const std::string kAbsent("\0absent", 7); // "no such extra file" (see TorchModel.cpp)
+const std::string kAbsent("\0absent", 7);  // "no such extra file" (see TorchModel.cpp)
 
 Error outOfMemory()
 {
@@ -186,10 +186,11 @@ Result<at::Tensor> forwardBatch(torch::jit::Module &module, const at::Tensor &in
     at::Tensor out = result.toTensor();
     if (width > 1) {
         if (out.dim() != 2 || out.size(0) != expected || out.size(1) != width)
-            return Error{TorchTrainer::tr("the model returned a tensor of shape %1, expected one score per class [%2, %3].")
-                             .arg(QString::fromStdString(c10::str(out.sizes())))
-                             .arg(expected)
-                             .arg(width)};
+            return Error{
+                TorchTrainer::tr("the model returned a tensor of shape %1, expected one score per class [%2, %3].")
+                    .arg(QString::fromStdString(c10::str(out.sizes())))
+                    .arg(expected)
+                    .arg(width)};
         return out.to(torch::kFloat32);
     }
     if (out.numel() != expected || (out.dim() == 2 && out.size(1) != 1) || out.dim() > 2)
@@ -490,9 +491,9 @@ private:
     at::Tensor m_trainTable;
     at::Tensor m_trainTarget;
     at::Tensor m_validTable;
-    at::Tensor m_trainLabel;              // a classifier's: class indices
-    std::vector<double> m_classWeights;   // a classifier's: per class
-    at::Tensor m_classWeightTensor;       // the same, float32
+    at::Tensor m_trainLabel;            // a classifier's: class indices
+    std::vector<double> m_classWeights; // a classifier's: per class
+    at::Tensor m_classWeightTensor;     // the same, float32
 
     // The optimisation.
     std::unique_ptr<torch::optim::Adam> m_optimizer;

@@ -94,34 +94,34 @@ int classificationPanels(QJsonArray &panels, int id, const KpiTargets &t, const 
         QStringLiteral("Labelled predictions served as their true class. Target: at least %1 (stretch %2).")
             .arg(t.accuracyMin)
             .arg(t.stretchAccuracy)));
+    panels.append(
+        panel(id++, QStringLiteral("timeseries"), QStringLiteral("Accuracy of ML: realised vs estimated (5 min)"), 12,
+              0, 12, 8,
+              QJsonArray{target(QStringLiteral("A"), QStringLiteral("mldeck_accuracy{%1,%2,path=\"ml\"}").arg(sel, w5),
+                                QStringLiteral("realised")),
+                         target(QStringLiteral("B"),
+                                QStringLiteral("mldeck_estimated_accuracy{%1,%2,path=\"ml\"}").arg(sel, w5),
+                                QStringLiteral("estimated")),
+                         target(QStringLiteral("C"),
+                                QStringLiteral("mldeck_estimated_accuracy{%1,%2,path=\"ml\"} unless "
+                                               "mldeck_estimate_trusted{%1,%2,path=\"ml\"} == 1")
+                                    .arg(sel, w5),
+                                QStringLiteral("estimated, not trusted"))},
+              fieldConfig(QStringLiteral("percentunit"),
+                          steps(QStringLiteral("red"), t.accuracyMin, QStringLiteral("green"))),
+              QStringLiteral("Expected from the calibrated probabilities before labels arrive; the gap shows when they "
+                             "do. Not trusted when the calibration is off or the rows too few.")));
+    panels.append(
+        panel(id++, QStringLiteral("timeseries"), QStringLiteral("Log-loss and Brier score, ML (5 min)"), 0, 8, 12, 8,
+              QJsonArray{target(QStringLiteral("A"), QStringLiteral("mldeck_log_loss{%1,%2,path=\"ml\"}").arg(sel, w5),
+                                QStringLiteral("log-loss")),
+                         target(QStringLiteral("B"), QStringLiteral("mldeck_brier{%1,%2,path=\"ml\"}").arg(sel, w5),
+                                QStringLiteral("Brier"))},
+              fieldConfig(QStringLiteral("none"), steps(QStringLiteral("green"), t.logLossMax, QStringLiteral("red"))),
+              QStringLiteral("Lower is better. Target: log-loss at most %1.").arg(t.logLossMax)));
     panels.append(panel(
-        id++, QStringLiteral("timeseries"), QStringLiteral("Accuracy of ML: realised vs estimated (5 min)"), 12, 0,
-        12, 8,
-        QJsonArray{target(QStringLiteral("A"), QStringLiteral("mldeck_accuracy{%1,%2,path=\"ml\"}").arg(sel, w5),
-                          QStringLiteral("realised")),
-                   target(QStringLiteral("B"),
-                          QStringLiteral("mldeck_estimated_accuracy{%1,%2,path=\"ml\"}").arg(sel, w5),
-                          QStringLiteral("estimated")),
-                   target(QStringLiteral("C"),
-                          QStringLiteral("mldeck_estimated_accuracy{%1,%2,path=\"ml\"} unless "
-                                         "mldeck_estimate_trusted{%1,%2,path=\"ml\"} == 1")
-                              .arg(sel, w5),
-                          QStringLiteral("estimated, not trusted"))},
-        fieldConfig(QStringLiteral("percentunit"),
-                    steps(QStringLiteral("red"), t.accuracyMin, QStringLiteral("green"))),
-        QStringLiteral("Expected from the calibrated probabilities before labels arrive; the gap shows when they "
-                       "do. Not trusted when the calibration is off or the rows too few.")));
-    panels.append(panel(
-        id++, QStringLiteral("timeseries"), QStringLiteral("Log-loss and Brier score, ML (5 min)"), 0, 8, 12, 8,
-        QJsonArray{target(QStringLiteral("A"), QStringLiteral("mldeck_log_loss{%1,%2,path=\"ml\"}").arg(sel, w5),
-                          QStringLiteral("log-loss")),
-                   target(QStringLiteral("B"), QStringLiteral("mldeck_brier{%1,%2,path=\"ml\"}").arg(sel, w5),
-                          QStringLiteral("Brier"))},
-        fieldConfig(QStringLiteral("none"), steps(QStringLiteral("green"), t.logLossMax, QStringLiteral("red"))),
-        QStringLiteral("Lower is better. Target: log-loss at most %1.").arg(t.logLossMax)));
-    panels.append(panel(
-        id++, QStringLiteral("timeseries"), QStringLiteral("Calibration error (ECE) and ROC AUC, ML (1 h)"), 12, 8,
-        12, 8,
+        id++, QStringLiteral("timeseries"), QStringLiteral("Calibration error (ECE) and ROC AUC, ML (1 h)"), 12, 8, 12,
+        8,
         QJsonArray{target(QStringLiteral("A"), QStringLiteral("mldeck_ece{%1,%2,path=\"ml\"}").arg(sel, w1h),
                           QStringLiteral("ECE")),
                    target(QStringLiteral("B"), QStringLiteral("mldeck_roc_auc{%1,%2,path=\"ml\"}").arg(sel, w1h),
@@ -133,22 +133,23 @@ int classificationPanels(QJsonArray &panels, int id, const KpiTargets &t, const 
             .arg(t.rocAucMin)));
     panels.append(panel(
         id++, QStringLiteral("timeseries"), QStringLiteral("Confidence and served positives (5 min)"), 0, 16, 12, 8,
-        QJsonArray{target(QStringLiteral("A"), QStringLiteral("mldeck_mean_confidence{%1,%2,path=\"all\"}").arg(sel, w5),
+        QJsonArray{target(QStringLiteral("A"),
+                          QStringLiteral("mldeck_mean_confidence{%1,%2,path=\"all\"}").arg(sel, w5),
                           QStringLiteral("mean confidence")),
                    target(QStringLiteral("B"), QStringLiteral("mldeck_positive_ratio{%1,%2,path=\"all\"}").arg(sel, w5),
                           QStringLiteral("served as positive"))},
         fieldConfig(QStringLiteral("percentunit")),
         QStringLiteral("Mean probability of the served class; binary: the share served as the positive class.")));
-    panels.append(panel(
-        id++, QStringLiteral("timeseries"), QStringLiteral("Label coverage and F1, ML (1 h)"), 12, 16, 12, 8,
-        QJsonArray{target(QStringLiteral("A"),
-                          QStringLiteral("mldeck_label_coverage_ratio{%1,%2,path=\"ml\"}").arg(sel, w1h),
-                          QStringLiteral("labelled")),
-                   target(QStringLiteral("B"), QStringLiteral("mldeck_f1{%1,%2,path=\"ml\"}").arg(sel, w1h),
-                          QStringLiteral("F1"))},
-        fieldConfig(QStringLiteral("percentunit")),
-        QStringLiteral("Share of the predictions that have a label yet; F1 of the positive class (macro when "
-                       "multi-class).")));
+    panels.append(
+        panel(id++, QStringLiteral("timeseries"), QStringLiteral("Label coverage and F1, ML (1 h)"), 12, 16, 12, 8,
+              QJsonArray{target(QStringLiteral("A"),
+                                QStringLiteral("mldeck_label_coverage_ratio{%1,%2,path=\"ml\"}").arg(sel, w1h),
+                                QStringLiteral("labelled")),
+                         target(QStringLiteral("B"), QStringLiteral("mldeck_f1{%1,%2,path=\"ml\"}").arg(sel, w1h),
+                                QStringLiteral("F1"))},
+              fieldConfig(QStringLiteral("percentunit")),
+              QStringLiteral("Share of the predictions that have a label yet; F1 of the positive class (macro when "
+                             "multi-class).")));
     return id;
 }
 

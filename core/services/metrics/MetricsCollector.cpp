@@ -108,8 +108,9 @@ void declareFamilies(PromWriter &w)
              QStringLiteral("F1 of the positive class (binary) or macro F1 (multi-class)."));
     w.family(QStringLiteral("mldeck_roc_auc"), QStringLiteral("gauge"),
              QStringLiteral("ROC AUC from the score histogram (within the bound of classification.md)."));
-    w.family(QStringLiteral("mldeck_log_loss"), QStringLiteral("gauge"),
-             QStringLiteral("Mean log-loss of the labelled predictions (probabilities clipped to [1e-15, 1 - 1e-15])."));
+    w.family(
+        QStringLiteral("mldeck_log_loss"), QStringLiteral("gauge"),
+        QStringLiteral("Mean log-loss of the labelled predictions (probabilities clipped to [1e-15, 1 - 1e-15])."));
     w.family(QStringLiteral("mldeck_brier"), QStringLiteral("gauge"),
              QStringLiteral("Mean Brier score of the labelled predictions."));
     w.family(QStringLiteral("mldeck_ece"), QStringLiteral("gauge"),

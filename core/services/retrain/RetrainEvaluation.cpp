@@ -98,8 +98,9 @@ Result<ClassProbabilities> predictClasses(ModelRunner &runner, const Dataset &ho
     if (info.task != QLatin1String("classification"))
         return Error{ServiceText::tr("model %1 is not a classifier (task \"%2\").").arg(info.name, info.task)};
     if (info.classSpec.classes != spec.classes)
-        return Error{ServiceText::tr("the model's classes (%1) are not the deployment's (%2).")
-                         .arg(info.classSpec.classes.join(QStringLiteral(", ")), spec.classes.join(QStringLiteral(", ")))};
+        return Error{
+            ServiceText::tr("the model's classes (%1) are not the deployment's (%2).")
+                .arg(info.classSpec.classes.join(QStringLiteral(", ")), spec.classes.join(QStringLiteral(", ")))};
     return runner.predictProbabilities(
         holdout.featureRows(info.schema.numericNames(), info.schema.categoricalNames(), 0, holdout.rowCount()), cancel);
 }

@@ -160,13 +160,12 @@ RetrainDecision decideOnLoss(RetrainDecision out, const QString &name, double mi
                 .arg(d.valueA, 0, 'f', 4)
                 .arg(percent(minImprovement));
     else
-        out.reason =
-            ServiceText::tr(
-                "Do not promote: the %1 is %2 better, but the %3 interval of the difference [%4, %5] does not "
-                "exclude no improvement: the gain may be chance.")
-                .arg(name, percent(improvement), percent(d.level))
-                .arg(d.low, 0, 'f', 4)
-                .arg(d.high, 0, 'f', 4);
+        out.reason = ServiceText::tr(
+                         "Do not promote: the %1 is %2 better, but the %3 interval of the difference [%4, %5] does not "
+                         "exclude no improvement: the gain may be chance.")
+                         .arg(name, percent(improvement), percent(d.level))
+                         .arg(d.low, 0, 'f', 4)
+                         .arg(d.high, 0, 'f', 4);
     return out;
 }
 
@@ -370,9 +369,8 @@ private:
         if (intervals.size() != m_scores.series.size())
             return fail(ServiceText::tr("The paired bootstrap could not be computed on the holdout."));
         m_intervals = intervals;
-        const DecisionMetric metric = m_window.classifier
-                                          ? classificationMetricOf(m_request.classificationMetric).value()
-                                          : DecisionMetric::Mae;
+        const DecisionMetric metric =
+            m_window.classifier ? classificationMetricOf(m_request.classificationMetric).value() : DecisionMetric::Mae;
         const RetrainDecision decision =
             decide(metric, intervals[size_t(m_scores.keys.indexOf(metricKey(metric)))], m_request.minImprovement);
         m_out.decision = decision;
@@ -390,7 +388,8 @@ private:
                                         {QStringLiteral("samples_per_second"), m_trained.samplesPerSecond},
                                         {QStringLiteral("history"), historyJson(m_trained.history)}};
         for (qsizetype i = 0; i < m_scores.keys.size(); ++i)
-            m_out.run.metrics.insert(m_scores.keys[i] + QStringLiteral("_difference"), intervalJson(intervals[size_t(i)]));
+            m_out.run.metrics.insert(m_scores.keys[i] + QStringLiteral("_difference"),
+                                     intervalJson(intervals[size_t(i)]));
         if (m_window.classifier)
             m_out.run.metrics.insert(QStringLiteral("classes"), QJsonArray::fromStringList(m_window.classSpec.classes));
         m_out.run.decision = decision.promote ? QStringLiteral("none") : QStringLiteral("rejected");

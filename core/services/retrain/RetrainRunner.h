@@ -93,7 +93,7 @@ enum class DecisionMetric
     Accuracy,
     LogLoss
 };
-QString metricKey(DecisionMetric metric);                              // "mae", "accuracy", "log_loss"
+QString metricKey(DecisionMetric metric);                                 // "mae", "accuracy", "log_loss"
 std::optional<DecisionMetric> classificationMetricOf(const QString &key); // "accuracy" or "log_loss"
 
 // Step 5: the decision rule. Promote only when the metric improves by at least minImprovement and the

@@ -392,7 +392,8 @@ ClassificationFigures computeClassificationFigures(const ClassificationSums &s, 
     f.labelCoverage = ratioOf(double(f.labelled), n);
     f.predictedShare.assign(size_t(k), std::nullopt);
     for (int c = 0; c < k; ++c)
-        f.predictedShare[size_t(c)] = ratioOf(c < int(s.predictedCount.size()) ? double(s.predictedCount[size_t(c)]) : 0, n);
+        f.predictedShare[size_t(c)] =
+            ratioOf(c < int(s.predictedCount.size()) ? double(s.predictedCount[size_t(c)]) : 0, n);
     if (k == 2)
         f.positiveRate = f.predictedShare[1];
 

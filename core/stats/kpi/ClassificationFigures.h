@@ -45,8 +45,8 @@ struct ClassificationFigures
     qint64 labelled = 0;
     std::vector<qint64> confusion; // [K * K], actual-major
     std::optional<double> accuracy;
-    std::optional<double> balancedAccuracy; // mean recall over the classes that occur
-    std::vector<std::optional<double>> precision, recall, f1; // per class
+    std::optional<double> balancedAccuracy;                     // mean recall over the classes that occur
+    std::vector<std::optional<double>> precision, recall, f1;   // per class
     std::optional<double> macroPrecision, macroRecall, macroF1; // over the classes where defined
     // Binary precision/recall/F1 of the positive class (the headline figures of a binary deployment).
     std::optional<double> precisionPositive, recallPositive, f1Positive;
@@ -56,8 +56,8 @@ struct ClassificationFigures
     std::optional<double> brier;
     std::optional<double> ece; // expected calibration error over the labelled rows' calibration bins
     std::optional<double> meanConfidence;
-    std::optional<double> positiveRate;  // binary: share served as the positive class
-    std::optional<double> labelCoverage; // labelled / predictions
+    std::optional<double> positiveRate;                // binary: share served as the positive class
+    std::optional<double> labelCoverage;               // labelled / predictions
     std::vector<std::optional<double>> predictedShare; // per class: share of rows served as it
     // Expected from the model's probabilities through the calibration map (before labels).
     std::optional<double> estimatedAccuracy, estimatedPrecision, estimatedRecall, estimatedF1;

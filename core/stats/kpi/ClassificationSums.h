@@ -42,8 +42,8 @@ struct ClassificationSums
     int classes = 0; // K; 0: no classification row in the set
 
     // Every counted row, labelled or not.
-    std::vector<qint64> predictedCount; // [K]: rows served as class c
-    double sumConfidence = 0;           // sum of p[predicted]
+    std::vector<qint64> predictedCount;                // [K]: rows served as class c
+    double sumConfidence = 0;                          // sum of p[predicted]
     std::array<qint64, kCalibrationBins> scoreCount{}; // rows by calibration bin of their score
     std::array<double, kCalibrationBins> scoreSum{};   // sum of the score in the bin
     // Binary only: [predicted class 0|1][kScoreBins] rows by score bin of P(pos); with a calibration

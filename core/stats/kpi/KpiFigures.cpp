@@ -49,8 +49,7 @@ KpiFigures computeFigures(const KpiAccumulator &s, double seconds, int anticipat
     return f;
 }
 
-KpiFigures computeFigures(const PathSums &sums, double seconds, int anticipationMinutes,
-                          const Calibration *calibration)
+KpiFigures computeFigures(const PathSums &sums, double seconds, int anticipationMinutes, const Calibration *calibration)
 {
     KpiFigures f = computeFigures(sums.all(), seconds, anticipationMinutes, calibration);
     const qint64 routedToMl = sums.ml.count + sums.fallback.count;

@@ -72,8 +72,8 @@ Result<ClassificationStore::LabelledRows> run(PgConnection &conn, const QString 
 ClassificationStore::ClassificationStore(PgConnection &conn) : m_conn(conn) {}
 
 Result<ClassificationStore::LabelledRows> ClassificationStore::labelledRows(const QString &deployment,
-                                                                           qint64 fromMicros, qint64 toMicros,
-                                                                           const QString &path, qint64 maxRows)
+                                                                            qint64 fromMicros, qint64 toMicros,
+                                                                            const QString &path, qint64 maxRows)
 {
     if (toMicros <= fromMicros)
         return Error{StoreText::tr("reading labelled predictions: the range must end after it starts")};
@@ -87,8 +87,8 @@ Result<ClassificationStore::LabelledRows> ClassificationStore::labelledRows(cons
                StoreText::tr("period (%1 to %2)").arg(iso(fromMicros), iso(toMicros)));
 }
 
-Result<ClassificationStore::LabelledRows> ClassificationStore::firstLabelledRows(const QString &deployment,
-                                                                                qint64 rows, const QString &path)
+Result<ClassificationStore::LabelledRows> ClassificationStore::firstLabelledRows(const QString &deployment, qint64 rows,
+                                                                                 const QString &path)
 {
     // The first N logged predictions by the (deployment, ts) index, then the labelled ones among them.
     const std::string from = "(SELECT * FROM mldeck.predictions WHERE deployment = $1 AND NOT failed ORDER BY ts "
@@ -99,7 +99,7 @@ Result<ClassificationStore::LabelledRows> ClassificationStore::firstLabelledRows
 }
 
 Result<ClassificationStore::LabelledRows> ClassificationStore::referenceRows(const QString &deployment,
-                                                                            qint64 nowMicros, const QString &path)
+                                                                             qint64 nowMicros, const QString &path)
 {
     using Kind = drift::ReferenceSpec::Kind;
     DriftData data(m_conn);
@@ -130,7 +130,8 @@ Result<ClassificationStore::LabelledRows> ClassificationStore::referenceRows(con
             if (!r.empty() && !r[0][0].is_null() && !r[0][1].is_null())
                 return period(r[0][0].as<qint64>(), r[0][1].as<qint64>());
         } catch (const std::exception &e) {
-            return pg::toError(e, m_conn.endpoint(), StoreText::tr("reading snapshot %1 of \"%2\"").arg(name, deployment));
+            return pg::toError(e, m_conn.endpoint(),
+                               StoreText::tr("reading snapshot %1 of \"%2\"").arg(name, deployment));
         }
         return firstLabelledRows(deployment, drift::ReferenceSpec::kDefaultReferenceRows, path);
     };

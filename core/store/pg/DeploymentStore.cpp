@@ -317,13 +317,13 @@ Result<DeploymentInfo> DeploymentStore::create(const NewDeployment &spec, const 
                            pg::utf8(spec.name),
                            QJsonDocument(toJson(spec.schema)).toJson(QJsonDocument::Compact).toStdString());
         QJsonObject after{{QStringLiteral("name"), spec.name},
-                                {QStringLiteral("task"), spec.task},
-                                {QStringLiteral("description"), spec.description},
-                                {QStringLiteral("target_name"), spec.targetName},
-                                {QStringLiteral("target_unit"), spec.targetUnit},
-                                {QStringLiteral("features"), toJson(spec.schema)},
-                                {QStringLiteral("kpi_targets"), targets},
-                                {QStringLiteral("drift_reference"), reference}};
+                          {QStringLiteral("task"), spec.task},
+                          {QStringLiteral("description"), spec.description},
+                          {QStringLiteral("target_name"), spec.targetName},
+                          {QStringLiteral("target_unit"), spec.targetUnit},
+                          {QStringLiteral("features"), toJson(spec.schema)},
+                          {QStringLiteral("kpi_targets"), targets},
+                          {QStringLiteral("drift_reference"), reference}};
         if (spec.task == QLatin1String("classification")) {
             after.insert(QStringLiteral("classes"), QJsonArray::fromStringList(spec.classSpec.classes));
             after.insert(QStringLiteral("decision_threshold"), spec.classSpec.decisionThreshold);

@@ -23,8 +23,8 @@ std::string json(const QJsonObject &o)
 // The predicted value of a logged row: a classifier's predicted probability (binary: of the positive
 // class, from the vector or from the served class's probability; multi-class: the confidence), else
 // `predicted`. $K is the number of classes (0: regression); the query names that parameter.
-#define PREDICTED_SCORE                                                                                              \
-    "CASE WHEN cardinality(p.probabilities) = 2 THEN p.probabilities[2]::float8 "                                   \
+#define PREDICTED_SCORE                                                                                                \
+    "CASE WHEN cardinality(p.probabilities) = 2 THEN p.probabilities[2]::float8 "                                      \
     "WHEN p.predicted_class = 0 AND $K::int = 2 THEN 1 - p.predicted ELSE p.predicted END"
 
 // A classifier's classes, in the order of its output (empty: regression, or not known yet).
@@ -83,8 +83,7 @@ QString className(const QStringList &classes, const pqxx::field &value)
 
 // Appends rows (numeric text, categorical text, predicted, actual, predicted class) to the dataset's
 // columns.
-Status appendRows(drift::Dataset &d, const FeatureSchema &schema, const QStringList &classes,
-                  const pqxx::result &rows)
+Status appendRows(drift::Dataset &d, const FeatureSchema &schema, const QStringList &classes, const pqxx::result &rows)
 {
     const QStringList numericNames = schema.numericNames();
     const QStringList categoricalNames = schema.categoricalNames();
@@ -166,11 +165,12 @@ Result<drift::Dataset> DriftData::loadWindow(const QString &deployment, const Fe
         drift::Dataset d = emptyDataset(schema, *classes);
         const pqxx::result rows = tx.exec_params(
             withClassCount("SELECT p.numeric::text, p.categorical::text, " PREDICTED_SCORE ", "
-            "  (SELECT o.actual FROM mldeck.outcomes o WHERE o.deployment = p.deployment "
-            "     AND o.request_key = p.request_key ORDER BY o.observed_at DESC, o.id DESC LIMIT 1), "
-            "  p.predicted_class "
-            "FROM mldeck.predictions p WHERE p.deployment = $1 AND p.ts >= $2::timestamptz AND p.ts < $3::timestamptz "
-            "AND p.feature_schema = $4 AND NOT p.failed ORDER BY p.ts DESC LIMIT $5",
+                           "  (SELECT o.actual FROM mldeck.outcomes o WHERE o.deployment = p.deployment "
+                           "     AND o.request_key = p.request_key ORDER BY o.observed_at DESC, o.id DESC LIMIT 1), "
+                           "  p.predicted_class "
+                           "FROM mldeck.predictions p WHERE p.deployment = $1 AND p.ts >= $2::timestamptz AND p.ts < "
+                           "$3::timestamptz "
+                           "AND p.feature_schema = $4 AND NOT p.failed ORDER BY p.ts DESC LIMIT $5",
                            6),
             pg::utf8(deployment), pgtext::timestamp(fromMicros), pgtext::timestamp(toMicros), schema.id, maxRows,
             int(classes->size()));
@@ -205,13 +205,14 @@ Result<drift::Dataset> DriftData::loadFirstRows(const QString &deployment, const
             return classes.error();
         drift::Dataset d = emptyDataset(schema, *classes);
         const pqxx::result r = tx.exec_params(
-            withClassCount("SELECT p.numeric::text, p.categorical::text, " PREDICTED_SCORE ", "
-            "  (SELECT o.actual FROM mldeck.outcomes o WHERE o.deployment = p.deployment "
-            "     AND o.request_key = p.request_key ORDER BY o.observed_at DESC, o.id DESC LIMIT 1), "
-            "  p.predicted_class "
-            "FROM mldeck.predictions p WHERE p.deployment = $1 AND p.feature_schema = $2 AND NOT p.failed "
-            "ORDER BY p.ts LIMIT $3",
-                           4),
+            withClassCount(
+                "SELECT p.numeric::text, p.categorical::text, " PREDICTED_SCORE ", "
+                "  (SELECT o.actual FROM mldeck.outcomes o WHERE o.deployment = p.deployment "
+                "     AND o.request_key = p.request_key ORDER BY o.observed_at DESC, o.id DESC LIMIT 1), "
+                "  p.predicted_class "
+                "FROM mldeck.predictions p WHERE p.deployment = $1 AND p.feature_schema = $2 AND NOT p.failed "
+                "ORDER BY p.ts LIMIT $3",
+                4),
             pg::utf8(deployment), schema.id, rows, int(classes->size()));
         if (auto st = appendRows(d, schema, *classes, r); !st)
             return st.error();

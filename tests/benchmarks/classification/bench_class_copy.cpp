@@ -124,8 +124,8 @@ int main(int argc, char **argv)
     parser.addHelpOption();
     parser.addOption({QStringLiteral("rows"), QStringLiteral("Rows per variant and round (default 20000)."),
                       QStringLiteral("n"), QStringLiteral("20000")});
-    parser.addOption({QStringLiteral("rounds"), QStringLiteral("Rounds (default 3)."), QStringLiteral("r"),
-                      QStringLiteral("3")});
+    parser.addOption(
+        {QStringLiteral("rounds"), QStringLiteral("Rounds (default 3)."), QStringLiteral("r"), QStringLiteral("3")});
     parser.process(app);
     const int n = qMax(1000, parser.value(QStringLiteral("rows")).toInt());
     const int rounds = qBound(1, parser.value(QStringLiteral("rounds")).toInt(), 20);
@@ -140,9 +140,10 @@ int main(int argc, char **argv)
     PgConnection &conn = *opened.value();
     if (const auto m = Migrator::migrate(conn); !m)
         die(m.errorMessage());
-    exec(conn, QStringLiteral("INSERT INTO mldeck.deployments (name, task, classes) VALUES ('eta', 'regression', NULL), "
-                              "('accept', 'classification', '{declined,accepted}'), ('ten', 'classification', "
-                              "'{c0,c1,c2,c3,c4,c5,c6,c7,c8,c9}')"));
+    exec(conn,
+         QStringLiteral("INSERT INTO mldeck.deployments (name, task, classes) VALUES ('eta', 'regression', NULL), "
+                        "('accept', 'classification', '{declined,accepted}'), ('ten', 'classification', "
+                        "'{c0,c1,c2,c3,c4,c5,c6,c7,c8,c9}')"));
     PredictionLog log(conn);
     const QDate today = QDateTime::currentDateTimeUtc().date();
     if (const auto p = log.ensurePartitions(today.addDays(-2), today.addDays(1)); !p)

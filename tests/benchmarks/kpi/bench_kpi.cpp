@@ -204,8 +204,8 @@ int main(int argc, char **argv)
     const bool classifier = task == QLatin1String("classification");
     const QString deployment = classifier ? QStringLiteral("accept") : QStringLiteral("eta");
     // The KPI triggers the bulk generation bypasses (the aggregates are rebuilt after it).
-    const QString predictionTriggers = classifier ? QStringLiteral("kpi_predictions, kpi_class_predictions")
-                                                  : QStringLiteral("kpi_predictions");
+    const QString predictionTriggers =
+        classifier ? QStringLiteral("kpi_predictions, kpi_class_predictions") : QStringLiteral("kpi_predictions");
 
     if (qEnvironmentVariableIsEmpty("MLDECK_TEST_PG_URL")) {
         QTextStream(stderr) << "bench_kpi: set MLDECK_TEST_PG_URL (a superuser URL; a scratch database is created)\n";
@@ -218,8 +218,8 @@ int main(int argc, char **argv)
     PgConnection &conn = *c.value();
     if (const auto m = Migrator::migrate(conn); !m)
         die(m.errorMessage());
-    out() << "PostgreSQL " << conn.serverVersion() << ", " << rows << " predictions over " << days << " days, "
-          << task << " deployment '" << deployment << "'\n";
+    out() << "PostgreSQL " << conn.serverVersion() << ", " << rows << " predictions over " << days << " days, " << task
+          << " deployment '" << deployment << "'\n";
 
     // --- 1. data --------------------------------------------------------------------------------
     const qint64 now = QDateTime::currentSecsSinceEpoch() / 60 * 60; // a minute boundary
@@ -235,7 +235,8 @@ int main(int argc, char **argv)
         QString sql;
         for (const QString &t : predictionTriggers.split(QStringLiteral(", ")))
             sql += QStringLiteral("ALTER TABLE mldeck.predictions %1 TRIGGER %2; ").arg(QLatin1String(how), t);
-        timedExec(conn, sql + QStringLiteral("ALTER TABLE mldeck.outcomes %1 TRIGGER kpi_outcomes").arg(QLatin1String(how)));
+        timedExec(conn,
+                  sql + QStringLiteral("ALTER TABLE mldeck.outcomes %1 TRIGGER kpi_outcomes").arg(QLatin1String(how)));
     };
     setTriggers("DISABLE");
     const qint64 chunks = 10;
@@ -338,7 +339,7 @@ FROM generate_series(%4::bigint, %5::bigint - 1) i WHERE i % 10 <> 0)SQL")
             die(QStringLiteral("bad range"));
         double best = 1e18;
         qint64 rowsRead = 0;
-        std::optional<double> p95, mae; // a classifier: its accuracy in place of the MAE
+        std::optional<double> p95, mae;     // a classifier: its accuracy in place of the MAE
         for (int rep = 0; rep < 3; ++rep) { // fresh cache each time: a dashboard being opened
             KpiCache cache;
             QElapsedTimer t;
@@ -364,8 +365,9 @@ FROM generate_series(%4::bigint, %5::bigint - 1) i WHERE i % 10 <> 0)SQL")
                              .arg(cf.brier.value_or(-1), 0, 'f', 4)
                              .arg(cf.ece.value_or(-1), 0, 'f', 4)
                              .arg(cf.estimatedAccuracy.value_or(-1), 0, 'f', 4)
-                             .arg(cf.estimateUntrusted.isEmpty() ? QString()
-                                                                : QStringLiteral(" (untrusted: %1)").arg(cf.estimateUntrusted));
+                             .arg(cf.estimateUntrusted.isEmpty()
+                                      ? QString()
+                                      : QStringLiteral(" (untrusted: %1)").arg(cf.estimateUntrusted));
             }
         }
         QList<QStringList> plainRows;

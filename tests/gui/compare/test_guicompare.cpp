@@ -12,9 +12,9 @@
 #include "ui/pages/models/CompareView.h"
 #include "ui/pages/models/compare/ReportCharts.h"
 
+#include <QComboBox>
 #include <QDir>
 #include <QFile>
-#include <QComboBox>
 #include <QFileInfo>
 #include <QLabel>
 #include <QLineEdit>

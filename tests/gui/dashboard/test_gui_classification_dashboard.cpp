@@ -303,8 +303,9 @@ private Q_SLOTS:
 
         // Tiles equal the figures recomputed from the raw rows.
         const Exact all = exact(m_binaryRows, 2);
-        QVERIFY2(near(figure(page, QStringLiteral("accuracy")), all.accuracy()),
-                 qPrintable(QStringLiteral("%1 vs %2").arg(figure(page, QStringLiteral("accuracy"))).arg(all.accuracy())));
+        QVERIFY2(
+            near(figure(page, QStringLiteral("accuracy")), all.accuracy()),
+            qPrintable(QStringLiteral("%1 vs %2").arg(figure(page, QStringLiteral("accuracy"))).arg(all.accuracy())));
         QCOMPARE(page.tile(QStringLiteral("accuracy"))->valueText(), ui::KpiTiles::formatShare(all.accuracy()));
         QCOMPARE(page.tile(QStringLiteral("accuracy"))->verdict(),
                  all.accuracy() >= 0.90 ? ui::TileState::Verdict::Good : ui::TileState::Verdict::Bad);
@@ -348,7 +349,8 @@ private Q_SLOTS:
         detail->setScope(QStringLiteral("path:heuristic"));
         checkMatrix(detail->confusion(), heuristic, 2);
         detail->setScope(QStringLiteral("version:v2"));
-        checkMatrix(detail->confusion(), exact(m_binaryRows, 2, [](const Raw &r) { return r.version == QLatin1String("v2"); }), 2);
+        checkMatrix(detail->confusion(),
+                    exact(m_binaryRows, 2, [](const Raw &r) { return r.version == QLatin1String("v2"); }), 2);
         // The scope stays across a refresh.
         const int shown = page.snapshotsShown();
         page.refresh();
@@ -360,8 +362,9 @@ private Q_SLOTS:
         QVERIFY(table->isClassification());
         QCOMPARE(table->columnCount(), int(ui::KpiBreakdownModel::ClassColumnCount));
         QCOMPARE(table->rowCount(), 5); // ml, heuristic, versions (none), v1, v2
-        QVERIFY(near(table->index(0, ui::KpiBreakdownModel::Accuracy).data(ui::KpiBreakdownModel::FigureRole).toDouble(),
-                     ml.accuracy()));
+        QVERIFY(
+            near(table->index(0, ui::KpiBreakdownModel::Accuracy).data(ui::KpiBreakdownModel::FigureRole).toDouble(),
+                 ml.accuracy()));
         detail->setScope(QStringLiteral("all"));
         screenshot(page, QStringLiteral("classification-dashboard-binary"));
     }
@@ -372,9 +375,8 @@ private Q_SLOTS:
         ui::KpiTargetsEditor editor;
         editor.setEndpoint(m_db->endpoint());
         editor.setDeployment(m_binary);
-        QTRY_VERIFY_WITH_TIMEOUT(editor.isLoaded() && !editor.isReadOnly() &&
-                                     editor.task() == QLatin1String("classification"),
-                                 20000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            editor.isLoaded() && !editor.isReadOnly() && editor.task() == QLatin1String("classification"), 20000);
         QVERIFY(editor.fieldWidget(QStringLiteral("accuracy_min"))->isVisibleTo(&editor));
         QVERIFY(editor.fieldWidget(QStringLiteral("ece_max"))->isVisibleTo(&editor));
         QVERIFY(!editor.fieldWidget(QStringLiteral("mae_max"))->isVisibleTo(&editor));

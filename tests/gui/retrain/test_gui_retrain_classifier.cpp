@@ -181,8 +181,10 @@ private Q_SLOTS:
         QTest::mouseClick(next, Qt::LeftButton);
         QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, 180000);
         QVERIFY2(finished.first().at(0).toString() == QStringLiteral("succeeded"), qPrintable(w->outcome()->run.error));
-        QVERIFY(w->outcome()->run.params.value(QStringLiteral("training")).toObject().value(QStringLiteral("class_weights")) ==
-                QStringLiteral("balanced"));
+        QVERIFY(w->outcome()
+                    ->run.params.value(QStringLiteral("training"))
+                    .toObject()
+                    .value(QStringLiteral("class_weights")) == QStringLiteral("balanced"));
         QVERIFY(!w->outcome()->history.empty() && w->outcome()->history.front().validationAccuracy.has_value());
 
         // 5. Evaluation: a classifier's figures, decided on the stored metric (log-loss).
@@ -194,7 +196,8 @@ private Q_SLOTS:
         QCOMPARE(metrics->verticalHeaderItem(1)->text(), QStringLiteral("Log-loss"));
         QCOMPARE(metrics->verticalHeaderItem(2)->text(), QStringLiteral("Brier score"));
         QVERIFY2(metrics->item(0, 0)->text().endsWith(QStringLiteral(" %")), qPrintable(metrics->item(0, 0)->text()));
-        QVERIFY2(metrics->item(0, 2)->text().endsWith(QStringLiteral("points")), qPrintable(metrics->item(0, 2)->text()));
+        QVERIFY2(metrics->item(0, 2)->text().endsWith(QStringLiteral("points")),
+                 qPrintable(metrics->item(0, 2)->text()));
         const QString difference = child<QLabel>(w, "evalDifference")->text();
         QVERIFY2(difference.startsWith(QStringLiteral("Log-loss difference")), qPrintable(difference));
         QVERIFY2(child<QLabel>(w, "evalDecision")->text().contains(QStringLiteral("log-loss")),
@@ -209,8 +212,11 @@ private Q_SLOTS:
         auto *history = child<QTableView>(h, "historyTable");
         QCOMPARE(history->model()->headerData(ui::RetrainRunTableModel::MetricColumn, Qt::Horizontal).toString(),
                  QStringLiteral("Log-loss candidate vs champion"));
-        QVERIFY(history->model()->index(0, ui::RetrainRunTableModel::MetricColumn).data().toString().contains(
-            QStringLiteral(" vs ")));
+        QVERIFY(history->model()
+                    ->index(0, ui::RetrainRunTableModel::MetricColumn)
+                    .data()
+                    .toString()
+                    .contains(QStringLiteral(" vs ")));
     }
 };
 

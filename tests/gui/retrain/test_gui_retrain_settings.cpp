@@ -129,12 +129,11 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(editor.status(), QStringLiteral("Saved."), 10000);
         QVERIFY(!editor.isDirty());
         QCOMPARE(audits(), 1);
-        QCOMPARE(
-            row(QStringLiteral("SELECT settings ->> 'windowDays', settings ->> 'autoRetrain', "
-                               "settings ->> 'minImprovement', settings ->> 'classificationMetric' "
-                               "FROM mldeck.retrain_settings WHERE deployment = $1")),
-            (QStringList{QStringLiteral("14"), QStringLiteral("true"), QStringLiteral("0.05"),
-                         QStringLiteral("log_loss")}));
+        QCOMPARE(row(QStringLiteral("SELECT settings ->> 'windowDays', settings ->> 'autoRetrain', "
+                                    "settings ->> 'minImprovement', settings ->> 'classificationMetric' "
+                                    "FROM mldeck.retrain_settings WHERE deployment = $1")),
+                 (QStringList{QStringLiteral("14"), QStringLiteral("true"), QStringLiteral("0.05"),
+                              QStringLiteral("log_loss")}));
         QCOMPARE(row(QStringLiteral("SELECT before IS NULL, after ->> 'windowDays' FROM mldeck.audit_log WHERE "
                                     "deployment = $1 AND action = 'retrain.settings'")),
                  (QStringList{QStringLiteral("t"), QStringLiteral("14")}));

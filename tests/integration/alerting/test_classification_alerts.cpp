@@ -123,7 +123,8 @@ private Q_SLOTS:
         AlertRuleStore store(*m_conn);
         const QString regression = newDeployment(false);
         const QString classifier = newDeployment(true);
-        const Status onRegression = store.saveRule(regression, AlertRule::defaultFor(AlertRule::Metric::Accuracy), m_actor);
+        const Status onRegression =
+            store.saveRule(regression, AlertRule::defaultFor(AlertRule::Metric::Accuracy), m_actor);
         QVERIFY(!onRegression);
         QVERIFY2(onRegression.errorMessage().contains(QLatin1String("classification metric")),
                  qPrintable(onRegression.errorMessage()));

@@ -184,7 +184,7 @@ class TestClassAggregates : public QObject
             preds.push_back(g.prediction(dep.name, key, ts, dep.classes, dep.vectorShare));
             if (i % 10 == 0)
                 early.push_back(g.outcome(dep.name, key, ts + 60, dep.classes)); // before the prediction is logged
-            if (i % 97 == 0) // a request key predicted twice
+            if (i % 97 == 0)                                                     // a request key predicted twice
                 preds.push_back(g.prediction(dep.name, key, ts + 30, dep.classes, dep.vectorShare));
         }
         QVERIFY(log.appendOutcomes(early));
@@ -301,9 +301,8 @@ private Q_SLOTS:
 
     void randomHistoryIsExact()
     {
-        const QList<ClassDeployment> deps{{QStringLiteral("binary"), 2, 0.5},
-                                          {QStringLiteral("multi"), 4, 0.9},
-                                          {QStringLiteral("wide"), 25, 0}};
+        const QList<ClassDeployment> deps{
+            {QStringLiteral("binary"), 2, 0.5}, {QStringLiteral("multi"), 4, 0.9}, {QStringLiteral("wide"), 25, 0}};
         for (const ClassDeployment &d : deps)
             createClassifier(d.name, d.classes);
         for (qsizetype i = 0; i < deps.size(); ++i)
@@ -361,8 +360,7 @@ private Q_SLOTS:
     void aucOfTheAggregatesIsWithinItsBound()
     {
         // ROC AUC from the score histogram against the exact AUC over the same labelled rows.
-        const auto rows = test::query(
-            *m_conn, QStringLiteral(R"SQL(
+        const auto rows = test::query(*m_conn, QStringLiteral(R"SQL(
 WITH lo AS (SELECT DISTINCT ON (request_key) request_key, actual FROM mldeck.outcomes WHERE deployment = 'binary'
             ORDER BY request_key, observed_at DESC, id DESC)
 SELECT CASE WHEN cardinality(p.probabilities) = 2 THEN p.probabilities[2]::float8
@@ -538,7 +536,7 @@ WHERE p.deployment = 'binary' AND NOT p.failed AND p.predicted_class IS NOT NULL
         NewDeployment plain;
         plain.name = QStringLiteral("plain");
         QVERIFY(DeploymentStore(*m_conn).create(plain, kActor));
-        QVERIFY(!store.referenceRows(plain.name, kDay0 * 1000000));                   // not a classifier
+        QVERIFY(!store.referenceRows(plain.name, kDay0 * 1000000));                // not a classifier
         QVERIFY(!store.referenceRows(QStringLiteral("nowhere"), kDay0 * 1000000)); // unknown
     }
 
@@ -556,9 +554,11 @@ WHERE p.deployment = 'binary' AND NOT p.failed AND p.predicted_class IS NOT NULL
             rows.push_back(r);
         }
         QVERIFY(log.appendPredictions(rows));
-        QVERIFY(log.appendOutcomes({OutcomeRow{(kDay0 + 90) * 1000000, QStringLiteral("eta"), QStringLiteral("r-1"), 1}}));
-        QCOMPARE(scalar(*m_conn, QStringLiteral("SELECT count(*) FROM mldeck.kpi_class_minute WHERE deployment = 'eta'")),
-                 0);
+        QVERIFY(
+            log.appendOutcomes({OutcomeRow{(kDay0 + 90) * 1000000, QStringLiteral("eta"), QStringLiteral("r-1"), 1}}));
+        QCOMPARE(
+            scalar(*m_conn, QStringLiteral("SELECT count(*) FROM mldeck.kpi_class_minute WHERE deployment = 'eta'")),
+            0);
         KpiStore store(*m_conn);
         const auto read = store.read(QStringLiteral("eta"), kDay0, kDay0 + 3600, KpiStore::Level::Minute);
         QVERIFY(read);
@@ -603,7 +603,8 @@ WHERE p.deployment = 'binary' AND NOT p.failed AND p.predicted_class IS NOT NULL
         tooMany.probabilities.assign(21, 1.0f / 21);
         const Status refused = log.appendPredictions({ok, tooMany});
         QVERIFY(!refused);
-        QVERIFY2(refused.errorMessage().contains(QStringLiteral("21 probabilities")), qPrintable(refused.errorMessage()));
+        QVERIFY2(refused.errorMessage().contains(QStringLiteral("21 probabilities")),
+                 qPrintable(refused.errorMessage()));
         PredictionRow negative = ok;
         negative.predictedClass = -1;
         QVERIFY(!log.appendPredictions({negative}));
@@ -635,9 +636,10 @@ WHERE p.deployment = 'binary' AND NOT p.failed AND p.predicted_class IS NOT NULL
         QCOMPARE(created->classSpec.classes, d.classSpec.classes);
         QCOMPARE(created->classSpec.decisionThreshold, 0.35);
         QCOMPARE(created->toJson().value(QStringLiteral("decision_threshold")).toDouble(), 0.35);
-        QCOMPARE(test::queryValue(*m_conn, QStringLiteral("SELECT after->>'decision_threshold' FROM mldeck.audit_log "
-                                                          "WHERE action = 'deployment.create' AND deployment = 'accept'")),
-                 QStringLiteral("0.35"));
+        QCOMPARE(
+            test::queryValue(*m_conn, QStringLiteral("SELECT after->>'decision_threshold' FROM mldeck.audit_log "
+                                                     "WHERE action = 'deployment.create' AND deployment = 'accept'")),
+            QStringLiteral("0.35"));
 
         DeploymentEdit edit;
         edit.decisionThreshold = 0.6;

@@ -109,7 +109,8 @@ private Q_SLOTS:
         QCOMPARE(value(QStringLiteral("SELECT string_agg(DISTINCT model_version, ',') FROM mldeck.predictions WHERE "
                                       "deployment = $1 AND path = 'ml'")),
                  QStringLiteral("1"));
-        QCOMPARE(value(QStringLiteral("SELECT count(*) FROM mldeck.models WHERE deployment = $1")), QStringLiteral("1"));
+        QCOMPARE(value(QStringLiteral("SELECT count(*) FROM mldeck.models WHERE deployment = $1")),
+                 QStringLiteral("1"));
         QCOMPARE(value(QStringLiteral("SELECT count(*) FROM mldeck.retrain_runs WHERE deployment = $1")),
                  QStringLiteral("0"));
         // The same incident as the regression demo's.
@@ -167,9 +168,10 @@ private Q_SLOTS:
                 .toDouble();
         };
         const auto score = [&](const char *op) {
-            return value(QStringLiteral("SELECT avg(probabilities[2]) FROM mldeck.predictions WHERE deployment = $1 AND "
-                                        "path = 'ml' AND NOT failed AND ts %1 '%2'")
-                             .arg(QLatin1String(op), from))
+            return value(
+                       QStringLiteral("SELECT avg(probabilities[2]) FROM mldeck.predictions WHERE deployment = $1 AND "
+                                      "path = 'ml' AND NOT failed AND ts %1 '%2'")
+                           .arg(QLatin1String(op), from))
                 .toDouble();
         };
         const double rateBefore = rate("<"), rateAfter = rate(">="), scoreBefore = score("<"), scoreAfter = score(">=");

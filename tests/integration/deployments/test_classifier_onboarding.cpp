@@ -102,11 +102,13 @@ private Q_SLOTS:
                                         << QStringLiteral("named twice");
         QTest::newRow("empty name") << QStringList{task, cls, classes, QStringLiteral("a,,b")}
                                     << QStringLiteral("class name is empty");
-        QTest::newRow("threshold 1") << QStringList{task, cls, classes, QStringLiteral("no,yes"), threshold,
-                                                    QStringLiteral("1")}
+        QTest::newRow("threshold 1") << QStringList{task,      cls,
+                                                    classes,   QStringLiteral("no,yes"),
+                                                    threshold, QStringLiteral("1")}
                                      << QStringLiteral("strictly between 0 and 1");
-        QTest::newRow("threshold text") << QStringList{task, cls, classes, QStringLiteral("no,yes"), threshold,
-                                                       QStringLiteral("half")}
+        QTest::newRow("threshold text") << QStringList{task,      cls,
+                                                       classes,   QStringLiteral("no,yes"),
+                                                       threshold, QStringLiteral("half")}
                                         << QStringLiteral("strictly between 0 and 1");
         QTest::newRow("threshold multi-class")
             << QStringList{task, cls, classes, QStringLiteral("cat,dog,bird"), threshold, QStringLiteral("0.3")}
@@ -191,8 +193,8 @@ private Q_SLOTS:
     void classesComeFromTheModelFile()
     {
         const QString name = test::uniqueName(QStringLiteral("accm"));
-        Run r = ctl({QStringLiteral("create"), name, QStringLiteral("--from-model"), acceptModel(),
-                     QStringLiteral("--json")});
+        Run r = ctl(
+            {QStringLiteral("create"), name, QStringLiteral("--from-model"), acceptModel(), QStringLiteral("--json")});
         QVERIFY2(r.code == 0, qPrintable(r.err));
         const QJsonObject created = QJsonDocument::fromJson(r.out.toUtf8()).object();
         QCOMPARE(created.value(QStringLiteral("task")).toString(), QStringLiteral("classification"));

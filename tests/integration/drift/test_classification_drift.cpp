@@ -76,8 +76,7 @@ private:
 
     QString period() const
     {
-        return QStringLiteral("period:%1/%2")
-            .arg(m_t0.toString(Qt::ISODate), m_t0.addSecs(600).toString(Qt::ISODate));
+        return QStringLiteral("period:%1/%2").arg(m_t0.toString(Qt::ISODate), m_t0.addSecs(600).toString(Qt::ISODate));
     }
 
     static const drift::FeatureDrift *line(const DriftCheckReport &r, const QString &name)

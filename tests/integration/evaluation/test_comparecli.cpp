@@ -120,10 +120,13 @@ private Q_SLOTS:
         const QJsonObject j = QJsonDocument::fromJson(r.out).object();
         QCOMPARE(j.value(QStringLiteral("task")).toString(), QStringLiteral("classification"));
         QCOMPARE(j.value(QStringLiteral("rows")).toInt(), expected.value(QStringLiteral("rows")).toInt());
-        const QJsonObject metrics = j.value(QStringLiteral("models")).toArray().at(0).toObject().value(u"metrics"_qs).toObject();
+        const QJsonObject metrics =
+            j.value(QStringLiteral("models")).toArray().at(0).toObject().value(u"metrics"_qs).toObject();
         const QList<std::pair<const char *, const char *>> pairs{
-            {"accuracy", "accuracy"}, {"precision", "precision"}, {"recall", "recall"}, {"f1", "f1"},
-            {"roc_auc", "roc_auc"},   {"log_loss", "log_loss"},   {"brier", "brier"},   {"average_precision", "pr_auc"}};
+            {"accuracy", "accuracy"}, {"precision", "precision"},
+            {"recall", "recall"},     {"f1", "f1"},
+            {"roc_auc", "roc_auc"},   {"log_loss", "log_loss"},
+            {"brier", "brier"},       {"average_precision", "pr_auc"}};
         for (const auto &[ours, theirs] : pairs) {
             const QJsonValue mine = metrics.value(QLatin1String(theirs));
             const double reference = sklearn.value(QLatin1String(ours)).toDouble(-1);
@@ -176,7 +179,8 @@ private Q_SLOTS:
         }
         // The MLP's log-loss is lower on these 3,000 rows (0.541 against 0.558).
         QVERIFY(logLoss.value(QStringLiteral("difference")).toDouble() < 0);
-        QVERIFY(logLoss.value(QStringLiteral("ci_low")).toDouble() <= logLoss.value(QStringLiteral("ci_high")).toDouble());
+        QVERIFY(logLoss.value(QStringLiteral("ci_low")).toDouble() <=
+                logLoss.value(QStringLiteral("ci_high")).toDouble());
         QCOMPARE(j.value(QStringLiteral("segment_metric")).toString(), QStringLiteral("accuracy"));
         QVERIFY(!j.value(QStringLiteral("segments")).toArray().isEmpty());
         QFile csv(report);
@@ -205,7 +209,8 @@ private Q_SLOTS:
             double sum = 0;
             for (double z : logits)
                 sum += std::exp(z - top);
-            const int served = logits[0] >= logits[1] ? (logits[0] >= logits[2] ? 0 : 2) : (logits[1] >= logits[2] ? 1 : 2);
+            const int served =
+                logits[0] >= logits[1] ? (logits[0] >= logits[2] ? 0 : 2) : (logits[1] >= logits[2] ? 1 : 2);
             hits += served == label ? 1 : 0;
             loss += -std::log(std::exp(logits[label] - top) / sum);
         }
@@ -269,14 +274,15 @@ private Q_SLOTS:
     void classifierErrors()
     {
         // The eta rows' delay is not a class index.
-        Run r = run({QStringLiteral("eval"), QStringLiteral("--model"), model("accept_mlp.pt"),
-                     QStringLiteral("--data"), model("fixtures/accept_holdout.csv"), QStringLiteral("--target"),
-                     QStringLiteral("fare_eur")});
+        Run r =
+            run({QStringLiteral("eval"), QStringLiteral("--model"), model("accept_mlp.pt"), QStringLiteral("--data"),
+                 model("fixtures/accept_holdout.csv"), QStringLiteral("--target"), QStringLiteral("fare_eur")});
         QCOMPARE(r.code, 2);
         QVERIFY2(r.err.contains("index of the true class"), r.err.constData());
         // A classifier and a regression model are not compared.
-        r = run({QStringLiteral("compare"), QStringLiteral("--model"), model("accept_mlp.pt"), QStringLiteral("--model"),
-                 model("eta_mlp.pt"), QStringLiteral("--data"), model("fixtures/accept_holdout.csv")});
+        r = run({QStringLiteral("compare"), QStringLiteral("--model"), model("accept_mlp.pt"),
+                 QStringLiteral("--model"), model("eta_mlp.pt"), QStringLiteral("--data"),
+                 model("fixtures/accept_holdout.csv")});
         QCOMPARE(r.code, 2);
         QVERIFY2(r.err.contains("cannot be compared"), r.err.constData());
     }

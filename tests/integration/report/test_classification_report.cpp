@@ -55,8 +55,8 @@ struct Row
 {
     QString path;
     bool failed = false;
-    double p1 = 0;  // P(accepted)
-    int served = 0; // p1 >= 0.5
+    double p1 = 0;   // P(accepted)
+    int served = 0;  // p1 >= 0.5
     int actual = -1; // -1: no label
 };
 
@@ -99,8 +99,10 @@ class TestClassificationReport final : public QObject
 
     static void near(double got, double want, const char *what)
     {
-        QVERIFY2(std::abs(got - want) <= 1e-6 * std::max(1.0, std::abs(want)),
-                 qPrintable(QStringLiteral("%1: %2 != %3").arg(QLatin1String(what)).arg(got, 0, 'g', 17).arg(want, 0, 'g', 17)));
+        QVERIFY2(
+            std::abs(got - want) <= 1e-6 * std::max(1.0, std::abs(want)),
+            qPrintable(
+                QStringLiteral("%1: %2 != %3").arg(QLatin1String(what)).arg(got, 0, 'g', 17).arg(want, 0, 'g', 17)));
     }
 
     struct Run
@@ -192,8 +194,12 @@ private Q_SLOTS:
             p.tsMicros = (now - 3000 + i * 10) * 1'000'000LL;
             p.deployment = m_classifier;
             p.requestKey = QStringLiteral("c%1").arg(i);
-            p.path = i % 10 < 6 ? PredictionPath::Ml : i % 10 < 9 ? PredictionPath::Heuristic : PredictionPath::Fallback;
-            r.path = i % 10 < 6 ? QStringLiteral("ml") : i % 10 < 9 ? QStringLiteral("heuristic") : QStringLiteral("fallback");
+            p.path = i % 10 < 6   ? PredictionPath::Ml
+                     : i % 10 < 9 ? PredictionPath::Heuristic
+                                  : PredictionPath::Fallback;
+            r.path = i % 10 < 6   ? QStringLiteral("ml")
+                     : i % 10 < 9 ? QStringLiteral("heuristic")
+                                  : QStringLiteral("fallback");
             if (p.path != PredictionPath::Heuristic)
                 p.modelVersion = QStringLiteral("v1");
             p.latencyMs = float(5 + i % 40);
@@ -258,10 +264,12 @@ private Q_SLOTS:
             QCOMPARE(row.at(col("predictions")).toLongLong(), e.predictions);
             QCOMPARE(row.at(col("labelled")).toLongLong(), e.labelled);
             near(row.at(col("label_coverage")).toDouble(), double(e.labelled) / double(e.counted), "label_coverage");
-            near(row.at(col("positive_rate")).toDouble(), double(e.servedPositive) / double(e.counted), "positive_rate");
+            near(row.at(col("positive_rate")).toDouble(), double(e.servedPositive) / double(e.counted),
+                 "positive_rate");
             near(row.at(col("failure_rate")).toDouble(), double(e.failed) / double(e.predictions), "failure_rate");
             if (e.labelled == 0) { // the fallback path has no label: no figure of labels, not 0
-                for (const char *name : {"accuracy", "precision", "recall", "f1", "roc_auc", "log_loss", "brier", "ece"})
+                for (const char *name :
+                     {"accuracy", "precision", "recall", "f1", "roc_auc", "log_loss", "brier", "ece"})
                     QVERIFY2(row.at(col(name)).isEmpty(), name);
                 continue;
             }
@@ -280,7 +288,8 @@ private Q_SLOTS:
         for (const QStringList &row : section(csv, QStringLiteral("confusion"))) {
             if (row.at(1) != QLatin1String("all"))
                 continue;
-            const int a = row.at(2) == QLatin1String("accepted") ? 1 : 0, p = row.at(3) == QLatin1String("accepted") ? 1 : 0;
+            const int a = row.at(2) == QLatin1String("accepted") ? 1 : 0,
+                      p = row.at(3) == QLatin1String("accepted") ? 1 : 0;
             QCOMPARE(row.at(4).toLongLong(), all.confusion[a][p]);
             ++cells;
         }
@@ -320,7 +329,8 @@ private Q_SLOTS:
 
         const Run text = ctl({QStringLiteral("kpi"), QStringLiteral("--deployment"), m_empty});
         QCOMPARE(text.code, 0);
-        const QRegularExpression accuracyLine(QStringLiteral("^Accuracy +no data"), QRegularExpression::MultilineOption);
+        const QRegularExpression accuracyLine(QStringLiteral("^Accuracy +no data"),
+                                              QRegularExpression::MultilineOption);
         QVERIFY2(accuracyLine.match(QString::fromUtf8(text.out)).hasMatch(), text.out.constData());
     }
 
@@ -344,11 +354,12 @@ private Q_SLOTS:
         for (int a = 0; a < 2; ++a)
             for (int p = 0; p < 2; ++p)
                 QCOMPARE(confusion.at(a).toArray().at(p).toInteger(), all.confusion[a][p]);
-        const QJsonObject mlFigures = j.value(QStringLiteral("by_path")).toObject().value(QStringLiteral("ml")).toObject();
+        const QJsonObject mlFigures =
+            j.value(QStringLiteral("by_path")).toObject().value(QStringLiteral("ml")).toObject();
         near(mlFigures.value(QStringLiteral("accuracy")).toDouble(), ml.accuracy(), "ml accuracy");
 
-        const Run text = ctl({QStringLiteral("kpi"), QStringLiteral("--deployment"), m_classifier, QStringLiteral("--range"),
-                              QStringLiteral("2h")});
+        const Run text = ctl({QStringLiteral("kpi"), QStringLiteral("--deployment"), m_classifier,
+                              QStringLiteral("--range"), QStringLiteral("2h")});
         QCOMPARE(text.code, 0);
         const QString out = QString::fromUtf8(text.out);
         QVERIFY2(out.contains(QLatin1String("Log-loss")) && out.contains(QLatin1String("Confusion matrix")),
@@ -358,25 +369,26 @@ private Q_SLOTS:
         // The regression deployment beside it keeps its figures and has no classification key.
         const QJsonObject eta = kpiJson(m_regression);
         QVERIFY(!eta.contains(QStringLiteral("task")));
-        near(eta.value(QStringLiteral("overall")).toObject().value(QStringLiteral("mae")).toDouble(),
-             [this] {
-                 double sum = 0;
-                 int n = 0;
-                 for (size_t i = 0; i < m_rows.size(); ++i)
-                     if (!m_rows[i].failed) {
-                         sum += std::abs(3.0 + double(i % 5) - 4.0);
-                         ++n;
-                     }
-                 return sum / n;
-             }(),
-             "regression mae");
+        near(
+            eta.value(QStringLiteral("overall")).toObject().value(QStringLiteral("mae")).toDouble(),
+            [this] {
+                double sum = 0;
+                int n = 0;
+                for (size_t i = 0; i < m_rows.size(); ++i)
+                    if (!m_rows[i].failed) {
+                        sum += std::abs(3.0 + double(i % 5) - 4.0);
+                        ++n;
+                    }
+                return sum / n;
+            }(),
+            "regression mae");
     }
 
     void pdfReportHoldsTogether()
     {
         const QString out = m_dir.filePath(QStringLiteral("accept.pdf"));
-        const Run r = ctl({QStringLiteral("report"), QStringLiteral("--deployment"), m_classifier, QStringLiteral("--end"),
-                           m_end.toString(Qt::ISODate), QStringLiteral("--out"), out});
+        const Run r = ctl({QStringLiteral("report"), QStringLiteral("--deployment"), m_classifier,
+                           QStringLiteral("--end"), m_end.toString(Qt::ISODate), QStringLiteral("--out"), out});
         QVERIFY2(r.code == 0, r.err.constData());
         QFile f(out);
         QVERIFY(f.open(QIODevice::ReadOnly));
@@ -392,14 +404,16 @@ private Q_SLOTS:
 
     void metricsExportTheClassificationGauges()
     {
-        MetricsCollector collector({test::TestServers::redis(), m_db->endpoint(), {m_classifier, m_empty, m_regression}});
+        MetricsCollector collector(
+            {test::TestServers::redis(), m_db->endpoint(), {m_classifier, m_empty, m_regression}});
         ExporterProcessState leader;
         leader.leader = true;
         const auto scrape = collector.collect(leader, QDateTime::currentSecsSinceEpoch());
         QVERIFY2(scrape.errors.isEmpty(), qPrintable(scrape.errors.join(u'\n')));
         const QString text = QString::fromUtf8(scrape.text);
         const auto value = [&text](const QString &series) -> std::optional<double> {
-            const QRegularExpression re(QLatin1Char('^') + QRegularExpression::escape(series) + QStringLiteral(" (\\S+)$"),
+            const QRegularExpression re(QLatin1Char('^') + QRegularExpression::escape(series) +
+                                            QStringLiteral(" (\\S+)$"),
                                         QRegularExpression::MultilineOption);
             const auto m = re.match(text);
             return m.hasMatch() ? std::optional<double>(m.captured(1).toDouble()) : std::nullopt;
@@ -460,8 +474,10 @@ private Q_SLOTS:
         // And every query of the classifier's dashboard parses: promtool checks them as recording rules.
         QString rules = QStringLiteral("groups:\n  - name: grafana\n    rules:\n");
         int n = 0;
-        for (QString e : grafanaExpressions(grafanaDashboard(m_classifier, targets, QStringLiteral("classification")))) {
-            e.replace(QStringLiteral("$deployment"), m_classifier).replace(QStringLiteral("$__rate_interval"), QStringLiteral("1m"));
+        for (QString e :
+             grafanaExpressions(grafanaDashboard(m_classifier, targets, QStringLiteral("classification")))) {
+            e.replace(QStringLiteral("$deployment"), m_classifier)
+                .replace(QStringLiteral("$__rate_interval"), QStringLiteral("1m"));
             rules += QStringLiteral("      - record: grafana_query_%1\n        expr: '%2'\n").arg(++n).arg(e);
         }
         QFile file(m_dir.filePath(QStringLiteral("grafana-rules.yml")));

@@ -121,8 +121,8 @@ private Q_SLOTS:
 
     void init()
     {
-        const QString error = f.setUpClassifier(QStringLiteral("rtc"), RideOfferGenerator::schema(),
-                                                RideOfferGenerator::classSpec());
+        const QString error =
+            f.setUpClassifier(QStringLiteral("rtc"), RideOfferGenerator::schema(), RideOfferGenerator::classSpec());
         QVERIFY2(error.isEmpty(), qPrintable(error));
         const QString logged = logOffers(3000, 5, 7);
         QVERIFY2(logged.isEmpty(), qPrintable(logged));

@@ -68,8 +68,9 @@ private Q_SLOTS:
         QVERIFY(log.appendPredictions(predictions).ok());
         QVERIFY(log.appendOutcomes(outcomes).ok());
 
-        const QString untrained = testing::makeClassifier(
-            *f.store, QStringLiteral("lateness"), testing::classifierMetadata(rides, kClasses, QStringLiteral("logits")));
+        const QString untrained =
+            testing::makeClassifier(*f.store, QStringLiteral("lateness"),
+                                    testing::classifierMetadata(rides, kClasses, QStringLiteral("logits")));
         MLDECK_HELPERS_OK();
         QVERIFY(f.registerFile(untrained, QStringLiteral("1")).ok());
         QVERIFY(f.promote(QStringLiteral("1")).ok());

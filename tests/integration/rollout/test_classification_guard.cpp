@@ -181,16 +181,18 @@ private Q_SLOTS:
         QVERIFY(logClassified(f, 400, 0.40));
         QVERIFY(job->runOnce(contextOf(f)));
         QCOMPARE(job->lastDecision().action, GuardDecision::Action::None);
-        QVERIFY2(job->lastSummary().contains(QLatin1String("accuracy 40.0 % < 50.0 %")), qPrintable(job->lastSummary()));
+        QVERIFY2(job->lastSummary().contains(QLatin1String("accuracy 40.0 % < 50.0 %")),
+                 qPrintable(job->lastSummary()));
         QVERIFY(job->runOnce(contextOf(f)));
         QCOMPARE(job->lastDecision().action, GuardDecision::Action::Rollback);
         QVERIFY(!f.state().mlEnabled);
         QCOMPARE(f.state().trafficPercentage, 0);
-        QCOMPARE(f.auditRows(QStringLiteral("action = 'guard.rollback' AND (after->'details'->>'accuracy')::float8 = 0.4 "
-                                            "AND after->'details'->>'labelled' = '400' "
-                                            "AND after->'details'->'rules'->>'rollback_accuracy' = '0.5' "
-                                            "AND NOT (after->'details' ? 'mae')")),
-                 1);
+        QCOMPARE(
+            f.auditRows(QStringLiteral("action = 'guard.rollback' AND (after->'details'->>'accuracy')::float8 = 0.4 "
+                                       "AND after->'details'->>'labelled' = '400' "
+                                       "AND after->'details'->'rules'->>'rollback_accuracy' = '0.5' "
+                                       "AND NOT (after->'details' ? 'mae')")),
+            1);
         auto alerts = test::query(*f.pg,
                                   QStringLiteral("SELECT count(*) FROM mldeck.alerts WHERE deployment = $1 AND "
                                                  "kind = 'guardrail' AND details->>'accuracy' = '0.4'"),
@@ -213,10 +215,11 @@ private Q_SLOTS:
         // 55 %: under the minimum (60 %) but over the rollback threshold, on only 80 labelled rows:
         // too few labels to judge.
         QVERIFY(logClassified(f, 80, 0.55));
-        QVERIFY(test::exec(*f.pg, QStringLiteral("INSERT INTO mldeck.predictions (ts, predicted, predicted_class, "
-                                                 "latency_ms, failed, path, deployment, request_key) SELECT now(), "
-                                                 "0.8, 1, 100, false, 'ml', '%1', 'u' || i FROM generate_series(1, 100) i")
-                                      .arg(f.deployment)));
+        QVERIFY(
+            test::exec(*f.pg, QStringLiteral("INSERT INTO mldeck.predictions (ts, predicted, predicted_class, "
+                                             "latency_ms, failed, path, deployment, request_key) SELECT now(), "
+                                             "0.8, 1, 100, false, 'ml', '%1', 'u' || i FROM generate_series(1, 100) i")
+                                  .arg(f.deployment)));
         for (int i = 0; i < 3; ++i) {
             QVERIFY(job->runOnce(contextOf(f)));
             QCOMPARE(job->lastDecision().action, GuardDecision::Action::None);
@@ -311,8 +314,9 @@ private Q_SLOTS:
         const QStringList set{QStringLiteral("plan"), QStringLiteral("set")};
         r = mldeckctl(f, set + QStringList{QStringLiteral("--min-accuracy"), QStringLiteral("92")});
         QCOMPARE(r.code, 2);
-        r = mldeckctl(f, set + QStringList{QStringLiteral("--min-accuracy"), QStringLiteral("0.92"),
-                                           QStringLiteral("--max-ece"), QStringLiteral("0.04"), QStringLiteral("--json")});
+        r = mldeckctl(f,
+                      set + QStringList{QStringLiteral("--min-accuracy"), QStringLiteral("0.92"),
+                                        QStringLiteral("--max-ece"), QStringLiteral("0.04"), QStringLiteral("--json")});
         QVERIFY2(r.code == 0, qPrintable(r.err));
         QStringList gates;
         for (const QJsonValue &g : QJsonDocument::fromJson(r.out).object().value(QStringLiteral("gates")).toArray())

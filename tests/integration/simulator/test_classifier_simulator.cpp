@@ -139,9 +139,8 @@ private Q_SLOTS:
         QVERIFY(!d.isEmpty());
         SimulatorStats stats;
         QVERIFY(run(options(d), &stats));
-        QVERIFY2(stats.ml > 200 && stats.heuristic > 200, qPrintable(QStringLiteral("ml %1, heuristic %2")
-                                                                         .arg(stats.ml)
-                                                                         .arg(stats.heuristic)));
+        QVERIFY2(stats.ml > 200 && stats.heuristic > 200,
+                 qPrintable(QStringLiteral("ml %1, heuristic %2").arg(stats.ml).arg(stats.heuristic)));
         const QStringList dep{d};
         QCOMPARE(number(QStringLiteral("SELECT count(*) FROM mldeck.predictions WHERE deployment = $1"), dep),
                  double(stats.requests));
@@ -153,9 +152,9 @@ private Q_SLOTS:
                                        "predicted_class = (probabilities[2] >= 0.7)::int)"),
                         dep),
                  0.0);
-        QCOMPARE(number(QStringLiteral("SELECT count(DISTINCT path) FROM mldeck.predictions WHERE deployment = $1"),
-                        dep),
-                 2.0);
+        QCOMPARE(
+            number(QStringLiteral("SELECT count(DISTINCT path) FROM mldeck.predictions WHERE deployment = $1"), dep),
+            2.0);
         // The model is confident at times and so is the baseline rule, but not always: both classes are served.
         QCOMPARE(number(QStringLiteral("SELECT count(DISTINCT (path, predicted_class)) FROM mldeck.predictions WHERE "
                                        "deployment = $1"),
@@ -169,8 +168,9 @@ private Q_SLOTS:
             number(QStringLiteral("SELECT count(*) FROM mldeck.outcomes WHERE deployment = $1"), dep);
         const double marks = number(QStringLiteral("SELECT count(*) FROM mldeck.feedback WHERE deployment = $1"), dep);
         const double requests = double(stats.requests);
-        QVERIFY2(std::abs((outcomes - marks) / requests - 0.6) < 0.06,
-                 qPrintable(QStringLiteral("%1 outcomes, %2 marks for %3 requests").arg(outcomes).arg(marks).arg(requests)));
+        QVERIFY2(
+            std::abs((outcomes - marks) / requests - 0.6) < 0.06,
+            qPrintable(QStringLiteral("%1 outcomes, %2 marks for %3 requests").arg(outcomes).arg(marks).arg(requests)));
         QVERIFY2(std::abs(marks / requests - 0.3) < 0.05, qPrintable(QString::number(marks)));
         QCOMPARE(number(QStringLiteral("SELECT count(*) FROM mldeck.outcomes WHERE deployment = $1 AND actual NOT IN "
                                        "(0, 1)"),
@@ -178,9 +178,10 @@ private Q_SLOTS:
                  0.0);
         QVERIFY(number(QStringLiteral("SELECT count(*) FROM mldeck.feedback WHERE deployment = $1 AND NOT positive"),
                        dep) > 0);
-        const QString labelsPerMark = QStringLiteral("SELECT count(*) FROM (SELECT f.request_key FROM mldeck.feedback f "
-                                                     "JOIN mldeck.outcomes o USING (deployment, request_key) WHERE "
-                                                     "f.deployment = $1 GROUP BY f.request_key HAVING count(*) = %1) k");
+        const QString labelsPerMark =
+            QStringLiteral("SELECT count(*) FROM (SELECT f.request_key FROM mldeck.feedback f "
+                           "JOIN mldeck.outcomes o USING (deployment, request_key) WHERE "
+                           "f.deployment = $1 GROUP BY f.request_key HAVING count(*) = %1) k");
         QVERIFY(number(labelsPerMark.arg(1), dep) > 0); // a mark without the driver's answer
         QVERIFY(number(labelsPerMark.arg(2), dep) > 0); // a mark and an answer
         // Where both are there, they agree: the mark said whether the class served was the driver's answer.
@@ -239,7 +240,8 @@ private Q_SLOTS:
         Simulator sim(o);
         const Status st = sim.prepare();
         QVERIFY(!st);
-        QVERIFY2(st.errorMessage().contains(QStringLiteral("classification deployment")), qPrintable(st.errorMessage()));
+        QVERIFY2(st.errorMessage().contains(QStringLiteral("classification deployment")),
+                 qPrintable(st.errorMessage()));
         QCOMPARE(number(QStringLiteral("SELECT count(*) FROM mldeck.deployments WHERE name = $1"), {o.deployment}),
                  0.0);
     }

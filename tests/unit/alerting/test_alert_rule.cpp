@@ -211,8 +211,8 @@ private Q_SLOTS:
         QCOMPARE(AlertRule::metricsFor(true).size(), 9);
 
         for (const char *name : {"accuracy", "f1", "log_loss", "ece", "estimated_accuracy"}) {
-            const auto r = AlertRule::fromJson({{QStringLiteral("id"), QLatin1String(name)},
-                                                {QStringLiteral("metric"), QLatin1String(name)}});
+            const auto r = AlertRule::fromJson(
+                {{QStringLiteral("id"), QLatin1String(name)}, {QStringLiteral("metric"), QLatin1String(name)}});
             QVERIFY2(r, qPrintable(r.errorMessage()));
             QVERIFY(AlertRule::isClassificationMetric(r->metric));
             QCOMPARE(AlertRule::metricName(r->metric), QLatin1String(name));

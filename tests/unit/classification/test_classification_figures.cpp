@@ -43,10 +43,10 @@ double logit(double p)
 struct Rows
 {
     std::vector<double> p;
-    std::vector<int> actual;    // -1: unlabelled
-    std::vector<int> truth;     // every row's true class, labelled or not
-    std::vector<double> score;  // calibration score (binary P(positive), multi-class the confidence)
-    std::vector<int> hit;       // binary: positive; multi-class: served class right
+    std::vector<int> actual;   // -1: unlabelled
+    std::vector<int> truth;    // every row's true class, labelled or not
+    std::vector<double> score; // calibration score (binary P(positive), multi-class the confidence)
+    std::vector<int> hit;      // binary: positive; multi-class: served class right
 };
 
 // Binary: the model says p = sigmoid(z), z ~ N(0.3, 2); the world's probability is truthOf(p).
@@ -159,13 +159,15 @@ private Q_SLOTS:
         QVERIFY(bins[5].rows == 1 && near(bins[5].high, 1.0) && near(bins[5].meanScore, 0.9) && bins[5].observed == 1);
         // Average precision with a tie: 0.9 (+) gives recall 1/2 at precision 1; 0.8 (-, +) together recall 1 at
         // precision 2/3: 1/2 + 1/2 * 2/3 (scikit-learn: 0.8333...).
-        QVERIFY(near(averagePrecision(std::vector<double>{0.9, 0.8, 0.8, 0.3}, std::vector<double>{1, 0, 1, 0}), 5.0 / 6));
+        QVERIFY(
+            near(averagePrecision(std::vector<double>{0.9, 0.8, 0.8, 0.3}, std::vector<double>{1, 0, 1, 0}), 5.0 / 6));
     }
 
     void multiclassHandComputed()
     {
         // Four classes, the last never predicted nor true: its figures are empty, not 0.
-        const std::vector<double> p{0.7, 0.2, 0.1, 0, /**/ 0.1, 0.6, 0.3, 0, /**/ 0.2, 0.3, 0.5, 0, /**/ 0.4, 0.4, 0.2, 0};
+        const std::vector<double> p{0.7,      0.2, 0.1, 0, /**/ 0.1, 0.6, 0.3, 0,
+                                    /**/ 0.2, 0.3, 0.5, 0, /**/ 0.4, 0.4, 0.2, 0};
         const std::vector<int> actual{0, 2, 2, 1}; // served 0 (right), 1, 2 (right), 0 (tie: lowest index)
         const ClassificationFigures f = computeClassificationFigures(classificationSums(specOf(4), p, actual));
         QCOMPARE(f.confusion, (std::vector<qint64>{1, 0, 0, 0, /**/ 1, 0, 0, 0, /**/ 0, 1, 1, 0, /**/ 0, 0, 0, 0}));
@@ -199,8 +201,8 @@ private Q_SLOTS:
 
         // Rows without labels: what needs labels is empty, the rest is there; coverage is a real 0.
         const std::vector<int> unlabelled{-1, -1, 7};
-        const ClassificationFigures waiting =
-            computeClassificationFigures(classificationSums(specOf(2), binaryProbabilities(std::vector<double>{0.2, 0.9, 0.6}), unlabelled));
+        const ClassificationFigures waiting = computeClassificationFigures(
+            classificationSums(specOf(2), binaryProbabilities(std::vector<double>{0.2, 0.9, 0.6}), unlabelled));
         QVERIFY(!waiting.accuracy && !waiting.precisionPositive && !waiting.logLoss && !waiting.brier);
         QVERIFY(!waiting.ece && !waiting.rocAuc && !waiting.balancedAccuracy);
         QVERIFY(near(waiting.labelCoverage, 0) && near(waiting.positiveRate, 2.0 / 3));
@@ -213,7 +215,8 @@ private Q_SLOTS:
         const Rows r = multiclassRows(rng, 3000, 5);
         const ClassSpec spec = specOf(5);
         const size_t half = 1234;
-        ClassificationSums a = classificationSums(spec, std::span(r.p).first(half * 5), std::span(r.actual).first(half));
+        ClassificationSums a =
+            classificationSums(spec, std::span(r.p).first(half * 5), std::span(r.actual).first(half));
         a.merge(classificationSums(spec, std::span(r.p).subspan(half * 5), std::span(r.actual).subspan(half)));
         const ClassificationFigures merged = computeClassificationFigures(a);
         const ClassificationFigures whole = computeClassificationFigures(classificationSums(spec, r.p, r.actual));
@@ -263,7 +266,8 @@ private Q_SLOTS:
                 computeClassificationFigures(classificationSums(specOf(2), binaryProbabilities(pos), actual));
             QVERIFY(exact && f.rocAuc && f.rocAucBound);
             QVERIFY2(std::abs(*f.rocAuc - *exact) <= *f.rocAucBound + 1e-12,
-                     qPrintable(QStringLiteral("AUC %1, exact %2, bound %3").arg(*f.rocAuc).arg(*exact).arg(*f.rocAucBound)));
+                     qPrintable(
+                         QStringLiteral("AUC %1, exact %2, bound %3").arg(*f.rocAuc).arg(*exact).arg(*f.rocAucBound)));
             // Scores spread like a real model's (logit sd 2): the bound is about 0.014 (the error seen, 0.0006).
             if (spread >= 2.0 && rows >= 5000)
                 QVERIFY(*f.rocAucBound < 0.02);
@@ -285,8 +289,9 @@ private Q_SLOTS:
         QCOMPARE(c.method, QStringLiteral("isotonic"));
         QCOMPARE(c.x, (std::vector<double>{0.1, 0.2, 0.4, 0.5, 0.6}));
         QCOMPARE(c.y.size(), size_t(5));
-        QVERIFY(near(c.y[0], 0) && near(c.y[1], 1.0 / 3) && near(c.y[2], 1.0 / 3) && near(c.y[3], 1) && near(c.y[4], 1));
-        QVERIFY(near(c.apply(0.45), 2.0 / 3)); // linear between steps
+        QVERIFY(near(c.y[0], 0) && near(c.y[1], 1.0 / 3) && near(c.y[2], 1.0 / 3) && near(c.y[3], 1) &&
+                near(c.y[4], 1));
+        QVERIFY(near(c.apply(0.45), 2.0 / 3));                    // linear between steps
         QVERIFY(near(c.apply(0.0), 0) && near(c.apply(0.95), 1)); // flat outside
         // Tied scores get one value; rows with a score outside [0, 1] or an outcome not 0/1 are left out.
         const std::vector<double> tied{0.3, 0.3, 1.5, 0.2};
@@ -316,7 +321,8 @@ private Q_SLOTS:
         QVERIFY(fitted.method != QLatin1String("none"));
         QVERIFY(fitted.referenceEce && *fitted.referenceEce < kMaxTrustedReferenceEce);
         QCOMPARE(fitted.referenceRows, 20000);
-        const ClassificationFigures raw = computeClassificationFigures(classificationSums(specOf(2), ref.p, ref.actual));
+        const ClassificationFigures raw =
+            computeClassificationFigures(classificationSums(specOf(2), ref.p, ref.actual));
         QVERIFY(raw.ece && *raw.ece > 0.05);
         for (size_t i = 1; i < fitted.x.size(); ++i)
             QVERIFY(fitted.x[i] > fitted.x[i - 1]);
@@ -338,13 +344,17 @@ private Q_SLOTS:
         Calibration isotonic = fitIsotonic(ref.score, ref.hit);
         isotonic.referenceEce = map.referenceEce;
         for (const Calibration &c : {map, isotonic, Calibration{QStringLiteral("none"), {}, {}, 0.01, 20000}}) {
-            const ClassificationFigures f = computeClassificationFigures(classificationSums(spec, live.p, live.actual), c);
+            const ClassificationFigures f =
+                computeClassificationFigures(classificationSums(spec, live.p, live.actual), c);
             QVERIFY2(f.estimateUntrusted.isEmpty(), qPrintable(f.estimateUntrusted));
             const double realised = realisedAccuracy(spec, live);
             QVERIFY2(near(f.estimatedAccuracy, realised, kEstimateTolerance),
                      qPrintable(QStringLiteral("%1 map: estimated %2, realised %3")
-                                    .arg(c.method).arg(*f.estimatedAccuracy).arg(realised)));
-            const ClassificationFigures all = computeClassificationFigures(classificationSums(spec, live.p, live.truth));
+                                    .arg(c.method)
+                                    .arg(*f.estimatedAccuracy)
+                                    .arg(realised)));
+            const ClassificationFigures all =
+                computeClassificationFigures(classificationSums(spec, live.p, live.truth));
             QVERIFY(near(f.estimatedF1, *all.f1Positive, 2 * kEstimateTolerance));
             QVERIFY(near(f.estimatedPrecision, *all.precisionPositive, 2 * kEstimateTolerance));
             QVERIFY(near(f.estimatedRecall, *all.recallPositive, 2 * kEstimateTolerance));
@@ -355,7 +365,8 @@ private Q_SLOTS:
         const Calibration mmap = fitCalibration(mref.score, mref.hit);
         QVERIFY(mmap.referenceEce && *mmap.referenceEce <= kMaxTrustedReferenceEce);
         const Rows mlive = multiclassRows(rng, 20000, 4);
-        const ClassificationFigures m = computeClassificationFigures(classificationSums(specOf(4), mlive.p, mlive.actual), mmap);
+        const ClassificationFigures m =
+            computeClassificationFigures(classificationSums(specOf(4), mlive.p, mlive.actual), mmap);
         QVERIFY2(m.estimateUntrusted.isEmpty(), qPrintable(m.estimateUntrusted));
         QVERIFY(near(m.estimatedAccuracy, realisedAccuracy(specOf(4), mlive), kEstimateTolerance));
     }
@@ -393,7 +404,8 @@ private Q_SLOTS:
         // that came in disagree with the calibration, and the estimate is indeed off.
         const auto shifted = [](double p) { return sigmoid(logit(p) - 1.5); };
         const Rows drifted = binaryRows(rng, 20000, shifted, 0.10);
-        const ClassificationFigures f = computeClassificationFigures(classificationSums(spec, drifted.p, drifted.actual), map);
+        const ClassificationFigures f =
+            computeClassificationFigures(classificationSums(spec, drifted.p, drifted.actual), map);
         QVERIFY(f.estimateUntrusted.contains(QLatin1String("drifted")));
         QVERIFY(std::abs(*f.estimatedAccuracy - realisedAccuracy(spec, drifted)) > kEstimateTolerance);
 
@@ -406,7 +418,8 @@ private Q_SLOTS:
         // No reference check at all.
         QVERIFY(computeClassificationFigures(fineSums).estimateUntrusted.contains(QLatin1String("reference")));
         // Too few rows.
-        const ClassificationSums few = classificationSums(spec, std::span(fine.p).first(2 * 99), std::span(fine.actual).first(99));
+        const ClassificationSums few =
+            classificationSums(spec, std::span(fine.p).first(2 * 99), std::span(fine.actual).first(99));
         QVERIFY(computeClassificationFigures(few, map).estimateUntrusted.contains(QLatin1String("100")));
         // And the same rows, calibrated and enough of them, trusted.
         QVERIFY(computeClassificationFigures(fineSums, map).estimateUntrusted.isEmpty());
@@ -470,7 +483,8 @@ private Q_SLOTS:
                          .estimateUntrusted.isEmpty())
                     ++flagged;
             }
-        QVERIFY2(flagged <= 2, qPrintable(QStringLiteral("%1 of %2 calibrated windows flagged").arg(flagged).arg(windows)));
+        QVERIFY2(flagged <= 2,
+                 qPrintable(QStringLiteral("%1 of %2 calibrated windows flagged").arg(flagged).arg(windows)));
         // A shifted world is caught from as few as 300 labels.
         const auto shifted = [](double p) { return sigmoid(logit(p) - 1.5); };
         const Rows drifted = binaryRows(rng, 300, shifted);
@@ -483,14 +497,16 @@ private Q_SLOTS:
         PathSums paths;
         const std::vector<double> mlPos{0.9, 0.8, 0.2, 0.1}, heuristicPos{0.6, 0.6, 0.6, 0.4};
         const std::vector<int> actual{1, 1, 0, 1};
-        paths.ml.classification = classificationSums(specOf(2), binaryProbabilities(mlPos), actual);       // 3 of 4
-        paths.heuristic.classification = classificationSums(specOf(2), binaryProbabilities(heuristicPos), actual); // 2 of 4
+        paths.ml.classification = classificationSums(specOf(2), binaryProbabilities(mlPos), actual); // 3 of 4
+        paths.heuristic.classification =
+            classificationSums(specOf(2), binaryProbabilities(heuristicPos), actual); // 2 of 4
         const KpiFigures f = computeFigures(paths, 60, 5);
         QVERIFY(f.classification && f.classification->predictions == 8);
         QVERIFY(near(f.classification->accuracy, 5.0 / 8));
         QVERIFY(near(f.accuracyGainPoints, 25.0));
         const Calibration identityChecked{QStringLiteral("none"), {}, {}, 0.0, 1000};
-        QVERIFY(computeFigures(paths.ml, 60, 5, &identityChecked).classification->estimateUntrusted.contains(QLatin1String("100")));
+        QVERIFY(computeFigures(paths.ml, 60, 5, &identityChecked)
+                    .classification->estimateUntrusted.contains(QLatin1String("100")));
 
         // A regression deployment's figures carry none.
         const KpiFigures regression = computeFigures(PathSums{}, 60, 5);

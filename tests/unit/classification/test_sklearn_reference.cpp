@@ -96,7 +96,8 @@ private Q_SLOTS:
 
         // The same rows through the live path (sums -> figures) give the same figures, and the histogram
         // AUC lies within its bound of the exact one.
-        const ClassificationFigures live = computeClassificationFigures(classificationSums(spec, probabilities, actual));
+        const ClassificationFigures live =
+            computeClassificationFigures(classificationSums(spec, probabilities, actual));
         near(live.accuracy, c[QStringLiteral("accuracy")], "live accuracy");
         near(live.macroF1, c[QStringLiteral("macro_f1")], "live macro F1");
         near(live.logLoss, c[QStringLiteral("log_loss")], "live log-loss");

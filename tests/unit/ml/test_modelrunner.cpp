@@ -358,8 +358,8 @@ private Q_SLOTS:
         columns.categorical = model->info().schema.categoricalNames();
         const auto data = readCsvDataset(fixture(u"accept_holdout.csv"_qs), columns);
         QVERIFY2(data.ok(), qPrintable(data.errorMessage()));
-        const auto p = model->predictProbabilities(
-            data->featureRows(columns.numeric, columns.categorical, 0, data->rowCount()));
+        const auto p =
+            model->predictProbabilities(data->featureRows(columns.numeric, columns.categorical, 0, data->rowCount()));
         QVERIFY2(p.ok(), qPrintable(p.errorMessage()));
 
         QFile f(fixture(u"accept_expected.json"_qs));

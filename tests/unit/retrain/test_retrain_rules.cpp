@@ -281,7 +281,7 @@ private Q_SLOTS:
         QCOMPARE(metricKey(DecisionMetric::LogLoss), u"log_loss"_qs);
         QCOMPARE(metricKey(DecisionMetric::Mae), u"mae"_qs);
         QCOMPARE(classificationMetricOf(u"log_loss"_qs), std::optional<DecisionMetric>(DecisionMetric::LogLoss));
-        QVERIFY(!classificationMetricOf(u"mae"_qs)); // not a classifier's metric
+        QVERIFY(!classificationMetricOf(u"mae"_qs));                     // not a classifier's metric
         QCOMPARE(RetrainRequest{}.classificationMetric, u"accuracy"_qs); // the default
         QCOMPARE(RetrainSettings{}.classificationMetric, u"accuracy"_qs);
     }
@@ -330,8 +330,8 @@ private Q_SLOTS:
                                         << QStringLiteral("feedbackRetentionDays");
         QTest::newRow("unknown metric") << QJsonObject{{QStringLiteral("classificationMetric"), QStringLiteral("f1")}}
                                         << QStringLiteral("classificationMetric");
-        QTest::newRow("metric as number") << QJsonObject{{QStringLiteral("classificationMetric"), 1}}
-                                          << QStringLiteral("classificationMetric");
+        QTest::newRow("metric as number")
+            << QJsonObject{{QStringLiteral("classificationMetric"), 1}} << QStringLiteral("classificationMetric");
     }
     void settingsRefused()
     {

@@ -253,7 +253,8 @@ private Q_SLOTS:
 
         GuardMemory halving;
         GuardStateMachine::evaluate(rules, halving, classifier(0.55), true, clock.tick());
-        QCOMPARE(GuardStateMachine::evaluate(rules, halving, classifier(0.55), true, clock.tick()).action, Action::Halve);
+        QCOMPARE(GuardStateMachine::evaluate(rules, halving, classifier(0.55), true, clock.tick()).action,
+                 Action::Halve);
         GuardMemory loss;
         WindowMetrics overconfident = classifier(0.9);
         overconfident.logLoss = 1.4;

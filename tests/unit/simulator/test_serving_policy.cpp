@@ -158,7 +158,7 @@ private Q_SLOTS:
                                               rule, {}, 0, QStringLiteral("m@1"), {});
         QCOMPARE(row.path, PredictionPath::Ml);
         QCOMPARE(row.predictedClass, std::optional<int>(0)); // 0.65 < 0.7: declined
-        QCOMPARE(*row.predicted, double(0.35f)); // as logged
+        QCOMPARE(*row.predicted, double(0.35f));             // as logged
         QCOMPARE(row.probabilities, (std::vector<float>{0.35f, 0.65f}));
 
         row = policy.serveClass(flags(true, 0, true), QStringLiteral("accept"), spec, req, false, {}, rule, {}, 0,
@@ -181,8 +181,8 @@ private Q_SLOTS:
         // Degraded: the model's answer inverted, confidently wrong.
         ServingPolicy::Conditions c;
         c.degraded = true;
-        row = policy.serveClass(flags(true, 100, true), QStringLiteral("accept"), spec, req, true, {0.9, 0.1}, rule,
-                                {}, 0, QStringLiteral("m@1"), c);
+        row = policy.serveClass(flags(true, 100, true), QStringLiteral("accept"), spec, req, true, {0.9, 0.1}, rule, {},
+                                0, QStringLiteral("m@1"), c);
         QCOMPARE(row.predictedClass, std::optional<int>(1));
         QCOMPARE(*row.predicted, double(0.9f));
     }

@@ -58,8 +58,8 @@ double recallOf(const std::vector<int> &decided, const Dataset &data, int c)
 
 ClassProbabilities probabilitiesOf(ModelRunner &model, const Dataset &data)
 {
-    auto p = model.predictProbabilities(data.featureRows(
-        model.info().schema.numericNames(), model.info().schema.categoricalNames(), 0, data.rowCount()));
+    auto p = model.predictProbabilities(data.featureRows(model.info().schema.numericNames(),
+                                                         model.info().schema.categoricalNames(), 0, data.rowCount()));
     if (!p) {
         MLDECK_FAIL_IN_HELPER(u"predictProbabilities failed: "_qs + p.errorMessage());
         return {};
@@ -120,7 +120,8 @@ private Q_SLOTS:
         QCOMPARE(info.task, u"classification"_qs);
         QCOMPARE(info.classSpec.classes, (QStringList{u"on_time"_qs, u"late"_qs, u"very_late"_qs}));
         QVERIFY(info.outputsLogits);
-        const QJsonObject training = QJsonDocument::fromJson(info.metadataJson).object().value(u"training"_qs).toObject();
+        const QJsonObject training =
+            QJsonDocument::fromJson(info.metadataJson).object().value(u"training"_qs).toObject();
         QCOMPARE(training.value(u"loss"_qs).toString(), u"cross_entropy"_qs);
         QCOMPARE(training.value(u"class_weights"_qs).toArray(), (QJsonArray{1.0, 1.0, 1.0}));
         const EpochReport &best = h[size_t(result->bestEpoch - 1)];
@@ -138,7 +139,8 @@ private Q_SLOTS:
             hits += decided[i] == int(validation.target[i]) ? 1 : 0;
         }
         // The worker decides on float32 probabilities, the console on doubles: a row on a tie may differ.
-        QVERIFY(std::abs(double(hits) / double(decided.size()) - *best.validationAccuracy) <= 2.0 / double(decided.size()));
+        QVERIFY(std::abs(double(hits) / double(decided.size()) - *best.validationAccuracy) <=
+                2.0 / double(decided.size()));
     }
 
     // Binary cross-entropy on probabilities: balanced class weights raise the recall of the rare class.

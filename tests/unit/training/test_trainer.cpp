@@ -324,10 +324,12 @@ private Q_SLOTS:
         QTest::newRow("seed text") << u"seed"_qs << QJsonValue(u"abc"_qs) << u"\"seed\""_qs;
         QTest::newRow("from base 1") << u"start_from_base"_qs << QJsonValue(1) << u"\"start_from_base\""_qs;
         QTest::newRow("class weights text") << u"class_weights"_qs << QJsonValue(u"even"_qs) << u"\"class_weights\""_qs;
-        QTest::newRow("class weights one") << u"class_weights"_qs << QJsonValue(QJsonArray{2.0}) << u"one weight per class"_qs;
-        QTest::newRow("class weight 0") << u"class_weights"_qs << QJsonValue(QJsonArray{1.0, 0.0}) << u"class weight"_qs;
-        QTest::newRow("class weight text") << u"class_weights"_qs << QJsonValue(QJsonArray{1.0, u"x"_qs})
-                                           << u"\"class_weights\""_qs;
+        QTest::newRow("class weights one")
+            << u"class_weights"_qs << QJsonValue(QJsonArray{2.0}) << u"one weight per class"_qs;
+        QTest::newRow("class weight 0") << u"class_weights"_qs << QJsonValue(QJsonArray{1.0, 0.0})
+                                        << u"class weight"_qs;
+        QTest::newRow("class weight text")
+            << u"class_weights"_qs << QJsonValue(QJsonArray{1.0, u"x"_qs}) << u"\"class_weights\""_qs;
     }
 
     void badParamsAreRefused()

@@ -105,9 +105,8 @@ void ClassificationCharts::showSnapshot(const KpiSnapshot &s)
     m_accuracy->setHorizontalLine(tr("Stretch"), t.stretchAccuracy * 100.0, TimeSeriesChart::LineKind::Stretch);
 
     m_estimated->setSeries(tr("Realised"), points(mlKey, accuracy), themeColor(Palette::Ml));
-    m_estimated->setSeries(tr("Estimated"), points(mlKey, classFigure([](const Class &c) {
-                                                       return c.estimatedAccuracy;
-                                                   })),
+    m_estimated->setSeries(tr("Estimated"),
+                           points(mlKey, classFigure([](const Class &c) { return c.estimatedAccuracy; })),
                            themeColor(Palette::AllPaths));
     m_estimated->setHorizontalLine(tr("Target"), t.accuracyMin * 100.0, TimeSeriesChart::LineKind::Target);
     m_estimated->setShadedSpans(untrustedSpans(s, mlKey), tr("Estimate not trusted"));
@@ -134,9 +133,18 @@ void ClassificationCharts::showSnapshot(const KpiSnapshot &s)
         }
     }
 
-    m_latency->setSeries(tr("p50"), points(mlKey, [](const auto &f) { return f.latencyP50Ms; }, 1.0), seriesColor(0));
-    m_latency->setSeries(tr("p95"), points(mlKey, [](const auto &f) { return f.latencyP95Ms; }, 1.0), seriesColor(1));
-    m_latency->setSeries(tr("p99"), points(mlKey, [](const auto &f) { return f.latencyP99Ms; }, 1.0), seriesColor(2));
+    m_latency->setSeries(tr("p50"),
+                         points(
+                             mlKey, [](const auto &f) { return f.latencyP50Ms; }, 1.0),
+                         seriesColor(0));
+    m_latency->setSeries(tr("p95"),
+                         points(
+                             mlKey, [](const auto &f) { return f.latencyP95Ms; }, 1.0),
+                         seriesColor(1));
+    m_latency->setSeries(tr("p99"),
+                         points(
+                             mlKey, [](const auto &f) { return f.latencyP99Ms; }, 1.0),
+                         seriesColor(2));
     m_latency->setHorizontalLine(tr("Target"), t.latencyMaxMs, TimeSeriesChart::LineKind::Target);
 
     const Getter failure = [](const stats::KpiFigures &f) { return f.failureRate; };

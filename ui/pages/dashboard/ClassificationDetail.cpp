@@ -1,7 +1,7 @@
 #include "ui/pages/dashboard/ClassificationDetail.h"
 
-#include "core/stats/Metrics.h"
 #include "core/domain/Figure.h"
+#include "core/stats/Metrics.h"
 #include "ui/Theme.h"
 #include "ui/charts/ConfusionMatrixView.h"
 #include "ui/charts/ReliabilityDiagram.h"
@@ -85,9 +85,9 @@ void ClassificationDetail::showSnapshot(const KpiSnapshot &s)
         const QSignalBlocker block(m_scope);
         m_scope->clear();
         m_scope->addItem(tr("All paths"), kAll);
-        const QList<std::pair<QString, QString>> paths = {
-            {QStringLiteral("ml"), tr("ML")}, {QStringLiteral("heuristic"), tr("Heuristic")},
-            {QStringLiteral("fallback"), tr("Fallback")}};
+        const QList<std::pair<QString, QString>> paths = {{QStringLiteral("ml"), tr("ML")},
+                                                          {QStringLiteral("heuristic"), tr("Heuristic")},
+                                                          {QStringLiteral("fallback"), tr("Fallback")}};
         for (const auto &[key, name] : paths)
             if (s.classSumsByPath.value(key).counted() > 0)
                 m_scope->addItem(tr("Path: %1").arg(name), QString(kPath + key));
@@ -132,10 +132,10 @@ void ClassificationDetail::showScope()
     m_reliability->setCurve(m_scope->currentText(), points, colour);
     const stats::ClassificationFigures f = stats::computeClassificationFigures(sums, s.calibration);
     const auto ratio = [](double v) { return KpiTiles::formatRatio(v); };
-    m_reliability->setCaption(tr("ECE %1 · log-loss %2 · Brier %3 · %n labelled predictions", nullptr,
-                                 int(std::min<qint64>(sums.labelled(), INT_MAX)))
-                                  .arg(figureText(f.ece, KpiTiles::formatShare), figureText(f.logLoss, ratio),
-                                       figureText(f.brier, ratio)));
+    m_reliability->setCaption(
+        tr("ECE %1 · log-loss %2 · Brier %3 · %n labelled predictions", nullptr,
+           int(std::min<qint64>(sums.labelled(), INT_MAX)))
+            .arg(figureText(f.ece, KpiTiles::formatShare), figureText(f.logLoss, ratio), figureText(f.brier, ratio)));
 }
 
 } // namespace mldeck::ui

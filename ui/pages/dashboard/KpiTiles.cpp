@@ -59,9 +59,9 @@ TileState tileOf(const Spec &spec, const KpiSnapshot &s)
         } else {
             tile.trend = delta > 0 ? TileState::Trend::Up : TileState::Trend::Down;
             tile.trendIsGood = (delta > 0) == spec.higherIsBetter;
-            tile.trendText = KpiTiles::tr("%1 %2 vs previous period")
-                                 .arg(delta > 0 ? QStringLiteral("▲") : QStringLiteral("▼"),
-                                      spec.format(std::abs(delta)));
+            tile.trendText =
+                KpiTiles::tr("%1 %2 vs previous period")
+                    .arg(delta > 0 ? QStringLiteral("▲") : QStringLiteral("▼"), spec.format(std::abs(delta)));
         }
     } else {
         tile.trendText = KpiTiles::tr("no previous period");
@@ -212,7 +212,8 @@ using Class = stats::ClassificationFigures;
 // A classification figure of a KpiFigures (empty on a regression deployment's figures).
 Getter classFigure(std::function<std::optional<double>(const Class &)> get)
 {
-    return [get = std::move(get)](const Figures &f) { return f.classification ? get(*f.classification) : std::nullopt; };
+    return
+        [get = std::move(get)](const Figures &f) { return f.classification ? get(*f.classification) : std::nullopt; };
 }
 
 } // namespace
@@ -241,8 +242,8 @@ QList<TileState> KpiTiles::computeClassification(const KpiSnapshot &s)
         {QStringLiteral("rocAuc"), tr("ROC AUC"), classFigure([](const Class &c) { return c.rocAuc; }), formatRatio,
          true, [](double v, const KpiTargets &t) { return std::optional<bool>(v >= t.rocAucMin); },
          [ratio](const KpiTargets &t) { return tr("target ≥ %1").arg(ratio(t.rocAucMin)); }},
-        {QStringLiteral("logLoss"), tr("Log-loss"), classFigure([](const Class &c) { return c.logLoss; }),
-         formatRatio, false, [](double v, const KpiTargets &t) { return std::optional<bool>(v <= t.logLossMax); },
+        {QStringLiteral("logLoss"), tr("Log-loss"), classFigure([](const Class &c) { return c.logLoss; }), formatRatio,
+         false, [](double v, const KpiTargets &t) { return std::optional<bool>(v <= t.logLossMax); },
          [ratio](const KpiTargets &t) { return tr("target ≤ %1").arg(ratio(t.logLossMax)); }},
         {QStringLiteral("ece"), tr("Calibration error (ECE)"), classFigure([](const Class &c) { return c.ece; }),
          formatShare, false, [](double v, const KpiTargets &t) { return std::optional<bool>(v <= t.eceMax); },
@@ -280,7 +281,8 @@ QList<TileState> KpiTiles::computeClassification(const KpiSnapshot &s)
         } else if (spec.key == QLatin1String("accuracy") || spec.key == QLatin1String("f1")) {
             tile.detail = pathSplit(s, spec) + tile.detail;
         } else if (spec.key == QLatin1String("rocAuc") && c && c->rocAucBound) {
-            tile.detail = tr("± %1 (histogram bound) · ").arg(QLocale().toString(*c->rocAucBound, 'f', 3)) + tile.detail;
+            tile.detail =
+                tr("± %1 (histogram bound) · ").arg(QLocale().toString(*c->rocAucBound, 'f', 3)) + tile.detail;
         } else if (spec.key == QLatin1String("labelCoverage")) {
             const int labelled = int(std::min<qint64>(c ? c->labelled : 0, INT_MAX));
             tile.detail = tr("%n labelled predictions", nullptr, labelled);

@@ -29,8 +29,7 @@ struct TileState
         Flat
     };
 
-    QString
-        key; // KpiTiles::keysFor(task): mae, r2, latency, errorRate, ... or accuracy, f1, rocAuc, ...
+    QString key; // KpiTiles::keysFor(task): mae, r2, latency, errorRate, ... or accuracy, f1, rocAuc, ...
     QString title;
     QString value;                  // formatted, or "no data"
     QString detail;                 // the small line under the value (p50/p99, per-path MAE, the target, ...)

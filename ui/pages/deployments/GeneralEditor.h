@@ -12,8 +12,8 @@ class DeploymentsService;
 namespace mldeck::ui {
 
 // The General section of a deployment on the Deployments page: its description, target name and
-// unit, and for a binary classifier its decision threshold, edited like every other setting (SettingsEditor: inline reasons, Save and Revert, read-only
-// with the reason when the role may not change deployments). A save is one audited
+// unit, and for a binary classifier its decision threshold, edited like every other setting (SettingsEditor: inline
+// reasons, Save and Revert, read-only with the reason when the role may not change deployments). A save is one audited
 // `deployment.set`.
 class GeneralEditor final : public SettingsEditor
 {

@@ -231,7 +231,8 @@ QString NewDeploymentDialog::classesProblem() const
 
 bool NewDeploymentDialog::isComplete() const
 {
-    return nameProblem().isEmpty() && classesProblem().isEmpty() && GeneralEditor::descriptionProblem(m_description->text()).isEmpty() &&
+    return nameProblem().isEmpty() && classesProblem().isEmpty() &&
+           GeneralEditor::descriptionProblem(m_description->text()).isEmpty() &&
            GeneralEditor::targetNameProblem(m_targetName->text()).isEmpty() &&
            GeneralEditor::targetUnitProblem(m_targetUnit->text()).isEmpty() && m_schema->problem().isEmpty();
 }

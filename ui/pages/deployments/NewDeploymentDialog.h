@@ -30,8 +30,9 @@ class InfoBar;
 
 // "New deployment": its name, task, description, target name and unit, a classifier's classes and
 // decision threshold, feature schema (from a model file's mldeck.json, which also gives a classifier's
-// classes, or from a CSV header, a kind per column) and drift reference (the first N logged predictions). Each field says next to it why it is refused; Create stays disabled while any is.
-// A refusal from the database is shown in the dialog, which stays open with everything typed.
+// classes, or from a CSV header, a kind per column) and drift reference (the first N logged predictions). Each field
+// says next to it why it is refused; Create stays disabled while any is. A refusal from the database is shown in the
+// dialog, which stays open with everything typed.
 class NewDeploymentDialog final : public QDialog
 {
     Q_OBJECT

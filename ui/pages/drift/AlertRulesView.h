@@ -79,7 +79,7 @@ private:
     QString m_deployment;
     QString m_refusal;
     bool m_classifier = false; // m_deployment is a classifier: its editor offers the classification metrics
-    bool m_loaded = false; // the rules (and the role's permission) of m_deployment are shown
+    bool m_loaded = false;     // the rules (and the role's permission) of m_deployment are shown
 };
 
 } // namespace mldeck::ui

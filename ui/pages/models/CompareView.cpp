@@ -260,8 +260,9 @@ void CompareView::showReport()
 
     QStringList headers{tr("Model")};
     if (cls)
-        headers << tr("Accuracy") << tr("Precision") << tr("Recall") << QStringLiteral("F1") << QStringLiteral("ROC AUC")
-                << QStringLiteral("PR AUC") << tr("Log-loss") << QStringLiteral("Brier") << QStringLiteral("ECE");
+        headers << tr("Accuracy") << tr("Precision") << tr("Recall") << QStringLiteral("F1")
+                << QStringLiteral("ROC AUC") << QStringLiteral("PR AUC") << tr("Log-loss") << QStringLiteral("Brier")
+                << QStringLiteral("ECE");
     else
         headers << QStringLiteral("MAE") << QStringLiteral("RMSE") << QStringLiteral("R²") << QStringLiteral("MAPE %");
     headers << tr("Rows/s") << tr("Latency p50 (ms)") << tr("Latency p99 (ms)");
@@ -272,7 +273,9 @@ void CompareView::showReport()
     for (size_t i = 0; i < r.models.size(); ++i) {
         const auto &m = r.models[i];
         QStringList cells{m.label};
-        const auto four = [](const std::optional<double> &v) { return figureText(v, [](double x) { return f(x, 4); }); };
+        const auto four = [](const std::optional<double> &v) {
+            return figureText(v, [](double x) { return f(x, 4); });
+        };
         if (cls && m.classification) {
             const auto &c = m.classification->figures;
             const auto h = stats::headline(*m.classification);
@@ -298,7 +301,8 @@ void CompareView::showReport()
         const bool significant = ci.low > 0 || ci.high < 0;
         setRow(m_deltas, int(i),
                {tr("%1 vs %2").arg(r.models[size_t(d.challenger)].label, r.models[size_t(d.baseline)].label),
-                cls ? stats::metricTitle(d.metric) : d.metric.toUpper(), f(ci.difference, 4), QStringLiteral("%1 … %2").arg(f(ci.low, 4), f(ci.high, 4)),
+                cls ? stats::metricTitle(d.metric) : d.metric.toUpper(), f(ci.difference, 4),
+                QStringLiteral("%1 … %2").arg(f(ci.low, 4), f(ci.high, 4)),
                 f(100 * ci.relative, 1) + QStringLiteral(" %"),
                 QStringLiteral("%1 … %2 %").arg(f(100 * ci.relativeLow, 1), f(100 * ci.relativeHigh, 1)),
                 significant ? tr("yes") : tr("no")});

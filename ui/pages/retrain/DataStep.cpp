@@ -169,8 +169,9 @@ void DataStep::showSummary(const retrain::DataSummary &s)
     } else { // a classifier: the share of each true class
         QStringList shares;
         for (qsizetype c = 0; c < s.classes.size(); ++c)
-            shares << tr("%1 %2 %").arg(s.classes[c]).arg(100.0 * double(s.classCounts[size_t(c)]) / double(rows), 0,
-                                                           'f', 1);
+            shares << tr("%1 %2 %")
+                          .arg(s.classes[c])
+                          .arg(100.0 * double(s.classCounts[size_t(c)]) / double(rows), 0, 'f', 1);
         m_target->setText(shares.join(QStringLiteral(" · ")));
     }
     if (!s.notes.isEmpty())

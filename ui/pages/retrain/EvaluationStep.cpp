@@ -79,11 +79,12 @@ void EvaluationStep::showOutcome(const retrain::RetrainOutcome &o)
         const auto &a = row.candidate;
         const auto &b = row.champion;
         const std::optional<double> difference = a && b ? std::optional<double>(*a - *b) : std::nullopt;
-        const QStringList cells{retrainfmt::metricValue(row.metric, a), retrainfmt::metricValue(row.metric, b),
-                                row.metric == QLatin1String("accuracy")
-                                    ? tr("%1 points").arg(retrainfmt::number(
-                                          difference ? std::optional<double>(100 * *difference) : std::nullopt, 1))
-                                    : retrainfmt::number(difference)};
+        const QStringList cells{
+            retrainfmt::metricValue(row.metric, a), retrainfmt::metricValue(row.metric, b),
+            row.metric == QLatin1String("accuracy")
+                ? tr("%1 points")
+                      .arg(retrainfmt::number(difference ? std::optional<double>(100 * *difference) : std::nullopt, 1))
+                : retrainfmt::number(difference)};
         for (int c = 0; c < 3; ++c) {
             auto *item = new QTableWidgetItem(cells[c]);
             item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
@@ -113,16 +114,16 @@ void EvaluationStep::showOutcome(const retrain::RetrainOutcome &o)
                                   .arg(100 * ci.high, 0, 'f', 1)
                                   .arg(ci.resamples));
     else
-        m_difference->setText(tr("%1 difference (candidate − champion): %2 (%3 %), %4 % interval %5 … %6 (%7 "
-                                 "resamples).")
-                                  .arg(d.metric == retrain::DecisionMetric::LogLoss ? tr("Log-loss")
-                                                                                    : QStringLiteral("MAE"))
-                                  .arg(ci.difference, 0, 'f', 4)
-                                  .arg(100 * ci.relative, 0, 'f', 1)
-                                  .arg(level)
-                                  .arg(ci.low, 0, 'f', 4)
-                                  .arg(ci.high, 0, 'f', 4)
-                                  .arg(ci.resamples));
+        m_difference->setText(
+            tr("%1 difference (candidate − champion): %2 (%3 %), %4 % interval %5 … %6 (%7 "
+               "resamples).")
+                .arg(d.metric == retrain::DecisionMetric::LogLoss ? tr("Log-loss") : QStringLiteral("MAE"))
+                .arg(ci.difference, 0, 'f', 4)
+                .arg(100 * ci.relative, 0, 'f', 1)
+                .arg(level)
+                .arg(ci.low, 0, 'f', 4)
+                .arg(ci.high, 0, 'f', 4)
+                .arg(ci.resamples));
 }
 
 } // namespace mldeck::ui

@@ -40,7 +40,7 @@ HoldoutMetrics holdoutMetrics(const QJsonObject &metrics, const QString &which);
 // classifiers. A run of a classifier records its classes too.
 QString decisionMetric(const QJsonObject &metrics);
 bool isClassifierRun(const QJsonObject &metrics);
-QString metricName(const QString &metric);                                // "MAE", "accuracy", "log-loss"
+QString metricName(const QString &metric);                               // "MAE", "accuracy", "log-loss"
 QString metricValue(const QString &metric, std::optional<double> value); // accuracy as a percentage
 
 // "60 d · 10 epochs · lr 0.0005 · batch 256" from a run's params JSON.

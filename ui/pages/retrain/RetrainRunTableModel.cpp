@@ -116,8 +116,8 @@ QVariant RetrainRunTableModel::headerData(int section, Qt::Orientation orientati
         return tr("Parameters");
     case MetricColumn: {
         // A deployment's runs share its task: the newest run names the metric.
-        QString name = retrainfmt::metricName(
-            m_runs.isEmpty() ? QStringLiteral("mae") : retrainfmt::decisionMetric(m_runs.first().metrics));
+        QString name = retrainfmt::metricName(m_runs.isEmpty() ? QStringLiteral("mae")
+                                                               : retrainfmt::decisionMetric(m_runs.first().metrics));
         name[0] = name[0].toUpper();
         return tr("%1 candidate vs champion").arg(name);
     }

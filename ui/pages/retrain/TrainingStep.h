@@ -15,8 +15,9 @@ class QSpinBox;
 namespace mldeck::ui {
 
 // Step 3, "Training": start from the champion's weights or re-initialise; epochs, learning rate, batch
-// size, early stopping, learning-rate reduction on plateau, seed; for a classifier, balanced class weights. TrainingParams::validate() decides
-// what is valid; its message is shown under the form and the wizard keeps Next disabled.
+// size, early stopping, learning-rate reduction on plateau, seed; for a classifier, balanced class weights.
+// TrainingParams::validate() decides what is valid; its message is shown under the form and the wizard keeps Next
+// disabled.
 class TrainingStep final : public QWidget
 {
     Q_OBJECT

@@ -96,9 +96,9 @@ void ReportCharts::showClassification(const stats::ComparisonReport &r)
         if (const auto &ece = r.models[m].classification->figures.ece)
             eces << tr("%1: ECE %2").arg(r.models[m].label, QLocale().toString(*ece, 'f', 4));
     }
-    m_reliability->setCaption(eces.isEmpty() ? QString()
-                                             : tr("%1 (%2 labelled rows)")
-                                                   .arg(eces.join(QStringLiteral(", ")), QLocale().toString(r.rows)));
+    m_reliability->setCaption(
+        eces.isEmpty() ? QString()
+                       : tr("%1 (%2 labelled rows)").arg(eces.join(QStringLiteral(", ")), QLocale().toString(r.rows)));
     const QSignalBlocker quiet(m_confusionModel);
     for (const stats::ModelSummary &m : r.models) {
         m_confusionModel->addItem(tr("Confusion matrix of %1").arg(m.label));

@@ -40,7 +40,7 @@ private:
     ReliabilityDiagram *m_reliability = nullptr;
     QComboBox *m_confusionModel = nullptr;
     ConfusionMatrixView *m_confusion = nullptr;
-    QStringList m_classes;                        // classification: the classes, and per model
+    QStringList m_classes;                         // classification: the classes, and per model
     std::vector<std::vector<qint64>> m_confusions; // its confusion counts (actual-major)
     int m_scatterPoints = 0;
 };
