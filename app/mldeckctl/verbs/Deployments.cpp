@@ -11,6 +11,7 @@
 #include <QCoreApplication>
 #include <QJsonArray>
 #include <QJsonObject>
+#include <algorithm>
 
 namespace mldeck::cli {
 
@@ -226,13 +227,18 @@ int runListSub(Context &ctx)
     if (list->isEmpty())
         Context::out(Text::tr("No deployments. Create one with \"mldeckctl deployments create NAME --task "
                               "regression\"."));
+    // A classifier's task column names its classes: classification (declined|accepted).
+    const auto taskOf = [](const DeploymentInfo &d) {
+        return d.classSpec.count() > 0
+                   ? QStringLiteral("%1 (%2)").arg(d.task, d.classSpec.classes.join(QLatin1Char('|')))
+                   : d.task;
+    };
+    qsizetype taskWidth = 15;
+    for (const DeploymentInfo &d : *list)
+        taskWidth = std::max(taskWidth, taskOf(d).size());
     for (const DeploymentInfo &d : *list) {
-        // A classifier's task column names its classes: classification (declined|accepted).
-        const QString task = d.classSpec.count() > 0
-                                 ? QStringLiteral("%1 (%2)").arg(d.task, d.classSpec.classes.join(QLatin1Char('|')))
-                                 : d.task;
         Context::out(QStringLiteral("%1 %2 %3 %4")
-                         .arg(d.name.leftJustified(24), task.leftJustified(15),
+                         .arg(d.name.leftJustified(24), taskOf(d).leftJustified(taskWidth),
                               (d.archived() ? Text::tr("archived") : Text::tr("active")).leftJustified(9),
                               d.description));
     }
