@@ -287,11 +287,11 @@
     </message>
     <message>
         <source>With a label</source>
-        <translation type="unfinished" />
+        <translation>Avec étiquette</translation>
     </message>
     <message>
         <source>Label coverage</source>
-        <translation type="unfinished" />
+        <translation>Couverture des étiquettes</translation>
     </message>
     <message>
         <source>Accuracy</source>
@@ -299,115 +299,115 @@
     </message>
     <message>
         <source>≥ %1 % (stretch %2 %)</source>
-        <translation type="unfinished" />
+        <translation>≥ %1 % (ambitieux %2 %)</translation>
     </message>
     <message>
         <source>Balanced accuracy</source>
-        <translation type="unfinished" />
+        <translation>Exactitude équilibrée</translation>
     </message>
     <message>
         <source>Precision (%1)</source>
-        <translation type="unfinished" />
+        <translation>Précision (%1)</translation>
     </message>
     <message>
         <source>Precision (macro)</source>
-        <translation type="unfinished" />
+        <translation>Précision (macro)</translation>
     </message>
     <message>
         <source>Recall (%1)</source>
-        <translation type="unfinished" />
+        <translation>Rappel (%1)</translation>
     </message>
     <message>
         <source>Recall (macro)</source>
-        <translation type="unfinished" />
+        <translation>Rappel (macro)</translation>
     </message>
     <message>
         <source>F1 (%1)</source>
-        <translation type="unfinished" />
+        <translation>F1 (%1)</translation>
     </message>
     <message>
         <source>F1 (macro)</source>
-        <translation type="unfinished" />
+        <translation>F1 (macro)</translation>
     </message>
     <message>
         <source>≥ %1</source>
-        <translation type="unfinished" />
+        <translation>≥ %1</translation>
     </message>
     <message>
         <source>ROC AUC</source>
-        <translation type="unfinished" />
+        <translation>ROC AUC</translation>
     </message>
     <message>
         <source>Log-loss</source>
-        <translation type="unfinished" />
+        <translation>Log-loss</translation>
     </message>
     <message>
         <source>≤ %1</source>
-        <translation type="unfinished" />
+        <translation>≤ %1</translation>
     </message>
     <message>
         <source>Brier score</source>
-        <translation type="unfinished" />
+        <translation>Score de Brier</translation>
     </message>
     <message>
         <source>Calibration error (ECE)</source>
-        <translation type="unfinished" />
+        <translation>Erreur de calibration (ECE)</translation>
     </message>
     <message>
         <source>Mean confidence</source>
-        <translation type="unfinished" />
+        <translation>Confiance moyenne</translation>
     </message>
     <message>
         <source>Served as %1</source>
-        <translation type="unfinished" />
+        <translation>Servi comme %1</translation>
     </message>
     <message>
         <source>Estimated accuracy</source>
-        <translation type="unfinished" />
+        <translation>Exactitude estimée</translation>
     </message>
     <message>
         <source>Estimated precision</source>
-        <translation type="unfinished" />
+        <translation>Précision estimée</translation>
     </message>
     <message>
         <source>Estimated recall</source>
-        <translation type="unfinished" />
+        <translation>Rappel estimé</translation>
     </message>
     <message>
         <source>Estimated F1</source>
-        <translation type="unfinished" />
+        <translation>F1 estimé</translation>
     </message>
     <message>
         <source>ML vs heuristic (accuracy points)</source>
-        <translation type="unfinished" />
+        <translation>ML face à l’heuristique (points d’exactitude)</translation>
     </message>
     <message>
         <source>Green meets the deployment's target, red misses it; “%1”: no traffic, labels or feedback yet.</source>
-        <translation type="unfinished" />
+        <translation>Vert : la cible du déploiement est atteinte, rouge : elle est manquée ; « %1 » : pas encore de trafic, d’étiquettes ou de retours.</translation>
     </message>
     <message>
         <source>Estimated figures are expected from the model's calibrated probabilities, before labels arrive.</source>
-        <translation type="unfinished" />
+        <translation>Les valeurs estimées sont déduites des probabilités calibrées du modèle, avant l’arrivée des étiquettes.</translation>
     </message>
     <message>
         <source>ROC AUC comes from a score histogram, within %1 of the exact value.</source>
-        <translation type="unfinished" />
+        <translation>La ROC AUC est calculée à partir d’un histogramme des scores, à %1 près de la valeur exacte.</translation>
     </message>
     <message>
         <source>The estimates of this period are not to be trusted: %1</source>
-        <translation type="unfinished" />
+        <translation>Les estimations de cette période ne sont pas fiables : %1</translation>
     </message>
     <message>
         <source>Per class, all paths</source>
-        <translation type="unfinished" />
+        <translation>Par classe, toutes voies</translation>
     </message>
     <message>
         <source>Class</source>
-        <translation type="unfinished" />
+        <translation>Classe</translation>
     </message>
     <message>
         <source>Served as</source>
-        <translation type="unfinished" />
+        <translation>Servi comme</translation>
     </message>
     <message>
         <source>Precision</source>
@@ -419,122 +419,122 @@
     </message>
     <message>
         <source>F1</source>
-        <translation type="unfinished" />
+        <translation>F1</translation>
     </message>
     <message>
         <source>Confusion matrix, all paths (rows: true class, columns: served class)</source>
-        <translation type="unfinished" />
+        <translation>Matrice de confusion, toutes voies (lignes : classe réelle, colonnes : classe servie)</translation>
     </message>
     <message numerus="yes">
         <source>%n classes: too many to print; the CSV export has the whole matrix.</source>
-        <translation type="unfinished">
-            <numerusform />
-            <numerusform />
+        <translation>
+            <numerusform>%n classe : trop pour être imprimée ; l’export CSV contient la matrice entière.</numerusform>
+            <numerusform>%n classes : trop pour être imprimées ; l’export CSV contient la matrice entière.</numerusform>
         </translation>
     </message>
     <message>
         <source>True class</source>
-        <translation type="unfinished" />
+        <translation>Classe réelle</translation>
     </message>
     <message>
         <source>Served class</source>
-        <translation type="unfinished" />
+        <translation>Classe servie</translation>
     </message>
     <message>
         <source>No labelled prediction in this period.</source>
-        <translation type="unfinished" />
+        <translation>Aucune prédiction étiquetée sur cette période.</translation>
     </message>
     <message>
         <source>Reliability of the ML path (labelled predictions by score)</source>
-        <translation type="unfinished" />
+        <translation>Fiabilité de la voie ML (prédictions étiquetées par score)</translation>
     </message>
     <message>
         <source>P(%1)</source>
-        <translation type="unfinished" />
+        <translation>P(%1)</translation>
     </message>
     <message>
         <source>Confidence</source>
-        <translation type="unfinished" />
+        <translation>Confiance</translation>
     </message>
     <message>
         <source>Labelled</source>
-        <translation type="unfinished" />
+        <translation>Étiquetées</translation>
     </message>
     <message>
         <source>Mean score</source>
-        <translation type="unfinished" />
+        <translation>Score moyen</translation>
     </message>
     <message>
         <source>Share %1</source>
-        <translation type="unfinished" />
+        <translation>Part %1</translation>
     </message>
     <message>
         <source>Share right</source>
-        <translation type="unfinished" />
+        <translation>Part correcte</translation>
     </message>
     <message>
         <source>Gap</source>
-        <translation type="unfinished" />
+        <translation>Écart</translation>
     </message>
     <message>
         <source>No labelled prediction of the model in this period.</source>
-        <translation type="unfinished" />
+        <translation>Aucune prédiction étiquetée du modèle sur cette période.</translation>
     </message>
     <message>
         <source>A calibrated model's share observed equals its mean score in every bin.</source>
-        <translation type="unfinished" />
+        <translation>Pour un modèle calibré, la part observée égale son score moyen dans chaque intervalle.</translation>
     </message>
     <message>
         <source>ECE</source>
-        <translation type="unfinished" />
+        <translation>ECE</translation>
     </message>
     <message>
         <source>Grey ticks mark the changes listed at the end (flag changes, rollbacks, promotions). Estimated accuracy is drawn grey where it is not to be trusted (calibration off or too few rows).</source>
-        <translation type="unfinished" />
+        <translation>Les repères gris marquent les changements listés à la fin (changements de drapeaux, retours arrière, promotions). L’exactitude estimée est tracée en gris là où elle n’est pas fiable (calibration faussée ou trop peu de lignes).</translation>
     </message>
     <message>
         <source>Accuracy (%): ML vs heuristic</source>
-        <translation type="unfinished" />
+        <translation>Exactitude (%) : ML face à l’heuristique</translation>
     </message>
     <message>
         <source>ML accuracy (%): realised vs estimated</source>
-        <translation type="unfinished" />
+        <translation>Exactitude du ML (%) : réelle face à estimée</translation>
     </message>
     <message>
         <source>realised</source>
-        <translation type="unfinished" />
+        <translation>réelle</translation>
     </message>
     <message>
         <source>estimated</source>
-        <translation type="unfinished" />
+        <translation>estimée</translation>
     </message>
     <message>
         <source>estimated, not trusted</source>
-        <translation type="unfinished" />
+        <translation>estimée, non fiable</translation>
     </message>
     <message>
         <source>Calibration error (ECE) and Brier score, ML</source>
-        <translation type="unfinished" />
+        <translation>Erreur de calibration (ECE) et score de Brier, ML</translation>
     </message>
     <message>
         <source>Brier</source>
-        <translation type="unfinished" />
+        <translation>Brier</translation>
     </message>
     <message>
         <source>ECE target</source>
-        <translation type="unfinished" />
+        <translation>Objectif d’ECE</translation>
     </message>
     <message>
         <source>Mean confidence and share served as %1 (%), all paths</source>
-        <translation type="unfinished" />
+        <translation>Confiance moyenne et part servie comme %1 (%), toutes voies</translation>
     </message>
     <message>
         <source>Mean confidence (%), all paths</source>
-        <translation type="unfinished" />
+        <translation>Confiance moyenne (%), toutes voies</translation>
     </message>
     <message>
         <source>confidence</source>
-        <translation type="unfinished" />
+        <translation>confiance</translation>
     </message>
 </context>
 <context>
@@ -599,35 +599,35 @@
     <name>mldeck::ClassSpec</name>
     <message>
         <source>A classifier needs at least two classes (%1 given).</source>
-        <translation type="unfinished" />
+        <translation>Un classifieur demande au moins deux classes (%1 données).</translation>
     </message>
     <message>
         <source>A classifier has at most %1 classes (%2 given).</source>
-        <translation type="unfinished" />
+        <translation>Un classifieur a au plus %1 classes (%2 données).</translation>
     </message>
     <message>
         <source>A class name is empty.</source>
-        <translation type="unfinished" />
+        <translation>Un nom de classe est vide.</translation>
     </message>
     <message>
         <source>The class name "%1…" is longer than 64 characters.</source>
-        <translation type="unfinished" />
+        <translation>Le nom de classe « %1… » dépasse 64 caractères.</translation>
     </message>
     <message>
         <source>The class "%1" is named twice.</source>
-        <translation type="unfinished" />
+        <translation>La classe « %1 » est nommée deux fois.</translation>
     </message>
     <message>
         <source>The decision threshold must lie strictly between 0 and 1 (%1 given).</source>
-        <translation type="unfinished" />
+        <translation>Le seuil de décision doit être strictement compris entre 0 et 1 (%1 donné).</translation>
     </message>
     <message>
         <source>"classes" must be a list of class names.</source>
-        <translation type="unfinished" />
+        <translation>« classes » doit être une liste de noms de classes.</translation>
     </message>
     <message>
         <source>"decision_threshold" must be a number.</source>
-        <translation type="unfinished" />
+        <translation>« decision_threshold » doit être un nombre.</translation>
     </message>
 </context>
 <context>
@@ -837,7 +837,7 @@
     </message>
     <message>
         <source>Deployment "%1" is a classifier of %2; the demo history is one of ride offers, classes %3.</source>
-        <translation type="unfinished" />
+        <translation>Le déploiement « %1 » est un classifieur de %2 ; l’historique de démonstration porte sur des offres de course, classes %3.</translation>
     </message>
 </context>
 <context>
@@ -912,7 +912,7 @@
     </message>
     <message>
         <source>First model for ride-offer acceptance</source>
-        <translation type="unfinished" />
+        <translation>Premier modèle d’acceptation des offres de course</translation>
     </message>
 </context>
 <context>
@@ -985,11 +985,11 @@
     </message>
     <message>
         <source>Model %1 is a classifier of %2 classes: it predicts a probability vector per row, not one value.</source>
-        <translation type="unfinished" />
+        <translation>Le modèle %1 est un classifieur à %2 classes : il prédit un vecteur de probabilités par ligne, pas une valeur unique.</translation>
     </message>
     <message>
         <source>Model %1 is not a classifier (its metadata gives task "%2").</source>
-        <translation type="unfinished" />
+        <translation>Le modèle %1 n’est pas un classifieur (ses métadonnées indiquent la tâche « %2 »).</translation>
     </message>
     <message>
         <source>none</source>
@@ -1299,15 +1299,15 @@
     </message>
     <message>
         <source>the model returned a tensor of shape %1, expected [%2] or [%2, values per row].</source>
-        <translation type="unfinished" />
+        <translation>le modèle a renvoyé un tenseur de forme %1, [%2] ou [%2, valeurs par ligne] était attendu.</translation>
     </message>
     <message>
         <source>%1 (shape %2).</source>
-        <translation type="unfinished" />
+        <translation>%1 (forme %2).</translation>
     </message>
     <message>
         <source>the model returned %1 values per row, %2 when it was loaded.</source>
-        <translation type="unfinished" />
+        <translation>le modèle a renvoyé %1 valeurs par ligne, contre %2 à son chargement.</translation>
     </message>
 </context>
 <context>
@@ -1406,22 +1406,22 @@
     </message>
     <message>
         <source>%1 data: row %2 has the label %3, which is not a class index of model %4 (0 to %5).</source>
-        <translation type="unfinished" />
+        <translation>Données %1 : la ligne %2 a l’étiquette %3, qui n’est pas un indice de classe du modèle %4 (0 à %5).</translation>
     </message>
     <message>
         <source>the model returned a tensor of shape %1, expected one score per class [%2, %3].</source>
-        <translation type="unfinished" />
+        <translation>le modèle a renvoyé un tenseur de forme %1, un score par classe était attendu [%2, %3].</translation>
     </message>
     <message numerus="yes">
         <source>%n class weight(s) given for a model with %1 classes.</source>
-        <translation type="unfinished">
-            <numerusform />
-            <numerusform />
+        <translation>
+            <numerusform>%n poids de classe donné pour un modèle à %1 classes.</numerusform>
+            <numerusform>%n poids de classe donnés pour un modèle à %1 classes.</numerusform>
         </translation>
     </message>
     <message>
         <source>Class weights apply to a classifier only; model %1 is a %2 model.</source>
-        <translation type="unfinished" />
+        <translation>Les poids de classe ne s’appliquent qu’à un classifieur ; le modèle %1 est un modèle de type %2.</translation>
     </message>
 </context>
 <context>
@@ -1476,22 +1476,22 @@
     </message>
     <message>
         <source>"balanced" or a list of numbers, one per class</source>
-        <translation type="unfinished" />
+        <translation>« balanced » ou une liste de nombres, un par classe</translation>
     </message>
     <message>
         <source>Class weights are either balanced or given, not both.</source>
-        <translation type="unfinished" />
+        <translation>Les poids de classe sont soit équilibrés, soit donnés, pas les deux.</translation>
     </message>
     <message numerus="yes">
         <source>Class weights need one weight per class, 2 to 1000 (got %n).</source>
-        <translation type="unfinished">
-            <numerusform />
-            <numerusform />
+        <translation>
+            <numerusform>Les poids de classe demandent un poids par classe, de 2 à 1000 (reçu %n).</numerusform>
+            <numerusform>Les poids de classe demandent un poids par classe, de 2 à 1000 (reçu %n).</numerusform>
         </translation>
     </message>
     <message>
         <source>A class weight must be above 0 and at most 1000000 (got %1).</source>
-        <translation type="unfinished" />
+        <translation>Un poids de classe doit être supérieur à 0 et au plus 1000000 (reçu %1).</translation>
     </message>
 </context>
 <context>
@@ -3705,71 +3705,71 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     </message>
     <message>
         <source>Rule id (failure_rate, latency_p95_ms, mae, r2, no_data, dependency_fallback, a classifier's accuracy, or one of yours).</source>
-        <translation type="unfinished" />
+        <translation>Identifiant de la règle (failure_rate, latency_p95_ms, mae, r2, no_data, dependency_fallback, accuracy pour un classifieur, ou l’une des vôtres).</translation>
     </message>
     <message>
         <source>Metric of a new rule: failure_rate, latency_p95_ms, mae, r2, no_data, dependency_fallback (threshold in minutes); a classifier's: accuracy, f1, log_loss, ece, estimated_accuracy (in place of mae and r2).</source>
-        <translation type="unfinished" />
+        <translation>Métrique d’une nouvelle règle : failure_rate, latency_p95_ms, mae, r2, no_data, dependency_fallback (seuil en minutes) ; pour un classifieur : accuracy, f1, log_loss, ece, estimated_accuracy (à la place de mae et r2).</translation>
     </message>
     <message>
         <source>%1: accuracy %2, precision %3, recall %4, F1 %5, ROC AUC %6, PR AUC %7, log-loss %8, Brier %9, ECE %10, %11 rows/s, p50 %12 ms, p99 %13 ms</source>
-        <translation type="unfinished" />
+        <translation>%1 : exactitude %2, précision %3, rappel %4, F1 %5, ROC AUC %6, PR AUC %7, log-loss %8, Brier %9, ECE %10, %11 lignes/s, p50 %12 ms, p99 %13 ms</translation>
     </message>
     <message>
         <source>--task must be delay or accept, not "%1".</source>
-        <translation type="unfinished" />
+        <translation>--task doit valoir delay ou accept, pas « %1 ».</translation>
     </message>
     <message>
         <source>delay (default): ride bookings and their delay (regression, the eta demo); accept: ride offers and whether the driver accepted (classification, the accept demo).</source>
-        <translation type="unfinished" />
+        <translation>delay (par défaut) : réservations de courses et leur retard (régression, la démo eta) ; accept : offres de course et leur acceptation ou non par le chauffeur (classification, la démo accept).</translation>
     </message>
     <message>
         <source>Writes synthetic dispatch data as CSV: ride bookings (features, delay_min, ts) or, with --task accept, ride offers (features, accepted, ts).</source>
-        <translation type="unfinished" />
+        <translation>Écrit des données synthétiques de répartition des courses en CSV : réservations de courses (variables, delay_min, ts) ou, avec --task accept, offres de course (variables, accepted, ts).</translation>
     </message>
     <message>
         <source>Fill an empty deployment with a month of realistic demo history (COPY), or say that it is already there. A deployment created as a classifier gets ride offers (will the driver accept).</source>
-        <translation type="unfinished" />
+        <translation>Remplir un déploiement vide avec un mois d’historique de démonstration réaliste (COPY), ou indiquer qu’il est déjà là. Un déploiement créé comme classifieur reçoit des offres de course (le chauffeur acceptera-t-il).</translation>
     </message>
     <message>
         <source>  classes      %1 (positive: %2 when P(%2) &gt;= %3)</source>
-        <translation type="unfinished" />
+        <translation>  classes      %1 (positive : %2 quand P(%2) &gt;= %3)</translation>
     </message>
     <message>
         <source>  classes      %1 (the most probable is served)</source>
-        <translation type="unfinished" />
+        <translation>  classes      %1 (la plus probable est servie)</translation>
     </message>
     <message>
         <source>--decision-threshold must be a number strictly between 0 and 1, not "%1".</source>
-        <translation type="unfinished" />
+        <translation>--decision-threshold doit être un nombre strictement compris entre 0 et 1, pas « %1 ».</translation>
     </message>
     <message>
         <source>--classes and --decision-threshold are for a classification deployment (--task classification).</source>
-        <translation type="unfinished" />
+        <translation>--classes et --decision-threshold sont réservés à un déploiement de classification (--task classification).</translation>
     </message>
     <message>
         <source>A classification deployment needs its classes: give --classes a,b[,...] in the order of the model's output (or --from-model FILE).</source>
-        <translation type="unfinished" />
+        <translation>Un déploiement de classification demande ses classes : donnez --classes a,b[,...] dans l’ordre de la sortie du modèle (ou --from-model FICHIER).</translation>
     </message>
     <message>
         <source>--decision-threshold applies to two classes only (%1 given): a multi-class deployment serves the most probable class.</source>
-        <translation type="unfinished" />
+        <translation>--decision-threshold ne s’applique qu’à deux classes (%1 données) : un déploiement multiclasse sert la classe la plus probable.</translation>
     </message>
     <message>
         <source>classification: the class names in the order of the model's output, comma-separated; binary: negative,positive (default: the model's).</source>
-        <translation type="unfinished" />
+        <translation>classification : les noms des classes dans l’ordre de la sortie du modèle, séparés par des virgules ; binaire : négative,positive (par défaut : ceux du modèle).</translation>
     </message>
     <message>
         <source>binary classification: the positive class is served when its probability is at least this (default: the model's, else 0.5).</source>
-        <translation type="unfinished" />
+        <translation>classification binaire : la classe positive est servie quand sa probabilité atteint au moins cette valeur (par défaut : celle du modèle, sinon 0.5).</translation>
     </message>
     <message>
         <source>New decision threshold of a binary classification deployment (0 &lt; t &lt; 1).</source>
-        <translation type="unfinished" />
+        <translation>Nouveau seuil de décision d’un déploiement de classification binaire (0 &lt; t &lt; 1).</translation>
     </message>
     <message>
         <source>Change the description, target or decision threshold of a deployment (audited).</source>
-        <translation type="unfinished" />
+        <translation>Modifier la description, la cible ou le seuil de décision d’un déploiement (audité).</translation>
     </message>
     <message>
         <source>Usage: mldeckctl deployments &lt;create|list|show|set|archive&gt; [options]   (mldeckctl deployments &lt;sub&gt; --help)
@@ -3779,31 +3779,37 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
   show     show one deployment
   set      change its description, target or decision threshold
   archive  hide it from selectors and the guard, keep its history (--reason)</source>
-        <translation type="unfinished" />
+        <translation>Usage : mldeckctl deployments &lt;create|list|show|set|archive&gt; [options]   (mldeckctl deployments &lt;sous-commande&gt; --help)
+
+  create   crée un déploiement (--task [--classes a,b], ou --from-model FICHIER)
+  list     liste les déploiements actifs [--all]
+  show     affiche un déploiement
+  set      modifie sa description, sa cible ou son seuil de décision
+  archive  le masque des sélecteurs et de la garde, conserve son historique (--reason)</translation>
     </message>
     <message>
         <source>A classifier: turn ML off below this accuracy (0 to 1).</source>
-        <translation type="unfinished" />
+        <translation>Un classifieur : couper le ML en dessous de cette exactitude (0 à 1).</translation>
     </message>
     <message>
         <source>A classifier: halve the percentage below this accuracy (0 to 1).</source>
-        <translation type="unfinished" />
+        <translation>Un classifieur : diviser le pourcentage par deux en dessous de cette exactitude (0 à 1).</translation>
     </message>
     <message>
         <source>A classifier: halve the percentage above this log-loss.</source>
-        <translation type="unfinished" />
+        <translation>Un classifieur : diviser le pourcentage par deux au-delà de cette log-loss.</translation>
     </message>
     <message>
         <source>  ML off above a failure rate of %1 or below an accuracy of %2; percentage halved above latency p95 %3 ms, below an accuracy of %4 or above a log-loss of %5 (accuracy and log-loss once %6 predictions of the window are labelled)</source>
-        <translation type="unfinished" />
+        <translation>  ML coupé au-delà d’un taux d’échec de %1 ou en dessous d’une exactitude de %2 ; pourcentage divisé par deux au-delà d’une latence p95 de %3 ms, en dessous d’une exactitude de %4 ou au-delà d’une log-loss de %5 (exactitude et log-loss dès que %6 prédictions de la fenêtre sont étiquetées)</translation>
     </message>
     <message>
         <source>With a label</source>
-        <translation type="unfinished" />
+        <translation>Avec étiquette</translation>
     </message>
     <message>
         <source>Label coverage</source>
-        <translation type="unfinished" />
+        <translation>Couverture des étiquettes</translation>
     </message>
     <message>
         <source>Accuracy</source>
@@ -3811,7 +3817,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     </message>
     <message>
         <source>Balanced accuracy</source>
-        <translation type="unfinished" />
+        <translation>Exactitude équilibrée</translation>
     </message>
     <message>
         <source>Precision</source>
@@ -3823,75 +3829,75 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     </message>
     <message>
         <source>F1</source>
-        <translation type="unfinished" />
+        <translation>F1</translation>
     </message>
     <message>
         <source>ROC AUC</source>
-        <translation type="unfinished" />
+        <translation>ROC AUC</translation>
     </message>
     <message>
         <source>Log-loss</source>
-        <translation type="unfinished" />
+        <translation>Log-loss</translation>
     </message>
     <message>
         <source>Brier score</source>
-        <translation type="unfinished" />
+        <translation>Score de Brier</translation>
     </message>
     <message>
         <source>Calibration (ECE)</source>
-        <translation type="unfinished" />
+        <translation>Calibration (ECE)</translation>
     </message>
     <message>
         <source>Mean confidence</source>
-        <translation type="unfinished" />
+        <translation>Confiance moyenne</translation>
     </message>
     <message>
         <source>Positive rate</source>
-        <translation type="unfinished" />
+        <translation>Taux de positifs</translation>
     </message>
     <message>
         <source>Est. accuracy</source>
-        <translation type="unfinished" />
+        <translation>Exactitude est.</translation>
     </message>
     <message>
         <source>Est. precision</source>
-        <translation type="unfinished" />
+        <translation>Précision est.</translation>
     </message>
     <message>
         <source>Est. recall</source>
-        <translation type="unfinished" />
+        <translation>Rappel est.</translation>
     </message>
     <message>
         <source>Est. F1</source>
-        <translation type="unfinished" />
+        <translation>F1 est.</translation>
     </message>
     <message>
         <source>ML vs heuristic (pts)</source>
-        <translation type="unfinished" />
+        <translation>ML face à l’heuristique (pts)</translation>
     </message>
     <message>
         <source>Estimates not to be trusted: %1</source>
-        <translation type="unfinished" />
+        <translation>Estimations non fiables : %1</translation>
     </message>
     <message>
         <source>Confusion matrix, all paths (rows: true class, columns: served class):</source>
-        <translation type="unfinished" />
+        <translation>Matrice de confusion, toutes voies (lignes : classe réelle, colonnes : classe servie) :</translation>
     </message>
     <message>
         <source>A classifier: accuracy at least, share 0..1.</source>
-        <translation type="unfinished" />
+        <translation>Un classifieur : exactitude au moins, proportion 0..1.</translation>
     </message>
     <message>
         <source>A classifier: F1 at least, share 0..1 (none: no such gate).</source>
-        <translation type="unfinished" />
+        <translation>Un classifieur : F1 au moins, proportion 0..1 (none : pas de tel critère).</translation>
     </message>
     <message>
         <source>A classifier: log-loss at most (none: no such gate).</source>
-        <translation type="unfinished" />
+        <translation>Un classifieur : log-loss au plus (none : pas de tel critère).</translation>
     </message>
     <message>
         <source>A classifier: calibration error (ECE) at most (none: no such gate).</source>
-        <translation type="unfinished" />
+        <translation>Un classifieur : erreur de calibration (ECE) au plus (none : pas de tel critère).</translation>
     </message>
     <message>
         <source>accuracy</source>
@@ -3899,55 +3905,55 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     </message>
     <message>
         <source>log-loss</source>
-        <translation type="unfinished" />
+        <translation>log-loss</translation>
     </message>
     <message>
         <source>--class-weights: "%1" is not "balanced" nor a list of numbers</source>
-        <translation type="unfinished" />
+        <translation>--class-weights : « %1 » n’est ni « balanced » ni une liste de nombres</translation>
     </message>
     <message>
         <source>Decision rule: improvement required, relative for MAE and log-loss, in accuracy points for accuracy (default: the settings').</source>
-        <translation type="unfinished" />
+        <translation>Règle de décision : amélioration requise, relative pour la MAE et la log-loss, en points d’exactitude pour l’exactitude (par défaut : celle des réglages).</translation>
     </message>
     <message>
         <source>A classifier's decision metric: accuracy or log_loss (default: the settings').</source>
-        <translation type="unfinished" />
+        <translation>Métrique de décision d’un classifieur : accuracy ou log_loss (par défaut : celle des réglages).</translation>
     </message>
     <message>
         <source>A classifier's class weights in the loss: balanced, or one number per class (1,3).</source>
-        <translation type="unfinished" />
+        <translation>Poids des classes d’un classifieur dans la perte : balanced, ou un nombre par classe (1,3).</translation>
     </message>
     <message>
         <source>[%1 %] epoch %2/%3: train loss %4, validation loss %5, validation accuracy %6 %, %7 s left</source>
-        <translation type="unfinished" />
+        <translation>[%1 %] époque %2/%3 : perte d’entraînement %4, perte de validation %5, exactitude de validation %6 %, %7 s restantes</translation>
     </message>
     <message>
         <source>Holdout %1: candidate %2, champion %3</source>
-        <translation type="unfinished" />
+        <translation>Test %1 : candidat %2, champion %3</translation>
     </message>
     <message>
         <source>#%1 %2 %3 %4 (%5)%6 base %7 -&gt; %8, %9 s, %10 %11 vs %12, decision %13</source>
-        <translation type="unfinished" />
+        <translation>#%1 %2 %3 %4 (%5)%6 base %7 -&gt; %8, %9 s, %10 %11 contre %12, décision %13</translation>
     </message>
     <message>
         <source>Play a scenario: drift, errors, latency, degraded, weather-down or (a classifier) calibration, as NAME[@START][+DURATION]; repeatable.</source>
-        <translation type="unfinished" />
+        <translation>Jouer un scénario : drift, errors, latency, degraded, weather-down ou (pour un classifieur) calibration, sous la forme NOM[@DÉBUT][+DURÉE] ; répétable.</translation>
     </message>
     <message>
         <source>Share of requests whose ground truth arrives, 0 to 1 (default: 0.9).</source>
-        <translation type="unfinished" />
+        <translation>Part des requêtes dont la vérité terrain arrive, de 0 à 1 (par défaut : 0.9).</translation>
     </message>
     <message>
         <source>Share of requests with user feedback, 0 to 1 (default: 0.05; a regression's among those with ground truth).</source>
-        <translation type="unfinished" />
+        <translation>Part des requêtes avec un retour utilisateur, de 0 à 1 (par défaut : 0.05 ; pour une régression, parmi celles qui ont une vérité terrain).</translation>
     </message>
     <message>
         <source>Acts as the production serving backend: follows the flags live, routes each request to the model or the heuristic, and logs predictions, outcomes and feedback to PostgreSQL. A deployment created as a classifier is served ride offers (will the driver accept) with class probabilities. Without --model it serves the deployment's champion and switches to a newly promoted one (SHA-256 verified) between batches. Ctrl-C flushes what is buffered.</source>
-        <translation type="unfinished" />
+        <translation>Joue le rôle du backend de service en production : suit les drapeaux en direct, envoie chaque requête au modèle ou à l’heuristique, et journalise prédictions, résultats et retours dans PostgreSQL. Un déploiement créé comme classifieur reçoit des offres de course (le chauffeur acceptera-t-il) avec les probabilités des classes. Sans --model, il sert le champion du déploiement et passe à un champion nouvellement promu (vérifié par SHA-256) entre deux lots. Ctrl-C vide ce qui est en mémoire tampon.</translation>
     </message>
     <message>
         <source>--%1 must be a number from 0 to 1, not "%2".</source>
-        <translation type="unfinished" />
+        <translation>--%1 doit être un nombre de 0 à 1, pas « %2 ».</translation>
     </message>
 </context>
 <context>
@@ -4181,43 +4187,43 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     </message>
     <message>
         <source>ML accuracy</source>
-        <translation type="unfinished" />
+        <translation>Exactitude du ML</translation>
     </message>
     <message>
         <source>ML F1</source>
-        <translation type="unfinished" />
+        <translation>F1 du ML</translation>
     </message>
     <message>
         <source>ML log-loss</source>
-        <translation type="unfinished" />
+        <translation>Log-loss du ML</translation>
     </message>
     <message>
         <source>ML calibration error (ECE)</source>
-        <translation type="unfinished" />
+        <translation>Erreur de calibration du ML (ECE)</translation>
     </message>
     <message>
         <source>ML estimated accuracy</source>
-        <translation type="unfinished" />
+        <translation>Exactitude estimée du ML</translation>
     </message>
     <message>
         <source>Rule %1: %2 is a regression metric; this deployment is a classifier.</source>
-        <translation type="unfinished" />
+        <translation>Règle %1 : %2 est une métrique de régression ; ce déploiement est un classifieur.</translation>
     </message>
     <message>
         <source>Rule %1: %2 is a classification metric; this deployment is not a classifier.</source>
-        <translation type="unfinished" />
+        <translation>Règle %1 : %2 est une métrique de classification ; ce déploiement n’est pas un classifieur.</translation>
     </message>
     <message>
         <source>This metric is a share between 0 and 1 (0.9 = 90 %), not %1.</source>
-        <translation type="unfinished" />
+        <translation>Cette métrique est une proportion entre 0 et 1 (0.9 = 90 %), pas %1.</translation>
     </message>
     <message>
         <source>Unknown alert rule metric "%1": use failure_rate, latency_p95_ms, mae, r2, no_data, dependency_fallback or, on a classifier, accuracy, f1, log_loss, ece or estimated_accuracy.</source>
-        <translation type="unfinished" />
+        <translation>Métrique de règle d’alerte « %1 » inconnue : utilisez failure_rate, latency_p95_ms, mae, r2, no_data, dependency_fallback ou, pour un classifieur, accuracy, f1, log_loss, ece ou estimated_accuracy.</translation>
     </message>
     <message>
         <source>Retrain setting "classificationMetric" must be "accuracy" or "log_loss".</source>
-        <translation type="unfinished" />
+        <translation>Le réglage de réentraînement « classificationMetric » doit valoir « accuracy » ou « log_loss ».</translation>
     </message>
 </context>
 <context>
@@ -4427,51 +4433,51 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     </message>
     <message>
         <source>"classes", "decision_threshold" and "output" are for task "classification" only</source>
-        <translation type="unfinished" />
+        <translation>« classes », « decision_threshold » et « output » sont réservés à la tâche « classification »</translation>
     </message>
     <message>
         <source>a classification model must name its "classes" (in the order of its output)</source>
-        <translation type="unfinished" />
+        <translation>un modèle de classification doit nommer ses « classes » (dans l’ordre de sa sortie)</translation>
     </message>
     <message>
         <source>"decision_threshold" applies to a binary classifier only (%1 classes given)</source>
-        <translation type="unfinished" />
+        <translation>« decision_threshold » ne s’applique qu’à un classifieur binaire (%1 classes données)</translation>
     </message>
     <message>
         <source>"output" must be "probabilities" or "logits", not "%1"</source>
-        <translation type="unfinished" />
+        <translation>« output » doit valoir « probabilities » ou « logits », pas « %1 »</translation>
     </message>
     <message>
         <source>the model returns %1 values per row; a regression model returns one ([B] or [B, 1])</source>
-        <translation type="unfinished" />
+        <translation>le modèle renvoie %1 valeurs par ligne ; un modèle de régression en renvoie une ([B] ou [B, 1])</translation>
     </message>
     <message>
         <source>the model returns %1 values per row; a binary classifier returns the positive class's %2 ([B] or [B, 1]) or one per class ([B, 2])</source>
-        <translation type="unfinished" />
+        <translation>le modèle renvoie %1 valeurs par ligne ; un classifieur binaire renvoie une valeur (%2) pour la classe positive ([B] ou [B, 1]) ou une par classe ([B, 2])</translation>
     </message>
     <message>
         <source>logit</source>
-        <translation type="unfinished" />
+        <translation>logit</translation>
     </message>
     <message>
         <source>probability</source>
-        <translation type="unfinished" />
+        <translation>probabilité</translation>
     </message>
     <message>
         <source>the model returns %1 values per row; its metadata names %2 classes ([B, %2] expected)</source>
-        <translation type="unfinished" />
+        <translation>le modèle renvoie %1 valeurs par ligne ; ses métadonnées nomment %2 classes ([B, %2] attendu)</translation>
     </message>
     <message>
         <source>row %1: the model returned %2, which is not a probability (its metadata declares "output": "probabilities"; a model that returns logits must say "logits")</source>
-        <translation type="unfinished" />
+        <translation>ligne %1 : le modèle a renvoyé %2, qui n’est pas une probabilité (ses métadonnées déclarent &quot;output&quot;: &quot;probabilities&quot; ; un modèle qui renvoie des logits doit indiquer &quot;logits&quot;)</translation>
     </message>
     <message>
         <source>model %1 is not a classifier (task "%2")</source>
-        <translation type="unfinished" />
+        <translation>le modèle %1 n’est pas un classifieur (tâche « %2 »)</translation>
     </message>
     <message>
         <source>row %1: the model's %2 class probabilities sum to %3, not 1 (a model that returns logits must declare "output": "logits")</source>
-        <translation type="unfinished" />
+        <translation>ligne %1 : la somme des %2 probabilités de classe du modèle vaut %3, pas 1 (un modèle qui renvoie des logits doit déclarer &quot;output&quot;: &quot;logits&quot;)</translation>
     </message>
 </context>
 <context>
@@ -4638,39 +4644,39 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     </message>
     <message>
         <source>The minimum accuracy must be a share above 0 and at most 1 (got %1).</source>
-        <translation type="unfinished" />
+        <translation>L’exactitude minimale doit être une proportion supérieure à 0 et au plus 1 (reçu %1).</translation>
     </message>
     <message>
         <source>The rollback accuracy must be a share from 0 up to the minimum accuracy %1 (got %2).</source>
-        <translation type="unfinished" />
+        <translation>L’exactitude de retour arrière doit être une proportion de 0 jusqu’à l’exactitude minimale %1 (reçu %2).</translation>
     </message>
     <message>
         <source>The log-loss threshold must be a positive number (got %1).</source>
-        <translation type="unfinished" />
+        <translation>Le seuil de log-loss doit être un nombre positif (reçu %1).</translation>
     </message>
     <message>
         <source>accuracy %1 &lt; %2</source>
-        <translation type="unfinished" />
+        <translation>exactitude %1 &lt; %2</translation>
     </message>
     <message>
         <source>log-loss %1 &gt; %2</source>
-        <translation type="unfinished" />
+        <translation>log-loss %1 &gt; %2</translation>
     </message>
     <message>
         <source>The accuracy gate must be a share from 0 to 1 (got %1).</source>
-        <translation type="unfinished" />
+        <translation>Le critère d’exactitude doit être une proportion de 0 à 1 (reçu %1).</translation>
     </message>
     <message>
         <source>The F1 gate must be a share from 0 to 1 (got %1).</source>
-        <translation type="unfinished" />
+        <translation>Le critère de F1 doit être une proportion de 0 à 1 (reçu %1).</translation>
     </message>
     <message>
         <source>The log-loss gate must be a positive number (got %1).</source>
-        <translation type="unfinished" />
+        <translation>Le critère de log-loss doit être un nombre positif (reçu %1).</translation>
     </message>
     <message>
         <source>The ECE gate must be a share above 0 and at most 1 (got %1).</source>
-        <translation type="unfinished" />
+        <translation>Le critère d’ECE doit être une proportion supérieure à 0 et au plus 1 (reçu %1).</translation>
     </message>
 </context>
 <context>
@@ -5533,107 +5539,107 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     </message>
     <message>
         <source>%1 has no metadata: its classes are unknown, so it cannot be compared with the classifier %2.</source>
-        <translation type="unfinished" />
+        <translation>%1 n’a pas de métadonnées : ses classes sont inconnues, il ne peut donc pas être comparé au classifieur %2.</translation>
     </message>
     <message>
         <source>%1 predicts the classes %2 and %3 the classes %4: they cannot be compared.</source>
-        <translation type="unfinished" />
+        <translation>%1 prédit les classes %2 et %3 les classes %4 : ils ne peuvent pas être comparés.</translation>
     </message>
     <message>
         <source>Row %1: the target "%2" is %3, but a classifier's target is the index of the true class, 0 to %4 (%5).</source>
-        <translation type="unfinished" />
+        <translation>Ligne %1 : la cible « %2 » vaut %3, mais la cible d’un classifieur est l’indice de la classe réelle, de 0 à %4 (%5).</translation>
     </message>
     <message>
         <source>predicted class</source>
-        <translation type="unfinished" />
+        <translation>classe prédite</translation>
     </message>
     <message>
         <source>ML accuracy %1 %2</source>
-        <translation type="unfinished" />
+        <translation>Exactitude du ML %1 %2</translation>
     </message>
     <message>
         <source>ML F1 %1 %2</source>
-        <translation type="unfinished" />
+        <translation>F1 du ML %1 %2</translation>
     </message>
     <message>
         <source>ML log-loss %1 %2</source>
-        <translation type="unfinished" />
+        <translation>Log-loss du ML %1 %2</translation>
     </message>
     <message>
         <source>ML calibration error (ECE) %1 %2</source>
-        <translation type="unfinished" />
+        <translation>Erreur de calibration du ML (ECE) %1 %2</translation>
     </message>
     <message>
         <source>ML estimated accuracy %1 %2</source>
-        <translation type="unfinished" />
+        <translation>Exactitude estimée du ML %1 %2</translation>
     </message>
     <message>
         <source>The decision metric of a classifier must be "accuracy" or "log_loss" (got "%1").</source>
-        <translation type="unfinished" />
+        <translation>La métrique de décision d’un classifieur doit être « accuracy » ou « log_loss » (reçu « %1 »).</translation>
     </message>
     <message>
         <source>Classification deployment "%1" has no valid classes to retrain with: %2</source>
-        <translation type="unfinished" />
+        <translation>Le déploiement de classification « %1 » n’a pas de classes valides pour le réentraînement : %2</translation>
     </message>
     <message>
         <source>%1 rows left out: their label is not a class index from 0 to %2.</source>
-        <translation type="unfinished" />
+        <translation>%1 lignes écartées : leur étiquette n’est pas un indice de classe de 0 à %2.</translation>
     </message>
     <message>
         <source>model %1 is not a classifier (task "%2").</source>
-        <translation type="unfinished" />
+        <translation>le modèle %1 n’est pas un classifieur (tâche « %2 »).</translation>
     </message>
     <message>
         <source>the model's classes (%1) are not the deployment's (%2).</source>
-        <translation type="unfinished" />
+        <translation>les classes du modèle (%1) ne sont pas celles du déploiement (%2).</translation>
     </message>
     <message>
         <source>Promote: the candidate's accuracy is %1 points higher than the champion's (%2 vs %3; at least %4 points needed) and the %5 interval of the difference [%6, %7] excludes no improvement.</source>
-        <translation type="unfinished" />
+        <translation>Promouvoir : l’exactitude du candidat dépasse celle du champion de %1 points (%2 contre %3 ; au moins %4 points requis) et l’intervalle à %5 de la différence [%6, %7] exclut l’absence d’amélioration.</translation>
     </message>
     <message>
         <source>Do not promote: the candidate's accuracy (%1) is not higher than the champion's (%2).</source>
-        <translation type="unfinished" />
+        <translation>Ne pas promouvoir : l’exactitude du candidat (%1) n’est pas supérieure à celle du champion (%2).</translation>
     </message>
     <message>
         <source>Do not promote: the candidate's accuracy is only %1 points higher than the champion's (%2 vs %3); at least %4 points are required.</source>
-        <translation type="unfinished" />
+        <translation>Ne pas promouvoir : l’exactitude du candidat ne dépasse celle du champion que de %1 points (%2 contre %3) ; au moins %4 points sont requis.</translation>
     </message>
     <message>
         <source>Do not promote: the accuracy is %1 points higher, but the %2 interval of the difference [%3, %4] does not exclude no improvement: the gain may be chance.</source>
-        <translation type="unfinished" />
+        <translation>Ne pas promouvoir : l’exactitude est supérieure de %1 points, mais l’intervalle à %2 de la différence [%3, %4] n’exclut pas l’absence d’amélioration : le gain peut être dû au hasard.</translation>
     </message>
     <message>
         <source>Promote: the candidate's %1 is %2 better than the champion's (%3 vs %4; at least %5 needed) and the %6 interval of the difference [%7, %8] excludes no improvement.</source>
-        <translation type="unfinished" />
+        <translation>Promouvoir : la %1 du candidat est meilleure de %2 que celle du champion (%3 contre %4 ; au moins %5 requis) et l’intervalle à %6 de la différence [%7, %8] exclut l’absence d’amélioration.</translation>
     </message>
     <message>
         <source>Do not promote: the candidate's %1 (%2) is not better than the champion's (%3).</source>
-        <translation type="unfinished" />
+        <translation>Ne pas promouvoir : la %1 du candidat (%2) n’est pas meilleure que celle du champion (%3).</translation>
     </message>
     <message>
         <source>Do not promote: the candidate's %1 is only %2 better than the champion's (%3 vs %4); at least %5 is required.</source>
-        <translation type="unfinished" />
+        <translation>Ne pas promouvoir : la %1 du candidat n’est meilleure que celle du champion que de %2 (%3 contre %4) ; au moins %5 est requis.</translation>
     </message>
     <message>
         <source>Do not promote: the %1 is %2 better, but the %3 interval of the difference [%4, %5] does not exclude no improvement: the gain may be chance.</source>
-        <translation type="unfinished" />
+        <translation>Ne pas promouvoir : la %1 est meilleure de %2, mais l’intervalle à %3 de la différence [%4, %5] n’exclut pas l’absence d’amélioration : le gain peut être dû au hasard.</translation>
     </message>
     <message>
         <source>log-loss</source>
-        <translation type="unfinished" />
+        <translation>log-loss</translation>
     </message>
     <message>
         <source>Accuracy of the window below target</source>
-        <translation type="unfinished" />
+        <translation>Exactitude de la période sous l’objectif</translation>
     </message>
     <message>
         <source>Due: the accuracy of the window (%1 %) is below the target (%2 %).</source>
-        <translation type="unfinished" />
+        <translation>À faire : l’exactitude de la période (%1 %) est sous l’objectif (%2 %).</translation>
     </message>
     <message>
         <source>accuracy of the window: %1 (no labels)</source>
-        <translation type="unfinished" />
+        <translation>exactitude de la fenêtre : %1 (aucune étiquette)</translation>
     </message>
 </context>
 <context>
@@ -5720,19 +5726,19 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     </message>
     <message>
         <source>Will the driver accept the ride offer (demo)</source>
-        <translation type="unfinished" />
+        <translation>Le chauffeur acceptera-t-il l’offre de course (démo)</translation>
     </message>
     <message>
         <source>The calibration scenario plays on a classification deployment; "%1" is a regression.</source>
-        <translation type="unfinished" />
+        <translation>Le scénario calibration se joue sur un déploiement de classification ; « %1 » est une régression.</translation>
     </message>
     <message>
         <source>Model %1 does not serve the classes of "%2" (%3).</source>
-        <translation type="unfinished" />
+        <translation>Le modèle %1 ne sert pas les classes de « %2 » (%3).</translation>
     </message>
     <message>
         <source>Deployment "%1" is a classifier of %2; the simulator serves ride offers, classes %3.</source>
-        <translation type="unfinished" />
+        <translation>Le déploiement « %1 » est un classifieur de %2 ; le simulateur sert des offres de course, classes %3.</translation>
     </message>
 </context>
 <context>
@@ -5863,23 +5869,23 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     </message>
     <message>
         <source>log-loss</source>
-        <translation type="unfinished" />
+        <translation>log-loss</translation>
     </message>
     <message>
         <source>Fewer than %1 predictions: too few to estimate from.</source>
-        <translation type="unfinished" />
+        <translation>Moins de %1 prédictions : trop peu pour une estimation.</translation>
     </message>
     <message>
         <source>The model's probabilities were not checked on labelled reference data.</source>
-        <translation type="unfinished" />
+        <translation>Les probabilités du modèle n’ont pas été vérifiées sur des données de référence étiquetées.</translation>
     </message>
     <message>
         <source>The model's probabilities are not calibrated on the reference data (calibration error %1, above %2).</source>
-        <translation type="unfinished" />
+        <translation>Les probabilités du modèle ne sont pas calibrées sur les données de référence (erreur de calibration %1, au-dessus de %2).</translation>
     </message>
     <message>
         <source>The labelled predictions of this period disagree with the calibration (calibration error %1): the model's probabilities have drifted.</source>
-        <translation type="unfinished" />
+        <translation>Les prédictions étiquetées de cette période contredisent la calibration (erreur de calibration %1) : les probabilités du modèle ont dérivé.</translation>
     </message>
 </context>
 <context>
@@ -6902,27 +6908,27 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     </message>
     <message>
         <source>reading the task of %1</source>
-        <translation type="unfinished" />
+        <translation>lecture de la tâche de %1</translation>
     </message>
     <message>
         <source>reading the labelled predictions of "%1"</source>
-        <translation type="unfinished" />
+        <translation>lecture des prédictions étiquetées de « %1 »</translation>
     </message>
     <message>
         <source>Deployment "%1" is not a classifier with known classes.</source>
-        <translation type="unfinished" />
+        <translation>Le déploiement « %1 » n’est pas un classifieur aux classes connues.</translation>
     </message>
     <message>
         <source>reading labelled predictions: the range must end after it starts</source>
-        <translation type="unfinished" />
+        <translation>lecture des prédictions étiquetées : la plage doit finir après son début</translation>
     </message>
     <message>
         <source>period (%1 to %2)</source>
-        <translation type="unfinished" />
+        <translation>période (du %1 au %2)</translation>
     </message>
     <message>
         <source>the first %1 logged predictions</source>
-        <translation type="unfinished" />
+        <translation>les %1 premières prédictions journalisées</translation>
     </message>
     <message>
         <source>The reference period of "%1" is empty.</source>
@@ -6930,7 +6936,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     </message>
     <message>
         <source>reading snapshot %1 of "%2"</source>
-        <translation type="unfinished" />
+        <translation>lecture de l’instantané %1 de « %2 »</translation>
     </message>
     <message>
         <source>Unknown reference.</source>
@@ -6938,31 +6944,31 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     </message>
     <message>
         <source>the decision threshold must lie strictly between 0 and 1 (%1 given)</source>
-        <translation type="unfinished" />
+        <translation>le seuil de décision doit être strictement compris entre 0 et 1 (%1 donné)</translation>
     </message>
     <message>
         <source>Deployment "%1" not created: %2</source>
-        <translation type="unfinished">Déploiement « %1 » non créé : %2. {1"?} {2?}</translation>
+        <translation>Déploiement « %1 » non créé : %2</translation>
     </message>
     <message>
         <source>Deployment "%1" not created: classes are for a classification deployment, not a %2 one.</source>
-        <translation type="unfinished" />
+        <translation>Déploiement « %1 » non créé : les classes sont réservées à un déploiement de classification, pas à un déploiement de type %2.</translation>
     </message>
     <message>
         <source>Nothing to change: give a description, a target name, a target unit or a decision threshold.</source>
-        <translation type="unfinished" />
+        <translation>Rien à changer : donnez une description, un nom de cible, une unité de cible ou un seuil de décision.</translation>
     </message>
     <message>
         <source>Deployment "%1" not changed: a decision threshold is for a binary classification deployment.</source>
-        <translation type="unfinished" />
+        <translation>Déploiement « %1 » non modifié : un seuil de décision est réservé à un déploiement de classification binaire.</translation>
     </message>
     <message>
         <source>a row of deployment "%1" has a negative predicted class</source>
-        <translation type="unfinished" />
+        <translation>une ligne du déploiement « %1 » a une classe prédite négative</translation>
     </message>
     <message>
         <source>a row of deployment "%1" has %2 probabilities (at most %3 are logged)</source>
-        <translation type="unfinished" />
+        <translation>une ligne du déploiement « %1 » a %2 probabilités (au plus %3 sont journalisées)</translation>
     </message>
 </context>
 <context>
@@ -7077,27 +7083,27 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     </message>
     <message>
         <source>Accuracy of the ML path (share of labelled predictions right)</source>
-        <translation type="unfinished" />
+        <translation>Exactitude du chemin ML (part des prédictions étiquetées justes)</translation>
     </message>
     <message>
         <source>F1 of the ML path (binary: positive class; else macro)</source>
-        <translation type="unfinished" />
+        <translation>F1 du chemin ML (binaire : classe positive ; sinon macro)</translation>
     </message>
     <message>
         <source>Log-loss of the ML path</source>
-        <translation type="unfinished" />
+        <translation>Log-loss du chemin ML</translation>
     </message>
     <message>
         <source>Expected calibration error of the ML path</source>
-        <translation type="unfinished" />
+        <translation>Erreur de calibration attendue (ECE) du chemin ML</translation>
     </message>
     <message>
         <source>Estimated accuracy of the ML path (before labels)</source>
-        <translation type="unfinished" />
+        <translation>Exactitude estimée du chemin ML (avant étiquettes)</translation>
     </message>
     <message>
         <source>Failure rate, accuracy, F1, ECE: shares (0.9 = 90 %). Latency: milliseconds. An estimated accuracy the calibration check does not trust is no value. No data: fires when the window holds at most this many predictions. Dependency fallback: minutes in fallback.</source>
-        <translation type="unfinished" />
+        <translation>Taux d’échec, exactitude, F1, ECE : des parts (0.9 = 90 %). Latence : millisecondes. Une exactitude estimée jugée non fiable par le contrôle de calibration ne compte pas comme valeur. Absence de données : se déclenche quand la fenêtre contient au plus ce nombre de prédictions. Dépendance en mode dégradé : minutes en mode dégradé.</translation>
     </message>
 </context>
 <context>
@@ -7394,19 +7400,19 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     </message>
     <message>
         <source>Accuracy (%)</source>
-        <translation type="unfinished" />
+        <translation>Exactitude (%)</translation>
     </message>
     <message>
         <source>Realised vs estimated accuracy (%)</source>
-        <translation type="unfinished" />
+        <translation>Exactitude réelle face à estimée (%)</translation>
     </message>
     <message>
         <source>Mean confidence (%)</source>
-        <translation type="unfinished" />
+        <translation>Confiance moyenne (%)</translation>
     </message>
     <message>
         <source>Positive rate (%)</source>
-        <translation type="unfinished" />
+        <translation>Taux de positifs (%)</translation>
     </message>
     <message>
         <source>Latency of ML (ms)</source>
@@ -7442,23 +7448,23 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     </message>
     <message>
         <source>Realised</source>
-        <translation type="unfinished" />
+        <translation>Réelle</translation>
     </message>
     <message>
         <source>Estimated</source>
-        <translation type="unfinished" />
+        <translation>Estimée</translation>
     </message>
     <message>
         <source>Estimate not trusted</source>
-        <translation type="unfinished" />
+        <translation>Estimation non fiable</translation>
     </message>
     <message>
         <source>Positive rate: served as "%1" (%)</source>
-        <translation type="unfinished" />
+        <translation>Taux de positifs : servi comme « %1 » (%)</translation>
     </message>
     <message>
         <source>Share served as each class (%)</source>
-        <translation type="unfinished" />
+        <translation>Part servie par classe (%)</translation>
     </message>
     <message>
         <source>p50</source>
@@ -7477,19 +7483,19 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     <name>mldeck::ui::ClassificationDetail</name>
     <message>
         <source>Confusion matrix</source>
-        <translation type="unfinished" />
+        <translation>Matrice de confusion</translation>
     </message>
     <message>
         <source>Reliability diagram</source>
-        <translation type="unfinished" />
+        <translation>Diagramme de fiabilité</translation>
     </message>
     <message>
         <source>Confusion and calibration over the range</source>
-        <translation type="unfinished" />
+        <translation>Confusion et calibration sur la plage</translation>
     </message>
     <message>
         <source>For:</source>
-        <translation type="unfinished" />
+        <translation>Pour :</translation>
     </message>
     <message>
         <source>All paths</source>
@@ -7509,11 +7515,11 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     </message>
     <message>
         <source>Path: %1</source>
-        <translation type="unfinished" />
+        <translation>Voie : %1</translation>
     </message>
     <message>
         <source>Model version: %1</source>
-        <translation type="unfinished" />
+        <translation>Version du modèle : %1</translation>
     </message>
     <message>
         <source>(none)</source>
@@ -7521,25 +7527,25 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     </message>
     <message>
         <source>Predicted P(%1)</source>
-        <translation type="unfinished" />
+        <translation>P(%1) prédite</translation>
     </message>
     <message>
         <source>Confidence (probability of the class served)</source>
-        <translation type="unfinished" />
+        <translation>Confiance (probabilité de la classe servie)</translation>
     </message>
     <message>
         <source>Share %1</source>
-        <translation type="unfinished" />
+        <translation>Part %1</translation>
     </message>
     <message>
         <source>Share right</source>
-        <translation type="unfinished" />
+        <translation>Part correcte</translation>
     </message>
     <message numerus="yes">
         <source>ECE %1 · log-loss %2 · Brier %3 · %n labelled predictions</source>
-        <translation type="unfinished">
-            <numerusform />
-            <numerusform />
+        <translation>
+            <numerusform>ECE %1 · log-loss %2 · Brier %3 · %n prédiction étiquetée</numerusform>
+            <numerusform>ECE %1 · log-loss %2 · Brier %3 · %n prédictions étiquetées</numerusform>
         </translation>
     </message>
 </context>
@@ -7775,7 +7781,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     </message>
     <message>
         <source>Log-loss</source>
-        <translation type="unfinished" />
+        <translation>Log-loss</translation>
     </message>
 </context>
 <context>
@@ -7893,7 +7899,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     <name>mldeck::ui::ConfusionMatrixView</name>
     <message>
         <source>Rows: the actual class; columns: the class served. A cell shows its count and its share of the row.</source>
-        <translation type="unfinished" />
+        <translation>Lignes : la classe réelle ; colonnes : la classe servie. Une cellule indique son effectif et sa part de la ligne.</translation>
     </message>
     <message>
         <source>%1 %</source>
@@ -7901,7 +7907,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     </message>
     <message>
         <source>Served as</source>
-        <translation type="unfinished" />
+        <translation>Servi comme</translation>
     </message>
     <message>
         <source>Actual</source>
@@ -8376,11 +8382,11 @@ Il est gardé en mémoire pour cette session seulement.</translation>
     </message>
     <message>
         <source>%1 %2 %</source>
-        <translation type="unfinished">%1 % {1 %2 ?}</translation>
+        <translation>%1 %2 %</translation>
     </message>
     <message>
         <source>True class</source>
-        <translation type="unfinished" />
+        <translation>Classe réelle</translation>
     </message>
 </context>
 <context>
@@ -8907,27 +8913,27 @@ Il est gardé en mémoire pour cette session seulement.</translation>
     </message>
     <message>
         <source>Log-loss</source>
-        <translation type="unfinished" />
+        <translation>Log-loss</translation>
     </message>
     <message>
         <source>Brier score</source>
-        <translation type="unfinished" />
+        <translation>Score de Brier</translation>
     </message>
     <message>
         <source>Both models are scored on the same holdout rows, which the candidate never saw, with the deployment's decision rule. Higher accuracy is better, lower log-loss and Brier score are better.</source>
-        <translation type="unfinished" />
+        <translation>Les deux modèles sont évalués sur les mêmes lignes de test, que le candidat n’a jamais vues, avec la règle de décision du déploiement. Une exactitude plus élevée est meilleure, une log-loss et un score de Brier plus bas sont meilleurs.</translation>
     </message>
     <message>
         <source>%1 points</source>
-        <translation type="unfinished" />
+        <translation>%1 points</translation>
     </message>
     <message>
         <source>Accuracy difference (candidate − champion): %1 points, %2 % interval %3 … %4 points (%5 resamples).</source>
-        <translation type="unfinished" />
+        <translation>Différence d’exactitude (candidat − champion) : %1 points, intervalle à %2 % %3 … %4 points (%5 rééchantillonnages).</translation>
     </message>
     <message>
         <source>%1 difference (candidate − champion): %2 (%3 %), %4 % interval %5 … %6 (%7 resamples).</source>
-        <translation type="unfinished" />
+        <translation>Différence de %1 (candidat − champion) : %2 (%3 %), intervalle à %4 % %5 … %6 (%7 rééchantillonnages).</translation>
     </message>
 </context>
 <context>
@@ -9001,19 +9007,19 @@ Il est gardé en mémoire pour cette session seulement.</translation>
     </message>
     <message>
         <source>Decision threshold</source>
-        <translation type="unfinished" />
+        <translation>Seuil de décision</translation>
     </message>
     <message>
         <source>Only a binary classification deployment has a decision threshold.</source>
-        <translation type="unfinished" />
+        <translation>Seul un déploiement de classification binaire a un seuil de décision.</translation>
     </message>
     <message>
         <source>Binary classification: the positive class is served when its probability is at least this. Empty for any other deployment.</source>
-        <translation type="unfinished" />
+        <translation>Classification binaire : la classe positive est servie quand sa probabilité atteint au moins cette valeur. Vide pour tout autre déploiement.</translation>
     </message>
     <message>
         <source>Between 0 and 1, both excluded.</source>
-        <translation type="unfinished" />
+        <translation>Entre 0 et 1, bornes exclues.</translation>
     </message>
 </context>
 <context>
@@ -9116,15 +9122,15 @@ Il est gardé en mémoire pour cette session seulement.</translation>
     </message>
     <message>
         <source>Classifier: accuracy that turns ML off</source>
-        <translation type="unfinished" />
+        <translation>Classifieur : exactitude qui désactive le ML</translation>
     </message>
     <message>
         <source>Classifier: accuracy that halves traffic</source>
-        <translation type="unfinished" />
+        <translation>Classifieur : exactitude qui divise le trafic par deux</translation>
     </message>
     <message>
         <source>Classifier: log-loss that halves traffic</source>
-        <translation type="unfinished" />
+        <translation>Classifieur : log-loss qui divise le trafic par deux</translation>
     </message>
 </context>
 <context>
@@ -9265,15 +9271,15 @@ Il est gardé en mémoire pour cette session seulement.</translation>
     </message>
     <message>
         <source>Not trusted: %1</source>
-        <translation type="unfinished" />
+        <translation>Non fiable : %1</translation>
     </message>
     <message>
         <source>%1 (not trusted)</source>
-        <translation type="unfinished" />
+        <translation>%1 (non fiable)</translation>
     </message>
     <message>
         <source>Labelled</source>
-        <translation type="unfinished" />
+        <translation>Étiquetées</translation>
     </message>
     <message>
         <source>Accuracy</source>
@@ -9281,31 +9287,31 @@ Il est gardé en mémoire pour cette session seulement.</translation>
     </message>
     <message>
         <source>F1</source>
-        <translation type="unfinished" />
+        <translation>F1</translation>
     </message>
     <message>
         <source>Macro F1</source>
-        <translation type="unfinished" />
+        <translation>F1 macro</translation>
     </message>
     <message>
         <source>ROC AUC</source>
-        <translation type="unfinished" />
+        <translation>ROC AUC</translation>
     </message>
     <message>
         <source>Log-loss</source>
-        <translation type="unfinished" />
+        <translation>Log-loss</translation>
     </message>
     <message>
         <source>ECE</source>
-        <translation type="unfinished" />
+        <translation>ECE</translation>
     </message>
     <message>
         <source>Confidence</source>
-        <translation type="unfinished" />
+        <translation>Confiance</translation>
     </message>
     <message>
         <source>Estimated accuracy</source>
-        <translation type="unfinished" />
+        <translation>Exactitude estimée</translation>
     </message>
 </context>
 <context>
@@ -9396,43 +9402,43 @@ Il est gardé en mémoire pour cette session seulement.</translation>
     </message>
     <message>
         <source>Classification targets</source>
-        <translation type="unfinished" />
+        <translation>Objectifs de classification</translation>
     </message>
     <message>
         <source>Accuracy at least</source>
-        <translation type="unfinished" />
+        <translation>Exactitude au moins</translation>
     </message>
     <message>
         <source>F1 at least</source>
-        <translation type="unfinished" />
+        <translation>F1 au moins</translation>
     </message>
     <message>
         <source>binary: the positive class; else macro</source>
-        <translation type="unfinished" />
+        <translation>binaire : la classe positive ; sinon macro</translation>
     </message>
     <message>
         <source>ROC AUC at least</source>
-        <translation type="unfinished" />
+        <translation>ROC AUC au moins</translation>
     </message>
     <message>
         <source>0 to 1</source>
-        <translation type="unfinished" />
+        <translation>de 0 à 1</translation>
     </message>
     <message>
         <source>Log-loss at most</source>
-        <translation type="unfinished" />
+        <translation>Log-loss au plus</translation>
     </message>
     <message>
         <source>Calibration error (ECE) at most</source>
-        <translation type="unfinished" />
+        <translation>Erreur de calibration (ECE) au plus</translation>
     </message>
     <message>
         <source>Stretch accuracy</source>
-        <translation type="unfinished" />
+        <translation>Exactitude ambitieuse</translation>
     </message>
     <message>
         <source>The stretch accuracy must not be below the accuracy target.</source>
-        <translation type="unfinished" />
+        <translation>L’exactitude ambitieuse ne doit pas être inférieure à l’objectif d’exactitude.</translation>
     </message>
 </context>
 <context>
@@ -9569,7 +9575,7 @@ Il est gardé en mémoire pour cette session seulement.</translation>
     </message>
     <message>
         <source>%1 pts</source>
-        <translation type="unfinished" />
+        <translation>%1 pts</translation>
     </message>
     <message>
         <source>Accuracy</source>
@@ -9577,106 +9583,106 @@ Il est gardé en mémoire pour cette session seulement.</translation>
     </message>
     <message>
         <source>target ≥ %1 % · stretch %2 %</source>
-        <translation type="unfinished" />
+        <translation>objectif ≥ %1 % · ambitieux %2 %</translation>
     </message>
     <message>
         <source>F1 (%1)</source>
-        <translation type="unfinished" />
+        <translation>F1 (%1)</translation>
     </message>
     <message>
         <source>F1 (macro)</source>
-        <translation type="unfinished" />
+        <translation>F1 (macro)</translation>
     </message>
     <message>
         <source>target ≥ %1</source>
-        <translation type="unfinished" />
+        <translation>objectif ≥ %1</translation>
     </message>
     <message>
         <source>ROC AUC</source>
-        <translation type="unfinished" />
+        <translation>ROC AUC</translation>
     </message>
     <message>
         <source>Log-loss</source>
-        <translation type="unfinished" />
+        <translation>Log-loss</translation>
     </message>
     <message>
         <source>target ≤ %1</source>
-        <translation type="unfinished" />
+        <translation>objectif ≤ %1</translation>
     </message>
     <message>
         <source>Calibration error (ECE)</source>
-        <translation type="unfinished" />
+        <translation>Erreur de calibration (ECE)</translation>
     </message>
     <message>
         <source>target ≤ %1 %</source>
-        <translation type="unfinished" />
+        <translation>objectif ≤ %1 %</translation>
     </message>
     <message>
         <source>accuracy points over the heuristic</source>
-        <translation type="unfinished" />
+        <translation>points d’exactitude de plus que l’heuristique</translation>
     </message>
     <message>
         <source>Estimated accuracy</source>
-        <translation type="unfinished" />
+        <translation>Exactitude estimée</translation>
     </message>
     <message>
         <source>Mean confidence</source>
-        <translation type="unfinished" />
+        <translation>Confiance moyenne</translation>
     </message>
     <message>
         <source>probability of the class served</source>
-        <translation type="unfinished" />
+        <translation>probabilité de la classe servie</translation>
     </message>
     <message>
         <source>Positive rate</source>
-        <translation type="unfinished" />
+        <translation>Taux de positifs</translation>
     </message>
     <message>
         <source>served as "%1"</source>
-        <translation type="unfinished" />
+        <translation>servi comme « %1 »</translation>
     </message>
     <message>
         <source>binary deployments only</source>
-        <translation type="unfinished" />
+        <translation>déploiements binaires seulement</translation>
     </message>
     <message>
         <source>Label coverage</source>
-        <translation type="unfinished" />
+        <translation>Couverture des étiquettes</translation>
     </message>
     <message>
         <source>± %1 (histogram bound) · </source>
-        <translation type="unfinished" />
+        <translation>± %1 (borne de l’histogramme) · </translation>
     </message>
     <message numerus="yes">
         <source>%n labelled predictions</source>
-        <translation type="unfinished">
-            <numerusform />
-            <numerusform />
+        <translation>
+            <numerusform>%n prédiction étiquetée</numerusform>
+            <numerusform>%n prédictions étiquetées</numerusform>
         </translation>
     </message>
     <message>
         <source>not trusted (the tooltip says why)</source>
-        <translation type="unfinished" />
+        <translation>non fiable (l’infobulle dit pourquoi)</translation>
     </message>
     <message>
         <source>Not trusted: %1</source>
-        <translation type="unfinished" />
+        <translation>Non fiable : %1</translation>
     </message>
     <message>
         <source>isotonic calibration</source>
-        <translation type="unfinished" />
+        <translation>calibration isotonique</translation>
     </message>
     <message>
         <source>binned calibration</source>
-        <translation type="unfinished" />
+        <translation>calibration par intervalles</translation>
     </message>
     <message>
         <source>the model's own probabilities</source>
-        <translation type="unfinished" />
+        <translation>les probabilités propres du modèle</translation>
     </message>
     <message>
         <source>before labels, from %1</source>
-        <translation type="unfinished" />
+        <translation>avant étiquettes, d’après %1</translation>
     </message>
 </context>
 <context>
@@ -9703,7 +9709,7 @@ Il est gardé en mémoire pour cette session seulement.</translation>
     </message>
     <message>
         <source>Loss per epoch (cross-entropy)</source>
-        <translation type="unfinished" />
+        <translation>Perte par époque (entropie croisée)</translation>
     </message>
 </context>
 <context>
@@ -9835,7 +9841,7 @@ PostgreSQL %2 (base %3)</translation>
     </message>
     <message>
         <source>Log-loss</source>
-        <translation type="unfinished" />
+        <translation>Log-loss</translation>
     </message>
 </context>
 <context>
@@ -10005,23 +10011,23 @@ PostgreSQL %2 (base %3)</translation>
     </message>
     <message>
         <source>e.g. declined, accepted (in the order of the model's output)</source>
-        <translation type="unfinished" />
+        <translation>p. ex. declined, accepted (dans l’ordre de la sortie du modèle)</translation>
     </message>
     <message>
         <source>Two classes: the second (positive) class is served when its probability is at least this. More classes: the most probable is served.</source>
-        <translation type="unfinished" />
+        <translation>Deux classes : la seconde classe (positive) est servie quand sa probabilité atteint au moins cette valeur. Plus de classes : la plus probable est servie.</translation>
     </message>
     <message>
         <source>decision threshold</source>
-        <translation type="unfinished" />
+        <translation>seuil de décision</translation>
     </message>
     <message>
         <source>C&amp;lasses:</source>
-        <translation type="unfinished" />
+        <translation>C&amp;lasses :</translation>
     </message>
     <message>
         <source>A classifier needs its classes, in the order of the model's output (e.g. declined, accepted).</source>
-        <translation type="unfinished" />
+        <translation>Un classifieur demande ses classes, dans l’ordre de la sortie du modèle (p. ex. declined, accepted).</translation>
     </message>
 </context>
 <context>
@@ -10277,19 +10283,19 @@ PostgreSQL %2 (base %3)</translation>
     </message>
     <message>
         <source>Accuracy ≥</source>
-        <translation type="unfinished" />
+        <translation>Exactitude ≥</translation>
     </message>
     <message>
         <source>F1 ≥</source>
-        <translation type="unfinished" />
+        <translation>F1 ≥</translation>
     </message>
     <message>
         <source>Log-loss ≤</source>
-        <translation type="unfinished" />
+        <translation>Log-loss ≤</translation>
     </message>
     <message>
         <source>Calibration error (ECE) ≤</source>
-        <translation type="unfinished" />
+        <translation>Erreur de calibration (ECE) ≤</translation>
     </message>
 </context>
 <context>
@@ -10510,15 +10516,15 @@ PostgreSQL %2 (base %3)</translation>
     <name>mldeck::ui::ReliabilityDiagram</name>
     <message>
         <source>Predicted probability</source>
-        <translation type="unfinished" />
+        <translation>Probabilité prédite</translation>
     </message>
     <message>
         <source>Observed share</source>
-        <translation type="unfinished" />
+        <translation>Part observée</translation>
     </message>
     <message>
         <source>Perfectly calibrated</source>
-        <translation type="unfinished" />
+        <translation>Parfaitement calibré</translation>
     </message>
 </context>
 <context>
@@ -10549,43 +10555,43 @@ PostgreSQL %2 (base %3)</translation>
     </message>
     <message>
         <source>Reliability of P(%1)</source>
-        <translation type="unfinished" />
+        <translation>Fiabilité de P(%1)</translation>
     </message>
     <message>
         <source>Reliability of the confidence</source>
-        <translation type="unfinished" />
+        <translation>Fiabilité de la confiance</translation>
     </message>
     <message>
         <source>Mean predicted probability</source>
-        <translation type="unfinished" />
+        <translation>Probabilité prédite moyenne</translation>
     </message>
     <message>
         <source>Mean confidence</source>
-        <translation type="unfinished" />
+        <translation>Confiance moyenne</translation>
     </message>
     <message>
         <source>Share %1</source>
-        <translation type="unfinished" />
+        <translation>Part %1</translation>
     </message>
     <message>
         <source>Share right</source>
-        <translation type="unfinished" />
+        <translation>Part correcte</translation>
     </message>
     <message>
         <source>%1: ECE %2</source>
-        <translation type="unfinished" />
+        <translation>%1 : ECE %2</translation>
     </message>
     <message>
         <source>%1 (%2 labelled rows)</source>
-        <translation type="unfinished" />
+        <translation>%1 (%2 lignes étiquetées)</translation>
     </message>
     <message>
         <source>Confusion matrix of %1</source>
-        <translation type="unfinished" />
+        <translation>Matrice de confusion de %1</translation>
     </message>
     <message>
         <source>Rows: true class; columns: served class</source>
-        <translation type="unfinished" />
+        <translation>Lignes : classe réelle ; colonnes : classe servie</translation>
     </message>
 </context>
 <context>
@@ -10738,15 +10744,15 @@ PostgreSQL %2 (base %3)</translation>
     </message>
     <message>
         <source>Log-loss</source>
-        <translation type="unfinished" />
+        <translation>Log-loss</translation>
     </message>
     <message>
         <source>Classes %1; precision, recall and F1 of %2 (threshold %3)</source>
-        <translation type="unfinished" />
+        <translation>Classes %1 ; précision, rappel et F1 de %2 (seuil %3)</translation>
     </message>
     <message>
         <source>Classes %1; precision, recall and F1 averaged over the classes (macro)</source>
-        <translation type="unfinished" />
+        <translation>Classes %1 ; précision, rappel et F1 moyennés sur les classes (macro)</translation>
     </message>
     <message>
         <source>Score</source>
@@ -10754,23 +10760,23 @@ PostgreSQL %2 (base %3)</translation>
     </message>
     <message>
         <source>%1 → %2 (%3 rows)</source>
-        <translation type="unfinished" />
+        <translation>%1 → %2 (%3 lignes)</translation>
     </message>
     <message>
         <source>Reliability: mean P(%1) → share of %1, by score</source>
-        <translation type="unfinished" />
+        <translation>Fiabilité : P(%1) moyenne → part de %1, par score</translation>
     </message>
     <message>
         <source>Reliability: mean confidence → share right, by confidence</source>
-        <translation type="unfinished" />
+        <translation>Fiabilité : confiance moyenne → part correcte, par confiance</translation>
     </message>
     <message>
         <source>True \ served</source>
-        <translation type="unfinished" />
+        <translation>Réel \ servi</translation>
     </message>
     <message>
         <source>Confusion matrix of %1</source>
-        <translation type="unfinished" />
+        <translation>Matrice de confusion de %1</translation>
     </message>
 </context>
 <context>
@@ -10941,7 +10947,7 @@ PostgreSQL %2 (base %3)</translation>
     </message>
     <message>
         <source>%1 candidate vs champion</source>
-        <translation type="unfinished" />
+        <translation>%1 du candidat face au champion</translation>
     </message>
 </context>
 <context>
@@ -11020,11 +11026,11 @@ PostgreSQL %2 (base %3)</translation>
     </message>
     <message>
         <source>Also when the window's MAE is above its target (a classifier: its accuracy below it)</source>
-        <translation type="unfinished" />
+        <translation>Aussi quand la MAE de la période dépasse son objectif (pour un classifieur : quand son exactitude passe en dessous)</translation>
     </message>
     <message>
         <source>A classifier is judged on its</source>
-        <translation type="unfinished" />
+        <translation>Un classifieur est jugé sur sa</translation>
     </message>
     <message>
         <source>accuracy</source>
@@ -11032,19 +11038,19 @@ PostgreSQL %2 (base %3)</translation>
     </message>
     <message>
         <source>log-loss</source>
-        <translation type="unfinished" />
+        <translation>log-loss</translation>
     </message>
     <message>
         <source>Promote when it improves by at least</source>
-        <translation type="unfinished" />
+        <translation>Promouvoir quand il s’améliore d’au moins</translation>
     </message>
     <message>
         <source>share: MAE or log-loss 0.02 = 2 % lower; accuracy 0.02 = 2 points higher</source>
-        <translation type="unfinished" />
+        <translation>part : MAE ou log-loss 0.02 = 2 % plus basse ; exactitude 0.02 = 2 points de plus</translation>
     </message>
     <message>
         <source>A regression model is judged on its MAE. The improvement must also be sure: the 95 % paired-bootstrap interval of the difference on the holdout must exclude no improvement.</source>
-        <translation type="unfinished" />
+        <translation>Un modèle de régression est jugé sur sa MAE. L’amélioration doit aussi être sûre : l’intervalle bootstrap apparié à 95 % de la différence sur le jeu de test doit exclure l’absence d’amélioration.</translation>
     </message>
 </context>
 <context>
@@ -11437,7 +11443,7 @@ Motif (audité) : %2</translation>
     </message>
     <message>
         <source>Epoch %1 of %2 · training loss %3 · validation accuracy %4 %</source>
-        <translation type="unfinished" />
+        <translation>Époque %1 sur %2 · perte d’entraînement %3 · exactitude de validation %4 %</translation>
     </message>
 </context>
 <context>
@@ -11586,15 +11592,15 @@ Motif (audité) : %2</translation>
     </message>
     <message>
         <source>Balance the classes: a rare class weighs more in the loss</source>
-        <translation type="unfinished" />
+        <translation>Équilibrer les classes : une classe rare pèse davantage dans la perte</translation>
     </message>
     <message>
         <source>Each class weighs n / (K × its rows): every class counts as much in training</source>
-        <translation type="unfinished" />
+        <translation>Chaque classe pèse n / (K × ses lignes) : chaque classe compte autant à l’entraînement</translation>
     </message>
     <message>
         <source>Class weights</source>
-        <translation type="unfinished" />
+        <translation>Poids des classes</translation>
     </message>
 </context>
 <context>
@@ -11849,7 +11855,7 @@ Motif (audité) : %2</translation>
     </message>
     <message>
         <source>log-loss</source>
-        <translation type="unfinished" />
+        <translation>log-loss</translation>
     </message>
 </context>
 <context>
