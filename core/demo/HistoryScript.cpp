@@ -38,7 +38,8 @@ HistoryScript HistoryScript::make(const QDateTime &end, int days, double rate)
     s.errorsTo = s.errorsFrom.addSecs(std::max(90 * 60, 2 * s.guardWindowSeconds));
     // Once the failures fill most of the window, after three breaching rounds.
     s.rollbackAt = s.errorsFrom.addSecs(std::max(4 * 60, s.guardWindowSeconds * 4 / 5));
-    s.rearmAt = at(11, 8, 40);
+    // The next morning; an hour after the rollback when a short history puts both on one day.
+    s.rearmAt = std::max(at(11, 8, 40), s.rollbackAt.addSecs(3600));
     s.reenableAt = s.rearmAt.addSecs(6 * 60);
     s.driftFrom = at(23, 5, 0);
     s.driftTo = s.driftFrom.addSecs(14 * 3600);
