@@ -583,9 +583,13 @@ WHERE p.deployment = 'binary' AND NOT p.failed AND p.predicted_class IS NOT NULL
         QCOMPARE(next->buckets.size(), 1);
         QCOMPARE(next->buckets.first().sums.count, qint64(1));
         QCOMPARE(next->buckets.first().sums.classification.confusion, (std::vector<qint64>{0, 1, 0, 0}));
-        const auto none = store.read(dep, kDay0 - 3600, kDay0 + 3600, KpiStore::Level::Minute, next->nextSinceXid);
-        QVERIFY(none);
-        QCOMPARE(none->buckets.size(), 0);
+        // Nothing new since: the watermark is the snapshot's xmin, which a transaction still open anywhere in
+        // the cluster (another test's) holds back, so the bucket may come back again, but unchanged.
+        const auto again = store.read(dep, kDay0 - 3600, kDay0 + 3600, KpiStore::Level::Minute, next->nextSinceXid);
+        QVERIFY(again);
+        QVERIFY(again->buckets.size() <= 1);
+        for (const KpiBucket &b : again->buckets)
+            QVERIFY(b.sums == next->buckets.first().sums);
     }
 
     void badInputChangesNothing()
