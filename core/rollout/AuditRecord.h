@@ -56,6 +56,15 @@ struct AuditEntry
     QString reason;
     std::optional<QJsonObject> before;
     std::optional<QJsonObject> after;
+    qint64 id = 0;
+    QString deployment;
+    QUuid changeId;
+    QDateTime occurredAt; // client clock when the change happened (a spooled row arrives later); may be invalid
+    bool spooled = false;
+    qint64 chainSeq = 0;  // position in its deployment's hash chain (0 when unknown)
+
+    // The one name shown for who made the change: the OS actor when the client said, else the role.
+    QString actor() const { return actorOs.isEmpty() ? actorDb : actorOs; }
 };
 
 // The flag set as audit JSON: {"ml_enabled":1,"ml_traffic_percentage":25,...,"invalid_fields":[...]}.

@@ -128,9 +128,19 @@ Result<QList<AuditEntry>> AuditLog::entries(const QString &deployment, qint64 fr
             pg::utf8(deployment), fromMs, toMs, std::max(1, limit));
         QList<AuditEntry> out;
         out.reserve(qsizetype(rows.size()));
-        for (const auto &r : rows)
-            out << AuditEntry{pg::msecs(r[0]), pg::text(r[1]), pg::text(r[2]),     pg::text(r[3]),
-                              pg::text(r[4]),  pg::text(r[5]), optionalJson(r[6]), optionalJson(r[7])};
+        for (const auto &r : rows) {
+            AuditEntry e;
+            e.at = pg::msecs(r[0]);
+            e.action = pg::text(r[1]);
+            e.actorDb = pg::text(r[2]);
+            e.actorOs = pg::text(r[3]);
+            e.host = pg::text(r[4]);
+            e.reason = pg::text(r[5]);
+            e.before = optionalJson(r[6]);
+            e.after = optionalJson(r[7]);
+            e.deployment = deployment;
+            out << e;
+        }
         return out;
     } catch (const std::exception &e) {
         return pg::toError(e, m_conn.endpoint(), StoreText::tr("reading the audit log"));

@@ -1,0 +1,48 @@
+#pragma once
+
+#include "core/audit/AuditFilter.h"
+#include "core/audit/ServedTimeline.h"
+#include "core/domain/Result.h"
+#include "core/rollout/AuditRecord.h"
+
+#include <QList>
+
+#include <functional>
+
+namespace mldeck {
+
+class PgConnection;
+
+// Reads of mldeck.audit_log for the Audit page, `mldeckctl audit`, the dashboard's markers and the
+// KPI report. Rows are listed newest first by id (the insert order). Paging is by offset below a
+// fixed "top" id, so that rows inserted meanwhile never shift a page (the log is append-only): a
+// view takes top = newestId() once, pages below it, and asks newerThan(top) for live rows.
+class AuditQuery final
+{
+public:
+    explicit AuditQuery(PgConnection &conn);
+
+    // The highest id in the log (0 when empty).
+    Result<qint64> newestId();
+    // How many rows match with id <= topId.
+    Result<qint64> count(const AuditFilter &filter, qint64 topId);
+    // Rows matching with id <= topId, newest first, skipping `offset`, at most `limit` (<= 1000).
+    Result<QList<AuditEntry>> page(const AuditFilter &filter, qint64 topId, qint64 offset, int limit);
+    // Rows matching with id > afterId, newest first, at most `limit`.
+    Result<QList<AuditEntry>> newerThan(const AuditFilter &filter, qint64 afterId, int limit);
+    // Every matching row, newest first, handed over in batches (a server-side cursor: memory stays
+    // flat whatever the count). The callback returns false to stop. For exports.
+    Status forEach(const AuditFilter &filter, const std::function<bool(const QList<AuditEntry> &)> &batch);
+
+    // What served when: the champion and ML traffic of a deployment over [from, to).
+    Result<ServedTimeline> timeline(const QString &deployment, const QDateTime &from, const QDateTime &to);
+
+    // The distinct actors and action kinds present (for the filter's choices), at most `limit` each.
+    Result<QStringList> actors(int limit = 200);
+    Result<QStringList> actions(int limit = 200);
+
+private:
+    PgConnection &m_conn;
+};
+
+} // namespace mldeck
