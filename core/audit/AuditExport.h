@@ -1,10 +1,10 @@
 #pragma once
 
-#include "core/audit/AuditFilter.h"
 #include "core/domain/Result.h"
 
 #include <QByteArray>
 #include <QCoreApplication>
+#include <QList>
 #include <QString>
 #include <QStringList>
 
@@ -14,7 +14,6 @@
 namespace mldeck {
 
 struct AuditEntry;
-class AuditQuery;
 
 enum class AuditExportFormat
 {
@@ -49,11 +48,18 @@ private:
     bool m_first = true;
 };
 
-// Streams every row matching `filter` (newest first, through AuditQuery::forEach) into `path`,
-// through a temporary file renamed into place at the end: an error or a cancel leaves no file and
-// no partial file. `progress` (optional) is called after each batch with the rows written so far;
-// returning false cancels (the result is then an error saying so). Returns the rows written.
-Result<qint64> writeAuditExport(AuditQuery &query, const AuditFilter &filter, AuditExportFormat format,
-                                const QString &path, const std::function<bool(qint64 rows)> &progress = {});
+// Where an export's rows come from: a function that hands every row over in batches to `sink`
+// (which returns false to stop) and says whether reading failed. With the database:
+//   [&](const auto &sink) { return AuditQuery(conn).forEach(filter, sink); }
+// (mldeck_core stays free of libpqxx: the query lives in mldeck_store_pg.)
+using AuditBatchSink = std::function<bool(const QList<AuditEntry> &)>;
+using AuditBatchSource = std::function<Status(const AuditBatchSink &sink)>;
+
+// Streams the rows of `source` into `path` through a temporary file renamed into place at the
+// end: an error or a cancel leaves no file and no partial file. `progress` (optional) is called
+// after each batch with the rows written so far; returning false cancels (the result is then an
+// error saying so). Returns the rows written.
+Result<qint64> writeAuditExport(const AuditBatchSource &source, AuditExportFormat format, const QString &path,
+                                const std::function<bool(qint64 rows)> &progress = {});
 
 } // namespace mldeck
