@@ -8,6 +8,7 @@
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
+#include <QLocale>
 #include <QPushButton>
 #include <QTableWidget>
 #include <QVBoxLayout>
@@ -22,13 +23,15 @@ namespace {
 QString figure(const TriggerCondition &c, const std::optional<double> &value)
 {
     return figureText(value, [&c](double v) {
-        if (c.key == QLatin1String("satisfaction"))
-            return QStringLiteral("%1 %").arg(100 * v, 0, 'f', 1);
+        const QLocale locale;
+        // Shares (satisfaction, a classifier's accuracy) read as percentages, in the user's locale.
+        if (c.key == QLatin1String("satisfaction") || c.key == QLatin1String("accuracy_below_target"))
+            return QStringLiteral("%1 %").arg(locale.toString(100 * v, 'f', 1));
         if (c.comparison == QLatin1String("firing"))
             return v > 0 ? TriggerStep::tr("firing") : TriggerStep::tr("not firing");
         if (v == std::floor(v) && std::abs(v) < 1e12)
-            return QString::number(qint64(v));
-        return QString::number(v, 'f', 3);
+            return locale.toString(qint64(v));
+        return locale.toString(v, 'f', 3);
     });
 }
 
