@@ -2,6 +2,7 @@
 #include "core/Text.h"
 
 #include <QCoreApplication>
+#include <QDir>
 
 namespace mldeck {
 
@@ -69,6 +70,9 @@ Status ConnectionProfile::validate() const
             ConfigText::tr("PostgreSQL sslmode \"%1\" is not one of disable, allow, prefer, require, verify-ca, "
                            "verify-full.")
                 .arg(pg.sslMode)};
+    // libpq reads a relative path from the process's working directory, which differs between the GUI and a shell.
+    if (!pg.sslRootCert.isEmpty() && !QDir::isAbsolutePath(pg.sslRootCert))
+        return Error{ConfigText::tr("The CA file \"%1\" must be given with its full path.").arg(pg.sslRootCert)};
     if (pg.connectTimeoutS < 0)
         return Error{ConfigText::tr("PostgreSQL connect timeout must not be negative.")};
     return {};

@@ -16,7 +16,8 @@ struct ConnectionProfile
     RedisEndpoint redis;
     PgEndpoint pg;
 
-    // Checks name, hosts, ports, database and sslmode; the error says which field is wrong.
+    // Checks name, hosts, ports, database, sslmode and that a CA file is a full path; the error says which field
+    // is wrong. Files are not read here (PgEndpoint::checkTlsFiles does, before connecting).
     Status validate() const;
 
     // Keychain account names for this profile's passwords (see SecretStore).

@@ -2,7 +2,10 @@
 #include "core/Text.h"
 
 #include <QCoreApplication>
+#include <QDir>
+#include <QFileInfo>
 #include <QRegularExpression>
+#include <QStringList>
 #include <QUrl>
 #include <QUrlQuery>
 
@@ -96,6 +99,8 @@ Result<PgEndpoint> PgEndpoint::fromUrl(const QString &url)
     const QUrlQuery q(u);
     if (q.hasQueryItem(QStringLiteral("sslmode")))
         e.sslMode = q.queryItemValue(QStringLiteral("sslmode"));
+    if (q.hasQueryItem(QStringLiteral("sslrootcert")))
+        e.sslRootCert = q.queryItemValue(QStringLiteral("sslrootcert"), QUrl::FullyDecoded);
     if (q.hasQueryItem(QStringLiteral("connect_timeout")))
         e.connectTimeoutS = q.queryItemValue(QStringLiteral("connect_timeout")).toInt();
     return e;
@@ -111,8 +116,13 @@ QString PgEndpoint::toUrl(bool withPassword) const
     if (withPassword)
         u.setPassword(password);
     u.setPath(QLatin1Char('/') + database);
+    QStringList query; // percent-encoded by hand: a file name may hold '&', '=', '%' or spaces
     if (sslMode != QLatin1String("prefer"))
-        u.setQuery(QStringLiteral("sslmode=") + sslMode);
+        query << QStringLiteral("sslmode=") + QString::fromLatin1(QUrl::toPercentEncoding(sslMode));
+    if (!sslRootCert.isEmpty())
+        query << QStringLiteral("sslrootcert=") + QString::fromLatin1(QUrl::toPercentEncoding(sslRootCert, "/"));
+    if (!query.isEmpty())
+        u.setQuery(query.join(QLatin1Char('&')), QUrl::StrictMode);
     return u.toString(QUrl::FullyEncoded); // a password with a space or '@' stays one URL
 }
 
@@ -124,7 +134,10 @@ QString PgEndpoint::toConnInfo(const QString &applicationName) const
         s += QStringLiteral(" user=") + quoteConnValue(user);
     if (!password.isEmpty())
         s += QStringLiteral(" password=") + quoteConnValue(password);
-    s += QStringLiteral(" sslmode=") + quoteConnValue(sslMode) + QStringLiteral(" connect_timeout=") +
+    s += QStringLiteral(" sslmode=") + quoteConnValue(sslMode);
+    if (!sslRootCert.isEmpty())
+        s += QStringLiteral(" sslrootcert=") + quoteConnValue(sslRootCert);
+    s += QStringLiteral(" connect_timeout=") +
          QString::number(connectTimeoutS) + QStringLiteral(" application_name=") + quoteConnValue(applicationName);
     return s;
 }
@@ -132,6 +145,37 @@ QString PgEndpoint::toConnInfo(const QString &applicationName) const
 QString PgEndpoint::display() const
 {
     return user + QLatin1Char('@') + host + QLatin1Char(':') + QString::number(port) + QLatin1Char('/') + database;
+}
+
+bool PgEndpoint::verifiesCertificate() const
+{
+    return sslMode == QLatin1String("verify-ca") || sslMode == QLatin1String("verify-full");
+}
+
+QString PgEndpoint::effectiveRootCert() const
+{
+    if (!sslRootCert.isEmpty())
+        return sslRootCert;
+    if (const QString fromEnv = qEnvironmentVariable("PGSSLROOTCERT"); !fromEnv.isEmpty())
+        return fromEnv;
+    return QDir::homePath() + QStringLiteral("/.postgresql/root.crt");
+}
+
+Status PgEndpoint::checkTlsFiles() const
+{
+    if (!sslRootCert.isEmpty()) {
+        const QFileInfo ca(sslRootCert);
+        if (!ca.exists())
+            return Error{ConfigText::tr("The CA file %1 does not exist.").arg(sslRootCert)};
+        if (!ca.isFile() || !ca.isReadable())
+            return Error{ConfigText::tr("The CA file %1 is not a readable file.").arg(sslRootCert)};
+        return {};
+    }
+    if (verifiesCertificate() && !QFileInfo(effectiveRootCert()).isReadable())
+        return Error{ConfigText::tr("sslmode %1 checks the server's certificate against a CA file: choose one (no %2 "
+                                    "either).")
+                         .arg(sslMode, effectiveRootCert())};
+    return {};
 }
 
 } // namespace mldeck

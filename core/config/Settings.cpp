@@ -164,6 +164,7 @@ QList<ConnectionProfile> Settings::profiles() const
         p.pg.database = m_settings->value(QStringLiteral("pg/database"), p.pg.database).toString();
         p.pg.user = m_settings->value(QStringLiteral("pg/user")).toString();
         p.pg.sslMode = m_settings->value(QStringLiteral("pg/sslmode"), p.pg.sslMode).toString();
+        p.pg.sslRootCert = m_settings->value(QStringLiteral("pg/sslrootcert")).toString();
         p.pg.connectTimeoutS = m_settings->value(QStringLiteral("pg/connectTimeoutS"), p.pg.connectTimeoutS).toInt();
         // Skip entries a hand edit broke rather than handing out endpoints that cannot work.
         if (const Status st = p.validate(); !st.ok()) {
@@ -207,6 +208,7 @@ void Settings::writeProfiles(const QList<ConnectionProfile> &profiles)
         m_settings->setValue(QStringLiteral("pg/database"), p.pg.database);
         m_settings->setValue(QStringLiteral("pg/user"), p.pg.user);
         m_settings->setValue(QStringLiteral("pg/sslmode"), p.pg.sslMode);
+        m_settings->setValue(QStringLiteral("pg/sslrootcert"), p.pg.sslRootCert);
         m_settings->setValue(QStringLiteral("pg/connectTimeoutS"), p.pg.connectTimeoutS);
     }
     m_settings->endArray();

@@ -76,6 +76,11 @@ ProbeResult probePg(const PgEndpoint &endpoint, const QString &applicationName)
     r.latencyMs = double(timer.nsecsElapsed()) / 1e6;
     r.serverVersion = conn.serverVersion();
     r.user = conn.currentUser();
+    const PgTlsState tls = conn.tls();
+    r.tlsEncrypted = tls.encrypted;
+    r.tlsProtocol = tls.protocol;
+    r.tlsVerified = tls.hostVerified ? QStringLiteral("full") : tls.caVerified ? QStringLiteral("ca") : QStringLiteral("none");
+    r.tls = tls.describe();
     r.schemaLatest = Migrator::latestVersion();
 
     const Result<SchemaStatus> schema = Migrator::status(conn);
@@ -90,7 +95,7 @@ ProbeResult probePg(const PgEndpoint &endpoint, const QString &applicationName)
         qCWarning(lcProbes) << "schema status failed:" << schema.errorMessage();
         schemaText = ServiceText::tr("schema unknown (%1)").arg(schema.errorMessage());
     }
-    r.detail = formatMs(r.latencyMs) + QStringLiteral(", ") + schemaText;
+    r.detail = formatMs(r.latencyMs) + QStringLiteral(", ") + r.tls + QStringLiteral(", ") + schemaText;
     return r;
 }
 

@@ -21,6 +21,10 @@ struct ProbeResult
     int schemaCurrent = -1; // -1: unknown (could not read it)
     int schemaLatest = -1;
     bool foreignSchema = false;
+    bool tlsEncrypted = false;
+    QString tlsProtocol;
+    QString tlsVerified; // "full" (CA and host name), "ca", "none"
+    QString tls;         // readable: "TLS verified (TLSv1.3)", "not encrypted"
 };
 
 // Opens a new connection each time on purpose: a long-lived session would keep answering while

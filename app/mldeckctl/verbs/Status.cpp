@@ -28,6 +28,9 @@ QJsonObject toJson(const QString &endpoint, const ProbeResult &r, bool pg)
         o.insert(QStringLiteral("schema"), QJsonObject{{QStringLiteral("current"), r.schemaCurrent},
                                                        {QStringLiteral("latest"), r.schemaLatest},
                                                        {QStringLiteral("foreign"), r.foreignSchema}});
+        o.insert(QStringLiteral("tls"), QJsonObject{{QStringLiteral("encrypted"), r.tlsEncrypted},
+                                                    {QStringLiteral("protocol"), r.tlsProtocol},
+                                                    {QStringLiteral("verified"), r.tlsVerified}});
     }
     return o;
 }

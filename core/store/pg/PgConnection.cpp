@@ -75,15 +75,23 @@ Result<std::unique_ptr<PgConnection>> PgConnection::open(const PgEndpoint &endpo
     // TimeZone and client_encoding fixed for the session: text results do not depend on the server's defaults.
     const QString connInfo =
         endpoint.toConnInfo(applicationName) + QStringLiteral(" client_encoding='UTF8' options='-c TimeZone=UTC'");
+    // A missing CA file is named before libpq is asked (its own message names only the default file).
+    if (Status files = endpoint.checkTlsFiles(); !files)
+        return Error{StoreText::tr("cannot connect to PostgreSQL at %1: %2").arg(hostPort(endpoint), files.errorMessage())};
     try {
         impl->conn = std::make_unique<pqxx::connection>(connInfo.toStdString());
         pqxx::nontransaction tx(*impl->conn);
-        const pqxx::row r = tx.exec1("SELECT current_user, current_setting('server_version')");
+        const pqxx::row r = tx.exec1("SELECT current_user, current_setting('server_version'), "
+                                     "coalesce(s.ssl, false), coalesce(s.version, '') "
+                                     "FROM (SELECT 1) one LEFT JOIN pg_stat_ssl s ON s.pid = pg_backend_pid()");
         impl->currentUser = QString::fromStdString(r[0].as<std::string>());
         impl->serverVersion = QString::fromStdString(r[1].as<std::string>());
+        impl->tls = PgTlsState::of(r[2].as<bool>(), QString::fromStdString(r[3].as<std::string>()), endpoint);
     } catch (const std::exception &e) {
+        const QString detail = cleanServerMessage(e.what());
+        const QString tls = pg::explainTlsFailure(detail, endpoint);
         return Error{StoreText::tr("cannot connect to PostgreSQL at %1: %2")
-                         .arg(hostPort(endpoint), cleanServerMessage(e.what()))};
+                         .arg(hostPort(endpoint), tls.isEmpty() ? detail : tls)};
     }
     qCDebug(lcPg) << "connected to" << endpoint.display() << "as" << impl->currentUser << "server"
                   << impl->serverVersion;
@@ -109,6 +117,11 @@ QString PgConnection::currentUser() const
 QString PgConnection::serverVersion() const
 {
     return m_impl->serverVersion;
+}
+
+PgTlsState PgConnection::tls() const
+{
+    return m_impl->tls;
 }
 
 const PgEndpoint &PgConnection::endpoint() const

@@ -2,6 +2,7 @@
 
 #include "core/config/Endpoints.h"
 #include "core/domain/Result.h"
+#include "core/store/pg/PgTls.h"
 
 #include <QList>
 #include <QString>
@@ -29,6 +30,7 @@ public:
 
     QString currentUser() const;
     QString serverVersion() const;
+    PgTlsState tls() const; // encrypted, and what was verified of the server's certificate
     const PgEndpoint &endpoint() const;
 
     // For core/store/pg only (defined in PgConnectionInternal.h).

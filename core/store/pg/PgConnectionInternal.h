@@ -29,6 +29,7 @@ struct PgConnection::Impl
     std::unique_ptr<pqxx::connection> conn;
     QString currentUser;
     QString serverVersion;
+    PgTlsState tls;
 };
 
 namespace pg {

@@ -98,6 +98,63 @@ private Q_SLOTS:
         QVERIFY(!redis.ok());
         QVERIFY2(!redis.errorMessage().contains(QStringLiteral("hunter2")), qPrintable(redis.errorMessage()));
     }
+
+    // The CA file travels in the URL's query (a file name with '&', '=' or a space included) and reaches libpq.
+    void caFileInUrlAndConnInfo()
+    {
+        const auto pg = PgEndpoint::fromUrl(
+            QStringLiteral("postgresql://ops@db:5433/mldeck?sslmode=verify-full&sslrootcert=/etc/ca%20dir/a%26b%3D.crt"));
+        QVERIFY2(pg.ok(), qPrintable(pg.errorMessage()));
+        QCOMPARE(pg->sslMode, QStringLiteral("verify-full"));
+        QCOMPARE(pg->sslRootCert, QStringLiteral("/etc/ca dir/a&b=.crt"));
+        const auto again = PgEndpoint::fromUrl(pg->toUrl());
+        QVERIFY2(again.ok(), qPrintable(again.errorMessage()));
+        QCOMPARE(again->sslRootCert, pg->sslRootCert);
+        QCOMPARE(again->sslMode, pg->sslMode);
+        QVERIFY2(pg->toConnInfo().contains(QStringLiteral(" sslrootcert='/etc/ca dir/a&b=.crt'")),
+                 qPrintable(pg->toConnInfo()));
+        QVERIFY(!PgEndpoint().toConnInfo().contains(QStringLiteral("sslrootcert")));
+    }
+
+    void caFileIsCheckedBeforeConnecting()
+    {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        PgEndpoint e;
+        e.sslMode = QStringLiteral("verify-full");
+        e.sslRootCert = dir.filePath(QStringLiteral("missing.crt"));
+        Status st = e.checkTlsFiles();
+        QVERIFY(!st.ok());
+        QVERIFY2(st.errorMessage().contains(QStringLiteral("does not exist")), qPrintable(st.errorMessage()));
+
+        e.sslRootCert = dir.path(); // a directory
+        st = e.checkTlsFiles();
+        QVERIFY2(st.errorMessage().contains(QStringLiteral("not a readable file")), qPrintable(st.errorMessage()));
+
+        QFile ca(dir.filePath(QStringLiteral("ca.crt")));
+        QVERIFY(ca.open(QIODevice::WriteOnly));
+        ca.write("-----BEGIN CERTIFICATE-----\n");
+        ca.close();
+        e.sslRootCert = ca.fileName();
+        QVERIFY2(e.checkTlsFiles().ok(), qPrintable(e.checkTlsFiles().errorMessage()));
+
+        // verify-full without a CA file: refused unless libpq's default one exists.
+        qputenv("HOME", dir.path().toUtf8());
+        qunsetenv("PGSSLROOTCERT");
+        e.sslRootCert.clear();
+        st = e.checkTlsFiles();
+        QVERIFY(!st.ok());
+        QVERIFY2(st.errorMessage().contains(dir.filePath(QStringLiteral(".postgresql/root.crt"))),
+                 qPrintable(st.errorMessage()));
+        e.sslMode = QStringLiteral("prefer");
+        QVERIFY(e.checkTlsFiles().ok());
+
+        ConnectionProfile p;
+        p.name = QStringLiteral("tls");
+        p.pg.sslRootCert = QStringLiteral("relative/ca.crt");
+        QVERIFY(!p.validate().ok());
+        QVERIFY2(p.validate().errorMessage().contains(QStringLiteral("full path")), qPrintable(p.validate().errorMessage()));
+    }
 };
 
 QTEST_GUILESS_MAIN(TestConnectionProfile)

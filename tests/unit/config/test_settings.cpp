@@ -34,6 +34,7 @@ private:
         p.pg.user = QStringLiteral("viewer");
         p.pg.password = QStringLiteral("pg-S3CRET");
         p.pg.sslMode = QStringLiteral("require");
+        p.pg.sslRootCert = QStringLiteral("/etc/mldeck/pg ca.crt"); // a path only: not read when saved
         return p;
     }
 
@@ -171,6 +172,7 @@ private Q_SLOTS:
         QCOMPARE(got.pg.database, p.pg.database);
         QCOMPARE(got.pg.user, p.pg.user);
         QCOMPARE(got.pg.sslMode, p.pg.sslMode);
+        QCOMPARE(got.pg.sslRootCert, p.pg.sslRootCert);
         QVERIFY(got.redis.password.isEmpty());
         QVERIFY(got.pg.password.isEmpty());
     }
