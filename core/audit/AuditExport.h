@@ -4,6 +4,7 @@
 
 #include <QByteArray>
 #include <QCoreApplication>
+#include <QJsonObject>
 #include <QList>
 #include <QString>
 #include <QStringList>
@@ -42,6 +43,8 @@ public:
     // id, at, occurred_at, actor, actor_db, actor_os, host, action, deployment, reason, before, after,
     // change_id, spooled, chain_seq
     static QStringList columns();
+    // One row as the JSON export writes it (also `mldeckctl audit list --json`).
+    static QJsonObject json(const AuditEntry &entry);
 
 private:
     AuditExportFormat m_format;

@@ -4,7 +4,7 @@
 #include "core/services/KpiCache.h"
 #include "core/stats/Metrics.h"
 #include "core/store/pg/AlertStore.h"
-#include "core/store/pg/AuditLog.h"
+#include "core/store/pg/AuditQuery.h"
 #include "core/store/pg/DeploymentStore.h"
 
 #include <QCoreApplication>
@@ -28,6 +28,32 @@ template <typename T> QList<T> capped(QList<T> rows, bool *truncated)
         *truncated = true;
         rows.resize(KpiReportData::kMaxRows);
     }
+    return rows;
+}
+
+// The period's oldest kMaxRows changes, oldest first, and whether there were more: read through
+// AuditQuery (the Audit page's reader and filter) as the last page of its newest-first order.
+Result<QList<AuditEntry>> oldestChanges(PgConnection &conn, const QString &deployment, qint64 fromSecs,
+                                        qint64 toSecs, bool *truncated)
+{
+    AuditFilter filter;
+    filter.deployment = deployment;
+    filter.from = QDateTime::fromSecsSinceEpoch(fromSecs, Qt::UTC);
+    filter.to = QDateTime::fromSecsSinceEpoch(toSecs, Qt::UTC);
+    AuditQuery query(conn);
+    const auto top = query.newestId();
+    if (!top)
+        return top.error();
+    const auto total = query.count(filter, *top);
+    if (!total)
+        return total.error();
+    *truncated = *total > KpiReportData::kMaxRows;
+    if (*total == 0)
+        return QList<AuditEntry>();
+    const int limit = KpiReportData::kMaxRows;
+    auto rows = query.page(filter, *top, qMax<qint64>(0, *total - limit), limit);
+    if (rows)
+        std::reverse(rows.value().begin(), rows.value().end());
     return rows;
 }
 
@@ -235,10 +261,10 @@ Result<KpiReportData> buildKpiReport(PgConnection &conn, const QString &deployme
     if (!alerts)
         return Error{ServiceText::tr("Could not read the alerts of the period: %1").arg(alerts.errorMessage())};
     data.alerts = capped(std::move(alerts).value(), &data.alertsTruncated);
-    auto changes = AuditLog(conn).entries(deployment, fromMs, toMs, KpiReportData::kMaxRows + 1);
+    auto changes = oldestChanges(conn, deployment, query.fromSecs, query.toSecs, &data.changesTruncated);
     if (!changes)
         return Error{ServiceText::tr("Could not read the changes of the period: %1").arg(changes.errorMessage())};
-    data.changes = capped(std::move(changes).value(), &data.changesTruncated);
+    data.changes = std::move(changes).value();
     return data;
 }
 

@@ -113,40 +113,6 @@ Result<std::unique_ptr<AuditLog::Pending>> AuditLog::prepare(const AuditRecord &
     }
 }
 
-Result<QList<AuditEntry>> AuditLog::entries(const QString &deployment, qint64 fromMs, qint64 toMs, int limit)
-{
-    const auto optionalJson = [](const pqxx::field &f) {
-        return f.is_null() ? std::optional<QJsonObject>() : std::optional<QJsonObject>(pg::jsonObject(f));
-    };
-    try {
-        pqxx::read_transaction tx(pg::raw(m_conn));
-        const pqxx::result rows = tx.exec_params(
-            "SELECT (extract(epoch FROM ts) * 1000)::bigint, action, actor_db, actor_os, host, reason, before::text, "
-            "after::text FROM mldeck.audit_log WHERE deployment = $1 AND ts >= to_timestamp($2::double precision / "
-            "1000) "
-            "AND ts < to_timestamp($3::double precision / 1000) ORDER BY ts, id LIMIT $4",
-            pg::utf8(deployment), fromMs, toMs, std::max(1, limit));
-        QList<AuditEntry> out;
-        out.reserve(qsizetype(rows.size()));
-        for (const auto &r : rows) {
-            AuditEntry e;
-            e.at = pg::msecs(r[0]);
-            e.action = pg::text(r[1]);
-            e.actorDb = pg::text(r[2]);
-            e.actorOs = pg::text(r[3]);
-            e.host = pg::text(r[4]);
-            e.reason = pg::text(r[5]);
-            e.before = optionalJson(r[6]);
-            e.after = optionalJson(r[7]);
-            e.deployment = deployment;
-            out << e;
-        }
-        return out;
-    } catch (const std::exception &e) {
-        return pg::toError(e, m_conn.endpoint(), StoreText::tr("reading the audit log"));
-    }
-}
-
 Result<int> AuditLog::count(const QUuid &changeId)
 {
     try {

@@ -41,9 +41,6 @@ public:
     };
     Result<std::unique_ptr<Pending>> prepare(const AuditRecord &record);
 
-    // Rows of the deployment written in [fromMs, toMs), oldest first, at most `limit`.
-    Result<QList<AuditEntry>> entries(const QString &deployment, qint64 fromMs, qint64 toMs, int limit);
-
     // How many rows carry this change id (0 or 1); for tests and checks.
     Result<int> count(const QUuid &changeId);
 

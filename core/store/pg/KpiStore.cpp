@@ -2,7 +2,9 @@
 #include "core/store/pg/DeploymentStore.h"
 
 #include "core/Text.h"
+#include "core/audit/AuditDiff.h"
 #include "core/rollout/AuditRecord.h"
+#include "core/store/pg/AuditQuery.h"
 #include "core/store/pg/PgConnectionInternal.h"
 
 #include <QCoreApplication>
@@ -10,6 +12,7 @@
 #include <QTimeZone>
 
 #include <charconv>
+#include <limits>
 #include <cstring>
 #include <string_view>
 
@@ -28,11 +31,6 @@ constexpr char kClassColumns[] =
     "extract(epoch FROM bucket)::bigint, path, model_version, classes, predicted_count, sum_confidence, score_count, "
     "score_sum, served_score_count, expected_confusion, confusion, loss_count, sum_log_loss, sum_brier, "
     "calibration_count, calibration_sum, calibration_positive, score_histogram";
-
-// Markers drawn on the charts: flag changes, rollbacks, guard actions, model promotions.
-constexpr char kMarkerFilter[] =
-    "(action LIKE 'flags.%' OR action LIKE 'guard.%' OR action LIKE '%rollback%' OR action IN "
-    "('model.promote', 'models.promote', 'model.restore_previous', 'plan.advance'))";
 
 qint64 toInt(std::string_view s)
 {
@@ -330,30 +328,31 @@ Result<QList<AuditMarker>> KpiStore::auditMarkers(const QString &deployment, qin
 {
     if (toSecs < fromSecs)
         return Error{StoreText::tr("reading audit markers: the range ends before it starts")};
-    try {
-        pqxx::nontransaction tx(pg::raw(m_conn));
-        const pqxx::result rows = tx.exec_params(
-            std::string("SELECT (extract(epoch FROM coalesce(occurred_at, ts)) * 1000)::bigint, action, "
-                        "coalesce(actor_os, actor_db), coalesce(nullif(reason, ''), left(after::text, 200), '') "
-                        "FROM mldeck.audit_log WHERE deployment = $1 AND ts >= to_timestamp($2::bigint) "
-                        "AND ts < to_timestamp($3::bigint) AND ") +
-                kMarkerFilter + " ORDER BY ts DESC, id DESC LIMIT $4",
-            pg::utf8(deployment), epochText(fromSecs), epochText(toSecs), std::to_string(qMax(0, limit)));
-        QList<AuditMarker> out;
-        out.reserve(qsizetype(rows.size()));
-        for (auto it = rows.rbegin(); it != rows.rend(); ++it) { // newest were kept; hand back oldest first
-            const auto &r = *it;
-            AuditMarker m;
-            m.at = QDateTime::fromMSecsSinceEpoch(toInt(view(r[0])), Qt::UTC);
-            m.action = QString::fromUtf8(r[1].c_str());
-            m.actor = QString::fromUtf8(r[2].c_str());
-            m.summary = QString::fromUtf8(r[3].c_str()).simplified();
-            out.push_back(m);
-        }
-        return out;
-    } catch (const std::exception &e) {
-        return pg::toError(e, m_conn.endpoint(), StoreText::tr("reading audit markers"));
+    if (toSecs == fromSecs || limit <= 0)
+        return QList<AuditMarker>();
+    // Read through AuditQuery, the Audit page's own reader: the changes to what serves (as the
+    // "what served when" timeline reads them) and the guard's other actions (re-arm, rules).
+    AuditFilter filter;
+    filter.deployment = deployment;
+    filter.kinds = ServedTimeline::servingActions() << QStringLiteral("guard");
+    filter.from = QDateTime::fromSecsSinceEpoch(fromSecs, Qt::UTC);
+    filter.to = QDateTime::fromSecsSinceEpoch(toSecs, Qt::UTC);
+    auto rows = AuditQuery(m_conn).page(filter, std::numeric_limits<qint64>::max(), 0, qMin(limit, 1000));
+    if (!rows)
+        return Error{StoreText::tr("reading audit markers: %1").arg(rows.errorMessage())};
+    QList<AuditMarker> out;
+    out.reserve(rows->size());
+    for (auto it = rows->crbegin(); it != rows->crend(); ++it) { // the newest were kept; oldest first
+        AuditMarker m;
+        m.at = it->occurredAt.isValid() ? it->occurredAt : it->at; // a spooled rollback: when it happened
+        m.action = it->action;
+        m.actor = it->actor();
+        m.summary = (it->reason.isEmpty() ? AuditDiff::text(*it).join(QStringLiteral("; ")) : it->reason)
+                        .simplified()
+                        .left(200);
+        out.push_back(m);
     }
+    return out;
 }
 
 Result<QStringList> KpiStore::deployments()
