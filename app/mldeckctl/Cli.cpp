@@ -6,8 +6,10 @@
 
 #include <QCoreApplication>
 #include <QTextStream>
+#include <QUrl>
 
 #include <cstdio>
+#include <cstring>
 
 namespace mldeck::cli {
 
@@ -51,6 +53,22 @@ Result<PgEndpoint> Invocation::pgEndpointOf() const
     return PgEndpoint::fromUrl(url);
 }
 
+// A password typed into --pg or --redis can be read by every user of the machine in the process list
+// (/proc/PID/cmdline) and stays in the shell's history: say so, and where it belongs instead.
+static void warnAboutPasswordInOption(const QCommandLineParser &parser, const QString &option)
+{
+    if (!parser.optionNames().contains(option) || !parser.isSet(option))
+        return;
+    if (QUrl(parser.value(option)).password().isEmpty())
+        return;
+    if (option == QLatin1String("pg"))
+        Context::warn(Text::tr("--pg carries a password, which other users of this machine can read in the process "
+                               "list: set MLDECK_PG_URL instead, or keep the password in ~/.pgpass (PGPASSFILE)."));
+    else
+        Context::warn(Text::tr("--redis carries a password, which other users of this machine can read in the process "
+                               "list: set MLDECK_REDIS_URL instead."));
+}
+
 Invocation::Invocation(const Context &ctx, unsigned needs, QString pgApplicationName)
     : m_ctx(ctx), m_needs(needs), m_pgApplicationName(std::move(pgApplicationName))
 {
@@ -78,6 +96,8 @@ std::optional<int> Invocation::start(const QString &description)
         m_parser.addOption({QStringLiteral("json"), Text::tr("Print machine-readable JSON.")});
     if (auto code = m_ctx.parse(m_parser, description))
         return code;
+    warnAboutPasswordInOption(m_parser, QStringLiteral("pg"));
+    warnAboutPasswordInOption(m_parser, QStringLiteral("redis"));
     if (needs(Deployment)) {
         m_deployment = m_parser.value(QStringLiteral("deployment"));
         if (!isValidDeploymentName(m_deployment))
@@ -135,11 +155,33 @@ int Context::printUsage(const QString &text, int code)
     return code;
 }
 
+void Context::warn(const QString &message)
+{
+    QTextStream(stderr) << "mldeckctl: " << Text::tr("warning: %1").arg(message.simplified()) << "\n";
+}
+
 int Context::fail(const QString &message, int code)
 {
     QString oneLine = message.simplified();
     QTextStream(stderr) << "mldeckctl: " << oneLine << "\n";
     return code;
+}
+
+void hidePasswordsInArguments(int argc, char **argv)
+{
+    for (int i = 1; i < argc; ++i) {
+        char *scheme = std::strstr(argv[i], "://");
+        if (!scheme)
+            continue;
+        char *authority = scheme + 3;
+        char *at = std::strchr(authority, '@');
+        char *slash = std::strchr(authority, '/');
+        if (!at || (slash && slash < at))
+            continue;
+        char *colon = static_cast<char *>(std::memchr(authority, ':', size_t(at - authority)));
+        if (colon)
+            std::memset(colon + 1, '*', size_t(at - colon - 1));
+    }
 }
 
 int dispatch(const Context &ctx, const std::vector<SubVerb> &subs, const std::function<int(int code)> &usage)

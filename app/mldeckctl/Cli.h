@@ -40,6 +40,7 @@ public:
     static void out(const QString &line);                                  // stdout, one line
     static void outJson(const QJsonDocument &doc);                         // stdout, indented JSON
     static int fail(const QString &message, int code = UsageOrConnection); // stderr, one line
+    static void warn(const QString &message);                             // stderr, "mldeckctl: warning: ..."
     // A verb's usage text as it is: on stdout for --help (code 0), else on stderr. Returns code.
     static int printUsage(const QString &text, int code);
 
@@ -101,6 +102,11 @@ struct SubVerb
     const char *name;
     std::function<int(Context &)> run;
 };
+
+// Overwrites with '*' the password of every URL among the process's own arguments (scheme://user:password@...),
+// so that the process list shows it only for the moment before main() reads them. Call after the
+// arguments were copied (QCoreApplication::arguments()).
+void hidePasswordsInArguments(int argc, char **argv);
 
 // Runs `mldeckctl <verb> <sub> [options]`: the sub-verb gets its own Context (argv[0] is
 // "mldeckctl <verb> <sub>"). No sub-verb, --help or an unknown one prints usage(code): exit 0

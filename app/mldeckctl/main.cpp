@@ -108,6 +108,7 @@ int main(int argc, char **argv)
     if (args.size() < 2)
         return usage(UsageOrConnection);
     const QString verb = args.at(1);
+    hidePasswordsInArguments(argc, argv);
     if (verb == QLatin1String("--help") || verb == QLatin1String("-h") || verb == QLatin1String("help"))
         return usage(Success);
     if (verb == QLatin1String("--version")) {

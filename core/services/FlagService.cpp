@@ -6,6 +6,7 @@
 #include "core/store/pg/AuditLog.h"
 #include "core/store/pg/DeploymentStore.h"
 #include "core/store/pg/PgConnection.h"
+#include "core/store/pg/RolePermissions.h"
 #include "core/store/redis/FlagStore.h"
 #include "core/store/redis/RedisConnection.h"
 
@@ -340,6 +341,15 @@ ApplyOutcome FlagService::rollback(const QString &deployment, const QString &rea
     const QString changeId = record.changeId.toString(QUuid::WithoutBraces);
     ApplyOutcome out;
     out.changeId = record.changeId;
+
+    // Redis is written first (a rollback must work while PostgreSQL is down; its row is then spooled),
+    // so the audit insert cannot refuse a role that may not roll back: when PostgreSQL answers, ask it first.
+    if (auto db = pg(); db)
+        if (auto permissions = RolePermissions::read(**db); permissions && !permissions->may(RoleAction::Rollback)) {
+            ApplyOutcome refused = notApplied(deployment, permissions->refusal(RoleAction::Rollback), false);
+            refused.changeId = record.changeId;
+            return refused;
+        }
 
     auto conn = redis();
     if (!conn) {

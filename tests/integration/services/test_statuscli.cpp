@@ -17,15 +17,28 @@ struct Run
     QString err;
 };
 
+// --redis URL and --pg URL are handed over as MLDECK_REDIS_URL and MLDECK_PG_URL: the URLs carry passwords,
+// which belong in the environment (on the command line mldeckctl warns, on stderr).
 Run runStatus(const QStringList &args)
 {
     QProcess p;
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     env.remove(QStringLiteral("MLDECK_REDIS_URL"));
     env.remove(QStringLiteral("MLDECK_PG_URL"));
+    QStringList rest;
+    for (qsizetype i = 0; i < args.size(); ++i) {
+        if ((args.at(i) == QLatin1String("--redis") || args.at(i) == QLatin1String("--pg")) && i + 1 < args.size()) {
+            env.insert(args.at(i) == QLatin1String("--pg") ? QStringLiteral("MLDECK_PG_URL")
+                                                           : QStringLiteral("MLDECK_REDIS_URL"),
+                       args.at(i + 1));
+            ++i;
+        } else {
+            rest << args.at(i);
+        }
+    }
     p.setProcessEnvironment(env);
     p.start(qEnvironmentVariable("MLDECK_BINARY_DIR") + QStringLiteral("/app/mldeckctl/mldeckctl"),
-            QStringList{QStringLiteral("status")} + args);
+            QStringList{QStringLiteral("status")} + rest);
     Run r;
     if (!p.waitForFinished(30000)) {
         p.kill();
