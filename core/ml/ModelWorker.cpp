@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
+#include <vector>
 
 extern char **environ;
 
@@ -36,6 +37,37 @@ constexpr int kStartTimeoutMs = 30000; // a fresh worker has this long at least 
 
 std::mutex g_limitsMutex;
 std::optional<WorkerLimits> g_limits;
+
+// The worker runs model files, which are code: it is given no credentials. Left out of its environment:
+// variables named like a secret (…PASSWORD…, …SECRET…, …TOKEN…, REDISCLI_AUTH, PGPASSFILE) and any whose
+// value holds a URL with a password (MLDECK_PG_URL, MLDECK_REDIS_URL, ...).
+bool holdsSecret(const char *entry)
+{
+    const char *eq = std::strchr(entry, '=');
+    if (!eq)
+        return false;
+    const QByteArray name = QByteArray(entry, qsizetype(eq - entry)).toUpper();
+    for (const char *word : {"PASSWORD", "SECRET", "TOKEN", "REDISCLI_AUTH", "PGPASSFILE"})
+        if (name.contains(word))
+            return true;
+    const char *scheme = std::strstr(eq + 1, "://");
+    if (!scheme)
+        return false;
+    const char *authority = scheme + 3;
+    const char *at = std::strchr(authority, '@');
+    const char *slash = std::strchr(authority, '/');
+    return at && (!slash || at < slash) && std::memchr(authority, ':', size_t(at - authority));
+}
+
+std::vector<char *> workerEnvironment()
+{
+    std::vector<char *> env;
+    for (char **e = environ; *e; ++e)
+        if (!holdsSecret(*e))
+            env.push_back(*e);
+    env.push_back(nullptr);
+    return env;
+}
 
 WorkerLimits limitsFromEnvironment()
 {
@@ -151,7 +183,8 @@ Status ModelWorker::start()
     QElapsedTimer clock;
     clock.start();
     pid_t pid = 0;
-    const int spawned = posix_spawn(&pid, program.constData(), &actions, &attr, argv, environ);
+    std::vector<char *> env = workerEnvironment();
+    const int spawned = posix_spawn(&pid, program.constData(), &actions, &attr, argv, env.data());
     posix_spawn_file_actions_destroy(&actions);
     posix_spawnattr_destroy(&attr);
     ::close(sv[1]);
