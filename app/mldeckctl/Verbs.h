@@ -25,6 +25,7 @@ int runFeedback(Context &ctx);    // verbs/Feedback.cpp
 int runDeps(Context &ctx);        // verbs/Deps.cpp
 int runExport(Context &ctx);      // verbs/Export.cpp
 int runDeployments(Context &ctx); // verbs/Deployments.cpp
+int runAudit(Context &ctx);       // verbs/Audit.cpp
 
 // Writes an export to stdout ("" or "-") or atomically to a file; verbs/Export.cpp.
 int writeExport(const QString &path, const QByteArray &bytes);

@@ -1,0 +1,197 @@
+// bench_audit: the audit log at a million rows, in a fresh scratch database of MLDECK_TEST_PG_URL
+// (like bench_kpi). Prints figures; asserts nothing.
+//
+//   bench_audit [--rows N] [--insert-sample N] [--repeat R]
+// 1. Insert cost of the hash chain: the same `insert-sample` rows (default 100,000) through the
+//    chain trigger and with it disabled, in one run: rows/s each and the ratio.
+// 2. Loads N rows (default 1,000,000) through the chain trigger (tests/support/SyntheticAudit.h).
+// 3. Times AuditQuery as the Audit page and `mldeckctl audit` use it (median of R runs, default 5):
+//    count, first page, the page at the end (offset N - 200), the middle page, per deployment first
+//    and last page, newerThan, actor / kind / time-range / text filters, a 30-day timeline, and
+//    forEach over one deployment (the export's read).
+#include "core/store/pg/AuditQuery.h"
+#include "core/store/pg/Migrator.h"
+#include "core/store/pg/PgConnection.h"
+#include "tests/support/PgSql.h"
+#include "tests/support/SyntheticAudit.h"
+#include "tests/support/TestServers.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QElapsedTimer>
+#include <QTextStream>
+
+#include <algorithm>
+#include <functional>
+#include <vector>
+
+using namespace mldeck;
+
+namespace {
+
+QTextStream &out()
+{
+    static QTextStream s(stdout);
+    return s;
+}
+
+[[noreturn]] void die(const QString &what)
+{
+    QTextStream(stderr) << "bench_audit: " << what << "\n";
+    std::exit(1);
+}
+
+double timedExec(PgConnection &conn, const QString &sql)
+{
+    QElapsedTimer t;
+    t.start();
+    if (const Status st = test::exec(conn, sql); !st)
+        die(st.errorMessage());
+    return double(t.nsecsElapsed()) / 1e6;
+}
+
+// Median milliseconds of `repeat` runs of f (which dies on error and returns a row count to print).
+void timed(const QString &what, int repeat, const std::function<qint64()> &f)
+{
+    std::vector<double> ms;
+    qint64 rows = 0;
+    for (int i = 0; i < repeat; ++i) {
+        QElapsedTimer t;
+        t.start();
+        rows = f();
+        ms.push_back(double(t.nsecsElapsed()) / 1e6);
+    }
+    std::sort(ms.begin(), ms.end());
+    out() << "  " << what.leftJustified(46) << QString::number(ms[ms.size() / 2], 'f', 1).rightJustified(9)
+          << " ms   (" << rows << " rows)\n";
+    out().flush();
+}
+
+template <typename T> T must(Result<T> r)
+{
+    if (!r)
+        die(r.errorMessage());
+    return std::move(r).value();
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    QCoreApplication app(argc, argv);
+    QCommandLineParser parser;
+    parser.addOptions({{QStringLiteral("rows"), QStringLiteral("Rows to load (default 1000000)."),
+                        QStringLiteral("n"), QStringLiteral("1000000")},
+                       {QStringLiteral("insert-sample"),
+                        QStringLiteral("Rows for the insert cost, with and without the chain (default 100000)."),
+                        QStringLiteral("n"), QStringLiteral("100000")},
+                       {QStringLiteral("repeat"), QStringLiteral("Runs per query, median shown (default 5)."),
+                        QStringLiteral("n"), QStringLiteral("5")}});
+    parser.addHelpOption();
+    parser.process(app);
+    const qint64 rows = parser.value(QStringLiteral("rows")).toLongLong();
+    const qint64 sample = parser.value(QStringLiteral("insert-sample")).toLongLong();
+    const int repeat = qMax(1, parser.value(QStringLiteral("repeat")).toInt());
+    if (rows < 1000 || sample < 1)
+        die(QStringLiteral("--rows must be at least 1000 and --insert-sample at least 1"));
+
+    QString why;
+    if (!test::TestServers::available(&why))
+        die(why);
+    test::ScratchDatabase db(QStringLiteral("bench_audit"));
+    auto opened = PgConnection::open(db.endpoint(), QStringLiteral("bench_audit"));
+    if (!opened)
+        die(opened.errorMessage());
+    PgConnection &conn = **opened;
+    if (auto m = Migrator::migrate(conn); !m)
+        die(m.errorMessage());
+
+    out() << "1. insert cost of the hash chain (" << sample << " rows each, one statement)\n";
+    const double withChain = timedExec(conn, test::syntheticAuditSql(sample));
+    const double withoutChain = timedExec(
+        conn, QStringLiteral("ALTER TABLE mldeck.audit_log DISABLE TRIGGER audit_log_stamp_then_chain;") +
+                  test::syntheticAuditSql(sample) +
+                  QStringLiteral("ALTER TABLE mldeck.audit_log ENABLE ALWAYS TRIGGER audit_log_stamp_then_chain;"));
+    out() << "  with the chain:    " << QString::number(sample / withChain * 1000, 'f', 0) << " rows/s ("
+          << QString::number(withChain, 'f', 0) << " ms)\n"
+          << "  without the chain: " << QString::number(sample / withoutChain * 1000, 'f', 0) << " rows/s ("
+          << QString::number(withoutChain, 'f', 0) << " ms)\n"
+          << "  ratio: the chain costs x" << QString::number(withChain / withoutChain, 'f', 2) << "\n";
+    // Start again from an empty log: the unchained rows would not verify (bench only).
+    timedExec(conn, QStringLiteral("SET session_replication_role = replica; "
+                                   "ALTER TABLE mldeck.audit_log DISABLE TRIGGER USER; "
+                                   "ALTER TABLE mldeck.audit_chain_heads DISABLE TRIGGER USER; "
+                                   "TRUNCATE mldeck.audit_log, mldeck.audit_chain_heads; "
+                                   "ALTER TABLE mldeck.audit_chain_heads ENABLE TRIGGER USER; "
+                                   "ALTER TABLE mldeck.audit_log ENABLE TRIGGER USER; "
+                                   "ALTER TABLE mldeck.audit_log ENABLE ALWAYS TRIGGER audit_log_stamp_then_chain; "
+                                   "RESET session_replication_role"));
+
+    out() << "2. loading " << rows << " rows through the chain trigger\n";
+    out().flush();
+    const double loadMs = timedExec(conn, test::syntheticAuditSql(rows));
+    timedExec(conn, QStringLiteral("VACUUM ANALYZE mldeck.audit_log"));
+    out() << "  " << QString::number(loadMs / 1000, 'f', 1) << " s, "
+          << QString::number(rows / loadMs * 1000, 'f', 0) << " rows/s; table + indexes "
+          << test::queryValue(conn, QStringLiteral("SELECT pg_size_pretty(pg_total_relation_size('mldeck.audit_log'))"))
+          << "\n";
+
+    out() << "3. AuditQuery (median of " << repeat << ")\n";
+    AuditQuery q(conn);
+    const qint64 top = must(q.newestId());
+    const AuditFilter all;
+    AuditFilter one;
+    one.deployment = QStringLiteral("audit-3");
+    const qint64 total = must(q.count(all, top));
+    const qint64 oneTotal = must(q.count(one, top));
+    timed(QStringLiteral("newestId"), repeat, [&] { return must(q.newestId()) > 0 ? 1 : 0; });
+    timed(QStringLiteral("count, unfiltered"), repeat, [&] { return must(q.count(all, top)); });
+    timed(QStringLiteral("first page (200), unfiltered"), repeat, [&] { return must(q.page(all, top, 0, 200)).size(); });
+    timed(QStringLiteral("middle page, unfiltered"), repeat,
+         [&] { return must(q.page(all, top, total / 2, 200)).size(); });
+    timed(QStringLiteral("last page (offset N - 200), unfiltered"), repeat,
+         [&] { return must(q.page(all, top, total - 200, 200)).size(); });
+    timed(QStringLiteral("count, one deployment"), repeat, [&] { return must(q.count(one, top)); });
+    timed(QStringLiteral("first page, one deployment"), repeat, [&] { return must(q.page(one, top, 0, 200)).size(); });
+    timed(QStringLiteral("last page, one deployment"), repeat,
+         [&] { return must(q.page(one, top, qMax<qint64>(0, oneTotal - 200), 200)).size(); });
+    timed(QStringLiteral("newerThan(top - 100)"), repeat, [&] { return must(q.newerThan(all, top - 100, 200)).size(); });
+    AuditFilter actor;
+    actor.actor = QStringLiteral("user13");
+    timed(QStringLiteral("first page, actor filter"), repeat, [&] { return must(q.page(actor, top, 0, 200)).size(); });
+    timed(QStringLiteral("count, actor filter"), repeat, [&] { return must(q.count(actor, top)); });
+    AuditFilter kind;
+    kind.kinds = {QStringLiteral("guard")};
+    timed(QStringLiteral("first page, kind family guard"), repeat,
+         [&] { return must(q.page(kind, top, 0, 200)).size(); });
+    timed(QStringLiteral("count, kind family guard"), repeat, [&] { return must(q.count(kind, top)); });
+    AuditFilter week = one;
+    week.from = QDateTime::currentDateTimeUtc().addDays(-37);
+    week.to = QDateTime::currentDateTimeUtc().addDays(-30);
+    timed(QStringLiteral("first page, one deployment, a week 30 days ago"), repeat,
+         [&] { return must(q.page(week, top, 0, 200)).size(); });
+    timed(QStringLiteral("count, one deployment, a week 30 days ago"), repeat, [&] { return must(q.count(week, top)); });
+    AuditFilter text;
+    text.text = QStringLiteral("change 77777");
+    timed(QStringLiteral("first page, text search (rare)"), repeat, [&] { return must(q.page(text, top, 0, 200)).size(); });
+    text.text = QStringLiteral("synthetic");
+    timed(QStringLiteral("first page, text search (every row)"), repeat,
+         [&] { return must(q.page(text, top, 0, 200)).size(); });
+    timed(QStringLiteral("count, text search (every row)"), repeat, [&] { return must(q.count(text, top)); });
+    timed(QStringLiteral("timeline of one deployment, 30 days"), repeat, [&] {
+        return must(q.timeline(one.deployment, QDateTime::currentDateTimeUtc().addDays(-30),
+                               QDateTime::currentDateTimeUtc()))
+            .steps.size();
+    });
+    timed(QStringLiteral("forEach, one deployment (the export's read)"), 1, [&] {
+        qint64 n = 0;
+        if (Status s = q.forEach(one, [&n](const QList<AuditEntry> &b) {
+                n += b.size();
+                return true;
+            });
+            !s)
+            die(s.errorMessage());
+        return n;
+    });
+    return 0;
+}
