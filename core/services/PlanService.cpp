@@ -5,6 +5,7 @@
 #include "core/rollout/FlagValues.h"
 #include "core/services/FlagService.h"
 #include "core/store/pg/PgConnection.h"
+#include "core/store/pg/RolePermissions.h"
 #include "core/store/pg/RolloutPlanStore.h"
 #include "core/store/pg/WindowMetricsQuery.h"
 
@@ -112,6 +113,15 @@ Result<PlanStatus> PlanService::advance(const QString &deployment, const QString
     auto db = m_flags.pg();
     if (!db)
         return db.error();
+    // The flags move before the step is recorded: a role that may write audit rows but not the plan
+    // (a scientist) would move them and then be refused. Ask the database first.
+    const auto permissions = RolePermissions::read(**db);
+    if (!permissions) {
+        m_flags.dropPg();
+        return permissions.error();
+    }
+    if (!permissions->may(RoleAction::PlanAdvance))
+        return Error{permissions->refusal(RoleAction::PlanAdvance)};
     auto stored = RolloutPlanStore(**db).load(deployment);
     if (!stored) {
         m_flags.dropPg();

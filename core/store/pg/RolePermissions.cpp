@@ -7,9 +7,10 @@ namespace mldeck {
 
 namespace {
 
-// The MLDeck group roles (resources/sql/003_roles.sql), as the refusal names them.
+// The MLDeck group roles (resources/sql/003_roles.sql, 015_admin_role.sql), as the refusal names them.
 const QStringList kGroupRoles = {QStringLiteral("mldeck_viewer"), QStringLiteral("mldeck_operator"),
-                                 QStringLiteral("mldeck_scientist")};
+                                 QStringLiteral("mldeck_scientist"), QStringLiteral("mldeck_admin")};
+const QString kAdmin = QStringLiteral("mldeck_admin");
 
 // What changing an area takes, as a SQL condition on the role "who" (the privileges the stores use
 // on the real objects; every audited change also inserts its audit row). An object that does not
@@ -45,17 +46,84 @@ std::string areaCondition(SettingsArea area)
     return "false";
 }
 
+// What an action takes, as areaCondition: the privileges the store's statements need on the objects
+// they write, the audit row included.
+std::string actionCondition(RoleAction action)
+{
+    const std::string audit = "has_table_privilege(who, to_regclass('mldeck.audit_log'), 'INSERT')";
+    const auto table = [](const char *t, const char *privilege) {
+        return std::string("has_table_privilege(who, to_regclass('mldeck.") + t + "'), '" + privilege + "')";
+    };
+    const auto column = [](const char *t, const char *c, const char *privilege) {
+        return std::string("has_column_privilege(who, to_regclass('mldeck.") + t + "'), '" + c + "', '" + privilege +
+               "')";
+    };
+    // An alias moves by INSERT ... ON CONFLICT DO UPDATE, and a champion's move drops its challenger alias.
+    const std::string alias = table("model_aliases", "INSERT") + " AND " + table("model_aliases", "UPDATE") +
+                              " AND " + table("model_aliases", "DELETE");
+    switch (action) {
+    case RoleAction::FlagChange:
+    case RoleAction::Rollback:
+        return audit;
+    case RoleAction::PlanChange:
+        return table("rollout_plans", "INSERT") + " AND " + table("rollout_plans", "UPDATE") + " AND " + audit;
+    case RoleAction::PlanAdvance:
+        return table("rollout_plans", "UPDATE") + " AND " + audit;
+    case RoleAction::ModelRegister:
+        return table("models", "INSERT") + " AND " + table("feature_schemas", "INSERT") + " AND " + audit;
+    case RoleAction::ModelPromote:
+    case RoleAction::ModelRestore:
+        return alias + " AND " + audit;
+    case RoleAction::ModelArchive:
+        return column("models", "archived", "UPDATE") + " AND " + table("model_aliases", "DELETE") + " AND " + audit;
+    case RoleAction::RetrainLaunch:
+        return table("retrain_runs", "INSERT") + " AND " + column("retrain_runs", "state", "UPDATE");
+    case RoleAction::RetrainDecide:
+        return column("retrain_runs", "decision", "UPDATE") + " AND " + audit;
+    case RoleAction::AlertAcknowledge:
+        return column("alerts", "acknowledged_at", "UPDATE");
+    case RoleAction::AlertSilence:
+        return column("alerts", "silenced_until", "UPDATE");
+    case RoleAction::FeedbackPurge:
+        return table("feedback", "DELETE") + " AND " + audit;
+    case RoleAction::AuditVerify:
+        return table("audit_log", "SELECT");
+    }
+    return "false";
+}
+
+// The refusal names the least roles that may: the admin holds operator and scientist, so it is named
+// only for what those may not do.
+QStringList leastRoles(QStringList roles)
+{
+    if (roles.size() > 1)
+        roles.removeAll(kAdmin);
+    return roles;
+}
+
+QString refusalSentence(const QString &role, const QString &what, const QStringList &may)
+{
+    if (may.isEmpty())
+        return RolePermissions::tr("Read-only: your role %1 may not %2; only the owner of the MLDeck schema may.")
+            .arg(role, what);
+    return RolePermissions::tr("Read-only: your role %1 may not %2; %3 may.")
+        .arg(role, what, may.join(RolePermissions::tr(" or ", "between role names")));
+}
+
 } // namespace
 
 Result<RolePermissions> RolePermissions::read(PgConnection &conn)
 {
-    // One row per subject: the session's role, then each MLDeck group role; one column per area.
+    // One row per subject: the session's role, then each MLDeck group role; one column per area, then
+    // one per action.
     std::string sql = "SELECT who, ord = 0";
     for (int a = 0; a < kSettingsAreaCount; ++a)
         sql += ", coalesce(" + areaCondition(SettingsArea(a)) + ", false)";
+    for (int a = 0; a < kRoleActionCount; ++a)
+        sql += ", coalesce(" + actionCondition(RoleAction(a)) + ", false)";
     sql += " FROM (SELECT current_user::text AS who, 0 AS ord UNION ALL "
            "SELECT rolname::text, 1 FROM pg_roles WHERE rolname IN ('mldeck_viewer', 'mldeck_operator', "
-           "'mldeck_scientist')) s ORDER BY ord, who";
+           "'mldeck_scientist', 'mldeck_admin')) s ORDER BY ord, who";
     try {
         pqxx::read_transaction tx(pg::raw(conn));
         RolePermissions p;
@@ -63,13 +131,17 @@ Result<RolePermissions> RolePermissions::read(PgConnection &conn)
             "SELECT current_user::text, r.rolsuper OR coalesce(pg_has_role(current_user, n.nspowner, 'MEMBER'), "
             "false), "
             "pg_has_role(current_user, 'mldeck_viewer', 'MEMBER'), pg_has_role(current_user, 'mldeck_operator', "
-            "'MEMBER'), pg_has_role(current_user, 'mldeck_scientist', 'MEMBER') "
+            "'MEMBER'), pg_has_role(current_user, 'mldeck_scientist', 'MEMBER'), "
+            "coalesce(pg_has_role(current_user, (SELECT oid FROM pg_roles WHERE rolname = 'mldeck_admin'), "
+            "'MEMBER'), false) "
             "FROM pg_roles r LEFT JOIN pg_namespace n ON n.nspname = 'mldeck' WHERE r.rolname = current_user");
         p.m_user = pg::text(who[0]);
         QStringList held;
         for (int i = 0; i < kGroupRoles.size(); ++i)
             if (who[2 + i].as<bool>())
                 held << kGroupRoles.at(i);
+        if (held.contains(kAdmin)) // the admin holds the others
+            held = QStringList{kAdmin};
         if (held.size() > 1) // operators and scientists are viewers too: name what they add
             held.removeAll(kGroupRoles.first());
         p.m_role = who[1].as<bool>() ? QStringLiteral("owner")
@@ -86,7 +158,18 @@ Result<RolePermissions> RolePermissions::read(PgConnection &conn)
                 else if (may)
                     p.m_rolesThatMay[size_t(a)] << subject;
             }
+            for (int a = 0; a < kRoleActionCount; ++a) {
+                const bool may = row[2 + kSettingsAreaCount + a].as<bool>();
+                if (isSession)
+                    p.m_mayAct[size_t(a)] = may;
+                else if (may)
+                    p.m_rolesThatMayAct[size_t(a)] << subject;
+            }
         }
+        for (QStringList &roles : p.m_rolesThatMay)
+            roles = leastRoles(roles);
+        for (QStringList &roles : p.m_rolesThatMayAct)
+            roles = leastRoles(roles);
         return p;
     } catch (const std::exception &e) {
         return pg::toError(e, conn.endpoint(), StoreText::tr("reading what your role may change"));
@@ -99,7 +182,23 @@ RolePermissions RolePermissions::everything(const QString &user)
     p.m_user = user;
     p.m_role = QStringLiteral("owner");
     p.m_may.fill(true);
+    p.m_mayAct.fill(true);
     return p;
+}
+
+QString RolePermissions::roleLabel() const
+{
+    if (m_role == QLatin1String("owner"))
+        return tr("owner");
+    if (m_role == QLatin1String("none") || m_role.isEmpty())
+        return tr("no MLDeck role");
+    QString label = m_role;
+    return label.remove(QStringLiteral("mldeck_"));
+}
+
+QString RolePermissions::who() const
+{
+    return tr("%1 · %2", "user · MLDeck role").arg(m_user, roleLabel());
 }
 
 QString RolePermissions::refusal(SettingsArea area) const
@@ -107,12 +206,50 @@ QString RolePermissions::refusal(SettingsArea area) const
     if (mayChange(area))
         return {};
     const QString role = m_role == QLatin1String("none") ? m_user : m_role;
-    const QStringList may = rolesThatMay(area);
-    if (may.isEmpty())
-        return tr("Read-only: your role %1 may not change %2; only the owner of the MLDeck schema may.")
-            .arg(role, areaName(area));
-    return tr("Read-only: your role %1 may not change %2; %3 may.")
-        .arg(role, areaName(area), may.join(tr(" or ", "between role names")));
+    return refusalSentence(role, tr("change %1").arg(areaName(area)), rolesThatMay(area));
+}
+
+QString RolePermissions::refusal(RoleAction action) const
+{
+    if (may(action))
+        return {};
+    const QString role = m_role == QLatin1String("none") ? m_user : m_role;
+    return refusalSentence(role, actionName(action), rolesThatMay(action));
+}
+
+QString RolePermissions::actionName(RoleAction action)
+{
+    switch (action) {
+    case RoleAction::FlagChange:
+        return tr("change flags");
+    case RoleAction::Rollback:
+        return tr("roll back");
+    case RoleAction::PlanChange:
+        return tr("change the rollout plan");
+    case RoleAction::PlanAdvance:
+        return tr("advance the rollout plan");
+    case RoleAction::ModelRegister:
+        return tr("register models");
+    case RoleAction::ModelPromote:
+        return tr("promote models");
+    case RoleAction::ModelRestore:
+        return tr("restore the previous champion");
+    case RoleAction::ModelArchive:
+        return tr("archive models");
+    case RoleAction::RetrainLaunch:
+        return tr("launch retraining");
+    case RoleAction::RetrainDecide:
+        return tr("decide on a retrain run");
+    case RoleAction::AlertAcknowledge:
+        return tr("acknowledge alerts");
+    case RoleAction::AlertSilence:
+        return tr("silence alerts");
+    case RoleAction::FeedbackPurge:
+        return tr("purge feedback");
+    case RoleAction::AuditVerify:
+        return tr("verify the audit log");
+    }
+    return {};
 }
 
 QString RolePermissions::areaName(SettingsArea area)
