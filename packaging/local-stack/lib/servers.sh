@@ -188,8 +188,10 @@ start_postgres() {
     shift
     find_pg_bin
     prepare_pg_home "${reuse}"
-    # No Unix socket at all: everything goes through 127.0.0.1 with a password, as in production.
-    opts="-c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c max_connections=200"
+    prepare_pg_tls
+    # No Unix socket at all: everything goes through 127.0.0.1 with a password, as in production;
+    # TLS on (lib/tls.sh), which clients may use (sslmode=prefer) or verify (verify-full with the CA).
+    opts="-c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c max_connections=200 ${PG_TLS_OPTS}"
     local s
     for s in "$@"; do opts+=" -c ${s}"; done
     for attempt in 1 2 3 4 5; do
@@ -282,3 +284,4 @@ export_test_env() {
     MLDECK_TEST_REDIS_PID=${REDIS_PID}
     MLDECK_TEST_PG_PID=${PG_PID}
 }
+    export MLDECK_TEST_PG_CA=${PG_CA_FILE}
