@@ -136,6 +136,7 @@ void MainWindow::buildNavigation()
             });
     }
     connect(m_navigation, &QListWidget::currentRowChanged, m_pages, &QStackedWidget::setCurrentIndex);
+    connectAuditLinks();
 
     m_profileLabel = new QLabel(m_sidebar);
     m_profileLabel->setObjectName(QStringLiteral("sidebarProfile"));
@@ -174,6 +175,24 @@ void MainWindow::buildNavigation()
     setCentralWidget(central);
 
     m_navigation->setCurrentRow(0);
+}
+
+// An audit row opens what it changed: the model version, the alert, the moment on the dashboard.
+void MainWindow::connectAuditLinks()
+{
+    auto *audit = qobject_cast<AuditPage *>(page(PageId::Audit));
+    connect(audit, &AuditPage::openModelVersion, this, [this](const QString &deployment, const QString &version) {
+        showPage(PageId::Models);
+        qobject_cast<ModelsPage *>(page(PageId::Models))->showVersion(deployment, version);
+    });
+    connect(audit, &AuditPage::openAlert, this, [this](const QString &deployment, qint64 alertId) {
+        showPage(PageId::AlertsDrift);
+        qobject_cast<AlertsDriftPage *>(page(PageId::AlertsDrift))->showAlert(deployment, alertId);
+    });
+    connect(audit, &AuditPage::openDashboardMoment, this, [this](const QString &deployment, const QDateTime &at) {
+        showPage(PageId::Dashboard);
+        qobject_cast<DashboardPage *>(page(PageId::Dashboard))->showMoment(deployment, at);
+    });
 }
 
 void MainWindow::buildMenus()

@@ -55,6 +55,7 @@ protected:
 
 private:
     void buildNavigation();
+    void connectAuditLinks();
     void buildMenus();
     void buildStatusBar();
     void onProfileChanged(const mldeck::ConnectionProfile &profile);

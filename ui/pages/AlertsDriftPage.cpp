@@ -24,6 +24,8 @@
 #include <QTimer>
 #include <QVBoxLayout>
 
+#include <utility>
+
 namespace mldeck::ui {
 
 namespace {
@@ -168,7 +170,7 @@ void AlertsDriftPage::connectControls()
 
 void AlertsDriftPage::onAlertsListed(const Result<QList<Alert>> &alerts)
 {
-    const qint64 selected = selectedAlertId();
+    const qint64 selected = m_wantedAlert ? std::exchange(m_wantedAlert, 0) : selectedAlertId();
     if (!alerts) {
         m_info->showMessage(tr("Alerts could not be read: %1").arg(alerts.errorMessage()), InfoBar::Kind::Warning);
         m_info->show();
@@ -263,6 +265,16 @@ void AlertsDriftPage::refresh()
     m_alerts->refresh();
     m_drift->listDeployments();
     m_rules->refresh();
+}
+
+void AlertsDriftPage::showAlert(const QString &deployment, qint64 alertId)
+{
+    if (auto *tabs = findChild<QTabWidget *>(QStringLiteral("alertTabs")))
+        tabs->setCurrentWidget(m_alertsView);
+    if (const int i = m_deployment->findText(deployment); i >= 0)
+        m_deployment->setCurrentIndex(i);
+    m_wantedAlert = alertId;
+    refresh();
 }
 
 QString AlertsDriftPage::statusText() const

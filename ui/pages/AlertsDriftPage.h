@@ -46,6 +46,8 @@ public:
 
     void setSilenceAsker(SilenceAsker asker) { m_askSilence = std::move(asker); }
     void refresh();
+    // Shows the alert selected in the list (the Audit page's link to an alert change).
+    void showAlert(const QString &deployment, qint64 alertId);
 
     AlertsTableModel &alertsModel() const { return *m_alertsModel; }
     DriftTableModel &driftModel() const { return *m_driftModel; }
@@ -78,6 +80,7 @@ private:
     void silenceSelected();
     void showSelectedFeature();
     qint64 selectedAlertId() const;
+    qint64 m_wantedAlert = 0; // selected when the next list arrives
 
     ConnectionSession &m_session;
     PageFrame *m_frame = nullptr;

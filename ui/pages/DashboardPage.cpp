@@ -25,6 +25,7 @@
 #include <QLabel>
 #include <QLocale>
 #include <QMenu>
+#include <QDateTimeEdit>
 #include <QPushButton>
 #include <QScrollArea>
 #include <QTableView>
@@ -281,6 +282,18 @@ void DashboardPage::reload()
     m_last.reset(); // figures of another selection are never shown under this one
     setState(State::Loading, tr("Loading %1…").arg(deployment));
     m_service->load(*query);
+}
+
+void DashboardPage::showMoment(const QString &deployment, const QDateTime &at)
+{
+    if (const int i = m_deployment->findText(deployment); i >= 0)
+        m_deployment->setCurrentIndex(i);
+    m_range->fromEdit()->setDateTime(at.toLocalTime().addSecs(-3600));
+    m_range->toEdit()->setDateTime(at.toLocalTime().addSecs(3600));
+    if (QAbstractButton *custom = m_range->rangeButton(QStringLiteral("custom")))
+        custom->setChecked(true);
+    m_range->customPanel()->show();
+    m_range->applyButton()->click();
 }
 
 void DashboardPage::refresh()

@@ -91,6 +91,8 @@ Q_SIGNALS:
 public Q_SLOTS:
     void reload();  // the selection changed: a fresh load()
     void refresh(); // the Refresh button: what changed since the last read
+    // The deployment an hour either side of a moment (the Audit page's link to a change).
+    void showMoment(const QString &deployment, const QDateTime &at);
 
 private:
     void buildBar(PageFrame &frame);

@@ -24,4 +24,10 @@ ModelsPage::ModelsPage(ConnectionSession &session, QWidget *parent) : QWidget(pa
     frame->setBody(m_tabs);
 }
 
+void ModelsPage::showVersion(const QString &deployment, const QString &version)
+{
+    m_tabs->setCurrentWidget(m_registry);
+    m_registry->selectVersion(deployment, version);
+}
+
 } // namespace mldeck::ui

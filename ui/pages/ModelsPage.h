@@ -22,6 +22,10 @@ public:
     RegistryView *registryView() const { return m_registry; }
     CompareView *compareView() const { return m_compare; }
 
+public Q_SLOTS:
+    // The registry of deployment with version selected (the Audit page's link to a model change).
+    void showVersion(const QString &deployment, const QString &version);
+
 private:
     QTabWidget *m_tabs = nullptr;
     RegistryView *m_registry = nullptr;

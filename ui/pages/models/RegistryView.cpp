@@ -186,6 +186,12 @@ void RegistryView::selectDeployment(const QString &deployment)
         refresh();
 }
 
+void RegistryView::selectVersion(const QString &deployment, const QString &version)
+{
+    selectDeployment(deployment);
+    m_wantedVersion = version; // after: changing the deployment clears it; the models' answer selects it
+}
+
 void RegistryView::applyProfile(const ConnectionProfile &profile)
 {
     m_service->setEndpoints(profile.pg, profile.redis);

@@ -49,6 +49,7 @@ public:
     void setStoreDirectory(const QString &directory);
     QString currentDeployment() const;
     void selectDeployment(const QString &deployment);
+    void selectVersion(const QString &deployment, const QString &version); // selected once the list is read
 
 public Q_SLOTS:
     void refresh();
