@@ -8,6 +8,7 @@
 
 #include <QComboBox>
 #include <QDialogButtonBox>
+#include <QFileDialog>
 #include <QFormLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
@@ -123,6 +124,15 @@ void ConnectionDialog::buildUi()
     pgForm->addRow(tr("User:"), m_pgUser);
     pgForm->addRow(tr("Password:"), m_pgPassword);
     pgForm->addRow(tr("SSL mode:"), m_pgSslMode);
+    // The CA the server's certificate must chain to (verify-ca, verify-full); empty: ~/.postgresql/root.crt.
+    m_pgCaFile = lineEdit(pgBox, QStringLiteral("pgCaFile"), tr("~/.postgresql/root.crt"));
+    m_pgCaBrowse = new QPushButton(tr("Choose…"), pgBox);
+    m_pgCaBrowse->setObjectName(QStringLiteral("pgCaBrowse"));
+    auto *caRow = new QHBoxLayout;
+    caRow->setSpacing(6);
+    caRow->addWidget(m_pgCaFile, 1);
+    caRow->addWidget(m_pgCaBrowse);
+    pgForm->addRow(tr("CA file:"), caRow);
 
     m_error = new QLabel(this);
     m_error->setObjectName(QStringLiteral("validationError"));
@@ -177,9 +187,20 @@ void ConnectionDialog::buildUi()
     connect(m_save, &QPushButton::clicked, this, [this] { save(); });
     connect(m_connect, &QPushButton::clicked, this, &ConnectionDialog::saveAndConnect);
     connect(close, &QPushButton::clicked, this, &QDialog::reject);
-    for (QLineEdit *e : {m_name, m_redisHost, m_redisPort, m_redisUser, m_pgHost, m_pgPort, m_pgDatabase, m_pgUser})
+    connect(m_pgCaBrowse, &QPushButton::clicked, this, &ConnectionDialog::chooseCaFile);
+    for (QLineEdit *e :
+         {m_name, m_redisHost, m_redisPort, m_redisUser, m_pgHost, m_pgPort, m_pgDatabase, m_pgUser, m_pgCaFile})
         connect(e, &QLineEdit::textChanged, this, &ConnectionDialog::validate);
     connect(m_pgSslMode, &QComboBox::currentIndexChanged, this, &ConnectionDialog::validate);
+}
+
+void ConnectionDialog::chooseCaFile()
+{
+    const QString file = QFileDialog::getOpenFileName(this, tr("CA certificate of the PostgreSQL server"),
+                                                      m_pgCaFile->text(),
+                                                      tr("Certificates (*.crt *.pem *.cer);;All files (*)"));
+    if (!file.isEmpty())
+        m_pgCaFile->setText(file);
 }
 
 bool ConnectionDialog::isEnvironmentSelected() const
@@ -232,11 +253,13 @@ void ConnectionDialog::loadProfile(const QString &name)
     m_pgUser->setText(profile->pg.user);
     m_pgPassword->clear();
     m_pgSslMode->setCurrentIndex(std::max(0, int(sslModes().indexOf(profile->pg.sslMode))));
+    m_pgCaFile->setText(profile->pg.sslRootCert);
 
     // The environment profile is what the local stack set up: shown, not edited or saved.
     for (QWidget *w :
          std::initializer_list<QWidget *>{m_name, m_redisHost, m_redisPort, m_redisUser, m_redisPassword, m_pgHost,
-                                          m_pgPort, m_pgDatabase, m_pgUser, m_pgPassword, m_pgSslMode})
+                                          m_pgPort, m_pgDatabase, m_pgUser, m_pgPassword, m_pgSslMode, m_pgCaFile,
+                                          m_pgCaBrowse})
         w->setEnabled(!fromEnvironment);
     const QString placeholder = fromEnvironment ? tr("from the environment") : tr("unchanged");
     m_redisPassword->setPlaceholderText(placeholder);
@@ -264,7 +287,8 @@ void ConnectionDialog::startNewProfile()
     const ConnectionProfile defaults;
     for (QWidget *w :
          std::initializer_list<QWidget *>{m_name, m_redisHost, m_redisPort, m_redisUser, m_redisPassword, m_pgHost,
-                                          m_pgPort, m_pgDatabase, m_pgUser, m_pgPassword, m_pgSslMode})
+                                          m_pgPort, m_pgDatabase, m_pgUser, m_pgPassword, m_pgSslMode, m_pgCaFile,
+                                          m_pgCaBrowse})
         w->setEnabled(true);
     m_name->setText(name);
     m_redisHost->setText(defaults.redis.host);
@@ -277,6 +301,7 @@ void ConnectionDialog::startNewProfile()
     m_pgUser->clear();
     m_pgPassword->clear();
     m_pgSslMode->setCurrentIndex(int(sslModes().indexOf(defaults.pg.sslMode)));
+    m_pgCaFile->clear();
     m_redisPassword->setPlaceholderText(tr("optional"));
     m_pgPassword->setPlaceholderText(tr("optional"));
     m_rename->setEnabled(false);
@@ -311,8 +336,11 @@ Result<ConnectionProfile> ConnectionDialog::profileFromFields() const
     p.pg.database = m_pgDatabase->text().trimmed();
     p.pg.user = m_pgUser->text().trimmed();
     p.pg.sslMode = m_pgSslMode->currentText();
+    p.pg.sslRootCert = m_pgCaFile->text().trimmed();
     if (Status valid = p.validate(); !valid)
         return valid.error();
+    if (Status files = p.pg.checkTlsFiles(); !files)
+        return files.error();
     return p;
 }
 

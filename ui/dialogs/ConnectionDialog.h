@@ -50,6 +50,7 @@ private:
     void writePasswords(const ConnectionProfile &profile, const QString &redisPassword, const QString &pgPassword);
     void moveSecrets(const ConnectionProfile &from, const ConnectionProfile &to);
     bool isEnvironmentSelected() const;
+    void chooseCaFile();
 
     ConnectionSession &m_session;
     QString m_loadedName; // the saved profile the fields were loaded from ("" for a new one)
@@ -69,6 +70,8 @@ private:
     QLineEdit *m_pgUser = nullptr;
     QLineEdit *m_pgPassword = nullptr;
     QComboBox *m_pgSslMode = nullptr;
+    QLineEdit *m_pgCaFile = nullptr;
+    QPushButton *m_pgCaBrowse = nullptr;
     QLabel *m_error = nullptr;
     QLabel *m_notice = nullptr;
     QPushButton *m_save = nullptr;

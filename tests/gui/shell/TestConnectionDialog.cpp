@@ -9,11 +9,14 @@
 
 #include <QApplication>
 #include <QComboBox>
+#include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
 #include <QPushButton>
+#include <QTemporaryDir>
 #include <QTest>
 
 using namespace mldeck;
@@ -73,6 +76,10 @@ private Q_SLOTS:
         QTest::newRow("host with space") << QByteArray("pgHost") << QStringLiteral("db host")
                                          << QStringLiteral("PostgreSQL host");
         QTest::newRow("empty database") << QByteArray("pgDatabase") << QString() << QStringLiteral("database");
+        QTest::newRow("CA file missing") << QByteArray("pgCaFile") << QStringLiteral("/nonexistent/ca.crt")
+                                         << QStringLiteral("does not exist");
+        QTest::newRow("CA file relative") << QByteArray("pgCaFile") << QStringLiteral("ca.crt")
+                                          << QStringLiteral("full path");
     }
 
     void invalidInputShowsErrorAndSavesNothing()
@@ -117,6 +124,18 @@ private Q_SLOTS:
         setText(&dialog, "pgUser", QStringLiteral("ops"));
         setText(&dialog, "pgPassword", QStringLiteral("pg-Pw-99881"));
         child<QComboBox>(&dialog, "pgSslMode")->setCurrentText(QStringLiteral("verify-full"));
+        // verify-full needs a CA file (the test's HOME has no ~/.postgresql/root.crt).
+        QTemporaryDir caDir;
+        QVERIFY(caDir.isValid());
+        const QString caFile = caDir.filePath(QStringLiteral("staging-ca.crt"));
+        if (!QFileInfo::exists(QDir::homePath() + QStringLiteral("/.postgresql/root.crt")))
+            QVERIFY2(dialog.errorText().contains(QLatin1String("CA file")), qPrintable(dialog.errorText()));
+        {
+            QFile ca(caFile);
+            QVERIFY(ca.open(QIODevice::WriteOnly));
+            ca.write("-----BEGIN CERTIFICATE-----\n");
+        }
+        setText(&dialog, "pgCaFile", caFile);
         QVERIFY2(dialog.errorText().isEmpty(), qPrintable(dialog.errorText()));
 
         QPushButton *save = child<QPushButton>(&dialog, "saveButton");
@@ -131,6 +150,7 @@ private Q_SLOTS:
         QCOMPARE(saved->pg.database, QStringLiteral("mldeck_staging"));
         QCOMPARE(saved->pg.user, QStringLiteral("ops"));
         QCOMPARE(saved->pg.sslMode, QStringLiteral("verify-full"));
+        QCOMPARE(saved->pg.sslRootCert, caFile);
         QVERIFY(saved->pg.password.isEmpty());
         QVERIFY(saved->redis.password.isEmpty());
 
