@@ -3,6 +3,7 @@
 #include "core/config/Settings.h"
 #include "core/secrets/SecretStore.h"
 #include "core/services/ConnectionMonitor.h"
+#include "core/services/Health.h"
 
 #include <QCoreApplication>
 #include <QLoggingCategory>
@@ -23,6 +24,11 @@ ConnectionSession::ConnectionSession(Settings &settings, SecretStore &secrets, C
                                      QObject *parent)
     : QObject(parent), m_settings(settings), m_secrets(secrets), m_monitor(monitor)
 {
+    // The role is read again when PostgreSQL comes up: the first read may have found it down.
+    connect(&m_monitor, &ConnectionMonitor::pgHealthChanged, this, [this](const Health &health) {
+        if (health.state == Health::State::Up && !m_permissions)
+            readPermissions();
+    });
 }
 
 QString ConnectionSession::environmentProfileName()
@@ -161,6 +167,26 @@ void ConnectionSession::apply()
 {
     m_monitor.setEndpoints(m_active.redis, m_active.pg);
     Q_EMIT activeProfileChanged(m_active);
+    if (m_permissions) {
+        m_permissions.reset(); // another server or user: what the last one said no longer holds
+        Q_EMIT permissionsChanged();
+    }
+    readPermissions();
+}
+
+void ConnectionSession::readPermissions()
+{
+    const quint64 generation = m_generation;
+    m_roleWorker.post(
+        this, std::optional<PgEndpoint>(m_active.pg), [](PgConnection &c) { return RolePermissions::read(c); },
+        [this, generation](const Result<RolePermissions> &r) {
+            if (generation != m_generation)
+                return; // an answer about a profile no longer active
+            if (!r)
+                qCInfo(lcSession) << "role not read:" << r.errorMessage();
+            m_permissions = r ? std::optional<RolePermissions>(r.value()) : std::nullopt;
+            Q_EMIT permissionsChanged();
+        });
 }
 
 } // namespace mldeck::ui

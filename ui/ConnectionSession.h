@@ -1,6 +1,8 @@
 #pragma once
 
 #include "core/config/ConnectionProfile.h"
+#include "core/services/PgService.h"
+#include "core/store/pg/RolePermissions.h"
 
 #include <QHash>
 #include <QObject>
@@ -48,12 +50,20 @@ public:
     // Memory-only passwords for a profile, used when the keychain cannot hold them.
     void rememberForSession(const QString &profileName, const QString &redisPassword, const QString &pgPassword);
 
+    // What the connected PostgreSQL role may do, asked of the database on every profile change, when
+    // PostgreSQL comes up and on readPermissions(). nullopt until it answered: the pages then leave
+    // their actions enabled (the database refuses what the role may not do anyway).
+    const std::optional<RolePermissions> &permissions() const { return m_permissions; }
+    void readPermissions(); // -> permissionsChanged
+
 Q_SIGNALS:
     void activeProfileChanged(const mldeck::ConnectionProfile &profile);
     // Passwords could not be read from the keychain: why, so the window can say it and ask.
     void keychainUnavailable(const QString &why);
     // A problem with the configuration itself (e.g. a malformed MLDECK_PG_URL).
     void configurationProblem(const QString &message);
+    // permissions() changed (or could not be read: then nullopt).
+    void permissionsChanged();
 
 private:
     struct SessionPasswords
@@ -70,6 +80,8 @@ private:
     bool m_fromEnvironment = false;
     quint64 m_generation = 0; // late keychain answers for a profile no longer active are ignored
     QHash<QString, SessionPasswords> m_sessionPasswords;
+    PgWorker m_roleWorker{QStringLiteral("role")};
+    std::optional<RolePermissions> m_permissions;
 };
 
 } // namespace mldeck::ui

@@ -74,6 +74,7 @@ MainWindow::MainWindow(ConnectionSession &session, ConnectionMonitor &monitor, Q
     new DesktopNotifier(m_session, this); // one desktop notification per newly firing alert
 
     connect(&m_session, &ConnectionSession::activeProfileChanged, this, &MainWindow::onProfileChanged);
+    connect(&m_session, &ConnectionSession::permissionsChanged, this, &MainWindow::onPermissionsChanged);
     connect(&m_session, &ConnectionSession::keychainUnavailable, this, [this](const QString &why) {
         m_infoBar->showMessage(tr("The passwords could not be read from the system keychain: %1. Enter them for this "
                                   "session; they stay in memory only.")
@@ -92,6 +93,7 @@ MainWindow::MainWindow(ConnectionSession &session, ConnectionMonitor &monitor, Q
     m_redisHealth->setHealth(m_monitor.redisHealth());
     m_pgHealth->setHealth(m_monitor.pgHealth());
     onProfileChanged(m_session.activeProfile());
+    onPermissionsChanged();
 }
 
 MainWindow::~MainWindow() = default;
@@ -247,6 +249,9 @@ void MainWindow::buildStatusBar()
     statusBar()->setSizeGripEnabled(false);
     m_dependencies = new DependencyIndicator(this);
     statusBar()->addPermanentWidget(m_dependencies);
+    m_role = new QLabel(this);
+    m_role->setObjectName(QStringLiteral("roleStatus"));
+    statusBar()->addPermanentWidget(m_role);
     statusBar()->addPermanentWidget(m_redisHealth);
     statusBar()->addPermanentWidget(m_pgHealth);
 }
@@ -259,6 +264,21 @@ void MainWindow::onProfileChanged(const ConnectionProfile &profile)
     m_redisHealth->setEndpointDisplay(profile.redis.display());
     m_pgHealth->setEndpointDisplay(profile.pg.display() + QLatin1Char('/') + profile.pg.database);
     m_dependencies->connectTo(profile);
+}
+
+void MainWindow::onPermissionsChanged()
+{
+    const auto &p = m_session.permissions();
+    const QString who = p ? p->who() : QString();
+    const QString tip = p ? tr("PostgreSQL user %1, MLDeck role %2. Actions this role may not take are disabled.")
+                                .arg(p->user(), p->role())
+                          : QString();
+    m_role->setText(who);
+    m_role->setToolTip(tip);
+    m_role->setVisible(!who.isEmpty());
+    for (PageId id : kAllPages)
+        if (auto *frame = page(id)->findChild<PageFrame *>())
+            frame->setRole(who, tip);
 }
 
 void MainWindow::showPage(PageId id)

@@ -59,6 +59,7 @@ private:
     void buildMenus();
     void buildStatusBar();
     void onProfileChanged(const mldeck::ConnectionProfile &profile);
+    void onPermissionsChanged(); // who and which role: the status bar and every page's header
     void setLanguage(const QString &code);
     void showAbout();
 
@@ -74,6 +75,7 @@ private:
     HealthIndicator *m_redisHealth = nullptr;
     HealthIndicator *m_pgHealth = nullptr;
     DependencyIndicator *m_dependencies = nullptr;
+    QLabel *m_role = nullptr;
     QActionGroup *m_languageGroup = nullptr;
     ConnectionDialog *m_connectionDialog = nullptr;
 };

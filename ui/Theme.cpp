@@ -26,6 +26,7 @@ QPushButton#sidebarConnect { background: @{sidebarButton}; color: @{base}; borde
 QPushButton#sidebarConnect:hover { background: @{sidebarButtonHover}; }
 #pageTitle { color: @{ink}; font-size: 20pt; font-weight: 600; }
 #pagePurpose { color: @{muted}; font-size: 11pt; }
+#pageRole { color: @{muted}; font-size: 10pt; padding-left: 10px; padding-bottom: 3px; }
 QFrame#pageRule { background: @{rule}; border: none; }
 #emptyGlyph { background: @{accentSoft}; border-radius: 56px; }
 #emptyHeading { color: @{ink}; font-size: 15pt; font-weight: 600; }

@@ -12,6 +12,7 @@
 #include "ui/pages/drift/SparklineDelegate.h"
 #include "ui/widgets/InfoBar.h"
 #include "ui/widgets/PageFrame.h"
+#include "ui/widgets/RoleGate.h"
 
 #include <QComboBox>
 #include <QHBoxLayout>
@@ -59,6 +60,7 @@ AlertsDriftPage::AlertsDriftPage(ConnectionSession &session, QWidget *parent)
     connectControls();
     m_timer->start(kRefreshMs);
     connect(&m_session, &ConnectionSession::activeProfileChanged, this, &AlertsDriftPage::connectTo);
+    connect(&m_session, &ConnectionSession::permissionsChanged, this, &AlertsDriftPage::updateButtons);
     if (!m_session.activeProfile().name.isEmpty())
         connectTo(m_session.activeProfile());
     updateButtons();
@@ -300,6 +302,8 @@ void AlertsDriftPage::updateButtons()
     m_silence->setEnabled(open);
     m_ack->setToolTip(a && a->acknowledgedAt.isValid() ? tr("Already acknowledged by %1").arg(a->acknowledgedBy)
                                                        : tr("Mark the selected alert as seen (audited)"));
+    applyRole(m_ack, m_session.permissions(), RoleAction::AlertAcknowledge);
+    applyRole(m_silence, m_session.permissions(), RoleAction::AlertSilence);
 }
 
 void AlertsDriftPage::acknowledgeSelected()

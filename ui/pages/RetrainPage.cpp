@@ -66,6 +66,8 @@ RetrainPage::RetrainPage(ConnectionSession &session, QWidget *parent)
             m_history->refresh();
     });
     connect(&m_session, &ConnectionSession::activeProfileChanged, this, &RetrainPage::connectTo);
+    connect(&m_session, &ConnectionSession::permissionsChanged, this,
+            [this] { m_wizard->setPermissions(m_session.permissions()); });
     if (!m_session.activeProfile().name.isEmpty())
         connectTo(m_session.activeProfile());
     else

@@ -14,6 +14,7 @@
 #include "ui/pages/rollout/WhatIfPanel.h"
 #include "ui/widgets/InfoBar.h"
 #include "ui/widgets/PageFrame.h"
+#include "ui/widgets/RoleGate.h"
 #include "ui/widgets/WrappingButton.h"
 
 #include <QComboBox>
@@ -71,6 +72,7 @@ RolloutPage::RolloutPage(ConnectionSession &session, QWidget *parent)
     m_heartbeat.start();
 
     connect(&m_session, &ConnectionSession::activeProfileChanged, this, &RolloutPage::connectTo);
+    connect(&m_session, &ConnectionSession::permissionsChanged, this, &RolloutPage::updateEnabled);
     if (!m_session.activeProfile().name.isEmpty())
         connectTo(m_session.activeProfile());
     updateEnabled();
@@ -533,6 +535,15 @@ void RolloutPage::updateEnabled()
     m_rollback->setText(m_state.connected ? tr("⟲  Rollback: ML off now") : tr("⟲  Rollback (retry): ML off now"));
     m_deployment->setEnabled(!m_state.writing());
     m_plan->setActionsEnabled(m_state.planActionsAllowed());
+    m_plan->setEnabled(true); // the panel as a whole: only the conditions below disable it
+    // The PostgreSQL role has the last word: what it may not do is disabled and says who may.
+    const auto &role = m_session.permissions();
+    for (QWidget *w : {static_cast<QWidget *>(m_mlSwitch), static_cast<QWidget *>(m_fallbackSwitch),
+                       static_cast<QWidget *>(m_percentage)})
+        applyRole(w, role, RoleAction::FlagChange);
+    applyRole(m_rollback, role, RoleAction::Rollback);
+    applyRole(m_plan, role, role && !role->may(RoleAction::PlanChange) ? RoleAction::PlanChange
+                                                                        : RoleAction::PlanAdvance);
 }
 
 bool RolloutPage::confirm(const QString &title, const QString &text, const QString &acceptText)

@@ -41,6 +41,10 @@ PageFrame::PageFrame(PageId page, const QString &purpose, Selector selector, QWi
     m_header = new QHBoxLayout;
     m_header->setSpacing(8);
     m_header->addWidget(m_title);
+    m_role = new QLabel(this);
+    m_role->setObjectName(QStringLiteral("pageRole"));
+    m_role->hide();
+    m_header->addWidget(m_role, 0, Qt::AlignBottom);
     m_header->addStretch(1);
     m_layout->addLayout(m_header);
     m_layout->addWidget(purposeLabel);
@@ -74,6 +78,18 @@ PageFrame::PageFrame(PageId page, const QString &purpose, Selector selector, QWi
     m_layout->addLayout(m_bar);
     m_layout->addSpacing(4);
     m_layout->addWidget(rule);
+}
+
+void PageFrame::setRole(const QString &who, const QString &toolTip)
+{
+    m_role->setText(who);
+    m_role->setToolTip(toolTip);
+    m_role->setVisible(!who.isEmpty());
+}
+
+QString PageFrame::role() const
+{
+    return m_role->text();
 }
 
 QString PageFrame::title() const

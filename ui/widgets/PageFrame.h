@@ -47,6 +47,9 @@ public:
     void addToHeader(QWidget *widget);
     // The page's body takes the space under the rule.
     void setBody(QWidget *body);
+    // Who is connected and with which MLDeck role ("alice · operator"), next to the title; hidden when empty.
+    void setRole(const QString &who, const QString &toolTip);
+    QString role() const;
 
 Q_SIGNALS:
     // "Manage…" next to the selector: the window opens the Deployments page on current.
@@ -54,6 +57,7 @@ Q_SIGNALS:
 
 private:
     QLabel *m_title = nullptr;
+    QLabel *m_role = nullptr;
     QHBoxLayout *m_header = nullptr;
     QComboBox *m_deployment = nullptr;
     QPushButton *m_refresh = nullptr;

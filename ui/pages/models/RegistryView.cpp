@@ -9,6 +9,7 @@
 #include "ui/pages/models/ModelVersionTableModel.h"
 #include "ui/widgets/InfoBar.h"
 #include "ui/widgets/PageFrame.h"
+#include "ui/widgets/RoleGate.h"
 
 #include <QComboBox>
 #include <QFileDialog>
@@ -53,6 +54,7 @@ RegistryView::RegistryView(ConnectionSession &session, PageFrame &frame, QWidget
       m_refresh(frame.refreshButton())
 {
     setObjectName(QStringLiteral("registryView"));
+    connect(&m_session, &ConnectionSession::permissionsChanged, this, &RegistryView::updateButtons);
 
     m_info = new InfoBar(this);
     m_info->setObjectName(QStringLiteral("registryInfoBar"));
@@ -332,6 +334,12 @@ void RegistryView::updateButtons()
     m_archive->setEnabled(idle && m && !m->archived && !m->isChampion());
     m_archive->setToolTip(m && m->isChampion() ? tr("The champion cannot be archived; promote another version first.")
                                                : QString());
+    const auto &role = m_session.permissions();
+    applyRole(m_register, role, RoleAction::ModelRegister);
+    applyRole(m_promote, role, RoleAction::ModelPromote);
+    applyRole(m_challenger, role, RoleAction::ModelPromote);
+    applyRole(m_restore, role, RoleAction::ModelRestore);
+    applyRole(m_archive, role, RoleAction::ModelArchive);
 }
 
 bool RegistryView::confirm(const QString &title, const QString &text)

@@ -3,6 +3,7 @@
 #include "ui/Theme.h"
 
 #include "ui/pages/retrain/RetrainFormat.h"
+#include "ui/widgets/RoleGate.h"
 
 #include <QCheckBox>
 #include <QHBoxLayout>
@@ -84,12 +85,22 @@ void DecisionStep::setOutcome(const retrain::RetrainOutcome &o)
 
 void DecisionStep::setActionsEnabled(bool enabled)
 {
+    m_actionsEnabled = enabled;
     m_promote->setEnabled(enabled && m_hasCandidate && m_promoteAllowed);
     m_rollout->setEnabled(enabled && m_hasCandidate && m_promoteAllowed);
     m_challenger->setEnabled(enabled && m_hasCandidate);
     m_discard->setEnabled(enabled && m_hasCandidate);
     m_reason->setEnabled(enabled && m_hasCandidate);
     m_again->setVisible(!enabled || !m_hasCandidate);
+    applyRole(m_promote, m_permissions, RoleAction::ModelPromote); // moves the champion alias too
+    applyRole(m_challenger, m_permissions, RoleAction::RetrainDecide);
+    applyRole(m_discard, m_permissions, RoleAction::RetrainDecide);
+}
+
+void DecisionStep::setPermissions(const std::optional<RolePermissions> &permissions)
+{
+    m_permissions = permissions;
+    setActionsEnabled(m_actionsEnabled);
 }
 
 void DecisionStep::showBusy()

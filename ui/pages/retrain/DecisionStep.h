@@ -1,6 +1,9 @@
 #pragma once
 
 #include "core/services/retrain/RetrainRunner.h"
+#include "core/store/pg/RolePermissions.h"
+
+#include <optional>
 
 #include <QWidget>
 
@@ -26,6 +29,8 @@ public:
     void showApplied(const RetrainRun &run, retrain::RetrainAction action, bool rolloutPlan);
     void showError(const QString &error);
     bool startRolloutPlan() const;
+    // What the connected role may decide (nullopt: unknown, the database decides).
+    void setPermissions(const std::optional<RolePermissions> &permissions);
     QString reason() const;
 
 Q_SIGNALS:
@@ -45,6 +50,8 @@ private:
     QPushButton *m_again = nullptr;
     bool m_promoteAllowed = false;
     bool m_hasCandidate = false;
+    bool m_actionsEnabled = false;
+    std::optional<RolePermissions> m_permissions;
 };
 
 } // namespace mldeck::ui

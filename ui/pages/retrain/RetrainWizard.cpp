@@ -8,6 +8,7 @@
 #include "ui/pages/retrain/StepIndicator.h"
 #include "ui/pages/retrain/TrainingStep.h"
 #include "ui/pages/retrain/TriggerStep.h"
+#include "ui/widgets/RoleGate.h"
 
 #include <QHBoxLayout>
 #include <QLabel>
@@ -150,6 +151,13 @@ void RetrainWizard::goTo(int step)
     updateButtons();
 }
 
+void RetrainWizard::setPermissions(const std::optional<RolePermissions> &permissions)
+{
+    m_permissions = permissions;
+    m_decision->setPermissions(permissions);
+    updateButtons();
+}
+
 void RetrainWizard::updateButtons()
 {
     const int step = currentStep();
@@ -177,6 +185,11 @@ void RetrainWizard::updateButtons()
     }
     m_next->setText(step == TrainingStepIndex ? tr("Start training ›") : tr("Next ›"));
     m_next->setEnabled(nextOk);
+    // Starting a run is the role's to take; the other steps only move through the wizard.
+    if (step == TrainingStepIndex)
+        applyRole(m_next, m_permissions, RoleAction::RetrainLaunch);
+    else
+        m_next->setToolTip({});
     m_next->setVisible(step != DecisionStepIndex);
     // Once a run has started there is no going back to change its inputs: start another instead.
     m_back->setEnabled(!running && (step == DataStepIndex || step == TrainingStepIndex || step == EvaluationStepIndex ||

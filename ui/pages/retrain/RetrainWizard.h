@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/services/retrain/RetrainRunner.h"
+#include "core/store/pg/RolePermissions.h"
 #include "ui/pages/rollout/Confirmer.h"
 
 #include <QWidget>
@@ -53,6 +54,8 @@ public:
     int currentStep() const;
     bool isRunning() const;
     const std::optional<retrain::RetrainOutcome> &outcome() const { return m_outcome; }
+    // What the connected role may launch and decide (nullopt: unknown, the database decides).
+    void setPermissions(const std::optional<RolePermissions> &permissions);
 
 public Q_SLOTS:
     void restart();
@@ -102,6 +105,7 @@ private:
     QString m_summaryFor; // the deployment the pending summary is for: a late answer for another is dropped
     // The deployment's decision rule (minimum improvement, a classifier's metric), read at each restart.
     std::optional<RetrainSettings> m_settings;
+    std::optional<RolePermissions> m_permissions;
 };
 
 } // namespace mldeck::ui
