@@ -128,12 +128,14 @@ QWidget *AuditPage::buildChanges(QWidget *parent)
     QHeaderView *header = m_view->horizontalHeader();
     header->setSectionResizeMode(QHeaderView::Interactive);
     header->setStretchLastSection(true);
-    const int em = m_view->fontMetrics().horizontalAdvance(QLatin1Char('M'));
-    header->resizeSection(AuditTableModel::Time, 12 * em);
-    header->resizeSection(AuditTableModel::Actor, 10 * em);
-    header->resizeSection(AuditTableModel::Action, 10 * em);
-    header->resizeSection(AuditTableModel::Deployment, 8 * em);
-    header->resizeSection(AuditTableModel::Reason, 14 * em);
+    // Widths from sample contents (the view never measures the rows themselves).
+    const QFontMetrics metrics = m_view->fontMetrics();
+    const auto width = [&metrics](const QString &sample) { return metrics.horizontalAdvance(sample) + 24; };
+    header->resizeSection(AuditTableModel::Time, width(QStringLiteral("2026-12-31 23:59:59")));
+    header->resizeSection(AuditTableModel::Actor, width(QStringLiteral("scheduler@host")));
+    header->resizeSection(AuditTableModel::Action, width(QStringLiteral("alert.acknowledge")));
+    header->resizeSection(AuditTableModel::Deployment, width(QStringLiteral("eta-delivery-2")));
+    header->resizeSection(AuditTableModel::Reason, width(QStringLiteral("a reason of a few words")));
 
     m_empty = new EmptyStateView({pageGlyph(PageId::Audit, 64, themeColor(Palette::Muted)), tr("No changes match"),
                                   tr("No audit row matches these filters. Widen the time range, pick another "

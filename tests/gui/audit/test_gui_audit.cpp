@@ -30,6 +30,7 @@
 
 #include <QAbstractItemModelTester>
 #include <QComboBox>
+#include <QDateTimeEdit>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -180,6 +181,7 @@ private Q_SLOTS:
         QVERIFY(cell(page.model(), halfway, ui::AuditTableModel::Change).contains(QStringLiteral("25 -> 50")));
         QCOMPARE(page.detail()->link().target, ui::AuditLink::Target::DashboardMoment);
         QVERIFY(page.detail()->openButton()->isVisible());
+        QTRY_VERIFY(page.detail()->openButton()->width() >= page.detail()->openButton()->sizeHint().width());
         saveScreenshot(&page, QStringLiteral("audit_page"));
     }
 
@@ -226,9 +228,11 @@ private Q_SLOTS:
         // A range that ends before it starts is refused and changes nothing.
         typeInto(bar->searchEdit(), QString());
         QTRY_COMPARE(page.model().rowCount(), auditCount(QStringLiteral("deployment = '%1'").arg(m_f.deployment)));
-        const AuditFilter before = page.model().filter();
-        bar->rangeBox()->setCurrentIndex(bar->rangeBox()->count() - 1); // From… to…
+        bar->rangeBox()->setCurrentIndex(bar->rangeBox()->count() - 1); // From… to…: the last day by default
         QTRY_VERIFY(bar->fromEdit()->isVisible());
+        QTRY_VERIFY(page.model().filter().from.isValid() && page.model().filter().to.isValid());
+        QTRY_COMPARE(page.model().rowCount(), auditCount(QStringLiteral("deployment = '%1'").arg(m_f.deployment)));
+        const AuditFilter before = page.model().filter();
         bar->toEdit()->setDateTime(bar->fromEdit()->dateTime().addDays(-1));
         QTRY_VERIFY(!bar->errorText().isEmpty());
         QCOMPARE(page.model().filter().from, before.from);
@@ -310,9 +314,9 @@ private Q_SLOTS:
         page.tabs()->setCurrentWidget(page.timelineView());
         ui::ServedTimelineView *timeline = page.timelineView();
         QTRY_VERIFY_WITH_TIMEOUT(timeline->deploymentBox()->findText(m_f.deployment) >= 0, 10000);
-        QSignalSpy shown(timeline, &ui::ServedTimelineView::timelineShown);
         timeline->deploymentBox()->setCurrentIndex(timeline->deploymentBox()->findText(m_f.deployment));
-        QTRY_VERIFY_WITH_TIMEOUT(timeline->timeline().deployment == m_f.deployment && shown.count() > 0, 10000);
+        QTRY_VERIFY2_WITH_TIMEOUT(timeline->timeline().deployment == m_f.deployment, qPrintable(timeline->statusText()),
+                                  10000);
 
         // The changes that began steps, oldest first, as made: two edits, the promotion, the rollback.
         const auto rows = query(*m_f.pg,
@@ -340,6 +344,7 @@ private Q_SLOTS:
         QCOMPARE(timeline->table()->rowCount(), int(timeline->timeline().steps.size()));
         QCOMPARE(timeline->chart()->markerCount(), int(steps.size()));
         QVERIFY(timeline->chart()->rawPointCount(timeline->chart()->seriesNames().value(0)) >= 2 * int(steps.size()));
+        timeline->chart()->flush();
         saveScreenshot(&page, QStringLiteral("audit_timeline"));
     }
 

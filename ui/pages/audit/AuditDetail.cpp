@@ -40,6 +40,7 @@ AuditDetail::AuditDetail(QWidget *parent) : QWidget(parent)
     m_diff->setObjectName(QStringLiteral("auditDiff"));
     m_open = new QPushButton(this);
     m_open->setObjectName(QStringLiteral("auditOpenLink"));
+    m_open->setSizePolicy(QSizePolicy::Minimum, QSizePolicy::Fixed); // never narrower than its text
     connect(m_open, &QPushButton::clicked, this, [this] { Q_EMIT openRequested(m_link); });
 
     auto *layout = new QVBoxLayout(this);
@@ -85,8 +86,8 @@ void AuditDetail::showEntry(const AuditEntry &e)
     }
 
     m_link = AuditLink::of(e);
-    m_open->setVisible(m_link.target != AuditLink::Target::None);
     m_open->setText(m_link.label());
+    m_open->setVisible(m_link.target != AuditLink::Target::None);
 }
 
 QString AuditDetail::diffText() const
