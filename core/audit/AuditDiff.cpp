@@ -41,8 +41,8 @@ QString AuditDiffLine::text() const
 QString AuditDiff::valueText(const QJsonValue &value)
 {
     switch (value.type()) {
-    case QJsonValue::String:
-        return value.toString();
+    case QJsonValue::String: // an empty string would read as nothing after the arrow
+        return value.toString().isEmpty() ? tr("(empty)") : value.toString();
     case QJsonValue::Double: {
         const double d = value.toDouble();
         return d == double(qint64(d)) ? QString::number(qint64(d)) : QString::number(d, 'g', 15);

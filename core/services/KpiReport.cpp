@@ -51,7 +51,7 @@ Result<QList<AuditEntry>> oldestChanges(PgConnection &conn, const QString &deplo
     if (*total == 0)
         return QList<AuditEntry>();
     const int limit = KpiReportData::kMaxRows;
-    auto rows = query.page(filter, *top, qMax<qint64>(0, *total - limit), limit);
+    auto rows = query.page(filter, *top, qMax<qint64>(0, *total - limit), limit, *total);
     if (rows)
         std::reverse(rows.value().begin(), rows.value().end());
     return rows;

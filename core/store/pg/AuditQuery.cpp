@@ -48,6 +48,22 @@ QList<AuditEntry> entriesOf(const pqxx::result &rows)
     return out;
 }
 
+// The text a search looks in: action, actors, reason, deployment, before and after, lower-cased,
+// one field per line.
+constexpr char kSearchText[] =
+    "lower(action || chr(10) || coalesce(actor_os, '') || chr(10) || actor_db || chr(10) || coalesce(reason, '') "
+    "|| chr(10) || coalesce(deployment, '') || chr(10) || coalesce(before::text, '') || chr(10) || "
+    "coalesce(after::text, ''))";
+
+// A LIKE pattern matching any text that contains `text` literally (its %, _ and \ escaped).
+QString likeContaining(QString text)
+{
+    text.replace(QLatin1Char('\\'), QStringLiteral("\\\\"))
+        .replace(QLatin1Char('%'), QStringLiteral("\\%"))
+        .replace(QLatin1Char('_'), QStringLiteral("\\_"));
+    return QLatin1Char('%') + text + QLatin1Char('%');
+}
+
 // A PostgreSQL text[] literal of validated kinds (dotted lower-case words: nothing to quote).
 QString kindArray(const QStringList &kinds)
 {
@@ -89,15 +105,8 @@ void addFilter(Where &w, const AuditFilter &f)
         w.add("ts >= " + w.next(isoParam(f.from)) + "::timestamptz");
     if (f.to.isValid())
         w.add("ts < " + w.next(isoParam(f.to)) + "::timestamptz");
-    if (!f.text.isEmpty()) {
-        const std::string p = w.next(f.text.toLower());
-        std::string any;
-        for (const char *column : {"action", "coalesce(actor_os, '')", "actor_db", "coalesce(reason, '')",
-                                   "coalesce(deployment, '')", "coalesce(before::text, '')",
-                                   "coalesce(after::text, '')"})
-            any += std::string(any.empty() ? "" : " OR ") + "strpos(lower(" + column + "), " + p + ") > 0";
-        w.add("(" + any + ")");
-    }
+    if (!f.text.isEmpty()) // one LIKE over the searched columns: the expression a trigram index can serve
+        w.add(std::string(kSearchText) + " LIKE " + w.next(likeContaining(f.text.toLower())));
 }
 
 Error invalid(const QString &why)
@@ -135,23 +144,37 @@ Result<qint64> AuditQuery::count(const AuditFilter &filter, qint64 topId)
     }
 }
 
-Result<QList<AuditEntry>> AuditQuery::page(const AuditFilter &filter, qint64 topId, qint64 offset, int limit)
+Result<QList<AuditEntry>> AuditQuery::page(const AuditFilter &filter, qint64 topId, qint64 offset, int limit,
+                                           qint64 total)
 {
     if (const QString why = filter.validate(); !why.isEmpty())
         return invalid(why);
     if (offset < 0 || limit < 1 || limit > kMaxPage)
         return invalid(StoreText::tr("a page starts at 0 or later and holds 1 to %1 rows.").arg(kMaxPage));
+    // Past the middle of a known count, skip from the oldest end (rows at or below the top never
+    // change: the log is append-only).
+    const bool fromOldest = total >= 0 && offset > total / 2;
+    qint64 skip = offset, take = limit;
+    if (fromOldest) {
+        skip = total - offset - limit;
+        if (skip < 0) {
+            take += skip;
+            skip = 0;
+        }
+        if (take <= 0)
+            return QList<AuditEntry>();
+    }
     Where w;
     w.sql = "id <= " + w.next(QString::number(topId)) + "::bigint";
     addFilter(w, filter);
-    const std::string offsetParam = w.next(QString::number(offset));
-    const std::string limitParam = w.next(QString::number(limit));
+    const std::string offsetParam = w.next(QString::number(skip));
+    const std::string limitParam = w.next(QString::number(take));
     // The page's ids first (an index-only walk of the id order when the filter allows), then their
     // rows: a deep offset skips index entries, not whole rows.
     const std::string sql = std::string("SELECT ") + kColumns +
                             " FROM mldeck.audit_log WHERE id IN (SELECT id FROM mldeck.audit_log WHERE " + w.sql +
-                            " ORDER BY id DESC OFFSET " + offsetParam + "::bigint LIMIT " + limitParam +
-                            "::bigint) ORDER BY id DESC";
+                            (fromOldest ? " ORDER BY id" : " ORDER BY id DESC") + " OFFSET " + offsetParam +
+                            "::bigint LIMIT " + limitParam + "::bigint) ORDER BY id DESC";
     try {
         pqxx::nontransaction tx(pg::raw(m_conn));
         return entriesOf(pg::execParams(tx, sql, w.params));

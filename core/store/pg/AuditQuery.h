@@ -27,7 +27,10 @@ public:
     // How many rows match with id <= topId.
     Result<qint64> count(const AuditFilter &filter, qint64 topId);
     // Rows matching with id <= topId, newest first, skipping `offset`, at most `limit` (<= 1000).
-    Result<QList<AuditEntry>> page(const AuditFilter &filter, qint64 topId, qint64 offset, int limit);
+    // `total`, when the caller knows it (count() of the same filter and top, as a view does), lets a
+    // page past the middle be read from the oldest end: the last page is as fast as the first.
+    Result<QList<AuditEntry>> page(const AuditFilter &filter, qint64 topId, qint64 offset, int limit,
+                                   qint64 total = -1);
     // Rows matching with id > afterId, newest first, at most `limit`.
     Result<QList<AuditEntry>> newerThan(const AuditFilter &filter, qint64 afterId, int limit);
     // Every matching row, newest first, handed over in batches (a server-side cursor: memory stays

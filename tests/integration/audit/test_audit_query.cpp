@@ -70,6 +70,16 @@ private Q_SLOTS:
                               QStringLiteral("flags.apply"), QStringLiteral("flags.apply")}));
         QCOMPARE(*q.count(byDeployment, *top), 8);
         QCOMPARE(mine->last().reason, QStringLiteral("ramp to 25"));
+        // Given the count, a page past the middle is read from the oldest end: the same rows.
+        for (const qint64 offset : {0, 3, 5, 6, 7})
+            for (const int limit : {1, 2, 3}) {
+                const auto plain = q.page(byDeployment, *top, offset, limit);
+                const auto counted = q.page(byDeployment, *top, offset, limit, 8);
+                QVERIFY(plain && counted);
+                QCOMPARE(actionsOf(*counted), actionsOf(*plain));
+                QCOMPARE(counted->size(), qMin<qint64>(limit, 8 - offset));
+            }
+        QVERIFY(q.page(byDeployment, *top, 8, 5, 8)->isEmpty());
         QCOMPARE(mine->last().actor(), QStringLiteral("alice"));
         QCOMPARE(mine->last().host, QStringLiteral("console-1"));
         QCOMPARE(mine->last().after->value(QStringLiteral("ml_traffic_percentage")).toInt(), 25);
@@ -101,6 +111,10 @@ private Q_SLOTS:
         search.text = QStringLiteral("eta-2.pt"); // inside the "after" JSON of a registration
         QCOMPARE(*q.count(search, *top), 1);
         search.text = QStringLiteral("%"); // no wildcard: a literal percent sign, in no row
+        QCOMPARE(*q.count(search, *top), 0);
+        search.text = QStringLiteral("RESTORE_previous"); // _ is literal too
+        QCOMPARE(*q.count(search, *top), 1);
+        search.text = QStringLiteral("restore_p_evious");
         QCOMPARE(*q.count(search, *top), 0);
         search.text = QStringLiteral("'); DELETE FROM mldeck.audit_log; --");
         QCOMPARE(*q.count(search, *top), 0);

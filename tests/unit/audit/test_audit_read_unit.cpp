@@ -190,6 +190,11 @@ private Q_SLOTS:
         AuditEntry created = row(1, 0, QStringLiteral("deployment.create"), std::nullopt,
                                  QJsonObject{{QStringLiteral("task"), QStringLiteral("regression")}});
         QCOMPARE(AuditDiff::text(created), QStringList{QStringLiteral("task: added regression")});
+        QCOMPARE(AuditDiff::lines(QJsonObject{{QStringLiteral("updated_at"), QStringLiteral("2026-03-01T12:00:00Z")}},
+                                  QJsonObject{{QStringLiteral("updated_at"), QString()}})
+                     .first()
+                     .text(),
+                 QStringLiteral("updated_at: 2026-03-01T12:00:00Z -> (empty)"));
         AuditEntry nothing = row(2, 0, QStringLiteral("guard.rearm"), std::nullopt, std::nullopt);
         QCOMPARE(AuditDiff::text(nothing), QStringList{QStringLiteral("no change recorded")});
     }
