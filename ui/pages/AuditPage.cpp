@@ -127,15 +127,16 @@ QWidget *AuditPage::buildChanges(QWidget *parent)
     m_view->verticalHeader()->setDefaultSectionSize(m_view->fontMetrics().height() + 8);
     QHeaderView *header = m_view->horizontalHeader();
     header->setSectionResizeMode(QHeaderView::Interactive);
+    header->setMinimumSectionSize(40); // the last column fills what is left, however little
     header->setStretchLastSection(true);
     // Widths from sample contents (the view never measures the rows themselves).
     const QFontMetrics metrics = m_view->fontMetrics();
     const auto width = [&metrics](const QString &sample) { return metrics.horizontalAdvance(sample) + 24; };
     header->resizeSection(AuditTableModel::Time, width(QStringLiteral("2026-12-31 23:59:59")));
-    header->resizeSection(AuditTableModel::Actor, width(QStringLiteral("scheduler@host")));
+    header->resizeSection(AuditTableModel::Actor, width(QStringLiteral("mldeck-guard")));
     header->resizeSection(AuditTableModel::Action, width(QStringLiteral("alert.acknowledge")));
-    header->resizeSection(AuditTableModel::Deployment, width(QStringLiteral("eta-delivery-2")));
-    header->resizeSection(AuditTableModel::Reason, width(QStringLiteral("a reason of a few words")));
+    header->resizeSection(AuditTableModel::Deployment, width(QStringLiteral("deployment")));
+    header->resizeSection(AuditTableModel::Reason, width(QStringLiteral("a short reason")));
 
     m_empty = new EmptyStateView({pageGlyph(PageId::Audit, 64, themeColor(Palette::Muted)), tr("No changes match"),
                                   tr("No audit row matches these filters. Widen the time range, pick another "

@@ -84,6 +84,10 @@ void AuditTableModel::onOpened(quint64 ticket, const Result<AuditSnapshot> &snap
     m_top = snapshot->top;
     m_count = snapshot->count;
     endResetModel();
+    if (m_count > 0) { // the first page is always wanted: ask now rather than at the view's first paint
+        m_wanted.insert(0);
+        m_dispatch->start();
+    }
     Q_EMIT opened();
 }
 
