@@ -7,11 +7,11 @@
 -- deployment; rows of no deployment form the chain '' (empty key).
 --
 -- Concurrent writers never fork a chain: the insert trigger locks the chain's row in
--- audit_chain_heads (SELECT ... FOR UPDATE) before it reads the head and moves it, so two writers
--- of one chain take turns (the second waits until the first commits or aborts, then reads the
--- head the first left). Writers of two chains lock two different rows and never wait on each
--- other. The lock is held to the end of the writer's transaction, so an aborted insert leaves the
--- head where it was.
+-- audit_chain_heads (SELECT ... FOR UPDATE) before it reads the head, and the head moves under
+-- that lock, so two writers of one chain take turns (the second waits until the first commits or
+-- aborts, then reads the head the first left). Writers of two chains lock two different rows and
+-- never wait on each other. The lock is held to the end of the writer's transaction, so an
+-- aborted insert leaves the head where it was.
 
 ALTER TABLE mldeck.audit_log
     ADD COLUMN chain_seq bigint,
@@ -26,19 +26,21 @@ CREATE TABLE mldeck.audit_chain_heads (
     updated_at timestamptz NOT NULL DEFAULT now()
 );
 
--- canonical(row): each field as "<byte length>:<UTF-8 bytes>|", a NULL as "-|".
+-- canonical(row): each field as "<byte length>:<UTF-8 bytes>|", a NULL as "-|". Plain SQL functions
+-- (STABLE, no SET clause) so that the planner inlines them: a call per field would cost more than the
+-- insert itself.
 CREATE FUNCTION mldeck.audit_chain_field(v text) RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT CASE WHEN v IS NULL THEN '-|' ELSE octet_length(convert_to(v, 'UTF8'))::text || ':' || v || '|' END
 $$;
 
 CREATE FUNCTION mldeck.audit_chain_micros(t timestamptz) RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT (EXTRACT(EPOCH FROM t) * 1000000)::bigint::text
 $$;
 
 CREATE FUNCTION mldeck.audit_chain_hash(chain_key text, r mldeck.audit_log) RETURNS text
-LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT encode(sha256(convert_to(
                mldeck.audit_chain_field(chain_key)
             || mldeck.audit_chain_field(r.chain_seq::text)
@@ -59,37 +61,66 @@ LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
 $$;
 
 -- Runs as the schema owner (SECURITY DEFINER): writers need no right on the heads table.
+-- The first row of a chain in a transaction locks the chain's head row and reads it; the position
+-- and hash of the chain's last row are then carried, for the rest of the transaction, in a
+-- transaction-local setting (reverted with the rows if the transaction or a savepoint rolls back),
+-- and the head row is written once per statement (below): updating it once per row would leave
+-- one row version per inserted row to walk through, and a bulk insert would slow down quadratically.
 CREATE FUNCTION mldeck.audit_log_chain() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     k text := coalesce(NEW.deployment, '');
-    head mldeck.audit_chain_heads;
+    slot text := 'mldeck_audit_chain.k' || md5(k);
+    carried text := current_setting(slot, true);
+    s bigint;
+    h text;
 BEGIN
-    INSERT INTO mldeck.audit_chain_heads (chain_key) VALUES (k) ON CONFLICT (chain_key) DO NOTHING;
-    SELECT * INTO head FROM mldeck.audit_chain_heads WHERE chain_key = k FOR UPDATE;
-    -- A retried write (its change_id is already in) inserts nothing: the head stays (the insert then
-    -- meets the unique change_id, as before).
+    IF coalesce(carried, '') = '' THEN
+        INSERT INTO mldeck.audit_chain_heads (chain_key) VALUES (k) ON CONFLICT (chain_key) DO NOTHING;
+        SELECT seq, hash INTO s, h FROM mldeck.audit_chain_heads WHERE chain_key = k FOR UPDATE;
+    ELSE -- this transaction holds the lock already
+        s := split_part(carried, ':', 1)::bigint;
+        h := split_part(carried, ':', 2);
+    END IF;
+    -- A retried write (its change_id is already in) inserts nothing: the chain stays where it is (the
+    -- insert then meets the unique change_id, as before).
     IF EXISTS (SELECT 1 FROM mldeck.audit_log WHERE change_id = NEW.change_id) THEN
         NEW.chain_seq := NULL;
         NEW.prev_hash := NULL;
         NEW.row_hash := NULL;
         RETURN NEW;
     END IF;
-    NEW.chain_seq := head.seq + 1;
-    NEW.prev_hash := head.hash;
+    NEW.chain_seq := s + 1;
+    NEW.prev_hash := h;
     NEW.row_hash := mldeck.audit_chain_hash(k, NEW);
-    UPDATE mldeck.audit_chain_heads SET seq = NEW.chain_seq, hash = NEW.row_hash, updated_at = now()
-        WHERE chain_key = k;
+    PERFORM set_config(slot, NEW.chain_seq || ':' || NEW.row_hash, true);
     RETURN NEW;
 END
 $$;
 REVOKE ALL ON FUNCTION mldeck.audit_log_chain() FROM PUBLIC;
+
+-- Moves each chain's head to the last row the statement inserted in it (still under the row lock).
+CREATE FUNCTION mldeck.audit_log_move_heads() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    UPDATE mldeck.audit_chain_heads h SET seq = n.chain_seq, hash = n.row_hash, updated_at = now()
+    FROM (SELECT DISTINCT ON (coalesce(deployment, '')) coalesce(deployment, '') AS chain_key, chain_seq, row_hash
+          FROM inserted WHERE chain_seq IS NOT NULL
+          ORDER BY coalesce(deployment, ''), chain_seq DESC) n
+    WHERE h.chain_key = n.chain_key;
+    RETURN NULL;
+END
+$$;
+REVOKE ALL ON FUNCTION mldeck.audit_log_move_heads() FROM PUBLIC;
 
 -- Triggers fire in name order: this one after audit_log_stamp, so it hashes the stamped ts and
 -- actor. ALWAYS: a back-dated history load (session_replication_role = replica) is chained too.
 CREATE TRIGGER audit_log_stamp_then_chain BEFORE INSERT ON mldeck.audit_log
     FOR EACH ROW EXECUTE FUNCTION mldeck.audit_log_chain();
 ALTER TABLE mldeck.audit_log ENABLE ALWAYS TRIGGER audit_log_stamp_then_chain;
+CREATE TRIGGER audit_log_move_heads AFTER INSERT ON mldeck.audit_log
+    REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION mldeck.audit_log_move_heads();
+ALTER TABLE mldeck.audit_log ENABLE ALWAYS TRIGGER audit_log_move_heads;
 
 -- The heads move only from inside the insert trigger (trigger depth 2); any direct write is refused.
 CREATE FUNCTION mldeck.audit_chain_heads_guard() RETURNS trigger

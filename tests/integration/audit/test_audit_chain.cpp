@@ -1,7 +1,7 @@
 // The audit log's hash chain and append-only rule on a real PostgreSQL: UPDATE/DELETE/TRUNCATE refused
 // for every MLDeck role and the owner; `verify` names a row changed by a superuser, a deleted row, a
-// forged insert and removed last rows; parallel writers keep one chain; a back-dated history load and
-// spooled rollback rows are chained; the guard raises an "audit" alert on a break.
+// forged insert and removed last rows; parallel writers, bulk inserts and savepoints keep one chain; a
+// back-dated history load and spooled rollback rows are chained; the guard raises an "audit" alert on a break.
 #include "core/services/guard/GuardJob.h"
 #include "core/store/pg/AlertStore.h"
 #include "core/store/pg/AuditChainStore.h"
@@ -346,6 +346,45 @@ private Q_SLOTS:
         QVERIFY2(r->ok(), qPrintable(breakOf(*r)));
         QCOMPARE(r->rowsChecked, 1000);
         QVERIFY(d.verify(QStringLiteral("zeta"))->ok());
+    }
+
+    void bulkInsertsAndSavepointsKeepTheChain()
+    {
+        ChainDb d;
+        QVERIFY(d.setUp());
+        QVERIFY(d.write(QStringLiteral("eta"), 2));
+        // One statement, many rows over two chains: the head moves once, to the statement's last row.
+        QVERIFY(test::exec(*d.conn, QStringLiteral("INSERT INTO mldeck.audit_log (action, deployment, reason) SELECT "
+                                                   "'flags.apply', CASE WHEN i % 3 = 0 THEN 'zeta' ELSE 'eta' END, "
+                                                   "'bulk ' || i FROM generate_series(1, 300) i"))
+                    .ok());
+        // A row rolled back to a savepoint leaves no gap: the next row takes its position.
+        QVERIFY(test::exec(*d.conn, QStringLiteral("BEGIN; "
+                                                   "INSERT INTO mldeck.audit_log (action, deployment) VALUES ('a', 'eta'); "
+                                                   "SAVEPOINT s; "
+                                                   "INSERT INTO mldeck.audit_log (action, deployment) VALUES ('b', 'eta'); "
+                                                   "ROLLBACK TO s; "
+                                                   "INSERT INTO mldeck.audit_log (action, deployment) VALUES ('c', 'eta'), "
+                                                   "('d', 'eta'); COMMIT"))
+                    .ok());
+        QCOMPARE(test::queryValue(*d.conn, QStringLiteral("SELECT string_agg(action || chain_seq, ' ' ORDER BY "
+                                                          "chain_seq) FROM mldeck.audit_log WHERE deployment = 'eta' "
+                                                          "AND chain_seq > 202")),
+                 QStringLiteral("a203 c204 d205"));
+        // A statement that fails leaves the head where it was.
+        QVERIFY(!test::exec(*d.conn, QStringLiteral("INSERT INTO mldeck.audit_log (action, deployment) VALUES "
+                                                    "('e', 'eta'), ('', 'eta')"))
+                     .ok());
+        QVERIFY(d.write(QStringLiteral("eta"), 1));
+        auto all = AuditChainStore(*d.conn).verify();
+        QVERIFY2(all, qPrintable(all.errorMessage()));
+        QCOMPARE(all->size(), 2);
+        for (const auto &c : *all)
+            QVERIFY2(c.ok(), qPrintable(breakOf(c)));
+        QCOMPARE(all->at(0).rowsChecked, 206);
+        QCOMPARE(all->at(0).headSeq, 206);
+        QCOMPARE(all->at(1).rowsChecked, 100);
+        QCOMPARE(all->at(1).headSeq, 100);
     }
 
     void backDatedHistoryIsChained()
