@@ -141,6 +141,17 @@ Result<FlagState> FlagService::read(const QString &deployment)
     return s;
 }
 
+Result<bool> FlagService::canWriteFlags()
+{
+    auto conn = redis();
+    if (!conn)
+        return conn.error();
+    auto r = FlagStore(**conn).canWrite();
+    if (!r && (*conn)->isBroken())
+        dropRedis();
+    return r;
+}
+
 Result<QStringList> FlagService::deployments()
 {
     auto conn = redis();

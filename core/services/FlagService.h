@@ -55,6 +55,8 @@ public:
 
     Result<FlagState> read(const QString &deployment);
     Result<QStringList> deployments();
+    // False when the Redis user may not change flags (a read-only ACL user; FlagStore::canWrite).
+    Result<bool> canWriteFlags();
 
     // Compare-and-set on version, audited: the audit row is inserted in an open transaction first
     // (no writable audit log: nothing is changed), then Redis is written, then the row committed.

@@ -90,7 +90,8 @@ Result<std::vector<DependencyState>> DependencyStore::read(const QString &deploy
 {
     if (!isValidDeploymentName(deployment))
         return Error{tr("\"%1\" is not a valid deployment name.").arg(deployment)};
-    auto r = m_conn.command({QByteArrayLiteral("EVAL"), QByteArray(kReadScript), "1", indexKey(deployment),
+    // EVAL_RO: a read-only ACL user may run it.
+    auto r = m_conn.command({QByteArrayLiteral("EVAL_RO"), QByteArray(kReadScript), "1", indexKey(deployment),
                              QByteArrayLiteral("mldeck:dep:") + deployment.toUtf8() + ':',
                              QByteArray::number(kMaxDependencies)});
     if (!r)

@@ -167,7 +167,8 @@ Result<FlagState> FlagStore::read(const QString &deployment)
 {
     if (Status s = checkDeployment(deployment); !s)
         return s.error();
-    auto r = m_conn.command({QByteArrayLiteral("EVAL"), QByteArray(kReadScript), "1", key(deployment)});
+    // EVAL_RO: a read-only ACL user (resources/contract/security.md) may run it.
+    auto r = m_conn.command({QByteArrayLiteral("EVAL_RO"), QByteArray(kReadScript), "1", key(deployment)});
     if (!r)
         return r.error();
     if (!r->isArray() || r->array.isEmpty())
@@ -283,7 +284,7 @@ Result<QString> FlagStore::lastChangeId(const QString &deployment)
 {
     if (Status s = checkDeployment(deployment); !s)
         return s.error();
-    auto r = m_conn.command({QByteArrayLiteral("EVAL"),
+    auto r = m_conn.command({QByteArrayLiteral("EVAL_RO"),
                              QByteArrayLiteral("if redis.call('TYPE', KEYS[1])['ok'] ~= 'hash' then return false end "
                                                "return redis.call('HGET', KEYS[1], 'last_change_id')"),
                              "1", key(deployment)});
@@ -318,6 +319,18 @@ Result<FlagState> FlagStore::initialiseIfMissing(const QString &deployment, cons
     if (outcome == "created")
         qCInfo(lcRedis) << "created flags of" << deployment << "by" << defaults.actor;
     return flagStateFromFields(deployment, *fields);
+}
+
+Result<bool> FlagStore::canWrite()
+{
+    // EVAL declares its keys as written, so Redis checks the write permission on the key before
+    // running anything; the script itself writes nothing.
+    auto r = m_conn.command({QByteArrayLiteral("EVAL"), QByteArrayLiteral("return 1"), "1", deploymentsKey()});
+    if (r)
+        return true;
+    if (r.errorMessage().contains(QLatin1String("NOPERM")))
+        return false;
+    return r.error();
 }
 
 Result<QStringList> FlagStore::deployments()

@@ -62,6 +62,10 @@ public:
     // when the key does not exist; returns the current state either way.
     Result<FlagState> initialiseIfMissing(const QString &deployment, const FlagChange &defaults);
 
+    // Whether this connection's Redis user may run the write scripts on the flag keys: false when
+    // its ACL refuses (NOPERM), e.g. the read-only user of resources/contract/security.md. Writes nothing.
+    Result<bool> canWrite();
+
     // Names in the set mldeck:deployments, sorted.
     Result<QStringList> deployments();
 

@@ -3,7 +3,7 @@
 # state directory. PostgreSQL refuses to run as root, so as root it runs as the `postgres`
 # user with its files in a private directory under /tmp that this user can write.
 
-REDIS_PORT='' REDIS_PID='' PG_BIN='' FREE_PORT='' PG_PORT='' PG_PID='' PG_PASSWORD='' PG_HOME='' PGDATA_DIR=''
+REDIS_PORT='' REDIS_PID='' REDIS_WRITER_PASSWORD='' REDIS_READER_PASSWORD='' PG_BIN='' FREE_PORT='' PG_PORT='' PG_PID='' PG_PASSWORD='' PG_HOME='' PGDATA_DIR=''
 USED_PORTS=' '
 
 # Sets PG_BIN to the newest installed PostgreSQL server's bin directory.
@@ -49,9 +49,29 @@ process_is() { [[ -r /proc/$1/comm && $(<"/proc/$1/comm") == "$2"* ]]; }
 
 # ---------------------------------------------------------------- Redis
 
+# The ACL users of resources/contract/security.md: "default" is off; the writer runs MLDeck's
+# scripts on the mldeck:* keys; the reader reads them and subscribes (EVAL_RO only, no writes).
+# Redis reads only SHA-256 hashes from the 0600 file; no password is ever on a command line.
+write_redis_acl() {
+    local file=$1 writer_hash reader_hash
+    REDIS_WRITER_PASSWORD=$(random_password)
+    REDIS_READER_PASSWORD=$(random_password)
+    writer_hash=$(printf '%s' "${REDIS_WRITER_PASSWORD}" | sha256sum | cut -d' ' -f1)
+    reader_hash=$(printf '%s' "${REDIS_READER_PASSWORD}" | sha256sum | cut -d' ' -f1)
+    (
+        umask 077
+        cat >"${file}" <<EOF
+user default off resetkeys resetchannels -@all
+user mldeck-writer on #${writer_hash} resetkeys ~mldeck:* resetchannels &mldeck:* -@all +@read +@write +@keyspace +@scripting +@pubsub +@connection +@transaction -@dangerous +info
+user mldeck-reader on #${reader_hash} resetkeys %R~mldeck:* resetchannels &mldeck:* -@all +@read +@connection -@dangerous +eval_ro +evalsha_ro +subscribe +psubscribe +unsubscribe +punsubscribe
+EOF
+    )
+}
+
 redis_owned_by_us() {
     local pid
-    pid=$(redis-cli -h 127.0.0.1 -p "${REDIS_PORT}" info server 2>/dev/null | tr -d '\r' | sed -n 's/^process_id://p')
+    pid=$(REDISCLI_AUTH=${REDIS_WRITER_PASSWORD} redis-cli --no-auth-warning --user mldeck-writer \
+        -h 127.0.0.1 -p "${REDIS_PORT}" info server 2>/dev/null | tr -d '\r' | sed -n 's/^process_id://p')
     [[ -n ${pid} && ${pid} == "${REDIS_PID}" ]]
 }
 
@@ -59,13 +79,14 @@ start_redis() {
     local dir=${STATE}/redis attempt i
     mkdir -p "${dir}"
     stop_stale_redis "${dir}"
+    write_redis_acl "${dir}/users.acl"
     for attempt in 1 2 3 4 5; do
         pick_free_port
         REDIS_PORT=${FREE_PORT}
         rm -f "${dir}/redis.pid"
         # The pid file is written only after the port is bound: it tells us the start worked.
         redis-server --port "${REDIS_PORT}" --bind 127.0.0.1 --save '' --appendonly no \
-            --dir "${dir}" --pidfile "${dir}/redis.pid" --logfile "${dir}/redis.log" \
+            --aclfile "${dir}/users.acl" --dir "${dir}" --pidfile "${dir}/redis.pid" --logfile "${dir}/redis.log" \
             --daemonize yes 9>&- || true
         for ((i = 0; i < 100; i++)); do
             if [[ -s ${dir}/redis.pid ]]; then
@@ -105,8 +126,8 @@ stop_redis() {
     [[ -n ${REDIS_PID} ]] || return 0
     kill -CONT "${REDIS_PID}" 2>/dev/null # a test may have frozen it
     if process_is "${REDIS_PID}" redis-server; then
-        redis-cli -h 127.0.0.1 -p "${REDIS_PORT:-0}" shutdown nosave >/dev/null 2>&1 ||
-            kill -TERM "${REDIS_PID}" 2>/dev/null
+        # SIGTERM is Redis's own clean shutdown (nothing to save: --save ''); no user may SHUTDOWN.
+        kill -TERM "${REDIS_PID}" 2>/dev/null
         wait_gone "${REDIS_PID}" 10 || { say "Redis did not stop: killing it"; kill -KILL "${REDIS_PID}" 2>/dev/null; }
     fi
     rm -f "${STATE}/redis/redis.pid"
@@ -268,7 +289,8 @@ wait_gone() { # pid timeout_s: true once the process has exited
     ! alive "$1"
 }
 
-redis_url() { printf 'redis://127.0.0.1:%s' "${REDIS_PORT}"; }
+redis_url() { printf 'redis://mldeck-writer:%s@127.0.0.1:%s' "${REDIS_WRITER_PASSWORD}" "${REDIS_PORT}"; }
+redis_read_url() { printf 'redis://mldeck-reader:%s@127.0.0.1:%s' "${REDIS_READER_PASSWORD}" "${REDIS_PORT}"; }
 pg_url() { printf 'postgresql://mldeck:%s@127.0.0.1:%s/mldeck' "${PG_PASSWORD}" "${PG_PORT}"; }
 
 export_app_env() {
@@ -278,10 +300,11 @@ export_app_env() {
 }
 
 export_test_env() {
-    export MLDECK_TEST_REDIS_URL MLDECK_TEST_PG_URL MLDECK_TEST_REDIS_PID MLDECK_TEST_PG_PID
+    export MLDECK_TEST_REDIS_URL MLDECK_TEST_REDIS_READ_URL MLDECK_TEST_PG_URL MLDECK_TEST_REDIS_PID MLDECK_TEST_PG_PID
     MLDECK_TEST_REDIS_URL=$(redis_url)
+    MLDECK_TEST_REDIS_READ_URL=$(redis_read_url)
     MLDECK_TEST_PG_URL=$(pg_url)
     MLDECK_TEST_REDIS_PID=${REDIS_PID}
     MLDECK_TEST_PG_PID=${PG_PID}
-}
     export MLDECK_TEST_PG_CA=${PG_CA_FILE}
+}
