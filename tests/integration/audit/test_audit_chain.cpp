@@ -12,6 +12,9 @@
 #include "tests/support/LoginRole.h"
 #include "tests/support/TestChecks.h"
 
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QProcess>
 #include <QtTest>
 
 #include <thread>
@@ -438,6 +441,55 @@ private Q_SLOTS:
         QVERIFY(r->first().ok());
         QCOMPARE(r->first().rowsChecked, 2);
         QCOMPARE(r->first().headSeq, 2);
+    }
+
+    void cliVerifyNamesTheBreak()
+    {
+        ChainDb d;
+        QVERIFY(d.setUp());
+        QVERIFY(d.write(QStringLiteral("eta"), 3));
+        QVERIFY(d.write(QStringLiteral("zeta"), 2));
+        const auto run = [&](const QStringList &args) {
+            QProcess p;
+            QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+            env.insert(QStringLiteral("MLDECK_PG_URL"), d.db.endpoint().toUrl(true));
+            p.setProcessEnvironment(env);
+            p.start(qEnvironmentVariable("MLDECK_BINARY_DIR") + QStringLiteral("/app/mldeckctl/mldeckctl"),
+                    QStringList{QStringLiteral("audit"), QStringLiteral("verify")} + args);
+            p.waitForFinished(60000);
+            return std::make_pair(p.exitCode(), p.readAllStandardOutput());
+        };
+        auto [code, out] = run({});
+        QCOMPARE(code, 0);
+        const QString head = test::queryValue(*d.conn, QStringLiteral("SELECT hash FROM mldeck.audit_chain_heads "
+                                                                      "WHERE chain_key = 'eta'"));
+        QVERIFY2(out.contains(head.toLatin1()), out.constData()); // printed, to be kept elsewhere
+        QVERIFY2(out.contains("Audit chain intact: 2 chain(s), 5 row(s) checked."), out.constData());
+
+        const QString id = d.idAt(QStringLiteral("eta"), 2);
+        QVERIFY(d.tamper(QStringLiteral("UPDATE mldeck.audit_log SET reason = 'edited' WHERE id = %1").arg(id)).ok());
+        std::tie(code, out) = run({QStringLiteral("--json")});
+        QCOMPARE(code, 1);
+        const QJsonObject doc = QJsonDocument::fromJson(out).object();
+        QCOMPARE(doc.value(QStringLiteral("ok")).toBool(true), false);
+        const QJsonArray chains = doc.value(QStringLiteral("chains")).toArray();
+        QCOMPARE(chains.size(), 2);
+        const QJsonObject eta = chains.at(0).toObject();
+        QCOMPARE(eta.value(QStringLiteral("deployment")).toString(), QStringLiteral("eta"));
+        QCOMPARE(eta.value(QStringLiteral("rows_checked")).toInt(), 1);
+        const QJsonObject b = eta.value(QStringLiteral("break")).toObject();
+        QCOMPARE(b.value(QStringLiteral("kind")).toString(), QStringLiteral("changed"));
+        QCOMPARE(QString::number(b.value(QStringLiteral("id")).toInteger()), id);
+        QCOMPARE(b.value(QStringLiteral("seq")).toInt(), 2);
+        QVERIFY(chains.at(1).toObject().value(QStringLiteral("ok")).toBool());
+        // One deployment only: the other chain is intact.
+        std::tie(code, out) = run({QStringLiteral("--deployment"), QStringLiteral("zeta")});
+        QCOMPARE(code, 0);
+        // Bad input: exit 2, nothing checked.
+        std::tie(code, out) = run({QStringLiteral("--deployment"), QStringLiteral("no such")});
+        QCOMPARE(code, 2);
+        std::tie(code, out) = run({QStringLiteral("--deployment"), QStringLiteral("ghost")});
+        QCOMPARE(code, 2);
     }
 
     void guardRaisesAnAuditAlertOnABreak()
