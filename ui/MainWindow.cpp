@@ -16,6 +16,7 @@
 #include "ui/widgets/DependencyIndicator.h"
 #include "ui/widgets/HealthIndicator.h"
 #include "ui/widgets/InfoBar.h"
+#include "ui/widgets/RedisAccessIndicator.h"
 #include "ui/widgets/PageFrame.h"
 
 #include <QAction>
@@ -252,6 +253,8 @@ void MainWindow::buildStatusBar()
     m_role = new QLabel(this);
     m_role->setObjectName(QStringLiteral("roleStatus"));
     statusBar()->addPermanentWidget(m_role);
+    m_redisAccess = new RedisAccessIndicator(this);
+    statusBar()->addPermanentWidget(m_redisAccess);
     statusBar()->addPermanentWidget(m_redisHealth);
     statusBar()->addPermanentWidget(m_pgHealth);
 }
@@ -264,6 +267,7 @@ void MainWindow::onProfileChanged(const ConnectionProfile &profile)
     m_redisHealth->setEndpointDisplay(profile.redis.display());
     m_pgHealth->setEndpointDisplay(profile.pg.display() + QLatin1Char('/') + profile.pg.database);
     m_dependencies->connectTo(profile);
+    m_redisAccess->connectTo(profile);
 }
 
 void MainWindow::onPermissionsChanged()

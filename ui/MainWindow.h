@@ -19,6 +19,7 @@ namespace mldeck::ui {
 class ConnectionDialog;
 class ConnectionSession;
 class DependencyIndicator;
+class RedisAccessIndicator;
 class HealthIndicator;
 class InfoBar;
 
@@ -42,6 +43,7 @@ public:
     HealthIndicator *redisIndicator() const { return m_redisHealth; }
     HealthIndicator *pgIndicator() const { return m_pgHealth; }
     DependencyIndicator *dependencyIndicator() const { return m_dependencies; }
+    RedisAccessIndicator *redisAccessIndicator() const { return m_redisAccess; }
     InfoBar *infoBar() const { return m_infoBar; }
 
     // Off for --screenshot: the window neither restores nor saves geometry and last page.
@@ -75,6 +77,7 @@ private:
     HealthIndicator *m_redisHealth = nullptr;
     HealthIndicator *m_pgHealth = nullptr;
     DependencyIndicator *m_dependencies = nullptr;
+    RedisAccessIndicator *m_redisAccess = nullptr;
     QLabel *m_role = nullptr;
     QActionGroup *m_languageGroup = nullptr;
     ConnectionDialog *m_connectionDialog = nullptr;

@@ -37,7 +37,7 @@ QFrame#infoBar[kind="info"] { background: @{accentSoft}; border-bottom: 1px soli
 QFrame#infoBar[kind="warning"] { background: @{warnSoft}; border-bottom: 1px solid @{warnBorder}; color: @{warnInk}; }
 QStatusBar { background: @{shade}; border-top: 1px solid @{rule}; color: @{inkSoft}; }
 QStatusBar::item { border: none; }
-QLabel#dependencyStatus[level="warning"], QLabel#dashboardDependencies[level="warning"] { background: @{warnSoft}; border: 1px solid @{warnBorder}; border-radius: 4px;
+QLabel#dependencyStatus[level="warning"], QLabel#dashboardDependencies[level="warning"], QLabel#redisAccessStatus { background: @{warnSoft}; border: 1px solid @{warnBorder}; border-radius: 4px;
     color: @{warnInk}; padding: 0px 6px; }
 QLabel#dependencyStatus[level="unknown"], QLabel#dashboardDependencies[level="unknown"] { color: @{muted}; padding: 0px 6px; }
 #sectionTitle { font-weight: 600; }

@@ -4,6 +4,7 @@
 
 #include "core/config/ConnectionProfile.h"
 #include "core/rollout/FlagValues.h"
+#include "core/services/RedisAccessService.h"
 #include "core/services/RolloutService.h"
 #include "ui/ConnectionSession.h"
 #include "ui/Pages.h"
@@ -45,7 +46,8 @@ bool fieldInvalid(const FlagState &s, const char *field)
 } // namespace
 
 RolloutPage::RolloutPage(ConnectionSession &session, QWidget *parent)
-    : QWidget(parent), m_session(session), m_service(new RolloutService(this))
+    : QWidget(parent), m_session(session), m_service(new RolloutService(this)),
+      m_redisAccess(new RedisAccessService(this))
 {
     m_confirm = messageBoxConfirmer(this);
     buildUi();
@@ -272,6 +274,7 @@ void RolloutPage::connectControls()
 
 void RolloutPage::connectService()
 {
+    connect(m_redisAccess, &RedisAccessService::accessChanged, this, &RolloutPage::updateEnabled);
     connect(m_service, &RolloutService::deploymentsListed, this, &RolloutPage::onDeploymentsListed);
     connect(m_service, &RolloutService::flagsChanged, this, &RolloutPage::onFlagsChanged);
     connect(m_service, &RolloutService::applied, this, &RolloutPage::onApplied);
@@ -305,6 +308,7 @@ void RolloutPage::connectTo(const ConnectionProfile &profile)
 {
     qCDebug(lcRolloutPage) << "connecting to" << profile.redis.display() << profile.pg.display();
     m_service->setEndpoints(profile.redis, profile.pg);
+    m_redisAccess->setEndpoint(profile.redis);
     m_state.haveState = false;
     m_confirmedPanel->clear(tr("Reading the flags…"));
     m_state.listing = false; // a new worker: an answer from the old one may never come
@@ -535,7 +539,8 @@ void RolloutPage::updateEnabled()
     m_rollback->setText(m_state.connected ? tr("⟲  Rollback: ML off now") : tr("⟲  Rollback (retry): ML off now"));
     m_deployment->setEnabled(!m_state.writing());
     m_plan->setActionsEnabled(m_state.planActionsAllowed());
-    m_plan->setEnabled(true); // the panel as a whole: only the conditions below disable it
+    m_plan->setEnabled(true); // the panel as a whole: only the Redis user and the role below disable it
+    applyRedisReadOnly();
     // The PostgreSQL role has the last word: what it may not do is disabled and says who may.
     const auto &role = m_session.permissions();
     for (QWidget *w : {static_cast<QWidget *>(m_mlSwitch), static_cast<QWidget *>(m_fallbackSwitch),
@@ -544,6 +549,29 @@ void RolloutPage::updateEnabled()
     applyRole(m_rollback, role, RoleAction::Rollback);
     applyRole(m_plan, role, role && !role->may(RoleAction::PlanChange) ? RoleAction::PlanChange
                                                                         : RoleAction::PlanAdvance);
+}
+
+void RolloutPage::applyRedisReadOnly()
+{
+    // A read-only Redis user (resources/contract/security.md) can watch the flags but never write
+    // them: every control that would is disabled and says why.
+    const RedisAccess &access = m_redisAccess->access();
+    const bool readOnly = access.known && access.readOnly;
+    const QString why = readOnly ? tr("Redis user \"%1\" is read-only: connect as a Redis user allowed to run "
+                                      "MLDeck's scripts to change flags.")
+                                       .arg(access.user)
+                                 : QString();
+    const QList<QWidget *> writers{m_mlSwitch, m_fallbackSwitch, m_percentage, m_rollback, m_plan};
+    if (readOnly)
+        m_plan->setActionsEnabled(false); // advancing a step writes the flags
+    for (QWidget *w : writers) {
+        if (readOnly && w != m_plan)
+            w->setEnabled(false);
+        // Ours only: a tooltip another condition set stays.
+        if (readOnly || (!m_redisReadOnlyTip.isEmpty() && w->toolTip() == m_redisReadOnlyTip))
+            w->setToolTip(why);
+    }
+    m_redisReadOnlyTip = why;
 }
 
 bool RolloutPage::confirm(const QString &title, const QString &text, const QString &acceptText)

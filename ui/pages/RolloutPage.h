@@ -15,6 +15,7 @@ class QGroupBox;
 
 namespace mldeck {
 class RolloutService;
+class RedisAccessService;
 struct ApplyOutcome;
 struct ConnectionProfile;
 struct FlagEdit;
@@ -59,6 +60,7 @@ public:
     QString currentDeployment() const { return m_state.deployment; }
     const FlagState &confirmedState() const { return m_state.confirmed; }
     bool isConnected() const { return m_state.connected; }
+    RedisAccessService &redisAccess() const { return *m_redisAccess; }
 
 private:
     static QString describe(const FlagState &state); // "ML on, 25 %, fallback on"
@@ -94,12 +96,15 @@ private:
     void setConnected(bool connected, const QString &why = {});
     void setBusyText(const QString &text, bool error = false);
     void updateEnabled();
+    void applyRedisReadOnly(); // the Redis ACL user's condition, beside the role's
     bool confirm(const QString &title, const QString &text, const QString &acceptText);
     qint64 expectedVersion() const;
     int confirmedPercentage() const; // 0 when the stored value is invalid
 
     ConnectionSession &m_session;
     RolloutService *m_service = nullptr;
+    RedisAccessService *m_redisAccess = nullptr;
+    QString m_redisReadOnlyTip; // the tooltip applyRedisReadOnly set last ("" when none)
     Confirmer m_confirm;
     PageFrame *m_frame = nullptr;
 
