@@ -14,7 +14,10 @@ AuditService::AuditService(QObject *parent)
       m_progressTimer(new QTimer(this))
 {
     m_progressTimer->setInterval(kProgressMs);
-    connect(m_progressTimer, &QTimer::timeout, this, [this] { Q_EMIT exportProgress(m_rows->load()); });
+    connect(m_progressTimer, &QTimer::timeout, this, [this] {
+        if (const qint64 rows = m_rows->load(); rows != m_reported)
+            Q_EMIT exportProgress(m_reported = rows);
+    });
 }
 
 AuditService::~AuditService()
@@ -84,6 +87,7 @@ void AuditService::exportTo(const AuditFilter &filter, AuditExportFormat format,
     m_exporting = true;
     *m_cancel = false;
     *m_rows = 0;
+    m_reported = 0;
     m_progressTimer->start();
     // The worker only stores the count; the timer reports it from this object's thread.
     m_exportWorker.post(

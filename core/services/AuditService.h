@@ -74,6 +74,7 @@ private:
     std::shared_ptr<std::atomic_bool> m_cancel;
     std::shared_ptr<std::atomic<qint64>> m_rows; // written so far by the running export
     QTimer *m_progressTimer = nullptr;
+    qint64 m_reported = 0; // the rows last reported by exportProgress
     bool m_exporting = false;
 };
 

@@ -62,6 +62,8 @@ public:
     AuditDetail *detail() const { return m_detail; }
     ServedTimelineView *timelineView() const { return m_timeline; }
     QTabWidget *tabs() const { return m_tabs; }
+    QProgressBar *exportProgress() const { return m_exportProgress; } // "N rows written" while an export runs
+    QPushButton *exportCancelButton() const { return m_exportCancel; }
     bool showsEmptyState() const; // "No changes match" instead of the table
     QString statusText() const;   // the info bar's message, empty when hidden
     QString countText() const;

@@ -14,6 +14,9 @@
 #include "ui/pages/audit/AuditTableModel.h"
 
 #include <QElapsedTimer>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSignalSpy>
 #include <QFile>
 #include <QScrollBar>
 #include <QTableView>
@@ -132,6 +135,21 @@ private Q_SLOTS:
         qInfo("resident memory: %.1f MB after the first page, growth %.1f MB after scrolling the million rows",
               double(baseline) / 1e6, double(growth) / 1e6);
         QVERIFY2(growth < kMaxGrowthBytes, "memory stays flat while scrolling");
+
+        // An export of the million rows streams (the rows written are shown) and Cancel stops it: no file is left.
+        const QString path = m_dir.filePath(QStringLiteral("all.csv"));
+        QSignalSpy finished(&page, &ui::AuditPage::exportFinished);
+        page.exportTo(AuditExportFormat::Csv, path);
+        QTRY_VERIFY_WITH_TIMEOUT(page.exportProgress()->isVisible() &&
+                                     page.exportProgress()->format().contains(QLatin1String("rows written")),
+                                 20000);
+        qInfo("export under way: %s", qPrintable(page.exportProgress()->format()));
+        QTest::mouseClick(page.exportCancelButton(), Qt::LeftButton);
+        QVERIFY(finished.wait(30000));
+        QCOMPARE(finished.takeFirst().at(0).toBool(), false);
+        QVERIFY2(page.statusText().contains(QLatin1String("Nothing was exported")), qPrintable(page.statusText()));
+        QVERIFY(!QFile::exists(path));
+        QVERIFY(!page.exportProgress()->isVisible());
     }
 };
 

@@ -183,18 +183,6 @@ const AuditEntry *AuditTableModel::entryAt(int row) const
     return at < it->rows.size() ? &it->rows[at] : nullptr;
 }
 
-int AuditTableModel::rowOf(qint64 id) const
-{
-    for (int i = 0; i < m_fresh.size(); ++i)
-        if (m_fresh[i].id == id)
-            return i;
-    for (auto it = m_pages.cbegin(); it != m_pages.cend(); ++it)
-        for (int i = 0; i < it->rows.size(); ++i)
-            if (it->rows[i].id == id)
-                return int(m_fresh.size() + it.key() * kPageSize + i);
-    return -1;
-}
-
 int AuditTableModel::rowCount(const QModelIndex &parent) const
 {
     return parent.isValid() || !m_open ? 0 : int(m_fresh.size() + m_count);

@@ -58,7 +58,6 @@ public:
 
     // The row's entry, or nullptr while its page loads.
     const AuditEntry *entryAt(int row) const;
-    int rowOf(qint64 id) const; // -1 when the row is not loaded
     bool isOpen() const { return m_open; }
     qint64 top() const { return m_top; }
     qint64 matchingBelowTop() const { return m_count; }
