@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import time
 from datetime import datetime, timezone
@@ -89,6 +90,34 @@ def test_rollback_is_seen(client: MLDeckClient, deployment: str, redis_url: str,
     state = client.flags(deployment)
     assert state.valid and not state.ml_enabled and state.ml_traffic_percentage == 0
     assert _ml_share(client, deployment) == 0
+
+
+
+def test_read_only_user_follows_flags_and_cannot_change_them(deployment: str, redis_url: str, scratch_db,
+                                                             spool_dir: str, mldeckctl: str) -> None:
+    """A backend on the read-only Redis ACL user (resources/contract/security.md) follows every change;
+    its own writes, and mldeckctl's through it, are refused and change nothing."""
+    read_url = os.environ.get("MLDECK_TEST_REDIS_READ_URL", "")
+    if not read_url:
+        pytest.fail("MLDECK_TEST_REDIS_READ_URL is not set: run the tests through packaging/local-stack/mldeck-dev, "
+                    "which creates the Redis reader user.")
+    run_ctl(mldeckctl, "flags", "init", "--deployment", deployment, "--enabled", "1", "--percentage", "100",
+            "--redis", redis_url)
+    c = _client(read_url, scratch_db.url, spool_dir, deployment)
+    try:
+        wait_until(lambda: c.should_use_ml(deployment, "booking-7"), 5, what="ML at 100 % seen by the reader")
+        refused = run_ctl(mldeckctl, "flags", "rollback", "--deployment", deployment, "--redis", read_url,
+                          "--pg", scratch_db.url, "--reason", "as the reader", check=False)
+        assert refused.returncode != 0 and "NOPERM" in refused.stdout + refused.stderr, refused
+        with pytest.raises(redis.exceptions.NoPermissionError):
+            redis.Redis.from_url(read_url).hset(f"mldeck:flags:{deployment}", "ml_enabled", "0")
+        assert c.flags(deployment).version == 1 and c.should_use_ml(deployment, "booking-7")
+        run_ctl(mldeckctl, "flags", "rollback", "--deployment", deployment, "--redis", redis_url,
+                "--pg", scratch_db.url, "--reason", "as the writer")
+        wait_until(lambda: c.flags(deployment).version == 2, 5, what="the rollback seen by the reader")
+        assert _ml_share(c, deployment) == 0
+    finally:
+        c.close()
 
 
 INVALID = [
