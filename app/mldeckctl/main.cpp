@@ -108,10 +108,10 @@ int main(int argc, char **argv)
     mldeck::installTranslators(app, mldeck::Settings().value(mldeck::Settings::Key::Language).toString());
 
     const QStringList args = QCoreApplication::arguments();
+    hidePasswordsInArguments(argc, argv);
     if (args.size() < 2)
         return usage(UsageOrConnection);
     const QString verb = args.at(1);
-    hidePasswordsInArguments(argc, argv);
     if (verb == QLatin1String("--help") || verb == QLatin1String("-h") || verb == QLatin1String("help"))
         return usage(Success);
     if (verb == QLatin1String("--version")) {
