@@ -155,11 +155,11 @@ private:
                 continue;
             seen.insert(child);
             expectNoSecret(cmdline, QStringLiteral("the command line of child %1").arg(child));
-            const QByteArray environ = procFile(child, "environ");
-            expectNoSecret(environ, QStringLiteral("the environment of child %1").arg(child));
+            const QByteArray environment = procFile(child, "environ");
+            expectNoSecret(environment, QStringLiteral("the environment of child %1").arg(child));
             if (cmdline.contains("mldeck-model-worker")) {
                 // Read, and it still has the rest of the environment (a check of nothing proves nothing).
-                if (!environ.contains("PATH="))
+                if (!environment.contains("PATH="))
                     MLDECK_FAIL_IN_HELPER(QStringLiteral("the model worker's environment could not be read"));
                 m_workerSeen = true;
             }
