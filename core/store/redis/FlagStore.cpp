@@ -139,6 +139,17 @@ Result<QHash<QByteArray, QByteArray>> hashFromReply(const RedisValue &v)
     return fields;
 }
 
+// A write the Redis ACL refused: name the user, so the reader of the message knows it is about
+// rights, not about the flags (resources/contract/security.md).
+Error writeRefused(const RedisConnection &conn, const Error &e)
+{
+    if (!e.message.contains(QLatin1String("NOPERM")))
+        return e;
+    const QString user = conn.endpoint().user.isEmpty() ? QStringLiteral("default") : conn.endpoint().user;
+    return Error{
+        StoreText::tr("Redis user \"%1\" may not change flags (a read-only ACL user): %2").arg(user, e.message)};
+}
+
 QString orDash(const RedisValue &v)
 {
     return v.isString() ? QString::fromUtf8(v.string) : QStringLiteral("-");
@@ -210,7 +221,7 @@ Result<FlagState> FlagStore::write(const QString &deployment, const FlagChange &
                              deploymentsKey(), QByteArray::number(expectedVersion), enabled, pct, fallback,
                              change.actor.toUtf8(), nowIso(), channel(), deployment.toUtf8(), changeId.toUtf8()});
     if (!r)
-        return r.error();
+        return writeRefused(m_conn, r.error());
     if (!r->isArray() || r->array.isEmpty())
         return unexpectedReply(QStringLiteral("the flag write"));
     const QByteArray outcome = r->array.at(0).string;
@@ -257,7 +268,7 @@ Result<FlagStore::Rollback> FlagStore::rollback(const QString &deployment, const
         m_conn.command({QByteArrayLiteral("EVAL"), QByteArray(kRollbackScript), "2", key(deployment), deploymentsKey(),
                         actor.toUtf8(), nowIso(), channel(), deployment.toUtf8(), changeId.toUtf8()});
     if (!r)
-        return r.error();
+        return writeRefused(m_conn, r.error());
     if (!r->isArray() || r->array.size() != 3)
         return unexpectedReply(QStringLiteral("the rollback"));
     Rollback out;
@@ -307,7 +318,7 @@ Result<FlagState> FlagStore::initialiseIfMissing(const QString &deployment, cons
         m_conn.command({QByteArrayLiteral("EVAL"), QByteArray(kInitScript), "2", key(deployment), deploymentsKey(),
                         enabled, pct, fallback, defaults.actor.toUtf8(), nowIso(), channel(), deployment.toUtf8()});
     if (!r)
-        return r.error();
+        return writeRefused(m_conn, r.error());
     if (!r->isArray() || r->array.isEmpty())
         return unexpectedReply(QStringLiteral("the flag initialisation"));
     const QByteArray outcome = r->array.at(0).string;

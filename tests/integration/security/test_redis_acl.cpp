@@ -103,6 +103,9 @@ private Q_SLOTS:
                                   before.version);
         QVERIFY(!write);
         QVERIFY2(write.errorMessage().contains(QLatin1String("NOPERM")), qPrintable(write.errorMessage()));
+        QVERIFY2(write.errorMessage().contains(QStringLiteral("Redis user \"%1\" may not change flags")
+                                                   .arg(m_readerEndpoint.user)),
+                 qPrintable(write.errorMessage()));
 
         auto rollback = reader.rollback(d, QStringLiteral("mallory"));
         QVERIFY(!rollback);
