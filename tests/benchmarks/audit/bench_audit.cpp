@@ -25,6 +25,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <memory>
 #include <vector>
 
 using namespace mldeck;
@@ -117,31 +118,31 @@ int main(int argc, char **argv)
     QString why;
     if (!test::TestServers::available(&why))
         die(why);
-    test::ScratchDatabase db(QStringLiteral("bench_audit"));
-    auto opened = PgConnection::open(db.endpoint(), QStringLiteral("bench_audit"));
-    if (!opened)
-        die(opened.errorMessage());
-    PgConnection &conn = **opened;
-    if (auto m = Migrator::migrate(conn); !m)
-        die(m.errorMessage());
+    // Two fresh databases: one for the insert cost, one for the million rows.
+    const auto migrated = [](const test::ScratchDatabase &db) {
+        auto opened = PgConnection::open(db.endpoint(), QStringLiteral("bench_audit"));
+        if (!opened)
+            die(opened.errorMessage());
+        if (auto m = Migrator::migrate(**opened); !m)
+            die(m.errorMessage());
+        return std::move(opened).value();
+    };
+    test::ScratchDatabase sampleDb(QStringLiteral("bench_audit_insert"));
+    std::unique_ptr<PgConnection> sampleConn = migrated(sampleDb);
 
     out() << "1. insert cost of the hash chain (" << sample << " rows each way, batches of " << kBatch << ")\n";
     out().flush();
-    const double withChain = timedLoad(conn, 2 * sample, 1, sample, true);
-    const double withoutChain = timedLoad(conn, 2 * sample, sample + 1, 2 * sample, false);
+    const double withChain = timedLoad(*sampleConn, 2 * sample, 1, sample, true);
+    const double withoutChain = timedLoad(*sampleConn, 2 * sample, sample + 1, 2 * sample, false);
     out() << "  with the chain:    " << QString::number(sample / withChain * 1000, 'f', 0) << " rows/s ("
           << QString::number(withChain, 'f', 0) << " ms)\n"
           << "  without the chain: " << QString::number(sample / withoutChain * 1000, 'f', 0) << " rows/s ("
           << QString::number(withoutChain, 'f', 0) << " ms)\n"
           << "  ratio: the chain costs x" << QString::number(withChain / withoutChain, 'f', 1) << "\n";
-    // Start again from an empty log (bench only).
-    timedExec(conn, QStringLiteral("ALTER TABLE mldeck.audit_log DISABLE TRIGGER USER; "
-                                   "ALTER TABLE mldeck.audit_chain_heads DISABLE TRIGGER USER; "
-                                   "TRUNCATE mldeck.audit_log, mldeck.audit_chain_heads; "
-                                   "ALTER TABLE mldeck.audit_chain_heads ENABLE TRIGGER USER; "
-                                   "ALTER TABLE mldeck.audit_log ENABLE TRIGGER USER; "
-                                   "ALTER TABLE mldeck.audit_log ENABLE ALWAYS TRIGGER audit_log_stamp_then_chain"));
-
+    sampleConn.reset();
+    test::ScratchDatabase db(QStringLiteral("bench_audit"));
+    std::unique_ptr<PgConnection> opened = migrated(db);
+    PgConnection &conn = *opened;
     const bool chained = !parser.isSet(QStringLiteral("unchained-load"));
     out() << "2. loading " << rows << " rows " << (chained ? "through the chain trigger" : "with the chain trigger off")
           << "\n";
