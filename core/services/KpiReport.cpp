@@ -1,6 +1,7 @@
 #include "core/services/KpiReport.h"
 
 #include "core/Text.h"
+#include "core/audit/AuditDiff.h"
 #include "core/services/KpiCache.h"
 #include "core/stats/Metrics.h"
 #include "core/store/pg/AlertStore.h"
@@ -186,21 +187,6 @@ QStringList classificationFields(const stats::KpiFigures &f)
             number(f.accuracyGainPoints)};
 }
 
-QString compactJson(const QJsonValue &v)
-{
-    if (v.isString())
-        return v.toString();
-    if (v.isDouble())
-        return number(v.toDouble());
-    if (v.isBool())
-        return v.toBool() ? QStringLiteral("true") : QStringLiteral("false");
-    if (v.isNull() || v.isUndefined())
-        return QStringLiteral("null");
-    if (v.isArray())
-        return QString::fromUtf8(QJsonDocument(v.toArray()).toJson(QJsonDocument::Compact));
-    return QString::fromUtf8(QJsonDocument(v.toObject()).toJson(QJsonDocument::Compact));
-}
-
 QString jsonText(const std::optional<QJsonObject> &o)
 {
     return o ? QString::fromUtf8(QJsonDocument(*o).toJson(QJsonDocument::Compact)) : QString();
@@ -285,24 +271,10 @@ QByteArray kpiReportCsvClassificationSummaryHeader()
 
 QString kpiReportChangeSummary(const AuditEntry &change)
 {
-    const QJsonObject before = change.before.value_or(QJsonObject());
-    const QJsonObject after = change.after.value_or(QJsonObject());
-    QStringList keys = before.keys();
-    for (const QString &k : after.keys())
-        if (!before.contains(k))
-            keys.append(k);
+    // The Audit page's readable lines, on one line.
     QStringList parts;
-    for (const QString &k : std::as_const(keys)) {
-        const QJsonValue b = before.value(k), a = after.value(k);
-        if (b == a)
-            continue;
-        if (!change.before)
-            parts.append(QStringLiteral("%1: %2").arg(k, compactJson(a)));
-        else if (!change.after)
-            parts.append(QStringLiteral("%1: %2").arg(k, compactJson(b)));
-        else
-            parts.append(QStringLiteral("%1: %2 \u2192 %3").arg(k, compactJson(b), compactJson(a)));
-    }
+    for (const AuditDiffLine &line : AuditDiff::lines(change))
+        parts.append(line.text());
     return parts.join(QStringLiteral("; "));
 }
 

@@ -61,7 +61,7 @@ Status writeKpiReportCsv(const KpiReportData &data, const QString &path);
 QByteArray kpiReportCsvSummaryHeader();
 QByteArray kpiReportCsvClassificationSummaryHeader();
 
-// A one-line summary of an audit row's before/after, e.g. "ml_traffic_percentage: 10 -> 25".
+// A one-line summary of an audit row's before/after, e.g. "ml_traffic_percentage: 10 -> 25" (AuditDiff's lines).
 QString kpiReportChangeSummary(const AuditEntry &change);
 
 } // namespace mldeck
