@@ -561,17 +561,25 @@ void RolloutPage::applyRedisReadOnly()
                                       "MLDeck's scripts to change flags.")
                                        .arg(access.user)
                                  : QString();
+    // The widget's own tooltip (kept when first seen, before any condition replaced it) comes back
+    // when the user may write again; a tooltip another condition set meanwhile stays.
+    static constexpr const char *kOwnToolTip = "mldeckOwnToolTip";
+    static constexpr const char *kReadOnlyToolTip = "mldeckRedisReadOnlyToolTip";
     const QList<QWidget *> writers{m_mlSwitch, m_fallbackSwitch, m_percentage, m_rollback, m_plan};
     if (readOnly)
         m_plan->setActionsEnabled(false); // advancing a step writes the flags
     for (QWidget *w : writers) {
-        if (readOnly && w != m_plan)
-            w->setEnabled(false);
-        // Ours only: a tooltip another condition set stays.
-        if (readOnly || (!m_redisReadOnlyTip.isEmpty() && w->toolTip() == m_redisReadOnlyTip))
+        if (!w->property(kOwnToolTip).isValid())
+            w->setProperty(kOwnToolTip, w->toolTip());
+        if (readOnly) {
+            if (w != m_plan)
+                w->setEnabled(false);
             w->setToolTip(why);
+            w->setProperty(kReadOnlyToolTip, why);
+        } else if (!w->toolTip().isEmpty() && w->toolTip() == w->property(kReadOnlyToolTip).toString()) {
+            w->setToolTip(w->property(kOwnToolTip).toString());
+        }
     }
-    m_redisReadOnlyTip = why;
 }
 
 bool RolloutPage::confirm(const QString &title, const QString &text, const QString &acceptText)

@@ -104,7 +104,6 @@ private:
     ConnectionSession &m_session;
     RolloutService *m_service = nullptr;
     RedisAccessService *m_redisAccess = nullptr;
-    QString m_redisReadOnlyTip; // the tooltip applyRedisReadOnly set last ("" when none)
     Confirmer m_confirm;
     PageFrame *m_frame = nullptr;
 

@@ -119,7 +119,8 @@ private Q_SLOTS:
                                  kTimeoutMs);
         auto *rollback = page.findChild<QPushButton *>(QStringLiteral("rollbackButton"));
         QTRY_VERIFY_WITH_TIMEOUT(rollback->isEnabled(), kTimeoutMs);
-        QVERIFY(!rollback->toolTip().contains(QStringLiteral("read-only")));
+        QVERIFY2(rollback->toolTip().startsWith(QStringLiteral("Turns ML off")), qPrintable(rollback->toolTip()));
+        QCOMPARE(page.findChild<QWidget *>(QStringLiteral("percentageControl"))->toolTip(), QString());
     }
 
     void statusBarSaysReadOnlyAndNotEncrypted()
