@@ -5,6 +5,8 @@
 #include <QJsonObject>
 #include <QJsonValue>
 
+#include <algorithm>
+
 namespace mldeck {
 
 namespace {
@@ -113,16 +115,34 @@ ServedTimeline ServedTimeline::build(const QString &deployment, const QDateTime 
     t.from = from;
     t.to = to;
 
+    // A spooled row (written while PostgreSQL was down) took effect when it occurred, not when it
+    // arrived: it sits in the timeline at its occurred_at.
+    const auto when = [](const AuditEntry &e) { return e.spooled && e.occurredAt.isValid() ? e.occurredAt : e.at; };
+    QList<const AuditEntry *> rows;
+    for (const AuditEntry &e : before)
+        rows.append(&e);
+    for (const AuditEntry &e : inRange)
+        rows.append(&e);
+    std::stable_sort(rows.begin(), rows.end(), [&when](const AuditEntry *x, const AuditEntry *y) {
+        return when(*x) != when(*y) ? when(*x) < when(*y) : x->id < y->id;
+    });
+
     ServedState state;
     const AuditEntry *carried = nullptr; // the last change before the range
-    for (const AuditEntry &e : before)
-        if (apply(e, state))
-            carried = &e;
+    QList<const AuditEntry *> changes;   // the rows in [from, to), in the order they took effect
+    for (const AuditEntry *e : std::as_const(rows)) {
+        if (when(*e) < from) {
+            if (apply(*e, state))
+                carried = e;
+        } else if (!to.isValid() || when(*e) < to) {
+            changes.append(e);
+        }
+    }
     // A field no earlier row set is what the first change in the range says it changed from.
-    for (const AuditEntry &e : inRange)
-        seedFrom(e, state);
+    for (const AuditEntry *e : std::as_const(changes))
+        seedFrom(*e, state);
 
-    if (known(state) || !inRange.isEmpty()) {
+    if (known(state) || !changes.isEmpty()) {
         ServedStep first = stepOf(state, from);
         if (carried) {
             first.action = carried->action;
@@ -131,18 +151,16 @@ ServedTimeline ServedTimeline::build(const QString &deployment, const QDateTime 
         }
         t.steps.append(first);
     }
-    for (const AuditEntry &e : inRange) {
-        if (e.at < from || (to.isValid() && e.at >= to))
-            continue;
+    for (const AuditEntry *e : std::as_const(changes)) {
         ServedState next = state;
-        if (!apply(e, next) || next == state)
+        if (!apply(*e, next) || next == state)
             continue; // changed nothing that serves
         state = next;
-        ServedStep s = stepOf(state, e.at);
-        s.action = e.action;
-        s.actor = e.actor();
-        s.reason = e.reason;
-        s.auditId = e.id;
+        ServedStep s = stepOf(state, when(*e));
+        s.action = e->action;
+        s.actor = e->actor();
+        s.reason = e->reason;
+        s.auditId = e->id;
         if (t.steps.last().from == s.from && t.steps.last().auditId == 0)
             t.steps.last() = s; // a change at the very start replaces the state carried in
         else

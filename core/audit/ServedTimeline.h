@@ -32,9 +32,10 @@ struct ServedTimeline
     QDateTime from, to;
     QList<ServedStep> steps; // oldest first, contiguous, covering [from, to); empty when nothing is known
 
-    // `before` holds the rows that changed flags or the champion before `from` (newest last is fine:
-    // only the last state matters); `inRange` the rows in [from, to), in chain order. Rows that change
-    // neither are ignored.
+    // `before` holds the rows that changed flags or the champion before `from` (only the last state
+    // matters); `inRange` the rows in [from, to). A spooled row counts at its occurredAt (when the
+    // change took effect), the others at their server time; rows are taken in that order. Rows that
+    // change neither are ignored.
     static ServedTimeline build(const QString &deployment, const QDateTime &from, const QDateTime &to,
                                 const QList<AuditEntry> &before, const QList<AuditEntry> &inRange);
 

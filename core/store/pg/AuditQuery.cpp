@@ -253,9 +253,16 @@ Result<ServedTimeline> AuditQuery::timeline(const QString &deployment, const QDa
                                     before.sql +
                                     " AND action IN ('model.promote', 'model.restore_previous') "
                                     "AND after->>'alias' = 'champion' ORDER BY ts DESC, id DESC LIMIT 1)";
+    // In the range by server time, or, for a spooled row, by when it occurred (it took effect then).
+    AuditFilter serving = filter;
+    serving.from = serving.to = QDateTime();
     Where in;
     in.sql = "true";
-    addFilter(in, filter);
+    addFilter(in, serving);
+    const std::string fromParam = in.next(isoParam(from)), toParam = in.next(isoParam(to));
+    in.add("((ts >= " + fromParam + "::timestamptz AND ts < " + toParam +
+           "::timestamptz) OR (spooled AND occurred_at >= " + fromParam + "::timestamptz AND occurred_at < " +
+           toParam + "::timestamptz))");
     try {
         pqxx::read_transaction tx(pg::raw(m_conn));
         QList<AuditEntry> earlier =

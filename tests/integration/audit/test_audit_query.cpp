@@ -244,6 +244,21 @@ private Q_SLOTS:
         QCOMPARE(tail->steps.first().action, QStringLiteral("model.restore_previous"));
         QCOMPARE(tail->steps.first().auditId, 0);
 
+        // A rollback spooled while PostgreSQL was down, flushed now, took effect before the range:
+        // it is the state carried in, not a change at its arrival.
+        AuditRecord late = AuditRecord::make(QStringLiteral("guard.rollback"), s.f.deployment, Actor::guard(),
+                                             QStringLiteral("spooled during an outage"));
+        late.occurredAt = s.start.addSecs(-30);
+        late.before = QJsonObject{{QStringLiteral("ml_enabled"), 1}, {QStringLiteral("ml_traffic_percentage"), 10}};
+        late.after = QJsonObject{{QStringLiteral("ml_enabled"), 0}, {QStringLiteral("ml_traffic_percentage"), 10}};
+        QVERIFY(*AuditLog(*s.f.pg).insert(late, true));
+        const auto withSpool = q.timeline(s.f.deployment, s.start, QDateTime::currentDateTimeUtc().addSecs(1));
+        QVERIFY2(withSpool, qPrintable(withSpool.errorMessage()));
+        QCOMPARE(withSpool->steps.size(), t->steps.size());
+        QCOMPARE(withSpool->steps.first().action, QStringLiteral("guard.rollback"));
+        QCOMPARE(withSpool->steps.first().mlPercent, std::optional<int>(0));
+        QCOMPARE(withSpool->steps.at(1).auditId, t->steps.at(1).auditId);
+
         QVERIFY(!q.timeline(s.f.deployment, end, s.start));
         QVERIFY(!q.timeline(QString(), s.start, end));
     }

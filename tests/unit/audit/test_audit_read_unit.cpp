@@ -164,6 +164,38 @@ private Q_SLOTS:
         QCOMPARE(s.steps.at(0).mlPercent, std::optional<int>(0));
     }
 
+    void timelinePlacesSpooledRowsWhenTheyOccurred()
+    {
+        // A rollback made while PostgreSQL was down took effect at minute 20 and arrived at minute 40,
+        // after a later change had been written; another one occurred before the range and arrived in it.
+        AuditEntry spooled = row(3, 40, QStringLiteral("guard.rollback"), flags(1, 50), flags(0, 50),
+                                 QStringLiteral("guard@srv"), QStringLiteral("spooled"));
+        spooled.spooled = true;
+        spooled.occurredAt = kT0.addSecs(60 * 20);
+        AuditEntry early = row(4, 45, QStringLiteral("flags.rollback"), flags(1, 5), flags(0, 5));
+        early.spooled = true;
+        early.occurredAt = kT0.addSecs(-60);
+        AuditEntry clock = row(5, 47, QStringLiteral("flags.apply"), flags(0, 50), flags(1, 30));
+        clock.occurredAt = kT0.addSecs(60 * 5); // not spooled: its client clock is not trusted
+        const QList<AuditEntry> inRange{
+            row(1, 10, QStringLiteral("flags.apply"), flags(1, 5), flags(1, 50)),
+            row(2, 30, QStringLiteral("model.promote"), model(QStringLiteral("1")), model(QStringLiteral("2"))),
+            spooled, early, clock};
+        const ServedTimeline t = ServedTimeline::build(QStringLiteral("eta"), kT0, kT0.addSecs(3600), {}, inRange);
+        QList<qint64> ids;
+        QList<int> minutes, percents;
+        for (const ServedStep &s : t.steps) {
+            ids << s.auditId;
+            minutes << int(kT0.secsTo(s.from) / 60);
+            percents << s.mlPercent.value_or(-1);
+        }
+        QCOMPARE(ids, (QList<qint64>{0, 1, 3, 2, 5}));
+        QCOMPARE(minutes, (QList<int>{0, 10, 20, 30, 47}));
+        QCOMPARE(percents, (QList<int>{0, 50, 0, 0, 30})); // carried in: the early rollback's ML off
+        QCOMPARE(t.steps.at(0).action, QStringLiteral("flags.rollback"));
+        QCOMPARE(t.steps.at(3).champion, QStringLiteral("eta-mlp@2"));
+    }
+
     void diffLines()
     {
         const QJsonObject before{{QStringLiteral("ml_traffic_percentage"), 25},
