@@ -409,6 +409,29 @@ private Q_SLOTS:
         QVERIFY(qAbs(dashboard->rangeSelector()->customFrom().secsTo(edit.at) - 3600) <= 60);
         QVERIFY(qAbs(edit.at.secsTo(dashboard->rangeSelector()->customTo()) - 3600) <= 60);
     }
+
+    // Last: it adds rows the other cases do not expect. More new rows than the view keeps above its top:
+    // the view opens again under the newest row instead of growing without bound.
+    void manyNewRowsReopenTheView()
+    {
+        PageUnderTest t(m_dir.filePath(QStringLiteral("retop.ini")));
+        ui::AuditPage &page = *t.page;
+        const int total = auditCount();
+        QTRY_COMPARE_WITH_TIMEOUT(page.model().rowCount(), total, 10000);
+        const qint64 top = page.model().top();
+        const int added = ui::AuditTableModel::kMaxFresh + 50;
+        QVERIFY(exec(*m_f.pg, QStringLiteral("INSERT INTO mldeck.audit_log (actor_os, action, deployment, reason) "
+                                             "SELECT 'eve', 'note.synthetic', '%1', 'note ' || i "
+                                             "FROM generate_series(1, %2) AS i")
+                                  .arg(m_f.deployment)
+                                  .arg(added))
+                    .ok());
+        QTRY_VERIFY_WITH_TIMEOUT(page.model().top() > top, 3 * ui::AuditTableModel::kLivePollMs);
+        QTRY_COMPARE(page.model().rowCount(), total + added);
+        QCOMPARE(page.model().freshRows(), 0);
+        QTRY_VERIFY(page.model().entryAt(0) != nullptr);
+        QCOMPARE(page.model().entryAt(0)->reason, QStringLiteral("note %1").arg(added));
+    }
 };
 
 QTEST_MAIN(TestGuiAudit)
