@@ -193,8 +193,23 @@ void AuditPage::connectTo(const ConnectionProfile &profile)
     m_service->setEndpoint(profile.pg);
     m_exports->setEndpoint(profile.pg);
     m_connected = true;
-    m_model->setLive(true);
+    m_model->setLive(isVisible());
     refresh();
+}
+
+void AuditPage::showEvent(QShowEvent *event)
+{
+    QWidget::showEvent(event);
+    if (!m_connected)
+        return;
+    m_model->setLive(true);
+    m_model->pollNewer(); // what came while the page was hidden
+}
+
+void AuditPage::hideEvent(QHideEvent *event)
+{
+    QWidget::hideEvent(event);
+    m_model->setLive(false);
 }
 
 void AuditPage::refresh()

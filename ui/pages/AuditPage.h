@@ -75,6 +75,11 @@ Q_SIGNALS:
     void openDashboardMoment(const QString &deployment, const QDateTime &at);
     void exportFinished(bool ok);
 
+protected:
+    // New rows are polled only while the page is shown (the other pages do not need them).
+    void showEvent(QShowEvent *event) override;
+    void hideEvent(QHideEvent *event) override;
+
 private:
     QWidget *buildChanges(QWidget *parent);
     void connectTo(const ConnectionProfile &profile);
