@@ -77,11 +77,13 @@ private Q_SLOTS:
         auto alice = f.service();
         auto bob = f.service();
         Actor bobActor{QStringLiteral("bob@console2"), QStringLiteral("bob"), QStringLiteral("console2")};
+        // A write that does not go through this service (another tool writing Redis) lands between
+        // alice's read and her write.
         alice->setBeforeRedisWriteHook([&] {
-            FlagEdit e;
-            e.trafficPercentage = 50;
-            const ApplyOutcome b = bob->apply(f.deployment, e, 1, QStringLiteral("bob's edit"), bobActor);
-            QVERIFY2(b.applied, qPrintable(b.message));
+            FlagChange c;
+            c.trafficPercentage = 50;
+            c.actor = bobActor.name;
+            QVERIFY(FlagStore(*f.redis).write(f.deployment, c, 1, QUuid::createUuid().toString(QUuid::WithoutBraces)));
         });
         FlagEdit edit;
         edit.trafficPercentage = 25;
@@ -93,9 +95,26 @@ private Q_SLOTS:
         QCOMPARE(out.state.trafficPercentage, 50); // the loser sees the new state
         QCOMPARE(out.state.version, qint64(2));
         QCOMPARE(f.state().trafficPercentage, 50);
-        // Only the winner's row: the loser's prepared row was rolled back.
+        // The loser's prepared row was rolled back.
+        QCOMPARE(f.auditRows(), 0);
+
+        // Two audited editors of one deployment take turns: the audit row's chain lock (held from the
+        // prepared row to its commit) makes bob wait for alice's commit; his compare-and-set then loses.
+        QFuture<ApplyOutcome> bobsEdit;
+        alice->setBeforeRedisWriteHook([&] {
+            bobsEdit = QtConcurrent::run([&] {
+                FlagEdit e;
+                e.trafficPercentage = 75;
+                return bob->apply(f.deployment, e, 2, QStringLiteral("bob's edit"), bobActor);
+            });
+        });
+        const ApplyOutcome won = alice->apply(f.deployment, edit, 2, QStringLiteral("alice's edit"), Actor::current());
+        QVERIFY2(won.applied, qPrintable(won.message));
+        const ApplyOutcome lost = bobsEdit.result();
+        QVERIFY(lost.conflict);
+        QCOMPARE(f.state().trafficPercentage, 25);
         QCOMPARE(f.auditRows(), 1);
-        QCOMPARE(f.auditRows(QStringLiteral("reason = 'bob''s edit'")), 1);
+        QCOMPARE(f.auditRows(QStringLiteral("reason = 'alice''s edit'")), 1);
 
         // A stale expected version is refused before anything is prepared.
         alice->setBeforeRedisWriteHook({});
@@ -111,15 +130,21 @@ private Q_SLOTS:
         QVERIFY2(f.setUp(&why, 50), qPrintable(why));
         auto editor = f.service();
         auto ops = f.service();
-        // The rollback lands between the editor's read and its write: the edit loses.
+        // The rollback lands between the editor's read and its write: the edit loses. The rollback writes
+        // Redis at once; its audit row waits for the editor's prepared row (the chain lock) to go.
+        QFuture<ApplyOutcome> rollback;
         editor->setBeforeRedisWriteHook([&] {
-            const ApplyOutcome r = ops->rollback(f.deployment, QStringLiteral("incident"), Actor::current());
-            QVERIFY2(r.applied, qPrintable(r.message));
+            rollback = QtConcurrent::run(
+                [&] { return ops->rollback(f.deployment, QStringLiteral("incident"), Actor::current()); });
+            QTRY_VERIFY(!f.state().mlEnabled);
         });
         FlagEdit edit;
         edit.trafficPercentage = 100;
         const ApplyOutcome out = editor->apply(f.deployment, edit, 1, {}, Actor::current());
         QVERIFY(out.conflict);
+        const ApplyOutcome r = rollback.result();
+        QVERIFY2(r.applied && !r.auditSpooled, qPrintable(r.message));
+        QCOMPARE(f.auditRows(QStringLiteral("action = 'flags.rollback'")), 1);
         FlagState s = f.state();
         QVERIFY(s.isValid());
         QVERIFY(!s.mlEnabled);
