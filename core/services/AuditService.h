@@ -49,7 +49,9 @@ public:
     ~AuditService() override;
 
     void open(const AuditFilter &filter, quint64 ticket);                                    // -> opened
-    void fetchPage(const AuditFilter &filter, qint64 top, qint64 offset, int limit, quint64 ticket); // -> pageFetched
+    // total: the count the view holds for filter and top (a page past the middle is then read from the oldest end).
+    void fetchPage(const AuditFilter &filter, qint64 top, qint64 total, qint64 offset, int limit,
+                   quint64 ticket); // -> pageFetched
     void fetchNewer(const AuditFilter &filter, qint64 afterId, int limit, quint64 ticket); // -> newerFetched
     void listChoices();                                                                    // -> choicesListed
     void fetchTimeline(const QString &deployment, const QDateTime &from, const QDateTime &to); // -> timelineFetched

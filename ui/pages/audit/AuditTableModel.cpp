@@ -146,7 +146,7 @@ void AuditTableModel::requestWanted()
         if (m_pages.contains(page) || m_inFlight.contains(page))
             continue;
         m_inFlight.insert(page);
-        m_service.fetchPage(m_filter, m_top, page * kPageSize, kPageSize, m_ticket);
+        m_service.fetchPage(m_filter, m_top, m_count, page * kPageSize, kPageSize, m_ticket);
     }
     // What is left stays wanted only if the view asks again (it repaints when a page arrives).
     m_wanted.clear();
