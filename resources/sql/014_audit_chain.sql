@@ -61,26 +61,29 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
 $$;
 
 -- Runs as the schema owner (SECURITY DEFINER): writers need no right on the heads table.
--- The first row of a chain in a transaction locks the chain's head row and reads it; the position
--- and hash of the chain's last row are then carried, for the rest of the transaction, in a
--- transaction-local setting (reverted with the rows if the transaction or a savepoint rolls back),
--- and the head row is written once per statement (below): updating it once per row would leave
--- one row version per inserted row to walk through, and a bulk insert would slow down quadratically.
+-- Every row locks its chain's head row (a no-op once this transaction holds it) and then reads the
+-- chain's last row: the head row, or a row this transaction inserted since the head was last written
+-- (rows of the same statement included: a BEFORE trigger sees the rows its statement already
+-- inserted). While the lock is held no other transaction can add to the chain, so that last row is the
+-- chain's end. The head row itself is written once per statement (below): updating it once per row
+-- would leave one row version per inserted row to walk through, and a bulk insert would slow down
+-- quadratically. No state is kept anywhere a client could set it.
 CREATE FUNCTION mldeck.audit_log_chain() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     k text := coalesce(NEW.deployment, '');
-    slot text := 'mldeck_audit_chain.k' || md5(k);
-    carried text := current_setting(slot, true);
     s bigint;
     h text;
+    last_seq bigint;
+    last_hash text;
 BEGIN
-    IF coalesce(carried, '') = '' THEN
-        INSERT INTO mldeck.audit_chain_heads (chain_key) VALUES (k) ON CONFLICT (chain_key) DO NOTHING;
-        SELECT seq, hash INTO s, h FROM mldeck.audit_chain_heads WHERE chain_key = k FOR UPDATE;
-    ELSE -- this transaction holds the lock already
-        s := split_part(carried, ':', 1)::bigint;
-        h := split_part(carried, ':', 2);
+    INSERT INTO mldeck.audit_chain_heads (chain_key) VALUES (k) ON CONFLICT (chain_key) DO NOTHING;
+    SELECT seq, hash INTO s, h FROM mldeck.audit_chain_heads WHERE chain_key = k FOR UPDATE;
+    SELECT chain_seq, row_hash INTO last_seq, last_hash FROM mldeck.audit_log
+        WHERE coalesce(deployment, '') = k AND chain_seq IS NOT NULL ORDER BY chain_seq DESC LIMIT 1;
+    IF last_seq > s THEN
+        s := last_seq;
+        h := last_hash;
     END IF;
     -- A retried write (its change_id is already in) inserts nothing: the chain stays where it is (the
     -- insert then meets the unique change_id, as before).
@@ -93,7 +96,6 @@ BEGIN
     NEW.chain_seq := s + 1;
     NEW.prev_hash := h;
     NEW.row_hash := mldeck.audit_chain_hash(k, NEW);
-    PERFORM set_config(slot, NEW.chain_seq || ':' || NEW.row_hash, true);
     RETURN NEW;
 END
 $$;
