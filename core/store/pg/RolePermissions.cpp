@@ -192,8 +192,20 @@ QString RolePermissions::roleLabel() const
         return tr("owner");
     if (m_role == QLatin1String("none") || m_role.isEmpty())
         return tr("no MLDeck role");
-    QString label = m_role;
-    return label.remove(QStringLiteral("mldeck_"));
+    QStringList names;
+    for (const QString &r : m_role.split(QStringLiteral(", "))) {
+        if (r == QLatin1String("mldeck_viewer"))
+            names << tr("viewer");
+        else if (r == QLatin1String("mldeck_operator"))
+            names << tr("operator");
+        else if (r == QLatin1String("mldeck_scientist"))
+            names << tr("scientist");
+        else if (r == QLatin1String("mldeck_admin"))
+            names << tr("admin");
+        else
+            names << r;
+    }
+    return names.join(QStringLiteral(", "));
 }
 
 QString RolePermissions::who() const

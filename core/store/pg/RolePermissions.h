@@ -67,7 +67,8 @@ public:
     // group roles it holds ("mldeck_operator", "mldeck_operator, mldeck_scientist"; "mldeck_admin"
     // alone, as it holds the others), else "none".
     QString role() const { return m_role; }
-    // The role as the status bar shows it: "operator", "operator, scientist", "admin", "owner", "no MLDeck role".
+    // The role as the status bar shows it, translated: "operator", "operator, scientist", "admin", "owner",
+    // "no MLDeck role".
     QString roleLabel() const;
     // "alice · operator"
     QString who() const;

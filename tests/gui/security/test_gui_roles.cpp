@@ -17,6 +17,7 @@
 #include "ui/widgets/PageFrame.h"
 #include "ui/widgets/RoleGate.h"
 
+#include <QComboBox>
 #include <QLabel>
 #include <QPushButton>
 #include <QStatusBar>
@@ -120,7 +121,15 @@ private Q_SLOTS:
         // Rollout: the deployment's flags are read, then what the role may not do is disabled and says who may.
         auto *rollout = qobject_cast<ui::RolloutPage *>(shell.window->page(ui::PageId::Rollout));
         QVERIFY(rollout);
-        QTRY_VERIFY_WITH_TIMEOUT(rollout->isConnected() && !rollout->currentDeployment().isEmpty(), 15000);
+        // The test's deployment (a shared Redis may list others, and the page prefers the demo one).
+        auto *selector = rollout->findChild<ui::PageFrame *>()->deploymentSelector();
+        QTRY_VERIFY_WITH_TIMEOUT(selector->findText(m_dep) >= 0, 15000);
+        selector->setCurrentIndex(selector->findText(m_dep));
+        QTRY_VERIFY2_WITH_TIMEOUT(rollout->isConnected() && rollout->currentDeployment() == m_dep,
+                                  qPrintable(QStringLiteral("connected %1, showing \"%2\"")
+                                                 .arg(rollout->isConnected())
+                                                 .arg(rollout->currentDeployment())),
+                                  15000);
         auto *rollback = child<QPushButton>(rollout, "rollbackButton");
         auto *percentage = child<QWidget>(rollout, "percentageControl");
         auto *plan = child<QWidget>(rollout, "plan");
