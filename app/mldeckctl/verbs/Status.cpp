@@ -5,11 +5,15 @@
 #include "app/mldeckctl/Text.h"
 #include "core/ml/ModelWorker.h"
 #include "core/services/Probes.h"
+#include "core/services/RedisAccessService.h"
+#include "core/store/redis/FlagStore.h"
+#include "core/store/redis/RedisConnection.h"
 
 #include <QCoreApplication>
 #include <QJsonObject>
 
 #include <future>
+#include <optional>
 
 namespace mldeck::cli {
 
@@ -48,6 +52,35 @@ QString unreachable(const QString &server, const QString &where, const QString &
     if (why.contains(hostPort))
         return Text::tr("%1 is unreachable: %2").arg(server, why);
     return Text::tr("%1 at %2 is unreachable: %3").arg(server, where, why);
+}
+
+// The Redis user and what it may do (resources/contract/security.md), as the GUI's status bar says it.
+struct RedisUserProbe
+{
+    QString user;
+    std::optional<bool> readOnly; // unset when the probe could not tell
+    bool encrypted = true;        // false for a host off this machine (hiredis 0.14 has no TLS)
+};
+
+RedisUserProbe probeRedisUser(const RedisEndpoint &endpoint)
+{
+    RedisUserProbe p;
+    p.user = endpoint.user.isEmpty() ? QStringLiteral("default") : endpoint.user;
+    p.encrypted = isLoopbackRedisHost(endpoint.host);
+    if (auto conn = RedisConnection::open(endpoint))
+        if (auto canWrite = FlagStore(**conn).canWrite())
+            p.readOnly = !*canWrite;
+    return p;
+}
+
+QString userDetail(const RedisUserProbe &p)
+{
+    QString s = Text::tr("user %1").arg(p.user);
+    if (p.readOnly.value_or(false))
+        s += Text::tr(", read-only");
+    if (!p.encrypted)
+        s += Text::tr(", not encrypted");
+    return s;
 }
 
 struct WorkerProbe
@@ -89,16 +122,25 @@ int runStatus(Context &ctx)
 
     // Both at once: the wait is the slower of the two timeouts, not their sum.
     auto redisFuture = std::async(std::launch::async, [ep = redis] { return probeRedis(ep); });
+    auto redisUserFuture = std::async(std::launch::async, [ep = redis] { return probeRedisUser(ep); });
     auto workerFuture = std::async(std::launch::async, probeWorker);
     const ProbeResult pgResult = probePg(pg, QStringLiteral("mldeckctl"));
-    const ProbeResult redisResult = redisFuture.get();
+    ProbeResult redisResult = redisFuture.get();
+    const RedisUserProbe redisUser = redisUserFuture.get();
+    if (redisResult.up)
+        redisResult.detail += QStringLiteral(", ") + userDetail(redisUser);
     const WorkerProbe worker = workerFuture.get();
 
     const QString redisWhere = redis.display();
     const QString pgWhere = pg.display();
     if (inv.json()) {
+        QJsonObject redisJson = toJson(redisWhere, redisResult, false);
+        redisJson.insert(QStringLiteral("user"), redisUser.user);
+        redisJson.insert(QStringLiteral("encrypted"), redisUser.encrypted);
+        if (redisUser.readOnly)
+            redisJson.insert(QStringLiteral("readOnly"), *redisUser.readOnly);
         Context::outJson(QJsonDocument(QJsonObject{
-            {QStringLiteral("redis"), toJson(redisWhere, redisResult, false)},
+            {QStringLiteral("redis"), redisJson},
             {QStringLiteral("postgresql"), toJson(pgWhere, pgResult, true)},
             {QStringLiteral("modelWorker"),
              QJsonObject{{QStringLiteral("state"), worker.up ? QStringLiteral("up") : QStringLiteral("down")},

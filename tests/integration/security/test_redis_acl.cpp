@@ -12,6 +12,9 @@
 #include "tests/support/TestServers.h"
 
 #include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
 #include <QRegularExpression>
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -201,6 +204,29 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(service.access().known, 10000);
         QVERIFY(!service.access().readOnly);
         QVERIFY(changed.count() >= 2); // reset for the new endpoint, then its answer
+    }
+
+    // mldeckctl status names the Redis user and says when it is read-only (URLs in the environment).
+    void statusSaysReadOnly()
+    {
+        for (const bool reader : {true, false}) {
+            QProcess p;
+            QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+            const RedisEndpoint endpoint = reader ? m_readerEndpoint : test::TestServers::redis();
+            env.insert(QStringLiteral("MLDECK_REDIS_URL"), endpoint.toUrl(true));
+            env.insert(QStringLiteral("MLDECK_PG_URL"), test::TestServers::pg().toUrl(true));
+            p.setProcessEnvironment(env);
+            p.start(qEnvironmentVariable("MLDECK_BINARY_DIR") + QStringLiteral("/app/mldeckctl/mldeckctl"),
+                    {QStringLiteral("status"), QStringLiteral("--json")});
+            QVERIFY(p.waitForFinished(60000));
+            const QJsonObject redis =
+                QJsonDocument::fromJson(p.readAllStandardOutput()).object().value(QStringLiteral("redis")).toObject();
+            QCOMPARE(redis.value(QStringLiteral("state")).toString(), QStringLiteral("up"));
+            QCOMPARE(redis.value(QStringLiteral("user")).toString(), endpoint.user);
+            QCOMPARE(redis.value(QStringLiteral("readOnly")).toBool(true), reader);
+            QCOMPARE(redis.value(QStringLiteral("encrypted")).toBool(false), true);
+            QCOMPARE(redis.value(QStringLiteral("detail")).toString().contains(QStringLiteral("read-only")), reader);
+        }
     }
 
     // The lines security.md documents are the ones mldeck-dev writes, and they do what it says:
