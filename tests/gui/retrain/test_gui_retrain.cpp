@@ -16,6 +16,7 @@
 #include "core/store/pg/PgConnection.h"
 #include "core/store/pg/PredictionLog.h"
 #include "tests/support/GuiTestTools.h"
+#include "tests/support/LoginRole.h"
 #include "tests/support/PgSql.h"
 #include "tests/support/TestServers.h"
 #include "ui/ConnectionSession.h"
@@ -260,6 +261,22 @@ private Q_SLOTS:
         rate->clear();
         QTest::keyClicks(rate, QStringLiteral("0.001"));
         QVERIFY2(next->isEnabled(), qPrintable(error->text()));
+        // A role that may not launch a run (a viewer, as the database answers) finds Start training
+        // disabled with who may in its tooltip; the owner's answer gives it back.
+        {
+            const LoginRole viewer(QStringLiteral("mldeck_viewer"));
+            auto asViewer = PgConnection::open(viewer.endpoint(m_db->endpoint()), QStringLiteral("test_gui_retrain"));
+            QVERIFY2(asViewer.ok(), qPrintable(asViewer.errorMessage()));
+            const auto refused = RolePermissions::read(**asViewer);
+            QVERIFY2(refused.ok(), qPrintable(refused.errorMessage()));
+            w->setPermissions(*refused);
+            QVERIFY(!next->isEnabled());
+            QCOMPARE(next->toolTip(), refused->refusal(RoleAction::RetrainLaunch));
+            QVERIFY2(next->toolTip().contains(QLatin1String("mldeck_scientist")), qPrintable(next->toolTip()));
+            w->setPermissions(RolePermissions::read(*m_conn).value());
+            QVERIFY(next->isEnabled());
+            QVERIFY(next->toolTip().isEmpty());
+        }
         epochs->setValue(2);
 
         // 4. The run, to completion, with the curve drawn live.
