@@ -1,5 +1,6 @@
 #include "core/audit/AuditExport.h"
 
+#include "core/io/CsvWriter.h"
 #include "core/rollout/AuditRecord.h"
 
 #include <QJsonDocument>
@@ -18,28 +19,6 @@ QString isoTime(const QDateTime &t)
 QString jsonText(const std::optional<QJsonObject> &o)
 {
     return o ? QString::fromUtf8(QJsonDocument(*o).toJson(QJsonDocument::Compact)) : QString();
-}
-
-// RFC 4180: a field holding a comma, a quote or a line break is quoted, its quotes doubled.
-QByteArray csvField(const QString &text)
-{
-    QByteArray bytes = text.toUtf8();
-    if (bytes.contains(',') || bytes.contains('"') || bytes.contains('\n') || bytes.contains('\r')) {
-        bytes.replace("\"", "\"\"");
-        bytes = '"' + bytes + '"';
-    }
-    return bytes;
-}
-
-QByteArray csvRecord(const QStringList &fields)
-{
-    QByteArray line;
-    for (qsizetype i = 0; i < fields.size(); ++i) {
-        if (i > 0)
-            line += ',';
-        line += csvField(fields.at(i));
-    }
-    return line + "\r\n";
 }
 
 QString changeIdText(const AuditEntry &e)

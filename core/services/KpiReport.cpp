@@ -1,5 +1,6 @@
 #include "core/services/KpiReport.h"
 
+#include "core/io/CsvWriter.h"
 #include "core/Text.h"
 #include "core/audit/AuditDiff.h"
 #include "core/services/KpiCache.h"
@@ -60,16 +61,6 @@ Result<QList<AuditEntry>> oldestChanges(PgConnection &conn, const QString &deplo
 
 // ---- CSV ----
 
-QByteArray field(const QString &value)
-{
-    QByteArray utf8 = value.toUtf8();
-    if (utf8.contains(',') || utf8.contains('"') || utf8.contains('\n') || utf8.contains('\r')) {
-        utf8.replace("\"", "\"\"");
-        return '"' + utf8 + '"';
-    }
-    return utf8;
-}
-
 QString number(double v)
 {
     return QString::number(v, 'g', 15);
@@ -86,15 +77,7 @@ QString isoTime(const QDateTime &t)
 class CsvWriter
 {
 public:
-    void row(const QStringList &fields)
-    {
-        for (qsizetype i = 0; i < fields.size(); ++i) {
-            if (i)
-                m_out += ',';
-            m_out += field(fields.at(i));
-        }
-        m_out += "\r\n";
-    }
+    void row(const QStringList &fields) { m_out += csvRecord(fields); }
     void header(const QByteArray &line)
     {
         if (!m_out.isEmpty())

@@ -1,4 +1,6 @@
 #include "core/stats/ComparisonReport.h"
+
+#include "core/io/CsvWriter.h"
 #include "core/Text.h"
 #include "core/domain/Figure.h"
 
@@ -14,27 +16,6 @@ namespace {
 QString percent(double fraction)
 {
     return QString::number(100.0 * fraction, 'f', 1);
-}
-
-QByteArray csvField(const QString &text)
-{
-    QByteArray bytes = text.toUtf8();
-    if (bytes.contains(',') || bytes.contains('"') || bytes.contains('\n')) {
-        bytes.replace("\"", "\"\"");
-        bytes = '"' + bytes + '"';
-    }
-    return bytes;
-}
-
-QByteArray csvLine(const QStringList &fields)
-{
-    QByteArray line;
-    for (qsizetype i = 0; i < fields.size(); ++i) {
-        if (i > 0)
-            line += ',';
-        line += csvField(fields[i]);
-    }
-    return line + '\n';
 }
 
 QString num(double v)
@@ -242,7 +223,7 @@ QByteArray toCsv(const ComparisonReport &r)
 {
     QByteArray out;
     const bool cls = r.task == QLatin1String("classification");
-    out += csvLine({QStringLiteral("model"),
+    out += csvRecord({QStringLiteral("model"),
                     QStringLiteral("path"),
                     QStringLiteral("version"),
                     QStringLiteral("rows"),
@@ -278,34 +259,34 @@ QByteArray toCsv(const ComparisonReport &r)
                 fields << QString();
         }
         fields << num(m.rowsPerSecond) << num(m.latencyP50Ms) << num(m.latencyP99Ms);
-        out += csvLine(fields);
+        out += csvRecord(fields);
     }
-    out += '\n';
-    out += csvLine({QStringLiteral("baseline"), QStringLiteral("challenger"), QStringLiteral("metric"),
+    out += "\r\n";
+    out += csvRecord({QStringLiteral("baseline"), QStringLiteral("challenger"), QStringLiteral("metric"),
                     QStringLiteral("baseline_value"), QStringLiteral("challenger_value"), QStringLiteral("difference"),
                     QStringLiteral("ci_low"), QStringLiteral("ci_high"), QStringLiteral("relative"),
                     QStringLiteral("relative_ci_low"), QStringLiteral("relative_ci_high")});
     for (const MetricDelta &d : r.deltas) {
         const DifferenceInterval &i = d.interval;
-        out += csvLine({r.models[size_t(d.baseline)].label, r.models[size_t(d.challenger)].label, d.metric,
+        out += csvRecord({r.models[size_t(d.baseline)].label, r.models[size_t(d.challenger)].label, d.metric,
                         num(i.valueA), num(i.valueB), num(i.difference), num(i.low), num(i.high), num(i.relative),
                         num(i.relativeLow), num(i.relativeHigh)});
     }
-    out += '\n';
+    out += "\r\n";
     QStringList header{QStringLiteral("segment"), QStringLiteral("value"), QStringLiteral("rows")};
     for (const ModelSummary &m : r.models)
         header << m.label + QLatin1Char('_') + r.segmentMetric;
-    out += csvLine(header);
+    out += csvRecord(header);
     for (const SegmentRow &s : r.segments) {
         QStringList fields{s.segment, s.value, QString::number(s.rows)};
         for (double v : s.metric)
             fields << num(v);
-        out += csvLine(fields);
+        out += csvRecord(fields);
     }
-    out += '\n';
-    out += csvLine({QStringLiteral("verdict")});
+    out += "\r\n";
+    out += csvRecord({QStringLiteral("verdict")});
     for (const QString &v : r.verdicts)
-        out += csvLine({v});
+        out += csvRecord({v});
     return out;
 }
 
