@@ -95,10 +95,14 @@ Result<PgConnection *> FlagService::pg()
 {
     bool opened = false;
     auto c = m_pg->get(m_pgEndpoint, &opened);
-    // PostgreSQL is (back) up: write what was spooled while it was not.
-    if (c && opened)
+    if (c && opened) {
+        const auto permissions = RolePermissions::read(**c);
+        m_rollbackRefusal =
+            permissions ? std::optional<QString>(permissions->refusal(RoleAction::Rollback)) : std::nullopt;
+        // PostgreSQL is (back) up: write what was spooled while it was not.
         if (auto flushed = flushSpool(); !flushed)
             qCWarning(lcFlagService) << "audit spool not flushed:" << flushed.errorMessage();
+    }
     return c;
 }
 
@@ -354,13 +358,15 @@ ApplyOutcome FlagService::rollback(const QString &deployment, const QString &rea
     out.changeId = record.changeId;
 
     // Redis is written first (a rollback must work while PostgreSQL is down; its row is then spooled),
-    // so the audit insert cannot refuse a role that may not roll back: when PostgreSQL answers, ask it first.
-    if (auto db = pg(); db)
-        if (auto permissions = RolePermissions::read(**db); permissions && !permissions->may(RoleAction::Rollback)) {
-            ApplyOutcome refused = notApplied(deployment, permissions->refusal(RoleAction::Rollback), false);
-            refused.changeId = record.changeId;
-            return refused;
-        }
+    // so the audit insert cannot refuse a role that may not roll back: the database's answer, read when
+    // the session opened, is asked first. Only a service that never reached PostgreSQL tries it here.
+    if (!m_rollbackRefusal)
+        (void)pg();
+    if (m_rollbackRefusal && !m_rollbackRefusal->isEmpty()) {
+        ApplyOutcome refused = notApplied(deployment, *m_rollbackRefusal, false);
+        refused.changeId = record.changeId;
+        return refused;
+    }
 
     auto conn = redis();
     if (!conn) {

@@ -103,6 +103,9 @@ private:
     AuditSpool m_spool;
     std::unique_ptr<RedisConnection> m_redis;
     std::unique_ptr<KeptPgConnection> m_pg;
+    // Why the PostgreSQL role may not roll back ("" when it may), read when a session opens: a rollback
+    // then never waits on PostgreSQL to ask. nullopt: no session has answered yet.
+    std::optional<QString> m_rollbackRefusal;
     QStringList m_ownChanges; // the last few change ids written here
     std::function<void()> m_beforeRedisWrite;
 };
