@@ -108,6 +108,17 @@ private:
         return p;
     }
 
+    // What a viewer login may do, as the database answers (the user is dropped on return: the answer stays).
+    std::optional<RolePermissions> viewerPermissions()
+    {
+        const LoginRole viewer(QStringLiteral("mldeck_viewer"));
+        auto conn = PgConnection::open(viewer.endpoint(m_db->endpoint()), QStringLiteral("test_gui_retrain"));
+        if (!conn)
+            return std::nullopt;
+        auto p = RolePermissions::read(**conn);
+        return p ? std::optional<RolePermissions>(*p) : std::nullopt;
+    }
+
     // Step 1 to step 3 with clicks; leaves the wizard on the Training step.
     void walkToTraining(ui::RetrainPage &page)
     {
@@ -263,20 +274,15 @@ private Q_SLOTS:
         QVERIFY2(next->isEnabled(), qPrintable(error->text()));
         // A role that may not launch a run (a viewer, as the database answers) finds Start training
         // disabled with who may in its tooltip; the owner's answer gives it back.
-        {
-            const LoginRole viewer(QStringLiteral("mldeck_viewer"));
-            auto asViewer = PgConnection::open(viewer.endpoint(m_db->endpoint()), QStringLiteral("test_gui_retrain"));
-            QVERIFY2(asViewer.ok(), qPrintable(asViewer.errorMessage()));
-            const auto refused = RolePermissions::read(**asViewer);
-            QVERIFY2(refused.ok(), qPrintable(refused.errorMessage()));
-            w->setPermissions(*refused);
-            QVERIFY(!next->isEnabled());
-            QCOMPARE(next->toolTip(), refused->refusal(RoleAction::RetrainLaunch));
-            QVERIFY2(next->toolTip().contains(QLatin1String("mldeck_scientist")), qPrintable(next->toolTip()));
-            w->setPermissions(RolePermissions::read(*m_conn).value());
-            QVERIFY(next->isEnabled());
-            QVERIFY(next->toolTip().isEmpty());
-        }
+        const auto refused = viewerPermissions();
+        QVERIFY(refused);
+        w->setPermissions(refused);
+        QVERIFY(!next->isEnabled());
+        QCOMPARE(next->toolTip(), refused->refusal(RoleAction::RetrainLaunch));
+        QVERIFY2(next->toolTip().contains(QLatin1String("mldeck_scientist")), qPrintable(next->toolTip()));
+        w->setPermissions(RolePermissions::read(*m_conn).value());
+        QVERIFY(next->isEnabled());
+        QVERIFY(next->toolTip().isEmpty());
         epochs->setValue(2);
 
         // 4. The run, to completion, with the curve drawn live.
@@ -308,6 +314,12 @@ private Q_SLOTS:
         auto *promote = child<QPushButton>(w, "decisionPromote");
         auto *keep = child<QPushButton>(w, "decisionChallenger");
         QVERIFY(promote && keep);
+        // A viewer may decide nothing: every decision is disabled and says who may; the owner's answer gives them back.
+        w->setPermissions(refused);
+        QVERIFY(!promote->isEnabled() && !keep->isEnabled());
+        QCOMPARE(keep->toolTip(), refused->refusal(RoleAction::RetrainDecide));
+        QCOMPARE(promote->toolTip(), refused->refusal(RoleAction::ModelPromote));
+        w->setPermissions(RolePermissions::read(*m_conn).value());
         QCOMPARE(promote->isEnabled(), w->outcome()->decision && w->outcome()->decision->promote);
         QVERIFY(keep->isEnabled());
         QTest::mouseClick(keep, Qt::LeftButton);
