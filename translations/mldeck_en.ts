@@ -596,6 +596,90 @@
     </message>
 </context>
 <context>
+    <name>mldeck::AuditChainVerifier</name>
+    <message>
+        <source>Row %1 has no place in the chain (no sequence or hash): it was inserted past the chain.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Row %1 repeats position %2 of the chain: it was inserted out of order.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Rows at positions %1 to %2 of the chain are missing before row %3: they were removed.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Row %1 (position %2) does not follow the row before it (previous hash differs): a row was rewritten or inserted here.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Row %1 (position %2) was changed after it was written (its content no longer matches its hash).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The chain ends at position %1 but its head records position %2: the last rows were removed.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The chain&apos;s recorded head (position %1) does not match its last row (position %2): the head was moved.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::AuditDiff</name>
+    <message>
+        <source>%1: added %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1: removed (was %2)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1: %2 -&gt; %3</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>(empty)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>no change recorded</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::AuditExport</name>
+    <message>
+        <source>Cannot write %1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Export cancelled; no file was written.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Export failed, no file was written: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::AuditFilter</name>
+    <message>
+        <source>The kind &quot;%1&quot; is not an action or a family of actions (like flags or flags.rollback).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The time range ends (%1) before it starts (%2).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The filter contains a NUL character.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>mldeck::ClassSpec</name>
     <message>
         <source>A classifier needs at least two classes (%1 given).</source>
@@ -1149,14 +1233,6 @@
 <context>
     <name>mldeck::RolePermissions</name>
     <message>
-        <source>Read-only: your role %1 may not change %2; only the owner of the MLDeck schema may.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Read-only: your role %1 may not change %2; %3 may.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source> or </source>
         <comment>between role names</comment>
         <translation type="unfinished"></translation>
@@ -1187,6 +1263,103 @@
     </message>
     <message>
         <source>retrain settings</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Read-only: your role %1 may not %2; only the owner of the MLDeck schema may.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Read-only: your role %1 may not %2; %3 may.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>owner</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>no MLDeck role</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>viewer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>operator</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>scientist</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>admin</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 · %2</source>
+        <comment>user · MLDeck role</comment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>change %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>change flags</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>roll back</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>change the rollout plan</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>advance the rollout plan</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>register models</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>promote models</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>restore the previous champion</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>archive models</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>launch retraining</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>decide on a retrain run</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>acknowledge alerts</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>silence alerts</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>purge feedback</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>verify the audit log</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -3906,6 +4079,175 @@ Exit code 0 when all three are up, 2 otherwise.</source>
         <source>--%1 must be a number from 0 to 1, not &quot;%2&quot;.</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>--pg carries a password, which other users of this machine can read in the process list: set MLDECK_PG_URL instead, or keep the password in ~/.pgpass (PGPASSFILE).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--redis carries a password, which other users of this machine can read in the process list: set MLDECK_REDIS_URL instead.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>warning: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Read the audit log: list, export, what served when, verify the chain.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Only this deployment (default: every row).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Only rows whose actor or database role contains this text.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Only this action or family of actions (flags, flags.rollback, guard, model.promote...); repeat for several.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Rows written at or after this time, ISO 8601 (UTC when no offset).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Rows written before this time, ISO 8601.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Only rows containing this text (action, actor, reason, deployment, before or after).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>At most this many rows, 1 to 1000 (default 100).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Lists the audit log, newest first, with what each change did.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--limit must be a whole number from 1 to 1000.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No changes match.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 of %2 matching rows shown.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>csv or json.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Writes every matching audit row, newest first, as CSV or JSON.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--format must be csv or json (got &quot;%1&quot;).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>Wrote %n audit row(s) to %1.</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>The deployment (required).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Start of the range, ISO 8601 (required).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>End of the range, ISO 8601 (default: now).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Shows which champion version and which ML traffic share served a deployment over a range, with who changed each and why.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--from is required.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Nothing recorded about what served %1 up to %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>(unknown)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>(carried in)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Usage: mldeckctl audit &lt;command&gt; [options]   (mldeckctl audit &lt;command&gt; --help)
+
+  list [filters] [--limit N] [--json]            the audit log, newest first, with each change
+  export --format csv|json [--output FILE] [filters]  every matching row (streamed)
+  timeline --deployment D --from T [--to T] [--json]  what served when: champion and ML %
+  verify [--deployment D] [--json]               recompute the hash chain; name the first break
+
+Filters: --deployment D --actor TEXT --kind K (repeatable) --from T --to T --search TEXT</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>(no deployment)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Check only this deployment&apos;s chain.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Recompute the audit log&apos;s hash chain and name the first row changed, removed or inserted out of order (exit 1 when broken).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The audit log has no rows for deployment &quot;%1&quot;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>%1: intact, %n row(s), head %2 at position %3</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>%1: BROKEN: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Audit chain intact: %1 chain(s), %2 row(s) checked.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Audit chain BROKEN (see above).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>user %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>, read-only</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>, not encrypted</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>mldeck::config</name>
@@ -3979,6 +4321,22 @@ Exit code 0 when all three are up, 2 otherwise.</source>
     </message>
     <message>
         <source>PostgreSQL port out of range in &quot;%1&quot;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The CA file &quot;%1&quot; must be given with its full path.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The CA file %1 does not exist.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The CA file %1 is not a readable file.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>sslmode %1 checks the server&apos;s certificate against a CA file: choose one (no %2 either).</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -5592,6 +5950,34 @@ Exit code 0 when all three are up, 2 otherwise.</source>
         <source>accuracy of the window: %1 (no labels)</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>An export is already running; wait for it or cancel it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>audit chain: PostgreSQL unavailable: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>audit chain: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>audit chain: %1 intact (%2 rows)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Audit log of %1 tampered with at row %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Audit log of %1 tampered with: its last rows are missing</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>audit chain: %1 BROKEN: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>mldeck::simulator</name>
@@ -6195,10 +6581,6 @@ Exit code 0 when all three are up, 2 otherwise.</source>
     </message>
     <message>
         <source>reading audit markers: the range ends before it starts</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>reading audit markers</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -6921,6 +7303,85 @@ Exit code 0 when all three are up, 2 otherwise.</source>
         <source>a row of deployment &quot;%1&quot; has %2 probabilities (at most %3 are logged)</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>checking the audit log&apos;s hash chain</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cannot read the audit log: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>counting audit rows</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>a page starts at 0 or later and holds 1 to %1 rows.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>a timeline is of one deployment.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>a timeline needs both ends of its range.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reading what served %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reading audit markers: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>not encrypted</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>TLS verified (%1)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>TLS, CA verified, host name not checked (%1)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>TLS, certificate not verified (%1)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the server&apos;s certificate is for %1, not %2: connect with the name on the certificate</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>the server&apos;s certificate is for %1 and %n other name(s), not %2: connect with a name on the certificate</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>the server&apos;s certificate is not signed by the CA in %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>sslmode %1 checks the server&apos;s certificate against a CA file, and %2 does not exist: choose the CA file in the connection profile or add sslrootcert=FILE to the URL</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the CA file %1 could not be read: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the server does not accept TLS connections, and sslmode %1 requires TLS</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Redis user &quot;%1&quot; may not change flags (a read-only ACL user): %2</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>mldeck::ui::AlertRuleEditor</name>
@@ -7325,21 +7786,254 @@ Exit code 0 when all three are up, 2 otherwise.</source>
     </message>
 </context>
 <context>
+    <name>mldeck::ui::AuditDetail</name>
+    <message>
+        <source>&lt;b&gt;Before → after&lt;/b&gt;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Select a change to see it in full.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;%1&lt;/b&gt; on %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>no deployment</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>By %1 (database role %2%3) at %4</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>, host %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Made at %1 while PostgreSQL was unreachable; written when it came back.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No reason given.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reason: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Row %1, number %2 in its chain.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Row %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No before or after values were recorded.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::AuditFilterBar</name>
+    <message>
+        <source>All deployments</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Anyone</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Every kind</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Any time</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Last hour</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Last 24 hours</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Last 7 days</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Last 30 days</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>From… to…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Search reason, actor, values…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 (all)</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::AuditLink</name>
+    <message>
+        <source>Open model version %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Open alert %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Show this moment on the dashboard</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>mldeck::ui::AuditPage</name>
     <message>
         <source>Who changed what, and when.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Audit log</source>
+        <source>Export the audit rows shown</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>This page will show the append-only audit log of every change — flags, promotions, rollbacks, acknowledgements — with who made it, when, and the values before and after. It is not built yet.</source>
+        <source>CSV files (*.csv)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Not built yet</source>
+        <source>JSON files (*.json)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Export CSV…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Write the rows the filters show to a CSV file</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Export JSON…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Write the rows the filters show to a JSON file</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Refresh</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Changes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>What served when</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 rows written</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The audit log could not be read: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No changes match</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No audit row matches these filters. Widen the time range, pick another deployment or kind, or clear the search.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cancel export</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reading the audit log…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not connected.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n change(s), newest first; new ones appear live.</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n change(s) match, newest first; new ones appear live.</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Exporting…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n row(s) exported.</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Nothing was exported: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::AuditTableModel</name>
+    <message>
+        <source>Loading…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 (database role %2)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Actor</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Deployment</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Change</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -8014,6 +8708,26 @@ Exit code 0 when all three are up, 2 otherwise.</source>
     <message>
         <source>The password could not be stored in the system keychain: %1
 It is kept in memory for this session only.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>~/.postgresql/root.crt</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Choose…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>CA file:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>CA certificate of the PostgreSQL server</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Certificates (*.crt *.pem *.cer);;All files (*)</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -9732,6 +10446,10 @@ PostgreSQL %2 (database %3)</source>
         <source>The passwords could not be read from the system keychain: %1. Enter them for this session; they stay in memory only.</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>PostgreSQL user %1, MLDeck role %2. Actions this role may not take are disabled.</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>mldeck::ui::ModelVersionTableModel</name>
@@ -10290,6 +11008,25 @@ PostgreSQL %2 (database %3)</source>
     </message>
     <message>
         <source>The start of the range must be before its end.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::RedisAccessIndicator</name>
+    <message>
+        <source>Redis read-only</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Redis not encrypted</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Redis user &quot;%1&quot; is read-only: flags can be watched but not changed from this connection. Connect as a Redis user allowed to run MLDeck&apos;s scripts to change them.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Redis at %1 is not on this machine and is reached without encryption (hiredis 0.14 has no TLS): the password and the flags cross the network in clear. Use a local TLS tunnel (stunnel or ssh -L) and connect to 127.0.0.1.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -11328,6 +12065,10 @@ Reason (audited): %2</source>
         <source>Advance anyway</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>Redis user &quot;%1&quot; is read-only: connect as a Redis user allowed to run MLDeck&apos;s scripts to change flags.</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>mldeck::ui::RunStep</name>
@@ -11392,6 +12133,80 @@ Reason (audited): %2</source>
     <name>mldeck::ui::ScreenshotRunner</name>
     <message>
         <source>mldeck: cannot write the screenshot to %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::ServedTimelineView</name>
+    <message>
+        <source>ML traffic share</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>From</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>To</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Champion</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ML %</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Change</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Who</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Why</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Deployment</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No deployment yet.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Loading what served %1…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The timeline could not be read: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Nothing is known of what served %1 in this range.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n step(s) of what served %1, oldest first.</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>%1 by %2: champion %3, ML %4 %</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>unknown</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>(state before the range)</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

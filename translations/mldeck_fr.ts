@@ -596,6 +596,90 @@
     </message>
 </context>
 <context>
+    <name>mldeck::AuditChainVerifier</name>
+    <message>
+        <source>Row %1 has no place in the chain (no sequence or hash): it was inserted past the chain.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Row %1 repeats position %2 of the chain: it was inserted out of order.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Rows at positions %1 to %2 of the chain are missing before row %3: they were removed.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Row %1 (position %2) does not follow the row before it (previous hash differs): a row was rewritten or inserted here.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Row %1 (position %2) was changed after it was written (its content no longer matches its hash).</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The chain ends at position %1 but its head records position %2: the last rows were removed.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The chain's recorded head (position %1) does not match its last row (position %2): the head was moved.</source>
+        <translation type="unfinished" />
+    </message>
+</context>
+<context>
+    <name>mldeck::AuditDiff</name>
+    <message>
+        <source>%1: added %2</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>%1: removed (was %2)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>%1: %2 -&gt; %3</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>(empty)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>no change recorded</source>
+        <translation type="unfinished" />
+    </message>
+</context>
+<context>
+    <name>mldeck::AuditExport</name>
+    <message>
+        <source>Cannot write %1: %2</source>
+        <translation>Impossible d’écrire %1 : %2</translation>
+    </message>
+    <message>
+        <source>Export cancelled; no file was written.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Export failed, no file was written: %1</source>
+        <translation type="unfinished" />
+    </message>
+</context>
+<context>
+    <name>mldeck::AuditFilter</name>
+    <message>
+        <source>The kind "%1" is not an action or a family of actions (like flags or flags.rollback).</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The time range ends (%1) before it starts (%2).</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The filter contains a NUL character.</source>
+        <translation type="unfinished" />
+    </message>
+</context>
+<context>
     <name>mldeck::ClassSpec</name>
     <message>
         <source>A classifier needs at least two classes (%1 given).</source>
@@ -1149,14 +1233,6 @@
 <context>
     <name>mldeck::RolePermissions</name>
     <message>
-        <source>Read-only: your role %1 may not change %2; only the owner of the MLDeck schema may.</source>
-        <translation>Lecture seule : votre rôle %1 ne peut pas modifier %2 ; seul le propriétaire du schéma MLDeck le peut.</translation>
-    </message>
-    <message>
-        <source>Read-only: your role %1 may not change %2; %3 may.</source>
-        <translation>Lecture seule : votre rôle %1 ne peut pas modifier %2 ; %3 le peut.</translation>
-    </message>
-    <message>
         <source> or </source>
         <comment>between role names</comment>
         <translation> ou </translation>
@@ -1188,6 +1264,103 @@
     <message>
         <source>retrain settings</source>
         <translation>les réglages de réentraînement</translation>
+    </message>
+    <message>
+        <source>Read-only: your role %1 may not %2; only the owner of the MLDeck schema may.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Read-only: your role %1 may not %2; %3 may.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>owner</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>no MLDeck role</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>viewer</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>operator</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>scientist</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>admin</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>%1 · %2</source>
+        <comment>user · MLDeck role</comment>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>change %1</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>change flags</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>roll back</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>change the rollout plan</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>advance the rollout plan</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>register models</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>promote models</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>restore the previous champion</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>archive models</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>launch retraining</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>decide on a retrain run</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>acknowledge alerts</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>silence alerts</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>purge feedback</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>verify the audit log</source>
+        <translation type="unfinished" />
     </message>
 </context>
 <context>
@@ -3955,6 +4128,175 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <source>--%1 must be a number from 0 to 1, not "%2".</source>
         <translation>--%1 doit être un nombre de 0 à 1, pas « %2 ».</translation>
     </message>
+    <message>
+        <source>--pg carries a password, which other users of this machine can read in the process list: set MLDECK_PG_URL instead, or keep the password in ~/.pgpass (PGPASSFILE).</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>--redis carries a password, which other users of this machine can read in the process list: set MLDECK_REDIS_URL instead.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>warning: %1</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Read the audit log: list, export, what served when, verify the chain.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Only this deployment (default: every row).</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Only rows whose actor or database role contains this text.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Only this action or family of actions (flags, flags.rollback, guard, model.promote...); repeat for several.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Rows written at or after this time, ISO 8601 (UTC when no offset).</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Rows written before this time, ISO 8601.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Only rows containing this text (action, actor, reason, deployment, before or after).</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>At most this many rows, 1 to 1000 (default 100).</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Lists the audit log, newest first, with what each change did.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>--limit must be a whole number from 1 to 1000.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>No changes match.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>%1 of %2 matching rows shown.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>csv or json.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Writes every matching audit row, newest first, as CSV or JSON.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>--format must be csv or json (got "%1").</source>
+        <translation type="unfinished" />
+    </message>
+    <message numerus="yes">
+        <source>Wrote %n audit row(s) to %1.</source>
+        <translation type="unfinished">
+            <numerusform />
+            <numerusform />
+        </translation>
+    </message>
+    <message>
+        <source>The deployment (required).</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Start of the range, ISO 8601 (required).</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>End of the range, ISO 8601 (default: now).</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Shows which champion version and which ML traffic share served a deployment over a range, with who changed each and why.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>--from is required.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Nothing recorded about what served %1 up to %2.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>(unknown)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>(carried in)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Usage: mldeckctl audit &lt;command&gt; [options]   (mldeckctl audit &lt;command&gt; --help)
+
+  list [filters] [--limit N] [--json]            the audit log, newest first, with each change
+  export --format csv|json [--output FILE] [filters]  every matching row (streamed)
+  timeline --deployment D --from T [--to T] [--json]  what served when: champion and ML %
+  verify [--deployment D] [--json]               recompute the hash chain; name the first break
+
+Filters: --deployment D --actor TEXT --kind K (repeatable) --from T --to T --search TEXT</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>(no deployment)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Check only this deployment's chain.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Recompute the audit log's hash chain and name the first row changed, removed or inserted out of order (exit 1 when broken).</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The audit log has no rows for deployment "%1".</source>
+        <translation type="unfinished" />
+    </message>
+    <message numerus="yes">
+        <source>%1: intact, %n row(s), head %2 at position %3</source>
+        <translation type="unfinished">
+            <numerusform />
+            <numerusform />
+        </translation>
+    </message>
+    <message>
+        <source>%1: BROKEN: %2</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Audit chain intact: %1 chain(s), %2 row(s) checked.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Audit chain BROKEN (see above).</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>user %1</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>, read-only</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>, not encrypted</source>
+        <translation type="unfinished" />
+    </message>
 </context>
 <context>
     <name>mldeck::config</name>
@@ -4029,6 +4371,22 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     <message>
         <source>PostgreSQL port out of range in "%1".</source>
         <translation>Port PostgreSQL hors limites dans « %1 ».</translation>
+    </message>
+    <message>
+        <source>The CA file "%1" must be given with its full path.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The CA file %1 does not exist.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The CA file %1 is not a readable file.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>sslmode %1 checks the server's certificate against a CA file: choose one (no %2 either).</source>
+        <translation type="unfinished" />
     </message>
 </context>
 <context>
@@ -4469,7 +4827,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     </message>
     <message>
         <source>row %1: the model returned %2, which is not a probability (its metadata declares "output": "probabilities"; a model that returns logits must say "logits")</source>
-        <translation>ligne %1 : le modèle a renvoyé %2, qui n’est pas une probabilité (ses métadonnées déclarent &quot;output&quot;: &quot;probabilities&quot; ; un modèle qui renvoie des logits doit indiquer &quot;logits&quot;)</translation>
+        <translation>ligne %1 : le modèle a renvoyé %2, qui n’est pas une probabilité (ses métadonnées déclarent "output": "probabilities" ; un modèle qui renvoie des logits doit indiquer "logits")</translation>
     </message>
     <message>
         <source>model %1 is not a classifier (task "%2")</source>
@@ -4477,7 +4835,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     </message>
     <message>
         <source>row %1: the model's %2 class probabilities sum to %3, not 1 (a model that returns logits must declare "output": "logits")</source>
-        <translation>ligne %1 : la somme des %2 probabilités de classe du modèle vaut %3, pas 1 (un modèle qui renvoie des logits doit déclarer &quot;output&quot;: &quot;logits&quot;)</translation>
+        <translation>ligne %1 : la somme des %2 probabilités de classe du modèle vaut %3, pas 1 (un modèle qui renvoie des logits doit déclarer "output": "logits")</translation>
     </message>
 </context>
 <context>
@@ -5641,6 +5999,34 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <source>accuracy of the window: %1 (no labels)</source>
         <translation>exactitude de la fenêtre : %1 (aucune étiquette)</translation>
     </message>
+    <message>
+        <source>An export is already running; wait for it or cancel it.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>audit chain: PostgreSQL unavailable: %1</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>audit chain: %1</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>audit chain: %1 intact (%2 rows)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Audit log of %1 tampered with at row %2</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Audit log of %1 tampered with: its last rows are missing</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>audit chain: %1 BROKEN: %2</source>
+        <translation type="unfinished" />
+    </message>
 </context>
 <context>
     <name>mldeck::simulator</name>
@@ -6245,10 +6631,6 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     <message>
         <source>reading audit markers: the range ends before it starts</source>
         <translation>lecture des repères d’audit : la plage se termine avant de commencer</translation>
-    </message>
-    <message>
-        <source>reading audit markers</source>
-        <translation>lecture des repères d’audit</translation>
     </message>
     <message>
         <source>listing deployments with KPI aggregates</source>
@@ -6970,6 +7352,85 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <source>a row of deployment "%1" has %2 probabilities (at most %3 are logged)</source>
         <translation>une ligne du déploiement « %1 » a %2 probabilités (au plus %3 sont journalisées)</translation>
     </message>
+    <message>
+        <source>checking the audit log's hash chain</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Cannot read the audit log: %1</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>counting audit rows</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>a page starts at 0 or later and holds 1 to %1 rows.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>a timeline is of one deployment.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>a timeline needs both ends of its range.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>reading what served %1</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>reading audit markers: %1</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>not encrypted</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>TLS verified (%1)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>TLS, CA verified, host name not checked (%1)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>TLS, certificate not verified (%1)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>the server's certificate is for %1, not %2: connect with the name on the certificate</source>
+        <translation type="unfinished" />
+    </message>
+    <message numerus="yes">
+        <source>the server's certificate is for %1 and %n other name(s), not %2: connect with a name on the certificate</source>
+        <translation type="unfinished">
+            <numerusform />
+            <numerusform />
+        </translation>
+    </message>
+    <message>
+        <source>the server's certificate is not signed by the CA in %1</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>sslmode %1 checks the server's certificate against a CA file, and %2 does not exist: choose the CA file in the connection profile or add sslrootcert=FILE to the URL</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>the CA file %1 could not be read: %2</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>the server does not accept TLS connections, and sslmode %1 requires TLS</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Redis user "%1" may not change flags (a read-only ACL user): %2</source>
+        <translation type="unfinished" />
+    </message>
 </context>
 <context>
     <name>mldeck::ui::AlertRuleEditor</name>
@@ -7374,22 +7835,255 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     </message>
 </context>
 <context>
+    <name>mldeck::ui::AuditDetail</name>
+    <message>
+        <source>&lt;b&gt;Before → after&lt;/b&gt;</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Select a change to see it in full.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>&lt;b&gt;%1&lt;/b&gt; on %2</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>no deployment</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>By %1 (database role %2%3) at %4</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>, host %1</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Made at %1 while PostgreSQL was unreachable; written when it came back.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>No reason given.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Reason: %1</source>
+        <translation>Motif : %1</translation>
+    </message>
+    <message>
+        <source>Row %1, number %2 in its chain.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Row %1.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>No before or after values were recorded.</source>
+        <translation type="unfinished" />
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::AuditFilterBar</name>
+    <message>
+        <source>All deployments</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Anyone</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Every kind</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Any time</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Last hour</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Last 24 hours</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Last 7 days</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Last 30 days</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>From… to…</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Search reason, actor, values…</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>%1 (all)</source>
+        <translation type="unfinished" />
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::AuditLink</name>
+    <message>
+        <source>Open model version %1</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Open alert %1</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Show this moment on the dashboard</source>
+        <translation type="unfinished" />
+    </message>
+</context>
+<context>
     <name>mldeck::ui::AuditPage</name>
     <message>
         <source>Who changed what, and when.</source>
         <translation>Qui a changé quoi, et quand.</translation>
     </message>
     <message>
-        <source>Audit log</source>
-        <translation>Journal d’audit</translation>
+        <source>Export the audit rows shown</source>
+        <translation type="unfinished" />
     </message>
     <message>
-        <source>This page will show the append-only audit log of every change — flags, promotions, rollbacks, acknowledgements — with who made it, when, and the values before and after. It is not built yet.</source>
-        <translation>Cette page affichera le journal d’audit, en ajout seul, de chaque changement — drapeaux, promotions, retours arrière, accusés de réception — avec son auteur, sa date et les valeurs avant et après. Elle n’est pas encore construite.</translation>
+        <source>CSV files (*.csv)</source>
+        <translation>Fichiers CSV (*.csv)</translation>
     </message>
     <message>
-        <source>Not built yet</source>
-        <translation>Pas encore construite</translation>
+        <source>JSON files (*.json)</source>
+        <translation>Fichiers JSON (*.json)</translation>
+    </message>
+    <message>
+        <source>Export CSV…</source>
+        <translation>Exporter en CSV…</translation>
+    </message>
+    <message>
+        <source>Write the rows the filters show to a CSV file</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Export JSON…</source>
+        <translation>Exporter en JSON…</translation>
+    </message>
+    <message>
+        <source>Write the rows the filters show to a JSON file</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Refresh</source>
+        <translation>Actualiser</translation>
+    </message>
+    <message>
+        <source>Changes</source>
+        <translation>Changements</translation>
+    </message>
+    <message>
+        <source>What served when</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>%1 rows written</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The audit log could not be read: %1</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>No changes match</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>No audit row matches these filters. Widen the time range, pick another deployment or kind, or clear the search.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Cancel export</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Reading the audit log…</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Not connected.</source>
+        <translation>Non connecté.</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n change(s), newest first; new ones appear live.</source>
+        <translation type="unfinished">
+            <numerusform />
+            <numerusform />
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n change(s) match, newest first; new ones appear live.</source>
+        <translation type="unfinished">
+            <numerusform />
+            <numerusform />
+        </translation>
+    </message>
+    <message>
+        <source>Exporting…</source>
+        <translation type="unfinished" />
+    </message>
+    <message numerus="yes">
+        <source>%n row(s) exported.</source>
+        <translation type="unfinished">
+            <numerusform />
+            <numerusform />
+        </translation>
+    </message>
+    <message>
+        <source>Nothing was exported: %1</source>
+        <translation type="unfinished" />
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::AuditTableModel</name>
+    <message>
+        <source>Loading…</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>%1 (database role %2)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Time</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Actor</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>Type</translation>
+    </message>
+    <message>
+        <source>Deployment</source>
+        <translation>Déploiement</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>Raison</translation>
+    </message>
+    <message>
+        <source>Change</source>
+        <translation type="unfinished" />
     </message>
 </context>
 <context>
@@ -8065,6 +8759,26 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
 It is kept in memory for this session only.</source>
         <translation>Le mot de passe n’a pas pu être enregistré dans le trousseau du système : %1
 Il est gardé en mémoire pour cette session seulement.</translation>
+    </message>
+    <message>
+        <source>~/.postgresql/root.crt</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Choose…</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>CA file:</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>CA certificate of the PostgreSQL server</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Certificates (*.crt *.pem *.cer);;All files (*)</source>
+        <translation type="unfinished" />
     </message>
 </context>
 <context>
@@ -9784,6 +10498,10 @@ PostgreSQL %2 (base %3)</translation>
         <source>The passwords could not be read from the system keychain: %1. Enter them for this session; they stay in memory only.</source>
         <translation>Les mots de passe n’ont pas pu être lus depuis le trousseau du système : %1. Saisissez-les pour cette session ; ils restent en mémoire seulement.</translation>
     </message>
+    <message>
+        <source>PostgreSQL user %1, MLDeck role %2. Actions this role may not take are disabled.</source>
+        <translation type="unfinished" />
+    </message>
 </context>
 <context>
     <name>mldeck::ui::ModelVersionTableModel</name>
@@ -10343,6 +11061,25 @@ PostgreSQL %2 (base %3)</translation>
     <message>
         <source>The start of the range must be before its end.</source>
         <translation>Le début de la plage doit précéder sa fin.</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::RedisAccessIndicator</name>
+    <message>
+        <source>Redis read-only</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Redis not encrypted</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Redis user "%1" is read-only: flags can be watched but not changed from this connection. Connect as a Redis user allowed to run MLDeck's scripts to change them.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Redis at %1 is not on this machine and is reached without encryption (hiredis 0.14 has no TLS): the password and the flags cross the network in clear. Use a local TLS tunnel (stunnel or ssh -L) and connect to 127.0.0.1.</source>
+        <translation type="unfinished" />
     </message>
 </context>
 <context>
@@ -11386,6 +12123,10 @@ Motif (audité) : %2</translation>
         <source>Advance anyway</source>
         <translation>Avancer quand même</translation>
     </message>
+    <message>
+        <source>Redis user "%1" is read-only: connect as a Redis user allowed to run MLDeck's scripts to change flags.</source>
+        <translation type="unfinished" />
+    </message>
 </context>
 <context>
     <name>mldeck::ui::RunStep</name>
@@ -11451,6 +12192,80 @@ Motif (audité) : %2</translation>
     <message>
         <source>mldeck: cannot write the screenshot to %1</source>
         <translation>mldeck : impossible d’écrire la capture d’écran dans %1</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::ServedTimelineView</name>
+    <message>
+        <source>ML traffic share</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>From</source>
+        <translation>Du</translation>
+    </message>
+    <message>
+        <source>To</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Champion</source>
+        <translation>Champion</translation>
+    </message>
+    <message>
+        <source>ML %</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Change</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Who</source>
+        <translation>Qui</translation>
+    </message>
+    <message>
+        <source>Why</source>
+        <translation>Pourquoi</translation>
+    </message>
+    <message>
+        <source>Deployment</source>
+        <translation>Déploiement</translation>
+    </message>
+    <message>
+        <source>No deployment yet.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Loading what served %1…</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The timeline could not be read: %1</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Nothing is known of what served %1 in this range.</source>
+        <translation type="unfinished" />
+    </message>
+    <message numerus="yes">
+        <source>%n step(s) of what served %1, oldest first.</source>
+        <translation type="unfinished">
+            <numerusform />
+            <numerusform />
+        </translation>
+    </message>
+    <message>
+        <source>%1 by %2: champion %3, ML %4 %</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>unknown</source>
+        <translation>inconnu</translation>
+    </message>
+    <message>
+        <source>(state before the range)</source>
+        <translation type="unfinished" />
     </message>
 </context>
 <context>

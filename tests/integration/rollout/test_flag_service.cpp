@@ -171,11 +171,11 @@ private Q_SLOTS:
         });
         QTRY_VERIFY_WITH_TIMEOUT(hammered > 0, 20000); // the editors are at work before the rollbacks start
         for (int i = 0; i < 20; ++i) {
-            const ApplyOutcome r = ops->rollback(f.deployment, QStringLiteral("race %1").arg(i), Actor::current());
-            QVERIFY2(r.applied, qPrintable(r.message));
-            QVERIFY(!r.state.mlEnabled);
-            QCOMPARE(r.state.trafficPercentage, 0);
-            QVERIFY(r.state.isValid());
+            const ApplyOutcome back = ops->rollback(f.deployment, QStringLiteral("race %1").arg(i), Actor::current());
+            QVERIFY2(back.applied, qPrintable(back.message));
+            QVERIFY(!back.state.mlEnabled);
+            QCOMPARE(back.state.trafficPercentage, 0);
+            QVERIFY(back.state.isValid());
         }
         stop = true;
         hammer.waitForFinished();
