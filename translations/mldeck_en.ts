@@ -89,16 +89,16 @@
     </message>
     <message numerus="yes">
         <source>%n alert(s)</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n alert</numerusform>
+            <numerusform>%n alerts</numerusform>
         </translation>
     </message>
     <message numerus="yes">
         <source>%n change(s)</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n change</numerusform>
+            <numerusform>%n changes</numerusform>
         </translation>
     </message>
     <message>
@@ -427,9 +427,9 @@
     </message>
     <message numerus="yes">
         <source>%n classes: too many to print; the CSV export has the whole matrix.</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n class: too many to print; the CSV export has the whole matrix.</numerusform>
+            <numerusform>%n classes: too many to print; the CSV export has the whole matrix.</numerusform>
         </translation>
     </message>
     <message>
@@ -1210,23 +1210,23 @@
     </message>
     <message numerus="yes">
         <source>%1 (repeated %n times over %2, until this stop)</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%1 (repeated %n time over %2, until this stop)</numerusform>
+            <numerusform>%1 (repeated %n times over %2, until this stop)</numerusform>
         </translation>
     </message>
     <message numerus="yes">
         <source>%1 (repeated %n times over %2, now stopped)</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%1 (repeated %n time over %2, now stopped)</numerusform>
+            <numerusform>%1 (repeated %n times over %2, now stopped)</numerusform>
         </translation>
     </message>
     <message numerus="yes">
         <source>%1 (repeated %n times over %2 so far)</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%1 (repeated %n time over %2 so far)</numerusform>
+            <numerusform>%1 (repeated %n times over %2 so far)</numerusform>
         </translation>
     </message>
 </context>
@@ -1587,9 +1587,9 @@
     </message>
     <message numerus="yes">
         <source>%n class weight(s) given for a model with %1 classes.</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n class weight given for a model with %1 classes.</numerusform>
+            <numerusform>%n class weights given for a model with %1 classes.</numerusform>
         </translation>
     </message>
     <message>
@@ -1657,9 +1657,9 @@
     </message>
     <message numerus="yes">
         <source>Class weights need one weight per class, 2 to 1000 (got %n).</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>Class weights need one weight per class, 2 to 1000 (got %n).</numerusform>
+            <numerusform>Class weights need one weight per class, 2 to 1000 (got %n).</numerusform>
         </translation>
     </message>
     <message>
@@ -2871,16 +2871,16 @@
     </message>
     <message numerus="yes">
         <source>%n feedback items of &quot;%1&quot; are older than %2 days and would be deleted.</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n feedback item of &quot;%1&quot; is older than %2 days and would be deleted.</numerusform>
+            <numerusform>%n feedback items of &quot;%1&quot; are older than %2 days and would be deleted.</numerusform>
         </translation>
     </message>
     <message numerus="yes">
         <source>Deleted %n feedback items of &quot;%1&quot; older than %2 days.</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>Deleted %n feedback item of &quot;%1&quot; older than %2 days.</numerusform>
+            <numerusform>Deleted %n feedback items of &quot;%1&quot; older than %2 days.</numerusform>
         </translation>
     </message>
     <message>
@@ -4153,9 +4153,9 @@ Exit code 0 when all three are up, 2 otherwise.</source>
     </message>
     <message numerus="yes">
         <source>Wrote %n audit row(s) to %1.</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>Wrote %n audit row to %1.</numerusform>
+            <numerusform>Wrote %n audit rows to %1.</numerusform>
         </translation>
     </message>
     <message>
@@ -4219,9 +4219,9 @@ Filters: --deployment D --actor TEXT --kind K (repeatable) --from T --to T --sea
     </message>
     <message numerus="yes">
         <source>%1: intact, %n row(s), head %2 at position %3</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%1: intact, %n row, head %2 at position %3</numerusform>
+            <numerusform>%1: intact, %n rows, head %2 at position %3</numerusform>
         </translation>
     </message>
     <message>
@@ -4727,9 +4727,9 @@ Filters: --deployment D --actor TEXT --kind K (repeatable) --from T --to T --sea
     </message>
     <message numerus="yes">
         <source>Too little training data: %n row(s); at least %1 are needed.</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>Too little training data: %n row; at least %1 are needed.</numerusform>
+            <numerusform>Too little training data: %n rows; at least %1 are needed.</numerusform>
         </translation>
     </message>
     <message>
@@ -5536,9 +5536,9 @@ Filters: --deployment D --actor TEXT --kind K (repeatable) --from T --to T --sea
     </message>
     <message numerus="yes">
         <source>Retrain cleanup: keeping the newest %n retrained versions</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>Retrain cleanup: keeping the newest %n retrained version</numerusform>
+            <numerusform>Retrain cleanup: keeping the newest %n retrained versions</numerusform>
         </translation>
     </message>
     <message>
@@ -5563,9 +5563,9 @@ Filters: --deployment D --actor TEXT --kind K (repeatable) --from T --to T --sea
     </message>
     <message numerus="yes">
         <source>Loading the last %n days</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>Loading the last %n day</numerusform>
+            <numerusform>Loading the last %n days</numerusform>
         </translation>
     </message>
     <message>
@@ -5594,9 +5594,9 @@ Filters: --deployment D --actor TEXT --kind K (repeatable) --from T --to T --sea
     </message>
     <message numerus="yes">
         <source>Evaluating candidate and champion on %n holdout rows</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>Evaluating candidate and champion on %n holdout row</numerusform>
+            <numerusform>Evaluating candidate and champion on %n holdout rows</numerusform>
         </translation>
     </message>
     <message>
@@ -5673,9 +5673,9 @@ Filters: --deployment D --actor TEXT --kind K (repeatable) --from T --to T --sea
     </message>
     <message numerus="yes">
         <source>Feedback items in the last %n days</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>Feedback items in the last %n day</numerusform>
+            <numerusform>Feedback items in the last %n days</numerusform>
         </translation>
     </message>
     <message>
@@ -6797,23 +6797,23 @@ Filters: --deployment D --actor TEXT --kind K (repeatable) --from T --to T --sea
     </message>
     <message numerus="yes">
         <source>logging %n prediction(s)</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>logging %n prediction</numerusform>
+            <numerusform>logging %n predictions</numerusform>
         </translation>
     </message>
     <message numerus="yes">
         <source>logging %n outcome(s)</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>logging %n outcome</numerusform>
+            <numerusform>logging %n outcomes</numerusform>
         </translation>
     </message>
     <message numerus="yes">
         <source>logging %n feedback row(s)</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>logging %n feedback row</numerusform>
+            <numerusform>logging %n feedback rows</numerusform>
         </translation>
     </message>
     <message>
@@ -6894,9 +6894,9 @@ Filters: --deployment D --actor TEXT --kind K (repeatable) --from T --to T --sea
     </message>
     <message numerus="yes">
         <source>Feedback retention: older than %n days</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>Feedback retention: older than %n day</numerusform>
+            <numerusform>Feedback retention: older than %n days</numerusform>
         </translation>
     </message>
     <message>
@@ -7357,9 +7357,9 @@ Filters: --deployment D --actor TEXT --kind K (repeatable) --from T --to T --sea
     </message>
     <message numerus="yes">
         <source>the server&apos;s certificate is for %1 and %n other name(s), not %2: connect with a name on the certificate</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>the server&apos;s certificate is for %1 and %n other name, not %2: connect with a name on the certificate</numerusform>
+            <numerusform>the server&apos;s certificate is for %1 and %n other names, not %2: connect with a name on the certificate</numerusform>
         </translation>
     </message>
     <message>
@@ -7974,16 +7974,16 @@ Filters: --deployment D --actor TEXT --kind K (repeatable) --from T --to T --sea
     </message>
     <message numerus="yes">
         <source>%n change(s), newest first; new ones appear live.</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n change, newest first; new ones appear live.</numerusform>
+            <numerusform>%n changes, newest first; new ones appear live.</numerusform>
         </translation>
     </message>
     <message numerus="yes">
         <source>%n change(s) match, newest first; new ones appear live.</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n change matches, newest first; new ones appear live.</numerusform>
+            <numerusform>%n changes match, newest first; new ones appear live.</numerusform>
         </translation>
     </message>
     <message>
@@ -7992,9 +7992,9 @@ Filters: --deployment D --actor TEXT --kind K (repeatable) --from T --to T --sea
     </message>
     <message numerus="yes">
         <source>%n row(s) exported.</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n row exported.</numerusform>
+            <numerusform>%n rows exported.</numerusform>
         </translation>
     </message>
     <message>
@@ -8188,9 +8188,9 @@ Filters: --deployment D --actor TEXT --kind K (repeatable) --from T --to T --sea
     </message>
     <message numerus="yes">
         <source>ECE %1 · log-loss %2 · Brier %3 · %n labelled predictions</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>ECE %1 · log-loss %2 · Brier %3 · %n labelled prediction</numerusform>
+            <numerusform>ECE %1 · log-loss %2 · Brier %3 · %n labelled predictions</numerusform>
         </translation>
     </message>
 </context>
@@ -8437,30 +8437,30 @@ Filters: --deployment D --actor TEXT --kind K (repeatable) --from T --to T --sea
     </message>
     <message numerus="yes">
         <source>%n s ago</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n s ago</numerusform>
+            <numerusform>%n s ago</numerusform>
         </translation>
     </message>
     <message numerus="yes">
         <source>%n min ago</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n min ago</numerusform>
+            <numerusform>%n min ago</numerusform>
         </translation>
     </message>
     <message numerus="yes">
         <source>%n h ago</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n h ago</numerusform>
+            <numerusform>%n h ago</numerusform>
         </translation>
     </message>
     <message numerus="yes">
         <source>%n days ago</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n day ago</numerusform>
+            <numerusform>%n days ago</numerusform>
         </translation>
     </message>
     <message>
@@ -10184,9 +10184,9 @@ It is kept in memory for this session only.</source>
     </message>
     <message numerus="yes">
         <source>delays ≥ %n min predicted ≥ %n min</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>delays ≥ %n min predicted ≥ %n min</numerusform>
+            <numerusform>delays ≥ %n min predicted ≥ %n min</numerusform>
         </translation>
     </message>
     <message>
@@ -10231,9 +10231,9 @@ It is kept in memory for this session only.</source>
     </message>
     <message numerus="yes">
         <source>%n predictions</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n prediction</numerusform>
+            <numerusform>%n predictions</numerusform>
         </translation>
     </message>
     <message>
@@ -10318,9 +10318,9 @@ It is kept in memory for this session only.</source>
     </message>
     <message numerus="yes">
         <source>%n labelled predictions</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n labelled prediction</numerusform>
+            <numerusform>%n labelled predictions</numerusform>
         </translation>
     </message>
     <message>
@@ -11504,9 +11504,9 @@ PostgreSQL %2 (database %3)</source>
     </message>
     <message numerus="yes">
         <source>%n run(s).</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n run.</numerusform>
+            <numerusform>%n runs.</numerusform>
         </translation>
     </message>
     <message>
@@ -11547,9 +11547,9 @@ PostgreSQL %2 (database %3)</source>
     </message>
     <message numerus="yes">
         <source>Exported %n run(s) to %1.</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>Exported %n run to %1.</numerusform>
+            <numerusform>Exported %n runs to %1.</numerusform>
         </translation>
     </message>
     <message>
@@ -12192,9 +12192,9 @@ Reason (audited): %2</source>
     </message>
     <message numerus="yes">
         <source>%n step(s) of what served %1, oldest first.</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n step of what served %1, oldest first.</numerusform>
+            <numerusform>%n steps of what served %1, oldest first.</numerusform>
         </translation>
     </message>
     <message>
@@ -12598,9 +12598,9 @@ Reason (audited): %2</source>
     </message>
     <message numerus="yes">
         <source>%n epochs</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n epoch</numerusform>
+            <numerusform>%n epochs</numerusform>
         </translation>
     </message>
     <message>

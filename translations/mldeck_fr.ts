@@ -599,54 +599,54 @@
     <name>mldeck::AuditChainVerifier</name>
     <message>
         <source>Row %1 has no place in the chain (no sequence or hash): it was inserted past the chain.</source>
-        <translation type="unfinished" />
+        <translation>La ligne %1 n’a pas de place dans la chaîne (ni numéro de séquence ni empreinte) : elle a été insérée en contournant la chaîne.</translation>
     </message>
     <message>
         <source>Row %1 repeats position %2 of the chain: it was inserted out of order.</source>
-        <translation type="unfinished" />
+        <translation>La ligne %1 reprend la position %2 de la chaîne : elle a été insérée dans le désordre.</translation>
     </message>
     <message>
         <source>Rows at positions %1 to %2 of the chain are missing before row %3: they were removed.</source>
-        <translation type="unfinished" />
+        <translation>Les lignes des positions %1 à %2 de la chaîne manquent avant la ligne %3 : elles ont été supprimées.</translation>
     </message>
     <message>
         <source>Row %1 (position %2) does not follow the row before it (previous hash differs): a row was rewritten or inserted here.</source>
-        <translation type="unfinished" />
+        <translation>La ligne %1 (position %2) ne suit pas la ligne qui la précède (l’empreinte précédente diffère) : une ligne a été réécrite ou insérée ici.</translation>
     </message>
     <message>
         <source>Row %1 (position %2) was changed after it was written (its content no longer matches its hash).</source>
-        <translation type="unfinished" />
+        <translation>La ligne %1 (position %2) a été modifiée après son écriture (son contenu ne correspond plus à son empreinte).</translation>
     </message>
     <message>
         <source>The chain ends at position %1 but its head records position %2: the last rows were removed.</source>
-        <translation type="unfinished" />
+        <translation>La chaîne se termine à la position %1 mais sa tête indique la position %2 : les dernières lignes ont été supprimées.</translation>
     </message>
     <message>
         <source>The chain's recorded head (position %1) does not match its last row (position %2): the head was moved.</source>
-        <translation type="unfinished" />
+        <translation>La tête enregistrée de la chaîne (position %1) ne correspond pas à sa dernière ligne (position %2) : la tête a été déplacée.</translation>
     </message>
 </context>
 <context>
     <name>mldeck::AuditDiff</name>
     <message>
         <source>%1: added %2</source>
-        <translation type="unfinished" />
+        <translation>%1 : ajouté %2</translation>
     </message>
     <message>
         <source>%1: removed (was %2)</source>
-        <translation type="unfinished" />
+        <translation>%1 : supprimé (valait %2)</translation>
     </message>
     <message>
         <source>%1: %2 -&gt; %3</source>
-        <translation type="unfinished" />
+        <translation>%1 : %2 -&gt; %3</translation>
     </message>
     <message>
         <source>(empty)</source>
-        <translation type="unfinished" />
+        <translation>(vide)</translation>
     </message>
     <message>
         <source>no change recorded</source>
-        <translation type="unfinished" />
+        <translation>aucun changement enregistré</translation>
     </message>
 </context>
 <context>
@@ -657,26 +657,26 @@
     </message>
     <message>
         <source>Export cancelled; no file was written.</source>
-        <translation type="unfinished" />
+        <translation>Export annulé ; aucun fichier n’a été écrit.</translation>
     </message>
     <message>
         <source>Export failed, no file was written: %1</source>
-        <translation type="unfinished" />
+        <translation>Échec de l’export, aucun fichier n’a été écrit : %1</translation>
     </message>
 </context>
 <context>
     <name>mldeck::AuditFilter</name>
     <message>
         <source>The kind "%1" is not an action or a family of actions (like flags or flags.rollback).</source>
-        <translation type="unfinished" />
+        <translation>Le type « %1 » n’est ni une action ni une famille d’actions (comme flags ou flags.rollback).</translation>
     </message>
     <message>
         <source>The time range ends (%1) before it starts (%2).</source>
-        <translation type="unfinished" />
+        <translation>La plage de temps se termine (%1) avant de commencer (%2).</translation>
     </message>
     <message>
         <source>The filter contains a NUL character.</source>
-        <translation type="unfinished" />
+        <translation>Le filtre contient un caractère NUL.</translation>
     </message>
 </context>
 <context>
@@ -1267,100 +1267,100 @@
     </message>
     <message>
         <source>Read-only: your role %1 may not %2; only the owner of the MLDeck schema may.</source>
-        <translation type="unfinished" />
+        <translation>Lecture seule : votre rôle %1 ne peut pas %2 ; seul le propriétaire du schéma MLDeck le peut.</translation>
     </message>
     <message>
         <source>Read-only: your role %1 may not %2; %3 may.</source>
-        <translation type="unfinished" />
+        <translation>Lecture seule : votre rôle %1 ne peut pas %2 ; %3 le peut.</translation>
     </message>
     <message>
         <source>owner</source>
-        <translation type="unfinished" />
+        <translation>propriétaire</translation>
     </message>
     <message>
         <source>no MLDeck role</source>
-        <translation type="unfinished" />
+        <translation>aucun rôle MLDeck</translation>
     </message>
     <message>
         <source>viewer</source>
-        <translation type="unfinished" />
+        <translation>lecteur</translation>
     </message>
     <message>
         <source>operator</source>
-        <translation type="unfinished" />
+        <translation>opérateur</translation>
     </message>
     <message>
         <source>scientist</source>
-        <translation type="unfinished" />
+        <translation>scientifique</translation>
     </message>
     <message>
         <source>admin</source>
-        <translation type="unfinished" />
+        <translation>administrateur</translation>
     </message>
     <message>
         <source>%1 · %2</source>
         <comment>user · MLDeck role</comment>
-        <translation type="unfinished" />
+        <translation>%1 · %2</translation>
     </message>
     <message>
         <source>change %1</source>
-        <translation type="unfinished" />
+        <translation>modifier %1</translation>
     </message>
     <message>
         <source>change flags</source>
-        <translation type="unfinished" />
+        <translation>modifier les drapeaux</translation>
     </message>
     <message>
         <source>roll back</source>
-        <translation type="unfinished" />
+        <translation>faire un retour arrière</translation>
     </message>
     <message>
         <source>change the rollout plan</source>
-        <translation type="unfinished" />
+        <translation>modifier le plan de déploiement</translation>
     </message>
     <message>
         <source>advance the rollout plan</source>
-        <translation type="unfinished" />
+        <translation>faire avancer le plan de déploiement</translation>
     </message>
     <message>
         <source>register models</source>
-        <translation type="unfinished" />
+        <translation>enregistrer des modèles</translation>
     </message>
     <message>
         <source>promote models</source>
-        <translation type="unfinished" />
+        <translation>promouvoir des modèles</translation>
     </message>
     <message>
         <source>restore the previous champion</source>
-        <translation type="unfinished" />
+        <translation>restaurer le champion précédent</translation>
     </message>
     <message>
         <source>archive models</source>
-        <translation type="unfinished" />
+        <translation>archiver des modèles</translation>
     </message>
     <message>
         <source>launch retraining</source>
-        <translation type="unfinished" />
+        <translation>lancer un réentraînement</translation>
     </message>
     <message>
         <source>decide on a retrain run</source>
-        <translation type="unfinished" />
+        <translation>décider de l’issue d’un réentraînement</translation>
     </message>
     <message>
         <source>acknowledge alerts</source>
-        <translation type="unfinished" />
+        <translation>acquitter des alertes</translation>
     </message>
     <message>
         <source>silence alerts</source>
-        <translation type="unfinished" />
+        <translation>mettre des alertes en silence</translation>
     </message>
     <message>
         <source>purge feedback</source>
-        <translation type="unfinished" />
+        <translation>purger les retours</translation>
     </message>
     <message>
         <source>verify the audit log</source>
-        <translation type="unfinished" />
+        <translation>vérifier le journal d’audit</translation>
     </message>
 </context>
 <context>
@@ -4130,114 +4130,114 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     </message>
     <message>
         <source>--pg carries a password, which other users of this machine can read in the process list: set MLDECK_PG_URL instead, or keep the password in ~/.pgpass (PGPASSFILE).</source>
-        <translation type="unfinished" />
+        <translation>--pg contient un mot de passe, que les autres utilisateurs de cette machine peuvent lire dans la liste des processus : définissez plutôt MLDECK_PG_URL, ou gardez le mot de passe dans ~/.pgpass (PGPASSFILE).</translation>
     </message>
     <message>
         <source>--redis carries a password, which other users of this machine can read in the process list: set MLDECK_REDIS_URL instead.</source>
-        <translation type="unfinished" />
+        <translation>--redis contient un mot de passe, que les autres utilisateurs de cette machine peuvent lire dans la liste des processus : définissez plutôt MLDECK_REDIS_URL.</translation>
     </message>
     <message>
         <source>warning: %1</source>
-        <translation type="unfinished" />
+        <translation>avertissement : %1</translation>
     </message>
     <message>
         <source>Read the audit log: list, export, what served when, verify the chain.</source>
-        <translation type="unfinished" />
+        <translation>Lire le journal d’audit : lister, exporter, ce qui a servi et quand, vérifier la chaîne.</translation>
     </message>
     <message>
         <source>Only this deployment (default: every row).</source>
-        <translation type="unfinished" />
+        <translation>Seulement ce déploiement (par défaut : toutes les lignes).</translation>
     </message>
     <message>
         <source>Only rows whose actor or database role contains this text.</source>
-        <translation type="unfinished" />
+        <translation>Seulement les lignes dont l’auteur ou le rôle de base de données contient ce texte.</translation>
     </message>
     <message>
         <source>Only this action or family of actions (flags, flags.rollback, guard, model.promote...); repeat for several.</source>
-        <translation type="unfinished" />
+        <translation>Seulement cette action ou famille d’actions (flags, flags.rollback, guard, model.promote...) ; à répéter pour plusieurs.</translation>
     </message>
     <message>
         <source>Rows written at or after this time, ISO 8601 (UTC when no offset).</source>
-        <translation type="unfinished" />
+        <translation>Lignes écrites à cette heure ou après, ISO 8601 (UTC sans décalage).</translation>
     </message>
     <message>
         <source>Rows written before this time, ISO 8601.</source>
-        <translation type="unfinished" />
+        <translation>Lignes écrites avant cette heure, ISO 8601.</translation>
     </message>
     <message>
         <source>Only rows containing this text (action, actor, reason, deployment, before or after).</source>
-        <translation type="unfinished" />
+        <translation>Seulement les lignes contenant ce texte (action, auteur, motif, déploiement, avant ou après).</translation>
     </message>
     <message>
         <source>At most this many rows, 1 to 1000 (default 100).</source>
-        <translation type="unfinished" />
+        <translation>Au plus ce nombre de lignes, de 1 à 1000 (100 par défaut).</translation>
     </message>
     <message>
         <source>Lists the audit log, newest first, with what each change did.</source>
-        <translation type="unfinished" />
+        <translation>Liste le journal d’audit, du plus récent au plus ancien, avec ce que chaque changement a fait.</translation>
     </message>
     <message>
         <source>--limit must be a whole number from 1 to 1000.</source>
-        <translation type="unfinished" />
+        <translation>--limit doit être un nombre entier de 1 à 1000.</translation>
     </message>
     <message>
         <source>No changes match.</source>
-        <translation type="unfinished" />
+        <translation>Aucun changement ne correspond.</translation>
     </message>
     <message>
         <source>%1 of %2 matching rows shown.</source>
-        <translation type="unfinished" />
+        <translation>%1 lignes affichées sur %2 correspondantes.</translation>
     </message>
     <message>
         <source>csv or json.</source>
-        <translation type="unfinished" />
+        <translation>csv ou json.</translation>
     </message>
     <message>
         <source>Writes every matching audit row, newest first, as CSV or JSON.</source>
-        <translation type="unfinished" />
+        <translation>Écrit chaque ligne d’audit correspondante, les plus récentes d’abord, en CSV ou en JSON.</translation>
     </message>
     <message>
         <source>--format must be csv or json (got "%1").</source>
-        <translation type="unfinished" />
+        <translation>--format doit être csv ou json (reçu « %1 »).</translation>
     </message>
     <message numerus="yes">
         <source>Wrote %n audit row(s) to %1.</source>
-        <translation type="unfinished">
-            <numerusform />
-            <numerusform />
+        <translation>
+            <numerusform>%n ligne d’audit écrite dans %1.</numerusform>
+            <numerusform>%n lignes d’audit écrites dans %1.</numerusform>
         </translation>
     </message>
     <message>
         <source>The deployment (required).</source>
-        <translation type="unfinished" />
+        <translation>Le déploiement (obligatoire).</translation>
     </message>
     <message>
         <source>Start of the range, ISO 8601 (required).</source>
-        <translation type="unfinished" />
+        <translation>Début de la plage, ISO 8601 (obligatoire).</translation>
     </message>
     <message>
         <source>End of the range, ISO 8601 (default: now).</source>
-        <translation type="unfinished" />
+        <translation>Fin de la plage, ISO 8601 (par défaut : maintenant).</translation>
     </message>
     <message>
         <source>Shows which champion version and which ML traffic share served a deployment over a range, with who changed each and why.</source>
-        <translation type="unfinished" />
+        <translation>Affiche quelle version champion et quelle part du trafic ML ont servi un déploiement sur une plage, avec qui a changé chacune et pourquoi.</translation>
     </message>
     <message>
         <source>--from is required.</source>
-        <translation type="unfinished" />
+        <translation>--from est obligatoire.</translation>
     </message>
     <message>
         <source>Nothing recorded about what served %1 up to %2.</source>
-        <translation type="unfinished" />
+        <translation>Rien n’est enregistré sur ce qui a servi %1 jusqu’à %2.</translation>
     </message>
     <message>
         <source>(unknown)</source>
-        <translation type="unfinished" />
+        <translation>(inconnu)</translation>
     </message>
     <message>
         <source>(carried in)</source>
-        <translation type="unfinished" />
+        <translation>(état antérieur)</translation>
     </message>
     <message>
         <source>Usage: mldeckctl audit &lt;command&gt; [options]   (mldeckctl audit &lt;command&gt; --help)
@@ -4248,54 +4248,61 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
   verify [--deployment D] [--json]               recompute the hash chain; name the first break
 
 Filters: --deployment D --actor TEXT --kind K (repeatable) --from T --to T --search TEXT</source>
-        <translation type="unfinished" />
+        <translation>Usage : mldeckctl audit &lt;commande&gt; [options]   (mldeckctl audit &lt;commande&gt; --help)
+
+  list [filtres] [--limit N] [--json]           le journal d’audit, du plus récent au plus ancien, avec chaque changement
+  export --format csv|json [--output FICHIER] [filtres]  chaque ligne correspondante (en flux)
+  timeline --deployment D --from T [--to T] [--json]  ce qui a servi, et quand : champion et ML %
+  verify [--deployment D] [--json]               recalcule la chaîne de hachage ; indique la première rupture
+
+Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --search TEXTE</translation>
     </message>
     <message>
         <source>(no deployment)</source>
-        <translation type="unfinished" />
+        <translation>(aucun déploiement)</translation>
     </message>
     <message>
         <source>Check only this deployment's chain.</source>
-        <translation type="unfinished" />
+        <translation>Ne vérifier que la chaîne de ce déploiement.</translation>
     </message>
     <message>
         <source>Recompute the audit log's hash chain and name the first row changed, removed or inserted out of order (exit 1 when broken).</source>
-        <translation type="unfinished" />
+        <translation>Recalcule la chaîne de hachage du journal d’audit et indique la première ligne modifiée, supprimée ou insérée dans le désordre (code de sortie 1 si elle est rompue).</translation>
     </message>
     <message>
         <source>The audit log has no rows for deployment "%1".</source>
-        <translation type="unfinished" />
+        <translation>Le journal d’audit n’a aucune ligne pour le déploiement « %1 ».</translation>
     </message>
     <message numerus="yes">
         <source>%1: intact, %n row(s), head %2 at position %3</source>
-        <translation type="unfinished">
-            <numerusform />
-            <numerusform />
+        <translation>
+            <numerusform>%1 : intacte, %n ligne, tête %2 à la position %3</numerusform>
+            <numerusform>%1 : intacte, %n lignes, tête %2 à la position %3</numerusform>
         </translation>
     </message>
     <message>
         <source>%1: BROKEN: %2</source>
-        <translation type="unfinished" />
+        <translation>%1 : ROMPUE : %2</translation>
     </message>
     <message>
         <source>Audit chain intact: %1 chain(s), %2 row(s) checked.</source>
-        <translation type="unfinished" />
+        <translation>Chaîne d’audit intacte : %1 chaîne(s), %2 ligne(s) vérifiée(s).</translation>
     </message>
     <message>
         <source>Audit chain BROKEN (see above).</source>
-        <translation type="unfinished" />
+        <translation>Chaîne d’audit ROMPUE (voir ci-dessus).</translation>
     </message>
     <message>
         <source>user %1</source>
-        <translation type="unfinished" />
+        <translation>utilisateur %1</translation>
     </message>
     <message>
         <source>, read-only</source>
-        <translation type="unfinished" />
+        <translation>, lecture seule</translation>
     </message>
     <message>
         <source>, not encrypted</source>
-        <translation type="unfinished" />
+        <translation>, non chiffré</translation>
     </message>
 </context>
 <context>
@@ -4374,19 +4381,19 @@ Filters: --deployment D --actor TEXT --kind K (repeatable) --from T --to T --sea
     </message>
     <message>
         <source>The CA file "%1" must be given with its full path.</source>
-        <translation type="unfinished" />
+        <translation>Le fichier CA « %1 » doit être indiqué avec son chemin complet.</translation>
     </message>
     <message>
         <source>The CA file %1 does not exist.</source>
-        <translation type="unfinished" />
+        <translation>Le fichier CA %1 n’existe pas.</translation>
     </message>
     <message>
         <source>The CA file %1 is not a readable file.</source>
-        <translation type="unfinished" />
+        <translation>Le fichier CA %1 n’est pas un fichier lisible.</translation>
     </message>
     <message>
         <source>sslmode %1 checks the server's certificate against a CA file: choose one (no %2 either).</source>
-        <translation type="unfinished" />
+        <translation>Le sslmode %1 vérifie le certificat du serveur avec un fichier CA : choisissez-en un (%2 n’existe pas non plus).</translation>
     </message>
 </context>
 <context>
@@ -6001,31 +6008,31 @@ Filters: --deployment D --actor TEXT --kind K (repeatable) --from T --to T --sea
     </message>
     <message>
         <source>An export is already running; wait for it or cancel it.</source>
-        <translation type="unfinished" />
+        <translation>Un export est déjà en cours ; attendez qu’il se termine ou annulez-le.</translation>
     </message>
     <message>
         <source>audit chain: PostgreSQL unavailable: %1</source>
-        <translation type="unfinished" />
+        <translation>chaîne d’audit : PostgreSQL indisponible : %1</translation>
     </message>
     <message>
         <source>audit chain: %1</source>
-        <translation type="unfinished" />
+        <translation>chaîne d’audit : %1</translation>
     </message>
     <message>
         <source>audit chain: %1 intact (%2 rows)</source>
-        <translation type="unfinished" />
+        <translation>chaîne d’audit : %1 intacte (%2 lignes)</translation>
     </message>
     <message>
         <source>Audit log of %1 tampered with at row %2</source>
-        <translation type="unfinished" />
+        <translation>Journal d’audit de %1 falsifié à la ligne %2</translation>
     </message>
     <message>
         <source>Audit log of %1 tampered with: its last rows are missing</source>
-        <translation type="unfinished" />
+        <translation>Journal d’audit de %1 falsifié : ses dernières lignes manquent</translation>
     </message>
     <message>
         <source>audit chain: %1 BROKEN: %2</source>
-        <translation type="unfinished" />
+        <translation>chaîne d’audit : %1 ROMPUE : %2</translation>
     </message>
 </context>
 <context>
@@ -7354,82 +7361,82 @@ Filters: --deployment D --actor TEXT --kind K (repeatable) --from T --to T --sea
     </message>
     <message>
         <source>checking the audit log's hash chain</source>
-        <translation type="unfinished" />
+        <translation>vérification de la chaîne de hachage du journal d’audit</translation>
     </message>
     <message>
         <source>Cannot read the audit log: %1</source>
-        <translation type="unfinished" />
+        <translation>Impossible de lire le journal d’audit : %1</translation>
     </message>
     <message>
         <source>counting audit rows</source>
-        <translation type="unfinished" />
+        <translation>comptage des lignes d’audit</translation>
     </message>
     <message>
         <source>a page starts at 0 or later and holds 1 to %1 rows.</source>
-        <translation type="unfinished" />
+        <translation>une page commence à 0 ou au-delà et contient de 1 à %1 lignes.</translation>
     </message>
     <message>
         <source>a timeline is of one deployment.</source>
-        <translation type="unfinished" />
+        <translation>une chronologie porte sur un seul déploiement.</translation>
     </message>
     <message>
         <source>a timeline needs both ends of its range.</source>
-        <translation type="unfinished" />
+        <translation>une chronologie demande les deux bornes de sa plage.</translation>
     </message>
     <message>
         <source>reading what served %1</source>
-        <translation type="unfinished" />
+        <translation>lecture de ce qui a servi %1</translation>
     </message>
     <message>
         <source>reading audit markers: %1</source>
-        <translation type="unfinished" />
+        <translation>lecture des repères d’audit : %1</translation>
     </message>
     <message>
         <source>not encrypted</source>
-        <translation type="unfinished" />
+        <translation>non chiffré</translation>
     </message>
     <message>
         <source>TLS verified (%1)</source>
-        <translation type="unfinished" />
+        <translation>TLS vérifié (%1)</translation>
     </message>
     <message>
         <source>TLS, CA verified, host name not checked (%1)</source>
-        <translation type="unfinished" />
+        <translation>TLS, CA vérifiée, nom d’hôte non contrôlé (%1)</translation>
     </message>
     <message>
         <source>TLS, certificate not verified (%1)</source>
-        <translation type="unfinished" />
+        <translation>TLS, certificat non vérifié (%1)</translation>
     </message>
     <message>
         <source>the server's certificate is for %1, not %2: connect with the name on the certificate</source>
-        <translation type="unfinished" />
+        <translation>le certificat du serveur est établi pour %1, pas pour %2 : connectez-vous avec le nom figurant sur le certificat</translation>
     </message>
     <message numerus="yes">
         <source>the server's certificate is for %1 and %n other name(s), not %2: connect with a name on the certificate</source>
-        <translation type="unfinished">
-            <numerusform />
-            <numerusform />
+        <translation>
+            <numerusform>le certificat du serveur est établi pour %1 et %n autre nom, pas pour %2 : connectez-vous avec un nom figurant sur le certificat</numerusform>
+            <numerusform>le certificat du serveur est établi pour %1 et %n autres noms, pas pour %2 : connectez-vous avec un nom figurant sur le certificat</numerusform>
         </translation>
     </message>
     <message>
         <source>the server's certificate is not signed by the CA in %1</source>
-        <translation type="unfinished" />
+        <translation>le certificat du serveur n’est pas signé par la CA de %1</translation>
     </message>
     <message>
         <source>sslmode %1 checks the server's certificate against a CA file, and %2 does not exist: choose the CA file in the connection profile or add sslrootcert=FILE to the URL</source>
-        <translation type="unfinished" />
+        <translation>le sslmode %1 vérifie le certificat du serveur avec un fichier CA, et %2 n’existe pas : choisissez le fichier CA dans le profil de connexion ou ajoutez sslrootcert=FICHIER à l’URL</translation>
     </message>
     <message>
         <source>the CA file %1 could not be read: %2</source>
-        <translation type="unfinished" />
+        <translation>le fichier CA %1 n’a pas pu être lu : %2</translation>
     </message>
     <message>
         <source>the server does not accept TLS connections, and sslmode %1 requires TLS</source>
-        <translation type="unfinished" />
+        <translation>le serveur n’accepte pas les connexions TLS, et le sslmode %1 exige TLS</translation>
     </message>
     <message>
         <source>Redis user "%1" may not change flags (a read-only ACL user): %2</source>
-        <translation type="unfinished" />
+        <translation>L’utilisateur Redis « %1 » ne peut pas modifier les drapeaux (utilisateur ACL en lecture seule) : %2</translation>
     </message>
 </context>
 <context>
@@ -7838,35 +7845,35 @@ Filters: --deployment D --actor TEXT --kind K (repeatable) --from T --to T --sea
     <name>mldeck::ui::AuditDetail</name>
     <message>
         <source>&lt;b&gt;Before → after&lt;/b&gt;</source>
-        <translation type="unfinished" />
+        <translation>&lt;b&gt;Avant → après&lt;/b&gt;</translation>
     </message>
     <message>
         <source>Select a change to see it in full.</source>
-        <translation type="unfinished" />
+        <translation>Sélectionnez un changement pour le voir en entier.</translation>
     </message>
     <message>
         <source>&lt;b&gt;%1&lt;/b&gt; on %2</source>
-        <translation type="unfinished" />
+        <translation>&lt;b&gt;%1&lt;/b&gt; sur %2</translation>
     </message>
     <message>
         <source>no deployment</source>
-        <translation type="unfinished" />
+        <translation>aucun déploiement</translation>
     </message>
     <message>
         <source>By %1 (database role %2%3) at %4</source>
-        <translation type="unfinished" />
+        <translation>Par %1 (rôle de base de données %2%3) à %4</translation>
     </message>
     <message>
         <source>, host %1</source>
-        <translation type="unfinished" />
+        <translation>, hôte %1</translation>
     </message>
     <message>
         <source>Made at %1 while PostgreSQL was unreachable; written when it came back.</source>
-        <translation type="unfinished" />
+        <translation>Fait à %1 pendant que PostgreSQL était injoignable ; écrit à son retour.</translation>
     </message>
     <message>
         <source>No reason given.</source>
-        <translation type="unfinished" />
+        <translation>Aucun motif indiqué.</translation>
     </message>
     <message>
         <source>Reason: %1</source>
@@ -7874,77 +7881,77 @@ Filters: --deployment D --actor TEXT --kind K (repeatable) --from T --to T --sea
     </message>
     <message>
         <source>Row %1, number %2 in its chain.</source>
-        <translation type="unfinished" />
+        <translation>Ligne %1, numéro %2 dans sa chaîne.</translation>
     </message>
     <message>
         <source>Row %1.</source>
-        <translation type="unfinished" />
+        <translation>Ligne %1.</translation>
     </message>
     <message>
         <source>No before or after values were recorded.</source>
-        <translation type="unfinished" />
+        <translation>Aucune valeur avant ou après n’a été enregistrée.</translation>
     </message>
 </context>
 <context>
     <name>mldeck::ui::AuditFilterBar</name>
     <message>
         <source>All deployments</source>
-        <translation type="unfinished" />
+        <translation>Tous les déploiements</translation>
     </message>
     <message>
         <source>Anyone</source>
-        <translation type="unfinished" />
+        <translation>Tout le monde</translation>
     </message>
     <message>
         <source>Every kind</source>
-        <translation type="unfinished" />
+        <translation>Tous les types</translation>
     </message>
     <message>
         <source>Any time</source>
-        <translation type="unfinished" />
+        <translation>Toute période</translation>
     </message>
     <message>
         <source>Last hour</source>
-        <translation type="unfinished" />
+        <translation>Dernière heure</translation>
     </message>
     <message>
         <source>Last 24 hours</source>
-        <translation type="unfinished" />
+        <translation>24 dernières heures</translation>
     </message>
     <message>
         <source>Last 7 days</source>
-        <translation type="unfinished" />
+        <translation>7 derniers jours</translation>
     </message>
     <message>
         <source>Last 30 days</source>
-        <translation type="unfinished" />
+        <translation>30 derniers jours</translation>
     </message>
     <message>
         <source>From… to…</source>
-        <translation type="unfinished" />
+        <translation>Du… au…</translation>
     </message>
     <message>
         <source>Search reason, actor, values…</source>
-        <translation type="unfinished" />
+        <translation>Rechercher motif, auteur, valeurs…</translation>
     </message>
     <message>
         <source>%1 (all)</source>
-        <translation type="unfinished" />
+        <translation>%1 (tous)</translation>
     </message>
 </context>
 <context>
     <name>mldeck::ui::AuditLink</name>
     <message>
         <source>Open model version %1</source>
-        <translation type="unfinished" />
+        <translation>Ouvrir la version de modèle %1</translation>
     </message>
     <message>
         <source>Open alert %1</source>
-        <translation type="unfinished" />
+        <translation>Ouvrir l’alerte %1</translation>
     </message>
     <message>
         <source>Show this moment on the dashboard</source>
-        <translation type="unfinished" />
+        <translation>Afficher ce moment dans le tableau de bord</translation>
     </message>
 </context>
 <context>
@@ -7955,7 +7962,7 @@ Filters: --deployment D --actor TEXT --kind K (repeatable) --from T --to T --sea
     </message>
     <message>
         <source>Export the audit rows shown</source>
-        <translation type="unfinished" />
+        <translation>Exporter les lignes d’audit affichées</translation>
     </message>
     <message>
         <source>CSV files (*.csv)</source>
@@ -7971,7 +7978,7 @@ Filters: --deployment D --actor TEXT --kind K (repeatable) --from T --to T --sea
     </message>
     <message>
         <source>Write the rows the filters show to a CSV file</source>
-        <translation type="unfinished" />
+        <translation>Écrire les lignes affichées par les filtres dans un fichier CSV</translation>
     </message>
     <message>
         <source>Export JSON…</source>
@@ -7979,7 +7986,7 @@ Filters: --deployment D --actor TEXT --kind K (repeatable) --from T --to T --sea
     </message>
     <message>
         <source>Write the rows the filters show to a JSON file</source>
-        <translation type="unfinished" />
+        <translation>Écrire les lignes affichées par les filtres dans un fichier JSON</translation>
     </message>
     <message>
         <source>Refresh</source>
@@ -7991,31 +7998,31 @@ Filters: --deployment D --actor TEXT --kind K (repeatable) --from T --to T --sea
     </message>
     <message>
         <source>What served when</source>
-        <translation type="unfinished" />
+        <translation>Ce qui a servi, et quand</translation>
     </message>
     <message>
         <source>%1 rows written</source>
-        <translation type="unfinished" />
+        <translation>%1 lignes écrites</translation>
     </message>
     <message>
         <source>The audit log could not be read: %1</source>
-        <translation type="unfinished" />
+        <translation>Le journal d’audit n’a pas pu être lu : %1</translation>
     </message>
     <message>
         <source>No changes match</source>
-        <translation type="unfinished" />
+        <translation>Aucun changement ne correspond</translation>
     </message>
     <message>
         <source>No audit row matches these filters. Widen the time range, pick another deployment or kind, or clear the search.</source>
-        <translation type="unfinished" />
+        <translation>Aucune ligne d’audit ne correspond à ces filtres. Élargissez la plage de temps, choisissez un autre déploiement ou un autre type, ou effacez la recherche.</translation>
     </message>
     <message>
         <source>Cancel export</source>
-        <translation type="unfinished" />
+        <translation>Annuler l’export</translation>
     </message>
     <message>
         <source>Reading the audit log…</source>
-        <translation type="unfinished" />
+        <translation>Lecture du journal d’audit…</translation>
     </message>
     <message>
         <source>Not connected.</source>
@@ -8023,51 +8030,51 @@ Filters: --deployment D --actor TEXT --kind K (repeatable) --from T --to T --sea
     </message>
     <message numerus="yes">
         <source>%n change(s), newest first; new ones appear live.</source>
-        <translation type="unfinished">
-            <numerusform />
-            <numerusform />
+        <translation>
+            <numerusform>%n changement, les plus récents d’abord ; les nouveaux apparaissent en direct.</numerusform>
+            <numerusform>%n changements, les plus récents d’abord ; les nouveaux apparaissent en direct.</numerusform>
         </translation>
     </message>
     <message numerus="yes">
         <source>%n change(s) match, newest first; new ones appear live.</source>
-        <translation type="unfinished">
-            <numerusform />
-            <numerusform />
+        <translation>
+            <numerusform>%n changement correspond, les plus récents d’abord ; les nouveaux apparaissent en direct.</numerusform>
+            <numerusform>%n changements correspondent, les plus récents d’abord ; les nouveaux apparaissent en direct.</numerusform>
         </translation>
     </message>
     <message>
         <source>Exporting…</source>
-        <translation type="unfinished" />
+        <translation>Export en cours…</translation>
     </message>
     <message numerus="yes">
         <source>%n row(s) exported.</source>
-        <translation type="unfinished">
-            <numerusform />
-            <numerusform />
+        <translation>
+            <numerusform>%n ligne exportée.</numerusform>
+            <numerusform>%n lignes exportées.</numerusform>
         </translation>
     </message>
     <message>
         <source>Nothing was exported: %1</source>
-        <translation type="unfinished" />
+        <translation>Rien n’a été exporté : %1</translation>
     </message>
 </context>
 <context>
     <name>mldeck::ui::AuditTableModel</name>
     <message>
         <source>Loading…</source>
-        <translation type="unfinished" />
+        <translation>Chargement…</translation>
     </message>
     <message>
         <source>%1 (database role %2)</source>
-        <translation type="unfinished" />
+        <translation>%1 (rôle de base de données %2)</translation>
     </message>
     <message>
         <source>Time</source>
-        <translation type="unfinished" />
+        <translation>Date et heure</translation>
     </message>
     <message>
         <source>Actor</source>
-        <translation type="unfinished" />
+        <translation>Auteur</translation>
     </message>
     <message>
         <source>Kind</source>
@@ -8083,7 +8090,7 @@ Filters: --deployment D --actor TEXT --kind K (repeatable) --from T --to T --sea
     </message>
     <message>
         <source>Change</source>
-        <translation type="unfinished" />
+        <translation>Changement</translation>
     </message>
 </context>
 <context>
@@ -8762,23 +8769,23 @@ Il est gardé en mémoire pour cette session seulement.</translation>
     </message>
     <message>
         <source>~/.postgresql/root.crt</source>
-        <translation type="unfinished" />
+        <translation>~/.postgresql/root.crt</translation>
     </message>
     <message>
         <source>Choose…</source>
-        <translation type="unfinished" />
+        <translation>Choisir…</translation>
     </message>
     <message>
         <source>CA file:</source>
-        <translation type="unfinished" />
+        <translation>Fichier CA :</translation>
     </message>
     <message>
         <source>CA certificate of the PostgreSQL server</source>
-        <translation type="unfinished" />
+        <translation>Certificat CA du serveur PostgreSQL</translation>
     </message>
     <message>
         <source>Certificates (*.crt *.pem *.cer);;All files (*)</source>
-        <translation type="unfinished" />
+        <translation>Certificats (*.crt *.pem *.cer);;Tous les fichiers (*)</translation>
     </message>
 </context>
 <context>
@@ -10500,7 +10507,7 @@ PostgreSQL %2 (base %3)</translation>
     </message>
     <message>
         <source>PostgreSQL user %1, MLDeck role %2. Actions this role may not take are disabled.</source>
-        <translation type="unfinished" />
+        <translation>Utilisateur PostgreSQL %1, rôle MLDeck %2. Les actions que ce rôle ne peut pas effectuer sont désactivées.</translation>
     </message>
 </context>
 <context>
@@ -11067,19 +11074,19 @@ PostgreSQL %2 (base %3)</translation>
     <name>mldeck::ui::RedisAccessIndicator</name>
     <message>
         <source>Redis read-only</source>
-        <translation type="unfinished" />
+        <translation>Redis en lecture seule</translation>
     </message>
     <message>
         <source>Redis not encrypted</source>
-        <translation type="unfinished" />
+        <translation>Redis non chiffré</translation>
     </message>
     <message>
         <source>Redis user "%1" is read-only: flags can be watched but not changed from this connection. Connect as a Redis user allowed to run MLDeck's scripts to change them.</source>
-        <translation type="unfinished" />
+        <translation>L’utilisateur Redis « %1 » est en lecture seule : les drapeaux peuvent être suivis mais pas modifiés depuis cette connexion. Connectez-vous avec un utilisateur Redis autorisé à exécuter les scripts de MLDeck pour les modifier.</translation>
     </message>
     <message>
         <source>Redis at %1 is not on this machine and is reached without encryption (hiredis 0.14 has no TLS): the password and the flags cross the network in clear. Use a local TLS tunnel (stunnel or ssh -L) and connect to 127.0.0.1.</source>
-        <translation type="unfinished" />
+        <translation>Le Redis de %1 n’est pas sur cette machine et il est joint sans chiffrement (hiredis 0.14 ne gère pas TLS) : le mot de passe et les drapeaux traversent le réseau en clair. Utilisez un tunnel TLS local (stunnel ou ssh -L) et connectez-vous à 127.0.0.1.</translation>
     </message>
 </context>
 <context>
@@ -12125,7 +12132,7 @@ Motif (audité) : %2</translation>
     </message>
     <message>
         <source>Redis user "%1" is read-only: connect as a Redis user allowed to run MLDeck's scripts to change flags.</source>
-        <translation type="unfinished" />
+        <translation>L’utilisateur Redis « %1 » est en lecture seule : connectez-vous avec un utilisateur Redis autorisé à exécuter les scripts de MLDeck pour modifier les drapeaux.</translation>
     </message>
 </context>
 <context>
@@ -12198,7 +12205,7 @@ Motif (audité) : %2</translation>
     <name>mldeck::ui::ServedTimelineView</name>
     <message>
         <source>ML traffic share</source>
-        <translation type="unfinished" />
+        <translation>Part du trafic ML</translation>
     </message>
     <message>
         <source>From</source>
@@ -12206,7 +12213,7 @@ Motif (audité) : %2</translation>
     </message>
     <message>
         <source>To</source>
-        <translation type="unfinished" />
+        <translation>Au</translation>
     </message>
     <message>
         <source>Champion</source>
@@ -12214,11 +12221,11 @@ Motif (audité) : %2</translation>
     </message>
     <message>
         <source>ML %</source>
-        <translation type="unfinished" />
+        <translation>ML %</translation>
     </message>
     <message>
         <source>Change</source>
-        <translation type="unfinished" />
+        <translation>Changement</translation>
     </message>
     <message>
         <source>Who</source>
@@ -12234,30 +12241,30 @@ Motif (audité) : %2</translation>
     </message>
     <message>
         <source>No deployment yet.</source>
-        <translation type="unfinished" />
+        <translation>Aucun déploiement pour l’instant.</translation>
     </message>
     <message>
         <source>Loading what served %1…</source>
-        <translation type="unfinished" />
+        <translation>Chargement de ce qui a servi %1…</translation>
     </message>
     <message>
         <source>The timeline could not be read: %1</source>
-        <translation type="unfinished" />
+        <translation>La chronologie n’a pas pu être lue : %1</translation>
     </message>
     <message>
         <source>Nothing is known of what served %1 in this range.</source>
-        <translation type="unfinished" />
+        <translation>On ne sait rien de ce qui a servi %1 sur cette plage.</translation>
     </message>
     <message numerus="yes">
         <source>%n step(s) of what served %1, oldest first.</source>
-        <translation type="unfinished">
-            <numerusform />
-            <numerusform />
+        <translation>
+            <numerusform>%n étape de ce qui a servi %1, la plus ancienne d’abord.</numerusform>
+            <numerusform>%n étapes de ce qui a servi %1, les plus anciennes d’abord.</numerusform>
         </translation>
     </message>
     <message>
         <source>%1 by %2: champion %3, ML %4 %</source>
-        <translation type="unfinished" />
+        <translation>%1 par %2 : champion %3, ML %4 %</translation>
     </message>
     <message>
         <source>unknown</source>
@@ -12265,7 +12272,7 @@ Motif (audité) : %2</translation>
     </message>
     <message>
         <source>(state before the range)</source>
-        <translation type="unfinished" />
+        <translation>(état avant la plage)</translation>
     </message>
 </context>
 <context>
