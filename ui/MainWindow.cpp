@@ -16,8 +16,8 @@
 #include "ui/widgets/DependencyIndicator.h"
 #include "ui/widgets/HealthIndicator.h"
 #include "ui/widgets/InfoBar.h"
-#include "ui/widgets/RedisAccessIndicator.h"
 #include "ui/widgets/PageFrame.h"
+#include "ui/widgets/RedisAccessIndicator.h"
 
 #include <QAction>
 #include <QActionGroup>

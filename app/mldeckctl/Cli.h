@@ -40,7 +40,7 @@ public:
     static void out(const QString &line);                                  // stdout, one line
     static void outJson(const QJsonDocument &doc);                         // stdout, indented JSON
     static int fail(const QString &message, int code = UsageOrConnection); // stderr, one line
-    static void warn(const QString &message);                             // stderr, "mldeckctl: warning: ..."
+    static void warn(const QString &message);                              // stderr, "mldeckctl: warning: ..."
     // A verb's usage text as it is: on stdout for --help (code 0), else on stderr. Returns code.
     static int printUsage(const QString &text, int code);
 

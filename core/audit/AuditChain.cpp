@@ -82,14 +82,13 @@ bool AuditChainVerifier::add(const AuditChainRow &row)
         return false;
     };
     if (row.seq == 0 || row.rowHash.isEmpty() || row.prevHash.isEmpty())
-        return broken(AuditChainBreak::Kind::Inserted,
-                      tr("Row %1 has no place in the chain (no sequence or hash): it was inserted past the chain.")
-                          .arg(row.id));
+        return broken(
+            AuditChainBreak::Kind::Inserted,
+            tr("Row %1 has no place in the chain (no sequence or hash): it was inserted past the chain.").arg(row.id));
     if (row.seq < m_expectSeq)
-        return broken(AuditChainBreak::Kind::Inserted,
-                      tr("Row %1 repeats position %2 of the chain: it was inserted out of order.")
-                          .arg(row.id)
-                          .arg(row.seq));
+        return broken(
+            AuditChainBreak::Kind::Inserted,
+            tr("Row %1 repeats position %2 of the chain: it was inserted out of order.").arg(row.id).arg(row.seq));
     if (row.seq > m_expectSeq)
         return broken(AuditChainBreak::Kind::Removed,
                       tr("Rows at positions %1 to %2 of the chain are missing before row %3: they were removed.")

@@ -44,14 +44,14 @@ struct AuditChainBreak
 {
     enum class Kind
     {
-        Changed,    // the row's content no longer matches its hash
-        Removed,    // rows are missing before this one (sequence gap / previous hash not found)
-        Inserted,   // a row that does not belong where it is (no hash, duplicate seq, wrong previous hash)
-        HeadMoved,  // the chain's recorded head is not its last row (last rows removed)
+        Changed,   // the row's content no longer matches its hash
+        Removed,   // rows are missing before this one (sequence gap / previous hash not found)
+        Inserted,  // a row that does not belong where it is (no hash, duplicate seq, wrong previous hash)
+        HeadMoved, // the chain's recorded head is not its last row (last rows removed)
     };
     Kind kind = Kind::Changed;
     QString chainKey;
-    qint64 id = 0;  // the first row where the chain breaks (0 for HeadMoved with no row)
+    qint64 id = 0; // the first row where the chain breaks (0 for HeadMoved with no row)
     qint64 seq = 0;
     QString message; // translated, one sentence naming the row
 };

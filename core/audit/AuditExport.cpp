@@ -32,11 +32,11 @@ AuditExport::AuditExport(AuditExportFormat format) : m_format(format) {}
 
 QStringList AuditExport::columns()
 {
-    return {QStringLiteral("id"),         QStringLiteral("at"),     QStringLiteral("occurred_at"),
-            QStringLiteral("actor"),      QStringLiteral("actor_db"), QStringLiteral("actor_os"),
-            QStringLiteral("host"),       QStringLiteral("action"), QStringLiteral("deployment"),
-            QStringLiteral("reason"),     QStringLiteral("before"), QStringLiteral("after"),
-            QStringLiteral("change_id"),  QStringLiteral("spooled"), QStringLiteral("chain_seq")};
+    return {QStringLiteral("id"),        QStringLiteral("at"),       QStringLiteral("occurred_at"),
+            QStringLiteral("actor"),     QStringLiteral("actor_db"), QStringLiteral("actor_os"),
+            QStringLiteral("host"),      QStringLiteral("action"),   QStringLiteral("deployment"),
+            QStringLiteral("reason"),    QStringLiteral("before"),   QStringLiteral("after"),
+            QStringLiteral("change_id"), QStringLiteral("spooled"),  QStringLiteral("chain_seq")};
 }
 
 std::optional<AuditExportFormat> AuditExport::parseFormat(const QString &name)
@@ -77,8 +77,8 @@ QJsonObject AuditExport::json(const AuditEntry &e)
 QByteArray AuditExport::row(const AuditEntry &e)
 {
     if (m_format == AuditExportFormat::Csv)
-        return csvRecord({QString::number(e.id), isoTime(e.at), isoTime(e.occurredAt), e.actor(), e.actorDb,
-                          e.actorOs, e.host, e.action, e.deployment, e.reason, jsonText(e.before), jsonText(e.after),
+        return csvRecord({QString::number(e.id), isoTime(e.at), isoTime(e.occurredAt), e.actor(), e.actorDb, e.actorOs,
+                          e.host, e.action, e.deployment, e.reason, jsonText(e.before), jsonText(e.after),
                           changeIdText(e), e.spooled ? QStringLiteral("true") : QStringLiteral("false"),
                           QString::number(e.chainSeq)});
 

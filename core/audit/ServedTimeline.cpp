@@ -173,8 +173,8 @@ ServedTimeline ServedTimeline::build(const QString &deployment, const QDateTime 
 
 QStringList ServedTimeline::servingActions()
 {
-    return {QStringLiteral("flags"),         QStringLiteral("guard.rollback"), QStringLiteral("guard.halve"),
-            QStringLiteral("plan.advance"),  QStringLiteral("model.promote"),  QStringLiteral("model.restore_previous")};
+    return {QStringLiteral("flags"),        QStringLiteral("guard.rollback"), QStringLiteral("guard.halve"),
+            QStringLiteral("plan.advance"), QStringLiteral("model.promote"),  QStringLiteral("model.restore_previous")};
 }
 
 } // namespace mldeck

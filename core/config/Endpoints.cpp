@@ -98,7 +98,7 @@ Result<PgEndpoint> PgEndpoint::fromUrl(const QString &url)
         e.database = db;
     const QUrlQuery q(u);
     if (q.hasQueryItem(QStringLiteral("sslmode")))
-        e.sslMode = q.queryItemValue(QStringLiteral("sslmode"));
+        e.sslMode = q.queryItemValue(QStringLiteral("sslmode"), QUrl::FullyDecoded);
     if (q.hasQueryItem(QStringLiteral("sslrootcert")))
         e.sslRootCert = q.queryItemValue(QStringLiteral("sslrootcert"), QUrl::FullyDecoded);
     if (q.hasQueryItem(QStringLiteral("connect_timeout")))
@@ -137,8 +137,8 @@ QString PgEndpoint::toConnInfo(const QString &applicationName) const
     s += QStringLiteral(" sslmode=") + quoteConnValue(sslMode);
     if (!sslRootCert.isEmpty())
         s += QStringLiteral(" sslrootcert=") + quoteConnValue(sslRootCert);
-    s += QStringLiteral(" connect_timeout=") +
-         QString::number(connectTimeoutS) + QStringLiteral(" application_name=") + quoteConnValue(applicationName);
+    s += QStringLiteral(" connect_timeout=") + QString::number(connectTimeoutS) + QStringLiteral(" application_name=") +
+         quoteConnValue(applicationName);
     return s;
 }
 

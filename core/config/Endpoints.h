@@ -30,7 +30,8 @@ struct PgEndpoint
     QString user;
     QString password;
     QString sslMode = QStringLiteral("prefer");
-    QString sslRootCert; // CA file the server's certificate must chain to (verify-ca, verify-full); "" = libpq's default
+    QString
+        sslRootCert; // CA file the server's certificate must chain to (verify-ca, verify-full); "" = libpq's default
     int connectTimeoutS = 5;
 
     static Result<PgEndpoint> fromUrl(const QString &url);

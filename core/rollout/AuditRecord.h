@@ -61,7 +61,7 @@ struct AuditEntry
     QUuid changeId;
     QDateTime occurredAt; // client clock when the change happened (a spooled row arrives later); may be invalid
     bool spooled = false;
-    qint64 chainSeq = 0;  // position in its deployment's hash chain (0 when unknown)
+    qint64 chainSeq = 0; // position in its deployment's hash chain (0 when unknown)
 
     // The one name shown for who made the change: the OS actor when the client said, else the role.
     QString actor() const { return actorOs.isEmpty() ? actorDb : actorOs; }

@@ -44,9 +44,8 @@ void AuditService::open(const AuditFilter &filter, quint64 ticket)
 void AuditService::fetchPage(const AuditFilter &filter, qint64 top, qint64 total, qint64 offset, int limit,
                              quint64 ticket)
 {
-    post([filter, top, total, offset, limit](PgConnection &c) {
-        return AuditQuery(c).page(filter, top, offset, limit, total);
-    },
+    post([filter, top, total, offset,
+          limit](PgConnection &c) { return AuditQuery(c).page(filter, top, offset, limit, total); },
          [this, ticket, offset](Result<QList<AuditEntry>> r) { Q_EMIT pageFetched(ticket, offset, r); });
 }
 

@@ -42,18 +42,18 @@ class AuditService final : public PgService
     Q_DISABLE_COPY_MOVE(AuditService)
 
 public:
-    static constexpr int kMaxPage = 1000;    // AuditQuery's limit per page
-    static constexpr int kProgressMs = 200;  // how often a running export reports its rows
+    static constexpr int kMaxPage = 1000;   // AuditQuery's limit per page
+    static constexpr int kProgressMs = 200; // how often a running export reports its rows
 
     explicit AuditService(QObject *parent = nullptr);
     ~AuditService() override;
 
-    void open(const AuditFilter &filter, quint64 ticket);                                    // -> opened
+    void open(const AuditFilter &filter, quint64 ticket); // -> opened
     // total: the count the view holds for filter and top (a page past the middle is then read from the oldest end).
     void fetchPage(const AuditFilter &filter, qint64 top, qint64 total, qint64 offset, int limit,
-                   quint64 ticket); // -> pageFetched
-    void fetchNewer(const AuditFilter &filter, qint64 afterId, int limit, quint64 ticket); // -> newerFetched
-    void listChoices();                                                                    // -> choicesListed
+                   quint64 ticket);                                                            // -> pageFetched
+    void fetchNewer(const AuditFilter &filter, qint64 afterId, int limit, quint64 ticket);     // -> newerFetched
+    void listChoices();                                                                        // -> choicesListed
     void fetchTimeline(const QString &deployment, const QDateTime &from, const QDateTime &to); // -> timelineFetched
 
     // Writes the rows matching filter to path (exportProgress while it runs, then exportFinished with the

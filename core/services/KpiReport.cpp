@@ -1,8 +1,8 @@
 #include "core/services/KpiReport.h"
 
-#include "core/io/CsvWriter.h"
 #include "core/Text.h"
 #include "core/audit/AuditDiff.h"
+#include "core/io/CsvWriter.h"
 #include "core/services/KpiCache.h"
 #include "core/stats/Metrics.h"
 #include "core/store/pg/AlertStore.h"
@@ -35,8 +35,8 @@ template <typename T> QList<T> capped(QList<T> rows, bool *truncated)
 
 // The period's oldest kMaxRows changes, oldest first, and whether there were more: read through
 // AuditQuery (the Audit page's reader and filter) as the last page of its newest-first order.
-Result<QList<AuditEntry>> oldestChanges(PgConnection &conn, const QString &deployment, qint64 fromSecs,
-                                        qint64 toSecs, bool *truncated)
+Result<QList<AuditEntry>> oldestChanges(PgConnection &conn, const QString &deployment, qint64 fromSecs, qint64 toSecs,
+                                        bool *truncated)
 {
     AuditFilter filter;
     filter.deployment = deployment;

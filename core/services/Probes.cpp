@@ -79,7 +79,9 @@ ProbeResult probePg(const PgEndpoint &endpoint, const QString &applicationName)
     const PgTlsState tls = conn.tls();
     r.tlsEncrypted = tls.encrypted;
     r.tlsProtocol = tls.protocol;
-    r.tlsVerified = tls.hostVerified ? QStringLiteral("full") : tls.caVerified ? QStringLiteral("ca") : QStringLiteral("none");
+    r.tlsVerified = tls.hostVerified ? QStringLiteral("full")
+                    : tls.caVerified ? QStringLiteral("ca")
+                                     : QStringLiteral("none");
     r.tls = tls.describe();
     r.schemaLatest = Migrator::latestVersion();
 

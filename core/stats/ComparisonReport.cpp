@@ -1,8 +1,8 @@
 #include "core/stats/ComparisonReport.h"
 
-#include "core/io/CsvWriter.h"
 #include "core/Text.h"
 #include "core/domain/Figure.h"
+#include "core/io/CsvWriter.h"
 
 #include <QCoreApplication>
 #include <QJsonArray>
@@ -224,25 +224,25 @@ QByteArray toCsv(const ComparisonReport &r)
     QByteArray out;
     const bool cls = r.task == QLatin1String("classification");
     out += csvRecord({QStringLiteral("model"),
-                    QStringLiteral("path"),
-                    QStringLiteral("version"),
-                    QStringLiteral("rows"),
-                    QStringLiteral("mae"),
-                    QStringLiteral("rmse"),
-                    QStringLiteral("r2"),
-                    QStringLiteral("mape_percent"),
-                    QStringLiteral("accuracy"),
-                    QStringLiteral("precision"),
-                    QStringLiteral("recall"),
-                    QStringLiteral("f1"),
-                    QStringLiteral("roc_auc"),
-                    QStringLiteral("log_loss"),
-                    QStringLiteral("brier"),
-                    QStringLiteral("ece"),
-                    QStringLiteral("pr_auc"),
-                    QStringLiteral("rows_per_second"),
-                    QStringLiteral("latency_p50_ms"),
-                    QStringLiteral("latency_p99_ms")});
+                      QStringLiteral("path"),
+                      QStringLiteral("version"),
+                      QStringLiteral("rows"),
+                      QStringLiteral("mae"),
+                      QStringLiteral("rmse"),
+                      QStringLiteral("r2"),
+                      QStringLiteral("mape_percent"),
+                      QStringLiteral("accuracy"),
+                      QStringLiteral("precision"),
+                      QStringLiteral("recall"),
+                      QStringLiteral("f1"),
+                      QStringLiteral("roc_auc"),
+                      QStringLiteral("log_loss"),
+                      QStringLiteral("brier"),
+                      QStringLiteral("ece"),
+                      QStringLiteral("pr_auc"),
+                      QStringLiteral("rows_per_second"),
+                      QStringLiteral("latency_p50_ms"),
+                      QStringLiteral("latency_p99_ms")});
     for (const ModelSummary &m : r.models) {
         QStringList fields{m.label, m.path, m.version, QString::number(r.rows)};
         if (cls) // a classifier's error on scores is not a regression metric: left empty
@@ -262,15 +262,16 @@ QByteArray toCsv(const ComparisonReport &r)
         out += csvRecord(fields);
     }
     out += "\r\n";
-    out += csvRecord({QStringLiteral("baseline"), QStringLiteral("challenger"), QStringLiteral("metric"),
-                    QStringLiteral("baseline_value"), QStringLiteral("challenger_value"), QStringLiteral("difference"),
-                    QStringLiteral("ci_low"), QStringLiteral("ci_high"), QStringLiteral("relative"),
-                    QStringLiteral("relative_ci_low"), QStringLiteral("relative_ci_high")});
+    out +=
+        csvRecord({QStringLiteral("baseline"), QStringLiteral("challenger"), QStringLiteral("metric"),
+                   QStringLiteral("baseline_value"), QStringLiteral("challenger_value"), QStringLiteral("difference"),
+                   QStringLiteral("ci_low"), QStringLiteral("ci_high"), QStringLiteral("relative"),
+                   QStringLiteral("relative_ci_low"), QStringLiteral("relative_ci_high")});
     for (const MetricDelta &d : r.deltas) {
         const DifferenceInterval &i = d.interval;
         out += csvRecord({r.models[size_t(d.baseline)].label, r.models[size_t(d.challenger)].label, d.metric,
-                        num(i.valueA), num(i.valueB), num(i.difference), num(i.low), num(i.high), num(i.relative),
-                        num(i.relativeLow), num(i.relativeHigh)});
+                          num(i.valueA), num(i.valueB), num(i.difference), num(i.low), num(i.high), num(i.relative),
+                          num(i.relativeLow), num(i.relativeHigh)});
     }
     out += "\r\n";
     QStringList header{QStringLiteral("segment"), QStringLiteral("value"), QStringLiteral("rows")};

@@ -12,8 +12,7 @@
 
 namespace mldeck::test {
 
-inline QString syntheticAuditSql(qint64 total, qint64 first = 1, qint64 last = 0, int deployments = 8,
-                                 int days = 90)
+inline QString syntheticAuditSql(qint64 total, qint64 first = 1, qint64 last = 0, int deployments = 8, int days = 90)
 {
     return QStringLiteral(R"SQL(
 SET session_replication_role = replica;

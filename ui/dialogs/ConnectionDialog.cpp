@@ -196,9 +196,9 @@ void ConnectionDialog::buildUi()
 
 void ConnectionDialog::chooseCaFile()
 {
-    const QString file = QFileDialog::getOpenFileName(this, tr("CA certificate of the PostgreSQL server"),
-                                                      m_pgCaFile->text(),
-                                                      tr("Certificates (*.crt *.pem *.cer);;All files (*)"));
+    const QString file =
+        QFileDialog::getOpenFileName(this, tr("CA certificate of the PostgreSQL server"), m_pgCaFile->text(),
+                                     tr("Certificates (*.crt *.pem *.cer);;All files (*)"));
     if (!file.isEmpty())
         m_pgCaFile->setText(file);
 }
@@ -256,10 +256,9 @@ void ConnectionDialog::loadProfile(const QString &name)
     m_pgCaFile->setText(profile->pg.sslRootCert);
 
     // The environment profile is what the local stack set up: shown, not edited or saved.
-    for (QWidget *w :
-         std::initializer_list<QWidget *>{m_name, m_redisHost, m_redisPort, m_redisUser, m_redisPassword, m_pgHost,
-                                          m_pgPort, m_pgDatabase, m_pgUser, m_pgPassword, m_pgSslMode, m_pgCaFile,
-                                          m_pgCaBrowse})
+    for (QWidget *w : std::initializer_list<QWidget *>{m_name, m_redisHost, m_redisPort, m_redisUser, m_redisPassword,
+                                                       m_pgHost, m_pgPort, m_pgDatabase, m_pgUser, m_pgPassword,
+                                                       m_pgSslMode, m_pgCaFile, m_pgCaBrowse})
         w->setEnabled(!fromEnvironment);
     const QString placeholder = fromEnvironment ? tr("from the environment") : tr("unchanged");
     m_redisPassword->setPlaceholderText(placeholder);
@@ -285,10 +284,9 @@ void ConnectionDialog::startNewProfile()
     }
     m_loadedName.clear();
     const ConnectionProfile defaults;
-    for (QWidget *w :
-         std::initializer_list<QWidget *>{m_name, m_redisHost, m_redisPort, m_redisUser, m_redisPassword, m_pgHost,
-                                          m_pgPort, m_pgDatabase, m_pgUser, m_pgPassword, m_pgSslMode, m_pgCaFile,
-                                          m_pgCaBrowse})
+    for (QWidget *w : std::initializer_list<QWidget *>{m_name, m_redisHost, m_redisPort, m_redisUser, m_redisPassword,
+                                                       m_pgHost, m_pgPort, m_pgDatabase, m_pgUser, m_pgPassword,
+                                                       m_pgSslMode, m_pgCaFile, m_pgCaBrowse})
         w->setEnabled(true);
     m_name->setText(name);
     m_redisHost->setText(defaults.redis.host);

@@ -38,7 +38,8 @@ QString askExportPath(QWidget *parent, AuditExportFormat format)
     const bool csv = format == AuditExportFormat::Csv;
     return QFileDialog::getSaveFileName(parent, AuditPage::tr("Export the audit rows shown"),
                                         csv ? QStringLiteral("audit.csv") : QStringLiteral("audit.json"),
-                                        csv ? AuditPage::tr("CSV files (*.csv)") : AuditPage::tr("JSON files (*.json)"));
+                                        csv ? AuditPage::tr("CSV files (*.csv)")
+                                            : AuditPage::tr("JSON files (*.json)"));
 }
 
 } // namespace
@@ -80,9 +81,8 @@ AuditPage::AuditPage(ConnectionSession &session, QWidget *parent)
     frame->setBody(body);
 
     connect(m_service, &AuditService::choicesListed, this, &AuditPage::onChoices);
-    connect(m_exports, &AuditService::exportProgress, this, [this](qint64 rows) {
-        m_exportProgress->setFormat(tr("%1 rows written").arg(QLocale().toString(rows)));
-    });
+    connect(m_exports, &AuditService::exportProgress, this,
+            [this](qint64 rows) { m_exportProgress->setFormat(tr("%1 rows written").arg(QLocale().toString(rows))); });
     connect(m_exports, &AuditService::exportFinished, this, &AuditPage::onExportFinished);
     connect(m_model, &AuditTableModel::opened, this, &AuditPage::updateState);
     connect(m_model, &AuditTableModel::freshRowsInserted, this, &AuditPage::updateState);

@@ -17,6 +17,7 @@
 #include "ui/widgets/PageFrame.h"
 
 #include <QComboBox>
+#include <QDateTimeEdit>
 #include <QDir>
 #include <QFileDialog>
 #include <QGridLayout>
@@ -25,7 +26,6 @@
 #include <QLabel>
 #include <QLocale>
 #include <QMenu>
-#include <QDateTimeEdit>
 #include <QPushButton>
 #include <QScrollArea>
 #include <QTableView>

@@ -547,8 +547,8 @@ void RolloutPage::updateEnabled()
                        static_cast<QWidget *>(m_percentage)})
         applyRole(w, role, RoleAction::FlagChange);
     applyRole(m_rollback, role, RoleAction::Rollback);
-    applyRole(m_plan, role, role && !role->may(RoleAction::PlanChange) ? RoleAction::PlanChange
-                                                                        : RoleAction::PlanAdvance);
+    applyRole(m_plan, role,
+              role && !role->may(RoleAction::PlanChange) ? RoleAction::PlanChange : RoleAction::PlanAdvance);
 }
 
 void RolloutPage::applyRedisReadOnly()

@@ -169,7 +169,9 @@ int runExportRows(Context &ctx)
     if (path.isEmpty() || path == QLatin1String("-")) {
         // Standard output streams as the rows come (no temporary file to rename).
         AuditExport writer(*format);
-        const auto put = [](const QByteArray &bytes) { std::fwrite(bytes.constData(), 1, size_t(bytes.size()), stdout); };
+        const auto put = [](const QByteArray &bytes) {
+            std::fwrite(bytes.constData(), 1, size_t(bytes.size()), stdout);
+        };
         put(writer.header());
         const Status read = query.forEach(*filter, [&](const QList<AuditEntry> &batch) {
             for (const AuditEntry &e : batch)
@@ -182,8 +184,8 @@ int runExportRows(Context &ctx)
         std::fflush(stdout);
         return Success;
     }
-    const auto rows = writeAuditExport(
-        [&](const AuditBatchSink &sink) { return query.forEach(*filter, sink); }, *format, path);
+    const auto rows =
+        writeAuditExport([&](const AuditBatchSink &sink) { return query.forEach(*filter, sink); }, *format, path);
     if (!rows)
         return Context::fail(rows.errorMessage());
     Context::out(Text::tr("Wrote %n audit row(s) to %1.", nullptr, int(qMin<qint64>(*rows, INT_MAX))).arg(path));
@@ -228,15 +230,16 @@ int runTimeline(Context &ctx)
     if (inv.json()) {
         QJsonArray steps;
         for (const ServedStep &s : timeline->steps)
-            steps.append(QJsonObject{{QStringLiteral("from"), iso(s.from)},
-                                     {QStringLiteral("to"), iso(s.to)},
-                                     {QStringLiteral("champion"), s.champion.isEmpty() ? QJsonValue() : s.champion},
-                                     {QStringLiteral("ml_enabled"), s.mlEnabled},
-                                     {QStringLiteral("ml_percent"), s.mlPercent ? QJsonValue(*s.mlPercent) : QJsonValue()},
-                                     {QStringLiteral("action"), s.action.isEmpty() ? QJsonValue() : s.action},
-                                     {QStringLiteral("actor"), s.actor.isEmpty() ? QJsonValue() : s.actor},
-                                     {QStringLiteral("reason"), s.reason.isEmpty() ? QJsonValue() : s.reason},
-                                     {QStringLiteral("audit_id"), s.auditId}});
+            steps.append(
+                QJsonObject{{QStringLiteral("from"), iso(s.from)},
+                            {QStringLiteral("to"), iso(s.to)},
+                            {QStringLiteral("champion"), s.champion.isEmpty() ? QJsonValue() : s.champion},
+                            {QStringLiteral("ml_enabled"), s.mlEnabled},
+                            {QStringLiteral("ml_percent"), s.mlPercent ? QJsonValue(*s.mlPercent) : QJsonValue()},
+                            {QStringLiteral("action"), s.action.isEmpty() ? QJsonValue() : s.action},
+                            {QStringLiteral("actor"), s.actor.isEmpty() ? QJsonValue() : s.actor},
+                            {QStringLiteral("reason"), s.reason.isEmpty() ? QJsonValue() : s.reason},
+                            {QStringLiteral("audit_id"), s.auditId}});
         Context::outJson(QJsonDocument(QJsonObject{{QStringLiteral("deployment"), deployment},
                                                    {QStringLiteral("from"), iso(*from)},
                                                    {QStringLiteral("to"), iso(end)},
@@ -273,9 +276,9 @@ int auditUsage(int code)
 
 int runAudit(Context &ctx)
 {
-    return dispatch(ctx,
-                    {{"list", runList}, {"export", runExportRows}, {"timeline", runTimeline}, {"verify", runAuditVerify}},
-                    auditUsage);
+    return dispatch(
+        ctx, {{"list", runList}, {"export", runExportRows}, {"timeline", runTimeline}, {"verify", runAuditVerify}},
+        auditUsage);
 }
 
 } // namespace mldeck::cli

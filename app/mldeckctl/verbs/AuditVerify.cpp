@@ -17,10 +17,14 @@ namespace {
 QString kindName(AuditChainBreak::Kind kind)
 {
     switch (kind) {
-    case AuditChainBreak::Kind::Changed: return QStringLiteral("changed");
-    case AuditChainBreak::Kind::Removed: return QStringLiteral("removed");
-    case AuditChainBreak::Kind::Inserted: return QStringLiteral("inserted");
-    case AuditChainBreak::Kind::HeadMoved: return QStringLiteral("head_moved");
+    case AuditChainBreak::Kind::Changed:
+        return QStringLiteral("changed");
+    case AuditChainBreak::Kind::Removed:
+        return QStringLiteral("removed");
+    case AuditChainBreak::Kind::Inserted:
+        return QStringLiteral("inserted");
+    case AuditChainBreak::Kind::HeadMoved:
+        return QStringLiteral("head_moved");
     }
     return {};
 }
@@ -35,11 +39,10 @@ QJsonObject json(const AuditChainResult &r)
                   {QStringLiteral("head_hash"), QString::fromLatin1(r.headHash)}};
     if (r.firstBreak) {
         const AuditChainBreak &b = *r.firstBreak;
-        o.insert(QStringLiteral("break"),
-                 QJsonObject{{QStringLiteral("kind"), kindName(b.kind)},
-                             {QStringLiteral("id"), b.id ? QJsonValue(b.id) : QJsonValue()},
-                             {QStringLiteral("seq"), b.seq},
-                             {QStringLiteral("message"), b.message}});
+        o.insert(QStringLiteral("break"), QJsonObject{{QStringLiteral("kind"), kindName(b.kind)},
+                                                      {QStringLiteral("id"), b.id ? QJsonValue(b.id) : QJsonValue()},
+                                                      {QStringLiteral("seq"), b.seq},
+                                                      {QStringLiteral("message"), b.message}});
     }
     return o;
 }
@@ -55,7 +58,8 @@ int runAuditVerify(Context &ctx)
 {
     Invocation inv(ctx, Invocation::Pg | Invocation::Json, QStringLiteral("mldeckctl-audit"));
     QCommandLineParser &p = inv.parser();
-    p.addOption({QStringLiteral("deployment"), Text::tr("Check only this deployment's chain."), QStringLiteral("name")});
+    p.addOption(
+        {QStringLiteral("deployment"), Text::tr("Check only this deployment's chain."), QStringLiteral("name")});
     if (auto code = inv.start(Text::tr("Recompute the audit log's hash chain and name the first row changed, "
                                        "removed or inserted out of order (exit 1 when broken).")))
         return *code;
@@ -93,10 +97,9 @@ int runAuditVerify(Context &ctx)
             else
                 Context::out(Text::tr("%1: BROKEN: %2").arg(chainName(r.chainKey), r.firstBreak->message));
         }
-        Context::out(allOk ? Text::tr("Audit chain intact: %1 chain(s), %2 row(s) checked.")
-                                 .arg(results->size())
-                                 .arg(rows)
-                           : Text::tr("Audit chain BROKEN (see above)."));
+        Context::out(
+            allOk ? Text::tr("Audit chain intact: %1 chain(s), %2 row(s) checked.").arg(results->size()).arg(rows)
+                  : Text::tr("Audit chain BROKEN (see above)."));
     }
     return allOk ? Success : CheckFailed;
 }

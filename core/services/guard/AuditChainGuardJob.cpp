@@ -47,19 +47,17 @@ public:
             return {};
         }
         const AuditChainBreak &b = *r.firstBreak;
-        const QString title = b.id ? ServiceText::tr("Audit log of %1 tampered with at row %2")
-                                         .arg(context.deployment)
-                                         .arg(b.id)
-                                   : ServiceText::tr("Audit log of %1 tampered with: its last rows are missing")
-                                         .arg(context.deployment);
+        const QString title =
+            b.id ? ServiceText::tr("Audit log of %1 tampered with at row %2").arg(context.deployment).arg(b.id)
+                 : ServiceText::tr("Audit log of %1 tampered with: its last rows are missing").arg(context.deployment);
         const QJsonObject details{{QStringLiteral("row_id"), b.id},
                                   {QStringLiteral("chain_seq"), b.seq},
                                   {QStringLiteral("message"), b.message},
                                   {QStringLiteral("rows_checked"), r.rowsChecked},
                                   {QStringLiteral("checked_at"), now.toString(Qt::ISODateWithMs)}};
-        const auto raised = AlertStore(**conn).raise(context.deployment, QStringLiteral("audit"),
-                                                     QStringLiteral("critical"), QStringLiteral("audit-chain"), title,
-                                                     details);
+        const auto raised =
+            AlertStore(**conn).raise(context.deployment, QStringLiteral("audit"), QStringLiteral("critical"),
+                                     QStringLiteral("audit-chain"), title, details);
         if (!raised) {
             m_summary = ServiceText::tr("audit chain: %1").arg(raised.errorMessage());
             return raised.error();

@@ -63,7 +63,8 @@ AuditChainRow rowOf(const QString &chainKey, const pqxx::row &r)
 
 using Snapshot = pqxx::transaction<pqxx::repeatable_read, pqxx::read_only>;
 
-AuditChainResult verifyChain(Snapshot &tx, const QString &key, const std::map<QString, std::pair<qint64, QByteArray>> &heads)
+AuditChainResult verifyChain(Snapshot &tx, const QString &key,
+                             const std::map<QString, std::pair<qint64, QByteArray>> &heads)
 {
     AuditChainResult result;
     result.chainKey = key;

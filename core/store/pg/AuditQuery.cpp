@@ -49,7 +49,7 @@ QList<AuditEntry> entriesOf(const pqxx::result &rows)
 }
 
 // The text a search looks in: action, actors, reason, deployment, before and after, lower-cased,
-// one field per line.
+// one field per line. The index audit_log_search_trgm (016_audit_search.sql) is on exactly this expression.
 constexpr char kSearchText[] =
     "lower(action || chr(10) || coalesce(actor_os, '') || chr(10) || actor_db || chr(10) || coalesce(reason, '') "
     "|| chr(10) || coalesce(deployment, '') || chr(10) || coalesce(before::text, '') || chr(10) || "
@@ -137,8 +137,7 @@ Result<qint64> AuditQuery::count(const AuditFilter &filter, qint64 topId)
     addFilter(w, filter);
     try {
         pqxx::nontransaction tx(pg::raw(m_conn));
-        return pg::execParams(tx, "SELECT count(*) FROM mldeck.audit_log WHERE " + w.sql, w.params)[0][0]
-            .as<qint64>();
+        return pg::execParams(tx, "SELECT count(*) FROM mldeck.audit_log WHERE " + w.sql, w.params)[0][0].as<qint64>();
     } catch (const std::exception &e) {
         return pg::toError(e, m_conn.endpoint(), StoreText::tr("counting audit rows"));
     }
@@ -245,12 +244,11 @@ Result<ServedTimeline> AuditQuery::timeline(const QString &deployment, const QDa
 
     // Before the range only the last flag state and the last champion move matter.
     Where before;
-    before.sql = "deployment = " + before.next(deployment) + " AND ts < " + before.next(isoParam(from)) +
-                 "::timestamptz";
+    before.sql =
+        "deployment = " + before.next(deployment) + " AND ts < " + before.next(isoParam(from)) + "::timestamptz";
     const std::string flagRow = std::string("(SELECT ") + kColumns + " FROM mldeck.audit_log WHERE " + before.sql +
                                 " AND after ? 'ml_traffic_percentage' ORDER BY ts DESC, id DESC LIMIT 1)";
-    const std::string championRow = std::string("(SELECT ") + kColumns + " FROM mldeck.audit_log WHERE " +
-                                    before.sql +
+    const std::string championRow = std::string("(SELECT ") + kColumns + " FROM mldeck.audit_log WHERE " + before.sql +
                                     " AND action IN ('model.promote', 'model.restore_previous') "
                                     "AND after->>'alias' = 'champion' ORDER BY ts DESC, id DESC LIMIT 1)";
     // In the range by server time, or, for a spooled row, by when it occurred (it took effect then).
@@ -261,8 +259,8 @@ Result<ServedTimeline> AuditQuery::timeline(const QString &deployment, const QDa
     addFilter(in, serving);
     const std::string fromParam = in.next(isoParam(from)), toParam = in.next(isoParam(to));
     in.add("((ts >= " + fromParam + "::timestamptz AND ts < " + toParam +
-           "::timestamptz) OR (spooled AND occurred_at >= " + fromParam + "::timestamptz AND occurred_at < " +
-           toParam + "::timestamptz))");
+           "::timestamptz) OR (spooled AND occurred_at >= " + fromParam + "::timestamptz AND occurred_at < " + toParam +
+           "::timestamptz))");
     try {
         pqxx::read_transaction tx(pg::raw(m_conn));
         QList<AuditEntry> earlier =
@@ -296,8 +294,8 @@ Result<QStringList> AuditQuery::actions(int limit)
     try {
         pqxx::nontransaction tx(pg::raw(m_conn));
         QStringList out;
-        for (const auto &r : tx.exec_params(
-                 "SELECT DISTINCT action FROM mldeck.audit_log ORDER BY action LIMIT $1", std::max(1, limit)))
+        for (const auto &r : tx.exec_params("SELECT DISTINCT action FROM mldeck.audit_log ORDER BY action LIMIT $1",
+                                            std::max(1, limit)))
             out.append(pg::text(r[0]));
         return out;
     } catch (const std::exception &e) {

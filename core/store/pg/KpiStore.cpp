@@ -12,8 +12,8 @@
 #include <QTimeZone>
 
 #include <charconv>
-#include <limits>
 #include <cstring>
+#include <limits>
 #include <string_view>
 
 namespace mldeck {

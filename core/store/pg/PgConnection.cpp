@@ -77,7 +77,8 @@ Result<std::unique_ptr<PgConnection>> PgConnection::open(const PgEndpoint &endpo
         endpoint.toConnInfo(applicationName) + QStringLiteral(" client_encoding='UTF8' options='-c TimeZone=UTC'");
     // A missing CA file is named before libpq is asked (its own message names only the default file).
     if (Status files = endpoint.checkTlsFiles(); !files)
-        return Error{StoreText::tr("cannot connect to PostgreSQL at %1: %2").arg(hostPort(endpoint), files.errorMessage())};
+        return Error{
+            StoreText::tr("cannot connect to PostgreSQL at %1: %2").arg(hostPort(endpoint), files.errorMessage())};
     try {
         impl->conn = std::make_unique<pqxx::connection>(connInfo.toStdString());
         pqxx::nontransaction tx(*impl->conn);

@@ -59,8 +59,8 @@ std::string actionCondition(RoleAction action)
                "')";
     };
     // An alias moves by INSERT ... ON CONFLICT DO UPDATE, and a champion's move drops its challenger alias.
-    const std::string alias = table("model_aliases", "INSERT") + " AND " + table("model_aliases", "UPDATE") +
-                              " AND " + table("model_aliases", "DELETE");
+    const std::string alias = table("model_aliases", "INSERT") + " AND " + table("model_aliases", "UPDATE") + " AND " +
+                              table("model_aliases", "DELETE");
     switch (action) {
     case RoleAction::FlagChange:
     case RoleAction::Rollback:

@@ -42,8 +42,8 @@ enum class RoleAction
     RetrainDecide,    // record a run's decision
     AlertAcknowledge, // mldeck.alerts
     AlertSilence,
-    FeedbackPurge,    // delete old feedback (mldeck_admin, 015_admin_role.sql)
-    AuditVerify,      // read the audit log's chain
+    FeedbackPurge, // delete old feedback (mldeck_admin, 015_admin_role.sql)
+    AuditVerify,   // read the audit log's chain
 };
 inline constexpr int kRoleActionCount = int(RoleAction::AuditVerify) + 1;
 

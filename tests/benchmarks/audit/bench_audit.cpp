@@ -80,8 +80,8 @@ void timed(const QString &what, int repeat, const std::function<qint64()> &f)
         ms.push_back(double(t.nsecsElapsed()) / 1e6);
     }
     std::sort(ms.begin(), ms.end());
-    out() << "  " << what.leftJustified(46) << QString::number(ms[ms.size() / 2], 'f', 1).rightJustified(9)
-          << " ms   (" << rows << " rows)\n";
+    out() << "  " << what.leftJustified(46) << QString::number(ms[ms.size() / 2], 'f', 1).rightJustified(9) << " ms   ("
+          << rows << " rows)\n";
     out().flush();
 }
 
@@ -98,8 +98,8 @@ int main(int argc, char **argv)
 {
     QCoreApplication app(argc, argv);
     QCommandLineParser parser;
-    parser.addOptions({{QStringLiteral("rows"), QStringLiteral("Rows to load (default 1000000)."),
-                        QStringLiteral("n"), QStringLiteral("1000000")},
+    parser.addOptions({{QStringLiteral("rows"), QStringLiteral("Rows to load (default 1000000)."), QStringLiteral("n"),
+                        QStringLiteral("1000000")},
                        {QStringLiteral("insert-sample"),
                         QStringLiteral("Rows for the insert cost, with and without the chain (default 20000)."),
                         QStringLiteral("n"), QStringLiteral("20000")},
@@ -149,8 +149,8 @@ int main(int argc, char **argv)
     out().flush();
     const double loadMs = timedLoad(conn, rows, 1, rows, chained);
     timedExec(conn, QStringLiteral("VACUUM ANALYZE mldeck.audit_log"));
-    out() << "  " << QString::number(loadMs / 1000, 'f', 1) << " s, "
-          << QString::number(rows / loadMs * 1000, 'f', 0) << " rows/s; table + indexes "
+    out() << "  " << QString::number(loadMs / 1000, 'f', 1) << " s, " << QString::number(rows / loadMs * 1000, 'f', 0)
+          << " rows/s; table + indexes "
           << test::queryValue(conn, QStringLiteral("SELECT pg_size_pretty(pg_total_relation_size('mldeck.audit_log'))"))
           << "\n";
 
@@ -164,18 +164,20 @@ int main(int argc, char **argv)
     const qint64 oneTotal = must(q.count(one, top));
     timed(QStringLiteral("newestId"), repeat, [&] { return must(q.newestId()) > 0 ? 1 : 0; });
     timed(QStringLiteral("count, unfiltered"), repeat, [&] { return must(q.count(all, top)); });
-    timed(QStringLiteral("first page (200), unfiltered"), repeat, [&] { return must(q.page(all, top, 0, 200)).size(); });
+    timed(QStringLiteral("first page (200), unfiltered"), repeat,
+          [&] { return must(q.page(all, top, 0, 200)).size(); });
     timed(QStringLiteral("middle page, unfiltered"), repeat,
-         [&] { return must(q.page(all, top, total / 2, 200, total)).size(); });
+          [&] { return must(q.page(all, top, total / 2, 200, total)).size(); });
     timed(QStringLiteral("last page (offset N - 200), unfiltered"), repeat,
-         [&] { return must(q.page(all, top, total - 200, 200, total)).size(); });
+          [&] { return must(q.page(all, top, total - 200, 200, total)).size(); });
     timed(QStringLiteral("last page, count not given"), repeat,
-         [&] { return must(q.page(all, top, total - 200, 200)).size(); });
+          [&] { return must(q.page(all, top, total - 200, 200)).size(); });
     timed(QStringLiteral("count, one deployment"), repeat, [&] { return must(q.count(one, top)); });
     timed(QStringLiteral("first page, one deployment"), repeat, [&] { return must(q.page(one, top, 0, 200)).size(); });
     timed(QStringLiteral("last page, one deployment"), repeat,
-         [&] { return must(q.page(one, top, qMax<qint64>(0, oneTotal - 200), 200, oneTotal)).size(); });
-    timed(QStringLiteral("newerThan(top - 100)"), repeat, [&] { return must(q.newerThan(all, top - 100, 200)).size(); });
+          [&] { return must(q.page(one, top, qMax<qint64>(0, oneTotal - 200), 200, oneTotal)).size(); });
+    timed(QStringLiteral("newerThan(top - 100)"), repeat,
+          [&] { return must(q.newerThan(all, top - 100, 200)).size(); });
     AuditFilter actor;
     actor.actor = QStringLiteral("user13");
     timed(QStringLiteral("first page, actor filter"), repeat, [&] { return must(q.page(actor, top, 0, 200)).size(); });
@@ -183,20 +185,22 @@ int main(int argc, char **argv)
     AuditFilter kind;
     kind.kinds = {QStringLiteral("guard")};
     timed(QStringLiteral("first page, kind family guard"), repeat,
-         [&] { return must(q.page(kind, top, 0, 200)).size(); });
+          [&] { return must(q.page(kind, top, 0, 200)).size(); });
     timed(QStringLiteral("count, kind family guard"), repeat, [&] { return must(q.count(kind, top)); });
     AuditFilter week = one;
     week.from = QDateTime::currentDateTimeUtc().addDays(-37);
     week.to = QDateTime::currentDateTimeUtc().addDays(-30);
     timed(QStringLiteral("first page, one deployment, a week 30 days ago"), repeat,
-         [&] { return must(q.page(week, top, 0, 200)).size(); });
-    timed(QStringLiteral("count, one deployment, a week 30 days ago"), repeat, [&] { return must(q.count(week, top)); });
+          [&] { return must(q.page(week, top, 0, 200)).size(); });
+    timed(QStringLiteral("count, one deployment, a week 30 days ago"), repeat,
+          [&] { return must(q.count(week, top)); });
     AuditFilter text;
     text.text = QStringLiteral("change 77777");
-    timed(QStringLiteral("first page, text search (rare)"), repeat, [&] { return must(q.page(text, top, 0, 200)).size(); });
+    timed(QStringLiteral("first page, text search (rare)"), repeat,
+          [&] { return must(q.page(text, top, 0, 200)).size(); });
     text.text = QStringLiteral("synthetic");
     timed(QStringLiteral("first page, text search (every row)"), repeat,
-         [&] { return must(q.page(text, top, 0, 200)).size(); });
+          [&] { return must(q.page(text, top, 0, 200)).size(); });
     timed(QStringLiteral("count, text search (every row)"), repeat, [&] { return must(q.count(text, top)); });
     timed(QStringLiteral("timeline of one deployment, 30 days"), repeat, [&] {
         return must(q.timeline(one.deployment, QDateTime::currentDateTimeUtc().addDays(-30),
@@ -205,10 +209,11 @@ int main(int argc, char **argv)
     });
     timed(QStringLiteral("forEach, one deployment (the export's read)"), 1, [&] {
         qint64 n = 0;
-        if (Status s = q.forEach(one, [&n](const QList<AuditEntry> &b) {
-                n += b.size();
-                return true;
-            });
+        if (Status s = q.forEach(one,
+                                 [&n](const QList<AuditEntry> &b) {
+                                     n += b.size();
+                                     return true;
+                                 });
             !s)
             die(s.errorMessage());
         return n;

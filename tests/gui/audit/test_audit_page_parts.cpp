@@ -34,7 +34,8 @@ class TestAuditPageParts final : public QObject
 private Q_SLOTS:
     void modelRowsLinkToTheirVersion()
     {
-        const QJsonObject v7{{QStringLiteral("name"), QStringLiteral("eta-mlp")}, {QStringLiteral("version"), QStringLiteral("7")}};
+        const QJsonObject v7{{QStringLiteral("name"), QStringLiteral("eta-mlp")},
+                             {QStringLiteral("version"), QStringLiteral("7")}};
         const AuditLink promote = AuditLink::of(entry(QStringLiteral("model.promote"), QStringLiteral("eta"), {}, v7));
         QCOMPARE(promote.target, AuditLink::Target::ModelVersion);
         QCOMPARE(promote.deployment, QStringLiteral("eta"));
@@ -51,9 +52,9 @@ private Q_SLOTS:
 
     void alertRowsLinkToTheirAlert()
     {
-        const AuditLink ack = AuditLink::of(entry(QStringLiteral("alert.acknowledge"), QStringLiteral("eta"),
-                                                  QJsonObject{{QStringLiteral("id"), 12}},
-                                                  QJsonObject{{QStringLiteral("id"), 12}}));
+        const AuditLink ack =
+            AuditLink::of(entry(QStringLiteral("alert.acknowledge"), QStringLiteral("eta"),
+                                QJsonObject{{QStringLiteral("id"), 12}}, QJsonObject{{QStringLiteral("id"), 12}}));
         QCOMPARE(ack.target, AuditLink::Target::Alert);
         QCOMPARE(ack.alertId, 12);
         const AuditLink noId = AuditLink::of(entry(QStringLiteral("alert.silence"), QStringLiteral("eta"), {}, {}));

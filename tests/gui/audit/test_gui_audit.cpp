@@ -134,17 +134,18 @@ private Q_SLOTS:
         const Actor bob{QStringLiteral("bob@desk"), QStringLiteral("bob"), QStringLiteral("desk")};
         const auto inserted = ModelRegistry(*m_f.pg).insert(model, bob);
         QVERIFY2(inserted.ok(), qPrintable(inserted.errorMessage()));
-        const auto promoted = ModelRegistry(*m_f.pg).promote(m_f.deployment, QStringLiteral("7"),
-                                                             QStringLiteral("champion"), QStringLiteral("better MAE"), bob);
+        const auto promoted = ModelRegistry(*m_f.pg).promote(
+            m_f.deployment, QStringLiteral("7"), QStringLiteral("champion"), QStringLiteral("better MAE"), bob);
         QVERIFY2(promoted.ok(), qPrintable(promoted.errorMessage()));
 
-        const auto raised = AlertStore(*m_f.pg).raise(m_f.deployment, QStringLiteral("drift"), QStringLiteral("warning"),
-                                                      QStringLiteral("drift:rain_mm"),
+        const auto raised = AlertStore(*m_f.pg).raise(m_f.deployment, QStringLiteral("drift"),
+                                                      QStringLiteral("warning"), QStringLiteral("drift:rain_mm"),
                                                       QStringLiteral("Drift on rain_mm: wasserstein = 0.8"), {});
         QVERIFY2(raised.ok(), qPrintable(raised.errorMessage()));
         m_alertId = raised->id;
-        QVERIFY(AlertStore(*m_f.pg).acknowledge(m_alertId, {QStringLiteral("carol"), QStringLiteral("pager")},
-                                                QStringLiteral("looking into it"))
+        QVERIFY(AlertStore(*m_f.pg)
+                    .acknowledge(m_alertId, {QStringLiteral("carol"), QStringLiteral("pager")},
+                                 QStringLiteral("looking into it"))
                     .ok());
 
         qputenv("MLDECK_PG_URL", m_f.db->endpoint().toUrl(true).toUtf8());
@@ -270,9 +271,8 @@ private Q_SLOTS:
 
         // Every row to CSV, through the button and the (answered) file question.
         const QString csvPath = m_dir.filePath(QStringLiteral("audit.csv"));
-        page.setExportPathAsker([csvPath](QWidget *, AuditExportFormat f) {
-            return f == AuditExportFormat::Csv ? csvPath : QString();
-        });
+        page.setExportPathAsker(
+            [csvPath](QWidget *, AuditExportFormat f) { return f == AuditExportFormat::Csv ? csvPath : QString(); });
         QSignalSpy finished(&page, &ui::AuditPage::exportFinished);
         QTest::mouseClick(page.findChild<QPushButton *>(QStringLiteral("auditExportCsv")), Qt::LeftButton);
         QVERIFY(finished.wait(20000));
@@ -375,11 +375,12 @@ private Q_SLOTS:
         open(QStringLiteral("alert.acknowledge"));
         QCOMPARE(window.currentPage(), ui::PageId::AlertsDrift);
         auto *alerts = qobject_cast<ui::AlertsDriftPage *>(window.page(ui::PageId::AlertsDrift));
-        QTRY_VERIFY_WITH_TIMEOUT(!alerts->alertsView()->selectionModel()->selectedRows().isEmpty() &&
-                                     alerts->alertsModel()
-                                             .alertAt(alerts->alertsView()->selectionModel()->selectedRows().first().row())
-                                             ->id == m_alertId,
-                                 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            !alerts->alertsView()->selectionModel()->selectedRows().isEmpty() &&
+                alerts->alertsModel()
+                        .alertAt(alerts->alertsView()->selectionModel()->selectedRows().first().row())
+                        ->id == m_alertId,
+            10000);
 
         // The promotion: the Models page's registry with version 7 selected.
         window.showPage(ui::PageId::Audit);

@@ -161,9 +161,10 @@ private Q_SLOTS:
 
         // Models and Alerts & drift: the buttons are gated whatever is selected.
         shell.window->showPage(ui::PageId::Models);
-        for (const auto &[name, action] :
-             {std::pair{"registerButton", RoleAction::ModelRegister}, std::pair{"promoteButton", RoleAction::ModelPromote},
-              std::pair{"restoreButton", RoleAction::ModelRestore}, std::pair{"archiveButton", RoleAction::ModelArchive}}) {
+        for (const auto &[name, action] : {std::pair{"registerButton", RoleAction::ModelRegister},
+                                           std::pair{"promoteButton", RoleAction::ModelPromote},
+                                           std::pair{"restoreButton", RoleAction::ModelRestore},
+                                           std::pair{"archiveButton", RoleAction::ModelArchive}}) {
             auto *b = child<QPushButton>(shell.window->page(ui::PageId::Models), name);
             QVERIFY2(b, name);
             if (models) {
@@ -175,8 +176,8 @@ private Q_SLOTS:
             }
         }
         if (models) // with a deployment selected and nothing running, a scientist may register
-            QTRY_VERIFY_WITH_TIMEOUT(child<QPushButton>(shell.window->page(ui::PageId::Models), "registerButton")->isEnabled(),
-                                     15000);
+            QTRY_VERIFY_WITH_TIMEOUT(
+                child<QPushButton>(shell.window->page(ui::PageId::Models), "registerButton")->isEnabled(), 15000);
         shell.window->showPage(ui::PageId::AlertsDrift);
         for (const auto &[name, action] : {std::pair{"acknowledgeButton", RoleAction::AlertAcknowledge},
                                            std::pair{"silenceButton", RoleAction::AlertSilence}}) {

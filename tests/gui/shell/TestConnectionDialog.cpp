@@ -78,8 +78,8 @@ private Q_SLOTS:
         QTest::newRow("empty database") << QByteArray("pgDatabase") << QString() << QStringLiteral("database");
         QTest::newRow("CA file missing") << QByteArray("pgCaFile") << QStringLiteral("/nonexistent/ca.crt")
                                          << QStringLiteral("does not exist");
-        QTest::newRow("CA file relative") << QByteArray("pgCaFile") << QStringLiteral("ca.crt")
-                                          << QStringLiteral("full path");
+        QTest::newRow("CA file relative")
+            << QByteArray("pgCaFile") << QStringLiteral("ca.crt") << QStringLiteral("full path");
     }
 
     void invalidInputShowsErrorAndSavesNothing()

@@ -85,8 +85,8 @@ struct AuditScenario
                 return false;
             }
         }
-        if (auto w = log.insert(AuditRecord::make(QStringLiteral("settings.edit"), QString(), alice,
-                                                  QStringLiteral("global setting")));
+        if (auto w = log.insert(
+                AuditRecord::make(QStringLiteral("settings.edit"), QString(), alice, QStringLiteral("global setting")));
             !w) {
             *why = w.errorMessage();
             return false;

@@ -70,9 +70,9 @@ struct ChainDb
 
     QString idAt(const QString &deployment, int seq)
     {
-        return test::queryValue(*conn,
-                                QStringLiteral("SELECT id FROM mldeck.audit_log WHERE deployment = $1 AND chain_seq = $2"),
-                                {deployment, QString::number(seq)});
+        return test::queryValue(
+            *conn, QStringLiteral("SELECT id FROM mldeck.audit_log WHERE deployment = $1 AND chain_seq = $2"),
+            {deployment, QString::number(seq)});
     }
 
     std::optional<AuditChainResult> verify(const QString &deployment)
@@ -115,13 +115,15 @@ private Q_SLOTS:
         // No privilege to rewrite, held by any MLDeck role (the admin role included when it exists).
         for (const QString &role : roles) {
             for (const char *priv : {"UPDATE", "DELETE", "TRUNCATE"})
-                QCOMPARE(test::queryValue(*d.conn, QStringLiteral("SELECT has_table_privilege($1, "
-                                                                  "'mldeck.audit_log', $2)"),
+                QCOMPARE(test::queryValue(*d.conn,
+                                          QStringLiteral("SELECT has_table_privilege($1, "
+                                                         "'mldeck.audit_log', $2)"),
                                           {role, QString::fromLatin1(priv)}),
                          QStringLiteral("f"));
             for (const char *priv : {"INSERT", "UPDATE", "DELETE", "TRUNCATE"})
-                QCOMPARE(test::queryValue(*d.conn, QStringLiteral("SELECT has_table_privilege($1, "
-                                                                  "'mldeck.audit_chain_heads', $2)"),
+                QCOMPARE(test::queryValue(*d.conn,
+                                          QStringLiteral("SELECT has_table_privilege($1, "
+                                                         "'mldeck.audit_chain_heads', $2)"),
                                           {role, QString::fromLatin1(priv)}),
                          QStringLiteral("f"));
         }
@@ -140,15 +142,14 @@ private Q_SLOTS:
             test::LoginRole user(role);
             auto conn = openOrFail(user.endpoint(d.db.endpoint()));
             QVERIFY(conn);
-            for (const QString &sql : {QStringLiteral("UPDATE mldeck.audit_log SET reason = 'x'"),
-                                       QStringLiteral("DELETE FROM mldeck.audit_log"),
-                                       QStringLiteral("TRUNCATE mldeck.audit_log"),
-                                       QStringLiteral("UPDATE mldeck.audit_chain_heads SET seq = 0"),
-                                       QStringLiteral("DELETE FROM mldeck.audit_chain_heads")}) {
+            for (const QString &sql :
+                 {QStringLiteral("UPDATE mldeck.audit_log SET reason = 'x'"),
+                  QStringLiteral("DELETE FROM mldeck.audit_log"), QStringLiteral("TRUNCATE mldeck.audit_log"),
+                  QStringLiteral("UPDATE mldeck.audit_chain_heads SET seq = 0"),
+                  QStringLiteral("DELETE FROM mldeck.audit_chain_heads")}) {
                 const Status s = test::exec(*conn, sql);
                 QVERIFY2(!s.ok(), qPrintable(role + QStringLiteral(": ") + sql));
-                QVERIFY2(s.errorMessage().contains(QLatin1String("permission denied")),
-                         qPrintable(s.errorMessage()));
+                QVERIFY2(s.errorMessage().contains(QLatin1String("permission denied")), qPrintable(s.errorMessage()));
             }
             if (role == QLatin1String("mldeck_backend"))
                 continue; // the serving backend does not read the audit log
@@ -157,9 +158,9 @@ private Q_SLOTS:
             QVERIFY(checked->first().ok());
         }
         // The owner (here a superuser, who bypasses privileges) meets the refusing triggers.
-        for (const QString &sql : {QStringLiteral("UPDATE mldeck.audit_log SET reason = 'x'"),
-                                   QStringLiteral("DELETE FROM mldeck.audit_log"),
-                                   QStringLiteral("TRUNCATE mldeck.audit_log")}) {
+        for (const QString &sql :
+             {QStringLiteral("UPDATE mldeck.audit_log SET reason = 'x'"),
+              QStringLiteral("DELETE FROM mldeck.audit_log"), QStringLiteral("TRUNCATE mldeck.audit_log")}) {
             const Status s = test::exec(*d.conn, sql);
             QVERIFY(!s.ok());
             QVERIFY2(s.errorMessage().contains(QLatin1String("mldeck.audit_log is append-only")),
@@ -211,9 +212,9 @@ private Q_SLOTS:
         QVERIFY(d.setUp());
         QVERIFY(d.write(QStringLiteral("eta"), 6));
         const QString id = d.idAt(QStringLiteral("eta"), 4);
-        QVERIFY(d.tamper(QStringLiteral("UPDATE mldeck.audit_log SET reason = 'nothing happened' WHERE id = %1")
-                             .arg(id))
-                    .ok());
+        QVERIFY(
+            d.tamper(QStringLiteral("UPDATE mldeck.audit_log SET reason = 'nothing happened' WHERE id = %1").arg(id))
+                .ok());
         const auto r = d.verify(QStringLiteral("eta"));
         QVERIFY(r);
         QVERIFY(!r->ok());
@@ -241,13 +242,14 @@ private Q_SLOTS:
         QVERIFY(d.setUp());
         QVERIFY(d.write(QStringLiteral("eta"), 6));
         const QString next = d.idAt(QStringLiteral("eta"), 4);
-        QVERIFY(d.tamper(QStringLiteral("DELETE FROM mldeck.audit_log WHERE deployment = 'eta' AND chain_seq = 3"))
-                    .ok());
+        QVERIFY(
+            d.tamper(QStringLiteral("DELETE FROM mldeck.audit_log WHERE deployment = 'eta' AND chain_seq = 3")).ok());
         const auto r = d.verify(QStringLiteral("eta"));
         QVERIFY(r && !r->ok());
         QCOMPARE(r->firstBreak->kind, AuditChainBreak::Kind::Removed);
         QCOMPARE(QString::number(r->firstBreak->id), next);
-        QVERIFY2(r->firstBreak->message.contains(QLatin1String("positions 3 to 3")), qPrintable(r->firstBreak->message));
+        QVERIFY2(r->firstBreak->message.contains(QLatin1String("positions 3 to 3")),
+                 qPrintable(r->firstBreak->message));
     }
 
     void verifyNamesAForgedInsert()
@@ -292,8 +294,8 @@ private Q_SLOTS:
         ChainDb d;
         QVERIFY(d.setUp());
         QVERIFY(d.write(QStringLiteral("eta"), 5));
-        QVERIFY(d.tamper(QStringLiteral("DELETE FROM mldeck.audit_log WHERE deployment = 'eta' AND chain_seq >= 4"))
-                    .ok());
+        QVERIFY(
+            d.tamper(QStringLiteral("DELETE FROM mldeck.audit_log WHERE deployment = 'eta' AND chain_seq >= 4")).ok());
         const auto r = d.verify(QStringLiteral("eta"));
         QVERIFY(r && !r->ok());
         QCOMPARE(r->firstBreak->kind, AuditChainBreak::Kind::HeadMoved);
@@ -362,14 +364,15 @@ private Q_SLOTS:
                                                    "'bulk ' || i FROM generate_series(1, 300) i"))
                     .ok());
         // A row rolled back to a savepoint leaves no gap: the next row takes its position.
-        QVERIFY(test::exec(*d.conn, QStringLiteral("BEGIN; "
-                                                   "INSERT INTO mldeck.audit_log (action, deployment) VALUES ('a', 'eta'); "
-                                                   "SAVEPOINT s; "
-                                                   "INSERT INTO mldeck.audit_log (action, deployment) VALUES ('b', 'eta'); "
-                                                   "ROLLBACK TO s; "
-                                                   "INSERT INTO mldeck.audit_log (action, deployment) VALUES ('c', 'eta'), "
-                                                   "('d', 'eta'); COMMIT"))
-                    .ok());
+        QVERIFY(
+            test::exec(*d.conn, QStringLiteral("BEGIN; "
+                                               "INSERT INTO mldeck.audit_log (action, deployment) VALUES ('a', 'eta'); "
+                                               "SAVEPOINT s; "
+                                               "INSERT INTO mldeck.audit_log (action, deployment) VALUES ('b', 'eta'); "
+                                               "ROLLBACK TO s; "
+                                               "INSERT INTO mldeck.audit_log (action, deployment) VALUES ('c', 'eta'), "
+                                               "('d', 'eta'); COMMIT"))
+                .ok());
         QCOMPARE(test::queryValue(*d.conn, QStringLiteral("SELECT string_agg(action || chain_seq, ' ' ORDER BY "
                                                           "chain_seq) FROM mldeck.audit_log WHERE deployment = 'eta' "
                                                           "AND chain_seq > 202")),
@@ -398,10 +401,11 @@ private Q_SLOTS:
         QVERIFY(history.beginLoad().ok());
         const QDateTime t0 = QDateTime::currentDateTimeUtc().addDays(-20);
         for (int i = 0; i < 3; ++i)
-            QVERIFY(history
-                        .audit(t0.addSecs(3600 * i), AuditRecord::make(QStringLiteral("flags.apply"), QStringLiteral("eta"),
-                                                                        Actor::current(), QStringLiteral("history")))
-                        .ok());
+            QVERIFY(
+                history
+                    .audit(t0.addSecs(3600 * i), AuditRecord::make(QStringLiteral("flags.apply"), QStringLiteral("eta"),
+                                                                   Actor::current(), QStringLiteral("history")))
+                    .ok());
         QVERIFY(history.endLoad().ok());
         QVERIFY(d.write(QStringLiteral("eta"), 1));
         const auto r = d.verify(QStringLiteral("eta"));
@@ -422,7 +426,8 @@ private Q_SLOTS:
             auto up = f.service();
             FlagEdit e;
             e.trafficPercentage = 50;
-            const ApplyOutcome a = up->apply(f.deployment, e, f.state().version, QStringLiteral("before"), Actor::current());
+            const ApplyOutcome a =
+                up->apply(f.deployment, e, f.state().version, QStringLiteral("before"), Actor::current());
             QVERIFY2(a.applied, qPrintable(a.message));
         }
         {
@@ -507,7 +512,8 @@ private Q_SLOTS:
         QCOMPARE(*AlertStore(*d.conn).openCount(QStringLiteral("eta"), QStringLiteral("audit")), 0);
 
         const QString id = d.idAt(QStringLiteral("eta"), 2);
-        QVERIFY(d.tamper(QStringLiteral("UPDATE mldeck.audit_log SET actor_db = 'someone' WHERE id = %1").arg(id)).ok());
+        QVERIFY(
+            d.tamper(QStringLiteral("UPDATE mldeck.audit_log SET actor_db = 'someone' WHERE id = %1").arg(id)).ok());
         // Checked once per period: the same job does not look again within the day.
         QVERIFY(job->runOnce(ctx).ok());
         QCOMPARE(*AlertStore(*d.conn).openCount(QStringLiteral("eta"), QStringLiteral("audit")), 0);

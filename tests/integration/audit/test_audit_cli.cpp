@@ -76,10 +76,10 @@ private Q_SLOTS:
             QJsonValue(QStringLiteral("ml_traffic_percentage: 10 -> 25"))));
 
         // Two kinds, an actor, a search: the same rows as the query gives.
-        r = audit(m_s, {QStringLiteral("list"), QStringLiteral("--kind"), QStringLiteral("model.promote"),
-                        QStringLiteral("--kind"), QStringLiteral("alert"), QStringLiteral("--actor"),
-                        QStringLiteral("bob"), QStringLiteral("--search"), QStringLiteral("NOISY"),
-                        QStringLiteral("--json")});
+        r = audit(m_s,
+                  {QStringLiteral("list"), QStringLiteral("--kind"), QStringLiteral("model.promote"),
+                   QStringLiteral("--kind"), QStringLiteral("alert"), QStringLiteral("--actor"), QStringLiteral("bob"),
+                   QStringLiteral("--search"), QStringLiteral("NOISY"), QStringLiteral("--json")});
         QVERIFY2(r.code == 0, qPrintable(r.err));
         QCOMPARE(jsonOf(r)[QStringLiteral("matching")].toInt(), 3);
 

@@ -41,7 +41,8 @@ private Q_SLOTS:
         AuditQuery q(*s.f.pg);
         const auto top = q.newestId();
         QVERIFY2(top, qPrintable(top.errorMessage()));
-        const qint64 all = test::queryValue(*s.f.pg, QStringLiteral("SELECT count(*) FROM mldeck.audit_log")).toLongLong();
+        const qint64 all =
+            test::queryValue(*s.f.pg, QStringLiteral("SELECT count(*) FROM mldeck.audit_log")).toLongLong();
         QVERIFY(all >= 12); // 8 of the deployment, 3 of the other, 1 of none
         QCOMPARE(*q.count({}, *top), all);
 
@@ -188,8 +189,8 @@ private Q_SLOTS:
         mine.deployment = s.f.deployment;
         mine.kinds = {QStringLiteral("model")};
         const QString path = dir.filePath(QStringLiteral("models.json"));
-        const auto written = writeAuditExport(
-            [&](const AuditBatchSink &sink) { return q.forEach(mine, sink); }, AuditExportFormat::Json, path);
+        const auto written = writeAuditExport([&](const AuditBatchSink &sink) { return q.forEach(mine, sink); },
+                                              AuditExportFormat::Json, path);
         QVERIFY2(written, qPrintable(written.errorMessage()));
         QCOMPARE(*written, 5);
         QFile f(path);

@@ -56,9 +56,10 @@ private Q_SLOTS:
     {
         MLDECK_REQUIRE_SERVERS();
         m_ca = qEnvironmentVariable("MLDECK_TEST_PG_CA");
-        QVERIFY2(!m_ca.isEmpty() && QFileInfo(m_ca).isReadable(),
-                 "MLDECK_TEST_PG_CA is not set or not readable: start the servers with packaging/local-stack/mldeck-dev, "
-                 "which makes the CA and runs PostgreSQL with ssl=on");
+        QVERIFY2(
+            !m_ca.isEmpty() && QFileInfo(m_ca).isReadable(),
+            "MLDECK_TEST_PG_CA is not set or not readable: start the servers with packaging/local-stack/mldeck-dev, "
+            "which makes the CA and runs PostgreSQL with ssl=on");
         QVERIFY(m_dir.isValid());
     }
 
@@ -118,8 +119,9 @@ private Q_SLOTS:
         auto conn = PgConnection::open(verifying(QStringLiteral("127.0.0.1"), QStringLiteral("verify-full"), m_ca),
                                        QStringLiteral("test_pg_tls"));
         QVERIFY(!conn.ok());
-        QVERIFY2(conn.errorMessage().contains(QStringLiteral("the server's certificate is for localhost, not 127.0.0.1")),
-                 qPrintable(conn.errorMessage()));
+        QVERIFY2(
+            conn.errorMessage().contains(QStringLiteral("the server's certificate is for localhost, not 127.0.0.1")),
+            qPrintable(conn.errorMessage()));
         qInfo("wrong host: %s", qPrintable(conn.errorMessage()));
     }
 
@@ -129,9 +131,10 @@ private Q_SLOTS:
         QProcess openssl;
         openssl.setProcessChannelMode(QProcess::MergedChannels);
         openssl.start(QStringLiteral("openssl"),
-                      {QStringLiteral("req"), QStringLiteral("-x509"), QStringLiteral("-new"), QStringLiteral("-newkey"),
-                       QStringLiteral("ec"), QStringLiteral("-pkeyopt"), QStringLiteral("ec_paramgen_curve:prime256v1"),
-                       QStringLiteral("-nodes"), QStringLiteral("-days"), QStringLiteral("2"), QStringLiteral("-subj"),
+                      {QStringLiteral("req"), QStringLiteral("-x509"), QStringLiteral("-new"),
+                       QStringLiteral("-newkey"), QStringLiteral("ec"), QStringLiteral("-pkeyopt"),
+                       QStringLiteral("ec_paramgen_curve:prime256v1"), QStringLiteral("-nodes"),
+                       QStringLiteral("-days"), QStringLiteral("2"), QStringLiteral("-subj"),
                        QStringLiteral("/CN=Another CA"), QStringLiteral("-keyout"),
                        m_dir.filePath(QStringLiteral("other-ca.key")), QStringLiteral("-out"), otherCa});
         QVERIFY2(openssl.waitForFinished(60000) && openssl.exitCode() == 0, openssl.readAll().constData());
@@ -163,7 +166,8 @@ private Q_SLOTS:
         PgEndpoint e = verifying(QStringLiteral("localhost"), QStringLiteral("verify-full"), m_ca);
         QVERIFY(e.toUrl(true).contains(QStringLiteral("sslrootcert=")));
         Run r = mldeckctl({QStringLiteral("status"), QStringLiteral("--json")}, e.toUrl(true));
-        const QJsonObject pg = QJsonDocument::fromJson(r.out.toUtf8()).object().value(QStringLiteral("postgresql")).toObject();
+        const QJsonObject pg =
+            QJsonDocument::fromJson(r.out.toUtf8()).object().value(QStringLiteral("postgresql")).toObject();
         QCOMPARE(pg.value(QStringLiteral("state")).toString(), QStringLiteral("up"));
         const QJsonObject tls = pg.value(QStringLiteral("tls")).toObject();
         QCOMPARE(tls.value(QStringLiteral("encrypted")).toBool(), true);

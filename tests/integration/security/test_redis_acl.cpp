@@ -102,12 +102,12 @@ private Q_SLOTS:
         FlagStore reader(*m_reader);
         const FlagState before = FlagStore(*m_writer).read(d).value();
 
-        auto write = reader.write(d, FlagChange{std::nullopt, 100, std::nullopt, QStringLiteral("mallory")},
-                                  before.version);
+        auto write =
+            reader.write(d, FlagChange{std::nullopt, 100, std::nullopt, QStringLiteral("mallory")}, before.version);
         QVERIFY(!write);
         QVERIFY2(write.errorMessage().contains(QLatin1String("NOPERM")), qPrintable(write.errorMessage()));
-        QVERIFY2(write.errorMessage().contains(QStringLiteral("Redis user \"%1\" may not change flags")
-                                                   .arg(m_readerEndpoint.user)),
+        QVERIFY2(write.errorMessage().contains(
+                     QStringLiteral("Redis user \"%1\" may not change flags").arg(m_readerEndpoint.user)),
                  qPrintable(write.errorMessage()));
 
         auto rollback = reader.rollback(d, QStringLiteral("mallory"));
@@ -120,8 +120,7 @@ private Q_SLOTS:
               QList<QByteArray>{"DEL", FlagStore::key(d)},
               QList<QByteArray>{"EVAL_RO", "return redis.call('HSET', KEYS[1], 'ml_enabled', '0')", "1",
                                 FlagStore::key(d)},
-              QList<QByteArray>{"PUBLISH", FlagStore::channel(), "{}"},
-              QList<QByteArray>{"FLUSHDB"}}) {
+              QList<QByteArray>{"PUBLISH", FlagStore::channel(), "{}"}, QList<QByteArray>{"FLUSHDB"}}) {
             auto r = m_reader->command(argv);
             QVERIFY2(!r, argv.first().constData());
         }
@@ -138,8 +137,8 @@ private Q_SLOTS:
         const QString d = newDeployment();
         FlagStore writer(*m_writer);
         const FlagState before = writer.read(d).value();
-        auto written = writer.write(d, FlagChange{std::nullopt, 60, std::nullopt, QStringLiteral("alice")},
-                                    before.version);
+        auto written =
+            writer.write(d, FlagChange{std::nullopt, 60, std::nullopt, QStringLiteral("alice")}, before.version);
         QVERIFY2(written, qPrintable(written.errorMessage()));
         QCOMPARE(written->trafficPercentage, 60);
         auto rolled = writer.rollback(d, QStringLiteral("alice"));

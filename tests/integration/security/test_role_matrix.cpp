@@ -54,20 +54,13 @@ struct Expectation
 };
 
 const QList<Expectation> kMatrix = {
-    {RoleAction::FlagChange, {false, true, true, true}},
-    {RoleAction::Rollback, {false, true, true, true}},
-    {RoleAction::PlanChange, {false, true, false, true}},
-    {RoleAction::PlanAdvance, {false, true, false, true}},
-    {RoleAction::ModelRegister, {false, false, true, true}},
-    {RoleAction::ModelPromote, {false, false, true, true}},
-    {RoleAction::ModelRestore, {false, false, true, true}},
-    {RoleAction::ModelArchive, {false, false, true, true}},
-    {RoleAction::RetrainLaunch, {false, false, true, true}},
-    {RoleAction::RetrainDecide, {false, false, true, true}},
-    {RoleAction::AlertAcknowledge, {false, true, true, true}},
-    {RoleAction::AlertSilence, {false, true, true, true}},
-    {RoleAction::FeedbackPurge, {false, false, false, true}},
-    {RoleAction::AuditVerify, {true, true, true, true}},
+    {RoleAction::FlagChange, {false, true, true, true}},       {RoleAction::Rollback, {false, true, true, true}},
+    {RoleAction::PlanChange, {false, true, false, true}},      {RoleAction::PlanAdvance, {false, true, false, true}},
+    {RoleAction::ModelRegister, {false, false, true, true}},   {RoleAction::ModelPromote, {false, false, true, true}},
+    {RoleAction::ModelRestore, {false, false, true, true}},    {RoleAction::ModelArchive, {false, false, true, true}},
+    {RoleAction::RetrainLaunch, {false, false, true, true}},   {RoleAction::RetrainDecide, {false, false, true, true}},
+    {RoleAction::AlertAcknowledge, {false, true, true, true}}, {RoleAction::AlertSilence, {false, true, true, true}},
+    {RoleAction::FeedbackPurge, {false, false, false, true}},  {RoleAction::AuditVerify, {true, true, true, true}},
 };
 
 bool expected(RoleAction action, int roleIndex)
@@ -112,7 +105,10 @@ private:
         return r && !r->isEmpty() ? r->at(0).value(0) : QStringLiteral("?");
     }
 
-    int auditRows() { return scalar(QStringLiteral("SELECT count(*) FROM mldeck.audit_log WHERE deployment = $1")).toInt(); }
+    int auditRows()
+    {
+        return scalar(QStringLiteral("SELECT count(*) FROM mldeck.audit_log WHERE deployment = $1")).toInt();
+    }
 
     // Registers a version as the owner; returns its version name.
     QString registerAsOwner(const char *file)
@@ -179,9 +175,9 @@ private Q_SLOTS:
         const QString v2 = registerAsOwner("eta_lstm.pt");
         QVERIFY(!v1.isEmpty() && !v2.isEmpty());
         for (const QString &v : {v1, v2})
-            QVERIFY(ctl(m_db->endpoint(), {QStringLiteral("models"), QStringLiteral("promote"), v,
-                                           QStringLiteral("--deployment"), m_dep, QStringLiteral("--reason"),
-                                           QStringLiteral("fixture")})
+            QVERIFY(ctl(m_db->endpoint(),
+                        {QStringLiteral("models"), QStringLiteral("promote"), v, QStringLiteral("--deployment"), m_dep,
+                         QStringLiteral("--reason"), QStringLiteral("fixture")})
                         .code == 0);
         // A stored plan, so that advancing is refused for the role, not for the want of a plan.
         QVERIFY(ctl(m_db->endpoint(), {QStringLiteral("plan"), QStringLiteral("set"), QStringLiteral("--deployment"),
@@ -253,13 +249,16 @@ private Q_SLOTS:
             QVERIFY2(!r.err.contains(login.name() + QLatin1Char(':')), "no credentials in the message");
             QVERIFY2(auditRows() == auditBefore, qPrintable(what + QStringLiteral(" left an audit row")));
             const FlagState flagsAfter = FlagStore(*m_redis).read(m_dep).value();
-            QVERIFY2(flagsAfter.version == flagsBefore.version, qPrintable(what + QStringLiteral(" changed the flags")));
+            QVERIFY2(flagsAfter.version == flagsBefore.version,
+                     qPrintable(what + QStringLiteral(" changed the flags")));
         }
 
         // Retraining: the runner's own statements, as this user.
         const auto run = RetrainStore(**conn).insertRun(m_dep, QStringLiteral("manual"), true, {});
-        QVERIFY2(run.ok() == expected(RoleAction::RetrainLaunch, role), qPrintable(run.ok() ? QString() : run.errorMessage()));
-        const auto ownerRun = run.ok() ? run : RetrainStore(*m_owner).insertRun(m_dep, QStringLiteral("manual"), true, {});
+        QVERIFY2(run.ok() == expected(RoleAction::RetrainLaunch, role),
+                 qPrintable(run.ok() ? QString() : run.errorMessage()));
+        const auto ownerRun =
+            run.ok() ? run : RetrainStore(*m_owner).insertRun(m_dep, QStringLiteral("manual"), true, {});
         QVERIFY2(ownerRun.ok(), qPrintable(ownerRun.errorMessage()));
         const Status decided =
             RetrainStore(**conn).setDecision(*ownerRun, QStringLiteral("rejected"), QStringLiteral("role matrix"));

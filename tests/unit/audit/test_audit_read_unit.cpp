@@ -88,8 +88,8 @@ private Q_SLOTS:
     {
         // Before the range: ML on at 25 %, champion v1.
         const QList<AuditEntry> before{
-            row(1, -120, QStringLiteral("model.promote"), std::nullopt, model(QStringLiteral("1")), QStringLiteral("sam"),
-                QStringLiteral("first model")),
+            row(1, -120, QStringLiteral("model.promote"), std::nullopt, model(QStringLiteral("1")),
+                QStringLiteral("sam"), QStringLiteral("first model")),
             row(2, -60, QStringLiteral("flags.apply"), flags(0, 0), flags(1, 25), QStringLiteral("alice"),
                 QStringLiteral("start at 25")),
         };
@@ -139,8 +139,7 @@ private Q_SLOTS:
     void timelineSeedsFromTheFirstChangeWhenNothingCameBefore()
     {
         const QList<AuditEntry> inRange{row(1, 5, QStringLiteral("flags.apply"), flags(1, 5), flags(1, 20))};
-        const ServedTimeline t =
-            ServedTimeline::build(QStringLiteral("eta"), kT0, kT0.addSecs(600), {}, inRange);
+        const ServedTimeline t = ServedTimeline::build(QStringLiteral("eta"), kT0, kT0.addSecs(600), {}, inRange);
         QCOMPARE(t.steps.size(), 2);
         QCOMPARE(t.steps.at(0).mlPercent, std::optional<int>(5)); // from the change's own "before"
         QCOMPARE(t.steps.at(0).champion, QString());              // never said: unknown
@@ -149,16 +148,16 @@ private Q_SLOTS:
 
         QVERIFY(ServedTimeline::build(QStringLiteral("eta"), kT0, kT0.addSecs(600), {}, {}).steps.isEmpty());
         // A row that says nothing about flags or the champion begins no step.
-        const QList<AuditEntry> other{row(1, 5, QStringLiteral("alert.acknowledge"), std::nullopt,
-                                          QJsonObject{{QStringLiteral("alert_id"), 4}})};
+        const QList<AuditEntry> other{
+            row(1, 5, QStringLiteral("alert.acknowledge"), std::nullopt, QJsonObject{{QStringLiteral("alert_id"), 4}})};
         const ServedTimeline none = ServedTimeline::build(QStringLiteral("eta"), kT0, kT0.addSecs(600), {}, other);
         QCOMPARE(none.steps.size(), 1);
         QCOMPARE(none.steps.at(0).mlPercent, std::nullopt);
         // A change exactly at the start replaces the carried-in state.
         const QList<AuditEntry> atStart{row(2, 0, QStringLiteral("flags.rollback"), flags(1, 50), flags(0, 50))};
-        const ServedTimeline s = ServedTimeline::build(
-            QStringLiteral("eta"), kT0, kT0.addSecs(600),
-            {row(1, -5, QStringLiteral("flags.apply"), flags(0, 0), flags(1, 50))}, atStart);
+        const ServedTimeline s =
+            ServedTimeline::build(QStringLiteral("eta"), kT0, kT0.addSecs(600),
+                                  {row(1, -5, QStringLiteral("flags.apply"), flags(0, 0), flags(1, 50))}, atStart);
         QCOMPARE(s.steps.size(), 1);
         QCOMPARE(s.steps.at(0).action, QStringLiteral("flags.rollback"));
         QCOMPARE(s.steps.at(0).mlPercent, std::optional<int>(0));
@@ -198,15 +197,15 @@ private Q_SLOTS:
 
     void diffLines()
     {
-        const QJsonObject before{{QStringLiteral("ml_traffic_percentage"), 25},
-                                 {QStringLiteral("note"), QStringLiteral("old")},
-                                 {QStringLiteral("gates"), QJsonObject{{QStringLiteral("mae"), 2.5},
-                                                                       {QStringLiteral("r2"), 0.7}}}};
-        const QJsonObject after{{QStringLiteral("ml_traffic_percentage"), 50},
-                                {QStringLiteral("gates"), QJsonObject{{QStringLiteral("mae"), 2.25},
-                                                                      {QStringLiteral("r2"), 0.7}}},
-                                {QStringLiteral("steps"), QJsonArray{5, 25}},
-                                {QStringLiteral("ok"), true}};
+        const QJsonObject before{
+            {QStringLiteral("ml_traffic_percentage"), 25},
+            {QStringLiteral("note"), QStringLiteral("old")},
+            {QStringLiteral("gates"), QJsonObject{{QStringLiteral("mae"), 2.5}, {QStringLiteral("r2"), 0.7}}}};
+        const QJsonObject after{
+            {QStringLiteral("ml_traffic_percentage"), 50},
+            {QStringLiteral("gates"), QJsonObject{{QStringLiteral("mae"), 2.25}, {QStringLiteral("r2"), 0.7}}},
+            {QStringLiteral("steps"), QJsonArray{5, 25}},
+            {QStringLiteral("ok"), true}};
         const QList<AuditDiffLine> lines = AuditDiff::lines(before, after);
         QStringList text;
         for (const auto &l : lines)
@@ -243,17 +242,16 @@ private Q_SLOTS:
         QVERIFY(bytes.contains("\"ramp, \"\"carefully\"\"\nsecond line\""));
 
         QStringList header, fields;
-        const Status parsed = CsvReader::parse(
-            bytes, QStringLiteral("export"),
-            {[&](const QStringList &h) {
-                 header = h;
-                 return Status();
-             },
-             [&](const CsvRecord &r) {
-                 for (const QByteArrayView &v : r.fields)
-                     fields << QString::fromUtf8(v);
-                 return Status();
-             }});
+        const Status parsed = CsvReader::parse(bytes, QStringLiteral("export"),
+                                               {[&](const QStringList &h) {
+                                                    header = h;
+                                                    return Status();
+                                                },
+                                                [&](const CsvRecord &r) {
+                                                    for (const QByteArrayView &v : r.fields)
+                                                        fields << QString::fromUtf8(v);
+                                                    return Status();
+                                                }});
         QVERIFY2(parsed, qPrintable(parsed.errorMessage()));
         QCOMPARE(header, AuditExport::columns());
         QCOMPARE(fields.size(), AuditExport::columns().size());

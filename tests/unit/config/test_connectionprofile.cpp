@@ -102,8 +102,8 @@ private Q_SLOTS:
     // The CA file travels in the URL's query (a file name with '&', '=' or a space included) and reaches libpq.
     void caFileInUrlAndConnInfo()
     {
-        const auto pg = PgEndpoint::fromUrl(
-            QStringLiteral("postgresql://ops@db:5433/mldeck?sslmode=verify-full&sslrootcert=/etc/ca%20dir/a%26b%3D.crt"));
+        const auto pg = PgEndpoint::fromUrl(QStringLiteral(
+            "postgresql://ops@db:5433/mldeck?sslmode=verify-full&sslrootcert=/etc/ca%20dir/a%26b%3D.crt"));
         QVERIFY2(pg.ok(), qPrintable(pg.errorMessage()));
         QCOMPARE(pg->sslMode, QStringLiteral("verify-full"));
         QCOMPARE(pg->sslRootCert, QStringLiteral("/etc/ca dir/a&b=.crt"));
@@ -153,7 +153,8 @@ private Q_SLOTS:
         p.name = QStringLiteral("tls");
         p.pg.sslRootCert = QStringLiteral("relative/ca.crt");
         QVERIFY(!p.validate().ok());
-        QVERIFY2(p.validate().errorMessage().contains(QStringLiteral("full path")), qPrintable(p.validate().errorMessage()));
+        QVERIFY2(p.validate().errorMessage().contains(QStringLiteral("full path")),
+                 qPrintable(p.validate().errorMessage()));
     }
 };
 

@@ -15,9 +15,9 @@ private Q_SLOTS:
     {
         QTest::addColumn<QString>("libpq");
         QTest::addColumn<QString>("expected");
-        QTest::newRow("wrong host") << QStringLiteral(
-            "server certificate for \"localhost\" does not match host name \"127.0.0.1\"")
-                                    << QStringLiteral("the server's certificate is for localhost, not 127.0.0.1");
+        QTest::newRow("wrong host")
+            << QStringLiteral("server certificate for \"localhost\" does not match host name \"127.0.0.1\"")
+            << QStringLiteral("the server's certificate is for localhost, not 127.0.0.1");
         QTest::newRow("wrong host, several names")
             << QStringLiteral("server certificate for \"db1\" (and 2 other names) does not match host name \"db9\"")
             << QStringLiteral("the server's certificate is for db1 and 2 other name");
@@ -48,7 +48,8 @@ private Q_SLOTS:
     {
         QVERIFY(pg::explainTlsFailure(QStringLiteral("password authentication failed for user \"x\""), PgEndpoint())
                     .isEmpty());
-        QVERIFY(pg::explainTlsFailure(QStringLiteral("Connection refused Is the server running"), PgEndpoint()).isEmpty());
+        QVERIFY(
+            pg::explainTlsFailure(QStringLiteral("Connection refused Is the server running"), PgEndpoint()).isEmpty());
     }
 
     void describesTheSession()
@@ -60,7 +61,8 @@ private Q_SLOTS:
         QVERIFY(PgTlsState::of(true, QStringLiteral("TLSv1.3"), e).caVerified);
         QVERIFY(!PgTlsState::of(true, QStringLiteral("TLSv1.3"), e).hostVerified);
         e.sslMode = QStringLiteral("verify-full");
-        QCOMPARE(PgTlsState::of(true, QStringLiteral("TLSv1.3"), e).describe(), QStringLiteral("TLS verified (TLSv1.3)"));
+        QCOMPARE(PgTlsState::of(true, QStringLiteral("TLSv1.3"), e).describe(),
+                 QStringLiteral("TLS verified (TLSv1.3)"));
         // A verifying mode says nothing about a session that is not encrypted (libpq would not have opened it).
         QVERIFY(!PgTlsState::of(false, QString(), e).hostVerified);
     }

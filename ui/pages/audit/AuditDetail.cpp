@@ -63,8 +63,9 @@ void AuditDetail::clear()
 void AuditDetail::showEntry(const AuditEntry &e)
 {
     QStringList facts;
-    facts << tr("<b>%1</b> on %2").arg(e.action.toHtmlEscaped(),
-                                     e.deployment.isEmpty() ? tr("no deployment") : e.deployment.toHtmlEscaped());
+    facts << tr("<b>%1</b> on %2")
+                 .arg(e.action.toHtmlEscaped(),
+                      e.deployment.isEmpty() ? tr("no deployment") : e.deployment.toHtmlEscaped());
     facts << tr("By %1 (database role %2%3) at %4")
                  .arg(e.actor().toHtmlEscaped(), e.actorDb.toHtmlEscaped(),
                       e.host.isEmpty() ? QString() : tr(", host %1").arg(e.host.toHtmlEscaped()), when(e.at));

@@ -153,7 +153,8 @@ void AuditFilterBar::setFilter(const AuditFilter &filter)
     select(m_kind, filter.kinds.value(0));
     if (filter.from.isValid() || filter.to.isValid()) {
         m_range->setCurrentIndex(m_range->findData(kCustom));
-        m_from->setDateTime(filter.from.isValid() ? filter.from.toLocalTime() : QDateTime::currentDateTime().addYears(-10));
+        m_from->setDateTime(filter.from.isValid() ? filter.from.toLocalTime()
+                                                  : QDateTime::currentDateTime().addYears(-10));
         m_to->setDateTime(filter.to.isValid() ? filter.to.toLocalTime() : QDateTime::currentDateTime().addYears(10));
     } else {
         m_range->setCurrentIndex(0);

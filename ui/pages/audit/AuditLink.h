@@ -26,9 +26,9 @@ public:
     };
     Target target = Target::None;
     QString deployment;
-    QString version; // ModelVersion
+    QString version;    // ModelVersion
     qint64 alertId = 0; // Alert
-    QDateTime at;    // DashboardMoment: when the change was made
+    QDateTime at;       // DashboardMoment: when the change was made
 
     static AuditLink of(const AuditEntry &entry);
     QString label() const; // the button's text: "Open model version 3", ...

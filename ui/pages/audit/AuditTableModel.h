@@ -52,8 +52,8 @@ public:
     // Opens a view of the rows matching filter (the rows shown are dropped until it is open).
     void setFilter(const AuditFilter &filter);
     const AuditFilter &filter() const { return m_filter; }
-    void reload();     // opens the same filter again, under the newest top
-    void pollNewer();  // asks for rows newer than the newest shown (also run by the live timer)
+    void reload();    // opens the same filter again, under the newest top
+    void pollNewer(); // asks for rows newer than the newest shown (also run by the live timer)
     void setLive(bool live);
 
     // The row's entry, or nullptr while its page loads.
@@ -71,10 +71,10 @@ public:
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
 
 Q_SIGNALS:
-    void opened();                        // a view is open: rowCount is known
-    void pageLoaded(qint64 offset);       // a page arrived (its rows are shown)
-    void freshRowsInserted(int rows);     // live rows were inserted at the top
-    void failed(const QString &message);  // a read failed (the view keeps what it had)
+    void opened();                       // a view is open: rowCount is known
+    void pageLoaded(qint64 offset);      // a page arrived (its rows are shown)
+    void freshRowsInserted(int rows);    // live rows were inserted at the top
+    void failed(const QString &message); // a read failed (the view keeps what it had)
 
 private:
     struct Page

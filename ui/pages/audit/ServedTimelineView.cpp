@@ -107,8 +107,8 @@ void ServedTimelineView::reload()
     if (m_range->currentRange() == QLatin1String("custom")) {
         from = m_range->customFrom();
         to = m_range->customTo();
-    } else if (const auto q = KpiQuery::lastRange(deployment, m_range->currentRange(),
-                                                    QDateTime::currentSecsSinceEpoch())) {
+    } else if (const auto q =
+                   KpiQuery::lastRange(deployment, m_range->currentRange(), QDateTime::currentSecsSinceEpoch())) {
         from = QDateTime::fromSecsSinceEpoch(q->fromSecs, Qt::UTC);
         to = QDateTime::fromSecsSinceEpoch(q->toSecs, Qt::UTC);
     }
@@ -129,9 +129,10 @@ void ServedTimelineView::showTimeline(const Result<ServedTimeline> &timeline)
         return;
     m_timeline = *timeline;
     const QList<ServedStep> &steps = m_timeline.steps;
-    m_status->setText(steps.isEmpty() ? tr("Nothing is known of what served %1 in this range.").arg(m_timeline.deployment)
-                                      : tr("%n step(s) of what served %1, oldest first.", nullptr, int(steps.size()))
-                                            .arg(m_timeline.deployment));
+    m_status->setText(
+        steps.isEmpty()
+            ? tr("Nothing is known of what served %1 in this range.").arg(m_timeline.deployment)
+            : tr("%n step(s) of what served %1, oldest first.", nullptr, int(steps.size())).arg(m_timeline.deployment));
 
     QList<QPointF> share;
     QList<TimeSeriesChart::Marker> markers;
