@@ -7,6 +7,7 @@
 #include <QCoreApplication>
 #include <QTextStream>
 #include <QUrl>
+#include <QUrlQuery>
 
 #include <cstdio>
 #include <cstring>
@@ -59,7 +60,8 @@ static void warnAboutPasswordInOption(const QCommandLineParser &parser, const QS
 {
     if (!parser.optionNames().contains(option) || !parser.isSet(option))
         return;
-    if (QUrl(parser.value(option)).password().isEmpty())
+    const QUrl url(parser.value(option));
+    if (url.password().isEmpty() && !QUrlQuery(url).hasQueryItem(QStringLiteral("password")))
         return;
     if (option == QLatin1String("pg"))
         Context::warn(Text::tr("--pg carries a password, which other users of this machine can read in the process "
@@ -139,6 +141,17 @@ QDateTime Context::parseUtc(const QString &text)
     return at;
 }
 
+Result<QDateTime> Context::timeOption(const QCommandLineParser &parser, const QString &name)
+{
+    if (!parser.isSet(name))
+        return QDateTime();
+    const QDateTime at = parseUtc(parser.value(name));
+    if (!at.isValid())
+        return Error{Text::tr("--%1 must be an ISO 8601 date-time such as 2024-05-01T08:00:00Z, not \"%2\".")
+                         .arg(name, parser.value(name))};
+    return at;
+}
+
 void Context::out(const QString &line)
 {
     QTextStream(stdout) << line << (line.endsWith(QLatin1Char('\n')) ? "" : "\n");
@@ -170,13 +183,24 @@ int Context::fail(const QString &message, int code)
 void hidePasswordsInArguments(int argc, char **argv)
 {
     for (int i = 1; i < argc; ++i) {
+        // A query's password=... (up to the next '&' or '#').
+        for (char *p = std::strstr(argv[i], "password="); p; p = std::strstr(p + 1, "password=")) {
+            if (p == argv[i] || (p[-1] != '?' && p[-1] != '&'))
+                continue;
+            char *value = p + std::strlen("password=");
+            std::memset(value, '*', std::strcspn(value, "&#"));
+        }
         char *scheme = std::strstr(argv[i], "://");
         if (!scheme)
             continue;
+        // The user part ends at the authority's last '@' (a typed password may hold an unencoded '@').
         char *authority = scheme + 3;
-        char *at = std::strchr(authority, '@');
-        char *slash = std::strchr(authority, '/');
-        if (!at || (slash && slash < at))
+        const size_t authorityLength = std::strcspn(authority, "/?#");
+        char *at = nullptr;
+        for (char *c = authority; c < authority + authorityLength; ++c)
+            if (*c == '@')
+                at = c;
+        if (!at)
             continue;
         char *colon = static_cast<char *>(std::memchr(authority, ':', size_t(at - authority)));
         if (colon)

@@ -36,6 +36,8 @@ public:
 
     // ISO 8601 date-time; without an offset it is UTC (ops scripts mean UTC). Invalid when it is none.
     static QDateTime parseUtc(const QString &text);
+    // The option --name read with parseUtc: an invalid QDateTime when it is not given, an error when it is not ISO.
+    static Result<QDateTime> timeOption(const QCommandLineParser &parser, const QString &name);
 
     static void out(const QString &line);                                  // stdout, one line
     static void outJson(const QJsonDocument &doc);                         // stdout, indented JSON

@@ -6,6 +6,8 @@
 #include <QJsonDocument>
 #include <QMap>
 
+#include <cmath>
+
 namespace mldeck {
 
 namespace {
@@ -45,7 +47,9 @@ QString AuditDiff::valueText(const QJsonValue &value)
         return value.toString().isEmpty() ? tr("(empty)") : value.toString();
     case QJsonValue::Double: {
         const double d = value.toDouble();
-        return d == double(qint64(d)) ? QString::number(qint64(d)) : QString::number(d, 'g', 15);
+        // Only a finite value well inside qint64 is cast (the cast of anything else is undefined).
+        const bool whole = std::isfinite(d) && std::fabs(d) < 9e15 && d == std::trunc(d);
+        return whole ? QString::number(qint64(d)) : QString::number(d, 'g', 15);
     }
     case QJsonValue::Bool:
         return value.toBool() ? QStringLiteral("true") : QStringLiteral("false");

@@ -11,22 +11,22 @@ namespace mldeck {
 
 namespace {
 
-QString isoTime(const QDateTime &t)
-{
-    return t.isValid() ? t.toUTC().toString(Qt::ISODateWithMs) : QString();
-}
-
-QString jsonText(const std::optional<QJsonObject> &o)
-{
-    return o ? QString::fromUtf8(QJsonDocument(*o).toJson(QJsonDocument::Compact)) : QString();
-}
-
 QString changeIdText(const AuditEntry &e)
 {
     return e.changeId.isNull() ? QString() : e.changeId.toString(QUuid::WithoutBraces);
 }
 
 } // namespace
+
+QString AuditExport::timeText(const QDateTime &t)
+{
+    return t.isValid() ? t.toUTC().toString(Qt::ISODateWithMs) : QString();
+}
+
+QString AuditExport::jsonText(const std::optional<QJsonObject> &o)
+{
+    return o ? QString::fromUtf8(QJsonDocument(*o).toJson(QJsonDocument::Compact)) : QString();
+}
 
 AuditExport::AuditExport(AuditExportFormat format) : m_format(format) {}
 
@@ -58,8 +58,8 @@ QJsonObject AuditExport::json(const AuditEntry &e)
     const auto orNull = [](const QString &s) { return s.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(s); };
     const auto object = [](const std::optional<QJsonObject> &o) { return o ? QJsonValue(*o) : QJsonValue(); };
     return QJsonObject{{QStringLiteral("id"), e.id},
-                       {QStringLiteral("at"), orNull(isoTime(e.at))},
-                       {QStringLiteral("occurred_at"), orNull(isoTime(e.occurredAt))},
+                       {QStringLiteral("at"), orNull(timeText(e.at))},
+                       {QStringLiteral("occurred_at"), orNull(timeText(e.occurredAt))},
                        {QStringLiteral("actor"), e.actor()},
                        {QStringLiteral("actor_db"), orNull(e.actorDb)},
                        {QStringLiteral("actor_os"), orNull(e.actorOs)},
@@ -77,7 +77,7 @@ QJsonObject AuditExport::json(const AuditEntry &e)
 QByteArray AuditExport::row(const AuditEntry &e)
 {
     if (m_format == AuditExportFormat::Csv)
-        return csvRecord({QString::number(e.id), isoTime(e.at), isoTime(e.occurredAt), e.actor(), e.actorDb, e.actorOs,
+        return csvRecord({QString::number(e.id), timeText(e.at), timeText(e.occurredAt), e.actor(), e.actorDb, e.actorOs,
                           e.host, e.action, e.deployment, e.reason, jsonText(e.before), jsonText(e.after),
                           changeIdText(e), e.spooled ? QStringLiteral("true") : QStringLiteral("false"),
                           QString::number(e.chainSeq)});

@@ -4,6 +4,7 @@
 
 #include <QByteArray>
 #include <QCoreApplication>
+#include <QDateTime>
 #include <QJsonObject>
 #include <QList>
 #include <QString>
@@ -45,6 +46,10 @@ public:
     static QStringList columns();
     // One row as the JSON export writes it (also `mldeckctl audit list --json`).
     static QJsonObject json(const AuditEntry &entry);
+    // The text forms of a time and a before/after side in every export and report (empty when absent):
+    // ISO 8601 UTC with milliseconds, compact JSON.
+    static QString timeText(const QDateTime &t);
+    static QString jsonText(const std::optional<QJsonObject> &o);
 
 private:
     AuditExportFormat m_format;

@@ -95,7 +95,7 @@ ServedStep stepOf(const ServedState &state, const QDateTime &from)
     ServedStep s;
     s.from = from;
     s.champion = state.champion.value_or(QString());
-    s.mlEnabled = state.mlEnabled.value_or(false);
+    s.mlEnabled = state.mlEnabled;
     s.mlPercent = state.mlPercent;
     return s;
 }

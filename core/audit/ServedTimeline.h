@@ -19,7 +19,7 @@ struct ServedStep
     QDateTime to;                 // when the next change came (or the end of the range)
     QString champion;             // model reference ("eta-mlp@3"); empty when unknown / none
     std::optional<int> mlPercent; // effective ML traffic share 0..100 (0 when ML is off); nullopt = unknown
-    bool mlEnabled = false;
+    std::optional<bool> mlEnabled; // nullopt = unknown (no row said it)
     QString action; // the audit action that began the step ("flags.apply", "models.promote", ...)
     QString actor;  // who made that change
     QString reason;

@@ -27,11 +27,25 @@ bool validPort(int port)
 }
 
 // A URL as error messages show it: a password it carries is masked (messages reach logs and screens).
+// The user part ends at the authority's last '@' (a typed password may hold an unencoded '@'); a
+// password query item is masked too.
 QString masked(const QString &url)
 {
-    static const QRegularExpression password(QStringLiteral("(://[^/@:]*:)[^/@]*@"));
     QString out = url;
-    return out.replace(password, QStringLiteral("\\1***@"));
+    if (const qsizetype scheme = out.indexOf(QLatin1String("://")); scheme >= 0) {
+        const qsizetype start = scheme + 3;
+        qsizetype end = out.size();
+        for (const QChar c : {QLatin1Char('/'), QLatin1Char('?'), QLatin1Char('#')})
+            if (const qsizetype i = out.indexOf(c, start); i >= 0)
+                end = qMin(end, i);
+        const qsizetype at = end > start ? out.lastIndexOf(QLatin1Char('@'), end - 1) : -1;
+        const qsizetype colon = out.indexOf(QLatin1Char(':'), start);
+        if (at >= start && colon >= start && colon < at)
+            out.replace(colon + 1, at - colon - 1, QStringLiteral("***"));
+    }
+    static const QRegularExpression queryPassword(QStringLiteral("([?&]password=)[^&#]*"),
+                                                  QRegularExpression::CaseInsensitiveOption);
+    return out.replace(queryPassword, QStringLiteral("\\1***"));
 }
 
 } // namespace
@@ -97,6 +111,11 @@ Result<PgEndpoint> PgEndpoint::fromUrl(const QString &url)
     if (!db.isEmpty())
         e.database = db;
     const QUrlQuery q(u);
+    // A password in the query would be dropped here and shown by every tool that prints the URL.
+    if (q.hasQueryItem(QStringLiteral("password")))
+        return Error{ConfigText::tr("The PostgreSQL URL \"%1\" carries password= in its query: give the password "
+                                    "as user:password@host, in MLDECK_PG_URL, or in ~/.pgpass.")
+                         .arg(masked(url))};
     if (q.hasQueryItem(QStringLiteral("sslmode")))
         e.sslMode = q.queryItemValue(QStringLiteral("sslmode"), QUrl::FullyDecoded);
     if (q.hasQueryItem(QStringLiteral("sslrootcert")))

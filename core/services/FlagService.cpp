@@ -359,9 +359,14 @@ ApplyOutcome FlagService::rollback(const QString &deployment, const QString &rea
 
     // Redis is written first (a rollback must work while PostgreSQL is down; its row is then spooled),
     // so the audit insert cannot refuse a role that may not roll back: the database's answer, read when
-    // the session opened, is asked first. Only a service that never reached PostgreSQL tries it here.
-    if (!m_rollbackRefusal)
-        (void)pg();
+    // the session opened, is asked first. It is asked only over a connection already open: a rollback never
+    // waits on a PostgreSQL connect; without an answer it goes ahead and the database refuses the audit row.
+    if (!m_rollbackRefusal) {
+        if (PgConnection *session = m_pg->current()) {
+            if (const auto permissions = RolePermissions::read(*session))
+                m_rollbackRefusal = permissions->refusal(RoleAction::Rollback);
+        }
+    }
     if (m_rollbackRefusal && !m_rollbackRefusal->isEmpty()) {
         ApplyOutcome refused = notApplied(deployment, *m_rollbackRefusal, false);
         refused.changeId = record.changeId;

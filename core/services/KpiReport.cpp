@@ -2,6 +2,7 @@
 
 #include "core/Text.h"
 #include "core/audit/AuditDiff.h"
+#include "core/audit/AuditExport.h"
 #include "core/io/CsvWriter.h"
 #include "core/services/KpiCache.h"
 #include "core/stats/Metrics.h"
@@ -69,11 +70,6 @@ QString number(const std::optional<double> &v)
 {
     return v ? number(*v) : QString();
 }
-QString isoTime(const QDateTime &t)
-{
-    return t.isValid() ? t.toUTC().toString(Qt::ISODateWithMs) : QString();
-}
-
 class CsvWriter
 {
 public:
@@ -168,11 +164,6 @@ QStringList classificationFields(const stats::KpiFigures &f)
             number(f.satisfaction),
             number(f.mlUptime),
             number(f.accuracyGainPoints)};
-}
-
-QString jsonText(const std::optional<QJsonObject> &o)
-{
-    return o ? QString::fromUtf8(QJsonDocument(*o).toJson(QJsonDocument::Compact)) : QString();
 }
 
 const QStringList &pathOrder()
@@ -331,7 +322,7 @@ QByteArray kpiReportCsv(const KpiReportData &data)
     for (const QString &path : pathOrder()) {
         for (const KpiPoint &p : s.seriesByPath.value(path))
             csv.row(QStringList{QStringLiteral("series"), path,
-                                isoTime(QDateTime::fromSecsSinceEpoch(p.startSecs, Qt::UTC)),
+                                AuditExport::timeText(QDateTime::fromSecsSinceEpoch(p.startSecs, Qt::UTC)),
                                 QString::number(p.seconds)} +
                     fields(p.figures));
     }
@@ -339,21 +330,21 @@ QByteArray kpiReportCsv(const KpiReportData &data)
     csv.header("section,id,kind,severity,state,raised_at,resolved_at,acknowledged_at,acknowledged_by,title");
     for (const Alert &a : data.alerts)
         csv.row({QStringLiteral("alert"), QString::number(a.id), a.kind, a.severity,
-                 a.resolved() ? QStringLiteral("resolved") : QStringLiteral("firing"), isoTime(a.raisedAt),
-                 isoTime(a.resolvedAt), isoTime(a.acknowledgedAt), a.acknowledgedBy, a.title});
+                 a.resolved() ? QStringLiteral("resolved") : QStringLiteral("firing"), AuditExport::timeText(a.raisedAt),
+                 AuditExport::timeText(a.resolvedAt), AuditExport::timeText(a.acknowledgedAt), a.acknowledgedBy, a.title});
 
     csv.header("section,at,action,actor_db,actor_os,host,reason,before,after");
     for (const AuditEntry &c : data.changes)
-        csv.row({QStringLiteral("change"), isoTime(c.at), c.action, c.actorDb, c.actorOs, c.host, c.reason,
-                 jsonText(c.before), jsonText(c.after)});
+        csv.row({QStringLiteral("change"), AuditExport::timeText(c.at), c.action, c.actorDb, c.actorOs, c.host, c.reason,
+                 AuditExport::jsonText(c.before), AuditExport::jsonText(c.after)});
 
     QByteArray reportHeader = "section,deployment,period,from,to,generated_at,alerts_truncated,changes_truncated";
     QStringList report{QStringLiteral("report"),
                        data.deployment,
                        data.period,
-                       isoTime(data.from),
-                       isoTime(data.to),
-                       isoTime(data.generatedAt),
+                       AuditExport::timeText(data.from),
+                       AuditExport::timeText(data.to),
+                       AuditExport::timeText(data.generatedAt),
                        data.alertsTruncated ? QStringLiteral("true") : QStringLiteral("false"),
                        data.changesTruncated ? QStringLiteral("true") : QStringLiteral("false")};
     if (classifier) {

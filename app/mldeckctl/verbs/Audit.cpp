@@ -14,7 +14,9 @@
 #include <QJsonObject>
 #include <QTextStream>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 
 namespace mldeck::cli {
 
@@ -48,17 +50,6 @@ void addFilterOptions(QCommandLineParser &parser, bool withDeployment)
           QStringLiteral("text")}});
 }
 
-Result<QDateTime> timeOption(const QCommandLineParser &parser, const QString &name)
-{
-    if (!parser.isSet(name))
-        return QDateTime();
-    const QDateTime at = Context::parseUtc(parser.value(name));
-    if (!at.isValid())
-        return Error{Text::tr("--%1 must be an ISO 8601 date-time such as 2024-05-01T08:00:00Z, not \"%2\".")
-                         .arg(name, parser.value(name))};
-    return at;
-}
-
 Result<AuditFilter> filterOf(const QCommandLineParser &parser)
 {
     if (!parser.positionalArguments().isEmpty())
@@ -70,10 +61,10 @@ Result<AuditFilter> filterOf(const QCommandLineParser &parser)
     f.actor = parser.value(QStringLiteral("actor"));
     f.kinds = parser.values(QStringLiteral("kind"));
     f.text = parser.value(QStringLiteral("search"));
-    const auto from = timeOption(parser, QStringLiteral("from"));
+    const auto from = Context::timeOption(parser, QStringLiteral("from"));
     if (!from)
         return from.error();
-    const auto to = timeOption(parser, QStringLiteral("to"));
+    const auto to = Context::timeOption(parser, QStringLiteral("to"));
     if (!to)
         return to.error();
     f.from = *from;
@@ -85,7 +76,7 @@ Result<AuditFilter> filterOf(const QCommandLineParser &parser)
 
 QString percentText(const ServedStep &s)
 {
-    return s.mlPercent ? QStringLiteral("%1 %").arg(*s.mlPercent) : QStringLiteral("?");
+    return s.mlPercent ? QStringLiteral("%1 %").arg(*s.mlPercent) : Text::tr("unknown");
 }
 
 // audit list [filters] [--limit N] [--json]: newest first.
@@ -169,19 +160,24 @@ int runExportRows(Context &ctx)
     if (path.isEmpty() || path == QLatin1String("-")) {
         // Standard output streams as the rows come (no temporary file to rename).
         AuditExport writer(*format);
-        const auto put = [](const QByteArray &bytes) {
-            std::fwrite(bytes.constData(), 1, size_t(bytes.size()), stdout);
+        // A closed pipe or a full disk stops the export: a truncated file must not look complete.
+        bool written = true;
+        const auto put = [&written](const QByteArray &bytes) {
+            written = written && std::fwrite(bytes.constData(), 1, size_t(bytes.size()), stdout) == size_t(bytes.size());
+            return written;
         };
         put(writer.header());
         const Status read = query.forEach(*filter, [&](const QList<AuditEntry> &batch) {
             for (const AuditEntry &e : batch)
-                put(writer.row(e));
+                if (!put(writer.row(e)))
+                    return false;
             return true;
         });
-        if (!read)
+        if (written && !read)
             return Context::fail(read.errorMessage());
-        put(writer.footer());
-        std::fflush(stdout);
+        if (!put(writer.footer()) || std::fflush(stdout) != 0)
+            return Context::fail(Text::tr("Could not write the export to standard output: %1.")
+                                     .arg(QString::fromLocal8Bit(std::strerror(errno))));
         return Success;
     }
     const auto rows =
@@ -213,10 +209,10 @@ int runTimeline(Context &ctx)
         return Context::fail(Text::tr("\"%1\" is not a valid deployment name.").arg(deployment));
     if (!parser.isSet(QStringLiteral("from")))
         return Context::fail(Text::tr("--from is required."));
-    const auto from = timeOption(parser, QStringLiteral("from"));
+    const auto from = Context::timeOption(parser, QStringLiteral("from"));
     if (!from)
         return Context::fail(from.errorMessage());
-    auto to = timeOption(parser, QStringLiteral("to"));
+    auto to = Context::timeOption(parser, QStringLiteral("to"));
     if (!to)
         return Context::fail(to.errorMessage());
     const QDateTime end = to->isValid() ? *to : QDateTime::currentDateTimeUtc();
@@ -234,7 +230,7 @@ int runTimeline(Context &ctx)
                 QJsonObject{{QStringLiteral("from"), iso(s.from)},
                             {QStringLiteral("to"), iso(s.to)},
                             {QStringLiteral("champion"), s.champion.isEmpty() ? QJsonValue() : s.champion},
-                            {QStringLiteral("ml_enabled"), s.mlEnabled},
+                            {QStringLiteral("ml_enabled"), s.mlEnabled ? QJsonValue(*s.mlEnabled) : QJsonValue()},
                             {QStringLiteral("ml_percent"), s.mlPercent ? QJsonValue(*s.mlPercent) : QJsonValue()},
                             {QStringLiteral("action"), s.action.isEmpty() ? QJsonValue() : s.action},
                             {QStringLiteral("actor"), s.actor.isEmpty() ? QJsonValue() : s.actor},

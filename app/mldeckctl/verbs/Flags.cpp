@@ -234,7 +234,13 @@ int runRollbackSub(Context &ctx)
                                        "Works while PostgreSQL is down (the audit row is kept locally and written "
                                        "later).")))
         return *code;
-    FlagService flags(inv.redis(), inv.pgEndpoint());
+    // A one-shot process has no session over which the flag service could ask whether the role may roll back
+    // (it never connects for that itself): ask first, waiting at most 2 s for a PostgreSQL that is down.
+    PgEndpoint pg = inv.pgEndpoint();
+    if (pg.connectTimeoutS <= 0 || pg.connectTimeoutS > 2)
+        pg.connectTimeoutS = 2;
+    FlagService flags(inv.redis(), pg);
+    (void)flags.pg();
     const ApplyOutcome out = flags.rollback(inv.deployment(), inv.parser().value(kReason), Actor::current());
     if (!out.applied)
         return Context::fail(out.message);

@@ -277,15 +277,6 @@ void printClassification(const stats::KpiFigures &f, const ClassSpec &spec)
     }
 }
 
-Result<qint64> isoOption(const QCommandLineParser &parser, const QString &name)
-{
-    const QDateTime at = Context::parseUtc(parser.value(name));
-    if (!at.isValid())
-        return Error{Text::tr("--%1 must be an ISO 8601 date-time such as 2024-05-01T08:00:00Z, not \"%2\".")
-                         .arg(name, parser.value(name))};
-    return at.toSecsSinceEpoch();
-}
-
 } // namespace
 
 int runKpi(Context &ctx)
@@ -322,19 +313,19 @@ int runKpi(Context &ctx)
     if (hasFrom || hasTo) {
         if (!hasFrom || !hasTo)
             return Context::fail(Text::tr("--from and --to go together."));
-        const auto from = isoOption(parser, QStringLiteral("from"));
+        const auto from = Context::timeOption(parser, QStringLiteral("from"));
         if (!from)
             return Context::fail(from.errorMessage());
-        const auto to = isoOption(parser, QStringLiteral("to"));
+        const auto to = Context::timeOption(parser, QStringLiteral("to"));
         if (!to)
             return Context::fail(to.errorMessage());
         if (*to <= *from)
             return Context::fail(Text::tr("--to must be after --from."));
-        if (*to - *from > 366LL * 86400)
+        if (from->secsTo(*to) > 366LL * 86400)
             return Context::fail(Text::tr("A range is at most 366 days long."));
         query.deployment = deployment;
-        query.fromSecs = *from;
-        query.toSecs = *to;
+        query.fromSecs = from->toSecsSinceEpoch();
+        query.toSecs = to->toSecsSinceEpoch();
         query.live = false;
     } else {
         const auto q = KpiQuery::lastRange(deployment, parser.value(QStringLiteral("range")), now);

@@ -75,12 +75,15 @@ RedisUserProbe probeRedisUser(const RedisEndpoint &endpoint)
 
 QString userDetail(const RedisUserProbe &p)
 {
-    QString s = Text::tr("user %1").arg(p.user);
-    if (p.readOnly.value_or(false))
-        s += Text::tr(", read-only");
+    // Whole phrases, one per case, for the translator.
+    const bool readOnly = p.readOnly.value_or(false);
+    if (readOnly && !p.encrypted)
+        return Text::tr("user %1, read-only, not encrypted").arg(p.user);
+    if (readOnly)
+        return Text::tr("user %1, read-only").arg(p.user);
     if (!p.encrypted)
-        s += Text::tr(", not encrypted");
-    return s;
+        return Text::tr("user %1, not encrypted").arg(p.user);
+    return Text::tr("user %1").arg(p.user);
 }
 
 struct WorkerProbe

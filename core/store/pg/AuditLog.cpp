@@ -36,10 +36,21 @@ QStringList paramsOf(const AuditRecord &r, bool spooled)
             spooled ? QStringLiteral("true") : QStringLiteral("false")};
 }
 
+// A lock timeout names its cause: another audited change of the deployment holds the chain head.
+Error auditWriteError(const std::exception &e, const PgEndpoint &endpoint)
+{
+    if (pg::sqlState(e) == QLatin1String("55P03"))
+        return Error{StoreText::tr("another audited change of this deployment has held its audit log for over 5 s: "
+                                   "nothing was written; try again")};
+    return pg::toError(e, endpoint, StoreText::tr("writing the audit log"));
+}
+
 } // namespace
 
 bool pg::writeAudit(pqxx::transaction_base &tx, const AuditRecord &record, bool spooled)
 {
+    // The insert waits on its deployment's chain head: a stalled holder must not make a writer queue forever.
+    tx.exec("SET LOCAL lock_timeout = '5s'");
     return pg::execParams(tx, kInsert, paramsOf(record, spooled)).affected_rows() == 1;
 }
 
@@ -92,7 +103,7 @@ Result<bool> AuditLog::insert(const AuditRecord &record, bool spooled)
         tx.commit();
         return added;
     } catch (const std::exception &e) {
-        return pg::toError(e, m_conn.endpoint(), StoreText::tr("writing the audit log"));
+        return auditWriteError(e, m_conn.endpoint());
     }
 }
 
@@ -102,6 +113,8 @@ Result<std::unique_ptr<AuditLog::Pending>> AuditLog::prepare(const AuditRecord &
     impl->endpoint = m_conn.endpoint();
     try {
         impl->tx = std::make_unique<pqxx::work>(pg::raw(m_conn));
+        // The row holds its chain head until commit: a client that stalls there must not block the chain for good.
+        impl->tx->exec("SET LOCAL idle_in_transaction_session_timeout = '30s'");
         pg::writeAudit(*impl->tx, record);
         return std::unique_ptr<Pending>(new Pending(std::move(impl)));
     } catch (const std::exception &e) {
@@ -109,7 +122,7 @@ Result<std::unique_ptr<AuditLog::Pending>> AuditLog::prepare(const AuditRecord &
             impl->tx.reset();
         } catch (...) {
         }
-        return pg::toError(e, m_conn.endpoint(), StoreText::tr("writing the audit log"));
+        return auditWriteError(e, m_conn.endpoint());
     }
 }
 

@@ -4,6 +4,7 @@
 #include "core/store/pg/PgConnectionInternal.h"
 
 #include <QCoreApplication>
+#include <QSet>
 
 namespace mldeck {
 
@@ -242,18 +243,27 @@ Result<ServedTimeline> AuditQuery::timeline(const QString &deployment, const QDa
     if (const QString why = filter.validate(); !why.isEmpty())
         return invalid(why);
 
-    // Before the range only the last flag state and the last champion move matter.
-    Where before;
-    before.sql =
-        "deployment = " + before.next(deployment) + " AND ts < " + before.next(isoParam(from)) + "::timestamptz";
-    const std::string flagRow = std::string("(SELECT ") + kColumns + " FROM mldeck.audit_log WHERE " + before.sql +
-                                " AND after ? 'ml_traffic_percentage' ORDER BY ts DESC, id DESC LIMIT 1)";
-    const std::string championRow = std::string("(SELECT ") + kColumns + " FROM mldeck.audit_log WHERE " + before.sql +
-                                    " AND action IN ('model.promote', 'model.restore_previous') "
-                                    "AND after->>'alias' = 'champion' ORDER BY ts DESC, id DESC LIMIT 1)";
-    // In the range by server time, or, for a spooled row, by when it occurred (it took effect then).
     AuditFilter serving = filter;
     serving.from = serving.to = QDateTime();
+    // Before the range only the last flag state and the last champion move matter, each taken by when the
+    // change happened, as in the range and in ServedTimeline: a written row at its server time, a spooled
+    // one at its occurred_at. Spooled rows are few (016 indexes them apart), so for each the newest written
+    // and the newest spooled row are read, and ServedTimeline puts them in order.
+    Where before;
+    before.sql = "true";
+    addFilter(before, serving);
+    const std::string beforeFrom = before.next(isoParam(from)) + "::timestamptz";
+    const auto lastOf = [&](const std::string &what) {
+        const std::string base =
+            std::string("SELECT ") + kColumns + " FROM mldeck.audit_log WHERE " + before.sql + " AND " + what;
+        return "(" + base + " AND NOT spooled AND ts < " + beforeFrom + " ORDER BY ts DESC, id DESC LIMIT 1) UNION ALL (" +
+               base + " AND spooled AND coalesce(occurred_at, ts) < " + beforeFrom +
+               " ORDER BY coalesce(occurred_at, ts) DESC, id DESC LIMIT 1)";
+    };
+    const std::string earlierRows =
+        lastOf("after ? 'ml_traffic_percentage'") + " UNION ALL " +
+        lastOf("action IN ('model.promote', 'model.restore_previous') AND after->>'alias' = 'champion'");
+    // In the range by server time, or, for a spooled row, by when it occurred (it took effect then).
     Where in;
     in.sql = "true";
     addFilter(in, serving);
@@ -263,11 +273,15 @@ Result<ServedTimeline> AuditQuery::timeline(const QString &deployment, const QDa
            "::timestamptz))");
     try {
         pqxx::read_transaction tx(pg::raw(m_conn));
-        QList<AuditEntry> earlier =
-            entriesOf(pg::execParams(tx, flagRow + " UNION ALL " + championRow + " ORDER BY 2, 1", before.params));
+        QList<AuditEntry> earlier = entriesOf(pg::execParams(tx, earlierRows + " ORDER BY 2, 1", before.params));
         QList<AuditEntry> inRange = entriesOf(pg::execParams(
             tx, std::string("SELECT ") + kColumns + " FROM mldeck.audit_log WHERE " + in.sql + " ORDER BY ts, id",
             in.params));
+        // A spooled row that occurred before the range but arrived in it is read by both queries: once is enough.
+        QSet<qint64> inRangeIds;
+        for (const AuditEntry &e : std::as_const(inRange))
+            inRangeIds.insert(e.id);
+        earlier.removeIf([&inRangeIds](const AuditEntry &e) { return inRangeIds.contains(e.id); });
         return ServedTimeline::build(deployment, from, to, earlier, inRange);
     } catch (const std::exception &e) {
         return pg::toError(e, m_conn.endpoint(), StoreText::tr("reading what served %1").arg(deployment));

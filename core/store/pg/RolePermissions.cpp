@@ -54,9 +54,13 @@ std::string actionCondition(RoleAction action)
     const auto table = [](const char *t, const char *privilege) {
         return std::string("has_table_privilege(who, to_regclass('mldeck.") + t + "'), '" + privilege + "')";
     };
+    // has_column_privilege raises on a column that does not exist (an older schema): asked only when it does,
+    // else NULL, which the caller reads as false.
     const auto column = [](const char *t, const char *c, const char *privilege) {
-        return std::string("has_column_privilege(who, to_regclass('mldeck.") + t + "'), '" + c + "', '" + privilege +
-               "')";
+        const std::string rel = std::string("to_regclass('mldeck.") + t + "')";
+        return std::string("CASE WHEN EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = ") + rel + " AND attname = '" +
+               c + "' AND NOT attisdropped) THEN has_column_privilege(who, " + rel + ", '" + c + "', '" + privilege +
+               "') END";
     };
     // An alias moves by INSERT ... ON CONFLICT DO UPDATE, and a champion's move drops its challenger alias.
     const std::string alias = table("model_aliases", "INSERT") + " AND " + table("model_aliases", "UPDATE") + " AND " +
@@ -218,7 +222,7 @@ QString RolePermissions::refusal(SettingsArea area) const
     if (mayChange(area))
         return {};
     const QString role = m_role == QLatin1String("none") ? m_user : m_role;
-    return refusalSentence(role, tr("change %1").arg(areaName(area)), rolesThatMay(area));
+    return refusalSentence(role, changeName(area), rolesThatMay(area));
 }
 
 QString RolePermissions::refusal(RoleAction action) const
@@ -260,6 +264,27 @@ QString RolePermissions::actionName(RoleAction action)
         return tr("purge feedback");
     case RoleAction::AuditVerify:
         return tr("verify the audit log");
+    }
+    return {};
+}
+
+QString RolePermissions::changeName(SettingsArea area)
+{
+    switch (area) {
+    case SettingsArea::Deployments:
+        return tr("change deployments");
+    case SettingsArea::KpiTargets:
+        return tr("change KPI targets");
+    case SettingsArea::GuardRules:
+        return tr("change guard rules");
+    case SettingsArea::AlertRules:
+        return tr("change alert rules");
+    case SettingsArea::Webhook:
+        return tr("change the webhook");
+    case SettingsArea::DriftSettings:
+        return tr("change drift settings");
+    case SettingsArea::RetrainSettings:
+        return tr("change retrain settings");
     }
     return {};
 }

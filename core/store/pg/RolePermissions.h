@@ -81,6 +81,7 @@ public:
     QString refusal(SettingsArea area) const;
 
     static QString areaName(SettingsArea area); // "guard rules", translated
+    static QString changeName(SettingsArea area); // "change guard rules", translated (the verb phrase of refusal)
 
     bool may(RoleAction action) const { return m_mayAct[size_t(action)]; }
     // The least MLDeck roles that may (mldeck_admin only when neither operator nor scientist may).

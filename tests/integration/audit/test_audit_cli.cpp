@@ -142,6 +142,20 @@ private Q_SLOTS:
         QVERIFY2(r.code == 0, qPrintable(r.err));
         QCOMPARE(QJsonDocument::fromJson(r.out).array(), rows);
 
+        // Standard output that cannot be written (a full disk): exit 2 and say so, not a silent success.
+        QProcess full;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("MLDECK_PG_URL"), m_s.f.db->endpoint().toUrl(true));
+        full.setProcessEnvironment(env);
+        full.setStandardOutputFile(QStringLiteral("/dev/full"));
+        full.start(qEnvironmentVariable("MLDECK_BINARY_DIR") + QStringLiteral("/app/mldeckctl/mldeckctl"),
+                   {QStringLiteral("audit"), QStringLiteral("export"), QStringLiteral("--format"),
+                    QStringLiteral("csv")});
+        QVERIFY(full.waitForFinished(60000));
+        const QString err = QString::fromUtf8(full.readAllStandardError());
+        QCOMPARE(full.exitCode(), 2);
+        QVERIFY2(err.contains(QLatin1String("standard output")), qPrintable(err));
+
         // A bad format writes nothing.
         const QString none = dir.filePath(QStringLiteral("none.xml"));
         r = audit(m_s, {QStringLiteral("export"), QStringLiteral("--format"), QStringLiteral("xml"),

@@ -225,7 +225,7 @@ private Q_SLOTS:
         QCOMPARE(t->steps.at(1).reason, QStringLiteral("ramp to 25"));
         QCOMPARE(percents(2), 50);
         QCOMPARE(percents(3), 0); // the rollback turns ML off
-        QVERIFY(!t->steps.at(3).mlEnabled);
+        QCOMPARE(t->steps.at(3).mlEnabled, std::optional<bool>(false));
         QCOMPARE(t->steps.at(4).champion, QStringLiteral("eta-mlp@1"));
         QCOMPARE(t->steps.at(5).champion, QStringLiteral("eta-mlp@2"));
         QCOMPARE(t->steps.at(6).champion, QStringLiteral("eta-mlp@1"));

@@ -295,6 +295,38 @@ private Q_SLOTS:
         QCOMPARE(f.auditRows(), 1);
     }
 
+    // A stalled writer holds the deployment's chain head: an edit gives up after the lock timeout and
+    // changes nothing; a rollback still acts and spools its row as in an outage.
+    void heldChainHeadRefusesAnEditAndSpoolsARollback()
+    {
+        test::RolloutFixture f;
+        QString why;
+        QVERIFY2(f.setUp(&why, 40), qPrintable(why));
+        auto holderConn = PgConnection::open(test::TestServers::pg(), QStringLiteral("test-chain-holder"));
+        QVERIFY2(holderConn, qPrintable(holderConn.errorMessage()));
+        auto held = AuditLog(**holderConn)
+                        .prepare(AuditRecord::make(QStringLiteral("flags.apply"), f.deployment, Actor::current(),
+                                                   QStringLiteral("stalled")));
+        QVERIFY2(held, qPrintable(held.errorMessage()));
+        const FlagState before = f.state();
+
+        auto svc = f.service();
+        FlagEdit edit;
+        edit.trafficPercentage = 60;
+        const ApplyOutcome refused = svc->apply(f.deployment, edit, before.version, {}, Actor::current());
+        QVERIFY(!refused.applied);
+        QVERIFY2(refused.message.contains(QLatin1String("over 5 s")), qPrintable(refused.message));
+        QCOMPARE(f.state().version, before.version);
+        QCOMPARE(f.state().trafficPercentage, before.trafficPercentage);
+
+        const ApplyOutcome rolled = svc->rollback(f.deployment, QStringLiteral("held"), Actor::current());
+        QVERIFY2(rolled.applied, qPrintable(rolled.message));
+        QVERIFY2(rolled.auditSpooled, qPrintable(rolled.message));
+        QVERIFY(!f.state().mlEnabled);
+        (*held)->abort();
+        QCOMPARE(f.auditRows(), 0);
+    }
+
     void retriedAuditRowIsStoredOnce()
     {
         test::RolloutFixture f;

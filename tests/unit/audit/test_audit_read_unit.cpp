@@ -14,6 +14,8 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <limits>
+
 using namespace mldeck;
 
 namespace {
@@ -120,7 +122,7 @@ private Q_SLOTS:
             QCOMPARE(s.to, kT0.addSecs(60LL * toMin));
             QCOMPARE(s.champion, champion);
             QCOMPARE(s.mlPercent, percent);
-            QCOMPARE(s.mlEnabled, enabled);
+            QCOMPARE(s.mlEnabled, std::optional<bool>(enabled));
             QCOMPARE(s.action, action);
             QCOMPARE(s.auditId, id);
         };
@@ -153,6 +155,7 @@ private Q_SLOTS:
         const ServedTimeline none = ServedTimeline::build(QStringLiteral("eta"), kT0, kT0.addSecs(600), {}, other);
         QCOMPARE(none.steps.size(), 1);
         QCOMPARE(none.steps.at(0).mlPercent, std::nullopt);
+        QCOMPARE(none.steps.at(0).mlEnabled, std::nullopt); // unknown stays unknown, not "off"
         // A change exactly at the start replaces the carried-in state.
         const QList<AuditEntry> atStart{row(2, 0, QStringLiteral("flags.rollback"), flags(1, 50), flags(0, 50))};
         const ServedTimeline s =
@@ -228,6 +231,18 @@ private Q_SLOTS:
                  QStringLiteral("updated_at: 2026-03-01T12:00:00Z -> (empty)"));
         AuditEntry nothing = row(2, 0, QStringLiteral("guard.rearm"), std::nullopt, std::nullopt);
         QCOMPARE(AuditDiff::text(nothing), QStringList{QStringLiteral("no change recorded")});
+    }
+
+    void diffValuesOutsideTheIntegersStayNumbers()
+    {
+        QCOMPARE(AuditDiff::valueText(QJsonValue(42.0)), QStringLiteral("42"));
+        QCOMPARE(AuditDiff::valueText(QJsonValue(-3.0)), QStringLiteral("-3"));
+        QCOMPARE(AuditDiff::valueText(QJsonValue(2.5)), QStringLiteral("2.5"));
+        // Too large for qint64 or not finite: printed as a double, never cast.
+        QCOMPARE(AuditDiff::valueText(QJsonValue(1e300)), QStringLiteral("1e+300"));
+        QCOMPARE(AuditDiff::valueText(QJsonValue(-1e19)), QStringLiteral("-1e+19"));
+        QCOMPARE(AuditDiff::valueText(QJsonValue(std::numeric_limits<double>::infinity())), QStringLiteral("inf"));
+        QCOMPARE(AuditDiff::valueText(QJsonValue(std::numeric_limits<double>::quiet_NaN())), QStringLiteral("nan"));
     }
 
     void csvQuotingReadsBack()

@@ -97,6 +97,22 @@ private Q_SLOTS:
         const auto redis = RedisEndpoint::fromUrl(QStringLiteral("redis://:hunter2 x@cache:6379"));
         QVERIFY(!redis.ok());
         QVERIFY2(!redis.errorMessage().contains(QStringLiteral("hunter2")), qPrintable(redis.errorMessage()));
+        // A typed password with an unencoded '@': hidden up to the authority's last '@'.
+        const auto at = PgEndpoint::fromUrl(QStringLiteral("postgresql://ops:hun@ter2@db:99999/mldeck"));
+        QVERIFY(!at.ok());
+        QVERIFY2(!at.errorMessage().contains(QStringLiteral("hun")) && !at.errorMessage().contains(QStringLiteral("ter2")),
+                 qPrintable(at.errorMessage()));
+        QVERIFY2(at.errorMessage().contains(QStringLiteral("ops:***@db")), qPrintable(at.errorMessage()));
+    }
+
+    // libpq would take password= from the query, MLDeck would not: refused, and the message masks it.
+    void passwordInTheQueryIsRefused()
+    {
+        const auto pg = PgEndpoint::fromUrl(QStringLiteral("postgresql://ops@db:5432/mldeck?sslmode=require&password=hunter2"));
+        QVERIFY(!pg.ok());
+        QVERIFY2(pg.errorMessage().contains(QStringLiteral("password=***")), qPrintable(pg.errorMessage()));
+        QVERIFY2(!pg.errorMessage().contains(QStringLiteral("hunter2")), qPrintable(pg.errorMessage()));
+        QVERIFY(PgEndpoint::fromUrl(QStringLiteral("postgresql://ops@db:5432/mldeck?sslmode=require")).ok());
     }
 
     // The CA file travels in the URL's query (a file name with '&', '=' or a space included) and reaches libpq.
