@@ -25,12 +25,12 @@ AuditService::~AuditService()
     *m_cancel = true; // a running export stops at its next batch instead of holding the window's close
 }
 
-void AuditService::open(const AuditFilter &filter, quint64 ticket)
+void AuditService::open(const AuditFilter &filter, quint64 ticket, int settleSeconds)
 {
     post(
-        [filter](PgConnection &c) -> Result<AuditSnapshot> {
+        [filter, settleSeconds](PgConnection &c) -> Result<AuditSnapshot> {
             AuditQuery query(c);
-            auto top = query.newestId();
+            auto top = query.settledTop(settleSeconds);
             if (!top)
                 return top.error();
             auto count = query.count(filter, *top);

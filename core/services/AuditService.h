@@ -20,7 +20,7 @@ namespace mldeck {
 // log is append-only), so pages of it can be fetched in any order and cached.
 struct AuditSnapshot
 {
-    qint64 top = 0;   // the newest id when the view was opened (0: the log is empty)
+    qint64 top = 0;   // the newest settled id when the view was opened (0: none)
     qint64 count = 0; // rows matching the filter with id <= top
 };
 
@@ -48,7 +48,8 @@ public:
     explicit AuditService(QObject *parent = nullptr);
     ~AuditService() override;
 
-    void open(const AuditFilter &filter, quint64 ticket); // -> opened
+    // The view's top is the newest row written more than settleSeconds ago (see AuditQuery::settledTop).
+    void open(const AuditFilter &filter, quint64 ticket, int settleSeconds = 0); // -> opened
     // total: the count the view holds for filter and top (a page past the middle is then read from the oldest end).
     void fetchPage(const AuditFilter &filter, qint64 top, qint64 total, qint64 offset, int limit,
                    quint64 ticket);                                                            // -> pageFetched

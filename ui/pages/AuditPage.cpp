@@ -45,25 +45,25 @@ QString askExportPath(QWidget *parent, AuditExportFormat format)
 } // namespace
 
 AuditPage::AuditPage(ConnectionSession &session, QWidget *parent)
-    : QWidget(parent), m_session(session), m_service(new AuditService(this)), m_exports(new AuditService(this)),
-      m_askPath(askExportPath)
+    : QWidget(parent), m_session(session), m_service(new AuditService(this)), m_askPath(askExportPath)
 {
     m_model = new AuditTableModel(*m_service, this);
     auto *frame = PageFrame::install(this, PageId::Audit, tr("Who changed what, and when."), PageFrame::Selector::None);
 
-    auto *exportCsv = new QPushButton(tr("Export CSV…"), frame);
-    exportCsv->setObjectName(QStringLiteral("auditExportCsv"));
-    exportCsv->setToolTip(tr("Write the rows the filters show to a CSV file"));
-    auto *exportJson = new QPushButton(tr("Export JSON…"), frame);
-    exportJson->setObjectName(QStringLiteral("auditExportJson"));
-    exportJson->setToolTip(tr("Write the rows the filters show to a JSON file"));
+    m_exportCsv = new QPushButton(tr("Export CSV…"), frame);
+    m_exportCsv->setObjectName(QStringLiteral("auditExportCsv"));
+    m_exportCsv->setToolTip(tr("Write the rows the filters show to a CSV file"));
+    m_exportJson = new QPushButton(tr("Export JSON…"), frame);
+    m_exportJson->setObjectName(QStringLiteral("auditExportJson"));
+    m_exportJson->setToolTip(tr("Write the rows the filters show to a JSON file"));
     auto *refreshButton = new QPushButton(tr("Refresh"), frame);
     refreshButton->setObjectName(QStringLiteral("auditRefresh"));
     frame->addToHeader(refreshButton);
-    frame->addToHeader(exportCsv);
-    frame->addToHeader(exportJson);
-    connect(exportCsv, &QPushButton::clicked, this, [this] { exportView(AuditExportFormat::Csv); });
-    connect(exportJson, &QPushButton::clicked, this, [this] { exportView(AuditExportFormat::Json); });
+    frame->addToHeader(m_exportCsv);
+    frame->addToHeader(m_exportJson);
+    connect(m_exportCsv, &QPushButton::clicked, this, [this] { exportView(AuditExportFormat::Csv); });
+    connect(m_exportJson, &QPushButton::clicked, this, [this] { exportView(AuditExportFormat::Json); });
+    updateExportButtons();
     connect(refreshButton, &QPushButton::clicked, this, &AuditPage::refresh);
 
     auto *body = new QWidget(frame);
@@ -81,19 +81,28 @@ AuditPage::AuditPage(ConnectionSession &session, QWidget *parent)
     frame->setBody(body);
 
     connect(m_service, &AuditService::choicesListed, this, &AuditPage::onChoices);
-    connect(m_exports, &AuditService::exportProgress, this,
+    connect(m_service, &AuditService::exportProgress, this,
             [this](qint64 rows) { m_exportProgress->setFormat(tr("%1 rows written").arg(QLocale().toString(rows))); });
-    connect(m_exports, &AuditService::exportFinished, this, &AuditPage::onExportFinished);
-    connect(m_model, &AuditTableModel::opened, this, &AuditPage::updateState);
-    connect(m_model, &AuditTableModel::freshRowsInserted, this, &AuditPage::updateState);
+    connect(m_service, &AuditService::exportFinished, this, &AuditPage::onExportFinished);
+    connect(m_model, &AuditTableModel::opened, this, [this] {
+        readSucceeded();
+        updateState();
+    });
+    connect(m_model, &AuditTableModel::freshRowsInserted, this, [this] {
+        readSucceeded();
+        updateState();
+    });
     connect(m_model, &AuditTableModel::modelReset, this, &AuditPage::updateState);
     connect(m_model, &AuditTableModel::pageLoaded, this, [this] {
-        if (m_detail->link().target == AuditLink::Target::None)
+        readSucceeded();
+        if (m_waitingForSelected)
             showSelected(); // the selected row's page arrived
     });
     connect(m_model, &AuditTableModel::failed, this, [this](const QString &message) {
         m_info->showMessage(tr("The audit log could not be read: %1").arg(message), InfoBar::Kind::Warning);
         m_info->show();
+        m_readFailed = true;
+        updateState();
     });
     connect(m_filters, &AuditFilterBar::filterChanged, this, [this](const AuditFilter &filter) {
         if (m_connected)
@@ -191,8 +200,8 @@ QWidget *AuditPage::buildChanges(QWidget *parent)
 void AuditPage::connectTo(const ConnectionProfile &profile)
 {
     m_service->setEndpoint(profile.pg);
-    m_exports->setEndpoint(profile.pg);
     m_connected = true;
+    updateExportButtons();
     m_model->setLive(isVisible());
     refresh();
 }
@@ -217,6 +226,7 @@ void AuditPage::refresh()
     if (!m_connected)
         return;
     m_info->hide();
+    m_readFailed = false;
     m_service->listChoices();
     m_model->setFilter(m_filters->filter());
     m_timeline->reload();
@@ -228,10 +238,27 @@ void AuditPage::onChoices(const Result<AuditChoices> &choices)
         m_info->showMessage(tr("The audit log could not be read: %1").arg(choices.errorMessage()),
                             InfoBar::Kind::Warning);
         m_info->show();
+        m_readFailed = true;
         return;
     }
     m_filters->setChoices(choices->deployments, choices->actors, choices->actions);
     m_timeline->setDeployments(choices->deployments);
+}
+
+// A read worked again: the warning of the last failed one goes.
+void AuditPage::readSucceeded()
+{
+    if (!m_readFailed)
+        return;
+    m_readFailed = false;
+    m_info->hide();
+}
+
+void AuditPage::updateExportButtons()
+{
+    const bool can = m_connected && !m_service->isExporting();
+    m_exportCsv->setEnabled(can);
+    m_exportJson->setEnabled(can);
 }
 
 void AuditPage::updateState()
@@ -265,6 +292,7 @@ void AuditPage::showSelected()
 {
     const QModelIndexList rows = m_view->selectionModel()->selectedRows();
     const AuditEntry *e = rows.isEmpty() ? nullptr : m_model->entryAt(rows.first().row());
+    m_waitingForSelected = !rows.isEmpty() && !e;
     if (e)
         m_detail->showEntry(*e);
     else
@@ -297,21 +325,23 @@ void AuditPage::exportView(AuditExportFormat format)
 
 void AuditPage::exportTo(AuditExportFormat format, const QString &path)
 {
-    if (!m_connected || m_exports->isExporting())
+    if (!m_connected || m_service->isExporting())
         return;
     m_exportProgress->setFormat(tr("Exporting…"));
     m_exportRow->show();
-    m_exports->exportTo(m_model->filter(), format, path);
+    m_service->exportTo(m_model->filter(), format, path);
+    updateExportButtons();
 }
 
 void AuditPage::cancelExport()
 {
-    m_exports->cancelExport();
+    m_service->cancelExport();
 }
 
 void AuditPage::onExportFinished(const Result<qint64> &rows)
 {
     m_exportRow->hide();
+    updateExportButtons();
     if (rows)
         m_info->showMessage(tr("%n row(s) exported.", nullptr, int(std::min<qint64>(*rows, INT_MAX))),
                             InfoBar::Kind::Info);

@@ -86,12 +86,13 @@ private:
     void onChoices(const Result<AuditChoices> &choices);
     void onExportFinished(const Result<qint64> &rows);
     void updateState();
+    void readSucceeded();
+    void updateExportButtons();
     void showSelected();
     void openLink(const AuditLink &link);
 
     ConnectionSession &m_session;
     AuditService *m_service = nullptr;
-    AuditService *m_exports = nullptr; // its own worker: paging stays quick while an export runs
     AuditTableModel *m_model = nullptr;
     InfoBar *m_info = nullptr;
     QTabWidget *m_tabs = nullptr;
@@ -107,6 +108,10 @@ private:
     ServedTimelineView *m_timeline = nullptr;
     PathAsker m_askPath;
     bool m_connected = false;
+    bool m_readFailed = false;         // the info bar shows a read's failure
+    bool m_waitingForSelected = false; // the selected row's page is on its way
+    QPushButton *m_exportCsv = nullptr;
+    QPushButton *m_exportJson = nullptr;
 };
 
 } // namespace mldeck::ui

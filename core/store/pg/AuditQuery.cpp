@@ -129,6 +129,21 @@ Result<qint64> AuditQuery::newestId()
     }
 }
 
+Result<qint64> AuditQuery::settledTop(int settleSeconds)
+{
+    try {
+        pqxx::nontransaction tx(pg::raw(m_conn));
+        // A backward walk of the id index that stops at the first settled row.
+        return pg::execParams(tx,
+                              "SELECT coalesce(max(id), 0) FROM mldeck.audit_log "
+                              "WHERE ts < now() - make_interval(secs => $1::int)",
+                              {QString::number(qMax(settleSeconds, 0))})[0][0]
+            .as<qint64>();
+    } catch (const std::exception &e) {
+        return pg::toError(e, m_conn.endpoint(), StoreText::tr("reading the audit log"));
+    }
+}
+
 Result<qint64> AuditQuery::count(const AuditFilter &filter, qint64 topId)
 {
     if (const QString why = filter.validate(); !why.isEmpty())

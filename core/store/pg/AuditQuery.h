@@ -24,6 +24,10 @@ public:
 
     // The highest id in the log (0 when empty).
     Result<qint64> newestId();
+    // The highest id of the rows written more than settleSeconds ago (0 when none). Ids are handed out
+    // at insert, not commit: a lower id can still commit after a higher one, so a view tops below the
+    // rows that may still have gaps and re-reads everything above its top.
+    Result<qint64> settledTop(int settleSeconds);
     // How many rows match with id <= topId.
     Result<qint64> count(const AuditFilter &filter, qint64 topId);
     // Rows matching with id <= topId, newest first, skipping `offset`, at most `limit` (<= 1000).

@@ -177,25 +177,38 @@ AuditFilter AuditFilterBar::read() const
     if (range == kCustom) {
         f.from = m_from->dateTime().toUTC();
         f.to = m_to->dateTime().toUTC();
-    } else if (range > 0) {
-        f.from = QDateTime::currentDateTimeUtc().addSecs(-range);
     }
     f.text = m_search->text().trimmed();
     return f;
+}
+
+AuditFilter AuditFilterBar::withPreset(AuditFilter f, qint64 preset) const
+{
+    if (preset > 0)
+        f.from = QDateTime::currentDateTimeUtc().addSecs(-preset);
+    return f;
+}
+
+AuditFilter AuditFilterBar::filter() const
+{
+    return withPreset(m_filter, m_preset);
 }
 
 void AuditFilterBar::apply()
 {
     m_debounce->stop();
     const AuditFilter f = read();
-    if (const QString problem = f.validate(); !problem.isEmpty()) {
+    const qint64 range = m_range->currentData().toLongLong();
+    const qint64 preset = range > 0 ? range : 0;
+    if (const QString problem = withPreset(f, preset).validate(); !problem.isEmpty()) {
         m_error->setText(problem);
         m_error->show();
         return;
     }
     m_error->hide();
     m_filter = f;
-    Q_EMIT filterChanged(m_filter);
+    m_preset = preset;
+    Q_EMIT filterChanged(filter());
 }
 
 QString AuditFilterBar::errorText() const

@@ -28,7 +28,8 @@ public:
 
     // The choices offered (what is selected stays selected when still offered).
     void setChoices(const QStringList &deployments, const QStringList &actors, const QStringList &actions);
-    AuditFilter filter() const { return m_filter; }
+    // The filter chosen; a "last hour/day…" range starts that long before now, at each call.
+    AuditFilter filter() const;
     void setFilter(const AuditFilter &filter); // shows it and emits filterChanged
 
     QComboBox *deploymentBox() const { return m_deployment; }
@@ -47,7 +48,8 @@ Q_SIGNALS:
     void filterChanged(const mldeck::AuditFilter &filter);
 
 private:
-    AuditFilter read() const;
+    AuditFilter read() const; // the choices shown (a preset range's start left out: it moves with the clock)
+    AuditFilter withPreset(AuditFilter f, qint64 preset) const;
     void apply();
 
     QComboBox *m_deployment = nullptr;
@@ -59,7 +61,8 @@ private:
     QLineEdit *m_search = nullptr;
     QLabel *m_error = nullptr;
     QTimer *m_debounce = nullptr;
-    AuditFilter m_filter;
+    AuditFilter m_filter; // as read(): without a preset range's start
+    qint64 m_preset = 0;  // the "last N seconds" range chosen (0: none)
     bool m_filling = false; // choices being refilled: no filterChanged
 };
 

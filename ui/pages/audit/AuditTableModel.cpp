@@ -37,6 +37,11 @@ void AuditTableModel::setFilter(const AuditFilter &filter)
 
 void AuditTableModel::reload()
 {
+    open(kSettleSeconds);
+}
+
+void AuditTableModel::open(int settleSeconds)
+{
     beginResetModel();
     ++m_ticket; // answers for the view being dropped are ignored
     m_open = false;
@@ -47,8 +52,9 @@ void AuditTableModel::reload()
     m_wanted.clear();
     m_inFlight.clear();
     m_newerPending = false;
+    m_openFailed = false;
     endResetModel();
-    m_service.open(m_filter, m_ticket);
+    m_service.open(m_filter, m_ticket, settleSeconds);
 }
 
 void AuditTableModel::setLive(bool live)
@@ -61,12 +67,17 @@ void AuditTableModel::setLive(bool live)
 
 void AuditTableModel::pollNewer()
 {
-    if (!m_open || m_newerPending)
+    if (!m_open) {
+        if (m_openFailed)
+            reload();
+        return;
+    }
+    if (m_newerPending)
         return;
     m_newerPending = true;
-    const qint64 newest = m_fresh.isEmpty() ? m_top : m_fresh.first().id;
-    // One more than fits: a full answer means the view must be opened again under a new top.
-    m_service.fetchNewer(m_filter, newest, kMaxFresh - int(m_fresh.size()) + 1, m_ticket);
+    // Every row above the top, again: one that committed late may sit below rows already shown. One more
+    // than fits: a full answer means the view must be opened again under a new top.
+    m_service.fetchNewer(m_filter, m_top, kMaxFresh + 1, m_ticket);
 }
 
 void AuditTableModel::onOpened(quint64 ticket, const Result<AuditSnapshot> &snapshot)
@@ -75,6 +86,7 @@ void AuditTableModel::onOpened(quint64 ticket, const Result<AuditSnapshot> &snap
         return;
     if (!snapshot) {
         m_error = snapshot.errorMessage();
+        m_openFailed = true;
         Q_EMIT failed(m_error);
         return;
     }
@@ -89,6 +101,7 @@ void AuditTableModel::onOpened(quint64 ticket, const Result<AuditSnapshot> &snap
         m_dispatch->start();
     }
     Q_EMIT opened();
+    pollNewer(); // the rows above the top, at once
 }
 
 void AuditTableModel::onPageFetched(quint64 ticket, qint64 offset, const Result<QList<AuditEntry>> &rows)
@@ -109,8 +122,7 @@ void AuditTableModel::onPageFetched(quint64 ticket, qint64 offset, const Result<
     if (first <= last)
         Q_EMIT dataChanged(index(first, 0), index(last, ColumnCount - 1));
     Q_EMIT pageLoaded(offset);
-    if (!m_wanted.isEmpty())
-        m_dispatch->start();
+    requestWanted(); // what the last paint asked for and did not fit in flight
 }
 
 void AuditTableModel::onNewerFetched(quint64 ticket, const Result<QList<AuditEntry>> &rows)
@@ -123,16 +135,32 @@ void AuditTableModel::onNewerFetched(quint64 ticket, const Result<QList<AuditEnt
         Q_EMIT failed(m_error);
         return;
     }
-    if (rows->isEmpty())
-        return;
-    if (m_fresh.size() + rows->size() > kMaxFresh) {
-        reload(); // too many to keep above the top: page them from a new top instead
+    if (rows->size() > kMaxFresh) {
+        // Too many to keep above the top: page them from the newest row instead (a burst this size is
+        // not worth waiting for its rows to settle; the live poll goes on above it).
+        open(0);
         return;
     }
-    beginInsertRows({}, 0, int(rows->size()) - 1);
-    m_fresh = *rows + m_fresh;
-    endInsertRows();
-    Q_EMIT freshRowsInserted(int(rows->size()));
+    insertFresh(*rows);
+}
+
+// rows: every row above the top, newest first. Those not shown yet go in at their place by id.
+void AuditTableModel::insertFresh(const QList<AuditEntry> &rows)
+{
+    int inserted = 0;
+    for (auto it = rows.crbegin(); it != rows.crend(); ++it) {
+        const auto at = std::lower_bound(m_fresh.cbegin(), m_fresh.cend(), it->id,
+                                         [](const AuditEntry &e, qint64 id) { return e.id > id; });
+        if (at != m_fresh.cend() && at->id == it->id)
+            continue; // shown already
+        const int row = int(at - m_fresh.cbegin());
+        beginInsertRows({}, row, row);
+        m_fresh.insert(row, *it);
+        endInsertRows();
+        ++inserted;
+    }
+    if (inserted > 0)
+        Q_EMIT freshRowsInserted(inserted);
 }
 
 void AuditTableModel::requestWanted()
@@ -140,16 +168,16 @@ void AuditTableModel::requestWanted()
     QList<qint64> pages(m_wanted.cbegin(), m_wanted.cend());
     std::sort(pages.begin(), pages.end());
     for (qint64 page : pages) {
-        if (m_inFlight.size() >= kMaxInFlight)
-            break;
-        m_wanted.remove(page);
-        if (m_pages.contains(page) || m_inFlight.contains(page))
+        if (m_pages.contains(page) || m_inFlight.contains(page)) {
+            m_wanted.remove(page);
             continue;
+        }
+        if (m_inFlight.size() >= kMaxInFlight)
+            break; // stays wanted: sent when a request finishes, unless the next paint wants others
+        m_wanted.remove(page);
         m_inFlight.insert(page);
         m_service.fetchPage(m_filter, m_top, m_count, page * kPageSize, kPageSize, m_ticket);
     }
-    // What is left stays wanted only if the view asks again (it repaints when a page arrives).
-    m_wanted.clear();
 }
 
 void AuditTableModel::evict()
@@ -173,14 +201,27 @@ const AuditEntry *AuditTableModel::entryAt(int row) const
     const qint64 page = below / kPageSize;
     auto it = m_pages.find(page);
     if (it == m_pages.end()) {
-        m_wanted.insert(page);
-        if (!m_dispatch->isActive())
+        if (!m_dispatch->isActive()) { // a new paint: its pages replace what the last one wanted
+            m_wanted.clear();
             m_dispatch->start();
+        }
+        m_wanted.insert(page);
         return nullptr;
     }
     it->used = ++m_clock;
     const qint64 at = below % kPageSize;
     return at < it->rows.size() ? &it->rows[at] : nullptr;
+}
+
+const AuditEntry *AuditTableModel::cachedEntryAt(int row) const
+{
+    if (row < 0 || row >= rowCount())
+        return nullptr;
+    if (row < m_fresh.size())
+        return &m_fresh[row];
+    const qint64 below = row - m_fresh.size();
+    const auto it = m_pages.constFind(below / kPageSize);
+    return it != m_pages.cend() && below % kPageSize < it->rows.size() ? &it->rows[below % kPageSize] : nullptr;
 }
 
 int AuditTableModel::rowCount(const QModelIndex &parent) const

@@ -19,11 +19,14 @@ struct AuditSnapshot;
 namespace mldeck::ui {
 
 // The audit log as a table that pages from the database, newest first. A view is opened under a fixed
-// top id (rowCount = the live rows above it + the rows matching at or below it); rows below the top are
+// top id, the newest row older than kSettleSeconds (ids are handed out at insert, not commit: a lower id
+// may still commit after a higher one). rowCount = the live rows above the top + the rows matching at or
+// below it; rows below the top are
 // fetched in pages on the service's worker when the view first asks for them, and at most kMaxPages
 // pages are kept (least recently used dropped), so memory stays flat whatever the log's size. A row
-// whose page is on its way reads "Loading…". Rows newer than the top are polled every kLivePollMs and
-// inserted at the top; past kMaxFresh of them the view is opened again under a new top.
+// whose page is on its way reads "Loading…". Every row above the top is read again every kLivePollMs
+// and those not shown yet are inserted at their place by id; past kMaxFresh of them the view is opened
+// again under a new top. A view whose opening failed is opened again by the live poll.
 class AuditTableModel final : public QAbstractTableModel
 {
     Q_OBJECT
@@ -34,6 +37,7 @@ public:
     static constexpr int kMaxPages = 10;
     static constexpr int kMaxFresh = 200;
     static constexpr int kLivePollMs = 3000;
+    static constexpr int kSettleSeconds = 10;
 
     enum Column
     {
@@ -58,6 +62,8 @@ public:
 
     // The row's entry, or nullptr while its page loads.
     const AuditEntry *entryAt(int row) const;
+    // The row's entry if its page is cached, without asking for it (nullptr otherwise).
+    const AuditEntry *cachedEntryAt(int row) const;
     bool isOpen() const { return m_open; }
     qint64 top() const { return m_top; }
     qint64 matchingBelowTop() const { return m_count; }
@@ -85,6 +91,8 @@ private:
     void onOpened(quint64 ticket, const Result<AuditSnapshot> &snapshot);
     void onPageFetched(quint64 ticket, qint64 offset, const Result<QList<AuditEntry>> &rows);
     void onNewerFetched(quint64 ticket, const Result<QList<AuditEntry>> &rows);
+    void open(int settleSeconds);
+    void insertFresh(const QList<AuditEntry> &rows);
     void requestWanted();
     void evict();
 
@@ -96,12 +104,13 @@ private:
     qint64 m_count = 0;
     QList<AuditEntry> m_fresh; // rows above the top, newest first
     bool m_newerPending = false;
+    bool m_openFailed = false; // the live poll opens the view again
     QString m_error;
     QTimer *m_live = nullptr;
     QTimer *m_dispatch = nullptr; // coalesces the page requests of one paint
     // Lazily filled from data() (a const call): the cache and the requests it triggers.
     mutable QHash<qint64, Page> m_pages; // page index -> rows
-    mutable QSet<qint64> m_wanted;       // pages asked for by the view since the last dispatch
+    mutable QSet<qint64> m_wanted;       // pages the last paint asked for (replaced by the next paint)
     QSet<qint64> m_inFlight;
     mutable quint64 m_clock = 0;
 };

@@ -99,6 +99,7 @@ void ServedTimelineView::reload()
 {
     const QString deployment = m_deployment->currentText();
     if (deployment.isEmpty()) {
+        clear();
         m_status->setText(tr("No deployment yet."));
         return;
     }
@@ -121,6 +122,7 @@ void ServedTimelineView::reload()
 void ServedTimelineView::showTimeline(const Result<ServedTimeline> &timeline)
 {
     if (!timeline) {
+        clear(); // never another deployment's steps under the name now chosen
         m_status->setText(tr("The timeline could not be read: %1").arg(timeline.errorMessage()));
         return;
     }
@@ -144,9 +146,10 @@ void ServedTimelineView::showTimeline(const Result<ServedTimeline> &timeline)
                   << QPointF(double(s.to.toMSecsSinceEpoch()), *s.mlPercent);
         }
         if (s.auditId > 0) {
-            QString tip = tr("%1 by %2: champion %3, ML %4 %")
-                              .arg(s.action, s.actor, s.champion.isEmpty() ? tr("unknown") : s.champion,
-                                   s.mlPercent ? QString::number(*s.mlPercent) : tr("unknown"));
+            const QString champion = s.champion.isEmpty() ? tr("unknown") : s.champion;
+            QString tip = s.mlPercent ? tr("%1 by %2: champion %3, ML %4 %")
+                                            .arg(s.action, s.actor, champion, QString::number(*s.mlPercent))
+                                      : tr("%1 by %2: champion %3, ML share unknown").arg(s.action, s.actor, champion);
             if (!s.reason.isEmpty())
                 tip += QStringLiteral(" — ") + s.reason;
             markers << TimeSeriesChart::Marker{s.from, tip};
@@ -165,6 +168,14 @@ void ServedTimelineView::showTimeline(const Result<ServedTimeline> &timeline)
     m_chart->setSeries(tr("ML %"), share, themeColor(Palette::Ml));
     m_chart->setMarkers(markers);
     Q_EMIT timelineShown();
+}
+
+void ServedTimelineView::clear()
+{
+    m_timeline = ServedTimeline();
+    m_table->setRowCount(0);
+    m_chart->clearSeries();
+    m_chart->setMarkers({});
 }
 
 QString ServedTimelineView::statusText() const

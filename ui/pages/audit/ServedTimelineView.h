@@ -57,6 +57,7 @@ Q_SIGNALS:
 
 private:
     void showTimeline(const Result<ServedTimeline> &timeline);
+    void clear(); // no steps, no series, no markers
 
     AuditService &m_service;
     QComboBox *m_deployment = nullptr;
