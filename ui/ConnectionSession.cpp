@@ -4,6 +4,7 @@
 #include "core/secrets/SecretStore.h"
 #include "core/services/ConnectionMonitor.h"
 #include "core/services/Health.h"
+#include "core/services/RedisAccessService.h"
 
 #include <QCoreApplication>
 #include <QLoggingCategory>
@@ -22,7 +23,8 @@ constexpr int kKeychainGraceMs = 2000;
 
 ConnectionSession::ConnectionSession(Settings &settings, SecretStore &secrets, ConnectionMonitor &monitor,
                                      QObject *parent)
-    : QObject(parent), m_settings(settings), m_secrets(secrets), m_monitor(monitor)
+    : QObject(parent), m_settings(settings), m_secrets(secrets), m_monitor(monitor),
+      m_redisAccess(new RedisAccessService(this))
 {
     // The role is read again when PostgreSQL comes up: the first read may have found it down.
     connect(&m_monitor, &ConnectionMonitor::pgHealthChanged, this, [this](const Health &health) {
@@ -166,6 +168,7 @@ void ConnectionSession::activate(const ConnectionProfile &profile, std::optional
 void ConnectionSession::apply()
 {
     m_monitor.setEndpoints(m_active.redis, m_active.pg);
+    m_redisAccess->setEndpoint(m_active.redis);
     Q_EMIT activeProfileChanged(m_active);
     if (m_permissions) {
         m_permissions.reset(); // another server or user: what the last one said no longer holds

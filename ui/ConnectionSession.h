@@ -11,6 +11,7 @@
 
 namespace mldeck {
 class ConnectionMonitor;
+class RedisAccessService;
 class SecretStore;
 class Settings;
 } // namespace mldeck
@@ -55,6 +56,9 @@ public:
     // their actions enabled (the database refuses what the role may not do anyway).
     const std::optional<RolePermissions> &permissions() const { return m_permissions; }
     void readPermissions(); // -> permissionsChanged
+    // What the connection's Redis ACL user may do, probed on every profile change and every 30 s:
+    // the one probe the status bar and the pages share.
+    RedisAccessService &redisAccess() const { return *m_redisAccess; }
 
 Q_SIGNALS:
     void activeProfileChanged(const mldeck::ConnectionProfile &profile);
@@ -82,6 +86,7 @@ private:
     QHash<QString, SessionPasswords> m_sessionPasswords;
     PgWorker m_roleWorker{QStringLiteral("role")};
     std::optional<RolePermissions> m_permissions;
+    RedisAccessService *m_redisAccess = nullptr;
 };
 
 } // namespace mldeck::ui

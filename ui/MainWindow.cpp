@@ -253,7 +253,7 @@ void MainWindow::buildStatusBar()
     m_role = new QLabel(this);
     m_role->setObjectName(QStringLiteral("roleStatus"));
     statusBar()->addPermanentWidget(m_role);
-    m_redisAccess = new RedisAccessIndicator(this);
+    m_redisAccess = new RedisAccessIndicator(m_session.redisAccess(), this);
     statusBar()->addPermanentWidget(m_redisAccess);
     statusBar()->addPermanentWidget(m_redisHealth);
     statusBar()->addPermanentWidget(m_pgHealth);
@@ -267,7 +267,6 @@ void MainWindow::onProfileChanged(const ConnectionProfile &profile)
     m_redisHealth->setEndpointDisplay(profile.redis.display());
     m_pgHealth->setEndpointDisplay(profile.pg.display() + QLatin1Char('/') + profile.pg.database);
     m_dependencies->connectTo(profile);
-    m_redisAccess->connectTo(profile);
 }
 
 void MainWindow::onPermissionsChanged()

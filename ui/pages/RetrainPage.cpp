@@ -1,12 +1,14 @@
 #include "ui/pages/RetrainPage.h"
 
 #include "core/domain/Deployment.h"
+#include "core/services/RedisAccessService.h"
 #include "core/services/RetrainService.h"
 #include "ui/ConnectionSession.h"
 #include "ui/Pages.h"
 #include "ui/pages/retrain/RetrainHistoryView.h"
 #include "ui/pages/retrain/RetrainWizard.h"
 #include "ui/widgets/PageFrame.h"
+#include "ui/widgets/RoleGate.h"
 
 #include <QComboBox>
 #include <QLabel>
@@ -34,6 +36,8 @@ RetrainPage::RetrainPage(ConnectionSession &session, QWidget *parent)
     m_tabs = new QTabWidget(m_frame);
     m_tabs->setObjectName(QStringLiteral("retrainTabs"));
     m_wizard = new RetrainWizard(*m_service, m_tabs);
+    m_wizard->setPermissions(m_session.permissions()); // already known when the page opens late
+    m_wizard->setRedisRefusal(redisRefusal(m_session.redisAccess().access()));
     m_history = new RetrainHistoryView(*m_service, m_tabs);
     m_tabs->addTab(m_wizard, tr("Wizard"));
     m_tabs->addTab(m_history, tr("History"));
@@ -68,6 +72,8 @@ RetrainPage::RetrainPage(ConnectionSession &session, QWidget *parent)
     connect(&m_session, &ConnectionSession::activeProfileChanged, this, &RetrainPage::connectTo);
     connect(&m_session, &ConnectionSession::permissionsChanged, this,
             [this] { m_wizard->setPermissions(m_session.permissions()); });
+    connect(&m_session.redisAccess(), &RedisAccessService::accessChanged, this,
+            [this](const RedisAccess &access) { m_wizard->setRedisRefusal(redisRefusal(access)); });
     if (!m_session.activeProfile().name.isEmpty())
         connectTo(m_session.activeProfile());
     else

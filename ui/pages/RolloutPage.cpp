@@ -46,8 +46,7 @@ bool fieldInvalid(const FlagState &s, const char *field)
 } // namespace
 
 RolloutPage::RolloutPage(ConnectionSession &session, QWidget *parent)
-    : QWidget(parent), m_session(session), m_service(new RolloutService(this)),
-      m_redisAccess(new RedisAccessService(this))
+    : QWidget(parent), m_session(session), m_service(new RolloutService(this))
 {
     m_confirm = messageBoxConfirmer(this);
     buildUi();
@@ -274,7 +273,7 @@ void RolloutPage::connectControls()
 
 void RolloutPage::connectService()
 {
-    connect(m_redisAccess, &RedisAccessService::accessChanged, this, &RolloutPage::updateEnabled);
+    connect(&m_session.redisAccess(), &RedisAccessService::accessChanged, this, &RolloutPage::updateEnabled);
     connect(m_service, &RolloutService::deploymentsListed, this, &RolloutPage::onDeploymentsListed);
     connect(m_service, &RolloutService::flagsChanged, this, &RolloutPage::onFlagsChanged);
     connect(m_service, &RolloutService::applied, this, &RolloutPage::onApplied);
@@ -308,7 +307,6 @@ void RolloutPage::connectTo(const ConnectionProfile &profile)
 {
     qCDebug(lcRolloutPage) << "connecting to" << profile.redis.display() << profile.pg.display();
     m_service->setEndpoints(profile.redis, profile.pg);
-    m_redisAccess->setEndpoint(profile.redis);
     m_state.haveState = false;
     m_confirmedPanel->clear(tr("Reading the flags…"));
     m_state.listing = false; // a new worker: an answer from the old one may never come
@@ -539,47 +537,17 @@ void RolloutPage::updateEnabled()
     m_rollback->setText(m_state.connected ? tr("⟲  Rollback: ML off now") : tr("⟲  Rollback (retry): ML off now"));
     m_deployment->setEnabled(!m_state.writing());
     m_plan->setActionsEnabled(m_state.planActionsAllowed());
-    m_plan->setEnabled(true); // the panel as a whole: only the Redis user and the role below disable it
-    applyRedisReadOnly();
-    // The PostgreSQL role has the last word: what it may not do is disabled and says who may.
+    // The PostgreSQL role and the Redis ACL user (resources/contract/security.md) have the last word:
+    // what either may not do is disabled and says why. Saving a plan writes PostgreSQL only; advancing
+    // it writes the flags.
     const auto &role = m_session.permissions();
-    for (QWidget *w : {static_cast<QWidget *>(m_mlSwitch), static_cast<QWidget *>(m_fallbackSwitch),
-                       static_cast<QWidget *>(m_percentage)})
-        applyRole(w, role, RoleAction::FlagChange);
-    applyRole(m_rollback, role, RoleAction::Rollback);
-    applyRole(m_plan, role,
-              role && !role->may(RoleAction::PlanChange) ? RoleAction::PlanChange : RoleAction::PlanAdvance);
-}
-
-void RolloutPage::applyRedisReadOnly()
-{
-    // A read-only Redis user (resources/contract/security.md) can watch the flags but never write
-    // them: every control that would is disabled and says why.
-    const RedisAccess &access = m_redisAccess->access();
-    const bool readOnly = access.known && access.readOnly;
-    const QString why = readOnly ? tr("Redis user \"%1\" is read-only: connect as a Redis user allowed to run "
-                                      "MLDeck's scripts to change flags.")
-                                       .arg(access.user)
-                                 : QString();
-    // The widget's own tooltip (kept when first seen, before any condition replaced it) comes back
-    // when the user may write again; a tooltip another condition set meanwhile stays.
-    static constexpr const char *kOwnToolTip = "mldeckOwnToolTip";
-    static constexpr const char *kReadOnlyToolTip = "mldeckRedisReadOnlyToolTip";
-    const QList<QWidget *> writers{m_mlSwitch, m_fallbackSwitch, m_percentage, m_rollback, m_plan};
-    if (readOnly)
-        m_plan->setActionsEnabled(false); // advancing a step writes the flags
-    for (QWidget *w : writers) {
-        if (!w->property(kOwnToolTip).isValid())
-            w->setProperty(kOwnToolTip, w->toolTip());
-        if (readOnly) {
-            if (w != m_plan)
-                w->setEnabled(false);
-            w->setToolTip(why);
-            w->setProperty(kReadOnlyToolTip, why);
-        } else if (!w->toolTip().isEmpty() && w->toolTip() == w->property(kReadOnlyToolTip).toString()) {
-            w->setToolTip(w->property(kOwnToolTip).toString());
-        }
-    }
+    const QString redis = redisRefusal(m_session.redisAccess().access());
+    const QString flags = roleRefusal(role, RoleAction::FlagChange);
+    applyGate(m_mlSwitch, {flags, redis});
+    applyGate(m_fallbackSwitch, {flags, redis});
+    m_percentage->setRefusals({flags, redis});
+    applyGate(m_rollback, {roleRefusal(role, RoleAction::Rollback), redis});
+    m_plan->setRefusals({roleRefusal(role, RoleAction::PlanChange)}, {roleRefusal(role, RoleAction::PlanAdvance), redis});
 }
 
 bool RolloutPage::confirm(const QString &title, const QString &text, const QString &acceptText)

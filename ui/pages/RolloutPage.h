@@ -15,7 +15,6 @@ class QGroupBox;
 
 namespace mldeck {
 class RolloutService;
-class RedisAccessService;
 struct ApplyOutcome;
 struct ConnectionProfile;
 struct FlagEdit;
@@ -60,7 +59,6 @@ public:
     QString currentDeployment() const { return m_state.deployment; }
     const FlagState &confirmedState() const { return m_state.confirmed; }
     bool isConnected() const { return m_state.connected; }
-    RedisAccessService &redisAccess() const { return *m_redisAccess; }
 
 private:
     static QString describe(const FlagState &state); // "ML on, 25 %, fallback on"
@@ -96,14 +94,12 @@ private:
     void setConnected(bool connected, const QString &why = {});
     void setBusyText(const QString &text, bool error = false);
     void updateEnabled();
-    void applyRedisReadOnly(); // the Redis ACL user's condition, beside the role's
     bool confirm(const QString &title, const QString &text, const QString &acceptText);
     qint64 expectedVersion() const;
     int confirmedPercentage() const; // 0 when the stored value is invalid
 
     ConnectionSession &m_session;
     RolloutService *m_service = nullptr;
-    RedisAccessService *m_redisAccess = nullptr;
     Confirmer m_confirm;
     PageFrame *m_frame = nullptr;
 

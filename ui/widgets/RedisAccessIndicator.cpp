@@ -1,23 +1,16 @@
 #include "ui/widgets/RedisAccessIndicator.h"
 
-#include "core/config/ConnectionProfile.h"
-
 #include <QStringList>
 #include <QStyle>
 
 namespace mldeck::ui {
 
-RedisAccessIndicator::RedisAccessIndicator(QWidget *parent) : QLabel(parent), m_service(new RedisAccessService(this))
+RedisAccessIndicator::RedisAccessIndicator(RedisAccessService &service, QWidget *parent) : QLabel(parent)
 {
     setObjectName(QStringLiteral("redisAccessStatus"));
     setTextFormat(Qt::PlainText);
-    setVisible(false);
-    connect(m_service, &RedisAccessService::accessChanged, this, &RedisAccessIndicator::display);
-}
-
-void RedisAccessIndicator::connectTo(const ConnectionProfile &profile)
-{
-    m_service->setEndpoint(profile.redis);
+    connect(&service, &RedisAccessService::accessChanged, this, &RedisAccessIndicator::display);
+    display(service.access());
 }
 
 QString RedisAccessIndicator::summary(const RedisAccess &access)

@@ -4,10 +4,6 @@
 
 #include <QLabel>
 
-namespace mldeck {
-struct ConnectionProfile;
-} // namespace mldeck
-
 namespace mldeck::ui {
 
 // Next to the Redis health in the status bar: "Redis read-only" when the connection's ACL user may
@@ -19,10 +15,8 @@ class RedisAccessIndicator final : public QLabel
     Q_DISABLE_COPY_MOVE(RedisAccessIndicator)
 
 public:
-    explicit RedisAccessIndicator(QWidget *parent = nullptr);
-
-    void connectTo(const mldeck::ConnectionProfile &profile);
-    mldeck::RedisAccessService *service() const { return m_service; }
+    // Shows what service knows (the connection session's, which follows the active profile).
+    explicit RedisAccessIndicator(mldeck::RedisAccessService &service, QWidget *parent = nullptr);
 
     // Pure formatting, shared with tests: "Redis read-only  ·  Redis not encrypted", or "".
     static QString summary(const mldeck::RedisAccess &access);
@@ -30,8 +24,6 @@ public:
 
 private:
     void display(const mldeck::RedisAccess &access);
-
-    mldeck::RedisAccessService *m_service = nullptr;
 };
 
 } // namespace mldeck::ui

@@ -22,6 +22,7 @@
 #include "ui/ConnectionSession.h"
 #include "ui/pages/RetrainPage.h"
 #include "ui/pages/retrain/DataStep.h"
+#include "ui/pages/retrain/DecisionStep.h"
 #include "ui/pages/retrain/LossChart.h"
 #include "ui/pages/retrain/RetrainHistoryView.h"
 #include "ui/pages/retrain/RetrainRunTableModel.h"
@@ -108,11 +109,11 @@ private:
         return p;
     }
 
-    // What a viewer login may do, as the database answers (the user is dropped on return: the answer stays).
-    std::optional<RolePermissions> viewerPermissions()
+    // What a login of groupRole may do, as the database answers (the user is dropped on return: the answer stays).
+    std::optional<RolePermissions> permissionsOf(const QString &groupRole)
     {
-        const LoginRole viewer(QStringLiteral("mldeck_viewer"));
-        auto conn = PgConnection::open(viewer.endpoint(m_db->endpoint()), QStringLiteral("test_gui_retrain"));
+        const LoginRole login(groupRole);
+        auto conn = PgConnection::open(login.endpoint(m_db->endpoint()), QStringLiteral("test_gui_retrain"));
         if (!conn)
             return std::nullopt;
         auto p = RolePermissions::read(**conn);
@@ -274,7 +275,7 @@ private Q_SLOTS:
         QVERIFY2(next->isEnabled(), qPrintable(error->text()));
         // A role that may not launch a run (a viewer, as the database answers) finds Start training
         // disabled with who may in its tooltip; the owner's answer gives it back.
-        const auto refused = viewerPermissions();
+        const auto refused = permissionsOf(QStringLiteral("mldeck_viewer"));
         QVERIFY(refused);
         w->setPermissions(refused);
         QVERIFY(!next->isEnabled());
@@ -319,7 +320,21 @@ private Q_SLOTS:
         QVERIFY(!promote->isEnabled() && !keep->isEnabled());
         QCOMPARE(keep->toolTip(), refused->refusal(RoleAction::RetrainDecide));
         QCOMPARE(promote->toolTip(), refused->refusal(RoleAction::ModelPromote));
+        // A scientist may promote but not save a plan: the plan box is unticked and disabled, saying who may.
+        auto *plan = child<QCheckBox>(w, "decisionRolloutPlan");
+        QVERIFY(plan);
+        const auto scientist = permissionsOf(QStringLiteral("mldeck_scientist"));
+        QVERIFY(scientist);
+        QVERIFY(!scientist->refusal(RoleAction::PlanChange).isEmpty());
+        plan->setChecked(true);
+        w->setPermissions(scientist);
+        QVERIFY(!plan->isEnabled() && !plan->isChecked());
+        QCOMPARE(plan->toolTip(), scientist->refusal(RoleAction::PlanChange));
+        QCOMPARE(promote->isEnabled(), w->outcome()->decision && w->outcome()->decision->promote);
+        QVERIFY(keep->isEnabled());
         w->setPermissions(RolePermissions::read(*m_conn).value());
+        QCOMPARE(plan->isEnabled(), w->outcome()->decision && w->outcome()->decision->promote);
+        QVERIFY(plan->toolTip().isEmpty());
         QCOMPARE(promote->isEnabled(), w->outcome()->decision && w->outcome()->decision->promote);
         QVERIFY(keep->isEnabled());
         QTest::mouseClick(keep, Qt::LeftButton);
@@ -331,6 +346,26 @@ private Q_SLOTS:
         QVERIFY(child<QLabel>(w, "decisionResult")->text().contains(candidate));
         QVERIFY(child<QPushButton>(w, "decisionStartAnother")->isVisibleTo(w));
         saveScreenshot(&page, QStringLiteral("retrain-6-decision"));
+    }
+
+    // An answer about the role arriving mid-apply keeps the step busy: no "Start another", no decision.
+    void permissionsKeepTheDecisionBusy()
+    {
+        ui::DecisionStep step;
+        retrain::RetrainOutcome outcome;
+        outcome.run.deployment = QStringLiteral("busy");
+        outcome.candidateVersion = QStringLiteral("v2");
+        step.setOutcome(outcome);
+        auto *again = child<QPushButton>(&step, "decisionStartAnother");
+        auto *keep = child<QPushButton>(&step, "decisionChallenger");
+        QVERIFY(again && keep && keep->isEnabled() && !again->isVisibleTo(&step));
+        step.showBusy();
+        step.setPermissions(RolePermissions::everything());
+        QVERIFY(!again->isVisibleTo(&step));
+        QVERIFY(!keep->isEnabled());
+        step.showError(QStringLiteral("boom"));
+        step.setPermissions(std::nullopt);
+        QVERIFY(again->isVisibleTo(&step) && keep->isEnabled());
     }
 
     void summaryCountsMatchTheData()

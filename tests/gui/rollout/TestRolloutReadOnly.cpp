@@ -12,6 +12,8 @@
 #include "tests/support/TestServers.h"
 #include "ui/ConnectionSession.h"
 #include "ui/pages/RolloutPage.h"
+#include "ui/pages/rollout/PercentageControl.h"
+#include "ui/pages/rollout/PlanPanel.h"
 #include "ui/widgets/RedisAccessIndicator.h"
 
 #include <QComboBox>
@@ -94,20 +96,21 @@ private Q_SLOTS:
         combo->setCurrentIndex(combo->findText(m_deployment));
         // The reader reads the flags (EVAL_RO) ...
         QTRY_COMPARE_WITH_TIMEOUT(page.confirmedState().trafficPercentage, 40, kTimeoutMs);
-        QTRY_VERIFY_WITH_TIMEOUT(page.redisAccess().access().known, kTimeoutMs);
-        QVERIFY(page.redisAccess().access().readOnly);
-        // ... and may change none of them: every writing control is disabled and says why.
-        for (const char *name : {"mlEnabledSwitch", "fallbackSwitch", "percentageControl", "rollbackButton"}) {
+        QTRY_VERIFY_WITH_TIMEOUT(session.redisAccess().access().known, kTimeoutMs);
+        QVERIFY(session.redisAccess().access().readOnly);
+        // ... and may change none of them: every control that writes the flags is disabled and says why.
+        const QString readOnly = QStringLiteral("Redis user \"%1\" is read-only").arg(m_reader.user);
+        for (const char *name : {"mlEnabledSwitch", "fallbackSwitch", "percentageSlider", "percentageSpin",
+                                 "rollbackButton", "planAdvance", "planOverride"}) {
             auto *w = page.findChild<QWidget *>(QString::fromLatin1(name));
             QVERIFY2(w, name);
             QTRY_VERIFY2_WITH_TIMEOUT(!w->isEnabled(), name, kTimeoutMs);
-            QVERIFY2(w->toolTip().contains(QStringLiteral("Redis user \"%1\" is read-only").arg(m_reader.user)),
-                     qPrintable(w->toolTip()));
+            QVERIFY2(w->toolTip().contains(readOnly), qPrintable(w->toolTip()));
         }
-        for (const char *name : {"planSave", "planAdvance", "planOverride"}) {
-            auto *b = page.findChild<QPushButton *>(QString::fromLatin1(name));
-            QVERIFY2(b && !b->isEnabled(), name);
-        }
+        QVERIFY(!page.findChild<ui::PercentageControl *>()->presetButton(10)->isEnabled());
+        // The plan panel itself stays readable; saving steps writes PostgreSQL only.
+        QVERIFY(page.findChild<ui::PlanPanel *>()->isEnabled());
+        QVERIFY(!page.findChild<QPushButton *>(QStringLiteral("planSave"))->toolTip().contains(readOnly));
         // Nothing reached Redis.
         const FlagState now = FlagStore(*m_writer).read(m_deployment).value();
         QCOMPARE(now.version, qint64(1));
@@ -115,25 +118,29 @@ private Q_SLOTS:
         // The same page on the writer: the controls come back, without the read-only tooltip.
         const ConnectionProfile w = profile(test::TestServers::redis());
         session.activate(w, w.redis.password, w.pg.password);
-        QTRY_VERIFY_WITH_TIMEOUT(page.redisAccess().access().known && !page.redisAccess().access().readOnly,
+        QTRY_VERIFY_WITH_TIMEOUT(session.redisAccess().access().known && !session.redisAccess().access().readOnly,
                                  kTimeoutMs);
         auto *rollback = page.findChild<QPushButton *>(QStringLiteral("rollbackButton"));
         QTRY_VERIFY_WITH_TIMEOUT(rollback->isEnabled(), kTimeoutMs);
         QVERIFY2(rollback->toolTip().startsWith(QStringLiteral("Turns ML off")), qPrintable(rollback->toolTip()));
-        QCOMPARE(page.findChild<QWidget *>(QStringLiteral("percentageControl"))->toolTip(), QString());
+        auto *spin = page.findChild<QWidget *>(QStringLiteral("percentageSpin"));
+        QTRY_VERIFY_WITH_TIMEOUT(spin->isEnabled(), kTimeoutMs);
+        QVERIFY2(spin->toolTip().startsWith(QStringLiteral("Type a value")), qPrintable(spin->toolTip())); // its own
+        QVERIFY(!page.findChild<QWidget *>(QStringLiteral("planAdvance"))->toolTip().contains(readOnly));
     }
 
     void statusBarSaysReadOnlyAndNotEncrypted()
     {
-        ui::RedisAccessIndicator indicator;
+        RedisAccessService service;
+        ui::RedisAccessIndicator indicator(service);
         indicator.show();
-        indicator.connectTo(profile(m_reader));
+        service.setEndpoint(m_reader);
         QTRY_COMPARE_WITH_TIMEOUT(indicator.text(), QStringLiteral("Redis read-only"), kTimeoutMs);
         QVERIFY(indicator.isVisible());
         QVERIFY(indicator.toolTip().contains(m_reader.user));
 
-        indicator.connectTo(profile(test::TestServers::redis()));
-        QTRY_VERIFY_WITH_TIMEOUT(indicator.service()->access().known, kTimeoutMs);
+        service.setEndpoint(test::TestServers::redis());
+        QTRY_VERIFY_WITH_TIMEOUT(service.access().known, kTimeoutMs);
         QCOMPARE(indicator.text(), QString());
         QVERIFY(!indicator.isVisible());
 
@@ -141,7 +148,7 @@ private Q_SLOTS:
         RedisEndpoint remote = m_reader;
         remote.host = QStringLiteral("10.255.255.1");
         remote.timeoutMs = 300;
-        indicator.connectTo(profile(remote));
+        service.setEndpoint(remote);
         QCOMPARE(indicator.text(), QStringLiteral("Redis not encrypted"));
         QVERIFY(indicator.isVisible());
         QVERIFY(indicator.toolTip().contains(QStringLiteral("10.255.255.1")));

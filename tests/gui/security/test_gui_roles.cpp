@@ -15,7 +15,7 @@
 #include "ui/MainWindow.h"
 #include "ui/pages/RolloutPage.h"
 #include "ui/widgets/PageFrame.h"
-#include "ui/widgets/RoleGate.h"
+#include "ui/ConnectionSession.h"
 
 #include <QComboBox>
 #include <QLabel>
@@ -131,16 +131,22 @@ private Q_SLOTS:
                                                  .arg(rollout->currentDeployment())),
                                   15000);
         auto *rollback = child<QPushButton>(rollout, "rollbackButton");
-        auto *percentage = child<QWidget>(rollout, "percentageControl");
+        auto *percentage = child<QWidget>(rollout, "percentageSpin");
         auto *plan = child<QWidget>(rollout, "plan");
-        QVERIFY(rollback && percentage && plan);
+        auto *planSave = child<QPushButton>(rollout, "planSave");
+        auto *planAdvance = child<QPushButton>(rollout, "planAdvance");
+        QVERIFY(rollback && percentage && plan && planSave && planAdvance);
+        QVERIFY(plan->isEnabled()); // the plan and its gates stay readable whatever the role
         if (operates) {
             QTRY_VERIFY_WITH_TIMEOUT(rollback->isEnabled(), 15000);
+            QTRY_VERIFY_WITH_TIMEOUT(planSave->isEnabled(), 15000);
             QVERIFY(!rollback->toolTip().startsWith(kReadOnly));
-            QVERIFY(!plan->toolTip().startsWith(kReadOnly));
+            QVERIFY(!planSave->toolTip().startsWith(kReadOnly));
+            QVERIFY(!planAdvance->toolTip().startsWith(kReadOnly));
         } else {
-            QVERIFY(!plan->isEnabled());
-            QCOMPARE(plan->toolTip(), p.refusal(RoleAction::PlanChange));
+            QVERIFY(!planSave->isEnabled() && !planAdvance->isEnabled());
+            QCOMPARE(planSave->toolTip(), p.refusal(RoleAction::PlanChange));
+            QCOMPARE(planAdvance->toolTip(), p.refusal(RoleAction::PlanAdvance));
         }
         // A scientist writes audit rows, so PostgreSQL lets it change flags (roles.md): only the viewer is stopped.
         const bool flags = role != QLatin1String("viewer");
@@ -153,10 +159,6 @@ private Q_SLOTS:
             QVERIFY(!percentage->isEnabled());
             QCOMPARE(percentage->toolTip(), p.refusal(RoleAction::FlagChange));
             QVERIFY2(rollback->toolTip().contains(QLatin1String("mldeck_operator")), qPrintable(rollback->toolTip()));
-            // A role that may again gets the button's own tooltip back.
-            ui::applyRole(rollback, RolePermissions::everything(), RoleAction::Rollback);
-            QVERIFY2(!rollback->toolTip().isEmpty() && !rollback->toolTip().startsWith(kReadOnly),
-                     qPrintable(rollback->toolTip()));
         }
 
         // Models and Alerts & drift: the buttons are gated whatever is selected.
@@ -169,15 +171,15 @@ private Q_SLOTS:
             QVERIFY2(b, name);
             if (models) {
                 QVERIFY2(!b->toolTip().startsWith(kReadOnly), name);
+                // Register and restore need only the deployment; promote and archive wait for a selected version.
+                if (qstrcmp(name, "registerButton") == 0 || qstrcmp(name, "restoreButton") == 0)
+                    QTRY_VERIFY2_WITH_TIMEOUT(b->isEnabled(), name, 15000);
             } else {
                 QVERIFY2(!b->isEnabled(), name);
                 QCOMPARE(b->toolTip(), p.refusal(action));
                 QVERIFY2(b->toolTip().contains(QLatin1String("mldeck_scientist")), qPrintable(b->toolTip()));
             }
         }
-        if (models) // with a deployment selected and nothing running, a scientist may register
-            QTRY_VERIFY_WITH_TIMEOUT(
-                child<QPushButton>(shell.window->page(ui::PageId::Models), "registerButton")->isEnabled(), 15000);
         shell.window->showPage(ui::PageId::AlertsDrift);
         for (const auto &[name, action] : {std::pair{"acknowledgeButton", RoleAction::AlertAcknowledge},
                                            std::pair{"silenceButton", RoleAction::AlertSilence}}) {
@@ -191,6 +193,42 @@ private Q_SLOTS:
             }
         }
         saveScreenshot(shell.window.get(), QStringLiteral("roles-") + role);
+    }
+
+    // A profile switch to a role that may: the session reads the new answer (permissionsChanged) and the
+    // controls come back enabled with their own tooltips, not a stale refusal.
+    void tooltipsComeBackOnProfileSwitch()
+    {
+        const LoginRole viewer(QStringLiteral("mldeck_viewer"));
+        const LoginRole op(QStringLiteral("mldeck_operator")); // before the shell: dropped after it
+        qputenv("MLDECK_PG_URL", viewer.endpoint(m_db->endpoint()).toUrl(true).toUtf8());
+        Shell shell;
+        shell.window->show();
+        shell.window->showPage(ui::PageId::Rollout);
+        shell.session.start();
+        auto *rollout = qobject_cast<ui::RolloutPage *>(shell.window->page(ui::PageId::Rollout));
+        QVERIFY(rollout);
+        auto *selector = rollout->findChild<ui::PageFrame *>()->deploymentSelector();
+        QTRY_VERIFY_WITH_TIMEOUT(selector->findText(m_dep) >= 0, 15000);
+        selector->setCurrentIndex(selector->findText(m_dep));
+        auto *rollback = child<QPushButton>(rollout, "rollbackButton");
+        auto *planSave = child<QPushButton>(rollout, "planSave");
+        QVERIFY(rollback && planSave);
+        QTRY_VERIFY_WITH_TIMEOUT(rollback->toolTip().startsWith(kReadOnly), 15000);
+        QVERIFY(!rollback->isEnabled());
+        QVERIFY(planSave->toolTip().startsWith(kReadOnly));
+
+        ConnectionProfile profile = shell.session.activeProfile();
+        profile.pg = op.endpoint(m_db->endpoint());
+        QSignalSpy changed(&shell.session, &ui::ConnectionSession::permissionsChanged);
+        shell.session.activate(profile, profile.redis.password, profile.pg.password);
+        QTRY_VERIFY_WITH_TIMEOUT(shell.session.permissions() && shell.session.permissions()->may(RoleAction::Rollback),
+                                 15000);
+        QVERIFY(!changed.isEmpty());
+        QTRY_VERIFY_WITH_TIMEOUT(rollback->isEnabled(), 15000);
+        QVERIFY2(rollback->toolTip().startsWith(QLatin1String("Turns ML off")), qPrintable(rollback->toolTip()));
+        QTRY_VERIFY_WITH_TIMEOUT(planSave->isEnabled(), 15000);
+        QCOMPARE(planSave->toolTip(), QString());
     }
 };
 

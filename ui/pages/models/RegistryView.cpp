@@ -4,6 +4,7 @@
 
 #include "core/domain/Figure.h"
 #include "core/services/ModelsService.h"
+#include "core/services/RedisAccessService.h"
 #include "ui/ConnectionSession.h"
 #include "ui/pages/models/AliasBadgeDelegate.h"
 #include "ui/pages/models/ModelVersionTableModel.h"
@@ -55,6 +56,7 @@ RegistryView::RegistryView(ConnectionSession &session, PageFrame &frame, QWidget
 {
     setObjectName(QStringLiteral("registryView"));
     connect(&m_session, &ConnectionSession::permissionsChanged, this, &RegistryView::updateButtons);
+    connect(&m_session.redisAccess(), &RedisAccessService::accessChanged, this, &RegistryView::updateButtons);
 
     m_info = new InfoBar(this);
     m_info->setObjectName(QStringLiteral("registryInfoBar"));
@@ -335,10 +337,12 @@ void RegistryView::updateButtons()
     m_archive->setToolTip(m && m->isChampion() ? tr("The champion cannot be archived; promote another version first.")
                                                : QString());
     const auto &role = m_session.permissions();
+    // Promoting or restoring a champion publishes it in Redis: a read-only Redis user may not.
+    const QString redis = redisRefusal(m_session.redisAccess().access());
     applyRole(m_register, role, RoleAction::ModelRegister);
-    applyRole(m_promote, role, RoleAction::ModelPromote);
+    applyGate(m_promote, {roleRefusal(role, RoleAction::ModelPromote), redis});
     applyRole(m_challenger, role, RoleAction::ModelPromote);
-    applyRole(m_restore, role, RoleAction::ModelRestore);
+    applyGate(m_restore, {roleRefusal(role, RoleAction::ModelRestore), redis});
     applyRole(m_archive, role, RoleAction::ModelArchive);
 }
 

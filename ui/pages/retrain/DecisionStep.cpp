@@ -81,6 +81,7 @@ void DecisionStep::setOutcome(const retrain::RetrainOutcome &o)
                                .arg(o.run.deployment, o.candidateVersion));
     m_promote->setToolTip(m_promoteAllowed ? QString() : tr("The decision rule says not to promote this candidate"));
     setActionsEnabled(true);
+    m_again->setVisible(!m_hasCandidate);
 }
 
 void DecisionStep::setActionsEnabled(bool enabled)
@@ -91,8 +92,13 @@ void DecisionStep::setActionsEnabled(bool enabled)
     m_challenger->setEnabled(enabled && m_hasCandidate);
     m_discard->setEnabled(enabled && m_hasCandidate);
     m_reason->setEnabled(enabled && m_hasCandidate);
-    m_again->setVisible(!enabled || !m_hasCandidate);
-    applyRole(m_promote, m_permissions, RoleAction::ModelPromote); // moves the champion alias too
+    // Promoting moves the champion alias and publishes it in Redis.
+    applyGate(m_promote, {roleRefusal(m_permissions, RoleAction::ModelPromote), m_redisRefusal});
+    // The plan is saved after the promotion: a role that may promote but not plan must not tick it,
+    // or the champion would move and the plan then fail.
+    applyGate(m_rollout, {roleRefusal(m_permissions, RoleAction::PlanChange), m_redisRefusal});
+    if (!m_rollout->isEnabled())
+        m_rollout->setChecked(false);
     applyRole(m_challenger, m_permissions, RoleAction::RetrainDecide);
     applyRole(m_discard, m_permissions, RoleAction::RetrainDecide);
 }
@@ -100,6 +106,12 @@ void DecisionStep::setActionsEnabled(bool enabled)
 void DecisionStep::setPermissions(const std::optional<RolePermissions> &permissions)
 {
     m_permissions = permissions;
+    setActionsEnabled(m_actionsEnabled);
+}
+
+void DecisionStep::setRedisRefusal(const QString &why)
+{
+    m_redisRefusal = why;
     setActionsEnabled(m_actionsEnabled);
 }
 

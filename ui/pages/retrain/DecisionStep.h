@@ -31,6 +31,8 @@ public:
     bool startRolloutPlan() const;
     // What the connected role may decide (nullopt: unknown, the database decides).
     void setPermissions(const std::optional<RolePermissions> &permissions);
+    // Why the champion may not be published in Redis (a read-only Redis user); empty when it may.
+    void setRedisRefusal(const QString &why);
     QString reason() const;
 
 Q_SIGNALS:
@@ -52,6 +54,7 @@ private:
     bool m_hasCandidate = false;
     bool m_actionsEnabled = false;
     std::optional<RolePermissions> m_permissions;
+    QString m_redisRefusal;
 };
 
 } // namespace mldeck::ui

@@ -158,6 +158,11 @@ void RetrainWizard::setPermissions(const std::optional<RolePermissions> &permiss
     updateButtons();
 }
 
+void RetrainWizard::setRedisRefusal(const QString &why)
+{
+    m_decision->setRedisRefusal(why);
+}
+
 void RetrainWizard::updateButtons()
 {
     const int step = currentStep();

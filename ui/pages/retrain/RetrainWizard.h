@@ -56,6 +56,8 @@ public:
     const std::optional<retrain::RetrainOutcome> &outcome() const { return m_outcome; }
     // What the connected role may launch and decide (nullopt: unknown, the database decides).
     void setPermissions(const std::optional<RolePermissions> &permissions);
+    // Why the champion may not be published in Redis (a read-only Redis user); empty when it may.
+    void setRedisRefusal(const QString &why);
 
 public Q_SLOTS:
     void restart();

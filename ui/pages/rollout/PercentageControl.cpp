@@ -1,6 +1,7 @@
 #include "ui/pages/rollout/PercentageControl.h"
 
 #include "ui/Theme.h"
+#include "ui/widgets/RoleGate.h"
 
 #include <QHBoxLayout>
 #include <QLabel>
@@ -100,6 +101,17 @@ QPushButton *PercentageControl::presetButton(int percentage) const
         if (b->property("percentage").toInt() == percentage)
             return b;
     return nullptr;
+}
+
+void PercentageControl::setRefusals(const QStringList &reasons)
+{
+    QList<QWidget *> actions{m_slider, m_spin};
+    for (QPushButton *b : m_presets)
+        actions << b;
+    for (QWidget *w : actions) {
+        w->setEnabled(true); // the gate below has the last word
+        applyGate(w, reasons);
+    }
 }
 
 void PercentageControl::setValue(int percentage)

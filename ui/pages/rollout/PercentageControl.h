@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QStringList>
 #include <QTimer>
 #include <QWidget>
 
@@ -36,6 +37,9 @@ public:
     QSlider *slider() const { return m_slider; }
     QSpinBox *spinBox() const { return m_spin; }
     QPushButton *presetButton(int percentage) const;
+    // Why the percentage may not be changed, empty ones not applying: the slider, spin box and
+    // presets are disabled and say why (the control's own enabled state still governs them all).
+    void setRefusals(const QStringList &reasons);
 
 Q_SIGNALS:
     void previewed(int percentage);

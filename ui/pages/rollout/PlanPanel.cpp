@@ -1,6 +1,7 @@
 #include "ui/pages/rollout/PlanPanel.h"
 
 #include "ui/Theme.h"
+#include "ui/widgets/RoleGate.h"
 
 #include "core/domain/Figure.h"
 #include "core/rollout/StagedPlan.h"
@@ -249,6 +250,13 @@ void PlanPanel::setActionsEnabled(bool enabled)
     updateButtons();
 }
 
+void PlanPanel::setRefusals(const QStringList &save, const QStringList &advance)
+{
+    m_saveRefusals = save;
+    m_advanceRefusals = advance;
+    updateButtons();
+}
+
 void PlanPanel::updateButtons()
 {
     const bool can = m_actionsEnabled && m_loaded;
@@ -257,6 +265,11 @@ void PlanPanel::updateButtons()
     m_advance->setEnabled(can && m_hasNextStep && m_canAdvance);
     m_overrideReason->setEnabled(can && m_hasNextStep);
     m_override->setEnabled(can && m_hasNextStep && !m_overrideReason->text().trimmed().isEmpty());
+    for (QWidget *w : {static_cast<QWidget *>(m_save), static_cast<QWidget *>(m_steps)})
+        applyGate(w, m_saveRefusals);
+    for (QWidget *w : {static_cast<QWidget *>(m_advance), static_cast<QWidget *>(m_overrideReason),
+                       static_cast<QWidget *>(m_override)})
+        applyGate(w, m_advanceRefusals);
 }
 
 // The steps as chips on a line that wraps: a long plan must not widen the page.

@@ -4,6 +4,7 @@
 
 #include <QGroupBox>
 #include <QList>
+#include <QStringList>
 
 class QLabel;
 class QLineEdit;
@@ -35,6 +36,9 @@ public:
     void clear(const QString &why);
     // Not connected or a request in flight: nothing can be sent.
     void setActionsEnabled(bool enabled);
+    // Why the steps may not be saved (save) and why the plan may not advance (advance), empty ones
+    // not applying: those buttons are disabled and say why; the plan and its gates stay readable.
+    void setRefusals(const QStringList &save, const QStringList &advance);
 
     QPushButton *advanceButton() const { return m_advance; }
     QPushButton *overrideButton() const { return m_override; }
@@ -62,6 +66,8 @@ private:
     QPushButton *m_advance = nullptr;
     QLineEdit *m_overrideReason = nullptr;
     QPushButton *m_override = nullptr;
+    QStringList m_saveRefusals;
+    QStringList m_advanceRefusals;
     bool m_actionsEnabled = true;
     bool m_loaded = false;
     bool m_canAdvance = false;
