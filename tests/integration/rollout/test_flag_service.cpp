@@ -302,7 +302,7 @@ private Q_SLOTS:
         test::RolloutFixture f;
         QString why;
         QVERIFY2(f.setUp(&why, 40), qPrintable(why));
-        auto holderConn = PgConnection::open(test::TestServers::pg(), QStringLiteral("test-chain-holder"));
+        auto holderConn = PgConnection::open(f.db->endpoint(), QStringLiteral("test-chain-holder"));
         QVERIFY2(holderConn, qPrintable(holderConn.errorMessage()));
         auto held = AuditLog(**holderConn)
                         .prepare(AuditRecord::make(QStringLiteral("flags.apply"), f.deployment, Actor::current(),
