@@ -14,9 +14,10 @@ namespace mldeck {
 class PgConnection;
 
 // Reads of mldeck.audit_log for the Audit page, `mldeckctl audit`, the dashboard's markers and the
-// KPI report. Rows are listed newest first by id (the insert order). Paging is by offset below a
-// fixed "top" id, so that rows inserted meanwhile never shift a page (the log is append-only): a
-// view takes top = newestId() once, pages below it, and asks newerThan(top) for live rows.
+// KPI report. Rows are listed newest first by id (handed out at insert, not commit). Paging is by
+// offset below a fixed "top" id, so that rows inserted meanwhile never shift a page (the log is
+// append-only): a view takes top = settledTop() once, pages below it, and asks newerThan(top) for
+// live rows.
 class AuditQuery final
 {
 public:

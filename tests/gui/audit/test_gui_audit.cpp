@@ -277,9 +277,14 @@ private Q_SLOTS:
         page.setExportPathAsker(
             [csvPath](QWidget *, AuditExportFormat f) { return f == AuditExportFormat::Csv ? csvPath : QString(); });
         QSignalSpy finished(&page, &ui::AuditPage::exportFinished);
-        QTest::mouseClick(page.findChild<QPushButton *>(QStringLiteral("auditExportCsv")), Qt::LeftButton);
+        auto *exportCsv = page.findChild<QPushButton *>(QStringLiteral("auditExportCsv"));
+        auto *exportJson = page.findChild<QPushButton *>(QStringLiteral("auditExportJson"));
+        QVERIFY(exportCsv->isEnabled());
+        QTest::mouseClick(exportCsv, Qt::LeftButton);
+        QVERIFY(!exportCsv->isEnabled() && !exportJson->isEnabled()); // one export at a time
         QVERIFY(finished.wait(20000));
         QCOMPARE(finished.takeFirst().at(0).toBool(), true);
+        QVERIFY(exportCsv->isEnabled() && exportJson->isEnabled());
         QVERIFY2(page.statusText().contains(QString::number(total)), qPrintable(page.statusText()));
         QFile csv(csvPath);
         QVERIFY(csv.open(QIODevice::ReadOnly));
@@ -349,6 +354,13 @@ private Q_SLOTS:
         QVERIFY(timeline->chart()->rawPointCount(timeline->chart()->seriesNames().value(0)) >= 2 * int(steps.size()));
         timeline->chart()->flush();
         saveScreenshot(&page, QStringLiteral("audit_timeline"));
+
+        // No deployment left to show: nothing of the last one stays under the empty choice.
+        timeline->setDeployments({});
+        QCOMPARE(timeline->table()->rowCount(), 0);
+        QCOMPARE(timeline->chart()->markerCount(), 0);
+        QVERIFY(timeline->chart()->seriesNames().isEmpty());
+        QVERIFY(timeline->timeline().steps.isEmpty());
     }
 
     void linksOpenWhatTheRowChanged()
