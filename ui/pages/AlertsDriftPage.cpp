@@ -172,16 +172,24 @@ void AlertsDriftPage::connectControls()
 
 void AlertsDriftPage::onAlertsListed(const Result<QList<Alert>> &alerts)
 {
-    const qint64 selected = m_wantedAlert ? std::exchange(m_wantedAlert, 0) : selectedAlertId();
+    const qint64 linked = std::exchange(m_wantedAlert, 0); // asked for by a link (showAlert)
+    const qint64 selected = linked ? linked : selectedAlertId();
     if (!alerts) {
         m_info->showMessage(tr("Alerts could not be read: %1").arg(alerts.errorMessage()), InfoBar::Kind::Warning);
         m_info->show();
         m_alertsModel->setAlerts({}, QDateTime::currentDateTimeUtc()); // never show stale alerts as live
     } else {
         m_alertsModel->setAlerts(*alerts, QDateTime::currentDateTimeUtc());
-        for (int r = 0; r < m_alertsModel->rowCount(); ++r)
-            if (m_alertsModel->alertAt(r)->id == selected)
+        bool found = false;
+        for (int r = 0; r < m_alertsModel->rowCount() && !found; ++r)
+            if (m_alertsModel->alertAt(r)->id == selected) {
                 m_alertsView->selectRow(r);
+                found = true;
+            }
+        if (linked && !found) {
+            m_info->showMessage(tr("Alert %1 is not among the alerts listed here.").arg(linked), InfoBar::Kind::Info);
+            m_info->show();
+        }
     }
     updateButtons();
     Q_EMIT alertsUpdated();

@@ -222,7 +222,8 @@ void DashboardPage::connectService()
             showFailure(listed.errorMessage());
             return;
         }
-        const QString shown = m_frame->showDeployments(*listed);
+        const QString shown = m_frame->showDeployments(*listed, m_wantedDeployment);
+        m_wantedDeployment.clear(); // asked for once (showMoment), not kept against the user's choice
         if (shown.isEmpty()) {
             m_query.reset();
             setState(State::NoDeployment, tr("No deployment has logged predictions yet: nothing to show."));
@@ -286,14 +287,16 @@ void DashboardPage::reload()
 
 void DashboardPage::showMoment(const QString &deployment, const QDateTime &at)
 {
-    if (const int i = m_deployment->findText(deployment); i >= 0)
+    if (const int i = m_deployment->findText(deployment); i >= 0) {
+        m_wantedDeployment.clear();
         m_deployment->setCurrentIndex(i);
-    m_range->fromEdit()->setDateTime(at.toLocalTime().addSecs(-3600));
-    m_range->toEdit()->setDateTime(at.toLocalTime().addSecs(3600));
-    if (QAbstractButton *custom = m_range->rangeButton(QStringLiteral("custom")))
-        custom->setChecked(true);
-    m_range->customPanel()->show();
-    m_range->applyButton()->click();
+    } else {
+        // Not listed yet (the list is on its way, or the deployment is newer than it): shown when it arrives.
+        m_wantedDeployment = deployment;
+        if (m_connected)
+            m_service->listDeployments();
+    }
+    m_range->setCustomRange(at.addSecs(-3600), at.addSecs(3600));
 }
 
 void DashboardPage::refresh()

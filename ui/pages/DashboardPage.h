@@ -129,6 +129,7 @@ private:
     QTableView *m_table = nullptr;
     State m_state = State::Idle;
     std::optional<KpiQuery> m_query;
+    QString m_wantedDeployment; // a moment's deployment asked for before the list had it
     std::optional<KpiSnapshot> m_last;
     int m_shown = 0;
     bool m_connected = false;

@@ -107,6 +107,16 @@ QString RangeSelector::validateCustom(const QDateTime &from, const QDateTime &to
     return {};
 }
 
+void RangeSelector::setCustomRange(const QDateTime &from, const QDateTime &to)
+{
+    m_fromEdit->setDateTime(from.toLocalTime());
+    m_toEdit->setDateTime(to.toLocalTime());
+    if (QAbstractButton *custom = rangeButton(kCustom))
+        custom->setChecked(true);
+    m_customPanel->show();
+    applyCustom();
+}
+
 void RangeSelector::applyCustom()
 {
     const QDateTime from = m_fromEdit->dateTime();

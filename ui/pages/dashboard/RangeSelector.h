@@ -30,6 +30,8 @@ public:
 
     // The empty string when [from, to) is a usable range, else why not (shown under the editors).
     static QString validateCustom(const QDateTime &from, const QDateTime &to);
+    // Shows [from, to) as the custom range, as if typed and applied (refused like a typed one).
+    void setCustomRange(const QDateTime &from, const QDateTime &to);
 
     QAbstractButton *rangeButton(const QString &key) const;
     QDateTimeEdit *fromEdit() const { return m_fromEdit; }
