@@ -11,6 +11,7 @@
 #include "core/store/redis/RedisConnection.h"
 #include "tests/support/TestServers.h"
 #include "ui/ConnectionSession.h"
+#include "ui/pages/ModelsPage.h"
 #include "ui/pages/RolloutPage.h"
 #include "ui/pages/rollout/PercentageControl.h"
 #include "ui/pages/rollout/PlanPanel.h"
@@ -111,6 +112,14 @@ private Q_SLOTS:
         // The plan panel itself stays readable; saving steps writes PostgreSQL only.
         QVERIFY(page.findChild<ui::PlanPanel *>()->isEnabled());
         QVERIFY(!page.findChild<QPushButton *>(QStringLiteral("planSave"))->toolTip().contains(readOnly));
+        // Promoting or restoring a champion publishes it in Redis: the Models page says the same.
+        ui::ModelsPage models(session);
+        for (const char *name : {"promoteButton", "restoreButton"}) {
+            auto *b = models.findChild<QPushButton *>(QString::fromLatin1(name));
+            QVERIFY2(b, name);
+            QTRY_VERIFY2_WITH_TIMEOUT(b->toolTip().contains(readOnly), qPrintable(b->toolTip()), kTimeoutMs);
+            QVERIFY2(!b->isEnabled(), name);
+        }
         // Nothing reached Redis.
         const FlagState now = FlagStore(*m_writer).read(m_deployment).value();
         QCOMPARE(now.version, qint64(1));
