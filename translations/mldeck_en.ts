@@ -1303,10 +1303,6 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>change %1</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>change flags</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1360,6 +1356,34 @@
     </message>
     <message>
         <source>verify the audit log</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>change deployments</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>change KPI targets</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>change guard rules</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>change alert rules</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>change the webhook</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>change drift settings</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>change retrain settings</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -4241,11 +4265,23 @@ Filters: --deployment D --actor TEXT --kind K (repeatable) --from T --to T --sea
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>, read-only</source>
+        <source>unknown</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>, not encrypted</source>
+        <source>Could not write the export to standard output: %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>user %1, read-only, not encrypted</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>user %1, read-only</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>user %1, not encrypted</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -4337,6 +4373,10 @@ Filters: --deployment D --actor TEXT --kind K (repeatable) --from T --to T --sea
     </message>
     <message>
         <source>sslmode %1 checks the server&apos;s certificate against a CA file: choose one (no %2 either).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The PostgreSQL URL &quot;%1&quot; carries password= in its query: give the password as user:password@host, in MLDECK_PG_URL, or in ~/.pgpass.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -7382,6 +7422,10 @@ Filters: --deployment D --actor TEXT --kind K (repeatable) --from T --to T --sea
         <source>Redis user &quot;%1&quot; may not change flags (a read-only ACL user): %2</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>another audited change of this deployment has held its audit log for over 5 s: nothing was written; try again</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>mldeck::ui::AlertRuleEditor</name>
@@ -7712,6 +7756,10 @@ Filters: --deployment D --actor TEXT --kind K (repeatable) --from T --to T --sea
     </message>
     <message>
         <source>No drift figures yet: the reference is filling.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Alert %1 is not among the alerts listed here.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -11850,6 +11898,13 @@ PostgreSQL %2 (database %3)</source>
     </message>
 </context>
 <context>
+    <name>mldeck::ui::RoleGate</name>
+    <message>
+        <source>Redis user &quot;%1&quot; is read-only: connect as a Redis user allowed to run MLDeck&apos;s scripts to change flags.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>mldeck::ui::RolloutPage</name>
     <message>
         <source>no flag set</source>
@@ -12065,10 +12120,6 @@ Reason (audited): %2</source>
         <source>Advance anyway</source>
         <translation type="unfinished"></translation>
     </message>
-    <message>
-        <source>Redis user &quot;%1&quot; is read-only: connect as a Redis user allowed to run MLDeck&apos;s scripts to change flags.</source>
-        <translation type="unfinished"></translation>
-    </message>
 </context>
 <context>
     <name>mldeck::ui::RunStep</name>
@@ -12207,6 +12258,10 @@ Reason (audited): %2</source>
     </message>
     <message>
         <source>(state before the range)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 by %2: champion %3, ML share unknown</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

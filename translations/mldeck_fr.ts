@@ -1303,10 +1303,6 @@
         <translation>%1 · %2</translation>
     </message>
     <message>
-        <source>change %1</source>
-        <translation>modifier %1</translation>
-    </message>
-    <message>
         <source>change flags</source>
         <translation>modifier les drapeaux</translation>
     </message>
@@ -1361,6 +1357,34 @@
     <message>
         <source>verify the audit log</source>
         <translation>vérifier le journal d’audit</translation>
+    </message>
+    <message>
+        <source>change deployments</source>
+        <translation>modifier les déploiements</translation>
+    </message>
+    <message>
+        <source>change KPI targets</source>
+        <translation>modifier les objectifs de KPI</translation>
+    </message>
+    <message>
+        <source>change guard rules</source>
+        <translation>modifier les règles du garde</translation>
+    </message>
+    <message>
+        <source>change alert rules</source>
+        <translation>modifier les règles d’alerte</translation>
+    </message>
+    <message>
+        <source>change the webhook</source>
+        <translation>modifier le webhook</translation>
+    </message>
+    <message>
+        <source>change drift settings</source>
+        <translation>modifier les réglages de dérive</translation>
+    </message>
+    <message>
+        <source>change retrain settings</source>
+        <translation>modifier les réglages de réentraînement</translation>
     </message>
 </context>
 <context>
@@ -4297,12 +4321,24 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>utilisateur %1</translation>
     </message>
     <message>
-        <source>, read-only</source>
-        <translation>, lecture seule</translation>
+        <source>unknown</source>
+        <translation>inconnu</translation>
     </message>
     <message>
-        <source>, not encrypted</source>
-        <translation>, non chiffré</translation>
+        <source>Could not write the export to standard output: %1.</source>
+        <translation>Impossible d’écrire l’export sur la sortie standard : %1.</translation>
+    </message>
+    <message>
+        <source>user %1, read-only, not encrypted</source>
+        <translation>utilisateur %1, lecture seule, non chiffré</translation>
+    </message>
+    <message>
+        <source>user %1, read-only</source>
+        <translation>utilisateur %1, lecture seule</translation>
+    </message>
+    <message>
+        <source>user %1, not encrypted</source>
+        <translation>utilisateur %1, non chiffré</translation>
     </message>
 </context>
 <context>
@@ -4394,6 +4430,10 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
     <message>
         <source>sslmode %1 checks the server's certificate against a CA file: choose one (no %2 either).</source>
         <translation>Le sslmode %1 vérifie le certificat du serveur avec un fichier CA : choisissez-en un (%2 n’existe pas non plus).</translation>
+    </message>
+    <message>
+        <source>The PostgreSQL URL "%1" carries password= in its query: give the password as user:password@host, in MLDECK_PG_URL, or in ~/.pgpass.</source>
+        <translation>L’URL PostgreSQL « %1 » porte password= dans sa requête : donnez le mot de passe sous la forme utilisateur:motdepasse@hôte, dans MLDECK_PG_URL ou dans ~/.pgpass.</translation>
     </message>
 </context>
 <context>
@@ -7438,6 +7478,10 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <source>Redis user "%1" may not change flags (a read-only ACL user): %2</source>
         <translation>L’utilisateur Redis « %1 » ne peut pas modifier les drapeaux (utilisateur ACL en lecture seule) : %2</translation>
     </message>
+    <message>
+        <source>another audited change of this deployment has held its audit log for over 5 s: nothing was written; try again</source>
+        <translation>une autre modification auditée de ce déploiement retient son journal d’audit depuis plus de 5 s : rien n’a été écrit ; réessayez</translation>
+    </message>
 </context>
 <context>
     <name>mldeck::ui::AlertRuleEditor</name>
@@ -7769,6 +7813,10 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
     <message>
         <source>No drift figures yet: the reference is filling.</source>
         <translation>Pas encore de chiffres de dérive : la référence se remplit.</translation>
+    </message>
+    <message>
+        <source>Alert %1 is not among the alerts listed here.</source>
+        <translation>L’alerte %1 ne figure pas parmi les alertes listées ici.</translation>
     </message>
 </context>
 <context>
@@ -11909,6 +11957,13 @@ PostgreSQL %2 (base %3)</translation>
     </message>
 </context>
 <context>
+    <name>mldeck::ui::RoleGate</name>
+    <message>
+        <source>Redis user "%1" is read-only: connect as a Redis user allowed to run MLDeck's scripts to change flags.</source>
+        <translation>L’utilisateur Redis « %1 » est en lecture seule : connectez-vous avec un utilisateur Redis autorisé à exécuter les scripts de MLDeck pour modifier les drapeaux.</translation>
+    </message>
+</context>
+<context>
     <name>mldeck::ui::RolloutPage</name>
     <message>
         <source>no flag set</source>
@@ -12130,10 +12185,6 @@ Motif (audité) : %2</translation>
         <source>Advance anyway</source>
         <translation>Avancer quand même</translation>
     </message>
-    <message>
-        <source>Redis user "%1" is read-only: connect as a Redis user allowed to run MLDeck's scripts to change flags.</source>
-        <translation>L’utilisateur Redis « %1 » est en lecture seule : connectez-vous avec un utilisateur Redis autorisé à exécuter les scripts de MLDeck pour modifier les drapeaux.</translation>
-    </message>
 </context>
 <context>
     <name>mldeck::ui::RunStep</name>
@@ -12273,6 +12324,10 @@ Motif (audité) : %2</translation>
     <message>
         <source>(state before the range)</source>
         <translation>(état avant la plage)</translation>
+    </message>
+    <message>
+        <source>%1 by %2: champion %3, ML share unknown</source>
+        <translation>%1 par %2 : champion %3, part ML inconnue</translation>
     </message>
 </context>
 <context>

@@ -77,8 +77,8 @@ QJsonObject AuditExport::json(const AuditEntry &e)
 QByteArray AuditExport::row(const AuditEntry &e)
 {
     if (m_format == AuditExportFormat::Csv)
-        return csvRecord({QString::number(e.id), timeText(e.at), timeText(e.occurredAt), e.actor(), e.actorDb, e.actorOs,
-                          e.host, e.action, e.deployment, e.reason, jsonText(e.before), jsonText(e.after),
+        return csvRecord({QString::number(e.id), timeText(e.at), timeText(e.occurredAt), e.actor(), e.actorDb,
+                          e.actorOs, e.host, e.action, e.deployment, e.reason, jsonText(e.before), jsonText(e.after),
                           changeIdText(e), e.spooled ? QStringLiteral("true") : QStringLiteral("false"),
                           QString::number(e.chainSeq)});
 

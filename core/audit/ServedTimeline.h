@@ -15,13 +15,13 @@ struct AuditEntry;
 // for the dashboard's markers, the report and `mldeckctl audit timeline`).
 struct ServedStep
 {
-    QDateTime from;               // when this state began (or the start of the range, when it began before)
-    QDateTime to;                 // when the next change came (or the end of the range)
-    QString champion;             // model reference ("eta-mlp@3"); empty when unknown / none
-    std::optional<int> mlPercent; // effective ML traffic share 0..100 (0 when ML is off); nullopt = unknown
+    QDateTime from;                // when this state began (or the start of the range, when it began before)
+    QDateTime to;                  // when the next change came (or the end of the range)
+    QString champion;              // model reference ("eta-mlp@3"); empty when unknown / none
+    std::optional<int> mlPercent;  // effective ML traffic share 0..100 (0 when ML is off); nullopt = unknown
     std::optional<bool> mlEnabled; // nullopt = unknown (no row said it)
-    QString action; // the audit action that began the step ("flags.apply", "models.promote", ...)
-    QString actor;  // who made that change
+    QString action;                // the audit action that began the step ("flags.apply", "models.promote", ...)
+    QString actor;                 // who made that change
     QString reason;
     qint64 auditId = 0; // the audit row that began the step (0 for the state carried in from before)
 };

@@ -330,13 +330,14 @@ QByteArray kpiReportCsv(const KpiReportData &data)
     csv.header("section,id,kind,severity,state,raised_at,resolved_at,acknowledged_at,acknowledged_by,title");
     for (const Alert &a : data.alerts)
         csv.row({QStringLiteral("alert"), QString::number(a.id), a.kind, a.severity,
-                 a.resolved() ? QStringLiteral("resolved") : QStringLiteral("firing"), AuditExport::timeText(a.raisedAt),
-                 AuditExport::timeText(a.resolvedAt), AuditExport::timeText(a.acknowledgedAt), a.acknowledgedBy, a.title});
+                 a.resolved() ? QStringLiteral("resolved") : QStringLiteral("firing"),
+                 AuditExport::timeText(a.raisedAt), AuditExport::timeText(a.resolvedAt),
+                 AuditExport::timeText(a.acknowledgedAt), a.acknowledgedBy, a.title});
 
     csv.header("section,at,action,actor_db,actor_os,host,reason,before,after");
     for (const AuditEntry &c : data.changes)
-        csv.row({QStringLiteral("change"), AuditExport::timeText(c.at), c.action, c.actorDb, c.actorOs, c.host, c.reason,
-                 AuditExport::jsonText(c.before), AuditExport::jsonText(c.after)});
+        csv.row({QStringLiteral("change"), AuditExport::timeText(c.at), c.action, c.actorDb, c.actorOs, c.host,
+                 c.reason, AuditExport::jsonText(c.before), AuditExport::jsonText(c.after)});
 
     QByteArray reportHeader = "section,deployment,period,from,to,generated_at,alerts_truncated,changes_truncated";
     QStringList report{QStringLiteral("report"),

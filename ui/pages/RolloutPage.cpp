@@ -547,7 +547,8 @@ void RolloutPage::updateEnabled()
     applyGate(m_fallbackSwitch, {flags, redis});
     m_percentage->setRefusals({flags, redis});
     applyGate(m_rollback, {roleRefusal(role, RoleAction::Rollback), redis});
-    m_plan->setRefusals({roleRefusal(role, RoleAction::PlanChange)}, {roleRefusal(role, RoleAction::PlanAdvance), redis});
+    m_plan->setRefusals({roleRefusal(role, RoleAction::PlanChange)},
+                        {roleRefusal(role, RoleAction::PlanAdvance), redis});
 }
 
 bool RolloutPage::confirm(const QString &title, const QString &text, const QString &acceptText)

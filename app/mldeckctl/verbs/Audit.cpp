@@ -163,7 +163,8 @@ int runExportRows(Context &ctx)
         // A closed pipe or a full disk stops the export: a truncated file must not look complete.
         bool written = true;
         const auto put = [&written](const QByteArray &bytes) {
-            written = written && std::fwrite(bytes.constData(), 1, size_t(bytes.size()), stdout) == size_t(bytes.size());
+            written =
+                written && std::fwrite(bytes.constData(), 1, size_t(bytes.size()), stdout) == size_t(bytes.size());
             return written;
         };
         put(writer.header());

@@ -271,8 +271,9 @@ Result<ServedTimeline> AuditQuery::timeline(const QString &deployment, const QDa
     const auto lastOf = [&](const std::string &what) {
         const std::string base =
             std::string("SELECT ") + kColumns + " FROM mldeck.audit_log WHERE " + before.sql + " AND " + what;
-        return "(" + base + " AND NOT spooled AND ts < " + beforeFrom + " ORDER BY ts DESC, id DESC LIMIT 1) UNION ALL (" +
-               base + " AND spooled AND coalesce(occurred_at, ts) < " + beforeFrom +
+        return "(" + base + " AND NOT spooled AND ts < " + beforeFrom +
+               " ORDER BY ts DESC, id DESC LIMIT 1) UNION ALL (" + base +
+               " AND spooled AND coalesce(occurred_at, ts) < " + beforeFrom +
                " ORDER BY coalesce(occurred_at, ts) DESC, id DESC LIMIT 1)";
     };
     const std::string earlierRows =

@@ -58,9 +58,9 @@ std::string actionCondition(RoleAction action)
     // else NULL, which the caller reads as false.
     const auto column = [](const char *t, const char *c, const char *privilege) {
         const std::string rel = std::string("to_regclass('mldeck.") + t + "')";
-        return std::string("CASE WHEN EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = ") + rel + " AND attname = '" +
-               c + "' AND NOT attisdropped) THEN has_column_privilege(who, " + rel + ", '" + c + "', '" + privilege +
-               "') END";
+        return std::string("CASE WHEN EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = ") + rel +
+               " AND attname = '" + c + "' AND NOT attisdropped) THEN has_column_privilege(who, " + rel + ", '" + c +
+               "', '" + privilege + "') END";
     };
     // An alias moves by INSERT ... ON CONFLICT DO UPDATE, and a champion's move drops its challenger alias.
     const std::string alias = table("model_aliases", "INSERT") + " AND " + table("model_aliases", "UPDATE") + " AND " +

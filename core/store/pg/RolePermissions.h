@@ -80,7 +80,7 @@ public:
     // change guard rules; mldeck_operator may."
     QString refusal(SettingsArea area) const;
 
-    static QString areaName(SettingsArea area); // "guard rules", translated
+    static QString areaName(SettingsArea area);   // "guard rules", translated
     static QString changeName(SettingsArea area); // "change guard rules", translated (the verb phrase of refusal)
 
     bool may(RoleAction action) const { return m_mayAct[size_t(action)]; }

@@ -12,10 +12,10 @@
 #include "tests/support/GuiTestTools.h"
 #include "tests/support/LoginRole.h"
 #include "tests/support/TestServers.h"
+#include "ui/ConnectionSession.h"
 #include "ui/MainWindow.h"
 #include "ui/pages/RolloutPage.h"
 #include "ui/widgets/PageFrame.h"
-#include "ui/ConnectionSession.h"
 
 #include <QComboBox>
 #include <QLabel>

@@ -148,9 +148,9 @@ private Q_SLOTS:
         env.insert(QStringLiteral("MLDECK_PG_URL"), m_s.f.db->endpoint().toUrl(true));
         full.setProcessEnvironment(env);
         full.setStandardOutputFile(QStringLiteral("/dev/full"));
-        full.start(qEnvironmentVariable("MLDECK_BINARY_DIR") + QStringLiteral("/app/mldeckctl/mldeckctl"),
-                   {QStringLiteral("audit"), QStringLiteral("export"), QStringLiteral("--format"),
-                    QStringLiteral("csv")});
+        full.start(
+            qEnvironmentVariable("MLDECK_BINARY_DIR") + QStringLiteral("/app/mldeckctl/mldeckctl"),
+            {QStringLiteral("audit"), QStringLiteral("export"), QStringLiteral("--format"), QStringLiteral("csv")});
         QVERIFY(full.waitForFinished(60000));
         const QString err = QString::fromUtf8(full.readAllStandardError());
         QCOMPARE(full.exitCode(), 2);

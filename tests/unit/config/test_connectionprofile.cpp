@@ -100,7 +100,8 @@ private Q_SLOTS:
         // A typed password with an unencoded '@': hidden up to the authority's last '@'.
         const auto at = PgEndpoint::fromUrl(QStringLiteral("postgresql://ops:hun@ter2@db:99999/mldeck"));
         QVERIFY(!at.ok());
-        QVERIFY2(!at.errorMessage().contains(QStringLiteral("hun")) && !at.errorMessage().contains(QStringLiteral("ter2")),
+        QVERIFY2(!at.errorMessage().contains(QStringLiteral("hun")) &&
+                     !at.errorMessage().contains(QStringLiteral("ter2")),
                  qPrintable(at.errorMessage()));
         QVERIFY2(at.errorMessage().contains(QStringLiteral("ops:***@db")), qPrintable(at.errorMessage()));
     }
@@ -108,7 +109,8 @@ private Q_SLOTS:
     // libpq would take password= from the query, MLDeck would not: refused, and the message masks it.
     void passwordInTheQueryIsRefused()
     {
-        const auto pg = PgEndpoint::fromUrl(QStringLiteral("postgresql://ops@db:5432/mldeck?sslmode=require&password=hunter2"));
+        const auto pg =
+            PgEndpoint::fromUrl(QStringLiteral("postgresql://ops@db:5432/mldeck?sslmode=require&password=hunter2"));
         QVERIFY(!pg.ok());
         QVERIFY2(pg.errorMessage().contains(QStringLiteral("password=***")), qPrintable(pg.errorMessage()));
         QVERIFY2(!pg.errorMessage().contains(QStringLiteral("hunter2")), qPrintable(pg.errorMessage()));

@@ -61,8 +61,8 @@ private:
     QLineEdit *m_search = nullptr;
     QLabel *m_error = nullptr;
     QTimer *m_debounce = nullptr;
-    AuditFilter m_filter; // as read(): without a preset range's start
-    qint64 m_preset = 0;  // the "last N seconds" range chosen (0: none)
+    AuditFilter m_filter;   // as read(): without a preset range's start
+    qint64 m_preset = 0;    // the "last N seconds" range chosen (0: none)
     bool m_filling = false; // choices being refilled: no filterChanged
 };
 
