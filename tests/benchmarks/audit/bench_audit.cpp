@@ -14,6 +14,7 @@
 #include "core/store/pg/AuditQuery.h"
 #include "core/store/pg/Migrator.h"
 #include "core/store/pg/PgConnection.h"
+#include "tests/support/BenchOutput.h"
 #include "tests/support/PgSql.h"
 #include "tests/support/SyntheticAudit.h"
 #include "tests/support/TestServers.h"
@@ -29,20 +30,10 @@
 #include <vector>
 
 using namespace mldeck;
+using mldeck::bench::die;
+using mldeck::bench::out;
 
 namespace {
-
-QTextStream &out()
-{
-    static QTextStream s(stdout);
-    return s;
-}
-
-[[noreturn]] void die(const QString &what)
-{
-    QTextStream(stderr) << "bench_audit: " << what << "\n";
-    std::exit(1);
-}
 
 constexpr qint64 kBatch = 1000;
 

@@ -14,6 +14,7 @@
 #include "core/store/pg/Migrator.h"
 #include "core/store/pg/PgConnection.h"
 #include "core/store/pg/PredictionLog.h"
+#include "tests/support/BenchOutput.h"
 #include "tests/support/PgSql.h"
 #include "tests/support/TestServers.h"
 
@@ -28,20 +29,10 @@
 #include <random>
 
 using namespace mldeck;
+using mldeck::bench::die;
+using mldeck::bench::out;
 
 namespace {
-
-QTextStream &out()
-{
-    static QTextStream s(stdout);
-    return s;
-}
-
-[[noreturn]] void die(const QString &what)
-{
-    QTextStream(stderr) << "bench_class_copy: " << what << "\n";
-    std::exit(1);
-}
 
 void exec(PgConnection &conn, const QString &sql)
 {

@@ -25,6 +25,7 @@
 #include "core/store/pg/Migrator.h"
 #include "core/store/pg/PgConnection.h"
 #include "core/store/pg/PredictionLog.h"
+#include "tests/support/BenchOutput.h"
 #include "tests/support/PgSql.h"
 #include "tests/support/TestServers.h"
 
@@ -39,20 +40,10 @@
 #include <random>
 
 using namespace mldeck;
+using mldeck::bench::die;
+using mldeck::bench::out;
 
 namespace {
-
-QTextStream &out()
-{
-    static QTextStream s(stdout);
-    return s;
-}
-
-[[noreturn]] void die(const QString &what)
-{
-    QTextStream(stderr) << "bench_kpi: " << what << "\n";
-    std::exit(1);
-}
 
 double timedExec(PgConnection &conn, const QString &sql)
 {
