@@ -1,6 +1,7 @@
 #include "core/alerting/Hysteresis.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace mldeck {
 
@@ -40,7 +41,7 @@ bool Hysteresis::resolveOnSafeSide() const
 
 HysteresisState Hysteresis::next(const HysteresisState &previous, std::optional<double> value, qint64 nowSecs) const
 {
-    if (!value)
+    if (!value || !std::isfinite(*value))
         return previous;
     if (!previous.active)
         return {breaches(*value), 0};

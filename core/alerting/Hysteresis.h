@@ -45,7 +45,7 @@ struct Hysteresis
     bool resolveOnSafeSide() const;
     bool keepFiringInRange() const { return keepFiringSeconds >= 0 && keepFiringSeconds <= maxKeepFiringSeconds; }
 
-    // One evaluation. An unknown value (empty) changes nothing: no activation, no resolution, and a
+    // One evaluation. An unknown value (empty or not finite) changes nothing: no activation, no resolution, and a
     // running clearing timer is neither reset nor completed. Active: a clearing value starts (or
     // continues) the timer and resolves once it has run keepFiringSeconds; a value between the
     // thresholds or breaching stops it. Clock going backwards counts as no time elapsed.
