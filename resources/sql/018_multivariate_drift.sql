@@ -1,4 +1,5 @@
--- Multivariate drift (contract: drift.md, "Multivariate drift"): the drift checks also record, as the
+-- MLDeck schema, step 18: multivariate drift (contract: drift.md, "Multivariate drift").
+-- The drift checks also record, as the
 -- pseudo-feature '__multivariate__' of mldeck.drift_scores, the mean PCA reconstruction error of the
 -- window (score) and the band it must stay in, mean ± 3 standard deviations over reference chunks
 -- (threshold holds the upper edge, as for the other lines, so older readers still draw something sensible).
