@@ -40,6 +40,7 @@ QString AlertRule::formatValue(double value) const
     case Metric::LatencyP95Ms:
         return QStringLiteral("%1 ms").arg(value, 0, 'f', 0);
     case Metric::Mae:
+    case Metric::EstimatedMae:
         return QStringLiteral("%1 min").arg(value, 0, 'f', 2);
     case Metric::R2:
         return QString::number(value, 'f', 3);
@@ -95,6 +96,9 @@ QString AlertRule::describe() const
     case Metric::EstimatedAccuracy:
         name = DomainText::tr("ML estimated accuracy");
         break;
+    case Metric::EstimatedMae:
+        name = DomainText::tr("ML estimated MAE");
+        break;
     case Metric::NoData:
     case Metric::DependencyFallback:
         break;
@@ -130,6 +134,8 @@ QString AlertRule::metricName(Metric m)
         return QStringLiteral("ece");
     case Metric::EstimatedAccuracy:
         return QStringLiteral("estimated_accuracy");
+    case Metric::EstimatedMae:
+        return QStringLiteral("estimated_mae");
     }
     return {};
 }
@@ -146,8 +152,8 @@ QList<AlertRule::Metric> AlertRule::metricsFor(bool classifier)
         return {Metric::FailureRate,       Metric::LatencyP95Ms, Metric::Accuracy,          Metric::F1,
                 Metric::LogLoss,           Metric::Ece,          Metric::EstimatedAccuracy, Metric::NoData,
                 Metric::DependencyFallback};
-    return {Metric::FailureRate, Metric::LatencyP95Ms, Metric::Mae,
-            Metric::R2,          Metric::NoData,       Metric::DependencyFallback};
+    return {Metric::FailureRate, Metric::LatencyP95Ms, Metric::Mae,          Metric::R2,
+            Metric::EstimatedMae, Metric::NoData,      Metric::DependencyFallback};
 }
 
 Status AlertRule::checkTask(bool classifier) const
@@ -165,7 +171,7 @@ std::optional<AlertRule::Metric> AlertRule::metricFromName(const QString &name)
 {
     for (Metric m : {Metric::FailureRate, Metric::LatencyP95Ms, Metric::Mae, Metric::R2, Metric::NoData,
                      Metric::DependencyFallback, Metric::Accuracy, Metric::F1, Metric::LogLoss, Metric::Ece,
-                     Metric::EstimatedAccuracy})
+                     Metric::EstimatedAccuracy, Metric::EstimatedMae})
         if (metricName(m) == name)
             return m;
     return std::nullopt;
@@ -199,6 +205,7 @@ AlertRule AlertRule::defaultFor(Metric metric)
         r.threshold = 2000;
         break;
     case Metric::Mae:
+    case Metric::EstimatedMae:
         r.threshold = 2.5;
         break;
     case Metric::R2:
@@ -258,6 +265,7 @@ QString thresholdProblem(const AlertRule &r)
         break;
     case AlertRule::Metric::LatencyP95Ms:
     case AlertRule::Metric::Mae:
+    case AlertRule::Metric::EstimatedMae:
     case AlertRule::Metric::DependencyFallback:
         if (r.threshold < 0)
             return DomainText::tr("The threshold cannot be negative (%1).").arg(r.threshold);
@@ -356,8 +364,8 @@ Result<AlertRule> AlertRule::fromJson(const QJsonObject &o)
     const auto metric = metricFromName(metricValue.toString());
     if (!metric)
         return Error{
-            DomainText::tr("Unknown alert rule metric \"%1\": use failure_rate, latency_p95_ms, mae, r2, no_data, "
-                           "dependency_fallback or, on a classifier, accuracy, f1, log_loss, ece or "
+            DomainText::tr("Unknown alert rule metric \"%1\": use failure_rate, latency_p95_ms, mae, r2, "
+                           "estimated_mae, no_data, dependency_fallback or, on a classifier, accuracy, f1, log_loss, ece or "
                            "estimated_accuracy.")
                 .arg(metricValue.toVariant().toString())};
     AlertRule r = defaultFor(*metric);

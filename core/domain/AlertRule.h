@@ -33,7 +33,10 @@ struct AlertRule
         F1, // binary: of the positive class; multi-class: macro
         LogLoss,
         Ece,
-        EstimatedAccuracy
+        EstimatedAccuracy,
+        // A regression deployment's ML MAE expected by its nanny model (resources/contract/nanny.md), known
+        // before the outcomes arrive; unknown while no prediction of the window was scored.
+        EstimatedMae
     };
     enum class Comparison
     {

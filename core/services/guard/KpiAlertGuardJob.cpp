@@ -49,7 +49,7 @@ std::optional<double> classificationValue(AlertRule::Metric metric, const stats:
 }
 
 // The rule's figure from the window's snapshot: failure rate over every path; the model's own
-// quality and speed (MAE, R², a classifier's figures, latency p95) on the ML path only; no_data
+// quality and speed (MAE, its estimate, R², a classifier's figures, latency p95) on the ML path only; no_data
 // from the prediction count.
 RuleObservation observe(const AlertRule &rule, const KpiSnapshot &snapshot)
 {
@@ -68,6 +68,9 @@ RuleObservation observe(const AlertRule &rule, const KpiSnapshot &snapshot)
         break;
     case AlertRule::Metric::R2:
         o.value = ml.r2;
+        break;
+    case AlertRule::Metric::EstimatedMae: // the nanny's estimate over the window's scored ML predictions
+        o.value = ml.estimatedMae;
         break;
     case AlertRule::Metric::Accuracy:
     case AlertRule::Metric::F1:
@@ -97,6 +100,9 @@ QString alertTitle(const AlertRule &rule)
             .arg(AlertRule::comparisonName(rule.comparison), rule.formatValue(rule.threshold));
     case AlertRule::Metric::R2:
         return ServiceText::tr("ML R² %1 %2")
+            .arg(AlertRule::comparisonName(rule.comparison), rule.formatValue(rule.threshold));
+    case AlertRule::Metric::EstimatedMae:
+        return ServiceText::tr("ML estimated MAE %1 %2")
             .arg(AlertRule::comparisonName(rule.comparison), rule.formatValue(rule.threshold));
     case AlertRule::Metric::Accuracy:
         return ServiceText::tr("ML accuracy %1 %2")

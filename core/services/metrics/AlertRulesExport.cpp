@@ -65,6 +65,9 @@ QString prometheusAlertExpression(const QString &deployment, const AlertRule &ru
     case AlertRule::Metric::R2:
         return QStringLiteral("mldeck_r2%1 %2 %3")
             .arg(selector(deployment, QStringLiteral("ml"), w), op, number(rule.threshold));
+    case AlertRule::Metric::EstimatedMae:
+        return QStringLiteral("mldeck_estimated_mae%1 %2 %3")
+            .arg(selector(deployment, QStringLiteral("ml"), w), op, number(rule.threshold));
     case AlertRule::Metric::Accuracy:
     case AlertRule::Metric::F1:
     case AlertRule::Metric::LogLoss:

@@ -20,6 +20,8 @@ void KpiAccumulator::merge(const KpiAccumulator &other)
         actualAtLeast[size_t(x)] += other.actualAtLeast[size_t(x)];
         bothAtLeast[size_t(x)] += other.bothAtLeast[size_t(x)];
     }
+    estAbsErrSum += other.estAbsErrSum;
+    estCount += other.estCount;
     classification.merge(other.classification);
 }
 

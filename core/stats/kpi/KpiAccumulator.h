@@ -36,6 +36,11 @@ struct KpiAccumulator
     std::array<qint64, kAnticipationThresholds> actualAtLeast{}; // actual >= X
     std::array<qint64, kAnticipationThresholds> bothAtLeast{};   // actual >= X and predicted >= X
 
+    // The nanny model's expected absolute error, summed over the ML predictions it scored (with or
+    // without an outcome), and how many (est_abs_err_sum, est_count: resources/sql/017_nanny.sql).
+    double estAbsErrSum = 0;
+    qint64 estCount = 0;
+
     // A classification deployment's sums (mldeck.kpi_class_minute / kpi_class_hour); K = 0 otherwise.
     ClassificationSums classification;
 

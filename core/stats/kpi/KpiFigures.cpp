@@ -39,6 +39,8 @@ KpiFigures computeFigures(const KpiAccumulator &s, double seconds, int anticipat
         if (sst > 1e-12 * std::max(1.0, s.sumSqActual))
             f.r2 = 1.0 - s.sumSqError / sst;
     }
+    if (s.estCount > 0)
+        f.estimatedMae = s.estAbsErrSum / double(s.estCount);
     if (s.pctCount > 0)
         f.mape = s.sumAbsPctError / double(s.pctCount);
     const int x = std::clamp(anticipationMinutes, 1, kAnticipationThresholds) - 1;

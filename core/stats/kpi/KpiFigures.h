@@ -19,6 +19,9 @@ struct KpiFigures
     std::optional<double> rmse;
     std::optional<double> r2;   // 1 - SSE/SST over the labelled rows
     std::optional<double> mape; // percent
+    // MAE expected by the deployment's nanny model over the predictions it scored: known before the
+    // outcomes arrive; empty when none was scored (no nanny, or not scored yet).
+    std::optional<double> estimatedMae;
     std::optional<double> latencyMeanMs;
     std::optional<double> latencyP50Ms;
     std::optional<double> latencyP95Ms;

@@ -232,6 +232,28 @@ private Q_SLOTS:
         negative.threshold = -0.1;
         QVERIFY(!negative.validate());
     }
+
+    // The nanny's estimate: a regression metric in minutes, not among the defaults (a deployment has no
+    // nanny until one is trained).
+    void estimatedMae()
+    {
+        const auto r = AlertRule::fromJson({{QStringLiteral("id"), QStringLiteral("est")},
+                                            {QStringLiteral("metric"), QStringLiteral("estimated_mae")},
+                                            {QStringLiteral("threshold"), 3}});
+        QVERIFY2(r, qPrintable(r.errorMessage()));
+        QCOMPARE(r->metric, AlertRule::Metric::EstimatedMae);
+        QCOMPARE(r->comparison, AlertRule::Comparison::Above);
+        QCOMPARE(*r, AlertRule::fromJson(r->toJson()).value());
+        QCOMPARE(r->describe(), QStringLiteral("ML estimated MAE > 3.00 min over 300 s for 120 s"));
+        QVERIFY(r->checkTask(false));
+        QVERIFY(!r->checkTask(true));
+        QVERIFY(!AlertRule::isClassificationMetric(r->metric));
+        QVERIFY(!AlertRule::defaultWithId(QStringLiteral("estimated_mae"), false));
+        AlertRule negative = *r;
+        negative.threshold = -1;
+        QCOMPARE(negative.problems().size(), 1);
+        QCOMPARE(negative.problems().first().field, AlertRule::Field::Threshold);
+    }
 };
 
 QTEST_GUILESS_MAIN(TestAlertRule)

@@ -68,6 +68,7 @@ AlertRuleEditor::AlertRuleEditor(AlertsService *service, std::optional<AlertRule
         {AlertRule::Metric::LatencyP95Ms, tr("Latency p95 of the ML path (ms)")},
         {AlertRule::Metric::Mae, tr("MAE of the ML path")},
         {AlertRule::Metric::R2, tr("R² of the ML path")},
+        {AlertRule::Metric::EstimatedMae, tr("Estimated MAE of the ML path (nanny model, before outcomes)")},
         {AlertRule::Metric::Accuracy, tr("Accuracy of the ML path (share of labelled predictions right)")},
         {AlertRule::Metric::F1, tr("F1 of the ML path (binary: positive class; else macro)")},
         {AlertRule::Metric::LogLoss, tr("Log-loss of the ML path")},
