@@ -20,8 +20,7 @@ CREATE TABLE mldeck.nanny_models (
     weights         bytea       NOT NULL,
     sha256          text        NOT NULL CHECK (sha256 ~ '^[0-9a-f]{64}$'),
     meta            jsonb       NOT NULL, -- input layout, scaling, training figures (NannyMeta::toJson)
-    trained_from    timestamptz NOT NULL, -- the reference window it learnt on
-    trained_to      timestamptz NOT NULL,
+    reference       text        NOT NULL, -- the reference it learnt on, for people ("snapshot baseline", ...)
     rows            bigint      NOT NULL CHECK (rows > 0),
     validation_mae  double precision NOT NULL, -- of the estimate, in target units, on held-out reference rows
     created_by      text        NOT NULL DEFAULT session_user,
