@@ -49,6 +49,19 @@ QString alertTransitionName(AlertTransition t)
     return {};
 }
 
+Hysteresis ruleHysteresis(const AlertRule &rule)
+{
+    Hysteresis h;
+    if (rule.metric == AlertRule::Metric::NoData)
+        h.breach = Hysteresis::Breach::AtOrBelow;
+    else
+        h.breach = rule.comparison == AlertRule::Comparison::Above ? Hysteresis::Breach::Above : Hysteresis::Breach::Below;
+    h.fireThreshold = rule.threshold;
+    h.resolveThreshold = rule.resolveThreshold;
+    h.keepFiringSeconds = rule.keepFiringSeconds;
+    return h;
+}
+
 std::optional<double> ruleValue(const AlertRule &rule, const RuleObservation &observation)
 {
     if (rule.metric == AlertRule::Metric::NoData)
@@ -88,10 +101,15 @@ AlertRuleEvaluation evaluateAlertRule(const AlertRule &rule, const AlertRuleStat
     const bool breach = rule.breaches(*value);
     out.breaching = breach;
 
+    if (firing) {
+        const HysteresisState next = ruleHysteresis(rule).next({true, previous.clearingSinceSecs}, value, nowSecs);
+        if (!next.active)
+            return clear();
+        out.status.clearingSinceSecs = next.clearingSinceSecs;
+        return out; // still firing: the caller refreshes the open alert
+    }
     if (!breach)
         return clear();
-    if (firing)
-        return out; // still firing: the caller refreshes the open alert
     const qint64 since = pending ? previous.pendingSinceSecs : nowSecs;
     const qint64 elapsed = std::max<qint64>(0, nowSecs - since);
     if (elapsed >= rule.pendingSeconds) {
@@ -123,7 +141,9 @@ QJsonObject toJson(const AlertRuleStatus &status)
         {QStringLiteral("firing_since"), iso(status.firingSinceSecs)},
         {QStringLiteral("resolved_at"), iso(status.resolvedAtSecs)},
         {QStringLiteral("last_value"), figureJson(status.lastValue)},
-        {QStringLiteral("last_evaluated"), iso(status.lastEvaluatedSecs)}};
+        {QStringLiteral("last_evaluated"), iso(status.lastEvaluatedSecs)},
+        {QStringLiteral("clearing_since"),
+         iso(status.state == AlertRuleState::Firing ? status.clearingSinceSecs : 0)}};
 }
 
 } // namespace mldeck

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/alerting/Hysteresis.h"
 #include "core/domain/AlertRule.h"
 
 #include <QJsonObject>
@@ -30,6 +31,7 @@ struct AlertRuleStatus
     qint64 resolvedAtSecs = 0;   // resolved only
     std::optional<double> lastValue;
     qint64 lastEvaluatedSecs = 0;
+    qint64 clearingSinceSecs = 0; // firing only: since when the value has been past the resolve threshold
 
     bool operator==(const AlertRuleStatus &) const = default;
 };
@@ -61,13 +63,20 @@ struct AlertRuleEvaluation
 
 // The pure state machine of one rule:
 //   inactive/resolved --(condition true)--> pending --(still true after pendingSeconds)--> firing
-//   pending --(condition false)--> inactive;  firing --(condition false)--> resolved
+//   pending --(condition false)--> inactive
+//   firing --(value past the resolve threshold for keepFiringSeconds: Hysteresis)--> resolved
+// Between the firing and the resolve threshold a firing rule stays firing (and its clearing timer
+// starts again); without a resolve threshold and keep-firing time it resolves as soon as the
+// condition is false.
 // An unknown condition (no value: no predictions or no outcomes in the window) changes nothing:
 // a pending rule does not fire on it and a firing rule does not resolve on it (the no_data rule
 // reports silence). A disabled rule goes inactive (a firing one resolves). Clock going backwards
 // counts as no time elapsed.
 AlertRuleEvaluation evaluateAlertRule(const AlertRule &rule, const AlertRuleStatus &previous,
                                       const RuleObservation &observation, qint64 nowSecs);
+
+// The rule's thresholds as a Hysteresis (no_data: at most `threshold` predictions breaches).
+Hysteresis ruleHysteresis(const AlertRule &rule);
 
 // The value a rule looks at: no_data -> the prediction count, otherwise observation.value.
 std::optional<double> ruleValue(const AlertRule &rule, const RuleObservation &observation);

@@ -32,6 +32,15 @@ bool AlertRule::breaches(double value) const
     return comparison == Comparison::Above ? value > threshold : value < threshold;
 }
 
+bool AlertRule::resolveOnSafeSide() const
+{
+    if (!resolveThreshold)
+        return true;
+    if (metric != Metric::NoData && comparison == Comparison::Above)
+        return *resolveThreshold <= threshold;
+    return *resolveThreshold >= threshold;
+}
+
 QString AlertRule::formatValue(double value) const
 {
     switch (metric) {
@@ -63,10 +72,11 @@ QString AlertRule::describe() const
 {
     const QString forText = pendingSeconds > 0 ? DomainText::tr(" for %1 s").arg(pendingSeconds) : QString();
     if (metric == Metric::NoData)
-        return DomainText::tr("no predictions in %1 s%2").arg(windowSeconds).arg(forText);
+        return DomainText::tr("no predictions in %1 s%2").arg(windowSeconds).arg(forText) + resolveText();
     if (metric == Metric::DependencyFallback)
         return DomainText::tr("a backend dependency in fallback for more than %1%2")
-            .arg(formatValue(threshold), forText);
+                   .arg(formatValue(threshold), forText) +
+               resolveText();
     QString name;
     switch (metric) {
     case Metric::FailureRate:
@@ -104,9 +114,28 @@ QString AlertRule::describe() const
         break;
     }
     return DomainText::tr("%1 %2 %3 over %4 s%5")
-        .arg(name, comparisonName(comparison), formatValue(threshold))
-        .arg(windowSeconds)
-        .arg(forText);
+               .arg(name, comparisonName(comparison), formatValue(threshold))
+               .arg(windowSeconds)
+               .arg(forText) +
+           resolveText();
+}
+
+QString AlertRule::resolveText() const
+{
+    if (!resolveThreshold && keepFiringSeconds == 0)
+        return {};
+    if (keepFiringSeconds == 0)
+        return DomainText::tr("; resolves at %1").arg(resolveCondition());
+    return DomainText::tr("; resolves at %1 for %2 s").arg(resolveCondition()).arg(keepFiringSeconds);
+}
+
+QString AlertRule::resolveCondition() const
+{
+    // The resolving side of the comparison: the value no longer breaches the resolve threshold.
+    const QString side = metric == Metric::NoData            ? QStringLiteral(">")
+                         : comparison == Comparison::Above ? QStringLiteral("≤")
+                                                           : QStringLiteral("≥");
+    return side + QLatin1Char(' ') + formatValue(resolveThreshold.value_or(threshold));
 }
 
 QString AlertRule::metricName(Metric m)
@@ -323,6 +352,23 @@ QList<AlertRule::Problem> AlertRule::problems() const
         out.append({Field::Threshold, DomainText::tr("The threshold must be a finite number.")});
     else if (const QString range = thresholdProblem(*this); !range.isEmpty())
         out.append({Field::Threshold, range});
+    if (resolveThreshold) {
+        AlertRule atResolve = *this;
+        atResolve.threshold = *resolveThreshold;
+        if (!std::isfinite(*resolveThreshold))
+            out.append({Field::ResolveThreshold, DomainText::tr("The resolve threshold must be a finite number.")});
+        else if (const QString range = thresholdProblem(atResolve); !range.isEmpty())
+            out.append({Field::ResolveThreshold, range});
+        else if (std::isfinite(threshold) && !resolveOnSafeSide())
+            out.append({Field::ResolveThreshold,
+                        metric != Metric::NoData && comparison == Comparison::Above
+                            ? DomainText::tr("The resolve threshold (%1) must be at or below the firing threshold (%2): "
+                                             "a firing rule resolves once the value is back under it.")
+                                  .arg(formatValue(*resolveThreshold), formatValue(threshold))
+                            : DomainText::tr("The resolve threshold (%1) must be at or above the firing threshold (%2): "
+                                             "a firing rule resolves once the value is back over it.")
+                                  .arg(formatValue(*resolveThreshold), formatValue(threshold))});
+    }
     if (windowSeconds < kMinWindow || windowSeconds > kMaxSeconds)
         out.append({Field::Window, DomainText::tr("The window must be between %1 and %2 seconds, not %3.")
                                        .arg(kMinWindow)
@@ -332,6 +378,10 @@ QList<AlertRule::Problem> AlertRule::problems() const
         out.append({Field::Pending, DomainText::tr("The pending period must be between 0 and %1 seconds, not %2.")
                                         .arg(kMaxSeconds)
                                         .arg(pendingSeconds)});
+    if (keepFiringSeconds < 0 || keepFiringSeconds > kMaxSeconds)
+        out.append({Field::KeepFiring, DomainText::tr("The keep-firing time must be between 0 and %1 seconds, not %2.")
+                                           .arg(kMaxSeconds)
+                                           .arg(keepFiringSeconds)});
     if (severity != QLatin1String("info") && severity != QLatin1String("warning") &&
         severity != QLatin1String("critical"))
         out.append(
@@ -345,8 +395,10 @@ QJsonObject AlertRule::toJson() const
             {QStringLiteral("metric"), metricName(metric)},
             {QStringLiteral("comparison"), comparisonName(comparison)},
             {QStringLiteral("threshold"), threshold},
+            {QStringLiteral("resolve_threshold"), resolveThreshold ? QJsonValue(*resolveThreshold) : QJsonValue()},
             {QStringLiteral("window_seconds"), windowSeconds},
             {QStringLiteral("for_seconds"), pendingSeconds},
+            {QStringLiteral("keep_firing_seconds"), keepFiringSeconds},
             {QStringLiteral("severity"), severity},
             {QStringLiteral("enabled"), enabled}};
 }
@@ -356,7 +408,8 @@ Result<AlertRule> AlertRule::fromJson(const QJsonObject &o)
     static const QSet<QString> known{
         QStringLiteral("id"),        QStringLiteral("metric"),         QStringLiteral("comparison"),
         QStringLiteral("threshold"), QStringLiteral("window_seconds"), QStringLiteral("for_seconds"),
-        QStringLiteral("severity"),  QStringLiteral("enabled")};
+        QStringLiteral("severity"),  QStringLiteral("enabled"),        QStringLiteral("resolve_threshold"),
+        QStringLiteral("keep_firing_seconds")};
     for (auto it = o.begin(); it != o.end(); ++it)
         if (!known.contains(it.key()))
             return Error{DomainText::tr("Unknown alert rule key \"%1\".").arg(it.key())};
@@ -399,6 +452,15 @@ Result<AlertRule> AlertRule::fromJson(const QJsonObject &o)
         return s.error();
     if (auto s = integer("for_seconds", &r.pendingSeconds); !s)
         return s.error();
+    if (auto s = integer("keep_firing_seconds", &r.keepFiringSeconds); !s)
+        return s.error();
+    // null or absent: no resolve threshold (the firing threshold resolves)
+    if (const QJsonValue v = o.value(QStringLiteral("resolve_threshold")); !v.isUndefined() && !v.isNull()) {
+        double resolve = 0;
+        if (auto s = number("resolve_threshold", &resolve); !s)
+            return s.error();
+        r.resolveThreshold = resolve;
+    }
     if (o.contains(QStringLiteral("comparison"))) {
         const auto c = comparisonFromName(o.value(QStringLiteral("comparison")).toString());
         if (!c)

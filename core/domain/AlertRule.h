@@ -50,15 +50,25 @@ struct AlertRule
     double threshold = 0;     // no_data: the threshold is ignored (the window is the "for how long")
     int windowSeconds = 300;  // 60 .. 86400; dependency_fallback: unused (the fallback has its own start)
     int pendingSeconds = 120; // 0 .. 86400: the "for" period before firing
+    // Hysteresis (core/alerting/Hysteresis): a firing rule resolves only once its value has been past
+    // resolveThreshold (on the safe side of `threshold`; empty: `threshold` itself) continuously for
+    // keepFiringSeconds (0 .. 86400); between the two thresholds it keeps firing.
+    std::optional<double> resolveThreshold;
+    int keepFiringSeconds = 0;
     QString severity = QStringLiteral("warning"); // info, warning, critical
     bool enabled = true;
 
     // True when `value` breaches the rule (strictly above/below the threshold; no_data: the
     // window's prediction count is at most the threshold, 0 by default).
     bool breaches(double value) const;
-    // One line a person reads: "failure rate > 20 % for 2 min".
+    // One line a person reads: "failure rate > 20 % for 2 min", with the resolving condition when it
+    // differs from the plain one: "..., resolves below 15 % for 300 s".
     QString describe() const;
     QString formatValue(double value) const;
+    // Where a firing rule resolves: "≤ 15.0 %" (the firing threshold without a resolve threshold).
+    QString resolveCondition() const;
+    // The resolve threshold is absent or on the safe side of the firing one (equal: no band).
+    bool resolveOnSafeSide() const;
 
     QJsonObject toJson() const;
     // Every key but "id" and "metric" may be missing (defaults of that metric); a bad value is an error.
@@ -70,8 +80,10 @@ struct AlertRule
     {
         Id,
         Threshold,
+        ResolveThreshold,
         Window,
         Pending,
+        KeepFiring,
         Severity
     };
     struct Problem
@@ -102,6 +114,9 @@ struct AlertRule
     static std::optional<Comparison> comparisonFromName(const QString &name); // ">", "<", "above", "below"
 
     bool operator==(const AlertRule &) const = default;
+
+private:
+    QString resolveText() const; // describe()'s resolving clause; empty without hysteresis
 };
 
 // A list of rules as a JSON array; ids must be unique.

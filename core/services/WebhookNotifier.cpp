@@ -67,6 +67,9 @@ QJsonObject webhookPayload(const WebhookEvent &e)
                              {QStringLiteral("metric"), AlertRule::metricName(e.rule.metric)},
                              {QStringLiteral("comparison"), AlertRule::comparisonName(e.rule.comparison)},
                              {QStringLiteral("threshold"), e.rule.threshold},
+                             // the effective resolving threshold (the firing one when none is set)
+                             {QStringLiteral("resolve_threshold"), e.rule.resolveThreshold.value_or(e.rule.threshold)},
+                             {QStringLiteral("keep_firing_seconds"), e.rule.keepFiringSeconds},
                              {QStringLiteral("window_seconds"), e.rule.windowSeconds},
                              {QStringLiteral("for_seconds"), e.rule.pendingSeconds},
                              {QStringLiteral("severity"), e.rule.severity},

@@ -233,7 +233,8 @@ Result<QMap<QString, AlertRuleStatus>> AlertRuleStore::states(const QString &dep
         const pqxx::result rows = tx.exec_params(
             "SELECT rule_id, state, extract(epoch FROM pending_since)::bigint, extract(epoch FROM "
             "firing_since)::bigint, "
-            "extract(epoch FROM resolved_at)::bigint, last_value, extract(epoch FROM last_evaluated)::bigint "
+            "extract(epoch FROM resolved_at)::bigint, last_value, extract(epoch FROM last_evaluated)::bigint, "
+            "extract(epoch FROM clearing_since)::bigint "
             "FROM mldeck.alert_rule_state WHERE deployment = $1",
             pg::utf8(deployment));
         QMap<QString, AlertRuleStatus> out;
@@ -246,6 +247,7 @@ Result<QMap<QString, AlertRuleStatus>> AlertRuleStore::states(const QString &dep
             if (!r[5].is_null())
                 s.lastValue = r[5].as<double>();
             s.lastEvaluatedSecs = secs(r[6]);
+            s.clearingSinceSecs = secs(r[7]);
             out.insert(text(r[0]), s);
         }
         return out;
@@ -262,19 +264,20 @@ Status AlertRuleStore::saveState(const QString &deployment, const QString &ruleI
         tx.exec_params(
             "INSERT INTO mldeck.alert_rule_state (deployment, rule_id, state, pending_since, firing_since, "
             "resolved_at, "
-            "last_value, last_evaluated, alert_id, updated_at) "
+            "last_value, last_evaluated, alert_id, clearing_since, updated_at) "
             "VALUES ($1, $2, $3, $4::timestamptz, $5::timestamptz, $6::timestamptz, $7, $8::timestamptz, nullif($9, "
-            "0), now()) "
+            "0), $10::timestamptz, now()) "
             "ON CONFLICT (deployment, rule_id) DO UPDATE SET state = EXCLUDED.state, pending_since = "
             "EXCLUDED.pending_since, "
             "firing_since = EXCLUDED.firing_since, resolved_at = EXCLUDED.resolved_at, last_value = "
             "EXCLUDED.last_value, "
-            "last_evaluated = EXCLUDED.last_evaluated, "
+            "last_evaluated = EXCLUDED.last_evaluated, clearing_since = EXCLUDED.clearing_since, "
             "alert_id = coalesce(EXCLUDED.alert_id, mldeck.alert_rule_state.alert_id), updated_at = now()",
             pg::utf8(deployment), pg::utf8(ruleId), pg::utf8(alertRuleStateName(s.state)),
             tsParam(s.state == AlertRuleState::Pending || s.state == AlertRuleState::Firing ? s.pendingSinceSecs : 0),
             tsParam(s.state == AlertRuleState::Firing ? s.firingSinceSecs : 0), tsParam(s.resolvedAtSecs), s.lastValue,
-            tsParam(s.lastEvaluatedSecs), alertId);
+            tsParam(s.lastEvaluatedSecs), alertId,
+            tsParam(s.state == AlertRuleState::Firing ? s.clearingSinceSecs : 0));
         tx.commit();
         return {};
     } catch (const std::exception &e) {
