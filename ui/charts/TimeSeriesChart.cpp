@@ -191,12 +191,13 @@ void TimeSeriesChart::setTimeRange(const QDateTime &from, const QDateTime &to)
     scheduleUpdate();
 }
 
-void TimeSeriesChart::setSeries(const QString &name, QList<QPointF> points, const QColor &color)
+void TimeSeriesChart::setSeries(const QString &name, QList<QPointF> points, const QColor &color, Qt::PenStyle style)
 {
-    setSeries(name, std::vector<QPointF>(points.begin(), points.end()), color);
+    setSeries(name, std::vector<QPointF>(points.begin(), points.end()), color, style);
 }
 
-void TimeSeriesChart::setSeries(const QString &name, std::vector<QPointF> points, const QColor &color)
+void TimeSeriesChart::setSeries(const QString &name, std::vector<QPointF> points, const QColor &color,
+                                Qt::PenStyle style)
 {
     Curve &curve = m_curves[name];
     if (!curve.series) {
@@ -208,7 +209,7 @@ void TimeSeriesChart::setSeries(const QString &name, std::vector<QPointF> points
         connect(curve.series, &QLineSeries::hovered, this,
                 [this, name](const QPointF &p, bool state) { showHover(name, p, state); });
     }
-    QPen pen(color, 2);
+    QPen pen(color, 2, style);
     curve.series->setPen(pen);
     curve.raw = std::move(points);
     scheduleUpdate();
@@ -235,6 +236,12 @@ void TimeSeriesChart::clearSeries()
 QStringList TimeSeriesChart::seriesNames() const
 {
     return m_curves.keys();
+}
+
+Qt::PenStyle TimeSeriesChart::seriesStyle(const QString &name) const
+{
+    const auto it = m_curves.constFind(name);
+    return it == m_curves.cend() ? Qt::NoPen : it->series->pen().style();
 }
 
 void TimeSeriesChart::setHorizontalLine(const QString &name, double value, LineKind kind)

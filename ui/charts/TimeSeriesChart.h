@@ -60,11 +60,15 @@ public:
 
     void setTimeRange(const QDateTime &from, const QDateTime &to);
     // Points: x = milliseconds since the epoch (UTC), ordered by x. Replaces a series of the same name.
-    void setSeries(const QString &name, QList<QPointF> points, const QColor &color);
-    void setSeries(const QString &name, std::vector<QPointF> points, const QColor &color);
+    // A dashed style tells an estimate from the measured series of the same colour.
+    void setSeries(const QString &name, QList<QPointF> points, const QColor &color,
+                   Qt::PenStyle style = Qt::SolidLine);
+    void setSeries(const QString &name, std::vector<QPointF> points, const QColor &color,
+                   Qt::PenStyle style = Qt::SolidLine);
     void removeSeries(const QString &name);
     void clearSeries();
     QStringList seriesNames() const;
+    Qt::PenStyle seriesStyle(const QString &name) const; // Qt::NoPen for an unknown series
 
     enum class LineKind
     {

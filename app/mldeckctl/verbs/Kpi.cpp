@@ -51,6 +51,8 @@ const std::vector<FigureRow> &figureRows()
          [](const KpiTargets &t) {
              return QStringLiteral("< %1 (%2)").arg(t.maeMax).arg(Text::tr("stretch %1").arg(t.stretchMae));
          }},
+        {"estimated_mae", QT_TRANSLATE_NOOP("mldeck::cli", "Est. MAE (min)"),
+         [](const auto &f) { return f.estimatedMae; }, 3},
         {"rmse", QT_TRANSLATE_NOOP("mldeck::cli", "RMSE (min)"), [](const auto &f) { return f.rmse; }, 3},
         {"r2", QT_TRANSLATE_NOOP("mldeck::cli", "R²"), [](const auto &f) { return f.r2; }, 4,
          [](double v, const KpiTargets &t) { return std::optional<bool>(v > t.r2Min); },

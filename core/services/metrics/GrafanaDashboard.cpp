@@ -58,15 +58,37 @@ QJsonObject panel(int id, const QString &type, const QString &title, int x, int 
                        {QStringLiteral("options"), QJsonObject{}}};
 }
 
-// The model's own panels of a regression deployment: MAE and R², ML vs heuristic, with the targets.
+// The series `legend` of a panel drawn dashed (an estimate next to the measured figure).
+QJsonObject dashed(QJsonObject fields, const QString &legend)
+{
+    const QJsonObject dash{{QStringLiteral("fill"), QStringLiteral("dash")}, {QStringLiteral("dash"), QJsonArray{10, 10}}};
+    fields.insert(QStringLiteral("overrides"),
+                  QJsonArray{QJsonObject{
+                      {QStringLiteral("matcher"),
+                       QJsonObject{{QStringLiteral("id"), QStringLiteral("byName")}, {QStringLiteral("options"), legend}}},
+                      {QStringLiteral("properties"),
+                       QJsonArray{QJsonObject{{QStringLiteral("id"), QStringLiteral("custom.lineStyle")},
+                                              {QStringLiteral("value"), dash}}}}}});
+    return fields;
+}
+
+// The model's own panels of a regression deployment: MAE (with the nanny's estimate of the ML MAE, dashed)
+// and R², ML vs heuristic, with the targets.
 int regressionPanels(QJsonArray &panels, int id, const KpiTargets &t, const QString &sel, const QString &w5)
 {
+    const QString estimated = QStringLiteral("ml estimated");
     panels.append(panel(
         id++, QStringLiteral("timeseries"), QStringLiteral("MAE, ML vs heuristic (5 min)"), 0, 0, 12, 8,
         QJsonArray{target(QStringLiteral("A"), QStringLiteral("mldeck_mae{%1,%2,path=~\"ml|heuristic\"}").arg(sel, w5),
-                          QStringLiteral("{{path}}"))},
-        fieldConfig(QStringLiteral("none"), steps(QStringLiteral("green"), t.maeMax, QStringLiteral("red"))),
-        QStringLiteral("Target: MAE below %1 (stretch %2).").arg(t.maeMax).arg(t.stretchMae)));
+                          QStringLiteral("{{path}}")),
+                   target(QStringLiteral("B"), QStringLiteral("mldeck_estimated_mae{%1,%2,path=\"ml\"}").arg(sel, w5),
+                          estimated)},
+        dashed(fieldConfig(QStringLiteral("none"), steps(QStringLiteral("green"), t.maeMax, QStringLiteral("red"))),
+               estimated),
+        QStringLiteral("Target: MAE below %1 (stretch %2). Dashed: the ML MAE the nanny model expects before the "
+                       "outcomes arrive.")
+            .arg(t.maeMax)
+            .arg(t.stretchMae)));
     panels.append(panel(
         id++, QStringLiteral("timeseries"), QStringLiteral("R², ML vs heuristic (5 min)"), 12, 0, 12, 8,
         QJsonArray{target(QStringLiteral("A"), QStringLiteral("mldeck_r2{%1,%2,path=~\"ml|heuristic\"}").arg(sel, w5),

@@ -78,6 +78,9 @@ void declareFamilies(PromWriter &w)
 
     w.family(QStringLiteral("mldeck_mae"), QStringLiteral("gauge"),
              QStringLiteral("Mean absolute error over the window, in the target's unit (labelled predictions)."));
+    w.family(QStringLiteral("mldeck_estimated_mae"), QStringLiteral("gauge"),
+             QStringLiteral("Mean absolute error the nanny model expects over the window's scored predictions, "
+                            "before outcomes (regression)."));
     w.family(QStringLiteral("mldeck_rmse"), QStringLiteral("gauge"),
              QStringLiteral("Root mean squared error over the window, in the target's unit."));
     w.family(QStringLiteral("mldeck_r2"), QStringLiteral("gauge"),
@@ -209,6 +212,7 @@ void windowFigures(PromWriter &w, const QString &deployment, const QString &wind
     };
     if (!f.classification) { // a classifier's logged probability against a class index is no regression error
         put("mldeck_mae", f.mae);
+        put("mldeck_estimated_mae", f.estimatedMae);
         put("mldeck_rmse", f.rmse);
         put("mldeck_r2", f.r2);
     }

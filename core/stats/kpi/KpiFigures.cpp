@@ -39,6 +39,7 @@ KpiFigures computeFigures(const KpiAccumulator &s, double seconds, int anticipat
         if (sst > 1e-12 * std::max(1.0, s.sumSqActual))
             f.r2 = 1.0 - s.sumSqError / sst;
     }
+    f.scored = s.estCount;
     if (s.estCount > 0)
         f.estimatedMae = s.estAbsErrSum / double(s.estCount);
     if (s.pctCount > 0)

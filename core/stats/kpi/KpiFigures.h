@@ -22,6 +22,7 @@ struct KpiFigures
     // MAE expected by the deployment's nanny model over the predictions it scored: known before the
     // outcomes arrive; empty when none was scored (no nanny, or not scored yet).
     std::optional<double> estimatedMae;
+    qint64 scored = 0; // predictions the nanny scored (the estimate's count)
     std::optional<double> latencyMeanMs;
     std::optional<double> latencyP50Ms;
     std::optional<double> latencyP95Ms;

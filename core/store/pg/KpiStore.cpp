@@ -24,7 +24,8 @@ namespace {
 // as PostgreSQL prints them ({1,2,3}): parsed by hand, far cheaper than per-element conversions.
 constexpr char kBucketColumns[] =
     "extract(epoch FROM bucket)::bigint, path, model_version, count, failed, latency_sum, lat_offset, lat_counts, "
-    "labelled, sum_err, sum_abs_err, sum_sq_err, sum_actual, sum_sq_actual, sum_ape, ape_count, actual_ge, both_ge";
+    "labelled, sum_err, sum_abs_err, sum_sq_err, sum_actual, sum_sq_actual, sum_ape, ape_count, actual_ge, both_ge, "
+    "est_abs_err_sum, est_count";
 
 // The classification columns (resources/sql/012_classification.sql) in the order of parseClassSums.
 constexpr char kClassColumns[] =
@@ -163,6 +164,8 @@ KpiBucket parseBucket(const pqxx::row &r, int seconds)
         if (i < a.bothAtLeast.size())
             a.bothAtLeast[i++] = v;
     });
+    a.estAbsErrSum = toDouble(view(r[18]));
+    a.estCount = toInt(view(r[19]));
     return b;
 }
 

@@ -10,7 +10,8 @@
 
 namespace mldeck::ui {
 
-// The dashboard's five charts over time: MAE and R² (ML vs heuristic, target and stretch lines), latency
+// The dashboard's five charts over time: MAE and R² (ML vs heuristic, target and stretch lines; the MAE
+// chart also has the nanny model's estimated ML MAE, dashed), latency
 // p50/p95/p99 of ML (target), error rate per path (target) and throughput per path; audit markers on all.
 class DashboardCharts final : public QWidget
 {
@@ -29,6 +30,8 @@ public:
     TimeSeriesChart *errorRate() const { return m_errorRate; }
     TimeSeriesChart *throughput() const { return m_throughput; }
     QList<TimeSeriesChart *> all() const { return {m_mae, m_r2, m_latency, m_errorRate, m_throughput}; }
+    // The name of the MAE chart's estimated series.
+    static QString estimatedSeriesName() { return tr("ML (estimated)"); }
 
     // Shared with the classification charts. Points of one figure of a path's series ("all", "ml", ...),
     // x in ms at the middle of each bucket, y scaled; empty buckets are left out.

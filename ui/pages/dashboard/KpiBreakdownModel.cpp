@@ -60,6 +60,9 @@ QVariant KpiBreakdownModel::data(const QModelIndex &index, int role) const
     case Mae:
         figure = f.mae;
         break;
+    case EstimatedMae:
+        figure = f.estimatedMae;
+        break;
     case Rmse:
         figure = f.rmse;
         break;
@@ -112,6 +115,7 @@ QVariant KpiBreakdownModel::data(const QModelIndex &index, int role) const
     case Throughput:
         return KpiTiles::formatRate(*figure);
     case Mae:
+    case EstimatedMae:
     case Rmse:
         return KpiTiles::formatMinutes(*figure);
     case R2:
@@ -242,6 +246,8 @@ QVariant KpiBreakdownModel::headerData(int section, Qt::Orientation orientation,
         return tr("Throughput");
     case Mae:
         return tr("MAE");
+    case EstimatedMae:
+        return tr("Est. MAE");
     case Rmse:
         return tr("RMSE");
     case R2:

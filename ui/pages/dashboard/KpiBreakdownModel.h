@@ -21,6 +21,7 @@ public:
         Predictions,
         Throughput,
         Mae,
+        EstimatedMae,
         Rmse,
         R2,
         Mape,
