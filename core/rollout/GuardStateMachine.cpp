@@ -16,7 +16,130 @@ QString pct(double share)
     return QString::number(share * 100.0, 'f', 1) + QStringLiteral(" %");
 }
 
+const QString kRollbackErrorRate = QStringLiteral("rollback_error_rate");
+const QString kRollbackAccuracy = QStringLiteral("rollback_accuracy");
+const QString kMaxLatency = QStringLiteral("max_latency_p95_ms");
+const QString kMaxMae = QStringLiteral("max_mae");
+const QString kMinAccuracy = QStringLiteral("min_accuracy");
+const QString kMaxLogLoss = QStringLiteral("max_log_loss");
+
+// A condition's figure as people read it.
+QString figure(const QString &condition, double v)
+{
+    if (condition == kRollbackErrorRate || condition == kRollbackAccuracy || condition == kMinAccuracy)
+        return pct(v);
+    if (condition == kMaxLatency)
+        return QString::number(v, 'f', 0) + QStringLiteral(" ms");
+    if (condition == kMaxLogLoss)
+        return QString::number(v, 'f', 3);
+    return QString::number(v, 'f', 2);
+}
+
+// The breach line of a condition whose value breaches its firing threshold (the wording the guard
+// has always used).
+QString breachText(const QString &condition, double v, double threshold)
+{
+    if (condition == kRollbackErrorRate)
+        return RolloutText::tr("error rate %1 > %2").arg(pct(v), pct(threshold));
+    if (condition == kMaxLatency)
+        return RolloutText::tr("latency p95 %1 ms > %2 ms")
+            .arg(QString::number(v, 'f', 0), QString::number(threshold, 'f', 0));
+    if (condition == kMaxMae)
+        return RolloutText::tr("MAE %1 > %2").arg(QString::number(v, 'f', 2), QString::number(threshold, 'f', 2));
+    if (condition == kMaxLogLoss)
+        return RolloutText::tr("log-loss %1 > %2").arg(QString::number(v, 'f', 3), QString::number(threshold, 'f', 3));
+    return RolloutText::tr("accuracy %1 < %2").arg(pct(v), pct(threshold));
+}
+
 } // namespace
+
+QStringList GuardRules::rollbackConditions()
+{
+    return {kRollbackErrorRate, kRollbackAccuracy};
+}
+
+QStringList GuardRules::halveConditions()
+{
+    return {kMaxLatency, kMaxMae, kMinAccuracy, kMaxLogLoss};
+}
+
+Hysteresis GuardRules::conditionHysteresis(const QString &condition) const
+{
+    Hysteresis h;
+    h.breach = Hysteresis::Breach::Above;
+    if (condition == kRollbackErrorRate)
+        h.fireThreshold = rollbackErrorRate;
+    else if (condition == kMaxLatency)
+        h.fireThreshold = maxLatencyP95Ms;
+    else if (condition == kMaxMae)
+        h.fireThreshold = maxMae;
+    else if (condition == kMaxLogLoss)
+        h.fireThreshold = maxLogLoss;
+    else {
+        h.breach = Hysteresis::Breach::Below;
+        h.fireThreshold = condition == kRollbackAccuracy ? rollbackAccuracy : minAccuracy;
+    }
+    const ConditionHysteresis c = hysteresis.value(condition);
+    h.resolveThreshold = c.resolveThreshold;
+    h.keepFiringSeconds = c.keepFiringSeconds;
+    return h;
+}
+
+QJsonObject GuardRules::hysteresisJson() const
+{
+    QJsonObject out;
+    for (auto it = hysteresis.cbegin(); it != hysteresis.cend(); ++it) {
+        QJsonObject c{{QStringLiteral("keep_firing_s"), it.value().keepFiringSeconds}};
+        if (it.value().resolveThreshold)
+            c.insert(QStringLiteral("resolve"), *it.value().resolveThreshold);
+        out.insert(it.key(), c);
+    }
+    return out;
+}
+
+Status GuardRules::readConditionSettings(const QJsonObject &rollback, const QJsonObject &halve,
+                                         const QJsonObject &stored)
+{
+    auto r = GateCombination::fromJson(rollback, GateCombination::Mode::Any);
+    if (!r)
+        return r.error();
+    auto h = GateCombination::fromJson(halve, GateCombination::Mode::Any);
+    if (!h)
+        return h.error();
+    QMap<QString, ConditionHysteresis> read;
+    for (auto it = stored.constBegin(); it != stored.constEnd(); ++it) {
+        const QJsonObject o = it.value().toObject();
+        ConditionHysteresis c;
+        if (o.value(QStringLiteral("resolve")).isDouble())
+            c.resolveThreshold = o.value(QStringLiteral("resolve")).toDouble();
+        c.keepFiringSeconds = o.value(QStringLiteral("keep_firing_s")).toInt();
+        read.insert(it.key(), c);
+    }
+    rollbackCombination = *r;
+    halveCombination = *h;
+    hysteresis = read;
+    return {};
+}
+
+QJsonObject GuardMemory::conditionsJson() const
+{
+    QJsonObject out;
+    for (auto it = conditions.cbegin(); it != conditions.cend(); ++it)
+        out.insert(it.key(), QJsonObject{{QStringLiteral("active"), it.value().active},
+                                         {QStringLiteral("clearing_since"), double(it.value().clearingSinceSecs)}});
+    return out;
+}
+
+QMap<QString, HysteresisState> GuardMemory::conditionsFromJson(const QJsonObject &json)
+{
+    QMap<QString, HysteresisState> out;
+    for (auto it = json.constBegin(); it != json.constEnd(); ++it) {
+        const QJsonObject o = it.value().toObject();
+        out.insert(it.key(), HysteresisState{o.value(QStringLiteral("active")).toBool(),
+                                             qint64(o.value(QStringLiteral("clearing_since")).toDouble())});
+    }
+    return out;
+}
 
 QString GuardRules::validate() const
 {
@@ -43,6 +166,30 @@ QString GuardRules::validate() const
         return RolloutText::tr("The log-loss threshold must be a positive number (got %1).").arg(maxLogLoss);
     if (intervalSeconds < 1 || intervalSeconds > 3600)
         return RolloutText::tr("The guard interval must be from 1 s to 1 h (got %1 s).").arg(intervalSeconds);
+    if (const QString why = rollbackCombination.validate(rollbackConditions()); !why.isEmpty())
+        return RolloutText::tr("Rollback conditions: %1").arg(why);
+    if (const QString why = halveCombination.validate(halveConditions()); !why.isEmpty())
+        return RolloutText::tr("Halving conditions: %1").arg(why);
+    const QStringList known = rollbackConditions() + halveConditions();
+    for (auto it = hysteresis.cbegin(); it != hysteresis.cend(); ++it) {
+        if (!known.contains(it.key()))
+            return RolloutText::tr("\"%1\" is not a guard condition (known: %2).")
+                .arg(it.key(), known.join(QStringLiteral(", ")));
+        const Hysteresis h = conditionHysteresis(it.key());
+        if (!h.keepFiringInRange())
+            return RolloutText::tr("%1: the keep-firing time must be from 0 s to 1 day (got %2 s).")
+                .arg(it.key())
+                .arg(h.keepFiringSeconds);
+        if (h.resolveThreshold && !std::isfinite(*h.resolveThreshold))
+            return RolloutText::tr("%1: the resolve threshold must be a number.").arg(it.key());
+        if (!h.resolveOnSafeSide())
+            return (h.breach == Hysteresis::Breach::Above
+                        ? RolloutText::tr("%1: the resolve threshold %2 must be at most the firing threshold %3.")
+                        : RolloutText::tr("%1: the resolve threshold %2 must be at least the firing threshold %3."))
+                .arg(it.key())
+                .arg(*h.resolveThreshold)
+                .arg(h.fireThreshold);
+    }
     return {};
 }
 
@@ -58,7 +205,10 @@ QJsonObject GuardRules::toJson() const
                        {QStringLiteral("interval_seconds"), intervalSeconds},
                        {QStringLiteral("rollback_accuracy"), rollbackAccuracy},
                        {QStringLiteral("min_accuracy"), minAccuracy},
-                       {QStringLiteral("max_log_loss"), maxLogLoss}};
+                       {QStringLiteral("max_log_loss"), maxLogLoss},
+                       {QStringLiteral("rollback_combination"), rollbackCombination.toJson()},
+                       {QStringLiteral("halve_combination"), halveCombination.toJson()},
+                       {QStringLiteral("hysteresis"), hysteresisJson()}};
 }
 
 QString GuardDecision::actionName(Action a)
@@ -90,11 +240,13 @@ GuardDecision GuardStateMachine::evaluate(const GuardRules &rules, GuardMemory &
 
     if (!rules.enabled) {
         memory.severeStreak = memory.degradedStreak = 0;
+        memory.conditions.clear();
         d.summary = RolloutText::tr("guard disabled for this deployment");
         return d;
     }
     if (!mlServing) {
         memory.severeStreak = memory.degradedStreak = 0;
+        memory.conditions.clear();
         d.summary = memory.latched ? RolloutText::tr("latched (%1); ML not serving").arg(memory.latchedAction)
                                    : RolloutText::tr("ML not serving: nothing to guard");
         return d;
@@ -113,36 +265,58 @@ GuardDecision GuardStateMachine::evaluate(const GuardRules &rules, GuardMemory &
             d.summary = RolloutText::tr("latched (%1); %2").arg(memory.latchedAction, d.summary);
         return d;
     } else {
-        if (m.errorRate && *m.errorRate > rules.rollbackErrorRate) {
-            severe = true;
-            d.breaches << RolloutText::tr("error rate %1 > %2").arg(pct(*m.errorRate), pct(rules.rollbackErrorRate));
-        }
-        if (m.latencyP95Ms && *m.latencyP95Ms > rules.maxLatencyP95Ms) {
-            degraded = true;
-            d.breaches << RolloutText::tr("latency p95 %1 ms > %2 ms")
-                              .arg(QString::number(*m.latencyP95Ms, 'f', 0),
-                                   QString::number(rules.maxLatencyP95Ms, 'f', 0));
-        }
-        if (m.mae && *m.mae > rules.maxMae) {
-            degraded = true;
-            d.breaches << RolloutText::tr("MAE %1 > %2")
-                              .arg(QString::number(*m.mae, 'f', 2), QString::number(rules.maxMae, 'f', 2));
-        }
         // A classifier's quality counts once enough of the window is labelled (labels come late).
-        if (m.classifier && m.labelled >= rules.minSamples) {
-            if (m.accuracy && *m.accuracy < rules.rollbackAccuracy) {
-                severe = true;
-                d.breaches << RolloutText::tr("accuracy %1 < %2").arg(pct(*m.accuracy), pct(rules.rollbackAccuracy));
-            } else if (m.accuracy && *m.accuracy < rules.minAccuracy) {
-                degraded = true;
-                d.breaches << RolloutText::tr("accuracy %1 < %2").arg(pct(*m.accuracy), pct(rules.minAccuracy));
+        const bool labelled = m.classifier && m.labelled >= rules.minSamples;
+        const auto when = [](bool measured, std::optional<double> v) { return measured ? v : std::nullopt; };
+        // The task's conditions (a regression deployment has no accuracy, a classifier no MAE); a
+        // figure not measured yet leaves its condition inconclusive.
+        const QMap<QString, std::optional<double>> values =
+            m.classifier ? QMap<QString, std::optional<double>>{{kRollbackErrorRate, m.errorRate},
+                                                                {kRollbackAccuracy, when(labelled, m.accuracy)},
+                                                                {kMaxLatency, m.latencyP95Ms},
+                                                                {kMinAccuracy, when(labelled, m.accuracy)},
+                                                                {kMaxLogLoss, when(labelled, m.logLoss)}}
+                         : QMap<QString, std::optional<double>>{
+                               {kRollbackErrorRate, m.errorRate}, {kMaxLatency, m.latencyP95Ms}, {kMaxMae, m.mae}};
+        const qint64 nowSecs = now.toSecsSinceEpoch();
+        // One action's conditions through their hysteresis, combined; breaches reported with figures.
+        const auto judge = [&](const QStringList &names, const GateCombination &combination) {
+            QList<gates::Condition> conditions;
+            for (const QString &name : names) {
+                if (!values.contains(name))
+                    continue;
+                const Hysteresis h = rules.conditionHysteresis(name);
+                const std::optional<double> v = values.value(name);
+                const HysteresisState state = h.next(memory.conditions.value(name), v, nowSecs);
+                if (state == HysteresisState{})
+                    memory.conditions.remove(name);
+                else
+                    memory.conditions.insert(name, state);
+                const GateState holds =
+                    !v ? GateState::Inconclusive : (state.active ? GateState::Pass : GateState::Fail);
+                conditions << gates::Condition{name, holds};
+                if (holds != GateState::Pass)
+                    continue;
+                // Below the rollback accuracy the halving one is implied: reported once.
+                if (name == kMinAccuracy && memory.conditions.value(kRollbackAccuracy).active)
+                    continue;
+                QString line;
+                if (h.breaches(*v))
+                    line = breachText(name, *v, h.fireThreshold);
+                else if (const qint64 left = h.clearingLeftSecs(state, nowSecs); left > 0)
+                    line = RolloutText::tr("%1 = %2 held: resolving, %3 s left").arg(name, figure(name, *v)).arg(left);
+                else
+                    line = RolloutText::tr("%1 = %2 held until past %3")
+                               .arg(name, figure(name, *v), figure(name, h.effectiveResolveThreshold()));
+                if (combination.isAdvisory(name))
+                    d.advisories << line;
+                else
+                    d.breaches << line;
             }
-            if (m.logLoss && *m.logLoss > rules.maxLogLoss) {
-                degraded = true;
-                d.breaches << RolloutText::tr("log-loss %1 > %2")
-                                  .arg(QString::number(*m.logLoss, 'f', 3), QString::number(rules.maxLogLoss, 'f', 3));
-            }
-        }
+            return gates::combine(combination, conditions) == GateState::Pass;
+        };
+        severe = judge(GuardRules::rollbackConditions(), rules.rollbackCombination);
+        degraded = judge(GuardRules::halveConditions(), rules.halveCombination);
     }
     memory.severeStreak = severe ? memory.severeStreak + 1 : 0;
     memory.degradedStreak = (severe || degraded) ? memory.degradedStreak + 1 : 0;
@@ -156,15 +330,11 @@ GuardDecision GuardStateMachine::evaluate(const GuardRules &rules, GuardMemory &
         d.summary = RolloutText::tr("ML OFF (escalation after halving) after %1 consecutive breaches: %2")
                         .arg(memory.severeStreak)
                         .arg(figures);
-        return d;
-    }
-    if (memory.latched) {
+    } else if (memory.latched) {
         d.summary = RolloutText::tr("latched (%1) since %2: not acting again until re-armed%3")
                         .arg(memory.latchedAction, memory.latchedAt.toString(Qt::ISODate),
                              figures.isEmpty() ? QString() : QStringLiteral("; ") + figures);
-        return d;
-    }
-    if (memory.severeStreak >= k) {
+    } else if (memory.severeStreak >= k) {
         d.action = GuardDecision::Action::Rollback;
         d.summary = RolloutText::tr("ML OFF after %1 consecutive breaches: %2").arg(memory.severeStreak).arg(figures);
     } else if (memory.degradedStreak >= k) {
@@ -172,14 +342,20 @@ GuardDecision GuardStateMachine::evaluate(const GuardRules &rules, GuardMemory &
         d.summary = RolloutText::tr("percentage halved after %1 consecutive breaches: %2")
                         .arg(memory.degradedStreak)
                         .arg(figures);
-    } else if (!d.breaches.isEmpty()) {
+    } else if (severe || degraded) {
         d.summary = RolloutText::tr("breach %1 of %2 (waiting for %2 in a row): %3")
                         .arg(qMax(memory.severeStreak, memory.degradedStreak))
                         .arg(k)
                         .arg(figures);
+    } else if (!d.breaches.isEmpty()) {
+        // Some conditions breach, but not as many as their action's combination asks for.
+        d.summary = RolloutText::tr("no action: the breaches do not meet the combination (ML off: %1; halve: %2): %3")
+                        .arg(rules.rollbackCombination.modeText(), rules.halveCombination.modeText(), figures);
     } else {
         d.summary = RolloutText::tr("healthy: %1 samples").arg(m.samples);
     }
+    if (!d.advisories.isEmpty())
+        d.summary += RolloutText::tr(" (advisory, not acted on: %1)").arg(d.advisories.join(QStringLiteral("; ")));
     return d;
 }
 
@@ -200,6 +376,7 @@ void GuardStateMachine::rearm(GuardMemory &memory)
     memory.latchedAction.clear();
     memory.latchedReason.clear();
     memory.severeStreak = memory.degradedStreak = 0;
+    memory.conditions.clear();
 }
 
 QJsonObject GuardStateMachine::auditFigures(const WindowMetrics &m, const GuardRules &r, const GuardDecision &d)
@@ -223,6 +400,7 @@ QJsonObject GuardStateMachine::auditFigures(const WindowMetrics &m, const GuardR
                                                   {QStringLiteral("max_log_loss"), r.maxLogLoss},
                                                   {QStringLiteral("min_samples"), r.minSamples}}},
             {QStringLiteral("breaches"), QJsonArray::fromStringList(d.breaches)},
+            {QStringLiteral("advisories"), QJsonArray::fromStringList(d.advisories)},
             {QStringLiteral("action"), GuardDecision::actionName(d.action)},
         };
     return QJsonObject{
@@ -239,6 +417,7 @@ QJsonObject GuardStateMachine::auditFigures(const WindowMetrics &m, const GuardR
                                               {QStringLiteral("max_mae"), r.maxMae},
                                               {QStringLiteral("min_samples"), r.minSamples}}},
         {QStringLiteral("breaches"), QJsonArray::fromStringList(d.breaches)},
+        {QStringLiteral("advisories"), QJsonArray::fromStringList(d.advisories)},
         {QStringLiteral("action"), GuardDecision::actionName(d.action)},
     };
 }

@@ -1,11 +1,16 @@
 #pragma once
 
+#include "core/alerting/Hysteresis.h"
+#include "core/rollout/GateSet.h"
 #include "core/rollout/WindowMetrics.h"
 
 #include <QDateTime>
 #include <QJsonObject>
+#include <QMap>
 #include <QString>
 #include <QStringList>
+
+#include <optional>
 
 namespace mldeck {
 
@@ -28,8 +33,33 @@ struct GuardRules
     double minAccuracy = 0.60;
     double maxLogLoss = 1.0;
 
+    // Each action's conditions, named after their thresholds: rollback (ML off) on
+    // rollback_error_rate, rollback_accuracy; halve on max_latency_p95_ms, max_mae, min_accuracy,
+    // max_log_loss. By default any one breaching condition acts; all, or at least N, may be asked,
+    // and advisory conditions are reported, never acted on.
+    GateCombination rollbackCombination{GateCombination::Mode::Any, 1, {}};
+    GateCombination halveCombination{GateCombination::Mode::Any, 1, {}};
+    // Per condition: a resolve threshold on the safe side of its firing one and a keep-firing time.
+    // A breaching condition stays breached (its streak keeps counting) until its value has been past
+    // the resolve threshold for that long. None: a plain threshold.
+    struct ConditionHysteresis
+    {
+        std::optional<double> resolveThreshold;
+        int keepFiringSeconds = 0;
+        bool operator==(const ConditionHysteresis &) const = default;
+    };
+    QMap<QString, ConditionHysteresis> hysteresis;
+
+    static QStringList rollbackConditions();
+    static QStringList halveConditions();
+    // The condition as a Hysteresis (its firing threshold, direction, resolve threshold, keep-firing time).
+    Hysteresis conditionHysteresis(const QString &condition) const;
+
     QString validate() const;   // empty when sane, else a readable reason
     QJsonObject toJson() const; // as the audit log and `guard rules --json` show it
+    // The combinations and hysteresis as stored (guard_rules' JSON columns) and back.
+    QJsonObject hysteresisJson() const;
+    Status readConditionSettings(const QJsonObject &rollback, const QJsonObject &halve, const QJsonObject &hysteresis);
 };
 
 // What the guard remembers between evaluations (stored in mldeck.guard_state so that another
@@ -43,6 +73,11 @@ struct GuardMemory
     QDateTime latchedAt;
     QString latchedAction;
     QString latchedReason;
+    // Each condition's hysteresis state (by condition name); empty for a condition never breached.
+    QMap<QString, HysteresisState> conditions;
+
+    QJsonObject conditionsJson() const; // {"max_mae": {"active": true, "clearing_since": 1700000000}}
+    static QMap<QString, HysteresisState> conditionsFromJson(const QJsonObject &json);
 };
 
 struct GuardDecision
@@ -54,8 +89,9 @@ struct GuardDecision
         Halve     // percentage halved
     };
     Action action = Action::None;
-    QStringList breaches; // readable, with the figures: "error rate 41.0 % > 30.0 %"
-    QString summary;      // one line: what was decided and why
+    QStringList breaches;   // readable, with the figures: "error rate 41.0 % > 30.0 %"
+    QStringList advisories; // advisory conditions that breach: reported, never acted on
+    QString summary;        // one line: what was decided and why
     bool inconclusive = false;
 
     static QString actionName(Action a); // "none", "rollback", "halve"
@@ -70,6 +106,9 @@ struct GuardDecision
 //   late) starts again: breaches must be consecutive in time too.
 // - Latched: evaluates and reports, never acts again until rearm() — except that a guard latched
 //   on "halve" may still escalate to ML off (only ever towards the safe state).
+// - Each action's conditions combine as its GateCombination says (any, all, at least N; advisory
+//   ones never count); a condition without a figure is inconclusive and never counts as a breach.
+//   Each condition goes through its Hysteresis: once breached it stays breached until resolved.
 class GuardStateMachine final
 {
 public:

@@ -19,11 +19,36 @@ GateStatus gate(const char *name, std::optional<double> value, double threshold,
     g.value = value;
     g.threshold = threshold;
     // A figure that could not be measured never passes: no data is not good data.
-    g.pass = value && std::isfinite(*value) && (atMost ? *value <= threshold : *value >= threshold);
+    if (!value || !std::isfinite(*value)) {
+        g.state = GateState::Inconclusive;
+        g.waiting = RolloutText::tr("no data yet");
+    } else {
+        g.state = (atMost ? *value <= threshold : *value >= threshold) ? GateState::Pass : GateState::Fail;
+    }
+    g.pass = g.state == GateState::Pass;
     return g;
 }
 
+void waitFor(GateStatus &g, const QString &what)
+{
+    g.state = GateState::Inconclusive;
+    g.pass = false;
+    g.waiting = what;
+}
+
 } // namespace
+
+QStringList combinableGates()
+{
+    return {QString::fromLatin1(kGateMae),     QString::fromLatin1(kGateR2),      QString::fromLatin1(kGateLatency),
+            QString::fromLatin1(kGateErrorRate), QString::fromLatin1(kGateAccuracy), QString::fromLatin1(kGateF1),
+            QString::fromLatin1(kGateLogLoss), QString::fromLatin1(kGateEce)};
+}
+
+QStringList requiredGates()
+{
+    return {QString::fromLatin1(kGateSamples), QString::fromLatin1(kGateSoak)};
+}
 
 Status validate(const StagedPlan &plan)
 {
@@ -60,6 +85,15 @@ Status validate(const StagedPlan &plan)
         return Error{RolloutText::tr("The log-loss gate must be a positive number (got %1).").arg(*g.maxLogLoss)};
     if (g.maxEce && (!std::isfinite(*g.maxEce) || *g.maxEce <= 0 || *g.maxEce > 1))
         return Error{RolloutText::tr("The ECE gate must be a share above 0 and at most 1 (got %1).").arg(*g.maxEce)};
+    if (const QString why = plan.combination.validate(combinableGates(), requiredGates()); !why.isEmpty())
+        return Error{why};
+    for (auto it = plan.stepCombinations.cbegin(); it != plan.stepCombinations.cend(); ++it) {
+        if (!plan.steps.contains(it.key()))
+            return Error{RolloutText::tr("The step %1 % has its own combination but is not a step of the plan.")
+                             .arg(it.key())};
+        if (const QString why = it.value().validate(combinableGates(), requiredGates()); !why.isEmpty())
+            return Error{RolloutText::tr("Step %1 %: %2").arg(it.key()).arg(why)};
+    }
     return {};
 }
 
@@ -82,32 +116,67 @@ Result<QList<int>> parseSteps(const QString &text)
     return steps;
 }
 
-QList<GateStatus> evaluateGates(const PlanGates &gates, const WindowMetrics &m, qint64 secondsInStep)
+QList<GateStatus> evaluateGates(const PlanGates &gates, const WindowMetrics &m, qint64 secondsInStep,
+                                const GateCombination &combination)
 {
-    if (m.classifier) {
-        QList<GateStatus> out{
-            gate(kGateSamples, double(m.samples), double(gates.minSamples), false),
-            gate(kGateSoak, double(qMax<qint64>(0, secondsInStep)), double(gates.minSoakSeconds), false),
-            gate(kGateAccuracy, m.accuracy, gates.minAccuracy, false),
-        };
-        if (gates.minF1)
-            out << gate(kGateF1, m.f1, *gates.minF1, false);
-        if (gates.maxLogLoss)
-            out << gate(kGateLogLoss, m.logLoss, *gates.maxLogLoss, true);
-        if (gates.maxEce)
-            out << gate(kGateEce, m.ece, *gates.maxEce, true);
-        out << gate(kGateLatency, m.latencyP95Ms, gates.maxLatencyP95Ms, true)
-            << gate(kGateErrorRate, m.errorRate, gates.maxErrorRate, true);
-        return out;
+    const qint64 soaked = qMax<qint64>(0, secondsInStep);
+    QList<GateStatus> out{gate(kGateSamples, double(m.samples), double(gates.minSamples), false),
+                          gate(kGateSoak, double(soaked), double(gates.minSoakSeconds), false)};
+    const QString samples = RolloutText::tr("%1 of %2 predictions").arg(m.samples).arg(gates.minSamples);
+    const QString labelled = RolloutText::tr("%1 of %2 labelled predictions").arg(m.labelled).arg(gates.minSamples);
+    // Too few samples or too short a soak is a wait, not a failure.
+    if (!out[0].pass)
+        waitFor(out[0], samples);
+    if (!out[1].pass) {
+        const qint64 left = gates.minSoakSeconds - soaked;
+        waitFor(out[1], left >= 60 ? RolloutText::tr("%1 min left").arg((left + 59) / 60)
+                                   : RolloutText::tr("%1 s left").arg(left));
     }
-    return {
-        gate(kGateSamples, double(m.samples), double(gates.minSamples), false),
-        gate(kGateSoak, double(qMax<qint64>(0, secondsInStep)), double(gates.minSoakSeconds), false),
-        gate(kGateMae, m.mae, gates.maxMae, true),
-        gate(kGateR2, m.r2, gates.minR2, false),
-        gate(kGateLatency, m.latencyP95Ms, gates.maxLatencyP95Ms, true),
-        gate(kGateErrorRate, m.errorRate, gates.maxErrorRate, true),
+    const auto metric = [&](const char *name, std::optional<double> value, double threshold, bool atMost,
+                            bool quality) {
+        GateStatus g = gate(name, value, threshold, atMost);
+        if (m.samples < gates.minSamples)
+            waitFor(g, samples);
+        else if (quality && m.labelled < gates.minSamples)
+            waitFor(g, labelled);
+        g.advisory = combination.isAdvisory(g.name);
+        out << g;
     };
+    if (m.classifier) {
+        metric(kGateAccuracy, m.accuracy, gates.minAccuracy, false, true);
+        if (gates.minF1)
+            metric(kGateF1, m.f1, *gates.minF1, false, true);
+        if (gates.maxLogLoss)
+            metric(kGateLogLoss, m.logLoss, *gates.maxLogLoss, true, true);
+        if (gates.maxEce)
+            metric(kGateEce, m.ece, *gates.maxEce, true, true);
+    } else {
+        metric(kGateMae, m.mae, gates.maxMae, true, true);
+        metric(kGateR2, m.r2, gates.minR2, false, true);
+    }
+    metric(kGateLatency, m.latencyP95Ms, gates.maxLatencyP95Ms, true, false);
+    metric(kGateErrorRate, m.errorRate, gates.maxErrorRate, true, false);
+    return out;
+}
+
+GateState outcome(const QList<GateStatus> &gates, const GateCombination &combination)
+{
+    const QStringList required = requiredGates();
+    bool requiredPass = true;
+    QList<gates::Condition> combined;
+    for (const GateStatus &g : gates) {
+        if (required.contains(g.name)) {
+            if (g.state == GateState::Fail)
+                return GateState::Fail;
+            requiredPass = requiredPass && g.state == GateState::Pass;
+        } else {
+            combined << gates::Condition{g.name, g.state};
+        }
+    }
+    const GateState c = gates::combine(combination, combined);
+    if (c == GateState::Fail)
+        return GateState::Fail;
+    return requiredPass && c == GateState::Pass ? GateState::Pass : GateState::Inconclusive;
 }
 
 PlanStatus status(const StagedPlan &plan, int currentStep, const QDateTime &stepSince, const WindowMetrics &metrics,
@@ -118,16 +187,21 @@ PlanStatus status(const StagedPlan &plan, int currentStep, const QDateTime &step
     s.currentStep = (currentStep >= 0 && currentStep < plan.steps.size()) ? currentStep : -1;
     s.stepSince = stepSince;
     if (s.currentStep < 0) {
+        s.combination = plan.combination;
+        s.outcome = GateState::Pass;
         s.canAdvance = true; // nothing runs yet: the first step may start
         return s;
     }
     const qint64 soaked = stepSince.isValid() ? stepSince.secsTo(now) : 0;
-    s.gates = evaluateGates(plan.gates, metrics, soaked);
+    s.combination = plan.combinationAt(s.currentStep);
+    s.gates = evaluateGates(plan.gates, metrics, soaked, s.combination);
+    s.outcome = outcome(s.gates, s.combination);
+    if (s.outcome == GateState::Inconclusive)
+        for (const GateStatus &g : s.gates)
+            if (g.state == GateState::Inconclusive && !g.advisory)
+                s.waitingFor << RolloutText::tr("%1: %2").arg(g.name, g.waiting);
     const bool atLast = s.currentStep == plan.steps.size() - 1;
-    bool all = true;
-    for (const GateStatus &g : s.gates)
-        all = all && g.pass;
-    s.canAdvance = all && !atLast;
+    s.canAdvance = s.outcome == GateState::Pass && !atLast;
     return s;
 }
 
@@ -156,7 +230,8 @@ QJsonObject toAuditJson(const StagedPlan &plan, int currentStep)
                        {QStringLiteral("min_accuracy"), plan.gates.minAccuracy},
                        {QStringLiteral("min_f1"), figureJson(plan.gates.minF1)},
                        {QStringLiteral("max_log_loss"), figureJson(plan.gates.maxLogLoss)},
-                       {QStringLiteral("max_ece"), figureJson(plan.gates.maxEce)}};
+                       {QStringLiteral("max_ece"), figureJson(plan.gates.maxEce)},
+                       {QStringLiteral("gate_combination"), combinationsToJson(plan)}};
 }
 
 QJsonArray toAuditJson(const QList<GateStatus> &gates)
@@ -166,8 +241,41 @@ QJsonArray toAuditJson(const QList<GateStatus> &gates)
         out.append(QJsonObject{{QStringLiteral("name"), g.name},
                                {QStringLiteral("value"), figureJson(g.value)},
                                {QStringLiteral("threshold"), g.threshold},
-                               {QStringLiteral("pass"), g.pass}});
+                               {QStringLiteral("pass"), g.pass},
+                               {QStringLiteral("state"), gates::stateName(g.state)},
+                               {QStringLiteral("advisory"), g.advisory}});
     return out;
+}
+
+QJsonObject combinationsToJson(const StagedPlan &plan)
+{
+    QJsonObject out = plan.combination.toJson();
+    QJsonObject steps;
+    for (auto it = plan.stepCombinations.cbegin(); it != plan.stepCombinations.cend(); ++it)
+        steps.insert(QString::number(it.key()), it.value().toJson());
+    if (!steps.isEmpty())
+        out.insert(QStringLiteral("steps"), steps);
+    return out;
+}
+
+Status combinationsFromJson(const QJsonObject &json, StagedPlan &plan)
+{
+    auto plain = GateCombination::fromJson(json, GateCombination::Mode::All);
+    if (!plain)
+        return plain.error();
+    QMap<int, GateCombination> steps;
+    const QJsonObject stored = json.value(QStringLiteral("steps")).toObject();
+    for (auto it = stored.constBegin(); it != stored.constEnd(); ++it) {
+        bool ok = false;
+        const int percentage = it.key().toInt(&ok);
+        auto c = GateCombination::fromJson(it.value().toObject(), GateCombination::Mode::All);
+        if (!ok || !c)
+            return Error{RolloutText::tr("The stored combination of step \"%1\" cannot be read.").arg(it.key())};
+        steps.insert(percentage, *c);
+    }
+    plan.combination = *plain;
+    plan.stepCombinations = steps;
+    return {};
 }
 
 } // namespace mldeck::plan

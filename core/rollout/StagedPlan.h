@@ -1,12 +1,14 @@
 #pragma once
 
 #include "core/domain/Result.h"
+#include "core/rollout/GateSet.h"
 #include "core/rollout/WindowMetrics.h"
 
 #include <QDateTime>
 #include <QJsonArray>
 #include <QJsonObject>
 #include <QList>
+#include <QMap>
 #include <QString>
 
 #include <optional>
@@ -32,28 +34,49 @@ struct PlanGates
 };
 
 // A staged rollout: ML traffic percentages in order (default 10 → 25 → 50 → 100) and its gates.
+// The metric gates of a step are combined (all of them by default; any, or at least N) and some may
+// be advisory; minimum samples and soak time are always required. A step may override the plan's
+// combination (stepCombinations, keyed by the step's percentage, so that it follows the step when
+// the steps are edited).
 struct StagedPlan
 {
     QList<int> steps{10, 25, 50, 100};
     PlanGates gates;
+    GateCombination combination;
+    QMap<int, GateCombination> stepCombinations;
+
+    // The combination that applies at step index `step`.
+    GateCombination combinationAt(int step) const
+    {
+        return stepCombinations.value(steps.value(step, -1), combination);
+    }
 };
 
-// One gate, evaluated: value empty when it could not be measured (then it fails).
+// One gate, evaluated: value empty when it could not be measured (then it is inconclusive, never
+// a pass). `waiting` says what an inconclusive gate waits for ("120 of 200 labelled predictions").
 struct GateStatus
 {
     QString name;
     std::optional<double> value;
     double threshold = 0;
-    bool pass = false;
+    bool pass = false; // state == Pass
+    GateState state = GateState::Fail;
+    bool advisory = false; // shown, never decides
+    QString waiting;
 };
 
 // A plan as the GUI and the CLI show it. currentStep is an index into steps (-1: not started).
+// outcome is the step's verdict (required gates and the combination of the others); waitingFor
+// names the gates that keep it inconclusive and what each waits for.
 struct PlanStatus
 {
     QList<int> steps;
     int currentStep = -1;
     QDateTime stepSince;
     QList<GateStatus> gates;
+    GateCombination combination;
+    GateState outcome = GateState::Inconclusive;
+    QStringList waitingFor;
     bool canAdvance = false;
 };
 
@@ -71,8 +94,14 @@ inline constexpr char kGateF1[] = "min_f1";
 inline constexpr char kGateLogLoss[] = "max_log_loss";
 inline constexpr char kGateEce[] = "max_ece";
 
+// The gates a combination combines (every metric gate of either task) and the ones always required.
+QStringList combinableGates();
+QStringList requiredGates();
+
 // A readable refusal when the plan cannot be used: steps empty, not strictly increasing, outside
-// 1..100, or gates that make no sense (negative, R² above 1, error rate outside 0..1).
+// 1..100, gates that make no sense (negative, R² above 1, error rate outside 0..1), or a
+// combination that does not (at least N below 1, an unknown or required gate made advisory, a
+// step override for a percentage that is not a step).
 Status validate(const StagedPlan &plan);
 
 // "10,25,50,100" -> steps; a readable error for anything else.
@@ -80,8 +109,15 @@ Result<QList<int>> parseSteps(const QString &text);
 
 // Every gate of the current step, given the window's metrics and how long the step has run. A
 // classifier's window (metrics.classifier) is gated on accuracy (and F1, log-loss, ECE when set) in
-// place of MAE and R².
-QList<GateStatus> evaluateGates(const PlanGates &gates, const WindowMetrics &metrics, qint64 secondsInStep);
+// place of MAE and R². Fewer samples than the minimum make every metric gate inconclusive, and a
+// quality gate (MAE, R², accuracy, F1, log-loss, ECE) stays inconclusive until that many predictions
+// are labelled. The combination marks the advisory gates.
+QList<GateStatus> evaluateGates(const PlanGates &gates, const WindowMetrics &metrics, qint64 secondsInStep,
+                                const GateCombination &combination = {});
+
+// The step's verdict: fail once a required gate or the combination fails for good; pass when the
+// required gates and the combination pass; else inconclusive.
+GateState outcome(const QList<GateStatus> &gates, const GateCombination &combination);
 
 // The status shown to users. Before the first step (currentStep -1) there is nothing to soak:
 // no gates apply and the first step may start. At the last step nothing is left to advance to.
@@ -93,8 +129,14 @@ Result<int> nextStep(const StagedPlan &plan, int currentStep);
 
 // The plan and where it stands, as the audit log's before/after of a plan change records it.
 QJsonObject toAuditJson(const StagedPlan &plan, int currentStep);
-// The gates as a plan step's audit row records them: name, value (null: no data), threshold, pass.
+// The gates as a plan step's audit row records them: name, value (null: no data), threshold, pass,
+// state, advisory.
 QJsonArray toAuditJson(const QList<GateStatus> &gates);
+
+// The combinations as stored (rollout_plans.gate_combination) and audited:
+// {"mode": ..., "advisory": [...], "steps": {"50": {"mode": ...}}}; and back (an empty object: all).
+QJsonObject combinationsToJson(const StagedPlan &plan);
+Status combinationsFromJson(const QJsonObject &json, StagedPlan &plan);
 
 } // namespace plan
 } // namespace mldeck

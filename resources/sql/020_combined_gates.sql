@@ -1,0 +1,28 @@
+-- MLDeck schema, step 20: gates that combine metrics (resources/contract/rollout.md). A staged plan's
+-- metric gates and each guard action's conditions combine as all / any / at least N of them, some
+-- conditions being advisory (shown, never deciding); each guard condition may have a resolve
+-- threshold and a keep-firing time (hysteresis), whose state the guard remembers.
+-- Rows stored before keep their behaviour: a plan's gates all must pass, any breaching guard
+-- condition counts, and no condition has hysteresis.
+
+-- {"mode": "all"|"any"|"at_least", "at_least": N, "advisory": [gate, ...],
+--  "steps": {"50": {...the same, for the step at 50 %...}}}
+ALTER TABLE mldeck.rollout_plans
+    ADD COLUMN gate_combination jsonb NOT NULL DEFAULT '{"mode": "all", "advisory": []}'
+        CHECK (jsonb_typeof(gate_combination) = 'object');
+
+-- rollback_combination: the conditions that turn ML off (rollback_error_rate, rollback_accuracy);
+-- halve_combination: those that halve the percentage (max_latency_p95_ms, max_mae, min_accuracy,
+-- max_log_loss). hysteresis: {"max_mae": {"resolve": 2.0, "keep_firing_s": 300}, ...}.
+ALTER TABLE mldeck.guard_rules
+    ADD COLUMN rollback_combination jsonb NOT NULL DEFAULT '{"mode": "any", "advisory": []}'
+        CHECK (jsonb_typeof(rollback_combination) = 'object'),
+    ADD COLUMN halve_combination    jsonb NOT NULL DEFAULT '{"mode": "any", "advisory": []}'
+        CHECK (jsonb_typeof(halve_combination) = 'object'),
+    ADD COLUMN hysteresis           jsonb NOT NULL DEFAULT '{}'
+        CHECK (jsonb_typeof(hysteresis) = 'object');
+
+-- Each condition's hysteresis state: {"max_mae": {"active": true, "clearing_since": <epoch s>}}, so
+-- that a guard taking over (or restarted) keeps a condition breached until it has resolved.
+ALTER TABLE mldeck.guard_state
+    ADD COLUMN conditions jsonb NOT NULL DEFAULT '{}' CHECK (jsonb_typeof(conditions) = 'object');
