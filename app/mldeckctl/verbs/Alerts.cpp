@@ -253,6 +253,8 @@ int runRulesList(Context &ctx)
             where += Text::tr(" since %1").arg(isoSecs(v.status.pendingSinceSecs));
         else if (v.status.state == AlertRuleState::Firing)
             where += Text::tr(" since %1").arg(isoSecs(v.status.firingSinceSecs));
+        if (v.status.state == AlertRuleState::Firing && v.status.clearingSinceSecs > 0)
+            where += Text::tr(", clearing since %1").arg(isoSecs(v.status.clearingSinceSecs));
         const QString last = figureText(v.status.lastValue, [&v](double x) { return v.rule.formatValue(x); });
         Context::out(QStringLiteral("%1  %2  %3  %4  %5  %6")
                          .arg(v.rule.id, -16)
@@ -282,6 +284,13 @@ int runRulesSet(Context &ctx)
          {QStringLiteral("comparison"), Text::tr("\">\" or \"<\"."), QStringLiteral("op")},
          {QStringLiteral("for"), Text::tr("Pending period in seconds before firing."), QStringLiteral("seconds")},
          {QStringLiteral("window"), Text::tr("Window in seconds the figure is computed over."),
+          QStringLiteral("seconds")},
+         {QStringLiteral("resolve"),
+          Text::tr("Resolve threshold, on the safe side of the threshold: a firing rule resolves only once the "
+                   "figure is past it (\"none\": the threshold itself)."),
+          QStringLiteral("x")},
+         {QStringLiteral("keep-firing"),
+          Text::tr("Seconds the figure must stay past the resolve threshold before the rule resolves."),
           QStringLiteral("seconds")},
          {QStringLiteral("severity"), Text::tr("info, warning or critical."), QStringLiteral("level")},
          {QStringLiteral("enable"), Text::tr("Turn the rule on.")},
@@ -346,10 +355,15 @@ int runRulesSet(Context &ctx)
         json.insert(QLatin1String(key), v);
         return {};
     };
+    const bool noResolve = parser.value(QStringLiteral("resolve")) == QLatin1String("none");
     for (auto s : {number("threshold", "threshold", false), number("for", "for_seconds", true),
-                   number("window", "window_seconds", true)})
+                   number("window", "window_seconds", true),
+                   noResolve ? Status{} : number("resolve", "resolve_threshold", false),
+                   number("keep-firing", "keep_firing_seconds", true)})
         if (!s)
             return Context::fail(s.errorMessage());
+    if (noResolve)
+        json.insert(QStringLiteral("resolve_threshold"), QJsonValue());
     if (parser.isSet(QStringLiteral("comparison")))
         json.insert(QStringLiteral("comparison"), parser.value(QStringLiteral("comparison")));
     if (parser.isSet(QStringLiteral("severity")))
@@ -371,7 +385,7 @@ int rulesUsage(int code)
     return Context::printUsage(
         Text::tr("Usage: mldeckctl alerts rules [--deployment D] [--json]\n"
                  "       mldeckctl alerts rules set --deployment D --rule ID [--threshold X] [--for S] "
-                 "[--window S] [--enable|--disable] [--reset|--delete]"),
+                 "[--window S] [--resolve X|none] [--keep-firing S] [--enable|--disable] [--reset|--delete]"),
         code);
 }
 

@@ -19,6 +19,8 @@ const QString kComparison = QStringLiteral("comparison");
 const QString kThreshold = QStringLiteral("threshold");
 const QString kWindow = QStringLiteral("window_seconds");
 const QString kPending = QStringLiteral("for_seconds");
+const QString kResolve = QStringLiteral("resolve_threshold");
+const QString kKeepFiring = QStringLiteral("keep_firing_seconds");
 const QString kSeverity = QStringLiteral("severity");
 const QString kEnabled = QStringLiteral("enabled");
 const QString kReason = QStringLiteral("reason");
@@ -37,6 +39,8 @@ SettingsEditor::Values valuesOf(const AlertRule &r)
             {kThreshold, r.threshold},
             {kWindow, qlonglong(r.windowSeconds)},
             {kPending, qlonglong(r.pendingSeconds)},
+            {kResolve, r.resolveThreshold ? QVariant(*r.resolveThreshold) : QVariant()},
+            {kKeepFiring, qlonglong(r.keepFiringSeconds)},
             {kSeverity, r.severity},
             {kEnabled, r.enabled},
             {kReason, QString()}};
@@ -101,6 +105,17 @@ AlertRuleEditor::AlertRuleEditor(AlertsService *service, std::optional<AlertRule
     addInteger(kPending, tr("Pending period (for)"),
                check(AlertRule::Field::Pending, [](AlertRule &r, qint64 v) { r.pendingSeconds = boundedSeconds(v); }),
                tr("seconds"));
+    // Hysteresis: checked against the threshold above (AlertRule::problems), refreshed on every edit.
+    addReal(kResolve, tr("Resolve threshold"),
+            check(AlertRule::Field::ResolveThreshold, [](AlertRule &r, double v) { r.resolveThreshold = v; }), {},
+            true);
+    addInteger(kKeepFiring, tr("Keep firing for"),
+               check(AlertRule::Field::KeepFiring,
+                     [](AlertRule &r, qint64 v) { r.keepFiringSeconds = boundedSeconds(v); }),
+               tr("seconds"));
+    addNote(tr("A firing rule resolves only once the figure has been past the resolve threshold (empty: the "
+               "threshold itself) for the keep-firing time; in between it keeps firing, so a figure hovering "
+               "near the threshold does not fire and resolve over and over."));
     addChoice(kSeverity, tr("Severity"),
               {{tr("Info"), QStringLiteral("info")},
                {tr("Warning"), QStringLiteral("warning")},
@@ -136,6 +151,10 @@ AlertRule AlertRuleEditor::ruleOf(const Values &values) const
         r.windowSeconds = boundedSeconds(values.value(kWindow).toLongLong());
     if (values.value(kPending).isValid())
         r.pendingSeconds = boundedSeconds(values.value(kPending).toLongLong());
+    if (values.value(kResolve).isValid())
+        r.resolveThreshold = values.value(kResolve).toDouble();
+    if (values.value(kKeepFiring).isValid())
+        r.keepFiringSeconds = boundedSeconds(values.value(kKeepFiring).toLongLong());
     r.severity = values.value(kSeverity).toString();
     r.enabled = values.value(kEnabled).toBool();
     return r;
@@ -176,6 +195,8 @@ void AlertRuleEditor::applyMetricDefaults()
     setText(kThreshold, QLocale().toString(d.threshold, 'g', 12));
     setText(kWindow, QLocale().toString(qlonglong(d.windowSeconds)));
     setText(kPending, QLocale().toString(qlonglong(d.pendingSeconds)));
+    setText(kResolve, QString()); // another metric's scale: the old resolve threshold means nothing there
+    setText(kKeepFiring, QLocale().toString(qlonglong(d.keepFiringSeconds)));
     setChoice(kSeverity, d.severity);
     fieldEdited();
 }

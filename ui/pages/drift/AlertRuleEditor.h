@@ -14,7 +14,8 @@ class AlertsService;
 namespace mldeck::ui {
 
 // The form of one KPI alert rule (the Add and Edit dialogs of the Rules view): id, metric, comparison,
-// threshold, window, pending period, severity, enabled and a reason for the audit log. Each field shows
+// threshold, window, pending period, resolve threshold and keep-firing time (hysteresis), severity, enabled
+// and a reason for the audit log. Each field shows
 // what AlertRule::problems() says of it; nothing is saved while one is refused, and a refused save keeps
 // what was typed. An existing rule keeps its id and metric (another metric is another rule). Saved with
 // AlertsService::saveRule (audited, before/after).

@@ -42,6 +42,15 @@ int AlertRulesTableModel::columnCount(const QModelIndex &parent) const
     return parent.isValid() ? 0 : ColumnCount;
 }
 
+// "≤ 15.0 % for 300 s"; without hysteresis, "at once" (as soon as the condition is false).
+QString AlertRulesTableModel::resolvesText(const AlertRule &rule) const
+{
+    if (!rule.resolveThreshold && rule.keepFiringSeconds == 0)
+        return tr("at once");
+    const QString at = rule.resolveCondition();
+    return rule.keepFiringSeconds > 0 ? tr("%1 for %2 s").arg(at).arg(rule.keepFiringSeconds) : at;
+}
+
 QString AlertRulesTableModel::stateText(const AlertRuleView &v) const
 {
     if (!v.rule.enabled)
@@ -52,6 +61,9 @@ QString AlertRulesTableModel::stateText(const AlertRuleView &v) const
     case AlertRuleState::Pending:
         return tr("Pending since %1").arg(localTime(v.status.pendingSinceSecs));
     case AlertRuleState::Firing:
+        if (v.status.clearingSinceSecs > 0)
+            return tr("Firing since %1, clearing since %2")
+                .arg(localTime(v.status.firingSinceSecs), localTime(v.status.clearingSinceSecs));
         return tr("Firing since %1").arg(localTime(v.status.firingSinceSecs));
     case AlertRuleState::Resolved:
         return tr("Resolved at %1").arg(localTime(v.status.resolvedAtSecs));
@@ -81,6 +93,8 @@ QVariant AlertRulesTableModel::data(const QModelIndex &index, int role) const
         return v->rule.id;
     case Condition:
         return v->rule.describe();
+    case Resolves:
+        return resolvesText(v->rule);
     case State:
         return stateText(*v);
     case LastValue:
@@ -103,6 +117,8 @@ QVariant AlertRulesTableModel::headerData(int section, Qt::Orientation orientati
         return tr("Rule");
     case Condition:
         return tr("Condition");
+    case Resolves:
+        return tr("Resolves");
     case State:
         return tr("State");
     case LastValue:

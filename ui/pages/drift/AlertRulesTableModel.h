@@ -20,6 +20,7 @@ public:
     {
         Rule,
         Condition,
+        Resolves, // the resolve threshold and keep-firing time (hysteresis)
         State,
         LastValue,
         Evaluated,
@@ -40,6 +41,7 @@ public:
 
 private:
     QString stateText(const AlertRuleView &v) const;
+    QString resolvesText(const AlertRule &rule) const;
     QList<AlertRuleView> m_rules;
 };
 
