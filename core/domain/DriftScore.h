@@ -2,6 +2,8 @@
 
 #include <QString>
 
+#include <optional>
+
 namespace mldeck {
 
 // Pseudo-features that drift detection watches next to the schema's features.
@@ -11,6 +13,8 @@ inline const QString kDriftTargetFeature = QStringLiteral("__target__");
 // probability and __target__ the true class.
 inline const QString kDriftPredictedClassFeature = QStringLiteral("__predicted_class__");
 inline const QString kDriftDatasetFeature = QStringLiteral("__dataset__");
+// The multivariate line: the mean PCA reconstruction error of the window against its reference band.
+inline const QString kDriftMultivariateFeature = QStringLiteral("__multivariate__");
 
 // One stored drift score of a feature at the end of a window (mldeck.drift_scores).
 struct DriftScorePoint
@@ -21,6 +25,10 @@ struct DriftScorePoint
     double score = 0;
     double threshold = 0;
     bool drift = false;
+    // The multivariate line only: its band, and the PCA it was measured with.
+    std::optional<double> bandLow, bandHigh;
+    int components = 0;
+    double varianceShare = 0;
 };
 
 } // namespace mldeck

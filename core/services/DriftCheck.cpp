@@ -145,6 +145,8 @@ QString driftFeatureLabel(const QString &feature)
         return ServiceText::tr("predicted class");
     if (feature == kDriftDatasetFeature)
         return ServiceText::tr("dataset");
+    if (feature == kDriftMultivariateFeature)
+        return ServiceText::tr("multivariate");
     return feature;
 }
 
@@ -251,11 +253,18 @@ Result<DriftCheckReport> runDriftCheck(PgConnection &conn, const DriftCheckReque
     for (const auto &f : extraResult.features)
         if (f.currentCount > 0)
             report.result.features.push_back(f);
+    if (cfg.multivariate) {
+        drift::Dataset referenceFeatures = reference->data;
+        std::erase_if(referenceFeatures.columns, [&](const drift::Column &c) { return isOutput(c.name); });
+        report.multivariate = drift::compareMultivariate(referenceFeatures, features, cfg.pca);
+    }
 
     if (!request.persist)
         return report;
 
-    if (auto s = data.recordScores(request.deployment, toMicros, cfg.windowSeconds, report.result); !s)
+    if (auto s = data.recordScores(request.deployment, toMicros, cfg.windowSeconds, report.result,
+                                   report.multivariate ? &*report.multivariate : nullptr);
+        !s)
         return s.error();
     const drift::DriftDebouncer debouncer(cfg.consecutiveWindows, [now] { return now; });
     AlertStore alerts(conn);
@@ -324,6 +333,25 @@ Result<DriftCheckReport> runDriftCheck(PgConnection &conn, const DriftCheckReque
                            .arg(report.result.considered));
         !s)
         return s.error();
+    if (const auto &m = report.multivariate) {
+        const QJsonObject details{{QStringLiteral("feature"), kDriftMultivariateFeature},
+                                  {QStringLiteral("test"), QStringLiteral("pca")},
+                                  {QStringLiteral("score"), m->value},
+                                  {QStringLiteral("band_low"), m->lower},
+                                  {QStringLiteral("band_high"), m->upper},
+                                  {QStringLiteral("components"), m->components},
+                                  {QStringLiteral("variance_share"), m->varianceShare},
+                                  {QStringLiteral("window_seconds"), cfg.windowSeconds},
+                                  {QStringLiteral("reference"), report.referenceDescription}};
+        const QString title = ServiceText::tr("Drift on %1: mean reconstruction error %2 outside the reference band "
+                                              "%3 to %4")
+                                  .arg(drift::multivariateLabel(m->components, m->varianceShare))
+                                  .arg(m->value, 0, 'g', 3)
+                                  .arg(m->lower, 0, 'g', 3)
+                                  .arg(m->upper, 0, 'g', 3);
+        if (auto s = apply(kDriftMultivariateFeature, m->drift, m->enoughSamples, details, title); !s)
+            return s.error();
+    }
     if (auto s = data.saveState(request.deployment, states); !s)
         return s.error();
     return report;

@@ -4,6 +4,7 @@
 #include "core/domain/Result.h"
 #include "core/stats/drift/DriftConfig.h"
 #include "core/stats/drift/DriftEngine.h"
+#include "core/stats/drift/MultivariateDrift.h"
 
 #include <QDateTime>
 #include <QString>
@@ -45,6 +46,9 @@ struct DriftCheckReport
     // persisting check records nothing.
     std::optional<ReferenceFilling> filling;
     drift::DatasetDrift result;
+    // The multivariate line (PCA reconstruction error of the features, outputs left out); unset when the
+    // deployment's settings turn it off.
+    std::optional<drift::MultivariateDrift> multivariate;
     drift::DriftConfig config;
     QDateTime windowFrom, windowTo;
     QString referenceDescription;

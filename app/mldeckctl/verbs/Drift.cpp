@@ -13,6 +13,8 @@
 #include <QJsonArray>
 #include <QJsonObject>
 
+#include <optional>
+
 namespace mldeck::cli {
 
 namespace {
@@ -21,11 +23,15 @@ namespace {
 // no figures yet, a state of its own (neither drift nor an error).
 constexpr int kReferenceFilling = 3;
 
-int printResult(const QCommandLineParser &parser, const drift::DatasetDrift &result, QJsonObject extra,
+// The multivariate line is shown (text and JSON) but, like prediction drift, does not set the exit code.
+int printResult(const QCommandLineParser &parser, const drift::DatasetDrift &result,
+                const std::optional<drift::MultivariateDrift> &multivariate, QJsonObject extra,
                 const QStringList &preamble)
 {
     if (parser.isSet(QStringLiteral("json"))) {
         QJsonObject json = drift::toJson(result);
+        if (multivariate)
+            json.insert(QStringLiteral("multivariate"), drift::toJson(*multivariate));
         for (auto it = extra.begin(); it != extra.end(); ++it)
             json.insert(it.key(), it.value());
         Context::outJson(QJsonDocument(json));
@@ -34,6 +40,8 @@ int printResult(const QCommandLineParser &parser, const drift::DatasetDrift &res
             Context::out(line);
         for (const QString &line : drift::toTextLines(result))
             Context::out(line);
+        if (multivariate)
+            Context::out(drift::toTextLine(*multivariate));
     }
     return result.datasetDrift ? CheckFailed : Success;
 }
@@ -123,7 +131,7 @@ int runDriftCheckVerb(Context &ctx)
                             {QStringLiteral("window_from"), report->windowFrom.toString(Qt::ISODateWithMs)},
                             {QStringLiteral("window_to"), report->windowTo.toString(Qt::ISODateWithMs)},
                             {QStringLiteral("reference"), report->referenceDescription}};
-    return printResult(parser, report->result, extra,
+    return printResult(parser, report->result, report->multivariate, extra,
                        {Text::tr("Deployment %1: window %2 to %3 against %4.")
                             .arg(request.deployment, report->windowFrom.toString(Qt::ISODate),
                                  report->windowTo.toString(Qt::ISODate), report->referenceDescription)});
@@ -173,7 +181,7 @@ int runDriftCompareVerb(Context &ctx)
             return Context::fail(Text::tr("Column \"%1\" is numeric in one file and text in the other.").arg(c.name));
     }
     const drift::DatasetDrift result = drift::compareDatasets(*reference, *current, options);
-    return printResult(parser, result, {}, {});
+    return printResult(parser, result, drift::compareMultivariate(*reference, *current, {}), {}, {});
 }
 
 void printReference(const Invocation &inv, const DriftReferenceState &state)

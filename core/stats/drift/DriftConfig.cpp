@@ -187,11 +187,20 @@ Result<DriftConfig> DriftConfig::fromJson(const QJsonObject &json)
         fraction(QStringLiteral("p_value"), json.value(QStringLiteral("p_value")), 1, false, c.options.pValueThreshold),
         fraction(QStringLiteral("distance"), json.value(QStringLiteral("distance")), 100, true,
                  c.options.distanceThreshold),
+        fraction(QStringLiteral("pca_variance"), json.value(QStringLiteral("pca_variance")), 1, true,
+                 c.pca.varianceShare),
+        whole("pca_chunk_rows", 0, 100'000'000, c.pca.chunkRows),
     };
     for (const QString &e : errors)
         if (!e.isEmpty())
             return Error{e};
     c.consecutiveWindows = int(k);
+    c.pca.minSamples = c.options.minSamples;
+    if (const QJsonValue v = json.value(QStringLiteral("multivariate")); !v.isUndefined()) {
+        if (!v.isBool())
+            return Error{StatsText::tr("drift setting \"multivariate\" must be true or false.")};
+        c.multivariate = v.toBool();
+    }
     if (json.contains(QStringLiteral("reference"))) {
         const QJsonValue v = json.value(QStringLiteral("reference"));
         if (!v.isString())
@@ -241,6 +250,9 @@ QJsonObject DriftConfig::toJson() const
             {QStringLiteral("dataset_share"), options.datasetShare},
             {QStringLiteral("p_value"), options.pValueThreshold},
             {QStringLiteral("distance"), options.distanceThreshold},
+            {QStringLiteral("multivariate"), multivariate},
+            {QStringLiteral("pca_variance"), pca.varianceShare},
+            {QStringLiteral("pca_chunk_rows"), pca.chunkRows},
             {QStringLiteral("ignore"), QJsonArray::fromStringList(ignore)},
             {QStringLiteral("tests"), tests},
             {QStringLiteral("thresholds"), thresholds}};

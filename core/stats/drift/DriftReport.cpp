@@ -49,6 +49,41 @@ QJsonObject toJson(const DatasetDrift &result)
                                                     {QStringLiteral("share_threshold"), result.shareThreshold}}}};
 }
 
+QJsonObject toJson(const MultivariateDrift &result)
+{
+    QJsonObject o{{QStringLiteral("value"), finite(result.value)},
+                  {QStringLiteral("drift"), result.drift},
+                  {QStringLiteral("enough_samples"), result.enoughSamples},
+                  {QStringLiteral("components"), result.components},
+                  {QStringLiteral("inputs"), result.inputs},
+                  {QStringLiteral("variance_share"), result.varianceShare},
+                  {QStringLiteral("explained_share"), finite(result.explainedShare)},
+                  {QStringLiteral("chunk_rows"), result.chunkRows},
+                  {QStringLiteral("reference_chunks"), result.referenceChunks},
+                  {QStringLiteral("reference_rows"), result.referenceRows},
+                  {QStringLiteral("current_rows"), result.currentRows}};
+    if (result.enoughSamples) {
+        o.insert(QStringLiteral("band_low"), finite(result.lower));
+        o.insert(QStringLiteral("band_high"), finite(result.upper));
+    } else {
+        o.insert(QStringLiteral("problem"), result.problem);
+    }
+    return o;
+}
+
+QString toTextLine(const MultivariateDrift &result)
+{
+    const QString label = multivariateLabel(result.components, result.varianceShare);
+    if (!result.enoughSamples)
+        return StatsText::tr("%1: no verdict, %2").arg(label, result.problem);
+    return StatsText::tr("%1: mean reconstruction error %2, band %3 to %4: %5")
+        .arg(label)
+        .arg(result.value, 0, 'g', 4)
+        .arg(result.lower, 0, 'g', 4)
+        .arg(result.upper, 0, 'g', 4)
+        .arg(result.drift ? StatsText::tr("DRIFT") : StatsText::tr("ok"));
+}
+
 QStringList toTextLines(const DatasetDrift &result)
 {
     QStringList lines;

@@ -508,7 +508,7 @@ Status DriftData::saveState(const QString &deployment, const QHash<QString, Stat
 }
 
 Status DriftData::recordScores(const QString &deployment, qint64 windowEndMicros, qint64 windowSeconds,
-                               const drift::DatasetDrift &result)
+                               const drift::DatasetDrift &result, const drift::MultivariateDrift *multivariate)
 {
     try {
         pqxx::work tx(pg::raw(m_conn));
@@ -530,6 +530,20 @@ Status DriftData::recordScores(const QString &deployment, qint64 windowEndMicros
                    f.enoughSamples, f.referenceCount, f.currentCount);
         insert(kDriftDatasetFeature, QStringLiteral("share"), result.share, std::nullopt, result.shareThreshold, 0,
                result.datasetDrift, result.considered > 0, 0, 0);
+        if (const drift::MultivariateDrift *m = multivariate) {
+            const bool band = m->enoughSamples;
+            auto num = [](double v) { return std::isfinite(v) ? pgtext::float8(v) : std::string(); };
+            tx.exec_params(
+                "INSERT INTO mldeck.drift_scores (deployment, feature, window_end, window_seconds, test, score, "
+                "  threshold, drift, enough_samples, reference_rows, current_rows, band_low, band_high, components, "
+                "  variance_share) "
+                "VALUES ($1, $2, $3::timestamptz, $4, 'pca', nullif($5, '')::float8, $6, $7, $8, $9, $10, "
+                "  nullif($11, '')::float8, nullif($12, '')::float8, $13, $14)",
+                pg::utf8(deployment), pg::utf8(kDriftMultivariateFeature), pgtext::timestamp(windowEndMicros),
+                windowSeconds, m->currentRows > 0 ? num(m->value) : std::string(), band ? m->upper : 0.0, m->drift,
+                band, m->referenceRows, m->currentRows, band ? num(m->lower) : std::string(),
+                band ? num(m->upper) : std::string(), m->components, m->varianceShare);
+        }
         tx.commit();
         return {};
     } catch (const std::exception &e) {
@@ -544,17 +558,26 @@ Result<QList<DriftScorePoint>> DriftData::scoreHistory(const QString &deployment
         pqxx::read_transaction tx(pg::raw(m_conn));
         const pqxx::result rows = tx.exec_params(
             "SELECT feature, (extract(epoch FROM window_end) * 1000)::bigint, test, coalesce(score, 'NaN'), threshold, "
-            "drift "
+            "drift, band_low, band_high, coalesce(components, 0), coalesce(variance_share, 0) "
             "FROM (SELECT *, row_number() OVER (PARTITION BY feature ORDER BY window_end DESC) AS k "
             "      FROM mldeck.drift_scores WHERE deployment = $1) s WHERE k <= $2 ORDER BY feature, window_end",
             pg::utf8(deployment), std::max(1, perFeature));
-        for (const auto &r : rows)
-            out << DriftScorePoint{QString::fromUtf8(r[0].c_str()),
-                                   r[1].as<qint64>(),
-                                   QString::fromUtf8(r[2].c_str()),
-                                   r[3].as<double>(),
-                                   r[4].as<double>(),
-                                   r[5].as<bool>()};
+        for (const auto &r : rows) {
+            DriftScorePoint p;
+            p.feature = QString::fromUtf8(r[0].c_str());
+            p.windowEndMs = r[1].as<qint64>();
+            p.test = QString::fromUtf8(r[2].c_str());
+            p.score = r[3].as<double>();
+            p.threshold = r[4].as<double>();
+            p.drift = r[5].as<bool>();
+            if (!r[6].is_null() && !r[7].is_null()) {
+                p.bandLow = r[6].as<double>();
+                p.bandHigh = r[7].as<double>();
+            }
+            p.components = r[8].as<int>();
+            p.varianceShare = r[9].as<double>();
+            out << p;
+        }
     } catch (const std::exception &e) {
         return pg::toError(e, m_conn.endpoint(), StoreText::tr("reading drift scores of \"%1\"").arg(deployment));
     }

@@ -6,6 +6,7 @@
 #include "core/rollout/AuditRecord.h"
 #include "core/stats/drift/DriftDebouncer.h"
 #include "core/stats/drift/DriftEngine.h"
+#include "core/stats/drift/MultivariateDrift.h"
 
 #include <QHash>
 #include <QJsonObject>
@@ -79,8 +80,9 @@ public:
     Result<QHash<QString, StateRow>> loadState(const QString &deployment);
     Status saveState(const QString &deployment, const QHash<QString, StateRow> &states);
 
+    // Every feature's score, the dataset's share and, when given, the multivariate line (018).
     Status recordScores(const QString &deployment, qint64 windowEndMicros, qint64 windowSeconds,
-                        const drift::DatasetDrift &result);
+                        const drift::DatasetDrift &result, const drift::MultivariateDrift *multivariate = nullptr);
     // Oldest first, at most `perFeature` points per feature.
     Result<QList<DriftScorePoint>> scoreHistory(const QString &deployment, int perFeature = 60);
 
