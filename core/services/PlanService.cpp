@@ -153,14 +153,18 @@ Result<PlanStatus> PlanService::advance(const QString &deployment, const QString
                 .arg(live)};
     const bool override = !overrideReason.trimmed().isEmpty();
     if (!now->canAdvance && !override) {
+        if (now->outcome == GateState::Inconclusive)
+            return Error{ServiceText::tr("Not advanced: the gates (%1) are inconclusive, waiting for %2. Wait, or give "
+                                         "an override reason.")
+                             .arg(now->combination.modeText(), now->waitingFor.join(QStringLiteral("; ")))};
         QStringList failing;
         for (const GateStatus &g : now->gates)
-            if (!g.pass)
+            if (g.state == GateState::Fail && !g.advisory)
                 failing << ServiceText::tr("%1 = %2 (threshold %3)")
                                .arg(g.name, figureText(g.value, [](double v) { return QString::number(v, 'g', 4); }))
                                .arg(g.threshold);
-        return Error{ServiceText::tr("Not advanced: gates failing: %1. Wait, or give an override reason.")
-                         .arg(failing.join(QStringLiteral("; ")))};
+        return Error{ServiceText::tr("Not advanced: gates failing (%1): %2. Wait, or give an override reason.")
+                         .arg(now->combination.modeText(), failing.join(QStringLiteral("; ")))};
     }
     const int from = live;
     const int to = stored->plan.steps.at(*next);
@@ -168,14 +172,16 @@ Result<PlanStatus> PlanService::advance(const QString &deployment, const QString
     edit.mlEnabled = true;
     edit.trafficPercentage = to;
     const QString reason = override ? overrideReason.trimmed()
-                                    : ServiceText::tr("staged plan: step %1 (%2 %) -> step %3 (%4 %), all gates passed")
+                                    : ServiceText::tr("staged plan: step %1 (%2 %) -> step %3 (%4 %), gates passed (%5)")
                                           .arg(stored->currentStep + 1)
                                           .arg(from)
                                           .arg(*next + 1)
-                                          .arg(to);
+                                          .arg(to)
+                                          .arg(now->combination.modeText());
     QJsonObject details{{QStringLiteral("plan_step_from"), stored->currentStep},
                         {QStringLiteral("plan_step_to"), *next},
                         {QStringLiteral("gates"), plan::toAuditJson(now->gates)},
+                        {QStringLiteral("gate_combination"), now->combination.toJson()},
                         {QStringLiteral("override"), override}};
     const ApplyOutcome out =
         m_flags.apply(deployment, edit, flags->version, reason, actor,

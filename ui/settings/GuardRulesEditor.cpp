@@ -3,7 +3,6 @@
 #include "core/rollout/GuardStateMachine.h"
 #include "core/services/SettingsService.h"
 
-#include <QFormLayout>
 
 namespace mldeck::ui {
 
@@ -20,7 +19,45 @@ const QString kInterval = QStringLiteral("interval_seconds");
 const QString kRollbackAccuracy = QStringLiteral("rollback_accuracy");
 const QString kMinAccuracy = QStringLiteral("min_accuracy");
 const QString kLogLoss = QStringLiteral("max_log_loss");
-const QStringList kClassifierFields{kRollbackAccuracy, kMinAccuracy, kLogLoss};
+const QString kRollbackCombine = QStringLiteral("rollback_combination");
+const QString kHalveCombine = QStringLiteral("halve_combination");
+const QString kAdvisory = QStringLiteral("advisory");
+
+// Each condition's hysteresis fields: "resolve_<condition>" and "keep_firing_<condition>".
+QString resolveKey(const QString &condition)
+{
+    return QStringLiteral("resolve_") + condition;
+}
+QString keepKey(const QString &condition)
+{
+    return QStringLiteral("keep_firing_") + condition;
+}
+
+QStringList allConditions()
+{
+    return GuardRules::rollbackConditions() + GuardRules::halveConditions();
+}
+
+// The fields that apply to one task only (the rest apply to both).
+QStringList classifierOnly()
+{
+    QStringList keys{kRollbackAccuracy, kMinAccuracy, kLogLoss};
+    for (const QString &c : {kRollbackAccuracy, kMinAccuracy, kLogLoss})
+        keys << resolveKey(c) << keepKey(c);
+    return keys;
+}
+QStringList regressionOnly()
+{
+    return {kMae, resolveKey(kMae), keepKey(kMae)};
+}
+
+QStringList advisoryList(const QString &text)
+{
+    QStringList out;
+    for (const QString &part : text.split(QLatin1Char(','), Qt::SkipEmptyParts))
+        out << part.trimmed();
+    return out;
+}
 
 } // namespace
 
@@ -57,6 +94,42 @@ GuardRulesEditor::GuardRulesEditor(QWidget *parent)
     addInteger(kInterval, tr("Evaluation interval"), between(1, 3600), tr("seconds"));
     addNote(tr("Breaches count as consecutive only when evaluations are at most three intervals apart."));
 
+    addSection(tr("How conditions combine"));
+    const auto combination = [](const QString &text) {
+        const auto parsed = GateCombination::parseMode(text);
+        return parsed ? QString() : parsed.errorMessage();
+    };
+    addText(kRollbackCombine, tr("ML off when"), combination, tr("any, all or at-least-N"));
+    addText(kHalveCombine, tr("Traffic halved when"), combination, tr("any, all or at-least-N"));
+    addText(
+        kAdvisory, tr("Advisory conditions (reported, never acted on)"),
+        [](const QString &text) {
+            for (const QString &name : advisoryList(text))
+                if (!allConditions().contains(name))
+                    return tr("\"%1\" is not a condition: %2.").arg(name, allConditions().join(QStringLiteral(", ")));
+            return QString();
+        },
+        tr("e.g. max_latency_p95_ms"));
+    addNote(tr("Conditions that turn ML off: rollback_error_rate, rollback_accuracy; that halve traffic: "
+               "max_latency_p95_ms, max_mae, min_accuracy, max_log_loss. \"any\" acts on one breaching condition."));
+
+    addSection(tr("Hysteresis"));
+    const auto keepFiring = [](qint64 v) {
+        return v >= 0 && v <= Hysteresis::maxKeepFiringSeconds ? QString() : tr("Must be from 0 to 86400.");
+    };
+    const QList<std::pair<QString, QString>> conditionLabels{
+        {kErrorRate, tr("Error rate")},           {kRollbackAccuracy, tr("Classifier: accuracy (ML off)")},
+        {kLatency, tr("Latency p95")},            {kMae, tr("MAE")},
+        {kMinAccuracy, tr("Classifier: accuracy (halved)")}, {kLogLoss, tr("Classifier: log-loss")}};
+    for (const auto &[condition, label] : conditionLabels) {
+        addReal(
+            resolveKey(condition), tr("%1: resolves past").arg(label), [](double) { return QString(); },
+            {}, true);
+        addInteger(keepKey(condition), tr("%1: keeps firing for").arg(label), keepFiring, tr("seconds"));
+    }
+    addNote(tr("Once breached, a condition keeps counting until its value has been past its resolve threshold (on "
+               "the safe side of the firing one) for the keep-firing time."));
+
     // A classifier's accuracy and log-loss stand in for the MAE once enough of the window is labelled.
     showClassifierFields(false);
     connect(m_service, &SettingsService::classifierLoaded, this,
@@ -83,7 +156,7 @@ GuardRulesEditor::~GuardRulesEditor() = default;
 
 SettingsEditor::Values GuardRulesEditor::toValues(const GuardRules &r)
 {
-    return {{kEnabled, r.enabled},
+    Values v{{kEnabled, r.enabled},
             {kErrorRate, r.rollbackErrorRate},
             {kLatency, r.maxLatencyP95Ms},
             {kMae, r.maxMae},
@@ -93,7 +166,16 @@ SettingsEditor::Values GuardRulesEditor::toValues(const GuardRules &r)
             {kWindow, qlonglong(r.windowSeconds)},
             {kMinSamples, qlonglong(r.minSamples)},
             {kBreaches, qlonglong(r.consecutiveBreaches)},
-            {kInterval, qlonglong(r.intervalSeconds)}};
+            {kInterval, qlonglong(r.intervalSeconds)},
+            {kRollbackCombine, r.rollbackCombination.modeText()},
+            {kHalveCombine, r.halveCombination.modeText()},
+            {kAdvisory, (r.rollbackCombination.advisory + r.halveCombination.advisory).join(QStringLiteral(", "))}};
+    for (const QString &condition : allConditions()) {
+        const GuardRules::ConditionHysteresis h = r.hysteresis.value(condition);
+        v.insert(resolveKey(condition), h.resolveThreshold ? QVariant(*h.resolveThreshold) : QVariant());
+        v.insert(keepKey(condition), qlonglong(h.keepFiringSeconds));
+    }
+    return v;
 }
 
 GuardRules GuardRulesEditor::fromValues(const Values &v)
@@ -110,6 +192,25 @@ GuardRules GuardRulesEditor::fromValues(const Values &v)
     r.minSamples = v.value(kMinSamples).toLongLong();
     r.consecutiveBreaches = int(v.value(kBreaches).toLongLong());
     r.intervalSeconds = int(v.value(kInterval).toLongLong());
+    // Unparsable modes are refused by their fields before the form is read; "any" stands in meanwhile.
+    if (const auto rollback = GateCombination::parseMode(v.value(kRollbackCombine).toString()))
+        r.rollbackCombination = *rollback;
+    if (const auto halve = GateCombination::parseMode(v.value(kHalveCombine).toString()))
+        r.halveCombination = *halve;
+    for (const QString &name : advisoryList(v.value(kAdvisory).toString())) {
+        if (GuardRules::rollbackConditions().contains(name))
+            r.rollbackCombination.advisory << name;
+        else
+            r.halveCombination.advisory << name;
+    }
+    for (const QString &condition : allConditions()) {
+        GuardRules::ConditionHysteresis h;
+        if (!v.value(resolveKey(condition)).isNull())
+            h.resolveThreshold = v.value(resolveKey(condition)).toDouble();
+        h.keepFiringSeconds = int(v.value(keepKey(condition)).toLongLong());
+        if (h.resolveThreshold || h.keepFiringSeconds > 0)
+            r.hysteresis.insert(condition, h);
+    }
     return r;
 }
 
@@ -132,15 +233,13 @@ void GuardRulesEditor::load(const QString &deployment)
     m_service->loadGuardRules(deployment);
 }
 
-// The MAE row for a regression deployment, the classifier's rows for a classifier.
+// The MAE rows for a regression deployment, the classifier's rows for a classifier.
 void GuardRulesEditor::showClassifierFields(bool shown)
 {
-    auto *form = qobject_cast<QFormLayout *>(fieldWidget(kMae)->parentWidget()->parentWidget()->layout());
-    if (!form)
-        return;
-    form->setRowVisible(fieldWidget(kMae)->parentWidget(), !shown);
-    for (const QString &key : kClassifierFields)
-        form->setRowVisible(fieldWidget(key)->parentWidget(), shown);
+    for (const QString &key : regressionOnly())
+        setRowVisible(fieldWidget(key), !shown);
+    for (const QString &key : classifierOnly())
+        setRowVisible(fieldWidget(key), shown);
 }
 
 void GuardRulesEditor::save(const QString &deployment, const Values &values)

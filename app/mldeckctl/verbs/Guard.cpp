@@ -92,6 +92,21 @@ int runRearm(Context &ctx)
     return Success;
 }
 
+// How each action's conditions combine, the advisory ones and each condition's hysteresis.
+void printConditionSettings(const GuardRules &r)
+{
+    const auto line = [](const GateCombination &c) {
+        return c.advisory.isEmpty() ? c.modeText()
+                                    : Text::tr("%1 (advisory: %2)").arg(c.modeText(), c.advisory.join(QStringLiteral(", ")));
+    };
+    Context::out(Text::tr("  conditions combine: ML off on %1; halved on %2")
+                     .arg(line(r.rollbackCombination), line(r.halveCombination)));
+    for (auto it = r.hysteresis.cbegin(); it != r.hysteresis.cend(); ++it)
+        Context::out(Text::tr("  %1: resolves past %2 for %3 s")
+                         .arg(it.key(), QString::number(r.conditionHysteresis(it.key()).effectiveResolveThreshold()))
+                         .arg(it.value().keepFiringSeconds));
+}
+
 // mldeckctl guard rules --deployment D [--json] [--error-rate X --latency-p95-ms X --mae X
 //   --rollback-accuracy X --min-accuracy X --max-log-loss X (a classifier's)
 //   --min-samples N --breaches K --window 300 --enabled 0|1 --reason R]: show, or change (audited).
@@ -117,6 +132,19 @@ int runRules(Context &ctx)
         {QStringLiteral("window"), Text::tr("Sliding window in seconds."), QStringLiteral("seconds")},
         {QStringLiteral("enabled"), Text::tr("1: the guard acts on this deployment; 0: it only watches."),
          QStringLiteral("0|1")},
+        {QStringLiteral("rollback-combine"),
+         Text::tr("How the conditions that turn ML off combine: any (default), all or at-least-N."),
+         QStringLiteral("mode")},
+        {QStringLiteral("halve-combine"),
+         Text::tr("How the conditions that halve the percentage combine: any (default), all or at-least-N."),
+         QStringLiteral("mode")},
+        {QStringLiteral("advisory"),
+         Text::tr("Conditions reported but never acted on, e.g. max_latency_p95_ms (none: no advisory condition)."),
+         QStringLiteral("list")},
+        {QStringLiteral("hysteresis"),
+         Text::tr("A condition's resolve threshold and keep-firing time, CONDITION:RESOLVE:SECONDS (e.g. "
+                  "max_mae:2.0:300; RESOLVE may be empty); CONDITION:none removes it. Repeatable."),
+         QStringLiteral("spec")},
         {QStringLiteral("reason"), Text::tr("Why (required for a change, audited)."), QStringLiteral("text")},
     });
     if (auto code = inv.start(Text::tr("Show the guard's rules of a deployment, or change them (audited).")))
@@ -172,6 +200,56 @@ int runRules(Context &ctx)
         next.enabled = v == QLatin1String("1");
         changed = true;
     }
+    for (auto [option, combination] : {std::pair{"rollback-combine", &next.rollbackCombination},
+                                       std::pair{"halve-combine", &next.halveCombination}}) {
+        if (!p.isSet(QLatin1String(option)))
+            continue;
+        auto mode = GateCombination::parseMode(p.value(QLatin1String(option)));
+        if (!mode)
+            return Context::fail(mode.errorMessage());
+        const QStringList advisory = combination->advisory;
+        *combination = mode.value();
+        combination->advisory = advisory;
+        changed = true;
+    }
+    if (p.isSet(QStringLiteral("advisory"))) {
+        const QString list = p.value(QStringLiteral("advisory"));
+        const QStringList names =
+            list == QLatin1String("none") ? QStringList{} : list.split(QLatin1Char(','), Qt::SkipEmptyParts);
+        next.rollbackCombination.advisory.clear();
+        next.halveCombination.advisory.clear();
+        for (const QString &name : names) {
+            if (GuardRules::rollbackConditions().contains(name))
+                next.rollbackCombination.advisory << name;
+            else if (GuardRules::halveConditions().contains(name))
+                next.halveCombination.advisory << name;
+            else
+                return Context::fail(Text::tr("\"%1\" is not a guard condition (known: %2).")
+                                         .arg(name, (GuardRules::rollbackConditions() + GuardRules::halveConditions())
+                                                        .join(QStringLiteral(", "))));
+        }
+        changed = true;
+    }
+    for (const QString &spec : p.values(QStringLiteral("hysteresis"))) {
+        const QStringList parts = spec.split(QLatin1Char(':'));
+        if (parts.size() == 2 && parts.at(1) == QLatin1String("none")) {
+            next.hysteresis.remove(parts.at(0));
+            changed = true;
+            continue;
+        }
+        bool resolveOk = true;
+        bool keepOk = false;
+        GuardRules::ConditionHysteresis h;
+        if (parts.size() == 3 && !parts.at(1).isEmpty())
+            h.resolveThreshold = parts.at(1).toDouble(&resolveOk);
+        if (parts.size() == 3)
+            h.keepFiringSeconds = parts.at(2).toInt(&keepOk);
+        if (parts.size() != 3 || !resolveOk || !keepOk)
+            return Context::fail(
+                Text::tr("--hysteresis takes CONDITION:RESOLVE:SECONDS (e.g. max_mae:2.0:300), not \"%1\".").arg(spec));
+        next.hysteresis.insert(parts.at(0), h);
+        changed = true;
+    }
     if (changed) {
         if (const QString why = next.validate(); !why.isEmpty())
             return Context::fail(why);
@@ -202,12 +280,14 @@ int runRules(Context &ctx)
                          .arg(next.minAccuracy)
                          .arg(next.maxLogLoss)
                          .arg(next.minSamples));
+        printConditionSettings(next);
         return Success;
     }
     Context::out(Text::tr("  ML off above a failure rate of %1; percentage halved above latency p95 %2 ms or MAE %3")
                      .arg(next.rollbackErrorRate)
                      .arg(next.maxLatencyP95Ms)
                      .arg(next.maxMae));
+    printConditionSettings(next);
     return Success;
 }
 

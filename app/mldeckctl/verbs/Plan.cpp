@@ -18,6 +18,14 @@ namespace mldeck::cli {
 
 namespace {
 
+QString stateWord(const GateStatus &g)
+{
+    const QString word = g.state == GateState::Pass   ? QStringLiteral("PASS")
+                         : g.state == GateState::Fail ? QStringLiteral("FAIL")
+                                                      : QStringLiteral("WAIT");
+    return g.advisory ? word.toLower() : word; // lower case: advisory, never decides
+}
+
 void printStatus(const QString &deployment, const PlanStatus &s, bool json)
 {
     if (json) {
@@ -28,7 +36,10 @@ void printStatus(const QString &deployment, const PlanStatus &s, bool json)
             gates.append(QJsonObject{{QStringLiteral("name"), g.name},
                                      {QStringLiteral("value"), figureJson(g.value)},
                                      {QStringLiteral("threshold"), g.threshold},
-                                     {QStringLiteral("pass"), g.pass}});
+                                     {QStringLiteral("pass"), g.pass},
+                                     {QStringLiteral("state"), gates::stateName(g.state)},
+                                     {QStringLiteral("advisory"), g.advisory},
+                                     {QStringLiteral("waiting"), g.waiting}});
         Context::outJson(QJsonDocument(
             QJsonObject{{QStringLiteral("deployment"), deployment},
                         {QStringLiteral("steps"), steps},
@@ -36,6 +47,9 @@ void printStatus(const QString &deployment, const PlanStatus &s, bool json)
                         {QStringLiteral("step_since"),
                          s.stepSince.isValid() ? QJsonValue(s.stepSince.toString(Qt::ISODate)) : QJsonValue()},
                         {QStringLiteral("gates"), gates},
+                        {QStringLiteral("combination"), s.combination.toJson()},
+                        {QStringLiteral("outcome"), gates::stateName(s.outcome)},
+                        {QStringLiteral("waiting_for"), QJsonArray::fromStringList(s.waitingFor)},
                         {QStringLiteral("can_advance"), s.canAdvance}}));
         return;
     }
@@ -47,12 +61,45 @@ void printStatus(const QString &deployment, const PlanStatus &s, bool json)
     Context::out(s.currentStep < 0
                      ? Text::tr("not started")
                      : Text::tr("step %1 since %2").arg(s.currentStep + 1).arg(s.stepSince.toString(Qt::ISODate)));
+    if (!s.gates.isEmpty()) {
+        int deciding = 0;
+        for (const GateStatus &g : s.gates)
+            deciding += plan::requiredGates().contains(g.name) || g.advisory ? 0 : 1;
+        Context::out(Text::tr("gates: samples and soak always, then %1 of the others (lower case: advisory)")
+                         .arg(s.combination.describe(deciding)));
+    }
     for (const GateStatus &g : s.gates)
-        Context::out(QStringLiteral("  %1 %2  value %3  threshold %4")
-                         .arg(g.pass ? QStringLiteral("PASS") : QStringLiteral("FAIL"), g.name.leftJustified(20))
+        Context::out(QStringLiteral("  %1 %2  value %3  threshold %4%5")
+                         .arg(stateWord(g), g.name.leftJustified(20))
                          .arg(figureText(g.value, [](double v) { return QString::number(v, 'g', 5); }))
-                         .arg(g.threshold));
+                         .arg(g.threshold)
+                         .arg(g.waiting.isEmpty() ? QString() : QStringLiteral("  (") + g.waiting + QLatin1Char(')')));
+    if (!s.waitingFor.isEmpty())
+        Context::out(Text::tr("waiting for: %1").arg(s.waitingFor.join(QStringLiteral("; "))));
     Context::out(s.canAdvance ? Text::tr("can advance") : Text::tr("cannot advance (gates failing, or last step)"));
+}
+
+// "50:at-least-2[:gate,gate]" -> the step's combination; "50:none" removes the step's own.
+Status applyStepCombination(StagedPlan &plan, const QString &text)
+{
+    const QStringList parts = text.split(QLatin1Char(':'));
+    bool ok = false;
+    const int step = parts.value(0).trimmed().toInt(&ok);
+    if (!ok || parts.size() < 2 || parts.size() > 3)
+        return Error{Text::tr("--step-combine takes PERCENT:MODE[:ADVISORY,...] (e.g. 50:at-least-2), not \"%1\".")
+                         .arg(text)};
+    if (parts.at(1).trimmed() == QLatin1String("none")) {
+        plan.stepCombinations.remove(step);
+        return {};
+    }
+    auto parsed = GateCombination::parseMode(parts.at(1));
+    if (!parsed)
+        return parsed.error();
+    GateCombination c = parsed.value();
+    if (parts.size() == 3)
+        c.advisory = parts.at(2).split(QLatin1Char(','), Qt::SkipEmptyParts);
+    plan.stepCombinations.insert(step, c);
+    return {};
 }
 
 int usage(int code)
@@ -123,6 +170,18 @@ int runPlan(Context &ctx)
 
         p.addOption(
             {QStringLiteral("steps"), Text::tr("Percentages in order, e.g. 10,25,50,100."), QStringLiteral("list")});
+        p.addOption({QStringLiteral("combine"),
+                     Text::tr("How a step's metric gates combine: all, any or at-least-N (samples and soak are "
+                              "always required)."),
+                     QStringLiteral("mode")});
+        p.addOption({QStringLiteral("advisory"),
+                     Text::tr("Gates shown but never deciding, e.g. max_latency_p95_ms,min_r2 (none: no advisory "
+                              "gate)."),
+                     QStringLiteral("list")});
+        p.addOption({QStringLiteral("step-combine"),
+                     Text::tr("A step's own combination, PERCENT:MODE[:ADVISORY,...] (e.g. 50:at-least-2); "
+                              "PERCENT:none removes it. Repeatable."),
+                     QStringLiteral("spec")});
         for (const auto &g : gateOptions)
             p.addOption({g.first, g.second, QStringLiteral("value")});
         if (auto code = inv.start(Text::tr("Store the staged plan (validated; audited).")))
@@ -139,6 +198,22 @@ int runPlan(Context &ctx)
                 return Context::fail(steps.errorMessage());
             plan.steps = *steps;
         }
+        if (p.isSet(QStringLiteral("combine"))) {
+            auto mode = GateCombination::parseMode(p.value(QStringLiteral("combine")));
+            if (!mode)
+                return Context::fail(mode.errorMessage());
+            const QStringList advisory = plan.combination.advisory;
+            plan.combination = mode.value();
+            plan.combination.advisory = advisory;
+        }
+        if (p.isSet(QStringLiteral("advisory"))) {
+            const QString list = p.value(QStringLiteral("advisory"));
+            plan.combination.advisory =
+                list == QLatin1String("none") ? QStringList{} : list.split(QLatin1Char(','), Qt::SkipEmptyParts);
+        }
+        for (const QString &spec : p.values(QStringLiteral("step-combine")))
+            if (Status s = applyStepCombination(plan, spec); !s)
+                return Context::fail(s.errorMessage());
         // A classifier's optional gates, which "none" removes.
         const QMap<QString, std::optional<double> *> optionalFields{
             {QStringLiteral("min-f1"), &plan.gates.minF1},

@@ -25,23 +25,34 @@ namespace {
 
 const QColor kPass(0x06, 0x76, 0x47);
 const QColor kFail(0xb4, 0x23, 0x18);
+const QColor kWait(0x8a, 0x5a, 0x00);
+const QColor kAdvisory(0x6b, 0x72, 0x80);
 
-// A round pass/fail badge painted in code (the app ships no icon theme).
-QIcon verdictIcon(bool pass)
+QColor stateColour(GateState state)
+{
+    return state == GateState::Pass ? kPass : state == GateState::Fail ? kFail : kWait;
+}
+
+// A round pass/fail/waiting badge painted in code (the app ships no icon theme); an advisory
+// gate's badge is grey whatever its state, since it never decides.
+QIcon verdictIcon(GateState state, bool advisory)
 {
     QPixmap pm(16, 16);
     pm.fill(Qt::transparent);
     QPainter p(&pm);
     p.setRenderHint(QPainter::Antialiasing);
     p.setPen(Qt::NoPen);
-    p.setBrush(pass ? kPass : kFail);
+    p.setBrush(advisory ? kAdvisory : stateColour(state));
     p.drawEllipse(QRectF(0.5, 0.5, 15, 15));
     p.setPen(QPen(Qt::white, 2, Qt::SolidLine, Qt::RoundCap, Qt::RoundJoin));
-    if (pass) {
+    if (state == GateState::Pass) {
         p.drawPolyline(QPolygonF({QPointF(4.5, 8.5), QPointF(7, 11), QPointF(11.5, 5.5)}));
-    } else {
+    } else if (state == GateState::Fail) {
         p.drawLine(QPointF(5, 5), QPointF(11, 11));
         p.drawLine(QPointF(11, 5), QPointF(5, 11));
+    } else {
+        for (double x : {4.5, 8.0, 11.5})
+            p.drawPoint(QPointF(x, 8));
     }
     return QIcon(pm);
 }
@@ -148,6 +159,15 @@ PlanPanel::PlanPanel(QWidget *parent) : QGroupBox(tr("Staged rollout plan"), par
     m_since->setObjectName(QStringLiteral("planSince"));
     m_since->setStyleSheet(themeStyle(QStringLiteral("color: @{muted};")));
     m_since->setWordWrap(true);
+    m_rule = new QLabel(this);
+    m_rule->setObjectName(QStringLiteral("planRule"));
+    m_rule->setWordWrap(true);
+    m_rule->hide();
+    m_waiting = new QLabel(this);
+    m_waiting->setObjectName(QStringLiteral("planWaiting"));
+    m_waiting->setWordWrap(true);
+    m_waiting->setStyleSheet(QStringLiteral("color: %1;").arg(kWait.name()));
+    m_waiting->hide();
 
     m_gates = new QTableWidget(0, kColumns, this);
     m_gates->setObjectName(QStringLiteral("planGates"));
@@ -196,7 +216,9 @@ PlanPanel::PlanPanel(QWidget *parent) : QGroupBox(tr("Staged rollout plan"), par
     layout->addWidget(m_message);
     layout->addWidget(m_chips);
     layout->addWidget(m_since);
+    layout->addWidget(m_rule);
     layout->addWidget(m_gates, 1);
+    layout->addWidget(m_waiting);
     layout->addWidget(m_noGates, 1);
     layout->addLayout(actions);
 
@@ -237,6 +259,8 @@ void PlanPanel::clear(const QString &why)
     m_hasNextStep = false;
     showSteps({}, -1);
     m_since->setText(why);
+    m_rule->hide();
+    m_waiting->hide();
     m_gates->setRowCount(0);
     m_gates->show();
     m_noGates->hide();
@@ -331,8 +355,11 @@ void PlanPanel::showPlan(const PlanStatus &plan)
     if (m_hasNextStep) {
         const int next = plan.steps.value(plan.currentStep + 1);
         m_advance->setText(tr("Advance to %1 %").arg(next));
-        m_advance->setToolTip(plan.canAdvance ? tr("Every gate passes: move to %1 %.").arg(next)
-                                              : tr("Disabled: at least one gate fails. Use Override with a reason."));
+        m_advance->setToolTip(plan.canAdvance ? tr("The gates pass: move to %1 %.").arg(next)
+                              : plan.outcome == GateState::Inconclusive
+                                  ? tr("Disabled: the gates are inconclusive (see what they wait for). Use Override "
+                                       "with a reason.")
+                                  : tr("Disabled: the gates fail. Use Override with a reason."));
     } else {
         m_advance->setText(tr("Plan complete"));
         m_advance->setToolTip(tr("The last step is reached."));
@@ -341,20 +368,35 @@ void PlanPanel::showPlan(const PlanStatus &plan)
     m_gates->setRowCount(int(plan.gates.size()));
     m_noGates->setVisible(plan.gates.isEmpty());
     m_gates->setVisible(!plan.gates.isEmpty());
+    int deciding = 0;
+    for (const GateStatus &g : plan.gates)
+        deciding += plan::requiredGates().contains(g.name) || g.advisory ? 0 : 1;
+    m_rule->setVisible(!plan.gates.isEmpty());
+    m_rule->setText(tr("Advances when the samples and the soak time are reached and %1 the other gates pass "
+                       "(advisory gates are shown, never decide).")
+                        .arg(plan.combination.describe(deciding)));
+    m_waiting->setVisible(!plan.waitingFor.isEmpty());
+    m_waiting->setText(tr("Waiting for: %1").arg(plan.waitingFor.join(QStringLiteral("; "))));
     for (int row = 0; row < plan.gates.size(); ++row) {
         const GateStatus &g = plan.gates.at(row);
         const GateLook look = gateLook(g.name);
-        auto *name = new QTableWidgetItem(look.label);
+        auto *name = new QTableWidgetItem(g.advisory ? tr("%1 (advisory)").arg(look.label) : look.label);
         name->setToolTip(g.name);
         auto *value = new QTableWidgetItem(figureText(g.value, look.format));
         auto *threshold = new QTableWidgetItem(look.format(g.threshold));
-        auto *verdict = new QTableWidgetItem(verdictIcon(g.pass), g.pass ? tr("Pass") : tr("Fail"));
-        verdict->setForeground(g.pass ? kPass : kFail);
+        const QString word = g.state == GateState::Pass   ? tr("Pass")
+                             : g.state == GateState::Fail ? tr("Fail")
+                                                          : tr("Waiting");
+        auto *verdict = new QTableWidgetItem(verdictIcon(g.state, g.advisory), word);
+        verdict->setForeground(g.advisory ? kAdvisory : stateColour(g.state));
+        verdict->setToolTip(g.state == GateState::Inconclusive ? tr("Inconclusive: %1").arg(g.waiting)
+                            : g.advisory                       ? tr("Advisory: shown, never decides.")
+                                                               : QString());
         QFont bold = verdict->font();
-        bold.setBold(true);
+        bold.setBold(!g.advisory);
         verdict->setFont(bold);
         if (!g.value)
-            value->setForeground(kFail);
+            value->setForeground(kWait);
         for (auto *item : {value, threshold})
             item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
         m_gates->setItem(row, kGate, name);

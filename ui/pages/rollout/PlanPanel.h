@@ -18,8 +18,9 @@ struct PlanStatus;
 namespace mldeck::ui {
 
 // The staged rollout plan (10 → 25 → 50 → 100 by default): editable steps, the current step, each
-// gate with its value, threshold and pass/fail (colour, icon and text), and Advance, enabled only
-// when every gate passes. Override advances anyway and needs a reason: its button stays disabled
+// gate with its value, threshold and pass/fail/waiting (colour, icon and text; advisory ones grey),
+// how the step's gates combine, what the waiting gates wait for, and Advance, enabled only when the
+// step's gates pass. Override advances anyway and needs a reason: its button stays disabled
 // until one is typed. The panel only asks; the page talks to the service.
 class PlanPanel final : public QGroupBox
 {
@@ -61,6 +62,8 @@ private:
     QLabel *m_message = nullptr;
     QLabel *m_chips = nullptr;
     QLabel *m_since = nullptr;
+    QLabel *m_rule = nullptr;    // how the step's gates combine
+    QLabel *m_waiting = nullptr; // what the inconclusive gates wait for
     QTableWidget *m_gates = nullptr;
     QLabel *m_noGates = nullptr;
     QPushButton *m_advance = nullptr;
