@@ -1,0 +1,23 @@
+#pragma once
+
+#include "core/domain/Result.h"
+#include "core/ml/checks/ModelChecks.h"
+
+#include <atomic>
+
+namespace mldeck {
+class ModelRunner;
+}
+
+namespace mldeck::checks {
+
+// Runs the declared checks on the golden rows: the candidate (and the champion, when there is one)
+// scored through their model worker processes, the invariance variants through the candidate's.
+// Blocking: call it on a worker thread. A model failing on the golden rows is the input check's
+// failure (the report says why), not an Error; Error: cancelled, or a champion that fails (it is the
+// yardstick: nothing can be judged without it).
+Result<CheckReport> runChecks(const ModelCheckSettings &settings, const GoldenSet &golden, const FeatureSchema &schema,
+                              ModelRunner &candidate, ModelRunner *champion,
+                              const std::atomic<bool> *cancel = nullptr);
+
+} // namespace mldeck::checks
