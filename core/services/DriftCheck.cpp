@@ -107,6 +107,22 @@ QString severityOf(const QString &feature)
 
 } // namespace
 
+Result<DriftReferenceRows> loadDriftReference(PgConnection &conn, const QString &deployment,
+                                              const FeatureSchema &schema, qint64 windowFromMicros)
+{
+    DriftData data(conn);
+    auto settings = data.driftSettings(deployment);
+    if (!settings)
+        return settings.error();
+    auto config = drift::DriftConfig::fromJson(*settings);
+    if (!config)
+        return Error{ServiceText::tr("Drift settings of \"%1\": %2").arg(deployment, config.errorMessage())};
+    auto r = loadReference(data, deployment, schema, *config, windowFromMicros);
+    if (!r)
+        return r.error();
+    return DriftReferenceRows{std::move(r.value().data), r->description};
+}
+
 QString referenceFillingText(const ReferenceFilling &filling)
 {
     return ServiceText::tr("reference filling: %1 of %2").arg(filling.rows).arg(filling.needed);

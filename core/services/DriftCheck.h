@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/domain/Alert.h"
+#include "core/domain/FeatureSchema.h"
 #include "core/domain/Result.h"
 #include "core/stats/drift/DriftConfig.h"
 #include "core/stats/drift/DriftEngine.h"
@@ -60,6 +61,17 @@ struct DriftCheckReport
 
 Result<DriftCheckReport> runDriftCheck(PgConnection &conn, const DriftCheckRequest &request,
                                        const std::function<QDateTime()> &clock = {});
+
+// The reference rows of a deployment (features, __prediction__, __target__) as its drift settings name them,
+// read by the same code as the drift check; "previous"/"first" references are relative to windowFromMicros.
+// The nanny model trains on them.
+struct DriftReferenceRows
+{
+    drift::Dataset data;
+    QString description;
+};
+Result<DriftReferenceRows> loadDriftReference(PgConnection &conn, const QString &deployment,
+                                              const FeatureSchema &schema, qint64 windowFromMicros);
 
 // "reference filling: 120 of 5000": the one text of that state (CLI, guard log, GUI).
 QString referenceFillingText(const ReferenceFilling &filling);
