@@ -1,0 +1,197 @@
+// Gates that combine metrics on real servers: a plan advancing only when at least 2 of its 3
+// deciding gates pass (one more advisory), waiting (inconclusive) on too few samples and saying so;
+// plans stored before combinations read as "all"; the guard acting on "any" but not on "all"; a
+// guard condition with hysteresis kept breached across rounds through guard_state.
+#include "RolloutFixture.h"
+
+#include "core/services/PlanService.h"
+#include "core/services/guard/RolloutGuardJob.h"
+#include "core/store/pg/GuardStore.h"
+#include "core/store/pg/RolloutPlanStore.h"
+
+using namespace mldeck;
+
+namespace {
+
+struct Clock
+{
+    QDateTime now = QDateTime::currentDateTimeUtc();
+    QDateTime operator()()
+    {
+        now = now.addSecs(5);
+        return now;
+    }
+};
+
+std::unique_ptr<RolloutGuardJob> makeJob(const test::RolloutFixture &f)
+{
+    auto job = std::make_unique<RolloutGuardJob>();
+    job->setSpoolDirectory(f.spool());
+    auto clock = std::make_shared<Clock>();
+    job->setClock([clock] { return (*clock)(); });
+    return job;
+}
+
+GuardContext contextOf(const test::RolloutFixture &f)
+{
+    return GuardContext{test::TestServers::redis(), f.db->endpoint(), f.deployment, QStringLiteral("guard@test")};
+}
+
+// The last minute's window replaced by n predictions: failed share, latency, absolute error 1.0.
+bool replaceWindow(test::RolloutFixture &f, int n, double failedShare, double latencyMs)
+{
+    if (!test::exec(*f.pg, QStringLiteral("DELETE FROM mldeck.predictions WHERE deployment = '%1'; "
+                                          "DELETE FROM mldeck.outcomes WHERE deployment = '%1'")
+                               .arg(f.deployment)))
+        return false;
+    return f.logPredictions(n, failedShare, latencyMs, 1.0);
+}
+
+} // namespace
+
+class TestCombinedGates : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase() { MLDECK_REQUIRE_SERVERS(); }
+
+    // MAE, latency and error rate decide (R² advisory); at least 2 of them must pass.
+    void planAdvancesOnAtLeastTwoOfThree()
+    {
+        test::RolloutFixture f;
+        QString why;
+        QVERIFY2(f.setUp(&why, 10), qPrintable(why));
+        auto flags = f.service();
+        PlanService plans(*flags);
+        StagedPlan p;
+        p.steps = {10, 50, 100};
+        p.gates.minSamples = 100;
+        p.gates.minSoakSeconds = 0;
+        p.combination = GateCombination{GateCombination::Mode::AtLeast, 2, {QString::fromLatin1(plan::kGateR2)}};
+        p.stepCombinations.insert(50, GateCombination{GateCombination::Mode::All, 1, {}});
+        auto saved = plans.save(f.deployment, p, Actor::current());
+        QVERIFY2(saved, qPrintable(saved.errorMessage()));
+        QCOMPARE(saved->currentStep, 0);
+
+        // Too few samples: inconclusive, and the plan says what it waits for.
+        QVERIFY(replaceWindow(f, 50, 0.0, 100));
+        auto st = plans.status(f.deployment);
+        QVERIFY2(st, qPrintable(st.errorMessage()));
+        QCOMPARE(st->outcome, GateState::Inconclusive);
+        QVERIFY2(st->waitingFor.join(QLatin1Char(' ')).contains(QLatin1String("min_samples: 50 of 100 predictions")),
+                 qPrintable(st->waitingFor.join(QLatin1Char(' '))));
+        auto refused = plans.advance(f.deployment, {}, Actor::current());
+        QVERIFY(!refused);
+        QVERIFY2(refused.errorMessage().contains(QLatin1String("inconclusive")), qPrintable(refused.errorMessage()));
+
+        // 30 % errors and a 2 s p95: only the MAE passes, 1 of 3.
+        QVERIFY(replaceWindow(f, 200, 0.3, 2000));
+        refused = plans.advance(f.deployment, {}, Actor::current());
+        QVERIFY(!refused);
+        QVERIFY2(refused.errorMessage().contains(QLatin1String("gates failing (at-least-2)")),
+                 qPrintable(refused.errorMessage()));
+        QCOMPARE(f.state().trafficPercentage, 10);
+
+        // The latency recovers: 2 of 3 pass although the error rate still fails.
+        QVERIFY(replaceWindow(f, 200, 0.3, 100));
+        auto moved = plans.advance(f.deployment, {}, Actor::current());
+        QVERIFY2(moved, qPrintable(moved.errorMessage()));
+        QCOMPARE(f.state().trafficPercentage, 50);
+        QCOMPARE(f.auditRows(QStringLiteral("action = 'plan.advance' AND "
+                                            "after->'details'->'gate_combination'->>'mode' = 'at_least'")),
+                 1);
+
+        // The step at 50 % asks for all of them: the failing error rate holds it back.
+        st = plans.status(f.deployment);
+        QVERIFY2(st, qPrintable(st.errorMessage()));
+        QCOMPARE(st->combination.mode, GateCombination::Mode::All);
+        QCOMPARE(st->outcome, GateState::Fail);
+        QVERIFY(!st->canAdvance);
+
+        // The combinations round-trip through the store.
+        auto back = RolloutPlanStore(*f.pg).load(f.deployment);
+        QVERIFY2(back, qPrintable(back.errorMessage()));
+        QVERIFY(back->plan.combination == p.combination);
+        QCOMPARE(back->plan.stepCombinations, p.stepCombinations);
+    }
+
+    // A plan row written before 020 (no combination given): every gate must pass, none advisory.
+    void oldPlansReadAsAll()
+    {
+        test::RolloutFixture f;
+        QString why;
+        QVERIFY2(f.setUp(&why, 10), qPrintable(why));
+        QVERIFY(test::exec(*f.pg, QStringLiteral("INSERT INTO mldeck.rollout_plans (deployment, steps) "
+                                                 "VALUES ('%1', '{10,50}')")
+                                      .arg(f.deployment)));
+        auto st = RolloutPlanStore(*f.pg).load(f.deployment);
+        QVERIFY2(st, qPrintable(st.errorMessage()));
+        QCOMPARE(st->plan.combination.mode, GateCombination::Mode::All);
+        QVERIFY(st->plan.combination.advisory.isEmpty() && st->plan.stepCombinations.isEmpty());
+    }
+
+    // A slow but accurate window: "any" halves the traffic after K rounds, "all" (latency and MAE
+    // both) never does; the rules round-trip through the store.
+    void guardAnyVersusAll()
+    {
+        for (const auto mode : {GateCombination::Mode::Any, GateCombination::Mode::All}) {
+            test::RolloutFixture f;
+            QString why;
+            QVERIFY2(f.setUp(&why, 50), qPrintable(why));
+            GuardRules r;
+            r.consecutiveBreaches = 2;
+            r.halveCombination = GateCombination{mode, 1, {}};
+            QVERIFY(GuardStore(*f.pg).saveRules(f.deployment, r, Actor::current(), QStringLiteral("test")));
+            auto stored = GuardStore(*f.pg).rules(f.deployment);
+            QVERIFY2(stored, qPrintable(stored.errorMessage()));
+            QCOMPARE(stored->halveCombination.mode, mode);
+            QVERIFY(replaceWindow(f, 200, 0.0, 2500));
+            auto job = makeJob(f);
+            for (int i = 0; i < 3; ++i)
+                QVERIFY(job->runOnce(contextOf(f)));
+            if (mode == GateCombination::Mode::Any) {
+                QCOMPARE(f.state().trafficPercentage, 25);
+            } else {
+                QCOMPARE(f.state().trafficPercentage, 50);
+                QVERIFY2(job->lastDecision().summary.contains(QLatin1String("do not meet the combination")),
+                         qPrintable(job->lastDecision().summary));
+            }
+        }
+    }
+
+    // Latency fires above 1000 ms and resolves below 500 ms: a window at 800 ms right after a breach
+    // keeps the streak (the state is read back from guard_state each round), so K = 2 halves.
+    void guardHysteresisAcrossRounds()
+    {
+        test::RolloutFixture f;
+        QString why;
+        QVERIFY2(f.setUp(&why, 50), qPrintable(why));
+        GuardRules r;
+        r.consecutiveBreaches = 2;
+        r.hysteresis.insert(QStringLiteral("max_latency_p95_ms"), GuardRules::ConditionHysteresis{500.0, 0});
+        QVERIFY(GuardStore(*f.pg).saveRules(f.deployment, r, Actor::current(), QStringLiteral("test")));
+        auto job = makeJob(f);
+        QVERIFY(replaceWindow(f, 200, 0.0, 2500));
+        QVERIFY(job->runOnce(contextOf(f)));
+        auto memory = GuardStore(*f.pg).memory(f.deployment);
+        QVERIFY2(memory, qPrintable(memory.errorMessage()));
+        QVERIFY(memory->conditions.value(QStringLiteral("max_latency_p95_ms")).active);
+        QVERIFY(replaceWindow(f, 200, 0.0, 800));
+        QVERIFY(job->runOnce(contextOf(f)));
+        QCOMPARE(job->lastDecision().action, GuardDecision::Action::Halve);
+        QCOMPARE(f.state().trafficPercentage, 25);
+        QVERIFY2(job->lastDecision().summary.contains(QLatin1String("held until past 500 ms")),
+                 qPrintable(job->lastDecision().summary));
+
+        // A resolve threshold on the wrong side is refused and changes nothing.
+        r.hysteresis.insert(QStringLiteral("max_latency_p95_ms"), GuardRules::ConditionHysteresis{1500.0, 0});
+        QVERIFY(!GuardStore(*f.pg).saveRules(f.deployment, r, Actor::current(), QStringLiteral("test")));
+        QCOMPARE(*GuardStore(*f.pg).rules(f.deployment)->hysteresis.value(QStringLiteral("max_latency_p95_ms"))
+                      .resolveThreshold,
+                 500.0);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCombinedGates)
+#include "test_combined_gates.moc"
