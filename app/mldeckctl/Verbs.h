@@ -26,6 +26,7 @@ int runDeps(Context &ctx);        // verbs/Deps.cpp
 int runExport(Context &ctx);      // verbs/Export.cpp
 int runDeployments(Context &ctx); // verbs/Deployments.cpp
 int runAudit(Context &ctx);       // verbs/Audit.cpp
+int runNanny(Context &ctx);       // verbs/Nanny.cpp
 
 // Writes an export to stdout ("" or "-") or atomically to a file; verbs/Export.cpp.
 int writeExport(const QString &path, const QByteArray &bytes);

@@ -1,6 +1,7 @@
 #include "core/ml/torch/WorkerServer.h"
 
 #include "core/ml/torch/TorchMessage.h"
+#include "core/ml/torch/TorchNanny.h"
 #include "core/ml/torch/TorchTrainer.h"
 
 #include <QElapsedTimer>
@@ -72,6 +73,10 @@ bool WorkerServer::handle(const Message &m)
             return predict(m.payload);
         case MessageType::Train:
             return train(m.payload);
+        case MessageType::NannyTrain:
+            return trainNanny(m.payload);
+        case MessageType::NannyScore:
+            return scoreNanny(m.payload);
         default:
             return fail(tr("Unknown request %1.").arg(int(m.type)));
         }
@@ -178,6 +183,54 @@ bool WorkerServer::train(const QByteArray &payload)
     w.bytes(result->info.metadataJson);
     w.bytes(result->info.sha256);
     return send(MessageType::Trained, reply);
+}
+
+bool WorkerServer::trainNanny(const QByteArray &payload)
+{
+    WireReader r(payload);
+    const qint64 n = r.i64();
+    const int width = r.i32();
+    const std::vector<float> table = r.floats();
+    const std::vector<float> target = r.floats();
+    const NannyTrainingParams params = NannyTrainingParams::read(r);
+    if (r.failed() || !r.atEnd())
+        return fail(tr("Malformed nanny training request."));
+    const auto fit = TorchNanny::train(table, n, width, target, params);
+    if (!fit)
+        return fail(fit.errorMessage());
+    QByteArray reply;
+    WireWriter w(reply);
+    w.bytes(fit->weights);
+    w.i32(fit->epochs);
+    w.i32(fit->bestEpoch);
+    w.i64(fit->trainRows);
+    w.i64(fit->validationRows);
+    w.f64(fit->validationLoss);
+    w.f64(fit->validationMae);
+    w.f64(fit->validationMeanEstimate);
+    w.f64(fit->validationMeanTarget);
+    return send(MessageType::NannyTrained, reply);
+}
+
+bool WorkerServer::scoreNanny(const QByteArray &payload)
+{
+    WireReader r(payload);
+    const QByteArray weights = r.bytes();
+    const int threads = r.i32();
+    const qint64 n = r.i64();
+    const int width = r.i32();
+    const std::vector<float> table = r.floats();
+    if (r.failed() || !r.atEnd())
+        return fail(tr("Malformed nanny scoring request."));
+    const auto scores = TorchNanny::score(weights, table, n, width, threads);
+    if (!scores)
+        return fail(scores.errorMessage());
+    QByteArray reply;
+    reply.reserve(qsizetype(scores->size() * sizeof(double)) + 12);
+    WireWriter w(reply);
+    w.i32(1);
+    w.doubles(scores->data(), scores->size());
+    return send(MessageType::Predictions, reply);
 }
 
 } // namespace mldeck

@@ -33,6 +33,8 @@ private:
     bool load(const QByteArray &payload);
     bool predict(const QByteArray &payload);
     bool train(const QByteArray &payload);
+    bool trainNanny(const QByteArray &payload);
+    bool scoreNanny(const QByteArray &payload);
 
     int m_fd;
     std::atomic<bool> &m_cancel;

@@ -48,6 +48,7 @@ std::unique_ptr<GuardJob> makeRolloutGuardJob();
 std::unique_ptr<GuardJob> makeDriftGuardJob();
 std::unique_ptr<GuardJob> makeKpiAlertGuardJob(); // guard/KpiAlertGuardJob.cpp: KPI alert rules
 std::unique_ptr<GuardJob> makeRetrainGuardJob();  // guard/RetrainGuardJob.cpp: retrain triggers
+std::unique_ptr<GuardJob> makeNannyGuardJob();    // guard/NannyGuardJob.cpp: estimated error before outcomes
 // guard/AuditChainGuardJob.cpp: each deployment's audit hash chain, once per period (a day by default)
 std::unique_ptr<GuardJob> makeAuditChainGuardJob(qint64 periodSecs = 86'400);
 

@@ -21,6 +21,8 @@ std::vector<std::unique_ptr<GuardJob>> standardGuardJobs()
         jobs.push_back(std::move(kpiAlerts));
     if (auto retrain = makeRetrainGuardJob())
         jobs.push_back(std::move(retrain));
+    if (auto nanny = makeNannyGuardJob()) // estimated MAE before outcomes
+        jobs.push_back(std::move(nanny));
     if (auto auditChain = makeAuditChainGuardJob())
         jobs.push_back(std::move(auditChain));
     return jobs;
