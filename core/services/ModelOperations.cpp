@@ -4,6 +4,7 @@
 #include "core/domain/Deployment.h"
 #include "core/ml/ModelRunner.h"
 #include "core/ml/ModelStore.h"
+#include "core/services/ModelCheckOperations.h"
 #include "core/store/pg/DeploymentStore.h"
 #include "core/store/pg/ModelRegistry.h"
 #include "core/store/pg/PgConnection.h"
@@ -212,10 +213,23 @@ Result<RegisterOutcome> registerModel(PgConnection &pg, const RegisterRequest &r
 Result<AliasOutcome> promote(PgConnection &pg, const std::optional<RedisEndpoint> &redis, const QString &deployment,
                              const QString &version, const QString &alias, const QString &reason, const Actor &actor)
 {
+    std::optional<checks::CheckReport> report;
+    if (alias == QLatin1String("champion")) {
+        auto checked = runModelChecks(pg, deployment, version, QStringLiteral("promote"));
+        if (!checked)
+            return Error{ServiceText::tr("Promotion refused: the model checks could not run: %1")
+                             .arg(checked.errorMessage())};
+        if (checked->configured && !checked->passed())
+            return Error{ServiceText::tr("Promotion refused: %1@%2 fails the model checks: %3")
+                             .arg(deployment, version, checked->failureSummary())};
+        report = std::move(checked).value();
+    }
     auto change = ModelRegistry(pg).promote(deployment, version, alias, reason, actor);
     if (!change)
         return change.error();
-    return publishAfter(pg, redis, std::move(change).value());
+    AliasOutcome out = publishAfter(pg, redis, std::move(change).value());
+    out.checks = std::move(report);
+    return out;
 }
 
 Result<AliasOutcome> restorePrevious(PgConnection &pg, const std::optional<RedisEndpoint> &redis,

@@ -3,6 +3,7 @@
 #include "core/config/Endpoints.h"
 #include "core/domain/ModelVersion.h"
 #include "core/domain/Result.h"
+#include "core/ml/checks/ModelChecks.h"
 #include "core/rollout/AuditRecord.h"
 
 #include <QByteArray>
@@ -57,9 +58,15 @@ struct AliasOutcome
     // `mldeckctl models publish --deployment D` (or the GUI's retry) publishes again.
     bool publishAttempted = false;
     Status published;
+    // A champion promotion: the model checks that let it through (configured = false: none are set up).
+    std::optional<checks::CheckReport> checks;
 };
 
 // One PostgreSQL transaction (alias + audit row), then, for the champion, the Redis publish.
+// The one promotion gate: before a version becomes champion (Models page, CLI, retrain wizard, the guard's
+// automatic promotion) the deployment's model checks run (ModelCheckOperations) and a failing candidate is
+// refused with the failed check named; nothing changes then. A challenger is not gated (the backend serves
+// the champion only), nor is restorePrevious (the way back must never be blocked).
 Result<AliasOutcome> promote(PgConnection &pg, const std::optional<RedisEndpoint> &redis, const QString &deployment,
                              const QString &version, const QString &alias, const QString &reason, const Actor &actor);
 Result<AliasOutcome> restorePrevious(PgConnection &pg, const std::optional<RedisEndpoint> &redis,

@@ -3,6 +3,7 @@
 #include "app/mldeckctl/Verbs.h"
 
 #include "app/mldeckctl/Text.h"
+#include "app/mldeckctl/verbs/ModelChecks.h"
 #include "core/domain/Deployment.h"
 #include "core/domain/Figure.h"
 #include "core/ml/ModelStore.h"
@@ -210,6 +211,8 @@ QJsonObject aliasJson(const models::AliasOutcome &o)
                   {QStringLiteral("published"), o.publishAttempted && o.published.ok()}};
     if (!o.published)
         j.insert(QStringLiteral("publish_error"), o.published.errorMessage());
+    if (o.checks)
+        j.insert(QStringLiteral("checks"), o.checks->toJson());
     return j;
 }
 
@@ -222,6 +225,8 @@ int reportAlias(const models::AliasOutcome &o, bool json)
         Context::out(Text::tr("%1@%2 is now the %3 (was: %4; audit change %5).")
                          .arg(o.change.deployment, o.change.after.version, o.change.alias,
                               o.change.before ? o.change.before->version : Text::tr("none"), o.change.changeId));
+    if (o.checks && !json)
+        Context::out(Text::tr("Model checks: %1").arg(o.checks->summary()));
     if (!o.published)
         return Context::fail(o.published.errorMessage(), UsageOrConnection);
     if (o.publishAttempted && !json)
@@ -325,7 +330,7 @@ int runPublishSub(Context &ctx)
 int modelsUsage(int code)
 {
     const QString text =
-        Text::tr("Usage: mldeckctl models <register|list|show|promote|restore-previous|archive|publish> [options]   "
+        Text::tr("Usage: mldeckctl models <register|list|show|promote|restore-previous|archive|publish|golden|checks|check> [options]   "
                  "(mldeckctl models <sub> --help)\n\n"
                  "  register FILE       validate a TorchScript file, copy it into the model store, register it\n"
                  "  list                the versions of a deployment\n"
@@ -333,7 +338,10 @@ int modelsUsage(int code)
                  "  promote VERSION     make it the champion (or --alias challenger); audited, published in Redis\n"
                  "  restore-previous    make the previous champion the champion again\n"
                  "  archive VERSION     archive a version (never the champion)\n"
-                 "  publish             publish the champion in Redis again (after Redis was down)");
+                 "  publish             publish the champion in Redis again (after Redis was down)\n"
+                 "  golden set|show     the golden dataset the promotion checks run on\n"
+                 "  checks set|show     the declared promotion checks\n"
+                 "  check --model REF   run the promotion checks on one version (exit 1 when one fails)");
     return Context::printUsage(text, code);
 }
 
@@ -348,7 +356,10 @@ int runModels(Context &ctx)
                      {"promote", runPromoteSub},
                      {"restore-previous", runRestoreSub},
                      {"archive", runArchiveSub},
-                     {"publish", runPublishSub}},
+                     {"publish", runPublishSub},
+                     {"golden", runModelsGolden},
+                     {"checks", runModelsChecks},
+                     {"check", runModelsCheck}},
                     modelsUsage);
 }
 

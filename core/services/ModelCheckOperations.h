@@ -1,0 +1,35 @@
+#pragma once
+
+#include "core/domain/Result.h"
+#include "core/ml/checks/ModelChecks.h"
+#include "core/rollout/AuditRecord.h"
+#include "core/store/pg/ModelCheckStore.h"
+
+#include <atomic>
+
+namespace mldeck {
+
+class PgConnection;
+
+// The promotion test suite for the CLI (mldeckctl models golden|checks|check), the GUI and the one
+// promotion gate (models::promote). Blocking (PostgreSQL, model workers): run on a worker thread.
+namespace models {
+
+// Reads the CSV file, validates it against the deployment's feature schema (and classes), stores it with
+// its SHA-256 (replacing the previous one) and audits "models.golden". A refused file changes nothing.
+Result<GoldenRecord> setGolden(PgConnection &pg, const QString &deployment, const QString &file,
+                               const QString &targetColumn, const QString &segmentColumn, const Actor &actor);
+
+// The declared checks (the defaults when none are stored).
+Result<checks::ModelCheckSettings> checkSettings(PgConnection &pg, const QString &deployment);
+// Validated against the deployment's schema, stored, audited "models.checks".
+Status saveCheckSettings(PgConnection &pg, const QString &deployment, const QJsonObject &settings, const Actor &actor);
+
+// Runs the checks of `version` against the current champion on the golden rows and stores the run
+// (purpose: "promote", "retrain" or "manual"). Without golden data the report says it is not configured
+// (configured = false) and nothing is stored: never a pass.
+Result<checks::CheckReport> runModelChecks(PgConnection &pg, const QString &deployment, const QString &version,
+                                           const QString &purpose, const std::atomic<bool> *cancel = nullptr);
+
+} // namespace models
+} // namespace mldeck
