@@ -12,6 +12,7 @@ KpiService::KpiService(QObject *parent)
     qRegisterMetaType<mldeck::KpiSnapshot>();
     qRegisterMetaType<mldeck::Result<mldeck::KpiSnapshot>>();
     qRegisterMetaType<mldeck::Result<mldeck::KpiReportData>>();
+    qRegisterMetaType<mldeck::Result<mldeck::NannyQuality>>();
     m_timer.setInterval(5000);
     connect(&m_timer, &QTimer::timeout, this, [this] {
         if (!m_busy && m_loaded) // a refresh never queues behind a slow one
@@ -85,6 +86,15 @@ void KpiService::buildReport(const QString &deployment, const QString &period, c
             return buildKpiReport(c, deployment, period, end.isValid() ? end : QDateTime::currentDateTimeUtc());
         },
         [this](Result<KpiReportData> r) { Q_EMIT reportBuilt(r); });
+}
+
+void KpiService::readNannyQuality(const QString &deployment, qint64 fromSecs, qint64 toSecs)
+{
+    post(
+        [deployment, fromSecs, toSecs](PgConnection &c) {
+            return mldeck::readNannyQuality(c, deployment, fromSecs * 1'000'000, toSecs * 1'000'000);
+        },
+        [this, deployment](Result<NannyQuality> r) { Q_EMIT nannyQualityRead(deployment, r); });
 }
 
 } // namespace mldeck

@@ -2,6 +2,7 @@
 
 #include "core/services/KpiReport.h"
 #include "core/services/KpiSnapshot.h"
+#include "core/services/NannyQuality.h"
 #include "core/services/PgService.h"
 
 #include <QDateTime>
@@ -32,10 +33,14 @@ public:
 
     // The report of [end - period, end) (see buildKpiReport); end invalid: now. -> reportBuilt
     void buildReport(const QString &deployment, const QString &period, const QDateTime &end = {});
+    // The nanny model's quality over [fromSecs, toSecs): the hours with estimates and outcomes
+    // (readNannyQuality). -> nannyQualityRead
+    void readNannyQuality(const QString &deployment, qint64 fromSecs, qint64 toSecs);
 
 Q_SIGNALS:
     void snapshotRead(const mldeck::Result<mldeck::KpiSnapshot> &snapshot);
     void reportBuilt(const mldeck::Result<mldeck::KpiReportData> &report);
+    void nannyQualityRead(const QString &deployment, const mldeck::Result<mldeck::NannyQuality> &quality);
 
 private:
     void started();
@@ -51,3 +56,4 @@ private:
 } // namespace mldeck
 
 Q_DECLARE_METATYPE(mldeck::KpiSnapshot)
+Q_DECLARE_METATYPE(mldeck::Result<mldeck::NannyQuality>)

@@ -12,6 +12,7 @@
 #include "ui/pages/dashboard/KpiBreakdownModel.h"
 #include "ui/pages/dashboard/KpiTileWidget.h"
 #include "ui/pages/dashboard/KpiTiles.h"
+#include "ui/pages/dashboard/NannyQualityPanel.h"
 #include "ui/pages/dashboard/RangeSelector.h"
 #include "ui/reports/ReportExporter.h"
 #include "ui/widgets/PageFrame.h"
@@ -131,7 +132,7 @@ QWidget *DashboardPage::buildBody()
     m_reportStatus->setObjectName(QStringLiteral("reportStatus"));
     m_reportStatus->hide();
 
-    // Tiles: rows of five (a regression) or four (a classification, twelve tiles), laid out by showTask().
+    // Tiles: rows of four (KpiTiles::columnsFor), laid out by showTask().
     m_tileGrid = new QGridLayout;
     m_tileGrid->setSpacing(8);
 
@@ -148,6 +149,7 @@ QWidget *DashboardPage::buildBody()
     m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     m_table->horizontalHeader()->setStretchLastSection(true);
     m_table->setMinimumHeight(150);
+    m_nannyQuality = new NannyQualityPanel(this);
 
     auto *content = new QWidget(this);
     auto *contentLayout = new QVBoxLayout(content);
@@ -160,6 +162,7 @@ QWidget *DashboardPage::buildBody()
     tableTitle->setObjectName(QStringLiteral("sectionTitle"));
     contentLayout->addWidget(tableTitle);
     contentLayout->addWidget(m_table);
+    contentLayout->addWidget(m_nannyQuality);
     auto *scroll = new QScrollArea(body);
     scroll->setWidgetResizable(true);
     scroll->setFrameShape(QFrame::NoFrame);
@@ -199,6 +202,8 @@ void DashboardPage::showTask(const QString &task)
     m_charts->setVisible(!classification);
     m_classCharts->setVisible(classification);
     m_classDetail->setVisible(classification);
+    m_nannyQuality->setVisible(!classification);
+    m_nannyQuality->clear();
     m_charts->clear();
     m_classCharts->clear();
     m_classDetail->clear();
@@ -217,6 +222,12 @@ void DashboardPage::connectService()
         else
             showFailure(snapshot.errorMessage());
     });
+    connect(m_service, &KpiService::nannyQualityRead, this,
+            [this](const QString &deployment, const Result<NannyQuality> &quality) {
+                m_qualityBusy = false;
+                if (m_query && m_query->deployment == deployment)
+                    m_nannyQuality->showQuality(quality);
+            });
     connect(m_service, &KpiService::deploymentsListed, this, [this](const Result<QStringList> &listed) {
         if (!listed) {
             showFailure(listed.errorMessage());
@@ -331,6 +342,10 @@ void DashboardPage::showSnapshot(const KpiSnapshot &snapshot)
         m_classDetail->showSnapshot(snapshot);
     } else {
         m_charts->showSnapshot(snapshot);
+        if (!m_qualityBusy) { // per hour: a refresh that finds one still on its way has nothing newer to ask
+            m_qualityBusy = true;
+            m_service->readNannyQuality(snapshot.query.deployment, snapshot.query.fromSecs, snapshot.query.toSecs);
+        }
     }
     m_breakdown->setSnapshot(snapshot);
     const QString at = timeText(snapshot.computedAt.isValid() ? snapshot.computedAt : QDateTime::currentDateTime());
@@ -373,6 +388,7 @@ void DashboardPage::showFailure(const QString &error)
         m_classCharts->clear();
         m_classDetail->clear();
         m_breakdown->clear();
+        m_nannyQuality->clear();
         KpiSnapshot empty;
         empty.task = m_tilesTask;
         for (const TileState &t : KpiTiles::compute(empty))

@@ -30,13 +30,15 @@ class DashboardCharts;
 class DependencyStrip;
 class KpiBreakdownModel;
 class KpiTileWidget;
+class NannyQualityPanel;
 class PageFrame;
 class RangeSelector;
 class ReportExporter;
 
 // The KPI dashboard: a deployment over a range (last 15 min ... 30 d, or custom), refreshed every few
 // seconds (KpiService reads only the aggregate rows written since the last read). Tiles with targets and
-// trend, five charts with audit markers, a table by path and by model version. A classification
+// trend, five charts with audit markers, a table by path and by model version, and how good the nanny
+// model's estimated MAE has been (estimated vs realised per hour). A classification
 // deployment gets its own tiles and charts (accuracy, F1, ... estimated accuracy), a confusion matrix and
 // a reliability diagram by path and by version. States are explicit:
 // loading, no data for the range, database unreachable (the last figures stay, greyed and dated, never
@@ -70,6 +72,7 @@ public:
     ClassificationDetail *classificationDetail() const { return m_classDetail; }
     QString tilesTask() const { return m_tilesTask; } // the task whose tiles are shown
     KpiBreakdownModel *breakdownModel() const { return m_breakdown; }
+    NannyQualityPanel *nannyQuality() const { return m_nannyQuality; }
     QComboBox *deploymentBox() const { return m_deployment; }
     QComboBox *autoRefreshBox() const { return m_autoRefresh; }
     QPushButton *refreshButton() const { return m_refresh; }
@@ -127,6 +130,8 @@ private:
     ClassificationDetail *m_classDetail = nullptr;
     KpiBreakdownModel *m_breakdown = nullptr;
     QTableView *m_table = nullptr;
+    NannyQualityPanel *m_nannyQuality = nullptr; // a regression's: how good the estimated MAE has been
+    bool m_qualityBusy = false;                  // a quality read is on its way (never two at once)
     State m_state = State::Idle;
     std::optional<KpiQuery> m_query;
     QString m_wantedDeployment; // a moment's deployment asked for before the list had it
