@@ -102,6 +102,23 @@ private Q_SLOTS:
         QVERIFY(std::abs(sumNormal - realised) <= 0.15 * realised);
 
         QVERIFY(!(*scorer)->score(rows, std::vector<double>(rows.size() - 1, 1.0))); // one prediction per row
+
+        // Drifted rides (the demo's drift scenario from their first row): the champion errs a little more,
+        // and the estimate rises with it.
+        rides(2000, 3, 1.0);
+        const auto driftPredicted = champion->predict(rows);
+        QVERIFY(driftPredicted);
+        const auto drifted = (*scorer)->score(rows, *driftPredicted);
+        QVERIFY2(drifted, qPrintable(drifted.errorMessage()));
+        double sumDrift = 0, realisedDrift = 0;
+        for (size_t i = 0; i < rows.size(); ++i) {
+            sumDrift += (*drifted)[i];
+            realisedDrift += std::abs((*driftPredicted)[i] - actual[i]);
+        }
+        qInfo("under drift: estimated MAE %.3f, realised %.3f", sumDrift / n, realisedDrift / n);
+        QVERIFY(realisedDrift > realised);
+        QVERIFY(sumDrift > sumNormal);
+        QVERIFY(std::abs(sumDrift - realisedDrift) <= 0.15 * realisedDrift);
     }
 
     void refusesMalformedMetadata()
