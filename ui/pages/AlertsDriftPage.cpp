@@ -224,9 +224,7 @@ void AlertsDriftPage::onDriftRefreshed(const Result<DriftView> &drift)
     // Answers come in the order asked: one for a deployment no longer shown is followed by the right one.
     if (drift && drift->deployment != m_deployment->currentText())
         return;
-    const QString selected = m_driftModel->featureAt(m_driftView->currentIndex().row())
-                                 ? m_driftModel->featureAt(m_driftView->currentIndex().row())->name
-                                 : QString();
+    const QString selected = m_driftModel->nameAt(m_driftView->currentIndex().row());
     if (!drift) {
         m_driftModel->setView(DriftView{});
         m_charts->clear();
@@ -251,7 +249,7 @@ void AlertsDriftPage::onDriftRefreshed(const Result<DriftView> &drift)
                                          view.report.windowTo.toLocalTime().toString(QStringLiteral("HH:mm")),
                                          view.report.referenceDescription));
         for (int row = 0; row < m_driftModel->rowCount(); ++row)
-            if (m_driftModel->featureAt(row)->name == selected)
+            if (m_driftModel->nameAt(row) == selected)
                 m_driftView->selectRow(row);
         showSelectedFeature();
     }
@@ -334,12 +332,17 @@ void AlertsDriftPage::silenceSelected()
 
 void AlertsDriftPage::showSelectedFeature()
 {
-    const drift::FeatureDrift *f = m_driftModel->featureAt(m_driftView->currentIndex().row());
-    if (!f || m_driftView->selectionModel()->selectedRows().isEmpty()) {
+    const int row = m_driftView->currentIndex().row();
+    const drift::FeatureDrift *f = m_driftModel->featureAt(row);
+    const drift::MultivariateDrift *m = m_driftModel->multivariateAt(row);
+    if ((!f && !m) || m_driftView->selectionModel()->selectedRows().isEmpty()) {
         m_charts->clear();
         return;
     }
-    m_charts->showFeature(*f, m_driftModel->historyOf(f->name));
+    if (m)
+        m_charts->showMultivariate(*m, m_driftModel->historyOf(kDriftMultivariateFeature));
+    else
+        m_charts->showFeature(*f, m_driftModel->historyOf(f->name));
 }
 
 } // namespace mldeck::ui

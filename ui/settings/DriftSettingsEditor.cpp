@@ -56,6 +56,14 @@ DriftSettingsEditor::DriftSettingsEditor(QWidget *parent)
     addReal(QStringLiteral("distance"), tr("Distance (Wasserstein, JS, PSI)"), real(QStringLiteral("distance")));
     addReal(QStringLiteral("dataset_share"), tr("Dataset share"), real(QStringLiteral("dataset_share")));
 
+    addSection(tr("Multivariate drift"));
+    addBool(QStringLiteral("multivariate"), tr("PCA reconstruction error"));
+    addReal(QStringLiteral("pca_variance"), tr("Share of variance kept"), real(QStringLiteral("pca_variance")));
+    addInteger(QStringLiteral("pca_chunk_rows"), tr("Reference chunk size"), integer(QStringLiteral("pca_chunk_rows")),
+               tr(" rows"));
+    addNote(tr("A PCA of the standardised reference features; a window drifts when its mean reconstruction error "
+               "leaves the reference chunks' mean ± 3 standard deviations. Chunk size 0: as many rows as the window."));
+
     addSection(tr("Reference"));
     addCustom(
         QStringLiteral("reference"), tr("Compare with"), m_reference, [this] { return QVariant(m_reference->spec()); },
@@ -122,6 +130,9 @@ SettingsEditor::Values DriftSettingsEditor::valuesOf(const DriftSettingsView &vi
             {QStringLiteral("p_value"), number("p_value", defaults.options.pValueThreshold)},
             {QStringLiteral("distance"), number("distance", defaults.options.distanceThreshold)},
             {QStringLiteral("dataset_share"), number("dataset_share", defaults.options.datasetShare)},
+            {QStringLiteral("multivariate"), s.value(QStringLiteral("multivariate")).toBool(defaults.multivariate)},
+            {QStringLiteral("pca_variance"), number("pca_variance", defaults.pca.varianceShare)},
+            {QStringLiteral("pca_chunk_rows"), qlonglong(number("pca_chunk_rows", double(defaults.pca.chunkRows)))},
             {QStringLiteral("reference"), m_reference->spec()},
             {kFeatures, m_features->settings().toVariantMap()}};
 }
@@ -131,10 +142,11 @@ QJsonObject DriftSettingsEditor::settingsOf(const Values &values) const
     QJsonObject out = m_stored;
     for (const char *key : {"window", "interval", "reference"})
         out.insert(QLatin1String(key), values.value(QLatin1String(key)).toString().trimmed());
-    for (const char *key : {"k", "min_samples"})
+    for (const char *key : {"k", "min_samples", "pca_chunk_rows"})
         out.insert(QLatin1String(key), values.value(QLatin1String(key)).toLongLong());
-    for (const char *key : {"p_value", "distance", "dataset_share"})
+    for (const char *key : {"p_value", "distance", "dataset_share", "pca_variance"})
         out.insert(QLatin1String(key), values.value(QLatin1String(key)).toDouble());
+    out.insert(QStringLiteral("multivariate"), values.value(QStringLiteral("multivariate")).toBool());
     const QJsonObject features = QJsonObject::fromVariantMap(values.value(kFeatures).toMap());
     for (auto it = features.begin(); it != features.end(); ++it)
         out.insert(it.key(), it.value());

@@ -1,4 +1,5 @@
 #include "core/Text.h"
+#include "core/domain/DriftScore.h"
 #include "core/services/DriftCheck.h"
 #include "core/services/KeptPgConnection.h"
 #include "core/services/guard/GuardJob.h"
@@ -63,6 +64,8 @@ public:
         for (const auto &f : report->result.features)
             if (f.drift)
                 drifting << driftFeatureLabel(f.name);
+        if (report->multivariate && report->multivariate->drift) // not a feature: not in "N of M"
+            drifting << driftFeatureLabel(kDriftMultivariateFeature);
         m_summary =
             ServiceText::tr("drift: %1 of %2 features drift (%3); alerts firing: %4")
                 .arg(report->result.drifted)

@@ -83,4 +83,47 @@ void DriftCharts::showFeature(const drift::FeatureDrift &feature, const QList<Dr
     m_series->setYRange(0, hi > 0 ? hi * 1.15 : 1.0);
 }
 
+void DriftCharts::showMultivariate(const drift::MultivariateDrift &m, const QList<DriftScorePoint> &history)
+{
+    clear();
+    const QString label = drift::multivariateLabel(m.components, m.varianceShare);
+    // Left: this window against the band (no histogram: the line sums every feature up).
+    m_histogram->setTitle(m.enoughSamples ? tr("%1: this window against the reference band").arg(label)
+                                          : tr("%1: no verdict, %2").arg(label, m.problem));
+    if (m.enoughSamples) {
+        BarChart::Set band{tr("Reference"), {m.lower, m.referenceMean, m.upper, 0}, themeColor(Palette::Ml)};
+        BarChart::Set current{tr("Current"), {0, 0, 0, m.value}, themeColor(m.drift ? Palette::Bad : Palette::Heuristic)};
+        m_histogram->setAxisTitles(QString(), tr("mean reconstruction error"));
+        m_histogram->setBars({tr("band low"), tr("reference mean"), tr("band high"), tr("current")}, {band, current},
+                             0.1, 0.001, false);
+    }
+
+    // Right: the recorded means with the band of each check.
+    m_series->setTitle(history.isEmpty() ? tr("%1: no history yet (the guard records a score every check)").arg(label)
+                                         : tr("%1: mean reconstruction error over time").arg(label));
+    QList<QPointF> scores, lows, highs;
+    double hi = 0;
+    qint64 first = 0, last = 0;
+    for (const DriftScorePoint &p : history) {
+        if (!std::isfinite(p.score))
+            continue;
+        scores.append(QPointF(double(p.windowEndMs), p.score));
+        hi = std::max(hi, p.score);
+        if (p.bandLow && p.bandHigh) {
+            lows.append(QPointF(double(p.windowEndMs), *p.bandLow));
+            highs.append(QPointF(double(p.windowEndMs), *p.bandHigh));
+            hi = std::max(hi, *p.bandHigh);
+        }
+        first = first == 0 ? p.windowEndMs : first;
+        last = p.windowEndMs;
+    }
+    m_series->setSeries(tr("Mean reconstruction error"), scores, themeColor(Palette::Ml));
+    m_series->setSeries(tr("Band high"), highs, themeColor(Palette::Bad), XYChart::Style::Dashed, 1);
+    m_series->setSeries(tr("Band low"), lows, themeColor(Palette::Bad), XYChart::Style::Dashed, 1);
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    m_series->setXRange(double(first ? first : now - 3'600'000),
+                        double(last > first ? last : (first ? first + 60'000 : now)));
+    m_series->setYRange(0, hi > 0 ? hi * 1.15 : 1.0);
+}
+
 } // namespace mldeck::ui

@@ -20,6 +20,8 @@ public:
     explicit DriftCharts(QWidget *parent = nullptr);
 
     void showFeature(const drift::FeatureDrift &feature, const QList<DriftScorePoint> &history);
+    // The multivariate line: the window's mean reconstruction error against the reference band, now and over time.
+    void showMultivariate(const drift::MultivariateDrift &multivariate, const QList<DriftScorePoint> &history);
     void clear();
     QString histogramTitle() const;
 

@@ -13,6 +13,7 @@ void DriftTableModel::setView(const DriftView &view)
 {
     beginResetModel();
     m_features = view.report.result.features;
+    m_multivariate = view.report.filling ? std::nullopt : view.report.multivariate;
     m_history.clear();
     for (const DriftScorePoint &p : view.history)
         m_history[p.feature].append(p);
@@ -24,9 +25,21 @@ const drift::FeatureDrift *DriftTableModel::featureAt(int row) const
     return row >= 0 && std::size_t(row) < m_features.size() ? &m_features[std::size_t(row)] : nullptr;
 }
 
+const drift::MultivariateDrift *DriftTableModel::multivariateAt(int row) const
+{
+    return m_multivariate && std::size_t(row) == m_features.size() ? &*m_multivariate : nullptr;
+}
+
+QString DriftTableModel::nameAt(int row) const
+{
+    if (const drift::FeatureDrift *f = featureAt(row))
+        return f->name;
+    return multivariateAt(row) ? kDriftMultivariateFeature : QString();
+}
+
 int DriftTableModel::rowCount(const QModelIndex &parent) const
 {
-    return parent.isValid() ? 0 : int(m_features.size());
+    return parent.isValid() ? 0 : int(m_features.size()) + (m_multivariate ? 1 : 0);
 }
 int DriftTableModel::columnCount(const QModelIndex &parent) const
 {
@@ -35,6 +48,8 @@ int DriftTableModel::columnCount(const QModelIndex &parent) const
 
 QVariant DriftTableModel::data(const QModelIndex &index, int role) const
 {
+    if (const drift::MultivariateDrift *m = multivariateAt(index.row()))
+        return multivariateData(*m, index.column(), role);
     const drift::FeatureDrift *f = featureAt(index.row());
     if (!f)
         return {};
@@ -70,6 +85,54 @@ QVariant DriftTableModel::data(const QModelIndex &index, int role) const
         if (!f->enoughSamples)
             return tr("Too few rows");
         return f->drift ? tr("Drift") : tr("OK");
+    default:
+        return {};
+    }
+}
+
+// The multivariate line: its score is the window's mean reconstruction error, its threshold the band.
+QVariant DriftTableModel::multivariateData(const drift::MultivariateDrift &m, int column, int role) const
+{
+    if (role == DriftRole)
+        return m.drift;
+    if (role == SparklineRole) {
+        QList<double> values;
+        for (const DriftScorePoint &p : m_history.value(kDriftMultivariateFeature))
+            values << p.score;
+        return QVariant::fromValue(values);
+    }
+    if (role == Qt::ForegroundRole && column == Status)
+        return m.drift ? QBrush(themeColor(Palette::Bad)) : QBrush(themeColor(Palette::Good));
+    if (role == Qt::TextAlignmentRole && column >= Score && column <= Effect)
+        return int(Qt::AlignRight | Qt::AlignVCenter);
+    if (role == Qt::ToolTipRole)
+        return m.enoughSamples ? tr("Mean reconstruction error of the window's rows by a PCA of the reference "
+                                    "(%1 of %2 encoded inputs kept, %3 % of the variance); the band is the mean "
+                                    "± 3 standard deviations over %4 reference chunks of %5 rows.")
+                                     .arg(m.components)
+                                     .arg(m.inputs)
+                                     .arg(m.explainedShare * 100, 0, 'f', 1)
+                                     .arg(m.referenceChunks)
+                                     .arg(m.chunkRows)
+                               : m.problem;
+    if (role != Qt::DisplayRole)
+        return {};
+    switch (column) {
+    case Feature:
+        return drift::multivariateLabel(m.components, m.varianceShare);
+    case Test:
+        return QStringLiteral("pca");
+    case Score:
+        return m.currentRows > 0 ? QString::number(m.value, 'g', 4) : QStringLiteral("—");
+    case PValue:
+    case Effect:
+        return QStringLiteral("—");
+    case Threshold:
+        return m.enoughSamples ? tr("%1 to %2").arg(m.lower, 0, 'g', 4).arg(m.upper, 0, 'g', 4) : QStringLiteral("—");
+    case Status:
+        if (!m.enoughSamples)
+            return tr("No verdict");
+        return m.drift ? tr("Drift") : tr("OK");
     default:
         return {};
     }

@@ -6,10 +6,12 @@
 #include <QHash>
 #include <QList>
 
+#include <optional>
+
 namespace mldeck::ui {
 
 // Drift per feature: test, score, p-value, threshold, effect size, status, and the score's
-// recent history (drawn as a sparkline by SparklineDelegate).
+// recent history (drawn as a sparkline by SparklineDelegate); the multivariate line last, its band as threshold.
 class DriftTableModel final : public QAbstractTableModel
 {
     Q_OBJECT
@@ -34,7 +36,10 @@ public:
     explicit DriftTableModel(QObject *parent = nullptr);
 
     void setView(const DriftView &view);
+    // A feature's row; nullptr for the multivariate line (the last row, when the check has one).
     const drift::FeatureDrift *featureAt(int row) const;
+    const drift::MultivariateDrift *multivariateAt(int row) const;
+    QString nameAt(int row) const; // the feature, or kDriftMultivariateFeature
     QList<DriftScorePoint> historyOf(const QString &feature) const { return m_history.value(feature); }
 
     int rowCount(const QModelIndex &parent = {}) const override;
@@ -43,7 +48,10 @@ public:
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
 
 private:
+    QVariant multivariateData(const drift::MultivariateDrift &m, int column, int role) const;
+
     std::vector<drift::FeatureDrift> m_features;
+    std::optional<drift::MultivariateDrift> m_multivariate;
     QHash<QString, QList<DriftScorePoint>> m_history;
 };
 
