@@ -462,6 +462,82 @@ private Q_SLOTS:
                  QStringLiteral("estimated_accuracy=0.85"));
         QTRY_COMPARE_WITH_TIMEOUT(view.model().rowCount(), 6, 10000);
     }
+
+    // Hysteresis in the form: a resolve threshold on the wrong side is refused next to its field (again
+    // when the firing threshold is moved past it), a keep-firing time out of range too; once saved both
+    // are stored, the table's Resolves column shows them and the form reopens with them.
+    void hysteresisFields()
+    {
+        const QString dep = uniqueName(QStringLiteral("guihyst"));
+        FeatureSchema schema;
+        schema.features.push_back({QStringLiteral("x"), FeatureSpec::Kind::Numeric, {}});
+        QVERIFY(DeploymentStore(*m_conn).ensure(dep, {}, schema).ok());
+        AlertsService service;
+        service.setEndpoint(m_db->endpoint());
+        ui::AlertRulesView view(&service);
+        view.setDeployment(dep);
+        view.show();
+        QTRY_COMPARE_WITH_TIMEOUT(view.model().rowCount(), 6, 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(view.addButton()->isEnabled(), 10000);
+        const auto failureRow = [&view] {
+            for (int r = 0; r < view.model().rowCount(); ++r)
+                if (view.model().ruleAt(r)->rule.id == QLatin1String("failure_rate"))
+                    return r;
+            return -1;
+        };
+        const auto resolves = [&] {
+            return view.model().index(failureRow(), ui::AlertRulesTableModel::Resolves).data().toString();
+        };
+        QCOMPARE(resolves(), QStringLiteral("at once"));
+        const auto edit = [&]() -> ui::AlertRuleEditor * {
+            view.view()->selectRow(failureRow());
+            QTest::mouseClick(view.editButton(), Qt::LeftButton);
+            if (!QTest::qWaitFor([&] { return view.openEditor() != nullptr; }, 5000))
+                return nullptr;
+            ui::AlertRuleEditor *e = view.openEditor();
+            return QTest::qWaitFor([e] { return !e->isReadOnly(); }, 5000) ? e : nullptr;
+        };
+        ui::AlertRuleEditor *editor = edit();
+        QVERIFY(editor);
+        const QString resolve = QStringLiteral("resolve_threshold");
+        const QString keep = QStringLiteral("keep_firing_seconds");
+        QVERIFY(qobject_cast<QLineEdit *>(editor->fieldWidget(resolve))->text().isEmpty()); // the threshold itself
+        QVERIFY(editor->fieldMessage(resolve).isEmpty());
+        QCOMPARE(editor->value(keep).toLongLong(), 0);
+
+        type(editor->fieldWidget(resolve), QStringLiteral("0.3")); // above "> 20 %": never resolves below it
+        QVERIFY2(editor->fieldMessage(resolve).contains(QStringLiteral("at or below")),
+                 qPrintable(editor->fieldMessage(resolve)));
+        QVERIFY(!editor->saveButton()->isEnabled());
+        type(editor->fieldWidget(resolve), QStringLiteral("0.15"));
+        QVERIFY(editor->fieldMessage(resolve).isEmpty());
+        type(editor->fieldWidget(QStringLiteral("threshold")), QStringLiteral("0.1")); // now under the resolve one
+        QVERIFY2(editor->fieldMessage(resolve).contains(QStringLiteral("at or below")),
+                 qPrintable(editor->fieldMessage(resolve)));
+        type(editor->fieldWidget(QStringLiteral("threshold")), QStringLiteral("0.2"));
+        QVERIFY(editor->fieldMessage(resolve).isEmpty());
+        type(editor->fieldWidget(keep), QStringLiteral("-1"));
+        QVERIFY2(editor->fieldMessage(keep).contains(QStringLiteral("keep-firing")), qPrintable(editor->fieldMessage(keep)));
+        QVERIFY(!editor->saveButton()->isEnabled());
+        type(editor->fieldWidget(keep), QStringLiteral("300"));
+        QVERIFY(editor->fieldMessage(keep).isEmpty());
+        QVERIFY2(editor->saveButton()->isEnabled(), qPrintable(editor->status()));
+        QTest::mouseClick(editor->saveButton(), Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(view.openEditor() == nullptr, 10000);
+
+        QCOMPARE(scalar(QStringLiteral("SELECT (definition ->> 'resolve_threshold') || '/' || (definition ->> "
+                                       "'keep_firing_seconds') FROM mldeck.alert_rules WHERE deployment = $1 AND "
+                                       "rule_id = 'failure_rate'"),
+                        {dep}),
+                 QStringLiteral("0.15/300"));
+        QTRY_COMPARE_WITH_TIMEOUT(resolves(), QStringLiteral("≤ 15.0 % for 300 s"), 10000);
+
+        editor = edit();
+        QVERIFY(editor);
+        QCOMPARE(editor->value(resolve).toDouble(), 0.15);
+        QCOMPARE(editor->value(keep).toLongLong(), 300);
+        delete editor->window();
+    }
 };
 
 QTEST_MAIN(TestGuiAlertRules)

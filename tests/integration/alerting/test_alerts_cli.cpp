@@ -148,6 +148,51 @@ private Q_SLOTS:
         QCOMPARE(r.code, 2); // nothing left to delete
     }
 
+    // A resolve threshold and keep-firing time set, shown (text and JSON), refused on the wrong side, cleared.
+    void rulesHysteresis()
+    {
+        const QStringList set{QStringLiteral("rules"), QStringLiteral("set"), QStringLiteral("--deployment"), m_dep,
+                              QStringLiteral("--rule"), QStringLiteral("failure_rate")};
+        Run r = ctl(set + QStringList{QStringLiteral("--resolve"), QStringLiteral("0.1"),
+                                      QStringLiteral("--keep-firing"), QStringLiteral("300")});
+        QCOMPARE(r.code, 0);
+        QVERIFY2(r.out.contains(QStringLiteral("resolves at ≤ 10.0 % for 300 s")), qPrintable(r.out));
+        const auto failureRate = [this] {
+            const Run list = ctl({QStringLiteral("rules"), QStringLiteral("--deployment"), m_dep, QStringLiteral("--json")});
+            for (const QJsonValue &v :
+                 QJsonDocument::fromJson(list.out.toUtf8()).object().value(QStringLiteral("rules")).toArray())
+                if (v.toObject().value(QStringLiteral("id")).toString() == QLatin1String("failure_rate"))
+                    return v.toObject();
+            return QJsonObject();
+        };
+        QJsonObject rule = failureRate();
+        QCOMPARE(rule.value(QStringLiteral("resolve_threshold")).toDouble(), 0.1);
+        QCOMPARE(rule.value(QStringLiteral("keep_firing_seconds")).toInt(), 300);
+        QVERIFY(rule.value(QStringLiteral("status")).toObject().contains(QStringLiteral("clearing_since")));
+        r = ctl({QStringLiteral("rules"), QStringLiteral("--deployment"), m_dep});
+        QVERIFY2(r.out.contains(QStringLiteral("resolves at ≤ 10.0 % for 300 s")), qPrintable(r.out));
+
+        // On the wrong side of "> 20 %", or not a number: exit 2, nothing changed.
+        for (const QStringList &bad : {QStringList{QStringLiteral("--resolve"), QStringLiteral("0.5")},
+                                       QStringList{QStringLiteral("--resolve"), QStringLiteral("low")},
+                                       QStringList{QStringLiteral("--keep-firing"), QStringLiteral("-1")}}) {
+            r = ctl(set + bad);
+            QCOMPARE(r.code, 2);
+            QVERIFY(!r.err.trimmed().isEmpty());
+        }
+        QVERIFY2(ctl(set + QStringList{QStringLiteral("--resolve"), QStringLiteral("0.5")})
+                     .err.contains(QStringLiteral("at or below")),
+                 "the refusal names the side");
+        QCOMPARE(AlertRuleStore(*m_conn).rules(m_dep).value()[0].resolveThreshold, std::optional<double>(0.1));
+
+        r = ctl(set + QStringList{QStringLiteral("--resolve"), QStringLiteral("none")});
+        QCOMPARE(r.code, 0);
+        rule = failureRate();
+        QVERIFY(rule.value(QStringLiteral("resolve_threshold")).isNull());
+        QCOMPARE(rule.value(QStringLiteral("keep_firing_seconds")).toInt(), 300);
+        QCOMPARE(ctl(set + QStringList{QStringLiteral("--reset")}).code, 0);
+    }
+
     void listAckSilence()
     {
         const auto raised =
