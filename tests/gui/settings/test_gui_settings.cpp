@@ -250,6 +250,50 @@ private Q_SLOTS:
                  QStringLiteral("0.85/0.6"));
     }
 
+    // How the guard's conditions combine, the advisory ones and a condition's hysteresis: refused
+    // with their reasons (a mode that is none, a resolve threshold beyond the firing one), then saved.
+    void guardRulesCombinationAndHysteresis()
+    {
+        const QString dep = uniqueName(QStringLiteral("guicomb"));
+        QVERIFY(exec(*m_admin, QStringLiteral("INSERT INTO mldeck.deployments (name) VALUES ('%1')").arg(dep)).ok());
+        auto tabs = openTabs(m_operator->endpoint(m_db->endpoint()));
+        tabs->setDeployment(dep);
+        auto *editor = editorIn<ui::GuardRulesEditor>(*tabs);
+        tabs->setCurrentWidget(editor);
+        QTRY_VERIFY_WITH_TIMEOUT(editor->isLoaded() && !editor->isReadOnly() && editor->deployment() == dep, kWaitMs);
+        QCOMPARE(qobject_cast<QLineEdit *>(editor->fieldWidget(QStringLiteral("halve_combination")))->text(),
+                 QStringLiteral("any"));
+        QVERIFY(editor->fieldWidget(QStringLiteral("resolve_max_mae"))->isVisible());
+        QVERIFY(!editor->fieldWidget(QStringLiteral("resolve_min_accuracy"))->isVisible()); // a classifier's
+
+        typeInto(editor->fieldWidget(QStringLiteral("halve_combination")), QStringLiteral("most"));
+        QVERIFY(editor->fieldMessage(QStringLiteral("halve_combination")).contains(QLatin1String("at-least-N")));
+        QVERIFY(!editor->saveButton()->isEnabled());
+        typeInto(editor->fieldWidget(QStringLiteral("halve_combination")), QStringLiteral("at-least-2"));
+        typeInto(editor->fieldWidget(QStringLiteral("advisory")), QStringLiteral("nope"));
+        QVERIFY(!editor->fieldMessage(QStringLiteral("advisory")).isEmpty());
+        typeInto(editor->fieldWidget(QStringLiteral("advisory")), QStringLiteral("max_latency_p95_ms"));
+        typeInto(editor->fieldWidget(QStringLiteral("resolve_max_mae")), QStringLiteral("3")); // above 2.5
+        QVERIFY(!editor->isValid());
+        QVERIFY(!editor->saveButton()->isEnabled());
+        typeInto(editor->fieldWidget(QStringLiteral("resolve_max_mae")), QStringLiteral("2"));
+        typeInto(editor->fieldWidget(QStringLiteral("keep_firing_max_mae")), QStringLiteral("300"));
+        QVERIFY(editor->isValid());
+        saveScreenshot(tabs.get(), QStringLiteral("settings-guard-rules-combination"));
+        QSignalSpy saved(editor, &ui::SettingsEditor::saved);
+        QTest::mouseClick(editor->saveButton(), Qt::LeftButton);
+        QVERIFY(saved.wait(kWaitMs));
+
+        const GuardRules stored = GuardStore(*m_admin).rules(dep).value();
+        QCOMPARE(stored.halveCombination.mode, GateCombination::Mode::AtLeast);
+        QCOMPARE(stored.halveCombination.atLeast, 2);
+        QCOMPARE(stored.halveCombination.advisory, QStringList{QStringLiteral("max_latency_p95_ms")});
+        QCOMPARE(stored.rollbackCombination.mode, GateCombination::Mode::Any);
+        QCOMPARE(stored.hysteresis.size(), 1);
+        QCOMPARE(*stored.hysteresis.value(QStringLiteral("max_mae")).resolveThreshold, 2.0);
+        QCOMPARE(stored.hysteresis.value(QStringLiteral("max_mae")).keepFiringSeconds, 300);
+    }
+
     void eachInvalidFieldIsRefusedAndNothingWritten_data()
     {
         QTest::addColumn<int>("tab"); // 0 KPI targets, 1 guard rules, 2 webhook
