@@ -13,6 +13,7 @@
 #include <QJsonArray>
 #include <QJsonObject>
 
+#include <algorithm>
 #include <optional>
 
 namespace mldeck::cli {
@@ -149,6 +150,10 @@ int runDriftCompareVerb(Context &ctx)
          QStringLiteral("columns"), QStringLiteral("ts,request_key")},
         {QStringLiteral("share"), Text::tr("Share of drifting features that makes dataset drift (default 0.5)."),
          QStringLiteral("0..1")},
+        {QStringLiteral("pca-chunk-rows"),
+         Text::tr("Rows per reference chunk of the multivariate band (default: the current file's rows, at most a "
+                  "tenth of the reference's)."),
+         QStringLiteral("rows")},
     });
     if (auto code = inv.start(Text::tr("Compares two data sets offline, feature by feature (a text column is "
                                        "categorical, a numeric column numeric). Exit code 1 when the dataset drifts.")))
@@ -180,8 +185,20 @@ int runDriftCompareVerb(Context &ctx)
         if (r->kind != c.kind)
             return Context::fail(Text::tr("Column \"%1\" is numeric in one file and text in the other.").arg(c.name));
     }
+    // Two files of the same size: chunks of a tenth of the reference, so that the band has ten of them.
+    drift::MultivariateOptions pca;
+    const qint64 referenceRows = reference->columns.empty() ? 0 : reference->columns.front().size();
+    const qint64 currentRows = current->columns.empty() ? 0 : current->columns.front().size();
+    pca.chunkRows = std::max<qint64>(1, std::min(currentRows, referenceRows / 10));
+    if (parser.isSet(QStringLiteral("pca-chunk-rows"))) {
+        bool ok = false;
+        pca.chunkRows = parser.value(QStringLiteral("pca-chunk-rows")).toLongLong(&ok);
+        if (!ok || pca.chunkRows < 1)
+            return Context::fail(Text::tr("--pca-chunk-rows must be a whole number of at least 1, not \"%1\".")
+                                     .arg(parser.value(QStringLiteral("pca-chunk-rows"))));
+    }
     const drift::DatasetDrift result = drift::compareDatasets(*reference, *current, options);
-    return printResult(parser, result, drift::compareMultivariate(*reference, *current, {}), {}, {});
+    return printResult(parser, result, drift::compareMultivariate(*reference, *current, pca), {}, {});
 }
 
 void printReference(const Invocation &inv, const DriftReferenceState &state)
