@@ -21,6 +21,9 @@ private Q_SLOTS:
         QVERIFY(none.ok());
         QCOMPARE(none->reference.kind, ReferenceSpec::Kind::FirstRows);
         QCOMPARE(none->reference.rows, 5000);
+        QVERIFY(none->multivariate); // the PCA line is on by default: 65 % of the variance, chunks as the window
+        QCOMPARE(none->pca.varianceShare, 0.65);
+        QCOMPARE(none->pca.chunkRows, qint64(0));
         QCOMPARE(ReferenceSpec::parse(QString()).value().toString(), QStringLiteral("first_rows:5000"));
     }
 
@@ -96,6 +99,17 @@ private Q_SLOTS:
                                     << QJsonValue(QJsonObject{{QStringLiteral("x"), 0.2}}) << true;
         QTest::newRow("thresholds negative")
             << QStringLiteral("thresholds") << QJsonValue(QJsonObject{{QStringLiteral("x"), -0.2}}) << false;
+        // The multivariate line.
+        QTest::newRow("multivariate") << QStringLiteral("multivariate") << QJsonValue(false) << true;
+        QTest::newRow("multivariate text") << QStringLiteral("multivariate") << QJsonValue(QStringLiteral("no")) << false;
+        QTest::newRow("pca_variance") << QStringLiteral("pca_variance") << QJsonValue(0.9) << true;
+        QTest::newRow("pca_variance all") << QStringLiteral("pca_variance") << QJsonValue(1) << true;
+        QTest::newRow("pca_variance zero") << QStringLiteral("pca_variance") << QJsonValue(0) << false;
+        QTest::newRow("pca_variance above 1") << QStringLiteral("pca_variance") << QJsonValue(1.5) << false;
+        QTest::newRow("pca_chunk_rows") << QStringLiteral("pca_chunk_rows") << QJsonValue(500) << true;
+        QTest::newRow("pca_chunk_rows window") << QStringLiteral("pca_chunk_rows") << QJsonValue(0) << true;
+        QTest::newRow("pca_chunk_rows negative") << QStringLiteral("pca_chunk_rows") << QJsonValue(-1) << false;
+        QTest::newRow("pca_chunk_rows fraction") << QStringLiteral("pca_chunk_rows") << QJsonValue(2.5) << false;
     }
 
     void everyKeyIsChecked()
@@ -116,6 +130,9 @@ private Q_SLOTS:
         DriftConfig c;
         c.reference = ReferenceSpec::firstRows(700);
         c.ignore = {QStringLiteral("hour")};
+        c.multivariate = false;
+        c.pca.varianceShare = 0.8;
+        c.pca.chunkRows = 250;
         const auto again = DriftConfig::fromJson(c.toJson());
         QVERIFY2(again.ok(), qPrintable(again.errorMessage()));
         QCOMPARE(again->toJson(), c.toJson());
