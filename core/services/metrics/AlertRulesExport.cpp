@@ -46,8 +46,12 @@ QList<int> metricsWindows(const QList<AlertRule> &rules)
     return windows;
 }
 
-QString prometheusAlertExpression(const QString &deployment, const AlertRule &rule)
+namespace {
+
+// The rule's condition against `threshold` (the firing or the resolve one).
+QString breachExpression(const QString &deployment, AlertRule rule, double threshold)
 {
+    rule.threshold = threshold;
     const QString op = rule.comparison == AlertRule::Comparison::Above ? QStringLiteral(">") : QStringLiteral("<");
     const int w = rule.windowSeconds;
     // The guard reads the failure rate over every path, the model's own figures on the ML path.
@@ -89,6 +93,24 @@ QString prometheusAlertExpression(const QString &deployment, const AlertRule &ru
     return {};
 }
 
+} // namespace
+
+QString prometheusAlertName(const QString &deployment, const AlertRule &rule)
+{
+    return QStringLiteral("MLDeck_%1_%2").arg(deployment, rule.id);
+}
+
+QString prometheusAlertExpression(const QString &deployment, const AlertRule &rule)
+{
+    const QString fire = breachExpression(deployment, rule, rule.threshold);
+    if (!rule.resolveThreshold || *rule.resolveThreshold == rule.threshold)
+        return fire;
+    // Hysteresis: once firing, the alert holds while the figure still breaches the resolve threshold
+    // (keep_firing_for then keeps it for the keep-firing time after that).
+    return QStringLiteral("(%1) or ((%2) and on (deployment) ALERTS{alertname=\"%3\",alertstate=\"firing\"})")
+        .arg(fire, breachExpression(deployment, rule, *rule.resolveThreshold), prometheusAlertName(deployment, rule));
+}
+
 QByteArray prometheusAlertRules(const QMap<QString, QList<AlertRule>> &rulesByDeployment)
 {
     QString y = QStringLiteral("# MLDeck KPI alert rules, written by `mldeckctl alerts export --format prometheus`.\n"
@@ -101,10 +123,11 @@ QByteArray prometheusAlertRules(const QMap<QString, QList<AlertRule>> &rulesByDe
             if (!rule.enabled)
                 continue;
             any = true;
-            y += QStringLiteral("      - alert: %1\n")
-                     .arg(quoted(QStringLiteral("MLDeck_%1_%2").arg(it.key(), rule.id)));
+            y += QStringLiteral("      - alert: %1\n").arg(quoted(prometheusAlertName(it.key(), rule)));
             y += QStringLiteral("        expr: %1\n").arg(quoted(prometheusAlertExpression(it.key(), rule)));
             y += QStringLiteral("        for: %1s\n").arg(rule.pendingSeconds);
+            if (rule.keepFiringSeconds > 0)
+                y += QStringLiteral("        keep_firing_for: %1s\n").arg(rule.keepFiringSeconds);
             y += QStringLiteral(
                      "        labels:\n          severity: %1\n          deployment: %2\n          mldeck_rule: %3\n")
                      .arg(quoted(rule.severity), quoted(it.key()), quoted(rule.id));

@@ -106,6 +106,15 @@ private Q_SLOTS:
         custom.threshold = 0.3;
         custom.pendingSeconds = 5;
         rules << custom;
+        AlertRule band = custom; // hysteresis: held while above 20 %, kept 5 min after
+        band.id = u"band_failures"_qs;
+        band.resolveThreshold = 0.2;
+        band.keepFiringSeconds = 300;
+        rules << band;
+        QCOMPARE(prometheusAlertExpression(u"eta"_qs, band),
+                 u"(mldeck_failure_ratio{deployment=\"eta\",path=\"all\",window=\"90s\"} > 0.29999999999999999) or "
+                 "((mldeck_failure_ratio{deployment=\"eta\",path=\"all\",window=\"90s\"} > 0.20000000000000001) and on "
+                 "(deployment) ALERTS{alertname=\"MLDeck_eta_band_failures\",alertstate=\"firing\"})"_qs);
         QCOMPARE(metricsWindows(rules).contains(90), true);
         QCOMPARE(metricsWindowLabel(90), u"90s"_qs);
         QCOMPARE(metricsWindowLabel(300), u"5m"_qs);
@@ -118,6 +127,7 @@ private Q_SLOTS:
         const QByteArray yaml = prometheusAlertRules({{u"eta"_qs, rules}});
         QVERIFY(yaml.contains("alert: \"MLDeck_eta_fast_failures\""));
         QVERIFY(yaml.contains("for: 5s"));
+        QVERIFY(yaml.contains("keep_firing_for: 300s"));
         QTemporaryFile file;
         QVERIFY(file.open());
         file.write(yaml);
