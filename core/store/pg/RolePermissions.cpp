@@ -14,7 +14,7 @@ const QString kAdmin = QStringLiteral("mldeck_admin");
 
 // What changing an area takes, as a SQL condition on the role "who" (the privileges the stores use
 // on the real objects; every audited change also inserts its audit row). An object that does not
-// exist yields NULL, read as "may not".
+// exist yields NULL (see RolePermissions::read).
 std::string areaCondition(SettingsArea area)
 {
     const std::string audit = "has_table_privilege(who, to_regclass('mldeck.audit_log'), 'INSERT')";
@@ -55,7 +55,7 @@ std::string actionCondition(RoleAction action)
         return std::string("has_table_privilege(who, to_regclass('mldeck.") + t + "'), '" + privilege + "')";
     };
     // has_column_privilege raises on a column that does not exist (an older schema): asked only when it does,
-    // else NULL, which the caller reads as false.
+    // else NULL, as for a missing object.
     const auto column = [](const char *t, const char *c, const char *privilege) {
         const std::string rel = std::string("to_regclass('mldeck.") + t + "')";
         return std::string("CASE WHEN EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = ") + rel +
@@ -122,9 +122,9 @@ Result<RolePermissions> RolePermissions::read(PgConnection &conn)
     // one per action.
     std::string sql = "SELECT who, ord = 0";
     for (int a = 0; a < kSettingsAreaCount; ++a)
-        sql += ", coalesce(" + areaCondition(SettingsArea(a)) + ", false)";
+        sql += ", " + areaCondition(SettingsArea(a));
     for (int a = 0; a < kRoleActionCount; ++a)
-        sql += ", coalesce(" + actionCondition(RoleAction(a)) + ", false)";
+        sql += ", " + actionCondition(RoleAction(a));
     sql += " FROM (SELECT current_user::text AS who, 0 AS ord UNION ALL "
            "SELECT rolname::text, 1 FROM pg_roles WHERE rolname IN ('mldeck_viewer', 'mldeck_operator', "
            "'mldeck_scientist', 'mldeck_admin')) s ORDER BY ord, who";
@@ -148,22 +148,30 @@ Result<RolePermissions> RolePermissions::read(PgConnection &conn)
             held = QStringList{kAdmin};
         if (held.size() > 1) // operators and scientists are viewers too: name what they add
             held.removeAll(kGroupRoles.first());
-        p.m_role = who[1].as<bool>() ? QStringLiteral("owner")
-                                     : (held.isEmpty() ? QStringLiteral("none") : held.join(QStringLiteral(", ")));
+        const bool owner = who[1].as<bool>();
+        p.m_role = owner ? QStringLiteral("owner")
+                         : (held.isEmpty() ? QStringLiteral("none") : held.join(QStringLiteral(", ")));
+        // NULL: an object the condition needs does not exist (a database not migrated yet, an older schema).
+        // Nobody may then, except the owner: no privilege refuses it (it creates what is missing with mldeckctl
+        // migrate), and its write says what is missing; a rollback spools its audit row. Refusing the owner
+        // disabled even Rollback with "your role owner may not roll back; only the owner ... may".
+        const auto allowed = [owner](const pqxx::field &f, bool isSession) {
+            return f.is_null() ? isSession && owner : f.as<bool>();
+        };
 
         const pqxx::result rows = tx.exec(sql);
         for (const pqxx::row &row : rows) {
             const QString subject = pg::text(row[0]);
             const bool isSession = row[1].as<bool>();
             for (int a = 0; a < kSettingsAreaCount; ++a) {
-                const bool may = row[2 + a].as<bool>();
+                const bool may = allowed(row[2 + a], isSession);
                 if (isSession)
                     p.m_may[size_t(a)] = may;
                 else if (may)
                     p.m_rolesThatMay[size_t(a)] << subject;
             }
             for (int a = 0; a < kRoleActionCount; ++a) {
-                const bool may = row[2 + kSettingsAreaCount + a].as<bool>();
+                const bool may = allowed(row[2 + kSettingsAreaCount + a], isSession);
                 if (isSession)
                     p.m_mayAct[size_t(a)] = may;
                 else if (may)

@@ -56,7 +56,8 @@ class RolePermissions final
     Q_DECLARE_TR_FUNCTIONS(mldeck::RolePermissions)
 
 public:
-    // Asks the server over conn (one query). An area whose objects do not exist (yet) may not be changed.
+    // Asks the server over conn (one query). An area or action whose objects do not exist (yet) is refused, except
+    // to the owner, who creates them (mldeckctl migrate): the write itself then says what is missing.
     static Result<RolePermissions> read(PgConnection &conn);
 
     // Everything allowed, for code paths with no database to ask (and tests of the editors).

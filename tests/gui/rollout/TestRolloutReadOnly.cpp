@@ -124,9 +124,18 @@ private Q_SLOTS:
         const FlagState now = FlagStore(*m_writer).read(m_deployment).value();
         QCOMPARE(now.version, qint64(1));
 
-        // Not asserted here: the same page switched to the writer's profile gets its controls back. It does in a
-        // developer's shell, but in a freshly made stack the controls stayed disabled after the switch (a defect
-        // under investigation; the role gate's own restore is tested in test_gui_roles).
+        // The same page on the writer: the controls come back, without the read-only tooltip.
+        const ConnectionProfile w = profile(test::TestServers::redis());
+        session.activate(w, w.redis.password, w.pg.password);
+        QTRY_VERIFY_WITH_TIMEOUT(session.redisAccess().access().known && !session.redisAccess().access().readOnly,
+                                 kTimeoutMs);
+        auto *rollback = page.findChild<QPushButton *>(QStringLiteral("rollbackButton"));
+        QTRY_VERIFY2_WITH_TIMEOUT(rollback->isEnabled(), qPrintable(rollback->toolTip()), kTimeoutMs);
+        QVERIFY2(rollback->toolTip().startsWith(QStringLiteral("Turns ML off")), qPrintable(rollback->toolTip()));
+        auto *spin = page.findChild<QWidget *>(QStringLiteral("percentageSpin"));
+        QTRY_VERIFY2_WITH_TIMEOUT(spin->isEnabled(), qPrintable(spin->toolTip()), kTimeoutMs);
+        QVERIFY2(spin->toolTip().startsWith(QStringLiteral("Type a value")), qPrintable(spin->toolTip())); // its own
+        QVERIFY(!page.findChild<QWidget *>(QStringLiteral("planAdvance"))->toolTip().contains(readOnly));
     }
 
     void statusBarSaysReadOnlyAndNotEncrypted()

@@ -131,6 +131,35 @@ private Q_SLOTS:
             QVERIFY(p->mayChange(SettingsArea(a)));
     }
 
+    // A database not migrated yet has nothing to ask privileges on: its owner is refused nothing (its writes say
+    // what is missing, a rollback spools its audit row), any other role everything.
+    void ownerIsRefusedNothingBeforeTheSchemaExists()
+    {
+        ScratchDatabase bare(QStringLiteral("rolesbare"));
+        auto c = PgConnection::open(bare.endpoint(), QStringLiteral("test"));
+        QVERIFY2(c.ok(), qPrintable(c.errorMessage()));
+        const auto owner = RolePermissions::read(**c);
+        QVERIFY2(owner.ok(), qPrintable(owner.errorMessage()));
+        QCOMPARE(owner->role(), QStringLiteral("owner"));
+        for (int a = 0; a < kSettingsAreaCount; ++a)
+            QVERIFY2(owner->refusal(SettingsArea(a)).isEmpty(), qPrintable(owner->refusal(SettingsArea(a))));
+        for (int a = 0; a < kRoleActionCount; ++a)
+            QVERIFY2(owner->refusal(RoleAction(a)).isEmpty(), qPrintable(owner->refusal(RoleAction(a))));
+
+        LoginRole operatorRole(QStringLiteral("mldeck_operator"));
+        auto op = PgConnection::open(operatorRole.endpoint(bare.endpoint()), QStringLiteral("test"));
+        QVERIFY2(op.ok(), qPrintable(op.errorMessage()));
+        const auto refused = RolePermissions::read(**op);
+        QVERIFY2(refused.ok(), qPrintable(refused.errorMessage()));
+        for (int a = 0; a < kSettingsAreaCount; ++a)
+            QVERIFY(!refused->mayChange(SettingsArea(a)));
+        for (int a = 0; a < kRoleActionCount; ++a)
+            QVERIFY(!refused->may(RoleAction(a)));
+        QCOMPARE(refused->refusal(RoleAction::Rollback),
+                 QStringLiteral("Read-only: your role mldeck_operator may not roll back; only the owner of the MLDeck "
+                                "schema may."));
+    }
+
     void guardRulesSaveWritesOneAuditRowWithBeforeAndAfter()
     {
         LoginRole operatorRole(QStringLiteral("mldeck_operator"));
