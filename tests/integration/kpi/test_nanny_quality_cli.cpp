@@ -1,4 +1,5 @@
-// `mldeckctl nanny quality` and `mldeckctl kpi`'s estimated_mae against real PostgreSQL: predictions logged
+// `mldeckctl nanny quality`, `mldeckctl kpi`'s estimated_mae and the Grafana MAE panel's dashed estimate
+// against real PostgreSQL: predictions logged
 // through the prediction log over three past hours, each hour with its own error and its own estimates
 // (added through NannyStore::addEstimates, the guard's path); the hours, their mean absolute difference,
 // the correlation and the CSV are recomputed here from what was logged.
@@ -213,6 +214,36 @@ private Q_SLOTS:
         const QJsonObject ml =
             run.json().value(QStringLiteral("by_path")).toObject().value(QStringLiteral("ml")).toObject();
         QVERIFY(near(ml.value(QStringLiteral("estimated_mae")).toDouble(), expected));
+    }
+
+    void grafanaDrawsTheEstimateDashed()
+    {
+        const CliRun run =
+            cli({QStringLiteral("export"), QStringLiteral("grafana"), QStringLiteral("--deployment"), m_dep});
+        QVERIFY2(run.code == 0, qPrintable(run.err));
+        const QJsonArray panels = run.json().value(QStringLiteral("panels")).toArray();
+        QJsonObject mae;
+        for (const QJsonValue &p : panels)
+            if (p.toObject().value(QStringLiteral("title")).toString().startsWith(QLatin1String("MAE")))
+                mae = p.toObject();
+        QVERIFY(!mae.isEmpty());
+        const QJsonArray targets = mae.value(QStringLiteral("targets")).toArray();
+        QCOMPARE(targets.size(), 2);
+        const QJsonObject estimated = targets.at(1).toObject();
+        QVERIFY2(estimated.value(QStringLiteral("expr")).toString().startsWith(QLatin1String("mldeck_estimated_mae{")),
+                 qPrintable(estimated.value(QStringLiteral("expr")).toString()));
+        const QJsonObject dashed = mae.value(QStringLiteral("fieldConfig"))
+                                         .toObject()
+                                         .value(QStringLiteral("overrides"))
+                                         .toArray()
+                                         .at(0)
+                                         .toObject();
+        QCOMPARE(dashed.value(QStringLiteral("matcher")).toObject().value(QStringLiteral("options")).toString(),
+                 estimated.value(QStringLiteral("legendFormat")).toString());
+        const QJsonObject style = dashed.value(QStringLiteral("properties")).toArray().at(0).toObject();
+        QCOMPARE(style.value(QStringLiteral("id")).toString(), QStringLiteral("custom.lineStyle"));
+        QCOMPARE(style.value(QStringLiteral("value")).toObject().value(QStringLiteral("fill")).toString(),
+                 QStringLiteral("dash"));
     }
 };
 

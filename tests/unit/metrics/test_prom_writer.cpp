@@ -124,6 +124,11 @@ private Q_SLOTS:
         const AlertRule r2 = AlertRule::defaultFor(AlertRule::Metric::R2);
         QVERIFY(prometheusAlertExpression(u"eta"_qs, r2).startsWith(u"mldeck_r2{deployment=\"eta\",path=\"ml\""_qs));
         QVERIFY(prometheusAlertExpression(u"eta"_qs, r2).contains(u" < "_qs));
+        AlertRule estimated = AlertRule::defaultFor(AlertRule::Metric::EstimatedMae); // the nanny's estimate
+        estimated.id = u"estimated_mae"_qs;
+        QCOMPARE(prometheusAlertExpression(u"eta"_qs, estimated),
+                 u"mldeck_estimated_mae{deployment=\"eta\",path=\"ml\",window=\"5m\"} > 2.5"_qs);
+        rules << estimated;
         const QByteArray yaml = prometheusAlertRules({{u"eta"_qs, rules}});
         QVERIFY(yaml.contains("alert: \"MLDeck_eta_fast_failures\""));
         QVERIFY(yaml.contains("for: 5s"));
