@@ -49,19 +49,6 @@ QString alertTransitionName(AlertTransition t)
     return {};
 }
 
-Hysteresis ruleHysteresis(const AlertRule &rule)
-{
-    Hysteresis h;
-    if (rule.metric == AlertRule::Metric::NoData)
-        h.breach = Hysteresis::Breach::AtOrBelow;
-    else
-        h.breach = rule.comparison == AlertRule::Comparison::Above ? Hysteresis::Breach::Above : Hysteresis::Breach::Below;
-    h.fireThreshold = rule.threshold;
-    h.resolveThreshold = rule.resolveThreshold;
-    h.keepFiringSeconds = rule.keepFiringSeconds;
-    return h;
-}
-
 std::optional<double> ruleValue(const AlertRule &rule, const RuleObservation &observation)
 {
     if (rule.metric == AlertRule::Metric::NoData)
@@ -102,7 +89,7 @@ AlertRuleEvaluation evaluateAlertRule(const AlertRule &rule, const AlertRuleStat
     out.breaching = breach;
 
     if (firing) {
-        const HysteresisState next = ruleHysteresis(rule).next({true, previous.clearingSinceSecs}, value, nowSecs);
+        const HysteresisState next = rule.hysteresis().next({true, previous.clearingSinceSecs}, value, nowSecs);
         if (!next.active)
             return clear();
         out.status.clearingSinceSecs = next.clearingSinceSecs;

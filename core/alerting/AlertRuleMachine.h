@@ -1,6 +1,5 @@
 #pragma once
 
-#include "core/alerting/Hysteresis.h"
 #include "core/domain/AlertRule.h"
 
 #include <QJsonObject>
@@ -74,9 +73,6 @@ struct AlertRuleEvaluation
 // counts as no time elapsed.
 AlertRuleEvaluation evaluateAlertRule(const AlertRule &rule, const AlertRuleStatus &previous,
                                       const RuleObservation &observation, qint64 nowSecs);
-
-// The rule's thresholds as a Hysteresis (no_data: at most `threshold` predictions breaches).
-Hysteresis ruleHysteresis(const AlertRule &rule);
 
 // The value a rule looks at: no_data -> the prediction count, otherwise observation.value.
 std::optional<double> ruleValue(const AlertRule &rule, const RuleObservation &observation);

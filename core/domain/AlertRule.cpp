@@ -25,20 +25,20 @@ const QRegularExpression &idPattern()
 
 bool AlertRule::breaches(double value) const
 {
-    if (!std::isfinite(value))
-        return false;
-    if (metric == Metric::NoData) // value = predictions in the window
-        return value <= threshold;
-    return comparison == Comparison::Above ? value > threshold : value < threshold;
+    return std::isfinite(value) && hysteresis().breaches(value);
 }
 
-bool AlertRule::resolveOnSafeSide() const
+Hysteresis AlertRule::hysteresis() const
 {
-    if (!resolveThreshold)
-        return true;
-    if (metric != Metric::NoData && comparison == Comparison::Above)
-        return *resolveThreshold <= threshold;
-    return *resolveThreshold >= threshold;
+    Hysteresis h;
+    if (metric == Metric::NoData) // value = predictions in the window
+        h.breach = Hysteresis::Breach::AtOrBelow;
+    else
+        h.breach = comparison == Comparison::Above ? Hysteresis::Breach::Above : Hysteresis::Breach::Below;
+    h.fireThreshold = threshold;
+    h.resolveThreshold = resolveThreshold;
+    h.keepFiringSeconds = keepFiringSeconds;
+    return h;
 }
 
 QString AlertRule::formatValue(double value) const
@@ -359,7 +359,7 @@ QList<AlertRule::Problem> AlertRule::problems() const
             out.append({Field::ResolveThreshold, DomainText::tr("The resolve threshold must be a finite number.")});
         else if (const QString range = thresholdProblem(atResolve); !range.isEmpty())
             out.append({Field::ResolveThreshold, range});
-        else if (std::isfinite(threshold) && !resolveOnSafeSide())
+        else if (std::isfinite(threshold) && !hysteresis().resolveOnSafeSide())
             out.append({Field::ResolveThreshold,
                         metric != Metric::NoData && comparison == Comparison::Above
                             ? DomainText::tr("The resolve threshold (%1) must be at or below the firing threshold (%2): "

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/alerting/Hysteresis.h"
 #include "core/domain/Result.h"
 
 #include <QJsonArray>
@@ -67,8 +68,8 @@ struct AlertRule
     QString formatValue(double value) const;
     // Where a firing rule resolves: "≤ 15.0 %" (the firing threshold without a resolve threshold).
     QString resolveCondition() const;
-    // The resolve threshold is absent or on the safe side of the firing one (equal: no band).
-    bool resolveOnSafeSide() const;
+    // The rule's thresholds as the shared Hysteresis (no_data: at most `threshold` predictions breaches).
+    Hysteresis hysteresis() const;
 
     QJsonObject toJson() const;
     // Every key but "id" and "metric" may be missing (defaults of that metric); a bad value is an error.
