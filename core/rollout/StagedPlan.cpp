@@ -42,7 +42,7 @@ QStringList combinableGates()
 {
     return {QString::fromLatin1(kGateMae),     QString::fromLatin1(kGateR2),      QString::fromLatin1(kGateLatency),
             QString::fromLatin1(kGateErrorRate), QString::fromLatin1(kGateAccuracy), QString::fromLatin1(kGateF1),
-            QString::fromLatin1(kGateLogLoss), QString::fromLatin1(kGateEce)};
+            QString::fromLatin1(kGateLogLoss), QString::fromLatin1(kGateEce), QString::fromLatin1(kGateEstimatedMae)};
 }
 
 QStringList requiredGates()
@@ -85,6 +85,9 @@ Status validate(const StagedPlan &plan)
         return Error{RolloutText::tr("The log-loss gate must be a positive number (got %1).").arg(*g.maxLogLoss)};
     if (g.maxEce && (!std::isfinite(*g.maxEce) || *g.maxEce <= 0 || *g.maxEce > 1))
         return Error{RolloutText::tr("The ECE gate must be a share above 0 and at most 1 (got %1).").arg(*g.maxEce)};
+    if (g.maxEstimatedMae && (!std::isfinite(*g.maxEstimatedMae) || *g.maxEstimatedMae <= 0))
+        return Error{RolloutText::tr("The estimated MAE gate must be a positive number (got %1).")
+                         .arg(*g.maxEstimatedMae)};
     if (const QString why = plan.combination.validate(combinableGates(), requiredGates()); !why.isEmpty())
         return Error{why};
     for (auto it = plan.stepCombinations.cbegin(); it != plan.stepCombinations.cend(); ++it) {
@@ -153,6 +156,12 @@ QList<GateStatus> evaluateGates(const PlanGates &gates, const WindowMetrics &m, 
     } else {
         metric(kGateMae, m.mae, gates.maxMae, true, true);
         metric(kGateR2, m.r2, gates.minR2, false, true);
+        // Estimated before the outcomes arrive: waits only for the nanny to score the step's predictions.
+        if (gates.maxEstimatedMae) {
+            metric(kGateEstimatedMae, m.estimatedMae, *gates.maxEstimatedMae, true, false);
+            if (!m.estimatedMae && m.samples >= gates.minSamples)
+                out.last().waiting = RolloutText::tr("no prediction of the step scored by the nanny model yet");
+        }
     }
     metric(kGateLatency, m.latencyP95Ms, gates.maxLatencyP95Ms, true, false);
     metric(kGateErrorRate, m.errorRate, gates.maxErrorRate, true, false);
@@ -231,6 +240,7 @@ QJsonObject toAuditJson(const StagedPlan &plan, int currentStep)
                        {QStringLiteral("min_f1"), figureJson(plan.gates.minF1)},
                        {QStringLiteral("max_log_loss"), figureJson(plan.gates.maxLogLoss)},
                        {QStringLiteral("max_ece"), figureJson(plan.gates.maxEce)},
+                       {QStringLiteral("max_estimated_mae"), figureJson(plan.gates.maxEstimatedMae)},
                        {QStringLiteral("gate_combination"), combinationsToJson(plan)}};
 }
 

@@ -31,6 +31,8 @@ struct PlanGates
     std::optional<double> minF1;
     std::optional<double> maxLogLoss;
     std::optional<double> maxEce;
+    // A regression deployment's gate on the nanny's estimated MAE (known before outcomes), when set.
+    std::optional<double> maxEstimatedMae;
 };
 
 // A staged rollout: ML traffic percentages in order (default 10 → 25 → 50 → 100) and its gates.
@@ -93,6 +95,7 @@ inline constexpr char kGateAccuracy[] = "min_accuracy";
 inline constexpr char kGateF1[] = "min_f1";
 inline constexpr char kGateLogLoss[] = "max_log_loss";
 inline constexpr char kGateEce[] = "max_ece";
+inline constexpr char kGateEstimatedMae[] = "max_estimated_mae";
 
 // The gates a combination combines (every metric gate of either task) and the ones always required.
 QStringList combinableGates();

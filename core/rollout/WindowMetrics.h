@@ -16,6 +16,9 @@ struct WindowMetrics
     std::optional<double> r2;
     std::optional<double> latencyP95Ms;
     std::optional<double> errorRate; // failed share of the samples, 0..1
+    // A regression deployment's estimated MAE (the nanny model's expected absolute error) over the
+    // window's scored ML predictions, known before their outcomes; empty when none was scored.
+    std::optional<double> estimatedMae;
 
     // A classification deployment (the guard and the gates then judge these in place of MAE and R²),
     // over its labelled ML predictions; `labelled` counts them.

@@ -11,6 +11,11 @@ ALTER TABLE mldeck.rollout_plans
     ADD COLUMN gate_combination jsonb NOT NULL DEFAULT '{"mode": "all", "advisory": []}'
         CHECK (jsonb_typeof(gate_combination) = 'object');
 
+-- A regression plan's gate on the nanny model's estimated MAE over the step's scored ML predictions
+-- (mldeck.kpi_minute.est_abs_err_sum / est_count, step 17): it gates before outcomes arrive. NULL: no
+-- such gate.
+ALTER TABLE mldeck.rollout_plans ADD COLUMN max_estimated_mae double precision CHECK (max_estimated_mae > 0);
+
 -- rollback_combination: the conditions that turn ML off (rollback_error_rate, rollback_accuracy);
 -- halve_combination: those that halve the percentage (max_latency_p95_ms, max_mae, min_accuracy,
 -- max_log_loss). hysteresis: {"max_mae": {"resolve": 2.0, "keep_firing_s": 300}, ...}.

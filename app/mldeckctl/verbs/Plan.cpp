@@ -166,7 +166,10 @@ int runPlan(Context &ctx)
             {QStringLiteral("min-f1"), Text::tr("A classifier: F1 at least, share 0..1 (none: no such gate).")},
             {QStringLiteral("max-log-loss"), Text::tr("A classifier: log-loss at most (none: no such gate).")},
             {QStringLiteral("max-ece"),
-             Text::tr("A classifier: calibration error (ECE) at most (none: no such gate).")}};
+             Text::tr("A classifier: calibration error (ECE) at most (none: no such gate).")},
+            {QStringLiteral("max-estimated-mae"),
+             Text::tr("Regression: the nanny model's estimated MAE at most, known before outcomes (none: no such "
+                      "gate).")}};
 
         p.addOption(
             {QStringLiteral("steps"), Text::tr("Percentages in order, e.g. 10,25,50,100."), QStringLiteral("list")});
@@ -218,7 +221,8 @@ int runPlan(Context &ctx)
         const QMap<QString, std::optional<double> *> optionalFields{
             {QStringLiteral("min-f1"), &plan.gates.minF1},
             {QStringLiteral("max-log-loss"), &plan.gates.maxLogLoss},
-            {QStringLiteral("max-ece"), &plan.gates.maxEce}};
+            {QStringLiteral("max-ece"), &plan.gates.maxEce},
+            {QStringLiteral("max-estimated-mae"), &plan.gates.maxEstimatedMae}};
         for (const auto &g : gateOptions) {
             if (!p.isSet(g.first))
                 continue;

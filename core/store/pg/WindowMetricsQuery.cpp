@@ -35,6 +35,12 @@ SELECT (SELECT count(*) FROM w),
        (SELECT CASE WHEN count(*) > 1 AND var_pop(a) > 0 THEN 1 - avg((p - a) ^ 2) / var_pop(a) END FROM lab)
 )SQL";
 
+// The nanny's estimated MAE over the window's ML predictions it scored (per minute in kpi_minute).
+constexpr char kEstimatedMaeSql[] = R"SQL(
+SELECT sum(est_abs_err_sum) / nullif(sum(est_count), 0) FROM mldeck.kpi_minute
+WHERE deployment = $1 AND path = 'ml' AND bucket >= date_trunc('minute', now() - make_interval(secs => $2::double precision))
+)SQL";
+
 // The number of classes of a classification deployment (0: regression, or classes not known yet).
 constexpr char kClassesSql[] = R"SQL(
 SELECT coalesce(cardinality(classes), 0) FROM mldeck.deployments WHERE name = $1 AND task = 'classification'
@@ -161,6 +167,8 @@ Result<WindowMetrics> WindowMetricsQuery::mlWindow(const QString &deployment, in
             m.f1 = k == 2 ? f.f1Positive : f.macroF1;
             m.logLoss = f.logLoss;
             m.ece = f.ece;
+        } else {
+            m.estimatedMae = number(tx.exec_params1(kEstimatedMaeSql, pg::utf8(deployment), seconds)[0]);
         }
         return m;
     } catch (const std::exception &e) {

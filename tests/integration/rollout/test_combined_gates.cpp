@@ -116,6 +116,46 @@ private Q_SLOTS:
         QCOMPARE(back->plan.stepCombinations, p.stepCombinations);
     }
 
+    // The nanny's estimated MAE gates a regression step from the minute aggregates it fills.
+    void estimatedMaeGate()
+    {
+        test::RolloutFixture f;
+        QString why;
+        QVERIFY2(f.setUp(&why, 10), qPrintable(why));
+        auto flags = f.service();
+        PlanService plans(*flags);
+        StagedPlan p;
+        p.steps = {10, 50};
+        p.gates.minSamples = 100;
+        p.gates.minSoakSeconds = 0;
+        p.gates.maxEstimatedMae = 2.0;
+        QVERIFY(plans.save(f.deployment, p, Actor::current()));
+        QVERIFY(replaceWindow(f, 200, 0.0, 100));
+        auto st = plans.status(f.deployment);
+        QVERIFY2(st, qPrintable(st.errorMessage()));
+        QCOMPARE(st->outcome, GateState::Inconclusive); // nothing scored yet
+        QVERIFY2(st->waitingFor.join(QLatin1Char(' ')).contains(QLatin1String("max_estimated_mae: no prediction")),
+                 qPrintable(st->waitingFor.join(QLatin1Char(' '))));
+        const QString scored = QStringLiteral("INSERT INTO mldeck.kpi_minute (deployment, bucket, path, model_version, "
+                                              "est_abs_err_sum, est_count) VALUES ('%1', date_trunc('minute', now()), "
+                                              "'ml', 'nanny-test', %2, 100) ON CONFLICT (deployment, bucket, path, "
+                                              "model_version) DO UPDATE SET est_abs_err_sum = EXCLUDED.est_abs_err_sum");
+        QVERIFY(test::exec(*f.pg, scored.arg(f.deployment).arg(300)));
+        st = plans.status(f.deployment);
+        QVERIFY2(st, qPrintable(st.errorMessage()));
+        QCOMPARE(st->outcome, GateState::Fail);
+        const GateStatus *estimate = nullptr;
+        for (const GateStatus &g : st->gates)
+            if (g.name == QLatin1String(plan::kGateEstimatedMae))
+                estimate = &g;
+        QVERIFY(estimate && estimate->value);
+        QCOMPARE(*estimate->value, 3.0);
+        QVERIFY(test::exec(*f.pg, scored.arg(f.deployment).arg(150)));
+        st = plans.status(f.deployment);
+        QVERIFY2(st && st->canAdvance, qPrintable(st ? st->waitingFor.join(QLatin1Char(' ')) : st.errorMessage()));
+        QCOMPARE(RolloutPlanStore(*f.pg).load(f.deployment)->plan.gates.maxEstimatedMae, std::optional<double>(2.0));
+    }
+
     // A plan row written before 020 (no combination given): every gate must pass, none advisory.
     void oldPlansReadAsAll()
     {

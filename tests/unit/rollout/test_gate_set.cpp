@@ -195,6 +195,33 @@ private Q_SLOTS:
         QCOMPARE(plan::status(p, 1, now.addSecs(-3600), m, now).outcome, F);
     }
 
+    // The nanny's estimated MAE gates before any outcome has arrived; it waits while nothing is scored.
+    void estimatedMaeGatesBeforeOutcomes()
+    {
+        StagedPlan p;
+        p.gates.maxEstimatedMae = 2.0;
+        p.combination.advisory = {QString::fromLatin1(plan::kGateMae), QString::fromLatin1(plan::kGateR2)};
+        QVERIFY(plan::validate(p));
+        const QDateTime now = QDateTime::currentDateTimeUtc();
+        WindowMetrics m = good();
+        m.labelled = 0; // no outcome yet
+        m.mae.reset();
+        m.r2.reset();
+        auto st = plan::status(p, 1, now.addSecs(-3600), m, now);
+        QCOMPARE(named(st, plan::kGateEstimatedMae).state, I);
+        QVERIFY(st.waitingFor.join(QLatin1Char(' ')).contains(QLatin1String("nanny")));
+        m.estimatedMae = 1.4;
+        st = plan::status(p, 1, now.addSecs(-3600), m, now);
+        QCOMPARE(named(st, plan::kGateEstimatedMae).state, P);
+        QVERIFY(st.canAdvance);
+        m.estimatedMae = 2.4;
+        QCOMPARE(plan::status(p, 1, now.addSecs(-3600), m, now).outcome, F);
+        m.classifier = true; // a classifier has no such gate
+        QCOMPARE(named(plan::status(p, 1, now.addSecs(-3600), m, now), plan::kGateEstimatedMae).name, QString());
+        p.gates.maxEstimatedMae = -1;
+        QVERIFY(!plan::validate(p));
+    }
+
     // An advisory gate is evaluated and shown, never blocks.
     void advisoryNeverBlocks()
     {

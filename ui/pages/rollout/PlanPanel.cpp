@@ -117,6 +117,8 @@ GateLook gateLook(const QString &name)
         return {PlanPanel::tr("Log-loss ≤"), formatR2};
     if (name == QLatin1String(plan::kGateEce))
         return {PlanPanel::tr("Calibration error (ECE) ≤"), formatR2};
+    if (name == QLatin1String(plan::kGateEstimatedMae))
+        return {PlanPanel::tr("Estimated MAE (min) ≤"), formatR2};
     return {name, formatNumber};
 }
 
