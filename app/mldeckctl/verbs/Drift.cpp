@@ -13,7 +13,6 @@
 #include <QJsonArray>
 #include <QJsonObject>
 
-#include <algorithm>
 #include <optional>
 
 namespace mldeck::cli {
@@ -152,7 +151,7 @@ int runDriftCompareVerb(Context &ctx)
          QStringLiteral("0..1")},
         {QStringLiteral("pca-chunk-rows"),
          Text::tr("Rows per reference chunk of the multivariate band (default: the current file's rows, at most a "
-                  "tenth of the reference's)."),
+                  "tenth of the reference's, at least 100)."),
          QStringLiteral("rows")},
     });
     if (auto code = inv.start(Text::tr("Compares two data sets offline, feature by feature (a text column is "
@@ -185,11 +184,7 @@ int runDriftCompareVerb(Context &ctx)
         if (r->kind != c.kind)
             return Context::fail(Text::tr("Column \"%1\" is numeric in one file and text in the other.").arg(c.name));
     }
-    // Two files of the same size: chunks of a tenth of the reference, so that the band has ten of them.
     drift::MultivariateOptions pca;
-    const qint64 referenceRows = reference->columns.empty() ? 0 : reference->columns.front().size();
-    const qint64 currentRows = current->columns.empty() ? 0 : current->columns.front().size();
-    pca.chunkRows = std::max<qint64>(1, std::min(currentRows, referenceRows / 10));
     if (parser.isSet(QStringLiteral("pca-chunk-rows"))) {
         bool ok = false;
         pca.chunkRows = parser.value(QStringLiteral("pca-chunk-rows")).toLongLong(&ok);

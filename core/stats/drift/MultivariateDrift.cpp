@@ -230,7 +230,10 @@ MultivariateDrift compareMultivariate(const Dataset &reference, const Dataset &c
         r.problem = StatsText::tr("too few rows in the current window (%1 of %2)").arg(r.currentRows).arg(minSamples);
         return r;
     }
-    r.chunkRows = options.chunkRows > 0 ? options.chunkRows : r.currentRows;
+    // Chunks smaller than the window make a wider band than the window's own spread: a conservative verdict
+    // rather than none when the reference holds only a few windows.
+    r.chunkRows = options.chunkRows > 0 ? options.chunkRows
+                                        : std::max(minSamples, std::min(r.currentRows, r.referenceRows / 10));
     r.referenceChunks = int(std::min<qint64>(r.referenceRows / r.chunkRows, 1'000'000));
     if (r.referenceChunks < MultivariateOptions::kMinChunks) {
         r.problem = StatsText::tr("not enough reference: %1 rows make %2 chunks of %3 rows, %4 needed")

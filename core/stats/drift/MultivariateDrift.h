@@ -15,7 +15,9 @@ namespace mldeck::drift {
 struct MultivariateOptions
 {
     double varianceShare = 0.65; // keep the fewest components explaining at least this share of the variance
-    qint64 chunkRows = 0;        // rows per reference chunk; 0: as many as the current window holds
+    // Rows per reference chunk; 0: as many as the current window holds, but at most a tenth of the reference
+    // (so that a reference of a few windows still makes 10 chunks) and at least minSamples.
+    qint64 chunkRows = 0;
     qint64 minSamples = 100;     // fewer current rows: no verdict
     int maxCategories = 100;     // one-hot columns per categorical feature (the most frequent reference labels)
 
@@ -69,8 +71,8 @@ struct MultivariateDrift
     bool drift = false; // value outside [lower, upper]
 };
 
-// Fits on `reference`, cuts it into chunks of options.chunkRows (else the current window's row count) rows to
-// set the band, and compares the current window's mean reconstruction error with it.
+// Fits on `reference`, cuts it into chunks of options.chunkRows rows to set the band, and compares the current
+// window's mean reconstruction error with it.
 MultivariateDrift compareMultivariate(const Dataset &reference, const Dataset &current,
                                       const MultivariateOptions &options);
 

@@ -126,19 +126,27 @@ private Q_SLOTS:
         QVERIFY(some->explainedShare() >= 0.65);
     }
 
-    void notEnoughReferenceIsSaid()
+    // Chunks: the window's row count, at most a tenth of the reference, at least min_samples; or as chosen.
+    void chunksAndNotEnoughReference()
     {
-        const MultivariateDrift m = compareMultivariate(sample(3'000, 1, false), sample(1'000, 2, true), {});
+        const MultivariateDrift tenth = compareMultivariate(sample(3'000, 1, false), sample(1'000, 2, true), {});
+        QVERIFY2(tenth.enoughSamples, qPrintable(tenth.problem));
+        QCOMPARE(tenth.chunkRows, qint64(300));
+        QCOMPARE(tenth.referenceChunks, 10);
+        QVERIFY(tenth.drift);
+
+        const MultivariateDrift m = compareMultivariate(sample(300, 1, false), sample(1'000, 2, true), {});
         QVERIFY(!m.enoughSamples);
         QVERIFY(!m.drift);
+        QCOMPARE(m.chunkRows, qint64(100)); // min_samples
         QCOMPARE(m.referenceChunks, 3);
         QVERIFY2(m.problem.contains(QStringLiteral("not enough reference")), qPrintable(m.problem));
 
-        MultivariateOptions small;
-        small.chunkRows = 500; // a chosen chunk size: 6 chunks are enough
-        QVERIFY(compareMultivariate(sample(3'000, 1, false), sample(1'000, 2, true), small).enoughSamples);
+        MultivariateOptions chosen;
+        chosen.chunkRows = 1'000;
+        QCOMPARE(compareMultivariate(sample(3'000, 1, false), sample(1'000, 2, true), chosen).referenceChunks, 3);
 
-        const MultivariateDrift few = compareMultivariate(sample(3'000, 1, false), sample(50, 2, true), small);
+        const MultivariateDrift few = compareMultivariate(sample(3'000, 1, false), sample(50, 2, true), {});
         QVERIFY(!few.enoughSamples);
         QVERIFY2(few.problem.contains(QStringLiteral("too few rows")), qPrintable(few.problem));
     }
