@@ -1,13 +1,19 @@
 // Gates that combine metrics on real servers: a plan advancing only when at least 2 of its 3
 // deciding gates pass (one more advisory), waiting (inconclusive) on too few samples and saying so;
-// plans stored before combinations read as "all"; the guard acting on "any" but not on "all"; a
-// guard condition with hysteresis kept breached across rounds through guard_state.
+// plans stored before combinations read as "all"; the estimated MAE gate; the CLI's combination
+// options; the guard acting on "any" but not on "all"; a guard condition with hysteresis kept
+// breached across rounds through guard_state.
 #include "RolloutFixture.h"
 
 #include "core/services/PlanService.h"
 #include "core/services/guard/RolloutGuardJob.h"
 #include "core/store/pg/GuardStore.h"
 #include "core/store/pg/RolloutPlanStore.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
 
 using namespace mldeck;
 
@@ -45,6 +51,27 @@ bool replaceWindow(test::RolloutFixture &f, int n, double failedShare, double la
                                .arg(f.deployment)))
         return false;
     return f.logPredictions(n, failedShare, latencyMs, 1.0);
+}
+
+struct Run
+{
+    int code = -1;
+    QByteArray out;
+    QString err;
+};
+
+Run mldeckctl(const test::RolloutFixture &f, QStringList args)
+{
+    QProcess p;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("MLDECK_REDIS_URL"), test::TestServers::redis().toUrl(true));
+    env.insert(QStringLiteral("MLDECK_PG_URL"), f.db->endpoint().toUrl(true));
+    p.setProcessEnvironment(env);
+    args << QStringLiteral("--deployment") << f.deployment;
+    p.start(qEnvironmentVariable("MLDECK_BINARY_DIR") + QStringLiteral("/app/mldeckctl/mldeckctl"), args);
+    if (!p.waitForFinished(60000))
+        return {};
+    return Run{p.exitCode(), p.readAllStandardOutput(), QString::fromUtf8(p.readAllStandardError())};
 }
 
 } // namespace
@@ -154,6 +181,58 @@ private Q_SLOTS:
         st = plans.status(f.deployment);
         QVERIFY2(st && st->canAdvance, qPrintable(st ? st->waitingFor.join(QLatin1Char(' ')) : st.errorMessage()));
         QCOMPARE(RolloutPlanStore(*f.pg).load(f.deployment)->plan.gates.maxEstimatedMae, std::optional<double>(2.0));
+    }
+
+    // The CLI sets and shows combinations, advisory gates and hysteresis; bad ones are refused.
+    void cliSetsCombinations()
+    {
+        test::RolloutFixture f;
+        QString why;
+        QVERIFY2(f.setUp(&why, 10), qPrintable(why));
+        const QStringList set{QStringLiteral("plan"), QStringLiteral("set")};
+        Run r = mldeckctl(f, set + QStringList{QStringLiteral("--combine"), QStringLiteral("most")});
+        QCOMPARE(r.code, 2);
+        QVERIFY2(r.err.contains(QLatin1String("at-least-N")), qPrintable(r.err));
+        r = mldeckctl(f, set + QStringList{QStringLiteral("--advisory"), QStringLiteral("min_samples")});
+        QCOMPARE(r.code, 2);
+        QVERIFY2(r.err.contains(QLatin1String("always required")), qPrintable(r.err));
+        r = mldeckctl(f, set + QStringList{QStringLiteral("--combine"), QStringLiteral("at-least-2"),
+                                           QStringLiteral("--advisory"), QStringLiteral("min_r2"),
+                                           QStringLiteral("--step-combine"), QStringLiteral("100:any"),
+                                           QStringLiteral("--min-soak"), QStringLiteral("600"),
+                                           QStringLiteral("--json")});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        const QJsonObject shown = QJsonDocument::fromJson(r.out).object();
+        QCOMPARE(shown.value(QStringLiteral("combination")).toObject().value(QStringLiteral("at_least")).toInt(), 2);
+        QCOMPARE(shown.value(QStringLiteral("outcome")).toString(), QStringLiteral("inconclusive"));
+        QVERIFY(shown.value(QStringLiteral("waiting_for")).toArray().size() >= 1);
+        r = mldeckctl(f, {QStringLiteral("plan"), QStringLiteral("show")});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QVERIFY2(r.out.contains("then at least 2 of 3 of the others") && r.out.contains("WAIT min_soak_s"),
+                 r.out.constData());
+        auto flags = f.service();
+        const auto stored = PlanService(*flags).plan(f.deployment);
+        QVERIFY(stored);
+        QCOMPARE(stored->stepCombinations.value(100).mode, GateCombination::Mode::Any);
+
+        const QStringList rules{QStringLiteral("guard"), QStringLiteral("rules")};
+        r = mldeckctl(f, rules + QStringList{QStringLiteral("--hysteresis"), QStringLiteral("max_mae:3:60"),
+                                             QStringLiteral("--reason"), QStringLiteral("x")});
+        QCOMPARE(r.code, 2); // resolves above the firing threshold 2.5
+        QCOMPARE(f.auditRows(QStringLiteral("action = 'guard.rules'")), 0);
+        r = mldeckctl(f, rules + QStringList{QStringLiteral("--halve-combine"), QStringLiteral("all"),
+                                             QStringLiteral("--advisory"), QStringLiteral("max_latency_p95_ms"),
+                                             QStringLiteral("--hysteresis"), QStringLiteral("max_mae:2:60"),
+                                             QStringLiteral("--reason"), QStringLiteral("less flapping")});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QVERIFY2(r.out.contains("halved on all (advisory: max_latency_p95_ms)") &&
+                     r.out.contains("max_mae: resolves past 2 for 60 s"),
+                 r.out.constData());
+        const GuardRules g = GuardStore(*f.pg).rules(f.deployment).value();
+        QCOMPARE(g.halveCombination.mode, GateCombination::Mode::All);
+        QCOMPARE(g.hysteresis.value(QStringLiteral("max_mae")).keepFiringSeconds, 60);
+        QCOMPARE(f.auditRows(QStringLiteral("action = 'guard.rules' AND after->'halve_combination'->>'mode' = 'all'")),
+                 1);
     }
 
     // A plan row written before 020 (no combination given): every gate must pass, none advisory.
