@@ -374,7 +374,7 @@ void PlanPanel::showPlan(const PlanStatus &plan)
     for (const GateStatus &g : plan.gates)
         deciding += plan::requiredGates().contains(g.name) || g.advisory ? 0 : 1;
     m_rule->setVisible(!plan.gates.isEmpty());
-    m_rule->setText(tr("Advances when the samples and the soak time are reached and %1 the other gates pass "
+    m_rule->setText(tr("Advances once the samples and the soak time are reached and, of the other gates, %1 pass "
                        "(advisory gates are shown, never decide).")
                         .arg(plan.combination.describe(deciding)));
     m_waiting->setVisible(!plan.waitingFor.isEmpty());
