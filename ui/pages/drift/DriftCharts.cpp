@@ -93,14 +93,16 @@ void DriftCharts::showMultivariate(const drift::MultivariateDrift &m, const QLis
     if (m.enoughSamples) {
         BarChart::Set band{tr("Reference"), {m.lower, m.referenceMean, m.upper, 0}, themeColor(Palette::Ml)};
         BarChart::Set current{tr("Current"), {0, 0, 0, m.value}, themeColor(m.drift ? Palette::Bad : Palette::Heuristic)};
-        m_histogram->setAxisTitles(QString(), tr("mean reconstruction error"));
+        m_histogram->setAxisTitles(QString(), tr("error"));
         m_histogram->setBars({tr("band low"), tr("reference mean"), tr("band high"), tr("current")}, {band, current},
                              0.1, 0.001, false);
     }
 
     // Right: the recorded means with the band of each check.
-    m_series->setTitle(history.isEmpty() ? tr("%1: no history yet (the guard records a score every check)").arg(label)
-                                         : tr("%1: mean reconstruction error over time").arg(label));
+    const QString shortLabel = driftFeatureLabel(kDriftMultivariateFeature); // the full label does not fit
+    m_series->setTitle(history.isEmpty()
+                           ? tr("%1: no history yet (the guard records a score every check)").arg(shortLabel)
+                           : tr("%1: mean reconstruction error over time").arg(shortLabel));
     QList<QPointF> scores, lows, highs;
     double hi = 0;
     qint64 first = 0, last = 0;
@@ -117,7 +119,7 @@ void DriftCharts::showMultivariate(const drift::MultivariateDrift &m, const QLis
         first = first == 0 ? p.windowEndMs : first;
         last = p.windowEndMs;
     }
-    m_series->setSeries(tr("Mean reconstruction error"), scores, themeColor(Palette::Ml));
+    m_series->setSeries(tr("Mean reconstruction error"), scores, themeColor(Palette::Ml), XYChart::Style::LineWithPoints);
     m_series->setSeries(tr("Band high"), highs, themeColor(Palette::Bad), XYChart::Style::Dashed, 1);
     m_series->setSeries(tr("Band low"), lows, themeColor(Palette::Bad), XYChart::Style::Dashed, 1);
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
