@@ -19,6 +19,10 @@ QString GateCombination::validate(const QStringList &known, const QStringList &r
 {
     if (mode == Mode::AtLeast && (atLeast < 1 || atLeast > 100))
         return RolloutText::tr("\"At least N of\" needs N from 1 to 100 (got %1).").arg(atLeast);
+    if (mode == Mode::AtLeast && atLeast > known.size() - advisory.size())
+        return RolloutText::tr("At least %1 of only %2 conditions that decide can never pass.")
+            .arg(atLeast)
+            .arg(known.size() - advisory.size());
     for (const QString &name : advisory) {
         if (required.contains(name))
             return RolloutText::tr("\"%1\" is always required and cannot be advisory.").arg(name);
@@ -76,8 +80,8 @@ Result<GateCombination> GateCombination::parseMode(const QString &text)
     if (const auto m = atLeast.match(t); m.hasMatch()) {
         c.mode = Mode::AtLeast;
         c.atLeast = m.captured(1).toInt();
-        if (const QString why = c.validate({}); !why.isEmpty())
-            return Error{why};
+        if (c.atLeast < 1 || c.atLeast > 100)
+            return Error{RolloutText::tr("\"At least N of\" needs N from 1 to 100 (got %1).").arg(c.atLeast)};
         return c;
     }
     return Error{RolloutText::tr("\"%1\" is not a combination: all, any or at-least-N (e.g. at-least-2).").arg(text)};

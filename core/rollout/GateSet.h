@@ -37,8 +37,10 @@ struct GateCombination
     bool isAdvisory(const QString &name) const { return advisory.contains(name); }
     bool operator==(const GateCombination &) const = default;
 
-    // Empty when sane: at least N from 1, advisory names among `known` and not in `required` (those
-    // always decide, e.g. a plan's minimum samples and soak time).
+    // Empty when sane: at least N from 1 and no more than the known conditions that are not advisory,
+    // advisory names among `known` and not in `required` (those always decide, e.g. a plan's minimum
+    // samples and soak time). A task may have fewer conditions than `known`: then at least N can
+    // still be out of reach, and the combination fails.
     QString validate(const QStringList &known, const QStringList &required = {}) const;
 
     // {"mode": "all"|"any"|"at_least", "at_least": N, "advisory": [...]}; "at_least" only for that mode.

@@ -131,6 +131,9 @@ private Q_SLOTS:
                                            Mode::All)); // N missing
 
         QVERIFY(mode(Mode::All, 1, {QStringLiteral("x")}).validate({QStringLiteral("y")}).contains(QLatin1String("x")));
+        GuardRules rules;
+        rules.rollbackCombination = mode(Mode::AtLeast, 3); // only 2 rollback conditions
+        QVERIFY2(rules.validate().contains(QLatin1String("can never pass")), qPrintable(rules.validate()));
         QVERIFY(!mode(Mode::All, 1, {QStringLiteral("min_samples")})
                      .validate(plan::combinableGates(), plan::requiredGates())
                      .isEmpty());
