@@ -1,6 +1,8 @@
 #include "core/services/ModelsService.h"
 
+#include "core/services/ModelCheckOperations.h"
 #include "core/services/ModelOperations.h"
+#include "core/store/pg/ModelCheckStore.h"
 #include "core/store/pg/ModelRegistry.h"
 
 namespace mldeck {
@@ -15,6 +17,8 @@ Result<ModelAction> fromAlias(const Result<models::AliasOutcome> &outcome, const
     a.model = outcome->change.after;
     a.changeId = outcome->change.changeId;
     a.message = what;
+    if (outcome->checks)
+        a.message += QLatin1Char(' ') + ModelsService::tr("Model checks: %1.").arg(outcome->checks->summary());
     if (!outcome->published)
         a.publishError = outcome->published.errorMessage();
     return a;
@@ -49,7 +53,16 @@ void ModelsService::listModels(const QString &deployment)
             auto models = ModelRegistry(conn).list(deployment);
             if (!models)
                 return models.error();
-            return ModelList{deployment, std::move(models).value()};
+            const auto checked = ModelCheckStore(conn).latestByModel(deployment);
+            if (!checked)
+                return checked.error();
+            auto golden = ModelCheckStore(conn).golden(deployment, false);
+            if (!golden)
+                return golden.error();
+            ModelList list{deployment, std::move(models).value(), {}, std::move(golden).value()};
+            for (auto it = checked->begin(); it != checked->end(); ++it)
+                list.checks.insert(it.key(), it.value().report);
+            return list;
         },
         [this](Result<ModelList> r) { Q_EMIT modelsListed(r); });
 }
@@ -106,6 +119,22 @@ void ModelsService::archive(const QString &deployment, const QString &version, c
         ModelAction a;
         a.model = *archived;
         a.message = tr("Archived %1@%2.").arg(deployment, version);
+        return a;
+    });
+}
+
+void ModelsService::setGolden(const QString &deployment, const QString &file, const QString &targetColumn,
+                              const QString &segmentColumn)
+{
+    postAction([deployment, file, targetColumn, segmentColumn](PgConnection &conn) -> Result<ModelAction> {
+        const auto stored = models::setGolden(conn, deployment, file, targetColumn, segmentColumn, Actor::current());
+        if (!stored)
+            return stored.error();
+        ModelAction a;
+        a.message = tr("Golden dataset of %1 registered: %2, %n row(s); the model checks run on it before every "
+                       "promotion.",
+                       nullptr, stored->rows)
+                        .arg(deployment, stored->fileName);
         return a;
     });
 }

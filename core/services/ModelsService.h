@@ -2,7 +2,10 @@
 
 #include "core/domain/ModelVersion.h"
 #include "core/services/PgService.h"
+#include "core/store/pg/ModelCheckStore.h"
 
+#include <QHash>
+#include <QJsonObject>
 #include <QList>
 #include <QString>
 
@@ -15,6 +18,8 @@ struct ModelList
 {
     QString deployment;
     QList<ModelVersion> models;
+    QHash<qint64, QJsonObject> checks;  // by model id: its newest model checks (checks::CheckReport JSON)
+    std::optional<GoldenRecord> golden; // the golden dataset the checks run on (without its content)
 };
 
 // What a registry action (register, promote, restore previous, archive, publish) changed. A failed
@@ -50,6 +55,9 @@ public:
     void restorePrevious(const QString &deployment, const QString &reason = {});
     void archive(const QString &deployment, const QString &version, const QString &reason = {});
     void publish(const QString &deployment);
+    // Registers (or replaces) the deployment's golden dataset (models::setGolden).
+    void setGolden(const QString &deployment, const QString &file, const QString &targetColumn,
+                   const QString &segmentColumn);
 
 Q_SIGNALS:
     void modelsListed(const mldeck::Result<mldeck::ModelList> &models);

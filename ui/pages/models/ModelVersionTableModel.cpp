@@ -1,6 +1,7 @@
 #include "ui/pages/models/ModelVersionTableModel.h"
 
 #include "core/domain/Figure.h"
+#include "core/ml/checks/ModelChecks.h"
 #include "ui/Theme.h"
 
 #include <QColor>
@@ -21,10 +22,11 @@ QVariant metric(const ModelVersion &m, const QString &key)
 
 ModelVersionTableModel::ModelVersionTableModel(QObject *parent) : QAbstractTableModel(parent) {}
 
-void ModelVersionTableModel::setModels(const QList<ModelVersion> &models)
+void ModelVersionTableModel::setModels(const QList<ModelVersion> &models, const QHash<qint64, QJsonObject> &checks)
 {
     beginResetModel();
     m_models = models;
+    m_checks = checks;
     // A deployment's versions share its task: a classifier's list shows accuracy and log-loss instead.
     m_classification = !models.isEmpty() && std::all_of(models.cbegin(), models.cend(), [](const ModelVersion &m) {
         return m.task == QLatin1String("classification");
@@ -68,6 +70,13 @@ QVariant ModelVersionTableModel::data(const QModelIndex &index, int role) const
         return themeColor(Palette::Faint); // archived versions recede
     if (role == Qt::ToolTipRole && index.column() == VersionColumn)
         return tr("SHA-256 %1").arg(m->sha256);
+    if (index.column() == ChecksColumn && m_checks.contains(m->id)) {
+        const checks::CheckReport report = checks::CheckReport::fromJson(m_checks.value(m->id));
+        if (role == Qt::ToolTipRole)
+            return report.summary();
+        if (role == Qt::ForegroundRole && !report.passed())
+            return themeColor(Palette::Bad);
+    }
     if (role != Qt::DisplayRole)
         return {};
     switch (Column(index.column())) {
@@ -87,6 +96,15 @@ QVariant ModelVersionTableModel::data(const QModelIndex &index, int role) const
         return m->aliases.join(QStringLiteral(", ")); // painted as badges by AliasBadgeDelegate
     case ArchivedColumn:
         return m->archived ? tr("archived") : QString();
+    case ChecksColumn: {
+        if (!m_checks.contains(m->id))
+            return QStringLiteral("–");
+        const checks::CheckReport report = checks::CheckReport::fromJson(m_checks.value(m->id));
+        const auto failed = report.failures();
+        return report.passed()        ? tr("passed")
+               : failed.isEmpty()     ? tr("not run")
+                                      : tr("failed: %1").arg(failed.first().title());
+    }
     case ColumnCount:
         break;
     }
@@ -114,6 +132,8 @@ QVariant ModelVersionTableModel::headerData(int section, Qt::Orientation orienta
         return tr("Aliases");
     case ArchivedColumn:
         return tr("State");
+    case ChecksColumn:
+        return tr("Checks");
     case ColumnCount:
         break;
     }

@@ -3,6 +3,8 @@
 #include "core/domain/ModelVersion.h"
 
 #include <QAbstractTableModel>
+#include <QHash>
+#include <QJsonObject>
 #include <QList>
 
 namespace mldeck::ui {
@@ -24,6 +26,7 @@ public:
         TaskColumn,
         CreatedColumn,
         ArchivedColumn,
+        ChecksColumn, // the newest model checks of the version
         ColumnCount
     };
     // Role of AliasesColumn: the aliases as a QStringList, for the badge delegate.
@@ -31,7 +34,9 @@ public:
 
     explicit ModelVersionTableModel(QObject *parent = nullptr);
 
-    void setModels(const QList<ModelVersion> &models);
+    void setModels(const QList<ModelVersion> &models, const QHash<qint64, QJsonObject> &checks = {});
+    // The newest model checks of a version (checks::CheckReport JSON), empty when none ran.
+    QJsonObject checksOf(qint64 modelId) const { return m_checks.value(modelId); }
     const QList<ModelVersion> &models() const { return m_models; }
     const ModelVersion *at(int row) const;
     int rowOfVersion(const QString &version) const; // -1 when absent
@@ -43,6 +48,7 @@ public:
 
 private:
     QList<ModelVersion> m_models;
+    QHash<qint64, QJsonObject> m_checks;
     bool m_classification = false; // every version is a classifier: accuracy and log-loss columns
 };
 

@@ -3,6 +3,7 @@
 #include "ui/Theme.h"
 
 #include "core/domain/Figure.h"
+#include "core/ml/checks/ModelChecks.h"
 #include "core/services/ModelsService.h"
 #include "core/services/RedisAccessService.h"
 #include "ui/ConnectionSession.h"
@@ -100,6 +101,15 @@ RegistryView::RegistryView(ConnectionSession &session, PageFrame &frame, QWidget
     m_restore->setToolTip(tr("Make the champion before the current one the champion again"));
     m_archive = new QPushButton(tr("Archive"), this);
     m_archive->setObjectName(QStringLiteral("archiveButton"));
+    m_golden = new QLabel(this);
+    m_golden->setObjectName(QStringLiteral("goldenLabel"));
+    m_golden->setWordWrap(true);
+    m_goldenButton = new QPushButton(tr("Golden data…"), this);
+    m_goldenButton->setObjectName(QStringLiteral("goldenButton"));
+    m_goldenButton->setToolTip(tr("Register or replace the golden dataset the model checks run on before a promotion"));
+    auto *goldenRow = new QHBoxLayout;
+    goldenRow->addWidget(m_golden, 1);
+    goldenRow->addWidget(m_goldenButton);
     auto *actions = new QHBoxLayout;
     actions->addWidget(m_reason, 1);
     actions->addWidget(m_register);
@@ -110,6 +120,7 @@ RegistryView::RegistryView(ConnectionSession &session, PageFrame &frame, QWidget
 
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(m_info);
+    layout->addLayout(goldenRow);
     layout->addWidget(split, 1);
     layout->addLayout(actions);
 
@@ -140,6 +151,8 @@ RegistryView::RegistryView(ConnectionSession &session, PageFrame &frame, QWidget
         updateButtons();
     });
     connect(m_register, &QPushButton::clicked, this, &RegistryView::registerFile);
+    connect(m_goldenButton, &QPushButton::clicked, this, &RegistryView::registerGolden);
+    m_goldenPicker = [this] { return askGoldenData(this); };
     connect(m_promote, &QPushButton::clicked, this, [this] { promoteSelected(QStringLiteral("champion")); });
     connect(m_challenger, &QPushButton::clicked, this, [this] { promoteSelected(QStringLiteral("challenger")); });
     connect(m_restore, &QPushButton::clicked, this, &RegistryView::restorePrevious);
@@ -168,6 +181,11 @@ void RegistryView::setConfirm(Confirm confirm)
 void RegistryView::setFilePicker(FilePicker picker)
 {
     m_filePicker = std::move(picker);
+}
+
+void RegistryView::setGoldenPicker(GoldenPicker picker)
+{
+    m_goldenPicker = std::move(picker);
 }
 
 void RegistryView::setStoreDirectory(const QString &directory)
@@ -259,7 +277,8 @@ void RegistryView::onModelsListed(const Result<ModelList> &listed)
     }
     const QString &deployment = listed->deployment;
     const QList<ModelVersion> &models = listed->models;
-    m_model->setModels(models);
+    m_model->setModels(models, listed->checks);
+    showGolden(listed->golden);
     const int rowToSelect = m_model->rowOfVersion(m_wantedVersion);
     if (rowToSelect >= 0)
         m_table->selectRow(rowToSelect);
@@ -275,6 +294,29 @@ const ModelVersion *RegistryView::selected() const
     const QModelIndexList rows = m_table->selectionModel()->selectedRows();
     return rows.isEmpty() ? nullptr : m_model->at(rows.first().row());
 }
+
+namespace {
+
+// The newest model checks of a version: the verdict, then each check with its figures.
+QString checksHtml(const QJsonObject &json)
+{
+    if (json.isEmpty())
+        return {};
+    const checks::CheckReport report = checks::CheckReport::fromJson(json);
+    QString html = QStringLiteral("<h4>%1</h4><p>%2</p><ul>")
+                       .arg(RegistryView::tr("Model checks").toHtmlEscaped(), report.summary().toHtmlEscaped());
+    for (const checks::CheckResult &r : report.results) {
+        const QString colour = r.outcome == checks::Outcome::Fail   ? themeCss(Palette::Bad)
+                               : r.outcome == checks::Outcome::Pass ? themeCss(Palette::Good)
+                                                                    : themeCss(Palette::Muted);
+        html += QStringLiteral("<li><span style='color:%1'>%2</span> %3: %4</li>")
+                    .arg(colour, checks::outcomeText(r.outcome).toHtmlEscaped(), r.title().toHtmlEscaped(),
+                         r.detail.toHtmlEscaped());
+    }
+    return html + QStringLiteral("</ul>");
+}
+
+} // namespace
 
 void RegistryView::updateDetails()
 {
@@ -306,6 +348,7 @@ void RegistryView::updateDetails()
     html +=
         row(tr("Feature schema"), m->featureSchemaId ? QString::number(*m->featureSchemaId) : tr("none (no metadata)"));
     html += QStringLiteral("</table>");
+    html += checksHtml(m_model->checksOf(m->id));
     if (!m->featureNames.isEmpty()) {
         const QJsonArray mean = m->scaler.value(QStringLiteral("mean")).toArray();
         const QJsonArray sd = m->scaler.value(QStringLiteral("std")).toArray();
@@ -330,6 +373,7 @@ void RegistryView::updateButtons()
     const bool haveDeployment = !m_deployments->currentText().isEmpty();
     const ModelVersion *m = selected();
     m_register->setEnabled(idle && haveDeployment);
+    m_goldenButton->setEnabled(idle && haveDeployment);
     m_restore->setEnabled(idle && haveDeployment);
     m_promote->setEnabled(idle && m && !m->archived && !m->isChampion());
     m_challenger->setEnabled(idle && m && !m->archived && !m->isChampion() && !m->isChallenger());
@@ -340,6 +384,7 @@ void RegistryView::updateButtons()
     // Promoting or restoring a champion publishes it in Redis: a read-only Redis user may not.
     const QString redis = redisRefusal(m_session.redisAccess().access());
     applyRole(m_register, role, RoleAction::ModelRegister);
+    applyRole(m_goldenButton, role, RoleAction::ModelRegister); // golden data are the scientist's, like models
     applyGate(m_promote, {roleRefusal(role, RoleAction::ModelPromote), redis});
     applyRole(m_challenger, role, RoleAction::ModelPromote);
     applyGate(m_restore, {roleRefusal(role, RoleAction::ModelRestore), redis});
@@ -369,6 +414,33 @@ void RegistryView::registerFile()
         return;
     startAction();
     m_service->registerFile(deployment, file);
+}
+
+void RegistryView::registerGolden()
+{
+    const QString deployment = m_deployments->currentText();
+    const auto choice = m_goldenPicker ? m_goldenPicker() : std::nullopt;
+    if (!choice || deployment.isEmpty())
+        return;
+    startAction();
+    m_service->setGolden(deployment, choice->file, choice->targetColumn, choice->segmentColumn);
+}
+
+void RegistryView::showGolden(const std::optional<GoldenRecord> &golden)
+{
+    if (!golden) {
+        m_golden->setText(tr("No golden dataset: no promotion checks configured. A version becomes champion "
+                             "without any check."));
+        return;
+    }
+    m_golden->setText(tr("Golden dataset: %1, %n row(s), outcome %2, %3; registered %4 by %5. The model checks run "
+                         "on it before every promotion.",
+                         nullptr, golden->rows)
+                          .arg(golden->fileName, golden->targetColumn,
+                               golden->segmentColumn.isEmpty() ? tr("no segments")
+                                                               : tr("segments by %1").arg(golden->segmentColumn),
+                               QLocale().toString(golden->updatedAt.toLocalTime(), QLocale::ShortFormat),
+                               golden->updatedBy));
 }
 
 void RegistryView::promoteSelected(const QString &alias)

@@ -2,12 +2,16 @@
 
 #include "core/config/ConnectionProfile.h"
 #include "core/domain/Result.h"
+#include "core/store/pg/ModelCheckStore.h"
+#include "ui/pages/models/GoldenDataDialog.h"
 
 #include <QWidget>
 
 #include <functional>
+#include <optional>
 
 class QComboBox;
+class QLabel;
 class QLineEdit;
 class QPushButton;
 class QTableView;
@@ -39,6 +43,7 @@ class RegistryView final : public QWidget
 public:
     using Confirm = std::function<bool(const QString &title, const QString &text)>;
     using FilePicker = std::function<QString()>; // empty: cancelled
+    using GoldenPicker = std::function<std::optional<GoldenChoice>()>; // nullopt: cancelled
 
     // Works with the deployment selector and the Refresh button of the page's frame.
     RegistryView(ConnectionSession &session, PageFrame &frame, QWidget *parent);
@@ -46,6 +51,7 @@ public:
 
     void setConfirm(Confirm confirm);
     void setFilePicker(FilePicker picker);
+    void setGoldenPicker(GoldenPicker picker);
     void setStoreDirectory(const QString &directory);
     QString currentDeployment() const;
     void selectDeployment(const QString &deployment);
@@ -73,6 +79,8 @@ private:
     void startAction();
 
     void registerFile();
+    void registerGolden();
+    void showGolden(const std::optional<GoldenRecord> &golden);
     void promoteSelected(const QString &alias);
     void restorePrevious();
     void archiveSelected();
@@ -83,6 +91,7 @@ private:
     ModelVersionTableModel *m_model = nullptr;
     Confirm m_confirm;
     FilePicker m_filePicker;
+    GoldenPicker m_goldenPicker;
 
     QComboBox *m_deployments = nullptr;
     QPushButton *m_refresh = nullptr;
@@ -91,6 +100,8 @@ private:
     QTextBrowser *m_details = nullptr;
     QLineEdit *m_reason = nullptr;
     QPushButton *m_register = nullptr;
+    QLabel *m_golden = nullptr;            // the golden dataset the promotion checks run on
+    QPushButton *m_goldenButton = nullptr; // register or replace it
     QPushButton *m_promote = nullptr;
     QPushButton *m_challenger = nullptr;
     QPushButton *m_restore = nullptr;
