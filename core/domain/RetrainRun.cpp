@@ -123,7 +123,8 @@ QJsonObject RetrainRun::toJson() const
             {QStringLiteral("metrics"), metrics},
             {QStringLiteral("decision"), decision},
             {QStringLiteral("decision_reason"), decisionReason},
-            {QStringLiteral("error"), error}};
+            {QStringLiteral("error"), error},
+            {QStringLiteral("checks"), checks}};
 }
 
 } // namespace mldeck

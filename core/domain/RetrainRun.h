@@ -73,6 +73,7 @@ struct RetrainRun
     QString decision;      // promoted, challenger, rejected, none
     QString decisionReason;
     QString error;
+    QJsonObject checks; // the model checks of the registered candidate (checks::CheckReport); empty: none ran
 
     std::optional<double> durationSeconds() const; // none until it started
     QJsonObject toJson() const;

@@ -5,7 +5,9 @@
 
 #include "core/ml/ModelRunner.h"
 #include "core/ml/ModelStore.h"
+#include "core/services/ModelCheckOperations.h"
 #include "core/services/ModelOperations.h"
+#include "core/store/pg/ModelCheckStore.h"
 #include "core/store/pg/AuditLog.h"
 #include "core/store/pg/ModelRegistry.h"
 #include "core/store/pg/RetrainStore.h"
@@ -429,7 +431,24 @@ private:
         m_out.run.resultVersion = registered->model.version;
         if (Status s = ModelRegistry(m_pg).mergeMetrics(registered->model.id, modelMetrics()); !s)
             qCWarning(lcRetrain) << "metrics of" << m_version << "not stored:" << s.errorMessage();
+        runChecks();
         end(QStringLiteral("succeeded"), QString());
+    }
+
+    // The promotion checks of the registered candidate, kept with the run for the decision step and the
+    // history; the promotion gate runs them again (the champion may have changed by then).
+    void runChecks()
+    {
+        report(RetrainStage::Registering, 0.97, ServiceText::tr("Running the model checks"));
+        const auto checked = models::runModelChecks(m_pg, m_request.deployment, m_version, QStringLiteral("retrain"),
+                                                    &m_stop);
+        const QJsonObject json = checked ? checked->toJson()
+                                         : QJsonObject{{QStringLiteral("configured"), true},
+                                                       {QStringLiteral("passed"), false},
+                                                       {QStringLiteral("error"), checked.errorMessage()}};
+        if (Status s = ModelCheckStore(m_pg).setRetrainChecks(m_out.run.id, json); !s)
+            qCWarning(lcRetrain) << "model checks of run" << m_out.run.id << "not stored:" << s.errorMessage();
+        m_out.run.checks = json;
     }
 
     // The retrain figures kept with the registered candidate.

@@ -30,7 +30,7 @@ constexpr char kRunColumns[] =
     "(extract(epoch FROM requested_at) * 1000)::bigint, (extract(epoch FROM started_at) * 1000)::bigint, "
     "(extract(epoch FROM finished_at) * 1000)::bigint, params::text, coalesce(base_version, ''), "
     "coalesce(result_version, ''), metrics::text, coalesce(decision, ''), coalesce(decision_reason, ''), "
-    "coalesce(error, '')";
+    "coalesce(error, ''), coalesce(checks, '{}'::jsonb)::text";
 
 RetrainRun runOf(const pqxx::row &r)
 {
@@ -51,6 +51,7 @@ RetrainRun runOf(const pqxx::row &r)
     run.decision = pg::text(r[13]);
     run.decisionReason = pg::text(r[14]);
     run.error = pg::text(r[15]);
+    run.checks = pg::jsonObject(r[16]);
     return run;
 }
 

@@ -4,6 +4,9 @@
 // the feedback purge deletes only old feedback, audited; settings are audited; cleanup keeps the champions.
 #include "RetrainFixture.h"
 
+#include "core/ml/ModelRunner.h"
+#include "core/ml/checks/ModelChecks.h"
+#include "core/services/ModelCheckOperations.h"
 #include "core/services/guard/GuardJob.h"
 #include "core/services/retrain/RetrainRunner.h"
 #include "core/store/pg/ModelRegistry.h"
@@ -153,6 +156,9 @@ private Q_SLOTS:
         QCOMPARE(out.run.metrics.value(QStringLiteral("train_rows")).toInt(), 2040 + 40);
         QCOMPARE(out.run.metrics.value(QStringLiteral("holdout_rows")).toInt(), 600);
         QVERIFY(!out.run.decisionReason.isEmpty());
+        // Without golden data the run says no promotion checks are configured (never a pass).
+        QCOMPARE(out.run.checks.value(QStringLiteral("configured")).toBool(true), false);
+        QCOMPARE(out.run.checks.value(QStringLiteral("passed")).toBool(true), false);
 
         retrain::ApplyOptions apply;
         apply.action = retrain::RetrainAction::Promote;
@@ -181,6 +187,65 @@ private Q_SLOTS:
         QVERIFY2(cleaned.ok(), qPrintable(cleaned.errorMessage()));
         QVERIFY(cleaned->archived.isEmpty());
         QCOMPARE(f.champion(), out.candidateVersion);
+    }
+
+    // The promotion checks after a run: golden outcomes equal to the champion's own predictions make any
+    // other model worse there, so the candidate the rule would promote fails non-regression; the run keeps
+    // the report and Promote is refused by the one promotion gate, the check named.
+    void candidateFailingTheModelChecksIsRefused()
+    {
+        const QString degradedFile = f.store->filePath(QStringLiteral("degraded-src.pt"));
+        const auto degraded = f.degradedModel(degradedFile);
+        QVERIFY2(degraded.ok(), qPrintable(degraded.errorMessage()));
+        QVERIFY(f.registerFile(*degraded, QStringLiteral("1")).ok());
+        QVERIFY(f.promote(QStringLiteral("1")).ok());
+        QFile fixture(QStringLiteral(MLDECK_SOURCE_DIR "/resources/models/fixtures/eta_fixture.csv"));
+        QVERIFY(fixture.open(QIODevice::ReadOnly));
+        const QStringList lines = QString::fromUtf8(fixture.readAll()).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+        const auto rows = checks::parseGolden(lines.join(QLatin1Char('\n')).toUtf8(), QStringLiteral("f"),
+                                              RideDelayGenerator::schema(), QStringLiteral("delay_min"), {}, false, {});
+        QVERIFY(rows.ok());
+        auto runner = ModelRunner::load(*degraded);
+        QVERIFY(runner.ok());
+        const auto predicted = (*runner)->predict(rows->rows);
+        QVERIFY(predicted.ok());
+        QString csv = lines.first() + QStringLiteral(",outcome\n");
+        for (qsizetype i = 1; i < lines.size(); ++i)
+            csv += lines[i] + QStringLiteral(",%1\n").arg((*predicted)[size_t(i - 1)], 0, 'g', 17);
+        const QString golden = f.store->filePath(QStringLiteral("golden.csv"));
+        QFile out(golden);
+        QVERIFY(out.open(QIODevice::WriteOnly));
+        out.write(csv.toUtf8());
+        out.close();
+        QVERIFY(models::setGolden(*f.conn, f.dep, golden, QStringLiteral("outcome"), {}, kRetrainActor).ok());
+
+        const auto run = retrain::runRetrain(*f.conn, request(4, 0.005, false), kRetrainActor);
+        QVERIFY2(run.run.state == QLatin1String("succeeded"), qPrintable(run.run.error));
+        const checks::CheckReport report = checks::CheckReport::fromJson(run.run.checks);
+        QVERIFY(report.configured);
+        QVERIFY(!report.passed());
+        QCOMPARE(report.failures().first().title(), QStringLiteral("non-regression (overall)"));
+        QCOMPARE(report.champion, QStringLiteral("1"));
+        QCOMPARE(report.candidate, run.candidateVersion);
+        // Stored with the run (history, export) and as a check run of the candidate.
+        const auto stored = retrain::history(*f.conn, f.dep);
+        QVERIFY(stored.ok() && !stored->isEmpty());
+        QCOMPARE(stored->first().checks.value(QStringLiteral("passed")).toBool(true), false);
+        QCOMPARE(stored->first().toJson().value(QStringLiteral("checks")).toObject(), run.run.checks);
+        QCOMPARE(f.count(QStringLiteral("SELECT count(*) FROM mldeck.model_check_runs WHERE deployment = $1 "
+                                        "AND purpose = 'retrain' AND NOT passed"),
+                         {f.dep}),
+                 1);
+
+        retrain::ApplyOptions apply;
+        apply.action = retrain::RetrainAction::Promote;
+        apply.reason = QStringLiteral("override: the checks are not the decision rule");
+        const auto refused = retrain::applyDecision(*f.conn, std::nullopt, run.run.id, apply, kRetrainActor);
+        QVERIFY(!refused.ok());
+        QVERIFY2(refused.errorMessage().contains(QStringLiteral("fails the model checks")) &&
+                     refused.errorMessage().contains(QStringLiteral("non-regression (overall)")),
+                 qPrintable(refused.errorMessage()));
+        QCOMPARE(f.champion(), QStringLiteral("1"));
     }
 
     void worseCandidateIsNeverPromoted()

@@ -2,6 +2,7 @@
 
 #include "ui/Theme.h"
 
+#include "core/ml/checks/ModelChecks.h"
 #include "ui/pages/retrain/RetrainFormat.h"
 #include "ui/widgets/RoleGate.h"
 
@@ -20,6 +21,10 @@ DecisionStep::DecisionStep(QWidget *parent) : QWidget(parent)
     m_summary = new QLabel(this);
     m_summary->setObjectName(QStringLiteral("decisionSummary"));
     m_summary->setWordWrap(true);
+    m_checks = new QLabel(this);
+    m_checks->setObjectName(QStringLiteral("decisionChecks"));
+    m_checks->setWordWrap(true);
+    m_checks->setTextFormat(Qt::PlainText);
     m_reason = new QLineEdit(this);
     m_reason->setObjectName(QStringLiteral("decisionReason"));
     m_reason->setPlaceholderText(tr("Reason (kept in the audit log)"));
@@ -46,6 +51,7 @@ DecisionStep::DecisionStep(QWidget *parent) : QWidget(parent)
     result->addWidget(m_again);
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(m_summary);
+    layout->addWidget(m_checks);
     layout->addWidget(m_reason);
     layout->addWidget(m_rollout);
     layout->addLayout(buttons);
@@ -80,8 +86,35 @@ void DecisionStep::setOutcome(const retrain::RetrainOutcome &o)
                               "here. Keep it as challenger to compare it on live traffic, or discard it.")
                                .arg(o.run.deployment, o.candidateVersion));
     m_promote->setToolTip(m_promoteAllowed ? QString() : tr("The decision rule says not to promote this candidate"));
+    showChecks(o.run.checks);
     setActionsEnabled(true);
     m_again->setVisible(!m_hasCandidate);
+}
+
+// The promotion gate runs the checks again when Promote is pressed; a candidate that failed them here is
+// not offered for promotion (the check and its figures say why).
+void DecisionStep::showChecks(const QJsonObject &json)
+{
+    m_checks->setVisible(m_hasCandidate && !json.isEmpty());
+    m_checks->setStyleSheet(QString());
+    if (json.isEmpty())
+        return;
+    if (json.contains(QStringLiteral("error"))) {
+        m_checks->setText(tr("Model checks: they could not run: %1").arg(json.value(QStringLiteral("error")).toString()));
+        m_checks->setStyleSheet(themeStyle(QStringLiteral("color:@{bad};")));
+        return;
+    }
+    const checks::CheckReport report = checks::CheckReport::fromJson(json);
+    QStringList lines{tr("Model checks: %1").arg(report.summary())};
+    for (const checks::CheckResult &r : report.results)
+        if (r.outcome != checks::Outcome::Pass)
+            lines << QStringLiteral("• %1 — %2: %3").arg(r.title(), checks::outcomeText(r.outcome), r.detail);
+    m_checks->setText(lines.join(QLatin1Char('\n')));
+    if (report.configured && !report.passed()) {
+        m_checks->setStyleSheet(themeStyle(QStringLiteral("color:@{bad};")));
+        m_promoteAllowed = false;
+        m_promote->setToolTip(tr("The model checks refuse this candidate: %1").arg(report.failureSummary()));
+    }
 }
 
 void DecisionStep::setActionsEnabled(bool enabled)

@@ -41,8 +41,10 @@ Q_SIGNALS:
 
 private:
     void setActionsEnabled(bool enabled);
+    void showChecks(const QJsonObject &checks);
 
     QLabel *m_summary = nullptr;
+    QLabel *m_checks = nullptr; // the candidate's model checks
     QLineEdit *m_reason = nullptr;
     QCheckBox *m_rollout = nullptr;
     QPushButton *m_promote = nullptr;
