@@ -47,6 +47,13 @@ struct StagedPlan
     GateCombination combination;
     QMap<int, GateCombination> stepCombinations;
 
+    // New steps; a removed step's own combination goes with it (it would apply to nothing).
+    void setSteps(const QList<int> &newSteps)
+    {
+        steps = newSteps;
+        stepCombinations.removeIf([&](const auto &it) { return !steps.contains(it.key()); });
+    }
+
     // The combination that applies at step index `step`.
     GateCombination combinationAt(int step) const
     {

@@ -223,7 +223,7 @@ void RolloutService::savePlan(const QString &deployment, const QList<int> &steps
             if (!current)
                 return current.error();
             StagedPlan p = *current;
-            p.steps = steps;
+            p.setSteps(steps);
             auto saved = w->plans.save(deployment, p, actor);
             if (!saved)
                 return saved.error();

@@ -199,7 +199,7 @@ int runPlan(Context &ctx)
             auto steps = plan::parseSteps(p.value(QStringLiteral("steps")));
             if (!steps)
                 return Context::fail(steps.errorMessage());
-            plan.steps = *steps;
+            plan.setSteps(*steps);
         }
         if (p.isSet(QStringLiteral("combine"))) {
             auto mode = GateCombination::parseMode(p.value(QStringLiteral("combine")));

@@ -163,6 +163,9 @@ private Q_SLOTS:
         QVERIFY(!plan::status(p, 1, now.addSecs(-3600), m, now).canAdvance);
         p.stepCombinations.insert(40, mode(Mode::Any)); // not a step
         QVERIFY(!plan::validate(p));
+        p.setSteps({10, 25, 100}); // the steps at 40 and 50 % go, and their combinations with them
+        QVERIFY(p.stepCombinations.isEmpty());
+        QVERIFY(plan::validate(p));
     }
 
     // Not enough samples, or not enough labelled ones, is inconclusive (never a pass, never a fail),
