@@ -214,7 +214,13 @@ Result<AliasOutcome> promote(PgConnection &pg, const std::optional<RedisEndpoint
                              const QString &version, const QString &alias, const QString &reason, const Actor &actor)
 {
     std::optional<checks::CheckReport> report;
-    if (alias == QLatin1String("champion")) {
+    // The current champion again: the registry refuses it at once, no need to run the checks first.
+    const auto current = alias == QLatin1String("champion") ? ModelRegistry(pg).byAlias(deployment, alias)
+                                                            : Result<std::optional<ModelVersion>>(std::nullopt);
+    if (!current)
+        return current.error();
+    const bool already = current->has_value() && (*current)->version == version;
+    if (alias == QLatin1String("champion") && !already) {
         auto checked = runModelChecks(pg, deployment, version, QStringLiteral("promote"));
         if (!checked)
             return Error{ServiceText::tr("Promotion refused: the model checks could not run: %1")
