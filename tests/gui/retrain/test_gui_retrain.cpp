@@ -315,6 +315,10 @@ private Q_SLOTS:
         auto *promote = child<QPushButton>(w, "decisionPromote");
         auto *keep = child<QPushButton>(w, "decisionChallenger");
         QVERIFY(promote && keep);
+        // The deployment has no golden data: the step says no promotion checks are configured (never "passed").
+        auto *checks = child<QLabel>(w, "decisionChecks");
+        QVERIFY(checks && checks->isVisible());
+        QVERIFY2(checks->text().contains(QStringLiteral("no promotion checks configured")), qPrintable(checks->text()));
         // A viewer may decide nothing: every decision is disabled and says who may; the owner's answer gives them back.
         w->setPermissions(refused);
         QVERIFY(!promote->isEnabled() && !keep->isEnabled());
