@@ -125,7 +125,11 @@ Result<GoldenSet> parseGolden(const QByteArray &bytes, const QString &fileName, 
         const QByteArrayView targetText = record.fields[size_t(targetAt)].trimmed();
         double target = 0;
         if (classifier) {
-            const int k = int(classSpec.classes.indexOf(QString::fromUtf8(targetText)));
+            // A class name, or its index in the deployment's class order (0/1 labels of a binary classifier).
+            int k = int(classSpec.classes.indexOf(QString::fromUtf8(targetText)));
+            if (const auto index = parseNumber(targetText);
+                k < 0 && index && *index == std::floor(*index) && *index >= 0 && *index < classSpec.count())
+                k = int(*index);
             if (k < 0) {
                 errors.add(MlText::tr("%1: \"%2\" is not one of the classes %3")
                                .arg(where(targetAt), QString::fromUtf8(targetText),

@@ -37,7 +37,8 @@ inline constexpr int kMaxListedRowErrors = 20;
 
 // Reads golden CSV bytes against the deployment's schema: every feature of the schema, the target column
 // and the segment column (when named) must be in the header; each row's numeric values and target must be
-// finite numbers (a classifier's target: one of classSpec's classes). Every faulty row is counted and the
+// finite numbers (a classifier's target: one of classSpec's classes, by name or index). Every faulty row is
+// counted and the
 // first kMaxListedRowErrors are named (line, column, value) in the Error. Categorical values are not
 // checked here: a value a model does not know is what the input check counts.
 Result<GoldenSet> parseGolden(const QByteArray &bytes, const QString &fileName, const FeatureSchema &schema,

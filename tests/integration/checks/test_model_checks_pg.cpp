@@ -4,6 +4,7 @@
 // the segment named (nothing changes, the run is stored), an invariance failure refused, a passing
 // candidate promoted with its report; the CLI's `models golden` and `models check` (exit codes, JSON).
 #include "core/demo/RideDelayGenerator.h"
+#include "core/demo/RideOfferGenerator.h"
 #include "core/ml/ModelRunner.h"
 #include "core/services/ModelCheckOperations.h"
 #include "core/services/ModelOperations.h"
@@ -292,6 +293,61 @@ private Q_SLOTS:
         // A challenger is not gated; restoring the previous champion never is.
         QVERIFY(models::restorePrevious(*m_conn, std::nullopt, m_dep, {}, kActor).ok());
         QCOMPARE(champion()->version, QStringLiteral("1"));
+    }
+
+    // A classifier (accept_mlp.pt champion, accept_logistic.pt candidate, 0/1 labels): non-regression on
+    // accuracy in points, overall and per vehicle type, and stability as class flips, through the workers'
+    // probability vectors.
+    void classifierChecksAccuracyAndFlips()
+    {
+        NewDeployment d;
+        d.name = uniqueName(QStringLiteral("checksclf"));
+        d.task = QStringLiteral("classification");
+        d.schema = RideOfferGenerator::schema();
+        d.classSpec = RideOfferGenerator::classSpec();
+        QVERIFY(DeploymentStore(*m_conn).create(d, kActor).ok());
+        for (const char *file : {"accept_mlp.pt", "fixtures/accept_logistic.pt"}) {
+            models::RegisterRequest req;
+            req.file = modelFile(QString::fromLatin1(file));
+            req.deployment = d.name;
+            req.storeDirectory = m_dir->path();
+            const auto r = models::registerModel(*m_conn, req, kActor);
+            QVERIFY2(r.ok(), qPrintable(r.errorMessage()));
+        }
+        QVERIFY(models::promote(*m_conn, std::nullopt, d.name, QStringLiteral("1"), QStringLiteral("champion"), {},
+                                kActor)
+                    .ok());
+        const auto golden = models::setGolden(*m_conn, d.name, modelFile(QStringLiteral("fixtures/accept_holdout.csv")),
+                                              QStringLiteral("accepted"), QStringLiteral("vehicle_type"), kActor);
+        QVERIFY2(golden.ok(), qPrintable(golden.errorMessage()));
+        QCOMPARE(golden->rows, 3000);
+        QVERIFY(models::saveCheckSettings(*m_conn, d.name,
+                                          QJsonDocument::fromJson(R"({"non_regression": {"margin": 0.5},
+                                              "stability": {"enabled": true, "max_share": 0}})")
+                                              .object(),
+                                          kActor)
+                    .ok());
+        const auto report = models::runModelChecks(*m_conn, d.name, QStringLiteral("2"), QStringLiteral("manual"));
+        QVERIFY2(report.ok(), qPrintable(report.errorMessage()));
+        int segments = 0;
+        for (const checks::CheckResult &r : report->results) {
+            if (r.check == QLatin1String("non_regression")) {
+                QCOMPARE(r.figures.value(QStringLiteral("metric")).toString(), QStringLiteral("accuracy"));
+                const double cand = r.figures.value(QStringLiteral("candidate")).toDouble();
+                const double champ = r.figures.value(QStringLiteral("champion")).toDouble();
+                QVERIFY2(cand > 0.5 && cand <= 1 && champ > 0.5 && champ <= 1, qPrintable(r.detail));
+                QCOMPARE(r.outcome, checks::Outcome::Pass); // within 50 points
+                segments += r.scope != QLatin1String("overall") ? 1 : 0;
+            }
+            if (r.check == QLatin1String("stability")) {
+                // Two different models flip some of 3,000 decisions; none is allowed here.
+                QVERIFY2(r.figures.value(QStringLiteral("moved")).toInt() > 0, qPrintable(r.detail));
+                QCOMPARE(r.outcome, checks::Outcome::Fail);
+                QVERIFY(r.detail.contains(QStringLiteral("change class")));
+            }
+        }
+        QVERIFY(segments >= 2);
+        QCOMPARE(report->failures().size(), 1);
     }
 
     void checkVerbRunsTheChecksAlone()

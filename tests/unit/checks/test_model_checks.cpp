@@ -94,11 +94,17 @@ private Q_SLOTS:
         QVERIFY(parse(QByteArray(kMaxGoldenBytes + 1, 'x')).errorMessage().contains(QStringLiteral("MB")));
         ClassSpec spec;
         spec.classes = {QStringLiteral("no"), QStringLiteral("yes")};
-        const auto c = parseGolden("distance_km,weekday,zone,label\n1,2,a,yes\n1,2,a,maybe\n", QStringLiteral("c.csv"),
-                                   schema(), QStringLiteral("label"), {}, true, spec);
+        const auto c = parseGolden("distance_km,weekday,zone,label\n1,2,a,yes\n1,2,a,maybe\n1,2,a,2\n",
+                                   QStringLiteral("c.csv"), schema(), QStringLiteral("label"), {}, true, spec);
         QVERIFY(!c.ok());
-        QVERIFY2(c.errorMessage().contains(QStringLiteral("\"maybe\" is not one of the classes")),
+        QVERIFY2(c.errorMessage().contains(QStringLiteral("\"maybe\" is not one of the classes")) &&
+                     c.errorMessage().contains(QStringLiteral("line 4")),
                  qPrintable(c.errorMessage()));
+        // A class by name or by its index in the deployment's order.
+        const auto ok = parseGolden("distance_km,weekday,zone,label\n1,2,a,yes\n1,2,a,0\n", QStringLiteral("c.csv"),
+                                    schema(), QStringLiteral("label"), {}, true, spec);
+        QVERIFY2(ok.ok(), qPrintable(ok.errorMessage()));
+        QCOMPARE(ok->target, (std::vector<double>{1, 0}));
     }
 
     void settingsDefaultsAndRoundTrip()
