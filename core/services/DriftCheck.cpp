@@ -352,7 +352,8 @@ Result<DriftCheckReport> runDriftCheck(PgConnection &conn, const DriftCheckReque
     if (const auto &m = report.multivariate) {
         const QJsonObject details{{QStringLiteral("feature"), kDriftMultivariateFeature},
                                   {QStringLiteral("test"), QStringLiteral("pca")},
-                                  {QStringLiteral("score"), m->value},
+                                  {QStringLiteral("score"), std::isfinite(m->value) ? QJsonValue(m->value)
+                                                                                    : QJsonValue()},
                                   {QStringLiteral("band_low"), m->lower},
                                   {QStringLiteral("band_high"), m->upper},
                                   {QStringLiteral("components"), m->components},
@@ -367,6 +368,15 @@ Result<DriftCheckReport> runDriftCheck(PgConnection &conn, const DriftCheckReque
                                   .arg(m->upper, 0, 'g', 3);
         if (auto s = apply(kDriftMultivariateFeature, m->drift, m->enoughSamples, details, title); !s)
             return s.error();
+    } else if (states.value(kDriftMultivariateFeature).state.firing) {
+        // The line was turned off while its alert fired: nothing would ever resolve it.
+        auto done = alerts.resolve(request.deployment, QStringLiteral("drift"),
+                                   QStringLiteral("drift:") + kDriftMultivariateFeature, request.actor);
+        if (!done)
+            return done.error();
+        states[kDriftMultivariateFeature] = DriftData::StateRow{{}, now.toMSecsSinceEpoch()};
+        report.resolved << kDriftMultivariateFeature;
+        qCInfo(lcDrift) << "drift alert resolved (multivariate line off):" << request.deployment;
     }
     if (auto s = data.saveState(request.deployment, states); !s)
         return s.error();

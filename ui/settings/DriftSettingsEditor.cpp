@@ -5,6 +5,7 @@
 #include "ui/settings/DriftFeatureTable.h"
 #include "ui/settings/DriftReferenceChooser.h"
 
+#include <QCheckBox>
 #include <QJsonArray>
 
 namespace mldeck::ui {
@@ -57,12 +58,26 @@ DriftSettingsEditor::DriftSettingsEditor(QWidget *parent)
     addReal(QStringLiteral("dataset_share"), tr("Dataset share"), real(QStringLiteral("dataset_share")));
 
     addSection(tr("Multivariate drift"));
-    addBool(QStringLiteral("multivariate"), tr("PCA reconstruction error"));
-    addReal(QStringLiteral("pca_variance"), tr("Share of variance kept"), real(QStringLiteral("pca_variance")));
-    addInteger(QStringLiteral("pca_chunk_rows"), tr("Reference chunk size"), integer(QStringLiteral("pca_chunk_rows")),
-               tr(" rows"));
+    auto *multivariate = qobject_cast<QCheckBox *>(
+        addBool(QStringLiteral("multivariate"), tr("PCA reconstruction error")));
+    QWidget *variance =
+        addReal(QStringLiteral("pca_variance"), tr("Share of variance kept"), real(QStringLiteral("pca_variance")));
+    QWidget *chunk = addInteger(QStringLiteral("pca_chunk_rows"), tr("Reference chunk size"),
+                                integer(QStringLiteral("pca_chunk_rows")), tr(" rows"));
     addNote(tr("A PCA of the standardised reference features; a window drifts when its mean reconstruction error "
-               "leaves the reference chunks' mean ± 3 standard deviations. Chunk size 0: as many rows as the window."));
+               "leaves the band of the reference chunks' mean ± 3 standard deviations, narrowed to the window's row "
+               "count. Chunk size 0: the window's rows, at most a tenth of the reference, at least the minimum "
+               "samples."));
+    // The PCA fields apply only while the line is on (a load or a revert sets the box without a signal).
+    auto showPca = [this, multivariate, variance, chunk] {
+        setRowVisible(variance, multivariate->isChecked());
+        setRowVisible(chunk, multivariate->isChecked());
+    };
+    showPca();
+    connect(multivariate, &QCheckBox::toggled, this, showPca);
+    connect(this, &SettingsEditor::loaded, this, showPca);
+    connect(this, &SettingsEditor::saved, this, showPca);
+    connect(this, &SettingsEditor::dirtyChanged, this, showPca);
 
     addSection(tr("Reference"));
     addCustom(

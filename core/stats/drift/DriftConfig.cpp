@@ -187,7 +187,8 @@ Result<DriftConfig> DriftConfig::fromJson(const QJsonObject &json)
         fraction(QStringLiteral("p_value"), json.value(QStringLiteral("p_value")), 1, false, c.options.pValueThreshold),
         fraction(QStringLiteral("distance"), json.value(QStringLiteral("distance")), 100, true,
                  c.options.distanceThreshold),
-        fraction(QStringLiteral("pca_variance"), json.value(QStringLiteral("pca_variance")), 1, true,
+        // Below 1: keeping every component leaves nothing to reconstruct.
+        fraction(QStringLiteral("pca_variance"), json.value(QStringLiteral("pca_variance")), 1, false,
                  c.pca.varianceShare),
         whole("pca_chunk_rows", 0, 100'000'000, c.pca.chunkRows),
     };

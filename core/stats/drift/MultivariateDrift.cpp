@@ -10,6 +10,7 @@
 #include <cmath>
 #include <map>
 #include <numeric>
+#include <tuple>
 
 namespace mldeck::drift {
 
@@ -101,7 +102,8 @@ QStringList PcaReconstruction::columns() const
     return names;
 }
 
-Result<PcaReconstruction> PcaReconstruction::fit(const Dataset &reference, double varianceShare, int maxCategories)
+Result<PcaReconstruction> PcaReconstruction::fit(const Dataset &reference, double varianceShare, int maxCategories,
+                                                 int maxInputs)
 {
     if (!(varianceShare > 0 && varianceShare <= 1))
         return Error{StatsText::tr("The share of variance to keep must be above 0 and at most 1.")};
@@ -111,11 +113,13 @@ Result<PcaReconstruction> PcaReconstruction::fit(const Dataset &reference, doubl
     if (*rows < 2)
         return Error{StatsText::tr("The reference has too few rows for a PCA (%1).").arg(*rows)};
     auto model = std::make_unique<Model>();
+    // Categorical labels compete for the inputs the numeric features leave: (-count, feature, label).
+    std::vector<std::tuple<qint64, std::size_t, QString>> candidates;
+    int numericInputs = 0;
     for (const Column &c : reference.columns) {
         Model::Feature f;
         f.name = c.name;
         f.kind = c.kind;
-        f.offset = model->inputs;
         if (c.kind == FeatureKind::Numeric) {
             double sum = 0, sum2 = 0;
             qint64 n = 0;
@@ -130,6 +134,7 @@ Result<PcaReconstruction> PcaReconstruction::fit(const Dataset &reference, doubl
                     sum2 += (v - f.mean) * (v - f.mean);
             const double sd = n > 1 ? std::sqrt(sum2 / double(n - 1)) : 0;
             f.sd = sd > 0 ? sd : 1; // a constant feature encodes as 0 everywhere
+            ++numericInputs;
         } else {
             std::map<QString, qint64> counts;
             for (const QString &s : c.categorical)
@@ -140,12 +145,28 @@ Result<PcaReconstruction> PcaReconstruction::fit(const Dataset &reference, doubl
                 byCount.emplace_back(-n, label); // most frequent first, then by label: stable
             std::sort(byCount.begin(), byCount.end());
             for (std::size_t k = 0; k < byCount.size() && int(k) < maxCategories; ++k)
-                f.labels.insert(byCount[k].second, int(k));
-            if (f.labels.isEmpty())
-                continue;
+                candidates.emplace_back(byCount[k].first, model->features.size(), byCount[k].second);
         }
-        model->inputs += f.width();
         model->features.push_back(std::move(f));
+    }
+    if (numericInputs > maxInputs)
+        return Error{StatsText::tr("The reference has %1 numeric features; the multivariate line takes at most %2.")
+                         .arg(numericInputs)
+                         .arg(maxInputs)};
+    std::sort(candidates.begin(), candidates.end());
+    candidates.resize(std::min(candidates.size(), std::size_t(maxInputs - numericInputs)));
+    std::stable_sort(candidates.begin(), candidates.end(),
+                     [](const auto &a, const auto &b) { return std::get<1>(a) < std::get<1>(b); });
+    for (const auto &[negCount, feature, label] : candidates) {
+        auto &labels = model->features[feature].labels;
+        labels.insert(label, int(labels.size()));
+    }
+    std::erase_if(model->features, [](const Model::Feature &f) {
+        return f.kind == FeatureKind::Categorical && f.labels.isEmpty();
+    });
+    for (Model::Feature &f : model->features) {
+        f.offset = model->inputs;
+        model->inputs += f.width();
     }
     if (model->inputs == 0)
         return Error{StatsText::tr("The reference has no feature with values to fit a PCA on.")};
@@ -225,13 +246,24 @@ MultivariateDrift compareMultivariate(const Dataset &reference, const Dataset &c
     if (r.currentRows > 0)
         r.value = mean(currentErrors->begin(), currentErrors->end());
 
+    // Every component kept: the reconstruction is exact and its error mere round-off.
+    if (r.components >= r.inputs) {
+        r.problem = StatsText::tr("the kept components explain all the variance: nothing left to reconstruct "
+                                  "(lower pca_variance)");
+        return r;
+    }
+    if (r.referenceRows < qint64(MultivariateOptions::kMinRowsPerInput) * r.inputs) {
+        r.problem = StatsText::tr("not enough reference: %1 rows for %2 encoded inputs, %3 needed")
+                        .arg(r.referenceRows)
+                        .arg(r.inputs)
+                        .arg(qint64(MultivariateOptions::kMinRowsPerInput) * r.inputs);
+        return r;
+    }
     const qint64 minSamples = std::max<qint64>(options.minSamples, 1);
     if (r.currentRows < minSamples) {
         r.problem = StatsText::tr("too few rows in the current window (%1 of %2)").arg(r.currentRows).arg(minSamples);
         return r;
     }
-    // Chunks smaller than the window make a wider band than the window's own spread: a conservative verdict
-    // rather than none when the reference holds only a few windows.
     r.chunkRows = options.chunkRows > 0 ? options.chunkRows
                                         : std::max(minSamples, std::min(r.currentRows, r.referenceRows / 10));
     r.referenceChunks = int(std::min<qint64>(r.referenceRows / r.chunkRows, 1'000'000));
@@ -253,8 +285,16 @@ MultivariateDrift compareMultivariate(const Dataset &reference, const Dataset &c
     for (double x : chunkMeans)
         sq += (x - r.referenceMean) * (x - r.referenceMean);
     r.referenceSd = std::sqrt(sq / double(chunkMeans.size() - 1));
-    r.lower = r.referenceMean - MultivariateOptions::kBandWidth * r.referenceSd;
-    r.upper = r.referenceMean + MultivariateOptions::kBandWidth * r.referenceSd;
+    if (!(r.referenceSd > 1e-12 * std::max(1.0, r.referenceMean))) {
+        r.problem = StatsText::tr("the reference's reconstruction error does not vary: no band to compare with");
+        return r;
+    }
+    // The chunk means spread like means of chunkRows rows; the window's mean, over currentRows rows, spreads
+    // √(chunkRows / currentRows) times as much.
+    const double halfWidth = MultivariateOptions::kBandWidth * r.referenceSd *
+                             std::sqrt(double(r.chunkRows) / double(r.currentRows));
+    r.lower = r.referenceMean - halfWidth;
+    r.upper = r.referenceMean + halfWidth;
     r.enoughSamples = true;
     r.drift = r.value < r.lower || r.value > r.upper;
     return r;

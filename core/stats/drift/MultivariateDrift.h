@@ -6,6 +6,7 @@
 #include <QString>
 #include <QStringList>
 
+#include <limits>
 #include <memory>
 #include <vector>
 
@@ -22,7 +23,12 @@ struct MultivariateOptions
     int maxCategories = 100;     // one-hot columns per categorical feature (the most frequent reference labels)
 
     static constexpr int kMinChunks = 5;      // fewer reference chunks: no band, no verdict
-    static constexpr double kBandWidth = 3.0; // the band: mean ± 3 standard deviations of the chunk means
+    static constexpr double kBandWidth = 3.0; // the band: mean ± 3 standard errors of a window-sized mean
+    // Encoded inputs in all: the covariance and its eigen-decomposition grow with their square and cube.
+    static constexpr int kMaxInputs = 256;
+    // The band is set on the rows the PCA was fitted on, whose errors are biased low by about inputs / rows:
+    // a reference with fewer rows per input gives no verdict.
+    static constexpr int kMinRowsPerInput = 20;
 };
 
 // The reference's encoding (numeric: z-score with the reference mean and standard deviation, missing = the
@@ -35,8 +41,11 @@ public:
     PcaReconstruction &operator=(PcaReconstruction &&) noexcept;
     ~PcaReconstruction();
 
-    // An error when the reference has no rows or no usable column, or columns of different lengths.
-    static Result<PcaReconstruction> fit(const Dataset &reference, double varianceShare, int maxCategories = 100);
+    // An error when the reference has no rows or no usable column, columns of different lengths, or more
+    // numeric features than `maxInputs`. Categorical labels fill the inputs left, the most frequent first
+    // (at most `maxCategories` per feature).
+    static Result<PcaReconstruction> fit(const Dataset &reference, double varianceShare, int maxCategories = 100,
+                                         int maxInputs = MultivariateOptions::kMaxInputs);
 
     int components() const;
     int inputs() const;            // encoded dimensions
@@ -65,8 +74,10 @@ struct MultivariateDrift
     int referenceChunks = 0;
     double referenceMean = 0; // mean and standard deviation of the chunk means
     double referenceSd = 0;
-    double lower = 0, upper = 0; // the band
-    double value = 0;            // mean reconstruction error of the current window
+    // The band used: referenceMean ± kBandWidth · referenceSd · √(chunkRows / currentRows), the spread of a
+    // mean over as many rows as the window holds (rows taken as independent).
+    double lower = 0, upper = 0;
+    double value = std::numeric_limits<double>::quiet_NaN(); // mean reconstruction error of the window; NaN: none
     qint64 referenceRows = 0, currentRows = 0;
     bool drift = false; // value outside [lower, upper]
 };

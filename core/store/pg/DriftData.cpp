@@ -537,10 +537,15 @@ Status DriftData::recordScores(const QString &deployment, qint64 windowEndMicros
                 "INSERT INTO mldeck.drift_scores (deployment, feature, window_end, window_seconds, test, score, "
                 "  threshold, drift, enough_samples, reference_rows, current_rows, band_low, band_high, components, "
                 "  variance_share) "
-                "VALUES ($1, $2, $3::timestamptz, $4, 'pca', nullif($5, '')::float8, $6, $7, $8, $9, $10, "
-                "  nullif($11, '')::float8, nullif($12, '')::float8, $13, $14)",
+                // threshold is NOT NULL: a window without a band keeps the last band's upper edge (0 before any),
+                // so that a reader drawing the threshold sees no jump.
+                "VALUES ($1, $2, $3::timestamptz, $4, 'pca', nullif($5, '')::float8, "
+                "  coalesce(nullif($6, '')::float8, (SELECT band_high FROM mldeck.drift_scores WHERE deployment = $1 "
+                "    AND feature = $2 AND band_high IS NOT NULL ORDER BY window_end DESC LIMIT 1), 0), $7, $8, $9, "
+                "  $10, nullif($11, '')::float8, nullif($12, '')::float8, $13, $14)",
                 pg::utf8(deployment), pg::utf8(kDriftMultivariateFeature), pgtext::timestamp(windowEndMicros),
-                windowSeconds, m->currentRows > 0 ? num(m->value) : std::string(), band ? m->upper : 0.0, m->drift,
+                windowSeconds, m->currentRows > 0 ? num(m->value) : std::string(),
+                band ? num(m->upper) : std::string(), m->drift,
                 band, m->referenceRows, m->currentRows, band ? num(m->lower) : std::string(),
                 band ? num(m->upper) : std::string(), m->components, m->varianceShare);
         }

@@ -199,6 +199,7 @@ private Q_SLOTS:
         QTest::newRow("p-value 1.5") << QStringLiteral("p_value") << QStringLiteral("1.5");
         QTest::newRow("distance zero") << QStringLiteral("distance") << QStringLiteral("0");
         QTest::newRow("dataset share 2") << QStringLiteral("dataset_share") << QStringLiteral("2");
+        QTest::newRow("pca_variance 1") << QStringLiteral("pca_variance") << QStringLiteral("1");
         QTest::newRow("threshold not a number") << QStringLiteral("threshold_rain_mm") << QStringLiteral("high");
         QTest::newRow("threshold negative") << QStringLiteral("threshold_rain_mm") << QStringLiteral("-1");
     }
@@ -223,6 +224,26 @@ private Q_SLOTS:
         QTest::qWait(0);
         QCOMPARE(stored(), before);
         QCOMPARE(auditRows(), audits);
+    }
+
+    // The PCA fields apply only while the multivariate line is on.
+    void pcaFieldsFollowTheMultivariateBox()
+    {
+        auto editor = openEditor(m_scientist->endpoint(m_db->endpoint()));
+        QTRY_VERIFY_WITH_TIMEOUT(editor->isLoaded() && !editor->isReadOnly(), kWaitMs);
+        auto *box = qobject_cast<QCheckBox *>(editor->fieldWidget(QStringLiteral("multivariate")));
+        QVERIFY(box && box->isChecked());
+        QWidget *variance = editor->fieldWidget(QStringLiteral("pca_variance"));
+        QWidget *chunk = editor->fieldWidget(QStringLiteral("pca_chunk_rows"));
+        QTRY_VERIFY(variance->isVisible() && chunk->isVisible());
+        box->click();
+        QTRY_VERIFY(!variance->isVisible() && !chunk->isVisible());
+        box->click();
+        QTRY_VERIFY(variance->isVisible() && chunk->isVisible());
+        box->click();
+        QTRY_VERIFY(!variance->isVisible());
+        QTest::mouseClick(editor->revertButton(), Qt::LeftButton); // sets the box back without a signal
+        QTRY_VERIFY(box->isChecked() && variance->isVisible() && chunk->isVisible());
     }
 
     void aSnapshotReferenceNeedsASnapshot()

@@ -10,6 +10,7 @@
 #include "core/store/pg/DriftData.h"
 #include "core/store/pg/Migrator.h"
 #include "core/store/pg/PgConnection.h"
+#include "tests/support/CorrelatedPairs.h"
 #include "tests/support/PgSql.h"
 #include "tests/support/TestChecks.h"
 #include "tests/support/TestServers.h"
@@ -34,25 +35,10 @@ private:
     std::unique_ptr<PgConnection> m_conn;
     QString m_dep;
 
-    // `rows` rows over [from, from + seconds): x, y with correlation 0.9, or turned by 90° (correlation -0.9).
-    Status log(const QDateTime &from, int rows, int seconds, bool rotated, double seed)
+    // `rows` rows over [from, from + seconds): see correlatedPairsSql.
+    Status log(const QDateTime &from, int rows, int seconds, bool rotated, quint64 seed)
     {
-        return test::exec(
-            *m_conn,
-            QStringLiteral("SELECT setseed(%6); INSERT INTO mldeck.predictions (ts, predicted, path, deployment, "
-                           "request_key, feature_schema, numeric) "
-                           "SELECT '%1'::timestamptz + i * (%4 * 1000.0 / %3) * interval '1 millisecond', 1.0, 'ml', "
-                           "'%2', 'k' || i || '-' || extract(epoch FROM '%1'::timestamptz), 1, "
-                           "CASE WHEN %5 THEN ARRAY[-(0.9 * a + 0.43589 * b), a] ELSE ARRAY[a, 0.9 * a + 0.43589 * b] "
-                           "END::real[] "
-                           "FROM (SELECT i, sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random()) AS a, "
-                           "             sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random()) AS b "
-                           "      FROM generate_series(0, %3 - 1) AS i) s")
-                .arg(from.toString(Qt::ISODateWithMs), m_dep)
-                .arg(rows)
-                .arg(seconds)
-                .arg(rotated ? QStringLiteral("true") : QStringLiteral("false"))
-                .arg(seed));
+        return test::exec(*m_conn, correlatedPairsSql(m_dep, from, rows, seconds, rotated, seed));
     }
 
 private Q_SLOTS:
@@ -70,8 +56,8 @@ private Q_SLOTS:
         // Reference: 5,000 rows an hour ago; the current 2-minute window: 1,000 rows turned by 90°.
         const QDateTime now = QDateTime::fromSecsSinceEpoch(QDateTime::currentSecsSinceEpoch(), Qt::UTC);
         const QDateTime refFrom = now.addSecs(-3600);
-        QVERIFY(log(refFrom, 5000, 600, false, 0.1).ok());
-        QVERIFY(log(now.addSecs(-100), 1000, 90, true, 0.2).ok());
+        QVERIFY(log(refFrom, 5000, 600, false, 1).ok());
+        QVERIFY(log(now.addSecs(-100), 1000, 90, true, 2).ok());
         QVERIFY(DriftData(*m_conn)
                     .setDriftSettings(m_dep, {{QStringLiteral("window"), QStringLiteral("2m")},
                                               {QStringLiteral("reference"),

@@ -5,6 +5,7 @@
 #include "core/store/pg/DriftData.h"
 #include "core/store/pg/Migrator.h"
 #include "core/store/pg/PgConnection.h"
+#include "tests/support/CorrelatedPairs.h"
 #include "tests/support/PgSql.h"
 #include "tests/support/TestChecks.h"
 #include "tests/support/TestServers.h"
@@ -38,26 +39,10 @@ private:
         return std::move(conn).value();
     }
 
-    // `rows` rows evenly over [from, from + seconds): x, y standard normal with correlation 0.9, or that pair
-    // turned by 90° ((x, y) -> (-y, x): correlation -0.9).
-    void log(PgConnection &conn, const QDateTime &from, int rows, int seconds, bool rotated, double seed)
+    // `rows` rows evenly over [from, from + seconds): see correlatedPairsSql.
+    void log(PgConnection &conn, const QDateTime &from, int rows, int seconds, bool rotated, quint64 seed)
     {
-        const Status s = test::exec(
-            conn, QStringLiteral(
-                      "SELECT setseed(%6); INSERT INTO mldeck.predictions (ts, predicted, path, deployment, "
-                      "request_key, feature_schema, numeric) "
-                      "SELECT '%1'::timestamptz + i * (%4 * 1000.0 / %3) * interval '1 millisecond', 1.0, 'ml', '%2', "
-                      "'k' || i || '-' || extract(epoch FROM '%1'::timestamptz), 1, "
-                      "CASE WHEN %5 THEN ARRAY[-(0.9 * a + 0.43589 * b), a] ELSE ARRAY[a, 0.9 * a + 0.43589 * b] "
-                      "END::real[] "
-                      "FROM (SELECT i, sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random()) AS a, "
-                      "             sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random()) AS b "
-                      "      FROM generate_series(0, %3 - 1) AS i) s")
-                      .arg(from.toString(Qt::ISODateWithMs), m_dep)
-                      .arg(rows)
-                      .arg(seconds)
-                      .arg(rotated ? QStringLiteral("true") : QStringLiteral("false"))
-                      .arg(seed));
+        const Status s = test::exec(conn, correlatedPairsSql(m_dep, from, rows, seconds, rotated, seed));
         if (!s)
             MLDECK_FAIL_IN_HELPER(s.errorMessage());
     }
@@ -96,9 +81,9 @@ private Q_SLOTS:
                                         QStringLiteral("period:%1/%2")
                                             .arg(m_t0.toString(Qt::ISODate), m_t0.addSecs(600).toString(Qt::ISODate))}})
                     .ok());
-        log(*conn, m_t0, 5000, 600, false, 0.1);
+        log(*conn, m_t0, 5000, 600, false, 1);
         for (int w = 0; w < 4; ++w)
-            log(*conn, m_t0.addSecs(600 + 60 * w), 500, 60, w < 2, 0.2 + 0.1 * w);
+            log(*conn, m_t0.addSecs(600 + 60 * w), 500, 60, w < 2, quint64(2 + w));
     }
 
     void rotationFiresOnlyTheMultivariateLine()
@@ -161,6 +146,47 @@ private Q_SLOTS:
         QVERIFY2(fourth.ok(), qPrintable(fourth.errorMessage()));
         QVERIFY(!fourth->multivariate->drift);
         QCOMPARE(fourth->resolved, QStringList{kDriftMultivariateFeature});
+    }
+
+    // Turned off while its alert fires: the alert resolves at the next check, not never.
+    void turnedOffWhileFiringResolves()
+    {
+        auto conn = open();
+        QVERIFY(conn);
+        for (int w = 4; w < 6; ++w)
+            log(*conn, m_t0.addSecs(600 + 60 * w), 500, 60, true, quint64(2 + w));
+        for (int w = 4; w < 6; ++w) {
+            auto report = check(m_t0.addSecs(660 + 60 * w));
+            QVERIFY2(report.ok(), qPrintable(report.errorMessage()));
+            QVERIFY(report->multivariate && report->multivariate->drift);
+        }
+        const QString openAlerts = QStringLiteral("SELECT count(*) FROM mldeck.alerts WHERE deployment = $1 AND "
+                                            "dedup_key = 'drift:__multivariate__' AND resolved_at IS NULL");
+        QCOMPARE(test::queryValue(*conn, openAlerts, {m_dep}), QStringLiteral("1"));
+
+        QVERIFY(DriftData(*conn)
+                    .setDriftSettings(m_dep,
+                                      {{QStringLiteral("window"), QStringLiteral("60s")},
+                                       {QStringLiteral("k"), 2},
+                                       {QStringLiteral("multivariate"), false},
+                                       {QStringLiteral("reference"),
+                                        QStringLiteral("period:%1/%2")
+                                            .arg(m_t0.toString(Qt::ISODate), m_t0.addSecs(600).toString(Qt::ISODate))}})
+                    .ok());
+        auto off = check(m_t0.addSecs(1080));
+        QVERIFY2(off.ok(), qPrintable(off.errorMessage()));
+        QVERIFY(!off->multivariate);
+        QCOMPARE(off->resolved, QStringList{kDriftMultivariateFeature});
+        QCOMPARE(test::queryValue(*conn, openAlerts, {m_dep}), QStringLiteral("0"));
+        QCOMPARE(test::queryValue(*conn,
+                                  QStringLiteral("SELECT firing FROM mldeck.drift_state WHERE deployment = $1 AND "
+                                                 "feature = '__multivariate__'"),
+                                  {m_dep}),
+                 QStringLiteral("f"));
+        // Nothing left to resolve: the next check reports nothing.
+        auto again = check(m_t0.addSecs(1140));
+        QVERIFY2(again.ok(), qPrintable(again.errorMessage()));
+        QVERIFY(again->resolved.isEmpty());
     }
 
     void turnedOffBySettings()

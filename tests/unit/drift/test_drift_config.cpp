@@ -21,7 +21,8 @@ private Q_SLOTS:
         QVERIFY(none.ok());
         QCOMPARE(none->reference.kind, ReferenceSpec::Kind::FirstRows);
         QCOMPARE(none->reference.rows, 5000);
-        QVERIFY(none->multivariate); // the PCA line is on by default: 65 % of the variance, chunks as the window
+        QVERIFY(none->multivariate); // the PCA line is on by default: 65 % of the variance, chunks of the window's rows
+        // (at most a tenth of the reference, at least min_samples)
         QCOMPARE(none->pca.varianceShare, 0.65);
         QCOMPARE(none->pca.chunkRows, qint64(0));
         QCOMPARE(ReferenceSpec::parse(QString()).value().toString(), QStringLiteral("first_rows:5000"));
@@ -103,7 +104,9 @@ private Q_SLOTS:
         QTest::newRow("multivariate") << QStringLiteral("multivariate") << QJsonValue(false) << true;
         QTest::newRow("multivariate text") << QStringLiteral("multivariate") << QJsonValue(QStringLiteral("no")) << false;
         QTest::newRow("pca_variance") << QStringLiteral("pca_variance") << QJsonValue(0.9) << true;
-        QTest::newRow("pca_variance all") << QStringLiteral("pca_variance") << QJsonValue(1) << true;
+        QTest::newRow("pca_variance 0.999") << QStringLiteral("pca_variance") << QJsonValue(0.999) << true;
+        // Every component kept: nothing left to reconstruct.
+        QTest::newRow("pca_variance all") << QStringLiteral("pca_variance") << QJsonValue(1) << false;
         QTest::newRow("pca_variance zero") << QStringLiteral("pca_variance") << QJsonValue(0) << false;
         QTest::newRow("pca_variance above 1") << QStringLiteral("pca_variance") << QJsonValue(1.5) << false;
         QTest::newRow("pca_chunk_rows") << QStringLiteral("pca_chunk_rows") << QJsonValue(500) << true;

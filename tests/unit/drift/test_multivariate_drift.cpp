@@ -1,6 +1,9 @@
 #include "core/stats/drift/DriftEngine.h"
+#include "core/stats/drift/DriftReport.h"
 #include "core/stats/drift/MultivariateDrift.h"
+#include "tests/support/Normals.h"
 
+#include <QJsonObject>
 #include <QTest>
 
 #include <cmath>
@@ -9,25 +12,7 @@ using namespace mldeck::drift;
 
 namespace {
 
-// Deterministic standard normals (Box–Muller on a 64-bit LCG): the same data on every platform.
-class Normals
-{
-public:
-    explicit Normals(quint64 seed) : m_state(seed * 6364136223846793005ULL + 1442695040888963407ULL) {}
-    double next()
-    {
-        const double u1 = std::max(uniform(), 1e-300), u2 = uniform();
-        return std::sqrt(-2 * std::log(u1)) * std::cos(2 * M_PI * u2);
-    }
-
-private:
-    double uniform()
-    {
-        m_state = m_state * 6364136223846793005ULL + 1442695040888963407ULL;
-        return double(m_state >> 11) / double(1ULL << 53);
-    }
-    quint64 m_state;
-};
+using mldeck::test::Normals;
 
 Column numeric(const QString &name)
 {
@@ -56,6 +41,30 @@ Dataset sample(int rows, quint64 seed, bool rotated, double rho = 0.9)
         weekday.categorical << days.at(i % 3);
     }
     return Dataset{{x, y, weekday}};
+}
+
+// `features` independent standard normals named f0, f1, ...
+Dataset independent(int rows, int features, quint64 seed)
+{
+    Normals g(seed);
+    Dataset d;
+    for (int f = 0; f < features; ++f)
+        d.columns.push_back(numeric(QStringLiteral("f%1").arg(f)));
+    for (int i = 0; i < rows; ++i)
+        for (Column &c : d.columns)
+            c.numeric.push_back(g.next());
+    return d;
+}
+
+// A categorical feature with `labels` labels in turn, each on rows / labels rows.
+Column manyLabels(const QString &name, int rows, int labels)
+{
+    Column c;
+    c.name = name;
+    c.kind = FeatureKind::Categorical;
+    for (int r = 0; r < rows; ++r)
+        c.categorical << QStringLiteral("%1-%2").arg(name).arg(r % labels);
+    return c;
 }
 
 } // namespace
@@ -180,6 +189,101 @@ private Q_SLOTS:
         const auto flat = PcaReconstruction::fit(constant, 0.65);
         QVERIFY(!flat.ok());
         QVERIFY2(flat.errorMessage().contains(QStringLiteral("do not vary")), qPrintable(flat.errorMessage()));
+    }
+
+    // Every component kept (one input, or two independent ones at 65 %): the error is round-off, so no
+    // band and no verdict rather than a line that says OK forever or flips on noise.
+    void allComponentsKeptGivesNoVerdict()
+    {
+        const MultivariateDrift one = compareMultivariate(independent(5'000, 1, 7), independent(500, 1, 8), {});
+        QCOMPARE(one.inputs, 1);
+        QVERIFY(!one.enoughSamples);
+        QVERIFY(!one.drift);
+        QVERIFY2(one.problem.contains(QStringLiteral("nothing left to reconstruct")), qPrintable(one.problem));
+
+        const Dataset reference = independent(5'000, 2, 9);
+        for (quint64 seed = 10; seed < 30; ++seed) {
+            const MultivariateDrift two = compareMultivariate(reference, independent(500, 2, seed), {});
+            QCOMPARE(two.components, 2);
+            QVERIFY(!two.enoughSamples);
+            QVERIFY(!two.drift);
+            QVERIFY2(two.problem.contains(QStringLiteral("nothing left to reconstruct")), qPrintable(two.problem));
+        }
+    }
+
+    // The band is for a mean over as many rows as the window: chunks of 200 rows, windows of 200 and of
+    // 20,000. A small change in the correlation (0.9 to 0.88) is lost in the chunk-sized band and caught by a
+    // large window; the same distribution stays in the narrower band.
+    void bandFollowsTheWindowRows()
+    {
+        const Dataset reference = sample(20'000, 11, false);
+        MultivariateOptions options;
+        options.chunkRows = 200;
+        const MultivariateDrift small = compareMultivariate(reference, sample(200, 12, false, 0.88), options);
+        const MultivariateDrift large = compareMultivariate(reference, sample(20'000, 12, false, 0.88), options);
+        QVERIFY2(small.enoughSamples && large.enoughSamples, qPrintable(small.problem + large.problem));
+        QCOMPARE(small.referenceMean, large.referenceMean);
+        QVERIFY(qAbs((large.upper - large.referenceMean) / (small.upper - small.referenceMean) - 0.1) < 1e-9);
+        QVERIFY(!small.drift);
+        QVERIFY(large.drift);
+        qInfo("correlation 0.88: window mean %.4f, band %.4f to %.4f (200-row band %.4f to %.4f)", large.value,
+              large.lower, large.upper, small.lower, small.upper);
+        const MultivariateDrift same = compareMultivariate(reference, sample(20'000, 13, false), options);
+        QVERIFY2(same.enoughSamples, qPrintable(same.problem));
+        QVERIFY(!same.drift);
+    }
+
+    // An empty window has no value: null in the JSON, not 0.
+    void emptyWindowHasNoValue()
+    {
+        const MultivariateDrift m = compareMultivariate(sample(5'000, 1, false), sample(0, 2, false), {});
+        QCOMPARE(m.currentRows, qint64(0));
+        QVERIFY(!m.enoughSamples);
+        QVERIFY(std::isnan(m.value));
+        const QJsonObject json = toJson(m);
+        QVERIFY(json.contains(QStringLiteral("value")));
+        QVERIFY(json.value(QStringLiteral("value")).isNull());
+        QVERIFY(toJson(compareMultivariate(sample(5'000, 1, false), sample(500, 2, false), {}))
+                    .value(QStringLiteral("value"))
+                    .isDouble());
+    }
+
+    // The encoded inputs are capped overall: numeric features first, then the most frequent labels.
+    void encodedInputsAreCapped()
+    {
+        Dataset wide = sample(6'000, 14, false);
+        for (const QString &name : {QStringLiteral("a"), QStringLiteral("b"), QStringLiteral("c")})
+            wide.columns.push_back(manyLabels(name, 6'000, 100));
+        const auto capped = PcaReconstruction::fit(wide, 0.65);
+        QVERIFY2(capped.ok(), qPrintable(capped.errorMessage()));
+        QCOMPARE(capped->inputs(), MultivariateOptions::kMaxInputs);
+        QCOMPARE(compareMultivariate(wide, wide, {}).inputs, MultivariateOptions::kMaxInputs);
+
+        // x, y and 8 labels: weekday's three (each on a third of the rows) before the rarer ones.
+        Dataset small = sample(6'000, 14, false);
+        small.columns.push_back(manyLabels(QStringLiteral("a"), 6'000, 100));
+        const auto ten = PcaReconstruction::fit(small, 0.65, 100, 10);
+        QVERIFY2(ten.ok(), qPrintable(ten.errorMessage()));
+        QCOMPARE(ten->inputs(), 10);
+        Dataset monday = sample(3, 15, false);
+        monday.columns.push_back(manyLabels(QStringLiteral("a"), 3, 100));
+        QVERIFY(ten->errors(monday).ok());
+
+        const auto tooMany = PcaReconstruction::fit(sample(100, 1, false), 0.65, 100, 1);
+        QVERIFY(!tooMany.ok());
+        QVERIFY2(tooMany.errorMessage().contains(QStringLiteral("numeric features")),
+                 qPrintable(tooMany.errorMessage()));
+    }
+
+    // The band is set on the rows the PCA was fitted on: too few rows per input gives no verdict.
+    void tooFewReferenceRowsPerInput()
+    {
+        Dataset reference = sample(2'000, 16, false);
+        reference.columns.push_back(manyLabels(QStringLiteral("a"), 2'000, 100));
+        const MultivariateDrift m = compareMultivariate(reference, reference, {});
+        QVERIFY(m.inputs > 100);
+        QVERIFY(!m.enoughSamples);
+        QVERIFY2(m.problem.contains(QStringLiteral("encoded inputs")), qPrintable(m.problem));
     }
 
     void label()
