@@ -5,6 +5,7 @@
 #include <QDateTime>
 
 #include <algorithm>
+#include <cmath>
 
 namespace mldeck {
 
@@ -62,7 +63,10 @@ AlertRuleEvaluation evaluateAlertRule(const AlertRule &rule, const AlertRuleStat
     AlertRuleEvaluation out;
     out.status = previous;
     out.status.lastEvaluatedSecs = nowSecs;
-    const std::optional<double> value = ruleValue(rule, observation);
+    // Not finite is unknown too, for the pending path as for the hysteresis (and is not stored).
+    std::optional<double> value = ruleValue(rule, observation);
+    if (value && !std::isfinite(*value))
+        value.reset();
     out.status.lastValue = value;
 
     const bool firing = previous.state == AlertRuleState::Firing;
@@ -83,19 +87,20 @@ AlertRuleEvaluation evaluateAlertRule(const AlertRule &rule, const AlertRuleStat
 
     if (!rule.enabled)
         return clear();
-    if (!value)
-        return out; // unknown: hold whatever state we are in
-    const bool breach = rule.breaches(*value);
-    out.breaching = breach;
+    if (value)
+        out.breaching = rule.breaches(*value);
 
     if (firing) {
+        // Unknown: still firing, and its clearing timer stops (Hysteresis::Gap::Restart).
         const HysteresisState next = rule.hysteresis().next({true, previous.clearingSinceSecs}, value, nowSecs);
         if (!next.active)
             return clear();
         out.status.clearingSinceSecs = next.clearingSinceSecs;
         return out; // still firing: the caller refreshes the open alert
     }
-    if (!breach)
+    if (!value)
+        return out; // unknown: a pending rule neither fires nor clears
+    if (!*out.breaching)
         return clear();
     const qint64 since = pending ? previous.pendingSinceSecs : nowSecs;
     const qint64 elapsed = std::max<qint64>(0, nowSecs - since);

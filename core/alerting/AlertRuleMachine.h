@@ -67,10 +67,11 @@ struct AlertRuleEvaluation
 // Between the firing and the resolve threshold a firing rule stays firing (and its clearing timer
 // starts again); without a resolve threshold and keep-firing time it resolves as soon as the
 // condition is false.
-// An unknown condition (no value: no predictions or no outcomes in the window) changes nothing:
-// a pending rule does not fire on it and a firing rule does not resolve on it (the no_data rule
-// reports silence). A disabled rule goes inactive (a firing one resolves). Clock going backwards
-// counts as no time elapsed.
+// An unknown condition (no value, or a value not finite: no predictions or no outcomes in the window)
+// neither fires nor resolves: a pending rule stays pending, a firing rule keeps firing and its clearing
+// timer stops (a gap without figures is not time past the resolve threshold; the next clearing figure
+// starts it afresh). The no_data rule reports silence. A disabled rule goes inactive (a firing one
+// resolves). Clock going backwards counts as no time elapsed.
 AlertRuleEvaluation evaluateAlertRule(const AlertRule &rule, const AlertRuleStatus &previous,
                                       const RuleObservation &observation, qint64 nowSecs);
 

@@ -38,6 +38,7 @@ Hysteresis AlertRule::hysteresis() const
     h.fireThreshold = threshold;
     h.resolveThreshold = resolveThreshold;
     h.keepFiringSeconds = keepFiringSeconds;
+    h.gap = Hysteresis::Gap::Restart; // a stretch without figures is not time seen past the resolve threshold
     return h;
 }
 
@@ -283,36 +284,37 @@ QList<AlertRule> AlertRule::defaults(bool classifier)
 
 namespace {
 
-// The metric's range for a finite threshold; empty when it is in range.
-QString thresholdProblem(const AlertRule &r)
+// The metric's range for a finite threshold (the firing one, or the resolve one); empty when it is in range.
+QString thresholdProblem(AlertRule::Metric metric, double value, bool resolve)
 {
-    switch (r.metric) {
+    switch (metric) {
     case AlertRule::Metric::FailureRate:
-        if (r.threshold < 0 || r.threshold > 1)
+        if (value < 0 || value > 1)
             return DomainText::tr("A failure rate threshold is a share between 0 and 1 (0.2 = 20 %), not %1.")
-                .arg(r.threshold);
+                .arg(value);
         break;
     case AlertRule::Metric::LatencyP95Ms:
     case AlertRule::Metric::Mae:
     case AlertRule::Metric::EstimatedMae:
     case AlertRule::Metric::DependencyFallback:
-        if (r.threshold < 0)
-            return DomainText::tr("The threshold cannot be negative (%1).").arg(r.threshold);
+        if (value < 0)
+            return DomainText::tr("The threshold cannot be negative (%1).").arg(value);
         break;
     case AlertRule::Metric::R2:
-        if (r.threshold > 1)
-            return DomainText::tr("R² is at most 1, so a threshold of %1 always fires.").arg(r.threshold);
+        if (value > 1)
+            return resolve ? DomainText::tr("R² is at most 1, so a resolve threshold of %1 is never reached.").arg(value)
+                           : DomainText::tr("R² is at most 1, so a threshold of %1 always fires.").arg(value);
         break;
     case AlertRule::Metric::Accuracy:
     case AlertRule::Metric::F1:
     case AlertRule::Metric::Ece:
     case AlertRule::Metric::EstimatedAccuracy:
-        if (r.threshold < 0 || r.threshold > 1)
-            return DomainText::tr("This metric is a share between 0 and 1 (0.9 = 90 %), not %1.").arg(r.threshold);
+        if (value < 0 || value > 1)
+            return DomainText::tr("This metric is a share between 0 and 1 (0.9 = 90 %), not %1.").arg(value);
         break;
     case AlertRule::Metric::LogLoss:
-        if (r.threshold < 0)
-            return DomainText::tr("The threshold cannot be negative (%1).").arg(r.threshold);
+        if (value < 0)
+            return DomainText::tr("The threshold cannot be negative (%1).").arg(value);
         break;
     case AlertRule::Metric::NoData:
         break;
@@ -350,24 +352,16 @@ QList<AlertRule::Problem> AlertRule::problems() const
              DomainText::tr("Rule id \"%1\" must be 1 to 64 lower-case letters, digits, '_', '.' or '-'.").arg(id)});
     if (!std::isfinite(threshold))
         out.append({Field::Threshold, DomainText::tr("The threshold must be a finite number.")});
-    else if (const QString range = thresholdProblem(*this); !range.isEmpty())
+    else if (const QString range = thresholdProblem(metric, threshold, false); !range.isEmpty())
         out.append({Field::Threshold, range});
     if (resolveThreshold) {
-        AlertRule atResolve = *this;
-        atResolve.threshold = *resolveThreshold;
         if (!std::isfinite(*resolveThreshold))
             out.append({Field::ResolveThreshold, DomainText::tr("The resolve threshold must be a finite number.")});
-        else if (const QString range = thresholdProblem(atResolve); !range.isEmpty())
+        else if (const QString range = thresholdProblem(metric, *resolveThreshold, true); !range.isEmpty())
             out.append({Field::ResolveThreshold, range});
-        else if (std::isfinite(threshold) && !hysteresis().resolveOnSafeSide())
-            out.append({Field::ResolveThreshold,
-                        metric != Metric::NoData && comparison == Comparison::Above
-                            ? DomainText::tr("The resolve threshold (%1) must be at or below the firing threshold (%2): "
-                                             "a firing rule resolves once the value is back under it.")
-                                  .arg(formatValue(*resolveThreshold), formatValue(threshold))
-                            : DomainText::tr("The resolve threshold (%1) must be at or above the firing threshold (%2): "
-                                             "a firing rule resolves once the value is back over it.")
-                                  .arg(formatValue(*resolveThreshold), formatValue(threshold))});
+        else if (const QString side = hysteresis().resolveSideProblem(formatValue(*resolveThreshold), formatValue(threshold));
+                 std::isfinite(threshold) && !side.isEmpty())
+            out.append({Field::ResolveThreshold, side});
     }
     if (windowSeconds < kMinWindow || windowSeconds > kMaxSeconds)
         out.append({Field::Window, DomainText::tr("The window must be between %1 and %2 seconds, not %3.")
@@ -378,10 +372,8 @@ QList<AlertRule::Problem> AlertRule::problems() const
         out.append({Field::Pending, DomainText::tr("The pending period must be between 0 and %1 seconds, not %2.")
                                         .arg(kMaxSeconds)
                                         .arg(pendingSeconds)});
-    if (keepFiringSeconds < 0 || keepFiringSeconds > kMaxSeconds)
-        out.append({Field::KeepFiring, DomainText::tr("The keep-firing time must be between 0 and %1 seconds, not %2.")
-                                           .arg(kMaxSeconds)
-                                           .arg(keepFiringSeconds)});
+    if (const QString why = hysteresis().keepFiringProblem(); !why.isEmpty())
+        out.append({Field::KeepFiring, why});
     if (severity != QLatin1String("info") && severity != QLatin1String("warning") &&
         severity != QLatin1String("critical"))
         out.append(
@@ -391,16 +383,21 @@ QList<AlertRule::Problem> AlertRule::problems() const
 
 QJsonObject AlertRule::toJson() const
 {
-    return {{QStringLiteral("id"), id},
-            {QStringLiteral("metric"), metricName(metric)},
-            {QStringLiteral("comparison"), comparisonName(comparison)},
-            {QStringLiteral("threshold"), threshold},
-            {QStringLiteral("resolve_threshold"), resolveThreshold ? QJsonValue(*resolveThreshold) : QJsonValue()},
-            {QStringLiteral("window_seconds"), windowSeconds},
-            {QStringLiteral("for_seconds"), pendingSeconds},
-            {QStringLiteral("keep_firing_seconds"), keepFiringSeconds},
-            {QStringLiteral("severity"), severity},
-            {QStringLiteral("enabled"), enabled}};
+    QJsonObject o{{QStringLiteral("id"), id},
+                  {QStringLiteral("metric"), metricName(metric)},
+                  {QStringLiteral("comparison"), comparisonName(comparison)},
+                  {QStringLiteral("threshold"), threshold},
+                  {QStringLiteral("window_seconds"), windowSeconds},
+                  {QStringLiteral("for_seconds"), pendingSeconds},
+                  {QStringLiteral("severity"), severity},
+                  {QStringLiteral("enabled"), enabled}};
+    // Written only when set: an older version refuses unknown keys, so a rule without hysteresis stays
+    // readable by a guard instance not yet upgraded.
+    if (resolveThreshold)
+        o.insert(QStringLiteral("resolve_threshold"), *resolveThreshold);
+    if (keepFiringSeconds != 0)
+        o.insert(QStringLiteral("keep_firing_seconds"), keepFiringSeconds);
+    return o;
 }
 
 Result<AlertRule> AlertRule::fromJson(const QJsonObject &o)

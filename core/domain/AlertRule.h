@@ -1,6 +1,6 @@
 #pragma once
 
-#include "core/alerting/Hysteresis.h"
+#include "core/domain/Hysteresis.h"
 #include "core/domain/Result.h"
 
 #include <QJsonArray>
@@ -51,7 +51,7 @@ struct AlertRule
     double threshold = 0;     // no_data: the threshold is ignored (the window is the "for how long")
     int windowSeconds = 300;  // 60 .. 86400; dependency_fallback: unused (the fallback has its own start)
     int pendingSeconds = 120; // 0 .. 86400: the "for" period before firing
-    // Hysteresis (core/alerting/Hysteresis): a firing rule resolves only once its value has been past
+    // Hysteresis (core/domain/Hysteresis): a firing rule resolves only once its value has been past
     // resolveThreshold (on the safe side of `threshold`; empty: `threshold` itself) continuously for
     // keepFiringSeconds (0 .. 86400); between the two thresholds it keeps firing.
     std::optional<double> resolveThreshold;

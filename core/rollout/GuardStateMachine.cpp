@@ -176,19 +176,14 @@ QString GuardRules::validate() const
             return RolloutText::tr("\"%1\" is not a guard condition (known: %2).")
                 .arg(it.key(), known.join(QStringLiteral(", ")));
         const Hysteresis h = conditionHysteresis(it.key());
-        if (!h.keepFiringInRange())
-            return RolloutText::tr("%1: the keep-firing time must be from 0 s to 1 day (got %2 s).")
-                .arg(it.key())
-                .arg(h.keepFiringSeconds);
+        if (const QString why = h.keepFiringProblem(); !why.isEmpty())
+            return RolloutText::tr("%1: %2").arg(it.key(), why);
         if (h.resolveThreshold && !std::isfinite(*h.resolveThreshold))
             return RolloutText::tr("%1: the resolve threshold must be a number.").arg(it.key());
-        if (!h.resolveOnSafeSide())
-            return (h.breach == Hysteresis::Breach::Above
-                        ? RolloutText::tr("%1: the resolve threshold %2 must be at most the firing threshold %3.")
-                        : RolloutText::tr("%1: the resolve threshold %2 must be at least the firing threshold %3."))
-                .arg(it.key())
-                .arg(*h.resolveThreshold)
-                .arg(h.fireThreshold);
+        if (const QString why = h.resolveSideProblem(QString::number(h.effectiveResolveThreshold()),
+                                                     QString::number(h.fireThreshold));
+            !why.isEmpty())
+            return RolloutText::tr("%1: %2").arg(it.key(), why);
     }
     return {};
 }

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "core/alerting/Hysteresis.h"
+#include "core/domain/Hysteresis.h"
 #include "core/rollout/GateSet.h"
 #include "core/rollout/WindowMetrics.h"
 

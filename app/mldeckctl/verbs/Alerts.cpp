@@ -18,6 +18,8 @@
 #include <QJsonObject>
 #include <QRegularExpression>
 
+#include <algorithm>
+
 namespace mldeck::cli {
 
 namespace {
@@ -116,6 +118,12 @@ int runExportRules(Context &ctx)
             return Context::fail(list.errorMessage());
         rules.insert(d, *list);
     }
+    for (const QList<AlertRule> &list : std::as_const(rules))
+        if (std::any_of(list.cbegin(), list.cend(), [](const AlertRule &r) { return r.enabled && r.keepFiringSeconds > 0; })) {
+            Context::warn(Text::tr("keep_firing_for needs Prometheus 2.42 or later (an older one refuses the whole file); "
+                                   "an absent series resolves there, while the guard holds on an unknown figure."));
+            break;
+        }
     return writeExport(parser.value(QStringLiteral("output")), prometheusAlertRules(rules));
 }
 
@@ -239,6 +247,10 @@ int runRulesList(Context &ctx)
         QJsonArray a;
         for (const AlertRuleView &v : *views) {
             QJsonObject o = v.rule.toJson();
+            // A reader sees every field (the stored definition leaves out the two hysteresis defaults).
+            o.insert(QStringLiteral("resolve_threshold"),
+                     v.rule.resolveThreshold ? QJsonValue(*v.rule.resolveThreshold) : QJsonValue());
+            o.insert(QStringLiteral("keep_firing_seconds"), v.rule.keepFiringSeconds);
             o.insert(QStringLiteral("customised"), v.customised);
             o.insert(QStringLiteral("status"), toJson(v.status));
             o.insert(QStringLiteral("alert_id"), v.alertId > 0 ? QJsonValue(v.alertId) : QJsonValue());

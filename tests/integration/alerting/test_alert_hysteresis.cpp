@@ -21,7 +21,8 @@ using namespace mldeck::test;
 // Alerts that do not flap, through the KPI alert guard job on real PostgreSQL with a mock clock:
 // a failure rate oscillating between the firing (20 %) and the resolve (10 %) thresholds fires once
 // and never resolves; it resolves only after being at or under 10 % for the keep-firing time, the
-// clearing timer surviving a guard restart; the webhook payloads carry both thresholds and the time.
+// clearing timer stopped by a round without figures and surviving a guard restart; the webhook
+// payloads carry both thresholds and the time.
 class TestAlertHysteresis final : public QObject
 {
     Q_OBJECT
@@ -176,6 +177,16 @@ private Q_SLOTS:
         QCOMPARE(state(dep).clearingSinceSecs, m_now);
         round(15);
         QCOMPARE(state(dep).state, AlertRuleState::Firing);
+        QCOMPARE(state(dep).clearingSinceSecs, 0);
+
+        // Under 10 %, then a round without a single prediction: no figure is not time past the resolve
+        // threshold, so the persisted timer stops (the rule keeps firing) and the next figure starts it again.
+        round(5);
+        QCOMPARE(state(dep).clearingSinceSecs, m_now);
+        m_now += 120;
+        QVERIFY2(j->runOnce(context(dep)).ok(), qPrintable(j->lastSummary()));
+        QCOMPARE(state(dep).state, AlertRuleState::Firing);
+        QVERIFY(!state(dep).lastValue);
         QCOMPARE(state(dep).clearingSinceSecs, 0);
 
         // Under 10 % again; a restarted guard (a new job) carries the persisted timer on.

@@ -1,5 +1,5 @@
 #include "core/alerting/AlertRuleMachine.h"
-#include "core/alerting/Hysteresis.h"
+#include "core/domain/Hysteresis.h"
 
 #include <QJsonObject>
 #include <QTest>
@@ -68,6 +68,24 @@ private Q_SLOTS:
         QCOMPARE(h.clearingLeftSecs(s, 160), 0);
         // Not finite counts as unknown.
         QCOMPARE(h.next({true, 5}, qQNaN(), 1000), (HysteresisState{true, 5}));
+    }
+
+    // Gap::Restart: an unknown value stops a running clearing timer (a stretch without figures is not time
+    // seen past the resolve threshold), keeps the condition active, and never activates an inactive one.
+    void gapRestartsTheClearing()
+    {
+        Hysteresis h{Hysteresis::Breach::Above, 20, 15, 60, Hysteresis::Gap::Restart};
+        HysteresisState s = h.next({}, 21, 0);
+        s = h.next(s, 10, 10);
+        QCOMPARE(s, (HysteresisState{true, 10}));
+        s = h.next(s, std::nullopt, 40);
+        QCOMPARE(s, (HysteresisState{true, 0}));
+        s = h.next(s, 10, 100); // 90 s after the first clearing figure, but the timer starts again here
+        QCOMPARE(s, (HysteresisState{true, 100}));
+        QCOMPARE(h.next(s, qQNaN(), 200), (HysteresisState{true, 0}));
+        s = h.next(s, 10, 160);
+        QCOMPARE(s, (HysteresisState{false, 0}));
+        QCOMPARE(h.next({}, std::nullopt, 300), HysteresisState{});
     }
 
     void directions()
@@ -160,6 +178,57 @@ private Q_SLOTS:
         QCOMPARE(e.transition, AlertTransition::Resolved);
     }
 
+    // A firing rule's clearing timer does not run through a gap without figures (no outcomes for MAE, say):
+    // one clearing figure after the gap does not resolve it; the keep-firing time starts again from there.
+    void gapWithoutFiguresDoesNotCountAsClearing()
+    {
+        const AlertRule rule = bandRule(); // resolves at <= 15 % for 300 s
+        AlertRuleEvaluation e = evaluateAlertRule(rule, {}, obs(0.5), 1000);
+        QCOMPARE(e.transition, AlertTransition::Fired);
+        e = evaluateAlertRule(rule, e.status, obs(0.05), 1100);
+        QCOMPARE(e.status.clearingSinceSecs, 1100);
+        for (qint64 t = 1130; t <= 2300; t += 30) { // 20 minutes without a figure
+            e = evaluateAlertRule(rule, e.status, obs(std::nullopt), t);
+            QCOMPARE(e.status.state, AlertRuleState::Firing);
+            QCOMPARE(e.transition, AlertTransition::None);
+        }
+        QCOMPARE(e.status.clearingSinceSecs, 0);
+        e = evaluateAlertRule(rule, e.status, obs(0.05), 2330);
+        QCOMPARE(e.status.state, AlertRuleState::Firing);
+        QCOMPARE(e.status.clearingSinceSecs, 2330);
+        e = evaluateAlertRule(rule, e.status, obs(0.05), 2629);
+        QCOMPARE(e.status.state, AlertRuleState::Firing);
+        e = evaluateAlertRule(rule, e.status, obs(0.05), 2630);
+        QCOMPARE(e.transition, AlertTransition::Resolved);
+    }
+
+    // A value that is not finite is unknown on every path: a pending rule stays pending (it does not
+    // clear), a firing one keeps firing, and it is not stored as the last value.
+    void notFiniteIsUnknown()
+    {
+        AlertRule rule = bandRule();
+        rule.pendingSeconds = 60;
+        AlertRuleEvaluation e = evaluateAlertRule(rule, {}, obs(0.3), 0);
+        QCOMPARE(e.status.state, AlertRuleState::Pending);
+        for (double v : {qQNaN(), qInf(), -qInf()}) {
+            const AlertRuleEvaluation held = evaluateAlertRule(rule, e.status, obs(v), 30);
+            QCOMPARE(held.transition, AlertTransition::None);
+            QCOMPARE(held.status.state, AlertRuleState::Pending);
+            QCOMPARE(held.status.pendingSinceSecs, 0);
+            QVERIFY(!held.status.lastValue);
+            QVERIFY(!held.breaching);
+        }
+        e = evaluateAlertRule(rule, e.status, obs(0.3), 60);
+        QCOMPARE(e.transition, AlertTransition::Fired);
+        e = evaluateAlertRule(rule, e.status, obs(qQNaN()), 90);
+        QCOMPARE(e.status.state, AlertRuleState::Firing);
+        QVERIFY(!e.status.lastValue);
+        rule.enabled = false; // a disabled rule still resolves, and stores no NaN either
+        e = evaluateAlertRule(rule, e.status, obs(qQNaN()), 120);
+        QCOMPARE(e.transition, AlertTransition::Resolved);
+        QVERIFY(!e.status.lastValue);
+    }
+
     // Pending uses the firing threshold only: between the thresholds a pending rule clears.
     void pendingIsNotHeldByTheBand()
     {
@@ -189,9 +258,17 @@ private Q_SLOTS:
         const auto back = AlertRule::fromJson(r.toJson());
         QVERIFY2(back.ok(), qPrintable(back.errorMessage()));
         QCOMPARE(*back, r);
-        // No resolve threshold: null in JSON, read back as none; old definitions without the keys read too.
+        // Without hysteresis the two keys are left out, so an older version (which refuses unknown keys) still
+        // reads the rule; read back as none; old definitions without the keys read too.
         AlertRule plain = AlertRule::defaultFor(AlertRule::Metric::Mae);
-        QVERIFY(plain.toJson().value(QStringLiteral("resolve_threshold")).isNull());
+        QVERIFY(!plain.toJson().contains(QStringLiteral("resolve_threshold")));
+        QVERIFY(!plain.toJson().contains(QStringLiteral("keep_firing_seconds")));
+        QCOMPARE(plain.toJson().keys(),
+                 (QStringList{QStringLiteral("comparison"), QStringLiteral("enabled"), QStringLiteral("for_seconds"),
+                              QStringLiteral("id"), QStringLiteral("metric"), QStringLiteral("severity"),
+                              QStringLiteral("threshold"), QStringLiteral("window_seconds")}));
+        QCOMPARE(r.toJson().value(QStringLiteral("resolve_threshold")).toDouble(), 0.15);
+        QCOMPARE(r.toJson().value(QStringLiteral("keep_firing_seconds")).toInt(), 300);
         QCOMPARE(AlertRule::fromJson(plain.toJson()).value(), plain);
         QCOMPARE(AlertRule::fromJson({{QStringLiteral("metric"), QStringLiteral("mae")}}).value(), plain);
 
@@ -200,7 +277,8 @@ private Q_SLOTS:
         const QList<AlertRule::Problem> all = r.problems();
         QCOMPARE(all.size(), 2);
         QCOMPARE(all[0].field, AlertRule::Field::ResolveThreshold);
-        QVERIFY2(all[0].message.contains(QStringLiteral("at or below")), qPrintable(all[0].message));
+        QVERIFY2(all[0].message.contains(QStringLiteral("at or below the firing threshold (20.0 %)")),
+                 qPrintable(all[0].message));
         QCOMPARE(all[1].field, AlertRule::Field::KeepFiring);
         QVERIFY(!AlertRule::fromJson(r.toJson()).ok());
         r.resolveThreshold = 1.5; // out of a share's range
@@ -209,7 +287,7 @@ private Q_SLOTS:
 
         AlertRule accuracy = AlertRule::defaultFor(AlertRule::Metric::Accuracy); // < 90 %
         accuracy.resolveThreshold = 0.85;
-        QVERIFY2(accuracy.problems().value(0).message.contains(QStringLiteral("at or above")),
+        QVERIFY2(accuracy.problems().value(0).message.contains(QStringLiteral("at or above the firing threshold")),
                  qPrintable(accuracy.problems().value(0).message));
         accuracy.resolveThreshold = 0.95;
         QVERIFY(accuracy.problems().isEmpty());
@@ -221,6 +299,17 @@ private Q_SLOTS:
         const auto fraction = AlertRule::fromJson(
             {{QStringLiteral("metric"), QStringLiteral("mae")}, {QStringLiteral("keep_firing_seconds"), 1.5}});
         QVERIFY(!fraction.ok());
+
+        // An R² resolve threshold above 1 is never reached: the message says so, not that it "always fires".
+        AlertRule r2 = AlertRule::defaultFor(AlertRule::Metric::R2); // < 0.68
+        r2.resolveThreshold = 1.2;
+        QCOMPARE(r2.problems().size(), 1);
+        QCOMPARE(r2.problems()[0].field, AlertRule::Field::ResolveThreshold);
+        QVERIFY2(r2.problems()[0].message.contains(QStringLiteral("resolve threshold of 1.2 is never reached")),
+                 qPrintable(r2.problems()[0].message));
+        r2.threshold = 1.2;
+        r2.resolveThreshold.reset();
+        QVERIFY(r2.problems().value(0).message.contains(QStringLiteral("always fires")));
 
         AlertRule silence = AlertRule::defaultFor(AlertRule::Metric::NoData);
         silence.resolveThreshold = 100;

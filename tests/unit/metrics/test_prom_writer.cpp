@@ -133,6 +133,9 @@ private Q_SLOTS:
         QVERIFY(yaml.contains("alert: \"MLDeck_eta_fast_failures\""));
         QVERIFY(yaml.contains("for: 5s"));
         QVERIFY(yaml.contains("keep_firing_for: 300s"));
+        // The file says which Prometheus it needs, and only when it writes keep_firing_for.
+        QVERIFY(yaml.contains("# keep_firing_for needs Prometheus 2.42 or later."));
+        QVERIFY(!prometheusAlertRules({{u"eta"_qs, AlertRule::defaults()}}).contains("Prometheus 2.42"));
         QTemporaryFile file;
         QVERIFY(file.open());
         file.write(yaml);

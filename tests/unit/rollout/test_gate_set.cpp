@@ -374,10 +374,10 @@ private Q_SLOTS:
 
         // A resolve threshold on the wrong side is refused.
         rules.hysteresis.insert(QStringLiteral("max_mae"), {3.0, 60});
-        QVERIFY(rules.validate().contains(QLatin1String("at most the firing threshold")));
+        QVERIFY(rules.validate().contains(QLatin1String("at or below the firing threshold")));
         rules.hysteresis.clear();
         rules.hysteresis.insert(QStringLiteral("min_accuracy"), {0.5, 0}); // accuracy: resolves above
-        QVERIFY(rules.validate().contains(QLatin1String("at least the firing threshold")));
+        QVERIFY(rules.validate().contains(QLatin1String("at or above the firing threshold")));
         rules.hysteresis.clear();
         rules.hysteresis.insert(QStringLiteral("nope"), {});
         QVERIFY(!rules.validate().isEmpty());

@@ -114,8 +114,9 @@ AlertRuleEditor::AlertRuleEditor(AlertsService *service, std::optional<AlertRule
                      [](AlertRule &r, qint64 v) { r.keepFiringSeconds = boundedSeconds(v); }),
                tr("seconds"));
     addNote(tr("A firing rule resolves only once the figure has been past the resolve threshold (empty: the "
-               "threshold itself) for the keep-firing time; in between it keeps firing, so a figure hovering "
-               "near the threshold does not fire and resolve over and over."));
+               "threshold itself) at every evaluation for the keep-firing time; in between it keeps firing, so a "
+               "figure hovering near the threshold does not fire and resolve over and over. An evaluation without "
+               "a figure (no outcomes yet, say) starts the keep-firing time again."));
     addChoice(kSeverity, tr("Severity"),
               {{tr("Info"), QStringLiteral("info")},
                {tr("Warning"), QStringLiteral("warning")},

@@ -1,4 +1,6 @@
-#include "core/alerting/Hysteresis.h"
+#include "core/domain/Hysteresis.h"
+
+#include "core/Text.h"
 
 #include <algorithm>
 #include <cmath>
@@ -42,7 +44,7 @@ bool Hysteresis::resolveOnSafeSide() const
 HysteresisState Hysteresis::next(const HysteresisState &previous, std::optional<double> value, qint64 nowSecs) const
 {
     if (!value || !std::isfinite(*value))
-        return previous;
+        return gap == Gap::Restart && previous.active ? HysteresisState{true, 0} : previous;
     if (!previous.active)
         return {breaches(*value), 0};
     if (!clears(*value))
@@ -51,6 +53,28 @@ HysteresisState Hysteresis::next(const HysteresisState &previous, std::optional<
     if (std::max<qint64>(0, nowSecs - since) >= keepFiringSeconds)
         return {false, 0};
     return {true, since};
+}
+
+QString Hysteresis::resolveSideProblem(const QString &resolveText, const QString &fireText) const
+{
+    if (resolveOnSafeSide())
+        return {};
+    return breach == Breach::Above
+               ? DomainText::tr("The resolve threshold (%1) must be at or below the firing threshold (%2): "
+                                "a firing rule resolves once the value is back under it.")
+                     .arg(resolveText, fireText)
+               : DomainText::tr("The resolve threshold (%1) must be at or above the firing threshold (%2): "
+                                "a firing rule resolves once the value is back over it.")
+                     .arg(resolveText, fireText);
+}
+
+QString Hysteresis::keepFiringProblem() const
+{
+    if (keepFiringInRange())
+        return {};
+    return DomainText::tr("The keep-firing time must be between 0 and %1 seconds, not %2.")
+        .arg(maxKeepFiringSeconds)
+        .arg(keepFiringSeconds);
 }
 
 qint64 Hysteresis::clearingLeftSecs(const HysteresisState &state, qint64 nowSecs) const

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QString>
 #include <QtGlobal>
 
 #include <optional>
@@ -29,12 +30,21 @@ struct Hysteresis
         Below,    // value <  threshold
         AtOrBelow // value <= threshold (no_data: "at most N predictions")
     };
+    // What an unknown value does to a running clearing timer. Hold: nothing (the rollout guard's
+    // rules). Restart: the timer stops, as for a value between the thresholds, so that a gap without
+    // figures never counts as time past the resolve threshold (the KPI alert rules).
+    enum class Gap
+    {
+        Hold,
+        Restart
+    };
     static constexpr int maxKeepFiringSeconds = 86400;
 
     Breach breach = Breach::Above;
     double fireThreshold = 0;
     std::optional<double> resolveThreshold; // empty: the firing threshold
     int keepFiringSeconds = 0;              // 0 .. maxKeepFiringSeconds
+    Gap gap = Gap::Hold;
 
     double effectiveResolveThreshold() const { return resolveThreshold.value_or(fireThreshold); }
     // The value breaches the firing threshold.
@@ -44,9 +54,14 @@ struct Hysteresis
     // The resolve threshold is absent or on the safe side of the firing one (equal allowed: no band).
     bool resolveOnSafeSide() const;
     bool keepFiringInRange() const { return keepFiringSeconds >= 0 && keepFiringSeconds <= maxKeepFiringSeconds; }
+    // The one wording of a resolve threshold on the wrong side of the firing one, with both figures as
+    // the caller formats them; empty when resolveOnSafeSide().
+    QString resolveSideProblem(const QString &resolveText, const QString &fireText) const;
+    // The one wording of a keep-firing time out of range; empty when keepFiringInRange().
+    QString keepFiringProblem() const;
 
-    // One evaluation. An unknown value (empty or not finite) changes nothing: no activation, no resolution, and a
-    // running clearing timer is neither reset nor completed. Active: a clearing value starts (or
+    // One evaluation. An unknown value (empty or not finite) neither activates nor resolves; a running
+    // clearing timer is kept (Gap::Hold) or stopped (Gap::Restart), never completed. Active: a clearing value starts (or
     // continues) the timer and resolves once it has run keepFiringSeconds; a value between the
     // thresholds or breaching stops it. Clock going backwards counts as no time elapsed.
     HysteresisState next(const HysteresisState &previous, std::optional<double> value, qint64 nowSecs) const;
