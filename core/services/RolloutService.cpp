@@ -3,6 +3,7 @@
 #include "core/services/FlagWatcher.h"
 #include "core/services/JobThread.h"
 #include "core/services/PlanService.h"
+#include "core/store/pg/AlertRuleStore.h"
 
 #include <QCoreApplication>
 #include <QLoggingCategory>
@@ -21,6 +22,22 @@ struct RolloutService::Worker
     }
     FlagService flags;
     PlanService plans;
+
+    Result<PlanSettings> planSettings(const QString &deployment)
+    {
+        auto stored = plans.plan(deployment);
+        if (!stored)
+            return stored.error();
+        auto db = flags.pg();
+        if (!db)
+            return db.error();
+        auto classifier = AlertRuleStore(**db).classifier(deployment);
+        if (!classifier) {
+            flags.dropPg();
+            return classifier.error();
+        }
+        return PlanSettings{*stored, *classifier};
+    }
 };
 
 namespace {
@@ -33,6 +50,7 @@ void registerTypes()
         qRegisterMetaType<mldeck::Result<QStringList>>();
         qRegisterMetaType<mldeck::Result<mldeck::WhatIf>>();
         qRegisterMetaType<mldeck::Result<mldeck::PlanStatus>>();
+        qRegisterMetaType<mldeck::Result<mldeck::PlanSettings>>();
         qRegisterMetaType<mldeck::Status>();
         return true;
     }();
@@ -230,6 +248,35 @@ void RolloutService::savePlan(const QString &deployment, const QList<int> &steps
             return {};
         },
         [this](Status s) { Q_EMIT planSaved(s); });
+}
+
+void RolloutService::loadPlanSettings(const QString &deployment)
+{
+    auto w = m_worker;
+    m_jobs->post(
+        this, [w, deployment] { return w->planSettings(deployment); },
+        [this, deployment](Result<PlanSettings> r) { Q_EMIT planSettingsLoaded(deployment, r); });
+}
+
+void RolloutService::savePlanCombinations(const QString &deployment, const GateCombination &combination,
+                                          const QMap<int, GateCombination> &steps)
+{
+    auto w = m_worker;
+    const Actor actor = m_actor;
+    m_jobs->post(
+        this,
+        [w, deployment, combination, steps, actor]() -> Result<PlanSettings> {
+            auto current = w->plans.plan(deployment);
+            if (!current)
+                return current.error();
+            StagedPlan p = *current;
+            p.combination = combination;
+            p.stepCombinations = steps;
+            if (auto saved = w->plans.save(deployment, p, actor); !saved)
+                return saved.error();
+            return w->planSettings(deployment);
+        },
+        [this, deployment](Result<PlanSettings> r) { Q_EMIT planCombinationsSaved(deployment, r); });
 }
 
 void RolloutService::advancePlan(const QString &deployment, const QString &overrideReason)

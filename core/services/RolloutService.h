@@ -20,6 +20,14 @@ namespace mldeck {
 class JobThread;
 class FlagWatcher;
 
+// A stored plan as the editor of its gates combination needs it, with the deployment's task (which
+// gates apply: MAE and R² for a regression, accuracy for a classifier).
+struct PlanSettings
+{
+    StagedPlan plan;
+    bool classifier = false;
+};
+
 // The asynchronous face of rollout control for the GUI: lives on the UI thread, runs every
 // blocking call on its own JobThread, and answers every request with its result signal exactly
 // once (also on errors and timeouts). Following a deployment live runs on a separate watcher
@@ -42,6 +50,11 @@ public:
     void loadPlan(const QString &deployment);                                            // -> planLoaded
     void savePlan(const QString &deployment, const QList<int> &steps);                   // -> planSaved
     void advancePlan(const QString &deployment, const QString &overrideReason = {});     // -> planAdvanced
+    void loadPlanSettings(const QString &deployment); // -> planSettingsLoaded
+    // The plan-wide and per-step combinations through PlanService::save (validated, audited), the rest
+    // of the stored plan kept as it is. -> planCombinationsSaved, with the plan as stored afterwards.
+    void savePlanCombinations(const QString &deployment, const GateCombination &combination,
+                              const QMap<int, GateCombination> &steps);
 
     // Tests point the audit spool somewhere private; the actor defaults to the OS user.
     void setSpoolDirectory(const QString &directory);
@@ -57,6 +70,8 @@ Q_SIGNALS:
     void planLoaded(const mldeck::Result<mldeck::PlanStatus> &plan);
     void planSaved(const mldeck::Status &status);
     void planAdvanced(const mldeck::Result<mldeck::PlanStatus> &plan);
+    void planSettingsLoaded(const QString &deployment, const mldeck::Result<mldeck::PlanSettings> &settings);
+    void planCombinationsSaved(const QString &deployment, const mldeck::Result<mldeck::PlanSettings> &settings);
     void connectionProblem(
         const QString &message); // Redis or PostgreSQL unreachable/hung; the UI must not show stale data as live
 
@@ -86,4 +101,5 @@ Q_DECLARE_METATYPE(mldeck::FlagState)
 Q_DECLARE_METATYPE(mldeck::ApplyOutcome)
 Q_DECLARE_METATYPE(mldeck::Result<mldeck::WhatIf>)
 Q_DECLARE_METATYPE(mldeck::Result<mldeck::PlanStatus>)
+Q_DECLARE_METATYPE(mldeck::Result<mldeck::PlanSettings>)
 Q_DECLARE_METATYPE(mldeck::Status)

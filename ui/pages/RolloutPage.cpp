@@ -10,6 +10,7 @@
 #include "ui/Pages.h"
 #include "ui/pages/rollout/ConfirmedStatePanel.h"
 #include "ui/pages/rollout/PercentageControl.h"
+#include "ui/pages/rollout/PlanGatesEditor.h"
 #include "ui/pages/rollout/PlanPanel.h"
 #include "ui/pages/rollout/ToggleSwitch.h"
 #include "ui/pages/rollout/WhatIfPanel.h"
@@ -267,6 +268,11 @@ void RolloutPage::connectControls()
         if (!m_state.deployment.isEmpty())
             m_service->savePlan(m_state.deployment, steps);
     });
+    connect(m_plan->gatesEditor(), &PlanGatesEditor::saveRequested, this,
+            [this](const GateCombination &combination, const QMap<int, GateCombination> &steps) {
+                if (!m_state.deployment.isEmpty())
+                    m_service->savePlanCombinations(m_state.deployment, combination, steps);
+            });
     connect(m_plan, &PlanPanel::advanceRequested, this, [this] { advancePlan({}); });
     connect(m_plan, &PlanPanel::overrideRequested, this, &RolloutPage::advancePlan);
 }
@@ -288,9 +294,30 @@ void RolloutPage::connectService()
     });
     connect(m_service, &RolloutService::planSaved, this, [this](const Status &status) {
         m_plan->showSaveResult(status);
-        if (status && !m_state.deployment.isEmpty())
+        if (status && !m_state.deployment.isEmpty()) {
             m_service->loadPlan(m_state.deployment);
+            m_service->loadPlanSettings(m_state.deployment); // new steps may drop a step's own combination
+        }
     });
+    connect(m_service, &RolloutService::planSettingsLoaded, this,
+            [this](const QString &deployment, const Result<PlanSettings> &settings) {
+                if (deployment != m_state.deployment)
+                    return;
+                if (settings)
+                    m_plan->gatesEditor()->showPlan(settings->plan, settings->classifier);
+                else
+                    m_plan->gatesEditor()->showLoadError(settings.errorMessage());
+            });
+    connect(m_service, &RolloutService::planCombinationsSaved, this,
+            [this](const QString &deployment, const Result<PlanSettings> &settings) {
+                if (deployment != m_state.deployment)
+                    return;
+                if (settings) {
+                    m_plan->gatesEditor()->showPlan(settings->plan, settings->classifier);
+                    m_service->loadPlan(deployment);
+                }
+                m_plan->gatesEditor()->showSaveResult(settings ? Status{} : Status{settings.error()});
+            });
     connect(m_service, &RolloutService::planAdvanced, this, [this](const Result<PlanStatus> &plan) {
         m_state.advancing = false;
         if (plan) {
@@ -314,6 +341,7 @@ void RolloutPage::connectTo(const ConnectionProfile &profile)
     if (!m_state.deployment.isEmpty()) {
         m_service->watch(m_state.deployment);
         m_service->loadPlan(m_state.deployment);
+        m_service->loadPlanSettings(m_state.deployment);
     }
     updateEnabled();
 }
@@ -333,6 +361,7 @@ void RolloutPage::retryNow()
         // A new subscription re-reads at once.
         m_service->watch(m_state.deployment);
         m_service->loadPlan(m_state.deployment);
+        m_service->loadPlanSettings(m_state.deployment);
     }
 }
 
@@ -344,8 +373,10 @@ void RolloutPage::selectDeployment(const QString &name)
     m_confirmedPanel->clear(tr("Reading the flags of “%1”…").arg(name));
     m_whatIf->clear(tr("Waiting for the flags…"));
     m_plan->clear(tr("Loading the plan…"));
+    m_plan->gatesEditor()->clear();
     m_service->watch(name);
     m_service->loadPlan(name);
+    m_service->loadPlanSettings(name);
     updateEnabled();
 }
 

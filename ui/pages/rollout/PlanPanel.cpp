@@ -1,6 +1,7 @@
 #include "ui/pages/rollout/PlanPanel.h"
 
 #include "ui/Theme.h"
+#include "ui/pages/rollout/PlanGatesEditor.h"
 #include "ui/widgets/RoleGate.h"
 
 #include "core/domain/Figure.h"
@@ -212,6 +213,8 @@ PlanPanel::PlanPanel(QWidget *parent) : QGroupBox(tr("Staged rollout plan"), par
     actions->addWidget(m_overrideReason, 1);
     actions->addWidget(m_override);
 
+    m_gatesEditor = new PlanGatesEditor(this);
+
     auto *layout = new QVBoxLayout(this);
     layout->setSpacing(8);
     layout->addLayout(stepsRow);
@@ -223,6 +226,7 @@ PlanPanel::PlanPanel(QWidget *parent) : QGroupBox(tr("Staged rollout plan"), par
     layout->addWidget(m_waiting);
     layout->addWidget(m_noGates, 1);
     layout->addLayout(actions);
+    layout->addWidget(m_gatesEditor);
 
     connect(m_save, &QPushButton::clicked, this, [this] {
         auto steps = plan::parseSteps(m_steps->text());
@@ -239,6 +243,12 @@ PlanPanel::PlanPanel(QWidget *parent) : QGroupBox(tr("Staged rollout plan"), par
             [this] { Q_EMIT overrideRequested(m_overrideReason->text().trimmed()); });
     connect(m_overrideReason, &QLineEdit::textChanged, this, &PlanPanel::updateButtons);
     clear(tr("Choose a deployment to see its plan."));
+}
+
+QString PlanPanel::gateText(const GateStatus &gate)
+{
+    const GateLook look = gateLook(gate.name);
+    return look.label + QLatin1Char(' ') + look.format(gate.threshold);
 }
 
 QString PlanPanel::message() const
@@ -293,6 +303,7 @@ void PlanPanel::updateButtons()
     m_override->setEnabled(can && m_hasNextStep && !m_overrideReason->text().trimmed().isEmpty());
     for (QWidget *w : {static_cast<QWidget *>(m_save), static_cast<QWidget *>(m_steps)})
         applyGate(w, m_saveRefusals);
+    m_gatesEditor->setEditable(m_actionsEnabled, m_saveRefusals);
     for (QWidget *w : {static_cast<QWidget *>(m_advance), static_cast<QWidget *>(m_overrideReason),
                        static_cast<QWidget *>(m_override)})
         applyGate(w, m_advanceRefusals);

@@ -12,16 +12,20 @@ class QPushButton;
 class QTableWidget;
 
 namespace mldeck {
+struct GateStatus;
 struct PlanStatus;
-}
+} // namespace mldeck
 
 namespace mldeck::ui {
+
+class PlanGatesEditor;
 
 // The staged rollout plan (10 → 25 → 50 → 100 by default): editable steps, the current step, each
 // gate with its value, threshold and pass/fail/waiting (colour, icon and text; advisory ones grey),
 // how the step's gates combine, what the waiting gates wait for, and Advance, enabled only when the
 // step's gates pass. Override advances anyway and needs a reason: its button stays disabled
-// until one is typed. The panel only asks; the page talks to the service.
+// until one is typed. Below, the gates' combination is edited (PlanGatesEditor, saved under the same
+// refusals as the steps). The panel only asks; the page talks to the service.
 class PlanPanel final : public QGroupBox
 {
     Q_OBJECT
@@ -45,7 +49,11 @@ public:
     QPushButton *overrideButton() const { return m_override; }
     QLineEdit *overrideReason() const { return m_overrideReason; }
     QLineEdit *stepsEdit() const { return m_steps; }
+    PlanGatesEditor *gatesEditor() const { return m_gatesEditor; }
     QString message() const;
+
+    // A gate as people read it with its threshold, e.g. "MAE (min) ≤ 2.500".
+    static QString gateText(const GateStatus &gate);
 
 Q_SIGNALS:
     void saveRequested(const QList<int> &steps);
@@ -69,6 +77,7 @@ private:
     QPushButton *m_advance = nullptr;
     QLineEdit *m_overrideReason = nullptr;
     QPushButton *m_override = nullptr;
+    PlanGatesEditor *m_gatesEditor = nullptr;
     QStringList m_saveRefusals;
     QStringList m_advanceRefusals;
     bool m_actionsEnabled = true;
