@@ -1,8 +1,9 @@
 // The plan's gates combination edited on the Rollout page through its real widgets (keys, clicks),
 // with the real RolloutService, Redis and PostgreSQL. What counts is what the plan store holds
 // afterwards: "at least 2 of 3" with an advisory gate and a step's own mode are stored, an "at least
-// N" beyond the deployment's gates is refused next to the fields and stores nothing, and a role that
-// may not change the plan sees the editor disabled with the same reason as Save steps.
+// N" beyond the deployment's gates is refused next to the fields and stores nothing, a classifier is
+// offered its own gates, and a role that may not change the plan sees the editor disabled with the
+// same reason as Save steps.
 #include "core/config/ConnectionProfile.h"
 #include "core/config/Settings.h"
 #include "core/rollout/FlagValues.h"
@@ -16,6 +17,7 @@
 #include "core/store/redis/RedisConnection.h"
 #include "tests/support/GuiTestTools.h"
 #include "tests/support/LoginRole.h"
+#include "tests/support/PgSql.h"
 #include "tests/support/TestChecks.h"
 #include "tests/support/TestServers.h"
 #include "ui/ConnectionSession.h"
@@ -234,6 +236,44 @@ private Q_SLOTS:
         // Any edit clears the refusal.
         typeNumber(atLeast, 3);
         QVERIFY(!message->isVisible());
+    }
+
+    // A classifier is offered its own gates (accuracy, latency, error rate), and N is bounded by them.
+    void aClassifierIsOfferedItsOwnGates()
+    {
+        const QString dep = newDeployment();
+        auto pg = PgConnection::open(m_db->endpoint(), QStringLiteral("test_gui_plan_gates"));
+        QVERIFY2(pg, qPrintable(pg.errorMessage()));
+        const Status made = test::exec(**pg, QStringLiteral("INSERT INTO mldeck.deployments (name, task, classes) "
+                                                            "VALUES ('%1', 'classification', ARRAY['no', 'yes'])")
+                                                 .arg(dep));
+        QVERIFY2(made, qPrintable(made.errorMessage()));
+        PageFixture f(m_db->endpoint());
+        open(f, dep);
+        if (QTest::currentTestFailed())
+            return;
+        const auto box = [&f](const char *gate) {
+            return f.find<QCheckBox>(QStringLiteral("gatesAdvisory_") + QLatin1String(gate));
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(box(plan::kGateAccuracy), kTimeoutMs);
+        QVERIFY(box(plan::kGateLatency) && box(plan::kGateErrorRate));
+        QVERIFY(!box(plan::kGateMae) && !box(plan::kGateR2) && !box(plan::kGateF1));
+        auto *save = f.find<QPushButton>(QStringLiteral("gatesSave"));
+        auto *message = f.find<QLabel>(QStringLiteral("gatesMessage"));
+        QTRY_VERIFY_WITH_TIMEOUT(save->isEnabled(), kTimeoutMs);
+
+        chooseWithKeys(f.find<QComboBox>(QStringLiteral("gatesMode")), int(Mode::AtLeast));
+        typeNumber(f.find<QSpinBox>(QStringLiteral("gatesAtLeast")), 3);
+        clickBox(box(plan::kGateLatency));
+        QTest::mouseClick(save, Qt::LeftButton);
+        QVERIFY2(message->text().startsWith(QLatin1String("Not saved: At least 3")), qPrintable(message->text()));
+        QCOMPARE(stored(dep).combination, GateCombination{});
+
+        typeNumber(f.find<QSpinBox>(QStringLiteral("gatesAtLeast")), 2);
+        QTest::mouseClick(save, Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(message->text(), QStringLiteral("Gates combination saved."), kTimeoutMs);
+        QCOMPARE(stored(dep).combination,
+                 (GateCombination{Mode::AtLeast, 2, {QString::fromLatin1(plan::kGateLatency)}}));
     }
 
     // Changing the plan is the operators' (resources/contract/roles.md): a viewer sees the
