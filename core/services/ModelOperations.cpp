@@ -213,24 +213,24 @@ Result<RegisterOutcome> registerModel(PgConnection &pg, const RegisterRequest &r
 Result<AliasOutcome> promote(PgConnection &pg, const std::optional<RedisEndpoint> &redis, const QString &deployment,
                              const QString &version, const QString &alias, const QString &reason, const Actor &actor)
 {
+    ModelRegistry registry(pg);
     std::optional<checks::CheckReport> report;
-    // The current champion again: the registry refuses it at once, no need to run the checks first.
-    const auto current = alias == QLatin1String("champion") ? ModelRegistry(pg).byAlias(deployment, alias)
-                                                            : Result<std::optional<ModelVersion>>(std::nullopt);
-    if (!current)
-        return current.error();
-    const bool already = current->has_value() && (*current)->version == version;
-    if (alias == QLatin1String("champion") && !already) {
-        auto checked = runModelChecks(pg, deployment, version, QStringLiteral("promote"));
+    std::optional<qint64> checkedChampion;
+    if (alias == QLatin1String("champion")) {
+        // The registry's own refusals first (unknown, archived, already champion): they cost no scoring.
+        if (Status ok = registry.checkPromotable(deployment, version, alias); !ok)
+            return ok.error();
+        auto checked = runModelChecks(pg, deployment, version, QStringLiteral("promote"), nullptr, true);
         if (!checked)
             return Error{ServiceText::tr("Promotion refused: the model checks could not run: %1")
                              .arg(checked.errorMessage())};
         if (checked->configured && !checked->passed())
             return Error{ServiceText::tr("Promotion refused: %1@%2 fails the model checks: %3")
                              .arg(deployment, version, checked->failureSummary())};
+        checkedChampion = checked->championId;
         report = std::move(checked).value();
     }
-    auto change = ModelRegistry(pg).promote(deployment, version, alias, reason, actor);
+    auto change = registry.promote(deployment, version, alias, reason, actor, checkedChampion);
     if (!change)
         return change.error();
     AliasOutcome out = publishAfter(pg, redis, std::move(change).value());

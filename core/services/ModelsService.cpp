@@ -139,6 +139,19 @@ void ModelsService::setGolden(const QString &deployment, const QString &file, co
     });
 }
 
+void ModelsService::removeGolden(const QString &deployment)
+{
+    postAction([deployment](PgConnection &conn) -> Result<ModelAction> {
+        const auto removed = models::removeGolden(conn, deployment, Actor::current());
+        if (!removed)
+            return removed.error();
+        ModelAction a;
+        a.message = tr("Golden dataset %1 of %2 removed: no promotion checks configured.")
+                        .arg(removed->fileName, deployment);
+        return a;
+    });
+}
+
 void ModelsService::publish(const QString &deployment)
 {
     postAction([redis = m_redis, deployment](PgConnection &conn) -> Result<ModelAction> {

@@ -58,6 +58,8 @@ public:
     // Registers (or replaces) the deployment's golden dataset (models::setGolden).
     void setGolden(const QString &deployment, const QString &file, const QString &targetColumn,
                    const QString &segmentColumn);
+    // Removes it (models::removeGolden): the deployment's promotions are then unchecked.
+    void removeGolden(const QString &deployment);
 
 Q_SIGNALS:
     void modelsListed(const mldeck::Result<mldeck::ModelList> &models);

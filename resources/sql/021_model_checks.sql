@@ -35,6 +35,9 @@ CREATE TABLE mldeck.model_check_runs (
     model_id          bigint      NOT NULL REFERENCES mldeck.models (id),
     champion_model_id bigint      REFERENCES mldeck.models (id),
     golden_sha256     text        NOT NULL,
+    -- SHA-256 of the declared checks that applied (ModelCheckSettings::toJson, compact): a promotion reuses
+    -- a stored run of the same candidate, champion, golden data and settings instead of scoring again.
+    settings_sha256   text        NOT NULL,
     purpose           text        NOT NULL CHECK (purpose IN ('promote', 'retrain', 'manual')),
     passed            boolean     NOT NULL,
     report            jsonb       NOT NULL CHECK (jsonb_typeof(report) = 'object'),
@@ -42,6 +45,8 @@ CREATE TABLE mldeck.model_check_runs (
     ran_by            text        NOT NULL DEFAULT session_user
 );
 CREATE INDEX model_check_runs_model ON mldeck.model_check_runs (model_id, id DESC);
+-- The Models page reads the newest run of each version of a deployment on every refresh.
+CREATE INDEX model_check_runs_deployment ON mldeck.model_check_runs (deployment, model_id, id DESC);
 
 -- The checks of the candidate a retrain run registered (the wizard's decision step, the history export).
 ALTER TABLE mldeck.retrain_runs ADD COLUMN checks jsonb;
@@ -49,6 +54,9 @@ ALTER TABLE mldeck.retrain_runs ADD COLUMN checks jsonb;
 GRANT SELECT ON mldeck.golden_datasets, mldeck.model_check_settings, mldeck.model_check_runs TO mldeck_viewer;
 -- Golden data and declared checks are the scientist's, like the drift reference and the retrain settings.
 GRANT INSERT, UPDATE ON mldeck.golden_datasets, mldeck.model_check_settings TO mldeck_scientist;
--- Whoever may promote (operator, scientist) records the checks that ran before the promotion.
+-- `mldeckctl models golden remove` (audited): a stale golden set must not block every promotion.
+GRANT DELETE ON mldeck.golden_datasets TO mldeck_scientist;
+-- A run is recorded by the scientist (who promotes, roles.md) and by the operator, who may run
+-- `mldeckctl models check` alone but not promote.
 GRANT INSERT ON mldeck.model_check_runs TO mldeck_operator, mldeck_scientist;
 GRANT UPDATE (checks) ON mldeck.retrain_runs TO mldeck_scientist;

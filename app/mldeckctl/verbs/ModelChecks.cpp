@@ -1,4 +1,4 @@
-// mldeckctl models golden set|show, models checks set|show, models check: the promotion test suite.
+// mldeckctl models golden set|show|remove, models checks set|show, models check: the promotion test suite.
 // The logic lives in core/services/ModelCheckOperations (the GUI and the promotion gate call the same).
 #include "app/mldeckctl/verbs/ModelChecks.h"
 
@@ -77,6 +77,22 @@ int runGoldenShow(Context &ctx)
     return Success;
 }
 
+int runGoldenRemove(Context &ctx)
+{
+    Invocation inv(ctx, Invocation::Deployment | Invocation::Pg | Invocation::Json, kApp);
+    if (auto stop = inv.start(Text::tr("Remove the deployment's golden dataset: its promotions are then unchecked.")))
+        return *stop;
+    const auto removed = models::removeGolden(inv.pg(), inv.deployment(), Actor::current());
+    if (!removed)
+        return Context::fail(removed.errorMessage(), CheckFailed);
+    if (inv.json())
+        Context::outJson(QJsonDocument(removed->toJson()));
+    else
+        Context::out(Text::tr("Golden dataset %1 of %2 removed: no promotion checks configured.")
+                         .arg(removed->fileName, inv.deployment()));
+    return Success;
+}
+
 int runChecksSet(Context &ctx)
 {
     Invocation inv(ctx, Invocation::Deployment | Invocation::Pg, kApp);
@@ -111,9 +127,10 @@ int runChecksShow(Context &ctx)
 
 int goldenUsage(int code)
 {
-    return Context::printUsage(Text::tr("Usage: mldeckctl models golden <set|show> --deployment D [options]\n\n"
+    return Context::printUsage(Text::tr("Usage: mldeckctl models golden <set|show|remove> --deployment D [options]\n\n"
                                         "  set --file F [--target COLUMN] [--segment COLUMN]   register or replace it\n"
-                                        "  show                                                what is registered"),
+                                        "  show                                                what is registered\n"
+                                        "  remove                                              no checks any more"),
                                code);
 }
 
@@ -129,7 +146,7 @@ int checksUsage(int code)
 
 int runModelsGolden(Context &ctx)
 {
-    return dispatch(ctx, {{"set", runGoldenSet}, {"show", runGoldenShow}}, goldenUsage);
+    return dispatch(ctx, {{"set", runGoldenSet}, {"show", runGoldenShow}, {"remove", runGoldenRemove}}, goldenUsage);
 }
 
 int runModelsChecks(Context &ctx)
@@ -170,7 +187,8 @@ int runModelsCheck(Context &ctx)
         for (const checks::CheckResult &r : report->results)
             Context::out(QStringLiteral("  %1  %2: %3").arg(checks::outcomeText(r.outcome), -8).arg(r.title(), r.detail));
     }
-    return report->passed() ? Success : CheckFailed;
+    // Not compared with the champion is not a pass.
+    return report->passed() && report->championUnavailable.isEmpty() ? Success : CheckFailed;
 }
 
 } // namespace mldeck::cli

@@ -339,7 +339,7 @@ int modelsUsage(int code)
                  "  restore-previous    make the previous champion the champion again\n"
                  "  archive VERSION     archive a version (never the champion)\n"
                  "  publish             publish the champion in Redis again (after Redis was down)\n"
-                 "  golden set|show     the golden dataset the promotion checks run on\n"
+                 "  golden set|show|remove  the golden dataset the promotion checks run on\n"
                  "  checks set|show     the declared promotion checks\n"
                  "  check --model REF   run the promotion checks on one version (exit 1 when one fails)");
     return Context::printUsage(text, code);

@@ -6,6 +6,7 @@
 #include <QCryptographicHash>
 #include <QJsonArray>
 #include <QMap>
+#include <QSet>
 
 #include <charconv>
 #include <cmath>
@@ -393,6 +394,19 @@ bool CheckReport::passed() const
     return configured && failures().isEmpty();
 }
 
+int CheckReport::noDataCount() const
+{
+    int n = 0;
+    for (const CheckResult &r : results)
+        n += r.outcome == Outcome::NoData ? 1 : 0;
+    return n;
+}
+
+bool CheckReport::comparedAll() const
+{
+    return passed() && noDataCount() == 0 && championUnavailable.isEmpty();
+}
+
 QList<CheckResult> CheckReport::failures() const
 {
     QList<CheckResult> out;
@@ -417,14 +431,18 @@ QString CheckReport::summary() const
 {
     if (!configured)
         return MlText::tr("no promotion checks configured (no golden dataset)");
-    if (!passed())
-        return MlText::tr("failed: %1").arg(failureSummary());
-    int noData = 0;
-    for (const CheckResult &r : results)
-        noData += r.outcome == Outcome::NoData ? 1 : 0;
-    const int n = int(results.size());
-    return noData > 0 ? MlText::tr("passed %1 of %2 checks (%3 without data)").arg(n - noData).arg(n).arg(noData)
-                      : MlText::tr("passed %1 of %2 checks").arg(n).arg(n);
+    QString text;
+    if (!passed()) {
+        text = MlText::tr("failed: %1").arg(failureSummary());
+    } else {
+        const int noData = noDataCount();
+        const int n = int(results.size());
+        text = noData > 0 ? MlText::tr("passed %1 of %2 checks (%3 without data)").arg(n - noData).arg(n).arg(noData)
+                          : MlText::tr("passed %1 of %2 checks").arg(n).arg(n);
+    }
+    if (!championUnavailable.isEmpty())
+        return MlText::tr("not compared with the champion (%1); %2").arg(championUnavailable, text);
+    return text;
 }
 
 QJsonObject CheckReport::toJson() const
@@ -443,6 +461,7 @@ QJsonObject CheckReport::toJson() const
             {QStringLiteral("configured"), configured},
             {QStringLiteral("passed"), passed()},
             {QStringLiteral("summary"), summary()},
+            {QStringLiteral("champion_unavailable"), championUnavailable},
             {QStringLiteral("golden_sha256"), QString::fromLatin1(goldenSha256)},
             {QStringLiteral("golden_rows"), double(goldenRows)},
             {QStringLiteral("checks"), list}};
@@ -455,6 +474,7 @@ CheckReport CheckReport::fromJson(const QJsonObject &o)
     r.candidate = o.value(QStringLiteral("candidate")).toString();
     r.champion = o.value(QStringLiteral("champion")).toString();
     r.configured = o.value(QStringLiteral("configured")).toBool();
+    r.championUnavailable = o.value(QStringLiteral("champion_unavailable")).toString();
     r.goldenSha256 = o.value(QStringLiteral("golden_sha256")).toString().toLatin1();
     r.goldenRows = qint64(o.value(QStringLiteral("golden_rows")).toDouble());
     for (const QJsonValue &v : o.value(QStringLiteral("checks")).toArray()) {
@@ -611,13 +631,20 @@ CheckResult invariance(const InvarianceCheck &c, const Scores &base, const QList
     r.check = QStringLiteral("invariance");
     r.scope = c.feature;
     double most = 0;
-    qint64 moved = 0;
+    qint64 moved = 0;       // rows: one row moved by several values counts once
+    qint64 movedCases = 0;  // (row, value) pairs, for machines
+    std::vector<bool> rowMoved(size_t(base.rows()), false);
     QString worstChange;
     for (qsizetype k = 0; k < perturbed.size(); ++k) {
         for (qint64 i = 0; i < base.rows(); ++i) {
             const double d = Scores::moved(base, perturbed[k], i);
-            if (d > c.maxChange + 1e-12)
-                ++moved;
+            if (d > c.maxChange + 1e-12) {
+                ++movedCases;
+                if (!rowMoved[size_t(i)]) {
+                    rowMoved[size_t(i)] = true;
+                    ++moved;
+                }
+            }
             if (d > most) {
                 most = d;
                 worstChange = c.delta ? MlText::tr("+%1").arg(*c.delta) : c.values.value(k).toString();
@@ -627,6 +654,7 @@ CheckResult invariance(const InvarianceCheck &c, const Scores &base, const QList
     r.figures = {{QStringLiteral("largest_change"), most},
                  {QStringLiteral("max_change"), c.maxChange},
                  {QStringLiteral("moved"), double(moved)},
+                 {QStringLiteral("moved_cases"), double(movedCases)},
                  {QStringLiteral("variants"), double(perturbed.size())}};
     if (base.rows() == 0 || perturbed.isEmpty()) {
         r.detail = MlText::tr("no golden rows to change.");
@@ -644,7 +672,7 @@ CheckResult invariance(const InvarianceCheck &c, const Scores &base, const QList
 }
 
 CheckResult inputValidation(const ModelCheckSettings &s, qint64 rows, const QMap<QString, qint64> &unknownByFeature,
-                            const QString &rejection)
+                            const QString &rejection, const QStringList &unlisted)
 {
     CheckResult r;
     r.check = QStringLiteral("input");
@@ -664,10 +692,15 @@ CheckResult inputValidation(const ModelCheckSettings &s, qint64 rows, const QMap
                  {QStringLiteral("accepted"), rejection.isEmpty()}};
     if (s.maxUnknownShare)
         r.figures.insert(QStringLiteral("max_unknown_share"), *s.maxUnknownShare);
-    const QString unknownText =
+    if (!unlisted.isEmpty())
+        r.figures.insert(QStringLiteral("not_in_metadata"), QJsonArray::fromStringList(unlisted));
+    QString unknownText =
         unknown == 0 ? MlText::tr("no unknown categorical value")
                      : MlText::tr("%n unknown categorical value(s) (%1)", nullptr, int(unknown))
                            .arg(parts.join(QStringLiteral(", ")));
+    if (!unlisted.isEmpty())
+        unknownText += MlText::tr(" (not counted for %1: the model's metadata lists no categories)")
+                           .arg(unlisted.join(QStringLiteral(", ")));
     if (!rejection.isEmpty()) {
         r.outcome = Outcome::Fail;
         r.detail = MlText::tr("the candidate refuses the golden rows: %1").arg(rejection);
@@ -680,6 +713,28 @@ CheckResult inputValidation(const ModelCheckSettings &s, qint64 rows, const QMap
         r.detail = MlText::tr("all %n row(s) accepted; %1.", nullptr, int(rows)).arg(unknownText);
     }
     return r;
+}
+
+QMap<QString, qint64> unknownCategories(const FeatureSchema &modelSchema, const GoldenSet &golden,
+                                        const FeatureSchema &schema, QStringList &unlisted)
+{
+    QMap<QString, qint64> out;
+    const QStringList names = schema.categoricalNames();
+    for (qsizetype k = 0; k < names.size(); ++k) {
+        QSet<QString> known;
+        for (const FeatureSpec &f : modelSchema.features)
+            if (f.name == names[k])
+                known = QSet<QString>(f.categories.begin(), f.categories.end());
+        if (known.isEmpty()) {
+            unlisted << names[k];
+            continue;
+        }
+        qint64 n = 0;
+        for (const FeatureRow &row : golden.rows)
+            n += known.contains(row.categorical.value(k)) ? 0 : 1;
+        out.insert(names[k], n);
+    }
+    return out;
 }
 
 Result<std::vector<FeatureRow>> perturb(const std::vector<FeatureRow> &rows, const FeatureSchema &schema,

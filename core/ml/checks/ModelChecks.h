@@ -104,11 +104,20 @@ struct CheckReport
     QString candidate; // version
     QString champion;  // version; empty when the deployment has none
     bool configured = false; // false: no golden data, nothing ran (never shown as passed)
+    // Why the candidate could not be compared with the champion (its file cannot be read here, or it fails on
+    // the golden rows): the comparative checks are "no data" and the summary says so first. Empty: compared,
+    // or there is no champion.
+    QString championUnavailable;
+    // Not in the JSON: the champion's registry id when the checks ran (0: none), which the registry requires
+    // to be still the champion when it moves the alias.
+    qint64 championId = 0;
     QByteArray goldenSha256;
     qint64 goldenRows = 0;
     QList<CheckResult> results;
 
-    bool passed() const; // configured and no result failed
+    bool passed() const;       // configured and no result failed
+    bool comparedAll() const;  // passed, and nothing was left without data: the one state shown as "passed"
+    int noDataCount() const;
     QList<CheckResult> failures() const;
     // "non-regression (segment airport): the candidate's MAE ..." for the first failure; "" when none.
     QString failureSummary() const;
@@ -139,9 +148,16 @@ QList<CheckResult> nonRegression(const ModelCheckSettings &s, const GoldenSet &g
 CheckResult stability(const ModelCheckSettings &s, const Scores &candidate, const Scores *champion);
 // perturbed: the candidate's scores with the feature changed, one per value (or one for the delta).
 CheckResult invariance(const InvarianceCheck &c, const Scores &base, const QList<Scores> &perturbed);
-// unknownByFeature: per categorical feature, the golden rows whose value the candidate does not know.
+// unknownByFeature: per categorical feature, the golden rows whose value the candidate does not know;
+// unlisted: the categorical features whose categories the candidate's metadata does not list (nothing can
+// be counted for them: reported as such, not as unknown values).
 CheckResult inputValidation(const ModelCheckSettings &s, qint64 rows, const QMap<QString, qint64> &unknownByFeature,
-                            const QString &rejection);
+                            const QString &rejection, const QStringList &unlisted = {});
+
+// Per categorical feature of schema, the golden rows whose value modelSchema (the candidate's metadata) does
+// not list; the features it lists no categories for (a model without metadata) go to `unlisted`, uncounted.
+QMap<QString, qint64> unknownCategories(const FeatureSchema &modelSchema, const GoldenSet &golden,
+                                        const FeatureSchema &schema, QStringList &unlisted);
 
 // The golden rows with one feature changed (to value, or by delta).
 Result<std::vector<FeatureRow>> perturb(const std::vector<FeatureRow> &rows, const FeatureSchema &schema,

@@ -432,11 +432,16 @@ private:
         if (Status s = ModelRegistry(m_pg).mergeMetrics(registered->model.id, modelMetrics()); !s)
             qCWarning(lcRetrain) << "metrics of" << m_version << "not stored:" << s.errorMessage();
         runChecks();
+        if (cancelled()) { // during the checks: the candidate stays registered, the run is cancelled
+            cancelledEnd();
+            return;
+        }
         end(QStringLiteral("succeeded"), QString());
     }
 
     // The promotion checks of the registered candidate, kept with the run for the decision step and the
-    // history; the promotion gate runs them again (the champion may have changed by then).
+    // history; the promotion gate reuses this stored run while the champion, the golden data and the
+    // declared checks are the same, and runs them again otherwise.
     void runChecks()
     {
         report(RetrainStage::Registering, 0.97, ServiceText::tr("Running the model checks"));
@@ -606,7 +611,7 @@ Result<RetrainRun> applyDecision(PgConnection &pg, const std::optional<RedisEndp
                 return Error{
                     ServiceText::tr("Promoted, but the rollout plan could not be read: %1").arg(stored.errorMessage())};
             StagedPlan plan = stored->plan;
-            plan.steps = {10, 25, 50, 100}; // a new model starts again at 10 %
+            plan.setSteps({10, 25, 50, 100}); // a new model starts again at 10 %
             // Not started (-1): the first advance (PlanService, gates and flags) moves ML traffic to 10 %.
             if (Status s = plans.save(dep, plan, -1); !s)
                 return Error{

@@ -101,6 +101,28 @@ Status ModelCheckStore::saveGolden(const GoldenRecord &g, const Actor &actor)
     }
 }
 
+Result<GoldenRecord> ModelCheckStore::removeGolden(const QString &deployment, const Actor &actor)
+{
+    try {
+        pqxx::work tx(pg::raw(m_conn));
+        const pqxx::result old =
+            tx.exec_params(std::string("DELETE FROM mldeck.golden_datasets WHERE deployment = $1 RETURNING ") +
+                               kGoldenColumns,
+                           pg::utf8(deployment));
+        if (old.empty())
+            return Error{StoreText::tr("Deployment \"%1\" has no golden dataset; nothing changed.").arg(deployment)};
+        GoldenRecord removed = goldenOf(old[0]);
+        AuditRecord a = AuditRecord::make(QStringLiteral("models.golden"), deployment, actor, QString());
+        a.before = removed.toJson();
+        pg::writeAudit(tx, a);
+        tx.commit();
+        return removed;
+    } catch (const std::exception &e) {
+        return pg::toError(e, m_conn.endpoint(),
+                           StoreText::tr("removing the golden dataset of \"%1\"").arg(deployment));
+    }
+}
+
 Result<std::optional<QJsonObject>> ModelCheckStore::loadSettings(const QString &deployment)
 {
     try {
@@ -140,15 +162,16 @@ Status ModelCheckStore::saveSettings(const QString &deployment, const QJsonObjec
 
 Result<qint64> ModelCheckStore::insertRun(const QString &deployment, qint64 modelId,
                                           std::optional<qint64> championModelId, const QByteArray &goldenSha256,
-                                          const QString &purpose, bool passed, const QJsonObject &report)
+                                          const QByteArray &settingsSha256, const QString &purpose, bool passed,
+                                          const QJsonObject &report)
 {
     try {
         pqxx::work tx(pg::raw(m_conn));
         const pqxx::row r = tx.exec_params1(
-            "INSERT INTO mldeck.model_check_runs (deployment, model_id, champion_model_id, golden_sha256, purpose, "
-            "passed, report) VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb) RETURNING id",
-            pg::utf8(deployment), modelId, championModelId, goldenSha256.toStdString(), pg::utf8(purpose), passed,
-            json(report));
+            "INSERT INTO mldeck.model_check_runs (deployment, model_id, champion_model_id, golden_sha256, "
+            "settings_sha256, purpose, passed, report) VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb) RETURNING id",
+            pg::utf8(deployment), modelId, championModelId, goldenSha256.toStdString(), settingsSha256.toStdString(),
+            pg::utf8(purpose), passed, json(report));
         tx.commit();
         return r[0].as<qint64>();
     } catch (const std::exception &e) {
@@ -157,25 +180,68 @@ Result<qint64> ModelCheckStore::insertRun(const QString &deployment, qint64 mode
     }
 }
 
+namespace {
+
+constexpr char kRunColumns[] = "id, model_id, purpose, passed, report::text, (extract(epoch FROM ran_at) * 1000)::bigint, "
+                               "ran_by";
+
+CheckRunRecord runOf(const pqxx::row &r)
+{
+    CheckRunRecord c;
+    c.id = r[0].as<qint64>();
+    c.modelId = r[1].as<qint64>();
+    c.purpose = pg::text(r[2]);
+    c.passed = r[3].as<bool>();
+    c.report = pg::jsonObject(r[4]);
+    c.ranAt = pg::msecs(r[5]);
+    c.ranBy = pg::text(r[6]);
+    return c;
+}
+
+} // namespace
+
+Result<std::optional<CheckRunRecord>> ModelCheckStore::reusableRun(const QString &deployment, qint64 modelId,
+                                                                   std::optional<qint64> championModelId,
+                                                                   const QByteArray &goldenSha256,
+                                                                   const QByteArray &settingsSha256)
+{
+    try {
+        pqxx::read_transaction tx(pg::raw(m_conn));
+        const pqxx::result r = tx.exec_params(
+            std::string("SELECT ") + kRunColumns +
+                " FROM mldeck.model_check_runs WHERE deployment = $1 AND model_id = $2 AND champion_model_id IS NOT "
+                "DISTINCT FROM $3 AND golden_sha256 = $4 AND settings_sha256 = $5 ORDER BY id DESC LIMIT 1",
+            pg::utf8(deployment), modelId, championModelId, goldenSha256.toStdString(), settingsSha256.toStdString());
+        if (r.empty())
+            return std::optional<CheckRunRecord>();
+        return std::optional<CheckRunRecord>(runOf(r[0]));
+    } catch (const std::exception &e) {
+        return pg::toError(e, m_conn.endpoint(),
+                           StoreText::tr("reading the model checks' results of \"%1\"").arg(deployment));
+    }
+}
+
+Result<bool> ModelCheckStore::mayRecordRuns()
+{
+    try {
+        pqxx::read_transaction tx(pg::raw(m_conn));
+        return tx.exec1("SELECT has_table_privilege('mldeck.model_check_runs', 'INSERT')")[0].as<bool>();
+    } catch (const std::exception &e) {
+        return pg::toError(e, m_conn.endpoint(), StoreText::tr("reading the privileges of the session"));
+    }
+}
+
 Result<QHash<qint64, CheckRunRecord>> ModelCheckStore::latestByModel(const QString &deployment)
 {
     try {
         pqxx::read_transaction tx(pg::raw(m_conn));
         const pqxx::result rows = tx.exec_params(
-            "SELECT DISTINCT ON (model_id) id, model_id, purpose, passed, report::text, "
-            "(extract(epoch FROM ran_at) * 1000)::bigint, ran_by FROM mldeck.model_check_runs "
-            "WHERE deployment = $1 ORDER BY model_id, id DESC",
+            std::string("SELECT DISTINCT ON (model_id) ") + kRunColumns +
+                " FROM mldeck.model_check_runs WHERE deployment = $1 ORDER BY model_id, id DESC",
             pg::utf8(deployment));
         QHash<qint64, CheckRunRecord> out;
         for (const auto &r : rows) {
-            CheckRunRecord c;
-            c.id = r[0].as<qint64>();
-            c.modelId = r[1].as<qint64>();
-            c.purpose = pg::text(r[2]);
-            c.passed = r[3].as<bool>();
-            c.report = pg::jsonObject(r[4]);
-            c.ranAt = pg::msecs(r[5]);
-            c.ranBy = pg::text(r[6]);
+            CheckRunRecord c = runOf(r);
             out.insert(c.modelId, c);
         }
         return out;

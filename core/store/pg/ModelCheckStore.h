@@ -53,15 +53,26 @@ public:
     Result<std::optional<GoldenRecord>> golden(const QString &deployment, bool withContent = true);
     // Insert or replace; audit "models.golden" (before/after: file, sha256, rows, columns).
     Status saveGolden(const GoldenRecord &golden, const Actor &actor);
+    // Removes it (the deployment then has no checks); audit "models.golden" with no after. The removed record;
+    // an Error when there is none.
+    Result<GoldenRecord> removeGolden(const QString &deployment, const Actor &actor);
 
     // The stored settings object; nullopt: none stored (the defaults apply).
     Result<std::optional<QJsonObject>> loadSettings(const QString &deployment);
     // Upsert; audit "models.checks" (before/after).
     Status saveSettings(const QString &deployment, const QJsonObject &settings, const Actor &actor);
 
+    // championModelId: the champion the candidate was compared with (nullopt: none, or it could not be).
     Result<qint64> insertRun(const QString &deployment, qint64 modelId, std::optional<qint64> championModelId,
-                             const QByteArray &goldenSha256, const QString &purpose, bool passed,
-                             const QJsonObject &report);
+                             const QByteArray &goldenSha256, const QByteArray &settingsSha256, const QString &purpose,
+                             bool passed, const QJsonObject &report);
+    // The newest run of the same candidate against the same champion, golden data and declared checks: its
+    // verdict holds (the models are fixed bytes), so a promotion need not score again.
+    Result<std::optional<CheckRunRecord>> reusableRun(const QString &deployment, qint64 modelId,
+                                                      std::optional<qint64> championModelId,
+                                                      const QByteArray &goldenSha256, const QByteArray &settingsSha256);
+    // Whether the session may record a run (a viewer may not): asked before any model is scored.
+    Result<bool> mayRecordRuns();
     // The newest run of each model of the deployment, by model id.
     Result<QHash<qint64, CheckRunRecord>> latestByModel(const QString &deployment);
     // The checks of the candidate a retrain run registered.

@@ -369,28 +369,71 @@ Result<std::optional<ModelVersion>> ModelRegistry::byAlias(const QString &deploy
     }
 }
 
+namespace {
+
+struct Promotable
+{
+    ModelVersion target;
+    std::optional<qint64> current; // the alias's present target
+};
+
+// The registry's preconditions of a promotion, inside tx (which holds the deployment's row lock).
+Result<Promotable> promotable(pqxx::transaction_base &tx, const QString &deployment, const QString &version,
+                              const QString &alias)
+{
+    if (Status active = lockDeployment(tx, deployment); !active)
+        return active.error();
+    auto target = fetchByVersion(tx, deployment, version);
+    if (!target)
+        return unknownVersion(deployment, version);
+    if (target->archived)
+        return Error{
+            StoreText::tr("%1@%2 is archived; an archived version cannot become %3.").arg(deployment, version, alias)};
+    const auto current = aliasTarget(tx, deployment, alias);
+    if (current && *current == target->id)
+        return Error{StoreText::tr("%1@%2 is already the %3; nothing changed.").arg(deployment, version, alias)};
+    if (alias == kChallenger && target->isChampion())
+        return Error{StoreText::tr("%1@%2 is the champion; it cannot also be the challenger.").arg(deployment, version)};
+    return Promotable{std::move(*target), current};
+}
+
+} // namespace
+
+Status ModelRegistry::checkPromotable(const QString &deployment, const QString &version, const QString &alias)
+{
+    if (!isValidAlias(alias))
+        return Error{StoreText::tr("Unknown alias \"%1\": use champion or challenger.").arg(alias)};
+    try {
+        pqxx::work tx(pg::raw(m_conn)); // rolled back: only the lock's wait is shared with a real promotion
+        if (const auto ok = promotable(tx, deployment, version, alias); !ok)
+            return ok.error();
+        return {};
+    } catch (const std::exception &e) {
+        return pg::toError(e, m_conn.endpoint(), StoreText::tr("making %1@%2 the %3").arg(deployment, version, alias));
+    }
+}
+
 Result<AliasChange> ModelRegistry::promote(const QString &deployment, const QString &version, const QString &alias,
-                                           const QString &reason, const Actor &actor)
+                                           const QString &reason, const Actor &actor,
+                                           std::optional<qint64> expectedChampion)
 {
     if (!isValidAlias(alias))
         return Error{StoreText::tr("Unknown alias \"%1\": use champion or challenger.").arg(alias)};
     try {
         pqxx::work tx(pg::raw(m_conn));
-        if (Status active = lockDeployment(tx, deployment); !active)
-            return active.error();
-        const auto target = fetchByVersion(tx, deployment, version);
-        if (!target)
-            return unknownVersion(deployment, version);
-        if (target->archived)
-            return Error{StoreText::tr("%1@%2 is archived; an archived version cannot become %3.")
-                             .arg(deployment, version, alias)};
-        const auto current = aliasTarget(tx, deployment, alias);
-        if (current && *current == target->id)
-            return Error{StoreText::tr("%1@%2 is already the %3; nothing changed.").arg(deployment, version, alias)};
-        if (alias == kChallenger && target->isChampion())
-            return Error{
-                StoreText::tr("%1@%2 is the champion; it cannot also be the challenger.").arg(deployment, version)};
-        AliasChange change = moveAliasAudited(tx, deployment, alias, current, target->id,
+        const auto ok = promotable(tx, deployment, version, alias);
+        if (!ok)
+            return ok.error();
+        // The model checks compared the candidate with one champion: another promotion since then is refused
+        // here, under the deployment's row lock, so the candidate never replaces a champion it was not checked
+        // against.
+        if (alias == kChampion && expectedChampion && ok->current.value_or(0) != *expectedChampion) {
+            const auto now = ok->current ? fetchById(tx, *ok->current) : std::nullopt;
+            return Error{StoreText::tr("The champion of \"%1\" changed while the model checks ran (now %2); promote "
+                                       "again.")
+                             .arg(deployment, now ? now->version : StoreText::tr("none"))};
+        }
+        AliasChange change = moveAliasAudited(tx, deployment, alias, ok->current, ok->target.id,
                                               QStringLiteral("model.promote"), reason, actor);
         tx.commit();
         return change;

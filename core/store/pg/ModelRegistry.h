@@ -34,9 +34,15 @@ public:
     Result<std::optional<ModelVersion>> bySha256(const QString &deployment, const QString &sha256);
     Result<std::optional<ModelVersion>> byAlias(const QString &deployment, const QString &alias);
 
-    // Moves `alias` to `version` (refuses archived versions and a no-op move), audited.
+    // Moves `alias` to `version` (refuses archived versions and a no-op move), audited. expectedChampion (a
+    // champion move): the champion's id the model checks compared with (0: there was none); another one now
+    // is refused under the deployment's row lock, nothing changed.
     Result<AliasChange> promote(const QString &deployment, const QString &version, const QString &alias,
-                                const QString &reason, const Actor &actor);
+                                const QString &reason, const Actor &actor,
+                                std::optional<qint64> expectedChampion = std::nullopt);
+    // The same refusals as promote() (unknown or archived version, a no-op move), without moving anything:
+    // asked before the model checks, so that no scoring is spent on a promotion the registry would refuse.
+    Status checkPromotable(const QString &deployment, const QString &version, const QString &alias);
     // Makes the champion before the current one champion again (from the audit log), audited.
     Result<AliasChange> restorePrevious(const QString &deployment, const QString &reason, const Actor &actor);
     // Archives a version (refuses the champion; drops a challenger alias pointing at it), audited.

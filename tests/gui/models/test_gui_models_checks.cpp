@@ -9,6 +9,7 @@
 #include "core/ml/checks/ModelChecks.h"
 #include "core/secrets/SecretStore.h"
 #include "core/services/ConnectionMonitor.h"
+#include "core/services/ModelCheckOperations.h"
 #include "core/services/ModelOperations.h"
 #include "core/store/pg/DeploymentStore.h"
 #include "core/store/pg/Migrator.h"
@@ -194,6 +195,30 @@ private Q_SLOTS:
         QVERIFY2(details->toPlainText().contains(QStringLiteral("non-regression (segment x)")) &&
                      details->toPlainText().contains(QStringLiteral("the candidate's MAE is")),
                  qPrintable(details->toPlainText()));
+
+        // The champion checked against itself compares nothing: its column never says a bare "passed".
+        const auto self = models::runModelChecks(*m_conn, m_dep, QStringLiteral("1"), QStringLiteral("manual"));
+        QVERIFY2(self.ok() && self->passed(), qPrintable(self.errorMessage()));
+        const int shownBeforeRefresh = int(shown.size());
+        view->refresh();
+        QTRY_VERIFY_WITH_TIMEOUT(shown.size() > shownBeforeRefresh, 15000);
+        const QModelIndex champion = model->index(model->rowOfVersion(QStringLiteral("1")),
+                                                  ui::ModelVersionTableModel::ChecksColumn);
+        QCOMPARE(champion.data().toString(), QStringLiteral("passed, 3 without data"));
+        QVERIFY(champion.data(Qt::ToolTipRole).toString().contains(QStringLiteral("without data")));
+
+        // Remove golden data: the deployment has no checks any more, and the button goes grey.
+        auto *remove = view->findChild<QPushButton *>(QStringLiteral("goldenRemoveButton"));
+        QVERIFY(remove);
+        QTRY_VERIFY(remove->isEnabled());
+        QTest::mouseClick(remove, Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(done.size(), 3, 15000);
+        QVERIFY2(done.last().at(0).toBool(), qPrintable(done.last().at(1).toString()));
+        QTRY_VERIFY2_WITH_TIMEOUT(goldenLabel->text().contains(QStringLiteral("no promotion checks configured")),
+                                  qPrintable(goldenLabel->text()), 15000);
+        QTRY_VERIFY(!remove->isEnabled());
+        QCOMPARE(test::queryValue(*m_conn, QStringLiteral("SELECT count(*) FROM mldeck.golden_datasets")),
+                 QStringLiteral("0"));
     }
 };
 

@@ -6,6 +6,7 @@
 // added and the champion stays. The History tab lists both runs and exports them as a JSON array.
 #include "core/config/Settings.h"
 #include "core/demo/RideDelayGenerator.h"
+#include "core/ml/checks/ModelChecks.h"
 #include "core/secrets/SecretStore.h"
 #include "core/services/ConnectionMonitor.h"
 #include "core/services/ModelOperations.h"
@@ -370,6 +371,46 @@ private Q_SLOTS:
         step.showError(QStringLiteral("boom"));
         step.setPermissions(std::nullopt);
         QVERIFY(again->isVisibleTo(&step) && keep->isEnabled());
+    }
+
+    // A candidate the rule would promote but the model checks refuse: Promote (and the plan) stay disabled,
+    // the tooltip and the checks line name the failing check; a passing report gives Promote back.
+    void decisionRefusesACandidateFailingTheChecks()
+    {
+        ui::DecisionStep step;
+        retrain::RetrainOutcome outcome;
+        outcome.run.deployment = QStringLiteral("chk");
+        outcome.candidateVersion = QStringLiteral("2");
+        outcome.decision = retrain::RetrainDecision{};
+        outcome.decision->promote = true;
+        checks::CheckReport report;
+        report.configured = true;
+        report.candidate = QStringLiteral("2");
+        report.champion = QStringLiteral("1");
+        report.results << checks::CheckResult{QStringLiteral("input"), {}, checks::Outcome::Pass, QStringLiteral("ok"), {}};
+        report.results << checks::CheckResult{QStringLiteral("non_regression"), QStringLiteral("overall"),
+                                              checks::Outcome::Fail, QStringLiteral("the candidate's MAE is 2.0"), {}};
+        outcome.run.checks = report.toJson();
+        step.setOutcome(outcome);
+        step.setPermissions(RolePermissions::everything());
+        auto *promote = child<QPushButton>(&step, "decisionPromote");
+        auto *plan = child<QCheckBox>(&step, "decisionRolloutPlan");
+        auto *keep = child<QPushButton>(&step, "decisionChallenger");
+        auto *checksLine = child<QLabel>(&step, "decisionChecks");
+        QVERIFY(promote && plan && keep && checksLine);
+        QVERIFY(!promote->isEnabled() && !plan->isEnabled());
+        QVERIFY(keep->isEnabled()); // it may still be kept as challenger
+        QVERIFY2(promote->toolTip().contains(QStringLiteral("non-regression (overall)")), qPrintable(promote->toolTip()));
+        QVERIFY2(checksLine->text().contains(QStringLiteral("failed: non-regression (overall)")) &&
+                     checksLine->text().contains(QStringLiteral("the candidate's MAE is 2.0")),
+                 qPrintable(checksLine->text()));
+
+        report.results.removeLast();
+        outcome.run.checks = report.toJson();
+        step.setOutcome(outcome);
+        step.setPermissions(RolePermissions::everything());
+        QVERIFY(promote->isEnabled());
+        QVERIFY2(checksLine->text().contains(QStringLiteral("passed 1 of 1 checks")), qPrintable(checksLine->text()));
     }
 
     void summaryCountsMatchTheData()

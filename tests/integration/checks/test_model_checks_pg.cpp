@@ -274,9 +274,12 @@ private Q_SLOTS:
                  qPrintable(refused.errorMessage()));
         QCOMPARE(champion()->version, QStringLiteral("1"));
 
+        // A change of nothing moves nothing, whatever was scored before it in the same worker.
         QVERIFY(declare(R"({"non_regression": {"min_segment_rows": 5},
                             "invariance": [{"feature": "weekday", "values": [0, 6], "max_change": 1000},
-                                           {"feature": "pickup_zone", "values": ["airport"], "max_change": 1000}]})")
+                                           {"feature": "pickup_zone", "values": ["airport"], "max_change": 1000},
+                                           {"feature": "rain_mm", "delta": 25, "max_change": 1000},
+                                           {"feature": "distance_km", "delta": 0, "max_change": 0.0001}]})")
                     .ok());
         const auto promoted = models::promote(*m_conn, std::nullopt, m_dep, QStringLiteral("2"),
                                               QStringLiteral("champion"), {}, kActor);
@@ -293,6 +296,42 @@ private Q_SLOTS:
         // A challenger is not gated; restoring the previous champion never is.
         QVERIFY(models::restorePrevious(*m_conn, std::nullopt, m_dep, {}, kActor).ok());
         QCOMPARE(champion()->version, QStringLiteral("1"));
+    }
+
+    // A champion whose file cannot be read here must not block its replacement: the comparative checks
+    // have no data, the outcome says it was not compared, and the candidate's own checks still decide.
+    void championThatCannotBeLoadedIsNotComparedWith()
+    {
+        const QString path = writeGolden(QStringLiteral("golden.csv"), 0);
+        QVERIFY(models::setGolden(*m_conn, m_dep, path, QStringLiteral("outcome"), {}, kActor).ok());
+        QVERIFY(declare(R"({"stability": {"enabled": true},
+                            "invariance": [{"feature": "weekday", "values": [0, 6], "max_change": 0.000001}]})")
+                    .ok());
+        const QString file = champion()->filePath;
+        QVERIFY(QFile::rename(file, file + QStringLiteral(".away")));
+        const auto refused = models::promote(*m_conn, std::nullopt, m_dep, QStringLiteral("2"),
+                                             QStringLiteral("champion"), {}, kActor);
+        QVERIFY(!refused.ok()); // the candidate's own check (invariance) still refuses it
+        QVERIFY2(refused.errorMessage().contains(QStringLiteral("invariance of weekday")),
+                 qPrintable(refused.errorMessage()));
+        QVERIFY(declare(R"({"stability": {"enabled": true}})").ok());
+        const auto promoted = models::promote(*m_conn, std::nullopt, m_dep, QStringLiteral("2"),
+                                              QStringLiteral("champion"), {}, kActor);
+        QVERIFY(QFile::rename(file + QStringLiteral(".away"), file));
+        QVERIFY2(promoted.ok(), qPrintable(promoted.errorMessage()));
+        QCOMPARE(champion()->version, QStringLiteral("2"));
+        const checks::CheckReport &report = *promoted->checks;
+        QVERIFY2(report.summary().startsWith(QStringLiteral("not compared with the champion (%1@1 cannot be loaded")
+                                                 .arg(m_dep)),
+                 qPrintable(report.summary()));
+        QVERIFY(!report.comparedAll());
+        for (const checks::CheckResult &r : report.results)
+            if (r.check == QLatin1String("non_regression") || r.check == QLatin1String("stability"))
+                QCOMPARE(r.outcome, checks::Outcome::NoData);
+        // Stored without a champion compared with: never reused as a comparison with version 1.
+        QCOMPARE(count(QStringLiteral("SELECT count(*) FROM mldeck.model_check_runs WHERE deployment = $1 AND passed "
+                                      "AND champion_model_id IS NULL")),
+                 1);
     }
 
     // A classifier (accept_mlp.pt champion, accept_logistic.pt candidate, 0/1 labels): non-regression on
@@ -387,6 +426,23 @@ private Q_SLOTS:
         const CliRun refused = cli({QStringLiteral("promote"), QStringLiteral("2")});
         QCOMPARE(refused.code, 1);
         QVERIFY2(refused.err.contains(QStringLiteral("non-regression (segment x)")), qPrintable(refused.err));
+        // The gate reused the manual run (same champion, golden data and checks): nothing scored again.
+        QCOMPARE(count(QStringLiteral("SELECT count(*) FROM mldeck.model_check_runs WHERE deployment = $1 "
+                                      "AND purpose = 'promote'")),
+                 0);
+
+        // A golden set can be removed (audited); the promotions are then unchecked, and say so.
+        const CliRun removed = cli({QStringLiteral("golden"), QStringLiteral("remove")});
+        QVERIFY2(removed.code == 0, qPrintable(removed.err));
+        QVERIFY2(removed.out.contains(QStringLiteral("removed")), qPrintable(removed.out));
+        QCOMPARE(cli({QStringLiteral("golden"), QStringLiteral("show")}).code, 1);
+        QCOMPARE(cli({QStringLiteral("golden"), QStringLiteral("remove")}).code, 1); // nothing to remove
+        QCOMPARE(count(QStringLiteral("SELECT count(*) FROM mldeck.audit_log WHERE deployment = $1 AND action = "
+                                      "'models.golden' AND after IS NULL AND before->>'file' = 'golden.csv'")),
+                 1);
+        const CliRun unchecked = cli({QStringLiteral("promote"), QStringLiteral("2")});
+        QVERIFY2(unchecked.code == 0, qPrintable(unchecked.err));
+        QVERIFY2(unchecked.out.contains(QStringLiteral("no promotion checks configured")), qPrintable(unchecked.out));
         const CliRun badChecks = cli({QStringLiteral("checks"), QStringLiteral("set"), QStringLiteral("--file=") + path});
         QCOMPARE(badChecks.code, 2); // a CSV is not a JSON object
     }

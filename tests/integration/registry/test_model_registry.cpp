@@ -460,8 +460,41 @@ private Q_SLOTS:
         QVERIFY(!promoteArchived.ok());
         QVERIFY2(promoteArchived.errorMessage().contains(QStringLiteral("archived")),
                  qPrintable(promoteArchived.errorMessage()));
+        // The gate refuses it as the registry does, before any model check runs.
+        const auto gated = models::promote(*m_conn, std::nullopt, m_dep, b.version, QStringLiteral("champion"), {}, kActor);
+        QVERIFY(!gated.ok());
+        QVERIFY2(gated.errorMessage().contains(QStringLiteral("archived")) &&
+                     !gated.errorMessage().contains(QStringLiteral("model checks")),
+                 qPrintable(gated.errorMessage()));
+        const auto unknown = models::promote(*m_conn, std::nullopt, m_dep, QStringLiteral("99"),
+                                             QStringLiteral("champion"), {}, kActor);
+        QVERIFY(!unknown.ok());
+        QVERIFY2(!unknown.errorMessage().contains(QStringLiteral("model checks")), qPrintable(unknown.errorMessage()));
         QCOMPARE(registry.list(m_dep, false)->size(), 1);
         QCOMPARE(registry.list(m_dep, true)->size(), 2);
+    }
+
+    // The model checks compare a candidate with the champion of their time; a promotion landing while they
+    // run is seen under the deployment's row lock and the candidate is refused, nothing changed.
+    void championChangedSinceTheChecksIsRefused()
+    {
+        const ModelVersion a = registerFile(modelFile(QStringLiteral("eta_mlp.pt")));
+        const ModelVersion b = registerFile(modelFile(QStringLiteral("eta_lstm.pt")));
+        ModelRegistry registry(*m_conn);
+        QVERIFY(registry.promote(m_dep, a.version, QStringLiteral("champion"), {}, kActor).ok());
+        const int auditBefore = count(QStringLiteral("SELECT count(*) FROM mldeck.audit_log"));
+        // b was checked when the deployment had no champion (0); a became champion since.
+        const auto refused = registry.promote(m_dep, b.version, QStringLiteral("champion"), {}, kActor, 0);
+        QVERIFY(!refused.ok());
+        QVERIFY2(refused.errorMessage().contains(QStringLiteral("changed while the model checks ran (now %1)")
+                                                     .arg(a.version)),
+                 qPrintable(refused.errorMessage()));
+        QCOMPARE((*registry.byAlias(m_dep, QStringLiteral("champion")))->version, a.version);
+        QCOMPARE(count(QStringLiteral("SELECT count(*) FROM mldeck.audit_log")), auditBefore);
+        // Checked against a, which is still the champion: promoted.
+        const auto promoted = registry.promote(m_dep, b.version, QStringLiteral("champion"), {}, kActor, a.id);
+        QVERIFY2(promoted.ok(), qPrintable(promoted.errorMessage()));
+        QCOMPARE((*registry.byAlias(m_dep, QStringLiteral("champion")))->version, b.version);
     }
 
     void championIsPublishedInRedis()

@@ -264,6 +264,59 @@ private Q_SLOTS:
         QVERIFY(refused.detail.contains(QStringLiteral("row 4")));
     }
 
+    void invarianceCountsEachRowOnce()
+    {
+        InvarianceCheck c;
+        c.feature = QStringLiteral("weekday");
+        c.values = {0, 5, 6};
+        c.maxChange = 0.5;
+        // Row 0 moves under all three values, row 2 under one: two rows, four (row, value) cases.
+        const CheckResult r =
+            invariance(c, values({1, 2, 3}), {values({2, 2, 3}), values({3, 2, 3}), values({4, 2, 9})});
+        QCOMPARE(r.outcome, Outcome::Fail);
+        QCOMPARE(r.figures.value(QStringLiteral("moved")).toInt(), 2);
+        QCOMPARE(r.figures.value(QStringLiteral("moved_cases")).toInt(), 4);
+        QVERIFY2(r.detail.contains(QStringLiteral("moves 2 prediction")), qPrintable(r.detail));
+    }
+
+    void unknownCategoriesAreNotCountedWhenTheModelListsNone()
+    {
+        GoldenSet g = golden({QStringLiteral("x"), QStringLiteral("x")});
+        g.rows[1].categorical = {QStringLiteral("b")};
+        QStringList unlisted;
+        const auto counted = unknownCategories(schema(), g, schema(), unlisted);
+        QCOMPARE(counted.value(QStringLiteral("zone")), 1); // "b" is not among the listed ["a"]
+        QVERIFY(unlisted.isEmpty());
+        FeatureSchema noMetadata; // a model without metadata lists no categories at all
+        const auto none = unknownCategories(noMetadata, g, schema(), unlisted);
+        QVERIFY(none.isEmpty());
+        QCOMPARE(unlisted, QStringList{QStringLiteral("zone")});
+        ModelCheckSettings s;
+        s.maxUnknownShare = 0.0;
+        const CheckResult r = inputValidation(s, 2, none, {}, unlisted);
+        QCOMPARE(r.outcome, Outcome::Pass);
+        QCOMPARE(r.figures.value(QStringLiteral("unknown_categories")).toInt(), 0);
+        QVERIFY2(r.detail.contains(QStringLiteral("not counted for zone")), qPrintable(r.detail));
+    }
+
+    void aChampionNotComparedIsNeverShownAsPassed()
+    {
+        CheckReport r;
+        r.configured = true;
+        r.results << CheckResult{QStringLiteral("input"), {}, Outcome::Pass, QStringLiteral("ok"), {}};
+        QVERIFY(r.comparedAll());
+        r.championUnavailable = QStringLiteral("eta@1 cannot be loaded: no such file");
+        r.results << CheckResult{QStringLiteral("non_regression"), QStringLiteral("overall"), Outcome::NoData,
+                                 QStringLiteral("not compared"), {}};
+        QVERIFY(r.passed()); // not blocking: a champion that cannot be read must not block its replacement
+        QVERIFY(!r.comparedAll());
+        QVERIFY2(r.summary().startsWith(QStringLiteral("not compared with the champion (eta@1 cannot be loaded")),
+                 qPrintable(r.summary()));
+        const CheckReport back = CheckReport::fromJson(r.toJson());
+        QCOMPARE(back.championUnavailable, r.championUnavailable);
+        QVERIFY(!back.comparedAll());
+    }
+
     void perturbChangesOneFeatureOnly()
     {
         const std::vector<FeatureRow> rows{{{1, 2}, {QStringLiteral("a")}}, {{3, 4}, {QStringLiteral("b")}}};

@@ -27,6 +27,9 @@ void ModelVersionTableModel::setModels(const QList<ModelVersion> &models, const 
     beginResetModel();
     m_models = models;
     m_checks = checks;
+    m_reports.clear();
+    for (auto it = checks.cbegin(); it != checks.cend(); ++it)
+        m_reports.insert(it.key(), checks::CheckReport::fromJson(it.value()));
     // A deployment's versions share its task: a classifier's list shows accuracy and log-loss instead.
     m_classification = !models.isEmpty() && std::all_of(models.cbegin(), models.cend(), [](const ModelVersion &m) {
         return m.task == QLatin1String("classification");
@@ -70,12 +73,15 @@ QVariant ModelVersionTableModel::data(const QModelIndex &index, int role) const
         return themeColor(Palette::Faint); // archived versions recede
     if (role == Qt::ToolTipRole && index.column() == VersionColumn)
         return tr("SHA-256 %1").arg(m->sha256);
-    if (index.column() == ChecksColumn && m_checks.contains(m->id)) {
-        const checks::CheckReport report = checks::CheckReport::fromJson(m_checks.value(m->id));
+    if (index.column() == ChecksColumn && m_reports.contains(m->id)) {
+        const checks::CheckReport &report = *m_reports.constFind(m->id);
         if (role == Qt::ToolTipRole)
             return report.summary();
+        // A check without data is never shown as a pass: muted, not the colour of a verdict.
         if (role == Qt::ForegroundRole && !report.passed())
             return themeColor(Palette::Bad);
+        if (role == Qt::ForegroundRole && !report.comparedAll())
+            return themeColor(Palette::Muted);
     }
     if (role != Qt::DisplayRole)
         return {};
@@ -97,13 +103,17 @@ QVariant ModelVersionTableModel::data(const QModelIndex &index, int role) const
     case ArchivedColumn:
         return m->archived ? tr("archived") : QString();
     case ChecksColumn: {
-        if (!m_checks.contains(m->id))
+        if (!m_reports.contains(m->id))
             return QStringLiteral("–");
-        const checks::CheckReport report = checks::CheckReport::fromJson(m_checks.value(m->id));
+        const checks::CheckReport &report = *m_reports.constFind(m->id);
         const auto failed = report.failures();
-        return report.passed()        ? tr("passed")
-               : failed.isEmpty()     ? tr("not run")
-                                      : tr("failed: %1").arg(failed.first().title());
+        if (!failed.isEmpty())
+            return tr("failed: %1").arg(failed.first().title());
+        if (!report.passed())
+            return tr("not run");
+        if (!report.championUnavailable.isEmpty())
+            return tr("not compared with the champion");
+        return report.comparedAll() ? tr("passed") : tr("passed, %n without data", nullptr, report.noDataCount());
     }
     case ColumnCount:
         break;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/domain/ModelVersion.h"
+#include "core/ml/checks/ModelChecks.h"
 
 #include <QAbstractTableModel>
 #include <QHash>
@@ -49,6 +50,7 @@ public:
 private:
     QList<ModelVersion> m_models;
     QHash<qint64, QJsonObject> m_checks;
+    QHash<qint64, checks::CheckReport> m_reports; // m_checks parsed once, not on every paint
     bool m_classification = false; // every version is a classifier: accuracy and log-loss columns
 };
 

@@ -107,9 +107,13 @@ RegistryView::RegistryView(ConnectionSession &session, PageFrame &frame, QWidget
     m_goldenButton = new QPushButton(tr("Golden data…"), this);
     m_goldenButton->setObjectName(QStringLiteral("goldenButton"));
     m_goldenButton->setToolTip(tr("Register or replace the golden dataset the model checks run on before a promotion"));
+    m_goldenRemove = new QPushButton(tr("Remove golden data"), this);
+    m_goldenRemove->setObjectName(QStringLiteral("goldenRemoveButton"));
+    m_goldenRemove->setToolTip(tr("Remove the golden dataset: promotions are then no longer checked"));
     auto *goldenRow = new QHBoxLayout;
     goldenRow->addWidget(m_golden, 1);
     goldenRow->addWidget(m_goldenButton);
+    goldenRow->addWidget(m_goldenRemove);
     auto *actions = new QHBoxLayout;
     actions->addWidget(m_reason, 1);
     actions->addWidget(m_register);
@@ -152,6 +156,7 @@ RegistryView::RegistryView(ConnectionSession &session, PageFrame &frame, QWidget
     });
     connect(m_register, &QPushButton::clicked, this, &RegistryView::registerFile);
     connect(m_goldenButton, &QPushButton::clicked, this, &RegistryView::registerGolden);
+    connect(m_goldenRemove, &QPushButton::clicked, this, &RegistryView::removeGolden);
     m_goldenPicker = [this] { return askGoldenData(this); };
     connect(m_promote, &QPushButton::clicked, this, [this] { promoteSelected(QStringLiteral("champion")); });
     connect(m_challenger, &QPushButton::clicked, this, [this] { promoteSelected(QStringLiteral("challenger")); });
@@ -374,6 +379,7 @@ void RegistryView::updateButtons()
     const ModelVersion *m = selected();
     m_register->setEnabled(idle && haveDeployment);
     m_goldenButton->setEnabled(idle && haveDeployment);
+    m_goldenRemove->setEnabled(idle && haveDeployment && m_hasGolden);
     m_restore->setEnabled(idle && haveDeployment);
     m_promote->setEnabled(idle && m && !m->archived && !m->isChampion());
     m_challenger->setEnabled(idle && m && !m->archived && !m->isChampion() && !m->isChallenger());
@@ -385,6 +391,7 @@ void RegistryView::updateButtons()
     const QString redis = redisRefusal(m_session.redisAccess().access());
     applyRole(m_register, role, RoleAction::ModelRegister);
     applyRole(m_goldenButton, role, RoleAction::ModelRegister); // golden data are the scientist's, like models
+    applyRole(m_goldenRemove, role, RoleAction::ModelRegister);
     applyGate(m_promote, {roleRefusal(role, RoleAction::ModelPromote), redis});
     applyRole(m_challenger, role, RoleAction::ModelPromote);
     applyGate(m_restore, {roleRefusal(role, RoleAction::ModelRestore), redis});
@@ -426,8 +433,23 @@ void RegistryView::registerGolden()
     m_service->setGolden(deployment, choice->file, choice->targetColumn, choice->segmentColumn);
 }
 
+void RegistryView::removeGolden()
+{
+    const QString deployment = m_deployments->currentText();
+    if (deployment.isEmpty() || !m_hasGolden)
+        return;
+    if (!confirm(tr("Remove golden data"),
+                 tr("Remove the golden dataset of %1? Its promotions are then no longer checked until another one is "
+                    "registered.")
+                     .arg(deployment)))
+        return;
+    startAction();
+    m_service->removeGolden(deployment);
+}
+
 void RegistryView::showGolden(const std::optional<GoldenRecord> &golden)
 {
+    m_hasGolden = golden.has_value();
     if (!golden) {
         m_golden->setText(tr("No golden dataset: no promotion checks configured. A version becomes champion "
                              "without any check."));

@@ -80,6 +80,7 @@ private:
 
     void registerFile();
     void registerGolden();
+    void removeGolden();
     void showGolden(const std::optional<GoldenRecord> &golden);
     void promoteSelected(const QString &alias);
     void restorePrevious();
@@ -102,6 +103,8 @@ private:
     QPushButton *m_register = nullptr;
     QLabel *m_golden = nullptr;            // the golden dataset the promotion checks run on
     QPushButton *m_goldenButton = nullptr; // register or replace it
+    QPushButton *m_goldenRemove = nullptr; // remove it (a stale golden set must not block every promotion)
+    bool m_hasGolden = false;
     QPushButton *m_promote = nullptr;
     QPushButton *m_challenger = nullptr;
     QPushButton *m_restore = nullptr;

@@ -91,8 +91,8 @@ void DecisionStep::setOutcome(const retrain::RetrainOutcome &o)
     m_again->setVisible(!m_hasCandidate);
 }
 
-// The promotion gate runs the checks again when Promote is pressed; a candidate that failed them here is
-// not offered for promotion (the check and its figures say why).
+// The promotion gate reuses this run when Promote is pressed (or runs the checks again if the champion changed
+// since); a candidate that failed them here is not offered for promotion (the check and its figures say why).
 void DecisionStep::showChecks(const QJsonObject &json)
 {
     m_checks->setVisible(m_hasCandidate && !json.isEmpty());
