@@ -50,6 +50,7 @@ void NannyTrainingParams::write(worker::WireWriter &w) const
     w.f64(validationShare);
     w.i64(qint64(seed));
     w.i32(threads);
+    w.f64(maxSeconds);
 }
 
 NannyTrainingParams NannyTrainingParams::read(worker::WireReader &r)
@@ -64,6 +65,7 @@ NannyTrainingParams NannyTrainingParams::read(worker::WireReader &r)
     p.validationShare = r.f64();
     p.seed = quint64(r.i64());
     p.threads = r.i32();
+    p.maxSeconds = r.f64();
     return p;
 }
 

@@ -34,6 +34,8 @@ class WireWriter;
 // Fewer reference rows with outcomes than this and no nanny is trained: a fifth of them are held out,
 // and a network of ~1,000 weights fitted on fewer rows estimates noise.
 inline constexpr qint64 kNannyMinRows = 500;
+// At most this many reference rows train a nanny (a seeded sample of them when there are more).
+inline constexpr qint64 kNannyMaxTrainingRows = 20000;
 
 struct NannyTrainingParams
 {
@@ -46,6 +48,9 @@ struct NannyTrainingParams
     double validationShare = 0.2;
     quint64 seed = 42;
     int threads = 0; // torch intra-op threads in the worker; 0 keeps its default
+    // Training stops after the epoch that passes this many seconds (0: no limit), keeping the best epoch
+    // so far: the guard trains inside its round, which the rollout rules share.
+    double maxSeconds = 20;
 
     void write(worker::WireWriter &w) const;
     static NannyTrainingParams read(worker::WireReader &r);

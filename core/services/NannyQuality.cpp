@@ -29,7 +29,9 @@ QJsonObject NannyQuality::toJson() const
 NannyQuality summarizeNannyQuality(std::vector<NannyQualityRow> rows)
 {
     NannyQuality q;
-    std::erase_if(rows, [](const NannyQualityRow &r) { return r.labelled <= 0 || r.estCount <= 0; });
+    std::erase_if(rows, [](const NannyQualityRow &r) {
+        return r.labelled <= 0 || r.estCount <= 0 || double(r.labelled) < kNannyQualityMinOutcomeShare * double(r.estCount);
+    });
     q.hours = std::move(rows);
     const auto n = double(q.hours.size());
     if (q.hours.empty())

@@ -12,7 +12,11 @@ namespace mldeck {
 
 class PgConnection;
 
-// One hour whose ML predictions the nanny scored and some of which got their outcome.
+// An hour is compared once its outcomes are (nearly) all in: at least this share of the predictions the
+// nanny scored have an outcome. The first outcomes to arrive are often a biased subset (the short rides).
+inline constexpr double kNannyQualityMinOutcomeShare = 0.9;
+
+// One hour whose ML predictions the nanny scored and that got their outcomes.
 struct NannyQualityRow
 {
     qint64 hourMicros = 0;
@@ -32,7 +36,8 @@ struct NannyQuality
     QJsonObject toJson() const;
 };
 
-// Pure: the summary of the rows (hours without an outcome are dropped here).
+// Pure: the summary of the rows (hours with fewer outcomes than kNannyQualityMinOutcomeShare of the
+// scored predictions are dropped here).
 NannyQuality summarizeNannyQuality(std::vector<NannyQualityRow> rows);
 
 // The hours of [fromMicros, toMicros) from the KPI aggregates (path "ml", the rows the nanny scored).

@@ -6,6 +6,9 @@
 #include "core/store/pg/NannyStore.h"
 
 #include <QElapsedTimer>
+#include <QScopeGuard>
+
+#include <cmath>
 
 namespace mldeck {
 
@@ -20,25 +23,24 @@ struct NannyScoringSession::Loaded
     int loggedNumeric = 0;
     int loggedCategorical = 0;
 
-    // The logged rows in the model's feature order.
-    Status reorder(std::vector<FeatureRow> &rows) const
+    // The logged row in the model's feature order; false when it cannot be scored (its values do not match
+    // the schema, or a numeric value or the prediction is not a finite number): it gets no estimate.
+    bool reorder(FeatureRow &row, double predicted) const
     {
-        for (FeatureRow &row : rows) {
-            if (int(row.numeric.size()) != loggedNumeric || int(row.categorical.size()) != loggedCategorical)
-                return Error{ServiceText::tr("A logged row does not match feature schema %1 (%2 numeric, %3 "
-                                             "categorical values).")
-                                 .arg(schemaId)
-                                 .arg(row.numeric.size())
-                                 .arg(row.categorical.size())};
-            FeatureRow mapped;
-            mapped.numeric.reserve(numeric.size());
-            for (int i : numeric)
-                mapped.numeric.push_back(row.numeric[size_t(i)]);
-            for (int i : categorical)
-                mapped.categorical << row.categorical.at(i);
-            row = std::move(mapped);
+        if (int(row.numeric.size()) != loggedNumeric || int(row.categorical.size()) != loggedCategorical
+            || !std::isfinite(predicted))
+            return false;
+        FeatureRow mapped;
+        mapped.numeric.reserve(numeric.size());
+        for (int i : numeric) {
+            if (!std::isfinite(row.numeric[size_t(i)]))
+                return false;
+            mapped.numeric.push_back(row.numeric[size_t(i)]);
         }
-        return {};
+        for (int i : categorical)
+            mapped.categorical << row.categorical.at(i);
+        row = std::move(mapped);
+        return true;
     }
 };
 
@@ -130,10 +132,31 @@ Result<NannyScoringReport> NannyScoringSession::run(PgConnection &conn, const QS
         return loaded.error();
     const Loaded &use = **loaded;
 
+    // One run per deployment at a time: a second guard (overlapping scopes) or a trainer goes first.
+    auto locked = store.tryLockScoring(deployment);
+    if (!locked)
+        return locked.error();
+    if (!*locked) {
+        report.busy = true;
+        return report;
+    }
+    const auto unlock = qScopeGuard([&] { store.unlockScoring(deployment); });
+    // The mark may have moved while this session waited for the lock.
+    mark = store.watermark(deployment);
+    if (!mark)
+        return mark.error();
+    if (!*mark || (*mark)->nannyId != report.nannyId) {
+        report.noNanny = true;
+        return report;
+    }
+
     const qint64 upTo = nowMicros - m_options.settleSeconds * 1'000'000;
     qint64 from = (*mark)->scoredToMicros;
+    QElapsedTimer run;
+    run.start();
     QElapsedTimer clock;
-    while (from < upTo && report.scored < m_options.maxRowsPerRun) {
+    while (from < upTo && report.scored < m_options.maxRowsPerRun
+           && (m_options.runBudgetMs <= 0 || run.elapsed() < m_options.runBudgetMs)) {
         if (cancel && cancel->load())
             break;
         auto next = store.nextBatch(deployment, report.modelVersion, use.schemaId, from, upTo, m_options.batchRows);
@@ -141,20 +164,46 @@ Result<NannyScoringReport> NannyScoringSession::run(PgConnection &conn, const QS
             return next.error();
         NannyBatch batch = std::move(next).value();
         clock.start();
-        if (const Status mapped = use.reorder(batch.rows); !mapped)
-            return mapped.error();
-        auto estimates = use.scorer->score(batch.rows, batch.predicted, cancel);
+        // Rows that cannot be scored are left out; the watermark passes them (they count in `count` only).
+        std::vector<qint64> ts;
+        std::vector<FeatureRow> rows;
+        std::vector<double> predicted;
+        for (size_t i = 0; i < batch.rows.size(); ++i) {
+            if (!use.reorder(batch.rows[i], batch.predicted[i]))
+                continue;
+            ts.push_back(batch.tsMicros[i]);
+            rows.push_back(std::move(batch.rows[i]));
+            predicted.push_back(batch.predicted[i]);
+        }
+        auto estimates = use.scorer->score(rows, predicted, cancel);
         if (!estimates)
             return estimates.error();
+        // An estimate that is not a finite number >= 0 (a forward pass overflowing on extreme inputs) is
+        // dropped too: one would poison the sums of its minute and hour for good.
+        std::vector<qint64> keptTs;
+        std::vector<double> kept;
+        for (size_t i = 0; i < estimates->size(); ++i) {
+            const double e = (*estimates)[i];
+            if (std::isfinite(e) && e >= 0) {
+                keptTs.push_back(ts[i]);
+                kept.push_back(e);
+            }
+        }
+        report.skipped += qint64(batch.tsMicros.size() - kept.size());
         report.workerMs += double(clock.nsecsElapsed()) / 1e6;
-        auto added = store.addEstimates(deployment, report.nannyId, report.modelVersion, from, batch.toMicros,
-                                        batch.tsMicros, *estimates);
+        bool moved = false;
+        auto added = store.addEstimates(deployment, report.nannyId, from, batch.toMicros, keptTs, kept, &moved);
+        if (!added && moved) {
+            report.busy = true; // another scorer got there first: nothing was added twice
+            break;
+        }
         if (!added)
             return added.error();
         report.scored += *added;
         ++report.batches;
         from = batch.toMicros;
     }
+    report.caughtUp = from >= upTo;
     report.watermarkMicros = from;
     return report;
 }

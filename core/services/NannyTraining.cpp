@@ -4,6 +4,7 @@
 #include "core/domain/DriftScore.h"
 #include "core/ml/ModelStore.h"
 #include "core/services/DriftCheck.h"
+#include "core/stats/drift/DriftConfig.h"
 #include "core/store/pg/DriftData.h"
 #include "core/store/pg/ModelRegistry.h"
 #include "core/store/pg/NannyStore.h"
@@ -11,7 +12,10 @@
 #include <QDateTime>
 #include <QJsonValue>
 
+#include <algorithm>
 #include <cmath>
+#include <numeric>
+#include <random>
 
 namespace mldeck {
 
@@ -68,6 +72,107 @@ Result<qint64> referenceRows(const drift::Dataset &data, const ModelInfo &model,
         actual.push_back(y);
     }
     return leftOut;
+}
+
+// The nanny must not learn on the rows the champion was fitted on: there its error is optimistic, and the
+// estimate would sit below the realised MAE. Refuses a reference whose time span overlaps the champion's
+// training window (a snapshot read from a CSV file has no span: it is taken as it is).
+Status checkOutsideTrainingWindow(PgConnection &conn, const QString &deployment, int schemaId, qint64 nowMicros)
+{
+    DriftData data(conn);
+    auto window = data.championTrainingWindow(deployment);
+    if (!window)
+        return {}; // no training window recorded: nothing to compare with
+    auto settings = data.driftSettings(deployment);
+    if (!settings)
+        return settings.error();
+    auto config = drift::DriftConfig::fromJson(*settings);
+    if (!config)
+        return Error{ServiceText::tr("Drift settings of \"%1\": %2").arg(deployment, config.errorMessage())};
+    using Kind = drift::ReferenceSpec::Kind;
+    const drift::ReferenceSpec &spec = config->reference;
+    NannyStore store(conn);
+    std::optional<std::pair<qint64, qint64>> span; // [from, to] in µs
+    switch (spec.kind) {
+    case Kind::Model:
+        span = *window;
+        break;
+    case Kind::Auto: {
+        auto snap = data.snapshotExists(deployment, QStringLiteral("baseline"));
+        if (!snap)
+            return snap.error();
+        if (!*snap) {
+            span = *window; // auto picks the training window when there is one and no baseline snapshot
+            break;
+        }
+        auto period = store.snapshotPeriod(deployment, QStringLiteral("baseline"));
+        if (!period)
+            return period.error();
+        span = *period;
+        break;
+    }
+    case Kind::Snapshot: {
+        auto period = store.snapshotPeriod(deployment, spec.snapshot);
+        if (!period)
+            return period.error();
+        span = *period;
+        break;
+    }
+    case Kind::Period:
+        span = std::pair{spec.from.toMSecsSinceEpoch() * 1000, spec.to.toMSecsSinceEpoch() * 1000 - 1};
+        break;
+    case Kind::Previous:
+        span = std::pair{nowMicros - spec.seconds * kMicros, nowMicros - 1};
+        break;
+    case Kind::First: {
+        auto first = data.firstLoggedMicros(deployment);
+        if (!first)
+            return {}; // nothing logged: the reference load says so
+        span = std::pair{*first, std::min(*first + spec.seconds * kMicros, nowMicros) - 1};
+        break;
+    }
+    case Kind::FirstRows: {
+        auto rows = store.firstRowsSpan(deployment, schemaId, spec.rows);
+        if (!rows)
+            return rows.error();
+        span = *rows;
+        break;
+    }
+    }
+    if (!span || span->second < window->first || span->first >= window->second)
+        return {};
+    return Error{ServiceText::tr("The drift reference of \"%1\" (%2, %3 to %4) overlaps the champion's training "
+                                 "window (%5 to %6): on the rows it was fitted on, a model's error is optimistic, "
+                                 "so the nanny must not learn there. Set a reference outside that window (mldeckctl "
+                                 "drift reference set --deployment %1 --period FROM/TO).")
+                     .arg(deployment, describeReference(spec), iso(span->first), iso(span->second),
+                          iso(window->first), iso(window->second))};
+}
+
+// A seeded sample of at most kNannyMaxTrainingRows rows, in their order: more rows add little to about a
+// thousand weights, and the guard trains inside its round.
+void sampleRows(std::vector<FeatureRow> &rows, std::vector<double> &actual, quint64 seed)
+{
+    const size_t n = rows.size();
+    if (n <= size_t(kNannyMaxTrainingRows))
+        return;
+    std::vector<size_t> pick(n);
+    std::iota(pick.begin(), pick.end(), size_t(0));
+    std::mt19937_64 random(seed);
+    for (size_t i = 0; i < size_t(kNannyMaxTrainingRows); ++i)
+        std::swap(pick[i], pick[i + size_t(random() % (n - i))]);
+    pick.resize(size_t(kNannyMaxTrainingRows));
+    std::sort(pick.begin(), pick.end());
+    std::vector<FeatureRow> keptRows;
+    std::vector<double> keptActual;
+    keptRows.reserve(pick.size());
+    keptActual.reserve(pick.size());
+    for (size_t i : pick) {
+        keptRows.push_back(std::move(rows[i]));
+        keptActual.push_back(actual[i]);
+    }
+    rows = std::move(keptRows);
+    actual = std::move(keptActual);
 }
 
 } // namespace
@@ -157,6 +262,8 @@ Result<NannyStatus> trainDeploymentNanny(PgConnection &conn, const NannyTraining
     if (!schema)
         return schema.error();
     const qint64 nowMicros = QDateTime::currentMSecsSinceEpoch() * 1000;
+    if (const Status outside = checkOutsideTrainingWindow(conn, deployment, schema->id, nowMicros); !outside)
+        return outside.error();
     auto reference = loadDriftReference(conn, deployment, *schema, nowMicros);
     if (!reference)
         return Error{ServiceText::tr("The drift reference of \"%1\": %2").arg(deployment, reference.errorMessage())};
@@ -169,6 +276,7 @@ Result<NannyStatus> trainDeploymentNanny(PgConnection &conn, const NannyTraining
     auto leftOut = referenceRows(reference->data, (*runner)->info(), rows, actual);
     if (!leftOut)
         return leftOut.error();
+    sampleRows(rows, actual, request.params.seed);
     auto trained = trainNanny(**runner, rows, actual, request.params, cancel);
     if (!trained)
         return Error{ServiceText::tr("The nanny of \"%1\" (reference: %2): %3")

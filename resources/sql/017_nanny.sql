@@ -28,25 +28,31 @@ CREATE TABLE mldeck.nanny_models (
 );
 CREATE INDEX nanny_models_deployment ON mldeck.nanny_models (deployment, model_id, id DESC);
 
--- How far the guard has scored each deployment's log: every ML prediction with ts <= scored_to
--- of the nanny's champion version has its estimate in the aggregates (or was too late: nanny.md).
+-- How far the guard has scored each deployment's log, per champion version: every ML prediction of that
+-- version with ts <= scored_to has its estimate in the aggregates (or was too late: nanny.md). Kept per
+-- version so that a new nanny of the same version (a retrain, a rollback to a former champion) never
+-- moves the mark back over predictions already scored: they would be added a second time.
 CREATE TABLE mldeck.nanny_watermark (
-    deployment text        PRIMARY KEY REFERENCES mldeck.deployments (name),
-    nanny_id   bigint      NOT NULL REFERENCES mldeck.nanny_models (id),
-    scored_to  timestamptz NOT NULL,
-    scored     bigint      NOT NULL DEFAULT 0, -- predictions scored since the nanny started
-    updated_at timestamptz NOT NULL DEFAULT now()
+    deployment    text        NOT NULL REFERENCES mldeck.deployments (name),
+    model_version text        NOT NULL,
+    nanny_id      bigint      NOT NULL REFERENCES mldeck.nanny_models (id),
+    scored_to     timestamptz NOT NULL,
+    scored        bigint      NOT NULL DEFAULT 0, -- predictions of that version scored
+    updated_at    timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (deployment, model_version)
 );
 
--- Adds one batch of estimates, grouped per (minute bucket, model version) of path 'ml', to the minute
--- and hour rows and moves the watermark, in the caller's transaction. Under the deployment's SHARED
--- KPI lock, like the prediction trigger, so that kpi_rebuild (exclusive) never interleaves. Refuses a
--- watermark that does not move forward (a second scorer raced this one: nothing is added twice).
+-- Adds one batch of estimates, summed per minute bucket, to the 'ml' minute and hour rows of the nanny's
+-- model version and moves that version's watermark, in the caller's transaction. Under the deployment's
+-- SHARED KPI lock, like the prediction trigger, so that kpi_rebuild (exclusive) never interleaves.
+-- Refuses a watermark that is not at p_from (a second scorer raced this one: nothing is added twice),
+-- a bucket outside (p_from, p_to], a sum that is not a finite number >= 0 and a count below 1.
 CREATE FUNCTION mldeck.nanny_add_estimates(p_deployment text, p_nanny_id bigint, p_from timestamptz,
-                                           p_to timestamptz, p_buckets timestamptz[], p_versions text[],
+                                           p_to timestamptz, p_buckets timestamptz[],
                                            p_sums double precision[], p_counts bigint[]) RETURNS bigint
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
+    version text;
     current_to timestamptz;
     added bigint;
 BEGIN
@@ -54,25 +60,36 @@ BEGIN
         RAISE EXCEPTION 'nanny_add_estimates: invalid range % .. %', p_from, p_to
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    IF cardinality(p_buckets) IS DISTINCT FROM cardinality(p_versions)
-       OR cardinality(p_buckets) IS DISTINCT FROM cardinality(p_sums)
+    IF cardinality(p_buckets) IS DISTINCT FROM cardinality(p_sums)
        OR cardinality(p_buckets) IS DISTINCT FROM cardinality(p_counts) THEN
         RAISE EXCEPTION 'nanny_add_estimates: arrays of different lengths' USING ERRCODE = 'invalid_parameter_value';
     END IF;
+    IF EXISTS (SELECT 1 FROM unnest(p_buckets, p_sums, p_counts) AS x(bucket, s, c)
+               WHERE (x.bucket >= date_trunc('minute', p_from, 'UTC') AND x.bucket <= p_to) IS NOT TRUE
+                  OR (x.s >= 0 AND x.s < 'Infinity'::double precision) IS NOT TRUE
+                  OR (x.c >= 1) IS NOT TRUE) THEN
+        RAISE EXCEPTION 'nanny_add_estimates: a bucket outside % .. %, a sum that is not a finite number >= 0 or a '
+                        'count below 1', p_from, p_to USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    SELECT model_version INTO version FROM mldeck.nanny_models WHERE id = p_nanny_id AND deployment = p_deployment;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'nanny % is not one of deployment "%"', p_nanny_id, p_deployment
+            USING ERRCODE = 'no_data_found';
+    END IF;
     PERFORM mldeck.kpi_lock(ARRAY[p_deployment], false);
     SELECT scored_to INTO current_to FROM mldeck.nanny_watermark
-    WHERE deployment = p_deployment AND nanny_id = p_nanny_id FOR UPDATE;
+    WHERE deployment = p_deployment AND model_version = version AND nanny_id = p_nanny_id FOR UPDATE;
     IF NOT FOUND OR current_to <> p_from THEN
         RAISE EXCEPTION 'nanny_add_estimates: the watermark of "%" is not at % (another scorer moved it)',
             p_deployment, p_from USING ERRCODE = 'serialization_failure';
     END IF;
     WITH b AS (
-        SELECT date_trunc('minute', x.bucket, 'UTC') AS bucket, x.version, sum(x.s) AS s, sum(x.c)::bigint AS c
-        FROM unnest(p_buckets, p_versions, p_sums, p_counts) AS x(bucket, version, s, c) GROUP BY 1, 2),
+        SELECT date_trunc('minute', x.bucket, 'UTC') AS bucket, sum(x.s) AS s, sum(x.c)::bigint AS c
+        FROM unnest(p_buckets, p_sums, p_counts) AS x(bucket, s, c) GROUP BY 1),
     m AS (
         INSERT INTO mldeck.kpi_minute AS k (deployment, bucket, path, model_version, est_abs_err_sum, est_count,
                                             writer_xid)
-        SELECT p_deployment, bucket, 'ml', version, s, c, pg_current_xact_id() FROM b ORDER BY 2, 4
+        SELECT p_deployment, bucket, 'ml', version, s, c, pg_current_xact_id() FROM b ORDER BY 2
         ON CONFLICT (deployment, bucket, path, model_version) DO UPDATE SET
             est_abs_err_sum = k.est_abs_err_sum + EXCLUDED.est_abs_err_sum,
             est_count = k.est_count + EXCLUDED.est_count,
@@ -82,7 +99,7 @@ BEGIN
         INSERT INTO mldeck.kpi_hour AS k (deployment, bucket, path, model_version, est_abs_err_sum, est_count,
                                           writer_xid)
         SELECT p_deployment, date_trunc('hour', bucket, 'UTC'), 'ml', version, sum(s), sum(c), pg_current_xact_id()
-        FROM b GROUP BY 2, 4 ORDER BY 2, 4
+        FROM b GROUP BY 2 ORDER BY 2
         ON CONFLICT (deployment, bucket, path, model_version) DO UPDATE SET
             est_abs_err_sum = k.est_abs_err_sum + EXCLUDED.est_abs_err_sum,
             est_count = k.est_count + EXCLUDED.est_count,
@@ -91,23 +108,35 @@ BEGIN
     -- (m and h run to completion whether read or not.)
     SELECT coalesce(sum(c), 0) INTO added FROM b;
     UPDATE mldeck.nanny_watermark SET scored_to = p_to, scored = scored + added, updated_at = now()
-    WHERE deployment = p_deployment;
+    WHERE deployment = p_deployment AND model_version = version;
     RETURN added;
 END
 $$;
 
--- Starts (or restarts, for a new nanny) a deployment's watermark.
+-- Puts a new nanny in use for its model version. Its mark starts at p_scored_to, but never before where
+-- the version's previous nanny had scored to (those predictions have their estimates already). Refuses a
+-- nanny that is not the newest of the deployment (trainers are serialised per deployment: NannyStore).
 CREATE FUNCTION mldeck.nanny_start(p_deployment text, p_nanny_id bigint, p_scored_to timestamptz) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    version text;
 BEGIN
-    IF NOT EXISTS (SELECT 1 FROM mldeck.nanny_models WHERE id = p_nanny_id AND deployment = p_deployment) THEN
+    SELECT model_version INTO version FROM mldeck.nanny_models WHERE id = p_nanny_id AND deployment = p_deployment;
+    IF NOT FOUND THEN
         RAISE EXCEPTION 'nanny % is not one of deployment "%"', p_nanny_id, p_deployment
             USING ERRCODE = 'no_data_found';
     END IF;
-    INSERT INTO mldeck.nanny_watermark (deployment, nanny_id, scored_to)
-    VALUES (p_deployment, p_nanny_id, p_scored_to)
-    ON CONFLICT (deployment) DO UPDATE SET nanny_id = EXCLUDED.nanny_id, scored_to = EXCLUDED.scored_to, scored = 0,
-                                           updated_at = now();
+    IF p_scored_to IS NULL THEN
+        RAISE EXCEPTION 'nanny_start: no start time' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF EXISTS (SELECT 1 FROM mldeck.nanny_models WHERE deployment = p_deployment AND id > p_nanny_id) THEN
+        RAISE EXCEPTION 'nanny % of "%" is not the newest of the deployment', p_nanny_id, p_deployment
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    INSERT INTO mldeck.nanny_watermark AS w (deployment, model_version, nanny_id, scored_to)
+    VALUES (p_deployment, version, p_nanny_id, p_scored_to)
+    ON CONFLICT (deployment, model_version) DO UPDATE SET nanny_id = EXCLUDED.nanny_id,
+        scored_to = greatest(w.scored_to, EXCLUDED.scored_to), updated_at = now();
 END
 $$;
 
@@ -150,9 +179,9 @@ BEGIN
 END
 $$;
 
--- Training a nanny is the data scientist's act (like a retrain); the guard (operator and scientist)
--- scores and moves the watermark through the functions only.
-REVOKE ALL ON FUNCTION mldeck.nanny_add_estimates(text, bigint, timestamptz, timestamptz, timestamptz[], text[],
+-- Training a nanny is the data scientist's act (like a retrain); the guard (operator or scientist) scores
+-- and moves the watermark through nanny_add_estimates only.
+REVOKE ALL ON FUNCTION mldeck.nanny_add_estimates(text, bigint, timestamptz, timestamptz, timestamptz[],
     double precision[], bigint[]), mldeck.nanny_start(text, bigint, timestamptz),
     mldeck.kpi_rebuild(text, timestamptz, timestamptz) FROM PUBLIC;
 REVOKE ALL ON FUNCTION mldeck.kpi_rebuild_no_estimates(text, timestamptz, timestamptz) FROM PUBLIC, mldeck_operator,
@@ -160,6 +189,7 @@ REVOKE ALL ON FUNCTION mldeck.kpi_rebuild_no_estimates(text, timestamptz, timest
 GRANT EXECUTE ON FUNCTION mldeck.kpi_rebuild(text, timestamptz, timestamptz) TO mldeck_operator, mldeck_scientist;
 GRANT SELECT ON mldeck.nanny_models, mldeck.nanny_watermark TO mldeck_viewer;
 GRANT INSERT ON mldeck.nanny_models TO mldeck_scientist;
-GRANT EXECUTE ON FUNCTION mldeck.nanny_add_estimates(text, bigint, timestamptz, timestamptz, timestamptz[], text[],
+GRANT EXECUTE ON FUNCTION mldeck.nanny_add_estimates(text, bigint, timestamptz, timestamptz, timestamptz[],
     double precision[], bigint[]) TO mldeck_operator, mldeck_scientist;
-GRANT EXECUTE ON FUNCTION mldeck.nanny_start(text, bigint, timestamptz) TO mldeck_scientist, mldeck_operator;
+-- Only the trainer (a scientist) starts a watermark (roles.md); nanny_start never moves one back.
+GRANT EXECUTE ON FUNCTION mldeck.nanny_start(text, bigint, timestamptz) TO mldeck_scientist;

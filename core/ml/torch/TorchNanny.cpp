@@ -4,6 +4,8 @@
 
 #include "core/ml/WorkerProtocol.h"
 
+#include <QElapsedTimer>
+
 #include <ATen/Parallel.h>
 #include <torch/nn/functional.h>
 #include <torch/nn/init.h>
@@ -149,6 +151,8 @@ Result<NannyFit> TorchNanny::train(const std::vector<float> &table, qint64 n, in
     int sinceBest = 0;
     std::vector<qint64> rows(static_cast<size_t>(trainRows));
     std::iota(rows.begin(), rows.end(), qint64(0));
+    QElapsedTimer clock;
+    clock.start();
     for (int epoch = 1; epoch <= params.maxEpochs; ++epoch) {
         std::shuffle(rows.begin(), rows.end(), shuffler);
         const at::Tensor perm = torch::tensor(std::vector<int64_t>(rows.begin(), rows.end()), torch::kLong);
@@ -178,6 +182,8 @@ Result<NannyFit> TorchNanny::train(const std::vector<float> &table, qint64 n, in
         } else if (++sinceBest >= params.patience) {
             break;
         }
+        if (params.maxSeconds > 0 && double(clock.elapsed()) >= params.maxSeconds * 1000)
+            break;
     }
     return fit;
 }

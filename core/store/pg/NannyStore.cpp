@@ -20,6 +20,10 @@ const std::string kNannyColumns =
     "reference, "
     "rows, validation_mae, (extract(epoch FROM created_at) * 1000)::bigint, created_by ";
 
+// Serialises the trainers and scorers of one deployment (transaction-level in insert, session-level around a
+// scoring run).
+const std::string kLockSql = "SELECT pg_advisory_xact_lock(hashtext('mldeck.nanny'), hashtext($1))";
+
 StoredNanny nannyOf(const pqxx::row &r)
 {
     StoredNanny n;
@@ -56,6 +60,9 @@ Result<qint64> NannyStore::insert(const StoredNanny &stored, qint64 startMicros,
         return Error{StoreText::tr("\"%1\" is not a deployment name.").arg(deployment)};
     try {
         pqxx::work tx(pg::raw(m_conn));
+        // Trainers of one deployment take turns (the same lock as a scoring run): the newest nanny is the one
+        // whose watermark starts last, and nanny_start refuses any other.
+        tx.exec_params(kLockSql, pg::utf8(deployment));
         const pqxx::result r = tx.exec_params(
             "INSERT INTO mldeck.nanny_models (deployment, model_id, model_version, weights, sha256, meta, "
             "reference, rows, validation_mae) "
@@ -116,7 +123,7 @@ Result<std::optional<NannyWatermark>> NannyStore::watermark(const QString &deplo
         const pqxx::result r = tx.exec_params(
             "SELECT nanny_id, (extract(epoch FROM scored_to) * 1000000)::bigint, scored, "
             "       (extract(epoch FROM updated_at) * 1000)::bigint "
-            "FROM mldeck.nanny_watermark WHERE deployment = $1",
+            "FROM mldeck.nanny_watermark WHERE deployment = $1 ORDER BY nanny_id DESC LIMIT 1",
             pg::utf8(deployment));
         tx.commit();
         if (r.empty())
@@ -174,10 +181,12 @@ Result<NannyBatch> NannyStore::nextBatch(const QString &deployment, const QStrin
     }
 }
 
-Result<qint64> NannyStore::addEstimates(const QString &deployment, qint64 nannyId, const QString &modelVersion,
-                                        qint64 fromMicros, qint64 toMicros, const std::vector<qint64> &tsMicros,
-                                        const std::vector<double> &estimates)
+Result<qint64> NannyStore::addEstimates(const QString &deployment, qint64 nannyId, qint64 fromMicros,
+                                        qint64 toMicros, const std::vector<qint64> &tsMicros,
+                                        const std::vector<double> &estimates, bool *moved)
 {
+    if (moved)
+        *moved = false;
     if (tsMicros.size() != estimates.size())
         return Error{StoreText::tr("One estimate per prediction is needed (%1 predictions, %2 estimates).")
                          .arg(tsMicros.size())
@@ -193,12 +202,10 @@ Result<qint64> NannyStore::addEstimates(const QString &deployment, qint64 nannyI
         ++count;
     }
     std::vector<std::string> buckets;
-    QStringList versions;
     std::vector<std::string> sums;
     std::vector<std::string> counts;
     for (const auto &[bucket, sc] : perMinute) {
         buckets.push_back(pgtext::timestamp(bucket));
-        versions << modelVersion;
         sums.push_back(pgtext::float8(sc.first));
         counts.push_back(std::to_string(sc.second));
     }
@@ -212,13 +219,95 @@ Result<qint64> NannyStore::addEstimates(const QString &deployment, qint64 nannyI
         pqxx::work tx(pg::raw(m_conn));
         const pqxx::result r = tx.exec_params(
             "SELECT mldeck.nanny_add_estimates($1, $2, $3::timestamptz, $4::timestamptz, $5::timestamptz[], "
-            "$6::text[], $7::float8[], $8::bigint[])",
+            "$6::float8[], $7::bigint[])",
             pg::utf8(deployment), nannyId, pgtext::timestamp(fromMicros), pgtext::timestamp(toMicros), array(buckets),
-            pgtext::textArray(versions), array(sums), array(counts));
+            array(sums), array(counts));
         tx.commit();
         return r[0][0].as<qint64>();
+    } catch (const pqxx::serialization_failure &e) {
+        if (moved)
+            *moved = true;
+        return pg::toError(e, m_conn.endpoint(), StoreText::tr("adding error estimates of \"%1\"").arg(deployment));
     } catch (const std::exception &e) {
         return pg::toError(e, m_conn.endpoint(), StoreText::tr("adding error estimates of \"%1\"").arg(deployment));
+    }
+}
+
+namespace {
+
+Result<std::optional<std::pair<qint64, qint64>>> spanOf(const pqxx::result &r)
+{
+    if (r.empty() || r[0][0].is_null() || r[0][1].is_null())
+        return std::optional<std::pair<qint64, qint64>>();
+    return std::optional<std::pair<qint64, qint64>>(std::pair{r[0][0].as<qint64>(), r[0][1].as<qint64>()});
+}
+
+} // namespace
+
+Result<std::optional<std::pair<qint64, qint64>>> NannyStore::firstRowsSpan(const QString &deployment, int schemaId,
+                                                                           qint64 rows)
+{
+    try {
+        pqxx::read_transaction tx(pg::raw(m_conn));
+        // The rows DriftData::loadFirstRows reads.
+        const pqxx::result r = tx.exec_params(
+            "SELECT (extract(epoch FROM min(ts)) * 1000000)::bigint, (extract(epoch FROM max(ts)) * 1000000)::bigint "
+            "FROM (SELECT ts FROM mldeck.predictions WHERE deployment = $1 AND feature_schema = $2 AND NOT failed "
+            "      ORDER BY ts LIMIT $3) f",
+            pg::utf8(deployment), schemaId, rows);
+        tx.commit();
+        return spanOf(r);
+    } catch (const std::exception &e) {
+        return pg::toError(e, m_conn.endpoint(), StoreText::tr("reading the reference of \"%1\"").arg(deployment));
+    }
+}
+
+Result<std::optional<std::pair<qint64, qint64>>> NannyStore::snapshotPeriod(const QString &deployment,
+                                                                            const QString &name)
+{
+    try {
+        pqxx::read_transaction tx(pg::raw(m_conn));
+        const pqxx::result r = tx.exec_params(
+            "SELECT (extract(epoch FROM period_from) * 1000000)::bigint, "
+            "       (extract(epoch FROM period_to) * 1000000)::bigint "
+            "FROM mldeck.drift_snapshots WHERE deployment = $1 AND name = $2",
+            pg::utf8(deployment), pg::utf8(name));
+        tx.commit();
+        return spanOf(r);
+    } catch (const std::exception &e) {
+        return pg::toError(e, m_conn.endpoint(), StoreText::tr("reading the reference of \"%1\"").arg(deployment));
+    }
+}
+
+Result<bool> NannyStore::tryLockScoring(const QString &deployment)
+{
+    try {
+        pqxx::nontransaction tx(pg::raw(m_conn));
+        return tx.exec_params1("SELECT pg_try_advisory_lock(hashtext('mldeck.nanny'), hashtext($1))",
+                               pg::utf8(deployment))[0]
+            .as<bool>();
+    } catch (const std::exception &e) {
+        return pg::toError(e, m_conn.endpoint(), StoreText::tr("locking the nanny of \"%1\"").arg(deployment));
+    }
+}
+
+void NannyStore::unlockScoring(const QString &deployment) noexcept
+{
+    try {
+        pqxx::nontransaction tx(pg::raw(m_conn));
+        tx.exec_params("SELECT pg_advisory_unlock(hashtext('mldeck.nanny'), hashtext($1))", pg::utf8(deployment));
+    } catch (const std::exception &) {
+        // A dropped session has released its locks already.
+    }
+}
+
+Result<qint64> NannyStore::serverNowMicros()
+{
+    try {
+        pqxx::nontransaction tx(pg::raw(m_conn));
+        return tx.exec1("SELECT (extract(epoch FROM clock_timestamp()) * 1000000)::bigint")[0].as<qint64>();
+    } catch (const std::exception &e) {
+        return pg::toError(e, m_conn.endpoint(), StoreText::tr("reading the server's clock"));
     }
 }
 

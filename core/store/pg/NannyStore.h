@@ -10,6 +10,7 @@
 #include <QString>
 
 #include <optional>
+#include <utility>
 #include <vector>
 
 namespace mldeck {
@@ -85,10 +86,25 @@ public:
                                  qint64 fromMicros, qint64 upToMicros, qint64 maxRows);
     // Adds the estimates of the predictions at tsMicros (of modelVersion) to the minute and hour rows and
     // moves the watermark from fromMicros to toMicros, in one transaction (mldeck.nanny_add_estimates).
-    // Refused when the watermark is not at fromMicros (another scorer moved it). Returns the rows added.
-    Result<qint64> addEstimates(const QString &deployment, qint64 nannyId, const QString &modelVersion,
-                                qint64 fromMicros, qint64 toMicros, const std::vector<qint64> &tsMicros,
-                                const std::vector<double> &estimates);
+    // Refused when the watermark is not at fromMicros (another scorer moved it: then *moved is set). The
+    // model version is the nanny's. Returns the rows added.
+    Result<qint64> addEstimates(const QString &deployment, qint64 nannyId, qint64 fromMicros, qint64 toMicros,
+                                const std::vector<qint64> &tsMicros, const std::vector<double> &estimates,
+                                bool *moved = nullptr);
+
+    // The time span [first, last] (µs) of the first `rows` successful predictions logged with feature
+    // schema `schemaId` (a first_rows reference); none when nothing is logged.
+    Result<std::optional<std::pair<qint64, qint64>>> firstRowsSpan(const QString &deployment, int schemaId,
+                                                                   qint64 rows);
+    // The period a snapshot was taken from; none when it has none (a snapshot read from a CSV file).
+    Result<std::optional<std::pair<qint64, qint64>>> snapshotPeriod(const QString &deployment, const QString &name);
+
+    // One scoring run per deployment at a time, across guards: a session-level advisory lock (also taken,
+    // for its transaction, by insert). False: another session holds it.
+    Result<bool> tryLockScoring(const QString &deployment);
+    void unlockScoring(const QString &deployment) noexcept;
+    // The database server's clock (µs): the settle time is measured on the clock the backends log with.
+    Result<qint64> serverNowMicros();
 
     // kpi_hour of path 'ml' in [fromMicros, toMicros), rows that the nanny scored, summed per hour.
     Result<std::vector<NannyHourSums>> hourlySums(const QString &deployment, qint64 fromMicros, qint64 toMicros);

@@ -143,7 +143,7 @@ private Q_SLOTS:
         NannyStore nannies(*m_conn);
         const std::vector<qint64> bad = log(dep, m_now - 120, 100);
         MLDECK_HELPERS_OK();
-        QVERIFY(nannies.addEstimates(dep, nanny, QStringLiteral("v1"), 0, bad.back(), bad,
+        QVERIFY(nannies.addEstimates(dep, nanny, 0, bad.back(), bad,
                                      std::vector<double>(bad.size(), 3.0)));
         auto j = job();
         QVERIFY2(j->runOnce(context(dep)).ok(), qPrintable(j->lastSummary()));
@@ -164,7 +164,7 @@ private Q_SLOTS:
         // 300 better predictions: the window's mean estimate is (100 × 3 + 300 × 0.5) / 400 = 1.125.
         const std::vector<qint64> good = log(dep, m_now - 60, 300);
         MLDECK_HELPERS_OK();
-        QVERIFY(nannies.addEstimates(dep, nanny, QStringLiteral("v1"), bad.back(), good.back(), good,
+        QVERIFY(nannies.addEstimates(dep, nanny, bad.back(), good.back(), good,
                                      std::vector<double>(good.size(), 0.5)));
         m_now += 15;
         QVERIFY2(j->runOnce(context(dep)).ok(), qPrintable(j->lastSummary()));

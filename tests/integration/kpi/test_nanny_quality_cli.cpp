@@ -127,7 +127,7 @@ private Q_SLOTS:
             QVERIFY(PredictionLog(*m_conn).appendPredictions(predictions).ok());
             QVERIFY(PredictionLog(*m_conn).appendOutcomes(outcomes).ok());
             const std::vector<double> estimates(ts.size(), kEstimate[h]);
-            const auto added = NannyStore(*m_conn).addEstimates(m_dep, nannyId.toLongLong(), QStringLiteral("v1"),
+            const auto added = NannyStore(*m_conn).addEstimates(m_dep, nannyId.toLongLong(),
                                                                 watermark, ts.back(), ts, estimates);
             QVERIFY2(added.ok(), qPrintable(added.errorMessage()));
             watermark = ts.back();

@@ -8,7 +8,9 @@
 #include "core/services/NannyScoring.h"
 #include "core/services/NannyTraining.h"
 #include "core/services/guard/GuardJob.h"
+#include "core/store/pg/NannyStore.h"
 #include "tests/integration/retrain/RetrainFixture.h"
+#include "tests/support/LoginRole.h"
 
 #include <QtTest>
 
@@ -22,6 +24,7 @@ constexpr qint64 kMinute = 60'000'000;
 // Relative tolerance of the estimated MAE against the realised MAE of a window of 1,200 rides, with and
 // without drift. Measured: see resources/contract/nanny.md ("Accuracy on the demo").
 constexpr double kTolerance = 0.15;
+constexpr qint64 kAnchorHour = 12; // UTC hour of day of the drift test's "now"
 
 struct Window
 {
@@ -77,6 +80,20 @@ private:
             pendingOutcomes.insert(pendingOutcomes.end(), outcomes.begin(), outcomes.end());
     }
 
+    NannyTrainingRequest request() const
+    {
+        NannyTrainingRequest r;
+        r.deployment = f.dep;
+        r.reason = QStringLiteral("test");
+        r.params.threads = 1;
+        return r;
+    }
+
+    static QString iso(qint64 micros)
+    {
+        return QDateTime::fromMSecsSinceEpoch(micros / 1000, Qt::UTC).toString(Qt::ISODate);
+    }
+
     // From the minute aggregates: {estimated MAE, scored, realised MAE, labelled} of a window.
     QStringList window(const Window &w)
     {
@@ -129,14 +146,22 @@ private Q_SLOTS:
         QVERIFY(f.registerFile(demoModel(), QStringLiteral("1")));
         QVERIFY(f.promote(QStringLiteral("1")));
         RideDelayGenerator gen(5);
-        const qint64 now = QDateTime::currentMSecsSinceEpoch() * 1000 / kMinute * kMinute; // a whole minute
+        // The windows' hours of the day are features: the test's own "now" is always the same hour of the day
+        // (the last 12:00 UTC), so that its rides, nanny and figures do not depend on when it runs.
+        const qint64 wall = QDateTime::currentMSecsSinceEpoch() * 1000;
+        constexpr qint64 kDay = 24 * 60 * kMinute;
+        qint64 now = wall / kDay * kDay + kAnchorHour * 60 * kMinute;
+        if (now > wall)
+            now -= kDay;
         // The reference: 4,000 rides with their outcomes, two to three days ago.
         logRides(gen, 4000, now - 72 * 60 * kMinute, now - 50 * 60 * kMinute, true, QStringLiteral("ref"));
         QVERIFY(setDriftReference(*f.conn, f.dep, QStringLiteral("first_rows:4000"), kRetrainActor));
         NannyTrainingRequest request;
         request.deployment = f.dep;
         request.reason = QStringLiteral("test");
-        request.backfillSeconds = 27 * 3600;
+        request.backfillSeconds = (wall - (now - 27 * 60 * kMinute)) / 1'000'000; // scoring starts at now - 27 h
+        request.params.threads = 2;    // the same nanny whatever the machine's cores (2: this machine's default)
+        request.params.maxSeconds = 0; // and whatever its speed
         const auto trained = trainDeploymentNanny(*f.conn, request, kRetrainActor);
         QVERIFY2(trained, qPrintable(trained.errorMessage()));
         QVERIFY(trained->current);
@@ -200,8 +225,10 @@ private Q_SLOTS:
                                             "FROM mldeck.%1 WHERE deployment = $1");
         const QString minuteSums = queryValue(*f.conn, sums.arg(QStringLiteral("kpi_minute")), {f.dep});
         const QString hourSums = queryValue(*f.conn, sums.arg(QStringLiteral("kpi_hour")), {f.dep});
-        QVERIFY(query(*f.conn, QStringLiteral("SELECT mldeck.kpi_rebuild($1, now() - interval '27 hours', now())"),
-                      {f.dep}));
+        QVERIFY(query(*f.conn,
+                      QStringLiteral("SELECT mldeck.kpi_rebuild($1, to_timestamp($2::float8 / 1e6), "
+                                     "to_timestamp($3::float8 / 1e6))"),
+                      {f.dep, QString::number(now - 27 * 60 * kMinute), QString::number(now)}));
         QCOMPARE(queryValue(*f.conn, sums.arg(QStringLiteral("kpi_minute")), {f.dep}), minuteSums);
         QCOMPARE(queryValue(*f.conn, sums.arg(QStringLiteral("kpi_hour")), {f.dep}), hourSums);
 
@@ -211,6 +238,152 @@ private Q_SLOTS:
         QVERIFY(quality->hours.size() >= 4);
         QVERIFY(quality->meanAbsDiff);
         qInfo("quality: %d hours, mean |estimated - realised| %.3f", int(quality->hours.size()), *quality->meanAbsDiff);
+    }
+
+    // A retrain for the same champion (the on-demand `nanny train`) never scores a prediction twice; a row
+    // that cannot be scored is skipped, not fatal; while another session holds the deployment, a run is busy.
+    void retrainAddsNothingTwiceAndBadRowsAreSkipped()
+    {
+        QVERIFY(f.registerFile(demoModel(), QStringLiteral("1")));
+        QVERIFY(f.promote(QStringLiteral("1")));
+        RideDelayGenerator gen(13);
+        const qint64 now = QDateTime::currentMSecsSinceEpoch() * 1000;
+        logRides(gen, 1000, now - 300 * kMinute, now - 200 * kMinute, true, QStringLiteral("ref"));
+        QVERIFY(setDriftReference(*f.conn, f.dep, QStringLiteral("first_rows:1000"), kRetrainActor));
+        logRides(gen, 400, now - 50 * kMinute, now - 20 * kMinute, false, QStringLiteral("live"));
+        PredictionRow bad; // a logged row whose first feature is not a number
+        bad.tsMicros = now - 30 * kMinute + 1;
+        bad.deployment = f.dep;
+        bad.requestKey = QStringLiteral("bad");
+        bad.modelVersion = QStringLiteral("1");
+        bad.path = PredictionPath::Ml;
+        bad.predicted = 5.0;
+        bad.features = gen.next(bad.tsMicros).features;
+        bad.features.numeric[0] = std::numeric_limits<float>::quiet_NaN();
+        QVERIFY(PredictionLog(*f.conn).appendPredictions({bad}));
+
+        const auto trained = trainDeploymentNanny(*f.conn, request(), kRetrainActor);
+        QVERIFY2(trained, qPrintable(trained.errorMessage()));
+        NannyScoringSession session;
+        const QString estimated = QStringLiteral("SELECT coalesce(sum(est_count), 0) FROM mldeck.kpi_hour "
+                                                 "WHERE deployment = $1");
+        const auto scored = session.run(*f.conn, f.dep, QDateTime::currentMSecsSinceEpoch() * 1000);
+        QVERIFY2(scored, qPrintable(scored.errorMessage()));
+        QCOMPARE(scored->scored, qint64(400));
+        QCOMPARE(scored->skipped, qint64(1));
+        QVERIFY(scored->caughtUp);
+        QCOMPARE(f.count(estimated, {f.dep}), 400);
+
+        // Another session (a second guard) holds the deployment: this run is busy and does nothing.
+        auto other = PgConnection::open(f.db->endpoint(), QStringLiteral("other-scorer"));
+        QVERIFY2(other, qPrintable(other.errorMessage()));
+        const QString lock = QStringLiteral("SELECT %1(hashtext('mldeck.nanny'), hashtext($1))");
+        QVERIFY(query(**other, lock.arg(QStringLiteral("pg_advisory_lock")), {f.dep}));
+        const auto busy = session.run(*f.conn, f.dep, QDateTime::currentMSecsSinceEpoch() * 1000);
+        QVERIFY2(busy, qPrintable(busy.errorMessage()));
+        QVERIFY(busy->busy);
+        QCOMPARE(busy->scored, qint64(0));
+        QVERIFY(query(**other, lock.arg(QStringLiteral("pg_advisory_unlock")), {f.dep}));
+
+        // The same champion again, its new nanny starting an hour back: nothing is added a second time.
+        const auto retrained = trainDeploymentNanny(*f.conn, request(), kRetrainActor);
+        QVERIFY2(retrained, qPrintable(retrained.errorMessage()));
+        QVERIFY(retrained->nannyId > trained->nannyId);
+        const auto again = session.run(*f.conn, f.dep, QDateTime::currentMSecsSinceEpoch() * 1000);
+        QVERIFY2(again, qPrintable(again.errorMessage()));
+        QCOMPARE(again->nannyId, retrained->nannyId);
+        QCOMPARE(again->scored, qint64(0));
+        QCOMPARE(f.count(estimated, {f.dep}), 400);
+        QCOMPARE(f.count(QStringLiteral("SELECT count(*) FROM mldeck.kpi_hour WHERE deployment = $1 "
+                                        "AND est_count > count"),
+                         {f.dep}),
+                 0);
+    }
+
+    // The nanny never learns on the champion's training rows: a reference inside its training window is
+    // refused, one after it is taken.
+    void referenceInTheTrainingWindowIsRefused()
+    {
+        QVERIFY(f.registerFile(demoModel(), QStringLiteral("1")));
+        QVERIFY(f.promote(QStringLiteral("1")));
+        RideDelayGenerator gen(17);
+        const qint64 now = QDateTime::currentMSecsSinceEpoch() * 1000;
+        logRides(gen, 800, now - 300 * kMinute, now - 200 * kMinute, true, QStringLiteral("fit"));
+        logRides(gen, 600, now - 90 * kMinute, now - 60 * kMinute, true, QStringLiteral("after"));
+        QVERIFY(query(*f.conn,
+                      QStringLiteral("UPDATE mldeck.models SET train_from = to_timestamp($2::float8 / 1e6), "
+                                     "train_to = to_timestamp($3::float8 / 1e6) WHERE deployment = $1"),
+                      {f.dep, QString::number(now - 400 * kMinute), QString::number(now - 100 * kMinute)}));
+        for (const QString &spec : {QStringLiteral("first_rows:800"), QStringLiteral("model")}) {
+            QVERIFY(setDriftReference(*f.conn, f.dep, spec, kRetrainActor));
+            const auto trained = trainDeploymentNanny(*f.conn, request(), kRetrainActor);
+            QVERIFY2(!trained, qPrintable(spec));
+            QVERIFY2(trained.errorMessage().contains(QLatin1String("overlaps the champion's training window")),
+                     qPrintable(trained.errorMessage()));
+        }
+        QCOMPARE(f.count(QStringLiteral("SELECT count(*) FROM mldeck.nanny_models")), 0);
+
+        const QString after = QStringLiteral("period:%1/%2").arg(iso(now - 95 * kMinute), iso(now - 55 * kMinute));
+        QVERIFY(setDriftReference(*f.conn, f.dep, after, kRetrainActor));
+        const auto trained = trainDeploymentNanny(*f.conn, request(), kRetrainActor);
+        QVERIFY2(trained, qPrintable(trained.errorMessage()));
+        QCOMPARE(trained->rows, qint64(600));
+    }
+
+    // nanny_add_estimates takes the version from the nanny and refuses figures that would poison the
+    // aggregates; nanny_start is the scientist's and refuses an older nanny; an operator only scores.
+    void estimatesAndWatermarkAreGuarded()
+    {
+        QVERIFY(f.registerFile(demoModel(), QStringLiteral("1")));
+        const QString modelId = queryValue(*f.conn, QStringLiteral("SELECT id FROM mldeck.models WHERE deployment = $1"),
+                                           {f.dep});
+        const QString insert = QStringLiteral(
+            "INSERT INTO mldeck.nanny_models (deployment, model_id, model_version, weights, sha256, meta, reference, "
+            "rows, validation_mae) VALUES ($1, $2::bigint, '1', '\\x00'::bytea, repeat('b', 64), '{}'::jsonb, "
+            "'test rows', 100, 0.5) RETURNING id");
+        const QString older = queryValue(*f.conn, insert, {f.dep, modelId});
+        const QString nanny = queryValue(*f.conn, insert, {f.dep, modelId});
+        const QString start = QStringLiteral("SELECT mldeck.nanny_start($1, $2::bigint, to_timestamp(0))");
+        QVERIFY(!query(*f.conn, start, {f.dep, older}));
+        QVERIFY(query(*f.conn, start, {f.dep, nanny}));
+
+        const QString add = QStringLiteral(
+            "SELECT mldeck.nanny_add_estimates($1, $2::bigint, to_timestamp($3::float8), to_timestamp($4::float8), "
+            "$5::timestamptz[], $6::float8[], $7::bigint[])");
+        const QString minute1 = QStringLiteral("{\"1970-01-01 00:01:00+00\"}");
+        QVERIFY(query(*f.conn, add, {f.dep, nanny, QStringLiteral("0"), QStringLiteral("120"), minute1,
+                                     QStringLiteral("{3}"), QStringLiteral("{2}")}));
+        const QString minute3 = QStringLiteral("{\"1970-01-01 00:03:00+00\"}");
+        const QList<QStringList> refused{
+            {QStringLiteral("{NaN}"), QStringLiteral("{1}"), minute3},
+            {QStringLiteral("{Infinity}"), QStringLiteral("{1}"), minute3},
+            {QStringLiteral("{-1}"), QStringLiteral("{1}"), minute3},
+            {QStringLiteral("{1}"), QStringLiteral("{0}"), minute3},
+            {QStringLiteral("{1}"), QStringLiteral("{1}"), QStringLiteral("{\"1970-01-01 00:10:00+00\"}")}};
+        for (const QStringList &r : refused)
+            QVERIFY2(!query(*f.conn, add, {f.dep, nanny, QStringLiteral("120"), QStringLiteral("240"), r[2], r[0], r[1]}),
+                     qPrintable(r.join(QLatin1Char(' '))));
+        // Another deployment's nanny, and a watermark that is not where the caller read it.
+        QVERIFY(!query(*f.conn, add, {f.dep, QString::number(nanny.toLongLong() + 1000), QStringLiteral("120"),
+                                      QStringLiteral("240"), minute3, QStringLiteral("{1}"), QStringLiteral("{1}")}));
+        bool moved = false;
+        QVERIFY(!NannyStore(*f.conn).addEstimates(f.dep, nanny.toLongLong(), 0, 240'000'000, {180'000'000}, {1.0},
+                                                  &moved));
+        QVERIFY(moved);
+        QCOMPARE(queryValue(*f.conn,
+                            QStringLiteral("SELECT sum(est_count)::text || '/' || sum(est_abs_err_sum) || '/' || "
+                                           "min(model_version) FROM mldeck.kpi_minute WHERE deployment = $1"),
+                            {f.dep}),
+                 QStringLiteral("2/3/1"));
+
+        const LoginRole operatorRole{QStringLiteral("mldeck_operator")};
+        auto op = PgConnection::open(operatorRole.endpoint(f.db->endpoint()), QStringLiteral("operator"));
+        QVERIFY2(op, qPrintable(op.errorMessage()));
+        QVERIFY(!query(**op, start, {f.dep, nanny}));
+        QVERIFY(query(**op, add, {f.dep, nanny, QStringLiteral("120"), QStringLiteral("240"), minute3,
+                                  QStringLiteral("{1}"), QStringLiteral("{1}")}));
+        QCOMPARE(f.count(QStringLiteral("SELECT sum(est_count) FROM mldeck.kpi_hour WHERE deployment = $1"), {f.dep}),
+                 3);
     }
 
     void newChampionGetsItsOwnNannyFromTheGuard()

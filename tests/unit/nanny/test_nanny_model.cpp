@@ -68,6 +68,8 @@ private Q_SLOTS:
         rides(3000, 2);
         NannyTrainingParams p;
         p.seed = 7;
+        p.threads = 1;    // the same nanny whatever the machine's cores
+        p.maxSeconds = 0; // and whatever its speed
         const auto a = trainNanny(*champion, rows, actual, p);
         QVERIFY2(a, qPrintable(a.errorMessage()));
         const auto b = trainNanny(*champion, rows, actual, p);
@@ -130,10 +132,22 @@ private Q_SLOTS:
         QVERIFY(!NannyMeta::fromJson(QJsonObject{}));
     }
 
+    void trainingStopsOnItsTimeBudget()
+    {
+        rides(1000, 3);
+        NannyTrainingParams p;
+        p.threads = 1;
+        p.maxSeconds = 1e-6; // the first epoch passes it
+        const auto nanny = trainNanny(*champion, rows, actual, p);
+        QVERIFY2(nanny, qPrintable(nanny.errorMessage()));
+        QCOMPARE(nanny->meta.epochs, 1);
+        QCOMPARE(nanny->meta.bestEpoch, 1);
+    }
+
     void qualitySummary()
     {
         std::vector<NannyQualityRow> rowsOfHours{
-            {0, 100, 2.0, 1000, 2.2}, {1, 100, 3.0, 1000, 2.7}, {2, 0, 0, 1000, 2.5}, {3, 100, 4.0, 1000, 4.4}};
+            {0, 1000, 2.0, 1000, 2.2}, {1, 950, 3.0, 1000, 2.7}, {2, 0, 0, 1000, 2.5}, {3, 1000, 4.0, 1000, 4.4}};
         const NannyQuality q = summarizeNannyQuality(rowsOfHours);
         QCOMPARE(q.hours.size(), size_t(3)); // the hour without outcomes is left out
         QVERIFY(q.meanAbsDiff);
@@ -145,6 +159,10 @@ private Q_SLOTS:
         QVERIFY(!none.meanAbsDiff && !none.correlation);
         const NannyQuality two = summarizeNannyQuality({{0, 1, 1.0, 1, 1.5}, {1, 1, 2.0, 1, 2.5}});
         QVERIFY(two.meanAbsDiff && !two.correlation); // fewer than 3 hours: no correlation
+        // An hour whose outcomes have only partly arrived is not judged yet: 899 of 1,000 is below 90 %.
+        const NannyQuality partial = summarizeNannyQuality({{0, 899, 1.0, 1000, 1.5}, {1, 900, 2.0, 1000, 2.5}});
+        QCOMPARE(partial.hours.size(), size_t(1));
+        QCOMPARE(partial.hours.front().hourMicros, qint64(1));
     }
 };
 

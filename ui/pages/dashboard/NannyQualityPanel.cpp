@@ -79,6 +79,7 @@ void NannyQualityPanel::clear()
 
 void NannyQualityPanel::showQuality(const Result<NannyQuality> &quality)
 {
+    ++m_shown;
     if (!quality) {
         clear();
         m_summary->setText(tr("The estimate's quality could not be read: %1").arg(quality.errorMessage()));

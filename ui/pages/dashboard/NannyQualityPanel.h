@@ -29,6 +29,7 @@ public:
     void clear();
 
     QTableWidget *table() const { return m_table; }
+    int qualitiesShown() const { return m_shown; } // showQuality calls so far (tests wait on it)
     QString summaryText() const;
     QPushButton *exportButton() const { return m_export; }
     QString exportStatus() const; // "Wrote FILE." or why not; empty before an export
@@ -45,6 +46,7 @@ private:
     QPushButton *m_export = nullptr;
     PathAsker m_askPath;
     std::optional<NannyQuality> m_quality;
+    int m_shown = 0;
 };
 
 } // namespace mldeck::ui
