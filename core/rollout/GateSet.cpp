@@ -15,14 +15,11 @@ const QString kAtLeast = QStringLiteral("at_least");
 
 } // namespace
 
-QString GateCombination::validate(const QStringList &known, const QStringList &required) const
+QString GateCombination::validate(const QStringList &known, const QStringList &required,
+                                  const std::optional<QStringList> &present) const
 {
     if (mode == Mode::AtLeast && (atLeast < 1 || atLeast > 100))
         return RolloutText::tr("\"At least N of\" needs N from 1 to 100 (got %1).").arg(atLeast);
-    if (mode == Mode::AtLeast && atLeast > known.size() - advisory.size())
-        return RolloutText::tr("At least %1 of only %2 conditions that decide can never pass.")
-            .arg(atLeast)
-            .arg(known.size() - advisory.size());
     for (const QString &name : advisory) {
         if (required.contains(name))
             return RolloutText::tr("\"%1\" is always required and cannot be advisory.").arg(name);
@@ -30,7 +27,25 @@ QString GateCombination::validate(const QStringList &known, const QStringList &r
             return RolloutText::tr("\"%1\" is not a condition that can be advisory (known: %2).")
                 .arg(name, known.join(QStringLiteral(", ")));
     }
+    const QStringList decide = deciding(present.value_or(known));
+    if (mode != Mode::All && decide.isEmpty())
+        return RolloutText::tr("\"%1\" can never be met: no condition decides here (all are advisory or absent).")
+            .arg(modeText());
+    if (mode == Mode::AtLeast && atLeast > decide.size())
+        return RolloutText::tr("At least %1 can never be met: only %2 condition(s) decide here (%3).")
+            .arg(atLeast)
+            .arg(decide.size())
+            .arg(decide.join(QStringLiteral(", ")));
     return {};
+}
+
+QStringList GateCombination::deciding(const QStringList &present) const
+{
+    QStringList out;
+    for (const QString &name : present)
+        if (!isAdvisory(name) && !out.contains(name))
+            out << name;
+    return out;
 }
 
 QJsonObject GateCombination::toJson() const

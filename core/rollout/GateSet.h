@@ -7,6 +7,8 @@
 #include <QString>
 #include <QStringList>
 
+#include <optional>
+
 namespace mldeck {
 
 // A condition's outcome. Inconclusive is neither: not enough samples yet, or a figure that cannot
@@ -37,11 +39,15 @@ struct GateCombination
     bool isAdvisory(const QString &name) const { return advisory.contains(name); }
     bool operator==(const GateCombination &) const = default;
 
-    // Empty when sane: at least N from 1 and no more than the known conditions that are not advisory,
-    // advisory names among `known` and not in `required` (those always decide, e.g. a plan's minimum
-    // samples and soak time). A task may have fewer conditions than `known`: then at least N can
-    // still be out of reach, and the combination fails.
-    QString validate(const QStringList &known, const QStringList &required = {}) const;
+    // Empty when sane: at least N from 1, advisory names among `known` and not in `required` (those
+    // always decide, e.g. a plan's minimum samples and soak time), and a combination that can be met
+    // by the conditions that exist where it applies (`present`: the deployment's task's conditions,
+    // a plan's optional gates only when set; none given: `known`): "any" and "at least N" need N
+    // deciding ones there.
+    QString validate(const QStringList &known, const QStringList &required = {},
+                     const std::optional<QStringList> &present = std::nullopt) const;
+    // The distinct conditions of `present` that are not advisory.
+    QStringList deciding(const QStringList &present) const;
 
     // {"mode": "all"|"any"|"at_least", "at_least": N, "advisory": [...]}; "at_least" only for that mode.
     QJsonObject toJson() const;
@@ -69,6 +75,7 @@ struct Condition
 // - any: passes once one passes; fails when every one fails; else inconclusive;
 // - at least N: passes with N passing; fails once fewer than N can still pass; else inconclusive.
 // No deciding condition at all: all passes (nothing stands in the way), any and at least N fail.
+// (The guard reads "pass" as "breach": it never combines an action without a deciding condition.)
 GateState combine(const GateCombination &combination, const QList<Condition> &conditions);
 
 QString stateName(GateState state); // "pass", "fail", "inconclusive" (JSON, the audit log)

@@ -63,6 +63,16 @@ QStringList GuardRules::halveConditions()
     return {kMaxLatency, kMaxMae, kMinAccuracy, kMaxLogLoss};
 }
 
+QStringList GuardRules::rollbackConditions(bool classifier)
+{
+    return classifier ? rollbackConditions() : QStringList{kRollbackErrorRate};
+}
+
+QStringList GuardRules::halveConditions(bool classifier)
+{
+    return classifier ? QStringList{kMaxLatency, kMinAccuracy, kMaxLogLoss} : QStringList{kMaxLatency, kMaxMae};
+}
+
 Hysteresis GuardRules::conditionHysteresis(const QString &condition) const
 {
     Hysteresis h;
@@ -97,28 +107,34 @@ QJsonObject GuardRules::hysteresisJson() const
     return out;
 }
 
-Status GuardRules::readConditionSettings(const QJsonObject &rollback, const QJsonObject &halve,
-                                         const QJsonObject &stored)
+void GuardRules::readConditionSettings(const QJsonObject &rollback, const QJsonObject &halve,
+                                       const QJsonObject &stored)
 {
-    auto r = GateCombination::fromJson(rollback, GateCombination::Mode::Any);
-    if (!r)
-        return r.error();
-    auto h = GateCombination::fromJson(halve, GateCombination::Mode::Any);
-    if (!h)
-        return h.error();
-    QMap<QString, ConditionHysteresis> read;
+    // An unreadable combination must not stop the guard: the default (any breaching condition acts).
+    QStringList problems;
+    const auto read = [&](const QJsonObject &json, const QString &action) {
+        auto c = GateCombination::fromJson(json, GateCombination::Mode::Any);
+        if (c)
+            return *c;
+        problems << RolloutText::tr("the %1 combination cannot be read (%2), \"any\" is used").arg(action,
+                                                                                              c.errorMessage());
+        return GateCombination{GateCombination::Mode::Any, 1, {}};
+    };
+    const GateCombination r = read(rollback, RolloutText::tr("ML off"));
+    const GateCombination h = read(halve, RolloutText::tr("halving"));
+    QMap<QString, ConditionHysteresis> conditions;
     for (auto it = stored.constBegin(); it != stored.constEnd(); ++it) {
         const QJsonObject o = it.value().toObject();
         ConditionHysteresis c;
         if (o.value(QStringLiteral("resolve")).isDouble())
             c.resolveThreshold = o.value(QStringLiteral("resolve")).toDouble();
         c.keepFiringSeconds = o.value(QStringLiteral("keep_firing_s")).toInt();
-        read.insert(it.key(), c);
+        conditions.insert(it.key(), c);
     }
-    rollbackCombination = *r;
-    halveCombination = *h;
-    hysteresis = read;
-    return {};
+    rollbackCombination = r;
+    halveCombination = h;
+    hysteresis = conditions;
+    settingsProblem = problems.join(QStringLiteral("; "));
 }
 
 QJsonObject GuardMemory::conditionsJson() const
@@ -141,7 +157,7 @@ QMap<QString, HysteresisState> GuardMemory::conditionsFromJson(const QJsonObject
     return out;
 }
 
-QString GuardRules::validate() const
+QString GuardRules::validate(std::optional<bool> classifier) const
 {
     if (windowSeconds < 10 || windowSeconds > 86400)
         return RolloutText::tr("The guard window must be from 10 s to 1 day (got %1 s).").arg(windowSeconds);
@@ -166,10 +182,37 @@ QString GuardRules::validate() const
         return RolloutText::tr("The log-loss threshold must be a positive number (got %1).").arg(maxLogLoss);
     if (intervalSeconds < 1 || intervalSeconds > 3600)
         return RolloutText::tr("The guard interval must be from 1 s to 1 h (got %1 s).").arg(intervalSeconds);
-    if (const QString why = rollbackCombination.validate(rollbackConditions()); !why.isEmpty())
-        return RolloutText::tr("Rollback conditions: %1").arg(why);
-    if (const QString why = halveCombination.validate(halveConditions()); !why.isEmpty())
-        return RolloutText::tr("Halving conditions: %1").arg(why);
+    // Each action needs a condition of the task that decides: "all" of none would act on every round,
+    // "any" or "at least N" of too few would never act.
+    const auto check = [](const GateCombination &c, const QStringList &known, const QStringList &present,
+                          const QString &action) {
+        const QString never = c.validate(known, {}, present);
+        if (!never.isEmpty())
+            return never;
+        if (c.deciding(present).isEmpty())
+            return RolloutText::tr("no condition decides (%1 advisory): the guard would never %2.")
+                .arg(c.advisory.join(QStringLiteral(", ")), action);
+        return QString();
+    };
+    const auto checkTask = [&](bool isClassifier) {
+        const QString task = isClassifier ? RolloutText::tr("a classifier") : RolloutText::tr("a regression deployment");
+        if (const QString why = check(rollbackCombination, rollbackConditions(), rollbackConditions(isClassifier),
+                                      RolloutText::tr("turn ML off"));
+            !why.isEmpty())
+            return RolloutText::tr("Rollback conditions of %1: %2").arg(task, why);
+        if (const QString why = check(halveCombination, halveConditions(), halveConditions(isClassifier),
+                                      RolloutText::tr("halve the percentage"));
+            !why.isEmpty())
+            return RolloutText::tr("Halving conditions of %1: %2").arg(task, why);
+        return QString();
+    };
+    if (classifier) {
+        if (const QString why = checkTask(*classifier); !why.isEmpty())
+            return why;
+    } else if (const QString regression = checkTask(false); !regression.isEmpty()) {
+        if (!checkTask(true).isEmpty())
+            return regression;
+    }
     const QStringList known = rollbackConditions() + halveConditions();
     for (auto it = hysteresis.cbegin(); it != hysteresis.cend(); ++it) {
         if (!known.contains(it.key()))
@@ -249,6 +292,7 @@ GuardDecision GuardStateMachine::evaluate(const GuardRules &rules, GuardMemory &
 
     bool severe = false;
     bool degraded = false;
+    QStringList undecided; // actions whose conditions have none that decides: never taken
     if (m.samples == 0) {
         severe = true;
         d.breaches
@@ -275,7 +319,7 @@ GuardDecision GuardStateMachine::evaluate(const GuardRules &rules, GuardMemory &
                                {kRollbackErrorRate, m.errorRate}, {kMaxLatency, m.latencyP95Ms}, {kMaxMae, m.mae}};
         const qint64 nowSecs = now.toSecsSinceEpoch();
         // One action's conditions through their hysteresis, combined; breaches reported with figures.
-        const auto judge = [&](const QStringList &names, const GateCombination &combination) {
+        const auto judge = [&](const QStringList &names, const GateCombination &combination, const QString &action) {
             QList<gates::Condition> conditions;
             for (const QString &name : names) {
                 if (!values.contains(name))
@@ -308,10 +352,19 @@ GuardDecision GuardStateMachine::evaluate(const GuardRules &rules, GuardMemory &
                 else
                     d.breaches << line;
             }
+            // With no deciding condition a combination says nothing about a breach (for "all" it would
+            // pass): never act on it.
+            QStringList present;
+            for (const gates::Condition &c : conditions)
+                present << c.name;
+            if (combination.deciding(present).isEmpty()) {
+                undecided << action;
+                return false;
+            }
             return gates::combine(combination, conditions) == GateState::Pass;
         };
-        severe = judge(GuardRules::rollbackConditions(), rules.rollbackCombination);
-        degraded = judge(GuardRules::halveConditions(), rules.halveCombination);
+        severe = judge(GuardRules::rollbackConditions(), rules.rollbackCombination, RolloutText::tr("ML off"));
+        degraded = judge(GuardRules::halveConditions(), rules.halveCombination, RolloutText::tr("halve"));
     }
     memory.severeStreak = severe ? memory.severeStreak + 1 : 0;
     memory.degradedStreak = (severe || degraded) ? memory.degradedStreak + 1 : 0;
@@ -351,6 +404,11 @@ GuardDecision GuardStateMachine::evaluate(const GuardRules &rules, GuardMemory &
     }
     if (!d.advisories.isEmpty())
         d.summary += RolloutText::tr(" (advisory, not acted on: %1)").arg(d.advisories.join(QStringLiteral("; ")));
+    if (!undecided.isEmpty())
+        d.summary += RolloutText::tr(" (no condition decides for %1: never acted on)")
+                         .arg(undecided.join(QStringLiteral(", ")));
+    if (!rules.settingsProblem.isEmpty())
+        d.summary += RolloutText::tr(" (stored rules: %1)").arg(rules.settingsProblem);
     return d;
 }
 

@@ -49,17 +49,27 @@ struct GuardRules
         bool operator==(const ConditionHysteresis &) const = default;
     };
     QMap<QString, ConditionHysteresis> hysteresis;
+    // Set when a stored combination could not be read: the guard then uses the default (any) for it,
+    // logs this and says so in its summary, rather than stop guarding.
+    QString settingsProblem;
 
     static QStringList rollbackConditions();
     static QStringList halveConditions();
+    // The conditions a task has: a regression deployment has no accuracy or log-loss, a classifier no MAE.
+    static QStringList rollbackConditions(bool classifier);
+    static QStringList halveConditions(bool classifier);
     // The condition as a Hysteresis (its firing threshold, direction, resolve threshold, keep-firing time).
     Hysteresis conditionHysteresis(const QString &condition) const;
 
-    QString validate() const;   // empty when sane, else a readable reason
+    // Empty when sane, else a readable reason. With the deployment's task, each action's combination
+    // must leave a deciding condition of that task and at most as many as "at least N" asks for (else
+    // the guard could never act); without it, a combination that either task can meet passes.
+    QString validate(std::optional<bool> classifier = std::nullopt) const;
     QJsonObject toJson() const; // as the audit log and `guard rules --json` show it
-    // The combinations and hysteresis as stored (guard_rules' JSON columns) and back.
+    // The combinations and hysteresis as stored (guard_rules' JSON columns) and back. A combination
+    // that cannot be read falls back to the default (any) and is named in settingsProblem.
     QJsonObject hysteresisJson() const;
-    Status readConditionSettings(const QJsonObject &rollback, const QJsonObject &halve, const QJsonObject &hysteresis);
+    void readConditionSettings(const QJsonObject &rollback, const QJsonObject &halve, const QJsonObject &hysteresis);
 };
 
 // What the guard remembers between evaluations (stored in mldeck.guard_state so that another

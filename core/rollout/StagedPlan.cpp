@@ -50,7 +50,26 @@ QStringList requiredGates()
     return {QString::fromLatin1(kGateSamples), QString::fromLatin1(kGateSoak)};
 }
 
-Status validate(const StagedPlan &plan)
+QStringList presentGates(const PlanGates &g, bool classifier)
+{
+    QStringList out;
+    if (classifier) {
+        out << QString::fromLatin1(kGateAccuracy);
+        if (g.minF1)
+            out << QString::fromLatin1(kGateF1);
+        if (g.maxLogLoss)
+            out << QString::fromLatin1(kGateLogLoss);
+        if (g.maxEce)
+            out << QString::fromLatin1(kGateEce);
+    } else {
+        out << QString::fromLatin1(kGateMae) << QString::fromLatin1(kGateR2);
+        if (g.maxEstimatedMae)
+            out << QString::fromLatin1(kGateEstimatedMae);
+    }
+    return out << QString::fromLatin1(kGateLatency) << QString::fromLatin1(kGateErrorRate);
+}
+
+Status validate(const StagedPlan &plan, std::optional<bool> classifier)
 {
     if (plan.steps.isEmpty())
         return Error{RolloutText::tr("A plan needs at least one step.")};
@@ -66,6 +85,9 @@ Status validate(const StagedPlan &plan)
     const PlanGates &g = plan.gates;
     if (g.minSamples < 0)
         return Error{RolloutText::tr("The minimum number of samples must not be negative (got %1).").arg(g.minSamples)};
+    if (g.minLabelled && *g.minLabelled < 1)
+        return Error{RolloutText::tr("The labelled predictions a quality gate waits for must be at least 1 (got %1).")
+                         .arg(*g.minLabelled)};
     if (g.minSoakSeconds < 0)
         return Error{RolloutText::tr("The minimum soak time must not be negative (got %1 s).").arg(g.minSoakSeconds)};
     if (!std::isfinite(g.maxMae) || g.maxMae <= 0)
@@ -88,14 +110,25 @@ Status validate(const StagedPlan &plan)
     if (g.maxEstimatedMae && (!std::isfinite(*g.maxEstimatedMae) || *g.maxEstimatedMae <= 0))
         return Error{RolloutText::tr("The estimated MAE gate must be a positive number (got %1).")
                          .arg(*g.maxEstimatedMae)};
-    if (const QString why = plan.combination.validate(combinableGates(), requiredGates()); !why.isEmpty())
-        return Error{why};
+    // Checked against the task's gates; without a task, a combination that one task can meet passes.
+    const auto check = [&](const GateCombination &c) {
+        if (classifier)
+            return c.validate(combinableGates(), requiredGates(), presentGates(g, *classifier));
+        const QString regression = c.validate(combinableGates(), requiredGates(), presentGates(g, false));
+        const QString classification = c.validate(combinableGates(), requiredGates(), presentGates(g, true));
+        return classification.isEmpty() ? classification : regression;
+    };
+    const QString task = !classifier ? QString()
+                         : *classifier ? RolloutText::tr("Classifier's plan: ")
+                                       : RolloutText::tr("Regression plan: ");
+    if (const QString why = check(plan.combination); !why.isEmpty())
+        return Error{task + why};
     for (auto it = plan.stepCombinations.cbegin(); it != plan.stepCombinations.cend(); ++it) {
         if (!plan.steps.contains(it.key()))
             return Error{RolloutText::tr("The step %1 % has its own combination but is not a step of the plan.")
                              .arg(it.key())};
-        if (const QString why = it.value().validate(combinableGates(), requiredGates()); !why.isEmpty())
-            return Error{RolloutText::tr("Step %1 %: %2").arg(it.key()).arg(why)};
+        if (const QString why = check(it.value()); !why.isEmpty())
+            return Error{task + RolloutText::tr("Step %1 %: %2").arg(it.key()).arg(why)};
     }
     return {};
 }
@@ -126,7 +159,12 @@ QList<GateStatus> evaluateGates(const PlanGates &gates, const WindowMetrics &m, 
     QList<GateStatus> out{gate(kGateSamples, double(m.samples), double(gates.minSamples), false),
                           gate(kGateSoak, double(soaked), double(gates.minSoakSeconds), false)};
     const QString samples = RolloutText::tr("%1 of %2 predictions").arg(m.samples).arg(gates.minSamples);
-    const QString labelled = RolloutText::tr("%1 of %2 labelled predictions").arg(m.labelled).arg(gates.minSamples);
+    const qint64 minLabelled = gates.minLabelled.value_or(gates.minSamples);
+    // The window runs from the step's start but never back more than a day.
+    const QString labelled =
+        soaked > 86400
+            ? RolloutText::tr("%1 of %2 labelled predictions in the last 24 h").arg(m.labelled).arg(minLabelled)
+            : RolloutText::tr("%1 of %2 labelled predictions").arg(m.labelled).arg(minLabelled);
     // Too few samples or too short a soak is a wait, not a failure.
     if (!out[0].pass)
         waitFor(out[0], samples);
@@ -140,7 +178,7 @@ QList<GateStatus> evaluateGates(const PlanGates &gates, const WindowMetrics &m, 
         GateStatus g = gate(name, value, threshold, atMost);
         if (m.samples < gates.minSamples)
             waitFor(g, samples);
-        else if (quality && m.labelled < gates.minSamples)
+        else if (quality && m.labelled < minLabelled)
             waitFor(g, labelled);
         g.advisory = combination.isAdvisory(g.name);
         out << g;
@@ -232,6 +270,7 @@ QJsonObject toAuditJson(const StagedPlan &plan, int currentStep)
                        {QStringLiteral("current_step"), currentStep},
                        {QStringLiteral("min_samples"), plan.gates.minSamples},
                        {QStringLiteral("min_soak_s"), plan.gates.minSoakSeconds},
+                       {QStringLiteral("min_labelled"), plan.gates.minLabelled ? QJsonValue(*plan.gates.minLabelled) : QJsonValue()},
                        {QStringLiteral("max_mae"), plan.gates.maxMae},
                        {QStringLiteral("min_r2"), plan.gates.minR2},
                        {QStringLiteral("max_latency_p95_ms"), plan.gates.maxLatencyP95Ms},

@@ -21,6 +21,10 @@ struct PlanGates
 {
     qint64 minSamples = 200;
     qint64 minSoakSeconds = 15 * 60;
+    // The labelled predictions a quality gate (MAE, R², accuracy, F1, log-loss, ECE) waits for; unset:
+    // minSamples. Plans stored before combined gates existed hold 1: their quality gates were judged
+    // from the first labelled prediction, and still are.
+    std::optional<qint64> minLabelled;
     double maxMae = 2.5;
     double minR2 = 0.68;
     double maxLatencyP95Ms = 1000.0;
@@ -107,12 +111,17 @@ inline constexpr char kGateEstimatedMae[] = "max_estimated_mae";
 // The gates a combination combines (every metric gate of either task) and the ones always required.
 QStringList combinableGates();
 QStringList requiredGates();
+// The metric gates a plan judges on a classifier's or a regression deployment (the optional ones
+// only when set): what a combination is checked against.
+QStringList presentGates(const PlanGates &gates, bool classifier);
 
 // A readable refusal when the plan cannot be used: steps empty, not strictly increasing, outside
 // 1..100, gates that make no sense (negative, R² above 1, error rate outside 0..1), or a
 // combination that does not (at least N below 1, an unknown or required gate made advisory, a
-// step override for a percentage that is not a step).
-Status validate(const StagedPlan &plan);
+// step override for a percentage that is not a step, or one that can never be met). With the
+// deployment's task, "any" and "at least N" are checked against that task's gates; without it,
+// against the gates of either task (the deployment's store or service checks again with its task).
+Status validate(const StagedPlan &plan, std::optional<bool> classifier = std::nullopt);
 
 // "10,25,50,100" -> steps; a readable error for anything else.
 Result<QList<int>> parseSteps(const QString &text);
@@ -120,8 +129,9 @@ Result<QList<int>> parseSteps(const QString &text);
 // Every gate of the current step, given the window's metrics and how long the step has run. A
 // classifier's window (metrics.classifier) is gated on accuracy (and F1, log-loss, ECE when set) in
 // place of MAE and R². Fewer samples than the minimum make every metric gate inconclusive, and a
-// quality gate (MAE, R², accuracy, F1, log-loss, ECE) stays inconclusive until that many predictions
-// are labelled. The combination marks the advisory gates.
+// quality gate (MAE, R², accuracy, F1, log-loss, ECE) stays inconclusive until minLabelled
+// predictions are labelled. The window is capped at a day, which the waiting text says past a
+// day. The combination marks the advisory gates.
 QList<GateStatus> evaluateGates(const PlanGates &gates, const WindowMetrics &metrics, qint64 secondsInStep,
                                 const GateCombination &combination = {});
 

@@ -79,8 +79,7 @@ Result<PlanStatus> PlanService::status(const QString &deployment)
 
 Result<PlanStatus> PlanService::save(const QString &deployment, const StagedPlan &p, const Actor &actor)
 {
-    if (Status s = plan::validate(p); !s)
-        return s.error();
+    // The store validates the plan, against the deployment's task, before writing anything.
     auto flags = m_flags.read(deployment);
     if (!flags)
         return flags.error();
@@ -163,6 +162,10 @@ Result<PlanStatus> PlanService::advance(const QString &deployment, const QString
                 failing << ServiceText::tr("%1 = %2 (threshold %3)")
                                .arg(g.name, figureText(g.value, [](double v) { return QString::number(v, 'g', 4); }))
                                .arg(g.threshold);
+        if (failing.isEmpty()) // no gate fails, yet the combination cannot be met by the gates this step has
+            return Error{ServiceText::tr("Not advanced: the combination (%1) can never be met by the gates this "
+                                         "deployment has. Change the plan, or give an override reason.")
+                             .arg(now->combination.modeText())};
         return Error{ServiceText::tr("Not advanced: gates failing (%1): %2. Wait, or give an override reason.")
                          .arg(now->combination.modeText(), failing.join(QStringLiteral("; ")))};
     }

@@ -134,8 +134,10 @@ GuardRulesEditor::GuardRulesEditor(QWidget *parent)
     showClassifierFields(false);
     connect(m_service, &SettingsService::classifierLoaded, this,
             [this](const QString &deployment, const Result<bool> &classifier) {
-                if (deployment == this->deployment())
-                    showClassifierFields(classifier && *classifier);
+                if (deployment != this->deployment())
+                    return;
+                m_classifier = classifier ? std::optional<bool>(*classifier) : std::nullopt;
+                showClassifierFields(classifier && *classifier);
             });
     connect(m_service, &SettingsService::guardRulesLoaded, this,
             [this](const QString &deployment, const Result<GuardRules> &r) {
@@ -218,7 +220,7 @@ GuardRules GuardRulesEditor::fromValues(const Values &v)
 // (the base asks it only once every field is acceptable).
 QString GuardRulesEditor::checkForm(const Values &values) const
 {
-    return fromValues(values).validate();
+    return fromValues(values).validate(m_classifier);
 }
 
 void GuardRulesEditor::applyEndpoint(const std::optional<PgEndpoint> &pg)
@@ -229,6 +231,7 @@ void GuardRulesEditor::applyEndpoint(const std::optional<PgEndpoint> &pg)
 void GuardRulesEditor::load(const QString &deployment)
 {
     showClassifierFields(false);
+    m_classifier.reset();
     m_service->loadClassifier(deployment);
     m_service->loadGuardRules(deployment);
 }

@@ -2,6 +2,8 @@
 
 #include "ui/settings/SettingsEditor.h"
 
+#include <optional>
+
 namespace mldeck {
 class SettingsService;
 struct GuardRules;
@@ -34,6 +36,7 @@ private:
     void showClassifierFields(bool shown); // a classifier's thresholds, hidden on a regression deployment
 
     SettingsService *m_service = nullptr;
+    std::optional<bool> m_classifier; // the deployment's task, once known: combinations are checked against it
 };
 
 } // namespace mldeck::ui

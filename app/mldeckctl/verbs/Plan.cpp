@@ -18,6 +18,16 @@ namespace mldeck::cli {
 
 namespace {
 
+// "min_r2, max_mae" -> the names, trimmed (as the guard's --advisory and the editors take them).
+QStringList nameList(const QString &text)
+{
+    QStringList out;
+    for (const QString &name : text.split(QLatin1Char(',')))
+        if (const QString n = name.trimmed(); !n.isEmpty())
+            out << n;
+    return out;
+}
+
 QString stateWord(const GateStatus &g)
 {
     const QString word = g.state == GateState::Pass   ? QStringLiteral("PASS")
@@ -97,7 +107,7 @@ Status applyStepCombination(StagedPlan &plan, const QString &text)
         return parsed.error();
     GateCombination c = parsed.value();
     if (parts.size() == 3)
-        c.advisory = parts.at(2).split(QLatin1Char(','), Qt::SkipEmptyParts);
+        c.advisory = nameList(parts.at(2));
     plan.stepCombinations.insert(step, c);
     return {};
 }
@@ -158,6 +168,8 @@ int runPlan(Context &ctx)
         const QList<QPair<QString, QString>> gateOptions{
             {QStringLiteral("min-samples"), Text::tr("Minimum ML samples in the step.")},
             {QStringLiteral("min-soak"), Text::tr("Minimum time in the step, seconds.")},
+            {QStringLiteral("min-labelled"),
+             Text::tr("Labelled predictions a quality gate waits for (none: as many as the minimum samples).")},
             {QStringLiteral("max-mae"), Text::tr("MAE at most.")},
             {QStringLiteral("min-r2"), Text::tr("R² at least.")},
             {QStringLiteral("max-latency-p95"), Text::tr("Latency p95 at most, ms.")},
@@ -212,7 +224,7 @@ int runPlan(Context &ctx)
         if (p.isSet(QStringLiteral("advisory"))) {
             const QString list = p.value(QStringLiteral("advisory"));
             plan.combination.advisory =
-                list == QLatin1String("none") ? QStringList{} : list.split(QLatin1Char(','), Qt::SkipEmptyParts);
+                list.trimmed() == QLatin1String("none") ? QStringList{} : nameList(list);
         }
         for (const QString &spec : p.values(QStringLiteral("step-combine")))
             if (Status s = applyStepCombination(plan, spec); !s)
@@ -226,6 +238,10 @@ int runPlan(Context &ctx)
         for (const auto &g : gateOptions) {
             if (!p.isSet(g.first))
                 continue;
+            if (g.first == QLatin1String("min-labelled") && p.value(g.first) == QLatin1String("none")) {
+                plan.gates.minLabelled.reset();
+                continue;
+            }
             if (optionalFields.contains(g.first) && p.value(g.first) == QLatin1String("none")) {
                 optionalFields.value(g.first)->reset();
                 continue;
@@ -236,6 +252,8 @@ int runPlan(Context &ctx)
                 return Context::fail(Text::tr("--%1 must be a number, not \"%2\".").arg(g.first, p.value(g.first)));
             if (g.first == QLatin1String("min-samples"))
                 plan.gates.minSamples = qint64(v);
+            else if (g.first == QLatin1String("min-labelled"))
+                plan.gates.minLabelled = qint64(v);
             else if (g.first == QLatin1String("min-soak"))
                 plan.gates.minSoakSeconds = qint64(v);
             else if (g.first == QLatin1String("max-mae"))

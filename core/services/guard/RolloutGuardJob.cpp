@@ -46,6 +46,8 @@ Status RolloutGuardJob::runOnce(const GuardContext &c)
         flags.dropPg();
         return fail(rules.errorMessage());
     }
+    if (!rules->settingsProblem.isEmpty()) // guarded with the defaults; the summary says so too
+        qCWarning(lcGuard).noquote() << d << ": stored guard rules:" << rules->settingsProblem;
     auto memory = store.memory(d);
     if (!memory) {
         flags.dropPg();

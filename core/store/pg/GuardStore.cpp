@@ -44,8 +44,7 @@ Result<GuardRules> rulesOf(const pqxx::row &c)
     r.rollbackAccuracy = c[8].as<double>();
     r.minAccuracy = c[9].as<double>();
     r.maxLogLoss = c[10].as<double>();
-    if (Status s = r.readConditionSettings(pg::jsonObject(c[11]), pg::jsonObject(c[12]), pg::jsonObject(c[13])); !s)
-        return s.error();
+    r.readConditionSettings(pg::jsonObject(c[11]), pg::jsonObject(c[12]), pg::jsonObject(c[13]));
     return r;
 }
 
@@ -75,6 +74,12 @@ Status GuardStore::saveRules(const QString &deployment, const GuardRules &r, con
         pqxx::work tx(pg::raw(m_conn));
         // The rules in force before (the defaults when the deployment has no row), locked until commit
         // so that two saves at once audit the right "before".
+        // The combinations are checked against the deployment's own task (its conditions only).
+        const pqxx::result task = tx.exec_params("SELECT task = 'classification' FROM mldeck.deployments WHERE name = $1",
+                                                 pg::utf8(deployment));
+        if (!task.empty())
+            if (const QString why = r.validate(task[0][0].as<bool>()); !why.isEmpty())
+                return Error{why};
         const pqxx::result old = tx.exec_params(
             "SELECT " + kRuleColumns + "FROM mldeck.guard_rules WHERE deployment = $1 FOR UPDATE",
             pg::utf8(deployment));

@@ -34,7 +34,8 @@ Result<RolloutPlanStore::Stored> RolloutPlanStore::load(const QString &deploymen
         const pqxx::result rows = tx.exec_params(
             "SELECT array_to_string(steps, ','), min_samples, min_soak_s, max_mae, min_r2, max_latency_p95_ms, "
             "max_error_rate, current_step, (extract(epoch FROM step_started_at) * 1000)::bigint, min_accuracy, min_f1, "
-            "max_log_loss, max_ece, gate_combination, max_estimated_mae FROM mldeck.rollout_plans WHERE deployment = $1",
+            "max_log_loss, max_ece, gate_combination, max_estimated_mae, min_labelled FROM mldeck.rollout_plans "
+            "WHERE deployment = $1",
             pg::utf8(deployment));
         Stored s;
         if (rows.empty())
@@ -60,6 +61,7 @@ Result<RolloutPlanStore::Stored> RolloutPlanStore::load(const QString &deploymen
         s.plan.gates.maxLogLoss = optional(c[11]);
         s.plan.gates.maxEce = optional(c[12]);
         s.plan.gates.maxEstimatedMae = optional(c[14]);
+        s.plan.gates.minLabelled = c[15].is_null() ? std::nullopt : std::optional<qint64>(c[15].as<qint64>());
         if (Status read = plan::combinationsFromJson(pg::jsonObject(c[13]), s.plan); !read)
             return Error{StoreText::tr("The rollout plan of \"%1\": %2").arg(deployment, read.errorMessage())};
         return s;
@@ -70,25 +72,29 @@ Result<RolloutPlanStore::Stored> RolloutPlanStore::load(const QString &deploymen
 
 Status RolloutPlanStore::save(const QString &deployment, const StagedPlan &plan, int currentStep)
 {
-    if (Status s = plan::validate(plan); !s)
-        return s;
     if (currentStep < -1 || currentStep >= plan.steps.size())
         return Error{StoreText::tr("The current step %1 is not a step of this plan.").arg(currentStep)};
     const PlanGates &g = plan.gates;
     try {
         pqxx::work tx(pg::raw(m_conn));
+        // Combinations are checked against the deployment's own task: gates it does not have never decide.
+        const pqxx::result task = tx.exec_params("SELECT task = 'classification' FROM mldeck.deployments WHERE name = $1",
+                                                 pg::utf8(deployment));
+        if (Status s = plan::validate(plan, task.empty() ? std::nullopt : std::optional<bool>(task[0][0].as<bool>()));
+            !s)
+            return s;
         tx.exec_params(
             "INSERT INTO mldeck.rollout_plans AS p (deployment, steps, min_samples, min_soak_s, max_mae, min_r2, "
             "max_latency_p95_ms, max_error_rate, current_step, step_started_at, min_accuracy, min_f1, max_log_loss, "
-            "max_ece, gate_combination, max_estimated_mae) "
+            "max_ece, gate_combination, max_estimated_mae, min_labelled) "
             "VALUES ($1, $2::int[], $3, $4, $5, $6, $7, $8, $9::int, CASE WHEN $9::int >= 0 THEN now() END, $10, $11, "
-            "$12, $13, $14::jsonb, $15) "
+            "$12, $13, $14::jsonb, $15, $16) "
             "ON CONFLICT (deployment) DO UPDATE SET steps = EXCLUDED.steps, min_samples = EXCLUDED.min_samples, "
             "min_soak_s = EXCLUDED.min_soak_s, max_mae = EXCLUDED.max_mae, min_r2 = EXCLUDED.min_r2, "
             "max_latency_p95_ms = EXCLUDED.max_latency_p95_ms, max_error_rate = EXCLUDED.max_error_rate, "
             "min_accuracy = EXCLUDED.min_accuracy, min_f1 = EXCLUDED.min_f1, max_log_loss = EXCLUDED.max_log_loss, "
             "max_ece = EXCLUDED.max_ece, gate_combination = EXCLUDED.gate_combination, "
-            "max_estimated_mae = EXCLUDED.max_estimated_mae, "
+            "max_estimated_mae = EXCLUDED.max_estimated_mae, min_labelled = EXCLUDED.min_labelled, "
             "current_step = EXCLUDED.current_step, "
             "step_started_at = CASE WHEN EXCLUDED.current_step < 0 THEN NULL "
             "  WHEN EXCLUDED.current_step = p.current_step AND p.steps[p.current_step + 1] = "
@@ -97,7 +103,7 @@ Status RolloutPlanStore::save(const QString &deployment, const StagedPlan &plan,
             "updated_at = now(), updated_by = session_user",
             pg::utf8(deployment), pg::utf8(stepsLiteral(plan.steps)), qint64(g.minSamples), qint64(g.minSoakSeconds),
             g.maxMae, g.minR2, g.maxLatencyP95Ms, g.maxErrorRate, currentStep, g.minAccuracy, g.minF1, g.maxLogLoss,
-            g.maxEce, jsonText(plan::combinationsToJson(plan)), g.maxEstimatedMae);
+            g.maxEce, jsonText(plan::combinationsToJson(plan)), g.maxEstimatedMae, g.minLabelled);
         tx.commit();
         return {};
     } catch (const std::exception &e) {

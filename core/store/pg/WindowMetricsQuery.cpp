@@ -35,10 +35,12 @@ SELECT (SELECT count(*) FROM w),
        (SELECT CASE WHEN count(*) > 1 AND var_pop(a) > 0 THEN 1 - avg((p - a) ^ 2) / var_pop(a) END FROM lab)
 )SQL";
 
-// The nanny's estimated MAE over the window's ML predictions it scored (per minute in kpi_minute).
+// The nanny's estimated MAE over the window's ML predictions it scored (per minute in kpi_minute):
+// whole minutes inside the window only, so that a step's gate never reads the previous step's minute.
 constexpr char kEstimatedMaeSql[] = R"SQL(
 SELECT sum(est_abs_err_sum) / nullif(sum(est_count), 0) FROM mldeck.kpi_minute
-WHERE deployment = $1 AND path = 'ml' AND bucket >= date_trunc('minute', now() - make_interval(secs => $2::double precision))
+WHERE deployment = $1 AND path = 'ml'
+  AND bucket >= date_trunc('minute', now() - make_interval(secs => $2::double precision)) + interval '1 minute'
 )SQL";
 
 // The number of classes of a classification deployment (0: regression, or classes not known yet).

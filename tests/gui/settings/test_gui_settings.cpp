@@ -251,7 +251,8 @@ private Q_SLOTS:
     }
 
     // How the guard's conditions combine, the advisory ones and a condition's hysteresis: refused
-    // with their reasons (a mode that is none, a resolve threshold beyond the firing one), then saved.
+    // with their reasons (a mode that is none, a resolve threshold beyond the firing one, a
+    // combination this regression deployment's conditions cannot meet), then saved.
     void guardRulesCombinationAndHysteresis()
     {
         const QString dep = uniqueName(QStringLiteral("guicomb"));
@@ -278,6 +279,11 @@ private Q_SLOTS:
         QVERIFY(!editor->saveButton()->isEnabled());
         typeInto(editor->fieldWidget(QStringLiteral("resolve_max_mae")), QStringLiteral("2"));
         typeInto(editor->fieldWidget(QStringLiteral("keep_firing_max_mae")), QStringLiteral("300"));
+        // A regression deployment halves on latency and MAE only: with latency advisory, "at least 2"
+        // could never be met and the guard would never halve.
+        QTRY_VERIFY(!editor->isValid());
+        QVERIFY(!editor->saveButton()->isEnabled());
+        typeInto(editor->fieldWidget(QStringLiteral("halve_combination")), QStringLiteral("at-least-1"));
         QVERIFY(editor->isValid());
         saveScreenshot(tabs.get(), QStringLiteral("settings-guard-rules-combination"));
         QSignalSpy saved(editor, &ui::SettingsEditor::saved);
@@ -286,7 +292,7 @@ private Q_SLOTS:
 
         const GuardRules stored = GuardStore(*m_admin).rules(dep).value();
         QCOMPARE(stored.halveCombination.mode, GateCombination::Mode::AtLeast);
-        QCOMPARE(stored.halveCombination.atLeast, 2);
+        QCOMPARE(stored.halveCombination.atLeast, 1);
         QCOMPARE(stored.halveCombination.advisory, QStringList{QStringLiteral("max_latency_p95_ms")});
         QCOMPARE(stored.rollbackCombination.mode, GateCombination::Mode::Any);
         QCOMPARE(stored.hysteresis.size(), 1);

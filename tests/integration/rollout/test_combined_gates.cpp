@@ -214,11 +214,36 @@ private Q_SLOTS:
         const auto stored = PlanService(*flags).plan(f.deployment);
         QVERIFY(stored);
         QCOMPARE(stored->stepCombinations.value(100).mode, GateCombination::Mode::Any);
+        // Checked against this regression deployment's gates (min_r2 advisory: 3 decide), with a readable
+        // refusal; "at least 4" would have passed when N was bounded by the 9 gates of both tasks.
+        r = mldeckctl(f, set + QStringList{QStringLiteral("--combine"), QStringLiteral("at-least-4")});
+        QCOMPARE(r.code, 2);
+        QVERIFY2(r.err.contains(QLatin1String("Regression plan: At least 4 can never be met: only 3 condition(s) decide "
+                                              "here (max_mae, max_latency_p95_ms, max_error_rate)")),
+                 qPrintable(r.err));
+        // Names are trimmed; the labelled wait is set and removed.
+        r = mldeckctl(f, set + QStringList{QStringLiteral("--advisory"), QStringLiteral("min_r2, max_latency_p95_ms"),
+                                           QStringLiteral("--min-labelled"), QStringLiteral("1")});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        auto trimmed = PlanService(*flags).plan(f.deployment);
+        QVERIFY(trimmed);
+        QCOMPARE(trimmed->combination.advisory,
+                 (QStringList{QStringLiteral("min_r2"), QStringLiteral("max_latency_p95_ms")}));
+        QCOMPARE(trimmed->gates.minLabelled, std::optional<qint64>(1));
+        r = mldeckctl(f, set + QStringList{QStringLiteral("--min-labelled"), QStringLiteral("none")});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QVERIFY(!PlanService(*flags).plan(f.deployment)->gates.minLabelled);
 
         const QStringList rules{QStringLiteral("guard"), QStringLiteral("rules")};
         r = mldeckctl(f, rules + QStringList{QStringLiteral("--hysteresis"), QStringLiteral("max_mae:3:60"),
                                              QStringLiteral("--reason"), QStringLiteral("x")});
         QCOMPARE(r.code, 2); // resolves above the firing threshold 2.5
+        QCOMPARE(f.auditRows(QStringLiteral("action = 'guard.rules'")), 0);
+        // A regression deployment has one rollback condition: "at least 2" would never turn ML off.
+        r = mldeckctl(f, rules + QStringList{QStringLiteral("--rollback-combine"), QStringLiteral("at-least-2"),
+                                             QStringLiteral("--reason"), QStringLiteral("x")});
+        QCOMPARE(r.code, 2);
+        QVERIFY2(r.err.contains(QLatin1String("Rollback conditions of a regression deployment")), qPrintable(r.err));
         QCOMPARE(f.auditRows(QStringLiteral("action = 'guard.rules'")), 0);
         r = mldeckctl(f, rules + QStringList{QStringLiteral("--halve-combine"), QStringLiteral("all"),
                                              QStringLiteral("--advisory"), QStringLiteral("max_latency_p95_ms"),

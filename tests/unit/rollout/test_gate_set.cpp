@@ -133,7 +133,7 @@ private Q_SLOTS:
         QVERIFY(mode(Mode::All, 1, {QStringLiteral("x")}).validate({QStringLiteral("y")}).contains(QLatin1String("x")));
         GuardRules rules;
         rules.rollbackCombination = mode(Mode::AtLeast, 3); // only 2 rollback conditions
-        QVERIFY2(rules.validate().contains(QLatin1String("can never pass")), qPrintable(rules.validate()));
+        QVERIFY2(rules.validate().contains(QLatin1String("can never be met")), qPrintable(rules.validate()));
         QVERIFY(!mode(Mode::All, 1, {QStringLiteral("min_samples")})
                      .validate(plan::combinableGates(), plan::requiredGates())
                      .isEmpty());
@@ -303,6 +303,142 @@ private Q_SLOTS:
         for (int i = 0; i < 4; ++i)
             QCOMPARE(GuardStateMachine::evaluate(rules, waiting, noMae, true, now.addSecs(5 * i)).action, Action::None);
         QCOMPARE(waiting.degradedStreak, 0);
+    }
+
+    // An action none of whose conditions decides is never taken, whatever its mode: "all" of nothing
+    // would otherwise "pass" (breach) on every round of a healthy deployment. Such rules are refused.
+    void guardNeverActsWithoutADecidingCondition()
+    {
+        GuardRules rules;
+        rules.consecutiveBreaches = 1;
+        // A regression deployment's only rollback condition, advisory.
+        rules.rollbackCombination = mode(Mode::All, 1, {QStringLiteral("rollback_error_rate")});
+        QVERIFY2(rules.validate(false).contains(QLatin1String("never turn ML off")), qPrintable(rules.validate(false)));
+        GuardMemory m;
+        const QDateTime now = QDateTime(QDate(2024, 6, 1), QTime(12, 0), Qt::UTC);
+        for (int i = 0; i < 4; ++i) {
+            const GuardDecision d = GuardStateMachine::evaluate(rules, m, guardWindow(0.01, 300, 1.5), true,
+                                                                now.addSecs(5 * i));
+            QCOMPARE(d.action, Action::None);
+            QVERIFY2(d.summary.contains(QLatin1String("no condition decides for ML off")), qPrintable(d.summary));
+        }
+        QCOMPARE(m.severeStreak, 0);
+
+        // Both halving conditions of a regression deployment advisory, "all".
+        rules.rollbackCombination = mode(Mode::Any);
+        rules.halveCombination =
+            mode(Mode::All, 1, {QStringLiteral("max_latency_p95_ms"), QStringLiteral("max_mae")});
+        QVERIFY2(rules.validate(false).contains(QLatin1String("never halve")), qPrintable(rules.validate(false)));
+        QVERIFY(rules.validate(true).isEmpty()); // a classifier still has accuracy and log-loss
+        GuardMemory h;
+        for (int i = 0; i < 4; ++i)
+            QCOMPARE(GuardStateMachine::evaluate(rules, h, guardWindow(0.01, 300, 1.5), true, now.addSecs(5 * i)).action,
+                     Action::None);
+        QCOMPARE(h.degradedStreak, 0);
+    }
+
+    // Each action's combination is checked against the conditions of the deployment's task: a
+    // regression deployment has one rollback condition and two halving ones.
+    void guardCombinationsCheckedAgainstTheTask()
+    {
+        GuardRules rules;
+        rules.rollbackCombination = mode(Mode::AtLeast, 2); // would never turn ML off on a regression deployment
+        QVERIFY2(rules.validate(false).contains(QLatin1String("only 1 condition(s) decide here (rollback_error_rate)")),
+                 qPrintable(rules.validate(false)));
+        QVERIFY(rules.validate(true).isEmpty());
+        QVERIFY(rules.validate().isEmpty()); // without the task: one task can meet it
+
+        rules.rollbackCombination = mode(Mode::Any, 1, {QStringLiteral("rollback_error_rate")});
+        QVERIFY2(rules.validate(false).contains(QLatin1String("no condition decides")), qPrintable(rules.validate(false)));
+
+        rules.rollbackCombination = mode(Mode::Any);
+        rules.halveCombination = mode(Mode::AtLeast, 3);
+        QVERIFY(!rules.validate(false).isEmpty());
+        QVERIFY(rules.validate(true).isEmpty());
+        // Advisory names count once.
+        rules.halveCombination = mode(Mode::AtLeast, 2, {QStringLiteral("max_mae"), QStringLiteral("max_mae")});
+        QVERIFY2(rules.validate(false).contains(QLatin1String("only 1 condition(s)")), qPrintable(rules.validate(false)));
+        rules.halveCombination.atLeast = 1;
+        QVERIFY(rules.validate(false).isEmpty());
+    }
+
+    // A stored combination the guard cannot read does not stop it: the default (any) applies, and
+    // the summary says so.
+    void unreadableStoredCombinationFallsBack()
+    {
+        GuardRules rules;
+        rules.consecutiveBreaches = 1;
+        rules.readConditionSettings(QJsonObject{{QStringLiteral("mode"), QStringLiteral("most")}},
+                                    QJsonObject{{QStringLiteral("mode"), QStringLiteral("at_least")}}, {});
+        QCOMPARE(rules.rollbackCombination.mode, Mode::Any);
+        QCOMPARE(rules.halveCombination.mode, Mode::Any);
+        QVERIFY(rules.settingsProblem.contains(QLatin1String("most")));
+        GuardMemory m;
+        const GuardDecision d = GuardStateMachine::evaluate(rules, m, guardWindow(0.5, 300, 1.5), true,
+                                                            QDateTime::currentDateTimeUtc());
+        QCOMPARE(d.action, Action::Rollback);
+        QVERIFY2(d.summary.contains(QLatin1String("stored rules: the ML off combination cannot be read")),
+                 qPrintable(d.summary));
+        GuardRules fine;
+        fine.readConditionSettings({}, {}, {});
+        QVERIFY(fine.settingsProblem.isEmpty());
+    }
+
+    // A plan's combination is checked against the gates of the deployment's task (and the optional
+    // gates actually set); "at least N" above them is refused with the gates that decide.
+    void planCombinationCheckedAgainstTheTask()
+    {
+        StagedPlan p;
+        p.combination = mode(Mode::AtLeast, 5); // a regression plan has 4 deciding gates
+        const Status regression = plan::validate(p, false);
+        QVERIFY(!regression);
+        QVERIFY2(regression.errorMessage().contains(QLatin1String("only 4 condition(s) decide here (max_mae, min_r2, "
+                                                                  "max_latency_p95_ms, max_error_rate)")),
+                 qPrintable(regression.errorMessage()));
+        QVERIFY(!plan::validate(p)); // neither task has 5
+        p.gates.maxEstimatedMae = 3.0;
+        QVERIFY(plan::validate(p, false));
+        QVERIFY(!plan::validate(p, true)); // a classifier: accuracy, latency, error rate
+        p.gates.minF1 = 0.5;
+        p.gates.maxEce = 0.1;
+        QVERIFY(plan::validate(p, true));
+        // Advisory names count once; "any" with every gate advisory is refused.
+        p = StagedPlan{};
+        p.combination = mode(Mode::AtLeast, 4, {QStringLiteral("min_r2"), QStringLiteral("min_r2")});
+        QVERIFY(!plan::validate(p, false));
+        p.combination.atLeast = 3;
+        QVERIFY(plan::validate(p, false));
+        p.combination = mode(Mode::Any, 1, plan::presentGates(p.gates, false));
+        QVERIFY(!plan::validate(p, false));
+        p.combination.mode = Mode::All; // "all" of none: only samples and soak decide, allowed
+        QVERIFY(plan::validate(p, false));
+        // A step's own combination too.
+        p = StagedPlan{};
+        p.stepCombinations.insert(50, mode(Mode::AtLeast, 4));
+        QVERIFY(plan::validate(p, false));
+        QVERIFY(plan::validate(p, true).errorMessage().contains(QLatin1String("Step 50 %")));
+    }
+
+    // A quality gate waits for minLabelled labelled predictions (a plan stored before combined gates
+    // holds 1: judged from the first, as it was); unset, as many as the minimum samples. Past a day
+    // the wait says that the window is the last 24 h.
+    void qualityGatesWaitForMinLabelled()
+    {
+        PlanGates g;
+        WindowMetrics m = good();
+        m.labelled = 3;
+        GateStatus mae = plan::evaluateGates(g, m, 3600).at(2);
+        QCOMPARE(mae.name, QStringLiteral("max_mae"));
+        QCOMPARE(mae.state, I);
+        QCOMPARE(mae.waiting, QStringLiteral("3 of 200 labelled predictions"));
+        QCOMPARE(plan::evaluateGates(g, m, 2 * 86400).at(2).waiting,
+                 QStringLiteral("3 of 200 labelled predictions in the last 24 h"));
+        g.minLabelled = 1;
+        mae = plan::evaluateGates(g, m, 3600).at(2);
+        QCOMPARE(mae.state, P);
+        StagedPlan p;
+        p.gates.minLabelled = 0;
+        QVERIFY(!plan::validate(p));
     }
 
     // An advisory guard condition is reported and never acted on.
