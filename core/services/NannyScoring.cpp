@@ -59,6 +59,12 @@ Result<NannyScoringSession::Loaded *> NannyScoringSession::load(PgConnection &co
         return stored.error();
     if (!*stored || (*stored)->id != nannyId)
         return Error{ServiceText::tr("Nanny %1 of \"%2\" is no longer the newest.").arg(nannyId).arg(deployment)};
+    // The weights as stored when it was trained, as a model file is checked before it is loaded.
+    const NannyModel weights{{}, (*stored)->weights};
+    if (weights.sha256() != (*stored)->sha256)
+        return Error{ServiceText::tr("The weights of nanny %1 of \"%2\" do not match their SHA-256.")
+                         .arg(nannyId)
+                         .arg(deployment)};
     auto meta = NannyMeta::fromJson((*stored)->meta);
     if (!meta)
         return meta.error();

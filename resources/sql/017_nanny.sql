@@ -153,7 +153,9 @@ DECLARE
     m_b timestamptz[]; m_p text[]; m_v text[]; m_s double precision[]; m_c bigint[];
     h_b timestamptz[]; h_p text[]; h_v text[]; h_s double precision[]; h_c bigint[];
 BEGIN
-    IF p_deployment IS NULL OR p_from IS NULL OR p_to IS NULL OR p_to <= p_from THEN
+    -- Its refusals (an empty or over-long range) before the range's rows are read into arrays.
+    IF p_deployment IS NULL OR p_from IS NULL OR p_to IS NULL OR p_to <= p_from
+       OR p_to - p_from > interval '400 days' THEN
         RETURN mldeck.kpi_rebuild_no_estimates(p_deployment, p_from, p_to); -- its error
     END IF;
     lo := date_trunc('hour', p_from, 'UTC');
