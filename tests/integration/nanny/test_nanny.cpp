@@ -186,6 +186,7 @@ private Q_SLOTS:
 
         NannyScoringOptions options;
         options.batchRows = 1000; // several batches, each moving the watermark
+        options.runBudgetMs = 0;  // all in one run: this test is about the figures, not the guard's share
         NannyScoringSession session(options);
         const auto scored = session.run(*f.conn, f.dep, now);
         QVERIFY2(scored, qPrintable(scored.errorMessage()));
@@ -264,13 +265,24 @@ private Q_SLOTS:
 
         const auto trained = trainDeploymentNanny(*f.conn, request(), kRetrainActor);
         QVERIFY2(trained, qPrintable(trained.errorMessage()));
+        // A run stops on its time budget (the guard's share of a round): here after its first batch.
+        NannyScoringOptions brief;
+        brief.batchRows = 50;
+        brief.runBudgetMs = 1;
+        NannyScoringSession briefSession(brief);
+        const auto first = briefSession.run(*f.conn, f.dep, QDateTime::currentMSecsSinceEpoch() * 1000);
+        QVERIFY2(first, qPrintable(first.errorMessage()));
+        QCOMPARE(first->batches, qint64(1));
+        QVERIFY(first->scored >= 49 && first->scored < 400);
+        QVERIFY(!first->caughtUp);
+
         NannyScoringSession session;
         const QString estimated = QStringLiteral("SELECT coalesce(sum(est_count), 0) FROM mldeck.kpi_hour "
                                                  "WHERE deployment = $1");
         const auto scored = session.run(*f.conn, f.dep, QDateTime::currentMSecsSinceEpoch() * 1000);
         QVERIFY2(scored, qPrintable(scored.errorMessage()));
-        QCOMPARE(scored->scored, qint64(400));
-        QCOMPARE(scored->skipped, qint64(1));
+        QCOMPARE(first->scored + scored->scored, qint64(400));
+        QCOMPARE(first->skipped + scored->skipped, qint64(1));
         QVERIFY(scored->caughtUp);
         QCOMPARE(f.count(estimated, {f.dep}), 400);
 
