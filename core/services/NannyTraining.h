@@ -42,7 +42,8 @@ struct NannyTrainingRequest
     QString reason;
     NannyTrainingParams params;
     // Where scoring starts: this long before the training time, so that the last hour's windows get an
-    // estimate at once (their predictions are still in the log).
+    // estimate at once (their predictions are still in the log); never before the mark the champion
+    // version's previous nanny reached (mldeck.nanny_start).
     qint64 backfillSeconds = 3600;
 };
 
