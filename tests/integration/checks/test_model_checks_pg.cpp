@@ -12,6 +12,7 @@
 #include "core/store/pg/Migrator.h"
 #include "core/store/pg/ModelRegistry.h"
 #include "core/store/pg/PgConnection.h"
+#include "tests/support/LoginRole.h"
 #include "tests/support/PgSql.h"
 #include "tests/support/TestServers.h"
 
@@ -332,6 +333,26 @@ private Q_SLOTS:
         QCOMPARE(count(QStringLiteral("SELECT count(*) FROM mldeck.model_check_runs WHERE deployment = $1 AND passed "
                                       "AND champion_model_id IS NULL")),
                  1);
+    }
+
+    // A viewer may not record a run: refused before any model is loaded (the candidate's file is even
+    // missing here, and that is not what the refusal says), nothing stored.
+    void viewerIsRefusedBeforeAnyScoring()
+    {
+        const QString path = writeGolden(QStringLiteral("golden.csv"), 0);
+        QVERIFY(models::setGolden(*m_conn, m_dep, path, QStringLiteral("outcome"), {}, kActor).ok());
+        const auto candidate = ModelRegistry(*m_conn).byVersion(m_dep, QStringLiteral("2"));
+        QVERIFY(candidate.ok());
+        QVERIFY(QFile::rename(candidate->filePath, candidate->filePath + QStringLiteral(".away")));
+        const LoginRole viewer(QStringLiteral("mldeck_viewer"));
+        auto conn = PgConnection::open(viewer.endpoint(m_db->endpoint()), QStringLiteral("test_model_checks_pg"));
+        QVERIFY2(conn.ok(), qPrintable(conn.errorMessage()));
+        const auto refused = models::runModelChecks(**conn, m_dep, QStringLiteral("2"), QStringLiteral("manual"));
+        QVERIFY(QFile::rename(candidate->filePath + QStringLiteral(".away"), candidate->filePath));
+        QVERIFY(!refused.ok());
+        QVERIFY2(refused.errorMessage().contains(QStringLiteral("may not record a run of the model checks")),
+                 qPrintable(refused.errorMessage()));
+        QCOMPARE(count(QStringLiteral("SELECT count(*) FROM mldeck.model_check_runs WHERE deployment = $1")), 0);
     }
 
     // A classifier (accept_mlp.pt champion, accept_logistic.pt candidate, 0/1 labels): non-regression on
