@@ -233,6 +233,7 @@ PlanStatus status(const StagedPlan &plan, int currentStep, const QDateTime &step
     s.steps = plan.steps;
     s.currentStep = (currentStep >= 0 && currentStep < plan.steps.size()) ? currentStep : -1;
     s.stepSince = stepSince;
+    s.minLabelled = plan.gates.minLabelled;
     if (s.currentStep < 0) {
         s.combination = plan.combination;
         s.outcome = GateState::Pass;

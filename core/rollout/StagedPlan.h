@@ -91,6 +91,7 @@ struct PlanStatus
     GateState outcome = GateState::Inconclusive;
     QStringList waitingFor;
     bool canAdvance = false;
+    std::optional<qint64> minLabelled; // the plan's (PlanGates::minLabelled; unset: the minimum samples)
 };
 
 namespace plan {

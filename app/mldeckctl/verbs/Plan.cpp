@@ -58,6 +58,8 @@ void printStatus(const QString &deployment, const PlanStatus &s, bool json)
                          s.stepSince.isValid() ? QJsonValue(s.stepSince.toString(Qt::ISODate)) : QJsonValue()},
                         {QStringLiteral("gates"), gates},
                         {QStringLiteral("combination"), s.combination.toJson()},
+                        // null: quality gates wait for the minimum samples
+                        {QStringLiteral("min_labelled"), s.minLabelled ? QJsonValue(*s.minLabelled) : QJsonValue()},
                         {QStringLiteral("outcome"), gates::stateName(s.outcome)},
                         {QStringLiteral("waiting_for"), QJsonArray::fromStringList(s.waitingFor)},
                         {QStringLiteral("can_advance"), s.canAdvance}}));
@@ -78,6 +80,9 @@ void printStatus(const QString &deployment, const PlanStatus &s, bool json)
         Context::out(Text::tr("gates: samples and soak always, then %1 of the others (lower case: advisory)")
                          .arg(s.combination.describe(deciding)));
     }
+    Context::out(s.minLabelled
+                     ? Text::tr("quality gates wait for %1 labelled predictions").arg(*s.minLabelled)
+                     : Text::tr("quality gates wait for as many labelled predictions as the minimum samples"));
     for (const GateStatus &g : s.gates)
         Context::out(QStringLiteral("  %1 %2  value %3  threshold %4%5")
                          .arg(stateWord(g), g.name.leftJustified(20))

@@ -1,7 +1,8 @@
 // The plan's gates combination edited on the Rollout page through its real widgets (keys, clicks),
 // with the real RolloutService, Redis and PostgreSQL. What counts is what the plan store holds
 // afterwards: "at least 2 of 3" with an advisory gate and a step's own mode are stored, an "at least
-// N" beyond the deployment's gates is refused next to the fields and stores nothing, a classifier is
+// N" beyond the deployment's gates is refused next to the fields with the words plan set uses and
+// stores nothing, neither Save gates nor Save steps loses the plan's min_labelled, a classifier is
 // offered its own gates, and a role that may not change the plan sees the editor disabled with the
 // same reason as Save steps.
 #include "core/config/ConnectionProfile.h"
@@ -28,6 +29,7 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QLabel>
+#include <QLineEdit>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QSpinBox>
@@ -171,6 +173,15 @@ private Q_SLOTS:
     void atLeastTwoOfThreeIsStoredAndTooManyIsRefused()
     {
         const QString dep = newDeployment();
+        // A plan stored before combined gates: its quality gates wait for one labelled prediction.
+        {
+            auto pg = PgConnection::open(m_db->endpoint(), QStringLiteral("test_gui_plan_gates"));
+            QVERIFY2(pg, qPrintable(pg.errorMessage()));
+            StagedPlan old;
+            old.gates.minLabelled = 1;
+            const Status kept = RolloutPlanStore(**pg).save(dep, old, 0);
+            QVERIFY2(kept, qPrintable(kept.errorMessage()));
+        }
         PageFixture f(m_db->endpoint());
         open(f, dep);
         if (QTest::currentTestFailed())
@@ -213,6 +224,7 @@ private Q_SLOTS:
         QCOMPARE(saved.stepCombinations.keys(), QList<int>{50});
         QCOMPARE(saved.stepCombinations.value(50).mode, Mode::Any);
         QVERIFY(saved.stepCombinations.value(50).advisory.contains(QLatin1String(plan::kGateLatency)));
+        QCOMPARE(saved.gates.minLabelled, std::optional<qint64>(1));
         // The plan panel shows the step's rule as stored (step 10 %: the plan's).
         auto *rule = f.find<QLabel>(QStringLiteral("planRule"));
         QTRY_VERIFY_WITH_TIMEOUT(rule->text().contains(QLatin1String("at least 2 of 3")), kTimeoutMs);
@@ -225,9 +237,10 @@ private Q_SLOTS:
         QCOMPARE(atLeast->value(), 2);
         typeNumber(atLeast, 4);
         QTest::mouseClick(save, Qt::LeftButton);
-        QVERIFY2(message->text().startsWith(QLatin1String("Not saved: At least 4")) &&
-                     message->text().contains(QLatin1String("3 ")),
-                 qPrintable(message->text()));
+        // The words plan set gives (the store checks the plan against the deployment's task).
+        QCOMPARE(message->text(),
+                 QStringLiteral("Not saved: Regression plan: At least 4 can never be met: only 3 condition(s) "
+                                "decide here (max_mae, min_r2, max_error_rate)."));
         QVERIFY(message->isVisible());
         QVERIFY(message->styleSheet().contains(ui::themeCss(ui::Palette::Bad)));
         QCOMPARE(sent.count(), 0);
@@ -236,6 +249,21 @@ private Q_SLOTS:
         // Any edit clears the refusal.
         typeNumber(atLeast, 3);
         QVERIFY(!message->isVisible());
+
+        // Save steps starts from the stored plan too: the combinations and min_labelled stay.
+        auto *steps = f.find<QLineEdit>(QStringLiteral("planSteps"));
+        auto *stepsMessage = f.find<QLabel>(QStringLiteral("planMessage"));
+        QVERIFY(steps && stepsMessage);
+        steps->setFocus();
+        QTest::keyClick(steps, Qt::Key_A, Qt::ControlModifier);
+        QTest::keyClicks(steps, QStringLiteral("10, 50, 100"));
+        QTest::mouseClick(f.find<QPushButton>(QStringLiteral("planSave")), Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(stepsMessage->text(), QStringLiteral("Steps saved."), kTimeoutMs);
+        const StagedPlan resaved = stored(dep);
+        QCOMPARE(resaved.steps, (QList<int>{10, 50, 100}));
+        QCOMPARE(resaved.combination, planWide);
+        QCOMPARE(resaved.stepCombinations.keys(), QList<int>{50});
+        QCOMPARE(resaved.gates.minLabelled, std::optional<qint64>(1));
     }
 
     // A classifier is offered its own gates (accuracy, latency, error rate), and N is bounded by them.
@@ -266,7 +294,8 @@ private Q_SLOTS:
         typeNumber(f.find<QSpinBox>(QStringLiteral("gatesAtLeast")), 3);
         clickBox(box(plan::kGateLatency));
         QTest::mouseClick(save, Qt::LeftButton);
-        QVERIFY2(message->text().startsWith(QLatin1String("Not saved: At least 3")), qPrintable(message->text()));
+        QVERIFY2(message->text().startsWith(QLatin1String("Not saved: Classifier's plan: At least 3 can never be met")),
+                 qPrintable(message->text()));
         QCOMPARE(stored(dep).combination, GateCombination{});
 
         typeNumber(f.find<QSpinBox>(QStringLiteral("gatesAtLeast")), 2);

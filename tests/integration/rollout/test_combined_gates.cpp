@@ -230,9 +230,23 @@ private Q_SLOTS:
         QCOMPARE(trimmed->combination.advisory,
                  (QStringList{QStringLiteral("min_r2"), QStringLiteral("max_latency_p95_ms")}));
         QCOMPARE(trimmed->gates.minLabelled, std::optional<qint64>(1));
+        // plan show says what the quality gates wait for, in text and JSON (null: the minimum samples).
+        const QStringList show{QStringLiteral("plan"), QStringLiteral("show")};
+        r = mldeckctl(f, show);
+        QVERIFY2(r.code == 0 && r.out.contains("quality gates wait for 1 labelled predictions"), r.out.constData());
+        r = mldeckctl(f, show + QStringList{QStringLiteral("--json")});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QCOMPARE(QJsonDocument::fromJson(r.out).object().value(QStringLiteral("min_labelled")), QJsonValue(1));
         r = mldeckctl(f, set + QStringList{QStringLiteral("--min-labelled"), QStringLiteral("none")});
         QVERIFY2(r.code == 0, qPrintable(r.err));
         QVERIFY(!PlanService(*flags).plan(f.deployment)->gates.minLabelled);
+        r = mldeckctl(f, show);
+        QVERIFY2(r.code == 0 && r.out.contains("as many labelled predictions as the minimum samples"),
+                 r.out.constData());
+        r = mldeckctl(f, show + QStringList{QStringLiteral("--json")});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        const QJsonObject unset = QJsonDocument::fromJson(r.out).object();
+        QVERIFY(unset.contains(QStringLiteral("min_labelled")) && unset.value(QStringLiteral("min_labelled")).isNull());
 
         const QStringList rules{QStringLiteral("guard"), QStringLiteral("rules")};
         r = mldeckctl(f, rules + QStringList{QStringLiteral("--hysteresis"), QStringLiteral("max_mae:3:60"),

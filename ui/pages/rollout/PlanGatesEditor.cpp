@@ -138,6 +138,7 @@ void PlanGatesEditor::showPlan(const StagedPlan &plan, bool classifier)
 {
     const int scope = scopeStep();
     m_draft = plan;
+    m_classifier = classifier;
     m_loaded = true;
 
     // The gates the combination combines are those the plan evaluates for this task.
@@ -283,22 +284,12 @@ void PlanGatesEditor::updateEnabled()
         applyGate(box, m_refusals);
 }
 
-// What the CLI's plan set checks, with "at least N" bounded by the gates this deployment has (the
-// CLI bounds it by every combinable gate of either task); empty when the draft may be saved.
+// What the plan store checks for plan set and for this editor alike (the plan against the
+// deployment's task), with the same words; empty when the draft may be saved.
 QString PlanGatesEditor::check() const
 {
-    const auto checkOne = [this](GateCombination c) {
-        c.advisory.removeIf([this](const QString &gate) { return !m_gates.contains(gate); });
-        return c.validate(m_gates, plan::requiredGates());
-    };
-    if (const QString why = checkOne(m_draft.combination); !why.isEmpty())
-        return why;
-    for (auto it = m_draft.stepCombinations.cbegin(); it != m_draft.stepCombinations.cend(); ++it)
-        if (const QString why = checkOne(it.value()); !why.isEmpty())
-            return tr("Step %1 %: %2").arg(it.key()).arg(why);
-    if (Status s = plan::validate(m_draft); !s)
-        return s.errorMessage();
-    return {};
+    const Status valid = plan::validate(m_draft, m_classifier);
+    return valid ? QString() : valid.errorMessage();
 }
 
 void PlanGatesEditor::save()

@@ -19,8 +19,8 @@ namespace mldeck::ui {
 
 // Edits how a staged plan's metric gates combine: the plan-wide mode (all, any, at least N of),
 // which gates are advisory, and a step's own combination in place of the plan's. Only the gates of
-// the deployment's task are offered. Save checks what the CLI checks (GateCombination::validate over
-// those gates, then plan::validate): a refusal is shown under the fields and nothing is sent.
+// the deployment's task are offered. Save checks what the store checks for the CLI too
+// (plan::validate with the deployment's task): a refusal is shown under the fields and nothing is sent.
 // The editor only asks; the page saves through the service.
 class PlanGatesEditor final : public QGroupBox
 {
@@ -69,6 +69,7 @@ private:
     StagedPlan m_draft;
     QStringList m_gates; // the combinable gates of the deployment's task
     QStringList m_refusals;
+    bool m_classifier = false; // the deployment's task
     bool m_enabled = true;
     bool m_loaded = false;
 };

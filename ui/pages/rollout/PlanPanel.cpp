@@ -24,14 +24,15 @@ namespace mldeck::ui {
 
 namespace {
 
-const QColor kPass(0x06, 0x76, 0x47);
-const QColor kFail(0xb4, 0x23, 0x18);
-const QColor kWait(0x8a, 0x5a, 0x00);
-const QColor kAdvisory(0x6b, 0x72, 0x80);
-
-QColor stateColour(GateState state)
+// A gate's colour from the house palette: pass, fail, waiting; an advisory gate is muted whatever
+// its state, since it never decides.
+QColor stateColour(GateState state, bool advisory = false)
 {
-    return state == GateState::Pass ? kPass : state == GateState::Fail ? kFail : kWait;
+    if (advisory)
+        return themeColor(Palette::Muted);
+    return themeColor(state == GateState::Pass   ? Palette::Good
+                      : state == GateState::Fail ? Palette::Bad
+                                                 : Palette::Warn);
 }
 
 // A round pass/fail/waiting badge painted in code (the app ships no icon theme); an advisory
@@ -43,9 +44,9 @@ QIcon verdictIcon(GateState state, bool advisory)
     QPainter p(&pm);
     p.setRenderHint(QPainter::Antialiasing);
     p.setPen(Qt::NoPen);
-    p.setBrush(advisory ? kAdvisory : stateColour(state));
+    p.setBrush(stateColour(state, advisory));
     p.drawEllipse(QRectF(0.5, 0.5, 15, 15));
-    p.setPen(QPen(Qt::white, 2, Qt::SolidLine, Qt::RoundCap, Qt::RoundJoin));
+    p.setPen(QPen(themeColor(Palette::Base), 2, Qt::SolidLine, Qt::RoundCap, Qt::RoundJoin));
     if (state == GateState::Pass) {
         p.drawPolyline(QPolygonF({QPointF(4.5, 8.5), QPointF(7, 11), QPointF(11.5, 5.5)}));
     } else if (state == GateState::Fail) {
@@ -169,7 +170,7 @@ PlanPanel::PlanPanel(QWidget *parent) : QGroupBox(tr("Staged rollout plan"), par
     m_waiting = new QLabel(this);
     m_waiting->setObjectName(QStringLiteral("planWaiting"));
     m_waiting->setWordWrap(true);
-    m_waiting->setStyleSheet(QStringLiteral("color: %1;").arg(kWait.name()));
+    m_waiting->setStyleSheet(themeStyle(QStringLiteral("color: @{warn};")));
     m_waiting->hide();
 
     m_gates = new QTableWidget(0, kColumns, this);
@@ -401,7 +402,7 @@ void PlanPanel::showPlan(const PlanStatus &plan)
                              : g.state == GateState::Fail ? tr("Fail")
                                                           : tr("Waiting");
         auto *verdict = new QTableWidgetItem(verdictIcon(g.state, g.advisory), word);
-        verdict->setForeground(g.advisory ? kAdvisory : stateColour(g.state));
+        verdict->setForeground(stateColour(g.state, g.advisory));
         verdict->setToolTip(g.state == GateState::Inconclusive ? tr("Inconclusive: %1").arg(g.waiting)
                             : g.advisory                       ? tr("Advisory: shown, never decides.")
                                                                : QString());
@@ -409,7 +410,7 @@ void PlanPanel::showPlan(const PlanStatus &plan)
         bold.setBold(!g.advisory);
         verdict->setFont(bold);
         if (!g.value)
-            value->setForeground(kWait);
+            value->setForeground(stateColour(GateState::Inconclusive));
         for (auto *item : {value, threshold})
             item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
         m_gates->setItem(row, kGate, name);
