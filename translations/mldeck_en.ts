@@ -1193,6 +1193,21 @@
         <source>Deployment &quot;%1&quot; has no champion; its Redis key was cleared.</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>Model checks: %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>Golden dataset of %1 registered: %2, %n row(s); the model checks run on it before every promotion.</source>
+        <translation>
+            <numerusform>Golden dataset of %1 registered: %2, %n row; the model checks run on it before every promotion.</numerusform>
+            <numerusform>Golden dataset of %1 registered: %2, %n rows; the model checks run on it before every promotion.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Golden dataset %1 of %2 removed: no promotion checks configured.</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>mldeck::RepeatFilter</name>
@@ -1508,6 +1523,29 @@
     </message>
 </context>
 <context>
+    <name>mldeck::TorchNanny</name>
+    <message>
+        <source>The nanny&apos;s weights are malformed.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The nanny&apos;s weights do not fit an input of %1 values.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Malformed nanny training request.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The nanny&apos;s training diverged (validation loss is not finite at epoch %1).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Malformed nanny scoring request.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>mldeck::TorchTrainer</name>
     <message>
         <source>Training ran out of memory; try a smaller batch size or fewer training rows.</source>
@@ -1719,6 +1757,14 @@
     </message>
     <message>
         <source>Malformed training request.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Malformed nanny training request.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Malformed nanny scoring request.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -2490,18 +2536,6 @@
     </message>
     <message>
         <source>Deployment &quot;%1&quot; has no champion; %2 was cleared.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Usage: mldeckctl models &lt;register|list|show|promote|restore-previous|archive|publish&gt; [options]   (mldeckctl models &lt;sub&gt; --help)
-
-  register FILE       validate a TorchScript file, copy it into the model store, register it
-  list                the versions of a deployment
-  show VERSION        one version (or champion / challenger)
-  promote VERSION     make it the champion (or --alias challenger); audited, published in Redis
-  restore-previous    make the previous champion the champion again
-  archive VERSION     archive a version (never the champion)
-  publish             publish the champion in Redis again (after Redis was down)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -3572,11 +3606,6 @@ Exit code 0 when all three are up, 2 otherwise.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Usage: mldeckctl alerts rules [--deployment D] [--json]
-       mldeckctl alerts rules set --deployment D --rule ID [--threshold X] [--for S] [--window S] [--enable|--disable] [--reset|--delete]</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>Length of the history in days (default 30).</source>
         <translation type="unfinished"></translation>
     </message>
@@ -4284,6 +4313,381 @@ Filters: --deployment D --actor TEXT --kind K (repeatable) --from T --to T --sea
         <source>user %1, not encrypted</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>Train and inspect the nanny model that estimates the error before outcomes.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>keep_firing_for needs Prometheus 2.42 or later (an older one refuses the whole file); an absent series resolves there, while the guard holds on an unknown figure.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>, clearing since %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Resolve threshold, on the safe side of the threshold: a firing rule resolves only once the figure is past it (&quot;none&quot;: the threshold itself).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Seconds the figure must stay past the resolve threshold before the rule resolves.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Usage: mldeckctl alerts rules [--deployment D] [--json]
+       mldeckctl alerts rules set --deployment D --rule ID [--threshold X] [--for S] [--window S] [--resolve X|none] [--keep-firing S] [--enable|--disable] [--reset|--delete]</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Rows per reference chunk of the multivariate band (default: the current file&apos;s rows, at most a tenth of the reference&apos;s, at least 100).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--pca-chunk-rows must be a whole number of at least 1, not &quot;%1&quot;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 (advisory: %2)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>  conditions combine: ML off on %1; halved on %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>  %1: resolves past %2 for %3 s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>How the conditions that turn ML off combine: any (default), all or at-least-N.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>How the conditions that halve the percentage combine: any (default), all or at-least-N.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Conditions reported but never acted on, e.g. max_latency_p95_ms (none: no advisory condition).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A condition&apos;s resolve threshold and keep-firing time, CONDITION:RESOLVE:SECONDS (e.g. max_mae:2.0:300; RESOLVE may be empty); CONDITION:none removes it. Repeatable.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not a guard condition (known: %2).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--hysteresis takes CONDITION:RESOLVE:SECONDS (e.g. max_mae:2.0:300), not &quot;%1&quot;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Est. MAE (min)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Golden dataset of %1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>  rows        %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>  outcome     %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>  segments    %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>  updated     %1 by %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The golden CSV: the deployment&apos;s features, the outcome, optionally a segment.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The outcome column (default: outcome).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A column whose values are segments (non-regression per segment).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Register (or replace) the deployment&apos;s golden dataset.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--file is required</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Show the deployment&apos;s golden dataset.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Deployment &quot;%1&quot; has no golden dataset: no promotion checks configured.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Remove the deployment&apos;s golden dataset: its promotions are then unchecked.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Golden dataset %1 of %2 removed: no promotion checks configured.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A JSON file of checks (resources/contract/model-checks.md).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Declare the deployment&apos;s model checks.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--file: cannot read &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 is not a JSON object: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Model checks of %1 stored.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Show the deployment&apos;s declared model checks (defaults when none).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Usage: mldeckctl models golden &lt;set|show|remove&gt; --deployment D [options]
+
+  set --file F [--target COLUMN] [--segment COLUMN]   register or replace it
+  show                                                what is registered
+  remove                                              no checks any more</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Usage: mldeckctl models checks &lt;set|show&gt; --deployment D [options]
+
+  set --file CHECKS.json   declare the checks
+  show                     the declared checks (defaults when none)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The version to check, or champion / challenger.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Run the deployment&apos;s model checks on one version against the champion (exit 1 when a check fails or none are configured).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--model is required</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Model checks of %1@%2 against %3: %4</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>no other champion</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Model checks: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Usage: mldeckctl models &lt;register|list|show|promote|restore-previous|archive|publish|golden|checks|check&gt; [options]   (mldeckctl models &lt;sub&gt; --help)
+
+  register FILE       validate a TorchScript file, copy it into the model store, register it
+  list                the versions of a deployment
+  show VERSION        one version (or champion / challenger)
+  promote VERSION     make it the champion (or --alias challenger); audited, published in Redis
+  restore-previous    make the previous champion the champion again
+  archive VERSION     archive a version (never the champion)
+  publish             publish the champion in Redis again (after Redis was down)
+  golden set|show|remove  the golden dataset the promotion checks run on
+  checks set|show     the declared promotion checks
+  check --model REF   run the promotion checks on one version (exit 1 when one fails)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Deployment:       %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Champion:         %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Nanny:            none trained</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Nanny:            %1, for version %2%3</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source> (not the current champion)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Trained:          %1 by %2, on %3 (%4 rows)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Validation:       estimated MAE %1, realised MAE %2, per-row error %3 (%4 held-out rows)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Scored up to:     %1 (%2 predictions)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Seed of the split and the weights (default 42).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Score the predictions of the last N minutes at once (default 60).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Train the nanny model of the deployment&apos;s champion on its drift reference (audited as nanny.train).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--seed: &quot;%1&quot; is not a whole number</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--backfill: &quot;%1&quot; is not a whole number of minutes from 0 to 10080</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Show the deployment&apos;s nanny model and how far it has scored the log.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Usage: mldeckctl nanny train|status|quality [--deployment D] [--json]
+
+  train    train the nanny of the champion on the drift reference (--reason, --seed, --backfill MINUTES)
+  status   the nanny in use, its validation figures and the scoring watermark
+  quality  estimated against realised MAE per hour with outcomes (--range 7d, --out FILE.csv)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Nanny quality of %1: estimated vs realised ML MAE per hour with outcomes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No hour of the range has both estimates and outcomes yet.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1  %2  %3  %4  %5  %6</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Hour (UTC)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Scored</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Estimated</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Labelled</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Realised</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Diff</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Mean absolute difference: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Correlation: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Correlation: needs 3 hours or more with varying MAE</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Range ending now: N followed by m, h or d (default 7d).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Also write the hours as CSV to this file.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Show the nanny model&apos;s estimated MAE against the realised MAE, per hour that got its outcomes.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--range must be a number followed by m, h or d (at most 366 days), not &quot;%1&quot;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>gates: samples and soak always, then %1 of the others (lower case: advisory)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>quality gates wait for %1 labelled predictions</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>quality gates wait for as many labelled predictions as the minimum samples</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>waiting for: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--step-combine takes PERCENT:MODE[:ADVISORY,...] (e.g. 50:at-least-2), not &quot;%1&quot;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Labelled predictions a quality gate waits for (none: as many as the minimum samples).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Regression: the nanny model&apos;s estimated MAE at most, known before outcomes (none: no such gate).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>How a step&apos;s metric gates combine: all, any or at-least-N (samples and soak are always required).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Gates shown but never deciding, e.g. max_latency_p95_ms,min_r2 (none: no advisory gate).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A step&apos;s own combination, PERCENT:MODE[:ADVISORY,...] (e.g. 50:at-least-2); PERCENT:none removes it. Repeatable.</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>mldeck::config</name>
@@ -4567,11 +4971,43 @@ Filters: --deployment D --actor TEXT --kind K (repeatable) --from T --to T --sea
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Unknown alert rule metric &quot;%1&quot;: use failure_rate, latency_p95_ms, mae, r2, no_data, dependency_fallback or, on a classifier, accuracy, f1, log_loss, ece or estimated_accuracy.</source>
+        <source>Retrain setting &quot;classificationMetric&quot; must be &quot;accuracy&quot; or &quot;log_loss&quot;.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Retrain setting &quot;classificationMetric&quot; must be &quot;accuracy&quot; or &quot;log_loss&quot;.</source>
+        <source>ML estimated MAE</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>; resolves at %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>; resolves at %1 for %2 s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>R² is at most 1, so a resolve threshold of %1 is never reached.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The resolve threshold must be a finite number.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Unknown alert rule metric &quot;%1&quot;: use failure_rate, latency_p95_ms, mae, r2, estimated_mae, no_data, dependency_fallback or, on a classifier, accuracy, f1, log_loss, ece or estimated_accuracy.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The resolve threshold (%1) must be at or below the firing threshold (%2): a firing rule resolves once the value is back under it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The resolve threshold (%1) must be at or above the firing threshold (%2): a firing rule resolves once the value is back over it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The keep-firing time must be between 0 and %1 seconds, not %2.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -4828,6 +5264,347 @@ Filters: --deployment D --actor TEXT --kind K (repeatable) --from T --to T --sea
         <source>row %1: the model&apos;s %2 class probabilities sum to %3, not 1 (a model that returns logits must declare &quot;output&quot;: &quot;logits&quot;)</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>Row %1 has a prediction that is not a finite number.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The nanny&apos;s metadata is incomplete or invalid.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Model %1 is a classifier: the nanny estimates the error of a regression model.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Model %1 has no metadata: the nanny needs its feature layout and scaler.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The nanny needs one outcome per row (%1 rows, %2 outcomes).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Only %1 reference rows have an outcome; the nanny needs at least %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The nanny&apos;s training parameters are out of range.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reference row %1 has an outcome that is not a finite number.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Model %1 predicts every reference row exactly: there is no error to estimate.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The model worker sent a malformed nanny training result.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The nanny of model %1 %2 keeps unreadable model metadata: %3</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The nanny of model %1 %2 was trained for an input of %3 values; the model&apos;s metadata gives %4.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The nanny needs one prediction per row (%1 rows, %2 predictions).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The model worker sent a malformed nanny answer.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the candidate refuses the changed rows: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cancelled.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>it fails on the golden rows: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>not compared: the champion %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The golden dataset %1 has %2 MB; at most %3 MB are accepted (a golden set is a small, fixed sample).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The deployment has no feature schema yet: register a model first.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No target column named for the golden dataset.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The deployment&apos;s classes are not known yet: register a model first.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The golden dataset %1 lacks the column(s) %2 (it has: %3).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>line %1, column %2 (%3)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1: &quot;%2&quot; is not a finite number</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1: &quot;%2&quot; is not one of the classes %3</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1: the outcome &quot;%2&quot; is not a finite number</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>The golden dataset %1 is refused: %n row(s) with errors. %2</source>
+        <translation>
+            <numerusform>The golden dataset %1 is refused: %n row with errors. %2</numerusform>
+            <numerusform>The golden dataset %1 is refused: %n rows with errors. %2</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>The golden dataset %1 has a header but no rows.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Model checks: unknown key &quot;%1&quot; (known: %2).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Model checks: &quot;%1&quot; must be a number from %2 to %3.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Model checks: &quot;%1&quot; must be true or false.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Model checks: &quot;%1&quot; must be an object.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Model checks: &quot;invariance&quot; must be a list.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Model checks: &quot;%1&quot; is required.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Model checks: &quot;%1&quot; must name a feature.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Model checks: &quot;%1&quot; needs either &quot;values&quot; or &quot;delta&quot;, not both.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Model checks: &quot;%1&quot;: the deployment has no feature &quot;%2&quot;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Model checks: &quot;%1&quot;: &quot;%2&quot; is categorical; give &quot;values&quot;, not &quot;delta&quot;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Model checks: &quot;%1&quot; must be a non-empty list.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Model checks: &quot;%1&quot; must hold %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>texts (&quot;%1&quot; is categorical)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>numbers (&quot;%1&quot; is numeric)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>passed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>failed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>no data</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>non-regression (overall)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>non-regression (segment %1)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>prediction stability</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>invariance of %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>input validation</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>(and %n more failed check(s))</source>
+        <translation>
+            <numerusform>(and %n more failed check)</numerusform>
+            <numerusform>(and %n more failed checks)</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>no promotion checks configured (no golden dataset)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>failed: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>passed %1 of %2 checks (%3 without data)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>passed %1 of %2 checks</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>not compared with the champion (%1); %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>accuracy</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>no champion to compare with (the candidate&apos;s %1: %2).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n golden row(s) in this segment; at least %1 are needed.</source>
+        <translation>
+            <numerusform>%n golden row in this segment; at least %1 are needed.</numerusform>
+            <numerusform>%n golden rows in this segment; at least %1 are needed.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>the candidate&apos;s accuracy is %1 against the champion&apos;s %2 on %n row(s) (at least %3 needed: %4 points of margin).</source>
+        <translation>
+            <numerusform>the candidate&apos;s accuracy is %1 against the champion&apos;s %2 on %n row (at least %3 needed: %4 points of margin).</numerusform>
+            <numerusform>the candidate&apos;s accuracy is %1 against the champion&apos;s %2 on %n rows (at least %3 needed: %4 points of margin).</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>the candidate&apos;s MAE is %1 against the champion&apos;s %2 on %n row(s) (at most %3 allowed: %4 of margin).</source>
+        <translation>
+            <numerusform>the candidate&apos;s MAE is %1 against the champion&apos;s %2 on %n row (at most %3 allowed: %4 of margin).</numerusform>
+            <numerusform>the candidate&apos;s MAE is %1 against the champion&apos;s %2 on %n rows (at most %3 allowed: %4 of margin).</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>no champion to compare with.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>%1 of %n row(s) change class (%2; at most %3 allowed).</source>
+        <translation>
+            <numerusform>%1 of %n row changes class (%2; at most %3 allowed).</numerusform>
+            <numerusform>%1 of %n rows change class (%2; at most %3 allowed).</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%1 of %n row(s) move by more than %2 (%3; at most %4 allowed); the largest move is %5.</source>
+        <translation>
+            <numerusform>%1 of %n row moves by more than %2 (%3; at most %4 allowed); the largest move is %5.</numerusform>
+            <numerusform>%1 of %n rows move by more than %2 (%3; at most %4 allowed); the largest move is %5.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>+%1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>no golden rows to change.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>changing %1 alone moves %n prediction(s) by more than %2; the largest move is %3 (%1 = %4).</source>
+        <translation>
+            <numerusform>changing %1 alone moves %n prediction by more than %2; the largest move is %3 (%1 = %4).</numerusform>
+            <numerusform>changing %1 alone moves %n predictions by more than %2; the largest move is %3 (%1 = %4).</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>changing %1 alone moves no prediction by more than %2 (largest move %3).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>no unknown categorical value</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n unknown categorical value(s) (%1)</source>
+        <translation>
+            <numerusform>%n unknown categorical value (%1)</numerusform>
+            <numerusform>%n unknown categorical values (%1)</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source> (not counted for %1: the model&apos;s metadata lists no categories)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the candidate refuses the golden rows: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>all %n row(s) accepted, but %1: %2 of the rows, at most %3 allowed.</source>
+        <translation>
+            <numerusform>the %n row accepted, but %1: %2 of the rows, at most %3 allowed.</numerusform>
+            <numerusform>all %n rows accepted, but %1: %2 of the rows, at most %3 allowed.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>all %n row(s) accepted; %1.</source>
+        <translation>
+            <numerusform>the %n row accepted; %1.</numerusform>
+            <numerusform>all %n rows accepted; %1.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Model checks: the deployment has no feature &quot;%1&quot;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Model checks: &quot;%1&quot; is categorical; it takes values, not a delta.</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>mldeck::rollout</name>
@@ -5025,6 +5802,186 @@ Filters: --deployment D --actor TEXT --kind K (repeatable) --from T --to T --sea
     </message>
     <message>
         <source>The ECE gate must be a share above 0 and at most 1 (got %1).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&quot;At least N of&quot; needs N from 1 to 100 (got %1).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is always required and cannot be advisory.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not a condition that can be advisory (known: %2).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; can never be met: no condition decides here (all are advisory or absent).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>At least %1 can never be met: only %2 condition(s) decide here (%3).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Unknown combination mode &quot;%1&quot; (all, any or at_least).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>An &quot;at_least&quot; combination needs its number N.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not a combination: all, any or at-least-N (e.g. at-least-2).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>any of %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>at least %1 of %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>all of %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the %1 combination cannot be read (%2), &quot;any&quot; is used</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ML off</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>halving</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>no condition decides (%1 advisory): the guard would never %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>a classifier</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>a regression deployment</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>turn ML off</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Rollback conditions of %1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>halve the percentage</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Halving conditions of %1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not a guard condition (known: %2).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1: the resolve threshold must be a number.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 = %2 held: resolving, %3 s left</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 = %2 held until past %3</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>halve</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>no action: the breaches do not meet the combination (ML off: %1; halve: %2): %3</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source> (advisory, not acted on: %1)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source> (no condition decides for %1: never acted on)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source> (stored rules: %1)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>no data yet</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The labelled predictions a quality gate waits for must be at least 1 (got %1).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The estimated MAE gate must be a positive number (got %1).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Classifier&apos;s plan: </source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Regression plan: </source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The step %1 % has its own combination but is not a step of the plan.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Step %1 %: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 of %2 predictions</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 of %2 labelled predictions in the last 24 h</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 of %2 labelled predictions</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 min left</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 s left</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>no prediction of the step scored by the nanny model yet</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The stored combination of step &quot;%1&quot; cannot be read.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -5352,14 +6309,6 @@ Filters: --deployment D --actor TEXT --kind K (repeatable) --from T --to T --sea
     </message>
     <message>
         <source>%1 = %2 (threshold %3)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Not advanced: gates failing: %1. Wait, or give an override reason.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>staged plan: step %1 (%2 %) -&gt; step %3 (%4 %), all gates passed</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -6018,6 +6967,184 @@ Filters: --deployment D --actor TEXT --kind K (repeatable) --from T --to T --sea
         <source>audit chain: %1 BROKEN: %2</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>multivariate</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Drift on %1: mean reconstruction error %2 outside the reference band %3 to %4</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cannot read the golden dataset %1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The golden dataset %1 is larger than %2 MB.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Your database role may not record a run of the model checks (mldeck_operator, mldeck_scientist or mldeck_admin may).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The golden dataset of &quot;%1&quot; no longer fits the deployment: %2 Register it again or remove it (mldeckctl models golden remove).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The stored golden dataset of &quot;%1&quot; does not match its SHA-256: register it again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The candidate %1@%2 cannot be loaded: %3</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1@%2 cannot be loaded: %3</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Promotion refused: the model checks could not run: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Promotion refused: %1@%2 fails the model checks: %3</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Nanny %1 of &quot;%2&quot; is no longer the newest.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The weights of nanny %1 of &quot;%2&quot; do not match their SHA-256.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Feature schema %1 of &quot;%2&quot; has no numeric feature &quot;%3&quot;, which model %4 needs.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Feature schema %1 of &quot;%2&quot; has no categorical feature &quot;%3&quot;, which model %4 needs.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The reference has no outcome column.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The reference has no numeric feature &quot;%1&quot;, which model %2 needs.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The reference has no categorical feature &quot;%1&quot;, which model %2 needs.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The drift reference of &quot;%1&quot; (%2, %3 to %4) overlaps the champion&apos;s training window (%5 to %6): on the rows it was fitted on, a model&apos;s error is optimistic, so the nanny must not learn there. Set a reference outside that window (mldeckctl drift reference set --deployment %1 --period FROM/TO).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The backfill must not be negative.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Deployment &quot;%1&quot; has no champion: the nanny estimates the champion&apos;s error.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The champion of &quot;%1&quot; is a classifier: the nanny estimates the error of a regression model (a classifier has its estimated accuracy).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The drift reference of &quot;%1&quot;: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The nanny of &quot;%1&quot; (reference: %2): %3</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not advanced: the gates (%1) are inconclusive, waiting for %2. Wait, or give an override reason.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not advanced: the combination (%1) can never be met by the gates this deployment has. Change the plan, or give an override reason.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not advanced: gates failing (%1): %2. Wait, or give an override reason.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>staged plan: step %1 (%2 %) -&gt; step %3 (%4 %), gates passed (%5)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ML estimated MAE %1 %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>nanny: PostgreSQL unavailable: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>nanny: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>nanny: no regression champion</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>nanny: %n logged row(s) of %1 skipped (a missing or non-finite value, or a non-finite estimate)</source>
+        <translation>
+            <numerusform>nanny: %n logged row of %1 skipped (a missing or non-finite value, or a non-finite estimate)</numerusform>
+            <numerusform>nanny: %n logged rows of %1 skipped (a missing or non-finite value, or a non-finite estimate)</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>nanny: none for %1 (last training failed: %2)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the champion changed to %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>first nanny of champion %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>nanny: training for %1 failed: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>nanny: trained for %1 of %2 (%3)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>nanny: another scorer is on it</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>nanny: no nanny in use for the champion (it is being trained elsewhere, or its training was refused)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>nanny: scoring version %1, up to date (scored to %2)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>nanny: scoring version %1, catching up: %n prediction(s) scored (scored to %2)</source>
+        <translation>
+            <numerusform>nanny: scoring version %1, catching up: %n prediction scored (scored to %2)</numerusform>
+            <numerusform>nanny: scoring version %1, catching up: %n predictions scored (scored to %2)</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Running the model checks</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>mldeck::simulator</name>
@@ -6262,6 +7389,74 @@ Filters: --deployment D --actor TEXT --kind K (repeatable) --from T --to T --sea
     </message>
     <message>
         <source>The labelled predictions of this period disagree with the calibration (calibration error %1): the model&apos;s probabilities have drifted.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>drift setting &quot;multivariate&quot; must be true or false.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1: no verdict, %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1: mean reconstruction error %2, band %3 to %4: %5</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The columns of the data differ in length (%1 has %2 rows, not %3).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The share of variance to keep must be above 0 and at most 1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The reference has too few rows for a PCA (%1).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The reference has %1 numeric features; the multivariate line takes at most %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The reference has no feature with values to fit a PCA on.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The PCA of the reference did not converge.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The reference&apos;s features do not vary: no PCA to fit.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the kept components explain all the variance: nothing left to reconstruct (lower pca_variance)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>not enough reference: %1 rows for %2 encoded inputs, %3 needed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>too few rows in the current window (%1 of %2)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>not enough reference: %1 rows make %2 chunks of %3 rows, %4 needed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the reference&apos;s reconstruction error does not vary: no band to compare with</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>multivariate (PCA, 1 component, %1 %)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>multivariate (PCA, %1 components, %2 %)</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -7426,6 +8621,98 @@ Filters: --deployment D --actor TEXT --kind K (repeatable) --from T --to T --sea
         <source>another audited change of this deployment has held its audit log for over 5 s: nothing was written; try again</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>reading the golden dataset of &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>storing the golden dataset of &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Deployment &quot;%1&quot; has no golden dataset; nothing changed.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>removing the golden dataset of &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reading the model checks of &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>storing the model checks of &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>storing the model checks&apos; results of &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reading the model checks&apos; results of &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reading the privileges of the session</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>storing the model checks of retrain run %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The champion of &quot;%1&quot; changed while the model checks ran (now %2); promote again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>storing the nanny model of &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reading the nanny model of &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reading the nanny watermark of &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reading predictions of &quot;%1&quot; to estimate</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>One estimate per prediction is needed (%1 predictions, %2 estimates).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>adding error estimates of &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reading the reference of &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>locking the nanny of &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reading the server&apos;s clock</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reading the nanny&apos;s hours of &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The rollout plan of &quot;%1&quot;: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>mldeck::ui::AlertRuleEditor</name>
@@ -7561,6 +8848,22 @@ Filters: --deployment D --actor TEXT --kind K (repeatable) --from T --to T --sea
         <source>Failure rate, accuracy, F1, ECE: shares (0.9 = 90 %). Latency: milliseconds. An estimated accuracy the calibration check does not trust is no value. No data: fires when the window holds at most this many predictions. Dependency fallback: minutes in fallback.</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>Estimated MAE of the ML path (nanny model, before outcomes)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Resolve threshold</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Keep firing for</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A firing rule resolves only once the figure has been past the resolve threshold (empty: the threshold itself) at every evaluation for the keep-firing time; in between it keeps firing, so a figure hovering near the threshold does not fire and resolve over and over. An evaluation without a figure (no outcomes yet, say) starts the keep-firing time again.</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>mldeck::ui::AlertRulesTableModel</name>
@@ -7622,6 +8925,22 @@ Filters: --deployment D --actor TEXT --kind K (repeatable) --from T --to T --sea
     </message>
     <message>
         <source>Enabled</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>at once</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 for %2 s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Firing since %1, clearing since %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Resolves</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -8877,6 +10196,10 @@ It is kept in memory for this session only.</source>
         <source>p99</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>ML (estimated)</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>mldeck::ui::DashboardPage</name>
@@ -9166,6 +10489,18 @@ It is kept in memory for this session only.</source>
         <source>Nothing changed: %1</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>Model checks: they could not run: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Model checks: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The model checks refuse this candidate: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>mldeck::ui::DependencyIndicator</name>
@@ -9396,6 +10731,50 @@ It is kept in memory for this session only.</source>
         <source>Threshold</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>%1: this window against the reference band</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1: no verdict, %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>error</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>band low</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reference mean</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>band high</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>current</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1: mean reconstruction error over time</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Mean reconstruction error</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Band high</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Band low</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>mldeck::ui::DriftFeatureTable</name>
@@ -9540,6 +10919,26 @@ It is kept in memory for this session only.</source>
         <source>Per feature</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>Multivariate drift</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>PCA reconstruction error</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Share of variance kept</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reference chunk size</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A PCA of the standardised reference features; a window drifts when its mean reconstruction error leaves the band of the reference chunks&apos; mean ± 3 standard deviations, narrowed to the window&apos;s row count. Chunk size 0: the window&apos;s rows, at most a tenth of the reference, at least the minimum samples.</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>mldeck::ui::DriftTableModel</name>
@@ -9585,6 +10984,18 @@ It is kept in memory for this session only.</source>
     </message>
     <message>
         <source>Trend</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Mean reconstruction error of the window&apos;s rows by a PCA of the reference (%1 of %2 encoded inputs kept, %3 % of the variance); the band is the mean ± 3 standard deviations over %4 reference chunks of %5 rows.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 to %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No verdict</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -9734,6 +11145,29 @@ It is kept in memory for this session only.</source>
     </message>
 </context>
 <context>
+    <name>mldeck::ui::GoldenDataDialog</name>
+    <message>
+        <source>Golden dataset</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>CSV files (*.csv);;All files (*)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>(no segments)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Outcome column</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Segment column</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>mldeck::ui::GuardRulesEditor</name>
     <message>
         <source>Guard rules</source>
@@ -9841,6 +11275,82 @@ It is kept in memory for this session only.</source>
     </message>
     <message>
         <source>Classifier: log-loss that halves traffic</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>How conditions combine</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ML off when</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>any, all or at-least-N</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Traffic halved when</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Advisory conditions (reported, never acted on)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not a condition: %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>e.g. max_latency_p95_ms</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Conditions that turn ML off: rollback_error_rate, rollback_accuracy; that halve traffic: max_latency_p95_ms, max_mae, min_accuracy, max_log_loss. &quot;any&quot; acts on one breaching condition.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Hysteresis</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Must be from 0 to 86400.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Error rate</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Classifier: accuracy (ML off)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Latency p95</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>MAE</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Classifier: accuracy (halved)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Classifier: log-loss</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1: resolves past</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1: keeps firing for</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Once breached, a condition keeps counting until its value has been past its resolve threshold (on the safe side of the firing one) for the keep-firing time.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -10022,6 +11532,10 @@ It is kept in memory for this session only.</source>
     </message>
     <message>
         <source>Estimated accuracy</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Est. MAE</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -10395,6 +11909,25 @@ It is kept in memory for this session only.</source>
         <source>before labels, from %1</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>Estimated MAE</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>before outcomes, %n ML predictions scored</source>
+        <translation>
+            <numerusform>before outcomes, %n ML prediction scored</numerusform>
+            <numerusform>before outcomes, %n ML predictions scored</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>no nanny model has scored this range</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The MAE the deployment&apos;s nanny model expects from the ML predictions it scored, outcomes or not: read it next to the realised MAE while outcomes are late.</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>mldeck::ui::LossChart</name>
@@ -10557,6 +12090,33 @@ PostgreSQL %2 (database %3)</source>
         <source>Log-loss</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>failed: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>not run</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>not compared with the champion</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>passed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>passed, %n without data</source>
+        <translation>
+            <numerusform>passed, %n without data</numerusform>
+            <numerusform>passed, %n without data</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Checks</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>mldeck::ui::ModelsPage</name>
@@ -10570,6 +12130,79 @@ PostgreSQL %2 (database %3)</source>
     </message>
     <message>
         <source>Register model versions, promote or restore a champion, and compare models offline on the same rows.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::NannyQualityPanel</name>
+    <message>
+        <source>Estimated vs realised MAE (nanny model)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Export CSV…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Hour</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Scored</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Estimated MAE</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>With outcome</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Realised MAE</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Difference</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Export the estimate&apos;s quality</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>CSV files (*.csv)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No hour of the range has both estimates and outcomes yet.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The estimate&apos;s quality could not be read: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>Over %n hour(s) with outcomes: mean absolute difference %1, correlation %2.</source>
+        <translation>
+            <numerusform>Over %n hour with outcomes: mean absolute difference %1, correlation %2.</numerusform>
+            <numerusform>Over %n hours with outcomes: mean absolute difference %1, correlation %2.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Over %n hour(s) with outcomes: mean absolute difference %1 (a correlation needs 3 hours or more with varying MAE).</source>
+        <translation>
+            <numerusform>Over %n hour with outcomes: mean absolute difference %1 (a correlation needs 3 hours or more with varying MAE).</numerusform>
+            <numerusform>Over %n hours with outcomes: mean absolute difference %1 (a correlation needs 3 hours or more with varying MAE).</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Wrote %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cannot write %1: %2</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -10834,6 +12467,93 @@ PostgreSQL %2 (database %3)</source>
     </message>
 </context>
 <context>
+    <name>mldeck::ui::PlanGatesEditor</name>
+    <message>
+        <source>How the gates combine</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The plan&apos;s combination applies to every step that has none of its own.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Own combination</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This step combines its gates its own way instead of the plan&apos;s.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>For:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>All of the gates</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Any of the gates</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>At least N of the gates</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>N = </source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Must pass:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Advisory (shown, never decide):</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Save gates</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Every step (the plan)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The gates combination could not be read: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Step %1 %</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Gates combination saved.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not saved: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Choose a deployment to edit how its gates combine.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Samples and soak time always decide; of the other gates, %1 must pass.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This step uses the plan&apos;s combination. %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Saving…</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>mldeck::ui::PlanPanel</name>
     <message>
         <source>%1 min %2 s</source>
@@ -10960,14 +12680,6 @@ PostgreSQL %2 (database %3)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Every gate passes: move to %1 %.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Disabled: at least one gate fails. Use Override with a reason.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>Plan complete</source>
         <translation type="unfinished"></translation>
     </message>
@@ -11009,6 +12721,46 @@ PostgreSQL %2 (database %3)</source>
     </message>
     <message>
         <source>Calibration error (ECE) ≤</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Estimated MAE (min) ≤</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The gates pass: move to %1 %.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Disabled: the gates are inconclusive (see what they wait for). Use Override with a reason.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Disabled: the gates fail. Use Override with a reason.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Advances once the samples and the soak time are reached and, of the other gates, %1 pass (advisory gates are shown, never decide).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Waiting for: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 (advisory)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Waiting</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Inconclusive: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Advisory: shown, never decides.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -11242,6 +12994,49 @@ PostgreSQL %2 (database %3)</source>
     </message>
     <message>
         <source>Select a version to see its metadata.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Golden data…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Register or replace the golden dataset the model checks run on before a promotion</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Remove golden data</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Remove the golden dataset: promotions are then no longer checked</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Model checks</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Remove the golden dataset of %1? Its promotions are then no longer checked until another one is registered.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No golden dataset: no promotion checks configured. A version becomes champion without any check.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>Golden dataset: %1, %n row(s), outcome %2, %3; registered %4 by %5. The model checks run on it before every promotion.</source>
+        <translation>
+            <numerusform>Golden dataset: %1, %n row, outcome %2, %3; registered %4 by %5. The model checks run on it before every promotion.</numerusform>
+            <numerusform>Golden dataset: %1, %n rows, outcome %2, %3; registered %4 by %5. The model checks run on it before every promotion.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>no segments</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>segments by %1</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

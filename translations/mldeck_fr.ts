@@ -1193,6 +1193,21 @@
         <source>Deployment "%1" has no champion; its Redis key was cleared.</source>
         <translation>Le déploiement « %1 » n’a pas de champion ; sa clé Redis a été effacée.</translation>
     </message>
+    <message>
+        <source>Model checks: %1.</source>
+        <translation>Contrôles du modèle : %1.</translation>
+    </message>
+    <message numerus="yes">
+        <source>Golden dataset of %1 registered: %2, %n row(s); the model checks run on it before every promotion.</source>
+        <translation>
+            <numerusform>Jeu de données de référence de %1 enregistré : %2, %n ligne ; les contrôles du modèle s’y exécutent avant chaque promotion.</numerusform>
+            <numerusform>Jeu de données de référence de %1 enregistré : %2, %n lignes ; les contrôles du modèle s’y exécutent avant chaque promotion.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Golden dataset %1 of %2 removed: no promotion checks configured.</source>
+        <translation>Jeu de données de référence %1 de %2 supprimé : aucun contrôle de promotion configuré.</translation>
+    </message>
 </context>
 <context>
     <name>mldeck::RepeatFilter</name>
@@ -1508,6 +1523,29 @@
     </message>
 </context>
 <context>
+    <name>mldeck::TorchNanny</name>
+    <message>
+        <source>The nanny's weights are malformed.</source>
+        <translation>Les poids du modèle nanny sont mal formés.</translation>
+    </message>
+    <message>
+        <source>The nanny's weights do not fit an input of %1 values.</source>
+        <translation>Les poids du modèle nanny ne correspondent pas à une entrée de %1 valeurs.</translation>
+    </message>
+    <message>
+        <source>Malformed nanny training request.</source>
+        <translation>Demande d’entraînement du modèle nanny mal formée.</translation>
+    </message>
+    <message>
+        <source>The nanny's training diverged (validation loss is not finite at epoch %1).</source>
+        <translation>L’entraînement du modèle nanny a divergé (la perte de validation n’est pas finie à l’époque %1).</translation>
+    </message>
+    <message>
+        <source>Malformed nanny scoring request.</source>
+        <translation>Demande d’évaluation du modèle nanny mal formée.</translation>
+    </message>
+</context>
+<context>
     <name>mldeck::TorchTrainer</name>
     <message>
         <source>Training ran out of memory; try a smaller batch size or fewer training rows.</source>
@@ -1720,6 +1758,14 @@
     <message>
         <source>Malformed training request.</source>
         <translation>Requête d’entraînement mal formée.</translation>
+    </message>
+    <message>
+        <source>Malformed nanny training request.</source>
+        <translation>Demande d’entraînement du modèle nanny mal formée.</translation>
+    </message>
+    <message>
+        <source>Malformed nanny scoring request.</source>
+        <translation>Demande d’évaluation du modèle nanny mal formée.</translation>
     </message>
 </context>
 <context>
@@ -2499,26 +2545,6 @@
     <message>
         <source>Deployment "%1" has no champion; %2 was cleared.</source>
         <translation>Le déploiement « %1 » n’a pas de champion ; la clé %2 a été effacée.</translation>
-    </message>
-    <message>
-        <source>Usage: mldeckctl models &lt;register|list|show|promote|restore-previous|archive|publish&gt; [options]   (mldeckctl models &lt;sub&gt; --help)
-
-  register FILE       validate a TorchScript file, copy it into the model store, register it
-  list                the versions of a deployment
-  show VERSION        one version (or champion / challenger)
-  promote VERSION     make it the champion (or --alias challenger); audited, published in Redis
-  restore-previous    make the previous champion the champion again
-  archive VERSION     archive a version (never the champion)
-  publish             publish the champion in Redis again (after Redis was down)</source>
-        <translation>Usage : mldeckctl models &lt;register|list|show|promote|restore-previous|archive|publish&gt; [options]   (mldeckctl models &lt;sous-commande&gt; --help)
-
-  register FICHIER    valide un fichier TorchScript, le copie dans le magasin de modèles, l’enregistre
-  list                les versions d’un déploiement
-  show VERSION        une version (ou champion / challenger)
-  promote VERSION     en fait le champion (ou --alias challenger) ; audité, publié dans Redis
-  restore-previous    redonne le rôle de champion au champion précédent
-  archive VERSION     archive une version (jamais le champion)
-  publish             publie à nouveau le champion dans Redis (après une panne de Redis)</translation>
     </message>
     <message>
         <source>plan of "%1": %2</source>
@@ -3613,12 +3639,6 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>Règle %1 de %2 supprimée.</translation>
     </message>
     <message>
-        <source>Usage: mldeckctl alerts rules [--deployment D] [--json]
-       mldeckctl alerts rules set --deployment D --rule ID [--threshold X] [--for S] [--window S] [--enable|--disable] [--reset|--delete]</source>
-        <translation>Usage : mldeckctl alerts rules [--deployment D] [--json]
-        mldeckctl alerts rules set --deployment D --rule ID [--threshold X] [--for S] [--window S] [--enable|--disable] [--reset|--delete]</translation>
-    </message>
-    <message>
         <source>Length of the history in days (default 30).</source>
         <translation>Durée de l'historique en jours (30 par défaut).</translation>
     </message>
@@ -4340,6 +4360,404 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <source>user %1, not encrypted</source>
         <translation>utilisateur %1, non chiffré</translation>
     </message>
+    <message>
+        <source>Train and inspect the nanny model that estimates the error before outcomes.</source>
+        <translation>Entraîner et inspecter le modèle nanny qui estime l’erreur avant les résultats.</translation>
+    </message>
+    <message>
+        <source>keep_firing_for needs Prometheus 2.42 or later (an older one refuses the whole file); an absent series resolves there, while the guard holds on an unknown figure.</source>
+        <translation>keep_firing_for demande Prometheus 2.42 ou plus récent (une version antérieure refuse tout le fichier) ; une série absente y résout l’alerte, alors que la garde la maintient sur un chiffre inconnu.</translation>
+    </message>
+    <message>
+        <source>, clearing since %1</source>
+        <translation>, en résolution depuis %1</translation>
+    </message>
+    <message>
+        <source>Resolve threshold, on the safe side of the threshold: a firing rule resolves only once the figure is past it ("none": the threshold itself).</source>
+        <translation>Seuil de résolution, du côté sûr du seuil : une règle déclenchée ne se résout qu’une fois la valeur passée au-delà (« none » : le seuil lui-même).</translation>
+    </message>
+    <message>
+        <source>Seconds the figure must stay past the resolve threshold before the rule resolves.</source>
+        <translation>Secondes pendant lesquelles la valeur doit rester au-delà du seuil de résolution avant que la règle ne se résolve.</translation>
+    </message>
+    <message>
+        <source>Usage: mldeckctl alerts rules [--deployment D] [--json]
+       mldeckctl alerts rules set --deployment D --rule ID [--threshold X] [--for S] [--window S] [--resolve X|none] [--keep-firing S] [--enable|--disable] [--reset|--delete]</source>
+        <translation>Usage : mldeckctl alerts rules [--deployment D] [--json]
+        mldeckctl alerts rules set --deployment D --rule ID [--threshold X] [--for S] [--window S] [--resolve X|none] [--keep-firing S] [--enable|--disable] [--reset|--delete]</translation>
+    </message>
+    <message>
+        <source>Rows per reference chunk of the multivariate band (default: the current file's rows, at most a tenth of the reference's, at least 100).</source>
+        <translation>Lignes par tranche de référence de la bande multivariée (par défaut : les lignes du fichier courant, au plus un dixième de celles de la référence, au moins 100).</translation>
+    </message>
+    <message>
+        <source>--pca-chunk-rows must be a whole number of at least 1, not "%1".</source>
+        <translation>--pca-chunk-rows doit être un nombre entier d’au moins 1, et non « %1 ».</translation>
+    </message>
+    <message>
+        <source>%1 (advisory: %2)</source>
+        <translation>%1 (indicatives : %2)</translation>
+    </message>
+    <message>
+        <source>  conditions combine: ML off on %1; halved on %2</source>
+        <translation>  combinaison des conditions : arrêt du ML sur %1 ; moitié sur %2</translation>
+    </message>
+    <message>
+        <source>  %1: resolves past %2 for %3 s</source>
+        <translation>  %1 : se résout au-delà de %2 pendant %3 s</translation>
+    </message>
+    <message>
+        <source>How the conditions that turn ML off combine: any (default), all or at-least-N.</source>
+        <translation>Comment se combinent les conditions qui arrêtent le ML : any (par défaut), all ou at-least-N.</translation>
+    </message>
+    <message>
+        <source>How the conditions that halve the percentage combine: any (default), all or at-least-N.</source>
+        <translation>Comment se combinent les conditions qui divisent le pourcentage par deux : any (par défaut), all ou at-least-N.</translation>
+    </message>
+    <message>
+        <source>Conditions reported but never acted on, e.g. max_latency_p95_ms (none: no advisory condition).</source>
+        <translation>Conditions signalées mais sans action, par exemple max_latency_p95_ms (none : aucune condition indicative).</translation>
+    </message>
+    <message>
+        <source>A condition's resolve threshold and keep-firing time, CONDITION:RESOLVE:SECONDS (e.g. max_mae:2.0:300; RESOLVE may be empty); CONDITION:none removes it. Repeatable.</source>
+        <translation>Seuil de résolution et durée de maintien d’une condition, CONDITION:RÉSOLUTION:SECONDES (par exemple max_mae:2.0:300 ; RÉSOLUTION peut être vide) ; CONDITION:none les retire. Répétable.</translation>
+    </message>
+    <message>
+        <source>"%1" is not a guard condition (known: %2).</source>
+        <translation>« %1 » n’est pas une condition de la garde (connues : %2).</translation>
+    </message>
+    <message>
+        <source>--hysteresis takes CONDITION:RESOLVE:SECONDS (e.g. max_mae:2.0:300), not "%1".</source>
+        <translation>--hysteresis prend CONDITION:RÉSOLUTION:SECONDES (par exemple max_mae:2.0:300), pas « %1 ».</translation>
+    </message>
+    <message>
+        <source>Est. MAE (min)</source>
+        <translation>MAE est. (min)</translation>
+    </message>
+    <message>
+        <source>Golden dataset of %1: %2</source>
+        <translation>Jeu de données de référence de %1 : %2</translation>
+    </message>
+    <message>
+        <source>  rows        %1</source>
+        <translation>  lignes      %1</translation>
+    </message>
+    <message>
+        <source>  outcome     %1</source>
+        <translation>  résultat    %1</translation>
+    </message>
+    <message>
+        <source>  segments    %1</source>
+        <translation>  segments    %1</translation>
+    </message>
+    <message>
+        <source>  updated     %1 by %2</source>
+        <translation>  mis à jour  %1 par %2</translation>
+    </message>
+    <message>
+        <source>The golden CSV: the deployment's features, the outcome, optionally a segment.</source>
+        <translation>Le CSV de référence : les variables du déploiement, le résultat, éventuellement un segment.</translation>
+    </message>
+    <message>
+        <source>The outcome column (default: outcome).</source>
+        <translation>La colonne du résultat (par défaut : outcome).</translation>
+    </message>
+    <message>
+        <source>A column whose values are segments (non-regression per segment).</source>
+        <translation>Une colonne dont les valeurs sont des segments (non-régression par segment).</translation>
+    </message>
+    <message>
+        <source>Register (or replace) the deployment's golden dataset.</source>
+        <translation>Enregistrer (ou remplacer) le jeu de données de référence du déploiement.</translation>
+    </message>
+    <message>
+        <source>--file is required</source>
+        <translation>--file est obligatoire</translation>
+    </message>
+    <message>
+        <source>Show the deployment's golden dataset.</source>
+        <translation>Afficher le jeu de données de référence du déploiement.</translation>
+    </message>
+    <message>
+        <source>Deployment "%1" has no golden dataset: no promotion checks configured.</source>
+        <translation>Le déploiement « %1 » n’a pas de jeu de données de référence : aucun contrôle de promotion configuré.</translation>
+    </message>
+    <message>
+        <source>Remove the deployment's golden dataset: its promotions are then unchecked.</source>
+        <translation>Supprimer le jeu de données de référence du déploiement : ses promotions ne sont alors plus contrôlées.</translation>
+    </message>
+    <message>
+        <source>Golden dataset %1 of %2 removed: no promotion checks configured.</source>
+        <translation>Jeu de données de référence %1 de %2 supprimé : aucun contrôle de promotion configuré.</translation>
+    </message>
+    <message>
+        <source>A JSON file of checks (resources/contract/model-checks.md).</source>
+        <translation>Un fichier JSON de contrôles (resources/contract/model-checks.md).</translation>
+    </message>
+    <message>
+        <source>Declare the deployment's model checks.</source>
+        <translation>Déclarer les contrôles du modèle du déploiement.</translation>
+    </message>
+    <message>
+        <source>--file: cannot read "%1"</source>
+        <translation>--file : impossible de lire « %1 »</translation>
+    </message>
+    <message>
+        <source>%1 is not a JSON object: %2</source>
+        <translation>%1 n’est pas un objet JSON : %2</translation>
+    </message>
+    <message>
+        <source>Model checks of %1 stored.</source>
+        <translation>Contrôles du modèle de %1 enregistrés.</translation>
+    </message>
+    <message>
+        <source>Show the deployment's declared model checks (defaults when none).</source>
+        <translation>Afficher les contrôles du modèle déclarés du déploiement (les valeurs par défaut s’il n’y en a pas).</translation>
+    </message>
+    <message>
+        <source>Usage: mldeckctl models golden &lt;set|show|remove&gt; --deployment D [options]
+
+  set --file F [--target COLUMN] [--segment COLUMN]   register or replace it
+  show                                                what is registered
+  remove                                              no checks any more</source>
+        <translation>Usage : mldeckctl models golden &lt;set|show|remove&gt; --deployment D [options]
+
+  set --file F [--target COLONNE] [--segment COLONNE]   l’enregistrer ou le remplacer
+  show                                                  ce qui est enregistré
+  remove                                                plus aucun contrôle</translation>
+    </message>
+    <message>
+        <source>Usage: mldeckctl models checks &lt;set|show&gt; --deployment D [options]
+
+  set --file CHECKS.json   declare the checks
+  show                     the declared checks (defaults when none)</source>
+        <translation>Usage : mldeckctl models checks &lt;set|show&gt; --deployment D [options]
+
+  set --file CHECKS.json   déclarer les contrôles
+  show                     les contrôles déclarés (valeurs par défaut s’il n’y en a pas)</translation>
+    </message>
+    <message>
+        <source>The version to check, or champion / challenger.</source>
+        <translation>La version à contrôler, ou champion / challenger.</translation>
+    </message>
+    <message>
+        <source>Run the deployment's model checks on one version against the champion (exit 1 when a check fails or none are configured).</source>
+        <translation>Exécuter les contrôles du modèle du déploiement sur une version face au champion (code 1 si un contrôle échoue ou si aucun n’est configuré).</translation>
+    </message>
+    <message>
+        <source>--model is required</source>
+        <translation>--model est obligatoire</translation>
+    </message>
+    <message>
+        <source>Model checks of %1@%2 against %3: %4</source>
+        <translation>Contrôles du modèle de %1@%2 face à %3 : %4</translation>
+    </message>
+    <message>
+        <source>no other champion</source>
+        <translation>aucun autre champion</translation>
+    </message>
+    <message>
+        <source>Model checks: %1</source>
+        <translation>Contrôles du modèle : %1</translation>
+    </message>
+    <message>
+        <source>Usage: mldeckctl models &lt;register|list|show|promote|restore-previous|archive|publish|golden|checks|check&gt; [options]   (mldeckctl models &lt;sub&gt; --help)
+
+  register FILE       validate a TorchScript file, copy it into the model store, register it
+  list                the versions of a deployment
+  show VERSION        one version (or champion / challenger)
+  promote VERSION     make it the champion (or --alias challenger); audited, published in Redis
+  restore-previous    make the previous champion the champion again
+  archive VERSION     archive a version (never the champion)
+  publish             publish the champion in Redis again (after Redis was down)
+  golden set|show|remove  the golden dataset the promotion checks run on
+  checks set|show     the declared promotion checks
+  check --model REF   run the promotion checks on one version (exit 1 when one fails)</source>
+        <translation>Usage : mldeckctl models &lt;register|list|show|promote|restore-previous|archive|publish|golden|checks|check&gt; [options]   (mldeckctl models &lt;sous-commande&gt; --help)
+
+  register FICHIER    valide un fichier TorchScript, le copie dans le magasin de modèles, l’enregistre
+  list                les versions d’un déploiement
+  show VERSION        une version (ou champion / challenger)
+  promote VERSION     en fait le champion (ou --alias challenger) ; audité, publié dans Redis
+  restore-previous    redonne le rôle de champion au champion précédent
+  archive VERSION     archive une version (jamais le champion)
+  publish             publie à nouveau le champion dans Redis (après une panne de Redis)
+  golden set|show|remove  le jeu de données de référence des contrôles de promotion
+  checks set|show     les contrôles de promotion déclarés
+  check --model REF   exécute les contrôles de promotion sur une version (code 1 si l’un échoue)</translation>
+    </message>
+    <message>
+        <source>Deployment:       %1</source>
+        <translation>Déploiement :     %1</translation>
+    </message>
+    <message>
+        <source>Champion:         %1</source>
+        <translation>Champion :        %1</translation>
+    </message>
+    <message>
+        <source>Nanny:            none trained</source>
+        <translation>Nanny :           aucun entraîné</translation>
+    </message>
+    <message>
+        <source>Nanny:            %1, for version %2%3</source>
+        <translation>Nanny :           %1, pour la version %2%3</translation>
+    </message>
+    <message>
+        <source> (not the current champion)</source>
+        <translation> (pas le champion actuel)</translation>
+    </message>
+    <message>
+        <source>Trained:          %1 by %2, on %3 (%4 rows)</source>
+        <translation>Entraîné :        %1 par %2, sur %3 (%4 lignes)</translation>
+    </message>
+    <message>
+        <source>Validation:       estimated MAE %1, realised MAE %2, per-row error %3 (%4 held-out rows)</source>
+        <translation>Validation :      MAE estimée %1, MAE réalisée %2, erreur par ligne %3 (%4 lignes mises de côté)</translation>
+    </message>
+    <message>
+        <source>Scored up to:     %1 (%2 predictions)</source>
+        <translation>Évalué jusqu’à :  %1 (%2 prédictions)</translation>
+    </message>
+    <message>
+        <source>Seed of the split and the weights (default 42).</source>
+        <translation>Graine du découpage et des poids (42 par défaut).</translation>
+    </message>
+    <message>
+        <source>Score the predictions of the last N minutes at once (default 60).</source>
+        <translation>Évaluer tout de suite les prédictions des N dernières minutes (60 par défaut).</translation>
+    </message>
+    <message>
+        <source>Train the nanny model of the deployment's champion on its drift reference (audited as nanny.train).</source>
+        <translation>Entraîner le modèle nanny du champion du déploiement sur sa référence de dérive (audité comme nanny.train).</translation>
+    </message>
+    <message>
+        <source>--seed: "%1" is not a whole number</source>
+        <translation>--seed : « %1 » n’est pas un nombre entier</translation>
+    </message>
+    <message>
+        <source>--backfill: "%1" is not a whole number of minutes from 0 to 10080</source>
+        <translation>--backfill : « %1 » n’est pas un nombre entier de minutes de 0 à 10080</translation>
+    </message>
+    <message>
+        <source>Show the deployment's nanny model and how far it has scored the log.</source>
+        <translation>Afficher le modèle nanny du déploiement et jusqu’où il a évalué le journal.</translation>
+    </message>
+    <message>
+        <source>Usage: mldeckctl nanny train|status|quality [--deployment D] [--json]
+
+  train    train the nanny of the champion on the drift reference (--reason, --seed, --backfill MINUTES)
+  status   the nanny in use, its validation figures and the scoring watermark
+  quality  estimated against realised MAE per hour with outcomes (--range 7d, --out FILE.csv)</source>
+        <translation>Usage : mldeckctl nanny train|status|quality [--deployment D] [--json]
+
+  train    entraîner le modèle nanny du champion sur la référence de dérive (--reason, --seed, --backfill MINUTES)
+  status   le modèle nanny utilisé, ses chiffres de validation et la position d’évaluation
+  quality  MAE estimée face à la MAE réalisée, par heure avec résultats (--range 7d, --out FICHIER.csv)</translation>
+    </message>
+    <message>
+        <source>Nanny quality of %1: estimated vs realised ML MAE per hour with outcomes</source>
+        <translation>Qualité du modèle nanny de %1 : MAE du ML estimée et réalisée, par heure avec résultats réels</translation>
+    </message>
+    <message>
+        <source>No hour of the range has both estimates and outcomes yet.</source>
+        <translation>Aucune heure de la période n’a encore à la fois des estimations et des résultats réels.</translation>
+    </message>
+    <message>
+        <source>%1  %2  %3  %4  %5  %6</source>
+        <translation>%1  %2  %3  %4  %5  %6</translation>
+    </message>
+    <message>
+        <source>Hour (UTC)</source>
+        <translation>Heure (UTC)</translation>
+    </message>
+    <message>
+        <source>Scored</source>
+        <translation>Évaluées</translation>
+    </message>
+    <message>
+        <source>Estimated</source>
+        <translation>Estimée</translation>
+    </message>
+    <message>
+        <source>Labelled</source>
+        <translation>Étiquetées</translation>
+    </message>
+    <message>
+        <source>Realised</source>
+        <translation>Réelle</translation>
+    </message>
+    <message>
+        <source>Diff</source>
+        <translation>Écart</translation>
+    </message>
+    <message>
+        <source>Mean absolute difference: %1</source>
+        <translation>Écart absolu moyen : %1</translation>
+    </message>
+    <message>
+        <source>Correlation: %1</source>
+        <translation>Corrélation : %1</translation>
+    </message>
+    <message>
+        <source>Correlation: needs 3 hours or more with varying MAE</source>
+        <translation>Corrélation : il faut au moins 3 heures de MAE variable</translation>
+    </message>
+    <message>
+        <source>Range ending now: N followed by m, h or d (default 7d).</source>
+        <translation>Période se terminant maintenant : N suivi de m, h ou d (7d par défaut).</translation>
+    </message>
+    <message>
+        <source>Also write the hours as CSV to this file.</source>
+        <translation>Écrire aussi les heures en CSV dans ce fichier.</translation>
+    </message>
+    <message>
+        <source>Show the nanny model's estimated MAE against the realised MAE, per hour that got its outcomes.</source>
+        <translation>Affiche la MAE estimée par le modèle nanny face à la MAE réalisée, par heure ayant reçu ses résultats réels.</translation>
+    </message>
+    <message>
+        <source>--range must be a number followed by m, h or d (at most 366 days), not "%1".</source>
+        <translation>--range doit être un nombre suivi de m, h ou d (366 jours au plus), pas « %1 ».</translation>
+    </message>
+    <message>
+        <source>gates: samples and soak always, then %1 of the others (lower case: advisory)</source>
+        <translation>critères : échantillons et durée toujours, puis %1 des autres (en minuscules : indicatifs)</translation>
+    </message>
+    <message>
+        <source>quality gates wait for %1 labelled predictions</source>
+        <translation>les seuils de qualité attendent %1 prédictions étiquetées</translation>
+    </message>
+    <message>
+        <source>quality gates wait for as many labelled predictions as the minimum samples</source>
+        <translation>les seuils de qualité attendent autant de prédictions étiquetées que le minimum d’échantillons</translation>
+    </message>
+    <message>
+        <source>waiting for: %1</source>
+        <translation>en attente de : %1</translation>
+    </message>
+    <message>
+        <source>--step-combine takes PERCENT:MODE[:ADVISORY,...] (e.g. 50:at-least-2), not "%1".</source>
+        <translation>--step-combine prend POURCENT:MODE[:INDICATIFS,...] (par exemple 50:at-least-2), pas « %1 ».</translation>
+    </message>
+    <message>
+        <source>Labelled predictions a quality gate waits for (none: as many as the minimum samples).</source>
+        <translation>Prédictions étiquetées qu’attend un seuil de qualité (none : autant que le minimum d’échantillons).</translation>
+    </message>
+    <message>
+        <source>Regression: the nanny model's estimated MAE at most, known before outcomes (none: no such gate).</source>
+        <translation>Régression : MAE estimée par le modèle nanny au plus, connue avant les résultats (none : pas de tel critère).</translation>
+    </message>
+    <message>
+        <source>How a step's metric gates combine: all, any or at-least-N (samples and soak are always required).</source>
+        <translation>Comment se combinent les critères de métriques d’une étape : all, any ou at-least-N (échantillons et durée toujours exigés).</translation>
+    </message>
+    <message>
+        <source>Gates shown but never deciding, e.g. max_latency_p95_ms,min_r2 (none: no advisory gate).</source>
+        <translation>Critères affichés mais jamais décisifs, par exemple max_latency_p95_ms,min_r2 (none : aucun critère indicatif).</translation>
+    </message>
+    <message>
+        <source>A step's own combination, PERCENT:MODE[:ADVISORY,...] (e.g. 50:at-least-2); PERCENT:none removes it. Repeatable.</source>
+        <translation>La combinaison propre d’une étape, POURCENT:MODE[:INDICATIFS,...] (par exemple 50:at-least-2) ; POURCENT:none la retire. Répétable.</translation>
+    </message>
 </context>
 <context>
     <name>mldeck::config</name>
@@ -4623,12 +5041,44 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>Cette métrique est une proportion entre 0 et 1 (0.9 = 90 %), pas %1.</translation>
     </message>
     <message>
-        <source>Unknown alert rule metric "%1": use failure_rate, latency_p95_ms, mae, r2, no_data, dependency_fallback or, on a classifier, accuracy, f1, log_loss, ece or estimated_accuracy.</source>
-        <translation>Métrique de règle d’alerte « %1 » inconnue : utilisez failure_rate, latency_p95_ms, mae, r2, no_data, dependency_fallback ou, pour un classifieur, accuracy, f1, log_loss, ece ou estimated_accuracy.</translation>
-    </message>
-    <message>
         <source>Retrain setting "classificationMetric" must be "accuracy" or "log_loss".</source>
         <translation>Le réglage de réentraînement « classificationMetric » doit valoir « accuracy » ou « log_loss ».</translation>
+    </message>
+    <message>
+        <source>ML estimated MAE</source>
+        <translation>MAE estimée du ML</translation>
+    </message>
+    <message>
+        <source>; resolves at %1</source>
+        <translation>; se résout à %1</translation>
+    </message>
+    <message>
+        <source>; resolves at %1 for %2 s</source>
+        <translation>; se résout à %1 pendant %2 s</translation>
+    </message>
+    <message>
+        <source>R² is at most 1, so a resolve threshold of %1 is never reached.</source>
+        <translation>R² vaut au plus 1 : un seuil de résolution de %1 n’est jamais atteint.</translation>
+    </message>
+    <message>
+        <source>The resolve threshold must be a finite number.</source>
+        <translation>Le seuil de résolution doit être un nombre fini.</translation>
+    </message>
+    <message>
+        <source>Unknown alert rule metric "%1": use failure_rate, latency_p95_ms, mae, r2, estimated_mae, no_data, dependency_fallback or, on a classifier, accuracy, f1, log_loss, ece or estimated_accuracy.</source>
+        <translation>Métrique de règle d’alerte « %1 » inconnue : utilisez failure_rate, latency_p95_ms, mae, r2, estimated_mae, no_data, dependency_fallback ou, pour un classifieur, accuracy, f1, log_loss, ece ou estimated_accuracy.</translation>
+    </message>
+    <message>
+        <source>The resolve threshold (%1) must be at or below the firing threshold (%2): a firing rule resolves once the value is back under it.</source>
+        <translation>Le seuil de résolution (%1) doit être inférieur ou égal au seuil de déclenchement (%2) : une règle déclenchée se résout une fois la valeur repassée sous ce seuil.</translation>
+    </message>
+    <message>
+        <source>The resolve threshold (%1) must be at or above the firing threshold (%2): a firing rule resolves once the value is back over it.</source>
+        <translation>Le seuil de résolution (%1) doit être supérieur ou égal au seuil de déclenchement (%2) : une règle déclenchée se résout une fois la valeur repassée au-dessus de ce seuil.</translation>
+    </message>
+    <message>
+        <source>The keep-firing time must be between 0 and %1 seconds, not %2.</source>
+        <translation>La durée de maintien doit être comprise entre 0 et %1 secondes, pas %2.</translation>
     </message>
 </context>
 <context>
@@ -4884,6 +5334,347 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <source>row %1: the model's %2 class probabilities sum to %3, not 1 (a model that returns logits must declare "output": "logits")</source>
         <translation>ligne %1 : la somme des %2 probabilités de classe du modèle vaut %3, pas 1 (un modèle qui renvoie des logits doit déclarer "output": "logits")</translation>
     </message>
+    <message>
+        <source>Row %1 has a prediction that is not a finite number.</source>
+        <translation>La ligne %1 a une prédiction qui n’est pas un nombre fini.</translation>
+    </message>
+    <message>
+        <source>The nanny's metadata is incomplete or invalid.</source>
+        <translation>Les métadonnées du modèle nanny sont incomplètes ou invalides.</translation>
+    </message>
+    <message>
+        <source>Model %1 is a classifier: the nanny estimates the error of a regression model.</source>
+        <translation>Le modèle %1 est un classifieur : le modèle nanny estime l’erreur d’un modèle de régression.</translation>
+    </message>
+    <message>
+        <source>Model %1 has no metadata: the nanny needs its feature layout and scaler.</source>
+        <translation>Le modèle %1 n’a pas de métadonnées : le modèle nanny a besoin de la disposition de ses variables et de sa normalisation.</translation>
+    </message>
+    <message>
+        <source>The nanny needs one outcome per row (%1 rows, %2 outcomes).</source>
+        <translation>Le modèle nanny a besoin d’un résultat par ligne (%1 lignes, %2 résultats).</translation>
+    </message>
+    <message>
+        <source>Only %1 reference rows have an outcome; the nanny needs at least %2.</source>
+        <translation>Seules %1 lignes de référence ont un résultat ; le modèle nanny en demande au moins %2.</translation>
+    </message>
+    <message>
+        <source>The nanny's training parameters are out of range.</source>
+        <translation>Les paramètres d’entraînement du modèle nanny sont hors limites.</translation>
+    </message>
+    <message>
+        <source>Reference row %1 has an outcome that is not a finite number.</source>
+        <translation>La ligne de référence %1 a un résultat qui n’est pas un nombre fini.</translation>
+    </message>
+    <message>
+        <source>Model %1 predicts every reference row exactly: there is no error to estimate.</source>
+        <translation>Le modèle %1 prédit exactement chaque ligne de référence : il n’y a pas d’erreur à estimer.</translation>
+    </message>
+    <message>
+        <source>The model worker sent a malformed nanny training result.</source>
+        <translation>Le processus de modèle a renvoyé un résultat d’entraînement du modèle nanny mal formé.</translation>
+    </message>
+    <message>
+        <source>The nanny of model %1 %2 keeps unreadable model metadata: %3</source>
+        <translation>Le modèle nanny du modèle %1 %2 conserve des métadonnées illisibles : %3</translation>
+    </message>
+    <message>
+        <source>The nanny of model %1 %2 was trained for an input of %3 values; the model's metadata gives %4.</source>
+        <translation>Le modèle nanny du modèle %1 %2 a été entraîné pour une entrée de %3 valeurs ; les métadonnées du modèle en donnent %4.</translation>
+    </message>
+    <message>
+        <source>The nanny needs one prediction per row (%1 rows, %2 predictions).</source>
+        <translation>Le modèle nanny a besoin d’une prédiction par ligne (%1 lignes, %2 prédictions).</translation>
+    </message>
+    <message>
+        <source>The model worker sent a malformed nanny answer.</source>
+        <translation>Le processus de modèle a renvoyé une réponse du modèle nanny mal formée.</translation>
+    </message>
+    <message>
+        <source>the candidate refuses the changed rows: %1</source>
+        <translation>le candidat refuse les lignes modifiées : %1</translation>
+    </message>
+    <message>
+        <source>Cancelled.</source>
+        <translation>Annulé.</translation>
+    </message>
+    <message>
+        <source>it fails on the golden rows: %1</source>
+        <translation>il échoue sur les lignes de référence : %1</translation>
+    </message>
+    <message>
+        <source>not compared: the champion %1.</source>
+        <translation>non comparé : le champion %1.</translation>
+    </message>
+    <message>
+        <source>The golden dataset %1 has %2 MB; at most %3 MB are accepted (a golden set is a small, fixed sample).</source>
+        <translation>Le jeu de données de référence %1 fait %2 Mo ; %3 Mo au plus sont acceptés (un jeu de référence est un petit échantillon fixe).</translation>
+    </message>
+    <message>
+        <source>The deployment has no feature schema yet: register a model first.</source>
+        <translation>Le déploiement n’a pas encore de schéma de variables : enregistrez d’abord un modèle.</translation>
+    </message>
+    <message>
+        <source>No target column named for the golden dataset.</source>
+        <translation>Aucune colonne de résultat n’est indiquée pour le jeu de données de référence.</translation>
+    </message>
+    <message>
+        <source>The deployment's classes are not known yet: register a model first.</source>
+        <translation>Les classes du déploiement ne sont pas encore connues : enregistrez d’abord un modèle.</translation>
+    </message>
+    <message>
+        <source>The golden dataset %1 lacks the column(s) %2 (it has: %3).</source>
+        <translation>Il manque au jeu de données de référence %1 la ou les colonnes %2 (il contient : %3).</translation>
+    </message>
+    <message>
+        <source>line %1, column %2 (%3)</source>
+        <translation>ligne %1, colonne %2 (%3)</translation>
+    </message>
+    <message>
+        <source>%1: "%2" is not a finite number</source>
+        <translation>%1 : « %2 » n’est pas un nombre fini</translation>
+    </message>
+    <message>
+        <source>%1: "%2" is not one of the classes %3</source>
+        <translation>%1 : « %2 » n’est pas l’une des classes %3</translation>
+    </message>
+    <message>
+        <source>%1: the outcome "%2" is not a finite number</source>
+        <translation>%1 : le résultat « %2 » n’est pas un nombre fini</translation>
+    </message>
+    <message numerus="yes">
+        <source>The golden dataset %1 is refused: %n row(s) with errors. %2</source>
+        <translation>
+            <numerusform>Le jeu de données de référence %1 est refusé : %n ligne en erreur. %2</numerusform>
+            <numerusform>Le jeu de données de référence %1 est refusé : %n lignes en erreur. %2</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>The golden dataset %1 has a header but no rows.</source>
+        <translation>Le jeu de données de référence %1 a un en-tête mais aucune ligne.</translation>
+    </message>
+    <message>
+        <source>Model checks: unknown key "%1" (known: %2).</source>
+        <translation>Contrôles du modèle : clé « %1 » inconnue (connues : %2).</translation>
+    </message>
+    <message>
+        <source>Model checks: "%1" must be a number from %2 to %3.</source>
+        <translation>Contrôles du modèle : « %1 » doit être un nombre de %2 à %3.</translation>
+    </message>
+    <message>
+        <source>Model checks: "%1" must be true or false.</source>
+        <translation>Contrôles du modèle : « %1 » doit valoir true ou false.</translation>
+    </message>
+    <message>
+        <source>Model checks: "%1" must be an object.</source>
+        <translation>Contrôles du modèle : « %1 » doit être un objet.</translation>
+    </message>
+    <message>
+        <source>Model checks: "invariance" must be a list.</source>
+        <translation>Contrôles du modèle : « invariance » doit être une liste.</translation>
+    </message>
+    <message>
+        <source>Model checks: "%1" is required.</source>
+        <translation>Contrôles du modèle : « %1 » est obligatoire.</translation>
+    </message>
+    <message>
+        <source>Model checks: "%1" must name a feature.</source>
+        <translation>Contrôles du modèle : « %1 » doit nommer une variable.</translation>
+    </message>
+    <message>
+        <source>Model checks: "%1" needs either "values" or "delta", not both.</source>
+        <translation>Contrôles du modèle : « %1 » demande soit « values », soit « delta », pas les deux.</translation>
+    </message>
+    <message>
+        <source>Model checks: "%1": the deployment has no feature "%2".</source>
+        <translation>Contrôles du modèle : « %1 » : le déploiement n’a pas de variable « %2 ».</translation>
+    </message>
+    <message>
+        <source>Model checks: "%1": "%2" is categorical; give "values", not "delta".</source>
+        <translation>Contrôles du modèle : « %1 » : « %2 » est catégorielle ; donnez « values », pas « delta ».</translation>
+    </message>
+    <message>
+        <source>Model checks: "%1" must be a non-empty list.</source>
+        <translation>Contrôles du modèle : « %1 » doit être une liste non vide.</translation>
+    </message>
+    <message>
+        <source>Model checks: "%1" must hold %2.</source>
+        <translation>Contrôles du modèle : « %1 » doit contenir %2.</translation>
+    </message>
+    <message>
+        <source>texts ("%1" is categorical)</source>
+        <translation>des textes (« %1 » est catégorielle)</translation>
+    </message>
+    <message>
+        <source>numbers ("%1" is numeric)</source>
+        <translation>des nombres (« %1 » est numérique)</translation>
+    </message>
+    <message>
+        <source>passed</source>
+        <translation>réussi</translation>
+    </message>
+    <message>
+        <source>failed</source>
+        <translation>échoué</translation>
+    </message>
+    <message>
+        <source>no data</source>
+        <translation>aucune donnée</translation>
+    </message>
+    <message>
+        <source>non-regression (overall)</source>
+        <translation>non-régression (ensemble)</translation>
+    </message>
+    <message>
+        <source>non-regression (segment %1)</source>
+        <translation>non-régression (segment %1)</translation>
+    </message>
+    <message>
+        <source>prediction stability</source>
+        <translation>stabilité des prédictions</translation>
+    </message>
+    <message>
+        <source>invariance of %1</source>
+        <translation>invariance de %1</translation>
+    </message>
+    <message>
+        <source>input validation</source>
+        <translation>validation des entrées</translation>
+    </message>
+    <message numerus="yes">
+        <source>(and %n more failed check(s))</source>
+        <translation>
+            <numerusform>(et %n autre contrôle échoué)</numerusform>
+            <numerusform>(et %n autres contrôles échoués)</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>no promotion checks configured (no golden dataset)</source>
+        <translation>aucun contrôle de promotion configuré (pas de jeu de données de référence)</translation>
+    </message>
+    <message>
+        <source>failed: %1</source>
+        <translation>échec : %1</translation>
+    </message>
+    <message>
+        <source>passed %1 of %2 checks (%3 without data)</source>
+        <translation>%1 contrôles réussis sur %2 (%3 sans données)</translation>
+    </message>
+    <message>
+        <source>passed %1 of %2 checks</source>
+        <translation>%1 contrôles réussis sur %2</translation>
+    </message>
+    <message>
+        <source>not compared with the champion (%1); %2</source>
+        <translation>non comparé au champion (%1) ; %2</translation>
+    </message>
+    <message>
+        <source>accuracy</source>
+        <translation>exactitude</translation>
+    </message>
+    <message>
+        <source>no champion to compare with (the candidate's %1: %2).</source>
+        <translation>pas de champion avec qui comparer (%1 du candidat : %2).</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n golden row(s) in this segment; at least %1 are needed.</source>
+        <translation>
+            <numerusform>%n ligne de référence dans ce segment ; il en faut au moins %1.</numerusform>
+            <numerusform>%n lignes de référence dans ce segment ; il en faut au moins %1.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>the candidate's accuracy is %1 against the champion's %2 on %n row(s) (at least %3 needed: %4 points of margin).</source>
+        <translation>
+            <numerusform>l’exactitude du candidat est de %1 contre %2 pour le champion sur %n ligne (au moins %3 exigés : %4 points de marge).</numerusform>
+            <numerusform>l’exactitude du candidat est de %1 contre %2 pour le champion sur %n lignes (au moins %3 exigés : %4 points de marge).</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>the candidate's MAE is %1 against the champion's %2 on %n row(s) (at most %3 allowed: %4 of margin).</source>
+        <translation>
+            <numerusform>la MAE du candidat est de %1 contre %2 pour le champion sur %n ligne (au plus %3 admis : %4 de marge).</numerusform>
+            <numerusform>la MAE du candidat est de %1 contre %2 pour le champion sur %n lignes (au plus %3 admis : %4 de marge).</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>no champion to compare with.</source>
+        <translation>pas de champion avec qui comparer.</translation>
+    </message>
+    <message numerus="yes">
+        <source>%1 of %n row(s) change class (%2; at most %3 allowed).</source>
+        <translation>
+            <numerusform>%1 ligne sur %n change de classe (%2 ; au plus %3 admis).</numerusform>
+            <numerusform>%1 lignes sur %n changent de classe (%2 ; au plus %3 admis).</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%1 of %n row(s) move by more than %2 (%3; at most %4 allowed); the largest move is %5.</source>
+        <translation>
+            <numerusform>%1 ligne sur %n bouge de plus de %2 (%3 ; au plus %4 admis) ; le plus grand écart est de %5.</numerusform>
+            <numerusform>%1 lignes sur %n bougent de plus de %2 (%3 ; au plus %4 admis) ; le plus grand écart est de %5.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>+%1</source>
+        <translation>+%1</translation>
+    </message>
+    <message>
+        <source>no golden rows to change.</source>
+        <translation>aucune ligne de référence à modifier.</translation>
+    </message>
+    <message numerus="yes">
+        <source>changing %1 alone moves %n prediction(s) by more than %2; the largest move is %3 (%1 = %4).</source>
+        <translation>
+            <numerusform>changer %1 seul fait bouger %n prédiction de plus de %2 ; le plus grand écart est de %3 (%1 = %4).</numerusform>
+            <numerusform>changer %1 seul fait bouger %n prédictions de plus de %2 ; le plus grand écart est de %3 (%1 = %4).</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>changing %1 alone moves no prediction by more than %2 (largest move %3).</source>
+        <translation>changer %1 seul ne fait bouger aucune prédiction de plus de %2 (plus grand écart %3).</translation>
+    </message>
+    <message>
+        <source>no unknown categorical value</source>
+        <translation>aucune valeur catégorielle inconnue</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n unknown categorical value(s) (%1)</source>
+        <translation>
+            <numerusform>%n valeur catégorielle inconnue (%1)</numerusform>
+            <numerusform>%n valeurs catégorielles inconnues (%1)</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source> (not counted for %1: the model's metadata lists no categories)</source>
+        <translation> (non comptées pour %1 : les métadonnées du modèle ne listent aucune catégorie)</translation>
+    </message>
+    <message>
+        <source>the candidate refuses the golden rows: %1</source>
+        <translation>le candidat refuse les lignes de référence : %1</translation>
+    </message>
+    <message numerus="yes">
+        <source>all %n row(s) accepted, but %1: %2 of the rows, at most %3 allowed.</source>
+        <translation>
+            <numerusform>la ligne est acceptée (%n), mais %1 : %2 des lignes, au plus %3 admis.</numerusform>
+            <numerusform>les %n lignes sont acceptées, mais %1 : %2 des lignes, au plus %3 admis.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>all %n row(s) accepted; %1.</source>
+        <translation>
+            <numerusform>la ligne est acceptée (%n) ; %1.</numerusform>
+            <numerusform>les %n lignes sont acceptées ; %1.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Model checks: the deployment has no feature "%1".</source>
+        <translation>Contrôles du modèle : le déploiement n’a pas de variable « %1 ».</translation>
+    </message>
+    <message>
+        <source>Model checks: "%1" is categorical; it takes values, not a delta.</source>
+        <translation>Contrôles du modèle : « %1 » est catégorielle ; elle prend des valeurs, pas un delta.</translation>
+    </message>
 </context>
 <context>
     <name>mldeck::rollout</name>
@@ -5082,6 +5873,186 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
     <message>
         <source>The ECE gate must be a share above 0 and at most 1 (got %1).</source>
         <translation>Le critère d’ECE doit être une proportion supérieure à 0 et au plus 1 (reçu %1).</translation>
+    </message>
+    <message>
+        <source>"At least N of" needs N from 1 to 100 (got %1).</source>
+        <translation>« Au moins N parmi » demande un N de 1 à 100 (reçu %1).</translation>
+    </message>
+    <message>
+        <source>"%1" is always required and cannot be advisory.</source>
+        <translation>« %1 » est toujours exigé et ne peut pas être indicatif.</translation>
+    </message>
+    <message>
+        <source>"%1" is not a condition that can be advisory (known: %2).</source>
+        <translation>« %1 » n’est pas une condition qui peut être indicative (connues : %2).</translation>
+    </message>
+    <message>
+        <source>"%1" can never be met: no condition decides here (all are advisory or absent).</source>
+        <translation>« %1 » ne peut jamais être satisfait : aucune condition ne décide ici (toutes sont indicatives ou absentes).</translation>
+    </message>
+    <message>
+        <source>At least %1 can never be met: only %2 condition(s) decide here (%3).</source>
+        <translation>Au moins %1 ne peut jamais être satisfait : seules %2 condition(s) décident ici (%3).</translation>
+    </message>
+    <message>
+        <source>Unknown combination mode "%1" (all, any or at_least).</source>
+        <translation>Mode de combinaison inconnu « %1 » (all, any ou at_least).</translation>
+    </message>
+    <message>
+        <source>An "at_least" combination needs its number N.</source>
+        <translation>Une combinaison « at_least » demande son nombre N.</translation>
+    </message>
+    <message>
+        <source>"%1" is not a combination: all, any or at-least-N (e.g. at-least-2).</source>
+        <translation>« %1 » n’est pas une combinaison : all, any ou at-least-N (par exemple at-least-2).</translation>
+    </message>
+    <message>
+        <source>any of %1</source>
+        <translation>l’une des %1</translation>
+    </message>
+    <message>
+        <source>at least %1 of %2</source>
+        <translation>au moins %1 sur %2</translation>
+    </message>
+    <message>
+        <source>all of %1</source>
+        <translation>toutes les %1</translation>
+    </message>
+    <message>
+        <source>the %1 combination cannot be read (%2), "any" is used</source>
+        <translation>la combinaison %1 est illisible (%2), « any » est utilisée</translation>
+    </message>
+    <message>
+        <source>ML off</source>
+        <translation>arrêt du ML</translation>
+    </message>
+    <message>
+        <source>halving</source>
+        <translation>division par deux</translation>
+    </message>
+    <message>
+        <source>no condition decides (%1 advisory): the guard would never %2.</source>
+        <translation>aucune condition ne décide (%1 indicative(s)) : la garde ne pourrait jamais %2.</translation>
+    </message>
+    <message>
+        <source>a classifier</source>
+        <translation>un classifieur</translation>
+    </message>
+    <message>
+        <source>a regression deployment</source>
+        <translation>un déploiement de régression</translation>
+    </message>
+    <message>
+        <source>turn ML off</source>
+        <translation>arrêter le ML</translation>
+    </message>
+    <message>
+        <source>Rollback conditions of %1: %2</source>
+        <translation>Conditions d’arrêt de %1 : %2</translation>
+    </message>
+    <message>
+        <source>halve the percentage</source>
+        <translation>diviser le pourcentage par deux</translation>
+    </message>
+    <message>
+        <source>Halving conditions of %1: %2</source>
+        <translation>Conditions de division par deux de %1 : %2</translation>
+    </message>
+    <message>
+        <source>"%1" is not a guard condition (known: %2).</source>
+        <translation>« %1 » n’est pas une condition de la garde (connues : %2).</translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1 : %2</translation>
+    </message>
+    <message>
+        <source>%1: the resolve threshold must be a number.</source>
+        <translation>%1 : le seuil de résolution doit être un nombre.</translation>
+    </message>
+    <message>
+        <source>%1 = %2 held: resolving, %3 s left</source>
+        <translation>%1 = %2 maintenu : en résolution, encore %3 s</translation>
+    </message>
+    <message>
+        <source>%1 = %2 held until past %3</source>
+        <translation>%1 = %2 maintenu jusqu’à franchir %3</translation>
+    </message>
+    <message>
+        <source>halve</source>
+        <translation>division par deux</translation>
+    </message>
+    <message>
+        <source>no action: the breaches do not meet the combination (ML off: %1; halve: %2): %3</source>
+        <translation>aucune action : les dépassements ne satisfont pas la combinaison (arrêt du ML : %1 ; moitié : %2) : %3</translation>
+    </message>
+    <message>
+        <source> (advisory, not acted on: %1)</source>
+        <translation> (indicatif, sans action : %1)</translation>
+    </message>
+    <message>
+        <source> (no condition decides for %1: never acted on)</source>
+        <translation> (aucune condition ne décide pour %1 : jamais appliqué)</translation>
+    </message>
+    <message>
+        <source> (stored rules: %1)</source>
+        <translation> (règles enregistrées : %1)</translation>
+    </message>
+    <message>
+        <source>no data yet</source>
+        <translation>pas encore de données</translation>
+    </message>
+    <message>
+        <source>The labelled predictions a quality gate waits for must be at least 1 (got %1).</source>
+        <translation>Le nombre de prédictions étiquetées qu’attend un seuil de qualité doit valoir au moins 1 (reçu %1).</translation>
+    </message>
+    <message>
+        <source>The estimated MAE gate must be a positive number (got %1).</source>
+        <translation>Le critère de MAE estimée doit être un nombre positif (reçu %1).</translation>
+    </message>
+    <message>
+        <source>Classifier's plan: </source>
+        <translation>Plan d’un classifieur : </translation>
+    </message>
+    <message>
+        <source>Regression plan: </source>
+        <translation>Plan de régression : </translation>
+    </message>
+    <message>
+        <source>The step %1 % has its own combination but is not a step of the plan.</source>
+        <translation>L’étape %1 % a sa propre combinaison mais n’est pas une étape du plan.</translation>
+    </message>
+    <message>
+        <source>Step %1 %: %2</source>
+        <translation>Étape %1 % : %2</translation>
+    </message>
+    <message>
+        <source>%1 of %2 predictions</source>
+        <translation>%1 prédictions sur %2</translation>
+    </message>
+    <message>
+        <source>%1 of %2 labelled predictions in the last 24 h</source>
+        <translation>%1 sur %2 prédictions étiquetées sur les dernières 24 h</translation>
+    </message>
+    <message>
+        <source>%1 of %2 labelled predictions</source>
+        <translation>%1 prédictions étiquetées sur %2</translation>
+    </message>
+    <message>
+        <source>%1 min left</source>
+        <translation>encore %1 min</translation>
+    </message>
+    <message>
+        <source>%1 s left</source>
+        <translation>encore %1 s</translation>
+    </message>
+    <message>
+        <source>no prediction of the step scored by the nanny model yet</source>
+        <translation>aucune prédiction de l’étape encore évaluée par le modèle nanny</translation>
+    </message>
+    <message>
+        <source>The stored combination of step "%1" cannot be read.</source>
+        <translation>La combinaison enregistrée de l’étape « %1 » est illisible.</translation>
     </message>
 </context>
 <context>
@@ -5409,14 +6380,6 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
     <message>
         <source>%1 = %2 (threshold %3)</source>
         <translation>%1 = %2 (seuil %3)</translation>
-    </message>
-    <message>
-        <source>Not advanced: gates failing: %1. Wait, or give an override reason.</source>
-        <translation>Pas d’avancée : critères non satisfaits : %1. Attendez, ou donnez un motif de dérogation.</translation>
-    </message>
-    <message>
-        <source>staged plan: step %1 (%2 %) -&gt; step %3 (%4 %), all gates passed</source>
-        <translation>plan par étapes : étape %1 (%2 %) -&gt; étape %3 (%4 %), tous les critères sont satisfaits</translation>
     </message>
     <message>
         <source>The percentage is now %1 %, but the plan step could not be recorded: %2</source>
@@ -6074,6 +7037,184 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <source>audit chain: %1 BROKEN: %2</source>
         <translation>chaîne d’audit : %1 ROMPUE : %2</translation>
     </message>
+    <message>
+        <source>multivariate</source>
+        <translation>multivariée</translation>
+    </message>
+    <message>
+        <source>Drift on %1: mean reconstruction error %2 outside the reference band %3 to %4</source>
+        <translation>Dérive sur %1 : erreur de reconstruction moyenne %2 hors de la bande de référence de %3 à %4</translation>
+    </message>
+    <message>
+        <source>Cannot read the golden dataset %1: %2</source>
+        <translation>Impossible de lire le jeu de données de référence %1 : %2</translation>
+    </message>
+    <message>
+        <source>The golden dataset %1 is larger than %2 MB.</source>
+        <translation>Le jeu de données de référence %1 dépasse %2 Mo.</translation>
+    </message>
+    <message>
+        <source>Your database role may not record a run of the model checks (mldeck_operator, mldeck_scientist or mldeck_admin may).</source>
+        <translation>Votre rôle de base de données ne peut pas enregistrer une exécution des contrôles du modèle (mldeck_operator, mldeck_scientist ou mldeck_admin le peuvent).</translation>
+    </message>
+    <message>
+        <source>The golden dataset of "%1" no longer fits the deployment: %2 Register it again or remove it (mldeckctl models golden remove).</source>
+        <translation>Le jeu de données de référence de « %1 » ne correspond plus au déploiement : %2 Enregistrez-le à nouveau ou supprimez-le (mldeckctl models golden remove).</translation>
+    </message>
+    <message>
+        <source>The stored golden dataset of "%1" does not match its SHA-256: register it again.</source>
+        <translation>Le jeu de données de référence enregistré de « %1 » ne correspond pas à son SHA-256 : enregistrez-le à nouveau.</translation>
+    </message>
+    <message>
+        <source>The candidate %1@%2 cannot be loaded: %3</source>
+        <translation>Le candidat %1@%2 ne peut pas être chargé : %3</translation>
+    </message>
+    <message>
+        <source>%1@%2 cannot be loaded: %3</source>
+        <translation>%1@%2 ne peut pas être chargé : %3</translation>
+    </message>
+    <message>
+        <source>Promotion refused: the model checks could not run: %1</source>
+        <translation>Promotion refusée : les contrôles du modèle n’ont pas pu s’exécuter : %1</translation>
+    </message>
+    <message>
+        <source>Promotion refused: %1@%2 fails the model checks: %3</source>
+        <translation>Promotion refusée : %1@%2 échoue aux contrôles du modèle : %3</translation>
+    </message>
+    <message>
+        <source>Nanny %1 of "%2" is no longer the newest.</source>
+        <translation>Le modèle nanny %1 de « %2 » n’est plus le plus récent.</translation>
+    </message>
+    <message>
+        <source>The weights of nanny %1 of "%2" do not match their SHA-256.</source>
+        <translation>Les poids du modèle nanny %1 de « %2 » ne correspondent pas à leur SHA-256.</translation>
+    </message>
+    <message>
+        <source>Feature schema %1 of "%2" has no numeric feature "%3", which model %4 needs.</source>
+        <translation>Le schéma de variables %1 de « %2 » n’a pas la variable numérique « %3 », dont le modèle %4 a besoin.</translation>
+    </message>
+    <message>
+        <source>Feature schema %1 of "%2" has no categorical feature "%3", which model %4 needs.</source>
+        <translation>Le schéma de variables %1 de « %2 » n’a pas la variable catégorielle « %3 », dont le modèle %4 a besoin.</translation>
+    </message>
+    <message>
+        <source>The reference has no outcome column.</source>
+        <translation>La référence n’a pas de colonne de résultat.</translation>
+    </message>
+    <message>
+        <source>The reference has no numeric feature "%1", which model %2 needs.</source>
+        <translation>La référence n’a pas la variable numérique « %1 », dont le modèle %2 a besoin.</translation>
+    </message>
+    <message>
+        <source>The reference has no categorical feature "%1", which model %2 needs.</source>
+        <translation>La référence n’a pas la variable catégorielle « %1 », dont le modèle %2 a besoin.</translation>
+    </message>
+    <message>
+        <source>The drift reference of "%1" (%2, %3 to %4) overlaps the champion's training window (%5 to %6): on the rows it was fitted on, a model's error is optimistic, so the nanny must not learn there. Set a reference outside that window (mldeckctl drift reference set --deployment %1 --period FROM/TO).</source>
+        <translation>La référence de dérive de « %1 » (%2, de %3 à %4) chevauche la fenêtre d&apos;entraînement du champion (de %5 à %6) : sur les lignes sur lesquelles il a été ajusté, l&apos;erreur d&apos;un modèle est optimiste, le modèle nanny ne doit donc pas y apprendre. Choisissez une référence hors de cette fenêtre (mldeckctl drift reference set --deployment %1 --period DEBUT/FIN).</translation>
+    </message>
+    <message>
+        <source>The backfill must not be negative.</source>
+        <translation>Le rattrapage ne peut pas être négatif.</translation>
+    </message>
+    <message>
+        <source>Deployment "%1" has no champion: the nanny estimates the champion's error.</source>
+        <translation>Le déploiement « %1 » n’a pas de champion : le modèle nanny estime l’erreur du champion.</translation>
+    </message>
+    <message>
+        <source>The champion of "%1" is a classifier: the nanny estimates the error of a regression model (a classifier has its estimated accuracy).</source>
+        <translation>Le champion de « %1 » est un classifieur : le modèle nanny estime l’erreur d’un modèle de régression (un classifieur a son exactitude estimée).</translation>
+    </message>
+    <message>
+        <source>The drift reference of "%1": %2</source>
+        <translation>La référence de dérive de « %1 » : %2</translation>
+    </message>
+    <message>
+        <source>The nanny of "%1" (reference: %2): %3</source>
+        <translation>Le modèle nanny de « %1 » (référence : %2) : %3</translation>
+    </message>
+    <message>
+        <source>Not advanced: the gates (%1) are inconclusive, waiting for %2. Wait, or give an override reason.</source>
+        <translation>Pas d’avancée : les critères (%1) ne sont pas concluants, en attente de %2. Attendez, ou donnez un motif de dérogation.</translation>
+    </message>
+    <message>
+        <source>Not advanced: the combination (%1) can never be met by the gates this deployment has. Change the plan, or give an override reason.</source>
+        <translation>Non avancé : la combinaison (%1) ne peut jamais être satisfaite par les seuils de ce déploiement. Modifiez le plan ou donnez un motif de dérogation.</translation>
+    </message>
+    <message>
+        <source>Not advanced: gates failing (%1): %2. Wait, or give an override reason.</source>
+        <translation>Pas d’avancée : critères non satisfaits (%1) : %2. Attendez, ou donnez un motif de dérogation.</translation>
+    </message>
+    <message>
+        <source>staged plan: step %1 (%2 %) -&gt; step %3 (%4 %), gates passed (%5)</source>
+        <translation>plan par étapes : étape %1 (%2 %) -&gt; étape %3 (%4 %), critères satisfaits (%5)</translation>
+    </message>
+    <message>
+        <source>ML estimated MAE %1 %2</source>
+        <translation>MAE estimée du ML %1 %2</translation>
+    </message>
+    <message>
+        <source>nanny: PostgreSQL unavailable: %1</source>
+        <translation>nanny : PostgreSQL indisponible : %1</translation>
+    </message>
+    <message>
+        <source>nanny: %1</source>
+        <translation>nanny : %1</translation>
+    </message>
+    <message>
+        <source>nanny: no regression champion</source>
+        <translation>nanny : pas de champion de régression</translation>
+    </message>
+    <message numerus="yes">
+        <source>nanny: %n logged row(s) of %1 skipped (a missing or non-finite value, or a non-finite estimate)</source>
+        <translation>
+            <numerusform>nanny : %n ligne journalisée de %1 ignorée (une valeur manquante ou non finie, ou une estimation non finie)</numerusform>
+            <numerusform>nanny : %n lignes journalisées de %1 ignorées (une valeur manquante ou non finie, ou une estimation non finie)</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>nanny: none for %1 (last training failed: %2)</source>
+        <translation>nanny : aucun pour %1 (le dernier entraînement a échoué : %2)</translation>
+    </message>
+    <message>
+        <source>the champion changed to %1</source>
+        <translation>le champion est devenu %1</translation>
+    </message>
+    <message>
+        <source>first nanny of champion %1</source>
+        <translation>premier modèle nanny du champion %1</translation>
+    </message>
+    <message>
+        <source>nanny: training for %1 failed: %2</source>
+        <translation>nanny : l’entraînement pour %1 a échoué : %2</translation>
+    </message>
+    <message>
+        <source>nanny: trained for %1 of %2 (%3)</source>
+        <translation>nanny : entraîné pour %1 de %2 (%3)</translation>
+    </message>
+    <message>
+        <source>nanny: another scorer is on it</source>
+        <translation>nanny : un autre évaluateur s’en occupe</translation>
+    </message>
+    <message>
+        <source>nanny: no nanny in use for the champion (it is being trained elsewhere, or its training was refused)</source>
+        <translation>nanny : aucun modèle nanny en service pour le champion (il est en cours d’entraînement ailleurs, ou son entraînement a été refusé)</translation>
+    </message>
+    <message>
+        <source>nanny: scoring version %1, up to date (scored to %2)</source>
+        <translation>nanny : évaluation de la version %1, à jour (évaluée jusqu’à %2)</translation>
+    </message>
+    <message numerus="yes">
+        <source>nanny: scoring version %1, catching up: %n prediction(s) scored (scored to %2)</source>
+        <translation>
+            <numerusform>nanny : évaluation de la version %1, rattrapage : %n prédiction évaluée (évaluée jusqu’à %2)</numerusform>
+            <numerusform>nanny : évaluation de la version %1, rattrapage : %n prédictions évaluées (évaluées jusqu’à %2)</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Running the model checks</source>
+        <translation>Exécution des contrôles du modèle</translation>
+    </message>
 </context>
 <context>
     <name>mldeck::simulator</name>
@@ -6319,6 +7460,74 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
     <message>
         <source>The labelled predictions of this period disagree with the calibration (calibration error %1): the model's probabilities have drifted.</source>
         <translation>Les prédictions étiquetées de cette période contredisent la calibration (erreur de calibration %1) : les probabilités du modèle ont dérivé.</translation>
+    </message>
+    <message>
+        <source>drift setting "multivariate" must be true or false.</source>
+        <translation>le réglage de dérive « multivariate » doit valoir true ou false.</translation>
+    </message>
+    <message>
+        <source>%1: no verdict, %2</source>
+        <translation>%1 : pas de verdict, %2</translation>
+    </message>
+    <message>
+        <source>%1: mean reconstruction error %2, band %3 to %4: %5</source>
+        <translation>%1 : erreur de reconstruction moyenne %2, bande de %3 à %4 : %5</translation>
+    </message>
+    <message>
+        <source>The columns of the data differ in length (%1 has %2 rows, not %3).</source>
+        <translation>Les colonnes des données n’ont pas la même longueur (%1 a %2 lignes, et non %3).</translation>
+    </message>
+    <message>
+        <source>The share of variance to keep must be above 0 and at most 1.</source>
+        <translation>La part de variance à garder doit être supérieure à 0 et au plus 1.</translation>
+    </message>
+    <message>
+        <source>The reference has too few rows for a PCA (%1).</source>
+        <translation>La référence a trop peu de lignes pour une ACP (%1).</translation>
+    </message>
+    <message>
+        <source>The reference has %1 numeric features; the multivariate line takes at most %2.</source>
+        <translation>La référence a %1 variables numériques ; la ligne multivariée en prend au plus %2.</translation>
+    </message>
+    <message>
+        <source>The reference has no feature with values to fit a PCA on.</source>
+        <translation>La référence n’a aucune variable avec des valeurs sur lesquelles ajuster une ACP.</translation>
+    </message>
+    <message>
+        <source>The PCA of the reference did not converge.</source>
+        <translation>L’ACP de la référence n’a pas convergé.</translation>
+    </message>
+    <message>
+        <source>The reference's features do not vary: no PCA to fit.</source>
+        <translation>Les variables de la référence ne varient pas : aucune ACP à ajuster.</translation>
+    </message>
+    <message>
+        <source>the kept components explain all the variance: nothing left to reconstruct (lower pca_variance)</source>
+        <translation>les composantes gardées expliquent toute la variance : plus rien à reconstruire (baissez pca_variance)</translation>
+    </message>
+    <message>
+        <source>not enough reference: %1 rows for %2 encoded inputs, %3 needed</source>
+        <translation>pas assez de référence : %1 lignes pour %2 entrées encodées, %3 nécessaires</translation>
+    </message>
+    <message>
+        <source>too few rows in the current window (%1 of %2)</source>
+        <translation>trop peu de lignes dans la fenêtre courante (%1 sur %2)</translation>
+    </message>
+    <message>
+        <source>not enough reference: %1 rows make %2 chunks of %3 rows, %4 needed</source>
+        <translation>référence insuffisante : %1 lignes font %2 tranches de %3 lignes, il en faut %4</translation>
+    </message>
+    <message>
+        <source>the reference's reconstruction error does not vary: no band to compare with</source>
+        <translation>l’erreur de reconstruction de la référence ne varie pas : aucune bande à laquelle comparer</translation>
+    </message>
+    <message>
+        <source>multivariate (PCA, 1 component, %1 %)</source>
+        <translation>multivariée (ACP, 1 composante, %1 %)</translation>
+    </message>
+    <message>
+        <source>multivariate (PCA, %1 components, %2 %)</source>
+        <translation>multivariée (ACP, %1 composantes, %2 %)</translation>
     </message>
 </context>
 <context>
@@ -7482,6 +8691,98 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <source>another audited change of this deployment has held its audit log for over 5 s: nothing was written; try again</source>
         <translation>une autre modification auditée de ce déploiement retient son journal d’audit depuis plus de 5 s : rien n’a été écrit ; réessayez</translation>
     </message>
+    <message>
+        <source>reading the golden dataset of "%1"</source>
+        <translation>lecture du jeu de données de référence de « %1 »</translation>
+    </message>
+    <message>
+        <source>storing the golden dataset of "%1"</source>
+        <translation>enregistrement du jeu de données de référence de « %1 »</translation>
+    </message>
+    <message>
+        <source>Deployment "%1" has no golden dataset; nothing changed.</source>
+        <translation>Le déploiement « %1 » n’a pas de jeu de données de référence ; rien n’a changé.</translation>
+    </message>
+    <message>
+        <source>removing the golden dataset of "%1"</source>
+        <translation>en supprimant le jeu de données de référence de « %1 »</translation>
+    </message>
+    <message>
+        <source>reading the model checks of "%1"</source>
+        <translation>lecture des contrôles du modèle de « %1 »</translation>
+    </message>
+    <message>
+        <source>storing the model checks of "%1"</source>
+        <translation>enregistrement des contrôles du modèle de « %1 »</translation>
+    </message>
+    <message>
+        <source>storing the model checks' results of "%1"</source>
+        <translation>enregistrement des résultats des contrôles du modèle de « %1 »</translation>
+    </message>
+    <message>
+        <source>reading the model checks' results of "%1"</source>
+        <translation>lecture des résultats des contrôles du modèle de « %1 »</translation>
+    </message>
+    <message>
+        <source>reading the privileges of the session</source>
+        <translation>en lisant les privilèges de la session</translation>
+    </message>
+    <message>
+        <source>storing the model checks of retrain run %1</source>
+        <translation>enregistrement des contrôles du modèle de l’entraînement %1</translation>
+    </message>
+    <message>
+        <source>The champion of "%1" changed while the model checks ran (now %2); promote again.</source>
+        <translation>Le champion de « %1 » a changé pendant les contrôles du modèle (c’est maintenant %2) ; relancez la promotion.</translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation>aucun</translation>
+    </message>
+    <message>
+        <source>storing the nanny model of "%1"</source>
+        <translation>enregistrement du modèle nanny de « %1 »</translation>
+    </message>
+    <message>
+        <source>reading the nanny model of "%1"</source>
+        <translation>lecture du modèle nanny de « %1 »</translation>
+    </message>
+    <message>
+        <source>reading the nanny watermark of "%1"</source>
+        <translation>lecture de la position d’évaluation du modèle nanny de « %1 »</translation>
+    </message>
+    <message>
+        <source>reading predictions of "%1" to estimate</source>
+        <translation>lecture des prédictions de « %1 » à estimer</translation>
+    </message>
+    <message>
+        <source>One estimate per prediction is needed (%1 predictions, %2 estimates).</source>
+        <translation>Il faut une estimation par prédiction (%1 prédictions, %2 estimations).</translation>
+    </message>
+    <message>
+        <source>adding error estimates of "%1"</source>
+        <translation>ajout des estimations d’erreur de « %1 »</translation>
+    </message>
+    <message>
+        <source>reading the reference of "%1"</source>
+        <translation>lecture de la référence de « %1 »</translation>
+    </message>
+    <message>
+        <source>locking the nanny of "%1"</source>
+        <translation>verrouillage du modèle nanny de « %1 »</translation>
+    </message>
+    <message>
+        <source>reading the server's clock</source>
+        <translation>lecture de l’horloge du serveur</translation>
+    </message>
+    <message>
+        <source>reading the nanny's hours of "%1"</source>
+        <translation>lecture des heures du modèle nanny de « %1 »</translation>
+    </message>
+    <message>
+        <source>The rollout plan of "%1": %2</source>
+        <translation>Le plan de déploiement de « %1 » : %2</translation>
+    </message>
 </context>
 <context>
     <name>mldeck::ui::AlertRuleEditor</name>
@@ -7617,6 +8918,22 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <source>Failure rate, accuracy, F1, ECE: shares (0.9 = 90 %). Latency: milliseconds. An estimated accuracy the calibration check does not trust is no value. No data: fires when the window holds at most this many predictions. Dependency fallback: minutes in fallback.</source>
         <translation>Taux d’échec, exactitude, F1, ECE : des parts (0.9 = 90 %). Latence : millisecondes. Une exactitude estimée jugée non fiable par le contrôle de calibration ne compte pas comme valeur. Absence de données : se déclenche quand la fenêtre contient au plus ce nombre de prédictions. Dépendance en mode dégradé : minutes en mode dégradé.</translation>
     </message>
+    <message>
+        <source>Estimated MAE of the ML path (nanny model, before outcomes)</source>
+        <translation>MAE estimée du chemin ML (modèle nanny, avant les résultats réels)</translation>
+    </message>
+    <message>
+        <source>Resolve threshold</source>
+        <translation>Seuil de résolution</translation>
+    </message>
+    <message>
+        <source>Keep firing for</source>
+        <translation>Maintenir déclenchée pendant</translation>
+    </message>
+    <message>
+        <source>A firing rule resolves only once the figure has been past the resolve threshold (empty: the threshold itself) at every evaluation for the keep-firing time; in between it keeps firing, so a figure hovering near the threshold does not fire and resolve over and over. An evaluation without a figure (no outcomes yet, say) starts the keep-firing time again.</source>
+        <translation>Une règle déclenchée ne se résout qu’une fois le chiffre passé au-delà du seuil de résolution (vide : le seuil lui-même) à chaque évaluation pendant la durée de maintien ; entre les deux, elle reste déclenchée, si bien qu’un chiffre qui oscille près du seuil ne se déclenche pas et ne se résout pas sans cesse. Une évaluation sans chiffre (pas encore de résultats réels, par exemple) fait repartir la durée de maintien.</translation>
+    </message>
 </context>
 <context>
     <name>mldeck::ui::AlertRulesTableModel</name>
@@ -7679,6 +8996,22 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
     <message>
         <source>Enabled</source>
         <translation>Activée</translation>
+    </message>
+    <message>
+        <source>at once</source>
+        <translation>immédiate</translation>
+    </message>
+    <message>
+        <source>%1 for %2 s</source>
+        <translation>%1 pendant %2 s</translation>
+    </message>
+    <message>
+        <source>Firing since %1, clearing since %2</source>
+        <translation>Déclenchée depuis %1, en résolution depuis %2</translation>
+    </message>
+    <message>
+        <source>Resolves</source>
+        <translation>Résolution</translation>
     </message>
 </context>
 <context>
@@ -8935,6 +10268,10 @@ Il est gardé en mémoire pour cette session seulement.</translation>
         <source>p99</source>
         <translation>p99</translation>
     </message>
+    <message>
+        <source>ML (estimated)</source>
+        <translation>ML (estimée)</translation>
+    </message>
 </context>
 <context>
     <name>mldeck::ui::DashboardPage</name>
@@ -9224,6 +10561,18 @@ Il est gardé en mémoire pour cette session seulement.</translation>
         <source>Nothing changed: %1</source>
         <translation>Rien n’a changé : %1</translation>
     </message>
+    <message>
+        <source>Model checks: they could not run: %1</source>
+        <translation>Contrôles du modèle : ils n’ont pas pu s’exécuter : %1</translation>
+    </message>
+    <message>
+        <source>Model checks: %1</source>
+        <translation>Contrôles du modèle : %1</translation>
+    </message>
+    <message>
+        <source>The model checks refuse this candidate: %1</source>
+        <translation>Les contrôles du modèle refusent ce candidat : %1</translation>
+    </message>
 </context>
 <context>
     <name>mldeck::ui::DependencyIndicator</name>
@@ -9454,6 +10803,50 @@ Il est gardé en mémoire pour cette session seulement.</translation>
         <source>Threshold</source>
         <translation>Seuil</translation>
     </message>
+    <message>
+        <source>%1: this window against the reference band</source>
+        <translation>%1 : cette fenêtre face à la bande de référence</translation>
+    </message>
+    <message>
+        <source>%1: no verdict, %2</source>
+        <translation>%1 : pas de verdict, %2</translation>
+    </message>
+    <message>
+        <source>error</source>
+        <translation>erreur</translation>
+    </message>
+    <message>
+        <source>band low</source>
+        <translation>bas de bande</translation>
+    </message>
+    <message>
+        <source>reference mean</source>
+        <translation>moyenne de référence</translation>
+    </message>
+    <message>
+        <source>band high</source>
+        <translation>haut de bande</translation>
+    </message>
+    <message>
+        <source>current</source>
+        <translation>courante</translation>
+    </message>
+    <message>
+        <source>%1: mean reconstruction error over time</source>
+        <translation>%1 : erreur de reconstruction moyenne dans le temps</translation>
+    </message>
+    <message>
+        <source>Mean reconstruction error</source>
+        <translation>Erreur de reconstruction moyenne</translation>
+    </message>
+    <message>
+        <source>Band high</source>
+        <translation>Haut de bande</translation>
+    </message>
+    <message>
+        <source>Band low</source>
+        <translation>Bas de bande</translation>
+    </message>
 </context>
 <context>
     <name>mldeck::ui::DriftFeatureTable</name>
@@ -9598,6 +10991,26 @@ Il est gardé en mémoire pour cette session seulement.</translation>
         <source>Per feature</source>
         <translation>Par variable</translation>
     </message>
+    <message>
+        <source>Multivariate drift</source>
+        <translation>Dérive multivariée</translation>
+    </message>
+    <message>
+        <source>PCA reconstruction error</source>
+        <translation>Erreur de reconstruction de l’ACP</translation>
+    </message>
+    <message>
+        <source>Share of variance kept</source>
+        <translation>Part de variance gardée</translation>
+    </message>
+    <message>
+        <source>Reference chunk size</source>
+        <translation>Taille des tranches de référence</translation>
+    </message>
+    <message>
+        <source>A PCA of the standardised reference features; a window drifts when its mean reconstruction error leaves the band of the reference chunks' mean ± 3 standard deviations, narrowed to the window's row count. Chunk size 0: the window's rows, at most a tenth of the reference, at least the minimum samples.</source>
+        <translation>Une ACP des variables standardisées de la référence ; une fenêtre dérive quand son erreur de reconstruction moyenne sort de la bande formée par la moyenne des tranches de référence ± 3 écarts-types, resserrée selon le nombre de lignes de la fenêtre. Taille de tranche 0 : les lignes de la fenêtre, au plus un dixième de la référence, au moins le minimum d’échantillons.</translation>
+    </message>
 </context>
 <context>
     <name>mldeck::ui::DriftTableModel</name>
@@ -9644,6 +11057,18 @@ Il est gardé en mémoire pour cette session seulement.</translation>
     <message>
         <source>Trend</source>
         <translation>Tendance</translation>
+    </message>
+    <message>
+        <source>Mean reconstruction error of the window's rows by a PCA of the reference (%1 of %2 encoded inputs kept, %3 % of the variance); the band is the mean ± 3 standard deviations over %4 reference chunks of %5 rows.</source>
+        <translation>Erreur de reconstruction moyenne des lignes de la fenêtre par une ACP de la référence (%1 sur %2 entrées encodées gardées, %3 % de la variance) ; la bande est la moyenne ± 3 écarts-types sur %4 tranches de référence de %5 lignes.</translation>
+    </message>
+    <message>
+        <source>%1 to %2</source>
+        <translation>%1 à %2</translation>
+    </message>
+    <message>
+        <source>No verdict</source>
+        <translation>Pas de verdict</translation>
     </message>
 </context>
 <context>
@@ -9792,6 +11217,29 @@ Il est gardé en mémoire pour cette session seulement.</translation>
     </message>
 </context>
 <context>
+    <name>mldeck::ui::GoldenDataDialog</name>
+    <message>
+        <source>Golden dataset</source>
+        <translation>Jeu de données de référence</translation>
+    </message>
+    <message>
+        <source>CSV files (*.csv);;All files (*)</source>
+        <translation>Fichiers CSV (*.csv);;Tous les fichiers (*)</translation>
+    </message>
+    <message>
+        <source>(no segments)</source>
+        <translation>(pas de segments)</translation>
+    </message>
+    <message>
+        <source>Outcome column</source>
+        <translation>Colonne du résultat</translation>
+    </message>
+    <message>
+        <source>Segment column</source>
+        <translation>Colonne des segments</translation>
+    </message>
+</context>
+<context>
     <name>mldeck::ui::GuardRulesEditor</name>
     <message>
         <source>Guard rules</source>
@@ -9900,6 +11348,82 @@ Il est gardé en mémoire pour cette session seulement.</translation>
     <message>
         <source>Classifier: log-loss that halves traffic</source>
         <translation>Classifieur : log-loss qui divise le trafic par deux</translation>
+    </message>
+    <message>
+        <source>How conditions combine</source>
+        <translation>Combinaison des conditions</translation>
+    </message>
+    <message>
+        <source>ML off when</source>
+        <translation>ML arrêté quand</translation>
+    </message>
+    <message>
+        <source>any, all or at-least-N</source>
+        <translation>any, all ou at-least-N</translation>
+    </message>
+    <message>
+        <source>Traffic halved when</source>
+        <translation>Trafic divisé par deux quand</translation>
+    </message>
+    <message>
+        <source>Advisory conditions (reported, never acted on)</source>
+        <translation>Conditions indicatives (signalées, sans action)</translation>
+    </message>
+    <message>
+        <source>"%1" is not a condition: %2.</source>
+        <translation>« %1 » n’est pas une condition : %2.</translation>
+    </message>
+    <message>
+        <source>e.g. max_latency_p95_ms</source>
+        <translation>par exemple max_latency_p95_ms</translation>
+    </message>
+    <message>
+        <source>Conditions that turn ML off: rollback_error_rate, rollback_accuracy; that halve traffic: max_latency_p95_ms, max_mae, min_accuracy, max_log_loss. "any" acts on one breaching condition.</source>
+        <translation>Conditions qui arrêtent le ML : rollback_error_rate, rollback_accuracy ; qui divisent le trafic par deux : max_latency_p95_ms, max_mae, min_accuracy, max_log_loss. « any » agit sur une seule condition dépassée.</translation>
+    </message>
+    <message>
+        <source>Hysteresis</source>
+        <translation>Hystérésis</translation>
+    </message>
+    <message>
+        <source>Must be from 0 to 86400.</source>
+        <translation>Doit aller de 0 à 86400.</translation>
+    </message>
+    <message>
+        <source>Error rate</source>
+        <translation>Taux d’erreur</translation>
+    </message>
+    <message>
+        <source>Classifier: accuracy (ML off)</source>
+        <translation>Classifieur : exactitude (arrêt du ML)</translation>
+    </message>
+    <message>
+        <source>Latency p95</source>
+        <translation>Latence p95</translation>
+    </message>
+    <message>
+        <source>MAE</source>
+        <translation>MAE</translation>
+    </message>
+    <message>
+        <source>Classifier: accuracy (halved)</source>
+        <translation>Classifieur : exactitude (moitié)</translation>
+    </message>
+    <message>
+        <source>Classifier: log-loss</source>
+        <translation>Classifieur : log-loss</translation>
+    </message>
+    <message>
+        <source>%1: resolves past</source>
+        <translation>%1 : se résout au-delà de</translation>
+    </message>
+    <message>
+        <source>%1: keeps firing for</source>
+        <translation>%1 : reste déclenché pendant</translation>
+    </message>
+    <message>
+        <source>Once breached, a condition keeps counting until its value has been past its resolve threshold (on the safe side of the firing one) for the keep-firing time.</source>
+        <translation>Une fois dépassée, une condition continue de compter jusqu’à ce que sa valeur ait franchi son seuil de résolution (du côté sûr du seuil de déclenchement) pendant la durée de maintien.</translation>
     </message>
 </context>
 <context>
@@ -10081,6 +11605,10 @@ Il est gardé en mémoire pour cette session seulement.</translation>
     <message>
         <source>Estimated accuracy</source>
         <translation>Exactitude estimée</translation>
+    </message>
+    <message>
+        <source>Est. MAE</source>
+        <translation>MAE est.</translation>
     </message>
 </context>
 <context>
@@ -10453,6 +11981,25 @@ Il est gardé en mémoire pour cette session seulement.</translation>
         <source>before labels, from %1</source>
         <translation>avant étiquettes, d’après %1</translation>
     </message>
+    <message>
+        <source>Estimated MAE</source>
+        <translation>MAE estimée</translation>
+    </message>
+    <message numerus="yes">
+        <source>before outcomes, %n ML predictions scored</source>
+        <translation>
+            <numerusform>avant les résultats réels, %n prédiction ML évaluée</numerusform>
+            <numerusform>avant les résultats réels, %n prédictions ML évaluées</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>no nanny model has scored this range</source>
+        <translation>aucun modèle nanny n’a évalué cette période</translation>
+    </message>
+    <message>
+        <source>The MAE the deployment's nanny model expects from the ML predictions it scored, outcomes or not: read it next to the realised MAE while outcomes are late.</source>
+        <translation>La MAE que le modèle nanny du déploiement attend des prédictions ML qu’il a évaluées, avec ou sans résultat réel : lisez-la à côté de la MAE réalisée tant que les résultats réels tardent.</translation>
+    </message>
 </context>
 <context>
     <name>mldeck::ui::LossChart</name>
@@ -10616,6 +12163,33 @@ PostgreSQL %2 (base %3)</translation>
         <source>Log-loss</source>
         <translation>Log-loss</translation>
     </message>
+    <message>
+        <source>failed: %1</source>
+        <translation>échec : %1</translation>
+    </message>
+    <message>
+        <source>not run</source>
+        <translation>non exécutés</translation>
+    </message>
+    <message>
+        <source>not compared with the champion</source>
+        <translation>non comparé au champion</translation>
+    </message>
+    <message>
+        <source>passed</source>
+        <translation>réussis</translation>
+    </message>
+    <message numerus="yes">
+        <source>passed, %n without data</source>
+        <translation>
+            <numerusform>réussi, %n sans données</numerusform>
+            <numerusform>réussi, %n sans données</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Checks</source>
+        <translation>Contrôles</translation>
+    </message>
 </context>
 <context>
     <name>mldeck::ui::ModelsPage</name>
@@ -10630,6 +12204,79 @@ PostgreSQL %2 (base %3)</translation>
     <message>
         <source>Register model versions, promote or restore a champion, and compare models offline on the same rows.</source>
         <translation>Enregistrer des versions de modèle, promouvoir ou restaurer un champion, et comparer des modèles hors ligne sur les mêmes lignes.</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::NannyQualityPanel</name>
+    <message>
+        <source>Estimated vs realised MAE (nanny model)</source>
+        <translation>MAE estimée et MAE réalisée (modèle nanny)</translation>
+    </message>
+    <message>
+        <source>Export CSV…</source>
+        <translation>Exporter en CSV…</translation>
+    </message>
+    <message>
+        <source>Hour</source>
+        <translation>Heure</translation>
+    </message>
+    <message>
+        <source>Scored</source>
+        <translation>Évaluées</translation>
+    </message>
+    <message>
+        <source>Estimated MAE</source>
+        <translation>MAE estimée</translation>
+    </message>
+    <message>
+        <source>With outcome</source>
+        <translation>Avec résultat réel</translation>
+    </message>
+    <message>
+        <source>Realised MAE</source>
+        <translation>MAE réalisée</translation>
+    </message>
+    <message>
+        <source>Difference</source>
+        <translation>Différence</translation>
+    </message>
+    <message>
+        <source>Export the estimate's quality</source>
+        <translation>Exporter la qualité de l’estimation</translation>
+    </message>
+    <message>
+        <source>CSV files (*.csv)</source>
+        <translation>Fichiers CSV (*.csv)</translation>
+    </message>
+    <message>
+        <source>No hour of the range has both estimates and outcomes yet.</source>
+        <translation>Aucune heure de la période n’a encore à la fois des estimations et des résultats réels.</translation>
+    </message>
+    <message>
+        <source>The estimate's quality could not be read: %1</source>
+        <translation>Impossible de lire la qualité de l’estimation : %1</translation>
+    </message>
+    <message numerus="yes">
+        <source>Over %n hour(s) with outcomes: mean absolute difference %1, correlation %2.</source>
+        <translation>
+            <numerusform>Sur %n heure avec résultats réels : écart absolu moyen %1, corrélation %2.</numerusform>
+            <numerusform>Sur %n heures avec résultats réels : écart absolu moyen %1, corrélation %2.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Over %n hour(s) with outcomes: mean absolute difference %1 (a correlation needs 3 hours or more with varying MAE).</source>
+        <translation>
+            <numerusform>Sur %n heure avec résultats réels : écart absolu moyen %1 (une corrélation demande au moins 3 heures de MAE variable).</numerusform>
+            <numerusform>Sur %n heures avec résultats réels : écart absolu moyen %1 (une corrélation demande au moins 3 heures de MAE variable).</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Wrote %1.</source>
+        <translation>%1 écrit.</translation>
+    </message>
+    <message>
+        <source>Cannot write %1: %2</source>
+        <translation>Impossible d’écrire %1 : %2</translation>
     </message>
 </context>
 <context>
@@ -10893,6 +12540,93 @@ PostgreSQL %2 (base %3)</translation>
     </message>
 </context>
 <context>
+    <name>mldeck::ui::PlanGatesEditor</name>
+    <message>
+        <source>How the gates combine</source>
+        <translation>Combinaison des critères</translation>
+    </message>
+    <message>
+        <source>The plan's combination applies to every step that has none of its own.</source>
+        <translation>La combinaison du plan s’applique à chaque étape qui n’a pas la sienne.</translation>
+    </message>
+    <message>
+        <source>Own combination</source>
+        <translation>Combinaison propre</translation>
+    </message>
+    <message>
+        <source>This step combines its gates its own way instead of the plan's.</source>
+        <translation>Cette étape combine ses critères à sa façon plutôt qu’à celle du plan.</translation>
+    </message>
+    <message>
+        <source>For:</source>
+        <translation>Pour :</translation>
+    </message>
+    <message>
+        <source>All of the gates</source>
+        <translation>Tous les critères</translation>
+    </message>
+    <message>
+        <source>Any of the gates</source>
+        <translation>L’un des critères</translation>
+    </message>
+    <message>
+        <source>At least N of the gates</source>
+        <translation>Au moins N critères</translation>
+    </message>
+    <message>
+        <source>N = </source>
+        <translation>N =  (source and translation both end with one space: &quot;N = &quot;)</translation>
+    </message>
+    <message>
+        <source>Must pass:</source>
+        <translation>Doivent être satisfaits :</translation>
+    </message>
+    <message>
+        <source>Advisory (shown, never decide):</source>
+        <translation>Indicatifs (affichés, ne décident jamais) :</translation>
+    </message>
+    <message>
+        <source>Save gates</source>
+        <translation>Enregistrer les critères</translation>
+    </message>
+    <message>
+        <source>Every step (the plan)</source>
+        <translation>Chaque étape (le plan)</translation>
+    </message>
+    <message>
+        <source>The gates combination could not be read: %1</source>
+        <translation>Impossible de lire la combinaison des critères : %1</translation>
+    </message>
+    <message>
+        <source>Step %1 %</source>
+        <translation>Étape %1 %</translation>
+    </message>
+    <message>
+        <source>Gates combination saved.</source>
+        <translation>Combinaison des critères enregistrée.</translation>
+    </message>
+    <message>
+        <source>Not saved: %1</source>
+        <translation>Non enregistré : %1</translation>
+    </message>
+    <message>
+        <source>Choose a deployment to edit how its gates combine.</source>
+        <translation>Choisissez un déploiement pour modifier la combinaison de ses critères.</translation>
+    </message>
+    <message>
+        <source>Samples and soak time always decide; of the other gates, %1 must pass.</source>
+        <translation>Les échantillons et la durée d’observation décident toujours ; parmi les autres critères, %1 doivent être satisfaits.</translation>
+    </message>
+    <message>
+        <source>This step uses the plan's combination. %1</source>
+        <translation>Cette étape suit la combinaison du plan. %1</translation>
+    </message>
+    <message>
+        <source>Saving…</source>
+        <translation>Enregistrement…</translation>
+    </message>
+</context>
+<context>
     <name>mldeck::ui::PlanPanel</name>
     <message>
         <source>%1 min %2 s</source>
@@ -11019,14 +12753,6 @@ PostgreSQL %2 (base %3)</translation>
         <translation>Avancer à %1 %</translation>
     </message>
     <message>
-        <source>Every gate passes: move to %1 %.</source>
-        <translation>Tous les critères sont satisfaits : passer à %1 %.</translation>
-    </message>
-    <message>
-        <source>Disabled: at least one gate fails. Use Override with a reason.</source>
-        <translation>Désactivé : au moins un critère n’est pas satisfait. Utilisez Déroger avec un motif.</translation>
-    </message>
-    <message>
         <source>Plan complete</source>
         <translation>Plan terminé</translation>
     </message>
@@ -11069,6 +12795,46 @@ PostgreSQL %2 (base %3)</translation>
     <message>
         <source>Calibration error (ECE) ≤</source>
         <translation>Erreur de calibration (ECE) ≤</translation>
+    </message>
+    <message>
+        <source>Estimated MAE (min) ≤</source>
+        <translation>MAE estimée (min) ≤</translation>
+    </message>
+    <message>
+        <source>The gates pass: move to %1 %.</source>
+        <translation>Les critères sont satisfaits : passer à %1 %.</translation>
+    </message>
+    <message>
+        <source>Disabled: the gates are inconclusive (see what they wait for). Use Override with a reason.</source>
+        <translation>Désactivé : les critères ne sont pas concluants (voir ce qu’ils attendent). Utilisez Déroger avec un motif.</translation>
+    </message>
+    <message>
+        <source>Disabled: the gates fail. Use Override with a reason.</source>
+        <translation>Désactivé : les critères ne sont pas satisfaits. Utilisez Déroger avec un motif.</translation>
+    </message>
+    <message>
+        <source>Advances once the samples and the soak time are reached and, of the other gates, %1 pass (advisory gates are shown, never decide).</source>
+        <translation>Avance une fois les échantillons et la durée atteints et, parmi les autres critères, quand %1 sont satisfaits (les critères indicatifs sont affichés, jamais décisifs).</translation>
+    </message>
+    <message>
+        <source>Waiting for: %1</source>
+        <translation>En attente de : %1</translation>
+    </message>
+    <message>
+        <source>%1 (advisory)</source>
+        <translation>%1 (indicatif)</translation>
+    </message>
+    <message>
+        <source>Waiting</source>
+        <translation>En attente</translation>
+    </message>
+    <message>
+        <source>Inconclusive: %1</source>
+        <translation>Non concluant : %1</translation>
+    </message>
+    <message>
+        <source>Advisory: shown, never decides.</source>
+        <translation>Indicatif : affiché, jamais décisif.</translation>
     </message>
 </context>
 <context>
@@ -11302,6 +13068,49 @@ PostgreSQL %2 (base %3)</translation>
     <message>
         <source>Select a version to see its metadata.</source>
         <translation>Sélectionnez une version pour voir ses métadonnées.</translation>
+    </message>
+    <message>
+        <source>Golden data…</source>
+        <translation>Données de référence…</translation>
+    </message>
+    <message>
+        <source>Register or replace the golden dataset the model checks run on before a promotion</source>
+        <translation>Enregistrer ou remplacer le jeu de données de référence sur lequel les contrôles du modèle s’exécutent avant une promotion</translation>
+    </message>
+    <message>
+        <source>Remove golden data</source>
+        <translation>Supprimer les données de référence</translation>
+    </message>
+    <message>
+        <source>Remove the golden dataset: promotions are then no longer checked</source>
+        <translation>Supprimer le jeu de données de référence : les promotions ne sont alors plus contrôlées</translation>
+    </message>
+    <message>
+        <source>Model checks</source>
+        <translation>Contrôles du modèle</translation>
+    </message>
+    <message>
+        <source>Remove the golden dataset of %1? Its promotions are then no longer checked until another one is registered.</source>
+        <translation>Supprimer le jeu de données de référence de %1 ? Ses promotions ne seront plus contrôlées tant qu’un autre n’est pas enregistré.</translation>
+    </message>
+    <message>
+        <source>No golden dataset: no promotion checks configured. A version becomes champion without any check.</source>
+        <translation>Pas de jeu de données de référence : aucun contrôle de promotion configuré. Une version devient champion sans aucun contrôle.</translation>
+    </message>
+    <message numerus="yes">
+        <source>Golden dataset: %1, %n row(s), outcome %2, %3; registered %4 by %5. The model checks run on it before every promotion.</source>
+        <translation>
+            <numerusform>Jeu de données de référence : %1, %n ligne, résultat %2, %3 ; enregistré le %4 par %5. Les contrôles du modèle s’y exécutent avant chaque promotion.</numerusform>
+            <numerusform>Jeu de données de référence : %1, %n lignes, résultat %2, %3 ; enregistré le %4 par %5. Les contrôles du modèle s’y exécutent avant chaque promotion.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>no segments</source>
+        <translation>pas de segments</translation>
+    </message>
+    <message>
+        <source>segments by %1</source>
+        <translation>segments selon %1</translation>
     </message>
 </context>
 <context>
