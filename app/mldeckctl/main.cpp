@@ -49,9 +49,10 @@ constexpr std::array kVerbs{
     Verb{"audit",
          QT_TRANSLATE_NOOP("mldeck::cli", "Read the audit log: list, export, what served when, verify the chain."),
          runAudit},
-    Verb{"nanny",
-         QT_TRANSLATE_NOOP("mldeck::cli", "Train and inspect the nanny model that estimates the error before outcomes."),
-         runNanny},
+    Verb{
+        "nanny",
+        QT_TRANSLATE_NOOP("mldeck::cli", "Train and inspect the nanny model that estimates the error before outcomes."),
+        runNanny},
     Verb{"report", QT_TRANSLATE_NOOP("mldeck::cli", "Write the KPI report of a day or a week as PDF or CSV."),
          runReport},
     Verb{"export", QT_TRANSLATE_NOOP("mldeck::cli", "Write a Grafana dashboard over the guard's Prometheus metrics."),

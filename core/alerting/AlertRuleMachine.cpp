@@ -134,8 +134,7 @@ QJsonObject toJson(const AlertRuleStatus &status)
         {QStringLiteral("resolved_at"), iso(status.resolvedAtSecs)},
         {QStringLiteral("last_value"), figureJson(status.lastValue)},
         {QStringLiteral("last_evaluated"), iso(status.lastEvaluatedSecs)},
-        {QStringLiteral("clearing_since"),
-         iso(status.state == AlertRuleState::Firing ? status.clearingSinceSecs : 0)}};
+        {QStringLiteral("clearing_since"), iso(status.state == AlertRuleState::Firing ? status.clearingSinceSecs : 0)}};
 }
 
 } // namespace mldeck

@@ -133,7 +133,7 @@ QString AlertRule::resolveText() const
 QString AlertRule::resolveCondition() const
 {
     // The resolving side of the comparison: the value no longer breaches the resolve threshold.
-    const QString side = metric == Metric::NoData            ? QStringLiteral(">")
+    const QString side = metric == Metric::NoData          ? QStringLiteral(">")
                          : comparison == Comparison::Above ? QStringLiteral("≤")
                                                            : QStringLiteral("≥");
     return side + QLatin1Char(' ') + formatValue(resolveThreshold.value_or(threshold));
@@ -182,8 +182,8 @@ QList<AlertRule::Metric> AlertRule::metricsFor(bool classifier)
         return {Metric::FailureRate,       Metric::LatencyP95Ms, Metric::Accuracy,          Metric::F1,
                 Metric::LogLoss,           Metric::Ece,          Metric::EstimatedAccuracy, Metric::NoData,
                 Metric::DependencyFallback};
-    return {Metric::FailureRate, Metric::LatencyP95Ms, Metric::Mae,          Metric::R2,
-            Metric::EstimatedMae, Metric::NoData,      Metric::DependencyFallback};
+    return {Metric::FailureRate, Metric::LatencyP95Ms,      Metric::Mae, Metric::R2, Metric::EstimatedMae,
+            Metric::NoData,      Metric::DependencyFallback};
 }
 
 Status AlertRule::checkTask(bool classifier) const
@@ -302,8 +302,9 @@ QString thresholdProblem(AlertRule::Metric metric, double value, bool resolve)
         break;
     case AlertRule::Metric::R2:
         if (value > 1)
-            return resolve ? DomainText::tr("R² is at most 1, so a resolve threshold of %1 is never reached.").arg(value)
-                           : DomainText::tr("R² is at most 1, so a threshold of %1 always fires.").arg(value);
+            return resolve
+                       ? DomainText::tr("R² is at most 1, so a resolve threshold of %1 is never reached.").arg(value)
+                       : DomainText::tr("R² is at most 1, so a threshold of %1 always fires.").arg(value);
         break;
     case AlertRule::Metric::Accuracy:
     case AlertRule::Metric::F1:
@@ -359,7 +360,8 @@ QList<AlertRule::Problem> AlertRule::problems() const
             out.append({Field::ResolveThreshold, DomainText::tr("The resolve threshold must be a finite number.")});
         else if (const QString range = thresholdProblem(metric, *resolveThreshold, true); !range.isEmpty())
             out.append({Field::ResolveThreshold, range});
-        else if (const QString side = hysteresis().resolveSideProblem(formatValue(*resolveThreshold), formatValue(threshold));
+        else if (const QString side =
+                     hysteresis().resolveSideProblem(formatValue(*resolveThreshold), formatValue(threshold));
                  std::isfinite(threshold) && !side.isEmpty())
             out.append({Field::ResolveThreshold, side});
     }
@@ -402,11 +404,16 @@ QJsonObject AlertRule::toJson() const
 
 Result<AlertRule> AlertRule::fromJson(const QJsonObject &o)
 {
-    static const QSet<QString> known{
-        QStringLiteral("id"),        QStringLiteral("metric"),         QStringLiteral("comparison"),
-        QStringLiteral("threshold"), QStringLiteral("window_seconds"), QStringLiteral("for_seconds"),
-        QStringLiteral("severity"),  QStringLiteral("enabled"),        QStringLiteral("resolve_threshold"),
-        QStringLiteral("keep_firing_seconds")};
+    static const QSet<QString> known{QStringLiteral("id"),
+                                     QStringLiteral("metric"),
+                                     QStringLiteral("comparison"),
+                                     QStringLiteral("threshold"),
+                                     QStringLiteral("window_seconds"),
+                                     QStringLiteral("for_seconds"),
+                                     QStringLiteral("severity"),
+                                     QStringLiteral("enabled"),
+                                     QStringLiteral("resolve_threshold"),
+                                     QStringLiteral("keep_firing_seconds")};
     for (auto it = o.begin(); it != o.end(); ++it)
         if (!known.contains(it.key()))
             return Error{DomainText::tr("Unknown alert rule key \"%1\".").arg(it.key())};
@@ -414,9 +421,10 @@ Result<AlertRule> AlertRule::fromJson(const QJsonObject &o)
     const auto metric = metricFromName(metricValue.toString());
     if (!metric)
         return Error{
-            DomainText::tr("Unknown alert rule metric \"%1\": use failure_rate, latency_p95_ms, mae, r2, "
-                           "estimated_mae, no_data, dependency_fallback or, on a classifier, accuracy, f1, log_loss, ece or "
-                           "estimated_accuracy.")
+            DomainText::tr(
+                "Unknown alert rule metric \"%1\": use failure_rate, latency_p95_ms, mae, r2, "
+                "estimated_mae, no_data, dependency_fallback or, on a classifier, accuracy, f1, log_loss, ece or "
+                "estimated_accuracy.")
                 .arg(metricValue.toVariant().toString())};
     AlertRule r = defaultFor(*metric);
     if (o.contains(QStringLiteral("id"))) {

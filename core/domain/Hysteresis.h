@@ -10,8 +10,9 @@ namespace mldeck {
 // Where one condition with hysteresis stands between two evaluations (persist both fields).
 struct HysteresisState
 {
-    bool active = false;         // breached and not yet resolved
-    qint64 clearingSinceSecs = 0; // active only: since when the value has been past the resolve threshold (0: it is not)
+    bool active = false; // breached and not yet resolved
+    qint64 clearingSinceSecs =
+        0; // active only: since when the value has been past the resolve threshold (0: it is not)
 
     bool operator==(const HysteresisState &) const = default;
 };
@@ -61,9 +62,9 @@ struct Hysteresis
     QString keepFiringProblem() const;
 
     // One evaluation. An unknown value (empty or not finite) neither activates nor resolves; a running
-    // clearing timer is kept (Gap::Hold) or stopped (Gap::Restart), never completed. Active: a clearing value starts (or
-    // continues) the timer and resolves once it has run keepFiringSeconds; a value between the
-    // thresholds or breaching stops it. Clock going backwards counts as no time elapsed.
+    // clearing timer is kept (Gap::Hold) or stopped (Gap::Restart), never completed. Active: a clearing value starts
+    // (or continues) the timer and resolves once it has run keepFiringSeconds; a value between the thresholds or
+    // breaching stops it. Clock going backwards counts as no time elapsed.
     HysteresisState next(const HysteresisState &previous, std::optional<double> value, qint64 nowSecs) const;
 
     // Active and clearing: the seconds left before it resolves (0 when not clearing).

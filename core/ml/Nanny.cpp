@@ -127,8 +127,8 @@ Result<NannyModel> trainNanny(ModelRunner &champion, const std::vector<FeatureRo
         return Error{MlText::tr("Model %1 is a classifier: the nanny estimates the error of a regression model.")
                          .arg(info.name)};
     if (!info.hasMetadata)
-        return Error{MlText::tr("Model %1 has no metadata: the nanny needs its feature layout and scaler.")
-                         .arg(info.name)};
+        return Error{
+            MlText::tr("Model %1 has no metadata: the nanny needs its feature layout and scaler.").arg(info.name)};
     if (rows.size() != actual.size())
         return Error{MlText::tr("The nanny needs one outcome per row (%1 rows, %2 outcomes).")
                          .arg(rows.size())
@@ -171,8 +171,8 @@ Result<NannyModel> trainNanny(ModelRunner &champion, const std::vector<FeatureRo
     meta.predictionSd = var > 1e-12 ? std::sqrt(var) : 1.0;
     meta.errorScale = errSum / double(n);
     if (!(meta.errorScale > 1e-12))
-        return Error{MlText::tr("Model %1 predicts every reference row exactly: there is no error to estimate.")
-                         .arg(info.name)};
+        return Error{
+            MlText::tr("Model %1 predicts every reference row exactly: there is no error to estimate.").arg(info.name)};
     for (float &t : target)
         t = float(t / meta.errorScale);
 
@@ -256,8 +256,7 @@ qint64 NannyScorer::workerPid() const
 }
 
 Result<std::vector<double>> NannyScorer::score(const std::vector<FeatureRow> &rows,
-                                               const std::vector<double> &predictions,
-                                               const std::atomic<bool> *cancel)
+                                               const std::vector<double> &predictions, const std::atomic<bool> *cancel)
 {
     if (rows.size() != predictions.size())
         return Error{MlText::tr("The nanny needs one prediction per row (%1 rows, %2 predictions).")
@@ -266,8 +265,8 @@ Result<std::vector<double>> NannyScorer::score(const std::vector<FeatureRow> &ro
     if (rows.empty())
         return std::vector<double>{};
     std::vector<float> table;
-    if (const Status built = buildTable(m_encoder, rows, predictions, m_nanny.meta.predictionMean,
-                                        m_nanny.meta.predictionSd, table);
+    if (const Status built =
+            buildTable(m_encoder, rows, predictions, m_nanny.meta.predictionMean, m_nanny.meta.predictionSd, table);
         !built)
         return built.error();
     QByteArray payload;
@@ -286,8 +285,7 @@ Result<std::vector<double>> NannyScorer::score(const std::vector<FeatureRow> &ro
     worker::WireReader r(reply->payload);
     const int columns = r.i32();
     std::vector<double> scores = r.doubles();
-    if (reply->type != worker::MessageType::Predictions || r.failed() || columns != 1 ||
-        scores.size() != rows.size())
+    if (reply->type != worker::MessageType::Predictions || r.failed() || columns != 1 || scores.size() != rows.size())
         return Error{MlText::tr("The model worker sent a malformed nanny answer.")};
     for (double &s : scores)
         s *= m_nanny.meta.errorScale;

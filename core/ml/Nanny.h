@@ -77,11 +77,11 @@ struct NannyMeta
     QString modelName;
     QString modelVersion;
     QByteArray modelSha256;
-    QByteArray modelMetadata;   // the champion's metadata JSON: its feature layout and scaler, to encode rows
-    int encodedWidth = 0;       // the champion's InputEncoder width; the prediction is one more column
-    double predictionMean = 0;  // the prediction column is standardised with these
+    QByteArray modelMetadata;  // the champion's metadata JSON: its feature layout and scaler, to encode rows
+    int encodedWidth = 0;      // the champion's InputEncoder width; the prediction is one more column
+    double predictionMean = 0; // the prediction column is standardised with these
     double predictionSd = 1;
-    double errorScale = 1;      // output × errorScale = expected absolute error, in target units
+    double errorScale = 1; // output × errorScale = expected absolute error, in target units
     qint64 trainRows = 0;
     qint64 validationRows = 0;
     int epochs = 0;

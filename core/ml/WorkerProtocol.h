@@ -23,20 +23,20 @@ namespace mldeck::worker {
 enum class MessageType : quint8
 {
     // console -> worker
-    Load = 1,    // model bytes (already verified), path for messages, threads
-    Predict = 2, // n, width, sequence length, n * width floats (the encoded table)
-    Train = 3,   // base model bytes, datasets, parameters, version, output path
+    Load = 1,       // model bytes (already verified), path for messages, threads
+    Predict = 2,    // n, width, sequence length, n * width floats (the encoded table)
+    Train = 3,      // base model bytes, datasets, parameters, version, output path
     NannyTrain = 4, // n, width, n * width floats, n targets, NannyTrainingParams (core/ml/Nanny.h)
     NannyScore = 5, // nanny weights, threads, n, width, n * width floats
 
     // worker -> console
-    Ready = 64,       // the worker started: pid
-    Loaded = 65,      // has metadata, metadata JSON, name, output values per row
-    Predictions = 66, // values per row (columns), n * columns doubles (row-major)
-    Progress = 67,    // training: fraction done
-    Epoch = 68,       // training: one EpochReport
-    Trained = 69,     // training: the final TrainingResult
-    Failed = 70,      // failure kind, message
+    Ready = 64,        // the worker started: pid
+    Loaded = 65,       // has metadata, metadata JSON, name, output values per row
+    Predictions = 66,  // values per row (columns), n * columns doubles (row-major)
+    Progress = 67,     // training: fraction done
+    Epoch = 68,        // training: one EpochReport
+    Trained = 69,      // training: the final TrainingResult
+    Failed = 70,       // failure kind, message
     NannyTrained = 71, // the nanny's weights and training figures (NannyFit); scores come as Predictions
 };
 

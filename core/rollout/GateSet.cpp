@@ -50,7 +50,9 @@ QStringList GateCombination::deciding(const QStringList &present) const
 
 QJsonObject GateCombination::toJson() const
 {
-    QJsonObject o{{QStringLiteral("mode"), mode == Mode::All ? kAll : mode == Mode::Any ? kAny : kAtLeast},
+    QJsonObject o{{QStringLiteral("mode"), mode == Mode::All   ? kAll
+                                           : mode == Mode::Any ? kAny
+                                                               : kAtLeast},
                   {QStringLiteral("advisory"), QJsonArray::fromStringList(advisory)}};
     if (mode == Mode::AtLeast)
         o.insert(QStringLiteral("at_least"), atLeast);

@@ -107,8 +107,7 @@ QJsonObject GuardRules::hysteresisJson() const
     return out;
 }
 
-void GuardRules::readConditionSettings(const QJsonObject &rollback, const QJsonObject &halve,
-                                       const QJsonObject &stored)
+void GuardRules::readConditionSettings(const QJsonObject &rollback, const QJsonObject &halve, const QJsonObject &stored)
 {
     // An unreadable combination must not stop the guard: the default (any breaching condition acts).
     QStringList problems;
@@ -116,8 +115,8 @@ void GuardRules::readConditionSettings(const QJsonObject &rollback, const QJsonO
         auto c = GateCombination::fromJson(json, GateCombination::Mode::Any);
         if (c)
             return *c;
-        problems << RolloutText::tr("the %1 combination cannot be read (%2), \"any\" is used").arg(action,
-                                                                                              c.errorMessage());
+        problems
+            << RolloutText::tr("the %1 combination cannot be read (%2), \"any\" is used").arg(action, c.errorMessage());
         return GateCombination{GateCombination::Mode::Any, 1, {}};
     };
     const GateCombination r = read(rollback, RolloutText::tr("ML off"));
@@ -195,7 +194,8 @@ QString GuardRules::validate(std::optional<bool> classifier) const
         return QString();
     };
     const auto checkTask = [&](bool isClassifier) {
-        const QString task = isClassifier ? RolloutText::tr("a classifier") : RolloutText::tr("a regression deployment");
+        const QString task =
+            isClassifier ? RolloutText::tr("a classifier") : RolloutText::tr("a regression deployment");
         if (const QString why = check(rollbackCombination, rollbackConditions(), rollbackConditions(isClassifier),
                                       RolloutText::tr("turn ML off"));
             !why.isEmpty())
@@ -223,8 +223,8 @@ QString GuardRules::validate(std::optional<bool> classifier) const
             return RolloutText::tr("%1: %2").arg(it.key(), why);
         if (h.resolveThreshold && !std::isfinite(*h.resolveThreshold))
             return RolloutText::tr("%1: the resolve threshold must be a number.").arg(it.key());
-        if (const QString why = h.resolveSideProblem(QString::number(h.effectiveResolveThreshold()),
-                                                     QString::number(h.fireThreshold));
+        if (const QString why =
+                h.resolveSideProblem(QString::number(h.effectiveResolveThreshold()), QString::number(h.fireThreshold));
             !why.isEmpty())
             return RolloutText::tr("%1: %2").arg(it.key(), why);
     }
@@ -405,8 +405,8 @@ GuardDecision GuardStateMachine::evaluate(const GuardRules &rules, GuardMemory &
     if (!d.advisories.isEmpty())
         d.summary += RolloutText::tr(" (advisory, not acted on: %1)").arg(d.advisories.join(QStringLiteral("; ")));
     if (!undecided.isEmpty())
-        d.summary += RolloutText::tr(" (no condition decides for %1: never acted on)")
-                         .arg(undecided.join(QStringLiteral(", ")));
+        d.summary +=
+            RolloutText::tr(" (no condition decides for %1: never acted on)").arg(undecided.join(QStringLiteral(", ")));
     if (!rules.settingsProblem.isEmpty())
         d.summary += RolloutText::tr(" (stored rules: %1)").arg(rules.settingsProblem);
     return d;

@@ -40,9 +40,11 @@ void waitFor(GateStatus &g, const QString &what)
 
 QStringList combinableGates()
 {
-    return {QString::fromLatin1(kGateMae),     QString::fromLatin1(kGateR2),      QString::fromLatin1(kGateLatency),
-            QString::fromLatin1(kGateErrorRate), QString::fromLatin1(kGateAccuracy), QString::fromLatin1(kGateF1),
-            QString::fromLatin1(kGateLogLoss), QString::fromLatin1(kGateEce), QString::fromLatin1(kGateEstimatedMae)};
+    return {QString::fromLatin1(kGateMae),         QString::fromLatin1(kGateR2),
+            QString::fromLatin1(kGateLatency),     QString::fromLatin1(kGateErrorRate),
+            QString::fromLatin1(kGateAccuracy),    QString::fromLatin1(kGateF1),
+            QString::fromLatin1(kGateLogLoss),     QString::fromLatin1(kGateEce),
+            QString::fromLatin1(kGateEstimatedMae)};
 }
 
 QStringList requiredGates()
@@ -108,8 +110,8 @@ Status validate(const StagedPlan &plan, std::optional<bool> classifier)
     if (g.maxEce && (!std::isfinite(*g.maxEce) || *g.maxEce <= 0 || *g.maxEce > 1))
         return Error{RolloutText::tr("The ECE gate must be a share above 0 and at most 1 (got %1).").arg(*g.maxEce)};
     if (g.maxEstimatedMae && (!std::isfinite(*g.maxEstimatedMae) || *g.maxEstimatedMae <= 0))
-        return Error{RolloutText::tr("The estimated MAE gate must be a positive number (got %1).")
-                         .arg(*g.maxEstimatedMae)};
+        return Error{
+            RolloutText::tr("The estimated MAE gate must be a positive number (got %1).").arg(*g.maxEstimatedMae)};
     // Checked against the task's gates; without a task, a combination that one task can meet passes.
     const auto check = [&](const GateCombination &c) {
         if (classifier)
@@ -118,15 +120,15 @@ Status validate(const StagedPlan &plan, std::optional<bool> classifier)
         const QString classification = c.validate(combinableGates(), requiredGates(), presentGates(g, true));
         return classification.isEmpty() ? classification : regression;
     };
-    const QString task = !classifier ? QString()
+    const QString task = !classifier   ? QString()
                          : *classifier ? RolloutText::tr("Classifier's plan: ")
                                        : RolloutText::tr("Regression plan: ");
     if (const QString why = check(plan.combination); !why.isEmpty())
         return Error{task + why};
     for (auto it = plan.stepCombinations.cbegin(); it != plan.stepCombinations.cend(); ++it) {
         if (!plan.steps.contains(it.key()))
-            return Error{RolloutText::tr("The step %1 % has its own combination but is not a step of the plan.")
-                             .arg(it.key())};
+            return Error{
+                RolloutText::tr("The step %1 % has its own combination but is not a step of the plan.").arg(it.key())};
         if (const QString why = check(it.value()); !why.isEmpty())
             return Error{task + RolloutText::tr("Step %1 %: %2").arg(it.key()).arg(why)};
     }
@@ -267,21 +269,22 @@ QJsonObject toAuditJson(const StagedPlan &plan, int currentStep)
     QJsonArray steps;
     for (int s : plan.steps)
         steps.append(s);
-    return QJsonObject{{QStringLiteral("steps"), steps},
-                       {QStringLiteral("current_step"), currentStep},
-                       {QStringLiteral("min_samples"), plan.gates.minSamples},
-                       {QStringLiteral("min_soak_s"), plan.gates.minSoakSeconds},
-                       {QStringLiteral("min_labelled"), plan.gates.minLabelled ? QJsonValue(*plan.gates.minLabelled) : QJsonValue()},
-                       {QStringLiteral("max_mae"), plan.gates.maxMae},
-                       {QStringLiteral("min_r2"), plan.gates.minR2},
-                       {QStringLiteral("max_latency_p95_ms"), plan.gates.maxLatencyP95Ms},
-                       {QStringLiteral("max_error_rate"), plan.gates.maxErrorRate},
-                       {QStringLiteral("min_accuracy"), plan.gates.minAccuracy},
-                       {QStringLiteral("min_f1"), figureJson(plan.gates.minF1)},
-                       {QStringLiteral("max_log_loss"), figureJson(plan.gates.maxLogLoss)},
-                       {QStringLiteral("max_ece"), figureJson(plan.gates.maxEce)},
-                       {QStringLiteral("max_estimated_mae"), figureJson(plan.gates.maxEstimatedMae)},
-                       {QStringLiteral("gate_combination"), combinationsToJson(plan)}};
+    return QJsonObject{
+        {QStringLiteral("steps"), steps},
+        {QStringLiteral("current_step"), currentStep},
+        {QStringLiteral("min_samples"), plan.gates.minSamples},
+        {QStringLiteral("min_soak_s"), plan.gates.minSoakSeconds},
+        {QStringLiteral("min_labelled"), plan.gates.minLabelled ? QJsonValue(*plan.gates.minLabelled) : QJsonValue()},
+        {QStringLiteral("max_mae"), plan.gates.maxMae},
+        {QStringLiteral("min_r2"), plan.gates.minR2},
+        {QStringLiteral("max_latency_p95_ms"), plan.gates.maxLatencyP95Ms},
+        {QStringLiteral("max_error_rate"), plan.gates.maxErrorRate},
+        {QStringLiteral("min_accuracy"), plan.gates.minAccuracy},
+        {QStringLiteral("min_f1"), figureJson(plan.gates.minF1)},
+        {QStringLiteral("max_log_loss"), figureJson(plan.gates.maxLogLoss)},
+        {QStringLiteral("max_ece"), figureJson(plan.gates.maxEce)},
+        {QStringLiteral("max_estimated_mae"), figureJson(plan.gates.maxEstimatedMae)},
+        {QStringLiteral("gate_combination"), combinationsToJson(plan)}};
 }
 
 QJsonArray toAuditJson(const QList<GateStatus> &gates)

@@ -59,10 +59,7 @@ struct StagedPlan
     }
 
     // The combination that applies at step index `step`.
-    GateCombination combinationAt(int step) const
-    {
-        return stepCombinations.value(steps.value(step, -1), combination);
-    }
+    GateCombination combinationAt(int step) const { return stepCombinations.value(steps.value(step, -1), combination); }
 };
 
 // One gate, evaluated: value empty when it could not be measured (then it is inconclusive, never

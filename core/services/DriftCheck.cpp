@@ -350,16 +350,16 @@ Result<DriftCheckReport> runDriftCheck(PgConnection &conn, const DriftCheckReque
         !s)
         return s.error();
     if (const auto &m = report.multivariate) {
-        const QJsonObject details{{QStringLiteral("feature"), kDriftMultivariateFeature},
-                                  {QStringLiteral("test"), QStringLiteral("pca")},
-                                  {QStringLiteral("score"), std::isfinite(m->value) ? QJsonValue(m->value)
-                                                                                    : QJsonValue()},
-                                  {QStringLiteral("band_low"), m->lower},
-                                  {QStringLiteral("band_high"), m->upper},
-                                  {QStringLiteral("components"), m->components},
-                                  {QStringLiteral("variance_share"), m->varianceShare},
-                                  {QStringLiteral("window_seconds"), cfg.windowSeconds},
-                                  {QStringLiteral("reference"), report.referenceDescription}};
+        const QJsonObject details{
+            {QStringLiteral("feature"), kDriftMultivariateFeature},
+            {QStringLiteral("test"), QStringLiteral("pca")},
+            {QStringLiteral("score"), std::isfinite(m->value) ? QJsonValue(m->value) : QJsonValue()},
+            {QStringLiteral("band_low"), m->lower},
+            {QStringLiteral("band_high"), m->upper},
+            {QStringLiteral("components"), m->components},
+            {QStringLiteral("variance_share"), m->varianceShare},
+            {QStringLiteral("window_seconds"), cfg.windowSeconds},
+            {QStringLiteral("reference"), report.referenceDescription}};
         const QString title = ServiceText::tr("Drift on %1: mean reconstruction error %2 outside the reference band "
                                               "%3 to %4")
                                   .arg(drift::multivariateLabel(m->components, m->varianceShare))

@@ -10,8 +10,8 @@
 
 #include <QCryptographicHash>
 #include <QFile>
-#include <QJsonDocument>
 #include <QFileInfo>
+#include <QJsonDocument>
 
 namespace mldeck::models {
 

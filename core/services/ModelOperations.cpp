@@ -222,8 +222,8 @@ Result<AliasOutcome> promote(PgConnection &pg, const std::optional<RedisEndpoint
             return ok.error();
         auto checked = runModelChecks(pg, deployment, version, QStringLiteral("promote"), nullptr, true);
         if (!checked)
-            return Error{ServiceText::tr("Promotion refused: the model checks could not run: %1")
-                             .arg(checked.errorMessage())};
+            return Error{
+                ServiceText::tr("Promotion refused: the model checks could not run: %1").arg(checked.errorMessage())};
         if (checked->configured && !checked->passed())
             return Error{ServiceText::tr("Promotion refused: %1@%2 fails the model checks: %3")
                              .arg(deployment, version, checked->failureSummary())};

@@ -146,8 +146,8 @@ void ModelsService::removeGolden(const QString &deployment)
         if (!removed)
             return removed.error();
         ModelAction a;
-        a.message = tr("Golden dataset %1 of %2 removed: no promotion checks configured.")
-                        .arg(removed->fileName, deployment);
+        a.message =
+            tr("Golden dataset %1 of %2 removed: no promotion checks configured.").arg(removed->fileName, deployment);
         return a;
     });
 }

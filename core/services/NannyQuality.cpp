@@ -13,13 +13,12 @@ QJsonObject NannyQuality::toJson() const
 {
     QJsonArray rows;
     for (const NannyQualityRow &h : hours)
-        rows.append(QJsonObject{
-            {QStringLiteral("hour"),
-             QDateTime::fromMSecsSinceEpoch(h.hourMicros / 1000, Qt::UTC).toString(Qt::ISODate)},
-            {QStringLiteral("labelled"), h.labelled},
-            {QStringLiteral("realised_mae"), h.realisedMae},
-            {QStringLiteral("scored"), h.estCount},
-            {QStringLiteral("estimated_mae"), h.estimatedMae}});
+        rows.append(QJsonObject{{QStringLiteral("hour"),
+                                 QDateTime::fromMSecsSinceEpoch(h.hourMicros / 1000, Qt::UTC).toString(Qt::ISODate)},
+                                {QStringLiteral("labelled"), h.labelled},
+                                {QStringLiteral("realised_mae"), h.realisedMae},
+                                {QStringLiteral("scored"), h.estCount},
+                                {QStringLiteral("estimated_mae"), h.estimatedMae}});
     QJsonObject o{{QStringLiteral("hours"), rows}};
     o.insert(QStringLiteral("mean_abs_diff"), meanAbsDiff ? QJsonValue(*meanAbsDiff) : QJsonValue());
     o.insert(QStringLiteral("correlation"), correlation ? QJsonValue(*correlation) : QJsonValue());
@@ -30,7 +29,8 @@ NannyQuality summarizeNannyQuality(std::vector<NannyQualityRow> rows)
 {
     NannyQuality q;
     std::erase_if(rows, [](const NannyQualityRow &r) {
-        return r.labelled <= 0 || r.estCount <= 0 || double(r.labelled) < kNannyQualityMinOutcomeShare * double(r.estCount);
+        return r.labelled <= 0 || r.estCount <= 0 ||
+               double(r.labelled) < kNannyQualityMinOutcomeShare * double(r.estCount);
     });
     q.hours = std::move(rows);
     const auto n = double(q.hours.size());
@@ -57,8 +57,7 @@ NannyQuality summarizeNannyQuality(std::vector<NannyQualityRow> rows)
     return q;
 }
 
-Result<NannyQuality> readNannyQuality(PgConnection &conn, const QString &deployment, qint64 fromMicros,
-                                      qint64 toMicros)
+Result<NannyQuality> readNannyQuality(PgConnection &conn, const QString &deployment, qint64 fromMicros, qint64 toMicros)
 {
     auto sums = NannyStore(conn).hourlySums(deployment, fromMicros, toMicros);
     if (!sums)
@@ -66,8 +65,8 @@ Result<NannyQuality> readNannyQuality(PgConnection &conn, const QString &deploym
     std::vector<NannyQualityRow> rows;
     rows.reserve(sums->size());
     for (const NannyHourSums &s : *sums)
-        rows.push_back({s.hourMicros, s.labelled, s.labelled > 0 ? s.absErrSum / double(s.labelled) : 0.0,
-                        s.estCount, s.estCount > 0 ? s.estAbsErrSum / double(s.estCount) : 0.0});
+        rows.push_back({s.hourMicros, s.labelled, s.labelled > 0 ? s.absErrSum / double(s.labelled) : 0.0, s.estCount,
+                        s.estCount > 0 ? s.estAbsErrSum / double(s.estCount) : 0.0});
     return summarizeNannyQuality(std::move(rows));
 }
 

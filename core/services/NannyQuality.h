@@ -20,10 +20,10 @@ inline constexpr double kNannyQualityMinOutcomeShare = 0.9;
 struct NannyQualityRow
 {
     qint64 hourMicros = 0;
-    qint64 labelled = 0;      // predictions with an outcome
-    double realisedMae = 0;   // sum_abs_err / labelled
-    qint64 estCount = 0;      // predictions the nanny scored
-    double estimatedMae = 0;  // est_abs_err_sum / est_count
+    qint64 labelled = 0;     // predictions with an outcome
+    double realisedMae = 0;  // sum_abs_err / labelled
+    qint64 estCount = 0;     // predictions the nanny scored
+    double estimatedMae = 0; // est_abs_err_sum / est_count
 };
 
 // The nanny's own quality: estimated against realised MAE per hour, over the hours that have both.

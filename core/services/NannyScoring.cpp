@@ -27,8 +27,8 @@ struct NannyScoringSession::Loaded
     // the schema, or a numeric value or the prediction is not a finite number): it gets no estimate.
     bool reorder(FeatureRow &row, double predicted) const
     {
-        if (int(row.numeric.size()) != loggedNumeric || int(row.categorical.size()) != loggedCategorical
-            || !std::isfinite(predicted))
+        if (int(row.numeric.size()) != loggedNumeric || int(row.categorical.size()) != loggedCategorical ||
+            !std::isfinite(predicted))
             return false;
         FeatureRow mapped;
         mapped.numeric.reserve(numeric.size());
@@ -161,8 +161,8 @@ Result<NannyScoringReport> NannyScoringSession::run(PgConnection &conn, const QS
     QElapsedTimer run;
     run.start();
     QElapsedTimer clock;
-    while (from < upTo && report.scored < m_options.maxRowsPerRun
-           && (m_options.runBudgetMs <= 0 || run.elapsed() < m_options.runBudgetMs)) {
+    while (from < upTo && report.scored < m_options.maxRowsPerRun &&
+           (m_options.runBudgetMs <= 0 || run.elapsed() < m_options.runBudgetMs)) {
         if (cancel && cancel->load())
             break;
         auto next = store.nextBatch(deployment, report.modelVersion, use.schemaId, from, upTo, m_options.batchRows);

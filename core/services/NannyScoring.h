@@ -28,8 +28,8 @@ struct NannyScoringOptions
 
 struct NannyScoringReport
 {
-    bool noNanny = false;   // no nanny for the current champion (or no regression champion)
-    bool busy = false;      // another scorer holds the deployment, or moved its watermark: it goes on
+    bool noNanny = false; // no nanny for the current champion (or no regression champion)
+    bool busy = false;    // another scorer holds the deployment, or moved its watermark: it goes on
     qint64 nannyId = 0;
     QString modelVersion;
     qint64 scored = 0;
@@ -37,7 +37,7 @@ struct NannyScoringReport
     qint64 batches = 0;
     qint64 watermarkMicros = 0;
     bool caughtUp = false; // the run reached the settle time (false: it stopped on its budget)
-    double workerMs = 0; // time spent encoding and scoring (not reading or writing PostgreSQL)
+    double workerMs = 0;   // time spent encoding and scoring (not reading or writing PostgreSQL)
 };
 
 // Scores a deployment's new ML predictions with the nanny of its current champion and adds the estimates

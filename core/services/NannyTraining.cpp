@@ -145,8 +145,8 @@ Status checkOutsideTrainingWindow(PgConnection &conn, const QString &deployment,
                                  "window (%5 to %6): on the rows it was fitted on, a model's error is optimistic, "
                                  "so the nanny must not learn there. Set a reference outside that window (mldeckctl "
                                  "drift reference set --deployment %1 --period FROM/TO).")
-                     .arg(deployment, describeReference(spec), iso(span->first), iso(span->second),
-                          iso(window->first), iso(window->second))};
+                     .arg(deployment, describeReference(spec), iso(span->first), iso(span->second), iso(window->first),
+                          iso(window->second))};
 }
 
 // A seeded sample of at most kNannyMaxTrainingRows rows, in their order: more rows add little to about a

@@ -18,15 +18,15 @@ class PgConnection;
 struct NannyStatus
 {
     QString deployment;
-    QString championVersion;      // empty: no champion
+    QString championVersion; // empty: no champion
     bool championIsRegression = false;
-    qint64 nannyId = 0;           // 0: none trained for the deployment
-    QString nannyModelVersion;    // the champion version the newest nanny belongs to
-    bool current = false;         // it belongs to the current champion
+    qint64 nannyId = 0;        // 0: none trained for the deployment
+    QString nannyModelVersion; // the champion version the newest nanny belongs to
+    bool current = false;      // it belongs to the current champion
     QString reference;
     qint64 rows = 0;
     std::optional<NannyMeta> meta;
-    QString createdAt;            // ISO 8601, UTC
+    QString createdAt; // ISO 8601, UTC
     QString createdBy;
     std::optional<qint64> scoredToMicros; // the scoring watermark
     qint64 scored = 0;

@@ -174,13 +174,14 @@ Result<PlanStatus> PlanService::advance(const QString &deployment, const QString
     FlagEdit edit;
     edit.mlEnabled = true;
     edit.trafficPercentage = to;
-    const QString reason = override ? overrideReason.trimmed()
-                                    : ServiceText::tr("staged plan: step %1 (%2 %) -> step %3 (%4 %), gates passed (%5)")
-                                          .arg(stored->currentStep + 1)
-                                          .arg(from)
-                                          .arg(*next + 1)
-                                          .arg(to)
-                                          .arg(now->combination.modeText());
+    const QString reason = override
+                               ? overrideReason.trimmed()
+                               : ServiceText::tr("staged plan: step %1 (%2 %) -> step %3 (%4 %), gates passed (%5)")
+                                     .arg(stored->currentStep + 1)
+                                     .arg(from)
+                                     .arg(*next + 1)
+                                     .arg(to)
+                                     .arg(now->combination.modeText());
     QJsonObject details{{QStringLiteral("plan_step_from"), stored->currentStep},
                         {QStringLiteral("plan_step_to"), *next},
                         {QStringLiteral("gates"), plan::toAuditJson(now->gates)},

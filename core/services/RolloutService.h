@@ -50,7 +50,7 @@ public:
     void loadPlan(const QString &deployment);                                            // -> planLoaded
     void savePlan(const QString &deployment, const QList<int> &steps);                   // -> planSaved
     void advancePlan(const QString &deployment, const QString &overrideReason = {});     // -> planAdvanced
-    void loadPlanSettings(const QString &deployment); // -> planSettingsLoaded
+    void loadPlanSettings(const QString &deployment);                                    // -> planSettingsLoaded
     // The plan-wide and per-step combinations through PlanService::save (validated, audited), the rest
     // of the stored plan kept as it is. -> planCombinationsSaved, with the plan as stored afterwards.
     void savePlanCombinations(const QString &deployment, const GateCombination &combination,

@@ -11,8 +11,8 @@ namespace mldeck::test {
 // SQL logging `rows` predictions of `deployment` evenly over [from, from + seconds) with two numeric features
 // x, y standard normal with correlation 0.9, or that pair turned by 90° ((x, y) -> (-y, x): correlation
 // -0.9, every marginal kept). The values come from Normals(seed), not from the server's random().
-inline QString correlatedPairsSql(const QString &deployment, const QDateTime &from, int rows, int seconds,
-                                  bool rotated, quint64 seed)
+inline QString correlatedPairsSql(const QString &deployment, const QDateTime &from, int rows, int seconds, bool rotated,
+                                  quint64 seed)
 {
     Normals g(seed);
     QStringList xs, ys;

@@ -61,8 +61,7 @@ public:
     void setTimeRange(const QDateTime &from, const QDateTime &to);
     // Points: x = milliseconds since the epoch (UTC), ordered by x. Replaces a series of the same name.
     // A dashed style tells an estimate from the measured series of the same colour.
-    void setSeries(const QString &name, QList<QPointF> points, const QColor &color,
-                   Qt::PenStyle style = Qt::SolidLine);
+    void setSeries(const QString &name, QList<QPointF> points, const QColor &color, Qt::PenStyle style = Qt::SolidLine);
     void setSeries(const QString &name, std::vector<QPointF> points, const QColor &color,
                    Qt::PenStyle style = Qt::SolidLine);
     void removeSeries(const QString &name);

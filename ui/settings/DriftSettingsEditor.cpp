@@ -58,8 +58,8 @@ DriftSettingsEditor::DriftSettingsEditor(QWidget *parent)
     addReal(QStringLiteral("dataset_share"), tr("Dataset share"), real(QStringLiteral("dataset_share")));
 
     addSection(tr("Multivariate drift"));
-    auto *multivariate = qobject_cast<QCheckBox *>(
-        addBool(QStringLiteral("multivariate"), tr("PCA reconstruction error")));
+    auto *multivariate =
+        qobject_cast<QCheckBox *>(addBool(QStringLiteral("multivariate"), tr("PCA reconstruction error")));
     QWidget *variance =
         addReal(QStringLiteral("pca_variance"), tr("Share of variance kept"), real(QStringLiteral("pca_variance")));
     QWidget *chunk = addInteger(QStringLiteral("pca_chunk_rows"), tr("Reference chunk size"),

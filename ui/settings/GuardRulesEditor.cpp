@@ -3,7 +3,6 @@
 #include "core/rollout/GuardStateMachine.h"
 #include "core/services/SettingsService.h"
 
-
 namespace mldeck::ui {
 
 namespace {
@@ -117,14 +116,15 @@ GuardRulesEditor::GuardRulesEditor(QWidget *parent)
     const auto keepFiring = [](qint64 v) {
         return v >= 0 && v <= Hysteresis::maxKeepFiringSeconds ? QString() : tr("Must be from 0 to 86400.");
     };
-    const QList<std::pair<QString, QString>> conditionLabels{
-        {kErrorRate, tr("Error rate")},           {kRollbackAccuracy, tr("Classifier: accuracy (ML off)")},
-        {kLatency, tr("Latency p95")},            {kMae, tr("MAE")},
-        {kMinAccuracy, tr("Classifier: accuracy (halved)")}, {kLogLoss, tr("Classifier: log-loss")}};
+    const QList<std::pair<QString, QString>> conditionLabels{{kErrorRate, tr("Error rate")},
+                                                             {kRollbackAccuracy, tr("Classifier: accuracy (ML off)")},
+                                                             {kLatency, tr("Latency p95")},
+                                                             {kMae, tr("MAE")},
+                                                             {kMinAccuracy, tr("Classifier: accuracy (halved)")},
+                                                             {kLogLoss, tr("Classifier: log-loss")}};
     for (const auto &[condition, label] : conditionLabels) {
         addReal(
-            resolveKey(condition), tr("%1: resolves past").arg(label), [](double) { return QString(); },
-            {}, true);
+            resolveKey(condition), tr("%1: resolves past").arg(label), [](double) { return QString(); }, {}, true);
         addInteger(keepKey(condition), tr("%1: keeps firing for").arg(label), keepFiring, tr("seconds"));
     }
     addNote(tr("Once breached, a condition keeps counting until its value has been past its resolve threshold (on "
@@ -159,19 +159,19 @@ GuardRulesEditor::~GuardRulesEditor() = default;
 SettingsEditor::Values GuardRulesEditor::toValues(const GuardRules &r)
 {
     Values v{{kEnabled, r.enabled},
-            {kErrorRate, r.rollbackErrorRate},
-            {kLatency, r.maxLatencyP95Ms},
-            {kMae, r.maxMae},
-            {kRollbackAccuracy, r.rollbackAccuracy},
-            {kMinAccuracy, r.minAccuracy},
-            {kLogLoss, r.maxLogLoss},
-            {kWindow, qlonglong(r.windowSeconds)},
-            {kMinSamples, qlonglong(r.minSamples)},
-            {kBreaches, qlonglong(r.consecutiveBreaches)},
-            {kInterval, qlonglong(r.intervalSeconds)},
-            {kRollbackCombine, r.rollbackCombination.modeText()},
-            {kHalveCombine, r.halveCombination.modeText()},
-            {kAdvisory, (r.rollbackCombination.advisory + r.halveCombination.advisory).join(QStringLiteral(", "))}};
+             {kErrorRate, r.rollbackErrorRate},
+             {kLatency, r.maxLatencyP95Ms},
+             {kMae, r.maxMae},
+             {kRollbackAccuracy, r.rollbackAccuracy},
+             {kMinAccuracy, r.minAccuracy},
+             {kLogLoss, r.maxLogLoss},
+             {kWindow, qlonglong(r.windowSeconds)},
+             {kMinSamples, qlonglong(r.minSamples)},
+             {kBreaches, qlonglong(r.consecutiveBreaches)},
+             {kInterval, qlonglong(r.intervalSeconds)},
+             {kRollbackCombine, r.rollbackCombination.modeText()},
+             {kHalveCombine, r.halveCombination.modeText()},
+             {kAdvisory, (r.rollbackCombination.advisory + r.halveCombination.advisory).join(QStringLiteral(", "))}};
     for (const QString &condition : allConditions()) {
         const GuardRules::ConditionHysteresis h = r.hysteresis.value(condition);
         v.insert(resolveKey(condition), h.resolveThreshold ? QVariant(*h.resolveThreshold) : QVariant());

@@ -119,9 +119,11 @@ int runExportRules(Context &ctx)
         rules.insert(d, *list);
     }
     for (const QList<AlertRule> &list : std::as_const(rules))
-        if (std::any_of(list.cbegin(), list.cend(), [](const AlertRule &r) { return r.enabled && r.keepFiringSeconds > 0; })) {
-            Context::warn(Text::tr("keep_firing_for needs Prometheus 2.42 or later (an older one refuses the whole file); "
-                                   "an absent series resolves there, while the guard holds on an unknown figure."));
+        if (std::any_of(list.cbegin(), list.cend(),
+                        [](const AlertRule &r) { return r.enabled && r.keepFiringSeconds > 0; })) {
+            Context::warn(
+                Text::tr("keep_firing_for needs Prometheus 2.42 or later (an older one refuses the whole file); "
+                         "an absent series resolves there, while the guard holds on an unknown figure."));
             break;
         }
     return writeExport(parser.value(QStringLiteral("output")), prometheusAlertRules(rules));

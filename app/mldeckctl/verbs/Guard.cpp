@@ -96,8 +96,9 @@ int runRearm(Context &ctx)
 void printConditionSettings(const GuardRules &r)
 {
     const auto line = [](const GateCombination &c) {
-        return c.advisory.isEmpty() ? c.modeText()
-                                    : Text::tr("%1 (advisory: %2)").arg(c.modeText(), c.advisory.join(QStringLiteral(", ")));
+        return c.advisory.isEmpty()
+                   ? c.modeText()
+                   : Text::tr("%1 (advisory: %2)").arg(c.modeText(), c.advisory.join(QStringLiteral(", ")));
     };
     Context::out(Text::tr("  conditions combine: ML off on %1; halved on %2")
                      .arg(line(r.rollbackCombination), line(r.halveCombination)));

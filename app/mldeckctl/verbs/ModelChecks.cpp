@@ -97,7 +97,8 @@ int runChecksSet(Context &ctx)
 {
     Invocation inv(ctx, Invocation::Deployment | Invocation::Pg, kApp);
     QCommandLineParser &p = inv.parser();
-    p.addOption({kFile, Text::tr("A JSON file of checks (resources/contract/model-checks.md)."), QStringLiteral("json")});
+    p.addOption(
+        {kFile, Text::tr("A JSON file of checks (resources/contract/model-checks.md)."), QStringLiteral("json")});
     if (auto stop = inv.start(Text::tr("Declare the deployment's model checks.")))
         return *stop;
     QFile f(p.value(kFile));
@@ -185,7 +186,8 @@ int runModelsCheck(Context &ctx)
                               report->champion.isEmpty() ? Text::tr("no other champion") : report->champion,
                               report->summary()));
         for (const checks::CheckResult &r : report->results)
-            Context::out(QStringLiteral("  %1  %2: %3").arg(checks::outcomeText(r.outcome), -8).arg(r.title(), r.detail));
+            Context::out(
+                QStringLiteral("  %1  %2: %3").arg(checks::outcomeText(r.outcome), -8).arg(r.title(), r.detail));
     }
     // Not compared with the champion is not a pass.
     return report->passed() && report->championUnavailable.isEmpty() ? Success : CheckFailed;

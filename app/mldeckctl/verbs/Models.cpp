@@ -330,7 +330,8 @@ int runPublishSub(Context &ctx)
 int modelsUsage(int code)
 {
     const QString text =
-        Text::tr("Usage: mldeckctl models <register|list|show|promote|restore-previous|archive|publish|golden|checks|check> [options]   "
+        Text::tr("Usage: mldeckctl models "
+                 "<register|list|show|promote|restore-previous|archive|publish|golden|checks|check> [options]   "
                  "(mldeckctl models <sub> --help)\n\n"
                  "  register FILE       validate a TorchScript file, copy it into the model store, register it\n"
                  "  list                the versions of a deployment\n"

@@ -16,8 +16,8 @@ namespace {
 void printStatus(const NannyStatus &s)
 {
     Context::out(Text::tr("Deployment:       %1").arg(s.deployment));
-    Context::out(Text::tr("Champion:         %1").arg(s.championVersion.isEmpty() ? Text::tr("(none)")
-                                                                                    : s.championVersion));
+    Context::out(
+        Text::tr("Champion:         %1").arg(s.championVersion.isEmpty() ? Text::tr("(none)") : s.championVersion));
     if (s.nannyId == 0) {
         Context::out(Text::tr("Nanny:            none trained"));
         return;
@@ -25,9 +25,8 @@ void printStatus(const NannyStatus &s)
     Context::out(Text::tr("Nanny:            %1, for version %2%3")
                      .arg(s.nannyId)
                      .arg(s.nannyModelVersion, s.current ? QString() : Text::tr(" (not the current champion)")));
-    Context::out(Text::tr("Trained:          %1 by %2, on %3 (%4 rows)")
-                     .arg(s.createdAt, s.createdBy, s.reference)
-                     .arg(s.rows));
+    Context::out(
+        Text::tr("Trained:          %1 by %2, on %3 (%4 rows)").arg(s.createdAt, s.createdBy, s.reference).arg(s.rows));
     if (s.meta)
         Context::out(Text::tr("Validation:       estimated MAE %1, realised MAE %2, per-row error %3 (%4 held-out "
                               "rows)")
@@ -46,8 +45,8 @@ int runTrainSub(Context &ctx)
     Invocation inv(ctx, Invocation::Deployment | Invocation::Pg | Invocation::Json, QStringLiteral("mldeckctl-nanny"));
     QCommandLineParser &p = inv.parser();
     p.addOption({QStringLiteral("reason"), Text::tr("Why (kept in the audit log)."), QStringLiteral("text")});
-    p.addOption({QStringLiteral("seed"), Text::tr("Seed of the split and the weights (default 42)."),
-                 QStringLiteral("n")});
+    p.addOption(
+        {QStringLiteral("seed"), Text::tr("Seed of the split and the weights (default 42)."), QStringLiteral("n")});
     p.addOption({QStringLiteral("backfill"),
                  Text::tr("Score the predictions of the last N minutes at once (default 60)."), QStringLiteral("n")});
     if (auto stop = inv.start(Text::tr("Train the nanny model of the deployment's champion on its drift reference "
@@ -60,8 +59,7 @@ int runTrainSub(Context &ctx)
         bool ok = false;
         request.params.seed = p.value(QStringLiteral("seed")).toULongLong(&ok);
         if (!ok)
-            return Context::fail(
-                Text::tr("--seed: \"%1\" is not a whole number").arg(p.value(QStringLiteral("seed"))));
+            return Context::fail(Text::tr("--seed: \"%1\" is not a whole number").arg(p.value(QStringLiteral("seed"))));
     }
     if (p.isSet(QStringLiteral("backfill"))) {
         bool ok = false;
@@ -110,8 +108,7 @@ int nannyUsage(int code)
 
 int runNanny(Context &ctx)
 {
-    return dispatch(ctx, {{"train", runTrainSub}, {"status", runStatusSub}, {"quality", runNannyQuality}},
-                    nannyUsage);
+    return dispatch(ctx, {{"train", runTrainSub}, {"status", runStatusSub}, {"quality", runNannyQuality}}, nannyUsage);
 }
 
 } // namespace mldeck::cli

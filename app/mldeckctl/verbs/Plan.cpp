@@ -101,8 +101,8 @@ Status applyStepCombination(StagedPlan &plan, const QString &text)
     bool ok = false;
     const int step = parts.value(0).trimmed().toInt(&ok);
     if (!ok || parts.size() < 2 || parts.size() > 3)
-        return Error{Text::tr("--step-combine takes PERCENT:MODE[:ADVISORY,...] (e.g. 50:at-least-2), not \"%1\".")
-                         .arg(text)};
+        return Error{
+            Text::tr("--step-combine takes PERCENT:MODE[:ADVISORY,...] (e.g. 50:at-least-2), not \"%1\".").arg(text)};
     if (parts.at(1).trimmed() == QLatin1String("none")) {
         plan.stepCombinations.remove(step);
         return {};
@@ -228,8 +228,7 @@ int runPlan(Context &ctx)
         }
         if (p.isSet(QStringLiteral("advisory"))) {
             const QString list = p.value(QStringLiteral("advisory"));
-            plan.combination.advisory =
-                list.trimmed() == QLatin1String("none") ? QStringList{} : nameList(list);
+            plan.combination.advisory = list.trimmed() == QLatin1String("none") ? QStringList{} : nameList(list);
         }
         for (const QString &spec : p.values(QStringLiteral("step-combine")))
             if (Status s = applyStepCombination(plan, spec); !s)

@@ -156,11 +156,11 @@ Result<GoldenSet> parseGolden(const QByteArray &bytes, const QString &fileName, 
     if (Status read = CsvReader::parse(bytes, fileName, {onHeader, onRecord}); !read)
         return read.error();
     if (errors.count > 0)
-        return Error{MlText::tr("The golden dataset %1 is refused: %n row(s) with errors. %2", nullptr,
-                                int(errors.count))
-                         .arg(fileName, errors.listed.join(QStringLiteral("; ")) +
-                                            (errors.count > errors.listed.size() ? QStringLiteral("; …")
-                                                                                 : QStringLiteral(".")))};
+        return Error{
+            MlText::tr("The golden dataset %1 is refused: %n row(s) with errors. %2", nullptr, int(errors.count))
+                .arg(fileName,
+                     errors.listed.join(QStringLiteral("; ")) +
+                         (errors.count > errors.listed.size() ? QStringLiteral("; …") : QStringLiteral(".")))};
     if (golden.rows.empty())
         return Error{MlText::tr("The golden dataset %1 has a header but no rows.").arg(fileName)};
     return golden;
@@ -259,10 +259,10 @@ Result<ModelCheckSettings> ModelCheckSettings::fromJson(const QJsonObject &o, co
         return nr.error();
     Reader r(*nr, QStringLiteral("non_regression"));
     double minRows = s.minSegmentRows;
-    for (Status st : {r.only({QStringLiteral("enabled"), QStringLiteral("margin"), QStringLiteral("min_segment_rows")}),
-                      r.flag(QStringLiteral("enabled"), s.nonRegression),
-                      r.number(QStringLiteral("margin"), 0, 1, s.margin),
-                      r.number(QStringLiteral("min_segment_rows"), 1, 1e6, minRows)})
+    for (Status st :
+         {r.only({QStringLiteral("enabled"), QStringLiteral("margin"), QStringLiteral("min_segment_rows")}),
+          r.flag(QStringLiteral("enabled"), s.nonRegression), r.number(QStringLiteral("margin"), 0, 1, s.margin),
+          r.number(QStringLiteral("min_segment_rows"), 1, 1e6, minRows)})
         if (!st)
             return st.error();
     s.minSegmentRows = int(minRows);
@@ -283,8 +283,8 @@ Result<ModelCheckSettings> ModelCheckSettings::fromJson(const QJsonObject &o, co
         return in.error();
     Reader ri(*in, QStringLiteral("input"));
     double share = -1;
-    for (Status x : {ri.only({QStringLiteral("max_unknown_share")}),
-                     ri.number(QStringLiteral("max_unknown_share"), 0, 1, share)})
+    for (Status x :
+         {ri.only({QStringLiteral("max_unknown_share")}), ri.number(QStringLiteral("max_unknown_share"), 0, 1, share)})
         if (!x)
             return x.error();
     if (share >= 0)
@@ -312,7 +312,8 @@ Result<ModelCheckSettings> ModelCheckSettings::fromJson(const QJsonObject &o, co
         if (!c.contains(QStringLiteral("max_change")))
             return Error{MlText::tr("Model checks: \"%1\" is required.").arg(rc.key(QStringLiteral("max_change")))};
         if (check.feature.isEmpty())
-            return Error{MlText::tr("Model checks: \"%1\" must name a feature.").arg(rc.key(QStringLiteral("feature")))};
+            return Error{
+                MlText::tr("Model checks: \"%1\" must name a feature.").arg(rc.key(QStringLiteral("feature")))};
         const bool hasValues = c.contains(QStringLiteral("values"));
         const bool hasDelta = c.contains(QStringLiteral("delta"));
         if (hasValues == hasDelta)
@@ -601,8 +602,8 @@ CheckResult stability(const ModelCheckSettings &s, const Scores &candidate, cons
     for (qint64 i = 0; i < n; ++i) {
         const double d = Scores::moved(candidate, *champion, i);
         most = std::max(most, d);
-        const bool counts = candidate.classifier() ? candidate.decided[size_t(i)] != champion->decided[size_t(i)]
-                                                   : d > s.maxChange;
+        const bool counts =
+            candidate.classifier() ? candidate.decided[size_t(i)] != champion->decided[size_t(i)] : d > s.maxChange;
         moved += counts ? 1 : 0;
     }
     const double share = n > 0 ? double(moved) / double(n) : 0.0;
@@ -614,14 +615,15 @@ CheckResult stability(const ModelCheckSettings &s, const Scores &candidate, cons
     if (!candidate.classifier())
         r.figures.insert(QStringLiteral("max_change"), s.maxChange);
     r.outcome = share > s.maxShare + 1e-12 ? Outcome::Fail : Outcome::Pass;
-    r.detail = candidate.classifier()
-                   ? MlText::tr("%1 of %n row(s) change class (%2; at most %3 allowed).", nullptr, int(n))
-                         .arg(moved)
-                         .arg(percent(share), percent(s.maxShare))
-                   : MlText::tr("%1 of %n row(s) move by more than %2 (%3; at most %4 allowed); the largest move is %5.",
-                                nullptr, int(n))
-                         .arg(moved)
-                         .arg(number(s.maxChange), percent(share), percent(s.maxShare), number(most));
+    r.detail =
+        candidate.classifier()
+            ? MlText::tr("%1 of %n row(s) change class (%2; at most %3 allowed).", nullptr, int(n))
+                  .arg(moved)
+                  .arg(percent(share), percent(s.maxShare))
+            : MlText::tr("%1 of %n row(s) move by more than %2 (%3; at most %4 allowed); the largest move is %5.",
+                         nullptr, int(n))
+                  .arg(moved)
+                  .arg(number(s.maxChange), percent(share), percent(s.maxShare), number(most));
     return r;
 }
 
@@ -631,8 +633,8 @@ CheckResult invariance(const InvarianceCheck &c, const Scores &base, const QList
     r.check = QStringLiteral("invariance");
     r.scope = c.feature;
     double most = 0;
-    qint64 moved = 0;       // rows: one row moved by several values counts once
-    qint64 movedCases = 0;  // (row, value) pairs, for machines
+    qint64 moved = 0;      // rows: one row moved by several values counts once
+    qint64 movedCases = 0; // (row, value) pairs, for machines
     std::vector<bool> rowMoved(size_t(base.rows()), false);
     QString worstChange;
     for (qsizetype k = 0; k < perturbed.size(); ++k) {
@@ -694,10 +696,9 @@ CheckResult inputValidation(const ModelCheckSettings &s, qint64 rows, const QMap
         r.figures.insert(QStringLiteral("max_unknown_share"), *s.maxUnknownShare);
     if (!unlisted.isEmpty())
         r.figures.insert(QStringLiteral("not_in_metadata"), QJsonArray::fromStringList(unlisted));
-    QString unknownText =
-        unknown == 0 ? MlText::tr("no unknown categorical value")
-                     : MlText::tr("%n unknown categorical value(s) (%1)", nullptr, int(unknown))
-                           .arg(parts.join(QStringLiteral(", ")));
+    QString unknownText = unknown == 0 ? MlText::tr("no unknown categorical value")
+                                       : MlText::tr("%n unknown categorical value(s) (%1)", nullptr, int(unknown))
+                                             .arg(parts.join(QStringLiteral(", ")));
     if (!unlisted.isEmpty())
         unknownText += MlText::tr(" (not counted for %1: the model's metadata lists no categories)")
                            .arg(unlisted.join(QStringLiteral(", ")));
@@ -752,7 +753,8 @@ Result<std::vector<FeatureRow>> perturb(const std::vector<FeatureRow> &rows, con
             v = delta ? float(double(v) + *delta) : float(value->toDouble());
         } else {
             if (delta)
-                return Error{MlText::tr("Model checks: \"%1\" is categorical; it takes values, not a delta.").arg(feature)};
+                return Error{
+                    MlText::tr("Model checks: \"%1\" is categorical; it takes values, not a delta.").arg(feature)};
             row.categorical[categoricalAt] = value->toString();
         }
     }

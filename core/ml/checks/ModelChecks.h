@@ -84,7 +84,7 @@ enum class Outcome
     Fail,
     NoData // could not be judged (no champion, a segment too small): shown, never blocking
 };
-QString outcomeKey(Outcome o); // "pass", "fail", "no_data"
+QString outcomeKey(Outcome o);  // "pass", "fail", "no_data"
 QString outcomeText(Outcome o); // translated
 
 struct CheckResult
@@ -101,8 +101,8 @@ struct CheckResult
 struct CheckReport
 {
     QString deployment;
-    QString candidate; // version
-    QString champion;  // version; empty when the deployment has none
+    QString candidate;       // version
+    QString champion;        // version; empty when the deployment has none
     bool configured = false; // false: no golden data, nothing ran (never shown as passed)
     // Why the candidate could not be compared with the champion (its file cannot be read here, or it fails on
     // the golden rows): the comparative checks are "no data" and the summary says so first. Empty: compared,
@@ -115,8 +115,8 @@ struct CheckReport
     qint64 goldenRows = 0;
     QList<CheckResult> results;
 
-    bool passed() const;       // configured and no result failed
-    bool comparedAll() const;  // passed, and nothing was left without data: the one state shown as "passed"
+    bool passed() const;      // configured and no result failed
+    bool comparedAll() const; // passed, and nothing was left without data: the one state shown as "passed"
     int noDataCount() const;
     QList<CheckResult> failures() const;
     // "non-regression (segment airport): the candidate's MAE ..." for the first failure; "" when none.

@@ -85,8 +85,8 @@ Result<std::vector<Layer>> readWeights(const QByteArray &bytes, int width)
         if (r.failed() || rows <= 0 || cols != in || qint64(weight.size()) != qint64(rows) * cols ||
             qint64(bias.size()) != rows || (i + 1 == count && rows != 1))
             return Error{TorchNanny::tr("The nanny's weights do not fit an input of %1 values.").arg(width)};
-        layers.push_back({torch::from_blob(weight.data(), {rows, cols}).clone(),
-                          torch::from_blob(bias.data(), {rows}).clone()});
+        layers.push_back(
+            {torch::from_blob(weight.data(), {rows, cols}).clone(), torch::from_blob(bias.data(), {rows}).clone()});
         in = rows;
     }
     if (!r.atEnd())
@@ -158,8 +158,8 @@ Result<NannyFit> TorchNanny::train(const std::vector<float> &table, qint64 n, in
         const at::Tensor perm = torch::tensor(std::vector<int64_t>(rows.begin(), rows.end()), torch::kLong);
         for (qint64 begin = 0; begin < trainRows; begin += batch) {
             const at::Tensor pick = perm.slice(0, begin, std::min(trainRows, begin + batch));
-            const at::Tensor loss = torch::mse_loss(forward(layers, trainX.index_select(0, pick)),
-                                                    trainY.index_select(0, pick));
+            const at::Tensor loss =
+                torch::mse_loss(forward(layers, trainX.index_select(0, pick)), trainY.index_select(0, pick));
             optimizer.zero_grad();
             loss.backward();
             optimizer.step();
@@ -198,8 +198,9 @@ Result<std::vector<double>> TorchNanny::score(const QByteArray &weights, const s
         return layers.error();
     const Threads guard(threads);
     torch::InferenceMode inference;
-    const at::Tensor out =
-        forward(*layers, torch::from_blob(const_cast<float *>(table.data()), {n, width})).to(torch::kDouble).contiguous();
+    const at::Tensor out = forward(*layers, torch::from_blob(const_cast<float *>(table.data()), {n, width}))
+                               .to(torch::kDouble)
+                               .contiguous();
     const double *p = out.data_ptr<double>();
     return std::vector<double>(p, p + n);
 }

@@ -47,7 +47,7 @@ public:
             return {};
         }
         if (!status->current && !train(db, context, *status))
-            return {}; // said in the summary; the guard itself is fine
+            return {};                               // said in the summary; the guard itself is fine
         auto now = NannyStore(db).serverNowMicros(); // the settle time on the clock the backends log with
         if (!now) {
             m_summary = ServiceText::tr("nanny: %1").arg(now.errorMessage());
@@ -117,7 +117,8 @@ private:
     // request carries its weights, so a session reloads cheaply).
     NannyScoringSession &session(const QString &deployment)
     {
-        auto at = std::find_if(m_sessions.begin(), m_sessions.end(), [&](const auto &s) { return s.first == deployment; });
+        auto at =
+            std::find_if(m_sessions.begin(), m_sessions.end(), [&](const auto &s) { return s.first == deployment; });
         if (at == m_sessions.end()) {
             if (m_sessions.size() >= kKeptSessions)
                 m_sessions.pop_back();

@@ -116,10 +116,12 @@ QByteArray prometheusAlertRules(const QMap<QString, QList<AlertRule>> &rulesByDe
     QString y = QStringLiteral("# MLDeck KPI alert rules, written by `mldeckctl alerts export --format prometheus`.\n"
                                "# Each rule reads a gauge the MLDeck guard exports over the rule's window.\n");
     for (const QList<AlertRule> &rules : rulesByDeployment)
-        if (std::any_of(rules.cbegin(), rules.cend(), [](const AlertRule &r) { return r.enabled && r.keepFiringSeconds > 0; })) {
+        if (std::any_of(rules.cbegin(), rules.cend(),
+                        [](const AlertRule &r) { return r.enabled && r.keepFiringSeconds > 0; })) {
             // An older Prometheus refuses the whole file over one unknown field.
-            y += QStringLiteral("# keep_firing_for needs Prometheus 2.42 or later. A series that is absent counts as not\n"
-                                "# firing here (the alert resolves after keep_firing_for); the guard holds on an unknown figure.\n");
+            y += QStringLiteral(
+                "# keep_firing_for needs Prometheus 2.42 or later. A series that is absent counts as not\n"
+                "# firing here (the alert resolves after keep_firing_for); the guard holds on an unknown figure.\n");
             break;
         }
     y += QStringLiteral("groups:\n");

@@ -61,14 +61,15 @@ QJsonObject panel(int id, const QString &type, const QString &title, int x, int 
 // The series `legend` of a panel drawn dashed (an estimate next to the measured figure).
 QJsonObject dashed(QJsonObject fields, const QString &legend)
 {
-    const QJsonObject dash{{QStringLiteral("fill"), QStringLiteral("dash")}, {QStringLiteral("dash"), QJsonArray{10, 10}}};
-    fields.insert(QStringLiteral("overrides"),
-                  QJsonArray{QJsonObject{
-                      {QStringLiteral("matcher"),
-                       QJsonObject{{QStringLiteral("id"), QStringLiteral("byName")}, {QStringLiteral("options"), legend}}},
-                      {QStringLiteral("properties"),
-                       QJsonArray{QJsonObject{{QStringLiteral("id"), QStringLiteral("custom.lineStyle")},
-                                              {QStringLiteral("value"), dash}}}}}});
+    const QJsonObject dash{{QStringLiteral("fill"), QStringLiteral("dash")},
+                           {QStringLiteral("dash"), QJsonArray{10, 10}}};
+    fields.insert(
+        QStringLiteral("overrides"),
+        QJsonArray{QJsonObject{{QStringLiteral("matcher"), QJsonObject{{QStringLiteral("id"), QStringLiteral("byName")},
+                                                                       {QStringLiteral("options"), legend}}},
+                               {QStringLiteral("properties"),
+                                QJsonArray{QJsonObject{{QStringLiteral("id"), QStringLiteral("custom.lineStyle")},
+                                                       {QStringLiteral("value"), dash}}}}}});
     return fields;
 }
 

@@ -7,8 +7,8 @@
 #include "core/ml/ModelStore.h"
 #include "core/services/ModelCheckOperations.h"
 #include "core/services/ModelOperations.h"
-#include "core/store/pg/ModelCheckStore.h"
 #include "core/store/pg/AuditLog.h"
+#include "core/store/pg/ModelCheckStore.h"
 #include "core/store/pg/ModelRegistry.h"
 #include "core/store/pg/RetrainStore.h"
 #include "core/store/pg/RolloutPlanStore.h"
@@ -445,8 +445,8 @@ private:
     void runChecks()
     {
         report(RetrainStage::Registering, 0.97, ServiceText::tr("Running the model checks"));
-        const auto checked = models::runModelChecks(m_pg, m_request.deployment, m_version, QStringLiteral("retrain"),
-                                                    &m_stop);
+        const auto checked =
+            models::runModelChecks(m_pg, m_request.deployment, m_version, QStringLiteral("retrain"), &m_stop);
         const QJsonObject json = checked ? checked->toJson()
                                          : QJsonObject{{QStringLiteral("configured"), true},
                                                        {QStringLiteral("passed"), false},

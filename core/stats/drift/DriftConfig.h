@@ -54,8 +54,8 @@ struct DriftConfig
     ReferenceSpec reference;
     QStringList ignore; // features left out (e.g. time-of-day features)
     DriftOptions options;
-    bool multivariate = true;           // also the PCA reconstruction-error line ("multivariate")
-    MultivariateOptions pca;            // "pca_variance", "pca_chunk_rows" (its minSamples: "min_samples")
+    bool multivariate = true; // also the PCA reconstruction-error line ("multivariate")
+    MultivariateOptions pca;  // "pca_variance", "pca_chunk_rows" (its minSamples: "min_samples")
 
     // Missing keys keep the defaults; any bad value is an error naming the key. The one check of
     // drift settings: the guard, the CLI and the GUI's editor (one key at a time) all call it.

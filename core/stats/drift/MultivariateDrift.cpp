@@ -161,9 +161,8 @@ Result<PcaReconstruction> PcaReconstruction::fit(const Dataset &reference, doubl
         auto &labels = model->features[feature].labels;
         labels.insert(label, int(labels.size()));
     }
-    std::erase_if(model->features, [](const Model::Feature &f) {
-        return f.kind == FeatureKind::Categorical && f.labels.isEmpty();
-    });
+    std::erase_if(model->features,
+                  [](const Model::Feature &f) { return f.kind == FeatureKind::Categorical && f.labels.isEmpty(); });
     for (Model::Feature &f : model->features) {
         f.offset = model->inputs;
         model->inputs += f.width();
@@ -264,8 +263,8 @@ MultivariateDrift compareMultivariate(const Dataset &reference, const Dataset &c
         r.problem = StatsText::tr("too few rows in the current window (%1 of %2)").arg(r.currentRows).arg(minSamples);
         return r;
     }
-    r.chunkRows = options.chunkRows > 0 ? options.chunkRows
-                                        : std::max(minSamples, std::min(r.currentRows, r.referenceRows / 10));
+    r.chunkRows =
+        options.chunkRows > 0 ? options.chunkRows : std::max(minSamples, std::min(r.currentRows, r.referenceRows / 10));
     r.referenceChunks = int(std::min<qint64>(r.referenceRows / r.chunkRows, 1'000'000));
     if (r.referenceChunks < MultivariateOptions::kMinChunks) {
         r.problem = StatsText::tr("not enough reference: %1 rows make %2 chunks of %3 rows, %4 needed")
@@ -291,8 +290,8 @@ MultivariateDrift compareMultivariate(const Dataset &reference, const Dataset &c
     }
     // The chunk means spread like means of chunkRows rows; the window's mean, over currentRows rows, spreads
     // √(chunkRows / currentRows) times as much.
-    const double halfWidth = MultivariateOptions::kBandWidth * r.referenceSd *
-                             std::sqrt(double(r.chunkRows) / double(r.currentRows));
+    const double halfWidth =
+        MultivariateOptions::kBandWidth * r.referenceSd * std::sqrt(double(r.chunkRows) / double(r.currentRows));
     r.lower = r.referenceMean - halfWidth;
     r.upper = r.referenceMean + halfWidth;
     r.enoughSamples = true;

@@ -19,8 +19,8 @@ struct MultivariateOptions
     // Rows per reference chunk; 0: as many as the current window holds, but at most a tenth of the reference
     // (so that a reference of a few windows still makes 10 chunks) and at least minSamples.
     qint64 chunkRows = 0;
-    qint64 minSamples = 100;     // fewer current rows: no verdict
-    int maxCategories = 100;     // one-hot columns per categorical feature (the most frequent reference labels)
+    qint64 minSamples = 100; // fewer current rows: no verdict
+    int maxCategories = 100; // one-hot columns per categorical feature (the most frequent reference labels)
 
     static constexpr int kMinChunks = 5;      // fewer reference chunks: no band, no verdict
     static constexpr double kBandWidth = 3.0; // the band: mean ± 3 standard errors of a window-sized mean

@@ -544,9 +544,8 @@ Status DriftData::recordScores(const QString &deployment, qint64 windowEndMicros
                 "    AND feature = $2 AND band_high IS NOT NULL ORDER BY window_end DESC LIMIT 1), 0), $7, $8, $9, "
                 "  $10, nullif($11, '')::float8, nullif($12, '')::float8, $13, $14)",
                 pg::utf8(deployment), pg::utf8(kDriftMultivariateFeature), pgtext::timestamp(windowEndMicros),
-                windowSeconds, m->currentRows > 0 ? num(m->value) : std::string(),
-                band ? num(m->upper) : std::string(), m->drift,
-                band, m->referenceRows, m->currentRows, band ? num(m->lower) : std::string(),
+                windowSeconds, m->currentRows > 0 ? num(m->value) : std::string(), band ? num(m->upper) : std::string(),
+                m->drift, band, m->referenceRows, m->currentRows, band ? num(m->lower) : std::string(),
                 band ? num(m->upper) : std::string(), m->components, m->varianceShare);
         }
         tx.commit();

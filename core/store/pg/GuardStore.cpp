@@ -75,14 +75,14 @@ Status GuardStore::saveRules(const QString &deployment, const GuardRules &r, con
         // The rules in force before (the defaults when the deployment has no row), locked until commit
         // so that two saves at once audit the right "before".
         // The combinations are checked against the deployment's own task (its conditions only).
-        const pqxx::result task = tx.exec_params("SELECT task = 'classification' FROM mldeck.deployments WHERE name = $1",
-                                                 pg::utf8(deployment));
+        const pqxx::result task = tx.exec_params(
+            "SELECT task = 'classification' FROM mldeck.deployments WHERE name = $1", pg::utf8(deployment));
         if (!task.empty())
             if (const QString why = r.validate(task[0][0].as<bool>()); !why.isEmpty())
                 return Error{why};
-        const pqxx::result old = tx.exec_params(
-            "SELECT " + kRuleColumns + "FROM mldeck.guard_rules WHERE deployment = $1 FOR UPDATE",
-            pg::utf8(deployment));
+        const pqxx::result old =
+            tx.exec_params("SELECT " + kRuleColumns + "FROM mldeck.guard_rules WHERE deployment = $1 FOR UPDATE",
+                           pg::utf8(deployment));
         const Result<GuardRules> before = old.empty() ? Result<GuardRules>(GuardRules{}) : rulesOf(old[0]);
         rec.before = before ? before->toJson() : QJsonObject{};
         tx.exec_params(

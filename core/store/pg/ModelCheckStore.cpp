@@ -19,8 +19,9 @@ std::optional<std::string> orNull(const QString &s)
     return s.isEmpty() ? std::nullopt : std::optional(pg::utf8(s));
 }
 
-constexpr char kGoldenColumns[] = "deployment, file_name, sha256, row_count, target_column, coalesce(segment_column, ''), "
-                                  "(extract(epoch FROM updated_at) * 1000)::bigint, updated_by";
+constexpr char kGoldenColumns[] =
+    "deployment, file_name, sha256, row_count, target_column, coalesce(segment_column, ''), "
+    "(extract(epoch FROM updated_at) * 1000)::bigint, updated_by";
 
 GoldenRecord goldenOf(const pqxx::row &r)
 {
@@ -75,9 +76,9 @@ Status ModelCheckStore::saveGolden(const GoldenRecord &g, const Actor &actor)
 {
     try {
         pqxx::work tx(pg::raw(m_conn));
-        const pqxx::result old = tx.exec_params(
-            std::string("SELECT ") + kGoldenColumns + " FROM mldeck.golden_datasets WHERE deployment = $1 FOR UPDATE",
-            pg::utf8(g.deployment));
+        const pqxx::result old = tx.exec_params(std::string("SELECT ") + kGoldenColumns +
+                                                    " FROM mldeck.golden_datasets WHERE deployment = $1 FOR UPDATE",
+                                                pg::utf8(g.deployment));
         const pqxx::row now = tx.exec_params1(
             std::string("INSERT INTO mldeck.golden_datasets (deployment, file_name, content, sha256, row_count, "
                         "target_column, segment_column) VALUES ($1, $2, decode($3, 'base64'), $4, $5, $6, $7) "
@@ -105,10 +106,9 @@ Result<GoldenRecord> ModelCheckStore::removeGolden(const QString &deployment, co
 {
     try {
         pqxx::work tx(pg::raw(m_conn));
-        const pqxx::result old =
-            tx.exec_params(std::string("DELETE FROM mldeck.golden_datasets WHERE deployment = $1 RETURNING ") +
-                               kGoldenColumns,
-                           pg::utf8(deployment));
+        const pqxx::result old = tx.exec_params(
+            std::string("DELETE FROM mldeck.golden_datasets WHERE deployment = $1 RETURNING ") + kGoldenColumns,
+            pg::utf8(deployment));
         if (old.empty())
             return Error{StoreText::tr("Deployment \"%1\" has no golden dataset; nothing changed.").arg(deployment)};
         GoldenRecord removed = goldenOf(old[0]);
@@ -141,9 +141,9 @@ Status ModelCheckStore::saveSettings(const QString &deployment, const QJsonObjec
 {
     try {
         pqxx::work tx(pg::raw(m_conn));
-        const pqxx::result old = tx.exec_params(
-            "SELECT settings::text FROM mldeck.model_check_settings WHERE deployment = $1 FOR UPDATE",
-            pg::utf8(deployment));
+        const pqxx::result old =
+            tx.exec_params("SELECT settings::text FROM mldeck.model_check_settings WHERE deployment = $1 FOR UPDATE",
+                           pg::utf8(deployment));
         tx.exec_params("INSERT INTO mldeck.model_check_settings (deployment, settings) VALUES ($1, $2::jsonb) "
                        "ON CONFLICT (deployment) DO UPDATE SET settings = EXCLUDED.settings, updated_at = now(), "
                        "updated_by = session_user",
@@ -182,8 +182,9 @@ Result<qint64> ModelCheckStore::insertRun(const QString &deployment, qint64 mode
 
 namespace {
 
-constexpr char kRunColumns[] = "id, model_id, purpose, passed, report::text, (extract(epoch FROM ran_at) * 1000)::bigint, "
-                               "ran_by";
+constexpr char kRunColumns[] =
+    "id, model_id, purpose, passed, report::text, (extract(epoch FROM ran_at) * 1000)::bigint, "
+    "ran_by";
 
 CheckRunRecord runOf(const pqxx::row &r)
 {
@@ -235,10 +236,10 @@ Result<QHash<qint64, CheckRunRecord>> ModelCheckStore::latestByModel(const QStri
 {
     try {
         pqxx::read_transaction tx(pg::raw(m_conn));
-        const pqxx::result rows = tx.exec_params(
-            std::string("SELECT DISTINCT ON (model_id) ") + kRunColumns +
-                " FROM mldeck.model_check_runs WHERE deployment = $1 ORDER BY model_id, id DESC",
-            pg::utf8(deployment));
+        const pqxx::result rows =
+            tx.exec_params(std::string("SELECT DISTINCT ON (model_id) ") + kRunColumns +
+                               " FROM mldeck.model_check_runs WHERE deployment = $1 ORDER BY model_id, id DESC",
+                           pg::utf8(deployment));
         QHash<qint64, CheckRunRecord> out;
         for (const auto &r : rows) {
             CheckRunRecord c = runOf(r);

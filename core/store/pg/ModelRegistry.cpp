@@ -393,7 +393,8 @@ Result<Promotable> promotable(pqxx::transaction_base &tx, const QString &deploym
     if (current && *current == target->id)
         return Error{StoreText::tr("%1@%2 is already the %3; nothing changed.").arg(deployment, version, alias)};
     if (alias == kChallenger && target->isChampion())
-        return Error{StoreText::tr("%1@%2 is the champion; it cannot also be the challenger.").arg(deployment, version)};
+        return Error{
+            StoreText::tr("%1@%2 is the champion; it cannot also be the challenger.").arg(deployment, version)};
     return Promotable{std::move(*target), current};
 }
 

@@ -120,18 +120,19 @@ Result<std::optional<NannyWatermark>> NannyStore::watermark(const QString &deplo
 {
     try {
         pqxx::read_transaction tx(pg::raw(m_conn));
-        const pqxx::result r = tx.exec_params(
-            "SELECT nanny_id, (extract(epoch FROM scored_to) * 1000000)::bigint, scored, "
-            "       (extract(epoch FROM updated_at) * 1000)::bigint "
-            "FROM mldeck.nanny_watermark WHERE deployment = $1 ORDER BY nanny_id DESC LIMIT 1",
-            pg::utf8(deployment));
+        const pqxx::result r =
+            tx.exec_params("SELECT nanny_id, (extract(epoch FROM scored_to) * 1000000)::bigint, scored, "
+                           "       (extract(epoch FROM updated_at) * 1000)::bigint "
+                           "FROM mldeck.nanny_watermark WHERE deployment = $1 ORDER BY nanny_id DESC LIMIT 1",
+                           pg::utf8(deployment));
         tx.commit();
         if (r.empty())
             return std::optional<NannyWatermark>();
         return std::optional<NannyWatermark>(
             NannyWatermark{r[0][0].as<qint64>(), r[0][1].as<qint64>(), r[0][2].as<qint64>(), pg::msecs(r[0][3])});
     } catch (const std::exception &e) {
-        return pg::toError(e, m_conn.endpoint(), StoreText::tr("reading the nanny watermark of \"%1\"").arg(deployment));
+        return pg::toError(e, m_conn.endpoint(),
+                           StoreText::tr("reading the nanny watermark of \"%1\"").arg(deployment));
     }
 }
 
@@ -181,9 +182,9 @@ Result<NannyBatch> NannyStore::nextBatch(const QString &deployment, const QStrin
     }
 }
 
-Result<qint64> NannyStore::addEstimates(const QString &deployment, qint64 nannyId, qint64 fromMicros,
-                                        qint64 toMicros, const std::vector<qint64> &tsMicros,
-                                        const std::vector<double> &estimates, bool *moved)
+Result<qint64> NannyStore::addEstimates(const QString &deployment, qint64 nannyId, qint64 fromMicros, qint64 toMicros,
+                                        const std::vector<qint64> &tsMicros, const std::vector<double> &estimates,
+                                        bool *moved)
 {
     if (moved)
         *moved = false;
@@ -267,11 +268,10 @@ Result<std::optional<std::pair<qint64, qint64>>> NannyStore::snapshotPeriod(cons
 {
     try {
         pqxx::read_transaction tx(pg::raw(m_conn));
-        const pqxx::result r = tx.exec_params(
-            "SELECT (extract(epoch FROM period_from) * 1000000)::bigint, "
-            "       (extract(epoch FROM period_to) * 1000000)::bigint "
-            "FROM mldeck.drift_snapshots WHERE deployment = $1 AND name = $2",
-            pg::utf8(deployment), pg::utf8(name));
+        const pqxx::result r = tx.exec_params("SELECT (extract(epoch FROM period_from) * 1000000)::bigint, "
+                                              "       (extract(epoch FROM period_to) * 1000000)::bigint "
+                                              "FROM mldeck.drift_snapshots WHERE deployment = $1 AND name = $2",
+                                              pg::utf8(deployment), pg::utf8(name));
         tx.commit();
         return spanOf(r);
     } catch (const std::exception &e) {
@@ -283,8 +283,9 @@ Result<bool> NannyStore::tryLockScoring(const QString &deployment)
 {
     try {
         pqxx::nontransaction tx(pg::raw(m_conn));
-        return tx.exec_params1("SELECT pg_try_advisory_lock(hashtext('mldeck.nanny'), hashtext($1))",
-                               pg::utf8(deployment))[0]
+        return tx
+            .exec_params1("SELECT pg_try_advisory_lock(hashtext('mldeck.nanny'), hashtext($1))",
+                          pg::utf8(deployment))[0]
             .as<bool>();
     } catch (const std::exception &e) {
         return pg::toError(e, m_conn.endpoint(), StoreText::tr("locking the nanny of \"%1\"").arg(deployment));
@@ -311,8 +312,7 @@ Result<qint64> NannyStore::serverNowMicros()
     }
 }
 
-Result<std::vector<NannyHourSums>> NannyStore::hourlySums(const QString &deployment, qint64 fromMicros,
-                                                          qint64 toMicros)
+Result<std::vector<NannyHourSums>> NannyStore::hourlySums(const QString &deployment, qint64 fromMicros, qint64 toMicros)
 {
     try {
         pqxx::read_transaction tx(pg::raw(m_conn));

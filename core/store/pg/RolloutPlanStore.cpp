@@ -78,8 +78,8 @@ Status RolloutPlanStore::save(const QString &deployment, const StagedPlan &plan,
     try {
         pqxx::work tx(pg::raw(m_conn));
         // Combinations are checked against the deployment's own task: gates it does not have never decide.
-        const pqxx::result task = tx.exec_params("SELECT task = 'classification' FROM mldeck.deployments WHERE name = $1",
-                                                 pg::utf8(deployment));
+        const pqxx::result task = tx.exec_params(
+            "SELECT task = 'classification' FROM mldeck.deployments WHERE name = $1", pg::utf8(deployment));
         if (Status s = plan::validate(plan, task.empty() ? std::nullopt : std::optional<bool>(task[0][0].as<bool>()));
             !s)
             return s;

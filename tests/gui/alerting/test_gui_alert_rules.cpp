@@ -517,7 +517,8 @@ private Q_SLOTS:
         type(editor->fieldWidget(QStringLiteral("threshold")), QStringLiteral("0.2"));
         QVERIFY(editor->fieldMessage(resolve).isEmpty());
         type(editor->fieldWidget(keep), QStringLiteral("-1"));
-        QVERIFY2(editor->fieldMessage(keep).contains(QStringLiteral("keep-firing")), qPrintable(editor->fieldMessage(keep)));
+        QVERIFY2(editor->fieldMessage(keep).contains(QStringLiteral("keep-firing")),
+                 qPrintable(editor->fieldMessage(keep)));
         QVERIFY(!editor->saveButton()->isEnabled());
         type(editor->fieldWidget(keep), QStringLiteral("300"));
         QVERIFY(editor->fieldMessage(keep).isEmpty());

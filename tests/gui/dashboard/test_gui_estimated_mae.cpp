@@ -119,8 +119,8 @@ private:
     }
 
     void open(std::unique_ptr<ui::DashboardPage> &page, std::unique_ptr<ui::ConnectionSession> &session,
-              QTemporaryDir &dir, std::unique_ptr<Settings> &settings, SecretStore &secrets,
-              ConnectionMonitor &monitor, const QString &deployment)
+              QTemporaryDir &dir, std::unique_ptr<Settings> &settings, SecretStore &secrets, ConnectionMonitor &monitor,
+              const QString &deployment)
     {
         settings = std::make_unique<Settings>(dir.filePath(QStringLiteral("mldeck.ini")));
         session = std::make_unique<ui::ConnectionSession>(*settings, secrets, monitor);
@@ -191,17 +191,19 @@ private Q_SLOTS:
             QVERIFY(DeploymentStore(*m_conn).ensure(d, {}, schema).ok());
 
         // The champion and its nanny; the scoring watermark starts at the epoch.
-        const QString modelId = queryValue(*m_conn,
-                                           QStringLiteral("INSERT INTO mldeck.models (deployment, name, version, sha256, "
-                                                          "file_path, task) VALUES ($1, 'm', 'v1', repeat('a', 64), "
-                                                          "'/nonexistent/m.pt', 'regression') RETURNING id"),
-                                           {m_scored});
+        const QString modelId =
+            queryValue(*m_conn,
+                       QStringLiteral("INSERT INTO mldeck.models (deployment, name, version, sha256, "
+                                      "file_path, task) VALUES ($1, 'm', 'v1', repeat('a', 64), "
+                                      "'/nonexistent/m.pt', 'regression') RETURNING id"),
+                       {m_scored});
         QVERIFY(!modelId.isNull());
         const QString nannyId = queryValue(
             *m_conn,
-            QStringLiteral("INSERT INTO mldeck.nanny_models (deployment, model_id, model_version, weights, sha256, meta, "
-                           "reference, rows, validation_mae) VALUES ($1, $2::bigint, 'v1', '\\x00'::bytea, "
-                           "repeat('b', 64), '{}'::jsonb, 'test rows', 100, 0.5) RETURNING id"),
+            QStringLiteral(
+                "INSERT INTO mldeck.nanny_models (deployment, model_id, model_version, weights, sha256, meta, "
+                "reference, rows, validation_mae) VALUES ($1, $2::bigint, 'v1', '\\x00'::bytea, "
+                "repeat('b', 64), '{}'::jsonb, 'test rows', 100, 0.5) RETURNING id"),
             {m_scored, modelId});
         QVERIFY(!nannyId.isNull());
         m_nannyId = nannyId.toLongLong();
@@ -252,11 +254,12 @@ private Q_SLOTS:
         // The recent batch's outcomes arrive now (every error 1.5 min, as the old batch's): an hour is judged
         // once its outcomes are in (kNannyQualityMinOutcomeShare), and the recent batch may share an hour with
         // the old one.
-        const auto pending = query(*m_conn,
-                                   QStringLiteral("SELECT request_key, predicted FROM mldeck.predictions p WHERE "
-                                                  "deployment = $1 AND NOT EXISTS (SELECT 1 FROM mldeck.outcomes o "
-                                                  "WHERE o.deployment = p.deployment AND o.request_key = p.request_key)"),
-                                   {m_scored});
+        const auto pending =
+            query(*m_conn,
+                  QStringLiteral("SELECT request_key, predicted FROM mldeck.predictions p WHERE "
+                                 "deployment = $1 AND NOT EXISTS (SELECT 1 FROM mldeck.outcomes o "
+                                 "WHERE o.deployment = p.deployment AND o.request_key = p.request_key)"),
+                  {m_scored});
         QVERIFY(pending);
         std::vector<OutcomeRow> late;
         const qint64 nowMicros = QDateTime::currentMSecsSinceEpoch() * 1000;

@@ -59,11 +59,11 @@ private Q_SLOTS:
         QVERIFY(log(refFrom, 5000, 600, false, 1).ok());
         QVERIFY(log(now.addSecs(-100), 1000, 90, true, 2).ok());
         QVERIFY(DriftData(*m_conn)
-                    .setDriftSettings(m_dep, {{QStringLiteral("window"), QStringLiteral("2m")},
-                                              {QStringLiteral("reference"),
-                                               QStringLiteral("period:%1/%2")
-                                                   .arg(refFrom.toString(Qt::ISODate),
-                                                        refFrom.addSecs(600).toString(Qt::ISODate))}})
+                    .setDriftSettings(
+                        m_dep, {{QStringLiteral("window"), QStringLiteral("2m")},
+                                {QStringLiteral("reference"),
+                                 QStringLiteral("period:%1/%2")
+                                     .arg(refFrom.toString(Qt::ISODate), refFrom.addSecs(600).toString(Qt::ISODate))}})
                     .ok());
         // One recorded check, as the guard's: the line's history with its band.
         DriftCheckRequest request;

@@ -91,9 +91,9 @@ private Q_SLOTS:
             const auto r = models::registerModel(*m_conn, req, actor);
             QVERIFY2(r.ok(), qPrintable(r.errorMessage()));
         }
-        QVERIFY(models::promote(*m_conn, std::nullopt, m_dep, QStringLiteral("1"), QStringLiteral("champion"), {},
-                                actor)
-                    .ok());
+        QVERIFY(
+            models::promote(*m_conn, std::nullopt, m_dep, QStringLiteral("1"), QStringLiteral("champion"), {}, actor)
+                .ok());
         // Segment "x" (8 rows): the outcome is the champion's prediction, so the candidate (eta_lstm) is worse
         // there; "y": the candidate's.
         const std::vector<double> champion = predict(QStringLiteral("eta_mlp.pt"));
@@ -202,8 +202,8 @@ private Q_SLOTS:
         const int shownBeforeRefresh = int(shown.size());
         view->refresh();
         QTRY_VERIFY_WITH_TIMEOUT(shown.size() > shownBeforeRefresh, 15000);
-        const QModelIndex champion = model->index(model->rowOfVersion(QStringLiteral("1")),
-                                                  ui::ModelVersionTableModel::ChecksColumn);
+        const QModelIndex champion =
+            model->index(model->rowOfVersion(QStringLiteral("1")), ui::ModelVersionTableModel::ChecksColumn);
         QCOMPARE(champion.data().toString(), QStringLiteral("passed, 3 without data"));
         QVERIFY(champion.data(Qt::ToolTipRole).toString().contains(QStringLiteral("without data")));
 

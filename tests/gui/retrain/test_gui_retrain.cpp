@@ -387,9 +387,13 @@ private Q_SLOTS:
         report.configured = true;
         report.candidate = QStringLiteral("2");
         report.champion = QStringLiteral("1");
-        report.results << checks::CheckResult{QStringLiteral("input"), {}, checks::Outcome::Pass, QStringLiteral("ok"), {}};
-        report.results << checks::CheckResult{QStringLiteral("non_regression"), QStringLiteral("overall"),
-                                              checks::Outcome::Fail, QStringLiteral("the candidate's MAE is 2.0"), {}};
+        report.results << checks::CheckResult{
+            QStringLiteral("input"), {}, checks::Outcome::Pass, QStringLiteral("ok"), {}};
+        report.results << checks::CheckResult{QStringLiteral("non_regression"),
+                                              QStringLiteral("overall"),
+                                              checks::Outcome::Fail,
+                                              QStringLiteral("the candidate's MAE is 2.0"),
+                                              {}};
         outcome.run.checks = report.toJson();
         step.setOutcome(outcome);
         step.setPermissions(RolePermissions::everything());
@@ -400,7 +404,8 @@ private Q_SLOTS:
         QVERIFY(promote && plan && keep && checksLine);
         QVERIFY(!promote->isEnabled() && !plan->isEnabled());
         QVERIFY(keep->isEnabled()); // it may still be kept as challenger
-        QVERIFY2(promote->toolTip().contains(QStringLiteral("non-regression (overall)")), qPrintable(promote->toolTip()));
+        QVERIFY2(promote->toolTip().contains(QStringLiteral("non-regression (overall)")),
+                 qPrintable(promote->toolTip()));
         QVERIFY2(checksLine->text().contains(QStringLiteral("failed: non-regression (overall)")) &&
                      checksLine->text().contains(QStringLiteral("the candidate's MAE is 2.0")),
                  qPrintable(checksLine->text()));

@@ -111,7 +111,8 @@ private:
     QString newDeployment()
     {
         const QString name = test::uniqueName(QStringLiteral("guigates"));
-        auto made = FlagStore(*m_redis).initialiseIfMissing(name, FlagChange{true, 10, true, QStringLiteral("setup@test")});
+        auto made =
+            FlagStore(*m_redis).initialiseIfMissing(name, FlagChange{true, 10, true, QStringLiteral("setup@test")});
         if (!made)
             MLDECK_FAIL_IN_HELPER(QStringLiteral("flag init failed: ") + made.errorMessage());
         m_deployments << name;

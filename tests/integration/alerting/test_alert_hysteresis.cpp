@@ -66,13 +66,14 @@ private:
         auto conn = open();
         QVERIFY(conn);
         const Status s = test::exec(
-            *conn, QStringLiteral("INSERT INTO mldeck.predictions (ts, predicted, latency_ms, failed, path, deployment, "
-                                  "request_key, model_version) SELECT to_timestamp(%1) + i * interval '1 millisecond', "
-                                  "CASE WHEN i < %2 THEN NULL ELSE 3.0 END, 120, i < %2, 'ml', '%3', "
-                                  "'k' || i || '-' || %1, 'v1' FROM generate_series(0, 99) AS i")
-                       .arg(m_now - 30)
-                       .arg(failedPercent)
-                       .arg(dep));
+            *conn,
+            QStringLiteral("INSERT INTO mldeck.predictions (ts, predicted, latency_ms, failed, path, deployment, "
+                           "request_key, model_version) SELECT to_timestamp(%1) + i * interval '1 millisecond', "
+                           "CASE WHEN i < %2 THEN NULL ELSE 3.0 END, 120, i < %2, 'ml', '%3', "
+                           "'k' || i || '-' || %1, 'v1' FROM generate_series(0, 99) AS i")
+                .arg(m_now - 30)
+                .arg(failedPercent)
+                .arg(dep));
         if (!s)
             MLDECK_FAIL_IN_HELPER(s.errorMessage());
     }
@@ -145,7 +146,8 @@ private Q_SLOTS:
             wrong.resolveThreshold = 0.25;
             const Status refused = store.saveRule(dep, wrong, m_actor);
             QVERIFY(!refused.ok());
-            QVERIFY2(refused.errorMessage().contains(QStringLiteral("at or below")), qPrintable(refused.errorMessage()));
+            QVERIFY2(refused.errorMessage().contains(QStringLiteral("at or below")),
+                     qPrintable(refused.errorMessage()));
             QCOMPARE(store.rules(dep).value().constFirst().resolveThreshold, std::optional<double>(0.10));
             QVERIFY(store.setWebhook(dep, {receiver.url(), true}, m_actor).ok());
         }

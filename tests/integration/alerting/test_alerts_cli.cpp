@@ -151,14 +151,16 @@ private Q_SLOTS:
     // A resolve threshold and keep-firing time set, shown (text and JSON), refused on the wrong side, cleared.
     void rulesHysteresis()
     {
-        const QStringList set{QStringLiteral("rules"), QStringLiteral("set"), QStringLiteral("--deployment"), m_dep,
-                              QStringLiteral("--rule"), QStringLiteral("failure_rate")};
+        const QStringList set{QStringLiteral("rules"),        QStringLiteral("set"),
+                              QStringLiteral("--deployment"), m_dep,
+                              QStringLiteral("--rule"),       QStringLiteral("failure_rate")};
         Run r = ctl(set + QStringList{QStringLiteral("--resolve"), QStringLiteral("0.1"),
                                       QStringLiteral("--keep-firing"), QStringLiteral("300")});
         QCOMPARE(r.code, 0);
         QVERIFY2(r.out.contains(QStringLiteral("resolves at ≤ 10.0 % for 300 s")), qPrintable(r.out));
         const auto failureRate = [this] {
-            const Run list = ctl({QStringLiteral("rules"), QStringLiteral("--deployment"), m_dep, QStringLiteral("--json")});
+            const Run list =
+                ctl({QStringLiteral("rules"), QStringLiteral("--deployment"), m_dep, QStringLiteral("--json")});
             for (const QJsonValue &v :
                  QJsonDocument::fromJson(list.out.toUtf8()).object().value(QStringLiteral("rules")).toArray())
                 if (v.toObject().value(QStringLiteral("id")).toString() == QLatin1String("failure_rate"))

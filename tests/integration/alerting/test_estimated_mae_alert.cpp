@@ -76,19 +76,22 @@ private:
     // A champion and its nanny; the scoring watermark starts at the epoch. Returns the nanny's id.
     qint64 newNanny(const QString &dep)
     {
-        const QString modelId = queryValue(*m_conn,
-                                           QStringLiteral("INSERT INTO mldeck.models (deployment, name, version, sha256, "
-                                                          "file_path, task) VALUES ($1, 'm', 'v1', repeat('a', 64), "
-                                                          "'/nonexistent/m.pt', 'regression') RETURNING id"),
-                                           {dep});
+        const QString modelId =
+            queryValue(*m_conn,
+                       QStringLiteral("INSERT INTO mldeck.models (deployment, name, version, sha256, "
+                                      "file_path, task) VALUES ($1, 'm', 'v1', repeat('a', 64), "
+                                      "'/nonexistent/m.pt', 'regression') RETURNING id"),
+                       {dep});
         const QString nannyId = queryValue(
             *m_conn,
-            QStringLiteral("INSERT INTO mldeck.nanny_models (deployment, model_id, model_version, weights, sha256, meta, "
-                           "reference, rows, validation_mae) VALUES ($1, $2::bigint, 'v1', '\\x00'::bytea, "
-                           "repeat('b', 64), '{}'::jsonb, 'test rows', 100, 0.5) RETURNING id"),
+            QStringLiteral(
+                "INSERT INTO mldeck.nanny_models (deployment, model_id, model_version, weights, sha256, meta, "
+                "reference, rows, validation_mae) VALUES ($1, $2::bigint, 'v1', '\\x00'::bytea, "
+                "repeat('b', 64), '{}'::jsonb, 'test rows', 100, 0.5) RETURNING id"),
             {dep, modelId});
         if (nannyId.isNull() ||
-            !query(*m_conn, QStringLiteral("SELECT mldeck.nanny_start($1, $2::bigint, to_timestamp(0))"), {dep, nannyId}))
+            !query(*m_conn, QStringLiteral("SELECT mldeck.nanny_start($1, $2::bigint, to_timestamp(0))"),
+                   {dep, nannyId}))
             MLDECK_FAIL_IN_HELPER(QStringLiteral("cannot store a nanny"));
         return nannyId.toLongLong();
     }
@@ -143,8 +146,7 @@ private Q_SLOTS:
         NannyStore nannies(*m_conn);
         const std::vector<qint64> bad = log(dep, m_now - 120, 100);
         MLDECK_HELPERS_OK();
-        QVERIFY(nannies.addEstimates(dep, nanny, 0, bad.back(), bad,
-                                     std::vector<double>(bad.size(), 3.0)));
+        QVERIFY(nannies.addEstimates(dep, nanny, 0, bad.back(), bad, std::vector<double>(bad.size(), 3.0)));
         auto j = job();
         QVERIFY2(j->runOnce(context(dep)).ok(), qPrintable(j->lastSummary()));
         AlertRuleStatus s = state(dep, QStringLiteral("estimated_mae"));
@@ -164,8 +166,7 @@ private Q_SLOTS:
         // 300 better predictions: the window's mean estimate is (100 × 3 + 300 × 0.5) / 400 = 1.125.
         const std::vector<qint64> good = log(dep, m_now - 60, 300);
         MLDECK_HELPERS_OK();
-        QVERIFY(nannies.addEstimates(dep, nanny, bad.back(), good.back(), good,
-                                     std::vector<double>(good.size(), 0.5)));
+        QVERIFY(nannies.addEstimates(dep, nanny, bad.back(), good.back(), good, std::vector<double>(good.size(), 0.5)));
         m_now += 15;
         QVERIFY2(j->runOnce(context(dep)).ok(), qPrintable(j->lastSummary()));
         s = state(dep, QStringLiteral("estimated_mae"));

@@ -64,18 +64,16 @@ private:
     std::unique_ptr<PgConnection> m_conn;
     std::unique_ptr<QTemporaryDir> m_dir;
     QString m_dep;
-    std::vector<double> m_champion; // eta_mlp's predictions on the fixture rows, in file order
+    std::vector<double> m_champion;  // eta_mlp's predictions on the fixture rows, in file order
     std::vector<double> m_candidate; // eta_lstm's
 
-    int count(const QString &sql)
-    {
-        return queryValue(*m_conn, sql, {m_dep}).toInt();
-    }
+    int count(const QString &sql) { return queryValue(*m_conn, sql, {m_dep}).toInt(); }
 
     std::vector<double> predict(const QString &model)
     {
-        const auto golden = checks::parseGolden(fixtureLines().join(QLatin1Char('\n')).toUtf8(), QStringLiteral("f"),
-                                                RideDelayGenerator::schema(), QStringLiteral("delay_min"), {}, false, {});
+        const auto golden =
+            checks::parseGolden(fixtureLines().join(QLatin1Char('\n')).toUtf8(), QStringLiteral("f"),
+                                RideDelayGenerator::schema(), QStringLiteral("delay_min"), {}, false, {});
         if (!golden)
             return {};
         auto runner = ModelRunner::load(modelFile(model));
@@ -163,8 +161,8 @@ private Q_SLOTS:
         }
         // Version 1 (eta_mlp) becomes champion before any golden data exists: nothing is checked, and the
         // outcome says so rather than claiming a pass.
-        const auto first = models::promote(*m_conn, std::nullopt, m_dep, QStringLiteral("1"),
-                                           QStringLiteral("champion"), {}, kActor);
+        const auto first =
+            models::promote(*m_conn, std::nullopt, m_dep, QStringLiteral("1"), QStringLiteral("champion"), {}, kActor);
         QVERIFY2(first.ok(), qPrintable(first.errorMessage()));
         QVERIFY(first->checks.has_value());
         QVERIFY(!first->checks->configured);
@@ -237,14 +235,16 @@ private Q_SLOTS:
                  0);
 
         // The run is stored with every check's verdict.
-        const auto stored = query(*m_conn,
-                                  QStringLiteral("SELECT purpose, passed::text, report::text FROM mldeck.model_check_runs "
-                                                 "WHERE deployment = $1 ORDER BY id DESC LIMIT 1"),
-                                  {m_dep});
+        const auto stored =
+            query(*m_conn,
+                  QStringLiteral("SELECT purpose, passed::text, report::text FROM mldeck.model_check_runs "
+                                 "WHERE deployment = $1 ORDER BY id DESC LIMIT 1"),
+                  {m_dep});
         QVERIFY(stored.ok() && stored->size() == 1);
         QCOMPARE(stored->first()[0], QStringLiteral("promote"));
         QCOMPARE(stored->first()[1], QStringLiteral("false"));
-        const auto report = checks::CheckReport::fromJson(QJsonDocument::fromJson(stored->first()[2].toUtf8()).object());
+        const auto report =
+            checks::CheckReport::fromJson(QJsonDocument::fromJson(stored->first()[2].toUtf8()).object());
         QCOMPARE(report.candidate, QStringLiteral("2"));
         QCOMPARE(report.champion, QStringLiteral("1"));
         QCOMPARE(report.goldenRows, 40);
@@ -263,13 +263,13 @@ private Q_SLOTS:
     {
         // Every outcome is the candidate's prediction: it cannot regress anywhere.
         const QString path = writeGolden(QStringLiteral("golden.csv"), 0);
-        QVERIFY(models::setGolden(*m_conn, m_dep, path, QStringLiteral("outcome"), QStringLiteral("segment"), kActor)
-                    .ok());
+        QVERIFY(
+            models::setGolden(*m_conn, m_dep, path, QStringLiteral("outcome"), QStringLiteral("segment"), kActor).ok());
         QVERIFY(declare(R"({"non_regression": {"min_segment_rows": 5},
                             "invariance": [{"feature": "weekday", "values": [0, 6], "max_change": 0.000001}]})")
                     .ok());
-        const auto refused = models::promote(*m_conn, std::nullopt, m_dep, QStringLiteral("2"),
-                                             QStringLiteral("champion"), {}, kActor);
+        const auto refused =
+            models::promote(*m_conn, std::nullopt, m_dep, QStringLiteral("2"), QStringLiteral("champion"), {}, kActor);
         QVERIFY(!refused.ok());
         QVERIFY2(refused.errorMessage().contains(QStringLiteral("invariance of weekday")),
                  qPrintable(refused.errorMessage()));
@@ -282,8 +282,8 @@ private Q_SLOTS:
                                            {"feature": "rain_mm", "delta": 25, "max_change": 1000},
                                            {"feature": "distance_km", "delta": 0, "max_change": 0.0001}]})")
                     .ok());
-        const auto promoted = models::promote(*m_conn, std::nullopt, m_dep, QStringLiteral("2"),
-                                              QStringLiteral("champion"), {}, kActor);
+        const auto promoted =
+            models::promote(*m_conn, std::nullopt, m_dep, QStringLiteral("2"), QStringLiteral("champion"), {}, kActor);
         QVERIFY2(promoted.ok(), qPrintable(promoted.errorMessage()));
         QVERIFY(promoted->checks && promoted->checks->configured && promoted->checks->passed());
         QCOMPARE(champion()->version, QStringLiteral("2"));
@@ -310,20 +310,20 @@ private Q_SLOTS:
                     .ok());
         const QString file = champion()->filePath;
         QVERIFY(QFile::rename(file, file + QStringLiteral(".away")));
-        const auto refused = models::promote(*m_conn, std::nullopt, m_dep, QStringLiteral("2"),
-                                             QStringLiteral("champion"), {}, kActor);
+        const auto refused =
+            models::promote(*m_conn, std::nullopt, m_dep, QStringLiteral("2"), QStringLiteral("champion"), {}, kActor);
         QVERIFY(!refused.ok()); // the candidate's own check (invariance) still refuses it
         QVERIFY2(refused.errorMessage().contains(QStringLiteral("invariance of weekday")),
                  qPrintable(refused.errorMessage()));
         QVERIFY(declare(R"({"stability": {"enabled": true}})").ok());
-        const auto promoted = models::promote(*m_conn, std::nullopt, m_dep, QStringLiteral("2"),
-                                              QStringLiteral("champion"), {}, kActor);
+        const auto promoted =
+            models::promote(*m_conn, std::nullopt, m_dep, QStringLiteral("2"), QStringLiteral("champion"), {}, kActor);
         QVERIFY(QFile::rename(file + QStringLiteral(".away"), file));
         QVERIFY2(promoted.ok(), qPrintable(promoted.errorMessage()));
         QCOMPARE(champion()->version, QStringLiteral("2"));
         const checks::CheckReport &report = *promoted->checks;
-        QVERIFY2(report.summary().startsWith(QStringLiteral("not compared with the champion (%1@1 cannot be loaded")
-                                                 .arg(m_dep)),
+        QVERIFY2(report.summary().startsWith(
+                     QStringLiteral("not compared with the champion (%1@1 cannot be loaded").arg(m_dep)),
                  qPrintable(report.summary()));
         QVERIFY(!report.comparedAll());
         for (const checks::CheckResult &r : report.results)
@@ -374,9 +374,9 @@ private Q_SLOTS:
             const auto r = models::registerModel(*m_conn, req, kActor);
             QVERIFY2(r.ok(), qPrintable(r.errorMessage()));
         }
-        QVERIFY(models::promote(*m_conn, std::nullopt, d.name, QStringLiteral("1"), QStringLiteral("champion"), {},
-                                kActor)
-                    .ok());
+        QVERIFY(
+            models::promote(*m_conn, std::nullopt, d.name, QStringLiteral("1"), QStringLiteral("champion"), {}, kActor)
+                .ok());
         const auto golden = models::setGolden(*m_conn, d.name, modelFile(QStringLiteral("fixtures/accept_holdout.csv")),
                                               QStringLiteral("accepted"), QStringLiteral("vehicle_type"), kActor);
         QVERIFY2(golden.ok(), qPrintable(golden.errorMessage()));
@@ -429,7 +429,8 @@ private Q_SLOTS:
         QVERIFY(f.open(QIODevice::WriteOnly));
         f.write(R"({"non_regression": {"min_segment_rows": 5}})");
         f.close();
-        QCOMPARE(cli({QStringLiteral("checks"), QStringLiteral("set"), QStringLiteral("--file=") + checksFile}).code, 0);
+        QCOMPARE(cli({QStringLiteral("checks"), QStringLiteral("set"), QStringLiteral("--file=") + checksFile}).code,
+                 0);
 
         const CliRun failed = cli({QStringLiteral("check"), QStringLiteral("--model=2"), QStringLiteral("--json")});
         QCOMPARE(failed.code, 1);
@@ -464,7 +465,8 @@ private Q_SLOTS:
         const CliRun unchecked = cli({QStringLiteral("promote"), QStringLiteral("2")});
         QVERIFY2(unchecked.code == 0, qPrintable(unchecked.err));
         QVERIFY2(unchecked.out.contains(QStringLiteral("no promotion checks configured")), qPrintable(unchecked.out));
-        const CliRun badChecks = cli({QStringLiteral("checks"), QStringLiteral("set"), QStringLiteral("--file=") + path});
+        const CliRun badChecks =
+            cli({QStringLiteral("checks"), QStringLiteral("set"), QStringLiteral("--file=") + path});
         QCOMPARE(badChecks.code, 2); // a CSV is not a JSON object
     }
 };

@@ -100,7 +100,8 @@ private Q_SLOTS:
             QVERIFY(m.value > m.upper);
             QCOMPARE(report->result.drifted, 0); // no univariate test sees it
             for (const auto &f : report->result.features)
-                QVERIFY2(!f.drift, qPrintable(QStringLiteral("%1: %2 %3").arg(f.name, drift::testKey(f.test)).arg(f.statistic)));
+                QVERIFY2(!f.drift,
+                         qPrintable(QStringLiteral("%1: %2 %3").arg(f.name, drift::testKey(f.test)).arg(f.statistic)));
             qInfo("window %d: mean reconstruction error %.3f, band %.3f to %.3f", w, m.value, m.lower, m.upper);
             if (w == 0)
                 QVERIFY(report->fired.isEmpty()); // K = 2
@@ -161,7 +162,7 @@ private Q_SLOTS:
             QVERIFY(report->multivariate && report->multivariate->drift);
         }
         const QString openAlerts = QStringLiteral("SELECT count(*) FROM mldeck.alerts WHERE deployment = $1 AND "
-                                            "dedup_key = 'drift:__multivariate__' AND resolved_at IS NULL");
+                                                  "dedup_key = 'drift:__multivariate__' AND resolved_at IS NULL");
         QCOMPARE(test::queryValue(*conn, openAlerts, {m_dep}), QStringLiteral("1"));
 
         QVERIFY(DriftData(*conn)
@@ -200,8 +201,8 @@ private Q_SLOTS:
         DriftCheckRequest r;
         r.deployment = m_dep;
         r.now = m_t0.addSecs(660);
-        r.reference = QStringLiteral("period:%1/%2").arg(m_t0.toString(Qt::ISODate),
-                                                         m_t0.addSecs(600).toString(Qt::ISODate));
+        r.reference =
+            QStringLiteral("period:%1/%2").arg(m_t0.toString(Qt::ISODate), m_t0.addSecs(600).toString(Qt::ISODate));
         auto report = runDriftCheck(*conn, r);
         QVERIFY2(report.ok(), qPrintable(report.errorMessage()));
         QVERIFY(!report->multivariate);

@@ -84,17 +84,19 @@ private Q_SLOTS:
         FeatureSchema schema;
         schema.features.push_back({QStringLiteral("rain_mm"), FeatureSpec::Kind::Numeric, {}});
         QVERIFY(DeploymentStore(*m_conn).ensure(m_dep, {}, schema).ok());
-        const QString modelId = queryValue(*m_conn,
-                                           QStringLiteral("INSERT INTO mldeck.models (deployment, name, version, sha256, "
-                                                          "file_path, task) VALUES ($1, 'm', 'v1', repeat('a', 64), "
-                                                          "'/nonexistent/m.pt', 'regression') RETURNING id"),
-                                           {m_dep});
+        const QString modelId =
+            queryValue(*m_conn,
+                       QStringLiteral("INSERT INTO mldeck.models (deployment, name, version, sha256, "
+                                      "file_path, task) VALUES ($1, 'm', 'v1', repeat('a', 64), "
+                                      "'/nonexistent/m.pt', 'regression') RETURNING id"),
+                       {m_dep});
         QVERIFY(!modelId.isNull());
         const QString nannyId = queryValue(
             *m_conn,
-            QStringLiteral("INSERT INTO mldeck.nanny_models (deployment, model_id, model_version, weights, sha256, meta, "
-                           "reference, rows, validation_mae) VALUES ($1, $2::bigint, 'v1', '\\x00'::bytea, "
-                           "repeat('b', 64), '{}'::jsonb, 'test rows', 100, 0.5) RETURNING id"),
+            QStringLiteral(
+                "INSERT INTO mldeck.nanny_models (deployment, model_id, model_version, weights, sha256, meta, "
+                "reference, rows, validation_mae) VALUES ($1, $2::bigint, 'v1', '\\x00'::bytea, "
+                "repeat('b', 64), '{}'::jsonb, 'test rows', 100, 0.5) RETURNING id"),
             {m_dep, modelId});
         QVERIFY(!nannyId.isNull());
         QVERIFY(query(*m_conn, QStringLiteral("SELECT mldeck.nanny_start($1, $2::bigint, to_timestamp(0))"),
@@ -127,8 +129,8 @@ private Q_SLOTS:
             QVERIFY(PredictionLog(*m_conn).appendPredictions(predictions).ok());
             QVERIFY(PredictionLog(*m_conn).appendOutcomes(outcomes).ok());
             const std::vector<double> estimates(ts.size(), kEstimate[h]);
-            const auto added = NannyStore(*m_conn).addEstimates(m_dep, nannyId.toLongLong(),
-                                                                watermark, ts.back(), ts, estimates);
+            const auto added =
+                NannyStore(*m_conn).addEstimates(m_dep, nannyId.toLongLong(), watermark, ts.back(), ts, estimates);
             QVERIFY2(added.ok(), qPrintable(added.errorMessage()));
             watermark = ts.back();
         }
@@ -185,9 +187,9 @@ private Q_SLOTS:
         const CliRun run =
             cli({QStringLiteral("nanny"), QStringLiteral("quality"), QStringLiteral("--deployment"), m_dep});
         QVERIFY2(run.code == 0, qPrintable(run.err));
-        QVERIFY2(run.out.contains(QStringLiteral("Mean absolute difference: %1")
-                                      .arg((0.25 + 0.25 + 1.0) / 3, 0, 'f', 3)),
-                 qPrintable(run.out));
+        QVERIFY2(
+            run.out.contains(QStringLiteral("Mean absolute difference: %1").arg((0.25 + 0.25 + 1.0) / 3, 0, 'f', 3)),
+            qPrintable(run.out));
         QVERIFY2(run.out.contains(QStringLiteral("Correlation: ")), qPrintable(run.out));
     }
 
@@ -195,9 +197,9 @@ private Q_SLOTS:
     {
         QTemporaryDir dir;
         const QString csvPath = dir.filePath(QStringLiteral("never.csv"));
-        const CliRun run = cli({QStringLiteral("nanny"), QStringLiteral("quality"), QStringLiteral("--deployment"),
-                                m_dep, QStringLiteral("--range"), QStringLiteral("soon"), QStringLiteral("--out"),
-                                csvPath});
+        const CliRun run =
+            cli({QStringLiteral("nanny"), QStringLiteral("quality"), QStringLiteral("--deployment"), m_dep,
+                 QStringLiteral("--range"), QStringLiteral("soon"), QStringLiteral("--out"), csvPath});
         QCOMPARE(run.code, 2);
         QVERIFY2(run.err.contains(QStringLiteral("--range")), qPrintable(run.err));
         QVERIFY(!QFile::exists(csvPath));
@@ -233,11 +235,11 @@ private Q_SLOTS:
         QVERIFY2(estimated.value(QStringLiteral("expr")).toString().startsWith(QLatin1String("mldeck_estimated_mae{")),
                  qPrintable(estimated.value(QStringLiteral("expr")).toString()));
         const QJsonObject dashed = mae.value(QStringLiteral("fieldConfig"))
-                                         .toObject()
-                                         .value(QStringLiteral("overrides"))
-                                         .toArray()
-                                         .at(0)
-                                         .toObject();
+                                       .toObject()
+                                       .value(QStringLiteral("overrides"))
+                                       .toArray()
+                                       .at(0)
+                                       .toObject();
         QCOMPARE(dashed.value(QStringLiteral("matcher")).toObject().value(QStringLiteral("options")).toString(),
                  estimated.value(QStringLiteral("legendFormat")).toString());
         const QJsonObject style = dashed.value(QStringLiteral("properties")).toArray().at(0).toObject();

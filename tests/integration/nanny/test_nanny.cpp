@@ -69,8 +69,8 @@ private:
             p.predicted = (*predicted)[i];
             p.features = rides[i].features;
             predictions.push_back(p);
-            outcomes.push_back(OutcomeRow{rides[i].tsMicros + 1'000'000, f.dep, rides[i].requestKey,
-                                          rides[i].actualDelay});
+            outcomes.push_back(
+                OutcomeRow{rides[i].tsMicros + 1'000'000, f.dep, rides[i].requestKey, rides[i].actualDelay});
         }
         PredictionLog log(*f.conn);
         QVERIFY2(log.appendPredictions(predictions), "predictions logged");
@@ -195,8 +195,8 @@ private Q_SLOTS:
         QCOMPARE(scored->watermarkMicros, now - options.settleSeconds * 1'000'000);
         qInfo("scored %lld predictions in %lld batches, %.1f ms in the worker", scored->scored, scored->batches,
               scored->workerMs);
-        QCOMPARE(queryValue(*f.conn,
-                            QStringLiteral("SELECT sum(est_count) FROM mldeck.kpi_hour WHERE deployment = $1"), {f.dep}),
+        QCOMPARE(queryValue(*f.conn, QStringLiteral("SELECT sum(est_count) FROM mldeck.kpi_hour WHERE deployment = $1"),
+                            {f.dep}),
                  QStringLiteral("6000"));
         const auto again = session.run(*f.conn, f.dep, now + 5 * 1'000'000);
         QVERIFY2(again, qPrintable(again.errorMessage()));
@@ -222,8 +222,9 @@ private Q_SLOTS:
         QVERIFY2(std::abs(estDrift - realDrift) <= kTolerance * realDrift, "drift window within tolerance");
 
         // A rebuild of the aggregates keeps the estimates.
-        const QString sums = QStringLiteral("SELECT sum(est_count)::text || '/' || round(sum(est_abs_err_sum)::numeric, 6) "
-                                            "FROM mldeck.%1 WHERE deployment = $1");
+        const QString sums =
+            QStringLiteral("SELECT sum(est_count)::text || '/' || round(sum(est_abs_err_sum)::numeric, 6) "
+                           "FROM mldeck.%1 WHERE deployment = $1");
         const QString minuteSums = queryValue(*f.conn, sums.arg(QStringLiteral("kpi_minute")), {f.dep});
         const QString hourSums = queryValue(*f.conn, sums.arg(QStringLiteral("kpi_hour")), {f.dep});
         QVERIFY(query(*f.conn,
@@ -347,8 +348,8 @@ private Q_SLOTS:
     void estimatesAndWatermarkAreGuarded()
     {
         QVERIFY(f.registerFile(demoModel(), QStringLiteral("1")));
-        const QString modelId = queryValue(*f.conn, QStringLiteral("SELECT id FROM mldeck.models WHERE deployment = $1"),
-                                           {f.dep});
+        const QString modelId =
+            queryValue(*f.conn, QStringLiteral("SELECT id FROM mldeck.models WHERE deployment = $1"), {f.dep});
         const QString insert = QStringLiteral(
             "INSERT INTO mldeck.nanny_models (deployment, model_id, model_version, weights, sha256, meta, reference, "
             "rows, validation_mae) VALUES ($1, $2::bigint, '1', '\\x00'::bytea, repeat('b', 64), '{}'::jsonb, "
@@ -363,8 +364,9 @@ private Q_SLOTS:
             "SELECT mldeck.nanny_add_estimates($1, $2::bigint, to_timestamp($3::float8), to_timestamp($4::float8), "
             "$5::timestamptz[], $6::float8[], $7::bigint[])");
         const QString minute1 = QStringLiteral("{\"1970-01-01 00:01:00+00\"}");
-        QVERIFY(query(*f.conn, add, {f.dep, nanny, QStringLiteral("0"), QStringLiteral("120"), minute1,
-                                     QStringLiteral("{3}"), QStringLiteral("{2}")}));
+        QVERIFY(query(*f.conn, add,
+                      {f.dep, nanny, QStringLiteral("0"), QStringLiteral("120"), minute1, QStringLiteral("{3}"),
+                       QStringLiteral("{2}")}));
         const QString minute3 = QStringLiteral("{\"1970-01-01 00:03:00+00\"}");
         const QList<QStringList> refused{
             {QStringLiteral("{NaN}"), QStringLiteral("{1}"), minute3},
@@ -373,14 +375,16 @@ private Q_SLOTS:
             {QStringLiteral("{1}"), QStringLiteral("{0}"), minute3},
             {QStringLiteral("{1}"), QStringLiteral("{1}"), QStringLiteral("{\"1970-01-01 00:10:00+00\"}")}};
         for (const QStringList &r : refused)
-            QVERIFY2(!query(*f.conn, add, {f.dep, nanny, QStringLiteral("120"), QStringLiteral("240"), r[2], r[0], r[1]}),
-                     qPrintable(r.join(QLatin1Char(' '))));
+            QVERIFY2(
+                !query(*f.conn, add, {f.dep, nanny, QStringLiteral("120"), QStringLiteral("240"), r[2], r[0], r[1]}),
+                qPrintable(r.join(QLatin1Char(' '))));
         // Another deployment's nanny, and a watermark that is not where the caller read it.
-        QVERIFY(!query(*f.conn, add, {f.dep, QString::number(nanny.toLongLong() + 1000), QStringLiteral("120"),
-                                      QStringLiteral("240"), minute3, QStringLiteral("{1}"), QStringLiteral("{1}")}));
+        QVERIFY(!query(*f.conn, add,
+                       {f.dep, QString::number(nanny.toLongLong() + 1000), QStringLiteral("120"), QStringLiteral("240"),
+                        minute3, QStringLiteral("{1}"), QStringLiteral("{1}")}));
         bool moved = false;
-        QVERIFY(!NannyStore(*f.conn).addEstimates(f.dep, nanny.toLongLong(), 0, 240'000'000, {180'000'000}, {1.0},
-                                                  &moved));
+        QVERIFY(
+            !NannyStore(*f.conn).addEstimates(f.dep, nanny.toLongLong(), 0, 240'000'000, {180'000'000}, {1.0}, &moved));
         QVERIFY(moved);
         QCOMPARE(queryValue(*f.conn,
                             QStringLiteral("SELECT sum(est_count)::text || '/' || sum(est_abs_err_sum) || '/' || "
@@ -392,8 +396,9 @@ private Q_SLOTS:
         auto op = PgConnection::open(operatorRole.endpoint(f.db->endpoint()), QStringLiteral("operator"));
         QVERIFY2(op, qPrintable(op.errorMessage()));
         QVERIFY(!query(**op, start, {f.dep, nanny}));
-        QVERIFY(query(**op, add, {f.dep, nanny, QStringLiteral("120"), QStringLiteral("240"), minute3,
-                                  QStringLiteral("{1}"), QStringLiteral("{1}")}));
+        QVERIFY(query(**op, add,
+                      {f.dep, nanny, QStringLiteral("120"), QStringLiteral("240"), minute3, QStringLiteral("{1}"),
+                       QStringLiteral("{1}")}));
         QCOMPARE(f.count(QStringLiteral("SELECT sum(est_count) FROM mldeck.kpi_hour WHERE deployment = $1"), {f.dep}),
                  3);
     }

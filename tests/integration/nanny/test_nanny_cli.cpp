@@ -71,7 +71,8 @@ private Q_SLOTS:
         QVERIFY(f.registerFile(demoModel(), QStringLiteral("1")));
         QVERIFY(f.promote(QStringLiteral("1")));
         r = ctl({QStringLiteral("train"), QStringLiteral("--deployment"), f.dep, QStringLiteral("--reason"),
-                 QStringLiteral("cli test"), QStringLiteral("--backfill"), QStringLiteral("0"), QStringLiteral("--json")});
+                 QStringLiteral("cli test"), QStringLiteral("--backfill"), QStringLiteral("0"),
+                 QStringLiteral("--json")});
         QVERIFY2(r.code == 0, r.err.constData());
         o = QJsonDocument::fromJson(r.out).object();
         QCOMPARE(o.value(QStringLiteral("current")).toBool(), true);

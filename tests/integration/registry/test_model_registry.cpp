@@ -461,13 +461,14 @@ private Q_SLOTS:
         QVERIFY2(promoteArchived.errorMessage().contains(QStringLiteral("archived")),
                  qPrintable(promoteArchived.errorMessage()));
         // The gate refuses it as the registry does, before any model check runs.
-        const auto gated = models::promote(*m_conn, std::nullopt, m_dep, b.version, QStringLiteral("champion"), {}, kActor);
+        const auto gated =
+            models::promote(*m_conn, std::nullopt, m_dep, b.version, QStringLiteral("champion"), {}, kActor);
         QVERIFY(!gated.ok());
         QVERIFY2(gated.errorMessage().contains(QStringLiteral("archived")) &&
                      !gated.errorMessage().contains(QStringLiteral("model checks")),
                  qPrintable(gated.errorMessage()));
-        const auto unknown = models::promote(*m_conn, std::nullopt, m_dep, QStringLiteral("99"),
-                                             QStringLiteral("champion"), {}, kActor);
+        const auto unknown =
+            models::promote(*m_conn, std::nullopt, m_dep, QStringLiteral("99"), QStringLiteral("champion"), {}, kActor);
         QVERIFY(!unknown.ok());
         QVERIFY2(!unknown.errorMessage().contains(QStringLiteral("model checks")), qPrintable(unknown.errorMessage()));
         QCOMPARE(registry.list(m_dep, false)->size(), 1);
@@ -486,8 +487,8 @@ private Q_SLOTS:
         // b was checked when the deployment had no champion (0); a became champion since.
         const auto refused = registry.promote(m_dep, b.version, QStringLiteral("champion"), {}, kActor, 0);
         QVERIFY(!refused.ok());
-        QVERIFY2(refused.errorMessage().contains(QStringLiteral("changed while the model checks ran (now %1)")
-                                                     .arg(a.version)),
+        QVERIFY2(refused.errorMessage().contains(
+                     QStringLiteral("changed while the model checks ran (now %1)").arg(a.version)),
                  qPrintable(refused.errorMessage()));
         QCOMPARE((*registry.byAlias(m_dep, QStringLiteral("champion")))->version, a.version);
         QCOMPARE(count(QStringLiteral("SELECT count(*) FROM mldeck.audit_log")), auditBefore);

@@ -163,10 +163,11 @@ private Q_SLOTS:
         QCOMPARE(st->outcome, GateState::Inconclusive); // nothing scored yet
         QVERIFY2(st->waitingFor.join(QLatin1Char(' ')).contains(QLatin1String("max_estimated_mae: no prediction")),
                  qPrintable(st->waitingFor.join(QLatin1Char(' '))));
-        const QString scored = QStringLiteral("INSERT INTO mldeck.kpi_minute (deployment, bucket, path, model_version, "
-                                              "est_abs_err_sum, est_count) VALUES ('%1', date_trunc('minute', now()), "
-                                              "'ml', 'nanny-test', %2, 100) ON CONFLICT (deployment, bucket, path, "
-                                              "model_version) DO UPDATE SET est_abs_err_sum = EXCLUDED.est_abs_err_sum");
+        const QString scored =
+            QStringLiteral("INSERT INTO mldeck.kpi_minute (deployment, bucket, path, model_version, "
+                           "est_abs_err_sum, est_count) VALUES ('%1', date_trunc('minute', now()), "
+                           "'ml', 'nanny-test', %2, 100) ON CONFLICT (deployment, bucket, path, "
+                           "model_version) DO UPDATE SET est_abs_err_sum = EXCLUDED.est_abs_err_sum");
         QVERIFY(test::exec(*f.pg, scored.arg(f.deployment).arg(300)));
         st = plans.status(f.deployment);
         QVERIFY2(st, qPrintable(st.errorMessage()));
@@ -196,11 +197,11 @@ private Q_SLOTS:
         r = mldeckctl(f, set + QStringList{QStringLiteral("--advisory"), QStringLiteral("min_samples")});
         QCOMPARE(r.code, 2);
         QVERIFY2(r.err.contains(QLatin1String("always required")), qPrintable(r.err));
-        r = mldeckctl(f, set + QStringList{QStringLiteral("--combine"), QStringLiteral("at-least-2"),
-                                           QStringLiteral("--advisory"), QStringLiteral("min_r2"),
-                                           QStringLiteral("--step-combine"), QStringLiteral("100:any"),
-                                           QStringLiteral("--min-soak"), QStringLiteral("600"),
-                                           QStringLiteral("--json")});
+        r = mldeckctl(f,
+                      set + QStringList{QStringLiteral("--combine"), QStringLiteral("at-least-2"),
+                                        QStringLiteral("--advisory"), QStringLiteral("min_r2"),
+                                        QStringLiteral("--step-combine"), QStringLiteral("100:any"),
+                                        QStringLiteral("--min-soak"), QStringLiteral("600"), QStringLiteral("--json")});
         QVERIFY2(r.code == 0, qPrintable(r.err));
         const QJsonObject shown = QJsonDocument::fromJson(r.out).object();
         QCOMPARE(shown.value(QStringLiteral("combination")).toObject().value(QStringLiteral("at_least")).toInt(), 2);
@@ -218,9 +219,10 @@ private Q_SLOTS:
         // refusal; "at least 4" would have passed when N was bounded by the 9 gates of both tasks.
         r = mldeckctl(f, set + QStringList{QStringLiteral("--combine"), QStringLiteral("at-least-4")});
         QCOMPARE(r.code, 2);
-        QVERIFY2(r.err.contains(QLatin1String("Regression plan: At least 4 can never be met: only 3 condition(s) decide "
-                                              "here (max_mae, max_latency_p95_ms, max_error_rate)")),
-                 qPrintable(r.err));
+        QVERIFY2(
+            r.err.contains(QLatin1String("Regression plan: At least 4 can never be met: only 3 condition(s) decide "
+                                         "here (max_mae, max_latency_p95_ms, max_error_rate)")),
+            qPrintable(r.err));
         // Names are trimmed; the labelled wait is set and removed.
         r = mldeckctl(f, set + QStringList{QStringLiteral("--advisory"), QStringLiteral("min_r2, max_latency_p95_ms"),
                                            QStringLiteral("--min-labelled"), QStringLiteral("1")});
@@ -345,7 +347,9 @@ private Q_SLOTS:
         // A resolve threshold on the wrong side is refused and changes nothing.
         r.hysteresis.insert(QStringLiteral("max_latency_p95_ms"), GuardRules::ConditionHysteresis{1500.0, 0});
         QVERIFY(!GuardStore(*f.pg).saveRules(f.deployment, r, Actor::current(), QStringLiteral("test")));
-        QCOMPARE(*GuardStore(*f.pg).rules(f.deployment)->hysteresis.value(QStringLiteral("max_latency_p95_ms"))
+        QCOMPARE(*GuardStore(*f.pg)
+                      .rules(f.deployment)
+                      ->hysteresis.value(QStringLiteral("max_latency_p95_ms"))
                       .resolveThreshold,
                  500.0);
     }

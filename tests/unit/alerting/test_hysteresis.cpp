@@ -292,8 +292,8 @@ private Q_SLOTS:
         accuracy.resolveThreshold = 0.95;
         QVERIFY(accuracy.problems().isEmpty());
 
-        const auto wrongType = AlertRule::fromJson(
-            {{QStringLiteral("metric"), QStringLiteral("mae")}, {QStringLiteral("resolve_threshold"), QStringLiteral("2")}});
+        const auto wrongType = AlertRule::fromJson({{QStringLiteral("metric"), QStringLiteral("mae")},
+                                                    {QStringLiteral("resolve_threshold"), QStringLiteral("2")}});
         QVERIFY(!wrongType.ok());
         QVERIFY(wrongType.errorMessage().contains(QStringLiteral("resolve_threshold")));
         const auto fraction = AlertRule::fromJson(
@@ -315,7 +315,8 @@ private Q_SLOTS:
         silence.resolveThreshold = 100;
         silence.keepFiringSeconds = 120;
         QVERIFY(silence.problems().isEmpty());
-        QCOMPARE(silence.describe(), QStringLiteral("no predictions in 300 s; resolves at > 100 predictions for 120 s"));
+        QCOMPARE(silence.describe(),
+                 QStringLiteral("no predictions in 300 s; resolves at > 100 predictions for 120 s"));
     }
 };
 

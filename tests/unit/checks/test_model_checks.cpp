@@ -306,8 +306,11 @@ private Q_SLOTS:
         r.results << CheckResult{QStringLiteral("input"), {}, Outcome::Pass, QStringLiteral("ok"), {}};
         QVERIFY(r.comparedAll());
         r.championUnavailable = QStringLiteral("eta@1 cannot be loaded: no such file");
-        r.results << CheckResult{QStringLiteral("non_regression"), QStringLiteral("overall"), Outcome::NoData,
-                                 QStringLiteral("not compared"), {}};
+        r.results << CheckResult{QStringLiteral("non_regression"),
+                                 QStringLiteral("overall"),
+                                 Outcome::NoData,
+                                 QStringLiteral("not compared"),
+                                 {}};
         QVERIFY(r.passed()); // not blocking: a champion that cannot be read must not block its replacement
         QVERIFY(!r.comparedAll());
         QVERIFY2(r.summary().startsWith(QStringLiteral("not compared with the champion (eta@1 cannot be loaded")),
@@ -342,12 +345,15 @@ private Q_SLOTS:
         r.configured = true;
         r.candidate = QStringLiteral("2");
         r.results << CheckResult{QStringLiteral("input"), {}, Outcome::Pass, QStringLiteral("ok"), {}};
-        r.results << CheckResult{QStringLiteral("non_regression"), QStringLiteral("c"), Outcome::NoData,
-                                 QStringLiteral("few"), {}};
+        r.results << CheckResult{
+            QStringLiteral("non_regression"), QStringLiteral("c"), Outcome::NoData, QStringLiteral("few"), {}};
         QVERIFY(r.passed());
         QCOMPARE(r.summary(), QStringLiteral("passed 1 of 2 checks (1 without data)"));
-        r.results << CheckResult{QStringLiteral("non_regression"), QStringLiteral("airport"), Outcome::Fail,
-                                 QStringLiteral("worse"), {{QStringLiteral("candidate"), 2.0}}};
+        r.results << CheckResult{QStringLiteral("non_regression"),
+                                 QStringLiteral("airport"),
+                                 Outcome::Fail,
+                                 QStringLiteral("worse"),
+                                 {{QStringLiteral("candidate"), 2.0}}};
         QVERIFY(!r.passed());
         QCOMPARE(r.failureSummary(), QStringLiteral("non-regression (segment airport): worse"));
         const CheckReport back = CheckReport::fromJson(r.toJson());

@@ -102,7 +102,8 @@ private Q_SLOTS:
             << QStringLiteral("thresholds") << QJsonValue(QJsonObject{{QStringLiteral("x"), -0.2}}) << false;
         // The multivariate line.
         QTest::newRow("multivariate") << QStringLiteral("multivariate") << QJsonValue(false) << true;
-        QTest::newRow("multivariate text") << QStringLiteral("multivariate") << QJsonValue(QStringLiteral("no")) << false;
+        QTest::newRow("multivariate text")
+            << QStringLiteral("multivariate") << QJsonValue(QStringLiteral("no")) << false;
         QTest::newRow("pca_variance") << QStringLiteral("pca_variance") << QJsonValue(0.9) << true;
         QTest::newRow("pca_variance 0.999") << QStringLiteral("pca_variance") << QJsonValue(0.999) << true;
         // Every component kept: nothing left to reconstruct.

@@ -268,8 +268,8 @@ private Q_SLOTS:
         QVERIFY(plan::combinationsFromJson(json, back));
         QVERIFY(back.combination == p.combination);
         QCOMPARE(back.stepCombinations, p.stepCombinations);
-        QVERIFY(!plan::combinationsFromJson(
-            QJsonDocument::fromJson(R"({"steps": {"abc": {"mode": "any"}}})").object(), back));
+        QVERIFY(!plan::combinationsFromJson(QJsonDocument::fromJson(R"({"steps": {"abc": {"mode": "any"}}})").object(),
+                                            back));
     }
 
     // The guard's defaults: any one breaching condition counts (as before). "all" asks every
@@ -317,8 +317,8 @@ private Q_SLOTS:
         GuardMemory m;
         const QDateTime now = QDateTime(QDate(2024, 6, 1), QTime(12, 0), Qt::UTC);
         for (int i = 0; i < 4; ++i) {
-            const GuardDecision d = GuardStateMachine::evaluate(rules, m, guardWindow(0.01, 300, 1.5), true,
-                                                                now.addSecs(5 * i));
+            const GuardDecision d =
+                GuardStateMachine::evaluate(rules, m, guardWindow(0.01, 300, 1.5), true, now.addSecs(5 * i));
             QCOMPARE(d.action, Action::None);
             QVERIFY2(d.summary.contains(QLatin1String("no condition decides for ML off")), qPrintable(d.summary));
         }
@@ -326,14 +326,14 @@ private Q_SLOTS:
 
         // Both halving conditions of a regression deployment advisory, "all".
         rules.rollbackCombination = mode(Mode::Any);
-        rules.halveCombination =
-            mode(Mode::All, 1, {QStringLiteral("max_latency_p95_ms"), QStringLiteral("max_mae")});
+        rules.halveCombination = mode(Mode::All, 1, {QStringLiteral("max_latency_p95_ms"), QStringLiteral("max_mae")});
         QVERIFY2(rules.validate(false).contains(QLatin1String("never halve")), qPrintable(rules.validate(false)));
         QVERIFY(rules.validate(true).isEmpty()); // a classifier still has accuracy and log-loss
         GuardMemory h;
         for (int i = 0; i < 4; ++i)
-            QCOMPARE(GuardStateMachine::evaluate(rules, h, guardWindow(0.01, 300, 1.5), true, now.addSecs(5 * i)).action,
-                     Action::None);
+            QCOMPARE(
+                GuardStateMachine::evaluate(rules, h, guardWindow(0.01, 300, 1.5), true, now.addSecs(5 * i)).action,
+                Action::None);
         QCOMPARE(h.degradedStreak, 0);
     }
 
@@ -349,7 +349,8 @@ private Q_SLOTS:
         QVERIFY(rules.validate().isEmpty()); // without the task: one task can meet it
 
         rules.rollbackCombination = mode(Mode::Any, 1, {QStringLiteral("rollback_error_rate")});
-        QVERIFY2(rules.validate(false).contains(QLatin1String("no condition decides")), qPrintable(rules.validate(false)));
+        QVERIFY2(rules.validate(false).contains(QLatin1String("no condition decides")),
+                 qPrintable(rules.validate(false)));
 
         rules.rollbackCombination = mode(Mode::Any);
         rules.halveCombination = mode(Mode::AtLeast, 3);
@@ -357,7 +358,8 @@ private Q_SLOTS:
         QVERIFY(rules.validate(true).isEmpty());
         // Advisory names count once.
         rules.halveCombination = mode(Mode::AtLeast, 2, {QStringLiteral("max_mae"), QStringLiteral("max_mae")});
-        QVERIFY2(rules.validate(false).contains(QLatin1String("only 1 condition(s)")), qPrintable(rules.validate(false)));
+        QVERIFY2(rules.validate(false).contains(QLatin1String("only 1 condition(s)")),
+                 qPrintable(rules.validate(false)));
         rules.halveCombination.atLeast = 1;
         QVERIFY(rules.validate(false).isEmpty());
     }
@@ -374,8 +376,8 @@ private Q_SLOTS:
         QCOMPARE(rules.halveCombination.mode, Mode::Any);
         QVERIFY(rules.settingsProblem.contains(QLatin1String("most")));
         GuardMemory m;
-        const GuardDecision d = GuardStateMachine::evaluate(rules, m, guardWindow(0.5, 300, 1.5), true,
-                                                            QDateTime::currentDateTimeUtc());
+        const GuardDecision d =
+            GuardStateMachine::evaluate(rules, m, guardWindow(0.5, 300, 1.5), true, QDateTime::currentDateTimeUtc());
         QCOMPARE(d.action, Action::Rollback);
         QVERIFY2(d.summary.contains(QLatin1String("stored rules: the ML off combination cannot be read")),
                  qPrintable(d.summary));
@@ -449,8 +451,8 @@ private Q_SLOTS:
         rules.halveCombination.advisory = {QStringLiteral("max_latency_p95_ms")};
         QVERIFY(rules.validate().isEmpty());
         GuardMemory m;
-        const GuardDecision d = GuardStateMachine::evaluate(rules, m, guardWindow(0.01, 3000, 1.5), true,
-                                                            QDateTime::currentDateTimeUtc());
+        const GuardDecision d =
+            GuardStateMachine::evaluate(rules, m, guardWindow(0.01, 3000, 1.5), true, QDateTime::currentDateTimeUtc());
         QCOMPARE(d.action, Action::None);
         QCOMPARE(d.advisories.size(), 1);
         QVERIFY2(d.summary.contains(QLatin1String("advisory, not acted on: latency p95 3000 ms > 1000 ms")),

@@ -97,7 +97,8 @@ void DashboardCharts::showSnapshot(const KpiSnapshot &s)
     m_mae->setSeries(ml, pointsOf(s, mlKey, mae), themeColor(Palette::Ml));
     m_mae->setSeries(heuristic, pointsOf(s, heurKey, mae), themeColor(Palette::Heuristic));
     // The nanny's estimate of the ML MAE, dashed in the ML colour: there before the outcomes are.
-    m_mae->setSeries(estimatedSeriesName(), pointsOf(s, mlKey, [](const stats::KpiFigures &f) { return f.estimatedMae; }),
+    m_mae->setSeries(estimatedSeriesName(),
+                     pointsOf(s, mlKey, [](const stats::KpiFigures &f) { return f.estimatedMae; }),
                      themeColor(Palette::Ml), Qt::DashLine);
     m_mae->setHorizontalLine(tr("Target"), t.maeMax, TimeSeriesChart::LineKind::Target);
     m_mae->setHorizontalLine(tr("Stretch"), t.stretchMae, TimeSeriesChart::LineKind::Stretch);

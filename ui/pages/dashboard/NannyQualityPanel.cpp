@@ -34,8 +34,8 @@ NannyQualityPanel::NannyQualityPanel(QWidget *parent) : QWidget(parent)
     connect(m_export, &QPushButton::clicked, this, &NannyQualityPanel::exportCsv);
     m_table = new QTableWidget(0, 6, this);
     m_table->setObjectName(QStringLiteral("nannyQualityTable"));
-    m_table->setHorizontalHeaderLabels({tr("Hour"), tr("Scored"), tr("Estimated MAE"), tr("With outcome"),
-                                        tr("Realised MAE"), tr("Difference")});
+    m_table->setHorizontalHeaderLabels(
+        {tr("Hour"), tr("Scored"), tr("Estimated MAE"), tr("With outcome"), tr("Realised MAE"), tr("Difference")});
     m_table->verticalHeader()->hide();
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_table->setAlternatingRowColors(true);
@@ -110,14 +110,14 @@ void NannyQualityPanel::showQuality(const Result<NannyQuality> &quality)
     }
     const QString diff = KpiTiles::formatMinutes(*quality->meanAbsDiff);
     const int count = int(hours.size());
-    m_summary->setText(quality->correlation
-                           ? tr("Over %n hour(s) with outcomes: mean absolute difference %1, correlation %2.",
-                                nullptr, count)
-                                 .arg(diff, QLocale().toString(*quality->correlation, 'f', 2))
-                           : tr("Over %n hour(s) with outcomes: mean absolute difference %1 (a correlation needs "
-                                "3 hours or more with varying MAE).",
-                                nullptr, count)
-                                 .arg(diff));
+    m_summary->setText(
+        quality->correlation
+            ? tr("Over %n hour(s) with outcomes: mean absolute difference %1, correlation %2.", nullptr, count)
+                  .arg(diff, QLocale().toString(*quality->correlation, 'f', 2))
+            : tr("Over %n hour(s) with outcomes: mean absolute difference %1 (a correlation needs "
+                 "3 hours or more with varying MAE).",
+                 nullptr, count)
+                  .arg(diff));
     m_export->setEnabled(true);
 }
 

@@ -109,10 +109,10 @@ AlertRuleEditor::AlertRuleEditor(AlertsService *service, std::optional<AlertRule
     addReal(kResolve, tr("Resolve threshold"),
             check(AlertRule::Field::ResolveThreshold, [](AlertRule &r, double v) { r.resolveThreshold = v; }), {},
             true);
-    addInteger(kKeepFiring, tr("Keep firing for"),
-               check(AlertRule::Field::KeepFiring,
-                     [](AlertRule &r, qint64 v) { r.keepFiringSeconds = boundedSeconds(v); }),
-               tr("seconds"));
+    addInteger(
+        kKeepFiring, tr("Keep firing for"),
+        check(AlertRule::Field::KeepFiring, [](AlertRule &r, qint64 v) { r.keepFiringSeconds = boundedSeconds(v); }),
+        tr("seconds"));
     addNote(tr("A firing rule resolves only once the figure has been past the resolve threshold (empty: the "
                "threshold itself) at every evaluation for the keep-firing time; in between it keeps firing, so a "
                "figure hovering near the threshold does not fire and resolve over and over. An evaluation without "

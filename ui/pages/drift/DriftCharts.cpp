@@ -92,7 +92,8 @@ void DriftCharts::showMultivariate(const drift::MultivariateDrift &m, const QLis
                                           : tr("%1: no verdict, %2").arg(label, m.problem));
     if (m.enoughSamples) {
         BarChart::Set band{tr("Reference"), {m.lower, m.referenceMean, m.upper, 0}, themeColor(Palette::Ml)};
-        BarChart::Set current{tr("Current"), {0, 0, 0, m.value}, themeColor(m.drift ? Palette::Bad : Palette::Heuristic)};
+        BarChart::Set current{
+            tr("Current"), {0, 0, 0, m.value}, themeColor(m.drift ? Palette::Bad : Palette::Heuristic)};
         m_histogram->setAxisTitles(QString(), tr("error"));
         m_histogram->setBars({tr("band low"), tr("reference mean"), tr("band high"), tr("current")}, {band, current},
                              0.1, 0.001, false);
@@ -119,7 +120,8 @@ void DriftCharts::showMultivariate(const drift::MultivariateDrift &m, const QLis
         first = first == 0 ? p.windowEndMs : first;
         last = p.windowEndMs;
     }
-    m_series->setSeries(tr("Mean reconstruction error"), scores, themeColor(Palette::Ml), XYChart::Style::LineWithPoints);
+    m_series->setSeries(tr("Mean reconstruction error"), scores, themeColor(Palette::Ml),
+                        XYChart::Style::LineWithPoints);
     m_series->setSeries(tr("Band high"), highs, themeColor(Palette::Bad), XYChart::Style::Dashed, 1);
     m_series->setSeries(tr("Band low"), lows, themeColor(Palette::Bad), XYChart::Style::Dashed, 1);
     const qint64 now = QDateTime::currentMSecsSinceEpoch();

@@ -26,7 +26,7 @@ std::optional<GoldenChoice> askGoldenData(QWidget *parent)
 {
     for (;;) {
         const QString file = QFileDialog::getOpenFileName(parent, GoldenText::tr("Golden dataset"), QString(),
-                                                           GoldenText::tr("CSV files (*.csv);;All files (*)"));
+                                                          GoldenText::tr("CSV files (*.csv);;All files (*)"));
         if (file.isEmpty())
             return std::nullopt;
         const auto header = CsvReader::readHeader(file);

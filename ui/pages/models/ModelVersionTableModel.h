@@ -51,7 +51,7 @@ private:
     QList<ModelVersion> m_models;
     QHash<qint64, QJsonObject> m_checks;
     QHash<qint64, checks::CheckReport> m_reports; // m_checks parsed once, not on every paint
-    bool m_classification = false; // every version is a classifier: accuracy and log-loss columns
+    bool m_classification = false;                // every version is a classifier: accuracy and log-loss columns
 };
 
 } // namespace mldeck::ui

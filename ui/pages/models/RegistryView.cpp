@@ -455,14 +455,13 @@ void RegistryView::showGolden(const std::optional<GoldenRecord> &golden)
                              "without any check."));
         return;
     }
-    m_golden->setText(tr("Golden dataset: %1, %n row(s), outcome %2, %3; registered %4 by %5. The model checks run "
-                         "on it before every promotion.",
-                         nullptr, golden->rows)
-                          .arg(golden->fileName, golden->targetColumn,
-                               golden->segmentColumn.isEmpty() ? tr("no segments")
-                                                               : tr("segments by %1").arg(golden->segmentColumn),
-                               QLocale().toString(golden->updatedAt.toLocalTime(), QLocale::ShortFormat),
-                               golden->updatedBy));
+    m_golden->setText(
+        tr("Golden dataset: %1, %n row(s), outcome %2, %3; registered %4 by %5. The model checks run "
+           "on it before every promotion.",
+           nullptr, golden->rows)
+            .arg(golden->fileName, golden->targetColumn,
+                 golden->segmentColumn.isEmpty() ? tr("no segments") : tr("segments by %1").arg(golden->segmentColumn),
+                 QLocale().toString(golden->updatedAt.toLocalTime(), QLocale::ShortFormat), golden->updatedBy));
 }
 
 void RegistryView::promoteSelected(const QString &alias)

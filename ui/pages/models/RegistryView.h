@@ -42,7 +42,7 @@ class RegistryView final : public QWidget
 
 public:
     using Confirm = std::function<bool(const QString &title, const QString &text)>;
-    using FilePicker = std::function<QString()>; // empty: cancelled
+    using FilePicker = std::function<QString()>;                       // empty: cancelled
     using GoldenPicker = std::function<std::optional<GoldenChoice>()>; // nullopt: cancelled
 
     // Works with the deployment selector and the Refresh button of the page's frame.

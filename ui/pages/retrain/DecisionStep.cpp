@@ -100,7 +100,8 @@ void DecisionStep::showChecks(const QJsonObject &json)
     if (json.isEmpty())
         return;
     if (json.contains(QStringLiteral("error"))) {
-        m_checks->setText(tr("Model checks: they could not run: %1").arg(json.value(QStringLiteral("error")).toString()));
+        m_checks->setText(
+            tr("Model checks: they could not run: %1").arg(json.value(QStringLiteral("error")).toString()));
         m_checks->setStyleSheet(themeStyle(QStringLiteral("color:@{bad};")));
         return;
     }

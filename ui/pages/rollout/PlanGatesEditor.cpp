@@ -258,8 +258,8 @@ void PlanGatesEditor::updateSummary()
     int deciding = 0;
     for (const QString &gate : std::as_const(m_gates))
         deciding += c.isAdvisory(gate) ? 0 : 1;
-    const QString rule = tr("Samples and soak time always decide; of the other gates, %1 must pass.")
-                             .arg(c.describe(deciding));
+    const QString rule =
+        tr("Samples and soak time always decide; of the other gates, %1 must pass.").arg(c.describe(deciding));
     if (scopeStep() >= 0 && !m_own->isChecked())
         m_summary->setText(tr("This step uses the plan's combination. %1").arg(rule));
     else
@@ -277,8 +277,8 @@ void PlanGatesEditor::updateEnabled()
     for (QCheckBox *box : std::as_const(m_advisory))
         box->setEnabled(fields);
     m_save->setEnabled(can);
-    for (QWidget *w : {static_cast<QWidget *>(m_own), static_cast<QWidget *>(m_mode),
-                       static_cast<QWidget *>(m_atLeast), static_cast<QWidget *>(m_save)})
+    for (QWidget *w : {static_cast<QWidget *>(m_own), static_cast<QWidget *>(m_mode), static_cast<QWidget *>(m_atLeast),
+                       static_cast<QWidget *>(m_save)})
         applyGate(w, m_refusals);
     for (QCheckBox *box : std::as_const(m_advisory))
         applyGate(box, m_refusals);

@@ -42,8 +42,7 @@ public:
     QString message() const;
 
 Q_SIGNALS:
-    void saveRequested(const mldeck::GateCombination &combination,
-                       const QMap<int, mldeck::GateCombination> &steps);
+    void saveRequested(const mldeck::GateCombination &combination, const QMap<int, mldeck::GateCombination> &steps);
 
 private:
     int scopeStep() const; // the step's percentage being edited, or -1 for the plan
