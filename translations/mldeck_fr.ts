@@ -7111,7 +7111,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
     </message>
     <message>
         <source>The drift reference of "%1" (%2, %3 to %4) overlaps the champion's training window (%5 to %6): on the rows it was fitted on, a model's error is optimistic, so the nanny must not learn there. Set a reference outside that window (mldeckctl drift reference set --deployment %1 --period FROM/TO).</source>
-        <translation>La référence de dérive de « %1 » (%2, de %3 à %4) chevauche la fenêtre d&apos;entraînement du champion (de %5 à %6) : sur les lignes sur lesquelles il a été ajusté, l&apos;erreur d&apos;un modèle est optimiste, le modèle nanny ne doit donc pas y apprendre. Choisissez une référence hors de cette fenêtre (mldeckctl drift reference set --deployment %1 --period DEBUT/FIN).</translation>
+        <translation>La référence de dérive de « %1 » (%2, de %3 à %4) chevauche la fenêtre d’entraînement du champion (de %5 à %6) : sur les lignes sur lesquelles il a été ajusté, l’erreur d’un modèle est optimiste, le modèle nanny ne doit donc pas y apprendre. Choisissez une référence hors de cette fenêtre (mldeckctl drift reference set --deployment %1 --period DEBUT/FIN).</translation>
     </message>
     <message>
         <source>The backfill must not be negative.</source>
@@ -12575,7 +12575,7 @@ PostgreSQL %2 (base %3)</translation>
     </message>
     <message>
         <source>N = </source>
-        <translation>N =  (source and translation both end with one space: &quot;N = &quot;)</translation>
+        <translation>N = </translation>
     </message>
     <message>
         <source>Must pass:</source>

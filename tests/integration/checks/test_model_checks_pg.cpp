@@ -121,6 +121,8 @@ private:
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
         env.insert(QStringLiteral("MLDECK_PG_URL"), m_db->endpoint().toUrl(true));
         env.insert(QStringLiteral("MLDECK_MODEL_STORE"), m_dir->path());
+        // A promotion publishes the champion in Redis: the test's Redis, never a default one.
+        env.insert(QStringLiteral("MLDECK_REDIS_URL"), TestServers::redis().toUrl(true));
         p.setProcessEnvironment(env);
         p.start(qEnvironmentVariable("MLDECKCTL"),
                 QStringList{QStringLiteral("models")} + args + QStringList{QStringLiteral("--deployment=") + m_dep});
