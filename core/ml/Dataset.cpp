@@ -12,24 +12,6 @@ namespace mldeck {
 
 namespace {
 
-std::optional<double> parseNumber(QByteArrayView text)
-{
-    while (!text.isEmpty() && text.front() == ' ')
-        text = text.sliced(1);
-    while (!text.isEmpty() && text.back() == ' ')
-        text.chop(1);
-    if (text.isEmpty())
-        return std::nullopt;
-    const char *begin = text.data();
-    if (*begin == '+')
-        ++begin;
-    double value = 0;
-    const auto [end, ec] = std::from_chars(begin, text.data() + text.size(), value);
-    if (ec != std::errc() || end != text.data() + text.size())
-        return std::nullopt;
-    return value;
-}
-
 int digits(QByteArrayView t, qsizetype at, int count)
 {
     int v = 0;
@@ -186,14 +168,14 @@ Result<Dataset> readCsvDataset(const QString &path, const DatasetColumns &column
                 .arg(col + 1)
                 .arg(ds.header[col]);
         };
-        const auto target = parseNumber(fields[size_t(targetIndex)]);
+        const auto target = parseCsvNumber(fields[size_t(targetIndex)]);
         if (!target || !std::isfinite(*target))
             return Error{MlText::tr("%1: the target must be a finite number, not \"%2\" (an empty or NaN target "
                                     "cannot be scored).")
                              .arg(where(targetIndex), QString::fromUtf8(fields[size_t(targetIndex)]))};
         ds.target.push_back(*target);
         for (auto &[col, values] : numericCols) {
-            const auto v = parseNumber(fields[size_t(col)]);
+            const auto v = parseCsvNumber(fields[size_t(col)]);
             if (!v || !std::isfinite(*v))
                 return Error{MlText::tr("%1: \"%2\" is not a finite number.")
                                  .arg(where(col), QString::fromUtf8(fields[size_t(col)]))};
@@ -225,6 +207,24 @@ Result<Dataset> readCsvDataset(const QString &path, const DatasetColumns &column
     if (ds.target.empty())
         return Error{MlText::tr("%1 has a header but no data rows: nothing to evaluate.").arg(path)};
     return ds;
+}
+
+std::optional<double> parseCsvNumber(QByteArrayView text)
+{
+    while (!text.isEmpty() && text.front() == ' ')
+        text = text.sliced(1);
+    while (!text.isEmpty() && text.back() == ' ')
+        text.chop(1);
+    if (text.isEmpty())
+        return std::nullopt;
+    const char *begin = text.data();
+    if (*begin == '+')
+        ++begin;
+    double value = 0;
+    const auto [end, ec] = std::from_chars(begin, text.data() + text.size(), value);
+    if (ec != std::errc() || end != text.data() + text.size())
+        return std::nullopt;
+    return value;
 }
 
 } // namespace mldeck

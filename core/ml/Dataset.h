@@ -62,4 +62,8 @@ Result<Dataset> readCsvDataset(const QString &path, const DatasetColumns &column
 // Parses "YYYY-MM-DDTHH:MM:SS[.ffffff](Z|±HH:MM)" (what demo-data and PostgreSQL in UTC write).
 std::optional<qint64> parseIsoMicros(QByteArrayView text);
 
+// A CSV number field: surrounding spaces and a leading '+' allowed, the whole field must be the number
+// (from_chars, locale-free). Empty or malformed: nullopt. The one number parser of CSV readers.
+std::optional<double> parseCsvNumber(QByteArrayView text);
+
 } // namespace mldeck

@@ -2,32 +2,24 @@
 
 #include "core/Text.h"
 #include "core/io/CsvReader.h"
+#include "core/ml/Dataset.h"
 
 #include <QCryptographicHash>
 #include <QJsonArray>
 #include <QMap>
 #include <QSet>
 
-#include <charconv>
 #include <cmath>
 
 namespace mldeck::checks {
 
 namespace {
 
+// Dataset's CSV number parser, after any surrounding whitespace; a golden value must also be finite.
 std::optional<double> parseNumber(QByteArrayView text)
 {
-    text = text.trimmed();
-    if (text.isEmpty())
-        return std::nullopt;
-    const char *begin = text.data();
-    if (*begin == '+')
-        ++begin;
-    double value = 0;
-    const auto [end, ec] = std::from_chars(begin, text.data() + text.size(), value);
-    if (ec != std::errc() || end != text.data() + text.size() || !std::isfinite(value))
-        return std::nullopt;
-    return value;
+    const auto value = parseCsvNumber(text.trimmed());
+    return value && std::isfinite(*value) ? value : std::nullopt;
 }
 
 QString number(double v, int decimals = 4)
