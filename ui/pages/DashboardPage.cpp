@@ -204,6 +204,7 @@ void DashboardPage::showTask(const QString &task)
     m_classDetail->setVisible(classification);
     m_nannyQuality->setVisible(!classification);
     m_nannyQuality->clear();
+    m_qualityAskedFor.clear();
     m_charts->clear();
     m_classCharts->clear();
     m_classDetail->clear();
@@ -342,8 +343,14 @@ void DashboardPage::showSnapshot(const KpiSnapshot &snapshot)
         m_classDetail->showSnapshot(snapshot);
     } else {
         m_charts->showSnapshot(snapshot);
-        if (!m_qualityBusy) { // per hour: a refresh that finds one still on its way has nothing newer to ask
+        // Per hour: a refresh that finds one still on its way, or comes within the minute of the last, has
+        // nothing newer to ask.
+        const QString askFor = QStringLiteral("%1|%2|%3")
+                                   .arg(snapshot.query.deployment, QString::number(snapshot.query.fromSecs / 60),
+                                        QString::number(snapshot.query.toSecs / 60));
+        if (!m_qualityBusy && askFor != m_qualityAskedFor) {
             m_qualityBusy = true;
+            m_qualityAskedFor = askFor;
             m_service->readNannyQuality(snapshot.query.deployment, snapshot.query.fromSecs, snapshot.query.toSecs);
         }
     }
@@ -389,6 +396,7 @@ void DashboardPage::showFailure(const QString &error)
         m_classDetail->clear();
         m_breakdown->clear();
         m_nannyQuality->clear();
+        m_qualityAskedFor.clear();
         KpiSnapshot empty;
         empty.task = m_tilesTask;
         for (const TileState &t : KpiTiles::compute(empty))

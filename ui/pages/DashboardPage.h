@@ -132,6 +132,8 @@ private:
     QTableView *m_table = nullptr;
     NannyQualityPanel *m_nannyQuality = nullptr; // a regression's: how good the estimated MAE has been
     bool m_qualityBusy = false;                  // a quality read is on its way (never two at once)
+    QString m_qualityAskedFor; // deployment and range, to the minute, of the last read asked: live refreshes within
+                               // the same minute have nothing newer to show
     State m_state = State::Idle;
     std::optional<KpiQuery> m_query;
     QString m_wantedDeployment; // a moment's deployment asked for before the list had it
