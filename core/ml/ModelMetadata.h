@@ -3,6 +3,7 @@
 #include "core/domain/ClassSpec.h"
 #include "core/domain/FeatureSchema.h"
 #include "core/domain/Result.h"
+#include "core/ml/image/ImageSpec.h"
 
 #include <QByteArray>
 #include <QString>
@@ -29,7 +30,10 @@ struct ModelInfo
     ClassSpec classSpec;        // classification: the classes in output order, the decision threshold
     bool outputsLogits = false; // classification: the output is logits (softmax/sigmoid applied by MLDeck)
     int sequenceLength = 1;
-    int inputWidth = 0;             // encoded width: numeric features + all one-hot levels
+    int inputWidth = 0;             // encoded width: numeric features + all one-hot levels; an image model: C·H·W
+    // An image model ("input": "image"): its input and preprocessing. Then the schema is empty and the
+    // model is a classifier (resources/contract/images.md).
+    std::optional<ImageSpec> image;
     std::vector<double> scalerMean; // per numeric feature, in schema order
     std::vector<double> scalerStd;
     qint64 trainingRows = 0;

@@ -63,6 +63,12 @@ public:
     Result<ClassProbabilities> predictProbabilities(const std::vector<FeatureRow> &rows,
                                                     const std::atomic<bool> *cancel = nullptr);
 
+    // An image classifier (info().image set): n images already through the pipeline (prepareImage),
+    // info().image->inputWidth() floats each, back to back; the worker views them as [n, C, H, W].
+    // Probabilities as predictProbabilities(); an Error for a model that is not an image model.
+    Result<ClassProbabilities> predictImageProbabilities(const float *chw, qint64 n,
+                                                         const std::atomic<bool> *cancel = nullptr);
+
     // How many categorical values predict() has met that the model does not know, since load.
     qint64 unknownCategoryValues() const;
 
