@@ -7,7 +7,7 @@ MLDECK_PACKAGES=(
     qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools qtkeychain-qt6-dev
     libpqxx-dev libhiredis-dev libtorch-dev libcsv-dev libeigen3-dev
     redis-server postgresql postgresql-contrib
-    xvfb fonts-dejavu-core python3-torch python3-scipy python3-sklearn
+    xvfb fonts-dejavu-core python3-torch python3-scipy python3-sklearn python3-pil
     desktop-file-utils appstream systemd
     python3-redis python3-psycopg python3-pytest python3-fastapi python3-uvicorn
     qt6-httpserver-dev qt6-websockets-dev prometheus
