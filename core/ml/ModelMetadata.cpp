@@ -68,6 +68,77 @@ Status parseClassification(const QJsonObject &root, ModelInfo &info)
     return {};
 }
 
+// A tabular model's features (models.md §2): the schema, the scaler and the encoded width.
+Status parseFeatures(const QJsonObject &root, ModelInfo &info)
+{
+    const QJsonValue features = root.value(QLatin1String("features"));
+    if (!features.isArray() || features.toArray().isEmpty())
+        return bad(MlText::tr("\"features\" must be a non-empty array"));
+    QSet<QString> names;
+    int index = 0;
+    for (const QJsonValue &fv : features.toArray()) {
+        ++index;
+        const QJsonObject f = fv.toObject();
+        FeatureSpec spec;
+        spec.name = f.value(QLatin1String("name")).toString();
+        if (spec.name.isEmpty())
+            return bad(MlText::tr("feature %1 has no name").arg(index));
+        if (names.contains(spec.name))
+            return bad(MlText::tr("feature \"%1\" appears twice").arg(spec.name));
+        names.insert(spec.name);
+        const QString kind = f.value(QLatin1String("kind")).toString();
+        if (kind == QLatin1String("numeric")) {
+            const auto mean = optionalNumber(f, "mean");
+            const auto std = optionalNumber(f, "std");
+            if (!mean || !std || !std::isfinite(*mean) || !std::isfinite(*std) || *std <= 0)
+                return bad(
+                    MlText::tr("numeric feature \"%1\" needs a finite \"mean\" and a \"std\" above 0").arg(spec.name));
+            spec.kind = FeatureSpec::Kind::Numeric;
+            info.scalerMean.push_back(*mean);
+            info.scalerStd.push_back(*std);
+            info.inputWidth += 1;
+        } else if (kind == QLatin1String("categorical")) {
+            spec.kind = FeatureSpec::Kind::Categorical;
+            const QJsonArray levels = f.value(QLatin1String("categories")).toArray();
+            for (const QJsonValue &level : levels) {
+                const QString value = level.toString();
+                if (!level.isString() || value.isEmpty() || spec.categories.contains(value))
+                    return bad(MlText::tr("categorical feature \"%1\" has an empty, duplicate or non-text category")
+                                   .arg(spec.name));
+                spec.categories << value;
+            }
+            if (spec.categories.isEmpty())
+                return bad(
+                    MlText::tr("categorical feature \"%1\" needs a non-empty \"categories\" array").arg(spec.name));
+            info.inputWidth += int(spec.categories.size());
+        } else {
+            return bad(MlText::tr("feature \"%1\" has kind \"%2\"; expected \"numeric\" or \"categorical\"")
+                           .arg(spec.name, kind));
+        }
+        info.schema.features.push_back(spec);
+    }
+    return {};
+}
+
+// An image model (images.md): a classifier whose input is one image, [C, H, W] after the pipeline.
+Status parseImageInput(const QJsonObject &root, ModelInfo &info)
+{
+    if (info.task != QLatin1String("classification"))
+        return bad(MlText::tr("an image model must be a classifier (task \"classification\" with its \"classes\")"));
+    const QJsonValue features = root.value(QLatin1String("features"));
+    if (!features.isUndefined() && !(features.isArray() && features.toArray().isEmpty()))
+        return bad(MlText::tr("an image model takes no \"features\""));
+    const QJsonValue image = root.value(QLatin1String("image"));
+    if (!image.isObject())
+        return bad(MlText::tr("an image model needs an \"image\" object (its size, channels, resize and normalisation)"));
+    auto spec = ImageSpec::fromJson(image.toObject());
+    if (!spec)
+        return bad(spec.errorMessage());
+    info.image = spec.value();
+    info.inputWidth = info.image->inputWidth();
+    return {};
+}
+
 } // namespace
 
 Status parseModelMetadata(const QByteArray &json, ModelInfo &info)
@@ -116,61 +187,36 @@ Status parseModelMetadata(const QByteArray &json, ModelInfo &info)
     if (info.schema.id < 1)
         return bad(MlText::tr("\"feature_schema\" must be a positive whole number"));
 
-    const QJsonValue features = root.value(QLatin1String("features"));
-    if (!features.isArray() || features.toArray().isEmpty())
-        return bad(MlText::tr("\"features\" must be a non-empty array"));
     info.scalerMean.clear();
     info.scalerStd.clear();
     info.inputWidth = 0;
-    QSet<QString> names;
-    int index = 0;
-    for (const QJsonValue &fv : features.toArray()) {
-        ++index;
-        const QJsonObject f = fv.toObject();
-        FeatureSpec spec;
-        spec.name = f.value(QLatin1String("name")).toString();
-        if (spec.name.isEmpty())
-            return bad(MlText::tr("feature %1 has no name").arg(index));
-        if (names.contains(spec.name))
-            return bad(MlText::tr("feature \"%1\" appears twice").arg(spec.name));
-        names.insert(spec.name);
-        const QString kind = f.value(QLatin1String("kind")).toString();
-        if (kind == QLatin1String("numeric")) {
-            const auto mean = optionalNumber(f, "mean");
-            const auto std = optionalNumber(f, "std");
-            if (!mean || !std || !std::isfinite(*mean) || !std::isfinite(*std) || *std <= 0)
-                return bad(
-                    MlText::tr("numeric feature \"%1\" needs a finite \"mean\" and a \"std\" above 0").arg(spec.name));
-            spec.kind = FeatureSpec::Kind::Numeric;
-            info.scalerMean.push_back(*mean);
-            info.scalerStd.push_back(*std);
-            info.inputWidth += 1;
-        } else if (kind == QLatin1String("categorical")) {
-            spec.kind = FeatureSpec::Kind::Categorical;
-            const QJsonArray levels = f.value(QLatin1String("categories")).toArray();
-            for (const QJsonValue &level : levels) {
-                const QString value = level.toString();
-                if (!level.isString() || value.isEmpty() || spec.categories.contains(value))
-                    return bad(MlText::tr("categorical feature \"%1\" has an empty, duplicate or non-text category")
-                                   .arg(spec.name));
-                spec.categories << value;
-            }
-            if (spec.categories.isEmpty())
-                return bad(
-                    MlText::tr("categorical feature \"%1\" needs a non-empty \"categories\" array").arg(spec.name));
-            info.inputWidth += int(spec.categories.size());
-        } else {
-            return bad(MlText::tr("feature \"%1\" has kind \"%2\"; expected \"numeric\" or \"categorical\"")
-                           .arg(spec.name, kind));
-        }
-        info.schema.features.push_back(spec);
+    info.image.reset();
+    const QJsonValue input = root.value(QLatin1String("input"));
+    const QString inputKind = input.isUndefined() ? QStringLiteral("features") : input.toString();
+    if (inputKind == QLatin1String("image")) {
+        if (const Status image = parseImageInput(root, info); !image)
+            return image;
+    } else if (inputKind == QLatin1String("features")) {
+        if (root.contains(QLatin1String("image")))
+            return bad(MlText::tr("\"image\" is for an image model (\"input\": \"image\") only"));
+        if (const Status features = parseFeatures(root, info); !features)
+            return features;
+    } else {
+        return bad(MlText::tr("\"input\" must be \"features\" or \"image\", not \"%1\"")
+                       .arg(input.isString() ? inputKind : QStringLiteral("?")));
     }
 
     const QJsonValue seq = root.value(QLatin1String("sequence_length"));
-    if (!seq.isDouble() || seq.toDouble() != std::floor(seq.toDouble()) || seq.toDouble() < 1 ||
-        seq.toDouble() > kMaxSequenceLength)
-        return bad(MlText::tr("\"sequence_length\" must be a whole number from 1 to %1").arg(kMaxSequenceLength));
-    info.sequenceLength = seq.toInt();
+    if (info.image && seq.isUndefined()) {
+        info.sequenceLength = 1;
+    } else {
+        if (!seq.isDouble() || seq.toDouble() != std::floor(seq.toDouble()) || seq.toDouble() < 1 ||
+            seq.toDouble() > kMaxSequenceLength)
+            return bad(MlText::tr("\"sequence_length\" must be a whole number from 1 to %1").arg(kMaxSequenceLength));
+        info.sequenceLength = seq.toInt();
+    }
+    if (info.image && info.sequenceLength != 1)
+        return bad(MlText::tr("an image model takes one image per prediction: \"sequence_length\" must be 1"));
 
     const QJsonObject training = root.value(QLatin1String("training")).toObject();
     // A row count beyond what a file can hold (or negative) is not a count: it reads as unknown (0),

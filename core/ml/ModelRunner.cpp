@@ -33,6 +33,7 @@ struct ModelRunner::Impl
     Result<worker::Message> loadIntoWorker(const std::atomic<bool> *cancel);
     Status encode(const std::vector<FeatureRow> &rows, std::vector<float> &buffer, int &width);
     Result<std::vector<double>> run(const std::vector<FeatureRow> &rows, const std::atomic<bool> *cancel);
+    Result<std::vector<double>> send(const float *table, qint64 n, int width, const std::atomic<bool> *cancel);
 };
 
 ModelRunner::ModelRunner(std::unique_ptr<Impl> impl) : d(std::move(impl)) {}
@@ -174,28 +175,56 @@ Result<ClassProbabilities> ModelRunner::predictProbabilities(const std::vector<F
     return probabilities;
 }
 
-// Encodes the rows, sends them to the worker (a fresh one when the last was lost) and checks the answer's
-// size: rows × the output width found when the model was loaded.
+Result<ClassProbabilities> ModelRunner::predictImageProbabilities(const float *chw, qint64 n,
+                                                                  const std::atomic<bool> *cancel)
+{
+    std::lock_guard lock(d->mutex);
+    if (!d->info.image)
+        return Error{tr("Model %1 is not an image model (its metadata has no \"input\": \"image\").").arg(d->info.name)};
+    if (n < 0 || (n > 0 && !chw))
+        return Error{tr("Model %1: no images given.").arg(d->info.name)};
+    if (n == 0)
+        return toClassProbabilities({}, d->columns, d->info);
+    auto raw = d->send(chw, n, d->info.image->inputWidth(), cancel);
+    if (!raw)
+        return raw.error();
+    auto probabilities = toClassProbabilities(raw.value(), d->columns, d->info);
+    if (!probabilities)
+        return Error{tr("Model %1: %2").arg(d->info.name, probabilities.errorMessage())};
+    return probabilities;
+}
+
+// Encodes the rows and has the worker run them.
 Result<std::vector<double>> ModelRunner::Impl::run(const std::vector<FeatureRow> &rows, const std::atomic<bool> *cancel)
 {
+    if (info.image)
+        return Error{tr("Model %1 is an image model: it takes images, not feature rows.").arg(info.name)};
     if (rows.empty())
         return std::vector<double>{};
     std::vector<float> table;
     int width = 0;
     if (const Status encoded = encode(rows, table, width); !encoded)
         return encoded.error();
+    return send(table.data(), qint64(rows.size()), width, cancel);
+}
 
+// Sends n rows of width values to the worker (a fresh one when the last was lost) and checks the answer's
+// size: n × the output width found when the model was loaded.
+Result<std::vector<double>> ModelRunner::Impl::send(const float *table, qint64 n, int width,
+                                                    const std::atomic<bool> *cancel)
+{
     if (!worker.running()) { // the previous worker was lost: a fresh one gets the same bytes
         if (const auto loaded = loadIntoWorker(cancel); !loaded)
             return Error{tr("Model %1: %2").arg(info.name, loaded.errorMessage())};
     }
     QByteArray payload;
-    payload.reserve(qsizetype(table.size() * sizeof(float)) + 32);
+    const size_t count = size_t(n) * size_t(width);
+    payload.reserve(qsizetype(count * sizeof(float)) + 32);
     worker::WireWriter w(payload);
     w.i32(threads);
-    w.i64(qint64(rows.size()));
+    w.i64(n);
     w.i32(width);
-    w.floats(table.data(), table.size());
+    w.floats(table, count);
     ModelWorker::RequestOptions options;
     options.cancel = cancel;
     const auto reply = worker.request(MessageType::Predict, payload, options);
@@ -205,7 +234,7 @@ Result<std::vector<double>> ModelRunner::Impl::run(const std::vector<FeatureRow>
     const int answered = r.i32();
     std::vector<double> predictions = r.doubles();
     if (reply->type != MessageType::Predictions || r.failed() || answered != columns ||
-        predictions.size() != rows.size() * size_t(columns))
+        predictions.size() != size_t(n) * size_t(columns))
         return Error{tr("The model worker sent a malformed answer for model %1.").arg(info.name)};
     return predictions;
 }

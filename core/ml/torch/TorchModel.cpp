@@ -81,15 +81,22 @@ Result<std::unique_ptr<TorchModel>> TorchModel::load(const QByteArray &bytes, co
     // Probe: the model must take the input its metadata describes and give the output it declares (one
     // value per row; a classifier: the positive class's or one per class). Later calls must keep that width.
     try {
-        const at::Tensor probe = info.sequenceLength > 1 ? torch::zeros({2, info.sequenceLength, info.inputWidth})
-                                                         : torch::zeros({2, info.inputWidth});
+        const at::Tensor probe = info.image                 ? torch::zeros({2, info.image->channels, info.image->height,
+                                                                            info.image->width})
+                                 : info.sequenceLength > 1 ? torch::zeros({2, info.sequenceLength, info.inputWidth})
+                                                           : torch::zeros({2, info.inputWidth});
         const auto out = impl->forward(probe, 2);
         if (!out)
             return Error{
                 tr("%1: the model does not accept the input its metadata describes (%2 values per row%3): %4")
                     .arg(path)
                     .arg(info.inputWidth)
-                    .arg(info.sequenceLength > 1 ? tr(", windows of %1 rows").arg(info.sequenceLength) : QString())
+                    .arg(info.image ? tr(", images [C, H, W] = [%1, %2, %3]")
+                                          .arg(info.image->channels)
+                                          .arg(info.image->height)
+                                          .arg(info.image->width)
+                         : info.sequenceLength > 1 ? tr(", windows of %1 rows").arg(info.sequenceLength)
+                                                   : QString())
                     .arg(out.errorMessage())};
     } catch (const std::exception &e) {
         return Error{tr("%1: the model does not accept the input its metadata describes (%2 values per row): %3")
@@ -110,7 +117,14 @@ Result<std::vector<double>> TorchModel::predict(const float *table, qint64 n, in
     try {
         at::Tensor input = torch::from_blob(const_cast<float *>(table), {n, width}, torch::kFloat32);
         const int length = d->info.sequenceLength;
-        if (d->info.hasMetadata && length > 1) {
+        if (const auto &image = d->info.image) {
+            if (width != image->inputWidth())
+                return Error{tr("Model %1 takes images of %2 values each (C·H·W), not %3.")
+                                 .arg(d->info.name)
+                                 .arg(image->inputWidth())
+                                 .arg(width)};
+            input = input.view({n, image->channels, image->height, image->width}); // images.md: CHW per image
+        } else if (d->info.hasMetadata && length > 1) {
             std::vector<int64_t> index = InputEncoder::windowIndex(n, length);
             const at::Tensor idx = torch::from_blob(index.data(), {n * length}, torch::kInt64);
             input = input.index_select(0, idx).view({n, length, width}); // a copy: idx may go

@@ -35,6 +35,7 @@ public:
     // The raw output for the encoded table [n, width] (models.md §2, encoded by the caller): n ×
     // outputColumns() values, row-major (a classifier's logits are left to the console). A sequence model
     // gets, for row i, the window of the sequenceLength rows ending at i (before row 0: row 0 repeated).
+    // An image model gets the rows viewed as [n, C, H, W] (width must be C·H·W; images.md).
     // A model failure, a wrong output shape or a non-finite output give an Error.
     Result<std::vector<double>> predict(const float *table, qint64 n, int width);
 
