@@ -54,6 +54,9 @@ struct PredictionRow
     // probabilities the whole vector (logged when K <= kMaxLoggedProbabilities).
     std::optional<int> predictedClass;
     std::vector<float> probabilities;
+    // Image deployments (resources/contract/images.md): the key of the image in the deployment's
+    // image store; empty on a tabular deployment. The image itself is never logged.
+    QString imageKey;
 };
 
 // Ground truth, appended later; never rewrites a prediction.
@@ -74,6 +77,7 @@ struct FeedbackRow
     bool positive = true;
     QString comment;
     QString userPseudonym;
+    QString imageKey; // image deployments: the key of the image the feedback is about; empty otherwise
 };
 
 } // namespace mldeck

@@ -220,7 +220,7 @@ class MLDeckClient:
                        failed: bool = False, error: Optional[str] = None, numeric: Optional[Sequence[float]] = None,
                        categorical: Optional[Sequence[Optional[str]]] = None, feature_schema: int = 1,
                        ts: Optional[float] = None, predicted_class: Optional[int] = None,
-                       probabilities: Optional[Sequence[float]] = None) -> bool:
+                       probabilities: Optional[Sequence[float]] = None, image_key: Optional[str] = None) -> bool:
         """Queues one served prediction (logging.md "The prediction row"); never raises.
 
         ``path`` is ``ml``, ``heuristic`` or ``fallback``; ``failed`` is True on every ``fallback``
@@ -228,6 +228,8 @@ class MLDeckClient:
         the prediction was served. A classifier (classification.md) also gives ``predicted_class``,
         the index of the served class, with ``predicted`` its probability (taken from
         ``probabilities`` when None), and ``probabilities``, the whole vector (at most 20 classes).
+        An image deployment (images.md) also gives ``image_key``, the key of the image in its image
+        store ("cat/001.png"): the image itself is never logged.
         Returns False when the row was refused (invalid arguments, or the buffer is full); both are
         counted in :meth:`stats`.
         """
@@ -244,13 +246,15 @@ class MLDeckClient:
                     raise ValueError(f"at most {copytext.MAX_LOGGED_PROBABILITIES} probabilities are logged")
                 if predicted is None and predicted_class is not None and predicted_class < len(probabilities):
                     predicted = probabilities[predicted_class]
+            if image_key is not None:
+                copytext.check_image_key(image_key)
             if path == "fallback" or predicted is None:
                 failed = True
             row = (_P, time.time() if ts is None else float(ts), None if predicted is None else float(predicted),
                    float(latency_ms), int(feature_schema), bool(failed), path, deployment, str(request_key),
                    None if path == "heuristic" else model_version, error,
                    None if numeric is None else tuple(numeric), None if categorical is None else tuple(categorical),
-                   predicted_class, probabilities)
+                   predicted_class, probabilities, image_key)
         except Exception as e:
             self._writer.count_rejected()
             _log.warning("log_prediction refused: %s", e)
@@ -274,10 +278,12 @@ class MLDeckClient:
 
     def log_feedback(self, deployment: str, request_key: Union[str, int], positive: bool, *,
                      comment: Optional[str] = None, user_pseudonym: Optional[str] = None,
-                     ts: Optional[float] = None) -> bool:
+                     ts: Optional[float] = None, image_key: Optional[str] = None) -> bool:
         """Queues user feedback; ``user_pseudonym`` must not identify the user (see :meth:`pseudonymize`).
+        On an image deployment ``image_key`` names the image the feedback is about.
 
-        Refused (False, counted): a pseudonym containing ``@``, a comment over 4,000 characters.
+        Refused (False, counted): a pseudonym containing ``@``, a comment over 4,000 characters, an
+        image key the image store would refuse (images.md).
         """
         try:
             if not deployment or not isinstance(deployment, str):
@@ -286,8 +292,10 @@ class MLDeckClient:
                 raise ValueError("user_pseudonym contains '@' (an e-mail address?): pseudonymize it")
             if comment is not None and len(comment) > 4000:
                 raise ValueError("comment is longer than 4000 characters")
+            if image_key is not None:
+                copytext.check_image_key(image_key)
             row = (_F, time.time() if ts is None else float(ts), bool(positive), deployment, str(request_key),
-                   comment, user_pseudonym)
+                   comment, user_pseudonym, image_key)
         except Exception as e:
             self._writer.count_rejected()
             _log.warning("log_feedback refused: %s", e)

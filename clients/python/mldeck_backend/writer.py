@@ -415,11 +415,16 @@ class LogWriter:
                 xid = row[0] if row else ""
                 if on_xid is not None:
                     on_xid(xid)
-                # A classifier's prediction lines carry two more columns: their own COPY.
-                p_class = [line for line in p if copytext.is_class_line(line)]
-                p_v1 = [line for line in p if not copytext.is_class_line(line)] if p_class else p
-                copies = ((0, copytext.COPY_PREDICTIONS, p_v1), (0, copytext.COPY_PREDICTIONS_CLASS, p_class),
-                          (1, copytext.COPY_OUTCOMES, o), (2, copytext.COPY_FEEDBACK, f))
+                # A classifier's prediction lines carry two more columns, an image deployment's lines
+                # one more (image_key), feedback on an image one more: one COPY per column list.
+                copies: List[Tuple[int, str, List[str]]] = []
+                for k, lines_of_kind, statement in ((0, p, copytext.prediction_copy), (1, o, None),
+                                                    (2, f, copytext.feedback_copy)):
+                    groups: Dict[str, List[str]] = {}
+                    for line in lines_of_kind:
+                        sql = copytext.COPY_OUTCOMES if statement is None else statement(line)
+                        groups.setdefault(sql, []).append(line)
+                    copies.extend((k, sql, lines) for sql, lines in groups.items())
                 for k, sql, lines in copies:
                     if not lines:
                         continue

@@ -82,7 +82,7 @@ constexpr char kSelectInfo[] = R"SQL(
 SELECT d.name, d.task, d.description, d.target_name, d.target_unit,
        (extract(epoch FROM d.created_at) * 1000)::bigint, d.created_by,
        (extract(epoch FROM d.archived_at) * 1000)::bigint, d.archived_by, s.id, s.features::text,
-       d.classes, d.decision_threshold
+       d.classes, d.decision_threshold, d.settings -> 'images'
 FROM mldeck.deployments d
 LEFT JOIN LATERAL (SELECT id, features FROM mldeck.feature_schemas f WHERE f.deployment = d.name
                    ORDER BY id DESC LIMIT 1) s ON true
@@ -109,6 +109,12 @@ DeploymentInfo infoOf(const pqxx::row &r)
         if (auto classes = pgtext::parseTextArray(pg::text(r[11])))
             d.classSpec.classes = *classes;
     d.classSpec.decisionThreshold = r[12].as<double>();
+    if (!r[13].is_null()) {
+        if (auto images = ImageDeployment::fromJson(pg::jsonObject(r[13])))
+            d.images = std::move(images).value();
+        else
+            d.imagesError = images.errorMessage();
+    }
     return d;
 }
 
@@ -205,6 +211,10 @@ QJsonObject DeploymentInfo::toJson() const
         o.insert(QStringLiteral("decision_threshold"),
                  classSpec.isBinary() ? QJsonValue(classSpec.decisionThreshold) : QJsonValue());
     }
+    if (images)
+        o.insert(QStringLiteral("images"), images->toJson());
+    else if (!imagesError.isEmpty())
+        o.insert(QStringLiteral("images_error"), imagesError);
     return o;
 }
 
@@ -272,6 +282,18 @@ Status DeploymentStore::validate(const NewDeployment &spec)
                                    "%2 one.")
                          .arg(spec.name, spec.task)};
     }
+    if (spec.images) {
+        if (spec.task != QLatin1String("classification"))
+            return Error{StoreText::tr("Deployment \"%1\" not created: an image deployment is a classification "
+                                       "deployment, not a %2 one.")
+                             .arg(spec.name, spec.task)};
+        if (!spec.schema.features.empty())
+            return Error{StoreText::tr("Deployment \"%1\" not created: an image deployment takes images, not a "
+                                       "feature schema.")
+                             .arg(spec.name)};
+        if (Status s = spec.images->check(spec.classSpec.classes); !s)
+            return Error{StoreText::tr("Deployment \"%1\" not created: %2").arg(spec.name, s.errorMessage())};
+    }
     using drift::ReferenceSpec;
     if (spec.driftReference.isEmpty() && (spec.driftReferenceRows < ReferenceSpec::kMinReferenceRows ||
                                           spec.driftReferenceRows > ReferenceSpec::kMaxReferenceRows))
@@ -294,8 +316,10 @@ Result<DeploymentInfo> DeploymentStore::create(const NewDeployment &spec, const 
     const QString reference =
         spec.driftReference.isEmpty() ? drift::defaultReferenceSpec(spec.driftReferenceRows) : spec.driftReference;
     const QJsonObject targets = defaultTargets(spec.task);
-    const QJsonObject settings{{QStringLiteral("kpi_targets"), targets},
-                               {QStringLiteral("drift"), QJsonObject{{QStringLiteral("reference"), reference}}}};
+    QJsonObject settings{{QStringLiteral("kpi_targets"), targets},
+                         {QStringLiteral("drift"), QJsonObject{{QStringLiteral("reference"), reference}}}};
+    if (spec.images)
+        settings.insert(QStringLiteral("images"), spec.images->toJson());
     const QString doing = StoreText::tr("creating deployment \"%1\"").arg(spec.name);
     try {
         pqxx::work tx(pg::raw(m_conn));
@@ -328,6 +352,8 @@ Result<DeploymentInfo> DeploymentStore::create(const NewDeployment &spec, const 
             after.insert(QStringLiteral("classes"), QJsonArray::fromStringList(spec.classSpec.classes));
             after.insert(QStringLiteral("decision_threshold"), spec.classSpec.decisionThreshold);
         }
+        if (spec.images)
+            after.insert(QStringLiteral("images"), spec.images->toJson());
         audit(tx, "deployment.create", spec.name, actor, std::nullopt, after, {});
         tx.commit();
     } catch (const std::exception &e) {
@@ -399,6 +425,60 @@ Status DeploymentStore::set(const QString &name, const DeploymentEdit &edit, con
                        pg::utf8(name), pg::utf8(after.description), pg::utf8(after.targetName),
                        pg::utf8(after.targetUnit), pgtext::float8(after.classSpec.decisionThreshold));
         audit(tx, "deployment.set", name, actor, editJson(before), editJson(after), {});
+        tx.commit();
+        return {};
+    } catch (const std::exception &e) {
+        return writeError(e, m_conn, doing);
+    }
+}
+
+Result<ImageDeployment> DeploymentStore::images(const QString &name)
+{
+    auto info = show(name);
+    if (!info)
+        return info.error();
+    if (!info->imagesError.isEmpty())
+        return Error{StoreText::tr("The image configuration of deployment \"%1\" cannot be read: %2")
+                         .arg(name, info->imagesError)};
+    if (!info->images)
+        return Error{StoreText::tr("Deployment \"%1\" is not an image deployment (it takes tabular features).")
+                         .arg(name)};
+    return *info->images;
+}
+
+Status DeploymentStore::setImages(const QString &name, const ImageDeployment &images, const Actor &actor,
+                                  const QString &reason)
+{
+    // What may become an image deployment, then the folders (slow, outside the transaction: the
+    // classes cannot change afterwards, no role may update them).
+    const auto info = show(name);
+    if (!info)
+        return info.error();
+    if (info->archived())
+        return Error{archivedText(name)};
+    if (!info->isImage()) {
+        if (info->task != QLatin1String("classification") || info->classSpec.classes.isEmpty())
+            return Error{StoreText::tr("Deployment \"%1\" not changed: only a classification deployment with its "
+                                       "classes can take images.")
+                             .arg(name)};
+        if (info->featureSchemaId > 0)
+            return Error{StoreText::tr("Deployment \"%1\" not changed: it takes tabular features (feature schema "
+                                       "%2); an image deployment is created as one.")
+                             .arg(name)
+                             .arg(info->featureSchemaId)};
+    }
+    if (Status s = images.check(info->classSpec.classes); !s)
+        return Error{StoreText::tr("Deployment \"%1\" not changed: %2").arg(name, s.errorMessage())};
+    const QString doing = StoreText::tr("changing the image configuration of deployment \"%1\"").arg(name);
+    try {
+        pqxx::work tx(pg::raw(m_conn));
+        const pqxx::row before = tx.exec_params1("SELECT mldeck.deployment_set_images($1, $2::jsonb)::text",
+                                                 pg::utf8(name), compact(images.toJson()));
+        AuditRecord record = AuditRecord::make(QStringLiteral("deployment.images"), name, actor, reason.trimmed());
+        if (!before[0].is_null())
+            record.before = pg::jsonObject(before[0]);
+        record.after = images.toJson();
+        pg::writeAudit(tx, record);
         tx.commit();
         return {};
     } catch (const std::exception &e) {

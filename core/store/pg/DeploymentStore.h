@@ -2,6 +2,7 @@
 
 #include "core/domain/ClassSpec.h"
 #include "core/domain/FeatureSchema.h"
+#include "core/domain/ImageDeployment.h"
 #include "core/domain/Result.h"
 
 #include <QDateTime>
@@ -31,8 +32,13 @@ struct DeploymentInfo
     int featureSchemaId = 0; // the newest feature schema; 0: none stored yet
     FeatureSchema schema;    // that schema (empty when none)
     ClassSpec classSpec;     // classification: classes and decision threshold (no classes: not known yet)
+    // An image deployment's configuration (settings -> 'images'); unset: a tabular deployment. imagesError:
+    // the stored object no longer reads (edited by hand); the deployment is still an image deployment.
+    std::optional<ImageDeployment> images;
+    QString imagesError;
 
     bool archived() const { return archivedAt.has_value(); }
+    bool isImage() const { return images.has_value() || !imagesError.isEmpty(); }
     QJsonObject toJson() const; // the shape of `mldeckctl deployments show --json`
 };
 
@@ -46,6 +52,8 @@ struct NewDeployment
     QString targetUnit;
     FeatureSchema schema; // may be empty: the first model registered or the first logged row fills it later
     ClassSpec classSpec;  // classification only: required (given, or from the model file's mldeck.json)
+    // Set: an image deployment (classification, no feature schema); checked with ImageDeployment::check.
+    std::optional<ImageDeployment> images;
     // The drift reference stored at settings.drift.reference (drift::ReferenceSpec text). Empty: a new
     // deployment's default, drift::defaultReferenceSpec(driftReferenceRows), its first N logged predictions.
     QString driftReference;
@@ -79,6 +87,14 @@ public:
     Result<QList<DeploymentInfo>> list(bool includeArchived = false);
     Result<DeploymentInfo> show(const QString &name); // unknown: the requireActive text
     Status set(const QString &name, const DeploymentEdit &edit, const Actor &actor);
+    // The configuration of an image deployment; a tabular one (or an unreadable stored object): an Error
+    // naming the deployment.
+    Result<ImageDeployment> images(const QString &name);
+    // Replaces it after ImageDeployment::check on this host; audited "deployment.images" (before, after) in
+    // the same transaction. Only an image deployment, or a classification one with classes and no feature
+    // schema (it becomes one); anything else is refused and nothing changes.
+    Status setImages(const QString &name, const ImageDeployment &images, const Actor &actor,
+                     const QString &reason = {});
     // Hides the deployment from names(), the selectors and the guard; keeps every row of its history.
     Status archive(const QString &name, const QString &reason, const Actor &actor);
 
