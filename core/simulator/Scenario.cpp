@@ -12,13 +12,14 @@ namespace mldeck {
 
 namespace {
 
-constexpr std::array<std::pair<Scenario::Kind, const char *>, 6> kKinds{{
+constexpr std::array<std::pair<Scenario::Kind, const char *>, 7> kKinds{{
     {Scenario::Kind::Drift, "drift"},
     {Scenario::Kind::Errors, "errors"},
     {Scenario::Kind::Latency, "latency"},
     {Scenario::Kind::Degraded, "degraded"},
     {Scenario::Kind::WeatherDown, "weather-down"},
     {Scenario::Kind::Calibration, "calibration"},
+    {Scenario::Kind::ImageDrift, "image-drift"},
 }};
 
 } // namespace

@@ -10,7 +10,8 @@ namespace mldeck {
 
 // A fault or change the reference backend plays at a given time, so that the guard,
 // the dashboard and drift detection can be seen reacting. Written NAME[@START][+DURATION],
-// e.g. "drift@5m", "errors@2m+3m", "latency@30s+1m", "degraded", "weather-down@1m+10m", "calibration@2m".
+// e.g. "drift@5m", "errors@2m+3m", "latency@30s+1m", "degraded", "weather-down@1m+10m", "calibration@2m",
+// "image-drift@5m".
 struct Scenario
 {
     enum class Kind
@@ -21,6 +22,7 @@ struct Scenario
         Degraded,    // the model's predictions get much worse
         WeatherDown, // the weather API is down: neutral weather features, dependency reported in fallback
         Calibration, // classification: the world's acceptance rate falls, the model's probabilities over-state it
+        ImageDrift,  // an image deployment: darker, noisier images are served (ImageTraffic)
     };
     Kind kind = Kind::Drift;
     qint64 startMs = 0;     // after the simulation starts

@@ -7,6 +7,7 @@
 #include "core/simulator/ChampionFollower.h"
 #include "core/simulator/DependencyReporter.h"
 #include "core/simulator/FlagFollower.h"
+#include "core/simulator/ImageTraffic.h"
 #include "core/simulator/LogWriter.h"
 #include "core/simulator/ModelBatch.h"
 #include "core/simulator/OfferTraffic.h"
@@ -79,6 +80,8 @@ struct Simulator::Impl
     std::optional<ChampionRef> serving; // the champion served, when it is one
     std::optional<ClassSpec> classSpec; // a classification deployment: its classes and threshold
     std::optional<OfferTraffic> offers; // ... and its world
+    std::optional<ImageTraffic> images;  // an image deployment: its live pool
+    std::unique_ptr<ImageStore> imageStore; // ... and the store its keys resolve in
     int featureSchemaId = 1;
     ModelBatcher batcher; // what the model is asked, with the recent requests for sequence models
     SimulatedWeather weather;
@@ -92,12 +95,14 @@ struct Simulator::Impl
     std::vector<DependencyReport> dependencyReports() const;
     Status serveBatch(int count, qint64 elapsedMs, const FlagState &flags, LogWriter &writer);
     void serveClassBatch(int count, qint64 elapsedMs, const FlagState &flags, LogWriter &writer);
+    void serveImageBatch(int count, qint64 elapsedMs, const FlagState &flags, LogWriter &writer);
     Status useClassifier(const DeploymentInfo &deployment);
+    Status useImages(const DeploymentInfo &deployment);
     void tally(const PredictionRow &row);
     std::vector<std::optional<double>> predict(const std::vector<RideRequest> &requests, const std::vector<bool> &onMl,
                                                QString *error, double *msPerRow);
     void schedule(const RideRequest &request, const PredictionRow &row);
-    void scheduleLabel(const RideOffer &offer, const PredictionRow &row);
+    void scheduleLabel(qint64 tsMicros, const QString &requestKey, int truth, const PredictionRow &row);
     void releaseOutcomes(qint64 upToMs, LogWriter &writer);
 };
 
@@ -150,21 +155,41 @@ Status Simulator::prepare()
             SimulatorText::tr("The MLDeck schema is out of date (version %1 of %2): run \"mldeckctl migrate\".")
                 .arg(schema->current)
                 .arg(schema->latest)};
-    // A deployment created as a classifier is served from the ride-offer world; any other (or a new one)
-    // from the ride-delay world, as a regression.
+    // An image deployment is served from its live pool of images; a deployment created as a classifier
+    // from the ride-offer world; any other (or a new one) from the ride-delay world, as a regression.
     DeploymentStore deployments(*pg.value());
-    if (auto existing = deployments.show(o.deployment); existing && existing->task == QLatin1String("classification")) {
+    const auto existing = deployments.show(o.deployment);
+    if (!existing && existing.errorMessage() != DeploymentStore::unknownText(o.deployment))
+        return existing.error();
+    const auto planned = [&](Scenario::Kind kind) {
+        return anyActive(o.scenarios, kind, std::numeric_limits<qint64>::max());
+    };
+    if (existing && existing->isImage() && !existing->images)
+        return Error{existing->imagesError};
+    if (existing && existing->images) {
+        if (planned(Scenario::Kind::Drift) || planned(Scenario::Kind::Calibration) ||
+            planned(Scenario::Kind::WeatherDown))
+            return Error{SimulatorText::tr("\"%1\" is an image deployment: its scenarios are image-drift, errors, "
+                                           "latency and degraded.")
+                             .arg(o.deployment)};
+        if (Status s = d->useImages(*existing); !s)
+            return s;
+    } else if (existing && existing->task == QLatin1String("classification")) {
         if (Status s = d->useClassifier(*existing); !s)
             return s;
-    } else if (!existing && existing.errorMessage() != DeploymentStore::unknownText(o.deployment)) {
-        return existing.error();
     }
-    if (!d->classSpec && anyActive(o.scenarios, Scenario::Kind::Calibration, std::numeric_limits<qint64>::max()))
+    if (!d->classSpec && planned(Scenario::Kind::Calibration))
         return Error{SimulatorText::tr("The calibration scenario plays on a classification deployment; \"%1\" is a "
                                        "regression.")
                          .arg(o.deployment)};
+    if (!d->images && planned(Scenario::Kind::ImageDrift))
+        return Error{SimulatorText::tr("The image-drift scenario plays on an image deployment; \"%1\" takes tabular "
+                                       "features.")
+                         .arg(o.deployment)};
     if (o.modelPath.isEmpty())
-        o.modelPath = d->classSpec ? bundledModel(QStringLiteral("accept_mlp.pt")) : defaultModelPath();
+        o.modelPath = d->images     ? bundledModel(QStringLiteral("digits_cnn.pt"))
+                      : d->classSpec ? bundledModel(QStringLiteral("accept_mlp.pt"))
+                                     : defaultModelPath();
 
     auto model = ModelRunner::load(o.modelPath);
     if (!model)
@@ -176,18 +201,25 @@ Status Simulator::prepare()
         (info.task != QLatin1String("classification") || info.classSpec.classes != d->classSpec->classes))
         return Error{SimulatorText::tr("Model %1 does not serve the classes of \"%2\" (%3).")
                          .arg(o.modelPath, o.deployment, d->classSpec->classes.join(QStringLiteral(", ")))};
+    if (d->images.has_value() != info.image.has_value())
+        return Error{d->images ? SimulatorText::tr("Model %1 takes tabular features; \"%2\" is an image deployment.")
+                                     .arg(o.modelPath, o.deployment)
+                               : SimulatorText::tr("Model %1 takes images; \"%2\" takes tabular features.")
+                                     .arg(o.modelPath, o.deployment)};
     const QString fileName = QFileInfo(o.modelPath).completeBaseName();
     d->modelVersion = info.version.isEmpty()
                           ? fileName
                           : (info.name.isEmpty() ? fileName : info.name) + QLatin1Char('@') + info.version;
 
-    auto schemaId = d->classSpec
-                        ? deployments.ensure(o.deployment, OfferTraffic::description(), RideOfferGenerator::schema())
-                        : deployments.ensure(o.deployment, SimulatorText::tr("Ride delay prediction (demo)"),
-                                             RideDelayGenerator::schema());
-    if (!schemaId)
-        return schemaId.error();
-    d->featureSchemaId = *schemaId;
+    if (!d->images) { // an image deployment exists already (its store is part of it) and has no features
+        auto schemaId = d->classSpec ? deployments.ensure(o.deployment, OfferTraffic::description(),
+                                                          RideOfferGenerator::schema())
+                                     : deployments.ensure(o.deployment, SimulatorText::tr("Ride delay prediction (demo)"),
+                                                          RideDelayGenerator::schema());
+        if (!schemaId)
+            return schemaId.error();
+        d->featureSchemaId = *schemaId;
+    }
     const QDate today = QDateTime::currentDateTimeUtc().date();
     if (auto made = PredictionLog(*pg.value()).ensurePartitions(today.addDays(-1), today.addDays(7)); !made)
         return made.error();
@@ -220,6 +252,27 @@ Status Simulator::Impl::useClassifier(const DeploymentInfo &deployment)
                               world.classes.join(QStringLiteral(", ")))};
     classSpec = deployment.classSpec; // with the deployment's own decision threshold
     offers.emplace(options.seed);
+    return {};
+}
+
+// An image deployment's requests are images picked from the live pool of its folder store; the image-drift
+// scenario's copies are written there before the run.
+Status Simulator::Impl::useImages(const DeploymentInfo &deployment)
+{
+    const ImageStoreConfig &config = deployment.images->store;
+    if (config.kind != QLatin1String("folder"))
+        return Error{SimulatorText::tr("The simulator serves images from a folder store; \"%1\" has a %2 store.")
+                         .arg(deployment.name, config.kind)};
+    auto store = openImageStore(config);
+    if (!store)
+        return store.error();
+    const bool withDrift = anyActive(options.scenarios, Scenario::Kind::ImageDrift, std::numeric_limits<qint64>::max());
+    auto traffic = ImageTraffic::open(config.root, deployment.classSpec.classes, withDrift, options.seed);
+    if (!traffic)
+        return traffic.error();
+    imageStore = std::move(store).value();
+    images.emplace(std::move(traffic).value());
+    classSpec = deployment.classSpec;
     return {};
 }
 
@@ -267,20 +320,23 @@ void Simulator::Impl::schedule(const RideRequest &request, const PredictionRow &
     pending.push(std::move(p));
 }
 
-// A classifier's labels: the driver's answer arrives late for a share of the offers; a dispatcher marks
-// some served classes right or wrong, with or without that answer.
-void Simulator::Impl::scheduleLabel(const RideOffer &offer, const PredictionRow &row)
+// A classifier's labels: the true class (the driver's answer, the digit written) arrives late for a share of
+// the requests; someone marks some served classes right or wrong, with or without that answer, about the
+// row's image when it has one.
+void Simulator::Impl::scheduleLabel(qint64 tsMicros, const QString &requestKey, int truth, const PredictionRow &row)
 {
     PendingOutcome p;
     p.hasOutcome = uniform(rng) < options.outcomeShare;
-    if (row.predictedClass && uniform(rng) < options.feedbackShare)
-        p.feedback = classFeedback(options.deployment, offer.requestKey, *row.predictedClass == offer.accepted, rng);
+    if (row.predictedClass && uniform(rng) < options.feedbackShare) {
+        p.feedback = classFeedback(options.deployment, requestKey, *row.predictedClass == truth, rng);
+        p.feedback->imageKey = row.imageKey;
+    }
     if (!p.hasOutcome && !p.feedback)
         return;
-    p.dueMs = offer.tsMicros / 1000 + static_cast<qint64>(options.outcomeDelayMs * (0.5 + uniform(rng)));
+    p.dueMs = tsMicros / 1000 + static_cast<qint64>(options.outcomeDelayMs * (0.5 + uniform(rng)));
     p.outcome.deployment = options.deployment;
-    p.outcome.requestKey = offer.requestKey;
-    p.outcome.actual = offer.accepted;
+    p.outcome.requestKey = requestKey;
+    p.outcome.actual = truth;
     pending.push(std::move(p));
 }
 
@@ -375,7 +431,66 @@ void Simulator::Impl::serveClassBatch(int count, qint64 elapsedMs, const FlagSta
             outputs[i], OfferTraffic::heuristic(offer.features), mlError, msPerRow, modelVersion, conditions);
         row.featureSchema = featureSchemaId;
         tally(row);
-        scheduleLabel(offer, row);
+        scheduleLabel(offer.tsMicros, offer.requestKey, offer.accepted, row);
+        rows.push_back(std::move(row));
+    }
+    writer.append(std::move(rows));
+}
+
+// The images routed to ML go to the model as one batch; an image that cannot be read or decoded is served
+// as a failed model call (the fallback when the flags allow it), with the store's or the decoder's reason.
+// Without the model the backend has no rule for images: its answer is every class equally likely.
+void Simulator::Impl::serveImageBatch(int count, qint64 elapsedMs, const FlagState &flags, LogWriter &writer)
+{
+    const auto &sc = options.scenarios;
+    const bool drifted = anyActive(sc, Scenario::Kind::ImageDrift, elapsedMs);
+    const ServingPolicy::Conditions conditions{anyActive(sc, Scenario::Kind::Errors, elapsedMs),
+                                               anyActive(sc, Scenario::Kind::Latency, elapsedMs),
+                                               anyActive(sc, Scenario::Kind::Degraded, elapsedMs)};
+    const qint64 now = wallMicros();
+    const qint64 spreadMicros = kTickMs * 1000;
+    std::vector<ImageRequest> batch;
+    std::vector<bool> onMl;
+    batch.reserve(std::size_t(count));
+    onMl.reserve(std::size_t(count));
+    for (int i = 0; i < count; ++i) {
+        batch.push_back(images->next(now - spreadMicros + spreadMicros * (i + 1) / count, drifted));
+        batch.back().requestKey.prepend(keyPrefix);
+        onMl.push_back(ServingPolicy::routesToMl(flags, options.deployment, batch.back().requestKey));
+    }
+    QString mlError;
+    double msPerRow = 0;
+    std::vector<std::vector<double>> outputs(batch.size());
+    PreparedImages prepared;
+    const ModelInfo &info = model->info();
+    if (!info.image) {
+        mlError = SimulatorText::tr("Model %1 takes tabular features, not images.").arg(modelVersion);
+    } else {
+        prepared = ImageTraffic::prepare(*imageStore, batch, onMl, *info.image);
+        if (prepared.batch.mlCount > 0) {
+            QElapsedTimer timer;
+            timer.start();
+            auto predicted = model->predictImageProbabilities(prepared.chw.data(), qint64(prepared.batch.mlCount));
+            msPerRow = double(timer.nsecsElapsed()) / 1e6 / double(prepared.batch.mlCount);
+            if (predicted)
+                outputs = prepared.batch.spread(predicted->values, predicted->classes);
+            else
+                mlError = predicted.errorMessage();
+        }
+    }
+    const std::vector<double> uniformAnswer(std::size_t(classSpec->count()), 1.0 / classSpec->count());
+    std::vector<PredictionRow> rows;
+    rows.reserve(batch.size());
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+        const ImageRequest &request = batch[i];
+        const QString &error = mlError.isEmpty() && i < prepared.errors.size() ? prepared.errors[i] : mlError;
+        PredictionRow row =
+            policy.serveClass(flags, options.deployment, *classSpec, {request.tsMicros, request.requestKey, {}},
+                              onMl[i], outputs[i], uniformAnswer, error, msPerRow, modelVersion, conditions);
+        row.featureSchema = featureSchemaId;
+        row.imageKey = request.imageKey;
+        tally(row);
+        scheduleLabel(request.tsMicros, request.requestKey, request.label, row);
         rows.push_back(std::move(row));
     }
     writer.append(std::move(rows));
@@ -383,6 +498,10 @@ void Simulator::Impl::serveClassBatch(int count, qint64 elapsedMs, const FlagSta
 
 Status Simulator::Impl::serveBatch(int count, qint64 elapsedMs, const FlagState &flags, LogWriter &writer)
 {
+    if (images) {
+        serveImageBatch(count, elapsedMs, flags, writer);
+        return {};
+    }
     if (classSpec) {
         serveClassBatch(count, elapsedMs, flags, writer);
         return {};
