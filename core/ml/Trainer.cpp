@@ -4,12 +4,10 @@
 #include "core/ml/Trainer.h"
 
 #include "core/Text.h"
-#include "core/ml/ModelWorker.h"
+#include "core/ml/TrainingRequest.h"
 #include "core/ml/WorkerProtocol.h"
 
-#include <QCryptographicHash>
 #include <QDir>
-#include <QFile>
 #include <QFileInfo>
 #include <QJsonDocument>
 
@@ -18,29 +16,6 @@ namespace mldeck {
 namespace {
 
 constexpr qint64 kMinTrainingRows = 10;
-
-Result<TrainingResult> readResult(const worker::Message &reply, const QString &outputPath)
-{
-    worker::WireReader r(reply.payload);
-    TrainingResult result;
-    result.cancelled = r.u8() != 0;
-    const quint32 epochs = r.u32();
-    for (quint32 i = 0; i < epochs && !r.failed(); ++i)
-        result.history.push_back(worker::readEpochReport(r));
-    result.bestEpoch = r.i32();
-    result.samplesPerSecond = r.f64();
-    const QByteArray metadata = r.bytes();
-    const QByteArray sha256 = r.bytes();
-    if (reply.type != worker::MessageType::Trained || r.failed())
-        return Error{MlText::tr("The model worker sent a malformed training result.")};
-    if (result.cancelled)
-        return result;
-    if (const Status parsed = parseModelMetadata(metadata, result.info); !parsed)
-        return Error{MlText::tr("The trained model's metadata is unreadable: %1").arg(parsed.errorMessage())};
-    result.info.path = QFileInfo(outputPath).absoluteFilePath();
-    result.info.sha256 = sha256;
-    return result;
-}
 
 } // namespace
 
@@ -68,64 +43,30 @@ Result<TrainingResult> trainModel(const QString &basePath, const Dataset &train,
         return Error{
             MlText::tr("The validation set has no rows: early stopping and the choice of the best epoch need it.")};
 
-    if (options.cancel && options.cancel->load()) { // cancelled before it started: nothing at all
-        TrainingResult cancelled;
-        cancelled.cancelled = true;
-        return cancelled;
-    }
+    if (options.cancel && options.cancel->load()) // cancelled before it started: nothing at all
+        return training::cancelledResult();
 
-    // Read once: the bytes checked are the bytes the worker trains (a TorchScript file is code).
-    QFile file(basePath);
-    if (!file.open(QIODevice::ReadOnly))
-        return Error{MlText::tr("Cannot read model file %1: %2").arg(basePath, file.errorString())};
-    const QByteArray bytes = file.readAll();
-    if (!options.baseSha256.isEmpty() &&
-        QCryptographicHash::hash(bytes, QCryptographicHash::Sha256).toHex() != options.baseSha256.trimmed().toLower())
-        return Error{
-            MlText::tr("Model file %1 does not match its registered SHA-256: it was not trained.").arg(basePath)};
-
+    const auto bytes = training::readBaseModel(basePath, options);
+    if (!bytes)
+        return bytes.error();
     QByteArray payload;
     worker::WireWriter w(payload);
     w.string(QFileInfo(basePath).absoluteFilePath());
-    w.bytes(bytes);
+    w.bytes(bytes.value());
     worker::writeDataset(w, train);
     worker::writeDataset(w, validation);
     w.bytes(QJsonDocument(params.toJson()).toJson(QJsonDocument::Compact));
     w.string(newVersion);
     w.string(QFileInfo(outputPath).absoluteFilePath());
 
-    ModelWorker worker;
-    if (const Status started = worker.start(); !started)
-        return started.error();
-    if (options.workerPid)
-        options.workerPid->store(worker.pid());
-    ModelWorker::RequestOptions request;
-    request.cancel = options.cancel;
-    request.cooperativeCancel = true;
-    request.onMessage = [&options](const worker::Message &m) {
-        worker::WireReader r(m.payload);
-        if (m.type == worker::MessageType::Progress && options.progress) {
-            const double fraction = r.f64();
-            if (!r.failed())
-                options.progress(fraction);
-        } else if (m.type == worker::MessageType::Epoch && options.epochDone) {
-            const EpochReport report = worker::readEpochReport(r);
-            if (!r.failed())
-                options.epochDone(report);
-        }
-    };
-    const auto reply = worker.request(worker::MessageType::Train, payload, request);
-    if (options.workerPid)
-        options.workerPid->store(0);
+    const auto reply = training::requestTraining(worker::MessageType::Train, payload, options);
     if (!reply) {
-        if (options.cancel && options.cancel->load()) { // stopped by force after Cancel: still a cancel
-            TrainingResult cancelled;
-            cancelled.cancelled = true;
-            return cancelled;
-        }
+        if (options.cancel && options.cancel->load()) // stopped by force after Cancel: still a cancel
+            return training::cancelledResult();
         return reply.error();
     }
-    return readResult(reply.value(), outputPath);
+    worker::WireReader r(reply->payload);
+    return training::readTrainedMessage(reply.value(), r, outputPath);
 }
 
 } // namespace mldeck

@@ -244,6 +244,32 @@ EpochReport readEpochReport(WireReader &r)
     return e;
 }
 
+void writeTrainingResult(WireWriter &w, const TrainingResult &result)
+{
+    w.u8(result.cancelled ? 1 : 0);
+    w.u32(quint32(result.history.size()));
+    for (const EpochReport &e : result.history)
+        writeEpochReport(w, e);
+    w.i32(result.bestEpoch);
+    w.f64(result.samplesPerSecond);
+    w.bytes(result.info.metadataJson);
+    w.bytes(result.info.sha256);
+}
+
+TrainingResult readTrainingResult(WireReader &r)
+{
+    TrainingResult result;
+    result.cancelled = r.u8() != 0;
+    const quint32 epochs = r.u32();
+    for (quint32 i = 0; i < epochs && !r.failed(); ++i)
+        result.history.push_back(readEpochReport(r));
+    result.bestEpoch = r.i32();
+    result.samplesPerSecond = r.f64();
+    result.info.metadataJson = r.bytes();
+    result.info.sha256 = r.bytes();
+    return result;
+}
+
 bool sendAll(int fd, const QByteArray &bytes)
 {
     qsizetype done = 0;

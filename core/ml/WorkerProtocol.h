@@ -28,6 +28,7 @@ enum class MessageType : quint8
     Train = 3,      // base model bytes, datasets, parameters, version, output path
     NannyTrain = 4, // n, width, n * width floats, n targets, NannyTrainingParams (core/ml/Nanny.h)
     NannyScore = 5, // nanny weights, threads, n, width, n * width floats
+    TrainImages = 6, // base model bytes, image sets (store, keys, labels), parameters, augmentation, version, output
 
     // worker -> console
     Ready = 64,        // the worker started: pid
@@ -35,7 +36,7 @@ enum class MessageType : quint8
     Predictions = 66,  // values per row (columns), n * columns doubles (row-major)
     Progress = 67,     // training: fraction done
     Epoch = 68,        // training: one EpochReport
-    Trained = 69,      // training: the final TrainingResult
+    Trained = 69,      // training: the final TrainingResult (TrainImages: then the skipped images and timings)
     Failed = 70,       // failure kind, message
     NannyTrained = 71, // the nanny's weights and training figures (NannyFit); scores come as Predictions
 };
@@ -136,6 +137,10 @@ Dataset readDataset(WireReader &r);
 // Training messages.
 void writeEpochReport(WireWriter &w, const EpochReport &e);
 EpochReport readEpochReport(WireReader &r);
+// A Trained message's TrainingResult: its info travels as the metadata JSON and the SHA-256 only, left
+// to the reader to parse (metadataJson, sha256 set).
+void writeTrainingResult(WireWriter &w, const TrainingResult &result);
+TrainingResult readTrainingResult(WireReader &r);
 
 // Writes all of bytes to the socket (retrying short writes; never SIGPIPE). False when the peer is gone.
 bool sendAll(int fd, const QByteArray &bytes);

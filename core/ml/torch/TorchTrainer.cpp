@@ -3,106 +3,29 @@
 #include "core/ml/torch/TorchTrainer.h"
 
 #include "core/ml/InputEncoding.h"
-#include "core/ml/torch/TorchMessage.h"
 #include "core/ml/torch/TorchModel.h"
+#include "core/ml/torch/TrainingParts.h"
 
-#include <QCryptographicHash>
-#include <QDateTime>
-#include <QDir>
 #include <QElapsedTimer>
-#include <QFile>
-#include <QFileInfo>
-#include <QJsonArray>
-#include <QJsonDocument>
-#include <QRandomGenerator>
 
-#include <ATen/Parallel.h>
-#include <torch/nn/init.h>
 #include <torch/optim/adam.h>
 #include <torch/script.h>
-#include <torch/utils.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <cmath>
-#include <cstdio>
-#include <cstring>
-#include <limits>
 #include <memory>
-#include <new>
 #include <optional>
 #include <random>
-#include <sstream>
-#include <unistd.h>
 
 namespace mldeck {
+
+using namespace training;
 
 namespace {
 
 constexpr qint64 kEncodeChunk = 8192;      // rows turned into FeatureRows at a time (bounded memory)
 constexpr qint64 kValidationBatch = 4096;  // evaluation batch: no gradients, larger is fine
-constexpr double kProbabilityFloor = 1e-7; // float32 probabilities clipped before the log: no infinite loss
-const std::string kAbsent("\0absent", 7);  // "no such extra file" (see TorchModel.cpp)
 
-Error outOfMemory()
-{
-    return Error{TorchTrainer::tr("Training ran out of memory; try a smaller batch size or fewer training rows.")};
-}
-
-// Restores the process-wide torch thread count when training ends (the worker may predict afterwards).
-class ThreadsGuard final
-{
-public:
-    explicit ThreadsGuard(int threads) : m_before(at::get_num_threads())
-    {
-        if (threads > 0)
-            at::set_num_threads(threads);
-    }
-    ~ThreadsGuard() { at::set_num_threads(m_before); }
-    Q_DISABLE_COPY_MOVE(ThreadsGuard)
-
-private:
-    int m_before;
-};
-
-// Removes the temporary output unless the rename consumed it: nothing half-written survives.
-class TempFile final
-{
-public:
-    explicit TempFile(QString path) : m_path(std::move(path)) {}
-    ~TempFile()
-    {
-        if (!m_path.isEmpty())
-            QFile::remove(m_path);
-    }
-    Q_DISABLE_COPY_MOVE(TempFile)
-    const QString &path() const { return m_path; }
-    void release() { m_path.clear(); }
-
-private:
-    QString m_path;
-};
-
-// What the model's output is for the loss: one value to regress, or the scores of a classifier's K
-// classes (binary: one output, P(positive) or its logit; multi-class: K outputs).
-struct Task
-{
-    bool classifier = false;
-    int classes = 0;
-    bool logits = false;
-    ClassSpec spec;
-
-    explicit Task(const ModelInfo &info)
-        : classifier(info.task == QLatin1String("classification")), classes(info.classSpec.count()),
-          logits(info.outputsLogits), spec(info.classSpec)
-    {
-    }
-    // Output values per row: 1 for a regression or binary model, K for a multi-class one.
-    int width() const { return classifier && classes > 2 ? classes : 1; }
-};
-
-// A dataset as model input: the encoded [N, D] table (models.md §2) and the targets (a classifier's as
-// class indices in `label` too).
 struct Encoded
 {
     std::vector<float> table;
@@ -175,91 +98,6 @@ at::Tensor batchInput(const at::Tensor &table, const std::vector<int64_t> &rows,
     return table.index_select(0, idx).view({b, sequenceLength, table.size(1)});
 }
 
-// The model's output for `expected` rows: [expected] when it gives one value per row ([B] or [B, 1]),
-// [expected, width] for a multi-class model.
-Result<at::Tensor> forwardBatch(torch::jit::Module &module, const at::Tensor &input, int64_t expected, int width = 1)
-{
-    const c10::IValue result = module.forward({input});
-    if (!result.isTensor())
-        return Error{
-            TorchTrainer::tr("the model returned %1, not a tensor.").arg(QString::fromStdString(result.tagKind()))};
-    at::Tensor out = result.toTensor();
-    if (width > 1) {
-        if (out.dim() != 2 || out.size(0) != expected || out.size(1) != width)
-            return Error{
-                TorchTrainer::tr("the model returned a tensor of shape %1, expected one score per class [%2, %3].")
-                    .arg(QString::fromStdString(c10::str(out.sizes())))
-                    .arg(expected)
-                    .arg(width)};
-        return out.to(torch::kFloat32);
-    }
-    if (out.numel() != expected || (out.dim() == 2 && out.size(1) != 1) || out.dim() > 2)
-        return Error{TorchTrainer::tr("the model returned a tensor of shape %1, expected one value per row [%2].")
-                         .arg(QString::fromStdString(c10::str(out.sizes())))
-                         .arg(expected)};
-    return out.reshape({expected}).to(torch::kFloat32);
-}
-
-// ln P(true class) per row from a classifier's output: sigmoid / softmax of logits, or the probabilities
-// clipped to [kProbabilityFloor, 1 - kProbabilityFloor] (a model's 0 or 1 would give an infinite loss).
-at::Tensor trueClassLogProbability(const at::Tensor &out, const at::Tensor &label, const Task &task)
-{
-    if (task.classes == 2) {
-        at::Tensor logPositive, logNegative;
-        if (task.logits) {
-            logPositive = torch::log_sigmoid(out);
-            logNegative = torch::log_sigmoid(-out);
-        } else {
-            const at::Tensor p = out.clamp(kProbabilityFloor, 1.0 - kProbabilityFloor);
-            logPositive = p.log();
-            logNegative = (-p).log1p();
-        }
-        return torch::where(label == 1, logPositive, logNegative);
-    }
-    const at::Tensor logP = task.logits ? torch::log_softmax(out, 1) : out.clamp(kProbabilityFloor, 1.0).log();
-    return logP.gather(1, label.unsqueeze(1)).squeeze(1);
-}
-
-// The class each row is decided as, by the model's decision rule (ClassSpec::decide) on its probabilities.
-std::vector<int> decidedClasses(const at::Tensor &out, const Task &task)
-{
-    at::Tensor p;
-    if (task.classes == 2) {
-        const at::Tensor positive = task.logits ? torch::sigmoid(out) : out;
-        p = torch::stack({1.0 - positive, positive}, 1);
-    } else {
-        p = task.logits ? torch::softmax(out, 1) : out;
-    }
-    p = p.to(torch::kFloat32).contiguous();
-    const float *data = p.data_ptr<float>();
-    std::vector<int> decided(size_t(p.size(0)));
-    for (int64_t i = 0; i < p.size(0); ++i)
-        decided[size_t(i)] = task.spec.decide(std::span<const float>(data + i * task.classes, size_t(task.classes)));
-    return decided;
-}
-
-// Per-class weights of the cross-entropy (TrainingParams::classWeights), checked against the model.
-Result<std::vector<double>> classWeightsFor(const TrainingParams &params, const Task &task,
-                                            const std::vector<int64_t> &labels)
-{
-    std::vector<double> weights(size_t(task.classes), 1.0);
-    if (params.balancedClassWeights) {
-        std::vector<qint64> counts(size_t(task.classes), 0);
-        for (int64_t c : labels)
-            ++counts[size_t(c)];
-        for (int c = 0; c < task.classes; ++c)
-            if (counts[size_t(c)] > 0) // an absent class never enters the loss: its weight does not matter
-                weights[size_t(c)] = double(labels.size()) / (double(task.classes) * double(counts[size_t(c)]));
-    } else if (!params.classWeights.empty()) {
-        if (int(params.classWeights.size()) != task.classes)
-            return Error{TorchTrainer::tr("%n class weight(s) given for a model with %1 classes.", nullptr,
-                                          int(params.classWeights.size()))
-                             .arg(task.classes)};
-        weights = params.classWeights;
-    }
-    return weights;
-}
-
 // The scale of the loss: the model's own target scaler when it has one (the demo models de-normalise
 // with a y_std buffer), else the standard deviation of the training target. The loss is then a mean
 // squared error in scaled units (1.0 = predicting the mean), comparable across models and targets.
@@ -281,44 +119,6 @@ double targetScale(torch::jit::Module &module, const std::vector<float> &target)
     const double n = double(target.size());
     const double var = sum2 / n - (sum / n) * (sum / n);
     return var > 1e-12 ? std::sqrt(var) : 1.0;
-}
-
-// Re-initialisation (startFromBase = false): weights of dim >= 2 Xavier-uniform, biases zero, 1-D
-// weights (normalisation layers) one; buffers (e.g. the target scaler) are kept: they are part of the
-// architecture's contract, not learned. Seeded by torch::manual_seed beforehand.
-void reinitialise(torch::jit::Module &module)
-{
-    torch::NoGradGuard noGrad;
-    for (const auto &p : module.named_parameters(true)) {
-        at::Tensor t = p.value;
-        const bool isWeight = QString::fromStdString(p.name).endsWith(QLatin1String("weight"));
-        if (t.dim() >= 2)
-            torch::nn::init::xavier_uniform_(t);
-        else if (isWeight)
-            torch::nn::init::ones_(t);
-        else
-            torch::nn::init::zeros_(t);
-    }
-}
-
-std::vector<at::Tensor> snapshot(torch::jit::Module &module)
-{
-    std::vector<at::Tensor> copy;
-    for (const at::Tensor &p : module.parameters(true))
-        copy.push_back(p.detach().clone());
-    for (const at::Tensor &b : module.buffers(true))
-        copy.push_back(b.detach().clone());
-    return copy;
-}
-
-void restore(torch::jit::Module &module, const std::vector<at::Tensor> &copy)
-{
-    torch::NoGradGuard noGrad;
-    size_t i = 0;
-    for (at::Tensor p : module.parameters(true))
-        p.copy_(copy[i++]);
-    for (at::Tensor b : module.buffers(true))
-        b.copy_(copy[i++]);
 }
 
 struct Validation
@@ -403,47 +203,6 @@ Result<Validation> validate(torch::jit::Module &module, const at::Tensor &table,
     return v;
 }
 
-QString lossKind(double loss)
-{
-    return std::isnan(loss) ? QStringLiteral("NaN") : QStringLiteral("infinite");
-}
-
-QJsonObject updatedMetadata(const ModelInfo &base, const QString &newVersion, qint64 trainRows, qint64 validationRows,
-                            const TrainingParams &params, const TrainingResult &result,
-                            const std::vector<double> &classWeights)
-{
-    QJsonObject root = QJsonDocument::fromJson(base.metadataJson).object();
-    QJsonObject model = root.value(QLatin1String("model")).toObject();
-    model.insert(QStringLiteral("version"), newVersion);
-    root.insert(QStringLiteral("model"), model);
-    const EpochReport &best = result.history.at(size_t(result.bestEpoch - 1));
-    // The base model's training block describes other data: replaced, holdout figures left to the caller.
-    QJsonObject training;
-    training.insert(QStringLiteral("rows"), double(trainRows));
-    training.insert(QStringLiteral("validation_rows"), double(validationRows));
-    training.insert(QStringLiteral("base_version"), base.version);
-    training.insert(QStringLiteral("params"), params.toJson());
-    training.insert(QStringLiteral("epochs_run"), int(result.history.size()));
-    training.insert(QStringLiteral("best_epoch"), result.bestEpoch);
-    training.insert(QStringLiteral("validation_loss"), best.validationLoss);
-    if (best.validationAccuracy) {
-        // A classifier keeps its classes, decision threshold and output kind (the base's keys, copied above).
-        training.insert(QStringLiteral("loss"), base.classSpec.isBinary() ? QStringLiteral("binary_cross_entropy")
-                                                                          : QStringLiteral("cross_entropy"));
-        training.insert(QStringLiteral("validation_accuracy"), *best.validationAccuracy);
-        QJsonArray weights;
-        for (double w : classWeights)
-            weights.append(w);
-        training.insert(QStringLiteral("class_weights"), weights);
-    } else {
-        training.insert(QStringLiteral("validation_mae"), best.validationMae);
-    }
-    training.insert(QStringLiteral("trained_at"), QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs));
-    training.insert(QStringLiteral("script"), QStringLiteral("MLDeck core/ml/Trainer.cpp"));
-    root.insert(QStringLiteral("training"), training);
-    return root;
-}
-
 // The training run, in the order execute() takes its steps: load the base model, encode the data, set
 // the seed and the optimiser, train epoch by epoch keeping the best weights, write the model. A step
 // that sees the cancel flag marks the result cancelled and the run stops there. Exceptions escape to
@@ -471,7 +230,6 @@ private:
     Status trainEpochs();
     Status trainBatches(int epoch, double &lossSum);
     Status validateEpoch(int epoch, double lossSum, qint64 epochNs, bool &stopEarly);
-    void reduceLearningRateOnPlateau();
     Status write(const Dataset &validation, const QString &newVersion, const QString &outputPath);
 
     const TrainingParams &m_params;
@@ -497,7 +255,7 @@ private:
 
     // The optimisation.
     std::unique_ptr<torch::optim::Adam> m_optimizer;
-    double m_learningRate = 0;
+    std::optional<Schedule> m_schedule;
     double m_scale = 1;
     std::mt19937_64 m_shuffler;
     std::vector<int64_t> m_order;
@@ -505,11 +263,8 @@ private:
     qint64 m_batch = 0;
     qint64 m_batches = 0;
 
-    // Progress: the best epoch so far and the counts of the two patiences.
-    double m_bestLoss = std::numeric_limits<double>::infinity();
+    // Progress: the weights of the best epoch so far.
     std::vector<at::Tensor> m_bestWeights;
-    int m_sinceImprovement = 0;
-    int m_sincePlateauStep = 0;
     qint64 m_trainedSamples = 0;
     qint64 m_trainingNs = 0;
 };
@@ -540,21 +295,10 @@ Result<TrainingResult> Run::execute(const QByteArray &baseBytes, const QString &
 
 Status Run::loadBase(const QByteArray &baseBytes, const QString &basePath)
 {
-    torch::jit::ExtraFilesMap extra{{"mldeck.json", kAbsent}};
-    try {
-        std::istringstream stream(baseBytes.toStdString());
-        m_module = torch::jit::load(stream, torch::kCPU, extra);
-    } catch (const c10::Error &e) {
-        return Error{TorchTrainer::tr("%1 is not a TorchScript model file: %2").arg(basePath, torchMessage(e))};
-    }
-    if (extra["mldeck.json"] == kAbsent)
-        return Error{
-            TorchTrainer::tr("Model %1 has no mldeck.json metadata: MLDeck needs its feature schema and scaler to "
-                             "train it.")
-                .arg(basePath)};
-    if (const Status parsed = parseModelMetadata(QByteArray::fromStdString(extra["mldeck.json"]), m_base); !parsed)
-        return Error{TorchTrainer::tr("%1: %2").arg(basePath, parsed.errorMessage())};
-    m_base.path = basePath;
+    auto module = training::loadBase(baseBytes, basePath, m_base);
+    if (!module)
+        return module.error();
+    m_module = std::move(module).value();
     m_encoder.emplace(m_base);
     m_task.emplace(m_base);
     if (!m_task->classifier && (m_params.balancedClassWeights || !m_params.classWeights.empty()))
@@ -579,7 +323,10 @@ Status Run::encode(const Dataset &train, const Dataset &validation)
     m_validTable = torch::from_blob(m_valid.table.data(), {m_valid.rows, width}, torch::kFloat32);
     if (m_task->classifier) {
         m_trainLabel = torch::from_blob(m_train.label.data(), {m_train.rows}, torch::kInt64);
-        auto weights = classWeightsFor(m_params, *m_task, m_train.label);
+        std::vector<qint64> counts(size_t(m_task->classes), 0);
+        for (int64_t c : m_train.label)
+            ++counts[size_t(c)];
+        auto weights = classWeightsFor(m_params, *m_task, counts);
         if (!weights)
             return weights.error();
         m_classWeights = std::move(weights).value();
@@ -595,17 +342,14 @@ Status Run::prepare()
     torch::manual_seed(m_params.seed);
     if (!m_params.startFromBase)
         reinitialise(m_module);
-    std::vector<at::Tensor> parameters;
-    for (at::Tensor p : m_module.parameters(true)) {
-        p.requires_grad_(true);
-        parameters.push_back(p);
-    }
-    if (parameters.empty())
-        return Error{TorchTrainer::tr("Model %1 has no trainable parameters.").arg(m_base.name)};
+    auto parameters = trainableParameters(m_module, m_base.name);
+    if (!parameters)
+        return parameters.error();
     if (!m_task->classifier)
         m_scale = targetScale(m_module, m_train.target);
-    m_learningRate = m_params.learningRate;
-    m_optimizer = std::make_unique<torch::optim::Adam>(parameters, torch::optim::AdamOptions(m_learningRate));
+    m_schedule.emplace(m_params);
+    m_optimizer =
+        std::make_unique<torch::optim::Adam>(parameters.value(), torch::optim::AdamOptions(m_params.learningRate));
     m_shuffler.seed(m_params.seed);
     m_order.resize(size_t(m_train.rows));
     for (qint64 i = 0; i < m_train.rows; ++i)
@@ -631,7 +375,7 @@ Status Run::trainEpochs()
             return validated;
         if (stopEarly)
             break;
-        reduceLearningRateOnPlateau();
+        m_schedule->reduceOnPlateau(*m_optimizer);
     }
     return {};
 }
@@ -710,23 +454,17 @@ Status Run::validateEpoch(int epoch, double lossSum, qint64 epochNs, bool &stopE
     report.validationLoss = checked->loss;
     report.validationMae = checked->mae;
     report.validationAccuracy = checked->accuracy;
-    report.learningRate = m_learningRate;
+    report.learningRate = m_schedule->learningRate();
     report.elapsedSeconds = double(m_clock.nsecsElapsed()) / 1e9;
     report.secondsLeft = report.elapsedSeconds / epoch * (epochs - epoch);
     report.samplesPerSecond = epochNs > 0 ? double(m_train.rows) * 1e9 / double(epochNs) : 0;
     m_result.history.push_back(report);
 
-    if (checked->loss < m_bestLoss) {
-        m_bestLoss = checked->loss;
+    if (m_schedule->improved(checked->loss)) {
         m_result.bestEpoch = epoch;
         m_bestWeights = snapshot(m_module);
-        m_sinceImprovement = 0;
-        m_sincePlateauStep = 0;
-    } else {
-        ++m_sinceImprovement;
-        ++m_sincePlateauStep;
     }
-    stopEarly = m_params.earlyStoppingPatience > 0 && m_sinceImprovement >= m_params.earlyStoppingPatience;
+    stopEarly = m_schedule->stopEarly();
     if (stopEarly)
         report.secondsLeft = 0;
     if (m_options.epochDone)
@@ -734,60 +472,31 @@ Status Run::validateEpoch(int epoch, double lossSum, qint64 epochNs, bool &stopE
     return {};
 }
 
-// Like torch's ReduceLROnPlateau(mode="min"): the count restarts after each reduction.
-void Run::reduceLearningRateOnPlateau()
-{
-    if (m_params.plateauPatience <= 0 || m_sincePlateauStep < m_params.plateauPatience)
-        return;
-    m_learningRate *= m_params.plateauFactor;
-    for (auto &group : m_optimizer->param_groups())
-        static_cast<torch::optim::AdamOptions &>(group.options()).lr(m_learningRate);
-    m_sincePlateauStep = 0;
-}
-
-// Write: temporary file next to the target, flushed, checked by loading it as MLDeck will, renamed.
+// Write: the best weights with updated metadata; the probe predicts a few validation rows with the file.
 Status Run::write(const Dataset &validation, const QString &newVersion, const QString &outputPath)
 {
     const QJsonObject meta =
         updatedMetadata(m_base, newVersion, m_train.rows, m_valid.rows, m_params, m_result, m_classWeights);
-    const QByteArray metaJson = QJsonDocument(meta).toJson(QJsonDocument::Indented);
-    const QString suffix = QString::number(QRandomGenerator::global()->generate64() & 0xffffffffffffULL, 16);
-    TempFile temp(outputPath + QStringLiteral(".tmp-") + suffix);
-    m_module.save(QFile::encodeName(temp.path()).toStdString(),
-                  torch::jit::ExtraFilesMap{{"mldeck.json", metaJson.toStdString()}});
-    {
-        QFile written(temp.path());
-        if (!written.open(QIODevice::ReadWrite) || ::fsync(written.handle()) != 0)
-            return Error{
-                TorchTrainer::tr("Cannot write the trained model to %1: %2").arg(temp.path(), written.errorString())};
-    }
-    QFile back(temp.path());
-    if (!back.open(QIODevice::ReadOnly))
-        return Error{TorchTrainer::tr("The trained model does not load back: %1").arg(back.errorString())};
-    const QByteArray written = back.readAll();
-    auto check = TorchModel::load(written, temp.path());
-    if (!check)
-        return Error{TorchTrainer::tr("The trained model does not load back: %1").arg(check.errorMessage())};
-    const int width = m_encoder->width();
-    const qint64 probeRows = std::min<qint64>(validation.rowCount(), std::max(8, m_base.sequenceLength + 1));
-    std::vector<float> probe(size_t(probeRows) * size_t(width));
-    if (const Status encoded = m_encoder->encode(
-            validation.featureRows(m_base.schema.numericNames(), m_base.schema.categoricalNames(), 0, probeRows),
-            probe.data());
-        !encoded)
-        return Error{TorchTrainer::tr("The trained model does not predict: %1").arg(encoded.errorMessage())};
-    auto predicted = check.value()->predict(probe.data(), probeRows, width);
-    if (!predicted)
-        return Error{TorchTrainer::tr("The trained model does not predict: %1").arg(predicted.errorMessage())};
-    if (stopIfCancelled())
+    const auto probe = [&](TorchModel &model) -> Status {
+        const int width = m_encoder->width();
+        const qint64 probeRows = std::min<qint64>(validation.rowCount(), std::max(8, m_base.sequenceLength + 1));
+        std::vector<float> table(size_t(probeRows) * size_t(width));
+        if (const Status encoded = m_encoder->encode(validation.featureRows(m_base.schema.numericNames(),
+                                                                            m_base.schema.categoricalNames(), 0,
+                                                                            probeRows),
+                                                     table.data());
+            !encoded)
+            return encoded;
+        auto predicted = model.predict(table.data(), probeRows, width);
+        if (!predicted)
+            return predicted.error();
         return {};
-    if (::rename(QFile::encodeName(temp.path()).constData(), QFile::encodeName(outputPath).constData()) != 0)
-        return Error{TorchTrainer::tr("Cannot move the trained model to %1: %2")
-                         .arg(outputPath, QString::fromLocal8Bit(std::strerror(errno)))};
-    temp.release();
-    m_result.info = check.value()->info();
-    m_result.info.path = outputPath;
-    m_result.info.sha256 = QCryptographicHash::hash(written, QCryptographicHash::Sha256).toHex();
+    };
+    auto written = writeTrainedModel(m_module, meta, outputPath, probe, [this] { return stopIfCancelled(); });
+    if (!written)
+        return written.error();
+    if (written->has_value())
+        m_result.info = **written;
     return {};
 }
 
@@ -800,18 +509,7 @@ Result<TrainingResult> TorchTrainer::train(const QByteArray &baseBytes, const QS
 {
     const ThreadsGuard threads(params.threads);
     Run run(params, options);
-    try {
-        return run.execute(baseBytes, basePath, train, validation, newVersion, outputPath);
-    } catch (const std::bad_alloc &) {
-        return outOfMemory();
-    } catch (const std::exception &e) {
-        const QString message = torchMessage(e);
-        if (looksLikeOutOfMemory(message))
-            return outOfMemory();
-        return Error{TorchTrainer::tr("Training failed: %1").arg(message)};
-    } catch (...) {
-        return Error{TorchTrainer::tr("Training failed with an unknown error.")};
-    }
+    return guarded([&] { return run.execute(baseBytes, basePath, train, validation, newVersion, outputPath); });
 }
 
 } // namespace mldeck

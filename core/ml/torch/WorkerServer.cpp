@@ -1,5 +1,6 @@
 #include "core/ml/torch/WorkerServer.h"
 
+#include "core/ml/torch/TorchImageTrainer.h"
 #include "core/ml/torch/TorchMessage.h"
 #include "core/ml/torch/TorchNanny.h"
 #include "core/ml/torch/TorchTrainer.h"
@@ -8,6 +9,7 @@
 #include <QJsonDocument>
 
 #include <cerrno>
+#include <memory>
 #include <new>
 #include <unistd.h>
 
@@ -73,6 +75,8 @@ bool WorkerServer::handle(const Message &m)
             return predict(m.payload);
         case MessageType::Train:
             return train(m.payload);
+        case MessageType::TrainImages:
+            return trainImages(m.payload);
         case MessageType::NannyTrain:
             return trainNanny(m.payload);
         case MessageType::NannyScore:
@@ -148,24 +152,7 @@ bool WorkerServer::train(const QByteArray &payload)
         return fail(params.errorMessage());
 
     bool connected = true;
-    QElapsedTimer sinceProgress;
-    sinceProgress.start();
-    TrainingOptions options;
-    options.cancel = &m_cancel;
-    options.progress = [&](double fraction) {
-        if (sinceProgress.elapsed() < 100 && fraction < 1.0)
-            return;
-        sinceProgress.restart();
-        QByteArray p;
-        WireWriter(p).f64(fraction);
-        connected = send(MessageType::Progress, p) && connected;
-    };
-    options.epochDone = [&](const EpochReport &report) {
-        QByteArray p;
-        WireWriter w(p);
-        worker::writeEpochReport(w, report);
-        connected = send(MessageType::Epoch, p) && connected;
-    };
+    const TrainingOptions options = trainingOptions(connected);
     const auto result =
         TorchTrainer::train(bytes, basePath, trainRows, validationRows, params.value(), version, outputPath, options);
     if (!connected)
@@ -174,14 +161,49 @@ bool WorkerServer::train(const QByteArray &payload)
         return fail(result.errorMessage());
     QByteArray reply;
     WireWriter w(reply);
-    w.u8(result->cancelled ? 1 : 0);
-    w.u32(quint32(result->history.size()));
-    for (const EpochReport &e : result->history)
-        worker::writeEpochReport(w, e);
-    w.i32(result->bestEpoch);
-    w.f64(result->samplesPerSecond);
-    w.bytes(result->info.metadataJson);
-    w.bytes(result->info.sha256);
+    worker::writeTrainingResult(w, *result);
+    return send(MessageType::Trained, reply);
+}
+
+TrainingOptions WorkerServer::trainingOptions(bool &connected)
+{
+    auto sinceProgress = std::make_shared<QElapsedTimer>();
+    sinceProgress->start();
+    TrainingOptions options;
+    options.cancel = &m_cancel;
+    options.progress = [this, sinceProgress, &connected](double fraction) {
+        if (sinceProgress->elapsed() < 100 && fraction < 1.0)
+            return;
+        sinceProgress->restart();
+        QByteArray p;
+        WireWriter(p).f64(fraction);
+        connected = send(MessageType::Progress, p) && connected;
+    };
+    options.epochDone = [this, &connected](const EpochReport &report) {
+        QByteArray p;
+        WireWriter w(p);
+        worker::writeEpochReport(w, report);
+        connected = send(MessageType::Epoch, p) && connected;
+    };
+    return options;
+}
+
+bool WorkerServer::trainImages(const QByteArray &payload)
+{
+    const auto request = ImageTrainingRequest::decode(payload);
+    if (!request)
+        return fail(request.errorMessage());
+    bool connected = true;
+    const TrainingOptions options = trainingOptions(connected);
+    const auto result = TorchImageTrainer::train(request.value(), options);
+    if (!connected)
+        return false;
+    if (!result)
+        return fail(result.errorMessage());
+    QByteArray reply;
+    WireWriter w(reply);
+    worker::writeTrainingResult(w, result->training);
+    worker::writeImageTrainingFigures(w, *result);
     return send(MessageType::Trained, reply);
 }
 

@@ -33,6 +33,9 @@ private:
     bool load(const QByteArray &payload);
     bool predict(const QByteArray &payload);
     bool train(const QByteArray &payload);
+    bool trainImages(const QByteArray &payload);
+    // Training options that relay progress and epochs to the console; connected turns false when a send fails.
+    TrainingOptions trainingOptions(bool &connected);
     bool trainNanny(const QByteArray &payload);
     bool scoreNanny(const QByteArray &payload);
 
