@@ -2,7 +2,7 @@
 # The Debian packages that build, test and run MLDeck, installed only when missing.
 
 MLDECK_PACKAGES=(
-    cmake ninja-build g++ pkg-config ccache clang-format
+    cmake ninja-build g++ lld pkg-config ccache clang-format
     qt6-base-dev qt6-base-dev-tools qt6-qpa-plugins qt6-charts-dev libqt6opengl6-dev libxkbcommon-dev
     qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools qtkeychain-qt6-dev
     libpqxx-dev libhiredis-dev libtorch-dev libcsv-dev libeigen3-dev
