@@ -83,6 +83,18 @@ sanitize_ctest_selection() {
     printf '%s\n' -L "${SANITIZE_LABELS}" -E "^(${SANITIZE_EXCLUDED[*]})\$"
 }
 
+# seed_test_times DIR STAGE: ctest starts the longest tests first when it knows their times from an earlier run
+# (DIR/Testing/Temporary/CTestCostData.txt, which every run updates). A fresh clone has none and ran them in
+# registration order, the longest last: 15 s lost on each stage. So a tree without times starts from those of
+# a recent run (test-times/STAGE.txt; refresh it by copying that file after a run). A test it does not list
+# starts after the listed ones.
+seed_test_times() {
+    local times=${1}/Testing/Temporary/CTestCostData.txt
+    [[ -f ${times} ]] && return 0
+    mkdir -p "${times%/*}"
+    cp "${HERE}/test-times/${2}.txt" "${times}"
+}
+
 # build_sanitized: configures SANITIZE_BUILD_DIR (Debug: QT_FORCE_ASSERTS and _GLIBCXX_ASSERTIONS, plus
 # -DMLDECK_SANITIZE=ON) and builds only what the stage runs: its test executables, mldeckctl (the CLI
 # tests run it) and the model worker (every test depends on it). Debug information is -g1: the line tables and
