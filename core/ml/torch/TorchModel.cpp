@@ -80,29 +80,27 @@ Result<std::unique_ptr<TorchModel>> TorchModel::load(const QByteArray &bytes, co
 
     // Probe: the model must take the input its metadata describes and give the output it declares (one
     // value per row; a classifier: the positive class's or one per class). Later calls must keep that width.
+    const QString shape = info.image ? tr(", images [C, H, W] = [%1, %2, %3]")
+                                           .arg(info.image->channels)
+                                           .arg(info.image->height)
+                                           .arg(info.image->width)
+                          : info.sequenceLength > 1 ? tr(", windows of %1 rows").arg(info.sequenceLength)
+                                                    : QString();
+    const auto refused = [&](const QString &why) {
+        return Error{tr("%1: the model does not accept the input its metadata describes (%2 values per row%3): %4")
+                         .arg(path)
+                         .arg(info.inputWidth)
+                         .arg(shape, why)};
+    };
     try {
-        const at::Tensor probe = info.image                 ? torch::zeros({2, info.image->channels, info.image->height,
-                                                                            info.image->width})
+        const at::Tensor probe = info.image ? torch::zeros({2, info.image->channels, info.image->height, info.image->width})
                                  : info.sequenceLength > 1 ? torch::zeros({2, info.sequenceLength, info.inputWidth})
                                                            : torch::zeros({2, info.inputWidth});
         const auto out = impl->forward(probe, 2);
         if (!out)
-            return Error{
-                tr("%1: the model does not accept the input its metadata describes (%2 values per row%3): %4")
-                    .arg(path)
-                    .arg(info.inputWidth)
-                    .arg(info.image ? tr(", images [C, H, W] = [%1, %2, %3]")
-                                          .arg(info.image->channels)
-                                          .arg(info.image->height)
-                                          .arg(info.image->width)
-                         : info.sequenceLength > 1 ? tr(", windows of %1 rows").arg(info.sequenceLength)
-                                                   : QString())
-                    .arg(out.errorMessage())};
+            return refused(out.errorMessage());
     } catch (const std::exception &e) {
-        return Error{tr("%1: the model does not accept the input its metadata describes (%2 values per row): %3")
-                         .arg(path)
-                         .arg(info.inputWidth)
-                         .arg(torchMessage(e))};
+        return refused(torchMessage(e));
     }
     qCInfo(lcTorch) << "loaded model" << info.name << info.version << "from" << path;
     return std::unique_ptr<TorchModel>(new TorchModel(std::move(impl)));
