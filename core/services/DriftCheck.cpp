@@ -1,8 +1,11 @@
 #include "core/services/DriftCheck.h"
 
 #include "core/Text.h"
+#include "core/ml/image/ImageStore.h"
+#include "core/ml/image/LabelledImages.h"
 #include "core/stats/drift/DriftDebouncer.h"
 #include "core/store/pg/AlertStore.h"
+#include "core/store/pg/DeploymentStore.h"
 #include "core/store/pg/DriftData.h"
 
 #include <QCoreApplication>
@@ -19,41 +22,45 @@ namespace {
 
 constexpr qint64 kMicros = 1'000'000;
 
-struct Reference
+// Where the reference rows come from, as the settings name them: the first N logged predictions, a period
+// of the log, or a stored snapshot.
+struct ReferenceSource
 {
-    drift::Dataset data;
+    enum class Kind
+    {
+        FirstRows,
+        Period,
+        Snapshot
+    };
+    Kind kind = Kind::FirstRows;
+    qint64 rows = 0;         // FirstRows
+    qint64 from = 0, to = 0; // Period, µs
+    QString snapshot;        // Snapshot
     QString description;
 };
 
-Result<Reference> loadReference(DriftData &data, const QString &deployment, const FeatureSchema &schema,
-                                const drift::DriftConfig &config, qint64 windowFromMicros)
+Result<ReferenceSource> resolveReference(DriftData &data, const QString &deployment, const drift::ReferenceSpec &spec,
+                                         qint64 windowFromMicros)
 {
     using Kind = drift::ReferenceSpec::Kind;
-    const drift::ReferenceSpec &spec = config.reference;
-    auto period = [&](qint64 from, qint64 to, const QString &what) -> Result<Reference> {
+    using Source = ReferenceSource::Kind;
+    auto period = [&](qint64 from, qint64 to, const QString &what) -> Result<ReferenceSource> {
         if (to <= from)
             return Error{ServiceText::tr("The reference period of \"%1\" is empty.").arg(deployment)};
-        auto d = data.loadWindow(deployment, schema, from, to, config.maxRows);
-        if (!d)
-            return d.error();
         const auto iso = [](qint64 us) {
             return QDateTime::fromMSecsSinceEpoch(us / 1000, Qt::UTC).toString(Qt::ISODate);
         };
-        return Reference{std::move(d).value(), ServiceText::tr("%1 (%2 to %3)").arg(what, iso(from), iso(to))};
+        return ReferenceSource{Source::Period, 0, from, to, {},
+                               ServiceText::tr("%1 (%2 to %3)").arg(what, iso(from), iso(to))};
+    };
+    auto snapshot = [](const QString &name) {
+        return ReferenceSource{Source::Snapshot, 0, 0, 0, name, ServiceText::tr("snapshot %1").arg(name)};
     };
     switch (spec.kind) {
-    case Kind::FirstRows: {
-        auto d = data.loadFirstRows(deployment, schema, spec.rows);
-        if (!d)
-            return d.error();
-        return Reference{std::move(d).value(), describeReference(spec)};
-    }
-    case Kind::Snapshot: {
-        auto d = data.loadSnapshot(deployment, spec.snapshot, schema);
-        if (!d)
-            return d.error();
-        return Reference{std::move(d).value(), ServiceText::tr("snapshot %1").arg(spec.snapshot)};
-    }
+    case Kind::FirstRows:
+        return ReferenceSource{Source::FirstRows, spec.rows, 0, 0, {}, describeReference(spec)};
+    case Kind::Snapshot:
+        return snapshot(spec.snapshot);
     case Kind::Model: {
         auto w = data.championTrainingWindow(deployment);
         if (!w)
@@ -77,12 +84,8 @@ Result<Reference> loadReference(DriftData &data, const QString &deployment, cons
         auto snap = data.snapshotExists(deployment, QStringLiteral("baseline"));
         if (!snap)
             return snap.error();
-        if (*snap) {
-            auto d = data.loadSnapshot(deployment, QStringLiteral("baseline"), schema);
-            if (!d)
-                return d.error();
-            return Reference{std::move(d).value(), ServiceText::tr("snapshot baseline")};
-        }
+        if (*snap)
+            return snapshot(QStringLiteral("baseline"));
         if (auto w = data.championTrainingWindow(deployment))
             return period(w->first, w->second, ServiceText::tr("the champion's training window"));
         auto first = data.firstLoggedMicros(deployment);
@@ -93,6 +96,117 @@ Result<Reference> loadReference(DriftData &data, const QString &deployment, cons
     }
     }
     return Error{ServiceText::tr("Unknown reference.")};
+}
+
+Result<drift::Dataset> loadReferenceRows(DriftData &data, const QString &deployment, const FeatureSchema &schema,
+                                         const ReferenceSource &source, qint64 maxRows)
+{
+    switch (source.kind) {
+    case ReferenceSource::Kind::FirstRows:
+        return data.loadFirstRows(deployment, schema, source.rows);
+    case ReferenceSource::Kind::Snapshot:
+        return data.loadSnapshot(deployment, source.snapshot, schema);
+    case ReferenceSource::Kind::Period:
+        break;
+    }
+    return data.loadWindow(deployment, schema, source.from, source.to, maxRows);
+}
+
+// A side's image statistics: the keys measured through the store (none read when the store cannot be opened).
+ImageSample measureSide(const Result<std::unique_ptr<ImageStore>> &store, const QStringList &keys,
+                        ImageStatsCache *cache, const QString &source, qint64 population)
+{
+    ImageSample sample;
+    if (store) {
+        sample = measureImages(**store, keys, cache);
+    } else {
+        sample.stats = emptyImageStats();
+        sample.info.sampled = keys.size();
+        sample.info.problem = store.errorMessage();
+    }
+    sample.info.source = source;
+    sample.info.population = population;
+    return sample;
+}
+
+// The reference's image keys: a sample of the reference's logged predictions, or of the deployment's
+// reference set folder when those are not usable (a snapshot keeps no image keys; a reference logged
+// before image keys were has too few). Without a reference set, the logged keys there are.
+Result<ImageSample> measureReferenceImages(DriftData &data, const QString &deployment, const FeatureSchema &schema,
+                                           const DeploymentInfo &info, const ReferenceSource &source,
+                                           const drift::DriftConfig &cfg,
+                                           const Result<std::unique_ptr<ImageStore>> &store, ImageStatsCache *cache)
+{
+    DriftData::ImageKeySample logged;
+    QString why;
+    if (source.kind == ReferenceSource::Kind::Snapshot) {
+        why = ServiceText::tr("a snapshot keeps no image keys");
+    } else {
+        auto keys = source.kind == ReferenceSource::Kind::FirstRows
+                        ? data.sampleFirstImageKeys(deployment, schema, source.rows, cfg.imageSample)
+                        : data.sampleImageKeys(deployment, schema, source.from, source.to, cfg.imageSample);
+        if (!keys)
+            return keys.error();
+        logged = std::move(keys).value();
+        if (qint64(logged.keys.size()) < cfg.options.minSamples)
+            why = ServiceText::tr("the reference's predictions have %Ln image key(s)", nullptr,
+                                  int(logged.keys.size()));
+    }
+    const QString folder = info.images ? info.images->referenceSet : QString();
+    if (why.isEmpty() || folder.isEmpty())
+        return measureSide(store, logged.keys, cache,
+                           why.isEmpty() ? ServiceText::tr("the reference's logged images")
+                                         : ServiceText::tr("the reference's logged images (%1; no reference set "
+                                                           "to fall back on)")
+                                               .arg(why),
+                           logged.population);
+    const QString what = ServiceText::tr("the reference set %1 (%2)").arg(folder, why);
+    auto listed = listLabelledImages(folder, info.classSpec.classes);
+    if (!listed)
+        return measureSide(Error{listed.error()}, {}, cache, what, 0);
+    QStringList keys;
+    for (const ImageItem &item : listed->items)
+        keys << item.key;
+    const qint64 population = keys.size();
+    const FolderImageStore folderStore(folder);
+    ImageSample sample = measureImages(folderStore, sampleKeysByHash(std::move(keys), cfg.imageSample), cache);
+    sample.info.source = what;
+    sample.info.population = population;
+    return sample;
+}
+
+// Both sides' image statistics of an image deployment (resources/contract/drift.md, Image deployments).
+struct ImageSides
+{
+    drift::Dataset reference, current;
+    ImageDriftReport report;
+};
+
+Result<ImageSides> measureImageSides(DriftData &data, const QString &deployment, const FeatureSchema &schema,
+                                     const DeploymentInfo &info, const ReferenceSource &source, qint64 fromMicros,
+                                     qint64 toMicros, const drift::DriftConfig &cfg, ImageStatsCache *cache)
+{
+    const Result<std::unique_ptr<ImageStore>> store =
+        info.images ? openImageStore(info.images->store)
+                    : Result<std::unique_ptr<ImageStore>>(Error{ServiceText::tr("the image configuration of \"%1\" "
+                                                                                "does not read: %2")
+                                                                    .arg(deployment, info.imagesError)});
+    auto keys = data.sampleImageKeys(deployment, schema, fromMicros, toMicros, cfg.imageSample);
+    if (!keys)
+        return keys.error();
+    ImageSample current =
+        measureSide(store, keys->keys, cache, ServiceText::tr("the window's logged images"), keys->population);
+    auto reference = measureReferenceImages(data, deployment, schema, info, source, cfg, store, cache);
+    if (!reference)
+        return reference.error();
+    ImageSides sides;
+    sides.report.sampleSize = cfg.imageSample;
+    sides.report.store = store ? (*store)->describe() : info.images ? info.images->store.root : QString();
+    sides.report.current = std::move(current.info);
+    sides.report.reference = std::move(reference.value().info);
+    sides.current = std::move(current.stats);
+    sides.reference = std::move(reference.value().stats);
+    return sides;
 }
 
 void dropIgnored(drift::Dataset &d, const QStringList &ignore)
@@ -117,10 +231,13 @@ Result<DriftReferenceRows> loadDriftReference(PgConnection &conn, const QString 
     auto config = drift::DriftConfig::fromJson(*settings);
     if (!config)
         return Error{ServiceText::tr("Drift settings of \"%1\": %2").arg(deployment, config.errorMessage())};
-    auto r = loadReference(data, deployment, schema, *config, windowFromMicros);
-    if (!r)
-        return r.error();
-    return DriftReferenceRows{std::move(r.value().data), r->description};
+    auto source = resolveReference(data, deployment, config->reference, windowFromMicros);
+    if (!source)
+        return source.error();
+    auto rows = loadReferenceRows(data, deployment, schema, *source, config->maxRows);
+    if (!rows)
+        return rows.error();
+    return DriftReferenceRows{std::move(rows).value(), source->description};
 }
 
 QString referenceFillingText(const ReferenceFilling &filling)
@@ -163,6 +280,14 @@ QString driftFeatureLabel(const QString &feature)
         return ServiceText::tr("dataset");
     if (feature == kDriftMultivariateFeature)
         return ServiceText::tr("multivariate");
+    if (feature == kDriftImageBrightness)
+        return ServiceText::tr("image brightness");
+    if (feature == kDriftImageContrast)
+        return ServiceText::tr("image contrast");
+    if (feature == kDriftImageWidth)
+        return ServiceText::tr("image width");
+    if (feature == kDriftImageHeight)
+        return ServiceText::tr("image height");
     return feature;
 }
 
@@ -197,18 +322,21 @@ Result<DriftCheckReport> runDriftCheck(PgConnection &conn, const DriftCheckReque
     const qint64 toMicros = now.toMSecsSinceEpoch() * 1000;
     const qint64 fromMicros = toMicros - cfg.windowSeconds * kMicros;
 
-    if (cfg.reference.kind == drift::ReferenceSpec::Kind::FirstRows) {
+    auto deployment = DeploymentStore(conn).show(request.deployment);
+    if (!deployment)
+        return deployment.error();
+    const bool image = deployment->isImage();
+    auto has = data.hasSchema(request.deployment);
+    if (!has)
+        return has.error();
+    if (!*has && !image && cfg.reference.kind == drift::ReferenceSpec::Kind::FirstRows) {
         // A deployment created before anything told it its features has logged nothing yet.
-        auto has = data.hasSchema(request.deployment);
-        if (!has)
-            return has.error();
-        if (!*has) {
-            report.filling = ReferenceFilling{0, cfg.reference.rows};
-            report.referenceDescription = describeReference(cfg.reference);
-            return report;
-        }
+        report.filling = ReferenceFilling{0, cfg.reference.rows};
+        report.referenceDescription = describeReference(cfg.reference);
+        return report;
     }
-    auto schema = data.latestSchema(request.deployment);
+    // An image deployment has no features: its rows carry the default schema id unless one was stored.
+    auto schema = *has || !image ? data.latestSchema(request.deployment) : Result<FeatureSchema>(FeatureSchema{});
     if (!schema)
         return schema.error();
 
@@ -238,14 +366,29 @@ Result<DriftCheckReport> runDriftCheck(PgConnection &conn, const DriftCheckReque
         }
     }
 
-    auto reference = loadReference(data, request.deployment, *schema, cfg, fromMicros);
+    auto source = resolveReference(data, request.deployment, cfg.reference, fromMicros);
+    if (!source)
+        return source.error();
+    report.referenceDescription = source->description;
+    auto reference = loadReferenceRows(data, request.deployment, *schema, *source, cfg.maxRows);
     if (!reference)
         return reference.error();
-    report.referenceDescription = reference->description;
     auto current = data.loadWindow(request.deployment, *schema, fromMicros, toMicros, cfg.maxRows);
     if (!current)
         return current.error();
-    dropIgnored(reference.value().data, cfg.ignore);
+    if (image) {
+        // Its drift features: statistics of a sample of its images on each side.
+        auto sides = measureImageSides(data, request.deployment, *schema, *deployment, *source, fromMicros, toMicros,
+                                       cfg, request.imageCache);
+        if (!sides)
+            return sides.error();
+        for (drift::Column &c : sides.value().reference.columns)
+            reference.value().columns.push_back(std::move(c));
+        for (drift::Column &c : sides.value().current.columns)
+            current.value().columns.push_back(std::move(c));
+        report.images = std::move(sides.value().report);
+    }
+    dropIgnored(reference.value(), cfg.ignore);
     dropIgnored(current.value(), cfg.ignore);
 
     // Prediction and target drift (and a classifier's predicted-class distribution) are reported but do
@@ -255,7 +398,7 @@ Result<DriftCheckReport> runDriftCheck(PgConnection &conn, const DriftCheckReque
     };
     drift::Dataset features = *current;
     std::erase_if(features.columns, [&](const drift::Column &c) { return isOutput(c.name); });
-    report.result = drift::compareDatasets(reference->data, features, cfg.options);
+    report.result = drift::compareDatasets(*reference, features, cfg.options);
     drift::Dataset extra;
     for (const drift::Column &c : current->columns)
         if (isOutput(c.name))
@@ -265,12 +408,12 @@ Result<DriftCheckReport> runDriftCheck(PgConnection &conn, const DriftCheckReque
     drift::DriftOptions extraOptions = cfg.options;
     if (!extraOptions.testOverrides.contains(kDriftPredictedClassFeature))
         extraOptions.testOverrides.insert(kDriftPredictedClassFeature, drift::TestKind::ChiSquare);
-    const drift::DatasetDrift extraResult = drift::compareDatasets(reference->data, extra, extraOptions);
+    const drift::DatasetDrift extraResult = drift::compareDatasets(*reference, extra, extraOptions);
     for (const auto &f : extraResult.features)
         if (f.currentCount > 0)
             report.result.features.push_back(f);
     if (cfg.multivariate) {
-        drift::Dataset referenceFeatures = reference->data;
+        drift::Dataset referenceFeatures = *reference;
         std::erase_if(referenceFeatures.columns, [&](const drift::Column &c) { return isOutput(c.name); });
         report.multivariate = drift::compareMultivariate(referenceFeatures, features, cfg.pca);
     }

@@ -3,6 +3,7 @@
 #include "core/domain/Alert.h"
 #include "core/domain/FeatureSchema.h"
 #include "core/domain/Result.h"
+#include "core/services/ImageDrift.h"
 #include "core/stats/drift/DriftConfig.h"
 #include "core/stats/drift/DriftEngine.h"
 #include "core/stats/drift/MultivariateDrift.h"
@@ -31,6 +32,8 @@ struct DriftCheckRequest
     // `drift check` only reads).
     bool persist = false;
     AlertActor actor;
+    // An image deployment: image statistics already measured (the guard keeps one across checks); may be null.
+    ImageStatsCache *imageCache = nullptr;
 };
 
 // The default reference, the first N logged predictions, while fewer than N are logged: a state
@@ -39,6 +42,15 @@ struct ReferenceFilling
 {
     qint64 rows = 0;   // logged so far
     qint64 needed = 0; // N
+};
+
+// An image deployment's image statistics (the drift features "image brightness", "image contrast", "image
+// width", "image height"): each side is a sample of at most `sampleSize` images read through its store.
+struct ImageDriftReport
+{
+    qint64 sampleSize = 0; // the "image_sample" setting
+    QString store;         // the deployment's image store, for people
+    ImageSampleInfo current, reference;
 };
 
 struct DriftCheckReport
@@ -50,6 +62,7 @@ struct DriftCheckReport
     // The multivariate line (PCA reconstruction error of the features, outputs left out); unset when the
     // deployment's settings turn it off.
     std::optional<drift::MultivariateDrift> multivariate;
+    std::optional<ImageDriftReport> images; // set for an image deployment
     drift::DriftConfig config;
     QDateTime windowFrom, windowTo;
     QString referenceDescription;

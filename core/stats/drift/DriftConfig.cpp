@@ -191,6 +191,7 @@ Result<DriftConfig> DriftConfig::fromJson(const QJsonObject &json)
         fraction(QStringLiteral("pca_variance"), json.value(QStringLiteral("pca_variance")), 1, false,
                  c.pca.varianceShare),
         whole("pca_chunk_rows", 0, 100'000'000, c.pca.chunkRows),
+        whole("image_sample", 100, 100'000, c.imageSample),
     };
     for (const QString &e : errors)
         if (!e.isEmpty())
@@ -254,6 +255,7 @@ QJsonObject DriftConfig::toJson() const
             {QStringLiteral("multivariate"), multivariate},
             {QStringLiteral("pca_variance"), pca.varianceShare},
             {QStringLiteral("pca_chunk_rows"), pca.chunkRows},
+            {QStringLiteral("image_sample"), imageSample},
             {QStringLiteral("ignore"), QJsonArray::fromStringList(ignore)},
             {QStringLiteral("tests"), tests},
             {QStringLiteral("thresholds"), thresholds}};

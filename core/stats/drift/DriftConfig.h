@@ -56,6 +56,11 @@ struct DriftConfig
     DriftOptions options;
     bool multivariate = true; // also the PCA reconstruction-error line ("multivariate")
     MultivariateOptions pca;  // "pca_variance", "pca_chunk_rows" (its minSamples: "min_samples")
+    // An image deployment: how many images of each side (window, reference) its image statistics are
+    // computed from, a sample ("image_sample").
+    qint64 imageSample = kDefaultImageSample;
+
+    static constexpr qint64 kDefaultImageSample = 2000;
 
     // Missing keys keep the defaults; any bad value is an error naming the key. The one check of
     // drift settings: the guard, the CLI and the GUI's editor (one key at a time) all call it.

@@ -358,6 +358,50 @@ Result<qint64> DriftData::firstLoggedMicros(const QString &deployment)
     }
 }
 
+namespace {
+
+DriftData::ImageKeySample imageKeys(const pqxx::result &rows)
+{
+    DriftData::ImageKeySample out;
+    for (const auto &r : rows) {
+        out.keys << QString::fromUtf8(r[0].c_str());
+        out.population = r[1].as<qint64>();
+    }
+    return out;
+}
+
+} // namespace
+
+Result<DriftData::ImageKeySample> DriftData::sampleImageKeys(const QString &deployment, const FeatureSchema &schema,
+                                                             qint64 fromMicros, qint64 toMicros, qint64 n)
+{
+    try {
+        pqxx::read_transaction tx(pg::raw(m_conn));
+        return imageKeys(tx.exec_params(
+            "SELECT p.image_key, count(*) OVER () FROM mldeck.predictions p WHERE p.deployment = $1 "
+            "AND p.ts >= $2::timestamptz AND p.ts < $3::timestamptz AND p.feature_schema = $4 AND NOT p.failed "
+            "AND p.image_key IS NOT NULL ORDER BY md5(p.request_key) LIMIT $5",
+            pg::utf8(deployment), pgtext::timestamp(fromMicros), pgtext::timestamp(toMicros), schema.id, n));
+    } catch (const std::exception &e) {
+        return pg::toError(e, m_conn.endpoint(), StoreText::tr("reading the image keys of \"%1\"").arg(deployment));
+    }
+}
+
+Result<DriftData::ImageKeySample> DriftData::sampleFirstImageKeys(const QString &deployment,
+                                                                  const FeatureSchema &schema, qint64 rows, qint64 n)
+{
+    try {
+        pqxx::read_transaction tx(pg::raw(m_conn));
+        return imageKeys(tx.exec_params(
+            "SELECT r.image_key, count(*) OVER () FROM (SELECT p.request_key, p.image_key FROM mldeck.predictions p "
+            "WHERE p.deployment = $1 AND p.feature_schema = $2 AND NOT p.failed ORDER BY p.ts LIMIT $3) r "
+            "WHERE r.image_key IS NOT NULL ORDER BY md5(r.request_key) LIMIT $4",
+            pg::utf8(deployment), schema.id, rows, n));
+    } catch (const std::exception &e) {
+        return pg::toError(e, m_conn.endpoint(), StoreText::tr("reading the image keys of \"%1\"").arg(deployment));
+    }
+}
+
 Result<QJsonObject> DriftData::driftSettings(const QString &deployment)
 {
     try {

@@ -47,6 +47,21 @@ public:
     // Time of the first logged prediction (µs); an error when nothing is logged.
     Result<qint64> firstLoggedMicros(const QString &deployment);
 
+    // An image deployment's logged image keys, sampled for image drift: of the predictions with an image key
+    // (failed ones left out), the `n` whose request key has the smallest MD5 (deterministic, and mostly the
+    // same rows for two overlapping windows), and how many there were to sample from.
+    struct ImageKeySample
+    {
+        QStringList keys;
+        qint64 population = 0;
+    };
+    // ... logged in [from, to) with that schema.
+    Result<ImageKeySample> sampleImageKeys(const QString &deployment, const FeatureSchema &schema, qint64 fromMicros,
+                                           qint64 toMicros, qint64 n);
+    // ... among the first `rows` logged predictions with that schema (the first_rows:N reference).
+    Result<ImageKeySample> sampleFirstImageKeys(const QString &deployment, const FeatureSchema &schema, qint64 rows,
+                                                qint64 n);
+
     // A row of a snapshot that does not come from the log (a model's training data from a CSV file):
     // the feature values in schema order, as in mldeck.predictions.
     struct SnapshotRow

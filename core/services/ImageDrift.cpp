@@ -1,0 +1,108 @@
+#include "core/services/ImageDrift.h"
+
+#include "core/ml/image/ImageStore.h"
+
+#include <QCryptographicHash>
+#include <QMutexLocker>
+#include <QtConcurrent/QtConcurrentMap>
+
+#include <algorithm>
+
+namespace mldeck {
+
+namespace {
+
+QString cacheKey(const QString &store, const QString &key)
+{
+    return store + QLatin1Char('\n') + key;
+}
+
+} // namespace
+
+QStringList imageDriftFeatures()
+{
+    return {kDriftImageBrightness, kDriftImageContrast, kDriftImageWidth, kDriftImageHeight};
+}
+
+bool isImageDriftFeature(const QString &feature)
+{
+    return imageDriftFeatures().contains(feature);
+}
+
+bool ImageStatsCache::find(const QString &store, const QString &key, ImageStats &out) const
+{
+    const QMutexLocker lock(&m_mutex);
+    const ImageStats *s = m_cache.object(cacheKey(store, key));
+    if (!s)
+        return false;
+    out = *s;
+    return true;
+}
+
+void ImageStatsCache::insert(const QString &store, const QString &key, const ImageStats &stats)
+{
+    const QMutexLocker lock(&m_mutex);
+    m_cache.insert(cacheKey(store, key), new ImageStats(stats));
+}
+
+drift::Dataset emptyImageStats()
+{
+    drift::Dataset d;
+    for (const QString &name : imageDriftFeatures())
+        d.columns.push_back(drift::Column{name, drift::FeatureKind::Numeric, {}, {}});
+    return d;
+}
+
+ImageSample measureImages(const ImageStore &store, const QStringList &keys, ImageStatsCache *cache)
+{
+    const QString storeName = store.describe();
+    // One image at a time per thread: its bytes and decoded pixels are dropped as soon as it is measured.
+    const std::function<Result<ImageStats>(const QString &)> measure = [&](const QString &key) -> Result<ImageStats> {
+        ImageStats stats;
+        if (cache && cache->find(storeName, key, stats))
+            return stats;
+        auto bytes = store.read(key);
+        if (!bytes)
+            return bytes.error();
+        auto measured = imageStats(*bytes);
+        if (measured && cache)
+            cache->insert(storeName, key, *measured);
+        return measured;
+    };
+    const QList<Result<ImageStats>> results = QtConcurrent::blockingMapped(keys, measure);
+
+    ImageSample sample;
+    sample.stats = emptyImageStats();
+    sample.info.sampled = keys.size();
+    for (auto &c : sample.stats.columns)
+        c.numeric.reserve(std::size_t(keys.size()));
+    for (qsizetype i = 0; i < results.size(); ++i) {
+        const Result<ImageStats> &r = results.at(i);
+        if (!r) {
+            if (sample.info.skipped.size() < std::size_t(ImageSampleInfo::kListedSkips))
+                sample.info.skipped.push_back(SkippedImage{keys.at(i), r.errorMessage()});
+            continue;
+        }
+        ++sample.info.read;
+        sample.stats.columns[0].numeric.push_back(r->brightness);
+        sample.stats.columns[1].numeric.push_back(r->contrast);
+        sample.stats.columns[2].numeric.push_back(r->width);
+        sample.stats.columns[3].numeric.push_back(r->height);
+    }
+    return sample;
+}
+
+QStringList sampleKeysByHash(QStringList keys, qint64 n)
+{
+    std::vector<std::pair<QByteArray, QString>> hashed;
+    hashed.reserve(std::size_t(keys.size()));
+    for (QString &k : keys)
+        hashed.emplace_back(QCryptographicHash::hash(k.toUtf8(), QCryptographicHash::Md5), std::move(k));
+    std::sort(hashed.begin(), hashed.end());
+    QStringList out;
+    for (std::size_t i = 0; i < hashed.size() && qint64(i) < n; ++i)
+        out << hashed[i].second;
+    return out;
+}
+
+} // namespace mldeck
