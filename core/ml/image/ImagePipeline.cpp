@@ -66,28 +66,30 @@ QImage asRgb888(const QImage &image)
 ImageStats statsOfRgb(const QImage &rgb)
 {
     ImageStats stats;
-    stats.width = rgb.width();
-    stats.height = rgb.height();
-    const qint64 n = qint64(rgb.width()) * rgb.height();
+    const int w = rgb.width(), h = rgb.height();
+    stats.width = w;
+    stats.height = h;
+    const double n = double(w) * double(h);
     if (n == 0)
         return stats;
+    // Two passes (mean, then squared deviations) in luma units, scaled to [0, 1] at the end.
     double sum = 0;
-    for (int y = 0; y < rgb.height(); ++y) {
+    for (int y = 0; y < h; ++y) {
         const uchar *line = rgb.constScanLine(y);
-        for (int x = 0; x < rgb.width(); ++x)
-            sum += luma(line + 3 * x) / 255.0;
+        for (int x = 0; x < w; ++x)
+            sum += luma(line + 3 * x);
     }
-    const double mean = sum / double(n);
+    const double mean = sum / n;
     double squares = 0;
-    for (int y = 0; y < rgb.height(); ++y) {
+    for (int y = 0; y < h; ++y) {
         const uchar *line = rgb.constScanLine(y);
-        for (int x = 0; x < rgb.width(); ++x) {
-            const double d = luma(line + 3 * x) / 255.0 - mean;
+        for (int x = 0; x < w; ++x) {
+            const double d = luma(line + 3 * x) - mean;
             squares += d * d;
         }
     }
-    stats.brightness = mean;
-    stats.contrast = std::sqrt(squares / double(n));
+    stats.brightness = mean / 255.0;
+    stats.contrast = std::sqrt(squares / n) / 255.0;
     return stats;
 }
 
@@ -107,6 +109,7 @@ Result<QImage> decodeImage(const QByteArray &encoded)
     if (!reader.canRead())
         return Error{MlText::tr("not an image, or in a format MLDeck cannot read (it reads %1)")
                          .arg(QString::fromLatin1(QImageReader::supportedImageFormats().join(", ")))};
+    const QString format = QString::fromLatin1(reader.format().toUpper());
     const QSize size = reader.size();
     if (size.isValid() && qint64(size.width()) * size.height() > kMaxImagePixels)
         return Error{MlText::tr("the image is %1 × %2 pixels, more than the %3 megapixels MLDeck decodes")
@@ -115,8 +118,7 @@ Result<QImage> decodeImage(const QByteArray &encoded)
                          .arg(kMaxImagePixels / 1'000'000)};
     QImage image;
     if (!reader.read(&image) || image.isNull())
-        return Error{MlText::tr("the %1 image is truncated or corrupt (%2)")
-                         .arg(QString::fromLatin1(reader.format().toUpper()), reader.errorString())};
+        return Error{MlText::tr("the %1 image is truncated or corrupt (%2)").arg(format, reader.errorString())};
     if (qint64(image.width()) * image.height() > kMaxImagePixels)
         return Error{MlText::tr("the image is %1 × %2 pixels, more than the %3 megapixels MLDeck decodes")
                          .arg(image.width())

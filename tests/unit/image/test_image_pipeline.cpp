@@ -161,7 +161,9 @@ private Q_SLOTS:
         const QByteArray png = encode(filled(50, 50, Qt::red), "PNG");
         QTest::newRow("empty") << QByteArray() << u"empty"_qs;
         QTest::newRow("text") << QByteArray("label,confidence\ncat,0.9\n") << u"not an image"_qs;
-        QTest::newRow("truncated png") << png.left(png.size() / 2) << u"truncated or corrupt"_qs;
+        QTest::newRow("truncated png") << png.left(png.size() / 2) << u"PNG image is truncated or corrupt"_qs;
+        const QByteArray jpeg = encode(filled(64, 48, Qt::red), "JPEG");
+        QTest::newRow("truncated jpeg") << jpeg.left(jpeg.size() * 9 / 10) << u"JPEG image is truncated or corrupt"_qs;
         // 8000 × 7000 = 56 megapixels: refused from the header, before any pixel is decoded.
         QImage huge(8000, 7000, QImage::Format_Mono);
         huge.fill(0);
