@@ -115,13 +115,13 @@ QString GateCombination::describe(int deciding) const
 {
     switch (mode) {
     case Mode::Any:
-        return RolloutText::tr("any of %1").arg(deciding);
+        return RolloutText::tr("at least 1 of %1").arg(deciding);
     case Mode::AtLeast:
         return RolloutText::tr("at least %1 of %2").arg(atLeast).arg(deciding);
     case Mode::All:
         break;
     }
-    return RolloutText::tr("all of %1").arg(deciding);
+    return RolloutText::tr("all %1").arg(deciding);
 }
 
 namespace gates {

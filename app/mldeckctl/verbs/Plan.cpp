@@ -77,7 +77,7 @@ void printStatus(const QString &deployment, const PlanStatus &s, bool json)
         int deciding = 0;
         for (const GateStatus &g : s.gates)
             deciding += plan::requiredGates().contains(g.name) || g.advisory ? 0 : 1;
-        Context::out(Text::tr("gates: samples and soak always, then %1 of the others (lower case: advisory)")
+        Context::out(Text::tr("gates: samples and soak always; of the others, %1 must pass (lower case: advisory)")
                          .arg(s.combination.describe(deciding)));
     }
     Context::out(s.minLabelled

@@ -209,7 +209,7 @@ private Q_SLOTS:
         QVERIFY(shown.value(QStringLiteral("waiting_for")).toArray().size() >= 1);
         r = mldeckctl(f, {QStringLiteral("plan"), QStringLiteral("show")});
         QVERIFY2(r.code == 0, qPrintable(r.err));
-        QVERIFY2(r.out.contains("then at least 2 of 3 of the others") && r.out.contains("WAIT min_soak_s"),
+        QVERIFY2(r.out.contains("of the others, at least 2 of 3 must pass") && r.out.contains("WAIT min_soak_s"),
                  r.out.constData());
         auto flags = f.service();
         const auto stored = PlanService(*flags).plan(f.deployment);

@@ -117,6 +117,9 @@ private Q_SLOTS:
         QVERIFY(two && two->mode == Mode::AtLeast && two->atLeast == 2);
         QCOMPARE(two->modeText(), QStringLiteral("at-least-2"));
         QCOMPARE(two->describe(3), QStringLiteral("at least 2 of 3"));
+        // Read inside "of the other gates, %1 must pass": plain words for every mode.
+        QCOMPARE(GateCombination::parseMode(QStringLiteral("all"))->describe(4), QStringLiteral("all 4"));
+        QCOMPARE(GateCombination::parseMode(QStringLiteral("any"))->describe(4), QStringLiteral("at least 1 of 4"));
         QVERIFY(!GateCombination::parseMode(QStringLiteral("most")));
         QVERIFY(!GateCombination::parseMode(QStringLiteral("at-least-0")));
 

@@ -3,6 +3,7 @@
 #include "core/domain/Figure.h"
 #include "core/ml/checks/ModelChecks.h"
 #include "ui/Theme.h"
+#include "ui/pages/deployments/DeploymentsTableModel.h"
 
 #include <QColor>
 #include <QLocale>
@@ -91,7 +92,7 @@ QVariant ModelVersionTableModel::data(const QModelIndex &index, int role) const
     case NameColumn:
         return m->name;
     case TaskColumn:
-        return m->task == QLatin1String("classification") ? tr("classification") : tr("regression");
+        return DeploymentsTableModel::taskText(m->task);
     case CreatedColumn:
         return QLocale().toString(m->createdAt.toLocalTime(), QLocale::ShortFormat);
     case MaeColumn:

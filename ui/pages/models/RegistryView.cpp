@@ -7,6 +7,7 @@
 #include "core/services/ModelsService.h"
 #include "core/services/RedisAccessService.h"
 #include "ui/ConnectionSession.h"
+#include "ui/pages/deployments/DeploymentsTableModel.h"
 #include "ui/pages/models/AliasBadgeDelegate.h"
 #include "ui/pages/models/ModelVersionTableModel.h"
 #include "ui/widgets/InfoBar.h"
@@ -335,7 +336,7 @@ void RegistryView::updateDetails()
     QString html = QStringLiteral("<h3>%1@%2 — %3</h3><table>").arg(esc(m->deployment), esc(m->version), esc(m->name));
     html += row(tr("Aliases"), m->aliases.isEmpty() ? QStringLiteral("–") : esc(m->aliases.join(QStringLiteral(", "))));
     html += row(tr("State"), m->archived ? tr("archived") : tr("active"));
-    html += row(tr("Task"), esc(m->task));
+    html += row(tr("Task"), esc(DeploymentsTableModel::taskText(m->task)));
     html += row(tr("Target unit"), m->targetUnit.isEmpty() ? QStringLiteral("–") : esc(m->targetUnit));
     html += row(tr("SHA-256"), QStringLiteral("<code>%1</code>").arg(esc(m->sha256)));
     html += row(tr("File"), esc(m->filePath));
