@@ -3,7 +3,8 @@
 Same steps, same arithmetic, so that a model trained in Python on these arrays sees in MLDeck what it
 saw in training (resources/contract/images.md, "The pipeline"; the agreement test compares every float):
 
-1. decode with Pillow, apply the EXIF orientation, convert to RGB (alpha dropped; palette expanded);
+1. decode with Pillow, apply the EXIF orientation, convert to RGB (alpha dropped; palette expanded;
+   16-bit samples keep their high byte);
 2. grayscale models: luma = 0.299 R + 0.587 G + 0.114 B in float64, never rounded;
 3. resize each axis with a triangle (bilinear) filter whose support grows with the shrink factor
    (antialiased), sample centres at index + 0.5, taps outside the image dropped and the rest renormalised;
@@ -78,6 +79,9 @@ def decode_rgb(data) -> np.ndarray:
         if im.width * im.height > MAX_IMAGE_PIXELS:
             raise ValueError(f"image of {im.width} x {im.height} pixels is above {MAX_IMAGE_PIXELS} pixels")
         im = ImageOps.exif_transpose(im)
+        if im.mode in ("I;16", "I;16B", "I;16L", "I"):  # 16-bit grayscale: the high byte (Pillow's RGB48 too)
+            v8 = (np.asarray(im).astype(np.int64) >> 8).clip(0, 255).astype(np.uint8)
+            return np.repeat(v8[:, :, None], 3, axis=2)
         return np.asarray(im.convert("RGB"), dtype=np.uint8)
 
 

@@ -58,9 +58,45 @@ int roundHalfUp(double x)
     return int(std::floor(x + 0.5));
 }
 
+// 8-bit RGB. 16-bit samples keep their high byte (v >> 8: what Pillow gives for a 16-bit PNG), done
+// here rather than by Qt's conversion, which rounds; everything else is converted by Qt.
 QImage asRgb888(const QImage &image)
 {
-    return image.format() == QImage::Format_RGB888 ? image : image.convertToFormat(QImage::Format_RGB888);
+    const int w = image.width(), h = image.height();
+    switch (image.format()) {
+    case QImage::Format_RGB888:
+        return image;
+    case QImage::Format_Grayscale16: {
+        QImage gray(w, h, QImage::Format_Grayscale8);
+        for (int y = 0; y < h; ++y) {
+            const auto *src = reinterpret_cast<const quint16 *>(image.constScanLine(y));
+            uchar *dst = gray.scanLine(y);
+            for (int x = 0; x < w; ++x)
+                dst[x] = uchar(src[x] >> 8);
+        }
+        return gray.convertToFormat(QImage::Format_RGB888);
+    }
+    case QImage::Format_RGBX64:
+    case QImage::Format_RGBA64:
+    case QImage::Format_RGBA64_Premultiplied: {
+        const QImage straight = image.format() == QImage::Format_RGBA64_Premultiplied
+                                    ? image.convertToFormat(QImage::Format_RGBA64)
+                                    : image;
+        QImage rgb(w, h, QImage::Format_RGB888);
+        for (int y = 0; y < h; ++y) {
+            const auto *src = reinterpret_cast<const QRgba64 *>(straight.constScanLine(y));
+            uchar *dst = rgb.scanLine(y);
+            for (int x = 0; x < w; ++x) {
+                dst[3 * x] = uchar(src[x].red() >> 8);
+                dst[3 * x + 1] = uchar(src[x].green() >> 8);
+                dst[3 * x + 2] = uchar(src[x].blue() >> 8);
+            }
+        }
+        return rgb;
+    }
+    default:
+        return image.convertToFormat(QImage::Format_RGB888);
+    }
 }
 
 ImageStats statsOfRgb(const QImage &rgb)

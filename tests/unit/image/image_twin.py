@@ -9,7 +9,9 @@ BILINEAR resize lies from the twin.
 
 import json
 import os
+import struct
 import sys
+import zlib
 
 import numpy as np
 from PIL import Image
@@ -24,6 +26,17 @@ def pattern(w, h, seed):
     y, x = np.mgrid[0:h, 0:w]
     base = np.stack([x * 255.0 / max(w - 1, 1), y * 255.0 / max(h - 1, 1), (x + y) * 127.0 / max(w + h - 2, 1)], -1)
     return np.clip(base + rng.normal(0, 25, base.shape), 0, 255).astype(np.uint8)
+
+
+def write_rgb48_png(path, rgb):
+    """A 16-bit-per-channel RGB PNG (Pillow cannot write one)."""
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    h, w = rgb.shape[:2]
+    rows = b"".join(b"\0" + rgb[y].astype(">u2").tobytes() for y in range(h))
+    with open(path, "wb") as f:
+        f.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 16, 2, 0, 0, 0))
+                + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
 
 
 def write_images(out):
@@ -49,9 +62,20 @@ def write_images(out):
     exif[0x0112] = 6  # orientation: rotate 90 degrees clockwise to display
     rotated.save(os.path.join(out, "rotated.jpg"), quality=92, exif=exif.tobytes())
     files["rotated.jpg"] = "JPEG 48 x 36 stored, EXIF orientation 6 (shown 36 x 48)"
+    # Every other EXIF orientation (mirrors and transposes included).
+    for orientation in (2, 3, 4, 5, 7, 8):
+        exif = Image.Exif()
+        exif[0x0112] = orientation
+        rotated.save(os.path.join(out, f"exif{orientation}.jpg"), quality=92, exif=exif.tobytes())
+        files[f"exif{orientation}.jpg"] = f"JPEG 48 x 36 stored, EXIF orientation {orientation}"
     # A JPEG named .png: the content decides.
     Image.fromarray(pattern(20, 20, 9), "RGB").save(os.path.join(out, "misnamed.png"), format="JPEG", quality=95)
     files["misnamed.png"] = "JPEG content named .png"
+    gray16 = np.random.default_rng(10).integers(0, 65536, (15, 19)).astype(np.uint16)
+    Image.fromarray(gray16, "I;16").save(os.path.join(out, "gray16.png"))
+    files["gray16.png"] = "PNG 16-bit grayscale 19 x 15"
+    write_rgb48_png(os.path.join(out, "rgb48.png"), np.random.default_rng(11).integers(0, 65536, (13, 22, 3)))
+    files["rgb48.png"] = "PNG 16-bit RGB 22 x 13"
     return files
 
 
