@@ -164,7 +164,6 @@ void writeImageTrainingFigures(WireWriter &w, const ImageTrainingResult &result)
     w.i64(result.skippedCount);
     w.u32(quint32(result.skipped.size()));
     for (const SkippedImage &s : result.skipped) {
-        w.string(s.store);
         w.string(s.key);
         w.string(s.reason);
     }
@@ -180,7 +179,6 @@ void readImageTrainingFigures(WireReader &r, ImageTrainingResult &result)
     const quint32 listed = r.u32();
     for (quint32 i = 0; i < listed && !r.failed(); ++i) {
         SkippedImage s;
-        s.store = r.string();
         s.key = r.string();
         s.reason = r.string();
         result.skipped.push_back(std::move(s));

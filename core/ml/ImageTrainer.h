@@ -6,6 +6,7 @@
 // time: memory holds the keys and one batch, never all the images. How and why: retrain.md, "Image models".
 
 #include "core/domain/Result.h"
+#include "core/domain/SkippedImage.h"
 #include "core/ml/Trainer.h"
 #include "core/ml/image/ImageStore.h"
 #include "core/ml/image/LabelledImages.h"
@@ -40,22 +41,13 @@ public:
     Status validate() const;                                          // maxCrop from 0 to 0.5
 };
 
-// An image that could not be used (missing, unreadable, not an image, too large): counted and reported,
-// never stops a training.
-struct SkippedImage
-{
-    QString store; // ImageStore::describe()
-    QString key;
-    QString reason;
-};
-
 struct ImageTrainingResult
 {
     TrainingResult training;
     qint64 trainImages = 0;      // usable training images (an image seen in every epoch counts once)
     qint64 validationImages = 0; // usable validation images
     qint64 skippedCount = 0;     // every skipped image, training and validation
-    std::vector<SkippedImage> skipped; // the first kMaxSkippedListed of them
+    std::vector<SkippedImage> skipped; // the first kMaxSkippedListed of them (key in its set, reason)
     double decodeSeconds = 0;          // reading + decoding + preprocessing + augmentation, whole run
     double modelSeconds = 0;           // forward, backward and optimiser steps, whole run
 };

@@ -133,8 +133,7 @@ private:
         ++result.skippedCount;
         if (result.skipped.size() < size_t(kMaxSkippedListed)) {
             const Entry &e = m_entries[size_t(index)];
-            result.skipped.push_back(SkippedImage{m_stores[size_t(e.set)]->describe(),
-                                                  (*m_sets)[size_t(e.set)].items[size_t(e.item)].key, reason});
+            result.skipped.push_back(SkippedImage{(*m_sets)[size_t(e.set)].items[size_t(e.item)].key, reason});
         }
     }
 

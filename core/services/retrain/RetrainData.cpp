@@ -24,6 +24,7 @@ QJsonObject RetrainRequest::toJson() const
             {QStringLiteral("validation_fraction"), validationFraction},
             {QStringLiteral("include_feedback"), includeFeedback},
             {QStringLiteral("training"), training.toJson()},
+            {QStringLiteral("augmentation"), augmentation.toJson()},
             {QStringLiteral("force"), force},
             {QStringLiteral("dry_run"), dryRun},
             {QStringLiteral("min_improvement"), minImprovement}};
@@ -100,6 +101,8 @@ Result<Window> loadWindow(PgConnection &pg, const RetrainRequest &request, const
                          .arg(request.deployment, w.classSpec.validate().errorMessage())};
     w.toMicros = QDateTime::currentDateTimeUtc().toMSecsSinceEpoch() * 1000 + 1000;
     w.fromMicros = w.toMicros - qint64(request.daysBack) * 86'400'000'000LL;
+    if (deployment->isImage())
+        return loadImageWindow(pg, request, w.classSpec, w.fromMicros, w.toMicros, cancel);
     auto loaded = EvaluationData(pg).load(request.deployment, w.fromMicros, w.toMicros);
     if (!loaded)
         return loaded.error();

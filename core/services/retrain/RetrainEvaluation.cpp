@@ -114,21 +114,27 @@ Result<HoldoutScores> scoreClassifier(ModelRunner &champion, ModelRunner &candid
     const auto championP = predictClasses(champion, holdout, spec, cancel);
     if (!championP)
         return Error{ServiceText::tr("Champion: %1").arg(championP.errorMessage())};
-    // The deployment's decision rule (its threshold may differ from the model file's) decides the served class.
     std::vector<int> actual;
     actual.reserve(holdout.target.size());
     for (double y : holdout.target)
         actual.push_back(int(y)); // class indices (RetrainData kept only those)
-    HoldoutScores s;
-    s.series.push_back(stats::accuracySeries(spec, championP->values, candidateP->values, actual));
-    s.series.push_back(stats::logLossSeries(spec.count(), championP->values, candidateP->values, actual));
-    s.keys << QStringLiteral("accuracy") << QStringLiteral("log_loss");
-    s.champion = classifierJson(stats::classifierMetrics(spec, championP->values, actual));
-    s.candidate = classifierJson(stats::classifierMetrics(spec, candidateP->values, actual));
-    return s;
+    return classifierScores(spec, *championP, *candidateP, actual);
 }
 
 } // namespace
+
+HoldoutScores classifierScores(const ClassSpec &spec, const ClassProbabilities &champion,
+                               const ClassProbabilities &candidate, const std::vector<int> &actual)
+{
+    // The deployment's decision rule (its threshold may differ from the model file's) decides the served class.
+    HoldoutScores s;
+    s.series.push_back(stats::accuracySeries(spec, champion.values, candidate.values, actual));
+    s.series.push_back(stats::logLossSeries(spec.count(), champion.values, candidate.values, actual));
+    s.keys << QStringLiteral("accuracy") << QStringLiteral("log_loss");
+    s.champion = classifierJson(stats::classifierMetrics(spec, champion.values, actual));
+    s.candidate = classifierJson(stats::classifierMetrics(spec, candidate.values, actual));
+    return s;
+}
 
 Result<HoldoutScores> scoreHoldout(ModelRunner &champion, ModelRunner &candidate, const Dataset &holdout,
                                    const Window &window, const std::atomic<bool> *cancel)

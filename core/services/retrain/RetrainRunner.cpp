@@ -278,6 +278,8 @@ private:
 
     void splitWindow()
     {
+        if (m_window.images)
+            return; // ImageWindow holds its own split
         const qint64 n = m_window.data.rowCount();
         std::vector<qint64> trainRows;
         trainRows.reserve(size_t(m_window.trainEnd) * 2);
@@ -328,8 +330,9 @@ private:
         };
         report(RetrainStage::Training, 0.05,
                ServiceText::tr("Training from %1@%2").arg(m_request.deployment, m_base.version));
-        auto trained =
-            trainModel(m_base.filePath, m_train, m_validation, m_request.training, m_version, m_candidateFile, topt);
+        auto trained = m_window.images ? trainImages(topt)
+                                       : trainModel(m_base.filePath, m_train, m_validation, m_request.training,
+                                                    m_version, m_candidateFile, topt);
         if (trained && trained->cancelled)
             return cancelledEnd();
         if (cancelled()) {
@@ -348,13 +351,15 @@ private:
     // 5. Candidate and champion on the same holdout rows, then the decision rule.
     bool evaluate()
     {
-        const int holdoutCount = int(m_holdout.rowCount());
+        const int holdoutCount = int(holdoutRows());
         report(RetrainStage::Evaluating, 0.82,
                ServiceText::tr("Evaluating candidate and champion on %n holdout rows", nullptr, holdoutCount));
         auto candidateRunner = ModelRunner::load(m_candidateFile);
         if (!candidateRunner)
             return fail(ServiceText::tr("The trained model cannot be loaded: %1").arg(candidateRunner.errorMessage()));
-        auto scores = detail::scoreHoldout(*m_baseRunner, **candidateRunner, m_holdout, m_window, &m_stop);
+        auto scores = m_window.images ? scoreImages(**candidateRunner)
+                                      : detail::scoreHoldout(*m_baseRunner, **candidateRunner, m_holdout, m_window,
+                                                             &m_stop);
         if (cancelled())
             return cancelledEnd();
         if (!scores)
@@ -376,9 +381,9 @@ private:
         const RetrainDecision decision =
             decide(metric, intervals[size_t(m_scores.keys.indexOf(metricKey(metric)))], m_request.minImprovement);
         m_out.decision = decision;
-        m_out.run.metrics = QJsonObject{{QStringLiteral("holdout_rows"), double(m_holdout.rowCount())},
-                                        {QStringLiteral("train_rows"), double(m_train.rowCount())},
-                                        {QStringLiteral("validation_rows"), double(m_validation.rowCount())},
+        m_out.run.metrics = QJsonObject{{QStringLiteral("holdout_rows"), double(holdoutRows())},
+                                        {QStringLiteral("train_rows"), double(trainRows())},
+                                        {QStringLiteral("validation_rows"), double(validationRows())},
                                         {QStringLiteral("feedback_rows"), double(m_window.summary.feedbackRows)},
                                         {QStringLiteral("candidate"), m_scores.candidate},
                                         {QStringLiteral("champion"), m_scores.champion},
@@ -394,6 +399,8 @@ private:
                                      intervalJson(intervals[size_t(i)]));
         if (m_window.classifier)
             m_out.run.metrics.insert(QStringLiteral("classes"), QJsonArray::fromStringList(m_window.classSpec.classes));
+        if (m_window.images)
+            m_out.run.metrics.insert(QStringLiteral("images"), imageFigures());
         m_out.run.decision = decision.promote ? QStringLiteral("none") : QStringLiteral("rejected");
         m_out.run.decisionReason = decision.reason;
         return true;
@@ -461,8 +468,8 @@ private:
     {
         QJsonObject m = m_scores.candidate;
         m.remove(QStringLiteral("rows"));
-        m.insert(QStringLiteral("holdout_rows"), double(m_holdout.rowCount()));
-        m.insert(QStringLiteral("training_rows"), double(m_train.rowCount()));
+        m.insert(QStringLiteral("holdout_rows"), double(holdoutRows()));
+        m.insert(QStringLiteral("training_rows"), double(trainRows()));
         m.insert(QStringLiteral("retrain_run"), double(m_out.run.id));
         for (qsizetype i = 0; i < m_scores.keys.size(); ++i) {
             const QString &key = m_scores.keys[i];
@@ -475,6 +482,72 @@ private:
                              {QStringLiteral("to"), m_window.summary.to.toString(Qt::ISODate)},
                              {QStringLiteral("holdout_from"), m_window.summary.holdoutFrom.toString(Qt::ISODate)}});
         return m;
+    }
+
+    // The row counts: a table's, or an image deployment's images (those the training used, once it has run).
+    qint64 trainRows() const
+    {
+        if (!m_window.images)
+            return m_train.rowCount();
+        return m_imageFigures.trainImages > 0 ? m_imageFigures.trainImages : m_window.images->trainCount;
+    }
+    qint64 validationRows() const
+    {
+        if (!m_window.images)
+            return m_validation.rowCount();
+        return m_imageFigures.validationImages > 0 ? m_imageFigures.validationImages : m_window.images->validationCount;
+    }
+    qint64 holdoutRows() const
+    {
+        if (!m_window.images)
+            return m_holdout.rowCount();
+        return m_scores.series.empty() ? qint64(m_window.images->holdout.size()) : qint64(m_scores.series[0].a.size());
+    }
+
+    // An image deployment's training: the worker reads the images; skipped ones are kept for the outcome.
+    Result<TrainingResult> trainImages(const TrainingOptions &options)
+    {
+        const detail::ImageWindow &images = *m_window.images;
+        auto trained = trainImageModel(m_base.filePath, images.train, images.validation, m_request.training,
+                                       m_request.augmentation, m_version, m_candidateFile, options);
+        if (!trained)
+            return trained.error();
+        m_imageFigures = trained.value();
+        addSkipped(m_imageFigures.skippedCount, m_imageFigures.skipped);
+        return std::move(trained).value().training;
+    }
+
+    Result<detail::HoldoutScores> scoreImages(ModelRunner &candidate)
+    {
+        std::vector<SkippedImage> skipped;
+        auto scores = detail::scoreImageHoldout(*m_baseRunner, candidate, m_window, &m_stop, skipped);
+        addSkipped(qint64(skipped.size()), skipped);
+        return scores;
+    }
+
+    void addSkipped(qint64 count, const std::vector<SkippedImage> &listed)
+    {
+        m_out.skippedImageCount += count;
+        for (const SkippedImage &s : listed)
+            if (m_out.skippedImages.size() < size_t(kMaxSkippedListed))
+                m_out.skippedImages.push_back(s);
+    }
+
+    QJsonObject imageFigures() const
+    {
+        const DataSummary &s = m_window.summary;
+        QJsonArray skipped;
+        for (const SkippedImage &i : m_out.skippedImages)
+            skipped.append(QJsonObject{{QStringLiteral("key"), i.key}, {QStringLiteral("reason"), i.reason}});
+        return {{QStringLiteral("window_images"), double(s.windowImages)},
+                {QStringLiteral("reference_images"), double(s.referenceImages)},
+                {QStringLiteral("store"), s.imageStore},
+                {QStringLiteral("reference_set"), s.referenceSet},
+                {QStringLiteral("holdout_set"), s.holdoutSet},
+                {QStringLiteral("skipped_count"), double(m_out.skippedImageCount)},
+                {QStringLiteral("skipped"), skipped},
+                {QStringLiteral("decode_seconds"), m_imageFigures.decodeSeconds},
+                {QStringLiteral("model_seconds"), m_imageFigures.modelSeconds}};
     }
 
     void report(RetrainStage stage, double fraction, const QString &message,
@@ -548,6 +621,7 @@ private:
     QString m_candidateFile;
     std::unique_ptr<ModelRunner> m_baseRunner;
     TrainingResult m_trained;
+    ImageTrainingResult m_imageFigures; // an image deployment's: images used and skipped, timings
     detail::HoldoutScores m_scores;
     std::vector<stats::DifferenceInterval> m_intervals; // one per series of m_scores
 };

@@ -3,6 +3,8 @@
 #include "core/config/Endpoints.h"
 #include "core/domain/Result.h"
 #include "core/domain/RetrainRun.h"
+#include "core/domain/SkippedImage.h"
+#include "core/ml/ImageTrainer.h"
 #include "core/ml/Trainer.h"
 #include "core/rollout/AuditRecord.h"
 #include "core/stats/Bootstrap.h"
@@ -52,6 +54,7 @@ struct RetrainRequest
     double validationFraction = 0.15; // the newest share of the training rows: early stopping
     bool includeFeedback = true;      // rows with negative feedback weigh double (documented)
     TrainingParams training;
+    ImageAugmentation augmentation; // an image deployment's training images (retrain.md, "Image models")
     QString trigger = QStringLiteral("manual");
     bool force = false;  // run even when the triggers are not due
     bool dryRun = false; // train and evaluate; register nothing
@@ -82,6 +85,14 @@ struct DataSummary
     std::vector<qint64> classCounts;        // ... and the rows labelled with each
     QMap<QString, qint64> missingByFeature; // rows left out because a value was missing
     QStringList notes;
+    // An image deployment: rows are images; the training ones come from the window's labelled predictions
+    // (through the deployment's image store) and the reference set, the holdout is the fixed holdout set.
+    bool images = false;
+    qint64 windowImages = 0;    // labelled images logged in the window
+    qint64 referenceImages = 0; // in the reference set
+    QString imageStore;         // ImageStore::describe() of the deployment's store
+    QString referenceSet;
+    QString holdoutSet;
 };
 Result<DataSummary> summarizeData(PgConnection &pg, const RetrainRequest &request);
 
@@ -135,6 +146,10 @@ struct RetrainOutcome
     std::optional<DataSummary> data;
     std::vector<EpochReport> history;
     std::optional<RetrainDecision> decision;
+    // An image deployment: the images left out of training and evaluation (unreadable, not an image), counted
+    // and the first of them listed with their reasons.
+    qint64 skippedImageCount = 0;
+    std::vector<SkippedImage> skippedImages;
     QString candidateVersion; // registered (not for a dry run), not yet promoted
     QString candidatePath;    // the TorchScript file (in the model store once registered)
 };

@@ -122,7 +122,7 @@ struct RetrainFixture
             outcomes.push_back(OutcomeRow{ts + 1'000'000, dep, r.requestKey, r.actualDelay});
             if (i < feedback)
                 feedbackRows.push_back(FeedbackRow{ts + 2'000'000, dep, r.requestKey, i >= negative, QString(),
-                                                   QStringLiteral("u%1").arg(i % 37)});
+                                                   QStringLiteral("u%1").arg(i % 37), QString()});
         }
         PredictionLog log(*conn);
         if (auto s = log.appendPredictions(predictions); !s)
