@@ -14,11 +14,13 @@
 #include "core/ml/Dataset.h"
 #include "core/ml/ModelMetadata.h"
 #include "core/ml/Trainer.h"
+#include "core/ml/image/ImagePipeline.h"
 #include "core/rollout/AuditRecord.h"
 #include "core/rollout/StagedPlan.h"
 #include "core/stats/drift/DriftConfig.h"
 #include "core/stats/drift/DriftReport.h"
 
+#include <QBuffer>
 #include <QDir>
 #include <QFile>
 #include <QJsonDocument>
@@ -241,16 +243,25 @@ private Q_SLOTS:
     }
 
     // mldeck.json of a model file: what is accepted is consistent (one scaler per numeric feature,
-    // an input width that counts every one-hot level).
+    // an input width that counts every one-hot level; an image model: a valid image spec, C·H·W wide,
+    // a classifier without features).
     void modelMetadata()
     {
         const QByteArray seed = readFile(QStringLiteral(MLDECK_SOURCE_DIR "/tests/fuzz/seeds/mldeck.json"));
-        QVERIFY(!seed.isEmpty());
-        expect("model-metadata", {seed}, [](const QByteArray &input) -> Verdict {
+        const QByteArray image = readFile(QStringLiteral(MLDECK_SOURCE_DIR "/tests/fuzz/seeds/mldeck_image.json"));
+        QVERIFY(!seed.isEmpty() && !image.isEmpty());
+        expect("model-metadata", {seed, image}, [](const QByteArray &input) -> Verdict {
             ModelInfo info;
             const Status s = parseModelMetadata(input, info);
             if (!s)
                 return refused(s.errorMessage(), input);
+            if (info.image) {
+                if (!info.image->validate() || info.inputWidth != info.image->inputWidth() ||
+                    !info.schema.features.empty() || info.task != QLatin1String("classification") ||
+                    info.sequenceLength != 1)
+                    return {true, QStringLiteral("accepted an inconsistent image model")};
+                return {true, {}};
+            }
             int numeric = 0;
             int width = 0;
             for (const FeatureSpec &f : info.schema.features) {
@@ -270,6 +281,52 @@ private Q_SLOTS:
                                   .arg(info.trainingRows)};
             return {true, {}};
         });
+    }
+
+    // Encoded images (an image store holds whatever a backend wrote): decoded and prepared, or refused
+    // clearly; what is accepted has the model's input size, finite values and statistics in [0, 1].
+    void imageDecoding()
+    {
+        std::vector<QByteArray> seeds;
+        QImage image(23, 17, QImage::Format_ARGB32);
+        for (int y = 0; y < image.height(); ++y)
+            for (int x = 0; x < image.width(); ++x)
+                image.setPixel(x, y, qRgba(x * 11, y * 15, (x * y) % 256, 128 + x));
+        for (const char *format : {"PNG", "JPEG", "BMP"}) {
+            QByteArray bytes;
+            QBuffer buffer(&bytes);
+            buffer.open(QIODevice::WriteOnly);
+            QVERIFY(image.save(&buffer, format));
+            seeds.push_back(bytes);
+        }
+        ImageSpec spec;
+        spec.width = 8;
+        spec.height = 6;
+        spec.channels = 3;
+        spec.resize = ImageSpec::Resize::Crop;
+        spec.mean = {0.5, 0.5, 0.5};
+        spec.std = {0.25, 0.25, 0.25};
+        Budget fewer = m_budget;
+        fewer.inputs = std::max(1, m_budget.inputs / 4); // each input runs a decoder
+        Fuzzer fuzzer(QStringLiteral("image"), std::move(seeds), fewer);
+        const Report r = fuzzer.run([&](const QByteArray &input) -> Verdict {
+            const auto prepared = prepareImage(input, spec);
+            if (!prepared)
+                return refused(prepared.errorMessage(), input);
+            if (prepared->chw.size() != size_t(spec.inputWidth()))
+                return {true, QStringLiteral("prepared %1 values, not %2").arg(prepared->chw.size()).arg(spec.inputWidth())};
+            for (float v : prepared->chw)
+                if (!std::isfinite(v) || v < -2.0f - 1e-5f || v > 2.0f + 1e-5f)
+                    return {true, QStringLiteral("a prepared value %1 outside [-2, 2]").arg(v)};
+            const ImageStats &st = prepared->stats;
+            if (st.width < 1 || st.height < 1 || !(st.brightness >= 0 && st.brightness <= 1) ||
+                !(st.contrast >= 0 && st.contrast <= 0.5 + 1e-9))
+                return {true, QStringLiteral("statistics out of range")};
+            return {true, {}};
+        });
+        qInfo("image: %d inputs, %d accepted", r.inputs, r.accepted);
+        QVERIFY2(r.failure.isEmpty(), qPrintable(r.failure));
+        QVERIFY(r.inputs > 0);
     }
 
     // Redis and PostgreSQL URLs: an accepted URL's endpoint writes a URL that reads back the same.
