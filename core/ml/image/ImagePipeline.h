@@ -12,8 +12,9 @@ namespace mldeck {
 
 // The one preprocessing pipeline of image models (resources/contract/images.md, step by step):
 // decode with Qt's image readers (format sniffed from the content, EXIF orientation applied) →
-// RGB888 or Grayscale8 → resize (our own antialiased bilinear filter, in float) → (v/255 - mean)/std,
-// laid out channel-major (CHW). clients/python/mldeck_backend/image_pipeline.py is its twin.
+// 8-bit RGB (1 channel: luma 0.299 R + 0.587 G + 0.114 B) → resize (our own antialiased bilinear
+// filter, in double) → (v/255 - mean)/std as float, laid out channel-major (CHW).
+// clients/python/mldeck_backend/image_pipeline.py is its twin: the same floats, bit for bit.
 
 // The most pixels a decoded image may have: a larger one is refused before decoding.
 inline constexpr qint64 kMaxImagePixels = 50'000'000;
