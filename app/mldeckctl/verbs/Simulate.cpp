@@ -102,8 +102,8 @@ int runSimulate(Context &ctx)
                   "until there is one)."),
          QStringLiteral("file")},
         {QStringLiteral("scenario"),
-         Text::tr("Play a scenario: drift, errors, latency, degraded, weather-down or (a classifier) calibration, "
-                  "as NAME[@START][+DURATION]; repeatable."),
+         Text::tr("Play a scenario: drift, errors, latency, degraded, weather-down, (a classifier) calibration or "
+                  "(an image deployment) image-drift, as NAME[@START][+DURATION]; repeatable."),
          QStringLiteral("spec")},
         {QStringLiteral("seed"), Text::tr("Random seed (default: 42)."), QStringLiteral("n"), QStringLiteral("42")},
         {QStringLiteral("outcome-delay"), Text::tr("Mean delay before ground truth arrives (default: 20s)."),
