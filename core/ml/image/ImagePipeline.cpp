@@ -189,10 +189,13 @@ PreparedImage prepareDecodedImage(const QImage &image, const ImageSpec &spec)
     const std::vector<Taps> tx = axisTaps(w, nw, fromX, outW);
     const std::vector<Taps> ty = axisTaps(h, nh, fromY, outH);
 
-    // Horizontal pass over every source row: [C][h][outW], in double.
-    std::vector<double> across(size_t(C) * size_t(h) * size_t(outW));
+    // Horizontal pass over the source rows the vertical taps read (a crop reads fewer): [C][rows][outW],
+    // in double.
+    const int rowLo = ty.front().first;
+    const int rows = ty.back().first + int(ty.back().weights.size()) - rowLo;
+    std::vector<double> across(size_t(C) * size_t(rows) * size_t(outW));
     std::vector<double> row(size_t(C) * size_t(w));
-    for (int y = 0; y < h; ++y) {
+    for (int y = rowLo; y < rowLo + rows; ++y) {
         const uchar *line = rgb.constScanLine(y);
         for (int x = 0; x < w; ++x) {
             if (C == 1)
@@ -203,7 +206,7 @@ PreparedImage prepareDecodedImage(const QImage &image, const ImageSpec &spec)
         }
         for (int c = 0; c < C; ++c) {
             const double *src = row.data() + size_t(c) * size_t(w);
-            double *dst = across.data() + (size_t(c) * size_t(h) + size_t(y)) * size_t(outW);
+            double *dst = across.data() + (size_t(c) * size_t(rows) + size_t(y - rowLo)) * size_t(outW);
             for (int x = 0; x < outW; ++x) {
                 const Taps &t = tx[size_t(x)];
                 double v = 0;
@@ -220,14 +223,14 @@ PreparedImage prepareDecodedImage(const QImage &image, const ImageSpec &spec)
         const double mean = spec.mean[size_t(c)], sd = spec.std[size_t(c)];
         float *plane = prepared.chw.data() + size_t(c) * size_t(W) * size_t(H);
         std::fill(plane, plane + size_t(W) * size_t(H), float((0.0 / 255.0 - mean) / sd));
-        const double *src = across.data() + size_t(c) * size_t(h) * size_t(outW);
+        const double *src = across.data() + size_t(c) * size_t(rows) * size_t(outW);
         for (int y = 0; y < outH; ++y) {
             const Taps &t = ty[size_t(y)];
             float *dst = plane + size_t(y + offY) * size_t(W) + size_t(offX);
             for (int x = 0; x < outW; ++x) {
                 double v = 0;
                 for (size_t k = 0; k < t.weights.size(); ++k)
-                    v += t.weights[k] * src[(size_t(t.first) + k) * size_t(outW) + size_t(x)];
+                    v += t.weights[k] * src[(size_t(t.first - rowLo) + k) * size_t(outW) + size_t(x)];
                 dst[x] = float((v / 255.0 - mean) / sd);
             }
         }
