@@ -128,6 +128,21 @@ Status parseClassWeights(const QString &text, TrainingParams &training)
     return {};
 }
 
+// An image deployment's data: where the images came from, and those that could not be used.
+void printImages(const retrain::DataSummary &data, const retrain::RetrainOutcome &outcome)
+{
+    Context::out(Text::tr("Images: %1 labelled in the window (%2), %3 in the reference set, %4 in the holdout set")
+                     .arg(data.windowImages)
+                     .arg(data.imageStore)
+                     .arg(data.referenceImages)
+                     .arg(data.holdoutRows));
+    if (outcome.skippedImageCount == 0)
+        return;
+    Context::out(Text::tr("Skipped images: %1").arg(outcome.skippedImageCount));
+    for (const SkippedImage &s : outcome.skippedImages)
+        Context::out(QStringLiteral("  %1: %2").arg(s.key, s.reason));
+}
+
 int runRunSub(Context &ctx)
 {
     Invocation inv(ctx, Invocation::Deployment | Invocation::Redis | Invocation::Pg | Invocation::Json, kApp);
@@ -153,6 +168,11 @@ int runRunSub(Context &ctx)
         {QStringLiteral("class-weights"),
          Text::tr("A classifier's class weights in the loss: balanced, or one number per class (1,3)."),
          QStringLiteral("weights")},
+        {QStringLiteral("no-flip"), Text::tr("An image deployment: no mirrored training images.")},
+        {QStringLiteral("max-crop"),
+         Text::tr("An image deployment: the largest share of each side cut off a training image (default 0.1; 0 = "
+                  "no crops)."),
+         QStringLiteral("share"), QStringLiteral("0.1")},
         {QStringLiteral("store"),
          Text::tr("Model store directory (default: MLDECK_MODEL_STORE, else the standard one)."),
          QStringLiteral("dir")},
@@ -198,6 +218,12 @@ int runRunSub(Context &ctx)
         if (Status s = parseClassWeights(p.value(QStringLiteral("class-weights")), request.training); !s)
             return Context::fail(s.errorMessage());
     if (Status s = request.training.validate(); !s)
+        return Context::fail(s.errorMessage());
+    request.augmentation.horizontalFlip = !p.isSet(QStringLiteral("no-flip"));
+    request.augmentation.maxCrop = p.value(QStringLiteral("max-crop")).toDouble(&ok);
+    if (!ok)
+        return Context::fail(Text::tr("--max-crop: \"%1\" is not a number").arg(p.value(QStringLiteral("max-crop"))));
+    if (Status s = request.augmentation.validate(); !s)
         return Context::fail(s.errorMessage());
 
     PgConnection &conn = inv.pg();
@@ -276,6 +302,8 @@ int runRunSub(Context &ctx)
         Context::out(Text::tr("Run %1: %2").arg(run.id).arg(run.state));
         if (!run.error.isEmpty())
             Context::out(Text::tr("Reason: %1").arg(run.error));
+        if (outcome.data && outcome.data->images)
+            printImages(*outcome.data, outcome);
         if (outcome.decision) {
             const retrain::RetrainDecision &d = *outcome.decision;
             Context::out(Text::tr("Holdout %1: candidate %2, champion %3")
