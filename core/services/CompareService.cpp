@@ -3,6 +3,7 @@
 #include "core/Text.h"
 #include "core/ml/Evaluator.h"
 #include "core/ml/ModelRunner.h"
+#include "core/services/CompareImages.h"
 #include "core/services/KeptPgConnection.h"
 #include "core/services/ModelResolver.h"
 #include "core/store/pg/EvaluationData.h"
@@ -115,6 +116,10 @@ Result<std::vector<LoadedModel>> loadModels(const CompareRequest &req, KeptPgCon
     const bool classification = first.task == QLatin1String("classification");
     for (const LoadedModel &m : models) {
         const ModelInfo &info = m.runner->info();
+        if (info.image.has_value() != first.image.has_value())
+            return Error{ServiceText::tr("%1 takes %2 and %3 takes %4: they cannot be compared.")
+                             .arg(models.front().label, first.image ? ServiceText::tr("images") : ServiceText::tr("rows"),
+                                  m.label, info.image ? ServiceText::tr("images") : ServiceText::tr("rows"))};
         if ((info.task == QLatin1String("classification")) != classification && info.hasMetadata)
             return Error{ServiceText::tr("%1 is a %2 model and %3 a %4 model: they cannot be compared.")
                              .arg(models.front().label, first.task, m.label, info.task)};
@@ -337,6 +342,43 @@ void segmentRows(const Dataset &ds, const DatasetColumns &columns, stats::Compar
     }
 }
 
+// Image models: the images instead of rows, then the same bootstrap and verdicts.
+Result<stats::ComparisonReport> compareImages(const CompareRequest &req, std::vector<LoadedModel> &models,
+                                              KeptPgConnection &pg, const std::atomic<bool> *cancel,
+                                              const Report &report)
+{
+    if (!req.csvPath.isEmpty())
+        return failed(ServiceText::tr("%1 takes images: give a labelled image folder or a time window, not a CSV "
+                                      "file.")
+                          .arg(models.front().label));
+    report(10, ServiceText::tr("Listing images"));
+    const ClassSpec &classes = models.front().runner->info().classSpec;
+    auto source = compare::loadImageSource(req, classes, pg);
+    if (!source)
+        return failed(source.errorMessage());
+    stats::ComparisonReport rep;
+    rep.task = QStringLiteral("classification");
+    rep.classSpec = classes;
+    rep.data = source->description;
+    rep.seed = req.seed;
+    rep.notes = source->notes;
+    std::vector<compare::ImageModel> imageModels;
+    for (const LoadedModel &m : models)
+        imageModels.push_back({m.runner.get(), m.label});
+    const Status evaluated = compare::evaluateImageModels(req, imageModels, *source, rep, cancel, report);
+    if (isCancelled(cancel))
+        return cancelledOutcome();
+    if (!evaluated)
+        return failed(evaluated.errorMessage());
+    const Status bootstrapped = bootstrapDeltas(req, rep, cancel, report);
+    if (isCancelled(cancel))
+        return cancelledOutcome();
+    if (!bootstrapped)
+        return failed(bootstrapped.errorMessage());
+    report(100, ServiceText::tr("Done"));
+    return rep;
+}
+
 } // namespace
 
 Result<stats::ComparisonReport> runComparison(const CompareRequest &req, const std::atomic<bool> *cancel,
@@ -351,13 +393,18 @@ Result<stats::ComparisonReport> runComparison(const CompareRequest &req, const s
     };
     if (req.models.isEmpty() || req.models.size() > 4)
         return failed(ServiceText::tr("Give 1 to 4 models (got %1).").arg(req.models.size()));
-    if (req.csvPath.isEmpty() == (req.windowSeconds <= 0))
-        return failed(ServiceText::tr("Give either a CSV file or a time window, not both and not neither."));
+    if (int(!req.csvPath.isEmpty()) + int(!req.imagesPath.isEmpty()) + int(req.windowSeconds > 0) != 1)
+        return failed(ServiceText::tr("Give one source of rows: a CSV file, a labelled image folder or a time window."));
 
     auto loaded = loadModels(req, pg, report);
     if (!loaded)
         return failed(loaded.errorMessage());
     std::vector<LoadedModel> &models = loaded.value();
+    if (models.front().runner->info().image)
+        return compareImages(req, models, pg, cancel, report);
+    if (!req.imagesPath.isEmpty())
+        return failed(ServiceText::tr("%1 takes rows, not images: give a CSV file or a time window.")
+                          .arg(models.front().label));
 
     DatasetColumns columns;
     auto data = readRows(req, models, columns, pg, cancel, report);

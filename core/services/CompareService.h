@@ -22,7 +22,9 @@ struct CompareRequest
 {
     QStringList models;           // 1-4 references: file paths, "D:champion", "D:challenger", "D@VERSION"
     QString csvPath;              // the rows: a CSV file ...
-    qint64 windowSeconds = 0;     // ... or the last windowSeconds of the prediction log (needs pg)
+    QString imagesPath;           // ... or, for image models, a labelled folder (one subfolder per class) ...
+    qint64 windowSeconds = 0;     // ... or the last windowSeconds of the prediction log (needs pg; image
+                                  // models: the labelled image predictions, read through the deployment's store)
     qint64 windowEndMicros = 0;   // end of the window; 0 = now
     QString deployment;           // window: the deployment (empty: the only one there is)
     std::optional<PgEndpoint> pg; // registry references and windows

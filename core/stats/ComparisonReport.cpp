@@ -85,7 +85,47 @@ QJsonObject classifierJson(const ClassifierMetrics &m, const ClassSpec &spec)
     return o;
 }
 
+// An image model's wrong rows, by key, for people and scripts that look at the pictures.
+QJsonArray misclassifiedJson(const ComparisonReport &r, size_t model)
+{
+    QJsonArray out;
+    const QStringList &classes = r.classSpec.classes;
+    for (const MisclassifiedRow &m : misclassified(r, model))
+        out.append(QJsonObject{{QStringLiteral("key"), r.images->keys[qsizetype(m.row)]},
+                               {QStringLiteral("actual"), classes.value(m.actual)},
+                               {QStringLiteral("predicted"), classes.value(m.predicted)},
+                               {QStringLiteral("confidence"), m.confidence}});
+    return out;
+}
+
+QJsonObject imagesJson(const ImageRows &images)
+{
+    QJsonArray skipped;
+    for (const SkippedImage &s : images.skipped)
+        skipped.append(QJsonObject{{QStringLiteral("key"), s.key}, {QStringLiteral("reason"), s.reason}});
+    return QJsonObject{{QStringLiteral("store"), images.store},
+                       {QStringLiteral("evaluated"), images.keys.size()},
+                       {QStringLiteral("skipped"), skipped}};
+}
+
 } // namespace
+
+std::vector<MisclassifiedRow> misclassified(const ComparisonReport &r, size_t model)
+{
+    std::vector<MisclassifiedRow> out;
+    if (model >= r.probabilities.size() || model >= r.classSpecs.size())
+        return out;
+    const ClassSpec &spec = r.classSpecs[model];
+    const size_t k = size_t(spec.count());
+    const std::vector<double> &p = r.probabilities[model];
+    for (size_t i = 0; i < r.actual.size() && (i + 1) * k <= p.size(); ++i) {
+        const std::span<const double> row(p.data() + i * k, k);
+        const int served = spec.decide(row);
+        if (served != int(r.actual[i]))
+            out.push_back({qint64(i), int(r.actual[i]), served, row[size_t(served)]});
+    }
+    return out;
+}
 
 QString metricTitle(const QString &metric)
 {
@@ -176,6 +216,8 @@ QJsonObject toJson(const ComparisonReport &r)
         o.insert(QStringLiteral("metrics"), reg);
         if (m.classification)
             o.insert(QStringLiteral("metrics"), classifierJson(*m.classification, r.classSpec));
+        if (r.images)
+            o.insert(QStringLiteral("misclassified"), misclassifiedJson(r, size_t(models.size())));
         models.append(o);
     }
     QJsonArray deltas;
@@ -206,7 +248,7 @@ QJsonObject toJson(const ComparisonReport &r)
                                     {QStringLiteral("rows"), s.rows},
                                     {QStringLiteral("metric"), values}});
     }
-    return QJsonObject{{QStringLiteral("task"), r.task},
+    QJsonObject out{{QStringLiteral("task"), r.task},
                        {QStringLiteral("data"), r.data},
                        {QStringLiteral("rows"), r.rows},
                        {QStringLiteral("seed"), QString::number(r.seed)},
@@ -217,6 +259,9 @@ QJsonObject toJson(const ComparisonReport &r)
                        {QStringLiteral("segments"), segments},
                        {QStringLiteral("verdict"), QJsonArray::fromStringList(r.verdicts)},
                        {QStringLiteral("notes"), QJsonArray::fromStringList(r.notes)}};
+    if (r.images)
+        out.insert(QStringLiteral("images"), imagesJson(*r.images));
+    return out;
 }
 
 QByteArray toCsv(const ComparisonReport &r)

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/domain/SkippedImage.h"
 #include "core/stats/Bootstrap.h"
 #include "core/stats/Metrics.h"
 
@@ -46,6 +47,14 @@ struct SegmentRow
     std::vector<double> metric; // per model
 };
 
+// Image models: which image each row is, where the keys resolve, and the images left out.
+struct ImageRows
+{
+    QJsonObject store;                 // ImageStoreConfig::toJson(): where the keys (and thumbnails) are read
+    QStringList keys;                  // per row
+    std::vector<SkippedImage> skipped; // left out of every model's rows, each with its reason
+};
+
 struct ComparisonReport
 {
     QString task = QStringLiteral("regression");
@@ -67,7 +76,19 @@ struct ComparisonReport
     std::vector<std::vector<double>> predictions;
     std::vector<std::vector<double>> probabilities;
     std::vector<ClassSpec> classSpecs; // a classifier's, per model (each serves by its own decision threshold)
+    std::optional<ImageRows> images;   // image models only
 };
+
+// A row a classifier got wrong: the true class, the class it served and that class's probability.
+struct MisclassifiedRow
+{
+    qint64 row = 0;
+    int actual = 0;
+    int predicted = 0;
+    double confidence = 0;
+};
+// Model m's wrong rows of a classification report, in row order.
+std::vector<MisclassifiedRow> misclassified(const ComparisonReport &report, size_t model);
 
 // A metric's name for people: "MAE", "RMSE", "accuracy", "log-loss".
 QString metricTitle(const QString &metric);

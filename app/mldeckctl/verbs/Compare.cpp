@@ -66,6 +66,15 @@ void printReport(const stats::ComparisonReport &r)
         Context::out(v);
     for (const QString &n : r.notes)
         Context::out(Text::tr("Note: %1").arg(n));
+    if (!r.images)
+        return;
+    for (size_t m = 0; m < r.models.size(); ++m)
+        Context::out(Text::tr("%1 got %2 of %3 images wrong (listed by --json).")
+                         .arg(r.models[m].label)
+                         .arg(stats::misclassified(r, m).size())
+                         .arg(r.rows));
+    for (const SkippedImage &s : r.images->skipped)
+        Context::out(Text::tr("Skipped %1: %2").arg(s.key, s.reason));
 }
 
 } // namespace
@@ -84,6 +93,9 @@ int runComparisonVerb(Context &ctx, bool single)
                    "A model to compare (2 to 4 times; the first is the baseline): a file or a registry reference."),
          QStringLiteral("ref")},
         {QStringLiteral("data"), Text::tr("CSV file: header = column names."), QStringLiteral("file")},
+        {QStringLiteral("images"),
+         Text::tr("Image models: a labelled folder, one subfolder per class named as the class."),
+         QStringLiteral("dir")},
         {QStringLiteral("target"), Text::tr("Target column of the CSV (default: the model's, else delay_min)."),
          QStringLiteral("column")},
         {QStringLiteral("features"), Text::tr("Input columns, comma-separated (models without metadata)."),
@@ -101,7 +113,7 @@ int runComparisonVerb(Context &ctx, bool single)
              QStringLiteral("D")},
             {QStringLiteral("out"), Text::tr("Also write the report as CSV to this file."), QStringLiteral("file")},
         });
-    if (auto code = inv.start(single ? Text::tr("Evaluates one model on a CSV file.")
+    if (auto code = inv.start(single ? Text::tr("Evaluates one model on a CSV file or a labelled image folder.")
                                      : Text::tr("Compares 2 to 4 models on exactly the same rows.")))
         return *code;
     if (!parser.positionalArguments().isEmpty())
@@ -122,9 +134,10 @@ int runComparisonVerb(Context &ctx, bool single)
         req.windowSeconds = *seconds;
         req.deployment = parser.value(QStringLiteral("deployment"));
     }
-    if (req.csvPath.isEmpty() == (req.windowSeconds == 0))
-        return Context::fail(single ? Text::tr("--data FILE is required.")
-                                    : Text::tr("Give either --data FILE or --window PERIOD (not both)."));
+    req.imagesPath = parser.value(QStringLiteral("images"));
+    if (int(!req.csvPath.isEmpty()) + int(!req.imagesPath.isEmpty()) + int(req.windowSeconds > 0) != 1)
+        return Context::fail(single ? Text::tr("Give either --data FILE or --images DIR (not both).")
+                                    : Text::tr("Give one of --data FILE, --images DIR or --window PERIOD."));
     req.target = parser.value(QStringLiteral("target"));
     if (parser.isSet(QStringLiteral("features"))) {
         for (const QString &f : parser.value(QStringLiteral("features")).split(QLatin1Char(',')))

@@ -7,6 +7,8 @@
 
 #include <QCoreApplication>
 
+#include <cmath>
+
 namespace mldeck {
 
 EvaluationData::EvaluationData(PgConnection &conn) : m_conn(conn) {}
@@ -123,6 +125,50 @@ Result<Dataset> EvaluationData::load(const QString &deployment, qint64 fromMicro
     if (otherSchemaRows > 0)
         ds.notes << StoreText::tr("%1 rows logged with an older feature schema were left out.").arg(otherSchemaRows);
     return ds;
+}
+
+Result<EvaluationData::LabelledKeys> EvaluationData::loadImageLabels(const QString &deployment, int classes,
+                                                                    qint64 fromMicros, qint64 toMicros)
+{
+    if (!DeploymentStore::isValidName(deployment))
+        return Error{StoreText::tr("\"%1\" is not a deployment name.").arg(deployment)};
+    if (toMicros <= fromMicros)
+        return Error{StoreText::tr("The time window is empty.")};
+    LabelledKeys out;
+    qint64 notClasses = 0;
+    try {
+        pqxx::read_transaction tx(pg::raw(m_conn));
+        const pqxx::result r = tx.exec_params(
+            "SELECT p.image_key, o.actual "
+            "FROM (SELECT DISTINCT ON (request_key) ts, request_key, image_key "
+            "      FROM mldeck.predictions "
+            "      WHERE deployment = $1 AND ts >= $2::timestamptz AND ts < $3::timestamptz AND NOT failed "
+            "        AND image_key IS NOT NULL "
+            "      ORDER BY request_key, ts) p "
+            "JOIN mldeck.latest_outcomes o ON o.deployment = $1 AND o.request_key = p.request_key "
+            "ORDER BY p.ts, p.request_key",
+            pg::utf8(deployment), pgtext::timestamp(fromMicros), pgtext::timestamp(toMicros));
+        tx.commit();
+        for (const auto &row : r) {
+            const double y = row[1].as<double>();
+            if (!(y >= 0 && y < classes && y == std::floor(y))) {
+                ++notClasses;
+                continue;
+            }
+            out.items.push_back({QString::fromStdString(row[0].as<std::string>()), int(y)});
+        }
+    } catch (const std::exception &e) {
+        return pg::toError(e, m_conn.endpoint(),
+                           StoreText::tr("reading the labelled images of \"%1\"").arg(deployment));
+    }
+    if (out.items.empty())
+        return Error{
+            StoreText::tr("No image prediction of \"%1\" in the window has a class as its outcome yet: nothing to score.")
+                .arg(deployment)};
+    if (notClasses > 0)
+        out.notes << StoreText::tr("%n request(s) whose outcome is not a class index were left out.", nullptr,
+                                   int(notClasses));
+    return out;
 }
 
 } // namespace mldeck

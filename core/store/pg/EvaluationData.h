@@ -2,6 +2,7 @@
 
 #include "core/domain/Result.h"
 #include "core/ml/Dataset.h"
+#include "core/ml/image/LabelledImages.h"
 
 #include <QString>
 
@@ -19,6 +20,17 @@ public:
     explicit EvaluationData(PgConnection &conn);
 
     Result<Dataset> load(const QString &deployment, qint64 fromMicros, qint64 toMicros);
+
+    // An image deployment's labelled images in [fromMicros, toMicros): per request, the image key of its
+    // first successful prediction that logged one, labelled with the true class of its latest outcome
+    // (an outcome that is not a class index 0..classes-1 leaves the request out, said in notes); in time
+    // order. Keys are as logged: the image store checks them when it reads.
+    struct LabelledKeys
+    {
+        std::vector<ImageItem> items;
+        QStringList notes;
+    };
+    Result<LabelledKeys> loadImageLabels(const QString &deployment, int classes, qint64 fromMicros, qint64 toMicros);
 
     // The deployment to use when none is given: the only one that has predictions, else an error.
     Result<QString> soleDeployment();

@@ -2,6 +2,7 @@
 
 #include "core/domain/Figure.h"
 #include "ui/ConnectionSession.h"
+#include "ui/pages/models/compare/MisclassifiedImages.h"
 #include "ui/pages/models/compare/ReportCharts.h"
 #include "ui/reports/ComparisonReportPdf.h"
 
@@ -103,6 +104,18 @@ CompareView::CompareView(ConnectionSession &session, QWidget *parent)
     windowRow->addWidget(m_windowHours);
     windowRow->addWidget(m_deployment, 1);
     dataForm->addRow(QString(), windowRow);
+    auto *imagesRow = new QHBoxLayout;
+    m_useImages = new QRadioButton(tr("Labelled image folder"), this);
+    m_useImages->setObjectName(QStringLiteral("compareUseImages"));
+    m_images = new QLineEdit(this);
+    m_images->setObjectName(QStringLiteral("compareImages"));
+    m_images->setPlaceholderText(tr("image models: one subfolder per class"));
+    auto *browseImages = new QPushButton(tr("Browse…"), this);
+    connect(browseImages, &QPushButton::clicked, this, &CompareView::browseImages);
+    imagesRow->addWidget(m_useImages);
+    imagesRow->addWidget(m_images, 1);
+    imagesRow->addWidget(browseImages);
+    dataForm->addRow(QString(), imagesRow);
     m_target = new QLineEdit(this);
     m_target->setPlaceholderText(tr("default: the model's target, else delay_min"));
     dataForm->addRow(tr("Target column"), m_target);
@@ -152,6 +165,10 @@ CompareView::CompareView(ConnectionSession &session, QWidget *parent)
     tabs->addTab(m_segments, tr("Segments"));
     m_charts = new ReportCharts(tabs);
     tabs->addTab(m_charts, tr("Plots"));
+    m_misclassified = new MisclassifiedImages(tabs);
+    tabs->addTab(m_misclassified, tr("Misclassified images"));
+    tabs->setTabVisible(tabs->indexOf(m_misclassified), false);
+    m_tabs = tabs;
     layout->addWidget(tabs, 1);
 
     connect(m_run, &QPushButton::clicked, this, &CompareView::run);
@@ -193,20 +210,35 @@ void CompareView::browseData()
     }
 }
 
+void CompareView::browseImages()
+{
+    const QString path = QFileDialog::getExistingDirectory(this, tr("Choose a labelled image folder"));
+    if (!path.isEmpty()) {
+        m_images->setText(path);
+        m_useImages->setChecked(true);
+    }
+}
+
 void CompareView::run()
 {
     CompareRequest req;
     for (QLineEdit *e : m_models)
         if (!e->text().trimmed().isEmpty())
             req.models << e->text().trimmed();
-    if (req.models.size() < 2) {
-        m_status->setText(tr("Choose at least two models."));
+    if (req.models.isEmpty()) {
+        m_status->setText(tr("Choose a model to evaluate, or two to four to compare."));
         return;
     }
     if (m_useCsv->isChecked()) {
         req.csvPath = m_csv->text().trimmed();
         if (req.csvPath.isEmpty()) {
             m_status->setText(tr("Choose a CSV file, or use a logged window."));
+            return;
+        }
+    } else if (m_useImages->isChecked()) {
+        req.imagesPath = m_images->text().trimmed();
+        if (req.imagesPath.isEmpty()) {
+            m_status->setText(tr("Choose a labelled image folder, or use a logged window."));
             return;
         }
     } else {
@@ -323,6 +355,8 @@ void CompareView::showReport()
         setRow(m_segments, int(i), cells);
     }
     m_charts->setReport(r);
+    m_misclassified->setReport(r);
+    m_tabs->setTabVisible(m_tabs->indexOf(m_misclassified), r.images.has_value());
 }
 
 void CompareView::exportCsv()

@@ -14,15 +14,18 @@ class QProgressBar;
 class QPushButton;
 class QRadioButton;
 class QSpinBox;
+class QTabWidget;
 class QTableWidget;
 
 namespace mldeck::ui {
 
 class ConnectionSession;
+class MisclassifiedImages;
 class ReportCharts;
 
-// Offline comparison of 2-4 models on exactly the same rows (hosted as a tab of the Models page):
-// models (files or registry references), rows (a CSV file or a window of the prediction log),
+// Offline evaluation of one model or comparison of 2-4 on exactly the same rows (hosted as a tab of the
+// Models page): models (files or registry references), rows (a CSV file, a labelled image folder for
+// image models, or a window of the prediction log),
 // Run/Cancel with progress, metrics, differences with 95 % CIs, a verdict, segments, plots, export.
 class CompareView final : public QWidget
 {
@@ -46,6 +49,7 @@ private:
     void run();
     void browseModel(int index);
     void browseData();
+    void browseImages();
     void onProgress(int percent, const QString &stage);
     void onFinished(const Result<stats::ComparisonReport> &outcome);
     void showReport();
@@ -58,7 +62,9 @@ private:
     std::array<QLineEdit *, 4> m_models{};
     QRadioButton *m_useCsv = nullptr;
     QRadioButton *m_useWindow = nullptr;
+    QRadioButton *m_useImages = nullptr;
     QLineEdit *m_csv = nullptr;
+    QLineEdit *m_images = nullptr;
     QSpinBox *m_windowHours = nullptr;
     QLineEdit *m_deployment = nullptr;
     QLineEdit *m_target = nullptr;
@@ -73,6 +79,8 @@ private:
     QTableWidget *m_deltas = nullptr;
     QTableWidget *m_segments = nullptr;
     ReportCharts *m_charts = nullptr;
+    QTabWidget *m_tabs = nullptr;
+    MisclassifiedImages *m_misclassified = nullptr; // image models: the wrong ones as a grid
     stats::ComparisonReport m_report;
     PathChooser m_choosePath;
     JobThread m_exportJobs; // PDF layout and file writes stay off the UI thread

@@ -1,0 +1,55 @@
+#pragma once
+
+#include "core/domain/Result.h"
+#include "core/domain/SkippedImage.h"
+#include "core/ml/ModelOutput.h"
+#include "core/ml/image/LabelledImages.h"
+
+#include <QSize>
+
+#include <atomic>
+#include <functional>
+#include <vector>
+
+namespace mldeck {
+
+class ImageStore;
+class ModelRunner;
+
+struct ImageEvaluationOptions
+{
+    int batchSize = 64; // images per call to the model (fewer when their tensors would pass kMaxBatchFloats)
+    int threads = 0;    // decoding threads here and torch threads of the model's worker; 0: one decoding
+                        // thread and the worker's setting
+    int latencySamples = 0;                    // one-image calls (read, decode, predict) timed for p50/p99
+    const std::atomic<bool> *cancel = nullptr; // checked between batches
+    std::function<void(qint64 done, qint64 total)> progress;
+};
+
+// The most floats one batch of prepared images may hold (64 MB): memory stays bounded whatever the
+// model's input size and the batch size asked for.
+inline constexpr qint64 kMaxBatchFloats = 16 * 1024 * 1024;
+
+struct ImageEvaluationResult
+{
+    bool cancelled = false;
+    std::vector<qint64> evaluated;    // indexes into the items, ascending: the images the model saw
+    ClassProbabilities probabilities; // one row per evaluated image
+    std::vector<QSize> sizes;         // per evaluated image: its size before resizing
+    std::vector<SkippedImage> skipped; // per key, why it was left out
+    double readSeconds = 0;            // wall time reading, decoding and preprocessing
+    double modelSeconds = 0;           // wall time in the model's worker
+    double imagesPerSecond = 0;        // evaluated images over the whole batch path
+    double latencyP50Ms = 0;
+    double latencyP99Ms = 0;
+};
+
+// Runs an image classifier over items read from store, streaming: one batch is read, decoded and
+// preprocessed (ImagePipeline), predicted and dropped before the next, so memory holds one batch of
+// tensors whatever the number of images. An image that is missing, unreadable or not decodable is
+// skipped with its reason; any size is accepted (resized, its size kept). A model failure is an Error;
+// Cancel stops between batches (and a batch the worker is computing). Blocking: call it off the UI thread.
+Result<ImageEvaluationResult> evaluateImages(ModelRunner &model, const ImageStore &store,
+                                             const std::vector<ImageItem> &items, const ImageEvaluationOptions &options);
+
+} // namespace mldeck
