@@ -28,10 +28,12 @@ quint64 keySeed(const QString &key)
 
 } // namespace
 
-ImageTraffic::ImageTraffic(std::vector<ImageItem> pool, quint64 seed) : m_pool(std::move(pool)), m_rng(seed) {}
+ImageTraffic::ImageTraffic(QString storeRoot, std::vector<ImageItem> pool, quint64 seed)
+    : m_storeRoot(std::move(storeRoot)), m_pool(std::move(pool)), m_rng(seed)
+{
+}
 
-Result<ImageTraffic> ImageTraffic::open(const QString &storeRoot, const QStringList &classes, bool withDrift,
-                                        quint64 seed)
+Result<ImageTraffic> ImageTraffic::open(const QString &storeRoot, const QStringList &classes, quint64 seed)
 {
     const QString live = QDir(storeRoot).filePath(QLatin1String(kLivePool));
     if (!QFileInfo(live).isDir())
@@ -46,11 +48,7 @@ Result<ImageTraffic> ImageTraffic::open(const QString &storeRoot, const QStringL
     std::vector<ImageItem> pool = std::move(listed->items);
     for (ImageItem &item : pool)
         item.key.prepend(QLatin1String(kLivePool) + QLatin1Char('/'));
-    if (withDrift) {
-        if (Status s = writeDriftCopies(storeRoot, pool); !s)
-            return s.error();
-    }
-    return ImageTraffic(std::move(pool), seed);
+    return ImageTraffic(storeRoot, std::move(pool), seed);
 }
 
 QString ImageTraffic::driftKey(const QString &liveKey)
@@ -58,11 +56,10 @@ QString ImageTraffic::driftKey(const QString &liveKey)
     return QLatin1String(kDriftFolder) + liveKey.mid(int(qstrlen(kLivePool)));
 }
 
-// Once per store: a copy already there is kept (it is the same), one missing is written whole or not at all.
-Status ImageTraffic::writeDriftCopies(const QString &storeRoot, const std::vector<ImageItem> &pool)
+Status ImageTraffic::writeDriftCopies() const
 {
-    const QDir root(storeRoot);
-    for (const ImageItem &item : pool) {
+    const QDir root(m_storeRoot);
+    for (const ImageItem &item : m_pool) {
         const QString target = root.filePath(driftKey(item.key));
         if (QFileInfo::exists(target))
             continue;

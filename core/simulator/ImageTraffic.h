@@ -47,11 +47,12 @@ public:
     static constexpr double kDriftGain = 0.65;
     static constexpr double kDriftNoise = 18.0;
 
-    // The live pool of the folder store at storeRoot, for these classes. withDrift: also writes the
-    // drifted copies that are not there yet. seed: which images are picked. Errors: no live pool, an
-    // empty one, a copy not written.
-    static Result<ImageTraffic> open(const QString &storeRoot, const QStringList &classes, bool withDrift,
-                                     quint64 seed);
+    // The live pool of the folder store at storeRoot, for these classes; seed: which images are picked.
+    // Errors: no live pool, an empty one.
+    static Result<ImageTraffic> open(const QString &storeRoot, const QStringList &classes, quint64 seed);
+    // Writes into the store the drifted copies of the pool that are not there yet (a copy there is the
+    // same; one is written whole or not at all). Errors: an image not read, decoded or written.
+    Status writeDriftCopies() const;
 
     // The next request at tsMicros; drifted: the image-drift scenario is on.
     ImageRequest next(qint64 tsMicros, bool drifted);
@@ -68,9 +69,9 @@ public:
     static QString driftKey(const QString &liveKey);
 
 private:
-    ImageTraffic(std::vector<ImageItem> pool, quint64 seed);
-    static Status writeDriftCopies(const QString &storeRoot, const std::vector<ImageItem> &pool);
+    ImageTraffic(QString storeRoot, std::vector<ImageItem> pool, quint64 seed);
 
+    QString m_storeRoot;
     std::vector<ImageItem> m_pool; // keys relative to the store root
     std::mt19937_64 m_rng;
     qint64 m_served = 0;

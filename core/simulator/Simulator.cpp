@@ -212,13 +212,19 @@ Status Simulator::prepare()
                           : (info.name.isEmpty() ? fileName : info.name) + QLatin1Char('@') + info.version;
 
     if (!d->images) { // an image deployment exists already (its store is part of it) and has no features
-        auto schemaId = d->classSpec ? deployments.ensure(o.deployment, OfferTraffic::description(),
-                                                          RideOfferGenerator::schema())
-                                     : deployments.ensure(o.deployment, SimulatorText::tr("Ride delay prediction (demo)"),
-                                                          RideDelayGenerator::schema());
+        auto schemaId =
+            d->classSpec ? deployments.ensure(o.deployment, OfferTraffic::description(), RideOfferGenerator::schema())
+                         : deployments.ensure(o.deployment, SimulatorText::tr("Ride delay prediction (demo)"),
+                                              RideDelayGenerator::schema());
         if (!schemaId)
             return schemaId.error();
         d->featureSchemaId = *schemaId;
+    }
+    // The image-drift scenario's copies, once everything else is known to fit: the store is written to
+    // only for a run that serves them.
+    if (d->images && planned(Scenario::Kind::ImageDrift)) {
+        if (Status s = d->images->writeDriftCopies(); !s)
+            return s;
     }
     const QDate today = QDateTime::currentDateTimeUtc().date();
     if (auto made = PredictionLog(*pg.value()).ensurePartitions(today.addDays(-1), today.addDays(7)); !made)
@@ -255,8 +261,7 @@ Status Simulator::Impl::useClassifier(const DeploymentInfo &deployment)
     return {};
 }
 
-// An image deployment's requests are images picked from the live pool of its folder store; the image-drift
-// scenario's copies are written there before the run.
+// An image deployment's requests are images picked from the live pool of its folder store.
 Status Simulator::Impl::useImages(const DeploymentInfo &deployment)
 {
     const ImageStoreConfig &config = deployment.images->store;
@@ -266,8 +271,7 @@ Status Simulator::Impl::useImages(const DeploymentInfo &deployment)
     auto store = openImageStore(config);
     if (!store)
         return store.error();
-    const bool withDrift = anyActive(options.scenarios, Scenario::Kind::ImageDrift, std::numeric_limits<qint64>::max());
-    auto traffic = ImageTraffic::open(config.root, deployment.classSpec.classes, withDrift, options.seed);
+    auto traffic = ImageTraffic::open(config.root, deployment.classSpec.classes, options.seed);
     if (!traffic)
         return traffic.error();
     imageStore = std::move(store).value();

@@ -224,7 +224,8 @@ private Q_SLOTS:
         // (the truth logged later) for nearly every image.
         const double accuracy = number(
             QStringLiteral("SELECT avg((p.predicted_class = o.actual)::int) FROM mldeck.predictions p JOIN "
-                           "mldeck.outcomes o USING (deployment, request_key) WHERE p.deployment = $1 AND p.path = 'ml'"),
+                           "mldeck.outcomes o USING (deployment, request_key) WHERE p.deployment = $1 AND "
+                           "p.path = 'ml'"),
             dep);
         qInfo("ML accuracy on the live pool: %.3f", accuracy);
         QVERIFY2(accuracy > 0.9, qPrintable(QString::number(accuracy)));
