@@ -29,6 +29,7 @@ struct SchemaDraft
     QString targetName;  // model file only
     QString targetUnit;  // model file only
     ClassSpec classSpec; // model file of a classifier only: its classes and decision threshold
+    bool imageInput = false; // model file only: an image model (its schema is empty)
 };
 
 // Deployments for the GUI (the Deployments page and the New deployment dialog), on its PgService

@@ -62,6 +62,32 @@ Status checkFeatures(PgConnection &pg, const QString &deployment, const ModelInf
     return {};
 }
 
+// An image deployment serves image models of its classes (same names, same order); a tabular deployment
+// never serves an image model (resources/contract/images.md).
+Status checkInput(PgConnection &pg, const QString &deployment, const ModelInfo &info)
+{
+    const auto d = DeploymentStore(pg).show(deployment);
+    if (!d)
+        return d.error();
+    if (d->isImage()) {
+        if (!info.image)
+            return Error{ServiceText::tr("Deployment \"%1\" takes images, and this model takes features: an image "
+                                         "model declares \"input\": \"image\" in its mldeck.json.")
+                             .arg(deployment)};
+        if (info.classSpec.classes != d->classSpec.classes)
+            return Error{ServiceText::tr("The model's classes [%1] are not those of image deployment \"%2\" [%3] "
+                                         "(the same names in the same order).")
+                             .arg(info.classSpec.classes.join(QStringLiteral(", ")), deployment,
+                                  d->classSpec.classes.join(QStringLiteral(", ")))};
+        return {};
+    }
+    if (info.image)
+        return Error{ServiceText::tr("This model takes images, and deployment \"%1\" takes tabular features: "
+                                     "register it to an image deployment.")
+                         .arg(deployment)};
+    return {};
+}
+
 AliasOutcome publishAfter(PgConnection &pg, const std::optional<RedisEndpoint> &redis, AliasChange change)
 {
     AliasOutcome out;
@@ -169,7 +195,9 @@ Result<RegisterOutcome> registerModel(PgConnection &pg, const RegisterRequest &r
     if (info.sha256 != *sha)
         return Error{
             ServiceText::tr("Model file %1 changed while it was being registered; try again.").arg(request.file)};
-    if (info.hasMetadata) {
+    if (Status s = checkInput(pg, request.deployment, info); !s)
+        return s.error();
+    if (info.hasMetadata && !info.image) {
         if (Status s = checkFeatures(pg, request.deployment, info); !s)
             return s.error();
     }

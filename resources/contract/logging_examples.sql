@@ -43,6 +43,16 @@ COPY mldeck.feedback (ts, positive, deployment, request_key, comment, user_pseud
 2024-05-01 08:51:00+00	t	eta	booking-1003	\N	\N
 \.
 
+-- 4b. An image deployment (images.md): a classifier's columns plus image_key, the key of the image in
+--     the deployment's image store (never the image itself); features empty. Feedback may name the image.
+COPY mldeck.predictions (ts, predicted, latency_ms, feature_schema, failed, path, deployment, request_key,
+                         model_version, error, numeric, categorical, predicted_class, probabilities, image_key) FROM STDIN;
+2024-05-01 08:00:03+00	0.93	4.2	1	f	ml	digits	req-77	cnn-1	\N	{}	{}	7	{0,0,0.01,0,0,0,0,0.93,0.06,0}	live/0007.png
+\.
+COPY mldeck.feedback (ts, positive, deployment, request_key, comment, user_pseudonym, image_key) FROM STDIN;
+2024-05-01 08:52:00+00	f	digits	req-77	this is a 1	\N	live/0007.png
+\.
+
 -- 5. What MLDeck reads back: predictions joined with their latest outcome.
 SELECT p.request_key, p.path, p.predicted, o.actual, abs(p.predicted - o.actual) AS abs_error
 FROM mldeck.predictions p

@@ -1,4 +1,4 @@
-// mldeckctl deployments create|list|show|set|archive: a deployment exists before any traffic does.
+// mldeckctl deployments create|list|show|set|images|archive: a deployment exists before any traffic does.
 // The logic lives in DeploymentStore and createDeployment() (the Deployments page calls the same).
 #include "app/mldeckctl/Verbs.h"
 
@@ -9,6 +9,8 @@
 #include "core/store/pg/DeploymentStore.h"
 
 #include <QCoreApplication>
+#include <QDir>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonObject>
 #include <algorithm>
@@ -27,12 +29,29 @@ const QString kAll = QStringLiteral("all");
 const QString kReason = QStringLiteral("reason");
 const QString kClasses = QStringLiteral("classes");
 const QString kThreshold = QStringLiteral("decision-threshold");
+const QString kInput = QStringLiteral("input");
+const QString kImageStore = QStringLiteral("image-store");
+const QString kReferenceSet = QStringLiteral("reference-set");
+const QString kHoldoutSet = QStringLiteral("holdout-set");
 
 const QString kApp = QStringLiteral("mldeckctl-deployments");
 
 QString orDash(const QString &s)
 {
     return s.isEmpty() ? QStringLiteral("-") : s;
+}
+
+// The image configuration of an image deployment (in place of its features).
+void printImages(const DeploymentInfo &d)
+{
+    Context::out(Text::tr("  input        images"));
+    if (!d.images) {
+        Context::out(Text::tr("  images       unreadable configuration: %1").arg(d.imagesError));
+        return;
+    }
+    Context::out(Text::tr("  image store  %1 %2").arg(d.images->store.kind, d.images->store.root));
+    Context::out(Text::tr("  reference    %1").arg(orDash(d.images->referenceSet)));
+    Context::out(Text::tr("  holdout      %1").arg(orDash(d.images->holdoutSet)));
 }
 
 void printDeployment(const DeploymentInfo &d)
@@ -52,6 +71,10 @@ void printDeployment(const DeploymentInfo &d)
     Context::out(Text::tr("  description  %1").arg(orDash(d.description)));
     Context::out(Text::tr("  target       %1 (unit: %2)").arg(orDash(d.targetName), orDash(d.targetUnit)));
     Context::out(Text::tr("  created      %1 by %2").arg(d.createdAt.toString(Qt::ISODate), d.createdBy));
+    if (d.isImage()) {
+        printImages(d);
+        return;
+    }
     QStringList features;
     for (const FeatureSpec &f : d.schema.features)
         features << (f.kind == FeatureSpec::Kind::Numeric ? f.name : Text::tr("%1 (categorical)").arg(f.name));
@@ -121,6 +144,40 @@ Status applyClassOptions(const QCommandLineParser &p, NewDeployment &spec)
     return spec.classSpec.validate();
 }
 
+// A folder typed on the command line, absolute (the configuration is read from other directories and
+// hosts); "" stays "" (none).
+QString folderOption(const QCommandLineParser &p, const QString &option)
+{
+    const QString typed = p.value(option).trimmed();
+    return typed.isEmpty() ? QString() : QDir::cleanPath(QFileInfo(typed).absoluteFilePath());
+}
+
+// --input image with --image-store [--reference-set --holdout-set]; image options without it are refused.
+Status applyImageOptions(const QCommandLineParser &p, bool imageModel, NewDeployment &spec)
+{
+    const QString input = p.isSet(kInput) ? p.value(kInput) : (imageModel ? QStringLiteral("image") : QString());
+    if (!input.isEmpty() && input != QLatin1String("image") && input != QLatin1String("features"))
+        return Error{Text::tr("--input must be features or image, not \"%1\".").arg(input)};
+    const bool image = input == QLatin1String("image");
+    if (imageModel && !image)
+        return Error{Text::tr("The model file takes images: an image deployment (--input image) serves it.")};
+    if (!image) {
+        if (p.isSet(kImageStore) || p.isSet(kReferenceSet) || p.isSet(kHoldoutSet))
+            return Error{Text::tr("--image-store, --reference-set and --holdout-set are for an image deployment "
+                                  "(--input image).")};
+        return {};
+    }
+    if (!p.isSet(kImageStore) || p.value(kImageStore).trimmed().isEmpty())
+        return Error{Text::tr("An image deployment needs its image store: give --image-store DIR, the folder its "
+                              "logged image keys resolve in.")};
+    ImageDeployment images;
+    images.store.root = folderOption(p, kImageStore);
+    images.referenceSet = folderOption(p, kReferenceSet);
+    images.holdoutSet = folderOption(p, kHoldoutSet);
+    spec.images = images;
+    return {};
+}
+
 int runCreateSub(Context &ctx)
 {
     Invocation inv(ctx, Invocation::Redis | Invocation::Pg | Invocation::Json, kApp);
@@ -143,6 +200,17 @@ int runCreateSub(Context &ctx)
                  Text::tr("binary classification: the positive class is served when its probability is at least "
                           "this (default: the model's, else 0.5)."),
                  QStringLiteral("t")});
+    p.addOption({kInput,
+                 Text::tr("What the model takes: features (a row of features) or image (default: the model's, else "
+                          "features). An image deployment is a classification deployment."),
+                 QStringLiteral("features|image")});
+    p.addOption({kImageStore, Text::tr("image: the folder the logged image keys resolve in."), QStringLiteral("dir")});
+    p.addOption({kReferenceSet,
+                 Text::tr("image: the reference training set, a folder with one subfolder per class."),
+                 QStringLiteral("dir")});
+    p.addOption({kHoldoutSet,
+                 Text::tr("image: the fixed holdout, a folder with one subfolder per class (not the reference set)."),
+                 QStringLiteral("dir")});
     p.addOption({kReferenceRows,
                  Text::tr("Drift reference: the first N logged predictions (default: %1).")
                      .arg(NewDeployment{}.driftReferenceRows),
@@ -155,6 +223,7 @@ int runCreateSub(Context &ctx)
         return Context::fail(name.errorMessage());
     NewDeployment spec;
     spec.name = *name;
+    bool imageModel = false;
     if (p.isSet(kFromModel)) {
         // Loading validates the file and reads its mldeck.json (in the model worker process).
         auto runner = ModelRunner::load(p.value(kFromModel));
@@ -170,12 +239,18 @@ int runCreateSub(Context &ctx)
         spec.schema = info.schema;
         spec.schema.id = 1;
         spec.classSpec = info.classSpec;
+        imageModel = info.image.has_value();
     }
+    const bool imageInput = p.value(kInput) == QLatin1String("image");
     if (p.isSet(kTask))
         spec.task = p.value(kTask);
+    else if (imageInput)
+        spec.task = QStringLiteral("classification");
     else if (!p.isSet(kFromModel))
         return Context::fail(Text::tr("Give --task regression or --task classification (or --from-model FILE)."));
     if (Status s = applyClassOptions(p, spec); !s)
+        return Context::fail(s.errorMessage());
+    if (Status s = applyImageOptions(p, imageModel, spec); !s)
         return Context::fail(s.errorMessage());
     spec.description = p.value(kDescription);
     if (p.isSet(kTargetName))
@@ -227,11 +302,13 @@ int runListSub(Context &ctx)
     if (list->isEmpty())
         Context::out(Text::tr("No deployments. Create one with \"mldeckctl deployments create NAME --task "
                               "regression\"."));
-    // A classifier's task column names its classes: classification (declined|accepted).
+    // A classifier's task column names its classes: classification (declined|accepted); an image
+    // deployment's says so: classification, images (cat|dog).
     const auto taskOf = [](const DeploymentInfo &d) {
+        const QString task = d.isImage() ? Text::tr("%1, images").arg(d.task) : d.task;
         return d.classSpec.count() > 0
-                   ? QStringLiteral("%1 (%2)").arg(d.task, d.classSpec.classes.join(QLatin1Char('|')))
-                   : d.task;
+                   ? QStringLiteral("%1 (%2)").arg(task, d.classSpec.classes.join(QLatin1Char('|')))
+                   : task;
     };
     qsizetype taskWidth = 15;
     for (const DeploymentInfo &d : *list)
@@ -299,6 +376,81 @@ int runSetSub(Context &ctx)
     return Success;
 }
 
+int runImagesShow(Context &ctx)
+{
+    Invocation inv(ctx, Invocation::Pg | Invocation::Json, kApp);
+    inv.parser().addPositionalArgument(QStringLiteral("name"), Text::tr("The image deployment."));
+    if (auto stop = inv.start(Text::tr("Show the image configuration of an image deployment: its image store, "
+                                       "reference set and holdout set.")))
+        return *stop;
+    auto name = nameOf(inv.parser());
+    if (!name)
+        return Context::fail(name.errorMessage());
+    auto d = DeploymentStore(inv.pg()).show(*name);
+    if (!d)
+        return refused(*name, d.error());
+    auto images = DeploymentStore(inv.pg()).images(*name);
+    if (!images)
+        return Context::fail(images.errorMessage(), CheckFailed);
+    if (inv.json())
+        Context::outJson(QJsonDocument(images->toJson()));
+    else
+        printImages(*d);
+    return Success;
+}
+
+int runImagesSet(Context &ctx)
+{
+    Invocation inv(ctx, Invocation::Pg, kApp);
+    QCommandLineParser &p = inv.parser();
+    p.addPositionalArgument(QStringLiteral("name"), Text::tr("The deployment."));
+    p.addOption({kImageStore, Text::tr("The folder the logged image keys resolve in."), QStringLiteral("dir")});
+    p.addOption({kReferenceSet, Text::tr("The reference training set (one subfolder per class); \"\" for none."),
+                 QStringLiteral("dir")});
+    p.addOption({kHoldoutSet, Text::tr("The fixed holdout (one subfolder per class); \"\" for none."),
+                 QStringLiteral("dir")});
+    p.addOption({kReason, Text::tr("Why (recorded in the audit log)."), QStringLiteral("text")});
+    if (auto stop = inv.start(Text::tr("Change the image configuration of a deployment (the folders are checked "
+                                       "first; audited). Options not given keep their value.")))
+        return *stop;
+    auto name = nameOf(p);
+    if (!name)
+        return Context::fail(name.errorMessage());
+    if (!p.isSet(kImageStore) && !p.isSet(kReferenceSet) && !p.isSet(kHoldoutSet))
+        return Context::fail(Text::tr("Nothing to change: give --image-store, --reference-set or --holdout-set."));
+    DeploymentStore store(inv.pg());
+    auto d = store.show(*name);
+    if (!d)
+        return refused(*name, d.error());
+    ImageDeployment images = d->images.value_or(ImageDeployment{});
+    if (p.isSet(kImageStore))
+        images.store.root = folderOption(p, kImageStore);
+    if (p.isSet(kReferenceSet))
+        images.referenceSet = folderOption(p, kReferenceSet);
+    if (p.isSet(kHoldoutSet))
+        images.holdoutSet = folderOption(p, kHoldoutSet);
+    if (images.store.root.isEmpty())
+        return Context::fail(Text::tr("Deployment \"%1\" has no image store yet: give --image-store DIR.").arg(*name));
+    if (Status s = store.setImages(*name, images, Actor::current(), p.value(kReason)); !s)
+        return refused(*name, s.error());
+    Context::out(Text::tr("Changed the image configuration of deployment \"%1\".").arg(*name));
+    return Success;
+}
+
+int imagesUsage(int code)
+{
+    return Context::printUsage(
+        Text::tr("Usage: mldeckctl deployments images <show|set> NAME [options]\n\n"
+                 "  show  the image store, reference set and holdout set of an image deployment [--json]\n"
+                 "  set   change them: --image-store DIR, --reference-set DIR, --holdout-set DIR [--reason]"),
+        code);
+}
+
+int runImagesSub(Context &ctx)
+{
+    return dispatch(ctx, {{"show", runImagesShow}, {"set", runImagesSet}}, imagesUsage);
+}
+
 int runArchiveSub(Context &ctx)
 {
     Invocation inv(ctx, Invocation::Pg, kApp);
@@ -320,12 +472,14 @@ int runArchiveSub(Context &ctx)
 int deploymentsUsage(int code)
 {
     const QString text =
-        Text::tr("Usage: mldeckctl deployments <create|list|show|set|archive> [options]   (mldeckctl deployments "
-                 "<sub> --help)\n\n"
-                 "  create   create a deployment (--task [--classes a,b], or --from-model FILE)\n"
+        Text::tr("Usage: mldeckctl deployments <create|list|show|set|images|archive> [options]   (mldeckctl "
+                 "deployments <sub> --help)\n\n"
+                 "  create   create a deployment (--task [--classes a,b], or --from-model FILE; an image deployment: "
+                 "--input image --image-store DIR [--reference-set DIR --holdout-set DIR])\n"
                  "  list     list the active deployments [--all]\n"
                  "  show     show one deployment\n"
                  "  set      change its description, target or decision threshold\n"
+                 "  images   show or set the image configuration of an image deployment\n"
                  "  archive  hide it from selectors and the guard, keep its history (--reason)");
     return Context::printUsage(text, code);
 }
@@ -339,6 +493,7 @@ int runDeployments(Context &ctx)
                      {"list", runListSub},
                      {"show", runShowSub},
                      {"set", runSetSub},
+                     {"images", runImagesSub},
                      {"archive", runArchiveSub}},
                     deploymentsUsage);
 }

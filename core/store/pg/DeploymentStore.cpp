@@ -269,7 +269,7 @@ Status DeploymentStore::validate(const NewDeployment &spec)
                          .arg(spec.name)};
     if (!isValidTask(spec.task))
         return Error{StoreText::tr("Unknown task \"%1\": use regression or classification.").arg(spec.task)};
-    const DeploymentEdit fields{spec.description, spec.targetName, spec.targetUnit, std::nullopt};
+    const DeploymentEdit fields{spec.description, spec.targetName, spec.targetUnit, std::nullopt, std::nullopt};
     if (const QString why = validateEdit(fields); !why.isEmpty())
         return Error{StoreText::tr("Deployment \"%1\" not created: %2.").arg(spec.name, why)};
     if (const QString why = validateSchema(spec.schema); !why.isEmpty())
@@ -396,11 +396,46 @@ Result<DeploymentInfo> DeploymentStore::show(const QString &name)
 
 Status DeploymentStore::set(const QString &name, const DeploymentEdit &edit, const Actor &actor)
 {
+    return write(name, edit, actor, {});
+}
+
+// What may take an image configuration, then its folders: slow, so outside the transaction (the classes
+// cannot change meanwhile: no role may update them).
+Status DeploymentStore::checkImages(const QString &name, const ImageDeployment &images)
+{
+    const auto info = show(name);
+    if (!info)
+        return info.error();
+    if (info->archived())
+        return Error{archivedText(name)};
+    if (!info->isImage()) {
+        if (info->task != QLatin1String("classification") || info->classSpec.classes.isEmpty())
+            return Error{StoreText::tr("Deployment \"%1\" not changed: only a classification deployment with its "
+                                       "classes can take images.")
+                             .arg(name)};
+        if (info->featureSchemaId > 0)
+            return Error{StoreText::tr("Deployment \"%1\" not changed: it takes tabular features (feature schema "
+                                       "%2); an image deployment is created as one.")
+                             .arg(name)
+                             .arg(info->featureSchemaId)};
+    }
+    if (Status s = images.check(info->classSpec.classes); !s)
+        return Error{StoreText::tr("Deployment \"%1\" not changed: %2").arg(name, s.errorMessage())};
+    return {};
+}
+
+Status DeploymentStore::write(const QString &name, const DeploymentEdit &edit, const Actor &actor,
+                              const QString &reason)
+{
     if (edit.isEmpty())
         return Error{StoreText::tr(
             "Nothing to change: give a description, a target name, a target unit or a decision threshold.")};
     if (const QString why = validateEdit(edit); !why.isEmpty())
         return Error{StoreText::tr("Deployment \"%1\" not changed: %2.").arg(name, why)};
+    if (edit.images)
+        if (Status s = checkImages(name, *edit.images); !s)
+            return s;
+    const bool fields = edit.description || edit.targetName || edit.targetUnit || edit.decisionThreshold;
     const QString doing = StoreText::tr("changing deployment \"%1\"").arg(name);
     try {
         pqxx::work tx(pg::raw(m_conn));
@@ -420,11 +455,21 @@ Status DeploymentStore::set(const QString &name, const DeploymentEdit &edit, con
         after.targetName = edit.targetName.value_or(before.targetName);
         after.targetUnit = edit.targetUnit.value_or(before.targetUnit);
         after.classSpec.decisionThreshold = edit.decisionThreshold.value_or(before.classSpec.decisionThreshold);
-        tx.exec_params("UPDATE mldeck.deployments SET description = $2, target_name = $3, target_unit = $4, "
-                       "decision_threshold = $5 WHERE name = $1",
-                       pg::utf8(name), pg::utf8(after.description), pg::utf8(after.targetName),
-                       pg::utf8(after.targetUnit), pgtext::float8(after.classSpec.decisionThreshold));
-        audit(tx, "deployment.set", name, actor, editJson(before), editJson(after), {});
+        if (fields && editJson(before) != editJson(after)) { // a no-op save is not audited
+            tx.exec_params("UPDATE mldeck.deployments SET description = $2, target_name = $3, target_unit = $4, "
+                           "decision_threshold = $5 WHERE name = $1",
+                           pg::utf8(name), pg::utf8(after.description), pg::utf8(after.targetName),
+                           pg::utf8(after.targetUnit), pgtext::float8(after.classSpec.decisionThreshold));
+            audit(tx, "deployment.set", name, actor, editJson(before), editJson(after), reason.trimmed());
+        }
+        if (edit.images && (!before.images || !(*before.images == *edit.images))) {
+            const QJsonObject images = edit.images->toJson();
+            const pqxx::row previous = tx.exec_params1("SELECT mldeck.deployment_set_images($1, $2::jsonb)::text",
+                                                       pg::utf8(name), compact(images));
+            audit(tx, "deployment.images", name, actor,
+                  previous[0].is_null() ? std::nullopt : std::optional(pg::jsonObject(previous[0])), images,
+                  reason.trimmed());
+        }
         tx.commit();
         return {};
     } catch (const std::exception &e) {
@@ -449,41 +494,9 @@ Result<ImageDeployment> DeploymentStore::images(const QString &name)
 Status DeploymentStore::setImages(const QString &name, const ImageDeployment &images, const Actor &actor,
                                   const QString &reason)
 {
-    // What may become an image deployment, then the folders (slow, outside the transaction: the
-    // classes cannot change afterwards, no role may update them).
-    const auto info = show(name);
-    if (!info)
-        return info.error();
-    if (info->archived())
-        return Error{archivedText(name)};
-    if (!info->isImage()) {
-        if (info->task != QLatin1String("classification") || info->classSpec.classes.isEmpty())
-            return Error{StoreText::tr("Deployment \"%1\" not changed: only a classification deployment with its "
-                                       "classes can take images.")
-                             .arg(name)};
-        if (info->featureSchemaId > 0)
-            return Error{StoreText::tr("Deployment \"%1\" not changed: it takes tabular features (feature schema "
-                                       "%2); an image deployment is created as one.")
-                             .arg(name)
-                             .arg(info->featureSchemaId)};
-    }
-    if (Status s = images.check(info->classSpec.classes); !s)
-        return Error{StoreText::tr("Deployment \"%1\" not changed: %2").arg(name, s.errorMessage())};
-    const QString doing = StoreText::tr("changing the image configuration of deployment \"%1\"").arg(name);
-    try {
-        pqxx::work tx(pg::raw(m_conn));
-        const pqxx::row before = tx.exec_params1("SELECT mldeck.deployment_set_images($1, $2::jsonb)::text",
-                                                 pg::utf8(name), compact(images.toJson()));
-        AuditRecord record = AuditRecord::make(QStringLiteral("deployment.images"), name, actor, reason.trimmed());
-        if (!before[0].is_null())
-            record.before = pg::jsonObject(before[0]);
-        record.after = images.toJson();
-        pg::writeAudit(tx, record);
-        tx.commit();
-        return {};
-    } catch (const std::exception &e) {
-        return writeError(e, m_conn, doing);
-    }
+    DeploymentEdit edit;
+    edit.images = images;
+    return write(name, edit, actor, reason);
 }
 
 Status DeploymentStore::archive(const QString &name, const QString &reason, const Actor &actor)

@@ -67,8 +67,9 @@ struct DeploymentEdit
     std::optional<QString> targetName;
     std::optional<QString> targetUnit;
     std::optional<double> decisionThreshold; // binary classification deployments only
+    std::optional<ImageDeployment> images;   // image deployments (setImages' rules); audited "deployment.images"
 
-    bool isEmpty() const { return !description && !targetName && !targetUnit && !decisionThreshold; }
+    bool isEmpty() const { return !description && !targetName && !targetUnit && !decisionThreshold && !images; }
 };
 
 // Deployments and their versioned feature schemas in mldeck.deployments / mldeck.feature_schemas.
@@ -86,6 +87,7 @@ public:
     Result<DeploymentInfo> create(const NewDeployment &spec, const Actor &actor);
     Result<QList<DeploymentInfo>> list(bool includeArchived = false);
     Result<DeploymentInfo> show(const QString &name); // unknown: the requireActive text
+    // One transaction: the fields given (audited "deployment.set") and the image configuration (as setImages).
     Status set(const QString &name, const DeploymentEdit &edit, const Actor &actor);
     // The configuration of an image deployment; a tabular one (or an unreadable stored object): an Error
     // naming the deployment.
@@ -119,6 +121,9 @@ public:
     static bool isValidTask(const QString &task);
 
 private:
+    Status checkImages(const QString &name, const ImageDeployment &images);
+    Status write(const QString &name, const DeploymentEdit &edit, const Actor &actor, const QString &reason);
+
     PgConnection &m_conn;
 };
 

@@ -1,6 +1,9 @@
 #include "ui/pages/deployments/GeneralEditor.h"
 
 #include "core/services/DeploymentsService.h"
+#include "ui/pages/deployments/ImageFolderField.h"
+
+#include <QLineEdit>
 
 namespace mldeck::ui {
 
@@ -10,6 +13,9 @@ const QString kDescription = QStringLiteral("description");
 const QString kTargetName = QStringLiteral("targetName");
 const QString kTargetUnit = QStringLiteral("targetUnit");
 const QString kThreshold = QStringLiteral("decisionThreshold");
+const QString kImageStore = QStringLiteral("imageStore");
+const QString kReferenceSet = QStringLiteral("referenceSet");
+const QString kHoldoutSet = QStringLiteral("holdoutSet");
 
 // The column limits of mldeck.deployments (010_deployments.sql).
 constexpr int kMaxTargetName = 200;
@@ -37,6 +43,26 @@ GeneralEditor::GeneralEditor(QWidget *parent)
         {}, true);
     threshold->setToolTip(tr("Binary classification: the positive class is served when its probability is at least "
                              "this. Empty for any other deployment."));
+    // An image deployment's folders: shown for image deployments only.
+    m_imagesHeading = addSection(tr("Images"));
+    const auto addFolder = [this](const QString &key, const QString &label, const QString &placeholder,
+                                  std::function<QString(const QString &)> check) {
+        auto *field = new ImageFolderField(label, placeholder, this);
+        field->setMinimumWidth(420);
+        connect(field, &ImageFolderField::edited, this, &GeneralEditor::fieldEdited);
+        addCustom(
+            key, label, field, [field] { return QVariant(field->path()); },
+            [field](const QVariant &v) { field->setPath(v.toString()); },
+            [this, check](const QVariant &v) { return m_isImage ? check(v.toString()) : QString(); });
+        field->lineEdit()->setObjectName(key + QStringLiteral("Edit"));
+        m_folders.append(field);
+    };
+    addFolder(kImageStore, tr("Image store"), tr("the folder the logged image keys resolve in"),
+              &ImageFolderChecks::storeProblem);
+    addFolder(kReferenceSet, tr("Reference set"), tr("optional: one subfolder per class, added to retraining"),
+              &ImageFolderChecks::setProblem);
+    addFolder(kHoldoutSet, tr("Holdout set"), tr("optional: one subfolder per class, never trained on"),
+              &ImageFolderChecks::setProblem);
 
     connect(m_service, &DeploymentsService::shown, this, [this](const Result<DeploymentInfo> &shown) {
         if (!shown) {
@@ -83,13 +109,34 @@ void GeneralEditor::applyEndpoint(const std::optional<PgEndpoint> &pg)
     m_service->setEndpoint(pg);
 }
 
+void GeneralEditor::setFolderPicker(const std::function<QString(const QString &title, const QString &start)> &picker)
+{
+    for (ImageFolderField *field : std::as_const(m_folders))
+        field->setPicker(picker);
+}
+
 SettingsEditor::Values GeneralEditor::valuesOf(const DeploymentInfo &d)
 {
     m_hasThreshold = d.task == QLatin1String("classification") && d.classSpec.isBinary();
+    m_isImage = d.images.has_value();
+    setRowVisible(m_imagesHeading, m_isImage);
+    for (ImageFolderField *field : std::as_const(m_folders))
+        setRowVisible(field, m_isImage);
+    const ImageDeployment images = d.images.value_or(ImageDeployment{});
     return Values{{kDescription, d.description},
                   {kTargetName, d.targetName},
                   {kTargetUnit, d.targetUnit},
-                  {kThreshold, m_hasThreshold ? QVariant(d.classSpec.decisionThreshold) : QVariant()}};
+                  {kThreshold, m_hasThreshold ? QVariant(d.classSpec.decisionThreshold) : QVariant()},
+                  {kImageStore, images.store.root},
+                  {kReferenceSet, images.referenceSet},
+                  {kHoldoutSet, images.holdoutSet}};
+}
+
+QString GeneralEditor::checkForm(const Values &values) const
+{
+    return m_isImage ? ImageFolderChecks::overlapProblem(values.value(kReferenceSet).toString(),
+                                                         values.value(kHoldoutSet).toString())
+                     : QString();
 }
 
 void GeneralEditor::setListed(const QList<DeploymentInfo> &deployments)
@@ -118,6 +165,10 @@ void GeneralEditor::save(const QString &deployment, const Values &values)
     edit.targetUnit = values.value(kTargetUnit).toString().trimmed();
     if (m_hasThreshold && !values.value(kThreshold).isNull())
         edit.decisionThreshold = values.value(kThreshold).toDouble();
+    if (m_isImage)
+        edit.images = ImageFolderChecks::images(values.value(kImageStore).toString(),
+                                                values.value(kReferenceSet).toString(),
+                                                values.value(kHoldoutSet).toString());
     m_service->set(deployment, edit);
 }
 

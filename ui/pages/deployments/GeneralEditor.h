@@ -12,9 +12,12 @@ class DeploymentsService;
 namespace mldeck::ui {
 
 // The General section of a deployment on the Deployments page: its description, target name and
-// unit, and for a binary classifier its decision threshold, edited like every other setting (SettingsEditor: inline
-// reasons, Save and Revert, read-only with the reason when the role may not change deployments). A save is one audited
-// `deployment.set`.
+// unit, for a binary classifier its decision threshold, and for an image deployment its image store, reference and
+// holdout folders, edited like every other setting (SettingsEditor: inline reasons, Save and Revert, read-only with the
+// reason when the role may not change deployments). A save is one transaction, audited `deployment.set` (and
+// `deployment.images` when the folders changed).
+class ImageFolderField;
+
 class GeneralEditor final : public SettingsEditor
 {
     Q_OBJECT
@@ -33,17 +36,23 @@ public:
     // Deployments just listed by the page: the next load of one of them shows these values at once
     // instead of reading them again (a reload after that reads the database).
     void setListed(const QList<DeploymentInfo> &deployments);
+    // The folder fields' "Browse…" (tests replace the folder dialog).
+    void setFolderPicker(const std::function<QString(const QString &title, const QString &start)> &picker);
 
 protected:
     void applyEndpoint(const std::optional<PgEndpoint> &pg) override;
     void load(const QString &deployment) override;
     void save(const QString &deployment, const Values &values) override;
+    QString checkForm(const Values &values) const override;
 
 private:
     Values valuesOf(const DeploymentInfo &d); // and remembers whether d has a decision threshold
 
     DeploymentsService *m_service = nullptr;
     bool m_hasThreshold = false; // the deployment shown is a binary classifier
+    bool m_isImage = false;      // the deployment shown is an image deployment
+    QWidget *m_imagesHeading = nullptr;
+    QList<ImageFolderField *> m_folders; // store, reference, holdout
     QHash<QString, DeploymentInfo> m_listed;
 };
 

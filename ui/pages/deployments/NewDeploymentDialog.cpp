@@ -5,6 +5,7 @@
 #include "ui/Theme.h"
 #include "ui/pages/deployments/FeatureSchemaTable.h"
 #include "ui/pages/deployments/GeneralEditor.h"
+#include "ui/pages/deployments/ImageFolderField.h"
 #include "ui/widgets/InfoBar.h"
 
 #include <QComboBox>
@@ -63,6 +64,12 @@ NewDeploymentDialog::NewDeploymentDialog(DeploymentsService &service, const QStr
     m_name = new QLineEdit(this);
     m_name->setObjectName(QStringLiteral("nameEdit"));
     m_name->setPlaceholderText(tr("e.g. eta-express"));
+    m_input = new QComboBox(this);
+    m_input->setObjectName(QStringLiteral("inputCombo"));
+    m_input->addItem(tr("Tabular features (a row of values)"), QStringLiteral("features"));
+    m_input->addItem(tr("Image (a classifier of images)"), QStringLiteral("image"));
+    m_input->setToolTip(tr("An image deployment logs a key per image; its image store maps keys to files. Images "
+                           "are never copied into PostgreSQL."));
     m_task = new QComboBox(this);
     m_task->setObjectName(QStringLiteral("taskCombo"));
     m_task->addItem(tr("Regression (a number, e.g. a delay)"), QStringLiteral("regression"));
@@ -84,6 +91,10 @@ NewDeploymentDialog::NewDeploymentDialog(DeploymentsService &service, const QStr
     classesLayout->addWidget(withReason(m_classes, m_classesReason, QStringLiteral("classesReason"), m_classesRow), 1);
     classesLayout->addWidget(new QLabel(tr("decision threshold"), m_classesRow), 0, Qt::AlignTop);
     classesLayout->addWidget(m_threshold, 0, Qt::AlignTop);
+    m_classesFromModel = new QPushButton(tr("From a model file…"), m_classesRow);
+    m_classesFromModel->setObjectName(QStringLiteral("classesFromModelButton"));
+    m_classesFromModel->setToolTip(tr("Read the classes from an image model's mldeck.json metadata"));
+    classesLayout->addWidget(m_classesFromModel, 0, Qt::AlignTop);
     m_description = new QLineEdit(this);
     m_description->setObjectName(QStringLiteral("descriptionEdit"));
     m_description->setPlaceholderText(tr("What the model predicts, for whom"));
@@ -118,6 +129,22 @@ NewDeploymentDialog::NewDeploymentDialog(DeploymentsService &service, const QStr
     schemaLayout->addWidget(m_schemaStatus);
     schemaLayout->addWidget(m_schema, 1);
 
+    m_imageStore = new ImageFolderField(tr("Image store folder"), tr("/data/images: the logged keys resolve here"),
+                                        this);
+    m_imageStore->lineEdit()->setObjectName(QStringLiteral("imageStoreEdit"));
+    m_imageStore->browseButton()->setObjectName(QStringLiteral("imageStoreBrowse"));
+    m_referenceSet = new ImageFolderField(tr("Reference training set"),
+                                          tr("optional: one subfolder per class, added to retraining"), this);
+    m_referenceSet->lineEdit()->setObjectName(QStringLiteral("referenceSetEdit"));
+    m_referenceSet->browseButton()->setObjectName(QStringLiteral("referenceSetBrowse"));
+    m_holdoutSet = new ImageFolderField(tr("Holdout set"),
+                                        tr("optional: one subfolder per class, never trained on"), this);
+    m_holdoutSet->lineEdit()->setObjectName(QStringLiteral("holdoutSetEdit"));
+    m_holdoutSet->browseButton()->setObjectName(QStringLiteral("holdoutSetBrowse"));
+    m_imageStoreRow = withReason(m_imageStore, m_imageStoreReason, QStringLiteral("imageStoreReason"), this);
+    m_referenceSetRow = withReason(m_referenceSet, m_referenceSetReason, QStringLiteral("referenceSetReason"), this);
+    m_holdoutSetRow = withReason(m_holdoutSet, m_holdoutSetReason, QStringLiteral("holdoutSetReason"), this);
+
     m_referenceRows = new QSpinBox(this);
     m_referenceRows->setObjectName(QStringLiteral("referenceRowsSpin"));
     m_referenceRows->setRange(100, 10'000'000);
@@ -140,15 +167,20 @@ NewDeploymentDialog::NewDeploymentDialog(DeploymentsService &service, const QStr
     m_form = form;
     form->setFieldGrowthPolicy(QFormLayout::ExpandingFieldsGrow);
     form->addRow(tr("&Name:"), withReason(m_name, m_nameReason, QStringLiteral("nameReason"), this));
+    form->addRow(tr("&Input:"), m_input);
     form->addRow(tr("&Task:"), m_task);
     form->addRow(tr("C&lasses:"), m_classesRow);
+    form->addRow(tr("Image &store:"), m_imageStoreRow);
+    form->addRow(tr("&Reference set:"), m_referenceSetRow);
+    form->addRow(tr("&Holdout set:"), m_holdoutSetRow);
     form->addRow(tr("&Description:"),
                  withReason(m_description, m_descriptionReason, QStringLiteral("descriptionReason"), this));
     form->addRow(tr("Target &name:"),
                  withReason(m_targetName, m_targetNameReason, QStringLiteral("targetNameReason"), this));
     form->addRow(tr("Target &unit:"),
                  withReason(m_targetUnit, m_targetUnitReason, QStringLiteral("targetUnitReason"), this));
-    form->addRow(tr("Features:"), withReason(schemaBox, m_schemaReason, QStringLiteral("schemaReason"), this));
+    m_schemaRow = withReason(schemaBox, m_schemaReason, QStringLiteral("schemaReason"), this);
+    form->addRow(tr("Features:"), m_schemaRow);
     form->addRow(tr("Drift reference:"), referenceRow);
 
     auto *buttons = new QDialogButtonBox(QDialogButtonBox::Cancel, this);
@@ -175,6 +207,15 @@ NewDeploymentDialog::NewDeploymentDialog(DeploymentsService &service, const QStr
     for (QLineEdit *edit : {m_name, m_classes, m_description, m_targetName, m_targetUnit})
         connect(edit, &QLineEdit::textChanged, this, &NewDeploymentDialog::validate);
     connect(m_task, &QComboBox::currentIndexChanged, this, &NewDeploymentDialog::validate);
+    connect(m_input, &QComboBox::currentIndexChanged, this, [this] {
+        // An image deployment is a classifier.
+        if (imageInput())
+            m_task->setCurrentIndex(m_task->findData(QStringLiteral("classification")));
+        validate();
+    });
+    for (ImageFolderField *field : {m_imageStore, m_referenceSet, m_holdoutSet})
+        connect(field, &ImageFolderField::edited, this, &NewDeploymentDialog::validate);
+    connect(m_classesFromModel, &QPushButton::clicked, this, [this] { readFrom(true); });
     connect(m_schema, &FeatureSchemaTable::schemaEdited, this, &NewDeploymentDialog::validate);
     connect(m_fromModel, &QPushButton::clicked, this, [this] { readFrom(true); });
     connect(m_fromCsv, &QPushButton::clicked, this, [this] { readFrom(false); });
@@ -193,6 +234,31 @@ void NewDeploymentDialog::setModelFilePicker(FilePicker picker)
 void NewDeploymentDialog::setCsvFilePicker(FilePicker picker)
 {
     m_csvPicker = std::move(picker);
+}
+
+void NewDeploymentDialog::setFolderPicker(
+    const std::function<QString(const QString &title, const QString &start)> &picker)
+{
+    for (ImageFolderField *field : {m_imageStore, m_referenceSet, m_holdoutSet})
+        field->setPicker(picker);
+}
+
+bool NewDeploymentDialog::imageInput() const
+{
+    return m_input->currentData().toString() == QLatin1String("image");
+}
+
+QString NewDeploymentDialog::imagesProblem() const
+{
+    if (!imageInput())
+        return {};
+    for (const QString &why : {ImageFolderChecks::storeProblem(m_imageStore->path()),
+                               ImageFolderChecks::setProblem(m_referenceSet->path()),
+                               ImageFolderChecks::setProblem(m_holdoutSet->path()),
+                               ImageFolderChecks::overlapProblem(m_referenceSet->path(), m_holdoutSet->path())})
+        if (!why.isEmpty())
+            return why;
+    return {};
 }
 
 QString NewDeploymentDialog::nameProblem() const
@@ -231,10 +297,11 @@ QString NewDeploymentDialog::classesProblem() const
 
 bool NewDeploymentDialog::isComplete() const
 {
-    return nameProblem().isEmpty() && classesProblem().isEmpty() &&
+    return nameProblem().isEmpty() && classesProblem().isEmpty() && imagesProblem().isEmpty() &&
            GeneralEditor::descriptionProblem(m_description->text()).isEmpty() &&
            GeneralEditor::targetNameProblem(m_targetName->text()).isEmpty() &&
-           GeneralEditor::targetUnitProblem(m_targetUnit->text()).isEmpty() && m_schema->problem().isEmpty();
+           GeneralEditor::targetUnitProblem(m_targetUnit->text()).isEmpty() &&
+           (imageInput() || m_schema->problem().isEmpty());
 }
 
 void NewDeploymentDialog::validate()
@@ -242,7 +309,23 @@ void NewDeploymentDialog::validate()
     // An empty name is not called out until something was typed: a fresh dialog opens without red text.
     showReason(m_nameReason, m_name->isModified() || !m_name->text().isEmpty() ? nameProblem() : QString());
     const bool classifier = m_task->currentData().toString() == QLatin1String("classification");
+    const bool image = imageInput();
     m_form->setRowVisible(m_classesRow, classifier);
+    m_task->setEnabled(!image);
+    m_classesFromModel->setVisible(image);
+    m_form->setRowVisible(m_schemaRow, !image);
+    for (QWidget *row : {m_imageStoreRow, m_referenceSetRow, m_holdoutSetRow})
+        m_form->setRowVisible(row, image);
+    // The store is required, but a fresh choice of "Image" opens without red text.
+    showReason(m_imageStoreReason, image && !m_imageStore->path().isEmpty()
+                                       ? ImageFolderChecks::storeProblem(m_imageStore->path())
+                                       : QString());
+    showReason(m_referenceSetReason, image ? ImageFolderChecks::setProblem(m_referenceSet->path()) : QString());
+    const QString holdout = ImageFolderChecks::setProblem(m_holdoutSet->path());
+    showReason(m_holdoutSetReason,
+               !image                ? QString()
+               : !holdout.isEmpty() ? holdout
+                                    : ImageFolderChecks::overlapProblem(m_referenceSet->path(), m_holdoutSet->path()));
     m_threshold->setEnabled(classSpec().isBinary());
     showReason(m_classesReason, classesProblem());
     showReason(m_descriptionReason, GeneralEditor::descriptionProblem(m_description->text()));
@@ -257,6 +340,7 @@ void NewDeploymentDialog::setBusy(bool busy, const QString &status)
     m_busy = busy;
     m_fromModel->setEnabled(!busy);
     m_fromCsv->setEnabled(!busy);
+    m_classesFromModel->setEnabled(!busy);
     if (!status.isEmpty())
         m_schemaStatus->setText(status);
     validate();
@@ -290,6 +374,8 @@ void NewDeploymentDialog::onSchemaRead(const Result<SchemaDraft> &draft)
     }
     m_schema->setSchema(draft->schema);
     const QString file = QFileInfo(draft->source).fileName();
+    if (draft->imageInput) // an image model makes an image deployment
+        m_input->setCurrentIndex(m_input->findData(QStringLiteral("image")));
     if (draft->task.isEmpty()) {
         setBusy(false, tr("The columns of %1. Kinds and categories come from its first %2 rows: check them.")
                            .arg(file, QLocale().toString(kCsvRowsRead)));
@@ -306,7 +392,8 @@ void NewDeploymentDialog::onSchemaRead(const Result<SchemaDraft> &draft)
             m_classes->setText(draft->classSpec.classes.join(QStringLiteral(", ")));
             m_threshold->setValue(draft->classSpec.decisionThreshold);
         }
-        setBusy(false, tr("The features of %1, from its metadata.").arg(file));
+        setBusy(false, draft->imageInput ? tr("%1 takes images; its classes are filled in.").arg(file)
+                                         : tr("The features of %1, from its metadata.").arg(file));
     }
     Q_EMIT schemaLoaded(true);
 }
@@ -321,7 +408,10 @@ void NewDeploymentDialog::create()
     spec.description = m_description->text().trimmed();
     spec.targetName = m_targetName->text().trimmed();
     spec.targetUnit = m_targetUnit->text().trimmed();
-    spec.schema = m_schema->schema();
+    if (imageInput())
+        spec.images = ImageFolderChecks::images(m_imageStore->path(), m_referenceSet->path(), m_holdoutSet->path());
+    else
+        spec.schema = m_schema->schema();
     if (spec.task == QLatin1String("classification"))
         spec.classSpec = classSpec();
     spec.driftReferenceRows = m_referenceRows->value();

@@ -26,11 +26,13 @@ struct SchemaDraft;
 namespace mldeck::ui {
 
 class FeatureSchemaTable;
+class ImageFolderField;
 class InfoBar;
 
-// "New deployment": its name, task, description, target name and unit, a classifier's classes and
-// decision threshold, feature schema (from a model file's mldeck.json, which also gives a classifier's
-// classes, or from a CSV header, a kind per column) and drift reference (the first N logged predictions). Each field
+// "New deployment": its name, input (tabular features or images), task, description, target name and unit, a
+// classifier's classes and decision threshold, feature schema (from a model file's mldeck.json, which also gives a
+// classifier's classes, or from a CSV header, a kind per column) or, for images, the image store, reference and
+// holdout folders, and drift reference (the first N logged predictions). Each field
 // says next to it why it is refused; Create stays disabled while any is. A refusal from the database is shown in the
 // dialog, which stays open with everything typed.
 class NewDeploymentDialog final : public QDialog
@@ -47,10 +49,14 @@ public:
 
     void setModelFilePicker(FilePicker picker);
     void setCsvFilePicker(FilePicker picker);
+    // The three folder fields' "Browse…" (tests replace the folder dialog).
+    void setFolderPicker(const std::function<QString(const QString &title, const QString &start)> &picker);
 
     bool isComplete() const; // every field acceptable: Create is enabled unless a request is under way
     QString nameProblem() const;
     QString classesProblem() const; // a classifier's classes (and threshold) refused, or empty
+    bool imageInput() const;        // "Image" is chosen: an image deployment
+    QString imagesProblem() const;  // an image deployment's folders refused, or empty
     ClassSpec classSpec() const;    // as typed: the classes field split at commas, the threshold
     QPushButton *createButton() const { return m_create; }
     FeatureSchemaTable *schemaTable() const { return m_schema; }
@@ -80,6 +86,7 @@ private:
     InfoBar *m_error = nullptr;
     QLineEdit *m_name = nullptr;
     QLabel *m_nameReason = nullptr;
+    QComboBox *m_input = nullptr;
     QComboBox *m_task = nullptr;
     QFormLayout *m_form = nullptr;
     QWidget *m_classesRow = nullptr;
@@ -97,6 +104,17 @@ private:
     QLabel *m_schemaStatus = nullptr;
     FeatureSchemaTable *m_schema = nullptr;
     QLabel *m_schemaReason = nullptr;
+    QWidget *m_schemaRow = nullptr;
+    QPushButton *m_classesFromModel = nullptr;
+    ImageFolderField *m_imageStore = nullptr;
+    QLabel *m_imageStoreReason = nullptr;
+    QWidget *m_imageStoreRow = nullptr;
+    ImageFolderField *m_referenceSet = nullptr;
+    QLabel *m_referenceSetReason = nullptr;
+    QWidget *m_referenceSetRow = nullptr;
+    ImageFolderField *m_holdoutSet = nullptr;
+    QLabel *m_holdoutSetReason = nullptr;
+    QWidget *m_holdoutSetRow = nullptr;
     QSpinBox *m_referenceRows = nullptr;
     QPushButton *m_create = nullptr;
 };
