@@ -160,6 +160,15 @@ void DataStep::showSummary(const retrain::DataSummary &s)
         return t.isValid() ? loc.toString(t.toLocalTime(), QLocale::ShortFormat) : QStringLiteral("–");
     };
     m_dates->setText(tr("%1 → %2 (holdout from %3)").arg(day(s.from), day(s.to), day(s.holdoutFrom)));
+    if (s.images) { // an image deployment: images from the store and the reference set, a fixed holdout set
+        m_rows->setText(tr("%1 labelled images in the window (%2) and %3 in the reference set %4")
+                            .arg(loc.toString(s.windowImages), s.imageStore, loc.toString(s.referenceImages),
+                                 s.referenceSet));
+        m_split->setText(tr("training %1 · validation %2 images · holdout %3 images (the holdout set %4)")
+                             .arg(loc.toString(s.trainRows), loc.toString(s.validationRows),
+                                  loc.toString(s.holdoutRows), s.holdoutSet));
+        m_dates->setText(tr("%1 → %2").arg(day(s.from), day(s.to)));
+    }
     if (s.classes.isEmpty()) {
         m_target->setText(tr("mean %1, sd %2, range %3 … %4")
                               .arg(s.targetMean, 0, 'f', 2)
@@ -171,7 +180,8 @@ void DataStep::showSummary(const retrain::DataSummary &s)
         for (qsizetype c = 0; c < s.classes.size(); ++c)
             shares << tr("%1 %2 %")
                           .arg(s.classes[c])
-                          .arg(100.0 * double(s.classCounts[size_t(c)]) / double(rows), 0, 'f', 1);
+                          .arg(100.0 * double(s.classCounts[size_t(c)]) / double(s.images ? s.trainRows : rows), 0,
+                               'f', 1);
         m_target->setText(shares.join(QStringLiteral(" · ")));
     }
     if (!s.notes.isEmpty())

@@ -13,6 +13,8 @@
 #include <QPushButton>
 #include <QVBoxLayout>
 
+#include <algorithm>
+
 namespace mldeck::ui {
 
 DecisionStep::DecisionStep(QWidget *parent) : QWidget(parent)
@@ -85,6 +87,14 @@ void DecisionStep::setOutcome(const retrain::RetrainOutcome &o)
         m_summary->setText(tr("Candidate %1@%2 does not beat the champion by the rule, so it cannot be promoted "
                               "here. Keep it as challenger to compare it on live traffic, or discard it.")
                                .arg(o.run.deployment, o.candidateVersion));
+    if (o.skippedImageCount > 0) { // an image deployment: images that could not be used, never a reason to stop
+        QStringList listed;
+        for (size_t i = 0; i < std::min<size_t>(o.skippedImages.size(), 5); ++i)
+            listed << QStringLiteral("%1 (%2)").arg(o.skippedImages[i].key, o.skippedImages[i].reason);
+        m_summary->setText(m_summary->text() + QLatin1Char('\n') +
+                           tr("%n image(s) could not be used and were skipped: %1", nullptr, int(o.skippedImageCount))
+                               .arg(listed.join(QStringLiteral("; "))));
+    }
     m_promote->setToolTip(m_promoteAllowed ? QString() : tr("The decision rule says not to promote this candidate"));
     showChecks(o.run.checks);
     setActionsEnabled(true);

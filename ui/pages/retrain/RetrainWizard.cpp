@@ -245,6 +245,7 @@ void RetrainWizard::startRun()
     req.deployment = m_deployment;
     m_data->fill(req);
     req.training = m_training->params();
+    req.augmentation = m_training->augmentation();
     if (m_settings) {
         req.minImprovement = m_settings->minImprovement;
         req.classificationMetric = m_settings->classificationMetric;
@@ -286,6 +287,7 @@ void RetrainWizard::onSummary(const Result<retrain::DataSummary> &summary)
     else
         m_data->showSummary(*summary);
     m_training->setClassifier(summary && !summary->classes.isEmpty());
+    m_training->setImages(summary && summary->images);
     updateButtons();
 }
 

@@ -117,7 +117,20 @@ TrainingStep::TrainingStep(QWidget *parent) : QWidget(parent)
     form->addRow(tr("Learning rate on plateau"), plateau);
     form->addRow(tr("Seed"), m_seed);
     form->addRow(tr("Class weights"), m_balanced);
+    m_flip = new QCheckBox(tr("Mirror half of the images left-right"), this);
+    m_flip->setChecked(true);
+    m_flip->setToolTip(tr("Off for images whose meaning changes when mirrored, such as digits or text"));
+    m_crop = new QDoubleSpinBox(this);
+    m_crop->setRange(0, 50);
+    m_crop->setSingleStep(5);
+    m_crop->setDecimals(0);
+    m_crop->setValue(10);
+    m_crop->setSuffix(QStringLiteral(" %"));
+    m_crop->setToolTip(tr("Up to this share of each side cut off at random, the rest resized back; 0 = no crops"));
+    form->addRow(tr("Training images"), m_flip);
+    form->addRow(tr("Largest random crop"), m_crop);
     setClassifier(false);
+    setImages(false);
 
     m_error = errorLabel(this, QStringLiteral("trainParamsError"));
     auto *layout = new QVBoxLayout(this);
@@ -153,6 +166,20 @@ void TrainingStep::setClassifier(bool classifier)
     m_form->setRowVisible(m_balanced, classifier);
     if (!classifier)
         m_balanced->setChecked(false);
+}
+
+void TrainingStep::setImages(bool images)
+{
+    m_form->setRowVisible(m_flip, images);
+    m_form->setRowVisible(m_crop, images);
+}
+
+ImageAugmentation TrainingStep::augmentation() const
+{
+    ImageAugmentation a;
+    a.horizontalFlip = m_flip->isChecked();
+    a.maxCrop = m_crop->value() / 100.0;
+    return a;
 }
 
 QString TrainingStep::error() const

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/ml/ImageTrainer.h"
 #include "core/ml/Trainer.h"
 
 #include <QWidget>
@@ -29,6 +30,9 @@ public:
     TrainingParams params() const; // as typed (possibly invalid)
     // A classifier's deployment offers balanced class weights (hidden, and off, otherwise).
     void setClassifier(bool classifier);
+    // An image deployment offers the augmentation of its training images (hidden otherwise).
+    void setImages(bool images);
+    ImageAugmentation augmentation() const;
     bool isValid() const { return m_valid; }
     QString error() const;
 
@@ -48,6 +52,8 @@ private:
     QSpinBox *m_plateauPatience = nullptr;
     QSpinBox *m_seed = nullptr;
     QCheckBox *m_balanced = nullptr;
+    QCheckBox *m_flip = nullptr;
+    QDoubleSpinBox *m_crop = nullptr;
     QLabel *m_learningRateError = nullptr;
     QLabel *m_error = nullptr;
     QFormLayout *m_form = nullptr;
