@@ -44,15 +44,6 @@ struct ReferenceFilling
     qint64 needed = 0; // N
 };
 
-// An image deployment's image statistics (the drift features "image brightness", "image contrast", "image
-// width", "image height"): each side is a sample of at most `sampleSize` images read through its store.
-struct ImageDriftReport
-{
-    qint64 sampleSize = 0; // the "image_sample" setting
-    QString store;         // the deployment's image store, for people
-    ImageSampleInfo current, reference;
-};
-
 struct DriftCheckReport
 {
     // Set while the reference fills: then nothing below `referenceDescription` is filled in, and a

@@ -1,8 +1,10 @@
 #include "core/services/ImageDrift.h"
 
+#include "core/Text.h"
 #include "core/ml/image/ImageStore.h"
 
 #include <QCryptographicHash>
+#include <QJsonArray>
 #include <QMutexLocker>
 #include <QtConcurrent/QtConcurrentMap>
 
@@ -90,6 +92,65 @@ ImageSample measureImages(const ImageStore &store, const QStringList &keys, Imag
         sample.stats.columns[3].numeric.push_back(r->height);
     }
     return sample;
+}
+
+QString imageSampleSummary(const ImageSampleInfo &info)
+{
+    if (!info.problem.isEmpty())
+        return ServiceText::tr("no image read: %1").arg(info.problem);
+    if (info.sampled == 0)
+        return ServiceText::tr("no logged image to sample");
+    if (info.unreadable() == 0)
+        return ServiceText::tr("computed from %L1 sampled images of %L2").arg(info.read).arg(info.population);
+    return ServiceText::tr("computed from %L1 of %L2 sampled images of %L3 (%L4 unreadable)")
+        .arg(info.read)
+        .arg(info.sampled)
+        .arg(info.population)
+        .arg(info.unreadable());
+}
+
+QStringList imageDriftTextLines(const ImageDriftReport &report)
+{
+    QStringList lines;
+    lines << ServiceText::tr("Image statistics (brightness, contrast, width, height) computed by MLDeck from a "
+                             "sample of at most %L1 images per side, read through %2:")
+                 .arg(report.sampleSize)
+                 .arg(report.store);
+    const auto side = [&](const QString &name, const ImageSampleInfo &info) {
+        lines << ServiceText::tr("  %1: %2, %3").arg(name, info.source, imageSampleSummary(info));
+        for (const SkippedImage &s : info.skipped)
+            lines << ServiceText::tr("    unreadable %1: %2").arg(s.key, s.reason);
+        if (info.unreadable() > qint64(info.skipped.size()) && !info.skipped.empty())
+            lines << ServiceText::tr("    and %L1 more unreadable").arg(info.unreadable() - qint64(info.skipped.size()));
+    };
+    side(ServiceText::tr("window"), report.current);
+    side(ServiceText::tr("reference"), report.reference);
+    return lines;
+}
+
+namespace {
+
+QJsonObject toJson(const ImageSampleInfo &info)
+{
+    QJsonArray skipped;
+    for (const SkippedImage &s : info.skipped)
+        skipped.append(QJsonObject{{QStringLiteral("key"), s.key}, {QStringLiteral("reason"), s.reason}});
+    QJsonObject o{{QStringLiteral("source"), info.source},       {QStringLiteral("population"), info.population},
+                  {QStringLiteral("sampled"), info.sampled},     {QStringLiteral("read"), info.read},
+                  {QStringLiteral("unreadable"), info.unreadable()}, {QStringLiteral("skipped"), skipped}};
+    if (!info.problem.isEmpty())
+        o.insert(QStringLiteral("problem"), info.problem);
+    return o;
+}
+
+} // namespace
+
+QJsonObject toJson(const ImageDriftReport &report)
+{
+    return {{QStringLiteral("sample_size"), report.sampleSize},
+            {QStringLiteral("store"), report.store},
+            {QStringLiteral("current"), toJson(report.current)},
+            {QStringLiteral("reference"), toJson(report.reference)}};
 }
 
 QStringList sampleKeysByHash(QStringList keys, qint64 n)

@@ -5,6 +5,7 @@
 #include "core/stats/drift/DriftEngine.h"
 
 #include <QCache>
+#include <QJsonObject>
 #include <QMutex>
 #include <QString>
 #include <QStringList>
@@ -41,6 +42,24 @@ struct ImageSampleInfo
 
     static constexpr int kListedSkips = 20;
 };
+
+// An image deployment's image statistics in a drift check: each side is a sample of at most `sampleSize`
+// images read through its store.
+struct ImageDriftReport
+{
+    qint64 sampleSize = 0; // the "image_sample" drift setting
+    QString store;         // the deployment's image store, for people
+    ImageSampleInfo current, reference;
+};
+
+// For people (`drift check`, the guard's log): what the image statistics were computed from, then each
+// unreadable image listed with its reason.
+QStringList imageDriftTextLines(const ImageDriftReport &report);
+// `drift check --json`'s "images": {"sample_size", "store", "current": {"source", "population", "sampled",
+// "read", "unreadable", "skipped": [{"key", "reason"}], "problem"?}, "reference": {...}}.
+QJsonObject toJson(const ImageDriftReport &report);
+// "computed from 1,998 of 2,000 sampled images (2 unreadable)": one side, short (the drift page, the guard).
+QString imageSampleSummary(const ImageSampleInfo &info);
 
 // The statistics of a sample of images: one row per image read, the unreadable ones counted.
 struct ImageSample

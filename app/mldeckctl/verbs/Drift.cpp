@@ -127,14 +127,18 @@ int runDriftCheckVerb(Context &ctx)
                     .arg(request.deployment, referenceFillingText(*report->filling), report->referenceDescription));
         return kReferenceFilling;
     }
-    const QJsonObject extra{{QStringLiteral("deployment"), request.deployment},
-                            {QStringLiteral("window_from"), report->windowFrom.toString(Qt::ISODateWithMs)},
-                            {QStringLiteral("window_to"), report->windowTo.toString(Qt::ISODateWithMs)},
-                            {QStringLiteral("reference"), report->referenceDescription}};
-    return printResult(parser, report->result, report->multivariate, extra,
-                       {Text::tr("Deployment %1: window %2 to %3 against %4.")
-                            .arg(request.deployment, report->windowFrom.toString(Qt::ISODate),
-                                 report->windowTo.toString(Qt::ISODate), report->referenceDescription)});
+    QJsonObject extra{{QStringLiteral("deployment"), request.deployment},
+                      {QStringLiteral("window_from"), report->windowFrom.toString(Qt::ISODateWithMs)},
+                      {QStringLiteral("window_to"), report->windowTo.toString(Qt::ISODateWithMs)},
+                      {QStringLiteral("reference"), report->referenceDescription}};
+    QStringList preamble{Text::tr("Deployment %1: window %2 to %3 against %4.")
+                             .arg(request.deployment, report->windowFrom.toString(Qt::ISODate),
+                                  report->windowTo.toString(Qt::ISODate), report->referenceDescription)};
+    if (report->images) { // an image deployment: its features are statistics of sampled images
+        extra.insert(QStringLiteral("images"), toJson(*report->images));
+        preamble << imageDriftTextLines(*report->images);
+    }
+    return printResult(parser, report->result, report->multivariate, extra, preamble);
 }
 
 int runDriftCompareVerb(Context &ctx)

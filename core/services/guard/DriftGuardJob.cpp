@@ -37,6 +37,7 @@ public:
         request.persist = true;
         const Actor actor = guardActor(context);
         request.actor = AlertActor{actor.name, actor.host};
+        request.imageCache = &m_imageStats;
         auto report = runDriftCheck(db, request);
         if (!report) {
             m_summary = ServiceText::tr("drift: %1").arg(report.errorMessage());
@@ -72,6 +73,9 @@ public:
                 .arg(report->result.considered)
                 .arg(drifting.isEmpty() ? ServiceText::tr("none") : drifting.join(QStringLiteral(", ")),
                      report->firing.isEmpty() ? ServiceText::tr("none") : report->firing.join(QStringLiteral(", ")));
+        if (const auto &images = report->images) // the image statistics are a sample: say of what
+            m_summary += ServiceText::tr("; image statistics of the window %1, of the reference %2")
+                             .arg(imageSampleSummary(images->current), imageSampleSummary(images->reference));
         return {};
     }
 
@@ -80,6 +84,9 @@ public:
 private:
     KeptPgConnection m_pg{QStringLiteral("mldeck-guard-drift")};
     QString m_summary;
+    // An image deployment's image statistics, kept across rounds: overlapping windows and a fixed reference
+    // decode each image once.
+    ImageStatsCache m_imageStats;
     // Per deployment: the N and the line said when its reference started filling.
     QHash<QString, std::pair<qint64, QString>> m_filling;
 };

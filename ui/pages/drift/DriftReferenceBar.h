@@ -13,7 +13,8 @@ namespace mldeck::ui {
 
 class InfoBar;
 
-// Above the drift table: which reference the figures compare with, and while the default reference
+// Above the drift table: which reference the figures compare with (and, for an image deployment, which
+// sampled images its image statistics come from), and while the default reference
 // (the first N logged predictions) fills, an information line with its progress. Filling is a state,
 // not an error.
 class DriftReferenceBar final : public QWidget
@@ -30,9 +31,13 @@ public:
     bool isFilling() const;
     QString referenceText() const;
     QString fillingText() const; // empty unless filling
+    QString imagesText() const;  // an image deployment: what its image statistics were computed from
 
 private:
+    void showImages(const DriftCheckReport &report);
+
     QLabel *m_reference;
+    QLabel *m_images;
     InfoBar *m_filling;
     QProgressBar *m_progress;
 };

@@ -65,6 +65,11 @@ QVariant DriftTableModel::data(const QModelIndex &index, int role) const
         return f->drift ? QBrush(themeColor(Palette::Bad)) : QBrush(themeColor(Palette::Good));
     if (role == Qt::TextAlignmentRole && index.column() >= Score && index.column() <= Effect)
         return int(Qt::AlignRight | Qt::AlignVCenter);
+    if (role == Qt::ToolTipRole && index.column() == Feature && isImageDriftFeature(f->name))
+        return tr("An image statistic computed by MLDeck from a sample of the images (%L1 of the window, %L2 of the "
+                  "reference), not a logged feature.")
+            .arg(f->currentCount)
+            .arg(f->referenceCount);
     if (role != Qt::DisplayRole)
         return {};
     switch (index.column()) {
