@@ -156,8 +156,6 @@ QString folderOption(const QCommandLineParser &p, const QString &option)
 Status applyImageOptions(const QCommandLineParser &p, bool imageModel, NewDeployment &spec)
 {
     const QString input = p.isSet(kInput) ? p.value(kInput) : (imageModel ? QStringLiteral("image") : QString());
-    if (!input.isEmpty() && input != QLatin1String("image") && input != QLatin1String("features"))
-        return Error{Text::tr("--input must be features or image, not \"%1\".").arg(input)};
     const bool image = input == QLatin1String("image");
     if (imageModel && !image)
         return Error{Text::tr("The model file takes images: an image deployment (--input image) serves it.")};
@@ -221,6 +219,8 @@ int runCreateSub(Context &ctx)
     auto name = nameOf(p);
     if (!name)
         return Context::fail(name.errorMessage());
+    if (p.isSet(kInput) && p.value(kInput) != QLatin1String("image") && p.value(kInput) != QLatin1String("features"))
+        return Context::fail(Text::tr("--input must be features or image, not \"%1\".").arg(p.value(kInput)));
     NewDeployment spec;
     spec.name = *name;
     bool imageModel = false;

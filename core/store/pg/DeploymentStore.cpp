@@ -336,7 +336,8 @@ Result<DeploymentInfo> DeploymentStore::create(const NewDeployment &spec, const 
                        pg::utf8(spec.name), pg::utf8(spec.description), compact(settings), pg::utf8(spec.task),
                        pg::utf8(spec.targetName), pg::utf8(spec.targetUnit), classesParam(spec, classes),
                        pgtext::float8(spec.classSpec.decisionThreshold));
-        if (!spec.schema.features.empty())
+        // An image deployment's schema 1 has no feature: its models and rows refer to it (images.md).
+        if (!spec.schema.features.empty() || spec.images)
             tx.exec_params("INSERT INTO mldeck.feature_schemas (deployment, id, features) VALUES ($1, 1, $2::jsonb)",
                            pg::utf8(spec.name),
                            QJsonDocument(toJson(spec.schema)).toJson(QJsonDocument::Compact).toStdString());
@@ -413,7 +414,7 @@ Status DeploymentStore::checkImages(const QString &name, const ImageDeployment &
             return Error{StoreText::tr("Deployment \"%1\" not changed: only a classification deployment with its "
                                        "classes can take images.")
                              .arg(name)};
-        if (info->featureSchemaId > 0)
+        if (!info->schema.features.empty())
             return Error{StoreText::tr("Deployment \"%1\" not changed: it takes tabular features (feature schema "
                                        "%2); an image deployment is created as one.")
                              .arg(name)
@@ -462,6 +463,9 @@ Status DeploymentStore::write(const QString &name, const DeploymentEdit &edit, c
                            pg::utf8(after.targetUnit), pgtext::float8(after.classSpec.decisionThreshold));
             audit(tx, "deployment.set", name, actor, editJson(before), editJson(after), reason.trimmed());
         }
+        if (edit.images && before.featureSchemaId == 0) // becomes an image deployment: schema 1, no feature
+            tx.exec_params("INSERT INTO mldeck.feature_schemas (deployment, id, features) VALUES ($1, 1, '[]')",
+                           pg::utf8(name));
         if (edit.images && (!before.images || !(*before.images == *edit.images))) {
             const QJsonObject images = edit.images->toJson();
             const pqxx::row previous = tx.exec_params1("SELECT mldeck.deployment_set_images($1, $2::jsonb)::text",

@@ -201,6 +201,41 @@ def test_classifier_rows_carry_class_and_vector(redis_url: str, scratch_db, spoo
         assert agg == (1, 2, 1, 1)  # offer-4 has no class; offer-1 right (1, 1), offer-2 wrong (1, 0)
 
 
+def test_image_rows_carry_their_key(redis_url: str, scratch_db, spool_dir: str) -> None:
+    """Image deployments (images.md): predictions and feedback name the image by its key, in the same
+    batch as rows without one; a key the image store would refuse is refused at the call."""
+    d = unique("pyimage")
+    with psycopg.connect(scratch_db.url, autocommit=True) as pg:
+        pg.execute("INSERT INTO mldeck.deployments (name, task, classes) VALUES (%s, 'classification', "
+                   "'{cat,dog}')", (d,))
+    c = _client(scratch_db.url, redis_url, spool_dir)
+    ts = 1_717_228_800.0
+    try:
+        assert c.log_prediction(d, "img-1", predicted=None, path="ml", model_version="1", predicted_class=1,
+                                probabilities=[0.3, 0.7], image_key="dog/0001.png", ts=ts)
+        assert c.log_prediction(d, "img-2", predicted=0.6, path="ml", model_version="1",
+                                image_key="chat noir/été 1.jpg", ts=ts + 1)
+        assert c.log_prediction(d, "img-3", predicted=0.9, path="ml", model_version="1", predicted_class=0,
+                                ts=ts + 2)  # no key: the classifier's line
+        for bad in ("../etc/passwd", "/abs.png", "a//b.png", "back\\slash.png", ""):
+            assert not c.log_prediction(d, "x", predicted=0.5, path="ml", image_key=bad)
+            assert not c.log_feedback(d, "x", True, image_key=bad)
+        assert c.log_feedback(d, "img-1", False, comment="a cat", image_key="dog/0001.png", ts=ts + 60)
+        assert c.log_feedback(d, "img-3", True, ts=ts + 61)
+        assert c.flush(10)
+        assert c.stats()["logging"]["predictions_written"] == 3
+    finally:
+        c.close()
+    with psycopg.connect(scratch_db.url) as pg:
+        rows = pg.execute("SELECT request_key, predicted, predicted_class, image_key FROM mldeck.predictions "
+                          "WHERE deployment = %s ORDER BY ts", (d,)).fetchall()
+        assert rows == [("img-1", pytest.approx(0.7), 1, "dog/0001.png"),
+                        ("img-2", 0.6, None, "chat noir/été 1.jpg"), ("img-3", 0.9, 0, None)]
+        fb = pg.execute("SELECT request_key, image_key FROM mldeck.feedback WHERE deployment = %s ORDER BY ts",
+                        (d,)).fetchall()
+        assert fb == [("img-1", "dog/0001.png"), ("img-3", None)]
+
+
 def test_postgres_stopped_during_logging_spool_then_exactly_once(private_pg: PrivatePostgres, private_db,
                                                                  redis_url: str, spool_dir: str) -> None:
     d = unique("pyspool")
