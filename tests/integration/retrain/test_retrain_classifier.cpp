@@ -82,7 +82,7 @@ private:
             predictions.push_back(p);
             if (i % 10 == 9) {
                 feedback.push_back(FeedbackRow{ts + 2'000'000, f.dep, key, offer.accepted == 1, QString(),
-                                               QStringLiteral("u%1").arg(i % 37)});
+                                               QStringLiteral("u%1").arg(i % 37), QString()});
                 ++m_feedbackLabelled;
             } else {
                 outcomes.push_back(OutcomeRow{ts + 1'000'000, f.dep, key, double(offer.accepted)});

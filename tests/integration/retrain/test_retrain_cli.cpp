@@ -161,8 +161,8 @@ private Q_SLOTS:
         const qint64 now = QDateTime::currentDateTimeUtc().toMSecsSinceEpoch() * 1000;
         QVERIFY(
             PredictionLog(*f.conn)
-                .appendFeedback({FeedbackRow{now - 400LL * 86'400'000'000LL, f.dep, QStringLiteral("a"), false, {}, {}},
-                                 FeedbackRow{now - 10LL * 86'400'000'000LL, f.dep, QStringLiteral("b"), true, {}, {}}})
+                .appendFeedback({FeedbackRow{now - 400LL * 86'400'000'000LL, f.dep, QStringLiteral("a"), false, {}, {}, {}},
+                                 FeedbackRow{now - 10LL * 86'400'000'000LL, f.dep, QStringLiteral("b"), true, {}, {}, {}}})
                 .ok());
         Run r = ctl({QStringLiteral("feedback"), QStringLiteral("purge"), QStringLiteral("--deployment"), f.dep,
                      QStringLiteral("--dry-run"), QStringLiteral("--json")});
