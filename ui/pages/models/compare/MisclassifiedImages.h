@@ -44,6 +44,7 @@ public:
     QVariant data(const QModelIndex &index, int role) const override;
     // How many thumbnails have been read so far (tests check that it stays near what is visible).
     int thumbnailsRead() const { return m_read; }
+    int thumbnailsPending() const { return int(m_pending.size()); }
 
 private:
     void requestThumbnail(const QString &key) const;
