@@ -35,9 +35,10 @@ DriftService::~DriftService() = default;
 void DriftService::refresh(const QString &deployment)
 {
     post(
-        [deployment](PgConnection &c) -> Result<DriftView> {
+        [deployment, cache = m_imageStats](PgConnection &c) -> Result<DriftView> {
             DriftCheckRequest request;
             request.deployment = deployment;
+            request.imageCache = cache.get();
             auto report = runDriftCheck(c, request);
             if (!report)
                 return report.error();

@@ -8,6 +8,8 @@
 
 #include <QList>
 
+#include <memory>
+
 namespace mldeck {
 
 // What the drift page shows: the current check (read-only, same code as `mldeckctl drift check`)
@@ -50,6 +52,10 @@ Q_SIGNALS:
     void refreshed(const mldeck::Result<mldeck::DriftView> &view);
     void settingsLoaded(const mldeck::Result<mldeck::DriftSettingsView> &view);
     void settingsSaved(const mldeck::Result<mldeck::DriftSettingsView> &view);
+
+private:
+    // An image deployment's image statistics, kept across refreshes (each image is decoded once).
+    std::shared_ptr<ImageStatsCache> m_imageStats = std::make_shared<ImageStatsCache>();
 };
 
 } // namespace mldeck

@@ -12,7 +12,9 @@
 #include <QDir>
 #include <QFile>
 #include <QImage>
+#include <QJsonArray>
 #include <QJsonDocument>
+#include <QProcess>
 #include <QRandomGenerator>
 #include <QTemporaryDir>
 #include <QTest>
@@ -130,6 +132,25 @@ private:
         return nullptr;
     }
 
+    struct Run
+    {
+        int code = -1;
+        QByteArray out;
+    };
+    Run ctl(const QStringList &args)
+    {
+        QProcess p;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("MLDECK_PG_URL"), m_db->endpoint().toUrl(true));
+        p.setProcessEnvironment(env);
+        p.start(qEnvironmentVariable("MLDECK_BINARY_DIR") + QStringLiteral("/app/mldeckctl/mldeckctl"), args);
+        if (!p.waitForFinished(60000)) {
+            p.kill();
+            p.waitForFinished();
+        }
+        return {p.exitCode(), p.readAllStandardOutput()};
+    }
+
 private Q_SLOTS:
     void initTestCase()
     {
@@ -194,6 +215,30 @@ private Q_SLOTS:
         // The model's outputs are compared as for any classifier.
         QVERIFY(line(*r, kDriftPredictedClassFeature));
         QCOMPARE(driftFeatureLabel(kDriftImageBrightness), QStringLiteral("image brightness"));
+
+        // `drift check` says the same, and what the statistics were computed from.
+        const QStringList args{QStringLiteral("drift"),  QStringLiteral("check"), QStringLiteral("--deployment"),
+                               dep,                      QStringLiteral("--window"), QStringLiteral("10m"),
+                               QStringLiteral("--reference"), period(), QStringLiteral("--at"),
+                               m_now.toString(Qt::ISODateWithMs)};
+        const Run json = ctl(args + QStringList{QStringLiteral("--json")});
+        QCOMPARE(json.code, 1); // the dataset drifts
+        const QJsonObject o = QJsonDocument::fromJson(json.out).object();
+        const QJsonObject window =
+            o.value(QStringLiteral("images")).toObject().value(QStringLiteral("current")).toObject();
+        QCOMPARE(window.value(QStringLiteral("sampled")).toInt(), kImages);
+        QCOMPARE(window.value(QStringLiteral("unreadable")).toInt(), 3);
+        QCOMPARE(window.value(QStringLiteral("skipped")).toArray().size(), 3);
+        bool brightnessDrifts = false;
+        for (const QJsonValue &f : o.value(QStringLiteral("features")).toArray())
+            if (f[QStringLiteral("name")] == kDriftImageBrightness)
+                brightnessDrifts = f[QStringLiteral("drift")].toBool();
+        QVERIFY(brightnessDrifts);
+        const Run text = ctl(args);
+        QCOMPARE(text.code, 1);
+        QVERIFY2(text.out.contains("computed by MLDeck from a sample of at most 300 images per side"),
+                 text.out.constData());
+        QVERIFY2(text.out.contains("unreadable gone/1.png"), text.out.constData());
     }
 
     void unchangedWindowDoesNotDrift()
