@@ -13,6 +13,7 @@
 #include <QDir>
 #include <QFileInfo>
 
+#include <algorithm>
 #include <map>
 
 namespace mldeck::compare {
@@ -77,17 +78,23 @@ Result<ImageSource> loggedImageSource(const CompareRequest &req, const ClassSpec
     return s;
 }
 
-// "32×32 (998 images)"; a size met by few images names them, so an odd one can be found.
+// "32×32 (998 images)", most frequent first, at most kShownSizes of them; a size met by few images names
+// them, so an odd one can be found.
 QStringList sizeNotes(const std::vector<QSize> &sizes, const std::vector<qint64> &rows,
                       const std::vector<ImageItem> &items)
 {
+    constexpr size_t kShownSizes = 8;
     std::map<std::pair<int, int>, std::vector<qint64>> bySize;
     for (size_t i = 0; i < sizes.size() && i < rows.size(); ++i)
         bySize[{sizes[i].width(), sizes[i].height()}].push_back(rows[i]);
     if (bySize.size() < 2)
         return {};
+    std::vector<std::pair<std::pair<int, int>, std::vector<qint64>>> ordered(bySize.begin(), bySize.end());
+    std::stable_sort(ordered.begin(), ordered.end(),
+                     [](const auto &a, const auto &b) { return a.second.size() > b.second.size(); });
     QStringList parts;
-    for (const auto &[size, at] : bySize) {
+    for (size_t k = 0; k < ordered.size() && k < kShownSizes; ++k) {
+        const auto &[size, at] = ordered[k];
         QString part = ServiceText::tr("%1×%2 (%n image(s)", nullptr, int(at.size())).arg(size.first).arg(size.second);
         if (at.size() <= 3) {
             QStringList named;
@@ -97,6 +104,8 @@ QStringList sizeNotes(const std::vector<QSize> &sizes, const std::vector<qint64>
         }
         parts << part + QLatin1Char(')');
     }
+    if (ordered.size() > kShownSizes)
+        parts << ServiceText::tr("%n other size(s)", nullptr, int(ordered.size() - kShownSizes));
     return {ServiceText::tr("The images have %1 sizes, each resized to the model's input: %2.")
                 .arg(bySize.size())
                 .arg(parts.join(QStringLiteral("; ")))};

@@ -18,6 +18,8 @@
 #include <QProcess>
 #include <QTemporaryDir>
 
+#include <sys/resource.h>
+
 using namespace mldeck;
 
 namespace {
@@ -83,5 +85,11 @@ int main(int argc, char **argv)
         for (const ImageItem &item : listed->items)
             largeItems.push_back({item.key.chopped(4) + u".jpg"_qs, item.label});
     run(*model.value(), large, largeItems, u"digits_cnn, 256×256 JPEG"_qs);
+    // Streaming: the peak stays near one batch, however many images were evaluated.
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    bench::out() << "peak RSS of this process: " << usage.ru_maxrss / 1024 << " MB; the " << largeItems.size()
+                 << " decoded 256×256 gray images alone would be " << qint64(largeItems.size()) * 256 * 256 / 1000000
+                 << " MB\n";
     return 0;
 }

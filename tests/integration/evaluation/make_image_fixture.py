@@ -2,7 +2,7 @@
 """Writes the fixture of the image evaluation tests into OUT (a temporary folder of the test):
 
   OUT/images/<class>/NN.png   a labelled folder of small RGB pictures of three classes (a horizontal bar, a
-                              vertical bar, a diagonal), 20 to 28 pixels wide, with noise; plus one JPEG, one
+                              vertical bar, a diagonal), 20, 24 or 28 pixels wide, with noise; plus one JPEG, one
                               wide image (40 x 12: resized like the others), and two files that are not images
                               (a truncated PNG, a text file): MLDeck must skip those two, per key
   OUT/cnn.pt                  a tiny CNN (input [B, 3, 12, 12], output [B, 3] logits) trained briefly on the
@@ -53,7 +53,7 @@ def write_images(root):
     for c in CLASSES:
         os.makedirs(os.path.join(root, c), exist_ok=True)
         for i in range(10):
-            s = int(rng.integers(20, 29))
+            s = int(rng.choice([20, 24, 28]))
             Image.fromarray(picture(c, (s, s), rng)).save(os.path.join(root, c, f"{i:02d}.png"))
     Image.fromarray(picture("column", (22, 22), rng)).save(os.path.join(root, "column", "photo.jpg"), quality=90)
     Image.fromarray(picture("bar", (40, 12), rng)).save(os.path.join(root, "bar", "wide.png"))
