@@ -23,7 +23,10 @@ Result<DriftSettingsView> readSettings(PgConnection &c, const QString &deploymen
     auto schema = *has ? data.latestSchema(deployment) : Result<FeatureSchema>(FeatureSchema{});
     if (!schema)
         return schema.error();
-    return DriftSettingsView{deployment, *settings, *schema, *reference};
+    auto info = DeploymentStore(c).show(deployment);
+    if (!info)
+        return info.error();
+    return DriftSettingsView{deployment, *settings, *schema, *reference, info->isImage()};
 }
 
 } // namespace

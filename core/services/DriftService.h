@@ -29,6 +29,7 @@ struct DriftSettingsView
     QJsonObject settings;
     FeatureSchema schema;
     DriftReferenceState reference;
+    bool image = false; // an image deployment: its drift features are statistics of sampled images
 };
 
 // Drift for the GUI, on its PgService worker. Every request finishes with exactly one signal.

@@ -50,6 +50,11 @@ DriftSettingsEditor::DriftSettingsEditor(QWidget *parent)
     addInteger(QStringLiteral("k"), tr("Persistence (windows in a row)"), integer(QStringLiteral("k")));
     addInteger(QStringLiteral("min_samples"), tr("Minimum samples per side"), integer(QStringLiteral("min_samples")),
                tr(" rows"));
+    // An image deployment only: its drift features are statistics of a sample of its images on each side.
+    m_imageSample = addInteger(QStringLiteral("image_sample"), tr("Images sampled per side"),
+                               integer(QStringLiteral("image_sample")), tr(" images"));
+    setRowVisible(m_imageSample, false);
+    connect(this, &SettingsEditor::loaded, this, [this] { setRowVisible(m_imageSample, m_image); });
     addNote(tr("An alert fires after that many drifting windows in a row and resolves after as many clean ones."));
 
     addSection(tr("Thresholds"));
@@ -130,6 +135,7 @@ void DriftSettingsEditor::save(const QString &deployment, const Values &values)
 SettingsEditor::Values DriftSettingsEditor::valuesOf(const DriftSettingsView &view)
 {
     m_stored = view.settings;
+    m_image = view.image;
     m_features->setFeatures(view.schema);
     m_reference->setSnapshots(view.reference.snapshots);
     // The custom fields' values as their widgets give them back, so that a loaded form is not "changed".
@@ -148,6 +154,7 @@ SettingsEditor::Values DriftSettingsEditor::valuesOf(const DriftSettingsView &vi
             {QStringLiteral("multivariate"), s.value(QStringLiteral("multivariate")).toBool(defaults.multivariate)},
             {QStringLiteral("pca_variance"), number("pca_variance", defaults.pca.varianceShare)},
             {QStringLiteral("pca_chunk_rows"), qlonglong(number("pca_chunk_rows", double(defaults.pca.chunkRows)))},
+            {QStringLiteral("image_sample"), qlonglong(number("image_sample", double(defaults.imageSample)))},
             {QStringLiteral("reference"), m_reference->spec()},
             {kFeatures, m_features->settings().toVariantMap()}};
 }
@@ -159,6 +166,8 @@ QJsonObject DriftSettingsEditor::settingsOf(const Values &values) const
         out.insert(QLatin1String(key), values.value(QLatin1String(key)).toString().trimmed());
     for (const char *key : {"k", "min_samples", "pca_chunk_rows"})
         out.insert(QLatin1String(key), values.value(QLatin1String(key)).toLongLong());
+    if (m_image)
+        out.insert(QStringLiteral("image_sample"), values.value(QStringLiteral("image_sample")).toLongLong());
     for (const char *key : {"p_value", "distance", "dataset_share", "pca_variance"})
         out.insert(QLatin1String(key), values.value(QLatin1String(key)).toDouble());
     out.insert(QStringLiteral("multivariate"), values.value(QStringLiteral("multivariate")).toBool());

@@ -40,6 +40,8 @@ private:
     DriftReferenceChooser *m_reference;
     DriftFeatureTable *m_features;
     QJsonObject m_stored; // as loaded: keys the form does not show (max_rows) are saved unchanged
+    bool m_image = false; // an image deployment: the image sample field shows
+    QWidget *m_imageSample = nullptr;
 };
 
 } // namespace mldeck::ui

@@ -9,6 +9,7 @@
 #include "core/store/pg/DeploymentStore.h"
 #include "core/store/pg/Migrator.h"
 #include "core/store/pg/PgConnection.h"
+#include "tests/support/GuiTestTools.h"
 #include "tests/support/PgSql.h"
 #include "tests/support/TestChecks.h"
 #include "tests/support/TestServers.h"
@@ -16,10 +17,13 @@
 #include "ui/pages/AlertsDriftPage.h"
 #include "ui/pages/drift/DriftReferenceBar.h"
 #include "ui/pages/drift/DriftTableModel.h"
+#include "ui/settings/DriftSettingsEditor.h"
 
 #include <QDir>
 #include <QImage>
 #include <QLabel>
+#include <QPushButton>
+#include <QSignalSpy>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QTemporaryDir>
@@ -137,6 +141,45 @@ private Q_SLOTS:
                  qPrintable(images));
         const QLabel *label = page.referenceBar()->findChild<QLabel *>(QStringLiteral("driftImages"));
         QVERIFY(label && label->toolTip().contains(QStringLiteral("dark/missing.png")));
+    }
+
+    // The drift settings editor shows the image sample only for an image deployment, and saves it.
+    void imageSampleInTheSettingsEditor()
+    {
+        ui::DriftSettingsEditor editor;
+        editor.resize(820, 900);
+        editor.show();
+        editor.setEndpoint(m_db->endpoint());
+        editor.setDeployment(m_dep);
+        QTRY_VERIFY_WITH_TIMEOUT(editor.isLoaded() && !editor.isReadOnly(), 15000);
+        QWidget *sample = editor.fieldWidget(QStringLiteral("image_sample"));
+        QVERIFY(sample && sample->isVisible());
+        QCOMPARE(editor.value(QStringLiteral("image_sample")).toLongLong(), 1000);
+        typeInto(sample, QStringLiteral("500"));
+        QTRY_VERIFY(editor.isDirty() && editor.isValid());
+        QSignalSpy saved(&editor, &ui::SettingsEditor::saved);
+        QTest::mouseClick(editor.saveButton(), Qt::LeftButton);
+        QVERIFY2(saved.wait(15000), qPrintable(editor.status()));
+        QCOMPARE(test::queryValue(*m_conn,
+                                  QStringLiteral("SELECT settings -> 'drift' ->> 'image_sample' FROM "
+                                                 "mldeck.deployments WHERE name = $1"),
+                                  {m_dep}),
+                 QStringLiteral("500"));
+        typeInto(sample, QStringLiteral("50")); // below 100: refused, named
+        QTRY_VERIFY(!editor.isValid());
+        QVERIFY(!editor.saveButton()->isEnabled());
+
+        // A tabular deployment's editor does not show it.
+        const QString tabular = uniqueName(QStringLiteral("guitab"));
+        FeatureSchema schema;
+        schema.features.push_back({QStringLiteral("x"), FeatureSpec::Kind::Numeric, {}});
+        QVERIFY(DeploymentStore(*m_conn).ensure(tabular, {}, schema).ok());
+        ui::DriftSettingsEditor other;
+        other.show();
+        other.setEndpoint(m_db->endpoint());
+        other.setDeployment(tabular);
+        QTRY_VERIFY_WITH_TIMEOUT(other.isLoaded(), 15000);
+        QVERIFY(!other.fieldWidget(QStringLiteral("image_sample"))->isVisible());
     }
 };
 
