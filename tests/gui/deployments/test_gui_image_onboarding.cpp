@@ -1,7 +1,7 @@
 // An image deployment created entirely from the GUI, offscreen, against real PostgreSQL and Redis, by clicking
 // the real widgets: the New deployment dialog's Input "Image" makes it a classifier without features and asks for
 // the image store (typed, checked beside the field), the reference set (picked with Browse…) and the holdout
-// (refused while it overlaps the reference set); the General section shows and changes the folders (audited
+// (refused while it overlaps the reference set), or takes it all from an image model's file; the General section shows and changes the folders (audited
 // deployment.images) and shows none for a tabular deployment.
 #include "core/rollout/AuditRecord.h"
 #include "core/services/DeploymentOnboarding.h"
@@ -13,6 +13,7 @@
 #include "tests/support/PgSql.h"
 #include "tests/support/TestServers.h"
 #include "ui/pages/DeploymentsPage.h"
+#include "ui/pages/deployments/DeploymentsTableModel.h"
 #include "ui/pages/deployments/FeatureSchemaTable.h"
 #include "ui/pages/deployments/GeneralEditor.h"
 #include "ui/pages/deployments/NewDeploymentDialog.h"
@@ -25,6 +26,7 @@
 #include <QPointer>
 #include <QPushButton>
 #include <QSignalSpy>
+#include <QTableView>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -182,6 +184,18 @@ private Q_SLOTS:
                      .arg(folder(QStringLiteral("store")), folder(QStringLiteral("reference")),
                           folder(QStringLiteral("holdout"))));
 
+        // The list says it takes images.
+        auto *table = child<QTableView>(w->page, "deploymentsTable");
+        QVERIFY(table);
+        const auto taskOf = [table, this] {
+            QAbstractItemModel *m = table->model();
+            for (int r = 0; r < m->rowCount(); ++r)
+                if (m->index(r, ui::DeploymentsTableModel::NameColumn).data().toString() == m_dep)
+                    return m->index(r, ui::DeploymentsTableModel::TaskColumn).data().toString();
+            return QString();
+        };
+        QTRY_COMPARE_WITH_TIMEOUT(taskOf(), QStringLiteral("classification, images"), 15000);
+
         // The General section shows the folders; the holdout removed is one audited deployment.images.
         ui::GeneralEditor *general = selectInGeneral(w->page, m_dep);
         QVERIFY(general);
@@ -205,6 +219,28 @@ private Q_SLOTS:
                                        "deployment = $1 AND action LIKE 'deployment.%'"),
                         {m_dep}),
                  QStringLiteral("deployment.create,deployment.images"));
+    }
+
+    // An image model's file makes the deployment an image one and gives its classes.
+    void anImageModelFileChoosesImageInput()
+    {
+        auto w = openWindow();
+        QVERIFY(w);
+        auto *newButton = child<QPushButton>(w->page, "newDeploymentButton");
+        QVERIFY(newButton && QTest::qWaitFor([&] { return newButton->isEnabled(); }, 15000));
+        QTest::mouseClick(newButton, Qt::LeftButton);
+        QPointer<ui::NewDeploymentDialog> dialog = w->page->newDeploymentDialog();
+        QVERIFY(dialog);
+        dialog->setModelFilePicker([] { return QStringLiteral(MLDECK_SOURCE_DIR "/resources/models/digits_cnn.pt"); });
+        QVERIFY(!dialog->imageInput());
+        QSignalSpy loaded(dialog.data(), &ui::NewDeploymentDialog::schemaLoaded);
+        QTest::mouseClick(child<QPushButton>(dialog, "fromModelButton"), Qt::LeftButton);
+        QVERIFY(loaded.wait(30000));
+        QCOMPARE(loaded.first().first().toBool(), true);
+        QVERIFY(dialog->imageInput());
+        QCOMPARE(child<QLineEdit>(dialog, "classesEdit")->text(), QStringLiteral("0, 1, 2, 3, 4, 5, 6, 7, 8, 9"));
+        QVERIFY(child<QLineEdit>(dialog, "imageStoreEdit")->isVisible());
+        dialog->reject();
     }
 
     void aTabularDeploymentShowsNoFolders()

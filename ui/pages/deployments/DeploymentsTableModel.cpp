@@ -68,7 +68,7 @@ QVariant DeploymentsTableModel::data(const QModelIndex &index, int role) const
     case NameColumn:
         return d->name;
     case TaskColumn:
-        return taskText(d->task);
+        return d->isImage() ? tr("%1, images").arg(taskText(d->task)) : taskText(d->task);
     case DescriptionColumn:
         return d->description.isEmpty() ? QStringLiteral("–") : d->description;
     case TargetColumn:
