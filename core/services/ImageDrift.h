@@ -74,7 +74,8 @@ struct ImageSample
 class ImageStatsCache final
 {
 public:
-    explicit ImageStatsCache(int capacity = 100'000) { m_cache.setMaxCost(capacity); }
+    // 20,000 entries (a few MB): a reference and several windows of 2,000 images, for a few deployments.
+    explicit ImageStatsCache(int capacity = 20'000) { m_cache.setMaxCost(capacity); }
     bool find(const QString &store, const QString &key, ImageStats &out) const;
     void insert(const QString &store, const QString &key, const ImageStats &stats);
 

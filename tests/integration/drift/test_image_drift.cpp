@@ -278,19 +278,34 @@ private Q_SLOTS:
         QVERIFY(brightness && brightness->drift);
     }
 
-    void persistedCheckRecordsImageScores()
+    // The guard's checks: scores recorded, and after k = 3 drifting windows the image row's alert fires.
+    void persistedChecksRecordScoresAndFireAlerts()
     {
         const QString dep = newImageDeployment({});
         log(dep, m_t0, writeImages(storeRoot(), QStringLiteral("ref3"), kImages, 140, 60, 8));
-        log(dep, m_now.addSecs(-590), writeImages(storeRoot(), QStringLiteral("dark3"), kImages, 80, 100, 9));
+        log(dep, m_now.addSecs(-200), writeImages(storeRoot(), QStringLiteral("dark3"), kImages, 80, 100, 9));
         DriftCheckRequest request;
         request.deployment = dep;
         request.windowSeconds = 600;
         request.reference = period();
-        request.now = m_now;
         request.persist = true;
-        const auto r = runDriftCheck(*m_conn, request);
-        QVERIFY2(r, qPrintable(r.errorMessage()));
+        ImageStatsCache cache;
+        request.imageCache = &cache;
+        QStringList fired;
+        for (int round = 0; round < 3; ++round) {
+            request.now = m_now.addSecs(60 * round);
+            const auto r = runDriftCheck(*m_conn, request);
+            QVERIFY2(r, qPrintable(r.errorMessage()));
+            QVERIFY(!r->skipped);
+            fired << r->fired;
+        }
+        QVERIFY2(fired.contains(kDriftImageBrightness), qPrintable(fired.join(QLatin1Char(','))));
+        QCOMPARE(test::queryValue(*m_conn,
+                                  QStringLiteral("SELECT title FROM mldeck.alerts WHERE deployment = $1 AND kind = "
+                                                 "'drift' AND dedup_key = 'drift:__image_brightness__'"),
+                                  {dep})
+                     .left(29),
+                 QStringLiteral("Drift on image brightness: ks"));
         const auto history = DriftData(*m_conn).scoreHistory(dep);
         QVERIFY2(history, qPrintable(history.errorMessage()));
         QStringList features;
