@@ -118,9 +118,11 @@ TrainingStep::TrainingStep(QWidget *parent) : QWidget(parent)
     form->addRow(tr("Seed"), m_seed);
     form->addRow(tr("Class weights"), m_balanced);
     m_flip = new QCheckBox(tr("Mirror half of the images left-right"), this);
+    m_flip->setObjectName(QStringLiteral("trainMirrorImages"));
     m_flip->setChecked(true);
     m_flip->setToolTip(tr("Off for images whose meaning changes when mirrored, such as digits or text"));
     m_crop = new QDoubleSpinBox(this);
+    m_crop->setObjectName(QStringLiteral("trainMaxCrop"));
     m_crop->setRange(0, 50);
     m_crop->setSingleStep(5);
     m_crop->setDecimals(0);
