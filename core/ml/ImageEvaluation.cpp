@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <future>
 #include <thread>
 
 namespace mldeck {
@@ -94,6 +95,23 @@ Result<ImageEvaluationResult> evaluateImages(ModelRunner &model, const ImageStor
     QElapsedTimer total;
     total.start();
     qint64 readNs = 0, modelNs = 0;
+    // The next batch is read and decoded on its own thread while the worker process computes this one:
+    // at most two batches of tensors are held.
+    struct ReadBatch
+    {
+        std::vector<Slot> slots;
+        qint64 ns = 0;
+    };
+    const auto readBatch = [&](qint64 from) {
+        return std::async(std::launch::async, [&, from] {
+            QElapsedTimer t;
+            t.start();
+            ReadBatch r{prepareBatch(store, items, from, std::min(n, from + batch), spec, options.threads), 0};
+            r.ns = t.nsecsElapsed();
+            return r;
+        });
+    };
+    std::future<ReadBatch> next = readBatch(0); // an early return waits for it (one batch at most)
     std::vector<float> tensor;
     for (qint64 begin = 0; begin < n; begin += batch) {
         if (cancelled(options)) {
@@ -101,9 +119,11 @@ Result<ImageEvaluationResult> evaluateImages(ModelRunner &model, const ImageStor
             return out;
         }
         const qint64 end = std::min(n, begin + batch);
-        QElapsedTimer t;
-        t.start();
-        std::vector<Slot> slots = prepareBatch(store, items, begin, end, spec, options.threads);
+        ReadBatch current = next.get();
+        readNs += current.ns;
+        if (end < n)
+            next = readBatch(end);
+        std::vector<Slot> &slots = current.slots;
         tensor.clear();
         std::vector<qint64> batchItems;
         for (size_t i = 0; i < slots.size(); ++i) {
@@ -117,9 +137,9 @@ Result<ImageEvaluationResult> evaluateImages(ModelRunner &model, const ImageStor
             batchItems.push_back(index);
         }
         slots.clear();
-        readNs += t.nsecsElapsed();
         if (!batchItems.empty()) {
-            t.restart();
+            QElapsedTimer t;
+            t.start();
             auto predicted = model.predictImageProbabilities(tensor.data(), qint64(batchItems.size()), options.cancel);
             modelNs += t.nsecsElapsed();
             if (!predicted && cancelled(options)) {

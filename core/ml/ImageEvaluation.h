@@ -26,8 +26,8 @@ struct ImageEvaluationOptions
     std::function<void(qint64 done, qint64 total)> progress;
 };
 
-// The most floats one batch of prepared images may hold (64 MB): memory stays bounded whatever the
-// model's input size and the batch size asked for.
+// The most floats one batch of prepared images may hold (64 MB; two batches are held at once): memory
+// stays bounded whatever the model's input size and the batch size asked for.
 inline constexpr qint64 kMaxBatchFloats = 16 * 1024 * 1024;
 
 struct ImageEvaluationResult
@@ -37,16 +37,18 @@ struct ImageEvaluationResult
     ClassProbabilities probabilities; // one row per evaluated image
     std::vector<QSize> sizes;         // per evaluated image: its size before resizing
     std::vector<SkippedImage> skipped; // per key, why it was left out
-    double readSeconds = 0;            // wall time reading, decoding and preprocessing
-    double modelSeconds = 0;           // wall time in the model's worker
+    // Busy time of each stage: reading, decoding and preprocessing run on their own thread while the model's
+    // worker computes, so the two may add up to more than the whole run.
+    double readSeconds = 0;
+    double modelSeconds = 0;
     double imagesPerSecond = 0;        // evaluated images over the whole batch path
     double latencyP50Ms = 0;
     double latencyP99Ms = 0;
 };
 
-// Runs an image classifier over items read from store, streaming: one batch is read, decoded and
-// preprocessed (ImagePipeline), predicted and dropped before the next, so memory holds one batch of
-// tensors whatever the number of images. An image that is missing, unreadable or not decodable is
+// Runs an image classifier over items read from store, streaming: a batch is read, decoded and
+// preprocessed (ImagePipeline) while the previous one is predicted, then dropped, so memory holds two
+// batches of tensors whatever the number of images. An image that is missing, unreadable or not decodable is
 // skipped with its reason; any size is accepted (resized, its size kept). A model failure is an Error;
 // Cancel stops between batches (and a batch the worker is computing). Blocking: call it off the UI thread.
 Result<ImageEvaluationResult> evaluateImages(ModelRunner &model, const ImageStore &store,
