@@ -114,6 +114,11 @@ private Q_SLOTS:
         QTest::newRow("pca_chunk_rows window") << QStringLiteral("pca_chunk_rows") << QJsonValue(0) << true;
         QTest::newRow("pca_chunk_rows negative") << QStringLiteral("pca_chunk_rows") << QJsonValue(-1) << false;
         QTest::newRow("pca_chunk_rows fraction") << QStringLiteral("pca_chunk_rows") << QJsonValue(2.5) << false;
+        // An image deployment's images sampled per side.
+        QTest::newRow("image_sample") << QStringLiteral("image_sample") << QJsonValue(500) << true;
+        QTest::newRow("image_sample too few") << QStringLiteral("image_sample") << QJsonValue(99) << false;
+        QTest::newRow("image_sample too many") << QStringLiteral("image_sample") << QJsonValue(100001) << false;
+        QTest::newRow("image_sample fraction") << QStringLiteral("image_sample") << QJsonValue(250.5) << false;
     }
 
     void everyKeyIsChecked()
@@ -137,6 +142,7 @@ private Q_SLOTS:
         c.multivariate = false;
         c.pca.varianceShare = 0.8;
         c.pca.chunkRows = 250;
+        c.imageSample = 300;
         const auto again = DriftConfig::fromJson(c.toJson());
         QVERIFY2(again.ok(), qPrintable(again.errorMessage()));
         QCOMPARE(again->toJson(), c.toJson());
