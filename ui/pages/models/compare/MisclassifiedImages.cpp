@@ -88,9 +88,13 @@ void MisclassifiedModel::requestThumbnail(const QString &key) const
                 return;
             self->m_pending.remove(key);
             ++self->m_read;
-            // An unreadable image gets an empty placeholder so that it is not asked for again.
-            self->m_thumbnails.insert(key, new QImage(thumbnail.isNull() ? QImage(1, 1, QImage::Format_ARGB32)
-                                                                          : thumbnail));
+            // An unreadable image gets a transparent placeholder so that it is not asked for again.
+            QImage shown = thumbnail;
+            if (shown.isNull()) {
+                shown = QImage(1, 1, QImage::Format_ARGB32);
+                shown.fill(Qt::transparent);
+            }
+            self->m_thumbnails.insert(key, new QImage(shown));
             for (size_t i = 0; i < self->m_rows.size(); ++i)
                 if (self->m_keys.value(qsizetype(self->m_rows[i].row)) == key) {
                     const QModelIndex at = self->index(int(i));
