@@ -105,7 +105,7 @@ class TestKpiCache final : public QObject
             if (u(m_rng) < 0.1) {
                 const bool positive = u(m_rng) < 0.7;
                 feedback.push_back(
-                    {row.tsMicros + 500'000, m_deployment, p.key, positive, QString(), QStringLiteral("u")});
+                    {row.tsMicros + 500'000, m_deployment, p.key, positive, QString(), QStringLiteral("u"), QString()});
                 m_feedback.push_back({p.tsSecs, positive});
             }
             m_preds.push_back(p);
