@@ -122,14 +122,14 @@ SettingsEditor::Values GeneralEditor::valuesOf(const DeploymentInfo &d)
     setRowVisible(m_imagesHeading, m_isImage);
     for (ImageFolderField *field : std::as_const(m_folders))
         setRowVisible(field, m_isImage);
-    const ImageDeployment images = d.images.value_or(ImageDeployment{});
+    m_images = d.images.value_or(ImageDeployment{});
     return Values{{kDescription, d.description},
                   {kTargetName, d.targetName},
                   {kTargetUnit, d.targetUnit},
                   {kThreshold, m_hasThreshold ? QVariant(d.classSpec.decisionThreshold) : QVariant()},
-                  {kImageStore, images.store.root},
-                  {kReferenceSet, images.referenceSet},
-                  {kHoldoutSet, images.holdoutSet}};
+                  {kImageStore, m_images.store.root},
+                  {kReferenceSet, m_images.referenceSet},
+                  {kHoldoutSet, m_images.holdoutSet}};
 }
 
 QString GeneralEditor::checkForm(const Values &values) const
@@ -165,10 +165,12 @@ void GeneralEditor::save(const QString &deployment, const Values &values)
     edit.targetUnit = values.value(kTargetUnit).toString().trimmed();
     if (m_hasThreshold && !values.value(kThreshold).isNull())
         edit.decisionThreshold = values.value(kThreshold).toDouble();
-    if (m_isImage)
-        edit.images = ImageFolderChecks::images(values.value(kImageStore).toString(),
-                                                values.value(kReferenceSet).toString(),
-                                                values.value(kHoldoutSet).toString());
+    // Folders are checked (their images listed) only when they changed.
+    const ImageDeployment images = ImageFolderChecks::images(values.value(kImageStore).toString(),
+                                                             values.value(kReferenceSet).toString(),
+                                                             values.value(kHoldoutSet).toString());
+    if (m_isImage && !(images == m_images))
+        edit.images = images;
     m_service->set(deployment, edit);
 }
 

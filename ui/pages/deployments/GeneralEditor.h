@@ -51,6 +51,7 @@ private:
     DeploymentsService *m_service = nullptr;
     bool m_hasThreshold = false; // the deployment shown is a binary classifier
     bool m_isImage = false;      // the deployment shown is an image deployment
+    ImageDeployment m_images;    // its folders as loaded or last saved
     QWidget *m_imagesHeading = nullptr;
     QList<ImageFolderField *> m_folders; // store, reference, holdout
     QHash<QString, DeploymentInfo> m_listed;
