@@ -824,6 +824,37 @@
     </message>
 </context>
 <context>
+    <name>mldeck::FolderImageStore</name>
+    <message>
+        <source>folder %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Image %1: the store&apos;s folder %2 does not exist.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Image %1 is missing from %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Image %1 leads outside the store&apos;s folder %2: refused.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Image %1 in %2 is not a file.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Image %1 is %2 MB, more than the %3 MB MLDeck reads.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Image %1 cannot be read: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>mldeck::GuardDaemon</name>
     <message>
         <source>stop requested</source>
@@ -1000,6 +1031,21 @@
     </message>
 </context>
 <context>
+    <name>mldeck::ImageAugmentation</name>
+    <message>
+        <source>Augmentation &quot;horizontal_flip&quot; must be true or false.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Augmentation &quot;max_crop&quot; must be a number.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The largest crop must be from 0 to 0.5 of the image&apos;s side (got %1).</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>mldeck::KpiService</name>
     <message>
         <source>Nothing is loaded yet: choose a deployment and a range first.</source>
@@ -1077,6 +1123,18 @@
     </message>
     <message>
         <source>none</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Model %1 is not an image model (its metadata has no &quot;input&quot;: &quot;image&quot;).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Model %1: no images given.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Model %1 is an image model: it takes images, not feature rows.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -1468,6 +1526,59 @@
     </message>
 </context>
 <context>
+    <name>mldeck::TorchImageTrainer</name>
+    <message>
+        <source>%1 images: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 images: %2 has the label %3, which is not a class index of the model (0 to %4).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Model %1 is not an image classifier (mldeck.json: &quot;input&quot;: &quot;image&quot;).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Training</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Validation</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>Too few usable training images: %1 (at least %2 are needed); %n image(s) were skipped.</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Model %1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>training diverged: loss is %1 at epoch %2, batch %3; try a lower learning rate</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>No usable validation image: %n image(s) skipped.</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Model %1 (validation): %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>training diverged: validation loss is %1 after epoch %2; try a lower learning rate</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>mldeck::TorchModel</name>
     <message>
         <source>%1 is not a TorchScript model file (torch.jit.save output): %2</source>
@@ -1483,10 +1594,6 @@
     </message>
     <message>
         <source>, windows of %1 rows</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>%1: the model does not accept the input its metadata describes (%2 values per row): %3</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1519,6 +1626,14 @@
     </message>
     <message>
         <source>the model returned %1 values per row, %2 when it was loaded.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>, images [C, H, W] = [%1, %2, %3]</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Model %1 takes images of %2 values each (C·H·W), not %3.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -2095,10 +2210,6 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>LibTorch threads (default: LibTorch&apos;s choice).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>Bootstrap seed (default 42).</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2119,10 +2230,6 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Evaluates one model on a CSV file.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>Compares 2 to 4 models on exactly the same rows.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2136,14 +2243,6 @@
     </message>
     <message>
         <source>--window must look like 24h, 90m, 7d or 3600s, not &quot;%1&quot;.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>--data FILE is required.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Give either --data FILE or --window PERIOD (not both).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -3955,16 +4054,6 @@ Exit code 0 when all three are up, 2 otherwise.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Usage: mldeckctl deployments &lt;create|list|show|set|archive&gt; [options]   (mldeckctl deployments &lt;sub&gt; --help)
-
-  create   create a deployment (--task [--classes a,b], or --from-model FILE)
-  list     list the active deployments [--all]
-  show     show one deployment
-  set      change its description, target or decision threshold
-  archive  hide it from selectors and the guard, keep its history (--reason)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>A classifier: turn ML off below this accuracy (0 to 1).</source>
         <translation type="unfinished"></translation>
     </message>
@@ -4110,10 +4199,6 @@ Exit code 0 when all three are up, 2 otherwise.</source>
     </message>
     <message>
         <source>#%1 %2 %3 %4 (%5)%6 base %7 -&gt; %8, %9 s, %10 %11 vs %12, decision %13</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Play a scenario: drift, errors, latency, degraded, weather-down or (a classifier) calibration, as NAME[@START][+DURATION]; repeatable.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -4649,10 +4734,6 @@ Filters: --deployment D --actor TEXT --kind K (repeatable) --from T --to T --sea
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>gates: samples and soak always, then %1 of the others (lower case: advisory)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>quality gates wait for %1 labelled predictions</source>
         <translation type="unfinished"></translation>
     </message>
@@ -4686,6 +4767,186 @@ Filters: --deployment D --actor TEXT --kind K (repeatable) --from T --to T --sea
     </message>
     <message>
         <source>A step&apos;s own combination, PERCENT:MODE[:ADVISORY,...] (e.g. 50:at-least-2); PERCENT:none removes it. Repeatable.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>%1 got %2 of %n image(s) wrong (listed by --json).</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Skipped %1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>… and %n more skipped image(s); --json lists all.</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Image models: a labelled folder, one subfolder per class named as the class.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>LibTorch threads, and for image models also the image decoding threads (default: LibTorch&apos;s choice, one decoding thread).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Evaluates one model on a CSV file, a labelled image folder or a deployment&apos;s logged predictions.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Give one of --data FILE, --images DIR or --window PERIOD.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>  input        images</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>  images       unreadable configuration: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>  image store  %1 %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>  reference    %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>  holdout      %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The model file takes images: an image deployment (--input image) serves it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--image-store, --reference-set and --holdout-set are for an image deployment (--input image).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>An image deployment needs its image store: give --image-store DIR, the folder its logged image keys resolve in.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>What the model takes: features (a row of features) or image (default: the model&apos;s, else features). An image deployment is a classification deployment.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>image: the folder the logged image keys resolve in.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>image: the reference training set, a folder with one subfolder per class.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>image: the fixed holdout, a folder with one subfolder per class (not the reference set).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--input must be features or image, not &quot;%1&quot;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1, images</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The image deployment.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Show the image configuration of an image deployment: its image store, reference set and holdout set.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The folder the logged image keys resolve in.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The reference training set (one subfolder per class); &quot;&quot; for none.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The fixed holdout (one subfolder per class); &quot;&quot; for none.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Change the image configuration of a deployment (the folders are checked first; audited). Options not given keep their value.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Nothing to change: give --image-store, --reference-set or --holdout-set.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Deployment &quot;%1&quot; has no image store yet: give --image-store DIR.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Changed the image configuration of deployment &quot;%1&quot;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Usage: mldeckctl deployments images &lt;show|set&gt; NAME [options]
+
+  show  the image store, reference set and holdout set of an image deployment [--json]
+  set   change them: --image-store DIR, --reference-set DIR, --holdout-set DIR [--reason]</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Usage: mldeckctl deployments &lt;create|list|show|set|images|archive&gt; [options]   (mldeckctl deployments &lt;sub&gt; --help)
+
+  create   create a deployment (--task [--classes a,b], or --from-model FILE; an image deployment: --input image --image-store DIR [--reference-set DIR --holdout-set DIR])
+  list     list the active deployments [--all]
+  show     show one deployment
+  set      change its description, target or decision threshold
+  images   show or set the image configuration of an image deployment
+  archive  hide it from selectors and the guard, keep its history (--reason)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>gates: samples and soak always; of the others, %1 must pass (lower case: advisory)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Images: %1 labelled in the window (%2), %3 in the reference set, %4 in the holdout set</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Skipped images: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>An image deployment: mirror half of the training images (default: the retrain settings&apos;).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>An image deployment: no mirrored training images (default: the retrain settings&apos;).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>An image deployment: the largest share of each side cut off a training image (0 = no crops; default: the retrain settings&apos;).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--flip and --no-flip exclude each other</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--max-crop: &quot;%1&quot; is not a number</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Play a scenario: drift, errors, latency, degraded, weather-down, (a classifier) calibration or (an image deployment) image-drift, as NAME[@START][+DURATION]; repeatable.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -5008,6 +5269,62 @@ Filters: --deployment D --actor TEXT --kind K (repeatable) --from T --to T --sea
     </message>
     <message>
         <source>The keep-firing time must be between 0 and %1 seconds, not %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>image configuration: &quot;%1&quot; must be a folder path</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>image configuration: &quot;%1&quot; must be an absolute path (%2 given)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The %1 %2 is not a readable folder.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The %1 %2: %3</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The %1 %2 holds no image in a subfolder named after a class (%3).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>image configuration: unknown field &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>image configuration: &quot;store&quot; (the image store) is missing</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>image configuration: store: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>An image deployment needs its classes (at least two).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The image store: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reference set</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>holdout set</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The holdout set %1 and the reference set %2 overlap: a fixed holdout must hold images that training never sees.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Retrain setting &quot;image_augmentation&quot; must be an object.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -5605,6 +5922,181 @@ Filters: --deployment D --actor TEXT --kind K (repeatable) --from T --to T --sea
         <source>Model checks: &quot;%1&quot; is categorical; it takes values, not a delta.</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>Model %1 does not take images.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No images to evaluate.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Images %1–%2: %3</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Image %1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Malformed image training request.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>Too few training images: %n; at least %1 are needed.</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>The validation set has no images: early stopping and the choice of the best epoch need it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>an image model must be a classifier (task &quot;classification&quot; with its &quot;classes&quot;)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>an image model takes no &quot;features&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>an image model needs an &quot;image&quot; object (its size, channels, resize and normalisation)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&quot;image&quot; is for an image model (&quot;input&quot;: &quot;image&quot;) only</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&quot;input&quot; must be &quot;features&quot; or &quot;image&quot;, not &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>an image model takes one image per prediction: &quot;sequence_length&quot; must be 1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the file is empty</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>not an image, or in a format MLDeck cannot read (it reads %1)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the image is %1 × %2 pixels, more than the %3 megapixels MLDeck decodes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the %1 image is truncated or corrupt (%2)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&quot;image&quot;: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; must be a whole number</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; must be a list of numbers, one per channel</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&quot;width&quot; and &quot;height&quot; must lie between 1 and %1 pixels (%2 × %3 given)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&quot;channels&quot; must be 1 (grayscale) or 3 (RGB), not %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&quot;mean&quot; and &quot;std&quot; must give one value per channel (%1; %2 and %3 given)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&quot;mean&quot; must be finite numbers</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&quot;std&quot; must be finite numbers above 0</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&quot;resize&quot; must be &quot;stretch&quot;, &quot;fit&quot; or &quot;crop&quot;, not &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>An image key is empty.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The image key &quot;%1…&quot; is longer than %2 characters.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The image key &quot;%1&quot; contains a backslash or a control character.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The image key &quot;%1&quot; is an absolute path; keys are relative to the store.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The image key &quot;%1&quot; has an empty, &quot;.&quot; or &quot;..&quot; component.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>image store: &quot;kind&quot; must be &quot;folder&quot; (the only kind this MLDeck knows), not &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>image store: &quot;root&quot; must be an absolute folder path</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Unknown image store kind &quot;%1&quot; (this MLDeck knows &quot;folder&quot;).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The image folder %1 does not exist.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The image store path %1 is not a folder.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The image folder %1 cannot be read.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The labelled image folder %1 does not exist.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 is not a folder.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The folder %1 has a subfolder &quot;%2&quot; that is not one of the classes (%3).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Class &quot;%1&quot; has no subfolder in %2: no images of it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Subfolders inside class &quot;%1&quot; in %2 are not read.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Class &quot;%1&quot; has an empty subfolder in %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>mldeck::rollout</name>
@@ -5837,15 +6329,7 @@ Filters: --deployment D --actor TEXT --kind K (repeatable) --from T --to T --sea
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>any of %1</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>at least %1 of %2</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>all of %1</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -5984,6 +6468,14 @@ Filters: --deployment D --actor TEXT --kind K (repeatable) --from T --to T --sea
         <source>The stored combination of step &quot;%1&quot; cannot be read.</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>at least 1 of %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>all %1</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>mldeck::services</name>
@@ -6044,10 +6536,6 @@ Filters: --deployment D --actor TEXT --kind K (repeatable) --from T --to T --sea
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Give either a CSV file or a time window, not both and not neither.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>Segments</source>
         <translation type="unfinished"></translation>
     </message>
@@ -6081,10 +6569,6 @@ Filters: --deployment D --actor TEXT --kind K (repeatable) --from T --to T --sea
     </message>
     <message>
         <source>the first %1 s of the log</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>snapshot baseline</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -7145,6 +7629,266 @@ Filters: --deployment D --actor TEXT --kind K (repeatable) --from T --to T --sea
         <source>Running the model checks</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>%1 holds no image in a class subfolder (%2).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>labelled folder %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The model&apos;s classes (%1) differ from those of deployment &quot;%2&quot; (%3): its logged outcomes cannot be scored against this model.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The image store of &quot;%1&quot;: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1, labelled image predictions, %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>%1×%2 (%n image(s)</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n other size(s)</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>The images have %1 sizes, each resized to the model&apos;s input: %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>not read by every model</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>None of the %n image(s) could be used (%1).</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n image(s) could not be read and were left out (listed by key with the reason).</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>%1: %2 images/s; reading, decoding and preprocessing %3 s, model %4 s.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>true class</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 takes %2 and %3 takes %4: they cannot be compared.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>images</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>rows</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 takes images: give a labelled image folder or a time window, not a CSV file.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 takes images: a target column or a feature list (--target, --features) does not apply.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Listing images</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Give one source of rows: a CSV file, a labelled image folder or a time window.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 takes rows, not images: give a CSV file or a time window.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>image brightness</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>image contrast</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>image width</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>image height</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>no image read: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>no image to sample</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>computed from %Ln sampled image(s) of %L1</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>computed from %L1 of %Ln sampled image(s) of %L2 (%L3 unreadable)</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Image statistics (brightness, contrast, width, height) computed by MLDeck from a sample of at most %L1 images per side, read through %2:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1: %2, %3</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>unreadable %1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>and %L1 more unreadable</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>window</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reference</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>a snapshot keeps no image keys</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>the reference&apos;s predictions have %Ln image key(s)</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>the reference&apos;s logged images</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the reference&apos;s logged images (%1; no reference set to fall back on)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the reference set %1 (%2)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the image configuration of &quot;%1&quot; does not read: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the window&apos;s logged images</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Deployment &quot;%1&quot; takes images, and this model takes features: an image model declares &quot;input&quot;: &quot;image&quot; in its mldeck.json.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The model&apos;s classes [%1] are not those of image deployment &quot;%2&quot; [%3] (the same names in the same order).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This model takes images, and deployment &quot;%1&quot; takes tabular features: register it to an image deployment.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>; image statistics of the window %1, of the reference %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Image deployment &quot;%1&quot; has no holdout set: candidate and champion are compared on it. Set one with `mldeckctl deployments images set`.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reference set: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Holdout set: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The holdout set %1 holds no image.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n logged prediction(s) of an image already in the window were merged (one item per image, its latest label).</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>No image prediction in the window has a class as its outcome yet: the training images are the reference set&apos;s.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>Only %n training image(s): a run needs at least %1.</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n logged image(s) are in the holdout set and were left out.</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>No holdout image could be read: %n skipped.</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Evaluating candidate and champion on %n holdout images</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>mldeck::simulator</name>
@@ -7242,6 +7986,54 @@ Filters: --deployment D --actor TEXT --kind K (repeatable) --from T --to T --sea
     </message>
     <message>
         <source>Deployment &quot;%1&quot; is a classifier of %2; the simulator serves ride offers, classes %3.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The image store %1 has no live pool &quot;%2&quot; (one subfolder per class) for the simulator to serve: make it with resources/models/make_digits_cnn.py images.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The live pool %1 holds no image.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cannot read %1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cannot decode %1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cannot create the folder %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cannot write %1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is an image deployment: its scenarios are image-drift, errors, latency and degraded.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The image-drift scenario plays on an image deployment; &quot;%1&quot; takes tabular features.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Model %1 takes tabular features; &quot;%2&quot; is an image deployment.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Model %1 takes images; &quot;%2&quot; takes tabular features.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The simulator serves images from a folder store; &quot;%1&quot; has a %2 store.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Model %1 takes tabular features, not images.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -8713,6 +9505,57 @@ Filters: --deployment D --actor TEXT --kind K (repeatable) --from T --to T --sea
         <source>The rollout plan of &quot;%1&quot;: %2</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>Deployment &quot;%1&quot; not created: an image deployment is a classification deployment, not a %2 one.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Deployment &quot;%1&quot; not created: an image deployment takes images, not a feature schema.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Deployment &quot;%1&quot; not changed: only a classification deployment with its classes can take images.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Deployment &quot;%1&quot; not changed: it takes tabular features (feature schema %2); an image deployment is created as one.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Deployment &quot;%1&quot; not changed: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The image configuration of deployment &quot;%1&quot; cannot be read: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Deployment &quot;%1&quot; is not an image deployment (it takes tabular features).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reading the image keys of &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reading the labelled images of &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No image prediction of &quot;%1&quot; in the window has a class as its outcome yet: nothing to score.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n request(s) whose outcome is not a class index were left out.</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>a row of deployment &quot;%1&quot; has a bad image key: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>mldeck::ui::AlertRuleEditor</name>
@@ -9660,10 +10503,6 @@ Filters: --deployment D --actor TEXT --kind K (repeatable) --from T --to T --sea
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Choose at least two models.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>Choose a CSV file, or use a logged window.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -9793,6 +10632,30 @@ Filters: --deployment D --actor TEXT --kind K (repeatable) --from T --to T --sea
     </message>
     <message>
         <source>Log-loss</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Labelled image folder</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>image models: one subfolder per class</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Misclassified images</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Choose a labelled image folder</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Choose a model to evaluate, or two to four to compare.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Choose a labelled image folder, or use a logged window.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -10422,6 +11285,22 @@ It is kept in memory for this session only.</source>
         <source>True class</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>%1 labelled images in the window (%2) and %3 in the reference set %4</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>training %1 · validation %2 images · holdout %3 images (the holdout set %4)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 → %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 –</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>mldeck::ui::DecisionStep</name>
@@ -10500,6 +11379,13 @@ It is kept in memory for this session only.</source>
     <message>
         <source>The model checks refuse this candidate: %1</source>
         <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n image(s) could not be used and were skipped: %1</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
     </message>
 </context>
 <context>
@@ -10673,6 +11559,10 @@ It is kept in memory for this session only.</source>
         <source>State</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>%1, images</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>mldeck::ui::DesktopNotifier</name>
@@ -10809,6 +11699,18 @@ It is kept in memory for this session only.</source>
         <source>Reference filling: %L1 of %L2 predictions logged. Drift is checked once the reference is full.</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>Image statistics (brightness, contrast, width, height) computed by MLDeck from a sample of at most %L1 images per side: window %2; reference %3 (%4).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&lt;p&gt;Unreadable images (not counted in the statistics):&lt;/p&gt;&lt;p&gt;%1&lt;/p&gt;</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>mldeck::ui::DriftReferenceChooser</name>
@@ -10939,6 +11841,14 @@ It is kept in memory for this session only.</source>
         <source>A PCA of the standardised reference features; a window drifts when its mean reconstruction error leaves the band of the reference chunks&apos; mean ± 3 standard deviations, narrowed to the window&apos;s row count. Chunk size 0: the window&apos;s rows, at most a tenth of the reference, at least the minimum samples.</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>Images sampled per side</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source> images</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>mldeck::ui::DriftTableModel</name>
@@ -10996,6 +11906,10 @@ It is kept in memory for this session only.</source>
     </message>
     <message>
         <source>No verdict</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>An image statistic computed by MLDeck from a sample of the images (%L1 of the window, %L2 of the reference), not a logged feature.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -11141,6 +12055,34 @@ It is kept in memory for this session only.</source>
     </message>
     <message>
         <source>Between 0 and 1, both excluded.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Images</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Image store</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the folder the logged image keys resolve in</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reference set</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>optional: one subfolder per class, added to retraining</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Holdout set</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>optional: one subfolder per class, never trained on</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -11402,6 +12344,44 @@ It is kept in memory for this session only.</source>
     </message>
     <message>
         <source>MLDeck reconnects automatically, waiting a little longer after each failure.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::ImageFolderChecks</name>
+    <message>
+        <source>Give the whole path (from /): the guard and the model worker read it too.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No such folder.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not a folder.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This folder cannot be read.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The folder the logged image keys resolve in is required.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The holdout must be apart from the reference set: training never sees its images.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::ImageFolderField</name>
+    <message>
+        <source>Browse…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Choose the folder</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -12033,17 +13013,52 @@ PostgreSQL %2 (database %3)</source>
     </message>
 </context>
 <context>
+    <name>mldeck::ui::MisclassifiedImages</name>
+    <message>
+        <source>Most confident first</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Least confident first</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Model</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Skipped image</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>%1 of %n image(s) misclassified; %2 skipped.</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::MisclassifiedModel</name>
+    <message>
+        <source>true: %1
+predicted: %2 (%3)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1
+cannot be read: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>mldeck::ui::ModelVersionTableModel</name>
     <message>
         <source>SHA-256 %1</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>classification</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>regression</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -12374,6 +13389,66 @@ PostgreSQL %2 (database %3)</source>
     </message>
     <message>
         <source>A classifier needs its classes, in the order of the model&apos;s output (e.g. declined, accepted).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Tabular features (a row of values)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Image (a classifier of images)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>An image deployment logs a key per image; its image store maps keys to files. Images are never copied into PostgreSQL.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Read the classes from an image model&apos;s mldeck.json metadata</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Image store folder</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>/data/images: the logged keys resolve here</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reference training set</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>optional: one subfolder per class, added to retraining</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Holdout set</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>optional: one subfolder per class, never trained on</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Input:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Image &amp;store:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Reference set:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Holdout set:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 takes images; its classes are filled in.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -13580,6 +14655,26 @@ PostgreSQL %2 (database %3)</source>
         <source>A regression model is judged on its MAE. The improvement must also be sure: the 95 % paired-bootstrap interval of the difference on the holdout must exclude no improvement.</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>Training images (an image deployment)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Mirror half of the images left-right</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Largest random crop</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>share of each side (0.1 = 10 %; 0 = no crops)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Where every retrain starts, the guard&apos;s too; a run may change them. Turn mirroring off for images whose meaning changes when mirrored, such as digits or text.</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>mldeck::ui::RetrainWizard</name>
@@ -14204,6 +15299,26 @@ Reason (audited): %2</source>
     </message>
     <message>
         <source>Class weights</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Mirror half of the images left-right</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Off for images whose meaning changes when mirrored, such as digits or text</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Up to this share of each side cut off at random, the rest resized back; 0 = no crops</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Training images</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Largest random crop</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

@@ -824,6 +824,37 @@
     </message>
 </context>
 <context>
+    <name>mldeck::FolderImageStore</name>
+    <message>
+        <source>folder %1</source>
+        <translation>dossier %1</translation>
+    </message>
+    <message>
+        <source>Image %1: the store's folder %2 does not exist.</source>
+        <translation>Image %1 : le dossier du stockage %2 n’existe pas.</translation>
+    </message>
+    <message>
+        <source>Image %1 is missing from %2.</source>
+        <translation>L’image %1 est absente de %2.</translation>
+    </message>
+    <message>
+        <source>Image %1 leads outside the store's folder %2: refused.</source>
+        <translation>L’image %1 mène hors du dossier du stockage %2 : refusée.</translation>
+    </message>
+    <message>
+        <source>Image %1 in %2 is not a file.</source>
+        <translation>L’image %1 dans %2 n’est pas un fichier.</translation>
+    </message>
+    <message>
+        <source>Image %1 is %2 MB, more than the %3 MB MLDeck reads.</source>
+        <translation>L’image %1 fait %2 Mo, plus que les %3 Mo que MLDeck lit.</translation>
+    </message>
+    <message>
+        <source>Image %1 cannot be read: %2</source>
+        <translation>L’image %1 ne peut pas être lue : %2</translation>
+    </message>
+</context>
+<context>
     <name>mldeck::GuardDaemon</name>
     <message>
         <source>stop requested</source>
@@ -1000,6 +1031,21 @@
     </message>
 </context>
 <context>
+    <name>mldeck::ImageAugmentation</name>
+    <message>
+        <source>Augmentation "horizontal_flip" must be true or false.</source>
+        <translation>L’augmentation « horizontal_flip » doit valoir true ou false.</translation>
+    </message>
+    <message>
+        <source>Augmentation "max_crop" must be a number.</source>
+        <translation>L’augmentation « max_crop » doit être un nombre.</translation>
+    </message>
+    <message>
+        <source>The largest crop must be from 0 to 0.5 of the image's side (got %1).</source>
+        <translation>Le plus grand recadrage doit aller de 0 à 0,5 du côté de l’image (reçu : %1).</translation>
+    </message>
+</context>
+<context>
     <name>mldeck::KpiService</name>
     <message>
         <source>Nothing is loaded yet: choose a deployment and a range first.</source>
@@ -1078,6 +1124,18 @@
     <message>
         <source>none</source>
         <translation>aucun</translation>
+    </message>
+    <message>
+        <source>Model %1 is not an image model (its metadata has no "input": "image").</source>
+        <translation>Le modèle %1 n’est pas un modèle d’image (ses métadonnées n’ont pas « input » : « image »).</translation>
+    </message>
+    <message>
+        <source>Model %1: no images given.</source>
+        <translation>Modèle %1 : aucune image donnée.</translation>
+    </message>
+    <message>
+        <source>Model %1 is an image model: it takes images, not feature rows.</source>
+        <translation>Le modèle %1 est un modèle d’image : il prend des images, pas des lignes de variables.</translation>
     </message>
 </context>
 <context>
@@ -1468,6 +1526,59 @@
     </message>
 </context>
 <context>
+    <name>mldeck::TorchImageTrainer</name>
+    <message>
+        <source>%1 images: %2</source>
+        <translation>%1 : %2</translation>
+    </message>
+    <message>
+        <source>%1 images: %2 has the label %3, which is not a class index of the model (0 to %4).</source>
+        <translation>%1 : %2 a l’étiquette %3, qui n’est pas un indice de classe du modèle (0 à %4).</translation>
+    </message>
+    <message>
+        <source>Model %1 is not an image classifier (mldeck.json: "input": "image").</source>
+        <translation>Le modèle %1 n’est pas un classifieur d’images (mldeck.json : &quot;input&quot;: &quot;image&quot;).</translation>
+    </message>
+    <message>
+        <source>Training</source>
+        <translation>Entraînement</translation>
+    </message>
+    <message>
+        <source>Validation</source>
+        <translation>Validation</translation>
+    </message>
+    <message numerus="yes">
+        <source>Too few usable training images: %1 (at least %2 are needed); %n image(s) were skipped.</source>
+        <translation>
+            <numerusform>Trop peu d’images d’entraînement utilisables : %1 (il en faut au moins %2) ; %n image(s) ignorée(s).</numerusform>
+            <numerusform>Trop peu d’images d’entraînement utilisables : %1 (il en faut au moins %2) ; %n image(s) ignorée(s).</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Model %1: %2</source>
+        <translation>Modèle %1 : %2</translation>
+    </message>
+    <message>
+        <source>training diverged: loss is %1 at epoch %2, batch %3; try a lower learning rate</source>
+        <translation>l’entraînement a divergé : la perte vaut %1 à l’époque %2, lot %3 ; essayez un taux d’apprentissage plus faible</translation>
+    </message>
+    <message numerus="yes">
+        <source>No usable validation image: %n image(s) skipped.</source>
+        <translation>
+            <numerusform>Aucune image de validation utilisable : %n image(s) ignorée(s).</numerusform>
+            <numerusform>Aucune image de validation utilisable : %n image(s) ignorée(s).</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Model %1 (validation): %2</source>
+        <translation>Modèle %1 (validation) : %2</translation>
+    </message>
+    <message>
+        <source>training diverged: validation loss is %1 after epoch %2; try a lower learning rate</source>
+        <translation>l’entraînement a divergé : la perte de validation vaut %1 après l’époque %2 ; essayez un taux d’apprentissage plus faible</translation>
+    </message>
+</context>
+<context>
     <name>mldeck::TorchModel</name>
     <message>
         <source>%1 is not a TorchScript model file (torch.jit.save output): %2</source>
@@ -1484,10 +1595,6 @@
     <message>
         <source>, windows of %1 rows</source>
         <translation>, fenêtres de %1 lignes</translation>
-    </message>
-    <message>
-        <source>%1: the model does not accept the input its metadata describes (%2 values per row): %3</source>
-        <translation>%1 : le modèle n’accepte pas l’entrée que décrivent ses métadonnées (%2 valeurs par ligne) : %3</translation>
     </message>
     <message>
         <source>Model %1: %2</source>
@@ -1520,6 +1627,14 @@
     <message>
         <source>the model returned %1 values per row, %2 when it was loaded.</source>
         <translation>le modèle a renvoyé %1 valeurs par ligne, contre %2 à son chargement.</translation>
+    </message>
+    <message>
+        <source>, images [C, H, W] = [%1, %2, %3]</source>
+        <translation>, images [C, H, W] = [%1, %2, %3]</translation>
+    </message>
+    <message>
+        <source>Model %1 takes images of %2 values each (C·H·W), not %3.</source>
+        <translation>Le modèle %1 prend des images de %2 valeurs chacune (C·H·W), pas %3.</translation>
     </message>
 </context>
 <context>
@@ -2095,10 +2210,6 @@
         <translation>Colonnes d’entrée, séparées par des virgules (modèles sans métadonnées).</translation>
     </message>
     <message>
-        <source>LibTorch threads (default: LibTorch's choice).</source>
-        <translation>Threads LibTorch (par défaut : le choix de LibTorch).</translation>
-    </message>
-    <message>
         <source>Bootstrap seed (default 42).</source>
         <translation>Graine du bootstrap (42 par défaut).</translation>
     </message>
@@ -2119,10 +2230,6 @@
         <translation>Écrire aussi le rapport en CSV dans ce fichier.</translation>
     </message>
     <message>
-        <source>Evaluates one model on a CSV file.</source>
-        <translation>Évalue un modèle sur un fichier CSV.</translation>
-    </message>
-    <message>
         <source>Compares 2 to 4 models on exactly the same rows.</source>
         <translation>Compare 2 à 4 modèles sur exactement les mêmes lignes.</translation>
     </message>
@@ -2137,14 +2244,6 @@
     <message>
         <source>--window must look like 24h, 90m, 7d or 3600s, not "%1".</source>
         <translation>--window doit ressembler à 24h, 90m, 7d ou 3600s, pas « %1 ».</translation>
-    </message>
-    <message>
-        <source>--data FILE is required.</source>
-        <translation>--data FICHIER est obligatoire.</translation>
-    </message>
-    <message>
-        <source>Give either --data FILE or --window PERIOD (not both).</source>
-        <translation>Donnez soit --data FICHIER, soit --window PÉRIODE (pas les deux).</translation>
     </message>
     <message>
         <source>--features names no column.</source>
@@ -3989,22 +4088,6 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>Modifier la description, la cible ou le seuil de décision d’un déploiement (audité).</translation>
     </message>
     <message>
-        <source>Usage: mldeckctl deployments &lt;create|list|show|set|archive&gt; [options]   (mldeckctl deployments &lt;sub&gt; --help)
-
-  create   create a deployment (--task [--classes a,b], or --from-model FILE)
-  list     list the active deployments [--all]
-  show     show one deployment
-  set      change its description, target or decision threshold
-  archive  hide it from selectors and the guard, keep its history (--reason)</source>
-        <translation>Usage : mldeckctl deployments &lt;create|list|show|set|archive&gt; [options]   (mldeckctl deployments &lt;sous-commande&gt; --help)
-
-  create   crée un déploiement (--task [--classes a,b], ou --from-model FICHIER)
-  list     liste les déploiements actifs [--all]
-  show     affiche un déploiement
-  set      modifie sa description, sa cible ou son seuil de décision
-  archive  le masque des sélecteurs et de la garde, conserve son historique (--reason)</translation>
-    </message>
-    <message>
         <source>A classifier: turn ML off below this accuracy (0 to 1).</source>
         <translation>Un classifieur : couper le ML en dessous de cette exactitude (0 à 1).</translation>
     </message>
@@ -4151,10 +4234,6 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     <message>
         <source>#%1 %2 %3 %4 (%5)%6 base %7 -&gt; %8, %9 s, %10 %11 vs %12, decision %13</source>
         <translation>#%1 %2 %3 %4 (%5)%6 base %7 -&gt; %8, %9 s, %10 %11 contre %12, décision %13</translation>
-    </message>
-    <message>
-        <source>Play a scenario: drift, errors, latency, degraded, weather-down or (a classifier) calibration, as NAME[@START][+DURATION]; repeatable.</source>
-        <translation>Jouer un scénario : drift, errors, latency, degraded, weather-down ou (pour un classifieur) calibration, sous la forme NOM[@DÉBUT][+DURÉE] ; répétable.</translation>
     </message>
     <message>
         <source>Share of requests whose ground truth arrives, 0 to 1 (default: 0.9).</source>
@@ -4719,10 +4798,6 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>--range doit être un nombre suivi de m, h ou d (366 jours au plus), pas « %1 ».</translation>
     </message>
     <message>
-        <source>gates: samples and soak always, then %1 of the others (lower case: advisory)</source>
-        <translation>critères : échantillons et durée toujours, puis %1 des autres (en minuscules : indicatifs)</translation>
-    </message>
-    <message>
         <source>quality gates wait for %1 labelled predictions</source>
         <translation>les seuils de qualité attendent %1 prédictions étiquetées</translation>
     </message>
@@ -4757,6 +4832,186 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
     <message>
         <source>A step's own combination, PERCENT:MODE[:ADVISORY,...] (e.g. 50:at-least-2); PERCENT:none removes it. Repeatable.</source>
         <translation>La combinaison propre d’une étape, POURCENT:MODE[:INDICATIFS,...] (par exemple 50:at-least-2) ; POURCENT:none la retire. Répétable.</translation>
+    </message>
+    <message numerus="yes">
+        <source>%1 got %2 of %n image(s) wrong (listed by --json).</source>
+        <translation type="unfinished">
+            <numerusform />
+            <numerusform />
+        </translation>
+    </message>
+    <message>
+        <source>Skipped %1: %2</source>
+        <translation>Écartée %1 : %2</translation>
+    </message>
+    <message numerus="yes">
+        <source>… and %n more skipped image(s); --json lists all.</source>
+        <translation type="unfinished">
+            <numerusform />
+            <numerusform />
+        </translation>
+    </message>
+    <message>
+        <source>Image models: a labelled folder, one subfolder per class named as the class.</source>
+        <translation>Modèles d’images : un dossier étiqueté, un sous-dossier par classe nommé comme la classe.</translation>
+    </message>
+    <message>
+        <source>LibTorch threads, and for image models also the image decoding threads (default: LibTorch's choice, one decoding thread).</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Evaluates one model on a CSV file, a labelled image folder or a deployment's logged predictions.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Give one of --data FILE, --images DIR or --window PERIOD.</source>
+        <translation>Donnez une seule option parmi --data FICHIER, --images DOSSIER ou --window PÉRIODE.</translation>
+    </message>
+    <message>
+        <source>  input        images</source>
+        <translation>  entrée       images</translation>
+    </message>
+    <message>
+        <source>  images       unreadable configuration: %1</source>
+        <translation>  images       configuration illisible : %1</translation>
+    </message>
+    <message>
+        <source>  image store  %1 %2</source>
+        <translation>  stockage     %1 %2</translation>
+    </message>
+    <message>
+        <source>  reference    %1</source>
+        <translation>  référence    %1</translation>
+    </message>
+    <message>
+        <source>  holdout      %1</source>
+        <translation>  validation   %1</translation>
+    </message>
+    <message>
+        <source>The model file takes images: an image deployment (--input image) serves it.</source>
+        <translation>Le fichier de modèle prend des images : un déploiement d’images (--input image) le sert.</translation>
+    </message>
+    <message>
+        <source>--image-store, --reference-set and --holdout-set are for an image deployment (--input image).</source>
+        <translation>--image-store, --reference-set et --holdout-set sont pour un déploiement d’images (--input image).</translation>
+    </message>
+    <message>
+        <source>An image deployment needs its image store: give --image-store DIR, the folder its logged image keys resolve in.</source>
+        <translation>Un déploiement d’images a besoin de son stockage d’images : donnez --image-store DOSSIER, le dossier où se résolvent ses clés d’image journalisées.</translation>
+    </message>
+    <message>
+        <source>What the model takes: features (a row of features) or image (default: the model's, else features). An image deployment is a classification deployment.</source>
+        <translation>Ce que prend le modèle : features (une ligne de variables) ou image (par défaut : celle du modèle, sinon features). Un déploiement d’images est un déploiement de classification.</translation>
+    </message>
+    <message>
+        <source>image: the folder the logged image keys resolve in.</source>
+        <translation>image : le dossier où se résolvent les clés d’image journalisées.</translation>
+    </message>
+    <message>
+        <source>image: the reference training set, a folder with one subfolder per class.</source>
+        <translation>image : le jeu d’entraînement de référence, un dossier avec un sous-dossier par classe.</translation>
+    </message>
+    <message>
+        <source>image: the fixed holdout, a folder with one subfolder per class (not the reference set).</source>
+        <translation>image : le jeu de validation fixe, un dossier avec un sous-dossier par classe (pas le jeu de référence).</translation>
+    </message>
+    <message>
+        <source>--input must be features or image, not "%1".</source>
+        <translation>--input doit valoir features ou image, pas « %1 ».</translation>
+    </message>
+    <message>
+        <source>%1, images</source>
+        <translation>%1, images</translation>
+    </message>
+    <message>
+        <source>The image deployment.</source>
+        <translation>Le déploiement d’images.</translation>
+    </message>
+    <message>
+        <source>Show the image configuration of an image deployment: its image store, reference set and holdout set.</source>
+        <translation>Afficher la configuration des images d’un déploiement d’images : son stockage d’images, son jeu de référence et son jeu de validation fixe.</translation>
+    </message>
+    <message>
+        <source>The folder the logged image keys resolve in.</source>
+        <translation>Le dossier où se résolvent les clés d’image journalisées.</translation>
+    </message>
+    <message>
+        <source>The reference training set (one subfolder per class); "" for none.</source>
+        <translation>Le jeu d’entraînement de référence (un sous-dossier par classe) ; &quot;&quot; pour aucun.</translation>
+    </message>
+    <message>
+        <source>The fixed holdout (one subfolder per class); "" for none.</source>
+        <translation>Le jeu de validation fixe (un sous-dossier par classe) ; &quot;&quot; pour aucun.</translation>
+    </message>
+    <message>
+        <source>Change the image configuration of a deployment (the folders are checked first; audited). Options not given keep their value.</source>
+        <translation>Modifier la configuration des images d’un déploiement (les dossiers sont vérifiés d’abord ; audité). Les options non données gardent leur valeur.</translation>
+    </message>
+    <message>
+        <source>Nothing to change: give --image-store, --reference-set or --holdout-set.</source>
+        <translation>Rien à modifier : donnez --image-store, --reference-set ou --holdout-set.</translation>
+    </message>
+    <message>
+        <source>Deployment "%1" has no image store yet: give --image-store DIR.</source>
+        <translation>Le déploiement « %1 » n’a pas encore de stockage d’images : donnez --image-store DOSSIER.</translation>
+    </message>
+    <message>
+        <source>Changed the image configuration of deployment "%1".</source>
+        <translation>Configuration des images du déploiement « %1 » modifiée.</translation>
+    </message>
+    <message>
+        <source>Usage: mldeckctl deployments images &lt;show|set&gt; NAME [options]
+
+  show  the image store, reference set and holdout set of an image deployment [--json]
+  set   change them: --image-store DIR, --reference-set DIR, --holdout-set DIR [--reason]</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Usage: mldeckctl deployments &lt;create|list|show|set|images|archive&gt; [options]   (mldeckctl deployments &lt;sub&gt; --help)
+
+  create   create a deployment (--task [--classes a,b], or --from-model FILE; an image deployment: --input image --image-store DIR [--reference-set DIR --holdout-set DIR])
+  list     list the active deployments [--all]
+  show     show one deployment
+  set      change its description, target or decision threshold
+  images   show or set the image configuration of an image deployment
+  archive  hide it from selectors and the guard, keep its history (--reason)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>gates: samples and soak always; of the others, %1 must pass (lower case: advisory)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Images: %1 labelled in the window (%2), %3 in the reference set, %4 in the holdout set</source>
+        <translation>Images : %1 étiquetées dans la fenêtre (%2), %3 dans l’ensemble de référence, %4 dans l’ensemble de test</translation>
+    </message>
+    <message>
+        <source>Skipped images: %1</source>
+        <translation>Images ignorées : %1</translation>
+    </message>
+    <message>
+        <source>An image deployment: mirror half of the training images (default: the retrain settings').</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>An image deployment: no mirrored training images (default: the retrain settings').</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>An image deployment: the largest share of each side cut off a training image (0 = no crops; default: the retrain settings').</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>--flip and --no-flip exclude each other</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>--max-crop: "%1" is not a number</source>
+        <translation>--max-crop : « %1 » n’est pas un nombre</translation>
+    </message>
+    <message>
+        <source>Play a scenario: drift, errors, latency, degraded, weather-down, (a classifier) calibration or (an image deployment) image-drift, as NAME[@START][+DURATION]; repeatable.</source>
+        <translation>Jouer un scénario : drift, errors, latency, degraded, weather-down, (pour un classifieur) calibration ou (pour un déploiement d’images) image-drift, sous la forme NOM[@DÉBUT][+DURÉE] ; répétable.</translation>
     </message>
 </context>
 <context>
@@ -5079,6 +5334,62 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
     <message>
         <source>The keep-firing time must be between 0 and %1 seconds, not %2.</source>
         <translation>La durée de maintien doit être comprise entre 0 et %1 secondes, pas %2.</translation>
+    </message>
+    <message>
+        <source>image configuration: "%1" must be a folder path</source>
+        <translation>configuration des images : « %1 » doit être un chemin de dossier</translation>
+    </message>
+    <message>
+        <source>image configuration: "%1" must be an absolute path (%2 given)</source>
+        <translation>configuration des images : « %1 » doit être un chemin absolu (%2 donné)</translation>
+    </message>
+    <message>
+        <source>The %1 %2 is not a readable folder.</source>
+        <translation>Le %1 %2 n’est pas un dossier lisible.</translation>
+    </message>
+    <message>
+        <source>The %1 %2: %3</source>
+        <translation>Le %1 %2 : %3</translation>
+    </message>
+    <message>
+        <source>The %1 %2 holds no image in a subfolder named after a class (%3).</source>
+        <translation>Le %1 %2 ne contient aucune image dans un sous-dossier portant le nom d’une classe (%3).</translation>
+    </message>
+    <message>
+        <source>image configuration: unknown field "%1"</source>
+        <translation>configuration des images : champ inconnu « %1 »</translation>
+    </message>
+    <message>
+        <source>image configuration: "store" (the image store) is missing</source>
+        <translation>configuration des images : « store » (le stockage d’images) manque</translation>
+    </message>
+    <message>
+        <source>image configuration: store: %1</source>
+        <translation>configuration des images : stockage : %1</translation>
+    </message>
+    <message>
+        <source>An image deployment needs its classes (at least two).</source>
+        <translation>Un déploiement d’images a besoin de ses classes (au moins deux).</translation>
+    </message>
+    <message>
+        <source>The image store: %1</source>
+        <translation>Le stockage d’images : %1</translation>
+    </message>
+    <message>
+        <source>reference set</source>
+        <translation>jeu de référence</translation>
+    </message>
+    <message>
+        <source>holdout set</source>
+        <translation>jeu de validation fixe</translation>
+    </message>
+    <message>
+        <source>The holdout set %1 and the reference set %2 overlap: a fixed holdout must hold images that training never sees.</source>
+        <translation>Le jeu de validation fixe %1 et le jeu de référence %2 se recouvrent : un jeu de validation fixe doit contenir des images que l’entraînement ne voit jamais.</translation>
+    </message>
+    <message>
+        <source>Retrain setting "image_augmentation" must be an object.</source>
+        <translation type="unfinished" />
     </message>
 </context>
 <context>
@@ -5675,6 +5986,181 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <source>Model checks: "%1" is categorical; it takes values, not a delta.</source>
         <translation>Contrôles du modèle : « %1 » est catégorielle ; elle prend des valeurs, pas un delta.</translation>
     </message>
+    <message>
+        <source>Model %1 does not take images.</source>
+        <translation>Le modèle %1 ne prend pas d’images.</translation>
+    </message>
+    <message>
+        <source>No images to evaluate.</source>
+        <translation>Aucune image à évaluer.</translation>
+    </message>
+    <message>
+        <source>Images %1–%2: %3</source>
+        <translation>Images %1–%2 : %3</translation>
+    </message>
+    <message>
+        <source>Image %1: %2</source>
+        <translation>Image %1 : %2</translation>
+    </message>
+    <message>
+        <source>Malformed image training request.</source>
+        <translation>Requête d’entraînement sur images malformée.</translation>
+    </message>
+    <message numerus="yes">
+        <source>Too few training images: %n; at least %1 are needed.</source>
+        <translation>
+            <numerusform>Trop peu d’images d’entraînement : %n ; il en faut au moins %1.</numerusform>
+            <numerusform>Trop peu d’images d’entraînement : %n ; il en faut au moins %1.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>The validation set has no images: early stopping and the choice of the best epoch need it.</source>
+        <translation>L’ensemble de validation ne contient aucune image : l’arrêt précoce et le choix de la meilleure époque en ont besoin.</translation>
+    </message>
+    <message>
+        <source>an image model must be a classifier (task "classification" with its "classes")</source>
+        <translation>un modèle d’image doit être un classifieur (tâche « classification » avec ses « classes »)</translation>
+    </message>
+    <message>
+        <source>an image model takes no "features"</source>
+        <translation>un modèle d’image ne prend pas de « features »</translation>
+    </message>
+    <message>
+        <source>an image model needs an "image" object (its size, channels, resize and normalisation)</source>
+        <translation>un modèle d’image a besoin d’un objet « image » (taille, canaux, redimensionnement et normalisation)</translation>
+    </message>
+    <message>
+        <source>"image" is for an image model ("input": "image") only</source>
+        <translation>« image » est réservé aux modèles d’image (« input » : « image »)</translation>
+    </message>
+    <message>
+        <source>"input" must be "features" or "image", not "%1"</source>
+        <translation>« input » doit valoir « features » ou « image », pas « %1 »</translation>
+    </message>
+    <message>
+        <source>an image model takes one image per prediction: "sequence_length" must be 1</source>
+        <translation>un modèle d’image prend une image par prédiction : « sequence_length » doit valoir 1</translation>
+    </message>
+    <message>
+        <source>the file is empty</source>
+        <translation>le fichier est vide</translation>
+    </message>
+    <message>
+        <source>not an image, or in a format MLDeck cannot read (it reads %1)</source>
+        <translation>ce n’est pas une image, ou son format n’est pas lisible par MLDeck (il lit %1)</translation>
+    </message>
+    <message>
+        <source>the image is %1 × %2 pixels, more than the %3 megapixels MLDeck decodes</source>
+        <translation>l’image fait %1 × %2 pixels, plus que les %3 mégapixels que MLDeck décode</translation>
+    </message>
+    <message>
+        <source>the %1 image is truncated or corrupt (%2)</source>
+        <translation>l’image %1 est tronquée ou corrompue (%2)</translation>
+    </message>
+    <message>
+        <source>"image": %1</source>
+        <translation>« image » : %1</translation>
+    </message>
+    <message>
+        <source>"%1" must be a whole number</source>
+        <translation>« %1 » doit être un nombre entier</translation>
+    </message>
+    <message>
+        <source>"%1" must be a list of numbers, one per channel</source>
+        <translation>« %1 » doit être une liste de nombres, un par canal</translation>
+    </message>
+    <message>
+        <source>"width" and "height" must lie between 1 and %1 pixels (%2 × %3 given)</source>
+        <translation>« width » et « height » doivent être compris entre 1 et %1 pixels (%2 × %3 donnés)</translation>
+    </message>
+    <message>
+        <source>"channels" must be 1 (grayscale) or 3 (RGB), not %1</source>
+        <translation>« channels » doit valoir 1 (niveaux de gris) ou 3 (RVB), pas %1</translation>
+    </message>
+    <message>
+        <source>"mean" and "std" must give one value per channel (%1; %2 and %3 given)</source>
+        <translation>« mean » et « std » doivent donner une valeur par canal (%1 ; %2 et %3 donnés)</translation>
+    </message>
+    <message>
+        <source>"mean" must be finite numbers</source>
+        <translation>« mean » doit contenir des nombres finis</translation>
+    </message>
+    <message>
+        <source>"std" must be finite numbers above 0</source>
+        <translation>« std » doit contenir des nombres finis supérieurs à 0</translation>
+    </message>
+    <message>
+        <source>"resize" must be "stretch", "fit" or "crop", not "%1"</source>
+        <translation>« resize » doit valoir « stretch », « fit » ou « crop », pas « %1 »</translation>
+    </message>
+    <message>
+        <source>An image key is empty.</source>
+        <translation>Une clé d’image est vide.</translation>
+    </message>
+    <message>
+        <source>The image key "%1…" is longer than %2 characters.</source>
+        <translation>La clé d’image « %1… » dépasse %2 caractères.</translation>
+    </message>
+    <message>
+        <source>The image key "%1" contains a backslash or a control character.</source>
+        <translation>La clé d’image « %1 » contient une barre oblique inverse ou un caractère de contrôle.</translation>
+    </message>
+    <message>
+        <source>The image key "%1" is an absolute path; keys are relative to the store.</source>
+        <translation>La clé d’image « %1 » est un chemin absolu ; les clés sont relatives au stockage.</translation>
+    </message>
+    <message>
+        <source>The image key "%1" has an empty, "." or ".." component.</source>
+        <translation>La clé d’image « %1 » a un composant vide, « . » ou « .. ».</translation>
+    </message>
+    <message>
+        <source>image store: "kind" must be "folder" (the only kind this MLDeck knows), not "%1"</source>
+        <translation>stockage d’images : « kind » doit valoir « folder » (le seul type que connaît ce MLDeck), pas « %1 »</translation>
+    </message>
+    <message>
+        <source>image store: "root" must be an absolute folder path</source>
+        <translation>stockage d’images : « root » doit être le chemin absolu d’un dossier</translation>
+    </message>
+    <message>
+        <source>Unknown image store kind "%1" (this MLDeck knows "folder").</source>
+        <translation>Type de stockage d’images inconnu « %1 » (ce MLDeck connaît « folder »).</translation>
+    </message>
+    <message>
+        <source>The image folder %1 does not exist.</source>
+        <translation>Le dossier d’images %1 n’existe pas.</translation>
+    </message>
+    <message>
+        <source>The image store path %1 is not a folder.</source>
+        <translation>Le chemin du stockage d’images %1 n’est pas un dossier.</translation>
+    </message>
+    <message>
+        <source>The image folder %1 cannot be read.</source>
+        <translation>Le dossier d’images %1 ne peut pas être lu.</translation>
+    </message>
+    <message>
+        <source>The labelled image folder %1 does not exist.</source>
+        <translation>Le dossier d’images étiquetées %1 n’existe pas.</translation>
+    </message>
+    <message>
+        <source>%1 is not a folder.</source>
+        <translation>%1 n’est pas un dossier.</translation>
+    </message>
+    <message>
+        <source>The folder %1 has a subfolder "%2" that is not one of the classes (%3).</source>
+        <translation>Le dossier %1 contient un sous-dossier « %2 » qui n’est pas une des classes (%3).</translation>
+    </message>
+    <message>
+        <source>Class "%1" has no subfolder in %2: no images of it.</source>
+        <translation>La classe « %1 » n’a pas de sous-dossier dans %2 : aucune image d’elle.</translation>
+    </message>
+    <message>
+        <source>Subfolders inside class "%1" in %2 are not read.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Class "%1" has an empty subfolder in %2.</source>
+        <translation>La classe « %1 » a un sous-dossier vide dans %2.</translation>
+    </message>
 </context>
 <context>
     <name>mldeck::rollout</name>
@@ -5907,16 +6393,8 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>« %1 » n’est pas une combinaison : all, any ou at-least-N (par exemple at-least-2).</translation>
     </message>
     <message>
-        <source>any of %1</source>
-        <translation>l’une des %1</translation>
-    </message>
-    <message>
         <source>at least %1 of %2</source>
         <translation>au moins %1 sur %2</translation>
-    </message>
-    <message>
-        <source>all of %1</source>
-        <translation>toutes les %1</translation>
     </message>
     <message>
         <source>the %1 combination cannot be read (%2), "any" is used</source>
@@ -6054,6 +6532,14 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <source>The stored combination of step "%1" cannot be read.</source>
         <translation>La combinaison enregistrée de l’étape « %1 » est illisible.</translation>
     </message>
+    <message>
+        <source>at least 1 of %1</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>all %1</source>
+        <translation type="unfinished" />
+    </message>
 </context>
 <context>
     <name>mldeck::services</name>
@@ -6114,10 +6600,6 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>Donnez de 1 à 4 modèles (reçu %1).</translation>
     </message>
     <message>
-        <source>Give either a CSV file or a time window, not both and not neither.</source>
-        <translation>Donnez soit un fichier CSV, soit une période, mais pas les deux et pas aucun des deux.</translation>
-    </message>
-    <message>
         <source>Segments</source>
         <translation>Segments</translation>
     </message>
@@ -6152,10 +6634,6 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
     <message>
         <source>the first %1 s of the log</source>
         <translation>les %1 premières s du journal</translation>
-    </message>
-    <message>
-        <source>snapshot baseline</source>
-        <translation>instantané de référence</translation>
     </message>
     <message>
         <source>the first hour of the log</source>
@@ -7215,6 +7693,263 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <source>Running the model checks</source>
         <translation>Exécution des contrôles du modèle</translation>
     </message>
+    <message>
+        <source>%1 holds no image in a class subfolder (%2).</source>
+        <translation>%1 ne contient aucune image dans un sous-dossier de classe (%2).</translation>
+    </message>
+    <message>
+        <source>labelled folder %1</source>
+        <translation>dossier étiqueté %1</translation>
+    </message>
+    <message>
+        <source>The model's classes (%1) differ from those of deployment "%2" (%3): its logged outcomes cannot be scored against this model.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The image store of "%1": %2</source>
+        <translation>Le stockage d’images de « %1 » : %2</translation>
+    </message>
+    <message>
+        <source>%1, labelled image predictions, %2</source>
+        <translation>%1, prédictions d’images étiquetées, %2</translation>
+    </message>
+    <message numerus="yes">
+        <source>%1×%2 (%n image(s)</source>
+        <translation>
+            <numerusform>%1×%2 (%n image(s)</numerusform>
+            <numerusform>%1×%2 (%n image(s)</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n other size(s)</source>
+        <translation>
+            <numerusform>%n autre(s) taille(s)</numerusform>
+            <numerusform>%n autre(s) taille(s)</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>The images have %1 sizes, each resized to the model's input: %2.</source>
+        <translation>Les images ont %1 tailles, chacune redimensionnée à l’entrée du modèle : %2.</translation>
+    </message>
+    <message>
+        <source>not read by every model</source>
+        <translation>non lue par tous les modèles</translation>
+    </message>
+    <message numerus="yes">
+        <source>None of the %n image(s) could be used (%1).</source>
+        <translation>
+            <numerusform>Aucune des %n image(s) n’a pu être utilisée (%1).</numerusform>
+            <numerusform>Aucune des %n image(s) n’a pu être utilisée (%1).</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n image(s) could not be read and were left out (listed by key with the reason).</source>
+        <translation>
+            <numerusform>%n image(s) n’ont pas pu être lue(s) et ont été écartée(s) (listées par clé avec la raison).</numerusform>
+            <numerusform>%n image(s) n’ont pas pu être lue(s) et ont été écartée(s) (listées par clé avec la raison).</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>%1: %2 images/s; reading, decoding and preprocessing %3 s, model %4 s.</source>
+        <translation>%1 : %2 images/s ; lecture, décodage et prétraitement %3 s, modèle %4 s.</translation>
+    </message>
+    <message>
+        <source>true class</source>
+        <translation>vraie classe</translation>
+    </message>
+    <message>
+        <source>%1 takes %2 and %3 takes %4: they cannot be compared.</source>
+        <translation>%1 prend %2 et %3 prend %4 : ils ne peuvent pas être comparés.</translation>
+    </message>
+    <message>
+        <source>images</source>
+        <translation>des images</translation>
+    </message>
+    <message>
+        <source>rows</source>
+        <translation>des lignes</translation>
+    </message>
+    <message>
+        <source>%1 takes images: give a labelled image folder or a time window, not a CSV file.</source>
+        <translation>%1 prend des images : donnez un dossier d’images étiqueté ou une fenêtre de temps, pas un fichier CSV.</translation>
+    </message>
+    <message>
+        <source>%1 takes images: a target column or a feature list (--target, --features) does not apply.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Listing images</source>
+        <translation>Liste des images</translation>
+    </message>
+    <message>
+        <source>Give one source of rows: a CSV file, a labelled image folder or a time window.</source>
+        <translation>Donnez une seule source de lignes : un fichier CSV, un dossier d’images étiqueté ou une fenêtre de temps.</translation>
+    </message>
+    <message>
+        <source>%1 takes rows, not images: give a CSV file or a time window.</source>
+        <translation>%1 prend des lignes, pas des images : donnez un fichier CSV ou une fenêtre de temps.</translation>
+    </message>
+    <message>
+        <source>image brightness</source>
+        <translation>luminosité des images</translation>
+    </message>
+    <message>
+        <source>image contrast</source>
+        <translation>contraste des images</translation>
+    </message>
+    <message>
+        <source>image width</source>
+        <translation>largeur des images</translation>
+    </message>
+    <message>
+        <source>image height</source>
+        <translation>hauteur des images</translation>
+    </message>
+    <message>
+        <source>no image read: %1</source>
+        <translation>aucune image lue : %1</translation>
+    </message>
+    <message>
+        <source>no image to sample</source>
+        <translation type="unfinished" />
+    </message>
+    <message numerus="yes">
+        <source>computed from %Ln sampled image(s) of %L1</source>
+        <translation type="unfinished">
+            <numerusform />
+            <numerusform />
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>computed from %L1 of %Ln sampled image(s) of %L2 (%L3 unreadable)</source>
+        <translation type="unfinished">
+            <numerusform />
+            <numerusform />
+        </translation>
+    </message>
+    <message>
+        <source>Image statistics (brightness, contrast, width, height) computed by MLDeck from a sample of at most %L1 images per side, read through %2:</source>
+        <translation>Statistiques d’images (luminosité, contraste, largeur, hauteur) calculées par MLDeck sur un échantillon d’au plus %L1 images de chaque côté, lues dans %2 :</translation>
+    </message>
+    <message>
+        <source>%1: %2, %3</source>
+        <translation type="unfinished">%1@%2  %3  %3 {1:?} {2,?}</translation>
+    </message>
+    <message>
+        <source>unreadable %1: %2</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>and %L1 more unreadable</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>window</source>
+        <translation>fenêtre</translation>
+    </message>
+    <message>
+        <source>reference</source>
+        <translation>référence</translation>
+    </message>
+    <message>
+        <source>a snapshot keeps no image keys</source>
+        <translation>un instantané ne garde pas de clés d’image</translation>
+    </message>
+    <message numerus="yes">
+        <source>the reference's predictions have %Ln image key(s)</source>
+        <translation>les prédictions de la référence ont %Ln clé(s) d’image</translation>
+    </message>
+    <message>
+        <source>the reference's logged images</source>
+        <translation>les images journalisées de la référence</translation>
+    </message>
+    <message>
+        <source>the reference's logged images (%1; no reference set to fall back on)</source>
+        <translation>les images journalisées de la référence (%1 ; pas de jeu de référence sur lequel se replier)</translation>
+    </message>
+    <message>
+        <source>the reference set %1 (%2)</source>
+        <translation>le jeu de référence %1 (%2)</translation>
+    </message>
+    <message>
+        <source>the image configuration of "%1" does not read: %2</source>
+        <translation>la configuration d’images de « %1 » est illisible : %2</translation>
+    </message>
+    <message>
+        <source>the window's logged images</source>
+        <translation>les images journalisées de la fenêtre</translation>
+    </message>
+    <message>
+        <source>Deployment "%1" takes images, and this model takes features: an image model declares "input": "image" in its mldeck.json.</source>
+        <translation>Le déploiement « %1 » prend des images, et ce modèle prend des variables : un modèle d’images déclare &quot;input&quot;: &quot;image&quot; dans son mldeck.json.</translation>
+    </message>
+    <message>
+        <source>The model's classes [%1] are not those of image deployment "%2" [%3] (the same names in the same order).</source>
+        <translation>Les classes du modèle [%1] ne sont pas celles du déploiement d’images « %2 » [%3] (mêmes noms dans le même ordre).</translation>
+    </message>
+    <message>
+        <source>This model takes images, and deployment "%1" takes tabular features: register it to an image deployment.</source>
+        <translation>Ce modèle prend des images, et le déploiement « %1 » prend des variables tabulaires : enregistrez-le dans un déploiement d’images.</translation>
+    </message>
+    <message>
+        <source>; image statistics of the window %1, of the reference %2</source>
+        <translation>; statistiques d’images de la fenêtre %1, de la référence %2</translation>
+    </message>
+    <message>
+        <source>Image deployment "%1" has no holdout set: candidate and champion are compared on it. Set one with `mldeckctl deployments images set`.</source>
+        <translation>Le déploiement d’images « %1 » n’a pas d’ensemble de test : candidat et champion y sont comparés. Définissez-en un avec `mldeckctl deployments images set`.</translation>
+    </message>
+    <message>
+        <source>Reference set: %1</source>
+        <translation>Ensemble de référence : %1</translation>
+    </message>
+    <message>
+        <source>Holdout set: %1</source>
+        <translation>Ensemble de test : %1</translation>
+    </message>
+    <message>
+        <source>The holdout set %1 holds no image.</source>
+        <translation>L’ensemble de test %1 ne contient aucune image.</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n logged prediction(s) of an image already in the window were merged (one item per image, its latest label).</source>
+        <translation type="unfinished">
+            <numerusform />
+            <numerusform />
+        </translation>
+    </message>
+    <message>
+        <source>No image prediction in the window has a class as its outcome yet: the training images are the reference set's.</source>
+        <translation type="unfinished" />
+    </message>
+    <message numerus="yes">
+        <source>Only %n training image(s): a run needs at least %1.</source>
+        <translation type="unfinished">
+            <numerusform />
+            <numerusform />
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n logged image(s) are in the holdout set and were left out.</source>
+        <translation type="unfinished">
+            <numerusform />
+            <numerusform />
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>No holdout image could be read: %n skipped.</source>
+        <translation>
+            <numerusform>Aucune image de test n’a pu être lue : %n ignorée(s).</numerusform>
+            <numerusform>Aucune image de test n’a pu être lue : %n ignorée(s).</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Evaluating candidate and champion on %n holdout images</source>
+        <translation type="unfinished">
+            <numerusform />
+            <numerusform />
+        </translation>
+    </message>
 </context>
 <context>
     <name>mldeck::simulator</name>
@@ -7313,6 +8048,54 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
     <message>
         <source>Deployment "%1" is a classifier of %2; the simulator serves ride offers, classes %3.</source>
         <translation>Le déploiement « %1 » est un classifieur de %2 ; le simulateur sert des offres de course, classes %3.</translation>
+    </message>
+    <message>
+        <source>The image store %1 has no live pool "%2" (one subfolder per class) for the simulator to serve: make it with resources/models/make_digits_cnn.py images.</source>
+        <translation>Le magasin d’images %1 n’a pas de réserve en direct « %2 » (un sous-dossier par classe) que le simulateur puisse servir : créez-la avec resources/models/make_digits_cnn.py images.</translation>
+    </message>
+    <message>
+        <source>The live pool %1 holds no image.</source>
+        <translation>La réserve en direct %1 ne contient aucune image.</translation>
+    </message>
+    <message>
+        <source>Cannot read %1: %2</source>
+        <translation>Impossible de lire %1 : %2</translation>
+    </message>
+    <message>
+        <source>Cannot decode %1: %2</source>
+        <translation>Impossible de décoder %1 : %2</translation>
+    </message>
+    <message>
+        <source>Cannot create the folder %1.</source>
+        <translation>Impossible de créer le dossier %1.</translation>
+    </message>
+    <message>
+        <source>Cannot write %1: %2</source>
+        <translation>Impossible d’écrire %1 : %2</translation>
+    </message>
+    <message>
+        <source>"%1" is an image deployment: its scenarios are image-drift, errors, latency and degraded.</source>
+        <translation>« %1 » est un déploiement d’images : ses scénarios sont image-drift, errors, latency et degraded.</translation>
+    </message>
+    <message>
+        <source>The image-drift scenario plays on an image deployment; "%1" takes tabular features.</source>
+        <translation>Le scénario image-drift se joue sur un déploiement d’images ; « %1 » prend des variables tabulaires.</translation>
+    </message>
+    <message>
+        <source>Model %1 takes tabular features; "%2" is an image deployment.</source>
+        <translation>Le modèle %1 prend des variables tabulaires ; « %2 » est un déploiement d’images.</translation>
+    </message>
+    <message>
+        <source>Model %1 takes images; "%2" takes tabular features.</source>
+        <translation>Le modèle %1 prend des images ; « %2 » prend des variables tabulaires.</translation>
+    </message>
+    <message>
+        <source>The simulator serves images from a folder store; "%1" has a %2 store.</source>
+        <translation>Le simulateur sert des images depuis un magasin de type dossier ; « %1 » a un magasin de type %2.</translation>
+    </message>
+    <message>
+        <source>Model %1 takes tabular features, not images.</source>
+        <translation>Le modèle %1 prend des variables tabulaires, pas des images.</translation>
     </message>
 </context>
 <context>
@@ -8783,6 +9566,57 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <source>The rollout plan of "%1": %2</source>
         <translation>Le plan de déploiement de « %1 » : %2</translation>
     </message>
+    <message>
+        <source>Deployment "%1" not created: an image deployment is a classification deployment, not a %2 one.</source>
+        <translation>Déploiement « %1 » non créé : un déploiement d’images est un déploiement de classification, pas de %2.</translation>
+    </message>
+    <message>
+        <source>Deployment "%1" not created: an image deployment takes images, not a feature schema.</source>
+        <translation>Déploiement « %1 » non créé : un déploiement d’images prend des images, pas un schéma de variables.</translation>
+    </message>
+    <message>
+        <source>Deployment "%1" not changed: only a classification deployment with its classes can take images.</source>
+        <translation>Déploiement « %1 » non modifié : seul un déploiement de classification avec ses classes peut prendre des images.</translation>
+    </message>
+    <message>
+        <source>Deployment "%1" not changed: it takes tabular features (feature schema %2); an image deployment is created as one.</source>
+        <translation>Déploiement « %1 » non modifié : il prend des variables tabulaires (schéma %2) ; un déploiement d’images se crée comme tel.</translation>
+    </message>
+    <message>
+        <source>Deployment "%1" not changed: %2</source>
+        <translation>Déploiement « %1 » non modifié : %2</translation>
+    </message>
+    <message>
+        <source>The image configuration of deployment "%1" cannot be read: %2</source>
+        <translation>La configuration des images du déploiement « %1 » est illisible : %2</translation>
+    </message>
+    <message>
+        <source>Deployment "%1" is not an image deployment (it takes tabular features).</source>
+        <translation>Le déploiement « %1 » n’est pas un déploiement d’images (il prend des variables tabulaires).</translation>
+    </message>
+    <message>
+        <source>reading the image keys of "%1"</source>
+        <translation>lecture des clés d’image de « %1 »</translation>
+    </message>
+    <message>
+        <source>reading the labelled images of "%1"</source>
+        <translation>lecture des images étiquetées de « %1 »</translation>
+    </message>
+    <message>
+        <source>No image prediction of "%1" in the window has a class as its outcome yet: nothing to score.</source>
+        <translation>Aucune prédiction d’image de « %1 » dans la fenêtre n’a encore de classe pour résultat : rien à évaluer.</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n request(s) whose outcome is not a class index were left out.</source>
+        <translation>
+            <numerusform>%n requête(s) dont le résultat n’est pas un indice de classe ont été écartée(s).</numerusform>
+            <numerusform>%n requête(s) dont le résultat n’est pas un indice de classe ont été écartée(s).</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>a row of deployment "%1" has a bad image key: %2</source>
+        <translation>une ligne du déploiement « %1 » a une clé d’image invalide : %2</translation>
+    </message>
 </context>
 <context>
     <name>mldeck::ui::AlertRuleEditor</name>
@@ -9730,10 +10564,6 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>Fichiers CSV (*.csv);;Tous les fichiers (*)</translation>
     </message>
     <message>
-        <source>Choose at least two models.</source>
-        <translation>Choisissez au moins deux modèles.</translation>
-    </message>
-    <message>
         <source>Choose a CSV file, or use a logged window.</source>
         <translation>Choisissez un fichier CSV, ou utilisez une période journalisée.</translation>
     </message>
@@ -9864,6 +10694,30 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
     <message>
         <source>Log-loss</source>
         <translation>Log-loss</translation>
+    </message>
+    <message>
+        <source>Labelled image folder</source>
+        <translation>Dossier d’images étiqueté</translation>
+    </message>
+    <message>
+        <source>image models: one subfolder per class</source>
+        <translation>modèles d’images : un sous-dossier par classe</translation>
+    </message>
+    <message>
+        <source>Misclassified images</source>
+        <translation>Images mal classées</translation>
+    </message>
+    <message>
+        <source>Choose a labelled image folder</source>
+        <translation>Choisir un dossier d’images étiqueté</translation>
+    </message>
+    <message>
+        <source>Choose a model to evaluate, or two to four to compare.</source>
+        <translation>Choisissez un modèle à évaluer, ou de deux à quatre à comparer.</translation>
+    </message>
+    <message>
+        <source>Choose a labelled image folder, or use a logged window.</source>
+        <translation>Choisissez un dossier d’images étiqueté, ou utilisez une fenêtre journalisée.</translation>
     </message>
 </context>
 <context>
@@ -10494,6 +11348,22 @@ Il est gardé en mémoire pour cette session seulement.</translation>
         <source>True class</source>
         <translation>Classe réelle</translation>
     </message>
+    <message>
+        <source>%1 labelled images in the window (%2) and %3 in the reference set %4</source>
+        <translation>%1 images étiquetées dans la fenêtre (%2) et %3 dans l’ensemble de référence %4</translation>
+    </message>
+    <message>
+        <source>training %1 · validation %2 images · holdout %3 images (the holdout set %4)</source>
+        <translation>entraînement %1 · validation %2 images · test %3 images (l’ensemble de test %4)</translation>
+    </message>
+    <message>
+        <source>%1 → %2</source>
+        <translation>%1 → %2</translation>
+    </message>
+    <message>
+        <source>%1 –</source>
+        <translation type="unfinished" />
+    </message>
 </context>
 <context>
     <name>mldeck::ui::DecisionStep</name>
@@ -10572,6 +11442,13 @@ Il est gardé en mémoire pour cette session seulement.</translation>
     <message>
         <source>The model checks refuse this candidate: %1</source>
         <translation>Les contrôles du modèle refusent ce candidat : %1</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n image(s) could not be used and were skipped: %1</source>
+        <translation>
+            <numerusform>%n image(s) inutilisable(s), ignorée(s) : %1</numerusform>
+            <numerusform>%n image(s) inutilisable(s), ignorée(s) : %1</numerusform>
+        </translation>
     </message>
 </context>
 <context>
@@ -10745,6 +11622,10 @@ Il est gardé en mémoire pour cette session seulement.</translation>
         <source>State</source>
         <translation>État</translation>
     </message>
+    <message>
+        <source>%1, images</source>
+        <translation>%1, images</translation>
+    </message>
 </context>
 <context>
     <name>mldeck::ui::DesktopNotifier</name>
@@ -10881,6 +11762,18 @@ Il est gardé en mémoire pour cette session seulement.</translation>
         <source>Reference filling: %L1 of %L2 predictions logged. Drift is checked once the reference is full.</source>
         <translation>Référence en cours de remplissage : %L1 prédictions journalisées sur %L2. La dérive est vérifiée une fois la référence pleine.</translation>
     </message>
+    <message>
+        <source>Image statistics (brightness, contrast, width, height) computed by MLDeck from a sample of at most %L1 images per side: window %2; reference %3 (%4).</source>
+        <translation>Statistiques d’images (luminosité, contraste, largeur, hauteur) calculées par MLDeck sur un échantillon d’au plus %L1 images de chaque côté : fenêtre %2 ; référence %3 (%4).</translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1 : %2</translation>
+    </message>
+    <message>
+        <source>&lt;p&gt;Unreadable images (not counted in the statistics):&lt;/p&gt;&lt;p&gt;%1&lt;/p&gt;</source>
+        <translation>&lt;p&gt;Images illisibles (non comptées dans les statistiques) :&lt;/p&gt;&lt;p&gt;%1&lt;/p&gt;</translation>
+    </message>
 </context>
 <context>
     <name>mldeck::ui::DriftReferenceChooser</name>
@@ -11011,6 +11904,14 @@ Il est gardé en mémoire pour cette session seulement.</translation>
         <source>A PCA of the standardised reference features; a window drifts when its mean reconstruction error leaves the band of the reference chunks' mean ± 3 standard deviations, narrowed to the window's row count. Chunk size 0: the window's rows, at most a tenth of the reference, at least the minimum samples.</source>
         <translation>Une ACP des variables standardisées de la référence ; une fenêtre dérive quand son erreur de reconstruction moyenne sort de la bande formée par la moyenne des tranches de référence ± 3 écarts-types, resserrée selon le nombre de lignes de la fenêtre. Taille de tranche 0 : les lignes de la fenêtre, au plus un dixième de la référence, au moins le minimum d’échantillons.</translation>
     </message>
+    <message>
+        <source>Images sampled per side</source>
+        <translation>Images échantillonnées de chaque côté</translation>
+    </message>
+    <message>
+        <source> images</source>
+        <translation> images</translation>
+    </message>
 </context>
 <context>
     <name>mldeck::ui::DriftTableModel</name>
@@ -11069,6 +11970,10 @@ Il est gardé en mémoire pour cette session seulement.</translation>
     <message>
         <source>No verdict</source>
         <translation>Pas de verdict</translation>
+    </message>
+    <message>
+        <source>An image statistic computed by MLDeck from a sample of the images (%L1 of the window, %L2 of the reference), not a logged feature.</source>
+        <translation>Une statistique d’image calculée par MLDeck sur un échantillon des images (%L1 de la fenêtre, %L2 de la référence), pas une variable journalisée.</translation>
     </message>
 </context>
 <context>
@@ -11214,6 +12119,34 @@ Il est gardé en mémoire pour cette session seulement.</translation>
     <message>
         <source>Between 0 and 1, both excluded.</source>
         <translation>Entre 0 et 1, bornes exclues.</translation>
+    </message>
+    <message>
+        <source>Images</source>
+        <translation>Images</translation>
+    </message>
+    <message>
+        <source>Image store</source>
+        <translation>Stockage d’images</translation>
+    </message>
+    <message>
+        <source>the folder the logged image keys resolve in</source>
+        <translation>le dossier où se résolvent les clés d’image journalisées</translation>
+    </message>
+    <message>
+        <source>Reference set</source>
+        <translation>Jeu de référence</translation>
+    </message>
+    <message>
+        <source>optional: one subfolder per class, added to retraining</source>
+        <translation>facultatif : un sous-dossier par classe, ajouté au réentraînement</translation>
+    </message>
+    <message>
+        <source>Holdout set</source>
+        <translation>Jeu de validation fixe</translation>
+    </message>
+    <message>
+        <source>optional: one subfolder per class, never trained on</source>
+        <translation>facultatif : un sous-dossier par classe, jamais utilisé pour l’entraînement</translation>
     </message>
 </context>
 <context>
@@ -11475,6 +12408,44 @@ Il est gardé en mémoire pour cette session seulement.</translation>
     <message>
         <source>MLDeck reconnects automatically, waiting a little longer after each failure.</source>
         <translation>MLDeck se reconnecte automatiquement, en attendant un peu plus après chaque échec.</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::ImageFolderChecks</name>
+    <message>
+        <source>Give the whole path (from /): the guard and the model worker read it too.</source>
+        <translation>Donnez le chemin complet (depuis /) : le garde et le processus de modèle le lisent aussi.</translation>
+    </message>
+    <message>
+        <source>No such folder.</source>
+        <translation>Ce dossier n’existe pas.</translation>
+    </message>
+    <message>
+        <source>Not a folder.</source>
+        <translation>Ce n’est pas un dossier.</translation>
+    </message>
+    <message>
+        <source>This folder cannot be read.</source>
+        <translation>Ce dossier est illisible.</translation>
+    </message>
+    <message>
+        <source>The folder the logged image keys resolve in is required.</source>
+        <translation>Le dossier où se résolvent les clés d’image journalisées est requis.</translation>
+    </message>
+    <message>
+        <source>The holdout must be apart from the reference set: training never sees its images.</source>
+        <translation>Le jeu de validation fixe doit être distinct du jeu de référence : l’entraînement ne voit jamais ses images.</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::ImageFolderField</name>
+    <message>
+        <source>Browse…</source>
+        <translation>Parcourir…</translation>
+    </message>
+    <message>
+        <source>Choose the folder</source>
+        <translation>Choisir le dossier</translation>
     </message>
 </context>
 <context>
@@ -12106,18 +13077,53 @@ PostgreSQL %2 (base %3)</translation>
     </message>
 </context>
 <context>
+    <name>mldeck::ui::MisclassifiedImages</name>
+    <message>
+        <source>Most confident first</source>
+        <translation>Les plus confiantes d’abord</translation>
+    </message>
+    <message>
+        <source>Least confident first</source>
+        <translation>Les moins confiantes d’abord</translation>
+    </message>
+    <message>
+        <source>Model</source>
+        <translation>Modèle</translation>
+    </message>
+    <message>
+        <source>Skipped image</source>
+        <translation>Image écartée</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>Raison</translation>
+    </message>
+    <message numerus="yes">
+        <source>%1 of %n image(s) misclassified; %2 skipped.</source>
+        <translation type="unfinished">
+            <numerusform />
+            <numerusform />
+        </translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::MisclassifiedModel</name>
+    <message>
+        <source>true: %1
+predicted: %2 (%3)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>%1
+cannot be read: %2</source>
+        <translation type="unfinished" />
+    </message>
+</context>
+<context>
     <name>mldeck::ui::ModelVersionTableModel</name>
     <message>
         <source>SHA-256 %1</source>
         <translation>SHA-256 %1</translation>
-    </message>
-    <message>
-        <source>classification</source>
-        <translation>classification</translation>
-    </message>
-    <message>
-        <source>regression</source>
-        <translation>régression</translation>
     </message>
     <message>
         <source>archived</source>
@@ -12448,6 +13454,66 @@ PostgreSQL %2 (base %3)</translation>
     <message>
         <source>A classifier needs its classes, in the order of the model's output (e.g. declined, accepted).</source>
         <translation>Un classifieur demande ses classes, dans l’ordre de la sortie du modèle (p. ex. declined, accepted).</translation>
+    </message>
+    <message>
+        <source>Tabular features (a row of values)</source>
+        <translation>Variables tabulaires (une ligne de valeurs)</translation>
+    </message>
+    <message>
+        <source>Image (a classifier of images)</source>
+        <translation>Image (un classifieur d’images)</translation>
+    </message>
+    <message>
+        <source>An image deployment logs a key per image; its image store maps keys to files. Images are never copied into PostgreSQL.</source>
+        <translation>Un déploiement d’images journalise une clé par image ; son stockage d’images associe les clés aux fichiers. Les images ne sont jamais copiées dans PostgreSQL.</translation>
+    </message>
+    <message>
+        <source>Read the classes from an image model's mldeck.json metadata</source>
+        <translation>Lire les classes dans les métadonnées mldeck.json d’un modèle d’images</translation>
+    </message>
+    <message>
+        <source>Image store folder</source>
+        <translation>Dossier du stockage d’images</translation>
+    </message>
+    <message>
+        <source>/data/images: the logged keys resolve here</source>
+        <translation>/data/images : les clés journalisées se résolvent ici</translation>
+    </message>
+    <message>
+        <source>Reference training set</source>
+        <translation>Jeu d’entraînement de référence</translation>
+    </message>
+    <message>
+        <source>optional: one subfolder per class, added to retraining</source>
+        <translation>facultatif : un sous-dossier par classe, ajouté au réentraînement</translation>
+    </message>
+    <message>
+        <source>Holdout set</source>
+        <translation>Jeu de validation fixe</translation>
+    </message>
+    <message>
+        <source>optional: one subfolder per class, never trained on</source>
+        <translation>facultatif : un sous-dossier par classe, jamais utilisé pour l’entraînement</translation>
+    </message>
+    <message>
+        <source>&amp;Input:</source>
+        <translation>&amp;Entrée :</translation>
+    </message>
+    <message>
+        <source>Image &amp;store:</source>
+        <translation>&amp;Stockage d’images :</translation>
+    </message>
+    <message>
+        <source>&amp;Reference set:</source>
+        <translation>Jeu de &amp;référence :</translation>
+    </message>
+    <message>
+        <source>&amp;Holdout set:</source>
+        <translation>Jeu de &amp;validation fixe :</translation>
+    </message>
+    <message>
+        <source>%1 takes images; its classes are filled in.</source>
+        <translation>%1 prend des images ; ses classes sont remplies.</translation>
     </message>
 </context>
 <context>
@@ -13653,6 +14719,26 @@ PostgreSQL %2 (base %3)</translation>
         <source>A regression model is judged on its MAE. The improvement must also be sure: the 95 % paired-bootstrap interval of the difference on the holdout must exclude no improvement.</source>
         <translation>Un modèle de régression est jugé sur sa MAE. L’amélioration doit aussi être sûre : l’intervalle bootstrap apparié à 95 % de la différence sur le jeu de test doit exclure l’absence d’amélioration.</translation>
     </message>
+    <message>
+        <source>Training images (an image deployment)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Mirror half of the images left-right</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Largest random crop</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>share of each side (0.1 = 10 %; 0 = no crops)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Where every retrain starts, the guard's too; a run may change them. Turn mirroring off for images whose meaning changes when mirrored, such as digits or text.</source>
+        <translation type="unfinished" />
+    </message>
 </context>
 <context>
     <name>mldeck::ui::RetrainWizard</name>
@@ -14287,6 +15373,26 @@ Motif (audité) : %2</translation>
     <message>
         <source>Class weights</source>
         <translation>Poids des classes</translation>
+    </message>
+    <message>
+        <source>Mirror half of the images left-right</source>
+        <translation>Retourner la moitié des images de gauche à droite</translation>
+    </message>
+    <message>
+        <source>Off for images whose meaning changes when mirrored, such as digits or text</source>
+        <translation>À désactiver pour les images dont le sens change en miroir, comme des chiffres ou du texte</translation>
+    </message>
+    <message>
+        <source>Up to this share of each side cut off at random, the rest resized back; 0 = no crops</source>
+        <translation>Jusqu’à cette part de chaque côté retranchée au hasard, le reste remis à la taille ; 0 = aucun recadrage</translation>
+    </message>
+    <message>
+        <source>Training images</source>
+        <translation>Images d’entraînement</translation>
+    </message>
+    <message>
+        <source>Largest random crop</source>
+        <translation>Plus grand recadrage aléatoire</translation>
     </message>
 </context>
 <context>
