@@ -2,6 +2,7 @@
 
 #include "core/Text.h"
 #include "core/ml/ModelRunner.h"
+#include "core/stats/Percentile.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>
@@ -12,15 +13,6 @@
 namespace mldeck {
 
 namespace {
-
-double percentileOf(std::vector<double> values, double q)
-{
-    if (values.empty())
-        return 0;
-    std::sort(values.begin(), values.end());
-    const size_t i = std::min(values.size() - 1, size_t(std::ceil(q * double(values.size()))) - (q > 0 ? 1 : 0));
-    return values[i];
-}
 
 bool isClassifier(const ModelInfo &info)
 {
@@ -165,8 +157,8 @@ Result<EvaluationResult> evaluateModel(ModelRunner &model, const Dataset &data, 
             if (!predicted)
                 return Error{MlText::tr("Row %1: %2").arg(row + 1).arg(predicted.errorMessage())};
         }
-        out.latencyP50Ms = percentileOf(ms, 0.50);
-        out.latencyP99Ms = percentileOf(ms, 0.99);
+        out.latencyP50Ms = stats::percentile(ms, 0.50);
+        out.latencyP99Ms = stats::percentile(ms, 0.99);
     }
     return out;
 }

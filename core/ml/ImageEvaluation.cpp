@@ -4,13 +4,14 @@
 #include "core/ml/ModelRunner.h"
 #include "core/ml/image/ImagePipeline.h"
 #include "core/ml/image/ImageStore.h"
+#include "core/ml/image/ReadInParallel.h"
+#include "core/stats/Percentile.h"
 
 #include <QElapsedTimer>
 
+#include <QtConcurrent/QtConcurrentRun>
+
 #include <algorithm>
-#include <cmath>
-#include <future>
-#include <thread>
 
 namespace mldeck {
 
@@ -23,10 +24,10 @@ struct Slot
     QString error; // empty: prepared
 };
 
-Slot prepareOne(const ImageStore &store, const ImageItem &item, const ImageSpec &spec)
+Slot prepareOne(const ImageStore &store, const QString &key, const ImageSpec &spec)
 {
     Slot s;
-    auto bytes = store.read(item.key);
+    auto bytes = store.read(key);
     if (!bytes) {
         s.error = bytes.errorMessage();
         return s;
@@ -41,31 +42,15 @@ Slot prepareOne(const ImageStore &store, const ImageItem &item, const ImageSpec 
     return s;
 }
 
-// Reads and prepares items [begin, end) on `threads` threads (image decoding is the costly part).
-std::vector<Slot> prepareBatch(const ImageStore &store, const std::vector<ImageItem> &items, qint64 begin, qint64 end,
-                               const ImageSpec &spec, int threads)
+// Reads and prepares items [begin, end) (image decoding is the costly part), with the helpers' threads.
+QList<Slot> prepareBatch(const ImageStore &store, const std::vector<ImageItem> &items, qint64 begin, qint64 end,
+                         const ImageSpec &spec, QThreadPool *helpers)
 {
-    std::vector<Slot> slots(size_t(end - begin));
-    const auto work = [&](int first, int step) {
-        for (size_t i = size_t(first); i < slots.size(); i += size_t(step))
-            slots[i] = prepareOne(store, items[size_t(begin) + i], spec);
-    };
-    const int n = std::clamp(threads, 1, int(slots.size()));
-    std::vector<std::thread> pool;
-    for (int t = 1; t < n; ++t)
-        pool.emplace_back(work, t, n);
-    work(0, n);
-    for (std::thread &t : pool)
-        t.join();
-    return slots;
-}
-
-double percentileOf(std::vector<double> values, double q)
-{
-    if (values.empty())
-        return 0;
-    std::sort(values.begin(), values.end());
-    return values[std::min(values.size() - 1, size_t(std::ceil(q * double(values.size()))) - 1)];
+    QStringList keys;
+    keys.reserve(end - begin);
+    for (qint64 i = begin; i < end; ++i)
+        keys << items[size_t(i)].key;
+    return readInParallel<Slot>(keys, [&](const QString &key) { return prepareOne(store, key, spec); }, helpers);
 }
 
 bool cancelled(const ImageEvaluationOptions &o)
@@ -95,23 +80,29 @@ Result<ImageEvaluationResult> evaluateImages(ModelRunner &model, const ImageStor
     QElapsedTimer total;
     total.start();
     qint64 readNs = 0, modelNs = 0;
-    // The next batch is read and decoded on its own thread while the worker process computes this one:
-    // at most two batches of tensors are held.
+    // The next batch is read and decoded on its own thread while the worker process computes this one. The
+    // pools are this run's: their threads live for the run, and leaving (an error, Cancel) waits for the read
+    // in flight before anything it uses goes away.
     struct ReadBatch
     {
-        std::vector<Slot> slots;
+        QList<Slot> slots;
         qint64 ns = 0;
     };
+    QThreadPool decoders; // helps the read-ahead thread: `threads` decoding threads in all
+    decoders.setMaxThreadCount(std::max(1, options.threads - 1));
+    QThreadPool *helpers = options.threads > 1 ? &decoders : nullptr;
+    QThreadPool readAhead;
+    readAhead.setMaxThreadCount(1);
     const auto readBatch = [&](qint64 from) {
-        return std::async(std::launch::async, [&, from] {
+        return QtConcurrent::run(&readAhead, [&, from] {
             QElapsedTimer t;
             t.start();
-            ReadBatch r{prepareBatch(store, items, from, std::min(n, from + batch), spec, options.threads), 0};
+            ReadBatch r{prepareBatch(store, items, from, std::min(n, from + batch), spec, helpers), 0};
             r.ns = t.nsecsElapsed();
             return r;
         });
     };
-    std::future<ReadBatch> next = readBatch(0); // an early return waits for it (one batch at most)
+    QFuture<ReadBatch> next = readBatch(0);
     std::vector<float> tensor;
     for (qint64 begin = 0; begin < n; begin += batch) {
         if (cancelled(options)) {
@@ -119,24 +110,27 @@ Result<ImageEvaluationResult> evaluateImages(ModelRunner &model, const ImageStor
             return out;
         }
         const qint64 end = std::min(n, begin + batch);
-        ReadBatch current = next.get();
+        ReadBatch current = next.takeResult();
         readNs += current.ns;
         if (end < n)
             next = readBatch(end);
-        std::vector<Slot> &slots = current.slots;
+        // Each prepared image moves into the tensor and is freed at once: at the peak, the batch being read,
+        // this one's tensor and what is left of its images — about two batches.
         tensor.clear();
         std::vector<qint64> batchItems;
-        for (size_t i = 0; i < slots.size(); ++i) {
+        for (qsizetype i = 0; i < current.slots.size(); ++i) {
+            Slot &slot = current.slots[i];
             const qint64 index = begin + qint64(i);
-            if (!slots[i].error.isEmpty()) {
-                out.skipped.push_back({items[size_t(index)].key, slots[i].error});
+            if (!slot.error.isEmpty()) {
+                out.skipped.push_back({items[size_t(index)].key, slot.error});
                 continue;
             }
-            tensor.insert(tensor.end(), slots[i].chw.begin(), slots[i].chw.end());
-            out.sizes.push_back(slots[i].size);
+            tensor.insert(tensor.end(), slot.chw.begin(), slot.chw.end());
+            std::vector<float>().swap(slot.chw);
+            out.sizes.push_back(slot.size);
             batchItems.push_back(index);
         }
-        slots.clear();
+        current.slots.clear();
         if (!batchItems.empty()) {
             QElapsedTimer t;
             t.start();
@@ -172,16 +166,16 @@ Result<ImageEvaluationResult> evaluateImages(ModelRunner &model, const ImageStor
         const ImageItem &item = items[size_t(out.evaluated[size_t(row)])];
         QElapsedTimer t;
         t.start();
-        const Slot slot = prepareOne(store, item, spec);
-        if (slot.error.isEmpty()) {
-            auto predicted = model.predictImageProbabilities(slot.chw.data(), 1, options.cancel);
-            if (!predicted)
-                return Error{MlText::tr("Image %1: %2").arg(item.key, predicted.errorMessage())};
-        }
+        const Slot slot = prepareOne(store, item.key, spec);
+        if (!slot.error.isEmpty())
+            continue; // changed during the run: no model time to measure
+        auto predicted = model.predictImageProbabilities(slot.chw.data(), 1, options.cancel);
+        if (!predicted)
+            return Error{MlText::tr("Image %1: %2").arg(item.key, predicted.errorMessage())};
         ms.push_back(double(t.nsecsElapsed()) / 1e6);
     }
-    out.latencyP50Ms = percentileOf(ms, 0.50);
-    out.latencyP99Ms = percentileOf(ms, 0.99);
+    out.latencyP50Ms = stats::percentile(ms, 0.50);
+    out.latencyP99Ms = stats::percentile(ms, 0.99);
     return out;
 }
 

@@ -19,15 +19,17 @@ class ModelRunner;
 struct ImageEvaluationOptions
 {
     int batchSize = 64; // images per call to the model (fewer when their tensors would pass kMaxBatchFloats)
-    int threads = 0;    // decoding threads here and torch threads of the model's worker; 0: one decoding
-                        // thread and the worker's setting
+    int threads = 0;    // decoding threads here and torch threads of the model's worker (set for the rest of the
+                        // runner's life: give a runner of your own if that matters); 0: one decoding thread and
+                        // the worker's setting
     int latencySamples = 0;                    // one-image calls (read, decode, predict) timed for p50/p99
     const std::atomic<bool> *cancel = nullptr; // checked between batches
     std::function<void(qint64 done, qint64 total)> progress;
 };
 
-// The most floats one batch of prepared images may hold (64 MB; two batches are held at once): memory
-// stays bounded whatever the model's input size and the batch size asked for.
+// The most floats one batch of prepared images may hold (64 MB; about two batches are held at once: the one
+// being read and the one the model computes): memory stays bounded whatever the model's input size, the number
+// of images and the batch size asked for.
 inline constexpr qint64 kMaxBatchFloats = 16 * 1024 * 1024;
 
 struct ImageEvaluationResult
@@ -42,13 +44,13 @@ struct ImageEvaluationResult
     double readSeconds = 0;
     double modelSeconds = 0;
     double imagesPerSecond = 0;        // evaluated images over the whole batch path
-    double latencyP50Ms = 0;
+    double latencyP50Ms = 0; // of the images read again one at a time that could be read
     double latencyP99Ms = 0;
 };
 
 // Runs an image classifier over items read from store, streaming: a batch is read, decoded and
-// preprocessed (ImagePipeline) while the previous one is predicted, then dropped, so memory holds two
-// batches of tensors whatever the number of images. An image that is missing, unreadable or not decodable is
+// preprocessed (ImagePipeline) while the previous one is predicted, then dropped, so memory holds about two
+// batches of tensors whatever the number of images (images.md "Measured" gives the figure). An image that is missing, unreadable or not decodable is
 // skipped with its reason; any size is accepted (resized, its size kept). A model failure is an Error;
 // Cancel stops between batches (and a batch the worker is computing). Blocking: call it off the UI thread.
 Result<ImageEvaluationResult> evaluateImages(ModelRunner &model, const ImageStore &store,

@@ -59,7 +59,18 @@ Result<ImageSource> loggedImageSource(const CompareRequest &req, const ClassSpec
             return sole.error();
         deployment = sole.value();
     }
-    auto config = DeploymentStore(**conn).images(deployment);
+    DeploymentStore deployments(**conn);
+    // Outcomes are class indexes of the deployment's list: a model of other classes (or another order) would be
+    // scored against the wrong labels.
+    auto shown = deployments.show(deployment);
+    if (!shown)
+        return shown.error();
+    if (shown->classSpec.classes != classes.classes)
+        return Error{ServiceText::tr("The model's classes (%1) differ from those of deployment \"%2\" (%3): its "
+                                     "logged outcomes cannot be scored against this model.")
+                         .arg(classes.classes.join(QStringLiteral(", ")), deployment,
+                              shown->classSpec.classes.join(QStringLiteral(", ")))};
+    auto config = deployments.images(deployment);
     if (!config)
         return config.error();
     auto store = openImageStore(config->store);
@@ -154,12 +165,21 @@ Status evaluateImageModels(const CompareRequest &req, const std::vector<ImageMod
     images.store = source.storeConfig;
     for (const SkippedImage &s : results.front().skipped)
         images.skipped.push_back(s);
+    // An image that changed during the run: the reason of the model that could not read it.
+    std::map<QString, QString> laterReasons;
+    for (size_t k = 1; k < results.size(); ++k)
+        for (const SkippedImage &s : results[k].skipped)
+            laterReasons.emplace(s.key, s.reason);
     std::vector<qint64> kept;
     for (size_t i = 0; i < seen.size(); ++i) {
-        if (seen[i] == int(models.size()))
+        if (seen[i] == int(models.size())) {
             kept.push_back(qint64(i));
-        else if (seen[i] > 0)
-            images.skipped.push_back({source.items[i].key, ServiceText::tr("not read by every model")});
+        } else if (seen[i] > 0) {
+            const auto reason = laterReasons.find(source.items[i].key);
+            images.skipped.push_back({source.items[i].key, reason != laterReasons.end()
+                                                               ? reason->second
+                                                               : ServiceText::tr("not read by every model")});
+        }
     }
     if (kept.empty()) {
         QStringList first;

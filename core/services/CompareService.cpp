@@ -351,6 +351,10 @@ Result<stats::ComparisonReport> compareImages(const CompareRequest &req, std::ve
         return failed(ServiceText::tr("%1 takes images: give a labelled image folder or a time window, not a CSV "
                                       "file.")
                           .arg(models.front().label));
+    if (!req.target.isEmpty() || !req.features.isEmpty())
+        return failed(ServiceText::tr("%1 takes images: a target column or a feature list (--target, --features) "
+                                      "does not apply.")
+                          .arg(models.front().label));
     report(10, ServiceText::tr("Listing images"));
     const ClassSpec &classes = models.front().runner->info().classSpec;
     auto source = compare::loadImageSource(req, classes, pg);

@@ -12,6 +12,7 @@
 #include <QJsonObject>
 #include <QLoggingCategory>
 
+#include <algorithm>
 #include <cmath>
 
 namespace mldeck {
@@ -266,8 +267,12 @@ Result<DriftCheckReport> runDriftCheck(PgConnection &conn, const DriftCheckReque
     auto current = data.loadWindow(request.deployment, *schema, fromMicros, toMicros, cfg.maxRows);
     if (!current)
         return current.error();
-    if (image) {
-        // Its drift features: statistics of a sample of its images on each side.
+    const QStringList imageRows = imageDriftFeatures();
+    const bool everyImageRowIgnored =
+        std::all_of(imageRows.cbegin(), imageRows.cend(), [&](const QString &f) { return cfg.ignore.contains(f); });
+    if (image && !everyImageRowIgnored) {
+        // Its drift features: statistics of a sample of its images on each side (none decoded when all are
+        // ignored).
         auto sides = measureImageSides(data, request.deployment, *schema, *deployment, *source, fromMicros, toMicros,
                                        cfg, request.imageCache);
         if (!sides)

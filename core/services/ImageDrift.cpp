@@ -2,11 +2,11 @@
 
 #include "core/Text.h"
 #include "core/ml/image/ImageStore.h"
+#include "core/ml/image/ReadInParallel.h"
 
 #include <QCryptographicHash>
 #include <QJsonArray>
 #include <QMutexLocker>
-#include <QtConcurrent/QtConcurrentMap>
 
 #include <algorithm>
 
@@ -71,7 +71,7 @@ ImageSample measureImages(const ImageStore &store, const QStringList &keys, Imag
             cache->insert(storeName, key, *measured);
         return measured;
     };
-    const QList<Result<ImageStats>> results = QtConcurrent::blockingMapped(keys, measure);
+    const QList<Result<ImageStats>> results = readInParallel(keys, measure, QThreadPool::globalInstance());
 
     ImageSample sample;
     sample.stats = emptyImageStats();
@@ -99,12 +99,13 @@ QString imageSampleSummary(const ImageSampleInfo &info)
     if (!info.problem.isEmpty())
         return ServiceText::tr("no image read: %1").arg(info.problem);
     if (info.sampled == 0)
-        return ServiceText::tr("no logged image to sample");
+        return ServiceText::tr("no image to sample"); // the side's source says where none was found
     if (info.unreadable() == 0)
-        return ServiceText::tr("computed from %L1 sampled images of %L2").arg(info.read).arg(info.population);
-    return ServiceText::tr("computed from %L1 of %L2 sampled images of %L3 (%L4 unreadable)")
+        return ServiceText::tr("computed from %Ln sampled image(s) of %L1", nullptr, int(info.read))
+            .arg(info.population);
+    return ServiceText::tr("computed from %L1 of %Ln sampled image(s) of %L2 (%L3 unreadable)", nullptr,
+                           int(info.sampled))
         .arg(info.read)
-        .arg(info.sampled)
         .arg(info.population)
         .arg(info.unreadable());
 }
@@ -116,12 +117,15 @@ QStringList imageDriftTextLines(const ImageDriftReport &report)
                              "sample of at most %L1 images per side, read through %2:")
                  .arg(report.sampleSize)
                  .arg(report.store);
+    // The indentation is layout, not text: outside the translated strings.
+    const QString indent = QStringLiteral("  ");
     const auto side = [&](const QString &name, const ImageSampleInfo &info) {
-        lines << ServiceText::tr("  %1: %2, %3").arg(name, info.source, imageSampleSummary(info));
+        lines << indent + ServiceText::tr("%1: %2, %3").arg(name, info.source, imageSampleSummary(info));
         for (const SkippedImage &s : info.skipped)
-            lines << ServiceText::tr("    unreadable %1: %2").arg(s.key, s.reason);
+            lines << indent + indent + ServiceText::tr("unreadable %1: %2").arg(s.key, s.reason);
         if (info.unreadable() > qint64(info.skipped.size()) && !info.skipped.empty())
-            lines << ServiceText::tr("    and %L1 more unreadable").arg(info.unreadable() - qint64(info.skipped.size()));
+            lines << indent + indent +
+                         ServiceText::tr("and %L1 more unreadable").arg(info.unreadable() - qint64(info.skipped.size()));
     };
     side(ServiceText::tr("window"), report.current);
     side(ServiceText::tr("reference"), report.reference);

@@ -1,5 +1,6 @@
 #include "ui/settings/DriftFeatureTable.h"
 
+#include "core/services/DriftCheck.h"
 #include "core/stats/drift/DriftEngine.h"
 
 #include <QCheckBox>
@@ -52,7 +53,7 @@ void DriftFeatureTable::setFeatures(const FeatureSchema &schema)
         const int row = rowCount();
         insertRow(row);
         m_features << f.name;
-        auto *watched = new QCheckBox(f.name);
+        auto *watched = new QCheckBox(driftFeatureLabel(f.name)); // "image brightness" for __image_brightness__
         watched->setObjectName(QStringLiteral("watch_") + f.name);
         auto *test = new QComboBox;
         test->setObjectName(QStringLiteral("test_") + f.name);

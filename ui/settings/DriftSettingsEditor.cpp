@@ -1,6 +1,7 @@
 #include "ui/settings/DriftSettingsEditor.h"
 
 #include "core/services/DriftService.h"
+#include "core/services/ImageDrift.h"
 #include "core/stats/drift/DriftConfig.h"
 #include "ui/settings/DriftFeatureTable.h"
 #include "ui/settings/DriftReferenceChooser.h"
@@ -136,7 +137,14 @@ SettingsEditor::Values DriftSettingsEditor::valuesOf(const DriftSettingsView &vi
 {
     m_stored = view.settings;
     m_image = view.image;
-    m_features->setFeatures(view.schema);
+    // An image deployment has no feature schema: its drift features are the image statistics.
+    FeatureSchema features = view.schema;
+    if (view.image) {
+        features.features.clear();
+        for (const QString &name : imageDriftFeatures())
+            features.features.push_back({name, FeatureSpec::Kind::Numeric, {}});
+    }
+    m_features->setFeatures(features);
     m_reference->setSnapshots(view.reference.snapshots);
     // The custom fields' values as their widgets give them back, so that a loaded form is not "changed".
     m_reference->setSpec(view.reference.spec.toString());

@@ -69,12 +69,17 @@ void printReport(const stats::ComparisonReport &r)
     if (!r.images)
         return;
     for (size_t m = 0; m < r.models.size(); ++m)
-        Context::out(Text::tr("%1 got %2 of %3 images wrong (listed by --json).")
+        Context::out(Text::tr("%1 got %2 of %n image(s) wrong (listed by --json).", nullptr, int(r.rows))
                          .arg(r.models[m].label)
-                         .arg(stats::misclassified(r, m).size())
-                         .arg(r.rows));
-    for (const SkippedImage &s : r.images->skipped)
-        Context::out(Text::tr("Skipped %1: %2").arg(s.key, s.reason));
+                         .arg(stats::misclassified(r, m).size()));
+    // A folder of many non-images would print as many lines: the first ones, then a count.
+    constexpr size_t kListedSkips = 20;
+    const std::vector<SkippedImage> &skipped = r.images->skipped;
+    for (size_t i = 0; i < skipped.size() && i < kListedSkips; ++i)
+        Context::out(Text::tr("Skipped %1: %2").arg(skipped[i].key, skipped[i].reason));
+    if (skipped.size() > kListedSkips)
+        Context::out(Text::tr("… and %n more skipped image(s); --json lists all.", nullptr,
+                              int(skipped.size() - kListedSkips)));
 }
 
 } // namespace
@@ -100,20 +105,25 @@ int runComparisonVerb(Context &ctx, bool single)
          QStringLiteral("column")},
         {QStringLiteral("features"), Text::tr("Input columns, comma-separated (models without metadata)."),
          QStringLiteral("a,b,c")},
-        {QStringLiteral("threads"), Text::tr("LibTorch threads (default: LibTorch's choice)."), QStringLiteral("N")},
+        {QStringLiteral("threads"),
+         Text::tr("LibTorch threads, and for image models also the image decoding threads (default: LibTorch's "
+                  "choice, one decoding thread)."),
+         QStringLiteral("N")},
         {QStringLiteral("seed"), Text::tr("Bootstrap seed (default 42)."), QStringLiteral("S")},
         {QStringLiteral("resamples"), Text::tr("Bootstrap resamples (default: 1000, fewer above 200000 rows)."),
          QStringLiteral("N")},
     });
+    parser.addOptions({
+        {QStringLiteral("window"), Text::tr("Use the logged predictions of this last period (e.g. 24h, 90m, 7d)."),
+         QStringLiteral("period")},
+        {QStringLiteral("deployment"), Text::tr("Deployment of the window (default: the only one)."),
+         QStringLiteral("D")},
+    });
     if (!single)
-        parser.addOptions({
-            {QStringLiteral("window"), Text::tr("Use the logged predictions of this last period (e.g. 24h, 90m, 7d)."),
-             QStringLiteral("period")},
-            {QStringLiteral("deployment"), Text::tr("Deployment of the window (default: the only one)."),
-             QStringLiteral("D")},
-            {QStringLiteral("out"), Text::tr("Also write the report as CSV to this file."), QStringLiteral("file")},
-        });
-    if (auto code = inv.start(single ? Text::tr("Evaluates one model on a CSV file or a labelled image folder.")
+        parser.addOption(
+            {QStringLiteral("out"), Text::tr("Also write the report as CSV to this file."), QStringLiteral("file")});
+    if (auto code = inv.start(single ? Text::tr("Evaluates one model on a CSV file, a labelled image folder or a "
+                                                "deployment's logged predictions.")
                                      : Text::tr("Compares 2 to 4 models on exactly the same rows.")))
         return *code;
     if (!parser.positionalArguments().isEmpty())
@@ -126,7 +136,7 @@ int runComparisonVerb(Context &ctx, bool single)
     if (!single && (req.models.size() < 2 || req.models.size() > 4))
         return Context::fail(Text::tr("Give 2 to 4 --model options (got %1).").arg(req.models.size()));
     req.csvPath = parser.value(QStringLiteral("data"));
-    if (!single && parser.isSet(QStringLiteral("window"))) {
+    if (parser.isSet(QStringLiteral("window"))) {
         const auto seconds = parseWindow(parser.value(QStringLiteral("window")));
         if (!seconds)
             return Context::fail(Text::tr("--window must look like 24h, 90m, 7d or 3600s, not \"%1\".")
@@ -136,8 +146,7 @@ int runComparisonVerb(Context &ctx, bool single)
     }
     req.imagesPath = parser.value(QStringLiteral("images"));
     if (int(!req.csvPath.isEmpty()) + int(!req.imagesPath.isEmpty()) + int(req.windowSeconds > 0) != 1)
-        return Context::fail(single ? Text::tr("Give either --data FILE or --images DIR (not both).")
-                                    : Text::tr("Give one of --data FILE, --images DIR or --window PERIOD."));
+        return Context::fail(Text::tr("Give one of --data FILE, --images DIR or --window PERIOD."));
     req.target = parser.value(QStringLiteral("target"));
     if (parser.isSet(QStringLiteral("features"))) {
         for (const QString &f : parser.value(QStringLiteral("features")).split(QLatin1Char(',')))

@@ -3,22 +3,23 @@
 // and 2 threads, and the split between reading/decoding/preprocessing and the model.
 //  1. the demo CNN (resources/models/digits_cnn.pt, input 1 x 16 x 16) on scikit-learn's digits as the
 //     32 x 32 PNG files make_digits_cnn.py writes;
-//  2. the same digits as 256 x 256 JPEG files (written here): what a photo-sized input costs to decode.
+//  2. the same digits as 256 x 256 JPEG files (written here): what a photo-sized input costs to decode;
+//  3. memory: a 3 x 224 x 224 input model over 2,000 images (1.1 GB of tensors), peak resident sizes.
 // Usage: bench_image_eval [passes over the reference set (default 4)]
 #include "core/ml/ImageEvaluation.h"
 #include "core/ml/ModelRunner.h"
 #include "core/ml/image/ImageStore.h"
 #include "core/ml/image/LabelledImages.h"
 #include "tests/support/BenchOutput.h"
+#include "tests/support/PeakMemory.h"
 
 #include <QDir>
+#include <QElapsedTimer>
 #include <QFileInfo>
 #include <QGuiApplication>
 #include <QImage>
 #include <QProcess>
 #include <QTemporaryDir>
-
-#include <sys/resource.h>
 
 using namespace mldeck;
 
@@ -44,6 +45,45 @@ void run(ModelRunner &model, const QString &root, const std::vector<ImageItem> &
                      << " ms, p99 " << r->latencyP99Ms << " ms; skipped " << r->skipped.size() << "\n";
         bench::out().flush();
     }
+}
+
+// Streaming: a model of large input (3 × 224 × 224, test_retrain_images' fixture) over 2,000 images whose
+// tensors would take 1.1 GB; the peaks of this process (from just before the run) and of the worker.
+void boundedMemory(const QString &scratch)
+{
+    constexpr int kImages = 2000;
+    const QString out = scratch + u"/big"_qs;
+    QDir().mkpath(out);
+    QProcess python;
+    python.start(u"/usr/bin/python3"_qs,
+                 {QStringLiteral(MLDECK_SOURCE_DIR "/tests/integration/retrain/make_big_input_cnn.py"), out,
+                  QString::number(kImages)});
+    if (!python.waitForFinished(300000) || python.exitCode() != 0)
+        bench::die(u"make_big_input_cnn.py failed: "_qs + QString::fromLocal8Bit(python.readAllStandardError()));
+    std::vector<ImageItem> items;
+    for (int i = 0; i < kImages; ++i)
+        items.push_back(ImageItem{QStringLiteral("%1/%2.png").arg(i % 10).arg(i), i % 10});
+    auto model = ModelRunner::load(out + u"/big_cnn.pt"_qs);
+    if (!model)
+        bench::die(model.errorMessage());
+    const FolderImageStore store(out + u"/images"_qs);
+    if (!test::resetPeakResident())
+        bench::die(u"cannot reset the peak resident size (/proc/self/clear_refs)"_qs);
+    const qint64 before = test::peakResidentMb();
+    qint64 worker = 0;
+    ImageEvaluationOptions o;
+    o.progress = [&](qint64, qint64) { worker = std::max(worker, test::peakResidentMb(model.value()->workerPid())); };
+    QElapsedTimer t;
+    t.start();
+    auto r = evaluateImages(*model.value(), store, items, o);
+    if (!r)
+        bench::die(r.errorMessage());
+    worker = std::max(worker, test::peakResidentMb(model.value()->workerPid()));
+    const qint64 tensors = qint64(kImages) * 3 * 224 * 224 * qint64(sizeof(float)) / (1024 * 1024);
+    bench::out() << "3×224×224 input, " << r->evaluated.size() << " images in " << t.elapsed() / 1000.0
+                 << " s: all their tensors would take " << tensors << " MB; this process's peak resident size grew "
+                 << "by " << test::peakResidentMb() - before << " MB (from " << before << " MB), the worker's peak "
+                 << worker << " MB\n";
 }
 
 } // namespace
@@ -85,11 +125,6 @@ int main(int argc, char **argv)
         for (const ImageItem &item : listed->items)
             largeItems.push_back({item.key.chopped(4) + u".jpg"_qs, item.label});
     run(*model.value(), large, largeItems, u"digits_cnn, 256×256 JPEG"_qs);
-    // Streaming: the peak stays near one batch, however many images were evaluated.
-    rusage usage{};
-    getrusage(RUSAGE_SELF, &usage);
-    bench::out() << "peak RSS of this process: " << usage.ru_maxrss / 1024 << " MB; the " << largeItems.size()
-                 << " decoded 256×256 gray images alone would be " << qint64(largeItems.size()) * 256 * 256 / 1000000
-                 << " MB\n";
+    boundedMemory(dir.path());
     return 0;
 }

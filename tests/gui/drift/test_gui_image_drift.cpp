@@ -27,6 +27,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QTemporaryDir>
+#include <QCheckBox>
 #include <QTest>
 
 using namespace mldeck;
@@ -137,7 +138,8 @@ private Q_SLOTS:
                     .contains(QStringLiteral("image statistic computed by MLDeck")));
         // What the statistics were computed from, and the image that could not be read.
         const QString images = page.referenceBar()->imagesText();
-        QVERIFY2(images.contains(QStringLiteral("computed from 150 of 151 sampled images of 151 (1 unreadable)")),
+        QVERIFY2(images.contains(QStringLiteral("computed from 150 of 151 sampled image")) &&
+                     images.contains(QStringLiteral(" of 151 (1 unreadable)")),
                  qPrintable(images));
         const QLabel *label = page.referenceBar()->findChild<QLabel *>(QStringLiteral("driftImages"));
         QVERIFY(label && label->toolTip().contains(QStringLiteral("dark/missing.png")));
@@ -156,6 +158,12 @@ private Q_SLOTS:
         QVERIFY(sample && sample->isVisible());
         QCOMPARE(editor.value(QStringLiteral("image_sample")).toLongLong(), 1000);
         typeInto(sample, QStringLiteral("500"));
+        // The per-feature table lists the four image statistics: one can be ignored.
+        auto *width = editor.findChild<QCheckBox *>(QStringLiteral("watch___image_width__"));
+        QVERIFY(width && width->isChecked());
+        QCOMPARE(width->text(), QStringLiteral("image width"));
+        QVERIFY(editor.findChild<QCheckBox *>(QStringLiteral("watch___image_brightness__")));
+        width->click();
         QTRY_VERIFY(editor.isDirty() && editor.isValid());
         QSignalSpy saved(&editor, &ui::SettingsEditor::saved);
         QTest::mouseClick(editor.saveButton(), Qt::LeftButton);
@@ -165,6 +173,11 @@ private Q_SLOTS:
                                                  "mldeck.deployments WHERE name = $1"),
                                   {m_dep}),
                  QStringLiteral("500"));
+        QCOMPARE(test::queryValue(*m_conn,
+                                  QStringLiteral("SELECT settings -> 'drift' ->> 'ignore' FROM mldeck.deployments "
+                                                 "WHERE name = $1"),
+                                  {m_dep}),
+                 QStringLiteral("[\"__image_width__\"]"));
         typeInto(sample, QStringLiteral("50")); // below 100: refused, named
         QTRY_VERIFY(!editor.isValid());
         QVERIFY(!editor.saveButton()->isEnabled());

@@ -63,7 +63,7 @@ private:
         return keys;
     }
 
-    QString newImageDeployment(const QString &referenceFolder)
+    QString newImageDeployment(const QString &referenceFolder, int sample = kImages, const QJsonArray &ignore = {})
     {
         const QString dep = uniqueName(QStringLiteral("imgdrift"));
         if (auto id = DeploymentStore(*m_conn).ensure(dep, {}, FeatureSchema{}); !id)
@@ -73,7 +73,7 @@ private:
                                         {QStringLiteral("root"), storeRoot()}}}};
         if (!referenceFolder.isEmpty())
             images.insert(QStringLiteral("reference_set"), referenceFolder);
-        const QJsonObject drift{{QStringLiteral("image_sample"), kImages}};
+        const QJsonObject drift{{QStringLiteral("image_sample"), sample}, {QStringLiteral("ignore"), ignore}};
         const QString settings = QString::fromUtf8(
             QJsonDocument(QJsonObject{{QStringLiteral("images"), images}, {QStringLiteral("drift"), drift}})
                 .toJson(QJsonDocument::Compact));
@@ -276,6 +276,89 @@ private Q_SLOTS:
         QCOMPARE(r->images->reference.read, kImages);
         const drift::FeatureDrift *brightness = line(*r, kDriftImageBrightness);
         QVERIFY(brightness && brightness->drift);
+    }
+
+    // Every image row ignored: no image is read (the guard would pay the decoding every round for nothing).
+    void ignoredImageRowsAreNotMeasured()
+    {
+        QJsonArray all;
+        for (const QString &name : imageDriftFeatures())
+            all.append(name);
+        const QString dep = newImageDeployment({}, kImages, all);
+        log(dep, m_t0, {QStringLiteral("gone/a.png"), QStringLiteral("gone/b.png")});
+        log(dep, m_now.addSecs(-590), {QStringLiteral("gone/c.png"), QStringLiteral("gone/d.png")});
+        const auto r = check(dep, period());
+        QVERIFY2(r, qPrintable(r.errorMessage()));
+        QVERIFY(!r->images);
+        QVERIFY(!line(*r, kDriftImageBrightness));
+    }
+
+    // The window's keys of the cache after a check: the images it measured.
+    static QStringList measured(const ImageStatsCache &cache, const QString &store, const QStringList &keys)
+    {
+        QStringList out;
+        ImageStats stats;
+        for (const QString &k : keys)
+            if (cache.find(store, k, stats))
+                out << k;
+        return out;
+    }
+
+    // 300 logged keys and a reference set of 300 files, image_sample 100: each side measures the 100 keys
+    // of smallest md5 (of the request key for logged images, of the image key in the folder), the same ones
+    // on every run, and says "100 of 300".
+    void samplesABoundedSeededSubset()
+    {
+        constexpr int kSample = 100;
+        const QString folder = m_dir.filePath(QStringLiteral("reference300"));
+        QStringList folderKeys = writeImages(folder, QStringLiteral("a"), kImages, 140, 60, 10);
+        const QString dep = newImageDeployment(folder, kSample);
+        const QStringList logged = writeImages(storeRoot(), QStringLiteral("sampled"), kImages, 140, 60, 11);
+        log(dep, m_now.addSecs(-590), logged);
+        const QString storeName = FolderImageStore(storeRoot()).describe();
+        const QString folderName = FolderImageStore(folder).describe();
+
+        // What the sampling rule picks: the request keys are "<hhmmss>-<i>" (see log()).
+        const QString prefix = m_now.addSecs(-590).toString(QStringLiteral("hhmmss"));
+        QStringList requestKeys;
+        for (int i = 0; i < kImages; ++i)
+            requestKeys << QStringLiteral("%1-%2").arg(prefix).arg(i);
+        QStringList expectedLogged;
+        for (const QString &k : sampleKeysByHash(requestKeys, kSample))
+            expectedLogged << logged.at(k.section(u'-', 1).toInt());
+        expectedLogged.sort();
+        QStringList expectedFolder = sampleKeysByHash(folderKeys, kSample);
+        expectedFolder.sort();
+
+        QStringList firstRun;
+        for (int run = 0; run < 2; ++run) {
+            ImageStatsCache cache;
+            const auto r = check(dep, period(), &cache);
+            QVERIFY2(r, qPrintable(r.errorMessage()));
+            QVERIFY(r->images);
+            const ImageDriftReport &images = *r->images;
+            QCOMPARE(images.current.population, kImages);
+            QCOMPARE(images.current.sampled, kSample);
+            QCOMPARE(images.current.read, kSample);
+            const QString summary = imageSampleSummary(images.current);
+            QVERIFY2(summary.startsWith(QStringLiteral("computed from 100 sampled image")) &&
+                         summary.endsWith(QStringLiteral(" of 300")),
+                     qPrintable(summary));
+            QVERIFY2(images.reference.source.contains(folder), qPrintable(images.reference.source));
+            QCOMPARE(images.reference.population, kImages);
+            QCOMPARE(images.reference.sampled, kSample);
+            QCOMPARE(images.reference.read, kSample);
+            QStringList sampled = measured(cache, storeName, logged);
+            sampled.sort();
+            QCOMPARE(sampled, expectedLogged);
+            QStringList fromFolder = measured(cache, folderName, folderKeys);
+            fromFolder.sort();
+            QCOMPARE(fromFolder, expectedFolder);
+            if (run == 0)
+                firstRun = sampled;
+            else
+                QCOMPARE(sampled, firstRun);
+        }
     }
 
     // The guard's checks: scores recorded, and after k = 3 drifting windows the image row's alert fires.

@@ -11,6 +11,8 @@
 #include "core/store/pg/Migrator.h"
 #include "core/store/pg/PgConnection.h"
 #include "core/store/pg/PredictionLog.h"
+#include "core/ml/ModelWorker.h"
+#include "tests/support/PeakMemory.h"
 #include "tests/support/TestChecks.h"
 #include "tests/support/TestServers.h"
 
@@ -193,6 +195,51 @@ private Q_SLOTS:
             QVERIFY(w.toObject()[QStringLiteral("actual")] != w.toObject()[QStringLiteral("predicted")]);
     }
 
+    // Evaluation streams: 700 images for a 3 × 224 × 224 input model are 402 MB of tensors, more than the
+    // worker's memory limit (320 MB); batches of 32 images (18 MB) keep both processes far below that.
+    // (The big-input model and folder are test_retrain_images' own fixture.)
+    void memoryStaysBoundedOnImagesLargerThanTheLimit()
+    {
+        constexpr int kImages = 700, kLimitMb = 320;
+        QTemporaryDir big;
+        QProcess make;
+        make.start(QStringLiteral("/usr/bin/python3"),
+                   {QStringLiteral(MLDECK_SOURCE_DIR "/tests/integration/retrain/make_big_input_cnn.py"), big.path(),
+                    QString::number(kImages)});
+        QVERIFY(make.waitForFinished(120'000));
+        QVERIFY2(make.exitCode() == 0, make.readAllStandardError().constData());
+        std::vector<ImageItem> items;
+        for (int i = 0; i < kImages; ++i)
+            items.push_back(ImageItem{QStringLiteral("%1/%2.png").arg(i % 10).arg(i), i % 10});
+        const qint64 tensorsMb = qint64(kImages) * 3 * 224 * 224 * qint64(sizeof(float)) / (1024 * 1024);
+        QVERIFY(tensorsMb > kLimitMb);
+
+        WorkerLimits limits = WorkerLimits::defaults();
+        limits.memoryMb = kLimitMb;
+        auto model = ModelRunner::load(big.filePath(QStringLiteral("big_cnn.pt")), {}, limits);
+        QVERIFY2(model.ok(), qPrintable(model.errorMessage()));
+        const FolderImageStore store(big.filePath(QStringLiteral("images")));
+        QVERIFY(test::resetPeakResident());
+        const qint64 consoleBeforeMb = test::peakResidentMb();
+        qint64 workerPeakMb = 0;
+        ImageEvaluationOptions o;
+        o.batchSize = 32;
+        o.progress = [&](qint64, qint64) {
+            workerPeakMb = std::max(workerPeakMb, test::peakResidentMb(model.value()->workerPid()));
+        };
+        const auto r = evaluateImages(*model.value(), store, items, o);
+        QVERIFY2(r.ok(), qPrintable(r.errorMessage()));
+        QCOMPARE(qint64(r->evaluated.size()), qint64(kImages));
+        workerPeakMb = std::max(workerPeakMb, test::peakResidentMb(model.value()->workerPid()));
+        const qint64 consoleGrowthMb = test::peakResidentMb() - consoleBeforeMb;
+        qInfo("tensors of all images %lld MB; console peak grew by %lld MB; worker peak %lld MB (limit %d MB)",
+              tensorsMb, consoleGrowthMb, workerPeakMb, kLimitMb);
+        QVERIFY(workerPeakMb > 0 && workerPeakMb <= kLimitMb);
+        // About two batches (2 × 18 MB), the copy sent to the worker and the allocator's slack, whatever the
+        // number of images (79 MB measured).
+        QVERIFY2(consoleGrowthMb < tensorsMb / 3, qPrintable(QString::number(consoleGrowthMb)));
+    }
+
     // An image deployment's logged predictions with outcomes, resolved through its store: a key whose
     // file is gone is skipped, a prediction without outcome is not a row.
     void comparesOnLoggedImagePredictions()
@@ -255,6 +302,18 @@ private Q_SLOTS:
         for (int k = 0; k < 3; ++k)
             QVERIFY(std::abs(probabilities[QStringLiteral("slash/02.png")].toArray()[k].toDouble() -
                              out->probabilities[0][size_t(2 * 3 + k)]) < 1e-5);
+
+        // The same classes in another order: outcomes would be scored against the wrong labels, so refused.
+        NewDeployment reordered = d;
+        reordered.name = test::uniqueName(QStringLiteral("shapes"));
+        reordered.classSpec.classes = {QStringLiteral("column"), QStringLiteral("bar"), QStringLiteral("slash")};
+        QVERIFY(DeploymentStore(*conn.value()).create(reordered, Actor::current()).ok());
+        req.deployment = reordered.name;
+        const auto refused = runComparison(req);
+        QVERIFY(!refused.ok());
+        QVERIFY2(refused.errorMessage().contains(QStringLiteral("bar, column, slash")) &&
+                     refused.errorMessage().contains(QStringLiteral("column, bar, slash")),
+                 qPrintable(refused.errorMessage()));
     }
 };
 

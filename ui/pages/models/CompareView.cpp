@@ -119,6 +119,7 @@ CompareView::CompareView(ConnectionSession &session, QWidget *parent)
     m_target = new QLineEdit(this);
     m_target->setPlaceholderText(tr("default: the model's target, else delay_min"));
     dataForm->addRow(tr("Target column"), m_target);
+    connect(m_useImages, &QRadioButton::toggled, m_target, [this](bool images) { m_target->setEnabled(!images); });
     inputs->addLayout(dataForm, 2);
     layout->addLayout(inputs);
 
@@ -245,7 +246,8 @@ void CompareView::run()
         req.windowSeconds = qint64(m_windowHours->value()) * 3600;
         req.deployment = m_deployment->text().trimmed();
     }
-    req.target = m_target->text().trimmed();
+    if (m_target->isEnabled()) // image models have no target column
+        req.target = m_target->text().trimmed();
     const PgEndpoint &pg = m_session.activeProfile().pg;
     if (!pg.user.isEmpty())
         req.pg = pg;
@@ -270,10 +272,17 @@ void CompareView::onFinished(const Result<stats::ComparisonReport> &outcome)
         m_progress->setValue(100);
         m_status->setText(tr("Done: %1 rows.").arg(m_report.rows));
         showReport();
+        m_tabs->setEnabled(true);
         m_exportCsv->setEnabled(true);
         m_exportPdf->setEnabled(true);
         Q_EMIT comparisonFinished(QStringLiteral("done"));
-    } else if (outcome.error().isCancelled()) {
+        return;
+    }
+    // The previous results stay for reference, greyed out: they are not this run's.
+    m_tabs->setEnabled(false);
+    m_exportCsv->setEnabled(false);
+    m_exportPdf->setEnabled(false);
+    if (outcome.error().isCancelled()) {
         m_status->setText(tr("Cancelled."));
         m_verdict->setText(tr("cancelled"));
         Q_EMIT comparisonFinished(QStringLiteral("cancelled"));

@@ -2,12 +2,14 @@
 
 #include "core/ml/image/ImagePipeline.h"
 
+#include <QApplication>
 #include <QComboBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
 #include <QListView>
 #include <QSplitter>
+#include <QStyle>
 #include <QTableWidget>
 #include <QVBoxLayout>
 
@@ -27,11 +29,14 @@ void MisclassifiedModel::setRows(std::vector<stats::MisclassifiedRow> rows, QStr
     m_rows = std::move(rows);
     m_keys = std::move(keys);
     m_classes = std::move(classes);
-    if (store != m_store)
+    if (store != m_store) {
         m_thumbnails.clear();
+        m_unreadable.clear();
+    }
     m_store = std::move(store);
     m_pending.clear();
     ++m_generation;
+    m_live->store(m_generation); // thumbnails still queued for the previous rows are not decoded
     endResetModel();
 }
 
@@ -50,13 +55,17 @@ QVariant MisclassifiedModel::data(const QModelIndex &index, int role) const
     case Qt::DisplayRole:
         return tr("true: %1\npredicted: %2 (%3)")
             .arg(m_classes.value(r.actual), m_classes.value(r.predicted), QString::number(r.confidence, 'f', 2));
-    case Qt::ToolTipRole:
-        return key;
+    case Qt::ToolTipRole: {
+        const auto unreadable = m_unreadable.constFind(key);
+        return unreadable == m_unreadable.cend() ? key : tr("%1\ncannot be read: %2").arg(key, *unreadable);
+    }
     case KeyRole:
         return key;
     case ConfidenceRole:
         return r.confidence;
     case Qt::DecorationRole:
+        if (m_unreadable.contains(key))
+            return QApplication::style()->standardIcon(QStyle::SP_MessageBoxWarning);
         if (const QImage *thumbnail = m_thumbnails.object(key))
             return *thumbnail;
         requestThumbnail(key);
@@ -72,34 +81,39 @@ void MisclassifiedModel::requestThumbnail(const QString &key) const
         return;
     m_pending.insert(key);
     auto *self = const_cast<MisclassifiedModel *>(this); // the cache is filled on the UI thread
+    struct Thumbnail
+    {
+        QImage image;
+        QString error; // set: the image cannot be read
+    };
     m_jobs->post(
         self,
-        [store = m_store, key] {
+        [store = m_store, key, live = m_live, generation = m_generation]() -> Thumbnail {
+            if (live->load() != generation) // the rows changed since: the result would be dropped
+                return {};
             auto bytes = store->read(key);
             if (!bytes)
-                return QImage();
+                return {QImage(), bytes.errorMessage()};
             auto image = decodeImage(bytes.value());
             if (!image)
-                return QImage();
-            return image->scaled(kThumbnailSize, kThumbnailSize, Qt::KeepAspectRatio, Qt::SmoothTransformation);
+                return {QImage(), image.errorMessage()};
+            return {image->scaled(kThumbnailSize, kThumbnailSize, Qt::KeepAspectRatio, Qt::SmoothTransformation), {}};
         },
-        [self, key, generation = m_generation](const QImage &thumbnail) {
+        [self, key, generation = m_generation](const Thumbnail &thumbnail) {
             if (generation != self->m_generation)
                 return;
             self->m_pending.remove(key);
             ++self->m_read;
-            // An unreadable image gets a transparent placeholder so that it is not asked for again.
-            QImage shown = thumbnail;
-            if (shown.isNull()) {
-                shown = QImage(1, 1, QImage::Format_ARGB32);
-                shown.fill(Qt::transparent);
-            }
-            self->m_thumbnails.insert(key, new QImage(shown));
+            // An unreadable image shows a warning and its reason, and is not asked for again.
+            if (!thumbnail.error.isEmpty())
+                self->m_unreadable.insert(key, thumbnail.error);
+            else
+                self->m_thumbnails.insert(key, new QImage(thumbnail.image));
+            // Every row of that key (a logged window holds the same image many times).
             for (size_t i = 0; i < self->m_rows.size(); ++i)
                 if (self->m_keys.value(qsizetype(self->m_rows[i].row)) == key) {
                     const QModelIndex at = self->index(int(i));
-                    Q_EMIT self->dataChanged(at, at, {Qt::DecorationRole});
-                    break;
+                    Q_EMIT self->dataChanged(at, at, {Qt::DecorationRole, Qt::ToolTipRole});
                 }
         });
 }
@@ -198,9 +212,8 @@ void MisclassifiedImages::showModel()
     std::stable_sort(rows.begin(), rows.end(), [confidentFirst](const auto &a, const auto &b) {
         return confidentFirst ? a.confidence > b.confidence : a.confidence < b.confidence;
     });
-    m_summary->setText(tr("%1 of %2 images misclassified; %3 skipped.")
+    m_summary->setText(tr("%1 of %n image(s) misclassified; %2 skipped.", nullptr, int(m_keys.size()))
                            .arg(rows.size())
-                           .arg(m_keys.size())
                            .arg(m_skipped->rowCount()));
     m_model->setRows(std::move(rows), m_keys, m_classes, m_store);
 }

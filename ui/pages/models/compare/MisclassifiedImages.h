@@ -6,10 +6,12 @@
 
 #include <QAbstractListModel>
 #include <QCache>
+#include <QHash>
 #include <QImage>
 #include <QSet>
 #include <QWidget>
 
+#include <atomic>
 #include <memory>
 
 class QComboBox;
@@ -57,7 +59,10 @@ private:
     mutable QSet<QString> m_pending;
     JobThread *m_jobs = nullptr; // reads and scales thumbnails off the UI thread
     int m_read = 0;
+    QHash<QString, QString> m_unreadable; // key → why its thumbnail cannot be read
     int m_generation = 0; // results of a previous setRows are dropped
+    // The current generation as the thumbnail thread sees it: a job queued for older rows skips its decoding.
+    std::shared_ptr<std::atomic<int>> m_live = std::make_shared<std::atomic<int>>(0);
 };
 
 // The "Misclassified images" tab of the comparison: which model, the order (most or least confident
