@@ -7857,7 +7857,10 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
     </message>
     <message numerus="yes">
         <source>the reference's predictions have %Ln image key(s)</source>
-        <translation>les prédictions de la référence ont %Ln clé(s) d’image</translation>
+        <translation>
+            <numerusform>les prédictions de la référence ont %Ln clé(s) d’image</numerusform>
+            <numerusform>les prédictions de la référence ont %Ln clé(s) d’image</numerusform>
+        </translation>
     </message>
     <message>
         <source>the reference's logged images</source>
