@@ -32,26 +32,48 @@ Result<QString> setPath(const QJsonObject &o, const QString &field)
     return QDir::cleanPath(path);
 }
 
-// The set's folder exists, is readable and holds images of the classes only.
-Status checkSet(const QString &what, const QString &path, const QStringList &classes)
+enum class Set { Reference, Holdout };
+
+// Whole sentences per set: French needs a different article and agreement for each noun.
+QString notAFolder(Set set, const QString &path)
+{
+    return set == Set::Reference ? DomainText::tr("The reference set %1 is not a readable folder.").arg(path)
+                                 : DomainText::tr("The holdout set %1 is not a readable folder.").arg(path);
+}
+
+// The set's folder exists, is readable and holds files of the classes only.
+Status checkSet(Set set, const QString &path, const QStringList &classes)
 {
     if (path.isEmpty())
         return {};
-    const QFileInfo info(path);
-    if (!info.isDir() || !info.isReadable())
-        return Error{DomainText::tr("The %1 %2 is not a readable folder.").arg(what, path)};
+    if (!ImageDeployment::folderProblem(path).isEmpty())
+        return Error{notAFolder(set, path)};
     const auto listed = listLabelledImages(path, classes);
+    const QString list = classes.join(QStringLiteral(", "));
     if (!listed)
-        return Error{DomainText::tr("The %1 %2: %3").arg(what, path, listed.errorMessage())};
+        return Error{set == Set::Reference
+                         ? DomainText::tr("The reference set %1: %2").arg(path, listed.errorMessage())
+                         : DomainText::tr("The holdout set %1: %2").arg(path, listed.errorMessage())};
     if (listed->items.empty())
-        return Error{DomainText::tr("The %1 %2 holds no image in a subfolder named after a class (%3).")
-                         .arg(what, path, classes.join(QStringLiteral(", ")))};
+        return Error{set == Set::Reference
+                         ? DomainText::tr("The reference set %1 holds no file in a subfolder named after a class (%2).")
+                               .arg(path, list)
+                         : DomainText::tr("The holdout set %1 holds no file in a subfolder named after a class (%2).")
+                               .arg(path, list)};
     return {};
 }
 
 bool within(const QString &inner, const QString &outer)
 {
     return inner == outer || inner.startsWith(outer.endsWith(QLatin1Char('/')) ? outer : outer + QLatin1Char('/'));
+}
+
+// The path as the file system resolves it (symlinks followed); a path that does not exist yet: cleaned.
+QString resolved(const QString &path)
+{
+    const QFileInfo info(path);
+    const QString canonical = info.canonicalFilePath();
+    return canonical.isEmpty() ? QDir::cleanPath(info.absoluteFilePath()) : canonical;
 }
 
 } // namespace
@@ -96,20 +118,46 @@ Status ImageDeployment::check(const QStringList &classes) const
         return shaped.error();
     if (classes.size() < 2)
         return Error{DomainText::tr("An image deployment needs its classes (at least two).")};
+    if (QFileInfo(shaped->store.root).canonicalFilePath() == QDir::rootPath())
+        return Error{DomainText::tr("The image store cannot be the root folder /: logged keys would reach any file.")};
     if (auto opened = openImageStore(shaped->store); !opened)
         return Error{DomainText::tr("The image store: %1").arg(opened.errorMessage())};
-    if (Status s = checkSet(DomainText::tr("reference set"), shaped->referenceSet, classes); !s)
+    if (Status s = checkSet(Set::Reference, shaped->referenceSet, classes); !s)
         return s;
-    if (Status s = checkSet(DomainText::tr("holdout set"), shaped->holdoutSet, classes); !s)
+    if (Status s = checkSet(Set::Holdout, shaped->holdoutSet, classes); !s)
         return s;
-    if (!shaped->referenceSet.isEmpty() && !shaped->holdoutSet.isEmpty()) {
-        const QString reference = QFileInfo(shaped->referenceSet).canonicalFilePath();
-        const QString holdout = QFileInfo(shaped->holdoutSet).canonicalFilePath();
-        if (within(holdout, reference) || within(reference, holdout))
-            return Error{DomainText::tr("The holdout set %1 and the reference set %2 overlap: a fixed holdout must "
-                                        "hold images that training never sees.")
-                             .arg(shaped->holdoutSet, shaped->referenceSet)};
-    }
+    if (overlaps(shaped->holdoutSet, shaped->referenceSet))
+        return Error{DomainText::tr("The holdout set %1 and the reference set %2 overlap: a fixed holdout must "
+                                    "hold images that training never sees.")
+                         .arg(shaped->holdoutSet, shaped->referenceSet)};
+    // Retraining reads the logged keys through the store: a holdout inside it (or around it) could be trained on.
+    if (overlaps(shaped->holdoutSet, shaped->store.root))
+        return Error{DomainText::tr("The holdout set %1 and the image store %2 overlap: a fixed holdout must "
+                                    "hold images that training never sees.")
+                         .arg(shaped->holdoutSet, shaped->store.root)};
+    return {};
+}
+
+bool ImageDeployment::overlaps(const QString &a, const QString &b)
+{
+    if (a.trimmed().isEmpty() || b.trimmed().isEmpty())
+        return false;
+    const QString ra = resolved(a.trimmed());
+    const QString rb = resolved(b.trimmed());
+    return within(ra, rb) || within(rb, ra);
+}
+
+QString ImageDeployment::folderProblem(const QString &path)
+{
+    if (!QDir::isAbsolutePath(path))
+        return DomainText::tr("Give the whole path (from /): the guard and the model worker read it too.");
+    const QFileInfo info(path);
+    if (!info.exists())
+        return DomainText::tr("No such folder.");
+    if (!info.isDir())
+        return DomainText::tr("Not a folder.");
+    if (!info.isReadable())
+        return DomainText::tr("This folder cannot be read.");
     return {};
 }
 

@@ -28,8 +28,15 @@ struct ImageDeployment
     // What creating or changing the configuration checks on this host, the first problem named: the
     // shape (as fromJson), the store's root a readable directory, each set a readable labelled folder
     // of `classes` (one subfolder per class, listLabelledImages), the holdout neither the reference set
-    // nor inside or around it (its images would leak into training).
+    // nor inside or around it, nor inside or around the store's root (retraining reads the logged keys
+    // through the store: the holdout's images would leak into training). The store may not be "/".
     Status check(const QStringList &classes) const;
+
+    // The rules check() applies, cheap enough for a form (no listing): whether two folders are the same
+    // or one holds the other, as the file system resolves them (symlinks followed; empty: no overlap);
+    // and why a path is not a usable folder (not absolute, missing, not a directory, unreadable), empty if it is.
+    static bool overlaps(const QString &a, const QString &b);
+    static QString folderProblem(const QString &path);
 
     bool operator==(const ImageDeployment &o) const
     {

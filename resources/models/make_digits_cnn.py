@@ -85,21 +85,43 @@ def folder_of(out, name):
     return os.path.join(out, "store", "live") if name == "live" else os.path.join(out, name)
 
 
+SCRIPT = "resources/models/make_digits_cnn.py"  # the manifest's mark: folders this script made
+
+
+def write_manifest(path, manifest):
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    with open(path + ".tmp", "w") as f:
+        json.dump(manifest, f, indent=1)
+        f.write("\n")
+    os.replace(path + ".tmp", path)
+
+
 def write_images(out):
     """Writes the three labelled folders under out (see the module doc); returns the manifest."""
     manifest_path = os.path.join(out, "digits-images.json")
+    manifest = None
     if os.path.exists(manifest_path):
         with open(manifest_path) as f:
             manifest = json.load(f)
-        if manifest.get("version") == IMAGES_VERSION:
+        if manifest.get("version") == IMAGES_VERSION and manifest.get("complete", True):
             print(f"{out}: the digit images are already there ({manifest['counts']})")
             return manifest
+    ours = manifest is not None and manifest.get("script") == SCRIPT
+    if not ours:  # a folder made by someone else is never deleted
+        for name in ("reference", "holdout", "live"):
+            if os.path.exists(folder_of(out, name)):
+                sys.exit(f"{folder_of(out, name)} exists and was not made by this script: choose another --out")
+    write_manifest(manifest_path, {"script": SCRIPT, "complete": False})  # the marker, before anything is written
+    # A new version rewrites the live pool: the simulator's drifted copies of the old one go too.
+    drifted = os.path.join(out, "store", "image-drift")
+    if ours and os.path.exists(drifted):
+        shutil.rmtree(drifted)
     digits, sets = split()
     counts = {}
     for name, indices in sets.items():
         root = folder_of(out, name)
         if os.path.exists(root):
-            shutil.rmtree(root)  # an incomplete or older run
+            shutil.rmtree(root)  # an incomplete or older run of this script (the marker says so)
         for c in CLASSES:
             os.makedirs(os.path.join(root, c))
         for i in indices:
@@ -110,12 +132,9 @@ def write_images(out):
         "version": IMAGES_VERSION, "classes": CLASSES, "counts": counts, "png_size": PNG_SIZE,
         "reference": folder_of(out, "reference"), "holdout": folder_of(out, "holdout"),
         "store": os.path.join(out, "store"), "live": folder_of(out, "live"),
-        "script": "resources/models/make_digits_cnn.py",
+        "script": SCRIPT, "complete": True,
     }
-    with open(manifest_path + ".tmp", "w") as f:
-        json.dump(manifest, f, indent=1)
-        f.write("\n")
-    os.replace(manifest_path + ".tmp", manifest_path)  # last: a run cut short is done again
+    write_manifest(manifest_path, manifest)  # last: a run cut short is done again
     print(f"{out}: wrote {sum(counts.values())} digit images {counts}")
     return manifest
 

@@ -112,7 +112,7 @@ def check_image_key(key: str) -> None:
     backslash or a control character."""
     if not isinstance(key, str) or not key:
         raise ValueError("image_key must be a non-empty string")
-    if len(key) > MAX_IMAGE_KEY:
+    if len(key.encode("utf-16-le")) // 2 > MAX_IMAGE_KEY:  # counted as C++ counts: UTF-16 units
         raise ValueError(f"image_key is longer than {MAX_IMAGE_KEY} characters")
     if key.startswith("/") or "\\" in key or any(ord(ch) < 32 or ord(ch) == 127 for ch in key):
         raise ValueError(f"image_key {key!r} must be a relative path with '/' separators, without control characters")

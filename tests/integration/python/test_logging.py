@@ -376,3 +376,11 @@ def test_row_refused_by_the_server_is_set_aside(redis_url: str, scratch_db, spoo
     finally:
         c.close()
     assert _counts(scratch_db.url, d)[:2] == (49, 49)
+
+
+def test_image_key_length_counts_utf16_units() -> None:
+    # The C++ readers count UTF-16 units: a key of astral characters is as long there as its surrogate pairs.
+    copytext.check_image_key("a" * copytext.MAX_IMAGE_KEY)
+    copytext.check_image_key("\U0001F600" * (copytext.MAX_IMAGE_KEY // 2))
+    with pytest.raises(ValueError, match="longer than"):
+        copytext.check_image_key("\U0001F600" * (copytext.MAX_IMAGE_KEY // 2 + 1))

@@ -97,12 +97,38 @@ private Q_SLOTS:
         QTest::newRow("both sets") << QStringLiteral("store") << QStringLiteral("ref") << QStringLiteral("hold") << QString();
         QTest::newRow("store missing") << QStringLiteral("nope") << QString() << QString() << QStringLiteral("nope");
         QTest::newRow("set missing") << QStringLiteral("store") << QStringLiteral("gone") << QString() << QStringLiteral("gone");
-        QTest::newRow("set without images") << QStringLiteral("store") << QStringLiteral("empty") << QString() << QStringLiteral("holds no image");
+        QTest::newRow("set without images") << QStringLiteral("store") << QStringLiteral("empty") << QString() << QStringLiteral("holds no file");
         QTest::newRow("subfolder not a class") << QStringLiteral("store") << QStringLiteral("ref/cat") << QString() << QStringLiteral("deeper");
         QTest::newRow("same folder") << QStringLiteral("store") << QStringLiteral("ref") << QStringLiteral("ref") << QStringLiteral("overlap");
         QTest::newRow("holdout inside") << QStringLiteral("store") << QStringLiteral("ref") << QStringLiteral("ref/cat/deeper") << QStringLiteral("overlap");
         QTest::newRow("reference inside") << QStringLiteral("store") << QStringLiteral("ref/cat/deeper") << QStringLiteral("ref") << QStringLiteral("overlap");
         QTest::newRow("through a symlink") << QStringLiteral("store") << QStringLiteral("ref") << QStringLiteral("ref-link") << QStringLiteral("overlap");
+        // Retraining resolves the logged keys through the store: a holdout on either side of it would be trained on.
+        QTest::newRow("holdout inside the store") << QStringLiteral(".") << QString() << QStringLiteral("hold") << QStringLiteral("image store");
+        QTest::newRow("store inside the holdout") << QStringLiteral("hold/cat") << QString() << QStringLiteral("hold") << QStringLiteral("image store");
+        QTest::newRow("holdout is the store") << QStringLiteral("hold") << QStringLiteral("ref") << QStringLiteral("hold") << QStringLiteral("image store");
+    }
+
+    void rootStoreRefused()
+    {
+        ImageDeployment d = config({}, {});
+        d.store.root = QStringLiteral("/");
+        const Status s = d.check(m_classes);
+        QVERIFY(!s);
+        QVERIFY2(s.errorMessage().contains(QStringLiteral("root folder")), qPrintable(s.errorMessage()));
+    }
+
+    // The rule the forms use beside the fields, without listing anything.
+    void overlapsFollowsSymlinks()
+    {
+        QVERIFY(ImageDeployment::overlaps(folder(QStringLiteral("ref-link")), folder(QStringLiteral("ref/cat"))));
+        QVERIFY(ImageDeployment::overlaps(folder(QStringLiteral("ref")), folder(QStringLiteral("ref/cat/deeper"))));
+        QVERIFY(!ImageDeployment::overlaps(folder(QStringLiteral("ref")), folder(QStringLiteral("hold"))));
+        QVERIFY(!ImageDeployment::overlaps(folder(QStringLiteral("ref")), folder(QStringLiteral("ref2"))));
+        QVERIFY(!ImageDeployment::overlaps(QString(), folder(QStringLiteral("ref"))));
+        QVERIFY(ImageDeployment::folderProblem(folder(QStringLiteral("ref"))).isEmpty());
+        QVERIFY(!ImageDeployment::folderProblem(folder(QStringLiteral("gone"))).isEmpty());
+        QVERIFY(!ImageDeployment::folderProblem(QStringLiteral("relative/path")).isEmpty());
     }
 
     void foldersAreCheckedOnThisHost()
