@@ -193,6 +193,16 @@ private Q_SLOTS:
                  expectedOf(QStringLiteral("cnn"))[QStringLiteral("accuracy")].toDouble());
         for (const QJsonValue &w : wrong)
             QVERIFY(w.toObject()[QStringLiteral("actual")] != w.toObject()[QStringLiteral("predicted")]);
+
+        // A target column does not apply to images: refused, not ignored.
+        p.start(qEnvironmentVariable("MLDECK_BINARY_DIR") + QStringLiteral("/app/mldeckctl/mldeckctl"),
+                {QStringLiteral("eval"), QStringLiteral("--model"), path(QStringLiteral("cnn.pt")),
+                 QStringLiteral("--images"), path(QStringLiteral("images")), QStringLiteral("--target"),
+                 QStringLiteral("shape")});
+        QVERIFY(p.waitForFinished(120000));
+        QCOMPARE(p.exitCode(), 2);
+        const QByteArray refused = p.readAllStandardError();
+        QVERIFY2(refused.contains("takes images") && refused.contains("--target"), refused.constData());
     }
 
     // Evaluation streams: 700 images for a 3 × 224 × 224 input model are 402 MB of tensors, more than the
