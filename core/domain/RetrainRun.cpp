@@ -30,7 +30,8 @@ QJsonObject RetrainSettings::toJson() const
             {QStringLiteral("checkIntervalMinutes"), checkIntervalMinutes},
             {QStringLiteral("minImprovement"), minImprovement},
             {QStringLiteral("classificationMetric"), classificationMetric},
-            {QStringLiteral("feedbackRetentionDays"), feedbackRetentionDays}};
+            {QStringLiteral("feedbackRetentionDays"), feedbackRetentionDays},
+            {QStringLiteral("image_augmentation"), imageAugmentation.toJson()}};
 }
 
 // Missing keys keep their defaults; a key of the wrong type or out of range refuses the whole object
@@ -87,6 +88,16 @@ RetrainSettings RetrainSettings::fromJson(const QJsonObject &o, QString *error)
             s.classificationMetric = metric.toString();
     }
     number("feedbackRetentionDays", 1, 3650, s.feedbackRetentionDays);
+    if (const QJsonValue augmentation = o.value(QLatin1String("image_augmentation"));
+        problem.isEmpty() && !augmentation.isUndefined()) {
+        const auto parsed = augmentation.isObject() ? ImageAugmentation::fromJson(augmentation.toObject())
+                                                    : Result<ImageAugmentation>(Error{DomainText::tr(
+                                                          "Retrain setting \"image_augmentation\" must be an object.")});
+        if (parsed)
+            s.imageAugmentation = parsed.value();
+        else
+            problem = parsed.errorMessage();
+    }
     if (!problem.isEmpty()) {
         if (error)
             *error = problem;
@@ -95,6 +106,38 @@ RetrainSettings RetrainSettings::fromJson(const QJsonObject &o, QString *error)
     if (error)
         error->clear();
     return s;
+}
+
+QJsonObject RetrainSettings::toFlatJson() const
+{
+    QJsonObject flat;
+    const QJsonObject o = toJson();
+    for (auto it = o.begin(); it != o.end(); ++it) {
+        if (!it.value().isObject()) {
+            flat.insert(it.key(), it.value());
+            continue;
+        }
+        const QJsonObject inner = it.value().toObject();
+        for (auto in = inner.begin(); in != inner.end(); ++in)
+            flat.insert(it.key() + QLatin1Char('.') + in.key(), in.value());
+    }
+    return flat;
+}
+
+QJsonObject RetrainSettings::nested(const QJsonObject &flat)
+{
+    QJsonObject o;
+    for (auto it = flat.begin(); it != flat.end(); ++it) {
+        const qsizetype dot = it.key().indexOf(QLatin1Char('.'));
+        if (dot < 0) {
+            o.insert(it.key(), it.value());
+            continue;
+        }
+        QJsonObject inner = o.value(it.key().left(dot)).toObject();
+        inner.insert(it.key().mid(dot + 1), it.value());
+        o.insert(it.key().left(dot), inner);
+    }
+    return o;
 }
 
 std::optional<double> RetrainRun::durationSeconds() const

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "core/domain/ImageAugmentation.h"
+
 #include <QDateTime>
 #include <QJsonObject>
 #include <QList>
@@ -27,9 +29,17 @@ struct RetrainSettings
     double minImprovement = 0.02;
     QString classificationMetric = QStringLiteral("accuracy"); // a classifier's metric: accuracy or log_loss
     int feedbackRetentionDays = 180;                           // privacy: feedback older than this is purged
+    // An image deployment's training images: the start of every run (guard, wizard, mldeckctl); a run may
+    // override it. JSON "image_augmentation": {"horizontal_flip", "max_crop"}.
+    ImageAugmentation imageAugmentation;
 
     QJsonObject toJson() const;
     static RetrainSettings fromJson(const QJsonObject &o, QString *error = nullptr);
+    // The same keys one level deep, a nested object's keys as "object.key"
+    // ("image_augmentation.horizontal_flip"): what the settings editor and "mldeckctl retrain settings set"
+    // edit field by field. nested() turns such an object back into toJson()'s shape.
+    QJsonObject toFlatJson() const;
+    static QJsonObject nested(const QJsonObject &flat);
 };
 
 // One condition of the check, with its value and threshold, for people and for --json.

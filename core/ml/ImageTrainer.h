@@ -5,6 +5,7 @@
 // (core/ml/torch/TorchImageTrainer.cpp), which reads and preprocesses the images itself, a batch at a
 // time: memory holds the keys and one batch, never all the images. How and why: retrain.md, "Image models".
 
+#include "core/domain/ImageAugmentation.h"
 #include "core/domain/Result.h"
 #include "core/domain/SkippedImage.h"
 #include "core/ml/Trainer.h"
@@ -26,21 +27,6 @@ struct ImageSet
     std::vector<ImageItem> items;
 };
 
-// Random changes to each training image, drawn anew per epoch from the training seed; validation images
-// are never changed.
-struct ImageAugmentation
-{
-    Q_DECLARE_TR_FUNCTIONS(mldeck::ImageAugmentation)
-
-public:
-    bool horizontalFlip = true; // half of the images mirrored left-right
-    double maxCrop = 0.1;       // up to this share of the width and of the height cut off (at random sides),
-                                // the rest resized back to the model's input size; 0 = no crops
-    QJsonObject toJson() const;
-    static Result<ImageAugmentation> fromJson(const QJsonObject &o); // refuses with the field named
-    Status validate() const;                                          // maxCrop from 0 to 0.5
-};
-
 struct ImageTrainingResult
 {
     TrainingResult training;
@@ -53,6 +39,7 @@ struct ImageTrainingResult
 };
 
 inline constexpr int kMaxSkippedListed = 200;
+inline constexpr qint64 kMinTrainingImages = 10; // usable training images a run needs, at least
 
 // The TrainImages request to the model worker (WorkerProtocol.h), as both sides see it.
 struct ImageTrainingRequest

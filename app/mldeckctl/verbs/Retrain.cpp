@@ -168,11 +168,14 @@ int runRunSub(Context &ctx)
         {QStringLiteral("class-weights"),
          Text::tr("A classifier's class weights in the loss: balanced, or one number per class (1,3)."),
          QStringLiteral("weights")},
-        {QStringLiteral("no-flip"), Text::tr("An image deployment: no mirrored training images.")},
+        {QStringLiteral("flip"),
+         Text::tr("An image deployment: mirror half of the training images (default: the retrain settings').")},
+        {QStringLiteral("no-flip"),
+         Text::tr("An image deployment: no mirrored training images (default: the retrain settings').")},
         {QStringLiteral("max-crop"),
-         Text::tr("An image deployment: the largest share of each side cut off a training image (default 0.1; 0 = "
-                  "no crops)."),
-         QStringLiteral("share"), QStringLiteral("0.1")},
+         Text::tr("An image deployment: the largest share of each side cut off a training image (0 = no crops; "
+                  "default: the retrain settings')."),
+         QStringLiteral("share")},
         {QStringLiteral("store"),
          Text::tr("Model store directory (default: MLDECK_MODEL_STORE, else the standard one)."),
          QStringLiteral("dir")},
@@ -219,17 +222,28 @@ int runRunSub(Context &ctx)
             return Context::fail(s.errorMessage());
     if (Status s = request.training.validate(); !s)
         return Context::fail(s.errorMessage());
-    request.augmentation.horizontalFlip = !p.isSet(QStringLiteral("no-flip"));
-    request.augmentation.maxCrop = p.value(QStringLiteral("max-crop")).toDouble(&ok);
-    if (!ok)
-        return Context::fail(Text::tr("--max-crop: \"%1\" is not a number").arg(p.value(QStringLiteral("max-crop"))));
-    if (Status s = request.augmentation.validate(); !s)
-        return Context::fail(s.errorMessage());
+    if (p.isSet(QStringLiteral("flip")) && p.isSet(QStringLiteral("no-flip")))
+        return Context::fail(Text::tr("--flip and --no-flip exclude each other"));
+    if (p.isSet(QStringLiteral("max-crop"))) {
+        request.augmentation.maxCrop = p.value(QStringLiteral("max-crop")).toDouble(&ok);
+        if (!ok)
+            return Context::fail(
+                Text::tr("--max-crop: \"%1\" is not a number").arg(p.value(QStringLiteral("max-crop"))));
+        if (Status s = request.augmentation.validate(); !s)
+            return Context::fail(s.errorMessage());
+    }
 
     PgConnection &conn = inv.pg();
     const auto settings = retrain::loadSettings(conn, request.deployment);
     if (!settings)
         return Context::fail(settings.errorMessage());
+    // The deployment's augmentation, with this run's overrides.
+    const ImageAugmentation chosen = request.augmentation;
+    request.augmentation = settings->imageAugmentation;
+    if (p.isSet(QStringLiteral("flip")) || p.isSet(QStringLiteral("no-flip")))
+        request.augmentation.horizontalFlip = p.isSet(QStringLiteral("flip"));
+    if (p.isSet(QStringLiteral("max-crop")))
+        request.augmentation.maxCrop = chosen.maxCrop;
     request.minImprovement = settings->minImprovement;
     if (p.isSet(QStringLiteral("min-improvement"))) {
         request.minImprovement = p.value(QStringLiteral("min-improvement")).toDouble(&ok);
@@ -431,7 +445,7 @@ int runSettingsSub(Context &ctx)
         return Context::fail(settings.errorMessage());
     RetrainSettings s = *settings;
     if (!args.isEmpty()) {
-        QJsonObject o = s.toJson();
+        QJsonObject o = s.toFlatJson();
         for (const QString &kv : args.mid(1)) {
             const qsizetype eq = kv.indexOf(QLatin1Char('='));
             const QString key = kv.left(eq);
@@ -454,7 +468,7 @@ int runSettingsSub(Context &ctx)
             }
         }
         QString error;
-        s = RetrainSettings::fromJson(o, &error);
+        s = RetrainSettings::fromJson(RetrainSettings::nested(o), &error);
         if (!error.isEmpty())
             return Context::fail(error);
         if (Status saved = retrain::saveSettings(conn, deployment, s, Actor::current()); !saved)
@@ -464,7 +478,7 @@ int runSettingsSub(Context &ctx)
         Context::outJson(QJsonDocument(s.toJson()));
         return Success;
     }
-    const QJsonObject o = s.toJson();
+    const QJsonObject o = s.toFlatJson();
     for (auto it = o.begin(); it != o.end(); ++it)
         Context::out(QStringLiteral("  %1 = %2")
                          .arg(it.key(), it.value().isBool()

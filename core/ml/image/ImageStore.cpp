@@ -10,7 +10,9 @@ namespace mldeck {
 namespace {
 
 constexpr int kMaxKeyLength = 1024;
-constexpr qint64 kMaxImageFileBytes = 256LL * 1024 * 1024; // read whole: a larger file is refused unread
+// Read whole, once per decoding thread at a time: a larger file is refused unread. 64 MB bounds the
+// transient memory (Qt's own 256 MB image allocation limit refuses most larger images after the read).
+constexpr qint64 kMaxImageFileBytes = 64LL * 1024 * 1024;
 
 } // namespace
 
@@ -64,7 +66,7 @@ Result<QByteArray> FolderImageStore::read(const QString &key) const
                          .arg(key)
                          .arg(file.size() / (1024 * 1024))
                          .arg(kMaxImageFileBytes / (1024 * 1024))};
-    QFile f(file.filePath());
+    QFile f(file.canonicalFilePath()); // the path just checked: a symlink swapped in since cannot lead out
     if (!f.open(QIODevice::ReadOnly))
         return Error{tr("Image %1 cannot be read: %2").arg(key, f.errorString())};
     QByteArray bytes = f.readAll();

@@ -30,7 +30,10 @@ Result<LabelledImages> listLabelledImages(const QString &root, const QStringList
             set.notes << MlText::tr("Class \"%1\" has no subfolder in %2: no images of it.").arg(name, root);
             continue;
         }
-        const QStringList files = QDir(dir.filePath(name)).entryList(QDir::Files, QDir::Name); // hidden skipped
+        const QDir classDir(dir.filePath(name));
+        const QStringList files = classDir.entryList(QDir::Files, QDir::Name); // hidden skipped
+        if (!classDir.entryList(QDir::Dirs | QDir::NoDotAndDotDot).isEmpty())
+            set.notes << MlText::tr("Subfolders inside class \"%1\" in %2 are not read.").arg(name, root);
         if (files.isEmpty())
             set.notes << MlText::tr("Class \"%1\" has an empty subfolder in %2.").arg(name, root);
         for (const QString &file : files)

@@ -28,7 +28,6 @@ using namespace training;
 namespace {
 
 constexpr qint64 kValidationBatch = 256; // evaluation batch: no gradients, still a bounded number of images
-constexpr qint64 kMinTrainingImages = 10;
 constexpr int kProbeImages = 8;
 
 // One image of a set: where it is and its class.
@@ -292,6 +291,8 @@ Status Run::load()
             m_valid.open(m_request.validation, m_task->classes, TorchImageTrainer::tr("Validation"));
         !opened)
         return opened;
+    // Balanced weights count the listed images: an image found unreadable later still counts (it matters
+    // only when many files of one class are corrupt; retrain.md, "Image models").
     std::vector<qint64> counts(size_t(m_task->classes), 0);
     for (const Entry &e : m_train.entries())
         ++counts[size_t(e.label)];
@@ -333,6 +334,8 @@ Status Run::trainEpochs()
         qint64 seen = 0;
         if (const Status trained = trainBatches(epoch, lossSum, seen); !trained || m_result.training.cancelled)
             return trained;
+        // Known only once every image was read (a pre-pass would decode everything twice): a set of mostly
+        // unreadable files costs one epoch before it is refused.
         if (m_train.usable() < kMinTrainingImages)
             return Error{TorchImageTrainer::tr("Too few usable training images: %1 (at least %2 are needed); %n "
                                                "image(s) were skipped.",
@@ -383,7 +386,11 @@ Status Run::trainBatches(int epoch, double &lossSum, qint64 &seen)
     std::shuffle(m_order.begin(), m_order.end(), m_shuffler);
     const auto n = qint64(m_order.size());
     const qint64 size = std::max<qint64>(1, m_params.batchSize);
-    const qint64 batches = (n + size - 1) / size;
+    // A last batch of one image joins the one before: a model with batch normalisation cannot train on
+    // a single image ("Expected more than 1 value per channel").
+    qint64 batches = (n + size - 1) / size;
+    if (size > 1 && batches > 1 && n % size == 1)
+        --batches;
     std::vector<qint64> indices;
     for (qint64 b = 0; b < batches; ++b) {
         if (stopIfCancelled())
@@ -391,11 +398,13 @@ Status Run::trainBatches(int epoch, double &lossSum, qint64 &seen)
         QElapsedTimer decodeClock;
         decodeClock.start();
         indices.clear();
-        for (qint64 i = b * size; i < std::min(n, (b + 1) * size); ++i)
+        const qint64 end = b + 1 == batches ? n : (b + 1) * size;
+        for (qint64 i = b * size; i < end; ++i)
             if (!m_train.isBad(m_order[size_t(i)]))
                 indices.push_back(m_order[size_t(i)]);
         m_train.load(indices, m_spec, m_batch, m_result);
-        if (m_batch.count == 0)
+        // Skipped images can leave one: it waits for the next epoch's order, for the same reason.
+        if (m_batch.count == 0 || (size > 1 && m_batch.count == 1))
             continue;
         const std::vector<Augment> changes = drawAugmentation(m_batch.count);
         const at::Tensor input = augmentBatch(inputOf(m_batch), changes);

@@ -9,6 +9,11 @@
 #include "core/store/pg/DeploymentStore.h"
 #include "core/store/pg/EvaluationData.h"
 
+#include <QDir>
+#include <QFileInfo>
+#include <QHash>
+#include <QSet>
+
 #include <algorithm>
 #include <random>
 
@@ -45,6 +50,47 @@ void splitSet(const ImageStoreConfig &store, const std::vector<ImageItem> &items
     w.validation.push_back(std::move(valid));
 }
 
+// One item per image key: a live pool served repeatedly logs the same image many times, and copies on
+// both sides of the split would choose the best epoch on images already trained on. The latest label
+// wins (the rows come oldest first). Returns how many duplicates were merged.
+qint64 keepOnePerKey(std::vector<ImageItem> &items)
+{
+    QHash<QString, size_t> at;
+    std::vector<ImageItem> unique;
+    unique.reserve(items.size());
+    for (const ImageItem &item : items) {
+        const auto found = at.constFind(item.key);
+        if (found != at.constEnd()) {
+            unique[*found].label = item.label;
+            continue;
+        }
+        at.insert(item.key, unique.size());
+        unique.push_back(item);
+    }
+    const auto merged = qint64(items.size() - unique.size());
+    items = std::move(unique);
+    return merged;
+}
+
+// A logged key whose file lies in the holdout set (a store root holding the holdout folder, or a symlink
+// into it) is left out: the holdout is never trained on. A key that does not resolve stays (it is skipped,
+// with its reason, when read).
+qint64 dropHoldoutKeys(const ImageStoreConfig &store, const QString &holdoutSet, std::vector<ImageItem> &items)
+{
+    const QString holdout = QFileInfo(holdoutSet).canonicalFilePath();
+    if (store.kind != QLatin1String("folder") || holdout.isEmpty())
+        return 0;
+    const QString prefix = holdout.endsWith(QLatin1Char('/')) ? holdout : holdout + QLatin1Char('/');
+    const QDir root(store.root);
+    const auto kept = std::remove_if(items.begin(), items.end(), [&](const ImageItem &item) {
+        const QString path = QFileInfo(root.filePath(item.key)).canonicalFilePath();
+        return !path.isEmpty() && path.startsWith(prefix);
+    });
+    const auto dropped = qint64(items.end() - kept);
+    items.erase(kept, items.end());
+    return dropped;
+}
+
 } // namespace
 
 Result<Window> loadImageWindow(PgConnection &pg, const RetrainRequest &request, const ClassSpec &classes,
@@ -60,7 +106,10 @@ Result<Window> loadImageWindow(PgConnection &pg, const RetrainRequest &request, 
     auto store = openImageStore(config->store);
     if (!store)
         return store.error();
-    auto logged = EvaluationData(pg).loadImageLabels(request.deployment, classes.count(), fromMicros, toMicros);
+    // No labelled image in the window: the reference set alone (a note says so; too few images are refused
+    // by the trainer with the count).
+    auto logged =
+        EvaluationData(pg).loadImageLabels(request.deployment, classes.count(), fromMicros, toMicros, true);
     if (!logged)
         return logged.error();
     if (cancel && cancel->load())
@@ -83,9 +132,12 @@ Result<Window> loadImageWindow(PgConnection &pg, const RetrainRequest &request, 
     w.classSpec = classes;
     w.fromMicros = fromMicros;
     w.toMicros = toMicros;
+    std::vector<ImageItem> windowItems = logged->items;
+    const qint64 duplicates = keepOnePerKey(windowItems);
+    const qint64 inHoldout = dropHoldoutKeys(config->store, config->holdoutSet, windowItems);
     ImageWindow images;
     images.config = config.value();
-    splitSet(config->store, logged->items, request.validationFraction, request.training.seed, images);
+    splitSet(config->store, windowItems, request.validationFraction, request.training.seed, images);
     if (!reference.items.empty())
         splitSet(ImageStoreConfig{QStringLiteral("folder"), config->referenceSet}, reference.items,
                  request.validationFraction, request.training.seed + 1, images);
@@ -95,7 +147,7 @@ Result<Window> loadImageWindow(PgConnection &pg, const RetrainRequest &request, 
     s.images = true;
     s.from = QDateTime::fromMSecsSinceEpoch(fromMicros / 1000, Qt::UTC);
     s.to = QDateTime::fromMSecsSinceEpoch(toMicros / 1000, Qt::UTC);
-    s.windowImages = qint64(logged->items.size());
+    s.windowImages = qint64(windowItems.size());
     s.referenceImages = qint64(reference.items.size());
     s.imageStore = store.value()->describe();
     s.referenceSet = config->referenceSet;
@@ -110,6 +162,20 @@ Result<Window> loadImageWindow(PgConnection &pg, const RetrainRequest &request, 
         for (const ImageItem &item : set.items)
             s.classCounts[size_t(item.label)] += 1;
     s.notes << logged->notes << reference.notes << holdout->notes;
+    if (duplicates > 0)
+        s.notes << ServiceText::tr("%n logged prediction(s) of an image already in the window were merged (one "
+                                   "item per image, its latest label).",
+                                   nullptr, int(duplicates));
+    if (windowItems.empty())
+        s.notes << ServiceText::tr("No image prediction in the window has a class as its outcome yet: the training "
+                                   "images are the reference set's.");
+    if (images.trainCount < kMinTrainingImages)
+        s.notes << ServiceText::tr("Only %n training image(s): a run needs at least %1.", nullptr,
+                                   int(images.trainCount))
+                       .arg(kMinTrainingImages);
+    if (inHoldout > 0)
+        s.notes << ServiceText::tr("%n logged image(s) are in the holdout set and were left out.", nullptr,
+                                   int(inHoldout));
     w.images = std::move(images);
     return w;
 }
@@ -146,7 +212,15 @@ Result<HoldoutScores> scoreImageHoldout(ModelRunner &champion, ModelRunner &cand
         b.values.insert(b.values.end(), rowB.begin(), rowB.end());
         actual.push_back(images.holdout[size_t(item)].label);
     }
+    // Left out of the pairs: every image either model could not read (the same, unless a candidate's
+    // "image" spec differs from the champion's).
     skipped = championRun->skipped;
+    QSet<QString> listed;
+    for (const SkippedImage &s : skipped)
+        listed.insert(s.key);
+    for (const SkippedImage &s : candidateRun->skipped)
+        if (!listed.contains(s.key))
+            skipped.push_back(s);
     if (actual.empty())
         return Error{ServiceText::tr("No holdout image could be read: %n skipped.", nullptr, int(skipped.size()))};
     return classifierScores(window.classSpec, a, b, actual);

@@ -353,7 +353,9 @@ private:
     {
         const int holdoutCount = int(holdoutRows());
         report(RetrainStage::Evaluating, 0.82,
-               ServiceText::tr("Evaluating candidate and champion on %n holdout rows", nullptr, holdoutCount));
+               m_window.images
+                   ? ServiceText::tr("Evaluating candidate and champion on %n holdout images", nullptr, holdoutCount)
+                   : ServiceText::tr("Evaluating candidate and champion on %n holdout rows", nullptr, holdoutCount));
         auto candidateRunner = ModelRunner::load(m_candidateFile);
         if (!candidateRunner)
             return fail(ServiceText::tr("The trained model cannot be loaded: %1").arg(candidateRunner.errorMessage()));

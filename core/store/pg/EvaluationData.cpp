@@ -128,7 +128,8 @@ Result<Dataset> EvaluationData::load(const QString &deployment, qint64 fromMicro
 }
 
 Result<EvaluationData::LabelledKeys> EvaluationData::loadImageLabels(const QString &deployment, int classes,
-                                                                    qint64 fromMicros, qint64 toMicros)
+                                                                    qint64 fromMicros, qint64 toMicros,
+                                                                    bool allowEmpty)
 {
     if (!DeploymentStore::isValidName(deployment))
         return Error{StoreText::tr("\"%1\" is not a deployment name.").arg(deployment)};
@@ -161,7 +162,7 @@ Result<EvaluationData::LabelledKeys> EvaluationData::loadImageLabels(const QStri
         return pg::toError(e, m_conn.endpoint(),
                            StoreText::tr("reading the labelled images of \"%1\"").arg(deployment));
     }
-    if (out.items.empty())
+    if (out.items.empty() && !allowEmpty)
         return Error{
             StoreText::tr("No image prediction of \"%1\" in the window has a class as its outcome yet: nothing to score.")
                 .arg(deployment)};

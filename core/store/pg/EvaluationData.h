@@ -30,7 +30,10 @@ public:
         std::vector<ImageItem> items;
         QStringList notes;
     };
-    Result<LabelledKeys> loadImageLabels(const QString &deployment, int classes, qint64 fromMicros, qint64 toMicros);
+    // An empty window is an error ("nothing to score") unless allowEmpty: a retrain can train on its
+    // reference set alone.
+    Result<LabelledKeys> loadImageLabels(const QString &deployment, int classes, qint64 fromMicros, qint64 toMicros,
+                                         bool allowEmpty = false);
 
     // The deployment to use when none is given: the only one that has predictions, else an error.
     Result<QString> soleDeployment();

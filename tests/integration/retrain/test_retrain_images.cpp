@@ -8,11 +8,11 @@
 #include "core/ml/ImageTrainer.h"
 #include "core/ml/ModelWorker.h"
 #include "core/services/DeploymentOnboarding.h"
+#include "core/services/guard/GuardJob.h"
 #include "core/services/retrain/RetrainRunner.h"
 
 #include <QDirIterator>
 #include <QFile>
-#include <QImage>
 #include <QProcess>
 
 using namespace mldeck;
@@ -250,10 +250,7 @@ private Q_SLOTS:
         const auto registered = f.registerFile(modelFile("digits_cnn_degraded.pt"), QStringLiteral("1"));
         QVERIFY2(registered.ok(), qPrintable(registered.errorMessage()));
         QVERIFY(f.promote(QStringLiteral("1")).ok());
-        const auto ctl = [this](QStringList args) {
-            args = QStringList{QStringLiteral("retrain"), QStringLiteral("run"), QStringLiteral("--deployment"), f.dep,
-                               QStringLiteral("--force"), QStringLiteral("--dry-run")} +
-                   args;
+        const auto mldeckctl = [this](const QStringList &args) {
             QProcess p;
             QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
             env.insert(QStringLiteral("MLDECK_PG_URL"), f.db->endpoint().toUrl(true));
@@ -263,6 +260,19 @@ private Q_SLOTS:
             p.waitForFinished(120'000);
             return std::make_pair(p.exitCode(), QString::fromUtf8(p.readAllStandardOutput() + p.readAllStandardError()));
         };
+        const auto ctl = [&](const QStringList &args) {
+            return mldeckctl(QStringList{QStringLiteral("retrain"), QStringLiteral("run"), QStringLiteral("--deployment"),
+                                         f.dep, QStringLiteral("--force"), QStringLiteral("--dry-run")} +
+                             args);
+        };
+        // The deployment's augmentation, set as the demo sets it for digits: the run starts from it.
+        const auto set = mldeckctl({QStringLiteral("retrain"), QStringLiteral("settings"), QStringLiteral("--deployment"),
+                                    f.dep, QStringLiteral("set"), QStringLiteral("image_augmentation.horizontal_flip=false"),
+                                    QStringLiteral("image_augmentation.max_crop=0.05")});
+        QVERIFY2(set.first == 0, qPrintable(set.second));
+        QVERIFY2(set.second.contains(QStringLiteral("image_augmentation.horizontal_flip = false")), qPrintable(set.second));
+        const auto both = ctl({QStringLiteral("--flip"), QStringLiteral("--no-flip")});
+        QVERIFY2(both.first != 0 && both.second.contains(QStringLiteral("exclude")), qPrintable(both.second));
         // A crop beyond half the side: refused before anything is recorded.
         const auto refused = ctl({QStringLiteral("--max-crop"), QStringLiteral("0.9")});
         QVERIFY(refused.first != 0);
@@ -270,44 +280,145 @@ private Q_SLOTS:
         QCOMPARE(f.count(QStringLiteral("SELECT count(*) FROM mldeck.retrain_runs WHERE deployment = $1"), {f.dep}), 0);
 
         const auto run = ctl({QStringLiteral("--epochs"), QStringLiteral("2"), QStringLiteral("--learning-rate"),
-                              QStringLiteral("0.002"), QStringLiteral("--batch-size"), QStringLiteral("64"),
-                              QStringLiteral("--no-flip")});
+                              QStringLiteral("0.002"), QStringLiteral("--batch-size"), QStringLiteral("64")});
         QVERIFY2(run.first == 0, qPrintable(run.second));
         QVERIFY2(run.second.contains(QStringLiteral("Images: 362 labelled in the window")), qPrintable(run.second));
         QVERIFY2(run.second.contains(QStringLiteral("Skipped images: 2")), qPrintable(run.second));
         QVERIFY2(run.second.contains(QStringLiteral("live/4/missing.png")), qPrintable(run.second));
         QVERIFY2(run.second.contains(QStringLiteral("Dry run: nothing was registered.")), qPrintable(run.second));
+        QCOMPARE(f.count(QStringLiteral("SELECT count(*) FROM mldeck.retrain_runs WHERE deployment = $1 AND "
+                                        "params->'augmentation'->>'horizontal_flip' = 'false' AND "
+                                        "(params->'augmentation'->>'max_crop')::float8 = 0.05"),
+                         {f.dep}),
+                 1);
         QCOMPARE(f.champion(), QStringLiteral("1"));
+    }
+
+    // One image logged five times is one training item (its latest label); a logged key that resolves into
+    // the holdout set (a store root written before the holdout had to lie outside it) is never trained on.
+    void loggedDuplicatesMergedAndHoldoutKeysLeftOut()
+    {
+        QVERIFY(f.registerFile(modelFile("digits_cnn.pt"), QStringLiteral("1")).ok());
+        QVERIFY(f.promote(QStringLiteral("1")).ok());
+        // The store's root moved up to the folder that holds the holdout, as an older configuration could.
+        const auto moved = test::query(*f.conn,
+                                       QStringLiteral("UPDATE mldeck.deployments SET settings = jsonb_set(settings, "
+                                                      "'{images,store,root}', to_jsonb($2::text)) WHERE name = $1"),
+                                       {f.dep, m_images.path()});
+        QVERIFY2(moved.ok(), qPrintable(moved.errorMessage()));
+        const QString live = QDir(m_images.path())
+                                 .relativeFilePath(QDir(dir(QStringLiteral("store/live/2")))
+                                                       .entryInfoList({QStringLiteral("*.png")}, QDir::Files, QDir::Name)
+                                                       .value(0)
+                                                       .filePath());
+        const QStringList holdoutKeys =
+            QDir(dir(QStringLiteral("holdout/5"))).entryList({QStringLiteral("*.png")}, QDir::Files, QDir::Name).mid(0, 2);
+        QCOMPARE(holdoutKeys.size(), 2);
+        const qint64 end = (QDateTime::currentDateTimeUtc().toMSecsSinceEpoch() - 3'600'000) * 1000;
+        std::vector<PredictionRow> predictions;
+        std::vector<OutcomeRow> outcomes;
+        const QStringList keys = QStringList{live, live, live, live, live, QStringLiteral("holdout/5/") + holdoutKeys[0],
+                                             QStringLiteral("holdout/5/") + holdoutKeys[1]};
+        for (qsizetype i = 0; i < keys.size(); ++i) {
+            PredictionRow p;
+            p.tsMicros = end - 86'400'000'000LL + qint64(i) * 60'000'000;
+            p.deployment = f.dep;
+            p.requestKey = QStringLiteral("dup-%1").arg(i);
+            p.modelVersion = QStringLiteral("1");
+            p.path = PredictionPath::Ml;
+            p.predictedClass = 0;
+            p.probabilities = std::vector<float>(10, 0.1f);
+            p.predicted = 0.1;
+            p.imageKey = keys[i];
+            predictions.push_back(p);
+            outcomes.push_back(OutcomeRow{p.tsMicros + 1'000'000, f.dep, p.requestKey, i < 5 ? 2.0 : 5.0});
+        }
+        PredictionLog log(*f.conn);
+        QVERIFY(log.appendPredictions(predictions).ok());
+        QVERIFY(log.appendOutcomes(outcomes).ok());
+
+        const auto summary = retrain::summarizeData(*f.conn, request());
+        QVERIFY2(summary.ok(), qPrintable(summary.errorMessage()));
+        QCOMPARE(summary->windowImages, qint64(1));
+        const QString notes = summary->notes.join(QLatin1Char('\n'));
+        // (English plural forms come from the translations, not loaded here: match around them.)
+        QVERIFY2(notes.contains(QStringLiteral("4 logged prediction")) && notes.contains(QStringLiteral("were merged")),
+                 qPrintable(notes));
+        QVERIFY2(notes.contains(QStringLiteral("2 logged image")) &&
+                     notes.contains(QStringLiteral("in the holdout set and were left out")),
+                 qPrintable(notes));
+    }
+
+    // The guard starts a run from the deployment's retrain settings: with mirroring off there (as the demo's
+    // digits has it), the run it records trains without mirrored images.
+    void guardRunTakesTheDeploymentsAugmentation()
+    {
+        logLivePool();
+        const auto registered = f.registerFile(modelFile("digits_cnn.pt"), QStringLiteral("1"));
+        QVERIFY2(registered.ok(), qPrintable(registered.errorMessage()));
+        QVERIFY(f.promote(QStringLiteral("1")).ok());
+        // The guard trains with the default parameters (10 epochs): on the window's images alone, to stay short.
+        const auto noReference = test::query(*f.conn,
+                                             QStringLiteral("UPDATE mldeck.deployments SET settings = settings #- "
+                                                            "'{images,reference_set}' WHERE name = $1"),
+                                             {f.dep});
+        QVERIFY2(noReference.ok(), qPrintable(noReference.errorMessage()));
+        const qint64 now = QDateTime::currentDateTimeUtc().toMSecsSinceEpoch() * 1000;
+        std::vector<FeedbackRow> feedback;
+        for (int i = 0; i < 3; ++i)
+            feedback.push_back(FeedbackRow{now - 3'600'000'000LL, f.dep, QStringLiteral("img-%1").arg(i), false,
+                                           QStringLiteral("wrong digit"), QStringLiteral("p%1").arg(i), {}});
+        QVERIFY(PredictionLog(*f.conn).appendFeedback(feedback).ok());
+        RetrainSettings s;
+        s.minFeedback = 1;
+        s.minNegative = 1;
+        s.autoRetrain = true;
+        s.checkIntervalMinutes = 1;
+        s.imageAugmentation.horizontalFlip = false;
+        s.imageAugmentation.maxCrop = 0.05;
+        QVERIFY(retrain::saveSettings(*f.conn, f.dep, s, kRetrainActor).ok());
+        QString error;
+        QCOMPARE(RetrainSettings::fromJson(s.toJson(), &error).imageAugmentation.horizontalFlip, false);
+        QVERIFY(error.isEmpty());
+
+        qputenv("MLDECK_MODEL_STORE", f.store->path().toUtf8());
+        GuardContext context{TestServers::redis(), f.db->endpoint(), f.dep, QStringLiteral("guard@test")};
+        auto job = makeRetrainGuardJob();
+        const Status ran = job->runOnce(context);
+        qunsetenv("MLDECK_MODEL_STORE");
+        QVERIFY2(ran.ok(), qPrintable(ran.errorMessage()));
+        QCOMPARE(f.count(QStringLiteral("SELECT count(*) FROM mldeck.retrain_runs WHERE deployment = $1 AND "
+                                        "state = 'succeeded' AND params->'augmentation'->>'horizontal_flip' = 'false' "
+                                        "AND (params->'augmentation'->>'max_crop')::float8 = 0.05"),
+                         {f.dep}),
+                 1);
     }
 
     void decodedImagesLargerThanTheWorkerMemoryTrain()
     {
-        // 48 images of 1448 x 1448: decoded to floats for the model they would take 384 MB at once, more
-        // than the worker's 320 MB limit (heap and resident size); streamed, a batch at a time, they fit.
-        constexpr int kImages = 48, kSide = 1448, kLimitMb = 320;
+        // 700 distinct small PNG files (16 x 16 RGB, about 1 MB on disk) for a model whose input is RGB
+        // 224 x 224: preprocessed for it, each image is 602,112 bytes of floats, all of them 402 MiB, more
+        // than the worker's 320 MB limit (heap and resident size). Read a batch of 8 at a time, they fit.
+        constexpr int kImages = 700, kLimitMb = 320;
         QTemporaryDir big;
         QVERIFY(big.isValid());
+        QProcess make;
+        make.start(QStringLiteral("/usr/bin/python3"),
+                   {QStringLiteral(MLDECK_SOURCE_DIR "/tests/integration/retrain/make_big_input_cnn.py"), big.path(),
+                    QString::number(kImages)});
+        QVERIFY(make.waitForFinished(120'000));
+        QVERIFY2(make.exitCode() == 0, make.readAllStandardError().constData());
         std::vector<ImageItem> items;
-        for (int i = 0; i < kImages; ++i) {
-            const int label = i % 10;
-            const QString source = QDir(dir(QStringLiteral("reference/%1").arg(label)))
-                                       .entryInfoList({QStringLiteral("*.png")}, QDir::Files, QDir::Name)
-                                       .value(i / 10)
-                                       .filePath();
-            const QImage image = QImage(source).scaled(kSide, kSide);
-            const QString key = QStringLiteral("%1/%2.png").arg(label).arg(i);
-            QVERIFY(QDir(big.path()).mkpath(QString::number(label)));
-            QVERIFY(image.save(big.filePath(key), "PNG", 100)); // fastest compression
-            items.push_back(ImageItem{key, label});
-        }
-        const double decodedMb = double(kImages) * kSide * kSide * sizeof(float) / (1024.0 * 1024.0);
+        for (int i = 0; i < kImages; ++i)
+            items.push_back(ImageItem{QStringLiteral("%1/%2.png").arg(i % 10).arg(i), i % 10});
+        const double decodedMb = double(kImages) * 3 * 224 * 224 * sizeof(float) / (1024.0 * 1024.0);
         QVERIFY(decodedMb > kLimitMb);
 
         WorkerLimits limits = WorkerLimits::defaults();
         const WorkerLimits before = limits;
         limits.memoryMb = kLimitMb;
         WorkerLimits::setDefaults(limits);
-        const ImageStoreConfig store{QStringLiteral("folder"), big.path()};
+        const ImageStoreConfig store{QStringLiteral("folder"), big.filePath(QStringLiteral("images"))};
         TrainingParams p;
         p.epochs = 1;
         p.batchSize = 8;
@@ -321,7 +432,7 @@ private Q_SLOTS:
                 peakMb = std::max(peakMb, peakResidentMb(id));
         };
         ImageAugmentation aug;
-        const auto trained = trainImageModel(modelFile("digits_cnn.pt"), {ImageSet{store, items}},
+        const auto trained = trainImageModel(big.filePath(QStringLiteral("big_cnn.pt")), {ImageSet{store, items}},
                                              {ImageSet{store, {items.begin(), items.begin() + 2}}}, p, aug,
                                              QStringLiteral("big"), f.store->filePath(QStringLiteral("big.pt")), options);
         WorkerLimits::setDefaults(before);
@@ -331,7 +442,7 @@ private Q_SLOTS:
         QVERIFY(QFile::exists(f.store->filePath(QStringLiteral("big.pt"))));
         QVERIFY(peakMb > 0);
         QVERIFY2(peakMb < kLimitMb, qPrintable(QString::number(peakMb)));
-        qInfo("decoded size %.0f MB, worker peak resident %lld MB (limit %d MB), decode %.2f s, model %.2f s", decodedMb,
+        qInfo("decoded size %.0f MiB, worker peak resident %lld MiB (limit %d MB), decode %.2f s, model %.2f s", decodedMb,
               peakMb, kLimitMb, trained->decodeSeconds, trained->modelSeconds);
     }
 };

@@ -10,6 +10,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <sys/stat.h>
+
 using namespace mldeck;
 
 class TestImageStore final : public QObject
@@ -121,12 +123,30 @@ private Q_SLOTS:
         const QString path = m_root + QStringLiteral("/cat/locked.png");
         writePng(path, 4, 4);
         QVERIFY(QFile::setPermissions(path, QFileDevice::Permissions()));
-        if (QFile(path).open(QIODevice::ReadOnly)) // root reads everything: then nothing to check here
-            QVERIFY(FolderImageStore(m_root).read(u"cat/locked.png"_qs).ok());
-        else
-            QVERIFY(FolderImageStore(m_root).read(u"cat/locked.png"_qs).errorMessage().contains(u"cannot be read"_qs));
+        const bool readable = QFile(path).open(QIODevice::ReadOnly); // root reads every file
+        const auto locked = FolderImageStore(m_root).read(u"cat/locked.png"_qs);
         QFile::setPermissions(path, QFileDevice::ReadOwner | QFileDevice::WriteOwner);
         QVERIFY(QFile::remove(path));
+        if (!readable) {
+            QVERIFY(!locked.ok());
+            QVERIFY2(locked.errorMessage().contains(u"cannot be read"_qs), qPrintable(locked.errorMessage()));
+        }
+        // Root reads every file, so the same path is also checked with a file whose read fails for anyone:
+        // /proc/self/mem is a regular file that opens but cannot be read at offset 0.
+        const auto unreadable = FolderImageStore(QStringLiteral("/proc/self")).read(u"mem"_qs);
+        QVERIFY(!unreadable.ok());
+        QVERIFY2(unreadable.errorMessage().contains(u"cannot be read"_qs), qPrintable(unreadable.errorMessage()));
+    }
+
+    // Whatever the user: a key naming a FIFO is refused as not a file, never opened (opening would block).
+    void fifoIsNotAFile()
+    {
+        const QString path = m_root + QStringLiteral("/cat/pipe.png");
+        QCOMPARE(::mkfifo(QFile::encodeName(path).constData(), 0600), 0);
+        const auto r = FolderImageStore(m_root).read(u"cat/pipe.png"_qs);
+        QVERIFY(QFile::remove(path));
+        QVERIFY(!r.ok());
+        QVERIFY2(r.errorMessage().contains(u"not a file"_qs), qPrintable(r.errorMessage()));
     }
 
     void missingRoot()
@@ -165,6 +185,7 @@ private Q_SLOTS:
         writePng(root + QStringLiteral("/cat/z.png"), 4, 4);
         write(root + QStringLiteral("/cat/.DS_Store"), "x");
         QDir().mkpath(root + QStringLiteral("/bird"));
+        writePng(root + QStringLiteral("/dog/2019/c.png"), 4, 4); // nested: not read, said so
         const auto set = listLabelledImages(root, {u"cat"_qs, u"dog"_qs, u"bird"_qs, u"fish"_qs});
         QVERIFY2(set.ok(), qPrintable(set.errorMessage()));
         QCOMPARE(set->items.size(), size_t(3));
@@ -172,8 +193,9 @@ private Q_SLOTS:
         QCOMPARE(set->items[0].label, 0);
         QCOMPARE(set->items[1].key, u"dog/a.png"_qs);
         QCOMPARE(set->items[2].label, 1);
-        QCOMPARE(set->notes.size(), 2); // bird empty, fish absent
+        QCOMPARE(set->notes.size(), 3); // bird empty, fish absent, dog's subfolder not read
         QVERIFY(set->notes.join(u' ').contains(u"fish"_qs));
+        QVERIFY2(set->notes.join(u' ').contains(u"Subfolders inside class \"dog\""_qs), qPrintable(set->notes.join(u' ')));
         // Every key reads through a store on the same folder.
         const FolderImageStore store(root);
         for (const ImageItem &item : set->items)

@@ -294,8 +294,15 @@ private Q_SLOTS:
         s.satisfactionBelow = 0.6;
         s.feedbackRetentionDays = 90;
         s.classificationMetric = QStringLiteral("log_loss");
+        s.imageAugmentation.horizontalFlip = false;
+        s.imageAugmentation.maxCrop = 0.05;
         QString error;
         const RetrainSettings back = RetrainSettings::fromJson(s.toJson(), &error);
+        QVERIFY(!back.imageAugmentation.horizontalFlip);
+        QCOMPARE(back.imageAugmentation.maxCrop, 0.05);
+        // The flat form the editor and the CLI edit ("image_augmentation.max_crop") nests back.
+        QCOMPARE(s.toFlatJson().value(QStringLiteral("image_augmentation.horizontal_flip")).toBool(true), false);
+        QCOMPARE(RetrainSettings::nested(s.toFlatJson()), s.toJson());
         QVERIFY2(error.isEmpty(), qPrintable(error));
         QCOMPARE(back.classificationMetric, QStringLiteral("log_loss"));
         QCOMPARE(back.minFeedback, qint64(150));
@@ -312,6 +319,8 @@ private Q_SLOTS:
         QCOMPARE(d.feedbackRetentionDays, 180);
         QVERIFY(!d.autoRetrain);
         QVERIFY(!d.autoPromote);
+        QVERIFY(d.imageAugmentation.horizontalFlip); // a new image deployment mirrors (natural photos)
+        QCOMPARE(d.imageAugmentation.maxCrop, 0.1);
     }
 
     void settingsRefused_data()
@@ -330,6 +339,14 @@ private Q_SLOTS:
                                         << QStringLiteral("feedbackRetentionDays");
         QTest::newRow("unknown metric") << QJsonObject{{QStringLiteral("classificationMetric"), QStringLiteral("f1")}}
                                         << QStringLiteral("classificationMetric");
+        QTest::newRow("flip as text") << QJsonObject{{QStringLiteral("image_augmentation"),
+                                                      QJsonObject{{QStringLiteral("horizontal_flip"), QStringLiteral("no")}}}}
+                                      << QStringLiteral("horizontal_flip");
+        QTest::newRow("crop beyond half") << QJsonObject{{QStringLiteral("image_augmentation"),
+                                                          QJsonObject{{QStringLiteral("max_crop"), 0.7}}}}
+                                          << QStringLiteral("largest crop");
+        QTest::newRow("augmentation not an object")
+            << QJsonObject{{QStringLiteral("image_augmentation"), true}} << QStringLiteral("image_augmentation");
         QTest::newRow("metric as number")
             << QJsonObject{{QStringLiteral("classificationMetric"), 1}} << QStringLiteral("classificationMetric");
     }
