@@ -14,7 +14,7 @@ namespace {
 QString problemOf(const char *key, const QJsonValue &value)
 {
     QString error;
-    RetrainSettings::fromJson(QJsonObject{{QLatin1String(key), value}}, &error);
+    RetrainSettings::fromJson(RetrainSettings::nested(QJsonObject{{QLatin1String(key), value}}), &error);
     return error;
 }
 
@@ -63,6 +63,13 @@ RetrainSettingsEditor::RetrainSettingsEditor(QWidget *parent)
     addInteger(QStringLiteral("feedbackRetentionDays"), tr("Keep feedback for"), wholeCheck("feedbackRetentionDays"),
                tr("days"));
 
+    addSection(tr("Training images (an image deployment)"));
+    addBool(QStringLiteral("image_augmentation.horizontal_flip"), tr("Mirror half of the images left-right"));
+    addReal(QStringLiteral("image_augmentation.max_crop"), tr("Largest random crop"),
+            realCheck("image_augmentation.max_crop"), tr("share of each side (0.1 = 10 %; 0 = no crops)"));
+    addNote(tr("Where every retrain starts, the guard's too; a run may change them. Turn mirroring off for images "
+               "whose meaning changes when mirrored, such as digits or text."));
+
     connect(m_service, &RetrainService::settingsLoaded, this,
             [this](const QString &deployment, const Result<RetrainSettings> &settings) {
                 if (settings)
@@ -94,7 +101,9 @@ SettingsEditor::Values RetrainSettingsEditor::valuesOf(const RetrainSettings &s)
             {QStringLiteral("checkIntervalMinutes"), qlonglong(s.checkIntervalMinutes)},
             {QStringLiteral("minImprovement"), s.minImprovement},
             {QStringLiteral("classificationMetric"), s.classificationMetric},
-            {QStringLiteral("feedbackRetentionDays"), qlonglong(s.feedbackRetentionDays)}};
+            {QStringLiteral("feedbackRetentionDays"), qlonglong(s.feedbackRetentionDays)},
+            {QStringLiteral("image_augmentation.horizontal_flip"), s.imageAugmentation.horizontalFlip},
+            {QStringLiteral("image_augmentation.max_crop"), s.imageAugmentation.maxCrop}};
 }
 
 void RetrainSettingsEditor::applyEndpoint(const std::optional<PgEndpoint> &pg)
@@ -111,7 +120,7 @@ void RetrainSettingsEditor::load(const QString &deployment)
 void RetrainSettingsEditor::save(const QString &deployment, const Values &values)
 {
     QString error;
-    const RetrainSettings settings = RetrainSettings::fromJson(QJsonObject::fromVariantMap(values), &error);
+    const RetrainSettings settings = RetrainSettings::fromJson(RetrainSettings::nested(QJsonObject::fromVariantMap(values)), &error);
     if (!error.isEmpty()) {
         setSaveFailed(error);
         return;

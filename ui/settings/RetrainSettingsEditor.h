@@ -24,7 +24,7 @@ public:
     explicit RetrainSettingsEditor(QWidget *parent = nullptr);
     ~RetrainSettingsEditor() override;
 
-    static Values valuesOf(const RetrainSettings &settings); // keyed as RetrainSettings::toJson()
+    static Values valuesOf(const RetrainSettings &settings); // keyed as RetrainSettings::toFlatJson()
 
 protected:
     void applyEndpoint(const std::optional<PgEndpoint> &pg) override;

@@ -132,6 +132,11 @@ private Q_SLOTS:
         PredictionLog log(*m_conn);
         QVERIFY(log.appendPredictions(predictions).ok());
         QVERIFY(log.appendOutcomes(outcomes).ok());
+        // The deployment's own augmentation (as the demo's digits): no mirror, crops up to 5 %.
+        RetrainSettings retrainSettings;
+        retrainSettings.imageAugmentation.horizontalFlip = false;
+        retrainSettings.imageAugmentation.maxCrop = 0.05;
+        QVERIFY(retrain::saveSettings(*m_conn, m_dep, retrainSettings, kSetup).ok());
 
         qputenv("MLDECK_PG_URL", m_db->endpoint().toUrl(true).toUtf8());
         qputenv("MLDECK_REDIS_URL", TestServers::redis().toUrl(true).toUtf8());
@@ -177,16 +182,19 @@ private Q_SLOTS:
                  qPrintable(rows));
         const QString split = child<QLabel>(w, "dataSplit")->text();
         QVERIFY2(split.contains(QStringLiteral("holdout %1 images").arg(QLocale().toString(359))), qPrintable(split));
+        // The holdout share and the feedback weighting do not apply to images: hidden.
+        QVERIFY(!child<QDoubleSpinBox>(w, "dataHoldout")->isVisibleTo(w));
+        QVERIFY(!child<QCheckBox>(w, "dataFeedback")->isVisibleTo(w));
         saveScreenshot(&page, QStringLiteral("retrain-images-2-data"));
         QTest::mouseClick(next, Qt::LeftButton);
         QCOMPARE(w->currentStep(), int(ui::RetrainWizard::TrainingStepIndex));
 
-        // 3. Training: the images' augmentation is offered; digits are not mirrored.
+        // 3. Training: the images' augmentation is offered, starting from the deployment's settings.
         auto *mirror = child<QCheckBox>(w, "trainMirrorImages");
         auto *crop = child<QDoubleSpinBox>(w, "trainMaxCrop");
         QVERIFY(mirror && mirror->isVisibleTo(w) && crop && crop->isVisibleTo(w));
-        mirror->setChecked(false);
-        crop->setValue(5);
+        QVERIFY(!mirror->isChecked());
+        QCOMPARE(crop->value(), 5.0);
         child<QSpinBox>(w, "trainEpochs")->setValue(4);
         child<QSpinBox>(w, "trainBatchSize")->setValue(64);
         auto *rate = child<QLineEdit>(w, "trainLearningRate");

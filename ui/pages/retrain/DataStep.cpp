@@ -44,6 +44,7 @@ DataStep::DataStep(QWidget *parent) : QWidget(parent)
     m_daysBack->setMaximumWidth(140);
     m_holdout->setMaximumWidth(140);
     auto *form = new QFormLayout;
+    m_form = form;
     form->setFieldGrowthPolicy(QFormLayout::FieldsStayAtSizeHint);
     form->addRow(tr("Data window"), m_daysBack);
     form->addRow(tr("Holdout (newest rows)"), m_holdout);
@@ -160,6 +161,10 @@ void DataStep::showSummary(const retrain::DataSummary &s)
         return t.isValid() ? loc.toString(t.toLocalTime(), QLocale::ShortFormat) : QStringLiteral("–");
     };
     m_dates->setText(tr("%1 → %2 (holdout from %3)").arg(day(s.from), day(s.to), day(s.holdoutFrom)));
+    // An image deployment's holdout is its fixed holdout set and its feedback weighs like any label: the
+    // two fields would change nothing.
+    m_form->setRowVisible(m_holdout, !s.images);
+    m_form->setRowVisible(m_feedback, !s.images);
     if (s.images) { // an image deployment: images from the store and the reference set, a fixed holdout set
         m_rows->setText(tr("%1 labelled images in the window (%2) and %3 in the reference set %4")
                             .arg(loc.toString(s.windowImages), s.imageStore, loc.toString(s.referenceImages),
@@ -177,11 +182,12 @@ void DataStep::showSummary(const retrain::DataSummary &s)
                               .arg(s.targetMax, 0, 'f', 2));
     } else { // a classifier: the share of each true class
         QStringList shares;
+        const qint64 total = s.images ? s.trainRows : rows;
         for (qsizetype c = 0; c < s.classes.size(); ++c)
-            shares << tr("%1 %2 %")
-                          .arg(s.classes[c])
-                          .arg(100.0 * double(s.classCounts[size_t(c)]) / double(s.images ? s.trainRows : rows), 0,
-                               'f', 1);
+            shares << (total > 0 ? tr("%1 %2 %")
+                                       .arg(s.classes[c])
+                                       .arg(100.0 * double(s.classCounts[size_t(c)]) / double(total), 0, 'f', 1)
+                                 : tr("%1 –").arg(s.classes[c])); // no training image: no share
         m_target->setText(shares.join(QStringLiteral(" · ")));
     }
     if (!s.notes.isEmpty())

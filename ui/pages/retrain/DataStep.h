@@ -10,6 +10,7 @@ class QCheckBox;
 class QDoubleSpinBox;
 class QLabel;
 class QPushButton;
+class QFormLayout;
 class QSpinBox;
 class QTableWidget;
 
@@ -47,6 +48,7 @@ private:
     QSpinBox *m_daysBack = nullptr;
     QDoubleSpinBox *m_holdout = nullptr;
     QCheckBox *m_feedback = nullptr;
+    QFormLayout *m_form = nullptr; // an image deployment hides the holdout share and feedback weighting
     QPushButton *m_summarize = nullptr;
     QLabel *m_status = nullptr;
     QLabel *m_rows = nullptr;

@@ -89,8 +89,12 @@ void DecisionStep::setOutcome(const retrain::RetrainOutcome &o)
                                .arg(o.run.deployment, o.candidateVersion));
     if (o.skippedImageCount > 0) { // an image deployment: images that could not be used, never a reason to stop
         QStringList listed;
-        for (size_t i = 0; i < std::min<size_t>(o.skippedImages.size(), 5); ++i)
-            listed << QStringLiteral("%1 (%2)").arg(o.skippedImages[i].key, o.skippedImages[i].reason);
+        for (size_t i = 0; i < std::min<size_t>(o.skippedImages.size(), 5); ++i) {
+            const SkippedImage &skip = o.skippedImages[i];
+            // The store's reasons name the key already; a decoder's do not.
+            listed << (skip.reason.contains(skip.key) ? skip.reason
+                                                      : QStringLiteral("%1 (%2)").arg(skip.key, skip.reason));
+        }
         m_summary->setText(m_summary->text() + QLatin1Char('\n') +
                            tr("%n image(s) could not be used and were skipped: %1", nullptr, int(o.skippedImageCount))
                                .arg(listed.join(QStringLiteral("; "))));

@@ -134,8 +134,10 @@ void RetrainWizard::restart()
 void RetrainWizard::onSettings(const QString &deployment, const Result<RetrainSettings> &settings)
 {
     // Unreadable settings leave the rule's defaults (the run reads nothing else from them).
-    if (deployment == m_deployment && settings)
+    if (deployment == m_deployment && settings) {
         m_settings = *settings;
+        m_training->setAugmentation(settings->imageAugmentation); // the deployment's, editable for this run
+    }
 }
 
 void RetrainWizard::goTo(int step)

@@ -119,20 +119,19 @@ TrainingStep::TrainingStep(QWidget *parent) : QWidget(parent)
     form->addRow(tr("Class weights"), m_balanced);
     m_flip = new QCheckBox(tr("Mirror half of the images left-right"), this);
     m_flip->setObjectName(QStringLiteral("trainMirrorImages"));
-    m_flip->setChecked(true);
     m_flip->setToolTip(tr("Off for images whose meaning changes when mirrored, such as digits or text"));
     m_crop = new QDoubleSpinBox(this);
     m_crop->setObjectName(QStringLiteral("trainMaxCrop"));
     m_crop->setRange(0, 50);
     m_crop->setSingleStep(5);
     m_crop->setDecimals(0);
-    m_crop->setValue(10);
     m_crop->setSuffix(QStringLiteral(" %"));
     m_crop->setToolTip(tr("Up to this share of each side cut off at random, the rest resized back; 0 = no crops"));
     form->addRow(tr("Training images"), m_flip);
     form->addRow(tr("Largest random crop"), m_crop);
     setClassifier(false);
     setImages(false);
+    setAugmentation(ImageAugmentation{});
 
     m_error = errorLabel(this, QStringLiteral("trainParamsError"));
     auto *layout = new QVBoxLayout(this);
@@ -182,6 +181,12 @@ ImageAugmentation TrainingStep::augmentation() const
     a.horizontalFlip = m_flip->isChecked();
     a.maxCrop = m_crop->value() / 100.0;
     return a;
+}
+
+void TrainingStep::setAugmentation(const ImageAugmentation &augmentation)
+{
+    m_flip->setChecked(augmentation.horizontalFlip);
+    m_crop->setValue(augmentation.maxCrop * 100.0);
 }
 
 QString TrainingStep::error() const

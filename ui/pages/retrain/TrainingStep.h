@@ -33,6 +33,7 @@ public:
     // An image deployment offers the augmentation of its training images (hidden otherwise).
     void setImages(bool images);
     ImageAugmentation augmentation() const;
+    void setAugmentation(const ImageAugmentation &augmentation); // the deployment's retrain settings
     bool isValid() const { return m_valid; }
     QString error() const;
 
