@@ -46,8 +46,13 @@ Result<ImageTraffic> ImageTraffic::open(const QString &storeRoot, const QStringL
     if (listed->items.empty())
         return Error{SimulatorText::tr("The live pool %1 holds no image.").arg(live)};
     std::vector<ImageItem> pool = std::move(listed->items);
-    for (ImageItem &item : pool)
+    for (ImageItem &item : pool) {
         item.key.prepend(QLatin1String(kLivePool) + QLatin1Char('/'));
+        // A key the log refuses (a backslash, a control character: legal in a Linux file name) would
+        // have its whole batch refused, again and again: refused here, before anything is served.
+        if (Status s = checkImageKey(item.key); !s)
+            return Error{SimulatorText::tr("The live pool cannot be served: %1").arg(s.errorMessage())};
+    }
     return ImageTraffic(storeRoot, std::move(pool), seed);
 }
 
@@ -56,19 +61,19 @@ QString ImageTraffic::driftKey(const QString &liveKey)
     return QLatin1String(kDriftFolder) + liveKey.mid(int(qstrlen(kLivePool)));
 }
 
-Status ImageTraffic::writeDriftCopies() const
+Status ImageTraffic::writeDriftCopies(const ImageStore &store) const
 {
     const QDir root(m_storeRoot);
     for (const ImageItem &item : m_pool) {
         const QString target = root.filePath(driftKey(item.key));
         if (QFileInfo::exists(target))
             continue;
-        QFile source(root.filePath(item.key));
-        if (!source.open(QIODevice::ReadOnly))
-            return Error{SimulatorText::tr("Cannot read %1: %2").arg(source.fileName(), source.errorString())};
-        auto decoded = decodeImage(source.readAll());
+        auto bytes = store.read(item.key); // the store's own guards: no symlink escape, its size cap
+        if (!bytes)
+            return bytes.error();
+        auto decoded = decodeImage(*bytes);
         if (!decoded)
-            return Error{SimulatorText::tr("Cannot decode %1: %2").arg(source.fileName(), decoded.errorMessage())};
+            return Error{SimulatorText::tr("Cannot decode %1: %2").arg(root.filePath(item.key), decoded.errorMessage())};
         if (!QDir().mkpath(QFileInfo(target).path()))
             return Error{SimulatorText::tr("Cannot create the folder %1.").arg(QFileInfo(target).path())};
         QSaveFile out(target);

@@ -48,11 +48,12 @@ public:
     static constexpr double kDriftNoise = 18.0;
 
     // The live pool of the folder store at storeRoot, for these classes; seed: which images are picked.
-    // Errors: no live pool, an empty one.
+    // Errors: no live pool, an empty one, a file whose name is not a valid image key (named).
     static Result<ImageTraffic> open(const QString &storeRoot, const QStringList &classes, quint64 seed);
     // Writes into the store the drifted copies of the pool that are not there yet (a copy there is the
-    // same; one is written whole or not at all). Errors: an image not read, decoded or written.
-    Status writeDriftCopies() const;
+    // same; one is written whole or not at all), reading the pool through store (the store at storeRoot).
+    // Errors: an image not read, decoded or written.
+    Status writeDriftCopies(const ImageStore &store) const;
 
     // The next request at tsMicros; drifted: the image-drift scenario is on.
     ImageRequest next(qint64 tsMicros, bool drifted);

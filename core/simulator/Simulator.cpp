@@ -165,7 +165,8 @@ Status Simulator::prepare()
         return anyActive(o.scenarios, kind, std::numeric_limits<qint64>::max());
     };
     if (existing && existing->isImage() && !existing->images)
-        return Error{existing->imagesError};
+        return Error{SimulatorText::tr("The image configuration of \"%1\" cannot be read: %2")
+                         .arg(o.deployment, existing->imagesError)};
     if (existing && existing->images) {
         if (planned(Scenario::Kind::Drift) || planned(Scenario::Kind::Calibration) ||
             planned(Scenario::Kind::WeatherDown))
@@ -223,7 +224,7 @@ Status Simulator::prepare()
     // The image-drift scenario's copies, once everything else is known to fit: the store is written to
     // only for a run that serves them.
     if (d->images && planned(Scenario::Kind::ImageDrift)) {
-        if (Status s = d->images->writeDriftCopies(); !s)
+        if (Status s = d->images->writeDriftCopies(*d->imageStore); !s)
             return s;
     }
     const QDate today = QDateTime::currentDateTimeUtc().date();

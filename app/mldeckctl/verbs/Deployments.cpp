@@ -159,6 +159,8 @@ Status applyImageOptions(const QCommandLineParser &p, bool imageModel, NewDeploy
     const bool image = input == QLatin1String("image");
     if (imageModel && !image)
         return Error{Text::tr("The model file takes images: an image deployment (--input image) serves it.")};
+    if (image && p.isSet(kFromModel) && !imageModel)
+        return Error{Text::tr("The model file takes tabular features: an image deployment needs an image model.")};
     if (!image) {
         if (p.isSet(kImageStore) || p.isSet(kReferenceSet) || p.isSet(kHoldoutSet))
             return Error{Text::tr("--image-store, --reference-set and --holdout-set are for an image deployment "
@@ -422,6 +424,8 @@ int runImagesSet(Context &ctx)
     auto d = store.show(*name);
     if (!d)
         return refused(*name, d.error());
+    if (p.isSet(kImageStore) && p.value(kImageStore).trimmed().isEmpty())
+        return Context::fail(Text::tr("The image store is required: --image-store cannot be empty."));
     ImageDeployment images = d->images.value_or(ImageDeployment{});
     if (p.isSet(kImageStore))
         images.store.root = folderOption(p, kImageStore);

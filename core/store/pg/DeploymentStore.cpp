@@ -419,6 +419,26 @@ Status DeploymentStore::checkImages(const QString &name, const ImageDeployment &
                                        "%2); an image deployment is created as one.")
                              .arg(name)
                              .arg(info->featureSchemaId)};
+        // Its models and logged rows are tabular: as an image deployment its champion would not fit.
+        try {
+            pqxx::read_transaction tx(pg::raw(m_conn));
+            const pqxx::result model = tx.exec_params(
+                "SELECT name || ' ' || version FROM mldeck.models WHERE deployment = $1 ORDER BY id LIMIT 1",
+                pg::utf8(name));
+            const pqxx::result logged = tx.exec_params(
+                "SELECT EXISTS (SELECT 1 FROM mldeck.predictions WHERE deployment = $1)", pg::utf8(name));
+            tx.commit();
+            if (!model.empty())
+                return Error{StoreText::tr("Deployment \"%1\" not changed: it has a registered model (%2); an image "
+                                           "deployment is created as one.")
+                                 .arg(name, pg::text(model[0][0]))};
+            if (logged[0][0].as<bool>())
+                return Error{StoreText::tr("Deployment \"%1\" not changed: it has logged predictions; an image "
+                                           "deployment is created as one.")
+                                 .arg(name)};
+        } catch (const std::exception &e) {
+            return pg::toError(e, m_conn.endpoint(), StoreText::tr("looking up deployment \"%1\"").arg(name));
+        }
     }
     if (Status s = images.check(info->classSpec.classes); !s)
         return Error{StoreText::tr("Deployment \"%1\" not changed: %2").arg(name, s.errorMessage())};

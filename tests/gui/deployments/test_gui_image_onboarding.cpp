@@ -99,7 +99,7 @@ private Q_SLOTS:
     {
         MLDECK_REQUIRE_SERVERS();
         QVERIFY(m_dir.isValid());
-        QVERIFY(QDir().mkpath(folder(QStringLiteral("store"))));
+        QVERIFY(QDir().mkpath(folder(QStringLiteral("store/kept/cat"))));
         for (const QString &set : {QStringLiteral("reference"), QStringLiteral("holdout")})
             for (const QString &cls : {QStringLiteral("cat"), QStringLiteral("dog")}) {
                 QVERIFY(QDir().mkpath(folder(set + QLatin1Char('/') + cls)));
@@ -168,6 +168,11 @@ private Q_SLOTS:
         QVERIFY2(holdoutReason->isVisible() && holdoutReason->text().contains(QStringLiteral("apart")),
                  qPrintable(holdoutReason->text()));
         QVERIFY(!create->isEnabled());
+        // Retraining reads the logged keys through the store: a holdout inside it is refused beside the field.
+        typeInto(holdout, folder(QStringLiteral("store/kept")));
+        QVERIFY2(holdoutReason->isVisible() && holdoutReason->text().contains(QStringLiteral("image store")),
+                 qPrintable(holdoutReason->text()));
+        QVERIFY(!create->isEnabled());
         typeInto(holdout, folder(QStringLiteral("holdout")));
         QVERIFY(!holdoutReason->isVisible());
         QVERIFY(create->isEnabled());
@@ -219,6 +224,49 @@ private Q_SLOTS:
                                        "deployment = $1 AND action LIKE 'deployment.%'"),
                         {m_dep}),
                  QStringLiteral("deployment.create,deployment.images"));
+
+        // A save that leaves the folders alone does not list them again: it passes while the reference set
+        // holds a subfolder that is not a class (which a listing refuses).
+        QVERIFY(QDir().mkpath(folder(QStringLiteral("reference/bird"))));
+        typeInto(qobject_cast<QLineEdit *>(general->fieldWidget(QStringLiteral("description"))), QStringLiteral("digits from the scanner"));
+        QVERIFY(general->saveButton()->isEnabled());
+        QTest::mouseClick(general->saveButton(), Qt::LeftButton);
+        QVERIFY(saved.wait(15000));
+        QVERIFY(QDir().rmdir(folder(QStringLiteral("reference/bird"))));
+        QCOMPARE(scalar(QStringLiteral("SELECT string_agg(action, ',' ORDER BY id) FROM mldeck.audit_log WHERE "
+                                       "deployment = $1 AND action LIKE 'deployment.%'"),
+                        {m_dep}),
+                 QStringLiteral("deployment.create,deployment.images,deployment.set"));
+    }
+
+    // A stored image configuration that cannot be read still shows the folders, empty, with the reason.
+    void anUnreadableConfigurationCanBeRepaired()
+    {
+        NewDeployment spec;
+        spec.name = uniqueName(QStringLiteral("guibad"));
+        spec.task = QStringLiteral("classification");
+        spec.classSpec.classes = {QStringLiteral("cat"), QStringLiteral("dog")};
+        QVERIFY(createDeployment(*m_conn, TestServers::redis(), spec, kActor).ok());
+        QVERIFY(test::query(*m_conn,
+                            QStringLiteral("UPDATE mldeck.deployments SET settings = settings || "
+                                           "'{\"images\": {\"store\": 5}}'::jsonb WHERE name = $1"),
+                            {spec.name}));
+        auto w = openWindow();
+        QVERIFY(w);
+        ui::GeneralEditor *general = selectInGeneral(w->page, spec.name);
+        QVERIFY(general);
+        QVERIFY(general->fieldWidget(QStringLiteral("imageStore"))->isVisible());
+        QVERIFY2(general->fieldMessage(QStringLiteral("imageStore")).contains(QStringLiteral("cannot be read")),
+                 qPrintable(general->fieldMessage(QStringLiteral("imageStore"))));
+        typeInto(child<QLineEdit>(general, "imageStoreEdit"), folder(QStringLiteral("store")));
+        QVERIFY(general->fieldMessage(QStringLiteral("imageStore")).isEmpty());
+        QVERIFY(general->saveButton()->isEnabled());
+        QSignalSpy saved(general, &ui::SettingsEditor::saved);
+        QTest::mouseClick(general->saveButton(), Qt::LeftButton);
+        QVERIFY(saved.wait(15000));
+        QCOMPARE(scalar(QStringLiteral("SELECT settings #>> '{images,store,root}' FROM mldeck.deployments WHERE name = $1"),
+                        {spec.name}),
+                 folder(QStringLiteral("store")));
     }
 
     // An image model's file makes the deployment an image one and gives its classes.

@@ -333,6 +333,32 @@ private Q_SLOTS:
         QCOMPARE(audits(QStringLiteral("deployment.images"), name), 0);
     }
 
+    // A classification deployment without features that already logged (tabular) predictions stays as it is:
+    // as an image deployment its champion and rows would not fit.
+    void aDeploymentThatLoggedDoesNotTakeImages()
+    {
+        const QString name = test::uniqueName(QStringLiteral("logged"));
+        DeploymentStore store(*m_conn);
+        NewDeployment spec;
+        spec.name = name;
+        spec.task = QStringLiteral("classification");
+        spec.classSpec.classes = {QStringLiteral("cat"), QStringLiteral("dog")};
+        QVERIFY(store.create(spec, kActor));
+        QVERIFY(test::query(*m_conn,
+                            QStringLiteral("INSERT INTO mldeck.predictions (ts, path, deployment, request_key) "
+                                           "VALUES (now(), 'ml', $1, 'r1')"),
+                            {name}));
+        ImageDeployment images;
+        images.store.root = folder(QStringLiteral("store"));
+        const Status refused = store.setImages(name, images, kActor);
+        QVERIFY(!refused);
+        QVERIFY2(refused.errorMessage().contains(QStringLiteral("logged predictions")) &&
+                     refused.errorMessage().contains(name),
+                 qPrintable(refused.errorMessage()));
+        QVERIFY(!store.show(name)->isImage());
+        QCOMPARE(audits(QStringLiteral("deployment.images"), name), 0);
+    }
+
     // An image deployment registers image models of its classes only; a tabular one never an image model.
     void registrationMatchesTheInput()
     {

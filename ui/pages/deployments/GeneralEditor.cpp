@@ -58,7 +58,12 @@ GeneralEditor::GeneralEditor(QWidget *parent)
         m_folders.append(field);
     };
     addFolder(kImageStore, tr("Image store"), tr("the folder the logged image keys resolve in"),
-              &ImageFolderChecks::storeProblem);
+              [this](const QString &path) {
+                  if (path.trimmed().isEmpty() && !m_imagesError.isEmpty())
+                      return tr("The stored image configuration cannot be read (%1). Give the folders again.")
+                          .arg(m_imagesError);
+                  return ImageFolderChecks::storeProblem(path);
+              });
     addFolder(kReferenceSet, tr("Reference set"), tr("optional: one subfolder per class, added to retraining"),
               &ImageFolderChecks::setProblem);
     addFolder(kHoldoutSet, tr("Holdout set"), tr("optional: one subfolder per class, never trained on"),
@@ -118,7 +123,8 @@ void GeneralEditor::setFolderPicker(const std::function<QString(const QString &t
 SettingsEditor::Values GeneralEditor::valuesOf(const DeploymentInfo &d)
 {
     m_hasThreshold = d.task == QLatin1String("classification") && d.classSpec.isBinary();
-    m_isImage = d.images.has_value();
+    m_isImage = d.isImage(); // also when its stored configuration cannot be read: shown empty, to repair
+    m_imagesError = d.imagesError;
     setRowVisible(m_imagesHeading, m_isImage);
     for (ImageFolderField *field : std::as_const(m_folders))
         setRowVisible(field, m_isImage);
@@ -134,7 +140,8 @@ SettingsEditor::Values GeneralEditor::valuesOf(const DeploymentInfo &d)
 
 QString GeneralEditor::checkForm(const Values &values) const
 {
-    return m_isImage ? ImageFolderChecks::overlapProblem(values.value(kReferenceSet).toString(),
+    return m_isImage ? ImageFolderChecks::overlapProblem(values.value(kImageStore).toString(),
+                                                         values.value(kReferenceSet).toString(),
                                                          values.value(kHoldoutSet).toString())
                      : QString();
 }

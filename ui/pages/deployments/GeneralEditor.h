@@ -52,6 +52,7 @@ private:
     bool m_hasThreshold = false; // the deployment shown is a binary classifier
     bool m_isImage = false;      // the deployment shown is an image deployment
     ImageDeployment m_images;    // its folders as loaded or last saved
+    QString m_imagesError;       // why its stored image configuration cannot be read, if so
     QWidget *m_imagesHeading = nullptr;
     QList<ImageFolderField *> m_folders; // store, reference, holdout
     QHash<QString, DeploymentInfo> m_listed;

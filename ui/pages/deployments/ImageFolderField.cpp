@@ -44,44 +44,24 @@ void ImageFolderField::setPath(const QString &path)
     m_edit->setText(QDir::toNativeSeparators(path));
 }
 
-namespace {
-
-QString folderProblem(const QString &path)
-{
-    if (!QDir::isAbsolutePath(path))
-        return ImageFolderChecks::tr("Give the whole path (from /): the guard and the model worker read it too.");
-    const QFileInfo info(path);
-    if (!info.exists())
-        return ImageFolderChecks::tr("No such folder.");
-    if (!info.isDir())
-        return ImageFolderChecks::tr("Not a folder.");
-    if (!info.isReadable())
-        return ImageFolderChecks::tr("This folder cannot be read.");
-    return {};
-}
-
-} // namespace
-
 QString ImageFolderChecks::storeProblem(const QString &path)
 {
     if (path.trimmed().isEmpty())
         return tr("The folder the logged image keys resolve in is required.");
-    return folderProblem(path.trimmed());
+    return ImageDeployment::folderProblem(path.trimmed());
 }
 
 QString ImageFolderChecks::setProblem(const QString &path)
 {
-    return path.trimmed().isEmpty() ? QString() : folderProblem(path.trimmed());
+    return path.trimmed().isEmpty() ? QString() : ImageDeployment::folderProblem(path.trimmed());
 }
 
-QString ImageFolderChecks::overlapProblem(const QString &reference, const QString &holdout)
+QString ImageFolderChecks::overlapProblem(const QString &store, const QString &reference, const QString &holdout)
 {
-    if (reference.trimmed().isEmpty() || holdout.trimmed().isEmpty())
-        return {};
-    const QString r = QDir::cleanPath(QFileInfo(reference.trimmed()).absoluteFilePath()) + QLatin1Char('/');
-    const QString h = QDir::cleanPath(QFileInfo(holdout.trimmed()).absoluteFilePath()) + QLatin1Char('/');
-    if (r.startsWith(h) || h.startsWith(r))
+    if (ImageDeployment::overlaps(holdout, reference))
         return tr("The holdout must be apart from the reference set: training never sees its images.");
+    if (ImageDeployment::overlaps(holdout, store))
+        return tr("The holdout must be apart from the image store: training never sees its images.");
     return {};
 }
 

@@ -255,7 +255,7 @@ QString NewDeploymentDialog::imagesProblem() const
     for (const QString &why : {ImageFolderChecks::storeProblem(m_imageStore->path()),
                                ImageFolderChecks::setProblem(m_referenceSet->path()),
                                ImageFolderChecks::setProblem(m_holdoutSet->path()),
-                               ImageFolderChecks::overlapProblem(m_referenceSet->path(), m_holdoutSet->path())})
+                               ImageFolderChecks::overlapProblem(m_imageStore->path(), m_referenceSet->path(), m_holdoutSet->path())})
         if (!why.isEmpty())
             return why;
     return {};
@@ -325,7 +325,7 @@ void NewDeploymentDialog::validate()
     showReason(m_holdoutSetReason,
                !image                ? QString()
                : !holdout.isEmpty() ? holdout
-                                    : ImageFolderChecks::overlapProblem(m_referenceSet->path(), m_holdoutSet->path()));
+                                    : ImageFolderChecks::overlapProblem(m_imageStore->path(), m_referenceSet->path(), m_holdoutSet->path()));
     m_threshold->setEnabled(classSpec().isBinary());
     showReason(m_classesReason, classesProblem());
     showReason(m_descriptionReason, GeneralEditor::descriptionProblem(m_description->text()));
@@ -376,6 +376,8 @@ void NewDeploymentDialog::onSchemaRead(const Result<SchemaDraft> &draft)
     const QString file = QFileInfo(draft->source).fileName();
     if (draft->imageInput) // an image model makes an image deployment
         m_input->setCurrentIndex(m_input->findData(QStringLiteral("image")));
+    else if (!draft->task.isEmpty()) // a tabular model's deployment takes its features
+        m_input->setCurrentIndex(m_input->findData(QStringLiteral("features")));
     if (draft->task.isEmpty()) {
         setBusy(false, tr("The columns of %1. Kinds and categories come from its first %2 rows: check them.")
                            .arg(file, QLocale().toString(kCsvRowsRead)));
