@@ -272,14 +272,13 @@ void CompareView::onFinished(const Result<stats::ComparisonReport> &outcome)
         m_progress->setValue(100);
         m_status->setText(tr("Done: %1 rows.").arg(m_report.rows));
         showReport();
-        m_tabs->setEnabled(true);
         m_exportCsv->setEnabled(true);
         m_exportPdf->setEnabled(true);
         Q_EMIT comparisonFinished(QStringLiteral("done"));
         return;
     }
-    // The previous results stay for reference, greyed out: they are not this run's.
-    m_tabs->setEnabled(false);
+    // The previous results stay on screen but are not this run's: they cannot be exported as such. (Greying
+    // the tabs out repolishes every chart and table: too long a pause for the window.)
     m_exportCsv->setEnabled(false);
     m_exportPdf->setEnabled(false);
     if (outcome.error().isCancelled()) {
