@@ -256,6 +256,13 @@ private Q_SLOTS:
         QVERIFY(r.code != 0);
         QVERIFY2(r.err.contains(QStringLiteral("overlap")), qPrintable(r.err));
         QCOMPARE(audits(QStringLiteral("deployment.images"), name), 1);
+
+        // An empty store is refused as such (the deployment has one).
+        r = ctl({QStringLiteral("deployments"), QStringLiteral("images"), QStringLiteral("set"), name,
+                 QStringLiteral("--image-store"), QString()});
+        QVERIFY(r.code != 0);
+        QVERIFY2(r.err.contains(QStringLiteral("image store is required")), qPrintable(r.err));
+        QCOMPARE(audits(QStringLiteral("deployment.images"), name), 1);
     }
 
     void badImageOptionsAreRefusedAndWriteNothing_data()
@@ -294,6 +301,9 @@ private Q_SLOTS:
         QTest::newRow("folders without --input image")
             << QStringList{QStringLiteral("--task"), QStringLiteral("classification"), classes, cd, store, storeDir}
             << QStringLiteral("--input image");
+        QTest::newRow("tabular model") << QStringList{input, image, QStringLiteral("--from-model"), model("accept_mlp.pt"),
+                                                      store, storeDir}
+                                       << QStringLiteral("takes tabular features");
         QTest::newRow("unknown input") << QStringList{input, QStringLiteral("video"), classes, cd, store, storeDir}
                                        << QStringLiteral("features or image");
     }
