@@ -308,6 +308,39 @@ private Q_SLOTS:
         QCOMPARE(ImageTraffic::driftKey(QStringLiteral("live/3/d0042.png")), QStringLiteral("image-drift/3/d0042.png"));
     }
 
+    // A file name the log would refuse as a key (here a backslash) stops the run at start, named, instead of
+    // having every batch that serves it refused; the drift copies read through the store (no symlink escape).
+    void thePoolIsCheckedBeforeServing()
+    {
+        QTemporaryDir root;
+        QVERIFY(root.isValid());
+        const QStringList classes{QStringLiteral("0"), QStringLiteral("1")};
+        for (const QString &cls : classes)
+            QVERIFY(QDir().mkpath(root.filePath(QStringLiteral("live/") + cls)));
+        QImage image(8, 8, QImage::Format_Grayscale8);
+        image.fill(200);
+        QVERIFY(image.save(root.filePath(QStringLiteral("live/0/ok.png"))));
+        QVERIFY(image.save(root.filePath(QStringLiteral("live/1/bad\\name.png"))));
+        const auto refused = ImageTraffic::open(root.path(), classes, 1);
+        QVERIFY(!refused);
+        QVERIFY2(refused.errorMessage().contains(QStringLiteral("bad\\name.png")), qPrintable(refused.errorMessage()));
+
+        QVERIFY(QFile::remove(root.filePath(QStringLiteral("live/1/bad\\name.png"))));
+        QTemporaryDir outside;
+        QVERIFY(image.save(outside.filePath(QStringLiteral("secret.png"))));
+        QVERIFY(QFile::link(outside.filePath(QStringLiteral("secret.png")), root.filePath(QStringLiteral("live/1/link.png"))));
+        auto traffic = ImageTraffic::open(root.path(), classes, 1);
+        QVERIFY2(traffic, qPrintable(traffic.errorMessage()));
+        ImageStoreConfig config;
+        config.root = root.path();
+        auto store = openImageStore(config);
+        QVERIFY2(store, qPrintable(store.errorMessage()));
+        const Status copied = traffic->writeDriftCopies(**store);
+        QVERIFY(!copied);
+        QVERIFY2(copied.errorMessage().contains(QStringLiteral("link.png")), qPrintable(copied.errorMessage()));
+        QVERIFY(!QFile::exists(root.filePath(QStringLiteral("image-drift/1/link.png"))));
+    }
+
     void refusesWhatDoesNotFit()
     {
         const QString d = digits(QStringLiteral("imgref"), 100);
