@@ -1549,9 +1549,9 @@
     </message>
     <message numerus="yes">
         <source>Too few usable training images: %1 (at least %2 are needed); %n image(s) were skipped.</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>Too few usable training images: %1 (at least %2 are needed); %n image was skipped.</numerusform>
+            <numerusform>Too few usable training images: %1 (at least %2 are needed); %n images were skipped.</numerusform>
         </translation>
     </message>
     <message>
@@ -1564,9 +1564,9 @@
     </message>
     <message numerus="yes">
         <source>No usable validation image: %n image(s) skipped.</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>No usable validation image: %n image skipped.</numerusform>
+            <numerusform>No usable validation image: %n images skipped.</numerusform>
         </translation>
     </message>
     <message>
@@ -4771,9 +4771,9 @@ Filters: --deployment D --actor TEXT --kind K (repeatable) --from T --to T --sea
     </message>
     <message numerus="yes">
         <source>%1 got %2 of %n image(s) wrong (listed by --json).</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%1 got %2 of %n image wrong (listed by --json).</numerusform>
+            <numerusform>%1 got %2 of %n images wrong (listed by --json).</numerusform>
         </translation>
     </message>
     <message>
@@ -4782,9 +4782,9 @@ Filters: --deployment D --actor TEXT --kind K (repeatable) --from T --to T --sea
     </message>
     <message numerus="yes">
         <source>… and %n more skipped image(s); --json lists all.</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>… and %n more skipped image; --json lists all.</numerusform>
+            <numerusform>… and %n more skipped images; --json lists all.</numerusform>
         </translation>
     </message>
     <message>
@@ -4947,6 +4947,14 @@ Filters: --deployment D --actor TEXT --kind K (repeatable) --from T --to T --sea
     </message>
     <message>
         <source>Play a scenario: drift, errors, latency, degraded, weather-down, (a classifier) calibration or (an image deployment) image-drift, as NAME[@START][+DURATION]; repeatable.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The model file takes tabular features: an image deployment needs an image model.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The image store is required: --image-store cannot be empty.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -5280,18 +5288,6 @@ Filters: --deployment D --actor TEXT --kind K (repeatable) --from T --to T --sea
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>The %1 %2 is not a readable folder.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>The %1 %2: %3</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>The %1 %2 holds no image in a subfolder named after a class (%3).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>image configuration: unknown field &quot;%1&quot;</source>
         <translation type="unfinished"></translation>
     </message>
@@ -5312,19 +5308,59 @@ Filters: --deployment D --actor TEXT --kind K (repeatable) --from T --to T --sea
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>reference set</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>holdout set</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>The holdout set %1 and the reference set %2 overlap: a fixed holdout must hold images that training never sees.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <source>Retrain setting &quot;image_augmentation&quot; must be an object.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The reference set %1 is not a readable folder.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The holdout set %1 is not a readable folder.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The reference set %1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The holdout set %1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The reference set %1 holds no file in a subfolder named after a class (%2).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The holdout set %1 holds no file in a subfolder named after a class (%2).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The image store cannot be the root folder /: logged keys would reach any file.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The holdout set %1 and the image store %2 overlap: a fixed holdout must hold images that training never sees.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Give the whole path (from /): the guard and the model worker read it too.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No such folder.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not a folder.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This folder cannot be read.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -5944,9 +5980,9 @@ Filters: --deployment D --actor TEXT --kind K (repeatable) --from T --to T --sea
     </message>
     <message numerus="yes">
         <source>Too few training images: %n; at least %1 are needed.</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>Too few training images: %n; at least %1 are needed.</numerusform>
+            <numerusform>Too few training images: %n; at least %1 are needed.</numerusform>
         </translation>
     </message>
     <message>
@@ -7651,16 +7687,16 @@ Filters: --deployment D --actor TEXT --kind K (repeatable) --from T --to T --sea
     </message>
     <message numerus="yes">
         <source>%1×%2 (%n image(s)</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%1×%2 (%n image</numerusform>
+            <numerusform>%1×%2 (%n images</numerusform>
         </translation>
     </message>
     <message numerus="yes">
         <source>%n other size(s)</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n other size</numerusform>
+            <numerusform>%n other sizes</numerusform>
         </translation>
     </message>
     <message>
@@ -7673,16 +7709,16 @@ Filters: --deployment D --actor TEXT --kind K (repeatable) --from T --to T --sea
     </message>
     <message numerus="yes">
         <source>None of the %n image(s) could be used (%1).</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>None of the %n image could be used (%1).</numerusform>
+            <numerusform>None of the %n images could be used (%1).</numerusform>
         </translation>
     </message>
     <message numerus="yes">
         <source>%n image(s) could not be read and were left out (listed by key with the reason).</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n image could not be read and was left out (listed by key with the reason).</numerusform>
+            <numerusform>%n images could not be read and were left out (listed by key with the reason).</numerusform>
         </translation>
     </message>
     <message>
@@ -7751,16 +7787,16 @@ Filters: --deployment D --actor TEXT --kind K (repeatable) --from T --to T --sea
     </message>
     <message numerus="yes">
         <source>computed from %Ln sampled image(s) of %L1</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>computed from %Ln sampled image of %L1</numerusform>
+            <numerusform>computed from %Ln sampled images of %L1</numerusform>
         </translation>
     </message>
     <message numerus="yes">
         <source>computed from %L1 of %Ln sampled image(s) of %L2 (%L3 unreadable)</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>computed from %L1 of %Ln sampled image of %L2 (%L3 unreadable)</numerusform>
+            <numerusform>computed from %L1 of %Ln sampled images of %L2 (%L3 unreadable)</numerusform>
         </translation>
     </message>
     <message>
@@ -7793,9 +7829,9 @@ Filters: --deployment D --actor TEXT --kind K (repeatable) --from T --to T --sea
     </message>
     <message numerus="yes">
         <source>the reference&apos;s predictions have %Ln image key(s)</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>the reference&apos;s predictions have %Ln image key</numerusform>
+            <numerusform>the reference&apos;s predictions have %Ln image keys</numerusform>
         </translation>
     </message>
     <message>
@@ -7852,9 +7888,9 @@ Filters: --deployment D --actor TEXT --kind K (repeatable) --from T --to T --sea
     </message>
     <message numerus="yes">
         <source>%n logged prediction(s) of an image already in the window were merged (one item per image, its latest label).</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n logged prediction of an image already in the window was merged (one item per image, its latest label).</numerusform>
+            <numerusform>%n logged predictions of an image already in the window were merged (one item per image, its latest label).</numerusform>
         </translation>
     </message>
     <message>
@@ -7863,30 +7899,30 @@ Filters: --deployment D --actor TEXT --kind K (repeatable) --from T --to T --sea
     </message>
     <message numerus="yes">
         <source>Only %n training image(s): a run needs at least %1.</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>Only %n training image: a run needs at least %1.</numerusform>
+            <numerusform>Only %n training images: a run needs at least %1.</numerusform>
         </translation>
     </message>
     <message numerus="yes">
         <source>%n logged image(s) are in the holdout set and were left out.</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n logged image is in the holdout set and was left out.</numerusform>
+            <numerusform>%n logged images are in the holdout set and were left out.</numerusform>
         </translation>
     </message>
     <message numerus="yes">
         <source>No holdout image could be read: %n skipped.</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>No holdout image could be read: %n skipped.</numerusform>
+            <numerusform>No holdout image could be read: %n skipped.</numerusform>
         </translation>
     </message>
     <message numerus="yes">
         <source>Evaluating candidate and champion on %n holdout images</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>Evaluating candidate and champion on %n holdout image</numerusform>
+            <numerusform>Evaluating candidate and champion on %n holdout images</numerusform>
         </translation>
     </message>
 </context>
@@ -7997,10 +8033,6 @@ Filters: --deployment D --actor TEXT --kind K (repeatable) --from T --to T --sea
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Cannot read %1: %2</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>Cannot decode %1: %2</source>
         <translation type="unfinished"></translation>
     </message>
@@ -8034,6 +8066,14 @@ Filters: --deployment D --actor TEXT --kind K (repeatable) --from T --to T --sea
     </message>
     <message>
         <source>Model %1 takes tabular features, not images.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The live pool cannot be served: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The image configuration of &quot;%1&quot; cannot be read: %2</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -9547,13 +9587,21 @@ Filters: --deployment D --actor TEXT --kind K (repeatable) --from T --to T --sea
     </message>
     <message numerus="yes">
         <source>%n request(s) whose outcome is not a class index were left out.</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n request whose outcome is not a class index was left out.</numerusform>
+            <numerusform>%n requests whose outcome is not a class index were left out.</numerusform>
         </translation>
     </message>
     <message>
         <source>a row of deployment &quot;%1&quot; has a bad image key: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Deployment &quot;%1&quot; not changed: it has a registered model (%2); an image deployment is created as one.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Deployment &quot;%1&quot; not changed: it has logged predictions; an image deployment is created as one.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -11382,9 +11430,9 @@ It is kept in memory for this session only.</source>
     </message>
     <message numerus="yes">
         <source>%n image(s) could not be used and were skipped: %1</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n image could not be used and was skipped: %1</numerusform>
+            <numerusform>%n images could not be used and were skipped: %1</numerusform>
         </translation>
     </message>
 </context>
@@ -12085,6 +12133,10 @@ It is kept in memory for this session only.</source>
         <source>optional: one subfolder per class, never trained on</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>The stored image configuration cannot be read (%1). Give the folders again.</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>mldeck::ui::GoldenDataDialog</name>
@@ -12350,27 +12402,15 @@ It is kept in memory for this session only.</source>
 <context>
     <name>mldeck::ui::ImageFolderChecks</name>
     <message>
-        <source>Give the whole path (from /): the guard and the model worker read it too.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>No such folder.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Not a folder.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>This folder cannot be read.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>The folder the logged image keys resolve in is required.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <source>The holdout must be apart from the reference set: training never sees its images.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The holdout must be apart from the image store: training never sees its images.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -13036,9 +13076,9 @@ PostgreSQL %2 (database %3)</source>
     </message>
     <message numerus="yes">
         <source>%1 of %n image(s) misclassified; %2 skipped.</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%1 of %n image misclassified; %2 skipped.</numerusform>
+            <numerusform>%1 of %n images misclassified; %2 skipped.</numerusform>
         </translation>
     </message>
 </context>

@@ -282,7 +282,7 @@
         <translation>Débit (prédictions par seconde)</translation>
     </message>
     <message>
-        <source>Green meets the deployment's target, red misses it; “%1”: no traffic, outcomes or feedback yet.</source>
+        <source>Green meets the deployment&apos;s target, red misses it; “%1”: no traffic, outcomes or feedback yet.</source>
         <translation>Vert : la cible du déploiement est atteinte, rouge : elle est manquée ; « %1 » : pas encore de trafic, de résultats ou de retours.</translation>
     </message>
     <message>
@@ -382,11 +382,11 @@
         <translation>ML face à l’heuristique (points d’exactitude)</translation>
     </message>
     <message>
-        <source>Green meets the deployment's target, red misses it; “%1”: no traffic, labels or feedback yet.</source>
+        <source>Green meets the deployment&apos;s target, red misses it; “%1”: no traffic, labels or feedback yet.</source>
         <translation>Vert : la cible du déploiement est atteinte, rouge : elle est manquée ; « %1 » : pas encore de trafic, d’étiquettes ou de retours.</translation>
     </message>
     <message>
-        <source>Estimated figures are expected from the model's calibrated probabilities, before labels arrive.</source>
+        <source>Estimated figures are expected from the model&apos;s calibrated probabilities, before labels arrive.</source>
         <translation>Les valeurs estimées sont déduites des probabilités calibrées du modèle, avant l’arrivée des étiquettes.</translation>
     </message>
     <message>
@@ -481,7 +481,7 @@
         <translation>Aucune prédiction étiquetée du modèle sur cette période.</translation>
     </message>
     <message>
-        <source>A calibrated model's share observed equals its mean score in every bin.</source>
+        <source>A calibrated model&apos;s share observed equals its mean score in every bin.</source>
         <translation>Pour un modèle calibré, la part observée égale son score moyen dans chaque intervalle.</translation>
     </message>
     <message>
@@ -560,7 +560,7 @@
         <translation>nom</translation>
     </message>
     <message>
-        <source>mldeck: unknown page "%1"; pages are: %2</source>
+        <source>mldeck: unknown page &quot;%1&quot;; pages are: %2</source>
         <translation>mldeck : page « %1 » inconnue ; les pages sont : %2</translation>
     </message>
 </context>
@@ -587,8 +587,8 @@
         <translation>La règle %1 de %2 n’avait aucune modification.</translation>
     </message>
     <message>
-        <source>Deployment %1 has no rule "%2".</source>
-        <translation>Le déploiement %1 n'a pas de règle « %2 ».</translation>
+        <source>Deployment %1 has no rule &quot;%2&quot;.</source>
+        <translation>Le déploiement %1 n&apos;a pas de règle « %2 ».</translation>
     </message>
     <message>
         <source>Rule %1 of %2 deleted.</source>
@@ -622,7 +622,7 @@
         <translation>La chaîne se termine à la position %1 mais sa tête indique la position %2 : les dernières lignes ont été supprimées.</translation>
     </message>
     <message>
-        <source>The chain's recorded head (position %1) does not match its last row (position %2): the head was moved.</source>
+        <source>The chain&apos;s recorded head (position %1) does not match its last row (position %2): the head was moved.</source>
         <translation>La tête enregistrée de la chaîne (position %1) ne correspond pas à sa dernière ligne (position %2) : la tête a été déplacée.</translation>
     </message>
 </context>
@@ -667,7 +667,7 @@
 <context>
     <name>mldeck::AuditFilter</name>
     <message>
-        <source>The kind "%1" is not an action or a family of actions (like flags or flags.rollback).</source>
+        <source>The kind &quot;%1&quot; is not an action or a family of actions (like flags or flags.rollback).</source>
         <translation>Le type « %1 » n’est ni une action ni une famille d’actions (comme flags ou flags.rollback).</translation>
     </message>
     <message>
@@ -694,11 +694,11 @@
         <translation>Un nom de classe est vide.</translation>
     </message>
     <message>
-        <source>The class name "%1…" is longer than 64 characters.</source>
+        <source>The class name &quot;%1…&quot; is longer than 64 characters.</source>
         <translation>Le nom de classe « %1… » dépasse 64 caractères.</translation>
     </message>
     <message>
-        <source>The class "%1" is named twice.</source>
+        <source>The class &quot;%1&quot; is named twice.</source>
         <translation>La classe « %1 » est nommée deux fois.</translation>
     </message>
     <message>
@@ -706,26 +706,26 @@
         <translation>Le seuil de décision doit être strictement compris entre 0 et 1 (%1 donné).</translation>
     </message>
     <message>
-        <source>"classes" must be a list of class names.</source>
+        <source>&quot;classes&quot; must be a list of class names.</source>
         <translation>« classes » doit être une liste de noms de classes.</translation>
     </message>
     <message>
-        <source>"decision_threshold" must be a number.</source>
+        <source>&quot;decision_threshold&quot; must be a number.</source>
         <translation>« decision_threshold » doit être un nombre.</translation>
     </message>
 </context>
 <context>
     <name>mldeck::CsvReader</name>
     <message>
-        <source>unterminated quote: a field opened with " is never closed.</source>
-        <translation>guillemet non fermé : un champ ouvert par " n’est jamais refermé.</translation>
+        <source>unterminated quote: a field opened with &quot; is never closed.</source>
+        <translation>guillemet non fermé : un champ ouvert par &quot; n’est jamais refermé.</translation>
     </message>
     <message>
         <source>%1 is empty: the first line must name the columns.</source>
         <translation>%1 est vide : la première ligne doit nommer les colonnes.</translation>
     </message>
     <message>
-        <source>the column "%1" appears twice.</source>
+        <source>the column &quot;%1&quot; appears twice.</source>
         <translation>la colonne « %1 » apparaît deux fois.</translation>
     </message>
     <message>
@@ -737,8 +737,8 @@
         <translation>annulé</translation>
     </message>
     <message>
-        <source>a quote inside an unquoted field, or text after a closing quote (a field that holds a quote is quoted and doubles it: "a ""b"" c").</source>
-        <translation>un guillemet dans un champ qui n’est pas entre guillemets, ou du texte après un guillemet fermant (un champ qui contient un guillemet est mis entre guillemets et le double : "a ""b"" c").</translation>
+        <source>a quote inside an unquoted field, or text after a closing quote (a field that holds a quote is quoted and doubles it: &quot;a &quot;&quot;b&quot;&quot; c&quot;).</source>
+        <translation>un guillemet dans un champ qui n’est pas entre guillemets, ou du texte après un guillemet fermant (un champ qui contient un guillemet est mis entre guillemets et le double : &quot;a &quot;&quot;b&quot;&quot; c&quot;).</translation>
     </message>
     <message>
         <source>a field is too large to hold in memory.</source>
@@ -764,27 +764,27 @@
         <translation>la clé est un %1, pas un hash</translation>
     </message>
     <message>
-        <source>state "%1" is not up, down or degraded</source>
+        <source>state &quot;%1&quot; is not up, down or degraded</source>
         <translation>l’état « %1 » n’est ni up, ni down, ni degraded</translation>
     </message>
     <message>
-        <source>fallback_active "%1" is not 0 or 1</source>
+        <source>fallback_active &quot;%1&quot; is not 0 or 1</source>
         <translation>fallback_active « %1 » ne vaut ni 0 ni 1</translation>
     </message>
     <message>
-        <source>updated_at "%1" is not an ISO-8601 UTC time</source>
+        <source>updated_at &quot;%1&quot; is not an ISO-8601 UTC time</source>
         <translation>updated_at « %1 » n’est pas une heure UTC ISO-8601</translation>
     </message>
     <message>
-        <source>fallback_since "%1" is not an ISO-8601 UTC time</source>
+        <source>fallback_since &quot;%1&quot; is not an ISO-8601 UTC time</source>
         <translation>fallback_since « %1 » n’est pas une heure UTC ISO-8601</translation>
     </message>
     <message>
-        <source>"%1" is not a valid deployment name.</source>
+        <source>&quot;%1&quot; is not a valid deployment name.</source>
         <translation>« %1 » n’est pas un nom de déploiement valide.</translation>
     </message>
     <message>
-        <source>"%1" is not a valid dependency name (lower-case letter first, then up to 62 of a-z, 0-9, _ and -).</source>
+        <source>&quot;%1&quot; is not a valid dependency name (lower-case letter first, then up to 62 of a-z, 0-9, _ and -).</source>
         <translation>« %1 » n’est pas un nom de dépendance valide (une minuscule d’abord, puis jusqu’à 62 caractères parmi a-z, 0-9, _ et -).</translation>
     </message>
     <message>
@@ -803,11 +803,11 @@
         <translation>Réponse inattendue de Redis à la lecture des dépendances.</translation>
     </message>
     <message>
-        <source>"%1" is not a valid deployment name.</source>
+        <source>&quot;%1&quot; is not a valid deployment name.</source>
         <translation>« %1 » n’est pas un nom de déploiement valide.</translation>
     </message>
     <message>
-        <source>The Redis key %1 is a %2, not a set; the dependencies of "%3" cannot be read.</source>
+        <source>The Redis key %1 is a %2, not a set; the dependencies of &quot;%3&quot; cannot be read.</source>
         <translation>La clé Redis %1 est un %2, pas un ensemble ; les dépendances de « %3 » ne peuvent pas être lues.</translation>
     </message>
     <message>
@@ -819,7 +819,7 @@
         <translation>L’expiration d’un rapport de dépendance doit être comprise entre %1 et %2 ms, pas %3.</translation>
     </message>
     <message>
-        <source>"%1" / "%2" is not a valid deployment / dependency name.</source>
+        <source>&quot;%1&quot; / &quot;%2&quot; is not a valid deployment / dependency name.</source>
         <translation>« %1 » / « %2 » n’est pas un nom de déploiement / de dépendance valide.</translation>
     </message>
 </context>
@@ -830,7 +830,7 @@
         <translation>dossier %1</translation>
     </message>
     <message>
-        <source>Image %1: the store's folder %2 does not exist.</source>
+        <source>Image %1: the store&apos;s folder %2 does not exist.</source>
         <translation>Image %1 : le dossier du stockage %2 n’existe pas.</translation>
     </message>
     <message>
@@ -838,7 +838,7 @@
         <translation>L’image %1 est absente de %2.</translation>
     </message>
     <message>
-        <source>Image %1 leads outside the store's folder %2: refused.</source>
+        <source>Image %1 leads outside the store&apos;s folder %2: refused.</source>
         <translation>L’image %1 mène hors du dossier du stockage %2 : refusée.</translation>
     </message>
     <message>
@@ -861,7 +861,7 @@
         <translation>arrêt demandé</translation>
     </message>
     <message>
-        <source>guard stopped (%1): leadership of scope "%2" released</source>
+        <source>guard stopped (%1): leadership of scope &quot;%2&quot; released</source>
         <translation>garde arrêtée (%1) : la direction de la portée « %2 » est libérée</translation>
     </message>
     <message>
@@ -884,31 +884,31 @@
         <translation>impossible de lister les déploiements dans Redis : %1</translation>
     </message>
     <message>
-        <source>leading: this guard is now the leader of scope "%1"</source>
+        <source>leading: this guard is now the leader of scope &quot;%1&quot;</source>
         <translation>direction : cette garde dirige maintenant la portée « %1 »</translation>
     </message>
 </context>
 <context>
     <name>mldeck::HistoryBackfill</name>
     <message>
-        <source>"%1" is not a valid deployment name.</source>
+        <source>&quot;%1&quot; is not a valid deployment name.</source>
         <translation>« %1 » n’est pas un nom de déploiement valide.</translation>
     </message>
     <message>
         <source>The history must span %1 to %2 days, not %3.</source>
-        <translation>L'historique doit couvrir de %1 à %2 jours, pas %3.</translation>
+        <translation>L&apos;historique doit couvrir de %1 à %2 jours, pas %3.</translation>
     </message>
     <message>
         <source>The rate must be above 0 and at most %1 requests per second, not %2.</source>
-        <translation>Le débit doit être supérieur à 0 et d'au plus %1 requêtes par seconde, pas %2.</translation>
+        <translation>Le débit doit être supérieur à 0 et d&apos;au plus %1 requêtes par seconde, pas %2.</translation>
     </message>
     <message>
-        <source>The MLDeck schema is missing or out of date: run "mldeckctl migrate" first.</source>
-        <translation>Le schéma MLDeck est absent ou pas à jour : lancez d'abord « mldeckctl migrate ».</translation>
+        <source>The MLDeck schema is missing or out of date: run &quot;mldeckctl migrate&quot; first.</source>
+        <translation>Le schéma MLDeck est absent ou pas à jour : lancez d&apos;abord « mldeckctl migrate ».</translation>
     </message>
     <message>
-        <source>Deployment "%1" already has logged predictions: a history is only loaded into an empty log (start from a new database).</source>
-        <translation>Le déploiement « %1 » a déjà des prédictions journalisées : un historique ne se charge que dans un journal vide (partez d'une nouvelle base).</translation>
+        <source>Deployment &quot;%1&quot; already has logged predictions: a history is only loaded into an empty log (start from a new database).</source>
+        <translation>Le déploiement « %1 » a déjà des prédictions journalisées : un historique ne se charge que dans un journal vide (partez d&apos;une nouvelle base).</translation>
     </message>
     <message>
         <source>Ride delay prediction (demo)</source>
@@ -944,14 +944,14 @@
     </message>
     <message>
         <source>KPI aggregates built once in %1 s (%2 aggregate rows)</source>
-        <translation>agrégats KPI construits une fois en %1 s (%2 lignes d'agrégats)</translation>
+        <translation>agrégats KPI construits une fois en %1 s (%2 lignes d&apos;agrégats)</translation>
     </message>
     <message>
         <source>Redis flags and champion</source>
         <translation>drapeaux Redis et champion</translation>
     </message>
     <message>
-        <source>Deployment "%1" is a classifier of %2; the demo history is one of ride offers, classes %3.</source>
+        <source>Deployment &quot;%1&quot; is a classifier of %2; the demo history is one of ride offers, classes %3.</source>
         <translation>Le déploiement « %1 » est un classifieur de %2 ; l’historique de démonstration porte sur des offres de course, classes %3.</translation>
     </message>
 </context>
@@ -959,7 +959,7 @@
     <name>mldeck::HistoryEvents</name>
     <message>
         <source>First model for the ETA service</source>
-        <translation>Premier modèle du service d'ETA</translation>
+        <translation>Premier modèle du service d&apos;ETA</translation>
     </message>
     <message>
         <source>Rollout per the deployment guide</source>
@@ -967,15 +967,15 @@
     </message>
     <message>
         <source>Reviewed by the team: %1 acceptable at this step</source>
-        <translation>Revu par l'équipe : %1 acceptable à cette étape</translation>
+        <translation>Revu par l&apos;équipe : %1 acceptable à cette étape</translation>
     </message>
     <message>
         <source>staged plan: step %1 (%2 %) -&gt; step %3 (%4 %), all gates passed</source>
         <translation>plan par étapes : étape %1 (%2 %) -&gt; étape %3 (%4 %), tous les critères sont satisfaits</translation>
     </message>
     <message>
-        <source>The history's incident did not reach the guard's rollback rule (%1); use a higher rate.</source>
-        <translation>L'incident de l'historique n'a pas atteint la règle de retour arrière de la garde (%1) ; utilisez un débit plus élevé.</translation>
+        <source>The history&apos;s incident did not reach the guard&apos;s rollback rule (%1); use a higher rate.</source>
+        <translation>L&apos;incident de l&apos;historique n&apos;a pas atteint la règle de retour arrière de la garde (%1) ; utilisez un débit plus élevé.</translation>
     </message>
     <message>
         <source>Guard turned ML off for %1</source>
@@ -986,8 +986,8 @@
         <translation>Serveur de modèle réparé (un mauvais déploiement de son service de variables a été annulé)</translation>
     </message>
     <message>
-        <source>Incident closed: ML back on at the plan's current step</source>
-        <translation>Incident clos : ML réactivé à l'étape courante du plan</translation>
+        <source>Incident closed: ML back on at the plan&apos;s current step</source>
+        <translation>Incident clos : ML réactivé à l&apos;étape courante du plan</translation>
     </message>
     <message>
         <source>Drift on %1: %2 = %3 (threshold %4)</source>
@@ -999,7 +999,7 @@
     </message>
     <message>
         <source>Heavy rain and a driver shortage in the city today; the model copes, watching</source>
-        <translation>Fortes pluies et manque de chauffeurs en ville aujourd'hui ; le modèle tient, on surveille</translation>
+        <translation>Fortes pluies et manque de chauffeurs en ville aujourd&apos;hui ; le modèle tient, on surveille</translation>
     </message>
     <message>
         <source>MAE %1 -&gt; %2 on the holdout (%3 % better, rule: at least 2 %)</source>
@@ -1015,7 +1015,7 @@
     </message>
     <message>
         <source>The retrained model was not registered before its promotion.</source>
-        <translation>Le modèle réentraîné n'a pas été enregistré avant sa promotion.</translation>
+        <translation>Le modèle réentraîné n&apos;a pas été enregistré avant sa promotion.</translation>
     </message>
     <message>
         <source>Retrained on the last 7 days: better MAE on the holdout</source>
@@ -1023,7 +1023,7 @@
     </message>
     <message>
         <source>A month of demo history loaded</source>
-        <translation>Un mois d'historique de démonstration chargé</translation>
+        <translation>Un mois d&apos;historique de démonstration chargé</translation>
     </message>
     <message>
         <source>First model for ride-offer acceptance</source>
@@ -1033,15 +1033,15 @@
 <context>
     <name>mldeck::ImageAugmentation</name>
     <message>
-        <source>Augmentation "horizontal_flip" must be true or false.</source>
+        <source>Augmentation &quot;horizontal_flip&quot; must be true or false.</source>
         <translation>L’augmentation « horizontal_flip » doit valoir true ou false.</translation>
     </message>
     <message>
-        <source>Augmentation "max_crop" must be a number.</source>
+        <source>Augmentation &quot;max_crop&quot; must be a number.</source>
         <translation>L’augmentation « max_crop » doit être un nombre.</translation>
     </message>
     <message>
-        <source>The largest crop must be from 0 to 0.5 of the image's side (got %1).</source>
+        <source>The largest crop must be from 0 to 0.5 of the image&apos;s side (got %1).</source>
         <translation>Le plus grand recadrage doit aller de 0 à 0,5 du côté de l’image (reçu : %1).</translation>
     </message>
 </context>
@@ -1059,7 +1059,7 @@
         <translation>Impossible d’écouter sur %1:%2 pour /metrics.</translation>
     </message>
     <message>
-        <source>--listen takes PORT (on loopback) or HOST:PORT with an IP address, such as 9464, 127.0.0.1:9464 or [::1]:9464 (got "%1").</source>
+        <source>--listen takes PORT (on loopback) or HOST:PORT with an IP address, such as 9464, 127.0.0.1:9464 or [::1]:9464 (got &quot;%1&quot;).</source>
         <translation>--listen attend PORT (en boucle locale) ou HÔTE:PORT avec une adresse IP, comme 9464, 127.0.0.1:9464 ou [::1]:9464 (reçu « %1 »).</translation>
     </message>
 </context>
@@ -1118,7 +1118,7 @@
         <translation>Le modèle %1 est un classifieur à %2 classes : il prédit un vecteur de probabilités par ligne, pas une valeur unique.</translation>
     </message>
     <message>
-        <source>Model %1 is not a classifier (its metadata gives task "%2").</source>
+        <source>Model %1 is not a classifier (its metadata gives task &quot;%2&quot;).</source>
         <translation>Le modèle %1 n’est pas un classifieur (ses métadonnées indiquent la tâche « %2 »).</translation>
     </message>
     <message>
@@ -1126,7 +1126,7 @@
         <translation>aucun</translation>
     </message>
     <message>
-        <source>Model %1 is not an image model (its metadata has no "input": "image").</source>
+        <source>Model %1 is not an image model (its metadata has no &quot;input&quot;: &quot;image&quot;).</source>
         <translation>Le modèle %1 n’est pas un modèle d’image (ses métadonnées n’ont pas « input » : « image »).</translation>
     </message>
     <message>
@@ -1169,7 +1169,7 @@
         <translation>démarrait</translation>
     </message>
     <message>
-        <source>The model ran out of memory (the worker's limit is %1 MB); its worker was stopped and the next request starts a fresh one.</source>
+        <source>The model ran out of memory (the worker&apos;s limit is %1 MB); its worker was stopped and the next request starts a fresh one.</source>
         <translation>Le modèle a manqué de mémoire (la limite du processus est de %1 Mo) ; son processus a été arrêté et la prochaine requête en démarre un neuf.</translation>
     </message>
     <message>
@@ -1240,7 +1240,7 @@
         <translation>Aucune connexion Redis n’est configurée.</translation>
     </message>
     <message>
-        <source>Publishing the champion of "%1" in Redis failed: %2</source>
+        <source>Publishing the champion of &quot;%1&quot; in Redis failed: %2</source>
         <translation>La publication du champion de « %1 » dans Redis a échoué : %2</translation>
     </message>
     <message>
@@ -1248,7 +1248,7 @@
         <translation>%1@%2 publié comme champion dans Redis.</translation>
     </message>
     <message>
-        <source>Deployment "%1" has no champion; its Redis key was cleared.</source>
+        <source>Deployment &quot;%1&quot; has no champion; its Redis key was cleared.</source>
         <translation>Le déploiement « %1 » n’a pas de champion ; sa clé Redis a été effacée.</translation>
     </message>
     <message>
@@ -1324,7 +1324,7 @@
     </message>
     <message>
         <source>alert rules</source>
-        <translation>les règles d'alerte</translation>
+        <translation>les règles d&apos;alerte</translation>
     </message>
     <message>
         <source>the webhook</source>
@@ -1509,11 +1509,11 @@
 <context>
     <name>mldeck::Settings</name>
     <message>
-        <source>Setting "%1" cannot hold a value of type %2.</source>
+        <source>Setting &quot;%1&quot; cannot hold a value of type %2.</source>
         <translation>Le réglage « %1 » ne peut pas contenir une valeur de type %2.</translation>
     </message>
     <message>
-        <source>Language "%1" is not available (choose the system language, en or fr).</source>
+        <source>Language &quot;%1&quot; is not available (choose the system language, en or fr).</source>
         <translation>La langue « %1 » n’est pas disponible (choisissez la langue du système, en ou fr).</translation>
     </message>
     <message>
@@ -1536,7 +1536,7 @@
         <translation>%1 : %2 a l’étiquette %3, qui n’est pas un indice de classe du modèle (0 à %4).</translation>
     </message>
     <message>
-        <source>Model %1 is not an image classifier (mldeck.json: "input": "image").</source>
+        <source>Model %1 is not an image classifier (mldeck.json: &quot;input&quot;: &quot;image&quot;).</source>
         <translation>Le modèle %1 n’est pas un classifieur d’images (mldeck.json : &quot;input&quot;: &quot;image&quot;).</translation>
     </message>
     <message>
@@ -1640,11 +1640,11 @@
 <context>
     <name>mldeck::TorchNanny</name>
     <message>
-        <source>The nanny's weights are malformed.</source>
+        <source>The nanny&apos;s weights are malformed.</source>
         <translation>Les poids du modèle nanny sont mal formés.</translation>
     </message>
     <message>
-        <source>The nanny's weights do not fit an input of %1 values.</source>
+        <source>The nanny&apos;s weights do not fit an input of %1 values.</source>
         <translation>Les poids du modèle nanny ne correspondent pas à une entrée de %1 valeurs.</translation>
     </message>
     <message>
@@ -1652,7 +1652,7 @@
         <translation>Demande d’entraînement du modèle nanny mal formée.</translation>
     </message>
     <message>
-        <source>The nanny's training diverged (validation loss is not finite at epoch %1).</source>
+        <source>The nanny&apos;s training diverged (validation loss is not finite at epoch %1).</source>
         <translation>L’entraînement du modèle nanny a divergé (la perte de validation n’est pas finie à l’époque %1).</translation>
     </message>
     <message>
@@ -1667,11 +1667,11 @@
         <translation>L’entraînement a manqué de mémoire ; essayez une taille de lot plus petite ou moins de lignes d’entraînement.</translation>
     </message>
     <message>
-        <source>The %1 data has no numeric column "%2", which model %3 needs.</source>
+        <source>The %1 data has no numeric column &quot;%2&quot;, which model %3 needs.</source>
         <translation>Les données %1 n’ont pas de colonne numérique « %2 », dont le modèle %3 a besoin.</translation>
     </message>
     <message>
-        <source>The %1 data has no categorical column "%2", which model %3 needs.</source>
+        <source>The %1 data has no categorical column &quot;%2&quot;, which model %3 needs.</source>
         <translation>Les données %1 n’ont pas de colonne catégorielle « %2 », dont le modèle %3 a besoin.</translation>
     </message>
     <message>
@@ -1777,7 +1777,7 @@
 <context>
     <name>mldeck::TrainingParams</name>
     <message>
-        <source>Training parameter "%1" must be %2.</source>
+        <source>Training parameter &quot;%1&quot; must be %2.</source>
         <translation>Le paramètre d’entraînement « %1 » doit être %2.</translation>
     </message>
     <message>
@@ -1825,7 +1825,7 @@
         <translation>Le nombre de threads doit aller de 0 (garder le réglage actuel) à 256 (reçu %1).</translation>
     </message>
     <message>
-        <source>"balanced" or a list of numbers, one per class</source>
+        <source>&quot;balanced&quot; or a list of numbers, one per class</source>
         <translation>« balanced » ou une liste de nombres, un par classe</translation>
     </message>
     <message>
@@ -1890,7 +1890,7 @@
         <translation>--rows est obligatoire (nombre de requêtes à générer).</translation>
     </message>
     <message>
-        <source>--rows must be a whole number from 1 to 100000000, not "%1".</source>
+        <source>--rows must be a whole number from 1 to 100000000, not &quot;%1&quot;.</source>
         <translation>--rows doit être un entier de 1 à 100000000, pas « %1 ».</translation>
     </message>
     <message>
@@ -1898,19 +1898,19 @@
         <translation>--out est obligatoire (le fichier CSV à écrire).</translation>
     </message>
     <message>
-        <source>--seed must be a non-negative whole number, not "%1".</source>
+        <source>--seed must be a non-negative whole number, not &quot;%1&quot;.</source>
         <translation>--seed doit être un entier positif ou nul, pas « %1 ».</translation>
     </message>
     <message>
-        <source>--start must be an ISO 8601 date-time such as 2024-05-01T08:00:00Z, not "%1".</source>
+        <source>--start must be an ISO 8601 date-time such as 2024-05-01T08:00:00Z, not &quot;%1&quot;.</source>
         <translation>--start doit être une date-heure ISO 8601 comme 2024-05-01T08:00:00Z, pas « %1 ».</translation>
     </message>
     <message>
-        <source>--rate must be a number of requests per second above 0 and at most 1000000, not "%1".</source>
+        <source>--rate must be a number of requests per second above 0 and at most 1000000, not &quot;%1&quot;.</source>
         <translation>--rate doit être un nombre de requêtes par seconde supérieur à 0 et au plus 1000000, pas « %1 ».</translation>
     </message>
     <message>
-        <source>--drift must be a number from 0 to 1, not "%1".</source>
+        <source>--drift must be a number from 0 to 1, not &quot;%1&quot;.</source>
         <translation>--drift doit être un nombre de 0 à 1, pas « %1 ».</translation>
     </message>
     <message>
@@ -1938,7 +1938,7 @@
         <translation>Dérive des variables de 0 (aucune) à 1 (scénario complet) : plus de pluie, plus froid, moins de chauffeurs, une autre flotte.</translation>
     </message>
     <message>
-        <source>Unexpected argument "%1".</source>
+        <source>Unexpected argument &quot;%1&quot;.</source>
         <translation>Argument inattendu « %1 ».</translation>
     </message>
     <message>
@@ -1978,7 +1978,7 @@
         <translation>aucun</translation>
     </message>
     <message>
-        <source>No flags for deployment "%1" in Redis at %2 (known: %3). Create them with "mldeckctl flags init --deployment %1".</source>
+        <source>No flags for deployment &quot;%1&quot; in Redis at %2 (known: %3). Create them with &quot;mldeckctl flags init --deployment %1&quot;.</source>
         <translation>Aucun drapeau pour le déploiement « %1 » dans Redis sur %2 (connus : %3). Créez-les avec « mldeckctl flags init --deployment %1 ».</translation>
     </message>
     <message>
@@ -1994,7 +1994,7 @@
         <translation>Rien à changer : donnez --enabled, --percentage et/ou --fallback.</translation>
     </message>
     <message>
-        <source>--expect-version must be a whole number &gt;= 0, not "%1".</source>
+        <source>--expect-version must be a whole number &gt;= 0, not &quot;%1&quot;.</source>
         <translation>--expect-version doit être un entier &gt;= 0, pas « %1 ».</translation>
     </message>
     <message>
@@ -2002,11 +2002,11 @@
         <translation>Crée les drapeaux d’un déploiement s’ils n’existent pas (version 1 ; valeurs non données : ML coupé, 0 %, repli activé). Les drapeaux existants restent inchangés.</translation>
     </message>
     <message>
-        <source>Flags of "%1" already exist; left unchanged.</source>
+        <source>Flags of &quot;%1&quot; already exist; left unchanged.</source>
         <translation>Les drapeaux de « %1 » existent déjà ; inchangés.</translation>
     </message>
     <message>
-        <source>Created the flags of "%1".</source>
+        <source>Created the flags of &quot;%1&quot;.</source>
         <translation>Drapeaux de « %1 » créés.</translation>
     </message>
     <message>
@@ -2026,7 +2026,7 @@
         <translation>%1:%2 -&gt; compartiment %3 (ML quand ml_enabled=1 et ml_traffic_percentage &gt;= %3)</translation>
     </message>
     <message>
-        <source>database "%1" has a schema "mldeck" that MLDeck did not create</source>
+        <source>database &quot;%1&quot; has a schema &quot;mldeck&quot; that MLDeck did not create</source>
         <translation>la base « %1 » a un schéma « mldeck » que MLDeck n’a pas créé</translation>
     </message>
     <message>
@@ -2062,7 +2062,7 @@
         <translation>Crée ou met à jour le schéma mldeck dans PostgreSQL.</translation>
     </message>
     <message>
-        <source>unexpected argument "%1"</source>
+        <source>unexpected argument &quot;%1&quot;</source>
         <translation>argument inattendu « %1 »</translation>
     </message>
     <message>
@@ -2202,7 +2202,7 @@
         <translation>Fichier CSV : en-tête = noms des colonnes.</translation>
     </message>
     <message>
-        <source>Target column of the CSV (default: the model's, else delay_min).</source>
+        <source>Target column of the CSV (default: the model&apos;s, else delay_min).</source>
         <translation>Colonne cible du CSV (par défaut : celle du modèle, sinon delay_min).</translation>
     </message>
     <message>
@@ -2242,7 +2242,7 @@
         <translation>Donnez de 2 à 4 options --model (reçu %1).</translation>
     </message>
     <message>
-        <source>--window must look like 24h, 90m, 7d or 3600s, not "%1".</source>
+        <source>--window must look like 24h, 90m, 7d or 3600s, not &quot;%1&quot;.</source>
         <translation>--window doit ressembler à 24h, 90m, 7d ou 3600s, pas « %1 ».</translation>
     </message>
     <message>
@@ -2262,7 +2262,7 @@
         <translation>--resamples doit être un entier de 100 à 100000.</translation>
     </message>
     <message>
-        <source>--share must be a number above 0 and at most 1, not "%1".</source>
+        <source>--share must be a number above 0 and at most 1, not &quot;%1&quot;.</source>
         <translation>--share doit être un nombre supérieur à 0 et au plus 1, pas « %1 ».</translation>
     </message>
     <message>
@@ -2270,7 +2270,7 @@
         <translation>Déploiement à vérifier.</translation>
     </message>
     <message>
-        <source>Current window, e.g. 10m (default: the deployment's setting, else 10m).</source>
+        <source>Current window, e.g. 10m (default: the deployment&apos;s setting, else 10m).</source>
         <translation>Fenêtre courante, par ex. 10m (par défaut : le réglage du déploiement, sinon 10m).</translation>
     </message>
     <message>
@@ -2294,7 +2294,7 @@
         <translation>--reference : %1</translation>
     </message>
     <message>
-        <source>--at must be an ISO 8601 date-time such as 2024-05-01T08:00:00Z, not "%1".</source>
+        <source>--at must be an ISO 8601 date-time such as 2024-05-01T08:00:00Z, not &quot;%1&quot;.</source>
         <translation>--at doit être une date-heure ISO 8601 comme 2024-05-01T08:00:00Z, pas « %1 ».</translation>
     </message>
     <message>
@@ -2322,11 +2322,11 @@
         <translation>--reference et --current sont tous deux obligatoires.</translation>
     </message>
     <message>
-        <source>Column "%1" of %2 is not in %3.</source>
+        <source>Column &quot;%1&quot; of %2 is not in %3.</source>
         <translation>La colonne « %1 » de %2 n’est pas dans %3.</translation>
     </message>
     <message>
-        <source>Column "%1" is numeric in one file and text in the other.</source>
+        <source>Column &quot;%1&quot; is numeric in one file and text in the other.</source>
         <translation>La colonne « %1 » est numérique dans un fichier et texte dans l’autre.</translation>
     </message>
     <message>
@@ -2354,7 +2354,7 @@
         <translation>Active le ML (éventuellement à un pourcentage donné) ; audité.</translation>
     </message>
     <message>
-        <source>Turn ML off (the percentage is kept); audited. For an emergency use "flags rollback", which always wins.</source>
+        <source>Turn ML off (the percentage is kept); audited. For an emergency use &quot;flags rollback&quot;, which always wins.</source>
         <translation>Coupe le ML (le pourcentage est conservé) ; audité. En cas d’urgence, utilisez « flags rollback », qui l’emporte toujours.</translation>
     </message>
     <message>
@@ -2394,7 +2394,7 @@
         <translation>Réarme une garde verrouillée pour qu’elle puisse agir à nouveau (audité).</translation>
     </message>
     <message>
-        <source>Give --deployment with a valid deployment name (got "%1").</source>
+        <source>Give --deployment with a valid deployment name (got &quot;%1&quot;).</source>
         <translation>Donnez --deployment avec un nom de déploiement valide (reçu « %1 »).</translation>
     </message>
     <message>
@@ -2406,11 +2406,11 @@
         <translation>La garde a été réarmée mais la ligne d’audit n’a pas pu être écrite : %1</translation>
     </message>
     <message>
-        <source>Guard of "%1" re-armed (it was latched on %2: %3).</source>
+        <source>Guard of &quot;%1&quot; re-armed (it was latched on %2: %3).</source>
         <translation>Garde de « %1 » réarmée (elle était verrouillée le %2 : %3).</translation>
     </message>
     <message>
-        <source>Guard of "%1" was not latched; streaks cleared.</source>
+        <source>Guard of &quot;%1&quot; was not latched; streaks cleared.</source>
         <translation>La garde de « %1 » n’était pas verrouillée ; séries remises à zéro.</translation>
     </message>
     <message>
@@ -2430,19 +2430,19 @@
         <translation>Portée de l’élection du leader : les gardes de même portée élisent un seul leader.</translation>
     </message>
     <message>
-        <source>Run the automatic guard ("mldeckctl guard rearm --deployment D --reason R" re-arms a latched one). Only the elected leader acts; Ctrl-C stops.</source>
+        <source>Run the automatic guard (&quot;mldeckctl guard rearm --deployment D --reason R&quot; re-arms a latched one). Only the elected leader acts; Ctrl-C stops.</source>
         <translation>Lance la garde automatique (« mldeckctl guard rearm --deployment D --reason R » réarme une garde verrouillée). Seul le leader élu agit ; Ctrl-C arrête.</translation>
     </message>
     <message>
-        <source>"%1" is not a valid deployment name.</source>
+        <source>&quot;%1&quot; is not a valid deployment name.</source>
         <translation>« %1 » n’est pas un nom de déploiement valide.</translation>
     </message>
     <message>
-        <source>--interval must be a time from 100ms to 60m such as 5s, not "%1".</source>
+        <source>--interval must be a time from 100ms to 60m such as 5s, not &quot;%1&quot;.</source>
         <translation>--interval doit être une durée de 100ms à 60m comme 5s, pas « %1 ».</translation>
     </message>
     <message>
-        <source>guard running every %1 ms (scope "%2"); Ctrl-C stops</source>
+        <source>guard running every %1 ms (scope &quot;%2&quot;); Ctrl-C stops</source>
         <translation>garde en marche toutes les %1 ms (portée « %2 ») ; Ctrl-C arrête</translation>
     </message>
     <message>
@@ -2526,7 +2526,7 @@
         <translation>donnez exactement un fichier de modèle à enregistrer</translation>
     </message>
     <message>
-        <source>--%1: "%2" is not an ISO 8601 date or time</source>
+        <source>--%1: &quot;%2&quot; is not an ISO 8601 date or time</source>
         <translation>--%1 : « %2 » n’est pas une date ou une heure ISO 8601</translation>
     </message>
     <message>
@@ -2538,7 +2538,7 @@
         <translation>%1@%2 enregistré.</translation>
     </message>
     <message>
-        <source>Note: the file has no mldeck.json metadata; its features could not be checked against the deployment's schema.</source>
+        <source>Note: the file has no mldeck.json metadata; its features could not be checked against the deployment&apos;s schema.</source>
         <translation>Remarque : le fichier n’a pas de métadonnées mldeck.json ; ses variables n’ont pas pu être vérifiées par rapport au schéma du déploiement.</translation>
     </message>
     <message>
@@ -2550,11 +2550,11 @@
         <translation>Liste les versions de modèle enregistrées d’un déploiement.</translation>
     </message>
     <message>
-        <source>Unknown deployment "%1".</source>
+        <source>Unknown deployment &quot;%1&quot;.</source>
         <translation>Déploiement « %1 » inconnu.</translation>
     </message>
     <message>
-        <source>Deployment "%1" has no registered models.</source>
+        <source>Deployment &quot;%1&quot; has no registered models.</source>
         <translation>Le déploiement « %1 » n’a aucun modèle enregistré.</translation>
     </message>
     <message>
@@ -2574,7 +2574,7 @@
         <translation>donnez exactement une version (ou champion / challenger)</translation>
     </message>
     <message>
-        <source>Deployment "%1" has no %2 model.</source>
+        <source>Deployment &quot;%1&quot; has no %2 model.</source>
         <translation>Le déploiement « %1 » n’a pas de modèle %2.</translation>
     </message>
     <message>
@@ -2606,7 +2606,7 @@
         <translation>donnez exactement une version à promouvoir</translation>
     </message>
     <message>
-        <source>--alias must be champion or challenger, not "%1"</source>
+        <source>--alias must be champion or challenger, not &quot;%1&quot;</source>
         <translation>--alias doit valoir champion ou challenger, pas « %1 »</translation>
     </message>
     <message>
@@ -2630,11 +2630,11 @@
         <translation>%1@%2 archivé.</translation>
     </message>
     <message>
-        <source>Publish the deployment's champion (from PostgreSQL) in Redis again.</source>
+        <source>Publish the deployment&apos;s champion (from PostgreSQL) in Redis again.</source>
         <translation>Publie à nouveau dans Redis le champion du déploiement (lu dans PostgreSQL).</translation>
     </message>
     <message>
-        <source>Publishing the champion of "%1" in Redis failed: %2</source>
+        <source>Publishing the champion of &quot;%1&quot; in Redis failed: %2</source>
         <translation>La publication du champion de « %1 » dans Redis a échoué : %2</translation>
     </message>
     <message>
@@ -2642,11 +2642,11 @@
         <translation>%1@%2 publié comme champion dans %3.</translation>
     </message>
     <message>
-        <source>Deployment "%1" has no champion; %2 was cleared.</source>
+        <source>Deployment &quot;%1&quot; has no champion; %2 was cleared.</source>
         <translation>Le déploiement « %1 » n’a pas de champion ; la clé %2 a été effacée.</translation>
     </message>
     <message>
-        <source>plan of "%1": %2</source>
+        <source>plan of &quot;%1&quot;: %2</source>
         <translation>plan de « %1 » : %2</translation>
     </message>
     <message>
@@ -2726,11 +2726,11 @@
         <translation>Enregistre le plan par étapes (validé ; audité).</translation>
     </message>
     <message>
-        <source>--%1 must be a number, not "%2".</source>
+        <source>--%1 must be a number, not &quot;%2&quot;.</source>
         <translation>--%1 doit être un nombre, pas « %2 ».</translation>
     </message>
     <message>
-        <source>unknown plan command "%1"</source>
+        <source>unknown plan command &quot;%1&quot;</source>
         <translation>commande plan « %1 » inconnue</translation>
     </message>
     <message>
@@ -2770,19 +2770,19 @@
         <translation>Motif (obligatoire pour un changement, audité).</translation>
     </message>
     <message>
-        <source>Show the guard's rules of a deployment, or change them (audited).</source>
+        <source>Show the guard&apos;s rules of a deployment, or change them (audited).</source>
         <translation>Affiche les règles de la garde d’un déploiement, ou les modifie (audité).</translation>
     </message>
     <message>
-        <source>--enabled must be 0 or 1, not "%1".</source>
+        <source>--enabled must be 0 or 1, not &quot;%1&quot;.</source>
         <translation>--enabled doit valoir 0 ou 1, pas « %1 ».</translation>
     </message>
     <message>
-        <source>Give --reason: changing the guard's rules is audited and needs a reason.</source>
+        <source>Give --reason: changing the guard&apos;s rules is audited and needs a reason.</source>
         <translation>Donnez --reason : la modification des règles de la garde est auditée et demande un motif.</translation>
     </message>
     <message>
-        <source>Guard rules of "%1"%2:</source>
+        <source>Guard rules of &quot;%1&quot;%2:</source>
         <translation>Règles de la garde de « %1 »%2 :</translation>
     </message>
     <message>
@@ -2866,11 +2866,11 @@
         <translation>Donnez exactement une option parmi --until, --for et --off.</translation>
     </message>
     <message>
-        <source>--until must be an ISO 8601 date-time such as 2024-05-01T18:00:00Z, not "%1".</source>
+        <source>--until must be an ISO 8601 date-time such as 2024-05-01T18:00:00Z, not &quot;%1&quot;.</source>
         <translation>--until doit être une date-heure ISO 8601 comme 2024-05-01T18:00:00Z, pas « %1 ».</translation>
     </message>
     <message>
-        <source>--for must be a duration such as 30m, 2h or 1d, not "%1".</source>
+        <source>--for must be a duration such as 30m, 2h or 1d, not &quot;%1&quot;.</source>
         <translation>--for doit être une durée comme 30m, 2h ou 1d, pas « %1 ».</translation>
     </message>
     <message>
@@ -2882,7 +2882,7 @@
         <translation>L’alerte %1 n’est plus en silence.</translation>
     </message>
     <message>
-        <source>Shows a deployment's KPI alert rules and where each stands.</source>
+        <source>Shows a deployment&apos;s KPI alert rules and where each stands.</source>
         <translation>Affiche les règles d’alerte d’indicateurs d’un déploiement et l’état de chacune.</translation>
     </message>
     <message>
@@ -2898,7 +2898,7 @@
         <translation>Seuil (taux d’échec en proportion : 0.2 = 20 % ; latence en ms).</translation>
     </message>
     <message>
-        <source>"&gt;" or "&lt;".</source>
+        <source>&quot;&gt;&quot; or &quot;&lt;&quot;.</source>
         <translation>« &gt; » ou « &lt; ».</translation>
     </message>
     <message>
@@ -2922,7 +2922,7 @@
         <translation>Désactiver la règle (une alerte déclenchée est résolue).</translation>
     </message>
     <message>
-        <source>Forget this deployment's changes: back to the built-in default.</source>
+        <source>Forget this deployment&apos;s changes: back to the built-in default.</source>
         <translation>Oublier les modifications de ce déploiement : retour à la valeur intégrée par défaut.</translation>
     </message>
     <message>
@@ -2946,7 +2946,7 @@
         <translation>La règle %1 de %2 n’avait aucune modification.</translation>
     </message>
     <message>
-        <source>Deployment %1 has no rule "%2": give --metric to add one.</source>
+        <source>Deployment %1 has no rule &quot;%2&quot;: give --metric to add one.</source>
         <translation>Le déploiement %1 n’a pas de règle « %2 » : donnez --metric pour en ajouter une.</translation>
     </message>
     <message>
@@ -2954,7 +2954,7 @@
         <translation>La règle %1 surveille %2 ; sa métrique ne peut pas changer (ajoutez une règle avec un autre identifiant).</translation>
     </message>
     <message>
-        <source>--%1 must be a %2, not "%3".</source>
+        <source>--%1 must be a %2, not &quot;%3&quot;.</source>
         <translation>--%1 doit être un %2, pas « %3 ».</translation>
     </message>
     <message>
@@ -2994,11 +2994,11 @@
         <translation>Webhook de %1 défini sur %2.</translation>
     </message>
     <message>
-        <source>Sends a test notification to the deployment's webhook (with retries) and records it. Exit code 1 when it was not delivered.</source>
+        <source>Sends a test notification to the deployment&apos;s webhook (with retries) and records it. Exit code 1 when it was not delivered.</source>
         <translation>Envoie une notification de test au webhook du déploiement (avec nouvelles tentatives) et l’enregistre. Code de sortie 1 si elle n’a pas été remise.</translation>
     </message>
     <message>
-        <source>Deployment %1 has no webhook: set one with "mldeckctl alerts webhook set".</source>
+        <source>Deployment %1 has no webhook: set one with &quot;mldeckctl alerts webhook set&quot;.</source>
         <translation>Le déploiement %1 n’a pas de webhook : définissez-en un avec « mldeckctl alerts webhook set ».</translation>
     </message>
     <message>
@@ -3024,7 +3024,7 @@
         mldeckctl alerts webhook test --deployment D</translation>
     </message>
     <message>
-        <source>Delete feedback older than N days (default: the deployment's retention, 180 days unless changed).</source>
+        <source>Delete feedback older than N days (default: the deployment&apos;s retention, 180 days unless changed).</source>
         <translation>Supprimer les retours de plus de N jours (par défaut : la conservation du déploiement, 180 jours sauf modification).</translation>
     </message>
     <message>
@@ -3036,18 +3036,18 @@
         <translation>Supprime les anciens retours utilisateurs (conservation ; audité comme feedback.purge).</translation>
     </message>
     <message>
-        <source>--older-than-days: "%1" is not a whole number from 1 to 3650</source>
+        <source>--older-than-days: &quot;%1&quot; is not a whole number from 1 to 3650</source>
         <translation>--older-than-days : « %1 » n’est pas un entier de 1 à 3650</translation>
     </message>
     <message numerus="yes">
-        <source>%n feedback items of "%1" are older than %2 days and would be deleted.</source>
+        <source>%n feedback items of &quot;%1&quot; are older than %2 days and would be deleted.</source>
         <translation>
             <numerusform>%n retour de « %1 » a plus de %2 jours et serait supprimé.</numerusform>
             <numerusform>%n retours de « %1 » ont plus de %2 jours et seraient supprimés.</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <source>Deleted %n feedback items of "%1" older than %2 days.</source>
+        <source>Deleted %n feedback items of &quot;%1&quot; older than %2 days.</source>
         <translation>
             <numerusform>%n retour de « %1 » de plus de %2 jours supprimé.</numerusform>
             <numerusform>%n retours de « %1 » de plus de %2 jours supprimés.</numerusform>
@@ -3082,7 +3082,7 @@
         <translation>Objectif</translation>
     </message>
     <message>
-        <source>--%1 must be an ISO 8601 date-time such as 2024-05-01T08:00:00Z, not "%2".</source>
+        <source>--%1 must be an ISO 8601 date-time such as 2024-05-01T08:00:00Z, not &quot;%2&quot;.</source>
         <translation>--%1 doit être une date-heure ISO 8601 comme 2024-05-01T08:00:00Z, pas « %2 ».</translation>
     </message>
     <message>
@@ -3110,7 +3110,7 @@
         <translation>Affiche les indicateurs d’un déploiement sur une plage, tels que le tableau de bord les montre.</translation>
     </message>
     <message>
-        <source>--by must be path or version, not "%1".</source>
+        <source>--by must be path or version, not &quot;%1&quot;.</source>
         <translation>--by doit valoir path ou version, pas « %1 ».</translation>
     </message>
     <message>
@@ -3126,7 +3126,7 @@
         <translation>Une plage dure au plus 366 jours.</translation>
     </message>
     <message>
-        <source>--range must be a number followed by m, h or d (such as 15m, 1h, 24h, 7d, 30d; at most 366 days), not "%1".</source>
+        <source>--range must be a number followed by m, h or d (such as 15m, 1h, 24h, 7d, 30d; at most 366 days), not &quot;%1&quot;.</source>
         <translation>--range doit être un nombre suivi de m, h ou d (comme 15m, 1h, 24h, 7d, 30d ; au plus 366 jours), pas « %1 ».</translation>
     </message>
     <message>
@@ -3174,7 +3174,7 @@
         <translation>--format est obligatoire quand --out ne se termine pas par .pdf ou .csv.</translation>
     </message>
     <message>
-        <source>--end must be an ISO 8601 date-time such as 2024-05-02T00:00:00Z, not "%1".</source>
+        <source>--end must be an ISO 8601 date-time such as 2024-05-02T00:00:00Z, not &quot;%1&quot;.</source>
         <translation>--end doit être une date-heure ISO 8601 comme 2024-05-02T00:00:00Z, pas « %1 ».</translation>
     </message>
     <message>
@@ -3246,7 +3246,7 @@
         <translation>Graine aléatoire (42 par défaut).</translation>
     </message>
     <message>
-        <source>Re-initialise the weights instead of starting from the champion's.</source>
+        <source>Re-initialise the weights instead of starting from the champion&apos;s.</source>
         <translation>Réinitialiser les poids au lieu de partir de ceux du champion.</translation>
     </message>
     <message>
@@ -3266,15 +3266,15 @@
         <translation>Réentraîne le champion sur des données récentes, l’évalue face au champion sur le même jeu de test et ne le promeut que si la règle de décision l’indique (sinon il est gardé comme challenger).</translation>
     </message>
     <message>
-        <source>--%1: "%2" is not a whole number</source>
+        <source>--%1: &quot;%2&quot; is not a whole number</source>
         <translation>--%1 : « %2 » n’est pas un entier</translation>
     </message>
     <message>
-        <source>--learning-rate: "%1" is not a number</source>
+        <source>--learning-rate: &quot;%1&quot; is not a number</source>
         <translation>--learning-rate : « %1 » n’est pas un nombre</translation>
     </message>
     <message>
-        <source>--min-improvement: "%1" is not a number</source>
+        <source>--min-improvement: &quot;%1&quot; is not a number</source>
         <translation>--min-improvement : « %1 » n’est pas un nombre</translation>
     </message>
     <message>
@@ -3318,11 +3318,11 @@
         <translation>Les réentraînements d’un déploiement, les plus récents d’abord.</translation>
     </message>
     <message>
-        <source>--limit: "%1" is not a positive whole number</source>
+        <source>--limit: &quot;%1&quot; is not a positive whole number</source>
         <translation>--limit : « %1 » n’est pas un entier positif</translation>
     </message>
     <message>
-        <source>No retrain run for "%1" yet.</source>
+        <source>No retrain run for &quot;%1&quot; yet.</source>
         <translation>Aucun réentraînement pour « %1 » pour l’instant.</translation>
     </message>
     <message>
@@ -3346,7 +3346,7 @@
         <translation>--keep N est obligatoire</translation>
     </message>
     <message>
-        <source>--keep: "%1" is not a whole number of 0 or more</source>
+        <source>--keep: &quot;%1&quot; is not a whole number of 0 or more</source>
         <translation>--keep : « %1 » n’est pas un entier positif ou nul</translation>
     </message>
     <message>
@@ -3358,7 +3358,7 @@
         <translation>Conservées : %1</translation>
     </message>
     <message>
-        <source>"set key=value ..." changes settings (e.g. set autoRetrain=true minFeedback=150).</source>
+        <source>&quot;set key=value ...&quot; changes settings (e.g. set autoRetrain=true minFeedback=150).</source>
         <translation>« set clé=valeur ... » modifie les réglages (par ex. set autoRetrain=true minFeedback=150).</translation>
     </message>
     <message>
@@ -3366,15 +3366,15 @@
         <translation>Affiche ou modifie les réglages de réentraînement d’un déploiement (audité).</translation>
     </message>
     <message>
-        <source>unknown argument "%1": use "set key=value ..."</source>
+        <source>unknown argument &quot;%1&quot;: use &quot;set key=value ...&quot;</source>
         <translation>argument « %1 » inconnu : utilisez « set clé=valeur ... »</translation>
     </message>
     <message>
-        <source>"set" needs at least one key=value</source>
+        <source>&quot;set&quot; needs at least one key=value</source>
         <translation>« set » demande au moins un clé=valeur</translation>
     </message>
     <message>
-        <source>unknown setting "%1"; known: %2</source>
+        <source>unknown setting &quot;%1&quot;; known: %2</source>
         <translation>réglage « %1 » inconnu ; réglages connus : %2</translation>
     </message>
     <message>
@@ -3382,7 +3382,7 @@
         <translation>%1 doit valoir true ou false</translation>
     </message>
     <message>
-        <source>%1 must be a number (got "%2")</source>
+        <source>%1 must be a number (got &quot;%2&quot;)</source>
         <translation>%1 doit être un nombre (reçu « %2 »)</translation>
     </message>
     <message>
@@ -3394,7 +3394,7 @@
         <translation>Arrêt demandé à l’exécution %1 ; elle s’arrête à la fin de l’époque en cours.</translation>
     </message>
     <message>
-        <source>No retrain run of "%1" is running.</source>
+        <source>No retrain run of &quot;%1&quot; is running.</source>
         <translation>Aucun réentraînement de « %1 » n’est en cours.</translation>
     </message>
     <message>
@@ -3424,7 +3424,7 @@
         <translation> | ATTENTION : %1</translation>
     </message>
     <message>
-        <source>Serve this TorchScript file for the whole run and do not follow the champion (default: follow the deployment's champion from the registry, the demo MLP until there is one).</source>
+        <source>Serve this TorchScript file for the whole run and do not follow the champion (default: follow the deployment&apos;s champion from the registry, the demo MLP until there is one).</source>
         <translation>Servir ce fichier TorchScript pendant toute l’exécution sans suivre le champion (par défaut : suivre le champion du déploiement dans le registre, le MLP de démo tant qu’il n’y en a pas).</translation>
     </message>
     <message>
@@ -3458,7 +3458,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>Écrit les règles d’alerte KPI sous forme de fichier de règles Prometheus qui se déclenche dans les mêmes conditions que la garde, à partir des séries de `mldeckctl guard --listen`.</translation>
     </message>
     <message>
-        <source>--format must be prometheus (got "%1").</source>
+        <source>--format must be prometheus (got &quot;%1&quot;).</source>
         <translation>--format doit valoir prometheus (reçu « %1 »).</translation>
     </message>
     <message>
@@ -3512,7 +3512,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>Afficher du JSON lisible par une machine.</translation>
     </message>
     <message>
-        <source>"%1" is not a valid deployment name (lower-case letter first, then a-z, 0-9, _ or -).</source>
+        <source>&quot;%1&quot; is not a valid deployment name (lower-case letter first, then a-z, 0-9, _ or -).</source>
         <translation>« %1 » n’est pas un nom de déploiement valide (une minuscule d’abord, puis a-z, 0-9, _ ou -).</translation>
     </message>
     <message>
@@ -3520,7 +3520,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>Aucun PostgreSQL indiqué : passez --pg postgresql://utilisateur@hôte:port/base ou définissez MLDECK_PG_URL.</translation>
     </message>
     <message>
-        <source>unknown command "%1 %2"</source>
+        <source>unknown command &quot;%1 %2&quot;</source>
         <translation>commande « %1 %2 » inconnue</translation>
     </message>
     <message>
@@ -3568,7 +3568,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>Écrire le rapport d’indicateurs d’un jour ou d’une semaine en PDF ou CSV.</translation>
     </message>
     <message>
-        <source>Write a Grafana dashboard over the guard's Prometheus metrics.</source>
+        <source>Write a Grafana dashboard over the guard&apos;s Prometheus metrics.</source>
         <translation>Écrire un tableau de bord Grafana sur les métriques Prometheus de la garde.</translation>
     </message>
     <message>
@@ -3580,7 +3580,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>Conservation des retours : purger ce qui dépasse la durée de conservation.</translation>
     </message>
     <message>
-        <source>Show the serving backend's own dependencies (up, down, in fallback).</source>
+        <source>Show the serving backend&apos;s own dependencies (up, down, in fallback).</source>
         <translation>Afficher les dépendances propres du backend de service (disponibles, indisponibles, en mode dégradé).</translation>
     </message>
     <message>
@@ -3596,7 +3596,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>Usage : mldeckctl &lt;verbe&gt; [options]   (mldeckctl &lt;verbe&gt; --help)</translation>
     </message>
     <message>
-        <source>unknown verb "%1"</source>
+        <source>unknown verb &quot;%1&quot;</source>
         <translation>verbe « %1 » inconnu</translation>
     </message>
     <message>
@@ -3620,7 +3620,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>  rapporté il y a %1 s</translation>
     </message>
     <message>
-        <source>Lists the serving backend's own dependencies (weather API, feature store...) as the backend reports them in Redis: up, down, degraded or unknown (no report within its expiry), and how long a fallback has been active. Exit code 1 when one is not up, in fallback or unknown.</source>
+        <source>Lists the serving backend&apos;s own dependencies (weather API, feature store...) as the backend reports them in Redis: up, down, degraded or unknown (no report within its expiry), and how long a fallback has been active. Exit code 1 when one is not up, in fallback or unknown.</source>
         <translation>Liste les dépendances propres du backend de service (API météo, feature store…) telles que le backend les rapporte dans Redis : up, down, degraded ou inconnue (aucun rapport avant son expiration), et depuis combien de temps un mode dégradé est actif. Code de sortie 1 quand l’une n’est pas disponible, est en mode dégradé ou inconnue.</translation>
     </message>
     <message>
@@ -3638,7 +3638,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
   Écrit un tableau de bord Grafana importable (JSON) dont les panneaux lisent les séries de `mldeckctl guard --listen`.</translation>
     </message>
     <message>
-        <source>Writes a Grafana dashboard for a deployment; its targets (MAE, R², latency, failure rate) come from the deployment's settings.</source>
+        <source>Writes a Grafana dashboard for a deployment; its targets (MAE, R², latency, failure rate) come from the deployment&apos;s settings.</source>
         <translation>Écrit un tableau de bord Grafana pour un déploiement ; ses objectifs (MAE, R², latence, taux d’échec) viennent des réglages du déploiement.</translation>
     </message>
     <message>
@@ -3719,19 +3719,19 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     </message>
     <message>
         <source>Fill an empty deployment with a month of demo history.</source>
-        <translation>Remplir un déploiement vide avec un mois d'historique de démonstration.</translation>
+        <translation>Remplir un déploiement vide avec un mois d&apos;historique de démonstration.</translation>
     </message>
     <message>
-        <source>Delete a rule of the deployment's own (an alert it raised resolves).</source>
-        <translation>Supprimer une règle propre au déploiement (une alerte qu'elle a levée est résolue).</translation>
+        <source>Delete a rule of the deployment&apos;s own (an alert it raised resolves).</source>
+        <translation>Supprimer une règle propre au déploiement (une alerte qu&apos;elle a levée est résolue).</translation>
     </message>
     <message>
         <source>--reset and --delete exclude each other.</source>
-        <translation>--reset et --delete s'excluent.</translation>
+        <translation>--reset et --delete s&apos;excluent.</translation>
     </message>
     <message>
-        <source>Deployment %1 has no rule "%2".</source>
-        <translation>Le déploiement %1 n'a pas de règle « %2 ».</translation>
+        <source>Deployment %1 has no rule &quot;%2&quot;.</source>
+        <translation>Le déploiement %1 n&apos;a pas de règle « %2 ».</translation>
     </message>
     <message>
         <source>Rule %1 of %2 deleted.</source>
@@ -3739,7 +3739,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     </message>
     <message>
         <source>Length of the history in days (default 30).</source>
-        <translation>Durée de l'historique en jours (30 par défaut).</translation>
+        <translation>Durée de l&apos;historique en jours (30 par défaut).</translation>
     </message>
     <message>
         <source>Random seed (default 42): the same seed and end give the same history.</source>
@@ -3751,23 +3751,23 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     </message>
     <message>
         <source>End of the history, ISO 8601 (default: now, to the minute).</source>
-        <translation>Fin de l'historique, ISO 8601 (par défaut : maintenant, à la minute).</translation>
+        <translation>Fin de l&apos;historique, ISO 8601 (par défaut : maintenant, à la minute).</translation>
     </message>
     <message>
-        <source>--days must be a whole number, not "%1".</source>
+        <source>--days must be a whole number, not &quot;%1&quot;.</source>
         <translation>--days doit être un nombre entier, pas « %1 ».</translation>
     </message>
     <message>
-        <source>--rate must be a number, not "%1".</source>
+        <source>--rate must be a number, not &quot;%1&quot;.</source>
         <translation>--rate doit être un nombre, pas « %1 ».</translation>
     </message>
     <message>
-        <source>--end must be an ISO 8601 date-time such as 2024-05-01T08:00:00Z, not "%1".</source>
+        <source>--end must be an ISO 8601 date-time such as 2024-05-01T08:00:00Z, not &quot;%1&quot;.</source>
         <translation>--end doit être une date-heure ISO 8601 comme 2024-05-01T08:00:00Z, pas « %1 ».</translation>
     </message>
     <message>
-        <source>Deployment "%1" already has its demo history (%2 .. %3, seed %4): reused, nothing added.</source>
-        <translation>Le déploiement « %1 » a déjà son historique de démonstration (%2 .. %3, graine %4) : réutilisé, rien d'ajouté.</translation>
+        <source>Deployment &quot;%1&quot; already has its demo history (%2 .. %3, seed %4): reused, nothing added.</source>
+        <translation>Le déploiement « %1 » a déjà son historique de démonstration (%2 .. %3, graine %4) : réutilisé, rien d&apos;ajouté.</translation>
     </message>
     <message>
         <source>  %1: %2 s, %3 rows, %4 rows/s</source>
@@ -3778,8 +3778,8 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>  %1 : %2 s</translation>
     </message>
     <message>
-        <source>History of "%1" from %2 to %3: %4 predictions, %5 outcomes, %6 feedback, %7 audit rows in %8 s (%9 log rows/s overall).</source>
-        <translation>Historique de « %1 » du %2 au %3 : %4 prédictions, %5 résultats, %6 retours, %7 lignes d'audit en %8 s (%9 lignes de journal/s au total).</translation>
+        <source>History of &quot;%1&quot; from %2 to %3: %4 predictions, %5 outcomes, %6 feedback, %7 audit rows in %8 s (%9 log rows/s overall).</source>
+        <translation>Historique de « %1 » du %2 au %3 : %4 prédictions, %5 résultats, %6 retours, %7 lignes d&apos;audit en %8 s (%9 lignes de journal/s au total).</translation>
     </message>
     <message>
         <source>%1  (archived %2 by %3)</source>
@@ -3811,34 +3811,34 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     </message>
     <message>
         <source>  features     none yet (the first model registered or row logged sets them)</source>
-        <translation>  variables    aucune pour l'instant (le premier modèle enregistré ou la première ligne journalisée les fixe)</translation>
+        <translation>  variables    aucune pour l&apos;instant (le premier modèle enregistré ou la première ligne journalisée les fixe)</translation>
     </message>
     <message>
         <source>give exactly one deployment name</source>
         <translation>donnez exactement un nom de déploiement</translation>
     </message>
     <message>
-        <source>The new deployment's name (lower-case, as in Redis keys).</source>
+        <source>The new deployment&apos;s name (lower-case, as in Redis keys).</source>
         <translation>Le nom du nouveau déploiement (en minuscules, comme dans les clés Redis).</translation>
     </message>
     <message>
-        <source>regression or classification (default: the model's, else regression).</source>
+        <source>regression or classification (default: the model&apos;s, else regression).</source>
         <translation>regression ou classification (par défaut : celle du modèle, sinon regression).</translation>
     </message>
     <message>
         <source>One line saying what it predicts.</source>
-        <translation>Une ligne qui dit ce qu'il prédit.</translation>
+        <translation>Une ligne qui dit ce qu&apos;il prédit.</translation>
     </message>
     <message>
-        <source>What the model predicts (default: the model's target).</source>
+        <source>What the model predicts (default: the model&apos;s target).</source>
         <translation>Ce que le modèle prédit (par défaut : la cible du modèle).</translation>
     </message>
     <message>
-        <source>Its unit (default: the model's).</source>
+        <source>Its unit (default: the model&apos;s).</source>
         <translation>Son unité (par défaut : celle du modèle).</translation>
     </message>
     <message>
-        <source>Take the feature schema, task and target from this model file's metadata.</source>
+        <source>Take the feature schema, task and target from this model file&apos;s metadata.</source>
         <translation>Prendre le schéma des variables, la tâche et la cible dans les métadonnées de ce fichier de modèle.</translation>
     </message>
     <message>
@@ -3851,18 +3851,18 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     </message>
     <message>
         <source>Model file %1 has no mldeck.json metadata: its features are unknown.</source>
-        <translation>Le fichier de modèle %1 n'a pas de métadonnées mldeck.json : ses variables sont inconnues.</translation>
+        <translation>Le fichier de modèle %1 n&apos;a pas de métadonnées mldeck.json : ses variables sont inconnues.</translation>
     </message>
     <message>
         <source>Give --task regression or --task classification (or --from-model FILE).</source>
         <translation>Donnez --task regression ou --task classification (ou --from-model FICHIER).</translation>
     </message>
     <message>
-        <source>--reference-rows must be a whole number, not "%1".</source>
+        <source>--reference-rows must be a whole number, not &quot;%1&quot;.</source>
         <translation>--reference-rows doit être un nombre entier, pas « %1 ».</translation>
     </message>
     <message>
-        <source>Created deployment "%1".</source>
+        <source>Created deployment &quot;%1&quot;.</source>
         <translation>Déploiement « %1 » créé.</translation>
     </message>
     <message>
@@ -3882,7 +3882,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>Lister les déploiements (les actifs, sauf avec --all).</translation>
     </message>
     <message>
-        <source>No deployments. Create one with "mldeckctl deployments create NAME --task regression".</source>
+        <source>No deployments. Create one with &quot;mldeckctl deployments create NAME --task regression&quot;.</source>
         <translation>Aucun déploiement. Créez-en un avec « mldeckctl deployments create NOM --task regression ».</translation>
     </message>
     <message>
@@ -3910,28 +3910,28 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>Nouvelle unité de cible.</translation>
     </message>
     <message>
-        <source>Changed deployment "%1".</source>
+        <source>Changed deployment &quot;%1&quot;.</source>
         <translation>Déploiement « %1 » modifié.</translation>
     </message>
     <message>
         <source>Why (recorded in the audit log); required.</source>
-        <translation>Pourquoi (consigné dans le journal d'audit) ; obligatoire.</translation>
+        <translation>Pourquoi (consigné dans le journal d&apos;audit) ; obligatoire.</translation>
     </message>
     <message>
         <source>Archive a deployment: hidden from the selectors and the guard, its history kept (audited).</source>
         <translation>Archiver un déploiement : masqué des sélecteurs et de la garde, son historique conservé (audité).</translation>
     </message>
     <message>
-        <source>Archived deployment "%1"; its history is kept.</source>
+        <source>Archived deployment &quot;%1&quot;; its history is kept.</source>
         <translation>Déploiement « %1 » archivé ; son historique est conservé.</translation>
     </message>
     <message>
-        <source>Reference: first_rows:N, model, snapshot:NAME, period:FROM/TO, auto, first:DURATION or previous:DURATION (default: the deployment's setting, else first_rows:5000).</source>
+        <source>Reference: first_rows:N, model, snapshot:NAME, period:FROM/TO, auto, first:DURATION or previous:DURATION (default: the deployment&apos;s setting, else first_rows:5000).</source>
         <translation>Référence : first_rows:N, model, snapshot:NOM, period:DEBUT/FIN, auto, first:DUREE ou previous:DUREE (par défaut : le réglage du déploiement, sinon first_rows:5000).</translation>
     </message>
     <message>
         <source>Checks the live window of a deployment for feature drift. Exit code 1 when the dataset drifts, 3 while its reference is still filling.</source>
-        <translation>Vérifie la dérive des variables sur la fenêtre courante d'un déploiement. Code de sortie 1 quand le jeu de données dérive, 3 tant que sa référence se remplit.</translation>
+        <translation>Vérifie la dérive des variables sur la fenêtre courante d&apos;un déploiement. Code de sortie 1 quand le jeu de données dérive, 3 tant que sa référence se remplit.</translation>
     </message>
     <message>
         <source>Deployment %1: %2 (%3); drift is checked once the reference is full.</source>
@@ -3955,7 +3955,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     </message>
     <message>
         <source>Shows the drift reference of a deployment and whether it is still filling.</source>
-        <translation>Affiche la référence de dérive d'un déploiement et si elle se remplit encore.</translation>
+        <translation>Affiche la référence de dérive d&apos;un déploiement et si elle se remplit encore.</translation>
     </message>
     <message>
         <source>The first N logged predictions (the default, N = 5000).</source>
@@ -3970,24 +3970,24 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>Un instantané enregistré, par son nom.</translation>
     </message>
     <message>
-        <source>The champion model's training window (train_from/train_to).</source>
-        <translation>La fenêtre d'entraînement du modèle champion (train_from/train_to).</translation>
+        <source>The champion model&apos;s training window (train_from/train_to).</source>
+        <translation>La fenêtre d&apos;entraînement du modèle champion (train_from/train_to).</translation>
     </message>
     <message>
-        <source>The model's training data: a CSV file with a column per feature (optional columns predicted, actual), stored as a snapshot.</source>
-        <translation>Les données d'entraînement du modèle : un fichier CSV avec une colonne par variable (colonnes predicted, actual facultatives), enregistré comme instantané.</translation>
+        <source>The model&apos;s training data: a CSV file with a column per feature (optional columns predicted, actual), stored as a snapshot.</source>
+        <translation>Les données d&apos;entraînement du modèle : un fichier CSV avec une colonne par variable (colonnes predicted, actual facultatives), enregistré comme instantané.</translation>
     </message>
     <message>
         <source>Name of the snapshot --from-csv stores (default: training).</source>
-        <translation>Nom de l'instantané que --from-csv enregistre (par défaut : training).</translation>
+        <translation>Nom de l&apos;instantané que --from-csv enregistre (par défaut : training).</translation>
     </message>
     <message>
         <source>Any reference text: auto, first:DURATION, previous:DURATION, ...</source>
-        <translation>N'importe quel texte de référence : auto, first:DUREE, previous:DUREE, ...</translation>
+        <translation>N&apos;importe quel texte de référence : auto, first:DUREE, previous:DUREE, ...</translation>
     </message>
     <message>
         <source>Sets the drift reference of a deployment (one of --first-rows, --period, --snapshot, --model, --from-csv, --spec); audited.</source>
-        <translation>Définit la référence de dérive d'un déploiement (une parmi --first-rows, --period, --snapshot, --model, --from-csv, --spec) ; audité.</translation>
+        <translation>Définit la référence de dérive d&apos;un déploiement (une parmi --first-rows, --period, --snapshot, --model, --from-csv, --spec) ; audité.</translation>
     </message>
     <message>
         <source>Choose the reference: --first-rows N, --period FROM/TO, --snapshot NAME, --model, --from-csv FILE or --spec SPEC.</source>
@@ -4016,15 +4016,15 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>        mldeckctl drift reference show|set --deployment D ... (voir drift reference --help)</translation>
     </message>
     <message>
-        <source>Use "mldeckctl drift check", "mldeckctl drift compare" or "mldeckctl drift reference" (see --help).</source>
+        <source>Use &quot;mldeckctl drift check&quot;, &quot;mldeckctl drift compare&quot; or &quot;mldeckctl drift reference&quot; (see --help).</source>
         <translation>Utilisez « mldeckctl drift check », « mldeckctl drift compare » ou « mldeckctl drift reference » (voir --help).</translation>
     </message>
     <message>
-        <source>Rule id (failure_rate, latency_p95_ms, mae, r2, no_data, dependency_fallback, a classifier's accuracy, or one of yours).</source>
+        <source>Rule id (failure_rate, latency_p95_ms, mae, r2, no_data, dependency_fallback, a classifier&apos;s accuracy, or one of yours).</source>
         <translation>Identifiant de la règle (failure_rate, latency_p95_ms, mae, r2, no_data, dependency_fallback, accuracy pour un classifieur, ou l’une des vôtres).</translation>
     </message>
     <message>
-        <source>Metric of a new rule: failure_rate, latency_p95_ms, mae, r2, no_data, dependency_fallback (threshold in minutes); a classifier's: accuracy, f1, log_loss, ece, estimated_accuracy (in place of mae and r2).</source>
+        <source>Metric of a new rule: failure_rate, latency_p95_ms, mae, r2, no_data, dependency_fallback (threshold in minutes); a classifier&apos;s: accuracy, f1, log_loss, ece, estimated_accuracy (in place of mae and r2).</source>
         <translation>Métrique d’une nouvelle règle : failure_rate, latency_p95_ms, mae, r2, no_data, dependency_fallback (seuil en minutes) ; pour un classifieur : accuracy, f1, log_loss, ece, estimated_accuracy (à la place de mae et r2).</translation>
     </message>
     <message>
@@ -4032,7 +4032,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>%1 : exactitude %2, précision %3, rappel %4, F1 %5, ROC AUC %6, PR AUC %7, log-loss %8, Brier %9, ECE %10, %11 lignes/s, p50 %12 ms, p99 %13 ms</translation>
     </message>
     <message>
-        <source>--task must be delay or accept, not "%1".</source>
+        <source>--task must be delay or accept, not &quot;%1&quot;.</source>
         <translation>--task doit valoir delay ou accept, pas « %1 ».</translation>
     </message>
     <message>
@@ -4056,7 +4056,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>  classes      %1 (la plus probable est servie)</translation>
     </message>
     <message>
-        <source>--decision-threshold must be a number strictly between 0 and 1, not "%1".</source>
+        <source>--decision-threshold must be a number strictly between 0 and 1, not &quot;%1&quot;.</source>
         <translation>--decision-threshold doit être un nombre strictement compris entre 0 et 1, pas « %1 ».</translation>
     </message>
     <message>
@@ -4064,7 +4064,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>--classes et --decision-threshold sont réservés à un déploiement de classification (--task classification).</translation>
     </message>
     <message>
-        <source>A classification deployment needs its classes: give --classes a,b[,...] in the order of the model's output (or --from-model FILE).</source>
+        <source>A classification deployment needs its classes: give --classes a,b[,...] in the order of the model&apos;s output (or --from-model FILE).</source>
         <translation>Un déploiement de classification demande ses classes : donnez --classes a,b[,...] dans l’ordre de la sortie du modèle (ou --from-model FICHIER).</translation>
     </message>
     <message>
@@ -4072,11 +4072,11 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>--decision-threshold ne s’applique qu’à deux classes (%1 données) : un déploiement multiclasse sert la classe la plus probable.</translation>
     </message>
     <message>
-        <source>classification: the class names in the order of the model's output, comma-separated; binary: negative,positive (default: the model's).</source>
+        <source>classification: the class names in the order of the model&apos;s output, comma-separated; binary: negative,positive (default: the model&apos;s).</source>
         <translation>classification : les noms des classes dans l’ordre de la sortie du modèle, séparés par des virgules ; binaire : négative,positive (par défaut : ceux du modèle).</translation>
     </message>
     <message>
-        <source>binary classification: the positive class is served when its probability is at least this (default: the model's, else 0.5).</source>
+        <source>binary classification: the positive class is served when its probability is at least this (default: the model&apos;s, else 0.5).</source>
         <translation>classification binaire : la classe positive est servie quand sa probabilité atteint au moins cette valeur (par défaut : celle du modèle, sinon 0.5).</translation>
     </message>
     <message>
@@ -4208,19 +4208,19 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>log-loss</translation>
     </message>
     <message>
-        <source>--class-weights: "%1" is not "balanced" nor a list of numbers</source>
+        <source>--class-weights: &quot;%1&quot; is not &quot;balanced&quot; nor a list of numbers</source>
         <translation>--class-weights : « %1 » n’est ni « balanced » ni une liste de nombres</translation>
     </message>
     <message>
-        <source>Decision rule: improvement required, relative for MAE and log-loss, in accuracy points for accuracy (default: the settings').</source>
+        <source>Decision rule: improvement required, relative for MAE and log-loss, in accuracy points for accuracy (default: the settings&apos;).</source>
         <translation>Règle de décision : amélioration requise, relative pour la MAE et la log-loss, en points d’exactitude pour l’exactitude (par défaut : celle des réglages).</translation>
     </message>
     <message>
-        <source>A classifier's decision metric: accuracy or log_loss (default: the settings').</source>
+        <source>A classifier&apos;s decision metric: accuracy or log_loss (default: the settings&apos;).</source>
         <translation>Métrique de décision d’un classifieur : accuracy ou log_loss (par défaut : celle des réglages).</translation>
     </message>
     <message>
-        <source>A classifier's class weights in the loss: balanced, or one number per class (1,3).</source>
+        <source>A classifier&apos;s class weights in the loss: balanced, or one number per class (1,3).</source>
         <translation>Poids des classes d’un classifieur dans la perte : balanced, ou un nombre par classe (1,3).</translation>
     </message>
     <message>
@@ -4240,15 +4240,15 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>Part des requêtes dont la vérité terrain arrive, de 0 à 1 (par défaut : 0.9).</translation>
     </message>
     <message>
-        <source>Share of requests with user feedback, 0 to 1 (default: 0.05; a regression's among those with ground truth).</source>
+        <source>Share of requests with user feedback, 0 to 1 (default: 0.05; a regression&apos;s among those with ground truth).</source>
         <translation>Part des requêtes avec un retour utilisateur, de 0 à 1 (par défaut : 0.05 ; pour une régression, parmi celles qui ont une vérité terrain).</translation>
     </message>
     <message>
-        <source>Acts as the production serving backend: follows the flags live, routes each request to the model or the heuristic, and logs predictions, outcomes and feedback to PostgreSQL. A deployment created as a classifier is served ride offers (will the driver accept) with class probabilities. Without --model it serves the deployment's champion and switches to a newly promoted one (SHA-256 verified) between batches. Ctrl-C flushes what is buffered.</source>
+        <source>Acts as the production serving backend: follows the flags live, routes each request to the model or the heuristic, and logs predictions, outcomes and feedback to PostgreSQL. A deployment created as a classifier is served ride offers (will the driver accept) with class probabilities. Without --model it serves the deployment&apos;s champion and switches to a newly promoted one (SHA-256 verified) between batches. Ctrl-C flushes what is buffered.</source>
         <translation>Joue le rôle du backend de service en production : suit les drapeaux en direct, envoie chaque requête au modèle ou à l’heuristique, et journalise prédictions, résultats et retours dans PostgreSQL. Un déploiement créé comme classifieur reçoit des offres de course (le chauffeur acceptera-t-il) avec les probabilités des classes. Sans --model, il sert le champion du déploiement et passe à un champion nouvellement promu (vérifié par SHA-256) entre deux lots. Ctrl-C vide ce qui est en mémoire tampon.</translation>
     </message>
     <message>
-        <source>--%1 must be a number from 0 to 1, not "%2".</source>
+        <source>--%1 must be a number from 0 to 1, not &quot;%2&quot;.</source>
         <translation>--%1 doit être un nombre de 0 à 1, pas « %2 ».</translation>
     </message>
     <message>
@@ -4320,7 +4320,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
         <translation>Écrit chaque ligne d’audit correspondante, les plus récentes d’abord, en CSV ou en JSON.</translation>
     </message>
     <message>
-        <source>--format must be csv or json (got "%1").</source>
+        <source>--format must be csv or json (got &quot;%1&quot;).</source>
         <translation>--format doit être csv ou json (reçu « %1 »).</translation>
     </message>
     <message numerus="yes">
@@ -4385,15 +4385,15 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>(aucun déploiement)</translation>
     </message>
     <message>
-        <source>Check only this deployment's chain.</source>
+        <source>Check only this deployment&apos;s chain.</source>
         <translation>Ne vérifier que la chaîne de ce déploiement.</translation>
     </message>
     <message>
-        <source>Recompute the audit log's hash chain and name the first row changed, removed or inserted out of order (exit 1 when broken).</source>
+        <source>Recompute the audit log&apos;s hash chain and name the first row changed, removed or inserted out of order (exit 1 when broken).</source>
         <translation>Recalcule la chaîne de hachage du journal d’audit et indique la première ligne modifiée, supprimée ou insérée dans le désordre (code de sortie 1 si elle est rompue).</translation>
     </message>
     <message>
-        <source>The audit log has no rows for deployment "%1".</source>
+        <source>The audit log has no rows for deployment &quot;%1&quot;.</source>
         <translation>Le journal d’audit n’a aucune ligne pour le déploiement « %1 ».</translation>
     </message>
     <message numerus="yes">
@@ -4452,7 +4452,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>, en résolution depuis %1</translation>
     </message>
     <message>
-        <source>Resolve threshold, on the safe side of the threshold: a firing rule resolves only once the figure is past it ("none": the threshold itself).</source>
+        <source>Resolve threshold, on the safe side of the threshold: a firing rule resolves only once the figure is past it (&quot;none&quot;: the threshold itself).</source>
         <translation>Seuil de résolution, du côté sûr du seuil : une règle déclenchée ne se résout qu’une fois la valeur passée au-delà (« none » : le seuil lui-même).</translation>
     </message>
     <message>
@@ -4466,11 +4466,11 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         mldeckctl alerts rules set --deployment D --rule ID [--threshold X] [--for S] [--window S] [--resolve X|none] [--keep-firing S] [--enable|--disable] [--reset|--delete]</translation>
     </message>
     <message>
-        <source>Rows per reference chunk of the multivariate band (default: the current file's rows, at most a tenth of the reference's, at least 100).</source>
+        <source>Rows per reference chunk of the multivariate band (default: the current file&apos;s rows, at most a tenth of the reference&apos;s, at least 100).</source>
         <translation>Lignes par tranche de référence de la bande multivariée (par défaut : les lignes du fichier courant, au plus un dixième de celles de la référence, au moins 100).</translation>
     </message>
     <message>
-        <source>--pca-chunk-rows must be a whole number of at least 1, not "%1".</source>
+        <source>--pca-chunk-rows must be a whole number of at least 1, not &quot;%1&quot;.</source>
         <translation>--pca-chunk-rows doit être un nombre entier d’au moins 1, et non « %1 ».</translation>
     </message>
     <message>
@@ -4498,15 +4498,15 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>Conditions signalées mais sans action, par exemple max_latency_p95_ms (none : aucune condition indicative).</translation>
     </message>
     <message>
-        <source>A condition's resolve threshold and keep-firing time, CONDITION:RESOLVE:SECONDS (e.g. max_mae:2.0:300; RESOLVE may be empty); CONDITION:none removes it. Repeatable.</source>
+        <source>A condition&apos;s resolve threshold and keep-firing time, CONDITION:RESOLVE:SECONDS (e.g. max_mae:2.0:300; RESOLVE may be empty); CONDITION:none removes it. Repeatable.</source>
         <translation>Seuil de résolution et durée de maintien d’une condition, CONDITION:RÉSOLUTION:SECONDES (par exemple max_mae:2.0:300 ; RÉSOLUTION peut être vide) ; CONDITION:none les retire. Répétable.</translation>
     </message>
     <message>
-        <source>"%1" is not a guard condition (known: %2).</source>
+        <source>&quot;%1&quot; is not a guard condition (known: %2).</source>
         <translation>« %1 » n’est pas une condition de la garde (connues : %2).</translation>
     </message>
     <message>
-        <source>--hysteresis takes CONDITION:RESOLVE:SECONDS (e.g. max_mae:2.0:300), not "%1".</source>
+        <source>--hysteresis takes CONDITION:RESOLVE:SECONDS (e.g. max_mae:2.0:300), not &quot;%1&quot;.</source>
         <translation>--hysteresis prend CONDITION:RÉSOLUTION:SECONDES (par exemple max_mae:2.0:300), pas « %1 ».</translation>
     </message>
     <message>
@@ -4534,7 +4534,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>  mis à jour  %1 par %2</translation>
     </message>
     <message>
-        <source>The golden CSV: the deployment's features, the outcome, optionally a segment.</source>
+        <source>The golden CSV: the deployment&apos;s features, the outcome, optionally a segment.</source>
         <translation>Le CSV de référence : les variables du déploiement, le résultat, éventuellement un segment.</translation>
     </message>
     <message>
@@ -4546,7 +4546,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>Une colonne dont les valeurs sont des segments (non-régression par segment).</translation>
     </message>
     <message>
-        <source>Register (or replace) the deployment's golden dataset.</source>
+        <source>Register (or replace) the deployment&apos;s golden dataset.</source>
         <translation>Enregistrer (ou remplacer) le jeu de données de référence du déploiement.</translation>
     </message>
     <message>
@@ -4554,15 +4554,15 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>--file est obligatoire</translation>
     </message>
     <message>
-        <source>Show the deployment's golden dataset.</source>
+        <source>Show the deployment&apos;s golden dataset.</source>
         <translation>Afficher le jeu de données de référence du déploiement.</translation>
     </message>
     <message>
-        <source>Deployment "%1" has no golden dataset: no promotion checks configured.</source>
+        <source>Deployment &quot;%1&quot; has no golden dataset: no promotion checks configured.</source>
         <translation>Le déploiement « %1 » n’a pas de jeu de données de référence : aucun contrôle de promotion configuré.</translation>
     </message>
     <message>
-        <source>Remove the deployment's golden dataset: its promotions are then unchecked.</source>
+        <source>Remove the deployment&apos;s golden dataset: its promotions are then unchecked.</source>
         <translation>Supprimer le jeu de données de référence du déploiement : ses promotions ne sont alors plus contrôlées.</translation>
     </message>
     <message>
@@ -4574,11 +4574,11 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>Un fichier JSON de contrôles (resources/contract/model-checks.md).</translation>
     </message>
     <message>
-        <source>Declare the deployment's model checks.</source>
+        <source>Declare the deployment&apos;s model checks.</source>
         <translation>Déclarer les contrôles du modèle du déploiement.</translation>
     </message>
     <message>
-        <source>--file: cannot read "%1"</source>
+        <source>--file: cannot read &quot;%1&quot;</source>
         <translation>--file : impossible de lire « %1 »</translation>
     </message>
     <message>
@@ -4590,7 +4590,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>Contrôles du modèle de %1 enregistrés.</translation>
     </message>
     <message>
-        <source>Show the deployment's declared model checks (defaults when none).</source>
+        <source>Show the deployment&apos;s declared model checks (defaults when none).</source>
         <translation>Afficher les contrôles du modèle déclarés du déploiement (les valeurs par défaut s’il n’y en a pas).</translation>
     </message>
     <message>
@@ -4620,7 +4620,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>La version à contrôler, ou champion / challenger.</translation>
     </message>
     <message>
-        <source>Run the deployment's model checks on one version against the champion (exit 1 when a check fails or none are configured).</source>
+        <source>Run the deployment&apos;s model checks on one version against the champion (exit 1 when a check fails or none are configured).</source>
         <translation>Exécuter les contrôles du modèle du déploiement sur une version face au champion (code 1 si un contrôle échoue ou si aucun n’est configuré).</translation>
     </message>
     <message>
@@ -4706,19 +4706,19 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>Évaluer tout de suite les prédictions des N dernières minutes (60 par défaut).</translation>
     </message>
     <message>
-        <source>Train the nanny model of the deployment's champion on its drift reference (audited as nanny.train).</source>
+        <source>Train the nanny model of the deployment&apos;s champion on its drift reference (audited as nanny.train).</source>
         <translation>Entraîner le modèle nanny du champion du déploiement sur sa référence de dérive (audité comme nanny.train).</translation>
     </message>
     <message>
-        <source>--seed: "%1" is not a whole number</source>
+        <source>--seed: &quot;%1&quot; is not a whole number</source>
         <translation>--seed : « %1 » n’est pas un nombre entier</translation>
     </message>
     <message>
-        <source>--backfill: "%1" is not a whole number of minutes from 0 to 10080</source>
+        <source>--backfill: &quot;%1&quot; is not a whole number of minutes from 0 to 10080</source>
         <translation>--backfill : « %1 » n’est pas un nombre entier de minutes de 0 à 10080</translation>
     </message>
     <message>
-        <source>Show the deployment's nanny model and how far it has scored the log.</source>
+        <source>Show the deployment&apos;s nanny model and how far it has scored the log.</source>
         <translation>Afficher le modèle nanny du déploiement et jusqu’où il a évalué le journal.</translation>
     </message>
     <message>
@@ -4790,11 +4790,11 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>Écrire aussi les heures en CSV dans ce fichier.</translation>
     </message>
     <message>
-        <source>Show the nanny model's estimated MAE against the realised MAE, per hour that got its outcomes.</source>
+        <source>Show the nanny model&apos;s estimated MAE against the realised MAE, per hour that got its outcomes.</source>
         <translation>Affiche la MAE estimée par le modèle nanny face à la MAE réalisée, par heure ayant reçu ses résultats réels.</translation>
     </message>
     <message>
-        <source>--range must be a number followed by m, h or d (at most 366 days), not "%1".</source>
+        <source>--range must be a number followed by m, h or d (at most 366 days), not &quot;%1&quot;.</source>
         <translation>--range doit être un nombre suivi de m, h ou d (366 jours au plus), pas « %1 ».</translation>
     </message>
     <message>
@@ -4810,7 +4810,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>en attente de : %1</translation>
     </message>
     <message>
-        <source>--step-combine takes PERCENT:MODE[:ADVISORY,...] (e.g. 50:at-least-2), not "%1".</source>
+        <source>--step-combine takes PERCENT:MODE[:ADVISORY,...] (e.g. 50:at-least-2), not &quot;%1&quot;.</source>
         <translation>--step-combine prend POURCENT:MODE[:INDICATIFS,...] (par exemple 50:at-least-2), pas « %1 ».</translation>
     </message>
     <message>
@@ -4818,11 +4818,11 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>Prédictions étiquetées qu’attend un seuil de qualité (none : autant que le minimum d’échantillons).</translation>
     </message>
     <message>
-        <source>Regression: the nanny model's estimated MAE at most, known before outcomes (none: no such gate).</source>
+        <source>Regression: the nanny model&apos;s estimated MAE at most, known before outcomes (none: no such gate).</source>
         <translation>Régression : MAE estimée par le modèle nanny au plus, connue avant les résultats (none : pas de tel critère).</translation>
     </message>
     <message>
-        <source>How a step's metric gates combine: all, any or at-least-N (samples and soak are always required).</source>
+        <source>How a step&apos;s metric gates combine: all, any or at-least-N (samples and soak are always required).</source>
         <translation>Comment se combinent les critères de métriques d’une étape : all, any ou at-least-N (échantillons et durée toujours exigés).</translation>
     </message>
     <message>
@@ -4830,14 +4830,14 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>Critères affichés mais jamais décisifs, par exemple max_latency_p95_ms,min_r2 (none : aucun critère indicatif).</translation>
     </message>
     <message>
-        <source>A step's own combination, PERCENT:MODE[:ADVISORY,...] (e.g. 50:at-least-2); PERCENT:none removes it. Repeatable.</source>
+        <source>A step&apos;s own combination, PERCENT:MODE[:ADVISORY,...] (e.g. 50:at-least-2); PERCENT:none removes it. Repeatable.</source>
         <translation>La combinaison propre d’une étape, POURCENT:MODE[:INDICATIFS,...] (par exemple 50:at-least-2) ; POURCENT:none la retire. Répétable.</translation>
     </message>
     <message numerus="yes">
         <source>%1 got %2 of %n image(s) wrong (listed by --json).</source>
-        <translation type="unfinished">
-            <numerusform />
-            <numerusform />
+        <translation>
+            <numerusform>%1 s’est trompé sur %2 image sur %n (listées par --json).</numerusform>
+            <numerusform>%1 s’est trompé sur %2 images sur %n (listées par --json).</numerusform>
         </translation>
     </message>
     <message>
@@ -4846,9 +4846,9 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
     </message>
     <message numerus="yes">
         <source>… and %n more skipped image(s); --json lists all.</source>
-        <translation type="unfinished">
-            <numerusform />
-            <numerusform />
+        <translation>
+            <numerusform>… et %n autre image ignorée ; --json les liste toutes.</numerusform>
+            <numerusform>… et %n autres images ignorées ; --json les liste toutes.</numerusform>
         </translation>
     </message>
     <message>
@@ -4856,12 +4856,12 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>Modèles d’images : un dossier étiqueté, un sous-dossier par classe nommé comme la classe.</translation>
     </message>
     <message>
-        <source>LibTorch threads, and for image models also the image decoding threads (default: LibTorch's choice, one decoding thread).</source>
-        <translation type="unfinished" />
+        <source>LibTorch threads, and for image models also the image decoding threads (default: LibTorch&apos;s choice, one decoding thread).</source>
+        <translation>Fils LibTorch et, pour les modèles d’images, fils de décodage des images (par défaut : le choix de LibTorch, un fil de décodage).</translation>
     </message>
     <message>
-        <source>Evaluates one model on a CSV file, a labelled image folder or a deployment's logged predictions.</source>
-        <translation type="unfinished" />
+        <source>Evaluates one model on a CSV file, a labelled image folder or a deployment&apos;s logged predictions.</source>
+        <translation>Évalue un modèle sur un fichier CSV, un dossier d’images étiquetées ou les prédictions journalisées d’un déploiement.</translation>
     </message>
     <message>
         <source>Give one of --data FILE, --images DIR or --window PERIOD.</source>
@@ -4900,7 +4900,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>Un déploiement d’images a besoin de son stockage d’images : donnez --image-store DOSSIER, le dossier où se résolvent ses clés d’image journalisées.</translation>
     </message>
     <message>
-        <source>What the model takes: features (a row of features) or image (default: the model's, else features). An image deployment is a classification deployment.</source>
+        <source>What the model takes: features (a row of features) or image (default: the model&apos;s, else features). An image deployment is a classification deployment.</source>
         <translation>Ce que prend le modèle : features (une ligne de variables) ou image (par défaut : celle du modèle, sinon features). Un déploiement d’images est un déploiement de classification.</translation>
     </message>
     <message>
@@ -4916,7 +4916,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>image : le jeu de validation fixe, un dossier avec un sous-dossier par classe (pas le jeu de référence).</translation>
     </message>
     <message>
-        <source>--input must be features or image, not "%1".</source>
+        <source>--input must be features or image, not &quot;%1&quot;.</source>
         <translation>--input doit valoir features ou image, pas « %1 ».</translation>
     </message>
     <message>
@@ -4936,11 +4936,11 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>Le dossier où se résolvent les clés d’image journalisées.</translation>
     </message>
     <message>
-        <source>The reference training set (one subfolder per class); "" for none.</source>
+        <source>The reference training set (one subfolder per class); &quot;&quot; for none.</source>
         <translation>Le jeu d’entraînement de référence (un sous-dossier par classe) ; &quot;&quot; pour aucun.</translation>
     </message>
     <message>
-        <source>The fixed holdout (one subfolder per class); "" for none.</source>
+        <source>The fixed holdout (one subfolder per class); &quot;&quot; for none.</source>
         <translation>Le jeu de validation fixe (un sous-dossier par classe) ; &quot;&quot; pour aucun.</translation>
     </message>
     <message>
@@ -4952,11 +4952,11 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>Rien à modifier : donnez --image-store, --reference-set ou --holdout-set.</translation>
     </message>
     <message>
-        <source>Deployment "%1" has no image store yet: give --image-store DIR.</source>
+        <source>Deployment &quot;%1&quot; has no image store yet: give --image-store DIR.</source>
         <translation>Le déploiement « %1 » n’a pas encore de stockage d’images : donnez --image-store DOSSIER.</translation>
     </message>
     <message>
-        <source>Changed the image configuration of deployment "%1".</source>
+        <source>Changed the image configuration of deployment &quot;%1&quot;.</source>
         <translation>Configuration des images du déploiement « %1 » modifiée.</translation>
     </message>
     <message>
@@ -4964,7 +4964,10 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
 
   show  the image store, reference set and holdout set of an image deployment [--json]
   set   change them: --image-store DIR, --reference-set DIR, --holdout-set DIR [--reason]</source>
-        <translation type="unfinished" />
+        <translation>Usage : mldeckctl deployments images &lt;show|set&gt; NOM [options]
+
+  show  affiche le magasin d’images, l’ensemble de référence et l’ensemble de test d’un déploiement d’images [--json]
+  set   les modifie : --image-store DOSSIER, --reference-set DOSSIER, --holdout-set DOSSIER [--reason]</translation>
     </message>
     <message>
         <source>Usage: mldeckctl deployments &lt;create|list|show|set|images|archive&gt; [options]   (mldeckctl deployments &lt;sub&gt; --help)
@@ -4975,11 +4978,18 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
   set      change its description, target or decision threshold
   images   show or set the image configuration of an image deployment
   archive  hide it from selectors and the guard, keep its history (--reason)</source>
-        <translation type="unfinished" />
+        <translation>Usage : mldeckctl deployments &lt;create|list|show|set|images|archive&gt; [options]   (mldeckctl deployments &lt;sous-commande&gt; --help)
+
+  create   crée un déploiement (--task [--classes a,b], ou --from-model FICHIER ; un déploiement d’images : --input image --image-store DOSSIER [--reference-set DOSSIER --holdout-set DOSSIER])
+  list     liste les déploiements actifs [--all]
+  show     affiche un déploiement
+  set      modifie sa description, sa cible ou son seuil de décision
+  images   affiche ou modifie la configuration d’images d’un déploiement d’images
+  archive  le masque des sélecteurs et de la garde, conserve son historique (--reason)</translation>
     </message>
     <message>
         <source>gates: samples and soak always; of the others, %1 must pass (lower case: advisory)</source>
-        <translation type="unfinished" />
+        <translation>critères : échantillons et durée toujours ; parmi les autres, %1 doivent être satisfaits (en minuscules : indicatifs)</translation>
     </message>
     <message>
         <source>Images: %1 labelled in the window (%2), %3 in the reference set, %4 in the holdout set</source>
@@ -4990,28 +5000,36 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>Images ignorées : %1</translation>
     </message>
     <message>
-        <source>An image deployment: mirror half of the training images (default: the retrain settings').</source>
-        <translation type="unfinished" />
+        <source>An image deployment: mirror half of the training images (default: the retrain settings&apos;).</source>
+        <translation>Déploiement d’images : retourner en miroir la moitié des images d’entraînement (par défaut : selon les réglages de réentraînement).</translation>
     </message>
     <message>
-        <source>An image deployment: no mirrored training images (default: the retrain settings').</source>
-        <translation type="unfinished" />
+        <source>An image deployment: no mirrored training images (default: the retrain settings&apos;).</source>
+        <translation>Déploiement d’images : aucune image d’entraînement retournée en miroir (par défaut : selon les réglages de réentraînement).</translation>
     </message>
     <message>
-        <source>An image deployment: the largest share of each side cut off a training image (0 = no crops; default: the retrain settings').</source>
-        <translation type="unfinished" />
+        <source>An image deployment: the largest share of each side cut off a training image (0 = no crops; default: the retrain settings&apos;).</source>
+        <translation>Déploiement d’images : la plus grande part de chaque côté coupée d’une image d’entraînement (0 = aucun recadrage ; par défaut : selon les réglages de réentraînement).</translation>
     </message>
     <message>
         <source>--flip and --no-flip exclude each other</source>
-        <translation type="unfinished" />
+        <translation>--flip et --no-flip s’excluent mutuellement</translation>
     </message>
     <message>
-        <source>--max-crop: "%1" is not a number</source>
+        <source>--max-crop: &quot;%1&quot; is not a number</source>
         <translation>--max-crop : « %1 » n’est pas un nombre</translation>
     </message>
     <message>
         <source>Play a scenario: drift, errors, latency, degraded, weather-down, (a classifier) calibration or (an image deployment) image-drift, as NAME[@START][+DURATION]; repeatable.</source>
         <translation>Jouer un scénario : drift, errors, latency, degraded, weather-down, (pour un classifieur) calibration ou (pour un déploiement d’images) image-drift, sous la forme NOM[@DÉBUT][+DURÉE] ; répétable.</translation>
+    </message>
+    <message>
+        <source>The model file takes tabular features: an image deployment needs an image model.</source>
+        <translation>Le fichier de modèle prend des variables tabulaires : un déploiement d’images demande un modèle d’images.</translation>
+    </message>
+    <message>
+        <source>The image store is required: --image-store cannot be empty.</source>
+        <translation>Le stockage d’images est requis : --image-store ne peut pas être vide.</translation>
     </message>
 </context>
 <context>
@@ -5021,7 +5039,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>Le profil doit avoir un nom.</translation>
     </message>
     <message>
-        <source>The profile name "%1" must not start or end with spaces.</source>
+        <source>The profile name &quot;%1&quot; must not start or end with spaces.</source>
         <translation>Le nom de profil « %1 » ne doit ni commencer ni finir par des espaces.</translation>
     </message>
     <message>
@@ -5033,7 +5051,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>Le nom du profil ne doit pas contenir de caractères de contrôle.</translation>
     </message>
     <message>
-        <source>Redis host "%1" is not a valid host name or address.</source>
+        <source>Redis host &quot;%1&quot; is not a valid host name or address.</source>
         <translation>L’hôte Redis « %1 » n’est pas un nom d’hôte ou une adresse valide.</translation>
     </message>
     <message>
@@ -5049,7 +5067,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>Le délai d’attente Redis doit être positif.</translation>
     </message>
     <message>
-        <source>PostgreSQL host "%1" is not a valid host name or address.</source>
+        <source>PostgreSQL host &quot;%1&quot; is not a valid host name or address.</source>
         <translation>L’hôte PostgreSQL « %1 » n’est pas un nom d’hôte ou une adresse valide.</translation>
     </message>
     <message>
@@ -5061,7 +5079,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>Le nom de la base PostgreSQL est vide.</translation>
     </message>
     <message>
-        <source>PostgreSQL sslmode "%1" is not one of disable, allow, prefer, require, verify-ca, verify-full.</source>
+        <source>PostgreSQL sslmode &quot;%1&quot; is not one of disable, allow, prefer, require, verify-ca, verify-full.</source>
         <translation>Le sslmode PostgreSQL « %1 » n’est pas l’un de disable, allow, prefer, require, verify-ca, verify-full.</translation>
     </message>
     <message>
@@ -5069,27 +5087,27 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>Le délai de connexion PostgreSQL ne doit pas être négatif.</translation>
     </message>
     <message>
-        <source>Not a Redis URL: "%1" (expected redis://[user:password@]host[:port][/db]).</source>
+        <source>Not a Redis URL: &quot;%1&quot; (expected redis://[user:password@]host[:port][/db]).</source>
         <translation>Pas une URL Redis : « %1 » (attendu : redis://[utilisateur:motdepasse@]hôte[:port][/base]).</translation>
     </message>
     <message>
-        <source>Redis port out of range in "%1".</source>
+        <source>Redis port out of range in &quot;%1&quot;.</source>
         <translation>Port Redis hors limites dans « %1 ».</translation>
     </message>
     <message>
-        <source>Redis database must be a number in "%1".</source>
+        <source>Redis database must be a number in &quot;%1&quot;.</source>
         <translation>La base Redis doit être un nombre dans « %1 ».</translation>
     </message>
     <message>
-        <source>Not a PostgreSQL URL: "%1" (expected postgresql://user[:password]@host[:port]/database).</source>
+        <source>Not a PostgreSQL URL: &quot;%1&quot; (expected postgresql://user[:password]@host[:port]/database).</source>
         <translation>Pas une URL PostgreSQL : « %1 » (attendu : postgresql://utilisateur[:motdepasse]@hôte[:port]/base).</translation>
     </message>
     <message>
-        <source>PostgreSQL port out of range in "%1".</source>
+        <source>PostgreSQL port out of range in &quot;%1&quot;.</source>
         <translation>Port PostgreSQL hors limites dans « %1 ».</translation>
     </message>
     <message>
-        <source>The CA file "%1" must be given with its full path.</source>
+        <source>The CA file &quot;%1&quot; must be given with its full path.</source>
         <translation>Le fichier CA « %1 » doit être indiqué avec son chemin complet.</translation>
     </message>
     <message>
@@ -5101,11 +5119,11 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>Le fichier CA %1 n’est pas un fichier lisible.</translation>
     </message>
     <message>
-        <source>sslmode %1 checks the server's certificate against a CA file: choose one (no %2 either).</source>
+        <source>sslmode %1 checks the server&apos;s certificate against a CA file: choose one (no %2 either).</source>
         <translation>Le sslmode %1 vérifie le certificat du serveur avec un fichier CA : choisissez-en un (%2 n’existe pas non plus).</translation>
     </message>
     <message>
-        <source>The PostgreSQL URL "%1" carries password= in its query: give the password as user:password@host, in MLDECK_PG_URL, or in ~/.pgpass.</source>
+        <source>The PostgreSQL URL &quot;%1&quot; carries password= in its query: give the password as user:password@host, in MLDECK_PG_URL, or in ~/.pgpass.</source>
         <translation>L’URL PostgreSQL « %1 » porte password= dans sa requête : donnez le mot de passe sous la forme utilisateur:motdepasse@hôte, dans MLDECK_PG_URL ou dans ~/.pgpass.</translation>
     </message>
 </context>
@@ -5152,11 +5170,11 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>%1 %2 %3 sur %4 s%5</translation>
     </message>
     <message>
-        <source>Rule id "%1" must be 1 to 64 lower-case letters, digits, '_', '.' or '-'.</source>
+        <source>Rule id &quot;%1&quot; must be 1 to 64 lower-case letters, digits, &apos;_&apos;, &apos;.&apos; or &apos;-&apos;.</source>
         <translation>L’identifiant de règle « %1 » doit compter de 1 à 64 caractères parmi les minuscules, les chiffres, « _ », « . » et « - ».</translation>
     </message>
     <message>
-        <source>Unknown alert rule key "%1".</source>
+        <source>Unknown alert rule key &quot;%1&quot;.</source>
         <translation>Clé de règle d’alerte « %1 » inconnue.</translation>
     </message>
     <message>
@@ -5164,15 +5182,15 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>Un identifiant de règle d’alerte doit être une chaîne.</translation>
     </message>
     <message>
-        <source>Rule %1: "%2" must be a number.</source>
+        <source>Rule %1: &quot;%2&quot; must be a number.</source>
         <translation>Règle %1 : « %2 » doit être un nombre.</translation>
     </message>
     <message>
-        <source>Rule %1: "%2" must be a whole number of seconds.</source>
+        <source>Rule %1: &quot;%2&quot; must be a whole number of seconds.</source>
         <translation>Règle %1 : « %2 » doit être un nombre entier de secondes.</translation>
     </message>
     <message>
-        <source>Rule %1: comparison must be "&gt;" or "&lt;".</source>
+        <source>Rule %1: comparison must be &quot;&gt;&quot; or &quot;&lt;&quot;.</source>
         <translation>Règle %1 : comparison doit valoir « &gt; » ou « &lt; ».</translation>
     </message>
     <message>
@@ -5180,7 +5198,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>Règle %1 : severity doit être une chaîne.</translation>
     </message>
     <message>
-        <source>Rule %1: "enabled" must be true or false.</source>
+        <source>Rule %1: &quot;enabled&quot; must be true or false.</source>
         <translation>Règle %1 : « enabled » doit valoir true ou false.</translation>
     </message>
     <message>
@@ -5188,48 +5206,48 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>Chaque règle d’alerte doit être un objet JSON.</translation>
     </message>
     <message>
-        <source>Alert rule id "%1" appears twice.</source>
+        <source>Alert rule id &quot;%1&quot; appears twice.</source>
         <translation>L’identifiant de règle d’alerte « %1 » apparaît deux fois.</translation>
     </message>
     <message>
-        <source>The webhook URL must be an http:// or https:// address, not "%1".</source>
+        <source>The webhook URL must be an http:// or https:// address, not &quot;%1&quot;.</source>
         <translation>L’URL du webhook doit être une adresse http:// ou https://, pas « %1 ».</translation>
     </message>
     <message>
-        <source>KPI target "%1" must be a number.</source>
+        <source>KPI target &quot;%1&quot; must be a number.</source>
         <translation>L’objectif d’indicateur « %1 » doit être un nombre.</translation>
     </message>
     <message>
-        <source>KPI target "%1" must be above %2, not %3.</source>
+        <source>KPI target &quot;%1&quot; must be above %2, not %3.</source>
         <translation>L’objectif d’indicateur « %1 » doit être supérieur à %2, pas %3.</translation>
     </message>
     <message>
-        <source>KPI target "%1" must be at most %2, not %3.</source>
+        <source>KPI target &quot;%1&quot; must be at most %2, not %3.</source>
         <translation>L’objectif d’indicateur « %1 » doit valoir au plus %2, pas %3.</translation>
     </message>
     <message>
-        <source>KPI target "%1" must be between %2 and %3, not %4.</source>
+        <source>KPI target &quot;%1&quot; must be between %2 and %3, not %4.</source>
         <translation>L’objectif d’indicateur « %1 » doit être compris entre %2 et %3, pas %4.</translation>
     </message>
     <message>
-        <source>KPI target "%1" must be a whole number of minutes from 1 to %2.</source>
+        <source>KPI target &quot;%1&quot; must be a whole number of minutes from 1 to %2.</source>
         <translation>L’objectif d’indicateur « %1 » doit être un nombre entier de minutes de 1 à %2.</translation>
     </message>
     <message>
-        <source>Retrain setting "%1" must be a number from %2 to %3.</source>
+        <source>Retrain setting &quot;%1&quot; must be a number from %2 to %3.</source>
         <translation>Le réglage de réentraînement « %1 » doit être un nombre de %2 à %3.</translation>
     </message>
     <message>
-        <source>Retrain setting "%1" must be a whole number.</source>
+        <source>Retrain setting &quot;%1&quot; must be a whole number.</source>
         <translation>Le réglage de réentraînement « %1 » doit être un entier.</translation>
     </message>
     <message>
-        <source>Retrain setting "%1" must be true or false.</source>
+        <source>Retrain setting &quot;%1&quot; must be true or false.</source>
         <translation>Le réglage de réentraînement « %1 » doit valoir true ou false.</translation>
     </message>
     <message>
         <source>A failure rate threshold is a share between 0 and 1 (0.2 = 20 %), not %1.</source>
-        <translation>Un seuil de taux d'échec est une part entre 0 et 1 (0.2 = 20 %), pas %1.</translation>
+        <translation>Un seuil de taux d&apos;échec est une part entre 0 et 1 (0.2 = 20 %), pas %1.</translation>
     </message>
     <message>
         <source>The threshold cannot be negative (%1).</source>
@@ -5253,10 +5271,10 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
     </message>
     <message>
         <source>The pending period must be between 0 and %1 seconds, not %2.</source>
-        <translation>La période d'attente doit être comprise entre 0 et %1 secondes, pas %2.</translation>
+        <translation>La période d&apos;attente doit être comprise entre 0 et %1 secondes, pas %2.</translation>
     </message>
     <message>
-        <source>Unknown severity "%1": use info, warning or critical.</source>
+        <source>Unknown severity &quot;%1&quot;: use info, warning or critical.</source>
         <translation>Gravité « %1 » inconnue : utilisez info, warning ou critical.</translation>
     </message>
     <message>
@@ -5296,7 +5314,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>Cette métrique est une proportion entre 0 et 1 (0.9 = 90 %), pas %1.</translation>
     </message>
     <message>
-        <source>Retrain setting "classificationMetric" must be "accuracy" or "log_loss".</source>
+        <source>Retrain setting &quot;classificationMetric&quot; must be &quot;accuracy&quot; or &quot;log_loss&quot;.</source>
         <translation>Le réglage de réentraînement « classificationMetric » doit valoir « accuracy » ou « log_loss ».</translation>
     </message>
     <message>
@@ -5320,7 +5338,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>Le seuil de résolution doit être un nombre fini.</translation>
     </message>
     <message>
-        <source>Unknown alert rule metric "%1": use failure_rate, latency_p95_ms, mae, r2, estimated_mae, no_data, dependency_fallback or, on a classifier, accuracy, f1, log_loss, ece or estimated_accuracy.</source>
+        <source>Unknown alert rule metric &quot;%1&quot;: use failure_rate, latency_p95_ms, mae, r2, estimated_mae, no_data, dependency_fallback or, on a classifier, accuracy, f1, log_loss, ece or estimated_accuracy.</source>
         <translation>Métrique de règle d’alerte « %1 » inconnue : utilisez failure_rate, latency_p95_ms, mae, r2, estimated_mae, no_data, dependency_fallback ou, pour un classifieur, accuracy, f1, log_loss, ece ou estimated_accuracy.</translation>
     </message>
     <message>
@@ -5336,31 +5354,19 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>La durée de maintien doit être comprise entre 0 et %1 secondes, pas %2.</translation>
     </message>
     <message>
-        <source>image configuration: "%1" must be a folder path</source>
+        <source>image configuration: &quot;%1&quot; must be a folder path</source>
         <translation>configuration des images : « %1 » doit être un chemin de dossier</translation>
     </message>
     <message>
-        <source>image configuration: "%1" must be an absolute path (%2 given)</source>
+        <source>image configuration: &quot;%1&quot; must be an absolute path (%2 given)</source>
         <translation>configuration des images : « %1 » doit être un chemin absolu (%2 donné)</translation>
     </message>
     <message>
-        <source>The %1 %2 is not a readable folder.</source>
-        <translation>Le %1 %2 n’est pas un dossier lisible.</translation>
-    </message>
-    <message>
-        <source>The %1 %2: %3</source>
-        <translation>Le %1 %2 : %3</translation>
-    </message>
-    <message>
-        <source>The %1 %2 holds no image in a subfolder named after a class (%3).</source>
-        <translation>Le %1 %2 ne contient aucune image dans un sous-dossier portant le nom d’une classe (%3).</translation>
-    </message>
-    <message>
-        <source>image configuration: unknown field "%1"</source>
+        <source>image configuration: unknown field &quot;%1&quot;</source>
         <translation>configuration des images : champ inconnu « %1 »</translation>
     </message>
     <message>
-        <source>image configuration: "store" (the image store) is missing</source>
+        <source>image configuration: &quot;store&quot; (the image store) is missing</source>
         <translation>configuration des images : « store » (le stockage d’images) manque</translation>
     </message>
     <message>
@@ -5376,26 +5382,66 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>Le stockage d’images : %1</translation>
     </message>
     <message>
-        <source>reference set</source>
-        <translation>jeu de référence</translation>
-    </message>
-    <message>
-        <source>holdout set</source>
-        <translation>jeu de validation fixe</translation>
-    </message>
-    <message>
         <source>The holdout set %1 and the reference set %2 overlap: a fixed holdout must hold images that training never sees.</source>
         <translation>Le jeu de validation fixe %1 et le jeu de référence %2 se recouvrent : un jeu de validation fixe doit contenir des images que l’entraînement ne voit jamais.</translation>
     </message>
     <message>
-        <source>Retrain setting "image_augmentation" must be an object.</source>
-        <translation type="unfinished" />
+        <source>Retrain setting &quot;image_augmentation&quot; must be an object.</source>
+        <translation>Le réglage de réentraînement « image_augmentation » doit être un objet.</translation>
+    </message>
+    <message>
+        <source>The reference set %1 is not a readable folder.</source>
+        <translation>Le jeu de référence %1 n’est pas un dossier lisible.</translation>
+    </message>
+    <message>
+        <source>The holdout set %1 is not a readable folder.</source>
+        <translation>Le jeu de validation fixe %1 n’est pas un dossier lisible.</translation>
+    </message>
+    <message>
+        <source>The reference set %1: %2</source>
+        <translation>Le jeu de référence %1 : %2</translation>
+    </message>
+    <message>
+        <source>The holdout set %1: %2</source>
+        <translation>Le jeu de validation fixe %1 : %2</translation>
+    </message>
+    <message>
+        <source>The reference set %1 holds no file in a subfolder named after a class (%2).</source>
+        <translation>Le jeu de référence %1 ne contient aucun fichier dans un sous-dossier portant le nom d’une classe (%2).</translation>
+    </message>
+    <message>
+        <source>The holdout set %1 holds no file in a subfolder named after a class (%2).</source>
+        <translation>Le jeu de validation fixe %1 ne contient aucun fichier dans un sous-dossier portant le nom d’une classe (%2).</translation>
+    </message>
+    <message>
+        <source>The image store cannot be the root folder /: logged keys would reach any file.</source>
+        <translation>Le stockage d’images ne peut pas être le dossier racine / : les clés journalisées atteindraient n’importe quel fichier.</translation>
+    </message>
+    <message>
+        <source>The holdout set %1 and the image store %2 overlap: a fixed holdout must hold images that training never sees.</source>
+        <translation>Le jeu de validation fixe %1 et le stockage d’images %2 se recouvrent : un jeu de validation fixe doit contenir des images que l’entraînement ne voit jamais.</translation>
+    </message>
+    <message>
+        <source>Give the whole path (from /): the guard and the model worker read it too.</source>
+        <translation>Donnez le chemin complet (depuis /) : le garde et le processus de modèle le lisent aussi.</translation>
+    </message>
+    <message>
+        <source>No such folder.</source>
+        <translation>Ce dossier n’existe pas.</translation>
+    </message>
+    <message>
+        <source>Not a folder.</source>
+        <translation>Ce n’est pas un dossier.</translation>
+    </message>
+    <message>
+        <source>This folder cannot be read.</source>
+        <translation>Ce dossier est illisible.</translation>
     </message>
 </context>
 <context>
     <name>mldeck::ml</name>
     <message>
-        <source>%1 has no column "%2" (columns: %3).</source>
+        <source>%1 has no column &quot;%2&quot; (columns: %3).</source>
         <translation>%1 n’a pas de colonne « %2 » (colonnes : %3).</translation>
     </message>
     <message>
@@ -5403,15 +5449,15 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>%1, ligne %2, colonne %3 (%4)</translation>
     </message>
     <message>
-        <source>%1: the target must be a finite number, not "%2" (an empty or NaN target cannot be scored).</source>
+        <source>%1: the target must be a finite number, not &quot;%2&quot; (an empty or NaN target cannot be scored).</source>
         <translation>%1 : la cible doit être un nombre fini, pas « %2 » (une cible vide ou NaN ne peut pas être évaluée).</translation>
     </message>
     <message>
-        <source>%1: "%2" is not a finite number.</source>
+        <source>%1: &quot;%2&quot; is not a finite number.</source>
         <translation>%1 : « %2 » n’est pas un nombre fini.</translation>
     </message>
     <message>
-        <source>%1: "%2" is not an ISO 8601 time such as 2024-05-01T08:00:00Z.</source>
+        <source>%1: &quot;%2&quot; is not an ISO 8601 time such as 2024-05-01T08:00:00Z.</source>
         <translation>%1 : « %2 » n’est pas une heure ISO 8601 comme 2024-05-01T08:00:00Z.</translation>
     </message>
     <message>
@@ -5423,19 +5469,19 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>--features (%1) ne correspond pas aux variables sur lesquelles le modèle %2 a été entraîné (%3).</translation>
     </message>
     <message>
-        <source>The data has no column "%1", which model %2 needs.</source>
+        <source>The data has no column &quot;%1&quot;, which model %2 needs.</source>
         <translation>Les données n’ont pas de colonne « %1 », dont le modèle %2 a besoin.</translation>
     </message>
     <message>
-        <source>The data has no column "%1" (named by --features).</source>
+        <source>The data has no column &quot;%1&quot; (named by --features).</source>
         <translation>Les données n’ont pas de colonne « %1 » (nommée par --features).</translation>
     </message>
     <message>
-        <source>--features names the target "%1": a model cannot read its own answer.</source>
+        <source>--features names the target &quot;%1&quot;: a model cannot read its own answer.</source>
         <translation>--features nomme la cible « %1 » : un modèle ne peut pas lire sa propre réponse.</translation>
     </message>
     <message>
-        <source>The data has no input column besides the target "%1".</source>
+        <source>The data has no input column besides the target &quot;%1&quot;.</source>
         <translation>Les données n’ont aucune colonne d’entrée en dehors de la cible « %1 ».</translation>
     </message>
     <message>
@@ -5471,11 +5517,11 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>le document doit être un objet JSON</translation>
     </message>
     <message>
-        <source>"format" must be "mldeck-model"</source>
+        <source>&quot;format&quot; must be &quot;mldeck-model&quot;</source>
         <translation>« format » doit valoir « mldeck-model »</translation>
     </message>
     <message>
-        <source>"format_version" must be a whole number</source>
+        <source>&quot;format_version&quot; must be a whole number</source>
         <translation>« format_version » doit être un entier</translation>
     </message>
     <message>
@@ -5483,23 +5529,23 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>la version de format %1 n’est pas prise en charge par ce MLDeck (il lit la version %2)</translation>
     </message>
     <message>
-        <source>"model" must give a non-empty "name" and "version"</source>
+        <source>&quot;model&quot; must give a non-empty &quot;name&quot; and &quot;version&quot;</source>
         <translation>« model » doit donner un « name » et une « version » non vides</translation>
     </message>
     <message>
-        <source>"task" must be "regression" or "classification", not "%1"</source>
+        <source>&quot;task&quot; must be &quot;regression&quot; or &quot;classification&quot;, not &quot;%1&quot;</source>
         <translation>« task » doit valoir « regression » ou « classification », pas « %1 »</translation>
     </message>
     <message>
-        <source>"target" must give a non-empty "name"</source>
+        <source>&quot;target&quot; must give a non-empty &quot;name&quot;</source>
         <translation>« target » doit donner un « name » non vide</translation>
     </message>
     <message>
-        <source>"feature_schema" must be a positive whole number</source>
+        <source>&quot;feature_schema&quot; must be a positive whole number</source>
         <translation>« feature_schema » doit être un entier positif</translation>
     </message>
     <message>
-        <source>"features" must be a non-empty array</source>
+        <source>&quot;features&quot; must be a non-empty array</source>
         <translation>« features » doit être un tableau non vide</translation>
     </message>
     <message>
@@ -5507,27 +5553,27 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>la variable %1 n’a pas de nom</translation>
     </message>
     <message>
-        <source>feature "%1" appears twice</source>
+        <source>feature &quot;%1&quot; appears twice</source>
         <translation>la variable « %1 » apparaît deux fois</translation>
     </message>
     <message>
-        <source>numeric feature "%1" needs a finite "mean" and a "std" above 0</source>
+        <source>numeric feature &quot;%1&quot; needs a finite &quot;mean&quot; and a &quot;std&quot; above 0</source>
         <translation>la variable numérique « %1 » demande une « mean » finie et un « std » supérieur à 0</translation>
     </message>
     <message>
-        <source>categorical feature "%1" has an empty, duplicate or non-text category</source>
+        <source>categorical feature &quot;%1&quot; has an empty, duplicate or non-text category</source>
         <translation>la variable catégorielle « %1 » a une catégorie vide, en double ou non textuelle</translation>
     </message>
     <message>
-        <source>categorical feature "%1" needs a non-empty "categories" array</source>
+        <source>categorical feature &quot;%1&quot; needs a non-empty &quot;categories&quot; array</source>
         <translation>la variable catégorielle « %1 » demande un tableau « categories » non vide</translation>
     </message>
     <message>
-        <source>feature "%1" has kind "%2"; expected "numeric" or "categorical"</source>
+        <source>feature &quot;%1&quot; has kind &quot;%2&quot;; expected &quot;numeric&quot; or &quot;categorical&quot;</source>
         <translation>la variable « %1 » est de type « %2 » ; attendu : « numeric » ou « categorical »</translation>
     </message>
     <message>
-        <source>"sequence_length" must be a whole number from 1 to %1</source>
+        <source>&quot;sequence_length&quot; must be a whole number from 1 to %1</source>
         <translation>« sequence_length » doit être un entier de 1 à %1</translation>
     </message>
     <message>
@@ -5567,7 +5613,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>Le processus de modèle a envoyé un résultat d’entraînement mal formé.</translation>
     </message>
     <message>
-        <source>The trained model's metadata is unreadable: %1</source>
+        <source>The trained model&apos;s metadata is unreadable: %1</source>
         <translation>Les métadonnées du modèle entraîné sont illisibles : %1</translation>
     </message>
     <message>
@@ -5598,19 +5644,19 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>Le fichier de modèle %1 ne correspond pas à son SHA-256 enregistré : il n’a pas été entraîné.</translation>
     </message>
     <message>
-        <source>"classes", "decision_threshold" and "output" are for task "classification" only</source>
+        <source>&quot;classes&quot;, &quot;decision_threshold&quot; and &quot;output&quot; are for task &quot;classification&quot; only</source>
         <translation>« classes », « decision_threshold » et « output » sont réservés à la tâche « classification »</translation>
     </message>
     <message>
-        <source>a classification model must name its "classes" (in the order of its output)</source>
+        <source>a classification model must name its &quot;classes&quot; (in the order of its output)</source>
         <translation>un modèle de classification doit nommer ses « classes » (dans l’ordre de sa sortie)</translation>
     </message>
     <message>
-        <source>"decision_threshold" applies to a binary classifier only (%1 classes given)</source>
+        <source>&quot;decision_threshold&quot; applies to a binary classifier only (%1 classes given)</source>
         <translation>« decision_threshold » ne s’applique qu’à un classifieur binaire (%1 classes données)</translation>
     </message>
     <message>
-        <source>"output" must be "probabilities" or "logits", not "%1"</source>
+        <source>&quot;output&quot; must be &quot;probabilities&quot; or &quot;logits&quot;, not &quot;%1&quot;</source>
         <translation>« output » doit valoir « probabilities » ou « logits », pas « %1 »</translation>
     </message>
     <message>
@@ -5618,7 +5664,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>le modèle renvoie %1 valeurs par ligne ; un modèle de régression en renvoie une ([B] ou [B, 1])</translation>
     </message>
     <message>
-        <source>the model returns %1 values per row; a binary classifier returns the positive class's %2 ([B] or [B, 1]) or one per class ([B, 2])</source>
+        <source>the model returns %1 values per row; a binary classifier returns the positive class&apos;s %2 ([B] or [B, 1]) or one per class ([B, 2])</source>
         <translation>le modèle renvoie %1 valeurs par ligne ; un classifieur binaire renvoie une valeur (%2) pour la classe positive ([B] ou [B, 1]) ou une par classe ([B, 2])</translation>
     </message>
     <message>
@@ -5634,23 +5680,23 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>le modèle renvoie %1 valeurs par ligne ; ses métadonnées nomment %2 classes ([B, %2] attendu)</translation>
     </message>
     <message>
-        <source>row %1: the model returned %2, which is not a probability (its metadata declares "output": "probabilities"; a model that returns logits must say "logits")</source>
-        <translation>ligne %1 : le modèle a renvoyé %2, qui n’est pas une probabilité (ses métadonnées déclarent "output": "probabilities" ; un modèle qui renvoie des logits doit indiquer "logits")</translation>
+        <source>row %1: the model returned %2, which is not a probability (its metadata declares &quot;output&quot;: &quot;probabilities&quot;; a model that returns logits must say &quot;logits&quot;)</source>
+        <translation>ligne %1 : le modèle a renvoyé %2, qui n’est pas une probabilité (ses métadonnées déclarent &quot;output&quot;: &quot;probabilities&quot; ; un modèle qui renvoie des logits doit indiquer &quot;logits&quot;)</translation>
     </message>
     <message>
-        <source>model %1 is not a classifier (task "%2")</source>
+        <source>model %1 is not a classifier (task &quot;%2&quot;)</source>
         <translation>le modèle %1 n’est pas un classifieur (tâche « %2 »)</translation>
     </message>
     <message>
-        <source>row %1: the model's %2 class probabilities sum to %3, not 1 (a model that returns logits must declare "output": "logits")</source>
-        <translation>ligne %1 : la somme des %2 probabilités de classe du modèle vaut %3, pas 1 (un modèle qui renvoie des logits doit déclarer "output": "logits")</translation>
+        <source>row %1: the model&apos;s %2 class probabilities sum to %3, not 1 (a model that returns logits must declare &quot;output&quot;: &quot;logits&quot;)</source>
+        <translation>ligne %1 : la somme des %2 probabilités de classe du modèle vaut %3, pas 1 (un modèle qui renvoie des logits doit déclarer &quot;output&quot;: &quot;logits&quot;)</translation>
     </message>
     <message>
         <source>Row %1 has a prediction that is not a finite number.</source>
         <translation>La ligne %1 a une prédiction qui n’est pas un nombre fini.</translation>
     </message>
     <message>
-        <source>The nanny's metadata is incomplete or invalid.</source>
+        <source>The nanny&apos;s metadata is incomplete or invalid.</source>
         <translation>Les métadonnées du modèle nanny sont incomplètes ou invalides.</translation>
     </message>
     <message>
@@ -5670,7 +5716,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>Seules %1 lignes de référence ont un résultat ; le modèle nanny en demande au moins %2.</translation>
     </message>
     <message>
-        <source>The nanny's training parameters are out of range.</source>
+        <source>The nanny&apos;s training parameters are out of range.</source>
         <translation>Les paramètres d’entraînement du modèle nanny sont hors limites.</translation>
     </message>
     <message>
@@ -5690,7 +5736,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>Le modèle nanny du modèle %1 %2 conserve des métadonnées illisibles : %3</translation>
     </message>
     <message>
-        <source>The nanny of model %1 %2 was trained for an input of %3 values; the model's metadata gives %4.</source>
+        <source>The nanny of model %1 %2 was trained for an input of %3 values; the model&apos;s metadata gives %4.</source>
         <translation>Le modèle nanny du modèle %1 %2 a été entraîné pour une entrée de %3 valeurs ; les métadonnées du modèle en donnent %4.</translation>
     </message>
     <message>
@@ -5730,7 +5776,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>Aucune colonne de résultat n’est indiquée pour le jeu de données de référence.</translation>
     </message>
     <message>
-        <source>The deployment's classes are not known yet: register a model first.</source>
+        <source>The deployment&apos;s classes are not known yet: register a model first.</source>
         <translation>Les classes du déploiement ne sont pas encore connues : enregistrez d’abord un modèle.</translation>
     </message>
     <message>
@@ -5742,15 +5788,15 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>ligne %1, colonne %2 (%3)</translation>
     </message>
     <message>
-        <source>%1: "%2" is not a finite number</source>
+        <source>%1: &quot;%2&quot; is not a finite number</source>
         <translation>%1 : « %2 » n’est pas un nombre fini</translation>
     </message>
     <message>
-        <source>%1: "%2" is not one of the classes %3</source>
+        <source>%1: &quot;%2&quot; is not one of the classes %3</source>
         <translation>%1 : « %2 » n’est pas l’une des classes %3</translation>
     </message>
     <message>
-        <source>%1: the outcome "%2" is not a finite number</source>
+        <source>%1: the outcome &quot;%2&quot; is not a finite number</source>
         <translation>%1 : le résultat « %2 » n’est pas un nombre fini</translation>
     </message>
     <message numerus="yes">
@@ -5765,59 +5811,59 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>Le jeu de données de référence %1 a un en-tête mais aucune ligne.</translation>
     </message>
     <message>
-        <source>Model checks: unknown key "%1" (known: %2).</source>
+        <source>Model checks: unknown key &quot;%1&quot; (known: %2).</source>
         <translation>Contrôles du modèle : clé « %1 » inconnue (connues : %2).</translation>
     </message>
     <message>
-        <source>Model checks: "%1" must be a number from %2 to %3.</source>
+        <source>Model checks: &quot;%1&quot; must be a number from %2 to %3.</source>
         <translation>Contrôles du modèle : « %1 » doit être un nombre de %2 à %3.</translation>
     </message>
     <message>
-        <source>Model checks: "%1" must be true or false.</source>
+        <source>Model checks: &quot;%1&quot; must be true or false.</source>
         <translation>Contrôles du modèle : « %1 » doit valoir true ou false.</translation>
     </message>
     <message>
-        <source>Model checks: "%1" must be an object.</source>
+        <source>Model checks: &quot;%1&quot; must be an object.</source>
         <translation>Contrôles du modèle : « %1 » doit être un objet.</translation>
     </message>
     <message>
-        <source>Model checks: "invariance" must be a list.</source>
+        <source>Model checks: &quot;invariance&quot; must be a list.</source>
         <translation>Contrôles du modèle : « invariance » doit être une liste.</translation>
     </message>
     <message>
-        <source>Model checks: "%1" is required.</source>
+        <source>Model checks: &quot;%1&quot; is required.</source>
         <translation>Contrôles du modèle : « %1 » est obligatoire.</translation>
     </message>
     <message>
-        <source>Model checks: "%1" must name a feature.</source>
+        <source>Model checks: &quot;%1&quot; must name a feature.</source>
         <translation>Contrôles du modèle : « %1 » doit nommer une variable.</translation>
     </message>
     <message>
-        <source>Model checks: "%1" needs either "values" or "delta", not both.</source>
+        <source>Model checks: &quot;%1&quot; needs either &quot;values&quot; or &quot;delta&quot;, not both.</source>
         <translation>Contrôles du modèle : « %1 » demande soit « values », soit « delta », pas les deux.</translation>
     </message>
     <message>
-        <source>Model checks: "%1": the deployment has no feature "%2".</source>
+        <source>Model checks: &quot;%1&quot;: the deployment has no feature &quot;%2&quot;.</source>
         <translation>Contrôles du modèle : « %1 » : le déploiement n’a pas de variable « %2 ».</translation>
     </message>
     <message>
-        <source>Model checks: "%1": "%2" is categorical; give "values", not "delta".</source>
+        <source>Model checks: &quot;%1&quot;: &quot;%2&quot; is categorical; give &quot;values&quot;, not &quot;delta&quot;.</source>
         <translation>Contrôles du modèle : « %1 » : « %2 » est catégorielle ; donnez « values », pas « delta ».</translation>
     </message>
     <message>
-        <source>Model checks: "%1" must be a non-empty list.</source>
+        <source>Model checks: &quot;%1&quot; must be a non-empty list.</source>
         <translation>Contrôles du modèle : « %1 » doit être une liste non vide.</translation>
     </message>
     <message>
-        <source>Model checks: "%1" must hold %2.</source>
+        <source>Model checks: &quot;%1&quot; must hold %2.</source>
         <translation>Contrôles du modèle : « %1 » doit contenir %2.</translation>
     </message>
     <message>
-        <source>texts ("%1" is categorical)</source>
+        <source>texts (&quot;%1&quot; is categorical)</source>
         <translation>des textes (« %1 » est catégorielle)</translation>
     </message>
     <message>
-        <source>numbers ("%1" is numeric)</source>
+        <source>numbers (&quot;%1&quot; is numeric)</source>
         <translation>des nombres (« %1 » est numérique)</translation>
     </message>
     <message>
@@ -5884,7 +5930,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>exactitude</translation>
     </message>
     <message>
-        <source>no champion to compare with (the candidate's %1: %2).</source>
+        <source>no champion to compare with (the candidate&apos;s %1: %2).</source>
         <translation>pas de champion avec qui comparer (%1 du candidat : %2).</translation>
     </message>
     <message numerus="yes">
@@ -5895,14 +5941,14 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         </translation>
     </message>
     <message numerus="yes">
-        <source>the candidate's accuracy is %1 against the champion's %2 on %n row(s) (at least %3 needed: %4 points of margin).</source>
+        <source>the candidate&apos;s accuracy is %1 against the champion&apos;s %2 on %n row(s) (at least %3 needed: %4 points of margin).</source>
         <translation>
             <numerusform>l’exactitude du candidat est de %1 contre %2 pour le champion sur %n ligne (au moins %3 exigés : %4 points de marge).</numerusform>
             <numerusform>l’exactitude du candidat est de %1 contre %2 pour le champion sur %n lignes (au moins %3 exigés : %4 points de marge).</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <source>the candidate's MAE is %1 against the champion's %2 on %n row(s) (at most %3 allowed: %4 of margin).</source>
+        <source>the candidate&apos;s MAE is %1 against the champion&apos;s %2 on %n row(s) (at most %3 allowed: %4 of margin).</source>
         <translation>
             <numerusform>la MAE du candidat est de %1 contre %2 pour le champion sur %n ligne (au plus %3 admis : %4 de marge).</numerusform>
             <numerusform>la MAE du candidat est de %1 contre %2 pour le champion sur %n lignes (au plus %3 admis : %4 de marge).</numerusform>
@@ -5957,7 +6003,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         </translation>
     </message>
     <message>
-        <source> (not counted for %1: the model's metadata lists no categories)</source>
+        <source> (not counted for %1: the model&apos;s metadata lists no categories)</source>
         <translation> (non comptées pour %1 : les métadonnées du modèle ne listent aucune catégorie)</translation>
     </message>
     <message>
@@ -5979,11 +6025,11 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         </translation>
     </message>
     <message>
-        <source>Model checks: the deployment has no feature "%1".</source>
+        <source>Model checks: the deployment has no feature &quot;%1&quot;.</source>
         <translation>Contrôles du modèle : le déploiement n’a pas de variable « %1 ».</translation>
     </message>
     <message>
-        <source>Model checks: "%1" is categorical; it takes values, not a delta.</source>
+        <source>Model checks: &quot;%1&quot; is categorical; it takes values, not a delta.</source>
         <translation>Contrôles du modèle : « %1 » est catégorielle ; elle prend des valeurs, pas un delta.</translation>
     </message>
     <message>
@@ -6018,27 +6064,27 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>L’ensemble de validation ne contient aucune image : l’arrêt précoce et le choix de la meilleure époque en ont besoin.</translation>
     </message>
     <message>
-        <source>an image model must be a classifier (task "classification" with its "classes")</source>
+        <source>an image model must be a classifier (task &quot;classification&quot; with its &quot;classes&quot;)</source>
         <translation>un modèle d’image doit être un classifieur (tâche « classification » avec ses « classes »)</translation>
     </message>
     <message>
-        <source>an image model takes no "features"</source>
+        <source>an image model takes no &quot;features&quot;</source>
         <translation>un modèle d’image ne prend pas de « features »</translation>
     </message>
     <message>
-        <source>an image model needs an "image" object (its size, channels, resize and normalisation)</source>
+        <source>an image model needs an &quot;image&quot; object (its size, channels, resize and normalisation)</source>
         <translation>un modèle d’image a besoin d’un objet « image » (taille, canaux, redimensionnement et normalisation)</translation>
     </message>
     <message>
-        <source>"image" is for an image model ("input": "image") only</source>
+        <source>&quot;image&quot; is for an image model (&quot;input&quot;: &quot;image&quot;) only</source>
         <translation>« image » est réservé aux modèles d’image (« input » : « image »)</translation>
     </message>
     <message>
-        <source>"input" must be "features" or "image", not "%1"</source>
+        <source>&quot;input&quot; must be &quot;features&quot; or &quot;image&quot;, not &quot;%1&quot;</source>
         <translation>« input » doit valoir « features » ou « image », pas « %1 »</translation>
     </message>
     <message>
-        <source>an image model takes one image per prediction: "sequence_length" must be 1</source>
+        <source>an image model takes one image per prediction: &quot;sequence_length&quot; must be 1</source>
         <translation>un modèle d’image prend une image par prédiction : « sequence_length » doit valoir 1</translation>
     </message>
     <message>
@@ -6058,39 +6104,39 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>l’image %1 est tronquée ou corrompue (%2)</translation>
     </message>
     <message>
-        <source>"image": %1</source>
+        <source>&quot;image&quot;: %1</source>
         <translation>« image » : %1</translation>
     </message>
     <message>
-        <source>"%1" must be a whole number</source>
+        <source>&quot;%1&quot; must be a whole number</source>
         <translation>« %1 » doit être un nombre entier</translation>
     </message>
     <message>
-        <source>"%1" must be a list of numbers, one per channel</source>
+        <source>&quot;%1&quot; must be a list of numbers, one per channel</source>
         <translation>« %1 » doit être une liste de nombres, un par canal</translation>
     </message>
     <message>
-        <source>"width" and "height" must lie between 1 and %1 pixels (%2 × %3 given)</source>
+        <source>&quot;width&quot; and &quot;height&quot; must lie between 1 and %1 pixels (%2 × %3 given)</source>
         <translation>« width » et « height » doivent être compris entre 1 et %1 pixels (%2 × %3 donnés)</translation>
     </message>
     <message>
-        <source>"channels" must be 1 (grayscale) or 3 (RGB), not %1</source>
+        <source>&quot;channels&quot; must be 1 (grayscale) or 3 (RGB), not %1</source>
         <translation>« channels » doit valoir 1 (niveaux de gris) ou 3 (RVB), pas %1</translation>
     </message>
     <message>
-        <source>"mean" and "std" must give one value per channel (%1; %2 and %3 given)</source>
+        <source>&quot;mean&quot; and &quot;std&quot; must give one value per channel (%1; %2 and %3 given)</source>
         <translation>« mean » et « std » doivent donner une valeur par canal (%1 ; %2 et %3 donnés)</translation>
     </message>
     <message>
-        <source>"mean" must be finite numbers</source>
+        <source>&quot;mean&quot; must be finite numbers</source>
         <translation>« mean » doit contenir des nombres finis</translation>
     </message>
     <message>
-        <source>"std" must be finite numbers above 0</source>
+        <source>&quot;std&quot; must be finite numbers above 0</source>
         <translation>« std » doit contenir des nombres finis supérieurs à 0</translation>
     </message>
     <message>
-        <source>"resize" must be "stretch", "fit" or "crop", not "%1"</source>
+        <source>&quot;resize&quot; must be &quot;stretch&quot;, &quot;fit&quot; or &quot;crop&quot;, not &quot;%1&quot;</source>
         <translation>« resize » doit valoir « stretch », « fit » ou « crop », pas « %1 »</translation>
     </message>
     <message>
@@ -6098,31 +6144,31 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>Une clé d’image est vide.</translation>
     </message>
     <message>
-        <source>The image key "%1…" is longer than %2 characters.</source>
+        <source>The image key &quot;%1…&quot; is longer than %2 characters.</source>
         <translation>La clé d’image « %1… » dépasse %2 caractères.</translation>
     </message>
     <message>
-        <source>The image key "%1" contains a backslash or a control character.</source>
+        <source>The image key &quot;%1&quot; contains a backslash or a control character.</source>
         <translation>La clé d’image « %1 » contient une barre oblique inverse ou un caractère de contrôle.</translation>
     </message>
     <message>
-        <source>The image key "%1" is an absolute path; keys are relative to the store.</source>
+        <source>The image key &quot;%1&quot; is an absolute path; keys are relative to the store.</source>
         <translation>La clé d’image « %1 » est un chemin absolu ; les clés sont relatives au stockage.</translation>
     </message>
     <message>
-        <source>The image key "%1" has an empty, "." or ".." component.</source>
+        <source>The image key &quot;%1&quot; has an empty, &quot;.&quot; or &quot;..&quot; component.</source>
         <translation>La clé d’image « %1 » a un composant vide, « . » ou « .. ».</translation>
     </message>
     <message>
-        <source>image store: "kind" must be "folder" (the only kind this MLDeck knows), not "%1"</source>
+        <source>image store: &quot;kind&quot; must be &quot;folder&quot; (the only kind this MLDeck knows), not &quot;%1&quot;</source>
         <translation>stockage d’images : « kind » doit valoir « folder » (le seul type que connaît ce MLDeck), pas « %1 »</translation>
     </message>
     <message>
-        <source>image store: "root" must be an absolute folder path</source>
+        <source>image store: &quot;root&quot; must be an absolute folder path</source>
         <translation>stockage d’images : « root » doit être le chemin absolu d’un dossier</translation>
     </message>
     <message>
-        <source>Unknown image store kind "%1" (this MLDeck knows "folder").</source>
+        <source>Unknown image store kind &quot;%1&quot; (this MLDeck knows &quot;folder&quot;).</source>
         <translation>Type de stockage d’images inconnu « %1 » (ce MLDeck connaît « folder »).</translation>
     </message>
     <message>
@@ -6146,19 +6192,19 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>%1 n’est pas un dossier.</translation>
     </message>
     <message>
-        <source>The folder %1 has a subfolder "%2" that is not one of the classes (%3).</source>
+        <source>The folder %1 has a subfolder &quot;%2&quot; that is not one of the classes (%3).</source>
         <translation>Le dossier %1 contient un sous-dossier « %2 » qui n’est pas une des classes (%3).</translation>
     </message>
     <message>
-        <source>Class "%1" has no subfolder in %2: no images of it.</source>
+        <source>Class &quot;%1&quot; has no subfolder in %2: no images of it.</source>
         <translation>La classe « %1 » n’a pas de sous-dossier dans %2 : aucune image d’elle.</translation>
     </message>
     <message>
-        <source>Subfolders inside class "%1" in %2 are not read.</source>
-        <translation type="unfinished" />
+        <source>Subfolders inside class &quot;%1&quot; in %2 are not read.</source>
+        <translation>Les sous-dossiers de la classe « %1 » dans %2 ne sont pas lus.</translation>
     </message>
     <message>
-        <source>Class "%1" has an empty subfolder in %2.</source>
+        <source>Class &quot;%1&quot; has an empty subfolder in %2.</source>
         <translation>La classe « %1 » a un sous-dossier vide dans %2.</translation>
     </message>
 </context>
@@ -6185,11 +6231,11 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>Impossible de supprimer le fichier tampon d’audit %1 déjà transmis.</translation>
     </message>
     <message>
-        <source>%1 must be 0 or 1, not "%2".</source>
+        <source>%1 must be 0 or 1, not &quot;%2&quot;.</source>
         <translation>%1 doit valoir 0 ou 1, pas « %2 ».</translation>
     </message>
     <message>
-        <source>The ML traffic percentage must be a whole number from 0 to 100, not "%1".</source>
+        <source>The ML traffic percentage must be a whole number from 0 to 100, not &quot;%1&quot;.</source>
         <translation>Le pourcentage de trafic ML doit être un entier de 0 à 100, pas « %1 ».</translation>
     </message>
     <message>
@@ -6317,7 +6363,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>Le critère de taux d’erreur doit être une proportion de 0 à 1 (reçu %1).</translation>
     </message>
     <message>
-        <source>"%1" is not a list of whole percentages such as 10,25,50,100.</source>
+        <source>&quot;%1&quot; is not a list of whole percentages such as 10,25,50,100.</source>
         <translation>« %1 » n’est pas une liste de pourcentages entiers comme 10,25,50,100.</translation>
     </message>
     <message>
@@ -6361,19 +6407,19 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>Le critère d’ECE doit être une proportion supérieure à 0 et au plus 1 (reçu %1).</translation>
     </message>
     <message>
-        <source>"At least N of" needs N from 1 to 100 (got %1).</source>
+        <source>&quot;At least N of&quot; needs N from 1 to 100 (got %1).</source>
         <translation>« Au moins N parmi » demande un N de 1 à 100 (reçu %1).</translation>
     </message>
     <message>
-        <source>"%1" is always required and cannot be advisory.</source>
+        <source>&quot;%1&quot; is always required and cannot be advisory.</source>
         <translation>« %1 » est toujours exigé et ne peut pas être indicatif.</translation>
     </message>
     <message>
-        <source>"%1" is not a condition that can be advisory (known: %2).</source>
+        <source>&quot;%1&quot; is not a condition that can be advisory (known: %2).</source>
         <translation>« %1 » n’est pas une condition qui peut être indicative (connues : %2).</translation>
     </message>
     <message>
-        <source>"%1" can never be met: no condition decides here (all are advisory or absent).</source>
+        <source>&quot;%1&quot; can never be met: no condition decides here (all are advisory or absent).</source>
         <translation>« %1 » ne peut jamais être satisfait : aucune condition ne décide ici (toutes sont indicatives ou absentes).</translation>
     </message>
     <message>
@@ -6381,15 +6427,15 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>Au moins %1 ne peut jamais être satisfait : seules %2 condition(s) décident ici (%3).</translation>
     </message>
     <message>
-        <source>Unknown combination mode "%1" (all, any or at_least).</source>
+        <source>Unknown combination mode &quot;%1&quot; (all, any or at_least).</source>
         <translation>Mode de combinaison inconnu « %1 » (all, any ou at_least).</translation>
     </message>
     <message>
-        <source>An "at_least" combination needs its number N.</source>
+        <source>An &quot;at_least&quot; combination needs its number N.</source>
         <translation>Une combinaison « at_least » demande son nombre N.</translation>
     </message>
     <message>
-        <source>"%1" is not a combination: all, any or at-least-N (e.g. at-least-2).</source>
+        <source>&quot;%1&quot; is not a combination: all, any or at-least-N (e.g. at-least-2).</source>
         <translation>« %1 » n’est pas une combinaison : all, any ou at-least-N (par exemple at-least-2).</translation>
     </message>
     <message>
@@ -6397,7 +6443,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>au moins %1 sur %2</translation>
     </message>
     <message>
-        <source>the %1 combination cannot be read (%2), "any" is used</source>
+        <source>the %1 combination cannot be read (%2), &quot;any&quot; is used</source>
         <translation>la combinaison %1 est illisible (%2), « any » est utilisée</translation>
     </message>
     <message>
@@ -6437,7 +6483,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>Conditions de division par deux de %1 : %2</translation>
     </message>
     <message>
-        <source>"%1" is not a guard condition (known: %2).</source>
+        <source>&quot;%1&quot; is not a guard condition (known: %2).</source>
         <translation>« %1 » n’est pas une condition de la garde (connues : %2).</translation>
     </message>
     <message>
@@ -6489,7 +6535,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>Le critère de MAE estimée doit être un nombre positif (reçu %1).</translation>
     </message>
     <message>
-        <source>Classifier's plan: </source>
+        <source>Classifier&apos;s plan: </source>
         <translation>Plan d’un classifieur : </translation>
     </message>
     <message>
@@ -6529,16 +6575,16 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>aucune prédiction de l’étape encore évaluée par le modèle nanny</translation>
     </message>
     <message>
-        <source>The stored combination of step "%1" cannot be read.</source>
+        <source>The stored combination of step &quot;%1&quot; cannot be read.</source>
         <translation>La combinaison enregistrée de l’étape « %1 » est illisible.</translation>
     </message>
     <message>
         <source>at least 1 of %1</source>
-        <translation type="unfinished" />
+        <translation>au moins 1 sur %1</translation>
     </message>
     <message>
         <source>all %1</source>
-        <translation type="unfinished" />
+        <translation>les %1</translation>
     </message>
 </context>
 <context>
@@ -6548,7 +6594,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>annulé</translation>
     </message>
     <message>
-        <source>%1 has no target column "%2" (columns: %3); name it with --target.</source>
+        <source>%1 has no target column &quot;%2&quot; (columns: %3); name it with --target.</source>
         <translation>%1 n’a pas de colonne cible « %2 » (colonnes : %3) ; nommez-la avec --target.</translation>
     </message>
     <message>
@@ -6608,7 +6654,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>Terminé</translation>
     </message>
     <message>
-        <source>The reference period of "%1" is empty.</source>
+        <source>The reference period of &quot;%1&quot; is empty.</source>
         <translation>La période de référence de « %1 » est vide.</translation>
     </message>
     <message>
@@ -6620,7 +6666,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>instantané %1</translation>
     </message>
     <message>
-        <source>the champion's training window</source>
+        <source>the champion&apos;s training window</source>
         <translation>la fenêtre d’entraînement du champion</translation>
     </message>
     <message>
@@ -6656,7 +6702,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>jeu de données</translation>
     </message>
     <message>
-        <source>Drift settings of "%1": %2</source>
+        <source>Drift settings of &quot;%1&quot;: %2</source>
         <translation>Réglages de dérive de « %1 » : %2</translation>
     </message>
     <message>
@@ -6700,11 +6746,11 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>non appliqué : le pourcentage de trafic ML doit être un entier de 0 à 100, pas %1.</translation>
     </message>
     <message>
-        <source>deployment "%1" has no flags in Redis (create them with mldeckctl flags init).</source>
+        <source>deployment &quot;%1&quot; has no flags in Redis (create them with mldeckctl flags init).</source>
         <translation>le déploiement « %1 » n’a pas de drapeaux dans Redis (créez-les avec mldeckctl flags init).</translation>
     </message>
     <message>
-        <source>Conflict: the flags of "%1" were changed by %2 at %3 (now version %4: %5) while you expected version %6. Nothing was written; review the new state and try again.</source>
+        <source>Conflict: the flags of &quot;%1&quot; were changed by %2 at %3 (now version %4: %5) while you expected version %6. Nothing was written; review the new state and try again.</source>
         <translation>Conflit : les drapeaux de « %1 » ont été modifiés par %2 à %3 (maintenant en version %4 : %5) alors que vous attendiez la version %6. Rien n’a été écrit ; examinez le nouvel état et réessayez.</translation>
     </message>
     <message>
@@ -6720,19 +6766,19 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>Appliqué (version %1 -&gt; %2), mais la ligne d’audit a été PERDUE : la validation a échoué (%3) et la mise en tampon a échoué (%4).</translation>
     </message>
     <message>
-        <source>Applied: the flags of "%1" are now version %2 (%3).</source>
+        <source>Applied: the flags of &quot;%1&quot; are now version %2 (%3).</source>
         <translation>Appliqué : les drapeaux de « %1 » sont maintenant en version %2 (%3).</translation>
     </message>
     <message>
-        <source>Rolled back: ML is OFF for "%1" (version %2).</source>
+        <source>Rolled back: ML is OFF for &quot;%1&quot; (version %2).</source>
         <translation>Retour arrière effectué : le ML est COUPÉ pour « %1 » (version %2).</translation>
     </message>
     <message>
-        <source>Rolled back: ML is OFF for "%1" (version %2). The audit log is unreachable (%3): the row is kept in %4 and will be written when PostgreSQL is reachable.</source>
+        <source>Rolled back: ML is OFF for &quot;%1&quot; (version %2). The audit log is unreachable (%3): the row is kept in %4 and will be written when PostgreSQL is reachable.</source>
         <translation>Retour arrière effectué : le ML est COUPÉ pour « %1 » (version %2). Le journal d’audit est injoignable (%3) : la ligne est conservée dans %4 et sera écrite quand PostgreSQL sera joignable.</translation>
     </message>
     <message>
-        <source>Rolled back: ML is OFF for "%1" (version %2), but the audit row was LOST: %3; %4</source>
+        <source>Rolled back: ML is OFF for &quot;%1&quot; (version %2), but the audit row was LOST: %3; %4</source>
         <translation>Retour arrière effectué : le ML est COUPÉ pour « %1 » (version %2), mais la ligne d’audit a été PERDUE : %3 ; %4</translation>
     </message>
     <message>
@@ -6764,7 +6810,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>Rien n’est chargé, rien à actualiser.</translation>
     </message>
     <message>
-        <source>Unknown report period "%1": use day or week.</source>
+        <source>Unknown report period &quot;%1&quot;: use day or week.</source>
         <translation>Période de rapport « %1 » inconnue : utilisez day ou week.</translation>
     </message>
     <message>
@@ -6788,11 +6834,11 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>Impossible d’écrire %1 : %2</translation>
     </message>
     <message>
-        <source>The model's metadata refers to feature schema %1, which deployment "%2" does not have.</source>
+        <source>The model&apos;s metadata refers to feature schema %1, which deployment &quot;%2&quot; does not have.</source>
         <translation>Les métadonnées du modèle renvoient au schéma de variables %1, que le déploiement « %2 » n’a pas.</translation>
     </message>
     <message>
-        <source>The model's features do not match feature schema %1 of deployment "%2": the model expects numeric [%3] and categorical [%4], the deployment logs numeric [%5] and categorical [%6].</source>
+        <source>The model&apos;s features do not match feature schema %1 of deployment &quot;%2&quot;: the model expects numeric [%3] and categorical [%4], the deployment logs numeric [%5] and categorical [%6].</source>
         <translation>Les variables du modèle ne correspondent pas au schéma de variables %1 du déploiement « %2 » : le modèle attend en numérique [%3] et en catégoriel [%4], le déploiement journalise en numérique [%5] et en catégoriel [%6].</translation>
     </message>
     <message>
@@ -6800,11 +6846,11 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>La promotion est validée, mais la publication du champion dans Redis a échoué : %1 Lancez `mldeckctl models publish --deployment %2` quand Redis sera revenu.</translation>
     </message>
     <message>
-        <source>"%1" is not a valid deployment name.</source>
+        <source>&quot;%1&quot; is not a valid deployment name.</source>
         <translation>« %1 » n’est pas un nom de déploiement valide.</translation>
     </message>
     <message>
-        <source>Invalid version "%1": use 1 to 64 letters, digits, '.', '_' or '-'.</source>
+        <source>Invalid version &quot;%1&quot;: use 1 to 64 letters, digits, &apos;.&apos;, &apos;_&apos; or &apos;-&apos;.</source>
         <translation>Version « %1 » non valide : utilisez 1 à 64 lettres, chiffres, « . », « _ » ou « - ».</translation>
     </message>
     <message>
@@ -6820,7 +6866,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>Le chemin de modèle %1 n’est pas un fichier.</translation>
     </message>
     <message>
-        <source>This file (SHA-256 %1…) is already registered for deployment "%2" as version %3; a file is registered once per deployment.</source>
+        <source>This file (SHA-256 %1…) is already registered for deployment &quot;%2&quot; as version %3; a file is registered once per deployment.</source>
         <translation>Ce fichier (SHA-256 %1…) est déjà enregistré pour le déploiement « %2 » en tant que version %3 ; un fichier n’est enregistré qu’une fois par déploiement.</translation>
     </message>
     <message>
@@ -6832,11 +6878,11 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>Aucun modèle indiqué : utilisez un chemin de fichier, DEPLOYMENT:champion, DEPLOYMENT:challenger ou DEPLOYMENT@VERSION.</translation>
     </message>
     <message>
-        <source>Model reference "%1" needs the registry: give PostgreSQL with --pg or MLDECK_PG_URL.</source>
+        <source>Model reference &quot;%1&quot; needs the registry: give PostgreSQL with --pg or MLDECK_PG_URL.</source>
         <translation>La référence de modèle « %1 » demande le registre : indiquez PostgreSQL avec --pg ou MLDECK_PG_URL.</translation>
     </message>
     <message>
-        <source>Deployment "%1" has no %2 model.</source>
+        <source>Deployment &quot;%1&quot; has no %2 model.</source>
         <translation>Le déploiement « %1 » n’a pas de modèle %2.</translation>
     </message>
     <message>
@@ -6844,15 +6890,15 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>Le plan a été enregistré mais sa ligne d’audit n’a pas pu être écrite : %1</translation>
     </message>
     <message>
-        <source>Deployment "%1" has no staged plan yet; save one first (mldeckctl plan set).</source>
+        <source>Deployment &quot;%1&quot; has no staged plan yet; save one first (mldeckctl plan set).</source>
         <translation>Le déploiement « %1 » n’a pas encore de plan par étapes ; enregistrez-en un d’abord (mldeckctl plan set).</translation>
     </message>
     <message>
-        <source>Deployment "%1" has no flags in Redis (create them with mldeckctl flags init).</source>
+        <source>Deployment &quot;%1&quot; has no flags in Redis (create them with mldeckctl flags init).</source>
         <translation>Le déploiement « %1 » n’a pas de drapeaux dans Redis (créez-les avec mldeckctl flags init).</translation>
     </message>
     <message>
-        <source>ML traffic is already at %1 %, at or above the plan's last step: nothing to advance.</source>
+        <source>ML traffic is already at %1 %, at or above the plan&apos;s last step: nothing to advance.</source>
         <translation>Le trafic ML est déjà à %1 %, au niveau ou au-delà de la dernière étape du plan : rien à faire avancer.</translation>
     </message>
     <message>
@@ -7056,11 +7102,11 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>Les rééchantillonnages du bootstrap doivent être compris entre 100 et 100000.</translation>
     </message>
     <message>
-        <source>%1 rows left out: feature "%2" was missing.</source>
+        <source>%1 rows left out: feature &quot;%2&quot; was missing.</source>
         <translation>%1 lignes écartées : la variable « %2 » manquait.</translation>
     </message>
     <message>
-        <source>The last %1 days of "%2" hold %3 rows with an outcome; at least %4 are needed to retrain.</source>
+        <source>The last %1 days of &quot;%2&quot; hold %3 rows with an outcome; at least %4 are needed to retrain.</source>
         <translation>Les %1 derniers jours de « %2 » comptent %3 lignes avec un résultat réel ; il en faut au moins %4 pour réentraîner.</translation>
     </message>
     <message>
@@ -7095,7 +7141,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>Le réentraînement n’est pas dû (%1) Forcez-le pour le lancer quand même.</translation>
     </message>
     <message>
-        <source>Deployment "%1" has no champion: register a model and promote it before retraining.</source>
+        <source>Deployment &quot;%1&quot; has no champion: register a model and promote it before retraining.</source>
         <translation>Le déploiement « %1 » n’a pas de champion : enregistrez un modèle et promouvez-le avant de réentraîner.</translation>
     </message>
     <message numerus="yes">
@@ -7110,7 +7156,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>Aucun répertoire temporaire pour le candidat : %1</translation>
     </message>
     <message>
-        <source>The champion's file cannot be used: %1</source>
+        <source>The champion&apos;s file cannot be used: %1</source>
         <translation>Le fichier du champion est inutilisable : %1</translation>
     </message>
     <message>
@@ -7177,7 +7223,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>L’exécution %1 était déjà %2.</translation>
     </message>
     <message>
-        <source>Promotion refused: %1 (Start the reason with "override:" to promote anyway.)</source>
+        <source>Promotion refused: %1 (Start the reason with &quot;override:&quot; to promote anyway.)</source>
         <translation>Promotion refusée : %1 (Commencez le motif par « override: » pour promouvoir quand même.)</translation>
     </message>
     <message>
@@ -7260,7 +7306,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>Pas encore : %1.</translation>
     </message>
     <message>
-        <source>The stored retrain settings of "%1" are invalid: %2</source>
+        <source>The stored retrain settings of &quot;%1&quot; are invalid: %2</source>
         <translation>Les réglages de réentraînement enregistrés pour « %1 » ne sont pas valides : %2</translation>
     </message>
     <message>
@@ -7268,32 +7314,32 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>Aucune connexion PostgreSQL n’est configurée.</translation>
     </message>
     <message>
-        <source>Deployment "%1" already exists (archived); nothing was changed.</source>
-        <translation>Le déploiement « %1 » existe déjà (archivé) ; rien n'a été modifié.</translation>
+        <source>Deployment &quot;%1&quot; already exists (archived); nothing was changed.</source>
+        <translation>Le déploiement « %1 » existe déjà (archivé) ; rien n&apos;a été modifié.</translation>
     </message>
     <message>
-        <source>Deployment "%1" already exists; nothing was changed.</source>
-        <translation>Le déploiement « %1 » existe déjà ; rien n'a été modifié.</translation>
+        <source>Deployment &quot;%1&quot; already exists; nothing was changed.</source>
+        <translation>Le déploiement « %1 » existe déjà ; rien n&apos;a été modifié.</translation>
     </message>
     <message>
-        <source>Deployment "%1" not created, nothing was changed: %2</source>
-        <translation>Déploiement « %1 » non créé, rien n'a été modifié : %2</translation>
+        <source>Deployment &quot;%1&quot; not created, nothing was changed: %2</source>
+        <translation>Déploiement « %1 » non créé, rien n&apos;a été modifié : %2</translation>
     </message>
     <message>
-        <source>Deployment "%1" not created: %2 Its Redis flags (ML off, 0 %) were written and are harmless; run the same create again to finish.</source>
+        <source>Deployment &quot;%1&quot; not created: %2 Its Redis flags (ML off, 0 %) were written and are harmless; run the same create again to finish.</source>
         <translation>Déploiement « %1 » non créé : %2 Ses drapeaux Redis (ML désactivé, 0 %) ont été écrits et sont sans effet ; relancez la même création pour terminer.</translation>
     </message>
     <message>
-        <source>No Redis connection is configured: a deployment's flags live there.</source>
-        <translation>Aucune connexion Redis n'est configurée : les drapeaux d'un déploiement s'y trouvent.</translation>
+        <source>No Redis connection is configured: a deployment&apos;s flags live there.</source>
+        <translation>Aucune connexion Redis n&apos;est configurée : les drapeaux d&apos;un déploiement s&apos;y trouvent.</translation>
     </message>
     <message>
         <source>Model %1 has no mldeck.json metadata: it does not name its features.</source>
-        <translation>Le modèle %1 n'a pas de métadonnées mldeck.json : il ne nomme pas ses variables.</translation>
+        <translation>Le modèle %1 n&apos;a pas de métadonnées mldeck.json : il ne nomme pas ses variables.</translation>
     </message>
     <message>
         <source>%1 has no header line: its columns cannot be read.</source>
-        <translation>%1 n'a pas de ligne d'en-tête : ses colonnes ne peuvent pas être lues.</translation>
+        <translation>%1 n&apos;a pas de ligne d&apos;en-tête : ses colonnes ne peuvent pas être lues.</translation>
     </message>
     <message>
         <source>%1 names no column.</source>
@@ -7308,15 +7354,15 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>les %L1 premières prédictions journalisées</translation>
     </message>
     <message>
-        <source>automatic (snapshot baseline, else the champion's training window, else the first hour of the log)</source>
-        <translation>automatique (instantané baseline, sinon la fenêtre d'entraînement du champion, sinon la première heure du journal)</translation>
+        <source>automatic (snapshot baseline, else the champion&apos;s training window, else the first hour of the log)</source>
+        <translation>automatique (instantané baseline, sinon la fenêtre d&apos;entraînement du champion, sinon la première heure du journal)</translation>
     </message>
     <message>
         <source>period %1 to %2</source>
         <translation>période du %1 au %2</translation>
     </message>
     <message>
-        <source>Deployment "%1" has no drift snapshot named "%2".</source>
+        <source>Deployment &quot;%1&quot; has no drift snapshot named &quot;%2&quot;.</source>
         <translation>Le déploiement « %1 » n’a pas d’instantané de dérive nommé « %2 ».</translation>
     </message>
     <message>
@@ -7325,23 +7371,23 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
     </message>
     <message>
         <source>The deployment has no feature schema yet: register a model or create it with one first.</source>
-        <translation>Le déploiement n'a pas encore de schéma de variables : enregistrez d'abord un modèle ou créez-le avec un schéma.</translation>
+        <translation>Le déploiement n&apos;a pas encore de schéma de variables : enregistrez d&apos;abord un modèle ou créez-le avec un schéma.</translation>
     </message>
     <message>
-        <source>Column "%1" of %2 must hold numbers.</source>
+        <source>Column &quot;%1&quot; of %2 must hold numbers.</source>
         <translation>La colonne « %1 » de %2 doit contenir des nombres.</translation>
     </message>
     <message>
-        <source>Feature "%1" of the deployment is not a column of %2.</source>
-        <translation>La variable « %1 » du déploiement n'est pas une colonne de %2.</translation>
+        <source>Feature &quot;%1&quot; of the deployment is not a column of %2.</source>
+        <translation>La variable « %1 » du déploiement n&apos;est pas une colonne de %2.</translation>
     </message>
     <message>
-        <source>Feature "%1" is numeric but column "%1" of %2 holds text.</source>
+        <source>Feature &quot;%1&quot; is numeric but column &quot;%1&quot; of %2 holds text.</source>
         <translation>La variable « %1 » est numérique mais la colonne « %1 » de %2 contient du texte.</translation>
     </message>
     <message>
         <source>%1 has no data rows.</source>
-        <translation>%1 n'a aucune ligne de données.</translation>
+        <translation>%1 n&apos;a aucune ligne de données.</translation>
     </message>
     <message>
         <source>drift reference: snapshot %1 from %2 (%3 rows)</source>
@@ -7349,15 +7395,15 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
     </message>
     <message>
         <source>Changed in the settings editor</source>
-        <translation>Modifié dans l'éditeur de réglages</translation>
+        <translation>Modifié dans l&apos;éditeur de réglages</translation>
     </message>
     <message>
-        <source>Your role may not read the webhook's URL (it may hold a token).</source>
-        <translation>Votre rôle ne peut pas lire l'URL du webhook (elle peut contenir un jeton).</translation>
+        <source>Your role may not read the webhook&apos;s URL (it may hold a token).</source>
+        <translation>Votre rôle ne peut pas lire l&apos;URL du webhook (elle peut contenir un jeton).</translation>
     </message>
     <message>
-        <source>"%1" has no webhook yet: save one first.</source>
-        <translation>« %1 » n'a pas encore de webhook : enregistrez-en un d'abord.</translation>
+        <source>&quot;%1&quot; has no webhook yet: save one first.</source>
+        <translation>« %1 » n&apos;a pas encore de webhook : enregistrez-en un d&apos;abord.</translation>
     </message>
     <message>
         <source>Webhook test</source>
@@ -7365,7 +7411,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
     </message>
     <message>
         <source>The test was not delivered: %1</source>
-        <translation>Le test n'a pas été livré : %1</translation>
+        <translation>Le test n&apos;a pas été livré : %1</translation>
     </message>
     <message>
         <source>Test delivered (HTTP %1).</source>
@@ -7392,7 +7438,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>%1 prédit les classes %2 et %3 les classes %4 : ils ne peuvent pas être comparés.</translation>
     </message>
     <message>
-        <source>Row %1: the target "%2" is %3, but a classifier's target is the index of the true class, 0 to %4 (%5).</source>
+        <source>Row %1: the target &quot;%2&quot; is %3, but a classifier&apos;s target is the index of the true class, 0 to %4 (%5).</source>
         <translation>Ligne %1 : la cible « %2 » vaut %3, mais la cible d’un classifieur est l’indice de la classe réelle, de 0 à %4 (%5).</translation>
     </message>
     <message>
@@ -7420,11 +7466,11 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>Exactitude estimée du ML %1 %2</translation>
     </message>
     <message>
-        <source>The decision metric of a classifier must be "accuracy" or "log_loss" (got "%1").</source>
+        <source>The decision metric of a classifier must be &quot;accuracy&quot; or &quot;log_loss&quot; (got &quot;%1&quot;).</source>
         <translation>La métrique de décision d’un classifieur doit être « accuracy » ou « log_loss » (reçu « %1 »).</translation>
     </message>
     <message>
-        <source>Classification deployment "%1" has no valid classes to retrain with: %2</source>
+        <source>Classification deployment &quot;%1&quot; has no valid classes to retrain with: %2</source>
         <translation>Le déploiement de classification « %1 » n’a pas de classes valides pour le réentraînement : %2</translation>
     </message>
     <message>
@@ -7432,23 +7478,23 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>%1 lignes écartées : leur étiquette n’est pas un indice de classe de 0 à %2.</translation>
     </message>
     <message>
-        <source>model %1 is not a classifier (task "%2").</source>
+        <source>model %1 is not a classifier (task &quot;%2&quot;).</source>
         <translation>le modèle %1 n’est pas un classifieur (tâche « %2 »).</translation>
     </message>
     <message>
-        <source>the model's classes (%1) are not the deployment's (%2).</source>
+        <source>the model&apos;s classes (%1) are not the deployment&apos;s (%2).</source>
         <translation>les classes du modèle (%1) ne sont pas celles du déploiement (%2).</translation>
     </message>
     <message>
-        <source>Promote: the candidate's accuracy is %1 points higher than the champion's (%2 vs %3; at least %4 points needed) and the %5 interval of the difference [%6, %7] excludes no improvement.</source>
+        <source>Promote: the candidate&apos;s accuracy is %1 points higher than the champion&apos;s (%2 vs %3; at least %4 points needed) and the %5 interval of the difference [%6, %7] excludes no improvement.</source>
         <translation>Promouvoir : l’exactitude du candidat dépasse celle du champion de %1 points (%2 contre %3 ; au moins %4 points requis) et l’intervalle à %5 de la différence [%6, %7] exclut l’absence d’amélioration.</translation>
     </message>
     <message>
-        <source>Do not promote: the candidate's accuracy (%1) is not higher than the champion's (%2).</source>
+        <source>Do not promote: the candidate&apos;s accuracy (%1) is not higher than the champion&apos;s (%2).</source>
         <translation>Ne pas promouvoir : l’exactitude du candidat (%1) n’est pas supérieure à celle du champion (%2).</translation>
     </message>
     <message>
-        <source>Do not promote: the candidate's accuracy is only %1 points higher than the champion's (%2 vs %3); at least %4 points are required.</source>
+        <source>Do not promote: the candidate&apos;s accuracy is only %1 points higher than the champion&apos;s (%2 vs %3); at least %4 points are required.</source>
         <translation>Ne pas promouvoir : l’exactitude du candidat ne dépasse celle du champion que de %1 points (%2 contre %3) ; au moins %4 points sont requis.</translation>
     </message>
     <message>
@@ -7456,15 +7502,15 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>Ne pas promouvoir : l’exactitude est supérieure de %1 points, mais l’intervalle à %2 de la différence [%3, %4] n’exclut pas l’absence d’amélioration : le gain peut être dû au hasard.</translation>
     </message>
     <message>
-        <source>Promote: the candidate's %1 is %2 better than the champion's (%3 vs %4; at least %5 needed) and the %6 interval of the difference [%7, %8] excludes no improvement.</source>
+        <source>Promote: the candidate&apos;s %1 is %2 better than the champion&apos;s (%3 vs %4; at least %5 needed) and the %6 interval of the difference [%7, %8] excludes no improvement.</source>
         <translation>Promouvoir : la %1 du candidat est meilleure de %2 que celle du champion (%3 contre %4 ; au moins %5 requis) et l’intervalle à %6 de la différence [%7, %8] exclut l’absence d’amélioration.</translation>
     </message>
     <message>
-        <source>Do not promote: the candidate's %1 (%2) is not better than the champion's (%3).</source>
+        <source>Do not promote: the candidate&apos;s %1 (%2) is not better than the champion&apos;s (%3).</source>
         <translation>Ne pas promouvoir : la %1 du candidat (%2) n’est pas meilleure que celle du champion (%3).</translation>
     </message>
     <message>
-        <source>Do not promote: the candidate's %1 is only %2 better than the champion's (%3 vs %4); at least %5 is required.</source>
+        <source>Do not promote: the candidate&apos;s %1 is only %2 better than the champion&apos;s (%3 vs %4); at least %5 is required.</source>
         <translation>Ne pas promouvoir : la %1 du candidat n’est meilleure que celle du champion que de %2 (%3 contre %4) ; au moins %5 est requis.</translation>
     </message>
     <message>
@@ -7536,11 +7582,11 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>Votre rôle de base de données ne peut pas enregistrer une exécution des contrôles du modèle (mldeck_operator, mldeck_scientist ou mldeck_admin le peuvent).</translation>
     </message>
     <message>
-        <source>The golden dataset of "%1" no longer fits the deployment: %2 Register it again or remove it (mldeckctl models golden remove).</source>
+        <source>The golden dataset of &quot;%1&quot; no longer fits the deployment: %2 Register it again or remove it (mldeckctl models golden remove).</source>
         <translation>Le jeu de données de référence de « %1 » ne correspond plus au déploiement : %2 Enregistrez-le à nouveau ou supprimez-le (mldeckctl models golden remove).</translation>
     </message>
     <message>
-        <source>The stored golden dataset of "%1" does not match its SHA-256: register it again.</source>
+        <source>The stored golden dataset of &quot;%1&quot; does not match its SHA-256: register it again.</source>
         <translation>Le jeu de données de référence enregistré de « %1 » ne correspond pas à son SHA-256 : enregistrez-le à nouveau.</translation>
     </message>
     <message>
@@ -7560,19 +7606,19 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>Promotion refusée : %1@%2 échoue aux contrôles du modèle : %3</translation>
     </message>
     <message>
-        <source>Nanny %1 of "%2" is no longer the newest.</source>
+        <source>Nanny %1 of &quot;%2&quot; is no longer the newest.</source>
         <translation>Le modèle nanny %1 de « %2 » n’est plus le plus récent.</translation>
     </message>
     <message>
-        <source>The weights of nanny %1 of "%2" do not match their SHA-256.</source>
+        <source>The weights of nanny %1 of &quot;%2&quot; do not match their SHA-256.</source>
         <translation>Les poids du modèle nanny %1 de « %2 » ne correspondent pas à leur SHA-256.</translation>
     </message>
     <message>
-        <source>Feature schema %1 of "%2" has no numeric feature "%3", which model %4 needs.</source>
+        <source>Feature schema %1 of &quot;%2&quot; has no numeric feature &quot;%3&quot;, which model %4 needs.</source>
         <translation>Le schéma de variables %1 de « %2 » n’a pas la variable numérique « %3 », dont le modèle %4 a besoin.</translation>
     </message>
     <message>
-        <source>Feature schema %1 of "%2" has no categorical feature "%3", which model %4 needs.</source>
+        <source>Feature schema %1 of &quot;%2&quot; has no categorical feature &quot;%3&quot;, which model %4 needs.</source>
         <translation>Le schéma de variables %1 de « %2 » n’a pas la variable catégorielle « %3 », dont le modèle %4 a besoin.</translation>
     </message>
     <message>
@@ -7580,15 +7626,15 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>La référence n’a pas de colonne de résultat.</translation>
     </message>
     <message>
-        <source>The reference has no numeric feature "%1", which model %2 needs.</source>
+        <source>The reference has no numeric feature &quot;%1&quot;, which model %2 needs.</source>
         <translation>La référence n’a pas la variable numérique « %1 », dont le modèle %2 a besoin.</translation>
     </message>
     <message>
-        <source>The reference has no categorical feature "%1", which model %2 needs.</source>
+        <source>The reference has no categorical feature &quot;%1&quot;, which model %2 needs.</source>
         <translation>La référence n’a pas la variable catégorielle « %1 », dont le modèle %2 a besoin.</translation>
     </message>
     <message>
-        <source>The drift reference of "%1" (%2, %3 to %4) overlaps the champion's training window (%5 to %6): on the rows it was fitted on, a model's error is optimistic, so the nanny must not learn there. Set a reference outside that window (mldeckctl drift reference set --deployment %1 --period FROM/TO).</source>
+        <source>The drift reference of &quot;%1&quot; (%2, %3 to %4) overlaps the champion&apos;s training window (%5 to %6): on the rows it was fitted on, a model&apos;s error is optimistic, so the nanny must not learn there. Set a reference outside that window (mldeckctl drift reference set --deployment %1 --period FROM/TO).</source>
         <translation>La référence de dérive de « %1 » (%2, de %3 à %4) chevauche la fenêtre d’entraînement du champion (de %5 à %6) : sur les lignes sur lesquelles il a été ajusté, l’erreur d’un modèle est optimiste, le modèle nanny ne doit donc pas y apprendre. Choisissez une référence hors de cette fenêtre (mldeckctl drift reference set --deployment %1 --period DEBUT/FIN).</translation>
     </message>
     <message>
@@ -7596,19 +7642,19 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>Le rattrapage ne peut pas être négatif.</translation>
     </message>
     <message>
-        <source>Deployment "%1" has no champion: the nanny estimates the champion's error.</source>
+        <source>Deployment &quot;%1&quot; has no champion: the nanny estimates the champion&apos;s error.</source>
         <translation>Le déploiement « %1 » n’a pas de champion : le modèle nanny estime l’erreur du champion.</translation>
     </message>
     <message>
-        <source>The champion of "%1" is a classifier: the nanny estimates the error of a regression model (a classifier has its estimated accuracy).</source>
+        <source>The champion of &quot;%1&quot; is a classifier: the nanny estimates the error of a regression model (a classifier has its estimated accuracy).</source>
         <translation>Le champion de « %1 » est un classifieur : le modèle nanny estime l’erreur d’un modèle de régression (un classifieur a son exactitude estimée).</translation>
     </message>
     <message>
-        <source>The drift reference of "%1": %2</source>
+        <source>The drift reference of &quot;%1&quot;: %2</source>
         <translation>La référence de dérive de « %1 » : %2</translation>
     </message>
     <message>
-        <source>The nanny of "%1" (reference: %2): %3</source>
+        <source>The nanny of &quot;%1&quot; (reference: %2): %3</source>
         <translation>Le modèle nanny de « %1 » (référence : %2) : %3</translation>
     </message>
     <message>
@@ -7702,11 +7748,11 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>dossier étiqueté %1</translation>
     </message>
     <message>
-        <source>The model's classes (%1) differ from those of deployment "%2" (%3): its logged outcomes cannot be scored against this model.</source>
-        <translation type="unfinished" />
+        <source>The model&apos;s classes (%1) differ from those of deployment &quot;%2&quot; (%3): its logged outcomes cannot be scored against this model.</source>
+        <translation>Les classes du modèle (%1) diffèrent de celles du déploiement « %2 » (%3) : ses résultats journalisés ne peuvent pas servir à évaluer ce modèle.</translation>
     </message>
     <message>
-        <source>The image store of "%1": %2</source>
+        <source>The image store of &quot;%1&quot;: %2</source>
         <translation>Le stockage d’images de « %1 » : %2</translation>
     </message>
     <message>
@@ -7728,7 +7774,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         </translation>
     </message>
     <message>
-        <source>The images have %1 sizes, each resized to the model's input: %2.</source>
+        <source>The images have %1 sizes, each resized to the model&apos;s input: %2.</source>
         <translation>Les images ont %1 tailles, chacune redimensionnée à l’entrée du modèle : %2.</translation>
     </message>
     <message>
@@ -7775,7 +7821,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
     </message>
     <message>
         <source>%1 takes images: a target column or a feature list (--target, --features) does not apply.</source>
-        <translation type="unfinished" />
+        <translation>%1 prend des images : une colonne cible ou une liste de variables (--target, --features) ne s’applique pas.</translation>
     </message>
     <message>
         <source>Listing images</source>
@@ -7811,20 +7857,20 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
     </message>
     <message>
         <source>no image to sample</source>
-        <translation type="unfinished" />
+        <translation>aucune image à échantillonner</translation>
     </message>
     <message numerus="yes">
         <source>computed from %Ln sampled image(s) of %L1</source>
-        <translation type="unfinished">
-            <numerusform />
-            <numerusform />
+        <translation>
+            <numerusform>calculé sur %Ln image échantillonnée parmi %L1</numerusform>
+            <numerusform>calculé sur %Ln images échantillonnées parmi %L1</numerusform>
         </translation>
     </message>
     <message numerus="yes">
         <source>computed from %L1 of %Ln sampled image(s) of %L2 (%L3 unreadable)</source>
-        <translation type="unfinished">
-            <numerusform />
-            <numerusform />
+        <translation>
+            <numerusform>calculé sur %L1 des %Ln image échantillonnée parmi %L2 (%L3 illisibles)</numerusform>
+            <numerusform>calculé sur %L1 des %Ln images échantillonnées parmi %L2 (%L3 illisibles)</numerusform>
         </translation>
     </message>
     <message>
@@ -7833,15 +7879,15 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
     </message>
     <message>
         <source>%1: %2, %3</source>
-        <translation type="unfinished">%1@%2  %3  %3 {1:?} {2,?}</translation>
+        <translation>%1 : %2, %3</translation>
     </message>
     <message>
         <source>unreadable %1: %2</source>
-        <translation type="unfinished" />
+        <translation>illisible %1 : %2</translation>
     </message>
     <message>
         <source>and %L1 more unreadable</source>
-        <translation type="unfinished" />
+        <translation>et %L1 autres illisibles</translation>
     </message>
     <message>
         <source>window</source>
@@ -7856,18 +7902,18 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>un instantané ne garde pas de clés d’image</translation>
     </message>
     <message numerus="yes">
-        <source>the reference's predictions have %Ln image key(s)</source>
+        <source>the reference&apos;s predictions have %Ln image key(s)</source>
         <translation>
             <numerusform>les prédictions de la référence ont %Ln clé(s) d’image</numerusform>
             <numerusform>les prédictions de la référence ont %Ln clé(s) d’image</numerusform>
         </translation>
     </message>
     <message>
-        <source>the reference's logged images</source>
+        <source>the reference&apos;s logged images</source>
         <translation>les images journalisées de la référence</translation>
     </message>
     <message>
-        <source>the reference's logged images (%1; no reference set to fall back on)</source>
+        <source>the reference&apos;s logged images (%1; no reference set to fall back on)</source>
         <translation>les images journalisées de la référence (%1 ; pas de jeu de référence sur lequel se replier)</translation>
     </message>
     <message>
@@ -7875,23 +7921,23 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>le jeu de référence %1 (%2)</translation>
     </message>
     <message>
-        <source>the image configuration of "%1" does not read: %2</source>
+        <source>the image configuration of &quot;%1&quot; does not read: %2</source>
         <translation>la configuration d’images de « %1 » est illisible : %2</translation>
     </message>
     <message>
-        <source>the window's logged images</source>
+        <source>the window&apos;s logged images</source>
         <translation>les images journalisées de la fenêtre</translation>
     </message>
     <message>
-        <source>Deployment "%1" takes images, and this model takes features: an image model declares "input": "image" in its mldeck.json.</source>
+        <source>Deployment &quot;%1&quot; takes images, and this model takes features: an image model declares &quot;input&quot;: &quot;image&quot; in its mldeck.json.</source>
         <translation>Le déploiement « %1 » prend des images, et ce modèle prend des variables : un modèle d’images déclare &quot;input&quot;: &quot;image&quot; dans son mldeck.json.</translation>
     </message>
     <message>
-        <source>The model's classes [%1] are not those of image deployment "%2" [%3] (the same names in the same order).</source>
+        <source>The model&apos;s classes [%1] are not those of image deployment &quot;%2&quot; [%3] (the same names in the same order).</source>
         <translation>Les classes du modèle [%1] ne sont pas celles du déploiement d’images « %2 » [%3] (mêmes noms dans le même ordre).</translation>
     </message>
     <message>
-        <source>This model takes images, and deployment "%1" takes tabular features: register it to an image deployment.</source>
+        <source>This model takes images, and deployment &quot;%1&quot; takes tabular features: register it to an image deployment.</source>
         <translation>Ce modèle prend des images, et le déploiement « %1 » prend des variables tabulaires : enregistrez-le dans un déploiement d’images.</translation>
     </message>
     <message>
@@ -7899,7 +7945,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>; statistiques d’images de la fenêtre %1, de la référence %2</translation>
     </message>
     <message>
-        <source>Image deployment "%1" has no holdout set: candidate and champion are compared on it. Set one with `mldeckctl deployments images set`.</source>
+        <source>Image deployment &quot;%1&quot; has no holdout set: candidate and champion are compared on it. Set one with `mldeckctl deployments images set`.</source>
         <translation>Le déploiement d’images « %1 » n’a pas d’ensemble de test : candidat et champion y sont comparés. Définissez-en un avec `mldeckctl deployments images set`.</translation>
     </message>
     <message>
@@ -7916,27 +7962,27 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
     </message>
     <message numerus="yes">
         <source>%n logged prediction(s) of an image already in the window were merged (one item per image, its latest label).</source>
-        <translation type="unfinished">
-            <numerusform />
-            <numerusform />
+        <translation>
+            <numerusform>%n prédiction journalisée d’une image déjà présente dans la fenêtre a été fusionnée (un élément par image, sa dernière étiquette).</numerusform>
+            <numerusform>%n prédictions journalisées d’une image déjà présente dans la fenêtre ont été fusionnées (un élément par image, sa dernière étiquette).</numerusform>
         </translation>
     </message>
     <message>
-        <source>No image prediction in the window has a class as its outcome yet: the training images are the reference set's.</source>
-        <translation type="unfinished" />
+        <source>No image prediction in the window has a class as its outcome yet: the training images are the reference set&apos;s.</source>
+        <translation>Aucune prédiction d’image de la fenêtre n’a encore de classe pour résultat : les images d’entraînement sont celles du jeu de référence.</translation>
     </message>
     <message numerus="yes">
         <source>Only %n training image(s): a run needs at least %1.</source>
-        <translation type="unfinished">
-            <numerusform />
-            <numerusform />
+        <translation>
+            <numerusform>Seulement %n image d’entraînement : une exécution en demande au moins %1.</numerusform>
+            <numerusform>Seulement %n images d’entraînement : une exécution en demande au moins %1.</numerusform>
         </translation>
     </message>
     <message numerus="yes">
         <source>%n logged image(s) are in the holdout set and were left out.</source>
-        <translation type="unfinished">
-            <numerusform />
-            <numerusform />
+        <translation>
+            <numerusform>%n image journalisée est dans le jeu de test et a été écartée.</numerusform>
+            <numerusform>%n images journalisées sont dans le jeu de test et ont été écartées.</numerusform>
         </translation>
     </message>
     <message numerus="yes">
@@ -7948,9 +7994,9 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
     </message>
     <message numerus="yes">
         <source>Evaluating candidate and champion on %n holdout images</source>
-        <translation type="unfinished">
-            <numerusform />
-            <numerusform />
+        <translation>
+            <numerusform>Évaluation du candidat et du champion sur %n image du jeu de test</numerusform>
+            <numerusform>Évaluation du candidat et du champion sur %n images du jeu de test</numerusform>
         </translation>
     </message>
 </context>
@@ -7977,7 +8023,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>%1 lignes n’ont pas pu être écrites dans PostgreSQL (%2 abandonnées pendant qu’il était injoignable) : %3</translation>
     </message>
     <message>
-        <source>"%1" is not a duration (examples: 250ms, 30s, 5m, 1h).</source>
+        <source>&quot;%1&quot; is not a duration (examples: 250ms, 30s, 5m, 1h).</source>
         <translation>« %1 » n’est pas une durée (exemples : 250ms, 30s, 5m, 1h).</translation>
     </message>
     <message>
@@ -7985,15 +8031,15 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>Les scénarios s’écrivent NOM[@DÉBUT][+DURÉE], NOM étant l’un de %1, par ex. drift@5m ou errors@2m+3m.</translation>
     </message>
     <message>
-        <source>Bad scenario "%1". </source>
+        <source>Bad scenario &quot;%1&quot;. </source>
         <translation>Scénario « %1 » incorrect. </translation>
     </message>
     <message>
-        <source>Unknown scenario "%1". </source>
+        <source>Unknown scenario &quot;%1&quot;. </source>
         <translation>Scénario « %1 » inconnu. </translation>
     </message>
     <message>
-        <source>The duration of scenario "%1" must be positive.</source>
+        <source>The duration of scenario &quot;%1&quot; must be positive.</source>
         <translation>La durée du scénario « %1 » doit être positive.</translation>
     </message>
     <message>
@@ -8005,7 +8051,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>erreur du serveur de modèle (panne simulée)</translation>
     </message>
     <message>
-        <source>"%1" is not a valid deployment name (lower-case letters, digits, '-' and '_').</source>
+        <source>&quot;%1&quot; is not a valid deployment name (lower-case letters, digits, &apos;-&apos; and &apos;_&apos;).</source>
         <translation>« %1 » n’est pas un nom de déploiement valide (minuscules, chiffres, « - » et « _ »).</translation>
     </message>
     <message>
@@ -8021,11 +8067,11 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>Impossible d’utiliser le modèle %1 : %2</translation>
     </message>
     <message>
-        <source>The database has no MLDeck schema yet: run "mldeckctl migrate" first.</source>
+        <source>The database has no MLDeck schema yet: run &quot;mldeckctl migrate&quot; first.</source>
         <translation>La base n’a pas encore de schéma MLDeck : lancez d’abord « mldeckctl migrate ».</translation>
     </message>
     <message>
-        <source>The MLDeck schema is out of date (version %1 of %2): run "mldeckctl migrate".</source>
+        <source>The MLDeck schema is out of date (version %1 of %2): run &quot;mldeckctl migrate&quot;.</source>
         <translation>Le schéma MLDeck n’est pas à jour (version %1 sur %2) : lancez « mldeckctl migrate ».</translation>
     </message>
     <message>
@@ -8041,28 +8087,24 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>Le chauffeur acceptera-t-il l’offre de course (démo)</translation>
     </message>
     <message>
-        <source>The calibration scenario plays on a classification deployment; "%1" is a regression.</source>
+        <source>The calibration scenario plays on a classification deployment; &quot;%1&quot; is a regression.</source>
         <translation>Le scénario calibration se joue sur un déploiement de classification ; « %1 » est une régression.</translation>
     </message>
     <message>
-        <source>Model %1 does not serve the classes of "%2" (%3).</source>
+        <source>Model %1 does not serve the classes of &quot;%2&quot; (%3).</source>
         <translation>Le modèle %1 ne sert pas les classes de « %2 » (%3).</translation>
     </message>
     <message>
-        <source>Deployment "%1" is a classifier of %2; the simulator serves ride offers, classes %3.</source>
+        <source>Deployment &quot;%1&quot; is a classifier of %2; the simulator serves ride offers, classes %3.</source>
         <translation>Le déploiement « %1 » est un classifieur de %2 ; le simulateur sert des offres de course, classes %3.</translation>
     </message>
     <message>
-        <source>The image store %1 has no live pool "%2" (one subfolder per class) for the simulator to serve: make it with resources/models/make_digits_cnn.py images.</source>
+        <source>The image store %1 has no live pool &quot;%2&quot; (one subfolder per class) for the simulator to serve: make it with resources/models/make_digits_cnn.py images.</source>
         <translation>Le magasin d’images %1 n’a pas de réserve en direct « %2 » (un sous-dossier par classe) que le simulateur puisse servir : créez-la avec resources/models/make_digits_cnn.py images.</translation>
     </message>
     <message>
         <source>The live pool %1 holds no image.</source>
         <translation>La réserve en direct %1 ne contient aucune image.</translation>
-    </message>
-    <message>
-        <source>Cannot read %1: %2</source>
-        <translation>Impossible de lire %1 : %2</translation>
     </message>
     <message>
         <source>Cannot decode %1: %2</source>
@@ -8077,28 +8119,36 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>Impossible d’écrire %1 : %2</translation>
     </message>
     <message>
-        <source>"%1" is an image deployment: its scenarios are image-drift, errors, latency and degraded.</source>
+        <source>&quot;%1&quot; is an image deployment: its scenarios are image-drift, errors, latency and degraded.</source>
         <translation>« %1 » est un déploiement d’images : ses scénarios sont image-drift, errors, latency et degraded.</translation>
     </message>
     <message>
-        <source>The image-drift scenario plays on an image deployment; "%1" takes tabular features.</source>
+        <source>The image-drift scenario plays on an image deployment; &quot;%1&quot; takes tabular features.</source>
         <translation>Le scénario image-drift se joue sur un déploiement d’images ; « %1 » prend des variables tabulaires.</translation>
     </message>
     <message>
-        <source>Model %1 takes tabular features; "%2" is an image deployment.</source>
+        <source>Model %1 takes tabular features; &quot;%2&quot; is an image deployment.</source>
         <translation>Le modèle %1 prend des variables tabulaires ; « %2 » est un déploiement d’images.</translation>
     </message>
     <message>
-        <source>Model %1 takes images; "%2" takes tabular features.</source>
+        <source>Model %1 takes images; &quot;%2&quot; takes tabular features.</source>
         <translation>Le modèle %1 prend des images ; « %2 » prend des variables tabulaires.</translation>
     </message>
     <message>
-        <source>The simulator serves images from a folder store; "%1" has a %2 store.</source>
+        <source>The simulator serves images from a folder store; &quot;%1&quot; has a %2 store.</source>
         <translation>Le simulateur sert des images depuis un magasin de type dossier ; « %1 » a un magasin de type %2.</translation>
     </message>
     <message>
         <source>Model %1 takes tabular features, not images.</source>
         <translation>Le modèle %1 prend des variables tabulaires, pas des images.</translation>
+    </message>
+    <message>
+        <source>The live pool cannot be served: %1</source>
+        <translation>Le réservoir d’images en direct ne peut pas être servi : %1</translation>
+    </message>
+    <message>
+        <source>The image configuration of &quot;%1&quot; cannot be read: %2</source>
+        <translation>La configuration d’images de « %1 » ne peut pas être lue : %2</translation>
     </message>
 </context>
 <context>
@@ -8120,23 +8170,23 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>%1 est moins bon de %2 % que %3 sur %4, IC à %5 % %6–%7 %.</translation>
     </message>
     <message>
-        <source>"%1" is not a duration: use a whole number with s, m, h or d, e.g. 30s or 10m.</source>
+        <source>&quot;%1&quot; is not a duration: use a whole number with s, m, h or d, e.g. 30s or 10m.</source>
         <translation>« %1 » n’est pas une durée : utilisez un entier suivi de s, m, h ou d, par ex. 30s ou 10m.</translation>
     </message>
     <message>
-        <source>The duration "%1" must be above zero.</source>
+        <source>The duration &quot;%1&quot; must be above zero.</source>
         <translation>La durée « %1 » doit être supérieure à zéro.</translation>
     </message>
     <message>
-        <source>"%1" is not a period: use period:FROM/TO with ISO 8601 times, FROM before TO.</source>
+        <source>&quot;%1&quot; is not a period: use period:FROM/TO with ISO 8601 times, FROM before TO.</source>
         <translation>« %1 » n’est pas une période : utilisez period:DÉBUT/FIN avec des heures ISO 8601, DÉBUT avant FIN.</translation>
     </message>
     <message>
-        <source>drift setting "%1" must be a positive duration.</source>
+        <source>drift setting &quot;%1&quot; must be a positive duration.</source>
         <translation>le réglage de dérive « %1 » doit être une durée positive.</translation>
     </message>
     <message>
-        <source>unknown drift test "%1" for feature "%2".</source>
+        <source>unknown drift test &quot;%1&quot; for feature &quot;%2&quot;.</source>
         <translation>test de dérive « %1 » inconnu pour la variable « %2 ».</translation>
     </message>
     <message>
@@ -8196,35 +8246,35 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>%1 n’a aucune colonne à comparer.</translation>
     </message>
     <message>
-        <source>The duration "%1" is longer than 100 years.</source>
+        <source>The duration &quot;%1&quot; is longer than 100 years.</source>
         <translation>La durée « %1 » dépasse 100 ans.</translation>
     </message>
     <message>
-        <source>"%1" is not a row count: use first_rows:N with N a whole number from %2 to %3.</source>
-        <translation>« %1 » n'est pas un nombre de lignes : utilisez first_rows:N avec N un nombre entier de %2 à %3.</translation>
+        <source>&quot;%1&quot; is not a row count: use first_rows:N with N a whole number from %2 to %3.</source>
+        <translation>« %1 » n&apos;est pas un nombre de lignes : utilisez first_rows:N avec N un nombre entier de %2 à %3.</translation>
     </message>
     <message>
-        <source>Unknown reference "%1": use first_rows:N, model, snapshot:NAME, period:FROM/TO, auto, first:DURATION or previous:DURATION.</source>
+        <source>Unknown reference &quot;%1&quot;: use first_rows:N, model, snapshot:NAME, period:FROM/TO, auto, first:DURATION or previous:DURATION.</source>
         <translation>Référence « %1 » inconnue : utilisez first_rows:N, model, snapshot:NOM, period:DEBUT/FIN, auto, first:DUREE ou previous:DUREE.</translation>
     </message>
     <message>
-        <source>drift setting "%1" must be a whole number from %2 to %3.</source>
+        <source>drift setting &quot;%1&quot; must be a whole number from %2 to %3.</source>
         <translation>le réglage de dérive « %1 » doit être un nombre entier de %2 à %3.</translation>
     </message>
     <message>
-        <source>drift setting "%1" must be above 0 and at most %2.</source>
-        <translation>le réglage de dérive « %1 » doit être supérieur à 0 et d'au plus %2.</translation>
+        <source>drift setting &quot;%1&quot; must be above 0 and at most %2.</source>
+        <translation>le réglage de dérive « %1 » doit être supérieur à 0 et d&apos;au plus %2.</translation>
     </message>
     <message>
-        <source>drift setting "%1" must be above 0 and below %2.</source>
+        <source>drift setting &quot;%1&quot; must be above 0 and below %2.</source>
         <translation>le réglage de dérive « %1 » doit être supérieur à 0 et inférieur à %2.</translation>
     </message>
     <message>
-        <source>drift setting "reference" must be a text such as first_rows:5000.</source>
+        <source>drift setting &quot;reference&quot; must be a text such as first_rows:5000.</source>
         <translation>le réglage de dérive « reference » doit être un texte comme first_rows:5000.</translation>
     </message>
     <message>
-        <source>drift setting "ignore" must list feature names.</source>
+        <source>drift setting &quot;ignore&quot; must list feature names.</source>
         <translation>le réglage de dérive « ignore » doit lister des noms de variables.</translation>
     </message>
     <message>
@@ -8236,19 +8286,19 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>Moins de %1 prédictions : trop peu pour une estimation.</translation>
     </message>
     <message>
-        <source>The model's probabilities were not checked on labelled reference data.</source>
+        <source>The model&apos;s probabilities were not checked on labelled reference data.</source>
         <translation>Les probabilités du modèle n’ont pas été vérifiées sur des données de référence étiquetées.</translation>
     </message>
     <message>
-        <source>The model's probabilities are not calibrated on the reference data (calibration error %1, above %2).</source>
+        <source>The model&apos;s probabilities are not calibrated on the reference data (calibration error %1, above %2).</source>
         <translation>Les probabilités du modèle ne sont pas calibrées sur les données de référence (erreur de calibration %1, au-dessus de %2).</translation>
     </message>
     <message>
-        <source>The labelled predictions of this period disagree with the calibration (calibration error %1): the model's probabilities have drifted.</source>
+        <source>The labelled predictions of this period disagree with the calibration (calibration error %1): the model&apos;s probabilities have drifted.</source>
         <translation>Les prédictions étiquetées de cette période contredisent la calibration (erreur de calibration %1) : les probabilités du modèle ont dérivé.</translation>
     </message>
     <message>
-        <source>drift setting "multivariate" must be true or false.</source>
+        <source>drift setting &quot;multivariate&quot; must be true or false.</source>
         <translation>le réglage de dérive « multivariate » doit valoir true ou false.</translation>
     </message>
     <message>
@@ -8284,7 +8334,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>L’ACP de la référence n’a pas convergé.</translation>
     </message>
     <message>
-        <source>The reference's features do not vary: no PCA to fit.</source>
+        <source>The reference&apos;s features do not vary: no PCA to fit.</source>
         <translation>Les variables de la référence ne varient pas : aucune ACP à ajuster.</translation>
     </message>
     <message>
@@ -8304,7 +8354,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>référence insuffisante : %1 lignes font %2 tranches de %3 lignes, il en faut %4</translation>
     </message>
     <message>
-        <source>the reference's reconstruction error does not vary: no band to compare with</source>
+        <source>the reference&apos;s reconstruction error does not vary: no band to compare with</source>
         <translation>l’erreur de reconstruction de la référence ne varie pas : aucune bande à laquelle comparer</translation>
     </message>
     <message>
@@ -8331,7 +8381,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>lecture des règles d’alerte de %1</translation>
     </message>
     <message>
-        <source>There is no deployment "%1".</source>
+        <source>There is no deployment &quot;%1&quot;.</source>
         <translation>Il n’y a pas de déploiement « %1 ».</translation>
     </message>
     <message>
@@ -8375,11 +8425,11 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>Une alerte demande un type, une clé de déduplication et un titre.</translation>
     </message>
     <message>
-        <source>Unknown alert severity "%1": use info, warning or critical.</source>
+        <source>Unknown alert severity &quot;%1&quot;: use info, warning or critical.</source>
         <translation>Gravité d’alerte « %1 » inconnue : utilisez info, warning ou critical.</translation>
     </message>
     <message>
-        <source>raising alert "%1"</source>
+        <source>raising alert &quot;%1&quot;</source>
         <translation>levée de l’alerte « %1 »</translation>
     </message>
     <message>
@@ -8455,19 +8505,19 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>une variable n’a pas de nom</translation>
     </message>
     <message>
-        <source>feature "%1" appears twice</source>
+        <source>feature &quot;%1&quot; appears twice</source>
         <translation>la variable « %1 » apparaît deux fois</translation>
     </message>
     <message>
-        <source>invalid deployment name "%1": use 1 to 64 letters, digits, '_', '.' or '-', starting with a letter or digit</source>
+        <source>invalid deployment name &quot;%1&quot;: use 1 to 64 letters, digits, &apos;_&apos;, &apos;.&apos; or &apos;-&apos;, starting with a letter or digit</source>
         <translation>nom de déploiement « %1 » non valide : utilisez 1 à 64 lettres, chiffres, « _ », « . » ou « - », en commençant par une lettre ou un chiffre</translation>
     </message>
     <message>
-        <source>invalid feature schema for deployment "%1": %2</source>
+        <source>invalid feature schema for deployment &quot;%1&quot;: %2</source>
         <translation>schéma de variables non valide pour le déploiement « %1 » : %2</translation>
     </message>
     <message>
-        <source>registering deployment "%1"</source>
+        <source>registering deployment &quot;%1&quot;</source>
         <translation>enregistrement du déploiement « %1 »</translation>
     </message>
     <message>
@@ -8475,11 +8525,11 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>liste des déploiements</translation>
     </message>
     <message>
-        <source>deployment "%1" has no feature schema %2</source>
+        <source>deployment &quot;%1&quot; has no feature schema %2</source>
         <translation>le déploiement « %1 » n’a pas de schéma de variables %2</translation>
     </message>
     <message>
-        <source>reading a feature schema of "%1"</source>
+        <source>reading a feature schema of &quot;%1&quot;</source>
         <translation>lecture d’un schéma de variables de « %1 »</translation>
     </message>
     <message>
@@ -8487,87 +8537,87 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>Une prédiction journalisée a des valeurs de variables illisibles : %1</translation>
     </message>
     <message>
-        <source>"%1" is not a deployment name.</source>
+        <source>&quot;%1&quot; is not a deployment name.</source>
         <translation>« %1 » n’est pas un nom de déploiement.</translation>
     </message>
     <message>
-        <source>Deployment "%1" does not exist or has no feature schema.</source>
+        <source>Deployment &quot;%1&quot; does not exist or has no feature schema.</source>
         <translation>Le déploiement « %1 » n’existe pas ou n’a pas de schéma de variables.</translation>
     </message>
     <message>
-        <source>reading the feature schema of "%1"</source>
+        <source>reading the feature schema of &quot;%1&quot;</source>
         <translation>lecture du schéma de variables de « %1 »</translation>
     </message>
     <message>
-        <source>reading the predictions of "%1"</source>
+        <source>reading the predictions of &quot;%1&quot;</source>
         <translation>lecture des prédictions de « %1 »</translation>
     </message>
     <message>
-        <source>Deployment "%1" has no drift snapshot named "%2".</source>
+        <source>Deployment &quot;%1&quot; has no drift snapshot named &quot;%2&quot;.</source>
         <translation>Le déploiement « %1 » n’a pas d’instantané de dérive nommé « %2 ».</translation>
     </message>
     <message>
-        <source>Snapshot "%1" was taken with feature schema %2, the log now uses %3: take a new one.</source>
+        <source>Snapshot &quot;%1&quot; was taken with feature schema %2, the log now uses %3: take a new one.</source>
         <translation>L’instantané « %1 » a été pris avec le schéma de variables %2, le journal utilise maintenant %3 : prenez-en un nouveau.</translation>
     </message>
     <message>
-        <source>reading drift snapshot "%1"</source>
+        <source>reading drift snapshot &quot;%1&quot;</source>
         <translation>lecture de l’instantané de dérive « %1 »</translation>
     </message>
     <message>
-        <source>"%1" is not a valid snapshot name.</source>
+        <source>&quot;%1&quot; is not a valid snapshot name.</source>
         <translation>« %1 » n’est pas un nom d’instantané valide.</translation>
     </message>
     <message>
-        <source>No prediction of "%1" in that period: the snapshot would be empty.</source>
+        <source>No prediction of &quot;%1&quot; in that period: the snapshot would be empty.</source>
         <translation>Aucune prédiction de « %1 » sur cette période : l’instantané serait vide.</translation>
     </message>
     <message>
-        <source>storing drift snapshot "%1"</source>
+        <source>storing drift snapshot &quot;%1&quot;</source>
         <translation>enregistrement de l’instantané de dérive « %1 »</translation>
     </message>
     <message>
-        <source>looking for drift snapshot "%1"</source>
+        <source>looking for drift snapshot &quot;%1&quot;</source>
         <translation>recherche de l’instantané de dérive « %1 »</translation>
     </message>
     <message>
-        <source>The champion model of "%1" has no training window recorded.</source>
+        <source>The champion model of &quot;%1&quot; has no training window recorded.</source>
         <translation>Le modèle champion de « %1 » n’a pas de fenêtre d’entraînement enregistrée.</translation>
     </message>
     <message>
-        <source>reading the champion model of "%1"</source>
+        <source>reading the champion model of &quot;%1&quot;</source>
         <translation>lecture du modèle champion de « %1 »</translation>
     </message>
     <message>
-        <source>Deployment "%1" has logged no prediction yet.</source>
+        <source>Deployment &quot;%1&quot; has logged no prediction yet.</source>
         <translation>Le déploiement « %1 » n’a encore journalisé aucune prédiction.</translation>
     </message>
     <message>
-        <source>reading the log of "%1"</source>
+        <source>reading the log of &quot;%1&quot;</source>
         <translation>lecture du journal de « %1 »</translation>
     </message>
     <message>
-        <source>Deployment "%1" does not exist.</source>
+        <source>Deployment &quot;%1&quot; does not exist.</source>
         <translation>Le déploiement « %1 » n’existe pas.</translation>
     </message>
     <message>
-        <source>reading the drift settings of "%1"</source>
+        <source>reading the drift settings of &quot;%1&quot;</source>
         <translation>lecture des réglages de dérive de « %1 »</translation>
     </message>
     <message>
-        <source>reading the drift state of "%1"</source>
+        <source>reading the drift state of &quot;%1&quot;</source>
         <translation>lecture de l’état de dérive de « %1 »</translation>
     </message>
     <message>
-        <source>saving the drift state of "%1"</source>
+        <source>saving the drift state of &quot;%1&quot;</source>
         <translation>enregistrement de l’état de dérive de « %1 »</translation>
     </message>
     <message>
-        <source>saving drift scores of "%1"</source>
+        <source>saving drift scores of &quot;%1&quot;</source>
         <translation>enregistrement des scores de dérive de « %1 »</translation>
     </message>
     <message>
-        <source>reading drift scores of "%1"</source>
+        <source>reading drift scores of &quot;%1&quot;</source>
         <translation>lecture des scores de dérive de « %1 »</translation>
     </message>
     <message>
@@ -8583,7 +8633,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>La période est vide.</translation>
     </message>
     <message>
-        <source>Deployment "%1" logged no successful prediction in the window.</source>
+        <source>Deployment &quot;%1&quot; logged no successful prediction in the window.</source>
         <translation>Le déploiement « %1 » n’a journalisé aucune prédiction réussie sur la période.</translation>
     </message>
     <message>
@@ -8591,11 +8641,11 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>Un tableau de variables journalisé est illisible : %1</translation>
     </message>
     <message>
-        <source>reading the evaluation window of "%1"</source>
+        <source>reading the evaluation window of &quot;%1&quot;</source>
         <translation>lecture de la période d’évaluation de « %1 »</translation>
     </message>
     <message>
-        <source>No prediction of "%1" in the window has an outcome yet: nothing to score.</source>
+        <source>No prediction of &quot;%1&quot; in the window has an outcome yet: nothing to score.</source>
         <translation>Aucune prédiction de « %1 » sur la période n’a encore de résultat réel : rien à évaluer.</translation>
     </message>
     <message>
@@ -8611,19 +8661,19 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>%1 lignes journalisées avec un ancien schéma de variables ont été exclues.</translation>
     </message>
     <message>
-        <source>reading the guard rules of "%1"</source>
+        <source>reading the guard rules of &quot;%1&quot;</source>
         <translation>lecture des règles de garde de « %1 »</translation>
     </message>
     <message>
-        <source>reading the guard state of "%1"</source>
+        <source>reading the guard state of &quot;%1&quot;</source>
         <translation>lecture de l’état de la garde de « %1 »</translation>
     </message>
     <message>
-        <source>storing the guard state of "%1"</source>
+        <source>storing the guard state of &quot;%1&quot;</source>
         <translation>enregistrement de l’état de la garde de « %1 »</translation>
     </message>
     <message>
-        <source>raising the guard alert "%1"</source>
+        <source>raising the guard alert &quot;%1&quot;</source>
         <translation>déclenchement de l’alerte de garde « %1 »</translation>
     </message>
     <message>
@@ -8651,7 +8701,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>reconstruction des agrégats d’indicateurs</translation>
     </message>
     <message>
-        <source>the KPI targets stored for "%1" are invalid: %2</source>
+        <source>the KPI targets stored for &quot;%1&quot; are invalid: %2</source>
         <translation>les objectifs d’indicateurs enregistrés pour « %1 » ne sont pas valides : %2</translation>
     </message>
     <message>
@@ -8679,15 +8729,15 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>liste des déploiements ayant des agrégats d’indicateurs</translation>
     </message>
     <message>
-        <source>starting the guard's leader session</source>
+        <source>starting the guard&apos;s leader session</source>
         <translation>ouverture de la session de leader de la garde</translation>
     </message>
     <message>
-        <source>taking the guard's leader lock</source>
+        <source>taking the guard&apos;s leader lock</source>
         <translation>prise du verrou de leader de la garde</translation>
     </message>
     <message>
-        <source>database "%1" already has a schema "mldeck" that MLDeck did not create (it has no mldeck.schema_migrations table): refusing to touch it; use another database or move that schema away</source>
+        <source>database &quot;%1&quot; already has a schema &quot;mldeck&quot; that MLDeck did not create (it has no mldeck.schema_migrations table): refusing to touch it; use another database or move that schema away</source>
         <translation>la base « %1 » a déjà un schéma « mldeck » que MLDeck n’a pas créé (il n’a pas de table mldeck.schema_migrations) : MLDeck refuse d’y toucher ; utilisez une autre base ou déplacez ce schéma</translation>
     </message>
     <message>
@@ -8695,7 +8745,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>le schéma de la base est en version %1, ce mldeckctl connaît jusqu’à la version %2 : mettez MLDeck à jour</translation>
     </message>
     <message>
-        <source>migration step(s) %1 already applied to database "%2" differ from the ones this mldeckctl ships: refusing to continue</source>
+        <source>migration step(s) %1 already applied to database &quot;%2&quot; differ from the ones this mldeckctl ships: refusing to continue</source>
         <translation>les étapes de migration %1 déjà appliquées à la base « %2 » diffèrent de celles fournies par ce mldeckctl : arrêt</translation>
     </message>
     <message>
@@ -8715,7 +8765,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>création des partitions quotidiennes de prédictions</translation>
     </message>
     <message>
-        <source>Deployment "%1" has no model version "%2".</source>
+        <source>Deployment &quot;%1&quot; has no model version &quot;%2&quot;.</source>
         <translation>Le déploiement « %1 » n’a pas de version de modèle « %2 ».</translation>
     </message>
     <message>
@@ -8727,11 +8777,11 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>recherche des modèles qui utilisent %1</translation>
     </message>
     <message>
-        <source>reading the previous champion of "%1"</source>
+        <source>reading the previous champion of &quot;%1&quot;</source>
         <translation>lecture du champion précédent de « %1 »</translation>
     </message>
     <message>
-        <source>Invalid version "%1": use 1 to 64 letters, digits, '.', '_' or '-'.</source>
+        <source>Invalid version &quot;%1&quot;: use 1 to 64 letters, digits, &apos;.&apos;, &apos;_&apos; or &apos;-&apos;.</source>
         <translation>Version « %1 » non valide : utilisez 1 à 64 lettres, chiffres, « . », « _ » ou « - ».</translation>
     </message>
     <message>
@@ -8739,23 +8789,23 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>Une version de modèle doit avoir un nom.</translation>
     </message>
     <message>
-        <source>This file (SHA-256 %1) is already registered for deployment "%2" as version %3.</source>
+        <source>This file (SHA-256 %1) is already registered for deployment &quot;%2&quot; as version %3.</source>
         <translation>Ce fichier (SHA-256 %1) est déjà enregistré pour le déploiement « %2 » en tant que version %3.</translation>
     </message>
     <message>
-        <source>Deployment "%1" already has a version "%2"; choose another --version.</source>
+        <source>Deployment &quot;%1&quot; already has a version &quot;%2&quot;; choose another --version.</source>
         <translation>Le déploiement « %1 » a déjà une version « %2 » ; choisissez une autre --version.</translation>
     </message>
     <message>
-        <source>Parent version "%1" does not exist in deployment "%2".</source>
+        <source>Parent version &quot;%1&quot; does not exist in deployment &quot;%2&quot;.</source>
         <translation>La version parente « %1 » n’existe pas dans le déploiement « %2 ».</translation>
     </message>
     <message>
-        <source>registering a model for deployment "%1"</source>
+        <source>registering a model for deployment &quot;%1&quot;</source>
         <translation>enregistrement d’un modèle pour le déploiement « %1 »</translation>
     </message>
     <message>
-        <source>listing the models of deployment "%1"</source>
+        <source>listing the models of deployment &quot;%1&quot;</source>
         <translation>liste des modèles du déploiement « %1 »</translation>
     </message>
     <message>
@@ -8763,15 +8813,15 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>lecture du modèle %1@%2</translation>
     </message>
     <message>
-        <source>looking up a model of deployment "%1"</source>
+        <source>looking up a model of deployment &quot;%1&quot;</source>
         <translation>recherche d’un modèle du déploiement « %1 »</translation>
     </message>
     <message>
-        <source>Unknown alias "%1": use champion or challenger.</source>
+        <source>Unknown alias &quot;%1&quot;: use champion or challenger.</source>
         <translation>Alias « %1 » inconnu : utilisez champion ou challenger.</translation>
     </message>
     <message>
-        <source>reading the %1 of deployment "%2"</source>
+        <source>reading the %1 of deployment &quot;%2&quot;</source>
         <translation>lecture du %1 du déploiement « %2 »</translation>
     </message>
     <message>
@@ -8791,11 +8841,11 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>passage de %1@%2 en %3</translation>
     </message>
     <message>
-        <source>Deployment "%1" has no previous champion to restore.</source>
+        <source>Deployment &quot;%1&quot; has no previous champion to restore.</source>
         <translation>Le déploiement « %1 » n’a pas de champion précédent à restaurer.</translation>
     </message>
     <message>
-        <source>The previous champion of "%1" no longer exists in the registry.</source>
+        <source>The previous champion of &quot;%1&quot; no longer exists in the registry.</source>
         <translation>Le champion précédent de « %1 » n’existe plus dans le registre.</translation>
     </message>
     <message>
@@ -8807,7 +8857,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>%1@%2 est déjà le champion ; rien n’a changé.</translation>
     </message>
     <message>
-        <source>restoring the previous champion of "%1"</source>
+        <source>restoring the previous champion of &quot;%1&quot;</source>
         <translation>restauration du champion précédent de « %1 »</translation>
     </message>
     <message>
@@ -8875,7 +8925,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>une ligne n’a pas de déploiement</translation>
     </message>
     <message>
-        <source>a row of deployment "%1" has no request key</source>
+        <source>a row of deployment &quot;%1&quot; has no request key</source>
         <translation>une ligne du déploiement « %1 » n’a pas de clé de requête</translation>
     </message>
     <message>
@@ -8920,11 +8970,11 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>création des partitions quotidiennes de prédictions</translation>
     </message>
     <message>
-        <source>A retrain run of "%1" is already queued or running; wait for it to finish or cancel it.</source>
+        <source>A retrain run of &quot;%1&quot; is already queued or running; wait for it to finish or cancel it.</source>
         <translation>Un réentraînement de « %1 » est déjà en file d’attente ou en cours ; attendez qu’il se termine ou annulez-le.</translation>
     </message>
     <message>
-        <source>recording a retrain run of "%1"</source>
+        <source>recording a retrain run of &quot;%1&quot;</source>
         <translation>enregistrement d’un réentraînement de « %1 »</translation>
     </message>
     <message>
@@ -8968,19 +9018,19 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>liste des réentraînements</translation>
     </message>
     <message>
-        <source>reading the retrain settings of "%1"</source>
+        <source>reading the retrain settings of &quot;%1&quot;</source>
         <translation>lecture des réglages de réentraînement de « %1 »</translation>
     </message>
     <message>
-        <source>storing the retrain settings of "%1"</source>
+        <source>storing the retrain settings of &quot;%1&quot;</source>
         <translation>enregistrement des réglages de réentraînement de « %1 »</translation>
     </message>
     <message>
-        <source>counting the feedback of "%1"</source>
+        <source>counting the feedback of &quot;%1&quot;</source>
         <translation>décompte des retours de « %1 »</translation>
     </message>
     <message>
-        <source>reading the negative feedback of "%1"</source>
+        <source>reading the negative feedback of &quot;%1&quot;</source>
         <translation>lecture des retours négatifs de « %1 »</translation>
     </message>
     <message numerus="yes">
@@ -8991,11 +9041,11 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         </translation>
     </message>
     <message>
-        <source>purging the feedback of "%1"</source>
+        <source>purging the feedback of &quot;%1&quot;</source>
         <translation>purge des retours de « %1 »</translation>
     </message>
     <message>
-        <source>reading the rollout plan of "%1"</source>
+        <source>reading the rollout plan of &quot;%1&quot;</source>
         <translation>lecture du plan de déploiement de « %1 »</translation>
     </message>
     <message>
@@ -9003,31 +9053,31 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>L’étape courante %1 n’est pas une étape de ce plan.</translation>
     </message>
     <message>
-        <source>storing the rollout plan of "%1"</source>
+        <source>storing the rollout plan of &quot;%1&quot;</source>
         <translation>enregistrement du plan de déploiement de « %1 »</translation>
     </message>
     <message>
-        <source>Deployment "%1" has no stored plan.</source>
+        <source>Deployment &quot;%1&quot; has no stored plan.</source>
         <translation>Le déploiement « %1 » n’a pas de plan enregistré.</translation>
     </message>
     <message>
-        <source>moving the rollout plan of "%1"</source>
+        <source>moving the rollout plan of &quot;%1&quot;</source>
         <translation>changement d’étape du plan de déploiement de « %1 »</translation>
     </message>
     <message>
-        <source>computing the ML figures of "%1"</source>
+        <source>computing the ML figures of &quot;%1&quot;</source>
         <translation>calcul des chiffres ML de « %1 »</translation>
     </message>
     <message>
-        <source>reading the what-if data of "%1"</source>
+        <source>reading the what-if data of &quot;%1&quot;</source>
         <translation>lecture des données de simulation de « %1 »</translation>
     </message>
     <message>
-        <source>computing the MAE of "%1"</source>
+        <source>computing the MAE of &quot;%1&quot;</source>
         <translation>calcul de la MAE de « %1 »</translation>
     </message>
     <message>
-        <source>"%1" is not a valid deployment name (lower-case letter first, then up to 62 of a-z, 0-9, _ and -).</source>
+        <source>&quot;%1&quot; is not a valid deployment name (lower-case letter first, then up to 62 of a-z, 0-9, _ and -).</source>
         <translation>« %1 » n’est pas un nom de déploiement valide (une minuscule d’abord, puis jusqu’à 62 caractères parmi a-z, 0-9, _ et -).</translation>
     </message>
     <message>
@@ -9051,7 +9101,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>La version attendue ne doit pas être négative (reçu %1).</translation>
     </message>
     <message>
-        <source>Deployment "%1" has no flags in Redis yet; create them first (mldeckctl flags init).</source>
+        <source>Deployment &quot;%1&quot; has no flags in Redis yet; create them first (mldeckctl flags init).</source>
         <translation>Le déploiement « %1 » n’a pas encore de drapeaux dans Redis ; créez-les d’abord (mldeckctl flags init).</translation>
     </message>
     <message>
@@ -9059,7 +9109,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>La clé Redis %1 n’est pas un hash mais un %2 ; refus de l’écraser.</translation>
     </message>
     <message>
-        <source>Conflict: the flags of "%1" were changed by %2 at %3 (now version %4: ml_enabled=%5, ml_traffic_percentage=%6, fallback_on_error=%7) while you expected version %8. Nothing was written; re-read and try again.</source>
+        <source>Conflict: the flags of &quot;%1&quot; were changed by %2 at %3 (now version %4: ml_enabled=%5, ml_traffic_percentage=%6, fallback_on_error=%7) while you expected version %8. Nothing was written; re-read and try again.</source>
         <translation>Conflit : les drapeaux de « %1 » ont été modifiés par %2 à %3 (maintenant en version %4 : ml_enabled=%5, ml_traffic_percentage=%6, fallback_on_error=%7) alors que vous attendiez la version %8. Rien n’a été écrit ; relisez et réessayez.</translation>
     </message>
     <message>
@@ -9115,7 +9165,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>Redis sur %1 a refusé l’authentification%2 : %3</translation>
     </message>
     <message>
-        <source> of user "%1"</source>
+        <source> of user &quot;%1&quot;</source>
         <translation> de l’utilisateur « %1 »</translation>
     </message>
     <message>
@@ -9148,7 +9198,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
     </message>
     <message>
         <source>Rule %1 is not built in, so it has no default to go back to: delete it instead.</source>
-        <translation>La règle %1 n'est pas prédéfinie : elle n'a pas de valeur par défaut à laquelle revenir ; supprimez-la plutôt.</translation>
+        <translation>La règle %1 n&apos;est pas prédéfinie : elle n&apos;a pas de valeur par défaut à laquelle revenir ; supprimez-la plutôt.</translation>
     </message>
     <message>
         <source>Rule %1 is built in and cannot be deleted: reset it to its default or turn it off.</source>
@@ -9156,7 +9206,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
     </message>
     <message>
         <source>deleting alert rule %1</source>
-        <translation>suppression de la règle d'alerte %1</translation>
+        <translation>suppression de la règle d&apos;alerte %1</translation>
     </message>
     <message>
         <source>%1 is longer than %2 characters</source>
@@ -9176,154 +9226,154 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
     </message>
     <message>
         <source>the target unit</source>
-        <translation>l'unité de la cible</translation>
+        <translation>l&apos;unité de la cible</translation>
     </message>
     <message>
         <source>The PostgreSQL role %1 may not change deployments (%2): that takes the mldeck_scientist role.</source>
         <translation>Le rôle PostgreSQL %1 ne peut pas modifier les déploiements (%2) : il faut le rôle mldeck_scientist.</translation>
     </message>
     <message>
-        <source>Unknown deployment "%1": create it first (mldeckctl deployments create, or New deployment on the Deployments page).</source>
-        <translation>Déploiement « %1 » inconnu : créez-le d'abord (mldeckctl deployments create, ou Nouveau déploiement sur la page Déploiements).</translation>
+        <source>Unknown deployment &quot;%1&quot;: create it first (mldeckctl deployments create, or New deployment on the Deployments page).</source>
+        <translation>Déploiement « %1 » inconnu : créez-le d&apos;abord (mldeckctl deployments create, ou Nouveau déploiement sur la page Déploiements).</translation>
     </message>
     <message>
-        <source>Deployment "%1" is archived.</source>
+        <source>Deployment &quot;%1&quot; is archived.</source>
         <translation>Le déploiement « %1 » est archivé.</translation>
     </message>
     <message>
-        <source>looking up deployment "%1"</source>
+        <source>looking up deployment &quot;%1&quot;</source>
         <translation>recherche du déploiement « %1 »</translation>
     </message>
     <message>
-        <source>"%1" is not a valid deployment name (lower-case letter first, then a-z, 0-9, _ or -; at most 63 characters).</source>
-        <translation>« %1 » n'est pas un nom de déploiement valide (une lettre minuscule d'abord, puis a-z, 0-9, _ ou - ; 63 caractères au plus).</translation>
+        <source>&quot;%1&quot; is not a valid deployment name (lower-case letter first, then a-z, 0-9, _ or -; at most 63 characters).</source>
+        <translation>« %1 » n&apos;est pas un nom de déploiement valide (une lettre minuscule d&apos;abord, puis a-z, 0-9, _ ou - ; 63 caractères au plus).</translation>
     </message>
     <message>
-        <source>Unknown task "%1": use regression or classification.</source>
+        <source>Unknown task &quot;%1&quot;: use regression or classification.</source>
         <translation>Tâche « %1 » inconnue : utilisez regression ou classification.</translation>
     </message>
     <message>
-        <source>Deployment "%1" not created: %2.</source>
+        <source>Deployment &quot;%1&quot; not created: %2.</source>
         <translation>Déploiement « %1 » non créé : %2.</translation>
     </message>
     <message>
-        <source>Deployment "%1" not created: invalid feature schema: %2.</source>
+        <source>Deployment &quot;%1&quot; not created: invalid feature schema: %2.</source>
         <translation>Déploiement « %1 » non créé : schéma de variables invalide : %2.</translation>
     </message>
     <message>
-        <source>Deployment "%1" not created: the drift reference needs %2 to %3 rows, not %4.</source>
+        <source>Deployment &quot;%1&quot; not created: the drift reference needs %2 to %3 rows, not %4.</source>
         <translation>Déploiement « %1 » non créé : la référence de dérive demande de %2 à %3 lignes, pas %4.</translation>
     </message>
     <message>
-        <source>Deployment "%1" not created: drift reference: %2</source>
+        <source>Deployment &quot;%1&quot; not created: drift reference: %2</source>
         <translation>Déploiement « %1 » non créé : référence de dérive : %2</translation>
     </message>
     <message>
-        <source>creating deployment "%1"</source>
+        <source>creating deployment &quot;%1&quot;</source>
         <translation>création du déploiement « %1 »</translation>
     </message>
     <message>
-        <source>Deployment "%1" already exists (archived); nothing was changed.</source>
-        <translation>Le déploiement « %1 » existe déjà (archivé) ; rien n'a été modifié.</translation>
+        <source>Deployment &quot;%1&quot; already exists (archived); nothing was changed.</source>
+        <translation>Le déploiement « %1 » existe déjà (archivé) ; rien n&apos;a été modifié.</translation>
     </message>
     <message>
-        <source>Deployment "%1" already exists; nothing was changed.</source>
-        <translation>Le déploiement « %1 » existe déjà ; rien n'a été modifié.</translation>
+        <source>Deployment &quot;%1&quot; already exists; nothing was changed.</source>
+        <translation>Le déploiement « %1 » existe déjà ; rien n&apos;a été modifié.</translation>
     </message>
     <message>
-        <source>reading deployment "%1"</source>
+        <source>reading deployment &quot;%1&quot;</source>
         <translation>lecture du déploiement « %1 »</translation>
     </message>
     <message>
-        <source>Deployment "%1" not changed: %2.</source>
+        <source>Deployment &quot;%1&quot; not changed: %2.</source>
         <translation>Déploiement « %1 » non modifié : %2.</translation>
     </message>
     <message>
-        <source>changing deployment "%1"</source>
+        <source>changing deployment &quot;%1&quot;</source>
         <translation>modification du déploiement « %1 »</translation>
     </message>
     <message>
-        <source>Archiving deployment "%1" needs a reason (it goes to the audit log).</source>
-        <translation>Archiver le déploiement « %1 » demande une raison (elle va dans le journal d'audit).</translation>
+        <source>Archiving deployment &quot;%1&quot; needs a reason (it goes to the audit log).</source>
+        <translation>Archiver le déploiement « %1 » demande une raison (elle va dans le journal d&apos;audit).</translation>
     </message>
     <message>
-        <source>archiving deployment "%1"</source>
+        <source>archiving deployment &quot;%1&quot;</source>
         <translation>archivage du déploiement « %1 »</translation>
     </message>
     <message>
-        <source>counting the predictions of "%1"</source>
+        <source>counting the predictions of &quot;%1&quot;</source>
         <translation>comptage des prédictions de « %1 »</translation>
     </message>
     <message>
-        <source>reading the first predictions of "%1"</source>
+        <source>reading the first predictions of &quot;%1&quot;</source>
         <translation>lecture des premières prédictions de « %1 »</translation>
     </message>
     <message>
-        <source>listing the drift snapshots of "%1"</source>
+        <source>listing the drift snapshots of &quot;%1&quot;</source>
         <translation>liste des instantanés de dérive de « %1 »</translation>
     </message>
     <message>
-        <source>Drift settings of "%1" not saved: %2</source>
+        <source>Drift settings of &quot;%1&quot; not saved: %2</source>
         <translation>Réglages de dérive de « %1 » non enregistrés : %2</translation>
     </message>
     <message>
-        <source>saving the drift settings of "%1" (nothing was changed)</source>
-        <translation>enregistrement des réglages de dérive de « %1 » (rien n'a été modifié)</translation>
+        <source>saving the drift settings of &quot;%1&quot; (nothing was changed)</source>
+        <translation>enregistrement des réglages de dérive de « %1 » (rien n&apos;a été modifié)</translation>
     </message>
     <message>
-        <source>Snapshot "%1" would be empty: nothing was changed.</source>
-        <translation>L'instantané « %1 » serait vide : rien n'a été modifié.</translation>
+        <source>Snapshot &quot;%1&quot; would be empty: nothing was changed.</source>
+        <translation>L&apos;instantané « %1 » serait vide : rien n&apos;a été modifié.</translation>
     </message>
     <message>
-        <source>storing drift snapshot "%1" (nothing was changed)</source>
-        <translation>enregistrement de l'instantané de dérive « %1 » (rien n'a été modifié)</translation>
+        <source>storing drift snapshot &quot;%1&quot; (nothing was changed)</source>
+        <translation>enregistrement de l&apos;instantané de dérive « %1 » (rien n&apos;a été modifié)</translation>
     </message>
     <message>
-        <source>storing the guard rules of "%1" (nothing was changed)</source>
-        <translation>enregistrement des règles de la garde de « %1 » (rien n'a été modifié)</translation>
+        <source>storing the guard rules of &quot;%1&quot; (nothing was changed)</source>
+        <translation>enregistrement des règles de la garde de « %1 » (rien n&apos;a été modifié)</translation>
     </message>
     <message>
-        <source>looking for the demo history of "%1"</source>
-        <translation>recherche de l'historique de démonstration de « %1 »</translation>
+        <source>looking for the demo history of &quot;%1&quot;</source>
+        <translation>recherche de l&apos;historique de démonstration de « %1 »</translation>
     </message>
     <message>
-        <source>Loading a back-dated history needs a PostgreSQL superuser (it turns the audit and aggregate triggers off while it writes); "%1" is not one.</source>
-        <translation>Charger un historique antidaté demande un superutilisateur PostgreSQL (il désactive les déclencheurs d'audit et d'agrégats pendant l'écriture) ; « %1 » n'en est pas un.</translation>
+        <source>Loading a back-dated history needs a PostgreSQL superuser (it turns the audit and aggregate triggers off while it writes); &quot;%1&quot; is not one.</source>
+        <translation>Charger un historique antidaté demande un superutilisateur PostgreSQL (il désactive les déclencheurs d&apos;audit et d&apos;agrégats pendant l&apos;écriture) ; « %1 » n&apos;en est pas un.</translation>
     </message>
     <message>
         <source>preparing the history load</source>
-        <translation>préparation du chargement de l'historique</translation>
+        <translation>préparation du chargement de l&apos;historique</translation>
     </message>
     <message>
         <source>ending the history load</source>
-        <translation>fin du chargement de l'historique</translation>
+        <translation>fin du chargement de l&apos;historique</translation>
     </message>
     <message>
-        <source>writing the audit row "%1"</source>
-        <translation>écriture de la ligne d'audit « %1 »</translation>
+        <source>writing the audit row &quot;%1&quot;</source>
+        <translation>écriture de la ligne d&apos;audit « %1 »</translation>
     </message>
     <message>
-        <source>writing the alert "%1"</source>
-        <translation>écriture de l'alerte « %1 »</translation>
+        <source>writing the alert &quot;%1&quot;</source>
+        <translation>écriture de l&apos;alerte « %1 »</translation>
     </message>
     <message>
-        <source>writing the staged plan of "%1"</source>
+        <source>writing the staged plan of &quot;%1&quot;</source>
         <translation>écriture du plan par étapes de « %1 »</translation>
     </message>
     <message>
         <source>registering %1@%2 in the history</source>
-        <translation>enregistrement de %1@%2 dans l'historique</translation>
+        <translation>enregistrement de %1@%2 dans l&apos;historique</translation>
     </message>
     <message>
-        <source>moving the %1 of "%2"</source>
+        <source>moving the %1 of &quot;%2&quot;</source>
         <translation>déplacement de %1 de « %2 »</translation>
     </message>
     <message>
-        <source>writing the retrain run of "%1"</source>
+        <source>writing the retrain run of &quot;%1&quot;</source>
         <translation>écriture du réentraînement de « %1 »</translation>
     </message>
     <message>
-        <source>building the KPI aggregates of "%1"</source>
+        <source>building the KPI aggregates of &quot;%1&quot;</source>
         <translation>construction des agrégats KPI de « %1 »</translation>
     </message>
     <message>
@@ -9335,11 +9385,11 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>lecture de la tâche de %1</translation>
     </message>
     <message>
-        <source>reading the labelled predictions of "%1"</source>
+        <source>reading the labelled predictions of &quot;%1&quot;</source>
         <translation>lecture des prédictions étiquetées de « %1 »</translation>
     </message>
     <message>
-        <source>Deployment "%1" is not a classifier with known classes.</source>
+        <source>Deployment &quot;%1&quot; is not a classifier with known classes.</source>
         <translation>Le déploiement « %1 » n’est pas un classifieur aux classes connues.</translation>
     </message>
     <message>
@@ -9355,11 +9405,11 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>les %1 premières prédictions journalisées</translation>
     </message>
     <message>
-        <source>The reference period of "%1" is empty.</source>
+        <source>The reference period of &quot;%1&quot; is empty.</source>
         <translation>La période de référence de « %1 » est vide.</translation>
     </message>
     <message>
-        <source>reading snapshot %1 of "%2"</source>
+        <source>reading snapshot %1 of &quot;%2&quot;</source>
         <translation>lecture de l’instantané %1 de « %2 »</translation>
     </message>
     <message>
@@ -9371,11 +9421,11 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>le seuil de décision doit être strictement compris entre 0 et 1 (%1 donné)</translation>
     </message>
     <message>
-        <source>Deployment "%1" not created: %2</source>
+        <source>Deployment &quot;%1&quot; not created: %2</source>
         <translation>Déploiement « %1 » non créé : %2</translation>
     </message>
     <message>
-        <source>Deployment "%1" not created: classes are for a classification deployment, not a %2 one.</source>
+        <source>Deployment &quot;%1&quot; not created: classes are for a classification deployment, not a %2 one.</source>
         <translation>Déploiement « %1 » non créé : les classes sont réservées à un déploiement de classification, pas à un déploiement de type %2.</translation>
     </message>
     <message>
@@ -9383,19 +9433,19 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>Rien à changer : donnez une description, un nom de cible, une unité de cible ou un seuil de décision.</translation>
     </message>
     <message>
-        <source>Deployment "%1" not changed: a decision threshold is for a binary classification deployment.</source>
+        <source>Deployment &quot;%1&quot; not changed: a decision threshold is for a binary classification deployment.</source>
         <translation>Déploiement « %1 » non modifié : un seuil de décision est réservé à un déploiement de classification binaire.</translation>
     </message>
     <message>
-        <source>a row of deployment "%1" has a negative predicted class</source>
+        <source>a row of deployment &quot;%1&quot; has a negative predicted class</source>
         <translation>une ligne du déploiement « %1 » a une classe prédite négative</translation>
     </message>
     <message>
-        <source>a row of deployment "%1" has %2 probabilities (at most %3 are logged)</source>
+        <source>a row of deployment &quot;%1&quot; has %2 probabilities (at most %3 are logged)</source>
         <translation>une ligne du déploiement « %1 » a %2 probabilités (au plus %3 sont journalisées)</translation>
     </message>
     <message>
-        <source>checking the audit log's hash chain</source>
+        <source>checking the audit log&apos;s hash chain</source>
         <translation>vérification de la chaîne de hachage du journal d’audit</translation>
     </message>
     <message>
@@ -9443,22 +9493,22 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>TLS, certificat non vérifié (%1)</translation>
     </message>
     <message>
-        <source>the server's certificate is for %1, not %2: connect with the name on the certificate</source>
+        <source>the server&apos;s certificate is for %1, not %2: connect with the name on the certificate</source>
         <translation>le certificat du serveur est établi pour %1, pas pour %2 : connectez-vous avec le nom figurant sur le certificat</translation>
     </message>
     <message numerus="yes">
-        <source>the server's certificate is for %1 and %n other name(s), not %2: connect with a name on the certificate</source>
+        <source>the server&apos;s certificate is for %1 and %n other name(s), not %2: connect with a name on the certificate</source>
         <translation>
             <numerusform>le certificat du serveur est établi pour %1 et %n autre nom, pas pour %2 : connectez-vous avec un nom figurant sur le certificat</numerusform>
             <numerusform>le certificat du serveur est établi pour %1 et %n autres noms, pas pour %2 : connectez-vous avec un nom figurant sur le certificat</numerusform>
         </translation>
     </message>
     <message>
-        <source>the server's certificate is not signed by the CA in %1</source>
+        <source>the server&apos;s certificate is not signed by the CA in %1</source>
         <translation>le certificat du serveur n’est pas signé par la CA de %1</translation>
     </message>
     <message>
-        <source>sslmode %1 checks the server's certificate against a CA file, and %2 does not exist: choose the CA file in the connection profile or add sslrootcert=FILE to the URL</source>
+        <source>sslmode %1 checks the server&apos;s certificate against a CA file, and %2 does not exist: choose the CA file in the connection profile or add sslrootcert=FILE to the URL</source>
         <translation>le sslmode %1 vérifie le certificat du serveur avec un fichier CA, et %2 n’existe pas : choisissez le fichier CA dans le profil de connexion ou ajoutez sslrootcert=FICHIER à l’URL</translation>
     </message>
     <message>
@@ -9470,7 +9520,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>le serveur n’accepte pas les connexions TLS, et le sslmode %1 exige TLS</translation>
     </message>
     <message>
-        <source>Redis user "%1" may not change flags (a read-only ACL user): %2</source>
+        <source>Redis user &quot;%1&quot; may not change flags (a read-only ACL user): %2</source>
         <translation>L’utilisateur Redis « %1 » ne peut pas modifier les drapeaux (utilisateur ACL en lecture seule) : %2</translation>
     </message>
     <message>
@@ -9478,35 +9528,35 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>une autre modification auditée de ce déploiement retient son journal d’audit depuis plus de 5 s : rien n’a été écrit ; réessayez</translation>
     </message>
     <message>
-        <source>reading the golden dataset of "%1"</source>
+        <source>reading the golden dataset of &quot;%1&quot;</source>
         <translation>lecture du jeu de données de référence de « %1 »</translation>
     </message>
     <message>
-        <source>storing the golden dataset of "%1"</source>
+        <source>storing the golden dataset of &quot;%1&quot;</source>
         <translation>enregistrement du jeu de données de référence de « %1 »</translation>
     </message>
     <message>
-        <source>Deployment "%1" has no golden dataset; nothing changed.</source>
+        <source>Deployment &quot;%1&quot; has no golden dataset; nothing changed.</source>
         <translation>Le déploiement « %1 » n’a pas de jeu de données de référence ; rien n’a changé.</translation>
     </message>
     <message>
-        <source>removing the golden dataset of "%1"</source>
+        <source>removing the golden dataset of &quot;%1&quot;</source>
         <translation>en supprimant le jeu de données de référence de « %1 »</translation>
     </message>
     <message>
-        <source>reading the model checks of "%1"</source>
+        <source>reading the model checks of &quot;%1&quot;</source>
         <translation>lecture des contrôles du modèle de « %1 »</translation>
     </message>
     <message>
-        <source>storing the model checks of "%1"</source>
+        <source>storing the model checks of &quot;%1&quot;</source>
         <translation>enregistrement des contrôles du modèle de « %1 »</translation>
     </message>
     <message>
-        <source>storing the model checks' results of "%1"</source>
+        <source>storing the model checks&apos; results of &quot;%1&quot;</source>
         <translation>enregistrement des résultats des contrôles du modèle de « %1 »</translation>
     </message>
     <message>
-        <source>reading the model checks' results of "%1"</source>
+        <source>reading the model checks&apos; results of &quot;%1&quot;</source>
         <translation>lecture des résultats des contrôles du modèle de « %1 »</translation>
     </message>
     <message>
@@ -9518,7 +9568,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>enregistrement des contrôles du modèle de l’entraînement %1</translation>
     </message>
     <message>
-        <source>The champion of "%1" changed while the model checks ran (now %2); promote again.</source>
+        <source>The champion of &quot;%1&quot; changed while the model checks ran (now %2); promote again.</source>
         <translation>Le champion de « %1 » a changé pendant les contrôles du modèle (c’est maintenant %2) ; relancez la promotion.</translation>
     </message>
     <message>
@@ -9526,19 +9576,19 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>aucun</translation>
     </message>
     <message>
-        <source>storing the nanny model of "%1"</source>
+        <source>storing the nanny model of &quot;%1&quot;</source>
         <translation>enregistrement du modèle nanny de « %1 »</translation>
     </message>
     <message>
-        <source>reading the nanny model of "%1"</source>
+        <source>reading the nanny model of &quot;%1&quot;</source>
         <translation>lecture du modèle nanny de « %1 »</translation>
     </message>
     <message>
-        <source>reading the nanny watermark of "%1"</source>
+        <source>reading the nanny watermark of &quot;%1&quot;</source>
         <translation>lecture de la position d’évaluation du modèle nanny de « %1 »</translation>
     </message>
     <message>
-        <source>reading predictions of "%1" to estimate</source>
+        <source>reading predictions of &quot;%1&quot; to estimate</source>
         <translation>lecture des prédictions de « %1 » à estimer</translation>
     </message>
     <message>
@@ -9546,67 +9596,67 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>Il faut une estimation par prédiction (%1 prédictions, %2 estimations).</translation>
     </message>
     <message>
-        <source>adding error estimates of "%1"</source>
+        <source>adding error estimates of &quot;%1&quot;</source>
         <translation>ajout des estimations d’erreur de « %1 »</translation>
     </message>
     <message>
-        <source>reading the reference of "%1"</source>
+        <source>reading the reference of &quot;%1&quot;</source>
         <translation>lecture de la référence de « %1 »</translation>
     </message>
     <message>
-        <source>locking the nanny of "%1"</source>
+        <source>locking the nanny of &quot;%1&quot;</source>
         <translation>verrouillage du modèle nanny de « %1 »</translation>
     </message>
     <message>
-        <source>reading the server's clock</source>
+        <source>reading the server&apos;s clock</source>
         <translation>lecture de l’horloge du serveur</translation>
     </message>
     <message>
-        <source>reading the nanny's hours of "%1"</source>
+        <source>reading the nanny&apos;s hours of &quot;%1&quot;</source>
         <translation>lecture des heures du modèle nanny de « %1 »</translation>
     </message>
     <message>
-        <source>The rollout plan of "%1": %2</source>
+        <source>The rollout plan of &quot;%1&quot;: %2</source>
         <translation>Le plan de déploiement de « %1 » : %2</translation>
     </message>
     <message>
-        <source>Deployment "%1" not created: an image deployment is a classification deployment, not a %2 one.</source>
+        <source>Deployment &quot;%1&quot; not created: an image deployment is a classification deployment, not a %2 one.</source>
         <translation>Déploiement « %1 » non créé : un déploiement d’images est un déploiement de classification, pas de %2.</translation>
     </message>
     <message>
-        <source>Deployment "%1" not created: an image deployment takes images, not a feature schema.</source>
+        <source>Deployment &quot;%1&quot; not created: an image deployment takes images, not a feature schema.</source>
         <translation>Déploiement « %1 » non créé : un déploiement d’images prend des images, pas un schéma de variables.</translation>
     </message>
     <message>
-        <source>Deployment "%1" not changed: only a classification deployment with its classes can take images.</source>
+        <source>Deployment &quot;%1&quot; not changed: only a classification deployment with its classes can take images.</source>
         <translation>Déploiement « %1 » non modifié : seul un déploiement de classification avec ses classes peut prendre des images.</translation>
     </message>
     <message>
-        <source>Deployment "%1" not changed: it takes tabular features (feature schema %2); an image deployment is created as one.</source>
+        <source>Deployment &quot;%1&quot; not changed: it takes tabular features (feature schema %2); an image deployment is created as one.</source>
         <translation>Déploiement « %1 » non modifié : il prend des variables tabulaires (schéma %2) ; un déploiement d’images se crée comme tel.</translation>
     </message>
     <message>
-        <source>Deployment "%1" not changed: %2</source>
+        <source>Deployment &quot;%1&quot; not changed: %2</source>
         <translation>Déploiement « %1 » non modifié : %2</translation>
     </message>
     <message>
-        <source>The image configuration of deployment "%1" cannot be read: %2</source>
+        <source>The image configuration of deployment &quot;%1&quot; cannot be read: %2</source>
         <translation>La configuration des images du déploiement « %1 » est illisible : %2</translation>
     </message>
     <message>
-        <source>Deployment "%1" is not an image deployment (it takes tabular features).</source>
+        <source>Deployment &quot;%1&quot; is not an image deployment (it takes tabular features).</source>
         <translation>Le déploiement « %1 » n’est pas un déploiement d’images (il prend des variables tabulaires).</translation>
     </message>
     <message>
-        <source>reading the image keys of "%1"</source>
+        <source>reading the image keys of &quot;%1&quot;</source>
         <translation>lecture des clés d’image de « %1 »</translation>
     </message>
     <message>
-        <source>reading the labelled images of "%1"</source>
+        <source>reading the labelled images of &quot;%1&quot;</source>
         <translation>lecture des images étiquetées de « %1 »</translation>
     </message>
     <message>
-        <source>No image prediction of "%1" in the window has a class as its outcome yet: nothing to score.</source>
+        <source>No image prediction of &quot;%1&quot; in the window has a class as its outcome yet: nothing to score.</source>
         <translation>Aucune prédiction d’image de « %1 » dans la fenêtre n’a encore de classe pour résultat : rien à évaluer.</translation>
     </message>
     <message numerus="yes">
@@ -9617,15 +9667,23 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         </translation>
     </message>
     <message>
-        <source>a row of deployment "%1" has a bad image key: %2</source>
+        <source>a row of deployment &quot;%1&quot; has a bad image key: %2</source>
         <translation>une ligne du déploiement « %1 » a une clé d’image invalide : %2</translation>
+    </message>
+    <message>
+        <source>Deployment &quot;%1&quot; not changed: it has a registered model (%2); an image deployment is created as one.</source>
+        <translation>Déploiement « %1 » non modifié : il a un modèle enregistré (%2) ; un déploiement d’images se crée comme tel.</translation>
+    </message>
+    <message>
+        <source>Deployment &quot;%1&quot; not changed: it has logged predictions; an image deployment is created as one.</source>
+        <translation>Déploiement « %1 » non modifié : il a des prédictions journalisées ; un déploiement d’images se crée comme tel.</translation>
     </message>
 </context>
 <context>
     <name>mldeck::ui::AlertRuleEditor</name>
     <message>
         <source>Alert rule</source>
-        <translation>Règle d'alerte</translation>
+        <translation>Règle d&apos;alerte</translation>
     </message>
     <message>
         <source>Rule id</source>
@@ -9637,7 +9695,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
     </message>
     <message>
         <source>Failure rate (share of failed predictions, all paths)</source>
-        <translation>Taux d'échec (part des prédictions échouées, tous chemins)</translation>
+        <translation>Taux d&apos;échec (part des prédictions échouées, tous chemins)</translation>
     </message>
     <message>
         <source>Latency p95 of the ML path (ms)</source>
@@ -9681,7 +9739,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
     </message>
     <message>
         <source>Failure rate: a share (0.2 = 20 %). Latency: milliseconds. No data: fires when the window holds at most this many predictions. Dependency fallback: minutes in fallback (the window is unused).</source>
-        <translation>Taux d'échec : une part (0.2 = 20 %). Latence : millisecondes. Absence de données : se déclenche quand la fenêtre contient au plus ce nombre de prédictions. Dépendance en mode dégradé : minutes en mode dégradé (la fenêtre n'est pas utilisée).</translation>
+        <translation>Taux d&apos;échec : une part (0.2 = 20 %). Latence : millisecondes. Absence de données : se déclenche quand la fenêtre contient au plus ce nombre de prédictions. Dépendance en mode dégradé : minutes en mode dégradé (la fenêtre n&apos;est pas utilisée).</translation>
     </message>
     <message>
         <source>Window</source>
@@ -9693,7 +9751,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
     </message>
     <message>
         <source>Pending period (for)</source>
-        <translation>Période d'attente (pendant)</translation>
+        <translation>Période d&apos;attente (pendant)</translation>
     </message>
     <message>
         <source>Severity</source>
@@ -9712,8 +9770,8 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>Critique</translation>
     </message>
     <message>
-        <source>Enabled (a disabled rule's firing alert resolves)</source>
-        <translation>Activée (l'alerte en cours d'une règle désactivée est résolue)</translation>
+        <source>Enabled (a disabled rule&apos;s firing alert resolves)</source>
+        <translation>Activée (l&apos;alerte en cours d&apos;une règle désactivée est résolue)</translation>
     </message>
     <message>
         <source>Reason</source>
@@ -9721,14 +9779,14 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
     </message>
     <message>
         <source>optional, kept in the audit log</source>
-        <translation>facultative, conservée dans le journal d'audit</translation>
+        <translation>facultative, conservée dans le journal d&apos;audit</translation>
     </message>
     <message>
-        <source>A new rule needs an id: lower-case letters, digits, '_', '.' or '-'.</source>
-        <translation>Une nouvelle règle a besoin d'un identifiant : lettres minuscules, chiffres, « _ », « . » ou « - ».</translation>
+        <source>A new rule needs an id: lower-case letters, digits, &apos;_&apos;, &apos;.&apos; or &apos;-&apos;.</source>
+        <translation>Une nouvelle règle a besoin d&apos;un identifiant : lettres minuscules, chiffres, « _ », « . » ou « - ».</translation>
     </message>
     <message>
-        <source>This deployment already has a rule "%1": edit that one, or choose another id.</source>
+        <source>This deployment already has a rule &quot;%1&quot;: edit that one, or choose another id.</source>
         <translation>Ce déploiement a déjà une règle « %1 » : modifiez-la, ou choisissez un autre identifiant.</translation>
     </message>
     <message>
@@ -9879,7 +9937,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
     </message>
     <message>
         <source>%1: %2 firing, %3 pending. Rules are evaluated by the guard every 15 s; a change applies from its next round.</source>
-        <translation>%1 : %2 en alerte, %3 en attente. Les règles sont évaluées par la garde toutes les 15 s ; une modification s'applique dès son tour suivant.</translation>
+        <translation>%1 : %2 en alerte, %3 en attente. Les règles sont évaluées par la garde toutes les 15 s ; une modification s&apos;applique dès son tour suivant.</translation>
     </message>
     <message>
         <source>A built-in rule cannot be deleted: reset it to its default or turn it off.</source>
@@ -9891,15 +9949,15 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
     </message>
     <message>
         <source>Alert rule %1 of %2</source>
-        <translation>Règle d'alerte %1 de %2</translation>
+        <translation>Règle d&apos;alerte %1 de %2</translation>
     </message>
     <message>
         <source>New alert rule for %1</source>
-        <translation>Nouvelle règle d'alerte pour %1</translation>
+        <translation>Nouvelle règle d&apos;alerte pour %1</translation>
     </message>
     <message>
         <source>Reset alert rule</source>
-        <translation>Remettre la règle d'alerte par défaut</translation>
+        <translation>Remettre la règle d&apos;alerte par défaut</translation>
     </message>
     <message>
         <source>Reset rule %1 of %2 to its built-in default (%3)?</source>
@@ -9911,11 +9969,11 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
     </message>
     <message>
         <source>Delete alert rule</source>
-        <translation>Supprimer la règle d'alerte</translation>
+        <translation>Supprimer la règle d&apos;alerte</translation>
     </message>
     <message>
         <source>Delete rule %1 of %2 (%3)? An alert it raised resolves.</source>
-        <translation>Supprimer la règle %1 de %2 (%3) ? Une alerte qu'elle a levée est résolue.</translation>
+        <translation>Supprimer la règle %1 de %2 (%3) ? Une alerte qu&apos;elle a levée est résolue.</translation>
     </message>
 </context>
 <context>
@@ -10378,7 +10436,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>Estimation non fiable</translation>
     </message>
     <message>
-        <source>Positive rate: served as "%1" (%)</source>
+        <source>Positive rate: served as &quot;%1&quot; (%)</source>
         <translation>Taux de positifs : servi comme « %1 » (%)</translation>
     </message>
     <message>
@@ -10515,7 +10573,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>déploiement (vide : le seul existant)</translation>
     </message>
     <message>
-        <source>default: the model's target, else delay_min</source>
+        <source>default: the model&apos;s target, else delay_min</source>
         <translation>par défaut : la cible du modèle, sinon delay_min</translation>
     </message>
     <message>
@@ -10956,23 +11014,23 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>facultatif</translation>
     </message>
     <message>
-        <source>A profile named "%1" already exists.</source>
+        <source>A profile named &quot;%1&quot; already exists.</source>
         <translation>Un profil nommé « %1 » existe déjà.</translation>
     </message>
     <message>
-        <source>The name "%1" is reserved for the environment profile.</source>
+        <source>The name &quot;%1&quot; is reserved for the environment profile.</source>
         <translation>Le nom « %1 » est réservé au profil de l’environnement.</translation>
     </message>
     <message>
-        <source>Redis port "%1" is not a number between 1 and 65535.</source>
+        <source>Redis port &quot;%1&quot; is not a number between 1 and 65535.</source>
         <translation>Le port Redis « %1 » n’est pas un nombre entre 1 et 65535.</translation>
     </message>
     <message>
-        <source>PostgreSQL port "%1" is not a number between 1 and 65535.</source>
+        <source>PostgreSQL port &quot;%1&quot; is not a number between 1 and 65535.</source>
         <translation>Le port PostgreSQL « %1 » n’est pas un nombre entre 1 et 65535.</translation>
     </message>
     <message>
-        <source>Profile "%1" saved.</source>
+        <source>Profile &quot;%1&quot; saved.</source>
         <translation>Profil « %1 » enregistré.</translation>
     </message>
     <message>
@@ -10988,11 +11046,11 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>Supprimer le profil</translation>
     </message>
     <message>
-        <source>Delete the profile "%1" and its stored passwords?</source>
+        <source>Delete the profile &quot;%1&quot; and its stored passwords?</source>
         <translation>Supprimer le profil « %1 » et ses mots de passe enregistrés ?</translation>
     </message>
     <message>
-        <source>Profile "%1" deleted.</source>
+        <source>Profile &quot;%1&quot; deleted.</source>
         <translation>Profil « %1 » supprimé.</translation>
     </message>
     <message>
@@ -11365,7 +11423,7 @@ Il est gardé en mémoire pour cette session seulement.</translation>
     </message>
     <message>
         <source>%1 –</source>
-        <translation type="unfinished" />
+        <translation>%1 –</translation>
     </message>
 </context>
 <context>
@@ -11528,11 +11586,11 @@ Il est gardé en mémoire pour cette session seulement.</translation>
     </message>
     <message>
         <source>No deployments yet</source>
-        <translation>Aucun déploiement pour l'instant</translation>
+        <translation>Aucun déploiement pour l&apos;instant</translation>
     </message>
     <message>
         <source>A deployment is one model-backed feature, such as an arrival-time estimate. Create one with New deployment…: give it a name, its task and its features, then register a model for it on the Models page.</source>
-        <translation>Un déploiement est une fonctionnalité appuyée sur un modèle, comme une estimation d'heure d'arrivée. Créez-en un avec Nouveau déploiement… : donnez-lui un nom, sa tâche et ses variables, puis enregistrez un modèle pour lui sur la page Modèles.</translation>
+        <translation>Un déploiement est une fonctionnalité appuyée sur un modèle, comme une estimation d&apos;heure d&apos;arrivée. Créez-en un avec Nouveau déploiement… : donnez-lui un nom, sa tâche et ses variables, puis enregistrez un modèle pour lui sur la page Modèles.</translation>
     </message>
     <message>
         <source>Archive %1</source>
@@ -11548,7 +11606,7 @@ Il est gardé en mémoire pour cette session seulement.</translation>
     </message>
     <message>
         <source>%1 is archived: its settings are kept as they were and are no longer edited.</source>
-        <translation>%1 est archivé : ses réglages restent tels qu'ils étaient et ne sont plus modifiés.</translation>
+        <translation>%1 est archivé : ses réglages restent tels qu&apos;ils étaient et ne sont plus modifiés.</translation>
     </message>
     <message>
         <source>Create a deployment: name, task, features and drift reference</source>
@@ -11560,15 +11618,15 @@ Il est gardé en mémoire pour cette session seulement.</translation>
     </message>
     <message>
         <source>Deployment %1 created. Register a model for it on the Models page; its flags are off until you enable them.</source>
-        <translation>Déploiement %1 créé. Enregistrez un modèle pour lui sur la page Modèles ; ses drapeaux restent désactivés jusqu'à ce que vous les activiez.</translation>
+        <translation>Déploiement %1 créé. Enregistrez un modèle pour lui sur la page Modèles ; ses drapeaux restent désactivés jusqu&apos;à ce que vous les activiez.</translation>
     </message>
     <message>
         <source>%1 was not archived: say why (the reason goes into the audit log).</source>
-        <translation>%1 n'a pas été archivé : dites pourquoi (la raison va dans le journal d'audit).</translation>
+        <translation>%1 n&apos;a pas été archivé : dites pourquoi (la raison va dans le journal d&apos;audit).</translation>
     </message>
     <message>
         <source>Deployment %1 archived: it no longer appears in the selectors and the guard skips it. Its history is kept.</source>
-        <translation>Déploiement %1 archivé : il n'apparaît plus dans les sélecteurs et la garde l'ignore. Son historique est conservé.</translation>
+        <translation>Déploiement %1 archivé : il n&apos;apparaît plus dans les sélecteurs et la garde l&apos;ignore. Son historique est conservé.</translation>
     </message>
     <message>
         <source>Not archived: %1</source>
@@ -11793,8 +11851,8 @@ Il est gardé en mémoire pour cette session seulement.</translation>
         <translation>Un instantané enregistré</translation>
     </message>
     <message>
-        <source>The champion's training window</source>
-        <translation>La fenêtre d'entraînement du champion</translation>
+        <source>The champion&apos;s training window</source>
+        <translation>La fenêtre d&apos;entraînement du champion</translation>
     </message>
     <message>
         <source> predictions</source>
@@ -11810,7 +11868,7 @@ Il est gardé en mémoire pour cette session seulement.</translation>
     </message>
     <message>
         <source>As stored: %1</source>
-        <translation>Tel qu'enregistré : %1</translation>
+        <translation>Tel qu&apos;enregistré : %1</translation>
     </message>
 </context>
 <context>
@@ -11841,7 +11899,7 @@ Il est gardé en mémoire pour cette session seulement.</translation>
     </message>
     <message>
         <source>Persistence (windows in a row)</source>
-        <translation>Persistance (fenêtres d'affilée)</translation>
+        <translation>Persistance (fenêtres d&apos;affilée)</translation>
     </message>
     <message>
         <source>Minimum samples per side</source>
@@ -11853,7 +11911,7 @@ Il est gardé en mémoire pour cette session seulement.</translation>
     </message>
     <message>
         <source>An alert fires after that many drifting windows in a row and resolves after as many clean ones.</source>
-        <translation>Une alerte se déclenche après autant de fenêtres en dérive d'affilée et se résout après autant de fenêtres saines.</translation>
+        <translation>Une alerte se déclenche après autant de fenêtres en dérive d&apos;affilée et se résout après autant de fenêtres saines.</translation>
     </message>
     <message>
         <source>Thresholds</source>
@@ -11904,7 +11962,7 @@ Il est gardé en mémoire pour cette session seulement.</translation>
         <translation>Taille des tranches de référence</translation>
     </message>
     <message>
-        <source>A PCA of the standardised reference features; a window drifts when its mean reconstruction error leaves the band of the reference chunks' mean ± 3 standard deviations, narrowed to the window's row count. Chunk size 0: the window's rows, at most a tenth of the reference, at least the minimum samples.</source>
+        <source>A PCA of the standardised reference features; a window drifts when its mean reconstruction error leaves the band of the reference chunks&apos; mean ± 3 standard deviations, narrowed to the window&apos;s row count. Chunk size 0: the window&apos;s rows, at most a tenth of the reference, at least the minimum samples.</source>
         <translation>Une ACP des variables standardisées de la référence ; une fenêtre dérive quand son erreur de reconstruction moyenne sort de la bande formée par la moyenne des tranches de référence ± 3 écarts-types, resserrée selon le nombre de lignes de la fenêtre. Taille de tranche 0 : les lignes de la fenêtre, au plus un dixième de la référence, au moins le minimum d’échantillons.</translation>
     </message>
     <message>
@@ -11963,7 +12021,7 @@ Il est gardé en mémoire pour cette session seulement.</translation>
         <translation>Tendance</translation>
     </message>
     <message>
-        <source>Mean reconstruction error of the window's rows by a PCA of the reference (%1 of %2 encoded inputs kept, %3 % of the variance); the band is the mean ± 3 standard deviations over %4 reference chunks of %5 rows.</source>
+        <source>Mean reconstruction error of the window&apos;s rows by a PCA of the reference (%1 of %2 encoded inputs kept, %3 % of the variance); the band is the mean ± 3 standard deviations over %4 reference chunks of %5 rows.</source>
         <translation>Erreur de reconstruction moyenne des lignes de la fenêtre par une ACP de la référence (%1 sur %2 entrées encodées gardées, %3 % de la variance) ; la bande est la moyenne ± 3 écarts-types sur %4 tranches de référence de %5 lignes.</translation>
     </message>
     <message>
@@ -12022,7 +12080,7 @@ Il est gardé en mémoire pour cette session seulement.</translation>
         <translation>Score de Brier</translation>
     </message>
     <message>
-        <source>Both models are scored on the same holdout rows, which the candidate never saw, with the deployment's decision rule. Higher accuracy is better, lower log-loss and Brier score are better.</source>
+        <source>Both models are scored on the same holdout rows, which the candidate never saw, with the deployment&apos;s decision rule. Higher accuracy is better, lower log-loss and Brier score are better.</source>
         <translation>Les deux modèles sont évalués sur les mêmes lignes de test, que le candidat n’a jamais vues, avec la règle de décision du déploiement. Une exactitude plus élevée est meilleure, une log-loss et un score de Brier plus bas sont meilleurs.</translation>
     </message>
     <message>
@@ -12151,6 +12209,10 @@ Il est gardé en mémoire pour cette session seulement.</translation>
         <source>optional: one subfolder per class, never trained on</source>
         <translation>facultatif : un sous-dossier par classe, jamais utilisé pour l’entraînement</translation>
     </message>
+    <message>
+        <source>The stored image configuration cannot be read (%1). Give the folders again.</source>
+        <translation>La configuration d’images enregistrée ne peut pas être lue (%1). Indiquez de nouveau les dossiers.</translation>
+    </message>
 </context>
 <context>
     <name>mldeck::ui::GoldenDataDialog</name>
@@ -12199,11 +12261,11 @@ Il est gardé en mémoire pour cette session seulement.</translation>
     </message>
     <message>
         <source>Error rate that turns ML off</source>
-        <translation>Taux d'erreur qui désactive le ML</translation>
+        <translation>Taux d&apos;erreur qui désactive le ML</translation>
     </message>
     <message>
         <source>Must be a share above 0 and at most 1.</source>
-        <translation>Doit être une part supérieure à 0 et d'au plus 1.</translation>
+        <translation>Doit être une part supérieure à 0 et d&apos;au plus 1.</translation>
     </message>
     <message>
         <source>share, 0 to 1</source>
@@ -12227,7 +12289,7 @@ Il est gardé en mémoire pour cette session seulement.</translation>
     </message>
     <message>
         <source>Above the error rate the guard turns ML off (0 %); above the latency or the MAE it halves the ML percentage. After acting it waits for a person to re-arm it.</source>
-        <translation>Au-dessus du taux d'erreur, la garde désactive le ML (0 %) ; au-dessus de la latence ou de la MAE, elle divise par deux le pourcentage ML. Après avoir agi, elle attend qu'une personne la réarme.</translation>
+        <translation>Au-dessus du taux d&apos;erreur, la garde désactive le ML (0 %) ; au-dessus de la latence ou de la MAE, elle divise par deux le pourcentage ML. Après avoir agi, elle attend qu&apos;une personne la réarme.</translation>
     </message>
     <message>
         <source>When it acts</source>
@@ -12255,15 +12317,15 @@ Il est gardé en mémoire pour cette session seulement.</translation>
     </message>
     <message>
         <source>Consecutive breaches before acting</source>
-        <translation>Dépassements consécutifs avant d'agir</translation>
+        <translation>Dépassements consécutifs avant d&apos;agir</translation>
     </message>
     <message>
         <source>Evaluation interval</source>
-        <translation>Intervalle d'évaluation</translation>
+        <translation>Intervalle d&apos;évaluation</translation>
     </message>
     <message>
         <source>Breaches count as consecutive only when evaluations are at most three intervals apart.</source>
-        <translation>Des dépassements ne comptent comme consécutifs que si les évaluations sont espacées d'au plus trois intervalles.</translation>
+        <translation>Des dépassements ne comptent comme consécutifs que si les évaluations sont espacées d&apos;au plus trois intervalles.</translation>
     </message>
     <message>
         <source>Saved. The guard applies the rules from its next round.</source>
@@ -12306,7 +12368,7 @@ Il est gardé en mémoire pour cette session seulement.</translation>
         <translation>Conditions indicatives (signalées, sans action)</translation>
     </message>
     <message>
-        <source>"%1" is not a condition: %2.</source>
+        <source>&quot;%1&quot; is not a condition: %2.</source>
         <translation>« %1 » n’est pas une condition : %2.</translation>
     </message>
     <message>
@@ -12314,7 +12376,7 @@ Il est gardé en mémoire pour cette session seulement.</translation>
         <translation>par exemple max_latency_p95_ms</translation>
     </message>
     <message>
-        <source>Conditions that turn ML off: rollback_error_rate, rollback_accuracy; that halve traffic: max_latency_p95_ms, max_mae, min_accuracy, max_log_loss. "any" acts on one breaching condition.</source>
+        <source>Conditions that turn ML off: rollback_error_rate, rollback_accuracy; that halve traffic: max_latency_p95_ms, max_mae, min_accuracy, max_log_loss. &quot;any&quot; acts on one breaching condition.</source>
         <translation>Conditions qui arrêtent le ML : rollback_error_rate, rollback_accuracy ; qui divisent le trafic par deux : max_latency_p95_ms, max_mae, min_accuracy, max_log_loss. « any » agit sur une seule condition dépassée.</translation>
     </message>
     <message>
@@ -12416,28 +12478,16 @@ Il est gardé en mémoire pour cette session seulement.</translation>
 <context>
     <name>mldeck::ui::ImageFolderChecks</name>
     <message>
-        <source>Give the whole path (from /): the guard and the model worker read it too.</source>
-        <translation>Donnez le chemin complet (depuis /) : le garde et le processus de modèle le lisent aussi.</translation>
-    </message>
-    <message>
-        <source>No such folder.</source>
-        <translation>Ce dossier n’existe pas.</translation>
-    </message>
-    <message>
-        <source>Not a folder.</source>
-        <translation>Ce n’est pas un dossier.</translation>
-    </message>
-    <message>
-        <source>This folder cannot be read.</source>
-        <translation>Ce dossier est illisible.</translation>
-    </message>
-    <message>
         <source>The folder the logged image keys resolve in is required.</source>
         <translation>Le dossier où se résolvent les clés d’image journalisées est requis.</translation>
     </message>
     <message>
         <source>The holdout must be apart from the reference set: training never sees its images.</source>
         <translation>Le jeu de validation fixe doit être distinct du jeu de référence : l’entraînement ne voit jamais ses images.</translation>
+    </message>
+    <message>
+        <source>The holdout must be apart from the image store: training never sees its images.</source>
+        <translation>Le jeu de validation fixe doit être à l’écart du stockage d’images : l’entraînement ne voit jamais ses images.</translation>
     </message>
 </context>
 <context>
@@ -12629,7 +12679,7 @@ Il est gardé en mémoire pour cette session seulement.</translation>
     </message>
     <message>
         <source>Error rate at most</source>
-        <translation>Taux d'erreur au plus</translation>
+        <translation>Taux d&apos;erreur au plus</translation>
     </message>
     <message>
         <source>share, 0 to 1</source>
@@ -12660,7 +12710,7 @@ Il est gardé en mémoire pour cette session seulement.</translation>
         <translation>R² ambitieux</translation>
     </message>
     <message>
-        <source>The dashboard's tiles and charts compare every figure with these targets.</source>
+        <source>The dashboard&apos;s tiles and charts compare every figure with these targets.</source>
         <translation>Les tuiles et graphiques du tableau de bord comparent chaque chiffre à ces cibles.</translation>
     </message>
     <message>
@@ -12909,7 +12959,7 @@ Il est gardé en mémoire pour cette session seulement.</translation>
         <translation>Taux de positifs</translation>
     </message>
     <message>
-        <source>served as "%1"</source>
+        <source>served as &quot;%1&quot;</source>
         <translation>servi comme « %1 »</translation>
     </message>
     <message>
@@ -12948,7 +12998,7 @@ Il est gardé en mémoire pour cette session seulement.</translation>
         <translation>calibration par intervalles</translation>
     </message>
     <message>
-        <source>the model's own probabilities</source>
+        <source>the model&apos;s own probabilities</source>
         <translation>les probabilités propres du modèle</translation>
     </message>
     <message>
@@ -12971,7 +13021,7 @@ Il est gardé en mémoire pour cette session seulement.</translation>
         <translation>aucun modèle nanny n’a évalué cette période</translation>
     </message>
     <message>
-        <source>The MAE the deployment's nanny model expects from the ML predictions it scored, outcomes or not: read it next to the realised MAE while outcomes are late.</source>
+        <source>The MAE the deployment&apos;s nanny model expects from the ML predictions it scored, outcomes or not: read it next to the realised MAE while outcomes are late.</source>
         <translation>La MAE que le modèle nanny du déploiement attend des prédictions ML qu’il a évaluées, avec ou sans résultat réel : lisez-la à côté de la MAE réalisée tant que les résultats réels tardent.</translation>
     </message>
 </context>
@@ -13103,9 +13153,9 @@ PostgreSQL %2 (base %3)</translation>
     </message>
     <message numerus="yes">
         <source>%1 of %n image(s) misclassified; %2 skipped.</source>
-        <translation type="unfinished">
-            <numerusform />
-            <numerusform />
+        <translation>
+            <numerusform>%1 image sur %n mal classée ; %2 ignorées.</numerusform>
+            <numerusform>%1 images sur %n mal classées ; %2 ignorées.</numerusform>
         </translation>
     </message>
 </context>
@@ -13114,12 +13164,14 @@ PostgreSQL %2 (base %3)</translation>
     <message>
         <source>true: %1
 predicted: %2 (%3)</source>
-        <translation type="unfinished" />
+        <translation>vraie : %1
+prédite : %2 (%3)</translation>
     </message>
     <message>
         <source>%1
 cannot be read: %2</source>
-        <translation type="unfinished" />
+        <translation>%1
+illisible : %2</translation>
     </message>
 </context>
 <context>
@@ -13250,7 +13302,7 @@ cannot be read: %2</source>
         <translation>Différence</translation>
     </message>
     <message>
-        <source>Export the estimate's quality</source>
+        <source>Export the estimate&apos;s quality</source>
         <translation>Exporter la qualité de l’estimation</translation>
     </message>
     <message>
@@ -13262,7 +13314,7 @@ cannot be read: %2</source>
         <translation>Aucune heure de la période n’a encore à la fois des estimations et des résultats réels.</translation>
     </message>
     <message>
-        <source>The estimate's quality could not be read: %1</source>
+        <source>The estimate&apos;s quality could not be read: %1</source>
         <translation>Impossible de lire la qualité de l’estimation : %1</translation>
     </message>
     <message numerus="yes">
@@ -13304,7 +13356,7 @@ cannot be read: %2</source>
     </message>
     <message>
         <source>Classification (a class, e.g. late or on time)</source>
-        <translation>Classification (une classe, p. ex. en retard ou à l'heure)</translation>
+        <translation>Classification (une classe, p. ex. en retard ou à l&apos;heure)</translation>
     </message>
     <message>
         <source>What the model predicts, for whom</source>
@@ -13323,8 +13375,8 @@ cannot be read: %2</source>
         <translation>Depuis un fichier de modèle…</translation>
     </message>
     <message>
-        <source>Read the features from a TorchScript model's mldeck.json metadata</source>
-        <translation>Lire les variables dans les métadonnées mldeck.json d'un modèle TorchScript</translation>
+        <source>Read the features from a TorchScript model&apos;s mldeck.json metadata</source>
+        <translation>Lire les variables dans les métadonnées mldeck.json d&apos;un modèle TorchScript</translation>
     </message>
     <message>
         <source>From a CSV header…</source>
@@ -13332,7 +13384,7 @@ cannot be read: %2</source>
     </message>
     <message>
         <source>Take the columns of a CSV file; choose the kind of each</source>
-        <translation>Prendre les colonnes d'un fichier CSV ; choisissez la nature de chacune</translation>
+        <translation>Prendre les colonnes d&apos;un fichier CSV ; choisissez la nature de chacune</translation>
     </message>
     <message>
         <source>No features yet: the first model registered or the first row logged gives them.</source>
@@ -13352,7 +13404,7 @@ cannot be read: %2</source>
     </message>
     <message>
         <source>Drift compares recent predictions with this reference. Until that many predictions are logged, the drift page says how full the reference is.</source>
-        <translation>La dérive compare les prédictions récentes à cette référence. Tant que ce nombre de prédictions n'est pas journalisé, la page de dérive indique le remplissage de la référence.</translation>
+        <translation>La dérive compare les prédictions récentes à cette référence. Tant que ce nombre de prédictions n&apos;est pas journalisé, la page de dérive indique le remplissage de la référence.</translation>
     </message>
     <message>
         <source>&amp;Name:</source>
@@ -13407,7 +13459,7 @@ cannot be read: %2</source>
         <translation>Un nom est requis.</translation>
     </message>
     <message>
-        <source>Start with a lower-case letter, then use lower-case letters, digits, '-' or '_' (at most 63 characters): the name goes into Redis keys.</source>
+        <source>Start with a lower-case letter, then use lower-case letters, digits, &apos;-&apos; or &apos;_&apos; (at most 63 characters): the name goes into Redis keys.</source>
         <translation>Commencez par une lettre minuscule, puis utilisez des lettres minuscules, des chiffres, « - » ou « _ » (63 caractères au plus) : le nom entre dans les clés Redis.</translation>
     </message>
     <message>
@@ -13424,7 +13476,7 @@ cannot be read: %2</source>
     </message>
     <message>
         <source>The features could not be read; the table keeps what it had.</source>
-        <translation>Les variables n'ont pas pu être lues ; le tableau garde ce qu'il avait.</translation>
+        <translation>Les variables n&apos;ont pas pu être lues ; le tableau garde ce qu&apos;il avait.</translation>
     </message>
     <message>
         <source>The columns of %1. Kinds and categories come from its first %2 rows: check them.</source>
@@ -13432,14 +13484,14 @@ cannot be read: %2</source>
     </message>
     <message>
         <source>The features of %1, from its metadata.</source>
-        <translation>Les variables de %1, d'après ses métadonnées.</translation>
+        <translation>Les variables de %1, d&apos;après ses métadonnées.</translation>
     </message>
     <message>
         <source>The deployment was not created: %1</source>
-        <translation>Le déploiement n'a pas été créé : %1</translation>
+        <translation>Le déploiement n&apos;a pas été créé : %1</translation>
     </message>
     <message>
-        <source>e.g. declined, accepted (in the order of the model's output)</source>
+        <source>e.g. declined, accepted (in the order of the model&apos;s output)</source>
         <translation>p. ex. declined, accepted (dans l’ordre de la sortie du modèle)</translation>
     </message>
     <message>
@@ -13455,7 +13507,7 @@ cannot be read: %2</source>
         <translation>C&amp;lasses :</translation>
     </message>
     <message>
-        <source>A classifier needs its classes, in the order of the model's output (e.g. declined, accepted).</source>
+        <source>A classifier needs its classes, in the order of the model&apos;s output (e.g. declined, accepted).</source>
         <translation>Un classifieur demande ses classes, dans l’ordre de la sortie du modèle (p. ex. declined, accepted).</translation>
     </message>
     <message>
@@ -13471,7 +13523,7 @@ cannot be read: %2</source>
         <translation>Un déploiement d’images journalise une clé par image ; son stockage d’images associe les clés aux fichiers. Les images ne sont jamais copiées dans PostgreSQL.</translation>
     </message>
     <message>
-        <source>Read the classes from an image model's mldeck.json metadata</source>
+        <source>Read the classes from an image model&apos;s mldeck.json metadata</source>
         <translation>Lire les classes dans les métadonnées mldeck.json d’un modèle d’images</translation>
     </message>
     <message>
@@ -13534,7 +13586,7 @@ cannot be read: %2</source>
         <translation>⟳ Actualiser</translation>
     </message>
     <message>
-        <source>Read the deployments and this page's figures again</source>
+        <source>Read the deployments and this page&apos;s figures again</source>
         <translation>Relire les déploiements et les chiffres de cette page</translation>
     </message>
     <message>
@@ -13615,7 +13667,7 @@ cannot be read: %2</source>
         <translation>Combinaison des critères</translation>
     </message>
     <message>
-        <source>The plan's combination applies to every step that has none of its own.</source>
+        <source>The plan&apos;s combination applies to every step that has none of its own.</source>
         <translation>La combinaison du plan s’applique à chaque étape qui n’a pas la sienne.</translation>
     </message>
     <message>
@@ -13623,7 +13675,7 @@ cannot be read: %2</source>
         <translation>Combinaison propre</translation>
     </message>
     <message>
-        <source>This step combines its gates its own way instead of the plan's.</source>
+        <source>This step combines its gates its own way instead of the plan&apos;s.</source>
         <translation>Cette étape combine ses critères à sa façon plutôt qu’à celle du plan.</translation>
     </message>
     <message>
@@ -13687,7 +13739,7 @@ cannot be read: %2</source>
         <translation>Les échantillons et la durée d’observation décident toujours ; parmi les autres critères, %1 doivent être satisfaits.</translation>
     </message>
     <message>
-        <source>This step uses the plan's combination. %1</source>
+        <source>This step uses the plan&apos;s combination. %1</source>
         <translation>Cette étape suit la combinaison du plan. %1</translation>
     </message>
     <message>
@@ -13964,7 +14016,7 @@ cannot be read: %2</source>
         <translation>Redis non chiffré</translation>
     </message>
     <message>
-        <source>Redis user "%1" is read-only: flags can be watched but not changed from this connection. Connect as a Redis user allowed to run MLDeck's scripts to change them.</source>
+        <source>Redis user &quot;%1&quot; is read-only: flags can be watched but not changed from this connection. Connect as a Redis user allowed to run MLDeck&apos;s scripts to change them.</source>
         <translation>L’utilisateur Redis « %1 » est en lecture seule : les drapeaux peuvent être suivis mais pas modifiés depuis cette connexion. Connectez-vous avec un utilisateur Redis autorisé à exécuter les scripts de MLDeck pour les modifier.</translation>
     </message>
     <message>
@@ -14267,11 +14319,11 @@ cannot be read: %2</source>
 <context>
     <name>mldeck::ui::ReportExporter</name>
     <message>
-        <source>Unknown report period "%1": use day or week.</source>
+        <source>Unknown report period &quot;%1&quot;: use day or week.</source>
         <translation>Période de rapport « %1 » inconnue : utilisez day ou week.</translation>
     </message>
     <message>
-        <source>Unknown report format "%1": use pdf or csv.</source>
+        <source>Unknown report format &quot;%1&quot;: use pdf or csv.</source>
         <translation>Format de rapport « %1 » inconnu : utilisez pdf ou csv.</translation>
     </message>
     <message>
@@ -14573,7 +14625,7 @@ cannot be read: %2</source>
         <translation>Aucun déploiement pour l’instant : enregistrez un modèle avec « mldeckctl models register » ou lancez la démo avec « mldeckctl simulate », puis appuyez sur Actualiser.</translation>
     </message>
     <message>
-        <source>Retrain a deployment's model on fresh data, evaluate it against the champion and decide; every run is kept.</source>
+        <source>Retrain a deployment&apos;s model on fresh data, evaluate it against the champion and decide; every run is kept.</source>
         <translation>Réentraîner le modèle d’un déploiement sur des données récentes, l’évaluer face au champion et décider ; chaque exécution est conservée.</translation>
     </message>
 </context>
@@ -14668,7 +14720,7 @@ cannot be read: %2</source>
     </message>
     <message>
         <source>Retrain automatically when due</source>
-        <translation>Réentraîner automatiquement quand c'est dû</translation>
+        <translation>Réentraîner automatiquement quand c&apos;est dû</translation>
     </message>
     <message>
         <source>Promote the candidate when the decision rule says so</source>
@@ -14695,7 +14747,7 @@ cannot be read: %2</source>
         <translation>Conserver les retours pendant</translation>
     </message>
     <message>
-        <source>Also when the window's MAE is above its target (a classifier: its accuracy below it)</source>
+        <source>Also when the window&apos;s MAE is above its target (a classifier: its accuracy below it)</source>
         <translation>Aussi quand la MAE de la période dépasse son objectif (pour un classifieur : quand son exactitude passe en dessous)</translation>
     </message>
     <message>
@@ -14724,23 +14776,23 @@ cannot be read: %2</source>
     </message>
     <message>
         <source>Training images (an image deployment)</source>
-        <translation type="unfinished" />
+        <translation>Images d’entraînement (déploiement d’images)</translation>
     </message>
     <message>
         <source>Mirror half of the images left-right</source>
-        <translation type="unfinished" />
+        <translation>Retourner la moitié des images de gauche à droite</translation>
     </message>
     <message>
         <source>Largest random crop</source>
-        <translation type="unfinished" />
+        <translation>Plus grand recadrage aléatoire</translation>
     </message>
     <message>
         <source>share of each side (0.1 = 10 %; 0 = no crops)</source>
-        <translation type="unfinished" />
+        <translation>part de chaque côté (0,1 = 10 % ; 0 = aucun recadrage)</translation>
     </message>
     <message>
-        <source>Where every retrain starts, the guard's too; a run may change them. Turn mirroring off for images whose meaning changes when mirrored, such as digits or text.</source>
-        <translation type="unfinished" />
+        <source>Where every retrain starts, the guard&apos;s too; a run may change them. Turn mirroring off for images whose meaning changes when mirrored, such as digits or text.</source>
+        <translation>Le point de départ de chaque réentraînement, celui du gardien compris ; une exécution peut les changer. Désactivez le miroir pour les images dont le sens change en miroir, comme des chiffres ou du texte.</translation>
     </message>
 </context>
 <context>
@@ -14857,7 +14909,7 @@ cannot be read: %2</source>
 <context>
     <name>mldeck::ui::RoleGate</name>
     <message>
-        <source>Redis user "%1" is read-only: connect as a Redis user allowed to run MLDeck's scripts to change flags.</source>
+        <source>Redis user &quot;%1&quot; is read-only: connect as a Redis user allowed to run MLDeck&apos;s scripts to change flags.</source>
         <translation>L’utilisateur Redis « %1 » est en lecture seule : connectez-vous avec un utilisateur Redis autorisé à exécuter les scripts de MLDeck pour modifier les drapeaux.</translation>
     </message>
 </context>
@@ -15251,8 +15303,8 @@ Motif (audité) : %2</translation>
         <translation>Une valeur est requise.</translation>
     </message>
     <message>
-        <source>"%1" is not a number.</source>
-        <translation>« %1 » n'est pas un nombre.</translation>
+        <source>&quot;%1&quot; is not a number.</source>
+        <translation>« %1 » n&apos;est pas un nombre.</translation>
     </message>
     <message>
         <source>A whole number is needed.</source>
@@ -15298,7 +15350,7 @@ Motif (audité) : %2</translation>
 <context>
     <name>mldeck::ui::TrainingStep</name>
     <message>
-        <source>Start from the champion's weights (fine-tune)</source>
+        <source>Start from the champion&apos;s weights (fine-tune)</source>
         <translation>Partir des poids du champion (affinage)</translation>
     </message>
     <message>
@@ -15484,8 +15536,8 @@ Motif (audité) : %2</translation>
         <translation>Les alertes sont envoyées à ce webhook</translation>
     </message>
     <message>
-        <source>A Slack-compatible JSON POST per alert that fires or resolves. The audit log keeps only the URL's scheme and host: the rest may hold a token.</source>
-        <translation>Un POST JSON compatible Slack par alerte qui se déclenche ou se résout. Le journal d'audit ne garde que le schéma et l'hôte de l'URL : le reste peut contenir un jeton.</translation>
+        <source>A Slack-compatible JSON POST per alert that fires or resolves. The audit log keeps only the URL&apos;s scheme and host: the rest may hold a token.</source>
+        <translation>Un POST JSON compatible Slack par alerte qui se déclenche ou se résout. Le journal d&apos;audit ne garde que le schéma et l&apos;hôte de l&apos;URL : le reste peut contenir un jeton.</translation>
     </message>
     <message>
         <source>Send test</source>
@@ -15493,11 +15545,11 @@ Motif (audité) : %2</translation>
     </message>
     <message>
         <source>Post one test event to the saved URL and record the delivery.</source>
-        <translation>Publier un événement de test à l'URL enregistrée et consigner la livraison.</translation>
+        <translation>Publier un événement de test à l&apos;URL enregistrée et consigner la livraison.</translation>
     </message>
     <message>
         <source>Sending a test…</source>
-        <translation>Envoi d'un test…</translation>
+        <translation>Envoi d&apos;un test…</translation>
     </message>
 </context>
 <context>
