@@ -23,7 +23,7 @@ public:
                                 // the rest resized back to the model's input size; 0 = no crops
     QJsonObject toJson() const; // {"horizontal_flip", "max_crop"}
     static Result<ImageAugmentation> fromJson(const QJsonObject &o); // refuses with the field named
-    Status validate() const;                                          // maxCrop from 0 to 0.5
+    Status validate() const;                                         // maxCrop from 0 to 0.5
 };
 
 } // namespace mldeck

@@ -28,11 +28,16 @@ Result<QString> setPath(const QJsonObject &o, const QString &field)
     if (path.isEmpty())
         return QString();
     if (!QDir::isAbsolutePath(path))
-        return Error{DomainText::tr("image configuration: \"%1\" must be an absolute path (%2 given)").arg(field, path)};
+        return Error{
+            DomainText::tr("image configuration: \"%1\" must be an absolute path (%2 given)").arg(field, path)};
     return QDir::cleanPath(path);
 }
 
-enum class Set { Reference, Holdout };
+enum class Set
+{
+    Reference,
+    Holdout
+};
 
 // Whole sentences per set: French needs a different article and agreement for each noun.
 QString notAFolder(Set set, const QString &path)
@@ -51,9 +56,8 @@ Status checkSet(Set set, const QString &path, const QStringList &classes)
     const auto listed = listLabelledImages(path, classes);
     const QString list = classes.join(QStringLiteral(", "));
     if (!listed)
-        return Error{set == Set::Reference
-                         ? DomainText::tr("The reference set %1: %2").arg(path, listed.errorMessage())
-                         : DomainText::tr("The holdout set %1: %2").arg(path, listed.errorMessage())};
+        return Error{set == Set::Reference ? DomainText::tr("The reference set %1: %2").arg(path, listed.errorMessage())
+                                           : DomainText::tr("The holdout set %1: %2").arg(path, listed.errorMessage())};
     if (listed->items.empty())
         return Error{set == Set::Reference
                          ? DomainText::tr("The reference set %1 holds no file in a subfolder named after a class (%2).")

@@ -90,9 +90,10 @@ RetrainSettings RetrainSettings::fromJson(const QJsonObject &o, QString *error)
     number("feedbackRetentionDays", 1, 3650, s.feedbackRetentionDays);
     if (const QJsonValue augmentation = o.value(QLatin1String("image_augmentation"));
         problem.isEmpty() && !augmentation.isUndefined()) {
-        const auto parsed = augmentation.isObject() ? ImageAugmentation::fromJson(augmentation.toObject())
-                                                    : Result<ImageAugmentation>(Error{DomainText::tr(
-                                                          "Retrain setting \"image_augmentation\" must be an object.")});
+        const auto parsed = augmentation.isObject()
+                                ? ImageAugmentation::fromJson(augmentation.toObject())
+                                : Result<ImageAugmentation>(Error{
+                                      DomainText::tr("Retrain setting \"image_augmentation\" must be an object.")});
         if (parsed)
             s.imageAugmentation = parsed.value();
         else

@@ -50,7 +50,8 @@ QList<Slot> prepareBatch(const ImageStore &store, const std::vector<ImageItem> &
     keys.reserve(end - begin);
     for (qint64 i = begin; i < end; ++i)
         keys << items[size_t(i)].key;
-    return readInParallel<Slot>(keys, [&](const QString &key) { return prepareOne(store, key, spec); }, helpers);
+    return readInParallel<Slot>(
+        keys, [&](const QString &key) { return prepareOne(store, key, spec); }, helpers);
 }
 
 bool cancelled(const ImageEvaluationOptions &o)

@@ -30,9 +30,9 @@ struct ImageSet
 struct ImageTrainingResult
 {
     TrainingResult training;
-    qint64 trainImages = 0;      // usable training images (an image seen in every epoch counts once)
-    qint64 validationImages = 0; // usable validation images
-    qint64 skippedCount = 0;     // every skipped image, training and validation
+    qint64 trainImages = 0;            // usable training images (an image seen in every epoch counts once)
+    qint64 validationImages = 0;       // usable validation images
+    qint64 skippedCount = 0;           // every skipped image, training and validation
     std::vector<SkippedImage> skipped; // the first kMaxSkippedListed of them (key in its set, reason)
     double decodeSeconds = 0;          // reading + decoding + preprocessing + augmentation, whole run
     double modelSeconds = 0;           // forward, backward and optimiser steps, whole run

@@ -130,7 +130,8 @@ Status parseImageInput(const QJsonObject &root, ModelInfo &info)
         return bad(MlText::tr("an image model takes no \"features\""));
     const QJsonValue image = root.value(QLatin1String("image"));
     if (!image.isObject())
-        return bad(MlText::tr("an image model needs an \"image\" object (its size, channels, resize and normalisation)"));
+        return bad(
+            MlText::tr("an image model needs an \"image\" object (its size, channels, resize and normalisation)"));
     auto spec = ImageSpec::fromJson(image.toObject());
     if (!spec)
         return bad(spec.errorMessage());

@@ -30,7 +30,7 @@ struct ModelInfo
     ClassSpec classSpec;        // classification: the classes in output order, the decision threshold
     bool outputsLogits = false; // classification: the output is logits (softmax/sigmoid applied by MLDeck)
     int sequenceLength = 1;
-    int inputWidth = 0;             // encoded width: numeric features + all one-hot levels; an image model: C·H·W
+    int inputWidth = 0; // encoded width: numeric features + all one-hot levels; an image model: C·H·W
     // An image model ("input": "image"): its input and preprocessing. Then the schema is empty and the
     // model is a classifier (resources/contract/images.md).
     std::optional<ImageSpec> image;

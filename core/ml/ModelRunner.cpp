@@ -180,7 +180,8 @@ Result<ClassProbabilities> ModelRunner::predictImageProbabilities(const float *c
 {
     std::lock_guard lock(d->mutex);
     if (!d->info.image)
-        return Error{tr("Model %1 is not an image model (its metadata has no \"input\": \"image\").").arg(d->info.name)};
+        return Error{
+            tr("Model %1 is not an image model (its metadata has no \"input\": \"image\").").arg(d->info.name)};
     if (n < 0 || (n > 0 && !chw))
         return Error{tr("Model %1: no images given.").arg(d->info.name)};
     if (n == 0)

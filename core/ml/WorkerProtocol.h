@@ -23,11 +23,11 @@ namespace mldeck::worker {
 enum class MessageType : quint8
 {
     // console -> worker
-    Load = 1,       // model bytes (already verified), path for messages, threads
-    Predict = 2,    // n, width, sequence length, n * width floats (the encoded table)
-    Train = 3,      // base model bytes, datasets, parameters, version, output path
-    NannyTrain = 4, // n, width, n * width floats, n targets, NannyTrainingParams (core/ml/Nanny.h)
-    NannyScore = 5, // nanny weights, threads, n, width, n * width floats
+    Load = 1,        // model bytes (already verified), path for messages, threads
+    Predict = 2,     // n, width, sequence length, n * width floats (the encoded table)
+    Train = 3,       // base model bytes, datasets, parameters, version, output path
+    NannyTrain = 4,  // n, width, n * width floats, n targets, NannyTrainingParams (core/ml/Nanny.h)
+    NannyScore = 5,  // nanny weights, threads, n, width, n * width floats
     TrainImages = 6, // base model bytes, image sets (store, keys, labels), parameters, augmentation, version, output
 
     // worker -> console

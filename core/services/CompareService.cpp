@@ -118,8 +118,9 @@ Result<std::vector<LoadedModel>> loadModels(const CompareRequest &req, KeptPgCon
         const ModelInfo &info = m.runner->info();
         if (info.image.has_value() != first.image.has_value())
             return Error{ServiceText::tr("%1 takes %2 and %3 takes %4: they cannot be compared.")
-                             .arg(models.front().label, first.image ? ServiceText::tr("images") : ServiceText::tr("rows"),
-                                  m.label, info.image ? ServiceText::tr("images") : ServiceText::tr("rows"))};
+                             .arg(models.front().label,
+                                  first.image ? ServiceText::tr("images") : ServiceText::tr("rows"), m.label,
+                                  info.image ? ServiceText::tr("images") : ServiceText::tr("rows"))};
         if ((info.task == QLatin1String("classification")) != classification && info.hasMetadata)
             return Error{ServiceText::tr("%1 is a %2 model and %3 a %4 model: they cannot be compared.")
                              .arg(models.front().label, first.task, m.label, info.task)};
@@ -398,7 +399,8 @@ Result<stats::ComparisonReport> runComparison(const CompareRequest &req, const s
     if (req.models.isEmpty() || req.models.size() > 4)
         return failed(ServiceText::tr("Give 1 to 4 models (got %1).").arg(req.models.size()));
     if (int(!req.csvPath.isEmpty()) + int(!req.imagesPath.isEmpty()) + int(req.windowSeconds > 0) != 1)
-        return failed(ServiceText::tr("Give one source of rows: a CSV file, a labelled image folder or a time window."));
+        return failed(
+            ServiceText::tr("Give one source of rows: a CSV file, a labelled image folder or a time window."));
 
     auto loaded = loadModels(req, pg, report);
     if (!loaded)
@@ -407,8 +409,8 @@ Result<stats::ComparisonReport> runComparison(const CompareRequest &req, const s
     if (models.front().runner->info().image)
         return compareImages(req, models, pg, cancel, report);
     if (!req.imagesPath.isEmpty())
-        return failed(ServiceText::tr("%1 takes rows, not images: give a CSV file or a time window.")
-                          .arg(models.front().label));
+        return failed(
+            ServiceText::tr("%1 takes rows, not images: give a CSV file or a time window.").arg(models.front().label));
 
     DatasetColumns columns;
     auto data = readRows(req, models, columns, pg, cancel, report);

@@ -104,8 +104,8 @@ void DeploymentsService::readModelSchema(const QString &modelFile)
             if (!info.hasMetadata || (info.schema.features.empty() && !info.image))
                 return Error{ServiceText::tr("Model %1 has no mldeck.json metadata: it does not name its features.")
                                  .arg(QFileInfo(modelFile).fileName())};
-            return SchemaDraft{info.path,       info.schema,    info.task, info.target,
-                               info.targetUnit, info.classSpec, info.image.has_value()};
+            return SchemaDraft{info.path,      info.schema,           info.task, info.target, info.targetUnit,
+                               info.classSpec, info.image.has_value()};
         },
         [this](Result<SchemaDraft> r) { Q_EMIT schemaRead(r); });
 }

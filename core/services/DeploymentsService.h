@@ -25,10 +25,10 @@ struct SchemaDraft
 {
     QString source; // the file read
     FeatureSchema schema;
-    QString task;        // model file only: "regression" | "classification"
-    QString targetName;  // model file only
-    QString targetUnit;  // model file only
-    ClassSpec classSpec; // model file of a classifier only: its classes and decision threshold
+    QString task;            // model file only: "regression" | "classification"
+    QString targetName;      // model file only
+    QString targetUnit;      // model file only
+    ClassSpec classSpec;     // model file of a classifier only: its classes and decision threshold
     bool imageInput = false; // model file only: an image model (its schema is empty)
 };
 

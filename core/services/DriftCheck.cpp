@@ -36,8 +36,8 @@ Result<ReferenceSource> resolveReference(DriftData &data, const QString &deploym
         const auto iso = [](qint64 us) {
             return QDateTime::fromMSecsSinceEpoch(us / 1000, Qt::UTC).toString(Qt::ISODate);
         };
-        return ReferenceSource{Source::Period, 0, from, to, {},
-                               ServiceText::tr("%1 (%2 to %3)").arg(what, iso(from), iso(to))};
+        return ReferenceSource{
+            Source::Period, 0, from, to, {}, ServiceText::tr("%1 (%2 to %3)").arg(what, iso(from), iso(to))};
     };
     auto snapshot = [](const QString &name) {
         return ReferenceSource{Source::Snapshot, 0, 0, 0, name, ServiceText::tr("snapshot %1").arg(name)};

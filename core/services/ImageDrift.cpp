@@ -124,8 +124,9 @@ QStringList imageDriftTextLines(const ImageDriftReport &report)
         for (const SkippedImage &s : info.skipped)
             lines << indent + indent + ServiceText::tr("unreadable %1: %2").arg(s.key, s.reason);
         if (info.unreadable() > qint64(info.skipped.size()) && !info.skipped.empty())
-            lines << indent + indent +
-                         ServiceText::tr("and %L1 more unreadable").arg(info.unreadable() - qint64(info.skipped.size()));
+            lines
+                << indent + indent +
+                       ServiceText::tr("and %L1 more unreadable").arg(info.unreadable() - qint64(info.skipped.size()));
     };
     side(ServiceText::tr("window"), report.current);
     side(ServiceText::tr("reference"), report.reference);
@@ -139,8 +140,8 @@ QJsonObject toJson(const ImageSampleInfo &info)
     QJsonArray skipped;
     for (const SkippedImage &s : info.skipped)
         skipped.append(QJsonObject{{QStringLiteral("key"), s.key}, {QStringLiteral("reason"), s.reason}});
-    QJsonObject o{{QStringLiteral("source"), info.source},       {QStringLiteral("population"), info.population},
-                  {QStringLiteral("sampled"), info.sampled},     {QStringLiteral("read"), info.read},
+    QJsonObject o{{QStringLiteral("source"), info.source},           {QStringLiteral("population"), info.population},
+                  {QStringLiteral("sampled"), info.sampled},         {QStringLiteral("read"), info.read},
                   {QStringLiteral("unreadable"), info.unreadable()}, {QStringLiteral("skipped"), skipped}};
     if (!info.problem.isEmpty())
         o.insert(QStringLiteral("problem"), info.problem);

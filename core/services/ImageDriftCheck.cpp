@@ -50,8 +50,8 @@ Result<ImageSample> measureReferenceImages(DriftData &data, const QString &deplo
             return keys.error();
         logged = std::move(keys).value();
         if (qint64(logged.keys.size()) < cfg.options.minSamples)
-            why = ServiceText::tr("the reference's predictions have %Ln image key(s)", nullptr,
-                                  int(logged.keys.size()));
+            why =
+                ServiceText::tr("the reference's predictions have %Ln image key(s)", nullptr, int(logged.keys.size()));
     }
     const QString folder = info.images ? info.images->referenceSet : QString();
     if (why.isEmpty() || folder.isEmpty())

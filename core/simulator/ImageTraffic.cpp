@@ -73,12 +73,12 @@ Status ImageTraffic::writeDriftCopies(const ImageStore &store) const
             return bytes.error();
         auto decoded = decodeImage(*bytes);
         if (!decoded)
-            return Error{SimulatorText::tr("Cannot decode %1: %2").arg(root.filePath(item.key), decoded.errorMessage())};
+            return Error{
+                SimulatorText::tr("Cannot decode %1: %2").arg(root.filePath(item.key), decoded.errorMessage())};
         if (!QDir().mkpath(QFileInfo(target).path()))
             return Error{SimulatorText::tr("Cannot create the folder %1.").arg(QFileInfo(target).path())};
         QSaveFile out(target);
-        if (!out.open(QIODevice::WriteOnly) || !drift(*decoded, keySeed(item.key)).save(&out, "PNG") ||
-            !out.commit())
+        if (!out.open(QIODevice::WriteOnly) || !drift(*decoded, keySeed(item.key)).save(&out, "PNG") || !out.commit())
             return Error{SimulatorText::tr("Cannot write %1: %2").arg(target, out.errorString())};
     }
     return {};

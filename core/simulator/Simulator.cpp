@@ -77,10 +77,10 @@ struct Simulator::Impl
     std::unique_ptr<ModelRunner> model;
     QString modelVersion;
     bool followChampion = false;
-    std::optional<ChampionRef> serving; // the champion served, when it is one
-    std::optional<ClassSpec> classSpec; // a classification deployment: its classes and threshold
-    std::optional<OfferTraffic> offers; // ... and its world
-    std::optional<ImageTraffic> images;  // an image deployment: its live pool
+    std::optional<ChampionRef> serving;     // the champion served, when it is one
+    std::optional<ClassSpec> classSpec;     // a classification deployment: its classes and threshold
+    std::optional<OfferTraffic> offers;     // ... and its world
+    std::optional<ImageTraffic> images;     // an image deployment: its live pool
     std::unique_ptr<ImageStore> imageStore; // ... and the store its keys resolve in
     int featureSchemaId = 1;
     ModelBatcher batcher; // what the model is asked, with the recent requests for sequence models
@@ -188,7 +188,7 @@ Status Simulator::prepare()
                                        "features.")
                          .arg(o.deployment)};
     if (o.modelPath.isEmpty())
-        o.modelPath = d->images     ? bundledModel(QStringLiteral("digits_cnn.pt"))
+        o.modelPath = d->images      ? bundledModel(QStringLiteral("digits_cnn.pt"))
                       : d->classSpec ? bundledModel(QStringLiteral("accept_mlp.pt"))
                                      : defaultModelPath();
 

@@ -249,16 +249,16 @@ QJsonObject toJson(const ComparisonReport &r)
                                     {QStringLiteral("metric"), values}});
     }
     QJsonObject out{{QStringLiteral("task"), r.task},
-                       {QStringLiteral("data"), r.data},
-                       {QStringLiteral("rows"), r.rows},
-                       {QStringLiteral("seed"), QString::number(r.seed)},
-                       {QStringLiteral("resamples"), r.resamples},
-                       {QStringLiteral("models"), models},
-                       {QStringLiteral("deltas"), deltas},
-                       {QStringLiteral("segment_metric"), r.segmentMetric},
-                       {QStringLiteral("segments"), segments},
-                       {QStringLiteral("verdict"), QJsonArray::fromStringList(r.verdicts)},
-                       {QStringLiteral("notes"), QJsonArray::fromStringList(r.notes)}};
+                    {QStringLiteral("data"), r.data},
+                    {QStringLiteral("rows"), r.rows},
+                    {QStringLiteral("seed"), QString::number(r.seed)},
+                    {QStringLiteral("resamples"), r.resamples},
+                    {QStringLiteral("models"), models},
+                    {QStringLiteral("deltas"), deltas},
+                    {QStringLiteral("segment_metric"), r.segmentMetric},
+                    {QStringLiteral("segments"), segments},
+                    {QStringLiteral("verdict"), QJsonArray::fromStringList(r.verdicts)},
+                    {QStringLiteral("notes"), QJsonArray::fromStringList(r.notes)}};
     if (r.images)
         out.insert(QStringLiteral("images"), imagesJson(*r.images));
     return out;

@@ -314,7 +314,8 @@ private Q_SLOTS:
             if (!prepared)
                 return refused(prepared.errorMessage(), input);
             if (prepared->chw.size() != size_t(spec.inputWidth()))
-                return {true, QStringLiteral("prepared %1 values, not %2").arg(prepared->chw.size()).arg(spec.inputWidth())};
+                return {true,
+                        QStringLiteral("prepared %1 values, not %2").arg(prepared->chw.size()).arg(spec.inputWidth())};
             for (float v : prepared->chw)
                 if (!std::isfinite(v) || v < -2.0f - 1e-5f || v > 2.0f + 1e-5f)
                     return {true, QStringLiteral("a prepared value %1 outside [-2, 2]").arg(v)};

@@ -120,7 +120,8 @@ void RetrainSettingsEditor::load(const QString &deployment)
 void RetrainSettingsEditor::save(const QString &deployment, const Values &values)
 {
     QString error;
-    const RetrainSettings settings = RetrainSettings::fromJson(RetrainSettings::nested(QJsonObject::fromVariantMap(values)), &error);
+    const RetrainSettings settings =
+        RetrainSettings::fromJson(RetrainSettings::nested(QJsonObject::fromVariantMap(values)), &error);
     if (!error.isEmpty()) {
         setSaveFailed(error);
         return;

@@ -78,8 +78,8 @@ void printReport(const stats::ComparisonReport &r)
     for (size_t i = 0; i < skipped.size() && i < kListedSkips; ++i)
         Context::out(Text::tr("Skipped %1: %2").arg(skipped[i].key, skipped[i].reason));
     if (skipped.size() > kListedSkips)
-        Context::out(Text::tr("… and %n more skipped image(s); --json lists all.", nullptr,
-                              int(skipped.size() - kListedSkips)));
+        Context::out(
+            Text::tr("… and %n more skipped image(s); --json lists all.", nullptr, int(skipped.size() - kListedSkips)));
 }
 
 } // namespace

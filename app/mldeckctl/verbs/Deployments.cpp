@@ -205,8 +205,7 @@ int runCreateSub(Context &ctx)
                           "features). An image deployment is a classification deployment."),
                  QStringLiteral("features|image")});
     p.addOption({kImageStore, Text::tr("image: the folder the logged image keys resolve in."), QStringLiteral("dir")});
-    p.addOption({kReferenceSet,
-                 Text::tr("image: the reference training set, a folder with one subfolder per class."),
+    p.addOption({kReferenceSet, Text::tr("image: the reference training set, a folder with one subfolder per class."),
                  QStringLiteral("dir")});
     p.addOption({kHoldoutSet,
                  Text::tr("image: the fixed holdout, a folder with one subfolder per class (not the reference set)."),
@@ -308,9 +307,8 @@ int runListSub(Context &ctx)
     // deployment's says so: classification, images (cat|dog).
     const auto taskOf = [](const DeploymentInfo &d) {
         const QString task = d.isImage() ? Text::tr("%1, images").arg(d.task) : d.task;
-        return d.classSpec.count() > 0
-                   ? QStringLiteral("%1 (%2)").arg(task, d.classSpec.classes.join(QLatin1Char('|')))
-                   : task;
+        return d.classSpec.count() > 0 ? QStringLiteral("%1 (%2)").arg(task, d.classSpec.classes.join(QLatin1Char('|')))
+                                       : task;
     };
     qsizetype taskWidth = 15;
     for (const DeploymentInfo &d : *list)
@@ -409,8 +407,8 @@ int runImagesSet(Context &ctx)
     p.addOption({kImageStore, Text::tr("The folder the logged image keys resolve in."), QStringLiteral("dir")});
     p.addOption({kReferenceSet, Text::tr("The reference training set (one subfolder per class); \"\" for none."),
                  QStringLiteral("dir")});
-    p.addOption({kHoldoutSet, Text::tr("The fixed holdout (one subfolder per class); \"\" for none."),
-                 QStringLiteral("dir")});
+    p.addOption(
+        {kHoldoutSet, Text::tr("The fixed holdout (one subfolder per class); \"\" for none."), QStringLiteral("dir")});
     p.addOption({kReason, Text::tr("Why (recorded in the audit log)."), QStringLiteral("text")});
     if (auto stop = inv.start(Text::tr("Change the image configuration of a deployment (the folders are checked "
                                        "first; audited). Options not given keep their value.")))

@@ -93,9 +93,12 @@ QJsonObject ImageSpec::toJson() const
         m.append(v);
     for (double v : std)
         s.append(v);
-    return {{QStringLiteral("width"), width},   {QStringLiteral("height"), height},
-            {QStringLiteral("channels"), channels}, {QStringLiteral("resize"), resizeName(resize)},
-            {QStringLiteral("mean"), m},        {QStringLiteral("std"), s}};
+    return {{QStringLiteral("width"), width},
+            {QStringLiteral("height"), height},
+            {QStringLiteral("channels"), channels},
+            {QStringLiteral("resize"), resizeName(resize)},
+            {QStringLiteral("mean"), m},
+            {QStringLiteral("std"), s}};
 }
 
 Result<ImageSpec> ImageSpec::fromJson(const QJsonObject &o)

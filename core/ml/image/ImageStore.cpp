@@ -21,7 +21,8 @@ Status checkImageKey(const QString &key)
     if (key.isEmpty())
         return Error{MlText::tr("An image key is empty.")};
     if (key.size() > kMaxKeyLength)
-        return Error{MlText::tr("The image key \"%1…\" is longer than %2 characters.").arg(key.left(40)).arg(kMaxKeyLength)};
+        return Error{
+            MlText::tr("The image key \"%1…\" is longer than %2 characters.").arg(key.left(40)).arg(kMaxKeyLength)};
     for (const QChar ch : key) {
         if (ch.unicode() < 0x20 || ch.unicode() == 0x7f || ch == QLatin1Char('\\'))
             return Error{MlText::tr("The image key \"%1\" contains a backslash or a control character.").arg(key)};
@@ -87,8 +88,9 @@ Result<ImageStoreConfig> ImageStoreConfig::fromJson(const QJsonObject &o)
     if (!kind.isUndefined())
         config.kind = kind.toString();
     if (config.kind != QLatin1String("folder"))
-        return Error{MlText::tr("image store: \"kind\" must be \"folder\" (the only kind this MLDeck knows), not \"%1\"")
-                         .arg(kind.isString() ? config.kind : QStringLiteral("?"))};
+        return Error{
+            MlText::tr("image store: \"kind\" must be \"folder\" (the only kind this MLDeck knows), not \"%1\"")
+                .arg(kind.isString() ? config.kind : QStringLiteral("?"))};
     config.root = o.value(QLatin1String("root")).toString();
     if (config.root.isEmpty() || !QDir::isAbsolutePath(config.root))
         return Error{MlText::tr("image store: \"root\" must be an absolute folder path")};

@@ -39,8 +39,7 @@ Result<LabelledImages> listLabelledImages(const QString &root, const QStringList
         for (const QString &file : files)
             set.items.push_back({name + QLatin1Char('/') + file, label});
     }
-    std::sort(set.items.begin(), set.items.end(),
-              [](const ImageItem &a, const ImageItem &b) { return a.key < b.key; });
+    std::sort(set.items.begin(), set.items.end(), [](const ImageItem &a, const ImageItem &b) { return a.key < b.key; });
     return set;
 }
 

@@ -202,8 +202,7 @@ public:
 private:
     bool stopIfCancelled()
     {
-        m_result.training.cancelled =
-            m_result.training.cancelled || (m_options.cancel && m_options.cancel->load());
+        m_result.training.cancelled = m_result.training.cancelled || (m_options.cancel && m_options.cancel->load());
         return m_result.training.cancelled;
     }
     Status load();
@@ -262,8 +261,7 @@ Result<ImageTrainingResult> Run::execute()
         return m_result;
     restore(m_module, m_bestWeights);
     m_module.eval();
-    m_result.training.samplesPerSecond =
-        m_trainingNs > 0 ? double(m_trainedSamples) * 1e9 / double(m_trainingNs) : 0;
+    m_result.training.samplesPerSecond = m_trainingNs > 0 ? double(m_trainedSamples) * 1e9 / double(m_trainingNs) : 0;
     m_result.trainImages = m_train.usable();
     m_result.validationImages = m_valid.usable();
     m_result.decodeSeconds = double(m_decodeNs) / 1e9;
@@ -287,8 +285,7 @@ Status Run::load()
     if (const Status opened = m_train.open(m_request.train, m_task->classes, TorchImageTrainer::tr("Training"));
         !opened)
         return opened;
-    if (const Status opened =
-            m_valid.open(m_request.validation, m_task->classes, TorchImageTrainer::tr("Validation"));
+    if (const Status opened = m_valid.open(m_request.validation, m_task->classes, TorchImageTrainer::tr("Validation"));
         !opened)
         return opened;
     // Balanced weights count the listed images: an image found unreadable later still counts (it matters
@@ -532,22 +529,21 @@ Status Run::report(int epoch, double trainLoss, qint64 epochNs, bool &stopEarly)
 
 Status Run::write()
 {
-    const QJsonObject extra{{QStringLiteral("images"),
-                             QJsonObject{{QStringLiteral("train"), double(m_result.trainImages)},
-                                         {QStringLiteral("validation"), double(m_result.validationImages)},
-                                         {QStringLiteral("skipped"), double(m_result.skippedCount)}}},
-                            {QStringLiteral("augmentation"), m_request.augmentation.toJson()}};
-    const QJsonObject meta = updatedMetadata(m_base, m_request.newVersion, m_result.trainImages,
-                                             m_result.validationImages, m_params, m_result.training, m_classWeights,
-                                             extra);
+    const QJsonObject extra{
+        {QStringLiteral("images"), QJsonObject{{QStringLiteral("train"), double(m_result.trainImages)},
+                                               {QStringLiteral("validation"), double(m_result.validationImages)},
+                                               {QStringLiteral("skipped"), double(m_result.skippedCount)}}},
+        {QStringLiteral("augmentation"), m_request.augmentation.toJson()}};
+    const QJsonObject meta =
+        updatedMetadata(m_base, m_request.newVersion, m_result.trainImages, m_result.validationImages, m_params,
+                        m_result.training, m_classWeights, extra);
     const auto probe = [&](TorchModel &model) -> Status {
         auto predicted = model.predict(m_probe.data(), m_probeCount, m_spec.inputWidth());
         if (!predicted)
             return predicted.error();
         return {};
     };
-    auto written =
-        writeTrainedModel(m_module, meta, m_request.outputPath, probe, [this] { return stopIfCancelled(); });
+    auto written = writeTrainedModel(m_module, meta, m_request.outputPath, probe, [this] { return stopIfCancelled(); });
     if (!written)
         return written.error();
     if (written->has_value())

@@ -93,7 +93,8 @@ Result<std::unique_ptr<TorchModel>> TorchModel::load(const QByteArray &bytes, co
                          .arg(shape, why)};
     };
     try {
-        const at::Tensor probe = info.image ? torch::zeros({2, info.image->channels, info.image->height, info.image->width})
+        const at::Tensor probe = info.image
+                                     ? torch::zeros({2, info.image->channels, info.image->height, info.image->width})
                                  : info.sequenceLength > 1 ? torch::zeros({2, info.sequenceLength, info.inputWidth})
                                                            : torch::zeros({2, info.inputWidth});
         const auto out = impl->forward(probe, 2);

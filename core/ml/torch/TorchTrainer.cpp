@@ -23,8 +23,8 @@ using namespace training;
 
 namespace {
 
-constexpr qint64 kEncodeChunk = 8192;      // rows turned into FeatureRows at a time (bounded memory)
-constexpr qint64 kValidationBatch = 4096;  // evaluation batch: no gradients, larger is fine
+constexpr qint64 kEncodeChunk = 8192;     // rows turned into FeatureRows at a time (bounded memory)
+constexpr qint64 kValidationBatch = 4096; // evaluation batch: no gradients, larger is fine
 
 struct Encoded
 {
@@ -481,10 +481,9 @@ Status Run::write(const Dataset &validation, const QString &newVersion, const QS
         const int width = m_encoder->width();
         const qint64 probeRows = std::min<qint64>(validation.rowCount(), std::max(8, m_base.sequenceLength + 1));
         std::vector<float> table(size_t(probeRows) * size_t(width));
-        if (const Status encoded = m_encoder->encode(validation.featureRows(m_base.schema.numericNames(),
-                                                                            m_base.schema.categoricalNames(), 0,
-                                                                            probeRows),
-                                                     table.data());
+        if (const Status encoded = m_encoder->encode(
+                validation.featureRows(m_base.schema.numericNames(), m_base.schema.categoricalNames(), 0, probeRows),
+                table.data());
             !encoded)
             return encoded;
         auto predicted = model.predict(table.data(), probeRows, width);

@@ -58,7 +58,7 @@ public:
         request.minImprovement = settings->minImprovement;
         request.classificationMetric = settings->classificationMetric;
         request.augmentation = settings->imageAugmentation; // the deployment's own (a digit is not mirrored)
-        request.force = true; // just checked
+        request.force = true;                               // just checked
         const Actor actor = guardActor(context);
         const auto outcome = retrain::runRetrain(db, request, actor, context.stop);
         if (outcome.run.state != QLatin1String("succeeded")) {

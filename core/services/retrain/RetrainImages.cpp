@@ -37,12 +37,10 @@ void splitSet(const ImageStoreConfig &store, const std::vector<ImageItem> &items
     ImageSet train{store, {}}, valid{store, {}};
     for (size_t i = 0; i < order.size(); ++i)
         (i < validation ? valid : train).items.push_back(items[order[i]]);
-    std::sort(train.items.begin(), train.items.end(), [](const ImageItem &a, const ImageItem &b) {
-        return a.key < b.key;
-    });
-    std::sort(valid.items.begin(), valid.items.end(), [](const ImageItem &a, const ImageItem &b) {
-        return a.key < b.key;
-    });
+    std::sort(train.items.begin(), train.items.end(),
+              [](const ImageItem &a, const ImageItem &b) { return a.key < b.key; });
+    std::sort(valid.items.begin(), valid.items.end(),
+              [](const ImageItem &a, const ImageItem &b) { return a.key < b.key; });
     w.trainCount += qint64(train.items.size());
     w.validationCount += qint64(valid.items.size());
     if (!train.items.empty())
@@ -108,8 +106,7 @@ Result<Window> loadImageWindow(PgConnection &pg, const RetrainRequest &request, 
         return store.error();
     // No labelled image in the window: the reference set alone (a note says so; too few images are refused
     // by the trainer with the count).
-    auto logged =
-        EvaluationData(pg).loadImageLabels(request.deployment, classes.count(), fromMicros, toMicros, true);
+    auto logged = EvaluationData(pg).loadImageLabels(request.deployment, classes.count(), fromMicros, toMicros, true);
     if (!logged)
         return logged.error();
     if (cancel && cancel->load())

@@ -6,9 +6,9 @@
 #include "core/Text.h"
 #include "core/domain/ClassSpec.h"
 #include "core/domain/ImageDeployment.h"
+#include "core/ml/Dataset.h"
 #include "core/ml/ImageTrainer.h"
 #include "core/ml/ModelOutput.h"
-#include "core/ml/Dataset.h"
 
 #include <QCoreApplication>
 

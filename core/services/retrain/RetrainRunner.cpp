@@ -359,9 +359,9 @@ private:
         auto candidateRunner = ModelRunner::load(m_candidateFile);
         if (!candidateRunner)
             return fail(ServiceText::tr("The trained model cannot be loaded: %1").arg(candidateRunner.errorMessage()));
-        auto scores = m_window.images ? scoreImages(**candidateRunner)
-                                      : detail::scoreHoldout(*m_baseRunner, **candidateRunner, m_holdout, m_window,
-                                                             &m_stop);
+        auto scores = m_window.images
+                          ? scoreImages(**candidateRunner)
+                          : detail::scoreHoldout(*m_baseRunner, **candidateRunner, m_holdout, m_window, &m_stop);
         if (cancelled())
             return cancelledEnd();
         if (!scores)

@@ -510,8 +510,8 @@ Result<ImageDeployment> DeploymentStore::images(const QString &name)
         return Error{StoreText::tr("The image configuration of deployment \"%1\" cannot be read: %2")
                          .arg(name, info->imagesError)};
     if (!info->images)
-        return Error{StoreText::tr("Deployment \"%1\" is not an image deployment (it takes tabular features).")
-                         .arg(name)};
+        return Error{
+            StoreText::tr("Deployment \"%1\" is not an image deployment (it takes tabular features).").arg(name)};
     return *info->images;
 }
 

@@ -128,8 +128,8 @@ Result<Dataset> EvaluationData::load(const QString &deployment, qint64 fromMicro
 }
 
 Result<EvaluationData::LabelledKeys> EvaluationData::loadImageLabels(const QString &deployment, int classes,
-                                                                    qint64 fromMicros, qint64 toMicros,
-                                                                    bool allowEmpty)
+                                                                     qint64 fromMicros, qint64 toMicros,
+                                                                     bool allowEmpty)
 {
     if (!DeploymentStore::isValidName(deployment))
         return Error{StoreText::tr("\"%1\" is not a deployment name.").arg(deployment)};
@@ -164,7 +164,8 @@ Result<EvaluationData::LabelledKeys> EvaluationData::loadImageLabels(const QStri
     }
     if (out.items.empty() && !allowEmpty)
         return Error{
-            StoreText::tr("No image prediction of \"%1\" in the window has a class as its outcome yet: nothing to score.")
+            StoreText::tr(
+                "No image prediction of \"%1\" in the window has a class as its outcome yet: nothing to score.")
                 .arg(deployment)};
     if (notClasses > 0)
         out.notes << StoreText::tr("%n request(s) whose outcome is not a class index were left out.", nullptr,

@@ -41,8 +41,8 @@ void run(ModelRunner &model, const QString &root, const std::vector<ImageItem> &
         bench::out() << what << ", " << threads << " thread(s): " << qRound(r->imagesPerSecond) << " images/s over "
                      << r->evaluated.size() << " images; read + decode + preprocess " << r->readSeconds << " s ("
                      << qRound(100 * r->readSeconds / total) << " %), model " << r->modelSeconds << " s ("
-                     << qRound(100 * r->modelSeconds / total) << " %); one image p50 " << r->latencyP50Ms
-                     << " ms, p99 " << r->latencyP99Ms << " ms; skipped " << r->skipped.size() << "\n";
+                     << qRound(100 * r->modelSeconds / total) << " %); one image p50 " << r->latencyP50Ms << " ms, p99 "
+                     << r->latencyP99Ms << " ms; skipped " << r->skipped.size() << "\n";
         bench::out().flush();
     }
 }

@@ -54,9 +54,9 @@ private Q_SLOTS:
         qunsetenv("MLDECK_PG_URL");
         qputenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/mldeck-test-bus");
         QProcess python;
-        python.start(QStringLiteral("/usr/bin/python3"),
-                     {QStringLiteral(MLDECK_SOURCE_DIR "/tests/integration/evaluation/make_image_fixture.py"),
-                      m_dir.path()});
+        python.start(
+            QStringLiteral("/usr/bin/python3"),
+            {QStringLiteral(MLDECK_SOURCE_DIR "/tests/integration/evaluation/make_image_fixture.py"), m_dir.path()});
         QVERIFY2(python.waitForFinished(120000), "python3 did not finish");
         QVERIFY2(python.exitCode() == 0, python.readAllStandardError().constData());
         QFile f(m_dir.filePath(QStringLiteral("expected.json")));
@@ -74,7 +74,8 @@ private Q_SLOTS:
         view.resize(1200, 800);
         view.show();
         view.findChild<QLineEdit *>(QStringLiteral("compareModel0"))->setText(m_dir.filePath(QStringLiteral("cnn.pt")));
-        view.findChild<QLineEdit *>(QStringLiteral("compareModel1"))->setText(m_dir.filePath(QStringLiteral("weak.pt")));
+        view.findChild<QLineEdit *>(QStringLiteral("compareModel1"))
+            ->setText(m_dir.filePath(QStringLiteral("weak.pt")));
         QTest::mouseClick(view.findChild<QRadioButton *>(QStringLiteral("compareUseImages")), Qt::LeftButton);
         QTest::keyClicks(view.findChild<QLineEdit *>(QStringLiteral("compareImages")), m_dir.filePath(u"images"_qs));
         QSignalSpy done(&view, &ui::CompareView::comparisonFinished);

@@ -1,8 +1,8 @@
 // An image deployment created entirely from the GUI, offscreen, against real PostgreSQL and Redis, by clicking
 // the real widgets: the New deployment dialog's Input "Image" makes it a classifier without features and asks for
 // the image store (typed, checked beside the field), the reference set (picked with Browse…) and the holdout
-// (refused while it overlaps the reference set), or takes it all from an image model's file; the General section shows and changes the folders (audited
-// deployment.images) and shows none for a tabular deployment.
+// (refused while it overlaps the reference set), or takes it all from an image model's file; the General section shows
+// and changes the folders (audited deployment.images) and shows none for a tabular deployment.
 #include "core/rollout/AuditRecord.h"
 #include "core/services/DeploymentOnboarding.h"
 #include "core/store/pg/DeploymentStore.h"
@@ -132,7 +132,8 @@ private Q_SLOTS:
         QTest::mouseClick(newButton, Qt::LeftButton);
         QPointer<ui::NewDeploymentDialog> dialog = w->page->newDeploymentDialog();
         QVERIFY(dialog);
-        dialog->setFolderPicker([this](const QString &, const QString &) { return folder(QStringLiteral("reference")); });
+        dialog->setFolderPicker(
+            [this](const QString &, const QString &) { return folder(QStringLiteral("reference")); });
         auto *create = dialog->createButton();
         auto *store = child<QLineEdit>(dialog, "imageStoreEdit");
         auto *storeReason = child<QLabel>(dialog, "imageStoreReason");
@@ -228,7 +229,8 @@ private Q_SLOTS:
         // A save that leaves the folders alone does not list them again: it passes while the reference set
         // holds a subfolder that is not a class (which a listing refuses).
         QVERIFY(QDir().mkpath(folder(QStringLiteral("reference/bird"))));
-        typeInto(qobject_cast<QLineEdit *>(general->fieldWidget(QStringLiteral("description"))), QStringLiteral("digits from the scanner"));
+        typeInto(qobject_cast<QLineEdit *>(general->fieldWidget(QStringLiteral("description"))),
+                 QStringLiteral("digits from the scanner"));
         QVERIFY(general->saveButton()->isEnabled());
         QTest::mouseClick(general->saveButton(), Qt::LeftButton);
         QVERIFY(saved.wait(15000));
@@ -264,9 +266,10 @@ private Q_SLOTS:
         QSignalSpy saved(general, &ui::SettingsEditor::saved);
         QTest::mouseClick(general->saveButton(), Qt::LeftButton);
         QVERIFY(saved.wait(15000));
-        QCOMPARE(scalar(QStringLiteral("SELECT settings #>> '{images,store,root}' FROM mldeck.deployments WHERE name = $1"),
-                        {spec.name}),
-                 folder(QStringLiteral("store")));
+        QCOMPARE(
+            scalar(QStringLiteral("SELECT settings #>> '{images,store,root}' FROM mldeck.deployments WHERE name = $1"),
+                   {spec.name}),
+            folder(QStringLiteral("store")));
     }
 
     // An image model's file makes the deployment an image one and gives its classes.

@@ -19,15 +19,15 @@
 #include "ui/pages/drift/DriftTableModel.h"
 #include "ui/settings/DriftSettingsEditor.h"
 
+#include <QCheckBox>
 #include <QDir>
 #include <QImage>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QLabel>
 #include <QPushButton>
 #include <QSignalSpy>
-#include <QJsonDocument>
-#include <QJsonObject>
 #include <QTemporaryDir>
-#include <QCheckBox>
 #include <QTest>
 
 using namespace mldeck;
@@ -101,10 +101,10 @@ private Q_SLOTS:
                          {QStringLiteral("reference"),
                           QStringLiteral("period:%1/%2")
                               .arg(refFrom.toString(Qt::ISODate), refFrom.addSecs(600).toString(Qt::ISODate))}}}};
-        QVERIFY(test::exec(*m_conn, QStringLiteral("UPDATE mldeck.deployments SET task = 'classification', classes = "
-                                                   "ARRAY['a', 'b'], settings = settings || '%2'::jsonb WHERE name = '%1'")
-                                        .arg(m_dep, QString::fromUtf8(QJsonDocument(settings).toJson(
-                                                        QJsonDocument::Compact))))
+        QVERIFY(test::exec(*m_conn,
+                           QStringLiteral("UPDATE mldeck.deployments SET task = 'classification', classes = "
+                                          "ARRAY['a', 'b'], settings = settings || '%2'::jsonb WHERE name = '%1'")
+                               .arg(m_dep, QString::fromUtf8(QJsonDocument(settings).toJson(QJsonDocument::Compact))))
                     .ok());
         qputenv("MLDECK_PG_URL", m_db->endpoint().toUrl(true).toUtf8());
         qputenv("MLDECK_REDIS_URL", TestServers::redis().toUrl(true).toUtf8());

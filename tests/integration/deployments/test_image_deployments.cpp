@@ -151,11 +151,10 @@ private Q_SLOTS:
     // and have no image key (the step is undone by hand first, then the migrator applies it again).
     void migrationKeepsExistingRowsWithoutKey()
     {
-        QVERIFY(test::exec(*m_conn, QStringLiteral(
-                                        "ALTER TABLE mldeck.predictions DROP COLUMN image_key;"
-                                        "ALTER TABLE mldeck.feedback DROP COLUMN image_key;"
-                                        "DROP FUNCTION mldeck.deployment_set_images(text, jsonb);"
-                                        "DELETE FROM mldeck.schema_migrations WHERE version = 22;")));
+        QVERIFY(test::exec(*m_conn, QStringLiteral("ALTER TABLE mldeck.predictions DROP COLUMN image_key;"
+                                                   "ALTER TABLE mldeck.feedback DROP COLUMN image_key;"
+                                                   "DROP FUNCTION mldeck.deployment_set_images(text, jsonb);"
+                                                   "DELETE FROM mldeck.schema_migrations WHERE version = 22;")));
         PredictionLog log(*m_conn);
         QVERIFY(log.appendPredictions({row(QStringLiteral("old"), QStringLiteral("k1"), {}),
                                        row(QStringLiteral("old"), QStringLiteral("k2"), {})}));
@@ -198,11 +197,12 @@ private Q_SLOTS:
 
         for (const QString &bad : {QStringLiteral("../etc/passwd"), QStringLiteral("/abs.png"),
                                    QStringLiteral("a//b.png"), QStringLiteral("back\\slash.png")}) {
-            const Status refused = log.appendPredictions(
-                {row(QStringLiteral("pics"), QStringLiteral("ok"), QStringLiteral("ok.png")),
-                 row(QStringLiteral("pics"), QStringLiteral("bad"), bad)});
+            const Status refused =
+                log.appendPredictions({row(QStringLiteral("pics"), QStringLiteral("ok"), QStringLiteral("ok.png")),
+                                       row(QStringLiteral("pics"), QStringLiteral("bad"), bad)});
             QVERIFY2(!refused, qPrintable(bad));
-            QVERIFY2(refused.errorMessage().contains(QStringLiteral("bad image key")), qPrintable(refused.errorMessage()));
+            QVERIFY2(refused.errorMessage().contains(QStringLiteral("bad image key")),
+                     qPrintable(refused.errorMessage()));
             f.imageKey = bad;
             QVERIFY(!log.appendFeedback({f}));
         }
@@ -280,30 +280,36 @@ private Q_SLOTS:
         QTest::newRow("no store") << QStringList{input, image, classes, cd} << QStringLiteral("--image-store DIR");
         QTest::newRow("store missing") << QStringList{input, image, classes, cd, store, folder(QStringLiteral("nope"))}
                                        << QStringLiteral("nope");
-        QTest::newRow("store is a file")
-            << QStringList{input, image, classes, cd, store, folder(QStringLiteral("a-file"))}
-            << QStringLiteral("a-file");
-        QTest::newRow("holdout is the reference")
-            << QStringList{input, image,    classes, cd, store, storeDir, ref, folder(QStringLiteral("reference")),
-                           hold,  folder(QStringLiteral("reference"))}
-            << QStringLiteral("overlap");
+        QTest::newRow("store is a file") << QStringList{input, image, classes,
+                                                        cd,    store, folder(QStringLiteral("a-file"))}
+                                         << QStringLiteral("a-file");
+        QTest::newRow("holdout is the reference") << QStringList{input,   image,
+                                                                 classes, cd,
+                                                                 store,   storeDir,
+                                                                 ref,     folder(QStringLiteral("reference")),
+                                                                 hold,    folder(QStringLiteral("reference"))}
+                                                  << QStringLiteral("overlap");
         QTest::newRow("holdout inside the reference")
-            << QStringList{input, image, classes, cd, store, storeDir, ref, folder(QStringLiteral("reference")), hold,
-                           folder(QStringLiteral("reference/dog/inner"))}
+            << QStringList{input,   image,
+                           classes, cd,
+                           store,   storeDir,
+                           ref,     folder(QStringLiteral("reference")),
+                           hold,    folder(QStringLiteral("reference/dog/inner"))}
             << QStringLiteral("overlap");
         QTest::newRow("subfolder not a class")
             << QStringList{input, image, classes, cd, store, storeDir, ref, folder(QStringLiteral("strays"))}
             << QStringLiteral("horse");
-        QTest::newRow("no classes") << QStringList{input, image, store, storeDir} << QStringLiteral("needs its classes");
-        QTest::newRow("regression") << QStringList{input, image, QStringLiteral("--task"), QStringLiteral("regression"),
-                                                   store, storeDir}
-                                    << QStringLiteral("classification");
+        QTest::newRow("no classes") << QStringList{input, image, store, storeDir}
+                                    << QStringLiteral("needs its classes");
+        QTest::newRow("regression")
+            << QStringList{input, image, QStringLiteral("--task"), QStringLiteral("regression"), store, storeDir}
+            << QStringLiteral("classification");
         QTest::newRow("folders without --input image")
             << QStringList{QStringLiteral("--task"), QStringLiteral("classification"), classes, cd, store, storeDir}
             << QStringLiteral("--input image");
-        QTest::newRow("tabular model") << QStringList{input, image, QStringLiteral("--from-model"), model("accept_mlp.pt"),
-                                                      store, storeDir}
-                                       << QStringLiteral("takes tabular features");
+        QTest::newRow("tabular model")
+            << QStringList{input, image, QStringLiteral("--from-model"), model("accept_mlp.pt"), store, storeDir}
+            << QStringLiteral("takes tabular features");
         QTest::newRow("unknown input") << QStringList{input, QStringLiteral("video"), classes, cd, store, storeDir}
                                        << QStringLiteral("features or image");
     }
@@ -337,7 +343,8 @@ private Q_SLOTS:
         images.store.root = folder(QStringLiteral("store"));
         const Status refused = store.setImages(name, images, kActor);
         QVERIFY(!refused);
-        QVERIFY2(refused.errorMessage().contains(QStringLiteral("tabular features")), qPrintable(refused.errorMessage()));
+        QVERIFY2(refused.errorMessage().contains(QStringLiteral("tabular features")),
+                 qPrintable(refused.errorMessage()));
         QVERIFY(!store.show(name)->isImage());
         QVERIFY2(!store.images(name), "a tabular deployment has no image configuration");
         QCOMPARE(audits(QStringLiteral("deployment.images"), name), 0);

@@ -68,9 +68,8 @@ private:
         const QString dep = uniqueName(QStringLiteral("imgdrift"));
         if (auto id = DeploymentStore(*m_conn).ensure(dep, {}, FeatureSchema{}); !id)
             MLDECK_FAIL_IN_HELPER(id.errorMessage());
-        QJsonObject images{{QStringLiteral("store"),
-                            QJsonObject{{QStringLiteral("kind"), QStringLiteral("folder")},
-                                        {QStringLiteral("root"), storeRoot()}}}};
+        QJsonObject images{{QStringLiteral("store"), QJsonObject{{QStringLiteral("kind"), QStringLiteral("folder")},
+                                                                 {QStringLiteral("root"), storeRoot()}}}};
         if (!referenceFolder.isEmpty())
             images.insert(QStringLiteral("reference_set"), referenceFolder);
         const QJsonObject drift{{QStringLiteral("image_sample"), sample}, {QStringLiteral("ignore"), ignore}};
@@ -217,10 +216,11 @@ private Q_SLOTS:
         QCOMPARE(driftFeatureLabel(kDriftImageBrightness), QStringLiteral("image brightness"));
 
         // `drift check` says the same, and what the statistics were computed from.
-        const QStringList args{QStringLiteral("drift"),  QStringLiteral("check"), QStringLiteral("--deployment"),
-                               dep,                      QStringLiteral("--window"), QStringLiteral("10m"),
-                               QStringLiteral("--reference"), period(), QStringLiteral("--at"),
-                               m_now.toString(Qt::ISODateWithMs)};
+        const QStringList args{QStringLiteral("drift"),        QStringLiteral("check"),
+                               QStringLiteral("--deployment"), dep,
+                               QStringLiteral("--window"),     QStringLiteral("10m"),
+                               QStringLiteral("--reference"),  period(),
+                               QStringLiteral("--at"),         m_now.toString(Qt::ISODateWithMs)};
         const Run json = ctl(args + QStringList{QStringLiteral("--json")});
         QCOMPARE(json.code, 1); // the dataset drifts
         const QJsonObject o = QJsonDocument::fromJson(json.out).object();

@@ -4,6 +4,7 @@
 // on a folder, by `mldeckctl eval --images`, and on a deployment's logged image predictions.
 #include "core/ml/ImageEvaluation.h"
 #include "core/ml/ModelRunner.h"
+#include "core/ml/ModelWorker.h"
 #include "core/ml/image/ImageStore.h"
 #include "core/rollout/AuditRecord.h"
 #include "core/services/CompareService.h"
@@ -11,7 +12,6 @@
 #include "core/store/pg/Migrator.h"
 #include "core/store/pg/PgConnection.h"
 #include "core/store/pg/PredictionLog.h"
-#include "core/ml/ModelWorker.h"
 #include "tests/support/PeakMemory.h"
 #include "tests/support/TestChecks.h"
 #include "tests/support/TestServers.h"
@@ -58,9 +58,9 @@ private Q_SLOTS:
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
         env.insert(QStringLiteral("PYTHONDONTWRITEBYTECODE"), QStringLiteral("1"));
         python.setProcessEnvironment(env);
-        python.start(QStringLiteral("/usr/bin/python3"),
-                     {QStringLiteral(MLDECK_SOURCE_DIR "/tests/integration/evaluation/make_image_fixture.py"),
-                      m_dir.path()});
+        python.start(
+            QStringLiteral("/usr/bin/python3"),
+            {QStringLiteral(MLDECK_SOURCE_DIR "/tests/integration/evaluation/make_image_fixture.py"), m_dir.path()});
         QVERIFY2(python.waitForFinished(120000), "python3 did not finish");
         QVERIFY2(python.exitCode() == 0, qPrintable(QStringLiteral("python3 with torch, numpy and PIL must be "
                                                                    "installed: ") +

@@ -376,14 +376,19 @@ private Q_SLOTS:
         const qint64 now = QDateTime::currentDateTimeUtc().toMSecsSinceEpoch() * 1000;
         std::vector<FeedbackRow> rows;
         for (int i = 0; i < 7; ++i)
-            rows.push_back(FeedbackRow{now - qint64(200 + i) * 86'400'000'000LL, f.dep, QStringLiteral("old-%1").arg(i),
-                                       false, QStringLiteral("late"), QStringLiteral("p%1").arg(i), {}});
+            rows.push_back(FeedbackRow{now - qint64(200 + i) * 86'400'000'000LL,
+                                       f.dep,
+                                       QStringLiteral("old-%1").arg(i),
+                                       false,
+                                       QStringLiteral("late"),
+                                       QStringLiteral("p%1").arg(i),
+                                       {}});
         rows.push_back(FeedbackRow{now - 179LL * 86'400'000'000LL, f.dep, QStringLiteral("recent"), true, {}, {}, {}});
         QVERIFY(PredictionLog(*f.conn).appendFeedback(rows).ok());
         // A raw e-mail address as user identifier is refused: feedback is pseudonymised.
         QVERIFY(!PredictionLog(*f.conn)
-                     .appendFeedback(
-                         {FeedbackRow{now, f.dep, QStringLiteral("x"), true, {}, QStringLiteral("alice@example.com"), {}}})
+                     .appendFeedback({FeedbackRow{
+                         now, f.dep, QStringLiteral("x"), true, {}, QStringLiteral("alice@example.com"), {}}})
                      .ok());
         const int before =
             f.count(QStringLiteral("SELECT count(*) FROM mldeck.feedback WHERE deployment = $1"), {f.dep});

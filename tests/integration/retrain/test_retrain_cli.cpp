@@ -159,11 +159,11 @@ private Q_SLOTS:
     void feedbackPurge()
     {
         const qint64 now = QDateTime::currentDateTimeUtc().toMSecsSinceEpoch() * 1000;
-        QVERIFY(
-            PredictionLog(*f.conn)
-                .appendFeedback({FeedbackRow{now - 400LL * 86'400'000'000LL, f.dep, QStringLiteral("a"), false, {}, {}, {}},
-                                 FeedbackRow{now - 10LL * 86'400'000'000LL, f.dep, QStringLiteral("b"), true, {}, {}, {}}})
-                .ok());
+        QVERIFY(PredictionLog(*f.conn)
+                    .appendFeedback(
+                        {FeedbackRow{now - 400LL * 86'400'000'000LL, f.dep, QStringLiteral("a"), false, {}, {}, {}},
+                         FeedbackRow{now - 10LL * 86'400'000'000LL, f.dep, QStringLiteral("b"), true, {}, {}, {}}})
+                    .ok());
         Run r = ctl({QStringLiteral("feedback"), QStringLiteral("purge"), QStringLiteral("--deployment"), f.dep,
                      QStringLiteral("--dry-run"), QStringLiteral("--json")});
         QCOMPARE(r.code, 0);

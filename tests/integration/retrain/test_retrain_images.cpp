@@ -184,7 +184,10 @@ private Q_SLOTS:
         QVERIFY2(out.decision->champion < 0.85, qPrintable(QString::number(out.decision->champion)));
         QVERIFY2(out.decision->candidate > 0.95, qPrintable(QString::number(out.decision->candidate)));
         QCOMPARE(out.run.metrics.value(QStringLiteral("holdout_rows")).toDouble(), 359.0);
-        QCOMPARE(out.run.metrics.value(QStringLiteral("images")).toObject().value(QStringLiteral("skipped_count")).toDouble(),
+        QCOMPARE(out.run.metrics.value(QStringLiteral("images"))
+                     .toObject()
+                     .value(QStringLiteral("skipped_count"))
+                     .toDouble(),
                  2.0);
         qInfo("champion %.4f -> candidate %.4f on the holdout, %d epochs", out.decision->champion,
               out.decision->candidate, int(epochs.size()));
@@ -234,9 +237,10 @@ private Q_SLOTS:
         TrainingParams p;
         p.epochs = 5;
         const QString output = f.store->filePath(QStringLiteral("cancelled.pt"));
-        const auto trained = trainImageModel(modelFile("digits_cnn.pt"), {ImageSet{store, reference->items}},
-                                             {ImageSet{store, {reference->items.begin(), reference->items.begin() + 50}}},
-                                             p, ImageAugmentation{}, QStringLiteral("c"), output, options);
+        const auto trained =
+            trainImageModel(modelFile("digits_cnn.pt"), {ImageSet{store, reference->items}},
+                            {ImageSet{store, {reference->items.begin(), reference->items.begin() + 50}}}, p,
+                            ImageAugmentation{}, QStringLiteral("c"), output, options);
         QVERIFY2(trained.ok(), qPrintable(trained.errorMessage()));
         QVERIFY(trained->training.cancelled);
         QCOMPARE(epochs, 1);
@@ -258,19 +262,23 @@ private Q_SLOTS:
             p.setProcessEnvironment(env);
             p.start(qEnvironmentVariable("MLDECKCTL"), args);
             p.waitForFinished(120'000);
-            return std::make_pair(p.exitCode(), QString::fromUtf8(p.readAllStandardOutput() + p.readAllStandardError()));
+            return std::make_pair(p.exitCode(),
+                                  QString::fromUtf8(p.readAllStandardOutput() + p.readAllStandardError()));
         };
         const auto ctl = [&](const QStringList &args) {
-            return mldeckctl(QStringList{QStringLiteral("retrain"), QStringLiteral("run"), QStringLiteral("--deployment"),
-                                         f.dep, QStringLiteral("--force"), QStringLiteral("--dry-run")} +
+            return mldeckctl(QStringList{QStringLiteral("retrain"), QStringLiteral("run"),
+                                         QStringLiteral("--deployment"), f.dep, QStringLiteral("--force"),
+                                         QStringLiteral("--dry-run")} +
                              args);
         };
         // The deployment's augmentation, set as the demo sets it for digits: the run starts from it.
-        const auto set = mldeckctl({QStringLiteral("retrain"), QStringLiteral("settings"), QStringLiteral("--deployment"),
-                                    f.dep, QStringLiteral("set"), QStringLiteral("image_augmentation.horizontal_flip=false"),
-                                    QStringLiteral("image_augmentation.max_crop=0.05")});
+        const auto set =
+            mldeckctl({QStringLiteral("retrain"), QStringLiteral("settings"), QStringLiteral("--deployment"), f.dep,
+                       QStringLiteral("set"), QStringLiteral("image_augmentation.horizontal_flip=false"),
+                       QStringLiteral("image_augmentation.max_crop=0.05")});
         QVERIFY2(set.first == 0, qPrintable(set.second));
-        QVERIFY2(set.second.contains(QStringLiteral("image_augmentation.horizontal_flip = false")), qPrintable(set.second));
+        QVERIFY2(set.second.contains(QStringLiteral("image_augmentation.horizontal_flip = false")),
+                 qPrintable(set.second));
         const auto both = ctl({QStringLiteral("--flip"), QStringLiteral("--no-flip")});
         QVERIFY2(both.first != 0 && both.second.contains(QStringLiteral("exclude")), qPrintable(both.second));
         // A crop beyond half the side: refused before anything is recorded.
@@ -306,18 +314,25 @@ private Q_SLOTS:
                                                       "'{images,store,root}', to_jsonb($2::text)) WHERE name = $1"),
                                        {f.dep, m_images.path()});
         QVERIFY2(moved.ok(), qPrintable(moved.errorMessage()));
-        const QString live = QDir(m_images.path())
-                                 .relativeFilePath(QDir(dir(QStringLiteral("store/live/2")))
-                                                       .entryInfoList({QStringLiteral("*.png")}, QDir::Files, QDir::Name)
-                                                       .value(0)
-                                                       .filePath());
-        const QStringList holdoutKeys =
-            QDir(dir(QStringLiteral("holdout/5"))).entryList({QStringLiteral("*.png")}, QDir::Files, QDir::Name).mid(0, 2);
+        const QString live =
+            QDir(m_images.path())
+                .relativeFilePath(QDir(dir(QStringLiteral("store/live/2")))
+                                      .entryInfoList({QStringLiteral("*.png")}, QDir::Files, QDir::Name)
+                                      .value(0)
+                                      .filePath());
+        const QStringList holdoutKeys = QDir(dir(QStringLiteral("holdout/5")))
+                                            .entryList({QStringLiteral("*.png")}, QDir::Files, QDir::Name)
+                                            .mid(0, 2);
         QCOMPARE(holdoutKeys.size(), 2);
         const qint64 end = (QDateTime::currentDateTimeUtc().toMSecsSinceEpoch() - 3'600'000) * 1000;
         std::vector<PredictionRow> predictions;
         std::vector<OutcomeRow> outcomes;
-        const QStringList keys = QStringList{live, live, live, live, live, QStringLiteral("holdout/5/") + holdoutKeys[0],
+        const QStringList keys = QStringList{live,
+                                             live,
+                                             live,
+                                             live,
+                                             live,
+                                             QStringLiteral("holdout/5/") + holdoutKeys[0],
                                              QStringLiteral("holdout/5/") + holdoutKeys[1]};
         for (qsizetype i = 0; i < keys.size(); ++i) {
             PredictionRow p;
@@ -366,8 +381,13 @@ private Q_SLOTS:
         const qint64 now = QDateTime::currentDateTimeUtc().toMSecsSinceEpoch() * 1000;
         std::vector<FeedbackRow> feedback;
         for (int i = 0; i < 3; ++i)
-            feedback.push_back(FeedbackRow{now - 3'600'000'000LL, f.dep, QStringLiteral("img-%1").arg(i), false,
-                                           QStringLiteral("wrong digit"), QStringLiteral("p%1").arg(i), {}});
+            feedback.push_back(FeedbackRow{now - 3'600'000'000LL,
+                                           f.dep,
+                                           QStringLiteral("img-%1").arg(i),
+                                           false,
+                                           QStringLiteral("wrong digit"),
+                                           QStringLiteral("p%1").arg(i),
+                                           {}});
         QVERIFY(PredictionLog(*f.conn).appendFeedback(feedback).ok());
         RetrainSettings s;
         s.minFeedback = 1;
@@ -432,9 +452,10 @@ private Q_SLOTS:
                 peakMb = std::max(peakMb, peakResidentMb(id));
         };
         ImageAugmentation aug;
-        const auto trained = trainImageModel(big.filePath(QStringLiteral("big_cnn.pt")), {ImageSet{store, items}},
-                                             {ImageSet{store, {items.begin(), items.begin() + 2}}}, p, aug,
-                                             QStringLiteral("big"), f.store->filePath(QStringLiteral("big.pt")), options);
+        const auto trained =
+            trainImageModel(big.filePath(QStringLiteral("big_cnn.pt")), {ImageSet{store, items}},
+                            {ImageSet{store, {items.begin(), items.begin() + 2}}}, p, aug, QStringLiteral("big"),
+                            f.store->filePath(QStringLiteral("big.pt")), options);
         WorkerLimits::setDefaults(before);
         QVERIFY2(trained.ok(), qPrintable(trained.errorMessage()));
         QCOMPARE(trained->trainImages, qint64(kImages));
@@ -442,8 +463,8 @@ private Q_SLOTS:
         QVERIFY(QFile::exists(f.store->filePath(QStringLiteral("big.pt"))));
         QVERIFY(peakMb > 0);
         QVERIFY2(peakMb < kLimitMb, qPrintable(QString::number(peakMb)));
-        qInfo("decoded size %.0f MiB, worker peak resident %lld MiB (limit %d MB), decode %.2f s, model %.2f s", decodedMb,
-              peakMb, kLimitMb, trained->decodeSeconds, trained->modelSeconds);
+        qInfo("decoded size %.0f MiB, worker peak resident %lld MiB (limit %d MB), decode %.2f s, model %.2f s",
+              decodedMb, peakMb, kLimitMb, trained->decodeSeconds, trained->modelSeconds);
     }
 };
 

@@ -191,11 +191,10 @@ private Q_SLOTS:
         QVERIFY(!d.isEmpty());
         SimulatorStats stats;
         QVERIFY(run(options(d), &stats));
-        QVERIFY2(stats.ml > 200 && stats.heuristic > 30 && stats.failed == 0,
-                 qPrintable(QStringLiteral("ml %1, heuristic %2, failed %3")
-                                .arg(stats.ml)
-                                .arg(stats.heuristic)
-                                .arg(stats.failed)));
+        QVERIFY2(
+            stats.ml > 200 && stats.heuristic > 30 && stats.failed == 0,
+            qPrintable(
+                QStringLiteral("ml %1, heuristic %2, failed %3").arg(stats.ml).arg(stats.heuristic).arg(stats.failed)));
         const QStringList dep{d};
         QCOMPARE(number(QStringLiteral("SELECT count(*) FROM mldeck.predictions WHERE deployment = $1"), dep),
                  double(stats.requests));
@@ -222,11 +221,11 @@ private Q_SLOTS:
         }
         // The champion reads the digits as MLDeck prepares them: its served class is the folder's class
         // (the truth logged later) for nearly every image.
-        const double accuracy = number(
-            QStringLiteral("SELECT avg((p.predicted_class = o.actual)::int) FROM mldeck.predictions p JOIN "
-                           "mldeck.outcomes o USING (deployment, request_key) WHERE p.deployment = $1 AND "
-                           "p.path = 'ml'"),
-            dep);
+        const double accuracy =
+            number(QStringLiteral("SELECT avg((p.predicted_class = o.actual)::int) FROM mldeck.predictions p JOIN "
+                                  "mldeck.outcomes o USING (deployment, request_key) WHERE p.deployment = $1 AND "
+                                  "p.path = 'ml'"),
+                   dep);
         qInfo("ML accuracy on the live pool: %.3f", accuracy);
         QVERIFY2(accuracy > 0.9, qPrintable(QString::number(accuracy)));
         QCOMPARE(number(QStringLiteral("SELECT count(*) FROM mldeck.outcomes o JOIN mldeck.predictions p USING "
@@ -328,7 +327,8 @@ private Q_SLOTS:
         QVERIFY(QFile::remove(root.filePath(QStringLiteral("live/1/bad\\name.png"))));
         QTemporaryDir outside;
         QVERIFY(image.save(outside.filePath(QStringLiteral("secret.png"))));
-        QVERIFY(QFile::link(outside.filePath(QStringLiteral("secret.png")), root.filePath(QStringLiteral("live/1/link.png"))));
+        QVERIFY(QFile::link(outside.filePath(QStringLiteral("secret.png")),
+                            root.filePath(QStringLiteral("live/1/link.png"))));
         auto traffic = ImageTraffic::open(root.path(), classes, 1);
         QVERIFY2(traffic, qPrintable(traffic.errorMessage()));
         ImageStoreConfig config;

@@ -286,7 +286,8 @@ private Q_SLOTS:
         std::vector<FeedbackRow> feedback{
             FeedbackRow{t0, QStringLiteral("eta"), QStringLiteral("ride-1"), true, kHostile.at(5),
                         QStringLiteral("u-9f2c"), QString()},
-            FeedbackRow{t0 + 1, QStringLiteral("eta"), QStringLiteral("ride-2"), false, QString(), QString(), QString()},
+            FeedbackRow{t0 + 1, QStringLiteral("eta"), QStringLiteral("ride-2"), false, QString(), QString(),
+                        QString()},
         };
         QVERIFY(log.appendFeedback(feedback).ok());
         const auto read = test::query(

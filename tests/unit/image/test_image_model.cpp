@@ -66,8 +66,9 @@ private Q_SLOTS:
         tabular.remove(u"image"_qs);
         tabular.insert(u"input"_qs, u"features"_qs);
         tabular.insert(u"sequence_length"_qs, 1);
-        tabular.insert(u"features"_qs, QJsonArray{QJsonObject{{u"name"_qs, u"x"_qs}, {u"kind"_qs, u"numeric"_qs},
-                                                               {u"mean"_qs, 0}, {u"std"_qs, 1}}});
+        tabular.insert(u"features"_qs,
+                       QJsonArray{QJsonObject{
+                           {u"name"_qs, u"x"_qs}, {u"kind"_qs, u"numeric"_qs}, {u"mean"_qs, 0}, {u"std"_qs, 1}}});
         ModelInfo plain;
         QVERIFY(parseModelMetadata(json(tabular), plain).ok());
         QVERIFY(!plain.image.has_value());
@@ -99,9 +100,9 @@ private Q_SLOTS:
         QTest::newRow("mean length") << withImage(u"mean"_qs, QJsonArray{0.5}) << u"\"mean\""_qs;
         QTest::newRow("std 0") << withImage(u"std"_qs, QJsonArray{0.2, 0, 0.2}) << u"\"std\""_qs;
         QTest::newRow("resize") << withImage(u"resize"_qs, u"zoom"_qs) << u"\"resize\""_qs;
-        QTest::newRow("features too")
-            << with(u"features"_qs, QJsonArray{QJsonObject{{u"name"_qs, u"x"_qs}, {u"kind"_qs, u"numeric"_qs}}})
-            << u"no \"features\""_qs;
+        QTest::newRow("features too") << with(u"features"_qs, QJsonArray{QJsonObject{{u"name"_qs, u"x"_qs},
+                                                                                     {u"kind"_qs, u"numeric"_qs}}})
+                                      << u"no \"features\""_qs;
         QTest::newRow("sequence") << with(u"sequence_length"_qs, 4) << u"\"sequence_length\" must be 1"_qs;
         QTest::newRow("unknown input") << with(u"input"_qs, u"audio"_qs) << u"\"input\""_qs;
         QJsonObject imageOnTabular = imageModel();

@@ -91,8 +91,8 @@ private Q_SLOTS:
         QCOMPARE(store.describe(), u"folder "_qs + m_root);
         const auto bytes = store.read(u"cat/001.png"_qs);
         QVERIFY2(bytes.ok(), qPrintable(bytes.errorMessage()));
-        QVERIFY(prepareImage(bytes.value(), ImageSpec::fromJson({{u"width"_qs, 4}, {u"height"_qs, 4}, {u"channels"_qs, 3}})
-                                                .value())
+        QVERIFY(prepareImage(bytes.value(),
+                             ImageSpec::fromJson({{u"width"_qs, 4}, {u"height"_qs, 4}, {u"channels"_qs, 3}}).value())
                     .ok());
         QVERIFY(store.read(u"dog/inside.png"_qs).ok()); // a symlink inside the folder is fine
 
@@ -166,7 +166,9 @@ private Q_SLOTS:
         QVERIFY2(store.ok(), qPrintable(store.errorMessage()));
         QVERIFY(store.value()->read(u"dog/001.png"_qs).ok());
 
-        QVERIFY(ImageStoreConfig::fromJson({{u"kind"_qs, u"s3"_qs}, {u"root"_qs, m_root}}).errorMessage().contains(u"kind"_qs));
+        QVERIFY(ImageStoreConfig::fromJson({{u"kind"_qs, u"s3"_qs}, {u"root"_qs, m_root}})
+                    .errorMessage()
+                    .contains(u"kind"_qs));
         QVERIFY(ImageStoreConfig::fromJson({{u"root"_qs, u"relative/path"_qs}}).errorMessage().contains(u"root"_qs));
         QVERIFY(ImageStoreConfig::fromJson({}).errorMessage().contains(u"root"_qs));
         ImageStoreConfig missing;
@@ -195,7 +197,8 @@ private Q_SLOTS:
         QCOMPARE(set->items[2].label, 1);
         QCOMPARE(set->notes.size(), 3); // bird empty, fish absent, dog's subfolder not read
         QVERIFY(set->notes.join(u' ').contains(u"fish"_qs));
-        QVERIFY2(set->notes.join(u' ').contains(u"Subfolders inside class \"dog\""_qs), qPrintable(set->notes.join(u' ')));
+        QVERIFY2(set->notes.join(u' ').contains(u"Subfolders inside class \"dog\""_qs),
+                 qPrintable(set->notes.join(u' ')));
         // Every key reads through a store on the same folder.
         const FolderImageStore store(root);
         for (const ImageItem &item : set->items)

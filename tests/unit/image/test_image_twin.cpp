@@ -1,7 +1,7 @@
 // The C++ image pipeline against its Python twin (clients/python/mldeck_backend/image_pipeline.py) on
 // the same files: image_twin.py writes PNG (gray, RGB, RGBA, palette, tiny, 16-bit gray and RGB), JPEG (RGB,
-// gray, all seven EXIF orientations, misnamed .png) and the twin's float32 output for seven specs (all resize modes, shrinking and
-// enlarging); every float must agree within kTolerance (images.md states the maximum seen).
+// gray, all seven EXIF orientations, misnamed .png) and the twin's float32 output for seven specs (all resize modes,
+// shrinking and enlarging); every float must agree within kTolerance (images.md states the maximum seen).
 #include "core/ml/image/ImagePipeline.h"
 
 #include <QFile>
@@ -66,15 +66,17 @@ private Q_SLOTS:
                 const double d = std::abs(double(ours->chw[i]) - double(theirs[i]));
                 if (d > worst) {
                     worst = d;
-                    worstCase = file + QStringLiteral(" spec ") +
-                                QString::fromUtf8(QJsonDocument(c.value(QStringLiteral("spec")).toObject()).toJson(
-                                    QJsonDocument::Compact));
+                    worstCase =
+                        file + QStringLiteral(" spec ") +
+                        QString::fromUtf8(
+                            QJsonDocument(c.value(QStringLiteral("spec")).toObject()).toJson(QJsonDocument::Compact));
                 }
             }
         }
         qInfo("largest |C++ - Python| over all floats: %.3g (%s); Pillow's own BILINEAR vs the twin: %.3g of 255",
               worst, qPrintable(worstCase), m_cases.value(QStringLiteral("pillow_max_difference")).toDouble());
-        QVERIFY2(worst <= kTolerance, qPrintable(QStringLiteral("largest difference %1 in %2").arg(worst).arg(worstCase)));
+        QVERIFY2(worst <= kTolerance,
+                 qPrintable(QStringLiteral("largest difference %1 in %2").arg(worst).arg(worstCase)));
     }
 
     // Brightness, contrast and the decoded size (EXIF orientation applied: rotated.jpg is 36 × 48).

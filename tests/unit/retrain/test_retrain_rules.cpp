@@ -340,11 +340,12 @@ private Q_SLOTS:
         QTest::newRow("unknown metric") << QJsonObject{{QStringLiteral("classificationMetric"), QStringLiteral("f1")}}
                                         << QStringLiteral("classificationMetric");
         QTest::newRow("flip as text") << QJsonObject{{QStringLiteral("image_augmentation"),
-                                                      QJsonObject{{QStringLiteral("horizontal_flip"), QStringLiteral("no")}}}}
+                                                      QJsonObject{
+                                                          {QStringLiteral("horizontal_flip"), QStringLiteral("no")}}}}
                                       << QStringLiteral("horizontal_flip");
-        QTest::newRow("crop beyond half") << QJsonObject{{QStringLiteral("image_augmentation"),
-                                                          QJsonObject{{QStringLiteral("max_crop"), 0.7}}}}
-                                          << QStringLiteral("largest crop");
+        QTest::newRow("crop beyond half")
+            << QJsonObject{{QStringLiteral("image_augmentation"), QJsonObject{{QStringLiteral("max_crop"), 0.7}}}}
+            << QStringLiteral("largest crop");
         QTest::newRow("augmentation not an object")
             << QJsonObject{{QStringLiteral("image_augmentation"), true}} << QStringLiteral("image_augmentation");
         QTest::newRow("metric as number")

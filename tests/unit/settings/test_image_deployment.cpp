@@ -68,14 +68,16 @@ private Q_SLOTS:
         QTest::addColumn<QByteArray>("json");
         QTest::addColumn<QString>("named");
         QTest::newRow("no store") << QByteArray(R"({"reference_set": "/a"})") << QStringLiteral("\"store\"");
-        QTest::newRow("relative set") << QByteArray(R"({"store": {"kind": "folder", "root": "/s"}, "holdout_set": "h"})")
+        QTest::newRow("relative set") << QByteArray(
+                                             R"({"store": {"kind": "folder", "root": "/s"}, "holdout_set": "h"})")
                                       << QStringLiteral("holdout_set");
-        QTest::newRow("set not text") << QByteArray(R"({"store": {"kind": "folder", "root": "/s"}, "reference_set": 3})")
+        QTest::newRow("set not text") << QByteArray(
+                                             R"({"store": {"kind": "folder", "root": "/s"}, "reference_set": 3})")
                                       << QStringLiteral("reference_set");
         QTest::newRow("unknown field") << QByteArray(R"({"store": {"kind": "folder", "root": "/s"}, "bucket": "x"})")
                                        << QStringLiteral("bucket");
-        QTest::newRow("unknown store kind") << QByteArray(R"({"store": {"kind": "s3", "root": "/s"}})")
-                                            << QStringLiteral("store");
+        QTest::newRow("unknown store kind")
+            << QByteArray(R"({"store": {"kind": "s3", "root": "/s"}})") << QStringLiteral("store");
     }
 
     void badShapesAreRefusedNamed()
@@ -94,19 +96,30 @@ private Q_SLOTS:
         QTest::addColumn<QString>("holdout");
         QTest::addColumn<QString>("problem"); // empty: accepted
         QTest::newRow("store only") << QStringLiteral("store") << QString() << QString() << QString();
-        QTest::newRow("both sets") << QStringLiteral("store") << QStringLiteral("ref") << QStringLiteral("hold") << QString();
+        QTest::newRow("both sets") << QStringLiteral("store") << QStringLiteral("ref") << QStringLiteral("hold")
+                                   << QString();
         QTest::newRow("store missing") << QStringLiteral("nope") << QString() << QString() << QStringLiteral("nope");
-        QTest::newRow("set missing") << QStringLiteral("store") << QStringLiteral("gone") << QString() << QStringLiteral("gone");
-        QTest::newRow("set without images") << QStringLiteral("store") << QStringLiteral("empty") << QString() << QStringLiteral("holds no file");
-        QTest::newRow("subfolder not a class") << QStringLiteral("store") << QStringLiteral("ref/cat") << QString() << QStringLiteral("deeper");
-        QTest::newRow("same folder") << QStringLiteral("store") << QStringLiteral("ref") << QStringLiteral("ref") << QStringLiteral("overlap");
-        QTest::newRow("holdout inside") << QStringLiteral("store") << QStringLiteral("ref") << QStringLiteral("ref/cat/deeper") << QStringLiteral("overlap");
-        QTest::newRow("reference inside") << QStringLiteral("store") << QStringLiteral("ref/cat/deeper") << QStringLiteral("ref") << QStringLiteral("overlap");
-        QTest::newRow("through a symlink") << QStringLiteral("store") << QStringLiteral("ref") << QStringLiteral("ref-link") << QStringLiteral("overlap");
+        QTest::newRow("set missing") << QStringLiteral("store") << QStringLiteral("gone") << QString()
+                                     << QStringLiteral("gone");
+        QTest::newRow("set without images")
+            << QStringLiteral("store") << QStringLiteral("empty") << QString() << QStringLiteral("holds no file");
+        QTest::newRow("subfolder not a class")
+            << QStringLiteral("store") << QStringLiteral("ref/cat") << QString() << QStringLiteral("deeper");
+        QTest::newRow("same folder") << QStringLiteral("store") << QStringLiteral("ref") << QStringLiteral("ref")
+                                     << QStringLiteral("overlap");
+        QTest::newRow("holdout inside") << QStringLiteral("store") << QStringLiteral("ref")
+                                        << QStringLiteral("ref/cat/deeper") << QStringLiteral("overlap");
+        QTest::newRow("reference inside") << QStringLiteral("store") << QStringLiteral("ref/cat/deeper")
+                                          << QStringLiteral("ref") << QStringLiteral("overlap");
+        QTest::newRow("through a symlink") << QStringLiteral("store") << QStringLiteral("ref")
+                                           << QStringLiteral("ref-link") << QStringLiteral("overlap");
         // Retraining resolves the logged keys through the store: a holdout on either side of it would be trained on.
-        QTest::newRow("holdout inside the store") << QStringLiteral(".") << QString() << QStringLiteral("hold") << QStringLiteral("image store");
-        QTest::newRow("store inside the holdout") << QStringLiteral("hold/cat") << QString() << QStringLiteral("hold") << QStringLiteral("image store");
-        QTest::newRow("holdout is the store") << QStringLiteral("hold") << QStringLiteral("ref") << QStringLiteral("hold") << QStringLiteral("image store");
+        QTest::newRow("holdout inside the store")
+            << QStringLiteral(".") << QString() << QStringLiteral("hold") << QStringLiteral("image store");
+        QTest::newRow("store inside the holdout")
+            << QStringLiteral("hold/cat") << QString() << QStringLiteral("hold") << QStringLiteral("image store");
+        QTest::newRow("holdout is the store") << QStringLiteral("hold") << QStringLiteral("ref")
+                                              << QStringLiteral("hold") << QStringLiteral("image store");
     }
 
     void rootStoreRefused()

@@ -117,8 +117,8 @@ private Q_SLOTS:
         const QString output = dir.filePath(QStringLiteral("out.pt"));
         const TrainingParams p;
         const ImageAugmentation aug;
-        const auto tooFew = trainImageModel(digitsModel(), {ImageSet{store, items(9)}}, {ImageSet{store, items(2)}},
-                                            p, aug, QStringLiteral("v"), output);
+        const auto tooFew = trainImageModel(digitsModel(), {ImageSet{store, items(9)}}, {ImageSet{store, items(2)}}, p,
+                                            aug, QStringLiteral("v"), output);
         QVERIFY(!tooFew.ok());
         QVERIFY2(tooFew.errorMessage().contains(QStringLiteral("at least 10")), qPrintable(tooFew.errorMessage()));
         const auto noValidation =
@@ -127,9 +127,9 @@ private Q_SLOTS:
         QVERIFY2(noValidation.errorMessage().contains(QStringLiteral("validation")),
                  qPrintable(noValidation.errorMessage()));
         const QString gone = dir.filePath(QStringLiteral("no-such-folder"));
-        const auto noStore = trainImageModel(
-            digitsModel(), {ImageSet{ImageStoreConfig{QStringLiteral("folder"), gone}, items(20)}},
-            {ImageSet{store, items(2)}}, p, aug, QStringLiteral("v"), output);
+        const auto noStore =
+            trainImageModel(digitsModel(), {ImageSet{ImageStoreConfig{QStringLiteral("folder"), gone}, items(20)}},
+                            {ImageSet{store, items(2)}}, p, aug, QStringLiteral("v"), output);
         QVERIFY(!noStore.ok());
         QVERIFY2(noStore.errorMessage().contains(gone), qPrintable(noStore.errorMessage()));
         const auto noFolder = trainImageModel(digitsModel(), {ImageSet{store, items(20)}}, {ImageSet{store, items(2)}},

@@ -173,9 +173,9 @@ void GeneralEditor::save(const QString &deployment, const Values &values)
     if (m_hasThreshold && !values.value(kThreshold).isNull())
         edit.decisionThreshold = values.value(kThreshold).toDouble();
     // Folders are checked (their images listed) only when they changed.
-    const ImageDeployment images = ImageFolderChecks::images(values.value(kImageStore).toString(),
-                                                             values.value(kReferenceSet).toString(),
-                                                             values.value(kHoldoutSet).toString());
+    const ImageDeployment images =
+        ImageFolderChecks::images(values.value(kImageStore).toString(), values.value(kReferenceSet).toString(),
+                                  values.value(kHoldoutSet).toString());
     if (m_isImage && !(images == m_images))
         edit.images = images;
     m_service->set(deployment, edit);

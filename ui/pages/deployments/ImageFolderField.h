@@ -48,8 +48,8 @@ struct ImageFolderChecks
     Q_DECLARE_TR_FUNCTIONS(mldeck::ui::ImageFolderChecks)
 
 public:
-    static QString storeProblem(const QString &path);                             // required
-    static QString setProblem(const QString &path);                               // optional
+    static QString storeProblem(const QString &path); // required
+    static QString setProblem(const QString &path);   // optional
     // The holdout apart from the reference set and from the store (ImageDeployment::overlaps).
     static QString overlapProblem(const QString &store, const QString &reference, const QString &holdout);
     static ImageDeployment images(const QString &store, const QString &reference, const QString &holdout);

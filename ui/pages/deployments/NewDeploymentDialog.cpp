@@ -129,16 +129,16 @@ NewDeploymentDialog::NewDeploymentDialog(DeploymentsService &service, const QStr
     schemaLayout->addWidget(m_schemaStatus);
     schemaLayout->addWidget(m_schema, 1);
 
-    m_imageStore = new ImageFolderField(tr("Image store folder"), tr("/data/images: the logged keys resolve here"),
-                                        this);
+    m_imageStore =
+        new ImageFolderField(tr("Image store folder"), tr("/data/images: the logged keys resolve here"), this);
     m_imageStore->lineEdit()->setObjectName(QStringLiteral("imageStoreEdit"));
     m_imageStore->browseButton()->setObjectName(QStringLiteral("imageStoreBrowse"));
     m_referenceSet = new ImageFolderField(tr("Reference training set"),
                                           tr("optional: one subfolder per class, added to retraining"), this);
     m_referenceSet->lineEdit()->setObjectName(QStringLiteral("referenceSetEdit"));
     m_referenceSet->browseButton()->setObjectName(QStringLiteral("referenceSetBrowse"));
-    m_holdoutSet = new ImageFolderField(tr("Holdout set"),
-                                        tr("optional: one subfolder per class, never trained on"), this);
+    m_holdoutSet =
+        new ImageFolderField(tr("Holdout set"), tr("optional: one subfolder per class, never trained on"), this);
     m_holdoutSet->lineEdit()->setObjectName(QStringLiteral("holdoutSetEdit"));
     m_holdoutSet->browseButton()->setObjectName(QStringLiteral("holdoutSetBrowse"));
     m_imageStoreRow = withReason(m_imageStore, m_imageStoreReason, QStringLiteral("imageStoreReason"), this);
@@ -252,10 +252,10 @@ QString NewDeploymentDialog::imagesProblem() const
 {
     if (!imageInput())
         return {};
-    for (const QString &why : {ImageFolderChecks::storeProblem(m_imageStore->path()),
-                               ImageFolderChecks::setProblem(m_referenceSet->path()),
-                               ImageFolderChecks::setProblem(m_holdoutSet->path()),
-                               ImageFolderChecks::overlapProblem(m_imageStore->path(), m_referenceSet->path(), m_holdoutSet->path())})
+    for (const QString &why :
+         {ImageFolderChecks::storeProblem(m_imageStore->path()), ImageFolderChecks::setProblem(m_referenceSet->path()),
+          ImageFolderChecks::setProblem(m_holdoutSet->path()),
+          ImageFolderChecks::overlapProblem(m_imageStore->path(), m_referenceSet->path(), m_holdoutSet->path())})
         if (!why.isEmpty())
             return why;
     return {};
@@ -322,10 +322,11 @@ void NewDeploymentDialog::validate()
                                        : QString());
     showReason(m_referenceSetReason, image ? ImageFolderChecks::setProblem(m_referenceSet->path()) : QString());
     const QString holdout = ImageFolderChecks::setProblem(m_holdoutSet->path());
-    showReason(m_holdoutSetReason,
-               !image                ? QString()
-               : !holdout.isEmpty() ? holdout
-                                    : ImageFolderChecks::overlapProblem(m_imageStore->path(), m_referenceSet->path(), m_holdoutSet->path()));
+    showReason(m_holdoutSetReason, !image ? QString()
+                                   : !holdout.isEmpty()
+                                       ? holdout
+                                       : ImageFolderChecks::overlapProblem(m_imageStore->path(), m_referenceSet->path(),
+                                                                           m_holdoutSet->path()));
     m_threshold->setEnabled(classSpec().isBinary());
     showReason(m_classesReason, classesProblem());
     showReason(m_descriptionReason, GeneralEditor::descriptionProblem(m_description->text()));

@@ -60,19 +60,18 @@ void DriftReferenceBar::showImages(const DriftCheckReport &report)
     m_images->setVisible(images && !report.filling);
     if (!images || report.filling)
         return;
-    m_images->setText(tr("Image statistics (brightness, contrast, width, height) computed by MLDeck from a sample "
-                         "of at most %L1 images per side: window %2; reference %3 (%4).")
-                          .arg(images->sampleSize)
-                          .arg(imageSampleSummary(images->current), imageSampleSummary(images->reference),
-                               images->reference.source));
+    m_images->setText(
+        tr("Image statistics (brightness, contrast, width, height) computed by MLDeck from a sample "
+           "of at most %L1 images per side: window %2; reference %3 (%4).")
+            .arg(images->sampleSize)
+            .arg(imageSampleSummary(images->current), imageSampleSummary(images->reference), images->reference.source));
     QStringList unreadable;
     for (const ImageSampleInfo *side : {&images->current, &images->reference})
         for (const SkippedImage &s : side->skipped)
             unreadable << tr("%1: %2").arg(s.key.toHtmlEscaped(), s.reason.toHtmlEscaped());
-    m_images->setToolTip(unreadable.isEmpty()
-                             ? QString()
-                             : tr("<p>Unreadable images (not counted in the statistics):</p><p>%1</p>")
-                                   .arg(unreadable.join(QStringLiteral("<br>"))));
+    m_images->setToolTip(unreadable.isEmpty() ? QString()
+                                              : tr("<p>Unreadable images (not counted in the statistics):</p><p>%1</p>")
+                                                    .arg(unreadable.join(QStringLiteral("<br>"))));
 }
 
 void DriftReferenceBar::clear()

@@ -166,9 +166,9 @@ void DataStep::showSummary(const retrain::DataSummary &s)
     m_form->setRowVisible(m_holdout, !s.images);
     m_form->setRowVisible(m_feedback, !s.images);
     if (s.images) { // an image deployment: images from the store and the reference set, a fixed holdout set
-        m_rows->setText(tr("%1 labelled images in the window (%2) and %3 in the reference set %4")
-                            .arg(loc.toString(s.windowImages), s.imageStore, loc.toString(s.referenceImages),
-                                 s.referenceSet));
+        m_rows->setText(
+            tr("%1 labelled images in the window (%2) and %3 in the reference set %4")
+                .arg(loc.toString(s.windowImages), s.imageStore, loc.toString(s.referenceImages), s.referenceSet));
         m_split->setText(tr("training %1 · validation %2 images · holdout %3 images (the holdout set %4)")
                              .arg(loc.toString(s.trainRows), loc.toString(s.validationRows),
                                   loc.toString(s.holdoutRows), s.holdoutSet));

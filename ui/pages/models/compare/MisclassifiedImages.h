@@ -60,7 +60,7 @@ private:
     JobThread *m_jobs = nullptr; // reads and scales thumbnails off the UI thread
     int m_read = 0;
     QHash<QString, QString> m_unreadable; // key → why its thumbnail cannot be read
-    int m_generation = 0; // results of a previous setRows are dropped
+    int m_generation = 0;                 // results of a previous setRows are dropped
     // The current generation as the thumbnail thread sees it: a job queued for older rows skips its decoding.
     std::shared_ptr<std::atomic<int>> m_live = std::make_shared<std::atomic<int>>(0);
 };
