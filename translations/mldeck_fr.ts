@@ -588,7 +588,7 @@
     </message>
     <message>
         <source>Deployment %1 has no rule &quot;%2&quot;.</source>
-        <translation>Le déploiement %1 n&apos;a pas de règle « %2 ».</translation>
+        <translation>Le déploiement %1 n’a pas de règle « %2 ».</translation>
     </message>
     <message>
         <source>Rule %1 of %2 deleted.</source>
@@ -896,19 +896,19 @@
     </message>
     <message>
         <source>The history must span %1 to %2 days, not %3.</source>
-        <translation>L&apos;historique doit couvrir de %1 à %2 jours, pas %3.</translation>
+        <translation>L’historique doit couvrir de %1 à %2 jours, pas %3.</translation>
     </message>
     <message>
         <source>The rate must be above 0 and at most %1 requests per second, not %2.</source>
-        <translation>Le débit doit être supérieur à 0 et d&apos;au plus %1 requêtes par seconde, pas %2.</translation>
+        <translation>Le débit doit être supérieur à 0 et d’au plus %1 requêtes par seconde, pas %2.</translation>
     </message>
     <message>
         <source>The MLDeck schema is missing or out of date: run &quot;mldeckctl migrate&quot; first.</source>
-        <translation>Le schéma MLDeck est absent ou pas à jour : lancez d&apos;abord « mldeckctl migrate ».</translation>
+        <translation>Le schéma MLDeck est absent ou pas à jour : lancez d’abord « mldeckctl migrate ».</translation>
     </message>
     <message>
         <source>Deployment &quot;%1&quot; already has logged predictions: a history is only loaded into an empty log (start from a new database).</source>
-        <translation>Le déploiement « %1 » a déjà des prédictions journalisées : un historique ne se charge que dans un journal vide (partez d&apos;une nouvelle base).</translation>
+        <translation>Le déploiement « %1 » a déjà des prédictions journalisées : un historique ne se charge que dans un journal vide (partez d’une nouvelle base).</translation>
     </message>
     <message>
         <source>Ride delay prediction (demo)</source>
@@ -944,7 +944,7 @@
     </message>
     <message>
         <source>KPI aggregates built once in %1 s (%2 aggregate rows)</source>
-        <translation>agrégats KPI construits une fois en %1 s (%2 lignes d&apos;agrégats)</translation>
+        <translation>agrégats KPI construits une fois en %1 s (%2 lignes d’agrégats)</translation>
     </message>
     <message>
         <source>Redis flags and champion</source>
@@ -959,7 +959,7 @@
     <name>mldeck::HistoryEvents</name>
     <message>
         <source>First model for the ETA service</source>
-        <translation>Premier modèle du service d&apos;ETA</translation>
+        <translation>Premier modèle du service d’ETA</translation>
     </message>
     <message>
         <source>Rollout per the deployment guide</source>
@@ -967,7 +967,7 @@
     </message>
     <message>
         <source>Reviewed by the team: %1 acceptable at this step</source>
-        <translation>Revu par l&apos;équipe : %1 acceptable à cette étape</translation>
+        <translation>Revu par l’équipe : %1 acceptable à cette étape</translation>
     </message>
     <message>
         <source>staged plan: step %1 (%2 %) -&gt; step %3 (%4 %), all gates passed</source>
@@ -975,7 +975,7 @@
     </message>
     <message>
         <source>The history&apos;s incident did not reach the guard&apos;s rollback rule (%1); use a higher rate.</source>
-        <translation>L&apos;incident de l&apos;historique n&apos;a pas atteint la règle de retour arrière de la garde (%1) ; utilisez un débit plus élevé.</translation>
+        <translation>L’incident de l’historique n’a pas atteint la règle de retour arrière de la garde (%1) ; utilisez un débit plus élevé.</translation>
     </message>
     <message>
         <source>Guard turned ML off for %1</source>
@@ -987,7 +987,7 @@
     </message>
     <message>
         <source>Incident closed: ML back on at the plan&apos;s current step</source>
-        <translation>Incident clos : ML réactivé à l&apos;étape courante du plan</translation>
+        <translation>Incident clos : ML réactivé à l’étape courante du plan</translation>
     </message>
     <message>
         <source>Drift on %1: %2 = %3 (threshold %4)</source>
@@ -999,7 +999,7 @@
     </message>
     <message>
         <source>Heavy rain and a driver shortage in the city today; the model copes, watching</source>
-        <translation>Fortes pluies et manque de chauffeurs en ville aujourd&apos;hui ; le modèle tient, on surveille</translation>
+        <translation>Fortes pluies et manque de chauffeurs en ville aujourd’hui ; le modèle tient, on surveille</translation>
     </message>
     <message>
         <source>MAE %1 -&gt; %2 on the holdout (%3 % better, rule: at least 2 %)</source>
@@ -1015,7 +1015,7 @@
     </message>
     <message>
         <source>The retrained model was not registered before its promotion.</source>
-        <translation>Le modèle réentraîné n&apos;a pas été enregistré avant sa promotion.</translation>
+        <translation>Le modèle réentraîné n’a pas été enregistré avant sa promotion.</translation>
     </message>
     <message>
         <source>Retrained on the last 7 days: better MAE on the holdout</source>
@@ -1023,7 +1023,7 @@
     </message>
     <message>
         <source>A month of demo history loaded</source>
-        <translation>Un mois d&apos;historique de démonstration chargé</translation>
+        <translation>Un mois d’historique de démonstration chargé</translation>
     </message>
     <message>
         <source>First model for ride-offer acceptance</source>
@@ -1324,7 +1324,7 @@
     </message>
     <message>
         <source>alert rules</source>
-        <translation>les règles d&apos;alerte</translation>
+        <translation>les règles d’alerte</translation>
     </message>
     <message>
         <source>the webhook</source>
@@ -2299,7 +2299,7 @@
     </message>
     <message>
         <source>Deployment %1: window %2 to %3 against %4.</source>
-        <translation>Déploiement %1 : fenêtre de %2 à %3 comparée à %4.</translation>
+        <translation>Déploiement %1 : fenêtre de %2 à %3 comparée à la référence : %4.</translation>
     </message>
     <message>
         <source>Reference CSV file (header line, one column per feature).</source>
@@ -3719,19 +3719,19 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     </message>
     <message>
         <source>Fill an empty deployment with a month of demo history.</source>
-        <translation>Remplir un déploiement vide avec un mois d&apos;historique de démonstration.</translation>
+        <translation>Remplir un déploiement vide avec un mois d’historique de démonstration.</translation>
     </message>
     <message>
         <source>Delete a rule of the deployment&apos;s own (an alert it raised resolves).</source>
-        <translation>Supprimer une règle propre au déploiement (une alerte qu&apos;elle a levée est résolue).</translation>
+        <translation>Supprimer une règle propre au déploiement (une alerte qu’elle a levée est résolue).</translation>
     </message>
     <message>
         <source>--reset and --delete exclude each other.</source>
-        <translation>--reset et --delete s&apos;excluent.</translation>
+        <translation>--reset et --delete s’excluent.</translation>
     </message>
     <message>
         <source>Deployment %1 has no rule &quot;%2&quot;.</source>
-        <translation>Le déploiement %1 n&apos;a pas de règle « %2 ».</translation>
+        <translation>Le déploiement %1 n’a pas de règle « %2 ».</translation>
     </message>
     <message>
         <source>Rule %1 of %2 deleted.</source>
@@ -3739,7 +3739,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     </message>
     <message>
         <source>Length of the history in days (default 30).</source>
-        <translation>Durée de l&apos;historique en jours (30 par défaut).</translation>
+        <translation>Durée de l’historique en jours (30 par défaut).</translation>
     </message>
     <message>
         <source>Random seed (default 42): the same seed and end give the same history.</source>
@@ -3751,7 +3751,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     </message>
     <message>
         <source>End of the history, ISO 8601 (default: now, to the minute).</source>
-        <translation>Fin de l&apos;historique, ISO 8601 (par défaut : maintenant, à la minute).</translation>
+        <translation>Fin de l’historique, ISO 8601 (par défaut : maintenant, à la minute).</translation>
     </message>
     <message>
         <source>--days must be a whole number, not &quot;%1&quot;.</source>
@@ -3767,7 +3767,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     </message>
     <message>
         <source>Deployment &quot;%1&quot; already has its demo history (%2 .. %3, seed %4): reused, nothing added.</source>
-        <translation>Le déploiement « %1 » a déjà son historique de démonstration (%2 .. %3, graine %4) : réutilisé, rien d&apos;ajouté.</translation>
+        <translation>Le déploiement « %1 » a déjà son historique de démonstration (%2 .. %3, graine %4) : réutilisé, rien d’ajouté.</translation>
     </message>
     <message>
         <source>  %1: %2 s, %3 rows, %4 rows/s</source>
@@ -3779,7 +3779,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     </message>
     <message>
         <source>History of &quot;%1&quot; from %2 to %3: %4 predictions, %5 outcomes, %6 feedback, %7 audit rows in %8 s (%9 log rows/s overall).</source>
-        <translation>Historique de « %1 » du %2 au %3 : %4 prédictions, %5 résultats, %6 retours, %7 lignes d&apos;audit en %8 s (%9 lignes de journal/s au total).</translation>
+        <translation>Historique de « %1 » du %2 au %3 : %4 prédictions, %5 résultats, %6 retours, %7 lignes d’audit en %8 s (%9 lignes de journal/s au total).</translation>
     </message>
     <message>
         <source>%1  (archived %2 by %3)</source>
@@ -3811,7 +3811,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     </message>
     <message>
         <source>  features     none yet (the first model registered or row logged sets them)</source>
-        <translation>  variables    aucune pour l&apos;instant (le premier modèle enregistré ou la première ligne journalisée les fixe)</translation>
+        <translation>  variables    aucune pour l’instant (le premier modèle enregistré ou la première ligne journalisée les fixe)</translation>
     </message>
     <message>
         <source>give exactly one deployment name</source>
@@ -3827,7 +3827,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     </message>
     <message>
         <source>One line saying what it predicts.</source>
-        <translation>Une ligne qui dit ce qu&apos;il prédit.</translation>
+        <translation>Une ligne qui dit ce qu’il prédit.</translation>
     </message>
     <message>
         <source>What the model predicts (default: the model&apos;s target).</source>
@@ -3851,7 +3851,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     </message>
     <message>
         <source>Model file %1 has no mldeck.json metadata: its features are unknown.</source>
-        <translation>Le fichier de modèle %1 n&apos;a pas de métadonnées mldeck.json : ses variables sont inconnues.</translation>
+        <translation>Le fichier de modèle %1 n’a pas de métadonnées mldeck.json : ses variables sont inconnues.</translation>
     </message>
     <message>
         <source>Give --task regression or --task classification (or --from-model FILE).</source>
@@ -3915,7 +3915,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     </message>
     <message>
         <source>Why (recorded in the audit log); required.</source>
-        <translation>Pourquoi (consigné dans le journal d&apos;audit) ; obligatoire.</translation>
+        <translation>Pourquoi (consigné dans le journal d’audit) ; obligatoire.</translation>
     </message>
     <message>
         <source>Archive a deployment: hidden from the selectors and the guard, its history kept (audited).</source>
@@ -3931,7 +3931,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     </message>
     <message>
         <source>Checks the live window of a deployment for feature drift. Exit code 1 when the dataset drifts, 3 while its reference is still filling.</source>
-        <translation>Vérifie la dérive des variables sur la fenêtre courante d&apos;un déploiement. Code de sortie 1 quand le jeu de données dérive, 3 tant que sa référence se remplit.</translation>
+        <translation>Vérifie la dérive des variables sur la fenêtre courante d’un déploiement. Code de sortie 1 quand le jeu de données dérive, 3 tant que sa référence se remplit.</translation>
     </message>
     <message>
         <source>Deployment %1: %2 (%3); drift is checked once the reference is full.</source>
@@ -3955,7 +3955,7 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     </message>
     <message>
         <source>Shows the drift reference of a deployment and whether it is still filling.</source>
-        <translation>Affiche la référence de dérive d&apos;un déploiement et si elle se remplit encore.</translation>
+        <translation>Affiche la référence de dérive d’un déploiement et si elle se remplit encore.</translation>
     </message>
     <message>
         <source>The first N logged predictions (the default, N = 5000).</source>
@@ -3971,23 +3971,23 @@ Code de sortie 0 quand les trois fonctionnent, 2 sinon.</translation>
     </message>
     <message>
         <source>The champion model&apos;s training window (train_from/train_to).</source>
-        <translation>La fenêtre d&apos;entraînement du modèle champion (train_from/train_to).</translation>
+        <translation>La fenêtre d’entraînement du modèle champion (train_from/train_to).</translation>
     </message>
     <message>
         <source>The model&apos;s training data: a CSV file with a column per feature (optional columns predicted, actual), stored as a snapshot.</source>
-        <translation>Les données d&apos;entraînement du modèle : un fichier CSV avec une colonne par variable (colonnes predicted, actual facultatives), enregistré comme instantané.</translation>
+        <translation>Les données d’entraînement du modèle : un fichier CSV avec une colonne par variable (colonnes predicted, actual facultatives), enregistré comme instantané.</translation>
     </message>
     <message>
         <source>Name of the snapshot --from-csv stores (default: training).</source>
-        <translation>Nom de l&apos;instantané que --from-csv enregistre (par défaut : training).</translation>
+        <translation>Nom de l’instantané que --from-csv enregistre (par défaut : training).</translation>
     </message>
     <message>
         <source>Any reference text: auto, first:DURATION, previous:DURATION, ...</source>
-        <translation>N&apos;importe quel texte de référence : auto, first:DUREE, previous:DUREE, ...</translation>
+        <translation>N’importe quel texte de référence : auto, first:DUREE, previous:DUREE, ...</translation>
     </message>
     <message>
         <source>Sets the drift reference of a deployment (one of --first-rows, --period, --snapshot, --model, --from-csv, --spec); audited.</source>
-        <translation>Définit la référence de dérive d&apos;un déploiement (une parmi --first-rows, --period, --snapshot, --model, --from-csv, --spec) ; audité.</translation>
+        <translation>Définit la référence de dérive d’un déploiement (une parmi --first-rows, --period, --snapshot, --model, --from-csv, --spec) ; audité.</translation>
     </message>
     <message>
         <source>Choose the reference: --first-rows N, --period FROM/TO, --snapshot NAME, --model, --from-csv FILE or --spec SPEC.</source>
@@ -4913,7 +4913,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
     </message>
     <message>
         <source>image: the fixed holdout, a folder with one subfolder per class (not the reference set).</source>
-        <translation>image : le jeu de validation fixe, un dossier avec un sous-dossier par classe (pas le jeu de référence).</translation>
+        <translation>image : le jeu de test fixe, un dossier avec un sous-dossier par classe (pas le jeu de référence).</translation>
     </message>
     <message>
         <source>--input must be features or image, not &quot;%1&quot;.</source>
@@ -4929,7 +4929,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
     </message>
     <message>
         <source>Show the image configuration of an image deployment: its image store, reference set and holdout set.</source>
-        <translation>Afficher la configuration des images d’un déploiement d’images : son stockage d’images, son jeu de référence et son jeu de validation fixe.</translation>
+        <translation>Afficher la configuration des images d’un déploiement d’images : son stockage d’images, son jeu de référence et son jeu de test fixe.</translation>
     </message>
     <message>
         <source>The folder the logged image keys resolve in.</source>
@@ -4941,7 +4941,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
     </message>
     <message>
         <source>The fixed holdout (one subfolder per class); &quot;&quot; for none.</source>
-        <translation>Le jeu de validation fixe (un sous-dossier par classe) ; &quot;&quot; pour aucun.</translation>
+        <translation>Le jeu de test fixe (un sous-dossier par classe) ; &quot;&quot; pour aucun.</translation>
     </message>
     <message>
         <source>Change the image configuration of a deployment (the folders are checked first; audited). Options not given keep their value.</source>
@@ -5247,7 +5247,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
     </message>
     <message>
         <source>A failure rate threshold is a share between 0 and 1 (0.2 = 20 %), not %1.</source>
-        <translation>Un seuil de taux d&apos;échec est une part entre 0 et 1 (0.2 = 20 %), pas %1.</translation>
+        <translation>Un seuil de taux d’échec est une part entre 0 et 1 (0.2 = 20 %), pas %1.</translation>
     </message>
     <message>
         <source>The threshold cannot be negative (%1).</source>
@@ -5271,7 +5271,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
     </message>
     <message>
         <source>The pending period must be between 0 and %1 seconds, not %2.</source>
-        <translation>La période d&apos;attente doit être comprise entre 0 et %1 secondes, pas %2.</translation>
+        <translation>La période d’attente doit être comprise entre 0 et %1 secondes, pas %2.</translation>
     </message>
     <message>
         <source>Unknown severity &quot;%1&quot;: use info, warning or critical.</source>
@@ -5383,7 +5383,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
     </message>
     <message>
         <source>The holdout set %1 and the reference set %2 overlap: a fixed holdout must hold images that training never sees.</source>
-        <translation>Le jeu de validation fixe %1 et le jeu de référence %2 se recouvrent : un jeu de validation fixe doit contenir des images que l’entraînement ne voit jamais.</translation>
+        <translation>Le jeu de test fixe %1 et le jeu de référence %2 se recouvrent : un jeu de test fixe doit contenir des images que l’entraînement ne voit jamais.</translation>
     </message>
     <message>
         <source>Retrain setting &quot;image_augmentation&quot; must be an object.</source>
@@ -5395,7 +5395,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
     </message>
     <message>
         <source>The holdout set %1 is not a readable folder.</source>
-        <translation>Le jeu de validation fixe %1 n’est pas un dossier lisible.</translation>
+        <translation>Le jeu de test fixe %1 n’est pas un dossier lisible.</translation>
     </message>
     <message>
         <source>The reference set %1: %2</source>
@@ -5403,7 +5403,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
     </message>
     <message>
         <source>The holdout set %1: %2</source>
-        <translation>Le jeu de validation fixe %1 : %2</translation>
+        <translation>Le jeu de test fixe %1 : %2</translation>
     </message>
     <message>
         <source>The reference set %1 holds no file in a subfolder named after a class (%2).</source>
@@ -5411,7 +5411,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
     </message>
     <message>
         <source>The holdout set %1 holds no file in a subfolder named after a class (%2).</source>
-        <translation>Le jeu de validation fixe %1 ne contient aucun fichier dans un sous-dossier portant le nom d’une classe (%2).</translation>
+        <translation>Le jeu de test fixe %1 ne contient aucun fichier dans un sous-dossier portant le nom d’une classe (%2).</translation>
     </message>
     <message>
         <source>The image store cannot be the root folder /: logged keys would reach any file.</source>
@@ -5419,7 +5419,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
     </message>
     <message>
         <source>The holdout set %1 and the image store %2 overlap: a fixed holdout must hold images that training never sees.</source>
-        <translation>Le jeu de validation fixe %1 et le stockage d’images %2 se recouvrent : un jeu de validation fixe doit contenir des images que l’entraînement ne voit jamais.</translation>
+        <translation>Le jeu de test fixe %1 et le stockage d’images %2 se recouvrent : un jeu de test fixe doit contenir des images que l’entraînement ne voit jamais.</translation>
     </message>
     <message>
         <source>Give the whole path (from /): the guard and the model worker read it too.</source>
@@ -7315,15 +7315,15 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
     </message>
     <message>
         <source>Deployment &quot;%1&quot; already exists (archived); nothing was changed.</source>
-        <translation>Le déploiement « %1 » existe déjà (archivé) ; rien n&apos;a été modifié.</translation>
+        <translation>Le déploiement « %1 » existe déjà (archivé) ; rien n’a été modifié.</translation>
     </message>
     <message>
         <source>Deployment &quot;%1&quot; already exists; nothing was changed.</source>
-        <translation>Le déploiement « %1 » existe déjà ; rien n&apos;a été modifié.</translation>
+        <translation>Le déploiement « %1 » existe déjà ; rien n’a été modifié.</translation>
     </message>
     <message>
         <source>Deployment &quot;%1&quot; not created, nothing was changed: %2</source>
-        <translation>Déploiement « %1 » non créé, rien n&apos;a été modifié : %2</translation>
+        <translation>Déploiement « %1 » non créé, rien n’a été modifié : %2</translation>
     </message>
     <message>
         <source>Deployment &quot;%1&quot; not created: %2 Its Redis flags (ML off, 0 %) were written and are harmless; run the same create again to finish.</source>
@@ -7331,15 +7331,15 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
     </message>
     <message>
         <source>No Redis connection is configured: a deployment&apos;s flags live there.</source>
-        <translation>Aucune connexion Redis n&apos;est configurée : les drapeaux d&apos;un déploiement s&apos;y trouvent.</translation>
+        <translation>Aucune connexion Redis n’est configurée : les drapeaux d’un déploiement s’y trouvent.</translation>
     </message>
     <message>
         <source>Model %1 has no mldeck.json metadata: it does not name its features.</source>
-        <translation>Le modèle %1 n&apos;a pas de métadonnées mldeck.json : il ne nomme pas ses variables.</translation>
+        <translation>Le modèle %1 n’a pas de métadonnées mldeck.json : il ne nomme pas ses variables.</translation>
     </message>
     <message>
         <source>%1 has no header line: its columns cannot be read.</source>
-        <translation>%1 n&apos;a pas de ligne d&apos;en-tête : ses colonnes ne peuvent pas être lues.</translation>
+        <translation>%1 n’a pas de ligne d’en-tête : ses colonnes ne peuvent pas être lues.</translation>
     </message>
     <message>
         <source>%1 names no column.</source>
@@ -7355,7 +7355,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
     </message>
     <message>
         <source>automatic (snapshot baseline, else the champion&apos;s training window, else the first hour of the log)</source>
-        <translation>automatique (instantané baseline, sinon la fenêtre d&apos;entraînement du champion, sinon la première heure du journal)</translation>
+        <translation>automatique (instantané baseline, sinon la fenêtre d’entraînement du champion, sinon la première heure du journal)</translation>
     </message>
     <message>
         <source>period %1 to %2</source>
@@ -7371,7 +7371,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
     </message>
     <message>
         <source>The deployment has no feature schema yet: register a model or create it with one first.</source>
-        <translation>Le déploiement n&apos;a pas encore de schéma de variables : enregistrez d&apos;abord un modèle ou créez-le avec un schéma.</translation>
+        <translation>Le déploiement n’a pas encore de schéma de variables : enregistrez d’abord un modèle ou créez-le avec un schéma.</translation>
     </message>
     <message>
         <source>Column &quot;%1&quot; of %2 must hold numbers.</source>
@@ -7379,7 +7379,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
     </message>
     <message>
         <source>Feature &quot;%1&quot; of the deployment is not a column of %2.</source>
-        <translation>La variable « %1 » du déploiement n&apos;est pas une colonne de %2.</translation>
+        <translation>La variable « %1 » du déploiement n’est pas une colonne de %2.</translation>
     </message>
     <message>
         <source>Feature &quot;%1&quot; is numeric but column &quot;%1&quot; of %2 holds text.</source>
@@ -7387,7 +7387,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
     </message>
     <message>
         <source>%1 has no data rows.</source>
-        <translation>%1 n&apos;a aucune ligne de données.</translation>
+        <translation>%1 n’a aucune ligne de données.</translation>
     </message>
     <message>
         <source>drift reference: snapshot %1 from %2 (%3 rows)</source>
@@ -7395,15 +7395,15 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
     </message>
     <message>
         <source>Changed in the settings editor</source>
-        <translation>Modifié dans l&apos;éditeur de réglages</translation>
+        <translation>Modifié dans l’éditeur de réglages</translation>
     </message>
     <message>
         <source>Your role may not read the webhook&apos;s URL (it may hold a token).</source>
-        <translation>Votre rôle ne peut pas lire l&apos;URL du webhook (elle peut contenir un jeton).</translation>
+        <translation>Votre rôle ne peut pas lire l’URL du webhook (elle peut contenir un jeton).</translation>
     </message>
     <message>
         <source>&quot;%1&quot; has no webhook yet: save one first.</source>
-        <translation>« %1 » n&apos;a pas encore de webhook : enregistrez-en un d&apos;abord.</translation>
+        <translation>« %1 » n’a pas encore de webhook : enregistrez-en un d’abord.</translation>
     </message>
     <message>
         <source>Webhook test</source>
@@ -7411,7 +7411,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
     </message>
     <message>
         <source>The test was not delivered: %1</source>
-        <translation>Le test n&apos;a pas été livré : %1</translation>
+        <translation>Le test n’a pas été livré : %1</translation>
     </message>
     <message>
         <source>Test delivered (HTTP %1).</source>
@@ -7862,15 +7862,15 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
     <message numerus="yes">
         <source>computed from %Ln sampled image(s) of %L1</source>
         <translation>
-            <numerusform>calculé sur %Ln image échantillonnée parmi %L1</numerusform>
-            <numerusform>calculé sur %Ln images échantillonnées parmi %L1</numerusform>
+            <numerusform>calculée sur %Ln image échantillonnée parmi %L1</numerusform>
+            <numerusform>calculée sur %Ln images échantillonnées parmi %L1</numerusform>
         </translation>
     </message>
     <message numerus="yes">
         <source>computed from %L1 of %Ln sampled image(s) of %L2 (%L3 unreadable)</source>
         <translation>
-            <numerusform>calculé sur %L1 des %Ln image échantillonnée parmi %L2 (%L3 illisibles)</numerusform>
-            <numerusform>calculé sur %L1 des %Ln images échantillonnées parmi %L2 (%L3 illisibles)</numerusform>
+            <numerusform>calculée sur %L1 des %Ln image échantillonnée parmi %L2 (%L3 illisibles)</numerusform>
+            <numerusform>calculée sur %L1 des %Ln images échantillonnées parmi %L2 (%L3 illisibles)</numerusform>
         </translation>
     </message>
     <message>
@@ -8251,7 +8251,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
     </message>
     <message>
         <source>&quot;%1&quot; is not a row count: use first_rows:N with N a whole number from %2 to %3.</source>
-        <translation>« %1 » n&apos;est pas un nombre de lignes : utilisez first_rows:N avec N un nombre entier de %2 à %3.</translation>
+        <translation>« %1 » n’est pas un nombre de lignes : utilisez first_rows:N avec N un nombre entier de %2 à %3.</translation>
     </message>
     <message>
         <source>Unknown reference &quot;%1&quot;: use first_rows:N, model, snapshot:NAME, period:FROM/TO, auto, first:DURATION or previous:DURATION.</source>
@@ -8263,7 +8263,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
     </message>
     <message>
         <source>drift setting &quot;%1&quot; must be above 0 and at most %2.</source>
-        <translation>le réglage de dérive « %1 » doit être supérieur à 0 et d&apos;au plus %2.</translation>
+        <translation>le réglage de dérive « %1 » doit être supérieur à 0 et d’au plus %2.</translation>
     </message>
     <message>
         <source>drift setting &quot;%1&quot; must be above 0 and below %2.</source>
@@ -9198,7 +9198,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
     </message>
     <message>
         <source>Rule %1 is not built in, so it has no default to go back to: delete it instead.</source>
-        <translation>La règle %1 n&apos;est pas prédéfinie : elle n&apos;a pas de valeur par défaut à laquelle revenir ; supprimez-la plutôt.</translation>
+        <translation>La règle %1 n’est pas prédéfinie : elle n’a pas de valeur par défaut à laquelle revenir ; supprimez-la plutôt.</translation>
     </message>
     <message>
         <source>Rule %1 is built in and cannot be deleted: reset it to its default or turn it off.</source>
@@ -9206,7 +9206,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
     </message>
     <message>
         <source>deleting alert rule %1</source>
-        <translation>suppression de la règle d&apos;alerte %1</translation>
+        <translation>suppression de la règle d’alerte %1</translation>
     </message>
     <message>
         <source>%1 is longer than %2 characters</source>
@@ -9226,7 +9226,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
     </message>
     <message>
         <source>the target unit</source>
-        <translation>l&apos;unité de la cible</translation>
+        <translation>l’unité de la cible</translation>
     </message>
     <message>
         <source>The PostgreSQL role %1 may not change deployments (%2): that takes the mldeck_scientist role.</source>
@@ -9234,7 +9234,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
     </message>
     <message>
         <source>Unknown deployment &quot;%1&quot;: create it first (mldeckctl deployments create, or New deployment on the Deployments page).</source>
-        <translation>Déploiement « %1 » inconnu : créez-le d&apos;abord (mldeckctl deployments create, ou Nouveau déploiement sur la page Déploiements).</translation>
+        <translation>Déploiement « %1 » inconnu : créez-le d’abord (mldeckctl deployments create, ou Nouveau déploiement sur la page Déploiements).</translation>
     </message>
     <message>
         <source>Deployment &quot;%1&quot; is archived.</source>
@@ -9246,7 +9246,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
     </message>
     <message>
         <source>&quot;%1&quot; is not a valid deployment name (lower-case letter first, then a-z, 0-9, _ or -; at most 63 characters).</source>
-        <translation>« %1 » n&apos;est pas un nom de déploiement valide (une lettre minuscule d&apos;abord, puis a-z, 0-9, _ ou - ; 63 caractères au plus).</translation>
+        <translation>« %1 » n’est pas un nom de déploiement valide (une lettre minuscule d’abord, puis a-z, 0-9, _ ou - ; 63 caractères au plus).</translation>
     </message>
     <message>
         <source>Unknown task &quot;%1&quot;: use regression or classification.</source>
@@ -9274,11 +9274,11 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
     </message>
     <message>
         <source>Deployment &quot;%1&quot; already exists (archived); nothing was changed.</source>
-        <translation>Le déploiement « %1 » existe déjà (archivé) ; rien n&apos;a été modifié.</translation>
+        <translation>Le déploiement « %1 » existe déjà (archivé) ; rien n’a été modifié.</translation>
     </message>
     <message>
         <source>Deployment &quot;%1&quot; already exists; nothing was changed.</source>
-        <translation>Le déploiement « %1 » existe déjà ; rien n&apos;a été modifié.</translation>
+        <translation>Le déploiement « %1 » existe déjà ; rien n’a été modifié.</translation>
     </message>
     <message>
         <source>reading deployment &quot;%1&quot;</source>
@@ -9294,7 +9294,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
     </message>
     <message>
         <source>Archiving deployment &quot;%1&quot; needs a reason (it goes to the audit log).</source>
-        <translation>Archiver le déploiement « %1 » demande une raison (elle va dans le journal d&apos;audit).</translation>
+        <translation>Archiver le déploiement « %1 » demande une raison (elle va dans le journal d’audit).</translation>
     </message>
     <message>
         <source>archiving deployment &quot;%1&quot;</source>
@@ -9318,43 +9318,43 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
     </message>
     <message>
         <source>saving the drift settings of &quot;%1&quot; (nothing was changed)</source>
-        <translation>enregistrement des réglages de dérive de « %1 » (rien n&apos;a été modifié)</translation>
+        <translation>enregistrement des réglages de dérive de « %1 » (rien n’a été modifié)</translation>
     </message>
     <message>
         <source>Snapshot &quot;%1&quot; would be empty: nothing was changed.</source>
-        <translation>L&apos;instantané « %1 » serait vide : rien n&apos;a été modifié.</translation>
+        <translation>L’instantané « %1 » serait vide : rien n’a été modifié.</translation>
     </message>
     <message>
         <source>storing drift snapshot &quot;%1&quot; (nothing was changed)</source>
-        <translation>enregistrement de l&apos;instantané de dérive « %1 » (rien n&apos;a été modifié)</translation>
+        <translation>enregistrement de l’instantané de dérive « %1 » (rien n’a été modifié)</translation>
     </message>
     <message>
         <source>storing the guard rules of &quot;%1&quot; (nothing was changed)</source>
-        <translation>enregistrement des règles de la garde de « %1 » (rien n&apos;a été modifié)</translation>
+        <translation>enregistrement des règles de la garde de « %1 » (rien n’a été modifié)</translation>
     </message>
     <message>
         <source>looking for the demo history of &quot;%1&quot;</source>
-        <translation>recherche de l&apos;historique de démonstration de « %1 »</translation>
+        <translation>recherche de l’historique de démonstration de « %1 »</translation>
     </message>
     <message>
         <source>Loading a back-dated history needs a PostgreSQL superuser (it turns the audit and aggregate triggers off while it writes); &quot;%1&quot; is not one.</source>
-        <translation>Charger un historique antidaté demande un superutilisateur PostgreSQL (il désactive les déclencheurs d&apos;audit et d&apos;agrégats pendant l&apos;écriture) ; « %1 » n&apos;en est pas un.</translation>
+        <translation>Charger un historique antidaté demande un superutilisateur PostgreSQL (il désactive les déclencheurs d’audit et d’agrégats pendant l’écriture) ; « %1 » n’en est pas un.</translation>
     </message>
     <message>
         <source>preparing the history load</source>
-        <translation>préparation du chargement de l&apos;historique</translation>
+        <translation>préparation du chargement de l’historique</translation>
     </message>
     <message>
         <source>ending the history load</source>
-        <translation>fin du chargement de l&apos;historique</translation>
+        <translation>fin du chargement de l’historique</translation>
     </message>
     <message>
         <source>writing the audit row &quot;%1&quot;</source>
-        <translation>écriture de la ligne d&apos;audit « %1 »</translation>
+        <translation>écriture de la ligne d’audit « %1 »</translation>
     </message>
     <message>
         <source>writing the alert &quot;%1&quot;</source>
-        <translation>écriture de l&apos;alerte « %1 »</translation>
+        <translation>écriture de l’alerte « %1 »</translation>
     </message>
     <message>
         <source>writing the staged plan of &quot;%1&quot;</source>
@@ -9362,7 +9362,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
     </message>
     <message>
         <source>registering %1@%2 in the history</source>
-        <translation>enregistrement de %1@%2 dans l&apos;historique</translation>
+        <translation>enregistrement de %1@%2 dans l’historique</translation>
     </message>
     <message>
         <source>moving the %1 of &quot;%2&quot;</source>
@@ -9683,7 +9683,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
     <name>mldeck::ui::AlertRuleEditor</name>
     <message>
         <source>Alert rule</source>
-        <translation>Règle d&apos;alerte</translation>
+        <translation>Règle d’alerte</translation>
     </message>
     <message>
         <source>Rule id</source>
@@ -9695,7 +9695,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
     </message>
     <message>
         <source>Failure rate (share of failed predictions, all paths)</source>
-        <translation>Taux d&apos;échec (part des prédictions échouées, tous chemins)</translation>
+        <translation>Taux d’échec (part des prédictions échouées, tous chemins)</translation>
     </message>
     <message>
         <source>Latency p95 of the ML path (ms)</source>
@@ -9739,7 +9739,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
     </message>
     <message>
         <source>Failure rate: a share (0.2 = 20 %). Latency: milliseconds. No data: fires when the window holds at most this many predictions. Dependency fallback: minutes in fallback (the window is unused).</source>
-        <translation>Taux d&apos;échec : une part (0.2 = 20 %). Latence : millisecondes. Absence de données : se déclenche quand la fenêtre contient au plus ce nombre de prédictions. Dépendance en mode dégradé : minutes en mode dégradé (la fenêtre n&apos;est pas utilisée).</translation>
+        <translation>Taux d’échec : une part (0.2 = 20 %). Latence : millisecondes. Absence de données : se déclenche quand la fenêtre contient au plus ce nombre de prédictions. Dépendance en mode dégradé : minutes en mode dégradé (la fenêtre n’est pas utilisée).</translation>
     </message>
     <message>
         <source>Window</source>
@@ -9751,7 +9751,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
     </message>
     <message>
         <source>Pending period (for)</source>
-        <translation>Période d&apos;attente (pendant)</translation>
+        <translation>Période d’attente (pendant)</translation>
     </message>
     <message>
         <source>Severity</source>
@@ -9771,7 +9771,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
     </message>
     <message>
         <source>Enabled (a disabled rule&apos;s firing alert resolves)</source>
-        <translation>Activée (l&apos;alerte en cours d&apos;une règle désactivée est résolue)</translation>
+        <translation>Activée (l’alerte en cours d’une règle désactivée est résolue)</translation>
     </message>
     <message>
         <source>Reason</source>
@@ -9779,11 +9779,11 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
     </message>
     <message>
         <source>optional, kept in the audit log</source>
-        <translation>facultative, conservée dans le journal d&apos;audit</translation>
+        <translation>facultative, conservée dans le journal d’audit</translation>
     </message>
     <message>
         <source>A new rule needs an id: lower-case letters, digits, &apos;_&apos;, &apos;.&apos; or &apos;-&apos;.</source>
-        <translation>Une nouvelle règle a besoin d&apos;un identifiant : lettres minuscules, chiffres, « _ », « . » ou « - ».</translation>
+        <translation>Une nouvelle règle a besoin d’un identifiant : lettres minuscules, chiffres, « _ », « . » ou « - ».</translation>
     </message>
     <message>
         <source>This deployment already has a rule &quot;%1&quot;: edit that one, or choose another id.</source>
@@ -9937,7 +9937,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
     </message>
     <message>
         <source>%1: %2 firing, %3 pending. Rules are evaluated by the guard every 15 s; a change applies from its next round.</source>
-        <translation>%1 : %2 en alerte, %3 en attente. Les règles sont évaluées par la garde toutes les 15 s ; une modification s&apos;applique dès son tour suivant.</translation>
+        <translation>%1 : %2 en alerte, %3 en attente. Les règles sont évaluées par la garde toutes les 15 s ; une modification s’applique dès son tour suivant.</translation>
     </message>
     <message>
         <source>A built-in rule cannot be deleted: reset it to its default or turn it off.</source>
@@ -9949,15 +9949,15 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
     </message>
     <message>
         <source>Alert rule %1 of %2</source>
-        <translation>Règle d&apos;alerte %1 de %2</translation>
+        <translation>Règle d’alerte %1 de %2</translation>
     </message>
     <message>
         <source>New alert rule for %1</source>
-        <translation>Nouvelle règle d&apos;alerte pour %1</translation>
+        <translation>Nouvelle règle d’alerte pour %1</translation>
     </message>
     <message>
         <source>Reset alert rule</source>
-        <translation>Remettre la règle d&apos;alerte par défaut</translation>
+        <translation>Remettre la règle d’alerte par défaut</translation>
     </message>
     <message>
         <source>Reset rule %1 of %2 to its built-in default (%3)?</source>
@@ -9969,11 +9969,11 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
     </message>
     <message>
         <source>Delete alert rule</source>
-        <translation>Supprimer la règle d&apos;alerte</translation>
+        <translation>Supprimer la règle d’alerte</translation>
     </message>
     <message>
         <source>Delete rule %1 of %2 (%3)? An alert it raised resolves.</source>
-        <translation>Supprimer la règle %1 de %2 (%3) ? Une alerte qu&apos;elle a levée est résolue.</translation>
+        <translation>Supprimer la règle %1 de %2 (%3) ? Une alerte qu’elle a levée est résolue.</translation>
     </message>
 </context>
 <context>
@@ -10012,11 +10012,11 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
     </message>
     <message>
         <source>Dataset drift: %1 of %2 features drift. Window %3 to %4 against %5.</source>
-        <translation>Dérive du jeu de données : %1 variables sur %2 dérivent. Fenêtre de %3 à %4 comparée à %5.</translation>
+        <translation>Dérive du jeu de données : %1 variables sur %2 dérivent. Fenêtre de %3 à %4 comparée à la référence : %5.</translation>
     </message>
     <message>
         <source>No dataset drift: %1 of %2 features drift. Window %3 to %4 against %5.</source>
-        <translation>Pas de dérive du jeu de données : %1 variables sur %2 dérivent. Fenêtre de %3 à %4 comparée à %5.</translation>
+        <translation>Pas de dérive du jeu de données : %1 variables sur %2 dérivent. Fenêtre de %3 à %4 comparée à la référence : %5.</translation>
     </message>
     <message>
         <source>Already acknowledged by %1</source>
@@ -11586,11 +11586,11 @@ Il est gardé en mémoire pour cette session seulement.</translation>
     </message>
     <message>
         <source>No deployments yet</source>
-        <translation>Aucun déploiement pour l&apos;instant</translation>
+        <translation>Aucun déploiement pour l’instant</translation>
     </message>
     <message>
         <source>A deployment is one model-backed feature, such as an arrival-time estimate. Create one with New deployment…: give it a name, its task and its features, then register a model for it on the Models page.</source>
-        <translation>Un déploiement est une fonctionnalité appuyée sur un modèle, comme une estimation d&apos;heure d&apos;arrivée. Créez-en un avec Nouveau déploiement… : donnez-lui un nom, sa tâche et ses variables, puis enregistrez un modèle pour lui sur la page Modèles.</translation>
+        <translation>Un déploiement est une fonctionnalité appuyée sur un modèle, comme une estimation d’heure d’arrivée. Créez-en un avec Nouveau déploiement… : donnez-lui un nom, sa tâche et ses variables, puis enregistrez un modèle pour lui sur la page Modèles.</translation>
     </message>
     <message>
         <source>Archive %1</source>
@@ -11606,7 +11606,7 @@ Il est gardé en mémoire pour cette session seulement.</translation>
     </message>
     <message>
         <source>%1 is archived: its settings are kept as they were and are no longer edited.</source>
-        <translation>%1 est archivé : ses réglages restent tels qu&apos;ils étaient et ne sont plus modifiés.</translation>
+        <translation>%1 est archivé : ses réglages restent tels qu’ils étaient et ne sont plus modifiés.</translation>
     </message>
     <message>
         <source>Create a deployment: name, task, features and drift reference</source>
@@ -11618,15 +11618,15 @@ Il est gardé en mémoire pour cette session seulement.</translation>
     </message>
     <message>
         <source>Deployment %1 created. Register a model for it on the Models page; its flags are off until you enable them.</source>
-        <translation>Déploiement %1 créé. Enregistrez un modèle pour lui sur la page Modèles ; ses drapeaux restent désactivés jusqu&apos;à ce que vous les activiez.</translation>
+        <translation>Déploiement %1 créé. Enregistrez un modèle pour lui sur la page Modèles ; ses drapeaux restent désactivés jusqu’à ce que vous les activiez.</translation>
     </message>
     <message>
         <source>%1 was not archived: say why (the reason goes into the audit log).</source>
-        <translation>%1 n&apos;a pas été archivé : dites pourquoi (la raison va dans le journal d&apos;audit).</translation>
+        <translation>%1 n’a pas été archivé : dites pourquoi (la raison va dans le journal d’audit).</translation>
     </message>
     <message>
         <source>Deployment %1 archived: it no longer appears in the selectors and the guard skips it. Its history is kept.</source>
-        <translation>Déploiement %1 archivé : il n&apos;apparaît plus dans les sélecteurs et la garde l&apos;ignore. Son historique est conservé.</translation>
+        <translation>Déploiement %1 archivé : il n’apparaît plus dans les sélecteurs et la garde l’ignore. Son historique est conservé.</translation>
     </message>
     <message>
         <source>Not archived: %1</source>
@@ -11852,7 +11852,7 @@ Il est gardé en mémoire pour cette session seulement.</translation>
     </message>
     <message>
         <source>The champion&apos;s training window</source>
-        <translation>La fenêtre d&apos;entraînement du champion</translation>
+        <translation>La fenêtre d’entraînement du champion</translation>
     </message>
     <message>
         <source> predictions</source>
@@ -11868,7 +11868,7 @@ Il est gardé en mémoire pour cette session seulement.</translation>
     </message>
     <message>
         <source>As stored: %1</source>
-        <translation>Tel qu&apos;enregistré : %1</translation>
+        <translation>Tel qu’enregistré : %1</translation>
     </message>
 </context>
 <context>
@@ -11899,7 +11899,7 @@ Il est gardé en mémoire pour cette session seulement.</translation>
     </message>
     <message>
         <source>Persistence (windows in a row)</source>
-        <translation>Persistance (fenêtres d&apos;affilée)</translation>
+        <translation>Persistance (fenêtres d’affilée)</translation>
     </message>
     <message>
         <source>Minimum samples per side</source>
@@ -11911,7 +11911,7 @@ Il est gardé en mémoire pour cette session seulement.</translation>
     </message>
     <message>
         <source>An alert fires after that many drifting windows in a row and resolves after as many clean ones.</source>
-        <translation>Une alerte se déclenche après autant de fenêtres en dérive d&apos;affilée et se résout après autant de fenêtres saines.</translation>
+        <translation>Une alerte se déclenche après autant de fenêtres en dérive d’affilée et se résout après autant de fenêtres saines.</translation>
     </message>
     <message>
         <source>Thresholds</source>
@@ -12203,7 +12203,7 @@ Il est gardé en mémoire pour cette session seulement.</translation>
     </message>
     <message>
         <source>Holdout set</source>
-        <translation>Jeu de validation fixe</translation>
+        <translation>Jeu de test fixe</translation>
     </message>
     <message>
         <source>optional: one subfolder per class, never trained on</source>
@@ -12261,11 +12261,11 @@ Il est gardé en mémoire pour cette session seulement.</translation>
     </message>
     <message>
         <source>Error rate that turns ML off</source>
-        <translation>Taux d&apos;erreur qui désactive le ML</translation>
+        <translation>Taux d’erreur qui désactive le ML</translation>
     </message>
     <message>
         <source>Must be a share above 0 and at most 1.</source>
-        <translation>Doit être une part supérieure à 0 et d&apos;au plus 1.</translation>
+        <translation>Doit être une part supérieure à 0 et d’au plus 1.</translation>
     </message>
     <message>
         <source>share, 0 to 1</source>
@@ -12289,7 +12289,7 @@ Il est gardé en mémoire pour cette session seulement.</translation>
     </message>
     <message>
         <source>Above the error rate the guard turns ML off (0 %); above the latency or the MAE it halves the ML percentage. After acting it waits for a person to re-arm it.</source>
-        <translation>Au-dessus du taux d&apos;erreur, la garde désactive le ML (0 %) ; au-dessus de la latence ou de la MAE, elle divise par deux le pourcentage ML. Après avoir agi, elle attend qu&apos;une personne la réarme.</translation>
+        <translation>Au-dessus du taux d’erreur, la garde désactive le ML (0 %) ; au-dessus de la latence ou de la MAE, elle divise par deux le pourcentage ML. Après avoir agi, elle attend qu’une personne la réarme.</translation>
     </message>
     <message>
         <source>When it acts</source>
@@ -12317,15 +12317,15 @@ Il est gardé en mémoire pour cette session seulement.</translation>
     </message>
     <message>
         <source>Consecutive breaches before acting</source>
-        <translation>Dépassements consécutifs avant d&apos;agir</translation>
+        <translation>Dépassements consécutifs avant d’agir</translation>
     </message>
     <message>
         <source>Evaluation interval</source>
-        <translation>Intervalle d&apos;évaluation</translation>
+        <translation>Intervalle d’évaluation</translation>
     </message>
     <message>
         <source>Breaches count as consecutive only when evaluations are at most three intervals apart.</source>
-        <translation>Des dépassements ne comptent comme consécutifs que si les évaluations sont espacées d&apos;au plus trois intervalles.</translation>
+        <translation>Des dépassements ne comptent comme consécutifs que si les évaluations sont espacées d’au plus trois intervalles.</translation>
     </message>
     <message>
         <source>Saved. The guard applies the rules from its next round.</source>
@@ -12483,11 +12483,11 @@ Il est gardé en mémoire pour cette session seulement.</translation>
     </message>
     <message>
         <source>The holdout must be apart from the reference set: training never sees its images.</source>
-        <translation>Le jeu de validation fixe doit être distinct du jeu de référence : l’entraînement ne voit jamais ses images.</translation>
+        <translation>Le jeu de test fixe doit être distinct du jeu de référence : l’entraînement ne voit jamais ses images.</translation>
     </message>
     <message>
         <source>The holdout must be apart from the image store: training never sees its images.</source>
-        <translation>Le jeu de validation fixe doit être à l’écart du stockage d’images : l’entraînement ne voit jamais ses images.</translation>
+        <translation>Le jeu de test fixe doit être à l’écart du stockage d’images : l’entraînement ne voit jamais ses images.</translation>
     </message>
 </context>
 <context>
@@ -12679,7 +12679,7 @@ Il est gardé en mémoire pour cette session seulement.</translation>
     </message>
     <message>
         <source>Error rate at most</source>
-        <translation>Taux d&apos;erreur au plus</translation>
+        <translation>Taux d’erreur au plus</translation>
     </message>
     <message>
         <source>share, 0 to 1</source>
@@ -13356,7 +13356,7 @@ illisible : %2</translation>
     </message>
     <message>
         <source>Classification (a class, e.g. late or on time)</source>
-        <translation>Classification (une classe, p. ex. en retard ou à l&apos;heure)</translation>
+        <translation>Classification (une classe, p. ex. en retard ou à l’heure)</translation>
     </message>
     <message>
         <source>What the model predicts, for whom</source>
@@ -13376,7 +13376,7 @@ illisible : %2</translation>
     </message>
     <message>
         <source>Read the features from a TorchScript model&apos;s mldeck.json metadata</source>
-        <translation>Lire les variables dans les métadonnées mldeck.json d&apos;un modèle TorchScript</translation>
+        <translation>Lire les variables dans les métadonnées mldeck.json d’un modèle TorchScript</translation>
     </message>
     <message>
         <source>From a CSV header…</source>
@@ -13384,7 +13384,7 @@ illisible : %2</translation>
     </message>
     <message>
         <source>Take the columns of a CSV file; choose the kind of each</source>
-        <translation>Prendre les colonnes d&apos;un fichier CSV ; choisissez la nature de chacune</translation>
+        <translation>Prendre les colonnes d’un fichier CSV ; choisissez la nature de chacune</translation>
     </message>
     <message>
         <source>No features yet: the first model registered or the first row logged gives them.</source>
@@ -13404,7 +13404,7 @@ illisible : %2</translation>
     </message>
     <message>
         <source>Drift compares recent predictions with this reference. Until that many predictions are logged, the drift page says how full the reference is.</source>
-        <translation>La dérive compare les prédictions récentes à cette référence. Tant que ce nombre de prédictions n&apos;est pas journalisé, la page de dérive indique le remplissage de la référence.</translation>
+        <translation>La dérive compare les prédictions récentes à cette référence. Tant que ce nombre de prédictions n’est pas journalisé, la page de dérive indique le remplissage de la référence.</translation>
     </message>
     <message>
         <source>&amp;Name:</source>
@@ -13476,7 +13476,7 @@ illisible : %2</translation>
     </message>
     <message>
         <source>The features could not be read; the table keeps what it had.</source>
-        <translation>Les variables n&apos;ont pas pu être lues ; le tableau garde ce qu&apos;il avait.</translation>
+        <translation>Les variables n’ont pas pu être lues ; le tableau garde ce qu’il avait.</translation>
     </message>
     <message>
         <source>The columns of %1. Kinds and categories come from its first %2 rows: check them.</source>
@@ -13484,11 +13484,11 @@ illisible : %2</translation>
     </message>
     <message>
         <source>The features of %1, from its metadata.</source>
-        <translation>Les variables de %1, d&apos;après ses métadonnées.</translation>
+        <translation>Les variables de %1, d’après ses métadonnées.</translation>
     </message>
     <message>
         <source>The deployment was not created: %1</source>
-        <translation>Le déploiement n&apos;a pas été créé : %1</translation>
+        <translation>Le déploiement n’a pas été créé : %1</translation>
     </message>
     <message>
         <source>e.g. declined, accepted (in the order of the model&apos;s output)</source>
@@ -13544,7 +13544,7 @@ illisible : %2</translation>
     </message>
     <message>
         <source>Holdout set</source>
-        <translation>Jeu de validation fixe</translation>
+        <translation>Jeu de test fixe</translation>
     </message>
     <message>
         <source>optional: one subfolder per class, never trained on</source>
@@ -13564,7 +13564,7 @@ illisible : %2</translation>
     </message>
     <message>
         <source>&amp;Holdout set:</source>
-        <translation>Jeu de &amp;validation fixe :</translation>
+        <translation>Jeu de &amp;test fixe :</translation>
     </message>
     <message>
         <source>%1 takes images; its classes are filled in.</source>
@@ -14720,7 +14720,7 @@ illisible : %2</translation>
     </message>
     <message>
         <source>Retrain automatically when due</source>
-        <translation>Réentraîner automatiquement quand c&apos;est dû</translation>
+        <translation>Réentraîner automatiquement quand c’est dû</translation>
     </message>
     <message>
         <source>Promote the candidate when the decision rule says so</source>
@@ -14736,7 +14736,7 @@ illisible : %2</translation>
     </message>
     <message>
         <source>Without auto-promote, a run the guard starts keeps its candidate as challenger for a person to decide.</source>
-        <translation>Sans promotion automatique, un réentraînement lancé par la garde garde son candidat comme challenger, et une personne décide.</translation>
+        <translation>Sans promotion automatique, un réentraînement lancé par la garde conserve son candidat comme challenger, et une personne décide.</translation>
     </message>
     <message>
         <source>Decision and privacy</source>
@@ -15304,7 +15304,7 @@ Motif (audité) : %2</translation>
     </message>
     <message>
         <source>&quot;%1&quot; is not a number.</source>
-        <translation>« %1 » n&apos;est pas un nombre.</translation>
+        <translation>« %1 » n’est pas un nombre.</translation>
     </message>
     <message>
         <source>A whole number is needed.</source>
@@ -15537,7 +15537,7 @@ Motif (audité) : %2</translation>
     </message>
     <message>
         <source>A Slack-compatible JSON POST per alert that fires or resolves. The audit log keeps only the URL&apos;s scheme and host: the rest may hold a token.</source>
-        <translation>Un POST JSON compatible Slack par alerte qui se déclenche ou se résout. Le journal d&apos;audit ne garde que le schéma et l&apos;hôte de l&apos;URL : le reste peut contenir un jeton.</translation>
+        <translation>Un POST JSON compatible Slack par alerte qui se déclenche ou se résout. Le journal d’audit ne garde que le schéma et l’hôte de l’URL : le reste peut contenir un jeton.</translation>
     </message>
     <message>
         <source>Send test</source>
@@ -15545,11 +15545,11 @@ Motif (audité) : %2</translation>
     </message>
     <message>
         <source>Post one test event to the saved URL and record the delivery.</source>
-        <translation>Publier un événement de test à l&apos;URL enregistrée et consigner la livraison.</translation>
+        <translation>Publier un événement de test à l’URL enregistrée et consigner la livraison.</translation>
     </message>
     <message>
         <source>Sending a test…</source>
-        <translation>Envoi d&apos;un test…</translation>
+        <translation>Envoi d’un test…</translation>
     </message>
 </context>
 <context>
