@@ -17,6 +17,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QListView>
+#include <QLocale>
 #include <QProcess>
 #include <QPushButton>
 #include <QRadioButton>
@@ -119,6 +120,7 @@ private Q_SLOTS:
 
         auto *skipped = view.findChild<QTableWidget *>(QStringLiteral("misclassifiedSkipped"));
         QCOMPARE(skipped->rowCount(), 2);
+        QVERIFY(skipped->isVisible());
         QCOMPARE(skipped->item(0, 0)->text(), QStringLiteral("column/notes.png"));
         QVERIFY(!skipped->item(0, 1)->text().isEmpty());
     }
@@ -163,6 +165,15 @@ private Q_SLOTS:
             told << signal.at(0).toModelIndex().row();
         QVERIFY(told.contains(0) && told.contains(2));
         QVERIFY(!model.index(2).data(Qt::DecorationRole).value<QImage>().isNull());
+        // The cells keep the room of a thumbnail and its two caption lines, whether the thumbnail came first or not.
+        auto *grid = page.findChild<QListView *>(QStringLiteral("misclassifiedGrid"));
+        QVERIFY(grid->visualRect(model.index(2)).height() > ui::MisclassifiedModel::kThumbnailSize + 30);
+        // The score shows four decimals, so that close scores differ; nothing was skipped, so no table.
+        const QString caption = model.index(0).data().toString();
+        QVERIFY2(caption.endsWith(QLocale().toString(model.index(0).data(ui::MisclassifiedModel::ConfidenceRole).toDouble(),
+                                                     'f', 4) + u')'),
+                 qPrintable(caption));
+        QVERIFY(page.findChild<QTableWidget *>(QStringLiteral("misclassifiedSkipped"))->isHidden());
         // Row 1's file does not exist: a warning icon, and the reason in the tooltip.
         QTRY_COMPARE(model.index(1).data(Qt::DecorationRole).metaType().id(), int(QMetaType::QIcon));
         QVERIFY2(model.index(1).data(Qt::ToolTipRole).toString().contains(QStringLiteral("cannot be read")),

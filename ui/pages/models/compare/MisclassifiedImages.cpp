@@ -8,6 +8,7 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QListView>
+#include <QLocale>
 #include <QSplitter>
 #include <QStyle>
 #include <QTableWidget>
@@ -53,8 +54,11 @@ QVariant MisclassifiedModel::data(const QModelIndex &index, int role) const
     const QString key = m_keys.value(qsizetype(r.row));
     switch (role) {
     case Qt::DisplayRole:
+        // Four decimals: the most confident mistakes are often all near 1, and the order must show.
         return tr("true: %1\npredicted: %2 (%3)")
-            .arg(m_classes.value(r.actual), m_classes.value(r.predicted), QString::number(r.confidence, 'f', 2));
+            .arg(m_classes.value(r.actual), m_classes.value(r.predicted), QLocale().toString(r.confidence, 'f', 4));
+    case Qt::SizeHintRole:
+        return QSize(kCellWidth, kCellHeight);
     case Qt::ToolTipRole: {
         const auto unreadable = m_unreadable.constFind(key);
         return unreadable == m_unreadable.cend() ? key : tr("%1\ncannot be read: %2").arg(key, *unreadable);
@@ -144,7 +148,7 @@ MisclassifiedImages::MisclassifiedImages(QWidget *parent) : QWidget(parent), m_m
     m_grid->setUniformItemSizes(true); // only the visible items are laid out and asked for
     m_grid->setLayoutMode(QListView::Batched);
     m_grid->setIconSize(QSize(MisclassifiedModel::kThumbnailSize, MisclassifiedModel::kThumbnailSize));
-    m_grid->setGridSize(QSize(MisclassifiedModel::kThumbnailSize + 60, MisclassifiedModel::kThumbnailSize + 48));
+    m_grid->setGridSize(QSize(MisclassifiedModel::kCellWidth + 4, MisclassifiedModel::kCellHeight + 4));
     m_grid->setWordWrap(true);
     m_grid->setModel(m_model);
     m_skipped = new QTableWidget(split);
@@ -156,6 +160,7 @@ MisclassifiedImages::MisclassifiedImages(QWidget *parent) : QWidget(parent), m_m
     m_skipped->horizontalHeader()->setStretchLastSection(true);
     split->addWidget(m_grid);
     split->addWidget(m_skipped);
+    m_skipped->hide(); // shown when a report skipped images
     split->setStretchFactor(0, 4);
     split->setStretchFactor(1, 1);
     layout->addWidget(split, 1);
@@ -173,6 +178,7 @@ void MisclassifiedImages::clear()
     m_modelChoice->clear();
     m_model->setRows({}, {}, {}, nullptr);
     m_skipped->setRowCount(0);
+    m_skipped->hide();
     m_summary->clear();
 }
 
@@ -199,6 +205,7 @@ void MisclassifiedImages::setReport(const stats::ComparisonReport &report)
         m_skipped->setItem(int(i), 0, new QTableWidgetItem(report.images->skipped[i].key));
         m_skipped->setItem(int(i), 1, new QTableWidgetItem(report.images->skipped[i].reason));
     }
+    m_skipped->setVisible(m_skipped->rowCount() > 0); // no empty table when every image was read
     showModel();
 }
 

@@ -32,6 +32,10 @@ class MisclassifiedModel final : public QAbstractListModel
 
 public:
     static constexpr int kThumbnailSize = 96;
+    // Every cell's size, the thumbnail and its two caption lines: the view takes one uniform size from the
+    // first cell, which must not depend on whether its thumbnail has arrived yet.
+    static constexpr int kCellWidth = kThumbnailSize + 56;
+    static constexpr int kCellHeight = kThumbnailSize + 44;
     enum Role
     {
         KeyRole = Qt::UserRole + 1,
