@@ -20,6 +20,7 @@
 
 #include <QComboBox>
 #include <QDir>
+#include <QDoubleSpinBox>
 #include <QFile>
 #include <QLabel>
 #include <QLineEdit>
@@ -153,7 +154,10 @@ private Q_SLOTS:
         QVERIFY(!dialog->schemaTable()->isVisible());
         QCOMPARE(task->currentData().toString(), QStringLiteral("classification"));
         QVERIFY(!task->isEnabled());
+        QVERIFY2(!task->currentText().contains(QStringLiteral("late")), qPrintable(task->currentText()));
+        QVERIFY(!child<QLineEdit>(dialog, "targetUnitEdit")->isVisible()); // a class has no unit
         QTest::keyClicks(child<QLineEdit>(dialog, "classesEdit"), QStringLiteral("cat, dog"));
+        QVERIFY(child<QDoubleSpinBox>(dialog, "thresholdSpin")->isVisible()); // two classes: a threshold
         QVERIFY(!create->isEnabled()); // the store is required
 
         QTest::keyClicks(store, folder(QStringLiteral("nowhere")));
@@ -207,6 +211,8 @@ private Q_SLOTS:
         QVERIFY(general);
         auto *generalHoldout = child<QLineEdit>(general, "holdoutSetEdit");
         QVERIFY(generalHoldout && generalHoldout->isVisible());
+        QVERIFY(!general->fieldWidget(QStringLiteral("targetUnit"))->isVisible());
+        QVERIFY(general->fieldWidget(QStringLiteral("decisionThreshold"))->isVisible()); // cat, dog
         QCOMPARE(general->value(QStringLiteral("imageStore")).toString(), folder(QStringLiteral("store")));
         typeInto(child<QLineEdit>(general, "imageStoreEdit"), folder(QStringLiteral("gone")));
         QVERIFY(!general->fieldMessage(QStringLiteral("imageStore")).isEmpty());
@@ -291,6 +297,9 @@ private Q_SLOTS:
         QVERIFY(dialog->imageInput());
         QCOMPARE(child<QLineEdit>(dialog, "classesEdit")->text(), QStringLiteral("0, 1, 2, 3, 4, 5, 6, 7, 8, 9"));
         QVERIFY(child<QLineEdit>(dialog, "imageStoreEdit")->isVisible());
+        // Ten classes: the most probable is served, no threshold; an image class has no unit.
+        QVERIFY(!child<QDoubleSpinBox>(dialog, "thresholdSpin")->isVisible());
+        QVERIFY(!child<QLineEdit>(dialog, "targetUnitEdit")->isVisible());
         dialog->reject();
     }
 
@@ -306,6 +315,7 @@ private Q_SLOTS:
         QVERIFY(general);
         QVERIFY(general->fieldWidget(QStringLiteral("description"))->isVisible());
         QVERIFY(!general->fieldWidget(QStringLiteral("imageStore"))->isVisible());
+        QVERIFY(general->fieldWidget(QStringLiteral("targetUnit"))->isVisible()); // a delay has a unit
         QVERIFY(general->fieldMessage(QStringLiteral("imageStore")).isEmpty()); // not asked of a tabular one
     }
 };

@@ -33,15 +33,15 @@ GeneralEditor::GeneralEditor(QWidget *parent)
             tr("What the model predicts, for whom"))
         ->setMinimumWidth(420);
     addText(kTargetName, tr("Target name"), &GeneralEditor::targetNameProblem, tr("e.g. delay"));
-    addText(kTargetUnit, tr("Target unit"), &GeneralEditor::targetUnitProblem, tr("e.g. min"));
-    auto *threshold = addReal(
+    m_targetUnit = addText(kTargetUnit, tr("Target unit"), &GeneralEditor::targetUnitProblem, tr("e.g. min"));
+    m_threshold = addReal(
         kThreshold, tr("Decision threshold"),
         [this](double t) {
             return m_hasThreshold ? thresholdProblem(t)
                                   : tr("Only a binary classification deployment has a decision threshold.");
         },
         {}, true);
-    threshold->setToolTip(tr("Binary classification: the positive class is served when its probability is at least "
+    m_threshold->setToolTip(tr("Binary classification: the positive class is served when its probability is at least "
                              "this. Empty for any other deployment."));
     // An image deployment's folders: shown for image deployments only.
     m_imagesHeading = addSection(tr("Images"));
@@ -126,6 +126,9 @@ SettingsEditor::Values GeneralEditor::valuesOf(const DeploymentInfo &d)
     m_isImage = d.isImage(); // also when its stored configuration cannot be read: shown empty, to repair
     m_imagesError = d.imagesError;
     setRowVisible(m_imagesHeading, m_isImage);
+    setRowVisible(m_targetUnit, !m_isImage);
+    // More than two classes: the most probable is served, no threshold applies.
+    setRowVisible(m_threshold, !(d.task == QLatin1String("classification") && d.classSpec.classes.size() > 2));
     for (ImageFolderField *field : std::as_const(m_folders))
         setRowVisible(field, m_isImage);
     m_images = d.images.value_or(ImageDeployment{});

@@ -51,6 +51,8 @@ private:
     DeploymentsService *m_service = nullptr;
     bool m_hasThreshold = false; // the deployment shown is a binary classifier
     bool m_isImage = false;      // the deployment shown is an image deployment
+    QWidget *m_targetUnit = nullptr; // hidden for an image deployment: a class has no unit
+    QWidget *m_threshold = nullptr;  // hidden for a classifier of more than two classes
     ImageDeployment m_images;    // its folders as loaded or last saved
     QString m_imagesError;       // why its stored image configuration cannot be read, if so
     QWidget *m_imagesHeading = nullptr;

@@ -89,7 +89,8 @@ NewDeploymentDialog::NewDeploymentDialog(DeploymentsService &service, const QStr
     auto *classesLayout = new QHBoxLayout(m_classesRow);
     classesLayout->setContentsMargins(0, 0, 0, 0);
     classesLayout->addWidget(withReason(m_classes, m_classesReason, QStringLiteral("classesReason"), m_classesRow), 1);
-    classesLayout->addWidget(new QLabel(tr("decision threshold"), m_classesRow), 0, Qt::AlignTop);
+    m_thresholdLabel = new QLabel(tr("decision threshold"), m_classesRow);
+    classesLayout->addWidget(m_thresholdLabel, 0, Qt::AlignTop);
     classesLayout->addWidget(m_threshold, 0, Qt::AlignTop);
     m_classesFromModel = new QPushButton(tr("From a model file…"), m_classesRow);
     m_classesFromModel->setObjectName(QStringLiteral("classesFromModelButton"));
@@ -177,8 +178,8 @@ NewDeploymentDialog::NewDeploymentDialog(DeploymentsService &service, const QStr
                  withReason(m_description, m_descriptionReason, QStringLiteral("descriptionReason"), this));
     form->addRow(tr("Target &name:"),
                  withReason(m_targetName, m_targetNameReason, QStringLiteral("targetNameReason"), this));
-    form->addRow(tr("Target &unit:"),
-                 withReason(m_targetUnit, m_targetUnitReason, QStringLiteral("targetUnitReason"), this));
+    m_targetUnitRow = withReason(m_targetUnit, m_targetUnitReason, QStringLiteral("targetUnitReason"), this);
+    form->addRow(tr("Target &unit:"), m_targetUnitRow);
     m_schemaRow = withReason(schemaBox, m_schemaReason, QStringLiteral("schemaReason"), this);
     form->addRow(tr("Features:"), m_schemaRow);
     form->addRow(tr("Drift reference:"), referenceRow);
@@ -300,7 +301,7 @@ bool NewDeploymentDialog::isComplete() const
     return nameProblem().isEmpty() && classesProblem().isEmpty() && imagesProblem().isEmpty() &&
            GeneralEditor::descriptionProblem(m_description->text()).isEmpty() &&
            GeneralEditor::targetNameProblem(m_targetName->text()).isEmpty() &&
-           GeneralEditor::targetUnitProblem(m_targetUnit->text()).isEmpty() &&
+           (imageInput() || GeneralEditor::targetUnitProblem(m_targetUnit->text()).isEmpty()) &&
            (imageInput() || m_schema->problem().isEmpty());
 }
 
@@ -312,6 +313,12 @@ void NewDeploymentDialog::validate()
     const bool image = imageInput();
     m_form->setRowVisible(m_classesRow, classifier);
     m_task->setEnabled(!image);
+    // The examples speak of the input chosen: a delay late or on time is no image's class.
+    m_task->setItemText(m_task->findData(QStringLiteral("classification")),
+                        image ? tr("Classification (the class of each image)")
+                              : tr("Classification (a class, e.g. late or on time)"));
+    m_targetName->setPlaceholderText(image ? tr("e.g. digit") : tr("e.g. delay"));
+    m_form->setRowVisible(m_targetUnitRow, !image);
     m_classesFromModel->setVisible(image);
     m_form->setRowVisible(m_schemaRow, !image);
     for (QWidget *row : {m_imageStoreRow, m_referenceSetRow, m_holdoutSetRow})
@@ -328,6 +335,10 @@ void NewDeploymentDialog::validate()
                                        : ImageFolderChecks::overlapProblem(m_imageStore->path(), m_referenceSet->path(),
                                                                            m_holdoutSet->path()));
     m_threshold->setEnabled(classSpec().isBinary());
+    // More than two classes: the most probable is served, a threshold does not apply.
+    const bool multiClass = classSpec().classes.size() > 2;
+    m_threshold->setVisible(!multiClass);
+    m_thresholdLabel->setVisible(!multiClass);
     showReason(m_classesReason, classesProblem());
     showReason(m_descriptionReason, GeneralEditor::descriptionProblem(m_description->text()));
     showReason(m_targetNameReason, GeneralEditor::targetNameProblem(m_targetName->text()));
@@ -410,7 +421,8 @@ void NewDeploymentDialog::create()
     spec.task = m_task->currentData().toString();
     spec.description = m_description->text().trimmed();
     spec.targetName = m_targetName->text().trimmed();
-    spec.targetUnit = m_targetUnit->text().trimmed();
+    if (!imageInput()) // its row is hidden for images
+        spec.targetUnit = m_targetUnit->text().trimmed();
     if (imageInput())
         spec.images = ImageFolderChecks::images(m_imageStore->path(), m_referenceSet->path(), m_holdoutSet->path());
     else

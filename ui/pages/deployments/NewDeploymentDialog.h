@@ -93,11 +93,13 @@ private:
     QLineEdit *m_classes = nullptr;
     QLabel *m_classesReason = nullptr;
     QDoubleSpinBox *m_threshold = nullptr;
+    QLabel *m_thresholdLabel = nullptr;
     QLineEdit *m_description = nullptr;
     QLabel *m_descriptionReason = nullptr;
     QLineEdit *m_targetName = nullptr;
     QLabel *m_targetNameReason = nullptr;
     QLineEdit *m_targetUnit = nullptr;
+    QWidget *m_targetUnitRow = nullptr; // hidden for images: a class has no unit
     QLabel *m_targetUnitReason = nullptr;
     QPushButton *m_fromModel = nullptr;
     QPushButton *m_fromCsv = nullptr;
