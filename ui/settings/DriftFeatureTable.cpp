@@ -9,6 +9,7 @@
 #include <QJsonArray>
 #include <QLineEdit>
 #include <QLocale>
+#include <QScrollBar>
 
 #include <algorithm>
 
@@ -49,6 +50,11 @@ void DriftFeatureTable::setFeatures(const FeatureSchema &schema)
 {
     m_features.clear();
     setRowCount(0);
+    // Each column's widest cell or header: the table asks for their sum, so that the stretched feature column
+    // never cuts a name ("luminosité des images").
+    int widths[ColumnCount];
+    for (int c = 0; c < ColumnCount; ++c)
+        widths[c] = horizontalHeader()->sectionSizeHint(c);
     for (const FeatureSpec &f : schema.features) {
         const int row = rowCount();
         insertRow(row);
@@ -65,12 +71,19 @@ void DriftFeatureTable::setFeatures(const FeatureSchema &schema)
         setCellWidget(row, Feature, watched);
         setCellWidget(row, Test, test);
         setCellWidget(row, Threshold, threshold);
+        widths[Feature] = std::max(widths[Feature], watched->sizeHint().width());
+        widths[Test] = std::max(widths[Test], test->sizeHint().width());
+        widths[Threshold] = std::max(widths[Threshold], threshold->sizeHint().width());
         connect(watched, &QCheckBox::toggled, this, &DriftFeatureTable::edited);
         connect(test, &QComboBox::activated, this, &DriftFeatureTable::edited);
         connect(threshold, &QLineEdit::textEdited, this, &DriftFeatureTable::edited);
     }
     resizeRowsToContents();
     fitHeight();
+    const int needed = widths[Feature] + widths[Test] + widths[Threshold] + (showGrid() ? int(ColumnCount) : 0) +
+                       2 * frameWidth() +
+                       (rowCount() > 12 ? verticalScrollBar()->sizeHint().width() : 0);
+    setMinimumWidth(std::max(fontMetrics().horizontalAdvance(QLatin1Char('0')) * 48, needed));
 }
 
 void DriftFeatureTable::setSettings(const QJsonObject &settings)

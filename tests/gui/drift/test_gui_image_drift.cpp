@@ -17,10 +17,12 @@
 #include "ui/pages/AlertsDriftPage.h"
 #include "ui/pages/drift/DriftReferenceBar.h"
 #include "ui/pages/drift/DriftTableModel.h"
+#include "ui/settings/DriftFeatureTable.h"
 #include "ui/settings/DriftSettingsEditor.h"
 
 #include <QCheckBox>
 #include <QDir>
+#include <QHeaderView>
 #include <QImage>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -162,7 +164,23 @@ private Q_SLOTS:
         auto *width = editor.findChild<QCheckBox *>(QStringLiteral("watch___image_width__"));
         QVERIFY(width && width->isChecked());
         QCOMPARE(width->text(), QStringLiteral("image width"));
-        QVERIFY(editor.findChild<QCheckBox *>(QStringLiteral("watch___image_brightness__")));
+        auto *brightness = editor.findChild<QCheckBox *>(QStringLiteral("watch___image_brightness__"));
+        QVERIFY(brightness);
+        // The feature column is wide enough for the longest name, not cut ("image brightr"), also in a narrow window.
+        editor.resize(480, 900);
+        auto *features = editor.findChild<ui::DriftFeatureTable *>();
+        QVERIFY(features);
+        const int others = features->horizontalHeader()->sectionSize(ui::DriftFeatureTable::Test) +
+                           features->horizontalHeader()->sectionSize(ui::DriftFeatureTable::Threshold);
+        QVERIFY2(features->minimumWidth() >= brightness->sizeHint().width() + others,
+                 qPrintable(QStringLiteral("%1 < %2 + %3")
+                                .arg(features->minimumWidth())
+                                .arg(brightness->sizeHint().width())
+                                .arg(others)));
+        const auto column = [features] { return features->columnWidth(ui::DriftFeatureTable::Feature); };
+        QTRY_VERIFY2(column() >= brightness->sizeHint().width(),
+                     qPrintable(QStringLiteral("%1 < %2").arg(column()).arg(brightness->sizeHint().width())));
+        editor.resize(820, 900);
         width->click();
         QTRY_VERIFY(editor.isDirty() && editor.isValid());
         QSignalSpy saved(&editor, &ui::SettingsEditor::saved);
