@@ -13491,6 +13491,14 @@ cannot be read: %2</source>
         <source>%1 takes images; its classes are filled in.</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>Classification (the class of each image)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>e.g. digit</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>mldeck::ui::PageFrame</name>

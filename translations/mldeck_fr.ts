@@ -13570,6 +13570,14 @@ illisible : %2</translation>
         <source>%1 takes images; its classes are filled in.</source>
         <translation>%1 prend des images ; ses classes sont remplies.</translation>
     </message>
+    <message>
+        <source>Classification (the class of each image)</source>
+        <translation>Classification (la classe de chaque image)</translation>
+    </message>
+    <message>
+        <source>e.g. digit</source>
+        <translation>p. ex. chiffre</translation>
+    </message>
 </context>
 <context>
     <name>mldeck::ui::PageFrame</name>

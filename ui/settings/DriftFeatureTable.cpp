@@ -81,8 +81,7 @@ void DriftFeatureTable::setFeatures(const FeatureSchema &schema)
     resizeRowsToContents();
     fitHeight();
     const int needed = widths[Feature] + widths[Test] + widths[Threshold] + (showGrid() ? int(ColumnCount) : 0) +
-                       2 * frameWidth() +
-                       (rowCount() > 12 ? verticalScrollBar()->sizeHint().width() : 0);
+                       2 * frameWidth() + (rowCount() > 12 ? verticalScrollBar()->sizeHint().width() : 0);
     setMinimumWidth(std::max(fontMetrics().horizontalAdvance(QLatin1Char('0')) * 48, needed));
 }
 

@@ -170,8 +170,9 @@ private Q_SLOTS:
         QVERIFY(grid->visualRect(model.index(2)).height() > ui::MisclassifiedModel::kThumbnailSize + 30);
         // The score shows four decimals, so that close scores differ; nothing was skipped, so no table.
         const QString caption = model.index(0).data().toString();
-        QVERIFY2(caption.endsWith(QLocale().toString(model.index(0).data(ui::MisclassifiedModel::ConfidenceRole).toDouble(),
-                                                     'f', 4) + u')'),
+        QVERIFY2(caption.endsWith(QLocale().toString(
+                                      model.index(0).data(ui::MisclassifiedModel::ConfidenceRole).toDouble(), 'f', 4) +
+                                  u')'),
                  qPrintable(caption));
         QVERIFY(page.findChild<QTableWidget *>(QStringLiteral("misclassifiedSkipped"))->isHidden());
         // Row 1's file does not exist: a warning icon, and the reason in the tooltip.

@@ -158,7 +158,7 @@ private Q_SLOTS:
         QVERIFY(!child<QLineEdit>(dialog, "targetUnitEdit")->isVisible()); // a class has no unit
         QTest::keyClicks(child<QLineEdit>(dialog, "classesEdit"), QStringLiteral("cat, dog"));
         QVERIFY(child<QDoubleSpinBox>(dialog, "thresholdSpin")->isVisible()); // two classes: a threshold
-        QVERIFY(!create->isEnabled()); // the store is required
+        QVERIFY(!create->isEnabled());                                        // the store is required
 
         QTest::keyClicks(store, folder(QStringLiteral("nowhere")));
         QVERIFY(storeReason->isVisible() && storeReason->text().contains(QStringLiteral("No such folder")));
@@ -316,7 +316,7 @@ private Q_SLOTS:
         QVERIFY(general->fieldWidget(QStringLiteral("description"))->isVisible());
         QVERIFY(!general->fieldWidget(QStringLiteral("imageStore"))->isVisible());
         QVERIFY(general->fieldWidget(QStringLiteral("targetUnit"))->isVisible()); // a delay has a unit
-        QVERIFY(general->fieldMessage(QStringLiteral("imageStore")).isEmpty()); // not asked of a tabular one
+        QVERIFY(general->fieldMessage(QStringLiteral("imageStore")).isEmpty());   // not asked of a tabular one
     }
 };
 

@@ -200,7 +200,7 @@ private Q_SLOTS:
             outcomes.push_back({ts + 1'000'000, m_dep, p.requestKey, r.actualDelay});
             if (i % (kRows / kFeedback) == 0 && int(feedback.size()) < kFeedback)
                 feedback.push_back({ts + 2'000'000, m_dep, p.requestKey, int(feedback.size()) >= kNegative, QString(),
-                                    QStringLiteral("u%1").arg(i % 37)});
+                                    QStringLiteral("u%1").arg(i % 37), QString()});
         }
         PredictionLog log(*m_conn);
         QVERIFY(log.ensurePartitions(QDate::currentDate().addDays(-8), QDate::currentDate().addDays(1)).ok());

@@ -42,7 +42,7 @@ GeneralEditor::GeneralEditor(QWidget *parent)
         },
         {}, true);
     m_threshold->setToolTip(tr("Binary classification: the positive class is served when its probability is at least "
-                             "this. Empty for any other deployment."));
+                               "this. Empty for any other deployment."));
     // An image deployment's folders: shown for image deployments only.
     m_imagesHeading = addSection(tr("Images"));
     const auto addFolder = [this](const QString &key, const QString &label, const QString &placeholder,

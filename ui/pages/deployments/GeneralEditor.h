@@ -49,12 +49,12 @@ private:
     Values valuesOf(const DeploymentInfo &d); // and remembers whether d has a decision threshold
 
     DeploymentsService *m_service = nullptr;
-    bool m_hasThreshold = false; // the deployment shown is a binary classifier
-    bool m_isImage = false;      // the deployment shown is an image deployment
+    bool m_hasThreshold = false;     // the deployment shown is a binary classifier
+    bool m_isImage = false;          // the deployment shown is an image deployment
     QWidget *m_targetUnit = nullptr; // hidden for an image deployment: a class has no unit
     QWidget *m_threshold = nullptr;  // hidden for a classifier of more than two classes
-    ImageDeployment m_images;    // its folders as loaded or last saved
-    QString m_imagesError;       // why its stored image configuration cannot be read, if so
+    ImageDeployment m_images;        // its folders as loaded or last saved
+    QString m_imagesError;           // why its stored image configuration cannot be read, if so
     QWidget *m_imagesHeading = nullptr;
     QList<ImageFolderField *> m_folders; // store, reference, holdout
     QHash<QString, DeploymentInfo> m_listed;
