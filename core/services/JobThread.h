@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QAbstractEventDispatcher>
 #include <QObject>
 #include <QPointer>
 #include <QString>
@@ -32,20 +33,23 @@ public:
 
     template <typename Job, typename Done> void post(QObject *context, Job job, Done done)
     {
+        // The reply goes through the event dispatcher of the context's thread, which outlives the context:
+        // posting to the context itself from the worker raced with its destruction on its own thread (a
+        // use after free when a window closed while a job finished). The guard is read on that thread only.
         QPointer<QObject> guard(context);
+        QObject *home = QAbstractEventDispatcher::instance(context->thread());
         QMetaObject::invokeMethod(
             m_worker,
-            [guard, job = std::move(job), done = std::move(done)]() mutable {
+            [guard, home, job = std::move(job), done = std::move(done)]() mutable {
                 auto result = std::make_shared<decltype(job())>(job());
-                if (!guard)
-                    return;
-                QMetaObject::invokeMethod(
-                    guard.data(),
-                    [guard, result, done = std::move(done)]() mutable {
-                        if (guard)
-                            done(std::move(*result));
-                    },
-                    Qt::QueuedConnection);
+                auto reply = [guard, result, done = std::move(done)]() mutable {
+                    if (guard)
+                        done(std::move(*result));
+                };
+                if (home)
+                    QMetaObject::invokeMethod(home, std::move(reply), Qt::QueuedConnection);
+                else if (guard) // a context whose thread runs no event loop yet: the former way
+                    QMetaObject::invokeMethod(guard.data(), std::move(reply), Qt::QueuedConnection);
             },
             Qt::QueuedConnection);
     }
