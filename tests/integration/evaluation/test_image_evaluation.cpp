@@ -205,6 +205,9 @@ private Q_SLOTS:
         QVERIFY2(refused.contains("takes images") && refused.contains("--target"), refused.constData());
     }
 
+#if !defined(MLDECK_SANITIZED)
+    // Not in the sanitizer build (the CI's Release suite runs it): a sanitized worker cannot cap its heap and
+    // AddressSanitizer's own overhead alone exceeds the memory limit this case sets.
     // Evaluation streams: 700 images for a 3 × 224 × 224 input model are 402 MB of tensors, more than the
     // worker's memory limit (320 MB); batches of 32 images (18 MB) keep both processes far below that.
     // (The big-input model and folder are test_retrain_images' own fixture.)
@@ -249,6 +252,7 @@ private Q_SLOTS:
         // number of images (79 MB measured).
         QVERIFY2(consoleGrowthMb < tensorsMb / 3, qPrintable(QString::number(consoleGrowthMb)));
     }
+#endif
 
     // An image deployment's logged predictions with outcomes, resolved through its store: a key whose
     // file is gone is skipped, a prediction without outcome is not a row.
