@@ -160,18 +160,10 @@ Result<ImageTrainingResult> trainImageModel(const QString &basePath, const std::
                                             const ImageAugmentation &augmentation, const QString &newVersion,
                                             const QString &outputPath, const TrainingOptions &options)
 {
-    if (const Status valid = params.validate(); !valid)
+    if (const Status valid = training::checkTrainingArguments(basePath, params, newVersion, outputPath); !valid)
         return valid.error();
     if (const Status valid = augmentation.validate(); !valid)
         return valid.error();
-    if (newVersion.trimmed().isEmpty())
-        return Error{MlText::tr("The trained model needs a version.")};
-    if (outputPath.isEmpty())
-        return Error{MlText::tr("No output file given for the trained model.")};
-    if (!QFileInfo::exists(basePath))
-        return Error{MlText::tr("Model file %1 does not exist.").arg(basePath)};
-    if (!QFileInfo(outputPath).absoluteDir().exists())
-        return Error{MlText::tr("The folder of %1 does not exist.").arg(outputPath)};
     if (const qint64 n = imageCount(train); n < kMinTrainingImages)
         return Error{MlText::tr("Too few training images: %n; at least %1 are needed.", nullptr, int(n))
                          .arg(kMinTrainingImages)};

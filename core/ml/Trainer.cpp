@@ -23,17 +23,8 @@ Result<TrainingResult> trainModel(const QString &basePath, const Dataset &train,
                                   const TrainingParams &params, const QString &newVersion, const QString &outputPath,
                                   const TrainingOptions &options)
 {
-    if (const Status valid = params.validate(); !valid)
+    if (const Status valid = training::checkTrainingArguments(basePath, params, newVersion, outputPath); !valid)
         return valid.error();
-    if (newVersion.trimmed().isEmpty())
-        return Error{MlText::tr("The trained model needs a version.")};
-    if (outputPath.isEmpty())
-        return Error{MlText::tr("No output file given for the trained model.")};
-    if (!QFileInfo::exists(basePath))
-        return Error{MlText::tr("Model file %1 does not exist.").arg(basePath)};
-    const QFileInfo out(outputPath);
-    if (!out.absoluteDir().exists())
-        return Error{MlText::tr("The folder of %1 does not exist.").arg(outputPath)};
     if (train.rowCount() < kMinTrainingRows) {
         const qint64 rows = train.rowCount();
         return Error{MlText::tr("Too little training data: %n row(s); at least %1 are needed.", nullptr, int(rows))

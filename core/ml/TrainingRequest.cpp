@@ -4,10 +4,27 @@
 #include "core/ml/ModelWorker.h"
 
 #include <QCryptographicHash>
+#include <QDir>
 #include <QFile>
 #include <QFileInfo>
 
 namespace mldeck::training {
+
+Status checkTrainingArguments(const QString &basePath, const TrainingParams &params, const QString &newVersion,
+                              const QString &outputPath)
+{
+    if (const Status valid = params.validate(); !valid)
+        return valid.error();
+    if (newVersion.trimmed().isEmpty())
+        return Error{MlText::tr("The trained model needs a version.")};
+    if (outputPath.isEmpty())
+        return Error{MlText::tr("No output file given for the trained model.")};
+    if (!QFileInfo::exists(basePath))
+        return Error{MlText::tr("Model file %1 does not exist.").arg(basePath)};
+    if (!QFileInfo(outputPath).absoluteDir().exists())
+        return Error{MlText::tr("The folder of %1 does not exist.").arg(outputPath)};
+    return {};
+}
 
 Result<QByteArray> readBaseModel(const QString &basePath, const TrainingOptions &options)
 {

@@ -12,6 +12,11 @@
 
 namespace mldeck::training {
 
+// The checks every training request makes before anything is read: valid parameters, a version, an output
+// file in an existing folder, an existing base file.
+Status checkTrainingArguments(const QString &basePath, const TrainingParams &params, const QString &newVersion,
+                              const QString &outputPath);
+
 // The base model's bytes, read once (the bytes checked are the bytes the worker trains: a TorchScript
 // file is code); refused when options.baseSha256 is set and differs.
 Result<QByteArray> readBaseModel(const QString &basePath, const TrainingOptions &options);
