@@ -2,11 +2,11 @@
 
 #include "core/services/SettingsService.h"
 #include "ui/Theme.h"
+#include "ui/widgets/FormGrid.h"
 #include "ui/widgets/InfoBar.h"
 
 #include <QCheckBox>
 #include <QComboBox>
-#include <QFormLayout>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
@@ -93,9 +93,8 @@ SettingsEditor::SettingsEditor(SettingsArea area, const QString &title, QWidget 
     m_banner->setObjectName(QStringLiteral("settingsReadOnlyBanner"));
 
     auto *formHost = new QWidget(this);
-    m_form = new QFormLayout(formHost);
-    m_form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
-    m_form->setLabelAlignment(Qt::AlignRight | Qt::AlignVCenter);
+    m_form = new FormGrid(formHost);
+    m_form->setLabelAlignment(Qt::AlignRight);
     auto *scroll = new QScrollArea(this);
     scroll->setWidgetResizable(true);
     scroll->setFrameShape(QFrame::NoFrame);

@@ -13,7 +13,6 @@
 #include <optional>
 #include <utility>
 
-class QFormLayout;
 class QLabel;
 class QPushButton;
 
@@ -24,6 +23,7 @@ template <typename T> class Result;
 
 namespace mldeck::ui {
 
+class FormGrid;
 class InfoBar;
 
 // The one base of every settings editor: a form of fields, each with its validation message next to
@@ -161,7 +161,7 @@ private:
 
     SettingsService *m_roles = nullptr; // reads the permissions
     InfoBar *m_banner = nullptr;        // read-only: the reason
-    QFormLayout *m_form = nullptr;
+    FormGrid *m_form = nullptr;
     QLabel *m_formMessage = nullptr; // checkForm's reason
     QLabel *m_statusLabel = nullptr;
     QPushButton *m_save = nullptr;

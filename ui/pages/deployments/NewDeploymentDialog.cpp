@@ -6,6 +6,7 @@
 #include "ui/pages/deployments/FeatureSchemaTable.h"
 #include "ui/pages/deployments/GeneralEditor.h"
 #include "ui/pages/deployments/ImageFolderField.h"
+#include "ui/widgets/FormGrid.h"
 #include "ui/widgets/InfoBar.h"
 
 #include <QComboBox>
@@ -13,7 +14,6 @@
 #include <QDoubleSpinBox>
 #include <QFileDialog>
 #include <QFileInfo>
-#include <QFormLayout>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
@@ -164,9 +164,8 @@ NewDeploymentDialog::NewDeploymentDialog(DeploymentsService &service, const QStr
     referenceRow->setToolTip(tr("Drift compares recent predictions with this reference. Until that many predictions "
                                 "are logged, the drift page says how full the reference is."));
 
-    auto *form = new QFormLayout;
+    auto *form = new FormGrid(nullptr, QFormLayout::ExpandingFieldsGrow);
     m_form = form;
-    form->setFieldGrowthPolicy(QFormLayout::ExpandingFieldsGrow);
     form->addRow(tr("&Name:"), withReason(m_name, m_nameReason, QStringLiteral("nameReason"), this));
     form->addRow(tr("&Input:"), m_input);
     form->addRow(tr("&Task:"), m_task);

@@ -11,7 +11,6 @@
 class QComboBox;
 class QDialogButtonBox;
 class QDoubleSpinBox;
-class QFormLayout;
 class QLabel;
 class QLineEdit;
 class QPushButton;
@@ -26,6 +25,7 @@ struct SchemaDraft;
 namespace mldeck::ui {
 
 class FeatureSchemaTable;
+class FormGrid;
 class ImageFolderField;
 class InfoBar;
 
@@ -88,7 +88,7 @@ private:
     QLabel *m_nameReason = nullptr;
     QComboBox *m_input = nullptr;
     QComboBox *m_task = nullptr;
-    QFormLayout *m_form = nullptr;
+    FormGrid *m_form = nullptr;
     QWidget *m_classesRow = nullptr;
     QLineEdit *m_classes = nullptr;
     QLabel *m_classesReason = nullptr;

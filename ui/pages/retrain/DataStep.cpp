@@ -2,6 +2,7 @@
 
 #include "ui/Theme.h"
 #include "ui/charts/BarChart.h"
+#include "ui/widgets/FormGrid.h"
 
 #include <QCheckBox>
 #include <QDoubleSpinBox>
@@ -43,9 +44,8 @@ DataStep::DataStep(QWidget *parent) : QWidget(parent)
 
     m_daysBack->setMaximumWidth(140);
     m_holdout->setMaximumWidth(140);
-    auto *form = new QFormLayout;
+    auto *form = new FormGrid(nullptr, QFormLayout::FieldsStayAtSizeHint);
     m_form = form;
-    form->setFieldGrowthPolicy(QFormLayout::FieldsStayAtSizeHint);
     form->addRow(tr("Data window"), m_daysBack);
     form->addRow(tr("Holdout (newest rows)"), m_holdout);
     form->addRow(QString(), m_feedback);

@@ -10,13 +10,13 @@ class QCheckBox;
 class QDoubleSpinBox;
 class QLabel;
 class QPushButton;
-class QFormLayout;
 class QSpinBox;
 class QTableWidget;
 
 namespace mldeck::ui {
 
 class BarChart;
+class FormGrid;
 
 // Step 2, "Data": the window (days back), the time-based holdout share, whether feedback weighs in;
 // "Summarize" shows rows, train/validation/holdout sizes, the dates, the target distribution and the
@@ -48,7 +48,7 @@ private:
     QSpinBox *m_daysBack = nullptr;
     QDoubleSpinBox *m_holdout = nullptr;
     QCheckBox *m_feedback = nullptr;
-    QFormLayout *m_form = nullptr; // an image deployment hides the holdout share and feedback weighting
+    FormGrid *m_form = nullptr; // an image deployment hides the holdout share and feedback weighting
     QPushButton *m_summarize = nullptr;
     QLabel *m_status = nullptr;
     QLabel *m_rows = nullptr;

@@ -1,11 +1,11 @@
 #include "ui/pages/retrain/TrainingStep.h"
 
 #include "ui/Theme.h"
+#include "ui/widgets/FormGrid.h"
 
 #include <QButtonGroup>
 #include <QCheckBox>
 #include <QDoubleSpinBox>
-#include <QFormLayout>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
@@ -104,9 +104,8 @@ TrainingStep::TrainingStep(QWidget *parent) : QWidget(parent)
 
     for (QWidget *field : std::initializer_list<QWidget *>{m_epochs, m_learningRate, m_batchSize, m_earlyStop, m_seed})
         field->setMinimumWidth(140);
-    auto *form = new QFormLayout;
+    auto *form = new FormGrid(nullptr, QFormLayout::FieldsStayAtSizeHint);
     m_form = form;
-    form->setFieldGrowthPolicy(QFormLayout::FieldsStayAtSizeHint);
     form->addRow(tr("Weights"), m_fromChampion);
     form->addRow(QString(), m_reinit);
     form->addRow(tr("Epochs"), m_epochs);

@@ -7,13 +7,14 @@
 
 class QCheckBox;
 class QDoubleSpinBox;
-class QFormLayout;
 class QLabel;
 class QLineEdit;
 class QRadioButton;
 class QSpinBox;
 
 namespace mldeck::ui {
+
+class FormGrid;
 
 // Step 3, "Training": start from the champion's weights or re-initialise; epochs, learning rate, batch
 // size, early stopping, learning-rate reduction on plateau, seed; for a classifier, balanced class weights.
@@ -57,7 +58,7 @@ private:
     QDoubleSpinBox *m_crop = nullptr;
     QLabel *m_learningRateError = nullptr;
     QLabel *m_error = nullptr;
-    QFormLayout *m_form = nullptr;
+    FormGrid *m_form = nullptr;
     bool m_valid = true;
 };
 
