@@ -40,7 +40,8 @@ private Q_SLOTS:
         QVERIFY(form->sizeHint().height() < heightWithAll);
         // The third row moves up into the second's place.
         QVERIFY2(third->geometry().top() < first->geometry().bottom() + second->height(),
-                 qPrintable(QStringLiteral("third at %1, first ends at %2").arg(third->geometry().top())
+                 qPrintable(QStringLiteral("third at %1, first ends at %2")
+                                .arg(third->geometry().top())
                                 .arg(first->geometry().bottom())));
 
         form->setRowVisible(second, true);
