@@ -1459,6 +1459,14 @@
         <source>change retrain settings</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>change the retention</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the retention</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>mldeck::SecretStore</name>
@@ -4903,17 +4911,6 @@ Filters: --deployment D --actor TEXT --kind K (repeatable) --from T --to T --sea
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Usage: mldeckctl deployments &lt;create|list|show|set|images|archive&gt; [options]   (mldeckctl deployments &lt;sub&gt; --help)
-
-  create   create a deployment (--task [--classes a,b], or --from-model FILE; an image deployment: --input image --image-store DIR [--reference-set DIR --holdout-set DIR])
-  list     list the active deployments [--all]
-  show     show one deployment
-  set      change its description, target or decision threshold
-  images   show or set the image configuration of an image deployment
-  archive  hide it from selectors and the guard, keep its history (--reason)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>gates: samples and soak always; of the others, %1 must pass (lower case: advisory)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -4955,6 +4952,137 @@ Filters: --deployment D --actor TEXT --kind K (repeatable) --from T --to T --sea
     </message>
     <message>
         <source>The image store is required: --image-store cannot be empty.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--pg-read carries a password, which other users of this machine can read in the process list: leave it out (the primary&apos;s is used), or set MLDECK_PG_READ_URL.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Hot standby for the heavy reads (default: $MLDECK_PG_READ_URL; none: the primary).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Usage: mldeckctl deployments &lt;create|list|show|set|images|retention|archive&gt; [options]   (mldeckctl deployments &lt;sub&gt; --help)
+
+  create   create a deployment (--task [--classes a,b], or --from-model FILE; an image deployment: --input image --image-store DIR [--reference-set DIR --holdout-set DIR])
+  list     list the active deployments [--all]
+  show     show one deployment
+  set      change its description, target or decision threshold
+  images   show or set the image configuration of an image deployment
+  retention  show or set how long its raw rows are kept (--days N | --default)
+  archive  hide it from selectors and the guard, keep its history (--reason)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Read the raw rows even for a window longer than a day (default: such a window is read from the hourly feature sketches).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>Window read from %n hourly sketch(es) and %1 raw rows: each figure is shown with the interval holding the exact one; a verdict is made only when that interval is on one side of the threshold (target drift is not sketched).</source>
+        <translation>
+            <numerusform>Window read from %n hourly sketch and %1 raw rows: each figure is shown with the interval holding the exact one; a verdict is made only when that interval is on one side of the threshold (target drift is not sketched).</numerusform>
+            <numerusform>Window read from %n hourly sketches and %1 raw rows: each figure is shown with the interval holding the exact one; a verdict is made only when that interval is on one side of the threshold (target drift is not sketched).</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Deployment to sketch.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Sketches the complete hours of a deployment&apos;s log for drift over long windows (the guard does it every round).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Deployment %1 has logged nothing yet: nothing to sketch.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>Deployment %1: %n hour(s) sketched (%2 predictions); sketched up to %3.</source>
+        <translation>
+            <numerusform>Deployment %1: %n hour sketched (%2 predictions); sketched up to %3.</numerusform>
+            <numerusform>Deployment %1: %n hours sketched (%2 predictions); sketched up to %3.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>       mldeckctl drift sketch --deployment D [--json]</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n outcomes are not counted in these figures: they were queued on the primary, which applies them now (the next read counts them).</source>
+        <translation>
+            <numerusform>%n outcomes are not counted in these figures: they were queued on the primary, which applies them now (the next read counts them).</numerusform>
+            <numerusform>%n outcomes are not counted in these figures: they were queued on the primary, which applies them now (the next read counts them).</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Raw rows before %1 are gone (retention): the figures before it come from the kept aggregates, at hour resolution where minute rows were folded.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Keep its raw predictions, outcomes and feedback this many days (%1 to %2).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>Back to the default retention (%n day(s)).</source>
+        <translation>
+            <numerusform>Back to the default retention (%n day).</numerusform>
+            <numerusform>Back to the default retention (%n days).</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Show or set how long the raw rows of a deployment are kept; the aggregates are kept forever (a change is audited).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Give --days N or --default, not both.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--days must be a whole number of days, not &quot;%1&quot;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Retention of &quot;%1&quot; not changed: %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>Deployment &quot;%1&quot; keeps its raw rows %n day(s).</source>
+        <translation>
+            <numerusform>Deployment &quot;%1&quot; keeps its raw rows %n day.</numerusform>
+            <numerusform>Deployment &quot;%1&quot; keeps its raw rows %n days.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Raw rows before %1 are gone (retention); the aggregates are kept.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Minute aggregates before %1 are folded into hours.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>master      %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>sentinels   %1 of %2 reached, %3 known to them</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>replicas    none connected: writes are not confirmed by a replica</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>replica     %1 %2, offset %3, %4 bytes behind</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>problem     %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reads</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -5050,6 +5178,90 @@ Filters: --deployment D --actor TEXT --kind K (repeatable) --from T --to T --sea
     </message>
     <message>
         <source>The PostgreSQL URL &quot;%1&quot; carries password= in its query: give the password as user:password@host, in MLDECK_PG_URL, or in ~/.pgpass.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Redis master &quot;%1&quot; needs at least one sentinel.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Redis sentinel &quot;%1&quot; is not a valid host and port.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The read replica&apos;s maximum lag must be at least 1 s, not %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Read replica host &quot;%1&quot; is not a valid host name or address.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Read replica port %1 is out of range (1-65535).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The read replica&apos;s database name is empty.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Read replica sslmode &quot;%1&quot; is not one of disable, allow, prefer, require, verify-ca, verify-full.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The read replica&apos;s CA file &quot;%1&quot; must be given with its full path.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>expected redis-sentinel://[user:password@]host1[:26379],host2[:26379]/MASTERNAME[?db=N]</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not a Redis Sentinel URL: &quot;%1&quot;: %2 (%3).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>no sentinel given</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>unclosed [ in sentinel &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>bad sentinel &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not a host name or address</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>sentinel port &quot;%1&quot; is not a number from 1 to 65535</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>no master name after the sentinels</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not a master name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>unknown option &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the database must be a number</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Read replica: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>MLDECK_PG_READ_MAX_LAG must be a number of seconds, not &quot;%1&quot;.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -7925,6 +8137,121 @@ Filters: --deployment D --actor TEXT --kind K (repeatable) --from T --to T --sea
             <numerusform>Evaluating candidate and champion on %n holdout images</numerusform>
         </translation>
     </message>
+    <message>
+        <source>not computed over a window read from sketches (the PCA needs the rows)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A stored sketch of &quot;%1&quot; (%2) is unreadable: %3</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Applied on the master, not yet replicated (%1): do not apply it again; a failover before a replica catches up could lose it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>no replica acknowledged it within %1 ms</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the master is unreachable</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>Confirmed by the master %1 and a replica (%n attempt(s)).</source>
+        <translation>
+            <numerusform>Confirmed by the master %1 and a replica (%n attempt).</numerusform>
+            <numerusform>Confirmed by the master %1 and a replica (%n attempts).</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%1 (tried %n time(s) in %2 s through the sentinels)</source>
+        <translation>
+            <numerusform>%1 (tried %n time in %2 s through the sentinels)</numerusform>
+            <numerusform>%1 (tried %n times in %2 s through the sentinels)</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>%1 is not a standby (not in recovery)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>, master %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>, %n replica(s) online</source>
+        <translation>
+            <numerusform>, %n replica online</numerusform>
+            <numerusform>, %n replicas online</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>read replica unreachable: reading from the primary (%1; next try in %n s)</source>
+        <translation>
+            <numerusform>read replica unreachable: reading from the primary (%1; next try in %n s)</numerusform>
+            <numerusform>read replica unreachable: reading from the primary (%1; next try in %n s)</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>lag %1 s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>lag unknown</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>read from the standby %1, %2: STALE (more than %n s behind the primary)</source>
+        <translation>
+            <numerusform>read from the standby %1, %2: STALE (more than %n s behind the primary)</numerusform>
+            <numerusform>read from the standby %1, %2: STALE (more than %n s behind the primary)</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>read from the standby %1, %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>; feature sketches not updated: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>; %n hour(s) sketched</source>
+        <translation>
+            <numerusform>; %n hour sketched</numerusform>
+            <numerusform>; %n hours sketched</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>; window read from %n hourly sketch(es)</source>
+        <translation>
+            <numerusform>; window read from %n hourly sketch</numerusform>
+            <numerusform>; window read from %n hourly sketches</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>retention: PostgreSQL unavailable: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>retention: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>retention: %n partition(s) dropped (%1 rows), %2 rows deleted, %3 minute rows folded into %4 hours%5</source>
+        <translation>
+            <numerusform>retention: %n partition dropped (%1 rows), %2 rows deleted, %3 minute rows folded into %4 hours%5</numerusform>
+            <numerusform>retention: %n partitions dropped (%1 rows), %2 rows deleted, %3 minute rows folded into %4 hours%5</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>; %n hour(s) kept at minute resolution (hour rows disagree)</source>
+        <translation>
+            <numerusform>; %n hour kept at minute resolution (hour rows disagree)</numerusform>
+            <numerusform>; %n hours kept at minute resolution (hour rows disagree)</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>mldeck::simulator</name>
@@ -8289,6 +8616,26 @@ Filters: --deployment D --actor TEXT --kind K (repeatable) --from T --to T --sea
     </message>
     <message>
         <source>multivariate (PCA, %1 components, %2 %)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>from sketches: score in [%1, %2]</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>, p-value in [%1, %2]</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source> (CDF error at most %1 %)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>undecided (bound straddles the threshold)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Dataset drift undecided: %1 of %2 features drift, undecided ones may tip it (threshold %3 %).</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -9602,6 +9949,121 @@ Filters: --deployment D --actor TEXT --kind K (repeatable) --from T --to T --sea
     </message>
     <message>
         <source>Deployment &quot;%1&quot; not changed: it has logged predictions; an image deployment is created as one.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reading the feature sketches of &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The feature sketches of &quot;%1&quot; were moved on by another writer.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>storing the feature sketches of &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>counting the outcomes not applied yet</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The raw rows of &quot;%1&quot; before %2 are gone (retention): what needs them cannot be computed from %3. Choose a range from %2 on (the KPI figures of the earlier part are kept).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the retention must be %1 to %2 days, not %3</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reading the retention of &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Retention of &quot;%1&quot; not changed: %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>changing the retention of &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reading the retention horizons of &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reading the minute aggregate horizon</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the role %1 may not remove raw rows (that takes mldeck_admin): retention is not running</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>checking the retention privileges</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>listing the deployments for retention</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>past the retention of every deployment with rows in it</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>dropping prediction partitions past retention</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>raw rows past the retention of %n day(s)</source>
+        <translation>
+            <numerusform>raw rows past the retention of %n day</numerusform>
+            <numerusform>raw rows past the retention of %n days</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>deleting raw rows of &quot;%1&quot; past retention</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reading the minute aggregates of &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>minute aggregates folded into their hour rows</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>folding the minute aggregates of &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reading the replay lag of the read server</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Redis at %1 is no longer the master (%2); reconnect through the sentinels.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No sentinel given for the Redis master &quot;%1&quot;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Redis at %1, named master of &quot;%2&quot; by the sentinels, answers as %3 (a failover is under way)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No Redis master &quot;%1&quot; reachable through the sentinels: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the sentinel at %1 does not monitor a master named &quot;%2&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No sentinel could name the Redis master &quot;%1&quot;: %2</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -11008,6 +11470,62 @@ It is kept in memory for this session only.</source>
         <source>Certificates (*.crt *.pem *.cer);;All files (*)</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>Single server</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Sentinel (high availability)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>host1:26379, host2:26379, host3:26379</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The sentinels, asked in this order for the master&apos;s address. The user and password below log in to the sentinels and to the Redis nodes.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Connect to:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Sentinels:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Master name:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>optional: postgresql://standby-host:5432/mldeck</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A hot standby of this PostgreSQL: the dashboard, drift page, reports and /metrics read there, every change goes to the primary. It uses the primary&apos;s user and password.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Read replica URL:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Read replica max lag (s):</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Redis sentinels: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The read replica&apos;s max lag &quot;%1&quot; is not a whole number of seconds.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The read replica URL must not carry a password: the primary&apos;s password is used (a physical standby has the primary&apos;s roles).</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>mldeck::ui::ConnectionSession</name>
@@ -11229,6 +11747,24 @@ It is kept in memory for this session only.</source>
     <message>
         <source>How the model does against its targets, live or over a range, next to the heuristic.</source>
         <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Raw rows before %1 are gone (retention): the figures before it come from the kept aggregates, at hour resolution where minute rows were folded; drift, evaluation and retraining have no rows there.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>NOT live: the read replica is more than %n s behind the primary (refreshed at %1, took %2 ms)</source>
+        <translation>
+            <numerusform>NOT live: the read replica is more than %n s behind the primary (refreshed at %1, took %2 ms)</numerusform>
+            <numerusform>NOT live: the read replica is more than %n s behind the primary (refreshed at %1, took %2 ms)</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>NOT live: %n outcomes are not counted yet, the primary is applying them (refreshed at %1, took %2 ms)</source>
+        <translation>
+            <numerusform>NOT live: %n outcomes are not counted yet, the primary is applying them (refreshed at %1, took %2 ms)</numerusform>
+            <numerusform>NOT live: %n outcomes are not counted yet, the primary is applying them (refreshed at %1, took %2 ms)</numerusform>
+        </translation>
     </message>
 </context>
 <context>
@@ -11759,6 +12295,13 @@ It is kept in memory for this session only.</source>
         <source>&lt;p&gt;Unreadable images (not counted in the statistics):&lt;/p&gt;&lt;p&gt;%1&lt;/p&gt;</source>
         <translation type="unfinished"></translation>
     </message>
+    <message numerus="yes">
+        <source>Window read from %n hourly sketch(es) and %L1 raw rows: each score is known within the interval shown, and a verdict is made only when that interval is on one side of the threshold.</source>
+        <translation>
+            <numerusform>Window read from %n hourly sketch and %L1 raw rows: each score is known within the interval shown, and a verdict is made only when that interval is on one side of the threshold.</numerusform>
+            <numerusform>Window read from %n hourly sketches and %L1 raw rows: each score is known within the interval shown, and a verdict is made only when that interval is on one side of the threshold.</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>mldeck::ui::DriftReferenceChooser</name>
@@ -11958,6 +12501,30 @@ It is kept in memory for this session only.</source>
     </message>
     <message>
         <source>An image statistic computed by MLDeck from a sample of the images (%L1 of the window, %L2 of the reference), not a logged feature.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Computed from hourly sketches: the exact score is between %1 and %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>, the exact p-value between %1 and %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source> (CDF error at most %1 %).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>That interval straddles the threshold: no verdict for this window.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 (%2–%3)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Undecided</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -12396,6 +12963,33 @@ It is kept in memory for this session only.</source>
     </message>
     <message>
         <source>MLDeck reconnects automatically, waiting a little longer after each failure.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Master: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Master: unknown (no sentinel answered)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Sentinels: %1 of %2 reached, %3 known to them</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Replicas: none connected, changes are not confirmed by a replica</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>Replica %1: %2, %n byte(s) behind</source>
+        <translation>
+            <numerusform>Replica %1: %2, %n byte behind</numerusform>
+            <numerusform>Replica %1: %2, %n bytes behind</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Problem: %1</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -13935,6 +14529,24 @@ cannot be read: %2</source>
     </message>
 </context>
 <context>
+    <name>mldeck::ui::ReadSourceLine</name>
+    <message numerus="yes">
+        <source>Read replica unreachable: reading from the primary (%1; next try in %n s).</source>
+        <translation>
+            <numerusform>Read replica unreachable: reading from the primary (%1; next try in %n s).</numerusform>
+            <numerusform>Read replica unreachable: reading from the primary (%1; next try in %n s).</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Read from the standby %1, lag unknown.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Read from the standby %1, lag %2 s.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>mldeck::ui::RedisAccessIndicator</name>
     <message>
         <source>Redis read-only</source>
@@ -14283,6 +14895,10 @@ cannot be read: %2</source>
         <source>Report written to %1.</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>Report written to %1 (%2).</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>mldeck::ui::ReportLayout</name>
@@ -14427,6 +15043,33 @@ cannot be read: %2</source>
     </message>
     <message>
         <source>Confusion matrix of %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::RetentionEditor</name>
+    <message>
+        <source>Retention</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Keep raw rows</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>days</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>default (%1)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Empty: the default of %1 days, which the deployment then follows.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Raw predictions, outcomes and feedback older than this are dropped by the guard, for good. Aggregates, drift history, sketches and the audit log are kept.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -15056,6 +15699,14 @@ Reason (audited): %2</source>
     </message>
     <message>
         <source>Advance anyway</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>✔ Applied and confirmed by a replica: %1 (version %2, read back from the master).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Behind Sentinel:&lt;/b&gt; %1</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

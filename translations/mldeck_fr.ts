@@ -1459,6 +1459,14 @@
         <source>change retrain settings</source>
         <translation>modifier les réglages de réentraînement</translation>
     </message>
+    <message>
+        <source>change the retention</source>
+        <translation>modifier la rétention</translation>
+    </message>
+    <message>
+        <source>the retention</source>
+        <translation>la rétention</translation>
+    </message>
 </context>
 <context>
     <name>mldeck::SecretStore</name>
@@ -2339,7 +2347,7 @@
     </message>
     <message>
         <source>Why (recorded in the audit log).</source>
-        <translation>Motif (enregistré dans le journal d’audit).</translation>
+        <translation>Pourquoi (consigné dans le journal d’audit).</translation>
     </message>
     <message>
         <source>Change the flags of a deployment (compare-and-set on the version, audited). Exit code 1 when someone else changed them in between.</source>
@@ -4970,24 +4978,6 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
   set   les modifie : --image-store DOSSIER, --reference-set DOSSIER, --holdout-set DOSSIER [--reason]</translation>
     </message>
     <message>
-        <source>Usage: mldeckctl deployments &lt;create|list|show|set|images|archive&gt; [options]   (mldeckctl deployments &lt;sub&gt; --help)
-
-  create   create a deployment (--task [--classes a,b], or --from-model FILE; an image deployment: --input image --image-store DIR [--reference-set DIR --holdout-set DIR])
-  list     list the active deployments [--all]
-  show     show one deployment
-  set      change its description, target or decision threshold
-  images   show or set the image configuration of an image deployment
-  archive  hide it from selectors and the guard, keep its history (--reason)</source>
-        <translation>Usage : mldeckctl deployments &lt;create|list|show|set|images|archive&gt; [options]   (mldeckctl deployments &lt;sous-commande&gt; --help)
-
-  create   crée un déploiement (--task [--classes a,b], ou --from-model FICHIER ; un déploiement d’images : --input image --image-store DOSSIER [--reference-set DOSSIER --holdout-set DOSSIER])
-  list     liste les déploiements actifs [--all]
-  show     affiche un déploiement
-  set      modifie sa description, sa cible ou son seuil de décision
-  images   affiche ou modifie la configuration d’images d’un déploiement d’images
-  archive  le masque des sélecteurs et de la garde, conserve son historique (--reason)</translation>
-    </message>
-    <message>
         <source>gates: samples and soak always; of the others, %1 must pass (lower case: advisory)</source>
         <translation>critères : échantillons et durée toujours ; parmi les autres, %1 doivent être satisfaits (en minuscules : indicatifs)</translation>
     </message>
@@ -5030,6 +5020,145 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
     <message>
         <source>The image store is required: --image-store cannot be empty.</source>
         <translation>Le stockage d’images est requis : --image-store ne peut pas être vide.</translation>
+    </message>
+    <message>
+        <source>--pg-read carries a password, which other users of this machine can read in the process list: leave it out (the primary&apos;s is used), or set MLDECK_PG_READ_URL.</source>
+        <translation>--pg-read contient un mot de passe, que les autres utilisateurs de cette machine peuvent lire dans la liste des processus : omettez-le (celui du primaire est utilisé) ou définissez MLDECK_PG_READ_URL.</translation>
+    </message>
+    <message>
+        <source>Hot standby for the heavy reads (default: $MLDECK_PG_READ_URL; none: the primary).</source>
+        <translation>Serveur secondaire (hot standby) pour les lectures lourdes (par défaut : $MLDECK_PG_READ_URL ; aucun : le primaire).</translation>
+    </message>
+    <message>
+        <source>Usage: mldeckctl deployments &lt;create|list|show|set|images|retention|archive&gt; [options]   (mldeckctl deployments &lt;sub&gt; --help)
+
+  create   create a deployment (--task [--classes a,b], or --from-model FILE; an image deployment: --input image --image-store DIR [--reference-set DIR --holdout-set DIR])
+  list     list the active deployments [--all]
+  show     show one deployment
+  set      change its description, target or decision threshold
+  images   show or set the image configuration of an image deployment
+  retention  show or set how long its raw rows are kept (--days N | --default)
+  archive  hide it from selectors and the guard, keep its history (--reason)</source>
+        <translation>Usage : mldeckctl deployments &lt;create|list|show|set|images|retention|archive&gt; [options]   (mldeckctl deployments &lt;sous-commande&gt; --help)
+
+  create   crée un déploiement (--task [--classes a,b], ou --from-model FICHIER ; un déploiement d’images : --input image --image-store DOSSIER [--reference-set DOSSIER --holdout-set DOSSIER])
+  list     liste les déploiements actifs [--all]
+  show     affiche un déploiement
+  set      modifie sa description, sa cible ou son seuil de décision
+  images   affiche ou modifie la configuration d’images d’un déploiement d’images
+  retention  affiche ou fixe la durée de conservation de ses lignes brutes (--days N | --default)
+  archive  le masque des sélecteurs et de la garde, conserve son historique (--reason)</translation>
+    </message>
+    <message>
+        <source>Read the raw rows even for a window longer than a day (default: such a window is read from the hourly feature sketches).</source>
+        <translation>Lire les lignes brutes même pour une fenêtre de plus d’un jour (par défaut, une telle fenêtre est lue à partir des esquisses horaires des variables).</translation>
+    </message>
+    <message numerus="yes">
+        <source>Window read from %n hourly sketch(es) and %1 raw rows: each figure is shown with the interval holding the exact one; a verdict is made only when that interval is on one side of the threshold (target drift is not sketched).</source>
+        <translation>
+            <numerusform>Fenêtre lue à partir de %n esquisse horaire et %1 lignes brutes : chaque valeur est donnée avec l’intervalle qui contient la valeur exacte ; un verdict n’est rendu que si cet intervalle est d’un seul côté du seuil (la dérive de la cible n’est pas esquissée).</numerusform>
+            <numerusform>Fenêtre lue à partir de %n esquisses horaires et %1 lignes brutes : chaque valeur est donnée avec l’intervalle qui contient la valeur exacte ; un verdict n’est rendu que si cet intervalle est d’un seul côté du seuil (la dérive de la cible n’est pas esquissée).</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Deployment to sketch.</source>
+        <translation>Déploiement à esquisser.</translation>
+    </message>
+    <message>
+        <source>Sketches the complete hours of a deployment&apos;s log for drift over long windows (the guard does it every round).</source>
+        <translation>Esquisse les heures complètes du journal d’un déploiement pour la dérive sur de longues fenêtres (le gardien le fait à chaque tour).</translation>
+    </message>
+    <message>
+        <source>Deployment %1 has logged nothing yet: nothing to sketch.</source>
+        <translation>Le déploiement %1 n’a encore rien journalisé : rien à esquisser.</translation>
+    </message>
+    <message numerus="yes">
+        <source>Deployment %1: %n hour(s) sketched (%2 predictions); sketched up to %3.</source>
+        <translation>
+            <numerusform>Déploiement %1 : %n heure esquissée (%2 prédictions) ; esquissé jusqu’à %3.</numerusform>
+            <numerusform>Déploiement %1 : %n heures esquissées (%2 prédictions) ; esquissé jusqu’à %3.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>       mldeckctl drift sketch --deployment D [--json]</source>
+        <translation>       mldeckctl drift sketch --deployment D [--json]</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n outcomes are not counted in these figures: they were queued on the primary, which applies them now (the next read counts them).</source>
+        <translation>
+            <numerusform>%n résultat n’est pas compté dans ces chiffres : il était en attente sur le primaire, qui l’applique maintenant (la prochaine lecture le comptera).</numerusform>
+            <numerusform>%n résultats ne sont pas comptés dans ces chiffres : ils étaient en attente sur le primaire, qui les applique maintenant (la prochaine lecture les comptera).</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Raw rows before %1 are gone (retention): the figures before it come from the kept aggregates, at hour resolution where minute rows were folded.</source>
+        <translation>Les lignes brutes antérieures à %1 ont été supprimées (rétention) : les chiffres d’avant proviennent des agrégats conservés, à la résolution horaire là où les agrégats par minute ont été repliés.</translation>
+    </message>
+    <message>
+        <source>Keep its raw predictions, outcomes and feedback this many days (%1 to %2).</source>
+        <translation>Conserver ses prédictions, résultats et retours bruts pendant ce nombre de jours (%1 à %2).</translation>
+    </message>
+    <message numerus="yes">
+        <source>Back to the default retention (%n day(s)).</source>
+        <translation>
+            <numerusform>Revenir à la rétention par défaut (%n jour).</numerusform>
+            <numerusform>Revenir à la rétention par défaut (%n jours).</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Show or set how long the raw rows of a deployment are kept; the aggregates are kept forever (a change is audited).</source>
+        <translation>Afficher ou fixer la durée de conservation des lignes brutes d’un déploiement ; les agrégats sont conservés pour toujours (toute modification est auditée).</translation>
+    </message>
+    <message>
+        <source>Give --days N or --default, not both.</source>
+        <translation>Donnez --days N ou --default, pas les deux.</translation>
+    </message>
+    <message>
+        <source>--days must be a whole number of days, not &quot;%1&quot;.</source>
+        <translation>--days doit être un nombre entier de jours, pas « %1 ».</translation>
+    </message>
+    <message>
+        <source>Retention of &quot;%1&quot; not changed: %2.</source>
+        <translation>Rétention de « %1 » non modifiée : %2.</translation>
+    </message>
+    <message numerus="yes">
+        <source>Deployment &quot;%1&quot; keeps its raw rows %n day(s).</source>
+        <translation>
+            <numerusform>Le déploiement « %1 » conserve ses lignes brutes pendant %n jour.</numerusform>
+            <numerusform>Le déploiement « %1 » conserve ses lignes brutes pendant %n jours.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Raw rows before %1 are gone (retention); the aggregates are kept.</source>
+        <translation>Les lignes brutes antérieures à %1 ont été supprimées (rétention) ; les agrégats sont conservés.</translation>
+    </message>
+    <message>
+        <source>Minute aggregates before %1 are folded into hours.</source>
+        <translation>Les agrégats par minute antérieurs à %1 sont repliés en heures.</translation>
+    </message>
+    <message>
+        <source>master      %1</source>
+        <translation>maître      %1</translation>
+    </message>
+    <message>
+        <source>sentinels   %1 of %2 reached, %3 known to them</source>
+        <translation>sentinelles %1 sur %2 jointes, %3 connues d’elles</translation>
+    </message>
+    <message>
+        <source>replicas    none connected: writes are not confirmed by a replica</source>
+        <translation>réplicas    aucun connecté : les écritures ne sont pas confirmées par un réplica</translation>
+    </message>
+    <message>
+        <source>replica     %1 %2, offset %3, %4 bytes behind</source>
+        <translation>réplica     %1 %2, position %3, %4 octets de retard</translation>
+    </message>
+    <message>
+        <source>problem     %1</source>
+        <translation>problème    %1</translation>
+    </message>
+    <message>
+        <source>Reads</source>
+        <translation>Lectures</translation>
     </message>
 </context>
 <context>
@@ -5125,6 +5254,90 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
     <message>
         <source>The PostgreSQL URL &quot;%1&quot; carries password= in its query: give the password as user:password@host, in MLDECK_PG_URL, or in ~/.pgpass.</source>
         <translation>L’URL PostgreSQL « %1 » porte password= dans sa requête : donnez le mot de passe sous la forme utilisateur:motdepasse@hôte, dans MLDECK_PG_URL ou dans ~/.pgpass.</translation>
+    </message>
+    <message>
+        <source>Redis master &quot;%1&quot; needs at least one sentinel.</source>
+        <translation>Le maître Redis « %1 » a besoin d’au moins une sentinelle.</translation>
+    </message>
+    <message>
+        <source>Redis sentinel &quot;%1&quot; is not a valid host and port.</source>
+        <translation>La sentinelle Redis « %1 » n’est pas un hôte et un port valides.</translation>
+    </message>
+    <message>
+        <source>The read replica&apos;s maximum lag must be at least 1 s, not %1.</source>
+        <translation>Le retard maximal de la réplique de lecture doit être d’au moins 1 s, pas %1.</translation>
+    </message>
+    <message>
+        <source>Read replica host &quot;%1&quot; is not a valid host name or address.</source>
+        <translation>L’hôte « %1 » de la réplique de lecture n’est pas un nom d’hôte ou une adresse valide.</translation>
+    </message>
+    <message>
+        <source>Read replica port %1 is out of range (1-65535).</source>
+        <translation>Le port %1 de la réplique de lecture est hors limites (1-65535).</translation>
+    </message>
+    <message>
+        <source>The read replica&apos;s database name is empty.</source>
+        <translation>Le nom de base de données de la réplique de lecture est vide.</translation>
+    </message>
+    <message>
+        <source>Read replica sslmode &quot;%1&quot; is not one of disable, allow, prefer, require, verify-ca, verify-full.</source>
+        <translation>Le sslmode « %1 » de la réplique de lecture n’est pas l’un de disable, allow, prefer, require, verify-ca, verify-full.</translation>
+    </message>
+    <message>
+        <source>The read replica&apos;s CA file &quot;%1&quot; must be given with its full path.</source>
+        <translation>Le fichier d’AC « %1 » de la réplique de lecture doit être donné avec son chemin complet.</translation>
+    </message>
+    <message>
+        <source>expected redis-sentinel://[user:password@]host1[:26379],host2[:26379]/MASTERNAME[?db=N]</source>
+        <translation>attendu redis-sentinel://[utilisateur:mot_de_passe@]hôte1[:26379],hôte2[:26379]/NOM_DU_MAÎTRE[?db=N]</translation>
+    </message>
+    <message>
+        <source>Not a Redis Sentinel URL: &quot;%1&quot;: %2 (%3).</source>
+        <translation>Ce n’est pas une URL Redis Sentinel : « %1 » : %2 (%3).</translation>
+    </message>
+    <message>
+        <source>no sentinel given</source>
+        <translation>aucune sentinelle indiquée</translation>
+    </message>
+    <message>
+        <source>unclosed [ in sentinel &quot;%1&quot;</source>
+        <translation>[ non refermé dans la sentinelle « %1 »</translation>
+    </message>
+    <message>
+        <source>bad sentinel &quot;%1&quot;</source>
+        <translation>sentinelle « %1 » invalide</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not a host name or address</source>
+        <translation>« %1 » n’est ni un nom d’hôte ni une adresse</translation>
+    </message>
+    <message>
+        <source>sentinel port &quot;%1&quot; is not a number from 1 to 65535</source>
+        <translation>le port de sentinelle « %1 » n’est pas un nombre de 1 à 65535</translation>
+    </message>
+    <message>
+        <source>no master name after the sentinels</source>
+        <translation>aucun nom de maître après les sentinelles</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not a master name</source>
+        <translation>« %1 » n’est pas un nom de maître</translation>
+    </message>
+    <message>
+        <source>unknown option &quot;%1&quot;</source>
+        <translation>option « %1 » inconnue</translation>
+    </message>
+    <message>
+        <source>the database must be a number</source>
+        <translation>la base de données doit être un nombre</translation>
+    </message>
+    <message>
+        <source>Read replica: %1</source>
+        <translation>Réplique de lecture : %1</translation>
+    </message>
+    <message>
+        <source>MLDECK_PG_READ_MAX_LAG must be a number of seconds, not &quot;%1&quot;.</source>
+        <translation>MLDECK_PG_READ_MAX_LAG doit être un nombre de secondes, pas « %1 ».</translation>
     </message>
 </context>
 <context>
@@ -7999,6 +8212,121 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
             <numerusform>Évaluation du candidat et du champion sur %n images du jeu de test</numerusform>
         </translation>
     </message>
+    <message>
+        <source>not computed over a window read from sketches (the PCA needs the rows)</source>
+        <translation>non calculé sur une fenêtre lue à partir des esquisses (l’ACP a besoin des lignes)</translation>
+    </message>
+    <message>
+        <source>A stored sketch of &quot;%1&quot; (%2) is unreadable: %3</source>
+        <translation>Une esquisse enregistrée de « %1 » (%2) est illisible : %3</translation>
+    </message>
+    <message>
+        <source>Applied on the master, not yet replicated (%1): do not apply it again; a failover before a replica catches up could lose it.</source>
+        <translation>Appliqué sur le maître, pas encore répliqué (%1) : ne l’appliquez pas à nouveau ; une bascule avant qu’un réplica ne le rattrape pourrait le perdre.</translation>
+    </message>
+    <message>
+        <source>no replica acknowledged it within %1 ms</source>
+        <translation>aucun réplica ne l’a confirmé en %1 ms</translation>
+    </message>
+    <message>
+        <source>the master is unreachable</source>
+        <translation>le maître est injoignable</translation>
+    </message>
+    <message numerus="yes">
+        <source>Confirmed by the master %1 and a replica (%n attempt(s)).</source>
+        <translation>
+            <numerusform>Confirmé par le maître %1 et un réplica (%n tentative).</numerusform>
+            <numerusform>Confirmé par le maître %1 et un réplica (%n tentatives).</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%1 (tried %n time(s) in %2 s through the sentinels)</source>
+        <translation>
+            <numerusform>%1 (%n essai en %2 s par les sentinelles)</numerusform>
+            <numerusform>%1 (%n essais en %2 s par les sentinelles)</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>%1 is not a standby (not in recovery)</source>
+        <translation>%1 n’est pas un secondaire (pas en mode restauration)</translation>
+    </message>
+    <message>
+        <source>, master %1</source>
+        <translation>, maître %1</translation>
+    </message>
+    <message numerus="yes">
+        <source>, %n replica(s) online</source>
+        <translation>
+            <numerusform>, %n réplica en ligne</numerusform>
+            <numerusform>, %n réplicas en ligne</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>read replica unreachable: reading from the primary (%1; next try in %n s)</source>
+        <translation>
+            <numerusform>réplique de lecture injoignable : lecture sur le primaire (%1 ; nouvel essai dans %n s)</numerusform>
+            <numerusform>réplique de lecture injoignable : lecture sur le primaire (%1 ; nouvel essai dans %n s)</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>lag %1 s</source>
+        <translation>retard %1 s</translation>
+    </message>
+    <message>
+        <source>lag unknown</source>
+        <translation>retard inconnu</translation>
+    </message>
+    <message numerus="yes">
+        <source>read from the standby %1, %2: STALE (more than %n s behind the primary)</source>
+        <translation>
+            <numerusform>lu sur le secondaire %1, %2 : PÉRIMÉ (plus de %n s de retard sur le primaire)</numerusform>
+            <numerusform>lu sur le secondaire %1, %2 : PÉRIMÉ (plus de %n s de retard sur le primaire)</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>read from the standby %1, %2</source>
+        <translation>lu sur le secondaire %1, %2</translation>
+    </message>
+    <message>
+        <source>; feature sketches not updated: %1</source>
+        <translation>; esquisses des variables non mises à jour : %1</translation>
+    </message>
+    <message numerus="yes">
+        <source>; %n hour(s) sketched</source>
+        <translation>
+            <numerusform>; %n heure esquissée</numerusform>
+            <numerusform>; %n heures esquissées</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>; window read from %n hourly sketch(es)</source>
+        <translation>
+            <numerusform>; fenêtre lue à partir de %n esquisse horaire</numerusform>
+            <numerusform>; fenêtre lue à partir de %n esquisses horaires</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>retention: PostgreSQL unavailable: %1</source>
+        <translation>rétention : PostgreSQL indisponible : %1</translation>
+    </message>
+    <message>
+        <source>retention: %1</source>
+        <translation>rétention : %1</translation>
+    </message>
+    <message numerus="yes">
+        <source>retention: %n partition(s) dropped (%1 rows), %2 rows deleted, %3 minute rows folded into %4 hours%5</source>
+        <translation>
+            <numerusform>rétention : %n partition supprimée (%1 lignes), %2 lignes effacées, %3 lignes d’agrégats par minute repliées en %4 heures%5</numerusform>
+            <numerusform>rétention : %n partitions supprimées (%1 lignes), %2 lignes effacées, %3 lignes d’agrégats par minute repliées en %4 heures%5</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>; %n hour(s) kept at minute resolution (hour rows disagree)</source>
+        <translation>
+            <numerusform>; %n heure conservée à la résolution de la minute (ses lignes horaires ne concordent pas)</numerusform>
+            <numerusform>; %n heures conservées à la résolution de la minute (leurs lignes horaires ne concordent pas)</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>mldeck::simulator</name>
@@ -8364,6 +8692,26 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
     <message>
         <source>multivariate (PCA, %1 components, %2 %)</source>
         <translation>multivariée (ACP, %1 composantes, %2 %)</translation>
+    </message>
+    <message>
+        <source>from sketches: score in [%1, %2]</source>
+        <translation>d’après les esquisses : score dans [%1, %2]</translation>
+    </message>
+    <message>
+        <source>, p-value in [%1, %2]</source>
+        <translation>, p-valeur dans [%1, %2]</translation>
+    </message>
+    <message>
+        <source> (CDF error at most %1 %)</source>
+        <translation> (erreur sur la fonction de répartition d’au plus %1 %)</translation>
+    </message>
+    <message>
+        <source>undecided (bound straddles the threshold)</source>
+        <translation>indécis (l’intervalle chevauche le seuil)</translation>
+    </message>
+    <message>
+        <source>Dataset drift undecided: %1 of %2 features drift, undecided ones may tip it (threshold %3 %).</source>
+        <translation>Dérive du jeu de données indécise : %1 variables sur %2 dérivent, les indécises peuvent faire basculer le verdict (seuil %3 %).</translation>
     </message>
 </context>
 <context>
@@ -9677,6 +10025,121 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
     <message>
         <source>Deployment &quot;%1&quot; not changed: it has logged predictions; an image deployment is created as one.</source>
         <translation>Déploiement « %1 » non modifié : il a des prédictions journalisées ; un déploiement d’images se crée comme tel.</translation>
+    </message>
+    <message>
+        <source>reading the feature sketches of &quot;%1&quot;</source>
+        <translation>lecture des esquisses des variables de « %1 »</translation>
+    </message>
+    <message>
+        <source>The feature sketches of &quot;%1&quot; were moved on by another writer.</source>
+        <translation>Les esquisses des variables de « %1 » ont été avancées par un autre processus.</translation>
+    </message>
+    <message>
+        <source>storing the feature sketches of &quot;%1&quot;</source>
+        <translation>enregistrement des esquisses des variables de « %1 »</translation>
+    </message>
+    <message>
+        <source>counting the outcomes not applied yet</source>
+        <translation>comptage des résultats pas encore appliqués</translation>
+    </message>
+    <message>
+        <source>The raw rows of &quot;%1&quot; before %2 are gone (retention): what needs them cannot be computed from %3. Choose a range from %2 on (the KPI figures of the earlier part are kept).</source>
+        <translation>Les lignes brutes de « %1 » antérieures à %2 ont été supprimées (rétention) : ce qui en a besoin ne peut pas être calculé à partir de %3. Choisissez une plage à partir de %2 (les chiffres KPI de la partie antérieure sont conservés).</translation>
+    </message>
+    <message>
+        <source>the retention must be %1 to %2 days, not %3</source>
+        <translation>la rétention doit être de %1 à %2 jours, pas %3</translation>
+    </message>
+    <message>
+        <source>reading the retention of &quot;%1&quot;</source>
+        <translation>lecture de la rétention de « %1 »</translation>
+    </message>
+    <message>
+        <source>Retention of &quot;%1&quot; not changed: %2.</source>
+        <translation>Rétention de « %1 » non modifiée : %2.</translation>
+    </message>
+    <message>
+        <source>changing the retention of &quot;%1&quot;</source>
+        <translation>modification de la rétention de « %1 »</translation>
+    </message>
+    <message>
+        <source>reading the retention horizons of &quot;%1&quot;</source>
+        <translation>lecture des horizons de rétention de « %1 »</translation>
+    </message>
+    <message>
+        <source>reading the minute aggregate horizon</source>
+        <translation>lecture de l’horizon des agrégats par minute</translation>
+    </message>
+    <message>
+        <source>the role %1 may not remove raw rows (that takes mldeck_admin): retention is not running</source>
+        <translation>le rôle %1 ne peut pas supprimer de lignes brutes (il faut mldeck_admin) : la rétention ne s’exécute pas</translation>
+    </message>
+    <message>
+        <source>checking the retention privileges</source>
+        <translation>vérification des droits de rétention</translation>
+    </message>
+    <message>
+        <source>listing the deployments for retention</source>
+        <translation>liste des déploiements pour la rétention</translation>
+    </message>
+    <message>
+        <source>past the retention of every deployment with rows in it</source>
+        <translation>au-delà de la rétention de chaque déploiement qui y a des lignes</translation>
+    </message>
+    <message>
+        <source>dropping prediction partitions past retention</source>
+        <translation>suppression des partitions de prédictions au-delà de la rétention</translation>
+    </message>
+    <message numerus="yes">
+        <source>raw rows past the retention of %n day(s)</source>
+        <translation>
+            <numerusform>lignes brutes au-delà de la rétention de %n jour</numerusform>
+            <numerusform>lignes brutes au-delà de la rétention de %n jours</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>deleting raw rows of &quot;%1&quot; past retention</source>
+        <translation>suppression des lignes brutes de « %1 » au-delà de la rétention</translation>
+    </message>
+    <message>
+        <source>reading the minute aggregates of &quot;%1&quot;</source>
+        <translation>lecture des agrégats par minute de « %1 »</translation>
+    </message>
+    <message>
+        <source>minute aggregates folded into their hour rows</source>
+        <translation>agrégats par minute repliés dans leurs lignes horaires</translation>
+    </message>
+    <message>
+        <source>folding the minute aggregates of &quot;%1&quot;</source>
+        <translation>repli des agrégats par minute de « %1 »</translation>
+    </message>
+    <message>
+        <source>reading the replay lag of the read server</source>
+        <translation>lecture du retard de rejeu du serveur de lecture</translation>
+    </message>
+    <message>
+        <source>Redis at %1 is no longer the master (%2); reconnect through the sentinels.</source>
+        <translation>Redis sur %1 n’est plus le maître (%2) ; reconnectez-vous par les sentinelles.</translation>
+    </message>
+    <message>
+        <source>No sentinel given for the Redis master &quot;%1&quot;.</source>
+        <translation>Aucune sentinelle indiquée pour le maître Redis « %1 ».</translation>
+    </message>
+    <message>
+        <source>Redis at %1, named master of &quot;%2&quot; by the sentinels, answers as %3 (a failover is under way)</source>
+        <translation>Redis sur %1, désigné maître de « %2 » par les sentinelles, répond en tant que %3 (une bascule est en cours)</translation>
+    </message>
+    <message>
+        <source>No Redis master &quot;%1&quot; reachable through the sentinels: %2</source>
+        <translation>Aucun maître Redis « %1 » joignable par les sentinelles : %2</translation>
+    </message>
+    <message>
+        <source>the sentinel at %1 does not monitor a master named &quot;%2&quot;</source>
+        <translation>la sentinelle sur %1 ne surveille aucun maître nommé « %2 »</translation>
+    </message>
+    <message>
+        <source>No sentinel could name the Redis master &quot;%1&quot;: %2</source>
+        <translation>Aucune sentinelle n’a pu désigner le maître Redis « %1 » : %2</translation>
     </message>
 </context>
 <context>
@@ -11083,6 +11546,62 @@ Il est gardé en mémoire pour cette session seulement.</translation>
         <source>Certificates (*.crt *.pem *.cer);;All files (*)</source>
         <translation>Certificats (*.crt *.pem *.cer);;Tous les fichiers (*)</translation>
     </message>
+    <message>
+        <source>Single server</source>
+        <translation>Serveur unique</translation>
+    </message>
+    <message>
+        <source>Sentinel (high availability)</source>
+        <translation>Sentinel (haute disponibilité)</translation>
+    </message>
+    <message>
+        <source>host1:26379, host2:26379, host3:26379</source>
+        <translation>hôte1:26379, hôte2:26379, hôte3:26379</translation>
+    </message>
+    <message>
+        <source>The sentinels, asked in this order for the master&apos;s address. The user and password below log in to the sentinels and to the Redis nodes.</source>
+        <translation>Les sentinelles, interrogées dans cet ordre pour obtenir l’adresse du maître. L’utilisateur et le mot de passe ci-dessous servent à se connecter aux sentinelles et aux nœuds Redis.</translation>
+    </message>
+    <message>
+        <source>Connect to:</source>
+        <translation>Se connecter à :</translation>
+    </message>
+    <message>
+        <source>Sentinels:</source>
+        <translation>Sentinelles :</translation>
+    </message>
+    <message>
+        <source>Master name:</source>
+        <translation>Nom du maître :</translation>
+    </message>
+    <message>
+        <source>optional: postgresql://standby-host:5432/mldeck</source>
+        <translation>facultatif : postgresql://hote-secondaire:5432/mldeck</translation>
+    </message>
+    <message>
+        <source>A hot standby of this PostgreSQL: the dashboard, drift page, reports and /metrics read there, every change goes to the primary. It uses the primary&apos;s user and password.</source>
+        <translation>Un serveur secondaire (hot standby) de ce PostgreSQL : le tableau de bord, la page de dérive, les rapports et /metrics y lisent ; toute modification va au primaire. Il utilise l’utilisateur et le mot de passe du primaire.</translation>
+    </message>
+    <message>
+        <source>Read replica URL:</source>
+        <translation>URL de la réplique de lecture :</translation>
+    </message>
+    <message>
+        <source>Read replica max lag (s):</source>
+        <translation>Retard max. de la réplique (s) :</translation>
+    </message>
+    <message>
+        <source>Redis sentinels: %1</source>
+        <translation>Sentinelles Redis : %1</translation>
+    </message>
+    <message>
+        <source>The read replica&apos;s max lag &quot;%1&quot; is not a whole number of seconds.</source>
+        <translation>Le retard max. « %1 » de la réplique de lecture n’est pas un nombre entier de secondes.</translation>
+    </message>
+    <message>
+        <source>The read replica URL must not carry a password: the primary&apos;s password is used (a physical standby has the primary&apos;s roles).</source>
+        <translation>L’URL de la réplique de lecture ne doit pas contenir de mot de passe : celui du primaire est utilisé (un secondaire physique a les rôles du primaire).</translation>
+    </message>
 </context>
 <context>
     <name>mldeck::ui::ConnectionSession</name>
@@ -11305,6 +11824,24 @@ Il est gardé en mémoire pour cette session seulement.</translation>
     <message>
         <source>How the model does against its targets, live or over a range, next to the heuristic.</source>
         <translation>Comment le modèle tient ses objectifs, en direct ou sur une période, à côté de l’heuristique.</translation>
+    </message>
+    <message>
+        <source>Raw rows before %1 are gone (retention): the figures before it come from the kept aggregates, at hour resolution where minute rows were folded; drift, evaluation and retraining have no rows there.</source>
+        <translation>Les lignes brutes antérieures à %1 ont été supprimées (rétention) : les chiffres d’avant proviennent des agrégats conservés, à la résolution horaire là où les agrégats par minute ont été repliés ; la dérive, l’évaluation et le réentraînement n’y ont pas de lignes.</translation>
+    </message>
+    <message numerus="yes">
+        <source>NOT live: the read replica is more than %n s behind the primary (refreshed at %1, took %2 ms)</source>
+        <translation>
+            <numerusform>PAS en direct : la réplique de lecture a plus de %n s de retard sur le primaire (actualisé à %1, en %2 ms)</numerusform>
+            <numerusform>PAS en direct : la réplique de lecture a plus de %n s de retard sur le primaire (actualisé à %1, en %2 ms)</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>NOT live: %n outcomes are not counted yet, the primary is applying them (refreshed at %1, took %2 ms)</source>
+        <translation>
+            <numerusform>PAS en direct : %n résultat n’est pas encore compté, le primaire l’applique (actualisé à %1, en %2 ms)</numerusform>
+            <numerusform>PAS en direct : %n résultats ne sont pas encore comptés, le primaire les applique (actualisé à %1, en %2 ms)</numerusform>
+        </translation>
     </message>
 </context>
 <context>
@@ -11835,6 +12372,13 @@ Il est gardé en mémoire pour cette session seulement.</translation>
         <source>&lt;p&gt;Unreadable images (not counted in the statistics):&lt;/p&gt;&lt;p&gt;%1&lt;/p&gt;</source>
         <translation>&lt;p&gt;Images illisibles (non comptées dans les statistiques) :&lt;/p&gt;&lt;p&gt;%1&lt;/p&gt;</translation>
     </message>
+    <message numerus="yes">
+        <source>Window read from %n hourly sketch(es) and %L1 raw rows: each score is known within the interval shown, and a verdict is made only when that interval is on one side of the threshold.</source>
+        <translation>
+            <numerusform>Fenêtre lue à partir de %n esquisse horaire et %L1 lignes brutes : chaque score est connu à l’intervalle affiché près, et un verdict n’est rendu que si cet intervalle est d’un seul côté du seuil.</numerusform>
+            <numerusform>Fenêtre lue à partir de %n esquisses horaires et %L1 lignes brutes : chaque score est connu à l’intervalle affiché près, et un verdict n’est rendu que si cet intervalle est d’un seul côté du seuil.</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>mldeck::ui::DriftReferenceChooser</name>
@@ -12035,6 +12579,30 @@ Il est gardé en mémoire pour cette session seulement.</translation>
     <message>
         <source>An image statistic computed by MLDeck from a sample of the images (%L1 of the window, %L2 of the reference), not a logged feature.</source>
         <translation>Une statistique d’image calculée par MLDeck sur un échantillon des images (%L1 de la fenêtre, %L2 de la référence), pas une variable journalisée.</translation>
+    </message>
+    <message>
+        <source>Computed from hourly sketches: the exact score is between %1 and %2</source>
+        <translation>Calculé à partir des esquisses horaires : le score exact est compris entre %1 et %2</translation>
+    </message>
+    <message>
+        <source>, the exact p-value between %1 and %2</source>
+        <translation>, la p-valeur exacte entre %1 et %2</translation>
+    </message>
+    <message>
+        <source> (CDF error at most %1 %).</source>
+        <translation> (erreur sur la fonction de répartition d’au plus %1 %).</translation>
+    </message>
+    <message>
+        <source>That interval straddles the threshold: no verdict for this window.</source>
+        <translation>Cet intervalle chevauche le seuil : pas de verdict pour cette fenêtre.</translation>
+    </message>
+    <message>
+        <source>%1 (%2–%3)</source>
+        <translation>%1 (%2–%3)</translation>
+    </message>
+    <message>
+        <source>Undecided</source>
+        <translation>Indécis</translation>
     </message>
 </context>
 <context>
@@ -12473,6 +13041,33 @@ Il est gardé en mémoire pour cette session seulement.</translation>
     <message>
         <source>MLDeck reconnects automatically, waiting a little longer after each failure.</source>
         <translation>MLDeck se reconnecte automatiquement, en attendant un peu plus après chaque échec.</translation>
+    </message>
+    <message>
+        <source>Master: %1</source>
+        <translation>Maître : %1</translation>
+    </message>
+    <message>
+        <source>Master: unknown (no sentinel answered)</source>
+        <translation>Maître : inconnu (aucune sentinelle n’a répondu)</translation>
+    </message>
+    <message>
+        <source>Sentinels: %1 of %2 reached, %3 known to them</source>
+        <translation>Sentinelles : %1 sur %2 jointes, %3 connues d’elles</translation>
+    </message>
+    <message>
+        <source>Replicas: none connected, changes are not confirmed by a replica</source>
+        <translation>Réplicas : aucun connecté, les changements ne sont pas confirmés par un réplica</translation>
+    </message>
+    <message numerus="yes">
+        <source>Replica %1: %2, %n byte(s) behind</source>
+        <translation>
+            <numerusform>Réplica %1 : %2, %n octet de retard</numerusform>
+            <numerusform>Réplica %1 : %2, %n octets de retard</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Problem: %1</source>
+        <translation>Problème : %1</translation>
     </message>
 </context>
 <context>
@@ -14014,6 +14609,24 @@ illisible : %2</translation>
     </message>
 </context>
 <context>
+    <name>mldeck::ui::ReadSourceLine</name>
+    <message numerus="yes">
+        <source>Read replica unreachable: reading from the primary (%1; next try in %n s).</source>
+        <translation>
+            <numerusform>Réplique de lecture injoignable : lecture sur le primaire (%1 ; nouvel essai dans %n s).</numerusform>
+            <numerusform>Réplique de lecture injoignable : lecture sur le primaire (%1 ; nouvel essai dans %n s).</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Read from the standby %1, lag unknown.</source>
+        <translation>Lu sur le secondaire %1, retard inconnu.</translation>
+    </message>
+    <message>
+        <source>Read from the standby %1, lag %2 s.</source>
+        <translation>Lu sur le secondaire %1, retard %2 s.</translation>
+    </message>
+</context>
+<context>
     <name>mldeck::ui::RedisAccessIndicator</name>
     <message>
         <source>Redis read-only</source>
@@ -14362,6 +14975,10 @@ illisible : %2</translation>
         <source>Report written to %1.</source>
         <translation>Rapport écrit dans %1.</translation>
     </message>
+    <message>
+        <source>Report written to %1 (%2).</source>
+        <translation>Rapport écrit dans %1 (%2).</translation>
+    </message>
 </context>
 <context>
     <name>mldeck::ui::ReportLayout</name>
@@ -14507,6 +15124,33 @@ illisible : %2</translation>
     <message>
         <source>Confusion matrix of %1</source>
         <translation>Matrice de confusion de %1</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::RetentionEditor</name>
+    <message>
+        <source>Retention</source>
+        <translation>Rétention</translation>
+    </message>
+    <message>
+        <source>Keep raw rows</source>
+        <translation>Conserver les lignes brutes</translation>
+    </message>
+    <message>
+        <source>days</source>
+        <translation>jours</translation>
+    </message>
+    <message>
+        <source>default (%1)</source>
+        <translation>par défaut (%1)</translation>
+    </message>
+    <message>
+        <source>Empty: the default of %1 days, which the deployment then follows.</source>
+        <translation>Vide : la valeur par défaut de %1 jours, que le déploiement suit alors.</translation>
+    </message>
+    <message>
+        <source>Raw predictions, outcomes and feedback older than this are dropped by the guard, for good. Aggregates, drift history, sketches and the audit log are kept.</source>
+        <translation>Les prédictions, résultats et retours bruts plus anciens sont supprimés par la garde, définitivement. Les agrégats, l’historique de dérive, les esquisses et le journal d’audit sont conservés.</translation>
     </message>
 </context>
 <context>
@@ -15142,6 +15786,14 @@ Motif (audité) : %2</translation>
     <message>
         <source>Advance anyway</source>
         <translation>Avancer quand même</translation>
+    </message>
+    <message>
+        <source>✔ Applied and confirmed by a replica: %1 (version %2, read back from the master).</source>
+        <translation>✔ Appliqué et confirmé par un réplica : %1 (version %2, relue sur le maître).</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Behind Sentinel:&lt;/b&gt; %1</source>
+        <translation>&lt;b&gt;Derrière Sentinel :&lt;/b&gt; %1</translation>
     </message>
 </context>
 <context>

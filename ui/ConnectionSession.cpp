@@ -58,6 +58,10 @@ std::optional<Result<ConnectionProfile>> ConnectionSession::profileFromEnvironme
             return Result<ConnectionProfile>(Error{tr("MLDECK_PG_URL: %1").arg(pg.errorMessage())});
         profile.pg = pg.value();
     }
+    auto read = ReadReplica::fromEnvironment(); // MLDECK_PG_READ_URL: optional
+    if (!read)
+        return Result<ConnectionProfile>(Error{read.errorMessage()});
+    profile.pgRead = read.value();
     return Result<ConnectionProfile>(profile);
 }
 

@@ -2,6 +2,7 @@
 
 #include "core/config/Settings.h"
 #include "core/services/ConnectionMonitor.h"
+#include "core/services/SentinelStatusService.h"
 #include "ui/ConnectionSession.h"
 #include "ui/Icons.h"
 #include "ui/dialogs/ConnectionDialog.h"
@@ -92,6 +93,10 @@ MainWindow::MainWindow(ConnectionSession &session, ConnectionMonitor &monitor, Q
     connect(&m_monitor, &ConnectionMonitor::redisHealthChanged, m_redisHealth, &HealthIndicator::setHealth);
     connect(&m_monitor, &ConnectionMonitor::pgHealthChanged, m_pgHealth, &HealthIndicator::setHealth);
     m_redisHealth->setHealth(m_monitor.redisHealth());
+    connect(m_sentinelStatus, &SentinelStatusService::statusChanged, m_redisHealth,
+            &HealthIndicator::setSentinelStatus);
+    // A change of Redis health (down, up, another master named by the probe) is when the sentinels have news.
+    connect(&m_monitor, &ConnectionMonitor::redisHealthChanged, m_sentinelStatus, &SentinelStatusService::refresh);
     m_pgHealth->setHealth(m_monitor.pgHealth());
     onProfileChanged(m_session.activeProfile());
     onPermissionsChanged();
@@ -245,6 +250,7 @@ void MainWindow::buildMenus()
 void MainWindow::buildStatusBar()
 {
     m_redisHealth = new HealthIndicator(QStringLiteral("Redis"), this);
+    m_sentinelStatus = new SentinelStatusService(this);
     m_pgHealth = new HealthIndicator(QStringLiteral("PostgreSQL"), this);
     statusBar()->setObjectName(QStringLiteral("statusBar"));
     statusBar()->setSizeGripEnabled(false);
@@ -265,6 +271,7 @@ void MainWindow::onProfileChanged(const ConnectionProfile &profile)
     m_profileLabel->setToolTip(tr("Redis %1\nPostgreSQL %2 (database %3)")
                                    .arg(profile.redis.display(), profile.pg.display(), profile.pg.database));
     m_redisHealth->setEndpointDisplay(profile.redis.display());
+    m_sentinelStatus->setEndpoint(profile.redis);
     m_pgHealth->setEndpointDisplay(profile.pg.display() + QLatin1Char('/') + profile.pg.database);
     m_dependencies->connectTo(profile);
 }

@@ -12,7 +12,8 @@ class QActionGroup;
 
 namespace mldeck {
 class ConnectionMonitor;
-}
+class SentinelStatusService;
+} // namespace mldeck
 
 namespace mldeck::ui {
 
@@ -78,6 +79,7 @@ private:
     HealthIndicator *m_pgHealth = nullptr;
     DependencyIndicator *m_dependencies = nullptr;
     RedisAccessIndicator *m_redisAccess = nullptr;
+    SentinelStatusService *m_sentinelStatus = nullptr; // behind Sentinel: master and replicas, for m_redisHealth
     QLabel *m_role = nullptr;
     QActionGroup *m_languageGroup = nullptr;
     ConnectionDialog *m_connectionDialog = nullptr;

@@ -2,6 +2,7 @@
 
 #include "app/mldeckctl/Text.h"
 #include "core/domain/Deployment.h"
+#include "core/services/KeptReadConnection.h"
 #include "core/store/pg/DeploymentStore.h"
 
 #include <QCoreApplication>
@@ -61,9 +62,16 @@ static void warnAboutPasswordInOption(const QCommandLineParser &parser, const QS
     if (!parser.optionNames().contains(option) || !parser.isSet(option))
         return;
     const QUrl url(parser.value(option));
-    if (url.password().isEmpty() && !QUrlQuery(url).hasQueryItem(QStringLiteral("password")))
+    if (option == QLatin1String("redis")) { // one parser for Redis URLs (a sentinel list is no QUrl host)
+        const auto redis = RedisEndpoint::fromUrl(parser.value(option));
+        if (!redis || redis->password.isEmpty())
+            return;
+    } else if (url.password().isEmpty() && !QUrlQuery(url).hasQueryItem(QStringLiteral("password")))
         return;
-    if (option == QLatin1String("pg"))
+    if (option == QLatin1String("pg-read"))
+        Context::warn(Text::tr("--pg-read carries a password, which other users of this machine can read in the "
+                               "process list: leave it out (the primary's is used), or set MLDECK_PG_READ_URL."));
+    else if (option == QLatin1String("pg"))
         Context::warn(Text::tr("--pg carries a password, which other users of this machine can read in the process "
                                "list: set MLDECK_PG_URL instead, or keep the password in ~/.pgpass (PGPASSFILE)."));
     else
@@ -81,6 +89,23 @@ Invocation::Invocation(const Context &ctx, unsigned needs, QString pgApplication
                             QStringLiteral("name"), QLatin1String(kDefaultDeployment)});
 }
 
+Invocation::~Invocation() = default;
+
+Result<PgConnection *> Invocation::readPg(ReadSource &source)
+{
+    if (!m_replica.endpoint) { // no replica: the verb's own session, as always
+        source = ReadSource{};
+        source.lagSeconds = 0.0;
+        source.where = m_pgEndpoint.display();
+        return m_pg.get();
+    }
+    if (!m_read) {
+        m_read = std::make_unique<KeptReadConnection>(m_pgApplicationName + QStringLiteral("-read"));
+        m_primaryForReads = std::make_unique<KeptPgConnection>(m_pgApplicationName);
+    }
+    return m_read->get(*m_primaryForReads, m_pgEndpoint, m_replica, source);
+}
+
 bool Invocation::json() const
 {
     return needs(Json) && m_parser.isSet(QStringLiteral("json"));
@@ -91,6 +116,11 @@ std::optional<int> Invocation::start(const QString &description)
     if (needs(PgOption))
         m_parser.addOption(
             {QStringLiteral("pg"), Text::tr("PostgreSQL URL (default: $MLDECK_PG_URL)."), QStringLiteral("url")});
+    if (needs(PgUrl))
+        m_parser.addOption({QStringLiteral("pg-read"),
+                            Text::tr("Hot standby for the heavy reads (default: $MLDECK_PG_READ_URL; none: the "
+                                     "primary)."),
+                            QStringLiteral("url")});
     if (needs(Redis))
         m_parser.addOption(
             {QStringLiteral("redis"), Text::tr("Redis URL (default: $MLDECK_REDIS_URL)."), QStringLiteral("url")});
@@ -99,6 +129,7 @@ std::optional<int> Invocation::start(const QString &description)
     if (auto code = m_ctx.parse(m_parser, description))
         return code;
     warnAboutPasswordInOption(m_parser, QStringLiteral("pg"));
+    warnAboutPasswordInOption(m_parser, QStringLiteral("pg-read"));
     warnAboutPasswordInOption(m_parser, QStringLiteral("redis"));
     if (needs(Deployment)) {
         m_deployment = m_parser.value(QStringLiteral("deployment"));
@@ -118,6 +149,12 @@ std::optional<int> Invocation::start(const QString &description)
         if (!endpoint)
             return Context::fail(endpoint.errorMessage());
         m_pgEndpoint = *endpoint;
+        auto replica = ReadReplica::fromEnvironment();
+        if (replica && m_parser.isSet(QStringLiteral("pg-read")))
+            replica = ReadReplica::fromUrl(m_parser.value(QStringLiteral("pg-read")), replica->maxLagSeconds);
+        if (!replica)
+            return Context::fail(replica.errorMessage());
+        m_replica = *replica;
     }
     if (needs(Pg)) {
         auto conn = PgConnection::open(m_pgEndpoint, m_pgApplicationName);

@@ -1,6 +1,8 @@
 #pragma once
 
 #include "core/config/Endpoints.h"
+#include "core/config/ReadReplica.h"
+#include "core/services/ReadSource.h"
 #include "core/store/pg/PgConnection.h"
 
 #include <QCommandLineParser>
@@ -11,6 +13,11 @@
 #include <functional>
 #include <memory>
 #include <optional>
+
+namespace mldeck {
+class KeptPgConnection;
+class KeptReadConnection;
+} // namespace mldeck
 
 namespace mldeck::cli {
 
@@ -68,6 +75,7 @@ public:
 
     // pgApplicationName shows in pg_stat_activity (e.g. "mldeckctl-kpi"); used with Pg.
     Invocation(const Context &ctx, unsigned needs, QString pgApplicationName = {});
+    ~Invocation();
 
     QCommandLineParser &parser() { return m_parser; }
     const QCommandLineParser &parser() const { return m_parser; }
@@ -84,6 +92,11 @@ public:
     bool json() const;
     // --pg, else MLDECK_PG_URL; an error when neither is given.
     Result<PgEndpoint> pgEndpointOf() const;
+    // With PgUrl: --pg-read, else MLDECK_PG_READ_URL (none: every read on the primary); MLDECK_PG_READ_MAX_LAG.
+    const ReadReplica &readReplica() const { return m_replica; }
+    // With Pg: the session for the verb's heavy reads (KeptReadConnection): the standby when one is
+    // configured and answers, else the primary; source says which and the lag.
+    Result<PgConnection *> readPg(ReadSource &source);
 
 private:
     bool needs(Need n) const { return (m_needs & n) == n; }
@@ -96,6 +109,9 @@ private:
     RedisEndpoint m_redis;
     PgEndpoint m_pgEndpoint;
     std::unique_ptr<PgConnection> m_pg;
+    ReadReplica m_replica;
+    std::unique_ptr<KeptReadConnection> m_read;
+    std::unique_ptr<KeptPgConnection> m_primaryForReads; // opened only when a read falls back
 };
 
 // A sub-command of a verb, e.g. "status" in `mldeckctl flags status`.

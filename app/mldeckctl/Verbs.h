@@ -28,6 +28,8 @@ int runDeployments(Context &ctx);  // verbs/Deployments.cpp
 int runAudit(Context &ctx);        // verbs/Audit.cpp
 int runNanny(Context &ctx);        // verbs/Nanny.cpp
 int runNannyQuality(Context &ctx); // verbs/NannyQuality.cpp (the `nanny quality` sub-verb)
+// verbs/Retention.cpp (the `deployments retention` sub-verb)
+int runDeploymentsRetention(Context &ctx);
 
 // Writes an export to stdout ("" or "-") or atomically to a file; verbs/Export.cpp.
 int writeExport(const QString &path, const QByteArray &bytes);

@@ -51,10 +51,17 @@ Status ConnectionProfile::validate() const
         if (c.category() == QChar::Other_Control)
             return Error{ConfigText::tr("The profile name must not contain control characters.")};
     }
-    if (!validHost(redis.host))
+    if (redis.isSentinel()) { // the data nodes are whatever the sentinels name
+        if (redis.sentinels.isEmpty())
+            return Error{ConfigText::tr("Redis master \"%1\" needs at least one sentinel.").arg(redis.masterName)};
+        for (const HostPort &s : redis.sentinels)
+            if (!validHost(s.host) || !validPort(s.port))
+                return Error{ConfigText::tr("Redis sentinel \"%1\" is not a valid host and port.").arg(s.display())};
+    } else if (!validHost(redis.host)) {
         return Error{ConfigText::tr("Redis host \"%1\" is not a valid host name or address.").arg(redis.host)};
-    if (!validPort(redis.port))
+    } else if (!validPort(redis.port)) {
         return Error{ConfigText::tr("Redis port %1 is out of range (1-65535).").arg(redis.port)};
+    }
     if (redis.db < 0)
         return Error{ConfigText::tr("Redis database number %1 must not be negative.").arg(redis.db)};
     if (redis.timeoutMs <= 0)
@@ -75,6 +82,25 @@ Status ConnectionProfile::validate() const
         return Error{ConfigText::tr("The CA file \"%1\" must be given with its full path.").arg(pg.sslRootCert)};
     if (pg.connectTimeoutS < 0)
         return Error{ConfigText::tr("PostgreSQL connect timeout must not be negative.")};
+    if (pgRead.maxLagSeconds < 1)
+        return Error{
+            ConfigText::tr("The read replica's maximum lag must be at least 1 s, not %1.").arg(pgRead.maxLagSeconds)};
+    if (const auto &standby = pgRead.endpoint) {
+        if (!validHost(standby->host))
+            return Error{
+                ConfigText::tr("Read replica host \"%1\" is not a valid host name or address.").arg(standby->host)};
+        if (!validPort(standby->port))
+            return Error{ConfigText::tr("Read replica port %1 is out of range (1-65535).").arg(standby->port)};
+        if (standby->database.trimmed().isEmpty())
+            return Error{ConfigText::tr("The read replica's database name is empty.")};
+        if (!validSslMode(standby->sslMode))
+            return Error{ConfigText::tr("Read replica sslmode \"%1\" is not one of disable, allow, prefer, require, "
+                                        "verify-ca, verify-full.")
+                             .arg(standby->sslMode)};
+        if (!standby->sslRootCert.isEmpty() && !QDir::isAbsolutePath(standby->sslRootCert))
+            return Error{ConfigText::tr("The read replica's CA file \"%1\" must be given with its full path.")
+                             .arg(standby->sslRootCert)};
+    }
     return {};
 }
 

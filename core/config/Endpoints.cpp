@@ -48,10 +48,107 @@ QString masked(const QString &url)
     return out.replace(queryPassword, QStringLiteral("\\1***"));
 }
 
+// A host as QUrl accepts it (name, IPv4, bracket-less IPv6); "" when it is not one.
+QString checkedHost(const QString &host)
+{
+    QUrl u;
+    u.setHost(host, QUrl::StrictMode);
+    return u.isValid() ? u.host() : QString();
+}
+
+const QString kSentinelScheme = QStringLiteral("redis-sentinel://");
+
+QString sentinelUsage()
+{
+    return ConfigText::tr("expected redis-sentinel://[user:password@]host1[:26379],host2[:26379]/MASTERNAME[?db=N]");
+}
+
+// redis-sentinel://[user[:password]@]host[:port][,host[:port]…]/master[?db=N]. QUrl takes one host only,
+// so the authority is split here; user, password and master name are percent-decoded as QUrl does.
+Result<RedisEndpoint> fromSentinelUrl(const QString &url)
+{
+    const auto bad = [&url](const QString &why) {
+        return Error{
+            ConfigText::tr("Not a Redis Sentinel URL: \"%1\": %2 (%3).").arg(masked(url), why, sentinelUsage())};
+    };
+    const QString rest = url.mid(kSentinelScheme.size());
+    qsizetype authorityEnd = rest.size();
+    for (const QChar c : {QLatin1Char('/'), QLatin1Char('?'), QLatin1Char('#')})
+        if (const qsizetype i = rest.indexOf(c); i >= 0)
+            authorityEnd = qMin(authorityEnd, i);
+    QString authority = rest.left(authorityEnd);
+    const QString afterAuthority = rest.mid(authorityEnd);
+
+    RedisEndpoint e;
+    e.host.clear();
+    if (const qsizetype at = authority.lastIndexOf(QLatin1Char('@')); at >= 0) {
+        const QString userInfo = authority.left(at);
+        authority = authority.mid(at + 1);
+        const qsizetype colon = userInfo.indexOf(QLatin1Char(':'));
+        e.user = QUrl::fromPercentEncoding(userInfo.left(colon).toUtf8());
+        if (colon >= 0)
+            e.password = QUrl::fromPercentEncoding(userInfo.mid(colon + 1).toUtf8());
+    }
+    if (authority.trimmed().isEmpty())
+        return bad(ConfigText::tr("no sentinel given"));
+    for (const QString &item : authority.split(QLatin1Char(','))) {
+        QString host = item;
+        QString portText;
+        if (item.startsWith(QLatin1Char('['))) { // [v6]:port
+            const qsizetype close = item.indexOf(QLatin1Char(']'));
+            if (close < 0)
+                return bad(ConfigText::tr("unclosed [ in sentinel \"%1\"").arg(item));
+            host = item.mid(1, close - 1);
+            const QString tail = item.mid(close + 1);
+            if (!tail.isEmpty() && !tail.startsWith(QLatin1Char(':')))
+                return bad(ConfigText::tr("bad sentinel \"%1\"").arg(item));
+            portText = tail.mid(1);
+        } else if (const qsizetype colon = item.lastIndexOf(QLatin1Char(':')); colon >= 0) {
+            host = item.left(colon);
+            portText = item.mid(colon + 1);
+        }
+        const QString checked = checkedHost(host);
+        if (host.isEmpty() || checked.isEmpty())
+            return bad(ConfigText::tr("\"%1\" is not a host name or address").arg(item));
+        HostPort node{checked, RedisEndpoint::kDefaultSentinelPort};
+        if (!portText.isNull()) {
+            bool ok = false;
+            node.port = portText.toInt(&ok);
+            if (!ok || !validPort(node.port))
+                return bad(ConfigText::tr("sentinel port \"%1\" is not a number from 1 to 65535").arg(portText));
+        }
+        e.sentinels.append(node);
+    }
+
+    qsizetype queryStart = afterAuthority.indexOf(QLatin1Char('?'));
+    const QString path = afterAuthority.left(queryStart < 0 ? afterAuthority.size() : queryStart);
+    const QString master = QUrl::fromPercentEncoding(path.mid(1).toUtf8());
+    if (master.isEmpty())
+        return bad(ConfigText::tr("no master name after the sentinels"));
+    if (master.contains(QLatin1Char('/')) || master.contains(QLatin1Char('#')) ||
+        master.contains(QRegularExpression(QStringLiteral("\\s"))))
+        return bad(ConfigText::tr("\"%1\" is not a master name").arg(master));
+    e.masterName = master;
+    if (queryStart >= 0) {
+        const QUrlQuery q(afterAuthority.mid(queryStart + 1));
+        for (const auto &[key, value] : q.queryItems(QUrl::FullyDecoded)) {
+            if (key != QLatin1String("db"))
+                return bad(ConfigText::tr("unknown option \"%1\"").arg(key));
+            bool ok = false;
+            e.db = value.toInt(&ok);
+            if (!ok || e.db < 0)
+                return bad(ConfigText::tr("the database must be a number"));
+        }
+    }
+    return e;
+}
+
 } // namespace
 
 Result<RedisEndpoint> RedisEndpoint::fromUrl(const QString &url)
 {
+    if (url.startsWith(kSentinelScheme, Qt::CaseInsensitive))
+        return fromSentinelUrl(url);
     const QUrl u(url, QUrl::StrictMode);
     if (!u.isValid() || u.scheme() != QLatin1String("redis") || u.host().isEmpty())
         return Error{ConfigText::tr("Not a Redis URL: \"%1\" (expected redis://[user:password@]host[:port][/db]).")
@@ -75,6 +172,24 @@ Result<RedisEndpoint> RedisEndpoint::fromUrl(const QString &url)
 
 QString RedisEndpoint::toUrl(bool withPassword) const
 {
+    if (isSentinel()) {
+        QString out = kSentinelScheme;
+        const bool showPassword = withPassword && !password.isEmpty();
+        if (!user.isEmpty() || showPassword) {
+            out += QString::fromLatin1(QUrl::toPercentEncoding(user));
+            if (showPassword)
+                out += QLatin1Char(':') + QString::fromLatin1(QUrl::toPercentEncoding(password));
+            out += QLatin1Char('@');
+        }
+        QStringList nodes;
+        for (const HostPort &s : sentinels)
+            nodes << s.display();
+        out +=
+            nodes.join(QLatin1Char(',')) + QLatin1Char('/') + QString::fromLatin1(QUrl::toPercentEncoding(masterName));
+        if (db != 0)
+            out += QStringLiteral("?db=") + QString::number(db);
+        return out;
+    }
     QUrl u;
     u.setScheme(QStringLiteral("redis"));
     u.setHost(host);
@@ -89,7 +204,29 @@ QString RedisEndpoint::toUrl(bool withPassword) const
 
 QString RedisEndpoint::display() const
 {
-    return host + QLatin1Char(':') + QString::number(port);
+    if (!isSentinel())
+        return host + QLatin1Char(':') + QString::number(port);
+    const QString node = HostPort{host, port}.display();
+    if (!host.isEmpty()) // resolved: the master, named as the sentinels know it
+        return node + QStringLiteral(" (") + masterName + QLatin1Char(')');
+    QStringList nodes;
+    for (const HostPort &s : sentinels)
+        nodes << s.display();
+    return masterName + QStringLiteral(" via sentinels ") + nodes.join(QLatin1Char(','));
+}
+
+RedisEndpoint RedisEndpoint::atNode(const HostPort &node) const
+{
+    RedisEndpoint e = *this;
+    e.host = node.host;
+    e.port = node.port;
+    return e;
+}
+
+QString HostPort::display() const
+{
+    const QString h = host.contains(QLatin1Char(':')) ? QLatin1Char('[') + host + QLatin1Char(']') : host;
+    return h + QLatin1Char(':') + QString::number(port);
 }
 
 Result<PgEndpoint> PgEndpoint::fromUrl(const QString &url)

@@ -159,6 +159,17 @@ QList<ConnectionProfile> Settings::profiles() const
         p.redis.user = m_settings->value(QStringLiteral("redis/user")).toString();
         p.redis.db = m_settings->value(QStringLiteral("redis/db"), p.redis.db).toInt();
         p.redis.timeoutMs = m_settings->value(QStringLiteral("redis/timeoutMs"), p.redis.timeoutMs).toInt();
+        // Behind Sentinel: the sentinels and master name, read with the one Redis URL parser.
+        if (const QString sentinelUrl = m_settings->value(QStringLiteral("redis/sentinelUrl")).toString();
+            !sentinelUrl.isEmpty()) {
+            if (auto viaSentinels = RedisEndpoint::fromUrl(sentinelUrl); viaSentinels && viaSentinels->isSentinel()) {
+                p.redis.host.clear();
+                p.redis.sentinels = viaSentinels->sentinels;
+                p.redis.masterName = viaSentinels->masterName;
+            } else {
+                qCWarning(lcSettings) << "ignoring the sentinels of saved profile" << p.name;
+            }
+        }
         p.pg.host = m_settings->value(QStringLiteral("pg/host"), p.pg.host).toString();
         p.pg.port = m_settings->value(QStringLiteral("pg/port"), p.pg.port).toInt();
         p.pg.database = m_settings->value(QStringLiteral("pg/database"), p.pg.database).toString();
@@ -166,6 +177,13 @@ QList<ConnectionProfile> Settings::profiles() const
         p.pg.sslMode = m_settings->value(QStringLiteral("pg/sslmode"), p.pg.sslMode).toString();
         p.pg.sslRootCert = m_settings->value(QStringLiteral("pg/sslrootcert")).toString();
         p.pg.connectTimeoutS = m_settings->value(QStringLiteral("pg/connectTimeoutS"), p.pg.connectTimeoutS).toInt();
+        if (auto read = ReadReplica::fromUrl(
+                m_settings->value(QStringLiteral("pg/readUrl")).toString(),
+                m_settings->value(QStringLiteral("pg/readMaxLagS"), ReadReplica::kDefaultMaxLagSeconds).toInt()))
+            p.pgRead = *read;
+        else
+            qCWarning(lcSettings) << "ignoring the read replica of saved profile" << p.name << ":"
+                                  << read.errorMessage();
         // Skip entries a hand edit broke rather than handing out endpoints that cannot work.
         if (const Status st = p.validate(); !st.ok()) {
             qCWarning(lcSettings) << "ignoring invalid saved profile" << p.name << ":" << st.errorMessage();
@@ -203,6 +221,7 @@ void Settings::writeProfiles(const QList<ConnectionProfile> &profiles)
         m_settings->setValue(QStringLiteral("redis/user"), p.redis.user);
         m_settings->setValue(QStringLiteral("redis/db"), p.redis.db);
         m_settings->setValue(QStringLiteral("redis/timeoutMs"), p.redis.timeoutMs);
+        m_settings->setValue(QStringLiteral("redis/sentinelUrl"), p.redis.isSentinel() ? p.redis.toUrl() : QString());
         m_settings->setValue(QStringLiteral("pg/host"), p.pg.host);
         m_settings->setValue(QStringLiteral("pg/port"), p.pg.port);
         m_settings->setValue(QStringLiteral("pg/database"), p.pg.database);
@@ -210,6 +229,8 @@ void Settings::writeProfiles(const QList<ConnectionProfile> &profiles)
         m_settings->setValue(QStringLiteral("pg/sslmode"), p.pg.sslMode);
         m_settings->setValue(QStringLiteral("pg/sslrootcert"), p.pg.sslRootCert);
         m_settings->setValue(QStringLiteral("pg/connectTimeoutS"), p.pg.connectTimeoutS);
+        m_settings->setValue(QStringLiteral("pg/readUrl"), p.pgRead.endpoint ? p.pgRead.endpoint->toUrl() : QString());
+        m_settings->setValue(QStringLiteral("pg/readMaxLagS"), p.pgRead.maxLagSeconds);
     }
     m_settings->endArray();
     m_settings->sync();
@@ -224,6 +245,8 @@ Status Settings::saveProfile(const ConnectionProfile &profile)
     ConnectionProfile stored = profile;
     stored.redis.password.clear();
     stored.pg.password.clear();
+    if (stored.pgRead.endpoint)
+        stored.pgRead.endpoint->password.clear();
     const auto it =
         std::find_if(all.begin(), all.end(), [&](const ConnectionProfile &p) { return p.name == profile.name; });
     if (it != all.end())

@@ -2,6 +2,7 @@
 
 #include "core/Text.h"
 #include "core/services/DriftReferenceSource.h"
+#include "core/services/FeatureSketching.h"
 #include "core/services/ImageDriftCheck.h"
 #include "core/stats/drift/DriftDebouncer.h"
 #include "core/store/pg/AlertStore.h"
@@ -108,6 +109,55 @@ void dropIgnored(drift::Dataset &d, const QStringList &ignore)
 QString severityOf(const QString &feature)
 {
     return feature == kDriftDatasetFeature ? QStringLiteral("critical") : QStringLiteral("warning");
+}
+
+// A long window from the per-hour feature sketches (resources/contract/drift.md, "Drift from sketches"): the
+// reference too when it is a period longer than a day, else its rows as exact sketches. Fills report.result.
+Status compareFromSketches(PgConnection &conn, DriftData &data, const QString &deployment, const FeatureSchema &schema,
+                           const ReferenceSource &source, qint64 fromMicros, qint64 toMicros, DriftCheckReport &report)
+{
+    const drift::DriftConfig &cfg = report.config;
+    SketchedSide reference;
+    if (source.kind == ReferenceSource::Kind::Period && source.to - source.from > kSketchWindowSeconds * kMicros) {
+        auto r = loadSketchedSide(conn, deployment, schema, source.from, source.to, cfg.maxRows);
+        if (!r)
+            return r.error();
+        reference = std::move(r).value();
+    } else {
+        auto rows = loadReferenceRows(data, deployment, schema, source, cfg.maxRows);
+        if (!rows)
+            return rows.error();
+        reference = exactSketches(*rows);
+    }
+    auto current = loadSketchedSide(conn, deployment, schema, fromMicros, toMicros, cfg.maxRows);
+    if (!current)
+        return current.error();
+    const auto isOutput = [](const QString &name) {
+        return name == kDriftPredictionFeature || name == kDriftTargetFeature || name == kDriftPredictedClassFeature;
+    };
+    SketchedSide features, outputs;
+    for (const auto &column : current->columns) {
+        if (cfg.ignore.contains(column.first))
+            continue;
+        (isOutput(column.first) ? outputs : features).columns.push_back(column);
+    }
+    report.result = compareSketchedSides(reference, features, cfg.options);
+    drift::DriftOptions extraOptions = cfg.options;
+    if (!extraOptions.testOverrides.contains(kDriftPredictedClassFeature))
+        extraOptions.testOverrides.insert(kDriftPredictedClassFeature, drift::TestKind::ChiSquare);
+    for (const auto &f : compareSketchedSides(reference, outputs, extraOptions).features)
+        if (f.currentCount > 0)
+            report.result.features.push_back(f);
+    report.fromSketches = true;
+    report.sketchedHours = current->sketchedHours;
+    report.rawRows = current->rawRows;
+    if (cfg.multivariate) { // the PCA needs rows: no verdict over a window read from sketches
+        drift::MultivariateDrift m;
+        m.varianceShare = cfg.pca.varianceShare;
+        m.problem = ServiceText::tr("not computed over a window read from sketches (the PCA needs the rows)");
+        report.multivariate = m;
+    }
+    return {};
 }
 
 } // namespace
@@ -261,56 +311,67 @@ Result<DriftCheckReport> runDriftCheck(PgConnection &conn, const DriftCheckReque
     if (!source)
         return source.error();
     report.referenceDescription = source->description;
-    auto reference = loadReferenceRows(data, request.deployment, *schema, *source, cfg.maxRows);
-    if (!reference)
-        return reference.error();
-    auto current = data.loadWindow(request.deployment, *schema, fromMicros, toMicros, cfg.maxRows);
-    if (!current)
-        return current.error();
-    const QStringList imageRows = imageDriftFeatures();
-    const bool everyImageRowIgnored =
-        std::all_of(imageRows.cbegin(), imageRows.cend(), [&](const QString &f) { return cfg.ignore.contains(f); });
-    if (image && !everyImageRowIgnored) {
-        // Its drift features: statistics of a sample of its images on each side (none decoded when all are
-        // ignored).
-        auto sides = measureImageSides(data, request.deployment, *schema, *deployment, *source, fromMicros, toMicros,
-                                       cfg, request.imageCache);
-        if (!sides)
-            return sides.error();
-        for (drift::Column &c : sides.value().reference.columns)
-            reference.value().columns.push_back(std::move(c));
-        for (drift::Column &c : sides.value().current.columns)
-            current.value().columns.push_back(std::move(c));
-        report.images = std::move(sides.value().report);
-    }
-    dropIgnored(reference.value(), cfg.ignore);
-    dropIgnored(current.value(), cfg.ignore);
+    const bool useSketches =
+        !image && (request.sketches == DriftCheckRequest::Sketches::Always ||
+                   (request.sketches == DriftCheckRequest::Sketches::Auto && cfg.windowSeconds > kSketchWindowSeconds));
+    if (useSketches) {
+        if (auto s =
+                compareFromSketches(conn, data, request.deployment, *schema, *source, fromMicros, toMicros, report);
+            !s)
+            return s.error();
+    } else {
+        auto reference = loadReferenceRows(data, request.deployment, *schema, *source, cfg.maxRows);
+        if (!reference)
+            return reference.error();
+        auto current = data.loadWindow(request.deployment, *schema, fromMicros, toMicros, cfg.maxRows);
+        if (!current)
+            return current.error();
+        const QStringList imageRows = imageDriftFeatures();
+        const bool everyImageRowIgnored =
+            std::all_of(imageRows.cbegin(), imageRows.cend(), [&](const QString &f) { return cfg.ignore.contains(f); });
+        if (image && !everyImageRowIgnored) {
+            // Its drift features: statistics of a sample of its images on each side (none decoded when all are
+            // ignored).
+            auto sides = measureImageSides(data, request.deployment, *schema, *deployment, *source, fromMicros,
+                                           toMicros, cfg, request.imageCache);
+            if (!sides)
+                return sides.error();
+            for (drift::Column &c : sides.value().reference.columns)
+                reference.value().columns.push_back(std::move(c));
+            for (drift::Column &c : sides.value().current.columns)
+                current.value().columns.push_back(std::move(c));
+            report.images = std::move(sides.value().report);
+        }
+        dropIgnored(reference.value(), cfg.ignore);
+        dropIgnored(current.value(), cfg.ignore);
 
-    // Prediction and target drift (and a classifier's predicted-class distribution) are reported but do
-    // not count towards the dataset verdict.
-    const auto isOutput = [](const QString &name) {
-        return name == kDriftPredictionFeature || name == kDriftTargetFeature || name == kDriftPredictedClassFeature;
-    };
-    drift::Dataset features = *current;
-    std::erase_if(features.columns, [&](const drift::Column &c) { return isOutput(c.name); });
-    report.result = drift::compareDatasets(*reference, features, cfg.options);
-    drift::Dataset extra;
-    for (const drift::Column &c : current->columns)
-        if (isOutput(c.name))
-            extra.columns.push_back(c);
-    // The prior shift is a chi-square test of the class shares, whatever the sample sizes (unless the
-    // deployment's settings chose another test for it).
-    drift::DriftOptions extraOptions = cfg.options;
-    if (!extraOptions.testOverrides.contains(kDriftPredictedClassFeature))
-        extraOptions.testOverrides.insert(kDriftPredictedClassFeature, drift::TestKind::ChiSquare);
-    const drift::DatasetDrift extraResult = drift::compareDatasets(*reference, extra, extraOptions);
-    for (const auto &f : extraResult.features)
-        if (f.currentCount > 0)
-            report.result.features.push_back(f);
-    if (cfg.multivariate) {
-        drift::Dataset referenceFeatures = *reference;
-        std::erase_if(referenceFeatures.columns, [&](const drift::Column &c) { return isOutput(c.name); });
-        report.multivariate = drift::compareMultivariate(referenceFeatures, features, cfg.pca);
+        // Prediction and target drift (and a classifier's predicted-class distribution) are reported but do
+        // not count towards the dataset verdict.
+        const auto isOutput = [](const QString &name) {
+            return name == kDriftPredictionFeature || name == kDriftTargetFeature ||
+                   name == kDriftPredictedClassFeature;
+        };
+        drift::Dataset features = *current;
+        std::erase_if(features.columns, [&](const drift::Column &c) { return isOutput(c.name); });
+        report.result = drift::compareDatasets(*reference, features, cfg.options);
+        drift::Dataset extra;
+        for (const drift::Column &c : current->columns)
+            if (isOutput(c.name))
+                extra.columns.push_back(c);
+        // The prior shift is a chi-square test of the class shares, whatever the sample sizes (unless the
+        // deployment's settings chose another test for it).
+        drift::DriftOptions extraOptions = cfg.options;
+        if (!extraOptions.testOverrides.contains(kDriftPredictedClassFeature))
+            extraOptions.testOverrides.insert(kDriftPredictedClassFeature, drift::TestKind::ChiSquare);
+        const drift::DatasetDrift extraResult = drift::compareDatasets(*reference, extra, extraOptions);
+        for (const auto &f : extraResult.features)
+            if (f.currentCount > 0)
+                report.result.features.push_back(f);
+        if (cfg.multivariate) {
+            drift::Dataset referenceFeatures = *reference;
+            std::erase_if(referenceFeatures.columns, [&](const drift::Column &c) { return isOutput(c.name); });
+            report.multivariate = drift::compareMultivariate(referenceFeatures, features, cfg.pca);
+        }
     }
 
     if (!request.persist)
@@ -381,7 +442,8 @@ Result<DriftCheckReport> runDriftCheck(PgConnection &conn, const DriftCheckReque
                                      {QStringLiteral("considered"), report.result.considered},
                                      {QStringLiteral("share"), report.result.share},
                                      {QStringLiteral("share_threshold"), report.result.shareThreshold}};
-    if (auto s = apply(kDriftDatasetFeature, report.result.datasetDrift, report.result.considered > 0, datasetDetails,
+    if (auto s = apply(kDriftDatasetFeature, report.result.datasetDrift,
+                       report.result.considered > 0 && !report.result.datasetUndecided, datasetDetails,
                        ServiceText::tr("Dataset drift: %1 of %2 features drift")
                            .arg(report.result.drifted)
                            .arg(report.result.considered));

@@ -34,6 +34,16 @@ struct DriftCheckRequest
     AlertActor actor;
     // An image deployment: image statistics already measured (the guard keeps one across checks); may be null.
     ImageStatsCache *imageCache = nullptr;
+    // Auto: a window longer than kSketchWindowSeconds is read from the per-hour feature sketches (bounded
+    // figures), a shorter one from the raw rows; Never: raw rows whatever the window (`drift check --exact`);
+    // Always: sketches whatever the window.
+    enum class Sketches
+    {
+        Auto,
+        Never,
+        Always
+    };
+    Sketches sketches = Sketches::Auto;
 };
 
 // The default reference, the first N logged predictions, while fewer than N are logged: a state
@@ -61,6 +71,10 @@ struct DriftCheckReport
     QStringList resolved; // ... resolved in this check
     QStringList firing;   // every feature whose alert is open after this check
     bool skipped = false; // persist: the same window was already counted
+    // Read from the per-hour feature sketches: every feature's figures carry their bound (FeatureDrift::sketch).
+    bool fromSketches = false;
+    qint64 sketchedHours = 0; // of the window, read from sketches
+    qint64 rawRows = 0;       // of the window, read from the log (its partial hours, hours not sketched yet)
 };
 
 Result<DriftCheckReport> runDriftCheck(PgConnection &conn, const DriftCheckRequest &request,

@@ -37,7 +37,8 @@ DriftService::~DriftService() = default;
 
 void DriftService::refresh(const QString &deployment)
 {
-    post(
+    // The page's view only: the guard's drift checks, which raise alerts, read the primary.
+    postRead(
         [deployment, cache = m_imageStats](PgConnection &c) -> Result<DriftView> {
             DriftCheckRequest request;
             request.deployment = deployment;

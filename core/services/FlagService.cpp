@@ -2,6 +2,7 @@
 
 #include "core/Text.h"
 #include "core/rollout/FlagValues.h"
+#include "core/services/Backoff.h"
 #include "core/services/KeptPgConnection.h"
 #include "core/store/pg/AuditLog.h"
 #include "core/store/pg/DeploymentStore.h"
@@ -11,7 +12,10 @@
 #include "core/store/redis/RedisConnection.h"
 
 #include <QCoreApplication>
+#include <QDeadlineTimer>
 #include <QLoggingCategory>
+
+#include <thread>
 
 Q_LOGGING_CATEGORY(lcFlagService, "mldeck.services.flags", QtWarningMsg)
 
@@ -61,6 +65,14 @@ FlagState predictedAfter(const FlagState &before, const FlagEdit &edit, const Ac
     return a;
 }
 
+// The distinct outcome of a write behind Sentinel that the master has but no replica acknowledged.
+QString notReplicatedText(const QString &why)
+{
+    return ServiceText::tr("Applied on the master, not yet replicated (%1): do not apply it again; a failover "
+                           "before a replica catches up could lose it.")
+        .arg(why);
+}
+
 QJsonObject withDetails(QJsonObject after, const QJsonObject &details)
 {
     if (!details.isEmpty())
@@ -87,6 +99,7 @@ Result<RedisConnection *> FlagService::redis()
         if (!c)
             return c.error();
         m_redis = std::move(c).value();
+        ++m_redisGeneration;
     }
     return m_redis.get();
 }
@@ -104,6 +117,12 @@ Result<PgConnection *> FlagService::pg()
             qCWarning(lcFlagService) << "audit spool not flushed:" << flushed.errorMessage();
     }
     return c;
+}
+
+void FlagService::holdRedisConnection(std::unique_ptr<RedisConnection> conn)
+{
+    m_redis = std::move(conn);
+    ++m_redisGeneration;
 }
 
 void FlagService::dropRedis()
@@ -206,8 +225,27 @@ bool FlagService::confirmAppliedAfterError(const QString &deployment, const QUui
     auto conn = redis();
     if (!conn)
         return false;
-    auto id = FlagStore(**conn).lastChangeId(deployment);
-    return id && *id == changeId.toString(QUuid::WithoutBraces);
+    const QString id = changeId.toString(QUuid::WithoutBraces);
+    if (m_redisEndpoint.isSentinel()) { // (re)written on this connection, so that WAIT covers it
+        auto there = FlagStore(**conn).reassertChange(deployment, id);
+        return there && *there;
+    }
+    auto last = FlagStore(**conn).lastChangeId(deployment);
+    return last && *last == id;
+}
+
+QString FlagService::replicationProblem(RedisConnection &conn)
+{
+    if (!m_redisEndpoint.isSentinel())
+        return {};
+    const int waitMs =
+        qMin(kReplicaWaitMs, qMax(1, m_redisEndpoint.timeoutMs / 2)); // WAIT must end before the socket timeout
+    auto acked = conn.waitForReplicas(1, waitMs);
+    if (!acked)
+        return acked.errorMessage();
+    if (*acked < 1)
+        return ServiceText::tr("no replica acknowledged it within %1 ms").arg(waitMs);
+    return {};
 }
 
 ApplyOutcome FlagService::apply(const QString &deployment, const FlagEdit &edit, qint64 expectedVersion,
@@ -312,6 +350,13 @@ ApplyOutcome FlagService::apply(const QString &deployment, const FlagEdit &edit,
         }
     }
 
+    // Behind Sentinel "applied" means the master has it and a replica acknowledged it.
+    QString notReplicatedWhy;
+    if (m_redisEndpoint.isSentinel()) {
+        notReplicatedWhy = m_redis ? replicationProblem(*m_redis) : ServiceText::tr("the master is unreachable");
+        out.notReplicated = !notReplicatedWhy.isEmpty();
+    }
+
     // 3. Commit the audit row. Redis is already changed: if the commit fails, the row is spooled.
     m_ownChanges.append(changeId);
     if (m_ownChanges.size() > kOwnChangesKept)
@@ -338,12 +383,16 @@ ApplyOutcome FlagService::apply(const QString &deployment, const FlagEdit &edit,
                     .arg(committed.errorMessage(), spooled.errorMessage());
             qCCritical(lcFlagService) << out.message;
         }
+        if (out.notReplicated)
+            out.message += QLatin1Char(' ') + notReplicatedText(notReplicatedWhy);
         return out;
     }
     out.message = ServiceText::tr("Applied: the flags of \"%1\" are now version %2 (%3).")
                       .arg(deployment)
                       .arg(written->version)
                       .arg(describe(*written));
+    if (out.notReplicated)
+        out.message += QLatin1Char(' ') + notReplicatedText(notReplicatedWhy);
     return out;
 }
 
@@ -373,32 +422,37 @@ ApplyOutcome FlagService::rollback(const QString &deployment, const QString &rea
         return refused;
     }
 
-    auto conn = redis();
-    if (!conn) {
-        ApplyOutcome failed = notApplied(deployment, conn.errorMessage(), true);
+    FlagState before;
+    before.deployment = deployment;
+    QString notReplicatedWhy;
+    bool connection = true;
+    auto after = m_redisEndpoint.isSentinel()
+                     ? rollbackThroughFailover(deployment, actor.name, changeId, &before, &out, &notReplicatedWhy)
+                     : rollbackOnce(deployment, actor.name, changeId, &before, &connection);
+    if (!after) {
+        if (m_redisEndpoint.isSentinel())
+            connection = !m_redis; // refused by a master that answers, or no master reached in time
+        ApplyOutcome failed = notApplied(deployment, after.errorMessage(), connection);
         failed.changeId = record.changeId;
+        failed.attempts = out.attempts;
         return failed;
     }
-    auto done = FlagStore(**conn).rollback(deployment, actor.name, changeId);
-    if (!done) {
-        const bool broken = (*conn)->isBroken();
-        if (!broken || !confirmAppliedAfterError(deployment, record.changeId)) {
-            ApplyOutcome failed = notApplied(deployment, done.errorMessage(), broken);
-            failed.changeId = record.changeId;
-            return failed;
-        }
-        FlagStore::Rollback unknown;
-        unknown.before.deployment = deployment;
-        unknown.after = readBackOrEmpty(deployment);
-        done = unknown;
-    }
+    out.notReplicated = !notReplicatedWhy.isEmpty();
     m_ownChanges.append(changeId);
     if (m_ownChanges.size() > kOwnChangesKept)
         m_ownChanges.removeFirst();
     out.applied = true;
-    out.state = done->after;
-    record.before = flagStateJson(done->before);
-    record.after = withDetails(flagStateJson(done->after), details);
+    out.state = *after;
+    record.before = flagStateJson(before);
+    record.after = withDetails(flagStateJson(*after), details);
+    // Behind Sentinel, say how it ended: confirmed by a replica (after how many attempts), or not yet.
+    QString replication;
+    if (out.notReplicated)
+        replication = QLatin1Char(' ') + notReplicatedText(notReplicatedWhy);
+    else if (m_redisEndpoint.isSentinel())
+        replication = QLatin1Char(' ') + ServiceText::tr("Confirmed by the master %1 and a replica (%n attempt(s)).",
+                                                         nullptr, out.attempts)
+                                             .arg(m_redis ? m_redis->endpoint().display() : m_redisEndpoint.display());
 
     // The rollback stands whatever happens to the audit row; PostgreSQL down means spool it.
     QString auditProblem;
@@ -410,7 +464,8 @@ ApplyOutcome FlagService::rollback(const QString &deployment, const QString &rea
     }
     if (auditProblem.isEmpty()) {
         out.message =
-            ServiceText::tr("Rolled back: ML is OFF for \"%1\" (version %2).").arg(deployment).arg(done->after.version);
+            ServiceText::tr("Rolled back: ML is OFF for \"%1\" (version %2).").arg(deployment).arg(after->version) +
+            replication;
         return out;
     }
     if (Status spooled = m_spool.put(record); spooled) {
@@ -419,17 +474,107 @@ ApplyOutcome FlagService::rollback(const QString &deployment, const QString &rea
             ServiceText::tr("Rolled back: ML is OFF for \"%1\" (version %2). The audit log is unreachable (%3): the "
                             "row is kept in %4 and will be written when PostgreSQL is reachable.")
                 .arg(deployment)
-                .arg(done->after.version)
-                .arg(auditProblem, m_spool.directory());
+                .arg(after->version)
+                .arg(auditProblem, m_spool.directory()) +
+            replication;
     } else {
         out.message =
             ServiceText::tr("Rolled back: ML is OFF for \"%1\" (version %2), but the audit row was LOST: %3; %4")
                 .arg(deployment)
-                .arg(done->after.version)
-                .arg(auditProblem, spooled.errorMessage());
+                .arg(after->version)
+                .arg(auditProblem, spooled.errorMessage()) +
+            replication;
         qCCritical(lcFlagService) << out.message;
     }
     return out;
+}
+
+// Plain Redis: one attempt; a reply lost on the wire is looked up by change id once.
+Result<FlagState> FlagService::rollbackOnce(const QString &deployment, const QString &actorName,
+                                            const QString &changeId, FlagState *before, bool *connection)
+{
+    auto conn = redis();
+    if (!conn) {
+        *connection = true;
+        return conn.error();
+    }
+    auto done = FlagStore(**conn).rollback(deployment, actorName, changeId);
+    if (done) {
+        *before = done->before;
+        return done->after;
+    }
+    const bool broken = (*conn)->isBroken();
+    if (!broken || !confirmAppliedAfterError(deployment, QUuid::fromString(changeId))) {
+        *connection = broken;
+        return done.error();
+    }
+    return readBackOrEmpty(deployment);
+}
+
+// Behind Sentinel: until the master has the rollback and a replica acknowledged it, or kRollbackRetryMs
+// passed. Each new connection may be a new master: the rollback is looked up there by change id (it
+// may have been replicated before the old master died) and run again when it is missing.
+Result<FlagState> FlagService::rollbackThroughFailover(const QString &deployment, const QString &actorName,
+                                                       const QString &changeId, FlagState *before, ApplyOutcome *out,
+                                                       QString *notReplicatedWhy)
+{
+    const QDeadlineTimer deadline(kRollbackRetryMs);
+    std::optional<FlagState> after;
+    quint64 appliedOn = 0; // the connection generation that has it
+    QString problem;
+    for (int attempt = 1;; ++attempt) {
+        out->attempts = attempt;
+        auto conn = redis();
+        if (!conn) {
+            problem = conn.errorMessage();
+        } else {
+            RedisConnection &c = **conn;
+            FlagStore store(c);
+            if (attempt > 1 && appliedOn != m_redisGeneration) {
+                auto there = store.reassertChange(deployment, changeId);
+                if (there && *there) {
+                    appliedOn = m_redisGeneration;
+                    if (!after)
+                        after = readBackOrEmpty(deployment);
+                } else if (there) {
+                    after.reset(); // lost with the old master, or never written
+                } else {
+                    problem = there.errorMessage();
+                }
+            }
+            if (!after && !c.isBroken()) {
+                auto done = store.rollback(deployment, actorName, changeId);
+                if (done) {
+                    *before = done->before;
+                    after = done->after;
+                    appliedOn = m_redisGeneration;
+                } else if (!c.isBroken()) {
+                    return done.error(); // refused (ACL, bad name): another attempt would be refused too
+                } else {
+                    problem = done.errorMessage();
+                }
+            }
+            if (after && appliedOn == m_redisGeneration && !c.isBroken()) {
+                problem = replicationProblem(c);
+                if (problem.isEmpty())
+                    return *after;
+            }
+            if (c.isBroken())
+                dropRedis();
+        }
+        const qint64 left = deadline.remainingTime();
+        if (left <= 0)
+            break;
+        qCInfo(lcFlagService) << "rollback of" << deployment << "attempt" << attempt << "not confirmed:" << problem;
+        std::this_thread::sleep_for(qMin(Backoff::jittered(attempt), std::chrono::milliseconds(left)));
+    }
+    if (after) { // on a master, never confirmed by a replica
+        *notReplicatedWhy = problem;
+        return *after;
+    }
+    return Error{ServiceText::tr("%1 (tried %n time(s) in %2 s through the sentinels)", nullptr, out->attempts)
+                     .arg(problem)
+                     .arg(kRollbackRetryMs / 1000)};
 }
 
 Status FlagService::audit(const AuditRecord &record)

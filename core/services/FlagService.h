@@ -39,6 +39,10 @@ struct ApplyOutcome
     QUuid changeId;  // the audit change id of this attempt
     bool auditSpooled = false;      // the audit row is in the local spool, not yet in PostgreSQL
     bool connectionFailure = false; // Redis or PostgreSQL could not be reached (or timed out)
+    // Sentinel endpoints only: applied on the master, but no replica acknowledged it within the wait,
+    // so a failover could still lose it. applied stays true: applying it again is not the answer.
+    bool notReplicated = false;
+    int attempts = 1; // a rollback through a failover: how many times the master was asked
 };
 
 // Reads and changes rollout flags with an audit trail (resources/contract/rollout.md).
@@ -65,7 +69,9 @@ public:
                        const QJsonObject &details = {}, const QUuid &changeId = {});
 
     // The dominant write (ML off, 0 %), audited; works while PostgreSQL is down (the audit row is
-    // spooled durably and written when PostgreSQL is back).
+    // spooled durably and written when PostgreSQL is back). Behind Sentinel it keeps going through a
+    // failover: re-resolved and retried (with Backoff, at most kRollbackRetryMs in all) until the master
+    // has it and a replica acknowledged it; one audit row whatever the number of attempts.
     ApplyOutcome rollback(const QString &deployment, const QString &reason, const Actor &actor,
                           const QString &action = QStringLiteral("flags.rollback"), const QJsonObject &details = {},
                           const QUuid &changeId = {});
@@ -92,8 +98,23 @@ public:
 
     // Tests: runs between the audit row being prepared and the Redis write (inject a concurrent edit).
     void setBeforeRedisWriteHook(std::function<void()> hook) { m_beforeRedisWrite = std::move(hook); }
+    // Tests: hold this connection (as if opened before a switchover) until it breaks; the next one is
+    // opened from the service's endpoint, through the sentinels.
+    void holdRedisConnection(std::unique_ptr<RedisConnection> conn);
+
+    // Sentinel endpoints: how long a write waits for a replica's acknowledgement (WAIT 1 <ms>), and how
+    // long a rollback keeps trying through a failover.
+    static constexpr int kReplicaWaitMs = 1000;
+    static constexpr int kRollbackRetryMs = 30000;
 
 private:
+    Result<FlagState> rollbackOnce(const QString &deployment, const QString &actorName, const QString &changeId,
+                                   FlagState *before, bool *connection);
+    Result<FlagState> rollbackThroughFailover(const QString &deployment, const QString &actorName,
+                                              const QString &changeId, FlagState *before, ApplyOutcome *out,
+                                              QString *notReplicatedWhy);
+    // Sentinel endpoints: WAIT 1 on conn; "" when a replica acknowledged, else why not. Plain Redis: "".
+    QString replicationProblem(RedisConnection &conn);
     ApplyOutcome notApplied(const QString &deployment, const QString &why, bool connection);
     FlagState readBackOrEmpty(const QString &deployment);
     bool confirmAppliedAfterError(const QString &deployment, const QUuid &changeId);
@@ -102,6 +123,7 @@ private:
     PgEndpoint m_pgEndpoint;
     AuditSpool m_spool;
     std::unique_ptr<RedisConnection> m_redis;
+    quint64 m_redisGeneration = 0; // counts the Redis connections opened: a new one may be a new master
     std::unique_ptr<KeptPgConnection> m_pg;
     // Why the PostgreSQL role may not roll back ("" when it may), read when a session opens: a rollback
     // then never waits on PostgreSQL to ask. nullopt: no session has answered yet.

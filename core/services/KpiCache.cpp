@@ -5,6 +5,7 @@
 #include "core/store/pg/DeploymentStore.h"
 #include "core/store/pg/KpiStore.h"
 #include "core/store/pg/PgConnection.h"
+#include "core/store/pg/RetentionStore.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>
@@ -66,12 +67,21 @@ void addPlan(std::vector<Segment> &plan, qint64 from, qint64 to, int bucketSecon
         plan.push_back({Level::Minute, h2, to, previous});
 }
 
-std::vector<Segment> planFor(const KpiQuery &q, int bucketSeconds)
+// Before the deployment's minute horizon retention folded the minute rows into their hours: a boundary
+// there moves down to its hour, so that only hour rows are read (resources/contract/retention.md).
+qint64 boundary(qint64 t, qint64 minuteHorizon)
+{
+    return t < minuteHorizon ? floorTo(t, 3600) : t;
+}
+
+std::vector<Segment> planFor(const KpiQuery &q, int bucketSeconds, qint64 minuteHorizon)
 {
     std::vector<Segment> plan;
+    const qint64 previous = boundary(q.fromSecs - q.rangeSeconds(), minuteHorizon);
+    const qint64 from = boundary(q.fromSecs, minuteHorizon), to = boundary(q.toSecs, minuteHorizon);
     // The previous period is one figure, never split into display buckets: hour rows always fit it.
-    addPlan(plan, q.fromSecs - q.rangeSeconds(), q.fromSecs, 3600, true);
-    addPlan(plan, q.fromSecs, q.toSecs, bucketSeconds, false);
+    addPlan(plan, previous, from, 3600, true);
+    addPlan(plan, from, to, bucketSeconds, false);
     return plan;
 }
 
@@ -141,6 +151,8 @@ struct KpiCache::State
     bool loaded = false;
     KpiQuery query;
     int bucketSeconds = 60;
+    qint64 minuteHorizon = 0;
+    qint64 rawRowsBefore = 0;
     std::vector<Segment> plan;
     quint64 watermark = 0;
     KpiTargets targets;
@@ -282,6 +294,8 @@ struct KpiCache::State
         snap.task = task;
         snap.classSpec = classSpec;
         snap.calibration = calibration;
+        snap.rawRowsBeforeSecs = rawRowsBefore;
+        snap.minuteHorizonSecs = minuteHorizon;
         const int x = targets.anticipationMinutes;
         const double seconds = double(query.rangeSeconds());
         // The map is fitted on the ML path's reference rows: the heuristic's and the fallback's own
@@ -367,12 +381,22 @@ Result<KpiSnapshot> KpiCache::load(PgConnection &conn, const KpiQuery &query, qi
         d->query.toSecs = nowSecs;
         d->query.fromSecs = nowSecs - query.rangeSeconds();
     }
+    auto horizons = RetentionStore(conn).horizons(d->query.deployment);
+    if (!horizons)
+        return horizons.error();
+    d->minuteHorizon = horizons->minutesBeforeSecs;
+    d->rawRowsBefore = horizons->rawBeforeSecs;
     d->bucketSeconds = displayBucketSeconds(d->query.rangeSeconds());
-    d->plan = planFor(d->query, d->bucketSeconds);
+    if (d->query.fromSecs < d->minuteHorizon) // minute resolution falls back to hours there
+        d->bucketSeconds = std::max(d->bucketSeconds, 3600);
+    d->plan = planFor(d->query, d->bucketSeconds, d->minuteHorizon);
 
     KpiStore store(conn);
     if (auto applied = store.applyPendingOutcomes(); !applied)
         return applied.error();
+    const auto awaiting = store.outcomesAwaitingPrimary(d->query.deployment); // a standby cannot apply them
+    if (!awaiting)
+        return awaiting.error();
     auto targets = store.targets(d->query.deployment);
     if (!targets)
         return targets.error();
@@ -398,6 +422,7 @@ Result<KpiSnapshot> KpiCache::load(PgConnection &conn, const KpiQuery &query, qi
     const double mergeMs = double(timer.nsecsElapsed()) / 1e6;
     d->loaded = true;
     KpiSnapshot snap = d->snapshot(0);
+    snap.outcomesAwaitingPrimary = *awaiting;
     snap.elapsedMs = double(timer.nsecsElapsed()) / 1e6;
     qCDebug(lcKpiCache, "load %s: %lld rows, read %.1f ms, merge %.1f ms, figures %.1f ms",
             qPrintable(query.deployment), d->rowsRead, readMs, mergeMs - readMs, snap.elapsedMs - mergeMs);
@@ -413,6 +438,9 @@ Result<KpiSnapshot> KpiCache::refresh(PgConnection &conn, qint64 nowSecs)
     KpiStore store(conn);
     if (auto applied = store.applyPendingOutcomes(); !applied)
         return applied.error();
+    const auto awaiting = store.outcomesAwaitingPrimary(d->query.deployment); // a standby cannot apply them
+    if (!awaiting)
+        return awaiting.error();
     auto targets = store.targets(d->query.deployment);
     if (!targets)
         return targets.error();
@@ -424,7 +452,7 @@ Result<KpiSnapshot> KpiCache::refresh(PgConnection &conn, qint64 nowSecs)
         next.fromSecs += nowSecs - next.toSecs;
         next.toSecs = nowSecs;
     }
-    const std::vector<Segment> nextPlan = planFor(next, d->bucketSeconds);
+    const std::vector<Segment> nextPlan = planFor(next, d->bucketSeconds, d->minuteHorizon);
 
     // 1. What changed since the watermark, segment by segment (touching segments of one level read
     // together). Never one span over the whole range: the store filters writer_xid row by row, so a
@@ -493,6 +521,7 @@ Result<KpiSnapshot> KpiCache::refresh(PgConnection &conn, qint64 nowSecs)
     d->remergeDirty();
     const double mergeMs = double(timer.nsecsElapsed()) / 1e6;
     KpiSnapshot snap = d->snapshot(0);
+    snap.outcomesAwaitingPrimary = *awaiting;
     snap.elapsedMs = double(timer.nsecsElapsed()) / 1e6;
     qCDebug(lcKpiCache,
             "refresh %s: %lld rows in %zu reads, read %.1f ms, %zu cells re-merged in %.1f ms, figures %.1f ms",

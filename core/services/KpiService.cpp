@@ -1,6 +1,7 @@
 #include "core/services/KpiService.h"
 
 #include "core/services/KpiCache.h"
+#include "core/store/pg/KpiStore.h"
 
 #include <algorithm>
 
@@ -37,13 +38,14 @@ void KpiService::answered()
 void KpiService::load(const KpiQuery &query)
 {
     started();
-    post(
+    postRead(
         [cache = m_cache, query](PgConnection &c) { return cache->load(c, query, QDateTime::currentSecsSinceEpoch()); },
         [this](Result<KpiSnapshot> r) {
             answered();
             m_loaded = r.ok();
             if (r && m_timer.interval() > 0 && !m_timer.isActive())
                 m_timer.start();
+            applyOnPrimary(r);
             Q_EMIT snapshotRead(r);
         });
 }
@@ -51,7 +53,7 @@ void KpiService::load(const KpiQuery &query)
 void KpiService::refreshNow()
 {
     started();
-    post(
+    postRead(
         [cache = m_cache](PgConnection &c) -> Result<KpiSnapshot> {
             if (!cache->isLoaded())
                 return Error{tr("Nothing is loaded yet: choose a deployment and a range first.")};
@@ -59,8 +61,19 @@ void KpiService::refreshNow()
         },
         [this](Result<KpiSnapshot> r) {
             answered();
+            applyOnPrimary(r);
             Q_EMIT snapshotRead(r);
         });
+}
+
+void KpiService::applyOnPrimary(const Result<KpiSnapshot> &snapshot)
+{
+    // Read on the standby, outcomes still queued: nobody may apply them on the primary while every dashboard
+    // reads the standby (the guard does so only for deployments with KPI alert rules), so ask the primary.
+    // The standby replays the result and a later refresh counts them; a failure here is tried again then.
+    if (!snapshot || snapshot->outcomesAwaitingPrimary == 0)
+        return;
+    post([](PgConnection &c) { return KpiStore(c).applyPendingOutcomes(); }, [](const Result<qint64> &) {});
 }
 
 void KpiService::setAutoRefreshMs(int ms)
@@ -81,7 +94,7 @@ int KpiService::autoRefreshMs() const
 
 void KpiService::buildReport(const QString &deployment, const QString &period, const QDateTime &end)
 {
-    post(
+    postRead(
         [deployment, period, end](PgConnection &c) {
             return buildKpiReport(c, deployment, period, end.isValid() ? end : QDateTime::currentDateTimeUtc());
         },
@@ -90,7 +103,7 @@ void KpiService::buildReport(const QString &deployment, const QString &period, c
 
 void KpiService::readNannyQuality(const QString &deployment, qint64 fromSecs, qint64 toSecs)
 {
-    post(
+    postRead(
         [deployment, fromSecs, toSecs](PgConnection &c) {
             return mldeck::readNannyQuality(c, deployment, fromSecs * 1'000'000, toSecs * 1'000'000);
         },

@@ -45,6 +45,8 @@ Q_SIGNALS:
 private:
     void started();
     void answered();
+    // Outcomes a standby read could not count (KpiSnapshot::outcomesAwaitingPrimary) are applied on the primary.
+    void applyOnPrimary(const Result<KpiSnapshot> &snapshot);
 
     std::shared_ptr<KpiCache> m_cache; // touched only inside jobs, on the worker thread
     QTimer m_timer;

@@ -58,6 +58,18 @@ struct KpiSnapshot
     QMap<QString, stats::ClassificationSums> classSumsByPath;
     QMap<QString, stats::ClassificationSums> classSumsByVersion;
 
+    // Retention (resources/contract/retention.md): raw rows of the deployment before rawRowsBeforeSecs are
+    // gone (0: none removed); the figures there come from the kept aggregates. Before minuteHorizonSecs
+    // minute rows are folded into hours: that part is read at hour resolution.
+    qint64 rawRowsBeforeSecs = 0;
+    qint64 minuteHorizonSecs = 0;
+    // The part of [from, to) whose raw rows are gone: what the dashboard and `mldeckctl kpi` say.
+    bool rawRowsGoneInRange() const { return rawRowsBeforeSecs > query.fromSecs; }
+
+    // Read on a hot standby: outcomes of the deployment queued for kpi_apply_pending (written outside READ
+    // COMMITTED) that the figures do not count yet; only the primary can apply them. 0 on a primary.
+    qint64 outcomesAwaitingPrimary = 0;
+
     QDateTime computedAt;
     double elapsedMs = 0;      // time spent reading and merging
     qint64 bucketRowsRead = 0; // aggregate rows read by the last load/refresh

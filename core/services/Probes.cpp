@@ -4,10 +4,13 @@
 #include "core/store/pg/Migrator.h"
 #include "core/store/pg/PgConnection.h"
 #include "core/store/redis/RedisConnection.h"
+#include "core/store/redis/Sentinel.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>
 #include <QLoggingCategory>
+
+#include <algorithm>
 
 Q_LOGGING_CATEGORY(lcProbes, "mldeck.services.health")
 
@@ -56,6 +59,16 @@ ProbeResult probeRedis(const RedisEndpoint &endpoint)
     r.up = true;
     r.latencyMs = ms.value();
     r.detail = formatMs(r.latencyMs);
+    if (endpoint.isSentinel()) { // which node the sentinels named, and whether writes can be confirmed
+        RedisConnection &c = *conn.value();
+        r.detail += ServiceText::tr(", master %1").arg(HostPort{c.endpoint().host, c.endpoint().port}.display());
+        if (const auto replication = sentinel::replication(c)) {
+            const auto online =
+                std::count_if(replication->replicas.cbegin(), replication->replicas.cend(),
+                              [](const sentinel::Replica &x) { return x.state == QLatin1String("online"); });
+            r.detail += ServiceText::tr(", %n replica(s) online", nullptr, int(online));
+        }
+    }
     return r;
 }
 

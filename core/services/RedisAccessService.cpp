@@ -7,6 +7,8 @@
 #include <QHostAddress>
 #include <QTimer>
 
+#include <algorithm>
+
 namespace mldeck {
 
 bool isLoopbackRedisHost(const QString &host)
@@ -56,7 +58,10 @@ void RedisAccessService::setEndpoint(const RedisEndpoint &redis)
     m_access = RedisAccess{};
     m_access.user = redis.user.isEmpty() ? QStringLiteral("default") : redis.user;
     m_access.host = redis.display();
-    m_access.encrypted = isLoopbackRedisHost(redis.host);
+    // Behind Sentinel the data nodes are not known yet: loopback sentinels name loopback nodes in practice.
+    m_access.encrypted = redis.isSentinel() ? std::all_of(redis.sentinels.cbegin(), redis.sentinels.cend(),
+                                                          [](const HostPort &s) { return isLoopbackRedisHost(s.host); })
+                                            : isLoopbackRedisHost(redis.host);
     Q_EMIT accessChanged(m_access);
     m_poll->start();
     m_busy = false;

@@ -8,6 +8,7 @@
 #include "core/store/pg/AlertRuleStore.h"
 #include "core/store/pg/GuardStore.h"
 #include "core/store/pg/KpiStore.h"
+#include "core/store/pg/RetentionStore.h"
 
 namespace mldeck {
 
@@ -117,6 +118,33 @@ void SettingsService::sendTestWebhook(const QString &deployment)
             return ServiceText::tr("Test delivered (HTTP %1).").arg(outcome.attempts.constLast().httpStatus);
         },
         [this](Result<QString> r) { Q_EMIT webhookTested(r); });
+}
+
+static_assert(SettingsService::kDefaultRetentionDays == RetentionStore::kDefaultDays);
+
+QString SettingsService::retentionProblem(qint64 days)
+{
+    return RetentionStore::validateDays(days);
+}
+
+void SettingsService::loadRetention(const QString &deployment)
+{
+    post([deployment](PgConnection &c) { return RetentionStore(c).setting(deployment); },
+         [this, deployment](Result<std::optional<int>> r) { Q_EMIT retentionLoaded(deployment, r); });
+}
+
+void SettingsService::saveRetention(const QString &deployment, std::optional<int> days)
+{
+    post(
+        [deployment, days](PgConnection &c) -> Result<std::optional<int>> {
+            // audited ("deployment.retention"), as mldeckctl deployments retention
+            const Status s = RetentionStore(c).setDays(deployment, days, Actor::current(),
+                                                       ServiceText::tr("Changed in the settings editor"));
+            if (!s)
+                return s.error();
+            return RetentionStore(c).setting(deployment);
+        },
+        [this](Result<std::optional<int>> r) { Q_EMIT retentionSaved(r); });
 }
 
 } // namespace mldeck

@@ -38,6 +38,13 @@ public:
     void saveWebhook(const QString &deployment, const WebhookSettings &settings); // -> webhookSaved
     void sendTestWebhook(const QString &deployment); // -> webhookTested: the stored URL, one test event
 
+    // How long the deployment's raw rows are kept (resources/contract/retention.md): its own number of days, nullopt
+    // for the default (kDefaultRetentionDays). Saving it is the admin's; audited "deployment.retention".
+    static constexpr int kDefaultRetentionDays = 90;
+    static QString retentionProblem(qint64 days);  // empty when days is an acceptable retention, else why not
+    void loadRetention(const QString &deployment); // -> retentionLoaded
+    void saveRetention(const QString &deployment, std::optional<int> days); // -> retentionSaved
+
 Q_SIGNALS:
     void permissionsRead(const mldeck::Result<mldeck::RolePermissions> &permissions);
     void kpiTargetsLoaded(const QString &deployment, const mldeck::Result<mldeck::KpiTargets> &targets);
@@ -49,6 +56,8 @@ Q_SIGNALS:
                        const mldeck::Result<std::optional<mldeck::WebhookSettings>> &settings);
     void webhookSaved(const mldeck::Result<mldeck::WebhookSettings> &settings);
     void webhookTested(const mldeck::Result<QString> &outcome); // what happened, for the user
+    void retentionLoaded(const QString &deployment, const mldeck::Result<std::optional<int>> &days);
+    void retentionSaved(const mldeck::Result<std::optional<int>> &days);
 };
 
 } // namespace mldeck

@@ -19,6 +19,7 @@
 #include <QMessageBox>
 #include <QPointer>
 #include <QPushButton>
+#include <QUrl>
 #include <QVBoxLayout>
 
 #include <memory>
@@ -101,11 +102,28 @@ void ConnectionDialog::buildUi()
     m_redisUser = lineEdit(redisBox, QStringLiteral("redisUser"), tr("optional (Redis 6 ACL user)"));
     m_redisPassword = lineEdit(redisBox, QStringLiteral("redisPassword"));
     m_redisPassword->setEchoMode(QLineEdit::Password);
-    auto *redisForm = new QFormLayout(redisBox);
-    redisForm->addRow(tr("Host:"), m_redisHost);
-    redisForm->addRow(tr("Port:"), m_redisPort);
-    redisForm->addRow(tr("User:"), m_redisUser);
-    redisForm->addRow(tr("Password:"), m_redisPassword);
+    m_redisMode = new QComboBox(redisBox);
+    m_redisMode->setObjectName(QStringLiteral("redisMode"));
+    m_redisMode->addItem(tr("Single server"));
+    m_redisMode->addItem(tr("Sentinel (high availability)"));
+    m_redisSentinels =
+        lineEdit(redisBox, QStringLiteral("redisSentinels"), tr("host1:26379, host2:26379, host3:26379"));
+    m_redisSentinels->setToolTip(tr("The sentinels, asked in this order for the master's address. The user and "
+                                    "password below log in to the sentinels and to the Redis nodes."));
+    m_redisMasterName = lineEdit(redisBox, QStringLiteral("redisMasterName"), QStringLiteral("mymaster"));
+    m_redisSentinelError = new QLabel(redisBox);
+    m_redisSentinelError->setObjectName(QStringLiteral("redisSentinelError"));
+    m_redisSentinelError->setWordWrap(true);
+    m_redisSentinelError->setStyleSheet(themeStyle(QStringLiteral("color: @{bad};")));
+    m_redisForm = new QFormLayout(redisBox);
+    m_redisForm->addRow(tr("Connect to:"), m_redisMode);
+    m_redisForm->addRow(tr("Host:"), m_redisHost);
+    m_redisForm->addRow(tr("Port:"), m_redisPort);
+    m_redisForm->addRow(tr("Sentinels:"), m_redisSentinels);
+    m_redisForm->addRow(tr("Master name:"), m_redisMasterName);
+    m_redisForm->addRow(QString(), m_redisSentinelError);
+    m_redisForm->addRow(tr("User:"), m_redisUser);
+    m_redisForm->addRow(tr("Password:"), m_redisPassword);
 
     auto *pgBox = new QGroupBox(tr("PostgreSQL (prediction log, registry, audit)"), this);
     m_pgHost = lineEdit(pgBox, QStringLiteral("pgHost"), QStringLiteral("127.0.0.1"));
@@ -133,6 +151,15 @@ void ConnectionDialog::buildUi()
     caRow->addWidget(m_pgCaFile, 1);
     caRow->addWidget(m_pgCaBrowse);
     pgForm->addRow(tr("CA file:"), caRow);
+    // Same role and password as the primary (a physical standby has its roles), so no password field of its own.
+    m_pgReadUrl = lineEdit(pgBox, QStringLiteral("pgReadUrl"), tr("optional: postgresql://standby-host:5432/mldeck"));
+    m_pgReadUrl->setToolTip(tr("A hot standby of this PostgreSQL: the dashboard, drift page, reports and /metrics "
+                               "read there, every change goes to the primary. It uses the primary's user and "
+                               "password."));
+    m_pgReadMaxLag =
+        lineEdit(pgBox, QStringLiteral("pgReadMaxLag"), QString::number(ReadReplica::kDefaultMaxLagSeconds));
+    pgForm->addRow(tr("Read replica URL:"), m_pgReadUrl);
+    pgForm->addRow(tr("Read replica max lag (s):"), m_pgReadMaxLag);
 
     m_error = new QLabel(this);
     m_error->setObjectName(QStringLiteral("validationError"));
@@ -188,10 +215,42 @@ void ConnectionDialog::buildUi()
     connect(m_connect, &QPushButton::clicked, this, &ConnectionDialog::saveAndConnect);
     connect(close, &QPushButton::clicked, this, &QDialog::reject);
     connect(m_pgCaBrowse, &QPushButton::clicked, this, &ConnectionDialog::chooseCaFile);
-    for (QLineEdit *e :
-         {m_name, m_redisHost, m_redisPort, m_redisUser, m_pgHost, m_pgPort, m_pgDatabase, m_pgUser, m_pgCaFile})
+    connect(m_redisMode, &QComboBox::currentIndexChanged, this, [this] {
+        showRedisMode();
+        validate();
+    });
+    for (QLineEdit *e : {m_name, m_redisHost, m_redisPort, m_redisSentinels, m_redisMasterName, m_redisUser, m_pgHost,
+                         m_pgPort, m_pgDatabase, m_pgUser, m_pgCaFile, m_pgReadUrl, m_pgReadMaxLag})
         connect(e, &QLineEdit::textChanged, this, &ConnectionDialog::validate);
     connect(m_pgSslMode, &QComboBox::currentIndexChanged, this, &ConnectionDialog::validate);
+}
+
+bool ConnectionDialog::isSentinelMode() const
+{
+    return m_redisMode->currentIndex() == 1;
+}
+
+void ConnectionDialog::showRedisMode()
+{
+    const bool sentinel = isSentinelMode();
+    m_redisForm->setRowVisible(m_redisHost, !sentinel);
+    m_redisForm->setRowVisible(m_redisPort, !sentinel);
+    m_redisForm->setRowVisible(m_redisSentinels, sentinel);
+    m_redisForm->setRowVisible(m_redisMasterName, sentinel);
+    m_redisForm->setRowVisible(m_redisSentinelError, sentinel && !m_redisSentinelError->text().isEmpty());
+}
+
+Result<RedisEndpoint> ConnectionDialog::sentinelEndpointFromFields() const
+{
+    // "h1:26379, h2:26379" as typed; the master name percent-encoded so that it reaches the parser whole.
+    QStringList sentinels = m_redisSentinels->text().split(QLatin1Char(','));
+    for (QString &s : sentinels)
+        s = s.trimmed();
+    sentinels.removeAll(QString());
+    const QString url = QStringLiteral("redis-sentinel://%1/%2")
+                            .arg(sentinels.join(QLatin1Char(',')),
+                                 QString::fromLatin1(QUrl::toPercentEncoding(m_redisMasterName->text().trimmed())));
+    return RedisEndpoint::fromUrl(url);
 }
 
 void ConnectionDialog::chooseCaFile()
@@ -243,8 +302,15 @@ void ConnectionDialog::loadProfile(const QString &name)
         return;
     m_loadedName = fromEnvironment ? QString() : profile->name;
     m_name->setText(profile->name);
-    m_redisHost->setText(profile->redis.host);
-    m_redisPort->setText(QString::number(profile->redis.port));
+    const bool sentinel = profile->redis.isSentinel();
+    m_redisMode->setCurrentIndex(sentinel ? 1 : 0);
+    QStringList sentinels;
+    for (const HostPort &node : profile->redis.sentinels)
+        sentinels << node.display();
+    m_redisSentinels->setText(sentinels.join(QStringLiteral(", ")));
+    m_redisMasterName->setText(profile->redis.masterName);
+    m_redisHost->setText(sentinel ? ConnectionProfile().redis.host : profile->redis.host);
+    m_redisPort->setText(QString::number(sentinel ? ConnectionProfile().redis.port : profile->redis.port));
     m_redisUser->setText(profile->redis.user);
     m_redisPassword->clear();
     m_pgHost->setText(profile->pg.host);
@@ -254,11 +320,14 @@ void ConnectionDialog::loadProfile(const QString &name)
     m_pgPassword->clear();
     m_pgSslMode->setCurrentIndex(std::max(0, int(sslModes().indexOf(profile->pg.sslMode))));
     m_pgCaFile->setText(profile->pg.sslRootCert);
+    m_pgReadUrl->setText(profile->pgRead.endpoint ? profile->pgRead.endpoint->toUrl() : QString());
+    m_pgReadMaxLag->setText(QString::number(profile->pgRead.maxLagSeconds));
 
     // The environment profile is what the local stack set up: shown, not edited or saved.
-    for (QWidget *w : std::initializer_list<QWidget *>{m_name, m_redisHost, m_redisPort, m_redisUser, m_redisPassword,
-                                                       m_pgHost, m_pgPort, m_pgDatabase, m_pgUser, m_pgPassword,
-                                                       m_pgSslMode, m_pgCaFile, m_pgCaBrowse})
+    for (QWidget *w : std::initializer_list<QWidget *>{m_name, m_redisMode, m_redisHost, m_redisPort, m_redisSentinels,
+                                                       m_redisMasterName, m_redisUser, m_redisPassword, m_pgHost,
+                                                       m_pgPort, m_pgDatabase, m_pgUser, m_pgPassword, m_pgSslMode,
+                                                       m_pgCaFile, m_pgCaBrowse, m_pgReadUrl, m_pgReadMaxLag})
         w->setEnabled(!fromEnvironment);
     const QString placeholder = fromEnvironment ? tr("from the environment") : tr("unchanged");
     m_redisPassword->setPlaceholderText(placeholder);
@@ -284,11 +353,15 @@ void ConnectionDialog::startNewProfile()
     }
     m_loadedName.clear();
     const ConnectionProfile defaults;
-    for (QWidget *w : std::initializer_list<QWidget *>{m_name, m_redisHost, m_redisPort, m_redisUser, m_redisPassword,
-                                                       m_pgHost, m_pgPort, m_pgDatabase, m_pgUser, m_pgPassword,
-                                                       m_pgSslMode, m_pgCaFile, m_pgCaBrowse})
+    for (QWidget *w : std::initializer_list<QWidget *>{m_name, m_redisMode, m_redisHost, m_redisPort, m_redisSentinels,
+                                                       m_redisMasterName, m_redisUser, m_redisPassword, m_pgHost,
+                                                       m_pgPort, m_pgDatabase, m_pgUser, m_pgPassword, m_pgSslMode,
+                                                       m_pgCaFile, m_pgCaBrowse, m_pgReadUrl, m_pgReadMaxLag})
         w->setEnabled(true);
     m_name->setText(name);
+    m_redisMode->setCurrentIndex(0);
+    m_redisSentinels->clear();
+    m_redisMasterName->clear();
     m_redisHost->setText(defaults.redis.host);
     m_redisPort->setText(QString::number(defaults.redis.port));
     m_redisUser->clear();
@@ -300,6 +373,8 @@ void ConnectionDialog::startNewProfile()
     m_pgPassword->clear();
     m_pgSslMode->setCurrentIndex(int(sslModes().indexOf(defaults.pg.sslMode)));
     m_pgCaFile->clear();
+    m_pgReadUrl->clear();
+    m_pgReadMaxLag->clear();
     m_redisPassword->setPlaceholderText(tr("optional"));
     m_pgPassword->setPlaceholderText(tr("optional"));
     m_rename->setEnabled(false);
@@ -320,11 +395,20 @@ Result<ConnectionProfile> ConnectionDialog::profileFromFields() const
         return Error{tr("A profile named \"%1\" already exists.").arg(p.name)};
     if (p.name == ConnectionSession::environmentProfileName())
         return Error{tr("The name \"%1\" is reserved for the environment profile.").arg(p.name)};
-    p.redis.host = m_redisHost->text().trimmed();
-    const auto redisPort = parsePort(m_redisPort->text());
-    if (!redisPort)
-        return Error{tr("Redis port \"%1\" is not a number between 1 and 65535.").arg(m_redisPort->text())};
-    p.redis.port = *redisPort;
+    if (isSentinelMode()) {
+        const Result<RedisEndpoint> viaSentinels = sentinelEndpointFromFields();
+        if (!viaSentinels)
+            return Error{tr("Redis sentinels: %1").arg(viaSentinels.errorMessage())};
+        p.redis.host.clear(); // found through the sentinels when connecting
+        p.redis.sentinels = viaSentinels->sentinels;
+        p.redis.masterName = viaSentinels->masterName;
+    } else {
+        p.redis.host = m_redisHost->text().trimmed();
+        const auto redisPort = parsePort(m_redisPort->text());
+        if (!redisPort)
+            return Error{tr("Redis port \"%1\" is not a number between 1 and 65535.").arg(m_redisPort->text())};
+        p.redis.port = *redisPort;
+    }
     p.redis.user = m_redisUser->text().trimmed();
     p.pg.host = m_pgHost->text().trimmed();
     const auto pgPort = parsePort(m_pgPort->text());
@@ -335,15 +419,37 @@ Result<ConnectionProfile> ConnectionDialog::profileFromFields() const
     p.pg.user = m_pgUser->text().trimmed();
     p.pg.sslMode = m_pgSslMode->currentText();
     p.pg.sslRootCert = m_pgCaFile->text().trimmed();
+    int maxLag = ReadReplica::kDefaultMaxLagSeconds;
+    if (const QString lag = m_pgReadMaxLag->text().trimmed(); !lag.isEmpty()) {
+        bool ok = false;
+        maxLag = lag.toInt(&ok);
+        if (!ok)
+            return Error{tr("The read replica's max lag \"%1\" is not a whole number of seconds.").arg(lag)};
+    }
+    auto read = ReadReplica::fromUrl(m_pgReadUrl->text(), maxLag); // PgEndpoint::fromUrl's checks
+    if (!read)
+        return read.error();
+    if (read->endpoint && !read->endpoint->password.isEmpty())
+        return Error{tr("The read replica URL must not carry a password: the primary's password is used (a physical "
+                        "standby has the primary's roles).")};
+    p.pgRead = read.value();
     if (Status valid = p.validate(); !valid)
         return valid.error();
     if (Status files = p.pg.checkTlsFiles(); !files)
         return files.error();
+    if (p.pgRead.endpoint)
+        if (Status files = p.pgRead.endpoint->checkTlsFiles(); !files)
+            return files.error();
     return p;
 }
 
 void ConnectionDialog::validate()
 {
+    // The sentinel fields' own error, beside them; the same text also heads the dialog's error below.
+    const Result<RedisEndpoint> viaSentinels =
+        isSentinelMode() ? sentinelEndpointFromFields() : Result<RedisEndpoint>(RedisEndpoint{});
+    m_redisSentinelError->setText(viaSentinels ? QString() : viaSentinels.errorMessage());
+    showRedisMode();
     if (isEnvironmentSelected()) {
         m_error->clear();
         m_error->hide();

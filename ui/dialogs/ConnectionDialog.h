@@ -5,6 +5,7 @@
 #include <QDialog>
 
 class QComboBox;
+class QFormLayout;
 class QLabel;
 class QLineEdit;
 class QListWidget;
@@ -51,6 +52,10 @@ private:
     void moveSecrets(const ConnectionProfile &from, const ConnectionProfile &to);
     bool isEnvironmentSelected() const;
     void chooseCaFile();
+    bool isSentinelMode() const;
+    void showRedisMode(); // host and port for a single server, sentinels and master name behind Sentinel
+    // The sentinel fields read with RedisEndpoint::fromUrl (the one Redis URL parser).
+    Result<RedisEndpoint> sentinelEndpointFromFields() const;
 
     ConnectionSession &m_session;
     QString m_loadedName; // the saved profile the fields were loaded from ("" for a new one)
@@ -60,6 +65,11 @@ private:
     QPushButton *m_rename = nullptr;
     QPushButton *m_delete = nullptr;
     QLineEdit *m_name = nullptr;
+    QFormLayout *m_redisForm = nullptr;
+    QComboBox *m_redisMode = nullptr; // single server or Sentinel
+    QLineEdit *m_redisSentinels = nullptr;
+    QLineEdit *m_redisMasterName = nullptr;
+    QLabel *m_redisSentinelError = nullptr; // beside the sentinel fields
     QLineEdit *m_redisHost = nullptr;
     QLineEdit *m_redisPort = nullptr;
     QLineEdit *m_redisUser = nullptr;
@@ -72,6 +82,8 @@ private:
     QComboBox *m_pgSslMode = nullptr;
     QLineEdit *m_pgCaFile = nullptr;
     QPushButton *m_pgCaBrowse = nullptr;
+    QLineEdit *m_pgReadUrl = nullptr;    // the hot standby for heavy reads; "" = none
+    QLineEdit *m_pgReadMaxLag = nullptr; // seconds; "" = the default
     QLabel *m_error = nullptr;
     QLabel *m_notice = nullptr;
     QPushButton *m_save = nullptr;

@@ -12,6 +12,7 @@
 #include "ui/pages/drift/SparklineDelegate.h"
 #include "ui/widgets/InfoBar.h"
 #include "ui/widgets/PageFrame.h"
+#include "ui/widgets/ReadSourceLine.h"
 #include "ui/widgets/RoleGate.h"
 
 #include <QComboBox>
@@ -131,6 +132,8 @@ QWidget *AlertsDriftPage::buildDrift(QWidget *parent)
     m_driftView->horizontalHeader()->setSectionResizeMode(DriftTableModel::Trend, QHeaderView::Stretch);
     m_charts = new DriftCharts(bottom);
     m_reference = new DriftReferenceBar(bottom);
+    m_driftSource = new ReadSourceLine(bottom);
+    m_driftSource->setObjectName(QStringLiteral("driftReadSource"));
 
     auto *driftBar = new QHBoxLayout;
     driftBar->addWidget(new QLabel(tr("<b>Feature drift</b>"), bottom));
@@ -139,6 +142,7 @@ QWidget *AlertsDriftPage::buildDrift(QWidget *parent)
     auto *bottomLayout = new QVBoxLayout(bottom);
     bottomLayout->setContentsMargins(0, 0, 0, 0);
     bottomLayout->addLayout(driftBar);
+    bottomLayout->addWidget(m_driftSource);
     bottomLayout->addWidget(m_reference);
     bottomLayout->addWidget(m_driftView, 1);
     bottomLayout->addWidget(m_charts, 1);
@@ -151,6 +155,8 @@ void AlertsDriftPage::connectServices()
     connect(m_alerts, &AlertsService::actionFinished, this, &AlertsDriftPage::onActionFinished);
     connect(m_drift, &DriftService::deploymentsListed, this, &AlertsDriftPage::onDeploymentsListed);
     connect(m_drift, &DriftService::refreshed, this, &AlertsDriftPage::onDriftRefreshed);
+    // Emitted before each refreshed: the drift figures never show without where they were read.
+    connect(m_drift, &PgService::readSourceChanged, m_driftSource, &ReadSourceLine::showSource);
 }
 
 void AlertsDriftPage::connectControls()
@@ -262,6 +268,8 @@ void AlertsDriftPage::connectTo(const ConnectionProfile &profile)
 {
     m_alerts->setEndpoint(profile.pg);
     m_drift->setEndpoint(profile.pg);
+    m_drift->setReadReplica(profile.pgRead); // the page's view; its settings are read and written on the primary
+    m_driftSource->hide();
     m_connected = true;
     refresh();
 }

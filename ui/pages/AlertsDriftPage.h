@@ -29,6 +29,7 @@ class DriftReferenceBar;
 class DriftTableModel;
 class InfoBar;
 class PageFrame;
+class ReadSourceLine;
 
 // Alerts & Drift: the alert list (acknowledge, silence: both audited) over the drift table of a
 // deployment (test, score, threshold, status, sparkline); selecting a feature shows reference vs
@@ -58,6 +59,8 @@ public:
     DriftCharts *charts() const { return m_charts; }
     DriftReferenceBar *referenceBar() const { return m_reference; } // the reference in use, filling state
     AlertRulesView *rulesView() const { return m_rules; }           // the KPI alert rules tab
+    // With a read replica: where the drift figures were read (the standby and its lag, or the fallback notice).
+    ReadSourceLine *driftReadSource() const { return m_driftSource; }
     QString statusText() const;
 
 Q_SIGNALS:
@@ -97,6 +100,7 @@ private:
     QLabel *m_driftSummary = nullptr;
     InfoBar *m_info = nullptr;
     DriftReferenceBar *m_reference = nullptr;
+    ReadSourceLine *m_driftSource = nullptr;
     DriftCharts *m_charts = nullptr;
     AlertRulesView *m_rules = nullptr;
     QString m_rulesDeployment;

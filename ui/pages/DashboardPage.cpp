@@ -16,6 +16,7 @@
 #include "ui/pages/dashboard/RangeSelector.h"
 #include "ui/reports/ReportExporter.h"
 #include "ui/widgets/PageFrame.h"
+#include "ui/widgets/ReadSourceLine.h"
 
 #include <QComboBox>
 #include <QDateTimeEdit>
@@ -127,6 +128,12 @@ QWidget *DashboardPage::buildBody()
     m_status = new QLabel(body);
     m_status->setObjectName(QStringLiteral("dashboardState"));
     m_status->setWordWrap(true);
+    m_readSource = new ReadSourceLine(body);
+    m_readSource->setObjectName(QStringLiteral("dashboardReadSource"));
+    m_retention = new QLabel(body);
+    m_retention->setObjectName(QStringLiteral("dashboardRetention"));
+    m_retention->setWordWrap(true);
+    m_retention->hide();
     m_dependencies = new DependencyStrip(body);
     m_reportStatus = new QLabel(body);
     m_reportStatus->setObjectName(QStringLiteral("reportStatus"));
@@ -171,6 +178,8 @@ QWidget *DashboardPage::buildBody()
     auto *layout = new QVBoxLayout(body);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(m_status);
+    layout->addWidget(m_readSource);
+    layout->addWidget(m_retention);
     layout->addWidget(m_dependencies);
     layout->addWidget(m_reportStatus);
     layout->addWidget(scroll, 1);
@@ -217,6 +226,8 @@ void DashboardPage::connectService()
     m_retry->setInterval(kDefaultRefreshMs);
     connect(m_retry, &QTimer::timeout, this, &DashboardPage::refresh);
     m_service->setAutoRefreshMs(kDefaultRefreshMs);
+    // Emitted before each snapshotRead: the line is current when the figures are shown.
+    connect(m_service, &PgService::readSourceChanged, m_readSource, &ReadSourceLine::showSource);
     connect(m_service, &KpiService::snapshotRead, this, [this](const Result<KpiSnapshot> &snapshot) {
         if (snapshot)
             showSnapshot(*snapshot);
@@ -262,6 +273,9 @@ void DashboardPage::connectTo(const ConnectionProfile &profile)
     m_query.reset();
     m_last.reset();
     m_service->setEndpoint(profile.pg);
+    m_service->setReadReplica(profile.pgRead);
+    m_exporter->setReadReplica(profile.pgRead);
+    m_readSource->hide();
     m_dependencies->connectTo(profile);
     setState(State::Loading, tr("Loading the deployments…"));
     m_service->listDeployments();
@@ -355,9 +369,34 @@ void DashboardPage::showSnapshot(const KpiSnapshot &snapshot)
         }
     }
     m_breakdown->setSnapshot(snapshot);
+    // The figures before the retention horizon come from the kept aggregates; the raw rows are gone there.
+    m_retention->setVisible(snapshot.rawRowsGoneInRange());
+    if (snapshot.rawRowsGoneInRange())
+        m_retention->setText(
+            tr("Raw rows before %1 are gone (retention): the figures before it come from the kept aggregates, at "
+               "hour resolution where minute rows were folded; drift, evaluation and retraining have no rows there.")
+                .arg(
+                    QLocale().toString(QDateTime::fromSecsSinceEpoch(snapshot.rawRowsBeforeSecs, Qt::UTC).toLocalTime(),
+                                       QLocale::ShortFormat)));
     const QString at = timeText(snapshot.computedAt.isValid() ? snapshot.computedAt : QDateTime::currentDateTime());
     const QString took = QLocale().toString(snapshot.elapsedMs, 'f', snapshot.elapsedMs < 10 ? 1 : 0);
-    if (snapshot.overall.predictions == 0) {
+    if (const ReadSource &source = m_service->readSource(); source.stale()) {
+        for (KpiTileWidget *tile : std::as_const(m_tiles))
+            tile->setStale(true);
+        setState(State::Stale, tr("NOT live: the read replica is more than %n s behind the primary (refreshed at "
+                                  "%1, took %2 ms)",
+                                  nullptr, source.maxLagSeconds)
+                                   .arg(at, took));
+    } else if (snapshot.outcomesAwaitingPrimary > 0) {
+        // The standby cannot apply queued outcomes: the figures miss them until the primary has (KpiService
+        // asks it) and the standby has replayed that.
+        for (KpiTileWidget *tile : std::as_const(m_tiles))
+            tile->setStale(true);
+        setState(State::Stale, tr("NOT live: %n outcomes are not counted yet, the primary is applying them "
+                                  "(refreshed at %1, took %2 ms)",
+                                  nullptr, int(snapshot.outcomesAwaitingPrimary))
+                                   .arg(at, took));
+    } else if (snapshot.overall.predictions == 0) {
         setState(State::NoData, tr("No predictions of %1 in this range (refreshed at %2, took %3 ms).")
                                     .arg(snapshot.query.deployment, at, took));
     } else if (snapshot.query.live) {
@@ -415,9 +454,14 @@ void DashboardPage::setState(State state, const QString &text)
         colour = themeCss(Palette::Bad);
     else if (state == State::Live)
         colour = themeCss(Palette::Good);
-    else if (state == State::NoData || state == State::NoDeployment)
+    else if (state == State::NoData || state == State::NoDeployment || state == State::Stale)
         colour = themeCss(Palette::WarnInk);
     m_status->setStyleSheet(QStringLiteral("color: %1;").arg(colour));
+}
+
+QString DashboardPage::readSourceText() const
+{
+    return m_readSource->shownText();
 }
 
 QString DashboardPage::stateText() const

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/services/KpiSnapshot.h"
+#include "core/services/ReadSource.h"
 
 #include <QHash>
 #include <QWidget>
@@ -33,6 +34,7 @@ class KpiTileWidget;
 class NannyQualityPanel;
 class PageFrame;
 class RangeSelector;
+class ReadSourceLine;
 class ReportExporter;
 
 // The KPI dashboard: a deployment over a range (last 15 min ... 30 d, or custom), refreshed every few
@@ -54,6 +56,7 @@ public:
         Idle,
         Loading,
         Live,
+        Stale, // figures read from a standby further behind than the profile allows: shown, never as live
         NoData,
         Unreachable,
         NoDeployment
@@ -82,6 +85,10 @@ public:
     QToolButton *reportButton() const { return m_report; }
     DependencyStrip *dependencyStrip() const { return m_dependencies; }
     QString reportStatus() const;
+    // Where the figures are read and the replica's lag or fallback notice; "" without a read replica.
+    QString readSourceText() const;
+    // Retention: says that raw rows are gone for the part of the range before its horizon; hidden otherwise.
+    QLabel *retentionNotice() const { return m_retention; }
 
     // Asks where to write a report (a save dialog by default; tests put an answer in its place).
     using PathAsker = std::function<QString(QWidget *parent, const QString &suggested, const QString &filter)>;
@@ -120,6 +127,8 @@ private:
     ReportExporter *m_exporter = nullptr;
     PathAsker m_askPath;
     QLabel *m_status = nullptr;
+    ReadSourceLine *m_readSource = nullptr;    // read replica: standby and lag, or the fallback notice
+    QLabel *m_retention = nullptr;             // raw rows gone for part of the range (retention)
     DependencyStrip *m_dependencies = nullptr; // the backend's own dependencies for the deployment shown
     QTimer *m_retry = nullptr; // a failed first load is tried again (the service retries only refreshes)
     QHash<QString, KpiTileWidget *> m_tiles;

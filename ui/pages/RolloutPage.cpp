@@ -437,9 +437,17 @@ void RolloutPage::onApplied(const ApplyOutcome &outcome)
     m_state.applying = false;
     if (outcome.applied) {
         showConfirmed(outcome.state);
-        setBusyText(tr("✔ Applied: %1 (version %2, read back from Redis).")
-                        .arg(describe(outcome.state))
-                        .arg(outcome.state.version));
+        // Behind Sentinel "applied" without notReplicated means a replica acknowledged it too: say so.
+        if (m_session.activeProfile().redis.isSentinel() && !outcome.notReplicated)
+            setBusyText(tr("✔ Applied and confirmed by a replica: %1 (version %2, read back from the master).")
+                            .arg(describe(outcome.state))
+                            .arg(outcome.state.version));
+        else
+            setBusyText(tr("✔ Applied: %1 (version %2, read back from Redis).")
+                            .arg(describe(outcome.state))
+                            .arg(outcome.state.version));
+        if (outcome.notReplicated) // behind Sentinel: applied, but a failover could still lose it
+            m_eventBar->showMessage(outcome.message.toHtmlEscaped(), InfoBar::Kind::Warning); // says it all
     } else if (outcome.conflict) {
         if (outcome.state.deployment == m_state.deployment && outcome.state.exists)
             showConfirmed(outcome.state);
@@ -470,7 +478,11 @@ void RolloutPage::onRolledBack(const ApplyOutcome &outcome)
         if (outcome.auditSpooled)
             text += QLatin1Char(' ') + tr("PostgreSQL is unreachable: the audit row is kept on this computer "
                                           "and written when it returns.");
-        m_eventBar->showMessage(text, InfoBar::Kind::Info);
+        if (outcome.notReplicated)
+            text += QLatin1Char(' ') + outcome.message.toHtmlEscaped(); // "Applied on the master, not yet replicated…"
+        else if (m_session.activeProfile().redis.isSentinel()) // which master confirmed it, after how many attempts
+            text += QLatin1Char(' ') + tr("<b>Behind Sentinel:</b> %1").arg(outcome.message.toHtmlEscaped());
+        m_eventBar->showMessage(text, outcome.notReplicated ? InfoBar::Kind::Warning : InfoBar::Kind::Info);
         setBusyText(tr("✔ Rollback confirmed by Redis."));
     } else {
         m_eventBar->showMessage(

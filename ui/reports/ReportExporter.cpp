@@ -86,8 +86,12 @@ void ReportExporter::writeReport(const Result<KpiReportData> &data)
                 return written.error();
             return path;
         },
-        [this](Result<QString> r) {
-            if (r)
+        [this, source = m_data.readSource()](Result<QString> r) {
+            // Like `mldeckctl report`: figures from a standby beyond its max lag, or from the primary after a
+            // fallback, say so where the user looks for the result.
+            if (r && (source.stale() || source.fellBack()))
+                finish(true, tr("Report written to %1 (%2).").arg(QDir::toNativeSeparators(*r), source.describe()));
+            else if (r)
                 finish(true, tr("Report written to %1.").arg(QDir::toNativeSeparators(*r)));
             else
                 finish(false, r.errorMessage());

@@ -26,6 +26,8 @@ public:
     explicit ReportExporter(QObject *parent = nullptr);
     ~ReportExporter() override;
 
+    // The report's figures are read there (its hot standby) when one is configured.
+    void setReadReplica(const ReadReplica &replica) { m_data.setReadReplica(replica); }
     // period "day"|"week", format "pdf"|"csv"; end: the end of the period (invalid: now).
     void start(const PgEndpoint &pg, const QString &deployment, const QString &period, const QString &format,
                const QString &path, const QDateTime &end = {});

@@ -5,6 +5,7 @@
 #include "ui/settings/DriftSettingsEditor.h"
 #include "ui/settings/GuardRulesEditor.h"
 #include "ui/settings/KpiTargetsEditor.h"
+#include "ui/settings/RetentionEditor.h"
 #include "ui/settings/RetrainSettingsEditor.h"
 #include "ui/settings/SettingsEditor.h"
 #include "ui/settings/WebhookEditor.h"
@@ -21,6 +22,7 @@ SettingsTabs::SettingsTabs(ConnectionSession *session, QWidget *parent) : QTabWi
     addEditor(new WebhookEditor(this));
     addEditor(new DriftSettingsEditor(this));
     addEditor(new RetrainSettingsEditor(this));
+    addEditor(new RetentionEditor(this));
 
     if (session) {
         connect(session, &ConnectionSession::activeProfileChanged, this,

@@ -13,7 +13,7 @@ class ConnectionSession;
 class SettingsEditor;
 
 // Every settings editor of a deployment, one tab each (KPI targets, guard rules, webhook, alert
-// rules, drift, retrain). Follows the session's active profile; setDeployment() reloads every tab.
+// rules, drift, retrain, retention). Follows the session's active profile; setDeployment() reloads every tab.
 // A new editor is one addEditor() line in the constructor.
 class SettingsTabs final : public QTabWidget
 {

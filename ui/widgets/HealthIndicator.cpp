@@ -7,6 +7,8 @@
 #include <QLocale>
 #include <QPainter>
 
+#include <climits>
+
 namespace mldeck::ui {
 
 namespace {
@@ -72,6 +74,30 @@ void HealthIndicator::setEndpointDisplay(const QString &endpoint)
     refresh();
 }
 
+void HealthIndicator::setSentinelStatus(const std::optional<SentinelStatus> &status)
+{
+    m_sentinel = status;
+    refresh();
+}
+
+QStringList HealthIndicator::sentinelLines(const SentinelStatus &s)
+{
+    QStringList lines;
+    lines << (s.master ? tr("Master: %1").arg(s.master->display()) : tr("Master: unknown (no sentinel answered)"));
+    lines << tr("Sentinels: %1 of %2 reached, %3 known to them")
+                 .arg(s.sentinelsReached)
+                 .arg(s.sentinelsGiven)
+                 .arg(s.sentinelsKnown);
+    if (s.replicationKnown && s.replicas.isEmpty())
+        lines << tr("Replicas: none connected, changes are not confirmed by a replica");
+    for (const SentinelReplicaStatus &r : s.replicas)
+        lines << tr("Replica %1: %2, %n byte(s) behind", nullptr, int(std::min<qint64>(r.lagBytes, INT_MAX)))
+                     .arg(r.address.display(), r.state);
+    for (const QString &p : s.problems)
+        lines << tr("Problem: %1").arg(p);
+    return lines;
+}
+
 QString HealthIndicator::text() const
 {
     return m_label->text();
@@ -133,6 +159,9 @@ void HealthIndicator::refresh()
         tip << tr("Server: %1").arg(m_endpoint.toHtmlEscaped());
     if (!m_health.detail.isEmpty())
         tip << tr("Details: %1").arg(m_health.detail.toHtmlEscaped());
+    if (m_sentinel)
+        for (const QString &l : sentinelLines(*m_sentinel))
+            tip << l.toHtmlEscaped();
     if (m_health.since.isValid())
         tip << tr("In this state since %1").arg(QLocale().toString(m_health.since.toLocalTime(), QLocale::ShortFormat));
     if (m_health.state == Health::State::Down)

@@ -474,7 +474,7 @@ int runArchiveSub(Context &ctx)
 int deploymentsUsage(int code)
 {
     const QString text =
-        Text::tr("Usage: mldeckctl deployments <create|list|show|set|images|archive> [options]   (mldeckctl "
+        Text::tr("Usage: mldeckctl deployments <create|list|show|set|images|retention|archive> [options]   (mldeckctl "
                  "deployments <sub> --help)\n\n"
                  "  create   create a deployment (--task [--classes a,b], or --from-model FILE; an image deployment: "
                  "--input image --image-store DIR [--reference-set DIR --holdout-set DIR])\n"
@@ -482,6 +482,7 @@ int deploymentsUsage(int code)
                  "  show     show one deployment\n"
                  "  set      change its description, target or decision threshold\n"
                  "  images   show or set the image configuration of an image deployment\n"
+                 "  retention  show or set how long its raw rows are kept (--days N | --default)\n"
                  "  archive  hide it from selectors and the guard, keep its history (--reason)");
     return Context::printUsage(text, code);
 }
@@ -496,6 +497,7 @@ int runDeployments(Context &ctx)
                      {"show", runShowSub},
                      {"set", runSetSub},
                      {"images", runImagesSub},
+                     {"retention", runDeploymentsRetention},
                      {"archive", runArchiveSub}},
                     deploymentsUsage);
 }

@@ -3,6 +3,7 @@
 #include "app/mldeckctl/Text.h"
 #include "core/services/DriftCheck.h"
 #include "core/services/DriftReference.h"
+#include "core/services/FeatureSketching.h"
 #include "core/stats/drift/DriftConfig.h"
 #include "core/stats/drift/DriftReport.h"
 #include "core/store/pg/DeploymentStore.h"
@@ -71,6 +72,8 @@ int runDriftCheckVerb(Context &ctx)
         {QStringLiteral("share"), Text::tr("Share of drifting features that makes dataset drift (default 0.5)."),
          QStringLiteral("0..1")},
         {QStringLiteral("at"), Text::tr("End of the current window, ISO 8601 (default: now)."), QStringLiteral("time")},
+        {QStringLiteral("exact"), Text::tr("Read the raw rows even for a window longer than a day (default: such a "
+                                           "window is read from the hourly feature sketches).")},
     });
     if (auto code = inv.start(Text::tr("Checks the live window of a deployment for feature drift. Exit code 1 "
                                        "when the dataset drifts, 3 while its reference is still filling.")))
@@ -108,6 +111,8 @@ int runDriftCheckVerb(Context &ctx)
                     .arg(parser.value(QStringLiteral("at"))));
         request.now = at.toUTC();
     }
+    if (parser.isSet(QStringLiteral("exact")))
+        request.sketches = DriftCheckRequest::Sketches::Never;
     PgConnection &conn = inv.pg();
     const auto report = runDriftCheck(conn, request);
     if (!report)
@@ -134,11 +139,58 @@ int runDriftCheckVerb(Context &ctx)
     QStringList preamble{Text::tr("Deployment %1: window %2 to %3 against %4.")
                              .arg(request.deployment, report->windowFrom.toString(Qt::ISODate),
                                   report->windowTo.toString(Qt::ISODate), report->referenceDescription)};
+    if (report->fromSketches) {
+        extra.insert(QStringLiteral("sketches"), QJsonObject{{QStringLiteral("hours"), report->sketchedHours},
+                                                             {QStringLiteral("raw_rows"), report->rawRows}});
+        preamble << Text::tr("Window read from %n hourly sketch(es) and %1 raw rows: each figure is shown with the "
+                             "interval holding the exact one; a verdict is made only when that interval is on one "
+                             "side of the threshold (target drift is not sketched).",
+                             nullptr, int(report->sketchedHours))
+                        .arg(report->rawRows);
+    }
     if (report->images) { // an image deployment: its features are statistics of sampled images
         extra.insert(QStringLiteral("images"), toJson(*report->images));
         preamble << imageDriftTextLines(*report->images);
     }
     return printResult(parser, report->result, report->multivariate, extra, preamble);
+}
+
+// `drift sketch`: sketches the deployment's complete hours now (the guard does it every round), all of them.
+int runDriftSketchVerb(Context &ctx)
+{
+    Invocation inv(ctx, Invocation::Pg | Invocation::Json, QStringLiteral("mldeckctl-drift"));
+    QCommandLineParser &parser = inv.parser();
+    parser.addOptions({{QStringLiteral("deployment"), Text::tr("Deployment to sketch."), QStringLiteral("name")}});
+    if (auto code = inv.start(Text::tr("Sketches the complete hours of a deployment's log for drift over long "
+                                       "windows (the guard does it every round).")))
+        return *code;
+    const QString deployment = parser.value(QStringLiteral("deployment"));
+    if (deployment.isEmpty())
+        return Context::fail(Text::tr("--deployment is required."));
+    if (Status active = DeploymentStore(inv.pg()).requireActive(deployment); !active)
+        return Context::fail(active.errorMessage());
+    FeatureSketchingOptions options;
+    options.runBudgetMs = 0;
+    const auto report =
+        sketchCompletedHours(inv.pg(), deployment, QDateTime::currentDateTimeUtc().toMSecsSinceEpoch() * 1000, options);
+    if (!report)
+        return Context::fail(report.errorMessage());
+    const QString to = QDateTime::fromMSecsSinceEpoch(report->watermarkMicros / 1000, Qt::UTC).toString(Qt::ISODate);
+    if (parser.isSet(QStringLiteral("json")))
+        Context::outJson(QJsonDocument(
+            QJsonObject{{QStringLiteral("deployment"), deployment},
+                        {QStringLiteral("hours"), report->hours},
+                        {QStringLiteral("rows"), report->rows},
+                        {QStringLiteral("sketched_to"), report->nothingLogged ? QJsonValue() : QJsonValue(to)}}));
+    else if (report->nothingLogged)
+        Context::out(Text::tr("Deployment %1 has logged nothing yet: nothing to sketch.").arg(deployment));
+    else
+        Context::out(Text::tr("Deployment %1: %n hour(s) sketched (%2 predictions); sketched up to %3.", nullptr,
+                              int(report->hours))
+                         .arg(deployment)
+                         .arg(report->rows)
+                         .arg(to));
+    return Success;
 }
 
 int runDriftCompareVerb(Context &ctx)
@@ -309,19 +361,22 @@ int runDrift(Context &ctx)
 {
     const QStringList args = ctx.args();
     const QString sub = args.size() > 1 ? args.at(1) : QString();
-    if (sub == QLatin1String("check") || sub == QLatin1String("compare") || sub == QLatin1String("reference")) {
+    if (sub == QLatin1String("check") || sub == QLatin1String("compare") || sub == QLatin1String("reference") ||
+        sub == QLatin1String("sketch")) {
         QStringList rest = args;
         rest.removeAt(1);
         rest[0] += QLatin1Char(' ') + sub;
         Context sub_ctx(rest);
         return sub == QLatin1String("check")       ? runDriftCheckVerb(sub_ctx)
                : sub == QLatin1String("reference") ? runDriftReference(sub_ctx)
+               : sub == QLatin1String("sketch")    ? runDriftSketchVerb(sub_ctx)
                                                    : runDriftCompareVerb(sub_ctx);
     }
     if (sub == QLatin1String("--help") || sub == QLatin1String("-h")) {
         Context::out(
             Text::tr("Usage: mldeckctl drift check --deployment D [--window 10m] [--reference SPEC] [--json]"));
         Context::out(Text::tr("       mldeckctl drift compare --reference A.csv --current B.csv [--json]"));
+        Context::out(Text::tr("       mldeckctl drift sketch --deployment D [--json]"));
         Context::out(
             Text::tr("       mldeckctl drift reference show|set --deployment D ... (see drift reference --help)"));
         return Success;

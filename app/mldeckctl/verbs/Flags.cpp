@@ -158,6 +158,8 @@ int applyEdit(const Invocation &inv, const FlagEdit &edit, std::optional<qint64>
         return Context::fail(out.message, out.conflict ? CheckFailed : UsageOrConnection);
     if (!inv.json())
         Context::out(out.message);
+    else if (out.notReplicated) // applied: exit 0, but said where scripts look for warnings
+        Context::warn(out.message);
     printState(out.state, inv.json());
     return Success;
 }
@@ -246,6 +248,8 @@ int runRollbackSub(Context &ctx)
         return Context::fail(out.message);
     if (!inv.json())
         Context::out(out.message);
+    else if (out.notReplicated)
+        Context::warn(out.message);
     printState(out.state, inv.json());
     return Success;
 }

@@ -293,12 +293,13 @@ int runRules(Context &ctx)
 }
 
 // The guard with its Prometheus endpoint: rounds on their own thread, HTTP on this one's event loop.
-int runWithMetrics(GuardDaemon &daemon, const GuardRunnerOptions &o, const QString &listen)
+// /metrics reads the hot standby of `reads` when one is configured; the guard's own checks and actions never do.
+int runWithMetrics(GuardDaemon &daemon, const GuardRunnerOptions &o, const ReadReplica &reads, const QString &listen)
 {
     const auto address = MetricsServer::parseListenAddress(listen);
     if (!address)
         return Context::fail(address.errorMessage());
-    MetricsServer server(MetricsCollector::Options{o.redis, o.pg, o.deployments});
+    MetricsServer server(MetricsCollector::Options{o.redis, o.pg, o.deployments, reads});
     if (const Status listening = server.listen(address->first, address->second); !listening)
         return Context::fail(listening.errorMessage());
     Context::out(Text::tr("metrics on http://%1:%2/metrics").arg(address->first.toString()).arg(server.port()));
@@ -371,7 +372,7 @@ int runGuard(Context &ctx)
     log.write(LogSeverity::Info,
               Text::tr("guard running every %1 ms (scope \"%2\"); Ctrl-C stops").arg(o.intervalMs).arg(o.scope));
     if (p.isSet(QStringLiteral("listen")))
-        return runWithMetrics(daemon, o, p.value(QStringLiteral("listen")));
+        return runWithMetrics(daemon, o, inv.readReplica(), p.value(QStringLiteral("listen")));
     daemon.run(g_stop, g_signal);
     return Success;
 }

@@ -350,10 +350,20 @@ int runKpi(Context &ctx)
             return Context::fail(active.errorMessage());
     }
 
+    // The figures themselves come from the hot standby when one is configured (--pg-read).
+    ReadSource source;
+    auto readConn = inv.readPg(source);
+    if (!readConn)
+        return Context::fail(readConn.errorMessage());
     KpiCache cache;
-    const auto snap = cache.load(conn, query, now);
+    const auto snap = cache.load(**readConn, query, now);
     if (!snap)
         return Context::fail(snap.errorMessage());
+    // Outcomes queued on the primary that the standby cannot apply: these figures miss them (said below); applied
+    // now on the primary so that the next read counts them.
+    if (snap->outcomesAwaitingPrimary > 0)
+        if (auto applied = KpiStore(conn).applyPendingOutcomes(); !applied)
+            Context::warn(applied.errorMessage());
     const bool classifier = snap->isClassification();
     const ClassSpec &spec = snap->classSpec;
     const std::vector<FigureRow> &rows = classifier ? classificationRows() : figureRows();
@@ -397,6 +407,13 @@ int runKpi(Context &ctx)
                                        {QStringLiteral("actor"), m.actor},
                                        {QStringLiteral("summary"), m.summary}});
         json.insert(QStringLiteral("markers"), markers);
+        if (snap->rawRowsGoneInRange()) // retention: the figures before it come from the kept aggregates
+            json.insert(QStringLiteral("raw_rows_before"),
+                        QDateTime::fromSecsSinceEpoch(snap->rawRowsBeforeSecs, Qt::UTC).toString(Qt::ISODate));
+        if (source.replicaConfigured) {
+            json.insert(QStringLiteral("read_source"), source.toJson());
+            json.insert(QStringLiteral("outcomes_not_counted"), snap->outcomesAwaitingPrimary);
+        }
         if (classifier) {
             json.insert(QStringLiteral("task"), snap->task);
             json.insert(QStringLiteral("classes"), QJsonArray::fromStringList(spec.classes));
@@ -410,6 +427,16 @@ int runKpi(Context &ctx)
                      .arg(deployment, from, to)
                      .arg(snap->bucketSeconds)
                      .arg(snap->elapsedMs, 0, 'f', 1));
+    if (source.replicaConfigured)
+        Context::out(source.describe());
+    if (snap->outcomesAwaitingPrimary > 0)
+        Context::out(Text::tr("%n outcomes are not counted in these figures: they were queued on the primary, which "
+                              "applies them now (the next read counts them).",
+                              nullptr, int(snap->outcomesAwaitingPrimary)));
+    if (snap->rawRowsGoneInRange())
+        Context::out(Text::tr("Raw rows before %1 are gone (retention): the figures before it come from the kept "
+                              "aggregates, at hour resolution where minute rows were folded.")
+                         .arg(QDateTime::fromSecsSinceEpoch(snap->rawRowsBeforeSecs, Qt::UTC).toString(Qt::ISODate)));
     columns.prepend({Text::tr("all"), snap->overall});
     printTable(rows, snap.value(), columns);
     if (classifier)

@@ -73,10 +73,15 @@ int runReport(Context &ctx)
         end = *parsed;
     }
 
-    PgConnection &conn = inv.pg();
-    const auto data = buildKpiReport(conn, deployment, period, end);
+    ReadSource source; // the hot standby of --pg-read when one is configured
+    auto conn = inv.readPg(source);
+    if (!conn)
+        return Context::fail(conn.errorMessage());
+    const auto data = buildKpiReport(**conn, deployment, period, end);
     if (!data)
         return Context::fail(data.errorMessage());
+    if (source.fellBack() || source.stale())
+        Context::warn(source.describe());
     if (const Status written = ui::ReportExporter::write(*data, format, out); !written)
         return Context::fail(written.errorMessage());
 

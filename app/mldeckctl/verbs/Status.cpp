@@ -4,12 +4,15 @@
 
 #include "app/mldeckctl/Text.h"
 #include "core/ml/ModelWorker.h"
+#include "core/services/KeptReadConnection.h"
 #include "core/services/Probes.h"
 #include "core/services/RedisAccessService.h"
+#include "core/services/SentinelStatus.h"
 #include "core/store/redis/FlagStore.h"
 #include "core/store/redis/RedisConnection.h"
 
 #include <QCoreApplication>
+#include <QJsonArray>
 #include <QJsonObject>
 
 #include <future>
@@ -67,9 +70,11 @@ RedisUserProbe probeRedisUser(const RedisEndpoint &endpoint)
     RedisUserProbe p;
     p.user = endpoint.user.isEmpty() ? QStringLiteral("default") : endpoint.user;
     p.encrypted = isLoopbackRedisHost(endpoint.host);
-    if (auto conn = RedisConnection::open(endpoint))
+    if (auto conn = RedisConnection::open(endpoint)) {
+        p.encrypted = isLoopbackRedisHost((*conn)->endpoint().host); // behind Sentinel: the master found
         if (auto canWrite = FlagStore(**conn).canWrite())
             p.readOnly = !*canWrite;
+    }
     return p;
 }
 
@@ -84,6 +89,50 @@ QString userDetail(const RedisUserProbe &p)
     if (!p.encrypted)
         return Text::tr("user %1, not encrypted").arg(p.user);
     return Text::tr("user %1").arg(p.user);
+}
+
+// Behind Sentinel: which node is master, how many sentinels answered, and the replicas' state.
+QStringList sentinelLines(const SentinelStatus &o)
+{
+    QStringList lines;
+    const QString indent = QStringLiteral("  ");
+    lines << indent + Text::tr("master      %1").arg(o.master ? o.master->display() : Text::tr("unknown"));
+    lines << indent + Text::tr("sentinels   %1 of %2 reached, %3 known to them")
+                          .arg(o.sentinelsReached)
+                          .arg(o.sentinelsGiven)
+                          .arg(o.sentinelsKnown);
+    if (o.replicationKnown) {
+        if (o.replicas.isEmpty())
+            lines << indent + Text::tr("replicas    none connected: writes are not confirmed by a replica");
+        for (const SentinelReplicaStatus &r : o.replicas)
+            lines << indent + Text::tr("replica     %1 %2, offset %3, %4 bytes behind")
+                                  .arg(r.address.display(), r.state)
+                                  .arg(r.offset)
+                                  .arg(r.lagBytes);
+    }
+    for (const QString &p : o.problems)
+        lines << indent + Text::tr("problem     %1").arg(p);
+    return lines;
+}
+
+QJsonObject sentinelJson(const SentinelStatus &o)
+{
+    QJsonArray replicas;
+    for (const SentinelReplicaStatus &r : o.replicas)
+        replicas.append(QJsonObject{{QStringLiteral("address"), r.address.display()},
+                                    {QStringLiteral("state"), r.state},
+                                    {QStringLiteral("offset"), r.offset},
+                                    {QStringLiteral("lagBytes"), r.lagBytes}});
+    QJsonObject out{{QStringLiteral("master"), o.master ? o.master->display() : QString()},
+                    {QStringLiteral("sentinelsReached"), o.sentinelsReached},
+                    {QStringLiteral("sentinelsGiven"), o.sentinelsGiven},
+                    {QStringLiteral("sentinelsKnown"), o.sentinelsKnown},
+                    {QStringLiteral("problems"), QJsonArray::fromStringList(o.problems)}};
+    if (o.replicationKnown) {
+        out.insert(QStringLiteral("masterOffset"), o.masterOffset);
+        out.insert(QStringLiteral("replicas"), replicas);
+    }
+    return out;
 }
 
 struct WorkerProbe
@@ -127,12 +176,27 @@ int runStatus(Context &ctx)
     auto redisFuture = std::async(std::launch::async, [ep = redis] { return probeRedis(ep); });
     auto redisUserFuture = std::async(std::launch::async, [ep = redis] { return probeRedisUser(ep); });
     auto workerFuture = std::async(std::launch::async, probeWorker);
+    auto sentinelFuture = std::async(std::launch::async, [ep = redis] {
+        return ep.isSentinel() ? std::optional<SentinelStatus>(probeSentinelStatus(ep)) : std::nullopt;
+    });
     const ProbeResult pgResult = probePg(pg, QStringLiteral("mldeckctl"));
     ProbeResult redisResult = redisFuture.get();
     const RedisUserProbe redisUser = redisUserFuture.get();
     if (redisResult.up)
         redisResult.detail += QStringLiteral(", ") + userDetail(redisUser);
     const WorkerProbe worker = workerFuture.get();
+    const std::optional<SentinelStatus> sentinels = sentinelFuture.get();
+
+    // The read replica, when one is configured: where reads go now and its lag (never a failure of its own: the
+    // reads fall back to the primary).
+    std::optional<ReadSource> reads;
+    if (inv.readReplica().endpoint) {
+        KeptPgConnection primary(QStringLiteral("mldeckctl"));
+        KeptReadConnection standby(QStringLiteral("mldeckctl-read"));
+        ReadSource source;
+        (void)standby.get(primary, pg, inv.readReplica(), source);
+        reads = source;
+    }
 
     const QString redisWhere = redis.display();
     const QString pgWhere = pg.display();
@@ -142,7 +206,9 @@ int runStatus(Context &ctx)
         redisJson.insert(QStringLiteral("encrypted"), redisUser.encrypted);
         if (redisUser.readOnly)
             redisJson.insert(QStringLiteral("readOnly"), *redisUser.readOnly);
-        Context::outJson(QJsonDocument(QJsonObject{
+        if (sentinels)
+            redisJson.insert(QStringLiteral("sentinel"), sentinelJson(*sentinels));
+        QJsonObject json{
             {QStringLiteral("redis"), redisJson},
             {QStringLiteral("postgresql"), toJson(pgWhere, pgResult, true)},
             {QStringLiteral("modelWorker"),
@@ -150,10 +216,18 @@ int runStatus(Context &ctx)
                          {QStringLiteral("path"), worker.path},
                          {QStringLiteral("startMs"), worker.startMs},
                          {QStringLiteral("detail"), worker.detail}}},
-            {QStringLiteral("ok"), redisResult.up && pgResult.up && worker.up}}));
+            {QStringLiteral("ok"), redisResult.up && pgResult.up && worker.up}};
+        if (reads)
+            json.insert(QStringLiteral("readReplica"), reads->toJson());
+        Context::outJson(QJsonDocument(json));
     } else {
         Context::out(line(QStringLiteral("Redis"), redisWhere, redisResult));
+        if (sentinels)
+            for (const QString &l : sentinelLines(*sentinels))
+                Context::out(l);
         Context::out(line(QStringLiteral("PostgreSQL"), pgWhere, pgResult));
+        if (reads)
+            Context::out(QStringLiteral("%1 %2").arg(Text::tr("Reads").leftJustified(11), reads->describe()));
         Context::out(QStringLiteral("%1 %2 %3  %4")
                          .arg(Text::tr("Model worker").leftJustified(11),
                               (worker.up ? Text::tr("up") : Text::tr("DOWN")).leftJustified(5), worker.path,

@@ -1,6 +1,7 @@
 #include "core/Text.h"
 #include "core/domain/DriftScore.h"
 #include "core/services/DriftCheck.h"
+#include "core/services/FeatureSketching.h"
 #include "core/services/KeptPgConnection.h"
 #include "core/services/guard/GuardJob.h"
 
@@ -38,6 +39,10 @@ public:
         const Actor actor = guardActor(context);
         request.actor = AlertActor{actor.name, actor.host};
         request.imageCache = &m_imageStats;
+        // The complete hours first: a long window then reads them as sketches (a failure here only makes the
+        // check read more raw rows).
+        auto sketches =
+            sketchCompletedHours(db, context.deployment, QDateTime::currentDateTimeUtc().toMSecsSinceEpoch() * 1000);
         auto report = runDriftCheck(db, request);
         if (!report) {
             m_summary = ServiceText::tr("drift: %1").arg(report.errorMessage());
@@ -73,6 +78,13 @@ public:
                 .arg(report->result.considered)
                 .arg(drifting.isEmpty() ? ServiceText::tr("none") : drifting.join(QStringLiteral(", ")),
                      report->firing.isEmpty() ? ServiceText::tr("none") : report->firing.join(QStringLiteral(", ")));
+        if (!sketches)
+            m_summary += ServiceText::tr("; feature sketches not updated: %1").arg(sketches.errorMessage());
+        else if (sketches->hours > 0)
+            m_summary += ServiceText::tr("; %n hour(s) sketched", nullptr, int(sketches->hours));
+        if (report->fromSketches)
+            m_summary +=
+                ServiceText::tr("; window read from %n hourly sketch(es)", nullptr, int(report->sketchedHours));
         if (const auto &images = report->images) // the image statistics are a sample: say of what
             m_summary += ServiceText::tr("; image statistics of the window %1, of the reference %2")
                              .arg(imageSampleSummary(images->current), imageSampleSummary(images->reference));

@@ -1,4 +1,5 @@
 #include "core/services/guard/GuardJob.h"
+#include "core/services/guard/RetentionGuardJob.h"
 
 namespace mldeck {
 
@@ -25,6 +26,8 @@ std::vector<std::unique_ptr<GuardJob>> standardGuardJobs()
         jobs.push_back(std::move(nanny));
     if (auto auditChain = makeAuditChainGuardJob())
         jobs.push_back(std::move(auditChain));
+    if (auto retention = makeRetentionGuardJob()) // raw rows past retention, minute aggregates folded
+        jobs.push_back(std::move(retention));
     return jobs;
 }
 

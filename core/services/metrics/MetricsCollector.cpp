@@ -1,6 +1,7 @@
 #include "core/services/metrics/MetricsCollector.h"
 
 #include "core/services/KeptPgConnection.h"
+#include "core/services/KeptReadConnection.h"
 #include "core/services/KpiCache.h"
 #include "core/services/metrics/AlertRulesExport.h"
 #include "core/services/metrics/PromWriter.h"
@@ -62,6 +63,10 @@ void declareFamilies(PromWriter &w)
              QStringLiteral("Sources this scrape could not read (details in the guard's log)."));
     w.family(QStringLiteral("mldeck_exporter_collect_seconds"), QStringLiteral("gauge"),
              QStringLiteral("Time this scrape spent reading and computing."));
+    w.family(QStringLiteral("mldeck_read_replica_lag_seconds"), QStringLiteral("gauge"),
+             QStringLiteral("Replay lag of the read replica this scrape read (0 when caught up); absent without one."));
+    w.family(QStringLiteral("mldeck_read_replica_fallback"), QStringLiteral("gauge"),
+             QStringLiteral("1 when the read replica could not be used and this scrape read the primary."));
 
     w.family(QStringLiteral("mldeck_predictions_total"), QStringLiteral("counter"),
              QStringLiteral("Predictions logged, by path and model version (versions that served in the last 24 h)."));
@@ -252,10 +257,14 @@ void windowFigures(PromWriter &w, const QString &deployment, const QString &wind
 
 struct MetricsCollector::Impl
 {
-    explicit Impl(Options o) : options(std::move(o)), pg(QStringLiteral("mldeck-metrics")) {}
+    explicit Impl(Options o)
+        : options(std::move(o)), pg(QStringLiteral("mldeck-metrics")), read(QStringLiteral("mldeck-metrics-read"))
+    {
+    }
 
     Options options;
     KeptPgConnection pg;
+    KeptReadConnection read; // the standby when one is configured, else through pg
     std::unique_ptr<RedisConnection> redis;
     std::map<QString, DeploymentCache> caches;
 
@@ -321,9 +330,15 @@ MetricsCollector::Scrape MetricsCollector::collect(const ExporterProcessState &p
         w.sample(QStringLiteral("mldeck_guard_last_round_timestamp_seconds"), {}, double(process.lastRoundSecs));
 
     if (process.leader) {
-        auto conn = d->pg.get(d->options.pg);
+        ReadSource source;
+        auto conn = d->read.get(d->pg, d->options.pg, d->options.pgRead, source);
         if (!conn)
             out.errors << conn.errorMessage();
+        if (source.replicaConfigured) {
+            w.sample(QStringLiteral("mldeck_read_replica_fallback"), {}, source.fellBack() ? 1 : 0);
+            if (source.server == ReadSource::Server::Standby && source.lagSeconds)
+                w.sample(QStringLiteral("mldeck_read_replica_lag_seconds"), {}, *source.lagSeconds);
+        }
         RedisConnection *r = d->redisConnection(out.errors);
         PgConnection *pg = conn ? conn.value() : nullptr;
         const QStringList names = d->deployments(pg, r, out.errors);

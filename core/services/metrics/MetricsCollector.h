@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/config/Endpoints.h"
+#include "core/config/ReadReplica.h"
 #include "core/domain/Result.h"
 
 #include <QByteArray>
@@ -35,6 +36,7 @@ public:
         RedisEndpoint redis;
         PgEndpoint pg;
         QStringList deployments; // empty: every deployment that has aggregates or flags
+        ReadReplica pgRead;      // a hot standby the scrapes read (KeptReadConnection); none: the primary
     };
     struct Scrape
     {

@@ -237,12 +237,13 @@ FeatureDrift compareNumeric(const Column &ref, const Column &cur, const DriftOpt
     return f;
 }
 
-FeatureDrift compareCategorical(const Column &ref, const Column &cur, const DriftOptions &o)
+} // namespace
+
+FeatureDrift compareCategoryCounts(const QString &name, const CategoryCounts &c, const DriftOptions &o)
 {
     FeatureDrift f;
-    f.name = cur.name;
+    f.name = name;
     f.kind = FeatureKind::Categorical;
-    const CategoryCounts c = countLabels(ref.categorical, cur.categorical);
     f.referenceCount = qint64(c.referenceTotal());
     f.currentCount = qint64(c.currentTotal());
     f.enoughSamples =
@@ -289,6 +290,18 @@ FeatureDrift compareCategorical(const Column &ref, const Column &cur, const Drif
     f.histogram.currentShares = cs;
     decide(f, o);
     return f;
+}
+
+void decideVerdict(FeatureDrift &f, const DriftOptions &o)
+{
+    decide(f, o);
+}
+
+namespace {
+
+FeatureDrift compareCategorical(const Column &ref, const Column &cur, const DriftOptions &o)
+{
+    return compareCategoryCounts(cur.name, countLabels(ref.categorical, cur.categorical), o);
 }
 
 } // namespace

@@ -4,6 +4,8 @@
 #include <QString>
 #include <QStringList>
 
+#include "core/stats/drift/DriftTests.h"
+
 #include <optional>
 #include <vector>
 
@@ -68,6 +70,18 @@ struct Histogram
     std::vector<double> currentShares;
 };
 
+// A figure computed from merged sketches (FeatureSketch.h) rather than raw rows: the interval certain to hold
+// the exact statistic (and p-value) on the raw rows, and whether it decided the verdict.
+struct SketchBound
+{
+    double rankError = 0; // the largest error of either side's estimated CDF (0: both sides exact)
+    double statisticLow = 0, statisticHigh = 0;
+    std::optional<double> pValueLow, pValueHigh;
+    // False when the interval straddles the threshold: then no verdict (enoughSamples is false), as for a
+    // window without enough rows.
+    bool decided = true;
+};
+
 struct FeatureDrift
 {
     QString name;
@@ -85,6 +99,7 @@ struct FeatureDrift
     qint64 referenceCount = 0;                                               // non-missing rows
     qint64 currentCount = 0;
     Histogram histogram;
+    std::optional<SketchBound> sketch; // set when computed from sketches
 };
 
 struct DatasetDrift
@@ -95,11 +110,21 @@ struct DatasetDrift
     double share = 0; // drifted / considered
     double shareThreshold = 0.5;
     bool datasetDrift = false;
+    // From sketches only: features without a verdict (their interval straddles the threshold) may drift or
+    // not, and that decides the dataset verdict either way: no dataset verdict (considered counts them).
+    bool datasetUndecided = false;
 };
 
 // Evidently's automatic choice for a feature with `referenceRows` rows and `distinctValues`
 // distinct values over both samples.
 TestKind chooseTest(FeatureKind kind, qint64 referenceRows, qint64 distinctValues, qint64 smallReferenceRows);
+
+// One categorical feature from its exact category counts (the path of compareDatasets for a categorical
+// column; counts kept by sketches have no rows to list).
+FeatureDrift compareCategoryCounts(const QString &name, const CategoryCounts &counts, const DriftOptions &options);
+
+// Decides f.drift from f.statistic / f.pValue and the threshold of its test (the one rule of compareDatasets).
+void decideVerdict(FeatureDrift &f, const DriftOptions &options);
 
 // Compares every column of `current` with the column of the same name in `reference`, in
 // parallel over features. Columns missing on one side are skipped.

@@ -39,6 +39,17 @@ QJsonObject toJson(const DatasetDrift &result)
         };
         if (f.pValue)
             o.insert(QStringLiteral("p_value"), finite(*f.pValue));
+        if (const auto &b = f.sketch) { // computed from sketches: the interval holding the exact figure
+            QJsonObject sketch{{QStringLiteral("rank_error"), b->rankError},
+                               {QStringLiteral("statistic_low"), finite(b->statisticLow)},
+                               {QStringLiteral("statistic_high"), finite(b->statisticHigh)},
+                               {QStringLiteral("decided"), b->decided}};
+            if (b->pValueLow && b->pValueHigh) {
+                sketch.insert(QStringLiteral("p_value_low"), finite(*b->pValueLow));
+                sketch.insert(QStringLiteral("p_value_high"), finite(*b->pValueHigh));
+            }
+            o.insert(QStringLiteral("sketch"), sketch);
+        }
         features.append(o);
     }
     return {{QStringLiteral("features"), features},
@@ -46,7 +57,8 @@ QJsonObject toJson(const DatasetDrift &result)
                                                     {QStringLiteral("drifted"), result.drifted},
                                                     {QStringLiteral("considered"), result.considered},
                                                     {QStringLiteral("share"), result.share},
-                                                    {QStringLiteral("share_threshold"), result.shareThreshold}}}};
+                                                    {QStringLiteral("share_threshold"), result.shareThreshold},
+                                                    {QStringLiteral("undecided"), result.datasetUndecided}}}};
 }
 
 QJsonObject toJson(const MultivariateDrift &result)
@@ -84,6 +96,15 @@ QString toTextLine(const MultivariateDrift &result)
         .arg(result.drift ? StatsText::tr("DRIFT") : StatsText::tr("ok"));
 }
 
+QString sketchBoundText(const SketchBound &b)
+{
+    const auto g = [](double v) { return std::isfinite(v) ? QString::number(v, 'g', 3) : QStringLiteral("∞"); };
+    QString text = StatsText::tr("from sketches: score in [%1, %2]").arg(g(b.statisticLow), g(b.statisticHigh));
+    if (b.pValueLow && b.pValueHigh)
+        text += StatsText::tr(", p-value in [%1, %2]").arg(g(*b.pValueLow), g(*b.pValueHigh));
+    return text + StatsText::tr(" (CDF error at most %1 %)").arg(b.rankError * 100, 0, 'g', 2);
+}
+
 QStringList toTextLines(const DatasetDrift &result)
 {
     QStringList lines;
@@ -96,8 +117,10 @@ QStringList toTextLines(const DatasetDrift &result)
                  .arg(StatsText::tr("effect"), 14)
                  .arg(StatsText::tr("verdict"));
     for (const FeatureDrift &f : result.features) {
-        const QString verdict =
-            !f.enoughSamples ? StatsText::tr("too few rows") : (f.drift ? StatsText::tr("DRIFT") : StatsText::tr("ok"));
+        const bool undecided = f.sketch && !f.sketch->decided;
+        const QString verdict = undecided          ? StatsText::tr("undecided (bound straddles the threshold)")
+                                : !f.enoughSamples ? StatsText::tr("too few rows")
+                                                   : (f.drift ? StatsText::tr("DRIFT") : StatsText::tr("ok"));
         lines << QStringLiteral("%1 %2 %3 %4 %5 %6 %7")
                      .arg(f.name, -22)
                      .arg(testKey(f.test), -14)
@@ -109,9 +132,14 @@ QStringList toTextLines(const DatasetDrift &result)
                               : QStringLiteral("%1=%2").arg(f.effectSizeName, QString::number(f.effectSize, 'f', 2)),
                           14)
                      .arg(verdict);
+        if (const auto &b = f.sketch)
+            lines << sketchBoundText(*b).prepend(QStringLiteral("  "));
     }
     lines << (result.datasetDrift ? StatsText::tr("Dataset drift: %1 of %2 features drift (threshold %3 %).")
-                                  : StatsText::tr("No dataset drift: %1 of %2 features drift (threshold %3 %)."))
+              : result.datasetUndecided
+                  ? StatsText::tr("Dataset drift undecided: %1 of %2 features drift, undecided ones may tip it "
+                                  "(threshold %3 %).")
+                  : StatsText::tr("No dataset drift: %1 of %2 features drift (threshold %3 %)."))
                  .arg(result.drifted)
                  .arg(result.considered)
                  .arg(result.shareThreshold * 100, 0, 'g', 3);

@@ -88,7 +88,15 @@ OrderStatistics orderStatistics(const SortedSample &reference, const SortedSampl
         prev = x;
     }
     out.wasserstein = area;
-    double d = std::max(maxS, std::clamp(-minS, 0.0, 1.0));
+    r = ksFromStatistic(n1, n2, std::max(maxS, std::clamp(-minS, 0.0, 1.0)));
+    return out;
+}
+
+KsResult ksFromStatistic(long long n1, long long n2, double d)
+{
+    KsResult r;
+    if (n1 <= 0 || n2 <= 0)
+        return r;
     const long long g = std::gcd(n1, n2);
     bool exactDone = false;
     double prob = 1.0;
@@ -112,7 +120,7 @@ OrderStatistics orderStatistics(const SortedSample &reference, const SortedSampl
     r.statistic = d;
     r.pValue = std::clamp(prob, 0.0, 1.0);
     r.exact = exactDone;
-    return out;
+    return r;
 }
 
 KsResult ksTwoSample(const SortedSample &reference, const SortedSample &current)

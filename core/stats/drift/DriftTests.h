@@ -18,6 +18,8 @@ struct KsResult
 };
 // scipy.stats.ks_2samp(reference, current) with method='auto', alternative='two-sided'.
 KsResult ksTwoSample(const SortedSample &reference, const SortedSample &current);
+// The same from the statistic D of samples of n1 and n2 values (the p-value does not increase with D).
+KsResult ksFromStatistic(long long n1, long long n2, double d);
 
 // KS and the Wasserstein distance from one merge walk over the two sorted samples.
 struct OrderStatistics

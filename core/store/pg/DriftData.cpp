@@ -5,6 +5,7 @@
 #include "core/store/pg/DeploymentStore.h"
 #include "core/store/pg/PgConnectionInternal.h"
 #include "core/store/pg/PgText.h"
+#include "core/store/pg/RawRowsCheck.h"
 
 #include <QCoreApplication>
 #include <QJsonDocument>
@@ -155,22 +156,29 @@ Result<bool> DriftData::hasSchema(const QString &deployment)
 }
 
 Result<drift::Dataset> DriftData::loadWindow(const QString &deployment, const FeatureSchema &schema, qint64 fromMicros,
-                                             qint64 toMicros, qint64 maxRows)
+                                             qint64 toMicros, qint64 maxRows, bool withTarget)
 {
     try {
         pqxx::read_transaction tx(pg::raw(m_conn));
+        if (const QString gone = pg::rawRowsGone(tx, deployment, fromMicros); !gone.isEmpty())
+            return Error{gone};
         const auto classes = classesOf(tx, deployment);
         if (!classes)
             return classes.error();
         drift::Dataset d = emptyDataset(schema, *classes);
         const pqxx::result rows = tx.exec_params(
-            withClassCount("SELECT p.numeric::text, p.categorical::text, " PREDICTED_SCORE ", "
-                           "  (SELECT o.actual FROM mldeck.outcomes o WHERE o.deployment = p.deployment "
-                           "     AND o.request_key = p.request_key ORDER BY o.observed_at DESC, o.id DESC LIMIT 1), "
-                           "  p.predicted_class "
-                           "FROM mldeck.predictions p WHERE p.deployment = $1 AND p.ts >= $2::timestamptz AND p.ts < "
-                           "$3::timestamptz "
-                           "AND p.feature_schema = $4 AND NOT p.failed ORDER BY p.ts DESC LIMIT $5",
+            withClassCount(withTarget ? "SELECT p.numeric::text, p.categorical::text, " PREDICTED_SCORE ", "
+                                        "  (SELECT o.actual FROM mldeck.outcomes o WHERE o.deployment = p.deployment "
+                                        "     AND o.request_key = p.request_key ORDER BY o.observed_at DESC, o.id DESC "
+                                        "     LIMIT 1), p.predicted_class "
+                                        "FROM mldeck.predictions p WHERE p.deployment = $1 AND p.ts >= $2::timestamptz "
+                                        "AND p.ts < $3::timestamptz "
+                                        "AND p.feature_schema = $4 AND NOT p.failed ORDER BY p.ts DESC LIMIT $5"
+                                      : "SELECT p.numeric::text, p.categorical::text, " PREDICTED_SCORE ", "
+                                        "  NULL::float8, p.predicted_class "
+                                        "FROM mldeck.predictions p WHERE p.deployment = $1 AND p.ts >= $2::timestamptz "
+                                        "AND p.ts < $3::timestamptz "
+                                        "AND p.feature_schema = $4 AND NOT p.failed ORDER BY p.ts DESC LIMIT $5",
                            6),
             pg::utf8(deployment), pgtext::timestamp(fromMicros), pgtext::timestamp(toMicros), schema.id, maxRows,
             int(classes->size()));

@@ -30,8 +30,9 @@ public:
     // Predictions logged in [from, to) with that schema (newest first, at most maxRows): one
     // column per feature, plus __prediction__ (the predicted value) and __target__ (the latest
     // outcome, NaN when none arrived yet).
+    // Without `withTarget`, __target__ is left empty (no outcome is read: the feature sketches do not keep it).
     Result<drift::Dataset> loadWindow(const QString &deployment, const FeatureSchema &schema, qint64 fromMicros,
-                                      qint64 toMicros, qint64 maxRows);
+                                      qint64 toMicros, qint64 maxRows, bool withTarget = true);
     // How many predictions with that schema are logged (failed ones left out), counting no further than `limit`.
     Result<qint64> countRows(const QString &deployment, const FeatureSchema &schema, qint64 limit);
     // The first `rows` logged predictions with that schema (the default reference, first_rows:N).

@@ -4,6 +4,7 @@
 #include "core/store/pg/DeploymentStore.h"
 #include "core/store/pg/PgConnectionInternal.h"
 #include "core/store/pg/PgText.h"
+#include "core/store/pg/RawRowsCheck.h"
 
 #include <QCoreApplication>
 
@@ -46,6 +47,8 @@ Result<Dataset> EvaluationData::load(const QString &deployment, qint64 fromMicro
     std::vector<std::vector<float>> numericRows;
     try {
         pqxx::read_transaction tx(pg::raw(m_conn));
+        if (const QString gone = pg::rawRowsGone(tx, deployment, fromMicros); !gone.isEmpty())
+            return Error{gone};
         const std::string from = pgtext::timestamp(fromMicros), to = pgtext::timestamp(toMicros);
         const pqxx::result ids = tx.exec_params(
             "SELECT max(feature_schema) FROM mldeck.predictions WHERE deployment = $1 AND ts >= $2::timestamptz "

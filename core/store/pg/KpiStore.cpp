@@ -257,11 +257,27 @@ Result<qint64> KpiStore::applyPendingOutcomes()
 {
     try {
         pqxx::work tx(pg::raw(m_conn));
-        const pqxx::row r = tx.exec1("SELECT mldeck.kpi_apply_pending()");
+        // A hot standby cannot write: the readers on the primary (the guard's KPI alert job, any reader without
+        // a read replica) apply the queue there, and the standby replays the result.
+        const pqxx::row r = tx.exec1("SELECT CASE WHEN pg_is_in_recovery() THEN 0 ELSE mldeck.kpi_apply_pending() END");
         tx.commit();
         return qint64(toInt(view(r[0])));
     } catch (const std::exception &e) {
         return pg::toError(e, m_conn.endpoint(), StoreText::tr("applying late outcomes to the KPI aggregates"));
+    }
+}
+
+Result<qint64> KpiStore::outcomesAwaitingPrimary(const QString &deployment)
+{
+    try {
+        pqxx::nontransaction tx(pg::raw(m_conn));
+        const pqxx::row r = tx.exec_params1(
+            "SELECT CASE WHEN pg_is_in_recovery() THEN (SELECT count(*) FROM mldeck.kpi_pending_outcomes "
+            "WHERE deployment = $1) ELSE 0 END",
+            pg::utf8(deployment));
+        return qint64(toInt(view(r[0])));
+    } catch (const std::exception &e) {
+        return pg::toError(e, m_conn.endpoint(), StoreText::tr("counting the outcomes not applied yet"));
     }
 }
 

@@ -42,8 +42,11 @@ public:
 
     // Applies the outcomes that arrived before their prediction was visible (kept aside by the
     // outcome trigger). Cheap when there are none; safe to call from several clients at once.
-    // Returns how many were applied.
+    // Returns how many were applied; on a hot standby none (it cannot write; the primary's readers apply them).
     Result<qint64> applyPendingOutcomes();
+    // On a hot standby: the outcomes of `deployment` still queued, which its figures do not count until the
+    // primary applies them (applyPendingOutcomes there); on a primary 0 (its readers apply them before reading).
+    Result<qint64> outcomesAwaitingPrimary(const QString &deployment);
 
     // Recomputes the aggregates of a deployment from the raw rows over [fromSecs, toSecs) (whole
     // hours): the repair path, and what the migration does for rows logged before it.

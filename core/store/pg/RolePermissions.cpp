@@ -42,6 +42,10 @@ std::string areaCondition(SettingsArea area)
                audit;
     case SettingsArea::RetrainSettings:
         return table("retrain_settings", "INSERT") + " AND " + table("retrain_settings", "UPDATE") + " AND " + audit;
+    case SettingsArea::Retention: // 023_retention.sql
+        return "has_function_privilege(who, to_regprocedure('mldeck.retention_set_days(text, integer)'), 'EXECUTE') "
+               "AND " +
+               audit;
     }
     return "false";
 }
@@ -293,6 +297,8 @@ QString RolePermissions::changeName(SettingsArea area)
         return tr("change drift settings");
     case SettingsArea::RetrainSettings:
         return tr("change retrain settings");
+    case SettingsArea::Retention:
+        return tr("change the retention");
     }
     return {};
 }
@@ -314,6 +320,8 @@ QString RolePermissions::areaName(SettingsArea area)
         return tr("drift settings");
     case SettingsArea::RetrainSettings:
         return tr("retrain settings");
+    case SettingsArea::Retention:
+        return tr("the retention");
     }
     return {};
 }

@@ -23,8 +23,9 @@ enum class SettingsArea
     Webhook,         // mldeck.alert_webhooks
     DriftSettings,   // the drift settings of a deployment
     RetrainSettings, // mldeck.retrain_settings
+    Retention,       // how long the raw rows are kept (mldeck.retention_set_days, mldeck_admin's)
 };
-inline constexpr int kSettingsAreaCount = int(SettingsArea::RetrainSettings) + 1;
+inline constexpr int kSettingsAreaCount = int(SettingsArea::Retention) + 1;
 
 // One thing a person does from a page or a verb, guarded by the privileges on what it writes
 // (resources/contract/roles.md has the matrix). Deployments' create/edit/archive is SettingsArea::Deployments.

@@ -37,10 +37,22 @@ SELECT (SELECT count(*) FROM w),
 
 // The nanny's estimated MAE over the window's ML predictions it scored (per minute in kpi_minute):
 // whole minutes inside the window only, so that a step's gate never reads the previous step's minute.
+// Before the deployment's minute horizon retention folded the minutes into kpi_hour (step 23,
+// resources/contract/retention.md): whole hours inside the window there, the minute rows after it.
 constexpr char kEstimatedMaeSql[] = R"SQL(
-SELECT sum(est_abs_err_sum) / nullif(sum(est_count), 0) FROM mldeck.kpi_minute
-WHERE deployment = $1 AND path = 'ml'
-  AND bucket >= date_trunc('minute', now() - make_interval(secs => $2::double precision)) + interval '1 minute'
+WITH w AS (
+    SELECT date_trunc('minute', now() - make_interval(secs => $2::double precision)) + interval '1 minute' AS lo,
+           coalesce((SELECT minutes_before FROM mldeck.retention_horizons WHERE deployment = $1),
+                    '-infinity'::timestamptz) AS folded
+)
+SELECT sum(s) / nullif(sum(c), 0) FROM (
+    SELECT est_abs_err_sum AS s, est_count AS c FROM mldeck.kpi_minute, w
+    WHERE deployment = $1 AND path = 'ml' AND bucket >= greatest(w.lo, w.folded)
+    UNION ALL
+    SELECT est_abs_err_sum, est_count FROM mldeck.kpi_hour, w
+    WHERE deployment = $1 AND path = 'ml' AND bucket >= date_trunc('hour', w.lo + interval '59 minutes', 'UTC')
+      AND bucket < w.folded
+) e
 )SQL";
 
 // The number of classes of a classification deployment (0: regression, or classes not known yet).

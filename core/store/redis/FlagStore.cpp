@@ -304,6 +304,23 @@ Result<QString> FlagStore::lastChangeId(const QString &deployment)
     return r->isString() ? QString::fromUtf8(r->string) : QString();
 }
 
+Result<bool> FlagStore::reassertChange(const QString &deployment, const QString &changeId)
+{
+    if (Status s = checkDeployment(deployment); !s)
+        return s.error();
+    if (changeId.isEmpty())
+        return false;
+    auto r = m_conn.command(
+        {QByteArrayLiteral("EVAL"),
+         QByteArrayLiteral("if redis.call('TYPE', KEYS[1])['ok'] ~= 'hash' then return 0 end "
+                           "if redis.call('HGET', KEYS[1], 'last_change_id') ~= ARGV[1] then return 0 end "
+                           "redis.call('HSET', KEYS[1], 'last_change_id', ARGV[1]) return 1"),
+         "1", key(deployment), changeId.toUtf8()});
+    if (!r)
+        return writeRefused(m_conn, r.error());
+    return r->isInteger() && r->integer == 1;
+}
+
 Result<FlagState> FlagStore::initialiseIfMissing(const QString &deployment, const FlagChange &defaults)
 {
     if (Status s = checkDeployment(deployment); !s)

@@ -58,6 +58,11 @@ public:
     // The change id of the last write (empty when none was recorded).
     Result<QString> lastChangeId(const QString &deployment);
 
+    // Whether the last write recorded changeId; when it did, the field is written again (same value) so
+    // that a WAIT on this connection covers the change: a write found on a new connection (after a
+    // failover) can then be confirmed as replicated. Writes nothing otherwise.
+    Result<bool> reassertChange(const QString &deployment, const QString &changeId);
+
     // Creates the set at version 1 with the given values (unset ones: ML off, 0 %, fallback on)
     // when the key does not exist; returns the current state either way.
     Result<FlagState> initialiseIfMissing(const QString &deployment, const FlagChange &defaults);

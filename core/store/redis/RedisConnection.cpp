@@ -2,6 +2,7 @@
 
 #include "core/Text.h"
 #include "core/store/redis/RedisLog.h"
+#include "core/store/redis/Sentinel.h"
 
 #include <QCoreApplication>
 #include <QDeadlineTimer>
@@ -12,6 +13,7 @@
 #include <cerrno>
 #include <csignal>
 #include <mutex>
+#include <thread>
 #include <vector>
 
 #include <poll.h>
@@ -91,6 +93,7 @@ struct RedisConnection::Impl
     RedisEndpoint endpoint;
     redisContext *ctx = nullptr;
     QByteArray lastErrorReply; // raw text of the last error reply, for messages during open()
+    QByteArray staleReply;     // sentinel endpoint: the reply that showed this node is no longer the master
 
     ~Impl()
     {
@@ -118,6 +121,9 @@ struct RedisConnection::Impl
 
     Error brokenError() const
     {
+        if (!staleReply.isEmpty())
+            return Error{StoreText::tr("Redis at %1 is no longer the master (%2); reconnect through the sentinels.")
+                             .arg(where(), QString::fromUtf8(staleReply))};
         return Error{StoreText::tr("The connection to Redis at %1 is broken (%2); reconnect.")
                          .arg(where(), QString::fromLocal8Bit(ctx->errstr))};
     }
@@ -127,7 +133,7 @@ struct RedisConnection::Impl
         if (argv.isEmpty())
             return Error{StoreText::tr("Empty Redis command.")};
         const QByteArray name = argv.first().toUpper();
-        if (ctx->err)
+        if (ctx->err || !staleReply.isEmpty())
             return brokenError();
         std::vector<const char *> args;
         std::vector<size_t> lens;
@@ -147,6 +153,9 @@ struct RedisConnection::Impl
         QByteArray errorText;
         RedisValue value = convert(reply.get(), &errorText);
         lastErrorReply = errorText;
+        if (endpoint.isSentinel() &&
+            (errorText.startsWith("READONLY") || errorText.startsWith("LOADING") || errorText.startsWith("MASTERDOWN")))
+            staleReply = errorText;
         if (!errorText.isEmpty())
             // Never echo the arguments: AUTH carries a password.
             return Error{StoreText::tr("Redis at %1 refused %2: %3")
@@ -161,6 +170,8 @@ RedisConnection::~RedisConnection() = default;
 
 Result<std::unique_ptr<RedisConnection>> RedisConnection::open(const RedisEndpoint &endpoint)
 {
+    if (endpoint.isSentinel() && endpoint.host.isEmpty())
+        return openThroughSentinels(endpoint);
     ignoreSigpipeOnce();
     if (endpoint.timeoutMs <= 0)
         return Error{StoreText::tr("The Redis timeout must be positive (got %1 ms).").arg(endpoint.timeoutMs)};
@@ -216,6 +227,40 @@ Result<std::unique_ptr<RedisConnection>> RedisConnection::open(const RedisEndpoi
     }
     qCDebug(lcRedis) << "connected to" << endpoint.display() << "db" << endpoint.db;
     return std::unique_ptr<RedisConnection>(new RedisConnection(std::move(impl)));
+}
+
+// Resolves, connects and checks the role, until a master answers or endpoint.timeoutMs has passed.
+// Sentinels that do not answer are skipped (each costs at most perSentinelTimeoutMs).
+Result<std::unique_ptr<RedisConnection>> RedisConnection::openThroughSentinels(const RedisEndpoint &endpoint)
+{
+    if (endpoint.sentinels.isEmpty())
+        return Error{StoreText::tr("No sentinel given for the Redis master \"%1\".").arg(endpoint.masterName)};
+    constexpr int kPauseMs = 100; // between rounds while a failover settles
+    const QDeadlineTimer deadline(qMax(endpoint.timeoutMs, 1));
+    QString lastProblem;
+    for (;;) {
+        auto master = sentinel::resolveMaster(endpoint);
+        if (!master)
+            return master.error(); // every sentinel failed: asking again would cost as much
+        auto conn = open(endpoint.atNode(*master));
+        if (conn) {
+            auto role = sentinel::role(**conn);
+            if (role && (!role->has_value() || **role == QLatin1String("master"))) {
+                qCDebug(lcRedis) << "sentinels name" << master->display() << "master of" << endpoint.masterName;
+                return conn;
+            }
+            lastProblem = role ? StoreText::tr("Redis at %1, named master of \"%2\" by the sentinels, answers as %3 "
+                                               "(a failover is under way)")
+                                     .arg(master->display(), endpoint.masterName, **role)
+                               : role.errorMessage();
+        } else {
+            lastProblem = conn.errorMessage();
+        }
+        if (deadline.remainingTime() < kPauseMs)
+            return Error{StoreText::tr("No Redis master \"%1\" reachable through the sentinels: %2")
+                             .arg(endpoint.masterName, lastProblem)};
+        std::this_thread::sleep_for(std::chrono::milliseconds(kPauseMs));
+    }
 }
 
 Status RedisConnection::ping()
@@ -314,9 +359,19 @@ Result<std::optional<RedisValue>> RedisConnection::nextPush(int timeoutMs)
     }
 }
 
+Result<int> RedisConnection::waitForReplicas(int numReplicas, int timeoutMs)
+{
+    auto r = m_impl->run({QByteArrayLiteral("WAIT"), QByteArray::number(numReplicas), QByteArray::number(timeoutMs)});
+    if (!r)
+        return r.error();
+    if (!r->isInteger())
+        return Error{StoreText::tr("Unexpected answer from Redis to %1.").arg(QStringLiteral("WAIT"))};
+    return int(r->integer);
+}
+
 bool RedisConnection::isBroken() const
 {
-    return m_impl->ctx->err != 0;
+    return m_impl->ctx->err != 0 || !m_impl->staleReply.isEmpty();
 }
 
 const RedisEndpoint &RedisConnection::endpoint() const

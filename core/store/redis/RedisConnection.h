@@ -20,6 +20,9 @@ class RedisConnection final
 {
 public:
     // Connects, authenticates (user+password or password only), selects the database and pings.
+    // A sentinel endpoint (not yet resolved: host "") is resolved first: the sentinels are asked in
+    // order for the master, and ROLE must confirm it is one (a sentinel answers stale during a failover:
+    // asked again until endpoint.timeoutMs has passed). endpoint() is then the resolved master.
     static Result<std::unique_ptr<RedisConnection>> open(const RedisEndpoint &endpoint);
     ~RedisConnection();
     RedisConnection(const RedisConnection &) = delete;
@@ -38,12 +41,18 @@ public:
     // stays usable); Error when the connection is lost.
     Result<std::optional<RedisValue>> nextPush(int timeoutMs);
 
+    // WAIT numReplicas timeoutMs: how many replicas acknowledged this connection's writes so far.
+    Result<int> waitForReplicas(int numReplicas, int timeoutMs);
+
+    // Broken after an I/O error; on a sentinel endpoint also once the node answered READONLY, LOADING or
+    // MASTERDOWN (it is no longer the master): every holder then reconnects, through the sentinels.
     bool isBroken() const;
     const RedisEndpoint &endpoint() const;
 
 private:
     struct Impl;
     explicit RedisConnection(std::unique_ptr<Impl> impl);
+    static Result<std::unique_ptr<RedisConnection>> openThroughSentinels(const RedisEndpoint &endpoint);
     std::unique_ptr<Impl> m_impl;
 };
 

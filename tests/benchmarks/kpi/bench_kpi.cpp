@@ -27,6 +27,7 @@
 #include "core/store/pg/PredictionLog.h"
 #include "tests/support/BenchOutput.h"
 #include "tests/support/PgSql.h"
+#include "tests/support/PlainKpiSql.h"
 #include "tests/support/TestServers.h"
 
 #include <QCommandLineParser>
@@ -111,28 +112,6 @@ SELECT f.path, n, failure_rate, p50, p95, p99, accuracy, tp::float8 / nullif(tp 
        tp::float8 / nullif(tp + fn, 0) AS recall, 2.0 * tp / nullif(2 * tp + fp + fn, 0) AS f1, auc, log_loss, brier,
        ece, confidence, positive_rate, coverage
 FROM f LEFT JOIN ece USING (path) LEFT JOIN auc USING (path) ORDER BY f.path)SQL")
-        .arg(fromSecs)
-        .arg(toSecs);
-}
-
-// The dashboard without aggregates: what one would write over the raw log.
-QString plainSql(qint64 fromSecs, qint64 toSecs)
-{
-    return QStringLiteral(R"SQL(
-WITH lo AS (
-    SELECT DISTINCT ON (deployment, request_key) deployment, request_key, actual
-    FROM mldeck.outcomes WHERE deployment = 'eta' ORDER BY deployment, request_key, observed_at DESC, id DESC),
-p AS (
-    SELECT * FROM mldeck.predictions WHERE deployment = 'eta' AND ts >= to_timestamp(%1) AND ts < to_timestamp(%2))
-SELECT p.path, count(*), avg(p.failed::int),
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY p.latency_ms),
-       percentile_cont(0.95) WITHIN GROUP (ORDER BY p.latency_ms),
-       percentile_cont(0.99) WITHIN GROUP (ORDER BY p.latency_ms),
-       avg(abs(p.predicted - lo.actual)), sqrt(avg((p.predicted - lo.actual) ^ 2)),
-       1 - sum((p.predicted - lo.actual) ^ 2) / nullif(sum((lo.actual - a.mean) ^ 2), 0)
-FROM p LEFT JOIN lo ON lo.request_key = p.request_key AND NOT p.failed
-CROSS JOIN (SELECT avg(actual) AS mean FROM lo) a
-GROUP BY p.path)SQL")
         .arg(fromSecs)
         .arg(toSecs);
 }
@@ -362,9 +341,10 @@ FROM generate_series(%4::bigint, %5::bigint - 1) i WHERE i % 10 <> 0)SQL")
             }
         }
         QList<QStringList> plainRows;
-        const double plainMs = timedQuery(
-            conn, classifier ? plainClassificationSql(q->fromSecs, q->toSecs) : plainSql(q->fromSecs, q->toSecs),
-            &plainRows);
+        const double plainMs = timedQuery(conn,
+                                          classifier ? plainClassificationSql(q->fromSecs, q->toSecs)
+                                                     : bench::plainKpiSql(deployment, q->fromSecs, q->toSecs),
+                                          &plainRows);
         out() << QStringLiteral("open %1: KpiCache::load %2 ms (best of 3, %3 aggregate rows, p95 %4 ms, %5 %6) | "
                                 "plain SQL %7 ms | ratio %8x\n")
                      .arg(range)

@@ -156,7 +156,7 @@ int main(int argc, char **argv)
     std::printf("data: 50 deployments x %lld predictions and one of %lld over 30 days, generated in %.1f s\n",
                 qlonglong(perDeployment), qlonglong(bigRows), double(t.elapsed()) / 1000);
 
-    MetricsCollector::Options options{test::TestServers::redis(), db.endpoint(), {}};
+    MetricsCollector::Options options{test::TestServers::redis(), db.endpoint(), {}, ReadReplica{}};
     std::printf("%-12s %10s %12s %10s %8s\n", "deployments", "first ms", "steady ms", "bytes", "series");
     for (int n : {1, 10, 50}) {
         options.deployments = names.mid(0, n);

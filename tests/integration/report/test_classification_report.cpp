@@ -405,7 +405,7 @@ private Q_SLOTS:
     void metricsExportTheClassificationGauges()
     {
         MetricsCollector collector(
-            {test::TestServers::redis(), m_db->endpoint(), {m_classifier, m_empty, m_regression}});
+            {test::TestServers::redis(), m_db->endpoint(), {m_classifier, m_empty, m_regression}, ReadReplica{}});
         ExporterProcessState leader;
         leader.leader = true;
         const auto scrape = collector.collect(leader, QDateTime::currentSecsSinceEpoch());

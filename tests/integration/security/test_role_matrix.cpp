@@ -290,6 +290,8 @@ private Q_SLOTS:
                  QStringLiteral("Read-only: your role mldeck_viewer may not purge feedback; mldeck_admin may."));
         QCOMPARE(p->refusal(SettingsArea::GuardRules),
                  QStringLiteral("Read-only: your role mldeck_viewer may not change guard rules; mldeck_operator may."));
+        QCOMPARE(p->refusal(SettingsArea::Retention),
+                 QStringLiteral("Read-only: your role mldeck_viewer may not change the retention; mldeck_admin may."));
 
         LoginRole admin(QStringLiteral("mldeck_admin"));
         auto asAdmin = PgConnection::open(admin.endpoint(m_db->endpoint()), QStringLiteral("test_role_matrix"));

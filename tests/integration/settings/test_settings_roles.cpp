@@ -5,6 +5,7 @@
 #include "core/store/pg/KpiStore.h"
 #include "core/store/pg/Migrator.h"
 #include "core/store/pg/PgConnection.h"
+#include "core/store/pg/RetentionStore.h"
 #include "core/store/pg/RolePermissions.h"
 #include "tests/support/LoginRole.h"
 #include "tests/support/PgSql.h"
@@ -64,14 +65,19 @@ private Q_SLOTS:
         QTest::addColumn<QString>("group");
         QTest::addColumn<QString>("role");
         // In SettingsArea order: Deployments, KpiTargets, GuardRules, AlertRules, Webhook, DriftSettings,
-        // RetrainSettings.
+        // RetrainSettings, Retention.
         QTest::addColumn<QList<bool>>("may");
         QTest::newRow("viewer") << "mldeck_viewer"
-                                << "mldeck_viewer" << QList<bool>{false, false, false, false, false, false, false};
+                                << "mldeck_viewer"
+                                << QList<bool>{false, false, false, false, false, false, false, false};
         QTest::newRow("operator") << "mldeck_operator"
-                                  << "mldeck_operator" << QList<bool>{false, true, true, true, true, false, false};
+                                  << "mldeck_operator"
+                                  << QList<bool>{false, true, true, true, true, false, false, false};
         QTest::newRow("scientist") << "mldeck_scientist"
-                                   << "mldeck_scientist" << QList<bool>{true, true, false, false, false, true, true};
+                                   << "mldeck_scientist"
+                                   << QList<bool>{true, true, false, false, false, true, true, false};
+        QTest::newRow("admin") << "mldeck_admin"
+                               << "mldeck_admin" << QList<bool>{true, true, true, true, true, true, true, true};
     }
 
     void permissionsFollowTheRole()
@@ -98,6 +104,7 @@ private Q_SLOTS:
                  (QStringList{QStringLiteral("mldeck_operator"), QStringLiteral("mldeck_scientist")}));
         QCOMPARE(p->rolesThatMay(SettingsArea::RetrainSettings), QStringList{QStringLiteral("mldeck_scientist")});
         QCOMPARE(p->rolesThatMay(SettingsArea::DriftSettings), QStringList{QStringLiteral("mldeck_scientist")});
+        QCOMPARE(p->rolesThatMay(SettingsArea::Retention), QStringList{QStringLiteral("mldeck_admin")});
 
         // The answer is the database's: what it says may not be changed is refused, and the reverse.
         GuardRules rules;
@@ -106,6 +113,11 @@ private Q_SLOTS:
         QCOMPARE(saved.ok(), p->mayChange(SettingsArea::GuardRules));
         const Status targets = KpiStore(*conn).setTargets(m_dep, KpiTargets{});
         QCOMPARE(targets.ok(), p->mayChange(SettingsArea::KpiTargets));
+        const Status retention =
+            RetentionStore(*conn).setDays(m_dep, 30, Actor::current(), QStringLiteral("role test"));
+        QCOMPARE(retention.ok(), p->mayChange(SettingsArea::Retention));
+        if (retention.ok()) // back to the default for the next row
+            QVERIFY(RetentionStore(*conn).setDays(m_dep, std::nullopt, Actor::current()).ok());
     }
 
     void refusalNamesTheRoleThatMay()
@@ -120,6 +132,8 @@ private Q_SLOTS:
         QCOMPARE(p->refusal(SettingsArea::KpiTargets),
                  QStringLiteral("Read-only: your role mldeck_viewer may not change KPI targets; mldeck_operator or "
                                 "mldeck_scientist may."));
+        QCOMPARE(p->refusal(SettingsArea::Retention),
+                 QStringLiteral("Read-only: your role mldeck_viewer may not change the retention; mldeck_admin may."));
     }
 
     void ownerMayChangeEverything()

@@ -34,7 +34,17 @@ DriftReferenceBar::DriftReferenceBar(QWidget *parent)
 
 void DriftReferenceBar::showReport(const DriftCheckReport &report)
 {
-    m_reference->setText(tr("Reference: %1").arg(report.referenceDescription));
+    QString reference = tr("Reference: %1").arg(report.referenceDescription);
+    if (report.fromSketches) // small text: the figures below are bounded estimates
+        reference = QStringLiteral("%1<br><small>%2</small>")
+                        .arg(reference.toHtmlEscaped(),
+                             tr("Window read from %n hourly sketch(es) and %L1 raw rows: each score is known within "
+                                "the interval shown, and a verdict is made only when that interval is on one side of "
+                                "the threshold.",
+                                nullptr, int(report.sketchedHours))
+                                 .arg(report.rawRows)
+                                 .toHtmlEscaped());
+    m_reference->setText(reference);
     m_reference->show();
     showImages(report);
     const bool filling = report.filling.has_value();

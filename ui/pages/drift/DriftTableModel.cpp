@@ -5,7 +5,26 @@
 #include <QBrush>
 #include <QColor>
 
+#include <cmath>
+
 namespace mldeck::ui {
+
+namespace {
+
+// A bound of a sketched figure, rounded outwards so that the interval shown still holds the exact figure (the
+// 1e-9 keeps a value that is already round from moving a digit); a side without a bound as ∞.
+QString boundText(double v, int digits, bool upper)
+{
+    if (!std::isfinite(v))
+        return QStringLiteral("∞");
+    if (v == 0)
+        return QStringLiteral("0");
+    const double scale = std::pow(10.0, digits - 1 - std::floor(std::log10(std::fabs(v))));
+    const double scaled = v * scale;
+    return QString::number((upper ? std::ceil(scaled - 1e-9) : std::floor(scaled + 1e-9)) / scale, 'g', digits);
+}
+
+} // namespace
 
 DriftTableModel::DriftTableModel(QObject *parent) : QAbstractTableModel(parent) {}
 
@@ -70,6 +89,18 @@ QVariant DriftTableModel::data(const QModelIndex &index, int role) const
                   "reference), not a logged feature.")
             .arg(f->currentCount)
             .arg(f->referenceCount);
+    if (role == Qt::ToolTipRole && f->sketch && (index.column() == Score || index.column() == Status)) {
+        const drift::SketchBound &b = *f->sketch;
+        QString tip = tr("Computed from hourly sketches: the exact score is between %1 and %2")
+                          .arg(boundText(b.statisticLow, 4, false), boundText(b.statisticHigh, 4, true));
+        if (b.pValueLow && b.pValueHigh)
+            tip += tr(", the exact p-value between %1 and %2")
+                       .arg(boundText(*b.pValueLow, 3, false), boundText(*b.pValueHigh, 3, true));
+        tip += tr(" (CDF error at most %1 %).").arg(b.rankError * 100, 0, 'g', 2);
+        if (!b.decided)
+            tip += QLatin1Char(' ') + tr("That interval straddles the threshold: no verdict for this window.");
+        return tip;
+    }
     if (role != Qt::DisplayRole)
         return {};
     switch (index.column()) {
@@ -78,6 +109,10 @@ QVariant DriftTableModel::data(const QModelIndex &index, int role) const
     case Test:
         return drift::testKey(f->test);
     case Score:
+        if (f->sketch && f->sketch->statisticHigh > f->sketch->statisticLow) // from sketches: with its bound
+            return tr("%1 (%2–%3)")
+                .arg(QString::number(f->statistic, 'g', 4), boundText(f->sketch->statisticLow, 3, false),
+                     boundText(f->sketch->statisticHigh, 3, true));
         return QString::number(f->statistic, 'g', 4);
     case PValue:
         return f->pValue ? QString::number(*f->pValue, 'g', 3) : QStringLiteral("—");
@@ -87,6 +122,8 @@ QVariant DriftTableModel::data(const QModelIndex &index, int role) const
     case Effect:
         return QStringLiteral("%1 %2").arg(f->effectSizeName).arg(f->effectSize, 0, 'f', 2);
     case Status:
+        if (f->sketch && !f->sketch->decided)
+            return tr("Undecided");
         if (!f->enoughSamples)
             return tr("Too few rows");
         return f->drift ? tr("Drift") : tr("OK");
