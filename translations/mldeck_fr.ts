@@ -5066,7 +5066,7 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
     </message>
     <message>
         <source>Sketches the complete hours of a deployment&apos;s log for drift over long windows (the guard does it every round).</source>
-        <translation>Esquisse les heures complètes du journal d’un déploiement pour la dérive sur de longues fenêtres (le gardien le fait à chaque tour).</translation>
+        <translation>Esquisse les heures complètes du journal d’un déploiement pour la dérive sur de longues fenêtres (la garde le fait à chaque tour).</translation>
     </message>
     <message>
         <source>Deployment %1 has logged nothing yet: nothing to sketch.</source>
@@ -15444,7 +15444,7 @@ illisible : %2</translation>
     </message>
     <message>
         <source>Where every retrain starts, the guard&apos;s too; a run may change them. Turn mirroring off for images whose meaning changes when mirrored, such as digits or text.</source>
-        <translation>Le point de départ de chaque réentraînement, celui du gardien compris ; une exécution peut les changer. Désactivez le miroir pour les images dont le sens change en miroir, comme des chiffres ou du texte.</translation>
+        <translation>Le point de départ de chaque réentraînement, celui de la garde compris ; une exécution peut les changer. Désactivez le miroir pour les images dont le sens change en miroir, comme des chiffres ou du texte.</translation>
     </message>
 </context>
 <context>
