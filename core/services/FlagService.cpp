@@ -355,6 +355,7 @@ ApplyOutcome FlagService::apply(const QString &deployment, const FlagEdit &edit,
     if (m_redisEndpoint.isSentinel()) {
         notReplicatedWhy = m_redis ? replicationProblem(*m_redis) : ServiceText::tr("the master is unreachable");
         out.notReplicated = !notReplicatedWhy.isEmpty();
+        out.replicaConfirmed = !out.notReplicated;
     }
 
     // 3. Commit the audit row. Redis is already changed: if the commit fails, the row is spooled.
@@ -438,6 +439,7 @@ ApplyOutcome FlagService::rollback(const QString &deployment, const QString &rea
         return failed;
     }
     out.notReplicated = !notReplicatedWhy.isEmpty();
+    out.replicaConfirmed = m_redisEndpoint.isSentinel() && !out.notReplicated;
     m_ownChanges.append(changeId);
     if (m_ownChanges.size() > kOwnChangesKept)
         m_ownChanges.removeFirst();

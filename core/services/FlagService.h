@@ -42,7 +42,8 @@ struct ApplyOutcome
     // Sentinel endpoints only: applied on the master, but no replica acknowledged it within the wait,
     // so a failover could still lose it. applied stays true: applying it again is not the answer.
     bool notReplicated = false;
-    int attempts = 1; // a rollback through a failover: how many times the master was asked
+    bool replicaConfirmed = false; // Sentinel endpoints only: applied and acknowledged by a replica
+    int attempts = 1;              // a rollback through a failover: how many times the master was asked
 };
 
 // Reads and changes rollout flags with an audit trail (resources/contract/rollout.md).

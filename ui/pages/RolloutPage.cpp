@@ -437,8 +437,8 @@ void RolloutPage::onApplied(const ApplyOutcome &outcome)
     m_state.applying = false;
     if (outcome.applied) {
         showConfirmed(outcome.state);
-        // Behind Sentinel "applied" without notReplicated means a replica acknowledged it too: say so.
-        if (m_session.activeProfile().redis.isSentinel() && !outcome.notReplicated)
+        // Behind Sentinel a replica acknowledged it too: say so.
+        if (outcome.replicaConfirmed)
             setBusyText(tr("✔ Applied and confirmed by a replica: %1 (version %2, read back from the master).")
                             .arg(describe(outcome.state))
                             .arg(outcome.state.version));
@@ -480,7 +480,7 @@ void RolloutPage::onRolledBack(const ApplyOutcome &outcome)
                                           "and written when it returns.");
         if (outcome.notReplicated)
             text += QLatin1Char(' ') + outcome.message.toHtmlEscaped(); // "Applied on the master, not yet replicated…"
-        else if (m_session.activeProfile().redis.isSentinel()) // which master confirmed it, after how many attempts
+        else if (outcome.replicaConfirmed) // which master confirmed it, after how many attempts
             text += QLatin1Char(' ') + tr("<b>Behind Sentinel:</b> %1").arg(outcome.message.toHtmlEscaped());
         m_eventBar->showMessage(text, outcome.notReplicated ? InfoBar::Kind::Warning : InfoBar::Kind::Info);
         setBusyText(tr("✔ Rollback confirmed by Redis."));
