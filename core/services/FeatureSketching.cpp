@@ -8,6 +8,7 @@
 #include "core/store/pg/RetentionStore.h"
 
 #include <QElapsedTimer>
+#include <QSet>
 
 #include <algorithm>
 #include <limits>
@@ -64,6 +65,37 @@ bool sketched(const QString &column)
     return column != kDriftTargetFeature;
 }
 
+// One hour's sketches, with the count of the KPI aggregates read before its rows (a row committed in between is
+// then sketched but not counted: the hour is only sketched once more, never missed).
+struct SketchedHour
+{
+    FeatureSketchStore::HourCount count;
+    std::vector<FeatureSketchStore::HourSketch> sketches;
+    qint64 rows = 0;
+};
+
+Result<SketchedHour> sketchHour(FeatureSketchStore &store, DriftData &data, const QString &deployment,
+                                const FeatureSchema &schema, qint64 hour, const FeatureSketchingOptions &options)
+{
+    SketchedHour out;
+    auto counted = store.predictionsCounted(deployment, hour);
+    if (!counted)
+        return counted.error();
+    out.count = {hour, *counted};
+    auto rows = data.loadWindow(deployment, schema, hour, hour + kHourMicros, options.maxRowsPerHour, false);
+    if (!rows)
+        return rows.error();
+    for (const drift::Column &c : rows->columns) {
+        if (!sketched(c.name) || c.size() == 0)
+            continue;
+        const ColumnSketch s = sketchOf(c, drift::kSketchPoints);
+        out.sketches.push_back(
+            {hour, schema.id, c.name, rowsOf(s), std::visit([](const auto &x) { return x.serialise(); }, s)});
+    }
+    out.rows = rows->columns.empty() ? 0 : rows->columns.front().size();
+    return out;
+}
+
 } // namespace
 
 Result<FeatureSketchingReport> sketchCompletedHours(PgConnection &conn, const QString &deployment, qint64 nowMicros,
@@ -91,18 +123,17 @@ Result<FeatureSketchingReport> sketchCompletedHours(PgConnection &conn, const QS
     auto horizons = RetentionStore(conn).horizons(deployment);
     if (!horizons)
         return horizons.error();
-    from = std::max(from, ceilHour(horizons->rawBeforeSecs * 1'000'000));
+    const qint64 kept = ceilHour(horizons->rawBeforeSecs * 1'000'000); // the first hour whose rows can be read
+    from = std::max(from, kept);
     report.watermarkMicros = from;
     const qint64 limit = floorHour(nowMicros - options.settleSeconds * 1'000'000);
-    if (from >= limit) {
-        report.caughtUp = true;
-        return report;
-    }
     auto has = data.hasSchema(deployment);
     if (!has)
         return has.error();
-    if (!*has) // nothing to sketch until the deployment knows its features
+    if (!*has) { // nothing to sketch until the deployment knows its features
+        report.caughtUp = from >= limit;
         return report;
+    }
     auto schema = data.latestSchema(deployment);
     if (!schema)
         return schema.error();
@@ -111,33 +142,30 @@ Result<FeatureSketchingReport> sketchCompletedHours(PgConnection &conn, const QS
     std::optional<qint64> expected = *watermark;
     qint64 batchFrom = from;
     std::vector<FeatureSketchStore::HourSketch> batch;
+    std::vector<FeatureSketchStore::HourCount> counts;
     int hoursInBatch = 0;
     auto flush = [&](qint64 to) -> Status {
-        if (auto s = store.storeHours(deployment, expected, to, batch); !s)
+        if (auto s = store.storeHours(deployment, expected, to, batch, counts); !s)
             return s;
         expected = to;
         batchFrom = to;
         batch.clear();
+        counts.clear();
         hoursInBatch = 0;
         report.watermarkMicros = to;
         return {};
     };
     qint64 hour = from;
-    for (; hour < limit; hour += kHourMicros) {
+    for (; hour < limit; hour += kHourMicros) { // none when caught up
         // At least one hour per run, so that a busy hour longer than the budget is still sketched.
         if (options.runBudgetMs > 0 && timer.elapsed() > options.runBudgetMs && hour > from)
             break;
-        auto rows = data.loadWindow(deployment, *schema, hour, hour + kHourMicros, options.maxRowsPerHour, false);
-        if (!rows)
-            return rows.error();
-        for (const drift::Column &c : rows->columns) {
-            if (!sketched(c.name) || c.size() == 0)
-                continue;
-            const ColumnSketch s = sketchOf(c, drift::kSketchPoints);
-            batch.push_back(
-                {hour, schema->id, c.name, rowsOf(s), std::visit([](const auto &x) { return x.serialise(); }, s)});
-        }
-        report.rows += rows->columns.empty() ? 0 : rows->columns.front().size();
+        auto one = sketchHour(store, data, deployment, *schema, hour, options);
+        if (!one)
+            return one.error();
+        std::move(one->sketches.begin(), one->sketches.end(), std::back_inserter(batch));
+        counts.push_back(one->count);
+        report.rows += one->rows;
         ++report.hours;
         if (++hoursInBatch >= options.hoursPerTransaction) {
             if (auto s = flush(hour + kHourMicros); !s)
@@ -148,6 +176,31 @@ Result<FeatureSketchingReport> sketchCompletedHours(PgConnection &conn, const QS
         if (auto s = flush(hour); !s)
             return s.error();
     report.caughtUp = report.watermarkMicros >= limit;
+    if (!report.caughtUp)
+        return report;
+    // Then the sketched hours that rows reached after they were sketched, newest first (the windows people look at),
+    // each at most once per run, within the same budget.
+    QSet<qint64> done;
+    while (options.runBudgetMs <= 0 || timer.elapsed() <= options.runBudgetMs) {
+        auto late = store.hoursWithLateRows(deployment, kept, report.watermarkMicros, 24);
+        if (!late)
+            return late.error();
+        const auto fresh = std::find_if(late->begin(), late->end(), [&](qint64 h) { return !done.contains(h); });
+        if (fresh == late->end())
+            break;
+        for (auto it = fresh; it != late->end(); ++it) {
+            if (done.contains(*it) || (options.runBudgetMs > 0 && timer.elapsed() > options.runBudgetMs))
+                continue;
+            done.insert(*it);
+            auto one = sketchHour(store, data, deployment, *schema, *it, options);
+            if (!one)
+                return one.error();
+            if (auto s = store.replaceHour(deployment, one->count, one->sketches); !s)
+                return s.error();
+            report.rows += one->rows;
+            ++report.hoursResketched;
+        }
+    }
     return report;
 }
 

@@ -22,8 +22,8 @@ constexpr qint64 kSketchWindowSeconds = 24 * 3600;
 
 struct FeatureSketchingOptions
 {
-    // An hour is sketched this long after it ended: a batch committed a little late with an older timestamp
-    // is still counted (a row committed later than that into a sketched hour is not).
+    // An hour is sketched this long after it ended, so that a batch committed a little late with an older timestamp
+    // is in its first sketch; a row committed later makes the hour's count move and the hour is sketched again.
     qint64 settleSeconds = 60;
     qint64 runBudgetMs = 2000;    // a run starts no new hour after this long (0: no limit)
     int hoursPerTransaction = 24; // hours stored (and the watermark moved) per transaction
@@ -33,14 +33,16 @@ struct FeatureSketchingOptions
 struct FeatureSketchingReport
 {
     bool nothingLogged = false;
-    qint64 hours = 0; // hours sketched in this run (empty ones included)
-    qint64 rows = 0;  // predictions read
+    qint64 hours = 0;           // hours sketched in this run (empty ones included)
+    qint64 hoursResketched = 0; // sketched hours sketched again because rows arrived after
+    qint64 rows = 0;            // predictions read
     qint64 watermarkMicros = 0;
     bool caughtUp = false; // every complete, settled hour is sketched
 };
 
 // Sketches the deployment's complete hours past its watermark (its newest feature schema's predictions, failed
-// ones left out: the rows the drift check compares), moving the watermark with each batch of hours.
+// ones left out: the rows the drift check compares), moving the watermark with each batch of hours; once caught
+// up, sketches again the hours below it whose prediction count in the KPI aggregates moved since (late rows).
 Result<FeatureSketchingReport> sketchCompletedHours(PgConnection &conn, const QString &deployment, qint64 nowMicros,
                                                     const FeatureSketchingOptions &options = {});
 

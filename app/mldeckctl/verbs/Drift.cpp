@@ -180,16 +180,22 @@ int runDriftSketchVerb(Context &ctx)
         Context::outJson(QJsonDocument(
             QJsonObject{{QStringLiteral("deployment"), deployment},
                         {QStringLiteral("hours"), report->hours},
+                        {QStringLiteral("hours_resketched"), report->hoursResketched},
                         {QStringLiteral("rows"), report->rows},
                         {QStringLiteral("sketched_to"), report->nothingLogged ? QJsonValue() : QJsonValue(to)}}));
     else if (report->nothingLogged)
         Context::out(Text::tr("Deployment %1 has logged nothing yet: nothing to sketch.").arg(deployment));
-    else
+    else {
         Context::out(Text::tr("Deployment %1: %n hour(s) sketched (%2 predictions); sketched up to %3.", nullptr,
                               int(report->hours))
                          .arg(deployment)
                          .arg(report->rows)
                          .arg(to));
+        if (report->hoursResketched > 0)
+            Context::out(Text::tr("%n sketched hour(s) sketched again: predictions were logged into them after they "
+                                  "were sketched.",
+                                  nullptr, int(report->hoursResketched)));
+    }
     return Success;
 }
 

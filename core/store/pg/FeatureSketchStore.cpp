@@ -24,8 +24,92 @@ Result<std::optional<qint64>> FeatureSketchStore::watermark(const QString &deplo
     }
 }
 
+namespace {
+
+void insertSketches(pqxx::work &tx, const QString &deployment,
+                    const std::vector<FeatureSketchStore::HourSketch> &sketches)
+{
+    for (const auto &h : sketches)
+        tx.exec_params("INSERT INTO mldeck.feature_sketches (deployment, feature_schema, hour, feature, rows, "
+                       "sketch) VALUES ($1, $2, $3::timestamptz, $4, $5, decode($6, 'hex')) "
+                       "ON CONFLICT (deployment, feature_schema, hour, feature) DO UPDATE SET rows = "
+                       "excluded.rows, sketch = excluded.sketch",
+                       pg::utf8(deployment), h.featureSchema, pgtext::timestamp(h.hourMicros), pg::utf8(h.feature),
+                       h.rows, h.sketch.toHex().toStdString());
+}
+
+void recordCount(pqxx::work &tx, const QString &deployment, const FeatureSketchStore::HourCount &c)
+{
+    tx.exec_params("INSERT INTO mldeck.feature_sketch_hours (deployment, hour, predictions) "
+                   "VALUES ($1, $2::timestamptz, $3) ON CONFLICT (deployment, hour) DO UPDATE SET "
+                   "predictions = excluded.predictions, sketched_at = now()",
+                   pg::utf8(deployment), pgtext::timestamp(c.hourMicros), c.predictions);
+}
+
+} // namespace
+
+Result<qint64> FeatureSketchStore::predictionsCounted(const QString &deployment, qint64 hourMicros)
+{
+    try {
+        pqxx::read_transaction tx(pg::raw(m_conn));
+        return tx
+            .exec_params1("SELECT coalesce(sum(count), 0)::bigint FROM mldeck.kpi_hour "
+                          "WHERE deployment = $1 AND bucket = $2::timestamptz",
+                          pg::utf8(deployment), pgtext::timestamp(hourMicros))[0]
+            .as<qint64>();
+    } catch (const std::exception &e) {
+        return pg::toError(e, m_conn.endpoint(),
+                           StoreText::tr("reading the feature sketches of \"%1\"").arg(deployment));
+    }
+}
+
+Result<std::vector<qint64>> FeatureSketchStore::hoursWithLateRows(const QString &deployment, qint64 fromMicros,
+                                                                  qint64 toMicros, int limit)
+{
+    try {
+        pqxx::read_transaction tx(pg::raw(m_conn));
+        // Both sides per hour; an hour on neither side had no prediction and was sketched as empty.
+        const pqxx::result r = tx.exec_params(
+            "WITH k AS (SELECT bucket AS hour, sum(count) AS n FROM mldeck.kpi_hour "
+            "           WHERE deployment = $1 AND bucket >= $2::timestamptz AND bucket < $3::timestamptz GROUP BY 1), "
+            "     h AS (SELECT hour, predictions AS n FROM mldeck.feature_sketch_hours "
+            "           WHERE deployment = $1 AND hour >= $2::timestamptz AND hour < $3::timestamptz) "
+            "SELECT (extract(epoch FROM coalesce(k.hour, h.hour)) * 1000000)::bigint "
+            "FROM k FULL JOIN h ON h.hour = k.hour "
+            "WHERE coalesce(k.n, 0) IS DISTINCT FROM h.n "
+            "ORDER BY 1 DESC LIMIT $4",
+            pg::utf8(deployment), pgtext::timestamp(fromMicros), pgtext::timestamp(toMicros), limit);
+        std::vector<qint64> hours;
+        hours.reserve(r.size());
+        for (const auto &row : r)
+            hours.push_back(row[0].as<qint64>());
+        return hours;
+    } catch (const std::exception &e) {
+        return pg::toError(e, m_conn.endpoint(),
+                           StoreText::tr("reading the feature sketches of \"%1\"").arg(deployment));
+    }
+}
+
+Status FeatureSketchStore::replaceHour(const QString &deployment, const HourCount &count,
+                                       const std::vector<HourSketch> &sketches)
+{
+    try {
+        pqxx::work tx(pg::raw(m_conn));
+        tx.exec_params("DELETE FROM mldeck.feature_sketches WHERE deployment = $1 AND hour = $2::timestamptz",
+                       pg::utf8(deployment), pgtext::timestamp(count.hourMicros));
+        insertSketches(tx, deployment, sketches);
+        recordCount(tx, deployment, count);
+        tx.commit();
+        return {};
+    } catch (const std::exception &e) {
+        return pg::toError(e, m_conn.endpoint(),
+                           StoreText::tr("storing the feature sketches of \"%1\"").arg(deployment));
+    }
+}
+
 Status FeatureSketchStore::storeHours(const QString &deployment, std::optional<qint64> expectedWatermark,
-                                      qint64 toMicros, const std::vector<HourSketch> &sketches)
+                                      qint64 toMicros, const std::vector<HourSketch> &sketches,
+                                      const std::vector<HourCount> &counts)
 {
     try {
         pqxx::work tx(pg::raw(m_conn));
@@ -49,13 +133,9 @@ Status FeatureSketchStore::storeHours(const QString &deployment, std::optional<q
             if (r.affected_rows() != 1)
                 return Error{movedOn};
         }
-        for (const HourSketch &h : sketches)
-            tx.exec_params("INSERT INTO mldeck.feature_sketches (deployment, feature_schema, hour, feature, rows, "
-                           "sketch) VALUES ($1, $2, $3::timestamptz, $4, $5, decode($6, 'hex')) "
-                           "ON CONFLICT (deployment, feature_schema, hour, feature) DO UPDATE SET rows = "
-                           "excluded.rows, sketch = excluded.sketch",
-                           pg::utf8(deployment), h.featureSchema, pgtext::timestamp(h.hourMicros), pg::utf8(h.feature),
-                           h.rows, h.sketch.toHex().toStdString());
+        insertSketches(tx, deployment, sketches);
+        for (const HourCount &c : counts)
+            recordCount(tx, deployment, c);
         if (expectedWatermark)
             tx.exec_params("UPDATE mldeck.feature_sketch_watermark SET sketched_to = $2::timestamptz, "
                            "updated_at = now() WHERE deployment = $1",

@@ -1,13 +1,14 @@
 // bench_scale: one PostgreSQL primary at scale, every figure of resources/contract/scale.md in one run, in a fresh
 // scratch database of MLDECK_TEST_PG_URL. Prints figures; asserts nothing.
 //
-//   bench_scale [--rows N] [--days D] [--batch B] [--dense M] [--no-analyze]
-//   (defaults: 10,000,000 predictions over 30 days, batches of 1,000, M = min(N, 1,000,000))
+//   bench_scale [--rows N] [--days D] [--batch B] [--dense M] [--writers W] [--no-analyze]
+//   (defaults: 2,000,000 predictions over 30 days, batches of 1,000, M = min(N, 1,000,000), 1 writer)
 // 1. Logs N predictions (8 numeric + 2 categorical features, ml/heuristic, 2 versions, 2 % failures) over the last D
 //    days through PredictionLog's COPY, as a serving backend does, with every aggregate trigger on; after each
 //    batch of predictions, the outcomes of the batch before it (90 % of the predictions, observed 20 minutes after
 //    them) and feedback on 1 %, also through PredictionLog. Prints rows/s per step of the log, so a slope shows.
-//    Each day's partition is analyzed once the log has moved past it (autovacuum's work in production).
+//    Each day's partition is analyzed once the log has moved past it (autovacuum's work in production). With W
+//    writers, W connections log interleaved batches at the same time, as a serving fleet does.
 // 2. The guard's sketch step (sketchCompletedHours, no time budget) over every hour: rows/s, and the combined
 //    "log + sketch" rate of the predictions.
 // 3. Disk: WAL written, dead aggregate rows before VACUUM, the VACUUM ANALYZE time, then the size of the raw log,
@@ -38,7 +39,9 @@
 #include <QJsonObject>
 
 #include <cmath>
+#include <mutex>
 #include <random>
+#include <thread>
 
 using namespace mldeck;
 using mldeck::bench::die;
@@ -50,6 +53,8 @@ constexpr int kNumeric = 8;
 
 void say(const QString &line)
 {
+    static std::mutex printing; // writers print from their threads
+    const std::lock_guard lock(printing);
     mldeck::bench::out() << line << Qt::endl;
 }
 
@@ -108,7 +113,21 @@ struct LogFigures
     double predS = 0, outS = 0, fbS = 0; // time in each table's COPY
     double wallS = 0;                    // row generation included
     double analyzeS = 0;                 // ANALYZE of the finished days (autovacuum's work in production)
-    qint64 outcomes = 0, feedback = 0;
+    qint64 predictions = 0, outcomes = 0, feedback = 0;
+    // Concurrent writers: the COPY rates add up, the wall time is the longest writer's.
+    void addConcurrent(const LogFigures &w)
+    {
+        predRate += double(w.predictions) / w.predS;
+        outRate += double(w.outcomes) / w.outS;
+        predictions += w.predictions;
+        outcomes += w.outcomes;
+        feedback += w.feedback;
+        analyzeS += w.analyzeS;
+        predS = std::max(predS, w.predS);
+        outS = std::max(outS, w.outS);
+        fbS = std::max(fbS, w.fbS);
+    }
+    double predRate = 0, outRate = 0; // summed over concurrent writers; 0 for one
 };
 
 // Logs n predictions of a deployment through PredictionLog, as a backend does: after each batch of predictions,
@@ -116,9 +135,11 @@ struct LogFigures
 // Prints the rates of every `step` rows. With `analyze`, each day's partition is analyzed once the log has moved
 // to the next day: in production autovacuum analyzes a partition within a minute or so of it filling, while here a
 // day is logged in seconds, and the outcome lookup probes every partition with the plan its statistics give.
+// Writer w of W logs batches w, w + W, w + 2W, ... (and their follow-ups), so W writers log the same rows.
 LogFigures logPredictions(PgConnection &conn, PredictionLog &log, const QString &deployment, qint64 n, qint64 startUs,
-                          double stepUs, qint64 batch, qint64 step, bool analyze)
+                          double stepUs, qint64 batch, qint64 step, bool analyze, int writer = 0, int writers = 1)
 {
+    const QString who = writers > 1 ? QStringLiteral("  writer %1:").arg(writer) : QString();
     QDate day; // of the last batch
     LogFigures all, part;
     std::mt19937 rng(11);
@@ -149,10 +170,11 @@ LogFigures logPredictions(PgConnection &conn, PredictionLog &log, const QString 
         part.outcomes += qint64(outs.size());
         part.feedback += qint64(fbs.size());
     };
-    for (qint64 first = 0; first < n; first += batch) {
+    qint64 mine = 0; // rows this writer logged
+    for (qint64 first = qint64(writer) * batch; first < n; first += qint64(writers) * batch) {
         auto rows = predictions(deployment, first, std::min(batch, n - first), startUs, stepUs, rng);
         const QDate batchDay = QDateTime::fromMSecsSinceEpoch(rows.front().tsMicros / 1000, Qt::UTC).date();
-        if (analyze && day.isValid() && batchDay != day) {
+        if (analyze && writer == 0 && day.isValid() && batchDay != day) {
             t.restart();
             if (const Status s = test::exec(
                     conn,
@@ -166,24 +188,29 @@ LogFigures logPredictions(PgConnection &conn, PredictionLog &log, const QString 
         if (const Status s = log.appendPredictions(rows); !s)
             die(s.errorMessage());
         part.predS += seconds(t);
+        mine += qint64(rows.size());
         if (!previous.empty())
             logFollowUps(previous);
         previous = std::move(rows);
-        const qint64 done = std::min(n, first + batch);
-        if (done - printed != step && done != n)
+        const bool last = first + qint64(writers) * batch >= n;
+        const qint64 done = mine;
+        if (done - printed < step / writers && !last)
             continue;
-        if (done == n)
+        if (last)
             logFollowUps(previous);
         part.wallS = seconds(wall) - all.wallS;
         const double stepRows = double(done - printed);
-        say(QStringLiteral("  rows %1-%2: predictions COPY %3 rows/s, outcomes COPY %4 rows/s, feedback COPY %5 "
+        part.predictions = done - printed;
+        say(QStringLiteral("%7  rows %1-%2: predictions COPY %3 rows/s, outcomes COPY %4 rows/s, feedback COPY %5 "
                            "rows/s; predictions per wall second (all three, row generation included) %6")
                 .arg(printed)
                 .arg(done)
                 .arg(stepRows / part.predS, 0, 'f', 0)
                 .arg(double(part.outcomes) / part.outS, 0, 'f', 0)
                 .arg(double(part.feedback) / part.fbS, 0, 'f', 0)
-                .arg(stepRows / part.wallS, 0, 'f', 0));
+                .arg(stepRows / part.wallS, 0, 'f', 0)
+                .arg(who));
+        all.predictions += part.predictions;
         all.predS += part.predS;
         all.outS += part.outS;
         all.fbS += part.fbS;
@@ -207,14 +234,48 @@ void sayLogFigures(const QString &what, qint64 n, const LogFigures &f)
             .arg(f.feedback)
             .arg(f.wallS, 0, 'f', 1)
             .arg(f.predS, 0, 'f', 1)
-            .arg(double(n) / f.predS, 0, 'f', 0)
+            .arg(f.predRate > 0 ? f.predRate : double(n) / f.predS, 0, 'f', 0)
             .arg(f.outS, 0, 'f', 1)
-            .arg(double(f.outcomes) / f.outS, 0, 'f', 0)
+            .arg(f.outRate > 0 ? f.outRate : double(f.outcomes) / f.outS, 0, 'f', 0)
             .arg(f.fbS, 0, 'f', 1)
             .arg(double(n) / f.wallS, 0, 'f', 0));
     if (f.analyzeS > 0)
         say(QStringLiteral("  (of the wall time, %1 s went to ANALYZE of each finished day's partition)")
                 .arg(f.analyzeS, 0, 'f', 1));
+}
+
+// The log written by `writers` connections at once (one: this connection); the COPY rates are the writers' summed.
+LogFigures logConcurrently(PgConnection &conn, const PgEndpoint &endpoint, const QString &deployment, qint64 n,
+                           qint64 startUs, double stepUs, qint64 batch, qint64 step, bool analyze, int writers)
+{
+    if (writers == 1) {
+        PredictionLog log(conn);
+        return logPredictions(conn, log, deployment, n, startUs, stepUs, batch, step, analyze);
+    }
+    std::vector<std::unique_ptr<PgConnection>> conns;
+    for (int w = 0; w < writers; ++w) {
+        auto opened = PgConnection::open(endpoint, QStringLiteral("bench_scale writer %1").arg(w));
+        if (!opened)
+            die(opened.errorMessage());
+        conns.push_back(std::move(opened.value()));
+    }
+    std::vector<LogFigures> figures(static_cast<size_t>(writers));
+    std::vector<std::thread> threads;
+    QElapsedTimer wall;
+    wall.start();
+    for (int w = 0; w < writers; ++w)
+        threads.emplace_back([&, w] {
+            PredictionLog log(*conns[size_t(w)]);
+            figures[size_t(w)] = logPredictions(*conns[size_t(w)], log, deployment, n, startUs, stepUs, batch, step,
+                                                analyze, w, writers);
+        });
+    for (std::thread &t : threads)
+        t.join();
+    LogFigures all;
+    for (const LogFigures &f : figures)
+        all.addConcurrent(f);
+    all.wallS = seconds(wall);
+    return all;
 }
 
 } // namespace
@@ -236,6 +297,13 @@ int main(int argc, char **argv)
                       QStringLiteral("Predictions logged at the end at 1 billion a day (default min(rows, 1000000)); "
                                      "0: none."),
                       QStringLiteral("n")});
+    parser.addOption({QStringLiteral("writers"),
+                      QStringLiteral("Connections logging at the same time, interleaved batches (default 1)."),
+                      QStringLiteral("w"), QStringLiteral("1")});
+    parser.addOption({QStringLiteral("fillfactor"),
+                      QStringLiteral("Sets the fillfactor of the KPI aggregate tables before logging (default: as "
+                                     "migrated), to compare."),
+                      QStringLiteral("percent")});
     parser.addOption({QStringLiteral("no-analyze"),
                       QStringLiteral("Do not analyze each day's partition once it is logged (then the outcome lookup "
                                      "plans with no statistics on the partitions being filled).")});
@@ -247,6 +315,7 @@ int main(int argc, char **argv)
     const qint64 dense = parser.isSet(QStringLiteral("dense"))
                              ? std::max<qint64>(0, parser.value(QStringLiteral("dense")).toLongLong())
                              : std::min<qint64>(n, 1'000'000);
+    const int writers = std::clamp(parser.value(QStringLiteral("writers")).toInt(), 1, 16);
     const qint64 step = std::max(batch, std::min<qint64>(1'000'000, n / 10) / batch * batch); // rows per line
 
     QString why;
@@ -279,10 +348,9 @@ int main(int argc, char **argv)
     const qint64 endUs = (QDateTime::currentMSecsSinceEpoch() * 1000 / hourUs) * hourUs; // a whole hour
     const qint64 startUs = endUs - qint64(days) * 24 * hourUs;
     const double stepUs = double(endUs - startUs) / double(n);
-    PredictionLog log(conn);
     QElapsedTimer t;
     const QDate firstDay = QDateTime::fromMSecsSinceEpoch(startUs / 1000, Qt::UTC).date();
-    if (auto p = log.ensurePartitions(firstDay, firstDay.addDays(days + 1)); !p)
+    if (auto p = PredictionLog(conn).ensurePartitions(firstDay, firstDay.addDays(days + 1)); !p)
         die(p.errorMessage());
 
     // --- 1. the log ------------------------------------------------------------------------------
@@ -294,7 +362,25 @@ int main(int argc, char **argv)
             .arg(batch)
             .arg(analyze ? QStringLiteral("each day's partition analyzed once logged")
                          : QStringLiteral("no ANALYZE but autovacuum's")));
-    const LogFigures logged = logPredictions(conn, log, kDeployment, n, startUs, stepUs, batch, step, analyze);
+    if (parser.isSet(QStringLiteral("fillfactor"))) {
+        const int fill = std::clamp(parser.value(QStringLiteral("fillfactor")).toInt(), 10, 100);
+        for (const char *table : {"kpi_minute", "kpi_hour", "kpi_class_minute", "kpi_class_hour"})
+            if (const Status s = test::exec(
+                    conn,
+                    QStringLiteral("ALTER TABLE mldeck.%1 SET (fillfactor = %2)").arg(QLatin1String(table)).arg(fill));
+                !s)
+                die(s.errorMessage());
+    }
+    say(QStringLiteral("KPI aggregate tables' fillfactor: %1; writers: %2")
+            .arg(query(conn,
+                       QStringLiteral("SELECT coalesce((SELECT option_value FROM pg_options_to_table("
+                                      "(SELECT reloptions FROM pg_class WHERE oid = 'mldeck.kpi_minute'::regclass)) "
+                                      "WHERE option_name = 'fillfactor'), '100')"))
+                     .first()
+                     .first())
+            .arg(writers));
+    const LogFigures logged =
+        logConcurrently(conn, db.endpoint(), kDeployment, n, startUs, stepUs, batch, step, analyze, writers);
     const double walBytes =
         scalar(conn, QStringLiteral("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '%1')").arg(walStart));
     sayLogFigures(QStringLiteral("log"), n, logged);
@@ -456,8 +542,8 @@ ORDER BY 2 DESC)SQL"));
                            "billion a day), same batches, outcomes and feedback")
                 .arg(dense));
         const QString denseWal = query(conn, QStringLiteral("SELECT pg_current_wal_lsn()")).first().first();
-        const LogFigures f = logPredictions(conn, log, QStringLiteral("dense"), dense, endUs - 2 * hourUs,
-                                            1e6 / 11574.0, batch, denseStep, analyze);
+        const LogFigures f = logConcurrently(conn, db.endpoint(), QStringLiteral("dense"), dense, endUs - 2 * hourUs,
+                                             1e6 / 11574.0, batch, denseStep, analyze, writers);
         sayLogFigures(QStringLiteral("dense log"), dense, f);
         const double denseWalBytes =
             scalar(conn, QStringLiteral("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '%1')").arg(denseWal));

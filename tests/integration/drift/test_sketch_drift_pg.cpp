@@ -198,15 +198,15 @@ private Q_SLOTS:
         const qint64 hour = 3600LL * 1'000'000, start = 480'000 * hour;
         const FeatureSketchStore::HourSketch sketch{
             start, 1, QStringLiteral("x"), 1, drift::NumericSketch::fromValues(std::vector<double>{1.0}).serialise()};
-        QVERIFY(store.storeHours(dep, std::nullopt, start + 2 * hour, {sketch}).ok());
-        const Status second = store.storeHours(dep, std::nullopt, start + hour, {sketch});
+        QVERIFY(store.storeHours(dep, std::nullopt, start + 2 * hour, {sketch}, {}).ok());
+        const Status second = store.storeHours(dep, std::nullopt, start + hour, {sketch}, {});
         QVERIFY(!second.ok());
         QVERIFY2(second.errorMessage().contains(QStringLiteral("another writer")), qPrintable(second.errorMessage()));
         const auto watermark = store.watermark(dep);
         QVERIFY(watermark && *watermark);
         QCOMPARE(**watermark, start + 2 * hour);
-        QVERIFY(!store.storeHours(dep, start + hour, start + 3 * hour, {}).ok()); // a stale watermark: refused
-        QVERIFY(store.storeHours(dep, start + 2 * hour, start + 3 * hour, {}).ok());
+        QVERIFY(!store.storeHours(dep, start + hour, start + 3 * hour, {}, {}).ok()); // a stale watermark: refused
+        QVERIFY(store.storeHours(dep, start + 2 * hour, start + 3 * hour, {}, {}).ok());
         QCOMPARE(**store.watermark(dep), start + 3 * hour);
     }
 
@@ -288,7 +288,51 @@ private Q_SLOTS:
         auto again = sketchCompletedHours(*conn, dep, now, options);
         QVERIFY(again.ok());
         QCOMPARE(again->hours, qint64(0));
+        QCOMPARE(again->hoursResketched, qint64(0));
         QVERIFY(again->caughtUp);
+
+        // Late rows: 300 predictions committed now into an hour sketched long ago, x three deviations up. Without a
+        // new sketch of that hour, the window's distribution from sketches would be up to 0.008 off the rows' (bound
+        // 1/256).
+        const qint64 lateHour = m_end.addSecs(-3600 * 20).toSecsSinceEpoch() / 3600 * 3600;
+        std::vector<PredictionRow> late;
+        for (int i = 0; i < 300; ++i) {
+            PredictionRow r;
+            r.deployment = dep;
+            r.tsMicros = lateHour * 1'000'000 + qint64(i) * 1'000'000;
+            r.requestKey = QStringLiteral("late-%1").arg(i);
+            r.features.numeric = {float(3 + i % 7 * 0.1), 1.f};
+            r.features.categorical = {QStringLiteral("a")};
+            r.predicted = 6;
+            r.latencyMs = 1;
+            late.push_back(std::move(r));
+        }
+        QVERIFY(PredictionLog(*conn).appendPredictions(late).ok());
+        auto resketched = sketchCompletedHours(*conn, dep, now, options);
+        QVERIFY2(resketched.ok(), qPrintable(resketched.errorMessage()));
+        QCOMPARE(resketched->hours, qint64(0));
+        QCOMPARE(resketched->hoursResketched, qint64(1));
+        const QString hourText = QDateTime::fromSecsSinceEpoch(lateHour, Qt::UTC).toString(Qt::ISODate);
+        const auto lateStored =
+            test::query(*conn,
+                        QStringLiteral("SELECT (SELECT rows FROM mldeck.feature_sketches WHERE deployment = $1 AND "
+                                       "feature = 'x' AND hour = $2::timestamptz), (SELECT predictions FROM "
+                                       "mldeck.feature_sketch_hours WHERE deployment = $1 AND hour = $2::timestamptz)"),
+                        {dep, hourText});
+        QVERIFY(lateStored.ok());
+        QCOMPARE(lateStored->first(),
+                 (QStringList{QString::number(kRowsPerHour + 300), QString::number(kRowsPerHour + 300)}));
+        auto settled = sketchCompletedHours(*conn, dep, now, options);
+        QVERIFY(settled.ok());
+        QCOMPARE(settled->hoursResketched, qint64(0));
+        // `mldeckctl drift sketch` says so too.
+        late.resize(1);
+        late.front().tsMicros -= 3600'000'000LL;
+        QVERIFY(PredictionLog(*conn).appendPredictions(late).ok());
+        const Run cli = ctl({QStringLiteral("drift"), QStringLiteral("sketch"), QStringLiteral("--deployment"), dep,
+                             QStringLiteral("--json")});
+        QVERIFY2(cli.code == 0, cli.err.constData());
+        QCOMPARE(QJsonDocument::fromJson(cli.out).object().value(QStringLiteral("hours_resketched")).toInt(), 1);
 
         const QStringList drifting = compareWithExact(*conn, dep);
         QVERIFY2(drifting.isEmpty(), qPrintable(drifting.join(u',')));
