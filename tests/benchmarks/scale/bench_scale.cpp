@@ -38,6 +38,8 @@
 #include <QFile>
 #include <QJsonObject>
 
+#include <unistd.h>
+
 #include <cmath>
 #include <mutex>
 #include <random>
@@ -61,6 +63,19 @@ void say(const QString &line)
 double seconds(const QElapsedTimer &t)
 {
     return double(t.nsecsElapsed()) / 1e9;
+}
+
+// CPU seconds a process has used (user + system), from /proc: the server's work per row, which does not depend on
+// what else the machine runs nor on how long the client takes between batches. The benchmark's server is local.
+double cpuSeconds(qint64 pid)
+{
+    QFile f(QStringLiteral("/proc/%1/stat").arg(pid));
+    if (!f.open(QIODevice::ReadOnly))
+        return 0;
+    const QByteArray stat = f.readAll();
+    const QList<QByteArray> fields = stat.mid(stat.lastIndexOf(')') + 2).split(' '); // fields from the 3rd on
+    return fields.size() > 12 ? double(fields[11].toLongLong() + fields[12].toLongLong()) / double(sysconf(_SC_CLK_TCK))
+                              : 0;
 }
 
 QList<QStringList> query(PgConnection &conn, const QString &sql)
@@ -110,9 +125,10 @@ std::vector<PredictionRow> predictions(const QString &deployment, qint64 first, 
 
 struct LogFigures
 {
-    double predS = 0, outS = 0, fbS = 0; // time in each table's COPY
-    double wallS = 0;                    // row generation included
-    double analyzeS = 0;                 // ANALYZE of the finished days (autovacuum's work in production)
+    double predS = 0, outS = 0, fbS = 0;       // time in each table's COPY
+    double predCpu = 0, outCpu = 0, fbCpu = 0; // the server's CPU seconds in each table's COPY
+    double wallS = 0;                          // row generation included
+    double analyzeS = 0;                       // ANALYZE of the finished days (autovacuum's work in production)
     qint64 predictions = 0, outcomes = 0, feedback = 0;
     // Concurrent writers: the COPY rates add up, the wall time is the longest writer's.
     void addConcurrent(const LogFigures &w)
@@ -123,6 +139,9 @@ struct LogFigures
         outcomes += w.outcomes;
         feedback += w.feedback;
         analyzeS += w.analyzeS;
+        predCpu += w.predCpu;
+        outCpu += w.outCpu;
+        fbCpu += w.fbCpu;
         predS = std::max(predS, w.predS);
         outS = std::max(outS, w.outS);
         fbS = std::max(fbS, w.fbS);
@@ -140,6 +159,7 @@ LogFigures logPredictions(PgConnection &conn, PredictionLog &log, const QString 
                           double stepUs, qint64 batch, qint64 step, bool analyze, int writer = 0, int writers = 1)
 {
     const QString who = writers > 1 ? QStringLiteral("  writer %1:").arg(writer) : QString();
+    const qint64 server = qint64(scalar(conn, QStringLiteral("SELECT pg_backend_pid()")));
     QDate day; // of the last batch
     LogFigures all, part;
     std::mt19937 rng(11);
@@ -160,13 +180,17 @@ LogFigures logPredictions(PgConnection &conn, PredictionLog &log, const QString 
                                QStringLiteral("u%1").arg(i % 997), QString()});
         }
         t.restart();
+        double cpu = cpuSeconds(server);
         if (const Status s = log.appendOutcomes(outs); !s)
             die(s.errorMessage());
         part.outS += seconds(t);
+        part.outCpu += cpuSeconds(server) - cpu;
         t.restart();
+        cpu = cpuSeconds(server);
         if (const Status s = log.appendFeedback(fbs); !s)
             die(s.errorMessage());
         part.fbS += seconds(t);
+        part.fbCpu += cpuSeconds(server) - cpu;
         part.outcomes += qint64(outs.size());
         part.feedback += qint64(fbs.size());
     };
@@ -185,9 +209,11 @@ LogFigures logPredictions(PgConnection &conn, PredictionLog &log, const QString 
         }
         day = batchDay;
         t.restart();
+        const double cpu = cpuSeconds(server);
         if (const Status s = log.appendPredictions(rows); !s)
             die(s.errorMessage());
         part.predS += seconds(t);
+        part.predCpu += cpuSeconds(server) - cpu;
         mine += qint64(rows.size());
         if (!previous.empty())
             logFollowUps(previous);
@@ -212,6 +238,9 @@ LogFigures logPredictions(PgConnection &conn, PredictionLog &log, const QString 
                 .arg(who));
         all.predictions += part.predictions;
         all.predS += part.predS;
+        all.predCpu += part.predCpu;
+        all.outCpu += part.outCpu;
+        all.fbCpu += part.fbCpu;
         all.outS += part.outS;
         all.fbS += part.fbS;
         all.outcomes += part.outcomes;
@@ -239,6 +268,18 @@ void sayLogFigures(const QString &what, qint64 n, const LogFigures &f)
             .arg(f.outRate > 0 ? f.outRate : double(f.outcomes) / f.outS, 0, 'f', 0)
             .arg(f.fbS, 0, 'f', 1)
             .arg(double(n) / f.wallS, 0, 'f', 0));
+    if (f.predCpu > 0) // a local server
+        say(QStringLiteral(
+                "  server CPU: predictions %1 s = %2 us a row (%3 rows per CPU second), outcomes %4 s = %5 us a "
+                "row (%6 rows per CPU second), feedback %7 s; all three: %8 predictions per server CPU second")
+                .arg(f.predCpu, 0, 'f', 1)
+                .arg(f.predCpu / double(n) * 1e6, 0, 'f', 1)
+                .arg(double(n) / f.predCpu, 0, 'f', 0)
+                .arg(f.outCpu, 0, 'f', 1)
+                .arg(f.outCpu / double(f.outcomes) * 1e6, 0, 'f', 1)
+                .arg(double(f.outcomes) / f.outCpu, 0, 'f', 0)
+                .arg(f.fbCpu, 0, 'f', 1)
+                .arg(double(n) / (f.predCpu + f.outCpu + f.fbCpu), 0, 'f', 0));
     if (f.analyzeS > 0)
         say(QStringLiteral("  (of the wall time, %1 s went to ANALYZE of each finished day's partition)")
                 .arg(f.analyzeS, 0, 'f', 1));

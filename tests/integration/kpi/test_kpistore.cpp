@@ -125,6 +125,8 @@ class TestKpiStore : public QObject
                     early.push_back(g.outcome(dep, key, ts + 60)); // outcome before the prediction is logged
                 if (i % 97 == 0)                                   // a request key predicted twice
                     preds.push_back(g.prediction(dep, key, ts + 30));
+                if (i % 89 == 0) // and one predicted again the next day (a user id as request key)
+                    preds.push_back(g.prediction(dep, key, ts + 86400 + 45));
             }
             QVERIFY(log.appendOutcomes(early));
             std::vector<OutcomeRow> outcomes;
@@ -371,6 +373,40 @@ private Q_SLOTS:
         QCOMPARE(r1->buckets.size(), r2->buckets.size());
         for (qsizetype i = 0; i < r1->buckets.size(); ++i)
             QVERIFY(r1->buckets.at(i).sums == r2->buckets.at(i).sums);
+    }
+
+    void outcomesFindPredictionsLoggedBeforeTheDayIndex()
+    {
+        // Step 28 indexes the days of each request key; a database with a log before it is backfilled, so that
+        // outcomes logged afterwards still find (and correct) the predictions logged before it.
+        test::ScratchDatabase db(QStringLiteral("kpirequestdays"));
+        auto conn = openConn(db.endpoint());
+        QVERIFY(conn);
+        const auto runSteps = [&](bool before) {
+            for (const QString &step : Migrator::stepNames()) {
+                if ((step < QStringLiteral("028")) != before)
+                    continue;
+                QFile f(QStringLiteral(":/sql/%1.sql").arg(step));
+                QVERIFY2(f.open(QIODevice::ReadOnly), qPrintable(step));
+                QVERIFY2(test::exec(*conn, QString::fromUtf8(f.readAll())), qPrintable(step));
+            }
+        };
+        runSteps(true);
+        writeRandomHistory(*conn, {QStringLiteral("alpha")}, 600, 21);
+        runSteps(false);
+        QCOMPARE(scalar(*conn, QStringLiteral("SELECT count(*) FROM mldeck.request_days")),
+                 scalar(*conn, QStringLiteral("SELECT count(DISTINCT (deployment, request_key, (ts AT TIME ZONE "
+                                              "'UTC')::date)) FROM mldeck.predictions")));
+        const qint64 labelledBefore = scalar(*conn, QStringLiteral("SELECT sum(labelled) FROM mldeck.kpi_hour"));
+        // A newer outcome for every key, the keys of two days included: each moves the label of all its predictions.
+        Generator g(77);
+        std::vector<OutcomeRow> corrections;
+        for (int i = 0; i < 600; ++i)
+            corrections.push_back(g.outcome(QStringLiteral("alpha"), QStringLiteral("21-%1").arg(i), kDay0 + 5 * 86400));
+        QVERIFY(PredictionLog(*conn).appendOutcomes(corrections));
+        QCOMPARE(mismatches(*conn, QStringLiteral("minute")), 0);
+        QCOMPARE(mismatches(*conn, QStringLiteral("hour")), 0);
+        QVERIFY(scalar(*conn, QStringLiteral("SELECT sum(labelled) FROM mldeck.kpi_hour")) > labelledBefore);
     }
 
     void incrementalReadReturnsExactlyTheChangedRows()
