@@ -125,6 +125,28 @@ Result<DriftReferenceState> setDriftReference(PgConnection &conn, const QString 
     return readDriftReference(conn, deployment);
 }
 
+Result<std::optional<DriftData::FrozenFirstRows>> keepFirstRowsReference(PgConnection &conn, const QString &deployment,
+                                                                         qint64 nowSecs, const Actor &actor)
+{
+    DriftData data(conn);
+    auto settings = data.driftSettings(deployment);
+    if (!settings)
+        return settings.error();
+    // Settings that do not read: the drift check already refuses them, and there is no reference to keep.
+    auto config = drift::DriftConfig::fromJson(*settings);
+    if (!config || config->reference.kind != drift::ReferenceSpec::Kind::FirstRows)
+        return std::optional<DriftData::FrozenFirstRows>();
+    auto has = data.hasSchema(deployment);
+    if (!has)
+        return has.error();
+    if (!*has)
+        return std::optional<DriftData::FrozenFirstRows>();
+    auto schema = data.latestSchema(deployment);
+    if (!schema)
+        return schema.error();
+    return data.freezeFirstRows(deployment, *schema, config->reference.rows, nowSecs, *settings, actor);
+}
+
 Result<std::vector<DriftData::SnapshotRow>> snapshotRowsFromCsv(const QString &path, const FeatureSchema &schema)
 {
     auto csv = drift::readCsvDataset(path, {});

@@ -38,6 +38,12 @@ Result<DriftReferenceState> readDriftReference(PgConnection &conn, const QString
 Result<DriftReferenceState> setDriftReference(PgConnection &conn, const QString &deployment, const QString &spec,
                                               const Actor &actor);
 
+// Retention's guard, before its pass removes rows at nowSecs: a first_rows:N reference (stored or the
+// default) some of whose rows are past the deployment's retention is kept as a snapshot, and the reference
+// becomes that snapshot, audited (DriftData::freezeFirstRows). nullopt when there was nothing to keep.
+Result<std::optional<DriftData::FrozenFirstRows>> keepFirstRowsReference(PgConnection &conn, const QString &deployment,
+                                                                         qint64 nowSecs, const Actor &actor);
+
 // A model's training data as the reference: reads the CSV file (CsvReader; a header, one column per
 // feature of the deployment's newest schema, optional "predicted" and "actual" columns), stores it as
 // snapshot `name` and sets the reference to snapshot:name, in one transaction with one audit row.

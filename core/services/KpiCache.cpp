@@ -267,6 +267,9 @@ struct KpiCache::State
         if (!reference)
             return reference.error();
         calibration = stats::fitCalibration(reference->score, reference->outcome);
+        // Retention removed the reference's raw rows: no map rather than one fitted on the rows left, and the
+        // estimate says why (the figures themselves come from the kept aggregates).
+        calibration.unavailable = reference->gone;
         return {};
     }
 

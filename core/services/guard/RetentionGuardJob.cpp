@@ -1,6 +1,7 @@
 #include "core/services/guard/RetentionGuardJob.h"
 
 #include "core/Text.h"
+#include "core/services/DriftReference.h"
 #include "core/services/KeptPgConnection.h"
 #include "core/store/pg/RetentionStore.h"
 
@@ -56,17 +57,22 @@ public:
             m_summary = ServiceText::tr("retention: %1").arg(report->dropsFailed);
             return Error{m_summary};
         }
-        m_summary = ServiceText::tr("retention: %n partition(s) dropped (%1 rows), %2 rows deleted, %3 minute rows "
-                                    "folded into %4 hours%5",
+        m_summary = ServiceText::tr("retention: %n partition(s) dropped (%1 rows), %2 rows deleted, %3 label states "
+                                    "trimmed, %4 minute rows folded into %5 hours%6%7",
                                     nullptr, int(report->droppedPartitions.size()))
                         .arg(report->droppedRows)
                         .arg(report->deletedRows)
+                        .arg(report->trimmedStates)
                         .arg(report->foldedMinuteRows)
                         .arg(report->foldedHours)
                         .arg(report->mismatchedHours
                                  ? ServiceText::tr("; %n hour(s) kept at minute resolution (hour rows disagree)",
                                                    nullptr, int(report->mismatchedHours))
-                                 : QString());
+                                 : QString())
+                        .arg(report->keptReferences.isEmpty()
+                                 ? QString()
+                                 : ServiceText::tr("; first_rows drift reference kept as a snapshot: %1")
+                                       .arg(report->keptReferences.join(QStringLiteral(", "))));
         return {};
     }
 
@@ -87,6 +93,19 @@ Result<RetentionPassReport> runRetentionPass(PgConnection &conn, qint64 nowSecs,
 {
     RetentionStore store(conn);
     RetentionPassReport report;
+    auto deployments = store.deployments();
+    if (!deployments)
+        return deployments.error();
+    // 0. A first_rows drift reference whose rows are about to go is kept as a snapshot first: "the first N
+    // logged predictions" would otherwise silently become other rows. A failure stops the pass: no row a
+    // reference needs is removed without being kept.
+    for (const QString &d : *deployments) {
+        auto kept = keepFirstRowsReference(conn, d, nowSecs, actor);
+        if (!kept)
+            return kept.error();
+        if (*kept)
+            report.keptReferences << QStringLiteral("%1: %2").arg(d, (*kept)->snapshot);
+    }
     // 1. Whole days first: dropping a partition costs nothing, deleting its rows would.
     for (;;) {
         if (stopped(stop)) {
@@ -106,11 +125,8 @@ Result<RetentionPassReport> runRetentionPass(PgConnection &conn, qint64 nowSecs,
         if (dropped->size() < options.partitionsPerTransaction)
             break;
     }
-    auto deployments = store.deployments();
-    if (!deployments)
-        return deployments.error();
     // 2. What remains past a deployment's retention: rows in partitions that other deployments still
-    // keep, the default partition, outcomes and feedback.
+    // keep, the default partition, outcomes and feedback; then the label state of the keys gone.
     for (const QString &d : *deployments) {
         for (int batch = 0;; ++batch) {
             if (stopped(stop) || batch >= options.maxBatchesPerPass) {
@@ -120,16 +136,27 @@ Result<RetentionPassReport> runRetentionPass(PgConnection &conn, qint64 nowSecs,
             auto deleted = store.deleteBatch(d, nowSecs, options.rowsPerBatch, actor);
             if (!deleted)
                 return deleted.error();
-            qint64 rows = 0;
             bool full = false;
             for (const auto &t : *deleted) {
-                rows += t.rows;
+                (t.table == QLatin1String("kpi_outcome_state") ? report.trimmedStates : report.deletedRows) += t.rows;
                 full = full || t.rows >= options.rowsPerBatch;
             }
-            report.deletedRows += rows;
             if (!full)
                 break;
         }
+    }
+    // The outcomes' day index of the days no prediction is left of.
+    for (int batch = 0;; ++batch) {
+        if (stopped(stop) || batch >= options.maxBatchesPerPass) {
+            report.unfinished = true;
+            break;
+        }
+        auto trimmed = store.trimRequestDays(options.rowsPerBatch);
+        if (!trimmed)
+            return trimmed.error();
+        report.trimmedRequestDays += *trimmed;
+        if (*trimmed < options.rowsPerBatch)
+            break;
     }
     // 3. Minute aggregates past the horizon: their hour rows already hold them.
     auto horizon = store.minuteHorizon(nowSecs);

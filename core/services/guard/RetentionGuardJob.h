@@ -26,6 +26,9 @@ struct RetentionPassReport
     QStringList droppedPartitions;
     qint64 droppedRows = 0;
     qint64 deletedRows = 0;
+    qint64 trimmedStates = 0;   // label state rows (kpi_outcome_state) of request keys gone with their predictions
+    qint64 trimmedRequestDays = 0; // rows of the outcomes' day index (request_days) for days no prediction is left of
+    QStringList keptReferences; // "deployment: snapshot" of the first_rows drift references kept as snapshots
     qint64 foldedHours = 0;
     qint64 foldedMinuteRows = 0;
     qint64 mismatchedHours = 0;
@@ -35,10 +38,12 @@ struct RetentionPassReport
     QString dropsFailed;
 };
 
-// One retention pass over every deployment (resources/contract/retention.md): drop the daily prediction
-// partitions past the retention of all their deployments, delete the rows past a deployment's retention
-// that remain in shared partitions, outcomes and feedback, then fold minute aggregates past the minute
-// horizon into their hour rows. Each step is its own audited transaction; the guard runs it as leader.
+// One retention pass over every deployment (resources/contract/retention.md): keep as a snapshot each
+// first_rows drift reference whose rows are about to go, drop the daily prediction partitions past the
+// retention of all their deployments, delete the rows past a deployment's retention that remain in shared
+// partitions, outcomes and feedback, and the label state of the request keys gone, then fold minute
+// aggregates past the minute horizon into their hour rows. Each step is its own audited transaction; the guard runs it
+// as leader.
 Result<RetentionPassReport> runRetentionPass(PgConnection &conn, qint64 nowSecs, const Actor &actor,
                                              const RetentionPassOptions &options = {},
                                              const std::atomic<bool> *stop = nullptr);

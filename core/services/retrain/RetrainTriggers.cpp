@@ -5,6 +5,7 @@
 #include "core/domain/Figure.h"
 #include "core/store/pg/AlertStore.h"
 #include "core/store/pg/DeploymentStore.h"
+#include "core/store/pg/RetentionStore.h"
 #include "core/store/pg/RetrainStore.h"
 #include "core/store/pg/RolloutPlanStore.h"
 #include "core/store/pg/WindowMetricsQuery.h"
@@ -157,6 +158,12 @@ Result<TriggerCheck> checkTriggers(PgConnection &pg, const QString &deployment)
     if (!settings)
         return settings.error();
     const int days = settings->windowDays;
+    // Every input below reads the raw rows of the window: refused when retention removed some of them.
+    const auto gone = RetentionStore(pg).rawRowsGoneSince(deployment, qint64(days) * 86'400);
+    if (!gone)
+        return gone.error();
+    if (!gone->isEmpty())
+        return Error{*gone};
     TriggerInputs in;
     const auto feedback = RetrainStore(pg).feedbackCounts(deployment, days);
     if (!feedback)

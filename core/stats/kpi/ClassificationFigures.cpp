@@ -215,6 +215,8 @@ QString untrustedReason(const ClassificationSums &s, const Calibration &calibrat
 {
     if (s.counted() < kMinRowsForEstimate)
         return StatsText::tr("Fewer than %1 predictions: too few to estimate from.").arg(kMinRowsForEstimate);
+    if (!calibration.unavailable.isEmpty())
+        return calibration.unavailable;
     if (!calibration.referenceEce)
         return StatsText::tr("The model's probabilities were not checked on labelled reference data.");
     if (*calibration.referenceEce > kMaxTrustedReferenceEce)

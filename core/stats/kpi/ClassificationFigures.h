@@ -20,6 +20,9 @@ struct Calibration
     std::vector<double> y;                   // mapped values, 0..1 (linear between points, flat outside)
     std::optional<double> referenceEce;      // the ECE left after the map, on held-out reference rows
     qint64 referenceRows = 0;
+    // Why there are no reference rows to fit on (retention removed them); empty: there are. An initializer, so
+    // that an aggregate list of the fields above stays complete.
+    QString unavailable{};
     double apply(double score) const;
 };
 

@@ -4,10 +4,12 @@
 #include "core/store/pg/DeploymentStore.h"
 #include "core/store/pg/DriftData.h"
 #include "core/store/pg/PgConnectionInternal.h"
+#include "core/store/pg/RawRowsCheck.h"
 
 #include <QCoreApplication>
 
 #include <algorithm>
+#include <functional>
 
 namespace mldeck {
 
@@ -38,9 +40,11 @@ QString iso(qint64 us)
     return QDateTime::fromMSecsSinceEpoch(us / 1000, Qt::UTC).toString(Qt::ISODate);
 }
 
+// `gone` is retention's check of the rows the FROM clause reads (RawRowsCheck.h): when it refuses, no row is read.
 Result<ClassificationStore::LabelledRows> run(PgConnection &conn, const QString &deployment, const std::string &from,
                                               const std::string &limit, const QStringList &params,
-                                              const QString &description)
+                                              const QString &description,
+                                              const std::function<QString(pqxx::transaction_base &)> &gone)
 {
     const QString doing = StoreText::tr("reading the labelled predictions of \"%1\"").arg(deployment);
     try {
@@ -51,6 +55,12 @@ Result<ClassificationStore::LabelledRows> run(PgConnection &conn, const QString 
             return Error{DeploymentStore::unknownText(deployment)};
         if (!known[0][0].as<bool>())
             return Error{StoreText::tr("Deployment \"%1\" is not a classifier with known classes.").arg(deployment)};
+        if (QString why = gone(tx); !why.isEmpty()) {
+            ClassificationStore::LabelledRows out;
+            out.description = description;
+            out.gone = std::move(why);
+            return out;
+        }
         const pqxx::result rows = pg::execParams(tx, std::string(kSelect) + from + kLabelled + limit, params);
         tx.commit();
         ClassificationStore::LabelledRows out;
@@ -84,7 +94,8 @@ Result<ClassificationStore::LabelledRows> ClassificationStore::labelledRows(cons
     return run(m_conn, deployment, from, " LIMIT $5::bigint",
                {deployment, path.isEmpty() ? QString() : path, QString::number(fromMicros), QString::number(toMicros),
                 QString::number(std::max<qint64>(0, maxRows))},
-               StoreText::tr("period (%1 to %2)").arg(iso(fromMicros), iso(toMicros)));
+               StoreText::tr("period (%1 to %2)").arg(iso(fromMicros), iso(toMicros)),
+               [&](pqxx::transaction_base &tx) { return pg::rawRowsGone(tx, deployment, fromMicros); });
 }
 
 Result<ClassificationStore::LabelledRows> ClassificationStore::firstLabelledRows(const QString &deployment, qint64 rows,
@@ -95,7 +106,41 @@ Result<ClassificationStore::LabelledRows> ClassificationStore::firstLabelledRows
                              "LIMIT $3::bigint) p";
     return run(m_conn, deployment, from, {},
                {deployment, path.isEmpty() ? QString() : path, QString::number(std::max<qint64>(0, rows))},
-               StoreText::tr("the first %1 logged predictions").arg(rows));
+               StoreText::tr("the first %1 logged predictions").arg(rows),
+               [&](pqxx::transaction_base &tx) { return pg::firstRowsGone(tx, deployment, rows); });
+}
+
+Result<ClassificationStore::LabelledRows> ClassificationStore::snapshotRows(qint64 snapshotId,
+                                                                            const QString &deployment,
+                                                                            const QString &path,
+                                                                            const QString &description)
+{
+    try {
+        pqxx::read_transaction tx(pg::raw(m_conn));
+        // The scores the snapshot copied are the fold's (DriftData's PREDICTED_SCORE), in the log's time order.
+        const pqxx::result rows = pg::execParams(
+            tx,
+            "WITH d AS (SELECT cardinality(classes) AS k FROM mldeck.deployments WHERE name = $1 "
+            "           AND classes IS NOT NULL) "
+            "SELECT r.predicted, CASE WHEN d.k = 2 THEN r.actual = 1 ELSE r.actual = r.predicted_class END "
+            "FROM d, mldeck.drift_snapshot_rows r "
+            "WHERE r.snapshot_id = $2::bigint AND r.path IS NOT NULL AND ($3::text IS NULL OR r.path = $3) "
+            "  AND r.predicted IS NOT NULL AND r.predicted_class < d.k "
+            "  AND r.actual >= 0 AND r.actual < d.k AND r.actual = trunc(r.actual) "
+            "ORDER BY r.ts",
+            {deployment, QString::number(snapshotId), path.isEmpty() ? QString() : path});
+        tx.commit();
+        LabelledRows out;
+        out.description = description;
+        for (const auto &row : rows) {
+            out.score.push_back(row[0].as<double>());
+            out.outcome.push_back(row[1].as<bool>() ? 1 : 0);
+        }
+        return out;
+    } catch (const std::exception &e) {
+        return pg::toError(e, m_conn.endpoint(),
+                           StoreText::tr("reading the labelled predictions of \"%1\"").arg(deployment));
+    }
 }
 
 Result<ClassificationStore::LabelledRows> ClassificationStore::referenceRows(const QString &deployment,
@@ -123,12 +168,20 @@ Result<ClassificationStore::LabelledRows> ClassificationStore::referenceRows(con
             pqxx::read_transaction tx(pg::raw(m_conn));
             const pqxx::result r =
                 tx.exec_params("SELECT (extract(epoch FROM period_from) * 1000000)::bigint, (extract(epoch FROM "
-                               "period_to) * 1000000)::bigint FROM mldeck.drift_snapshots WHERE deployment = $1 AND "
-                               "name = $2",
+                               "period_to) * 1000000)::bigint, id FROM mldeck.drift_snapshots WHERE deployment = $1 "
+                               "AND name = $2",
                                pg::utf8(deployment), pg::utf8(name));
             tx.commit();
-            if (!r.empty() && !r[0][0].is_null() && !r[0][1].is_null())
-                return period(r[0][0].as<qint64>(), r[0][1].as<qint64>());
+            if (!r.empty() && !r[0][0].is_null() && !r[0][1].is_null()) {
+                auto rows = period(r[0][0].as<qint64>(), r[0][1].as<qint64>());
+                // Retention removed the period from the log: the snapshot's own copy of it, when it kept the
+                // rows' paths (copied since step 26).
+                if (rows && !rows->gone.isEmpty())
+                    if (auto kept = snapshotRows(r[0][2].as<qint64>(), deployment, path, rows->description);
+                        !kept || !kept->score.empty())
+                        return kept;
+                return rows;
+            }
         } catch (const std::exception &e) {
             return pg::toError(e, m_conn.endpoint(),
                                StoreText::tr("reading snapshot %1 of \"%2\"").arg(name, deployment));

@@ -27,6 +27,9 @@ public:
         std::vector<double> score;
         std::vector<int> outcome;
         QString description; // which rows: "the first 5000 logged predictions", "period (... to ...)"
+        // Set, with no rows, when retention removed raw rows they would be read from: why, by name (the
+        // rows left would be another set than the one described).
+        QString gone;
     };
 
     static constexpr qint64 kMaxRows = 1'000'000;
@@ -40,13 +43,17 @@ public:
 
     // The labelled predictions of the deployment's drift reference (settings.drift.reference), resolved
     // as the drift check resolves it ("previous" ends where the current drift window starts, at
-    // nowMicros minus the window); a snapshot reference uses the period its rows were copied from, and
-    // the default first rows when it has none (a data set: no class probabilities). The ML path by
-    // default: the map calibrates the model.
+    // nowMicros minus the window); a snapshot reference uses the period its rows were copied from (its own
+    // copy of those rows once retention removed them from the log), and the default first rows when it has
+    // none (a data set: no class probabilities). The ML path by default: the map calibrates the model.
     Result<LabelledRows> referenceRows(const QString &deployment, qint64 nowMicros,
                                        const QString &path = QStringLiteral("ml"));
 
 private:
+    // The labelled rows a snapshot copied out of the log (their path kept), for when the log's are gone.
+    Result<LabelledRows> snapshotRows(qint64 snapshotId, const QString &deployment, const QString &path,
+                                      const QString &description);
+
     PgConnection &m_conn;
 };
 

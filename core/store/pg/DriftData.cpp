@@ -208,6 +208,8 @@ Result<drift::Dataset> DriftData::loadFirstRows(const QString &deployment, const
 {
     try {
         pqxx::read_transaction tx(pg::raw(m_conn));
+        if (const QString gone = pg::firstRowsGone(tx, deployment, rows); !gone.isEmpty())
+            return Error{gone};
         const auto classes = classesOf(tx, deployment);
         if (!classes)
             return classes.error();
@@ -285,10 +287,11 @@ Result<qint64> DriftData::createSnapshot(const QString &deployment, const QStrin
         const pqxx::result n = tx.exec_params(
             withClassCount(
                 "INSERT INTO mldeck.drift_snapshot_rows (snapshot_id, predicted, actual, numeric, categorical, "
-                "predicted_class) "
+                "predicted_class, path, ts) "
                 "SELECT $1, " PREDICTED_SCORE ", (SELECT o.actual FROM mldeck.outcomes o "
                 "  WHERE o.deployment = p.deployment AND o.request_key = p.request_key "
-                "  ORDER BY o.observed_at DESC, o.id DESC LIMIT 1), p.numeric, p.categorical, p.predicted_class "
+                "  ORDER BY o.observed_at DESC, o.id DESC LIMIT 1), p.numeric, p.categorical, p.predicted_class, "
+                "  p.path, p.ts "
                 "FROM mldeck.predictions p WHERE p.deployment = $2 AND p.ts >= $3::timestamptz "
                 "AND p.ts < $4::timestamptz AND p.feature_schema = $5 AND NOT p.failed ORDER BY p.ts DESC LIMIT $6",
                 7),
@@ -385,6 +388,8 @@ Result<DriftData::ImageKeySample> DriftData::sampleImageKeys(const QString &depl
 {
     try {
         pqxx::read_transaction tx(pg::raw(m_conn));
+        if (const QString gone = pg::rawRowsGone(tx, deployment, fromMicros); !gone.isEmpty())
+            return Error{gone};
         return imageKeys(tx.exec_params(
             "SELECT p.image_key, count(*) OVER () FROM mldeck.predictions p WHERE p.deployment = $1 "
             "AND p.ts >= $2::timestamptz AND p.ts < $3::timestamptz AND p.feature_schema = $4 AND NOT p.failed "
@@ -400,6 +405,8 @@ Result<DriftData::ImageKeySample> DriftData::sampleFirstImageKeys(const QString 
 {
     try {
         pqxx::read_transaction tx(pg::raw(m_conn));
+        if (const QString gone = pg::firstRowsGone(tx, deployment, rows); !gone.isEmpty())
+            return Error{gone};
         return imageKeys(tx.exec_params(
             "SELECT r.image_key, count(*) OVER () FROM (SELECT p.request_key, p.image_key FROM mldeck.predictions p "
             "WHERE p.deployment = $1 AND p.feature_schema = $2 AND NOT p.failed ORDER BY p.ts LIMIT $3) r "
@@ -505,6 +512,77 @@ Result<qint64> DriftData::setDriftSettingsWithSnapshot(const QString &deployment
     } catch (const std::exception &e) {
         return pg::toError(e, m_conn.endpoint(),
                            StoreText::tr("storing drift snapshot \"%1\" (nothing was changed)").arg(name));
+    }
+}
+
+Result<std::optional<DriftData::FrozenFirstRows>> DriftData::freezeFirstRows(const QString &deployment,
+                                                                             const FeatureSchema &schema, qint64 rows,
+                                                                             qint64 nowSecs, QJsonObject settings,
+                                                                             const Actor &actor)
+{
+    try {
+        pqxx::work tx(pg::raw(m_conn));
+        // Rows already removed: a copy now would hold other rows than the reference's (its readers refuse).
+        if (!pg::firstRowsGone(tx, deployment, rows).isEmpty())
+            return std::optional<FrozenFirstRows>();
+        const pqxx::result first =
+            tx.exec_params("SELECT ts < mldeck.retention_cutoff($1, to_timestamp($3::bigint)) FROM mldeck.predictions "
+                           "WHERE deployment = $1 AND feature_schema = $2 AND NOT failed ORDER BY ts LIMIT 1",
+                           pg::utf8(deployment), schema.id, std::to_string(nowSecs));
+        if (first.empty() || !first[0][0].as<bool>())
+            return std::optional<FrozenFirstRows>(); // nothing of the reference is past retention yet
+        const auto classes = classesOf(tx, deployment);
+        if (!classes)
+            return classes.error();
+        // A free name: a snapshot someone stored is never replaced.
+        FrozenFirstRows frozen{QStringLiteral("first-rows"), 0};
+        for (int i = 2; !tx.exec_params("SELECT 1 FROM mldeck.drift_snapshots WHERE deployment = $1 AND name = $2",
+                                        pg::utf8(deployment), pg::utf8(frozen.snapshot))
+                             .empty();
+             ++i)
+            frozen.snapshot = QStringLiteral("first-rows-%1").arg(i);
+        // Its period is that of the rows, so that what reads the reference's period finds the same rows.
+        const pqxx::row span = tx.exec_params1(
+            "SELECT min(ts), max(ts) + interval '1 microsecond' FROM (SELECT ts FROM mldeck.predictions "
+            "WHERE deployment = $1 AND feature_schema = $2 AND NOT failed ORDER BY ts LIMIT $3) r",
+            pg::utf8(deployment), schema.id, rows);
+        const qint64 id = tx.exec_params1("INSERT INTO mldeck.drift_snapshots (deployment, name, feature_schema, "
+                                          "period_from, period_to) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                                          pg::utf8(deployment), pg::utf8(frozen.snapshot), schema.id, span[0].c_str(),
+                                          span[1].c_str())[0]
+                              .as<qint64>();
+        const pqxx::result n = tx.exec_params(
+            withClassCount(
+                "INSERT INTO mldeck.drift_snapshot_rows (snapshot_id, predicted, actual, numeric, categorical, "
+                "predicted_class, path, ts) "
+                "SELECT $1, " PREDICTED_SCORE ", (SELECT o.actual FROM mldeck.outcomes o "
+                "  WHERE o.deployment = p.deployment AND o.request_key = p.request_key "
+                "  ORDER BY o.observed_at DESC, o.id DESC LIMIT 1), p.numeric, p.categorical, p.predicted_class, "
+                "  p.path, p.ts "
+                "FROM mldeck.predictions p WHERE p.deployment = $2 AND p.feature_schema = $3 AND NOT p.failed "
+                "ORDER BY p.ts LIMIT $4",
+                5),
+            id, pg::utf8(deployment), schema.id, rows, int(classes->size()));
+        frozen.rows = qint64(n.affected_rows());
+        tx.exec_params("UPDATE mldeck.drift_snapshots SET row_count = $2 WHERE id = $1", id, frozen.rows);
+        drift::ReferenceSpec spec;
+        spec.kind = drift::ReferenceSpec::Kind::Snapshot;
+        spec.snapshot = frozen.snapshot;
+        settings.insert(QStringLiteral("reference"), spec.toString());
+        if (auto s = checkSettings(deployment, settings); !s)
+            return s.error();
+        writeDriftSettings(tx, deployment, settings,
+                           AuditRecord::make(QStringLiteral("drift.reference"), deployment, actor,
+                                             StoreText::tr("retention would remove the first %1 logged predictions: "
+                                                           "kept as snapshot %2 (%3 rows)")
+                                                 .arg(rows)
+                                                 .arg(frozen.snapshot)
+                                                 .arg(frozen.rows)));
+        tx.commit();
+        return std::optional<FrozenFirstRows>(frozen);
+    } catch (const std::exception &e) {
+        return pg::toError(e, m_conn.endpoint(),
+                           StoreText::tr("keeping the first predictions of \"%1\" as a snapshot").arg(deployment));
     }
 }
 

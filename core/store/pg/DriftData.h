@@ -13,6 +13,8 @@
 #include <QList>
 #include <QString>
 
+#include <optional>
+
 namespace mldeck {
 
 class PgConnection;
@@ -35,7 +37,8 @@ public:
                                       qint64 toMicros, qint64 maxRows, bool withTarget = true);
     // How many predictions with that schema are logged (failed ones left out), counting no further than `limit`.
     Result<qint64> countRows(const QString &deployment, const FeatureSchema &schema, qint64 limit);
-    // The first `rows` logged predictions with that schema (the default reference, first_rows:N).
+    // The first `rows` logged predictions with that schema (the default reference, first_rows:N); refused once
+    // retention removed predictions of the deployment (they would no longer be the first rows).
     Result<drift::Dataset> loadFirstRows(const QString &deployment, const FeatureSchema &schema, qint64 rows);
     Result<drift::Dataset> loadSnapshot(const QString &deployment, const QString &name, const FeatureSchema &schema);
     // Copies the rows of [from, to) into a named snapshot (replacing one of the same name).
@@ -59,7 +62,8 @@ public:
     // ... logged in [from, to) with that schema.
     Result<ImageKeySample> sampleImageKeys(const QString &deployment, const FeatureSchema &schema, qint64 fromMicros,
                                            qint64 toMicros, qint64 n);
-    // ... among the first `rows` logged predictions with that schema (the first_rows:N reference).
+    // ... among the first `rows` logged predictions with that schema (the first_rows:N reference; refused as
+    // loadFirstRows is).
     Result<ImageKeySample> sampleFirstImageKeys(const QString &deployment, const FeatureSchema &schema, qint64 rows,
                                                 qint64 n);
 
@@ -87,6 +91,20 @@ public:
                                                 const QString &name, const FeatureSchema &schema,
                                                 const std::vector<SnapshotRow> &rows, const Actor &actor,
                                                 const QString &reason);
+
+    // Before retention removes any of them, the first `rows` logged predictions of a first_rows:N reference
+    // (`settings`: the drift settings as stored) are copied into a snapshot ("first-rows", or "first-rows-2"
+    // ... when that name is taken) and the reference becomes snapshot:NAME, audited ("drift.reference") in
+    // the same transaction: drift keeps the same reference rows. Nothing is done (nullopt) while none of
+    // them is past the deployment's retention at nowSecs, or once retention removed predictions already.
+    struct FrozenFirstRows
+    {
+        QString snapshot;
+        qint64 rows = 0;
+    };
+    Result<std::optional<FrozenFirstRows>> freezeFirstRows(const QString &deployment, const FeatureSchema &schema,
+                                                           qint64 rows, qint64 nowSecs, QJsonObject settings,
+                                                           const Actor &actor);
 
     struct StateRow
     {

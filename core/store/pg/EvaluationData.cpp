@@ -142,6 +142,8 @@ Result<EvaluationData::LabelledKeys> EvaluationData::loadImageLabels(const QStri
     qint64 notClasses = 0;
     try {
         pqxx::read_transaction tx(pg::raw(m_conn));
+        if (const QString gone = pg::rawRowsGone(tx, deployment, fromMicros); !gone.isEmpty())
+            return Error{gone};
         const pqxx::result r = tx.exec_params(
             "SELECT p.image_key, o.actual "
             "FROM (SELECT DISTINCT ON (request_key) ts, request_key, image_key "

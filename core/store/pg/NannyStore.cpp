@@ -4,6 +4,7 @@
 #include "core/store/pg/DeploymentStore.h"
 #include "core/store/pg/PgConnectionInternal.h"
 #include "core/store/pg/PgText.h"
+#include "core/store/pg/RawRowsCheck.h"
 
 #include <QJsonDocument>
 
@@ -250,6 +251,8 @@ Result<std::optional<std::pair<qint64, qint64>>> NannyStore::firstRowsSpan(const
 {
     try {
         pqxx::read_transaction tx(pg::raw(m_conn));
+        if (const QString gone = pg::firstRowsGone(tx, deployment, rows); !gone.isEmpty())
+            return Error{gone};
         // The rows DriftData::loadFirstRows reads.
         const pqxx::result r = tx.exec_params(
             "SELECT (extract(epoch FROM min(ts)) * 1000000)::bigint, (extract(epoch FROM max(ts)) * 1000000)::bigint "

@@ -9,6 +9,8 @@
 #include <QJsonArray>
 #include <QJsonObject>
 
+#include <algorithm>
+
 namespace mldeck {
 
 namespace {
@@ -47,6 +49,27 @@ QString pg::rawRowsGone(pqxx::transaction_base &tx, const QString &deployment, q
     return StoreText::tr("The raw rows of \"%1\" before %2 are gone (retention): what needs them cannot be computed "
                          "from %3. Choose a range from %2 on (the KPI figures of the earlier part are kept).")
         .arg(deployment, iso(r[0][0].as<qint64>()), iso(fromMicros));
+}
+
+QString pg::rawRowsGoneSince(pqxx::transaction_base &tx, const QString &deployment, qint64 seconds)
+{
+    const qint64 now = tx.exec1("SELECT (extract(epoch FROM now()) * 1000000)::bigint")[0].as<qint64>();
+    return rawRowsGone(tx, deployment, now - seconds * 1'000'000);
+}
+
+QString pg::firstRowsGone(pqxx::transaction_base &tx, const QString &deployment, qint64 rows)
+{
+    const pqxx::result r =
+        tx.exec_params("SELECT extract(epoch FROM raw_before)::bigint FROM mldeck.retention_horizons "
+                       "WHERE deployment = $1 AND predictions_removed AND raw_before IS NOT NULL",
+                       pg::utf8(deployment));
+    if (r.empty())
+        return {};
+    return StoreText::tr("Retention removed predictions of \"%1\" logged before %2: \"the first %3 logged "
+                         "predictions\" are no longer the same rows. Choose another drift reference (mldeckctl drift "
+                         "reference set): a snapshot, or a period still kept.")
+        .arg(deployment, isoOf(r[0][0].as<qint64>()))
+        .arg(rows);
 }
 
 RetentionStore::RetentionStore(PgConnection &conn) : m_conn(conn) {}
@@ -129,6 +152,17 @@ Result<RetentionStore::Horizons> RetentionStore::horizons(const QString &deploym
     }
 }
 
+Result<QString> RetentionStore::rawRowsGoneSince(const QString &deployment, qint64 seconds)
+{
+    try {
+        pqxx::read_transaction tx(pg::raw(m_conn));
+        return pg::rawRowsGoneSince(tx, deployment, seconds);
+    } catch (const std::exception &e) {
+        return pg::toError(e, m_conn.endpoint(),
+                           StoreText::tr("reading the retention horizons of \"%1\"").arg(deployment));
+    }
+}
+
 Result<qint64> RetentionStore::minuteHorizon(qint64 nowSecs)
 {
     try {
@@ -139,6 +173,18 @@ Result<qint64> RetentionStore::minuteHorizon(qint64 nowSecs)
         return r[0].as<qint64>();
     } catch (const std::exception &e) {
         return pg::toError(e, m_conn.endpoint(), StoreText::tr("reading the minute aggregate horizon"));
+    }
+}
+
+Result<qint64> RetentionStore::trimRequestDays(int limit)
+{
+    try {
+        pqxx::work tx(pg::raw(m_conn));
+        const qint64 n = tx.exec_params1("SELECT mldeck.retention_trim_request_days($1)", limit)[0].as<qint64>();
+        tx.commit();
+        return n;
+    } catch (const std::exception &e) {
+        return pg::toError(e, m_conn.endpoint(), StoreText::tr("trimming the outcomes' day index"));
     }
 }
 
@@ -202,6 +248,7 @@ Result<QList<RetentionStore::DroppedPartition>> RetentionStore::dropPartitions(q
                                     {QStringLiteral("deployments"), QJsonArray::fromStringList(d.deployments)}};
             audit(tx, "retention.drop_partition", QString(), actor, std::nullopt, after,
                   StoreText::tr("past the retention of every deployment with rows in it"));
+            tx.exec_params("SELECT mldeck.retention_note_removed($1::text[])", row[4].c_str());
             out << d;
         }
         tx.commit();
@@ -230,6 +277,24 @@ Result<QList<RetentionStore::DeletedRows>> RetentionStore::deleteBatch(const QSt
             d.oldestSecs = row[2].as<qint64>();
             d.newestSecs = row[3].as<qint64>();
             d.cutoffSecs = row[4].as<qint64>();
+            tables.append(QJsonObject{{QStringLiteral("table"), d.table},
+                                      {QStringLiteral("rows"), d.rows},
+                                      {QStringLiteral("oldest"), isoOf(d.oldestSecs)},
+                                      {QStringLiteral("newest"), isoOf(d.newestSecs)}});
+            out << d;
+        }
+        if (std::any_of(out.cbegin(), out.cend(),
+                        [](const DeletedRows &d) { return d.table == QLatin1String("predictions"); }))
+            tx.exec_params("SELECT mldeck.retention_note_removed(ARRAY[$1])", pg::utf8(deployment));
+        // The label state of keys past retention of which no prediction remains (after this batch's deletes).
+        const pqxx::row trimmed =
+            tx.exec_params1("SELECT row_count, extract(epoch FROM oldest)::bigint, extract(epoch FROM newest)::bigint, "
+                            "extract(epoch FROM cutoff)::bigint "
+                            "FROM mldeck.retention_trim_outcome_state($1, to_timestamp($2::bigint), $3::integer)",
+                            pg::utf8(deployment), epochText(nowSecs), std::to_string(batch));
+        if (const qint64 n = trimmed[0].as<qint64>(); n > 0) {
+            const DeletedRows d{QStringLiteral("kpi_outcome_state"), n, trimmed[1].as<qint64>(),
+                                trimmed[2].as<qint64>(), trimmed[3].as<qint64>()};
             tables.append(QJsonObject{{QStringLiteral("table"), d.table},
                                       {QStringLiteral("rows"), d.rows},
                                       {QStringLiteral("oldest"), isoOf(d.oldestSecs)},

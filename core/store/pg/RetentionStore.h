@@ -47,8 +47,15 @@ public:
         qint64 minutesBeforeSecs = 0;
     };
     Result<Horizons> horizons(const QString &deployment);
+    // The readers' refusal of a window of the last `seconds` (server clock) that starts before raw rows the
+    // deployment lost to retention; empty when every raw row of it is there.
+    Result<QString> rawRowsGoneSince(const QString &deployment, qint64 seconds);
     // The hour before which minute aggregates are folded at nowSecs (the global policy, 14 days by default).
     Result<qint64> minuteHorizon(qint64 nowSecs);
+
+    // Deletes at most `limit` rows of the outcomes' day index (mldeck.request_days) for days older than the oldest
+    // prediction left; returns how many. An index, not the log: not audited.
+    Result<qint64> trimRequestDays(int limit);
     // Whether the connected role may run the retention pass (mldeck_admin or the owner): empty when it
     // may, else why not.
     Result<QString> passRefusal();
@@ -69,14 +76,15 @@ public:
 
     struct DeletedRows
     {
-        QString table; // predictions, outcomes, feedback
+        QString table; // predictions, outcomes, feedback, kpi_outcome_state (the label state of keys gone)
         qint64 rows = 0;
         qint64 oldestSecs = 0;
         qint64 newestSecs = 0;
         qint64 cutoffSecs = 0;
     };
-    // Deletes up to `batch` rows per table of the deployment that are past its retention; one audit row
-    // "retention.delete_rows" when anything was deleted. Empty list: nothing is left to delete.
+    // Deletes up to `batch` rows per table of the deployment that are past its retention, then up to `batch`
+    // rows of its label state whose outcome is past retention and of whose key no prediction remains; one
+    // audit row "retention.delete_rows" when anything was deleted. Empty list: nothing is left to delete.
     Result<QList<DeletedRows>> deleteBatch(const QString &deployment, qint64 nowSecs, int batch, const Actor &actor);
 
     struct Fold

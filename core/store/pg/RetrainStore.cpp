@@ -2,6 +2,7 @@
 
 #include "core/Text.h"
 #include "core/store/pg/PgConnectionInternal.h"
+#include "core/store/pg/RawRowsCheck.h"
 
 #include <QJsonDocument>
 #include <QUuid>
@@ -231,6 +232,8 @@ Result<RetrainStore::FeedbackCounts> RetrainStore::feedbackCounts(const QString 
 {
     try {
         pqxx::read_transaction tx(pg::raw(m_conn));
+        if (const QString gone = pg::rawRowsGoneSince(tx, deployment, qint64(days) * 86'400); !gone.isEmpty())
+            return Error{gone};
         const pqxx::row r =
             tx.exec_params1("SELECT count(*), count(*) FILTER (WHERE NOT positive) FROM mldeck.feedback "
                             "WHERE deployment = $1 AND ts >= now() - make_interval(days => $2)",
@@ -245,6 +248,8 @@ Result<QSet<qint64>> RetrainStore::negativeFeedbackTimes(const QString &deployme
 {
     try {
         pqxx::read_transaction tx(pg::raw(m_conn));
+        if (const QString gone = pg::rawRowsGone(tx, deployment, fromMicros); !gone.isEmpty())
+            return Error{gone};
         const pqxx::result rows = tx.exec_params(
             "SELECT DISTINCT (extract(epoch FROM p.ts) * 1000000)::bigint FROM "
             "(SELECT DISTINCT ON (request_key) ts, request_key FROM mldeck.predictions "

@@ -3,6 +3,7 @@
 #include "core/Text.h"
 #include "core/stats/kpi/ClassificationFigures.h"
 #include "core/store/pg/PgConnectionInternal.h"
+#include "core/store/pg/RawRowsCheck.h"
 
 namespace mldeck {
 
@@ -219,6 +220,8 @@ Result<std::optional<double>> WindowMetricsQuery::mlMae(const QString &deploymen
 {
     try {
         pqxx::read_transaction tx(pg::raw(m_conn));
+        if (const QString gone = pg::rawRowsGoneSince(tx, deployment, qint64(days) * 86'400); !gone.isEmpty())
+            return Error{gone};
         return number(tx.exec_params1(kMlMaeSql, pg::utf8(deployment), days)[0]);
     } catch (const std::exception &e) {
         return pg::toError(e, m_conn.endpoint(), StoreText::tr("computing the MAE of \"%1\"").arg(deployment));

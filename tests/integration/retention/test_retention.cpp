@@ -3,15 +3,21 @@
 // the guard's retention job drops exactly the days past both retentions, deletes the shorter one's older
 // rows in bounded batches, folds old minute aggregates, audits each step, and the KPI figures read by
 // the dashboard's cache are the same before and after.
+#include "core/services/DriftCheck.h"
+#include "core/services/DriftReference.h"
+#include "core/services/FeatureSketching.h"
 #include "core/services/KpiCache.h"
 #include "core/services/guard/RetentionGuardJob.h"
+#include "core/store/pg/ClassificationStore.h"
 #include "core/store/pg/DeploymentStore.h"
+#include "core/store/pg/DriftData.h"
 #include "core/store/pg/EvaluationData.h"
 #include "core/store/pg/KpiStore.h"
 #include "core/store/pg/Migrator.h"
 #include "core/store/pg/PgConnection.h"
 #include "core/store/pg/PredictionLog.h"
 #include "core/store/pg/RetentionStore.h"
+#include "core/store/pg/RetrainStore.h"
 #include "core/store/pg/WindowMetricsQuery.h"
 #include "tests/support/LoginRole.h"
 #include "tests/support/PgSql.h"
@@ -55,6 +61,20 @@ QStringList figures(const KpiSnapshot &s)
         add(it.key(), it.value());
     for (auto it = s.byVersion.begin(); it != s.byVersion.end(); ++it)
         add(QStringLiteral("v:") + it.key(), it.value());
+    return out;
+}
+
+// A drift data set as text, each column's values sorted: equal for the same rows in any order.
+QStringList datasetText(const drift::Dataset &d)
+{
+    QStringList out;
+    for (const drift::Column &c : d.columns) {
+        QStringList values = c.categorical;
+        for (double v : c.numeric)
+            values << QString::number(v, 'g', 12);
+        values.sort();
+        out << c.name + QLatin1Char('=') + values.join(QLatin1Char(','));
+    }
     return out;
 }
 
@@ -274,6 +294,12 @@ private Q_SLOTS:
                      cutoff);
             QCOMPARE(store.horizons(dep).value().rawBeforeSecs, cutoff);
         }
+        // The outcomes' day index keeps the days of the partitions left (ret-short's keys of the days ret-long keeps
+        // included: harmless, a probe that finds nothing) and nothing older.
+        QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM mldeck.request_days")), qint64(2 * 7 * kPerDay));
+        QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM mldeck.request_days WHERE day < $1::date"),
+                        {m_today.addDays(-6).toString(Qt::ISODate)}),
+                 qint64(0));
 
         // The audit log: one row per dropped partition naming it, its range and its rows; the deletes of
         // ret-short add up to the rows it lost from the shared partitions (days today - 4 .. today - 6).
@@ -553,6 +579,291 @@ private Q_SLOTS:
                      .value(QStringLiteral("raw_rows_before"))
                      .toString()
                      .isEmpty());
+    }
+
+    // integration: the label state (kpi_outcome_state) of a request key past retention goes once no prediction of
+    // it remains, in bounded batches, audited and counted in the guard's line; a key whose prediction remains
+    // keeps it, so that a later outcome moves its label instead of adding one (the aggregates equal a rebuild's).
+    void outcomeStateTrimmedExactly()
+    {
+        const QString dep = QStringLiteral("ret-state");
+        NewDeployment spec;
+        spec.name = dep;
+        QVERIFY(DeploymentStore(*m_conn).create(spec, Actor::current()));
+        QVERIFY(RetentionStore(*m_conn).setDays(dep, 3, Actor::current()));
+        const QDate old = m_today.addDays(-5);
+        QVERIFY(PredictionLog(*m_conn).ensurePartitions(old, m_today));
+        const qint64 oldSecs = old.startOfDay(Qt::UTC).toSecsSinceEpoch() + 3600;
+        const qint64 recent = m_now - 7200;
+        std::vector<PredictionRow> preds;
+        std::vector<OutcomeRow> outcomes;
+        const auto predict = [&](const QString &key, qint64 secs, double predicted) {
+            PredictionRow p;
+            p.tsMicros = secs * 1'000'000;
+            p.deployment = dep;
+            p.requestKey = key;
+            p.path = PredictionPath::Ml;
+            p.modelVersion = QStringLiteral("v1");
+            p.predicted = predicted;
+            p.latencyMs = 2;
+            preds.push_back(p);
+        };
+        const auto outcome = [&](const QString &key, qint64 secs, double actual) {
+            OutcomeRow o;
+            o.observedMicros = secs * 1'000'000;
+            o.deployment = dep;
+            o.requestKey = key;
+            o.actual = actual;
+            outcomes.push_back(o);
+        };
+        for (int i = 0; i < 4; ++i) { // past retention with their predictions: their state goes
+            predict(QStringLiteral("old-%1").arg(i), oldSecs + i * 60, 5);
+            outcome(QStringLiteral("old-%1").arg(i), oldSecs + i * 60 + 300, 6 + i);
+        }
+        outcome(QStringLiteral("orphan"), oldSecs, 1); // no prediction ever: its state goes
+        outcome(QStringLiteral("early"), oldSecs, 2);  // labelled long before its (kept) prediction: kept
+        predict(QStringLiteral("early"), recent, 3);
+        for (int i = 0; i < 3; ++i) { // recent: kept
+            predict(QStringLiteral("new-%1").arg(i), recent + i * 60, 4);
+            outcome(QStringLiteral("new-%1").arg(i), recent + i * 60 + 30, 5);
+        }
+        QVERIFY(PredictionLog(*m_conn).appendOutcomes(outcomes));
+        QVERIFY(PredictionLog(*m_conn).appendPredictions(preds));
+        const QString states =
+            QStringLiteral("SELECT string_agg(request_key, ',' ORDER BY request_key) FROM mldeck.kpi_outcome_state "
+                           "WHERE deployment = 'ret-state'");
+        QCOMPARE(test::queryValue(*m_conn, states),
+                 QStringLiteral("early,new-0,new-1,new-2,old-0,old-1,old-2,old-3,orphan"));
+        const QString sums = QStringLiteral("SELECT sum(count), sum(labelled), sum(sum_abs_err) FROM mldeck.kpi_hour "
+                                            "WHERE deployment = 'ret-state' AND bucket >= to_timestamp($1)");
+        const auto before = test::query(*m_conn, sums, {QStringLiteral("0")});
+        QVERIFY(before);
+
+        RetentionPassOptions options;
+        options.rowsPerBatch = 2; // 5 state rows: three transactions
+        auto job = makeRetentionGuardJob(3600, options);
+        GuardContext ctx{test::TestServers::redis(), m_db->endpoint(), dep, QStringLiteral("guard@test"), nullptr};
+        const Status ran = job->runOnce(ctx);
+        QVERIFY2(ran, qPrintable(ran.errorMessage()));
+        qInfo("%s", qPrintable(job->lastSummary()));
+        QVERIFY2(job->lastSummary().contains(QStringLiteral("5 label states trimmed")), qPrintable(job->lastSummary()));
+
+        QCOMPARE(test::queryValue(*m_conn, states), QStringLiteral("early,new-0,new-1,new-2"));
+        QCOMPARE(scalar(QStringLiteral("SELECT sum((t ->> 'rows')::bigint) FROM mldeck.audit_log, "
+                                       "jsonb_array_elements(after -> 'deleted') t WHERE action = "
+                                       "'retention.delete_rows' AND deployment = 'ret-state' "
+                                       "AND t ->> 'table' = 'kpi_outcome_state'")),
+                 qint64(5));
+        QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM mldeck.audit_log WHERE action = 'retention.delete_rows' "
+                                       "AND deployment = 'ret-state' AND after -> 'deleted' @> "
+                                       "'[{\"table\": \"kpi_outcome_state\"}]'")),
+                 qint64(3));
+        QCOMPARE(test::query(*m_conn, sums, {QStringLiteral("0")}).value(), before.value());
+
+        // A later outcome of the kept key replaces its label (|3 - 2| becomes |3 - 10|), exactly as a rebuild of
+        // the kept range computes it from the raw rows.
+        const qint64 rawBefore = RetentionStore(*m_conn).horizons(dep).value().rawBeforeSecs;
+        QCOMPARE(rawBefore, m_today.addDays(-3).startOfDay(Qt::UTC).toSecsSinceEpoch());
+        OutcomeRow later;
+        later.observedMicros = m_now * 1'000'000;
+        later.deployment = dep;
+        later.requestKey = QStringLiteral("early");
+        later.actual = 10;
+        QVERIFY(PredictionLog(*m_conn).appendOutcomes({later}));
+        const auto moved = test::query(*m_conn, sums, {QString::number(rawBefore)});
+        QVERIFY(moved);
+        QCOMPARE(moved->at(0), (QStringList{QStringLiteral("4"), QStringLiteral("4"), QStringLiteral("10")}));
+        QVERIFY(KpiStore(*m_conn).rebuild(dep, rawBefore, m_now + 3600));
+        QCOMPARE(test::query(*m_conn, sums, {QString::number(rawBefore)}).value(), moved.value());
+    }
+
+    // integration: a first_rows drift reference whose rows retention is about to remove is kept as a snapshot
+    // before the pass removes them (a snapshot someone stored under that name is left alone), so that drift
+    // reads the same reference rows after; set back to first_rows it is refused by name.
+    void firstRowsReferenceKeptAsSnapshot()
+    {
+        const QString dep = QStringLiteral("ret-ref");
+        FeatureSchema schema;
+        schema.features.push_back({QStringLiteral("x"), FeatureSpec::Kind::Numeric, {}});
+        schema.features.push_back({QStringLiteral("c"), FeatureSpec::Kind::Categorical, {}});
+        QVERIFY(DeploymentStore(*m_conn).ensure(dep, {}, schema));
+        QVERIFY(RetentionStore(*m_conn).setDays(dep, 3, Actor::current()));
+        auto set = setDriftReference(*m_conn, dep, QStringLiteral("first_rows:100"), Actor::current());
+        QVERIFY2(set, qPrintable(set.errorMessage()));
+        DriftData data(*m_conn);
+        const FeatureSchema logged = data.latestSchema(dep).value();
+        const QDate old = m_today.addDays(-5);
+        QVERIFY(PredictionLog(*m_conn).ensurePartitions(old, m_today));
+        std::vector<PredictionRow> preds;
+        for (int i = 0; i < 110; ++i) { // 105 rows 5 days old, then 5 recent ones
+            PredictionRow p;
+            p.tsMicros =
+                (i < 105 ? old.startOfDay(Qt::UTC).toSecsSinceEpoch() + 3600 + i * 60 : m_now - 7200 + i) * 1'000'000LL;
+            p.deployment = dep;
+            p.requestKey = QStringLiteral("ref-%1").arg(i);
+            p.featureSchema = logged.id;
+            p.features.numeric = {float(i * 1.5)};
+            p.features.categorical = {i % 2 ? QStringLiteral("a") : QStringLiteral("b")};
+            p.predicted = i;
+            preds.push_back(p);
+        }
+        QVERIFY(PredictionLog(*m_conn).appendPredictions(preds));
+        QVERIFY(data.createSnapshot(dep, QStringLiteral("first-rows"), logged, (m_now - 7300) * 1'000'000LL,
+                                    m_now * 1'000'000LL, 100));
+        const auto before = data.loadFirstRows(dep, logged, 100);
+        QVERIFY2(before, qPrintable(before.errorMessage()));
+        QCOMPARE(before->columns.front().size(), qint64(100));
+
+        auto pass = runRetentionPass(*m_conn, m_now, Actor::guard());
+        QVERIFY2(pass, qPrintable(pass.errorMessage()));
+        QCOMPARE(pass->keptReferences, QStringList{QStringLiteral("ret-ref: first-rows-2")});
+        QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM mldeck.predictions WHERE deployment = 'ret-ref'")),
+                 qint64(5));
+        QCOMPARE(data.driftSettings(dep).value().value(QStringLiteral("reference")).toString(),
+                 QStringLiteral("snapshot:first-rows-2"));
+        auto reference = loadDriftReference(*m_conn, dep, logged, m_now * 1'000'000LL);
+        QVERIFY2(reference, qPrintable(reference.errorMessage()));
+        QCOMPARE(datasetText(reference->data), datasetText(*before));
+        QCOMPARE(scalar(QStringLiteral("SELECT row_count FROM mldeck.drift_snapshots WHERE deployment = 'ret-ref' "
+                                       "AND name = 'first-rows'")),
+                 qint64(5));
+        QCOMPARE(scalar(QStringLiteral(
+                     "SELECT count(*) FROM mldeck.audit_log WHERE action = 'drift.reference' "
+                     "AND deployment = 'ret-ref' AND after ->> 'reference' = 'snapshot:first-rows-2' "
+                     "AND reason = 'retention would remove the first 100 logged predictions: kept as snapshot "
+                     "first-rows-2 (100 rows)'")),
+                 qint64(1));
+
+        // "The first 100 logged predictions" are other rows now: refused by name, and not kept again.
+        QVERIFY(setDriftReference(*m_conn, dep, QStringLiteral("first_rows:100"), Actor::current()));
+        const auto refused = loadDriftReference(*m_conn, dep, logged, m_now * 1'000'000LL);
+        QVERIFY(!refused);
+        QVERIFY2(refused.errorMessage().contains(QStringLiteral("no longer the same rows")),
+                 qPrintable(refused.errorMessage()));
+        const auto images = data.sampleFirstImageKeys(dep, logged, 100, 10);
+        QVERIFY(!images);
+        QVERIFY2(images.errorMessage().contains(QStringLiteral("no longer the same rows")),
+                 qPrintable(images.errorMessage()));
+        auto again = runRetentionPass(*m_conn, m_now, Actor::guard());
+        QVERIFY2(again, qPrintable(again.errorMessage()));
+        QVERIFY(again->keptReferences.isEmpty());
+    }
+
+    // integration: a classifier's calibration map is fitted on the same reference rows after retention: its
+    // first_rows reference kept as a snapshot keeps each row's path and time, and the map reads them there.
+    void classifierCalibrationKeepsItsReferenceRows()
+    {
+        NewDeployment spec;
+        spec.name = QStringLiteral("ret-cal");
+        spec.task = QStringLiteral("classification");
+        spec.classSpec.classes = QStringList{QStringLiteral("no"), QStringLiteral("yes")};
+        spec.schema.features.push_back({QStringLiteral("x"), FeatureSpec::Kind::Numeric, {}});
+        spec.driftReference = QStringLiteral("first_rows:100");
+        auto created = DeploymentStore(*m_conn).create(spec, Actor::current());
+        QVERIFY2(created, qPrintable(created.errorMessage()));
+        QVERIFY(RetentionStore(*m_conn).setDays(spec.name, 3, Actor::current()));
+        const int schemaId = DriftData(*m_conn).latestSchema(spec.name).value().id;
+        const qint64 oldSecs = m_today.addDays(-5).startOfDay(Qt::UTC).toSecsSinceEpoch() + 3600;
+        std::vector<PredictionRow> preds;
+        std::vector<OutcomeRow> outcomes;
+        for (int i = 0; i < 102; ++i) { // 100 old rows (one on the heuristic path), 2 recent ones
+            PredictionRow p;
+            p.tsMicros = (i < 100 ? oldSecs + i * 60 : m_now - 7200 + i) * 1'000'000LL;
+            p.deployment = spec.name;
+            p.requestKey = QStringLiteral("cal-%1").arg(i);
+            p.path = i == 2 ? PredictionPath::Heuristic : PredictionPath::Ml;
+            if (p.path == PredictionPath::Ml)
+                p.modelVersion = QStringLiteral("v1");
+            p.featureSchema = schemaId;
+            p.features.numeric = {float(i)};
+            const float yes = 0.05f + 0.009f * float(i % 100);
+            p.predictedClass = yes >= 0.5f ? 1 : 0;
+            p.predicted = p.predictedClass == 1 ? yes : 1 - yes;
+            p.probabilities = {1 - yes, yes};
+            preds.push_back(p);
+            OutcomeRow o;
+            o.observedMicros = p.tsMicros + 60'000'000;
+            o.deployment = spec.name;
+            o.requestKey = p.requestKey;
+            o.actual = i % 3 == 0 ? 1 : 0;
+            outcomes.push_back(o);
+        }
+        QVERIFY(PredictionLog(*m_conn).appendPredictions(preds));
+        QVERIFY(PredictionLog(*m_conn).appendOutcomes(outcomes));
+        const qint64 nowMicros = m_now * 1'000'000LL;
+        const auto before = ClassificationStore(*m_conn).referenceRows(spec.name, nowMicros);
+        QVERIFY2(before, qPrintable(before.errorMessage()));
+        QCOMPARE(before->score.size(), size_t(99)); // the ML path's labelled rows among the first 100
+
+        auto pass = runRetentionPass(*m_conn, m_now, Actor::guard());
+        QVERIFY2(pass, qPrintable(pass.errorMessage()));
+        QCOMPARE(pass->keptReferences, QStringList{QStringLiteral("ret-cal: first-rows")});
+        QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM mldeck.predictions WHERE deployment = 'ret-cal'")),
+                 qint64(2));
+        const auto after = ClassificationStore(*m_conn).referenceRows(spec.name, nowMicros);
+        QVERIFY2(after, qPrintable(after.errorMessage()));
+        QVERIFY2(after->gone.isEmpty(), qPrintable(after->gone));
+        QCOMPARE(after->score, before->score);
+        QCOMPARE(after->outcome, before->outcome);
+    }
+
+    // integration: the other readers of raw rows refuse a window that starts before the horizon, by name (image
+    // labels and samples, the retrain window's MAE and feedback), a classifier's calibration map is not fitted on
+    // the rows left of its reference (the estimate says why), and the hourly sketcher starts at the horizon.
+    void readersOfRawRowsRefuseOrSaySo()
+    {
+        const QString dep = QStringLiteral("ret-ref"); // after the pass of firstRowsReferenceKeptAsSnapshot
+        const qint64 oldMicros = m_today.addDays(-5).startOfDay(Qt::UTC).toMSecsSinceEpoch() * 1000;
+        const qint64 nowMicros = m_now * 1'000'000LL;
+        const QString gone = QStringLiteral("are gone (retention)");
+        const auto labels = EvaluationData(*m_conn).loadImageLabels(dep, 2, oldMicros, nowMicros);
+        QVERIFY(!labels);
+        QVERIFY2(labels.errorMessage().contains(gone), qPrintable(labels.errorMessage()));
+        const FeatureSchema logged = DriftData(*m_conn).latestSchema(dep).value();
+        const auto sample = DriftData(*m_conn).sampleImageKeys(dep, logged, oldMicros, nowMicros, 10);
+        QVERIFY(!sample);
+        QVERIFY2(sample.errorMessage().contains(gone), qPrintable(sample.errorMessage()));
+        QVERIFY(DriftData(*m_conn).sampleImageKeys(dep, logged, nowMicros - 86'400'000'000LL, nowMicros, 10));
+        const auto mae = WindowMetricsQuery(*m_conn).mlMae(dep, 30);
+        QVERIFY(!mae);
+        QVERIFY2(mae.errorMessage().contains(gone), qPrintable(mae.errorMessage()));
+        QVERIFY(WindowMetricsQuery(*m_conn).mlMae(dep, 1));
+        const auto feedback = RetrainStore(*m_conn).feedbackCounts(dep, 30);
+        QVERIFY(!feedback);
+        QVERIFY2(feedback.errorMessage().contains(gone), qPrintable(feedback.errorMessage()));
+
+        // The hourly sketcher, its watermark left before the horizon, starts at the horizon.
+        const qint64 rawBefore = RetentionStore(*m_conn).horizons(dep).value().rawBeforeSecs;
+        QVERIFY(
+            test::exec(*m_conn, QStringLiteral("INSERT INTO mldeck.feature_sketch_watermark (deployment, sketched_to) "
+                                               "VALUES ('ret-ref', to_timestamp(%1))")
+                                    .arg(oldMicros / 1'000'000)));
+        FeatureSketchingOptions sketching;
+        sketching.runBudgetMs = 0;
+        auto sketched = sketchCompletedHours(*m_conn, dep, nowMicros, sketching);
+        QVERIFY2(sketched, qPrintable(sketched.errorMessage()));
+        QVERIFY(sketched->watermarkMicros >= rawBefore * 1'000'000);
+        QCOMPARE(sketched->rows, qint64(5));
+
+        // A classifier whose reference is a period retention removed: no calibration map from the rows left.
+        NewDeployment spec;
+        spec.name = QStringLiteral("ret-cls");
+        spec.task = QStringLiteral("classification");
+        spec.classSpec.classes = QStringList{QStringLiteral("no"), QStringLiteral("yes")};
+        const QDateTime oldTime = QDateTime::fromMSecsSinceEpoch(oldMicros / 1000, Qt::UTC);
+        spec.driftReference = QStringLiteral("period:%1/%2")
+                                  .arg(oldTime.toString(Qt::ISODate), oldTime.addSecs(3600).toString(Qt::ISODate));
+        auto created = DeploymentStore(*m_conn).create(spec, Actor::current());
+        QVERIFY2(created, qPrintable(created.errorMessage()));
+        QVERIFY(RetentionStore(*m_conn).setDays(spec.name, 3, Actor::current()));
+        auto pass = runRetentionPass(*m_conn, m_now, Actor::guard());
+        QVERIFY2(pass, qPrintable(pass.errorMessage()));
+        const auto calibrationRows = ClassificationStore(*m_conn).referenceRows(spec.name, nowMicros);
+        QVERIFY2(calibrationRows, qPrintable(calibrationRows.errorMessage()));
+        QVERIFY2(calibrationRows->gone.contains(gone), qPrintable(calibrationRows->gone));
+        auto snap = dashboard(spec.name, m_now - 86400, m_now);
+        QVERIFY2(snap, qPrintable(snap.errorMessage()));
+        QCOMPARE(snap->calibration.unavailable, calibrationRows->gone);
     }
 };
 
