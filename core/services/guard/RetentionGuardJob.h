@@ -26,9 +26,9 @@ struct RetentionPassReport
     QStringList droppedPartitions;
     qint64 droppedRows = 0;
     qint64 deletedRows = 0;
-    qint64 trimmedStates = 0;   // label state rows (kpi_outcome_state) of request keys gone with their predictions
+    qint64 trimmedStates = 0;      // label state rows (kpi_outcome_state) of request keys gone with their predictions
     qint64 trimmedRequestDays = 0; // rows of the outcomes' day index (request_days) for days no prediction is left of
-    QStringList keptReferences; // "deployment: snapshot" of the first_rows drift references kept as snapshots
+    QStringList keptReferences;    // "deployment: snapshot" of the first_rows drift references kept as snapshots
     qint64 foldedHours = 0;
     qint64 foldedMinuteRows = 0;
     qint64 mismatchedHours = 0;

@@ -402,7 +402,8 @@ private Q_SLOTS:
         Generator g(77);
         std::vector<OutcomeRow> corrections;
         for (int i = 0; i < 600; ++i)
-            corrections.push_back(g.outcome(QStringLiteral("alpha"), QStringLiteral("21-%1").arg(i), kDay0 + 5 * 86400));
+            corrections.push_back(
+                g.outcome(QStringLiteral("alpha"), QStringLiteral("21-%1").arg(i), kDay0 + 5 * 86400));
         QVERIFY(PredictionLog(*conn).appendOutcomes(corrections));
         QCOMPARE(mismatches(*conn, QStringLiteral("minute")), 0);
         QCOMPARE(mismatches(*conn, QStringLiteral("hour")), 0);
