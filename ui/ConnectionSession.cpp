@@ -4,6 +4,7 @@
 #include "core/secrets/SecretStore.h"
 #include "core/services/ConnectionMonitor.h"
 #include "core/services/Health.h"
+#include "core/services/KeptReadConnection.h"
 #include "core/services/RedisAccessService.h"
 
 #include <QCoreApplication>
@@ -171,6 +172,7 @@ void ConnectionSession::activate(const ConnectionProfile &profile, std::optional
 
 void ConnectionSession::apply()
 {
+    m_readSource.reset();
     m_monitor.setEndpoints(m_active.redis, m_active.pg);
     m_redisAccess->setEndpoint(m_active.redis);
     Q_EMIT activeProfileChanged(m_active);
@@ -179,6 +181,24 @@ void ConnectionSession::apply()
         Q_EMIT permissionsChanged();
     }
     readPermissions();
+}
+
+void ConnectionSession::noteReadSource(const ReadSource &source)
+{
+    if (!m_active.pgRead.endpoint || !source.replicaConfigured)
+        return;
+    // A read posted before the profile changed names the servers it used: not the active profile's.
+    // The standby as the reads name it: with the primary's user when its URL names none.
+    const QString expected = source.server == ReadSource::Server::Standby
+                                 ? KeptReadConnection::standbyEndpoint(*m_active.pgRead.endpoint, m_active.pg).display()
+                                 : m_active.pg.display();
+    if (source.where != expected)
+        return;
+    // Several pages read; one that measured earlier but answered later does not replace a newer figure.
+    if (m_readSource && source.measuredAt < m_readSource->measuredAt)
+        return;
+    m_readSource = source;
+    Q_EMIT readSourceChanged(source);
 }
 
 void ConnectionSession::readPermissions()

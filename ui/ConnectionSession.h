@@ -60,6 +60,12 @@ public:
     // the one probe the status bar and the pages share.
     RedisAccessService &redisAccess() const { return *m_redisAccess; }
 
+    // Where the pages' last read went and the standby's lag (PgService::readSourceChanged): the pages that read on
+    // the read replica report here, and the status bar shows the newest, so the standby is asked once per read and
+    // never by a probe of its own. Reports of a read that does not use the active profile's replica are ignored.
+    void noteReadSource(const mldeck::ReadSource &source);
+    const std::optional<ReadSource> &readSource() const { return m_readSource; }
+
 Q_SIGNALS:
     void activeProfileChanged(const mldeck::ConnectionProfile &profile);
     // Passwords could not be read from the keychain: why, so the window can say it and ask.
@@ -68,6 +74,8 @@ Q_SIGNALS:
     void configurationProblem(const QString &message);
     // permissions() changed (or could not be read: then nullopt).
     void permissionsChanged();
+    // A read measured the standby (or fell back to the primary): the newest report for the active profile.
+    void readSourceChanged(const mldeck::ReadSource &source);
 
 private:
     struct SessionPasswords
@@ -86,6 +94,7 @@ private:
     QHash<QString, SessionPasswords> m_sessionPasswords;
     PgWorker m_roleWorker{QStringLiteral("role")};
     std::optional<RolePermissions> m_permissions;
+    std::optional<ReadSource> m_readSource; // the newest of the active profile's
     RedisAccessService *m_redisAccess = nullptr;
 };
 

@@ -19,6 +19,7 @@
 #include "ui/widgets/InfoBar.h"
 #include "ui/widgets/PageFrame.h"
 #include "ui/widgets/RedisAccessIndicator.h"
+#include "ui/widgets/StandbyIndicator.h"
 
 #include <QAction>
 #include <QActionGroup>
@@ -97,6 +98,9 @@ MainWindow::MainWindow(ConnectionSession &session, ConnectionMonitor &monitor, Q
             &HealthIndicator::setSentinelStatus);
     // A change of Redis health (down, up, another master named by the probe) is when the sentinels have news.
     connect(&m_monitor, &ConnectionMonitor::redisHealthChanged, m_sentinelStatus, &SentinelStatusService::refresh);
+    // The details panel was opened: fresh figures rather than the last poll's, still off the UI thread.
+    connect(m_redisHealth, &HealthIndicator::detailsRequested, m_sentinelStatus, &SentinelStatusService::refresh);
+    connect(&m_session, &ConnectionSession::readSourceChanged, m_standby, &StandbyIndicator::showSource);
     m_pgHealth->setHealth(m_monitor.pgHealth());
     onProfileChanged(m_session.activeProfile());
     onPermissionsChanged();
@@ -252,6 +256,7 @@ void MainWindow::buildStatusBar()
     m_redisHealth = new HealthIndicator(QStringLiteral("Redis"), this);
     m_sentinelStatus = new SentinelStatusService(this);
     m_pgHealth = new HealthIndicator(QStringLiteral("PostgreSQL"), this);
+    m_standby = new StandbyIndicator(this);
     statusBar()->setObjectName(QStringLiteral("statusBar"));
     statusBar()->setSizeGripEnabled(false);
     m_dependencies = new DependencyIndicator(this);
@@ -263,6 +268,7 @@ void MainWindow::buildStatusBar()
     statusBar()->addPermanentWidget(m_redisAccess);
     statusBar()->addPermanentWidget(m_redisHealth);
     statusBar()->addPermanentWidget(m_pgHealth);
+    statusBar()->addPermanentWidget(m_standby);
 }
 
 void MainWindow::onProfileChanged(const ConnectionProfile &profile)
@@ -273,6 +279,7 @@ void MainWindow::onProfileChanged(const ConnectionProfile &profile)
     m_redisHealth->setEndpointDisplay(profile.redis.display());
     m_sentinelStatus->setEndpoint(profile.redis);
     m_pgHealth->setEndpointDisplay(profile.pg.display() + QLatin1Char('/') + profile.pg.database);
+    m_standby->setReplica(profile.pgRead);
     m_dependencies->connectTo(profile);
 }
 

@@ -23,10 +23,11 @@ class DependencyIndicator;
 class RedisAccessIndicator;
 class HealthIndicator;
 class InfoBar;
+class StandbyIndicator;
 
 // A thin shell: navigation on the left, one widget per page in a stack, menus, and the health of
-// Redis and PostgreSQL in the status bar, with the serving backend's dependencies that are not up. Pages own their
-// content; this class only switches.
+// Redis, PostgreSQL and its read replica in the status bar, with the serving backend's dependencies that are not up.
+// Pages own their content; this class only switches.
 class MainWindow final : public QMainWindow
 {
     Q_OBJECT
@@ -43,6 +44,7 @@ public:
     QListWidget *navigation() const { return m_navigation; }
     HealthIndicator *redisIndicator() const { return m_redisHealth; }
     HealthIndicator *pgIndicator() const { return m_pgHealth; }
+    StandbyIndicator *standbyIndicator() const { return m_standby; }
     DependencyIndicator *dependencyIndicator() const { return m_dependencies; }
     RedisAccessIndicator *redisAccessIndicator() const { return m_redisAccess; }
     InfoBar *infoBar() const { return m_infoBar; }
@@ -77,6 +79,7 @@ private:
     QLabel *m_profileLabel = nullptr;
     HealthIndicator *m_redisHealth = nullptr;
     HealthIndicator *m_pgHealth = nullptr;
+    StandbyIndicator *m_standby = nullptr; // the read replica's lag, as the pages' reads measured it
     DependencyIndicator *m_dependencies = nullptr;
     RedisAccessIndicator *m_redisAccess = nullptr;
     SentinelStatusService *m_sentinelStatus = nullptr; // behind Sentinel: master and replicas, for m_redisHealth

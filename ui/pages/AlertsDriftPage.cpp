@@ -19,6 +19,7 @@
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
+#include <QLocale>
 #include <QPushButton>
 #include <QSplitter>
 #include <QTabWidget>
@@ -157,6 +158,7 @@ void AlertsDriftPage::connectServices()
     connect(m_drift, &DriftService::refreshed, this, &AlertsDriftPage::onDriftRefreshed);
     // Emitted before each refreshed: the drift figures never show without where they were read.
     connect(m_drift, &PgService::readSourceChanged, m_driftSource, &ReadSourceLine::showSource);
+    connect(m_drift, &PgService::readSourceChanged, &m_session, &ConnectionSession::noteReadSource);
 }
 
 void AlertsDriftPage::connectControls()
@@ -246,14 +248,17 @@ void AlertsDriftPage::onDriftRefreshed(const Result<DriftView> &drift)
         m_driftModel->setView(view);
         m_reference->showReport(view.report);
         const auto &r = view.report.result;
+        // A window of days ("6d", read from sketches) said as "23:45 to 23:45" would look empty: dates then.
+        const QDateTime from = view.report.windowFrom.toLocalTime(), to = view.report.windowTo.toLocalTime();
+        const auto when = [sameDay = from.date() == to.date()](const QDateTime &t) {
+            return sameDay ? t.toString(QStringLiteral("HH:mm")) : QLocale().toString(t, QLocale::ShortFormat);
+        };
         m_driftSummary->setText((r.datasetDrift
                                      ? tr("Dataset drift: %1 of %2 features drift. Window %3 to %4 against %5.")
                                      : tr("No dataset drift: %1 of %2 features drift. Window %3 to %4 against %5."))
                                     .arg(r.drifted)
                                     .arg(r.considered)
-                                    .arg(view.report.windowFrom.toLocalTime().toString(QStringLiteral("HH:mm")),
-                                         view.report.windowTo.toLocalTime().toString(QStringLiteral("HH:mm")),
-                                         view.report.referenceDescription));
+                                    .arg(when(from), when(to), view.report.referenceDescription));
         for (int row = 0; row < m_driftModel->rowCount(); ++row)
             if (m_driftModel->nameAt(row) == selected)
                 m_driftView->selectRow(row);

@@ -228,6 +228,7 @@ void DashboardPage::connectService()
     m_service->setAutoRefreshMs(kDefaultRefreshMs);
     // Emitted before each snapshotRead: the line is current when the figures are shown.
     connect(m_service, &PgService::readSourceChanged, m_readSource, &ReadSourceLine::showSource);
+    connect(m_service, &PgService::readSourceChanged, &m_session, &ConnectionSession::noteReadSource);
     connect(m_service, &KpiService::snapshotRead, this, [this](const Result<KpiSnapshot> &snapshot) {
         if (snapshot)
             showSnapshot(*snapshot);

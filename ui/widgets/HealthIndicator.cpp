@@ -1,48 +1,22 @@
 #include "ui/widgets/HealthIndicator.h"
 
+#include "core/services/SentinelStatusService.h"
 #include "ui/Theme.h"
+#include "ui/widgets/StatusDot.h"
 
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLocale>
-#include <QPainter>
+#include <QMouseEvent>
 
 #include <climits>
 
 namespace mldeck::ui {
 
-namespace {
-
-class Dot final : public QWidget
-{
-public:
-    explicit Dot(QWidget *parent) : QWidget(parent) { setFixedSize(12, 12); }
-    void setColor(const QColor &c)
-    {
-        m_color = c;
-        update();
-    }
-
-protected:
-    void paintEvent(QPaintEvent *) override
-    {
-        QPainter p(this);
-        p.setRenderHint(QPainter::Antialiasing);
-        p.setPen(QPen(m_color.darker(130), 1));
-        p.setBrush(m_color);
-        p.drawEllipse(QRectF(1.5, 1.5, 9, 9));
-    }
-
-private:
-    QColor m_color = themeColor(Palette::Faint);
-};
-
-} // namespace
-
 HealthIndicator::HealthIndicator(const QString &serviceName, QWidget *parent) : QWidget(parent), m_service(serviceName)
 {
     setObjectName(QStringLiteral("health_") + serviceName);
-    m_dot = new Dot(this);
+    m_dot = new StatusDot(this);
     m_label = new QLabel(this);
     auto *layout = new QHBoxLayout(this);
     layout->setContentsMargins(8, 0, 8, 0);
@@ -77,7 +51,9 @@ void HealthIndicator::setEndpointDisplay(const QString &endpoint)
 void HealthIndicator::setSentinelStatus(const std::optional<SentinelStatus> &status)
 {
     m_sentinel = status;
+    m_sentinelAt = QDateTime::currentDateTime();
     refresh();
+    refreshDetails();
 }
 
 QStringList HealthIndicator::sentinelLines(const SentinelStatus &s)
@@ -98,9 +74,73 @@ QStringList HealthIndicator::sentinelLines(const SentinelStatus &s)
     return lines;
 }
 
+QList<DetailsPopup::Row> HealthIndicator::sentinelRows(const SentinelStatus &s)
+{
+    QList<DetailsPopup::Row> rows;
+    if (s.master)
+        rows << DetailsPopup::Row{tr("Master"), s.master->display()};
+    else
+        rows << DetailsPopup::Row{tr("Master"), tr("unknown: no sentinel answered"), true};
+    rows << DetailsPopup::Row{
+        tr("Sentinels"),
+        tr("%1 of %2 reached, %3 known to them").arg(s.sentinelsReached).arg(s.sentinelsGiven).arg(s.sentinelsKnown),
+        s.sentinelsReached < s.sentinelsGiven};
+    if (s.replicationKnown && s.replicas.isEmpty())
+        rows << DetailsPopup::Row{tr("Replicas"), tr("none connected: changes are not confirmed by a replica"), true};
+    for (const SentinelReplicaStatus &r : s.replicas)
+        rows << DetailsPopup::Row{
+            tr("Replica %1").arg(r.address.display()),
+            tr("%1, %n byte(s) behind", nullptr, int(std::min<qint64>(r.lagBytes, INT_MAX))).arg(r.state),
+            r.state != QLatin1String("online")};
+    for (const QString &p : s.problems)
+        rows << DetailsPopup::Row{tr("Problem"), p, true};
+    return rows;
+}
+
+void HealthIndicator::showDetails()
+{
+    if (!m_sentinel)
+        return;
+    if (!m_details)
+        m_details = new DetailsPopup(this);
+    refreshDetails();
+    m_details->popUp();
+    Q_EMIT detailsRequested();
+}
+
+void HealthIndicator::refreshDetails()
+{
+    if (!m_details)
+        return;
+    if (!m_sentinel) {
+        m_details->close(); // another profile, not behind Sentinel: nothing to show
+        return;
+    }
+    m_details->setContent(tr("%1 behind Sentinel").arg(m_service), sentinelRows(*m_sentinel),
+                          tr("Updated at %1; asked again every %2 s and whenever the connection changes.")
+                              .arg(QLocale().toString(m_sentinelAt.time(), QLocale::LongFormat))
+                              .arg(SentinelStatusService::kPollMs / 1000));
+}
+
+void HealthIndicator::mousePressEvent(QMouseEvent *event)
+{
+    // Taken, so that its release comes here and opens the panel.
+    if (event->button() == Qt::LeftButton && m_sentinel)
+        event->accept();
+    else
+        QWidget::mousePressEvent(event);
+}
+
+void HealthIndicator::mouseReleaseEvent(QMouseEvent *event)
+{
+    if (event->button() == Qt::LeftButton && m_sentinel && rect().contains(event->position().toPoint()))
+        showDetails();
+    QWidget::mouseReleaseEvent(event);
+}
+
 QString HealthIndicator::text() const
 {
-    return m_label->text();
+    return m_text;
 }
 
 QColor HealthIndicator::stateColor(Health::State state)
@@ -150,8 +190,15 @@ void HealthIndicator::refresh()
         retryIn = int(std::max<qint64>(0, QDateTime::currentDateTimeUtc().secsTo(m_retryAt)));
     if (m_retryAt.isValid() && retryIn == 0)
         m_countdown.stop();
-    m_label->setText(summary(m_service, m_health, retryIn));
-    static_cast<Dot *>(m_dot)->setColor(stateColor(m_health.state));
+    // The status bar holds several indicators: a long detail (TLS, schema, migrations pending) is cut here, whole
+    // in the tooltip, rather than pushing the others off the window (French especially).
+    m_text = summary(m_service, m_health, retryIn);
+    m_label->setText(m_label->fontMetrics().elidedText(m_text, Qt::ElideRight, kMaxTextWidth));
+    m_dot->setColor(stateColor(m_health.state));
+    if (m_sentinel)
+        setCursor(Qt::PointingHandCursor);
+    else
+        unsetCursor();
 
     QStringList tip;
     tip << QStringLiteral("<b>%1</b>").arg(m_service.toHtmlEscaped());
@@ -166,6 +213,8 @@ void HealthIndicator::refresh()
         tip << tr("In this state since %1").arg(QLocale().toString(m_health.since.toLocalTime(), QLocale::ShortFormat));
     if (m_health.state == Health::State::Down)
         tip << tr("MLDeck reconnects automatically, waiting a little longer after each failure.");
+    if (m_sentinel)
+        tip << tr("Click for the master, the sentinels and the replicas.");
     setToolTip(tip.join(QStringLiteral("<br>")));
 }
 

@@ -9,10 +9,13 @@
 #include "tests/support/PgStandbyPair.h"
 #include "tests/support/TestServers.h"
 #include "ui/ConnectionSession.h"
+#include "ui/MainWindow.h"
+#include "ui/Theme.h"
 #include "ui/pages/AlertsDriftPage.h"
 #include "ui/pages/DashboardPage.h"
 #include "ui/reports/ReportExporter.h"
 #include "ui/widgets/ReadSourceLine.h"
+#include "ui/widgets/StandbyIndicator.h"
 
 #include <QApplication>
 #include <QMessageBox>
@@ -26,7 +29,8 @@ using namespace mldeck::test;
 
 // The dashboard on a profile with a read replica (MLDECK_PG_READ_URL): it says where its figures come from and
 // the lag, marks them NOT live when the standby lags beyond the maximum, and, the standby stopped, keeps showing
-// figures read from the primary with the notice (no dialog) until the standby answers again.
+// figures read from the primary with the notice (no dialog) until the standby answers again. The window's status
+// bar says the same of the standby, from the same reads.
 class TestGuiReadReplica final : public QObject
 {
     Q_OBJECT
@@ -93,11 +97,14 @@ private Q_SLOTS:
         SecretStore secrets;
         ConnectionMonitor monitor;
         ui::ConnectionSession session(settings, secrets, monitor);
+        ui::MainWindow window(session, monitor);
         session.start();
         QVERIFY(session.activeProfile().pgRead.endpoint.has_value());
-        ui::DashboardPage page(session);
-        page.resize(1200, 900);
-        page.show();
+        auto &page = *qobject_cast<ui::DashboardPage *>(window.page(ui::PageId::Dashboard));
+        window.resize(1280, 900);
+        window.show();
+        const ui::StandbyIndicator *standbyBar = window.standbyIndicator();
+        QVERIFY(standbyBar->isVisible());
         QTimer refresher; // the Refresh button, pressed often (the page's own timer waits 5 s)
         connect(&refresher, &QTimer::timeout, &page, &ui::DashboardPage::refresh);
         refresher.start(300);
@@ -107,6 +114,11 @@ private Q_SLOTS:
                 page.readSourceText().startsWith(QStringLiteral("Read from the standby ") + m_pair.standby().display()),
             qPrintable(page.stateText() + QStringLiteral(" | ") + page.readSourceText()), 20000);
         QVERIFY(page.readSourceText().contains(QStringLiteral("lag 0.0 s")));
+        QTRY_VERIFY2_WITH_TIMEOUT(standbyBar->text() == QStringLiteral("Standby: lag 0.0 s"),
+                                  qPrintable(standbyBar->text()), 15000);
+        QVERIFY2(standbyBar->toolTip().contains(QStringLiteral("Standby: ") + m_pair.standby().display()),
+                 qPrintable(standbyBar->toolTip()));
+        QCOMPARE(standbyBar->dotColor(), ui::themeColor(ui::Palette::Good));
 
         // Replay paused, rows written: the lag passes the 1 s allowed and the figures are not called live.
         auto standby = PgConnection::open(m_pair.standby(), QStringLiteral("test"));
@@ -115,9 +127,14 @@ private Q_SLOTS:
         logNow(5);
         QTRY_VERIFY2_WITH_TIMEOUT(page.state() == ui::DashboardPage::State::Stale, qPrintable(page.stateText()), 15000);
         QVERIFY(page.stateText().startsWith(QStringLiteral("NOT live")));
+        QTRY_VERIFY2_WITH_TIMEOUT(standbyBar->text().endsWith(QStringLiteral(" s behind (NOT live)")),
+                                  qPrintable(standbyBar->text()), 15000);
+        QCOMPARE(standbyBar->dotColor(), ui::themeColor(ui::Palette::Warn));
         QVERIFY(exec(**standby, QStringLiteral("SELECT pg_wal_replay_resume()")).ok());
         QTRY_VERIFY2_WITH_TIMEOUT(page.state() == ui::DashboardPage::State::Live, qPrintable(page.stateText()), 15000);
         standby = Error{QString()};
+        QTRY_VERIFY2_WITH_TIMEOUT(standbyBar->text().startsWith(QStringLiteral("Standby: lag ")),
+                                  qPrintable(standbyBar->text()), 15000);
 
         // The standby stopped: figures from the primary, the notice, no dialog.
         QString why;
@@ -128,10 +145,19 @@ private Q_SLOTS:
         QCOMPARE(page.state(), ui::DashboardPage::State::Live);
         QCOMPARE(page.lastSnapshot()->overall.predictions, 45);
         QVERIFY(!dialogShown());
+        QTRY_VERIFY2_WITH_TIMEOUT(standbyBar->text() == QStringLiteral("Standby unreachable: reading from the primary"),
+                                  qPrintable(standbyBar->text()), 15000);
+        QVERIFY2(
+            standbyBar->toolTip().contains(QStringLiteral("Standby: ") + m_pair.standby().display()) &&
+                standbyBar->toolTip().contains(QStringLiteral("read from the primary ") + m_pair.primary().display()),
+            qPrintable(standbyBar->toolTip()));
+        QCOMPARE(standbyBar->dotColor(), ui::themeColor(ui::Palette::Bad));
 
         QVERIFY2(m_pair.startStandby(&why), qPrintable(why));
         QTRY_VERIFY2_WITH_TIMEOUT(page.readSourceText().startsWith(QStringLiteral("Read from the standby")),
                                   qPrintable(page.readSourceText()), 20000);
+        QTRY_VERIFY2_WITH_TIMEOUT(standbyBar->text().startsWith(QStringLiteral("Standby: lag ")),
+                                  qPrintable(standbyBar->text()), 15000);
         QVERIFY(!dialogShown());
     }
 

@@ -21,6 +21,7 @@
 #include "ui/Theme.h"
 #include "ui/pages/RolloutPage.h"
 #include "ui/pages/rollout/PercentageControl.h"
+#include "ui/widgets/DetailsPopup.h"
 #include "ui/widgets/HealthIndicator.h"
 #include "ui/widgets/InfoBar.h"
 
@@ -29,6 +30,7 @@
 #include <QElapsedTimer>
 #include <QLabel>
 #include <QLineEdit>
+#include <QPainter>
 #include <QPushButton>
 #include <QTemporaryDir>
 #include <QTest>
@@ -125,6 +127,22 @@ private Q_SLOTS:
         QVERIFY2(redis->toolTip().contains(QStringLiteral("Sentinels: 3 of 3 reached")), qPrintable(redis->toolTip()));
         QTRY_VERIFY2_WITH_TIMEOUT(redis->text().contains(QStringLiteral("master ") + oldMaster),
                                   qPrintable(redis->text()), kTimeoutMs);
+        // A click on the indicator opens the same on screen, not only in a tooltip.
+        QTest::mouseClick(redis, Qt::LeftButton);
+        ui::DetailsPopup *details = redis->detailsPopup();
+        QVERIFY(details);
+        QTRY_VERIFY_WITH_TIMEOUT(details->isVisible(), kTimeoutMs);
+        QTRY_VERIFY2_WITH_TIMEOUT(details->text().contains(QStringLiteral("Master: ") + oldMaster) &&
+                                      details->text().contains(QStringLiteral("Sentinels: 3 of 3 reached")) &&
+                                      details->text().contains(QStringLiteral("Replica %1: online, ").arg(replica)),
+                                  qPrintable(details->text()), kTimeoutMs);
+        if (qEnvironmentVariableIsSet("MLDECK_KEEP_SCREENSHOTS")) {
+            // The panel is a window of its own: painted over the window's grab where it stands.
+            QPixmap shot = window.grab();
+            QPainter(&shot).drawPixmap(window.mapFromGlobal(details->pos()), details->grab());
+            shot.save(qEnvironmentVariable("MLDECK_KEEP_SCREENSHOTS") + QStringLiteral("/sentinel-details.png"));
+        }
+        details->close(); // a popup takes the next click, which is the Rollback button's
 
         auto *combo = page->findChild<QComboBox *>(QStringLiteral("deploymentSelector"));
         QVERIFY(combo);
@@ -185,6 +203,13 @@ private Q_SLOTS:
         QVERIFY2(!status->text().contains(QStringLiteral("confirmed by a replica")), qPrintable(status->text()));
         QTRY_VERIFY2_WITH_TIMEOUT(redis->toolTip().contains(QStringLiteral("Replicas: none connected")),
                                   qPrintable(redis->toolTip()), kTimeoutMs);
+        // The open panel follows the poll: the promoted master and no replica left, said as a warning.
+        QTest::mouseClick(redis, Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(details->isVisible(), kTimeoutMs);
+        QTRY_VERIFY2_WITH_TIMEOUT(details->text().contains(QStringLiteral("Master: ") + replica) &&
+                                      details->text().contains(QStringLiteral("Replicas: none connected")),
+                                  qPrintable(details->text()), kTimeoutMs);
+        details->close();
 
         afterwards.stop();
         qInfo("longest event-loop stall: %lld ms during the failover, %lld ms afterwards; whole test case %lld ms",
