@@ -5085,6 +5085,13 @@ Filters: --deployment D --actor TEXT --kind K (repeatable) --from T --to T --sea
         <source>Reads</source>
         <translation type="unfinished"></translation>
     </message>
+    <message numerus="yes">
+        <source>%n sketched hour(s) sketched again: predictions were logged into them after they were sketched.</source>
+        <translation>
+            <numerusform>%n sketched hour sketched again: predictions were logged into them after they were sketched.</numerusform>
+            <numerusform>%n sketched hours sketched again: predictions were logged into them after they were sketched.</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>mldeck::config</name>
@@ -8239,18 +8246,22 @@ Filters: --deployment D --actor TEXT --kind K (repeatable) --from T --to T --sea
         <translation type="unfinished"></translation>
     </message>
     <message numerus="yes">
-        <source>retention: %n partition(s) dropped (%1 rows), %2 rows deleted, %3 minute rows folded into %4 hours%5</source>
-        <translation>
-            <numerusform>retention: %n partition dropped (%1 rows), %2 rows deleted, %3 minute rows folded into %4 hours%5</numerusform>
-            <numerusform>retention: %n partitions dropped (%1 rows), %2 rows deleted, %3 minute rows folded into %4 hours%5</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
         <source>; %n hour(s) kept at minute resolution (hour rows disagree)</source>
         <translation>
             <numerusform>; %n hour kept at minute resolution (hour rows disagree)</numerusform>
             <numerusform>; %n hours kept at minute resolution (hour rows disagree)</numerusform>
         </translation>
+    </message>
+    <message numerus="yes">
+        <source>retention: %n partition(s) dropped (%1 rows), %2 rows deleted, %3 label states trimmed, %4 minute rows folded into %5 hours%6%7</source>
+        <translation>
+            <numerusform>retention: %n partition dropped (%1 rows), %2 rows deleted, %3 label states trimmed, %4 minute rows folded into %5 hours%6%7</numerusform>
+            <numerusform>retention: %n partitions dropped (%1 rows), %2 rows deleted, %3 label states trimmed, %4 minute rows folded into %5 hours%6%7</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>; first_rows drift reference kept as a snapshot: %1</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -10064,6 +10075,22 @@ Filters: --deployment D --actor TEXT --kind K (repeatable) --from T --to T --sea
     </message>
     <message>
         <source>No sentinel could name the Redis master &quot;%1&quot;: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>retention would remove the first %1 logged predictions: kept as snapshot %2 (%3 rows)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>keeping the first predictions of &quot;%1&quot; as a snapshot</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Retention removed predictions of &quot;%1&quot; logged before %2: &quot;the first %3 logged predictions&quot; are no longer the same rows. Choose another drift reference (mldeckctl drift reference set): a snapshot, or a period still kept.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>trimming the outcomes&apos; day index</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -12992,6 +13019,57 @@ It is kept in memory for this session only.</source>
         <source>Problem: %1</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>Master</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>unknown: no sentinel answered</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Sentinels</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 of %2 reached, %3 known to them</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Replicas</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>none connected: changes are not confirmed by a replica</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Replica %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>%1, %n byte(s) behind</source>
+        <translation>
+            <numerusform>%1, %n byte behind</numerusform>
+            <numerusform>%1, %n bytes behind</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Problem</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 behind Sentinel</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Updated at %1; asked again every %2 s and whenever the connection changes.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Click for the master, the sentinels and the replicas.</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>mldeck::ui::ImageFolderChecks</name>
@@ -15897,6 +15975,70 @@ Reason (audited): %2</source>
     </message>
     <message>
         <source>Silence this alert until (it stays in the list; the silence is audited):</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::StandbyIndicator</name>
+    <message>
+        <source>Standby unreachable: reading from the primary</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Standby: lag unknown (NOT live)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Standby: %1 s behind (NOT live)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Standby: lag %1 s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Read replica&lt;/b&gt;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Standby: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not used: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>The figures are read from the primary %1; the standby is tried again in %n s.</source>
+        <translation>
+            <numerusform>The figures are read from the primary %1; the standby is tried again in %n s.</numerusform>
+            <numerusform>The figures are read from the primary %1; the standby is tried again in %n s.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>More than %n s behind the primary: the dashboard and the drift page do not call their figures live.</source>
+        <translation>
+            <numerusform>More than %n s behind the primary: the dashboard and the drift page do not call their figures live.</numerusform>
+            <numerusform>More than %n s behind the primary: the dashboard and the drift page do not call their figures live.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Figures up to %n s behind the primary are shown as live.</source>
+        <translation>
+            <numerusform>Figures up to %n s behind the primary are shown as live.</numerusform>
+            <numerusform>Figures up to %n s behind the primary are shown as live.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Measured at %1 by the last read of the dashboard or the drift page.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Standby: not checked yet</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Read replica&lt;/b&gt;&lt;br&gt;Standby: %1&lt;br&gt;Its lag is measured by the first read of the dashboard or the drift page.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

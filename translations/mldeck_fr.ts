@@ -5160,6 +5160,13 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <source>Reads</source>
         <translation>Lectures</translation>
     </message>
+    <message numerus="yes">
+        <source>%n sketched hour(s) sketched again: predictions were logged into them after they were sketched.</source>
+        <translation>
+            <numerusform>%n heure déjà esquissée esquissée à nouveau : des prédictions y ont été journalisées après son esquisse.</numerusform>
+            <numerusform>%n heures déjà esquissées esquissées à nouveau : des prédictions y ont été journalisées après leur esquisse.</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>mldeck::config</name>
@@ -8314,18 +8321,22 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
         <translation>rétention : %1</translation>
     </message>
     <message numerus="yes">
-        <source>retention: %n partition(s) dropped (%1 rows), %2 rows deleted, %3 minute rows folded into %4 hours%5</source>
-        <translation>
-            <numerusform>rétention : %n partition supprimée (%1 lignes), %2 lignes effacées, %3 lignes d’agrégats par minute repliées en %4 heures%5</numerusform>
-            <numerusform>rétention : %n partitions supprimées (%1 lignes), %2 lignes effacées, %3 lignes d’agrégats par minute repliées en %4 heures%5</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
         <source>; %n hour(s) kept at minute resolution (hour rows disagree)</source>
         <translation>
             <numerusform>; %n heure conservée à la résolution de la minute (ses lignes horaires ne concordent pas)</numerusform>
             <numerusform>; %n heures conservées à la résolution de la minute (leurs lignes horaires ne concordent pas)</numerusform>
         </translation>
+    </message>
+    <message numerus="yes">
+        <source>retention: %n partition(s) dropped (%1 rows), %2 rows deleted, %3 label states trimmed, %4 minute rows folded into %5 hours%6%7</source>
+        <translation>
+            <numerusform>rétention : %n partition supprimée (%1 lignes), %2 lignes effacées, %3 états d’étiquette élagués, %4 lignes d’agrégats par minute repliées en %5 heures%6%7</numerusform>
+            <numerusform>rétention : %n partitions supprimées (%1 lignes), %2 lignes effacées, %3 états d’étiquette élagués, %4 lignes d’agrégats par minute repliées en %5 heures%6%7</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>; first_rows drift reference kept as a snapshot: %1</source>
+        <translation>; référence de dérive first_rows conservée dans un instantané : %1</translation>
     </message>
 </context>
 <context>
@@ -10140,6 +10151,22 @@ Filtres : --deployment D --actor TEXTE --kind K (répétable) --from T --to T --
     <message>
         <source>No sentinel could name the Redis master &quot;%1&quot;: %2</source>
         <translation>Aucune sentinelle n’a pu désigner le maître Redis « %1 » : %2</translation>
+    </message>
+    <message>
+        <source>retention would remove the first %1 logged predictions: kept as snapshot %2 (%3 rows)</source>
+        <translation>la rétention supprimerait les %1 premières prédictions journalisées : conservées dans l’instantané %2 (%3 lignes)</translation>
+    </message>
+    <message>
+        <source>keeping the first predictions of &quot;%1&quot; as a snapshot</source>
+        <translation>conservation des premières prédictions de « %1 » dans un instantané</translation>
+    </message>
+    <message>
+        <source>Retention removed predictions of &quot;%1&quot; logged before %2: &quot;the first %3 logged predictions&quot; are no longer the same rows. Choose another drift reference (mldeckctl drift reference set): a snapshot, or a period still kept.</source>
+        <translation>La rétention a supprimé des prédictions de « %1 » journalisées avant %2 : « les %3 premières prédictions journalisées » ne sont plus les mêmes lignes. Choisissez une autre référence de dérive (mldeckctl drift reference set) : un instantané, ou une période encore conservée.</translation>
+    </message>
+    <message>
+        <source>trimming the outcomes&apos; day index</source>
+        <translation>l’élagage de l’index des jours des résultats</translation>
     </message>
 </context>
 <context>
@@ -13069,6 +13096,57 @@ Il est gardé en mémoire pour cette session seulement.</translation>
         <source>Problem: %1</source>
         <translation>Problème : %1</translation>
     </message>
+    <message>
+        <source>Master</source>
+        <translation>Maître</translation>
+    </message>
+    <message>
+        <source>unknown: no sentinel answered</source>
+        <translation>inconnu : aucune sentinelle n’a répondu</translation>
+    </message>
+    <message>
+        <source>Sentinels</source>
+        <translation>Sentinelles</translation>
+    </message>
+    <message>
+        <source>%1 of %2 reached, %3 known to them</source>
+        <translation>%1 sur %2 jointes, %3 connues d’elles</translation>
+    </message>
+    <message>
+        <source>Replicas</source>
+        <translation>Réplicas</translation>
+    </message>
+    <message>
+        <source>none connected: changes are not confirmed by a replica</source>
+        <translation>aucun connecté : les changements ne sont pas confirmés par un réplica</translation>
+    </message>
+    <message>
+        <source>Replica %1</source>
+        <translation>Réplica %1</translation>
+    </message>
+    <message numerus="yes">
+        <source>%1, %n byte(s) behind</source>
+        <translation>
+            <numerusform>%1, %n octet de retard</numerusform>
+            <numerusform>%1, %n octets de retard</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Problem</source>
+        <translation>Problème</translation>
+    </message>
+    <message>
+        <source>%1 behind Sentinel</source>
+        <translation>%1 derrière Sentinel</translation>
+    </message>
+    <message>
+        <source>Updated at %1; asked again every %2 s and whenever the connection changes.</source>
+        <translation>Mis à jour à %1 ; redemandé toutes les %2 s et à chaque changement de la connexion.</translation>
+    </message>
+    <message>
+        <source>Click for the master, the sentinels and the replicas.</source>
+        <translation>Cliquez pour voir le maître, les sentinelles et les réplicas.</translation>
+    </message>
 </context>
 <context>
     <name>mldeck::ui::ImageFolderChecks</name>
@@ -15984,6 +16062,70 @@ Motif (audité) : %2</translation>
     <message>
         <source>Silence this alert until (it stays in the list; the silence is audited):</source>
         <translation>Mettre cette alerte en silence jusqu’à (elle reste dans la liste ; la mise en silence est auditée) :</translation>
+    </message>
+</context>
+<context>
+    <name>mldeck::ui::StandbyIndicator</name>
+    <message>
+        <source>Standby unreachable: reading from the primary</source>
+        <translation>Secondaire injoignable : lecture sur le primaire</translation>
+    </message>
+    <message>
+        <source>Standby: lag unknown (NOT live)</source>
+        <translation>Secondaire : retard inconnu (PAS en direct)</translation>
+    </message>
+    <message>
+        <source>Standby: %1 s behind (NOT live)</source>
+        <translation>Secondaire : %1 s de retard (PAS en direct)</translation>
+    </message>
+    <message>
+        <source>Standby: lag %1 s</source>
+        <translation>Secondaire : retard %1 s</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Read replica&lt;/b&gt;</source>
+        <translation>&lt;b&gt;Réplique de lecture&lt;/b&gt;</translation>
+    </message>
+    <message>
+        <source>Standby: %1</source>
+        <translation>Secondaire : %1</translation>
+    </message>
+    <message>
+        <source>Not used: %1</source>
+        <translation>Non utilisé : %1</translation>
+    </message>
+    <message numerus="yes">
+        <source>The figures are read from the primary %1; the standby is tried again in %n s.</source>
+        <translation>
+            <numerusform>Les chiffres sont lus sur le primaire %1 ; le secondaire est réessayé dans %n s.</numerusform>
+            <numerusform>Les chiffres sont lus sur le primaire %1 ; le secondaire est réessayé dans %n s.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>More than %n s behind the primary: the dashboard and the drift page do not call their figures live.</source>
+        <translation>
+            <numerusform>Plus de %n s de retard sur le primaire : le tableau de bord et la page de dérive ne disent pas leurs chiffres en direct.</numerusform>
+            <numerusform>Plus de %n s de retard sur le primaire : le tableau de bord et la page de dérive ne disent pas leurs chiffres en direct.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Figures up to %n s behind the primary are shown as live.</source>
+        <translation>
+            <numerusform>Les chiffres jusqu’à %n s de retard sur le primaire sont montrés en direct.</numerusform>
+            <numerusform>Les chiffres jusqu’à %n s de retard sur le primaire sont montrés en direct.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Measured at %1 by the last read of the dashboard or the drift page.</source>
+        <translation>Mesuré à %1 par la dernière lecture du tableau de bord ou de la page de dérive.</translation>
+    </message>
+    <message>
+        <source>Standby: not checked yet</source>
+        <translation>Secondaire : pas encore vérifié</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Read replica&lt;/b&gt;&lt;br&gt;Standby: %1&lt;br&gt;Its lag is measured by the first read of the dashboard or the drift page.</source>
+        <translation>&lt;b&gt;Réplique de lecture&lt;/b&gt;&lt;br&gt;Secondaire : %1&lt;br&gt;Son retard est mesuré par la première lecture du tableau de bord ou de la page de dérive.</translation>
     </message>
 </context>
 <context>
