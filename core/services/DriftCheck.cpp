@@ -311,9 +311,15 @@ Result<DriftCheckReport> runDriftCheck(PgConnection &conn, const DriftCheckReque
     if (!source)
         return source.error();
     report.referenceDescription = source->description;
-    const bool useSketches =
+    bool useSketches =
         !image && (request.sketches == DriftCheckRequest::Sketches::Always ||
                    (request.sketches == DriftCheckRequest::Sketches::Auto && cfg.windowSeconds > kSketchWindowSeconds));
+    if (useSketches && request.sketches == DriftCheckRequest::Sketches::Auto) {
+        auto sketched = anySketchedHour(conn, request.deployment, fromMicros, toMicros);
+        if (!sketched)
+            return sketched.error();
+        useSketches = *sketched;
+    }
     if (useSketches) {
         if (auto s =
                 compareFromSketches(conn, data, request.deployment, *schema, *source, fromMicros, toMicros, report);

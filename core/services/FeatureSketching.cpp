@@ -204,6 +204,15 @@ Result<FeatureSketchingReport> sketchCompletedHours(PgConnection &conn, const QS
     return report;
 }
 
+Result<bool> anySketchedHour(PgConnection &conn, const QString &deployment, qint64 fromMicros, qint64 toMicros)
+{
+    auto watermark = FeatureSketchStore(conn).watermark(deployment);
+    if (!watermark)
+        return watermark.error();
+    const qint64 first = ceilHour(fromMicros);
+    return *watermark && first + kHourMicros <= std::min(**watermark, floorHour(toMicros));
+}
+
 SketchedSide exactSketches(const drift::Dataset &rows)
 {
     SketchedSide side;

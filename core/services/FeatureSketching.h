@@ -63,6 +63,10 @@ SketchedSide exactSketches(const drift::Dataset &rows);
 Result<SketchedSide> loadSketchedSide(PgConnection &conn, const QString &deployment, const FeatureSchema &schema,
                                       qint64 fromMicros, qint64 toMicros, qint64 maxRows);
 
+// Whether any complete hour of [fromMicros, toMicros) is sketched yet: a long window with none (a new deployment, a
+// guard that has not caught up) is read from its rows, exactly, rather than as "sketches" that are all raw rows.
+Result<bool> anySketchedHour(PgConnection &conn, const QString &deployment, qint64 fromMicros, qint64 toMicros);
+
 // Compares two sides column by column (columns of the same name and kind): the statistics of
 // drift::compareNumericSketches / compareCategorySketches, and the dataset verdict over the features.
 drift::DatasetDrift compareSketchedSides(const SketchedSide &reference, const SketchedSide &current,

@@ -344,6 +344,10 @@ private Q_SLOTS:
         QVERIFY(conn);
         const QString dep = logDeployment(*conn, QStringLiteral("skd"), 0.5, 2);
         QVERIFY(!dep.isEmpty());
+        // No hour sketched yet: a long window is read from its rows, exactly (not as "0 hourly sketches").
+        auto unsketched = check(*conn, dep, kHours * 3600, DriftCheckRequest::Sketches::Auto);
+        QVERIFY2(unsketched.ok(), qPrintable(unsketched.errorMessage()));
+        QVERIFY(!unsketched->fromSketches);
         FeatureSketchingOptions options;
         options.runBudgetMs = 0;
         QVERIFY(sketchCompletedHours(*conn, dep, m_end.toMSecsSinceEpoch() * 1000, options).ok());
