@@ -28,6 +28,16 @@ std::string json(const QJsonObject &o)
     "CASE WHEN cardinality(p.probabilities) = 2 THEN p.probabilities[2]::float8 "                                      \
     "WHEN p.predicted_class = 0 AND $K::int = 2 THEN 1 - p.predicted ELSE p.predicted END"
 
+// Copies log rows into snapshot $1 (a snapshot keeps each row's score, latest outcome, features, path and time);
+// the caller adds the rows' condition and order.
+#define SNAPSHOT_ROWS_FROM_LOG                                                                                         \
+    "INSERT INTO mldeck.drift_snapshot_rows (snapshot_id, predicted, actual, numeric, categorical, predicted_class, "  \
+    "path, ts) "                                                                                                       \
+    "SELECT $1, " PREDICTED_SCORE ", (SELECT o.actual FROM mldeck.outcomes o "                                         \
+    "  WHERE o.deployment = p.deployment AND o.request_key = p.request_key "                                           \
+    "  ORDER BY o.observed_at DESC, o.id DESC LIMIT 1), p.numeric, p.categorical, p.predicted_class, p.path, p.ts "    \
+    "FROM mldeck.predictions p WHERE "
+
 // A classifier's classes, in the order of its output (empty: regression, or not known yet).
 Result<QStringList> classesOf(pqxx::transaction_base &tx, const QString &deployment)
 {
@@ -286,13 +296,8 @@ Result<qint64> DriftData::createSnapshot(const QString &deployment, const QStrin
                 .as<qint64>();
         const pqxx::result n = tx.exec_params(
             withClassCount(
-                "INSERT INTO mldeck.drift_snapshot_rows (snapshot_id, predicted, actual, numeric, categorical, "
-                "predicted_class, path, ts) "
-                "SELECT $1, " PREDICTED_SCORE ", (SELECT o.actual FROM mldeck.outcomes o "
-                "  WHERE o.deployment = p.deployment AND o.request_key = p.request_key "
-                "  ORDER BY o.observed_at DESC, o.id DESC LIMIT 1), p.numeric, p.categorical, p.predicted_class, "
-                "  p.path, p.ts "
-                "FROM mldeck.predictions p WHERE p.deployment = $2 AND p.ts >= $3::timestamptz "
+                SNAPSHOT_ROWS_FROM_LOG
+                "p.deployment = $2 AND p.ts >= $3::timestamptz "
                 "AND p.ts < $4::timestamptz AND p.feature_schema = $5 AND NOT p.failed ORDER BY p.ts DESC LIMIT $6",
                 7),
             id, pg::utf8(deployment), pgtext::timestamp(fromMicros), pgtext::timestamp(toMicros), schema.id, maxRows,
@@ -552,16 +557,9 @@ Result<std::optional<DriftData::FrozenFirstRows>> DriftData::freezeFirstRows(con
                                           span[1].c_str())[0]
                               .as<qint64>();
         const pqxx::result n = tx.exec_params(
-            withClassCount(
-                "INSERT INTO mldeck.drift_snapshot_rows (snapshot_id, predicted, actual, numeric, categorical, "
-                "predicted_class, path, ts) "
-                "SELECT $1, " PREDICTED_SCORE ", (SELECT o.actual FROM mldeck.outcomes o "
-                "  WHERE o.deployment = p.deployment AND o.request_key = p.request_key "
-                "  ORDER BY o.observed_at DESC, o.id DESC LIMIT 1), p.numeric, p.categorical, p.predicted_class, "
-                "  p.path, p.ts "
-                "FROM mldeck.predictions p WHERE p.deployment = $2 AND p.feature_schema = $3 AND NOT p.failed "
-                "ORDER BY p.ts LIMIT $4",
-                5),
+            withClassCount(SNAPSHOT_ROWS_FROM_LOG "p.deployment = $2 AND p.feature_schema = $3 AND NOT p.failed "
+                                                  "ORDER BY p.ts LIMIT $4",
+                           5),
             id, pg::utf8(deployment), schema.id, rows, int(classes->size()));
         frozen.rows = qint64(n.affected_rows());
         tx.exec_params("UPDATE mldeck.drift_snapshots SET row_count = $2 WHERE id = $1", id, frozen.rows);

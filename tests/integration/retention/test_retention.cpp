@@ -235,15 +235,17 @@ private Q_SLOTS:
 
         // The dashboard's figures before: 30 days to the last whole hour, a live 30 days, and six hours of
         // a day past the minute horizon (read at minute resolution before the fold, hours after).
-        const qint64 hourNow = m_now - m_now % 3600;
+        // Hour-aligned, to the end of the current hour: today's rows are logged in its first hour, which may not be
+        // over yet (a run just after midnight UTC).
+        const qint64 hourEnd = m_now - m_now % 3600 + 3600;
         const qint64 day7 = todayStart - 7 * 86400;
         struct Range
         {
             QString deployment;
             qint64 from, to;
         };
-        const QList<Range> ranges = {{QStringLiteral("ret-long"), hourNow - 30 * 86400, hourNow},
-                                     {QStringLiteral("ret-short"), hourNow - 30 * 86400, hourNow},
+        const QList<Range> ranges = {{QStringLiteral("ret-long"), hourEnd - 30 * 86400, hourEnd},
+                                     {QStringLiteral("ret-short"), hourEnd - 30 * 86400, hourEnd},
                                      {QStringLiteral("ret-long"), m_now - 30 * 86400, m_now},
                                      {QStringLiteral("ret-long"), day7, day7 + 6 * 3600},
                                      {QStringLiteral("ret-short"), day7, day7 + 6 * 3600}};
